@@ -1,0 +1,823 @@
+"""Concept recognition: find the terms of a knowledge graph named in free text.
+
+:class:`ConceptLinker` is built from any :class:`kg.lexicon.Lexicon` (labels and synonyms of
+any ontology), optionally with the ``is_a`` parent map of its terms. One pass over a text:
+
+1. **Dictionary.** Tokens are normalised (:mod:`encoders.normalize`: case, accents, British
+   spellings, plurals, hyphens, punctuation, stop words) and walked through a token trie of
+   every name. Names are also indexed under word-order variants (``X of Y`` -> ``Y X``, and
+   every order of names of up to three words). Single-word acronyms (``GERD``) are matched
+   case-sensitively; an acronym defined in the text (``developmental dysplasia of the hip
+   (DDH)``) links its later uses.
+2. **Choice.** Overlapping matches are resolved longest first; when one span names several
+   terms, the best kind of name wins (label/exact before narrow, related, broad) and among
+   equals the most specific term (one that is not an ancestor of another candidate).
+   Terms outside ``allowed_roots`` or shallower than ``min_depth`` are never linked: they are
+   too general to be findings (``Abnormality of the nervous system``, clinical modifiers).
+3. **Dense path** (optional, :mod:`encoders.dense`): phrases that the dictionary left
+   uncovered are embedded with the text encoder and matched to term names by FAISS, above a
+   threshold calibrated on held-out synonyms.
+4. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
+   hedged ones ``uncertain``; findings of relatives are marked ``family`` and, by default,
+   left out of :func:`link_records`.
+
+:func:`link_records` implements the record contract: ``{"id", "text"}`` in,
+``{"id", "mentions": [...]}`` out, with one clear error per bad record.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from encoders.negation import ContextRules
+from encoders.normalize import (
+    BREAK,
+    STOPWORDS,
+    Token,
+    content_tokens,
+    fold,
+    is_acronym,
+    phrase_variants,
+    tokenize,
+)
+from kg.lexicon import NAME_KINDS, Lexicon
+from kg.namespaces import compress, to_iri
+
+if TYPE_CHECKING:
+    from encoders.dense import DenseMatcher
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ConceptLinker",
+    "InputTooLargeError",
+    "LinkerConfig",
+    "Mention",
+    "RecordError",
+    "link_records",
+]
+
+#: Weight of a match by the kind of name matched.
+KIND_WEIGHT: dict[str, float] = {
+    "label": 1.0,
+    "exact": 1.0,
+    "narrow": 0.9,
+    "related": 0.8,
+    "broad": 0.7,
+}
+#: Weight of a match by how the dictionary key was derived from the name.
+VARIANT_WEIGHT: dict[str, float] = {
+    "exact": 1.0,
+    "hyphen": 1.0,
+    "inverted": 0.95,
+    "permuted": 0.9,
+    "acronym": 0.95,
+    "defined": 0.95,
+    "composed": 0.9,
+    "coordinated": 0.9,
+}
+
+_END = ""  # trie terminal key; never a token
+
+
+class RecordError(ValueError):
+    """A record cannot be linked (missing fields, empty, too large or not UTF-8 text)."""
+
+
+class InputTooLargeError(RecordError):
+    """A text is longer than ``LinkerConfig.max_chars``."""
+
+
+@dataclass(frozen=True)
+class LinkerConfig:
+    """Settings of a :class:`ConceptLinker`.
+
+    Attributes:
+        kinds: kinds of names used for matching (see ``kg.lexicon.NAME_KINDS``).
+            (default: label, exact, narrow, related)
+        allowed_roots: IRIs or CURIEs; only their descendants (and themselves) are linked.
+            Empty: every term. Needs ``parents``. For HPO, ``("HP:0000118",)`` keeps
+            phenotypic abnormalities and leaves out modifiers, onsets and inheritance modes.
+            (default: ``()``)
+        min_depth: terms fewer than this many ``is_a`` steps below an allowed root (or below
+            a top-level term when there are no roots) are too general to link.
+            (default: ``0``)
+        min_name_chars: single-word names shorter than this are not matched, except
+            acronyms. (default: ``3``)
+        max_chars: texts longer than this are refused. (default: ``100_000``)
+        context: detect negation, uncertainty and family history. (default: ``True``)
+        include_family: keep findings of relatives in :func:`link_records` output.
+            (default: ``False``)
+        define_acronyms: link acronyms defined in the text, ``long form (ACR)``.
+            (default: ``True``)
+    """
+
+    kinds: tuple[str, ...] = ("label", "exact", "narrow", "related")
+    allowed_roots: tuple[str, ...] = ()
+    min_depth: int = 0
+    min_name_chars: int = 3
+    max_chars: int = 100_000
+    context: bool = True
+    include_family: bool = False
+    define_acronyms: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = set(self.kinds) - set(NAME_KINDS)
+        if unknown:
+            raise ValueError(f"unknown name kinds {sorted(unknown)}; choose from {NAME_KINDS}")
+        if self.max_chars < 1:
+            raise ValueError("max_chars must be positive")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One linked concept mention.
+
+    Attributes:
+        start: character offset of the mention in the text.
+        end: character offset one past its end.
+        text: the mention as written.
+        iri: IRI of the term.
+        curie: compact form of the IRI.
+        label: preferred label of the term.
+        excluded: the finding is ruled out (negated).
+        score: match confidence in [0, 1] (dictionary weights or dense cosine).
+        uncertain: the finding is hedged.
+        family: the finding belongs to a relative, not the patient.
+        source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text) or
+            ``dense``.
+        matched: the dictionary name (or nearest name) that matched.
+    """
+
+    start: int
+    end: int
+    text: str
+    iri: str
+    curie: str
+    label: str
+    excluded: bool = False
+    score: float = 1.0
+    uncertain: bool = False
+    family: bool = False
+    source: str = "dictionary"
+    matched: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """The contract's mention dict (``start end text curie iri label excluded score``)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "curie": self.curie,
+            "iri": self.iri,
+            "label": self.label,
+            "excluded": self.excluded,
+            "score": round(self.score, 4),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    iri: str
+    text: str
+    kind: str
+    synonym_type: str | None
+
+
+@dataclass(slots=True)
+class _Match:
+    i: int  # first token
+    j: int  # one past the last token
+    candidates: list[tuple[int, str]] = field(default_factory=list)  # (name id, variant)
+    source: str = "dictionary"
+
+
+def _descendants_depths(
+    parents: Mapping[str, Sequence[str]], roots: Sequence[str]
+) -> dict[str, int]:
+    """Shortest ``is_a`` distance from ``roots`` (or from parentless terms) to each term."""
+    children: dict[str, list[str]] = defaultdict(list)
+    nodes: set[str] = set(parents)
+    for child, ps in parents.items():
+        for p in ps:
+            children[p].append(child)
+            nodes.add(p)
+    starts = list(roots) if roots else [n for n in nodes if not parents.get(n)]
+    depth: dict[str, int] = {r: 0 for r in starts}
+    queue = deque(starts)
+    while queue:
+        node = queue.popleft()
+        for c in children.get(node, ()):
+            if c not in depth:
+                depth[c] = depth[node] + 1
+                queue.append(c)
+    return depth
+
+
+class ConceptLinker:
+    """Dictionary (and optionally dense) concept recognition with context detection.
+
+    Args:
+        lexicon: the names of the terms to recognise.
+        config: the settings; defaults to :class:`LinkerConfig` ``()``.
+        parents: ``is_a`` parent map (IRI -> parent IRIs), used to keep the most specific
+            term and for ``allowed_roots`` / ``min_depth``. (default: ``None``)
+        ancestors: alternative to ``parents`` for the most-specific decision: a callable
+            giving the (strict) ancestors of an IRI. (default: ``None``)
+        dense: a :class:`encoders.dense.DenseMatcher` for what the dictionary misses.
+            (default: ``None``)
+        context_rules: negation/uncertainty/family rules; None for the built-in English set.
+
+    Raises:
+        ValueError: ``allowed_roots`` or ``min_depth`` set without ``parents``.
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        config: LinkerConfig | None = None,
+        *,
+        parents: Mapping[str, Sequence[str]] | None = None,
+        ancestors: Callable[[str], set[str]] | None = None,
+        dense: DenseMatcher | None = None,
+        context_rules: ContextRules | None = None,
+    ) -> None:
+        self.config = config or LinkerConfig()
+        if (self.config.allowed_roots or self.config.min_depth) and parents is None:
+            raise ValueError("allowed_roots and min_depth need the is_a parent map (parents=)")
+        self.parents = parents
+        self._ancestors_fn = ancestors
+        self._ancestor_cache: dict[str, frozenset[str]] = {}
+        self.dense = dense
+        self.context_rules = context_rules or ContextRules()
+        self.labels = lexicon.labels()
+        self._allowed = self._allowed_terms(lexicon)
+        self._names: list[_Name] = []
+        self._trie: dict[str, Any] = {}
+        self._acronyms: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.vocabulary: set[str] = set()
+        self._build(lexicon)
+        self._candidate_vocabulary = self.vocabulary | (dense.vocabulary if dense else set())
+        logger.info(
+            "linker: %d names of %d terms (%d acronyms)",
+            len(self._names),
+            len({n.iri for n in self._names}),
+            len(self._acronyms),
+        )
+
+    # ------------------------------------------------------------------ building
+    def _allowed_terms(self, lexicon: Lexicon) -> set[str] | None:
+        if self.parents is None or not (self.config.allowed_roots or self.config.min_depth):
+            return None
+        roots = [to_iri(r) for r in self.config.allowed_roots]
+        depth = _descendants_depths(self.parents, roots)
+        if not roots:
+            # Terms with no is_a in the map are top-level (depth 0).
+            for e in lexicon:
+                depth.setdefault(e.iri, 0)
+        return {t for t, d in depth.items() if d >= self.config.min_depth}
+
+    def is_linkable(self, iri: str) -> bool:
+        """Whether a term may be linked (not obsolete, under the roots, deep enough)."""
+        if iri in self._obsolete:
+            return False
+        return self._allowed is None or iri in self._allowed
+
+    def _build(self, lexicon: Lexicon) -> None:
+        self._obsolete = lexicon.obsolete
+        kinds = set(self.config.kinds)
+        seen: set[tuple[str, str, str]] = set()
+        for entry in lexicon:
+            if entry.kind not in kinds or not self.is_linkable(entry.iri):
+                continue
+            text = entry.text.strip()
+            if not text or (entry.iri, text, entry.kind) in seen:
+                continue
+            seen.add((entry.iri, text, entry.kind))
+            name_id = len(self._names)
+            self._names.append(_Name(entry.iri, text, entry.kind, entry.synonym_type))
+            if " " not in text and is_acronym(text):
+                self._acronyms[text.removesuffix("s") if text.endswith("s") else text].append(
+                    (name_id, "acronym")
+                )
+                continue
+            for key, variant in phrase_variants(text).items():
+                if len(key) == 1 and len(key[0]) < self.config.min_name_chars:
+                    continue
+                self._insert(key, name_id, variant)
+        if self.parents is not None:
+            self._compose_names()
+
+    def _insert(self, key: tuple[str, ...], name_id: int, variant: str) -> None:
+        node = self._trie
+        for tok in key:
+            node = node.setdefault(tok, {})
+        node.setdefault(_END, []).append((name_id, variant))
+        self.vocabulary.update(key)
+
+    def _compose_names(self, max_extra: int = 2) -> None:
+        """Give a child the parent's synonyms, with the words its own name adds.
+
+        When a name of a term is a name of its parent plus at most ``max_extra`` words
+        (``Profound global developmental delay`` = ``profound`` + ``Global developmental
+        delay``), the term is also indexed under every other name of the parent plus those
+        words (``profound developmental delay``). Composed names weigh less than real ones,
+        so they never displace an existing name of another term.
+        """
+        parents = self.parents or {}
+        by_term: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        for name_id, name in enumerate(self._names):
+            if name.kind in ("label", "exact"):
+                key = content_tokens(name.text)
+                if key:
+                    by_term[name.iri].append((name_id, key))
+        added = 0
+        for child, child_names in by_term.items():
+            for parent in parents.get(child, ()):
+                parent_names = by_term.get(parent)
+                if not parent_names:
+                    continue
+                extras: set[tuple[str, ...]] = set()
+                for _, ck in child_names:
+                    cbag = set(ck)
+                    for _, pk in parent_names:
+                        extra = cbag - set(pk)
+                        if (
+                            set(pk) < cbag
+                            and len(extra) <= max_extra
+                            and len(ck) == len(pk) + len(extra)
+                        ):
+                            extras.add(tuple(t for t in ck if t in extra))
+                child_id = child_names[0][0]
+                for extra in extras:
+                    for _, pk in parent_names:
+                        for key in (extra + pk, pk + extra):
+                            self._insert(key, child_id, "composed")
+                            added += 1
+        logger.debug("linker: %d composed names", added)
+
+    # ------------------------------------------------------------------ ontology helpers
+    def ancestors(self, iri: str) -> frozenset[str]:
+        """Strict ancestors of a term (from ``ancestors=`` or the ``parents`` map)."""
+        cached = self._ancestor_cache.get(iri)
+        if cached is not None:
+            return cached
+        if self._ancestors_fn is not None:
+            out = frozenset(self._ancestors_fn(iri)) - {iri}
+        elif self.parents is not None:
+            acc: set[str] = set()
+            stack = list(self.parents.get(iri, ()))
+            while stack:
+                p = stack.pop()
+                if p not in acc:
+                    acc.add(p)
+                    stack.extend(self.parents.get(p, ()))
+            out = frozenset(acc)
+        else:
+            out = frozenset()
+        self._ancestor_cache[iri] = out
+        return out
+
+    def _choose(self, candidates: Sequence[tuple[int, str]]) -> tuple[str, float, str] | None:
+        """Best term for one span: best-weighted name, then the most specific term."""
+        best: dict[str, tuple[float, str]] = {}
+        for name_id, variant in candidates:
+            name = self._names[name_id]
+            w = KIND_WEIGHT[name.kind] * VARIANT_WEIGHT[variant]
+            if name.iri not in best or w > best[name.iri][0]:
+                best[name.iri] = (w, name.text)
+        top = max(w for w, _ in best.values())
+        terms = sorted(t for t, (w, _) in best.items() if w >= top - 1e-9)
+        if len(terms) > 1:
+            covered: set[str] = set()
+            for t in terms:
+                covered |= self.ancestors(t)
+            specific = [t for t in terms if t not in covered]
+            terms = specific or terms
+        if len(terms) > 1 and all(v in ("acronym",) for _, v in candidates):
+            return None  # an ambiguous acronym is not linked
+        iri = terms[0]
+        return iri, best[iri][0], best[iri][1]
+
+    # ------------------------------------------------------------------ matching
+    def _dictionary_matches(self, tokens: Sequence[Token]) -> list[_Match]:
+        norms = [t.norm for t in tokens]
+        n = len(norms)
+        trie, stop, acronyms = self._trie, STOPWORDS, self._acronyms
+        matches: list[_Match] = []
+        for i in range(n):
+            w = norms[i]
+            if w in stop:
+                continue
+            raw = tokens[i].raw
+            if acronyms and raw[0].isupper():
+                key = raw[:-1] if raw.endswith("s") and len(raw) > 2 else raw
+                hit = acronyms.get(key)
+                if hit is not None:
+                    matches.append(_Match(i, i + 1, list(hit), "acronym"))
+            node = trie.get(w)
+            j = i
+            while node is not None:
+                term = node.get(_END)
+                if term is not None:
+                    matches.append(_Match(i, j + 1, term))
+                j += 1
+                while j < n and norms[j] in stop:
+                    j += 1
+                if j >= n or norms[j] == BREAK:
+                    break
+                node = node.get(norms[j])
+        return matches
+
+    @staticmethod
+    def _resolve_overlaps(scored: list[tuple[_Match, str, float, str]]):
+        """Longest match first (then higher score, then earlier); drop overlapping ones."""
+        scored.sort(key=lambda m: (-(m[0].j - m[0].i), -m[2], m[0].i))
+        taken: set[int] = set()
+        kept = []
+        for item in scored:
+            m = item[0]
+            span = range(m.i, m.j)
+            if any(k in taken for k in span):
+                continue
+            taken.update(span)
+            kept.append(item)
+        kept.sort(key=lambda m: m[0].i)
+        return kept
+
+    def _coordinated(self, tokens: Sequence[Token], kept, max_conjuncts: int = 3):
+        """Terms named by coordinated modifiers sharing one head.
+
+        In ``axial and appendicular hypotonia`` or ``long, thin and hyperextensible fingers``
+        the words before the linked mention replace its first word in turn; each
+        combination that is a name gives a mention spanning from the modifier to the head.
+        """
+        covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+        out = []
+        for m, *_ in kept:
+            if m.source != "dictionary" or m.j - m.i < 2:
+                continue
+            rest = [t.norm for t in tokens[m.i + 1 : m.j] if t.norm not in STOPWORDS]
+            k = m.i - 1
+            for step in range(max_conjuncts):
+                sep = tokens[k] if k >= 0 else None
+                if sep is not None and (sep.norm in ("and", "or") or sep.raw == ","):
+                    k -= 1
+                elif step == 0:
+                    break  # the first modifier must be coordinated ("X and Y head")
+                if k < 0 or k in covered:
+                    break
+                word = tokens[k].norm
+                if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
+                    break
+                node: Any = self._trie
+                for tok in (word, *rest):
+                    node = node.get(tok)
+                    if node is None:
+                        break
+                if node is not None and _END in node:
+                    chosen = self._choose([(n, "coordinated") for n, _ in node[_END]])
+                    if chosen is not None:
+                        out.append((_Match(k, m.j, [], "coordinated"), *chosen))
+                k -= 1
+        return out
+
+    def _defined_acronyms(self, tokens: Sequence[Token], kept) -> list[_Match]:
+        """Uses of acronyms defined in the text right after a linked long form."""
+        defined: dict[str, str] = {}
+        for m, iri, _, _ in kept:
+            k = m.j
+            if (
+                k + 2 < len(tokens)
+                and tokens[k].raw == "("
+                and tokens[k + 2].raw == ")"
+                and is_acronym(tokens[k + 1].raw)
+            ):
+                defined[tokens[k + 1].raw] = iri
+        if not defined:
+            return []
+        covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+        out = []
+        for idx, t in enumerate(tokens):
+            if idx not in covered and t.raw in defined:
+                m = _Match(idx, idx + 1, [], "defined")
+                out.append((m, defined[t.raw]))
+        return out  # type: ignore[return-value]
+
+    def _candidate_phrases(
+        self, tokens: Sequence[Token], covered: set[int], max_words: int = 6
+    ) -> list[tuple[int, int]]:
+        """Token ranges the dense path should look at.
+
+        Maximal runs of uncovered content words (stop words allowed inside, function words
+        and punctuation end a run) with at least one word of the ontology's vocabulary;
+        a single word must be in the vocabulary and five letters or more. Runs longer than
+        ``max_words`` content words are cut into sliding windows.
+        """
+        vocab = self._candidate_vocabulary
+        runs: list[tuple[int, int]] = []
+        start = None
+        for idx, t in enumerate(tokens):
+            ok = idx not in covered and t.norm != BREAK and fold(t.raw) not in _FUNCTION_WORDS
+            if ok and start is None:
+                start = idx
+            if not ok and start is not None:
+                runs.append((start, idx))
+                start = None
+        if start is not None:
+            runs.append((start, len(tokens)))
+        out = []
+        for a, b in runs:
+            while a < b and tokens[a].norm in STOPWORDS:
+                a += 1
+            while b > a and tokens[b - 1].norm in STOPWORDS:
+                b -= 1
+            words = [k for k in range(a, b) if tokens[k].norm not in STOPWORDS]
+            if not any(tokens[k].norm in vocab for k in words):
+                continue
+            if len(words) == 1 and (len(tokens[words[0]].raw) < 5 or tokens[a].raw.isdigit()):
+                continue
+            if len(words) <= max_words:
+                out.append((a, b))
+            else:
+                for s in range(0, len(words) - max_words + 1):
+                    out.append((words[s], words[s + max_words - 1] + 1))
+        return out
+
+    def link(self, text: str) -> list[Mention]:
+        """All mentions in ``text``, in order of position (family findings included).
+
+        Args:
+            text: the text.
+
+        Returns:
+            The mentions, each with its context flags.
+
+        Raises:
+            InputTooLargeError: the text is longer than ``config.max_chars``.
+        """
+        if len(text) > self.config.max_chars:
+            raise InputTooLargeError(
+                f"text has {len(text):,} characters, more than max_chars="
+                f"{self.config.max_chars:,}; split it or raise the limit"
+            )
+        tokens = tokenize(text)
+        return self._link_tokens(text, tokens)
+
+    def _link_tokens(self, text: str, tokens: list[Token]) -> list[Mention]:
+        scored = []
+        for m in self._dictionary_matches(tokens):
+            chosen = self._choose(m.candidates)
+            if chosen is not None:
+                scored.append((m, *chosen))
+        kept = self._resolve_overlaps(scored)
+        if kept:
+            kept.extend(self._coordinated(tokens, kept))
+            kept.sort(key=lambda x: x[0].i)
+        if self.config.define_acronyms and kept:
+            for m, iri in self._defined_acronyms(tokens, kept):
+                kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens[m.i].raw))
+            kept.sort(key=lambda x: x[0].i)
+        if self.dense is not None:
+            covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+            ranges = self._candidate_phrases(tokens, covered)
+            if ranges:
+                phrases = [text[tokens[a].start : tokens[b - 1].end] for a, b in ranges]
+                hits = self.dense.match(phrases)
+                dense_scored = []
+                for (a, b), hit in zip(ranges, hits, strict=True):
+                    if hit is not None and self.is_linkable(hit.iri):
+                        dense_scored.append(
+                            (_Match(a, b, [], "dense"), hit.iri, hit.score, hit.name)
+                        )
+                kept = kept + self._resolve_overlaps(dense_scored)
+                kept.sort(key=lambda x: x[0].i)
+        spans = [(m.i, m.j) for m, *_ in kept]
+        contexts = self.context_rules.analyze(tokens, spans) if self.config.context else None
+        mentions = []
+        for k, (m, iri, score, matched) in enumerate(kept):
+            start, end = tokens[m.i].start, tokens[m.j - 1].end
+            ctx = contexts[k] if contexts is not None else None
+            mentions.append(
+                Mention(
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    iri=iri,
+                    curie=compress(iri),
+                    label=self.labels.get(iri, matched),
+                    excluded=bool(ctx and ctx.negated),
+                    score=float(score),
+                    uncertain=bool(ctx and ctx.uncertain),
+                    family=bool(ctx and ctx.family),
+                    source=m.source,
+                    matched=matched,
+                )
+            )
+        return mentions
+
+    def link_phrase(self, phrase: str) -> str | None:
+        """IRI of the term a whole phrase names in the dictionary, or None.
+
+        Args:
+            phrase: a short phrase (a name, a query term).
+        """
+        key = content_tokens(phrase)
+        node: Any = self._trie
+        for tok in key:
+            node = node.get(tok)
+            if node is None:
+                return None
+        cands = node.get(_END)
+        if not cands:
+            return None
+        chosen = self._choose(cands)
+        return chosen[0] if chosen else None
+
+
+# Pronouns, auxiliaries and other function words that never start or end a finding phrase.
+_FUNCTION_WORDS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "his",
+        "her",
+        "their",
+        "its",
+        "him",
+        "them",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "who",
+        "which",
+        "what",
+        "when",
+        "where",
+        "while",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "has",
+        "had",
+        "have",
+        "do",
+        "did",
+        "does",
+        "not",
+        "no",
+        "and",
+        "or",
+        "but",
+        "also",
+        "as",
+        "than",
+        "then",
+        "so",
+        "very",
+        "such",
+        "since",
+        "after",
+        "before",
+        "during",
+        "until",
+        "about",
+        "into",
+        "upon",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "age",
+        "year",
+        "month",
+        "week",
+        "day",
+        "old",
+        "time",
+        "first",
+        "second",
+        "third",
+        "noted",
+        "found",
+        "showed",
+        "shows",
+        "revealed",
+        "born",
+    ]
+)
+
+
+# ---------------------------------------------------------------------- record contract
+def _record_text(record: Mapping[str, Any], max_chars: int) -> str:
+    text = record.get("text")
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise RecordError(f"text is not valid UTF-8 (byte {err.start})") from err
+    if not isinstance(text, str):
+        raise RecordError(f"'text' must be a string, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # lone surrogates, e.g. from errors="surrogateescape"
+        raise RecordError(f"text is not valid UTF-8 (character {err.start})") from err
+    if not text.strip():
+        raise RecordError("text is empty")
+    if len(text) > max_chars:
+        raise InputTooLargeError(
+            f"text has {len(text):,} characters, more than max_chars={max_chars:,}"
+        )
+    return text
+
+
+def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
+    rid = record.get("id") if isinstance(record, Mapping) else None
+    try:
+        if not isinstance(record, Mapping):
+            raise RecordError(f"a record must be an object, got {type(record).__name__}")
+        if rid is None:
+            raise RecordError("record has no 'id'")
+        text = _record_text(record, linker.config.max_chars)
+        mentions = linker.link(text)
+    except RecordError as err:
+        logger.warning("record %r: %s", rid, err)
+        return {"id": rid, "mentions": [], "error": f"{type(err).__name__}: {err}"}
+    keep = linker.config.include_family
+    return {
+        "id": rid,
+        "mentions": [m.to_record() for m in mentions if keep or not m.family],
+    }
+
+
+_WORKER_LINKER: ConceptLinker | None = None
+
+
+def _init_worker(linker: ConceptLinker) -> None:
+    global _WORKER_LINKER
+    _WORKER_LINKER = linker
+
+
+def _link_in_worker(record: Any) -> dict[str, Any]:
+    if _WORKER_LINKER is None:  # pragma: no cover - set by the pool initializer
+        raise RuntimeError("worker linker not initialised")
+    return _link_one(record, _WORKER_LINKER)
+
+
+def link_records(
+    records: Iterable[Any],
+    linker: ConceptLinker,
+    n_process: int = 1,
+    chunksize: int = 64,
+) -> Iterator[dict[str, Any]]:
+    """Link a stream of ``{"id", "text"}`` records, in order.
+
+    A bad record (not an object, no id, text missing, empty, longer than
+    ``linker.config.max_chars``, not UTF-8) yields ``{"id", "mentions": [], "error": ...}``
+    and the stream goes on. Findings of relatives are left out unless
+    ``linker.config.include_family``.
+
+    Args:
+        records: the records; ``text`` may be ``str`` or UTF-8 ``bytes``.
+        linker: the linker.
+        n_process: worker processes (fork; the dictionary is shared copy-on-write). Use 1
+            with a dense path on a GPU. (default: ``1``)
+        chunksize: records sent to a worker at a time. (default: ``64``)
+
+    Yields:
+        ``{"id", "mentions": [{"start", "end", "text", "curie", "iri", "label",
+        "excluded", "score"}]}`` (plus ``"error"`` for a bad record).
+    """
+    if n_process <= 1:
+        for record in records:
+            yield _link_one(record, linker)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(n_process, initializer=_init_worker, initargs=(linker,)) as pool:
+        yield from pool.imap(_link_in_worker, records, chunksize=chunksize)

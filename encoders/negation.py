@@ -1,0 +1,459 @@
+"""Negation, uncertainty and experiencer (family history) of concept mentions.
+
+A ConText-style rule engine (Harkema et al., 2009, J Biomed Inform 42:839, extending NegEx,
+Chapman et al., 2001): trigger phrases open a *scope* forwards (``no``, ``negative for``) or
+backwards (``... was ruled out``) that runs until a termination term (``but``, ``however``),
+the end of the sentence, or the trigger's word window. Pseudo-triggers (``no increase``,
+``not only``) are matched first and do nothing, so the triggers inside them never fire.
+
+Three properties are decided for each mention:
+
+- *negated*: a ruled-out finding (``no seizures``, ``hyperreflexia without clonus``,
+  ``normal sweating``, ``MRI was normal``);
+- *uncertain*: hedged (``possible``, ``suspected``, ``cannot be excluded``);
+- *family*: the finding belongs to a relative, not the patient (``her mother has seizures``,
+  ``family history of deafness``). A relative word only opens a scope when it is the subject
+  of a finding (followed by ``has``/``had``/``with``/``'s`` ...), so ``born to a healthy
+  mother`` or ``her parents report that she ...`` do not.
+
+The engine works on the tokens of :func:`encoders.normalize.tokenize`, so it shares the
+linker's single pass over the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from encoders.normalize import BREAK, Token, fold
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ContextResult", "ContextRules", "Trigger"]
+
+_SENTENCE_END = frozenset({".", "!", "?", ";"})
+_CLAUSE_MARKS = frozenset({",", ":"})
+
+#: Category names.
+NEG, UNC, FAM, PSEUDO, TERM = "negated", "uncertain", "family", "pseudo", "terminate"
+TERM_VERB = "terminate_verb"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger phrase.
+
+    Attributes:
+        phrase: lower-case words, space separated.
+        category: ``negated``, ``uncertain``, ``family``, ``pseudo`` or ``terminate``.
+        direction: ``forward`` (scope after the phrase) or ``backward`` (before it).
+        window: maximum scope length in words.
+    """
+
+    phrase: str
+    category: str
+    direction: str = "forward"
+    window: int = 8
+
+
+def _many(phrases: Iterable[str], category: str, direction: str = "forward", window: int = 8):
+    return [Trigger(p, category, direction, window) for p in phrases]
+
+
+_NEG_FORWARD = (
+    "no",
+    "not",
+    "without",
+    "never",
+    "negative for",
+    "free of",
+    "no evidence of",
+    "no sign of",
+    "no signs of",
+    "no history of",
+    "no symptoms of",
+    "no features of",
+    "no morphological evidence of",
+    "denies",
+    "denied",
+    "rules out",
+    "ruled out",
+    "did not have",
+    "does not have",
+    "did not show",
+    "does not show",
+    "did not develop",
+    "never had",
+    "never developed",
+    "fails to reveal",
+    "failed to reveal",
+    "nor",
+)
+_NEG_BACKWARD = (
+    "was ruled out",
+    "were ruled out",
+    "has been ruled out",
+    "have been ruled out",
+    "was excluded",
+    "were excluded",
+    "is absent",
+    "are absent",
+    "was absent",
+    "were absent",
+    "was not seen",
+    "were not seen",
+    "was not noted",
+    "were not noted",
+    "was not observed",
+    "were not observed",
+    "was not detected",
+    "were not detected",
+    "was not found",
+    "were not found",
+    "not present",
+    "is normal",
+    "are normal",
+    "was normal",
+    "were normal",
+    "within normal limits",
+    "is unremarkable",
+    "are unremarkable",
+    "was unremarkable",
+    "were unremarkable",
+    "was negative",
+    "were negative",
+    "resolved",
+)
+# "normal" negates only the word group right after it: "normal sweating".
+_NEG_SHORT = ("normal", "normally")
+_UNC_FORWARD = (
+    "possible",
+    "possibly",
+    "probable",
+    "probably",
+    "suspected",
+    "suspicion of",
+    "suspicious for",
+    "questionable",
+    "query",
+    "may have",
+    "might have",
+    "could have",
+    "likely",
+    "suggestive of",
+    "concern for",
+    "concerning for",
+    "rule out",
+    "r o",
+    "evaluate for",
+    "versus",
+)
+_UNC_BACKWARD = (
+    "is suspected",
+    "was suspected",
+    "were suspected",
+    "cannot be excluded",
+    "could not be excluded",
+    "cannot be ruled out",
+    "could not be ruled out",
+    "not excluded",
+    "is possible",
+    "is likely",
+    "was considered",
+)
+_PSEUDO = (
+    "no further",
+    "not only",
+    "no increase",
+    "no change",
+    "no significant change",
+    "no interval change",
+    "not necessarily",
+    "without difficulty",
+    "without further",
+    "gram negative",
+    "not certain whether",
+    "not certain if",
+    "not rule out",
+    "not ruled out",
+    "not been ruled out",
+    "not be excluded",
+    "no longer",
+    "not able to",
+    "not able",
+    "unable to",
+    "not yet",
+    "no family history",
+    "not cause",
+    "normal limits",
+)
+_TERMINATE = (
+    "but",
+    "however",
+    "although",
+    "though",
+    "except",
+    "apart from",
+    "aside from",
+    "which",
+    "who",
+    "whose",
+    "whereas",
+    "while",
+    "yet",
+    "still",
+    "nevertheless",
+    "secondary to",
+    "due to",
+    "because",
+    "cause of",
+    "source of",
+    "reason for",
+)
+# Verbs that start a new affirmed predicate: they end negation and uncertainty scopes but
+# not a family scope ("her mother has seizures").
+_TERMINATE_VERBS = (
+    "has",
+    "had",
+    "have",
+    "shows",
+    "showed",
+    "revealed",
+    "developed",
+    "demonstrated",
+    "presented",
+    "started",
+    "became",
+)
+_RELATIVES = (
+    "mother",
+    "father",
+    "parent",
+    "parents",
+    "brother",
+    "brothers",
+    "sister",
+    "sisters",
+    "sibling",
+    "siblings",
+    "sib",
+    "sibs",
+    "aunt",
+    "aunts",
+    "uncle",
+    "uncles",
+    "cousin",
+    "cousins",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "grandparents",
+    "niece",
+    "nephew",
+    "relative",
+    "relatives",
+    "half brother",
+    "half sister",
+)
+# A relative is the experiencer when it is the subject of what follows.
+_EXPERIENCER_VERBS = frozenset(
+    {
+        "has",
+        "had",
+        "have",
+        "having",
+        "with",
+        "s",
+        "is",
+        "was",
+        "were",
+        "are",
+        "suffers",
+        "suffered",
+        "died",
+        "diagnosed",
+        "showed",
+        "shows",
+        "developed",
+        "presented",
+        "exhibited",
+        "exhibits",
+        "affected",
+    }
+)
+_EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
+_FAMILY_PHRASES = ("family history of", "family history", "history in the family")
+# Words that start a clause about the patient and so end a family scope.
+_PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
+
+
+@dataclass(frozen=True)
+class ContextResult:
+    """What the context says about one mention.
+
+    Attributes:
+        negated: the finding is ruled out.
+        uncertain: the finding is hedged.
+        family: the finding belongs to a relative, not the patient.
+    """
+
+    negated: bool = False
+    uncertain: bool = False
+    family: bool = False
+
+
+class ContextRules:
+    """Decide negation, uncertainty and experiencer of mentions from trigger phrases.
+
+    Args:
+        triggers: the trigger phrases; None for the built-in English clinical set.
+        relatives: words for relatives (family experiencer); None for the built-in set.
+        default_window: window in words of the built-in triggers. (default: ``8``)
+    """
+
+    def __init__(
+        self,
+        triggers: Sequence[Trigger] | None = None,
+        relatives: Sequence[str] | None = None,
+        default_window: int = 8,
+    ) -> None:
+        if triggers is None:
+            w = default_window
+            triggers = [
+                *_many(_PSEUDO, PSEUDO),
+                *_many(_TERMINATE, TERM),
+                *_many(_TERMINATE_VERBS, TERM_VERB),
+                *_many(_NEG_FORWARD, NEG, "forward", w),
+                *_many(_NEG_BACKWARD, NEG, "backward", w),
+                *_many(_NEG_SHORT, NEG, "forward", 2),
+                *_many(_UNC_FORWARD, UNC, "forward", w),
+                *_many(_UNC_BACKWARD, UNC, "backward", w),
+                *_many(_FAMILY_PHRASES, FAM, "forward", 2 * w),
+            ]
+        self.triggers = list(triggers)
+        self.relatives = frozenset(relatives if relatives is not None else _RELATIVES)
+        self._trie: dict = {}
+        self._max_len = 1
+        for trig in self.triggers:
+            words = trig.phrase.split()
+            self._max_len = max(self._max_len, len(words))
+            node = self._trie
+            for w in words:
+                node = node.setdefault(w, {})
+            node[""] = trig
+        self._family_window = 2 * default_window
+
+    def _find(
+        self, words: Sequence[str], blocked: Sequence[bool]
+    ) -> list[tuple[int, int, Trigger]]:
+        """Longest trigger phrase at each position, skipping words inside mentions."""
+        found: list[tuple[int, int, Trigger]] = []
+        i, n = 0, len(words)
+        while i < n:
+            if blocked[i]:
+                i += 1
+                continue
+            node, best = self._trie, None
+            j = i
+            while j < n and not blocked[j]:
+                node = node.get(words[j])
+                if node is None:
+                    break
+                j += 1
+                if "" in node:
+                    best = (i, j, node[""])
+            if best is not None:
+                found.append(best)
+                i = best[1]
+                continue
+            if (
+                words[i] in self.relatives
+                and self._is_subject(words, i + 1)
+                and not self._is_agent(words, i)
+            ):
+                found.append((i, i + 1, Trigger(words[i], FAM, "forward", self._family_window)))
+            i += 1
+        return found
+
+    @staticmethod
+    def _is_agent(words: Sequence[str], i: int) -> bool:
+        """``noted by his parents``: the relative is who observed, not who has the finding."""
+        return any(w == "by" for w in words[max(0, i - 3) : i])
+
+    @staticmethod
+    def _is_subject(words: Sequence[str], k: int) -> bool:
+        while k < len(words) and words[k] in _EXPERIENCER_ADVERBS:
+            k += 1
+        return k < len(words) and words[k] in _EXPERIENCER_VERBS
+
+    def analyze(
+        self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]]
+    ) -> list[ContextResult]:
+        """Context of each mention.
+
+        Args:
+            tokens: the tokens of the text (:func:`encoders.normalize.tokenize`).
+            spans: token ranges ``[i, j)`` of the mentions.
+
+        Returns:
+            One :class:`ContextResult` per span, in order.
+        """
+        if not spans:
+            return []
+        # Word list: sentence ends and clause marks stay as markers, other punctuation goes.
+        # A forward scope runs over commas ("no fever, seizures or rash"); a backward one
+        # stops at them ("microcephaly, and the EEG was normal").
+        words: list[str] = []
+        word_of_token: list[int] = []
+        for _, _, raw, norm in tokens:
+            word_of_token.append(len(words))
+            if norm == BREAK:
+                if raw in _SENTENCE_END:
+                    words.append(".")
+                elif raw in _CLAUSE_MARKS:
+                    words.append(",")
+            else:
+                words.append(fold(raw))
+        word_of_token.append(len(words))
+        blocked = [w == "." or w == "," for w in words]
+        wspans = []
+        for i, j in spans:
+            a, b = word_of_token[i], word_of_token[j]
+            wspans.append((a, b))
+            for k in range(a, b):
+                blocked[k] = True
+        triggers = self._find(words, blocked)
+        stops = {i for i, _, t in triggers if t.category == TERM}
+        stops.update(k for k, w in enumerate(words) if w == ".")
+        verb_stops = stops | {i for i, _, t in triggers if t.category == TERM_VERB}
+        # A backward scope (a predicate after its subject: "X was normal") stays in its clause.
+        back_stops = verb_stops | {k for k, w in enumerate(words) if w == ","}
+        patient_words = {k for k, w in enumerate(words) if w in _PATIENT_WORDS}
+        scopes: dict[str, list[tuple[int, int]]] = {NEG: [], UNC: [], FAM: []}
+        for i, j, trig in triggers:
+            if trig.category not in scopes:
+                continue
+            ends = stops if trig.category == FAM else verb_stops
+            if trig.direction == "forward":
+                end = j
+                limit = min(len(words), j + trig.window)
+                while end < limit and end not in ends:
+                    if trig.category == FAM and end in patient_words:
+                        break
+                    end += 1
+                scopes[trig.category].append((j, end))
+            else:
+                start = i
+                limit = max(0, i - trig.window)
+                ends = stops if trig.category == FAM else back_stops
+                while start > limit and (start - 1) not in ends:
+                    start -= 1
+                scopes[trig.category].append((start, i))
+        results = []
+        for a, b in wspans:
+            flags = {
+                cat: any(a < hi and lo < b for lo, hi in ranges) for cat, ranges in scopes.items()
+            }
+            results.append(ContextResult(flags[NEG], flags[UNC], flags[FAM]))
+        return results

@@ -1,0 +1,339 @@
+"""Text normalisation shared by the concept dictionary and the text it is matched against.
+
+Both sides go through the same functions, so a lossy step (folding British spellings, dropping
+a plural ending) can only make two spellings of one word meet; it cannot make a dictionary
+name unreachable. Normalisation is per token, so character offsets into the original text are
+kept exactly.
+
+Steps, in order, for one token:
+
+1. Unicode compatibility folding and accent stripping (``Sjögren`` -> ``sjogren``).
+2. Lower case.
+3. Spelling folding of the Greek/Latin digraphs ``ae``/``oe`` inside a word
+   (``oedema`` -> ``edema``, ``haemorrhage`` -> ``hemorrhage``).
+4. Singular form by rule (regular English plurals and the common Latin/Greek ones of
+   anatomy: ``vertebrae`` -> ``vertebra``, ``phalanges`` -> ``phalanx``, ``exostoses`` ->
+   ``exostosis``; plural acronyms ``UTIs`` -> ``uti``).
+5. A light stem (:func:`stem`): adjective and noun of one finding meet
+   (``microcephalic``/``microcephaly``), so do participles and verbs (``delayed``/``delay``).
+
+A phrase is then the sequence of its normalised *content* tokens: stop words (articles and
+most prepositions) are dropped and punctuation splits words, so ``Self-mutilating behaviour``,
+``self mutilating behavior`` and ``the self-mutilating behaviours`` all give
+``("self", "mutilating", "behavior")`` once spelling variants are folded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+__all__ = [
+    "BREAK",
+    "STOPWORDS",
+    "Token",
+    "content_tokens",
+    "fold",
+    "is_acronym",
+    "normalize_token",
+    "phrase_variants",
+    "singularize",
+    "stem",
+    "tokenize",
+]
+
+#: Words dropped from names and text before matching: articles, most prepositions and
+#: possessive ``s``. Conjunctions and negations are kept: they change meaning.
+STOPWORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "from",
+        "with",
+        "s",
+    }
+)
+
+#: Sentinel token text for punctuation that ends a phrase (a name never spans it).
+BREAK = "\x00"
+
+# Words (letters and digits) or one phrase-breaking punctuation mark. Hyphens, slashes and
+# apostrophes split words but do not break a phrase.
+_TOKEN_RE = re.compile(r"[^\W_]+|[.,;:!?()\[\]{}<>\"|\u201c\u201d\u2022\u00b7]")
+
+# Endings kept as they are: Latin/Greek singulars that end in s.
+_KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+
+_IRREGULAR_PLURALS: dict[str, str] = {
+    "teeth": "tooth",
+    "feet": "foot",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "phalanges": "phalanx",
+    "falanges": "phalanx",
+    "halluces": "hallux",
+    "pollices": "pollex",
+    "cervices": "cervix",
+    "apices": "apex",
+    "cortices": "cortex",
+    "indices": "index",
+    "vertices": "vertex",
+    "testes": "testis",
+    "ovaries": "ovary",
+    "bronchi": "bronchus",
+    "nuclei": "nucleus",
+    "fungi": "fungus",
+    "glomeruli": "glomerulus",
+    "villi": "villus",
+    "calculi": "calculus",
+    "meninges": "meninx",
+    "lumina": "lumen",
+    "foramina": "foramen",
+    "stomata": "stoma",
+    "criteria": "criterion",
+    "ganglia": "ganglion",
+    "diverticula": "diverticulum",
+    "septa": "septum",
+    "atria": "atrium",
+    "ostia": "ostium",
+    "data": "datum",
+    "lives": "life",
+    "knives": "knife",
+    "halves": "half",
+    "calves": "calf",
+    "leaves": "leaf",
+    "shelves": "shelf",
+}
+
+_ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9]*[A-Z0-9]$|^[A-Z]{2,}s$")
+
+
+class Token(NamedTuple):
+    """One token of a text (a named tuple: tokenisation is on the hot path).
+
+    Attributes:
+        start: offset of the first character in the original text.
+        end: offset one past the last character.
+        raw: the token as written.
+        norm: normalised form (``BREAK`` for phrase-breaking punctuation).
+    """
+
+    start: int
+    end: int
+    raw: str
+    norm: str
+
+    @property
+    def is_break(self) -> bool:
+        """Whether the token is punctuation that ends a phrase."""
+        return self.norm == BREAK
+
+
+@lru_cache(maxsize=1 << 17)
+def fold(text: str) -> str:
+    """Unicode-fold and lower-case ``text`` (accents stripped, compatibility forms unified)."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def singularize(word: str) -> str:
+    """Singular form of a lower-case English or Latin/Greek plural, by rule.
+
+    The rules are deliberately conservative: a word that does not look like a plural is
+    returned unchanged. They need not be linguistically perfect, only applied identically
+    to dictionary names and text.
+
+    Args:
+        word: a lower-case word.
+
+    Returns:
+        The singular form.
+    """
+    irregular = _IRREGULAR_PLURALS.get(word)
+    if irregular is not None:
+        return irregular
+    n = len(word)
+    if n <= 3:
+        return word
+    if word.endswith("ae") and n > 4:  # vertebrae, fibulae, bullae, striae
+        return word[:-1]
+    if word.endswith("ses") and n > 5 and word[-4] == "o":  # exostoses, synostoses
+        return word[:-2] + "is"
+    if word.endswith("ies") and n > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith(("ias", "mas")) and n > 5:  # dysplasias, hernias, carcinomas
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(_KEEP_S):
+        return word[:-1]
+    return word
+
+
+def stem(word: str) -> str:
+    """Fold derivational and inflectional endings of a singular lower-case word.
+
+    Adjectives and nouns of one finding meet (``microcephalic``/``microcephaly``,
+    ``hypotonic``/``hypotonia``, ``dysplastic``/``dysplasia``, ``ataxic``/``ataxia``), and so
+    do participles and their verbs (``delayed``/``delay``, ``sloping``/``sloped``,
+    ``opened``/``open``). Only words longer than five letters are touched.
+
+    Args:
+        word: a singular lower-case word.
+
+    Returns:
+        The stem (not necessarily a word).
+    """
+    if len(word) <= 5 or not word.isalpha():
+        return word
+    if word.endswith("ing"):
+        word = word[:-3]
+        if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
+            word = word[:-1]  # thinning -> thin
+        return word.removesuffix("e")
+    if word.endswith("ed"):
+        word = word[:-2]
+        if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
+            word = word[:-1]  # thinned -> thin
+        return word.removesuffix("e")
+    if word.endswith("stic"):
+        return word[:-3]  # dysplastic -> dysplas
+    if word.endswith(("ia", "ic")):
+        return word[:-2]  # hypotonia, hypotonic -> hypoton
+    if word.endswith(("ly", "hy")):
+        return word[:-1]  # microcephaly -> microcephal, myopathy -> myopath
+    return word.removesuffix("e")  # decrease, decreased -> decreas
+
+
+@lru_cache(maxsize=1 << 17)
+def normalize_token(raw: str) -> str:
+    """The normalised form of one word token (see the module docstring).
+
+    Args:
+        raw: the token as written.
+
+    Returns:
+        The normalised token; ``BREAK`` for punctuation.
+    """
+    if not raw[0].isalnum():
+        return BREAK
+    if len(raw) > 2 and raw[-1] == "s" and raw[:-1].isupper():
+        raw = raw[:-1]  # plural acronym: UTIs -> UTI
+    word = fold(raw)
+    if len(word) > 3 and ("ae" in word or "oe" in word):
+        # Fold ae/oe digraphs inside a word (not at its end: "toe", "vertebrae").
+        head, tail = word[:-2], word[-2:]
+        word = head.replace("ae", "e").replace("oe", "e") + tail
+    return stem(singularize(word))
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into word tokens and phrase-breaking punctuation, with offsets.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The tokens in order; punctuation tokens have ``norm == BREAK``.
+    """
+    # C-level maps only: this runs on every character of every document.
+    matches = list(_TOKEN_RE.finditer(text))
+    raws = list(map(re.Match.group, matches))
+    return list(
+        map(
+            tuple.__new__,
+            itertools.repeat(Token),
+            zip(
+                map(re.Match.start, matches),
+                map(re.Match.end, matches),
+                raws,
+                map(normalize_token, raws),
+                strict=True,
+            ),
+        )
+    )
+
+
+def content_tokens(text: str) -> tuple[str, ...]:
+    """Normalised content tokens of a name or phrase (stop words and punctuation dropped).
+
+    Args:
+        text: a name or phrase.
+
+    Returns:
+        The key under which the phrase is matched.
+    """
+    return tuple(t.norm for t in tokenize(text) if t.norm != BREAK and t.norm not in STOPWORDS)
+
+
+def is_acronym(text: str) -> bool:
+    """Whether ``text`` looks like an acronym (``GERD``, ``VSD``, ``UTIs``): match it by case.
+
+    Args:
+        text: one word as written.
+    """
+    return bool(_ACRONYM_RE.match(text))
+
+
+def _hyphen_joined(text: str) -> tuple[str, ...] | None:
+    """Content tokens with hyphenated compounds written as one word (``down-slanting``)."""
+    if "-" not in text:
+        return None
+    joined = re.sub(r"(?<=[^\W_])-(?=[^\W_])", "", text)
+    return content_tokens(joined)
+
+
+def _of_inversion(text: str) -> tuple[str, ...] | None:
+    """``head of the modifier`` written as ``modifier head`` (``dysplasia of the hip``)."""
+    words = fold(text).split()
+    if words.count("of") != 1:
+        return None
+    i = words.index("of")
+    head, modifier = " ".join(words[:i]), " ".join(words[i + 1 :])
+    if not head or not modifier:
+        return None
+    return content_tokens(f"{modifier} {head}")
+
+
+def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], str]:
+    """Token keys under which a dictionary name is indexed, each with how it was derived.
+
+    Args:
+        text: a dictionary name.
+        max_permuted: names with at most this many content tokens are also indexed under
+            every order of their tokens (``stature short`` for ``short stature``); longer
+            names only under the ``X of Y`` -> ``Y X`` inversion. (default: ``3``)
+
+    Returns:
+        Key -> ``"exact"`` for the name itself, ``"hyphen"``, ``"inverted"`` or
+        ``"permuted"`` for derived keys. Empty when the name has no content token.
+    """
+    base = content_tokens(text)
+    if not base:
+        return {}
+    out: dict[tuple[str, ...], str] = {base: "exact"}
+    joined = _hyphen_joined(text)
+    if joined and joined not in out:
+        out[joined] = "hyphen"
+    inverted = _of_inversion(text)
+    if inverted and inverted not in out:
+        out[inverted] = "inverted"
+    if 2 <= len(base) <= max_permuted:
+        for perm in itertools.permutations(base):
+            if perm not in out:
+                out[perm] = "permuted"
+    return out

@@ -1,0 +1,434 @@
+"""Evaluation of concept recognition against span-annotated gold documents.
+
+Gold documents follow ``id68.jsonl``: ``id``, ``text`` and ``annotations``, each
+``{start, end, text, hpo_id, flag, span_matches_text}`` where ``flag`` is absent (a plain
+finding of the patient), ``Related`` (a finding described loosely or in passing; by default
+counted as present) or ``Neg`` (ruled out). When ``hpo_id_2025`` is present it is used: it
+maps ids to the ontology release the linker is built from.
+
+Measures (:func:`evaluate_linking`):
+
+- mention level, exact span and overlapping span, correct id required;
+- document level on the set of present ids (gold: not ``Neg``; predicted: not excluded),
+  and, shown separately, an ancestor-tolerant variant in which a predicted id also counts
+  when it is an ancestor or a descendant of a gold id;
+- excluded-finding accuracy on gold mentions found by the linker (right id, overlapping
+  span), with the recall of ruled-out findings;
+- documents per second (:func:`run_linking_eval`).
+
+:func:`evaluate_dense_heldout` measures the dense path alone on held-out synonyms.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from encoders.linker import ConceptLinker, link_records
+from kg.namespaces import to_iri
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DenseHeldoutReport",
+    "GoldDocument",
+    "GoldMention",
+    "LinkingReport",
+    "PRF",
+    "data_dir",
+    "evaluate_dense_heldout",
+    "evaluate_linking",
+    "load_gold",
+    "run_linking_eval",
+]
+
+DATA_DIR_ENV = "KGFUSE_DATA_DIR"
+
+
+def data_dir(repo_root: Path | None = None) -> Path | None:
+    """The evaluation data folder: ``$KGFUSE_DATA_DIR``, else ``<repo>/../shared/data``.
+
+    Args:
+        repo_root: the repository root; defaults to the folder above this package.
+
+    Returns:
+        The folder, or None when it does not exist.
+    """
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        path = Path(env)
+    else:
+        root = repo_root or Path(__file__).resolve().parents[1]
+        path = root.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    """One annotated mention.
+
+    Attributes:
+        start: character offset.
+        end: character offset one past the end.
+        text: the annotated text.
+        iri: IRI of the annotated term.
+        flag: ``None``, ``"Related"`` or ``"Neg"``.
+    """
+
+    start: int
+    end: int
+    text: str
+    iri: str
+    flag: str | None = None
+
+    @property
+    def excluded(self) -> bool:
+        """Whether the finding is ruled out."""
+        return self.flag == "Neg"
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    """One annotated document."""
+
+    id: str
+    text: str
+    mentions: tuple[GoldMention, ...]
+
+
+def load_gold(
+    path: Path, id_fields: Sequence[str] = ("hpo_id_2025", "hpo_id")
+) -> list[GoldDocument]:
+    """Read gold documents in the ``id68.jsonl`` format.
+
+    Args:
+        path: the JSON-lines file.
+        id_fields: annotation fields holding the term id, first present wins.
+            (default: ``hpo_id_2025`` then ``hpo_id``)
+    """
+    docs: list[GoldDocument] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            mentions = []
+            for a in row.get("annotations", []):
+                term = next((a[f] for f in id_fields if a.get(f)), None)
+                if term is None:
+                    continue
+                mentions.append(
+                    GoldMention(
+                        a["start"], a["end"], a.get("text", ""), to_iri(term), a.get("flag")
+                    )
+                )
+            docs.append(GoldDocument(str(row["id"]), row["text"], tuple(mentions)))
+    return docs
+
+
+@dataclass(frozen=True)
+class PRF:
+    """Precision, recall and F1 with their counts."""
+
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+
+    @classmethod
+    def from_counts(cls, tp: int, fp: int, fn: int) -> PRF:
+        """From true positive, false positive and false negative counts."""
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return cls(p, r, f, tp, fp, fn)
+
+
+@dataclass
+class LinkingReport:
+    """Every measure of one evaluation run.
+
+    Attributes:
+        mention_exact: mention P/R/F1, exact span and id.
+        mention_overlap: mention P/R/F1, overlapping span and id.
+        document: document-level P/R/F1 on present ids (micro-averaged over documents).
+        document_ancestor: the ancestor-tolerant variant (None without ``ancestors``).
+        excluded_accuracy: share of found gold mentions whose excluded flag is right.
+        excluded_found: found gold mentions (the accuracy's denominator).
+        excluded_recall: share of gold ruled-out mentions found and marked excluded.
+        excluded_support: gold ruled-out mentions.
+        num_documents: documents evaluated.
+        docs_per_second: linking throughput (0 when not timed).
+        settings: how the run was made (free-form, for the record).
+    """
+
+    mention_exact: PRF
+    mention_overlap: PRF
+    document: PRF
+    document_ancestor: PRF | None
+    excluded_accuracy: float
+    excluded_found: int
+    excluded_recall: float
+    excluded_support: int
+    num_documents: int
+    docs_per_second: float = 0.0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a JSON-ready dict."""
+        return asdict(self)
+
+
+def _pairs(
+    gold: Sequence[GoldMention],
+    pred: Sequence[Mapping[str, Any]],
+    same_span: Callable[[GoldMention, Mapping[str, Any]], bool],
+) -> list[tuple[int, int]]:
+    """One-to-one matching of predicted to gold mentions with the same id."""
+    used: set[int] = set()
+    pairs = []
+    for pi, p in enumerate(pred):
+        iri = _pred_iri(p)
+        for gi, g in enumerate(gold):
+            if gi not in used and g.iri == iri and same_span(g, p):
+                used.add(gi)
+                pairs.append((gi, pi))
+                break
+    return pairs
+
+
+def _pred_iri(p: Mapping[str, Any]) -> str:
+    return to_iri(p["curie"] if "curie" in p else p["iri"])
+
+
+def _exact(g: GoldMention, p: Mapping[str, Any]) -> bool:
+    return g.start == p["start"] and g.end == p["end"]
+
+
+def _overlap(g: GoldMention, p: Mapping[str, Any]) -> bool:
+    return g.start < p["end"] and p["start"] < g.end
+
+
+def evaluate_linking(
+    gold: Sequence[GoldDocument],
+    predictions: Mapping[str, Sequence[Mapping[str, Any]]],
+    ancestors: Callable[[str], set[str]] | None = None,
+    related_is_present: bool = True,
+) -> LinkingReport:
+    """Compare predicted mentions with gold documents.
+
+    Args:
+        gold: the gold documents.
+        predictions: document id -> predicted mention dicts (``start``, ``end``, ``curie``
+            or ``iri``, ``excluded``); a missing id counts as no prediction.
+        ancestors: strict ancestors of an IRI, for the ancestor-tolerant document measure.
+            (default: ``None``)
+        related_is_present: count ``Related`` gold mentions as present findings.
+            (default: ``True``)
+
+    Returns:
+        The report (``docs_per_second`` left at 0).
+    """
+    counts = {"exact": [0, 0, 0], "overlap": [0, 0, 0], "doc": [0, 0, 0]}
+    ex_right = ex_found = neg_found = neg_total = 0
+    # Ancestor-tolerant counts: predicted ids that hit a gold id, predicted ids that miss,
+    # gold ids hit by some prediction, all gold ids (one prediction may cover several).
+    anc_hit_pred = anc_miss_pred = anc_hit_gold = anc_gold = 0
+    anc_cache: dict[str, set[str]] = {}
+
+    def anc(iri: str) -> set[str]:
+        if iri not in anc_cache:
+            anc_cache[iri] = set(ancestors(iri)) if ancestors is not None else set()
+        return anc_cache[iri]
+
+    def kin(a: str, b: str) -> bool:
+        return a == b or a in anc(b) or b in anc(a)
+
+    for doc in gold:
+        pred = list(predictions.get(doc.id, ()))
+        for key, same in (("exact", _exact), ("overlap", _overlap)):
+            pairs = _pairs(doc.mentions, pred, same)
+            c = counts[key]
+            c[0] += len(pairs)
+            c[1] += len(pred) - len(pairs)
+            c[2] += len(doc.mentions) - len(pairs)
+            if key == "overlap":
+                for gi, pi in pairs:
+                    ex_found += 1
+                    g_ex, p_ex = doc.mentions[gi].excluded, bool(pred[pi].get("excluded"))
+                    ex_right += g_ex == p_ex
+                    neg_found += g_ex and p_ex
+        neg_total += sum(m.excluded for m in doc.mentions)
+        gold_ids = {
+            m.iri
+            for m in doc.mentions
+            if not m.excluded and (related_is_present or m.flag != "Related")
+        }
+        pred_ids = {_pred_iri(p) for p in pred if not p.get("excluded")}
+        c = counts["doc"]
+        c[0] += len(gold_ids & pred_ids)
+        c[1] += len(pred_ids - gold_ids)
+        c[2] += len(gold_ids - pred_ids)
+        if ancestors is not None:
+            hits = sum(any(kin(p, g) for g in gold_ids) for p in pred_ids)
+            anc_hit_pred += hits
+            anc_miss_pred += len(pred_ids) - hits
+            anc_hit_gold += sum(any(kin(p, g) for p in pred_ids) for g in gold_ids)
+            anc_gold += len(gold_ids)
+    anc_prf = None
+    if ancestors is not None:
+        p = anc_hit_pred / (anc_hit_pred + anc_miss_pred) if anc_hit_pred + anc_miss_pred else 0.0
+        r = anc_hit_gold / anc_gold if anc_gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        anc_prf = PRF(p, r, f, anc_hit_pred, anc_miss_pred, anc_gold - anc_hit_gold)
+    return LinkingReport(
+        mention_exact=PRF.from_counts(*counts["exact"]),
+        mention_overlap=PRF.from_counts(*counts["overlap"]),
+        document=PRF.from_counts(*counts["doc"]),
+        document_ancestor=anc_prf,
+        excluded_accuracy=ex_right / ex_found if ex_found else 0.0,
+        excluded_found=ex_found,
+        excluded_recall=neg_found / neg_total if neg_total else 0.0,
+        excluded_support=neg_total,
+        num_documents=len(gold),
+    )
+
+
+def run_linking_eval(
+    linker: ConceptLinker,
+    gold: Sequence[GoldDocument],
+    ancestors: Callable[[str], set[str]] | None = None,
+    n_process: int = 1,
+    repeats: int = 1,
+    related_is_present: bool = True,
+) -> LinkingReport:
+    """Link the gold documents' texts with :func:`encoders.linker.link_records` and score.
+
+    Args:
+        linker: the linker.
+        gold: the gold documents.
+        ancestors: see :func:`evaluate_linking`.
+        n_process: worker processes for linking. (default: ``1``)
+        repeats: link the documents this many times for the throughput figure (the best
+            run is reported; the predictions of the first run are scored). (default: ``1``)
+        related_is_present: see :func:`evaluate_linking`.
+
+    Returns:
+        The report with ``docs_per_second``.
+    """
+    records = [{"id": d.id, "text": d.text} for d in gold]
+    best = float("inf")
+    predictions: dict[str, list[dict[str, Any]]] = {}
+    for r in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        out = list(link_records(records, linker, n_process=n_process))
+        best = min(best, time.perf_counter() - t0)
+        if r == 0:
+            predictions = {o["id"]: o["mentions"] for o in out}
+    report = evaluate_linking(gold, predictions, ancestors, related_is_present)
+    report.docs_per_second = len(records) / best if best > 0 else 0.0
+    report.settings = {
+        "n_process": n_process,
+        "repeats": repeats,
+        "related_is_present": related_is_present,
+        "dense": linker.dense is not None,
+        "config": asdict(linker.config),
+    }
+    return report
+
+
+@dataclass(frozen=True)
+class DenseHeldoutReport:
+    """The dense path alone on held-out synonyms.
+
+    Attributes:
+        threshold: calibrated on the calibration half.
+        calibration: P/R/F1 at the threshold on the calibration half.
+        test_precision: on the test half (positives and negatives not used to calibrate).
+        test_recall: on the test half.
+        test_f1: on the test half.
+        test_accuracy_at_1: share of test synonyms whose nearest name is of their term.
+        num_test_positives: test synonyms.
+        num_test_negatives: test negatives.
+        seconds: wall time (index build included).
+    """
+
+    threshold: float
+    calibration: dict[str, float | int]
+    test_precision: float
+    test_recall: float
+    test_f1: float
+    test_accuracy_at_1: float
+    num_test_positives: int
+    num_test_negatives: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a JSON-ready dict."""
+        return asdict(self)
+
+
+def evaluate_dense_heldout(
+    lexicon: Any,
+    encoder: Any,
+    fraction: float = 0.1,
+    max_terms: int | None = 2000,
+    seed: int = 0,
+    target_precision: float | None = None,
+    kinds: Iterable[str] = ("label", "exact"),
+) -> DenseHeldoutReport:
+    """Hold out one synonym of sampled terms, calibrate on half, test on the other half.
+
+    Args:
+        lexicon: the full :class:`kg.lexicon.Lexicon`.
+        encoder: the :class:`encoders.text.TextEncoder`.
+        fraction: share of terms with synonyms to sample. (default: ``0.1``)
+        max_terms: cap on sampled terms. (default: ``2000``)
+        seed: random seed. (default: ``0``)
+        target_precision: see :func:`encoders.dense.calibrate_threshold`.
+        kinds: name kinds indexed. (default: label, exact)
+    """
+    import numpy as np
+
+    from encoders.dense import (
+        DenseIndex,
+        calibrate_threshold,
+        make_negatives,
+        score_threshold,
+        split_heldout_synonyms,
+    )
+
+    t0 = time.perf_counter()
+    train_lex, pairs = split_heldout_synonyms(lexicon, fraction, seed, max_terms)
+    negatives = make_negatives(lexicon, len(pairs), seed)
+    half, nhalf = len(pairs) // 2, len(negatives) // 2
+    index = DenseIndex.build(train_lex, encoder, kinds=kinds)
+    cal = calibrate_threshold(index, pairs[:half], negatives[:nhalf], target_precision)
+    test_pos, test_neg = pairs[half:], negatives[nhalf:]
+    hits = index.search([p for p, _ in test_pos], k=1)
+    pos_scores = np.array([h[0].score if h else -1.0 for h in hits])
+    correct = np.array(
+        [bool(h) and h[0].iri == t for h, (_, t) in zip(hits, test_pos, strict=True)]
+    )
+    neg_hits = index.search(test_neg, k=1)
+    neg_scores = np.array([h[0].score if h else -1.0 for h in neg_hits])
+    p, r, f = score_threshold(pos_scores, correct, neg_scores, cal.threshold)
+    return DenseHeldoutReport(
+        threshold=cal.threshold,
+        calibration=cal.to_dict(),
+        test_precision=p,
+        test_recall=r,
+        test_f1=f,
+        test_accuracy_at_1=float(correct.mean()) if len(correct) else 0.0,
+        num_test_positives=len(test_pos),
+        num_test_negatives=len(test_neg),
+        seconds=time.perf_counter() - t0,
+    )

@@ -1,0 +1,261 @@
+"""The phenotype annotations of a KG as columns in memory.
+
+Every ``kgv:PhenotypeAnnotation`` node becomes one row: subject (disease), object (term),
+negation, frequency, onset, sex, evidence, aspect, sources. Diagnosis, simulation and rules
+read these columns; each row keeps its annotation IRI so any use can cite the fact.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kg.errors import UnknownTermError
+from kg.namespaces import DCTERMS, KGV, KGV_ANNOTATION, RDF, RDFS_LABEL, compress, to_iri
+
+_ROWS = f"""
+SELECT ?a ?d ?t ?neg ?fv ?ft ?onset ?sex ?ev ?aspect WHERE {{
+  ?a a <{KGV_ANNOTATION}> ; <{RDF}subject> ?d ; <{RDF}object> ?t .
+  OPTIONAL {{ ?a <{KGV}negated> ?neg }}
+  OPTIONAL {{ ?a <{KGV}frequencyValue> ?fv }}
+  OPTIONAL {{ ?a <{KGV}frequency> ?ft }}
+  OPTIONAL {{ ?a <{KGV}onset> ?onset }}
+  OPTIONAL {{ ?a <{KGV}sex> ?sex }}
+  OPTIONAL {{ ?a <{KGV}evidence> ?ev }}
+  OPTIONAL {{ ?a <{KGV}aspect> ?aspect }}
+}}
+"""
+_SOURCES = f"""
+SELECT ?a ?src WHERE {{ ?a a <{KGV_ANNOTATION}> ; <{DCTERMS}source> ?src }}
+"""
+_SUBJECT_LABELS = f"""
+SELECT DISTINCT ?d ?label WHERE {{
+  ?a a <{KGV_ANNOTATION}> ; <{RDF}subject> ?d . OPTIONAL {{ ?d <{RDFS_LABEL}> ?label }}
+}}
+"""
+SEX_CODES = {"": 0, "MALE": 1, "FEMALE": 2}
+
+
+class AnnotationTableBuilder:
+    """Collects annotation rows one at a time, then freezes them into an AnnotationTable."""
+
+    def __init__(self) -> None:
+        self._subjects: dict[str, int] = {}
+        self._subject_labels: list[str] = []
+        self._terms: dict[str, int] = {}
+        self._rows: dict[str, int] = {}
+        self._cols: dict[str, list] = {
+            k: [] for k in ("s", "t", "neg", "f", "ft", "on", "sex", "ev", "asp", "src")
+        }
+
+    def __contains__(self, annotation_iri: str) -> bool:
+        return annotation_iri in self._rows
+
+    def add(
+        self,
+        iri: str,
+        subject: str,
+        term: str,
+        *,
+        subject_label: str = "",
+        negated: bool = False,
+        frequency: float | None = None,
+        frequency_term: str = "",
+        onset: str = "",
+        sex: str = "",
+        evidence: str = "",
+        aspect: str = "",
+        sources: list[str] | None = None,
+    ) -> None:
+        """Add one row; a repeated annotation IRI is ignored (the first row wins)."""
+        if iri in self._rows:
+            return
+        self._rows[iri] = len(self._rows)
+        s = self._subjects.get(subject)
+        if s is None:
+            s = self._subjects[subject] = len(self._subjects)
+            self._subject_labels.append(subject_label)
+        elif subject_label and not self._subject_labels[s]:
+            self._subject_labels[s] = subject_label
+        c = self._cols
+        c["s"].append(s)
+        c["t"].append(self._terms.setdefault(term, len(self._terms)))
+        c["neg"].append(negated)
+        c["f"].append(np.nan if frequency is None else frequency)
+        c["ft"].append(frequency_term)
+        c["on"].append(onset)
+        c["sex"].append(SEX_CODES.get(sex.upper(), 0))
+        c["ev"].append(evidence)
+        c["asp"].append(aspect)
+        c["src"].append(sources if sources is not None else [])
+
+    def add_source(self, iri: str, source: str) -> None:
+        """Add a source (reference IRI) to an added row."""
+        i = self._rows.get(iri)
+        if i is not None:
+            self._cols["src"][i].append(source)
+
+    def set_subject_label(self, subject: str, label: str) -> None:
+        i = self._subjects.get(subject)
+        if i is not None and not self._subject_labels[i]:
+            self._subject_labels[i] = label
+
+    def build(self) -> AnnotationTable:
+        c = self._cols
+        return AnnotationTable(
+            list(self._subjects),
+            list(self._subject_labels),
+            list(self._terms),
+            list(self._rows),
+            np.array(c["s"], dtype=np.int32),
+            np.array(c["t"], dtype=np.int32),
+            np.array(c["neg"], dtype=bool),
+            np.array(c["f"], dtype=np.float32),
+            c["ft"],
+            c["on"],
+            np.array(c["sex"], dtype=np.int8),
+            c["ev"],
+            c["asp"],
+            c["src"],
+        )
+
+
+@dataclass
+class AnnotationTable:
+    """Annotation rows as parallel arrays.
+
+    Attributes:
+        subjects: IRI of each annotated subject (disease); ``subject`` indexes it.
+        subject_labels: label of each subject.
+        terms: IRI of each annotated object (phenotype term); ``term`` indexes it.
+        annotation_iris: IRI of each row's annotation node.
+        subject, term: ``[rows]`` int32 indices.
+        negated: ``[rows]`` bool (the NOT qualifier).
+        frequency: ``[rows]`` float32 in [0, 1], NaN when not stated.
+        frequency_term: ``[rows]`` frequency term IRI or "" (parallel list).
+        onset: ``[rows]`` onset term IRI or "".
+        sex: ``[rows]`` int8, 0 any, 1 male, 2 female.
+        evidence: ``[rows]`` evidence code.
+        aspect: ``[rows]`` aspect code (P, I, C, M, H).
+        sources: ``[rows]`` list of source IRIs (PMIDs ...).
+    """
+
+    subjects: list[str]
+    subject_labels: list[str]
+    terms: list[str]
+    annotation_iris: list[str]
+    subject: np.ndarray
+    term: np.ndarray
+    negated: np.ndarray
+    frequency: np.ndarray
+    frequency_term: list[str]
+    onset: list[str]
+    sex: np.ndarray
+    evidence: list[str]
+    aspect: list[str]
+    sources: list[list[str]]
+    _subject_index: dict[str, int] = field(default_factory=dict, repr=False)
+    _rows_of: list[np.ndarray] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._subject_index = {iri: i for i, iri in enumerate(self.subjects)}
+
+    def __len__(self) -> int:
+        return len(self.annotation_iris)
+
+    def subject_index(self, subject: str) -> int:
+        """Index of a subject given as IRI or CURIE.
+
+        Raises:
+            UnknownTermError: no annotation has that subject (with close matches).
+        """
+        iri = subject if subject in self._subject_index else to_iri(subject)
+        try:
+            return self._subject_index[iri]
+        except KeyError:
+            raise UnknownTermError(subject, (compress(s) for s in self.subjects)) from None
+
+    def rows_of(self, subject: str | int) -> np.ndarray:
+        """Row indices of the annotations of one subject."""
+        if self._rows_of is None:
+            order = np.argsort(self.subject, kind="stable")
+            bounds = np.searchsorted(self.subject[order], np.arange(len(self.subjects) + 1))
+            self._rows_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.subjects))]
+        i = subject if isinstance(subject, int) else self.subject_index(subject)
+        return self._rows_of[i]
+
+    def save(self, folder: Path) -> None:
+        """Write ``annotations.npz`` and ``annotations.json`` into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            folder / "annotations.npz",
+            subject=self.subject,
+            term=self.term,
+            negated=self.negated,
+            frequency=self.frequency,
+            sex=self.sex,
+        )
+        meta = {
+            "subjects": self.subjects,
+            "subject_labels": self.subject_labels,
+            "terms": self.terms,
+            "annotation_iris": self.annotation_iris,
+            "frequency_term": self.frequency_term,
+            "onset": self.onset,
+            "evidence": self.evidence,
+            "aspect": self.aspect,
+            "sources": self.sources,
+        }
+        (folder / "annotations.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> AnnotationTable:
+        """Read what :meth:`save` wrote (no pickles)."""
+        a = np.load(folder / "annotations.npz", allow_pickle=False)
+        m = json.loads((folder / "annotations.json").read_text(encoding="utf-8"))
+        return cls(
+            m["subjects"],
+            m["subject_labels"],
+            m["terms"],
+            m["annotation_iris"],
+            a["subject"],
+            a["term"],
+            a["negated"],
+            a["frequency"],
+            m["frequency_term"],
+            m["onset"],
+            a["sex"],
+            m["evidence"],
+            m["aspect"],
+            m["sources"],
+        )
+
+    @classmethod
+    def from_store(cls, store) -> AnnotationTable:
+        """Read every annotation node of a store (empty table when there is none)."""
+        b = AnnotationTableBuilder()
+        for r in store.query(_ROWS):
+            neg, fv, ft, onset, sex, ev, asp = (
+                r[k] for k in ("neg", "fv", "ft", "onset", "sex", "ev", "aspect")
+            )
+            b.add(
+                r["a"].value,
+                r["d"].value,
+                r["t"].value,
+                negated=neg is not None and neg.value in ("true", "1"),
+                frequency=float(fv.value) if fv is not None else None,
+                frequency_term=ft.value if ft is not None else "",
+                onset=onset.value if onset is not None else "",
+                sex=sex.value if sex is not None else "",
+                evidence=ev.value if ev is not None else "",
+                aspect=asp.value if asp is not None else "",
+            )
+        for r in store.query(_SOURCES):
+            b.add_source(r["a"].value, r["src"].value)
+        for r in store.query(_SUBJECT_LABELS):
+            if r["label"] is not None:
+                b.set_subject_label(r["d"].value, r["label"].value)
+        return b.build()

@@ -1,0 +1,257 @@
+"""Tables derived from a built store and saved beside it.
+
+They are computed once at build time, from the store alone (so any ontology gets them), and
+loaded in milliseconds by the upper layers: the lexicon (names of terms), the class
+hierarchy, the annotation table, and the typed graph as tensors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyoxigraph as ox
+import torch
+
+from kg.annotations import AnnotationTable
+from kg.hierarchy import TermHierarchy
+from kg.lexicon import Lexicon, LexiconEntry, property_kind
+from kg.namespaces import (
+    DCTERMS,
+    KGV,
+    KGV_ANNOTATION,
+    OBOINOWL,
+    OWL,
+    OWL_CLASS,
+    OWL_DEPRECATED,
+    RDF,
+    RDF_TYPE,
+    RDFS,
+    RO_HAS_PHENOTYPE,
+    SKOS,
+)
+from kg.tensors import GraphTensors
+
+logger = logging.getLogger(__name__)
+
+#: rdf:types whose instances are structure (axioms, statements, declarations), not graph nodes.
+STRUCTURAL_TYPES = frozenset(
+    {
+        OWL + "Ontology",
+        OWL + "ObjectProperty",
+        OWL + "DatatypeProperty",
+        OWL + "AnnotationProperty",
+        OWL + "TransitiveProperty",
+        OWL + "SymmetricProperty",
+        OWL + "Axiom",
+        OWL + "Restriction",
+        OWL + "Class_",
+        RDF + "Statement",
+        RDF + "Property",
+        RDFS + "Class",
+        RDFS + "Datatype",
+        KGV_ANNOTATION,
+    }
+)
+_NAME_PROPERTIES = " ".join(
+    f"<{p}>"
+    for p in (
+        RDFS + "label",
+        SKOS + "prefLabel",
+        SKOS + "altLabel",
+        OBOINOWL + "hasExactSynonym",
+        OBOINOWL + "hasNarrowSynonym",
+        OBOINOWL + "hasBroadSynonym",
+        OBOINOWL + "hasRelatedSynonym",
+    )
+)
+_NAMES = f"""
+SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {_NAME_PROPERTIES} }} ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o)) }}
+"""
+_SYNONYM_TYPES = f"""
+SELECT ?s ?p ?o ?st WHERE {{
+  ?ax <{OWL}annotatedSource> ?s ; <{OWL}annotatedProperty> ?p ; <{OWL}annotatedTarget> ?o ;
+      <{OBOINOWL}hasSynonymType> ?st .
+}}
+"""
+_TYPE_COUNTS = f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ ?s <{RDF_TYPE}> ?t }} GROUP BY ?t"
+_INSTANCES = f"SELECT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t }}"
+_PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+_EDGES_OF = "SELECT ?s ?o ?p WHERE { ?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)) }"
+#: Predicates that describe annotation nodes and axioms rather than relate two graph nodes.
+STRUCTURAL_PREDICATES = frozenset(
+    {
+        RDF_TYPE,
+        RDF + "subject",
+        RDF + "predicate",
+        RDF + "object",
+        OWL + "annotatedSource",
+        OWL + "annotatedProperty",
+        OWL + "annotatedTarget",
+        OBOINOWL + "hasSynonymType",
+        DCTERMS + "source",
+    }
+)
+_DEPRECATED = f"SELECT ?s WHERE {{ ?s <{OWL_DEPRECATED}> true }}"
+
+
+def node_types(store) -> dict[str, str]:
+    """IRI -> node type for every typed, non-structural, non-deprecated IRI node.
+
+    A node with several types gets the least common non-``owl:Class`` one (the most
+    specific), so a disease typed both ``kgv:Disease`` and ``owl:Class`` is a disease.
+    Types are listed first (aggregated inside the engine), so the 270k annotation nodes
+    of HPO are never iterated in Python.
+    """
+    deprecated = {r["s"].value for r in store.query(_DEPRECATED)}
+    frequency = {
+        r["t"].value: int(r["n"].value)
+        for r in store.query(_TYPE_COUNTS)
+        if isinstance(r["t"], ox.NamedNode) and r["t"].value not in STRUCTURAL_TYPES
+    }
+    types: dict[str, list[str]] = {}
+    for t in frequency:
+        for r in store.query(_INSTANCES, substitutions={ox.Variable("t"): ox.NamedNode(t)}):
+            s = r["s"]
+            if isinstance(s, ox.NamedNode) and s.value not in deprecated:
+                types.setdefault(s.value, []).append(t)
+    return {s: min(ts, key=lambda t: (t == OWL_CLASS, frequency[t], t)) for s, ts in types.items()}
+
+
+def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
+    """Every label and synonym of every typed node, with synonym types where declared."""
+    types = node_types(store) if types is None else types
+    deprecated = frozenset(r["s"].value for r in store.query(_DEPRECATED))
+    synonym_type: dict[tuple[str, str, str], str] = {}
+    for r in store.query(_SYNONYM_TYPES):
+        st = r["st"].value
+        local = st.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        synonym_type[(r["s"].value, r["p"].value, r["o"].value)] = local
+    entries: list[LexiconEntry] = []
+    seen: set[tuple[str, str, str]] = set()
+    for r in store.query(_NAMES):
+        s, p, o = r["s"].value, r["p"].value, r["o"].value
+        kind = property_kind(p)
+        if kind is None or s in deprecated or (s, kind, o) in seen:
+            continue
+        seen.add((s, kind, o))
+        entries.append(LexiconEntry(s, o, kind, synonym_type.get((s, p, o)), types.get(s)))
+    entries.sort(key=lambda e: (e.iri, e.kind != "label", e.text))
+    return Lexicon(entries, deprecated)
+
+
+def graph_from_store(
+    store,
+    fingerprint: str,
+    annotations: AnnotationTable,
+    types: dict[str, str] | None = None,
+    known_edges: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> GraphTensors:
+    """The typed graph of IRI nodes and IRI-valued edges between them.
+
+    Args:
+        store: the Oxigraph store.
+        fingerprint: the KG's fingerprint, stamped on the tensors.
+        annotations: the annotation table (weights of phenotype edges).
+        types: node types from :func:`node_types` (computed when None).
+        known_edges: predicate -> (subject IRI, object IRI) pairs a domain builder already
+            has in memory; those predicates are not scanned from the store.
+
+    Phenotype edges (``RO:0002200``) of annotated subjects are weighted by the highest
+    annotated frequency (1 when no frequency is stated); all other edges weigh 1.
+    """
+    types = node_types(store) if types is None else types
+    known_edges = known_edges or {}
+    type_names = sorted(set(types.values()))
+    type_index = {t: i for i, t in enumerate(type_names)}
+    iris = sorted(types)
+    index = {iri: i for i, iri in enumerate(iris)}
+    relations: dict[str, int] = {}
+    src: list[int] = []
+    dst: list[int] = []
+    rel: list[int] = []
+
+    def add(p: str, pairs) -> None:
+        for s_iri, o_iri in pairs:
+            s, o = index.get(s_iri), index.get(o_iri)
+            if s is not None and o is not None and s != o:
+                src.append(s)
+                dst.append(o)
+                rel.append(relations.setdefault(p, len(relations)))
+
+    for p, pairs in known_edges.items():
+        add(p, pairs)
+    predicates = sorted(
+        r["p"].value for r in store.query(_PREDICATES) if isinstance(r["p"], ox.NamedNode)
+    )
+    for p in predicates:
+        if p in STRUCTURAL_PREDICATES or p in known_edges or p.startswith(KGV):
+            continue
+        rows = store.query(_EDGES_OF, substitutions={ox.Variable("p"): ox.NamedNode(p)})
+        add(p, ((r["s"].value, r["o"].value) for r in rows if isinstance(r["o"], ox.NamedNode)))
+    weight = np.ones(len(src), dtype=np.float32)
+    if len(annotations) and RO_HAS_PHENOTYPE in relations:
+        present = ~annotations.negated
+        freq = np.where(np.isnan(annotations.frequency), 1.0, annotations.frequency)
+        subj = np.array([index.get(x, -1) for x in annotations.subjects], dtype=np.int64)
+        term = np.array([index.get(x, -1) for x in annotations.terms], dtype=np.int64)
+        n = len(iris)
+        keys = subj[annotations.subject[present]] * n + term[annotations.term[present]]
+        best: dict[int, float] = {}
+        for k, f in zip(keys.tolist(), freq[present].tolist(), strict=True):
+            if f > best.get(k, -1.0):
+                best[k] = f
+        r_ph = relations[RO_HAS_PHENOTYPE]
+        for k in range(len(src)):
+            if rel[k] == r_ph:
+                weight[k] = best.get(src[k] * n + dst[k], 1.0)
+    order = sorted(relations, key=relations.__getitem__)
+    return GraphTensors(
+        node_iris=iris,
+        node_type=torch.tensor([type_index[types[i]] for i in iris], dtype=torch.long),
+        node_type_names=type_names,
+        edge_index=torch.tensor([src, dst], dtype=torch.long).reshape(2, -1),
+        edge_type=torch.tensor(rel, dtype=torch.long),
+        relation_names=order,
+        edge_weight=torch.from_numpy(weight),
+        fingerprint=fingerprint,
+    )
+
+
+def write_derived(
+    store,
+    folder: Path,
+    fingerprint: str,
+    *,
+    annotations: AnnotationTable | None = None,
+    known_edges: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> None:
+    """Compute and save the lexicon, hierarchy, annotation table and graph tensors.
+
+    ``annotations`` and ``known_edges`` let a domain builder hand over what it already
+    holds in memory (reading 2.6M annotation triples back from RocksDB takes ~40 s).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    clock = time.perf_counter()
+
+    def lap(what: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        logger.info("derived %s in %.2f s", what, now - clock)
+        clock = now
+
+    types = node_types(store)
+    lap("node types")
+    lexicon_from_store(store, types).save(folder / "lexicon.jsonl")
+    lap("lexicon")
+    TermHierarchy.from_store(store).save(folder)
+    lap("hierarchy")
+    if annotations is None:
+        annotations = AnnotationTable.from_store(store)
+    annotations.save(folder)
+    lap("annotation table")
+    graph_from_store(store, fingerprint, annotations, types, known_edges).save(folder / "graph")
+    lap("graph tensors")

@@ -1,0 +1,66 @@
+"""Errors raised by the knowledge-graph layer.
+
+Each error is a narrow subclass of a builtin so callers can catch either.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class OntologyParseError(ValueError):
+    """A source file could not be parsed; names the file and, when known, the line."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class NotUTF8Error(OntologyParseError):
+    """A text source is not valid UTF-8."""
+
+
+class UnsupportedFormatError(ValueError):
+    """The serialisation of a source is unknown; the message lists the supported ones."""
+
+    def __init__(self, path: str | Path, supported: Iterable[str]) -> None:
+        self.path = str(path)
+        self.supported = sorted(supported)
+        super().__init__(
+            f"{self.path}: unknown ontology format; supported: {', '.join(self.supported)} "
+            "(pass format=... to override the guess from the file extension)"
+        )
+
+
+class UnknownTermError(KeyError):
+    """A CURIE or IRI is not in the knowledge graph; the message lists close matches."""
+
+    def __init__(self, term: str, candidates: Iterable[str] = ()) -> None:
+        self.term = term
+        self.suggestions = difflib.get_close_matches(term, list(candidates), n=5, cutoff=0.6)
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown term {term!r}{hint}")
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0])
+
+
+class KGNotFoundError(FileNotFoundError):
+    """No built knowledge graph at the given location."""
+
+
+class KGMismatchError(ValueError):
+    """An artefact (embeddings, model, index) was built on a different knowledge graph."""
+
+    def __init__(self, what: str, expected: str, found: str) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"{what} was built on KG fingerprint {expected[:12]}, but the loaded KG has "
+            f"fingerprint {found[:12]}; rebuild it on this KG or load the KG it was built on"
+        )

@@ -1,0 +1,333 @@
+"""A built knowledge graph: the store, its manifest, its derived tables and helper queries.
+
+Example:
+    >>> kg = KnowledgeGraph.open(default_kg_path("hpo"))        # doctest: +SKIP
+    >>> kg.term("HP:0001166").label                            # doctest: +SKIP
+    'Arachnodactyly'
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.annotations import AnnotationTable
+from kg.errors import UnknownTermError
+from kg.hierarchy import TermHierarchy
+from kg.lexicon import Lexicon
+from kg.namespaces import compress, to_iri
+from kg.sparql import IRI, BindingValue, run_ask, run_select
+from kg.store import Manifest, resolve_build
+from kg.tensors import GraphTensors
+
+logger = logging.getLogger(__name__)
+
+_NAME_VALUES = (
+    "VALUES ?p { rdfs:label skos:prefLabel skos:altLabel oboInOwl:hasExactSynonym "
+    "oboInOwl:hasNarrowSynonym oboInOwl:hasBroadSynonym oboInOwl:hasRelatedSynonym }"
+)
+Q_EXISTS = "ASK WHERE { { ?term ?p ?o } UNION { ?s ?p ?term } }"
+Q_NAMES = (
+    f"SELECT ?term ?p ?name WHERE {{ {_NAME_VALUES} ?term ?p ?name . FILTER(isLiteral(?name)) }}"
+)
+Q_DEFINITION = "SELECT ?term ?definition WHERE { ?term obo:IAO_0000115 ?definition } LIMIT 1"
+Q_PARENTS = """
+SELECT ?term ?parent ?label WHERE {
+  ?term rdfs:subClassOf ?parent . FILTER(isIRI(?parent)) OPTIONAL { ?parent rdfs:label ?label }
+}"""
+Q_CHILDREN = """
+SELECT ?term ?child ?label WHERE {
+  ?child rdfs:subClassOf ?term . OPTIONAL { ?child rdfs:label ?label }
+  FILTER NOT EXISTS { ?child owl:deprecated true }
+}"""
+Q_ANCESTORS = "SELECT DISTINCT ?term ?ancestor WHERE { ?term rdfs:subClassOf+ ?ancestor . FILTER(isIRI(?ancestor)) }"
+Q_DESCENDANTS = "SELECT DISTINCT ?term ?descendant WHERE { ?descendant rdfs:subClassOf+ ?term }"
+_ANNOTATION_BODY = """
+  ?a a kgv:PhenotypeAnnotation ; rdf:subject ?disease ; rdf:object ?phenotype .
+  OPTIONAL { ?disease rdfs:label ?disease_label }
+  OPTIONAL { ?phenotype rdfs:label ?phenotype_label }
+  OPTIONAL { ?a kgv:negated ?neg }
+  OPTIONAL { ?a kgv:frequencyValue ?frequency }
+  OPTIONAL { ?a kgv:frequency ?frequency_term }
+  OPTIONAL { ?a kgv:frequencyText ?frequency_text }
+  OPTIONAL { ?a kgv:onset ?onset }
+  OPTIONAL { ?a kgv:sex ?sex }
+  OPTIONAL { ?a kgv:evidence ?evidence }
+  OPTIONAL { ?a dcterms:source ?src }
+"""
+_ANNOTATION_SELECT = """
+SELECT ?a ?disease ?disease_label ?phenotype ?phenotype_label (BOUND(?neg) && ?neg AS ?negated)
+       ?frequency ?frequency_term ?frequency_text ?onset ?sex ?evidence
+       (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources)
+"""
+_ANNOTATION_GROUP = """
+GROUP BY ?a ?disease ?disease_label ?phenotype ?phenotype_label ?neg ?frequency ?frequency_term
+         ?frequency_text ?onset ?sex ?evidence
+"""
+Q_ANNOTATIONS_OF = f"{_ANNOTATION_SELECT} WHERE {{ {_ANNOTATION_BODY} }} {_ANNOTATION_GROUP}"
+Q_DISEASES_WITH = """
+SELECT DISTINCT ?term ?disease ?label WHERE {
+  ?phenotype rdfs:subClassOf* ?term . ?disease obo:RO_0002200 ?phenotype ; a kgv:Disease .
+  OPTIONAL { ?disease rdfs:label ?label }
+}"""
+Q_GENES_OF_DISEASE = """
+SELECT ?disease ?gene ?symbol WHERE { ?gene obo:RO_0003304 ?disease . OPTIONAL { ?gene rdfs:label ?symbol } }
+"""
+Q_DISEASES_OF_GENE = """
+SELECT ?gene ?disease ?label WHERE { ?gene obo:RO_0003304 ?disease . OPTIONAL { ?disease rdfs:label ?label } }
+"""
+Q_GENES_OF_PHENOTYPE = """
+SELECT DISTINCT ?term ?gene ?symbol WHERE {
+  ?phenotype rdfs:subClassOf* ?term . ?gene obo:RO_0002200 ?phenotype ; a kgv:Gene .
+  OPTIONAL { ?gene rdfs:label ?symbol }
+}"""
+
+
+@dataclass(frozen=True)
+class Named:
+    """An IRI with its CURIE and label."""
+
+    iri: str
+    label: str
+
+    @property
+    def curie(self) -> str:
+        return compress(self.iri)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotation fact with its provenance."""
+
+    iri: str
+    disease: Named
+    phenotype: Named
+    negated: bool
+    frequency: float | None
+    frequency_term: str | None
+    frequency_text: str | None
+    onset: str | None
+    sex: str | None
+    evidence: str | None
+    sources: tuple[str, ...]
+
+    @property
+    def frequency_label(self) -> str:
+        """Frequency as a person reads it: stated n/m, percentage, or frequency class."""
+        if self.frequency_text:
+            return self.frequency_text
+        if self.frequency is not None:
+            return f"{self.frequency:.0%}"
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    """Everything `kgfuse kg show` prints about one term."""
+
+    iri: str
+    label: str | None
+    definition: str | None
+    synonyms: dict[str, list[str]]
+    parents: list[Named]
+    children: list[Named]
+    types: list[str] = field(default_factory=list)
+
+    @property
+    def curie(self) -> str:
+        return compress(self.iri)
+
+
+class KnowledgeGraph:
+    """A built KG opened read-only: SPARQL, helper queries and derived tables.
+
+    Several processes may open the same KG at once (the store is opened read-only).
+    """
+
+    def __init__(self, build_dir: Path, store: ox.Store, manifest: Manifest) -> None:
+        self.path = build_dir
+        self.store = store
+        self.manifest = manifest
+
+    @classmethod
+    def open(cls, path: Path | str) -> KnowledgeGraph:
+        """Open the KG built at ``path`` (a KG folder or one of its builds).
+
+        Raises:
+            KGNotFoundError: nothing is built there.
+        """
+        build = resolve_build(Path(path))
+        manifest = Manifest.from_json((build / "manifest.json").read_text(encoding="utf-8"))
+        store = ox.Store.read_only(str(build / "store"))
+        return cls(build, store, manifest)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.manifest.fingerprint
+
+    # ---- derived tables (loaded on first use) -------------------------------------------
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return Lexicon.load(self.path / "derived" / "lexicon.jsonl")
+
+    @cached_property
+    def hierarchy(self) -> TermHierarchy:
+        return TermHierarchy.load(self.path / "derived")
+
+    @cached_property
+    def annotations(self) -> AnnotationTable:
+        return AnnotationTable.load(self.path / "derived")
+
+    @cached_property
+    def graph(self) -> GraphTensors:
+        return GraphTensors.load(self.path / "derived" / "graph")
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """IRI -> label of every named node."""
+        return self.lexicon.labels()
+
+    # ---- SPARQL --------------------------------------------------------------------------
+    def select(self, query: str, **bindings: BindingValue) -> list[dict[str, Any]]:
+        """Rows of a SELECT query as dicts; keyword arguments are bound, never formatted."""
+        names, rows = run_select(self.store, query, bindings)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def ask(self, query: str, **bindings: BindingValue) -> bool:
+        """Result of an ASK query with bound variables."""
+        return run_ask(self.store, query, bindings)
+
+    def query(self, sparql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run a user's own read-only SELECT query (the store is read-only)."""
+        names, rows = run_select(self.store, sparql, None)
+        return names, list(rows)
+
+    # ---- terms ---------------------------------------------------------------------------
+    def resolve(self, term: str) -> str:
+        """IRI of a CURIE or IRI known to this KG.
+
+        Raises:
+            UnknownTermError: not in the KG; the message lists close matches.
+        """
+        try:
+            iri = to_iri(term.strip())
+        except ValueError:
+            raise UnknownTermError(term, self._suggestion_pool()) from None
+        if iri in self.labels or self.ask(Q_EXISTS, term=IRI(iri)):
+            return iri
+        raise UnknownTermError(term, self._suggestion_pool())
+
+    def _suggestion_pool(self) -> list[str]:
+        return [compress(i) for i in self.labels]
+
+    def label(self, term: str) -> str:
+        """Label of a term ("" when it has none)."""
+        return self.labels.get(to_iri(term), "")
+
+    def named(self, iri: str) -> Named:
+        return Named(iri, self.labels.get(iri, ""))
+
+    def term(self, term: str) -> TermInfo:
+        """Label, definition, synonyms by kind, parents and children of a term."""
+        iri = self.resolve(term)
+        label: str | None = None
+        synonyms: dict[str, list[str]] = {}
+        for row in self.select(Q_NAMES, term=IRI(iri)):
+            p = row["p"].rsplit("#", 1)[-1]
+            if p in ("label", "prefLabel") and label is None:
+                label = row["name"]
+            else:
+                synonyms.setdefault(
+                    p.removeprefix("has").removesuffix("Synonym").lower(), []
+                ).append(row["name"])
+        defs = self.select(Q_DEFINITION, term=IRI(iri))
+        parents = [
+            Named(r["parent"], r["label"] or "") for r in self.select(Q_PARENTS, term=IRI(iri))
+        ]
+        children = [
+            Named(r["child"], r["label"] or "") for r in self.select(Q_CHILDREN, term=IRI(iri))
+        ]
+        types = [r["t"] for r in self.select("SELECT ?term ?t WHERE { ?term a ?t }", term=IRI(iri))]
+        return TermInfo(
+            iri,
+            label,
+            defs[0]["definition"] if defs else None,
+            {k: sorted(v) for k, v in synonyms.items()},
+            sorted(parents, key=lambda n: n.label),
+            sorted(children, key=lambda n: n.label),
+            types,
+        )
+
+    def names(self, term: str) -> list[tuple[str, str]]:
+        """(kind, text) of every label and synonym of a term."""
+        iri = self.resolve(term)
+        return [(r["p"].rsplit("#", 1)[-1], r["name"]) for r in self.select(Q_NAMES, term=IRI(iri))]
+
+    def ancestors(self, term: str) -> list[str]:
+        """IRIs of all superclasses of a term (transitive, without the term)."""
+        iri = self.resolve(term)
+        return [r["ancestor"] for r in self.select(Q_ANCESTORS, term=IRI(iri))]
+
+    def descendants(self, term: str) -> list[str]:
+        """IRIs of all subclasses of a term (transitive, without the term)."""
+        iri = self.resolve(term)
+        return [r["descendant"] for r in self.select(Q_DESCENDANTS, term=IRI(iri))]
+
+    # ---- annotations ---------------------------------------------------------------------
+    def _annotations(self, **bindings: BindingValue) -> list[Annotation]:
+        out = []
+        for r in self.select(Q_ANNOTATIONS_OF, **bindings):
+            out.append(
+                Annotation(
+                    iri=r["a"],
+                    disease=Named(r["disease"], r["disease_label"] or ""),
+                    phenotype=Named(r["phenotype"], r["phenotype_label"] or ""),
+                    negated=bool(r["negated"]),
+                    frequency=r["frequency"],
+                    frequency_term=r["frequency_term"],
+                    frequency_text=r["frequency_text"],
+                    onset=r["onset"],
+                    sex=r["sex"],
+                    evidence=r["evidence"],
+                    sources=tuple(sorted(r["sources"].split())) if r["sources"] else (),
+                )
+            )
+        return out
+
+    def annotations_of(self, disease: str) -> list[Annotation]:
+        """The phenotype annotations of a disease, each with its provenance."""
+        return self._annotations(disease=IRI(self.resolve(disease)))
+
+    def annotations_with(self, phenotype: str) -> list[Annotation]:
+        """The annotations whose phenotype is exactly this term."""
+        return self._annotations(phenotype=IRI(self.resolve(phenotype)))
+
+    def diseases_with(self, phenotype: str) -> list[Named]:
+        """Diseases annotated with a term or any of its descendants."""
+        rows = self.select(Q_DISEASES_WITH, term=IRI(self.resolve(phenotype)))
+        return sorted((Named(r["disease"], r["label"] or "") for r in rows), key=lambda n: n.iri)
+
+    def genes_of(self, disease: str) -> list[Named]:
+        """Genes linked to a disease."""
+        rows = self.select(Q_GENES_OF_DISEASE, disease=IRI(self.resolve(disease)))
+        return sorted((Named(r["gene"], r["symbol"] or "") for r in rows), key=lambda n: n.label)
+
+    def diseases_of_gene(self, gene: str) -> list[Named]:
+        """Diseases linked to a gene."""
+        rows = self.select(Q_DISEASES_OF_GENE, gene=IRI(self.resolve(gene)))
+        return sorted((Named(r["disease"], r["label"] or "") for r in rows), key=lambda n: n.iri)
+
+    def genes_with(self, phenotype: str) -> list[Named]:
+        """Genes linked to a phenotype or any of its descendants."""
+        rows = self.select(Q_GENES_OF_PHENOTYPE, term=IRI(self.resolve(phenotype)))
+        return sorted((Named(r["gene"], r["symbol"] or "") for r in rows), key=lambda n: n.label)
+
+    def stats(self) -> Mapping[str, int]:
+        """Counts recorded at build time (triples, nodes per type, edges per predicate)."""
+        return self.manifest.counts

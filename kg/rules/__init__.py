@@ -1,0 +1,1 @@
+"""Symbolic rule checks of decisions against the KG (see ``kg.rules.engine``)."""

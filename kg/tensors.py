@@ -1,0 +1,191 @@
+"""Tensor views of a knowledge graph for message passing.
+
+``GraphTensors`` is one typed, relational graph: every node has a global index (its row in
+``node_iris``), a node type and a local index within its type; every edge has a relation
+type and a weight (annotation frequency for phenotype edges, 1 elsewhere). It converts to
+and from a PyG ``HeteroData`` without losing any IRI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from kg.namespaces import compress
+
+
+def _short(iri: str) -> str:
+    """A PyG-safe short name of a type or relation IRI (HeteroData keys cannot hold '.')."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", compress(iri)).strip("_")
+
+
+@dataclass
+class GraphTensors:
+    """A typed relational graph as tensors.
+
+    Attributes:
+        node_iris: IRI of each node; position = global node index.
+        node_type: ``[num_nodes]`` index into ``node_type_names``.
+        node_type_names: IRI of each node type.
+        edge_index: ``[2, num_edges]`` source and target global indices.
+        edge_type: ``[num_edges]`` index into ``relation_names``.
+        relation_names: IRI of each relation (forward direction only; encoders add inverses).
+        edge_weight: ``[num_edges]`` float weights in [0, 1].
+        fingerprint: fingerprint of the KG the tensors were read from.
+    """
+
+    node_iris: list[str]
+    node_type: torch.Tensor
+    node_type_names: list[str]
+    edge_index: torch.Tensor
+    edge_type: torch.Tensor
+    relation_names: list[str]
+    edge_weight: torch.Tensor
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        n, e = len(self.node_iris), self.edge_index.shape[1]
+        if self.node_type.shape != (n,):
+            raise ValueError(f"node_type has shape {tuple(self.node_type.shape)}, expected ({n},)")
+        if self.edge_index.shape[0] != 2:
+            raise ValueError("edge_index must have shape [2, num_edges]")
+        if self.edge_type.shape != (e,) or self.edge_weight.shape != (e,):
+            raise ValueError("edge_type and edge_weight must have shape [num_edges]")
+        if e and int(self.edge_index.max()) >= n:
+            raise ValueError("edge_index refers to a node beyond node_iris")
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_iris)
+
+    @property
+    def num_edges(self) -> int:
+        return int(self.edge_index.shape[1])
+
+    @property
+    def num_relations(self) -> int:
+        return len(self.relation_names)
+
+    def index_of(self) -> dict[str, int]:
+        """IRI -> global node index."""
+        return {iri: i for i, iri in enumerate(self.node_iris)}
+
+    def nodes_of_type(self, type_iri: str) -> torch.Tensor:
+        """Global indices of the nodes of one type."""
+        t = self.node_type_names.index(type_iri)
+        return torch.nonzero(self.node_type == t, as_tuple=False).flatten()
+
+    def to_hetero_data(self):  # -> torch_geometric.data.HeteroData
+        """Convert to a PyG ``HeteroData`` (node types and relations keyed by short names).
+
+        Each node store holds ``iri`` (list) and ``global_id``; each edge store holds
+        ``edge_index`` (local ids), ``edge_weight`` and ``relation_iri``.
+        """
+        from torch_geometric.data import HeteroData
+
+        data = HeteroData()
+        local = torch.empty(self.num_nodes, dtype=torch.long)
+        type_keys = [_short(t) for t in self.node_type_names]
+        for t, key in enumerate(type_keys):
+            ids = torch.nonzero(self.node_type == t, as_tuple=False).flatten()
+            local[ids] = torch.arange(ids.numel())
+            data[key].global_id = ids
+            data[key].iri = [self.node_iris[i] for i in ids.tolist()]
+            data[key].type_iri = self.node_type_names[t]
+            data[key].num_nodes = ids.numel()
+        src_t = self.node_type[self.edge_index[0]]
+        dst_t = self.node_type[self.edge_index[1]]
+        for r, rel in enumerate(self.relation_names):
+            mask_r = self.edge_type == r
+            pairs = torch.unique(torch.stack([src_t[mask_r], dst_t[mask_r]]), dim=1)
+            for s, d in pairs.t().tolist():
+                mask = mask_r & (src_t == s) & (dst_t == d)
+                key = (type_keys[s], _short(rel), type_keys[d])
+                ei = self.edge_index[:, mask]
+                data[key].edge_index = torch.stack([local[ei[0]], local[ei[1]]])
+                data[key].edge_weight = self.edge_weight[mask]
+                data[key].relation_iri = rel
+        data.fingerprint = self.fingerprint
+        return data
+
+    @classmethod
+    def from_hetero_data(cls, data) -> GraphTensors:
+        """Inverse of :meth:`to_hetero_data`: global ids, IRIs and relations restored."""
+        node_type_names: list[str] = []
+        num_nodes = sum(int(data[k].num_nodes) for k in data.node_types)
+        node_iris: list[str] = [""] * num_nodes
+        node_type = torch.empty(num_nodes, dtype=torch.long)
+        for t, key in enumerate(data.node_types):
+            store = data[key]
+            node_type_names.append(store.type_iri)
+            node_type[store.global_id] = t
+            for g, iri in zip(store.global_id.tolist(), store.iri, strict=True):
+                node_iris[g] = iri
+        relation_names: list[str] = []
+        ei_parts, et_parts, ew_parts = [], [], []
+        for key in data.edge_types:
+            store = data[key]
+            src_key, _, dst_key = key
+            rel = store.relation_iri
+            if rel not in relation_names:
+                relation_names.append(rel)
+            ei = store.edge_index
+            ei_parts.append(
+                torch.stack([data[src_key].global_id[ei[0]], data[dst_key].global_id[ei[1]]])
+            )
+            et_parts.append(torch.full((ei.shape[1],), relation_names.index(rel), dtype=torch.long))
+            ew_parts.append(store.edge_weight)
+        edge_index = torch.cat(ei_parts, dim=1) if ei_parts else torch.empty(2, 0, dtype=torch.long)
+        edge_type = torch.cat(et_parts) if et_parts else torch.empty(0, dtype=torch.long)
+        edge_weight = torch.cat(ew_parts) if ew_parts else torch.empty(0)
+        return cls(
+            node_iris,
+            node_type,
+            node_type_names,
+            edge_index,
+            edge_type,
+            relation_names,
+            edge_weight,
+            str(getattr(data, "fingerprint", "")),
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write ``graph.safetensors`` and ``graph.json`` into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {
+                "node_type": self.node_type.contiguous(),
+                "edge_index": self.edge_index.contiguous(),
+                "edge_type": self.edge_type.contiguous(),
+                "edge_weight": self.edge_weight.contiguous(),
+            },
+            str(folder / "graph.safetensors"),
+        )
+        meta = {
+            "node_iris": self.node_iris,
+            "node_type_names": self.node_type_names,
+            "relation_names": self.relation_names,
+            "fingerprint": self.fingerprint,
+        }
+        (folder / "graph.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> GraphTensors:
+        """Read what :meth:`save` wrote."""
+        t = load_file(str(folder / "graph.safetensors"))
+        meta = json.loads((folder / "graph.json").read_text(encoding="utf-8"))
+        return cls(
+            meta["node_iris"],
+            t["node_type"],
+            meta["node_type_names"],
+            t["edge_index"],
+            t["edge_type"],
+            meta["relation_names"],
+            t["edge_weight"],
+            meta["fingerprint"],
+        )

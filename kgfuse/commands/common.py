@@ -1,0 +1,90 @@
+"""Options and error handling shared by the CLI commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from kg.errors import (
+    KGMismatchError,
+    KGNotFoundError,
+    OntologyParseError,
+    UnknownTermError,
+    UnsupportedFormatError,
+)
+from kg.store import default_kg_path, kgfuse_home
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+KGOption = Annotated[
+    Path | None,
+    typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
+]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="kgfuse home folder (default: $KGFUSE_HOME, else ~/.kgfuse).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+#: Errors that are the user's input, shown as one clear line (exit code 2), no traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    KGNotFoundError,
+    KGMismatchError,
+    OntologyParseError,
+    UnknownTermError,
+    UnsupportedFormatError,
+    FileNotFoundError,
+    ValueError,
+)
+
+
+def resolve_kg(kg: Path | None, home: Path | None = None) -> Path:
+    """The KG folder: the one given, else the default HPO KG in the kgfuse home."""
+    return kg if kg is not None else default_kg_path("hpo", home)
+
+
+def home_dir(home: Path | None) -> Path:
+    return kgfuse_home(home)
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected user errors into a one-line message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/]")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    """Write JSON to stdout (UTF-8, no colour codes) so it can be piped."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )

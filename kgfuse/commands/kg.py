@@ -1,0 +1,252 @@
+"""``kgfuse kg ...``: build, inspect, query and validate knowledge graphs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress
+from kg.store import HPO_SOURCE, build_kg, default_kg_path
+from kgfuse.commands.common import (
+    HomeOption,
+    JsonOption,
+    KGOption,
+    console,
+    handle_errors,
+    print_json,
+    resolve_kg,
+)
+
+app = typer.Typer(help="Build, inspect, query and validate knowledge graphs.", no_args_is_help=True)
+
+
+@app.command("build")
+@handle_errors
+def build(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="'hpo' for the built-in HPO domain, or ontology files (ttl, nt, rdf/owl, jsonld, obo)."
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="KG folder to write.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name of the KG (default: folder name).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Format of every file, overriding the extension.")
+    ] = None,
+    home: HomeOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Build a KG into a persistent store, atomically (a killed build keeps the old KG)."""
+    if out is None:
+        first = sources[0]
+        out = default_kg_path("hpo" if first == HPO_SOURCE else Path(first).stem, home)
+    formats = [None if s == HPO_SOURCE else fmt for s in sources]
+    manifest = build_kg(sources, out, name=name, formats=formats, progress=not quiet)
+    console.print(
+        f"built [bold]{manifest.name}[/] at {out} in {manifest.build_seconds:.1f} s: "
+        f"{manifest.counts.get('triples', 0):,} triples, fingerprint {manifest.fingerprint[:12]}"
+    )
+
+
+@app.command("stats")
+@handle_errors
+def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Counts per node type and relation type, sources and fingerprint."""
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    m = graph.manifest
+    if as_json:
+        print_json(
+            {
+                "name": m.name,
+                "fingerprint": m.fingerprint,
+                "built_at": m.built_at,
+                "build_seconds": m.build_seconds,
+                "sources": [s.__dict__ for s in m.sources],
+                "counts": m.counts,
+                "diseases_by_source": _diseases_by_prefix(graph),
+            }
+        )
+        return
+    console.print(f"[bold]{m.name}[/]  fingerprint {m.fingerprint[:16]}  built {m.built_at}")
+    src = Table("source", "format", "release", "triples", "sha256")
+    for s in m.sources:
+        src.add_row(s.name, s.format, s.release or "", f"{s.triples:,}", s.sha256[:12])
+    console.print(src)
+    table = Table("count", "value")
+    for key, value in sorted(m.counts.items()):
+        table.add_row(key, f"{value:,}")
+    for prefix, n in _diseases_by_prefix(graph).items():
+        table.add_row(f"diseases:{prefix}", f"{n:,}")
+    console.print(table)
+
+
+def _diseases_by_prefix(graph: KnowledgeGraph) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for subject in graph.annotations.subjects:
+        prefix = compress(subject).split(":", 1)[0]
+        out[prefix] = out.get(prefix, 0) + 1
+    return dict(sorted(out.items()))
+
+
+@app.command("query")
+@handle_errors
+def query(
+    sparql: Annotated[
+        str, typer.Argument(help="A SPARQL SELECT query (common prefixes predeclared).")
+    ],
+    kg: KGOption = None,
+    home: HomeOption = None,
+    output: Annotated[str, typer.Option("--output", "-f", help="table, json or csv.")] = "table",
+    limit: Annotated[int, typer.Option(help="Rows shown in a table.")] = 50,
+) -> None:
+    """Run a read-only SPARQL query against the KG."""
+    if output not in ("table", "json", "csv"):
+        raise ValueError(f"unknown output {output!r}; choose table, json or csv")
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    names, rows = graph.query(sparql)
+    if output == "json":
+        print_json([dict(zip(names, r, strict=True)) for r in rows])
+    elif output == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(names)
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(*names)
+        for r in rows[:limit]:
+            table.add_row(*("" if v is None else compress(str(v)) for v in r))
+        console.print(table)
+        if len(rows) > limit:
+            console.print(f"... {len(rows) - limit} more rows (use --limit or --output csv)")
+
+
+@app.command("show")
+@handle_errors
+def show(
+    term: Annotated[str, typer.Argument(help="CURIE or IRI, e.g. HP:0001166 or OMIM:154700.")],
+    kg: KGOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="Annotations shown.")] = 25,
+) -> None:
+    """Label, definition, synonyms, parents, children and annotations of a term."""
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    info = graph.term(term)
+    as_phenotype = graph.annotations_with(info.iri)
+    as_disease = graph.annotations_of(info.iri) if not as_phenotype else []
+    genes = graph.genes_of(info.iri) if as_disease else []
+    if as_json:
+        print_json(
+            {
+                "iri": info.iri,
+                "curie": info.curie,
+                "label": info.label,
+                "definition": info.definition,
+                "synonyms": info.synonyms,
+                "parents": [
+                    {"iri": p.iri, "curie": p.curie, "label": p.label} for p in info.parents
+                ],
+                "children": [
+                    {"iri": c.iri, "curie": c.curie, "label": c.label} for c in info.children
+                ],
+                "annotations": [_annotation_json(a) for a in as_phenotype or as_disease],
+                "genes": [{"iri": g.iri, "curie": g.curie, "label": g.label} for g in genes],
+            }
+        )
+        return
+    console.print(f"[bold]{info.label or '(no label)'}[/]  {info.curie}  <{info.iri}>")
+    if info.definition:
+        console.print(f"[dim]definition:[/] {info.definition}")
+    for kind, names in info.synonyms.items():
+        console.print(f"[dim]{kind} synonyms:[/] {'; '.join(names)}")
+    for title, items in (("parents", info.parents), ("children", info.children)):
+        if items:
+            shown = ", ".join(f"{n.label} ({n.curie})" for n in items[:limit])
+            more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
+            console.print(f"[dim]{title}:[/] {shown}{more}")
+    if genes:
+        console.print(f"[dim]genes:[/] {', '.join(f'{g.label} ({g.curie})' for g in genes)}")
+    rows = as_phenotype or as_disease
+    if rows:
+        key = "disease" if as_phenotype else "phenotype"
+        table = Table(key, "frequency", "evidence", "source", title=f"{len(rows)} annotations")
+        rows = sorted(rows, key=lambda a: (a.negated, -(a.frequency or 0.0), getattr(a, key).label))
+        for a in rows[:limit]:
+            n = getattr(a, key)
+            table.add_row(
+                f"{'NOT ' if a.negated else ''}{n.label} ({n.curie})",
+                a.frequency_label,
+                a.evidence or "",
+                ", ".join(compress(s) for s in a.sources),
+            )
+        console.print(table)
+        if len(rows) > limit:
+            console.print(f"... {len(rows) - limit} more (use --limit)")
+
+
+def _annotation_json(a) -> dict:
+    return {
+        "iri": a.iri,
+        "disease": {"iri": a.disease.iri, "curie": a.disease.curie, "label": a.disease.label},
+        "phenotype": {
+            "iri": a.phenotype.iri,
+            "curie": a.phenotype.curie,
+            "label": a.phenotype.label,
+        },
+        "negated": a.negated,
+        "frequency": a.frequency,
+        "frequency_label": a.frequency_label,
+        "onset": a.onset,
+        "sex": a.sex,
+        "evidence": a.evidence,
+        "sources": [compress(s) for s in a.sources],
+    }
+
+
+@app.command("validate")
+@handle_errors
+def validate(
+    kg: KGOption = None,
+    home: HomeOption = None,
+    shapes: Annotated[
+        list[Path] | None,
+        typer.Option("--shapes", help="SHACL shape files (default: the packaged ones)."),
+    ] = None,
+    sample: Annotated[
+        int, typer.Option(help="Validate at most this many focus nodes per shape target (0: all).")
+    ] = 2000,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate the KG against SHACL shapes (pyshacl); exit code 1 when it does not conform."""
+    from kg.validation import graph_from_store, sample_for_validation, shapes_for
+    from kg.validation import validate as run_validation
+
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    is_hpo = any(s.format == "hpoa" for s in graph.manifest.sources)
+    kind = "hpo" if is_hpo else "ontology"
+    shape_files = list(shapes) if shapes else shapes_for(kind)
+    if sample > 0 and graph.manifest.counts.get("triples", 0) > 200_000:
+        data = sample_for_validation(graph.store, kind, sample)
+        scope = f"a sample of up to {sample} focus nodes per target"
+    else:
+        data = graph_from_store(graph.store)
+        scope = "the whole graph"
+    report = run_validation(data, shape_files)
+    if as_json:
+        print_json(report.to_dict() | {"scope": scope})
+    else:
+        console.print(
+            f"validated {scope} ({len(data):,} triples) against {', '.join(p.name for p in shape_files)}"
+        )
+        console.print(report.to_text())
+    if not report.conforms:
+        raise typer.Exit(1)

@@ -1,0 +1,336 @@
+"""Tests of encoders.linker, encoders.negation and the spaCy component on a toy ontology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from encoders.linker import (
+    ConceptLinker,
+    InputTooLargeError,
+    LinkerConfig,
+    Mention,
+    link_records,
+)
+from kg.lexicon import Lexicon, LexiconEntry
+
+OBO = "http://purl.obolibrary.org/obo/TEST_"
+
+
+def t(n: int) -> str:
+    return f"{OBO}{n:07d}"
+
+
+ROOT, PHENO, NERVOUS, SEIZURE, FOCAL = t(1), t(2), t(3), t(4), t(5)
+HYPOTONIA, AXIAL, APPENDICULAR = t(6), t(7), t(8)
+HEART, VSD, ASD_HEART, AUTISM = t(9), t(10), t(11), t(12)
+HIP, GDD, PROFOUND_GDD, MICRO, GERD = t(13), t(14), t(15), t(16), t(17)
+MODIFIER, SEVERE, OLD = t(18), t(19), t(20)
+
+_NAMES = [
+    (ROOT, "All", "label", None),
+    (PHENO, "Phenotypic abnormality", "label", None),
+    (NERVOUS, "Abnormality of the nervous system", "label", None),
+    (SEIZURE, "Seizure", "label", None),
+    (SEIZURE, "Epileptic seizure", "exact", None),
+    (SEIZURE, "Fits", "exact", "layperson"),
+    (FOCAL, "Focal seizure", "label", None),
+    (FOCAL, "Partial seizure", "exact", None),
+    (HYPOTONIA, "Hypotonia", "label", None),
+    (HYPOTONIA, "Low muscle tone", "exact", "layperson"),
+    (AXIAL, "Axial hypotonia", "label", None),
+    (APPENDICULAR, "Appendicular hypotonia", "label", None),
+    (HEART, "Abnormality of the heart", "label", None),
+    (HEART, "Cardiac septal defect", "related", None),
+    (VSD, "Ventricular septal defect", "label", None),
+    (VSD, "Cardiac septal defect", "related", None),
+    (VSD, "VSD", "exact", "abbreviation"),
+    (ASD_HEART, "Atrial septal defect", "label", None),
+    (ASD_HEART, "ASD", "exact", "abbreviation"),
+    (AUTISM, "Autism", "label", None),
+    (AUTISM, "ASD", "exact", "abbreviation"),
+    (HIP, "Hip dysplasia", "label", None),
+    (HIP, "Dysplasia of the hip", "exact", None),
+    (GDD, "Global developmental delay", "label", None),
+    (GDD, "Developmental delay", "exact", None),
+    (PROFOUND_GDD, "Profound global developmental delay", "label", None),
+    (MICRO, "Microcephaly", "label", None),
+    (MICRO, "Small head", "exact", "layperson"),
+    (GERD, "Gastroesophageal reflux", "label", None),
+    (GERD, "GERD", "exact", "abbreviation"),
+    (MODIFIER, "Clinical modifier", "label", None),
+    (SEVERE, "Severe", "label", None),
+    (OLD, "obsolete Convulsions", "label", None),
+    (OLD, "Convulsions", "exact", None),
+]
+PARENTS: dict[str, list[str]] = {
+    PHENO: [ROOT],
+    NERVOUS: [PHENO],
+    SEIZURE: [NERVOUS],
+    FOCAL: [SEIZURE],
+    HYPOTONIA: [NERVOUS],
+    AXIAL: [HYPOTONIA],
+    APPENDICULAR: [HYPOTONIA],
+    HEART: [PHENO],
+    VSD: [HEART],
+    ASD_HEART: [HEART],
+    AUTISM: [NERVOUS],
+    HIP: [PHENO],
+    GDD: [NERVOUS],
+    PROFOUND_GDD: [GDD],
+    MICRO: [PHENO],
+    GERD: [PHENO],
+    MODIFIER: [ROOT],
+    SEVERE: [MODIFIER],
+}
+
+
+def make_lexicon() -> Lexicon:
+    entries = [LexiconEntry(iri, text, kind, st, "owl:Class") for iri, text, kind, st in _NAMES]
+    return Lexicon(entries, frozenset({OLD}))
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(
+        make_lexicon(), LinkerConfig(allowed_roots=(PHENO,), min_depth=1), parents=PARENTS
+    )
+
+
+def found(linker: ConceptLinker, text: str) -> list[tuple[str, str]]:
+    return [(m.text, m.iri) for m in linker.link(text)]
+
+
+def test_linker_normalisation_case_plural_layperson(linker: ConceptLinker) -> None:
+    text = "She has SEIZURES, low muscle tones and a small head."
+    assert found(linker, text) == [
+        ("SEIZURES", SEIZURE),
+        ("low muscle tones", HYPOTONIA),
+        ("small head", MICRO),
+    ]
+
+
+def test_linker_hyphen_and_word_order(linker: ConceptLinker) -> None:
+    assert [iri for _, iri in found(linker, "hip-dysplasia")] == [HIP]
+    assert [iri for _, iri in found(linker, "dysplasias of the hips")] == [HIP]
+    assert [iri for _, iri in found(linker, "seizure, epileptic")] == [SEIZURE]
+
+
+def test_linker_mention_offsets(linker: ConceptLinker) -> None:
+    text = "Brother well. Focal seizures began."
+    (m,) = linker.link(text)
+    assert text[m.start : m.end] == m.text == "Focal seizures"
+    assert m.curie == "TEST:0000005"
+    assert m.label == "Focal seizure"
+
+
+def test_linker_longest_match_wins(linker: ConceptLinker) -> None:
+    assert found(linker, "focal seizures") == [("focal seizures", FOCAL)]
+    assert found(linker, "profound global developmental delay") == [
+        ("profound global developmental delay", PROFOUND_GDD)
+    ]
+
+
+def test_linker_keeps_most_specific_term(linker: ConceptLinker) -> None:
+    assert found(linker, "a cardiac septal defect") == [("cardiac septal defect", VSD)]
+
+
+def test_linker_most_specific_through_ancestors_callable() -> None:
+    def ancestors(iri: str) -> set[str]:
+        out, stack = set(), list(PARENTS.get(iri, ()))
+        while stack:
+            p = stack.pop()
+            out.add(p)
+            stack.extend(PARENTS.get(p, ()))
+        return out
+
+    plain = ConceptLinker(make_lexicon(), ancestors=ancestors)
+    assert [iri for _, iri in found(plain, "cardiac septal defect")] == [VSD]
+
+
+def test_linker_composes_parent_synonyms(linker: ConceptLinker) -> None:
+    assert found(linker, "profound developmental delay") == [
+        ("profound developmental delay", PROFOUND_GDD)
+    ]
+
+
+def test_linker_coordinated_modifiers(linker: ConceptLinker) -> None:
+    iris = {iri for _, iri in found(linker, "axial and appendicular hypotonia")}
+    assert iris == {AXIAL, APPENDICULAR}
+
+
+def test_linker_filters_general_and_obsolete_terms(linker: ConceptLinker) -> None:
+    assert found(linker, "severe convulsions") == []
+    assert found(linker, "phenotypic abnormality") == []  # too general (depth 0)
+    unfiltered = ConceptLinker(make_lexicon())
+    assert [iri for _, iri in found(unfiltered, "severe convulsions")] == [SEVERE]
+
+
+def test_linker_acronyms_case_sensitive_and_ambiguous(linker: ConceptLinker) -> None:
+    assert found(linker, "He has GERD.") == [("GERD", GERD)]
+    assert found(linker, "He has gerd.") == []
+    assert found(linker, "VSDs were seen") == [("VSDs", VSD)]
+    assert found(linker, "He has ASD.") == []  # two terms: not linked
+
+
+def test_linker_acronym_defined_in_text(linker: ConceptLinker) -> None:
+    text = "An atrial septal defect (ASD) was found. The ASD was closed."
+    mentions = linker.link(text)
+    assert [(m.text, m.iri) for m in mentions] == [
+        ("atrial septal defect", ASD_HEART),
+        ("ASD", ASD_HEART),  # the definition itself
+        ("ASD", ASD_HEART),
+    ]
+    assert mentions[2].start == text.rindex("ASD")
+    assert mentions[2].source == "defined"
+
+
+def test_negation_scope(linker: ConceptLinker) -> None:
+    def flags(text: str) -> dict[str, bool]:
+        return {m.text.lower(): m.excluded for m in linker.link(text)}
+
+    assert flags("No seizures.") == {"seizures": True}
+    assert flags("There is no evidence of seizures, microcephaly or hypotonia.") == {
+        "seizures": True,
+        "microcephaly": True,
+        "hypotonia": True,
+    }
+    assert flags("No seizures but hypotonia.") == {"seizures": True, "hypotonia": False}
+    assert flags("No seizures. Hypotonia.") == {"seizures": True, "hypotonia": False}
+    assert flags("Seizures were ruled out.") == {"seizures": True}
+    assert flags("Microcephaly, and the hypotonia was normal.") == {
+        "microcephaly": False,
+        "hypotonia": True,
+    }
+    assert flags("Not only seizures.") == {"seizures": False}  # pseudo-trigger
+
+
+def test_uncertainty(linker: ConceptLinker) -> None:
+    (m,) = linker.link("Possible seizures.")
+    assert m.uncertain and not m.excluded
+    (m,) = linker.link("Seizures cannot be excluded.")
+    assert m.uncertain
+
+
+def test_family_history(linker: ConceptLinker) -> None:
+    def fam(text: str) -> dict[str, bool]:
+        return {m.text.lower(): m.family for m in linker.link(text)}
+
+    assert fam("Her mother has seizures.") == {"seizures": True}
+    assert fam("His brother also had microcephaly, and he has hypotonia.") == {
+        "microcephaly": True,
+        "hypotonia": False,
+    }
+    assert fam("There is a family history of seizures.") == {"seizures": True}
+    assert fam("Her parents report that she has seizures.") == {"seizures": False}
+    assert fam("Born to a healthy mother, she had seizures.") == {"seizures": False}
+    assert fam("Seizures were first noted by his parents.") == {"seizures": False}
+
+
+def test_link_records_contract_and_family_filter(linker: ConceptLinker) -> None:
+    records = [{"id": "a", "text": "No seizures. Her mother has microcephaly. Hypotonia."}]
+    (out,) = link_records(records, linker)
+    assert out["id"] == "a" and "error" not in out
+    assert [m["text"] for m in out["mentions"]] == ["seizures", "Hypotonia"]
+    assert set(out["mentions"][0]) == {
+        "start",
+        "end",
+        "text",
+        "curie",
+        "iri",
+        "label",
+        "excluded",
+        "score",
+    }
+    assert out["mentions"][0]["excluded"] is True
+    keep = ConceptLinker(make_lexicon(), LinkerConfig(include_family=True), parents=PARENTS)
+    (out,) = link_records(records, keep)
+    assert len(out["mentions"]) == 3
+
+
+def test_link_records_bad_input_never_stops_the_stream() -> None:
+    small = ConceptLinker(make_lexicon(), LinkerConfig(max_chars=100))
+    records = [
+        {"id": 1, "text": ""},
+        {"id": 2, "text": "seizure " * 20},
+        {"id": 3, "text": b"\xff\xfeseizure"},
+        "not a record",
+        {"text": "seizures"},
+        {"id": 4, "text": "bad \udcff surrogate"},
+        {"id": 5, "text": 42},
+        {"id": 6, "text": b"seizures"},
+        {"id": 7, "text": "seizures"},
+    ]
+    out = list(link_records(records, small))
+    assert [o["id"] for o in out] == [1, 2, 3, None, None, 4, 5, 6, 7]
+    errors = [o.get("error", "") for o in out]
+    assert "empty" in errors[0]
+    assert "max_chars" in errors[1] and "InputTooLargeError" in errors[1]
+    assert "UTF-8" in errors[2] and "UTF-8" in errors[5]
+    assert "object" in errors[3] and "'id'" in errors[4] and "string" in errors[6]
+    assert errors[7] == errors[8] == ""
+    assert out[8]["mentions"][0]["curie"] == "TEST:0000004"
+
+
+def test_link_raises_on_huge_text() -> None:
+    small = ConceptLinker(make_lexicon(), LinkerConfig(max_chars=10))
+    with pytest.raises(InputTooLargeError):
+        small.link("seizure " * 5)
+
+
+def test_link_records_in_two_processes_matches_one(linker: ConceptLinker) -> None:
+    records = [{"id": i, "text": f"{i} focal seizures and no hypotonia"} for i in range(20)]
+    assert list(link_records(records, linker, n_process=2, chunksize=3)) == list(
+        link_records(records, linker)
+    )
+
+
+def test_linker_config_validation() -> None:
+    with pytest.raises(ValueError, match="kinds"):
+        LinkerConfig(kinds=("label", "synonym"))
+    with pytest.raises(ValueError, match="parents"):
+        ConceptLinker(make_lexicon(), LinkerConfig(allowed_roots=(PHENO,)))
+
+
+def test_mention_to_record_rounds_score() -> None:
+    m = Mention(0, 4, "fits", SEIZURE, "TEST:0000004", "Seizure", score=0.123456)
+    assert m.to_record()["score"] == 0.1235
+    assert m.as_dict()["source"] == "dictionary"
+
+
+def test_link_phrase(linker: ConceptLinker) -> None:
+    assert linker.link_phrase("Epileptic seizures") == SEIZURE
+    assert linker.link_phrase("unknown thing") is None
+
+
+def test_spacy_component_spans_and_round_trip(tmp_path: Path) -> None:
+    import spacy
+
+    import encoders.spacy_component  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("kgfuse_linker", config={"config": {"allowed_roots": [PHENO]}})
+    pipe.initialize(lexicon=make_lexicon(), parents=PARENTS)
+    doc = nlp("No focal seizures. Her mother has self-hypotonia.")
+    spans = list(doc.spans["kgfuse"])
+    assert [s.label_ for s in spans] == ["TEST:0000005", "TEST:0000006"]
+    assert spans[0]._.kgfuse_excluded and not spans[0]._.kgfuse_family
+    assert spans[1]._.kgfuse_family and spans[1]._.kgfuse_iri == HYPOTONIA
+    nlp.to_disk(tmp_path / "nlp")
+    again = spacy.load(tmp_path / "nlp")
+    doc2 = again("No focal seizures. Her mother has self-hypotonia.")
+    assert [s.label_ for s in doc2.spans["kgfuse"]] == [s.label_ for s in spans]
+
+
+def test_spacy_component_without_linker_fails_clearly() -> None:
+    import spacy
+
+    from encoders.spacy_component import LinkerNotInitializedError
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("kgfuse_linker")
+    with pytest.raises(LinkerNotInitializedError, match="set_linker"):
+        nlp("seizures")
+    with pytest.raises(ValueError, match="unknown linker settings"):
+        spacy.blank("en").add_pipe("kgfuse_linker", config={"config": {"colour": 1}})

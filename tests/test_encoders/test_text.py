@@ -1,0 +1,130 @@
+"""Tests of encoders.text on a tiny random BERT (hidden 32, 2 layers) saved to tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from encoders.text import (
+    EncoderNotFoundError,
+    TextEncoder,
+    TextEncoderConfig,
+    benchmark_precision,
+    bf16_is_fast,
+    default_encoder_path,
+)
+
+_WORDS = [
+    "heart",
+    "defect",
+    "septal",
+    "ventricular",
+    "seizure",
+    "short",
+    "stature",
+    "no",
+    "the",
+    "of",
+    "a",
+]
+
+
+def make_tiny_encoder(folder: Path) -> Path:
+    """Write a random 2-layer BERT with a word-piece tokenizer of a few words to ``folder``."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS, *letters]
+    vocab += [f"##{c}" for c in letters]
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    tokenizer.save_pretrained(str(folder))
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_encoder(tmp_path_factory.mktemp("tiny_bert"))
+
+
+def test_text_encoder_encode_shape_and_norm(tiny_model: Path) -> None:
+    enc = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="fp32"))
+    vectors = enc.encode(["heart defect", "seizure", "short stature of the heart"])
+    assert vectors.shape == (3, 32)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+def test_text_encoder_batching_keeps_order(tiny_model: Path) -> None:
+    enc = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="fp32"))
+    texts = ["seizure", "heart defect ventricular septal", "a", "short stature"]
+    together = enc.encode(texts, batch_size=8)
+    one_by_one = np.stack([enc.encode([t])[0] for t in texts])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5)
+    np.testing.assert_allclose(enc.encode(texts, batch_size=1), together, atol=1e-5)
+
+
+def test_text_encoder_mean_and_cls_pooling(tiny_model: Path) -> None:
+    cfg = dict(model_path=str(tiny_model), precision="fp32", normalize=False)
+    mean = TextEncoder(TextEncoderConfig(pooling="mean", **cfg))
+    cls = TextEncoder(TextEncoderConfig(pooling="cls", **cfg))
+    states, mask = mean.token_states(["heart defect"])
+    assert states.shape[:2] == mask.shape
+    np.testing.assert_allclose(mean.encode(["heart defect"])[0], states[0].mean(0), atol=1e-5)
+    np.testing.assert_allclose(cls.encode(["heart defect"])[0], states[0, 0], atol=1e-5)
+
+
+def test_text_encoder_truncation(tiny_model: Path) -> None:
+    enc = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), max_length=8))
+    states, _ = enc.token_states(["heart " * 100])
+    assert states.shape[1] == 8
+
+
+def test_text_encoder_bf16_close_to_fp32(tiny_model: Path) -> None:
+    fp32 = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="fp32"))
+    bf16 = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="bf16"))
+    assert bf16.use_bf16 and not fp32.use_bf16
+    a, b = fp32.encode(["heart defect"]), bf16.encode(["heart defect"])
+    assert float((a * b).sum()) > 0.98
+
+
+def test_benchmark_precision_restores_setting(tiny_model: Path) -> None:
+    enc = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="fp32"))
+    result = benchmark_precision(enc, ["heart defect", "seizure"], repeats=1)
+    assert result.fp32_s > 0 and result.bf16_s > 0
+    assert result.speedup == pytest.approx(result.fp32_s / result.bf16_s)
+    assert not enc.use_bf16
+
+
+def test_text_encoder_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(EncoderNotFoundError):
+        TextEncoder(TextEncoderConfig(model_path=str(tmp_path / "nope")))
+
+
+def test_text_encoder_config_rejects_unknown_options() -> None:
+    with pytest.raises(ValueError, match="pooling"):
+        TextEncoderConfig(pooling="max")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="precision"):
+        TextEncoderConfig(precision="fp8")  # type: ignore[arg-type]
+
+
+def test_bf16_is_fast_is_false_on_meta_device() -> None:
+    assert bf16_is_fast(torch.device("meta")) is False
+
+
+def test_default_encoder_path_is_local() -> None:
+    path = default_encoder_path()
+    assert (path / "config.json").is_file()

@@ -1,0 +1,204 @@
+"""Tests of the link-prediction split, filtered ranking, metrics and shallow baselines."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from eval.linkpred import (
+    KGE_BASELINES,
+    candidates_of,
+    filtered_ranks,
+    graph_triples,
+    kge_score_fn,
+    link_prediction_loss,
+    metrics,
+    pooled_negative_scores,
+    sample_negative_pools,
+    split_edges,
+    train_kge_baseline,
+)
+from kg.tensors import GraphTensors
+
+
+def _ranking_graph() -> GraphTensors:
+    """Nodes 0-1 diseases, 2-5 terms; relation 0 disease -> term, relation 1 term -> disease."""
+    return GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(6)],
+        node_type=torch.tensor([0, 0, 1, 1, 1, 1]),
+        node_type_names=["Disease", "Term"],
+        edge_index=torch.tensor([[0, 0, 1, 2, 2], [2, 3, 4, 1, 0]]),
+        edge_type=torch.tensor([0, 0, 0, 1, 1]),
+        relation_names=["has_phenotype", "phenotype_of"],
+        edge_weight=torch.ones(5),
+        fingerprint="fp-rank",
+    )
+
+
+# Score table: row = head, column = candidate (relation ignored).
+SCORES = torch.tensor(
+    [
+        [0.0, 0.0, 0.5, 0.9, 0.9, 0.1],
+        [0.0, 0.0, 0.7, 0.7, 0.7, 0.2],
+        [0.3, 0.8, 0.0, 0.0, 0.0, 0.0],
+        [0.0] * 6,
+        [0.0] * 6,
+        [0.0] * 6,
+    ]
+)
+
+
+def _table_score(h: torch.Tensor, r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return SCORES[h][:, c]
+
+
+def test_filtered_ranks_hand_checked_example() -> None:
+    # Candidates of a term tail: nodes 2, 3, 4, 5; of a disease tail: nodes 0, 1.
+    # (0, 0, 2): s = 0.5; other true tail 3 filtered; 4 (0.9) above, 5 (0.1) below -> 2.
+    # (0, 0, 3): s = 0.9; other true tail 2 filtered; 4 ties (0.9), 5 below -> 1 + 0.5 = 1.5.
+    # (1, 0, 4): s = 0.7; no other true tail; 2 and 3 tie, 5 below -> 1 + 2 / 2 = 2.
+    # (2, 1, 0): s = 0.3; other true tail 1 (0.8) filtered; nothing left above -> 1.
+    triples = torch.tensor([[0, 0, 2], [0, 0, 3], [1, 0, 4], [2, 1, 0]])
+    ranks = filtered_ranks(_table_score, triples, _ranking_graph(), batch_size=2)
+    assert ranks.tolist() == [2.0, 1.5, 2.0, 1.0]
+    # MRR = (1/2 + 1/1.5 + 1/2 + 1) / 4 = 2/3; one rank <= 1, all <= 3.
+    result = metrics(ranks)
+    assert result["mrr"] == pytest.approx(2 / 3)
+    assert result["hits@1"] == pytest.approx(0.25)
+    assert result["hits@3"] == pytest.approx(1.0)
+    assert result["hits@10"] == pytest.approx(1.0)
+
+
+def test_filtered_ranks_unfiltered_candidates_and_nan_scores() -> None:
+    graph = _ranking_graph()
+    # Restricting the term candidates to {2, 4}: (0, 0, 2) has 4 above -> 2.
+    ranks = filtered_ranks(
+        _table_score, torch.tensor([[0, 0, 2]]), graph, {0: torch.tensor([0, 1]), 1: torch.tensor([2, 4])}
+    )
+    assert ranks.tolist() == [2.0]
+
+    def nan_score(h: torch.Tensor, r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        out = _table_score(h, r, c).clone()
+        out[:, -1] = math.nan
+        return out
+
+    # NaN on candidate 5 counts as -inf: ranks unchanged.
+    triples = torch.tensor([[0, 0, 2], [1, 0, 4]])
+    assert filtered_ranks(nan_score, triples, graph).tolist() == [2.0, 2.0]
+
+
+def test_metrics_rejects_empty_ranks() -> None:
+    with pytest.raises(ValueError, match="no ranks"):
+        metrics(torch.empty(0))
+
+
+def _split_graph() -> GraphTensors:
+    """8 nodes: diseases 0-2, terms 3-7; 15 has_phenotype edges, 4 subClassOf edges."""
+    heads = torch.tensor([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 4, 5, 6, 7])
+    tails = torch.tensor([3, 4, 5, 6, 7, 3, 4, 5, 6, 7, 3, 4, 5, 6, 7, 3, 3, 4, 4])
+    types = torch.tensor([0] * 15 + [1] * 4)
+    return GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(8)],
+        node_type=torch.tensor([0, 0, 0, 1, 1, 1, 1, 1]),
+        node_type_names=["Disease", "Term"],
+        edge_index=torch.stack([heads, tails]),
+        edge_type=types,
+        relation_names=["has_phenotype", "subClassOf"],
+        edge_weight=torch.rand(19, generator=torch.Generator().manual_seed(0)),
+        fingerprint="fp-split",
+    )
+
+
+def _as_set(triples: torch.Tensor) -> set[tuple[int, ...]]:
+    return {tuple(t) for t in triples.tolist()}
+
+
+def test_split_edges_never_leaks_held_out_edges_into_train_graph() -> None:
+    graph = _split_graph()
+    split = split_edges(graph, ["has_phenotype"], valid_frac=0.2, test_frac=0.2, seed=0)
+    train, valid, test = _as_set(split.train), _as_set(split.valid), _as_set(split.test)
+    assert len(valid) == 3 and len(test) == 3
+    assert not train & valid and not train & test and not valid & test
+    assert train | valid | test == _as_set(graph_triples(graph))
+    assert all(r == 0 for _, r, _ in valid | test)  # only the target relation is split
+    assert split.train_graph.num_edges == 13
+    assert split.train_graph.fingerprint != graph.fingerprint
+    assert split.train_graph.edge_weight.numel() == 13
+
+
+def test_split_edges_same_seed_same_split() -> None:
+    graph = _split_graph()
+    a = split_edges(graph, ["has_phenotype"], 0.2, 0.2, seed=3)
+    b = split_edges(graph, ["has_phenotype"], 0.2, 0.2, seed=3)
+    c = split_edges(graph, ["has_phenotype"], 0.2, 0.2, seed=4)
+    assert torch.equal(a.valid, b.valid) and torch.equal(a.test, b.test)
+    assert torch.equal(a.train_graph.edge_index, b.train_graph.edge_index)
+    assert _as_set(a.test) != _as_set(c.test) or _as_set(a.valid) != _as_set(c.valid)
+
+
+def test_split_edges_ignores_edge_order() -> None:
+    graph = _split_graph()
+    perm = torch.randperm(graph.num_edges, generator=torch.Generator().manual_seed(1))
+    shuffled = GraphTensors(
+        graph.node_iris, graph.node_type, graph.node_type_names, graph.edge_index[:, perm],
+        graph.edge_type[perm], graph.relation_names, graph.edge_weight[perm], graph.fingerprint,
+    )
+    a = split_edges(graph, ["has_phenotype"], 0.2, 0.2)
+    b = split_edges(shuffled, ["has_phenotype"], 0.2, 0.2)
+    assert torch.equal(a.test, b.test)
+
+
+def test_split_edges_rejects_unknown_relation_and_bad_fractions() -> None:
+    graph = _split_graph()
+    with pytest.raises(ValueError, match="has_phenotype, subClassOf"):
+        split_edges(graph, ["treats"])
+    with pytest.raises(ValueError, match="sum < 1"):
+        split_edges(graph, ["subClassOf"], valid_frac=0.6, test_frac=0.5)
+
+
+def test_sample_negative_pools_draw_nodes_of_the_tail_type() -> None:
+    graph = _split_graph()
+    tails = torch.tensor([3, 0, 5, 1])
+    pools = sample_negative_pools(tails, graph.node_type, candidates_of(graph), 16)
+    assert [rows.tolist() for rows, _ in pools] == [[1, 3], [0, 2]]
+    assert set(pools[0][1].tolist()) <= {0, 1, 2}
+    assert set(pools[1][1].tolist()) <= {3, 4, 5, 6, 7}
+
+
+def test_pooled_negative_scores_align_with_batch_and_mask_own_tail() -> None:
+    head, rel, tail = torch.tensor([0, 2, 1]), torch.tensor([0, 1, 0]), torch.tensor([2, 1, 4])
+    pools = [(torch.tensor([1]), torch.tensor([0, 1])), (torch.tensor([0, 2]), torch.tensor([4, 5]))]
+    scores, mask = pooled_negative_scores(_table_score, head, rel, tail, pools)
+    assert torch.equal(scores, torch.tensor([[0.9, 0.1], [0.3, 0.8], [0.7, 0.2]]))
+    assert mask.tolist() == [[True, True], [True, False], [False, True]]
+
+
+def test_link_prediction_loss_values() -> None:
+    pos, neg = torch.tensor([0.0]), torch.tensor([[0.0, 5.0]])
+    mask = torch.tensor([[True, False]])
+    assert link_prediction_loss(pos, neg, mask, "bce").item() == pytest.approx(2 * math.log(2))
+    margin = link_prediction_loss(torch.tensor([1.0]), torch.tensor([[0.5]]), None, "margin", 1.0)
+    assert margin.item() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="bce, margin"):
+        link_prediction_loss(pos, neg, None, "hinge")
+
+
+@pytest.mark.parametrize("name", ["transe", "distmult", "rotate"])
+def test_kge_score_fn_matches_model_forward(name: str) -> None:
+    torch.manual_seed(0)
+    model = KGE_BASELINES[name](8, 2, 4)
+    h, r, c = torch.tensor([0, 3, 5]), torch.tensor([0, 1, 1]), torch.arange(8)
+    scores = kge_score_fn(model)(h, r, c)
+    pairwise = model(h.repeat_interleave(8), r.repeat_interleave(8), c.repeat(3)).view(3, 8)
+    assert torch.allclose(scores, pairwise, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["transe", "distmult", "rotate"])
+def test_train_kge_baseline_reports_filtered_metrics(name: str) -> None:
+    split = split_edges(_split_graph(), ["has_phenotype"], 0.2, 0.2, seed=0)
+    result = train_kge_baseline(name, split, 2, hidden_dim=8, batch_size=8, num_negatives=4)
+    assert set(result.test) == {"mrr", "hits@1", "hits@3", "hits@10"}
+    assert 0.0 < result.test["mrr"] <= 1.0
+    assert result.name == name

@@ -1,0 +1,441 @@
+r"""Train a graph embedder by link prediction, resumably.
+
+One step = full-graph message passing on the training graph, then the decoder scores a
+batch of training triples against corrupted ones (tails replaced by random nodes of the
+tail's type), with binary cross-entropy
+
+.. math::
+    \mathcal{L} = -\frac{1}{B} \sum_{i} \log \sigma(s_i^+)
+    - \frac{1}{Bk} \sum_{i, j} \log \left(1 - \sigma(s_{ij}^-)\right)
+
+or the margin loss :math:`\frac{1}{Bk} \sum_{i,j} \max(0, \gamma - s_i^+ + s_{ij}^-)`.
+After every epoch the filtered MRR on (a fixed sample of) the validation triples decides
+early stopping, and a checkpoint is written atomically: model, optimizer, random states,
+epoch and best model, as tensors in one safetensors file whose header holds the JSON state
+(no pickle). A run killed at any point and started again with ``resume=True`` continues from
+the last finished epoch and ends with the same embeddings as an uninterrupted run.
+
+Default budget (measured on 2 CPU cores, HPO-sized graph: 37k nodes, 600k edges, hidden
+128): see :data:`DEFAULT_EPOCHS` and :data:`DEFAULT_BATCH_SIZE`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from safetensors import safe_open
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from encoders.graph_model import (
+    GraphEmbedder,
+    GraphEncoderConfig,
+    atomic_save_tensors,
+    atomic_write_text,
+    save_node_embeddings,
+)
+from eval.linkpred import (
+    EdgeSplit,
+    candidates_of,
+    filtered_ranks,
+    link_prediction_loss,
+    metrics,
+    pooled_negative_scores,
+    sample_negative_pools,
+    split_edges,
+)
+from kg.errors import KGMismatchError
+from kg.tensors import GraphTensors
+
+logger = logging.getLogger(__name__)
+
+Loss = Literal["bce", "margin"]
+LOSSES: tuple[str, ...] = ("bce", "margin")
+
+CHECKPOINT_FILE = "checkpoint.safetensors"
+METRICS_FILE = "metrics.json"
+MODEL_DIR = "model"
+CHECKPOINT_FORMAT = 1
+
+DEFAULT_EPOCHS = 40
+DEFAULT_PATIENCE = 5
+DEFAULT_BATCH_SIZE = 32768
+DEFAULT_LR = 0.01
+
+
+@dataclass
+class EmbedResult:
+    """Outcome of :func:`train_graph_embedder`.
+
+    Attributes:
+        out_dir: Folder holding ``model/``, ``embeddings.safetensors``, ``embeddings.json``,
+            ``metrics.json`` and ``checkpoint.safetensors``.
+        config: The architecture.
+        embeddings: ``[num_nodes, hidden_dim]`` embeddings of the best model, computed with
+            message passing over the full graph.
+        best_epoch: Epoch (1-based) of the best validation MRR.
+        best_valid_mrr: That MRR.
+        epochs_run: Epochs trained in total (all sessions).
+        stopped_early: Whether patience ran out before ``epochs``.
+        history: One dict per epoch: ``epoch``, ``loss``, ``valid_mrr``, ``seconds``.
+        test_metrics: Filtered metrics of the best model on the test triples (message
+            passing over the training graph only).
+    """
+
+    out_dir: Path
+    config: GraphEncoderConfig
+    embeddings: Tensor
+    best_epoch: int
+    best_valid_mrr: float
+    epochs_run: int
+    stopped_early: bool
+    history: list[dict[str, float]] = field(default_factory=list)
+    test_metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Mean wall-clock seconds of an epoch (training and validation)."""
+        if not self.history:
+            return 0.0
+        return sum(h["seconds"] for h in self.history) / len(self.history)
+
+
+@dataclass
+class _State:
+    epoch: int = 0
+    best_mrr: float = -1.0
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    finished: bool = False
+    stopped_early: bool = False
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def _clone_state(model: torch.nn.Module, skip: set[str]) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if k not in skip}
+
+
+def _load_partial(model: torch.nn.Module, tensors: dict[str, Tensor], skip: set[str]) -> None:
+    """Load a state dict that lacks exactly the ``skip`` entries."""
+    missing, unexpected = model.load_state_dict(tensors, strict=False)
+    if unexpected or set(missing) - skip:
+        raise ValueError(
+            f"checkpoint does not match the model: missing {sorted(set(missing) - skip)}, "
+            f"unexpected {sorted(unexpected)}"
+        )
+
+
+def _write_checkpoint(
+    path: Path,
+    model: torch.nn.Module,
+    best: dict[str, Tensor],
+    optimizer: torch.optim.Optimizer,
+    sampler: torch.Generator,
+    state: _State,
+    run: dict[str, Any],
+    skip: set[str],
+) -> None:
+    """Write the whole training state to ``path`` atomically (tensors + JSON header)."""
+    tensors: dict[str, Tensor] = {}
+    for k, v in model.state_dict().items():
+        if k not in skip:
+            tensors[f"model/{k}"] = v.detach().cpu().contiguous()
+    for k, v in best.items():
+        tensors[f"best/{k}"] = v.detach().cpu().contiguous()
+    opt = optimizer.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, entries in opt["state"].items():
+        for k, v in entries.items():
+            if isinstance(v, Tensor):
+                tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(pid), {})[k] = v
+    tensors["rng/torch"] = torch.get_rng_state()
+    tensors["rng/sampler"] = sampler.get_state()
+    header = {
+        "format_version": CHECKPOINT_FORMAT,
+        "run": run,
+        "state": state.__dict__,
+        "optimizer": {"param_groups": opt["param_groups"], "scalars": scalars},
+    }
+    atomic_save_tensors(tensors, path, {"kgfuse": json.dumps(header)})
+
+
+def _read_checkpoint(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    tensors: dict[str, Tensor] = {}
+    with safe_open(str(path), framework="pt") as handle:
+        header = json.loads(handle.metadata()["kgfuse"])
+        for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+            tensors[key] = handle.get_tensor(key)
+    return tensors, header
+
+
+def _restore(
+    tensors: dict[str, Tensor],
+    header: dict[str, Any],
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    sampler: torch.Generator,
+    skip: set[str],
+) -> tuple[_State, dict[str, Tensor]]:
+    def section(prefix: str) -> dict[str, Tensor]:
+        return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+    _load_partial(model, section("model/"), skip)
+    best = section("best/")
+    state_entries: dict[int, dict[str, Any]] = {}
+    for key, value in section("optim/").items():
+        pid, name = key.split("/", 1)
+        state_entries.setdefault(int(pid), {})[name] = value
+    for pid, entries in header["optimizer"]["scalars"].items():
+        state_entries.setdefault(int(pid), {}).update(entries)
+    groups = header["optimizer"]["param_groups"]
+    for group in groups:
+        if isinstance(group.get("betas"), list):
+            group["betas"] = tuple(group["betas"])
+    optimizer.load_state_dict({"state": state_entries, "param_groups": groups})
+    torch.set_rng_state(tensors["rng/torch"])
+    sampler.set_state(tensors["rng/sampler"])
+    return _State(**header["state"]), best
+
+
+def _valid_sample(valid: Tensor, limit: int | None, seed: int) -> Tensor:
+    if limit is None or valid.size(0) <= limit:
+        return valid
+    generator = torch.Generator().manual_seed(seed)
+    pick = torch.randperm(valid.size(0), generator=generator)[:limit]
+    return valid[pick.sort().values]
+
+
+def _evaluate(
+    model: GraphEmbedder,
+    adjacency: Any,
+    triples: Tensor,
+    split: EdgeSplit,
+    candidates: dict[int, Tensor],
+) -> dict[str, float]:
+    model.eval()
+    with torch.no_grad():
+        z = model(adjacency)
+        ranks = filtered_ranks(
+            lambda h, r, c: model.score_all_tails(z, h, r, c), triples, split.graph, candidates
+        )
+    return metrics(ranks)
+
+
+def train_graph_embedder(
+    graph: GraphTensors,
+    config: GraphEncoderConfig,
+    out_dir: str | Path,
+    *,
+    epochs: int = DEFAULT_EPOCHS,
+    patience: int = DEFAULT_PATIENCE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    lr: float = DEFAULT_LR,
+    resume: bool = True,
+    progress: bool = True,
+    relations: list[str] | None = None,
+    valid_frac: float = 0.05,
+    test_frac: float = 0.05,
+    num_negatives: int = 256,
+    loss: Loss = "bce",
+    margin: float = 1.0,
+    weight_decay: float = 0.0,
+    max_valid_triples: int | None = 2000,
+    max_test_triples: int | None = None,
+    text_features: Tensor | None = None,
+) -> EmbedResult:
+    """Train a :class:`~encoders.graph_model.GraphEmbedder` on ``graph`` by link prediction.
+
+    The edges of ``relations`` are split (seed ``config.seed``) into train / valid / test;
+    message passing and training see the training edges only. Each epoch runs over the
+    training triples in batches (one full-graph encoder pass per batch), then measures the
+    filtered MRR on the validation sample; training stops after ``patience`` epochs without
+    improvement. At the end the best model is saved to ``out_dir/model`` and its embeddings,
+    computed over the full graph, to ``out_dir/embeddings.safetensors`` with the node IRIs
+    and the fingerprint (``embeddings.json``).
+
+    Args:
+        graph (GraphTensors): The full KG.
+        config (GraphEncoderConfig): Architecture and seed.
+        out_dir (str or Path): Output folder (created).
+        epochs (int, optional): Maximum number of epochs. (default: :obj:`40`)
+        patience (int, optional): Epochs without validation improvement before stopping.
+            (default: :obj:`5`)
+        batch_size (int, optional): Positive triples per step. (default: :obj:`32768`)
+        lr (float, optional): Adam learning rate. (default: :obj:`0.01`)
+        resume (bool, optional): Continue from ``out_dir/checkpoint.safetensors`` when it
+            exists; :obj:`False` starts over. (default: :obj:`True`)
+        progress (bool, optional): Show a progress bar. (default: :obj:`True`)
+        relations (list[str], optional): Relations to split and evaluate. (default:
+            :obj:`None`, all)
+        valid_frac (float, optional): Validation fraction. (default: :obj:`0.05`)
+        test_frac (float, optional): Test fraction. (default: :obj:`0.05`)
+        num_negatives (int, optional): Size of the shared pool of corrupted tails per node
+            type and step (see :func:`~eval.linkpred.sample_negative_pools`).
+            (default: :obj:`256`)
+        loss (str, optional): ``"bce"`` or ``"margin"``. (default: ``"bce"``)
+        margin (float, optional): :math:`\\gamma` of the margin loss. (default: :obj:`1.0`)
+        weight_decay (float, optional): Adam weight decay. (default: :obj:`0.0`)
+        max_valid_triples (int, optional): Size of the fixed validation sample used each
+            epoch; :obj:`None` uses all. (default: :obj:`2000`)
+        max_test_triples (int, optional): Likewise for the final test; :obj:`None` uses all.
+            (default: :obj:`None`)
+        text_features (torch.Tensor, optional): ``[num_nodes, text_dim]`` text embeddings,
+            for ``config.features`` ``"text"`` or ``"both"``. (default: :obj:`None`)
+
+    Raises:
+        ValueError: A checkpoint in ``out_dir`` comes from a run with other settings.
+        KGMismatchError: A checkpoint in ``out_dir`` was trained on another KG.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choices: {', '.join(LOSSES)}")
+    if epochs < 1 or patience < 1 or batch_size < 1 or num_negatives < 1:
+        raise ValueError("epochs, patience, batch_size and num_negatives must be positive")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    relations = list(graph.relation_names) if relations is None else list(relations)
+    split = split_edges(graph, relations, valid_frac, test_frac, seed=config.seed)
+    model = GraphEmbedder.from_graph(config, graph, text_features=text_features)
+    adjacency = model.prepare(split.train_graph)
+    candidates = candidates_of(graph)
+    train = split.train
+    valid = _valid_sample(split.valid, max_valid_triples, config.seed + 1)
+    test = _valid_sample(split.test, max_test_triples, config.seed + 2)
+    if valid.size(0) == 0:
+        raise ValueError("the split has no validation triples; raise valid_frac")
+    skip = {"features.text_features"}  # an input of the run, not a trained state
+    run = {
+        "config": config.to_dict(),
+        "fingerprint": graph.fingerprint,
+        "num_nodes": graph.num_nodes,
+        "num_edges": graph.num_edges,
+        "relations": relations,
+        "valid_frac": valid_frac,
+        "test_frac": test_frac,
+        "batch_size": batch_size,
+        "lr": lr,
+        "num_negatives": num_negatives,
+        "loss": loss,
+        "margin": margin,
+        "weight_decay": weight_decay,
+        "max_valid_triples": max_valid_triples,
+    }
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sampler = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)  # dropout draws from the global generator
+    state = _State()
+    best = _clone_state(model, skip)
+    checkpoint = out_dir / CHECKPOINT_FILE
+    if resume and checkpoint.exists():
+        tensors, header = _read_checkpoint(checkpoint)
+        old = header["run"]
+        if old["fingerprint"] != graph.fingerprint:
+            raise KGMismatchError(f"checkpoint {checkpoint}", old["fingerprint"], graph.fingerprint)
+        differ = sorted(k for k in set(run) | set(old) if run.get(k) != old.get(k))
+        if differ:
+            raise ValueError(
+                f"{checkpoint} was written by a run with other settings ({', '.join(differ)}); "
+                "pass resume=False to start over"
+            )
+        state, best = _restore(tensors, header, model, optimizer, sampler, skip)
+        logger.info("resuming from %s after epoch %d", checkpoint, state.epoch)
+
+    bar = tqdm(
+        total=epochs, initial=min(state.epoch, epochs), desc="graph embedding", disable=not progress
+    )
+    try:
+        while not state.finished and state.epoch < epochs:
+            start = time.perf_counter()
+            model.train()
+            total, seen = 0.0, 0
+            for idx in torch.randperm(train.size(0), generator=sampler).split(batch_size):
+                h, r, t = train[idx, 0], train[idx, 1], train[idx, 2]
+                pools = sample_negative_pools(
+                    t, graph.node_type, candidates, num_negatives, sampler
+                )
+                z = model(adjacency)
+                pos_score = model.score(z, h, r, t)
+                neg_score, neg_mask = pooled_negative_scores(
+                    lambda hh, rr, cc, z=z: model.score_all_tails(z, hh, rr, cc), h, r, t, pools
+                )
+                step_loss = link_prediction_loss(pos_score, neg_score, neg_mask, loss, margin)
+                optimizer.zero_grad()
+                step_loss.backward()
+                optimizer.step()
+                total += float(step_loss.detach()) * idx.numel()
+                seen += idx.numel()
+            valid_mrr = _evaluate(model, adjacency, valid, split, candidates)["mrr"]
+            state.epoch += 1
+            if valid_mrr > state.best_mrr:
+                state.best_mrr, state.best_epoch, state.bad_epochs = valid_mrr, state.epoch, 0
+                best = _clone_state(model, skip)
+            else:
+                state.bad_epochs += 1
+            seconds = time.perf_counter() - start
+            state.history.append(
+                {
+                    "epoch": state.epoch,
+                    "loss": total / max(seen, 1),
+                    "valid_mrr": valid_mrr,
+                    "seconds": seconds,
+                }
+            )
+            if state.bad_epochs >= patience:
+                state.finished = state.stopped_early = True
+            elif state.epoch >= epochs:
+                state.finished = True
+            _write_checkpoint(checkpoint, model, best, optimizer, sampler, state, run, skip)
+            logger.info(
+                "epoch %d: loss %.4f, valid MRR %.4f (best %.4f at %d), %.1f s",
+                state.epoch,
+                total / max(seen, 1),
+                valid_mrr,
+                state.best_mrr,
+                state.best_epoch,
+                seconds,
+            )
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / max(seen, 1):.4f}", mrr=f"{valid_mrr:.4f}")
+    finally:
+        bar.close()
+
+    _load_partial(model, best, skip)
+    test_metrics = _evaluate(model, adjacency, test, split, candidates) if test.numel() else {}
+    embeddings = model.embed(graph)
+    model.save(out_dir / MODEL_DIR)
+    save_node_embeddings(
+        out_dir, embeddings, graph, extra={"config": config.to_dict(), "best_epoch": state.best_epoch}
+    )
+    result = EmbedResult(
+        out_dir=out_dir,
+        config=config,
+        embeddings=embeddings,
+        best_epoch=state.best_epoch,
+        best_valid_mrr=state.best_mrr,
+        epochs_run=state.epoch,
+        stopped_early=state.stopped_early,
+        history=state.history,
+        test_metrics=test_metrics,
+    )
+    report = {
+        "run": run,
+        "best_epoch": result.best_epoch,
+        "best_valid_mrr": result.best_valid_mrr,
+        "epochs_run": result.epochs_run,
+        "stopped_early": result.stopped_early,
+        "seconds_per_epoch": result.seconds_per_epoch,
+        "test": test_metrics,
+        "num_valid_triples": int(valid.size(0)),
+        "num_test_triples": int(test.size(0)),
+        "history": state.history,
+    }
+    atomic_write_text(json.dumps(report, indent=2), out_dir / METRICS_FILE)
+    logger.info("graph embedding done: best valid MRR %.4f, test %s", state.best_mrr, test_metrics)
+    return result
