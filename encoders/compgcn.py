@@ -184,22 +184,27 @@ class CompGCNConv(MessagePassing):
             if adj.num_relations != r2:
                 raise ValueError(f"adjacency has {adj.num_relations} relations, expected {r2}")
             sizes = adj.relation_sizes()
-            sums = adj.row_sum.split(sizes)
-            composed = []
+            chunks = zip(
+                adj.aggregate(x).split(sizes),
+                adj.row_sum.split(sizes),
+                rel_emb.unbind(0),
+                strict=True,
+            )
             # Per relation, so each z_r broadcasts over its rows (no [rows, F] gather of the
             # relation embeddings, whose backward would be a slow scatter into 2R rows).
-            for r, (s_r, z_r) in enumerate(zip(adj.aggregate(x).split(sizes), rel_emb.unbind(0))):
-                if self.composition == "sub":
-                    composed.append(s_r - sums[r].unsqueeze(1) * z_r)
-                else:
-                    composed.append(compose(s_r, z_r, self.composition))
+            composed = [
+                s_r - sum_r.unsqueeze(1) * z_r
+                if self.composition == "sub"
+                else compose(s_r, z_r, self.composition)
+                for s_r, sum_r, z_r in chunks
+            ]
             split = adj.offsets[self.num_relations]
             composed_forward = torch.cat(composed[: self.num_relations])
             composed_inverse = torch.cat(composed[self.num_relations :])
-            agg_forward = x.new_zeros(n, self.in_channels).index_add(
+            agg_forward = x.new_zeros(n, self.in_channels).index_add_(
                 0, adj.row_node[:split], composed_forward
             )
-            agg_inverse = x.new_zeros(n, self.in_channels).index_add(
+            agg_inverse = x.new_zeros(n, self.in_channels).index_add_(
                 0, adj.row_node[split:], composed_inverse
             )
         else:

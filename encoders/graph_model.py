@@ -234,7 +234,10 @@ class GraphEmbedder(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.features = NodeFeatures(
-                num_nodes, config.hidden_dim, config.features, text_features  # type: ignore[arg-type]
+                num_nodes,
+                config.hidden_dim,
+                config.features,
+                text_features,  # type: ignore[arg-type]
             )
             self.encoder = _build_encoder(config, num_relations)
             self.decoder: KGEDecoder = KGE_DECODERS[config.decoder](
@@ -379,7 +382,9 @@ class GraphEmbedder(nn.Module):
         folder = Path(folder)
         meta = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
         if meta["fingerprint"] != graph.fingerprint:
-            raise KGMismatchError(f"graph embedder {folder}", meta["fingerprint"], graph.fingerprint)
+            raise KGMismatchError(
+                f"graph embedder {folder}", meta["fingerprint"], graph.fingerprint
+            )
         if (meta["num_nodes"], meta["num_relations"]) != (graph.num_nodes, graph.num_relations):
             raise ValueError(
                 f"{folder} holds a model for {meta['num_nodes']} nodes and "

@@ -237,7 +237,9 @@ class RelationalAdjacency:
         offsets = _crow(row_relation, num_relations).tolist()
         matrix = _csr(_crow(local, num_rows), src_s, val_s, (num_rows, num_nodes))
         perm = torch.argsort(src_s * max(num_rows, 1) + local)
-        matrix_t = _csr(_crow(src_s[perm], num_nodes), local[perm], val_s[perm], (num_nodes, num_rows))
+        matrix_t = _csr(
+            _crow(src_s[perm], num_nodes), local[perm], val_s[perm], (num_nodes, num_rows)
+        )
         row_sum = torch.zeros(num_rows, dtype=val_s.dtype, device=val_s.device)
         row_sum.index_add_(0, local, val_s)
         return cls(

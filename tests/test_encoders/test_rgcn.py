@@ -38,7 +38,9 @@ def test_weighted_rgcn_conv_matches_pyg_rgcnconv_with_unit_weights(kwargs: dict)
 def test_weighted_rgcn_conv_adjacency_path_matches_edge_path(kwargs: dict) -> None:
     x, edge_index, edge_type, edge_weight = _toy(1)
     conv = WeightedRGCNConv(8, 4, 3, **kwargs)
-    adj = RelationalAdjacency.from_edges(edge_index, edge_type, edge_weight, 6, 3, add_inverse=False)
+    adj = RelationalAdjacency.from_edges(
+        edge_index, edge_type, edge_weight, 6, 3, add_inverse=False
+    )
     out = conv(x, adj)
     assert out.shape == (6, 4)
     assert torch.allclose(out, conv(x, edge_index, edge_type, edge_weight), atol=1e-5)

@@ -75,7 +75,10 @@ def test_filtered_ranks_unfiltered_candidates_and_nan_scores() -> None:
     graph = _ranking_graph()
     # Restricting the term candidates to {2, 4}: (0, 0, 2) has 4 above -> 2.
     ranks = filtered_ranks(
-        _table_score, torch.tensor([[0, 0, 2]]), graph, {0: torch.tensor([0, 1]), 1: torch.tensor([2, 4])}
+        _table_score,
+        torch.tensor([[0, 0, 2]]),
+        graph,
+        {0: torch.tensor([0, 1]), 1: torch.tensor([2, 4])},
     )
     assert ranks.tolist() == [2.0]
 
@@ -142,8 +145,14 @@ def test_split_edges_ignores_edge_order() -> None:
     graph = _split_graph()
     perm = torch.randperm(graph.num_edges, generator=torch.Generator().manual_seed(1))
     shuffled = GraphTensors(
-        graph.node_iris, graph.node_type, graph.node_type_names, graph.edge_index[:, perm],
-        graph.edge_type[perm], graph.relation_names, graph.edge_weight[perm], graph.fingerprint,
+        graph.node_iris,
+        graph.node_type,
+        graph.node_type_names,
+        graph.edge_index[:, perm],
+        graph.edge_type[perm],
+        graph.relation_names,
+        graph.edge_weight[perm],
+        graph.fingerprint,
     )
     a = split_edges(graph, ["has_phenotype"], 0.2, 0.2)
     b = split_edges(shuffled, ["has_phenotype"], 0.2, 0.2)
@@ -169,7 +178,10 @@ def test_sample_negative_pools_draw_nodes_of_the_tail_type() -> None:
 
 def test_pooled_negative_scores_align_with_batch_and_mask_own_tail() -> None:
     head, rel, tail = torch.tensor([0, 2, 1]), torch.tensor([0, 1, 0]), torch.tensor([2, 1, 4])
-    pools = [(torch.tensor([1]), torch.tensor([0, 1])), (torch.tensor([0, 2]), torch.tensor([4, 5]))]
+    pools = [
+        (torch.tensor([1]), torch.tensor([0, 1])),
+        (torch.tensor([0, 2]), torch.tensor([4, 5])),
+    ]
     scores, mask = pooled_negative_scores(_table_score, head, rel, tail, pools)
     assert torch.equal(scores, torch.tensor([[0.9, 0.1], [0.3, 0.8], [0.7, 0.2]]))
     assert mask.tolist() == [[True, True], [True, False], [False, True]]

@@ -69,7 +69,12 @@ TRAIN_KWARGS = {
 def _random_mrr(graph: GraphTensors, triples: torch.Tensor) -> float:
     """Expected MRR of uniformly random scores: H_m / m for m unfiltered candidates."""
     candidates = candidates_of(graph)
-    true = {tuple(t) for t in torch.stack([graph.edge_index[0], graph.edge_type, graph.edge_index[1]], 1).tolist()}
+    true = {
+        tuple(t)
+        for t in torch.stack(
+            [graph.edge_index[0], graph.edge_type, graph.edge_index[1]], 1
+        ).tolist()
+    }
     total = 0.0
     for h, r, t in triples.tolist():
         cands = candidates[int(graph.node_type[t])].tolist()
@@ -159,7 +164,9 @@ def test_train_graph_embedder_refuses_checkpoint_of_other_run(tmp_path: Path) ->
     with pytest.raises(ValueError, match="lr"):
         train_graph_embedder(graph, CONFIG, tmp_path, epochs=2, **other)
     with pytest.raises(KGMismatchError):
-        train_graph_embedder(_clustered_graph("fp-other"), CONFIG, tmp_path, epochs=2, **TRAIN_KWARGS)
+        train_graph_embedder(
+            _clustered_graph("fp-other"), CONFIG, tmp_path, epochs=2, **TRAIN_KWARGS
+        )
     fresh = train_graph_embedder(graph, CONFIG, tmp_path, epochs=1, resume=False, **other)
     assert fresh.epochs_run == 1
 
