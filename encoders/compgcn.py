@@ -17,7 +17,7 @@ composing on every edge, and gives the same result as :meth:`CompGCNConv.message
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -312,7 +312,7 @@ class CompGCNEncoder(nn.Module):
         glorot(self.relation_emb)
         glorot(self.relation_basis)
         for conv in self.convs:
-            conv.reset_parameters()
+            cast(CompGCNConv, conv).reset_parameters()
 
     def initial_relations(self) -> Tensor:
         r"""The input relation embeddings :math:`\mathbf{z}^{(0)}`.

@@ -183,14 +183,23 @@ def _l2(x: np.ndarray) -> np.ndarray:
 class DenseMatcher:
     """Accept the nearest name of a phrase when its cosine reaches ``threshold``.
 
+    A hit is also refused when the name holds every word of the phrase and more
+    (``corpus callosum`` -> ``Short corpus callosum``): the text names the anatomy or the
+    measurement, not the finding, and embeddings are close for that reason alone.
+
     Args:
         index: the name index.
         threshold: minimum cosine. (default: ``0.8``)
+        reject_subsumed: refuse names that strictly contain the phrase's words.
+            (default: ``True``)
     """
 
-    def __init__(self, index: DenseIndex, threshold: float = 0.8) -> None:
+    def __init__(
+        self, index: DenseIndex, threshold: float = 0.8, reject_subsumed: bool = True
+    ) -> None:
         self.index = index
         self.threshold = threshold
+        self.reject_subsumed = reject_subsumed
 
     @property
     def vocabulary(self) -> set[str]:
@@ -200,9 +209,16 @@ class DenseMatcher:
     def match(self, phrases: Sequence[str]) -> list[DenseHit | None]:
         """Nearest name of each phrase when close enough, else None."""
         out: list[DenseHit | None] = []
-        for hits in self.index.search(phrases, k=1):
+        for phrase, hits in zip(phrases, self.index.search(phrases, k=1), strict=True):
             hit = hits[0] if hits else None
-            out.append(hit if hit is not None and hit.score >= self.threshold else None)
+            if hit is None or hit.score < self.threshold:
+                out.append(None)
+            elif self.reject_subsumed and set(content_tokens(phrase)) < set(
+                content_tokens(hit.name)
+            ):
+                out.append(None)
+            else:
+                out.append(hit)
         return out
 
 

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -30,7 +30,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from encoders.compgcn import COMPOSITIONS, CompGCNEncoder
-from encoders.graph_features import FEATURE_MODES, NodeFeatures
+from encoders.graph_features import FEATURE_MODES, FeatureMode, NodeFeatures
 from encoders.kge_decoders import KGE_DECODERS, KGEDecoder
 from encoders.registry import Registry
 from encoders.relational_adjacency import RelationalAdjacency
@@ -234,10 +234,7 @@ class GraphEmbedder(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.features = NodeFeatures(
-                num_nodes,
-                config.hidden_dim,
-                config.features,
-                text_features,  # type: ignore[arg-type]
+                num_nodes, config.hidden_dim, cast(FeatureMode, config.features), text_features
             )
             self.encoder = _build_encoder(config, num_relations)
             self.decoder: KGEDecoder = KGE_DECODERS[config.decoder](

@@ -16,6 +16,7 @@ parameter names, so an ``RGCNConv`` state dict loads into it.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -128,7 +129,7 @@ class WeightedRGCNConv(MessagePassing):
         """
         if self.comp is None:
             return self.weight
-        return (self.comp @ self.weight.view(self.num_bases, -1)).view(
+        return (self.comp @ self.weight.view(self.comp.size(1), -1)).view(
             self.num_relations, self.in_channels, self.out_channels
         )
 
@@ -263,7 +264,7 @@ class RGCNEncoder(nn.Module):
     def reset_parameters(self) -> None:
         """Reset every layer."""
         for conv in self.convs:
-            conv.reset_parameters()
+            cast(WeightedRGCNConv, conv).reset_parameters()
 
     def prepare(
         self,

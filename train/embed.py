@@ -25,6 +25,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -224,9 +225,7 @@ def _evaluate(
     model.eval()
     with torch.no_grad():
         z = model(adjacency)
-        ranks = filtered_ranks(
-            lambda h, r, c: model.score_all_tails(z, h, r, c), triples, split.graph, candidates
-        )
+        ranks = filtered_ranks(partial(model.score_all_tails, z), triples, split.graph, candidates)
     return metrics(ranks)
 
 
@@ -364,7 +363,7 @@ def train_graph_embedder(
                 z = model(adjacency)
                 pos_score = model.score(z, h, r, t)
                 neg_score, neg_mask = pooled_negative_scores(
-                    lambda hh, rr, cc, z=z: model.score_all_tails(z, hh, rr, cc), h, r, t, pools
+                    partial(model.score_all_tails, z), h, r, t, pools
                 )
                 step_loss = link_prediction_loss(pos_score, neg_score, neg_mask, loss, margin)
                 optimizer.zero_grad()

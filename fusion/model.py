@@ -1,0 +1,324 @@
+"""The fused model: a Transformer text encoder with knowledge injected, and its task heads.
+
+The text encoder is composed with ``AutoModel`` (never vendored); fusion layers run after
+chosen encoder layers through forward hooks, so any BERT-family encoder folder works. The
+graph embeddings of the KG's nodes are frozen buffers of the model, so a saved model holds
+everything it scores with.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers.utils import ModelOutput
+
+from fusion.config import FusionConfig
+from fusion.layers import ConceptPooling, EntityTokenFusion, GatedCrossAttentionFusion
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PatientEncoderOutput(ModelOutput):
+    """Output of :class:`KgFusionModel`.
+
+    Attributes:
+        patient_embeddings: ``(B, hidden_dim)`` one vector per input.
+        fact_attention: ``(B, K)`` mean attention of the tokens over the retrieved facts
+            (cross-attention fusion only), for explanations.
+    """
+
+    patient_embeddings: Tensor | None = None
+    fact_attention: Tensor | None = None
+
+
+@dataclass
+class DiagnosisOutput(ModelOutput):
+    """Output of :class:`KgFusionForDiagnosis`.
+
+    Attributes:
+        loss: cross-entropy over all candidates when ``labels`` are given.
+        logits: ``(B, num_labels)`` scores (before temperature).
+        patient_embeddings: ``(B, hidden_dim)``.
+        fact_attention: ``(B, K)`` attention over retrieved facts, when fused.
+    """
+
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    patient_embeddings: Tensor | None = None
+    fact_attention: Tensor | None = None
+
+
+def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
+    """The list of Transformer blocks of a Hugging Face encoder (BERT, RoBERTa, DistilBERT ...)."""
+    for path in ("encoder.layer", "transformer.layer", "layers", "encoder.layers"):
+        module: Any = encoder
+        for part in path.split("."):
+            module = getattr(module, part, None)
+            if module is None:
+                break
+        if isinstance(module, nn.ModuleList):
+            return module
+    raise ValueError(f"cannot find the layer list of a {type(encoder).__name__}")
+
+
+class KgFusionPreTrainedModel(PreTrainedModel):
+    """Base class: config class, weight initialisation, save/load through transformers."""
+
+    config_class = FusionConfig
+    base_model_prefix = "kgfusion"
+    _no_split_modules: list[str] = []
+
+    def _init_weights(self, module: nn.Module) -> None:
+        # The text encoder keeps its own pretrained initialisation; new layers use PyTorch's.
+        return
+
+
+class KgFusionModel(KgFusionPreTrainedModel):
+    """Encodes a patient (text + linked concepts + retrieved facts) into one vector.
+
+    Args:
+        config: the :class:`FusionConfig`.
+        text_encoder: an already loaded ``AutoModel`` (e.g. the pretrained MiniLM); when
+            None it is created from ``config.text_config`` (weights come from the checkpoint).
+
+    Shapes:
+        - input_ids, attention_mask: :math:`(B, T)`
+        - entity_ids: :math:`(B, E)` rows of the node-embedding table; entity_status
+          :math:`(B, E)` (0 padding, 1 present, 2 excluded); entity_tokens :math:`(B, E, T)`
+        - fact_vectors: :math:`(B, K, f)`; fact_mask: :math:`(B, K)`
+        - output patient_embeddings: :math:`(B, h)`
+    """
+
+    def __init__(self, config: FusionConfig, text_encoder: nn.Module | None = None) -> None:
+        super().__init__(config)
+        self.register_buffer("node_embeddings", torch.zeros(config.num_nodes, config.node_dim))
+        self.encoder: nn.Module | None = None
+        self.fusions = nn.ModuleDict()
+        self._context: dict[str, Tensor] = {}
+        self._attention: list[Tensor] = []
+        if config.uses_text:
+            if text_encoder is None:
+                text_cfg = AutoConfig.for_model(**config.text_config)
+                text_encoder = AutoModel.from_config(text_cfg, add_pooling_layer=False)
+            self.encoder = text_encoder
+            hidden = int(self.encoder.config.hidden_size)
+            layers = encoder_layers(self.encoder)
+            for i in config.resolved_fusion_layers(len(layers)):
+                if config.fusion == "cross_attention":
+                    self.fusions[str(i)] = GatedCrossAttentionFusion(
+                        hidden, config.fact_dim, config.num_heads, config.dropout
+                    )
+                elif config.fusion == "entity_token":
+                    self.fusions[str(i)] = EntityTokenFusion(hidden, config.node_dim)
+            for i, layer in enumerate(layers):
+                if str(i) in self.fusions:
+                    layer.register_forward_hook(self._make_hook(str(i)))
+            self.freeze_lower_layers(config.freeze_layers)
+            self.text_proj = nn.Linear(hidden, config.hidden_dim)
+        else:
+            self.concepts = ConceptPooling(config.node_dim, config.hidden_dim)
+        self.norm = nn.LayerNorm(config.hidden_dim)
+        self.dropout = nn.Dropout(config.dropout)
+        self.post_init()
+
+    def freeze_lower_layers(self, n: int) -> None:
+        """Freeze the embeddings and the ``n`` lowest encoder layers (cheaper CPU training)."""
+        if self.encoder is None or n <= 0:
+            return
+        for name, module in self.encoder.named_children():
+            if "embed" in name:
+                module.requires_grad_(False)
+        for layer in list(encoder_layers(self.encoder))[:n]:
+            layer.requires_grad_(False)
+
+    def _make_hook(self, key: str):
+        def hook(module: nn.Module, args: Any, output: Any) -> Any:
+            hidden = output[0] if isinstance(output, tuple) else output
+            fusion = self.fusions[key]
+            ctx = self._context
+            if isinstance(fusion, GatedCrossAttentionFusion):
+                if "fact_vectors" not in ctx:
+                    return output
+                hidden, weights = fusion(hidden, ctx["fact_vectors"], ctx["fact_mask"])
+                self._attention.append(weights)
+            elif isinstance(fusion, EntityTokenFusion):
+                if "entity_vectors" not in ctx:
+                    return output
+                hidden = fusion(hidden, ctx["entity_vectors"], ctx["entity_tokens"], ctx["entity_status"])
+            return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
+
+        return hook
+
+    def forward(
+        self,
+        input_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        entity_ids: Tensor | None = None,
+        entity_status: Tensor | None = None,
+        entity_tokens: Tensor | None = None,
+        fact_vectors: Tensor | None = None,
+        fact_mask: Tensor | None = None,
+        **kwargs: Any,
+    ) -> PatientEncoderOutput:
+        cfg = self.config
+        if not cfg.uses_text:
+            if entity_ids is None or entity_status is None:
+                raise ValueError("the kg_only model needs entity_ids and entity_status")
+            vectors = self.node_embeddings[entity_ids]
+            patient = self.concepts(vectors, entity_status)
+            return PatientEncoderOutput(self.norm(self.dropout(patient)), None)
+        if input_ids is None or attention_mask is None:
+            raise ValueError(f"the {cfg.fusion} model needs input_ids and attention_mask")
+        self._context = {}
+        self._attention = []
+        if cfg.uses_facts and fact_vectors is not None:
+            if fact_mask is None:
+                fact_mask = torch.ones(fact_vectors.shape[:2], dtype=torch.bool, device=fact_vectors.device)
+            self._context.update(fact_vectors=fact_vectors, fact_mask=fact_mask)
+        if cfg.fusion == "entity_token" and entity_ids is not None:
+            if entity_status is None or entity_tokens is None:
+                raise ValueError("entity_token fusion needs entity_status and entity_tokens")
+            self._context.update(
+                entity_vectors=self.node_embeddings[entity_ids],
+                entity_tokens=entity_tokens,
+                entity_status=entity_status,
+            )
+        try:
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        finally:
+            self._context = {}
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+        patient = self.norm(self.dropout(self.text_proj(pooled)))
+        attention = None
+        if self._attention:
+            # mean over fused layers and over real tokens -> one weight per fact
+            stacked = torch.stack(self._attention).mean(0)
+            attention = (stacked * attention_mask.unsqueeze(-1)).sum(1) / attention_mask.sum(1, keepdim=True)
+        self._attention = []
+        return PatientEncoderOutput(patient, attention)
+
+
+class DiagnosisHead(nn.Module):
+    r"""Scores a patient vector against every candidate (disease) node.
+
+    .. math::
+        s_{d} = \frac{\langle p, W_g g_d + W_t t_d \rangle}{\sqrt{h}} + w \cdot \pi_d + b
+
+    with :math:`g_d` the graph embedding and :math:`t_d` the label text embedding of
+    candidate :math:`d`, and :math:`\pi_d` an optional symbolic prior (the summed log10
+    likelihood ratios of the patient's findings), weighted by a learned :math:`w`.
+
+    Shapes:
+        - patient: :math:`(B, h)`; candidate_nodes: :math:`(L, n)`; candidate_text :math:`(L, t)`
+        - prior: :math:`(B, L)` or None; output :math:`(B, L)`.
+    """
+
+    def __init__(self, config: FusionConfig) -> None:
+        super().__init__()
+        h = config.hidden_dim
+        self.graph_proj = nn.Linear(config.node_dim, h)
+        self.text_proj = nn.Linear(config.label_text_dim, h) if config.label_text_dim else None
+        self.candidate_norm = nn.LayerNorm(h)
+        self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight_init)))
+        self.scale = h**-0.5
+
+    def candidates(self, candidate_nodes: Tensor, candidate_text: Tensor | None) -> Tensor:
+        c = self.graph_proj(candidate_nodes)
+        if self.text_proj is not None and candidate_text is not None:
+            c = c + self.text_proj(candidate_text)
+        return self.candidate_norm(c)
+
+    def forward(
+        self, patient: Tensor, candidates: Tensor, prior: Tensor | None = None
+    ) -> Tensor:
+        logits = patient @ candidates.t() * self.scale * 10.0
+        if prior is not None:
+            logits = logits + self.prior_weight * prior
+        return logits
+
+
+class KgFusionForDiagnosis(KgFusionPreTrainedModel):
+    """The fused model with a diagnosis head over every disease of the KG.
+
+    Buffers hold the candidates: ``label_nodes`` (rows of the node-embedding table) and
+    ``label_text`` (label text embeddings).
+    """
+
+    def __init__(self, config: FusionConfig, text_encoder: nn.Module | None = None) -> None:
+        super().__init__(config)
+        self.kgfusion = KgFusionModel(config, text_encoder)
+        self.head = DiagnosisHead(config)
+        self.register_buffer("label_nodes", torch.zeros(config.num_candidates, dtype=torch.long))
+        self.register_buffer("label_text", torch.zeros(config.num_candidates, max(config.label_text_dim, 1)))
+        self.post_init()
+
+    def candidate_matrix(self) -> Tensor:
+        nodes = self.kgfusion.node_embeddings[self.label_nodes]
+        text = self.label_text if self.config.label_text_dim else None
+        return self.head.candidates(nodes, text)
+
+    def forward(
+        self,
+        input_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        entity_ids: Tensor | None = None,
+        entity_status: Tensor | None = None,
+        entity_tokens: Tensor | None = None,
+        fact_vectors: Tensor | None = None,
+        fact_mask: Tensor | None = None,
+        prior: Tensor | None = None,
+        labels: Tensor | None = None,
+        **kwargs: Any,
+    ) -> DiagnosisOutput:
+        enc = self.kgfusion(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            entity_ids=entity_ids,
+            entity_status=entity_status,
+            entity_tokens=entity_tokens,
+            fact_vectors=fact_vectors,
+            fact_mask=fact_mask,
+        )
+        use_prior = prior if self.config.use_prior else None
+        logits = self.head(enc.patient_embeddings, self.candidate_matrix(), use_prior)
+        loss = F.cross_entropy(logits, labels) if labels is not None else None
+        return DiagnosisOutput(loss, logits, enc.patient_embeddings, enc.fact_attention)
+
+    def probabilities(self, logits: Tensor) -> Tensor:
+        """Calibrated probabilities (softmax of logits / fitted temperature)."""
+        return torch.softmax(logits / self.config.calibration_temperature, dim=-1)
+
+    @classmethod
+    def from_text_encoder(
+        cls,
+        encoder_path: str | Path,
+        config_kwargs: dict[str, Any],
+    ) -> KgFusionForDiagnosis:
+        """A new model around a pretrained local text encoder folder (no hub access)."""
+        text_encoder = AutoModel.from_pretrained(str(encoder_path), local_files_only=True, add_pooling_layer=False)
+        config = FusionConfig(text_config=text_encoder.config.to_dict(), **config_kwargs)
+        return cls(config, text_encoder)
+
+
+def register_auto_classes() -> None:
+    """Register the kgfuse model type with transformers' Auto classes (idempotent)."""
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        AutoConfig.register("kgfuse", FusionConfig)
+    except ValueError:
+        pass  # already registered
+    for auto, model in ((AutoModel, KgFusionModel), (AutoModelForSequenceClassification, KgFusionForDiagnosis)):
+        try:
+            auto.register(FusionConfig, model)
+        except ValueError:
+            continue

@@ -1,0 +1,294 @@
+"""Tests of KG builds: manifest, fingerprint, atomic swaps and recovery from killed builds."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+import kg.derived
+from kg.errors import KGNotFoundError, OntologyParseError
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import OBO
+from kg.store import (
+    DATA_MODEL_VERSION,
+    Manifest,
+    build_kg,
+    default_kg_path,
+    fingerprint_of,
+    kgfuse_home,
+    read_manifest,
+    resolve_build,
+)
+
+LEGAL = "https://example.org/legal#"
+
+
+@pytest.fixture
+def hpo_mini(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "hpo_mini"
+
+
+@pytest.fixture
+def legal_ttl(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "legal" / "legal.ttl"
+
+
+def _builds(dest: Path) -> list[Path]:
+    return sorted((dest / "builds").iterdir())
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_kgfuse_home_explicit_env_and_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KGFUSE_HOME", str(tmp_path / "env-home"))
+    assert kgfuse_home(tmp_path / "explicit") == tmp_path / "explicit"
+    assert kgfuse_home() == tmp_path / "env-home"
+    assert default_kg_path("hpo") == tmp_path / "env-home" / "kgs" / "hpo"
+    monkeypatch.delenv("KGFUSE_HOME")
+    assert kgfuse_home() == Path.home() / ".kgfuse"
+
+
+def test_build_kg_from_mini_hpo_writes_manifest(tmp_path: Path, hpo_mini: Path) -> None:
+    dest = tmp_path / "hpo"
+    manifest = build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+
+    assert manifest.name == "hpo"
+    assert manifest.data_model == DATA_MODEL_VERSION
+    assert [s.name for s in manifest.sources] == [
+        "hp.obo",
+        "phenotype.hpoa",
+        "genes_to_phenotype.txt",
+    ]
+    assert [s.format for s in manifest.sources] == ["obo", "hpoa", "hpo-genes"]
+    for source in manifest.sources:
+        assert source.sha256 == _sha256(hpo_mini / source.name)
+        assert source.triples > 0
+    assert manifest.releases["hp.obo"] == "hp/releases/2025-01-01-mini"
+    assert manifest.releases["phenotype.hpoa"] == "2025-01-01-mini"
+    counts = manifest.counts
+    assert counts["type:kgv:Disease"] == 3
+    assert counts["type:kgv:Gene"] == 4
+    assert counts["type:kgv:PhenotypeAnnotation"] == 20
+    assert counts["annotations"] == 20
+    assert counts["annotations_negated"] == 3
+    assert counts["annotated_subjects"] == 3
+    assert counts["triples"] == sum(s.triples for s in manifest.sources)
+    assert counts["graph_edges"] == sum(v for k, v in counts.items() if k.startswith("relation:"))
+    assert manifest.fingerprint == fingerprint_of(manifest.sources)
+    assert "pyoxigraph" in manifest.versions
+    # the manifest on disk is the one returned
+    assert read_manifest(dest) == manifest
+    assert (dest / "current").is_symlink()
+    assert [p.name for p in _builds(dest)] == [resolve_build(dest).name]
+    for name in ("lexicon.jsonl", "hierarchy.npz", "annotations.npz", "graph"):
+        assert (resolve_build(dest) / "derived" / name).exists()
+
+
+def test_build_kg_from_legal_turtle(tmp_path: Path, legal_ttl: Path) -> None:
+    manifest = build_kg([legal_ttl], tmp_path / "legal", progress=False)
+
+    assert [(s.name, s.format) for s in manifest.sources] == [("legal.ttl", "turtle")]
+    assert manifest.sources[0].sha256 == _sha256(legal_ttl)
+    assert manifest.sources[0].release is None
+    assert manifest.counts["triples"] == manifest.sources[0].triples == 111
+    assert manifest.counts["type:owl:Class"] == 18
+    assert manifest.counts["annotations"] == 0
+    graph = KnowledgeGraph.open(tmp_path / "legal")
+    assert graph.label(LEGAL + "Theft") == "theft"
+
+
+def test_build_kg_without_derived_counts_predicates(tmp_path: Path, legal_ttl: Path) -> None:
+    manifest = build_kg([legal_ttl], tmp_path / "legal", derived=False, progress=False)
+
+    assert not (resolve_build(tmp_path / "legal") / "derived").exists()
+    assert manifest.counts["predicate:rdfs:subClassOf"] == 14
+
+
+def test_build_kg_manifest_round_trips_through_json(tmp_path: Path, legal_ttl: Path) -> None:
+    manifest = build_kg([legal_ttl], tmp_path / "legal", name="criminal law", progress=False)
+
+    assert manifest.name == "criminal law"
+    assert Manifest.from_json(manifest.to_json()) == manifest
+
+
+def test_fingerprint_stable_across_builds_of_same_sources(
+    tmp_path: Path, hpo_mini: Path, legal_ttl: Path
+) -> None:
+    first = build_kg(["hpo"], tmp_path / "a", hpo_dir=hpo_mini, progress=False)
+    second = build_kg(["hpo"], tmp_path / "b", hpo_dir=hpo_mini, progress=False)
+    # a copy of the sources elsewhere: content, not location, decides
+    copy = tmp_path / "copy"
+    shutil.copytree(hpo_mini, copy)
+    third = build_kg(["hpo"], tmp_path / "c", hpo_dir=copy, progress=False)
+    legal = build_kg([legal_ttl], tmp_path / "d", progress=False)
+
+    assert first.fingerprint == second.fingerprint == third.fingerprint
+    assert first.built_at <= second.built_at
+    assert legal.fingerprint != first.fingerprint
+
+
+def test_fingerprint_changes_with_one_changed_source(tmp_path: Path, hpo_mini: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(hpo_mini, copy)
+    before = build_kg(["hpo"], tmp_path / "kg", hpo_dir=copy, progress=False)
+    with (copy / "genes_to_phenotype.txt").open("a", encoding="utf-8") as fh:
+        fh.write("4000\tLMNA\tHP:0001626\tAbnormality of the cardiovascular system\t-\t\n")
+    after = build_kg(["hpo"], tmp_path / "kg", hpo_dir=copy, progress=False)
+
+    assert after.fingerprint != before.fingerprint
+    assert after.sources[0].sha256 == before.sources[0].sha256
+    assert after.sources[2].sha256 != before.sources[2].sha256
+    assert after.counts["type:kgv:Gene"] == before.counts["type:kgv:Gene"] + 1
+
+
+def test_build_kg_merges_several_sources(
+    tmp_path: Path, fixtures_dir: Path, legal_ttl: Path
+) -> None:
+    mini_obo = fixtures_dir / "mini.obo"
+    manifest = build_kg([legal_ttl, mini_obo], tmp_path / "merged", progress=False)
+    alone = build_kg([legal_ttl], tmp_path / "legal", progress=False)
+
+    assert [s.format for s in manifest.sources] == ["turtle", "obo"]
+    assert manifest.counts["triples"] > alone.counts["triples"]
+    assert manifest.fingerprint not in (alone.fingerprint,)
+    graph = KnowledgeGraph.open(tmp_path / "merged")
+    assert graph.label(LEGAL + "Burglary") == "burglary"
+    assert graph.label("MINI:0000003") == "Ventricular septal defect"
+    assert OBO + "MINI_0000002" in graph.ancestors("MINI:0000003")
+    assert LEGAL + "Offence" in graph.ancestors(LEGAL + "Theft")
+
+
+def test_build_kg_replaces_previous_build(tmp_path: Path, legal_ttl: Path, hpo_mini: Path) -> None:
+    dest = tmp_path / "kg"
+    build_kg([legal_ttl], dest, progress=False)
+    old = resolve_build(dest)
+    build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+
+    assert resolve_build(dest) != old
+    assert not old.exists()  # older builds are dropped once the link is swapped
+    assert len(_builds(dest)) == 1
+    assert KnowledgeGraph.open(dest).label("HP:0001166") == "Arachnodactyly"
+
+
+def test_build_kg_bad_second_source_keeps_previous_kg(
+    tmp_path: Path, legal_ttl: Path, fixtures_dir: Path
+) -> None:
+    dest = tmp_path / "kg"
+    good = build_kg([legal_ttl], dest, progress=False)
+    build_dir = resolve_build(dest)
+
+    with pytest.raises(OntologyParseError) as info:
+        build_kg([legal_ttl, fixtures_dir / "bad.ttl"], dest, progress=False)
+
+    assert "bad.ttl" in str(info.value)
+    assert info.value.line is not None
+    assert resolve_build(dest) == build_dir
+    assert _builds(dest) == [build_dir]  # no .tmp-* left behind
+    assert read_manifest(dest) == good
+    assert KnowledgeGraph.open(dest).label(LEGAL + "Theft") == "theft"
+
+
+def test_build_kg_crash_halfway_keeps_previous_kg(
+    tmp_path: Path, legal_ttl: Path, hpo_mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "kg"
+    good = build_kg([legal_ttl], dest, progress=False)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated crash while deriving tables")
+
+    monkeypatch.setattr(kg.derived, "write_derived", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+
+    assert read_manifest(dest) == good
+    assert [p.name for p in _builds(dest)] == [resolve_build(dest).name]
+    assert not list((dest / "builds").glob(".tmp-*"))
+    assert KnowledgeGraph.open(dest).label(LEGAL + "Theft") == "theft"
+
+
+def test_build_kg_interrupted_keeps_previous_kg(
+    tmp_path: Path, legal_ttl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "kg"
+    good = build_kg([legal_ttl], dest, progress=False)
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kg.derived, "write_derived", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        build_kg([legal_ttl], dest, progress=False)
+
+    assert read_manifest(dest) == good
+    assert not list((dest / "builds").glob(".tmp-*"))
+
+
+def test_build_kg_first_build_failing_leaves_nothing(tmp_path: Path, fixtures_dir: Path) -> None:
+    dest = tmp_path / "kg"
+    with pytest.raises(OntologyParseError):
+        build_kg([fixtures_dir / "bad.obo"], dest, progress=False)
+
+    assert not (dest / "current").exists()
+    assert list((dest / "builds").iterdir()) == []
+    with pytest.raises(KGNotFoundError, match="kgfuse kg build"):
+        KnowledgeGraph.open(dest)
+
+
+def test_build_kg_removes_leftovers_of_killed_build(tmp_path: Path, legal_ttl: Path) -> None:
+    dest = tmp_path / "kg"
+    build_kg([legal_ttl], dest, progress=False)
+    leftover = dest / "builds" / ".tmp-0123456789abcdef"
+    (leftover / "store").mkdir(parents=True)
+    (leftover / "store" / "000001.sst").write_bytes(b"half-written")
+    (dest / ".current-deadbeef").symlink_to("builds/.tmp-0123456789abcdef")
+
+    build_kg([legal_ttl], dest, progress=False)
+
+    assert not leftover.exists()
+    assert not list((dest / "builds").glob(".tmp-*"))
+    assert len(_builds(dest)) == 1
+
+
+def test_build_kg_missing_source_fails_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nope.ttl"):
+        build_kg([tmp_path / "nope.ttl"], tmp_path / "kg", progress=False)
+    with pytest.raises(ValueError, match="no sources"):
+        build_kg([], tmp_path / "kg", progress=False)
+    with pytest.raises(ValueError, match="one entry per source"):
+        build_kg(["hpo"], tmp_path / "kg", formats=["obo", "ttl"], progress=False)
+
+
+def test_build_kg_missing_hpo_file_names_it(tmp_path: Path, hpo_mini: Path) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(hpo_mini / "hp.obo", partial / "hp.obo")
+
+    with pytest.raises(FileNotFoundError, match="phenotype.hpoa"):
+        build_kg(["hpo"], tmp_path / "kg", hpo_dir=partial, progress=False)
+
+    assert not list((tmp_path / "kg" / "builds").glob(".tmp-*"))
+
+
+def test_knowledge_graph_reopen_and_concurrent_readers(tmp_path: Path, hpo_mini: Path) -> None:
+    dest = tmp_path / "kg"
+    manifest = build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+
+    first = KnowledgeGraph.open(dest)
+    labels = first.labels
+    second = KnowledgeGraph.open(dest)  # a second read-only reader while the first is open
+    assert second.fingerprint == first.fingerprint == manifest.fingerprint
+    assert second.label("HP:0001166") == "Arachnodactyly"
+    del first, second
+
+    again = KnowledgeGraph.open(resolve_build(dest))  # a build folder opens too
+    assert again.labels == labels
+    assert len(again.store) == manifest.counts["triples"]
+    assert again.stats() == manifest.counts
