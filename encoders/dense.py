@@ -79,6 +79,9 @@ class DenseIndex:
         names: the names, one per vector.
         iris: IRI of the term of each name.
         vectors: L2-normalised name vectors.
+        hnsw_neighbors: build an approximate HNSW graph with this many neighbours per node
+            instead of the exact flat index (much faster queries on large lexicons, a few
+            seconds to build); None for exact search. (default: ``None``)
 
     Shapes:
         - vectors: :math:`(N, d)` float32
@@ -90,6 +93,7 @@ class DenseIndex:
         names: Sequence[str],
         iris: Sequence[str],
         vectors: np.ndarray,
+        hnsw_neighbors: int | None = None,
     ) -> None:
         if len(names) != len(iris) or len(names) != len(vectors):
             raise ValueError("names, iris and vectors must have the same length")
@@ -99,7 +103,13 @@ class DenseIndex:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.vocabulary: set[str] = {tok for n in self.names for tok in content_tokens(n)}
         faiss = _faiss()
-        self.index = faiss.IndexFlatIP(self.vectors.shape[1])
+        dim = self.vectors.shape[1]
+        self.hnsw_neighbors = hnsw_neighbors
+        if hnsw_neighbors:
+            self.index = faiss.IndexHNSWFlat(dim, hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
+            self.index.hnsw.efSearch = max(64, 2 * hnsw_neighbors)
+        else:
+            self.index = faiss.IndexFlatIP(dim)
         if len(self.vectors):
             self.index.add(self.vectors)
 
@@ -110,6 +120,7 @@ class DenseIndex:
         encoder: TextEncoder,
         kinds: Iterable[str] = ("label", "exact"),
         batch_size: int | None = None,
+        hnsw_neighbors: int | None = None,
     ) -> DenseIndex:
         """Embed the names of ``lexicon`` (obsolete terms left out, duplicates merged).
 
@@ -118,6 +129,7 @@ class DenseIndex:
             encoder: the text encoder.
             kinds: kinds of names to index. (default: label, exact)
             batch_size: encoder batch size override.
+            hnsw_neighbors: see the class. (default: ``None``)
         """
         wanted = set(kinds)
         seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -134,7 +146,7 @@ class DenseIndex:
             iris.append(e.iri)
         logger.info("dense index: embedding %d names", len(names))
         vectors = encoder.encode(names, batch_size=batch_size)
-        return cls(encoder, names, iris, _l2(vectors))
+        return cls(encoder, names, iris, _l2(vectors), hnsw_neighbors)
 
     def search(self, phrases: Sequence[str], k: int = 1) -> list[list[DenseHit]]:
         """The ``k`` nearest names of each phrase.
@@ -166,13 +178,15 @@ class DenseIndex:
         (directory / _INDEX_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, encoder: TextEncoder) -> DenseIndex:
+    def load(
+        cls, directory: Path, encoder: TextEncoder, hnsw_neighbors: int | None = None
+    ) -> DenseIndex:
         """Read an index written by :meth:`save` (query with the same encoder)."""
         from safetensors.numpy import load_file
 
         meta = json.loads((directory / _INDEX_FILE).read_text(encoding="utf-8"))
         vectors = load_file(str(directory / _VECTORS_FILE))["vectors"]
-        return cls(encoder, meta["names"], meta["iris"], vectors)
+        return cls(encoder, meta["names"], meta["iris"], vectors, hnsw_neighbors)
 
 
 def _l2(x: np.ndarray) -> np.ndarray:

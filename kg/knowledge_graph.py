@@ -204,8 +204,15 @@ class KnowledgeGraph:
         return run_ask(self.store, query, bindings)
 
     def query(self, sparql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Run a user's own read-only SELECT query (the store is read-only)."""
-        names, rows = run_select(self.store, sparql, None)
+        """Run a user's own read-only SELECT query (the store is read-only).
+
+        Raises:
+            ValueError: the text is not a valid SPARQL SELECT query (with the parser's message).
+        """
+        try:
+            names, rows = run_select(self.store, sparql, None)
+        except SyntaxError as exc:  # Oxigraph's parse errors; callers treat bad input as ValueError
+            raise ValueError(f"invalid SPARQL query: {exc}") from None
         return names, list(rows)
 
     # ---- terms ---------------------------------------------------------------------------
@@ -217,9 +224,10 @@ class KnowledgeGraph:
         """
         try:
             iri = to_iri(term.strip())
-        except ValueError:
-            raise UnknownTermError(term, self._suggestion_pool()) from None
-        if iri in self.labels or self.ask(Q_EXISTS, term=IRI(iri)):
+            known = iri in self.labels or self.ask(Q_EXISTS, term=IRI(iri))
+        except ValueError:  # not a CURIE, or not a valid IRI (spaces, '>', newlines ...)
+            known = False
+        if known:
             return iri
         raise UnknownTermError(term, self._suggestion_pool())
 

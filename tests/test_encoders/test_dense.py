@@ -98,6 +98,22 @@ def test_dense_index_search_finds_identical_name(index: DenseIndex) -> None:
     assert index.search([]) == []
 
 
+def test_dense_index_hnsw_agrees_with_flat(index: DenseIndex) -> None:
+    hnsw = DenseIndex(index.encoder, index.names, index.iris, index.vectors, hnsw_neighbors=8)
+    queries = ["Low muscle tone", "Cardiac anomaly", "Seizure"]
+    assert [h[0].name for h in hnsw.search(queries)] == queries
+
+
+def test_dense_matcher_rejects_names_that_say_more(index: DenseIndex) -> None:
+    k = index.names.index("Low muscle tone")
+    one = DenseIndex(index.encoder, [index.names[k]], [index.iris[k]], index.vectors[k : k + 1])
+    # "muscle tone" is inside "Low muscle tone": the text names no finding.
+    assert DenseMatcher(one, -1.0).match(["muscle tone"]) == [None]
+    assert DenseMatcher(one, -1.0, reject_subsumed=False).match(["muscle tone"])[0].iri == (
+        HYPOTONIA
+    )
+
+
 def test_dense_matcher_threshold(index: DenseIndex) -> None:
     assert DenseMatcher(index, 0.99).match(["Cardiac anomaly"])[0].iri == HEART
     assert DenseMatcher(index, 1.01).match(["Cardiac anomaly"]) == [None]

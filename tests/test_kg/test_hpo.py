@@ -192,10 +192,10 @@ def test_every_hpoa_row_is_one_annotation_node(mini_kg: KnowledgeGraph, hpo_mini
             r["ftext"],
             r["onset"],
             r["sex"],
-            frozenset(r["modifiers"].split()),
+            frozenset((r["modifiers"] or "").split()),
             r["ev"],
             r["aspect"],
-            frozenset(r["sources"].split()),
+            frozenset((r["sources"] or "").split()),
         )
         for r in stored
     )
@@ -228,11 +228,11 @@ def test_annotation_node_keeps_qualifiers_and_references(mini_kg: KnowledgeGraph
     assert arachno[1].sources == (PMID + "1000001", PMID + "1000002")
 
     deletion = {a.phenotype.curie: a for a in mini_kg.annotations_of("DECIPHER:16")}
-    assert deletion["HP:0001626"].sources == (
+    assert set(deletion["HP:0001626"].sources) == {
         DECIPHER + "16",
         PMID + "1000005",
         PMID + "1000006",
-    )
+    }
     assert deletion["HP:0000098"].frequency == 0.0  # "Excluded" is a frequency, not NOT
     assert not deletion["HP:0000098"].negated
 

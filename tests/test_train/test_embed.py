@@ -174,3 +174,61 @@ def test_train_graph_embedder_refuses_checkpoint_of_other_run(tmp_path: Path) ->
 def test_train_graph_embedder_rejects_unknown_loss(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="bce, margin"):
         train_graph_embedder(_clustered_graph(), CONFIG, tmp_path, loss="hinge")  # type: ignore[arg-type]
+
+
+def _synthetic_hpo_sized_graph(seed: int = 0) -> GraphTensors:
+    """A random typed graph of the HPO KG's shape: 19k terms, 12.7k diseases, 5k genes;
+    24k subClassOf, 280k disease and 312k gene has_phenotype (popular terms drawn more
+    often), 8k gene contributes_to disease edges (~600k forward edges)."""
+    g = torch.Generator().manual_seed(seed)
+    n_term, n_dis, n_gene = 19_000, 12_700, 5_000
+    term = torch.arange(n_term)
+    dis = torch.arange(n_term, n_term + n_dis)
+    gene = torch.arange(n_term + n_dis, n_term + n_dis + n_gene)
+    popularity = torch.arange(1, n_term + 1).float().pow(-0.8)
+
+    def draw(ids: torch.Tensor, n: int, weights: torch.Tensor | None = None) -> torch.Tensor:
+        if weights is None:
+            return ids[torch.randint(0, ids.numel(), (n,), generator=g)]
+        return ids[torch.multinomial(weights, n, replacement=True, generator=g)]
+
+    child = draw(term[1:], 24_000)
+    parent = (torch.rand(24_000, generator=g) * child.float()).long()
+    parts = [
+        (child, parent, 0, torch.ones(24_000)),
+        (draw(dis, 280_000), draw(term, 280_000, popularity), 1, torch.rand(280_000, generator=g)),
+        (draw(gene, 312_000), draw(term, 312_000, popularity), 1, torch.ones(312_000)),
+        (draw(gene, 8_000), draw(dis, 8_000), 2, torch.ones(8_000)),
+    ]
+    n = n_term + n_dis + n_gene
+    return GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(n)],
+        node_type=torch.cat(
+            [torch.zeros(n_term), torch.ones(n_dis), torch.full((n_gene,), 2)]
+        ).long(),
+        node_type_names=["Term", "Disease", "Gene"],
+        edge_index=torch.stack(
+            [torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])]
+        ),
+        edge_type=torch.cat([torch.full((p[0].numel(),), p[2]) for p in parts]),
+        relation_names=["subClassOf", "has_phenotype", "contributes_to"],
+        edge_weight=torch.cat([p[3] for p in parts]),
+        fingerprint=f"synthetic-hpo-sized-{seed}",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoder", ["rgcn", "compgcn"])
+def test_train_graph_embedder_epoch_time_at_hpo_size(encoder: str, tmp_path: Path) -> None:
+    """Benchmark: one epoch with the default settings on a graph of the HPO KG's size.
+
+    The defaults are chosen so that a full run (``DEFAULT_EPOCHS`` epochs at most) fits the
+    quickstart's budget of 3-4 minutes on 2 CPU cores.
+    """
+    graph = _synthetic_hpo_sized_graph()
+    result = train_graph_embedder(
+        graph, GraphEncoderConfig(encoder=encoder), tmp_path, epochs=1, progress=False
+    )
+    seconds = result.history[0]["seconds"]
+    print(f"{encoder}: {seconds:.1f} s/epoch ({result.history[0]['cpu_seconds']:.1f} CPU s)")
+    assert seconds < 240 / embed_module.DEFAULT_EPOCHS * 2

@@ -1,0 +1,137 @@
+"""Typed training configurations: loaded from YAML, overridable from the CLI, saved and hashed.
+
+Example:
+    >>> cfg = load_config(Path("configs/diagnosis.yaml"), ["train.epochs=2"])  # doctest: +SKIP
+    >>> cfg.train.epochs                                                   # doctest: +SKIP
+    2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SimulationSection(_Strict):
+    """Simulated training patients (see ``train.simulate``)."""
+
+    patients_per_disease: int = Field(2, ge=1, description="training patients per disease")
+    valid_per_disease: float = Field(
+        0.1, gt=0, description="validation patients per disease (fraction: a random subset)"
+    )
+    seed: int = 0
+
+
+class ModelSection(_Strict):
+    """The fused model (see ``fusion.config.FusionConfig``)."""
+
+    fusion: Literal["cross_attention", "entity_token", "text_only", "kg_only"] = "cross_attention"
+    encoder: str | None = Field(None, description="local HF encoder folder; None: MiniLM package")
+    hidden_dim: int = 256
+    num_facts: int = 16
+    freeze_layers: int = 4
+    fusion_layers: list[int] | None = None
+    dropout: float = 0.1
+    max_length: int = 96
+    use_prior: bool = True
+
+
+class TrainSection(_Strict):
+    """The optimisation loop."""
+
+    epochs: int = Field(2, ge=1)
+    batch_size: int = Field(32, ge=1)
+    lr: float = Field(3e-4, gt=0)
+    encoder_lr: float = Field(3e-5, gt=0)
+    weight_decay: float = 0.01
+    warmup_fraction: float = Field(0.05, ge=0, le=1)
+    patience: int = Field(2, ge=1, description="epochs without validation gain before stopping")
+    checkpoint_every: int = Field(200, ge=1, description="steps between checkpoints")
+    max_steps: int | None = Field(None, description="stop after this many steps (time budgets)")
+    max_minutes: float | None = Field(None, description="stop after this many minutes")
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    seed: int = 0
+    num_threads: int | None = None
+
+
+class EmbeddingSection(_Strict):
+    """Graph embeddings used by the model (see ``train.embed``)."""
+
+    encoder: Literal["rgcn", "compgcn"] = "rgcn"
+    hidden_dim: int = 128
+    epochs: int = 30
+    patience: int = 5
+
+
+class DiagnosisConfig(_Strict):
+    """Everything that defines a diagnosis training run."""
+
+    kg: str | None = Field(None, description="KG folder; None: <home>/kgs/hpo")
+    output: str | None = Field(None, description="model folder; None: <home>/models/diagnosis")
+    dev_cases: str | None = Field(None, description="real cases (JSONL) validated each epoch")
+    simulation: SimulationSection = SimulationSection()
+    model: ModelSection = ModelSection()
+    train: TrainSection = TrainSection()
+    embedding: EmbeddingSection = EmbeddingSection()
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def config_hash(self) -> str:
+        """sha256 of the canonical JSON of the config."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _parse_value(text: str) -> Any:
+    value = yaml.safe_load(text)
+    return text if value is None and text not in ("null", "~", "") else value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` overrides (values parsed as YAML scalars).
+
+    Raises:
+        ValueError: an override is not of the form ``a.b=value``.
+    """
+    out = json.loads(json.dumps(raw))
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"override {item!r} is not of the form section.key=value")
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"override {item!r}: {part!r} is not a section")
+        node[parts[-1]] = _parse_value(value)
+    return out
+
+
+def load_config(path: Path | None, overrides: Sequence[str] = ()) -> DiagnosisConfig:
+    """Read a YAML config (or the defaults when ``path`` is None) and apply overrides.
+
+    Raises:
+        FileNotFoundError: the file is missing.
+        pydantic.ValidationError: an unknown key or a bad value (the message names it).
+    """
+    raw: dict[str, Any] = {}
+    if path is not None:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a config must be a YAML mapping")
+        raw = loaded or {}
+    return DiagnosisConfig.model_validate(apply_overrides(raw, overrides))
