@@ -225,14 +225,15 @@ class DenseMatcher:
         out: list[DenseHit | None] = []
         for phrase, hits in zip(phrases, self.index.search(phrases, k=1), strict=True):
             hit = hits[0] if hits else None
-            if hit is None or hit.score < self.threshold:
-                out.append(None)
-            elif self.reject_subsumed and set(content_tokens(phrase)) < set(
-                content_tokens(hit.name)
+            if hit is not None and hit.score < self.threshold:
+                hit = None
+            if (
+                hit is not None
+                and self.reject_subsumed
+                and set(content_tokens(phrase)) < set(content_tokens(hit.name))
             ):
-                out.append(None)
-            else:
-                out.append(hit)
+                hit = None
+            out.append(hit)
         return out
 
 

@@ -4,11 +4,15 @@
 any ontology), optionally with the ``is_a`` parent map of its terms. One pass over a text:
 
 1. **Dictionary.** Tokens are normalised (:mod:`encoders.normalize`: case, accents, British
-   spellings, plurals, hyphens, punctuation, stop words) and walked through a token trie of
-   every name. Names are also indexed under word-order variants (``X of Y`` -> ``Y X``, and
-   every order of names of up to three words). Single-word acronyms (``GERD``) are matched
-   case-sensitively; an acronym defined in the text (``developmental dysplasia of the hip
-   (DDH)``) links its later uses.
+   spellings, plurals and light stems, hyphens, punctuation, stop words) and walked through
+   a token trie of every name. Names are also indexed under word-order variants (``X of Y``
+   -> ``Y X``, and every order of names of up to three words), and a child term under its
+   parent's synonyms plus the words its own name adds (``profound`` + ``developmental
+   delay``). Single-word acronyms (``GERD``) are matched case-sensitively; an acronym
+   defined in the text (``developmental dysplasia of the hip (DDH)``) links its later uses.
+   Coordinated modifiers share a head (``axial and appendicular hypotonia``), and one extra
+   modifier may sit inside a name (``brisk tendon reflexes``) where no contiguous match
+   covers the text.
 2. **Choice.** Overlapping matches are resolved longest first; when one span names several
    terms, the best kind of name wins (label/exact before narrow, related, broad) and among
    equals the most specific term (one that is not an ancestor of another candidate).
@@ -32,6 +36,7 @@ import multiprocessing
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from encoders.negation import ContextRules
@@ -80,9 +85,11 @@ VARIANT_WEIGHT: dict[str, float] = {
     "defined": 0.95,
     "composed": 0.9,
     "coordinated": 0.9,
+    "gapped": 0.85,
 }
 
 _END = ""  # trie terminal key; never a token
+_UNSET = object()
 
 
 class RecordError(ValueError):
@@ -115,6 +122,9 @@ class LinkerConfig:
             (default: ``False``)
         define_acronyms: link acronyms defined in the text, ``long form (ACR)``.
             (default: ``True``)
+        allow_gap: let one extra word of the text sit inside a name (``brisk tendon
+            reflexes`` -> ``Brisk reflexes``); never a function word or conjunction.
+            (default: ``True``)
     """
 
     kinds: tuple[str, ...] = ("label", "exact", "narrow", "related")
@@ -125,6 +135,7 @@ class LinkerConfig:
     context: bool = True
     include_family: bool = False
     define_acronyms: bool = True
+    allow_gap: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(NAME_KINDS)
@@ -201,6 +212,10 @@ class _Match:
     source: str = "dictionary"
 
 
+#: A match with its chosen term: (match, iri, score, matched name).
+_Scored = tuple[_Match, str, float, str]
+
+
 def _descendants_depths(
     parents: Mapping[str, Sequence[str]], roots: Sequence[str]
 ) -> dict[str, int]:
@@ -257,6 +272,7 @@ class ConceptLinker:
         self.parents = parents
         self._ancestors_fn = ancestors
         self._ancestor_cache: dict[str, frozenset[str]] = {}
+        self._choice_cache: dict[int, Any] = {}
         self.dense = dense
         self.context_rules = context_rules or ContextRules()
         self.labels = lexicon.labels()
@@ -350,17 +366,17 @@ class ConceptLinker:
                 for _, ck in child_names:
                     cbag = set(ck)
                     for _, pk in parent_names:
-                        extra = cbag - set(pk)
+                        new_words = cbag - set(pk)
                         if (
                             set(pk) < cbag
-                            and len(extra) <= max_extra
-                            and len(ck) == len(pk) + len(extra)
+                            and len(new_words) <= max_extra
+                            and len(ck) == len(pk) + len(new_words)
                         ):
-                            extras.add(tuple(t for t in ck if t in extra))
+                            extras.add(tuple(t for t in ck if t in new_words))
                 child_id = child_names[0][0]
-                for extra in extras:
+                for words in extras:
                     for _, pk in parent_names:
-                        for key in (extra + pk, pk + extra):
+                        for key in (words + pk, pk + words):
                             self._insert(key, child_id, "composed")
                             added += 1
         logger.debug("linker: %d composed names", added)
@@ -410,9 +426,10 @@ class ConceptLinker:
 
     # ------------------------------------------------------------------ matching
     def _dictionary_matches(self, tokens: Sequence[Token]) -> list[_Match]:
-        norms = [t.norm for t in tokens]
+        norms = list(map(itemgetter(3), tokens))
         n = len(norms)
         trie, stop, acronyms = self._trie, STOPWORDS, self._acronyms
+        gap, no_skip = self.config.allow_gap, _FUNCTION_WORDS
         matches: list[_Match] = []
         for i in range(n):
             w = norms[i]
@@ -426,20 +443,33 @@ class ConceptLinker:
                     matches.append(_Match(i, i + 1, list(hit), "acronym"))
             node = trie.get(w)
             j = i
+            gapped = False
             while node is not None:
                 term = node.get(_END)
                 if term is not None:
+                    if gapped:
+                        term = [(name_id, "gapped") for name_id, _ in term]
                     matches.append(_Match(i, j + 1, term))
                 j += 1
                 while j < n and norms[j] in stop:
                     j += 1
                 if j >= n or norms[j] == BREAK:
                     break
-                node = node.get(norms[j])
+                nxt = node.get(norms[j])
+                if nxt is None and gap and not gapped and norms[j] not in no_skip:
+                    # One modifier inside a name: "brisk [tendon] reflexes".
+                    k = j + 1
+                    while k < n and norms[k] in stop:
+                        k += 1
+                    if k < n and norms[k] != BREAK:
+                        nxt = node.get(norms[k])
+                        if nxt is not None:
+                            gapped, j = True, k
+                node = nxt
         return matches
 
     @staticmethod
-    def _resolve_overlaps(scored: list[tuple[_Match, str, float, str]]):
+    def _resolve_overlaps(scored: list[_Scored]) -> list[_Scored]:
         """Longest match first (then higher score, then earlier); drop overlapping ones."""
         scored.sort(key=lambda m: (-(m[0].j - m[0].i), -m[2], m[0].i))
         taken: set[int] = set()
@@ -454,7 +484,9 @@ class ConceptLinker:
         kept.sort(key=lambda m: m[0].i)
         return kept
 
-    def _coordinated(self, tokens: Sequence[Token], kept, max_conjuncts: int = 3):
+    def _coordinated(
+        self, tokens: Sequence[Token], kept: list[_Scored], max_conjuncts: int = 3
+    ) -> list[_Scored]:
         """Terms named by coordinated modifiers sharing one head.
 
         In ``axial and appendicular hypotonia`` or ``long, thin and hyperextensible fingers``
@@ -491,7 +523,9 @@ class ConceptLinker:
                 k -= 1
         return out
 
-    def _defined_acronyms(self, tokens: Sequence[Token], kept) -> list[_Match]:
+    def _defined_acronyms(
+        self, tokens: Sequence[Token], kept: list[_Scored]
+    ) -> list[tuple[_Match, str]]:
         """Uses of acronyms defined in the text right after a linked long form."""
         defined: dict[str, str] = {}
         for m, iri, _, _ in kept:
@@ -509,9 +543,8 @@ class ConceptLinker:
         out = []
         for idx, t in enumerate(tokens):
             if idx not in covered and t.raw in defined:
-                m = _Match(idx, idx + 1, [], "defined")
-                out.append((m, defined[t.raw]))
-        return out  # type: ignore[return-value]
+                out.append((_Match(idx, idx + 1, [], "defined"), defined[t.raw]))
+        return out
 
     def _candidate_phrases(
         self, tokens: Sequence[Token], covered: set[int], max_words: int = 6
@@ -575,11 +608,28 @@ class ConceptLinker:
 
     def _link_tokens(self, text: str, tokens: list[Token]) -> list[Mention]:
         scored = []
+        cache = self._choice_cache
         for m in self._dictionary_matches(tokens):
-            chosen = self._choose(m.candidates)
+            # Trie-owned candidate lists live as long as the linker: cache by identity.
+            key = id(m.candidates)
+            chosen: Any = cache.get(key, _UNSET) if m.source == "dictionary" else _UNSET
+            if chosen is _UNSET:
+                chosen = self._choose(m.candidates)
+                if m.source == "dictionary" and m.candidates[0][1] != "gapped":
+                    cache[key] = chosen
             if chosen is not None:
                 scored.append((m, *chosen))
-        kept = self._resolve_overlaps(scored)
+        # A gapped match only fills text that no contiguous match covers.
+        kept = self._resolve_overlaps([x for x in scored if x[0].candidates[0][1] != "gapped"])
+        taken = {k for m, *_ in kept for k in range(m.i, m.j)}
+        gapped = [
+            x
+            for x in scored
+            if x[0].candidates[0][1] == "gapped" and not taken.intersection(range(x[0].i, x[0].j))
+        ]
+        if gapped:
+            kept.extend(self._resolve_overlaps(gapped))
+            kept.sort(key=lambda x: x[0].i)
         if kept:
             kept.extend(self._coordinated(tokens, kept))
             kept.sort(key=lambda x: x[0].i)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from encoders.normalize import BREAK, Token, fold
 
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ContextResult", "ContextRules", "Trigger"]
 
-_SENTENCE_END = frozenset({".", "!", "?", ";"})
-_CLAUSE_MARKS = frozenset({",", ":"})
+_PUNCT_WORDS = {".": ".", "!": ".", "?": ".", ";": ".", ",": ",", ":": ","}
+_NOT_WORDS = frozenset({"", ".", ","})
 
 #: Category names.
 NEG, UNC, FAM, PSEUDO, TERM = "negated", "uncertain", "family", "pseudo", "terminate"
@@ -57,7 +58,9 @@ class Trigger:
     window: int = 8
 
 
-def _many(phrases: Iterable[str], category: str, direction: str = "forward", window: int = 8):
+def _many(
+    phrases: Iterable[str], category: str, direction: str = "forward", window: int = 8
+) -> list[Trigger]:
     return [Trigger(p, category, direction, window) for p in phrases]
 
 
@@ -319,21 +322,21 @@ class ContextRules:
         default_window: int = 8,
     ) -> None:
         if triggers is None:
-            w = default_window
+            win = default_window
             triggers = [
                 *_many(_PSEUDO, PSEUDO),
                 *_many(_TERMINATE, TERM),
                 *_many(_TERMINATE_VERBS, TERM_VERB),
-                *_many(_NEG_FORWARD, NEG, "forward", w),
-                *_many(_NEG_BACKWARD, NEG, "backward", w),
+                *_many(_NEG_FORWARD, NEG, "forward", win),
+                *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
-                *_many(_UNC_FORWARD, UNC, "forward", w),
-                *_many(_UNC_BACKWARD, UNC, "backward", w),
-                *_many(_FAMILY_PHRASES, FAM, "forward", 2 * w),
+                *_many(_UNC_FORWARD, UNC, "forward", win),
+                *_many(_UNC_BACKWARD, UNC, "backward", win),
+                *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
             ]
         self.triggers = list(triggers)
         self.relatives = frozenset(relatives if relatives is not None else _RELATIVES)
-        self._trie: dict = {}
+        self._trie: dict[str, Any] = {}
         self._max_len = 1
         for trig in self.triggers:
             words = trig.phrase.split()
@@ -354,7 +357,8 @@ class ContextRules:
             if blocked[i]:
                 i += 1
                 continue
-            node, best = self._trie, None
+            node: Any = self._trie
+            best = None
             j = i
             while j < n and not blocked[j]:
                 node = node.get(words[j])
@@ -401,26 +405,15 @@ class ContextRules:
         """
         if not spans:
             return []
-        # Word list: sentence ends and clause marks stay as markers, other punctuation goes.
-        # A forward scope runs over commas ("no fever, seizures or rash"); a backward one
-        # stops at them ("microcephaly, and the EEG was normal").
-        words: list[str] = []
-        word_of_token: list[int] = []
-        for _, _, raw, norm in tokens:
-            word_of_token.append(len(words))
-            if norm == BREAK:
-                if raw in _SENTENCE_END:
-                    words.append(".")
-                elif raw in _CLAUSE_MARKS:
-                    words.append(",")
-            else:
-                words.append(fold(raw))
-        word_of_token.append(len(words))
-        blocked = [w == "." or w == "," for w in words]
-        wspans = []
-        for i, j in spans:
-            a, b = word_of_token[i], word_of_token[j]
-            wspans.append((a, b))
+        # One word per token. Sentence ends and clause marks become markers; other
+        # punctuation an empty word. A forward scope runs over commas ("no fever, seizures
+        # or rash"); a backward one stops at them ("microcephaly, and the EEG was normal").
+        words = [
+            fold(raw) if norm != BREAK else _PUNCT_WORDS.get(raw, "") for _, _, raw, norm in tokens
+        ]
+        blocked = [w in _NOT_WORDS for w in words]
+        wspans = list(spans)
+        for a, b in wspans:
             for k in range(a, b):
                 blocked[k] = True
         triggers = self._find(words, blocked)

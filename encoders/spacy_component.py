@@ -70,7 +70,10 @@ def _config_from_dict(values: Mapping[str, Any]) -> LinkerConfig:
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"unknown linker settings {sorted(unknown)}; known: {sorted(known)}")
-    return LinkerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        kwargs[key] = tuple(value) if isinstance(value, list) else value
+    return LinkerConfig(**kwargs)
 
 
 class ConceptLinkerComponent:

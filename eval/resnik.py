@@ -134,9 +134,7 @@ class ResnikRanker:
         if ic_weighting == "count":
             mass = np.diff(self.ancestors.indptr).astype(np.float64)
         else:
-            mass = np.asarray(
-                propagate_up(matrix.frequency, self._closure).sum(axis=0)
-            ).ravel()
+            mass = np.asarray(propagate_up(matrix.frequency, self._closure).sum(axis=0)).ravel()
         with np.errstate(divide="ignore"):
             self.ic = np.where(mass > 0, -np.log(np.maximum(mass, 1e-300) / num), 0.0)
         self._ancestor_ic = self.ancestors.astype(np.float64).multiply(self.ic[None, :]).tocsc()

@@ -13,7 +13,8 @@ Each ``phenotype.hpoa`` row becomes one n-ary annotation node, an ``rdf:Statemen
         kgv:frequency HP:0040281 ; kgv:frequencyValue 0.895 ;
         kgv:evidence "TAS" ; kgv:aspect "P" ; dcterms:source OMIM:154700 .
 
-``kgv:PhenotypeAnnotation`` is declared a subclass of ``rdf:Statement`` (reification);
+The node reifies the statement with ``rdf:subject``, ``rdf:predicate`` and ``rdf:object``
+(no ``rdf:type rdf:Statement`` triple is written: ``kgv:PhenotypeAnnotation`` marks it);
 ``kgv:negated true`` marks NOT annotations (absent means false); ``kgv:frequencyText``
 keeps a frequency stated as n/m or n%.
 
@@ -227,7 +228,8 @@ def hpoa_to_ntriples(
             got = iri_cache[curie] = nt_iri(obo_iri(curie))
         return got
 
-    for lineno, row, version in _read_hpoa(path):
+    for lineno, row, row_version in _read_hpoa(path):
+        version = row_version
         try:
             d_curie = row["database_id"]
             d_iri = disease_iri(d_curie)

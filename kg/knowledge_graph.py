@@ -46,7 +46,10 @@ SELECT ?term ?child ?label WHERE {
   ?child rdfs:subClassOf ?term . OPTIONAL { ?child rdfs:label ?label }
   FILTER NOT EXISTS { ?child owl:deprecated true }
 }"""
-Q_ANCESTORS = "SELECT DISTINCT ?term ?ancestor WHERE { ?term rdfs:subClassOf+ ?ancestor . FILTER(isIRI(?ancestor)) }"
+Q_ANCESTORS = (
+    "SELECT DISTINCT ?term ?ancestor WHERE "
+    "{ ?term rdfs:subClassOf+ ?ancestor . FILTER(isIRI(?ancestor)) }"
+)
 Q_DESCENDANTS = "SELECT DISTINCT ?term ?descendant WHERE { ?descendant rdfs:subClassOf+ ?term }"
 _ANNOTATION_BODY = """
   ?a a kgv:PhenotypeAnnotation ; rdf:subject ?disease ; rdf:object ?phenotype .
@@ -77,11 +80,13 @@ SELECT DISTINCT ?term ?disease ?label WHERE {
   OPTIONAL { ?disease rdfs:label ?label }
 }"""
 Q_GENES_OF_DISEASE = """
-SELECT ?disease ?gene ?symbol WHERE { ?gene obo:RO_0003304 ?disease . OPTIONAL { ?gene rdfs:label ?symbol } }
-"""
+SELECT ?disease ?gene ?symbol WHERE {
+  ?gene obo:RO_0003304 ?disease . OPTIONAL { ?gene rdfs:label ?symbol }
+}"""
 Q_DISEASES_OF_GENE = """
-SELECT ?gene ?disease ?label WHERE { ?gene obo:RO_0003304 ?disease . OPTIONAL { ?disease rdfs:label ?label } }
-"""
+SELECT ?gene ?disease ?label WHERE {
+  ?gene obo:RO_0003304 ?disease . OPTIONAL { ?disease rdfs:label ?label }
+}"""
 Q_GENES_OF_PHENOTYPE = """
 SELECT DISTINCT ?term ?gene ?symbol WHERE {
   ?phenotype rdfs:subClassOf* ?term . ?gene obo:RO_0002200 ?phenotype ; a kgv:Gene .

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from kgfuse.commands import bench as bench_commands
 from kgfuse.commands import kg as kg_commands
 from kgfuse.commands.common import setup_logging
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(kg_commands.app, name="kg")
+app.add_typer(bench_commands.app, name="bench")
 
 
 @app.callback()

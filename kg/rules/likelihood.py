@@ -131,9 +131,8 @@ class LikelihoodConfig:
                 f"false_positive_rate must lie in (0, 1), got {self.false_positive_rate}"
             )
         if self.propagation not in _PROPAGATIONS:
-            raise ValueError(
-                f"unknown propagation {self.propagation!r}; choose one of {', '.join(_PROPAGATIONS)}"
-            )
+            choices = ", ".join(_PROPAGATIONS)
+            raise ValueError(f"unknown propagation {self.propagation!r}; choose one of {choices}")
         if self.background not in _BACKGROUNDS:
             raise ValueError(
                 f"unknown background {self.background!r}; choose one of {', '.join(_BACKGROUNDS)}"
@@ -329,7 +328,12 @@ class ScoreResult:
         """``(finding IRI, excluded, log10 LR, match kind)`` of each finding for one disease."""
         i = disease if isinstance(disease, int) else self.diseases.index(disease)
         return [
-            (f, bool(self.excluded[j]), float(self.contributions[i, j]), MatchKind(self.match[i, j]))
+            (
+                f,
+                bool(self.excluded[j]),
+                float(self.contributions[i, j]),
+                MatchKind(self.match[i, j]),
+            )
             for j, f in enumerate(self.findings)
         ]
 
@@ -374,9 +378,9 @@ class PhenotypeLikelihood:
         else:
             mass = np.diff(self.probability.indptr).astype(np.float64)
         self.background = np.maximum(mass / num, 0.5 / num)
-        self._direct_ratio = (
-            sp.csr_matrix(matrix.frequency.multiply(1.0 / self.background[None, :])).tocsc()
-        )
+        self._direct_ratio = sp.csr_matrix(
+            matrix.frequency.multiply(1.0 / self.background[None, :])
+        ).tocsc()
         self._negated = matrix.negated.tocsc()
         self._has_negated = np.diff(self._negated.indptr) > 0
         if pretest is None:
@@ -428,9 +432,7 @@ class PhenotypeLikelihood:
     def __len__(self) -> int:
         return len(self.diseases)
 
-    def resolve_terms(
-        self, terms: Iterable[str]
-    ) -> tuple[list[int], list[str], dict[str, str]]:
+    def resolve_terms(self, terms: Iterable[str]) -> tuple[list[int], list[str], dict[str, str]]:
         """Term indices of input ids (deduplicated, input order), skipped ids, replacements."""
         out: list[int] = []
         seen: set[int] = set()

@@ -212,9 +212,7 @@ def test_annotation_node_keeps_qualifiers_and_references(mini_kg: KnowledgeGraph
     assert aortic.onset == OBO + "HP_0003577"
     assert aortic.evidence == "TAS"
     assert aortic.sources == (OMIM + "154700",)
-    modifiers = mini_kg.select(
-        "SELECT ?a ?m WHERE { ?a kgv:modifier ?m }", a=IRI(aortic.iri)
-    )
+    modifiers = mini_kg.select("SELECT ?a ?m WHERE { ?a kgv:modifier ?m }", a=IRI(aortic.iri))
     assert [r["m"] for r in modifiers] == [OBO + "HP_0012828"]
 
     arachno = sorted(

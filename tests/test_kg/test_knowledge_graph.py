@@ -146,7 +146,9 @@ def test_annotations_of_disease(hpo_kg: KnowledgeGraph) -> None:
         + ["HP:0001249", "HP:0000006"]
     )
     negated = [a for a in annotations if a.negated]
-    assert [(a.phenotype.label, a.evidence) for a in negated] == [("Intellectual disability", "PCS")]
+    assert [(a.phenotype.label, a.evidence) for a in negated] == [
+        ("Intellectual disability", "PCS")
+    ]
     ectopia = next(a for a in annotations if a.phenotype.curie == "HP:0001083")
     assert ectopia.frequency == pytest.approx(0.6)
     assert ectopia.frequency_label == "30/50"
@@ -224,7 +226,10 @@ def test_legal_kg_answers_the_same_helpers(legal_kg: KnowledgeGraph) -> None:
     assert info.label == "burglary"
     assert info.synonyms == {"exact": ["housebreaking"]}
     assert [p.label for p in info.parents] == ["property offence"]
-    assert set(legal_kg.ancestors(LEGAL + "Theft")) == {LEGAL + "PropertyOffence", LEGAL + "Offence"}
+    assert set(legal_kg.ancestors(LEGAL + "Theft")) == {
+        LEGAL + "PropertyOffence",
+        LEGAL + "Offence",
+    }
     assert set(legal_kg.descendants(LEGAL + "Offence")) == {
         LEGAL + name
         for name in (

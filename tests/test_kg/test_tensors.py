@@ -58,7 +58,8 @@ def _edges(g: GraphTensors) -> list[tuple[str, str, str, float]]:
 
 
 def _node_types(g: GraphTensors) -> list[tuple[str, str]]:
-    return [(iri, g.node_type_names[t]) for iri, t in zip(g.node_iris, g.node_type.tolist())]
+    types = g.node_type.tolist()
+    return [(iri, g.node_type_names[t]) for iri, t in zip(g.node_iris, types, strict=True)]
 
 
 def _assert_same_graph(a: GraphTensors, b: GraphTensors) -> None:

@@ -1,0 +1,379 @@
+"""From a patient description to a ranked differential diagnosis.
+
+:class:`PatientInputBuilder` turns linked findings (from the linker, or given as terms) into
+the model's :class:`~fusion.inputs.PatientInput`: the symbolic prior (summed log10 likelihood
+ratios over every candidate disease), the retrieved facts touching the findings, and the
+mentions aligned with the text. Training (``train.diagnosis``) and inference
+(:class:`Diagnoser`) use the same builder, so a model sees the same kind of input in both.
+
+A model folder holds the transformers checkpoint (``config.json``, ``model.safetensors``),
+the tokenizer, ``kgfuse_model.json`` (KG fingerprint, candidate IRIs, training config and
+its hash, calibration) and ``facts/`` (the FAISS fact index).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from fusion.inputs import ConceptMention, PatientCollator, PatientInput
+from kg.errors import KGMismatchError
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress
+from kg.rules.likelihood import PhenotypeLikelihood
+
+logger = logging.getLogger(__name__)
+
+MODEL_META = "kgfuse_model.json"
+FACTS_DIR = "facts"
+
+
+@dataclass(frozen=True)
+class LinkedFinding:
+    """A finding of the patient: a term, present or excluded, and where the text says it."""
+
+    iri: str
+    excluded: bool = False
+    start: int = -1
+    end: int = -1
+    text: str = ""
+
+
+def render_findings(findings: Sequence[LinkedFinding], labels: dict[str, str]) -> tuple[str, list[LinkedFinding]]:
+    """A plain clinical sentence naming structured findings, with the span of each.
+
+    ``"Clinical findings: arachnodactyly; ectopia lentis. Absent: intellectual disability."``
+    """
+    out: list[LinkedFinding] = []
+    text = ""
+    for excluded, head in ((False, "Clinical findings: "), (True, "Absent: ")):
+        group = [f for f in findings if f.excluded == excluded and labels.get(f.iri)]
+        if not group:
+            continue
+        if text:
+            text += " "
+        text += head
+        for i, f in enumerate(group):
+            name = labels[f.iri]
+            if not name[:2].isupper():  # keep acronyms such as "ASD" as written
+                name = name[0].lower() + name[1:]
+            start = len(text)
+            text += name
+            out.append(LinkedFinding(f.iri, excluded, start, len(text), name))
+            text += "; " if i < len(group) - 1 else "."
+    return text, out
+
+
+@dataclass
+class PreparedPatient:
+    """A model input with what explanations need: the resolved findings and retrieved facts."""
+
+    input: PatientInput
+    findings: list[LinkedFinding]
+    facts: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class PatientInputBuilder:
+    """Builds model inputs from findings, with the symbolic prior and retrieved facts.
+
+    Args:
+        kg: the KG (node rows of the graph embeddings come from ``kg.graph``).
+        likelihood: the likelihood-ratio model; its diseases are the candidates.
+        fact_index: the FAISS fact index, or None for models without facts.
+        num_facts: facts retrieved per patient. (default: ``16``)
+    """
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        likelihood: PhenotypeLikelihood,
+        fact_index: Any | None = None,
+        num_facts: int = 16,
+    ) -> None:
+        self.kg = kg
+        self.likelihood = likelihood
+        self.fact_index = fact_index
+        self.num_facts = num_facts
+        self.node_rows = kg.graph.index_of()
+        self.candidates: list[str] = list(likelihood.diseases)
+        self.candidate_index = {iri: i for i, iri in enumerate(self.candidates)}
+
+    def resolve(self, terms: Sequence[str], excluded: bool, warnings: list[str]) -> list[LinkedFinding]:
+        """Findings for term ids; unknown or obsolete ids are reported in ``warnings`` and skipped."""
+        out = []
+        for term in terms:
+            iri = self.kg.hierarchy.resolve(term)
+            if iri is None:
+                warnings.append(f"unknown or obsolete term {term!r} skipped")
+                continue
+            if compress(iri) != term and iri != term:
+                warnings.append(f"{term} replaced by {compress(iri)}")
+            out.append(LinkedFinding(iri, excluded))
+        return out
+
+    def prepare(
+        self,
+        findings: Sequence[LinkedFinding],
+        text: str | None = None,
+        label: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> PreparedPatient:
+        """The model input of one patient.
+
+        Args:
+            findings: linked findings (spans refer to ``text`` when it is given).
+            text: the clinical text; None renders one from the findings' labels.
+            label: IRI of the true disease (training), or None.
+            warnings: messages gathered so far (unknown ids ...).
+        """
+        warnings = list(warnings or [])
+        if text is None:
+            text, findings = render_findings(findings, self.kg.labels)
+        present = [f.iri for f in findings if not f.excluded]
+        excluded = [f.iri for f in findings if f.excluded]
+        score = self.likelihood.score(present, excluded)
+        prior = np.asarray(score.total, dtype=np.float32)
+        facts: list[Any] = []
+        fact_vectors = None
+        if self.fact_index is not None and present:
+            facts = self.fact_index.search(entity_iris=present, k=self.num_facts, entity_mode="filter")
+            if facts:
+                fact_vectors = self.fact_index.vectors([f.fact.id for f in facts])
+        mentions = [
+            ConceptMention(self.node_rows[f.iri], f.excluded, f.start, f.end)
+            for f in findings
+            if f.iri in self.node_rows
+        ]
+        target = self.candidate_index.get(label, -1) if label is not None else -1
+        item = PatientInput(text, mentions, fact_vectors, prior, target)
+        return PreparedPatient(item, list(findings), facts, warnings)
+
+
+@dataclass(frozen=True)
+class RankedDisease:
+    """One entry of a differential diagnosis."""
+
+    iri: str
+    curie: str
+    label: str
+    score: float
+    probability: float
+
+
+@dataclass
+class DiagnosisResult:
+    """A ranked differential diagnosis with what it was computed from."""
+
+    id: str
+    ranking: list[RankedDisease]
+    findings: list[LinkedFinding]
+    facts: list[dict[str, Any]]
+    warnings: list[str]
+    seconds: float
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSONL contract: ``{"id", "ranking": [...], "warnings": [...]}`` plus findings."""
+        return {
+            "id": self.id,
+            "ranking": [
+                {"curie": r.curie, "iri": r.iri, "label": r.label, "score": r.score, "probability": r.probability}
+                for r in self.ranking
+            ],
+            "findings": [
+                {"curie": compress(f.iri), "iri": f.iri, "excluded": f.excluded, "start": f.start, "end": f.end}
+                for f in self.findings
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def save_model_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Write ``kgfuse_model.json`` (atomically)."""
+    from encoders.graph_model import atomic_write_text
+
+    atomic_write_text(json.dumps(meta, indent=2, sort_keys=True), folder / MODEL_META)
+
+
+def load_model_meta(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MODEL_META
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no kgfuse model at {folder} ({MODEL_META} missing); train one with "
+            "`kgfuse train` or `kgfuse quickstart`"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class Diagnoser:
+    """A trained diagnosis model ready to rank diseases for patients.
+
+    Use :meth:`load`; then :meth:`diagnose` for one patient (text and/or terms).
+    """
+
+    def __init__(self, model, tokenizer, builder: PatientInputBuilder, meta: dict[str, Any], linker=None) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.builder = builder
+        self.meta = meta
+        self.linker = linker
+        cfg = model.config
+        self.collator = PatientCollator(
+            tokenizer,
+            max_length=int(meta.get("max_length", 128)),
+            num_facts=cfg.num_facts,
+            fact_dim=cfg.fact_dim,
+        )
+        with torch.no_grad():
+            self._candidates = model.candidate_matrix()
+
+    @property
+    def kg(self) -> KnowledgeGraph:
+        return self.builder.kg
+
+    @classmethod
+    def load(cls, folder: Path, kg: KnowledgeGraph, *, linker=None) -> Diagnoser:
+        """Load a model folder against the KG it was trained on.
+
+        Raises:
+            KGMismatchError: the model was trained on another KG.
+        """
+        from transformers import AutoTokenizer
+
+        from fusion.model import KgFusionForDiagnosis
+        from fusion.retrieval import FactIndex
+
+        folder = Path(folder)
+        meta = load_model_meta(folder)
+        if meta["kg_fingerprint"] != kg.fingerprint:
+            raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
+        model = KgFusionForDiagnosis.from_pretrained(str(folder))
+        tokenizer = None
+        if model.config.uses_text:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        fact_index = None
+        if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
+            fact_index = FactIndex.load(folder / FACTS_DIR, kg)
+        likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations)
+        if list(likelihood.diseases) != meta["candidates"]:
+            raise KGMismatchError(f"the candidate list of {folder}", "model candidates", "KG diseases")
+        builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
+        return cls(model, tokenizer, builder, meta, linker)
+
+    def link(self, text: str) -> list[LinkedFinding]:
+        if self.linker is None:
+            raise ValueError("this diagnoser has no linker: pass terms, or load it with linker=")
+        out = []
+        for m in self.linker.link(text):
+            if getattr(m, "family", False):
+                continue
+            out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
+        return out
+
+    @torch.no_grad()
+    def diagnose(
+        self,
+        id: str = "",
+        *,
+        text: str | None = None,
+        present: Sequence[str] = (),
+        excluded: Sequence[str] = (),
+        top_k: int = 10,
+    ) -> DiagnosisResult:
+        """Rank the candidate diseases for one patient.
+
+        Args:
+            id: the record id.
+            text: clinical text (linked with the linker), or None.
+            present, excluded: term ids (CURIEs or IRIs) given directly.
+            top_k: entries of the ranking.
+        """
+        started = time.perf_counter()
+        warnings: list[str] = []
+        findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(excluded, True, warnings)
+        if text is not None and text.strip():
+            linked = self.link(text)
+            seen = {(f.iri, f.excluded) for f in linked}
+            extra = [f for f in findings if (f.iri, f.excluded) not in seen]
+            findings = linked
+            if extra:  # structured terms given beside the text are rendered after it
+                tail, rendered = render_findings(extra, self.kg.labels)
+                offset = len(text) + 1
+                text = f"{text} {tail}"
+                findings += [
+                    LinkedFinding(f.iri, f.excluded, f.start + offset, f.end + offset, f.text)
+                    for f in rendered
+                ]
+        else:
+            text = None
+        if not findings:
+            warnings.append("no finding recognised: the ranking reflects the prior only")
+        prepared = self.builder.prepare(findings, text, None, warnings)
+        batch = self.collator([prepared.input])
+        out = self.model(**batch)
+        logits = out.logits[0]
+        probs = self.model.probabilities(logits)
+        k = min(top_k, logits.shape[0])
+        top = torch.topk(logits, k)
+        ranking = [
+            RankedDisease(
+                self.builder.candidates[i],
+                compress(self.builder.candidates[i]),
+                self.kg.labels.get(self.builder.candidates[i], ""),
+                float(logits[i]),
+                float(probs[i]),
+            )
+            for i in top.indices.tolist()
+        ]
+        attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
+        facts = []
+        for j, f in enumerate(prepared.facts):
+            d = f.as_dict()
+            if attention is not None and j < len(attention):
+                d["attention"] = attention[j]
+            facts.append(d)
+        return DiagnosisResult(
+            id, ranking, prepared.findings, facts, prepared.warnings, time.perf_counter() - started
+        )
+
+
+def model_meta(
+    kg: KnowledgeGraph, candidates: list[str], config: dict[str, Any], config_hash: str, **extra: Any
+) -> dict[str, Any]:
+    """The ``kgfuse_model.json`` content of a new model."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("kgfuse", "torch", "transformers", "torch_geometric", "faiss-cpu", "pyoxigraph"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return {
+        "kg_fingerprint": kg.fingerprint,
+        "candidates": candidates,
+        "config": config,
+        "config_hash": config_hash,
+        "versions": versions,
+        **extra,
+    }
+
+
+__all__ = [
+    "Diagnoser",
+    "DiagnosisResult",
+    "LinkedFinding",
+    "PatientInputBuilder",
+    "PreparedPatient",
+    "RankedDisease",
+    "model_meta",
+    "render_findings",
+]

@@ -1,0 +1,935 @@
+r"""Fact retrieval: a FAISS index over the facts of a KG, queried with text and entities.
+
+**Fact vectors.** Fact :math:`f = (s, r, o)` with qualifiers gets the L2-normalised vector
+
+.. math::
+    \mathbf{v}_f \propto \big[\, \alpha_t\, \hat{\mathbf{t}}_f \;\|\;
+    \alpha_g\, \widehat{\mathbf{g}_s + \mathbf{g}_o} \;\|\; \alpha_q\, \mathbf{q}_f \,\big]
+
+- :math:`\hat{\mathbf{t}}_f`: text embedding of the verbalisation (``"Marfan syndrome has
+  phenotype Arachnodactyly; frequent; ..."``), projected from the encoder's dimension onto
+  its top principal directions (uncentred PCA of the node-label embeddings, so inner products
+  are kept as well as possible) and re-normalised.
+  By default it is *compositional*: mean pooling is linear in the token states, so the
+  pooled vector of ``"A r B"`` is close to the token-count weighted mean of the pooled
+  vectors of ``A``, ``r`` and ``B`` (exact when no attention crosses the parts). Each node
+  label, relation label and qualifier is then embedded once (37k short texts for HPO instead
+  of 570k sentences). ``exact_text=True`` embeds every verbalisation instead (small KGs).
+- :math:`\mathbf{g}_v`: graph embedding of node :math:`v` (``encoders.graph_model``), when
+  given; projected the same way.
+- :math:`\mathbf{q}_f`: 8 small features: frequency (stated, else 1; 0 when negated),
+  frequency-stated flag, negated flag, annotation flag, one-hot of the three commonest
+  evidence codes and "other".
+
+**Queries.** A query is a text vector (same encoder) and/or linked entity IRIs. Its vector is
+:math:`[\alpha_t \hat{\mathbf{t}}_q \| \alpha_g \widehat{\textstyle\sum_e \mathbf{g}_e} \|
+\alpha_q (\pi, 0, \dots)]`, normalised, where :math:`\hat{\mathbf{t}}_q` is the projected text
+vector (the mean of the entities' label vectors when no text is given) and :math:`\pi`
+(``frequency_prior``) turns the frequency feature into a small prior for frequent facts.
+
+**Entities.** A fact *touches* a linked entity when the entity is its subject or object.
+``entity_mode="boost"`` (default) ranks by
+
+.. math::
+    \mathrm{score}(f) = \cos(\mathbf{q}, \mathbf{v}_f) + \beta\, |\{s, o\} \cap E|
+
+over the union of the ANN neighbours and every fact touching :math:`E` (scored exactly);
+``"filter"`` returns only facts touching :math:`E`, ranked by the cosine.
+
+**Filters.** ``relations`` keeps facts whose predicate is listed; ``node_types`` keeps facts
+whose subject or object has a listed type. Approximate indexes apply them during the search
+(a faiss ``IDSelectorBitmap``) and fall back to exact scoring of the allowed facts when the
+filter is so selective that the approximate search returns fewer than ``k``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from safetensors.numpy import load_file, save_file
+
+from fusion.faiss_index import (
+    GPU_MAX_K,
+    IndexConfig,
+    build_index,
+    enable_reconstruct,
+    import_faiss,
+    search_parameters,
+    to_gpu,
+)
+from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
+from kg.errors import KGMismatchError
+from kg.tensors import GraphTensors
+
+if TYPE_CHECKING:
+    from encoders.text import TextEncoder
+    from kg.knowledge_graph import KnowledgeGraph
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "FactIndex",
+    "RetrievalConfig",
+    "RetrievedFact",
+    "default_index_dir",
+]
+
+EntityMode = Literal["boost", "filter"]
+ENTITY_MODES: tuple[str, ...] = ("boost", "filter")
+#: Width of the feature block of a fact vector.
+NUM_FEATURES = 8
+#: Evidence codes with their own feature slot (the commonest ones); the rest share one.
+EVIDENCE_SLOTS = 3
+INDEX_FILE = "index.faiss"
+TABLES_FILE = "vectors.safetensors"
+FACTS_FILE = "facts.safetensors"
+META_FILE = "facts.json"
+FORMAT_VERSION = 1
+_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How fact vectors are made and searched.
+
+    Attributes:
+        dim: size of a fact vector (the fused model's ``fact_dim``). (default: ``128``)
+        graph_dim: width of the graph block when node embeddings are given; the text block
+            gets ``dim - graph_dim - 8``. (default: ``32``)
+        exact_text: embed every verbalisation instead of composing label vectors (slow on
+            large KGs, exact on small ones). (default: ``False``)
+        index: FAISS index kind and parameters. (default: exact flat)
+        text_weight, graph_weight, feature_weight: block weights
+            :math:`\\alpha_t, \\alpha_g, \\alpha_q`. (default: ``1.0``, ``0.5``, ``0.25``)
+        frequency_prior: the query's value in the frequency slot (0 disables the prior).
+            (default: ``1.0``)
+        entity_mode: ``"boost"`` or ``"filter"`` (see the module docstring).
+            (default: ``"boost"``)
+        entity_boost: :math:`\\beta`, added per touched entity. (default: ``0.5``)
+        max_entity_facts: most facts touching the entities that are scored exactly per
+            query (a larger set is cut to its lowest ids). (default: ``200_000``)
+        batch_size: texts per encoder batch. (default: ``256``)
+        seed: seed of the training sample and projections. (default: ``0``)
+    """
+
+    dim: int = 128
+    graph_dim: int = 32
+    exact_text: bool = False
+    index: IndexConfig = field(default_factory=IndexConfig)
+    text_weight: float = 1.0
+    graph_weight: float = 0.5
+    feature_weight: float = 0.25
+    frequency_prior: float = 1.0
+    entity_mode: str = "boost"
+    entity_boost: float = 0.5
+    max_entity_facts: int = 200_000
+    batch_size: int = 256
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.entity_mode not in ENTITY_MODES:
+            raise ValueError(
+                f"unknown entity_mode {self.entity_mode!r}; choose one of {ENTITY_MODES}"
+            )
+        if self.dim - NUM_FEATURES - self.graph_dim < 8:
+            raise ValueError(f"dim={self.dim} leaves no room for text after the graph block")
+        if self.graph_dim < 0 or self.batch_size < 1:
+            raise ValueError("graph_dim must be >= 0 and batch_size positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RetrievalConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error, not ignored."""
+        data = dict(data)
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown retrieval settings {sorted(unknown)}; known: {sorted(known)}")
+        index = data.pop("index", None)
+        return cls(index=IndexConfig.from_dict(index) if index else IndexConfig(), **data)
+
+    def config_hash(self) -> str:
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RetrievedFact:
+    """One search hit.
+
+    Attributes:
+        fact: the fact, with IRIs, labels and provenance.
+        score: ranking score (cosine plus the entity boost).
+        similarity: cosine between the query and fact vectors.
+        entities: the linked entities (IRIs) the fact touches.
+    """
+
+    fact: Fact
+    score: float
+    similarity: float
+    entities: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "similarity": self.similarity,
+            "entities": list(self.entities),
+            **self.fact.as_dict(),
+        }
+
+
+def default_index_dir(kg: KnowledgeGraph) -> Path:
+    """Where the fact index of a KG build is cached: ``<build>/derived/facts``."""
+    return Path(kg.path) / "derived" / "facts"
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def _principal_projection(x: np.ndarray, width: int) -> np.ndarray:
+    """``(d, width)`` projection onto the top right singular vectors of ``x`` (uncentred).
+
+    Columns beyond ``d`` are zero, so a narrow encoder still fills a fixed-width block.
+    """
+    d = x.shape[1]
+    out = np.zeros((d, width), dtype=np.float32)
+    if d <= width:
+        out[:, :d] = np.eye(d, dtype=np.float32)
+        return out
+    gram = x.astype(np.float64).T @ x.astype(np.float64)
+    values, vectors = np.linalg.eigh(gram)
+    top = vectors[:, np.argsort(values)[::-1][:width]]
+    # fix each direction's sign so the projection is reproducible
+    signs = np.sign(top[np.argmax(np.abs(top), axis=0), np.arange(width)])
+    out[:, :] = (top * signs).astype(np.float32)
+    return out
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("kgfuse", "faiss-cpu", "faiss-gpu", "numpy", "transformers"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+@dataclass
+class _Tables:
+    """Per-node and per-relation vectors that fact vectors are composed from."""
+
+    text_projection: np.ndarray  # (encoder_dim, text_dim)
+    node_text: np.ndarray  # (num_nodes, text_dim), projected and normalised
+    node_tokens: np.ndarray  # (num_nodes,) tokens of each label
+    relation_text: np.ndarray  # (num_relations, text_dim)
+    relation_tokens: np.ndarray
+    negation_text: np.ndarray  # (text_dim,)
+    node_graph: np.ndarray | None  # (num_nodes, graph_dim), normalised
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {
+            "text_projection": self.text_projection,
+            "node_text": self.node_text,
+            "node_tokens": self.node_tokens,
+            "relation_text": self.relation_text,
+            "relation_tokens": self.relation_tokens,
+            "negation_text": self.negation_text,
+        }
+        if self.node_graph is not None:
+            out["node_graph"] = self.node_graph
+        return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+    @classmethod
+    def from_arrays(cls, t: dict[str, np.ndarray]) -> _Tables:
+        return cls(
+            t["text_projection"],
+            t["node_text"],
+            t["node_tokens"],
+            t["relation_text"],
+            t["relation_tokens"],
+            t["negation_text"],
+            t.get("node_graph"),
+        )
+
+
+class FactIndex:
+    """Facts of one KG with their vectors in a FAISS index.
+
+    Build with :meth:`build`, query with :meth:`search`, grow with :meth:`add`, persist with
+    :meth:`save` / :meth:`load`. Fact ids are rows of :attr:`facts` and of the index.
+
+    Example:
+        >>> index = FactIndex.build(kg, text_encoder=encoder)            # doctest: +SKIP
+        >>> hits = index.search(encoder.encode(["Marfan syndrome"])[0],
+        ...                     entity_iris=["https://omim.org/entry/154700"], k=5)
+        ...                                                             # doctest: +SKIP
+        >>> hits[0].fact.text                                            # doctest: +SKIP
+        'Marfan syndrome has phenotype Arachnodactyly; very frequent; ...'
+    """
+
+    def __init__(
+        self,
+        facts: FactTable,
+        tables: _Tables,
+        index: Any,
+        config: RetrievalConfig,
+        fingerprint: str,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.facts = facts
+        self.tables = tables
+        self.index = index
+        self.config = config
+        self.fingerprint = fingerprint
+        self.meta = dict(meta or {})
+        self._gpu: tuple[Any, Any] | None = None
+        self._touch: tuple[np.ndarray, np.ndarray] | None = None
+        self._attach_gpu()
+
+    # ---- sizes ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    @property
+    def dim(self) -> int:
+        return self.config.dim
+
+    @property
+    def text_dim(self) -> int:
+        return int(self.tables.text_projection.shape[1])
+
+    @property
+    def graph_dim(self) -> int:
+        return 0 if self.tables.node_graph is None else int(self.tables.node_graph.shape[1])
+
+    @property
+    def encoder_dim(self) -> int:
+        return int(self.tables.text_projection.shape[0])
+
+    @property
+    def on_gpu(self) -> bool:
+        return self._gpu is not None
+
+    def _attach_gpu(self) -> None:
+        self._gpu = to_gpu(self.index, self.config.index)
+
+    # ---- building ------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        kg: KnowledgeGraph,
+        node_embeddings: torch.Tensor | np.ndarray | None = None,
+        text_encoder: TextEncoder | None = None,
+        config: RetrievalConfig | None = None,
+        *,
+        progress: bool = False,
+    ) -> FactIndex:
+        """Extract the facts of ``kg``, embed them and index them.
+
+        Args:
+            kg: the built KG (its derived tables are read, not the store).
+            node_embeddings: ``(num_nodes, d)`` graph embeddings in ``kg.graph`` node order
+                (:func:`encoders.graph_model.load_node_embeddings`), or None for text only.
+            text_encoder: encoder of labels, verbalisations and (later) queries; None for
+                the default (all-MiniLM-L6-v2).
+            config: settings. (default: :class:`RetrievalConfig` ``()``)
+            progress: show a progress bar while embedding.
+        """
+        return cls.from_table(
+            extract_facts(kg),
+            kg.graph,
+            node_embeddings=node_embeddings,
+            text_encoder=text_encoder,
+            config=config,
+            progress=progress,
+        )
+
+    @classmethod
+    def from_table(
+        cls,
+        facts: FactTable,
+        graph: GraphTensors,
+        node_embeddings: torch.Tensor | np.ndarray | None = None,
+        text_encoder: TextEncoder | None = None,
+        config: RetrievalConfig | None = None,
+        *,
+        progress: bool = False,
+    ) -> FactIndex:
+        """Index a fact table whose first nodes are ``graph``'s (see :meth:`build`)."""
+        from encoders.text import TextEncoder
+
+        config = config or RetrievalConfig()
+        encoder = text_encoder or TextEncoder()
+        started = time.perf_counter()
+        graph_width = config.graph_dim if node_embeddings is not None else 0
+        text_width = config.dim - NUM_FEATURES - graph_width
+
+        labels = list(facts.node_labels)
+        logger.info("embedding %d node labels and %d relations", len(labels), len(facts.relations))
+        node_raw = _encode(encoder, labels, config, progress, "node labels")
+        projection = _principal_projection(node_raw, text_width)
+        rel_raw = _encode(encoder, facts.relation_labels, config, False, "relations")
+        neg_raw = _encode(encoder, ["not"], config, False, "negation")
+        node_graph = None
+        if node_embeddings is not None:
+            emb = np.asarray(
+                node_embeddings.detach().cpu().numpy()
+                if isinstance(node_embeddings, torch.Tensor)
+                else node_embeddings,
+                dtype=np.float32,
+            )
+            if emb.shape[0] != graph.num_nodes:
+                raise ValueError(f"{emb.shape[0]} node embeddings for {graph.num_nodes} nodes")
+            emb = _normalise(emb)
+            g = np.zeros((facts.num_nodes, graph_width), dtype=np.float32)
+            g[: graph.num_nodes] = _normalise(emb @ _principal_projection(emb, graph_width))
+            node_graph = g
+        tables = _Tables(
+            text_projection=projection,
+            node_text=_normalise(node_raw @ projection).astype(np.float32),
+            node_tokens=_token_counts(encoder, labels),
+            relation_text=_normalise(rel_raw @ projection).astype(np.float32),
+            relation_tokens=_token_counts(encoder, facts.relation_labels),
+            negation_text=_normalise(neg_raw @ projection)[0].astype(np.float32),
+            node_graph=node_graph,
+        )
+        meta = {
+            "encoder": {"path": str(encoder.path), "name": encoder.path.name},
+            "added_facts": 0,
+        }
+        out = cls(facts, tables, None, config, graph.fingerprint, meta)
+        out._fill_index(encoder, progress)
+        out.meta["build_seconds"] = round(time.perf_counter() - started, 3)
+        logger.info(
+            "fact index: %d facts, dim %d, %s, built in %.1f s",
+            len(facts),
+            config.dim,
+            config.index.kind,
+            out.meta["build_seconds"],
+        )
+        return out
+
+    def _fill_index(self, encoder: TextEncoder | None, progress: bool) -> None:
+        """Create the FAISS index from every fact's vector."""
+        exact = None
+        if self.config.exact_text:
+            ids = np.arange(len(self.facts), dtype=np.int64)
+            exact = self._exact_text(ids, _require(encoder, "exact_text indexes"), progress)
+
+        def vectors_of(ids: np.ndarray) -> np.ndarray:
+            return self.fact_vectors(ids, None if exact is None else exact[ids])
+
+        self._index_vectors(vectors_of, self.config.index)
+
+    def _index_vectors(self, vectors_of: Any, index_config: IndexConfig) -> None:
+        n = len(self.facts)
+        train = None
+        if index_config.needs_training:
+            rng = np.random.default_rng(index_config.seed)
+            size = min(n, index_config.train_size)
+            train = vectors_of(np.sort(rng.choice(n, size=size, replace=False)))
+        index = build_index(self.dim, index_config, train)
+        for lo in range(0, n, _CHUNK):
+            index.add(vectors_of(np.arange(lo, min(lo + _CHUNK, n), dtype=np.int64)))
+        self.config = replace(self.config, index=index_config)
+        self.index = index
+        self._attach_gpu()
+
+    def rebuild_index(self, index_config: IndexConfig) -> float:
+        """Re-index the same fact vectors with another index kind; returns the seconds taken.
+
+        Composed vectors are recomputed from the stored tables, ``exact_text`` vectors are
+        read back from the current index (exactly, unless it is IVF-PQ); nothing is
+        re-encoded.
+        """
+        started = time.perf_counter()
+        if self.config.exact_text:
+            old = self.index
+            self._index_vectors(lambda ids: old.reconstruct_batch(ids), index_config)
+        else:
+            self._index_vectors(self.fact_vectors, index_config)
+        return time.perf_counter() - started
+
+    def _exact_text(
+        self, ids: np.ndarray, encoder: TextEncoder | None, progress: bool
+    ) -> np.ndarray:
+        texts = [self.facts.text(int(i)) for i in ids]
+        raw = _encode(encoder, texts, self.config, progress, "verbalisations")
+        return _normalise(raw @ self.tables.text_projection).astype(np.float32)
+
+    # ---- vectors -------------------------------------------------------------------------
+    def fact_vectors(self, ids: np.ndarray, text: np.ndarray | None = None) -> np.ndarray:
+        """Composed vectors of facts ``ids`` (``text``: their exact text block, if any).
+
+        Shapes:
+            - ids: :math:`(n)`; text: :math:`(n, d_t)`; output: :math:`(n, \\text{dim})`
+        """
+        f, t, c = self.facts, self.tables, self.config
+        s, p, o = f.subject[ids], f.predicate[ids], f.object[ids]
+        if text is None:
+            tok_s = t.node_tokens[s, None].astype(np.float32)
+            tok_o = t.node_tokens[o, None].astype(np.float32)
+            tok_r = t.relation_tokens[p, None].astype(np.float32)
+            text = tok_s * t.node_text[s] + tok_r * t.relation_text[p] + tok_o * t.node_text[o]
+            ft = f.frequency_term[ids]
+            has_ft = ft >= 0
+            if has_ft.any():
+                ftr = ft[has_ft]
+                text[has_ft] += t.node_tokens[ftr, None] * t.node_text[ftr]
+            neg = f.negated[ids]
+            if neg.any():
+                text[neg] += t.negation_text
+            text = _normalise(text)
+        blocks = [c.text_weight * text]
+        if t.node_graph is not None:
+            blocks.append(c.graph_weight * _normalise(t.node_graph[s] + t.node_graph[o]))
+        blocks.append(c.feature_weight * self._features(ids))
+        return np.ascontiguousarray(_normalise(np.concatenate(blocks, axis=1)), dtype=np.float32)
+
+    def _features(self, ids: np.ndarray) -> np.ndarray:
+        f = self.facts
+        out = np.zeros((len(ids), NUM_FEATURES), dtype=np.float32)
+        freq = f.frequency[ids]
+        stated = ~np.isnan(freq)
+        neg = f.negated[ids]
+        out[:, 0] = np.where(neg, 0.0, np.where(stated, freq, 1.0))
+        out[:, 1] = stated
+        out[:, 2] = neg
+        out[:, 3] = f.kind[ids] == ANNOTATION
+        ev = f.evidence[ids].astype(np.int64)
+        has_ev = ev >= 0
+        slot = 4 + np.minimum(ev, EVIDENCE_SLOTS)
+        out[np.nonzero(has_ev)[0], slot[has_ev]] = 1.0
+        return out
+
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Stored vectors of facts ``ids`` (read back from the index), ``(n, dim)``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.index.reconstruct_batch(ids)
+
+    def query_vector(
+        self, text_vector: np.ndarray | None = None, entity_rows: Sequence[int] = ()
+    ) -> np.ndarray:
+        """The normalised query vector of a text vector and/or linked entity rows.
+
+        Raises:
+            ValueError: neither a text vector nor a known entity, or a text vector of the
+                wrong dimension (another encoder).
+        """
+        t, c = self.tables, self.config
+        rows = np.asarray(list(entity_rows), dtype=np.int64)
+        if text_vector is not None:
+            vec = np.asarray(text_vector, dtype=np.float32).reshape(-1)
+            if vec.shape[0] != self.encoder_dim:
+                raise ValueError(
+                    f"text vector has dimension {vec.shape[0]}; this index was built with a "
+                    f"{self.encoder_dim}-dimensional encoder ({self.meta.get('encoder', {})})"
+                )
+            text = _normalise(vec @ t.text_projection)
+        elif len(rows):
+            text = _normalise(t.node_text[rows].sum(0))
+        else:
+            raise ValueError("a query needs a text vector or at least one entity of the KG")
+        blocks = [c.text_weight * text]
+        if t.node_graph is not None:
+            g = t.node_graph[rows].sum(0) if len(rows) else np.zeros(self.graph_dim, np.float32)
+            blocks.append(c.graph_weight * (_normalise(g) if len(rows) else g))
+        features = np.zeros(NUM_FEATURES, dtype=np.float32)
+        features[0] = c.frequency_prior
+        blocks.append(c.feature_weight * features)
+        return _normalise(np.concatenate(blocks)).astype(np.float32)
+
+    # ---- search --------------------------------------------------------------------------
+    def entity_rows(self, entity_iris: Iterable[str]) -> list[int]:
+        """Node rows of the given IRIs/CURIEs that the facts know (others are skipped)."""
+        rows = []
+        for iri in entity_iris:
+            i = self.facts.node_index(iri)
+            if i is None:
+                logger.debug("entity %s is in no fact; ignored", iri)
+            elif i not in rows:
+                rows.append(i)
+        return rows
+
+    def touching(self, entity_rows: Sequence[int]) -> np.ndarray:
+        """Sorted ids of the facts whose subject or object is one of ``entity_rows``."""
+        if self._touch is None:
+            n = len(self.facts)
+            ends = np.concatenate([self.facts.subject, self.facts.object]).astype(np.int64)
+            ids = np.concatenate([np.arange(n), np.arange(n)])
+            order = np.argsort(ends, kind="stable")
+            counts = np.bincount(ends, minlength=self.facts.num_nodes)
+            offsets = np.concatenate([[0], np.cumsum(counts)])
+            self._touch = (offsets, ids[order])
+        offsets, flat = self._touch
+        parts = [flat[offsets[r] : offsets[r + 1]] for r in entity_rows if r + 1 < len(offsets)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts))
+
+    def allowed(
+        self, relations: Iterable[str] | None = None, node_types: Iterable[str] | None = None
+    ) -> np.ndarray | None:
+        """``[num_facts]`` mask of the facts passing the filters, or None without filters."""
+        mask = None
+        if relations is not None:
+            mask = self.facts.relation_mask(relations)
+        if node_types is not None:
+            types = self.facts.node_type_mask(node_types)
+            mask = types if mask is None else mask & types
+        return mask
+
+    def search(
+        self,
+        text_vector: np.ndarray | None = None,
+        entity_iris: Sequence[str] = (),
+        k: int = 20,
+        relations: Iterable[str] | None = None,
+        node_types: Iterable[str] | None = None,
+        entity_mode: str | None = None,
+    ) -> list[RetrievedFact]:
+        """The ``k`` best facts for a text vector and/or linked entities.
+
+        Args:
+            text_vector: pooled vector of the query text from the index's text encoder.
+            entity_iris: linked entities (IRIs or CURIEs); unknown ones are skipped.
+            k: facts to return.
+            relations: keep only facts with one of these predicates (IRIs or CURIEs).
+            node_types: keep only facts whose subject or object has one of these types.
+            entity_mode: ``"boost"`` or ``"filter"``; None for ``config.entity_mode``.
+
+        Returns:
+            Up to ``k`` hits, best first (ties broken by fact id).
+
+        Raises:
+            ValueError: no text vector and no known entity; an unknown relation, node type
+                or entity mode.
+        """
+        mode = entity_mode or self.config.entity_mode
+        if mode not in ENTITY_MODES:
+            raise ValueError(f"unknown entity_mode {mode!r}; choose one of {ENTITY_MODES}")
+        if k < 1 or len(self.facts) == 0:
+            return []
+        rows = self.entity_rows(entity_iris)
+        query = self.query_vector(text_vector, rows)
+        allowed = self.allowed(relations, node_types)
+        touching = self.touching(rows) if rows else np.zeros(0, dtype=np.int64)
+        if allowed is not None:
+            touching = touching[allowed[touching]]
+        if len(touching) > self.config.max_entity_facts:
+            logger.info(
+                "%d facts touch the entities; scoring the first %d",
+                len(touching),
+                self.config.max_entity_facts,
+            )
+            touching = touching[: self.config.max_entity_facts]
+        if mode == "filter":
+            ids = touching
+            sims = self.vectors(ids) @ query if len(ids) else np.zeros(0, np.float32)
+        else:
+            # With a positive boost, 2k neighbours suffice: if fewer than k of them touch
+            # no entity, at least k touching facts outrank every fact outside them.
+            extra_needed = min(k, len(touching)) if self.config.entity_boost > 0 else len(touching)
+            fetch = min(k + extra_needed, len(self.facts))
+            ann_ids, ann_sims = self.nearest(query, fetch, allowed)
+            extra = np.setdiff1d(touching, ann_ids, assume_unique=False)
+            ids = np.concatenate([ann_ids, extra])
+            sims = np.concatenate(
+                [ann_sims, self.vectors(extra) @ query if len(extra) else np.zeros(0, np.float32)]
+            )
+        return self._rank(ids, sims, rows, k)
+
+    def _rank(
+        self, ids: np.ndarray, sims: np.ndarray, rows: Sequence[int], k: int
+    ) -> list[RetrievedFact]:
+        if len(ids) == 0:
+            return []
+        entity_set = np.asarray(sorted(rows), dtype=np.int64)
+        s_hit = np.isin(self.facts.subject[ids], entity_set)
+        o_hit = np.isin(self.facts.object[ids], entity_set)
+        scores = sims + self.config.entity_boost * (s_hit.astype(np.float32) + o_hit)
+        order = np.lexsort((ids, -scores))[:k]
+        out = []
+        for j in order:
+            fid = int(ids[j])
+            touched = []
+            if s_hit[j]:
+                touched.append(self.facts.nodes[int(self.facts.subject[fid])])
+            if o_hit[j]:
+                touched.append(self.facts.nodes[int(self.facts.object[fid])])
+            out.append(
+                RetrievedFact(self.facts.fact(fid), float(scores[j]), float(sims[j]), tuple(touched))
+            )
+        return out
+
+    def nearest(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosines of the ``k`` nearest fact vectors among the ``allowed`` ones.
+
+        Exact with a flat index, approximate otherwise; filters never leak disallowed facts,
+        and a filter too selective for the approximate search falls back to exact scoring.
+        """
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        total = len(self.facts) if allowed is None else int(allowed.sum())
+        k = min(k, total)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self._gpu is not None and k <= GPU_MAX_K:
+            fetch = k if allowed is None else min(GPU_MAX_K, k * 8, len(self.facts))
+            sims, ids = self._gpu[0].search(q, fetch)
+            ids, sims = ids[0], sims[0]
+            keep = ids >= 0
+            if allowed is not None:
+                keep &= allowed[np.maximum(ids, 0)]
+            if keep.sum() >= k:
+                return ids[keep][:k].astype(np.int64), sims[keep][:k]
+        faiss = import_faiss()
+        selector = bitmap = None
+        if allowed is not None:
+            # bit i of byte i // 8 (little bit order) selects id i; ``bitmap`` must stay
+            # alive while the selector is used (until this function returns)
+            bitmap = np.packbits(allowed, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+        params = search_parameters(self.index, self.config.index, k, selector)
+        sims, ids = self.index.search(q, k, params=params)
+        ids, sims = ids[0], sims[0]
+        keep = ids >= 0
+        if keep.sum() < k and allowed is not None and not self.config.index.is_exact:
+            return self._exact_among(q[0], np.nonzero(allowed)[0], k)
+        return ids[keep].astype(np.int64), sims[keep]
+
+    def _exact_among(self, query: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        best_ids = np.zeros(0, dtype=np.int64)
+        best = np.zeros(0, dtype=np.float32)
+        for lo in range(0, len(ids), _CHUNK):
+            chunk = ids[lo : lo + _CHUNK]
+            sims = self.vectors(chunk) @ query
+            best_ids = np.concatenate([best_ids, chunk])
+            best = np.concatenate([best, sims])
+            if len(best) > k:
+                top = np.argpartition(-best, k)[:k]
+                best_ids, best = best_ids[top], best[top]
+        order = np.lexsort((best_ids, -best))
+        return best_ids[order], best[order]
+
+    # ---- growing -------------------------------------------------------------------------
+    def add(self, facts: Sequence[Fact], text_encoder: TextEncoder | None = None) -> list[int]:
+        """Add facts without rebuilding: their vectors are appended to the index.
+
+        New nodes and relations get text vectors from ``text_encoder`` (needed only when a
+        fact names something new, or always for ``exact_text`` indexes) and a zero graph
+        vector; IVF / PQ indexes keep their trained centroids.
+
+        Returns:
+            The ids of the added facts.
+
+        Raises:
+            ValueError: something new must be embedded and no encoder was given.
+        """
+        if not facts:
+            return []
+        old_nodes, old_rels = self.facts.num_nodes, len(self.facts.relations)
+        ids = self.facts.append(facts)
+        new_nodes = self.facts.node_labels[old_nodes:]
+        new_rels = self.facts.relation_labels[old_rels:]
+        needs_text = bool(new_nodes or new_rels or self.config.exact_text)
+        if needs_text and text_encoder is None:
+            raise ValueError(
+                "the new facts name nodes or relations this index has no vectors for; "
+                "pass the index's text encoder"
+            )
+        t = self.tables
+        if new_nodes:
+            raw = _encode(text_encoder, new_nodes, self.config, False, "new nodes")
+            t.node_text = np.concatenate([t.node_text, _normalise(raw @ t.text_projection)])
+            t.node_tokens = np.concatenate(
+                [t.node_tokens, _token_counts(text_encoder, new_nodes)]
+            )
+            if t.node_graph is not None:
+                pad = np.zeros((len(new_nodes), self.graph_dim), dtype=np.float32)
+                t.node_graph = np.concatenate([t.node_graph, pad])
+        if new_rels:
+            raw = _encode(text_encoder, new_rels, self.config, False, "new relations")
+            t.relation_text = np.concatenate([t.relation_text, _normalise(raw @ t.text_projection)])
+            t.relation_tokens = np.concatenate(
+                [t.relation_tokens, _token_counts(text_encoder, new_rels)]
+            )
+        exact = self._exact_text(ids, text_encoder, False) if self.config.exact_text else None
+        vectors = self.fact_vectors(ids, exact)
+        self.index.add(vectors)
+        if self._gpu is not None:
+            self._gpu[0].add(vectors)
+        self._touch = None
+        self.meta["added_facts"] = int(self.meta.get("added_facts", 0)) + len(ids)
+        logger.info("added %d facts (index now %d)", len(ids), self.index.ntotal)
+        return [int(i) for i in ids]
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        """Write the index, the fact table, the vector tables and the metadata to ``folder``.
+
+        The folder is replaced atomically (written beside it, then renamed). No pickles:
+        ``index.faiss`` (faiss' own format), safetensors and JSON.
+        """
+        faiss = import_faiss()
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            faiss.write_index(self.index, str(tmp / INDEX_FILE))
+            save_file(self.tables.arrays(), str(tmp / TABLES_FILE))
+            save_file(
+                {k: np.ascontiguousarray(v) for k, v in self.facts.columns().items()},
+                str(tmp / FACTS_FILE),
+            )
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "fingerprint": self.fingerprint,
+                "config": self.config.to_dict(),
+                "config_hash": self.config.config_hash(),
+                "num_facts": len(self.facts),
+                "versions": _versions(),
+                **{k: v for k, v in self.meta.items() if k not in ("versions",)},
+                "strings": self.facts.strings(),
+            }
+            (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            old = None
+            if folder.exists():
+                old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        logger.info("saved fact index (%d facts) to %s", len(self.facts), folder)
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, kg: KnowledgeGraph | GraphTensors, *, use_gpu: bool | None = None
+    ) -> FactIndex:
+        """Read what :meth:`save` wrote, checked against the KG it must belong to.
+
+        Args:
+            folder: the index folder.
+            kg: the KG (or its graph tensors) the index was built on.
+            use_gpu: override the saved ``index.use_gpu``.
+
+        Raises:
+            KGMismatchError: the index was built on a KG with another fingerprint.
+            FileNotFoundError: no index in ``folder``.
+        """
+        faiss = import_faiss()
+        folder = Path(folder)
+        if not (folder / META_FILE).is_file():
+            raise FileNotFoundError(f"no fact index in {folder} (missing {META_FILE})")
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: fact index format {meta.get('format_version')} unknown")
+        if meta["fingerprint"] != kg.fingerprint:
+            raise KGMismatchError(f"fact index {folder}", meta["fingerprint"], kg.fingerprint)
+        config = RetrievalConfig.from_dict(meta.pop("config"))
+        if use_gpu is not None:
+            config = replace(config, index=replace(config.index, use_gpu=use_gpu))
+        facts = FactTable.from_columns(load_file(str(folder / FACTS_FILE)), meta.pop("strings"))
+        tables = _Tables.from_arrays(load_file(str(folder / TABLES_FILE)))
+        index = faiss.read_index(str(folder / INDEX_FILE))
+        enable_reconstruct(index)
+        if index.ntotal != len(facts):
+            raise ValueError(f"{folder}: index holds {index.ntotal} vectors for {len(facts)} facts")
+        fingerprint = meta.pop("fingerprint")
+        return cls(facts, tables, index, config, fingerprint, meta)
+
+    @classmethod
+    def load_or_build(
+        cls,
+        folder: str | Path,
+        kg: KnowledgeGraph,
+        *,
+        node_embeddings: torch.Tensor | np.ndarray | None = None,
+        text_encoder: TextEncoder | None = None,
+        config: RetrievalConfig | None = None,
+        rebuild: bool = False,
+        progress: bool = False,
+    ) -> FactIndex:
+        """The index saved in ``folder`` for this KG, building and saving it when missing.
+
+        A saved index of another KG is rebuilt (and replaced) rather than refused.
+        """
+        folder = Path(folder)
+        if not rebuild and (folder / META_FILE).is_file():
+            try:
+                return cls.load(folder, kg)
+            except KGMismatchError as err:
+                logger.warning("%s; rebuilding", err)
+        index = cls.build(kg, node_embeddings, text_encoder, config, progress=progress)
+        index.save(folder)
+        return index
+
+
+def _encode(
+    encoder: TextEncoder | None,
+    texts: Sequence[str],
+    config: RetrievalConfig,
+    progress: bool,
+    what: str,
+) -> np.ndarray:
+    """Pooled, normalised vectors of ``texts`` in chunks (with a progress bar if asked)."""
+    if encoder is None:
+        raise ValueError(f"embedding {what} needs a text encoder")
+    if not texts:
+        return np.zeros((0, encoder.hidden_size), dtype=np.float32)
+    from tqdm.auto import tqdm
+
+    chunk = config.batch_size * 16
+    parts = []
+    with tqdm(total=len(texts), desc=f"embedding {what}", disable=not progress, unit="text") as bar:
+        for lo in range(0, len(texts), chunk):
+            batch = list(texts[lo : lo + chunk])
+            parts.append(encoder.encode(batch, batch_size=config.batch_size))
+            bar.update(len(batch))
+    return _normalise(np.concatenate(parts).astype(np.float32))
+
+
+def _require(encoder: TextEncoder | None, what: str) -> TextEncoder:
+    if encoder is None:
+        raise ValueError(f"{what} need the text encoder")
+    return encoder
+
+
+def _token_counts(encoder: TextEncoder | None, texts: Sequence[str]) -> np.ndarray:
+    """Word pieces of each text as the encoder reads it (no special tokens), at least 1."""
+    if encoder is None:
+        raise ValueError("counting tokens needs a text encoder")
+    if not texts:
+        return np.zeros(0, dtype=np.float32)
+    counts = encoder.tokenizer(
+        list(texts),
+        add_special_tokens=False,
+        truncation=True,
+        max_length=encoder.config.max_length,
+    )["input_ids"]
+    return np.maximum(np.asarray([len(c) for c in counts], dtype=np.float32), 1.0)

@@ -1,0 +1,1146 @@
+"""Rule checks of a candidate decision against a KG: findings that cite the facts they use.
+
+A *decision* to check is a :class:`CandidateCheck`: a candidate answer (a disease, an offence,
+any node of the KG) with the patient's present and excluded terms and, optionally, sex and
+age. Each rule reads the KG and returns :class:`Finding` objects; a finding names its rule
+(id and version), its kind (supported, contradicted, unexplained, missing hallmark,
+demographics, likelihood), a status (pass, fail, warn) and the facts it relies on, each as a
+:class:`CitedFact` with its provenance (source, PMID, evidence code, frequency).
+
+Rules come in two flavours behind one :class:`Rule` protocol:
+
+* :class:`SparqlRule`: a SPARQL SELECT file (``*.rq``) with a comment header, written and
+  extended by a domain expert without Python. The binding contract (which variables the
+  engine binds, which result variables it reads) is documented in ``sparql/README.md`` next
+  to the packaged rules.
+* Python rules (:mod:`kg.rules.phenotype`) for what SPARQL expresses badly: is_a paths,
+  frequency thresholds, likelihood ratios.
+
+:class:`RuleSet` loads the packaged rule packs plus user folders and runs them. A rule that
+raises becomes a finding with status ``error`` (never a silent pass), and every cited fact
+is checked against the store (:func:`verify_citations`).
+
+Example:
+    >>> kg = KnowledgeGraph.open(default_kg_path("hpo"))                  # doctest: +SKIP
+    >>> rules = RuleSet.load()                                           # doctest: +SKIP
+    >>> decision = CandidateCheck("OMIM:154700", present=["HP:0001166"])  # doctest: +SKIP
+    >>> for f in rules.check(kg, decision): print(f.status, f.message)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+import pyoxigraph as ox
+
+from kg.namespaces import (
+    DCTERMS,
+    KGV,
+    RDF,
+    RDFS_LABEL,
+    RDFS_SUBCLASS_OF,
+    compress,
+    to_iri,
+)
+from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, bind, to_term
+
+if TYPE_CHECKING:
+    from kg.hierarchy import TermHierarchy
+    from kg.knowledge_graph import KnowledgeGraph
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "KINDS",
+    "PACKS",
+    "SCOPES",
+    "SEVERITIES",
+    "STATUSES",
+    "CandidateCheck",
+    "CitationProblem",
+    "CitedFact",
+    "Finding",
+    "Rule",
+    "RuleDefinitionError",
+    "RuleSet",
+    "SparqlRule",
+    "check",
+    "describe_statements",
+    "display",
+    "error_finding",
+    "is_a_path",
+    "kg_cache",
+    "label_of",
+    "path_edges",
+    "verify_citations",
+]
+
+#: Kinds of findings.
+KINDS = (
+    "supported",
+    "contradicted",
+    "unexplained",
+    "missing_hallmark",
+    "demographics",
+    "likelihood",
+    "error",
+)
+#: Outcome of a finding: ``pass`` (the KG agrees), ``fail`` (the KG contradicts the
+#: decision), ``warn`` (worth a look), ``error`` (the rule could not run).
+STATUSES = ("pass", "fail", "warn", "error")
+#: How much a rule matters when it does not pass.
+SEVERITIES = ("info", "warning", "critical")
+#: What a SPARQL rule runs over: once per decision, per present term, per excluded term, or
+#: per term of either kind.
+SCOPES = ("decision", "present", "excluded", "terms")
+#: Packaged rule packs: SPARQL folder under ``kg/rules/sparql/`` plus Python rules.
+PACKS = ("generic", "hpo")
+
+_HEADER_KEYS = ("id", "version", "description", "severity", "kind", "scope", "status", "message")
+_REQUIRED_KEYS = ("id", "version", "description", "severity", "kind")
+_HEADER_LINE = re.compile(r"^#\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+_RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CITE_TRIPLE = re.compile(r"^cite_([spo])(_\w+)?$")
+_INPUT_VARIABLES = ("patient_sex", "patient_age")
+_SEXES = ("MALE", "FEMALE")
+
+
+class RuleDefinitionError(ValueError):
+    """A rule file is malformed; names the file and, when known, the line."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+# ---- facts and findings -------------------------------------------------------------------
+@dataclass(frozen=True)
+class CitedFact:
+    """One fact of the KG that a finding relies on, with its provenance.
+
+    Either a reified statement (an annotation node: ``iri`` set, ``subject predicate object``
+    read from its ``rdf:subject``, ``rdf:predicate``, ``rdf:object``) or a plain triple
+    (``iri`` is None), e.g. one ``rdfs:subClassOf`` edge of an is_a path.
+
+    Attributes:
+        iri: IRI of the statement node, or None for a plain triple.
+        subject, predicate, object: the triple (IRIs; ``object`` is the lexical form when
+            ``object_is_literal``).
+        sources: IRIs of the references (PubMed, OMIM ...), sorted.
+        evidence: evidence code (``PCS``, ``TAS``, ``IEA`` ...).
+        frequency: frequency in [0, 1] as stored in the KG.
+        frequency_term: IRI of the frequency class (e.g. HP:0040281 Very frequent).
+        frequency_text: the frequency as stated by the source (``"124/197"``, ``"80%"``).
+        negated: a ``NOT`` statement (the subject does not have the object).
+        onset: IRI of the onset class of an annotation.
+        sex: ``"MALE"`` or ``"FEMALE"`` for sex-specific annotations.
+        object_is_literal: the object is a literal, not an IRI.
+    """
+
+    iri: str | None
+    subject: str
+    predicate: str
+    object: str
+    sources: tuple[str, ...] = ()
+    evidence: str | None = None
+    frequency: float | None = None
+    frequency_term: str | None = None
+    frequency_text: str | None = None
+    negated: bool = False
+    onset: str | None = None
+    sex: str | None = None
+    object_is_literal: bool = False
+
+    @property
+    def key(self) -> tuple[str | None, str, str, str]:
+        """Identity of the fact (statement IRI, or the triple)."""
+        return (self.iri, self.subject, self.predicate, self.object)
+
+    @property
+    def pmids(self) -> list[str]:
+        """The PubMed references as ``PMID:n`` CURIEs."""
+        return [compress(s) for s in self.sources if compress(s).startswith("PMID:")]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {
+            "iri": self.iri,
+            "subject": self.subject,
+            "predicate": self.predicate,
+            "object": self.object,
+            "sources": list(self.sources),
+            "evidence": self.evidence,
+            "frequency": self.frequency,
+            "frequency_term": self.frequency_term,
+            "frequency_text": self.frequency_text,
+            "negated": self.negated,
+            "onset": self.onset,
+            "sex": self.sex,
+            "object_is_literal": self.object_is_literal,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CitedFact:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            iri=data.get("iri"),
+            subject=data["subject"],
+            predicate=data["predicate"],
+            object=data["object"],
+            sources=tuple(data.get("sources") or ()),
+            evidence=data.get("evidence"),
+            frequency=data.get("frequency"),
+            frequency_term=data.get("frequency_term"),
+            frequency_text=data.get("frequency_text"),
+            negated=bool(data.get("negated", False)),
+            onset=data.get("onset"),
+            sex=data.get("sex"),
+            object_is_literal=bool(data.get("object_is_literal", False)),
+        )
+
+
+@dataclass
+class Finding:
+    """The outcome of one rule for one decision (and, for per-term rules, one term).
+
+    Attributes:
+        rule_id, rule_version: the rule that produced it.
+        kind: one of :data:`KINDS`.
+        status: one of :data:`STATUSES`.
+        severity: one of :data:`SEVERITIES` (the rule's).
+        message: one sentence for a person, with labels and CURIEs.
+        disease: IRI of the candidate the finding is about.
+        patient_term: IRI of the patient's term it is about (None for decision-level ones).
+        path: is_a path between the patient's term and the KG term it matched, from the more
+            specific to the more general term (each step is an ``rdfs:subClassOf`` edge).
+        cites: the facts it relies on.
+        data: machine-readable values (e.g. ``log10_lr``, ``posttest``, ``match``).
+    """
+
+    rule_id: str
+    rule_version: str
+    kind: str
+    status: str
+    severity: str
+    message: str
+    disease: str | None = None
+    patient_term: str | None = None
+    path: list[str] = field(default_factory=list)
+    cites: list[CitedFact] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"unknown finding kind {self.kind!r}; choose one of {', '.join(KINDS)}"
+            )
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; choose one of {', '.join(STATUSES)}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(
+                f"unknown severity {self.severity!r}; choose one of {', '.join(SEVERITIES)}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {
+            "rule_id": self.rule_id,
+            "rule_version": self.rule_version,
+            "kind": self.kind,
+            "status": self.status,
+            "severity": self.severity,
+            "message": self.message,
+            "disease": self.disease,
+            "patient_term": self.patient_term,
+            "path": list(self.path),
+            "cites": [c.to_dict() for c in self.cites],
+            "data": dict(self.data),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            rule_id=data["rule_id"],
+            rule_version=data["rule_version"],
+            kind=data["kind"],
+            status=data["status"],
+            severity=data["severity"],
+            message=data["message"],
+            disease=data.get("disease"),
+            patient_term=data.get("patient_term"),
+            path=list(data.get("path") or []),
+            cites=[CitedFact.from_dict(c) for c in data.get("cites") or []],
+            data=dict(data.get("data") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class CandidateCheck:
+    """A candidate decision to check against the KG.
+
+    Args:
+        disease: the candidate answer (IRI or CURIE): a disease, an offence, any KG node.
+        present: terms stated present (IRIs or CURIEs).
+        excluded: terms stated absent.
+        sex: ``"MALE"``, ``"FEMALE"`` (any case) or None when unknown.
+        age_years: the patient's age in years, or None when unknown.
+
+    Raises:
+        ValueError: an id is neither an IRI nor a CURIE, an unknown sex, a negative age.
+    """
+
+    disease: str
+    present: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    sex: str | None = None
+    age_years: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "disease", to_iri(self.disease.strip()))
+        object.__setattr__(self, "present", _unique_iris(self.present))
+        object.__setattr__(self, "excluded", _unique_iris(self.excluded))
+        if self.sex is not None:
+            sex = self.sex.strip().upper()
+            if sex not in _SEXES:
+                raise ValueError(f"unknown sex {self.sex!r}; choose one of male, female")
+            object.__setattr__(self, "sex", sex)
+        if self.age_years is not None:
+            age = float(self.age_years)
+            if not age >= 0.0:  # also rejects NaN
+                raise ValueError(f"age must be a number of years >= 0, got {self.age_years!r}")
+            object.__setattr__(self, "age_years", age)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "disease": self.disease,
+            "present": list(self.present),
+            "excluded": list(self.excluded),
+            "sex": self.sex,
+            "age_years": self.age_years,
+        }
+
+
+def _unique_iris(terms: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(terms, str):
+        raise TypeError("pass a sequence of terms, not one string")
+    out: list[str] = []
+    for t in terms:
+        iri = to_iri(t.strip())
+        if iri not in out:
+            out.append(iri)
+    return tuple(out)
+
+
+# ---- per-KG caches --------------------------------------------------------------------------
+class _KGCache:
+    """Lazily built lookups of one opened KG (the store is read-only, so they stay valid)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, str] | None = None
+        self.extra_labels: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _KGCache] = weakref.WeakKeyDictionary()
+
+
+def kg_cache(kg: KnowledgeGraph) -> dict[str, Any]:
+    """A dict of cached values tied to one opened KG (dropped with it); for rule modules."""
+    return _cache(kg).values
+
+
+def _cache(kg: KnowledgeGraph) -> _KGCache:
+    cache = _CACHES.get(kg)
+    if cache is None:
+        cache = _CACHES[kg] = _KGCache()
+    return cache
+
+
+_Q_LABEL = "SELECT ?label WHERE { ?x <" + RDFS_LABEL + "> ?label } LIMIT 1"
+
+
+def label_of(kg: KnowledgeGraph, iri: str) -> str:
+    """Label of a node ("" when it has none).
+
+    Reads the in-memory hierarchy and annotation tables first (the full lexicon of HPO takes
+    seconds to load), then asks the store.
+    """
+    cache = _cache(kg)
+    if cache.labels is None:
+        labels: dict[str, str] = {}
+        try:
+            h = kg.hierarchy
+            labels.update((t, lab) for t, lab in zip(h.terms, h.labels, strict=True) if lab)
+            a = kg.annotations
+            labels.update(
+                (s, lab) for s, lab in zip(a.subjects, a.subject_labels, strict=True) if lab
+            )
+        except OSError:  # a KG built without derived tables: the store answers
+            logger.debug("no derived tables for %s; labels come from the store", kg.path)
+        cache.labels = labels
+    got = cache.labels.get(iri)
+    if got is None:
+        got = cache.extra_labels.get(iri)
+    if got is None:
+        try:
+            rows = kg.select(_Q_LABEL, x=IRI(iri))
+        except ValueError:  # not an IRI (a literal value)
+            rows = []
+        got = cache.extra_labels[iri] = str(rows[0]["label"]) if rows else ""
+    return got
+
+
+def display(kg: KnowledgeGraph, iri: str | None) -> str:
+    """``Label (CURIE)`` of a node, or its CURIE when it has no label."""
+    if not iri:
+        return ""
+    label = label_of(kg, iri)
+    curie = compress(iri)
+    return f"{label} ({curie})" if label else curie
+
+
+# ---- citations --------------------------------------------------------------------------------
+_Q_STATEMENT = f"""
+SELECT ?fact ?s ?p ?o ?neg ?ev ?fv ?ft ?ftext ?onset ?sex
+       (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {{
+  ?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o .
+  OPTIONAL {{ ?fact <{KGV}negated> ?neg }}
+  OPTIONAL {{ ?fact <{KGV}evidence> ?ev }}
+  OPTIONAL {{ ?fact <{KGV}frequencyValue> ?fv }}
+  OPTIONAL {{ ?fact <{KGV}frequency> ?ft }}
+  OPTIONAL {{ ?fact <{KGV}frequencyText> ?ftext }}
+  OPTIONAL {{ ?fact <{KGV}onset> ?onset }}
+  OPTIONAL {{ ?fact <{KGV}sex> ?sex }}
+  OPTIONAL {{ ?fact <{DCTERMS}source> ?src }}
+}} GROUP BY ?fact ?s ?p ?o ?neg ?ev ?fv ?ft ?ftext ?onset ?sex
+"""
+
+
+def _fact_from_row(row: Mapping[str, ox.Term | None]) -> CitedFact:
+    def text(name: str) -> str | None:
+        return _value(row.get(name))
+
+    obj = row["o"]
+    frequency = text("fv")
+    return CitedFact(
+        iri=text("fact"),
+        subject=text("s") or "",
+        predicate=text("p") or "",
+        object=text("o") or "",
+        sources=tuple(sorted((text("sources") or "").split())),
+        evidence=text("ev"),
+        frequency=float(frequency) if frequency is not None else None,
+        frequency_term=text("ft"),
+        frequency_text=text("ftext"),
+        negated=text("neg") in ("true", "1"),
+        onset=text("onset"),
+        sex=text("sex"),
+        object_is_literal=isinstance(obj, ox.Literal),
+    )
+
+
+def describe_statements(
+    kg: KnowledgeGraph, *, fact: str | None = None, subject: str | None = None
+) -> dict[str, CitedFact]:
+    """Reified statements of the KG as :class:`CitedFact`, by statement IRI.
+
+    Args:
+        kg: the KG.
+        fact: describe this one statement node.
+        subject: describe every statement whose ``rdf:subject`` is this node (e.g. all the
+            annotations of one disease, in one query).
+    """
+    bindings: dict[str, BindingValue] = {}
+    if fact is not None:
+        bindings["fact"] = IRI(fact)
+    if subject is not None:
+        bindings["s"] = IRI(subject)
+    out: dict[str, CitedFact] = {}
+    for row in _select_terms(kg, _Q_STATEMENT, bindings):
+        f = _fact_from_row(row)
+        if f.iri is not None:
+            out[f.iri] = f
+    return out
+
+
+def path_edges(path: Sequence[str]) -> list[CitedFact]:
+    """The ``rdfs:subClassOf`` triples along an is_a path (specific -> general)."""
+    return [
+        CitedFact(None, child, RDFS_SUBCLASS_OF, parent)
+        for child, parent in zip(path[:-1], path[1:], strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class CitationProblem:
+    """A cited fact that is not in the KG (or differs from it)."""
+
+    finding: int
+    rule_id: str
+    fact: CitedFact
+    reason: str
+
+
+def _statement_ask(fact: CitedFact) -> tuple[str, dict[str, BindingValue]]:
+    """ASK query (fixed text, values bound) that holds iff the statement is in the KG."""
+    b: dict[str, BindingValue] = {
+        "fact": IRI(fact.iri or ""),
+        "s": IRI(fact.subject),
+        "p": IRI(fact.predicate),
+    }
+    parts = [f"?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o ."]
+    if fact.object_is_literal:
+        parts = [
+            f"?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o_ .",
+            "FILTER(STR(?o_) = ?o)",
+        ]
+        b["o"] = fact.object
+    else:
+        b["o"] = IRI(fact.object)
+    for i, src in enumerate(fact.sources):
+        parts.append(f"?fact <{DCTERMS}source> ?src{i} .")
+        b[f"src{i}"] = IRI(src)
+    if fact.evidence is not None:
+        parts.append(f"?fact <{KGV}evidence> ?ev_ . FILTER(STR(?ev_) = ?ev)")
+        b["ev"] = fact.evidence
+    for name, value in (
+        ("frequency", fact.frequency_term),
+        ("onset", fact.onset),
+    ):
+        if value is not None:
+            parts.append(f"?fact <{KGV}{name}> ?{name} .")
+            b[name] = IRI(value)
+    if fact.sex is not None:
+        parts.append(f"?fact <{KGV}sex> ?sex_ . FILTER(STR(?sex_) = ?sex)")
+        b["sex"] = fact.sex
+    if fact.negated:
+        parts.append(f"?fact <{KGV}negated> true .")
+    else:
+        parts.append(f"FILTER NOT EXISTS {{ ?fact <{KGV}negated> true }}")
+    return "ASK WHERE { " + " ".join(parts) + " }", b
+
+
+def _fact_exists(kg: KnowledgeGraph, fact: CitedFact) -> bool:
+    if fact.iri is not None:
+        query, bindings = _statement_ask(fact)
+        return kg.ask(query, **bindings)
+    if fact.object_is_literal:
+        return kg.ask(
+            "ASK WHERE { ?s ?p ?o_ . FILTER(STR(?o_) = ?o) }",
+            s=IRI(fact.subject),
+            p=IRI(fact.predicate),
+            o=fact.object,
+        )
+    return kg.ask(
+        "ASK WHERE { ?s ?p ?o }", s=IRI(fact.subject), p=IRI(fact.predicate), o=IRI(fact.object)
+    )
+
+
+def verify_citations(kg: KnowledgeGraph, findings: Sequence[Finding]) -> list[CitationProblem]:
+    """Check that every fact any finding cites is in the KG, as cited (one ASK per fact).
+
+    A statement is checked with its subject, predicate, object, each source, evidence code,
+    frequency class, onset, sex and negation; a plain triple as it stands.
+
+    Returns:
+        The problems, in finding order (empty when every citation holds).
+    """
+    seen: dict[tuple[Any, ...], str | None] = {}
+    problems: list[CitationProblem] = []
+    for i, f in enumerate(findings):
+        for fact in f.cites:
+            key = (*fact.key, fact.sources, fact.evidence, fact.negated, fact.sex)
+            if key not in seen:
+                try:
+                    seen[key] = None if _fact_exists(kg, fact) else "not in the KG"
+                except ValueError as exc:  # a cited value is not a valid IRI
+                    seen[key] = f"not a valid fact: {exc}"
+            reason = seen[key]
+            if reason is not None:
+                problems.append(CitationProblem(i, f.rule_id, fact, reason))
+    return problems
+
+
+# ---- rules ------------------------------------------------------------------------------------
+@runtime_checkable
+class Rule(Protocol):
+    """A check of a decision against the KG.
+
+    Attributes:
+        id: unique name, e.g. ``hpo.not-annotated``.
+        version: bumped whenever what the rule concludes may change.
+        description: one sentence for the rule catalogue.
+        severity: one of :data:`SEVERITIES`.
+        kind: the kind of its findings (one of :data:`KINDS`).
+    """
+
+    id: str
+    version: str
+    description: str
+    severity: str
+    kind: str
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        """The findings of this rule for one decision."""
+        ...
+
+
+@dataclass(frozen=True)
+class SparqlRule:
+    """A rule written as a SPARQL SELECT query with a comment header.
+
+    The header (``# key: value`` lines before the query) holds ``id``, ``version``,
+    ``description``, ``severity`` and ``kind`` (required) and ``scope``, ``status``,
+    ``message`` (optional). Each result row is one firing of the rule; rows about the same
+    ``?term`` and ``?annotated`` term become one finding citing all their facts. See
+    ``kg/rules/sparql/README.md`` for the binding contract.
+
+    Attributes:
+        scope: one of :data:`SCOPES` (default: ``decision``).
+        status: status of a firing (default: ``fail``); a row may override it with ``?status``.
+        message: message template; ``{var}`` is replaced by the value of ``?var`` in the row
+            (``Label (CURIE)`` for IRIs), also ``{disease}``, ``{term}``, ``{patient_sex}``,
+            ``{patient_age}`` (default: the description).
+        query: the SPARQL text.
+        source: where the rule was read from.
+    """
+
+    id: str
+    version: str
+    description: str
+    severity: str
+    kind: str
+    query: str
+    scope: str = "decision"
+    status: str = "fail"
+    message: str = ""
+    source: str = "<text>"
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("severity", self.severity, SEVERITIES),
+            ("kind", self.kind, KINDS[:-1]),
+            ("scope", self.scope, SCOPES),
+            ("status", self.status, STATUSES[:-1]),
+        )
+        for name, value, choices in checks:
+            if value not in choices:
+                raise RuleDefinitionError(
+                    self.source, f"unknown {name} {value!r}; choose one of {', '.join(choices)}"
+                )
+        if not _RULE_ID.match(self.id):
+            raise RuleDefinitionError(self.source, f"rule id {self.id!r} is not a plain name")
+        body = _strip_comments(self.query)
+        if not re.search(r"\bSELECT\b", body, re.IGNORECASE):
+            raise RuleDefinitionError(self.source, "a rule is a SPARQL SELECT query")
+        if not re.search(r"\bWHERE\s*\{", body, re.IGNORECASE):
+            raise RuleDefinitionError(self.source, "the query needs a 'WHERE {' group")
+        if self.scope != "decision" and not re.search(r"\?term\b", body):
+            raise RuleDefinitionError(
+                self.source, f"a rule of scope {self.scope!r} must use the variable ?term"
+            )
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the rule's text (header and query): what exactly ran."""
+        text = "\n".join(
+            [self.id, self.version, self.severity, self.kind, self.scope, self.status]
+            + [self.message, self.query]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """Patient variables the query reads (the rule is skipped when one is unknown)."""
+        body = _strip_comments(self.query)
+        return tuple(v for v in _INPUT_VARIABLES if re.search(rf"\?{v}\b", body))
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<text>") -> SparqlRule:
+        """Parse a rule file's text.
+
+        Raises:
+            RuleDefinitionError: missing or unknown header keys, bad values, not a SELECT.
+        """
+        header: dict[str, str] = {}
+        query_lines: list[str] = []
+        in_header = True
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if in_header and (not stripped or stripped.startswith("#")):
+                m = _HEADER_LINE.match(stripped)
+                if m:
+                    key = m.group(1).lower()
+                    if key not in _HEADER_KEYS:
+                        raise RuleDefinitionError(
+                            source,
+                            f"unknown header key {key!r}; choose among {', '.join(_HEADER_KEYS)}",
+                            lineno,
+                        )
+                    if key in header:
+                        raise RuleDefinitionError(source, f"header key {key!r} repeated", lineno)
+                    header[key] = m.group(2)
+                query_lines.append("")  # keep line numbers of the query intact
+                continue
+            in_header = False
+            query_lines.append(line)
+        missing = [k for k in _REQUIRED_KEYS if not header.get(k)]
+        if missing:
+            raise RuleDefinitionError(source, f"the header lacks {', '.join(missing)}")
+        query = "\n".join(query_lines).strip("\n")
+        if not query.strip():
+            raise RuleDefinitionError(source, "no query after the header")
+        return cls(
+            id=header["id"],
+            version=header["version"],
+            description=header["description"],
+            severity=header["severity"],
+            kind=header["kind"],
+            query=query,
+            scope=header.get("scope") or "decision",
+            status=header.get("status") or "fail",
+            message=header.get("message") or "",
+            source=source,
+        )
+
+    @classmethod
+    def from_file(cls, path: Path | Traversable) -> SparqlRule:
+        """Read a ``.rq`` file."""
+        return cls.from_text(path.read_text(encoding="utf-8"), source=str(path))
+
+    # ---- running ------------------------------------------------------------------------
+    def _bindings(self, decision: CandidateCheck) -> Iterator[dict[str, BindingValue]]:
+        base: dict[str, BindingValue] = {"disease": IRI(decision.disease)}
+        if decision.sex is not None and "patient_sex" in self.requires:
+            base["patient_sex"] = decision.sex
+        if decision.age_years is not None and "patient_age" in self.requires:
+            base["patient_age"] = float(decision.age_years)
+        if self.scope == "decision":
+            yield base
+            return
+        terms: list[tuple[str, str]] = []
+        if self.scope in ("present", "terms"):
+            terms += [(t, "present") for t in decision.present]
+        if self.scope in ("excluded", "terms"):
+            terms += [(t, "excluded") for t in decision.excluded]
+        for term, status in terms:
+            b = dict(base, term=IRI(term))
+            if self.scope == "terms":
+                b["term_status"] = status
+            yield b
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        """Run the query for the decision (once, or once per term) and turn rows into findings."""
+        missing = [
+            v
+            for v in self.requires
+            if (v == "patient_sex" and decision.sex is None)
+            or (v == "patient_age" and decision.age_years is None)
+        ]
+        if missing:
+            logger.debug("rule %s skipped: %s unknown", self.id, ", ".join(missing))
+            return []
+        findings: list[Finding] = []
+        for bindings in self._bindings(decision):
+            groups: dict[tuple[Any, ...], list[dict[str, ox.Term | None]]] = {}
+            for row in _select_terms(kg, self.query, bindings):
+                key = (_value(row.get("term")), _value(row.get("annotated")))
+                groups.setdefault(key, []).append(row)
+            for rows in groups.values():
+                findings.append(self._finding(kg, decision, bindings, rows))
+        return findings
+
+    def _finding(
+        self,
+        kg: KnowledgeGraph,
+        decision: CandidateCheck,
+        bindings: Mapping[str, BindingValue],
+        rows: list[dict[str, ox.Term | None]],
+    ) -> Finding:
+        first = rows[0]
+        values: dict[str, ox.Term | None] = {
+            "disease": ox.NamedNode(decision.disease),
+            **{k: to_term(v) for k, v in bindings.items() if k != "disease"},
+        }
+        values.update({k: v for k, v in first.items() if v is not None or k not in values})
+        term = _value(values.get("term"))
+        annotated = _value(first.get("annotated"))
+        status = self.status
+        if first.get("status") is not None:
+            status = _value(first["status"]) or ""
+            if status not in STATUSES[:-1]:
+                raise ValueError(f"rule {self.id} returned an unknown ?status {status!r}")
+        if first.get("message") is not None:
+            message = _value(first["message"]) or ""
+        else:
+            message = _fill(kg, self.message or self.description, values)
+        cites: list[CitedFact] = []
+        path: list[str] = []
+        if term and annotated and term != annotated:
+            path = is_a_path(kg, term, annotated)
+            cites.extend(path_edges(path))
+        seen: set[tuple[Any, ...]] = {c.key for c in cites}
+        for row in rows:
+            for fact in _row_citations(kg, row):
+                if fact.key not in seen:
+                    seen.add(fact.key)
+                    cites.append(fact)
+        return Finding(
+            rule_id=self.id,
+            rule_version=self.version,
+            kind=self.kind,
+            status=status,
+            severity=self.severity,
+            message=message,
+            disease=decision.disease,
+            patient_term=term,
+            path=path,
+            cites=cites,
+            data={"rows": len(rows), **({"annotated": annotated} if annotated else {})},
+        )
+
+
+def _strip_comments(query: str) -> str:
+    """The query without ``#`` comments (outside IRIs and strings, which rules rarely need)."""
+    return "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in query.splitlines())
+
+
+def _select_terms(
+    kg: KnowledgeGraph, query: str, bindings: Mapping[str, BindingValue]
+) -> list[dict[str, ox.Term | None]]:
+    """Rows of a SELECT as Oxigraph terms (literals keep their lexical form and datatype)."""
+    result = kg.store.query(bind(query, bindings), prefixes=QUERY_PREFIXES)
+    if not isinstance(result, ox.QuerySolutions):
+        raise ValueError("a rule must be a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: row[n] for n in names} for row in result]
+
+
+def _value(term: ox.Term | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def _fill(kg: KnowledgeGraph, template: str, values: Mapping[str, ox.Term | None]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            logger.warning("message placeholder {%s} names no variable of the rule", name)
+            return m.group(0)
+        term = values[name]
+        if term is None:  # an optional variable left unbound in this row
+            return ""
+        if isinstance(term, ox.NamedNode):
+            return display(kg, term.value)
+        return _value(term) or ""
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def _row_citations(kg: KnowledgeGraph, row: Mapping[str, ox.Term | None]) -> list[CitedFact]:
+    out: list[CitedFact] = []
+    triples: dict[str, dict[str, ox.Term]] = {}
+    for name, term in row.items():
+        if term is None:
+            continue
+        if name == "fact" or name.startswith("fact_"):
+            if not isinstance(term, ox.NamedNode):
+                raise ValueError(f"?{name} must be the IRI of a statement, got {term}")
+            described = describe_statements(kg, fact=term.value)
+            if not described:
+                raise ValueError(f"?{name} {term.value} is not a reified statement of the KG")
+            out.extend(described.values())
+            continue
+        m = _CITE_TRIPLE.match(name)
+        if m:
+            triples.setdefault(m.group(2) or "", {})[m.group(1)] = term
+    for suffix, spo in sorted(triples.items()):
+        if set(spo) != {"s", "p", "o"}:
+            raise ValueError(f"?cite_s{suffix}, ?cite_p{suffix}, ?cite_o{suffix} must all be bound")
+        s, p, o = spo["s"], spo["p"], spo["o"]
+        if not isinstance(s, ox.NamedNode) or not isinstance(p, ox.NamedNode):
+            raise ValueError(f"?cite_s{suffix} and ?cite_p{suffix} must be IRIs")
+        out.append(
+            CitedFact(
+                None,
+                s.value,
+                p.value,
+                o.value,
+                object_is_literal=isinstance(o, ox.Literal),
+            )
+        )
+    return out
+
+
+def is_a_path(kg: KnowledgeGraph, a: str, b: str) -> list[str]:
+    """Shortest is_a path between two terms, from the more specific to the more general.
+
+    Returns ``[a]`` when ``a == b`` and ``[]`` when neither is an ancestor of the other (or a
+    term is not a class of the KG).
+    """
+    try:
+        h = kg.hierarchy
+        ia, ib = h.index(a), h.index(b)
+    except (KeyError, ValueError, OSError):
+        return []
+    return [h.terms[i] for i in is_a_path_indices(h, ia, ib)]
+
+
+def ancestor_indices(hierarchy: TermHierarchy, i: int) -> np.ndarray:
+    """Sorted indices of term ``i`` and its ancestors (a row of the closure)."""
+    c = hierarchy.closure
+    return c.indices[c.indptr[i] : c.indptr[i + 1]]
+
+
+def is_ancestor(hierarchy: TermHierarchy, ancestor: int, term: int) -> bool:
+    """Whether ``ancestor`` is ``term`` or one of its ancestors."""
+    row = ancestor_indices(hierarchy, term)
+    k = int(np.searchsorted(row, ancestor))
+    return k < len(row) and int(row[k]) == ancestor
+
+
+def is_a_path_indices(hierarchy: TermHierarchy, a: int, b: int) -> list[int]:
+    """:func:`is_a_path` on term indices."""
+    if is_ancestor(hierarchy, b, a):
+        lo, hi = a, b
+    elif is_ancestor(hierarchy, a, b):
+        lo, hi = b, a
+    else:
+        return []
+    # breadth-first up from the specific term, staying below the general one
+    prev: dict[int, int] = {lo: -1}
+    frontier = [lo]
+    while frontier and hi not in prev:
+        nxt: list[int] = []
+        for i in frontier:
+            for p in hierarchy.parents(i):
+                p = int(p)
+                if p not in prev and is_ancestor(hierarchy, hi, p):
+                    prev[p] = i
+                    nxt.append(p)
+        frontier = nxt
+    out = [hi]
+    while prev[out[-1]] != -1:
+        out.append(prev[out[-1]])
+    return out[::-1]
+
+
+# ---- rule sets --------------------------------------------------------------------------------
+def _pack_folder(pack: str) -> Traversable:
+    return resources.files("kg.rules").joinpath("sparql", pack)
+
+
+def _python_rules(pack: str) -> list[Rule]:
+    from kg.rules import phenotype  # local: phenotype imports this module
+
+    return phenotype.python_rules(pack)
+
+
+@dataclass
+class RuleSet:
+    """An ordered collection of rules, run together on a decision.
+
+    Build it with :meth:`load`; run it with :meth:`check`.
+    """
+
+    rules: list[Rule]
+
+    def __post_init__(self) -> None:
+        ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate rule ids: {', '.join(dupes)}")
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id.
+
+        Raises:
+            KeyError: no such rule (the message lists the ids).
+        """
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"no rule {rule_id!r}; known: {', '.join(r.id for r in self.rules)}")
+
+    @classmethod
+    def load(
+        cls,
+        folders: Sequence[Path | str] = (),
+        *,
+        packs: Sequence[str] = PACKS,
+        python: bool = True,
+    ) -> RuleSet:
+        """The packaged rules of ``packs`` followed by the ``*.rq`` files of ``folders``.
+
+        A user rule whose id equals an earlier rule's replaces it (logged), so a domain
+        expert can override a packaged rule without touching the package.
+
+        Args:
+            folders: folders of ``.rq`` files (read in name order, not recursively).
+            packs: packaged packs to include (default: every pack, :data:`PACKS`).
+            python: include the packs' Python rules (default: ``True``).
+
+        Raises:
+            ValueError: an unknown pack name (listing the choices), a folder not found.
+            RuleDefinitionError: a malformed rule file.
+        """
+        rules: dict[str, Rule] = {}
+
+        def add(rule: Rule) -> None:
+            if rule.id in rules:
+                logger.info("rule %s from %s replaces an earlier one", rule.id, _source(rule))
+            rules[rule.id] = rule
+
+        for pack in packs:
+            if pack not in PACKS:
+                raise ValueError(f"unknown rule pack {pack!r}; choose among {', '.join(PACKS)}")
+            folder = _pack_folder(pack)
+            files = sorted(
+                (f for f in folder.iterdir() if f.name.endswith(".rq")), key=lambda f: f.name
+            )
+            for f in files:
+                add(SparqlRule.from_file(f))
+            if python:
+                for rule in _python_rules(pack):
+                    add(rule)
+        for folder in folders:
+            path = Path(folder).expanduser()
+            if not path.is_dir():
+                raise FileNotFoundError(f"rules folder not found: {path}")
+            for f in sorted(path.glob("*.rq")):
+                add(SparqlRule.from_file(f))
+        logger.info("loaded %d rules", len(rules))
+        return cls(list(rules.values()))
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over every rule's id, version and (for SPARQL rules) text."""
+        h = hashlib.sha256()
+        for r in self.rules:
+            h.update(f"{r.id}\t{r.version}\t{getattr(r, 'digest', '')}\n".encode())
+        return h.hexdigest()
+
+    def catalogue(self) -> list[dict[str, str]]:
+        """id, version, kind, severity, description and source of each rule."""
+        return [
+            {
+                "id": r.id,
+                "version": r.version,
+                "kind": r.kind,
+                "severity": r.severity,
+                "description": r.description,
+                "source": _source(r),
+            }
+            for r in self.rules
+        ]
+
+    def check(
+        self, kg: KnowledgeGraph, decision: CandidateCheck, *, verify: bool = True
+    ) -> list[Finding]:
+        """Run every rule on a decision.
+
+        A rule that raises yields one finding with status ``error`` naming the exception.
+        With ``verify`` every cited fact is checked against the store; a citation that does
+        not hold yields an ``error`` finding of the pseudo-rule ``kgfuse.citations``.
+        """
+        findings: list[Finding] = []
+        for rule in self.rules:
+            started = time.perf_counter()
+            try:
+                got = rule.check(kg, decision)
+            except Exception as exc:  # noqa: BLE001 - any failure must surface as a finding
+                logger.warning("rule %s failed: %s: %s", rule.id, type(exc).__name__, exc)
+                got = [error_finding(rule, decision, exc)]
+            logger.debug(
+                "rule %s: %d findings in %.1f ms",
+                rule.id,
+                len(got),
+                1000 * (time.perf_counter() - started),
+            )
+            findings.extend(got)
+        if verify:
+            for problem in verify_citations(kg, findings):
+                f = findings[problem.finding]
+                findings.append(
+                    Finding(
+                        rule_id="kgfuse.citations",
+                        rule_version="1",
+                        kind="error",
+                        status="error",
+                        severity="critical",
+                        message=(
+                            f"rule {f.rule_id} cites a fact {problem.reason}: "
+                            f"{_fact_text(problem.fact)}"
+                        ),
+                        disease=f.disease,
+                        patient_term=f.patient_term,
+                        cites=[],
+                        data={"finding": problem.finding, "fact": problem.fact.to_dict()},
+                    )
+                )
+        return findings
+
+
+def error_finding(rule: Rule, decision: CandidateCheck, exc: BaseException) -> Finding:
+    """The finding that stands for a rule that failed to run."""
+    return Finding(
+        rule_id=getattr(rule, "id", type(rule).__name__),
+        rule_version=str(getattr(rule, "version", "?")),
+        kind="error",
+        status="error",
+        severity="critical",
+        message=f"rule {getattr(rule, 'id', rule)} failed to run: {type(exc).__name__}: {exc}",
+        disease=decision.disease,
+        data={"rule_kind": getattr(rule, "kind", None), "exception": type(exc).__name__},
+    )
+
+
+def _fact_text(fact: CitedFact) -> str:
+    triple = f"{compress(fact.subject)} {compress(fact.predicate)} {compress(fact.object)}"
+    return f"{fact.iri} ({triple})" if fact.iri else triple
+
+
+def _source(rule: Rule) -> str:
+    return str(getattr(rule, "source", f"python:{type(rule).__module__}.{type(rule).__name__}"))
+
+
+_DEFAULT_RULES: list[RuleSet] = []
+
+
+def check(
+    kg: KnowledgeGraph,
+    decision: CandidateCheck,
+    rules: RuleSet | None = None,
+    *,
+    verify: bool = True,
+) -> list[Finding]:
+    """Check a decision with ``rules`` (default: every packaged pack, loaded once)."""
+    if rules is None:
+        if not _DEFAULT_RULES:
+            _DEFAULT_RULES.append(RuleSet.load())
+        rules = _DEFAULT_RULES[0]
+    return rules.check(kg, decision, verify=verify)

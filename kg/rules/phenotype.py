@@ -1,0 +1,850 @@
+"""Python rules: checks of a candidate diagnosis against phenotype annotations.
+
+What SPARQL expresses badly lives here: is_a paths, frequency thresholds, age arithmetic and
+likelihood ratios. Every rule reads the KG's in-memory hierarchy and annotation table (see
+:class:`DiseaseProfile`) and cites each annotation it uses as it stands in the store.
+
+The ``hpo`` pack (:func:`python_rules`):
+
+* :class:`SupportedRule` -- a present finding matches an annotation of the disease exactly,
+  through a more specific annotation (implied, true-path rule) or a broader one; the is_a
+  path is shown and each edge cited.
+* :class:`UnexplainedRule` -- present findings with no annotated match.
+* :class:`ExcludedFeatureRule` -- an excluded finding the disease has as obligate or very
+  frequent (fail) or frequent (warn); absence consistent with a ``NOT`` annotation (pass).
+* :class:`MissingHallmarkRule` -- very frequent features of the disease the patient lacks or
+  did not report.
+* :class:`OnsetRule` -- age of onset against the patient's age.
+* :class:`LikelihoodRule` -- each finding's LIRICAL-style likelihood ratio and the post-test
+  probability (via :class:`kg.rules.likelihood.PhenotypeLikelihood`).
+
+The ``generic`` pack: :class:`PresentExcludedRule`, a term stated both present and absent
+(directly or through is_a), which needs only a class hierarchy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kg.errors import UnknownTermError
+from kg.namespaces import OBO, compress
+from kg.rules.engine import (
+    CandidateCheck,
+    CitedFact,
+    Finding,
+    Rule,
+    ancestor_indices,
+    describe_statements,
+    display,
+    is_a_path_indices,
+    is_ancestor,
+    kg_cache,
+    label_of,
+    path_edges,
+)
+from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood
+
+if TYPE_CHECKING:
+    from kg.hierarchy import TermHierarchy
+    from kg.knowledge_graph import KnowledgeGraph
+
+__all__ = [
+    "ONSET_YEARS",
+    "DiseaseProfile",
+    "ExcludedFeatureRule",
+    "LikelihoodRule",
+    "Match",
+    "MissingHallmarkRule",
+    "OnsetRule",
+    "PhenotypeRuleConfig",
+    "PresentExcludedRule",
+    "SupportedRule",
+    "UnexplainedRule",
+    "python_rules",
+]
+
+#: HPO onset classes -> (earliest, latest) age in years (None: open-ended).
+ONSET_YEARS: dict[str, tuple[float, float | None]] = {
+    OBO + "HP_0011460": (0.0, 0.0),  # Embryonal onset
+    OBO + "HP_0011461": (0.0, 0.0),  # Fetal onset
+    OBO + "HP_0034199": (0.0, 0.0),  # Late first trimester onset
+    OBO + "HP_0034198": (0.0, 0.0),  # Second trimester onset
+    OBO + "HP_0034197": (0.0, 0.0),  # Third trimester onset
+    OBO + "HP_0030674": (0.0, 0.0),  # Antenatal onset
+    OBO + "HP_0003577": (0.0, 0.0),  # Congenital onset
+    OBO + "HP_0003623": (0.0, 28 / 365.25),  # Neonatal onset
+    OBO + "HP_0410280": (0.0, 16.0),  # Pediatric onset
+    OBO + "HP_0003593": (28 / 365.25, 1.0),  # Infantile onset
+    OBO + "HP_0011463": (1.0, 5.0),  # Childhood onset
+    OBO + "HP_0003621": (5.0, 16.0),  # Juvenile onset
+    OBO + "HP_0003581": (16.0, None),  # Adult onset
+    OBO + "HP_0011462": (16.0, 40.0),  # Young adult onset
+    OBO + "HP_0025708": (16.0, 19.0),  # Early young adult onset
+    OBO + "HP_0025709": (19.0, 25.0),  # Intermediate young adult onset
+    OBO + "HP_0025710": (25.0, 40.0),  # Late young adult onset
+    OBO + "HP_0003596": (40.0, 60.0),  # Middle age onset
+    OBO + "HP_0003584": (60.0, None),  # Late onset
+}
+_PROFILES_KEY = "phenotype.profiles"
+_MAX_PROFILES = 512
+
+
+@dataclass(frozen=True)
+class PhenotypeRuleConfig:
+    """Thresholds of the phenotype rules.
+
+    Attributes:
+        hallmark_frequency: lowest frequency of a hallmark (HPO *very frequent* starts at
+            80%; obligate is 100%) (default: ``0.8``).
+        frequent_frequency: lowest frequency at which an excluded finding argues against
+            the disease (HPO *frequent* starts at 30%) (default: ``0.3``).
+        min_depth: shallowest annotated term that may explain a more specific patient term;
+            shallower ones (the root, "Phenotypic abnormality", organ systems) explain
+            nothing (default: ``3``).
+        aspects: annotation aspects read as phenotypes (default: ``("P",)``).
+        likelihood: parameters of the likelihood ratios (default: ``LikelihoodConfig()``).
+    """
+
+    hallmark_frequency: float = 0.8
+    frequent_frequency: float = 0.3
+    min_depth: int = 3
+    aspects: tuple[str, ...] = ("P",)
+    likelihood: LikelihoodConfig = field(default_factory=LikelihoodConfig)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.frequent_frequency <= self.hallmark_frequency <= 1.0:
+            raise ValueError("need 0 < frequent_frequency <= hallmark_frequency <= 1")
+        if self.min_depth < 0:
+            raise ValueError(f"min_depth must be >= 0, got {self.min_depth}")
+
+
+# ---- the annotations of one disease ---------------------------------------------------------
+@dataclass
+class Match:
+    """How a patient term relates to a disease's annotations.
+
+    Attributes:
+        kind: ``exact``, ``implied`` (an annotation below the term), ``broader`` (an
+            annotation above the term), or ``negated`` (the term is below a NOT annotation).
+        annotated: index of the annotated term.
+        path: term indices from the more specific to the more general term.
+        rows: IRIs of the annotations on ``annotated``.
+    """
+
+    kind: str
+    annotated: int
+    path: list[int]
+    rows: list[str]
+
+
+@dataclass
+class DiseaseProfile:
+    """The annotations of one disease, indexed by term, with cached ancestor sets.
+
+    Attributes:
+        disease: the disease IRI.
+        known: the annotation table has the disease.
+        positive: term index -> IRIs of the positive annotations (phenotype aspects).
+        negated: term index -> IRIs of the NOT annotations.
+        other: term index -> IRIs of annotations of the other aspects (onset, inheritance).
+        frequency: annotation IRI -> frequency (None when unstated).
+        onset: annotation IRI -> onset class IRI.
+    """
+
+    kg: KnowledgeGraph
+    disease: str
+    known: bool
+    positive: dict[int, list[str]]
+    negated: dict[int, list[str]]
+    other: dict[int, list[str]]
+    frequency: dict[str, float | None]
+    onset: dict[str, str]
+    _ancestors: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _facts: dict[str, CitedFact] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, kg: KnowledgeGraph, disease: str, aspects: Sequence[str]) -> DiseaseProfile:
+        """The (cached) profile of a disease; an empty one when it has no annotation."""
+        cache = kg_cache(kg).setdefault(_PROFILES_KEY, OrderedDict())
+        key = (disease, tuple(aspects))
+        got = cache.get(key)
+        if got is not None:
+            cache.move_to_end(key)
+            return got
+        profile = cls._build(kg, disease, aspects)
+        cache[key] = profile
+        if len(cache) > _MAX_PROFILES:
+            cache.popitem(last=False)
+        return profile
+
+    @classmethod
+    def _build(cls, kg: KnowledgeGraph, disease: str, aspects: Sequence[str]) -> DiseaseProfile:
+        h, table = kg.hierarchy, kg.annotations
+        positive: dict[int, list[str]] = {}
+        negated: dict[int, list[str]] = {}
+        other: dict[int, list[str]] = {}
+        frequency: dict[str, float | None] = {}
+        onset: dict[str, str] = {}
+        try:
+            rows = table.rows_of(disease)
+        except (UnknownTermError, ValueError):
+            return cls(kg, disease, False, positive, negated, other, frequency, onset)
+        for r in rows:
+            term = table.terms[table.term[r]]
+            if term not in h:
+                continue
+            ti = h.index(term)
+            iri = table.annotation_iris[r]
+            f = float(table.frequency[r])
+            frequency[iri] = None if math.isnan(f) else f
+            if table.onset[r]:
+                onset[iri] = table.onset[r]
+            if table.aspect[r] not in aspects:
+                other.setdefault(ti, []).append(iri)
+            elif table.negated[r]:
+                negated.setdefault(ti, []).append(iri)
+            else:
+                positive.setdefault(ti, []).append(iri)
+        return cls(kg, disease, True, positive, negated, other, frequency, onset)
+
+    @property
+    def hierarchy(self) -> TermHierarchy:
+        return self.kg.hierarchy
+
+    def ancestors(self, i: int) -> np.ndarray:
+        got = self._ancestors.get(i)
+        if got is None:
+            got = self._ancestors[i] = ancestor_indices(self.hierarchy, i)
+        return got
+
+    def facts(self, iris: Iterable[str]) -> list[CitedFact]:
+        """The annotations as cited facts, read from the store (one query per disease)."""
+        if self._facts is None:
+            self._facts = describe_statements(self.kg, subject=self.disease)
+        return [self._facts[i] for i in iris]
+
+    def best_frequency(self, iris: Iterable[str]) -> float | None:
+        values = [f for f in (self.frequency.get(i) for i in iris) if f is not None]
+        return max(values) if values else None
+
+    def below(self, i: int, annotations: dict[int, list[str]]) -> list[int]:
+        """Annotated terms at or below term ``i``."""
+        return [a for a in annotations if is_ancestor(self.hierarchy, i, a)]
+
+    def match(self, i: int, min_depth: int) -> Match | None:
+        """Best positive match of term ``i``: exact, then implied, then broader (shortest)."""
+        h = self.hierarchy
+        if i in self.positive:
+            return Match("exact", i, [i], list(self.positive[i]))
+        implied = [a for a in self.positive if a != i and is_ancestor(h, i, a)]
+        if implied:
+            paths = [is_a_path_indices(h, a, i) for a in implied]
+            path = min(paths, key=lambda p: (len(p), h.terms[p[0]]))
+            return Match("implied", path[0], path, list(self.positive[path[0]]))
+        ancestors = set(int(a) for a in self.ancestors(i))
+        depth = _depths(self.kg)
+        broader = [a for a in self.positive if a != i and a in ancestors and depth[a] >= min_depth]
+        if broader:
+            paths = [is_a_path_indices(h, i, a) for a in broader]
+            path = min(paths, key=lambda p: (len(p), h.terms[p[-1]]))
+            return Match("broader", path[-1], path, list(self.positive[path[-1]]))
+        return None
+
+    def negation(self, i: int) -> Match | None:
+        """The NOT annotation at or above term ``i`` (the disease lacks the term), if any."""
+        h = self.hierarchy
+        above = [a for a in self.negated if is_ancestor(h, a, i)]
+        if not above:
+            return None
+        paths = [is_a_path_indices(h, i, a) for a in above]
+        path = min(paths, key=lambda p: (len(p), h.terms[p[-1]]))
+        return Match("negated", path[-1], path, list(self.negated[path[-1]]))
+
+
+def _depths(kg: KnowledgeGraph) -> np.ndarray:
+    cache = kg_cache(kg)
+    got = cache.get("phenotype.depth")
+    if got is None:
+        got = cache["phenotype.depth"] = kg.hierarchy.depth()
+    return got
+
+
+def _term_index(kg: KnowledgeGraph, term: str) -> tuple[int | None, str | None]:
+    """Hierarchy index of a patient term (obsolete and alternative ids replaced)."""
+    try:
+        h = kg.hierarchy
+    except OSError:
+        return None, None
+    iri = h.resolve(term)
+    if iri is None:
+        return None, None
+    return h.index(iri), iri
+
+
+# ---- wording -----------------------------------------------------------------------------------
+def describe_frequency(kg: KnowledgeGraph, fact: CitedFact) -> str:
+    """A cited annotation's frequency as a person reads it: ``124/197 (63%)``, ``Very frequent``."""
+    if fact.frequency_text:
+        if fact.frequency is not None and "%" not in fact.frequency_text:
+            return f"{fact.frequency_text} ({fact.frequency:.0%})"
+        return fact.frequency_text
+    if fact.frequency_term:
+        return label_of(kg, fact.frequency_term) or compress(fact.frequency_term)
+    if fact.frequency is not None:
+        return f"{fact.frequency:.0%}"
+    return "frequency not stated"
+
+
+def describe_fact(kg: KnowledgeGraph, fact: CitedFact) -> str:
+    """``frequency [references; evidence]`` of one cited annotation."""
+    refs = ", ".join(compress(s) for s in fact.sources) or "no reference"
+    extras = [refs]
+    if fact.evidence:
+        extras.append(f"evidence {fact.evidence}")
+    if fact.sex:
+        extras.append(f"{fact.sex.lower()} only")
+    if fact.onset:
+        extras.append(label_of(kg, fact.onset) or compress(fact.onset))
+    return f"{describe_frequency(kg, fact)} [{'; '.join(extras)}]"
+
+
+def _describe_facts(kg: KnowledgeGraph, facts: Sequence[CitedFact]) -> str:
+    return "; ".join(describe_fact(kg, f) for f in facts)
+
+
+def _path_text(kg: KnowledgeGraph, path: Sequence[str]) -> str:
+    return " is_a ".join(label_of(kg, t) or compress(t) for t in path)
+
+
+def _finding(rule: _PythonRule, decision: CandidateCheck, **kwargs: Any) -> Finding:
+    kwargs.setdefault("kind", rule.kind)
+    kwargs.setdefault("severity", rule.severity)
+    return Finding(rule_id=rule.id, rule_version=rule.version, disease=decision.disease, **kwargs)
+
+
+# ---- rules ---------------------------------------------------------------------------------------
+@dataclass
+class _PythonRule:
+    """Shared fields of the Python rules (see :class:`kg.rules.engine.Rule`)."""
+
+    config: PhenotypeRuleConfig = field(default_factory=PhenotypeRuleConfig)
+    id: str = ""
+    version: str = "1"
+    description: str = ""
+    severity: str = "info"
+    kind: str = "supported"
+
+    def profile(self, kg: KnowledgeGraph, decision: CandidateCheck) -> DiseaseProfile:
+        return DiseaseProfile.of(kg, decision.disease, self.config.aspects)
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        raise NotImplementedError
+
+
+@dataclass
+class SupportedRule(_PythonRule):
+    """Present findings that match an annotation of the disease, with the is_a path."""
+
+    id: str = "hpo.supported"
+    version: str = "1"
+    description: str = (
+        "A present finding matches an annotation of the disease exactly or through is_a."
+    )
+    severity: str = "info"
+    kind: str = "supported"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        out: list[Finding] = []
+        for term in decision.present:
+            i, _ = _term_index(kg, term)
+            if i is None:
+                continue
+            m = profile.match(i, self.config.min_depth)
+            if m is None:
+                continue
+            facts = profile.facts(m.rows)
+            path = [h.terms[j] for j in m.path]
+            what, ann = display(kg, h.terms[i]), display(kg, h.terms[m.annotated])
+            dis = display(kg, decision.disease)
+            if m.kind == "exact":
+                message = f"{what} is annotated for {dis}: {_describe_facts(kg, facts)}"
+            elif m.kind == "implied":
+                message = (
+                    f"{what} is implied by the annotation {ann} of {dis} "
+                    f"({_path_text(kg, path)}): {_describe_facts(kg, facts)}"
+                )
+            else:
+                message = (
+                    f"{what} is a kind of {ann}, annotated for {dis} "
+                    f"({_path_text(kg, path)}): {_describe_facts(kg, facts)}"
+                )
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="pass",
+                    message=message,
+                    patient_term=term,
+                    path=path if len(path) > 1 else [],
+                    cites=[*facts, *path_edges(path)],
+                    data={
+                        "match": m.kind,
+                        "annotated": h.terms[m.annotated],
+                        "frequency": profile.best_frequency(m.rows),
+                    },
+                )
+            )
+        return out
+
+
+@dataclass
+class UnexplainedRule(_PythonRule):
+    """Present findings that no annotation of the disease accounts for."""
+
+    id: str = "hpo.unexplained"
+    version: str = "1"
+    description: str = "A present finding has no matching annotation of the disease."
+    severity: str = "warning"
+    kind: str = "unexplained"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        profile = self.profile(kg, decision)
+        dis = display(kg, decision.disease)
+        out: list[Finding] = []
+        for term in decision.present:
+            i, _ = _term_index(kg, term)
+            if i is None:
+                out.append(
+                    _finding(
+                        self,
+                        decision,
+                        status="warn",
+                        message=f"{compress(term)} is not a current term of the KG",
+                        patient_term=term,
+                    )
+                )
+                continue
+            if profile.match(i, self.config.min_depth) is not None:
+                continue
+            if profile.negation(i) is not None:
+                continue  # a contradiction, reported by the NOT rule
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="warn",
+                    message=f"{display(kg, term)} is not explained by {dis}: "
+                    "no annotation of the disease matches it or a related term",
+                    patient_term=term,
+                )
+            )
+        return out
+
+
+@dataclass
+class ExcludedFeatureRule(_PythonRule):
+    """Excluded findings the disease usually has (and those it is known to lack)."""
+
+    id: str = "hpo.excluded-frequent"
+    version: str = "1"
+    description: str = (
+        "An excluded finding is obligate or very frequent (fail) or frequent (warn) in the "
+        "disease; absence matching a NOT annotation passes."
+    )
+    severity: str = "critical"
+    kind: str = "contradicted"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        dis = display(kg, decision.disease)
+        cfg = self.config
+        out: list[Finding] = []
+        for term in decision.excluded:
+            i, _ = _term_index(kg, term)
+            if i is None:
+                continue
+            what = display(kg, h.terms[i])
+            neg = profile.negation(i)
+            if neg is not None:
+                path = [h.terms[j] for j in neg.path]
+                out.append(
+                    _finding(
+                        self,
+                        decision,
+                        kind="supported",
+                        severity="info",
+                        status="pass",
+                        message=f"{what} is stated absent, as {dis} is annotated NOT to have "
+                        f"{display(kg, h.terms[neg.annotated])}",
+                        patient_term=term,
+                        path=path if len(path) > 1 else [],
+                        cites=[*profile.facts(neg.rows), *path_edges(path)],
+                        data={"match": "negated", "annotated": h.terms[neg.annotated]},
+                    )
+                )
+                continue
+            # the patient lacks the term, hence every more specific one
+            best: tuple[float, int] | None = None
+            for a in profile.below(i, profile.positive):
+                f = profile.best_frequency(profile.positive[a])
+                if f is not None and (best is None or f > best[0]):
+                    best = (f, a)
+            if best is None or best[0] < cfg.frequent_frequency:
+                continue
+            f, a = best
+            rows = [r for r in profile.positive[a] if profile.frequency.get(r) == f]
+            path = [h.terms[j] for j in is_a_path_indices(h, a, i)]
+            facts = profile.facts(rows)
+            hallmark = f >= cfg.hallmark_frequency
+            ann = what if a == i else f"{display(kg, h.terms[a])} ({_path_text(kg, path)})"
+            message = (
+                f"{what} is stated absent, but {dis} has {ann} "
+                f"{'as a hallmark' if hallmark else 'frequently'}: {_describe_facts(kg, facts)}"
+            )
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="fail" if hallmark else "warn",
+                    severity="critical" if hallmark else "warning",
+                    message=message,
+                    patient_term=term,
+                    path=path if len(path) > 1 else [],
+                    cites=[*facts, *path_edges(path)],
+                    data={"frequency": f, "annotated": h.terms[a]},
+                )
+            )
+        return out
+
+
+@dataclass
+class MissingHallmarkRule(_PythonRule):
+    """Very frequent features of the disease that the patient lacks or did not report."""
+
+    id: str = "hpo.missing-hallmark"
+    version: str = "1"
+    description: str = "A very frequent or obligate feature of the disease is not reported."
+    severity: str = "warning"
+    kind: str = "missing_hallmark"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        depth = _depths(kg)
+        present = [i for i, _ in (_term_index(kg, t) for t in decision.present) if i is not None]
+        excluded = [i for i, _ in (_term_index(kg, t) for t in decision.excluded) if i is not None]
+        dis = display(kg, decision.disease)
+        out: list[Finding] = []
+        for a, rows in sorted(profile.positive.items(), key=lambda kv: h.terms[kv[0]]):
+            f = profile.best_frequency(rows)
+            if f is None or f < self.config.hallmark_frequency:
+                continue
+            reported = any(
+                is_ancestor(h, a, p)  # the patient has the hallmark or a more specific term
+                or (is_ancestor(h, p, a) and depth[p] >= self.config.min_depth)
+                for p in present
+            )
+            if reported or any(is_ancestor(h, e, a) for e in excluded):
+                continue  # excluded hallmarks are the excluded-feature rule's
+            hallmark_rows = [r for r in rows if profile.frequency.get(r) == f]
+            facts = profile.facts(hallmark_rows)
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="warn",
+                    message=f"{display(kg, h.terms[a])}, a hallmark of {dis} "
+                    f"({_describe_facts(kg, facts)}), is not reported",
+                    patient_term=None,
+                    cites=facts,
+                    data={"hallmark": h.terms[a], "frequency": f},
+                )
+            )
+        return out
+
+
+def _onset_range(kg: KnowledgeGraph, onset: str) -> tuple[str, tuple[float, float | None]] | None:
+    """The onset class of ``ONSET_YEARS`` that is ``onset`` or its nearest ancestor."""
+    if onset in ONSET_YEARS:
+        return onset, ONSET_YEARS[onset]
+    i, _ = _term_index(kg, onset)
+    if i is None:
+        return None
+    h = kg.hierarchy
+    for j in ancestor_indices(h, i)[::-1]:
+        t = h.terms[int(j)]
+        if t in ONSET_YEARS:
+            return t, ONSET_YEARS[t]
+    return None
+
+
+def _years(value: float) -> str:
+    return f"{value:g} y" if value >= 1 else f"{value * 12:.0f} months"
+
+
+def _range_text(lo: float, hi: float | None) -> str:
+    if hi is None:
+        return f"{_years(lo)} or later"
+    if hi == 0.0:
+        return "before or at birth"
+    return f"{_years(lo)} to {_years(hi)}"
+
+
+@dataclass
+class OnsetRule(_PythonRule):
+    """Age of onset of the disease (and of matched findings) against the patient's age."""
+
+    id: str = "hpo.onset-age"
+    version: str = "1"
+    description: str = "The disease's onset is later than the patient's age."
+    severity: str = "warning"
+    kind: str = "demographics"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        if decision.age_years is None:
+            return []
+        age = decision.age_years
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        dis = display(kg, decision.disease)
+        out: list[Finding] = []
+        # disease-level onset: annotations (any aspect) whose term is an onset class
+        onsets: list[tuple[str, str, float, float | None]] = []  # row, class, range
+        for group in (profile.other, profile.positive):
+            for a, rows in group.items():
+                rng = _onset_range(kg, h.terms[a])
+                if rng is not None:
+                    onsets.extend((r, h.terms[a], *rng[1]) for r in rows)
+        if onsets:
+            earliest = min(lo for _, _, lo, _ in onsets)
+            compatible = [o for o in onsets if o[2] <= age]
+            chosen = compatible or [o for o in onsets if o[2] == earliest]
+            facts = profile.facts(o[0] for o in chosen)
+            labels = ", ".join(
+                f"{display(kg, cls)}: {_range_text(lo, hi)}" for _, cls, lo, hi in chosen
+            )
+            ok = bool(compatible)
+            relation = "is compatible with" if ok else "is later than"
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="pass" if ok else "warn",
+                    message=f"onset of {dis} ({labels}) {relation} the patient's age, "
+                    f"{_years(age)}",
+                    cites=facts,
+                    data={"age_years": age, "earliest_onset_years": earliest},
+                )
+            )
+        # finding-level onset: matched annotations all stating a later onset
+        for term in decision.present:
+            i, _ = _term_index(kg, term)
+            if i is None:
+                continue
+            m = profile.match(i, self.config.min_depth)
+            if m is None:
+                continue
+            ranges = [(r, _onset_range(kg, profile.onset[r])) for r in m.rows if r in profile.onset]
+            if not ranges or len(ranges) < len(m.rows):
+                continue  # some annotation states no onset: nothing to contradict
+            if all(rng is not None and rng[1][0] > age for _, rng in ranges):
+                facts = profile.facts(r for r, _ in ranges)
+                out.append(
+                    _finding(
+                        self,
+                        decision,
+                        status="warn",
+                        message=f"{display(kg, term)} usually starts later in {dis} "
+                        f"({_describe_facts(kg, facts)}) than the patient's age, {_years(age)}",
+                        patient_term=term,
+                        cites=facts,
+                        data={"age_years": age},
+                    )
+                )
+        return out
+
+
+_MATCH_WORDS = {
+    MatchKind.UNEXPLAINED: "unexplained",
+    MatchKind.EXACT_OR_IMPLIED: "exact or implied match",
+    MatchKind.PARTIAL: "partial match (the disease is annotated with a broader term)",
+    MatchKind.CONTRADICTED: "contradicted by a NOT annotation",
+    MatchKind.EXCLUDED_EXPECTED: "excluded, but the disease may show it",
+    MatchKind.EXCLUDED_ABSENT: "excluded, and the disease does not show it",
+}
+
+
+@dataclass
+class LikelihoodRule(_PythonRule):
+    """Each finding's likelihood ratio for the disease, and the post-test probability."""
+
+    id: str = "hpo.likelihood"
+    version: str = "1"
+    description: str = (
+        "LIRICAL-style likelihood ratio of each finding (frequency in the disease against the "
+        "background over all diseases) and the post-test probability."
+    )
+    severity: str = "info"
+    kind: str = "likelihood"
+
+    def model(self, kg: KnowledgeGraph) -> PhenotypeLikelihood:
+        """The likelihood model of a KG (built once per opened KG and configuration)."""
+        cache = kg_cache(kg)
+        key = ("phenotype.likelihood", self.config.likelihood, self.config.aspects)
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = PhenotypeLikelihood.from_kg(
+                kg.hierarchy,
+                kg.annotations,
+                aspects=self.config.aspects,
+                config=self.config.likelihood,
+            )
+            cache[(key, "index")] = {d: i for i, d in enumerate(got.diseases)}
+        return got
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        model = self.model(kg)
+        index = kg_cache(kg)[
+            (("phenotype.likelihood", self.config.likelihood, self.config.aspects), "index")
+        ]
+        d = index.get(decision.disease)
+        if d is None:
+            raise UnknownTermError(decision.disease, (compress(x) for x in model.diseases))
+        res = model.score(decision.present, decision.excluded)
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        out: list[Finding] = []
+        inputs = {h.resolve(t): t for t in (*decision.present, *decision.excluded)}
+        for j, term in enumerate(res.findings):
+            c = float(res.contributions[d, j])
+            kind = MatchKind(int(res.match[d, j]))
+            i = h.index(term)
+            m: Match | None
+            if res.excluded[j] or kind == MatchKind.CONTRADICTED:
+                m = profile.negation(i)
+            else:  # the model gives partial credit from any annotated ancestor
+                m = profile.match(i, 0)
+            if m is not None:
+                facts = profile.facts(m.rows)
+            elif res.excluded[j]:  # the disease's annotations at or below the excluded term
+                below = profile.below(i, profile.positive)
+                facts = profile.facts(r for a in below for r in profile.positive[a])
+            else:
+                facts = []
+            path = [h.terms[k] for k in m.path] if m is not None and len(m.path) > 1 else []
+            sign = "stated absent" if res.excluded[j] else "present"
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="pass" if c >= 0 else "warn",
+                    message=f"{display(kg, term)} ({sign}): likelihood ratio {10**c:.3g} "
+                    f"(log10 {c:+.2f}), {_MATCH_WORDS[kind]}",
+                    patient_term=inputs.get(term, term),
+                    path=path,
+                    cites=[*facts, *path_edges(path)],
+                    data={
+                        "log10_lr": c,
+                        "match": kind.name.lower(),
+                        "excluded": bool(res.excluded[j]),
+                    },
+                )
+            )
+        total = float(res.total[d])
+        post = float(res.posttest[d])
+        pre = float(res.pretest[d])
+        rank = int(np.sum(res.total > total)) + 1
+        out.append(
+            _finding(
+                self,
+                decision,
+                status="pass" if total >= 0 else "warn",
+                message=f"{display(kg, decision.disease)}: combined likelihood ratio "
+                f"10^{total:.2f}, post-test probability {post:.4g} (pre-test {pre:.2g}); "
+                f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio",
+                data={
+                    "log10_lr": total,
+                    "pretest": pre,
+                    "posttest": post,
+                    "rank": rank,
+                    "num_diseases": len(res.diseases),
+                    "skipped": list(res.skipped),
+                },
+            )
+        )
+        return out
+
+
+@dataclass
+class PresentExcludedRule(_PythonRule):
+    """A term stated both present and absent, directly or through is_a."""
+
+    id: str = "generic.present-and-excluded"
+    version: str = "1"
+    description: str = (
+        "A term is stated both present and absent (or a present term is a kind of an absent one)."
+    )
+    severity: str = "critical"
+    kind: str = "contradicted"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        out: list[Finding] = []
+        for p in decision.present:
+            ip, _ = _term_index(kg, p)
+            for e in decision.excluded:
+                ie, _ = _term_index(kg, e)
+                path: list[str] = []
+                if p == e:
+                    message = f"{display(kg, p)} is stated both present and absent"
+                elif ip is not None and ie is not None and is_ancestor(kg.hierarchy, ie, ip):
+                    h = kg.hierarchy
+                    path = [h.terms[k] for k in is_a_path_indices(h, ip, ie)]
+                    message = (
+                        f"{display(kg, p)} is stated present, but it is a kind of "
+                        f"{display(kg, e)}, stated absent ({_path_text(kg, path)})"
+                    )
+                else:
+                    continue
+                out.append(
+                    _finding(
+                        self,
+                        decision,
+                        status="fail",
+                        message=message,
+                        patient_term=p,
+                        path=path if len(path) > 1 else [],
+                        cites=path_edges(path),
+                        data={"excluded": e},
+                    )
+                )
+        return out
+
+
+def python_rules(pack: str, config: PhenotypeRuleConfig | None = None) -> list[Rule]:
+    """The Python rules of a packaged pack (``generic`` or ``hpo``), in running order.
+
+    Raises:
+        ValueError: an unknown pack (listing the choices).
+    """
+    config = config or PhenotypeRuleConfig()
+    if pack == "generic":
+        return [PresentExcludedRule(config)]
+    if pack == "hpo":
+        return [
+            SupportedRule(config),
+            UnexplainedRule(config),
+            ExcludedFeatureRule(config),
+            MissingHallmarkRule(config),
+            OnsetRule(config),
+            LikelihoodRule(config),
+        ]
+    raise ValueError(f"unknown rule pack {pack!r}; choose among generic, hpo")

@@ -1,0 +1,139 @@
+"""``kgfuse embed``, ``kgfuse train``, ``kgfuse diagnose`` and ``kgfuse quickstart``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kgfuse.commands.common import HomeOption, KGOption, console, err_console, handle_errors, resolve_kg
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config key, e.g. --set train.epochs=2 (repeatable)."),
+]
+
+
+@handle_errors
+def embed(
+    kg: KGOption = None,
+    home: HomeOption = None,
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Train graph embeddings of the KG by link prediction (resumable; cached in the home)."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from train.config import load_config
+    from train.diagnosis import embeddings_dir, ensure_embeddings
+
+    cfg = load_config(config, overrides or [])
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    vectors = ensure_embeddings(graph, cfg, home, progress=not quiet)
+    console.print(
+        f"embeddings {tuple(vectors.shape)} of KG {graph.fingerprint[:12]} in {embeddings_dir(graph, cfg, home)}"
+    )
+
+
+@handle_errors
+def train(
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Model folder.")] = None,
+    dev_cases: Annotated[
+        Path | None, typer.Option(help="Real cases (ppkt_dev.jsonl format) scored after training.")
+    ] = None,
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Train the fused diagnosis model on simulated patients (resumes after a kill)."""
+    from train.config import load_config
+    from train.diagnosis import train_diagnosis
+
+    sets = list(overrides or [])
+    if kg is not None:
+        sets.append(f"kg={kg}")
+    if output is not None:
+        sets.append(f"output={output}")
+    cfg = load_config(config, sets)
+    cases = _read_cases(dev_cases) if dev_cases else None
+    result = train_diagnosis(cfg, home=home, progress=not quiet, resume=not no_resume, dev_cases=cases)
+    console.print(
+        f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps, "
+        f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
+        f"validation {result.best_valid}; temperature {result.temperature:.2f} "
+        f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})"
+    )
+    if result.dev:
+        console.print(f"development cases (present terms only): {result.dev}")
+
+
+def _read_cases(path: Path) -> list:
+    from train.phenopacket import read_cases
+
+    return list(read_cases(path))
+
+
+@handle_errors
+def diagnose(
+    input: Annotated[Path | None, typer.Argument(help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Diagnose one clinical note given here.")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Rank diseases for patients given as text, HPO terms or phenopackets."""
+    from kgfuse.diagnosis import DiagnosisService, read_jsonl
+
+    if (input is None) == (text is None):
+        raise ValueError("give either an INPUT.jsonl file or --text")
+    service = DiagnosisService(model, resolve_kg(kg, home) if kg else None, home)
+    if text is not None:
+        records = iter([(0, {"id": "text", "text": text})])
+    else:
+        if not input.is_file():
+            raise FileNotFoundError(f"input file not found: {input}")
+        records = read_jsonl(input)
+    sink = output.open("w", encoding="utf-8") if output else None
+    errors = 0
+    try:
+        for out in service.diagnose_records(records, top_k):
+            errors += "error" in out
+            if sink is not None:
+                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+            elif text is not None:
+                _print_ranking(out)
+            else:
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    finally:
+        if sink is not None:
+            sink.close()
+    if errors:
+        err_console.print(f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]")
+
+
+def _print_ranking(out: dict) -> None:
+    if "error" in out:
+        err_console.print(f"[red]{out['error']}[/]")
+        return
+    findings = ", ".join(
+        f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
+    )
+    console.print(f"findings: {findings or '(none)'}")
+    table = Table("#", "disease", "probability", "score")
+    for i, r in enumerate(out["ranking"], start=1):
+        table.add_row(str(i), f"{r['label']} ({r['curie']})", f"{r['probability']:.3f}", f"{r['score']:.2f}")
+    console.print(table)
+    for w in out.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {w}")

@@ -1,0 +1,183 @@
+"""Tests of eval.diagnosis: hand-checked metrics, bootstrap CIs, subsets, reports."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.diagnosis import (
+    Case,
+    case_subsets,
+    evaluate_rankers,
+    rank_metrics,
+    rank_of,
+    run_baselines,
+)
+from kg.namespaces import to_iri
+
+MARFAN = to_iri("OMIM:154700")
+HOMOCYSTINURIA = to_iri("ORPHA:394")
+DECIPHER = to_iri("DECIPHER:16")
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory: pytest.TempPathFactory):
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.store import build_kg
+
+    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
+    hpo_dir = Path(__file__).parents[1] / "fixtures" / "hpo_mini"
+    build_kg(["hpo"], dest, hpo_dir=hpo_dir, progress=False)
+    return KnowledgeGraph.open(dest)
+
+
+def test_rank_metrics_hand_checked() -> None:
+    m = rank_metrics([1, 2, 5, 20, math.inf])
+    assert m.n == 5
+    assert m.top1.value == pytest.approx(0.2)
+    assert m.top3.value == pytest.approx(0.4)
+    assert m.top10.value == pytest.approx(0.6)
+    assert m.mrr.value == pytest.approx((1 + 0.5 + 0.2 + 0.05 + 0) / 5)
+
+
+def test_rank_metrics_bootstrap_ci_contains_point_and_is_seeded() -> None:
+    ranks = np.random.default_rng(0).integers(1, 30, size=300).astype(float)
+    a = rank_metrics(ranks, seed=1)
+    for ci in (a.top1, a.top3, a.top10, a.mrr):
+        assert ci.low <= ci.value <= ci.high
+        assert ci.high - ci.low < 0.2
+    assert rank_metrics(ranks, seed=1) == a
+    assert rank_metrics(ranks, seed=2) != a
+    narrow = rank_metrics(ranks, confidence=0.5, seed=1)
+    assert narrow.top10.high - narrow.top10.low < a.top10.high - a.top10.low
+
+
+def test_rank_metrics_edge_cases() -> None:
+    assert rank_metrics([]).n == 0 and math.isnan(rank_metrics([]).mrr.value)
+    same = rank_metrics([1, 1, 1])
+    assert (same.top1.low, same.top1.value, same.top1.high) == (1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match=">= 1"):
+        rank_metrics([0, 2])
+    with pytest.raises(ValueError):
+        rank_metrics([float("nan")])
+
+
+def test_rank_of_counts_ties_as_mean_position() -> None:
+    ranking = [("a", 3.0), ("b", 2.0), ("c", 2.0), ("d", 1.0)]
+    assert rank_of(ranking, ["a"]) == 1.0
+    assert rank_of(ranking, ["c"]) == 2.5
+    assert rank_of(ranking, ["d", "b"]) == 2.5  # the best-ranked diagnosis counts
+    assert rank_of(reversed(ranking), ["a"]) == 1.0  # order of the list does not matter
+    assert rank_of(ranking, ["z"]) == math.inf
+    assert rank_of([], ["a"]) == math.inf
+
+
+def cases() -> list[Case]:
+    return [
+        # cited by Marfan's annotations (PMID:1000001): covered, not leakage-free
+        Case(
+            "leaked",
+            present=(to_iri("HP:0001166"),),
+            diseases=(MARFAN,),
+            pmids=(to_iri("PMID:1000001"),),
+        ),
+        Case(
+            "clean",
+            present=(to_iri("HP:0001166"), to_iri("HP:0001083")),
+            diseases=(MARFAN,),
+            pmids=(to_iri("PMID:42"),),
+            excluded=(to_iri("HP:0001249"),),
+        ),
+        Case(
+            "uncovered",
+            present=(to_iri("HP:0001249"),),
+            diseases=(to_iri("OMIM:999999"),),
+            pmids=(to_iri("PMID:1000005"),),
+        ),
+        Case(
+            "decipher",
+            present=(to_iri("HP:0001626"),),
+            diseases=(DECIPHER,),
+            pmids=(to_iri("PMID:1000006"),),
+        ),
+    ]
+
+
+def test_case_subsets(kg) -> None:
+    subsets = case_subsets(cases(), kg.annotations)
+    assert subsets["all"].tolist() == [True] * 4
+    assert subsets["covered"].tolist() == [True, True, False, True]
+    assert subsets["leakage_free"].tolist() == [False, True, False, False]
+
+
+def test_evaluate_rankers_modes_subsets_and_files(kg, tmp_path: Path) -> None:
+    seen_excluded: list[int] = []
+
+    def oracle(case: Case) -> list[tuple[str, float]]:
+        seen_excluded.append(len(case.excluded))
+        return [(d, 1.0) for d in case.diseases] + [("urn:other", 0.5)]
+
+    def constant(case: Case) -> list[tuple[str, float]]:
+        return [("urn:other", 1.0), (MARFAN, 0.5), (DECIPHER, 0.5)]
+
+    report = evaluate_rankers(
+        cases(),
+        {"oracle": oracle, "constant": constant},
+        annotations=kg.annotations,
+        out_dir=tmp_path,
+        n_resamples=200,
+    )
+    # "present" mode strips excluded terms; "present+excluded" keeps them.
+    assert seen_excluded == [0, 0, 0, 0, 0, 1, 0, 0]
+    assert report.metrics["oracle"]["present"]["all"].top1.value == 1.0
+    constant_ranks = report.ranks["constant"]["present"]
+    assert constant_ranks.tolist() == [2.5, 2.5, math.inf, 2.5]
+    assert report.metrics["constant"]["present"]["covered"].top3.value == 1.0
+    assert report.metrics["constant"]["present"]["all"].top3.value == 0.75
+    assert report.metrics["constant"]["present"]["leakage_free"].n == 1
+    data = json.loads((tmp_path / "diagnosis.json").read_text())
+    assert data["subset_sizes"] == {"all": 4, "covered": 3, "leakage_free": 1}
+    assert data["cases"][2]["ranks"]["constant"]["present"] is None
+    assert data["config_hash"] == report.config_hash
+    markdown = (tmp_path / "diagnosis.md").read_text()
+    assert "| oracle | present only |" in markdown and "present + excluded" in markdown
+    assert (tmp_path / "topk.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="unknown modes"):
+        evaluate_rankers(cases(), {}, annotations=kg.annotations, modes=("excluded",))
+
+
+def test_run_baselines_on_mini_kg(kg, tmp_path: Path) -> None:
+    from train.phenopacket import read_cases
+
+    rows = [
+        {
+            "id": "a",
+            "present_hpo": ["HP:0001166", "HP:0001083", "HP:0002616"],
+            "excluded_hpo": ["HP:0001249"],
+            "diseases": ["OMIM:154700"],
+            "pmids": ["PMID:7"],
+        },
+        {
+            "id": "b",
+            "present_hpo": ["HP:0001249", "HP:9999999"],
+            "diseases": ["OMIM:154700"],
+            "pmids": ["PMID:1000001"],
+        },
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    report = run_baselines(kg, path, tmp_path / "out", read_cases=read_cases, n_resamples=50)
+    assert set(report.metrics) == {"Resnik one-sided", "LIRICAL-style LR"}
+    assert report.config["num_candidates"] == 1  # OMIM entries only
+    assert report.config["cases_with_warnings"] == 1
+    assert report.ranks["LIRICAL-style LR"]["present"][0] == 1.0
+    assert (tmp_path / "out" / "diagnosis.md").exists()
+    everything = run_baselines(
+        kg, path, tmp_path / "all", read_cases=read_cases, candidates=None, n_resamples=50
+    )
+    assert everything.config["num_candidates"] == 3
+    assert everything.ranks["LIRICAL-style LR"]["present"][0] == 1.0

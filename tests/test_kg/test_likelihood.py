@@ -1,0 +1,237 @@
+"""Tests of kg.rules.likelihood: hand-checked LRs on a 7-term ontology, a brute-force reference."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kg.annotations import AnnotationTable, AnnotationTableBuilder
+from kg.hierarchy import TermHierarchy
+from kg.namespaces import to_iri
+from kg.rules.likelihood import (
+    LikelihoodConfig,
+    MatchKind,
+    PhenotypeLikelihood,
+    disease_term_matrix,
+)
+
+# A -> B -> C -> D ; B -> E ; A -> F -> G   (child -> parent written as parent lists below)
+PARENTS = {"A": [], "B": ["A"], "C": ["B"], "D": ["C"], "E": ["B"], "F": ["A"], "G": ["F"]}
+
+
+def iri(name: str) -> str:
+    return f"http://example.org/T_{name}"
+
+
+def make_hierarchy(parents: dict[str, list[str]], replaced: dict[str, str] | None = None):
+    names = list(parents)
+    index = {n: i for i, n in enumerate(names)}
+    ptr = np.zeros(len(names) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(parents[n]) for n in names])
+    idx = np.array([index[p] for n in names for p in parents[n]], dtype=np.int32)
+    return TermHierarchy(
+        [iri(n) for n in names],
+        names,
+        np.zeros(len(names), dtype=bool),
+        ptr,
+        idx,
+        {iri(k): iri(v) for k, v in (replaced or {}).items()},
+    )
+
+
+def make_annotations(rows: list[tuple]) -> AnnotationTable:
+    """rows: (disease, term, frequency or None, negated)."""
+    b = AnnotationTableBuilder()
+    for n, (disease, term, freq, neg) in enumerate(rows):
+        b.add(f"urn:a:{n}", f"urn:d:{disease}", iri(term), negated=neg, frequency=freq, aspect="P")
+    return b.build()
+
+
+@pytest.fixture
+def model() -> PhenotypeLikelihood:
+    hierarchy = make_hierarchy(PARENTS, replaced={"OLD": "G"})
+    annotations = make_annotations(
+        [
+            ("d1", "C", 0.5, False),
+            ("d1", "E", 0.4, False),
+            ("d1", "G", 1.0, False),
+            ("d2", "D", 0.8, False),
+            ("d2", "G", None, True),
+            ("d3", "E", None, False),
+        ]
+    )
+    return PhenotypeLikelihood.from_kg(hierarchy, annotations)
+
+
+def lr(m: float, q: float, alpha: float = 0.1) -> float:
+    return math.log10((1 - alpha) * m / q + alpha)
+
+
+def test_likelihood_exact_match_and_contradiction(model: PhenotypeLikelihood) -> None:
+    res = model.score([iri("G")])
+    q = 1.0 / 3.0  # only d1 has G, with frequency 1
+    assert res.contributions.shape == (3, 1)
+    assert res.contributions[0, 0] == pytest.approx(lr(1.0, q))
+    assert res.contributions[1, 0] == pytest.approx(math.log10(0.1))  # NOT G
+    assert res.contributions[2, 0] == pytest.approx(math.log10(0.1))  # unexplained
+    assert list(res.match[:, 0]) == [
+        MatchKind.EXACT_OR_IMPLIED,
+        MatchKind.CONTRADICTED,
+        MatchKind.UNEXPLAINED,
+    ]
+    assert res.ranking(1)[0][0] == "urn:d:d1"
+
+
+def test_likelihood_implied_match_uses_noisy_or(model: PhenotypeLikelihood) -> None:
+    res = model.score([iri("B")])
+    p = np.array([1 - 0.5 * 0.6, 0.8, 0.5])  # d1: C and E; d2: via D; d3: E unknown -> 0.5
+    q = p.mean()
+    assert res.contributions[:, 0] == pytest.approx([lr(x, q) for x in p])
+    maxed = PhenotypeLikelihood.from_kg(
+        model.hierarchy,
+        make_annotations(
+            [("d1", "C", 0.5, False), ("d1", "E", 0.4, False), ("d2", "D", 0.8, False)]
+        ),
+        config=LikelihoodConfig(propagation="max"),
+    )
+    assert maxed.score([iri("B")]).contributions[0, 0] == pytest.approx(lr(0.5, (0.5 + 0.8) / 2))
+
+
+def test_likelihood_partial_credit_for_more_specific_patient_term(
+    model: PhenotypeLikelihood,
+) -> None:
+    res = model.score([iri("D")])
+    q_d, q_c = 0.8 / 3, (0.5 + 0.8) / 3
+    # d1 is annotated with C, the parent of D: LR reduces to f_C / q(C).
+    assert res.contributions[0, 0] == pytest.approx(lr(0.5 * q_d / q_c, q_d))
+    assert res.match[0, 0] == MatchKind.PARTIAL
+    assert res.contributions[1, 0] == pytest.approx(lr(0.8, q_d))
+    no_partial = PhenotypeLikelihood.from_kg(
+        model.hierarchy,
+        make_annotations([("d1", "C", 0.5, False), ("d2", "D", 0.8, False)]),
+        config=LikelihoodConfig(partial_credit=False),
+    )
+    assert no_partial.score([iri("D")]).contributions[0, 0] == pytest.approx(math.log10(0.1))
+
+
+def test_likelihood_excluded_findings(model: PhenotypeLikelihood) -> None:
+    res = model.score([], [iri("G")])
+    q = 1.0 / 3.0
+    assert res.excluded.tolist() == [True]
+    assert res.contributions[0, 0] == pytest.approx(math.log10(0.1), abs=1e-4)  # d1 has G
+    boost = math.log10((0.9 + 0.1 * (1 - q)) / (1 - q))
+    assert res.contributions[1, 0] == pytest.approx(boost, rel=1e-5)  # d2: NOT G
+    assert res.contributions[2, 0] == pytest.approx(boost, rel=1e-5)  # d3: never annotated with G
+    assert res.match[0, 0] == MatchKind.EXCLUDED_EXPECTED
+    assert res.match[1, 0] == MatchKind.EXCLUDED_ABSENT
+
+
+def test_likelihood_total_is_sum_and_posttest_follows_odds(model: PhenotypeLikelihood) -> None:
+    res = model.score([iri("G"), iri("C")], [iri("D")])
+    assert res.contributions.shape == (3, 3)
+    assert res.total == pytest.approx(res.contributions.sum(axis=1))
+    odds = (1 / 3) / (2 / 3) * 10**res.total
+    assert res.posttest == pytest.approx(odds / (1 + odds))
+    assert [f for f, *_ in res.explain("urn:d:d1")] == [iri("G"), iri("C"), iri("D")]
+
+
+def test_likelihood_resolves_replaced_and_skips_unknown_ids(model: PhenotypeLikelihood) -> None:
+    res = model.score([iri("OLD"), "http://example.org/T_NEW", iri("G")], ["not a term"])
+    assert res.findings == [iri("G")]
+    assert res.resolved == {iri("OLD"): iri("G")}
+    assert res.skipped == ["http://example.org/T_NEW", "not a term"]
+
+
+def test_likelihood_no_findings_gives_zero(model: PhenotypeLikelihood) -> None:
+    res = model.score([])
+    assert res.contributions.shape == (3, 0)
+    assert res.total == pytest.approx(np.zeros(3))
+
+
+def test_likelihood_config_rejects_unknown_options() -> None:
+    with pytest.raises(ValueError, match="propagation"):
+        LikelihoodConfig(propagation="sum")
+    with pytest.raises(ValueError, match="false_positive_rate"):
+        LikelihoodConfig(false_positive_rate=0.0)
+
+
+def _reference_scores(hierarchy, annotations, present, excluded, alpha=0.1, unknown=0.5):
+    """Per-disease loops straight from the definitions (slow, for checking)."""
+    m = disease_term_matrix(hierarchy, annotations, unknown_frequency=unknown)
+    freq = m.frequency.toarray()
+    neg = m.negated.toarray()
+    closure = hierarchy.closure.toarray()  # [term, ancestor]
+    n_d, n_t = freq.shape
+    prob = np.zeros((n_d, n_t))
+    for d in range(n_d):
+        for t in range(n_t):
+            below = [s for s in range(n_t) if closure[s, t] and freq[d, s] > 0]
+            prob[d, t] = 1 - np.prod([1 - min(freq[d, s], 1 - 1e-6) for s in below])
+    q = np.maximum(prob.mean(axis=0), 0.5 / n_d)
+    out = np.zeros(n_d)
+    for d in range(n_d):
+        for t in present:
+            anc = [a for a in range(n_t) if closure[t, a]]
+            if any(neg[d, a] for a in anc):
+                match = 0.0
+            else:
+                partial = [freq[d, a] * q[t] / q[a] for a in anc if a != t and freq[d, a] > 0]
+                match = max([prob[d, t], *partial])
+            out[d] += math.log10((1 - alpha) * min(match, 1.0) / q[t] + alpha)
+        for t in excluded:
+            anc = [a for a in range(n_t) if closure[t, a]]
+            p = 0.0 if any(neg[d, a] for a in anc) else prob[d, t]
+            qt = min(q[t], 1 - 0.5 / n_d)
+            out[d] += math.log10(((1 - alpha) * (1 - p) + alpha * (1 - qt)) / (1 - qt))
+    return out
+
+
+def test_likelihood_vectorised_matches_reference_on_random_ontology() -> None:
+    rng = np.random.default_rng(7)
+    names = [f"t{i}" for i in range(25)]
+    parents = {"t0": []}
+    for i in range(1, 25):
+        k = 1 if rng.random() < 0.7 else 2
+        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
+    hierarchy = make_hierarchy(parents)
+    rows = []
+    for d in range(12):
+        for t in rng.choice(names[1:], size=int(rng.integers(1, 7)), replace=False):
+            freq = None if rng.random() < 0.3 else float(rng.choice([0.025, 0.17, 0.545, 1.0]))
+            rows.append((f"x{d}", str(t), freq, bool(rng.random() < 0.1)))
+    annotations = make_annotations(rows)
+    model = PhenotypeLikelihood.from_kg(hierarchy, annotations)
+    for _ in range(10):
+        present = rng.choice(25, size=int(rng.integers(1, 5)), replace=False)
+        excluded = [t for t in rng.choice(25, size=2, replace=False) if t not in present]
+        res = model.score([iri(names[t]) for t in present], [iri(names[t]) for t in excluded])
+        ref = _reference_scores(hierarchy, annotations, list(present), excluded)
+        assert res.total == pytest.approx(ref, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def hpo_mini_kg(tmp_path_factory: pytest.TempPathFactory):
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.store import build_kg
+
+    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
+    build_kg(
+        ["hpo"], dest, hpo_dir=Path(__file__).parents[1] / "fixtures" / "hpo_mini", progress=False
+    )
+    return KnowledgeGraph.open(dest)
+
+
+def test_likelihood_on_built_mini_kg(hpo_mini_kg) -> None:
+    model = PhenotypeLikelihood.from_kg(hpo_mini_kg.hierarchy, hpo_mini_kg.annotations)
+    marfan = to_iri("OMIM:154700")
+    # HP:0001505 is an alt id of Arachnodactyly, HP:0001519 obsolete -> Tall stature.
+    res = model.score(["HP:0001505", "HP:0001083", "HP:0001519", "HP:9999999"], ["HP:0001249"])
+    assert res.ranking(1)[0][0] == marfan
+    assert res.skipped == ["HP:9999999"]
+    assert set(res.resolved) == {"HP:0001505", "HP:0001519"}
+    # Marfan is annotated NOT intellectual disability: excluding it supports Marfan.
+    j = res.findings.index(to_iri("HP:0001249"))
+    assert res.contributions[res.diseases.index(marfan), j] > 0

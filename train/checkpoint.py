@@ -1,0 +1,136 @@
+"""Training checkpoints: model, optimizer, scheduler and RNG states in one safetensors file.
+
+Tensors go into safetensors, everything else (optimizer scalars, loop state, run settings)
+into the file's JSON header; nothing is pickled. Files are written atomically (temporary
+file + ``os.replace``), so a run killed mid-write keeps its previous checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from torch import Tensor
+
+from encoders.graph_model import atomic_save_tensors
+
+CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
+
+
+def write_checkpoint(
+    path: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: dict[str, Any],
+    *,
+    extra: dict[str, Tensor] | None = None,
+    generators: dict[str, torch.Generator] | None = None,
+    scheduler: Any | None = None,
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:
+    """Write the whole training state to ``path`` atomically.
+
+    Args:
+        path: the checkpoint file.
+        model: its state dict is saved, less the ``skip`` keys (large frozen buffers).
+        optimizer: its state tensors and scalars are saved.
+        state: JSON-serialisable loop state (epoch, step, best metric, history ...).
+        extra: more named tensors (e.g. the best weights so far).
+        generators: named torch generators whose states are saved.
+        scheduler: an LR scheduler with ``state_dict()`` (JSON-serialisable).
+        skip: model state keys left out.
+    """
+    tensors: dict[str, Tensor] = {}
+    for k, v in model.state_dict().items():
+        if k not in skip:
+            tensors[f"model/{k}"] = v.detach().cpu().contiguous()
+    for k, v in (extra or {}).items():
+        tensors[f"extra/{k}"] = v.detach().cpu().contiguous()
+    opt = optimizer.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, entries in opt["state"].items():
+        for k, v in entries.items():
+            if isinstance(v, Tensor):
+                tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(pid), {})[k] = v
+    tensors["rng/torch"] = torch.get_rng_state()
+    for name, gen in (generators or {}).items():
+        tensors[f"rng/{name}"] = gen.get_state()
+    header = {
+        "format_version": CHECKPOINT_FORMAT,
+        "state": state,
+        "optimizer": {"param_groups": opt["param_groups"], "scalars": scalars},
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+    }
+    atomic_save_tensors(tensors, path, {"kgfuse": json.dumps(header, default=float)})
+
+
+def read_checkpoint(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """Tensors and header of a checkpoint.
+
+    Raises:
+        ValueError: the file is not a kgfuse checkpoint.
+    """
+    tensors: dict[str, Tensor] = {}
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata() or {}
+        if "kgfuse" not in meta:
+            raise ValueError(f"{path} is not a kgfuse checkpoint")
+        header = json.loads(meta["kgfuse"])
+        for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+            tensors[key] = handle.get_tensor(key)
+    if header.get("format_version") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: unsupported checkpoint format {header.get('format_version')!r}")
+    return tensors, header
+
+
+def restore_checkpoint(
+    path: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    *,
+    generators: dict[str, torch.Generator] | None = None,
+    scheduler: Any | None = None,
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[dict[str, Any], dict[str, Tensor]]:
+    """Load a checkpoint into the model, optimizer, scheduler and generators.
+
+    Returns:
+        The loop state and the ``extra`` tensors.
+
+    Raises:
+        ValueError: the checkpoint does not match the model.
+    """
+    tensors, header = read_checkpoint(path)
+
+    def section(prefix: str) -> dict[str, Tensor]:
+        return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+    missing, unexpected = model.load_state_dict(section("model/"), strict=False)
+    if unexpected or set(missing) - set(skip):
+        raise ValueError(
+            f"{path} does not match the model: missing {sorted(set(missing) - set(skip))[:5]}, "
+            f"unexpected {sorted(unexpected)[:5]}"
+        )
+    entries: dict[int, dict[str, Any]] = {}
+    for key, value in section("optim/").items():
+        pid, name = key.split("/", 1)
+        entries.setdefault(int(pid), {})[name] = value
+    for pid, scalars in header["optimizer"]["scalars"].items():
+        entries.setdefault(int(pid), {}).update(scalars)
+    groups = header["optimizer"]["param_groups"]
+    for group in groups:
+        if isinstance(group.get("betas"), list):
+            group["betas"] = tuple(group["betas"])
+    optimizer.load_state_dict({"state": entries, "param_groups": groups})
+    if scheduler is not None and header.get("scheduler") is not None:
+        scheduler.load_state_dict(header["scheduler"])
+    torch.set_rng_state(tensors["rng/torch"])
+    for name, gen in (generators or {}).items():
+        if f"rng/{name}" in tensors:
+            gen.set_state(tensors[f"rng/{name}"])
+    return header["state"], section("extra/")

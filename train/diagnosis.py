@@ -1,0 +1,503 @@
+"""Training the fused diagnosis model on simulated patients.
+
+``train_diagnosis(config)`` prepares (or reuses) the graph embeddings and the fact index,
+simulates patients for every annotated disease, renders them as clinical text, and trains
+:class:`fusion.model.KgFusionForDiagnosis` with cross-entropy over all diseases. It validates
+each epoch on held-out simulated patients (and reports real development cases when given),
+stops early, checkpoints atomically every few hundred steps and resumes exactly after a
+kill, fits a calibration temperature, and saves the model folder with its sidecars.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import resource
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
+from encoders.text import TextEncoder, TextEncoderConfig, bf16_is_fast, default_encoder_path
+from fusion.config import FusionConfig
+from fusion.inputs import PatientCollator
+from fusion.model import KgFusionForDiagnosis
+from fusion.pipeline import (
+    FACTS_DIR,
+    LinkedFinding,
+    PatientInputBuilder,
+    PreparedPatient,
+    model_meta,
+    save_model_meta,
+)
+from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
+from kg.knowledge_graph import KnowledgeGraph
+from kg.rules.likelihood import PhenotypeLikelihood
+from kg.store import default_kg_path, kgfuse_home
+from train.checkpoint import restore_checkpoint, write_checkpoint
+from train.config import DiagnosisConfig
+from train.embed import train_graph_embedder
+from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.safetensors"
+#: Large buffers rebuilt from the KG resources rather than stored in every checkpoint.
+_SKIP = {"kgfusion.node_embeddings", "label_text", "label_nodes"}
+
+
+@dataclass
+class DiagnosisTrainResult:
+    """What a training run produced and measured."""
+
+    output: Path
+    epochs: int
+    steps: int
+    best_valid: dict[str, float]
+    history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    temperature: float = 1.0
+    ece_before: float = float("nan")
+    ece_after: float = float("nan")
+    dev: dict[str, float] = field(default_factory=dict)
+
+
+def embeddings_dir(kg: KnowledgeGraph, config: DiagnosisConfig, home: Path | None = None) -> Path:
+    """Where the graph embeddings of a KG are cached in the kgfuse home."""
+    e = config.embedding
+    return kgfuse_home(home) / "embeddings" / f"{kg.fingerprint[:12]}-{e.encoder}-{e.hidden_dim}"
+
+
+def ensure_embeddings(
+    kg: KnowledgeGraph, config: DiagnosisConfig, home: Path | None = None, progress: bool = True
+) -> torch.Tensor:
+    """The KG's graph embeddings, trained by link prediction the first time (resumable)."""
+    folder = embeddings_dir(kg, config, home)
+    if (folder / "embeddings.safetensors").is_file():
+        return load_node_embeddings(folder, kg.graph)
+    e = config.embedding
+    gcfg = GraphEncoderConfig(encoder=e.encoder, hidden_dim=e.hidden_dim, seed=config.train.seed)
+    logger.info("training %s graph embeddings into %s", e.encoder, folder)
+    result = train_graph_embedder(
+        kg.graph, gcfg, folder, epochs=e.epochs, patience=e.patience, progress=progress
+    )
+    return result.embeddings
+
+
+def ensure_fact_index(
+    kg: KnowledgeGraph, node_embeddings: torch.Tensor, progress: bool = True
+) -> FactIndex:
+    """The KG's FAISS fact index, built and cached beside the KG the first time."""
+    folder = default_index_dir(kg)
+    if folder.is_dir():
+        return FactIndex.load(folder, kg)
+    index = FactIndex.build(
+        kg, node_embeddings, TextEncoder(TextEncoderConfig()), RetrievalConfig(), progress=progress
+    )
+    index.save(folder)
+    return index
+
+
+def _findings_of(patient: SimulatedPatient) -> list[LinkedFinding]:
+    return [LinkedFinding(i, False) for i in patient.present] + [
+        LinkedFinding(i, True) for i in patient.excluded
+    ]
+
+
+class SimulatedPatients:
+    """Simulated patients turned into model inputs, deterministically per (seed, index).
+
+    Text models get a freshly rendered text each epoch (``variant``), so the same patient
+    is seen with other wordings; KG-only models get the findings alone.
+    """
+
+    def __init__(
+        self,
+        patients: Sequence[SimulatedPatient],
+        builder: PatientInputBuilder,
+        names: PhenotypeNames | None,
+        seed: int,
+    ) -> None:
+        self.patients = list(patients)
+        self.builder = builder
+        self.names = names
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.patients)
+
+    def prepare(self, index: int, variant: int = 0) -> PreparedPatient:
+        p = self.patients[index]
+        if self.names is None:
+            return self.builder.prepare(_findings_of(p), "", p.disease)
+        rng = np.random.default_rng([self.seed, variant, index])
+        text, spans = render_text(p, self.names, rng)
+        findings = [LinkedFinding(s.iri, s.excluded, s.start, s.end, s.surface) for s in spans]
+        rendered = {s.iri for s in spans}
+        # findings with no name in the lexicon still count for the prior and the entities
+        findings += [f for f in _findings_of(p) if f.iri not in rendered]
+        return self.builder.prepare(findings, text, p.disease)
+
+
+def _split_patients(
+    simulator: PatientSimulator, diseases: list[str], config: DiagnosisConfig
+) -> tuple[list[SimulatedPatient], list[SimulatedPatient]]:
+    s = config.simulation
+    train = simulator.dataset(s.patients_per_disease, s.seed, diseases)
+    rng = np.random.default_rng(s.seed + 1)
+    n_valid = max(1, int(round(len(diseases) * min(1.0, s.valid_per_disease))))
+    valid_diseases = sorted(rng.choice(len(diseases), size=n_valid, replace=False).tolist())
+    valid = simulator.dataset(1, s.seed + 1_000_003, [diseases[i] for i in valid_diseases])
+    return train, valid
+
+
+def rank_metrics_from_logits(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """Top-1/3/10 and MRR of the true labels (ties count against the model)."""
+    true = logits.gather(1, labels[:, None])
+    ranks = (logits > true).sum(1) + 1
+    r = ranks.float()
+    return {
+        "top1": float((r <= 1).float().mean()),
+        "top3": float((r <= 3).float().mean()),
+        "top10": float((r <= 10).float().mean()),
+        "mrr": float((1.0 / r).mean()),
+    }
+
+
+def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
+    """ECE of the top-1 probability (equal-width confidence bins)."""
+    conf, pred = probs.max(1)
+    correct = (pred == labels).float()
+    edges = torch.linspace(0, 1, bins + 1)
+    ece = torch.zeros(())
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.float().mean() * (conf[m].mean() - correct[m].mean()).abs()
+    return float(ece)
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Temperature minimising the validation NLL (Guo et al., 2017)."""
+    log_t = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(logits / log_t.exp(), labels)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp().clamp(0.05, 20.0))
+
+
+def _autocast(enabled: bool):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+@torch.no_grad()
+def evaluate_patients(
+    model: KgFusionForDiagnosis,
+    data: SimulatedPatients,
+    collator: PatientCollator,
+    batch_size: int,
+    bf16: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits and labels of every patient of ``data``."""
+    model.eval()
+    all_logits, all_labels = [], []
+    for lo in range(0, len(data), batch_size):
+        items = [data.prepare(i).input for i in range(lo, min(lo + batch_size, len(data)))]
+        batch = collator(items)
+        labels = batch.pop("labels")
+        with _autocast(bf16):
+            logits = model(**batch).logits.float()
+        all_logits.append(logits)
+        all_labels.append(labels)
+    return torch.cat(all_logits), torch.cat(all_labels)
+
+
+def build_model(
+    config: DiagnosisConfig,
+    builder: PatientInputBuilder,
+    node_embeddings: torch.Tensor,
+    fact_index: FactIndex | None,
+) -> tuple[KgFusionForDiagnosis, Any]:
+    """A new fused model (and its tokenizer) with the KG's embeddings as buffers."""
+    m = config.model
+    label_rows = torch.tensor([builder.node_rows[c] for c in builder.candidates], dtype=torch.long)
+    label_text = None
+    if fact_index is not None:
+        label_text = torch.from_numpy(np.asarray(fact_index.tables.node_text))[label_rows]
+    kwargs: dict[str, Any] = {
+        "fusion": m.fusion,
+        "fusion_layers": m.fusion_layers,
+        "freeze_layers": m.freeze_layers,
+        "num_nodes": node_embeddings.shape[0],
+        "node_dim": node_embeddings.shape[1],
+        "fact_dim": fact_index.dim if fact_index is not None else 128,
+        "num_facts": m.num_facts,
+        "num_candidates": len(builder.candidates),
+        "label_text_dim": int(label_text.shape[1]) if label_text is not None else 0,
+        "hidden_dim": m.hidden_dim,
+        "dropout": m.dropout,
+        "use_prior": m.use_prior,
+        "kg_fingerprint": builder.kg.fingerprint,
+    }
+    tokenizer = None
+    if m.fusion == "kg_only":
+        model = KgFusionForDiagnosis(FusionConfig(**kwargs))
+    else:
+        from transformers import AutoTokenizer
+
+        path = Path(m.encoder) if m.encoder else default_encoder_path()
+        model = KgFusionForDiagnosis.from_text_encoder(path, kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    model.kgfusion.node_embeddings.copy_(node_embeddings)
+    model.label_nodes.copy_(label_rows)
+    if label_text is not None:
+        model.label_text.copy_(label_text)
+    return model, tokenizer
+
+
+def train_diagnosis(
+    config: DiagnosisConfig,
+    *,
+    home: Path | None = None,
+    progress: bool = True,
+    resume: bool = True,
+    dev_cases: Sequence[Any] | None = None,
+) -> DiagnosisTrainResult:
+    """Train (or resume) a diagnosis model as ``config`` says; see the module docstring.
+
+    Args:
+        config: the typed configuration.
+        home: kgfuse home (KG, embeddings and model defaults live there).
+        progress: show progress bars.
+        resume: continue from the checkpoint in the output folder when there is one.
+        dev_cases: real cases (objects with ``present``, ``excluded``, ``diseases``) scored
+            after training (reported only: never used to select or tune anything).
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    started = time.perf_counter()
+    t = config.train
+    if t.num_threads:
+        torch.set_num_threads(t.num_threads)
+    torch.manual_seed(t.seed)
+    kg = KnowledgeGraph.open(Path(config.kg) if config.kg else default_kg_path("hpo", home))
+    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / "diagnosis"
+    out.mkdir(parents=True, exist_ok=True)
+    node_embeddings = ensure_embeddings(kg, config, home, progress)
+    # every model reads candidate label vectors from the index tables; only cross-attention
+    # models retrieve facts per patient
+    fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations)
+    builder = PatientInputBuilder(
+        kg, likelihood, fact_index if config.model.fusion == "cross_attention" else None,
+        config.model.num_facts,
+    )
+    simulator = PatientSimulator(kg.hierarchy, kg.annotations)
+    simulable = set(simulator.diseases)
+    diseases = [d for d in builder.candidates if d in simulable]
+    train_patients, valid_patients = _split_patients(simulator, diseases, config)
+    model, tokenizer = build_model(config, builder, node_embeddings, fact_index)
+    names = PhenotypeNames.from_lexicon(kg.lexicon) if model.config.uses_text else None
+    train_data = SimulatedPatients(train_patients, builder, names, config.simulation.seed)
+    valid_data = SimulatedPatients(valid_patients, builder, names, config.simulation.seed + 7)
+    collator = PatientCollator(
+        tokenizer,
+        max_length=config.model.max_length,
+        num_facts=config.model.num_facts,
+        fact_dim=model.config.fact_dim,
+    )
+    bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
+    encoder_params = [p for n, p in model.named_parameters() if n.startswith("kgfusion.encoder.") and p.requires_grad]
+    other_params = [p for n, p in model.named_parameters() if not n.startswith("kgfusion.encoder.") and p.requires_grad]
+    groups = [{"params": other_params, "lr": t.lr}]
+    if encoder_params:
+        groups.append({"params": encoder_params, "lr": t.encoder_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay)
+    steps_per_epoch = math.ceil(len(train_data) / t.batch_size)
+    total_steps = steps_per_epoch * t.epochs
+    if t.max_steps:
+        total_steps = min(total_steps, t.max_steps)
+    warmup = int(total_steps * t.warmup_fraction)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 1 - s / max(1, total_steps)),
+    )
+    state: dict[str, Any] = {
+        "epoch": 0, "step_in_epoch": 0, "global_step": 0, "best_mrr": -1.0, "bad_epochs": 0,
+        "history": [], "best": {}, "done": False,
+    }
+    best_weights: dict[str, torch.Tensor] = {}
+    ckpt = out / CHECKPOINT
+    if resume and ckpt.is_file():
+        state, best_weights = restore_checkpoint(ckpt, model, optimizer, scheduler=scheduler, skip=_SKIP)
+        logger.info("resumed from %s at epoch %d step %d", ckpt, state["epoch"], state["step_in_epoch"])
+    writer = _tensorboard(out / "tensorboard")
+    deadline = started + t.max_minutes * 60 if t.max_minutes else None
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+
+    def save_state() -> None:
+        write_checkpoint(
+            ckpt, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=_SKIP
+        )
+
+    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("{task.fields[info]}"), TimeRemainingColumn()]
+    with Progress(*columns, disable=not progress, transient=False) as bar:
+        task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
+        while not state["done"] and state["epoch"] < t.epochs:
+            epoch = state["epoch"]
+            order = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(t.seed * 1000 + epoch))
+            model.train()
+            losses: list[float] = []
+            for step in range(state["step_in_epoch"], steps_per_epoch):
+                if state["global_step"] >= total_steps or (deadline and time.perf_counter() > deadline):
+                    state["done"] = True
+                    break
+                idx = order[step * t.batch_size : (step + 1) * t.batch_size].tolist()
+                batch = collator([train_data.prepare(i, epoch).input for i in idx])
+                with _autocast(bf16):
+                    loss = model(**batch).loss
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+                optimizer.step()
+                scheduler.step()
+                losses.append(float(loss.detach()))
+                state["global_step"] += 1
+                state["step_in_epoch"] = step + 1
+                bar.update(task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}")
+                if writer is not None:
+                    writer.add_scalar("train/loss", losses[-1], state["global_step"])
+                if state["global_step"] % t.checkpoint_every == 0:
+                    save_state()
+            logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
+            metrics = rank_metrics_from_logits(logits, labels)
+            record = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"), **metrics}
+            state["history"].append(record)
+            logger.info("epoch %d: %s", epoch + 1, record)
+            if writer is not None:
+                for k, v in metrics.items():
+                    writer.add_scalar(f"valid/{k}", v, epoch + 1)
+            if metrics["mrr"] > state["best_mrr"]:
+                state["best_mrr"], state["best"], state["bad_epochs"] = metrics["mrr"], metrics, 0
+                best_weights = {n: p.detach().clone() for n, p in model.named_parameters() if n in trainable}
+            else:
+                state["bad_epochs"] += 1
+                if state["bad_epochs"] >= t.patience:
+                    state["done"] = True
+            state["epoch"] = epoch + 1
+            state["step_in_epoch"] = 0
+            save_state()
+    if best_weights:
+        model.load_state_dict(best_weights, strict=False)
+    logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
+    probs = torch.softmax(logits, -1)
+    ece_before = expected_calibration_error(probs, labels)
+    temperature = fit_temperature(logits, labels)
+    model.config.calibration_temperature = temperature
+    ece_after = expected_calibration_error(torch.softmax(logits / temperature, -1), labels)
+    dev_metrics = _score_dev(model, builder, collator, dev_cases, bf16) if dev_cases else {}
+    _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature)
+    if writer is not None:
+        writer.close()
+    result = DiagnosisTrainResult(
+        output=out,
+        epochs=state["epoch"],
+        steps=state["global_step"],
+        best_valid=state["best"],
+        history=state["history"],
+        seconds=time.perf_counter() - started,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        temperature=temperature,
+        ece_before=ece_before,
+        ece_after=ece_after,
+        dev=dev_metrics,
+    )
+    atomic_write_text(_result_json(result), out / "training.json")
+    return result
+
+
+def _result_json(result: DiagnosisTrainResult) -> str:
+    import json
+
+    data = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
+    return json.dumps(data, indent=2)
+
+
+def _score_dev(model, builder, collator, cases, bf16: bool) -> dict[str, float]:
+    """Metrics on real cases (present terms only) whose diagnosis is a candidate."""
+    items = []
+    for case in cases:
+        label = next((d for d in case.diseases if d in builder.candidate_index), None)
+        if label is None:
+            continue
+        warnings: list[str] = []
+        findings = builder.resolve(case.present, False, warnings)
+        items.append(builder.prepare(findings, None if model.config.uses_text else "", label).input)
+    if not items:
+        return {}
+    model.eval()
+    logits, labels = [], []
+    with torch.no_grad():
+        for lo in range(0, len(items), 64):
+            batch = collator(items[lo : lo + 64])
+            labels.append(batch.pop("labels"))
+            with _autocast(bf16):
+                logits.append(model(**batch).logits.float())
+    metrics = rank_metrics_from_logits(torch.cat(logits), torch.cat(labels))
+    metrics["cases"] = float(len(items))
+    return metrics
+
+
+def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature) -> None:
+    """Write the model folder: weights, tokenizer, fact index, metadata, config."""
+    tmp = out / ".export"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    model.save_pretrained(str(tmp))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(tmp))
+    if fact_index is not None and model.config.uses_facts:
+        fact_index.save(tmp / FACTS_DIR)
+    meta = model_meta(
+        kg,
+        builder.candidates,
+        config.model_dump(mode="json"),
+        config.config_hash(),
+        max_length=config.model.max_length,
+        best_valid=state["best"],
+        calibration_temperature=temperature,
+    )
+    save_model_meta(tmp, meta)
+    (tmp / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
+    for item in tmp.iterdir():
+        target = out / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    tmp.rmdir()
+
+
+def _tensorboard(folder: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        logger.info("tensorboard is not installed: no TensorBoard logs")
+        return None
+    return SummaryWriter(str(folder))
