@@ -74,16 +74,40 @@ def compose(x: Tensor, rel: Tensor, composition: Composition) -> Tensor:
     raise ValueError(f"unknown composition {composition!r}; choices: {', '.join(COMPOSITIONS)}")
 
 
+def init_relations(tensor: Tensor, composition: Composition) -> Tensor:
+    r"""Fill relation embeddings so that :math:`\phi(\mathbf{x}, \mathbf{z})` keeps the scale
+    of :math:`\mathbf{x}` at initialisation.
+
+    ``"mult"``: :math:`z_k \sim \mathcal{N}(1, 0.1^2)` (close to the identity);
+    ``"corr"``: :math:`z_k \sim \mathcal{N}(0, 1/d)` (unit expected norm);
+    ``"sub"``: :math:`z_k \sim \mathcal{N}(0, 0.01/d)` (a small shift). Glorot
+    initialisation, as in the paper's code, shrinks ``"mult"`` messages about tenfold per
+    layer (0.002 norm after two layers on the HPO graph); the paper's code restores the
+    scale with batch normalisation, which this layer does not use.
+
+    Args:
+        tensor (torch.Tensor): Relation embeddings, ``[num, d]``; filled in place.
+        composition (str): ``"sub"``, ``"mult"`` or ``"corr"``.
+    """
+    d = tensor.size(-1)
+    with torch.no_grad():
+        if composition == "mult":
+            return tensor.normal_(1.0, 0.1)
+        if composition == "corr":
+            return tensor.normal_(0.0, d**-0.5)
+        return tensor.normal_(0.0, 0.1 * d**-0.5)
+
+
 class CompGCNConv(MessagePassing):
     r"""One CompGCN layer (Vashishth et al., 2020) with edge weights.
 
     .. math::
-        \mathbf{x}^{\prime}_v = \frac{1}{3} \Big(
+        \mathbf{x}^{\prime}_v =
         \mathbf{W}_{O} \sum_{(u, r) \in \mathcal{N}^{\rightarrow}(v)} a_{uv}
             \phi(\mathbf{x}_u, \mathbf{z}_r)
         + \mathbf{W}_{I} \sum_{(u, r) \in \mathcal{N}^{\leftarrow}(v)} a_{uv}
             \phi(\mathbf{x}_u, \mathbf{z}_r)
-        + \mathbf{W}_{S} \phi(\mathbf{x}_v, \mathbf{z}_{\textrm{loop}}) \Big) + \mathbf{b},
+        + \mathbf{W}_{S} \phi(\mathbf{x}_v, \mathbf{z}_{\textrm{loop}}) + \mathbf{b},
         \qquad \mathbf{z}^{\prime}_r = \mathbf{W}_{\textrm{rel}} \mathbf{z}_r
 
     where :math:`\mathcal{N}^{\rightarrow}` are forward edges (relations :math:`r < R`),
@@ -91,7 +115,10 @@ class CompGCNConv(MessagePassing):
     :math:`a_{uv} = w_{uv} / \sqrt{d^{\mathrm{out}}_\lambda(u) d^{\mathrm{in}}_\lambda(v)}`
     is the edge weight times the symmetric normalisation within the edge's direction
     :math:`\lambda`. :math:`\mathbf{z}_{\textrm{loop}}` is a learned self-loop relation of
-    this layer. No non-linearity is applied here (the encoder does it).
+    this layer. No non-linearity is applied here (the encoder does it). The three parts are
+    summed as in the paper's equation; the paper's code averages them and batch-normalises
+    the result, which this layer replaces by scale-preserving initialisation
+    (:func:`init_relations`).
 
     ``edge_index`` may be a :class:`RelationalAdjacency` built with ``norm="symmetric"``
     (fast) or a ``[2, num_edges]`` tensor with ``edge_type`` (edge-wise :meth:`message`
@@ -140,16 +167,16 @@ class CompGCNConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Glorot weights and loop relation, zero bias."""
+        """Glorot weights, loop relation from :func:`init_relations`, zero bias."""
         super().reset_parameters()
         for weight in (
             self.weight_forward,
             self.weight_inverse,
             self.weight_loop,
             self.weight_relation,
-            self.loop_relation,
         ):
             glorot(weight)
+        init_relations(self.loop_relation, self.composition)
         zeros(self.bias)
 
     def forward(
@@ -230,7 +257,7 @@ class CompGCNConv(MessagePassing):
             agg_forward @ self.weight_forward
             + agg_inverse @ self.weight_inverse
             + loop @ self.weight_loop
-        ) / 3.0
+        )
         if self.bias is not None:
             out = out + self.bias
         return out, rel_emb @ self.weight_relation
@@ -290,6 +317,7 @@ class CompGCNEncoder(nn.Module):
             raise ValueError(f"num_layers must be at least 1, got {num_layers}")
         self.num_relations = num_relations
         self.dropout = dropout
+        self.composition: Composition = composition
         if num_bases is None:
             self.relation_emb = Parameter(torch.empty(2 * num_relations, in_dim))
             self.register_parameter("relation_basis", None)
@@ -308,9 +336,18 @@ class CompGCNEncoder(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Glorot relation embeddings, reset every layer."""
-        glorot(self.relation_emb)
-        glorot(self.relation_basis)
+        """Relation embeddings from :func:`init_relations` (with bases: bases from it and
+        coefficients that keep the combination's scale), reset every layer."""
+        if self.relation_basis is None:
+            init_relations(self.relation_emb, self.composition)
+        else:
+            init_relations(self.relation_basis, self.composition)
+            num_bases = self.relation_basis.size(0)
+            with torch.no_grad():
+                if self.composition == "mult":  # rows summing to about 1: z close to 1
+                    self.relation_emb.normal_(1.0 / num_bases, 0.1 / num_bases)
+                else:
+                    self.relation_emb.normal_(0.0, num_bases**-0.5)
         for conv in self.convs:
             cast(CompGCNConv, conv).reset_parameters()
 

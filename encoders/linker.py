@@ -35,6 +35,7 @@ import logging
 import multiprocessing
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -262,7 +263,7 @@ class ConceptLinker:
         config: LinkerConfig | None = None,
         *,
         parents: Mapping[str, Sequence[str]] | None = None,
-        ancestors: Callable[[str], set[str]] | None = None,
+        ancestors: Callable[[str], AbstractSet[str]] | None = None,
         dense: DenseMatcher | None = None,
         context_rules: ContextRules | None = None,
     ) -> None:
@@ -871,3 +872,18 @@ def link_records(
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(n_process, initializer=_init_worker, initargs=(linker,)) as pool:
         yield from pool.imap(_link_in_worker, records, chunksize=chunksize)
+
+
+def linker_from_kg(kg: Any, config: LinkerConfig | None = None, *, dense: DenseMatcher | None = None) -> ConceptLinker:
+    """A dictionary linker over the class names of a built KG (``kg.knowledge_graph``).
+
+    Only ontology classes (``owl:Class``) are linked; the is_a parents come from the KG's
+    hierarchy, so the most specific term wins and ``allowed_roots`` / ``min_depth`` work.
+    """
+    from kg.namespaces import OWL_CLASS
+
+    hierarchy = kg.hierarchy
+    parents = {
+        iri: [hierarchy.terms[p] for p in hierarchy.parents(i)] for i, iri in enumerate(hierarchy.terms)
+    }
+    return ConceptLinker(kg.lexicon.filter([OWL_CLASS]), config, parents=parents, dense=dense)

@@ -129,6 +129,8 @@ class HelperResult:
     rdflib_p50_ms: float | None = None
     rdflib_p99_ms: float | None = None
     rdflib_speedup: float | None = None
+    rdflib_p50_ms_with_parsing: float | None = None
+    rdflib_speedup_with_parsing: float | None = None
     rdflib_rows_agree: bool | None = None
     rdflib_budget_exhausted: bool = False
 
@@ -321,40 +323,52 @@ def _rdflib_term(value: BindingValue) -> Any:
     return rdflib.Literal(value)
 
 
-def rdflib_replay(
-    graph: Any,
-    recorded: list[Recorded],
-    budget_seconds: float,
-) -> tuple[list[float], list[int], bool]:
+@dataclass
+class ReplayResult:
+    """What :func:`rdflib_replay` measured, per call (seconds) and per query (rows)."""
+
+    latencies: list[float]
+    latencies_with_parsing: list[float]
+    rows: list[int]
+    budget_exhausted: bool
+
+
+def rdflib_replay(graph: Any, recorded: list[Recorded], budget_seconds: float) -> ReplayResult:
     """Run each call's recorded queries on an rdflib graph with ``initBindings``.
 
-    Returns:
-        per-call latencies (seconds), rows per query, and whether the budget ran out.
+    Each distinct query text is parsed once, outside the timed evaluation (rdflib's parser
+    is slow; this favours rdflib). Its parse time, measured separately, is added back in
+    ``latencies_with_parsing``: the cost of ``graph.query(text, initBindings=...)``.
     """
     from rdflib.plugins.sparql import prepareQuery
 
     from kg.sparql import QUERY_PREFIXES
 
-    # Parse each text once, outside the timings: rdflib's parser is slow, and the ratio
-    # should measure query evaluation (kgfuse's timings include Oxigraph's parsing).
-    prepared = {q: prepareQuery(q, initNs=QUERY_PREFIXES) for call in recorded for q, _ in call}
-    latencies: list[float] = []
-    rows: list[int] = []
+    prepared: dict[str, Any] = {}
+    parse_seconds: dict[str, float] = {}
+    for query in (q for call in recorded for q, _ in call):
+        if query not in prepared:
+            t0 = time.perf_counter()
+            prepared[query] = prepareQuery(query, initNs=QUERY_PREFIXES)
+            parse_seconds[query] = time.perf_counter() - t0
+    result = ReplayResult([], [], [], False)
     spent = 0.0
     for call in recorded:
         t0 = time.perf_counter()
         for query, bindings in call:
-            result = graph.query(
+            rows = graph.query(
                 prepared[query],
                 initBindings={k: _rdflib_term(v) for k, v in bindings.items()},
             )
-            rows.append(len(list(result)))
+            result.rows.append(len(list(rows)))
         elapsed = time.perf_counter() - t0
-        latencies.append(elapsed)
+        result.latencies.append(elapsed)
+        result.latencies_with_parsing.append(elapsed + sum(parse_seconds[q] for q, _ in call))
         spent += elapsed
         if spent > budget_seconds:
-            return latencies, rows, True
-    return latencies, rows, False
+            result.budget_exhausted = True
+            break
+    return result
 
 
 def run_kg_benchmark(
@@ -521,20 +535,20 @@ def _compare_with_rdflib(
         for h in helpers:
             status.update(f"rdflib queries: {h.name}")
             calls = recorded[h.name][:rdflib_samples]
-            times, rows, exhausted = rdflib_replay(graph, calls, budget)
-            done = len(times)
+            replay = rdflib_replay(graph, calls, budget)
+            done = len(replay.latencies)
             kgfuse_same = [statistics.median(col) for col in zip(*latencies[h.name], strict=True)]
             h.rdflib_samples = done
-            h.rdflib_budget_exhausted = exhausted
-            h.rdflib_p50_ms = _percentile(times, 50) * 1e3
-            h.rdflib_p99_ms = _percentile(times, 99) * 1e3
-            h.kgfuse_p50_ms_same_samples = _percentile(kgfuse_same[:done], 50) * 1e3
-            h.rdflib_speedup = (
-                h.rdflib_p50_ms / h.kgfuse_p50_ms_same_samples
-                if h.kgfuse_p50_ms_same_samples > 0
-                else None
-            )
-            h.rdflib_rows_agree = rows == kg_rows[h.name][: len(rows)]
+            h.rdflib_budget_exhausted = replay.budget_exhausted
+            h.rdflib_p50_ms = _percentile(replay.latencies, 50) * 1e3
+            h.rdflib_p99_ms = _percentile(replay.latencies, 99) * 1e3
+            h.rdflib_p50_ms_with_parsing = _percentile(replay.latencies_with_parsing, 50) * 1e3
+            kgfuse_p50 = _percentile(kgfuse_same[:done], 50) * 1e3
+            h.kgfuse_p50_ms_same_samples = kgfuse_p50
+            if kgfuse_p50 > 0:
+                h.rdflib_speedup = h.rdflib_p50_ms / kgfuse_p50
+                h.rdflib_speedup_with_parsing = h.rdflib_p50_ms_with_parsing / kgfuse_p50
+            h.rdflib_rows_agree = replay.rows == kg_rows[h.name][: len(replay.rows)]
     return {
         "triples": len(graph),
         "dump_seconds": dump_seconds,
@@ -595,14 +609,16 @@ def to_markdown(result: KGBenchmarkResult) -> str:
     lines += [
         "",
         "Helper queries: latency per call in ms; p50 and p99 are medians over repeats with "
-        "[min-max]. Speed-up = rdflib p50 / kgfuse p50 on the same samples: the SPARQL each "
-        "helper ran, replayed on rdflib with `initBindings` (queries prepared once, so rdflib's "
-        "parsing is not timed; kgfuse's timings are whole helper calls).",
+        "[min-max]. Speed-up = rdflib p50 / kgfuse p50 on the same samples (n): the SPARQL each "
+        "helper ran, replayed on rdflib with `initBindings`. The target is judged on rdflib "
+        "with each query prepared once (its parsing not timed); the last speed-up column adds "
+        "rdflib's parse time back, as `graph.query(text, initBindings=...)` would pay it. "
+        "kgfuse's timings are whole helper calls, Oxigraph's parsing included.",
         "",
         f"| helper | arg | kgfuse p50 (target <= {TARGETS['helper_p50_ms']:.0f}) | kgfuse p99 "
         f"| p50 result | rdflib p50 (n) | speed-up (target >= {TARGETS['rdflib_speedup']:.0f}x) "
-        "| speed-up result | same rows |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| speed-up result | same rows | speed-up, rdflib parsing each call |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for h in result.helpers:
         if h.rdflib_p50_ms is not None and h.rdflib_speedup is not None:
@@ -610,10 +626,11 @@ def to_markdown(result: KGBenchmarkResult) -> str:
             agree = "yes" if h.rdflib_rows_agree else "NO"
             rd_cells = (
                 f"{h.rdflib_p50_ms:,.1f} ({h.rdflib_samples}{cut}) | {h.rdflib_speedup:,.0f}x | "
-                f"{_mark(checks.get(f'rdflib:{h.name}'))} | {agree}"
+                f"{_mark(checks.get(f'rdflib:{h.name}'))} | {agree} | "
+                f"{h.rdflib_speedup_with_parsing or 0:,.0f}x"
             )
         else:
-            rd_cells = "- | - | n/a | -"
+            rd_cells = "- | - | n/a | - | -"
         lines.append(
             f"| `{h.name}` | {h.argument} | {h.p50_ms.median:.2f} "
             f"[{h.p50_ms.min:.2f}-{h.p50_ms.max:.2f}] | {h.p99_ms.median:.1f} "
@@ -654,6 +671,7 @@ __all__ = [
     "TARGETS",
     "HelperResult",
     "KGBenchmarkResult",
+    "ReplayResult",
     "Spread",
     "machine_info",
     "run_kg_benchmark",

@@ -26,6 +26,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,7 @@ def _overlap(g: GoldMention, p: Mapping[str, Any]) -> bool:
 def evaluate_linking(
     gold: Sequence[GoldDocument],
     predictions: Mapping[str, Sequence[Mapping[str, Any]]],
-    ancestors: Callable[[str], set[str]] | None = None,
+    ancestors: Callable[[str], AbstractSet[str]] | None = None,
     related_is_present: bool = True,
 ) -> LinkingReport:
     """Compare predicted mentions with gold documents.
@@ -305,7 +306,7 @@ def evaluate_linking(
 def run_linking_eval(
     linker: ConceptLinker,
     gold: Sequence[GoldDocument],
-    ancestors: Callable[[str], set[str]] | None = None,
+    ancestors: Callable[[str], AbstractSet[str]] | None = None,
     n_process: int = 1,
     repeats: int = 1,
     related_is_present: bool = True,

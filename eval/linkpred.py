@@ -203,6 +203,9 @@ def sample_negative_pools(
     return out
 
 
+LOSSES: tuple[str, ...] = ("bce", "margin", "softmax")
+
+
 def link_prediction_loss(
     positive: Tensor,
     negative: Tensor,
@@ -212,34 +215,42 @@ def link_prediction_loss(
 ) -> Tensor:
     r"""Loss of positive scores against negative ones.
 
-    ``"bce"``: :math:`-\frac{1}{B} \sum_i \log \sigma(s_i^+) - \frac{1}{|M|}
-    \sum_{(i,j) \in M} \log(1 - \sigma(s_{ij}^-))`; ``"margin"``:
-    :math:`\frac{1}{|M|} \sum_{(i,j) \in M} \max(0, \gamma - s_i^+ + s_{ij}^-)`, with
-    :math:`M` the unmasked negatives.
+    With :math:`M_i` the unmasked negatives of positive :math:`i`:
+
+    - ``"bce"``: :math:`-\frac{1}{B} \sum_i \log \sigma(s_i^+) - \frac{1}{|M|}
+      \sum_{i, j \in M_i} \log(1 - \sigma(s_{ij}^-))`
+    - ``"margin"``: :math:`\frac{1}{|M|} \sum_{i, j \in M_i} \max(0, \gamma - s_i^+ + s_{ij}^-)`
+    - ``"softmax"`` (sampled softmax cross-entropy): :math:`-\frac{1}{B} \sum_i \log
+      \frac{e^{s_i^+}}{e^{s_i^+} + \sum_{j \in M_i} e^{s_{ij}^-}}`
 
     Args:
         positive (torch.Tensor): Scores of the positives.
         negative (torch.Tensor): Scores of the negatives of each positive.
         negative_mask (torch.Tensor, optional): ``False`` where a "negative" is in fact the
             positive's own tail. (default: :obj:`None`, all kept)
-        loss (str, optional): ``"bce"`` or ``"margin"``. (default: ``"bce"``)
-        margin (float, optional): :math:`\gamma`. (default: :obj:`1.0`)
+        loss (str, optional): ``"bce"``, ``"margin"`` or ``"softmax"``. (default: ``"bce"``)
+        margin (float, optional): :math:`\gamma` of the margin loss. (default: :obj:`1.0`)
 
     Shapes:
         - **input:** :math:`(B)`, :math:`(B, P)`, :math:`(B, P)`
         - **output:** scalar
     """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choices: {', '.join(LOSSES)}")
     if negative_mask is None:
         negative_mask = torch.ones_like(negative, dtype=torch.bool)
+    if loss == "softmax":
+        logits = torch.cat(
+            [positive.unsqueeze(1), negative.masked_fill(~negative_mask, -math.inf)], dim=1
+        )
+        return (torch.logsumexp(logits, dim=1) - positive).mean()
     weight = negative_mask.to(negative.dtype)
     denom = weight.sum().clamp(min=1.0)
     if loss == "bce":
         pos = F.softplus(-positive).mean()  # -log sigmoid(s)
         neg = (F.softplus(negative) * weight).sum() / denom  # -log(1 - sigmoid(s))
         return pos + neg
-    if loss == "margin":
-        return (F.relu(margin - positive.unsqueeze(1) + negative) * weight).sum() / denom
-    raise ValueError(f"unknown loss {loss!r}; choices: bce, margin")
+    return (F.relu(margin - positive.unsqueeze(1) + negative) * weight).sum() / denom
 
 
 def pooled_negative_scores(

@@ -34,8 +34,12 @@ class FusionConfig(PretrainedConfig):
         hidden_dim: dimension of the patient and candidate representations. (default: ``256``)
         num_heads: attention heads of the fusion layers. (default: ``4``)
         dropout: dropout of the fusion and head layers. (default: ``0.1``)
-        prior_weight_init: initial weight of the symbolic prior (log likelihood ratio) added
-            to the logits; learned. (default: ``1.0``)
+        prior_weight_init: initial weight of the symbolic prior (summed log10 likelihood
+            ratios) added to the logits; learned. ln(10) makes the untrained model's softmax
+            the likelihood-ratio posterior. (default: ``2.302585``)
+        neural_scale_init: initial weight of the neural patient-candidate similarity; small,
+            so training starts from the symbolic ranking and learns a correction.
+            (default: ``0.1``)
         use_prior: add the symbolic prior when it is given. (default: ``True``)
         calibration_temperature: logit temperature fitted on validation data (calibration).
             (default: ``1.0``)
@@ -59,7 +63,8 @@ class FusionConfig(PretrainedConfig):
         hidden_dim: int = 256,
         num_heads: int = 4,
         dropout: float = 0.1,
-        prior_weight_init: float = 1.0,
+        prior_weight_init: float = 2.302585,
+        neural_scale_init: float = 0.1,
         use_prior: bool = True,
         calibration_temperature: float = 1.0,
         kg_fingerprint: str = "",
@@ -85,6 +90,7 @@ class FusionConfig(PretrainedConfig):
         self.num_heads = num_heads
         self.dropout = dropout
         self.prior_weight_init = prior_weight_init
+        self.neural_scale_init = neural_scale_init
         self.use_prior = use_prior
         self.calibration_temperature = calibration_temperature
         self.kg_fingerprint = kg_fingerprint

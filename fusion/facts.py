@@ -168,13 +168,21 @@ class Fact:
             "id": self.id,
             "kind": self.kind,
             "text": self.text,
-            "subject": {"iri": self.subject, "curie": compress(self.subject), "label": self.subject_label},
+            "subject": {
+                "iri": self.subject,
+                "curie": compress(self.subject),
+                "label": self.subject_label,
+            },
             "predicate": {
                 "iri": self.predicate,
                 "curie": compress(self.predicate),
                 "label": self.predicate_label,
             },
-            "object": {"iri": self.object, "curie": compress(self.object), "label": self.object_label},
+            "object": {
+                "iri": self.object,
+                "curie": compress(self.object),
+                "label": self.object_label,
+            },
             "annotation": self.annotation,
             "negated": self.negated,
             "frequency": self.frequency,
@@ -430,7 +438,9 @@ class FactTable:
         }
 
     @classmethod
-    def from_columns(cls, columns: Mapping[str, np.ndarray], strings: Mapping[str, Any]) -> FactTable:
+    def from_columns(
+        cls, columns: Mapping[str, np.ndarray], strings: Mapping[str, Any]
+    ) -> FactTable:
         """Inverse of :meth:`columns` + :meth:`strings`."""
         return cls(
             nodes=list(strings["nodes"]),

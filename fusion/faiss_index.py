@@ -12,7 +12,9 @@ kind          index                                           search-time knob
 ``ivf``       ``IndexIVFFlat`` on a flat coarse quantizer     ``nprobe`` (``ivf_nprobe``)
 ``ivfpq``     ``IndexIVFPQ`` (Jégou et al., 2011) on an       ``nprobe``
               HNSW coarse quantizer (fast assignment at
-              millions of vectors)
+              millions of vectors), optionally re-ranked
+              from 8-bit scalar-quantized or full vectors
+              (``IndexRefine``, ``pq_refine``)
 ============  ==============================================  ==============================
 
 faiss is imported on first use (:func:`import_faiss`); a GPU copy of an index is made with
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 INDEX_KINDS: tuple[str, ...] = ("flat", "hnsw", "ivf", "ivfpq")
+REFINE_KINDS: tuple[str | None, ...] = (None, "sq8", "flat")
 #: Largest ``k`` the GPU indexes accept.
 GPU_MAX_K = 2048
 
@@ -90,6 +93,10 @@ class IndexConfig:
         ivf_nprobe: IVF lists visited per query. (default: ``16``)
         pq_m: IVF-PQ sub-quantizers (must divide the dimension). (default: ``16``)
         pq_bits: bits per sub-quantizer code. (default: ``8``)
+        pq_refine: re-rank IVF-PQ candidates with ``"sq8"`` (8-bit scalar-quantized
+            vectors, 1 byte per dimension) or ``"flat"`` (full vectors); None for none.
+            (default: ``None``)
+        refine_k_factor: IVF-PQ candidates per result re-ranked. (default: ``4``)
         train_size: most vectors used to train IVF / PQ. (default: ``100_000``)
         use_gpu: search on a GPU copy: None when a GPU is present, True to require one,
             False never. (default: ``None``)
@@ -104,6 +111,8 @@ class IndexConfig:
     ivf_nprobe: int = 16
     pq_m: int = 16
     pq_bits: int = 8
+    pq_refine: str | None = None
+    refine_k_factor: int = 4
     train_size: int = 100_000
     use_gpu: bool | None = None
     seed: int = 0
@@ -111,7 +120,14 @@ class IndexConfig:
     def __post_init__(self) -> None:
         if self.kind not in INDEX_KINDS:
             raise ValueError(f"unknown index kind {self.kind!r}; choose one of {INDEX_KINDS}")
-        positive = ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nprobe", "pq_m")
+        positive = (
+            "hnsw_m",
+            "hnsw_ef_construction",
+            "hnsw_ef_search",
+            "ivf_nprobe",
+            "pq_m",
+            "refine_k_factor",
+        )
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
@@ -119,6 +135,10 @@ class IndexConfig:
             raise ValueError("ivf_nlist must be positive")
         if not 1 <= self.pq_bits <= 16:
             raise ValueError("pq_bits must be in 1..16")
+        if self.pq_refine not in REFINE_KINDS:
+            raise ValueError(f"unknown pq_refine {self.pq_refine!r}; choose one of {REFINE_KINDS}")
+        if self.pq_refine is not None and self.kind != "ivfpq":
+            raise ValueError("pq_refine applies to the ivfpq kind only")
 
     @property
     def needs_training(self) -> bool:
@@ -186,8 +206,15 @@ def build_index(dim: int, config: IndexConfig, train_vectors: np.ndarray | None 
         quantizer = faiss.IndexHNSWFlat(dim, 32, metric)
         index = faiss.IndexIVFPQ(quantizer, dim, nlist, config.pq_m, bits, metric)
     index.cp.seed = config.seed
-    index.train(train)
     index.nprobe = min(config.ivf_nprobe, nlist)
+    if config.pq_refine is not None:
+        if config.pq_refine == "sq8":
+            fine = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, metric)
+        else:
+            fine = faiss.IndexFlatIP(dim)
+        index = faiss.IndexRefine(index, fine)
+        index.k_factor = config.refine_k_factor
+    index.train(train)
     enable_reconstruct(index)
     logger.info("trained %s index: %d lists on %d vectors", config.kind, nlist, len(train))
     return index
@@ -228,6 +255,13 @@ def search_parameters(
         return None
     if selector is not None:
         params.sel = selector
+    if config.kind == "ivfpq" and config.pq_refine is not None:
+        # the filter and nprobe apply to the IVF-PQ stage; re-ranking only reorders its hits
+        refine = faiss.IndexRefineSearchParameters()
+        refine.k_factor = config.refine_k_factor
+        refine.base_index_params = params
+        refine.base_params_ref = params  # keep the Python object alive with its parent
+        return refine
     return params
 
 
@@ -249,8 +283,8 @@ def to_gpu(index: Any, config: IndexConfig) -> tuple[Any, Any] | None:
                 "or set use_gpu=None"
             )
         return None
-    if config.kind == "hnsw":
-        logger.info("HNSW has no GPU version in faiss; searching on CPU")
+    if config.kind == "hnsw" or config.pq_refine is not None:
+        logger.info("%s has no GPU version in faiss; searching on CPU", config.kind)
         return None
     faiss = import_faiss()
     resources = faiss.StandardGpuResources()

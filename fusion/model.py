@@ -211,11 +211,12 @@ class DiagnosisHead(nn.Module):
     r"""Scores a patient vector against every candidate (disease) node.
 
     .. math::
-        s_{d} = \frac{\langle p, W_g g_d + W_t t_d \rangle}{\sqrt{h}} + w \cdot \pi_d + b
+        s_{d} = \alpha \frac{\langle p, W_g g_d + W_t t_d \rangle}{\sqrt{h}} + w \cdot \pi_d
 
     with :math:`g_d` the graph embedding and :math:`t_d` the label text embedding of
     candidate :math:`d`, and :math:`\pi_d` an optional symbolic prior (the summed log10
-    likelihood ratios of the patient's findings), weighted by a learned :math:`w`.
+    likelihood ratios of the patient's findings), weighted by a learned :math:`w`;
+    :math:`\alpha` starts small, so training begins from the symbolic ranking.
 
     Shapes:
         - patient: :math:`(B, h)`; candidate_nodes: :math:`(L, n)`; candidate_text :math:`(L, t)`
@@ -229,6 +230,7 @@ class DiagnosisHead(nn.Module):
         self.text_proj = nn.Linear(config.label_text_dim, h) if config.label_text_dim else None
         self.candidate_norm = nn.LayerNorm(h)
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight_init)))
+        self.neural_scale = nn.Parameter(torch.tensor(float(config.neural_scale_init)))
         self.scale = h**-0.5
 
     def candidates(self, candidate_nodes: Tensor, candidate_text: Tensor | None) -> Tensor:
@@ -240,7 +242,7 @@ class DiagnosisHead(nn.Module):
     def forward(
         self, patient: Tensor, candidates: Tensor, prior: Tensor | None = None
     ) -> Tensor:
-        logits = patient @ candidates.t() * self.scale * 10.0
+        logits = self.neural_scale * (patient @ candidates.t()) * self.scale
         if prior is not None:
             logits = logits + self.prior_weight * prior
         return logits

@@ -262,7 +262,7 @@ class Diagnoser:
         fact_index = None
         if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
             fact_index = FactIndex.load(folder / FACTS_DIR, kg)
-        likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations)
+        likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=meta["candidates"])
         if list(likelihood.diseases) != meta["candidates"]:
             raise KGMismatchError(f"the candidate list of {folder}", "model candidates", "KG diseases")
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)

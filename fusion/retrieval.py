@@ -61,6 +61,7 @@ import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
 
+from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
 from fusion.faiss_index import (
     GPU_MAX_K,
     IndexConfig,
@@ -70,7 +71,6 @@ from fusion.faiss_index import (
     search_parameters,
     to_gpu,
 )
-from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
 
@@ -159,7 +159,9 @@ class RetrievalConfig:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown retrieval settings {sorted(unknown)}; known: {sorted(known)}")
+            raise ValueError(
+                f"unknown retrieval settings {sorted(unknown)}; known: {sorted(known)}"
+            )
         index = data.pop("index", None)
         return cls(index=IndexConfig.from_dict(index) if index else IndexConfig(), **data)
 
@@ -329,7 +331,7 @@ class FactIndex:
         return self._gpu is not None
 
     def _attach_gpu(self) -> None:
-        self._gpu = to_gpu(self.index, self.config.index)
+        self._gpu = None if self.index is None else to_gpu(self.index, self.config.index)
 
     # ---- building ------------------------------------------------------------------------
     @classmethod
@@ -432,7 +434,7 @@ class FactIndex:
         exact = None
         if self.config.exact_text:
             ids = np.arange(len(self.facts), dtype=np.int64)
-            exact = self._exact_text(ids, _require(encoder, "exact_text indexes"), progress)
+            exact = self.exact_text_vectors(ids, _require(encoder, "exact_text indexes"), progress)
 
         def vectors_of(ids: np.ndarray) -> np.ndarray:
             return self.fact_vectors(ids, None if exact is None else exact[ids])
@@ -468,9 +470,10 @@ class FactIndex:
             self._index_vectors(self.fact_vectors, index_config)
         return time.perf_counter() - started
 
-    def _exact_text(
-        self, ids: np.ndarray, encoder: TextEncoder | None, progress: bool
+    def exact_text_vectors(
+        self, ids: np.ndarray, encoder: TextEncoder | None, progress: bool = False
     ) -> np.ndarray:
+        """Text blocks of facts ``ids`` from their embedded verbalisations, ``(n, d_t)``."""
         texts = [self.facts.text(int(i)) for i in ids]
         raw = _encode(encoder, texts, self.config, progress, "verbalisations")
         return _normalise(raw @ self.tables.text_projection).astype(np.float32)
@@ -483,26 +486,36 @@ class FactIndex:
             - ids: :math:`(n)`; text: :math:`(n, d_t)`; output: :math:`(n, \\text{dim})`
         """
         f, t, c = self.facts, self.tables, self.config
-        s, p, o = f.subject[ids], f.predicate[ids], f.object[ids]
+        s, o = f.subject[ids], f.object[ids]
         if text is None:
-            tok_s = t.node_tokens[s, None].astype(np.float32)
-            tok_o = t.node_tokens[o, None].astype(np.float32)
-            tok_r = t.relation_tokens[p, None].astype(np.float32)
-            text = tok_s * t.node_text[s] + tok_r * t.relation_text[p] + tok_o * t.node_text[o]
-            ft = f.frequency_term[ids]
-            has_ft = ft >= 0
-            if has_ft.any():
-                ftr = ft[has_ft]
-                text[has_ft] += t.node_tokens[ftr, None] * t.node_text[ftr]
-            neg = f.negated[ids]
-            if neg.any():
-                text[neg] += t.negation_text
-            text = _normalise(text)
+            text = self.composed_text_vectors(ids)
         blocks = [c.text_weight * text]
         if t.node_graph is not None:
             blocks.append(c.graph_weight * _normalise(t.node_graph[s] + t.node_graph[o]))
         blocks.append(c.feature_weight * self._features(ids))
         return np.ascontiguousarray(_normalise(np.concatenate(blocks, axis=1)), dtype=np.float32)
+
+    def composed_text_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Compositional text blocks of facts ``ids``: token-weighted sums of label vectors.
+
+        Shapes:
+            - ids: :math:`(n)`; output: :math:`(n, d_t)`, unit rows
+        """
+        f, t = self.facts, self.tables
+        s, p, o = f.subject[ids], f.predicate[ids], f.object[ids]
+        tok_s = t.node_tokens[s, None].astype(np.float32)
+        tok_o = t.node_tokens[o, None].astype(np.float32)
+        tok_r = t.relation_tokens[p, None].astype(np.float32)
+        text = tok_s * t.node_text[s] + tok_r * t.relation_text[p] + tok_o * t.node_text[o]
+        ft = f.frequency_term[ids]
+        has_ft = ft >= 0
+        if has_ft.any():
+            ftr = ft[has_ft]
+            text[has_ft] += t.node_tokens[ftr, None] * t.node_text[ftr]
+        neg = f.negated[ids]
+        if neg.any():
+            text[neg] += t.negation_text
+        return _normalise(text).astype(np.float32)
 
     def _features(self, ids: np.ndarray) -> np.ndarray:
         f = self.facts
@@ -550,7 +563,7 @@ class FactIndex:
             text = _normalise(t.node_text[rows].sum(0))
         else:
             raise ValueError("a query needs a text vector or at least one entity of the KG")
-        blocks = [c.text_weight * text]
+        blocks: list[np.ndarray] = [c.text_weight * text]
         if t.node_graph is not None:
             g = t.node_graph[rows].sum(0) if len(rows) else np.zeros(self.graph_dim, np.float32)
             blocks.append(c.graph_weight * (_normalise(g) if len(rows) else g))
@@ -622,8 +635,8 @@ class FactIndex:
             Up to ``k`` hits, best first (ties broken by fact id).
 
         Raises:
-            ValueError: no text vector and no known entity; an unknown relation, node type
-                or entity mode.
+            ValueError: neither a text vector nor entities; an unknown relation, node type
+                or entity mode. (Entities that no fact touches give no hits, not an error.)
         """
         mode = entity_mode or self.config.entity_mode
         if mode not in ENTITY_MODES:
@@ -631,6 +644,10 @@ class FactIndex:
         if k < 1 or len(self.facts) == 0:
             return []
         rows = self.entity_rows(entity_iris)
+        if text_vector is None and not rows:
+            if entity_iris:  # entities given, but no fact touches any of them
+                return []
+            raise ValueError("a query needs a text vector or at least one entity of the KG")
         query = self.query_vector(text_vector, rows)
         allowed = self.allowed(relations, node_types)
         touching = self.touching(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -678,7 +695,9 @@ class FactIndex:
             if o_hit[j]:
                 touched.append(self.facts.nodes[int(self.facts.object[fid])])
             out.append(
-                RetrievedFact(self.facts.fact(fid), float(scores[j]), float(sims[j]), tuple(touched))
+                RetrievedFact(
+                    self.facts.fact(fid), float(scores[j]), float(sims[j]), tuple(touched)
+                )
             )
         return out
 
@@ -719,7 +738,9 @@ class FactIndex:
             return self._exact_among(q[0], np.nonzero(allowed)[0], k)
         return ids[keep].astype(np.int64), sims[keep]
 
-    def _exact_among(self, query: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _exact_among(
+        self, query: np.ndarray, ids: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         best_ids = np.zeros(0, dtype=np.int64)
         best = np.zeros(0, dtype=np.float32)
         for lo in range(0, len(ids), _CHUNK):
@@ -763,9 +784,7 @@ class FactIndex:
         if new_nodes:
             raw = _encode(text_encoder, new_nodes, self.config, False, "new nodes")
             t.node_text = np.concatenate([t.node_text, _normalise(raw @ t.text_projection)])
-            t.node_tokens = np.concatenate(
-                [t.node_tokens, _token_counts(text_encoder, new_nodes)]
-            )
+            t.node_tokens = np.concatenate([t.node_tokens, _token_counts(text_encoder, new_nodes)])
             if t.node_graph is not None:
                 pad = np.zeros((len(new_nodes), self.graph_dim), dtype=np.float32)
                 t.node_graph = np.concatenate([t.node_graph, pad])
@@ -775,7 +794,9 @@ class FactIndex:
             t.relation_tokens = np.concatenate(
                 [t.relation_tokens, _token_counts(text_encoder, new_rels)]
             )
-        exact = self._exact_text(ids, text_encoder, False) if self.config.exact_text else None
+        exact = (
+            self.exact_text_vectors(ids, text_encoder, False) if self.config.exact_text else None
+        )
         vectors = self.fact_vectors(ids, exact)
         self.index.add(vectors)
         if self._gpu is not None:
@@ -897,21 +918,27 @@ def _encode(
     progress: bool,
     what: str,
 ) -> np.ndarray:
-    """Pooled, normalised vectors of ``texts`` in chunks (with a progress bar if asked)."""
+    """Pooled, normalised vectors of ``texts`` (with a progress bar if asked).
+
+    Each distinct text is embedded once, and texts are batched in order of length across the
+    whole list (HPO's 37k labels have about 35k distinct ones).
+    """
     if encoder is None:
         raise ValueError(f"embedding {what} needs a text encoder")
     if not texts:
         return np.zeros((0, encoder.hidden_size), dtype=np.float32)
     from tqdm.auto import tqdm
 
+    distinct = sorted(set(texts), key=lambda t: (len(t), t))
+    position = {t: i for i, t in enumerate(distinct)}
+    vectors = np.zeros((len(distinct), encoder.hidden_size), dtype=np.float32)
     chunk = config.batch_size * 16
-    parts = []
-    with tqdm(total=len(texts), desc=f"embedding {what}", disable=not progress, unit="text") as bar:
-        for lo in range(0, len(texts), chunk):
-            batch = list(texts[lo : lo + chunk])
-            parts.append(encoder.encode(batch, batch_size=config.batch_size))
+    with tqdm(total=len(distinct), desc=f"embedding {what}", disable=not progress) as bar:
+        for lo in range(0, len(distinct), chunk):
+            batch = distinct[lo : lo + chunk]
+            vectors[lo : lo + len(batch)] = encoder.encode(batch, batch_size=config.batch_size)
             bar.update(len(batch))
-    return _normalise(np.concatenate(parts).astype(np.float32))
+    return _normalise(vectors[[position[t] for t in texts]])
 
 
 def _require(encoder: TextEncoder | None, what: str) -> TextEncoder:

@@ -14,6 +14,7 @@ intact; leftovers of killed builds are removed by the next build.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ import os
 import shutil
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -201,6 +203,8 @@ def build_kg(
     for stale in builds.glob(".tmp-*"):
         logger.info("removing the leftovers of an interrupted build: %s", stale)
         shutil.rmtree(stale, ignore_errors=True)
+    for stale_link in dest.glob(".current-*"):  # a build killed while swapping the link
+        stale_link.unlink(missing_ok=True)
     # Validate every source before any work, so bad input fails fast.
     plan: list[tuple[str | Path, str | None]] = []
     for src, fmt in zip(sources, formats, strict=True):
@@ -267,7 +271,13 @@ def build_kg(
         final = builds / f"{fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
         os.replace(tmp, final)
         _swap_current(dest, final)
-    except BaseException:
+    except BaseException as exc:
+        # Close the store before removing its folder: an open RocksDB keeps writing files
+        # (compactions, its MANIFEST) and would leave a half-removed folder behind. The
+        # traceback's frames (the failing step's arguments) hold it too, so clear them.
+        store = None  # noqa: F841
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     logger.info(
@@ -336,6 +346,7 @@ class BackgroundLoader:
             for f in self._futures:
                 f.cancel()
             self._pool.shutdown(wait=True)
+            self.store = None  # the build closes the store by dropping the last reference
 
 
 def _load_hpo(

@@ -6,8 +6,13 @@ from typing import Annotated
 
 import typer
 
+from kgfuse.commands import audit as audit_commands
 from kgfuse.commands import bench as bench_commands
+from kgfuse.commands import evaluate as evaluate_commands
+from kgfuse.commands import facts as facts_commands
 from kgfuse.commands import kg as kg_commands
+from kgfuse.commands import link as link_commands
+from kgfuse.commands import model as model_commands
 from kgfuse.commands.common import setup_logging
 
 app = typer.Typer(
@@ -18,7 +23,15 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(kg_commands.app, name="kg")
+app.add_typer(audit_commands.app, name="audit")
 app.add_typer(bench_commands.app, name="bench")
+app.add_typer(evaluate_commands.app, name="eval")
+app.command("link")(link_commands.link)
+app.command("embed")(model_commands.embed)
+app.command("train")(model_commands.train)
+app.command("diagnose")(model_commands.diagnose)
+app.command("quickstart")(model_commands.quickstart)
+app.command("facts")(facts_commands.facts)
 
 
 @app.callback()

@@ -114,9 +114,9 @@ class DiagnosisService:
     def __init__(self, model_dir: Path | None = None, kg_path: Path | None = None, home: Path | None = None) -> None:
         self.kg = KnowledgeGraph.open(kg_path or default_kg_path("hpo", home))
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
-        from encoders.linker import linker_for_kg
+        from kgfuse.resources import default_linker
 
-        self.diagnoser = Diagnoser.load(self.model_dir, self.kg, linker=linker_for_kg(self.kg))
+        self.diagnoser = Diagnoser.load(self.model_dir, self.kg, linker=default_linker(self.kg))
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
         return self.diagnoser.diagnose(

@@ -26,8 +26,8 @@ class SimulationSection(_Strict):
     """Simulated training patients (see ``train.simulate``)."""
 
     patients_per_disease: int = Field(2, ge=1, description="training patients per disease")
-    valid_per_disease: float = Field(
-        0.1, gt=0, description="validation patients per disease (fraction: a random subset)"
+    valid_patients: int = Field(
+        600, ge=1, description="held-out simulated patients (of distinct random diseases)"
     )
     seed: int = 0
 
@@ -44,6 +44,9 @@ class ModelSection(_Strict):
     dropout: float = 0.1
     max_length: int = 96
     use_prior: bool = True
+    candidates: str | None = Field(
+        "OMIM", description="CURIE prefix of the candidate diseases; None: every annotated subject"
+    )
 
 
 class TrainSection(_Strict):

@@ -107,6 +107,19 @@ def ensure_fact_index(
     return index
 
 
+def candidate_subjects(kg: KnowledgeGraph, prefix: str | None) -> list[str] | None:
+    """Annotated subjects whose CURIE has ``prefix`` (None: all of them)."""
+    if prefix is None:
+        return None
+    from kg.namespaces import compress
+
+    wanted = prefix.rstrip(":") + ":"
+    subjects = [s for s in kg.annotations.subjects if compress(s).startswith(wanted)]
+    if not subjects:
+        raise ValueError(f"no annotated subject has the prefix {prefix!r}")
+    return subjects
+
+
 def _findings_of(patient: SimulatedPatient) -> list[LinkedFinding]:
     return [LinkedFinding(i, False) for i in patient.present] + [
         LinkedFinding(i, True) for i in patient.excluded
@@ -154,7 +167,7 @@ def _split_patients(
     s = config.simulation
     train = simulator.dataset(s.patients_per_disease, s.seed, diseases)
     rng = np.random.default_rng(s.seed + 1)
-    n_valid = max(1, int(round(len(diseases) * min(1.0, s.valid_per_disease))))
+    n_valid = min(len(diseases), s.valid_patients)
     valid_diseases = sorted(rng.choice(len(diseases), size=n_valid, replace=False).tolist())
     valid = simulator.dataset(1, s.seed + 1_000_003, [diseases[i] for i in valid_diseases])
     return train, valid
@@ -302,7 +315,9 @@ def train_diagnosis(
     # every model reads candidate label vectors from the index tables; only cross-attention
     # models retrieve facts per patient
     fact_index = ensure_fact_index(kg, node_embeddings, progress)
-    likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations)
+    likelihood = PhenotypeLikelihood.from_kg(
+        kg.hierarchy, kg.annotations, subjects=candidate_subjects(kg, config.model.candidates)
+    )
     builder = PatientInputBuilder(
         kg, likelihood, fact_index if config.model.fusion == "cross_attention" else None,
         config.model.num_facts,
@@ -342,6 +357,7 @@ def train_diagnosis(
         "history": [], "best": {}, "done": False,
     }
     best_weights: dict[str, torch.Tensor] = {}
+    best_valid: tuple[torch.Tensor, torch.Tensor] | None = None
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
         state, best_weights = restore_checkpoint(ckpt, model, optimizer, scheduler=scheduler, skip=_SKIP)
@@ -396,6 +412,7 @@ def train_diagnosis(
             if metrics["mrr"] > state["best_mrr"]:
                 state["best_mrr"], state["best"], state["bad_epochs"] = metrics["mrr"], metrics, 0
                 best_weights = {n: p.detach().clone() for n, p in model.named_parameters() if n in trainable}
+                best_valid = (logits, labels)
             else:
                 state["bad_epochs"] += 1
                 if state["bad_epochs"] >= t.patience:
@@ -405,7 +422,9 @@ def train_diagnosis(
             save_state()
     if best_weights:
         model.load_state_dict(best_weights, strict=False)
-    logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
+    if best_valid is None:  # resumed after the best epoch: score the validation set again
+        best_valid = evaluate_patients(model, valid_data, collator, 64, bf16)
+    logits, labels = best_valid
     probs = torch.softmax(logits, -1)
     ece_before = expected_calibration_error(probs, labels)
     temperature = fit_temperature(logits, labels)

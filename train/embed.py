@@ -42,6 +42,7 @@ from encoders.graph_model import (
     save_node_embeddings,
 )
 from eval.linkpred import (
+    LOSSES,
     EdgeSplit,
     candidates_of,
     filtered_ranks,
@@ -56,8 +57,7 @@ from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
 
-Loss = Literal["bce", "margin"]
-LOSSES: tuple[str, ...] = ("bce", "margin")
+Loss = Literal["bce", "margin", "softmax"]
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 METRICS_FILE = "metrics.json"

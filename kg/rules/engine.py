@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: A term of a query result.
+RDFTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
 __all__ = [
     "KINDS",
     "PACKS",
@@ -76,6 +79,7 @@ __all__ = [
     "RuleSet",
     "SparqlRule",
     "check",
+    "describe_statement",
     "describe_statements",
     "display",
     "error_finding",
@@ -114,6 +118,9 @@ _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CITE_TRIPLE = re.compile(r"^cite_([spo])(_\w+)?$")
 _INPUT_VARIABLES = ("patient_sex", "patient_age")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_PROJECTION = re.compile(r"\bSELECT\b(.*?)\bWHERE\b", re.IGNORECASE | re.DOTALL)
 _SEXES = ("MALE", "FEMALE")
 
 
@@ -353,13 +360,13 @@ class _KGCache:
     def __init__(self) -> None:
         self.labels: dict[str, str] | None = None
         self.extra_labels: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
+        self.values: dict[Any, Any] = {}
 
 
 _CACHES: weakref.WeakKeyDictionary[Any, _KGCache] = weakref.WeakKeyDictionary()
 
 
-def kg_cache(kg: KnowledgeGraph) -> dict[str, Any]:
+def kg_cache(kg: KnowledgeGraph) -> dict[Any, Any]:
     """A dict of cached values tied to one opened KG (dropped with it); for rule modules."""
     return _cache(kg).values
 
@@ -415,42 +422,40 @@ def display(kg: KnowledgeGraph, iri: str | None) -> str:
 
 
 # ---- citations --------------------------------------------------------------------------------
-_Q_STATEMENT = f"""
-SELECT ?fact ?s ?p ?o ?neg ?ev ?fv ?ft ?ftext ?onset ?sex
-       (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {{
-  ?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o .
-  OPTIONAL {{ ?fact <{KGV}negated> ?neg }}
-  OPTIONAL {{ ?fact <{KGV}evidence> ?ev }}
-  OPTIONAL {{ ?fact <{KGV}frequencyValue> ?fv }}
-  OPTIONAL {{ ?fact <{KGV}frequency> ?ft }}
-  OPTIONAL {{ ?fact <{KGV}frequencyText> ?ftext }}
-  OPTIONAL {{ ?fact <{KGV}onset> ?onset }}
-  OPTIONAL {{ ?fact <{KGV}sex> ?sex }}
-  OPTIONAL {{ ?fact <{DCTERMS}source> ?src }}
-}} GROUP BY ?fact ?s ?p ?o ?neg ?ev ?fv ?ft ?ftext ?onset ?sex
-"""
+def describe_statement(kg: KnowledgeGraph, fact: str) -> CitedFact | None:
+    """A reified statement of the KG as a :class:`CitedFact` (None when ``fact`` is not one).
 
+    Reads the node's triples with one pattern lookup: ``rdf:subject``, ``rdf:predicate``,
+    ``rdf:object``, ``dcterms:source`` and the ``kgv:`` qualifiers (negated, evidence,
+    frequency, frequencyValue, frequencyText, onset, sex).
+    """
+    values: dict[str, list[tuple[str, bool]]] = {}
+    for p, o, literal in _triples_of(kg, fact):
+        values.setdefault(p, []).append((o, literal))
 
-def _fact_from_row(row: Mapping[str, ox.Term | None]) -> CitedFact:
-    def text(name: str) -> str | None:
-        return _value(row.get(name))
+    def one(predicate: str) -> str | None:
+        got = sorted(values.get(predicate, []))
+        return got[0][0] if got else None
 
-    obj = row["o"]
-    frequency = text("fv")
+    subject, predicate = one(RDF + "subject"), one(RDF + "predicate")
+    objects = sorted(values.get(RDF + "object", []))
+    if subject is None or predicate is None or not objects:
+        return None
+    frequency = one(KGV + "frequencyValue")
     return CitedFact(
-        iri=text("fact"),
-        subject=text("s") or "",
-        predicate=text("p") or "",
-        object=text("o") or "",
-        sources=tuple(sorted((text("sources") or "").split())),
-        evidence=text("ev"),
+        iri=fact,
+        subject=subject,
+        predicate=predicate,
+        object=objects[0][0],
+        sources=tuple(sorted(o for o, _ in values.get(DCTERMS + "source", []))),
+        evidence=one(KGV + "evidence"),
         frequency=float(frequency) if frequency is not None else None,
-        frequency_term=text("ft"),
-        frequency_text=text("ftext"),
-        negated=text("neg") in ("true", "1"),
-        onset=text("onset"),
-        sex=text("sex"),
-        object_is_literal=isinstance(obj, ox.Literal),
+        frequency_term=one(KGV + "frequency"),
+        frequency_text=one(KGV + "frequencyText"),
+        negated=one(KGV + "negated") in ("true", "1"),
+        onset=one(KGV + "onset"),
+        sex=one(KGV + "sex"),
+        object_is_literal=objects[0][1],
     )
 
 
@@ -463,18 +468,19 @@ def describe_statements(
         kg: the KG.
         fact: describe this one statement node.
         subject: describe every statement whose ``rdf:subject`` is this node (e.g. all the
-            annotations of one disease, in one query).
+            annotations of one disease).
     """
-    bindings: dict[str, BindingValue] = {}
-    if fact is not None:
-        bindings["fact"] = IRI(fact)
+    iris: list[str] = [fact] if fact is not None else []
     if subject is not None:
-        bindings["s"] = IRI(subject)
+        quads = kg.store.quads_for_pattern(
+            None, ox.NamedNode(RDF + "subject"), ox.NamedNode(subject), ox.DefaultGraph()
+        )
+        iris += sorted(q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode))
     out: dict[str, CitedFact] = {}
-    for row in _select_terms(kg, _Q_STATEMENT, bindings):
-        f = _fact_from_row(row)
-        if f.iri is not None:
-            out[f.iri] = f
+    for iri in iris:
+        described = describe_statement(kg, iri)
+        if described is not None:
+            out[iri] = described
     return out
 
 
@@ -484,6 +490,55 @@ def path_edges(path: Sequence[str]) -> list[CitedFact]:
         CitedFact(None, child, RDFS_SUBCLASS_OF, parent)
         for child, parent in zip(path[:-1], path[1:], strict=True)
     ]
+
+
+_Triple = tuple[str, str, str, bool]  # subject, predicate, object, object is a literal
+_VERIFIED_KEY = "citations.verified"
+_MAX_VERIFIED = 200_000
+
+
+def _required_triples(fact: CitedFact) -> list[_Triple]:
+    """The triples that must be in the KG for a cited fact to hold, as cited."""
+    if fact.iri is None:
+        return [(fact.subject, fact.predicate, fact.object, fact.object_is_literal)]
+    f = fact.iri
+    out: list[_Triple] = [
+        (f, RDF + "subject", fact.subject, False),
+        (f, RDF + "predicate", fact.predicate, False),
+        (f, RDF + "object", fact.object, fact.object_is_literal),
+    ]
+    out += [(f, DCTERMS + "source", src, False) for src in fact.sources]
+    if fact.evidence is not None:
+        out.append((f, KGV + "evidence", fact.evidence, True))
+    if fact.frequency_term is not None:
+        out.append((f, KGV + "frequency", fact.frequency_term, False))
+    if fact.frequency_text is not None:
+        out.append((f, KGV + "frequencyText", fact.frequency_text, True))
+    if fact.onset is not None:
+        out.append((f, KGV + "onset", fact.onset, False))
+    if fact.sex is not None:
+        out.append((f, KGV + "sex", fact.sex, True))
+    if fact.negated:
+        out.append((f, KGV + "negated", "true", True))
+    return out
+
+
+def _triples_of(kg: KnowledgeGraph, subject: str) -> set[tuple[str, str, bool]]:
+    """(predicate, object, object is a literal) of every triple of a subject (default graph).
+
+    A direct pattern lookup: the same test as ``ASK { <s> <p> <o> }``, without parsing and
+    planning a query per triple.
+    """
+    out: set[tuple[str, str, bool]] = set()
+    for quad in kg.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.DefaultGraph()):
+        obj = quad.object
+        out.add((quad.predicate.value, _value(obj) or "", isinstance(obj, ox.Literal)))
+    return out
+
+
+def _check_iris(*values: str) -> None:
+    for v in values:
+        IRI(v)  # raises ValueError for what cannot be an IRI
 
 
 @dataclass(frozen=True)
@@ -496,81 +551,54 @@ class CitationProblem:
     reason: str
 
 
-def _statement_ask(fact: CitedFact) -> tuple[str, dict[str, BindingValue]]:
-    """ASK query (fixed text, values bound) that holds iff the statement is in the KG."""
-    b: dict[str, BindingValue] = {
-        "fact": IRI(fact.iri or ""),
-        "s": IRI(fact.subject),
-        "p": IRI(fact.predicate),
-    }
-    parts = [f"?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o ."]
-    if fact.object_is_literal:
-        parts = [
-            f"?fact <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o_ .",
-            "FILTER(STR(?o_) = ?o)",
-        ]
-        b["o"] = fact.object
-    else:
-        b["o"] = IRI(fact.object)
-    for i, src in enumerate(fact.sources):
-        parts.append(f"?fact <{DCTERMS}source> ?src{i} .")
-        b[f"src{i}"] = IRI(src)
-    if fact.evidence is not None:
-        parts.append(f"?fact <{KGV}evidence> ?ev_ . FILTER(STR(?ev_) = ?ev)")
-        b["ev"] = fact.evidence
-    for name, value in (
-        ("frequency", fact.frequency_term),
-        ("onset", fact.onset),
-    ):
-        if value is not None:
-            parts.append(f"?fact <{KGV}{name}> ?{name} .")
-            b[name] = IRI(value)
-    if fact.sex is not None:
-        parts.append(f"?fact <{KGV}sex> ?sex_ . FILTER(STR(?sex_) = ?sex)")
-        b["sex"] = fact.sex
-    if fact.negated:
-        parts.append(f"?fact <{KGV}negated> true .")
-    else:
-        parts.append(f"FILTER NOT EXISTS {{ ?fact <{KGV}negated> true }}")
-    return "ASK WHERE { " + " ".join(parts) + " }", b
-
-
-def _fact_exists(kg: KnowledgeGraph, fact: CitedFact) -> bool:
-    if fact.iri is not None:
-        query, bindings = _statement_ask(fact)
-        return kg.ask(query, **bindings)
-    if fact.object_is_literal:
-        return kg.ask(
-            "ASK WHERE { ?s ?p ?o_ . FILTER(STR(?o_) = ?o) }",
-            s=IRI(fact.subject),
-            p=IRI(fact.predicate),
-            o=fact.object,
-        )
-    return kg.ask(
-        "ASK WHERE { ?s ?p ?o }", s=IRI(fact.subject), p=IRI(fact.predicate), o=IRI(fact.object)
-    )
+def _citation_problem(
+    fact: CitedFact, kg: KnowledgeGraph, triples: dict[str, set[tuple[str, str, bool]]]
+) -> str | None:
+    """Why a cited fact does not hold in the KG (None when it holds)."""
+    required = _required_triples(fact)
+    try:
+        for s, p, o, literal in required:
+            _check_iris(s, p, *(() if literal else (o,)))
+    except ValueError as exc:
+        return f"not a valid fact: {exc}"
+    for s, p, o, literal in required:
+        if s not in triples:
+            triples[s] = _triples_of(kg, s)
+        if (p, o, literal) not in triples[s]:
+            return f"not in the KG (no {compress(s)} {compress(p)} {compress(o)})"
+    if fact.iri is not None and not fact.negated:
+        negation = {(KGV + "negated", v, True) for v in ("true", "1")}
+        if negation & triples[fact.iri]:
+            return "not in the KG as cited (the statement is negated)"
+    return None
 
 
 def verify_citations(kg: KnowledgeGraph, findings: Sequence[Finding]) -> list[CitationProblem]:
-    """Check that every fact any finding cites is in the KG, as cited (one ASK per fact).
+    """Check that every fact any finding cites is in the KG, as cited.
 
-    A statement is checked with its subject, predicate, object, each source, evidence code,
-    frequency class, onset, sex and negation; a plain triple as it stands.
+    A statement is checked with its subject, predicate and object, each source, its
+    evidence code, frequency class and text, onset, sex and negation (a statement cited as
+    positive must not be ``NOT``); a plain triple as it stands. Facts that held once are
+    remembered for the opened KG (its store is read-only).
 
     Returns:
         The problems, in finding order (empty when every citation holds).
     """
-    seen: dict[tuple[Any, ...], str | None] = {}
+    verified: set[CitedFact] = kg_cache(kg).setdefault(_VERIFIED_KEY, set())
+    if len(verified) > _MAX_VERIFIED:
+        verified.clear()
+    triples: dict[str, set[tuple[str, str, bool]]] = {}
+    reasons: dict[CitedFact, str | None] = {}
     problems: list[CitationProblem] = []
     for i, f in enumerate(findings):
         for fact in f.cites:
-            key = (*fact.key, fact.sources, fact.evidence, fact.negated, fact.sex)
-            if key not in seen:
-                try:
-                    seen[key] = None if _fact_exists(kg, fact) else "not in the KG"
-                except ValueError as exc:  # a cited value is not a valid IRI
-                    seen[key] = f"not a valid fact: {exc}"
-            reason = seen[key]
+            if fact in verified:
+                continue
+            if fact not in reasons:
+                reasons[fact] = _citation_problem(fact, kg, triples)
+                if reasons[fact] is None:
+                    verified.add(fact)
+            reason = reasons[fact]
             if reason is not None:
                 problems.append(CitationProblem(i, f.rule_id, fact, reason))
     return problems
@@ -589,11 +617,20 @@ class Rule(Protocol):
         kind: the kind of its findings (one of :data:`KINDS`).
     """
 
-    id: str
-    version: str
-    description: str
-    severity: str
-    kind: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
 
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
         """The findings of this rule for one decision."""
@@ -650,10 +687,15 @@ class SparqlRule:
             raise RuleDefinitionError(self.source, "a rule is a SPARQL SELECT query")
         if not re.search(r"\bWHERE\s*\{", body, re.IGNORECASE):
             raise RuleDefinitionError(self.source, "the query needs a 'WHERE {' group")
-        if self.scope != "decision" and not re.search(r"\?term\b", body):
-            raise RuleDefinitionError(
-                self.source, f"a rule of scope {self.scope!r} must use the variable ?term"
-            )
+        if self.scope != "decision":
+            projection = _PROJECTION.search(body)
+            selected = projection.group(1) if projection else ""
+            if not re.search(r"\?term\b", selected) and "*" not in selected:
+                raise RuleDefinitionError(
+                    self.source,
+                    f"a rule of scope {self.scope!r} must select the variable ?term "
+                    "(rows of all terms come back together)",
+                )
 
     @property
     def digest(self) -> str:
@@ -724,28 +766,32 @@ class SparqlRule:
         return cls.from_text(path.read_text(encoding="utf-8"), source=str(path))
 
     # ---- running ------------------------------------------------------------------------
-    def _bindings(self, decision: CandidateCheck) -> Iterator[dict[str, BindingValue]]:
+    def _bindings(
+        self, decision: CandidateCheck
+    ) -> tuple[dict[str, BindingValue], list[str], list[tuple[BindingValue, ...]]]:
+        """Single-valued bindings, and the per-term table (variable names and rows)."""
         base: dict[str, BindingValue] = {"disease": IRI(decision.disease)}
         if decision.sex is not None and "patient_sex" in self.requires:
             base["patient_sex"] = decision.sex
         if decision.age_years is not None and "patient_age" in self.requires:
             base["patient_age"] = float(decision.age_years)
         if self.scope == "decision":
-            yield base
-            return
-        terms: list[tuple[str, str]] = []
+            return base, [], []
+        rows: list[tuple[BindingValue, ...]] = []
         if self.scope in ("present", "terms"):
-            terms += [(t, "present") for t in decision.present]
+            rows += [(IRI(t), "present") for t in decision.present]
         if self.scope in ("excluded", "terms"):
-            terms += [(t, "excluded") for t in decision.excluded]
-        for term, status in terms:
-            b = dict(base, term=IRI(term))
-            if self.scope == "terms":
-                b["term_status"] = status
-            yield b
+            rows += [(IRI(t), "excluded") for t in decision.excluded]
+        if self.scope == "terms":
+            return base, ["term", "term_status"], rows
+        return base, ["term"], [r[:1] for r in rows]
 
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
-        """Run the query for the decision (once, or once per term) and turn rows into findings."""
+        """Run the query for the decision and turn its rows into findings.
+
+        Per-term scopes bind ``?term`` to every term at once (a multi-row ``VALUES`` table:
+        one query, not one per term); rows are told apart by their ``?term``.
+        """
         missing = [
             v
             for v in self.requires
@@ -755,30 +801,34 @@ class SparqlRule:
         if missing:
             logger.debug("rule %s skipped: %s unknown", self.id, ", ".join(missing))
             return []
-        findings: list[Finding] = []
-        for bindings in self._bindings(decision):
-            groups: dict[tuple[Any, ...], list[dict[str, ox.Term | None]]] = {}
-            for row in _select_terms(kg, self.query, bindings):
-                key = (_value(row.get("term")), _value(row.get("annotated")))
-                groups.setdefault(key, []).append(row)
-            for rows in groups.values():
-                findings.append(self._finding(kg, decision, bindings, rows))
-        return findings
+        bindings, names, table = self._bindings(decision)
+        if names and not table:
+            return []  # no term of the rule's scope
+        query = _bind_table(bind(self.query, bindings), names, table)
+        groups: dict[tuple[Any, ...], list[dict[str, RDFTerm | None]]] = {}
+        for row in _select_terms(kg, query):
+            key = tuple(_value(row.get(k)) for k in ("term", "term_status", "annotated"))
+            groups.setdefault(key, []).append(row)
+        return [self._finding(kg, decision, bindings, rows) for rows in groups.values()]
 
     def _finding(
         self,
         kg: KnowledgeGraph,
         decision: CandidateCheck,
         bindings: Mapping[str, BindingValue],
-        rows: list[dict[str, ox.Term | None]],
+        rows: list[dict[str, RDFTerm | None]],
     ) -> Finding:
         first = rows[0]
-        values: dict[str, ox.Term | None] = {
+        values: dict[str, RDFTerm | None] = {
             "disease": ox.NamedNode(decision.disease),
             **{k: to_term(v) for k, v in bindings.items() if k != "disease"},
         }
         values.update({k: v for k, v in first.items() if v is not None or k not in values})
         term = _value(values.get("term"))
+        if term and self.scope == "terms" and values.get("term_status") is None:
+            values["term_status"] = ox.Literal(
+                "present" if term in decision.present else "excluded"
+            )
         annotated = _value(first.get("annotated"))
         status = self.status
         if first.get("status") is not None:
@@ -820,9 +870,28 @@ def _strip_comments(query: str) -> str:
     return "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in query.splitlines())
 
 
+def _bind_table(query: str, names: Sequence[str], rows: Sequence[Sequence[BindingValue]]) -> str:
+    """The query with ``VALUES (?a ?b) { (..) (..) }`` at the start of its WHERE group.
+
+    Like :func:`kg.sparql.bind`, each value is made an RDF term by Oxigraph and serialised,
+    never pasted as text.
+    """
+    if not names:
+        return query
+    for name in names:
+        if not _VARIABLE.fullmatch(name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    cells = " ".join("(" + " ".join(str(to_term(v)) for v in row) + ")" for row in rows)
+    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}"
+    m = _WHERE.search(query)
+    if m is None:
+        raise ValueError("a query with bound variables needs a 'WHERE {' group")
+    return f"{query[: m.end()]} {block} {query[m.end() :]}"
+
+
 def _select_terms(
-    kg: KnowledgeGraph, query: str, bindings: Mapping[str, BindingValue]
-) -> list[dict[str, ox.Term | None]]:
+    kg: KnowledgeGraph, query: str, bindings: Mapping[str, BindingValue] | None = None
+) -> list[dict[str, RDFTerm | None]]:
     """Rows of a SELECT as Oxigraph terms (literals keep their lexical form and datatype)."""
     result = kg.store.query(bind(query, bindings), prefixes=QUERY_PREFIXES)
     if not isinstance(result, ox.QuerySolutions):
@@ -831,15 +900,17 @@ def _select_terms(
     return [{n: row[n] for n in names} for row in result]
 
 
-def _value(term: ox.Term | None) -> str | None:
+def _value(term: RDFTerm | None) -> str | None:
     if term is None:
         return None
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
     return term.value
 
 
-def _fill(kg: KnowledgeGraph, template: str, values: Mapping[str, ox.Term | None]) -> str:
+def _fill(kg: KnowledgeGraph, template: str, values: Mapping[str, RDFTerm | None]) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in values:
@@ -855,19 +926,19 @@ def _fill(kg: KnowledgeGraph, template: str, values: Mapping[str, ox.Term | None
     return _PLACEHOLDER.sub(sub, template)
 
 
-def _row_citations(kg: KnowledgeGraph, row: Mapping[str, ox.Term | None]) -> list[CitedFact]:
+def _row_citations(kg: KnowledgeGraph, row: Mapping[str, RDFTerm | None]) -> list[CitedFact]:
     out: list[CitedFact] = []
-    triples: dict[str, dict[str, ox.Term]] = {}
+    triples: dict[str, dict[str, RDFTerm]] = {}
     for name, term in row.items():
         if term is None:
             continue
         if name == "fact" or name.startswith("fact_"):
             if not isinstance(term, ox.NamedNode):
                 raise ValueError(f"?{name} must be the IRI of a statement, got {term}")
-            described = describe_statements(kg, fact=term.value)
-            if not described:
+            described = describe_statement(kg, term.value)
+            if described is None:
                 raise ValueError(f"?{name} {term.value} is not a reified statement of the KG")
-            out.extend(described.values())
+            out.append(described)
             continue
         m = _CITE_TRIPLE.match(name)
         if m:
@@ -878,6 +949,8 @@ def _row_citations(kg: KnowledgeGraph, row: Mapping[str, ox.Term | None]) -> lis
         s, p, o = spo["s"], spo["p"], spo["o"]
         if not isinstance(s, ox.NamedNode) or not isinstance(p, ox.NamedNode):
             raise ValueError(f"?cite_s{suffix} and ?cite_p{suffix} must be IRIs")
+        if not isinstance(o, (ox.NamedNode, ox.Literal)):
+            raise ValueError(f"?cite_o{suffix} must be an IRI or a literal")
         out.append(
             CitedFact(
                 None,
@@ -1027,8 +1100,8 @@ class RuleSet:
             if python:
                 for rule in _python_rules(pack):
                     add(rule)
-        for folder in folders:
-            path = Path(folder).expanduser()
+        for user_folder in folders:
+            path = Path(user_folder).expanduser()
             if not path.is_dir():
                 raise FileNotFoundError(f"rules folder not found: {path}")
             for f in sorted(path.glob("*.rq")):
@@ -1071,7 +1144,10 @@ class RuleSet:
         for rule in self.rules:
             started = time.perf_counter()
             try:
-                got = rule.check(kg, decision)
+                got = list(rule.check(kg, decision))
+                wrong = [type(f).__name__ for f in got if not isinstance(f, Finding)]
+                if wrong:
+                    raise TypeError(f"a rule must return Finding objects, got {', '.join(wrong)}")
             except Exception as exc:  # noqa: BLE001 - any failure must surface as a finding
                 logger.warning("rule %s failed: %s: %s", rule.id, type(exc).__name__, exc)
                 got = [error_finding(rule, decision, exc)]

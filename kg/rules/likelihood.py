@@ -15,7 +15,8 @@ annotations of the KG:
   With ``propagation="noisy_or"`` (default) :math:`p(D, t) = 1 - \prod_s (1 - f_s)` over the
   distinct terms :math:`s \sqsubseteq t` annotated on :math:`D` with frequency :math:`f_s`;
   with ``"max"`` it is :math:`\max_s f_s` (LIRICAL's choice). An annotation without a stated
-  frequency gets ``unknown_frequency``; repeated annotations of one term keep the highest.
+  frequency gets ``unknown_frequency``; repeated annotations of one term keep the highest; a
+  stated frequency of 0 ("0/5") means the feature was not seen and adds nothing.
 * background :math:`q(t) = \frac{1}{N}\sum_D p(D, t)`: the fraction of diseases that have
   :math:`t`, each weighted by how often it shows it (``background="frequency"``, default), or
   the plain fraction (``"count"``); floored at half a disease, :math:`1/(2N)`.
@@ -322,7 +323,8 @@ class ScoreResult:
         idx = self.order()
         if top_k is not None:
             idx = idx[:top_k]
-        return [(self.diseases[i], float(self.total[i])) for i in idx]
+        names = np.asarray(self.diseases, dtype=object)[idx].tolist()
+        return list(zip(names, self.total[idx].tolist(), strict=True))
 
     def explain(self, disease: int | str) -> list[tuple[str, bool, float, MatchKind]]:
         """``(finding IRI, excluded, log10 LR, match kind)`` of each finding for one disease."""

@@ -14,6 +14,7 @@ The ``hpo`` pack (:func:`python_rules`):
   frequent (fail) or frequent (warn); absence consistent with a ``NOT`` annotation (pass).
 * :class:`MissingHallmarkRule` -- very frequent features of the disease the patient lacks or
   did not report.
+* :class:`SexSpecificRule` -- a present finding the disease has only in the other sex.
 * :class:`OnsetRule` -- age of onset against the patient's age.
 * :class:`LikelihoodRule` -- each finding's LIRICAL-style likelihood ratio and the post-test
   probability (via :class:`kg.rules.likelihood.PhenotypeLikelihood`).
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kg.annotations import SEX_CODES
 from kg.errors import UnknownTermError
 from kg.namespaces import OBO, compress
 from kg.rules.engine import (
@@ -40,7 +42,7 @@ from kg.rules.engine import (
     Finding,
     Rule,
     ancestor_indices,
-    describe_statements,
+    describe_statement,
     display,
     is_a_path_indices,
     is_ancestor,
@@ -48,7 +50,7 @@ from kg.rules.engine import (
     label_of,
     path_edges,
 )
-from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood
+from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood, ScoreResult
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -64,6 +66,7 @@ __all__ = [
     "OnsetRule",
     "PhenotypeRuleConfig",
     "PresentExcludedRule",
+    "SexSpecificRule",
     "SupportedRule",
     "UnexplainedRule",
     "python_rules",
@@ -91,6 +94,7 @@ ONSET_YEARS: dict[str, tuple[float, float | None]] = {
     OBO + "HP_0003596": (40.0, 60.0),  # Middle age onset
     OBO + "HP_0003584": (60.0, None),  # Late onset
 }
+_SEX_NAMES = {code: name for name, code in SEX_CODES.items() if name}
 _PROFILES_KEY = "phenotype.profiles"
 _MAX_PROFILES = 512
 
@@ -155,6 +159,7 @@ class DiseaseProfile:
         other: term index -> IRIs of annotations of the other aspects (onset, inheritance).
         frequency: annotation IRI -> frequency (None when unstated).
         onset: annotation IRI -> onset class IRI.
+        sex: annotation IRI -> ``MALE`` or ``FEMALE`` for sex-specific annotations.
     """
 
     kg: KnowledgeGraph
@@ -165,6 +170,7 @@ class DiseaseProfile:
     other: dict[int, list[str]]
     frequency: dict[str, float | None]
     onset: dict[str, str]
+    sex: dict[str, str] = field(default_factory=dict)
     _ancestors: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _facts: dict[str, CitedFact] | None = field(default=None, repr=False)
 
@@ -191,10 +197,11 @@ class DiseaseProfile:
         other: dict[int, list[str]] = {}
         frequency: dict[str, float | None] = {}
         onset: dict[str, str] = {}
+        sex: dict[str, str] = {}
         try:
             rows = table.rows_of(disease)
         except (UnknownTermError, ValueError):
-            return cls(kg, disease, False, positive, negated, other, frequency, onset)
+            return cls(kg, disease, False, positive, negated, other, frequency, onset, sex)
         for r in rows:
             term = table.terms[table.term[r]]
             if term not in h:
@@ -205,13 +212,15 @@ class DiseaseProfile:
             frequency[iri] = None if math.isnan(f) else f
             if table.onset[r]:
                 onset[iri] = table.onset[r]
+            if table.sex[r]:
+                sex[iri] = _SEX_NAMES[int(table.sex[r])]
             if table.aspect[r] not in aspects:
                 other.setdefault(ti, []).append(iri)
             elif table.negated[r]:
                 negated.setdefault(ti, []).append(iri)
             else:
                 positive.setdefault(ti, []).append(iri)
-        return cls(kg, disease, True, positive, negated, other, frequency, onset)
+        return cls(kg, disease, True, positive, negated, other, frequency, onset, sex)
 
     @property
     def hierarchy(self) -> TermHierarchy:
@@ -224,10 +233,23 @@ class DiseaseProfile:
         return got
 
     def facts(self, iris: Iterable[str]) -> list[CitedFact]:
-        """The annotations as cited facts, read from the store (one query per disease)."""
+        """The annotations as cited facts, read from the store (each once).
+
+        Raises:
+            ValueError: an annotation of the table is not in the store (a stale table).
+        """
         if self._facts is None:
-            self._facts = describe_statements(self.kg, subject=self.disease)
-        return [self._facts[i] for i in iris]
+            self._facts = {}
+        out = []
+        for iri in iris:
+            fact = self._facts.get(iri)
+            if fact is None:
+                fact = describe_statement(self.kg, iri)
+                if fact is None:
+                    raise ValueError(f"annotation {iri} of the derived table is not in the store")
+                self._facts[iri] = fact
+            out.append(fact)
+        return out
 
     def best_frequency(self, iris: Iterable[str]) -> float | None:
         values = [f for f in (self.frequency.get(i) for i in iris) if f is not None]
@@ -314,6 +336,15 @@ def describe_fact(kg: KnowledgeGraph, fact: CitedFact) -> str:
     return f"{describe_frequency(kg, fact)} [{'; '.join(extras)}]"
 
 
+def format_probability(p: float) -> str:
+    """A probability as a percentage with enough digits to tell it from 0 and 1."""
+    if not 0.0 < p < 1.0:
+        return f"{p:.0%}"
+    tail = min(p, 1.0 - p)
+    digits = max(1, min(12, math.ceil(-math.log10(tail)) - 1))
+    return f"{100 * p:.{digits}f}%"
+
+
 def _describe_facts(kg: KnowledgeGraph, facts: Sequence[CitedFact]) -> str:
     return "; ".join(describe_fact(kg, f) for f in facts)
 
@@ -373,6 +404,8 @@ class SupportedRule(_PythonRule):
             facts = profile.facts(m.rows)
             path = [h.terms[j] for j in m.path]
             what, ann = display(kg, h.terms[i]), display(kg, h.terms[m.annotated])
+            if h.terms[i] != term:
+                what += f" (given as {compress(term)})"
             dis = display(kg, decision.disease)
             if m.kind == "exact":
                 message = f"{what} is annotated for {dis}: {_describe_facts(kg, facts)}"
@@ -572,6 +605,62 @@ class MissingHallmarkRule(_PythonRule):
         return out
 
 
+@dataclass
+class SexSpecificRule(_PythonRule):
+    """Present findings the disease has only in patients of the other sex."""
+
+    id: str = "hpo.sex-specific"
+    version: str = "1"
+    description: str = (
+        "A present finding matches only annotations of the disease that are restricted to the "
+        "other sex."
+    )
+    severity: str = "warning"
+    kind: str = "demographics"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        if decision.sex is None:
+            return []
+        profile = self.profile(kg, decision)
+        h = kg.hierarchy
+        dis = display(kg, decision.disease)
+        out: list[Finding] = []
+        for term in decision.present:
+            i, _ = _term_index(kg, term)
+            if i is None:
+                continue
+            # the annotations that explain the term: on it or below it, else the broader match
+            below = profile.below(i, profile.positive)
+            if below:
+                rows = [r for a in below for r in profile.positive[a]]
+            else:
+                m = profile.match(i, self.config.min_depth)
+                rows = m.rows if m is not None else []
+            sexes = {profile.sex.get(r) for r in rows}
+            if not rows or None in sexes or decision.sex in sexes:
+                continue
+            path: list[str] = []
+            if len(below) == 1 and below[0] != i:
+                path = [h.terms[j] for j in is_a_path_indices(h, below[0], i)]
+            facts = profile.facts(rows)
+            only = " or ".join(sorted(s.lower() for s in sexes if s))
+            out.append(
+                _finding(
+                    self,
+                    decision,
+                    status="warn",
+                    message=f"{display(kg, term)} is annotated for {dis} only in {only} "
+                    f"patients ({_describe_facts(kg, facts)}), but the patient is "
+                    f"{decision.sex.lower()}",
+                    patient_term=term,
+                    path=path,
+                    cites=[*facts, *path_edges(path)],
+                    data={"annotated_sex": sorted(s for s in sexes if s)},
+                )
+            )
+        return out
+
+
 def _onset_range(kg: KnowledgeGraph, onset: str) -> tuple[str, tuple[float, float | None]] | None:
     """The onset class of ``ONSET_YEARS`` that is ``onset`` or its nearest ancestor."""
     if onset in ONSET_YEARS:
@@ -696,30 +785,43 @@ class LikelihoodRule(_PythonRule):
     severity: str = "info"
     kind: str = "likelihood"
 
-    def model(self, kg: KnowledgeGraph) -> PhenotypeLikelihood:
-        """The likelihood model of a KG (built once per opened KG and configuration)."""
+    def model(self, kg: KnowledgeGraph) -> tuple[PhenotypeLikelihood, dict[str, int]]:
+        """The likelihood model of a KG and its disease index (built once per opened KG)."""
         cache = kg_cache(kg)
         key = ("phenotype.likelihood", self.config.likelihood, self.config.aspects)
         got = cache.get(key)
         if got is None:
-            got = cache[key] = PhenotypeLikelihood.from_kg(
+            model = PhenotypeLikelihood.from_kg(
                 kg.hierarchy,
                 kg.annotations,
                 aspects=self.config.aspects,
                 config=self.config.likelihood,
             )
-            cache[(key, "index")] = {d: i for i, d in enumerate(got.diseases)}
+            got = cache[key] = (model, {d: i for i, d in enumerate(model.diseases)})
         return got
 
+    def _score(
+        self, kg: KnowledgeGraph, model: PhenotypeLikelihood, decision: CandidateCheck
+    ) -> ScoreResult:
+        """Scores of the patient against every disease, shared by the candidates checked for
+        the same patient (a few most recent patients are kept)."""
+        recent = kg_cache(kg).setdefault(("phenotype.scores", id(model)), OrderedDict())
+        key = (decision.present, decision.excluded)
+        res = recent.get(key)
+        if res is None:
+            res = recent[key] = model.score(decision.present, decision.excluded)
+            if len(recent) > 8:
+                recent.popitem(last=False)
+        return res
+
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
-        model = self.model(kg)
-        index = kg_cache(kg)[
-            (("phenotype.likelihood", self.config.likelihood, self.config.aspects), "index")
-        ]
+        model, index = self.model(kg)
         d = index.get(decision.disease)
         if d is None:
-            raise UnknownTermError(decision.disease, (compress(x) for x in model.diseases))
-        res = model.score(decision.present, decision.excluded)
+            raise UnknownTermError(
+                compress(decision.disease), (compress(x) for x in model.diseases)
+            )
+        res = self._score(kg, model, decision)
         profile = self.profile(kg, decision)
         h = kg.hierarchy
         out: list[Finding] = []
@@ -769,7 +871,8 @@ class LikelihoodRule(_PythonRule):
                 decision,
                 status="pass" if total >= 0 else "warn",
                 message=f"{display(kg, decision.disease)}: combined likelihood ratio "
-                f"10^{total:.2f}, post-test probability {post:.4g} (pre-test {pre:.2g}); "
+                f"10^{total:.2f}, post-test probability {format_probability(post)} "
+                f"(pre-test {format_probability(pre)}); "
                 f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio",
                 data={
                     "log10_lr": total,
@@ -844,6 +947,7 @@ def python_rules(pack: str, config: PhenotypeRuleConfig | None = None) -> list[R
             UnexplainedRule(config),
             ExcludedFeatureRule(config),
             MissingHallmarkRule(config),
+            SexSpecificRule(config),
             OnsetRule(config),
             LikelihoodRule(config),
         ]

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, console, handle_errors
+from kgfuse.commands.common import HomeOption, KGOption, console, handle_errors, resolve_kg
 
 app = typer.Typer(help="Benchmarks writing JSON and a Markdown table", no_args_is_help=True)
 
@@ -75,4 +75,64 @@ def kg(
     console.print(
         f"passed {passed} of {len(result.checks)} checks; results in "
         f"{out / 'bench_kg.json'} and {out / 'bench_kg.md'}"
+    )
+
+
+@app.command("retrieval")
+@handle_errors
+def retrieval(
+    out: OutOption = Path("bench-results"),
+    kg: KGOption = None,
+    home: HomeOption = None,
+    sizes: Annotated[
+        str,
+        typer.Option(help="Comma-separated datasets: 'hpo' (the real facts) and synthetic sizes."),
+    ] = "hpo,1000000,5000000",
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Neighbours per query.")] = 32,
+    queries: Annotated[int, typer.Option(min=10, help="Timed queries per setting.")] = 300,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="faiss threads (default: faiss' own, the usable cores).", min=1),
+    ] = None,
+    text_check: Annotated[
+        int, typer.Option(help="HPO facts embedded to check compositional text vectors (0: skip).")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of queries, samples and synthetic data.")] = 0,
+) -> None:
+    """FAISS fact retrieval: build time, p50/p99 latency, recall@k and memory by index kind."""
+    from encoders.text import TextEncoder
+    from eval.bench_retrieval import run_retrieval_benchmark, summary_rows
+    from kg.knowledge_graph import KnowledgeGraph
+
+    wanted: list[str | int] = []
+    for part in sizes.split(","):
+        part = part.strip().replace("_", "")
+        if part == "hpo":
+            wanted.append("hpo")
+        elif part.isdigit() and int(part) > 0:
+            wanted.append(int(part))
+        else:
+            raise typer.BadParameter(f"{part!r} is neither 'hpo' nor a size", param_hint="--sizes")
+    graph = KnowledgeGraph.open(resolve_kg(kg, home)) if "hpo" in wanted else None
+    encoder = TextEncoder() if graph is not None else None
+    result = run_retrieval_benchmark(
+        graph,
+        out,
+        wanted,
+        k=k,
+        num_queries=queries,
+        threads=threads,
+        text_encoder=encoder,
+        text_check_facts=text_check,
+        seed=seed,
+    )
+    table = Table("index (operating point)", "result", title="Retrieval benchmark")
+    for measure, value in summary_rows(result):
+        table.add_row(measure, value)
+    console.print(table)
+    passed = sum(result.checks.values())
+    console.print(
+        f"passed {passed} of {len(result.checks)} checks; results in "
+        f"{out / 'bench_retrieval.json'}, {out / 'bench_retrieval.md'} and "
+        f"{out / 'bench_retrieval.png'}"
     )

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, KGOption, console, err_console, handle_errors, resolve_kg
+from kgfuse.commands.common import (
+    HomeOption,
+    KGOption,
+    console,
+    err_console,
+    handle_errors,
+    resolve_kg,
+)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
@@ -137,3 +144,22 @@ def _print_ranking(out: dict) -> None:
     console.print(table)
     for w in out.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}")
+
+
+@handle_errors
+def quickstart(
+    home: HomeOption = None,
+    overrides: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Build the HPO KG, embed it, train a small fused model, diagnose three example notes."""
+    from kgfuse.quickstart import run_quickstart
+
+    report = run_quickstart(home, overrides=list(overrides or []), progress=not quiet, say=console.print)
+    for out in report.diagnoses:
+        console.rule(f"[bold]{out['id']}")
+        _print_ranking(out)
+        for fact in out.get("supporting", [])[:8]:
+            console.print(f"  [green]supported[/] {fact}")
+    total = sum(report.stages.values())
+    console.print(f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min")

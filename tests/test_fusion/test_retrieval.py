@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from encoders.text import TextEncoder
-from fusion.faiss_index import IndexConfig, build_index, search_parameters
 from fusion.facts import Fact, extract_facts, facts_from_tables, relation_label, verbalise
+from fusion.faiss_index import IndexConfig, build_index, search_parameters
 from fusion.retrieval import FactIndex, RetrievalConfig
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import KGMismatchError
@@ -27,9 +27,7 @@ STATUTE = LEGAL + "Statute"
 PENALTY = LEGAL + "Penalty"
 
 
-def _index(
-    kg: KnowledgeGraph, encoder: TextEncoder, kind: str = "flat", **kwargs
-) -> FactIndex:
+def _index(kg: KnowledgeGraph, encoder: TextEncoder, kind: str = "flat", **kwargs) -> FactIndex:
     config = RetrievalConfig(index=IndexConfig(kind=kind, use_gpu=False), **kwargs)
     return FactIndex.build(kg, text_encoder=encoder, config=config)
 
@@ -42,12 +40,14 @@ def _fact_in_kg(kg: KnowledgeGraph, fact: Fact) -> bool:
     if fact.kind == "annotation":
         return kg.ask(
             f"ASK WHERE {{ ?a <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o }}",
-            a=IRI(fact.annotation),
+            a=IRI(fact.annotation or ""),
             s=IRI(fact.subject),
             p=IRI(fact.predicate),
             o=IRI(fact.object),
         )
-    return kg.ask("ASK WHERE { ?s ?p ?o }", s=IRI(fact.subject), p=IRI(fact.predicate), o=IRI(fact.object))
+    return kg.ask(
+        "ASK WHERE { ?s ?p ?o }", s=IRI(fact.subject), p=IRI(fact.predicate), o=IRI(fact.object)
+    )
 
 
 # ---- facts --------------------------------------------------------------------------------
@@ -89,7 +89,11 @@ def _tiny_annotated_tables():
     graph = GraphTensors(
         node_iris=[disease, gene, hp1, hp2, freq],
         node_type=torch.tensor([1, 2, 0, 0, 0]),
-        node_type_names=[OWL_CLASS, "https://w3id.org/kgfuse/vocab#Disease", "https://w3id.org/kgfuse/vocab#Gene"],
+        node_type_names=[
+            OWL_CLASS,
+            "https://w3id.org/kgfuse/vocab#Disease",
+            "https://w3id.org/kgfuse/vocab#Gene",
+        ],
         edge_index=torch.tensor([[0, 0, 1], [2, 3, 2]]),
         edge_type=torch.tensor([0, 0, 0]),
         relation_names=[RO_HAS_PHENOTYPE],
@@ -132,7 +136,9 @@ def test_facts_from_tables_annotations_replace_their_triples() -> None:
         "Marfan syndrome has phenotype Arachnodactyly; very frequent; evidence TAS; PMID:123"
     )
     assert facts.fact(1).negated and facts.fact(1).text.startswith("NOT Marfan syndrome")
-    assert facts.fact(2).kind == "triple" and facts.fact(2).text == "FBN1 has phenotype Arachnodactyly"
+    assert (
+        facts.fact(2).kind == "triple" and facts.fact(2).text == "FBN1 has phenotype Arachnodactyly"
+    )
 
 
 # ---- faiss indexes ------------------------------------------------------------------------
@@ -145,7 +151,8 @@ def _clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
 
 
 def _recall(exact: np.ndarray, approx: np.ndarray) -> float:
-    return float(np.mean([len(set(a) & set(b)) / len(a) for a, b in zip(exact, approx)]))
+    pairs = zip(exact, approx, strict=True)
+    return float(np.mean([len(set(a) & set(b)) / len(a) for a, b in pairs]))
 
 
 @pytest.mark.parametrize(
@@ -184,14 +191,18 @@ def test_fact_index_round_trip_gives_identical_results(
     index.save(tmp_path / "facts")
     loaded = FactIndex.load(tmp_path / "facts", legal_kg, use_gpu=False)
     assert len(loaded) == len(index)
-    assert _signature(loaded.search(query, entity_iris=[LEGAL + "Theft"], k=10)) == _signature(before)
+    assert _signature(loaded.search(query, entity_iris=[LEGAL + "Theft"], k=10)) == _signature(
+        before
+    )
     assert _signature(loaded.search(query, k=5, relations=[HAS_ELEMENT])) == _signature(
         filtered_before
     )
     np.testing.assert_allclose(loaded.vectors(range(len(index))), index.vectors(range(len(index))))
 
 
-def test_fact_vectors_are_unit_length_and_sized(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+def test_fact_vectors_are_unit_length_and_sized(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
+) -> None:
     index = _index(legal_kg, tiny_encoder, dim=64, graph_dim=16)
     vectors = index.vectors(np.arange(len(index)))
     assert vectors.shape == (len(index), 64)
@@ -231,15 +242,24 @@ def test_fact_index_unknown_filters_fail_listing_choices(
     with pytest.raises(ValueError, match="dimension"):
         index.search(np.ones(7, dtype=np.float32))
     with pytest.raises(ValueError, match="text vector or at least one entity"):
-        index.search(None, entity_iris=[LEGAL + "NoSuchThing"])
+        index.search(None)
+    assert index.search(None, entity_iris=[LEGAL + "NoSuchThing"]) == []
 
 
-def test_fact_index_entity_boost_and_filter(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+def test_fact_index_entity_boost_and_filter(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
+) -> None:
     index = _index(legal_kg, tiny_encoder)
     query = tiny_encoder.encode(["use of force"])[0]
     burglary = LEGAL + "Burglary"
-    touching = {i for i in range(len(index)) if burglary in (index.facts.fact(i).subject, index.facts.fact(i).object)}
-    boosted = index.search(query, entity_iris=["https://example.org/legal#Burglary"], k=len(touching) + 3)
+    touching = {
+        i
+        for i in range(len(index))
+        if burglary in (index.facts.fact(i).subject, index.facts.fact(i).object)
+    }
+    boosted = index.search(
+        query, entity_iris=["https://example.org/legal#Burglary"], k=len(touching) + 3
+    )
     assert {h.fact.id for h in boosted[: len(touching)]} == touching
     assert all(h.entities == (burglary,) for h in boosted[: len(touching)])
     assert all(h.score == pytest.approx(h.similarity + 0.5) for h in boosted[: len(touching)])
@@ -247,7 +267,9 @@ def test_fact_index_entity_boost_and_filter(legal_kg: KnowledgeGraph, tiny_encod
     only = index.search(query, entity_iris=[burglary], k=50, entity_mode="filter")
     assert {h.fact.id for h in only} == touching
     # the entities alone (no text) are a query too
-    assert {h.fact.id for h in index.search(None, entity_iris=[burglary], k=len(touching))} == touching
+    assert {
+        h.fact.id for h in index.search(None, entity_iris=[burglary], k=len(touching))
+    } == touching
     # two linked entities: the fact joining them gets both boosts and ranks first
     pair = index.search(query, entity_iris=[burglary, LEGAL + "Dishonesty"], k=3)
     assert pair[0].fact.text == "burglary has element dishonesty"
@@ -280,7 +302,9 @@ def test_fact_index_incremental_add_finds_new_fact(
     assert loaded.meta["added_facts"] == 1
 
 
-def test_fact_index_add_new_node_needs_encoder(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+def test_fact_index_add_new_node_needs_encoder(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
+) -> None:
     index = _index(legal_kg, tiny_encoder)
     new = Fact(-1, "triple", LEGAL + "Fraud", HAS_ELEMENT, LEGAL + "Dishonesty")
     with pytest.raises(ValueError, match="text encoder"):
@@ -300,9 +324,13 @@ def test_fact_index_refuses_another_kg(
         FactIndex.load(tmp_path / "facts", other)
 
 
-def test_fact_index_returned_facts_exist_in_kg(legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder) -> None:
+def test_fact_index_returned_facts_exist_in_kg(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
+) -> None:
     index = _index(legal_kg, tiny_encoder, exact_text=True)
-    hits = index.search(tiny_encoder.encode(["robbery force"])[0], entity_iris=[LEGAL + "Robbery"], k=len(index))
+    hits = index.search(
+        tiny_encoder.encode(["robbery force"])[0], entity_iris=[LEGAL + "Robbery"], k=len(index)
+    )
     assert len(hits) == len(index)
     assert all(_fact_in_kg(legal_kg, h.fact) for h in hits)
 
@@ -318,7 +346,9 @@ def test_fact_index_with_node_embeddings(
     query = tiny_encoder.encode(["theft"])[0]
     before = index.search(query, entity_iris=[LEGAL + "Theft"], k=5)
     index.save(tmp_path / "facts")
-    after = FactIndex.load(tmp_path / "facts", legal_kg).search(query, entity_iris=[LEGAL + "Theft"], k=5)
+    after = FactIndex.load(tmp_path / "facts", legal_kg).search(
+        query, entity_iris=[LEGAL + "Theft"], k=5
+    )
     assert _signature(after) == _signature(before)
 
 

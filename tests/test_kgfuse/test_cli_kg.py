@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from kg.knowledge_graph import KnowledgeGraph
@@ -43,7 +44,7 @@ def legal_kg(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-def _invoke(runner: CliRunner, *args: str | Path):
+def _invoke(runner: CliRunner, *args: str | Path) -> Result:
     return runner.invoke(app, [str(a) for a in args], env=ENV)
 
 
@@ -430,9 +431,13 @@ def test_bench_kg_helpers_give_the_same_rows_on_rdflib(hpo_kg: Path, tmp_path: P
     graph.store.dump(str(dump), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     memory = rdflib.Graph().parse(str(dump), format="nt")
     for name in HELPERS:
-        _, rdflib_rows, exhausted = rdflib_replay(memory, recorded[name], budget_seconds=60)
-        assert rdflib_rows == rows[name], name
-        assert not exhausted
+        replay = rdflib_replay(memory, recorded[name], budget_seconds=60)
+        assert replay.rows == rows[name], name
+        assert not replay.budget_exhausted
+        assert len(replay.latencies) == len(replay.latencies_with_parsing) == 3
+        assert all(
+            p >= t for p, t in zip(replay.latencies_with_parsing, replay.latencies, strict=True)
+        )
 
 
 @pytest.mark.slow

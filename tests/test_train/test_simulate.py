@@ -75,7 +75,7 @@ def test_simulate_is_deterministic_per_seed_and_disease(kg) -> None:
 
 def test_simulate_respects_annotated_frequencies(kg) -> None:
     sim = simulator(kg, QUIET)
-    n = 4000
+    n = 2000
     data = sim.dataset(n, seed=1, diseases=[MARFAN])
     # Marfan: Arachnodactyly 0.895 (and 0.6 in males only), Ectopia lentis 30/50,
     # Aortic root aneurysm 80%, Tall stature with no frequency -> unknown_frequency 0.5.

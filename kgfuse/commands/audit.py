@@ -1,0 +1,202 @@
+"""``kgfuse audit ...``: list, show, re-run and verify the recorded decisions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.table import Table
+
+from kg.namespaces import compress
+from kgfuse.audit import (
+    AuditLog,
+    AuditRecordNotFoundError,
+    ReplayerNotFoundError,
+    default_audit_path,
+    verify_record,
+)
+from kgfuse.commands.common import (
+    HomeOption,
+    JsonOption,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+)
+from kgfuse.explanation import format_probability
+
+app = typer.Typer(
+    help="Inspect the audit trail: list and show decisions, re-run one, verify the hash chain.",
+    no_args_is_help=True,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Audit database (default: <home>/audit.sqlite).", show_default=False),
+]
+IdArgument = Annotated[str, typer.Argument(help="Audit id (or a unique prefix of it).")]
+
+
+def _audit_errors(func: F) -> F:
+    """Unknown records and missing replayers are user errors: one line, exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (AuditRecordNotFoundError, ReplayerNotFoundError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(db: Path | None, home: Path | None) -> AuditLog:
+    return AuditLog(db if db is not None else default_audit_path(home), create=False)
+
+
+@app.command("list")
+@handle_errors
+@_audit_errors
+def list_records(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Newest records to show.")] = 20,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the newest decisions."""
+    with _open(db, home) as log:
+        rows = log.list(limit)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table(title=f"{len(rows)} newest decisions")
+    for col in ("seq", "id", "time (UTC)"):
+        table.add_column(col, no_wrap=True)
+    for col in ("kind", "top answer", "p", "fail/warn/error", "input"):
+        table.add_column(col)
+    for r in rows:
+        prob = format_probability(r.top_probability) if r.top_probability is not None else ""
+        curie = compress(r.top_answer) if r.top_answer else ""
+        top = f"{r.top_label} ({curie})" if r.top_label else curie
+        counts = "/".join(str(r.statuses.get(s, 0)) for s in ("fail", "warn", "error"))
+        table.add_row(
+            str(r.seq),
+            r.id[:12],
+            r.created_at[:19].replace("T", " "),
+            r.kind,
+            top,
+            prob,
+            counts,
+            "stored" if r.input_stored else "hash only",
+        )
+    console.print(table)
+
+
+@app.command("show")
+@handle_errors
+@_audit_errors
+def show(
+    record_id: IdArgument,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole record as JSON.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report to FILE.")
+    ] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Show one decision: input, mentions, ranking, findings with cited facts."""
+    if as_json and html is not None:
+        raise typer.BadParameter("choose one of --json and --html")
+    with _open(db, home) as log:
+        rec = log.get(record_id)
+    if as_json:
+        print_json(rec.to_dict())
+        return
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        title = f"kgfuse {rec.kind} {rec.id[:12]} ({rec.created_at[:19]} UTC)"
+        html.write_text(rec.explanation.to_html(title=title), encoding="utf-8")
+        console.print(f"wrote {html}", highlight=False)
+        return
+    head = [
+        f"audit id   {rec.id} (seq {rec.seq})",
+        f"time       {rec.created_at}",
+        f"input      {'stored' if rec.input_stored else 'not stored'}, sha256 {rec.input_hash}",
+        f"config     {rec.config_hash}",
+        f"record     {rec.hash}",
+        "",
+    ]
+    typer.echo("\n".join(head) + rec.explanation.to_text(), nl=False)
+
+
+@app.command("verify")
+@handle_errors
+@_audit_errors
+def verify(
+    record_id: IdArgument,
+    tolerance: Annotated[
+        float, typer.Option(help="Relative tolerance for scores and probabilities.")
+    ] = 1e-9,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-run a decision with its recorded input, model and KG; report identical or not.
+
+    Prints the differences and exits with code 1 when the re-run differs.
+    """
+    with _open(db, home) as log:
+        report = verify_record(log, record_id, tolerance=tolerance)
+    if as_json:
+        print_json(report.__dict__)
+    elif report.identical:
+        console.print(f"[green]identical[/]: decision {report.record_id} re-runs the same")
+    else:
+        console.print(f"[red]different[/]: decision {report.record_id} re-runs differently:")
+        for d in report.differences:
+            console.print(f"  - {d}", highlight=False, markup=False)
+    if not as_json and report.notes:
+        console.print("notes (package versions):")
+        for n in report.notes:
+            console.print(f"  - {n}", highlight=False, markup=False)
+    if not report.identical:
+        raise typer.Exit(1)
+
+
+@app.command("verify-chain")
+@handle_errors
+@_audit_errors
+def verify_chain(
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every record's hash and link; name the first changed or deleted record.
+
+    Exits with code 1 when the chain is broken.
+    """
+    with _open(db, home) as log:
+        report = log.verify_chain()
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        for w in report.warnings:
+            console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        if report.ok:
+            console.print(f"[green]chain intact[/]: {report.records} records verified")
+        else:
+            where = (
+                f"record {report.first_bad_id} (seq {report.first_bad_seq})"
+                if report.first_bad_id
+                else f"after seq {(report.first_bad_seq or 1) - 1}"
+            )
+            console.print(f"[red]chain broken[/] at {where}: {report.reason}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,96 @@
+"""``kgfuse eval ...``: evaluations that write JSON, a Markdown table and plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kgfuse.commands.common import (
+    HomeOption,
+    KGOption,
+    console,
+    handle_errors,
+    print_json,
+    resolve_kg,
+)
+from kgfuse.commands.link import _linker
+
+app = typer.Typer(help="Evaluations writing JSON and Markdown.", no_args_is_help=True)
+
+
+@app.command("link")
+@handle_errors
+def eval_link(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL in the id68.jsonl format.")],
+    kg: KGOption = None,
+    home: HomeOption = None,
+    processes: Annotated[int, typer.Option("--processes", "-j")] = 1,
+    repeats: Annotated[int, typer.Option(help="Timed repeats for the throughput figure.")] = 3,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for eval_link.json/.md.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
+    from eval.linking import load_gold, run_linking_eval
+
+    if not gold.is_file():
+        raise FileNotFoundError(f"gold file not found: {gold}")
+    graph, linker = _linker(resolve_kg(kg, home))
+    hierarchy = graph.hierarchy
+
+    def ancestors(iri: str) -> set[str]:
+        return set(hierarchy.ancestors(iri, include_self=False)) if iri in hierarchy else set()
+
+    report = run_linking_eval(linker, load_gold(gold), ancestors, n_process=processes, repeats=repeats)
+    data = report.to_dict()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "eval_link.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+        (out / "eval_link.md").write_text(_markdown(data), encoding="utf-8")
+    if as_json:
+        print_json(data)
+    else:
+        console.print(_markdown(data))
+
+
+def _markdown(data: dict) -> str:
+    rows = ["| measure | precision | recall | F1 |", "|---|---|---|---|"]
+    for key in ("mention_exact", "mention_overlap", "document", "document_ancestor"):
+        prf = data.get(key)
+        if prf:
+            rows.append(f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {prf['f1']:.3f} |")
+    rows.append("")
+    rows.append(f"excluded accuracy {data.get('excluded_accuracy', 0):.3f}; "
+                f"{data.get('num_documents', 0)} documents; {data.get('docs_per_second', 0):,.0f} docs/s")
+    return "\n".join(rows)
+
+
+@app.command("diagnosis")
+@handle_errors
+def eval_diagnosis(
+    cases: Annotated[Path, typer.Option("--cases", help="Cases: ppkt_dev.jsonl / vignettes_dev.jsonl format or phenopackets.")],
+    model: Annotated[
+        list[Path] | None, typer.Option("--model", help="Model folder to compare (repeatable).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("eval-results/diagnosis"),
+    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Top-1/3/10 and MRR with bootstrap 95% CIs on all, covered and leakage-free cases."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.diagnosis import default_model_dir
+    from kgfuse.evaluation import evaluate_diagnosis
+
+    if not cases.is_file():
+        raise FileNotFoundError(f"cases file not found: {cases}")
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    models = list(model) if model else []
+    if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
+        models = [default_model_dir(home)]
+    report = evaluate_diagnosis(graph, cases, out, models=models, limit=limit, n_resamples=resamples)
+    console.print(report.to_markdown())
+    console.print(f"report written to {out}")

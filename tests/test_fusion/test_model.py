@@ -1,0 +1,131 @@
+"""The fused model on a tiny random config: shapes, gradients, ablations, save/load."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig
+
+from fusion.config import FUSION_MECHANISMS, FusionConfig
+from fusion.model import KgFusionForDiagnosis, register_auto_classes
+
+B, T, E, K, NODES, LABELS = 3, 7, 2, 4, 10, 5
+
+
+def _text_config() -> dict:
+    return BertConfig(
+        vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    ).to_dict()
+
+
+def _model(fusion: str, **overrides) -> KgFusionForDiagnosis:
+    torch.manual_seed(0)
+    cfg = FusionConfig(
+        fusion=fusion,
+        text_config=None if fusion == "kg_only" else _text_config(),
+        num_nodes=NODES,
+        node_dim=8,
+        fact_dim=6,
+        num_candidates=LABELS,
+        label_text_dim=4,
+        hidden_dim=16,
+        freeze_layers=0,
+        **overrides,
+    )
+    model = KgFusionForDiagnosis(cfg)
+    model.kgfusion.node_embeddings.normal_()
+    model.label_text.normal_()
+    model.label_nodes.copy_(torch.arange(LABELS))
+    return model
+
+
+def _batch() -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(1)
+    return {
+        "input_ids": torch.randint(0, 50, (B, T), generator=g),
+        "attention_mask": torch.ones(B, T, dtype=torch.long),
+        "entity_ids": torch.randint(0, NODES, (B, E), generator=g),
+        "entity_status": torch.tensor([[1, 2], [1, 0], [0, 0]]),
+        "entity_tokens": torch.rand(B, E, T, generator=g).round(),
+        "fact_vectors": torch.randn(B, K, 6, generator=g),
+        "fact_mask": torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]]).bool(),
+        "prior": torch.randn(B, LABELS, generator=g),
+        "labels": torch.tensor([0, 1, 2]),
+    }
+
+
+@pytest.mark.parametrize("fusion", FUSION_MECHANISMS)
+def test_model_shapes_and_loss(fusion: str) -> None:
+    out = _model(fusion).eval()(**_batch())
+    assert out.logits.shape == (B, LABELS)
+    assert out.patient_embeddings.shape == (B, 16)
+    assert torch.isfinite(out.loss)
+    if fusion == "cross_attention":
+        assert out.fact_attention.shape == (B, K)
+        # attention is a distribution over the real facts of each row
+        assert torch.allclose(out.fact_attention[:2].sum(-1), torch.ones(2), atol=1e-5)
+    else:
+        assert out.fact_attention is None
+
+
+@pytest.mark.parametrize("fusion", ["cross_attention", "entity_token"])
+def test_model_gradients_reach_fusion_parameters(fusion: str) -> None:
+    model = _model(fusion)
+    model(**_batch()).loss.backward()
+    fusion_grads = [p.grad for n, p in model.named_parameters() if ".fusions." in n]
+    assert fusion_grads, "the model has fusion layers"
+    assert all(g is not None for g in fusion_grads)
+    gates = [p.grad for n, p in model.named_parameters() if n.endswith("gate")]
+    assert any(float(g.abs().sum()) > 0 for g in gates)
+
+
+def test_model_fusion_starts_as_identity() -> None:
+    """Zero-initialised gates: before training, facts do not change the text model."""
+    model = _model("cross_attention").eval()
+    batch = _batch()
+    with_facts = model(**batch).logits
+    batch["fact_vectors"] = torch.randn_like(batch["fact_vectors"]) * 100
+    assert torch.allclose(with_facts, model(**batch).logits, atol=1e-5)
+
+
+def test_model_prior_weight_adds_symbolic_scores() -> None:
+    model = _model("kg_only").eval()
+    batch = _batch()
+    base = model(**{**batch, "prior": torch.zeros(B, LABELS)}).logits
+    shifted = model(**batch).logits
+    weight = float(model.head.prior_weight)
+    assert torch.allclose(shifted - base, weight * batch["prior"], atol=1e-5)
+
+
+@pytest.mark.parametrize("fusion", FUSION_MECHANISMS)
+def test_model_save_load_identical_scores(fusion: str, tmp_path) -> None:
+    model = _model(fusion).eval()
+    batch = _batch()
+    before = model(**batch).logits
+    model.save_pretrained(tmp_path)
+    loaded = KgFusionForDiagnosis.from_pretrained(tmp_path).eval()
+    assert torch.equal(before, loaded(**batch).logits)
+
+
+def test_model_registered_with_auto_classes(tmp_path) -> None:
+    register_auto_classes()
+    _model("kg_only").save_pretrained(tmp_path)
+    assert isinstance(AutoConfig.from_pretrained(tmp_path), FusionConfig)
+    assert isinstance(AutoModelForSequenceClassification.from_pretrained(tmp_path), KgFusionForDiagnosis)
+
+
+def test_config_rejects_unknown_fusion() -> None:
+    with pytest.raises(ValueError, match="cross_attention"):
+        FusionConfig(fusion="magic", text_config=_text_config())
+
+
+def test_config_text_models_need_text_config() -> None:
+    with pytest.raises(ValueError, match="text_config"):
+        FusionConfig(fusion="text_only")
+
+
+def test_config_fusion_layers_default_to_upper_third() -> None:
+    cfg = FusionConfig(fusion="cross_attention", text_config=_text_config())
+    assert cfg.resolved_fusion_layers(6) == [4, 5]
+    with pytest.raises(ValueError, match="outside"):
+        FusionConfig(fusion="cross_attention", text_config=_text_config(), fusion_layers=[9]).resolved_fusion_layers(6)

@@ -1,0 +1,46 @@
+"""Typed training configs: YAML, overrides, validation, hashing."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from train.config import DiagnosisConfig, apply_overrides, load_config
+
+
+def test_config_defaults_without_file() -> None:
+    cfg = load_config(None)
+    assert cfg == DiagnosisConfig()
+    assert cfg.model.fusion == "cross_attention"
+
+
+def test_config_yaml_and_overrides(tmp_path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  epochs: 5\nmodel:\n  fusion: kg_only\n", encoding="utf-8")
+    cfg = load_config(path, ["train.epochs=2", "train.lr=0.001", "output=/x/y"])
+    assert (cfg.train.epochs, cfg.train.lr, cfg.model.fusion, cfg.output) == (2, 0.001, "kg_only", "/x/y")
+
+
+def test_config_unknown_key_is_an_error(tmp_path) -> None:
+    with pytest.raises(pydantic.ValidationError, match="epoch"):
+        load_config(None, ["train.epoch=2"])
+    with pytest.raises(pydantic.ValidationError, match="fusion"):
+        load_config(None, ["model.fusion=magic"])
+
+
+def test_config_bad_override_syntax() -> None:
+    with pytest.raises(ValueError, match="section.key=value"):
+        apply_overrides({}, ["train.epochs"])
+
+
+def test_config_missing_file() -> None:
+    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+        load_config(__import__("pathlib").Path("nope.yaml"))
+
+
+def test_config_hash_changes_with_content_and_round_trips_yaml(tmp_path) -> None:
+    a, b = load_config(None), load_config(None, ["train.seed=1"])
+    assert a.config_hash() != b.config_hash()
+    path = tmp_path / "saved.yaml"
+    path.write_text(b.to_yaml(), encoding="utf-8")
+    assert load_config(path).config_hash() == b.config_hash()
