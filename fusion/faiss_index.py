@@ -86,11 +86,13 @@ class IndexConfig:
         kind: ``flat``, ``hnsw``, ``ivf`` or ``ivfpq``. (default: ``"flat"``)
         hnsw_m: HNSW neighbours per node. (default: ``32``)
         hnsw_ef_construction: HNSW beam width while adding. (default: ``40``)
-        hnsw_ef_search: HNSW beam width while searching (raised to ``k`` when smaller).
-            (default: ``64``)
+        hnsw_ef_search: HNSW beam width while searching (raised to ``k`` when smaller);
+            512 reaches recall@32 >= 0.95 on the HPO facts (``kgfuse bench retrieval``).
+            (default: ``512``)
         ivf_nlist: IVF lists; None for :math:`4\\sqrt{n}` at build time, at most
             :math:`n / 39` so each centroid has enough training points. (default: ``None``)
-        ivf_nprobe: IVF lists visited per query. (default: ``16``)
+        ivf_nprobe: IVF lists visited per query; 128 of about 2.5k lists reaches recall@32
+            >= 0.95 on the HPO facts. (default: ``128``)
         pq_m: IVF-PQ sub-quantizers (must divide the dimension). (default: ``16``)
         pq_bits: bits per sub-quantizer code. (default: ``8``)
         pq_refine: re-rank IVF-PQ candidates with ``"sq8"`` (8-bit scalar-quantized
@@ -106,9 +108,9 @@ class IndexConfig:
     kind: str = "flat"
     hnsw_m: int = 32
     hnsw_ef_construction: int = 40
-    hnsw_ef_search: int = 64
+    hnsw_ef_search: int = 512
     ivf_nlist: int | None = None
-    ivf_nprobe: int = 16
+    ivf_nprobe: int = 128
     pq_m: int = 16
     pq_bits: int = 8
     pq_refine: str | None = None

@@ -423,6 +423,10 @@ class AuditLog:
         elif config is not None and config_hash != expected_hash:
             raise ValueError("config_hash does not match the hash of config")
         stored = explanation if store_input else explanation.redacted()
+        try:
+            explanation_json = canonical_json(stored.to_dict())
+        except TypeError as exc:
+            raise ValueError(f"the explanation must be JSON-ready: {exc}") from None
         fields: dict[str, Any] = {
             "id": uuid.uuid4().hex,
             "kind": kind or explanation.kind,
@@ -434,7 +438,7 @@ class AuditLog:
             "config_hash": config_hash,
             "config": canonical_json(dict(config)) if config is not None else None,
             "versions": _versions_json(),
-            "explanation": canonical_json(stored.to_dict()),
+            "explanation": explanation_json,
         }
         with self._lock:
             conn = self._connection()

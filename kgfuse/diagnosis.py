@@ -103,25 +103,129 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 class DiagnosisService:
-    """Loads the KG, the model and the linker once; diagnoses records.
+    """Loads the KG, the model, the linker and the rules once; diagnoses records.
+
+    Each decision is checked by the rules (top ``rules_top`` candidates), explained, and
+    appended to the audit log unless ``audit`` is False.
 
     Args:
         model_dir: model folder (default: the one quickstart trains).
         kg_path: KG folder (default: the HPO KG in the kgfuse home).
         home: kgfuse home.
+        audit: record every decision in ``<home>/audit.sqlite``.
+        store_input: keep the input itself in the audit record (else only its hash).
+        rules_top: candidates checked by the rules.
     """
 
-    def __init__(self, model_dir: Path | None = None, kg_path: Path | None = None, home: Path | None = None) -> None:
-        self.kg = KnowledgeGraph.open(kg_path or default_kg_path("hpo", home))
-        self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        kg_path: Path | None = None,
+        home: Path | None = None,
+        *,
+        audit: bool = True,
+        store_input: bool = True,
+        rules_top: int = 3,
+    ) -> None:
+        from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
 
+        self.kg_path = Path(kg_path) if kg_path else default_kg_path("hpo", home)
+        self.kg = KnowledgeGraph.open(self.kg_path)
+        self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
         self.diagnoser = Diagnoser.load(self.model_dir, self.kg, linker=default_linker(self.kg))
+        self.rules = RuleSet.load()
+        self.rules_top = rules_top
+        self.store_input = store_input
+        self.audit_log = None
+        if audit:
+            from kgfuse.audit import AuditLog
+
+            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
         return self.diagnoser.diagnose(
             record.id, text=record.text, present=record.present, excluded=record.excluded, top_k=top_k
         )
+
+    def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
+        """The explanation of a decision: mentions, facts, rule findings, ranking."""
+        from kg.rules.engine import CandidateCheck, CitedFact
+        from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
+
+        present = tuple(dict.fromkeys(f.iri for f in result.findings if not f.excluded))
+        excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
+        findings = []
+        for ranked in result.ranking[: self.rules_top]:
+            check = CandidateCheck(ranked.iri, present, excluded, _sex(record.sex), record.age)
+            findings.extend(self.rules.check(self.kg, check))
+        facts = [
+            RetrievedFact(
+                CitedFact(
+                    f["annotation"],
+                    f["subject"]["iri"],
+                    f["predicate"]["iri"],
+                    f["object"]["iri"],
+                    tuple(f.get("sources", ())),
+                    f.get("evidence"),
+                    f.get("frequency"),
+                    f.get("frequency_term"),
+                    f.get("frequency_label"),
+                    bool(f.get("negated")),
+                ),
+                float(f["score"]),
+                f.get("attention"),
+            )
+            for f in result.facts
+        ]
+        mentions = [
+            Mention(f.text, f.start, f.end, f.iri, self.kg.labels.get(f.iri, ""),
+                    "excluded" if f.excluded else "present")
+            for f in result.findings
+            if f.start >= 0
+        ]
+        explanation = Explanation(
+            kind="diagnose",
+            input_text=record.text,
+            mentions=mentions,
+            facts=facts,
+            findings=findings,
+            ranking=[RankedAnswer(r.iri, r.label, r.score, r.probability) for r in result.ranking],
+            warnings=list(result.warnings),
+            kg_fingerprint=self.kg.fingerprint,
+            model_fingerprint=self.model_fingerprint,
+            metadata={"top_k": top_k, "rules_fingerprint": self.rules.fingerprint,
+                      "present": list(present), "excluded": list(excluded)},
+        )
+        return explanation.fill_labels(lambda iri: self.kg.labels.get(iri, ""))
+
+    @property
+    def model_fingerprint(self) -> str:
+        return str(self.diagnoser.meta.get("config_hash", ""))
+
+    def run(self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10) -> tuple[dict[str, Any], Any]:
+        """Diagnose, explain and audit one raw record; returns the output record and explanation."""
+        record = parse_record(raw, index)
+        result = self.diagnose(record, top_k)
+        explanation = self.explain(record, result, top_k)
+        out = result.to_record()
+        out["findings_checked"] = [
+            {"rule": f.rule_id, "status": f.status, "kind": f.kind, "disease": f.disease, "message": f.message}
+            for f in explanation.findings
+        ]
+        if self.audit_log is not None:
+            out["audit_id"] = self.audit_log.record(
+                explanation,
+                dict(raw),
+                store_input=self.store_input,
+                model_fingerprint=self.model_fingerprint,
+                kg_fingerprint=self.kg.fingerprint,
+                config={"model_dir": str(self.model_dir), "kg": str(self.kg_path), "top_k": top_k,
+                        "rules_top": self.rules_top,
+                        "model_config_hash": str(self.diagnoser.meta.get("config_hash", ""))},
+                kind="diagnose",
+            )
+        return out, explanation
 
     def diagnose_records(self, records: Iterable[tuple[int, Any]], top_k: int = 10) -> Iterator[dict[str, Any]]:
         """Output records for (index, raw record or error) pairs; errors become error records."""
@@ -129,8 +233,21 @@ class DiagnosisService:
             try:
                 if isinstance(raw, Exception):
                     raise raw
-                record = parse_record(raw, index)
-                yield self.diagnose(record, top_k).to_record()
+                yield self.run(raw, index, top_k)[0]
             except (RecordError, ValueError, KeyError) as exc:
                 rid = raw.get("id", index) if isinstance(raw, Mapping) else index
                 yield {"id": rid, "error": str(exc).strip("'\"")}
+
+
+def _sex(value: Any) -> str | None:
+    if isinstance(value, str) and value.upper() in ("MALE", "FEMALE"):
+        return value.upper()
+    return None
+
+
+def replay(record: Mapping[str, Any]):
+    """Re-run a recorded ``diagnose`` decision with its recorded model and KG (audit verify)."""
+    config = record["config"]
+    service = DiagnosisService(Path(config["model_dir"]), Path(config["kg"]), audit=False,
+                               rules_top=int(config.get("rules_top", 3)))
+    return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

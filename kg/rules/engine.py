@@ -34,6 +34,7 @@ import logging
 import re
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -494,6 +495,8 @@ def path_edges(path: Sequence[str]) -> list[CitedFact]:
 
 _Triple = tuple[str, str, str, bool]  # subject, predicate, object, object is a literal
 _VERIFIED_KEY = "citations.verified"
+_TRIPLES_KEY = "store.triples"
+_MAX_SUBJECTS = 50_000
 _MAX_VERIFIED = 200_000
 
 
@@ -523,17 +526,27 @@ def _required_triples(fact: CitedFact) -> list[_Triple]:
     return out
 
 
-def _triples_of(kg: KnowledgeGraph, subject: str) -> set[tuple[str, str, bool]]:
+def _triples_of(kg: KnowledgeGraph, subject: str) -> frozenset[tuple[str, str, bool]]:
     """(predicate, object, object is a literal) of every triple of a subject (default graph).
 
     A direct pattern lookup: the same test as ``ASK { <s> <p> <o> }``, without parsing and
-    planning a query per triple.
+    planning a query per triple. The store is read-only, so lookups are kept (LRU) for the
+    opened KG: describing a fact and verifying its citation read the store once.
     """
-    out: set[tuple[str, str, bool]] = set()
-    for quad in kg.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.DefaultGraph()):
-        obj = quad.object
-        out.add((quad.predicate.value, _value(obj) or "", isinstance(obj, ox.Literal)))
-    return out
+    cache: OrderedDict[str, frozenset[tuple[str, str, bool]]] = kg_cache(kg).setdefault(
+        _TRIPLES_KEY, OrderedDict()
+    )
+    got = cache.get(subject)
+    if got is not None:
+        cache.move_to_end(subject)
+        return got
+    quads = kg.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.DefaultGraph())
+    got = cache[subject] = frozenset(
+        (q.predicate.value, _value(q.object) or "", isinstance(q.object, ox.Literal)) for q in quads
+    )
+    if len(cache) > _MAX_SUBJECTS:
+        cache.popitem(last=False)
+    return got
 
 
 def _check_iris(*values: str) -> None:
@@ -551,9 +564,7 @@ class CitationProblem:
     reason: str
 
 
-def _citation_problem(
-    fact: CitedFact, kg: KnowledgeGraph, triples: dict[str, set[tuple[str, str, bool]]]
-) -> str | None:
+def _citation_problem(fact: CitedFact, kg: KnowledgeGraph) -> str | None:
     """Why a cited fact does not hold in the KG (None when it holds)."""
     required = _required_triples(fact)
     try:
@@ -562,13 +573,11 @@ def _citation_problem(
     except ValueError as exc:
         return f"not a valid fact: {exc}"
     for s, p, o, literal in required:
-        if s not in triples:
-            triples[s] = _triples_of(kg, s)
-        if (p, o, literal) not in triples[s]:
+        if (p, o, literal) not in _triples_of(kg, s):
             return f"not in the KG (no {compress(s)} {compress(p)} {compress(o)})"
     if fact.iri is not None and not fact.negated:
         negation = {(KGV + "negated", v, True) for v in ("true", "1")}
-        if negation & triples[fact.iri]:
+        if negation & _triples_of(kg, fact.iri):
             return "not in the KG as cited (the statement is negated)"
     return None
 
@@ -587,7 +596,6 @@ def verify_citations(kg: KnowledgeGraph, findings: Sequence[Finding]) -> list[Ci
     verified: set[CitedFact] = kg_cache(kg).setdefault(_VERIFIED_KEY, set())
     if len(verified) > _MAX_VERIFIED:
         verified.clear()
-    triples: dict[str, set[tuple[str, str, bool]]] = {}
     reasons: dict[CitedFact, str | None] = {}
     problems: list[CitationProblem] = []
     for i, f in enumerate(findings):
@@ -595,7 +603,7 @@ def verify_citations(kg: KnowledgeGraph, findings: Sequence[Finding]) -> list[Ci
             if fact in verified:
                 continue
             if fact not in reasons:
-                reasons[fact] = _citation_problem(fact, kg, triples)
+                reasons[fact] = _citation_problem(fact, kg)
                 if reasons[fact] is None:
                     verified.add(fact)
             reason = reasons[fact]

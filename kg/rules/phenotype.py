@@ -171,7 +171,7 @@ class DiseaseProfile:
     frequency: dict[str, float | None]
     onset: dict[str, str]
     sex: dict[str, str] = field(default_factory=dict)
-    _ancestors: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _ancestors: dict[int, frozenset[int]] = field(default_factory=dict, repr=False)
     _facts: dict[str, CitedFact] | None = field(default=None, repr=False)
 
     @classmethod
@@ -226,11 +226,16 @@ class DiseaseProfile:
     def hierarchy(self) -> TermHierarchy:
         return self.kg.hierarchy
 
-    def ancestors(self, i: int) -> np.ndarray:
+    def ancestors(self, i: int) -> frozenset[int]:
+        """Term ``i`` and its ancestors (cached)."""
         got = self._ancestors.get(i)
         if got is None:
-            got = self._ancestors[i] = ancestor_indices(self.hierarchy, i)
+            got = self._ancestors[i] = frozenset(ancestor_indices(self.hierarchy, i).tolist())
         return got
+
+    def is_ancestor(self, ancestor: int, term: int) -> bool:
+        """Whether ``ancestor`` is ``term`` or one of its ancestors."""
+        return ancestor in self.ancestors(term)
 
     def facts(self, iris: Iterable[str]) -> list[CitedFact]:
         """The annotations as cited facts, read from the store (each once).
@@ -257,19 +262,19 @@ class DiseaseProfile:
 
     def below(self, i: int, annotations: dict[int, list[str]]) -> list[int]:
         """Annotated terms at or below term ``i``."""
-        return [a for a in annotations if is_ancestor(self.hierarchy, i, a)]
+        return [a for a in annotations if self.is_ancestor(i, a)]
 
     def match(self, i: int, min_depth: int) -> Match | None:
         """Best positive match of term ``i``: exact, then implied, then broader (shortest)."""
         h = self.hierarchy
         if i in self.positive:
             return Match("exact", i, [i], list(self.positive[i]))
-        implied = [a for a in self.positive if a != i and is_ancestor(h, i, a)]
+        implied = [a for a in self.positive if a != i and self.is_ancestor(i, a)]
         if implied:
             paths = [is_a_path_indices(h, a, i) for a in implied]
             path = min(paths, key=lambda p: (len(p), h.terms[p[0]]))
             return Match("implied", path[0], path, list(self.positive[path[0]]))
-        ancestors = set(int(a) for a in self.ancestors(i))
+        ancestors = self.ancestors(i)
         depth = _depths(self.kg)
         broader = [a for a in self.positive if a != i and a in ancestors and depth[a] >= min_depth]
         if broader:
@@ -281,7 +286,7 @@ class DiseaseProfile:
     def negation(self, i: int) -> Match | None:
         """The NOT annotation at or above term ``i`` (the disease lacks the term), if any."""
         h = self.hierarchy
-        above = [a for a in self.negated if is_ancestor(h, a, i)]
+        above = [a for a in self.negated if self.is_ancestor(a, i)]
         if not above:
             return None
         paths = [is_a_path_indices(h, i, a) for a in above]
@@ -582,11 +587,11 @@ class MissingHallmarkRule(_PythonRule):
             if f is None or f < self.config.hallmark_frequency:
                 continue
             reported = any(
-                is_ancestor(h, a, p)  # the patient has the hallmark or a more specific term
-                or (is_ancestor(h, p, a) and depth[p] >= self.config.min_depth)
+                profile.is_ancestor(a, p)  # the patient has the hallmark or a more specific term
+                or (profile.is_ancestor(p, a) and depth[p] >= self.config.min_depth)
                 for p in present
             )
-            if reported or any(is_ancestor(h, e, a) for e in excluded):
+            if reported or any(profile.is_ancestor(e, a) for e in excluded):
                 continue  # excluded hallmarks are the excluded-feature rule's
             hallmark_rows = [r for r in rows if profile.frequency.get(r) == f]
             facts = profile.facts(hallmark_rows)

@@ -140,8 +140,13 @@ def facts(
         ),
     ] = None,
     index_kind: Annotated[
-        str, typer.Option(help="Index kind when building: flat, hnsw, ivf or ivfpq.")
-    ] = "flat",
+        str | None,
+        typer.Option(
+            help="Index kind: flat, hnsw, ivf or ivfpq (default: the cached one, flat when "
+            "building); another kind than the cached one re-indexes and re-caches it.",
+            show_default=False,
+        ),
+    ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the cached index.")] = False,
 ) -> None:
     """Facts (triples and annotation records) retrieved for a query, with scores and sources."""
@@ -158,7 +163,7 @@ def facts(
     text_encoder = TextEncoder(TextEncoderConfig(model_path=str(encoder) if encoder else None))
     folder = index if index is not None else default_index_dir(graph)
     node_embeddings = load_node_embeddings(embeddings, graph.graph) if embeddings else None
-    config = RetrievalConfig(index=IndexConfig(kind=index_kind))
+    config = RetrievalConfig(index=IndexConfig(kind=index_kind or "flat"))
     fact_index = FactIndex.load_or_build(
         folder,
         graph,
@@ -168,6 +173,9 @@ def facts(
         rebuild=rebuild,
         progress=not as_json,
     )
+    if index_kind is not None and fact_index.config.index.kind != index_kind:
+        fact_index.rebuild_index(IndexConfig(kind=index_kind))
+        fact_index.save(folder)
     linked = [] if no_link else match_entities(query, graph.lexicon, graph.labels)
     hits = fact_index.search(
         text_encoder.encode([query])[0],

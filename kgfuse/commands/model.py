@@ -97,15 +97,21 @@ def diagnose(
     text: Annotated[str | None, typer.Option("--text", help="Diagnose one clinical note given here.")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")] = None,
     top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
+    no_store_input: Annotated[
+        bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
+    ] = False,
+    no_audit: Annotated[bool, typer.Option("--no-audit", help="Do not record the decisions.")] = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Rank diseases for patients given as text, HPO terms or phenopackets."""
+    """Rank diseases for patients given as text, HPO terms or phenopackets (audited)."""
     from kgfuse.diagnosis import DiagnosisService, read_jsonl
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
-    service = DiagnosisService(model, resolve_kg(kg, home) if kg else None, home)
+    service = DiagnosisService(
+        model, resolve_kg(kg, home) if kg else None, home, audit=not no_audit, store_input=not no_store_input
+    )
     if text is not None:
         records = iter([(0, {"id": "text", "text": text})])
     else:
@@ -142,8 +148,14 @@ def _print_ranking(out: dict) -> None:
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(str(i), f"{r['label']} ({r['curie']})", f"{r['probability']:.3f}", f"{r['score']:.2f}")
     console.print(table)
+    for f in out.get("findings_checked", []):
+        if f["status"] != "pass" or f["kind"] in ("supported", "likelihood"):
+            colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(f["status"], "white")
+            console.print(f"  [{colour}]{f['status'].upper():5s}[/] {f['message']}")
     for w in out.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}")
+    if "audit_id" in out:
+        console.print(f"audit id: {out['audit_id']}  (kgfuse audit show {out['audit_id'][:12]})")
 
 
 @handle_errors
@@ -159,7 +171,5 @@ def quickstart(
     for out in report.diagnoses:
         console.rule(f"[bold]{out['id']}")
         _print_ranking(out)
-        for fact in out.get("supporting", [])[:8]:
-            console.print(f"  [green]supported[/] {fact}")
     total = sum(report.stages.values())
     console.print(f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min")
