@@ -874,7 +874,9 @@ def link_records(
         yield from pool.imap(_link_in_worker, records, chunksize=chunksize)
 
 
-def linker_from_kg(kg: Any, config: LinkerConfig | None = None, *, dense: DenseMatcher | None = None) -> ConceptLinker:
+def linker_from_kg(
+    kg: Any, config: LinkerConfig | None = None, *, dense: DenseMatcher | None = None
+) -> ConceptLinker:
     """A dictionary linker over the class names of a built KG (``kg.knowledge_graph``).
 
     Only ontology classes (``owl:Class``) are linked; the is_a parents come from the KG's
@@ -884,6 +886,7 @@ def linker_from_kg(kg: Any, config: LinkerConfig | None = None, *, dense: DenseM
 
     hierarchy = kg.hierarchy
     parents = {
-        iri: [hierarchy.terms[p] for p in hierarchy.parents(i)] for i, iri in enumerate(hierarchy.terms)
+        iri: [hierarchy.terms[p] for p in hierarchy.parents(i)]
+        for i, iri in enumerate(hierarchy.terms)
     }
     return ConceptLinker(kg.lexicon.filter([OWL_CLASS]), config, parents=parents, dense=dense)

@@ -71,7 +71,9 @@ class FusionConfig(PretrainedConfig):
         **kwargs: Any,
     ) -> None:
         if fusion not in FUSION_MECHANISMS:
-            raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSION_MECHANISMS)}")
+            raise ValueError(
+                f"unknown fusion {fusion!r}; choose one of {', '.join(FUSION_MECHANISMS)}"
+            )
         if fusion != "kg_only" and text_config is None and not kwargs.get("_allow_missing_text"):
             raise ValueError(f"fusion={fusion!r} needs a text_config (the text encoder's config)")
         kwargs.pop("_allow_missing_text", None)

@@ -32,7 +32,9 @@ class GatedCrossAttentionFusion(nn.Module):
         - output: :math:`(B, T, d)` and attention weights :math:`(B, T, K)`.
     """
 
-    def __init__(self, hidden_size: int, fact_dim: int, num_heads: int = 4, dropout: float = 0.1) -> None:
+    def __init__(
+        self, hidden_size: int, fact_dim: int, num_heads: int = 4, dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.fact_proj = nn.Linear(fact_dim, hidden_size)
         self.norm = nn.LayerNorm(hidden_size)
@@ -116,7 +118,9 @@ class ConceptPooling(nn.Module):
         super().__init__()
         self.proj = nn.Linear(node_dim, hidden_dim)
         self.status = nn.Embedding(3, hidden_dim, padding_idx=0)
-        self.score = nn.Sequential(nn.Linear(hidden_dim, hidden_dim), nn.Tanh(), nn.Linear(hidden_dim, 1))
+        self.score = nn.Sequential(
+            nn.Linear(hidden_dim, hidden_dim), nn.Tanh(), nn.Linear(hidden_dim, 1)
+        )
 
     def forward(self, entity_vectors: Tensor, entity_status: Tensor) -> Tensor:
         c = self.proj(entity_vectors) + self.status(entity_status)

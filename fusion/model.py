@@ -8,6 +8,7 @@ everything it scores with.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
             elif isinstance(fusion, EntityTokenFusion):
                 if "entity_vectors" not in ctx:
                     return output
-                hidden = fusion(hidden, ctx["entity_vectors"], ctx["entity_tokens"], ctx["entity_status"])
+                hidden = fusion(
+                    hidden, ctx["entity_vectors"], ctx["entity_tokens"], ctx["entity_status"]
+                )
             return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
 
         return hook
@@ -181,7 +184,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
         self._attention = []
         if cfg.uses_facts and fact_vectors is not None:
             if fact_mask is None:
-                fact_mask = torch.ones(fact_vectors.shape[:2], dtype=torch.bool, device=fact_vectors.device)
+                fact_mask = torch.ones(
+                    fact_vectors.shape[:2], dtype=torch.bool, device=fact_vectors.device
+                )
             self._context.update(fact_vectors=fact_vectors, fact_mask=fact_mask)
         if cfg.fusion == "entity_token" and entity_ids is not None:
             if entity_status is None or entity_tokens is None:
@@ -192,7 +197,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
                 entity_status=entity_status,
             )
         try:
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            states = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
         finally:
             self._context = {}
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
@@ -202,7 +209,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
         if self._attention:
             # mean over fused layers and over real tokens -> one weight per fact
             stacked = torch.stack(self._attention).mean(0)
-            attention = (stacked * attention_mask.unsqueeze(-1)).sum(1) / attention_mask.sum(1, keepdim=True)
+            attention = (stacked * attention_mask.unsqueeze(-1)).sum(1) / attention_mask.sum(
+                1, keepdim=True
+            )
         self._attention = []
         return PatientEncoderOutput(patient, attention)
 
@@ -239,9 +248,7 @@ class DiagnosisHead(nn.Module):
             c = c + self.text_proj(candidate_text)
         return self.candidate_norm(c)
 
-    def forward(
-        self, patient: Tensor, candidates: Tensor, prior: Tensor | None = None
-    ) -> Tensor:
+    def forward(self, patient: Tensor, candidates: Tensor, prior: Tensor | None = None) -> Tensor:
         logits = self.neural_scale * (patient @ candidates.t()) * self.scale
         if prior is not None:
             logits = logits + self.prior_weight * prior
@@ -260,7 +267,9 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         self.kgfusion = KgFusionModel(config, text_encoder)
         self.head = DiagnosisHead(config)
         self.register_buffer("label_nodes", torch.zeros(config.num_candidates, dtype=torch.long))
-        self.register_buffer("label_text", torch.zeros(config.num_candidates, max(config.label_text_dim, 1)))
+        self.register_buffer(
+            "label_text", torch.zeros(config.num_candidates, max(config.label_text_dim, 1))
+        )
         self.post_init()
 
     def candidate_matrix(self) -> Tensor:
@@ -306,7 +315,9 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         config_kwargs: dict[str, Any],
     ) -> KgFusionForDiagnosis:
         """A new model around a pretrained local text encoder folder (no hub access)."""
-        text_encoder = AutoModel.from_pretrained(str(encoder_path), local_files_only=True, add_pooling_layer=False)
+        text_encoder = AutoModel.from_pretrained(
+            str(encoder_path), local_files_only=True, add_pooling_layer=False
+        )
         config = FusionConfig(text_config=text_encoder.config.to_dict(), **config_kwargs)
         return cls(config, text_encoder)
 
@@ -315,11 +326,12 @@ def register_auto_classes() -> None:
     """Register the kgfuse model type with transformers' Auto classes (idempotent)."""
     from transformers import AutoModelForSequenceClassification
 
-    try:
+    with contextlib.suppress(ValueError):  # already registered
         AutoConfig.register("kgfuse", FusionConfig)
-    except ValueError:
-        pass  # already registered
-    for auto, model in ((AutoModel, KgFusionModel), (AutoModelForSequenceClassification, KgFusionForDiagnosis)):
+    for auto, model in (
+        (AutoModel, KgFusionModel),
+        (AutoModelForSequenceClassification, KgFusionForDiagnosis),
+    ):
         try:
             auto.register(FusionConfig, model)
         except ValueError:

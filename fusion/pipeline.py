@@ -47,7 +47,9 @@ class LinkedFinding:
     text: str = ""
 
 
-def render_findings(findings: Sequence[LinkedFinding], labels: dict[str, str]) -> tuple[str, list[LinkedFinding]]:
+def render_findings(
+    findings: Sequence[LinkedFinding], labels: dict[str, str]
+) -> tuple[str, list[LinkedFinding]]:
     """A plain clinical sentence naming structured findings, with the span of each.
 
     ``"Clinical findings: arachnodactyly; ectopia lentis. Absent: intellectual disability."``
@@ -107,8 +109,10 @@ class PatientInputBuilder:
         self.candidates: list[str] = list(likelihood.diseases)
         self.candidate_index = {iri: i for i, iri in enumerate(self.candidates)}
 
-    def resolve(self, terms: Sequence[str], excluded: bool, warnings: list[str]) -> list[LinkedFinding]:
-        """Findings for term ids; unknown or obsolete ids are reported in ``warnings`` and skipped."""
+    def resolve(
+        self, terms: Sequence[str], excluded: bool, warnings: list[str]
+    ) -> list[LinkedFinding]:
+        """Findings for term ids; unknown or obsolete ids are reported in ``warnings``, skipped."""
         out = []
         for term in terms:
             iri = self.kg.hierarchy.resolve(term)
@@ -145,7 +149,9 @@ class PatientInputBuilder:
         facts: list[Any] = []
         fact_vectors = None
         if self.fact_index is not None and present:
-            facts = self.fact_index.search(entity_iris=present, k=self.num_facts, entity_mode="filter")
+            facts = self.fact_index.search(
+                entity_iris=present, k=self.num_facts, entity_mode="filter"
+            )
             if facts:
                 fact_vectors = self.fact_index.vectors([f.fact.id for f in facts])
         mentions = [
@@ -185,11 +191,23 @@ class DiagnosisResult:
         return {
             "id": self.id,
             "ranking": [
-                {"curie": r.curie, "iri": r.iri, "label": r.label, "score": r.score, "probability": r.probability}
+                {
+                    "curie": r.curie,
+                    "iri": r.iri,
+                    "label": r.label,
+                    "score": r.score,
+                    "probability": r.probability,
+                }
                 for r in self.ranking
             ],
             "findings": [
-                {"curie": compress(f.iri), "iri": f.iri, "excluded": f.excluded, "start": f.start, "end": f.end}
+                {
+                    "curie": compress(f.iri),
+                    "iri": f.iri,
+                    "excluded": f.excluded,
+                    "start": f.start,
+                    "end": f.end,
+                }
                 for f in self.findings
             ],
             "warnings": self.warnings,
@@ -219,7 +237,9 @@ class Diagnoser:
     Use :meth:`load`; then :meth:`diagnose` for one patient (text and/or terms).
     """
 
-    def __init__(self, model, tokenizer, builder: PatientInputBuilder, meta: dict[str, Any], linker=None) -> None:
+    def __init__(
+        self, model, tokenizer, builder: PatientInputBuilder, meta: dict[str, Any], linker=None
+    ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.builder = builder
@@ -262,9 +282,13 @@ class Diagnoser:
         fact_index = None
         if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
             fact_index = FactIndex.load(folder / FACTS_DIR, kg)
-        likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=meta["candidates"])
+        likelihood = PhenotypeLikelihood.from_kg(
+            kg.hierarchy, kg.annotations, subjects=meta["candidates"]
+        )
         if list(likelihood.diseases) != meta["candidates"]:
-            raise KGMismatchError(f"the candidate list of {folder}", "model candidates", "KG diseases")
+            raise KGMismatchError(
+                f"the candidate list of {folder}", "model candidates", "KG diseases"
+            )
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
         return cls(model, tokenizer, builder, meta, linker)
 
@@ -298,7 +322,9 @@ class Diagnoser:
         """
         started = time.perf_counter()
         warnings: list[str] = []
-        findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(excluded, True, warnings)
+        findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(
+            excluded, True, warnings
+        )
         if text is not None and text.strip():
             linked = self.link(text)
             seen = {(f.iri, f.excluded) for f in linked}
@@ -346,7 +372,11 @@ class Diagnoser:
 
 
 def model_meta(
-    kg: KnowledgeGraph, candidates: list[str], config: dict[str, Any], config_hash: str, **extra: Any
+    kg: KnowledgeGraph,
+    candidates: list[str],
+    config: dict[str, Any],
+    config_hash: str,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The ``kgfuse_model.json`` content of a new model."""
     from importlib.metadata import PackageNotFoundError, version

@@ -69,7 +69,9 @@ _NAME_PROPERTIES = " ".join(
     )
 )
 _NAMES = f"""
-SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {_NAME_PROPERTIES} }} ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o)) }}
+SELECT ?s ?p ?o WHERE {{
+  VALUES ?p {{ {_NAME_PROPERTIES} }} ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o))
+}}
 """
 _SYNONYM_TYPES = f"""
 SELECT ?s ?p ?o ?st WHERE {{

@@ -39,7 +39,9 @@ class Vocabulary:
         nodes: dict[str, list[str]] = {t: [] for t in graph.node_type_names}
         for iri, t in zip(graph.node_iris, graph.node_type.tolist(), strict=True):
             nodes[graph.node_type_names[t]].append(iri)
-        return cls({t: sorted(v) for t, v in nodes.items()}, list(graph.relation_names), graph.fingerprint)
+        return cls(
+            {t: sorted(v) for t, v in nodes.items()}, list(graph.relation_names), graph.fingerprint
+        )
 
     def id(self, iri: str) -> tuple[str, int]:
         """(node type IRI, local id) of a node.

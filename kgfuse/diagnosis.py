@@ -65,7 +65,9 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
             case = read_phenopacket(dict(record))
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
-        return PatientRecord(rid, None, tuple(case.present), tuple(case.excluded), case.sex, case.age_years)
+        return PatientRecord(
+            rid, None, tuple(case.present), tuple(case.excluded), case.sex, case.age_years
+        )
     text = record.get("text")
     present = record.get("present_hpo", [])
     excluded = record.get("excluded_hpo", [])
@@ -78,14 +80,20 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         if not text.strip() and not present and not excluded:
             raise RecordError(f"record {rid}: empty text")
         if len(text) > MAX_TEXT_CHARS:
-            raise RecordError(f"record {rid}: text of {len(text):,} characters exceeds {MAX_TEXT_CHARS:,}")
+            raise RecordError(
+                f"record {rid}: text of {len(text):,} characters exceeds {MAX_TEXT_CHARS:,}"
+            )
     elif not present and not excluded:
-        raise RecordError(f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket")
+        raise RecordError(
+            f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket"
+        )
     age = record.get("age")
     if age is not None and not isinstance(age, int | float):
         raise RecordError(f"record {rid}: age must be a number of years")
     sex = record.get("sex")
-    return PatientRecord(rid, text, tuple(present), tuple(excluded), sex, float(age) if age is not None else None)
+    return PatientRecord(
+        rid, text, tuple(present), tuple(excluded), sex, float(age) if age is not None else None
+    )
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
@@ -97,7 +105,12 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
             try:
                 yield lineno, json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield lineno, RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+                yield (
+                    lineno,
+                    RecordError(
+                        f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                    ),
+                )
             except json.JSONDecodeError as exc:
                 yield lineno, RecordError(f"line {lineno}: not valid JSON ({exc.msg})")
 
@@ -145,7 +158,11 @@ class DiagnosisService:
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
         return self.diagnoser.diagnose(
-            record.id, text=record.text, present=record.present, excluded=record.excluded, top_k=top_k
+            record.id,
+            text=record.text,
+            present=record.present,
+            excluded=record.excluded,
+            top_k=top_k,
         )
 
     def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
@@ -179,8 +196,14 @@ class DiagnosisService:
             for f in result.facts
         ]
         mentions = [
-            Mention(f.text, f.start, f.end, f.iri, self.kg.labels.get(f.iri, ""),
-                    "excluded" if f.excluded else "present")
+            Mention(
+                f.text,
+                f.start,
+                f.end,
+                f.iri,
+                self.kg.labels.get(f.iri, ""),
+                "excluded" if f.excluded else "present",
+            )
             for f in result.findings
             if f.start >= 0
         ]
@@ -194,8 +217,12 @@ class DiagnosisService:
             warnings=list(result.warnings),
             kg_fingerprint=self.kg.fingerprint,
             model_fingerprint=self.model_fingerprint,
-            metadata={"top_k": top_k, "rules_fingerprint": self.rules.fingerprint,
-                      "present": list(present), "excluded": list(excluded)},
+            metadata={
+                "top_k": top_k,
+                "rules_fingerprint": self.rules.fingerprint,
+                "present": list(present),
+                "excluded": list(excluded),
+            },
         )
         return explanation.fill_labels(lambda iri: self.kg.labels.get(iri, ""))
 
@@ -203,14 +230,22 @@ class DiagnosisService:
     def model_fingerprint(self) -> str:
         return str(self.diagnoser.meta.get("config_hash", ""))
 
-    def run(self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10) -> tuple[dict[str, Any], Any]:
+    def run(
+        self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10
+    ) -> tuple[dict[str, Any], Any]:
         """Diagnose, explain and audit one raw record; returns the output record and explanation."""
         record = parse_record(raw, index)
         result = self.diagnose(record, top_k)
         explanation = self.explain(record, result, top_k)
         out = result.to_record()
         out["findings_checked"] = [
-            {"rule": f.rule_id, "status": f.status, "kind": f.kind, "disease": f.disease, "message": f.message}
+            {
+                "rule": f.rule_id,
+                "status": f.status,
+                "kind": f.kind,
+                "disease": f.disease,
+                "message": f.message,
+            }
             for f in explanation.findings
         ]
         if self.audit_log is not None:
@@ -220,14 +255,20 @@ class DiagnosisService:
                 store_input=self.store_input,
                 model_fingerprint=self.model_fingerprint,
                 kg_fingerprint=self.kg.fingerprint,
-                config={"model_dir": str(self.model_dir), "kg": str(self.kg_path), "top_k": top_k,
-                        "rules_top": self.rules_top,
-                        "model_config_hash": str(self.diagnoser.meta.get("config_hash", ""))},
+                config={
+                    "model_dir": str(self.model_dir),
+                    "kg": str(self.kg_path),
+                    "top_k": top_k,
+                    "rules_top": self.rules_top,
+                    "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
+                },
                 kind="diagnose",
             )
         return out, explanation
 
-    def diagnose_records(self, records: Iterable[tuple[int, Any]], top_k: int = 10) -> Iterator[dict[str, Any]]:
+    def diagnose_records(
+        self, records: Iterable[tuple[int, Any]], top_k: int = 10
+    ) -> Iterator[dict[str, Any]]:
         """Output records for (index, raw record or error) pairs; errors become error records."""
         for index, raw in records:
             try:
@@ -248,6 +289,10 @@ def _sex(value: Any) -> str | None:
 def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``diagnose`` decision with its recorded model and KG (audit verify)."""
     config = record["config"]
-    service = DiagnosisService(Path(config["model_dir"]), Path(config["kg"]), audit=False,
-                               rules_top=int(config.get("rules_top", 3)))
+    service = DiagnosisService(
+        Path(config["model_dir"]),
+        Path(config["kg"]),
+        audit=False,
+        rules_top=int(config.get("rules_top", 3)),
+    )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

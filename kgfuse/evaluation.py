@@ -38,8 +38,11 @@ def model_ranker(diagnoser: Diagnoser) -> Ranker:
 
     def rank(case: Case) -> list[tuple[str, float]]:
         result = diagnoser.diagnose(
-            case.id, text=case.text, present=() if case.text else case.present,
-            excluded=() if case.text else case.excluded, top_k=n,
+            case.id,
+            text=case.text,
+            present=() if case.text else case.present,
+            excluded=() if case.text else case.excluded,
+            top_k=n,
         )
         return [(r.iri, r.score) for r in result.ranking]
 
@@ -102,7 +105,10 @@ def evaluate_diagnosis(
         diagnoser = Diagnoser.load(Path(folder), kg, linker=linker)
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)
-        config["models"][name] = {"path": str(folder), "config_hash": diagnoser.meta.get("config_hash")}
+        config["models"][name] = {
+            "path": str(folder),
+            "config_hash": diagnoser.meta.get("config_hash"),
+        }
     config["kg_fingerprint"] = kg.fingerprint
     return evaluate_rankers(
         cases,

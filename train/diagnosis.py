@@ -319,7 +319,9 @@ def train_diagnosis(
         kg.hierarchy, kg.annotations, subjects=candidate_subjects(kg, config.model.candidates)
     )
     builder = PatientInputBuilder(
-        kg, likelihood, fact_index if config.model.fusion == "cross_attention" else None,
+        kg,
+        likelihood,
+        fact_index if config.model.fusion == "cross_attention" else None,
         config.model.num_facts,
     )
     simulator = PatientSimulator(kg.hierarchy, kg.annotations)
@@ -337,8 +339,16 @@ def train_diagnosis(
         fact_dim=model.config.fact_dim,
     )
     bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
-    encoder_params = [p for n, p in model.named_parameters() if n.startswith("kgfusion.encoder.") and p.requires_grad]
-    other_params = [p for n, p in model.named_parameters() if not n.startswith("kgfusion.encoder.") and p.requires_grad]
+    encoder_params = [
+        p
+        for n, p in model.named_parameters()
+        if n.startswith("kgfusion.encoder.") and p.requires_grad
+    ]
+    other_params = [
+        p
+        for n, p in model.named_parameters()
+        if not n.startswith("kgfusion.encoder.") and p.requires_grad
+    ]
     groups = [{"params": other_params, "lr": t.lr}]
     if encoder_params:
         groups.append({"params": encoder_params, "lr": t.encoder_lr})
@@ -353,15 +363,25 @@ def train_diagnosis(
         lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 1 - s / max(1, total_steps)),
     )
     state: dict[str, Any] = {
-        "epoch": 0, "step_in_epoch": 0, "global_step": 0, "best_mrr": -1.0, "bad_epochs": 0,
-        "history": [], "best": {}, "done": False,
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "global_step": 0,
+        "best_mrr": -1.0,
+        "bad_epochs": 0,
+        "history": [],
+        "best": {},
+        "done": False,
     }
     best_weights: dict[str, torch.Tensor] = {}
     best_valid: tuple[torch.Tensor, torch.Tensor] | None = None
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
-        state, best_weights = restore_checkpoint(ckpt, model, optimizer, scheduler=scheduler, skip=_SKIP)
-        logger.info("resumed from %s at epoch %d step %d", ckpt, state["epoch"], state["step_in_epoch"])
+        state, best_weights = restore_checkpoint(
+            ckpt, model, optimizer, scheduler=scheduler, skip=_SKIP
+        )
+        logger.info(
+            "resumed from %s at epoch %d step %d", ckpt, state["epoch"], state["step_in_epoch"]
+        )
     writer = _tensorboard(out / "tensorboard")
     deadline = started + t.max_minutes * 60 if t.max_minutes else None
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
@@ -371,17 +391,26 @@ def train_diagnosis(
             ckpt, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=_SKIP
         )
 
-    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TextColumn("{task.fields[info]}"), TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
         while not state["done"] and state["epoch"] < t.epochs:
             epoch = state["epoch"]
-            order = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(t.seed * 1000 + epoch))
+            order = torch.randperm(
+                len(train_data), generator=torch.Generator().manual_seed(t.seed * 1000 + epoch)
+            )
             model.train()
             losses: list[float] = []
             for step in range(state["step_in_epoch"], steps_per_epoch):
-                if state["global_step"] >= total_steps or (deadline and time.perf_counter() > deadline):
+                if state["global_step"] >= total_steps or (
+                    deadline and time.perf_counter() > deadline
+                ):
                     state["done"] = True
                     break
                 idx = order[step * t.batch_size : (step + 1) * t.batch_size].tolist()
@@ -390,20 +419,28 @@ def train_diagnosis(
                     loss = model(**batch).loss
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+                torch.nn.utils.clip_grad_norm_(
+                    [p for p in model.parameters() if p.requires_grad], 1.0
+                )
                 optimizer.step()
                 scheduler.step()
                 losses.append(float(loss.detach()))
                 state["global_step"] += 1
                 state["step_in_epoch"] = step + 1
-                bar.update(task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}")
+                bar.update(
+                    task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}"
+                )
                 if writer is not None:
                     writer.add_scalar("train/loss", losses[-1], state["global_step"])
                 if state["global_step"] % t.checkpoint_every == 0:
                     save_state()
             logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
             metrics = rank_metrics_from_logits(logits, labels)
-            record = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"), **metrics}
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(np.mean(losses)) if losses else float("nan"),
+                **metrics,
+            }
             state["history"].append(record)
             logger.info("epoch %d: %s", epoch + 1, record)
             if writer is not None:
@@ -411,7 +448,9 @@ def train_diagnosis(
                     writer.add_scalar(f"valid/{k}", v, epoch + 1)
             if metrics["mrr"] > state["best_mrr"]:
                 state["best_mrr"], state["best"], state["bad_epochs"] = metrics["mrr"], metrics, 0
-                best_weights = {n: p.detach().clone() for n, p in model.named_parameters() if n in trainable}
+                best_weights = {
+                    n: p.detach().clone() for n, p in model.named_parameters() if n in trainable
+                }
                 best_valid = (logits, labels)
             else:
                 state["bad_epochs"] += 1

@@ -29,7 +29,9 @@ def eval_link(
     home: HomeOption = None,
     processes: Annotated[int, typer.Option("--processes", "-j")] = 1,
     repeats: Annotated[int, typer.Option(help="Timed repeats for the throughput figure.")] = 3,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for eval_link.json/.md.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for eval_link.json/.md.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
@@ -43,7 +45,9 @@ def eval_link(
     def ancestors(iri: str) -> set[str]:
         return set(hierarchy.ancestors(iri, include_self=False)) if iri in hierarchy else set()
 
-    report = run_linking_eval(linker, load_gold(gold), ancestors, n_process=processes, repeats=repeats)
+    report = run_linking_eval(
+        linker, load_gold(gold), ancestors, n_process=processes, repeats=repeats
+    )
     data = report.to_dict()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -60,21 +64,32 @@ def _markdown(data: dict) -> str:
     for key in ("mention_exact", "mention_overlap", "document", "document_ancestor"):
         prf = data.get(key)
         if prf:
-            rows.append(f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {prf['f1']:.3f} |")
+            rows.append(
+                f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {prf['f1']:.3f} |"
+            )
     rows.append("")
-    rows.append(f"excluded accuracy {data.get('excluded_accuracy', 0):.3f}; "
-                f"{data.get('num_documents', 0)} documents; {data.get('docs_per_second', 0):,.0f} docs/s")
+    rows.append(
+        f"excluded accuracy {data.get('excluded_accuracy', 0):.3f}; "
+        f"{data.get('num_documents', 0)} documents; {data.get('docs_per_second', 0):,.0f} docs/s"
+    )
     return "\n".join(rows)
 
 
 @app.command("diagnosis")
 @handle_errors
 def eval_diagnosis(
-    cases: Annotated[Path, typer.Option("--cases", help="Cases: ppkt_dev.jsonl / vignettes_dev.jsonl format or phenopackets.")],
+    cases: Annotated[
+        Path,
+        typer.Option(
+            "--cases", help="Cases: ppkt_dev.jsonl / vignettes_dev.jsonl format or phenopackets."
+        ),
+    ],
     model: Annotated[
         list[Path] | None, typer.Option("--model", help="Model folder to compare (repeatable).")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("eval-results/diagnosis"),
+    out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path(
+        "eval-results/diagnosis"
+    ),
     limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     kg: KGOption = None,
@@ -91,6 +106,8 @@ def eval_diagnosis(
     models = list(model) if model else []
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
         models = [default_model_dir(home)]
-    report = evaluate_diagnosis(graph, cases, out, models=models, limit=limit, n_resamples=resamples)
+    report = evaluate_diagnosis(
+        graph, cases, out, models=models, limit=limit, n_resamples=resamples
+    )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")

@@ -33,7 +33,8 @@ def build(
     sources: Annotated[
         list[str],
         typer.Argument(
-            help="'hpo' for the built-in HPO domain, or ontology files (ttl, nt, rdf/owl, jsonld, obo)."
+            help="'hpo' for the built-in HPO domain, or ontology files "
+            "(ttl, nt, rdf/owl, jsonld, obo)."
         ),
     ],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="KG folder to write.")] = None,
@@ -245,7 +246,8 @@ def validate(
         print_json(report.to_dict() | {"scope": scope})
     else:
         console.print(
-            f"validated {scope} ({len(data):,} triples) against {', '.join(p.name for p in shape_files)}"
+            f"validated {scope} ({len(data):,} triples) against "
+            f"{', '.join(p.name for p in shape_files)}"
         )
         console.print(report.to_text())
     if not report.conforms:

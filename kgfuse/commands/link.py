@@ -30,8 +30,12 @@ def _linker(kg_path: Path):
 @handle_errors
 def link(
     input: Annotated[Path | None, typer.Argument(help="JSONL of {id, text} records.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")] = None,
-    text: Annotated[str | None, typer.Option("--text", help="Link one text and print a readable view.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Link one text and print a readable view.")
+    ] = None,
     processes: Annotated[int, typer.Option("--processes", "-j", help="Worker processes.")] = 1,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -49,7 +53,9 @@ def link(
             status = "excluded" if m.excluded else ("family" if m.family else "present")
             if m.uncertain:
                 status += " (uncertain)"
-            table.add_row(f"{m.start}-{m.end}", m.text, f"{m.label} ({m.curie})", status, f"{m.score:.2f}")
+            table.add_row(
+                f"{m.start}-{m.end}", m.text, f"{m.label} ({m.curie})", status, f"{m.score:.2f}"
+            )
         console.print(table if mentions else "no concept found")
         return
     if not input.is_file():

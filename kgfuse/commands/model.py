@@ -45,7 +45,8 @@ def embed(
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     vectors = ensure_embeddings(graph, cfg, home, progress=not quiet)
     console.print(
-        f"embeddings {tuple(vectors.shape)} of KG {graph.fingerprint[:12]} in {embeddings_dir(graph, cfg, home)}"
+        f"embeddings {tuple(vectors.shape)} of KG {graph.fingerprint[:12]} "
+        f"in {embeddings_dir(graph, cfg, home)}"
     )
 
 
@@ -59,7 +60,9 @@ def train(
     dev_cases: Annotated[
         Path | None, typer.Option(help="Real cases (ppkt_dev.jsonl format) scored after training.")
     ] = None,
-    no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")] = False,
+    no_resume: Annotated[
+        bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train the fused diagnosis model on simulated patients (resumes after a kill)."""
@@ -73,7 +76,9 @@ def train(
         sets.append(f"output={output}")
     cfg = load_config(config, sets)
     cases = _read_cases(dev_cases) if dev_cases else None
-    result = train_diagnosis(cfg, home=home, progress=not quiet, resume=not no_resume, dev_cases=cases)
+    result = train_diagnosis(
+        cfg, home=home, progress=not quiet, resume=not no_resume, dev_cases=cases
+    )
     console.print(
         f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps, "
         f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
@@ -92,15 +97,26 @@ def _read_cases(path: Path) -> list:
 
 @handle_errors
 def diagnose(
-    input: Annotated[Path | None, typer.Argument(help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")] = None,
-    text: Annotated[str | None, typer.Option("--text", help="Diagnose one clinical note given here.")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")] = None,
+    input: Annotated[
+        Path | None,
+        typer.Argument(help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Diagnose one clinical note given here.")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
+    ] = None,
     top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
     no_store_input: Annotated[
         bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
     ] = False,
-    no_audit: Annotated[bool, typer.Option("--no-audit", help="Do not record the decisions.")] = False,
+    no_audit: Annotated[
+        bool, typer.Option("--no-audit", help="Do not record the decisions.")
+    ] = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -110,7 +126,11 @@ def diagnose(
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
     service = DiagnosisService(
-        model, resolve_kg(kg, home) if kg else None, home, audit=not no_audit, store_input=not no_store_input
+        model,
+        resolve_kg(kg, home) if kg else None,
+        home,
+        audit=not no_audit,
+        store_input=not no_store_input,
     )
     if text is not None:
         records = iter([(0, {"id": "text", "text": text})])
@@ -133,7 +153,9 @@ def diagnose(
         if sink is not None:
             sink.close()
     if errors:
-        err_console.print(f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]")
+        err_console.print(
+            f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]"
+        )
 
 
 def _print_ranking(out: dict) -> None:
@@ -146,11 +168,15 @@ def _print_ranking(out: dict) -> None:
     console.print(f"findings: {findings or '(none)'}")
     table = Table("#", "disease", "probability", "score")
     for i, r in enumerate(out["ranking"], start=1):
-        table.add_row(str(i), f"{r['label']} ({r['curie']})", f"{r['probability']:.3f}", f"{r['score']:.2f}")
+        table.add_row(
+            str(i), f"{r['label']} ({r['curie']})", f"{r['probability']:.3f}", f"{r['score']:.2f}"
+        )
     console.print(table)
     for f in out.get("findings_checked", []):
         if f["status"] != "pass" or f["kind"] in ("supported", "likelihood"):
-            colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(f["status"], "white")
+            colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(
+                f["status"], "white"
+            )
             console.print(f"  [{colour}]{f['status'].upper():5s}[/] {f['message']}")
     for w in out.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}")
@@ -167,7 +193,9 @@ def quickstart(
     """Build the HPO KG, embed it, train a small fused model, diagnose three example notes."""
     from kgfuse.quickstart import run_quickstart
 
-    report = run_quickstart(home, overrides=list(overrides or []), progress=not quiet, say=console.print)
+    report = run_quickstart(
+        home, overrides=list(overrides or []), progress=not quiet, say=console.print
+    )
     for out in report.diagnoses:
         console.rule(f"[bold]{out['id']}")
         _print_ranking(out)

@@ -14,7 +14,11 @@ B, T, E, K, NODES, LABELS = 3, 7, 2, 4, 10, 5
 
 def _text_config() -> dict:
     return BertConfig(
-        vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+        vocab_size=50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
     ).to_dict()
 
 
@@ -111,7 +115,9 @@ def test_model_registered_with_auto_classes(tmp_path) -> None:
     register_auto_classes()
     _model("kg_only").save_pretrained(tmp_path)
     assert isinstance(AutoConfig.from_pretrained(tmp_path), FusionConfig)
-    assert isinstance(AutoModelForSequenceClassification.from_pretrained(tmp_path), KgFusionForDiagnosis)
+    assert isinstance(
+        AutoModelForSequenceClassification.from_pretrained(tmp_path), KgFusionForDiagnosis
+    )
 
 
 def test_config_rejects_unknown_fusion() -> None:
@@ -128,4 +134,6 @@ def test_config_fusion_layers_default_to_upper_third() -> None:
     cfg = FusionConfig(fusion="cross_attention", text_config=_text_config())
     assert cfg.resolved_fusion_layers(6) == [4, 5]
     with pytest.raises(ValueError, match="outside"):
-        FusionConfig(fusion="cross_attention", text_config=_text_config(), fusion_layers=[9]).resolved_fusion_layers(6)
+        FusionConfig(
+            fusion="cross_attention", text_config=_text_config(), fusion_layers=[9]
+        ).resolved_fusion_layers(6)

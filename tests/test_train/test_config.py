@@ -18,7 +18,12 @@ def test_config_yaml_and_overrides(tmp_path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("train:\n  epochs: 5\nmodel:\n  fusion: kg_only\n", encoding="utf-8")
     cfg = load_config(path, ["train.epochs=2", "train.lr=0.001", "output=/x/y"])
-    assert (cfg.train.epochs, cfg.train.lr, cfg.model.fusion, cfg.output) == (2, 0.001, "kg_only", "/x/y")
+    assert (cfg.train.epochs, cfg.train.lr, cfg.model.fusion, cfg.output) == (
+        2,
+        0.001,
+        "kg_only",
+        "/x/y",
+    )
 
 
 def test_config_unknown_key_is_an_error(tmp_path) -> None:
