@@ -87,10 +87,11 @@ def ensure_embeddings(
     e = config.embedding
     gcfg = GraphEncoderConfig(encoder=e.encoder, hidden_dim=e.hidden_dim, seed=config.train.seed)
     logger.info("training %s graph embeddings into %s", e.encoder, folder)
-    result = train_graph_embedder(
+    train_graph_embedder(
         kg.graph, gcfg, folder, epochs=e.epochs, patience=e.patience, progress=progress
     )
-    return result.embeddings
+    # read back what was saved, so a first run and a resumed run see identical values
+    return load_node_embeddings(folder, kg.graph)
 
 
 def ensure_fact_index(
@@ -104,7 +105,7 @@ def ensure_fact_index(
         kg, node_embeddings, TextEncoder(TextEncoderConfig()), RetrievalConfig(), progress=progress
     )
     index.save(folder)
-    return index
+    return FactIndex.load(folder, kg)  # as a resumed run will see it
 
 
 def candidate_subjects(kg: KnowledgeGraph, prefix: str | None) -> list[str] | None:
@@ -211,7 +212,7 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp().clamp(0.05, 20.0))
+    return float(log_t.detach().exp().clamp(0.05, 20.0))
 
 
 def _autocast(enabled: bool):

@@ -1,22 +1,27 @@
 r"""Train a graph embedder by link prediction, resumably.
 
-One step = full-graph message passing on the training graph, then the decoder scores a
-batch of training triples against corrupted ones (tails replaced by random nodes of the
-tail's type), with binary cross-entropy
+One step = full-graph message passing over the training graph, then the decoder scores a
+batch of training triples against a shared pool of corrupted tails per tail node type
+(:func:`~eval.linkpred.sample_negative_pools`), with binary cross-entropy
 
 .. math::
     \mathcal{L} = -\frac{1}{B} \sum_{i} \log \sigma(s_i^+)
-    - \frac{1}{Bk} \sum_{i, j} \log \left(1 - \sigma(s_{ij}^-)\right)
+    - \frac{1}{|M|} \sum_{i, j \in M_i} \log \left(1 - \sigma(s_{ij}^-)\right)
 
-or the margin loss :math:`\frac{1}{Bk} \sum_{i,j} \max(0, \gamma - s_i^+ + s_{ij}^-)`.
-After every epoch the filtered MRR on (a fixed sample of) the validation triples decides
-early stopping, and a checkpoint is written atomically: model, optimizer, random states,
-epoch and best model, as tensors in one safetensors file whose header holds the JSON state
-(no pickle). A run killed at any point and started again with ``resume=True`` continues from
-the last finished epoch and ends with the same embeddings as an uninterrupted run.
+(or the margin or sampled-softmax loss, :func:`~eval.linkpred.link_prediction_loss`). After
+every epoch the filtered MRR on a fixed sample of the validation triples decides early
+stopping, and a checkpoint is written atomically: model, optimizer, random states, epoch and
+best model, as tensors in one safetensors file whose header holds the JSON state (no pickle).
+A run killed at any point and started again with ``resume=True`` continues from the last
+finished epoch and ends with the same embeddings as an uninterrupted run (on CPU).
 
-Default budget (measured on 2 CPU cores, HPO-sized graph: 37k nodes, 600k edges, hidden
-128): see :data:`DEFAULT_EPOCHS` and :data:`DEFAULT_BATCH_SIZE`.
+Defaults (:data:`DEFAULT_EPOCHS`, :data:`DEFAULT_BATCH_SIZE`, :data:`DEFAULT_NUM_NEGATIVES`)
+are sized for the quickstart: on the HPO graph (37k nodes, 550-600k edges, hidden 128) an
+epoch is 15 steps of about 2.6 CPU-seconds each, so a full run stays within 3-4 minutes on 2
+CPU cores. Measured on the HPO graph: CompGCN (``mult``) reaches a validation MRR of 0.06
+after 40 steps where R-GCN stays below 0.02 and a shallow DistMult gets 0.05 after 5 epochs;
+the sampled-softmax loss diverged in the same setting and BCE with 128 negatives learned
+3-4 times slower than with 512-1024.
 """
 
 from __future__ import annotations
@@ -64,9 +69,10 @@ METRICS_FILE = "metrics.json"
 MODEL_DIR = "model"
 CHECKPOINT_FORMAT = 1
 
-DEFAULT_EPOCHS = 40
-DEFAULT_PATIENCE = 5
+DEFAULT_EPOCHS = 6
+DEFAULT_PATIENCE = 2
 DEFAULT_BATCH_SIZE = 32768
+DEFAULT_NUM_NEGATIVES = 512
 DEFAULT_LR = 0.01
 
 
@@ -243,12 +249,12 @@ def train_graph_embedder(
     relations: list[str] | None = None,
     valid_frac: float = 0.05,
     test_frac: float = 0.05,
-    num_negatives: int = 256,
+    num_negatives: int = DEFAULT_NUM_NEGATIVES,
     loss: Loss = "bce",
     margin: float = 1.0,
     weight_decay: float = 0.0,
     max_valid_triples: int | None = 2000,
-    max_test_triples: int | None = None,
+    max_test_triples: int | None = 5000,
     text_features: Tensor | None = None,
 ) -> EmbedResult:
     """Train a :class:`~encoders.graph_model.GraphEmbedder` on ``graph`` by link prediction.
@@ -265,9 +271,9 @@ def train_graph_embedder(
         graph (GraphTensors): The full KG.
         config (GraphEncoderConfig): Architecture and seed.
         out_dir (str or Path): Output folder (created).
-        epochs (int, optional): Maximum number of epochs. (default: :obj:`40`)
+        epochs (int, optional): Maximum number of epochs. (default: :obj:`6`)
         patience (int, optional): Epochs without validation improvement before stopping.
-            (default: :obj:`5`)
+            (default: :obj:`2`)
         batch_size (int, optional): Positive triples per step. (default: :obj:`32768`)
         lr (float, optional): Adam learning rate. (default: :obj:`0.01`)
         resume (bool, optional): Continue from ``out_dir/checkpoint.safetensors`` when it
@@ -279,14 +285,15 @@ def train_graph_embedder(
         test_frac (float, optional): Test fraction. (default: :obj:`0.05`)
         num_negatives (int, optional): Size of the shared pool of corrupted tails per node
             type and step (see :func:`~eval.linkpred.sample_negative_pools`).
-            (default: :obj:`256`)
-        loss (str, optional): ``"bce"`` or ``"margin"``. (default: ``"bce"``)
+            (default: :obj:`512`)
+        loss (str, optional): ``"bce"``, ``"margin"`` or ``"softmax"``.
+            (default: ``"bce"``)
         margin (float, optional): :math:`\\gamma` of the margin loss. (default: :obj:`1.0`)
         weight_decay (float, optional): Adam weight decay. (default: :obj:`0.0`)
         max_valid_triples (int, optional): Size of the fixed validation sample used each
             epoch; :obj:`None` uses all. (default: :obj:`2000`)
         max_test_triples (int, optional): Likewise for the final test; :obj:`None` uses all.
-            (default: :obj:`None`)
+            (default: :obj:`5000`)
         text_features (torch.Tensor, optional): ``[num_nodes, text_dim]`` text embeddings,
             for ``config.features`` ``"text"`` or ``"both"``. (default: :obj:`None`)
 

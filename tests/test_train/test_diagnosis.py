@@ -1,0 +1,135 @@
+"""Training the diagnosis model end to end on the mini HPO KG: save, load, diagnose, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import train.diagnosis as diagnosis_module
+from fusion.pipeline import Diagnoser
+from kg.knowledge_graph import KnowledgeGraph
+from kg.store import build_kg
+from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
+from train.config import load_config
+from train.diagnosis import train_diagnosis
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    build_kg(["hpo"], home / "kgs" / "hpo", hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    return home
+
+
+def _config(home: Path, output: str, *extra: str):
+    return load_config(
+        None,
+        [
+            f"kg={home / 'kgs' / 'hpo'}",
+            f"output={home / output}",
+            "model.fusion=kg_only",
+            "model.candidates=null",
+            "model.hidden_dim=16",
+            "simulation.patients_per_disease=6",
+            "simulation.valid_patients=3",
+            "train.epochs=2",
+            "train.batch_size=4",
+            "train.checkpoint_every=1",
+            "train.precision=fp32",
+            "embedding.epochs=2",
+            "embedding.hidden_dim=16",
+            *extra,
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(home: Path) -> Path:
+    train_diagnosis(_config(home, "model-a"), home=home, progress=False)
+    return home / "model-a"
+
+
+def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) -> None:
+    meta = json.loads((trained / "kgfuse_model.json").read_text())
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    assert meta["kg_fingerprint"] == kg.fingerprint
+    assert len(meta["candidates"]) == 3 and meta["config_hash"]
+    assert (trained / "config.yaml").is_file() and (trained / "training.json").is_file()
+    diagnoser = Diagnoser.load(trained, kg)
+    result = diagnoser.diagnose("p1", present=["HP:0001166", "HP:0001083"], excluded=["HP:0001249"])
+    probs = [r.probability for r in result.ranking]
+    assert len(result.ranking) == 3 and abs(sum(probs) - 1.0) < 1e-4
+    assert probs == sorted(probs, reverse=True)
+
+
+def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> None:
+    diagnoser = Diagnoser.load(trained, KnowledgeGraph.open(home / "kgs" / "hpo"))
+    result = diagnoser.diagnose("p", present=["HP:0001166", "HP:9999999"])
+    assert any("HP:9999999" in w for w in result.warnings)
+    assert result.ranking
+
+
+def test_resume_after_a_kill_matches_an_uninterrupted_run(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    real = diagnosis_module.write_checkpoint
+    calls = {"n": 0}
+
+    def dies_after_three(*args, **kwargs):
+        real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(diagnosis_module, "write_checkpoint", dies_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        train_diagnosis(_config(home, "model-b"), home=home, progress=False)
+    assert not (home / "model-b" / "model.safetensors").exists()
+    monkeypatch.setattr(diagnosis_module, "write_checkpoint", real)
+    train_diagnosis(_config(home, "model-b"), home=home, progress=False)
+    a = load_file(str(trained / "model.safetensors"))
+    b = load_file(str(home / "model-b" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_parse_record_forms_and_errors() -> None:
+    assert parse_record({"id": "a", "text": "tall"}).text == "tall"
+    r = parse_record({"id": "b", "present_hpo": ["HP:0001166"], "excluded_hpo": [], "age": 3})
+    assert r.present == ("HP:0001166",) and r.age == 3.0
+    for bad, message in (
+        ({"id": "c", "text": "   "}, "empty text"),
+        ({"id": "d"}, "needs 'text'"),
+        ({"id": "e", "present_hpo": "HP:1"}, "list of term ids"),
+        ({"id": "f", "text": "x" * 100_001}, "exceeds"),
+        (["not", "an", "object"], "JSON object"),
+    ):
+        with pytest.raises(RecordError, match=message):
+            parse_record(bad)
+
+
+def test_service_keeps_going_after_bad_records(home: Path, trained: Path, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "ok", "present_hpo": ["HP:0001166"]}).encode(),
+        b"{not json",
+        b'{"id": "latin", "text": "caf\xe9"}',
+        json.dumps({"id": "empty", "text": ""}).encode(),
+        json.dumps(
+            {"id": "ok2", "present_hpo": ["HP:0001083"], "excluded_hpo": ["HP:0001249"]}
+        ).encode(),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, audit=True)
+    out = list(service.diagnose_records(read_jsonl(path)))
+    assert [o["id"] for o in out] == ["ok", 2, 3, "empty", "ok2"]
+    assert "ranking" in out[0] and "audit_id" in out[0]
+    assert "JSON" in out[1]["error"] and "UTF-8" in out[2]["error"] and "empty" in out[3]["error"]
+    assert out[4]["ranking"][0]["curie"]
