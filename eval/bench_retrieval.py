@@ -510,12 +510,10 @@ def text_check(fact_index: FactIndex, encoder: TextEncoder, n: int, seed: int) -
 def _checks(runs: list[IndexRun]) -> dict[str, bool]:
     hpo = [r for r in runs if r.dataset == HPO and r.kind != "flat"]
     ok = [r for r in hpo if r.p50_ms <= TARGETS["p50_ms"] and r.recall >= TARGETS["recall"]]
-    return {
-        "hpo_approximate_p50_and_recall": bool(ok),
-        "hpo_flat_p50": any(
-            r.p50_ms <= TARGETS["p50_ms"] for r in runs if r.dataset == HPO and r.kind == "flat"
-        ),
-    }
+    # the targets name the approximate index; flat's latency is reported, not checked
+    return (
+        {"hpo_approximate_p50_and_recall": bool(ok)} if any(r.dataset == HPO for r in runs) else {}
+    )
 
 
 def _fmt_params(params: dict[str, Any]) -> str:
@@ -571,7 +569,11 @@ def to_markdown(result: RetrievalBenchmarkResult) -> str:
 
 
 def plot(result: RetrievalBenchmarkResult, path: Path) -> None:
-    """PNG of p50 latency and index memory against the number of facts, per index kind."""
+    """PNG of latency and memory against the number of facts, per index kind.
+
+    Synthetic sizes are joined by lines; the HPO facts (another distribution) are stars.
+    Each point is the kind's operating point, labelled with its recall@k.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -579,21 +581,55 @@ def plot(result: RetrievalBenchmarkResult, path: Path) -> None:
     FigureCanvasAgg(fig)
     ax_lat, ax_mem = fig.subplots(1, 2)
     chosen = [r for r in result.runs if r.operating_point]
+    colours = {"flat": "tab:blue", "hnsw": "tab:green", "ivf": "tab:purple", "ivfpq": "tab:red"}
+
+    def positive(values: list[float]) -> list[float]:
+        return [v if v > 0 else float("nan") for v in values]
+
     for kind in sorted({r.kind for r in chosen}):
-        rows = sorted((r for r in chosen if r.kind == kind), key=lambda r: r.num_vectors)
-        xs = [r.num_vectors for r in rows]
-        ax_lat.plot(xs, [r.p50_ms for r in rows], marker="o", label=f"{kind} p50")
-        ax_lat.plot(xs, [r.p99_ms for r in rows], marker="x", linestyle=":", label=f"{kind} p99")
-        ax_mem.plot(xs, [r.index_bytes / 1e6 for r in rows], marker="o", label=f"{kind} index")
-        ax_mem.plot(
-            xs,
-            [max(r.rss_delta_bytes, 0) / 1e6 for r in rows],
-            marker="x",
-            linestyle=":",
-            label=f"{kind} RSS delta",
-        )
-        for r in rows:
-            ax_lat.annotate(f"{r.recall:.2f}", (r.num_vectors, r.p50_ms), fontsize=7)
+        colour = colours.get(kind, "black")
+        for real in (False, True):
+            rows = sorted(
+                (r for r in chosen if r.kind == kind and (r.dataset == HPO) == real),
+                key=lambda r: r.num_vectors,
+            )
+            if not rows:
+                continue
+            style = {"marker": "*", "markersize": 11, "linestyle": "none"} if real else {}
+            tag = f"{kind}{' (HPO)' if real else ''}"
+            xs = [r.num_vectors for r in rows]
+            ax_lat.plot(
+                xs,
+                [r.p50_ms for r in rows],
+                color=colour,
+                **{"marker": "o", **style},
+                label=f"{tag} p50",
+            )
+            ax_lat.plot(
+                xs,
+                [r.p99_ms for r in rows],
+                color=colour,
+                alpha=0.5,
+                **{"marker": "x", "linestyle": ":", **style},
+                label=f"{tag} p99",
+            )
+            ax_mem.plot(
+                xs,
+                positive([r.index_bytes / 1e6 for r in rows]),
+                color=colour,
+                **{"marker": "o", **style},
+                label=f"{tag} index",
+            )
+            ax_mem.plot(
+                xs,
+                positive([r.rss_delta_bytes / 1e6 for r in rows]),
+                color=colour,
+                alpha=0.5,
+                **{"marker": "x", "linestyle": ":", **style},
+                label=f"{tag} RSS growth",
+            )
+            for r in rows:
+                ax_lat.annotate(f"{r.recall:.2f}", (r.num_vectors, r.p50_ms), fontsize=7)
     ax_lat.axhline(TARGETS["p50_ms"], color="grey", linestyle="--", linewidth=0.8)
     for ax, label in (
         (ax_lat, f"query latency (ms, k={result.config['k']})"),
@@ -604,9 +640,9 @@ def plot(result: RetrievalBenchmarkResult, path: Path) -> None:
         ax.set_xlabel("facts indexed")
         ax.set_ylabel(label)
         ax.grid(True, which="both", linewidth=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=6, ncol=2)
     ax_lat.set_title("p50 / p99 at each kind's operating point (labels: recall@k)", fontsize=9)
-    ax_mem.set_title("serialised index size and RSS growth", fontsize=9)
+    ax_mem.set_title("serialised index size and RSS growth while building", fontsize=9)
     fig.tight_layout()
     fig.savefig(str(path), dpi=120)
 

@@ -32,7 +32,7 @@ QUICKSTART_OVERRIDES = (
     "train.batch_size=32",
     "train.max_minutes=6",
     "train.checkpoint_every=100",
-    "embedding.epochs=8",
+    "embedding.epochs=4",
     "embedding.patience=3",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -230,5 +231,7 @@ def test_train_graph_embedder_epoch_time_at_hpo_size(encoder: str, tmp_path: Pat
         graph, GraphEncoderConfig(encoder=encoder), tmp_path, epochs=1, progress=False
     )
     seconds = result.history[0]["seconds"]
-    print(f"{encoder}: {seconds:.1f} s/epoch ({result.history[0]['cpu_seconds']:.1f} CPU s)")
-    assert seconds < 240 / embed_module.DEFAULT_EPOCHS * 2
+    cpu_seconds = result.history[0]["cpu_seconds"]
+    logging.getLogger(__name__).info("%s: %.1f s/epoch (%.1f CPU s)", encoder, seconds, cpu_seconds)
+    # 2 cores: a full run of DEFAULT_EPOCHS must fit in 4 minutes of CPU time per core.
+    assert cpu_seconds < 2 * 240 / embed_module.DEFAULT_EPOCHS
