@@ -71,6 +71,7 @@ def evaluate_diagnosis(
     models: Sequence[Path] = (),
     candidates: str | None = "OMIM",
     limit: int | None = None,
+    sample: int | None = None,
     n_resamples: int = 1000,
     progress: bool = True,
 ) -> EvalReport:
@@ -83,12 +84,17 @@ def evaluate_diagnosis(
         models: model folders (each fusion mechanism and ablation to compare).
         candidates: CURIE prefix of the baselines' candidates (the models use their own).
         limit: evaluate the first ``limit`` cases only (quick checks).
+        sample: evaluate a seeded random sample of this many cases (every cohort has a chance).
         n_resamples: bootstrap resamples of the 95% intervals.
         progress: progress bars.
     """
     cases = read_cases(Path(cases_path), kg.hierarchy)
     if limit is not None:
         cases = cases[:limit]
+    if sample is not None and sample < len(cases):
+        import random
+
+        cases = random.Random(0).sample(cases, sample)
     cases = link_text_cases(cases, kg)
     subjects = candidate_subjects(kg, candidates)
     rankers: dict[str, Ranker] = {

@@ -91,6 +91,7 @@ def eval_diagnosis(
         "eval-results/diagnosis"
     ),
     limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
+    sample: Annotated[int | None, typer.Option(help="A seeded random sample of N cases.")] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -107,7 +108,7 @@ def eval_diagnosis(
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
         models = [default_model_dir(home)]
     report = evaluate_diagnosis(
-        graph, cases, out, models=models, limit=limit, n_resamples=resamples
+        graph, cases, out, models=models, limit=limit, sample=sample, n_resamples=resamples
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")
