@@ -290,7 +290,15 @@ def to_gpu(index: Any, config: IndexConfig) -> tuple[Any, Any] | None:
         return None
     faiss = import_faiss()
     resources = faiss.StandardGpuResources()
-    gpu_index = faiss.index_cpu_to_gpu(resources, 0, index)
+    try:
+        gpu_index = faiss.index_cpu_to_gpu(resources, 0, index)
+    except RuntimeError as err:  # e.g. a quantizer or code size the GPU kernels lack
+        if config.use_gpu:
+            raise
+        logger.warning(
+            "could not copy the %s index to the GPU (%s); searching on CPU", config.kind, err
+        )
+        return None
     if config.kind in ("ivf", "ivfpq"):
         gpu_index.nprobe = min(config.ivf_nprobe, faiss.extract_index_ivf(index).nlist)
     logger.info("fact index copied to GPU 0 (%d vectors)", index.ntotal)

@@ -32,8 +32,8 @@ QUICKSTART_OVERRIDES = (
     "train.batch_size=32",
     "train.max_minutes=6",
     "train.checkpoint_every=100",
-    "embedding.epochs=4",
-    "embedding.patience=3",
+    "embedding.epochs=6",
+    "embedding.patience=2",
 )
 
 
@@ -87,7 +87,7 @@ def run_quickstart(
     lap("kg")
     config = quickstart_config(home, overrides)
     kg = KnowledgeGraph.open(kg_dir)
-    say("graph embeddings (R-GCN, link prediction) ...")
+    say(f"graph embeddings ({config.embedding.encoder}, link prediction) ...")
     vectors = ensure_embeddings(kg, config, home, progress)
     lap("embed")
     say("FAISS fact index ...")

@@ -70,10 +70,10 @@ class TrainSection(_Strict):
 class EmbeddingSection(_Strict):
     """Graph embeddings used by the model (see ``train.embed``)."""
 
-    encoder: Literal["rgcn", "compgcn"] = "rgcn"
+    encoder: Literal["rgcn", "compgcn"] = "compgcn"
     hidden_dim: int = 128
-    epochs: int = 30
-    patience: int = 5
+    epochs: int = 12
+    patience: int = 3
 
 
 class DiagnosisConfig(_Strict):

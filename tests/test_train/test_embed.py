@@ -233,5 +233,5 @@ def test_train_graph_embedder_epoch_time_at_hpo_size(encoder: str, tmp_path: Pat
     seconds = result.history[0]["seconds"]
     cpu_seconds = result.history[0]["cpu_seconds"]
     logging.getLogger(__name__).info("%s: %.1f s/epoch (%.1f CPU s)", encoder, seconds, cpu_seconds)
-    # 2 cores: a full run of DEFAULT_EPOCHS must fit in 4 minutes of CPU time per core.
-    assert cpu_seconds < 2 * 240 / embed_module.DEFAULT_EPOCHS
+    # A full run of DEFAULT_EPOCHS must fit in the quickstart's 4 minutes (on an idle machine).
+    assert seconds * embed_module.DEFAULT_EPOCHS < 240
