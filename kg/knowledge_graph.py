@@ -304,7 +304,9 @@ class KnowledgeGraph:
                     negated=bool(r["negated"]),
                     frequency=r["frequency"],
                     frequency_term=r["frequency_term"],
-                    frequency_text=r["frequency_text"],
+                    # a frequency class reads as its label ("Very frequent"), n/m as stated
+                    frequency_text=r["frequency_text"]
+                    or (self.labels.get(r["frequency_term"]) if r["frequency_term"] else None),
                     onset=r["onset"],
                     sex=r["sex"],
                     evidence=r["evidence"],
