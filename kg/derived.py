@@ -80,9 +80,8 @@ SELECT ?s ?p ?o ?st WHERE {{
 }}
 """
 _TYPE_COUNTS = f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ ?s <{RDF_TYPE}> ?t }} GROUP BY ?t"
-_INSTANCES = f"SELECT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t }}"
+_TYPE_NODE = ox.NamedNode(RDF_TYPE)
 _PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
-_EDGES_OF = "SELECT ?s ?o ?p WHERE { ?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)) }"
 #: Predicates that describe annotation nodes and axioms rather than relate two graph nodes.
 STRUCTURAL_PREDICATES = frozenset(
     {
@@ -116,8 +115,9 @@ def node_types(store) -> dict[str, str]:
     }
     types: dict[str, list[str]] = {}
     for t in frequency:
-        for r in store.query(_INSTANCES, substitutions={ox.Variable("t"): ox.NamedNode(t)}):
-            s = r["s"]
+        # an index scan per type (SPARQL substitutions would be applied after a full scan)
+        for quad in store.quads_for_pattern(None, _TYPE_NODE, ox.NamedNode(t)):
+            s = quad.subject
             if isinstance(s, ox.NamedNode) and s.value not in deprecated:
                 types.setdefault(s.value, []).append(t)
     return {s: min(ts, key=lambda t: (t == OWL_CLASS, frequency[t], t)) for s, ts in types.items()}
@@ -192,8 +192,15 @@ def graph_from_store(
     for p in predicates:
         if p in STRUCTURAL_PREDICATES or p in known_edges or p.startswith(KGV):
             continue
-        rows = store.query(_EDGES_OF, substitutions={ox.Variable("p"): ox.NamedNode(p)})
-        add(p, ((r["s"].value, r["o"].value) for r in rows if isinstance(r["o"], ox.NamedNode)))
+        quads = store.quads_for_pattern(None, ox.NamedNode(p), None)
+        add(
+            p,
+            (
+                (q.subject.value, q.object.value)
+                for q in quads
+                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)
+            ),
+        )
     weight = np.ones(len(src), dtype=np.float32)
     if len(annotations) and RO_HAS_PHENOTYPE in relations:
         present = ~annotations.negated
