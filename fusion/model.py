@@ -288,8 +288,11 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         fact_mask: Tensor | None = None,
         prior: Tensor | None = None,
         labels: Tensor | None = None,
+        candidates: Tensor | None = None,
         **kwargs: Any,
     ) -> DiagnosisOutput:
+        """Scores of every candidate; ``candidates`` may pass a cached :meth:`candidate_matrix`
+        (inference: it does not depend on the input)."""
         enc = self.kgfusion(
             input_ids=input_ids,
             attention_mask=attention_mask,
@@ -300,7 +303,9 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
             fact_mask=fact_mask,
         )
         use_prior = prior if self.config.use_prior else None
-        logits = self.head(enc.patient_embeddings, self.candidate_matrix(), use_prior)
+        if candidates is None:
+            candidates = self.candidate_matrix()
+        logits = self.head(enc.patient_embeddings, candidates, use_prior)
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return DiagnosisOutput(loss, logits, enc.patient_embeddings, enc.fact_attention)
 

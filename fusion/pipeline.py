@@ -254,6 +254,10 @@ class Diagnoser:
         )
         with torch.no_grad():
             self._candidates = model.candidate_matrix()
+        from encoders.text import bf16_is_fast
+
+        #: bf16 autocast where the CPU has AMX (measured: see the diagnosis latency note)
+        self.bf16 = bool(meta.get("bf16_inference", True)) and bf16_is_fast(torch.device("cpu"))
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -344,7 +348,9 @@ class Diagnoser:
             warnings.append("no finding recognised: the ranking reflects the prior only")
         prepared = self.builder.prepare(findings, text, None, warnings)
         batch = self.collator([prepared.input])
-        out = self.model(**batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            out = self.model(**batch, candidates=self._candidates)
+        out.logits = out.logits.float()
         logits = out.logits[0]
         probs = self.model.probabilities(logits)
         k = min(top_k, logits.shape[0])
