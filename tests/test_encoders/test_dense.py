@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from encoders.dense import (
     DenseIndex,
@@ -18,6 +17,7 @@ from encoders.dense import (
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.text import TextEncoder, TextEncoderConfig
 from kg.lexicon import Lexicon, LexiconEntry
+from tests.tiny_bert import write_tiny_bert
 
 OBO = "http://purl.obolibrary.org/obo/TEST_"
 SEIZURE, HYPOTONIA, MICRO, HEART, OLD = (f"{OBO}{n:07d}" for n in range(1, 6))
@@ -49,27 +49,9 @@ def make_lexicon(skip: str | None = None) -> Lexicon:
 
 def make_tiny_encoder(folder: Path) -> Path:
     """A random 2-layer BERT (hidden 32) with a character word-piece vocabulary."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
     words = sorted({w.lower() for _, text, _, _ in _NAMES for w in text.split()})
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *letters]
-    vocab += [f"##{c}" for c in letters]
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
-    tokenizer.save_pretrained(str(folder))
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
-        max_position_embeddings=128,
-        initializer_range=0.5,  # spread the random vectors so that names differ
-    )
-    BertModel(config).save_pretrained(str(folder))
-    return folder
+    # spread the random vectors so that names differ
+    return write_tiny_bert(folder, words, initializer_range=0.5)
 
 
 @pytest.fixture(scope="module")

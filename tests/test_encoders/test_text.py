@@ -16,6 +16,7 @@ from encoders.text import (
     bf16_is_fast,
     default_encoder_path,
 )
+from tests.tiny_bert import write_tiny_bert
 
 _WORDS = [
     "heart",
@@ -34,25 +35,7 @@ _WORDS = [
 
 def make_tiny_encoder(folder: Path) -> Path:
     """Write a random 2-layer BERT with a word-piece tokenizer of a few words to ``folder``."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS, *letters]
-    vocab += [f"##{c}" for c in letters]
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
-    tokenizer.save_pretrained(str(folder))
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(str(folder))
-    return folder
+    return write_tiny_bert(folder, _WORDS, max_position_embeddings=64)
 
 
 @pytest.fixture(scope="module")

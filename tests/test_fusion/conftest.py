@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from encoders.text import TextEncoder, TextEncoderConfig
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import build_kg
+from tests.tiny_bert import LETTERS, write_tiny_bert
 
 #: Words of the legal fixture's labels, so the tiny tokenizer makes whole-word pieces.
 _WORDS = [
@@ -53,30 +53,14 @@ _WORDS = [
 
 
 def make_tiny_encoder(folder: Path) -> Path:
-    """Write a random 2-layer BERT (hidden 32) with a small word-piece vocabulary to ``folder``.
-
-    The same recipe as ``tests/test_encoders/test_text.py``: whole words of the fixture
-    plus single letters and digits as pieces, so every label tokenises without [UNK].
-    """
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    chars = "abcdefghijklmnopqrstuvwxyz0123456789"
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS, *chars, ",", ":", "."]
-    vocab += [f"##{c}" for c in chars]
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
-    tokenizer.save_pretrained(str(folder))
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
+    """A random 2-layer BERT (hidden 32): fixture words plus letters and digits as pieces."""
+    return write_tiny_bert(
+        folder,
+        _WORDS,
+        pieces=LETTERS + "0123456789",
+        extra=(",", ":", "."),
         max_position_embeddings=128,
     )
-    BertModel(config).save_pretrained(str(folder))
-    return folder
 
 
 @pytest.fixture(scope="session")
