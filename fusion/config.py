@@ -120,3 +120,21 @@ class FusionConfig(PretrainedConfig):
             return sorted(set(self.fusion_layers))
         start = max(0, num_layers - max(1, num_layers // 3))
         return list(range(start, num_layers))
+
+
+class KgFusionTaskConfig(FusionConfig):
+    """Settings of the task heads of :mod:`fusion.heads` (text and token classification).
+
+    The same settings as :class:`FusionConfig`; the label set is transformers' own
+    ``id2label`` / ``label2id`` / ``num_labels`` and, for text classification,
+    ``problem_type`` (``"single_label_classification"``, ``"multi_label_classification"`` or
+    ``"regression"``). A separate ``model_type`` lets the Auto classes tell these models from
+    the diagnosis model (one config type maps to one model class per Auto class).
+    """
+
+    model_type = "kgfuse_task"
+
+    def __init__(self, **kwargs: Any) -> None:
+        # an explicit __init__: transformers turns config subclasses without one into
+        # dataclasses whose generated __init__ would skip FusionConfig's
+        super().__init__(**kwargs)

@@ -57,6 +57,8 @@ class PatientCollator:
         max_concepts: linked concepts kept per patient. (default: ``32``)
         num_facts: fact slots per patient. (default: ``16``)
         fact_dim: dimension of fact vectors. (default: ``128``)
+        keep_offsets: also return the tokens' character ``offset_mapping`` ``(B, T, 2)``
+            (token-level heads need it; it is not a model input). (default: ``False``)
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class PatientCollator:
         max_concepts: int = 32,
         num_facts: int = 16,
         fact_dim: int = 128,
+        keep_offsets: bool = False,
     ) -> None:
         if tokenizer is not None and not getattr(tokenizer, "is_fast", False):
             raise ValueError("PatientCollator needs a fast tokenizer (for offset mappings)")
@@ -75,6 +78,7 @@ class PatientCollator:
         self.max_concepts = max_concepts
         self.num_facts = num_facts
         self.fact_dim = fact_dim
+        self.keep_offsets = keep_offsets
 
     def __call__(self, items: Sequence[PatientInput]) -> dict[str, Tensor]:
         b = len(items)
@@ -109,6 +113,8 @@ class PatientCollator:
                     hit = real[r] & (starts[r] < mention.end) & (ends[r] > mention.start)
                     tokens[r, c] = hit.float()
             batch["entity_tokens"] = tokens
+            if self.keep_offsets:
+                batch["offset_mapping"] = offsets
         k = self.num_facts
         facts = torch.zeros(b, k, self.fact_dim)
         fact_mask = torch.zeros(b, k, dtype=torch.bool)

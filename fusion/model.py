@@ -12,7 +12,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +25,8 @@ from fusion.layers import ConceptPooling, EntityTokenFusion, GatedCrossAttention
 
 logger = logging.getLogger(__name__)
 
+_M = TypeVar("_M", bound="KgFusionPreTrainedModel")
+
 
 @dataclass
 class PatientEncoderOutput(ModelOutput):
@@ -34,10 +36,13 @@ class PatientEncoderOutput(ModelOutput):
         patient_embeddings: ``(B, hidden_dim)`` one vector per input.
         fact_attention: ``(B, K)`` mean attention of the tokens over the retrieved facts
             (cross-attention fusion only), for explanations.
+        token_states: ``(B, T, d)`` the fused encoder's last token states (None for KG-only
+            models), read by token-level heads.
     """
 
     patient_embeddings: Tensor | None = None
     fact_attention: Tensor | None = None
+    token_states: Tensor | None = None
 
 
 @dataclass
@@ -80,6 +85,17 @@ class KgFusionPreTrainedModel(PreTrainedModel):
     def _init_weights(self, module: nn.Module) -> None:
         # The text encoder keeps its own pretrained initialisation; new layers use PyTorch's.
         return
+
+    @classmethod
+    def from_text_encoder(
+        cls: type[_M], encoder_path: str | Path, config_kwargs: dict[str, Any]
+    ) -> _M:
+        """A new model around a pretrained local text encoder folder (no hub access)."""
+        text_encoder = AutoModel.from_pretrained(
+            str(encoder_path), local_files_only=True, add_pooling_layer=False
+        )
+        config = cls.config_class(text_config=text_encoder.config.to_dict(), **config_kwargs)
+        return cls(config, text_encoder)
 
 
 class KgFusionModel(KgFusionPreTrainedModel):
@@ -213,7 +229,7 @@ class KgFusionModel(KgFusionPreTrainedModel):
                 1, keepdim=True
             )
         self._attention = []
-        return PatientEncoderOutput(patient, attention)
+        return PatientEncoderOutput(patient, attention, states)
 
 
 class DiagnosisHead(nn.Module):
@@ -313,31 +329,29 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         """Calibrated probabilities (softmax of logits / fitted temperature)."""
         return torch.softmax(logits / self.config.calibration_temperature, dim=-1)
 
-    @classmethod
-    def from_text_encoder(
-        cls,
-        encoder_path: str | Path,
-        config_kwargs: dict[str, Any],
-    ) -> KgFusionForDiagnosis:
-        """A new model around a pretrained local text encoder folder (no hub access)."""
-        text_encoder = AutoModel.from_pretrained(
-            str(encoder_path), local_files_only=True, add_pooling_layer=False
-        )
-        config = FusionConfig(text_config=text_encoder.config.to_dict(), **config_kwargs)
-        return cls(config, text_encoder)
-
 
 def register_auto_classes() -> None:
-    """Register the kgfuse model type with transformers' Auto classes (idempotent)."""
-    from transformers import AutoModelForSequenceClassification
+    """Register the kgfuse model types with transformers' Auto classes (idempotent).
 
-    with contextlib.suppress(ValueError):  # already registered
-        AutoConfig.register("kgfuse", FusionConfig)
-    for auto, model in (
-        (AutoModel, KgFusionModel),
-        (AutoModelForSequenceClassification, KgFusionForDiagnosis),
+    ``kgfuse`` (the diagnosis model) and ``kgfuse_task`` (the task heads of
+    :mod:`fusion.heads`) are two config types, because an Auto class maps one config type
+    to one model class.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+    from fusion.config import KgFusionTaskConfig
+    from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
+
+    for model_type, config_class in (("kgfuse", FusionConfig), ("kgfuse_task", KgFusionTaskConfig)):
+        with contextlib.suppress(ValueError):  # already registered
+            AutoConfig.register(model_type, config_class)
+    for auto, config_class, model in (
+        (AutoModel, FusionConfig, KgFusionModel),
+        (AutoModelForSequenceClassification, FusionConfig, KgFusionForDiagnosis),
+        (AutoModelForSequenceClassification, KgFusionTaskConfig, KgFusionForSequenceClassification),
+        (AutoModelForTokenClassification, KgFusionTaskConfig, KgFusionForTokenClassification),
     ):
         try:
-            auto.register(FusionConfig, model)
+            auto.register(config_class, model)
         except ValueError:
             continue

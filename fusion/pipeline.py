@@ -84,7 +84,46 @@ class PreparedPatient:
     warnings: list[str] = field(default_factory=list)
 
 
-class PatientInputBuilder:
+class KnowledgeInputBuilder:
+    """Turns linked findings into what the fused model reads of the KG: mentions and facts.
+
+    Shared by the diagnosis builder below and the task heads (``fusion.tasks``).
+
+    Args:
+        kg: the KG (node rows of the graph embeddings come from ``kg.graph``).
+        fact_index: the FAISS fact index, or None for models without facts.
+        num_facts: facts retrieved per input. (default: ``16``)
+    """
+
+    def __init__(
+        self, kg: KnowledgeGraph, fact_index: Any | None = None, num_facts: int = 16
+    ) -> None:
+        self.kg = kg
+        self.fact_index = fact_index
+        self.num_facts = num_facts
+        self.node_rows = kg.graph.index_of()
+
+    def retrieve(self, iris: Sequence[str]) -> tuple[list[Any], np.ndarray | None]:
+        """The facts touching ``iris`` (best first) and their vectors; none without an index."""
+        if self.fact_index is None or not iris:
+            return [], None
+        facts = self.fact_index.search(
+            entity_iris=list(iris), k=self.num_facts, entity_mode="filter"
+        )
+        if not facts:
+            return [], None
+        return facts, self.fact_index.vectors([f.fact.id for f in facts])
+
+    def mentions(self, findings: Sequence[LinkedFinding]) -> list[ConceptMention]:
+        """Findings as model mentions (graph node row, status, span); unknown IRIs are left out."""
+        return [
+            ConceptMention(self.node_rows[f.iri], f.excluded, f.start, f.end)
+            for f in findings
+            if f.iri in self.node_rows
+        ]
+
+
+class PatientInputBuilder(KnowledgeInputBuilder):
     """Builds model inputs from findings, with the symbolic prior and retrieved facts.
 
     Args:
@@ -101,11 +140,8 @@ class PatientInputBuilder:
         fact_index: Any | None = None,
         num_facts: int = 16,
     ) -> None:
-        self.kg = kg
+        super().__init__(kg, fact_index, num_facts)
         self.likelihood = likelihood
-        self.fact_index = fact_index
-        self.num_facts = num_facts
-        self.node_rows = kg.graph.index_of()
         self.candidates: list[str] = list(likelihood.diseases)
         self.candidate_index = {iri: i for i, iri in enumerate(self.candidates)}
 
@@ -146,19 +182,8 @@ class PatientInputBuilder:
         excluded = [f.iri for f in findings if f.excluded]
         score = self.likelihood.score(present, excluded)
         prior = np.asarray(score.total, dtype=np.float32)
-        facts: list[Any] = []
-        fact_vectors = None
-        if self.fact_index is not None and present:
-            facts = self.fact_index.search(
-                entity_iris=present, k=self.num_facts, entity_mode="filter"
-            )
-            if facts:
-                fact_vectors = self.fact_index.vectors([f.fact.id for f in facts])
-        mentions = [
-            ConceptMention(self.node_rows[f.iri], f.excluded, f.start, f.end)
-            for f in findings
-            if f.iri in self.node_rows
-        ]
+        facts, fact_vectors = self.retrieve(present)
+        mentions = self.mentions(findings)
         target = self.candidate_index.get(label, -1) if label is not None else -1
         item = PatientInput(text, mentions, fact_vectors, prior, target)
         return PreparedPatient(item, list(findings), facts, warnings)
@@ -379,12 +404,13 @@ class Diagnoser:
 
 def model_meta(
     kg: KnowledgeGraph,
-    candidates: list[str],
+    candidates: list[str] | None,
     config: dict[str, Any],
     config_hash: str,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The ``kgfuse_model.json`` content of a new model."""
+    """The ``kgfuse_model.json`` content of a new model (``candidates``: the diagnosis
+    model's diseases; None for models without candidates)."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
@@ -393,7 +419,7 @@ def model_meta(
             versions[pkg] = version(pkg)
         except PackageNotFoundError:
             continue
-    return {
+    meta = {
         "kg_fingerprint": kg.fingerprint,
         "candidates": candidates,
         "config": config,
@@ -401,11 +427,15 @@ def model_meta(
         "versions": versions,
         **extra,
     }
+    if candidates is None:
+        del meta["candidates"]
+    return meta
 
 
 __all__ = [
     "Diagnoser",
     "DiagnosisResult",
+    "KnowledgeInputBuilder",
     "LinkedFinding",
     "PatientInputBuilder",
     "PreparedPatient",
