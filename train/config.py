@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _RunConfig(_Strict):
+    """A whole run's config: saved as YAML next to the results and hashed."""
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def config_hash(self) -> str:
+        """sha256 of the canonical JSON of the config."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SimulationSection(_Strict):
@@ -32,8 +44,8 @@ class SimulationSection(_Strict):
     seed: int = 0
 
 
-class ModelSection(_Strict):
-    """The fused model (see ``fusion.config.FusionConfig``)."""
+class FusedModelSection(_Strict):
+    """The fused model of any head (see ``fusion.config.FusionConfig``)."""
 
     fusion: Literal["cross_attention", "entity_token", "text_only", "kg_only"] = "cross_attention"
     encoder: str | None = Field(None, description="local HF encoder folder; None: MiniLM package")
@@ -42,6 +54,12 @@ class ModelSection(_Strict):
     freeze_layers: int = 4
     fusion_layers: list[int] | None = None
     dropout: float = 0.1
+    max_length: int = 128
+
+
+class ModelSection(FusedModelSection):
+    """The fused diagnosis model."""
+
     max_length: int = 96
     use_prior: bool = True
     candidates: str | None = Field(
@@ -76,7 +94,7 @@ class EmbeddingSection(_Strict):
     patience: int = 3
 
 
-class DiagnosisConfig(_Strict):
+class DiagnosisConfig(_RunConfig):
     """Everything that defines a diagnosis training run."""
 
     kg: str | None = Field(None, description="KG folder; None: <home>/kgs/hpo")
@@ -87,13 +105,43 @@ class DiagnosisConfig(_Strict):
     train: TrainSection = TrainSection()
     embedding: EmbeddingSection = EmbeddingSection()
 
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
-    def config_hash(self) -> str:
-        """sha256 of the canonical JSON of the config."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+class LinkerSection(_Strict):
+    """The concept linker that finds the KG's concepts in task texts (``encoders.linker``)."""
+
+    allowed_roots: list[str] = Field(
+        default_factory=list, description="link only below these terms (CURIEs or IRIs)"
+    )
+    min_depth: int = Field(0, ge=0, description="skip terms fewer is_a steps below a root")
+
+
+class TaskTrainSection(TrainSection):
+    """The optimisation loop of a task: defaults for a few hundred or thousand texts."""
+
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(8, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    encoder_lr: float = Field(5e-5, gt=0)
+    patience: int = Field(3, ge=1, description="epochs without validation gain before stopping")
+    checkpoint_every: int = Field(50, ge=1, description="steps between checkpoints")
+
+
+class TaskConfig(_RunConfig):
+    """Everything that defines a training run of a text or token classification task."""
+
+    task: Literal["text-classification", "token-classification"] = "text-classification"
+    data: str | None = Field(None, description="training data, JSONL or CSV (train.task_data)")
+    valid: str | None = Field(None, description="validation data; None: no validation")
+    kg: str | None = Field(None, description="KG folder; None: <home>/kgs/hpo")
+    output: str | None = Field(None, description="model folder; None: <home>/models/<task>")
+    threshold: float = Field(0.5, gt=0, lt=1, description="multi-label decision threshold")
+    model: FusedModelSection = FusedModelSection()
+    linker: LinkerSection = LinkerSection()
+    train: TaskTrainSection = TaskTrainSection()
+    embedding: EmbeddingSection = EmbeddingSection()
+
+
+_C = TypeVar("_C", DiagnosisConfig, TaskConfig)
 
 
 def _parse_value(text: str) -> Any:
@@ -122,8 +170,14 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
     return out
 
 
-def load_config(path: Path | None, overrides: Sequence[str] = ()) -> DiagnosisConfig:
+def load_config(
+    path: Path | None,
+    overrides: Sequence[str] = (),
+    schema: type[_C] = DiagnosisConfig,  # type: ignore[assignment]
+) -> _C:
     """Read a YAML config (or the defaults when ``path`` is None) and apply overrides.
+
+    ``schema`` is the config class: :class:`DiagnosisConfig` (default) or :class:`TaskConfig`.
 
     Raises:
         FileNotFoundError: the file is missing.
@@ -137,4 +191,4 @@ def load_config(path: Path | None, overrides: Sequence[str] = ()) -> DiagnosisCo
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"{path}: a config must be a YAML mapping")
         raw = loaded or {}
-    return DiagnosisConfig.model_validate(apply_overrides(raw, overrides))
+    return schema.model_validate(apply_overrides(raw, overrides))

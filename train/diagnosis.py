@@ -11,10 +11,7 @@ kill, fits a calibration temperature, and saves the model folder with its sideca
 from __future__ import annotations
 
 import logging
-import math
-import os
 import resource
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,20 +28,18 @@ from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator
 from fusion.model import KgFusionForDiagnosis
 from fusion.pipeline import (
-    FACTS_DIR,
     LinkedFinding,
     PatientInputBuilder,
     PreparedPatient,
     model_meta,
-    save_model_meta,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
-from train.checkpoint import restore_checkpoint, write_checkpoint
-from train.config import DiagnosisConfig
+from train.config import DiagnosisConfig, TaskConfig
 from train.embed import train_graph_embedder
+from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
@@ -71,14 +66,19 @@ class DiagnosisTrainResult:
     dev: dict[str, float] = field(default_factory=dict)
 
 
-def embeddings_dir(kg: KnowledgeGraph, config: DiagnosisConfig, home: Path | None = None) -> Path:
+def embeddings_dir(
+    kg: KnowledgeGraph, config: DiagnosisConfig | TaskConfig, home: Path | None = None
+) -> Path:
     """Where the graph embeddings of a KG are cached in the kgfuse home."""
     e = config.embedding
     return kgfuse_home(home) / "embeddings" / f"{kg.fingerprint[:12]}-{e.encoder}-{e.hidden_dim}"
 
 
 def ensure_embeddings(
-    kg: KnowledgeGraph, config: DiagnosisConfig, home: Path | None = None, progress: bool = True
+    kg: KnowledgeGraph,
+    config: DiagnosisConfig | TaskConfig,
+    home: Path | None = None,
+    progress: bool = True,
 ) -> torch.Tensor:
     """The KG's graph embeddings, trained by link prediction the first time (resumable)."""
     folder = embeddings_dir(kg, config, home)
@@ -215,10 +215,6 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return float(log_t.detach().exp().clamp(0.05, 20.0))
 
 
-def _autocast(enabled: bool):
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
-
-
 @torch.no_grad()
 def evaluate_patients(
     model: KgFusionForDiagnosis,
@@ -234,7 +230,7 @@ def evaluate_patients(
         items = [data.prepare(i).input for i in range(lo, min(lo + batch_size, len(data)))]
         batch = collator(items)
         labels = batch.pop("labels")
-        with _autocast(bf16):
+        with autocast(bf16):
             logits = model(**batch).logits.float()
         all_logits.append(logits)
         all_labels.append(labels)
@@ -302,8 +298,6 @@ def train_diagnosis(
         dev_cases: real cases (objects with ``present``, ``excluded``, ``diseases``) scored
             after training (reported only: never used to select or tune anything).
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     started = time.perf_counter()
     t = config.train
     if t.num_threads:
@@ -340,128 +334,37 @@ def train_diagnosis(
         fact_dim=model.config.fact_dim,
     )
     bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
-    encoder_params = [
-        p
-        for n, p in model.named_parameters()
-        if n.startswith("kgfusion.encoder.") and p.requires_grad
-    ]
-    other_params = [
-        p
-        for n, p in model.named_parameters()
-        if not n.startswith("kgfusion.encoder.") and p.requires_grad
-    ]
-    groups = [{"params": other_params, "lr": t.lr}]
-    if encoder_params:
-        groups.append({"params": encoder_params, "lr": t.encoder_lr})
-    optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay)
-    steps_per_epoch = math.ceil(len(train_data) / t.batch_size)
-    total_steps = steps_per_epoch * t.epochs
-    if t.max_steps:
-        total_steps = min(total_steps, t.max_steps)
-    warmup = int(total_steps * t.warmup_fraction)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
+    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(model, t, len(train_data))
+
+    def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
+        return collator([train_data.prepare(i, epoch).input for i in idx])
+
+    def evaluate() -> tuple[dict[str, float], tuple[torch.Tensor, torch.Tensor]]:
+        logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
+        return rank_metrics_from_logits(logits, labels), (logits, labels)
+
+    writer = tensorboard(out / "tensorboard")
+    loop = fit(
+        model,
         optimizer,
-        lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 1 - s / max(1, total_steps)),
+        scheduler,
+        settings=t,
+        num_examples=len(train_data),
+        make_batch=make_batch,
+        evaluate=evaluate,
+        select="mrr",
+        checkpoint=out / CHECKPOINT,
+        total_steps=total_steps,
+        steps_per_epoch=steps_per_epoch,
+        started=started,
+        resume=resume,
+        progress=progress,
+        bf16=bf16,
+        skip=_SKIP,
+        writer=writer,
     )
-    state: dict[str, Any] = {
-        "epoch": 0,
-        "step_in_epoch": 0,
-        "global_step": 0,
-        "best_mrr": -1.0,
-        "bad_epochs": 0,
-        "history": [],
-        "best": {},
-        "done": False,
-    }
-    best_weights: dict[str, torch.Tensor] = {}
-    best_valid: tuple[torch.Tensor, torch.Tensor] | None = None
-    ckpt = out / CHECKPOINT
-    if resume and ckpt.is_file():
-        state, best_weights = restore_checkpoint(
-            ckpt, model, optimizer, scheduler=scheduler, skip=_SKIP
-        )
-        logger.info(
-            "resumed from %s at epoch %d step %d", ckpt, state["epoch"], state["step_in_epoch"]
-        )
-    writer = _tensorboard(out / "tensorboard")
-    deadline = started + t.max_minutes * 60 if t.max_minutes else None
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-
-    def save_state() -> None:
-        write_checkpoint(
-            ckpt, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=_SKIP
-        )
-
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[info]}"),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, disable=not progress, transient=False) as bar:
-        task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
-        while not state["done"] and state["epoch"] < t.epochs:
-            epoch = state["epoch"]
-            order = torch.randperm(
-                len(train_data), generator=torch.Generator().manual_seed(t.seed * 1000 + epoch)
-            )
-            model.train()
-            losses: list[float] = []
-            for step in range(state["step_in_epoch"], steps_per_epoch):
-                if state["global_step"] >= total_steps or (
-                    deadline and time.perf_counter() > deadline
-                ):
-                    state["done"] = True
-                    break
-                idx = order[step * t.batch_size : (step + 1) * t.batch_size].tolist()
-                batch = collator([train_data.prepare(i, epoch).input for i in idx])
-                with _autocast(bf16):
-                    loss = model(**batch).loss
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(
-                    [p for p in model.parameters() if p.requires_grad], 1.0
-                )
-                optimizer.step()
-                scheduler.step()
-                losses.append(float(loss.detach()))
-                state["global_step"] += 1
-                state["step_in_epoch"] = step + 1
-                bar.update(
-                    task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}"
-                )
-                if writer is not None:
-                    writer.add_scalar("train/loss", losses[-1], state["global_step"])
-                if state["global_step"] % t.checkpoint_every == 0:
-                    save_state()
-            logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
-            metrics = rank_metrics_from_logits(logits, labels)
-            record = {
-                "epoch": epoch + 1,
-                "loss": float(np.mean(losses)) if losses else float("nan"),
-                **metrics,
-            }
-            state["history"].append(record)
-            logger.info("epoch %d: %s", epoch + 1, record)
-            if writer is not None:
-                for k, v in metrics.items():
-                    writer.add_scalar(f"valid/{k}", v, epoch + 1)
-            if metrics["mrr"] > state["best_mrr"]:
-                state["best_mrr"], state["best"], state["bad_epochs"] = metrics["mrr"], metrics, 0
-                best_weights = {
-                    n: p.detach().clone() for n, p in model.named_parameters() if n in trainable
-                }
-                best_valid = (logits, labels)
-            else:
-                state["bad_epochs"] += 1
-                if state["bad_epochs"] >= t.patience:
-                    state["done"] = True
-            state["epoch"] = epoch + 1
-            state["step_in_epoch"] = 0
-            save_state()
-    if best_weights:
-        model.load_state_dict(best_weights, strict=False)
+    state = loop.state
+    best_valid = loop.best_payload
     if best_valid is None:  # resumed after the best epoch: score the validation set again
         best_valid = evaluate_patients(model, valid_data, collator, 64, bf16)
     logits, labels = best_valid
@@ -516,7 +419,7 @@ def _score_dev(model, builder, collator, cases, bf16: bool) -> dict[str, float]:
         for lo in range(0, len(items), 64):
             batch = collator(items[lo : lo + 64])
             labels.append(batch.pop("labels"))
-            with _autocast(bf16):
+            with autocast(bf16):
                 logits.append(model(**batch).logits.float())
     metrics = rank_metrics_from_logits(torch.cat(logits), torch.cat(labels))
     metrics["cases"] = float(len(items))
@@ -525,15 +428,6 @@ def _score_dev(model, builder, collator, cases, bf16: bool) -> dict[str, float]:
 
 def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature) -> None:
     """Write the model folder: weights, tokenizer, fact index, metadata, config."""
-    tmp = out / ".export"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    model.save_pretrained(str(tmp))
-    if tokenizer is not None:
-        tokenizer.save_pretrained(str(tmp))
-    if fact_index is not None and model.config.uses_facts:
-        fact_index.save(tmp / FACTS_DIR)
     meta = model_meta(
         kg,
         builder.candidates,
@@ -543,20 +437,6 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
         best_valid=state["best"],
         calibration_temperature=temperature,
     )
-    save_model_meta(tmp, meta)
-    (tmp / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
-    for item in tmp.iterdir():
-        target = out / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        os.replace(item, target)
-    tmp.rmdir()
-
-
-def _tensorboard(folder: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        logger.info("tensorboard is not installed: no TensorBoard logs")
-        return None
-    return SummaryWriter(str(folder))
+    save_model_folder(
+        out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
+    )

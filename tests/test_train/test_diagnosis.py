@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-import train.diagnosis as diagnosis_module
+import train.loop as loop_module
 from fusion.pipeline import Diagnoser
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import build_kg
@@ -78,7 +78,7 @@ def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> 
 def test_resume_after_a_kill_matches_an_uninterrupted_run(
     home: Path, trained: Path, monkeypatch
 ) -> None:
-    real = diagnosis_module.write_checkpoint
+    real = loop_module.write_checkpoint
     calls = {"n": 0}
 
     def dies_after_three(*args, **kwargs):
@@ -87,11 +87,11 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(
         if calls["n"] == 3:
             raise KeyboardInterrupt("simulated kill")
 
-    monkeypatch.setattr(diagnosis_module, "write_checkpoint", dies_after_three)
+    monkeypatch.setattr(loop_module, "write_checkpoint", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
         train_diagnosis(_config(home, "model-b"), home=home, progress=False)
     assert not (home / "model-b" / "model.safetensors").exists()
-    monkeypatch.setattr(diagnosis_module, "write_checkpoint", real)
+    monkeypatch.setattr(loop_module, "write_checkpoint", real)
     train_diagnosis(_config(home, "model-b"), home=home, progress=False)
     a = load_file(str(trained / "model.safetensors"))
     b = load_file(str(home / "model-b" / "model.safetensors"))

@@ -1,0 +1,279 @@
+"""The training loop shared by every head of the fused model (diagnosis, text and tokens).
+
+:func:`fit` runs seeded epochs over a dataset given as a batch function, validates after
+each epoch, keeps the best weights, stops early, shows a progress bar, and checkpoints the
+whole state atomically (``train.checkpoint``) every few steps, so a killed run resumes
+exactly where it stopped. :func:`build_optimizer` gives the encoder its own (smaller)
+learning rate; :func:`save_model_folder` writes a model folder in one swap.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from train.checkpoint import restore_checkpoint, write_checkpoint
+from train.config import TrainSection
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LoopResult", "autocast", "build_optimizer", "fit", "save_model_folder", "tensorboard"]
+
+#: Parameters under this prefix are the pretrained text encoder's (own learning rate).
+ENCODER_PREFIX = "kgfusion.encoder."
+
+#: ``evaluate()`` returns the validation metrics and anything the caller wants back for the
+#: best epoch (e.g. its logits, for calibration).
+Evaluate = Callable[[], tuple[dict[str, float], Any]]
+
+
+@dataclass
+class LoopResult:
+    """The loop's final state and what ``evaluate`` returned for the best epoch of this run
+    (None when that epoch ran before a resume, or without validation)."""
+
+    state: dict[str, Any]
+    best_payload: Any = None
+
+
+def autocast(enabled: bool):
+    """bf16 autocast on the CPU when ``enabled`` (a no-op context otherwise)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def tensorboard(folder: Path):
+    """A TensorBoard writer into ``folder``, or None when tensorboard is not installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        logger.info("tensorboard is not installed: no TensorBoard logs")
+        return None
+    return SummaryWriter(str(folder))
+
+
+def build_optimizer(
+    model: torch.nn.Module, settings: TrainSection, num_examples: int
+) -> tuple[torch.optim.Optimizer, Any, int, int]:
+    """AdamW with two learning rates and linear warm-up then decay.
+
+    Returns:
+        The optimizer, the scheduler, the total number of steps and the steps per epoch.
+    """
+    t = settings
+    encoder_params, other_params = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (encoder_params if name.startswith(ENCODER_PREFIX) else other_params).append(param)
+    groups: list[dict[str, Any]] = [{"params": other_params, "lr": t.lr}]
+    if encoder_params:
+        groups.append({"params": encoder_params, "lr": t.encoder_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay)
+    steps_per_epoch = math.ceil(num_examples / t.batch_size)
+    total_steps = steps_per_epoch * t.epochs
+    if t.max_steps:
+        total_steps = min(total_steps, t.max_steps)
+    warmup = int(total_steps * t.warmup_fraction)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 1 - s / max(1, total_steps)),
+    )
+    return optimizer, scheduler, total_steps, steps_per_epoch
+
+
+def fit(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    *,
+    settings: TrainSection,
+    num_examples: int,
+    make_batch: Callable[[list[int], int], dict[str, Tensor]],
+    evaluate: Evaluate | None,
+    select: str,
+    checkpoint: Path,
+    total_steps: int,
+    steps_per_epoch: int,
+    started: float | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    bf16: bool = False,
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
+    writer: Any = None,
+) -> LoopResult:
+    """Train ``model`` (resuming from ``checkpoint`` when asked) and load its best weights.
+
+    Args:
+        model: returns an output with ``.loss`` for ``model(**batch)``.
+        optimizer, scheduler: from :func:`build_optimizer`.
+        settings: epochs, batch size, patience, checkpoint interval, budgets, seed.
+        num_examples: size of the training set.
+        make_batch: ``(example indices, epoch) -> batch``.
+        evaluate: validation after each epoch; None trains every epoch and keeps the last
+            weights.
+        select: the metric of ``evaluate`` to maximise (best weights, early stopping).
+        checkpoint: the checkpoint file.
+        total_steps, steps_per_epoch: from :func:`build_optimizer`.
+        started: ``time.perf_counter()`` of the run's start (for ``max_minutes``).
+        resume: continue from ``checkpoint`` when it exists.
+        progress: show a progress bar.
+        bf16: run forward passes under bf16 autocast.
+        skip: model state keys left out of checkpoints (large buffers rebuilt by the caller).
+        writer: a TensorBoard writer, or None.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    t = settings
+    started = time.perf_counter() if started is None else started
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "global_step": 0,
+        "best_score": -math.inf,
+        "bad_epochs": 0,
+        "history": [],
+        "best": {},
+        "done": False,
+    }
+    best_weights: dict[str, Tensor] = {}
+    best_payload: Any = None
+    if resume and checkpoint.is_file():
+        state, best_weights = restore_checkpoint(
+            checkpoint, model, optimizer, scheduler=scheduler, skip=skip
+        )
+        if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
+            state["best_score"] = state.pop("best_mrr")
+        logger.info(
+            "resumed from %s at epoch %d step %d",
+            checkpoint,
+            state["epoch"],
+            state["step_in_epoch"],
+        )
+    deadline = started + t.max_minutes * 60 if t.max_minutes else None
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+
+    def save_state() -> None:
+        write_checkpoint(
+            checkpoint, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=skip
+        )
+
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, disable=not progress, transient=False) as bar:
+        task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
+        while not state["done"] and state["epoch"] < t.epochs:
+            epoch = state["epoch"]
+            order = torch.randperm(
+                num_examples, generator=torch.Generator().manual_seed(t.seed * 1000 + epoch)
+            )
+            model.train()
+            losses: list[float] = []
+            for step in range(state["step_in_epoch"], steps_per_epoch):
+                if state["global_step"] >= total_steps or (
+                    deadline and time.perf_counter() > deadline
+                ):
+                    state["done"] = True
+                    break
+                idx = order[step * t.batch_size : (step + 1) * t.batch_size].tolist()
+                batch = make_batch(idx, epoch)
+                with autocast(bf16):
+                    loss = model(**batch).loss
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(
+                    [p for p in model.parameters() if p.requires_grad], 1.0
+                )
+                optimizer.step()
+                scheduler.step()
+                losses.append(float(loss.detach()))
+                state["global_step"] += 1
+                state["step_in_epoch"] = step + 1
+                bar.update(
+                    task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}"
+                )
+                if writer is not None:
+                    writer.add_scalar("train/loss", losses[-1], state["global_step"])
+                if state["global_step"] % t.checkpoint_every == 0:
+                    save_state()
+            metrics, payload = evaluate() if evaluate is not None else ({}, None)
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(np.mean(losses)) if losses else float("nan"),
+                **metrics,
+            }
+            state["history"].append(record)
+            logger.info("epoch %d: %s", epoch + 1, record)
+            if writer is not None:
+                for k, v in metrics.items():
+                    writer.add_scalar(f"valid/{k}", v, epoch + 1)
+            if evaluate is not None:
+                if metrics[select] > state["best_score"]:
+                    state["best_score"], state["best"], state["bad_epochs"] = (
+                        metrics[select],
+                        metrics,
+                        0,
+                    )
+                    best_weights = {
+                        n: p.detach().clone() for n, p in model.named_parameters() if n in trainable
+                    }
+                    best_payload = payload
+                else:
+                    state["bad_epochs"] += 1
+                    if state["bad_epochs"] >= t.patience:
+                        state["done"] = True
+            state["epoch"] = epoch + 1
+            state["step_in_epoch"] = 0
+            save_state()
+    if best_weights:
+        model.load_state_dict(best_weights, strict=False)
+    return LoopResult(state, best_payload)
+
+
+def save_model_folder(
+    out: Path,
+    model: Any,
+    tokenizer: Any,
+    *,
+    meta: dict[str, Any],
+    config_yaml: str,
+    fact_index: Any = None,
+) -> None:
+    """Write a model folder: weights, tokenizer, fact index, ``kgfuse_model.json``, config.
+
+    Everything is written into ``out/.export`` first and then moved in, item by item, so a
+    run killed while saving leaves the checkpoint and the previous files usable.
+    """
+    from fusion.pipeline import FACTS_DIR, save_model_meta
+
+    tmp = out / ".export"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    model.save_pretrained(str(tmp))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(tmp))
+    if fact_index is not None and model.config.uses_facts:
+        fact_index.save(tmp / FACTS_DIR)
+    save_model_meta(tmp, meta)
+    (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    for item in tmp.iterdir():
+        target = out / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    tmp.rmdir()
