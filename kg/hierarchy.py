@@ -60,6 +60,7 @@ class TermHierarchy:
     replaced_by: dict[str, str] = field(default_factory=dict)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _closure: sp.csr_matrix | None = field(default=None, repr=False)
+    _below: sp.csc_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {iri: i for i, iri in enumerate(self.terms)}
@@ -151,6 +152,15 @@ class TermHierarchy:
         i = self.index(term)
         row = self.closure.indices[self.closure.indptr[i] : self.closure.indptr[i + 1]]
         out = [self.terms[j] for j in row if j != i]
+        return [self.terms[i], *out] if include_self else out
+
+    def descendants(self, term: str, *, include_self: bool = True) -> list[str]:
+        """IRIs of the descendants of a term (the term itself first when ``include_self``)."""
+        i = self.index(term)
+        if self._below is None:
+            self._below = self.closure.tocsc()
+        col = self._below.indices[self._below.indptr[i] : self._below.indptr[i + 1]]
+        out = [self.terms[j] for j in col if j != i]
         return [self.terms[i], *out] if include_self else out
 
     def depth(self) -> np.ndarray:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from kgfuse.commands import ask as ask_commands
 from kgfuse.commands import audit as audit_commands
 from kgfuse.commands import bench as bench_commands
 from kgfuse.commands import evaluate as evaluate_commands
@@ -32,6 +33,8 @@ app.command("train")(model_commands.train)
 app.command("diagnose")(model_commands.diagnose)
 app.command("quickstart")(model_commands.quickstart)
 app.command("facts")(facts_commands.facts)
+app.command("ask")(ask_commands.ask)
+app.command("serve")(ask_commands.serve)
 
 
 @app.callback()

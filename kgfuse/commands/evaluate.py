@@ -112,3 +112,66 @@ def eval_diagnosis(
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")
+
+
+@app.command("qa")
+@handle_errors
+def eval_qa(
+    per_template: Annotated[
+        int, typer.Option("--per-template", min=1, help="Questions per held-out template.")
+    ] = 4,
+    seed: Annotated[int, typer.Option(help="Seed of the entity sampling.")] = 0,
+    diagnosis: Annotated[
+        bool,
+        typer.Option("--diagnosis/--no-diagnosis", help="Include diagnosis questions (model)."),
+    ] = True,
+    model: Annotated[Path | None, typer.Option("--model", help="Diagnosis model folder.")] = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for eval_qa.json/.md and questions.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """QA on questions generated from the KG with held-out paraphrases: intent accuracy and
+    answer-set P/R/F1 per question type."""
+    from kgfuse.qa import QAService
+    from kgfuse.qa.evaluation import evaluate, generate_questions, items_as_dicts
+
+    service = QAService(resolve_kg(kg, home), model, home, audit=False)
+    items = generate_questions(service.kg, per_template=per_template, seed=seed)
+    report = evaluate(service, items, with_diagnosis=diagnosis)
+    report["settings"] = {"per_template": per_template, "seed": seed, "diagnosis": diagnosis}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "eval_qa.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        (out / "eval_qa.md").write_text(_qa_markdown(report), encoding="utf-8")
+        with (out / "questions.jsonl").open("w", encoding="utf-8") as fh:
+            for row in items_as_dicts(items):
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if as_json:
+        print_json(report)
+    else:
+        console.print(_qa_markdown(report))
+
+
+def _qa_markdown(report: dict) -> str:
+    lines = [
+        f"QA evaluation: {report['questions']} questions from held-out paraphrase templates; "
+        f"intent accuracy {report['intent_accuracy']:.1%}",
+        "",
+        "| question type | n | intent acc. | answered | precision | recall | F1 | p50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def fmt(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    for name, s in report["per_type"].items():
+        lines.append(
+            f"| {name} | {s['n']} | {fmt(s['intent_accuracy'])} | {s['answered']} | "
+            f"{fmt(s['precision'])} | {fmt(s['recall'])} | {fmt(s['f1'])} | "
+            f"{fmt(s['latency_ms_p50'])} |"
+        )
+    lines += ["", *(f"- {k}: {v}" for k, v in report["notes"].items())]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,349 @@
+"""The HTTP API and web page (FastAPI): ``kgfuse serve``.
+
+Routes (OpenAPI at ``/docs``):
+
+* ``POST /ask``: ``{"question", "limit"?}`` -> an answer (``kgfuse.qa.answers``);
+* ``POST /diagnose``: one record of the ``kgfuse diagnose`` JSONL contract -> its output record;
+* ``POST /link``: ``{"id", "text"}`` -> ``{"id", "mentions": [...]}`` as ``kgfuse link``;
+* ``GET /terms/{curie}``: label, definition, synonyms, parents, children of a node;
+* ``GET /audit/{id}``: a stored decision; ``GET /health``: liveness, no token needed;
+* ``GET /``: the web page (static files of ``kgfuse/web``, no external assets).
+
+Safety: binds to loopback by default; with a token set, every route but ``/health`` and the
+static page needs ``Authorization: Bearer <token>``; request bodies over ``max_body_bytes``
+answer 413, over-long texts 422; model and KG work runs in worker threads (at most
+``workers`` at once), so the event loop keeps serving; any error answers a JSON message and
+the server keeps going.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from kg.errors import UnknownTermError
+from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
+from kgfuse.qa.service import MAX_QUESTION_CHARS, QuestionError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Largest request body accepted (bytes).
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the app serves and how.
+
+    Attributes:
+        kg_path: the KG folder.
+        model_dir: the diagnosis model (default: quickstart's).
+        home: kgfuse home (audit database).
+        token: bearer token required by every route but /health (None: no token).
+        workers: threads for model and KG work.
+        max_body_bytes: largest request body.
+        audit: record decisions in the audit log.
+        preload: load the KG, linker, intent classifier and model at startup.
+    """
+
+    kg_path: Path
+    model_dir: Path | None = None
+    home: Path | None = None
+    token: str | None = None
+    workers: int = 4
+    max_body_bytes: int = MAX_BODY_BYTES
+    audit: bool = True
+    preload: bool = True
+
+
+# ---- request bodies ---------------------------------------------------------------------------
+class AskRequest(BaseModel):
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        examples=["Which genes are associated with Marfan syndrome?"],
+    )
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class LinkRequest(BaseModel):
+    id: str | int = "text"
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+class _Services:
+    """The services of one app, loaded once (at startup, or on first use)."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._qa: Any = None
+        self._linker: Any = None
+
+    @property
+    def qa(self):
+        with self._lock:
+            if self._qa is None:
+                from kgfuse.qa import QAService
+
+                s = self.settings
+                self._qa = QAService(s.kg_path, s.model_dir, s.home, audit=s.audit)
+            return self._qa
+
+    @property
+    def diagnosis(self):
+        qa = self.qa
+        service = qa.diagnosis
+        if self.settings.audit and service.audit_log is None:
+            service.audit_log = qa.audit_log
+        return service
+
+    @property
+    def linker(self):
+        with self._lock:
+            if self._linker is None:
+                from kgfuse.resources import default_linker
+
+                self._linker = default_linker(self._qa.kg if self._qa else self._kg())
+            return self._linker
+
+    def _kg(self):
+        from kg.knowledge_graph import KnowledgeGraph
+
+        return KnowledgeGraph.open(self.settings.kg_path)
+
+    def preload(self) -> None:
+        qa = self.qa
+        qa.ask("What is the definition of " + next(iter(qa.kg.labels.values()), "x"))
+        self.linker.link("warm up")
+        try:
+            _ = self.diagnosis
+        except FileNotFoundError as exc:  # no model trained yet: diagnosis answers 503
+            logger.warning("no diagnosis model: %s", exc)
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    """The FastAPI app serving ``settings``."""
+    services = _Services(settings)
+    limiter = anyio.CapacityLimiter(max(1, settings.workers))
+
+    async def offload(fn: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.preload:
+            await offload(services.preload)
+        yield
+
+    app = FastAPI(
+        title="kgfuse",
+        summary="Linked question answering, diagnosis and concept linking over a KG.",
+        version=_version(),
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorised(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
+    ) -> None:
+        if settings.token is None:
+            return
+        if credentials is None or not secrets.compare_digest(
+            credentials.credentials.encode(), settings.token.encode()
+        ):
+            raise HTTPException(
+                401,
+                "a bearer token is required (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    guarded = [Depends(authorised)]
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Any]]):
+        declared = request.headers.get("content-length")
+        too_big = JSONResponse(
+            {"detail": f"request body over {settings.max_body_bytes:,} bytes"}, status_code=413
+        )
+        if declared is not None:
+            if not declared.isdigit():
+                return JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
+            if int(declared) > settings.max_body_bytes:
+                return too_big
+        elif request.method in ("POST", "PUT", "PATCH"):
+            size = 0
+            chunks = []
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > settings.max_body_bytes:
+                    return too_big
+                chunks.append(chunk)
+            request._body = b"".join(chunks)  # read once here; the route reads it again
+        return await call_next(request)
+
+    for error, status in (
+        (QuestionError, 422),
+        (RecordError, 422),
+        (UnknownTermError, 404),
+        (ValueError, 422),
+    ):
+        app.add_exception_handler(error, _handler(status))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("error serving %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
+
+    # ---- routes ------------------------------------------------------------------------------
+    @app.get("/health", tags=["service"])
+    async def health() -> dict[str, Any]:
+        """Liveness; no token needed."""
+        qa = services._qa
+        return {
+            "status": "ok",
+            "kg": qa.kg.fingerprint[:12] if qa else None,
+            "ready": qa is not None,
+        }
+
+    @app.post("/ask", dependencies=guarded, tags=["qa"])
+    async def ask(body: AskRequest) -> dict[str, Any]:
+        """Answer a question; every entity is linked to its IRI; the answer is audited."""
+
+        def run() -> dict[str, Any]:
+            qa = services.qa
+            return qa.answer_dict(qa.ask(body.question, limit=body.limit))
+
+        return await offload(run)
+
+    @app.post("/diagnose", dependencies=guarded, tags=["diagnosis"])
+    async def diagnose(
+        record: dict[str, Any] = Body(  # noqa: B008
+            examples=[{"id": "p1", "text": "Tall boy with arachnodactyly and ectopia lentis."}]
+        ),
+    ) -> dict[str, Any]:
+        """One record of the ``kgfuse diagnose`` contract: ``{id, text}``, ``{id,
+        present_hpo, excluded_hpo}`` or a phenopacket; answers its output record."""
+
+        def run() -> dict[str, Any]:
+            try:
+                service = services.diagnosis
+            except FileNotFoundError as exc:
+                raise HTTPException(503, f"no diagnosis model: {exc}") from None
+            return service.run(record, 0)[0]
+
+        return await offload(run)
+
+    @app.post("/link", dependencies=guarded, tags=["linking"])
+    async def link(body: LinkRequest) -> dict[str, Any]:
+        """Concept mentions of a text, as ``kgfuse link`` writes them."""
+        from encoders.linker import link_records
+
+        def run() -> dict[str, Any]:
+            out = next(link_records([{"id": body.id, "text": body.text}], services.linker))
+            if "error" in out:
+                raise RecordError(out["error"])
+            return out
+
+        return await offload(run)
+
+    @app.get("/terms/{curie:path}", dependencies=guarded, tags=["kg"])
+    async def term(curie: str) -> dict[str, Any]:
+        """A node of the KG by CURIE or IRI: label, definition, synonyms, parents, children."""
+        return await offload(_term_json, services, curie)
+
+    @app.get("/audit/{record_id}", dependencies=guarded, tags=["audit"])
+    async def audit(record_id: str) -> dict[str, Any]:
+        """A stored decision: input, fingerprints, facts, findings, answer."""
+        from kgfuse.audit import AuditRecordNotFoundError
+
+        def run() -> dict[str, Any]:
+            log = services.qa.audit_log
+            if log is None:
+                raise HTTPException(404, "the audit log is off on this server")
+            try:
+                record = log.get(record_id).to_dict()
+            except AuditRecordNotFoundError as exc:
+                raise HTTPException(404, str(exc)) from None
+            record["curies"] = _curies(record["explanation"])
+            return record
+
+        return await offload(run)
+
+    web = resources.files("kgfuse") / "web"
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(str(web / "index.html"))
+
+    app.mount("/static", StaticFiles(directory=str(web)), name="static")
+    return app
+
+
+def _handler(status: int):
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    return handle
+
+
+def _term_json(services: _Services, curie: str) -> dict[str, Any]:
+    from kgfuse.qa.entities import QuestionEntityLinker
+
+    qa = services.qa
+    kg = qa.kg
+    iri = kg.resolve(curie)
+    info = kg.term(iri)
+    linker: QuestionEntityLinker = qa.entities
+    node = lambda n: {"iri": n.iri, "curie": n.curie, "label": n.label}  # noqa: E731
+    return {
+        "iri": info.iri,
+        "curie": info.curie,
+        "label": info.label or kg.labels.get(iri, ""),
+        "type": linker.node_type.get(iri, "OTHER"),
+        "definition": info.definition,
+        "synonyms": info.synonyms,
+        "parents": [node(p) for p in info.parents],
+        "children": [node(c) for c in info.children],
+        "types": info.types,
+    }
+
+
+def _curies(explanation: dict[str, Any]) -> dict[str, str]:
+    """IRI -> CURIE of every node, predicate and source an explanation cites."""
+    from kg.namespaces import compress
+
+    iris: set[str] = set(explanation.get("labels", {}))
+    for f in explanation.get("facts", []):
+        fact = f["fact"]
+        iris.update((fact["subject"], fact["predicate"], *fact.get("sources", [])))
+        if not fact.get("object_is_literal"):
+            iris.add(fact["object"])
+    return {iri: compress(iri) for iri in sorted(iris) if iri}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kgfuse")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"

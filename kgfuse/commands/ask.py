@@ -1,0 +1,151 @@
+"""``kgfuse ask "..."`` and ``kgfuse serve``: the linked QA interface from the shell and HTTP."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from kgfuse.commands.common import (
+    HomeOption,
+    JsonOption,
+    KGOption,
+    console,
+    handle_errors,
+    print_json,
+    resolve_kg,
+)
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Diagnosis model folder (default: the one quickstart trains)."),
+]
+
+
+@handle_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in English.")],
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Items listed.")] = 20,
+    no_audit: Annotated[bool, typer.Option("--no-audit", help="Do not record the answer.")] = False,
+    model: ModelOption = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI."""
+    from kgfuse.qa import QAService
+
+    service = QAService(resolve_kg(kg, home), model, home, audit=not no_audit)
+    answer = service.ask(question, limit=limit)
+    data = service.answer_dict(answer)
+    if as_json:
+        print_json(data)
+    else:
+        print_answer(data)
+    if not answer.answered:
+        raise typer.Exit(code=3)
+
+
+def print_answer(data: dict[str, Any]) -> None:
+    """A readable view of an answer (``Answer.to_dict``)."""
+    colour = "green" if data["answered"] else "yellow"
+    console.print(f"[bold {colour}]{escape(data['text'])}[/]")
+    console.print(
+        f"[dim]intent {data['intent']} ({data['method']}, {data['confidence']:.2f}); "
+        + ", ".join(f"{escape(e['text'])} -> {e['curie']}" for e in data["entities"])
+        + "[/]"
+    )
+    if data["items"]:
+        table = Table(title=f"{len(data['items'])} of {data['total']} items", show_lines=False)
+        for column in ("CURIE", "label", "detail", "IRI"):
+            table.add_column(column, overflow="fold")
+        for item in data["items"]:
+            detail = "; ".join(f"{k}: {_short(v)}" for k, v in item["detail"].items())
+            table.add_row(item["curie"], escape(item["label"]), escape(detail), item["iri"])
+        console.print(table)
+    if data["facts"]:
+        table = Table(title="supporting facts")
+        for column in ("subject", "predicate", "object", "frequency", "provenance"):
+            table.add_column(column, overflow="fold")
+        for fact in data["facts"][:20]:
+            obj = fact["object"]
+            table.add_row(
+                _node(fact["subject"]),
+                fact["predicate"]["curie"],
+                escape(obj["literal"]) if "literal" in obj else _node(obj),
+                ("NOT " if fact["negated"] else "") + (fact["frequency"] or ""),
+                escape(_provenance(fact)),
+            )
+        console.print(table)
+    for finding in data["findings"][:10]:
+        console.print(f"[{finding['status']}] {escape(finding['message'])}")
+    if data["audit_id"]:
+        console.print(f"[dim]audit id {data['audit_id']} (kgfuse audit show {data['audit_id']})[/]")
+
+
+def _node(n: dict[str, Any] | None) -> str:
+    return f"{escape(n['label'])} ({n['curie']})" if n else ""
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value[:5])) + (" ..." if len(value) > 5 else "")
+    if isinstance(value, dict):
+        return value.get("label") or value.get("curie") or str(value)
+    return str(value)
+
+
+def _provenance(fact: dict[str, Any]) -> str:
+    parts = [fact["source"]] if fact.get("source") else []
+    if fact["evidence"]:
+        parts.append(fact["evidence"])
+    parts.extend(s["curie"] for s in fact["sources"][:3])
+    return "; ".join(parts)
+
+
+@handle_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="KGFUSE_API_TOKEN",
+            help="Bearer token every call but /health must carry ($KGFUSE_API_TOKEN).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Threads for model and KG work off the event loop.")
+    ] = 4,
+    model: ModelOption = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) and the web page on one port."""
+    import uvicorn
+
+    from kgfuse.api import ApiSettings, create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        console.print(
+            "[yellow]warning: serving beyond loopback without a token; anyone who can reach "
+            f"{host}:{port} can query and read the audit log[/]"
+        )
+    settings = ApiSettings(
+        kg_path=resolve_kg(kg, home),
+        model_dir=model,
+        home=home,
+        token=token or os.environ.get("KGFUSE_API_TOKEN") or None,
+        workers=workers,
+    )
+    app = create_app(settings)
+    console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

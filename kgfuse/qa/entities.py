@@ -1,0 +1,251 @@
+"""Find the entities of a question: ontology terms, diseases and genes, each with its IRI.
+
+One dictionary linker (``encoders.linker.ConceptLinker``) runs over every name of the KG's
+classes, diseases and genes, with negation detection (so "... but no seizures" marks seizures
+as ruled out). Around it:
+
+* CURIEs and IRIs written in the question (``HP:0001166``) are resolved directly;
+* a gene symbol only counts when written as a symbol (``FBN1``, not the word "was");
+* names that occur in the question templates themselves ("features", "disease") are not
+  entities: they are found by linking the bare templates once;
+* diseases known under the same name in several sources (OMIM and Orphanet) are kept
+  together, so an answer covers all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from encoders.linker import ConceptLinker, LinkerConfig, Mention
+from encoders.normalize import STOPWORDS
+from kg.errors import UnknownTermError
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, compress
+from kgfuse.qa.questions import DISEASE, GENE, TERM, TRAIN_TEMPLATES
+
+_TYPE_OF_NODE = {OWL_CLASS: TERM, KGV_DISEASE: DISEASE, KGV_GENE: GENE}
+_CURIE = re.compile(
+    r"(?<![\w:/])(?:https?://[^\s<>\"'{}|\\^`]+|[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_]+)"
+)
+_TRAILING = ".,;:!?)"
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity of a question.
+
+    Attributes:
+        text, start, end: the span as written.
+        iri, curie, label: the linked node.
+        type: ``TERM`` (ontology class), ``DISEASE`` or ``GENE``.
+        excluded: ruled out in the question ("no seizures").
+        same_name: other nodes of the same type and name (Orphanet twin of an OMIM disease).
+    """
+
+    text: str
+    start: int
+    end: int
+    iri: str
+    curie: str
+    label: str
+    type: str
+    excluded: bool = False
+    same_name: tuple[str, ...] = field(default=())
+
+    @property
+    def iris(self) -> tuple[str, ...]:
+        """The node and its same-name twins."""
+        return (self.iri, *self.same_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "iri": self.iri,
+            "curie": self.curie,
+            "label": self.label,
+            "type": self.type,
+            "excluded": self.excluded,
+            "same_name": [{"iri": i, "curie": compress(i)} for i in self.same_name],
+        }
+
+
+class QuestionEntityLinker:
+    """Links the entities of questions against one KG (build once, reuse)."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        lexicon = kg.lexicon.filter(_TYPE_OF_NODE)
+        self.node_type: dict[str, str] = {}
+        by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._disease_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        for e in lexicon:
+            kind = _TYPE_OF_NODE[e.node_type or ""]
+            self.node_type.setdefault(e.iri, kind)
+            if kind == DISEASE and e.kind == "label":
+                by_name[(kind, e.text.casefold())].append(e.iri)
+            if kind == DISEASE and len(e.text) >= 4:
+                name = e.text.casefold()
+                first = _WORD.match(name)
+                if first:
+                    self._disease_names[first.group(0)].setdefault(name, []).append(e.iri)
+        self._twins = {
+            iri: tuple(i for i in iris if i != iri)
+            for iris in by_name.values()
+            if len(iris) > 1
+            for iri in iris
+        }
+        hierarchy = kg.hierarchy
+        parents = {
+            iri: [hierarchy.terms[p] for p in hierarchy.parents(i)]
+            for i, iri in enumerate(hierarchy.terms)
+        }
+        # top-level classes ("All") are never what a question is about, unless given by id
+        self._roots = {iri for iri, ps in parents.items() if not ps}
+        self.linker = ConceptLinker(
+            lexicon,
+            LinkerConfig(define_acronyms=False, include_family=True, allow_gap=False),
+            parents=parents,
+        )
+        self.labels = kg.labels
+        self.template_words = self._template_words()
+
+    def _template_words(self) -> frozenset[str]:
+        """Names that the question templates contain on their own ("features", "disease")."""
+        found: set[str] = set()
+        for templates in TRAIN_TEMPLATES.values():  # never the held-out ones
+            for template in templates:
+                bare = re.sub(r"\{\w+\}", " ", template)
+                found.update(m.text.casefold() for m in self.linker.link(bare))
+        return frozenset(found)
+
+    def link(self, question: str) -> list[Entity]:
+        """The entities of a question, in order of position, overlaps resolved."""
+        entities = self._explicit_ids(question)
+        taken = [(e.start, e.end) for e in entities]
+        for e in self._exact_disease_names(question):
+            if not any(e.start < end and start < e.end for start, end in taken):
+                entities.append(e)
+                taken.append((e.start, e.end))
+        for m in self._mentions(question):
+            kind = self.node_type.get(m.iri)
+            if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
+                continue
+            if kind == GENE and not _written_as_symbol(m.text, m.label):
+                continue
+            if any(m.start < end and start < m.end for start, end in taken):
+                continue
+            entities.append(
+                Entity(
+                    m.text,
+                    m.start,
+                    m.end,
+                    m.iri,
+                    m.curie,
+                    m.label,
+                    kind,
+                    m.excluded and not m.family,
+                    self._twins.get(m.iri, ()),
+                )
+            )
+        return sorted(entities, key=lambda e: e.start)
+
+    def _exact_disease_names(self, question: str) -> list[Entity]:
+        """Disease names written in full as the KG has them ("Myopathy, centronuclear,
+        X-linked"), case-insensitively, longest first; the linker reads such commas as
+        phrase breaks."""
+        text = question.casefold()
+        found: list[tuple[int, int, str]] = []
+        for word in _WORD.finditer(text):
+            for name, iris in self._disease_names.get(word.group(0), {}).items():
+                end = word.start() + len(name)
+                if text.startswith(name, word.start()) and not text[end : end + 1].isalnum():
+                    found.append((word.start(), end, iris[0]))
+        out: list[Entity] = []
+        for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+            if any(start < e.end and e.start < end for e in out):
+                continue
+            out.append(
+                Entity(
+                    question[start:end],
+                    start,
+                    end,
+                    iri,
+                    compress(iri),
+                    self.labels.get(iri, ""),
+                    DISEASE,
+                    same_name=self._twins.get(iri, ()),
+                )
+            )
+        return out
+
+    def _mentions(self, text: str, offset: int = 0, depth: int = 0) -> list[Mention]:
+        """Linker mentions, but a disease or gene name read across a preposition in another
+        word order ("syndrome from Loeys-Dietz") splits the text there; each side is linked
+        alone."""
+        mentions = self.linker.link(text)
+        for m in mentions:
+            named = self.node_type.get(m.iri) in (DISEASE, GENE)  # terms may read "X of Y"
+            split = _crossing_word(m) if named and depth < 3 else None
+            if split is not None:
+                cut = m.start + split
+                return self._mentions(text[:cut], offset, depth + 1) + self._mentions(
+                    text[cut:], offset + cut, depth + 1
+                )
+        return [replace(m, start=m.start + offset, end=m.end + offset) for m in mentions]
+
+    def _explicit_ids(self, question: str) -> list[Entity]:
+        out = []
+        for match in _CURIE.finditer(question):
+            text = match.group(0).rstrip(_TRAILING)
+            try:
+                iri = self.kg.resolve(text)
+            except (UnknownTermError, ValueError):
+                continue
+            kind = self.node_type.get(iri, TERM)
+            out.append(
+                Entity(
+                    text,
+                    match.start(),
+                    match.start() + len(text),
+                    iri,
+                    compress(iri),
+                    self.labels.get(iri, ""),
+                    kind,
+                    same_name=self._twins.get(iri, ()),
+                )
+            )
+        return out
+
+
+def _crossing_word(m: Mention) -> int | None:
+    """Offset in the mention of a linking word ("from", "with") that its name lacks."""
+    name = {w.casefold() for w in re.findall(r"[^\W_]+", m.matched)}
+    for word in re.finditer(r"[^\W_]+", m.text):
+        w = word.group(0).casefold()
+        if word.start() > 0 and w in STOPWORDS and w not in name:
+            return word.start()
+    return None
+
+
+def _written_as_symbol(text: str, symbol: str) -> bool:
+    """A gene symbol as written in a question: exactly, or in another case with a digit."""
+    return text == symbol or (text.upper() == symbol.upper() and any(c.isdigit() for c in text))
+
+
+def placeholder(kind: str) -> str:
+    """The token that stands for an entity of type ``kind`` in a delexicalised question."""
+    return f"ENT_{kind}"
+
+
+def delexicalise(question: str, entities: list[Entity]) -> str:
+    """The question with each entity replaced by its type's placeholder."""
+    out = question
+    for e in sorted(entities, key=lambda e: e.start, reverse=True):
+        out = out[: e.start] + placeholder(e.type) + out[e.end :]
+    return out

@@ -1,0 +1,175 @@
+"""Intent detection: a few high-precision patterns, then a small classifier.
+
+Both read the *delexicalised* question (entities replaced by ``ENT_DISEASE``, ``ENT_GENE``,
+``ENT_TERM``; see ``kgfuse.qa.entities``). The classifier is a logistic regression over word
+and character n-grams (scikit-learn), trained in about a second on the paraphrases that
+``training_examples`` generates from ``kgfuse.qa.questions.TRAIN_TEMPLATES``; it is trained
+when first needed and never read from a file, so no pickled model is ever loaded.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from kgfuse.qa.entities import placeholder
+from kgfuse.qa.questions import DISEASE, GENE, TERM, TRAIN_TEMPLATES, Intent
+
+_D, _G, _T = placeholder(DISEASE).lower(), placeholder(GENE).lower(), placeholder(TERM).lower()
+
+# finding lists as patients are described: several findings, some ruled out
+# (one finding alone is a "diseases with feature" question: see service._fit_to_entities)
+_FINDING_LISTS = (
+    "{t} and {t}",
+    "{t}, {t} and {t}",
+    "{t}, {t}, {t} and {t}",
+    "{t} and {t} but no {t}",
+    "{t}, {t} and {t} without {t}",
+    "{t}, {t}; no {t}",
+    "{t} with {t}",
+)
+
+
+# how people open a question; one is put before the lower-cased copy of each example
+_PREFIXES = ("", "", "please, ", "can you tell me ", "i would like to know ", "quick question: ")
+
+
+@dataclass(frozen=True)
+class IntentGuess:
+    """The detected intent, how sure the detector is, and which part decided."""
+
+    intent: Intent
+    confidence: float
+    method: str  # "pattern" or "classifier"
+
+
+def fill_slots(template: str, *, disease: str, disease2: str, gene: str, term: str, findings: str):
+    """A template with its slots filled."""
+    return (
+        template.replace("{D2}", disease2)
+        .replace("{D}", disease)
+        .replace("{G}", gene)
+        .replace("{T}", term)
+        .replace("{PS}", findings)
+    )
+
+
+def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
+    """Delexicalised training questions and their intent labels, from the train templates."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    labels: list[str] = []
+    t, d, g = placeholder(TERM), placeholder(DISEASE), placeholder(GENE)
+    for intent, templates in TRAIN_TEMPLATES.items():
+        for template in templates:
+            # definition and synonym questions may be about any kind of entity
+            terms = (t, d, g) if intent in (Intent.DEFINITION, Intent.SYNONYMS) else (t,)
+            for term in terms:
+                lists = _FINDING_LISTS if "{PS}" in template else ("{t}",)
+                for findings in lists:
+                    text = fill_slots(
+                        template,
+                        disease=d,
+                        disease2=d,
+                        gene=g,
+                        term=term,
+                        findings=findings.replace("{t}", t),
+                    )
+                    prefix = rng.choice(_PREFIXES)
+                    for variant in (text, prefix + text.lower().rstrip("?. ")):
+                        texts.append(variant)
+                        labels.append(intent.value)
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+# ---- patterns -----------------------------------------------------------------------------------
+def _count(text: str, token: str) -> int:
+    return len(re.findall(rf"\b{token}\b", text))
+
+
+def _pattern_intent(text: str) -> Intent | None:
+    """The intent when a high-precision pattern fires, else None. ``text`` is lower case."""
+    d, g, t = _count(text, _D), _count(text, _G), _count(text, _T)
+    if d >= 2 and re.search(
+        r"distinguish|differ|difference|apart|versus|\bvs\b|compar|contrast", text
+    ):
+        return Intent.DISTINGUISH
+    if re.search(r"\bsynonyms?\b|other names?\b|another name|also known as|alternative name", text):
+        return Intent.SYNONYMS
+    if re.search(r"ent_\w+ (is|are) an? (subtype|subclass|kind|type|child) of", text):
+        return Intent.PARENTS  # "X is a subtype of what?"
+    if re.search(r"\b(subtypes?|subclass(es)?|children|child terms?|narrower terms?)\b", text):
+        return Intent.CHILDREN
+    if re.search(r"\b(parents?|parent class|superclass(es)?|broader terms?)\b", text):
+        return Intent.PARENTS
+    if re.fullmatch(r"\s*(what is|what's|define|definition of)\s+ent_\w+\s*[?.!]?\s*", text):
+        return Intent.DEFINITION
+    if re.search(r"\bgenes?\b", text) and g == 0:
+        if d >= 1 and t == 0:
+            return Intent.GENES_OF_DISEASE
+        if t >= 1 and d == 0:
+            return Intent.GENES_OF_PHENOTYPE
+    return None
+
+
+class IntentClassifier:
+    """Patterns first, then the trained classifier."""
+
+    def __init__(self, seed: int = 0) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        texts, labels = training_examples(seed)
+        self.model = make_pipeline(
+            make_union(
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            ),
+            # balanced: diagnosis questions come in many finding-list variants
+            LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced", random_state=seed),
+        )
+        self.model.fit(texts, labels)
+        self.classes = [Intent(c) for c in self.model.classes_]
+
+    def predict(
+        self, delexicalised: str, feasible: Collection[Intent] | None = None
+    ) -> IntentGuess:
+        """The intent of a delexicalised question.
+
+        Args:
+            delexicalised: the question with its entities replaced by placeholders.
+            feasible: the intents that the question's entities can answer (None: all);
+                a pattern outside them is ignored and the classifier chooses among them.
+        """
+        text = delexicalised.lower()
+        found = _pattern_intent(text)
+        if found is not None and (feasible is None or found in feasible):
+            return IntentGuess(found, 1.0, "pattern")
+        return self.classify(text, feasible)
+
+    def classify(
+        self, delexicalised: str, feasible: Collection[Intent] | None = None
+    ) -> IntentGuess:
+        """The classifier's intent alone (no patterns), renormalised over ``feasible``."""
+        proba = self.model.predict_proba([delexicalised.lower()])[0]
+        if feasible is not None:
+            mask = np.array([c in feasible for c in self.classes], dtype=bool)
+            if mask.any():
+                proba = np.where(mask, proba, 0.0)
+                proba = proba / proba.sum()
+        best = int(proba.argmax())
+        return IntentGuess(self.classes[best], float(proba[best]), "classifier")
+
+
+@lru_cache(maxsize=2)
+def default_classifier(seed: int = 0) -> IntentClassifier:
+    """The intent classifier, trained once per process."""
+    return IntentClassifier(seed)

@@ -1,0 +1,425 @@
+"""The question-answering service: question in, linked answer with its facts and audit id out.
+
+Steps: check the question; link its entities (``kgfuse.qa.entities``); detect the intent on
+the delexicalised question (``kgfuse.qa.intent``); check that the entities fill the intent's
+slots; answer from the KG (``kgfuse.qa.lookups``) or, for a described patient, from the fused
+diagnosis model with its rule findings (``kgfuse.diagnosis``); record the answer in the audit
+log. A question that cannot be answered says why and lists the closest facts of the KG.
+
+Example:
+    >>> qa = QAService()                                                     # doctest: +SKIP
+    >>> qa.ask("Which genes are associated with Marfan syndrome?").text     # doctest: +SKIP
+    'Genes associated with Marfan syndrome (OMIM:154700): FBN1 (NCBIGene:2200).'
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.rules.engine import CitedFact
+from kg.store import default_kg_path, kgfuse_home
+from kgfuse.qa import lookups
+from kgfuse.qa.answers import Answer, AnswerItem, source_namer
+from kgfuse.qa.entities import Entity, QuestionEntityLinker, delexicalise
+from kgfuse.qa.intent import IntentClassifier, IntentGuess, default_classifier
+from kgfuse.qa.questions import DISEASE, GENE, TERM, Intent
+
+logger = logging.getLogger(__name__)
+
+#: Longest question accepted, in characters.
+MAX_QUESTION_CHARS = 2_000
+#: Below this classifier confidence (and with no pattern) the intent counts as unknown.
+MIN_CONFIDENCE = 0.30
+#: A classifier guess at least this sure is kept even when the question's entities cannot
+#: answer it (the answer then says what is missing instead of answering something else).
+CLEAR_INTENT = 0.5
+#: Closest facts listed when a question cannot be answered.
+CLOSEST_FACTS = 10
+#: Items listed by default; the rest are counted in ``Answer.total``.
+MAX_ITEMS = 50
+#: Facts cited per answer.
+MAX_FACTS = 50
+
+
+class QuestionError(ValueError):
+    """A question that cannot be processed at all (empty, too long, not text)."""
+
+
+def check_question(question: Any) -> str:
+    """The question, stripped; raises QuestionError naming what is wrong."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    text = question.strip()
+    if not text:
+        raise QuestionError("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question has {len(text):,} characters; at most {MAX_QUESTION_CHARS:,} "
+            "are accepted (send patient notes to /diagnose)"
+        )
+    if "\x00" in text:
+        raise QuestionError("the question contains a NUL character")
+    return text
+
+
+class QAService:
+    """Answers questions over one KG (and, for diagnosis questions, one fused model).
+
+    Args:
+        kg_path: KG folder (default: the HPO KG of the kgfuse home).
+        model_dir: diagnosis model folder (default: the one quickstart trains); loaded on
+            the first diagnosis question.
+        home: kgfuse home (audit database, defaults).
+        audit: record every answer in the audit log.
+        classifier: intent classifier (default: trained once per process).
+    """
+
+    def __init__(
+        self,
+        kg_path: Path | None = None,
+        model_dir: Path | None = None,
+        home: Path | None = None,
+        *,
+        audit: bool = True,
+        classifier: IntentClassifier | None = None,
+    ) -> None:
+        self.home = home
+        self.kg_path = Path(kg_path) if kg_path else default_kg_path("hpo", home)
+        self.kg = KnowledgeGraph.open(self.kg_path)
+        self.model_dir = model_dir
+        self.entities = QuestionEntityLinker(self.kg)
+        self._source_of = source_namer(self.kg.manifest)
+        self.classifier = classifier or default_classifier()
+        self._diagnosis: Any = None
+        self._lock = threading.Lock()
+        self.audit_log = None
+        if audit:
+            from kgfuse.audit import AuditLog
+
+            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+
+    # ---- the diagnosis model, loaded on first use --------------------------------------------
+    @property
+    def diagnosis(self):
+        """The diagnosis service (KG, model, linker, rules), loaded once."""
+        with self._lock:
+            if self._diagnosis is None:
+                from kgfuse.diagnosis import DiagnosisService
+
+                self._diagnosis = DiagnosisService(
+                    self.model_dir, self.kg_path, self.home, audit=False
+                )
+            return self._diagnosis
+
+    # ---- asking ------------------------------------------------------------------------------
+    def understand(self, question: str) -> tuple[list[Entity], IntentGuess]:
+        """The entities and the intent of a question (no answer yet)."""
+        text = check_question(question)
+        entities = self.entities.link(text)
+        delexicalised = delexicalise(text, entities)
+        guess = self.classifier.predict(delexicalised)
+        feasible = [i for i in Intent if _slots(i, entities) is not None]
+        unsure = guess.method != "pattern" and guess.confidence < CLEAR_INTENT
+        if feasible and guess.intent not in feasible and unsure:
+            # the entities cannot answer the best guess: choose among the intents they can
+            guess = self.classifier.predict(delexicalised, feasible)
+        return entities, _fit_to_entities(guess, entities)
+
+    def ask(self, question: str, *, top_k: int = 10, limit: int = MAX_ITEMS) -> Answer:
+        """Answer a question (see the module docstring); the answer is audited.
+
+        Args:
+            question: the question.
+            top_k: diseases ranked for a diagnosis question.
+            limit: items listed (``Answer.total`` counts all of them).
+
+        Raises:
+            QuestionError: empty, oversized or non-text question.
+        """
+        started = time.perf_counter()
+        text = check_question(question)
+        entities, guess = self.understand(text)
+        answer = self._answer(text, entities, guess, top_k)
+        answer.items = answer.items[:limit]
+        answer.facts = answer.facts[:MAX_FACTS]
+        answer.entities = [e.to_dict() for e in entities]
+        answer.method = guess.method
+        if self.audit_log is not None:
+            answer.audit_id = self._record(answer, top_k, limit, time.perf_counter() - started)
+        return answer
+
+    def _answer(
+        self, question: str, entities: list[Entity], guess: IntentGuess, top_k: int
+    ) -> Answer:
+        intent = guess.intent
+        if guess.confidence < MIN_CONFIDENCE:
+            return self._cannot(
+                question, entities, guess, "the question matches none of the question types"
+            )
+        slots = _slots(intent, entities)
+        if slots is None:
+            return self._cannot(question, entities, guess, _missing(intent))
+        if intent is Intent.DIAGNOSE:
+            return self._diagnose(question, guess, top_k)
+        found = _LOOKUPS[intent](self.kg, *slots)
+        return Answer(
+            question,
+            intent.value,
+            guess.confidence,
+            found.answered,
+            found.text,
+            items=found.items,
+            total=found.total or 0,
+            facts=found.facts,
+            warnings=found.warnings,
+        )
+
+    def _diagnose(self, question: str, guess: IntentGuess, top_k: int) -> Answer:
+        try:
+            service = self.diagnosis
+        except FileNotFoundError as exc:  # no model trained yet
+            return Answer(
+                question,
+                Intent.DIAGNOSE.value,
+                guess.confidence,
+                False,
+                f"I cannot answer this: it needs the diagnosis model, which is missing ({exc}).",
+            )
+        record = {"id": "question", "text": question}
+        out, explanation = service.run(record, 0, top_k)
+        items = [
+            AnswerItem(
+                r["iri"],
+                r["label"],
+                DISEASE,
+                {"score": r["score"], "probability": r["probability"], "rank": k},
+            )
+            for k, r in enumerate(out["ranking"], start=1)
+        ]
+        read = ", ".join(
+            ("no " if m.status == "excluded" else "") + (m.label or m.text)
+            for m in explanation.mentions
+        )
+        top = ", ".join(f"{i.label} ({i.detail['probability']:.0%})" for i in items[:3])
+        text = f"Read: {read or 'no findings'}. Most likely: {top or 'none'}."
+        findings = [f.to_dict() for f in explanation.findings]
+        facts = [f.fact for f in explanation.facts]
+        answer = Answer(
+            question,
+            Intent.DIAGNOSE.value,
+            guess.confidence,
+            bool(items),
+            text,
+            items=items,
+            total=len(items),
+            facts=facts,
+            findings=findings,
+            warnings=list(out.get("warnings", [])),
+        )
+        answer.rule_findings = list(explanation.findings)
+        return answer
+
+    def _cannot(
+        self, question: str, entities: list[Entity], guess: IntentGuess, why: str
+    ) -> Answer:
+        """A "cannot answer" with the KG facts closest to what the question names."""
+        facts = self.closest_facts(entities)
+        text = f"I cannot answer this: {why}."
+        if facts:
+            text += " The closest facts in the KG are listed."
+        elif not entities:
+            text += " No entity of the KG was recognised in the question."
+        return Answer(question, "unknown", guess.confidence, False, text, facts=facts)
+
+    def closest_facts(self, entities: list[Entity]) -> list[CitedFact]:
+        """Facts of the KG about the question's entities (annotations first)."""
+        facts: list[CitedFact] = []
+        for e in entities:
+            if e.type == DISEASE:
+                facts.extend(lookups.disease_features(self.kg, e).facts[:CLOSEST_FACTS])
+            elif e.type == GENE:
+                facts.extend(lookups.diseases_of_gene(self.kg, e).facts[:CLOSEST_FACTS])
+            else:
+                facts.extend(
+                    lookups.annotation_fact(a) for a in self.kg.annotations_with(e.iri)[:5]
+                )
+                facts.extend(lookups.parents(self.kg, e).facts)
+        return facts[:CLOSEST_FACTS]
+
+    def answer_dict(self, answer: Answer) -> dict[str, Any]:
+        """The JSON form of an answer, nodes labelled and facts with their KG source."""
+        return answer.to_dict(self.kg.labels, self._source_of)
+
+    # ---- audit -------------------------------------------------------------------------------
+    def _record(self, answer: Answer, top_k: int, limit: int, seconds: float) -> str | None:
+        assert self.audit_log is not None
+        explanation = self.explanation_of(answer)
+        explanation.metadata["seconds"] = round(seconds, 4)
+        config = {
+            "kg": str(self.kg_path),
+            "model_dir": str(self.model_dir) if self.model_dir else None,
+            "home": str(self.home) if self.home else None,
+            "top_k": top_k,
+            "limit": limit,
+        }
+        return self.audit_log.record(
+            explanation, {"question": answer.question}, config=config, kind="ask"
+        )
+
+    def explanation_of(self, answer: Answer):
+        """The audit form of an answer (``kgfuse.explanation.Explanation``)."""
+        from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
+
+        return Explanation(
+            kind="ask",
+            input_text=answer.question,
+            mentions=[
+                Mention(
+                    e["text"],
+                    e["start"],
+                    e["end"],
+                    e["iri"],
+                    e["label"],
+                    "excluded" if e["excluded"] else "present",
+                )
+                for e in answer.entities
+            ],
+            facts=[RetrievedFact(f, 1.0) for f in answer.facts],
+            findings=list(answer.rule_findings),
+            ranking=[
+                RankedAnswer(
+                    i.iri,
+                    i.label,
+                    float(i.detail.get("score", 1.0)),
+                    i.detail.get("probability"),
+                )
+                for i in answer.items
+            ],
+            warnings=list(answer.warnings),
+            kg_fingerprint=self.kg.fingerprint,
+            model_fingerprint=self._model_fingerprint(answer),
+            metadata={
+                "intent": answer.intent,
+                "confidence": round(answer.confidence, 6),
+                "answered": answer.answered,
+                "answer_text": answer.text,
+            },
+        ).fill_labels(lambda iri: self.kg.labels.get(iri, ""))
+
+    def _model_fingerprint(self, answer: Answer) -> str | None:
+        if answer.intent == Intent.DIAGNOSE.value and self._diagnosis is not None:
+            return str(self._diagnosis.model_fingerprint)
+        return None
+
+
+# ---- slot filling -------------------------------------------------------------------------------
+def _present(entities: list[Entity], kind: str) -> list[Entity]:
+    return [e for e in entities if e.type == kind and not e.excluded]
+
+
+def _fit_to_entities(guess: IntentGuess, entities: list[Entity]) -> IntentGuess:
+    """Correct an intent that the entities contradict: genes of a disease vs of a phenotype;
+    several findings (or a ruled-out one) describe a patient to diagnose, one finding alone
+    asks for the diseases that have it."""
+    terms = [e for e in entities if e.type == TERM]
+    diseases = _present(entities, DISEASE)
+    swap = {
+        (Intent.GENES_OF_DISEASE, False, True): Intent.GENES_OF_PHENOTYPE,
+        (Intent.GENES_OF_PHENOTYPE, True, False): Intent.GENES_OF_DISEASE,
+    }
+    key = (guess.intent, bool(diseases), bool(terms))
+    if key in swap:
+        return IntentGuess(swap[key], guess.confidence, guess.method)
+    if guess.intent in _ONE_ENTITY_INTENTS and terms and diseases:
+        # a finding and a disease named together: is the one a feature of the other?
+        return IntentGuess(Intent.IS_FEATURE_OF, guess.confidence, guess.method)
+    several = len(terms) > 1 or any(e.excluded for e in terms)
+    if guess.intent is Intent.DISEASES_WITH_FEATURE and several:
+        return IntentGuess(Intent.DIAGNOSE, guess.confidence, guess.method)
+    if guess.intent is Intent.DIAGNOSE and len(terms) == 1 and not several and not diseases:
+        # one finding: the KG's exact list of diseases with it, not a ranking from one term
+        return IntentGuess(Intent.DISEASES_WITH_FEATURE, guess.confidence, guess.method)
+    return guess
+
+
+_ONE_ENTITY_INTENTS = (Intent.DISEASE_FEATURES, Intent.DISEASES_WITH_FEATURE, Intent.DEFINITION)
+
+
+def _slots(intent: Intent, entities: list[Entity]) -> tuple[Entity, ...] | None:
+    """The entities an intent works on, or None when some are missing."""
+    terms = _present(entities, TERM)
+    diseases = _present(entities, DISEASE)
+    genes = _present(entities, GENE)
+    anything = [e for e in entities if not e.excluded]
+    if intent is Intent.DIAGNOSE:
+        return tuple(e for e in entities if e.type == TERM) or None
+    if intent in (Intent.DISEASE_FEATURES, Intent.GENES_OF_DISEASE):
+        return (diseases[0],) if diseases else None
+    if intent in (Intent.DISEASES_WITH_FEATURE, Intent.GENES_OF_PHENOTYPE):
+        return (terms[0],) if terms else None
+    if intent in (Intent.PARENTS, Intent.CHILDREN):
+        return (terms[0],) if terms else None
+    if intent is Intent.DISEASES_OF_GENE:
+        return (genes[0],) if genes else None
+    if intent in (Intent.DEFINITION, Intent.SYNONYMS):
+        return (anything[0],) if anything else None
+    if intent is Intent.IS_FEATURE_OF:
+        return (terms[0], diseases[0]) if terms and diseases else None
+    if intent is Intent.DISTINGUISH:
+        distinct = list({e.iri: e for e in diseases}.values())
+        return (distinct[0], distinct[1]) if len(distinct) >= 2 else None
+    return None  # pragma: no cover - every intent is handled above
+
+
+def _missing(intent: Intent) -> str:
+    from kgfuse.qa.questions import SPECS
+
+    spec = SPECS[intent]
+    wanted = {
+        DISEASE: "a disease",
+        GENE: "a gene",
+        TERM: "a phenotype or ontology term",
+        "ANY": "a term, disease or gene",
+    }
+    needs = " and ".join(wanted[n] for n in spec.needs)
+    if intent is Intent.DISTINGUISH:
+        needs = "two diseases"
+    return f"it asks for the {spec.description}, which needs {needs} of the KG in the question"
+
+
+_LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
+    Intent.DISEASE_FEATURES: lookups.disease_features,
+    Intent.DISEASES_WITH_FEATURE: lookups.diseases_with_feature,
+    Intent.GENES_OF_DISEASE: lookups.genes_of_disease,
+    Intent.GENES_OF_PHENOTYPE: lookups.genes_of_phenotype,
+    Intent.DISEASES_OF_GENE: lookups.diseases_of_gene,
+    Intent.DEFINITION: lookups.definition,
+    Intent.SYNONYMS: lookups.synonyms,
+    Intent.PARENTS: lookups.parents,
+    Intent.CHILDREN: lookups.children,
+    Intent.IS_FEATURE_OF: lookups.is_feature_of,
+    Intent.DISTINGUISH: lookups.distinguish,
+}
+
+
+def replay(record: Mapping[str, Any]):
+    """Re-run a recorded ``ask`` decision with its recorded KG (``kgfuse audit verify``)."""
+    config = record["config"]
+    service = QAService(
+        Path(config["kg"]),
+        Path(config["model_dir"]) if config.get("model_dir") else None,
+        Path(config["home"]) if config.get("home") else None,
+        audit=False,
+    )
+    answer = service.ask(
+        record["input"]["question"],
+        top_k=int(config.get("top_k", 10)),
+        limit=int(config.get("limit", MAX_ITEMS)),
+    )
+    return service.explanation_of(answer)

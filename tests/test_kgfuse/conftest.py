@@ -1,0 +1,46 @@
+"""A built mini HPO KG and a tiny trained diagnosis model, shared by the face's tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.store import build_kg
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def mini_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A kgfuse home holding the mini HPO KG (``kgs/hpo``)."""
+    home = tmp_path_factory.mktemp("qa-home")
+    build_kg(["hpo"], home / "kgs" / "hpo", hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def mini_model(mini_home: Path) -> Path:
+    """A tiny KG-only diagnosis model trained on the mini KG (a few seconds)."""
+    from train.config import load_config
+    from train.diagnosis import train_diagnosis
+
+    config = load_config(
+        None,
+        [
+            f"kg={mini_home / 'kgs' / 'hpo'}",
+            f"output={mini_home / 'models' / 'diagnosis'}",
+            "model.fusion=kg_only",
+            "model.candidates=null",
+            "model.hidden_dim=16",
+            "simulation.patients_per_disease=4",
+            "simulation.valid_patients=3",
+            "train.epochs=1",
+            "train.batch_size=4",
+            "train.precision=fp32",
+            "embedding.epochs=1",
+            "embedding.hidden_dim=16",
+        ],
+    )
+    train_diagnosis(config, home=mini_home, progress=False)
+    return mini_home / "models" / "diagnosis"

@@ -1,0 +1,189 @@
+"""The QA service on the mini HPO KG: each question type, cannot-answer, bad input, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kgfuse.audit import AuditLog, verify_record
+from kgfuse.qa import QAService, QuestionError
+from kgfuse.qa.entities import delexicalise, placeholder
+from kgfuse.qa.intent import IntentClassifier, fill_slots
+from kgfuse.qa.questions import DISEASE, GENE, HELDOUT_TEMPLATES, TERM, TRAIN_TEMPLATES, Intent
+
+FBN1 = "https://identifiers.org/ncbigene:2200"
+MARFAN = "https://omim.org/entry/154700"
+HOMOCYSTINURIA = "https://www.orpha.net/ORDO/Orphanet_394"
+ARACHNODACTYLY = "http://purl.obolibrary.org/obo/HP_0001166"
+ECTOPIA = "http://purl.obolibrary.org/obo/HP_0001083"
+ID = "http://purl.obolibrary.org/obo/HP_0001249"
+
+
+@pytest.fixture(scope="module")
+def qa(mini_home: Path, mini_model: Path) -> QAService:
+    return QAService(mini_home / "kgs" / "hpo", mini_model, mini_home)
+
+
+def iris(answer) -> set[str]:
+    return {i.iri for i in answer.items}
+
+
+def test_genes_of_a_disease_with_iri_and_source(qa: QAService) -> None:
+    answer = qa.ask("Which genes are associated with Marfan syndrome?")
+    assert answer.intent == "genes_of_disease" and answer.answered
+    assert iris(answer) == {FBN1, "https://identifiers.org/ncbigene:7048"}  # FBN1, TGFBR2
+    data = qa.answer_dict(answer)
+    fbn1 = next(i for i in data["items"] if i["label"] == "FBN1")
+    assert fbn1["iri"] == FBN1 and fbn1["curie"] == "NCBIGene:2200"
+    fact = next(f for f in data["facts"] if f["subject"]["iri"] == FBN1)
+    assert fact["object"]["iri"] == MARFAN and fact["predicate"]["label"] == "contributes to"
+    assert fact["source"].startswith("genes_to_phenotype.txt")
+    assert "FBN1" in answer.text and answer.audit_id
+
+
+def test_features_of_a_disease_with_frequencies_and_not(qa: QAService) -> None:
+    answer = qa.ask("What are the features of Marfan syndrome?")
+    assert answer.intent == "disease_features"
+    by_iri = {i.iri: i for i in answer.items}
+    assert set(by_iri[ARACHNODACTYLY].detail["frequency"]) == {"Very frequent", "12/20"}
+    assert by_iri[ID].detail == {"excluded": True}  # a NOT annotation
+    cited = {f.iri for f in answer.facts}
+    assert all(c and "/annotation/" in c for c in cited)
+    data = qa.answer_dict(answer)
+    assert any(s["curie"] == "PMID:1000001" for f in data["facts"] for s in f["sources"])
+
+
+def test_diseases_with_a_feature_include_subtypes_and_skip_not(qa: QAService) -> None:
+    answer = qa.ask("Which diseases have an abnormality of the eye?")
+    assert answer.intent == "diseases_with_feature"
+    # ectopia lentis (a subtype) is annotated to both; 22q11 deletion has it as NOT
+    assert iris(answer) == {MARFAN, HOMOCYSTINURIA}
+
+
+def test_genes_of_a_phenotype_and_diseases_of_a_gene(qa: QAService) -> None:
+    genes = qa.ask("Which genes are linked to ectopia lentis?")
+    assert genes.intent == "genes_of_phenotype"
+    assert iris(genes) == {FBN1, "https://identifiers.org/ncbigene:875"}
+    diseases = qa.ask("What diseases are caused by FBN1?")
+    assert diseases.intent == "diseases_of_gene" and iris(diseases) == {MARFAN}
+
+
+def test_term_definition_synonyms_parents_children(qa: QAService) -> None:
+    definition = qa.ask("What is arachnodactyly?")
+    assert definition.intent == "definition" and "spider fingers" in definition.text
+    synonyms = qa.ask("What are the synonyms of arachnodactyly?")
+    assert synonyms.items[0].detail["synonyms"]["exact"] == [
+        "Long slender fingers",
+        "Spider fingers",
+    ]
+    parents = qa.ask("What are the parents of ectopia lentis?")
+    assert iris(parents) == {"http://purl.obolibrary.org/obo/HP_0000478"}
+    children = qa.ask("What are the subtypes of abnormality of the eye?")
+    assert iris(children) == {ECTOPIA}
+
+
+def test_is_feature_of_yes_no_and_not(qa: QAService) -> None:
+    yes = qa.ask("Is arachnodactyly a feature of Marfan syndrome?")
+    assert yes.intent == "is_feature_of" and yes.text.startswith("Yes")
+    assert {f.object for f in yes.facts} == {ARACHNODACTYLY}
+    negated = qa.ask("Is intellectual disability a feature of Marfan syndrome?")
+    assert negated.text.startswith("No") and "NOT" in negated.text
+    assert all(f.negated for f in negated.facts) and negated.facts
+    absent = qa.ask("Is tall stature a feature of 22q11 deletion syndrome?")
+    assert absent.text.startswith("Yes")  # annotated (HP:0000098, "Very rare")
+
+
+def test_distinguish_two_diseases(qa: QAService) -> None:
+    answer = qa.ask("What distinguishes Marfan syndrome from classic homocystinuria?")
+    assert answer.intent == "distinguish"
+    only = {i.iri: i.detail["only_in"] for i in answer.items}
+    # aortic root aneurysm: Marfan only (homocystinuria has it as NOT)
+    assert only["http://purl.obolibrary.org/obo/HP_0002616"] == "OMIM:154700"
+    assert ARACHNODACTYLY not in only and ECTOPIA not in only  # shared
+
+
+def test_diagnosis_question_uses_the_model_and_rules(qa: QAService) -> None:
+    answer = qa.ask(
+        "Which diseases explain arachnodactyly and ectopia lentis but no intellectual disability?"
+    )
+    assert answer.intent == "diagnose" and answer.answered
+    assert {i.iri for i in answer.items} >= {MARFAN}
+    assert answer.findings and all("rule_id" in f for f in answer.findings)
+    excluded = [e for e in answer.entities if e["excluded"]]
+    assert [e["iri"] for e in excluded] == [ID]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "Which genes are associated with Unknownitis syndrome?",
+        "What distinguishes Marfan syndrome from nothing at all?",
+        "'} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o } #",
+        "<script>alert(1)</script> Which genes cause it?",
+    ],
+)
+def test_cannot_answer_without_inventing(qa: QAService, question: str) -> None:
+    answer = qa.ask(question)
+    assert not answer.answered and answer.intent == "unknown"
+    assert answer.items == [] and answer.text.startswith("I cannot answer this")
+
+
+def test_cannot_answer_lists_the_closest_facts(qa: QAService) -> None:
+    answer = qa.ask("What distinguishes Marfan syndrome from nothing at all?")
+    assert answer.facts and all(f.subject == MARFAN for f in answer.facts)
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   ", "empty"), ("x" * 2001, "2,001 characters"), (42, "must be text")],
+)
+def test_bad_questions_raise_a_clear_error(qa: QAService, question, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        qa.ask(question)
+
+
+def test_answers_are_audited_and_replay_identically(qa: QAService) -> None:
+    answer = qa.ask("Which genes are associated with Marfan syndrome?")
+    log = AuditLog(qa.audit_log.path)
+    record = log.get(answer.audit_id)
+    assert record.kind == "ask" and record.kg_fingerprint == qa.kg.fingerprint
+    assert [r.iri for r in record.explanation.ranking] == [i.iri for i in answer.items]
+    report = verify_record(log, answer.audit_id)
+    assert report.identical, report.differences
+
+
+def test_entities_curies_gene_symbols_and_twins(qa: QAService) -> None:
+    entities = qa.entities.link("Is HP:0001166 linked to FBN1 or to the word was?")
+    assert [(e.curie, e.type) for e in entities] == [("HP:0001166", TERM), ("NCBIGene:2200", GENE)]
+    text = "Which genes are associated with Marfan syndrome?"
+    assert delexicalise(text, qa.entities.link(text)) == (
+        f"Which genes are associated with {placeholder(DISEASE)}?"
+    )
+
+
+def test_classifier_on_held_out_paraphrases() -> None:
+    """Intent accuracy on the held-out templates, entities as placeholders (no linking)."""
+    classifier = IntentClassifier()
+    slots = {
+        "disease": placeholder(DISEASE),
+        "disease2": placeholder(DISEASE),
+        "gene": placeholder(GENE),
+        "term": placeholder(TERM),
+        "findings": f"{placeholder(TERM)}, {placeholder(TERM)} and no {placeholder(TERM)}",
+    }
+    right = total = 0
+    for intent, templates in HELDOUT_TEMPLATES.items():
+        for template in templates:
+            total += 1
+            right += classifier.predict(fill_slots(template, **slots)).intent is intent
+    assert total == 60 and right / total >= 0.85
+    assert not set().union(*TRAIN_TEMPLATES.values()) & set().union(*HELDOUT_TEMPLATES.values())
+
+
+def test_classifier_respects_feasible_intents() -> None:
+    classifier = IntentClassifier()
+    text = f"What is the genetic basis of {placeholder(DISEASE)}?"
+    guess = classifier.predict(text, feasible=[Intent.DEFINITION, Intent.SYNONYMS])
+    assert guess.intent in (Intent.DEFINITION, Intent.SYNONYMS)
