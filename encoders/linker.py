@@ -10,9 +10,10 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
    parent's synonyms plus the words its own name adds (``profound`` + ``developmental
    delay``). Single-word acronyms (``GERD``) are matched case-sensitively; an acronym
    defined in the text (``developmental dysplasia of the hip (DDH)``) links its later uses.
-   Coordinated modifiers share a head (``axial and appendicular hypotonia``), and one extra
+   Coordinated modifiers share a head (``axial and appendicular hypotonia``), one extra
    modifier may sit inside a name (``brisk tendon reflexes``) where no contiguous match
-   covers the text.
+   covers the text, and a predicate may follow its subject (``speech was severely
+   delayed``). One word after a modal verb (``she can jump``) is not a finding.
 2. **Choice.** Overlapping matches are resolved longest first; when one span names several
    terms, the best kind of name wins (label/exact before narrow, related, broad) and among
    equals the most specific term (one that is not an ancestor of another candidate).
@@ -48,6 +49,7 @@ from encoders.normalize import (
     content_tokens,
     fold,
     is_acronym,
+    normalize_token,
     phrase_variants,
     tokenize,
 )
@@ -82,6 +84,9 @@ VARIANT_WEIGHT: dict[str, float] = {
     "hyphen": 1.0,
     "inverted": 0.95,
     "permuted": 0.9,
+    "lexical": 0.9,
+    "predicative": 0.9,
+    "pattern": 0.85,
     "acronym": 0.95,
     "defined": 0.95,
     "composed": 0.9,
@@ -91,6 +96,11 @@ VARIANT_WEIGHT: dict[str, float] = {
 
 _END = ""  # trie terminal key; never a token
 _UNSET = object()
+#: Key variants a gapped match may use: names in their own word order only.
+_GAPPABLE = frozenset({"exact", "hyphen", "lexical"})
+_ANY_VARIANT = frozenset(VARIANT_WEIGHT)
+#: Variants whose candidate lists are built per match (not owned by the trie).
+_PER_MATCH = frozenset({"gapped", "predicative"})
 
 
 class RecordError(ValueError):
@@ -106,8 +116,9 @@ class LinkerConfig:
     """Settings of a :class:`ConceptLinker`.
 
     Attributes:
-        kinds: kinds of names used for matching (see ``kg.lexicon.NAME_KINDS``).
-            (default: label, exact, narrow, related)
+        kinds: kinds of names used for matching (see ``kg.lexicon.NAME_KINDS``); a span
+            named by several terms goes to the best kind (:data:`KIND_WEIGHT`), so a broad
+            synonym links only what no other name covers. (default: every kind)
         allowed_roots: IRIs or CURIEs; only their descendants (and themselves) are linked.
             Empty: every term. Needs ``parents``. For HPO, ``("HP:0000118",)`` keeps
             phenotypic abnormalities and leaves out modifiers, onsets and inheritance modes.
@@ -128,7 +139,7 @@ class LinkerConfig:
             (default: ``True``)
     """
 
-    kinds: tuple[str, ...] = ("label", "exact", "narrow", "related")
+    kinds: tuple[str, ...] = ("label", "exact", "narrow", "related", "broad")
     allowed_roots: tuple[str, ...] = ()
     min_depth: int = 0
     min_name_chars: int = 3
@@ -431,6 +442,7 @@ class ConceptLinker:
         n = len(norms)
         trie, stop, acronyms = self._trie, STOPWORDS, self._acronyms
         gap, no_skip = self.config.allow_gap, _FUNCTION_WORDS
+        copulas, measures = _COPULA_STARTS, _MEASURE_WORDS
         matches: list[_Match] = []
         for i in range(n):
             w = norms[i]
@@ -445,26 +457,52 @@ class ConceptLinker:
             node = trie.get(w)
             j = i
             gapped = False
+            gappable = _GAPPABLE
             while node is not None:
                 term = node.get(_END)
                 if term is not None:
                     if gapped:
-                        term = [(name_id, "gapped") for name_id, _ in term]
-                    matches.append(_Match(i, j + 1, term))
+                        term = [(name_id, "gapped") for name_id, v in term if v in gappable]
+                    if term:
+                        matches.append(_Match(i, j + 1, term))
                 j += 1
                 while j < n and norms[j] in stop:
                     j += 1
                 if j >= n or norms[j] == BREAK:
                     break
                 nxt = node.get(norms[j])
+                if (
+                    nxt is None
+                    and norms[j] in measures
+                    and j + 1 < n
+                    and (norms[j + 1] in copulas or norms[j + 1] in node)
+                ):
+                    # "serum creatinine [levels] increased": a measured quantity's noun.
+                    j += 1
+                    nxt = node.get(norms[j])
+                if nxt is None and not gapped and norms[j] in copulas:
+                    # A predicate after its subject: "speech is severely delayed".
+                    predicate = _predicate_match(tokens, norms, i, j, node)
+                    if predicate is not None:
+                        matches.append(predicate)
+                    break
                 if nxt is None and gap and not gapped and norms[j] not in no_skip:
-                    # One modifier inside a name: "brisk [tendon] reflexes".
+                    # One modifier right before a word of a name: "brisk [tendon] reflexes",
+                    # or a generic head noun before a preposition: "spastic [movements] of
+                    # the upper limbs".
                     k = j + 1
-                    while k < n and norms[k] in stop:
-                        k += 1
+                    if norms[j] in _GENERIC_HEADS:
+                        while k < n and norms[k] in stop:
+                            k += 1
                     if k < n and norms[k] != BREAK:
                         nxt = node.get(norms[k])
                         if nxt is not None:
+                            # Next to a preposition the name is inverted ("laxity of the
+                            # [major] joints", "spastic [movements] of the limbs");
+                            # elsewhere only a name in its own word order may take the
+                            # extra word, so "urine [organic] acid" is not "Acidic urine".
+                            inverted = norms[j - 1] in stop or k > j + 1
+                            gappable = _ANY_VARIANT if inverted else _GAPPABLE
                             gapped, j = True, k
                 node = nxt
         return matches
@@ -503,10 +541,13 @@ class ConceptLinker:
             k = m.i - 1
             for step in range(max_conjuncts):
                 sep = tokens[k] if k >= 0 else None
-                if sep is not None and (sep.norm in ("and", "or") or sep.raw == ","):
+                if sep is not None and (sep.norm in ("and", "or") or (step and sep.raw == ",")):
                     k -= 1
                 elif step == 0:
-                    break  # the first modifier must be coordinated ("X and Y head")
+                    # The modifier next to the head is joined by a conjunction ("X and Y
+                    # head", "X, Y and Z head"); a comma alone separates findings of a
+                    # list ("facial dysmorphism, prominent forehead").
+                    break
                 if k < 0 or k in covered:
                     break
                 word = tokens[k].norm
@@ -613,12 +654,15 @@ class ConceptLinker:
         for m in self._dictionary_matches(tokens):
             # Trie-owned candidate lists live as long as the linker: cache by identity.
             key = id(m.candidates)
-            chosen: Any = cache.get(key, _UNSET) if m.source == "dictionary" else _UNSET
+            owned = m.source == "dictionary" and m.candidates[0][1] not in _PER_MATCH
+            chosen: Any = cache.get(key, _UNSET) if owned else _UNSET
             if chosen is _UNSET:
                 chosen = self._choose(m.candidates)
-                if m.source == "dictionary" and m.candidates[0][1] != "gapped":
+                if owned:
                     cache[key] = chosen
             if chosen is not None:
+                if m.j - m.i == 1 and m.i and fold(tokens[m.i - 1].raw) in _MODALS:
+                    continue  # "can jump", "could fall": an ability, not a finding
                 scored.append((m, *chosen))
         # A gapped match only fills text that no contiguous match covers.
         kept = self._resolve_overlaps([x for x in scored if x[0].candidates[0][1] != "gapped"])
@@ -783,6 +827,71 @@ _FUNCTION_WORDS = frozenset(
         "born",
     ]
 )
+
+
+#: First words of a copula between a subject and its predicate ("is", "has been", "seems
+#: to be", "that were"), as normalised tokens.
+_COPULA_STARTS = frozenset(
+    {"is", "was", "are", "were", "has", "have", "had", "seem", "appear", "remain", "that", "which"}
+)
+#: Generic head nouns of a finding's description ("spastic movements of the limbs").
+_GENERIC_HEADS = frozenset(
+    normalize_token(w)
+    for w in ("movement", "feature", "change", "sign", "finding", "appearance", "involvement")
+)
+#: Modal verbs: the one word after one is a verb ("she can jump"), not a finding's name.
+_MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", "should", "must"})
+#: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
+_MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
+_ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
+
+
+def _predicate_match(
+    tokens: Sequence[Token], norms: Sequence[str], i: int, j: int, node: Mapping[str, Any]
+) -> _Match | None:
+    """A name whose last word is the predicate of the text's subject at ``i``.
+
+    ``norms[i:j]`` walked the trie down to ``node``; from ``j`` on the text reads
+    ``[that|which] copula [adverbs] word`` (copula: ``is``, ``was``, ``are``, ``were``, ``has
+    been``, ``seems to be``, ``remained``). When ``word`` completes a name from ``node``,
+    the match spans subject to predicate (``speech is severely delayed`` -> ``Delayed
+    speech``, indexed as ``speech delayed`` among the word orders of the name).
+    """
+    n = len(norms)
+    k = j
+    if norms[k] in ("that", "which"):
+        k += 1
+    if k >= n:
+        return None
+    verb = norms[k]
+    k += 1
+    if verb in ("has", "have", "had"):
+        k = _skip_adverbs(tokens, norms, k)
+        if k >= n or norms[k] != "been":
+            return None
+        k += 1
+    elif verb in ("seem", "appear"):
+        if k + 1 >= n or norms[k] != "to" or norms[k + 1] != "be":
+            return None
+        k += 2
+    elif verb not in ("is", "was", "are", "were", "remain"):
+        return None
+    k = _skip_adverbs(tokens, norms, k)
+    if k >= n:
+        return None
+    nxt = node.get(norms[k])
+    term = nxt.get(_END) if nxt is not None else None
+    if not term:
+        return None
+    return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in term])
+
+
+def _skip_adverbs(tokens: Sequence[Token], norms: Sequence[str], k: int, limit: int = 2) -> int:
+    """Index after at most ``limit`` adverbs (``-ly`` words and a few others) from ``k``."""
+    for _ in range(limit):
+        if k < len(norms) and (norms[k] in _ADVERBS or tokens[k].raw.lower().endswith("ly")):
+            k += 1
+    return k
 
 
 # ---------------------------------------------------------------------- record contract

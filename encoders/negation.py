@@ -126,6 +126,12 @@ _NEG_BACKWARD = (
     "were unremarkable",
     "was negative",
     "were negative",
+    "all normal",
+    "all unremarkable",
+    "all negative",
+    "all absent",
+    "both normal",
+    "both negative",
     "resolved",
 )
 # "normal" negates only the word group right after it: "normal sweating".
@@ -229,6 +235,10 @@ _TERMINATE_VERBS = (
     "started",
     "became",
 )
+# Subject pronouns start a new clause about the patient: "she does not walk, and she
+# cannot speak" negates walking only. Like the verbs above they end negation and
+# uncertainty scopes.
+_CLAUSE_SUBJECTS = ("he", "she", "they")
 _RELATIVES = (
     "mother",
     "father",
@@ -286,6 +296,8 @@ _EXPERIENCER_VERBS = frozenset(
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
+# "were all normal", "both were negative": a backward trigger about a whole list.
+_LIST_QUANTIFIERS = frozenset({"all", "both"})
 _FAMILY_PHRASES = ("family history of", "family history", "history in the family")
 # Words that start a clause about the patient and so end a family scope.
 _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
@@ -327,6 +339,7 @@ class ContextRules:
                 *_many(_PSEUDO, PSEUDO),
                 *_many(_TERMINATE, TERM),
                 *_many(_TERMINATE_VERBS, TERM_VERB),
+                *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
@@ -440,6 +453,11 @@ class ContextRules:
                 start = i
                 limit = max(0, i - trig.window)
                 ends = stops if trig.category == FAM else back_stops
+                if trig.category != FAM and _LIST_QUANTIFIERS.intersection(
+                    words[max(0, i - 2) : i + 1]
+                ):
+                    # "A, B, C and D were all normal": the scope is the whole list.
+                    ends, limit = verb_stops, max(0, i - 4 * trig.window)
                 while start > limit and (start - 1) not in ends:
                     start -= 1
                 scopes[trig.category].append((start, i))

@@ -15,12 +15,18 @@ Steps, in order, for one token:
    anatomy: ``vertebrae`` -> ``vertebra``, ``phalanges`` -> ``phalanx``, ``exostoses`` ->
    ``exostosis``; plural acronyms ``UTIs`` -> ``uti``).
 5. A light stem (:func:`stem`): adjective and noun of one finding meet
-   (``microcephalic``/``microcephaly``), so do participles and verbs (``delayed``/``delay``).
+   (``microcephalic``/``microcephaly``, ``dysmorphic``/``dysmorphism``), so do participles,
+   verbs and action nouns (``delayed``/``delay``, ``mutilating``/``mutilation``).
 
-A phrase is then the sequence of its normalised *content* tokens: stop words (articles and
-most prepositions) are dropped and punctuation splits words, so ``Self-mutilating behaviour``,
-``self mutilating behavior`` and ``the self-mutilating behaviours`` all give
-``("self", "mutilating", "behavior")`` once spelling variants are folded.
+A phrase is then the sequence of its normalised *content* tokens: stop words (articles,
+most prepositions, possessive determiners) are dropped and punctuation splits words, so
+``Self-mutilating behaviour``, ``self mutilating behavior`` and ``the self-mutilating
+behaviours`` all give one key once spelling variants are folded.
+
+A dictionary name is indexed under more keys than its own (:func:`phrase_variants`): other
+word orders, curated lexical alternations (``decreased``/``reduced``, ``heart``/``cardiac``:
+:data:`LEXICAL_ALTERNATIONS`) and the clinical phrasings of templated names (``Abnormal
+brain morphology`` as ``brain malformation``, ``Inability to walk`` as ``cannot walk``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = [
+    "ABNORMALITY_HEADS",
     "BREAK",
+    "LEXICAL_ALTERNATIONS",
     "STOPWORDS",
     "Token",
     "content_tokens",
@@ -45,8 +53,9 @@ __all__ = [
     "tokenize",
 ]
 
-#: Words dropped from names and text before matching: articles, most prepositions and
-#: possessive ``s``. Conjunctions and negations are kept: they change meaning.
+#: Words dropped from names and text before matching: articles, most prepositions,
+#: possessive determiners and possessive ``s``. Conjunctions and negations are kept: they
+#: change meaning.
 STOPWORDS: frozenset[str] = frozenset(
     {
         "a",
@@ -62,6 +71,10 @@ STOPWORDS: frozenset[str] = frozenset(
         "from",
         "with",
         "s",
+        "his",
+        "her",
+        "its",
+        "their",
     }
 )
 
@@ -109,12 +122,54 @@ _IRREGULAR_PLURALS: dict[str, str] = {
     "atria": "atrium",
     "ostia": "ostium",
     "data": "datum",
+    "lenses": "lens",
+    "thalami": "thalamus",
+    "hippocampi": "hippocampus",
+    "gyri": "gyrus",
+    "sulci": "sulcus",
+    "nevi": "nevus",
+    "naevi": "naevus",
+    "alveoli": "alveolus",
+    "fundi": "fundus",
     "lives": "life",
     "knives": "knife",
     "halves": "half",
     "calves": "calf",
     "leaves": "leaf",
     "shelves": "shelf",
+}
+
+# Words whose ending looks derivational but is not the noun or adjective of a finding (an
+# ``-ism`` of a noun: ``alcoholism``; an ``-tion`` whose stem is another word: ``traction``).
+_KEEP_DERIVED = frozenset(
+    {
+        "organism",
+        "microorganism",
+        "mechanism",
+        "criticism",
+        "alcoholism",
+        "aldosteronism",
+        "blindism",
+        "negativism",
+        "automatism",
+        "isomerism",
+        "parkinsonism",
+        "traction",
+        "production",
+        "direction",
+        "transition",
+        "lactation",
+        "function",
+        "position",
+        "condition",
+        "collection",
+    }
+)
+
+# Spelling variants beyond the ae/oe digraphs, folded to one form.
+_SPELLINGS: dict[str, str] = {
+    "dilatation": "dilation",
+    "dilatations": "dilation",
 }
 
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9]*[A-Z0-9]$|^[A-Z]{2,}s$")
@@ -184,13 +239,22 @@ def singularize(word: str) -> str:
     return word
 
 
+def _tion(word: str) -> str:
+    """``-tion`` noun to the stem of its participles: ``mutilation`` -> ``mutilat``."""
+    if len(word) > 7 and word.endswith("tion") and word not in _KEEP_DERIVED:
+        return word[:-3]
+    return word
+
+
 def stem(word: str) -> str:
     """Fold derivational and inflectional endings of a singular lower-case word.
 
     Adjectives and nouns of one finding meet (``microcephalic``/``microcephaly``,
-    ``hypotonic``/``hypotonia``, ``dysplastic``/``dysplasia``, ``ataxic``/``ataxia``), and so
-    do participles and their verbs (``delayed``/``delay``, ``sloping``/``sloped``,
-    ``opened``/``open``). Only words longer than five letters are touched.
+    ``hypotonic``/``hypotonia``, ``dysplastic``/``dysplasia``, ``dysmorphic``/``dysmorphism``,
+    ``epileptic``/``epileptiform``), so do participles and their
+    verbs (``delayed``/``delay``, ``sloping``/``sloped``, ``atrophied``/``atrophy``) and
+    action nouns in ``-tion`` (``mutilating``/``mutilation``, ``dilated``/``dilation``).
+    Only words longer than five letters are touched.
 
     Args:
         word: a singular lower-case word.
@@ -200,16 +264,26 @@ def stem(word: str) -> str:
     """
     if len(word) <= 5 or not word.isalpha():
         return word
+    if word in _KEEP_DERIVED:
+        return word
     if word.endswith("ing"):
         word = word[:-3]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
             word = word[:-1]  # thinning -> thin
-        return word.removesuffix("e")
-    if word.endswith("ed"):
+        return _tion(word).removesuffix("e")
+    if word.endswith("ied"):
+        word = word[:-3] + "y"  # atrophied -> atrophy, then as a noun below
+    elif word.endswith("ed"):
         word = word[:-2]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
             word = word[:-1]  # thinned -> thin
-        return word.removesuffix("e")
+        return _tion(word).removesuffix("e")  # malpositioned -> malposit
+    if word.endswith("tion"):
+        return _tion(word)  # mutilation -> mutilat (as mutilating, mutilated)
+    if word.endswith("iform") and len(word) > 9:
+        return word[:-5]  # epileptiform -> epilept (as epileptic); not fusiform
+    if word.endswith("ism"):
+        return word[:-3]  # dysmorphism -> dysmorph (dysmorphic, dysmorphia)
     if word.endswith("stic"):
         return word[:-3]  # dysplastic -> dysplas
     if word.endswith(("ia", "ic")):
@@ -238,6 +312,7 @@ def normalize_token(raw: str) -> str:
         # Fold ae/oe digraphs inside a word (not at its end: "toe", "vertebrae").
         head, tail = word[:-2], word[-2:]
         word = head.replace("ae", "e").replace("oe", "e") + tail
+    word = _SPELLINGS.get(word, word)
     return stem(singularize(word))
 
 
@@ -309,6 +384,96 @@ def _of_inversion(text: str) -> tuple[str, ...] | None:
     return content_tokens(f"{modifier} {head}")
 
 
+#: Words that name one modification of a finding in a name and in text: a name written
+#: with one is also indexed under the others (``Decreased muscle mass`` under ``reduced
+#: muscle mass``; ``Heart defect`` under ``cardiac defect``). Organ adjectives are listed
+#: only where they mean the organ itself (``cerebral`` is not ``brain`` in HPO).
+LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
+    ("decreased", "reduced", "diminished", "reduction"),
+    ("increased", "elevated", "raised"),
+    ("enlarged", "dilated"),
+    ("enlargement", "dilation"),
+    ("difficulty", "problem"),
+    ("alteration", "change"),
+    ("poor", "weak"),
+    ("wide", "broad"),
+    ("heart", "cardiac"),
+    ("kidney", "renal"),
+    ("liver", "hepatic"),
+    ("lung", "pulmonary"),
+)
+
+#: Head nouns that say "an abnormality of X" in clinical text (``brain malformation``,
+#: ``elbow deformity``, ``white matter changes``).
+ABNORMALITY_HEADS: tuple[str, ...] = (
+    "abnormality",
+    "anomaly",
+    "malformation",
+    "defect",
+    "deformity",
+    "change",
+)
+
+_ABNORMALITY_NAME_RES = (
+    re.compile(r"^abnormal (?P<x>.+) morphology$"),
+    re.compile(r"^abnormality of (?:the )?(?P<x>.+)$"),
+    re.compile(r"^(?P<x>.+) (?:abnormality|abnormalities|anomaly|anomalies)$"),
+    re.compile(r"^abnormal (?P<x>[^ ]+(?: [^ ]+){0,2})$"),
+)
+# "Claw hand deformity" is written "claw hand".
+_DEFORMITY_NAME_RE = re.compile(r"^(?P<x>[^ ]+ [^ ]+(?: [^ ]+)?) deformity$")
+_INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
+
+
+@lru_cache(maxsize=1)
+def _alternatives() -> dict[str, tuple[str, ...]]:
+    """Normalised token -> the other normalised tokens of its alternation groups."""
+    out: dict[str, set[str]] = {}
+    for group in LEXICAL_ALTERNATIONS:
+        norms = [normalize_token(w) for w in group]
+        for n in norms:
+            out.setdefault(n, set()).update(m for m in norms if m != n)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _alternation_keys(key: tuple[str, ...], limit: int = 8) -> list[tuple[str, ...]]:
+    """``key`` with its words replaced by their alternatives (every combination, capped)."""
+    alts = _alternatives()
+    options = [(tok, *alts.get(tok, ())) for tok in key]
+    if all(len(o) == 1 for o in options):
+        return []
+    return list(itertools.islice(itertools.product(*options), 1, limit + 1))
+
+
+def _pattern_keys(text: str) -> list[tuple[str, ...]]:
+    """Keys of the clinical phrasings of a templated name.
+
+    ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
+    are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
+    ``X Y deformity`` is also ``X Y``; ``Inability to X`` is also ``cannot X`` or
+    ``unable to X``.
+    """
+    name = " ".join(fold(text).split())
+    out: list[tuple[str, ...]] = []
+    if "," in name or " and " in name or " or " in name:
+        return out
+    for pattern in _ABNORMALITY_NAME_RES:
+        match = pattern.match(name)
+        if match:
+            x = match.group("x")
+            out.append(content_tokens(f"abnormal {x}"))
+            out.extend(content_tokens(f"{x} {head}") for head in ABNORMALITY_HEADS)
+            break
+    match = _DEFORMITY_NAME_RE.match(name)
+    if match:
+        out.append(content_tokens(match.group("x")))
+    match = _INABILITY_NAME_RE.match(name)
+    if match:
+        x = match.group("x")
+        out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
+    return [k for k in out if len(k) > 1]
+
+
 def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], str]:
     """Token keys under which a dictionary name is indexed, each with how it was derived.
 
@@ -319,8 +484,12 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
             names only under the ``X of Y`` -> ``Y X`` inversion. (default: ``3``)
 
     Returns:
-        Key -> ``"exact"`` for the name itself, ``"hyphen"``, ``"inverted"`` or
-        ``"permuted"`` for derived keys. Empty when the name has no content token.
+        Key -> how it was derived: ``"exact"`` for the name itself; ``"hyphen"``
+        (compound written as one word), ``"inverted"`` (``X of Y`` -> ``Y X``),
+        ``"lexical"`` (a word replaced by one of :data:`LEXICAL_ALTERNATIONS`),
+        ``"pattern"`` (a clinical phrasing of a templated name, see :func:`_pattern_keys`)
+        or ``"permuted"`` (another order of a short key). Empty when the name has no
+        content token.
     """
     base = content_tokens(text)
     if not base:
@@ -332,8 +501,13 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     inverted = _of_inversion(text)
     if inverted and inverted not in out:
         out[inverted] = "inverted"
-    if 2 <= len(base) <= max_permuted:
-        for perm in itertools.permutations(base):
-            if perm not in out:
-                out[perm] = "permuted"
+    for key in _pattern_keys(text):
+        out.setdefault(key, "pattern")
+    for key, variant in list(out.items()):
+        for alt in _alternation_keys(key):
+            out.setdefault(alt, "lexical" if variant in ("exact", "hyphen") else variant)
+    for key, variant in list(out.items()):
+        if 2 <= len(key) <= max_permuted:
+            for perm in itertools.permutations(key):
+                out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
     return out

@@ -334,3 +334,106 @@ def test_spacy_component_without_linker_fails_clearly() -> None:
         nlp("seizures")
     with pytest.raises(ValueError, match="unknown linker settings"):
         spacy.blank("en").add_pipe("kgfuse_linker", config={"config": {"colour": 1}})
+
+
+# A second toy ontology for the clinical phrasings of names (predicates, alternations,
+# templated names, gaps); flat, so every term is linkable.
+SPEECH, MASS, BRAIN, WALK, ACID, BRISK, LAX, DYSTONIA = (t(n) for n in range(31, 39))
+CREATININE, JUMP, FOREHEAD, DYS_FOREHEAD, FACIAL, SKIN_RASH, ERUPTION, SPEAK = (
+    t(n) for n in range(39, 47)
+)
+_CLINICAL_NAMES = [
+    (SPEECH, "Delayed speech", "label"),
+    (MASS, "Decreased muscle mass", "label"),
+    (BRAIN, "Abnormal brain morphology", "label"),
+    (WALK, "Inability to walk", "label"),
+    (ACID, "Acidic urine", "label"),
+    (BRISK, "Brisk reflexes", "label"),
+    (LAX, "Joint laxity", "label"),
+    (DYSTONIA, "Limb dystonia", "label"),
+    (CREATININE, "Increased serum creatinine", "label"),
+    (JUMP, "Jumping", "label"),
+    (FOREHEAD, "Prominent forehead", "label"),
+    (DYS_FOREHEAD, "Dysmorphic forehead", "label"),
+    (FACIAL, "Hypoplastic facial bones", "label"),
+    (FACIAL, "Small facial bones", "broad"),
+    (SKIN_RASH, "Skin rash", "label"),
+    (SKIN_RASH, "Rash", "broad"),
+    (ERUPTION, "Eruption", "label"),
+    (ERUPTION, "Rash", "exact"),
+    (SPEAK, "Inability to speak", "label"),
+]
+
+
+@pytest.fixture(scope="module")
+def clinical() -> ConceptLinker:
+    entries = [
+        LexiconEntry(iri, text, kind, None, "owl:Class") for iri, text, kind in _CLINICAL_NAMES
+    ]
+    return ConceptLinker(Lexicon(entries))
+
+
+def test_linker_predicate_after_its_subject(clinical: ConceptLinker) -> None:
+    assert found(clinical, "Her speech was severely delayed.") == [
+        ("speech was severely delayed", SPEECH)
+    ]
+    assert [iri for _, iri in found(clinical, "Speech has always been delayed.")] == [SPEECH]
+    assert [iri for _, iri in found(clinical, "His speech seems to be delayed.")] == [SPEECH]
+    assert found(clinical, "Her speech is not delayed.") == []
+    assert found(clinical, "The serum creatinine levels were increased.") == [
+        ("serum creatinine levels were increased", CREATININE)
+    ]
+
+
+def test_linker_lexical_alternations_and_name_patterns(clinical: ConceptLinker) -> None:
+    assert found(clinical, "reduced muscle mass") == [("reduced muscle mass", MASS)]
+    assert found(clinical, "brain malformations") == [("brain malformations", BRAIN)]
+    assert found(clinical, "He cannot walk.") == [("cannot walk", WALK)]
+
+
+def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:
+    assert found(clinical, "brisk tendon reflexes") == [("brisk tendon reflexes", BRISK)]
+    assert found(clinical, "laxity of the major joints") == [("laxity of the major joints", LAX)]
+    assert found(clinical, "dystonic movements of the limbs") == [
+        ("dystonic movements of the limbs", DYSTONIA)
+    ]
+    # Another word order plus an extra word is too loose: these name tests, not findings.
+    assert found(clinical, "urine organic acid") == []
+    assert found(clinical, "acid analysis in the urine") == []
+
+
+def test_linker_word_after_modal_verb_is_not_a_finding(clinical: ConceptLinker) -> None:
+    assert found(clinical, "She can jump on one leg.") == []
+    assert found(clinical, "Episodes of jumping.") == [("jumping", JUMP)]
+
+
+def test_linker_coordination_needs_a_conjunction(clinical: ConceptLinker) -> None:
+    assert found(clinical, "facial dysmorphism, prominent forehead") == [
+        ("prominent forehead", FOREHEAD)
+    ]
+    assert {iri for _, iri in found(clinical, "dysmorphic and prominent forehead")} == {
+        FOREHEAD,
+        DYS_FOREHEAD,
+    }
+
+
+def test_linker_broad_synonym_only_where_no_better_name(clinical: ConceptLinker) -> None:
+    assert found(clinical, "small facial bones") == [("small facial bones", FACIAL)]
+    assert found(clinical, "a rash") == [("rash", ERUPTION)]  # exact beats broad
+
+
+def test_negation_ends_at_a_new_clause_subject(clinical: ConceptLinker) -> None:
+    (m,) = clinical.link("She does not sit, and she cannot speak.")
+    assert m.iri == SPEAK and not m.excluded
+
+
+def test_negation_of_a_whole_list(linker: ConceptLinker) -> None:
+    mentions = linker.link("Seizures, hypotonia and GERD were all normal. Microcephaly.")
+    assert {m.text: m.excluded for m in mentions} == {
+        "Seizures": True,
+        "hypotonia": True,
+        "GERD": True,
+        "Microcephaly": False,
+    }
+    (m,) = linker.link("Microcephaly, and the EEG was normal.")
+    assert not m.excluded  # without "all" a backward scope stays in its clause
