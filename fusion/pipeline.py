@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -266,6 +267,7 @@ class Diagnoser:
         self, model, tokenizer, builder: PatientInputBuilder, meta: dict[str, Any], linker=None
     ) -> None:
         self.model = model.eval()
+        self._forward_lock = threading.Lock()
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = meta
@@ -373,7 +375,8 @@ class Diagnoser:
             warnings.append("no finding recognised: the ranking reflects the prior only")
         prepared = self.builder.prepare(findings, text, None, warnings)
         batch = self.collator([prepared.input])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        # one forward at a time: the fusion hooks keep per-call state on the model
+        with self._forward_lock, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
         logits = out.logits[0]

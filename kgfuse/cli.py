@@ -35,6 +35,7 @@ app.command("quickstart")(model_commands.quickstart)
 app.command("facts")(facts_commands.facts)
 app.command("ask")(ask_commands.ask)
 app.command("serve")(ask_commands.serve)
+bench_commands.app.command("serve")(ask_commands.bench_serve)
 
 
 @app.callback()

@@ -149,3 +149,32 @@ def serve(
     app = create_app(settings)
     console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@handle_errors
+def bench_serve(
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent clients.")] = 16,
+    seconds: Annotated[float, typer.Option(min=1, help="Duration of the load.")] = 60.0,
+    diagnosis_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of diagnosis questions.")
+    ] = 0.2,
+    workers: Annotated[int, typer.Option(min=1, help="Server worker threads.")] = 4,
+    model: ModelOption = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for bench_serve.json/.md.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load ``kgfuse serve`` with concurrent clients: errors, latency per kind, requests/s."""
+    from kgfuse.commands.common import home_dir
+    from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
+
+    config = ServeBenchConfig(clients, seconds, diagnosis_share, workers)
+    report = run_serve_bench(resolve_kg(kg, home), model, home, config)
+    write_report(report, out or home_dir(home) / "bench" / "serve")
+    if as_json:
+        print_json(report)
+    else:
+        console.print(markdown(report))

@@ -1,0 +1,139 @@
+"""The HTTP API on the mini HPO KG: routes, token, limits, bad requests, concurrency."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kgfuse.api import ApiSettings, create_app
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def client(mini_home: Path, mini_model: Path):
+    settings = ApiSettings(
+        kg_path=mini_home / "kgs" / "hpo",
+        model_dir=mini_model,
+        home=mini_home,
+        token=TOKEN,
+        max_body_bytes=20_000,
+        preload=True,
+    )
+    with TestClient(create_app(settings)) as c:
+        c.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield c
+
+
+def test_health_needs_no_token(client: TestClient) -> None:
+    r = client.get("/health", headers={"Authorization": ""})
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["ready"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic czNjcmV0"])
+def test_every_other_route_needs_the_token(client: TestClient, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {"Authorization": ""}
+    for method, path, body in (
+        ("post", "/ask", {"question": "What is arachnodactyly?"}),
+        ("post", "/link", {"text": "arachnodactyly"}),
+        ("post", "/diagnose", {"id": "p", "present_hpo": ["HP:0001166"]}),
+        ("get", "/terms/HP:0001166", None),
+        ("get", "/audit/abc", None),
+    ):
+        r = client.request(method, path, json=body, headers=headers)
+        assert r.status_code == 401, (path, r.text)
+        assert "bearer token" in r.json()["detail"]
+
+
+def test_ask_answers_fbn1_with_iri(client: TestClient) -> None:
+    r = client.post("/ask", json={"question": "Which genes are associated with Marfan syndrome?"})
+    assert r.status_code == 200
+    data = r.json()
+    fbn1 = next(i for i in data["items"] if i["label"] == "FBN1")
+    assert fbn1["iri"] == "https://identifiers.org/ncbigene:2200"
+    assert data["facts"] and data["audit_id"]
+    audit = client.get(f"/audit/{data['audit_id']}")
+    assert audit.status_code == 200 and audit.json()["kind"] == "ask"
+    assert audit.json()["curies"]["https://omim.org/entry/154700"] == "OMIM:154700"
+
+
+def test_diagnose_and_link_follow_the_jsonl_contracts(client: TestClient) -> None:
+    r = client.post(
+        "/diagnose",
+        json={"id": "p1", "present_hpo": ["HP:0001166", "HP:0001083"], "excluded_hpo": []},
+    )
+    assert r.status_code == 200
+    out = r.json()
+    assert out["id"] == "p1" and out["ranking"][0]["curie"] and out["audit_id"]
+    r = client.post("/link", json={"id": 7, "text": "Tall, with arachnodactyly; no ectopia lentis."})
+    assert r.status_code == 200
+    mentions = {m["curie"]: m["excluded"] for m in r.json()["mentions"]}
+    assert mentions["HP:0001166"] is False and mentions["HP:0001083"] is True
+
+
+def test_terms_known_and_unknown(client: TestClient) -> None:
+    r = client.get("/terms/HP:0001166")
+    assert r.status_code == 200
+    term = r.json()
+    assert term["label"] == "Arachnodactyly" and "spider" in term["definition"]
+    r = client.get("/terms/HP:9999999")
+    assert r.status_code == 404 and "HP:9999999" in r.json()["detail"]
+    r = client.get("/terms/" + "'%7D%20DROP%20ALL")
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, "JSON"),
+        ({"json": {"question": ""}}, 422, "at least 1 character"),
+        ({"json": {"question": "x" * 2001}}, 422, "at most 2000 characters"),
+        ({"json": {"nothing": 1}}, 422, "Field required"),
+        ({"json": {"question": "q" * 10, "limit": -1}}, 422, "greater than or equal"),
+        ({"content": b"x" * 30_000, "headers": {"content-type": "application/json"}}, 413, "over"),
+    ],
+)
+def test_bad_requests_get_clear_errors(client: TestClient, kwargs, status, message) -> None:
+    r = client.post("/ask", **kwargs)
+    assert r.status_code == status
+    assert message in json.dumps(r.json())
+
+
+def test_bad_records_and_hostile_strings_then_the_server_still_serves(client: TestClient) -> None:
+    assert client.post("/diagnose", json={"id": "e", "text": "   "}).status_code == 422
+    assert client.post("/diagnose", json=["not", "a", "record"]).status_code == 422
+    hostile = "'} ; DROP ALL ; INSERT DATA { <a> <b> <c> } #"
+    r = client.post("/ask", json={"question": hostile})
+    assert r.status_code == 200 and r.json()["answered"] is False
+    r = client.post("/ask", json={"question": "What is arachnodactyly?"})
+    assert r.status_code == 200 and r.json()["answered"]
+
+
+def test_concurrent_requests_are_all_served(client: TestClient) -> None:
+    questions = [
+        "What is arachnodactyly?",
+        "Which diseases have ectopia lentis?",
+        "Which genes are associated with Marfan syndrome?",
+        "Is arachnodactyly a feature of Marfan syndrome?",
+    ] * 4
+
+    def one(q: str) -> int:
+        return client.post("/ask", json={"question": q}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(one, questions)) == [200] * len(questions)
+
+
+def test_openapi_and_page(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/ask", "/diagnose", "/link", "/terms/{curie}", "/audit/{record_id}"} <= set(
+        schema["paths"]
+    )
+    page = client.get("/")
+    assert page.status_code == 200 and "kgfuse" in page.text
+    assert "http" not in page.text.split("<body>")[0].replace("http-equiv", "")  # no CDN
+    assert client.get("/static/app.js").status_code == 200
