@@ -70,7 +70,7 @@ class TokenClassificationOutput(ModelOutput):
 class _TaskModel(KgFusionPreTrainedModel):
     """Shared part of the task heads: the fused encoder and its call."""
 
-    config_class = KgFusionTaskConfig
+    config_class = KgFusionTaskConfig  # type: ignore[assignment]
 
     def __init__(self, config: KgFusionTaskConfig, text_encoder: nn.Module | None = None) -> None:
         super().__init__(config)
@@ -129,8 +129,8 @@ class KgFusionForSequenceClassification(_TaskModel):
             raise ValueError(
                 f"unknown problem_type {config.problem_type!r}; choose one of {PROBLEM_TYPES}"
             )
-        self.num_labels = config.num_labels
-        self.classifier = nn.Linear(config.hidden_dim, config.num_labels)
+        self.num_labels = int(config.num_labels or 0)
+        self.classifier = nn.Linear(config.hidden_dim, self.num_labels)
         self.post_init()
 
     def forward(
@@ -202,11 +202,10 @@ class KgFusionForTokenClassification(_TaskModel):
         if not config.uses_text:
             raise ValueError("token classification needs a text encoder (fusion != 'kg_only')")
         super().__init__(config, text_encoder)
-        self.num_labels = config.num_labels
-        encoder = self.kgfusion.encoder
-        hidden = int(encoder.config.hidden_size)  # type: ignore[union-attr]
+        self.num_labels = int(config.num_labels or 0)
+        encoder: Any = self.kgfusion.encoder
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = nn.Linear(hidden, config.num_labels)
+        self.classifier = nn.Linear(int(encoder.config.hidden_size), self.num_labels)
         self.post_init()
 
     def forward(

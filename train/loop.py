@@ -71,7 +71,8 @@ def build_optimizer(
         The optimizer, the scheduler, the total number of steps and the steps per epoch.
     """
     t = settings
-    encoder_params, other_params = [], []
+    encoder_params: list[torch.nn.Parameter] = []
+    other_params: list[torch.nn.Parameter] = []
     for name, param in model.named_parameters():
         if param.requires_grad:
             (encoder_params if name.startswith(ENCODER_PREFIX) else other_params).append(param)

@@ -1,0 +1,118 @@
+"""Task inputs on the legal KG: BIO tags <-> spans, linking + fact retrieval, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from encoders.text import TextEncoder
+from fusion.heads import IGNORE_INDEX
+from fusion.retrieval import FactIndex
+from fusion.tasks import (
+    TaskCollator,
+    TaskInputBuilder,
+    TaskItem,
+    bio_tags,
+    build_linker,
+    decode_spans,
+    tag_tokens,
+)
+from kg.knowledge_graph import KnowledgeGraph
+
+LEGAL = "https://example.org/legal#"
+TEXT = "Theft and use of force, then burglary."
+SPANS = ((0, 5, "offence"), (10, 22, "element"), (29, 37, "offence"))
+
+
+def _offsets(tokenizer, text: str) -> torch.Tensor:
+    enc = tokenizer([text], return_offsets_mapping=True, return_tensors="pt")
+    return enc["offset_mapping"][0]
+
+
+def test_bio_tags_order() -> None:
+    assert bio_tags(["offence", "element", "offence"]) == [
+        "O",
+        "B-element",
+        "I-element",
+        "B-offence",
+        "I-offence",
+    ]
+
+
+def test_tags_of_gold_spans_decode_back_to_them(tiny_encoder: TextEncoder) -> None:
+    tags = bio_tags(s[2] for s in SPANS)
+    tag2id = {t: i for i, t in enumerate(tags)}
+    offsets = _offsets(tiny_encoder.tokenizer, TEXT)
+    ids = tag_tokens(offsets, SPANS, tag2id)
+    assert ids[0] == IGNORE_INDEX and ids[-1] == IGNORE_INDEX  # [CLS], [SEP]
+    named = [tags[i] for i in ids[1:-1].tolist()]
+    assert named[0] == "B-offence" and named.count("O") >= 2
+    assert [t for t in named if t.startswith("B-")] == ["B-offence", "B-element", "B-offence"]
+    spans = decode_spans(
+        ids.clamp_min(0).tolist(), [1.0] * len(ids), offsets, dict(enumerate(tags)), TEXT
+    )
+    assert {(s.start, s.end, s.label) for s in spans} == set(SPANS)
+    assert [s.text for s in spans] == ["Theft", "use of force", "burglary"]
+
+
+def test_decode_spans_joins_word_pieces_and_starts_at_a_stray_inside_tag() -> None:
+    id2tag = {0: "O", 1: "B-x", 2: "I-x", 3: "B-y"}
+    text = "thefts and more"
+    # tokens: [CLS] theft ##s and more [SEP]
+    offsets = torch.tensor([[0, 0], [0, 5], [5, 6], [7, 10], [11, 15], [0, 0]])
+    spans = decode_spans([0, 1, 1, 0, 2, 0], [1, 0.8, 0.6, 1, 0.5, 1], offsets, id2tag, text)
+    assert [(s.start, s.end, s.label, s.text) for s in spans] == [
+        (0, 6, "x", "thefts"),
+        (11, 15, "x", "more"),
+    ]
+    assert spans[0].score == pytest.approx(0.7)
+    # another label right after a span starts a new one
+    spans = decode_spans([0, 1, 3, 0, 0, 0], [1] * 6, offsets, id2tag, text)
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 5, "x"), (5, 6, "y")]
+
+
+@pytest.fixture(scope="module")
+def fact_index(legal_kg_dir, tiny_encoder: TextEncoder) -> FactIndex:
+    return FactIndex.build(KnowledgeGraph.open(legal_kg_dir), text_encoder=tiny_encoder)
+
+
+def test_builder_links_concepts_and_retrieves_their_facts(
+    legal_kg: KnowledgeGraph, fact_index: FactIndex
+) -> None:
+    builder = TaskInputBuilder(legal_kg, build_linker(legal_kg, {}), fact_index, num_facts=8)
+    prepared = builder.prepare("The mugging involved violence but no dishonesty.")
+    iris = {f.iri for f in prepared.findings}
+    assert iris == {LEGAL + "Robbery", LEGAL + "UseOfForce", LEGAL + "Dishonesty"}
+    assert any(f.excluded for f in prepared.findings if f.iri == LEGAL + "Dishonesty")
+    assert prepared.facts and len(prepared.facts) <= 8
+    for hit in prepared.facts:  # every fact touches a linked concept
+        assert set(hit.entities) & iris
+    assert prepared.input.fact_vectors.shape == (len(prepared.facts), fact_index.dim)
+    assert len(prepared.input.concepts) == 3
+    nothing = builder.prepare("A quiet afternoon in the park.")
+    assert nothing.findings == [] and nothing.input.fact_vectors is None
+
+
+def test_collator_labels_for_each_problem(tiny_encoder: TextEncoder) -> None:
+    from fusion.inputs import PatientInput
+
+    items = [PatientInput(TEXT), PatientInput("a crime")]
+    single = TaskCollator(tiny_encoder.tokenizer, "single_label_classification", {"a": 0, "b": 1})
+    batch = single([TaskItem(items[0], 1), TaskItem(items[1], 0)])
+    assert batch["labels"].tolist() == [1, 0] and "offset_mapping" not in batch
+    multi = TaskCollator(tiny_encoder.tokenizer, "multi_label_classification", {"a": 0, "b": 1})
+    hot = np.array([1.0, 1.0], dtype=np.float32)
+    batch = multi([TaskItem(items[0], hot), TaskItem(items[1], np.zeros(2, np.float32))])
+    assert batch["labels"].dtype == torch.float32 and batch["labels"].shape == (2, 2)
+    tags = bio_tags(["element", "offence"])
+    token = TaskCollator(
+        tiny_encoder.tokenizer, "token_classification", {t: i for i, t in enumerate(tags)}
+    )
+    batch = token([TaskItem(items[0], SPANS), TaskItem(items[1], ((2, 7, "offence"),))])
+    assert batch["labels"].shape == batch["input_ids"].shape
+    assert batch["offset_mapping"].shape[:2] == batch["input_ids"].shape
+    # padding and special tokens are left out of the loss
+    assert (batch["labels"][batch["attention_mask"] == 0] == IGNORE_INDEX).all()
+    unlabelled = token([TaskItem(items[0]), TaskItem(items[1])])
+    assert "labels" not in unlabelled

@@ -1,0 +1,348 @@
+"""Labelled data of a user's own task: JSONL or CSV, checked line by line.
+
+Records (one JSON object per line, or one CSV row with a header):
+
+- text classification, one label: ``{"text": "...", "label": "theft"}``
+- text classification, several labels: ``{"text": "...", "labels": ["theft", "burglary"]}``
+  (CSV: a ``labels`` column with the labels separated by ``|``)
+- token classification: ``{"text": "...", "spans": [{"start": 0, "end": 5, "label": "offence"}]}``
+  (character offsets, end exclusive; CSV: a ``spans`` column holding that JSON list)
+
+An optional ``id`` names a record. Every problem is a :class:`TaskDataError` naming the file
+and line: not UTF-8, not JSON, no or empty text, a bad label, spans outside the text or
+overlapping, records of two kinds in one file, a validation label the training data lacks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "LabelledSpan",
+    "TaskData",
+    "TaskDataError",
+    "TaskExample",
+    "load_task_data",
+    "read_task_file",
+]
+
+TEXT_CLASSIFICATION = "text-classification"
+TOKEN_CLASSIFICATION = "token-classification"
+#: File suffixes read as JSON lines and as CSV.
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+CSV_SUFFIXES = (".csv",)
+#: Separator of several labels in a CSV ``labels`` column.
+CSV_LABEL_SEPARATOR = "|"
+
+Kind = Literal["single", "multi", "spans"]
+
+
+class TaskDataError(ValueError):
+    """A problem in a task data file; the message starts with ``file:line``."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class LabelledSpan:
+    """A labelled character span ``text[start:end]``."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(frozen=True)
+class TaskExample:
+    """One labelled text; exactly one of ``label``, ``labels``, ``spans`` is set."""
+
+    text: str
+    label: str | None = None
+    labels: tuple[str, ...] | None = None
+    spans: tuple[LabelledSpan, ...] | None = None
+    id: str = ""
+    line: int = 0
+
+    @property
+    def kind(self) -> Kind:
+        if self.spans is not None:
+            return "spans"
+        return "multi" if self.labels is not None else "single"
+
+    def label_names(self) -> tuple[str, ...]:
+        """The labels this example uses."""
+        if self.spans is not None:
+            return tuple(s.label for s in self.spans)
+        if self.labels is not None:
+            return self.labels
+        return (self.label,) if self.label is not None else ()
+
+
+@dataclass
+class TaskData:
+    """Training (and validation) examples with their label set.
+
+    Attributes:
+        task: ``text-classification`` or ``token-classification``.
+        kind: ``single`` (one label per text), ``multi`` (several) or ``spans``.
+        labels: the label names of the training data, sorted (span labels for tokens).
+        train, valid: the examples (``valid`` may be empty).
+    """
+
+    task: str
+    kind: Kind
+    labels: list[str]
+    train: list[TaskExample]
+    valid: list[TaskExample]
+
+    @property
+    def problem_type(self) -> str:
+        """transformers' ``problem_type`` (``token_classification`` for spans)."""
+        return {
+            "single": "single_label_classification",
+            "multi": "multi_label_classification",
+            "spans": "token_classification",
+        }[self.kind]
+
+
+# ------------------------------------------------------------------------------ reading
+def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise TaskDataError(
+                    path, lineno, f"not valid UTF-8 (byte {err.start} of the line)"
+                ) from None
+            if lineno == 1:
+                line = line.lstrip("\ufeff")
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise TaskDataError(path, lineno, f"not valid JSON ({err.msg})") from None
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise TaskDataError(path, line, "not valid UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = set(reader.fieldnames or [])
+    if "text" not in columns or not columns & {"label", "labels", "spans"}:
+        raise TaskDataError(
+            path, 1, "the CSV header needs a 'text' column and a 'label', 'labels' or 'spans' one"
+        )
+    last = reader.line_num
+    for row in reader:
+        lineno, last = last + 1, reader.line_num
+        if None in row:
+            raise TaskDataError(path, lineno, "more fields than the header names")
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        record: dict[str, Any] = {"text": row["text"]}
+        if row.get("id"):
+            record["id"] = row["id"]
+        if "label" in columns and row.get("label", "") != "":
+            record["label"] = row["label"]
+        if "labels" in columns and "label" not in record:
+            cell = (row.get("labels") or "").strip()
+            parts = cell.split(CSV_LABEL_SEPARATOR) if cell else []
+            record["labels"] = [p.strip() for p in parts]
+        if "spans" in columns:
+            try:
+                record["spans"] = json.loads(row.get("spans") or "[]")
+            except json.JSONDecodeError as err:
+                raise TaskDataError(
+                    path, lineno, f"the 'spans' cell is not valid JSON ({err.msg})"
+                ) from None
+        yield lineno, record
+
+
+def _label(value: Any, path: Path, line: int, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TaskDataError(path, line, f"{what} must be a string, got {json.dumps(value)}")
+    label = str(value).strip()
+    if not label:
+        raise TaskDataError(path, line, f"{what} is empty")
+    return label
+
+
+def _spans(value: Any, text: str, path: Path, line: int) -> tuple[LabelledSpan, ...]:
+    if not isinstance(value, list):
+        raise TaskDataError(path, line, "'spans' must be a list of {start, end, label} objects")
+    spans = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping) or not {"start", "end", "label"} <= set(item):
+            raise TaskDataError(path, line, f"span {i} must be an object with start, end, label")
+        start, end = item["start"], item["end"]
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (start, end)):
+            raise TaskDataError(path, line, f"span {i}: start and end must be integers")
+        if start >= end:
+            raise TaskDataError(path, line, f"span {i} is empty (start {start} >= end {end})")
+        if start < 0 or end > len(text):
+            raise TaskDataError(
+                path,
+                line,
+                f"span {i} ({start}-{end}) is outside the text (length {len(text)})",
+            )
+        spans.append((start, end, i, _label(item["label"], path, line, f"span {i}'s label")))
+    ordered = sorted(spans)
+    for (s1, e1, i1, _), (s2, e2, i2, _) in zip(ordered, ordered[1:], strict=False):
+        if s2 < e1:
+            first, second = sorted((i1, i2))
+            raise TaskDataError(
+                path,
+                line,
+                f"spans {first} and {second} overlap ({s1}-{e1} {text[s1:e1]!r} and "
+                f"{s2}-{e2} {text[s2:e2]!r}); spans must not overlap",
+            )
+    return tuple(LabelledSpan(s, e, label) for s, e, _, label in ordered)
+
+
+def parse_example(record: Any, task: str, path: Path, line: int) -> TaskExample:
+    """One checked example of ``task`` from a parsed record.
+
+    Raises:
+        TaskDataError: the record is not a valid example of the task.
+    """
+    if not isinstance(record, Mapping):
+        raise TaskDataError(path, line, f"expected a JSON object, got {type(record).__name__}")
+    if "text" not in record:
+        raise TaskDataError(path, line, "missing 'text'")
+    text = record["text"]
+    if not isinstance(text, str):
+        raise TaskDataError(path, line, "'text' must be a string")
+    if not text.strip():
+        raise TaskDataError(path, line, "empty text")
+    rid = str(record.get("id", f"{path.name}:{line}"))
+    has = [k for k in ("label", "labels", "spans") if k in record]
+    if task == TOKEN_CLASSIFICATION:
+        if "spans" not in record:
+            hint = " (for labels of whole texts use --task text-classification)" if has else ""
+            raise TaskDataError(path, line, f"missing 'spans'{hint}")
+        if len(has) > 1:
+            raise TaskDataError(path, line, "a token-classification record has only 'spans'")
+        return TaskExample(text, spans=_spans(record["spans"], text, path, line), id=rid, line=line)
+    if task != TEXT_CLASSIFICATION:
+        raise ValueError(
+            f"unknown task {task!r}; choose text-classification or token-classification"
+        )
+    if has == ["spans"]:
+        raise TaskDataError(
+            path, line, "has 'spans' but no label (for spans use --task token-classification)"
+        )
+    if "label" in record and "labels" in record:
+        raise TaskDataError(path, line, "give either 'label' or 'labels', not both")
+    if "label" in record:
+        return TaskExample(
+            text, label=_label(record["label"], path, line, "'label'"), id=rid, line=line
+        )
+    if "labels" not in record:
+        raise TaskDataError(path, line, "needs 'label' (one label) or 'labels' (a list)")
+    value = record["labels"]
+    if not isinstance(value, list):
+        raise TaskDataError(path, line, "'labels' must be a list of labels")
+    labels = tuple(dict.fromkeys(_label(v, path, line, "a label in 'labels'") for v in value))
+    return TaskExample(text, labels=labels, id=rid, line=line)
+
+
+def read_task_file(path: str | Path, task: str) -> list[TaskExample]:
+    """Every example of a JSONL or CSV file, checked.
+
+    Raises:
+        FileNotFoundError: no such file.
+        TaskDataError: a bad record (file:line), an unknown suffix, records of two kinds,
+            or no example at all.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"data file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        records = _jsonl_records(path)
+    elif suffix in CSV_SUFFIXES:
+        records = _csv_records(path)
+    else:
+        raise TaskDataError(
+            path,
+            None,
+            f"unknown data format {suffix!r}; use {', '.join(JSONL_SUFFIXES + CSV_SUFFIXES)}",
+        )
+    examples: list[TaskExample] = []
+    for line, record in records:
+        example = parse_example(record, task, path, line)
+        if examples and example.kind != examples[0].kind:
+            first = examples[0]
+            raise TaskDataError(
+                path,
+                line,
+                f"uses {_form(example.kind)} but line {first.line} uses {_form(first.kind)}; "
+                "use one form per file",
+            )
+        examples.append(example)
+    if not examples:
+        raise TaskDataError(path, None, "no examples")
+    return examples
+
+
+def _form(kind: Kind) -> str:
+    return {"single": "'label'", "multi": "'labels'", "spans": "'spans'"}[kind]
+
+
+def load_task_data(
+    task: str, train_path: str | Path, valid_path: str | Path | None = None
+) -> TaskData:
+    """Training and validation examples with the label set of the training data.
+
+    Raises:
+        TaskDataError: a bad file; too few labels to learn from; a validation record of
+            another form or with a label the training data lacks (file:line).
+    """
+    train = read_task_file(train_path, task)
+    kind = train[0].kind
+    labels = sorted({name for ex in train for name in ex.label_names()})
+    if kind == "single" and len(labels) < 2:
+        raise TaskDataError(
+            train_path,
+            None,
+            f"only one label ({labels[0]!r}) in the training data; a classifier needs two or more",
+        )
+    if not labels:
+        raise TaskDataError(train_path, None, f"no {_form(kind)} label in the training data")
+    valid: list[TaskExample] = []
+    if valid_path is not None:
+        valid = read_task_file(valid_path, task)
+        known = set(labels)
+        for ex in valid:
+            if ex.kind != kind:
+                raise TaskDataError(
+                    valid_path,
+                    ex.line,
+                    f"uses {_form(ex.kind)} but the training data uses {_form(kind)}",
+                )
+            unknown = [name for name in ex.label_names() if name not in known]
+            if unknown:
+                raise TaskDataError(
+                    valid_path,
+                    ex.line,
+                    f"unknown label {unknown[0]!r}: not in the training data "
+                    f"(known: {', '.join(labels)})",
+                )
+    return TaskData(task, kind, labels, train, valid)

@@ -1,0 +1,322 @@
+"""Training a text or token classifier on the fused model from a user's labelled data.
+
+``train_task(config)`` reads and checks the data (``train.task_data``), links every text to
+the KG's concepts with the dictionary linker, retrieves the facts touching them, and trains
+:class:`fusion.heads.KgFusionForSequenceClassification` or
+:class:`fusion.heads.KgFusionForTokenClassification` with the loop the diagnosis model uses
+(``train.loop``: seeded, resumable checkpoints, early stopping on validation). The graph
+embeddings and the fact index are the KG's cached ones (``train.diagnosis``), so a task on
+a KG already embedded starts at once.
+
+Validation metrics: accuracy and macro-F1 (one label), micro-F1 (several labels), exact
+span P/R/F1 (tokens); see :mod:`eval.task_metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from encoders.text import bf16_is_fast, default_encoder_path
+from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
+from fusion.config import KgFusionTaskConfig
+from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
+from fusion.pipeline import model_meta
+from fusion.retrieval import FactIndex
+from fusion.tasks import (
+    TaskCollator,
+    TaskInputBuilder,
+    TaskItem,
+    bio_tags,
+    build_linker,
+    decode_spans,
+    linker_settings,
+)
+from kg.knowledge_graph import KnowledgeGraph
+from kg.store import default_kg_path, kgfuse_home
+from train.config import TaskConfig
+from train.diagnosis import ensure_embeddings, ensure_fact_index
+from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
+from train.task_data import TaskData, TaskExample, load_task_data
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["TaskTrainResult", "evaluate_items", "prepare_items", "train_task"]
+
+CHECKPOINT = "checkpoint.safetensors"
+#: The graph-embedding table is rebuilt from the KG's cached embeddings, not checkpointed.
+_SKIP = {"kgfusion.node_embeddings"}
+#: The metric that selects the best epoch, per problem type.
+SELECT = {
+    "single_label_classification": "macro_f1",
+    "multi_label_classification": "micro_f1",
+    "token_classification": "f1",
+}
+
+
+@dataclass
+class TaskTrainResult:
+    """What a task training run produced and measured."""
+
+    output: Path
+    task: str
+    labels: list[str]
+    examples: int
+    valid_examples: int
+    epochs: int
+    steps: int
+    best_valid: dict[str, float]
+    linked_fraction: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def _target(example: TaskExample, data: TaskData, label2id: dict[str, int]) -> Any:
+    if data.kind == "single":
+        return label2id[example.label]  # type: ignore[index]
+    if data.kind == "multi":
+        hot = np.zeros(len(data.labels), dtype=np.float32)
+        for name in example.labels or ():
+            hot[label2id[name]] = 1.0
+        return hot
+    return tuple((s.start, s.end, s.label) for s in example.spans or ())
+
+
+def prepare_items(
+    examples: Sequence[TaskExample], data: TaskData, builder: TaskInputBuilder
+) -> list[TaskItem]:
+    """Model inputs (linked concepts and retrieved facts) with targets, one per example."""
+    label2id = {name: i for i, name in enumerate(data.labels)}
+    return [
+        TaskItem(builder.prepare(ex.text).input, _target(ex, data, label2id)) for ex in examples
+    ]
+
+
+def build_task_model(
+    config: TaskConfig,
+    data: TaskData,
+    node_embeddings: torch.Tensor,
+    fact_index: FactIndex | None,
+    kg: KnowledgeGraph,
+) -> tuple[KgFusionForSequenceClassification | KgFusionForTokenClassification, Any]:
+    """A new task model (and its tokenizer) with the KG's graph embeddings as a buffer."""
+    m = config.model
+    names = bio_tags(data.labels) if data.kind == "spans" else list(data.labels)
+    kwargs: dict[str, Any] = {
+        "fusion": m.fusion,
+        "fusion_layers": m.fusion_layers,
+        "freeze_layers": m.freeze_layers,
+        "num_nodes": node_embeddings.shape[0],
+        "node_dim": node_embeddings.shape[1],
+        "fact_dim": fact_index.dim if fact_index is not None else 128,
+        "num_facts": m.num_facts,
+        "hidden_dim": m.hidden_dim,
+        "dropout": m.dropout,
+        "kg_fingerprint": kg.fingerprint,
+        "id2label": dict(enumerate(names)),
+        "label2id": {name: i for i, name in enumerate(names)},
+    }
+    model_class: type[KgFusionForSequenceClassification] | type[KgFusionForTokenClassification]
+    if data.kind == "spans":
+        if m.fusion == "kg_only":
+            raise ValueError("token classification needs a text encoder: choose another fusion")
+        model_class = KgFusionForTokenClassification
+    else:
+        model_class = KgFusionForSequenceClassification
+        kwargs["problem_type"] = data.problem_type
+    tokenizer = None
+    if m.fusion == "kg_only":
+        model = model_class(KgFusionTaskConfig(**kwargs))
+    else:
+        from transformers import AutoTokenizer
+
+        path = Path(m.encoder) if m.encoder else default_encoder_path()
+        model = model_class.from_text_encoder(path, kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    model.kgfusion.node_embeddings.copy_(node_embeddings)  # type: ignore[operator]
+    return model, tokenizer
+
+
+@torch.no_grad()
+def evaluate_items(
+    model: Any,
+    items: Sequence[TaskItem],
+    collator: TaskCollator,
+    *,
+    threshold: float = 0.5,
+    bf16: bool = False,
+    batch_size: int = 32,
+) -> dict[str, float]:
+    """Validation metrics of ``items`` (see :mod:`eval.task_metrics`)."""
+    model.eval()
+    problem = collator.problem_type
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    preds: list[Any] = []
+    golds: list[Any] = []
+    for lo in range(0, len(items), batch_size):
+        chunk = items[lo : lo + batch_size]
+        batch = collator(chunk)
+        batch.pop("labels", None)
+        offsets = batch.pop("offset_mapping", None)
+        with autocast(bf16):
+            logits = model(**batch).logits.float()
+        if problem == "single_label_classification":
+            preds += logits.argmax(-1).tolist()
+            golds += [int(i.target) for i in chunk]  # type: ignore[arg-type]
+        elif problem == "multi_label_classification":
+            preds += list((torch.sigmoid(logits) >= threshold).numpy())
+            golds += [np.asarray(i.target) > 0.5 for i in chunk]
+        elif offsets is not None:
+            probs = torch.softmax(logits, -1)
+            best, ids = probs.max(-1)
+            for r, item in enumerate(chunk):
+                spans = decode_spans(
+                    ids[r].tolist(), best[r].tolist(), offsets[r], id2label, item.input.text
+                )
+                preds.append({(s.start, s.end, s.label) for s in spans})
+                golds.append(set(item.target))  # type: ignore[arg-type]
+    if problem == "single_label_classification":
+        return classification_metrics(preds, golds)
+    if problem == "multi_label_classification":
+        return multilabel_metrics(np.stack(preds), np.stack(golds))
+    return span_metrics(preds, golds)
+
+
+def train_task(
+    config: TaskConfig,
+    *,
+    home: Path | None = None,
+    progress: bool = True,
+    resume: bool = True,
+) -> TaskTrainResult:
+    """Train (or resume) a text or token classifier as ``config`` says (module docstring).
+
+    Args:
+        config: the typed configuration (``data`` is required).
+        home: kgfuse home (KG, embeddings and model defaults live there).
+        progress: show progress bars.
+        resume: continue from the checkpoint in the output folder when there is one.
+
+    Raises:
+        ValueError: no training data given, or an invalid setting.
+        train.task_data.TaskDataError: a bad data file (file:line).
+    """
+    started = time.perf_counter()
+    t = config.train
+    if config.data is None:
+        raise ValueError("no training data: pass --data TRAIN.jsonl (or data= in the config)")
+    if t.num_threads:
+        torch.set_num_threads(t.num_threads)
+    torch.manual_seed(t.seed)
+    data = load_task_data(config.task, config.data, config.valid)
+    kg_path = Path(config.kg) if config.kg else default_kg_path("hpo", home)
+    kg = KnowledgeGraph.open(kg_path)
+    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
+    out.mkdir(parents=True, exist_ok=True)
+    node_embeddings = ensure_embeddings(kg, config, home, progress)
+    fact_index = None
+    if config.model.fusion == "cross_attention":
+        fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
+    builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
+    train_items = prepare_items(data.train, data, builder)
+    valid_items = prepare_items(data.valid, data, builder)
+    linked = float(np.mean([bool(i.input.concepts) for i in train_items]))
+    logger.info(
+        "%d training texts (%.0f%% with a linked concept), %d validation texts",
+        len(train_items),
+        100 * linked,
+        len(valid_items),
+    )
+    model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
+    collator = TaskCollator(
+        tokenizer,
+        data.problem_type,
+        {str(k): int(v) for k, v in (model.config.label2id or {}).items()},
+        max_length=config.model.max_length,
+        num_facts=config.model.num_facts,
+        fact_dim=model.config.fact_dim,
+    )
+    bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
+    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(model, t, len(train_items))
+
+    def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
+        batch = collator([train_items[i] for i in idx])
+        batch.pop("offset_mapping", None)
+        return batch
+
+    def evaluate() -> tuple[dict[str, float], None]:
+        metrics = evaluate_items(
+            model, valid_items, collator, threshold=config.threshold, bf16=bf16
+        )
+        return metrics, None
+
+    # frozen weights come back from the encoder folder when a run resumes: not checkpointed
+    skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
+    writer = tensorboard(out / "tensorboard")
+    loop = fit(
+        model,
+        optimizer,
+        scheduler,
+        settings=t,
+        num_examples=len(train_items),
+        make_batch=make_batch,
+        evaluate=evaluate if valid_items else None,
+        select=SELECT[data.problem_type],
+        checkpoint=out / CHECKPOINT,
+        total_steps=total_steps,
+        steps_per_epoch=steps_per_epoch,
+        started=started,
+        resume=resume,
+        progress=progress,
+        bf16=bf16,
+        skip=skip,
+        writer=writer,
+    )
+    state = loop.state
+    meta = model_meta(
+        kg,
+        None,
+        config.model_dump(mode="json"),
+        config.config_hash(),
+        task=config.task,
+        labels=data.labels,
+        kg_path=str(kg_path.resolve()),
+        linker=linker,
+        max_length=config.model.max_length,
+        threshold=config.threshold,
+        best_valid=state["best"],
+        examples=len(train_items),
+    )
+    save_model_folder(
+        out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
+    )
+    if writer is not None:
+        writer.close()
+    result = TaskTrainResult(
+        output=out,
+        task=config.task,
+        labels=data.labels,
+        examples=len(train_items),
+        valid_examples=len(valid_items),
+        epochs=state["epoch"],
+        steps=state["global_step"],
+        best_valid=state["best"],
+        linked_fraction=linked,
+        history=state["history"],
+        seconds=time.perf_counter() - started,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
+    (out / "training.json").write_text(json.dumps(data_json, indent=2), encoding="utf-8")
+    return result
