@@ -1,0 +1,149 @@
+"""``kgfuse train --task ...`` and ``kgfuse predict``: a user's own text or token classifier."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kgfuse.commands.common import HomeOption, console, err_console, handle_errors
+
+TASKS = ("text-classification", "token-classification")
+
+
+def train_task_command(
+    task: str | None,
+    data: Path | None,
+    valid: Path | None,
+    *,
+    config: Path | None,
+    overrides: list[str],
+    kg: Path | None,
+    home: Path | None,
+    output: Path | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Train a text or token classifier (the ``--task`` form of ``kgfuse train``)."""
+    from train.config import TaskConfig, load_config
+    from train.task_training import train_task
+
+    if task is None:
+        raise ValueError(
+            "--data and --valid go with --task text-classification|token-classification"
+        )
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    sets = [f"task={task}", *overrides]
+    for key, value in (("data", data), ("valid", valid), ("kg", kg), ("output", output)):
+        if value is not None:
+            sets.append(f"{key}={value}")
+    cfg = load_config(config, sets, schema=TaskConfig)
+    if cfg.data is None:
+        raise ValueError(f"--task {task} needs --data TRAIN.jsonl (JSONL or CSV)")
+    result = train_task(cfg, home=home, progress=not quiet, resume=resume)
+    validation = (
+        ", ".join(f"{k} {v:.3f}" for k, v in result.best_valid.items())
+        if result.best_valid
+        else "none (no --valid)"
+    )
+    console.print(
+        f"{result.task} model ({len(result.labels)} labels) saved to {result.output} after "
+        f"{result.epochs} epochs, {result.steps} steps, {result.seconds:.1f} s; "
+        f"{result.examples} training texts ({100 * result.linked_fraction:.0f}% with a linked "
+        f"concept); validation: {validation}"
+    )
+
+
+@handle_errors
+def predict(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder of `kgfuse train --task ...`.")],
+    input: Annotated[
+        Path | None, typer.Argument(help="JSONL of {id, text} records.", show_default=False)
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Label one text given here and print it.")
+    ] = None,
+    kg: Annotated[
+        Path | None,
+        typer.Option(
+            "--kg",
+            help="KG folder (default: the one the model was trained on).",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Multi-label decision threshold (default: the model's).", show_default=False
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Texts per model batch.")] = 32,
+    home: HomeOption = None,
+) -> None:
+    """Label texts with a trained text or token classifier, one record per line.
+
+    ``{"id", "text"}`` in; ``{"id", "label" | "labels" | "spans", "scores", "concepts"}`` out.
+    A bad record gives ``{"id", "error"}`` and the rest of the file goes on.
+    """
+    from fusion.pipeline import load_model_meta
+    from fusion.tasks import TaskPredictor
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.diagnosis import read_jsonl
+
+    if (input is None) == (text is None):
+        raise ValueError("give either an INPUT.jsonl file or --text")
+    if input is not None and not input.is_file():
+        raise FileNotFoundError(f"input file not found: {input}")
+    graph = KnowledgeGraph.open(kg) if kg is not None else None
+    if threshold is None:
+        threshold = float(load_model_meta(model_dir).get("threshold", 0.5))
+    predictor = TaskPredictor.load(model_dir, graph, threshold=threshold)
+    one = text is not None
+    records = iter([(1, {"id": "text", "text": text})]) if one else read_jsonl(input)  # type: ignore[arg-type]
+    sink = output.open("w", encoding="utf-8") if output else None
+    errors = 0
+    try:
+        for out in predictor.predict_records(records, batch_size=batch_size):
+            errors += "error" in out
+            if text is not None and sink is None:
+                _print_prediction(out)
+            else:
+                line = json.dumps(out, ensure_ascii=False) + "\n"
+                (sink or sys.stdout).write(line)
+    finally:
+        if sink is not None:
+            sink.close()
+    if errors:
+        err_console.print(
+            f"[yellow]{errors} record(s) could not be labelled (see their 'error')[/]"
+        )
+
+
+def _print_prediction(out: dict) -> None:
+    if "error" in out:
+        err_console.print(f"[red]{out['error']}[/]")
+        return
+    if "spans" in out:
+        table = Table("span", "text", "label", "score")
+        for s in out["spans"]:
+            table.add_row(f"{s['start']}-{s['end']}", s["text"], s["label"], f"{s['score']:.3f}")
+        console.print(table if out["spans"] else "no span found")
+    else:
+        chosen = [out["label"]] if "label" in out else out["labels"]
+        console.print(f"label{'s' if 'labels' in out else ''}: {', '.join(chosen) or '(none)'}")
+        table = Table("label", "probability")
+        for label, p in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
+            table.add_row(label, f"{p:.3f}")
+        console.print(table)
+    concepts = ", ".join(
+        f"{'no ' if c['excluded'] else ''}{c['text']} ({c['curie']})" for c in out["concepts"]
+    )
+    console.print(f"linked concepts: {concepts or '(none)'}; facts fused: {out['facts']}")

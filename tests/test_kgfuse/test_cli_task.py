@@ -1,0 +1,214 @@
+"""``kgfuse train --task ...`` and ``kgfuse predict`` on the legal KG with a tiny random BERT.
+
+The legal walk-through of the README runs here on the shipped example sentences, with the
+tiny encoder instead of MiniLM (the MiniLM run is the ``slow`` test at the end).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from kg.knowledge_graph import KnowledgeGraph
+from kgfuse.cli import app
+from tests.legal_task_env import EXAMPLES, LegalTaskEnv
+from train.task_data import load_task_data
+
+ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
+OFFENCES = ("theft", "burglary", "robbery", "assault", "mugging", "housebreaking", "stealing")
+ELEMENTS = ("violence", "dishonesty", "recklessness", "appropriation", "use of force")
+
+
+@pytest.fixture
+def env(legal_task_env: LegalTaskEnv) -> LegalTaskEnv:
+    return legal_task_env
+
+
+def _invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], env=ENV)
+
+
+def _train(env: LegalTaskEnv, task: str, data: Path, out: Path, *extra: str) -> Result:
+    sets = [x for s in env.overrides(*extra) for x in ("--set", s)]
+    return _invoke(
+        "train", "--task", task, "--data", data, "--kg", env.kg, "-o", out, "--home", env.home,
+        "-q", *sets,
+    )  # fmt: skip
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_legal_examples_are_valid_and_name_offences_of_the_ontology(env: LegalTaskEnv) -> None:
+    data = load_task_data(
+        "text-classification", EXAMPLES / "legal_train.jsonl", EXAMPLES / "legal_valid.jsonl"
+    )
+    assert len(data.train) >= 30 and len(data.valid) >= 10
+    kg = KnowledgeGraph.open(env.kg)
+    offence_labels = {kg.labels[f"https://example.org/legal#{n}"] for n in ("Theft", "Burglary")}
+    assert offence_labels == {"theft", "burglary"}
+    assert set(data.labels) == {"theft", "burglary", "robbery", "assault"}
+
+
+def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) -> None:
+    out = tmp_path / "legal-model"
+    result = _train(
+        env,
+        "text-classification",
+        EXAMPLES / "legal_train.jsonl",
+        out,
+        f"valid={EXAMPLES / 'legal_valid.jsonl'}",
+    )
+    assert result.exit_code == 0, result.output
+    assert "text-classification model (4 labels)" in result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == "kgfuse_task"
+    assert sorted(config["id2label"].values()) == ["assault", "burglary", "robbery", "theft"]
+    assert config["problem_type"] == "single_label_classification"
+    meta = json.loads((out / "kgfuse_model.json").read_text())
+    assert meta["task"] == "text-classification" and meta["config_hash"]
+    assert meta["kg_fingerprint"] == KnowledgeGraph.open(env.kg).fingerprint
+    assert set(meta["best_valid"]) == {"accuracy", "macro_f1"}
+    assert (out / "facts").is_dir() and (out / "config.yaml").is_file()
+
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(
+        b'{"id": "a", "text": "The mugging involved violence."}\n'
+        b"not json\n"
+        b'{"id": "c", "text": "   "}\n'
+        b'{"id": "d", "text": "caf\xe9"}\n'
+        b'{"id": "e", "text": "He broke into the house."}\n'
+    )
+    result = _invoke("predict", out, inputs, "-o", tmp_path / "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "3 record(s) could not be labelled" in result.output
+    records = _read(tmp_path / "out.jsonl")
+    assert [r["id"] for r in records] == ["a", 2, "c", 4, "e"]
+    assert "not valid JSON" in records[1]["error"] and "line 2" in records[1]["error"]
+    assert records[2]["error"] == "line 3: empty text"
+    assert "not valid UTF-8" in records[3]["error"]
+    good = records[0]
+    assert good["label"] in good["scores"] and abs(sum(good["scores"].values()) - 1) < 1e-3
+    assert {c["text"] for c in good["concepts"]} == {"mugging", "violence"}
+    assert good["facts"] > 0  # the linked concepts brought facts into the model
+
+    result = _invoke("predict", out, "--text", "She stole a purse with dishonesty.")
+    assert result.exit_code == 0, result.output
+    assert "label:" in result.output and "dishonesty" in result.output
+
+
+def _spans_file(path: Path) -> Path:
+    """The legal example sentences with their offence and element words as spans."""
+    pattern = re.compile(r"\b(" + "|".join(OFFENCES + ELEMENTS) + r")\b", re.IGNORECASE)
+    lines = []
+    for record in _read(EXAMPLES / "legal_train.jsonl"):
+        text = record["text"]
+        spans = [
+            {
+                "start": m.start(),
+                "end": m.end(),
+                "label": "offence" if m.group(1).lower() in OFFENCES else "element",
+            }
+            for m in pattern.finditer(text)
+        ]
+        lines.append(json.dumps({"id": record["id"], "text": text, "spans": spans}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Path) -> None:
+    data = _spans_file(tmp_path / "spans.jsonl")
+    out = tmp_path / "ner"
+    result = _train(
+        env,
+        "token-classification",
+        data,
+        out,
+        "model.fusion=entity_token",
+        f"valid={data}",
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"]["0"] == "O"
+    assert set(config["id2label"].values()) == {
+        "O",
+        "B-element",
+        "I-element",
+        "B-offence",
+        "I-offence",
+    }
+    assert set(json.loads((out / "kgfuse_model.json").read_text())["best_valid"]) == {
+        "precision",
+        "recall",
+        "f1",
+    }
+    text = "The robbery involved violence and some dishonesty."
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text(json.dumps({"id": 1, "text": text}) + "\n" + '{"id": 2}\n')
+    result = _invoke("predict", out, inputs, "-o", tmp_path / "out.jsonl")
+    assert result.exit_code == 0, result.output
+    first, second = _read(tmp_path / "out.jsonl")
+    assert second == {"id": 2, "error": "line 2: 'text' must be a string"}
+    for span in first["spans"]:  # an untrained tagger: only the form is checked
+        assert 0 <= span["start"] < span["end"] <= len(text)
+        assert span["text"] == text[span["start"] : span["end"]]
+        assert span["label"] in ("offence", "element") and 0 <= span["score"] <= 1
+    result = _invoke("predict", out, "--text", text)
+    assert result.exit_code == 0, result.output
+
+
+def test_train_task_errors_are_one_line_with_file_and_line(
+    env: LegalTaskEnv, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"text": "a", "label": "x"}\n'
+        '{"text": "theft", "spans": [{"start": 0, "end": 9, "label": "o"}]}\n'
+    )
+    result = _train(env, "token-classification", bad, tmp_path / "m")
+    assert result.exit_code == 2
+    assert "bad.jsonl:1: missing 'spans'" in result.output
+    valid = tmp_path / "valid.jsonl"
+    valid.write_text('{"text": "b", "label": "fraud"}\n')
+    result = _train(
+        env,
+        "text-classification",
+        EXAMPLES / "legal_train.jsonl",
+        tmp_path / "m",
+        f"valid={valid}",
+    )
+    assert result.exit_code == 2
+    assert "valid.jsonl:1: unknown label 'fraud'" in result.output
+    result = _invoke("train", "--task", "ranking", "--data", bad)
+    assert result.exit_code == 2 and "text-classification, token-classification" in result.output
+    result = _invoke("train", "--data", bad)
+    assert result.exit_code == 2 and "--task" in result.output
+    result = _invoke("predict", tmp_path, "--text", "x")
+    assert result.exit_code == 2 and "kgfuse_model.json missing" in result.output
+
+
+@pytest.mark.slow
+def test_legal_walkthrough_with_minilm_under_a_minute(tmp_path: Path) -> None:
+    """The README's walk-through as written (default MiniLM encoder, clean home)."""
+    started = time.perf_counter()
+    legal = Path(__file__).parents[1] / "fixtures" / "legal" / "legal.ttl"
+    home = tmp_path / "home"
+    assert _invoke("kg", "build", legal, "-o", tmp_path / "legal-kg").exit_code == 0
+    result = _invoke(
+        "train", "--task", "text-classification", "--data", EXAMPLES / "legal_train.jsonl",
+        "--valid", EXAMPLES / "legal_valid.jsonl", "--kg", tmp_path / "legal-kg",
+        "-o", tmp_path / "legal-model", "--home", home, "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = _invoke(
+        "predict", tmp_path / "legal-model", "--text", "He forced the back door and took a laptop."
+    )
+    assert result.exit_code == 0 and "burglary" in result.output
+    assert time.perf_counter() - started < 60
