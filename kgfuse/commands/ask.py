@@ -20,6 +20,21 @@ from kgfuse.commands.common import (
     resolve_kg,
 )
 
+
+def kg_for_questions(kg: Path | None, home: Path | None) -> Path:
+    """The KG to answer from; the built-in HPO KG is built on first use (about a minute)."""
+    from kg.store import build_kg, default_kg_path, resolve_build
+
+    path = resolve_kg(kg, home)
+    if kg is None and path == default_kg_path("hpo", home):
+        try:
+            resolve_build(path)
+        except FileNotFoundError:
+            console.print(f"[dim]building the HPO KG into {path} (once, about a minute)[/]")
+            build_kg(["hpo"], path, progress=True)
+    return path
+
+
 ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Diagnosis model folder (default: the one quickstart trains)."),
@@ -39,7 +54,7 @@ def ask(
     """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI."""
     from kgfuse.qa import QAService
 
-    service = QAService(resolve_kg(kg, home), model, home, audit=not no_audit)
+    service = QAService(kg_for_questions(kg, home), model, home, audit=not no_audit)
     answer = service.ask(question, limit=limit)
     data = service.answer_dict(answer)
     if as_json:
@@ -140,7 +155,7 @@ def serve(
             f"{host}:{port} can query and read the audit log[/]"
         )
     settings = ApiSettings(
-        kg_path=resolve_kg(kg, home),
+        kg_path=kg_for_questions(kg, home),
         model_dir=model,
         home=home,
         token=token or os.environ.get("KGFUSE_API_TOKEN") or None,

@@ -69,7 +69,8 @@ def test_diagnose_and_link_follow_the_jsonl_contracts(client: TestClient) -> Non
     assert r.status_code == 200
     out = r.json()
     assert out["id"] == "p1" and out["ranking"][0]["curie"] and out["audit_id"]
-    r = client.post("/link", json={"id": 7, "text": "Tall, with arachnodactyly; no ectopia lentis."})
+    note = "Tall, with arachnodactyly; no ectopia lentis."
+    r = client.post("/link", json={"id": 7, "text": note})
     assert r.status_code == 200
     mentions = {m["curie"]: m["excluded"] for m in r.json()["mentions"]}
     assert mentions["HP:0001166"] is False and mentions["HP:0001083"] is True

@@ -187,3 +187,25 @@ def test_classifier_respects_feasible_intents() -> None:
     text = f"What is the genetic basis of {placeholder(DISEASE)}?"
     guess = classifier.predict(text, feasible=[Intent.DEFINITION, Intent.SYNONYMS])
     assert guess.intent in (Intent.DEFINITION, Intent.SYNONYMS)
+
+
+def test_cli_ask_prints_json_and_a_table(mini_home: Path, mini_model: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    runner = CliRunner()
+    base = ["--kg", str(mini_home / "kgs" / "hpo"), "--home", str(mini_home)]
+    question = "Which genes are associated with Marfan syndrome?"
+    result = runner.invoke(app, ["ask", question, "--json", *base])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert "https://identifiers.org/ncbigene:2200" in {i["iri"] for i in data["items"]}
+    table = runner.invoke(app, ["ask", question, *base])
+    assert table.exit_code == 0 and "NCBIGene:2200" in table.output and "audit id" in table.output
+    cannot = runner.invoke(app, ["ask", "What is the capital of France?", "--no-audit", *base])
+    assert cannot.exit_code == 3 and "cannot answer" in cannot.output
+    empty = runner.invoke(app, ["ask", "  ", *base])
+    assert empty.exit_code == 2 and "empty" in empty.output
