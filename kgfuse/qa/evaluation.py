@@ -142,6 +142,7 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
     for e in kg.lexicon:
         name_count[e.text.casefold()] += 1
     terms = [t for t in annotated_terms if labels.get(t) and name_count[labels[t].casefold()] == 1]
+    term_set = set(terms)
     items: list[QAItem] = []
 
     def add(intent: Intent, template: str, gold_set: Iterable[str], yes=None, **slots) -> None:
@@ -196,7 +197,7 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     d = rng.choice(diseases)
                     features = _union(gold.features, gold.twins[d] or {d})
                     if rng.random() < 0.5:
-                        t = rng.choice(sorted(f for f in features if f in set(terms)) or terms)
+                        t = rng.choice(sorted(f for f in features if f in term_set) or terms)
                         yes = True
                     else:
                         t = rng.choice(terms)
@@ -211,10 +212,10 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     add(intent, template, only, d=labels[d1], d2=labels[d2])
                 elif intent is Intent.DIAGNOSE:
                     d = rng.choice(genetic)
-                    features = sorted(f for f in gold.features[d] if f in set(terms))
-                    if len(features) < 3:
+                    findings = sorted(f for f in gold.features[d] if f in term_set)
+                    if len(findings) < 3:
                         continue
-                    chosen = rng.sample(features, 3)
+                    chosen = rng.sample(findings, 3)
                     ps = f"{labels[chosen[0]]}, {labels[chosen[1]]} and {labels[chosen[2]]}"
                     add(intent, template, gold.twins[d] or {d}, ps=ps)
     return items

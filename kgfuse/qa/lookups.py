@@ -270,7 +270,7 @@ def synonyms(kg: KnowledgeGraph, entity: Entity) -> Lookup:
     """Every name of a node other than its label, by kind."""
     info = kg.term(entity.iri)
     item = AnswerItem(entity.iri, info.label or entity.label, entity.type, {"synonyms": {}})
-    facts = []
+    facts: list[CitedFact] = []
     for kind, names in info.synonyms.items():
         item.detail["synonyms"][kind] = names
         prop = _SYNONYM_PROPERTY.get(kind)
