@@ -14,6 +14,7 @@ from kgfuse.commands import facts as facts_commands
 from kgfuse.commands import kg as kg_commands
 from kgfuse.commands import link as link_commands
 from kgfuse.commands import model as model_commands
+from kgfuse.commands import task as task_commands
 from kgfuse.commands.common import setup_logging
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("link")(link_commands.link)
 app.command("embed")(model_commands.embed)
 app.command("train")(model_commands.train)
 app.command("diagnose")(model_commands.diagnose)
+app.command("predict")(task_commands.predict)
 app.command("quickstart")(model_commands.quickstart)
 app.command("facts")(facts_commands.facts)
 app.command("ask")(ask_commands.ask)

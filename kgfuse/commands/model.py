@@ -64,9 +64,44 @@ def train(
         bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="text-classification or token-classification: train a classifier on --data "
+            "instead of the diagnosis model.",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Training data of --task (JSONL or CSV).", show_default=False),
+    ] = None,
+    valid: Annotated[
+        Path | None, typer.Option(help="Validation data of --task.", show_default=False)
+    ] = None,
 ) -> None:
-    """Train the fused diagnosis model on simulated patients (resumes after a kill)."""
+    """Train the fused diagnosis model on simulated patients, or with --task a text or token
+    classifier on your own labelled data (both resume after a kill)."""
     from train.config import load_config
+
+    if task is not None or data is not None or valid is not None:
+        from kgfuse.commands.task import train_task_command
+
+        if dev_cases is not None:
+            raise ValueError("--dev-cases belongs to the diagnosis model, not to --task")
+        train_task_command(
+            task,
+            data,
+            valid,
+            config=config,
+            overrides=list(overrides or []),
+            kg=kg,
+            home=home,
+            output=output,
+            resume=not no_resume,
+            quiet=quiet,
+        )
+        return
     from train.diagnosis import train_diagnosis
 
     sets = list(overrides or [])
