@@ -47,9 +47,7 @@ def server(mini_home: Path, mini_model: Path):
 
     from kgfuse.api import ApiSettings, create_app
 
-    app = create_app(
-        ApiSettings(mini_home / "kgs" / "hpo", mini_model, mini_home, token=TOKEN)
-    )
+    app = create_app(ApiSettings(mini_home / "kgs" / "hpo", mini_model, mini_home, token=TOKEN))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
