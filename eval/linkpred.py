@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -160,6 +160,25 @@ def split_edges(
         relations=tuple(relations),
         seed=seed,
     )
+
+
+def sample_triples(triples: Tensor, limit: int | None, seed: int) -> Tensor:
+    r"""A fixed, seeded sample of at most ``limit`` rows of ``triples``, in their order.
+
+    Args:
+        triples (torch.Tensor): ``[T, 3]`` triples.
+        limit (int, optional): Rows kept; :obj:`None` keeps all, ``0`` none.
+        seed (int): Seed of the sample.
+
+    Shapes:
+        - **input:** :math:`(T, 3)`
+        - **output:** :math:`(\min(T, \mathrm{limit}), 3)`
+    """
+    if limit is None or triples.size(0) <= limit:
+        return triples
+    generator = torch.Generator().manual_seed(seed)
+    pick = torch.randperm(triples.size(0), generator=generator)[:limit]
+    return triples[pick.sort().values]
 
 
 def sample_negative_pools(
@@ -388,6 +407,10 @@ def evaluate(
 
 # --- shallow baselines ------------------------------------------------------------------
 
+BASELINE_BATCH_SIZE = 4096
+BASELINE_NUM_NEGATIVES = 256
+BASELINE_LR = 0.01
+
 KGE_BASELINES: Registry[type[KGEModel]] = Registry(
     "KGE baseline", {"transe": TransE, "distmult": DistMult, "rotate": RotatE}
 )
@@ -399,10 +422,16 @@ class BaselineResult:
 
     Attributes:
         name: Registered name of the model.
-        model: The trained PyG model.
+        model: The trained PyG model (the best epoch's when validated each epoch).
         valid: Filtered metrics on the validation triples.
         test: Filtered metrics on the test triples.
-        seconds: Wall-clock training time.
+        seconds: Wall-clock training time (per-epoch validation included).
+        epochs_run: Epochs trained.
+        best_epoch: Epoch (1-based) of the returned model.
+        stopped_early: Whether patience ran out before ``epochs``.
+        history: One dict per epoch: ``epoch``, ``loss``, ``seconds`` and, when validated
+            each epoch, ``valid_mrr``.
+        test_ranks: Filtered ranks of the test triples, in ``split.test`` order.
     """
 
     name: str
@@ -410,6 +439,11 @@ class BaselineResult:
     valid: dict[str, float]
     test: dict[str, float]
     seconds: float
+    epochs_run: int = 0
+    best_epoch: int = 0
+    stopped_early: bool = False
+    history: list[dict[str, float]] = field(default_factory=list)
+    test_ranks: Tensor | None = None
 
 
 def kge_score_fn(model: KGEModel) -> ScoreFn:
@@ -471,10 +505,12 @@ def train_kge_baseline(
     epochs: int,
     *,
     hidden_dim: int = 128,
-    batch_size: int = 4096,
-    lr: float = 0.01,
-    num_negatives: int = 256,
+    batch_size: int = BASELINE_BATCH_SIZE,
+    lr: float = BASELINE_LR,
+    num_negatives: int = BASELINE_NUM_NEGATIVES,
     seed: int = 0,
+    patience: int | None = None,
+    max_valid_triples: int | None = 2000,
     progress: bool = False,
 ) -> BaselineResult:
     r"""Train a shallow KGE model on ``split.train_graph`` and evaluate it filtered.
@@ -484,18 +520,29 @@ def train_kge_baseline(
     margin ranking for ``TransE`` and ``DistMult``, binary cross-entropy on
     :math:`s = \gamma - d` for ``RotatE``.
 
+    With ``patience`` set, the filtered MRR on a fixed sample of the validation triples
+    (:func:`sample_triples` with seed ``seed + 1``, the sample the GNN trainer draws) is
+    measured after every epoch, training stops after ``patience`` epochs without
+    improvement, and the best epoch's model is kept, as the GNN trainer does.
+
     Args:
         name (str): ``"transe"``, ``"distmult"`` or ``"rotate"``.
         split (EdgeSplit): From :func:`split_edges`.
-        epochs (int): Passes over the training triples.
+        epochs (int): Maximum passes over the training triples.
         hidden_dim (int, optional): Embedding size. (default: :obj:`128`)
         batch_size (int, optional): Positive triples per step. (default: :obj:`4096`)
         lr (float, optional): Adam learning rate. (default: :obj:`0.01`)
         num_negatives (int, optional): Pool size of shared negatives per node type and step.
             (default: :obj:`256`)
         seed (int, optional): Seed of initialisation and sampling. (default: :obj:`0`)
+        patience (int, optional): Epochs without validation improvement before stopping.
+            (default: :obj:`None`, no per-epoch validation: the last epoch's model is kept)
+        max_valid_triples (int, optional): Size of the per-epoch validation sample;
+            :obj:`None` uses all. (default: :obj:`2000`)
         progress (bool, optional): Show a progress bar. (default: :obj:`False`)
     """
+    if patience is not None and patience < 1:
+        raise ValueError(f"patience must be positive, got {patience}")
     cls = KGE_BASELINES[name.lower()]
     graph = split.train_graph
     with torch.random.fork_rng(devices=[]):
@@ -506,9 +553,15 @@ def train_kge_baseline(
     candidates = candidates_of(graph)
     train = split.train
     score_fn = kge_score_fn(model)
+    validate = patience is not None and split.valid.numel() > 0
+    valid_sample = sample_triples(split.valid, max_valid_triples, seed + 1)
+    best_state: dict[str, Tensor] | None = None
+    best_mrr, best_epoch, bad_epochs, stopped_early = -1.0, epochs, 0, False
+    history: list[dict[str, float]] = []
     start = time.perf_counter()
     bar = tqdm(range(epochs), desc=f"baseline {name}", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
+        epoch_start = time.perf_counter()
         model.train()
         total = 0.0
         for idx in torch.randperm(train.size(0), generator=generator).split(batch_size):
@@ -522,10 +575,40 @@ def train_kge_baseline(
             loss.backward()
             optimizer.step()
             total += float(loss.detach()) * idx.numel()
-        bar.set_postfix(loss=f"{total / max(train.size(0), 1):.4f}")
+        row = {"epoch": epoch + 1, "loss": total / max(train.size(0), 1)}
+        if validate:
+            model.eval()
+            row["valid_mrr"] = evaluate(score_fn, valid_sample, split.graph)["mrr"]
+            if row["valid_mrr"] > best_mrr:
+                best_mrr, best_epoch, bad_epochs = row["valid_mrr"], epoch + 1, 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                bad_epochs += 1
+        row["seconds"] = time.perf_counter() - epoch_start
+        history.append(row)
+        bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k in ("loss", "valid_mrr")})
+        if validate and patience is not None and bad_epochs >= patience:
+            stopped_early = epoch + 1 < epochs
+            break
     seconds = time.perf_counter() - start
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        best_epoch = len(history)
     model.eval()
     valid = evaluate(score_fn, split.valid, split.graph) if split.valid.numel() else {}
-    test = evaluate(score_fn, split.test, split.graph) if split.test.numel() else {}
+    test_ranks = filtered_ranks(score_fn, split.test, split.graph) if split.test.numel() else None
+    test = metrics(test_ranks) if test_ranks is not None else {}
     logger.info("baseline %s: valid %s test %s (%.1f s)", name, valid, test, seconds)
-    return BaselineResult(name=name, model=model, valid=valid, test=test, seconds=seconds)
+    return BaselineResult(
+        name=name,
+        model=model,
+        valid=valid,
+        test=test,
+        seconds=seconds,
+        epochs_run=len(history),
+        best_epoch=best_epoch,
+        stopped_early=stopped_early,
+        history=history,
+        test_ranks=test_ranks,
+    )

@@ -57,6 +57,7 @@ from eval.linkpred import (
     metrics,
     pooled_negative_scores,
     sample_negative_pools,
+    sample_triples,
     split_edges,
 )
 from kg.errors import KGMismatchError
@@ -215,14 +216,6 @@ def _restore(
     return _State(**header["state"]), best
 
 
-def _valid_sample(valid: Tensor, limit: int | None, seed: int) -> Tensor:
-    if limit is None or valid.size(0) <= limit:
-        return valid
-    generator = torch.Generator().manual_seed(seed)
-    pick = torch.randperm(valid.size(0), generator=generator)[:limit]
-    return valid[pick.sort().values]
-
-
 def _evaluate(
     model: GraphEmbedder,
     adjacency: Any,
@@ -258,6 +251,7 @@ def train_graph_embedder(
     max_valid_triples: int | None = 2000,
     max_test_triples: int | None = 5000,
     text_features: Tensor | None = None,
+    split: EdgeSplit | None = None,
 ) -> EmbedResult:
     """Train a :class:`~encoders.graph_model.GraphEmbedder` on ``graph`` by link prediction.
 
@@ -294,14 +288,19 @@ def train_graph_embedder(
         weight_decay (float, optional): Adam weight decay. (default: :obj:`0.0`)
         max_valid_triples (int, optional): Size of the fixed validation sample used each
             epoch; :obj:`None` uses all. (default: :obj:`2000`)
-        max_test_triples (int, optional): Likewise for the final test; :obj:`None` uses all.
-            (default: :obj:`5000`)
+        max_test_triples (int, optional): Likewise for the final test; :obj:`None` uses all,
+            ``0`` skips the test. (default: :obj:`5000`)
         text_features (torch.Tensor, optional): ``[num_nodes, text_dim]`` text embeddings,
             for ``config.features`` ``"text"`` or ``"both"``. (default: :obj:`None`)
+        split (EdgeSplit, optional): A split of ``graph`` made by the caller (so that other
+            models can be trained on the very same edges); it replaces ``relations``,
+            ``valid_frac``, ``test_frac`` and the seed of the split. (default: :obj:`None`,
+            split here)
 
     Raises:
         ValueError: A checkpoint in ``out_dir`` comes from a run with other settings.
-        KGMismatchError: A checkpoint in ``out_dir`` was trained on another KG.
+        KGMismatchError: A checkpoint in ``out_dir`` was trained on another KG, or
+            ``split`` is a split of another KG.
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choices: {', '.join(LOSSES)}")
@@ -309,14 +308,20 @@ def train_graph_embedder(
         raise ValueError("epochs, patience, batch_size and num_negatives must be positive")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    relations = list(graph.relation_names) if relations is None else list(relations)
-    split = split_edges(graph, relations, valid_frac, test_frac, seed=config.seed)
+    given_split = split is not None
+    if split is None:
+        relations = list(graph.relation_names) if relations is None else list(relations)
+        split = split_edges(graph, relations, valid_frac, test_frac, seed=config.seed)
+    elif split.graph.fingerprint != graph.fingerprint:
+        raise KGMismatchError("edge split", split.graph.fingerprint, graph.fingerprint)
+    else:
+        relations = list(split.relations)
     model = GraphEmbedder.from_graph(config, graph, text_features=text_features)
     adjacency = model.prepare(split.train_graph)
     candidates = candidates_of(graph)
     train = split.train
-    valid = _valid_sample(split.valid, max_valid_triples, config.seed + 1)
-    test = _valid_sample(split.test, max_test_triples, config.seed + 2)
+    valid = sample_triples(split.valid, max_valid_triples, config.seed + 1)
+    test = sample_triples(split.test, max_test_triples, config.seed + 2)
     if valid.size(0) == 0:
         raise ValueError("the split has no validation triples; raise valid_frac")
     skip = {"features.text_features"}  # an input of the run, not a trained state
@@ -336,6 +341,9 @@ def train_graph_embedder(
         "weight_decay": weight_decay,
         "max_valid_triples": max_valid_triples,
     }
+    if given_split:
+        # the train graph's fingerprint names the relations, fractions and seed of the split
+        run.update(valid_frac=None, test_frac=None, split=split.train_graph.fingerprint)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sampler = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)  # dropout draws from the global generator

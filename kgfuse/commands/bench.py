@@ -1,18 +1,26 @@
 """``kgfuse bench ...``: benchmarks that write JSON and a Markdown table.
 
-Each command is a thin wrapper on a ``run_*_benchmark`` function of ``eval``; add new
-benchmarks as new commands of :data:`app`.
+Each command is a thin wrapper on a ``run_*_benchmark`` function of ``eval`` (or of
+``train``, for benchmarks that train models); add new benchmarks as new commands of
+:data:`app`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, KGOption, console, handle_errors, resolve_kg
+from kgfuse.commands.common import (
+    HomeOption,
+    KGOption,
+    console,
+    handle_errors,
+    home_dir,
+    resolve_kg,
+)
 
 app = typer.Typer(help="Benchmarks writing JSON and a Markdown table", no_args_is_help=True)
 
@@ -135,4 +143,104 @@ def retrieval(
         f"passed {passed} of {len(result.checks)} checks; results in "
         f"{out / 'bench_retrieval.json'}, {out / 'bench_retrieval.md'} and "
         f"{out / 'bench_retrieval.png'}"
+    )
+
+
+@app.command("linkpred")
+@handle_errors
+def linkpred(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for the JSON and Markdown results (default: <home>/bench/linkpred).",
+            show_default=False,
+        ),
+    ] = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+    models: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated subset of rgcn, compgcn (GNN encoders), transe, distmult, "
+            "rotate (shallow baselines), or 'all'."
+        ),
+    ] = "all",
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs of every model.")] = 20,
+    patience: Annotated[
+        int, typer.Option(min=1, help="Epochs without validation improvement before stopping.")
+    ] = 3,
+    dim: Annotated[int, typer.Option("--dim", min=1, help="Embedding size of every model.")] = 128,
+    seed: Annotated[int, typer.Option(help="Seed of the split, the models and sampling.")] = 0,
+    relation: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Relation (IRI or CURIE) whose edges are split and ranked (repeatable; "
+            "default: has phenotype, RO:0002200).",
+            show_default=False,
+        ),
+    ] = None,
+    valid_frac: Annotated[float, typer.Option(help="Validation fraction of those edges.")] = 0.05,
+    test_frac: Annotated[float, typer.Option(help="Test fraction of those edges.")] = 0.05,
+    decoder: Annotated[str, typer.Option(help="Decoder of the GNN encoders.")] = "distmult",
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Positive triples per step of every model (default: each trainer's own, "
+            "32768 for the GNNs and 4096 for the shallow baselines).",
+            show_default=False,
+        ),
+    ] = None,
+    negatives: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Negative pool per node type and step of every model (default: each "
+            "trainer's own, 512 for the GNNs and 256 for the shallow baselines).",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.namespaces import to_iri
+    from train.bench_linkpred import (
+        LinkPredBenchmarkConfig,
+        parse_models,
+        run_linkpred_benchmark,
+        summary_rows,
+    )
+
+    settings: dict[str, Any] = {}
+    if relation:
+        settings["relations"] = tuple(to_iri(r) for r in relation)
+    if batch_size is not None:
+        settings.update(gnn_batch_size=batch_size, baseline_batch_size=batch_size)
+    if negatives is not None:
+        settings.update(gnn_num_negatives=negatives, baseline_num_negatives=negatives)
+    config = LinkPredBenchmarkConfig(
+        models=parse_models(models),
+        epochs=epochs,
+        patience=patience,
+        hidden_dim=dim,
+        seed=seed,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        decoder=decoder,
+        **settings,
+    )
+    out = out if out is not None else home_dir(home) / "bench" / "linkpred"
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    result = run_linkpred_benchmark(graph.graph, out, config, progress=not quiet)
+    table = Table("model", "result", title="Link-prediction benchmark")
+    for name, value in summary_rows(result):
+        table.add_row(name, value)
+    console.print(table)
+    passed = sum(result.checks.values())
+    console.print(
+        f"passed {passed} of {len(result.checks)} checks; results in "
+        f"{out / 'bench_linkpred.json'} and {out / 'bench_linkpred.md'}"
     )

@@ -17,6 +17,7 @@ from eval.linkpred import (
     metrics,
     pooled_negative_scores,
     sample_negative_pools,
+    sample_triples,
     split_edges,
     train_kge_baseline,
 )
@@ -214,3 +215,27 @@ def test_train_kge_baseline_reports_filtered_metrics(name: str) -> None:
     assert set(result.test) == {"mrr", "hits@1", "hits@3", "hits@10"}
     assert 0.0 < result.test["mrr"] <= 1.0
     assert result.name == name
+
+
+def test_train_kge_baseline_with_patience_keeps_the_best_validation_epoch() -> None:
+    split = split_edges(_split_graph(), ["has_phenotype"], 0.2, 0.2, seed=0)
+    result = train_kge_baseline(
+        "distmult", split, 6, hidden_dim=8, batch_size=8, num_negatives=4, patience=1
+    )
+    mrrs = [row["valid_mrr"] for row in result.history]
+    assert result.epochs_run == len(mrrs) <= 6
+    assert mrrs[result.best_epoch - 1] == max(mrrs)
+    assert result.stopped_early == (result.epochs_run < 6)
+    # the returned model is the best epoch's: its validation MRR (all triples) is the same
+    assert result.valid["mrr"] == pytest.approx(max(mrrs))
+    assert result.test_ranks is not None
+    assert result.test["mrr"] == pytest.approx(float((1.0 / result.test_ranks).mean()))
+
+
+def test_sample_triples_is_seeded_ordered_and_bounded() -> None:
+    triples = torch.arange(30).view(10, 3)
+    a, b = sample_triples(triples, 4, seed=5), sample_triples(triples, 4, seed=5)
+    assert torch.equal(a, b) and a.size(0) == 4
+    assert torch.equal(a[:, 0], a[:, 0].sort().values)  # kept in the original order
+    assert torch.equal(sample_triples(triples, None, seed=5), triples)
+    assert sample_triples(triples, 0, seed=5).size(0) == 0
