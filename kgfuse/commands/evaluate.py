@@ -33,6 +33,13 @@ def eval_link(
         Path | None, typer.Option("--out", help="Folder for eval_link.json/.md.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    ner: Annotated[
+        Path | None,
+        typer.Option(help="Token-classification model whose spans are grounded to terms."),
+    ] = None,
+    ner_mode: Annotated[
+        str, typer.Option(help="With --ner: 'ner' (its mentions only) or 'combined'.")
+    ] = "combined",
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
@@ -40,6 +47,11 @@ def eval_link(
     if not gold.is_file():
         raise FileNotFoundError(f"gold file not found: {gold}")
     graph, linker = _linker(resolve_kg(kg, home))
+    if ner is not None:
+        from fusion.ner_linker import NerLinker
+        from fusion.tasks import TaskPredictor
+
+        linker = NerLinker(TaskPredictor.load(ner, graph), linker, mode=ner_mode)  # type: ignore[assignment]
     hierarchy = graph.hierarchy
 
     def ancestors(iri: str) -> set[str]:

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, console, err_console, handle_errors
+from kgfuse.commands.common import (
+    HomeOption,
+    KGOption,
+    console,
+    err_console,
+    handle_errors,
+    resolve_kg,
+)
 
 TASKS = ("text-classification", "token-classification")
 
@@ -147,3 +154,44 @@ def _print_prediction(out: dict) -> None:
         f"{'no ' if c['excluded'] else ''}{c['text']} ({c['curie']})" for c in out["concepts"]
     )
     console.print(f"linked concepts: {concepts or '(none)'}; facts fused: {out['facts']}")
+
+
+@handle_errors
+def distant(
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL to write.")],
+    patients: Annotated[int, typer.Option(help="Simulated patients rendered as text.")] = 2000,
+    names: Annotated[int, typer.Option(help="Texts naming 1-5 random concepts.")] = 2000,
+    definition_rate: Annotated[
+        float, typer.Option(help="How often a concept is written as its short definition.")
+    ] = 0.25,
+    root: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Name concepts below this term (repeatable; default: HPO's phenotypic "
+            "abnormality when the KG has it, else every concept).",
+            show_default=False,
+        ),
+    ] = None,
+    label: Annotated[str, typer.Option(help="The span label.")] = "phenotype",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Write NER training data by distant supervision: texts rendered from the ontology with
+    every concept's span known (train with `kgfuse train --task token-classification`)."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.resources import default_linker_config
+    from train.distant import DistantConfig, write_distant_data
+
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    roots = tuple(root) if root else default_linker_config(graph).allowed_roots
+    config = DistantConfig(
+        patients=patients,
+        name_sentences=names,
+        definition_rate=definition_rate,
+        allowed_roots=roots,
+        label=label,
+        seed=seed,
+    )
+    n = write_distant_data(graph, output, config)
+    console.print(f"wrote {n} texts with '{label}' spans to {output}")

@@ -21,6 +21,7 @@ from tests.legal_task_env import EXAMPLES, LegalTaskEnv
 from train.task_data import load_task_data
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
+LEGAL = "https://example.org/legal#"
 OFFENCES = ("theft", "burglary", "robbery", "assault", "mugging", "housebreaking", "stealing")
 ELEMENTS = ("violence", "dishonesty", "recklessness", "appropriation", "use of force")
 
@@ -162,6 +163,30 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
         assert span["label"] in ("offence", "element") and 0 <= span["score"] <= 1
     result = _invoke("predict", out, "--text", text)
     assert result.exit_code == 0, result.output
+    # the tagger as a concept recogniser, alone and with the dictionary
+    gold = tmp_path / "gold.jsonl"
+    annotation = {"start": 4, "end": 11, "text": "robbery", "hpo_id": LEGAL + "Robbery"}
+    gold.write_text(json.dumps({"id": "g1", "text": text, "annotations": [annotation]}) + "\n")
+    for mode in ("ner", "combined"):
+        result = _invoke(
+            "eval", "link", "--gold", gold, "--kg", env.kg, "--ner", out, "--ner-mode", mode,
+            "--repeats", "1", "--json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output[result.output.index("{") :])
+        if mode == "combined":  # the dictionary finds the robbery
+            assert report["document"]["recall"] == 1.0
+
+
+def test_distant_writes_token_classification_data(env: LegalTaskEnv, tmp_path: Path) -> None:
+    out = tmp_path / "distant.jsonl"
+    result = _invoke(
+        "distant", "--kg", env.kg, "-o", out, "--patients", "0", "--names", "7",
+        "--label", "concept",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = load_task_data("token-classification", out)
+    assert len(data.train) == 7 and data.labels == ["concept"]
 
 
 def test_train_task_errors_are_one_line_with_file_and_line(

@@ -1,0 +1,72 @@
+"""Distant supervision data: spans known by construction, on the mini HPO and legal KGs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.store import build_kg
+from train.distant import DistantConfig, distant_examples, short_definitions, write_distant_data
+from train.task_data import load_task_data
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+HP = "http://purl.obolibrary.org/obo/HP_"
+
+
+@pytest.fixture(scope="module")
+def hpo_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    dest = tmp_path_factory.mktemp("hpo") / "kg"
+    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    return KnowledgeGraph.open(dest)
+
+
+def test_short_definitions_become_phrases(hpo_kg: KnowledgeGraph) -> None:
+    defs = short_definitions(hpo_kg)
+    assert defs[HP + "0001166"] == "abnormally long and slender fingers"
+    assert all(not d.endswith(".") and "(" not in d for d in defs.values())
+
+
+def test_spans_name_their_concepts(hpo_kg: KnowledgeGraph) -> None:
+    config = DistantConfig(patients=20, name_sentences=20, allowed_roots=("HP:0000118",))
+    records = list(distant_examples(hpo_kg, config))
+    assert len(records) == 40
+    names = {e.text.lower() for e in hpo_kg.lexicon} | {
+        d.lower() for d in short_definitions(hpo_kg).values()
+    }
+    seen = set()
+    for rec in records:
+        for span in rec["spans"]:
+            surface = rec["text"][span["start"] : span["end"]]
+            assert surface.lower() in names, surface
+            assert span["label"] == "phenotype"
+            seen.add(surface.lower())
+    assert "phenotypic abnormality" not in seen  # the root is too general to be named
+    again = list(distant_examples(hpo_kg, config))
+    assert again == records  # seeded
+
+
+def test_written_data_trains_as_token_classification(tmp_path: Path, legal_task_env) -> None:
+    kg = KnowledgeGraph.open(legal_task_env.kg)
+    path = tmp_path / "distant.jsonl"
+    n = write_distant_data(kg, path, DistantConfig(patients=5, name_sentences=12, label="concept"))
+    assert n == 12  # the legal KG has no annotations: no simulated patients
+    data = load_task_data("token-classification", path)
+    assert data.labels == ["concept"] and len(data.train) == 12
+
+
+def test_definitions_stand_for_their_terms(hpo_kg: KnowledgeGraph) -> None:
+    config = DistantConfig(patients=0, name_sentences=30, definition_rate=1.0, seed=3)
+    surfaces = {
+        rec["text"][s["start"] : s["end"]].lower()
+        for rec in distant_examples(hpo_kg, config)
+        for s in rec["spans"]
+    }
+    assert "abnormally long and slender fingers" in surfaces
+    assert "arachnodactyly" not in surfaces and "spider fingers" not in surfaces
+
+
+def test_distant_config_checks_values() -> None:
+    with pytest.raises(ValueError, match="definition_rate"):
+        DistantConfig(definition_rate=2.0)

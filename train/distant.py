@@ -1,0 +1,189 @@
+"""Distant supervision for concept NER: sentences whose concept spans are known by construction.
+
+No hand-labelled text is needed (the way PhenoTagger trains): texts are rendered from the
+ontology with :func:`train.simulate.render_text`, which records where each concept was
+written, from two sources:
+
+- **simulated patients** (``train.simulate``), for ontologies with annotations such as HPO:
+  findings drawn by annotation frequency, with imprecision, noise and excluded findings;
+- **name sentences**: a few random concepts of the ontology (below ``allowed_roots``) per
+  text, so that every concept is seen, not only the annotated ones.
+
+Each concept is written as its label, an exact or layperson synonym, or, with probability
+``definition_rate`` when it has one, a short definition turned into a phrase
+(``Arachnodactyly`` -> "abnormally long and slender fingers"), which teaches the tagger
+paraphrases no dictionary holds. Every written concept is a span of label ``label``,
+present or excluded alike (negation is the linker's context rules' job).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import IAO_DEFINITION, to_iri
+from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DistantConfig", "distant_examples", "short_definitions", "write_distant_data"]
+
+#: Definitions that open like this describe a class of things, not a finding one can write.
+_GENERIC_OPENINGS = re.compile(
+    r"^(an? )?(abnormality|anomaly|structural anomaly|abnormal (morphology|form|shape)|"
+    r"any|a condition|the presence|this term)\b",
+    re.IGNORECASE,
+)
+
+
+#: A verb or relative clause: the definition is a sentence about the term, not a phrase for it.
+_CLAUSE = re.compile(r"\b(is|are|was|were|that|which|whose|in which|refers)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DistantConfig:
+    """How many distantly supervised texts, and how concepts are written in them.
+
+    Attributes:
+        patients: simulated patients rendered as text (0 without annotations).
+            (default: ``2000``)
+        name_sentences: texts naming 1-4 random concepts. (default: ``2000``)
+        definition_rate: probability of writing a concept as its short definition, when it
+            has one. (default: ``0.25``)
+        max_definition_words: longest definition used as a phrase. (default: ``8``)
+        allowed_roots: concepts of name sentences are these terms' descendants (CURIEs or
+            IRIs); empty: every class with a name. (default: ``()``)
+        label: the span label. (default: ``"phenotype"``)
+        seed: random seed. (default: ``0``)
+    """
+
+    patients: int = 2000
+    name_sentences: int = 2000
+    definition_rate: float = 0.25
+    max_definition_words: int = 8
+    allowed_roots: tuple[str, ...] = field(default_factory=tuple)
+    label: str = "phenotype"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.patients < 0 or self.name_sentences < 0:
+            raise ValueError("patients and name_sentences must be >= 0")
+        if not 0 <= self.definition_rate <= 1:
+            raise ValueError("definition_rate must be in [0, 1]")
+
+
+def short_definitions(kg: KnowledgeGraph, max_words: int = 8) -> dict[str, str]:
+    """Definitions short and specific enough to stand for their term in a sentence.
+
+    ``"Abnormally long and slender fingers ("spider fingers")."`` becomes
+    ``"abnormally long and slender fingers"``: parentheses and the final period go, the
+    first letter is lowered; definitions that open generically ("An abnormality of ..."),
+    hold a clause ("... that is ...") or run longer than ``max_words`` words are left out.
+    """
+    rows = kg.select(f"SELECT ?term ?definition WHERE {{ ?term <{IAO_DEFINITION}> ?definition }}")
+    out: dict[str, str] = {}
+    for row in rows:
+        text = re.sub(r"\s*\([^)]*\)", "", str(row["definition"])).strip()
+        text = text.split(". ", 1)[0].rstrip(" .;:")
+        if not text or _GENERIC_OPENINGS.match(text) or len(text.split()) > max_words:
+            continue
+        if any(c in text for c in "[]{};:") or _CLAUSE.search(text):
+            continue
+        out[str(row["term"])] = text[:1].lower() + text[1:]
+    return out
+
+
+def _names_with_definitions(
+    names: PhenotypeNames, definitions: dict[str, str], rate: float
+) -> PhenotypeNames:
+    """``names`` with each term's short definition added, drawn with probability ``rate``."""
+    if rate <= 0 or not definitions:
+        return names
+    out: dict[str, tuple[list[str], np.ndarray]] = {}
+    for iri, (texts, p) in names.names.items():
+        definition = definitions.get(iri)
+        if definition is None or definition in texts:
+            out[iri] = (texts, p)
+            continue
+        out[iri] = ([*texts, definition], np.append(np.asarray(p) * (1 - rate), rate))
+    return PhenotypeNames(out)
+
+
+def _candidate_terms(
+    kg: KnowledgeGraph, names: PhenotypeNames, roots: tuple[str, ...]
+) -> list[str]:
+    if not roots:
+        return sorted(names.names)
+    hierarchy = kg.hierarchy
+    allowed: set[str] = set()
+    for root in roots:
+        iri = to_iri(root)
+        if iri in hierarchy:  # the root itself is too general to be a finding
+            allowed.update(hierarchy.descendants(iri, include_self=False))
+    return sorted(i for i in names.names if i in allowed)
+
+
+def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict[str, Any]]:
+    """Token-classification records ``{"id", "text", "spans"}`` (``train.task_data``)."""
+    rng = np.random.default_rng(config.seed)
+    names = _names_with_definitions(
+        PhenotypeNames.from_lexicon(kg.lexicon),
+        short_definitions(kg, config.max_definition_words),
+        config.definition_rate,
+    )
+
+    def record(kind: str, i: int, patient: SimulatedPatient) -> dict[str, Any]:
+        text, spans = render_text(patient, names, rng)
+        return {
+            "id": f"{kind}-{i}",
+            "text": text,
+            "spans": [{"start": s.start, "end": s.end, "label": config.label} for s in spans],
+        }
+
+    if config.patients:
+        simulator = PatientSimulator(kg.hierarchy, kg.annotations)
+        diseases = list(simulator.diseases)
+        if not diseases:
+            logger.info("the KG has no annotated subjects: no simulated patients")
+        for i in range(config.patients if diseases else 0):
+            disease = diseases[int(rng.integers(len(diseases)))]
+            yield record("patient", i, simulator.sample(disease, rng))
+    terms = _candidate_terms(kg, names, config.allowed_roots)
+    if config.name_sentences and not terms:
+        raise ValueError("no named concept below the allowed roots: nothing to write")
+    for i in range(config.name_sentences):
+        chosen = rng.choice(
+            len(terms), size=min(len(terms), int(rng.integers(1, 6))), replace=False
+        )
+        picked = [terms[int(j)] for j in chosen]
+        n_excluded = int(rng.random() < 0.3 and len(picked) > 1)
+        patient = SimulatedPatient(
+            disease="",
+            present=tuple(picked[n_excluded:]),
+            excluded=tuple(picked[:n_excluded]),
+            sex=("MALE", "FEMALE", None)[int(rng.integers(3))],
+            age=float(rng.uniform(0, 60)) if rng.random() < 0.7 else None,
+        )
+        yield record("names", i, patient)
+
+
+def write_distant_data(kg: KnowledgeGraph, path: str | Path, config: DistantConfig) -> int:
+    """Write :func:`distant_examples` as JSON lines; returns the number of texts."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in distant_examples(kg, config):
+            if rec["spans"]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n += 1
+    logger.info("wrote %d distantly supervised texts to %s", n, path)
+    return n
