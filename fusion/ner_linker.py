@@ -27,7 +27,7 @@ from kg.namespaces import compress
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NER_MODES", "NerLinker"]
+__all__ = ["NER_MODES", "NerLinker", "dense_grounding"]
 
 NER_MODES = ("ner", "combined")
 
@@ -140,3 +140,38 @@ class NerLinker:
                 )
             )
         return out
+
+
+def dense_grounding(
+    kg: Any,
+    threshold: float = 0.8,
+    *,
+    encoder: Any = None,
+    cache: bool = True,
+) -> Any:
+    """A dense matcher over the labels and exact synonyms of the KG's classes.
+
+    The name vectors are cached beside the KG (``<build>/derived/dense_names``) the first
+    time, so later runs only load them.
+
+    Args:
+        kg: the KG.
+        threshold: minimum cosine of an accepted name. (default: ``0.8``)
+        encoder: the text encoder (default: all-MiniLM-L6-v2).
+        cache: read and write the cached vectors. (default: ``True``)
+    """
+    from pathlib import Path
+
+    from encoders.dense import DenseIndex, DenseMatcher
+    from encoders.text import TextEncoder, TextEncoderConfig
+    from kg.namespaces import OWL_CLASS
+
+    encoder = encoder or TextEncoder(TextEncoderConfig())
+    folder = Path(kg.path) / "derived" / "dense_names"
+    if cache and folder.is_dir():
+        index = DenseIndex.load(folder, encoder)
+    else:
+        index = DenseIndex.build(kg.lexicon.filter([OWL_CLASS]), encoder)
+        if cache:
+            index.save(folder)
+    return DenseMatcher(index, threshold)

@@ -40,6 +40,12 @@ def eval_link(
     ner_mode: Annotated[
         str, typer.Option(help="With --ner: 'ner' (its mentions only) or 'combined'.")
     ] = "combined",
+    ner_dense: Annotated[
+        float | None,
+        typer.Option(
+            help="With --ner: ground spans the dictionary cannot by MiniLM cosine >= this."
+        ),
+    ] = None,
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
@@ -48,10 +54,12 @@ def eval_link(
         raise FileNotFoundError(f"gold file not found: {gold}")
     graph, linker = _linker(resolve_kg(kg, home))
     if ner is not None:
-        from fusion.ner_linker import NerLinker
+        from fusion.ner_linker import NerLinker, dense_grounding
         from fusion.tasks import TaskPredictor
 
-        linker = NerLinker(TaskPredictor.load(ner, graph), linker, mode=ner_mode)  # type: ignore[assignment]
+        dense = dense_grounding(graph, ner_dense) if ner_dense is not None else None
+        predictor = TaskPredictor.load(ner, graph)
+        linker = NerLinker(predictor, linker, mode=ner_mode, dense=dense)  # type: ignore[assignment]
     hierarchy = graph.hierarchy
 
     def ancestors(iri: str) -> set[str]:

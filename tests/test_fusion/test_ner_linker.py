@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from encoders.dense import DenseHit
-from fusion.ner_linker import NerLinker
+from fusion.ner_linker import NerLinker, dense_grounding
 from fusion.tasks import build_linker
 from kg.knowledge_graph import KnowledgeGraph
 
@@ -81,3 +81,13 @@ def test_grounding_takes_the_longest_dictionary_mention_inside_a_span(linker, le
 def test_unknown_mode_is_refused(linker, legal_kg) -> None:
     with pytest.raises(ValueError, match="ner, combined"):
         _linker(linker, legal_kg, {}, mode="both")
+
+
+def test_dense_grounding_is_cached_beside_the_kg(legal_kg_dir, tiny_encoder) -> None:
+    kg = KnowledgeGraph.open(legal_kg_dir)
+    first = dense_grounding(kg, 0.99, encoder=tiny_encoder)
+    assert (kg.path / "derived" / "dense_names").is_dir()
+    again = dense_grounding(kg, 0.99, encoder=tiny_encoder)
+    assert again.index.names == first.index.names
+    hit = again.match(["use of force"])[0]
+    assert hit is not None and hit.iri == LEGAL + "UseOfForce"
