@@ -110,6 +110,12 @@ class NerLinker:
         mentions = list(dictionary) + self._with_context(text, proposed)
         return sorted(mentions, key=lambda m: (m.start, m.end))
 
+    def _records(self, text: str) -> list[dict[str, Any]]:
+        """The record contract's mention dicts (what :func:`encoders.linker.link_records`
+        asks a linker for)."""
+        keep = self.config.include_family
+        return [m.to_record() for m in self.link(text) if keep or not m.family]
+
     def _with_context(
         self, text: str, proposed: list[tuple[int, int, str, float, str]]
     ) -> list[Mention]:

@@ -18,8 +18,9 @@ config and its hash) and ``facts/`` (the fact index, for cross-attention models)
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ __all__ = [
     "TaskRecordError",
     "bio_tags",
     "decode_spans",
+    "sentence_windows",
     "tag_tokens",
 ]
 
@@ -165,6 +167,49 @@ def decode_spans(
         current = [start, end, label, [float(score)]]
     close()
     return spans
+
+
+#: Sentence ends (and line breaks) where a long text is cut into windows.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def sentence_windows(
+    text: str, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    """``(start, end)`` character windows of ``text`` of at most ``max_tokens`` tokens each,
+    cut at sentence ends (a sentence longer than that is cut between words).
+
+    Token classification reads a text in such windows, so nothing past the token budget of
+    the encoder is lost.
+    """
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append((start, m.start()))
+        start = m.end()
+    pieces.append((start, len(text)))
+    units: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if a >= b:
+            continue
+        if count_tokens(text[a:b]) <= max_tokens:
+            units.append((a, b))
+            continue
+        words = [(w.start() + a, w.end() + a) for w in re.finditer(r"\S+", text[a:b])]
+        lo = 0
+        while lo < len(words):  # the longest run of words that fits (at least one)
+            hi = lo + 1
+            while hi < len(words) and count_tokens(text[words[lo][0] : words[hi][1]]) <= max_tokens:
+                hi += 1
+            units.append((words[lo][0], words[hi - 1][1]))
+            lo = hi
+    windows: list[tuple[int, int]] = []
+    for a, b in units:
+        if windows and count_tokens(text[windows[-1][0] : b]) <= max_tokens:
+            windows[-1] = (windows[-1][0], b)
+        else:
+            windows.append((a, b))
+    return windows or [(0, len(text))]
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -435,12 +480,40 @@ class TaskPredictor:
             out.append(record)
         return out
 
+    def prepare(self, text: str) -> list[tuple[int, PreparedText]]:
+        """``(offset, prepared window)`` pairs of a text: one for text classification, the
+        :func:`sentence_windows` of the token budget for token classification."""
+        if self.problem_type != "token_classification":
+            return [(0, self.builder.prepare(text))]
+        budget = self.collator.base.max_length - 2  # [CLS] and [SEP]
+
+        def count(piece: str) -> int:
+            return len(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
+
+        return [
+            (a, self.builder.prepare(text[a:b])) for a, b in sentence_windows(text, count, budget)
+        ]
+
+    def _predict_texts(
+        self, texts: Sequence[list[tuple[int, PreparedText]]], batch_size: int
+    ) -> list[dict[str, Any]]:
+        flat = [p for pieces in texts for _, p in pieces]
+        results: list[dict[str, Any]] = []
+        for lo in range(0, len(flat), batch_size):
+            results += self.predict_prepared(flat[lo : lo + batch_size])
+        out, k = [], 0
+        for pieces in texts:
+            parts = results[k : k + len(pieces)]
+            k += len(pieces)
+            out.append(_merge([offset for offset, _ in pieces], parts))
+        return out
+
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[dict[str, Any]]:
         """Outputs of ``texts``: ``label`` / ``labels`` / ``spans``, ``scores``, ``concepts``."""
         out: list[dict[str, Any]] = []
         for lo in range(0, len(texts), batch_size):
-            prepared = [self.builder.prepare(t) for t in texts[lo : lo + batch_size]]
-            out += self.predict_prepared(prepared)
+            chunk = [self.prepare(t) for t in texts[lo : lo + batch_size]]
+            out += self._predict_texts(chunk, batch_size)
         return out
 
     def predict_records(
@@ -448,13 +521,12 @@ class TaskPredictor:
     ) -> Iterator[dict[str, Any]]:
         """The JSONL contract: ``(line, {"id", "text"} or an error)`` in, one output per input,
         in order; a bad record gives ``{"id", "error"}`` and the rest goes on."""
-        pending: list[tuple[Any, PreparedText]] = []
+        pending: list[tuple[Any, list[tuple[int, PreparedText]]]] = []
 
         def flush() -> Iterator[dict[str, Any]]:
             if pending:
-                for (rid, _), result in zip(
-                    pending, self.predict_prepared([p for _, p in pending]), strict=True
-                ):
+                results = self._predict_texts([p for _, p in pending], batch_size)
+                for (rid, _), result in zip(pending, results, strict=True):
                     yield {"id": rid, **result}
                 pending.clear()
 
@@ -464,7 +536,7 @@ class TaskPredictor:
             rid = raw.get("id", lineno) if isinstance(raw, Mapping) else lineno
             try:
                 text = _record_text(raw, lineno)
-                prepared = self.builder.prepare(text)
+                prepared = self.prepare(text)
             except (TaskRecordError, ValueError) as exc:
                 yield from flush()
                 yield {"id": rid, "error": str(exc)}
@@ -475,6 +547,21 @@ class TaskPredictor:
                 yield from flush()
         yield from flush()
         logger.info("predicted %d records in %.2f s", n, time.perf_counter() - started)
+
+
+def _merge(offsets: Sequence[int], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One output from the outputs of a text's windows (character offsets shifted back)."""
+    if len(parts) == 1 and offsets[0] == 0:
+        return parts[0]
+    merged: dict[str, Any] = {"spans": [], "concepts": [], "facts": 0}
+    for offset, part in zip(offsets, parts, strict=True):
+        for key in ("spans", "concepts"):
+            for item in part.get(key, []):
+                merged[key].append(
+                    {**item, "start": item["start"] + offset, "end": item["end"] + offset}
+                )
+        merged["facts"] += part.get("facts", 0)
+    return merged
 
 
 def _record_text(raw: Any, lineno: int) -> str:

@@ -16,6 +16,7 @@ from fusion.tasks import (
     bio_tags,
     build_linker,
     decode_spans,
+    sentence_windows,
     tag_tokens,
 )
 from kg.knowledge_graph import KnowledgeGraph
@@ -116,3 +117,18 @@ def test_collator_labels_for_each_problem(tiny_encoder: TextEncoder) -> None:
     assert (batch["labels"][batch["attention_mask"] == 0] == IGNORE_INDEX).all()
     unlabelled = token([TaskItem(items[0]), TaskItem(items[1])])
     assert "labels" not in unlabelled
+
+
+def test_sentence_windows_respect_the_budget_and_cover_the_text() -> None:
+    def words(piece: str) -> int:
+        return len(piece.split())
+
+    text = "One two three four. Five six seven eight. Nine ten eleven twelve.\nThirteen fourteen."
+    windows = sentence_windows(text, words, 9)
+    assert windows == [(0, 41), (42, len(text))]
+    assert all(words(text[a:b]) <= 9 for a, b in windows)
+    long = " ".join(f"w{i}" for i in range(20)) + "."
+    windows = sentence_windows(long, words, 8)
+    assert [words(long[a:b]) for a, b in windows] == [8, 8, 4]
+    assert " ".join(long[a:b] for a, b in windows) == long
+    assert sentence_windows("short", words, 8) == [(0, 5)]

@@ -15,6 +15,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from fusion.tasks import TaskPredictor
 from kg.knowledge_graph import KnowledgeGraph
 from kgfuse.cli import app
 from tests.legal_task_env import EXAMPLES, LegalTaskEnv
@@ -163,6 +164,12 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
         assert span["label"] in ("offence", "element") and 0 <= span["score"] <= 1
     result = _invoke("predict", out, "--text", text)
     assert result.exit_code == 0, result.output
+    # a text past the token budget is read in sentence windows: nothing at its end is lost
+    long_text = "The owner was at home. " * 60 + "Then came the mugging."
+    (record,) = TaskPredictor.load(out).predict([long_text])
+    (concept,) = record["concepts"]
+    assert long_text[concept["start"] : concept["end"]] == "mugging"
+    assert all(long_text[s["start"] : s["end"]] == s["text"] for s in record["spans"])
     # the tagger as a concept recogniser, alone and with the dictionary
     gold = tmp_path / "gold.jsonl"
     annotation = {"start": 4, "end": 11, "text": "robbery", "hpo_id": LEGAL + "Robbery"}
