@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import resource
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
 from train.config import DiagnosisConfig, TaskConfig
+from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
@@ -64,6 +65,9 @@ class DiagnosisTrainResult:
     ece_before: float = float("nan")
     ece_after: float = float("nan")
     dev: dict[str, float] = field(default_factory=dict)
+    processes: int = 1
+    #: patients per second in the training steps (all processes together)
+    throughput: float = float("nan")
 
 
 def embeddings_dir(
@@ -225,13 +229,14 @@ def evaluate_patients(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and labels of every patient of ``data``."""
     model.eval()
+    device = next(model.parameters()).device
     all_logits, all_labels = [], []
     for lo in range(0, len(data), batch_size):
         items = [data.prepare(i).input for i in range(lo, min(lo + batch_size, len(data)))]
         batch = collator(items)
         labels = batch.pop("labels")
         with autocast(bf16):
-            logits = model(**batch).logits.float()
+            logits = model(**to_device(batch, device)).logits.float().cpu()
         all_logits.append(logits)
         all_labels.append(labels)
     return torch.cat(all_logits), torch.cat(all_labels)
@@ -287,6 +292,8 @@ def train_diagnosis(
     progress: bool = True,
     resume: bool = True,
     dev_cases: Sequence[Any] | None = None,
+    distributed: DistributedContext | None = None,
+    on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
 ) -> DiagnosisTrainResult:
     """Train (or resume) a diagnosis model as ``config`` says; see the module docstring.
 
@@ -297,6 +304,10 @@ def train_diagnosis(
         resume: continue from the checkpoint in the output folder when there is one.
         dev_cases: real cases (objects with ``present``, ``excluded``, ``diseases``) scored
             after training (reported only: never used to select or tune anything).
+        distributed: this process's rank in a DDP run (``train.distributed``); rank 0
+            prepares the cached embeddings and index first, validates, checkpoints and
+            saves the model; the other ranks return after training, without a model.
+        on_epoch: called with the history after each epoch (see :func:`train.loop.fit`).
     """
     started = time.perf_counter()
     t = config.train
@@ -306,10 +317,11 @@ def train_diagnosis(
     kg = KnowledgeGraph.open(Path(config.kg) if config.kg else default_kg_path("hpo", home))
     out = Path(config.output) if config.output else kgfuse_home(home) / "models" / "diagnosis"
     out.mkdir(parents=True, exist_ok=True)
-    node_embeddings = ensure_embeddings(kg, config, home, progress)
-    # every model reads candidate label vectors from the index tables; only cross-attention
-    # models retrieve facts per patient
-    fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    with main_rank_first(distributed):  # one process trains and caches, the others load
+        node_embeddings = ensure_embeddings(kg, config, home, progress)
+        # every model reads candidate label vectors from the index tables; only
+        # cross-attention models retrieve facts per patient
+        fact_index = ensure_fact_index(kg, node_embeddings, progress)
     likelihood = PhenotypeLikelihood.from_kg(
         kg.hierarchy, kg.annotations, subjects=candidate_subjects(kg, config.model.candidates)
     )
@@ -334,7 +346,10 @@ def train_diagnosis(
         fact_dim=model.config.fact_dim,
     )
     bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
-    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(model, t, len(train_data))
+    processes = world_size(distributed)
+    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
+        model, t, len(train_data), processes
+    )
 
     def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
         return collator([train_data.prepare(i, epoch).input for i in idx])
@@ -343,7 +358,7 @@ def train_diagnosis(
         logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
         return rank_metrics_from_logits(logits, labels), (logits, labels)
 
-    writer = tensorboard(out / "tensorboard")
+    writer = tensorboard(out / "tensorboard") if is_main(distributed) else None
     loop = fit(
         model,
         optimizer,
@@ -362,8 +377,23 @@ def train_diagnosis(
         bf16=bf16,
         skip=_SKIP,
         writer=writer,
+        distributed=distributed,
+        on_epoch=on_epoch,
     )
     state = loop.state
+    throughput = state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)
+    if not is_main(distributed):
+        return DiagnosisTrainResult(
+            output=out,
+            epochs=state["epoch"],
+            steps=state["global_step"],
+            best_valid=state["best"],
+            history=state["history"],
+            seconds=time.perf_counter() - started,
+            processes=processes,
+            throughput=throughput,
+        )
+    model.cpu()  # calibration, development cases and export run on the CPU
     best_valid = loop.best_payload
     if best_valid is None:  # resumed after the best epoch: score the validation set again
         best_valid = evaluate_patients(model, valid_data, collator, 64, bf16)
@@ -389,6 +419,8 @@ def train_diagnosis(
         ece_before=ece_before,
         ece_after=ece_after,
         dev=dev_metrics,
+        processes=processes,
+        throughput=throughput,
     )
     atomic_write_text(_result_json(result), out / "training.json")
     return result

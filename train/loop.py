@@ -25,6 +25,19 @@ from torch import Tensor
 
 from train.checkpoint import restore_checkpoint, write_checkpoint
 from train.config import TrainSection
+from train.distributed import (
+    DistributedContext,
+    any_rank,
+    broadcast_from_main,
+    epoch_indices,
+    is_main,
+    mean_over_ranks,
+    shard_batch_size,
+    to_device,
+    world_size,
+    wrap_model,
+)
+from train.distributed import steps_per_epoch as count_steps
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +76,11 @@ def tensorboard(folder: Path):
 
 
 def build_optimizer(
-    model: torch.nn.Module, settings: TrainSection, num_examples: int
+    model: torch.nn.Module, settings: TrainSection, num_examples: int, processes: int = 1
 ) -> tuple[torch.optim.Optimizer, Any, int, int]:
     """AdamW with two learning rates and linear warm-up then decay.
+
+    ``processes`` share each global batch of ``settings.batch_size`` (``train.distributed``).
 
     Returns:
         The optimizer, the scheduler, the total number of steps and the steps per epoch.
@@ -80,7 +95,7 @@ def build_optimizer(
     if encoder_params:
         groups.append({"params": encoder_params, "lr": t.encoder_lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay)
-    steps_per_epoch = math.ceil(num_examples / t.batch_size)
+    steps_per_epoch = count_steps(num_examples, t.batch_size, processes)
     total_steps = steps_per_epoch * t.epochs
     if t.max_steps:
         total_steps = min(total_steps, t.max_steps)
@@ -111,6 +126,8 @@ def fit(
     bf16: bool = False,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
     writer: Any = None,
+    distributed: DistributedContext | None = None,
+    on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
 ) -> LoopResult:
     """Train ``model`` (resuming from ``checkpoint`` when asked) and load its best weights.
 
@@ -131,6 +148,11 @@ def fit(
         bf16: run forward passes under bf16 autocast.
         skip: model state keys left out of checkpoints (large buffers rebuilt by the caller).
         writer: a TensorBoard writer, or None.
+        distributed: this process's place in a DDP process group (``train.distributed``):
+            data sharded by rank, gradients averaged, validation on rank 0, checkpoints
+            written by rank 0 and read by every rank; None: one process.
+        on_epoch: called on every rank after each epoch's validation with the history so
+            far (epochs before a resume included); it may raise to stop the run (pruning).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -148,6 +170,8 @@ def fit(
     }
     best_weights: dict[str, Tensor] = {}
     best_payload: Any = None
+    net = wrap_model(model, distributed)  # moves the model to the rank's device first
+    device = next(model.parameters()).device
     if resume and checkpoint.is_file():
         state, best_weights = restore_checkpoint(
             checkpoint, model, optimizer, scheduler=scheduler, skip=skip
@@ -164,6 +188,8 @@ def fit(
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
 
     def save_state() -> None:
+        if not is_main(distributed):
+            return
         write_checkpoint(
             checkpoint, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=skip
         )
@@ -175,25 +201,27 @@ def fit(
         TextColumn("{task.fields[info]}"),
         TimeRemainingColumn(),
     ]
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    show = progress and is_main(distributed)
+    with Progress(*columns, disable=not show, transient=False) as bar:
         task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
         while not state["done"] and state["epoch"] < t.epochs:
             epoch = state["epoch"]
-            order = torch.randperm(
-                num_examples, generator=torch.Generator().manual_seed(t.seed * 1000 + epoch)
-            )
+            order = epoch_indices(num_examples, t.seed * 1000, epoch, distributed)
+            size = shard_batch_size(t.batch_size, distributed)
             model.train()
             losses: list[float] = []
+            epoch_started, seen = time.perf_counter(), 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
                 if state["global_step"] >= total_steps or (
-                    deadline and time.perf_counter() > deadline
+                    deadline and any_rank(time.perf_counter() > deadline, distributed)
                 ):
                     state["done"] = True
                     break
-                idx = order[step * t.batch_size : (step + 1) * t.batch_size].tolist()
-                batch = make_batch(idx, epoch)
+                idx = order[step * size : (step + 1) * size]
+                seen += len(idx)
+                batch = to_device(make_batch(idx, epoch), device)
                 with autocast(bf16):
-                    loss = model(**batch).loss
+                    loss = net(**batch).loss
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(
@@ -211,12 +239,22 @@ def fit(
                     writer.add_scalar("train/loss", losses[-1], state["global_step"])
                 if state["global_step"] % t.checkpoint_every == 0:
                     save_state()
-            metrics, payload = evaluate() if evaluate is not None else ({}, None)
-            record = {
-                "epoch": epoch + 1,
-                "loss": float(np.mean(losses)) if losses else float("nan"),
-                **metrics,
-            }
+            # throughput of the training steps (every rank's examples, padding included)
+            state["train_seconds"] = state.get("train_seconds", 0.0) + (
+                time.perf_counter() - epoch_started
+            )
+            state["train_examples"] = state.get("train_examples", 0) + seen * world_size(
+                distributed
+            )
+            metrics: dict[str, float] = {}
+            payload: Any = None
+            if evaluate is not None and is_main(distributed):
+                metrics, payload = evaluate()
+            # every rank takes rank 0's metrics, so they keep the same best epoch and stop
+            metrics = broadcast_from_main(metrics, distributed)
+            loss_mean = float(np.mean(losses)) if losses else float("nan")
+            record = {"epoch": epoch + 1, "loss": mean_over_ranks(loss_mean, distributed)}
+            record.update(metrics)
             state["history"].append(record)
             logger.info("epoch %d: %s", epoch + 1, record)
             if writer is not None:
@@ -240,6 +278,8 @@ def fit(
             state["epoch"] = epoch + 1
             state["step_in_epoch"] = 0
             save_state()
+            if on_epoch is not None:
+                on_epoch(state["history"])
     if best_weights:
         model.load_state_dict(best_weights, strict=False)
     return LoopResult(state, best_payload)

@@ -52,6 +52,7 @@ def embed(
 
 @handle_errors
 def train(
+    ctx: typer.Context,
     config: ConfigOption = None,
     overrides: SetOption = None,
     kg: KGOption = None,
@@ -79,11 +80,27 @@ def train(
     valid: Annotated[
         Path | None, typer.Option(help="Validation data of --task.", show_default=False)
     ] = None,
+    nproc: Annotated[
+        int,
+        typer.Option(
+            "--nproc",
+            min=1,
+            help="Train the diagnosis model data-parallel in N processes (torchrun, DDP: gloo "
+            "on CPUs, NCCL on GPUs); train.batch_size stays the global batch.",
+        ),
+    ] = 1,
 ) -> None:
     """Train the fused diagnosis model on simulated patients, or with --task a text or token
     classifier on your own labelled data (both resume after a kill)."""
     from train.config import load_config
 
+    if nproc > 1:
+        if task is not None or data is not None or valid is not None:
+            raise ValueError("--nproc trains the diagnosis model; --task runs in one process")
+        verbose = bool(ctx.parent is not None and ctx.parent.params.get("verbose"))
+        args = _train_arguments(config, overrides, kg, home, output, dev_cases, no_resume, quiet)
+        _launch_train(nproc, ["-v", *args] if verbose else args)
+        return
     if task is not None or data is not None or valid is not None:
         from kgfuse.commands.task import train_task_command
 
@@ -103,6 +120,7 @@ def train(
         )
         return
     from train.diagnosis import train_diagnosis
+    from train.distributed import distributed_session
 
     sets = list(overrides or [])
     if kg is not None:
@@ -111,9 +129,18 @@ def train(
         sets.append(f"output={output}")
     cfg = load_config(config, sets)
     cases = _read_cases(dev_cases) if dev_cases else None
-    result = train_diagnosis(
-        cfg, home=home, progress=not quiet, resume=not no_resume, dev_cases=cases
-    )
+    # under torchrun (kgfuse train --nproc N), each process is one rank of the run
+    with distributed_session() as ddp:
+        result = train_diagnosis(
+            cfg,
+            home=home,
+            progress=not quiet,
+            resume=not no_resume,
+            dev_cases=cases,
+            distributed=ddp,
+        )
+    if ddp is not None and not ddp.is_main:
+        return
     console.print(
         f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps, "
         f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
@@ -122,6 +149,46 @@ def train(
     )
     if result.dev:
         console.print(f"development cases (present terms only): {result.dev}")
+
+
+def _train_arguments(
+    config: Path | None,
+    overrides: list[str] | None,
+    kg: Path | None,
+    home: Path | None,
+    output: Path | None,
+    dev_cases: Path | None,
+    no_resume: bool,
+    quiet: bool,
+) -> list[str]:
+    """The command line of this diagnosis training, for the processes of ``--nproc``."""
+    args = ["train"]
+    for flag, value in (
+        ("--config", config),
+        ("--kg", kg),
+        ("--home", home),
+        ("--output", output),
+        ("--dev-cases", dev_cases),
+    ):
+        if value is not None:
+            args += [flag, str(Path(value).resolve())]
+    for item in overrides or []:
+        args += ["--set", item]
+    args += ["--no-resume"] if no_resume else []
+    args += ["--quiet"] if quiet else []
+    return args
+
+
+def _launch_train(nproc: int, args: list[str]) -> None:
+    """Run ``kgfuse *args`` in ``nproc`` processes under torchrun (``train.distributed``)."""
+    from train.distributed import launch, under_torchrun
+
+    if under_torchrun():
+        raise ValueError("already running under torchrun: leave out --nproc")
+    code = launch(nproc, "kgfuse.cli", args)
+    if code:
+        err_console.print(f"[bold red]error:[/] torchrun exited with status {code}")
+        raise typer.Exit(code)
 
 
 def _read_cases(path: Path) -> list:

@@ -1,0 +1,43 @@
+"""A small, fast setting for diagnosis training tests: the mini HPO KG in a home, its fact
+index embedded by a tiny random BERT (so training does not load the default encoder), and
+the overrides of a tiny run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from encoders.text import TextEncoder, TextEncoderConfig
+from fusion.retrieval import FactIndex, default_index_dir
+from kg.knowledge_graph import KnowledgeGraph
+from kg.store import build_kg
+from tests.tiny_bert import write_tiny_bert
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: A tiny diagnosis run (18 simulated patients of 3 diseases, 3 validation patients, batches
+#: of 4: 5 steps per epoch), as in test_diagnosis.py but without dropout.
+TINY_DIAGNOSIS = [
+    "model.fusion=kg_only",
+    "model.candidates=null",
+    "model.hidden_dim=16",
+    "model.dropout=0.0",
+    "simulation.patients_per_disease=6",
+    "simulation.valid_patients=3",
+    "train.epochs=2",
+    "train.batch_size=4",
+    "train.checkpoint_every=1",
+    "train.precision=fp32",
+    "embedding.epochs=2",
+    "embedding.hidden_dim=16",
+    # tiny tensors: a second thread only waits for the first (much slower on a busy machine)
+    "train.num_threads=1",
+]
+
+
+def make_mini_hpo_home(home: Path) -> Path:
+    """Build the mini HPO KG in ``home/kgs/hpo`` and its fact index; returns ``home``."""
+    build_kg(["hpo"], home / "kgs" / "hpo", hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    bert = write_tiny_bert(home / "tiny_bert", [])
+    encoder = TextEncoder(TextEncoderConfig(model_path=str(bert), precision="fp32", device="cpu"))
+    FactIndex.build(kg, text_encoder=encoder).save(default_index_dir(kg))
+    return home
