@@ -15,6 +15,7 @@ from kgfuse.commands import kg as kg_commands
 from kgfuse.commands import link as link_commands
 from kgfuse.commands import model as model_commands
 from kgfuse.commands import task as task_commands
+from kgfuse.commands import tune as tune_commands
 from kgfuse.commands.common import setup_logging
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.command("diagnose")(model_commands.diagnose)
 app.command("predict")(task_commands.predict)
 app.command("distant")(task_commands.distant)
 app.command("quickstart")(model_commands.quickstart)
+app.command("tune")(tune_commands.tune)
 app.command("facts")(facts_commands.facts)
 app.command("ask")(ask_commands.ask)
 app.command("serve")(ask_commands.serve)

@@ -18,7 +18,7 @@ import json
 import logging
 import resource
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,7 @@ def train_task(
     home: Path | None = None,
     progress: bool = True,
     resume: bool = True,
+    on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
 ) -> TaskTrainResult:
     """Train (or resume) a text or token classifier as ``config`` says (module docstring).
 
@@ -206,6 +207,7 @@ def train_task(
         home: kgfuse home (KG, embeddings and model defaults live there).
         progress: show progress bars.
         resume: continue from the checkpoint in the output folder when there is one.
+        on_epoch: called with the history after each epoch (see :func:`train.loop.fit`).
 
     Raises:
         ValueError: no training data given, or an invalid setting.
@@ -282,6 +284,7 @@ def train_task(
         bf16=bf16,
         skip=skip,
         writer=writer,
+        on_epoch=on_epoch,
     )
     state = loop.state
     meta = model_meta(
