@@ -45,6 +45,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.store import default_kg_path, kgfuse_home
 from train.config import TaskConfig
 from train.diagnosis import ensure_embeddings, ensure_fact_index
+from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
 from train.task_data import TaskData, TaskExample, load_task_data
 
@@ -79,6 +80,9 @@ class TaskTrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    processes: int = 1
+    #: texts per second in the training steps (all processes together)
+    throughput: float = float("nan")
 
 
 def _target(example: TaskExample, data: TaskData, label2id: dict[str, int]) -> Any:
@@ -159,6 +163,7 @@ def evaluate_items(
 ) -> dict[str, float]:
     """Validation metrics of ``items`` (see :mod:`eval.task_metrics`)."""
     model.eval()
+    device = next(model.parameters()).device
     problem = collator.problem_type
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     preds: list[Any] = []
@@ -169,7 +174,7 @@ def evaluate_items(
         batch.pop("labels", None)
         offsets = batch.pop("offset_mapping", None)
         with autocast(bf16):
-            logits = model(**batch).logits.float()
+            logits = model(**to_device(batch, device)).logits.float().cpu()
         if problem == "single_label_classification":
             preds += logits.argmax(-1).tolist()
             golds += [int(i.target) for i in chunk]  # type: ignore[arg-type]
@@ -199,6 +204,7 @@ def train_task(
     progress: bool = True,
     resume: bool = True,
     on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
+    distributed: DistributedContext | None = None,
 ) -> TaskTrainResult:
     """Train (or resume) a text or token classifier as ``config`` says (module docstring).
 
@@ -208,6 +214,9 @@ def train_task(
         progress: show progress bars.
         resume: continue from the checkpoint in the output folder when there is one.
         on_epoch: called with the history after each epoch (see :func:`train.loop.fit`).
+        distributed: this process's rank in a DDP run (``train.distributed``); rank 0
+            prepares the cached embeddings and index first, validates, checkpoints and saves
+            the model.
 
     Raises:
         ValueError: no training data given, or an invalid setting.
@@ -225,10 +234,11 @@ def train_task(
     kg = KnowledgeGraph.open(kg_path)
     out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
     out.mkdir(parents=True, exist_ok=True)
-    node_embeddings = ensure_embeddings(kg, config, home, progress)
     fact_index = None
-    if config.model.fusion == "cross_attention":
-        fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    with main_rank_first(distributed):  # one process trains and caches, the others load
+        node_embeddings = ensure_embeddings(kg, config, home, progress)
+        if config.model.fusion == "cross_attention":
+            fact_index = ensure_fact_index(kg, node_embeddings, progress)
     linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
     builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
     train_items = prepare_items(data.train, data, builder)
@@ -250,7 +260,10 @@ def train_task(
         fact_dim=model.config.fact_dim,
     )
     bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
-    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(model, t, len(train_items))
+    processes = world_size(distributed)
+    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
+        model, t, len(train_items), processes
+    )
 
     def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
         batch = collator([train_items[i] for i in idx])
@@ -265,7 +278,7 @@ def train_task(
 
     # frozen weights come back from the encoder folder when a run resumes: not checkpointed
     skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
-    writer = tensorboard(out / "tensorboard")
+    writer = tensorboard(out / "tensorboard") if is_main(distributed) else None
     loop = fit(
         model,
         optimizer,
@@ -285,25 +298,28 @@ def train_task(
         skip=skip,
         writer=writer,
         on_epoch=on_epoch,
+        distributed=distributed,
     )
     state = loop.state
-    meta = model_meta(
-        kg,
-        None,
-        config.model_dump(mode="json"),
-        config.config_hash(),
-        task=config.task,
-        labels=data.labels,
-        kg_path=str(kg_path.resolve()),
-        linker=linker,
-        max_length=config.model.max_length,
-        threshold=config.threshold,
-        best_valid=state["best"],
-        examples=len(train_items),
-    )
-    save_model_folder(
-        out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
-    )
+    model.cpu()
+    if is_main(distributed):
+        meta = model_meta(
+            kg,
+            None,
+            config.model_dump(mode="json"),
+            config.config_hash(),
+            task=config.task,
+            labels=data.labels,
+            kg_path=str(kg_path.resolve()),
+            linker=linker,
+            max_length=config.model.max_length,
+            threshold=config.threshold,
+            best_valid=state["best"],
+            examples=len(train_items),
+        )
+        save_model_folder(
+            out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
+        )
     if writer is not None:
         writer.close()
     result = TaskTrainResult(
@@ -319,7 +335,10 @@ def train_task(
         history=state["history"],
         seconds=time.perf_counter() - started,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        processes=processes,
+        throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
     )
-    data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-    (out / "training.json").write_text(json.dumps(data_json, indent=2), encoding="utf-8")
+    if is_main(distributed):
+        data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
+        (out / "training.json").write_text(json.dumps(data_json, indent=2), encoding="utf-8")
     return result

@@ -85,8 +85,8 @@ def train(
         typer.Option(
             "--nproc",
             min=1,
-            help="Train the diagnosis model data-parallel in N processes (torchrun, DDP: gloo "
-            "on CPUs, NCCL on GPUs); train.batch_size stays the global batch.",
+            help="Train data-parallel in N processes (torchrun, DDP: gloo on CPUs, NCCL on "
+            "GPUs); train.batch_size stays the global batch.",
         ),
     ] = 1,
 ) -> None:
@@ -95,10 +95,10 @@ def train(
     from train.config import load_config
 
     if nproc > 1:
-        if task is not None or data is not None or valid is not None:
-            raise ValueError("--nproc trains the diagnosis model; --task runs in one process")
         verbose = bool(ctx.parent is not None and ctx.parent.params.get("verbose"))
-        args = _train_arguments(config, overrides, kg, home, output, dev_cases, no_resume, quiet)
+        args = _train_arguments(
+            config, overrides, kg, home, output, dev_cases, no_resume, quiet, task, data, valid
+        )
         _launch_train(nproc, ["-v", *args] if verbose else args)
         return
     if task is not None or data is not None or valid is not None:
@@ -160,15 +160,20 @@ def _train_arguments(
     dev_cases: Path | None,
     no_resume: bool,
     quiet: bool,
+    task: str | None,
+    data: Path | None,
+    valid: Path | None,
 ) -> list[str]:
-    """The command line of this diagnosis training, for the processes of ``--nproc``."""
-    args = ["train"]
+    """The command line of this training, for the processes of ``--nproc``."""
+    args = ["train"] if task is None else ["train", "--task", task]
     for flag, value in (
         ("--config", config),
         ("--kg", kg),
         ("--home", home),
         ("--output", output),
         ("--dev-cases", dev_cases),
+        ("--data", data),
+        ("--valid", valid),
     ):
         if value is not None:
             args += [flag, str(Path(value).resolve())]

@@ -52,7 +52,13 @@ def train_task_command(
     cfg = load_config(config, sets, schema=TaskConfig)
     if cfg.data is None:
         raise ValueError(f"--task {task} needs --data TRAIN.jsonl (JSONL or CSV)")
-    result = train_task(cfg, home=home, progress=not quiet, resume=resume)
+    from train.distributed import distributed_session
+
+    # under torchrun (kgfuse train --task ... --nproc N), each process is one rank of the run
+    with distributed_session() as ddp:
+        result = train_task(cfg, home=home, progress=not quiet, resume=resume, distributed=ddp)
+    if ddp is not None and not ddp.is_main:
+        return
     validation = (
         ", ".join(f"{k} {v:.3f}" for k, v in result.best_valid.items())
         if result.best_valid
