@@ -32,26 +32,25 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from encoders.negation import ContextRules
+from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
     BREAK,
     STOPWORDS,
-    Token,
+    TokenTable,
     content_tokens,
-    fold,
     is_acronym,
     normalize_token,
     phrase_variants,
-    tokenize,
+    scan,
 )
 from kg.lexicon import NAME_KINDS, Lexicon
 from kg.namespaces import compress, to_iri
@@ -226,6 +225,10 @@ class _Match:
 
 #: A match with its chosen term: (match, iri, score, matched name).
 _Scored = tuple[_Match, str, float, str]
+#: A linked mention before it becomes a Mention or a record:
+#: (start, end, iri, score, matched name, source, context).
+_Found = tuple[int, int, str, float, str, str, ContextResult]
+_NO_CONTEXT = ContextResult()
 
 
 def _descendants_depths(
@@ -285,6 +288,7 @@ class ConceptLinker:
         self._ancestors_fn = ancestors
         self._ancestor_cache: dict[str, frozenset[str]] = {}
         self._choice_cache: dict[int, Any] = {}
+        self._curies: dict[str, str] = {}
         self.dense = dense
         self.context_rules = context_rules or ContextRules()
         self.labels = lexicon.labels()
@@ -294,6 +298,14 @@ class ConceptLinker:
         self._acronyms: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.vocabulary: set[str] = set()
         self._build(lexicon)
+        # Each acronym as written alone and with a plural s ("VSD", "VSDs").
+        self._acronym_forms: dict[str, list[tuple[int, str]]] = {}
+        for key, hits in self._acronyms.items():
+            self._acronym_forms[key] = hits
+            self._acronym_forms.setdefault(key + "s", hits)
+        # Normalised forms that may start a match: a name's first word or an acronym.
+        self._acronym_norms = frozenset(map(normalize_token, self._acronym_forms))
+        self._starters = frozenset(self._trie) | self._acronym_norms
         self._candidate_vocabulary = self.vocabulary | (dense.vocabulary if dense else set())
         logger.info(
             "linker: %d names of %d terms (%d acronyms)",
@@ -437,24 +449,22 @@ class ConceptLinker:
         return iri, best[iri][0], best[iri][1]
 
     # ------------------------------------------------------------------ matching
-    def _dictionary_matches(self, tokens: Sequence[Token]) -> list[_Match]:
-        norms = list(map(itemgetter(3), tokens))
+    def _dictionary_matches(self, tokens: TokenTable) -> list[_Match]:
+        norms = tokens.norms
         n = len(norms)
-        trie, stop, acronyms = self._trie, STOPWORDS, self._acronyms
+        trie, stop, acronyms = self._trie, STOPWORDS, self._acronym_forms
         gap, no_skip = self.config.allow_gap, _FUNCTION_WORDS
         copulas, measures = _COPULA_STARTS, _MEASURE_WORDS
         matches: list[_Match] = []
-        for i in range(n):
-            w = norms[i]
-            if w in stop:
-                continue
-            raw = tokens[i].raw
-            if acronyms and raw[0].isupper():
-                key = raw[:-1] if raw.endswith("s") and len(raw) > 2 else raw
-                hit = acronyms.get(key)
+        # Only tokens that start a name or are an acronym need a look (C-level scans);
+        # stop words never start a name.
+        acronym_norms = self._acronym_norms
+        for i in itertools.compress(range(n), map(self._starters.__contains__, norms)):
+            if norms[i] in acronym_norms:
+                hit = acronyms.get(tokens.raws[i])
                 if hit is not None:
                     matches.append(_Match(i, i + 1, list(hit), "acronym"))
-            node = trie.get(w)
+            node = trie.get(norms[i])
             j = i
             gapped = False
             gappable = _GAPPABLE
@@ -482,7 +492,7 @@ class ConceptLinker:
                     nxt = node.get(norms[j])
                 if nxt is None and not gapped and norms[j] in copulas:
                     # A predicate after its subject: "speech is severely delayed".
-                    predicate = _predicate_match(tokens, norms, i, j, node)
+                    predicate = _predicate_match(tokens, i, j, node)
                     if predicate is not None:
                         matches.append(predicate)
                     break
@@ -524,7 +534,7 @@ class ConceptLinker:
         return kept
 
     def _coordinated(
-        self, tokens: Sequence[Token], kept: list[_Scored], max_conjuncts: int = 3
+        self, tokens: TokenTable, kept: list[_Scored], max_conjuncts: int = 3
     ) -> list[_Scored]:
         """Terms named by coordinated modifiers sharing one head.
 
@@ -532,16 +542,16 @@ class ConceptLinker:
         the words before the linked mention replace its first word in turn; each
         combination that is a name gives a mention spanning from the modifier to the head.
         """
+        norms, raws = tokens.norms, tokens.raws
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
         out = []
         for m, *_ in kept:
             if m.source != "dictionary" or m.j - m.i < 2:
                 continue
-            rest = [t.norm for t in tokens[m.i + 1 : m.j] if t.norm not in STOPWORDS]
+            rest = [t for t in norms[m.i + 1 : m.j] if t not in STOPWORDS]
             k = m.i - 1
             for step in range(max_conjuncts):
-                sep = tokens[k] if k >= 0 else None
-                if sep is not None and (sep.norm in ("and", "or") or (step and sep.raw == ",")):
+                if k >= 0 and (norms[k] in ("and", "or") or (step and raws[k] == ",")):
                     k -= 1
                 elif step == 0:
                     # The modifier next to the head is joined by a conjunction ("X and Y
@@ -550,7 +560,7 @@ class ConceptLinker:
                     break
                 if k < 0 or k in covered:
                     break
-                word = tokens[k].norm
+                word = norms[k]
                 if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
                     break
                 node: Any = self._trie
@@ -566,30 +576,31 @@ class ConceptLinker:
         return out
 
     def _defined_acronyms(
-        self, tokens: Sequence[Token], kept: list[_Scored]
+        self, tokens: TokenTable, kept: list[_Scored]
     ) -> list[tuple[_Match, str]]:
         """Uses of acronyms defined in the text right after a linked long form."""
+        raws = tokens.raws
         defined: dict[str, str] = {}
         for m, iri, _, _ in kept:
             k = m.j
             if (
-                k + 2 < len(tokens)
-                and tokens[k].raw == "("
-                and tokens[k + 2].raw == ")"
-                and is_acronym(tokens[k + 1].raw)
+                k + 2 < len(raws)
+                and raws[k] == "("
+                and raws[k + 2] == ")"
+                and is_acronym(raws[k + 1])
             ):
-                defined[tokens[k + 1].raw] = iri
+                defined[raws[k + 1]] = iri
         if not defined:
             return []
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
         out = []
-        for idx, t in enumerate(tokens):
-            if idx not in covered and t.raw in defined:
-                out.append((_Match(idx, idx + 1, [], "defined"), defined[t.raw]))
+        for idx, raw in enumerate(raws):
+            if idx not in covered and raw in defined:
+                out.append((_Match(idx, idx + 1, [], "defined"), defined[raw]))
         return out
 
     def _candidate_phrases(
-        self, tokens: Sequence[Token], covered: set[int], max_words: int = 6
+        self, tokens: TokenTable, covered: set[int], max_words: int = 6
     ) -> list[tuple[int, int]]:
         """Token ranges the dense path should look at.
 
@@ -599,10 +610,11 @@ class ConceptLinker:
         ``max_words`` content words are cut into sliding windows.
         """
         vocab = self._candidate_vocabulary
+        norms, raws = tokens.norms, tokens.raws
         runs: list[tuple[int, int]] = []
         start = None
-        for idx, t in enumerate(tokens):
-            ok = idx not in covered and t.norm != BREAK and fold(t.raw) not in _FUNCTION_WORDS
+        for idx, (norm, lower) in enumerate(zip(norms, tokens.lowers, strict=True)):
+            ok = idx not in covered and norm != BREAK and lower not in _FUNCTION_WORDS
             if ok and start is None:
                 start = idx
             if not ok and start is not None:
@@ -612,14 +624,14 @@ class ConceptLinker:
             runs.append((start, len(tokens)))
         out = []
         for a, b in runs:
-            while a < b and tokens[a].norm in STOPWORDS:
+            while a < b and norms[a] in STOPWORDS:
                 a += 1
-            while b > a and tokens[b - 1].norm in STOPWORDS:
+            while b > a and norms[b - 1] in STOPWORDS:
                 b -= 1
-            words = [k for k in range(a, b) if tokens[k].norm not in STOPWORDS]
-            if not any(tokens[k].norm in vocab for k in words):
+            words = [k for k in range(a, b) if norms[k] not in STOPWORDS]
+            if not any(norms[k] in vocab for k in words):
                 continue
-            if len(words) == 1 and (len(tokens[words[0]].raw) < 5 or tokens[a].raw.isdigit()):
+            if len(words) == 1 and (len(raws[words[0]]) < 5 or raws[a].isdigit()):
                 continue
             if len(words) <= max_words:
                 out.append((a, b))
@@ -645,10 +657,26 @@ class ConceptLinker:
                 f"text has {len(text):,} characters, more than max_chars="
                 f"{self.config.max_chars:,}; split it or raise the limit"
             )
-        tokens = tokenize(text)
-        return self._link_tokens(text, tokens)
+        labels = self.labels
+        return [
+            Mention(
+                start=start,
+                end=end,
+                text=text[start:end],
+                iri=iri,
+                curie=self._curie(iri),
+                label=labels.get(iri, matched),
+                excluded=ctx.negated,
+                score=score,
+                uncertain=ctx.uncertain,
+                family=ctx.family,
+                source=source,
+                matched=matched,
+            )
+            for start, end, iri, score, matched, source, ctx in self._link_tokens(text, scan(text))
+        ]
 
-    def _link_tokens(self, text: str, tokens: list[Token]) -> list[Mention]:
+    def _link_tokens(self, text: str, tokens: TokenTable) -> list[_Found]:
         scored = []
         cache = self._choice_cache
         for m in self._dictionary_matches(tokens):
@@ -661,7 +689,7 @@ class ConceptLinker:
                 if owned:
                     cache[key] = chosen
             if chosen is not None:
-                if m.j - m.i == 1 and m.i and fold(tokens[m.i - 1].raw) in _MODALS:
+                if m.j - m.i == 1 and m.i and tokens.lowers[m.i - 1] in _MODALS:
                     continue  # "can jump", "could fall": an ability, not a finding
                 scored.append((m, *chosen))
         # A gapped match only fills text that no contiguous match covers.
@@ -680,13 +708,13 @@ class ConceptLinker:
             kept.sort(key=lambda x: x[0].i)
         if self.config.define_acronyms and kept:
             for m, iri in self._defined_acronyms(tokens, kept):
-                kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens[m.i].raw))
+                kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens.raws[m.i]))
             kept.sort(key=lambda x: x[0].i)
         if self.dense is not None:
             covered = {k for m, *_ in kept for k in range(m.i, m.j)}
             ranges = self._candidate_phrases(tokens, covered)
             if ranges:
-                phrases = [text[tokens[a].start : tokens[b - 1].end] for a, b in ranges]
+                phrases = [text[tokens.starts[a] : tokens.ends[b - 1]] for a, b in ranges]
                 hits = self.dense.match(phrases)
                 dense_scored = []
                 for (a, b), hit in zip(ranges, hits, strict=True):
@@ -697,28 +725,42 @@ class ConceptLinker:
                 kept = kept + self._resolve_overlaps(dense_scored)
                 kept.sort(key=lambda x: x[0].i)
         spans = [(m.i, m.j) for m, *_ in kept]
-        contexts = self.context_rules.analyze(tokens, spans) if self.config.context else None
-        mentions = []
-        for k, (m, iri, score, matched) in enumerate(kept):
-            start, end = tokens[m.i].start, tokens[m.j - 1].end
-            ctx = contexts[k] if contexts is not None else None
-            mentions.append(
-                Mention(
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    iri=iri,
-                    curie=compress(iri),
-                    label=self.labels.get(iri, matched),
-                    excluded=bool(ctx and ctx.negated),
-                    score=float(score),
-                    uncertain=bool(ctx and ctx.uncertain),
-                    family=bool(ctx and ctx.family),
-                    source=m.source,
-                    matched=matched,
-                )
+        contexts = (
+            self.context_rules.analyze(tokens, spans)
+            if self.config.context
+            else [_NO_CONTEXT] * len(kept)
+        )
+        return [
+            (start, end, iri, float(score), matched, m.source, ctx)
+            for (m, iri, score, matched), ctx, (start, end) in zip(
+                kept, contexts, tokens.char_spans(spans), strict=True
             )
-        return mentions
+        ]
+
+    def _curie(self, iri: str) -> str:
+        curie = self._curies.get(iri)
+        if curie is None:
+            curie = self._curies[iri] = compress(iri)
+        return curie
+
+    def _records(self, text: str) -> list[dict[str, Any]]:
+        """The contract's mention dicts of ``text`` (family findings only when configured);
+        the same as ``[m.to_record() for m in link(text)]``, without the Mention objects."""
+        keep, labels, curie = self.config.include_family, self.labels, self._curie
+        return [
+            {
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+                "curie": curie(iri),
+                "iri": iri,
+                "label": labels.get(iri, matched),
+                "excluded": ctx.negated,
+                "score": round(score, 4),
+            }
+            for start, end, iri, score, matched, _, ctx in self._link_tokens(text, scan(text))
+            if keep or not ctx.family
+        ]
 
     def link_phrase(self, phrase: str) -> str | None:
         """IRI of the term a whole phrase names in the dictionary, or None.
@@ -846,9 +888,7 @@ _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
 
 
-def _predicate_match(
-    tokens: Sequence[Token], norms: Sequence[str], i: int, j: int, node: Mapping[str, Any]
-) -> _Match | None:
+def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:
     """A name whose last word is the predicate of the text's subject at ``i``.
 
     ``norms[i:j]`` walked the trie down to ``node``; from ``j`` on the text reads
@@ -857,6 +897,7 @@ def _predicate_match(
     the match spans subject to predicate (``speech is severely delayed`` -> ``Delayed
     speech``, indexed as ``speech delayed`` among the word orders of the name).
     """
+    norms = tokens.norms
     n = len(norms)
     k = j
     if norms[k] in ("that", "which"):
@@ -866,7 +907,7 @@ def _predicate_match(
     verb = norms[k]
     k += 1
     if verb in ("has", "have", "had"):
-        k = _skip_adverbs(tokens, norms, k)
+        k = _skip_adverbs(tokens, k)
         if k >= n or norms[k] != "been":
             return None
         k += 1
@@ -876,7 +917,7 @@ def _predicate_match(
         k += 2
     elif verb not in ("is", "was", "are", "were", "remain"):
         return None
-    k = _skip_adverbs(tokens, norms, k)
+    k = _skip_adverbs(tokens, k)
     if k >= n:
         return None
     nxt = node.get(norms[k])
@@ -886,10 +927,11 @@ def _predicate_match(
     return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in term])
 
 
-def _skip_adverbs(tokens: Sequence[Token], norms: Sequence[str], k: int, limit: int = 2) -> int:
+def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:
     """Index after at most ``limit`` adverbs (``-ly`` words and a few others) from ``k``."""
+    norms, lowers = tokens.norms, tokens.lowers
     for _ in range(limit):
-        if k < len(norms) and (norms[k] in _ADVERBS or tokens[k].raw.lower().endswith("ly")):
+        if k < len(norms) and (norms[k] in _ADVERBS or lowers[k].endswith("ly")):
             k += 1
     return k
 
@@ -925,15 +967,10 @@ def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
         if rid is None:
             raise RecordError("record has no 'id'")
         text = _record_text(record, linker.config.max_chars)
-        mentions = linker.link(text)
     except RecordError as err:
         logger.warning("record %r: %s", rid, err)
         return {"id": rid, "mentions": [], "error": f"{type(err).__name__}: {err}"}
-    keep = linker.config.include_family
-    return {
-        "id": rid,
-        "mentions": [m.to_record() for m in mentions if keep or not m.family],
-    }
+    return {"id": rid, "mentions": linker._records(text)}
 
 
 _WORKER_LINKER: ConceptLinker | None = None
@@ -954,7 +991,7 @@ def link_records(
     records: Iterable[Any],
     linker: ConceptLinker,
     n_process: int = 1,
-    chunksize: int = 64,
+    chunksize: int = 256,
 ) -> Iterator[dict[str, Any]]:
     """Link a stream of ``{"id", "text"}`` records, in order.
 
@@ -968,7 +1005,8 @@ def link_records(
         linker: the linker.
         n_process: worker processes (fork; the dictionary is shared copy-on-write). Use 1
             with a dense path on a GPU. (default: ``1``)
-        chunksize: records sent to a worker at a time. (default: ``64``)
+        chunksize: records sent to a worker at a time; larger chunks cost the parent
+            process less per record. (default: ``256``)
 
     Yields:
         ``{"id", "mentions": [{"start", "end", "text", "curie", "iri", "label",

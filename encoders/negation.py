@@ -25,16 +25,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
-from encoders.normalize import BREAK, Token, fold
+from encoders.normalize import BREAK, Token, TokenTable, fold
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ContextResult", "ContextRules", "Trigger"]
 
-_PUNCT_WORDS = {".": ".", "!": ".", "?": ".", ";": ".", ",": ",", ":": ","}
-_NOT_WORDS = frozenset({"", ".", ","})
+# Punctuation that ends a sentence (every scope), and that with the clause marks ends a
+# backward scope.
+_SENTENCE_ENDS = frozenset(".!?;")
+_CLAUSE_ENDS = _SENTENCE_ENDS | frozenset(",:")
 
 #: Category names.
 NEG, UNC, FAM, PSEUDO, TERM = "negated", "uncertain", "family", "pseudo", "terminate"
@@ -303,6 +306,9 @@ _FAMILY_PHRASES = ("family history of", "family history", "history in the family
 _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
 
 
+_SCOPED = frozenset({"negated", "uncertain", "family"})
+
+
 @dataclass(frozen=True)
 class ContextResult:
     """What the context says about one mention.
@@ -316,6 +322,16 @@ class ContextResult:
     negated: bool = False
     uncertain: bool = False
     family: bool = False
+
+
+_NO_CONTEXT = ContextResult()
+# The eight possible results, shared (they are frozen).
+_RESULTS = {
+    (n, u, f): ContextResult(n, u, f)
+    for n in (False, True)
+    for u in (False, True)
+    for f in (False, True)
+}
 
 
 class ContextRules:
@@ -359,22 +375,23 @@ class ContextRules:
                 node = node.setdefault(w, {})
             node[""] = trig
         self._family_window = 2 * default_window
+        self._first_words = frozenset(self._trie) | self.relatives
 
-    def _find(
-        self, words: Sequence[str], blocked: Sequence[bool]
-    ) -> list[tuple[int, int, Trigger]]:
-        """Longest trigger phrase at each position, skipping words inside mentions."""
+    def _find(self, words: Sequence[str], inside: set[int]) -> list[tuple[int, int, Trigger]]:
+        """Longest trigger phrase at each position, skipping the words of mentions
+        (positions in ``inside``)."""
         found: list[tuple[int, int, Trigger]] = []
-        i, n = 0, len(words)
-        while i < n:
-            if blocked[i]:
-                i += 1
+        n = len(words)
+        done = 0  # end of the last trigger found: triggers do not overlap
+        # Only words that can start a trigger or name a relative need a look (C-level scan).
+        for i in compress(range(n), map(self._first_words.__contains__, words)):
+            if i < done or i in inside:
                 continue
             node: Any = self._trie
             best = None
             j = i
-            while j < n and not blocked[j]:
-                node = node.get(words[j])
+            while j < n and j not in inside:
+                node = node.get(words[j])  # punctuation is in no trigger: it ends a phrase
                 if node is None:
                     break
                 j += 1
@@ -382,7 +399,7 @@ class ContextRules:
                     best = (i, j, node[""])
             if best is not None:
                 found.append(best)
-                i = best[1]
+                done = best[1]
                 continue
             if (
                 words[i] in self.relatives
@@ -390,7 +407,6 @@ class ContextRules:
                 and not self._is_agent(words, i)
             ):
                 found.append((i, i + 1, Trigger(words[i], FAM, "forward", self._family_window)))
-            i += 1
         return found
 
     @staticmethod
@@ -405,12 +421,13 @@ class ContextRules:
         return k < len(words) and words[k] in _EXPERIENCER_VERBS
 
     def analyze(
-        self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]]
+        self, tokens: Sequence[Token] | TokenTable, spans: Sequence[tuple[int, int]]
     ) -> list[ContextResult]:
         """Context of each mention.
 
         Args:
-            tokens: the tokens of the text (:func:`encoders.normalize.tokenize`).
+            tokens: the tokens of the text (:func:`encoders.normalize.scan` or
+                :func:`encoders.normalize.tokenize`).
             spans: token ranges ``[i, j)`` of the mentions.
 
         Returns:
@@ -418,53 +435,56 @@ class ContextRules:
         """
         if not spans:
             return []
-        # One word per token. Sentence ends and clause marks become markers; other
-        # punctuation an empty word. A forward scope runs over commas ("no fever, seizures
-        # or rash"); a backward one stops at them ("microcephaly, and the EEG was normal").
-        words = [
-            fold(raw) if norm != BREAK else _PUNCT_WORDS.get(raw, "") for _, _, raw, norm in tokens
-        ]
-        blocked = [w in _NOT_WORDS for w in words]
-        wspans = list(spans)
-        for a, b in wspans:
-            for k in range(a, b):
-                blocked[k] = True
-        triggers = self._find(words, blocked)
+        # One lower-case word per token. A sentence end (. ! ? ;) ends every scope; a clause
+        # mark (, :) ends a backward scope only: a forward scope runs over commas ("no fever,
+        # seizures or rash"), a backward one stays in its clause ("microcephaly, and the EEG
+        # was normal").
+        words = (
+            tokens.lowers
+            if isinstance(tokens, TokenTable)
+            else [fold(t.raw) if t.norm != BREAK else t.raw for t in tokens]
+        )
+        n = len(words)
+        inside: set[int] = set()
+        for a, b in spans:
+            inside.update(range(a, b))
+        triggers = self._find(words, inside)
+        if not any(t.category in _SCOPED for _, _, t in triggers):
+            return [_NO_CONTEXT] * len(spans)
         stops = {i for i, _, t in triggers if t.category == TERM}
-        stops.update(k for k, w in enumerate(words) if w == ".")
         verb_stops = stops | {i for i, _, t in triggers if t.category == TERM_VERB}
-        # A backward scope (a predicate after its subject: "X was normal") stays in its clause.
-        back_stops = verb_stops | {k for k, w in enumerate(words) if w == ","}
-        patient_words = {k for k, w in enumerate(words) if w in _PATIENT_WORDS}
         scopes: dict[str, list[tuple[int, int]]] = {NEG: [], UNC: [], FAM: []}
         for i, j, trig in triggers:
             if trig.category not in scopes:
                 continue
-            ends = stops if trig.category == FAM else verb_stops
+            family = trig.category == FAM
+            ends = stops if family else verb_stops
             if trig.direction == "forward":
                 end = j
-                limit = min(len(words), j + trig.window)
-                while end < limit and end not in ends:
-                    if trig.category == FAM and end in patient_words:
+                limit = min(n, j + trig.window)
+                while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
+                    if family and words[end] in _PATIENT_WORDS:
                         break
                     end += 1
                 scopes[trig.category].append((j, end))
             else:
                 start = i
                 limit = max(0, i - trig.window)
-                ends = stops if trig.category == FAM else back_stops
-                if trig.category != FAM and _LIST_QUANTIFIERS.intersection(
-                    words[max(0, i - 2) : i + 1]
-                ):
+                marks = _SENTENCE_ENDS if family else _CLAUSE_ENDS
+                if not family and _LIST_QUANTIFIERS.intersection(words[max(0, i - 2) : i + 1]):
                     # "A, B, C and D were all normal": the scope is the whole list.
-                    ends, limit = verb_stops, max(0, i - 4 * trig.window)
-                while start > limit and (start - 1) not in ends:
+                    marks, limit = _SENTENCE_ENDS, max(0, i - 4 * trig.window)
+                while start > limit and (start - 1) not in ends and words[start - 1] not in marks:
                     start -= 1
                 scopes[trig.category].append((start, i))
-        results = []
-        for a, b in wspans:
-            flags = {
-                cat: any(a < hi and lo < b for lo, hi in ranges) for cat, ranges in scopes.items()
-            }
-            results.append(ContextResult(flags[NEG], flags[UNC], flags[FAM]))
-        return results
+        neg, unc, fam = scopes[NEG], scopes[UNC], scopes[FAM]
+        return [
+            _RESULTS[
+                (
+                    bool(neg) and any(a < hi and lo < b for lo, hi in neg),
+                    bool(unc) and any(a < hi and lo < b for lo, hi in unc),
+                    bool(fam) and any(a < hi and lo < b for lo, hi in fam),
+                )
+            ]
+            for a, b in spans
+        ]

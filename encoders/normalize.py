@@ -34,8 +34,9 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 __all__ = [
     "ABNORMALITY_HEADS",
@@ -43,11 +44,13 @@ __all__ = [
     "LEXICAL_ALTERNATIONS",
     "STOPWORDS",
     "Token",
+    "TokenTable",
     "content_tokens",
     "fold",
     "is_acronym",
     "normalize_token",
     "phrase_variants",
+    "scan",
     "singularize",
     "stem",
     "tokenize",
@@ -82,8 +85,12 @@ STOPWORDS: frozenset[str] = frozenset(
 BREAK = "\x00"
 
 # Words (letters and digits) or one phrase-breaking punctuation mark. Hyphens, slashes and
-# apostrophes split words but do not break a phrase.
-_TOKEN_RE = re.compile(r"[^\W_]+|[.,;:!?()\[\]{}<>\"|\u201c\u201d\u2022\u00b7]")
+# apostrophes split words but do not break a phrase. The tokens are the capture groups of a
+# split (so the separators between them give their offsets); the ASCII form is faster and
+# gives the same tokens on ASCII text.
+_PUNCT = '[.,;:!?()\\[\\]{}<>"|\u201c\u201d\u2022\u00b7]'
+_SPLIT_RE = re.compile(r"([^\W_]+|" + _PUNCT + ")")
+_ASCII_SPLIT_RE = re.compile(r"([A-Za-z0-9]+|" + _PUNCT + ")")
 
 # Endings kept as they are: Latin/Greek singulars that end in s.
 _KEEP_S = ("ss", "us", "is", "ys", "as", "os")
@@ -316,6 +323,113 @@ def normalize_token(raw: str) -> str:
     return stem(singularize(word))
 
 
+class TokenTable(Sequence[Token]):
+    """The tokens of a text as columns (raw and normalised forms, lower case, offsets).
+
+    What :func:`scan` returns: the linker's hot path reads the columns; indexing gives
+    :class:`Token` tuples like :func:`tokenize`. Character offsets are worked out when
+    first asked for (:meth:`char_spans` gives those of a few token ranges only).
+
+    Attributes:
+        raws: each token as written.
+        norms: normalised forms (``BREAK`` for phrase-breaking punctuation).
+        lowers: each token folded to lower case (:func:`fold`).
+    """
+
+    __slots__ = ("_ends", "_parts", "_starts", "lowers", "norms", "raws")
+
+    def __init__(
+        self, parts: list[str], raws: list[str], norms: list[str], lowers: list[str]
+    ) -> None:
+        # parts: the text split into separator, token, separator, ..., token, separator.
+        self._parts, self.raws, self.norms, self.lowers = parts, raws, norms, lowers
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+
+    def _offsets(self) -> None:
+        offsets = list(itertools.accumulate(map(len, self._parts), initial=0))
+        self._starts, self._ends = offsets[1:-1:2], offsets[2::2]
+
+    @property
+    def starts(self) -> list[int]:
+        """Offset of each token's first character."""
+        if self._starts is None:
+            self._offsets()
+        return self._starts  # type: ignore[return-value]
+
+    @property
+    def ends(self) -> list[int]:
+        """Offset one past each token's last character."""
+        if self._ends is None:
+            self._offsets()
+        return self._ends  # type: ignore[return-value]
+
+    def char_spans(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Character offsets ``(start, end)`` of token ranges ``[i, j)``.
+
+        Sums the lengths of the text's parts once up to the last range when the ranges
+        come in order of ``i``, so a few ranges cost less than every token's offsets.
+        """
+        parts = self._parts
+        out = []
+        pos = at = 0  # pos: offset of parts[at]
+        for i, j in spans:
+            first = 2 * i + 1  # the token's index in parts
+            if first < at:
+                pos = at = 0  # out of order: sum again from the start
+            pos += sum(map(len, parts[at:first]))
+            at = first
+            out.append((pos, pos + sum(map(len, parts[first : 2 * j]))))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+    @overload
+    def __getitem__(self, k: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Token]: ...
+
+    def __getitem__(self, k: int | slice) -> Token | list[Token]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return Token(self.starts[k], self.ends[k], self.raws[k], self.norms[k])
+
+
+# Raw token -> normalised form, for scan(); cleared when it outgrows _NORMS_MAX.
+_NORMS: dict[str, str] = {}
+_NORMS_MAX = 1 << 18
+
+
+def scan(text: str) -> TokenTable:
+    """Tokenise ``text`` into columns (see :class:`TokenTable`); same tokens as
+    :func:`tokenize`.
+
+    Args:
+        text: any text.
+    """
+    # C-level calls only: this runs on every character of every document. A split with
+    # the tokens as capture groups keeps the separators, whose lengths give offsets.
+    ascii_text = text.isascii()
+    parts = (_ASCII_SPLIT_RE if ascii_text else _SPLIT_RE).split(text)
+    raws = parts[1::2]
+    # A plain dict lookup is cheaper than the lru_cache wrapper; misses are rare.
+    norms = list(map(_NORMS.get, raws))
+    if None in norms:
+        if len(_NORMS) > _NORMS_MAX:
+            _NORMS.clear()
+        for k, norm in enumerate(norms):
+            if norm is None:
+                norms[k] = _NORMS[raws[k]] = normalize_token(raws[k])
+    return TokenTable(
+        parts,
+        raws,
+        norms,  # type: ignore[arg-type]
+        list(map(str.lower if ascii_text else fold, raws)),
+    )
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into word tokens and phrase-breaking punctuation, with offsets.
 
@@ -325,20 +439,12 @@ def tokenize(text: str) -> list[Token]:
     Returns:
         The tokens in order; punctuation tokens have ``norm == BREAK``.
     """
-    # C-level maps only: this runs on every character of every document.
-    matches = list(_TOKEN_RE.finditer(text))
-    raws = list(map(re.Match.group, matches))
+    table = scan(text)
     return list(
         map(
             tuple.__new__,
             itertools.repeat(Token),
-            zip(
-                map(re.Match.start, matches),
-                map(re.Match.end, matches),
-                raws,
-                map(normalize_token, raws),
-                strict=True,
-            ),
+            zip(table.starts, table.ends, table.raws, table.norms, strict=True),
         )
     )
 

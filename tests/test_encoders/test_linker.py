@@ -437,3 +437,30 @@ def test_negation_of_a_whole_list(linker: ConceptLinker) -> None:
     }
     (m,) = linker.link("Microcephaly, and the EEG was normal.")
     assert not m.excluded  # without "all" a backward scope stays in its clause
+
+
+def test_link_records_equal_the_mentions_of_link(linker: ConceptLinker) -> None:
+    texts = [
+        "No focal seizures, but hypotonia (GERD). Her mother has microcephaly.",
+        "Axial and appendicular hypotonia; possible seizures.",
+        "The ASD was closed after an atrial septal defect (ASD) was found.",
+    ]
+    records = [{"id": i, "text": text} for i, text in enumerate(texts)]
+    for out, text in zip(link_records(records, linker), texts, strict=True):
+        assert out["mentions"] == [m.to_record() for m in linker.link(text) if not m.family]
+
+
+def test_negation_same_on_token_list_and_table(linker: ConceptLinker) -> None:
+    from encoders.normalize import scan, tokenize
+
+    text = "No seizures, hypotonia. Her brother has microcephaly; the GERD was ruled out."
+    spans = [(1, 2), (3, 4), (8, 9), (11, 12)]
+    rules = linker.context_rules
+    results = rules.analyze(scan(text), spans)
+    assert results == rules.analyze(tokenize(text), spans)
+    assert [(r.negated, r.family) for r in results] == [
+        (True, False),
+        (True, False),
+        (False, True),
+        (True, False),
+    ]

@@ -12,6 +12,7 @@ from encoders.normalize import (
     is_acronym,
     normalize_token,
     phrase_variants,
+    scan,
     singularize,
     stem,
     tokenize,
@@ -153,3 +154,21 @@ def test_phrase_variants_abnormality_and_inability_patterns() -> None:
     assert walk[content_tokens("unable to walk")] == "pattern"
     # Names listing several things have no single X to rephrase.
     assert "pattern" not in phrase_variants("Abnormality of the head and neck").values()
+
+
+def test_scan_gives_the_tokens_of_tokenize() -> None:
+    for text in ("Self-mutilating behaviour, seizures.", " Sjögren’s “GERD” • (VSDs)! ", "", "x"):
+        table = scan(text)
+        assert table[:] == tokenize(text)
+        assert len(table) == len(tokenize(text))
+        assert table.lowers == [fold(t.raw) for t in tokenize(text)]
+
+
+def test_scan_char_spans_in_and_out_of_order() -> None:
+    text = "No  seizures, (GERD)  and hypotonia."
+    table, tokens = scan(text), tokenize(text)
+    spans = [(1, 2), (1, 3), (4, 5), (7, 9)]
+    expected = [(tokens[i].start, tokens[j - 1].end) for i, j in spans]
+    assert table.char_spans(spans) == expected
+    assert table.char_spans(spans[::-1]) == expected[::-1]
+    assert [text[a:b] for a, b in table.char_spans([(7, 8)])] == ["hypotonia"]
