@@ -244,3 +244,53 @@ def linkpred(
         f"passed {passed} of {len(result.checks)} checks; results in "
         f"{out / 'bench_linkpred.json'} and {out / 'bench_linkpred.md'}"
     )
+
+
+@app.command("scaling")
+@handle_errors
+def scaling(
+    out: OutOption = Path("bench-results"),
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML training config.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a training config key (repeatable)."),
+    ] = None,
+    nproc: Annotated[
+        str, typer.Option("--nproc", help="Comma-separated process counts; the first is the base.")
+    ] = "1,2",
+    repeats: RepeatsOption = 3,
+    home: HomeOption = None,
+) -> None:
+    """Diagnosis training throughput (patients/s) with 1 and N processes (torchrun, DDP)."""
+    from train.bench_distributed import run_scaling_benchmark
+
+    try:
+        counts = [int(part) for part in nproc.split(",")]
+    except ValueError:
+        raise typer.BadParameter(
+            f"{nproc!r} is not a list of numbers", param_hint="--nproc"
+        ) from None
+    if not counts or min(counts) < 1:
+        raise typer.BadParameter("process counts must be at least 1", param_hint="--nproc")
+    result = run_scaling_benchmark(
+        out,
+        module="kgfuse.cli",
+        config=config,
+        overrides=list(overrides or []),
+        processes=counts,
+        repeats=repeats,
+        home=home,
+    )
+    table = Table("processes", "patients/s median", "min", "max", "ratio", title="Scaling")
+    for row in result["summary"]:
+        table.add_row(
+            str(row["processes"]),
+            f"{row['median']:.1f}",
+            f"{row['min']:.1f}",
+            f"{row['max']:.1f}",
+            f"{row['ratio']:.2f}",
+        )
+    console.print(table)
+    console.print(f"results in {out / 'bench_scaling.json'} and {out / 'bench_scaling.md'}")

@@ -58,6 +58,8 @@ def test_load_search_checks_the_space(tmp_path: Path) -> None:
     assert space.schema is DiagnosisConfig and space.metric == "mrr"
     cfg = space.config({"train.batch_size": 4}, output="x")
     assert (cfg.train.batch_size, cfg.train.lr, cfg.train.epochs, cfg.output) == (4, 0.01, 1, "x")
+    shipped = load_search(Path(__file__).parents[2] / "configs" / "tune_diagnosis.yaml")
+    assert shipped.tune.sampler == "tpe" and "train.lr" in shipped.tune.params
 
 
 def test_search_resumes_from_its_storage_and_writes_the_best_config(
