@@ -14,16 +14,19 @@ Measures (:func:`evaluate_linking`):
   when it is an ancestor or a descendant of a gold id;
 - excluded-finding accuracy on gold mentions found by the linker (right id, overlapping
   span), with the recall of ruled-out findings;
-- documents per second (:func:`run_linking_eval`).
+- documents per second (:func:`run_linking_eval`), also on abstract-sized documents made
+  from the gold texts (:func:`measure_throughput`).
 
 :func:`evaluate_dense_heldout` measures the dense path alone on held-out synonyms.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -42,10 +45,13 @@ __all__ = [
     "GoldMention",
     "LinkingReport",
     "PRF",
+    "ThroughputReport",
+    "abstract_sized",
     "data_dir",
     "evaluate_dense_heldout",
     "evaluate_linking",
     "load_gold",
+    "measure_throughput",
     "run_linking_eval",
 ]
 
@@ -169,6 +175,8 @@ class LinkingReport:
         num_documents: documents evaluated.
         docs_per_second: linking throughput (0 when not timed).
         settings: how the run was made (free-form, for the record).
+        throughput: documents per second on abstract-sized documents
+            (:func:`measure_throughput`), when asked for.
     """
 
     mention_exact: PRF
@@ -182,6 +190,7 @@ class LinkingReport:
     num_documents: int
     docs_per_second: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
+    throughput: ThroughputReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As a JSON-ready dict."""
@@ -310,6 +319,7 @@ def run_linking_eval(
     n_process: int = 1,
     repeats: int = 1,
     related_is_present: bool = True,
+    throughput_docs: int = 0,
 ) -> LinkingReport:
     """Link the gold documents' texts with :func:`encoders.linker.link_records` and score.
 
@@ -321,9 +331,12 @@ def run_linking_eval(
         repeats: link the documents this many times for the throughput figure (the best
             run is reported; the predictions of the first run are scored). (default: ``1``)
         related_is_present: see :func:`evaluate_linking`.
+        throughput_docs: also measure throughput on this many abstract-sized documents
+            made from the gold texts (:func:`measure_throughput`, ``repeats`` runs); 0 to
+            skip. (default: ``0``)
 
     Returns:
-        The report with ``docs_per_second``.
+        The report with ``docs_per_second`` (and ``throughput`` when asked for).
     """
     records = [{"id": d.id, "text": d.text} for d in gold]
     best = float("inf")
@@ -343,7 +356,125 @@ def run_linking_eval(
         "dense": linker.dense is not None,
         "config": asdict(linker.config),
     }
+    if throughput_docs > 0:
+        report.throughput = measure_throughput(
+            linker, [d.text for d in gold], throughput_docs, n_process, max(1, repeats)
+        )
     return report
+
+
+#: A PubMed abstract is about 1,500 characters.
+ABSTRACT_CHARS = 1500
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def abstract_sized(texts: Sequence[str], num_docs: int, chars: int = ABSTRACT_CHARS) -> list[str]:
+    """``num_docs`` documents of about ``chars`` characters from the sentences of ``texts``.
+
+    The sentences are taken in order (cycling through the texts) and packed into a document
+    until it reaches ``chars - 100`` characters, so documents end at a sentence end.
+
+    Args:
+        texts: source texts.
+        num_docs: documents to make.
+        chars: target length. (default: :data:`ABSTRACT_CHARS`)
+
+    Raises:
+        ValueError: the texts have no sentence.
+    """
+    sentences = [x for t in texts for x in _SENTENCE_RE.split(t.strip()) if x.strip()]
+    if not sentences:
+        raise ValueError("no sentence to build documents from")
+    docs: list[str] = []
+    current: list[str] = []
+    size = 0
+    for sentence in itertools.cycle(sentences):
+        current.append(sentence)
+        size += len(sentence) + 1
+        if size >= chars - 100:
+            docs.append(" ".join(current))
+            current, size = [], 0
+            if len(docs) == num_docs:
+                return docs
+    raise AssertionError("unreachable: cycle never ends")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ThroughputReport:
+    """Linking throughput on abstract-sized documents.
+
+    Attributes:
+        docs_per_second: median over the runs.
+        docs_per_second_min: slowest run.
+        docs_per_second_max: fastest run.
+        docs_per_cpu_second: documents per second of CPU time of this process and its
+            worker processes (median): what the machine's cores could give when idle.
+        num_docs: documents per run.
+        chars_per_doc: their mean length.
+        n_process: worker processes.
+        runs: timed runs.
+    """
+
+    docs_per_second: float
+    docs_per_second_min: float
+    docs_per_second_max: float
+    docs_per_cpu_second: float
+    num_docs: int
+    chars_per_doc: float
+    n_process: int
+    runs: int
+
+
+def measure_throughput(
+    linker: ConceptLinker,
+    texts: Sequence[str],
+    num_docs: int = 2000,
+    n_process: int = 1,
+    runs: int = 3,
+    chars: int = ABSTRACT_CHARS,
+) -> ThroughputReport:
+    """Documents per second of :func:`encoders.linker.link_records` on abstract-sized text.
+
+    One untimed warm-up pass over the documents, then ``runs`` timed passes (each starts its
+    worker processes when ``n_process > 1``).
+
+    Args:
+        linker: the linker.
+        texts: texts to build the documents from (:func:`abstract_sized`).
+        num_docs: documents per run. (default: ``2000``)
+        n_process: worker processes. (default: ``1``)
+        runs: timed runs. (default: ``3``)
+        chars: target document length. (default: :data:`ABSTRACT_CHARS`)
+    """
+    import resource
+    import statistics
+
+    docs = abstract_sized(texts, num_docs, chars)
+    records = [{"id": i, "text": d} for i, d in enumerate(docs)]
+    for _ in link_records(records, linker):
+        pass
+    rates, cpu_rates = [], []
+    for _ in range(max(1, runs)):
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for _ in link_records(records, linker, n_process=n_process):
+            pass
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+        rates.append(len(records) / wall)
+        cpu_rates.append(len(records) / cpu if cpu > 0 else 0.0)
+    return ThroughputReport(
+        docs_per_second=statistics.median(rates),
+        docs_per_second_min=min(rates),
+        docs_per_second_max=max(rates),
+        docs_per_cpu_second=statistics.median(cpu_rates),
+        num_docs=len(records),
+        chars_per_doc=sum(map(len, docs)) / len(docs),
+        n_process=n_process,
+        runs=len(rates),
+    )
 
 
 @dataclass(frozen=True)
