@@ -187,6 +187,43 @@ class AnnotationTable:
         i = subject if isinstance(subject, int) else self.subject_index(subject)
         return self._rows_of[i]
 
+    def canonical(self) -> AnnotationTable:
+        """The same rows in an order fixed by their content alone: subjects and terms sorted
+        by IRI, rows by (subject, term, annotation IRI), each row's sources sorted and distinct.
+
+        A domain builder collects rows in file order and a store answers in its own index
+        order; the derived tables are written in this order, so every way of reading the same
+        KG (a local build, any SPARQL endpoint) gives identical tables.
+        """
+        subject_order = sorted(range(len(self.subjects)), key=self.subjects.__getitem__)
+        term_order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
+        subject_rank = np.empty(len(self.subjects), dtype=np.int32)
+        subject_rank[subject_order] = np.arange(len(self.subjects), dtype=np.int32)
+        term_rank = np.empty(len(self.terms), dtype=np.int32)
+        term_rank[term_order] = np.arange(len(self.terms), dtype=np.int32)
+        subject, term = subject_rank[self.subject], term_rank[self.term]
+        rows = sorted(
+            range(len(self)),
+            key=lambda r: (int(subject[r]), int(term[r]), self.annotation_iris[r]),
+        )
+        order = np.asarray(rows, dtype=np.int64)
+        return AnnotationTable(
+            [self.subjects[i] for i in subject_order],
+            [self.subject_labels[i] for i in subject_order],
+            [self.terms[i] for i in term_order],
+            [self.annotation_iris[r] for r in rows],
+            subject[order],
+            term[order],
+            self.negated[order],
+            self.frequency[order],
+            [self.frequency_term[r] for r in rows],
+            [self.onset[r] for r in rows],
+            self.sex[order],
+            [self.evidence[r] for r in rows],
+            [self.aspect[r] for r in rows],
+            [sorted(set(self.sources[r])) for r in rows],
+        )
+
     def save(self, folder: Path) -> None:
         """Write ``annotations.npz`` and ``annotations.json`` into ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)

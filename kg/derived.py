@@ -201,6 +201,17 @@ def graph_from_store(
                 if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)
             ),
         )
+    # Relations numbered by IRI and edges sorted by (relation, source, target): the order
+    # then depends on the graph alone, not on the store's scan order or on domain hints.
+    names = sorted(relations)
+    renumber = np.zeros(len(relations), dtype=np.int64)
+    for i, name in enumerate(names):
+        renumber[relations[name]] = i
+    relations = {name: i for i, name in enumerate(names)}
+    rel_arr = renumber[np.asarray(rel, dtype=np.int64)]
+    src_arr, dst_arr = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    order_idx = np.lexsort((dst_arr, src_arr, rel_arr))
+    src, dst, rel = (a[order_idx].tolist() for a in (src_arr, dst_arr, rel_arr))
     weight = np.ones(len(src), dtype=np.float32)
     if len(annotations) and RO_HAS_PHENOTYPE in relations:
         present = ~annotations.negated
@@ -217,7 +228,7 @@ def graph_from_store(
         for k in range(len(src)):
             if rel[k] == r_ph:
                 weight[k] = best.get(src[k] * n + dst[k], 1.0)
-    order = sorted(relations, key=relations.__getitem__)
+    order = names
     return GraphTensors(
         node_iris=iris,
         node_type=torch.tensor([type_index[types[i]] for i in iris], dtype=torch.long),
@@ -260,6 +271,7 @@ def write_derived(
     lap("hierarchy")
     if annotations is None:
         annotations = AnnotationTable.from_store(store)
+    annotations = annotations.canonical()
     annotations.save(folder)
     lap("annotation table")
     graph_from_store(store, fingerprint, annotations, types, known_edges).save(folder / "graph")

@@ -64,3 +64,25 @@ class KGMismatchError(ValueError):
             f"{what} was built on KG fingerprint {expected[:12]}, but the loaded KG has "
             f"fingerprint {found[:12]}; rebuild it on this KG or load the KG it was built on"
         )
+
+
+class EndpointUnreachableError(ConnectionError):
+    """No SPARQL endpoint answers at a URL (refused, unknown host, timed out)."""
+
+
+class NotAnEndpointError(ValueError):
+    """A URL answers HTTP, but not as a SPARQL 1.1 query endpoint."""
+
+
+class EndpointQueryError(ValueError):
+    """A SPARQL endpoint rejected or failed a query; holds the endpoint's own message."""
+
+    def __init__(self, url: str, status: int, message: str) -> None:
+        self.url = url
+        self.status = status
+        self.reason = message
+        super().__init__(f"the SPARQL endpoint {url} answered HTTP {status}: {message}")
+
+
+class EndpointServerError(OSError):
+    """The SPARQL server (``oxigraph serve``) could not be started; holds its output."""

@@ -213,6 +213,7 @@ class TermHierarchy:
                 labels[iri] = row["label"].value
             if row["dep"] is not None and row["dep"].value in ("true", "1"):
                 obsolete.add(iri)
+        terms.sort()  # an order of the classes alone, whatever store answers the query
         index = {iri: i for i, iri in enumerate(terms)}
         parents: list[list[int]] = [[] for _ in terms]
         for row in store.query(_EDGES):

@@ -266,6 +266,7 @@ def hpoa_to_ntriples(
         if freq_term is not None:
             lines.append(f"{a} {p_freq} {term(freq_term)} .\n")
         if freq_value is not None:
+            freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
             lines.append(
                 f"{a} {p_freq_value} {nt_literal(f'{freq_value:.4g}', XSD + 'decimal')} .\n"
             )

@@ -22,6 +22,7 @@ from kg.errors import UnknownTermError
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
 from kg.namespaces import compress, to_iri
+from kg.remote import RemoteStore, is_endpoint
 from kg.sparql import IRI, BindingValue, run_ask, run_select
 from kg.store import Manifest, resolve_build
 from kg.tensors import GraphTensors
@@ -152,21 +153,40 @@ class TermInfo:
 class KnowledgeGraph:
     """A built KG opened read-only: SPARQL, helper queries and derived tables.
 
-    Several processes may open the same KG at once (the store is opened read-only).
+    Several processes may open the same KG at once (the store is opened read-only). The KG
+    may also sit behind a SPARQL 1.1 endpoint (:mod:`kg.remote`); ``path`` is then the cache
+    folder of its derived tables and ``location`` the endpoint's URL.
     """
 
-    def __init__(self, build_dir: Path, store: ox.Store, manifest: Manifest) -> None:
+    def __init__(self, build_dir: Path, store: ox.Store | RemoteStore, manifest: Manifest) -> None:
         self.path = build_dir
         self.store = store
         self.manifest = manifest
 
+    @property
+    def location(self) -> str:
+        """Where the KG is read from: its endpoint's URL, or its build folder."""
+        return self.store.url if isinstance(self.store, RemoteStore) else str(self.path)
+
     @classmethod
-    def open(cls, path: Path | str) -> KnowledgeGraph:
-        """Open the KG built at ``path`` (a KG folder or one of its builds).
+    def open(cls, path: Path | str, *, home: Path | None = None) -> KnowledgeGraph:
+        """Open the KG built at ``path`` (a KG folder or one of its builds), or the KG behind
+        a SPARQL endpoint when ``path`` is an ``http(s)://`` URL string.
+
+        Args:
+            path: KG folder, build folder, or SPARQL query URL.
+            home: kgfuse home holding the derived tables cached for an endpoint (default:
+                ``$KGFUSE_HOME``, else ``~/.kgfuse``).
 
         Raises:
             KGNotFoundError: nothing is built there.
+            EndpointUnreachableError, NotAnEndpointError: the URL gives no SPARQL endpoint.
         """
+        if is_endpoint(path):
+            from kg.remote import open_endpoint
+
+            remote, folder, remote_manifest = open_endpoint(str(path), home=home)
+            return cls(folder, remote, remote_manifest)
         build = resolve_build(Path(path))
         manifest = Manifest.from_json((build / "manifest.json").read_text(encoding="utf-8"))
         store = ox.Store.read_only(str(build / "store"))

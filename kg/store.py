@@ -31,14 +31,19 @@ from pathlib import Path
 
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import KGNotFoundError
-from kg.namespaces import RO_HAS_PHENOTYPE
+from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
 
 logger = logging.getLogger(__name__)
 
-#: Version of the RDF data model kgfuse writes; part of every fingerprint.
-DATA_MODEL_VERSION = "kgfuse-kg/1"
+#: Version of the RDF data model kgfuse writes; part of every fingerprint. 2: a build
+#: describes itself in the store (:func:`describe_kg`) and derived tables are in a canonical
+#: order (the same from a local build and from a SPARQL endpoint).
+DATA_MODEL_VERSION = "kgfuse-kg/2"
 HOME_ENV = "KGFUSE_HOME"
 HPO_SOURCE = "hpo"
+#: The node a build describes its KG on (``kgv:fingerprint``, ``kgv:name``, ``kgv:sources``),
+#: so a SPARQL endpoint serving the store tells which KG it holds (see ``kg.remote``).
+KG_DESCRIPTION_NODE = KGD + "kg"
 
 
 def kgfuse_home(explicit: Path | None = None) -> Path:
@@ -255,6 +260,7 @@ def build_kg(
                 bar.advance(task, 2)
                 logger.info("derived tables at %.1f s", time.perf_counter() - started)
             bar.update(task, description="counting")
+            describe_kg(store, name or dest.name, fingerprint, records)
             counts = _counts(store, tmp / "derived" if derived else None)
             bar.advance(task)
         manifest = Manifest(
@@ -284,6 +290,23 @@ def build_kg(
         "built KG %s (%s) in %.1f s", manifest.name, fingerprint[:12], manifest.build_seconds
     )
     return manifest
+
+
+def describe_kg(store, name: str, fingerprint: str, sources: Sequence[SourceRecord]) -> None:
+    """Write the KG's fingerprint, name and sources (JSON) as three triples on
+    :data:`KG_DESCRIPTION_NODE`, so the store alone, served by a SPARQL endpoint, tells which
+    KG it holds. The node has no type and only ``kgv:`` predicates: no derived table sees it.
+    """
+    import pyoxigraph as ox
+
+    node = ox.NamedNode(KG_DESCRIPTION_NODE)
+    sources_json = json.dumps([asdict(s) for s in sources], sort_keys=True)
+    for predicate, value in (
+        ("fingerprint", fingerprint),
+        ("name", name),
+        ("sources", sources_json),
+    ):
+        store.add(ox.Quad(node, ox.NamedNode(KGV + predicate), ox.Literal(value)))
 
 
 def _load_file(store, path: Path, fmt: str | None, workdir: Path) -> SourceRecord:

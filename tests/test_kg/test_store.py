@@ -79,7 +79,8 @@ def test_build_kg_from_mini_hpo_writes_manifest(tmp_path: Path, hpo_mini: Path) 
     assert counts["annotations"] == 20
     assert counts["annotations_negated"] == 3
     assert counts["annotated_subjects"] == 3
-    assert counts["triples"] == sum(s.triples for s in manifest.sources)
+    # the sources, and the three triples describing the KG (kg.store.describe_kg)
+    assert counts["triples"] == sum(s.triples for s in manifest.sources) + 3
     assert counts["graph_edges"] == sum(v for k, v in counts.items() if k.startswith("relation:"))
     assert manifest.fingerprint == fingerprint_of(manifest.sources)
     assert "pyoxigraph" in manifest.versions
@@ -97,7 +98,8 @@ def test_build_kg_from_legal_turtle(tmp_path: Path, legal_ttl: Path) -> None:
     assert [(s.name, s.format) for s in manifest.sources] == [("legal.ttl", "turtle")]
     assert manifest.sources[0].sha256 == _sha256(legal_ttl)
     assert manifest.sources[0].release is None
-    assert manifest.counts["triples"] == manifest.sources[0].triples == 111
+    assert manifest.sources[0].triples == 111
+    assert manifest.counts["triples"] == 111 + 3  # and the KG's description
     assert manifest.counts["type:owl:Class"] == 18
     assert manifest.counts["annotations"] == 0
     graph = KnowledgeGraph.open(tmp_path / "legal")
