@@ -40,6 +40,7 @@ from fusion.pipeline import (
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
+from kg.remote import is_endpoint, kg_location
 
 logger = logging.getLogger(__name__)
 
@@ -414,12 +415,12 @@ class TaskPredictor:
             )
         if kg is None:
             kg_path = meta.get("kg_path")
-            if not kg_path or not Path(kg_path).exists():
+            if not kg_path or not (is_endpoint(kg_path) or Path(kg_path).exists()):
                 raise FileNotFoundError(
                     f"the KG the model at {folder} was trained on ({kg_path}) is not there; "
                     "pass it with --kg"
                 )
-            kg = KnowledgeGraph.open(Path(kg_path))
+            kg = KnowledgeGraph.open(kg_location(kg_path))
         if meta["kg_fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
         model_class = (

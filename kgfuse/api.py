@@ -52,7 +52,7 @@ class ApiSettings:
     """What the app serves and how.
 
     Attributes:
-        kg_path: the KG folder.
+        kg_path: the KG folder, or a SPARQL endpoint's query URL.
         model_dir: the diagnosis model (default: quickstart's).
         home: kgfuse home (audit database).
         token: bearer token required by every route but /health (None: no token).
@@ -62,7 +62,7 @@ class ApiSettings:
         preload: load the KG, linker, intent classifier and model at startup.
     """
 
-    kg_path: Path
+    kg_path: Path | str
     model_dir: Path | None = None
     home: Path | None = None
     token: str | None = None
@@ -126,7 +126,7 @@ class _Services:
     def _kg(self):
         from kg.knowledge_graph import KnowledgeGraph
 
-        return KnowledgeGraph.open(self.settings.kg_path)
+        return KnowledgeGraph.open(self.settings.kg_path, home=self.settings.home)
 
     def preload(self) -> None:
         qa = self.qa

@@ -21,6 +21,7 @@ from typing import Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
 from kg.knowledge_graph import KnowledgeGraph
+from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 
 logger = logging.getLogger(__name__)
@@ -143,8 +144,8 @@ class DiagnosisService:
         from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
 
-        self.kg_path = Path(kg_path) if kg_path else default_kg_path("hpo", home)
-        self.kg = KnowledgeGraph.open(self.kg_path)
+        self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
+        self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
         self.diagnoser = Diagnoser.load(self.model_dir, self.kg, linker=default_linker(self.kg))
         self.rules = RuleSet.load()
@@ -291,7 +292,7 @@ def replay(record: Mapping[str, Any]):
     config = record["config"]
     service = DiagnosisService(
         Path(config["model_dir"]),
-        Path(config["kg"]),
+        kg_location(config["kg"]),
         audit=False,
         rules_top=int(config.get("rules_top", 3)),
     )

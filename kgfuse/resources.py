@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 from encoders.linker import ConceptLinker, LinkerConfig, linker_from_kg
 from kg.knowledge_graph import KnowledgeGraph
@@ -20,12 +21,20 @@ def default_linker_config(kg: KnowledgeGraph) -> LinkerConfig:
     return LinkerConfig(allowed_roots=roots)
 
 
-@lru_cache(maxsize=4)
-def _cached(kg_path: str, fingerprint: str) -> ConceptLinker:
-    kg = KnowledgeGraph.open(kg_path)
-    return linker_from_kg(kg, default_linker_config(kg))
+_LINKERS: OrderedDict[tuple[str, str], ConceptLinker] = OrderedDict()
+_LINKERS_LOCK = threading.Lock()
+_MAX_LINKERS = 4
 
 
 def default_linker(kg: KnowledgeGraph) -> ConceptLinker:
-    """The dictionary linker of a KG with its default settings (built once per KG)."""
-    return _cached(str(kg.path), kg.fingerprint)
+    """The dictionary linker of a KG with its default settings (built once per KG, keyed by
+    its folder or endpoint URL and its fingerprint; the last four are kept)."""
+    key = (kg.location, kg.fingerprint)
+    with _LINKERS_LOCK:
+        linker = _LINKERS.get(key)
+        if linker is None:
+            linker = _LINKERS[key] = linker_from_kg(kg, default_linker_config(kg))
+            if len(_LINKERS) > _MAX_LINKERS:
+                _LINKERS.popitem(last=False)
+        _LINKERS.move_to_end(key)
+        return linker

@@ -35,6 +35,7 @@ from fusion.pipeline import (
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
 from kg.knowledge_graph import KnowledgeGraph
+from kg.remote import kg_location
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
 from train.config import DiagnosisConfig, TaskConfig
@@ -314,7 +315,8 @@ def train_diagnosis(
     if t.num_threads:
         torch.set_num_threads(t.num_threads)
     torch.manual_seed(t.seed)
-    kg = KnowledgeGraph.open(Path(config.kg) if config.kg else default_kg_path("hpo", home))
+    kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
+    kg = KnowledgeGraph.open(kg_path, home=home)
     out = Path(config.output) if config.output else kgfuse_home(home) / "models" / "diagnosis"
     out.mkdir(parents=True, exist_ok=True)
     with main_rank_first(distributed):  # one process trains and caches, the others load

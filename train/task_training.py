@@ -42,6 +42,7 @@ from fusion.tasks import (
     linker_settings,
 )
 from kg.knowledge_graph import KnowledgeGraph
+from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 from train.config import TaskConfig
 from train.diagnosis import ensure_embeddings, ensure_fact_index
@@ -230,8 +231,8 @@ def train_task(
         torch.set_num_threads(t.num_threads)
     torch.manual_seed(t.seed)
     data = load_task_data(config.task, config.data, config.valid)
-    kg_path = Path(config.kg) if config.kg else default_kg_path("hpo", home)
-    kg = KnowledgeGraph.open(kg_path)
+    kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
+    kg = KnowledgeGraph.open(kg_path, home=home)
     out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
     out.mkdir(parents=True, exist_ok=True)
     fact_index = None
@@ -310,7 +311,7 @@ def train_task(
             config.config_hash(),
             task=config.task,
             labels=data.labels,
-            kg_path=str(kg_path.resolve()),
+            kg_path=kg_path if isinstance(kg_path, str) else str(kg_path.resolve()),
             linker=linker,
             max_length=config.model.max_length,
             threshold=config.threshold,

@@ -21,7 +21,7 @@ from kgfuse.commands.common import (
 )
 
 
-def kg_for_questions(kg: Path | None, home: Path | None) -> Path:
+def kg_for_questions(kg: str | None, home: Path | None) -> Path | str:
     """The KG to answer from; the built-in HPO KG is built on first use (about a minute)."""
     from kg.store import build_kg, default_kg_path, resolve_build
 

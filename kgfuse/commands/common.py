@@ -14,12 +14,15 @@ import typer
 from rich.console import Console
 
 from kg.errors import (
+    EndpointServerError,
+    EndpointUnreachableError,
     KGMismatchError,
     KGNotFoundError,
     OntologyParseError,
     UnknownTermError,
     UnsupportedFormatError,
 )
+from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 
 console = Console()
@@ -27,8 +30,13 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 KGOption = Annotated[
-    Path | None,
-    typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
+    str | None,
+    typer.Option(
+        "--kg",
+        help="KG folder, or a SPARQL endpoint's query URL such as http://127.0.0.1:7878/query "
+        "(default: <home>/kgs/hpo).",
+        show_default=False,
+    ),
 ]
 HomeOption = Annotated[
     Path | None,
@@ -47,14 +55,16 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     OntologyParseError,
     UnknownTermError,
     UnsupportedFormatError,
+    EndpointUnreachableError,
+    EndpointServerError,
     FileNotFoundError,
     ValueError,
 )
 
 
-def resolve_kg(kg: Path | None, home: Path | None = None) -> Path:
-    """The KG folder: the one given, else the default HPO KG in the kgfuse home."""
-    return kg if kg is not None else default_kg_path("hpo", home)
+def resolve_kg(kg: str | Path | None, home: Path | None = None) -> Path | str:
+    """The KG: the folder or endpoint URL given, else the default HPO KG in the kgfuse home."""
+    return kg_location(kg) if kg is not None else default_kg_path("hpo", home)
 
 
 def home_dir(home: Path | None) -> Path:

@@ -19,6 +19,7 @@ from kgfuse.commands.common import (
     JsonOption,
     KGOption,
     console,
+    err_console,
     handle_errors,
     print_json,
     resolve_kg,
@@ -61,7 +62,7 @@ def build(
 @handle_errors
 def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Counts per node type and relation type, sources and fingerprint."""
-    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     m = graph.manifest
     if as_json:
         print_json(
@@ -111,7 +112,7 @@ def query(
     """Run a read-only SPARQL query against the KG."""
     if output not in ("table", "json", "csv"):
         raise ValueError(f"unknown output {output!r}; choose table, json or csv")
-    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     names, rows = graph.query(sparql)
     if output == "json":
         print_json([dict(zip(names, r, strict=True)) for r in rows])
@@ -140,7 +141,7 @@ def show(
     limit: Annotated[int, typer.Option(help="Annotations shown.")] = 25,
 ) -> None:
     """Label, definition, synonyms, parents, children and annotations of a term."""
-    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     info = graph.term(term)
     as_phenotype = graph.annotations_with(info.iri)
     as_disease = graph.annotations_of(info.iri) if not as_phenotype else []
@@ -231,7 +232,7 @@ def validate(
     from kg.validation import graph_from_store, sample_for_validation, shapes_for
     from kg.validation import validate as run_validation
 
-    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     is_hpo = any(s.format == "hpoa" for s in graph.manifest.sources)
     kind = "hpo" if is_hpo else "ontology"
     shape_files = list(shapes) if shapes else shapes_for(kind)
@@ -252,3 +253,84 @@ def validate(
         console.print(report.to_text())
     if not report.conforms:
         raise typer.Exit(1)
+
+
+@app.command("dump")
+@handle_errors
+def dump(
+    out: Annotated[Path, typer.Argument(help="File to write: .nt, .ttl or .nq.")],
+    kg: Annotated[
+        Path | None,
+        typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Write the KG's triples to one file (to load into another SPARQL store, e.g. Fuseki)."""
+    import pyoxigraph as ox
+
+    from kg.store import resolve_build
+
+    fmt = ox.RdfFormat.from_extension(out.suffix.lstrip("."))
+    if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.N_QUADS):
+        raise ValueError(f"{out.name}: write .nt (N-Triples), .ttl (Turtle) or .nq (N-Quads)")
+    build = resolve_build(kg if kg is not None else default_kg_path("hpo", home))
+    store = ox.Store.read_only(str(build / "store"))
+    graph = {} if fmt == ox.RdfFormat.N_QUADS else {"from_graph": ox.DefaultGraph()}
+    store.dump(str(out), format=fmt, **graph)
+    console.print(f"wrote {len(store):,} triples of {build} to {out}", highlight=False)
+
+
+@app.command("serve")
+@handle_errors
+def serve(
+    kg: Annotated[
+        Path | None,
+        typer.Option(
+            "--kg", help="KG folder to serve (default: <home>/kgs/hpo).", show_default=False
+        ),
+    ] = None,
+    home: HomeOption = None,
+    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    bind: Annotated[
+        str, typer.Option(help="Address to listen on (loopback unless you say otherwise).")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve a built KG read-only as a SPARQL 1.1 endpoint (oxigraph serve); Ctrl-C stops it.
+
+    Every command then takes --kg http://BIND:PORT/query in place of a KG folder.
+    """
+    import signal
+
+    from kg.endpoint import OxigraphServer, is_loopback
+    from kg.store import read_manifest
+
+    if kg is not None and str(kg).startswith(("http:", "https:")):
+        raise ValueError("kg serve serves a local KG folder; --kg must be a folder")
+    folder = kg if kg is not None else default_kg_path("hpo", home)
+    manifest = read_manifest(folder)
+    if not is_loopback(bind):
+        err_console.print(
+            f"[yellow]warning:[/] serving on {bind}: the endpoint has no authentication, "
+            "anyone who can reach the address can read the KG"
+        )
+    server = OxigraphServer(folder, host=bind, port=port)
+
+    def stop_on_sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    try:
+        url = server.start()
+        console.print(
+            f"serving KG [bold]{manifest.name}[/] ({manifest.fingerprint[:12]}) read-only at "
+            f"{url}\n  use it with [bold]--kg {url}[/]; Ctrl-C stops",
+            highlight=False,
+        )
+        status = server.wait()
+        if status != 0:
+            raise typer.Exit(status)
+    except KeyboardInterrupt:
+        console.print("stopping the SPARQL endpoint")
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)

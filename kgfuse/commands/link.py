@@ -19,11 +19,11 @@ from kgfuse.commands.common import (
 )
 
 
-def _linker(kg_path: Path):
+def _linker(kg_path: Path | str, home: Path | None = None):
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.resources import default_linker
 
-    kg = KnowledgeGraph.open(kg_path)
+    kg = KnowledgeGraph.open(kg_path, home=home)
     return kg, default_linker(kg)
 
 
@@ -45,7 +45,7 @@ def link(
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
-    _, linker = _linker(resolve_kg(kg, home))
+    _, linker = _linker(resolve_kg(kg, home), home)
     if text is not None:
         mentions = linker.link(text)
         table = Table("span", "text", "term", "status", "score")

@@ -154,7 +154,7 @@ def train(
 def _train_arguments(
     config: Path | None,
     overrides: list[str] | None,
-    kg: Path | None,
+    kg: Path | str | None,
     home: Path | None,
     output: Path | None,
     dev_cases: Path | None,
@@ -165,6 +165,8 @@ def _train_arguments(
     valid: Path | None,
 ) -> list[str]:
     """The command line of this training, for the processes of ``--nproc``."""
+    from kg.remote import is_endpoint
+
     args = ["train"] if task is None else ["train", "--task", task]
     for flag, value in (
         ("--config", config),
@@ -176,7 +178,8 @@ def _train_arguments(
         ("--valid", valid),
     ):
         if value is not None:
-            args += [flag, str(Path(value).resolve())]
+            # a SPARQL endpoint URL (--kg) goes as it is; Path() would mangle it
+            args += [flag, str(value) if is_endpoint(value) else str(Path(value).resolve())]
     for item in overrides or []:
         args += ["--set", item]
     args += ["--no-resume"] if no_resume else []

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.knowledge_graph import KnowledgeGraph
+from kg.remote import kg_location
 from kg.rules.engine import CitedFact
 from kg.store import default_kg_path, kgfuse_home
 from kgfuse.qa import lookups
@@ -90,8 +91,8 @@ class QAService:
         classifier: IntentClassifier | None = None,
     ) -> None:
         self.home = home
-        self.kg_path = Path(kg_path) if kg_path else default_kg_path("hpo", home)
-        self.kg = KnowledgeGraph.open(self.kg_path)
+        self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
+        self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = model_dir
         self.entities = QuestionEntityLinker(self.kg)
         self._source_of = source_namer(self.kg.manifest)
@@ -412,7 +413,7 @@ def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``ask`` decision with its recorded KG (``kgfuse audit verify``)."""
     config = record["config"]
     service = QAService(
-        Path(config["kg"]),
+        kg_location(config["kg"]),
         Path(config["model_dir"]) if config.get("model_dir") else None,
         Path(config["home"]) if config.get("home") else None,
         audit=False,
