@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
     BREAK,
+    JOINERS,
     STOPWORDS,
     TokenTable,
     content_tokens,
@@ -392,7 +393,8 @@ class ConceptLinker:
                     for _, pk in parent_names:
                         new_words = cbag - set(pk)
                         if (
-                            set(pk) < cbag
+                            not new_words & JOINERS  # "and spleen" + "Hepatomegaly"
+                            and set(pk) < cbag
                             and len(new_words) <= max_extra
                             and len(ck) == len(pk) + len(new_words)
                         ):

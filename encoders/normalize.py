@@ -41,6 +41,7 @@ from typing import NamedTuple, overload
 __all__ = [
     "ABNORMALITY_HEADS",
     "BREAK",
+    "JOINERS",
     "LEXICAL_ALTERNATIONS",
     "STOPWORDS",
     "Token",
@@ -531,6 +532,10 @@ _DEFORMITY_NAME_RE = re.compile(r"^(?P<x>[^ ]+ [^ ]+(?: [^ ]+)?) deformity$")
 _INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
 
 
+#: Conjunctions and negations: they join the words of a name, never start or end one.
+JOINERS: frozenset[str] = frozenset({"and", "or", "nor", "but", "not", "no", "without"})
+
+
 @lru_cache(maxsize=1)
 def _alternatives() -> dict[str, tuple[str, ...]]:
     """Normalised token -> the other normalised tokens of its alternation groups."""
@@ -615,5 +620,8 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     for key, variant in list(out.items()):
         if 2 <= len(key) <= max_permuted:
             for perm in itertools.permutations(key):
-                out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
+                # A conjunction or negation joins words: never at either end of an order
+                # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").
+                if perm[0] not in JOINERS and perm[-1] not in JOINERS:
+                    out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
     return out

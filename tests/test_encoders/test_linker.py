@@ -464,3 +464,19 @@ def test_negation_same_on_token_list_and_table(linker: ConceptLinker) -> None:
         (False, True),
         (True, False),
     ]
+
+
+def test_composed_names_never_start_with_a_conjunction() -> None:
+    liver, both = t(60), t(61)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(liver, "Hepatomegaly", "label", None, "owl:Class"),
+            LexiconEntry(both, "Hepatosplenomegaly", "label", None, "owl:Class"),
+            LexiconEntry(both, "Enlarged liver and spleen", "exact", None, "owl:Class"),
+            LexiconEntry(liver, "Enlarged liver", "exact", None, "owl:Class"),
+        ]
+    )
+    composed = ConceptLinker(lexicon, parents={both: [liver]})
+    assert found(composed, "enlarged liver and spleen") == [("enlarged liver and spleen", both)]
+    # Not "and spleen" + a synonym of the parent.
+    assert found(composed, "and spleen hepatomegaly") == [("hepatomegaly", liver)]

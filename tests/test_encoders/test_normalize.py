@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from encoders.normalize import (
     BREAK,
+    JOINERS,
     content_tokens,
     fold,
     is_acronym,
@@ -172,3 +173,9 @@ def test_scan_char_spans_in_and_out_of_order() -> None:
     assert table.char_spans(spans) == expected
     assert table.char_spans(spans[::-1]) == expected[::-1]
     assert [text[a:b] for a, b in table.char_spans([(7, 8)])] == ["hypotonia"]
+
+
+def test_phrase_variants_keep_conjunctions_inside() -> None:
+    variants = phrase_variants("Hypoplasia and aplasia")
+    assert content_tokens("aplasia and hypoplasia") in variants
+    assert not any(key[0] in JOINERS or key[-1] in JOINERS for key in variants)
