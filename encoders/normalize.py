@@ -148,7 +148,8 @@ _IRREGULAR_PLURALS: dict[str, str] = {
 }
 
 # Words whose ending looks derivational but is not the noun or adjective of a finding (an
-# ``-ism`` of a noun: ``alcoholism``; an ``-tion`` whose stem is another word: ``traction``).
+# ``-ism`` of a noun: ``alcoholism``; an ``-tion`` whose stem is another word: ``traction``,
+# or whose participle names a procedure: ``aspirated``).
 _KEEP_DERIVED = frozenset(
     {
         "organism",
@@ -171,6 +172,7 @@ _KEEP_DERIVED = frozenset(
         "position",
         "condition",
         "collection",
+        "aspiration",
     }
 )
 
@@ -290,8 +292,10 @@ def stem(word: str) -> str:
         return _tion(word)  # mutilation -> mutilat (as mutilating, mutilated)
     if word.endswith("iform") and len(word) > 9:
         return word[:-5]  # epileptiform -> epilept (as epileptic); not fusiform
-    if word.endswith("ism"):
-        return word[:-3]  # dysmorphism -> dysmorph (dysmorphic, dysmorphia)
+    if word.endswith("ism") and not word.endswith("ionism"):
+        # dysmorphism -> dysmorph (dysmorphic, dysmorphia); not an -ism of a noun in -ion
+        # (collectionism, exhibitionism: their base is another word).
+        return word[:-3]
     if word.endswith("stic"):
         return word[:-3]  # dysplastic -> dysplas
     if word.endswith(("ia", "ic")):

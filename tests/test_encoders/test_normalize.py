@@ -119,6 +119,8 @@ def test_stem_keeps_words_whose_derived_stem_is_another_word() -> None:
     assert stem("alcoholism") != stem("alcohol")
     assert stem("negativism") != stem("negative")
     assert stem("collection") != stem("collecting")
+    assert stem("collectionism") != stem("collection")
+    assert stem("aspiration") != stem("aspirated")
     assert stem("fusiform") != stem("fused")
 
 
