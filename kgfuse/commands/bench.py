@@ -294,3 +294,46 @@ def scaling(
         )
     console.print(table)
     console.print(f"results in {out / 'bench_scaling.json'} and {out / 'bench_scaling.md'}")
+
+
+@app.command("endpoint")
+@handle_errors
+def endpoint(
+    out: OutOption = Path("bench-results"),
+    repeats: RepeatsOption = 5,
+    samples: Annotated[int, typer.Option(min=1, help="Terms and diseases per helper.")] = 20,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    kg: Annotated[
+        Path | None,
+        typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """KG helper latency through `oxigraph serve` on loopback against the embedded store."""
+    from eval.bench_endpoint import run_endpoint_benchmark
+    from kg.store import default_kg_path
+
+    result = run_endpoint_benchmark(
+        kg if kg is not None else default_kg_path("hpo", home),
+        out,
+        home=home,
+        samples=samples,
+        repeats=repeats,
+        seed=seed,
+        progress=lambda message: console.print(f"[dim]{message}[/]"),
+    )
+    table = Table(
+        "helper", "embedded p50 ms", "endpoint p50 ms", "ratio (min-max)", title="Endpoint"
+    )
+    for h in result.helpers:
+        table.add_row(
+            h.name,
+            f"{h.embedded_p50_ms.median:.2f}",
+            f"{h.endpoint_p50_ms.median:.2f}",
+            f"{h.ratio.median:.1f} ({h.ratio.min:.1f}-{h.ratio.max:.1f})",
+        )
+    console.print(table)
+    console.print(
+        f"load average {result.load_average_before} -> {result.load_average_after}; results in "
+        f"{out / 'bench_endpoint.json'} and {out / 'bench_endpoint.md'}"
+    )

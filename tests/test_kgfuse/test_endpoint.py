@@ -277,3 +277,32 @@ def test_http_api_and_audit_replay_over_the_endpoint(
     assert record.config["kg"] == url  # the URL, kept whole
     report = verify_record(log, record.id)  # re-run against the endpoint
     assert report.identical, report.differences
+
+
+def test_cli_bench_endpoint_writes_ratios(kg_dir: Path, tmp_path: Path) -> None:
+    require_oxigraph()
+    out = tmp_path / "bench"
+    _cli(
+        "bench",
+        "endpoint",
+        "--kg",
+        kg_dir,
+        "--home",
+        tmp_path,
+        "--samples",
+        "2",
+        "--repeats",
+        "2",
+        "--out",
+        out,
+    )
+    report = json.loads((out / "bench_endpoint.json").read_text())
+    assert [h["name"] for h in report["helpers"]] == [
+        "term",
+        "annotations_of",
+        "diseases_with",
+        "genes_of",
+    ]
+    assert all(h["answers_agree"] and h["ratio"]["median"] > 0 for h in report["helpers"])
+    assert report["derived_on_first_open"] and "load_average_before" in report
+    assert "ratio endpoint / embedded" in (out / "bench_endpoint.md").read_text()
