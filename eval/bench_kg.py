@@ -518,7 +518,10 @@ def _compare_with_rdflib(
     nt = scratch / "dump.nt"
     with console.status("dumping the store to N-Triples"):
         t0 = time.perf_counter()
-        kg.store.dump(str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        store = kg.store
+        if not isinstance(store, ox.Store):
+            raise TypeError("the rdflib comparison reads a local KG, not a SPARQL endpoint")
+        store.dump(str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         dump_seconds = time.perf_counter() - t0
     process = psutil.Process()
     rss_before = process.memory_info().rss

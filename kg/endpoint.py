@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -92,7 +93,7 @@ class OxigraphServer:
         self.port = port
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     @property
     def _authority(self) -> str:

@@ -282,7 +282,10 @@ def counts_fingerprint(store: RemoteStore) -> str:
     and of its count of nodes per type (the same data gives the same value)."""
     h = hashlib.sha256(_COUNTS_FINGERPRINT_VERSION.encode())
     h.update(f"\ntriples:{len(store)}".encode())
-    types = sorted((r["t"].value, r["n"].value) for r in store.query(_COUNT_TYPES))
+    result = store.query(_COUNT_TYPES)
+    if not isinstance(result, ox.QuerySolutions):
+        raise NotAnEndpointError(f"{store.url} did not answer a SELECT with solutions")
+    types = sorted((r["t"].value, r["n"].value) for r in result)
     for t, n in types:
         h.update(f"\n{t}:{n}".encode())
     return h.hexdigest()

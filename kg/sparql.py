@@ -14,11 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg.namespaces import DEFAULT_PREFIX_MAP, XSD
+
+if TYPE_CHECKING:
+    from kg.remote import RemoteStore
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,14 @@ def bind(query: str, bindings: Mapping[str, BindingValue] | None) -> str:
 
 
 def run_select(
-    store: ox.Store, query: str, bindings: Mapping[str, BindingValue] | None = None
+    store: ox.Store | RemoteStore,
+    query: str,
+    bindings: Mapping[str, BindingValue] | None = None,
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """Run a SELECT query with bound variables.
 
     Args:
-        store: the Oxigraph store.
+        store: the Oxigraph store (or a SPARQL endpoint's :class:`~kg.remote.RemoteStore`).
         query: SPARQL SELECT text (constant text written by a developer, never user input).
         bindings: variable name (without ``?``) -> value; values are bound, not formatted.
 
@@ -118,7 +123,9 @@ def run_select(
 
 
 def run_ask(
-    store: ox.Store, query: str, bindings: Mapping[str, BindingValue] | None = None
+    store: ox.Store | RemoteStore,
+    query: str,
+    bindings: Mapping[str, BindingValue] | None = None,
 ) -> bool:
     """Run an ASK query with bound variables."""
     result = store.query(bind(query, bindings), prefixes=QUERY_PREFIXES)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
 import rdflib
@@ -22,6 +22,9 @@ from rdflib.namespace import RDF as RDF_NS
 from rdflib.namespace import SH
 
 from kg.namespaces import OWL, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, XSD, compress
+
+if TYPE_CHECKING:
+    from kg.remote import RemoteStore
 
 __all__ = [
     "SHAPE_KINDS",
@@ -275,7 +278,7 @@ def _add_triples(graph: rdflib.Graph, triples: Iterable[Any]) -> None:
         graph.add((subject, rdflib.URIRef(triple.predicate.value), obj))
 
 
-def graph_from_store(store: pyoxigraph.Store) -> rdflib.Graph:
+def graph_from_store(store: pyoxigraph.Store | RemoteStore) -> rdflib.Graph:
     """Copy the default graph of an Oxigraph store into an in-memory rdflib graph.
 
     Meant for validating small KGs in full; use :func:`sample_for_validation` for large ones.
@@ -313,7 +316,9 @@ def _focus_pattern(kind: str, iri: str) -> str:
     return f"VALUES ?s {{ <{iri}> }}"
 
 
-def sample_for_validation(store: pyoxigraph.Store, shapes_kind: str, limit: int) -> rdflib.Graph:
+def sample_for_validation(
+    store: pyoxigraph.Store | RemoteStore, shapes_kind: str, limit: int
+) -> rdflib.Graph:
     """Extract a validation sample from a store: up to ``limit`` focus nodes per target.
 
     This validates a **sample**, not the whole store. For every core target declared in the

@@ -134,7 +134,7 @@ class DiagnosisService:
     def __init__(
         self,
         model_dir: Path | None = None,
-        kg_path: Path | None = None,
+        kg_path: Path | str | None = None,
         home: Path | None = None,
         *,
         audit: bool = True,

@@ -58,7 +58,9 @@ def question_pool(kg: KnowledgeGraph, seed: int = 0) -> dict[str, list[str]]:
     return pool
 
 
-def _start_server(kg_path: Path, model: Path | None, home: Path | None, port: int, workers: int):
+def _start_server(
+    kg_path: Path | str, model: Path | None, home: Path | None, port: int, workers: int
+):
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
     cmd += ["--workers", str(workers)]
     if model is not None:
@@ -143,7 +145,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def run_serve_bench(
-    kg_path: Path,
+    kg_path: Path | str,
     model: Path | None = None,
     home: Path | None = None,
     config: ServeBenchConfig | None = None,

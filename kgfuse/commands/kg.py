@@ -275,8 +275,10 @@ def dump(
         raise ValueError(f"{out.name}: write .nt (N-Triples), .ttl (Turtle) or .nq (N-Quads)")
     build = resolve_build(kg if kg is not None else default_kg_path("hpo", home))
     store = ox.Store.read_only(str(build / "store"))
-    graph = {} if fmt == ox.RdfFormat.N_QUADS else {"from_graph": ox.DefaultGraph()}
-    store.dump(str(out), format=fmt, **graph)
+    if fmt == ox.RdfFormat.N_QUADS:
+        store.dump(str(out), format=fmt)
+    else:
+        store.dump(str(out), format=fmt, from_graph=ox.DefaultGraph())
     console.print(f"wrote {len(store):,} triples of {build} to {out}", highlight=False)
 
 

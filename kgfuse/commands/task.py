@@ -29,7 +29,7 @@ def train_task_command(
     *,
     config: Path | None,
     overrides: list[str],
-    kg: Path | None,
+    kg: Path | str | None,
     home: Path | None,
     output: Path | None,
     resume: bool,

@@ -83,7 +83,7 @@ class QAService:
 
     def __init__(
         self,
-        kg_path: Path | None = None,
+        kg_path: Path | str | None = None,
         model_dir: Path | None = None,
         home: Path | None = None,
         *,
