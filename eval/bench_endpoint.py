@@ -86,6 +86,7 @@ def run_endpoint_benchmark(
     samples: int = 20,
     repeats: int = 5,
     seed: int = 0,
+    port: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> EndpointBenchmarkResult:
     """Time the helper queries embedded and through ``oxigraph serve``; write the report.
@@ -97,12 +98,14 @@ def run_endpoint_benchmark(
         samples: terms and diseases sampled per helper (default: ``20``).
         repeats: timed passes over the samples (default: ``5``).
         seed: sampling seed (default: ``0``).
+        port: loopback port of the server (default: a free one); the derived tables are
+            cached per URL, so a fixed port lets later runs skip deriving them.
         progress: called with a short message after each step.
     """
     say = progress or (lambda message: None)
     load_before = _load_average()
     local = KnowledgeGraph.open(kg_path)
-    with OxigraphServer(kg_path, port=free_port()) as server:
+    with OxigraphServer(kg_path, port=port or free_port()) as server:
         cache = remote_cache_dir(server.url, home)
         before = set(cache.iterdir()) if cache.is_dir() else set()
         started = time.perf_counter()

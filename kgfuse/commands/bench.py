@@ -303,6 +303,10 @@ def endpoint(
     repeats: RepeatsOption = 5,
     samples: Annotated[int, typer.Option(min=1, help="Terms and diseases per helper.")] = 20,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Server port (default: a free one; fixed, later runs reuse the cache)."),
+    ] = None,
     kg: Annotated[
         Path | None,
         typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
@@ -320,6 +324,7 @@ def endpoint(
         samples=samples,
         repeats=repeats,
         seed=seed,
+        port=port,
         progress=lambda message: console.print(f"[dim]{message}[/]"),
     )
     table = Table(
