@@ -10,7 +10,9 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
    parent's synonyms plus the words its own name adds (``profound`` + ``developmental
    delay``). Single-word acronyms (``GERD``) are matched case-sensitively; an acronym
    defined in the text (``developmental dysplasia of the hip (DDH)``) links its later uses.
-   Coordinated modifiers share a head (``axial and appendicular hypotonia``), one extra
+   Coordinated words share a head (``axial and appendicular hypotonia``, ``dilatation of
+   the lateral and third ventricles``) or a modifier (``decreased power, tone and
+   reflexes``), one extra
    modifier may sit inside a name (``brisk tendon reflexes``) where no contiguous match
    covers the text, and a predicate may follow its subject (``speech was severely
    delayed``). One word after a modal verb (``she can jump``) is not a finding.
@@ -52,6 +54,7 @@ from encoders.normalize import (
     normalize_token,
     phrase_variants,
     scan,
+    singularize,
 )
 from kg.lexicon import NAME_KINDS, Lexicon
 from kg.namespaces import compress, to_iri
@@ -452,37 +455,79 @@ class ConceptLinker:
 
     # ------------------------------------------------------------------ matching
     def _dictionary_matches(self, tokens: TokenTable) -> list[_Match]:
-        norms = tokens.norms
+        norms, raws = tokens.norms, tokens.raws
         n = len(norms)
         trie, stop, acronyms = self._trie, STOPWORDS, self._acronym_forms
         gap, no_skip = self.config.allow_gap, _FUNCTION_WORDS
         copulas, measures = _COPULA_STARTS, _MEASURE_WORDS
+        conjuncts: dict[int, Any] = {}  # position -> _conjuncts(tokens, position), memoised
+        lowers, seps = tokens.lowers, _SEPARATORS
         matches: list[_Match] = []
         # Only tokens that start a name or are an acronym need a look (C-level scans);
         # stop words never start a name.
         acronym_norms = self._acronym_norms
         for i in itertools.compress(range(n), map(self._starters.__contains__, norms)):
             if norms[i] in acronym_norms:
-                hit = acronyms.get(tokens.raws[i])
+                hit = acronyms.get(raws[i])
                 if hit is not None:
                     matches.append(_Match(i, i + 1, list(hit), "acronym"))
             node = trie.get(norms[i])
+            prev: Any = trie  # the node before the word matched last
             j = i
-            gapped = False
+            gapped = coordinated = False
             gappable = _GAPPABLE
             while node is not None:
                 term = node.get(_END)
                 if term is not None:
-                    if gapped:
-                        term = [(name_id, "gapped") for name_id, v in term if v in gappable]
-                    if term:
-                        matches.append(_Match(i, j + 1, term))
+                    if coordinated:
+                        matches.append(
+                            _Match(i, j + 1, [(k, "coordinated") for k, _ in term], "coordinated")
+                        )
+                    else:
+                        if gapped:
+                            term = [(k, "gapped") for k, v in term if v in gappable]
+                        if term:
+                            matches.append(_Match(i, j + 1, term))
+                last = j
                 j += 1
                 while j < n and norms[j] in stop:
                     j += 1
-                if j >= n or norms[j] == BREAK:
+                if j >= n:
+                    break
+                if lowers[j] in seps and j == last + 1 and not coordinated:
+                    # The word matched last is the first of coordinated words.
+                    items = conjuncts.get(last, _UNSET)
+                    if items is _UNSET:
+                        items = conjuncts[last] = _conjuncts(tokens, last)
+                    if items and last > i:
+                        # Each other conjunct after the shared words: "contractures of hands
+                        # and [knees]", "dilatation of the lateral and [third ventricles]".
+                        matches.extend(_distribute(tokens, i, prev, node, items))
+                    if items:
+                        # They share the next head: "dilatation of the lateral [and third]
+                        # ventricles". Not after a plural noun ("seizures and generalized
+                        # tonic ..."), nor over a degree word, which modifies only what
+                        # follows it ("the corpus callosum and mild atrophy").
+                        head = items[-1] + 1
+                        if (
+                            head < n
+                            and norms[head] in node
+                            and singularize(lowers[last]) == lowers[last]
+                            and not any(norms[k] in _DEGREE_WORDS for k in items[1:])
+                        ):
+                            prev, node, j, coordinated = node, node[norms[head]], head, True
+                            continue
+                if norms[j] == BREAK:
                     break
                 nxt = node.get(norms[j])
+                if nxt is None and j + 1 < n and lowers[j + 1] in seps:
+                    # A word that no name continues with, coordinated with others that one
+                    # may: "decreased power, tone and [reflexes]".
+                    items = conjuncts.get(j, _UNSET)
+                    if items is _UNSET:
+                        items = conjuncts[j] = _conjuncts(tokens, j)
+                    if items:
+                        matches.extend(_distribute(tokens, i, node, None, items))
                 if (
                     nxt is None
                     and norms[j] in measures
@@ -496,9 +541,11 @@ class ConceptLinker:
                     # A predicate after its subject: "speech is severely delayed".
                     predicate = _predicate_match(tokens, i, j, node)
                     if predicate is not None:
+                        if coordinated:
+                            predicate.source = "coordinated"
                         matches.append(predicate)
                     break
-                if nxt is None and gap and not gapped and norms[j] not in no_skip:
+                if nxt is None and gap and not (gapped or coordinated) and norms[j] not in no_skip:
                     # One modifier right before a word of a name: "brisk [tendon] reflexes",
                     # or a generic head noun before a preposition: "spastic [movements] of
                     # the upper limbs".
@@ -516,7 +563,7 @@ class ConceptLinker:
                             inverted = norms[j - 1] in stop or k > j + 1
                             gappable = _ANY_VARIANT if inverted else _GAPPABLE
                             gapped, j = True, k
-                node = nxt
+                prev, node = node, nxt
         return matches
 
     @staticmethod
@@ -694,6 +741,10 @@ class ConceptLinker:
                 if m.j - m.i == 1 and m.i and tokens.lowers[m.i - 1] in _MODALS:
                     continue  # "can jump", "could fall": an ability, not a finding
                 scored.append((m, *chosen))
+        # Matches across a coordination overlap the conjuncts' own matches: added at the end.
+        across = [x for x in scored if x[0].source == "coordinated"]
+        if across:
+            scored = [x for x in scored if x[0].source != "coordinated"]
         # A gapped match only fills text that no contiguous match covers.
         kept = self._resolve_overlaps([x for x in scored if x[0].candidates[0][1] != "gapped"])
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
@@ -707,6 +758,14 @@ class ConceptLinker:
             kept.sort(key=lambda x: x[0].i)
         if kept:
             kept.extend(self._coordinated(tokens, kept))
+            kept.sort(key=lambda x: x[0].i)
+        if across:
+            # Longest first; a term already linked on overlapping text is not repeated.
+            across.sort(key=lambda x: (x[0].i - x[0].j, x[0].i))
+            for item in across:
+                m, iri = item[0], item[1]
+                if not any(k[1] == iri and k[0].i < m.j and m.i < k[0].j for k in kept):
+                    kept.append(item)
             kept.sort(key=lambda x: x[0].i)
         if self.config.define_acronyms and kept:
             for m, iri in self._defined_acronyms(tokens, kept):
@@ -888,6 +947,111 @@ _MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", 
 #: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
 _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
+
+
+_CONJUNCTIONS = frozenset({"and", "or"})
+#: Words and marks that join coordinated words (lower case).
+_SEPARATORS = _CONJUNCTIONS | {","}
+# Degree and size words: they modify the noun after them, so they are not conjuncts of a
+# modifier before them ("callosum and mild atrophy").
+_DEGREE_WORDS = frozenset(
+    normalize_token(w)
+    for w in (
+        "mild",
+        "mildly",
+        "moderate",
+        "severe",
+        "marked",
+        "significant",
+        "slight",
+        "subtle",
+        "profound",
+        "small",
+        "large",
+        "normal",
+        "abnormal",
+    )
+)
+
+
+# Words that end a coordination rather than join it: pronouns, auxiliaries, conjunctions.
+_NOT_CONJUNCTS = _FUNCTION_WORDS - {
+    "first",
+    "second",
+    "third",
+    "age",
+    "year",
+    "month",
+    "week",
+    "day",
+    "old",
+    "time",
+}
+
+
+def _distribute(
+    tokens: TokenTable,
+    i: int,
+    node: Mapping[str, Any],
+    first: Mapping[str, Any] | None,
+    items: Sequence[int],
+) -> list[_Match]:
+    """Matches from ``i`` that read the conjuncts after the first in its place.
+
+    ``node`` is the trie node before the first conjunct; ``first`` the node after it (None
+    when no name goes on with it). A conjunct may complete a name, or go on with the words
+    after it when the first conjunct shares them: "dilatation of the lateral and [third
+    ventricles]", not "acute encephalitis and [disseminated intravascular coagulation]".
+    """
+    norms = tokens.norms
+    n = len(norms)
+    out = []
+    for q in items[1:]:
+        shared = node.get(norms[q])
+        shares_head = False
+        while shared is not None:
+            if _END in shared:
+                hits = [(k, "coordinated") for k, _ in shared[_END]]
+                out.append(_Match(i, q + 1, hits, "coordinated"))
+            q += 1
+            while q < n and norms[q] in STOPWORDS:
+                q += 1
+            if q >= n:
+                break
+            if not shares_head:
+                if first is None or norms[q] not in first:
+                    break
+                shares_head = True
+            shared = shared.get(norms[q])
+    return out
+
+
+def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | None:
+    """Positions of the one-word conjuncts of a coordination whose first word is at ``p``.
+
+    ``w0, w1 and w2`` (commas, ``and``/``or``, ``, and``) -> ``[p, ...]`` up to the word
+    after the conjunction; None when no ``and``/``or`` ends the list.
+    """
+    norms, raws = tokens.norms, tokens.raws
+    n = len(norms)
+    items = [p]
+    k = p + 1
+    while k < n and len(items) < max_items:
+        joined = norms[k] in _CONJUNCTIONS
+        if raws[k] == ",":
+            joined = k + 1 < n and norms[k + 1] in _CONJUNCTIONS
+            k += 1 + joined
+        elif joined:
+            k += 1
+        else:
+            return None
+        if k >= n or norms[k] == BREAK or norms[k] in STOPWORDS or norms[k] in _NOT_CONJUNCTS:
+            return None
+        items.append(k)
+        if joined:
+            return items
+        k += 1
+    return None
 
 
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:

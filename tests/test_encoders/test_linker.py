@@ -480,3 +480,30 @@ def test_composed_names_never_start_with_a_conjunction() -> None:
     assert found(composed, "enlarged liver and spleen") == [("enlarged liver and spleen", both)]
     # Not "and spleen" + a synonym of the parent.
     assert found(composed, "and spleen hepatomegaly") == [("hepatomegaly", liver)]
+
+
+def test_linker_coordinations_share_a_modifier_or_a_head() -> None:
+    reflexes, ventricles, third, seizure, tonic, atrophy, cc_atrophy = (t(n) for n in range(70, 77))
+    names = [
+        (reflexes, "Decreased reflexes"),
+        (ventricles, "Lateral ventricle dilatation"),
+        (third, "Dilatation of the third ventricle"),
+        (seizure, "Seizure"),
+        (tonic, "Tonic seizure"),
+        (atrophy, "Atrophy"),
+        (cc_atrophy, "Corpus callosum atrophy"),
+    ]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    linker = ConceptLinker(lexicon)
+    # A shared modifier: "decreased" goes with each of "power, tone and reflexes".
+    assert found(linker, "decreased power, tone and reflexes") == [
+        ("decreased power, tone and reflexes", reflexes)
+    ]
+    # A shared head: "ventricles" goes with "lateral" and with "third".
+    text = "dilatation of the lateral and third ventricles"
+    assert sorted(found(linker, text)) == sorted([(text, ventricles), (text, third)])
+    # A plural noun ends its phrase; a degree word modifies only what follows it; a first
+    # conjunct that is a noun does not share the second one's name.
+    assert [iri for _, iri in found(linker, "seizures and generalized tonic spasms")] == [seizure]
+    assert [iri for _, iri in found(linker, "the corpus callosum and mild atrophy")] == [atrophy]
+    assert found(linker, "dilatation of the aorta and third ventricle") == []
