@@ -12,10 +12,10 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
    defined in the text (``developmental dysplasia of the hip (DDH)``) links its later uses.
    Coordinated words share a head (``axial and appendicular hypotonia``, ``dilatation of
    the lateral and third ventricles``) or a modifier (``decreased power, tone and
-   reflexes``), one extra
-   modifier may sit inside a name (``brisk tendon reflexes``) where no contiguous match
-   covers the text, and a predicate may follow its subject (``speech was severely
-   delayed``). One word after a modal verb (``she can jump``) is not a finding.
+   reflexes``), one extra modifier may sit inside a name (``brisk tendon reflexes``) where
+   no contiguous match covers the text, and a predicate may follow its subject (``speech
+   was severely delayed``). One word after a modal verb (``she can jump``) is not a
+   finding.
 2. **Choice.** Overlapping matches are resolved longest first; when one span names several
    terms, the best kind of name wins (label/exact before narrow, related, broad) and among
    equals the most specific term (one that is not an ancestor of another candidate).
