@@ -261,10 +261,10 @@ def stem(word: str) -> str:
 
     Adjectives and nouns of one finding meet (``microcephalic``/``microcephaly``,
     ``hypotonic``/``hypotonia``, ``dysplastic``/``dysplasia``, ``dysmorphic``/``dysmorphism``,
-    ``epileptic``/``epileptiform``), so do participles and their
-    verbs (``delayed``/``delay``, ``sloping``/``sloped``, ``atrophied``/``atrophy``) and
-    action nouns in ``-tion`` (``mutilating``/``mutilation``, ``dilated``/``dilation``).
-    Only words longer than five letters are touched.
+    ``epileptic``/``epileptiform``), so do participles and their verbs (``delayed``/``delay``,
+    ``sloping``/``sloped``, ``atrophied``/``atrophy``) and action nouns in ``-tion``
+    (``mutilating``/``mutilation``, ``dilated``/``dilation``). Only words longer than five
+    letters are touched.
 
     Args:
         word: a singular lower-case word.
