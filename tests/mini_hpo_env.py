@@ -33,6 +33,21 @@ TINY_DIAGNOSIS = [
 ]
 
 
+#: The tiny KG-only diagnosis model of the face's tests (tests/test_kgfuse): one epoch.
+FACE_DIAGNOSIS = [
+    "model.fusion=kg_only",
+    "model.candidates=null",
+    "model.hidden_dim=16",
+    "simulation.patients_per_disease=4",
+    "simulation.valid_patients=3",
+    "train.epochs=1",
+    "train.batch_size=4",
+    "train.precision=fp32",
+    "embedding.epochs=1",
+    "embedding.hidden_dim=16",
+]
+
+
 def make_mini_hpo_home(home: Path) -> Path:
     """Build the mini HPO KG in ``home/kgs/hpo`` and its fact index; returns ``home``."""
     build_kg(["hpo"], home / "kgs" / "hpo", hpo_dir=FIXTURES / "hpo_mini", progress=False)

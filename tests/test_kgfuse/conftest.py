@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.store import build_kg
+from tests.mini_hpo_env import FACE_DIAGNOSIS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -30,16 +31,7 @@ def mini_model(mini_home: Path) -> Path:
         [
             f"kg={mini_home / 'kgs' / 'hpo'}",
             f"output={mini_home / 'models' / 'diagnosis'}",
-            "model.fusion=kg_only",
-            "model.candidates=null",
-            "model.hidden_dim=16",
-            "simulation.patients_per_disease=4",
-            "simulation.valid_patients=3",
-            "train.epochs=1",
-            "train.batch_size=4",
-            "train.precision=fp32",
-            "embedding.epochs=1",
-            "embedding.hidden_dim=16",
+            *FACE_DIAGNOSIS,
         ],
     )
     train_diagnosis(config, home=mini_home, progress=False)

@@ -20,6 +20,7 @@ from kg.endpoint import free_port
 from kg.knowledge_graph import KnowledgeGraph
 from kgfuse.cli import app
 from tests.endpoint_env import require_oxigraph, serving
+from tests.mini_hpo_env import FACE_DIAGNOSIS
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 QUESTIONS = [
@@ -140,20 +141,8 @@ def test_training_against_the_endpoint_gives_the_same_model(
     from train.config import load_config
     from train.diagnosis import train_diagnosis
 
-    overrides = [  # those of the local model (tests/test_kgfuse/conftest.py), but the KG
-        f"kg={url}",
-        f"output={tmp_path / 'model'}",
-        "model.fusion=kg_only",
-        "model.candidates=null",
-        "model.hidden_dim=16",
-        "simulation.patients_per_disease=4",
-        "simulation.valid_patients=3",
-        "train.epochs=1",
-        "train.batch_size=4",
-        "train.precision=fp32",
-        "embedding.epochs=1",
-        "embedding.hidden_dim=16",
-    ]
+    # those of the local model (tests/test_kgfuse/conftest.py), but the KG
+    overrides = [f"kg={url}", f"output={tmp_path / 'model'}", *FACE_DIAGNOSIS]
     result = train_diagnosis(load_config(None, overrides), home=tmp_path, progress=False)
     remote_meta = json.loads((result.output / "kgfuse_model.json").read_text())
     local_meta = json.loads((mini_model / "kgfuse_model.json").read_text())
