@@ -97,7 +97,7 @@ def test_model_prior_weight_adds_symbolic_scores() -> None:
     batch = _batch()
     base = model(**{**batch, "prior": torch.zeros(B, LABELS)}).logits
     shifted = model(**batch).logits
-    weight = float(model.head.prior_weight)
+    weight = float(model.head.prior_weight.detach())
     assert torch.allclose(shifted - base, weight * batch["prior"], atol=1e-5)
 
 
