@@ -108,29 +108,21 @@ class _Services:
 
     @property
     def diagnosis(self):
-        qa = self.qa
-        service = qa.diagnosis
-        if self.settings.audit and service.audit_log is None:
-            service.audit_log = qa.audit_log
-        return service
+        return self.qa.diagnosis
 
     @property
     def linker(self):
+        kg = self.qa.kg  # outside the lock: qa takes it too
         with self._lock:
             if self._linker is None:
                 from kgfuse.resources import default_linker
 
-                self._linker = default_linker(self._qa.kg if self._qa else self._kg())
+                self._linker = default_linker(kg)
             return self._linker
-
-    def _kg(self):
-        from kg.knowledge_graph import KnowledgeGraph
-
-        return KnowledgeGraph.open(self.settings.kg_path, home=self.settings.home)
 
     def preload(self) -> None:
         qa = self.qa
-        qa.ask("What is the definition of " + next(iter(qa.kg.labels.values()), "x"))
+        qa.understand("What is the definition of " + next(iter(qa.kg.labels.values()), "x"))
         self.linker.link("warm up")
         try:
             _ = self.diagnosis

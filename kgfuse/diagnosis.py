@@ -232,9 +232,13 @@ class DiagnosisService:
         return str(self.diagnoser.meta.get("config_hash", ""))
 
     def run(
-        self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10
+        self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10, *, audit: bool = True
     ) -> tuple[dict[str, Any], Any]:
-        """Diagnose, explain and audit one raw record; returns the output record and explanation."""
+        """Diagnose, explain and audit one raw record; returns the output record and explanation.
+
+        ``audit=False`` leaves the record out of the audit log (a caller that records the
+        decision itself, such as a QA answer).
+        """
         record = parse_record(raw, index)
         result = self.diagnose(record, top_k)
         explanation = self.explain(record, result, top_k)
@@ -249,7 +253,7 @@ class DiagnosisService:
             }
             for f in explanation.findings
         ]
-        if self.audit_log is not None:
+        if audit and self.audit_log is not None:
             out["audit_id"] = self.audit_log.record(
                 explanation,
                 dict(raw),

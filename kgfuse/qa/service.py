@@ -108,13 +108,14 @@ class QAService:
     # ---- the diagnosis model, loaded on first use --------------------------------------------
     @property
     def diagnosis(self):
-        """The diagnosis service (KG, model, linker, rules), loaded once."""
+        """The diagnosis service (KG, model, linker, rules), loaded once; it audits its own
+        decisions when this service audits (a diagnosis question is audited as ``ask``)."""
         with self._lock:
             if self._diagnosis is None:
                 from kgfuse.diagnosis import DiagnosisService
 
                 self._diagnosis = DiagnosisService(
-                    self.model_dir, self.kg_path, self.home, audit=False
+                    self.model_dir, self.kg_path, self.home, audit=self.audit_log is not None
                 )
             return self._diagnosis
 
@@ -193,7 +194,7 @@ class QAService:
                 f"I cannot answer this: it needs the diagnosis model, which is missing ({exc}).",
             )
         record = {"id": "question", "text": question}
-        out, explanation = service.run(record, 0, top_k)
+        out, explanation = service.run(record, 0, top_k, audit=False)
         items = [
             AnswerItem(
                 r["iri"],

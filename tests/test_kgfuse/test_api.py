@@ -138,3 +138,17 @@ def test_openapi_and_page(client: TestClient) -> None:
     assert page.status_code == 200 and "kgfuse" in page.text
     assert "http" not in page.text.split("<body>")[0].replace("http-equiv", "")  # no CDN
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_diagnosis_questions_are_audited_once_after_diagnose_requests(
+    client: TestClient, mini_home: Path
+) -> None:
+    from kgfuse.audit import AuditLog
+
+    assert client.post("/diagnose", json={"id": "p", "present_hpo": ["HP:0001166"]}).is_success
+    log = AuditLog(mini_home / "audit.sqlite")
+    before = len(log)
+    question = "Which diseases explain arachnodactyly and ectopia lentis?"
+    r = client.post("/ask", json={"question": question})
+    assert r.status_code == 200 and r.json()["intent"] == "diagnose"
+    assert len(log) == before + 1 and log.get(r.json()["audit_id"]).kind == "ask"

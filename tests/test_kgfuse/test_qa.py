@@ -114,6 +114,14 @@ def test_diagnosis_question_uses_the_model_and_rules(qa: QAService) -> None:
     assert [e["iri"] for e in excluded] == [ID]
 
 
+def test_a_diagnosis_question_is_audited_once_as_ask(qa: QAService) -> None:
+    log = AuditLog(qa.audit_log.path)
+    before = len(log)
+    answer = qa.ask("Which diseases explain arachnodactyly and ectopia lentis?")
+    assert len(log) == before + 1 and log.get(answer.audit_id).kind == "ask"
+    assert qa.diagnosis.audit_log is not None  # /diagnose requests are still audited
+
+
 @pytest.mark.parametrize(
     "question",
     [
