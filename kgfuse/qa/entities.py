@@ -127,33 +127,34 @@ class QuestionEntityLinker:
     def link(self, question: str) -> list[Entity]:
         """The entities of a question, in order of position, overlaps resolved."""
         entities = self._explicit_ids(question)
-        taken = [(e.start, e.end) for e in entities]
         for e in self._exact_disease_names(question):
-            if not any(e.start < end and start < e.end for start, end in taken):
+            if not _overlaps(e.start, e.end, entities):
                 entities.append(e)
-                taken.append((e.start, e.end))
         for m in self._mentions(question):
             kind = self.node_type.get(m.iri)
             if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
                 continue
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
-            if any(m.start < end and start < m.end for start, end in taken):
-                continue
-            entities.append(
-                Entity(
-                    m.text,
-                    m.start,
-                    m.end,
-                    m.iri,
-                    m.curie,
-                    m.label,
-                    kind,
-                    m.excluded and not m.family,
-                    self._twins.get(m.iri, ()),
-                )
-            )
+            if not _overlaps(m.start, m.end, entities):
+                excluded = m.excluded and not m.family
+                entities.append(self._entity(question, m.start, m.end, m.iri, kind, excluded))
         return sorted(entities, key=lambda e: e.start)
+
+    def _entity(
+        self, question: str, start: int, end: int, iri: str, kind: str, excluded: bool = False
+    ) -> Entity:
+        return Entity(
+            question[start:end],
+            start,
+            end,
+            iri,
+            compress(iri),
+            self.labels.get(iri, ""),
+            kind,
+            excluded,
+            self._twins.get(iri, ()),
+        )
 
     def _exact_disease_names(self, question: str) -> list[Entity]:
         """Disease names written in full as the KG has them ("Myopathy, centronuclear,
@@ -168,20 +169,8 @@ class QuestionEntityLinker:
                     found.append((word.start(), end, iris[0]))
         out: list[Entity] = []
         for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-            if any(start < e.end and e.start < end for e in out):
-                continue
-            out.append(
-                Entity(
-                    question[start:end],
-                    start,
-                    end,
-                    iri,
-                    compress(iri),
-                    self.labels.get(iri, ""),
-                    DISEASE,
-                    same_name=self._twins.get(iri, ()),
-                )
-            )
+            if not _overlaps(start, end, out):
+                out.append(self._entity(question, start, end, iri, DISEASE))
         return out
 
     def _mentions(self, text: str, offset: int = 0, depth: int = 0) -> list[Mention]:
@@ -207,20 +196,15 @@ class QuestionEntityLinker:
                 iri = self.kg.resolve(text)
             except (UnknownTermError, ValueError):
                 continue
-            kind = self.node_type.get(iri, TERM)
+            end = match.start() + len(text)
             out.append(
-                Entity(
-                    text,
-                    match.start(),
-                    match.start() + len(text),
-                    iri,
-                    compress(iri),
-                    self.labels.get(iri, ""),
-                    kind,
-                    same_name=self._twins.get(iri, ()),
-                )
+                self._entity(question, match.start(), end, iri, self.node_type.get(iri, TERM))
             )
         return out
+
+
+def _overlaps(start: int, end: int, entities: list[Entity]) -> bool:
+    return any(start < e.end and e.start < end for e in entities)
 
 
 def _crossing_word(m: Mention) -> int | None:

@@ -116,12 +116,8 @@ class _Gold:
 def _children(kg: KnowledgeGraph, term: str) -> set[str]:
     h = kg.hierarchy
     i = h.index(term)
-    col = h.closure.tocsc()
-    out = set()
-    for j in col.indices[col.indptr[i] : col.indptr[i + 1]]:
-        if j != i and i in h.parents(int(j)) and not h.obsolete[j]:
-            out.add(h.terms[j])
-    return out
+    below = h.descendants(term, include_self=False)
+    return {d for d in below if i in h.parents(h.index(d)) and not h.obsolete[h.index(d)]}
 
 
 def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0) -> list[QAItem]:

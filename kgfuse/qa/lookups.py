@@ -243,8 +243,9 @@ def definition(kg: KnowledgeGraph, entity: Entity) -> Lookup:
         item = AnswerItem(entity.iri, info.label or entity.label, TERM)
         if info.definition:
             item.detail["definition"] = info.definition
-            fact = CitedFact(None, entity.iri, IAO_DEFINITION, info.definition)
-            fact = CitedFact(**{**fact.__dict__, "object_is_literal": True})
+            fact = CitedFact(
+                None, entity.iri, IAO_DEFINITION, info.definition, object_is_literal=True
+            )
             return Lookup(f"{_name(entity)}: {info.definition}", [item], [fact])
         parents = ", ".join(p.label for p in info.parents)
         return Lookup(

@@ -217,3 +217,19 @@ def test_cli_ask_prints_json_and_a_table(mini_home: Path, mini_model: Path) -> N
     assert cannot.exit_code == 3 and "cannot answer" in cannot.output
     empty = runner.invoke(app, ["ask", "  ", *base])
     assert empty.exit_code == 2 and "empty" in empty.output
+
+
+def test_generated_evaluation_questions_have_independent_gold(qa: QAService) -> None:
+    from kgfuse.qa.evaluation import evaluate, generate_questions
+
+    items = generate_questions(qa.kg, per_template=1, seed=0)
+    by_intent = {i.intent for i in items}
+    assert {"genes_of_disease", "parents", "children", "distinguish"} <= by_intent
+    marfan_genes = [i for i in items if i.intent == "genes_of_disease" and "Marfan" in i.question]
+    assert all(FBN1 in i.gold for i in marfan_genes)
+    children = [i for i in items if i.intent == "children"]
+    assert all(set(i.gold) <= set(qa.kg.hierarchy.terms) for i in children)
+    report = evaluate(qa, items, with_diagnosis=False, progress=False)
+    assert report["questions"] == sum(1 for i in items if i.intent != "diagnose")
+    assert 0.0 <= report["intent_accuracy"] <= 1.0
+    assert set(report["per_type"]) == by_intent - {"diagnose"}
