@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
-from encoders.text import TextEncoder, TextEncoderConfig, bf16_is_fast, default_encoder_path
+from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
 from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator
 from fusion.model import KgFusionForDiagnosis
@@ -41,7 +41,7 @@ from kg.store import default_kg_path, kgfuse_home
 from train.config import DiagnosisConfig, TaskConfig
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
-from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
+from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ def train_diagnosis(
         num_facts=config.model.num_facts,
         fact_dim=model.config.fact_dim,
     )
-    bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
+    bf16 = use_bf16(t.precision)
     processes = world_size(distributed)
     optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
         model, t, len(train_data), processes

@@ -60,6 +60,14 @@ class LoopResult:
     best_payload: Any = None
 
 
+def use_bf16(precision: str) -> bool:
+    """Whether training runs under bf16 autocast: ``bf16``, or ``auto`` where the CPU has fast
+    bf16 (AMX)."""
+    from encoders.text import bf16_is_fast
+
+    return precision == "bf16" or (precision == "auto" and bf16_is_fast(torch.device("cpu")))
+
+
 def autocast(enabled: bool):
     """bf16 autocast on the CPU when ``enabled`` (a no-op context otherwise)."""
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)

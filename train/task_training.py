@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from encoders.text import bf16_is_fast, default_encoder_path
+from encoders.text import default_encoder_path
 from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
 from fusion.config import KgFusionTaskConfig
 from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
@@ -47,7 +47,7 @@ from kg.store import default_kg_path, kgfuse_home
 from train.config import TaskConfig
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
-from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard
+from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
 from train.task_data import TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def train_task(
         num_facts=config.model.num_facts,
         fact_dim=model.config.fact_dim,
     )
-    bf16 = t.precision == "bf16" or (t.precision == "auto" and bf16_is_fast(torch.device("cpu")))
+    bf16 = use_bf16(t.precision)
     processes = world_size(distributed)
     optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
         model, t, len(train_items), processes
