@@ -17,6 +17,15 @@ kind          index                                           search-time knob
               (``IndexRefine``, ``pq_refine``)
 ============  ==============================================  ==============================
 
+**Shards.** ``shards=N`` splits the vectors into N sub-indexes of the configured kind, held
+in a ``faiss.IndexShards`` with successive ids and searched together (one thread per shard,
+results merged by score). Shard ``s`` holds a contiguous range of rows, so ids stay rows:
+:func:`add_vectors` fills the shards in order (vectors added after the build go to the last
+one). IVF and PQ shards share one coarse quantizer and codebook, trained once on the sample
+and copied. faiss cannot serialise ``IndexShards``: :func:`save_index` writes each shard to its
+own file and :func:`load_index` joins them back. A faiss ``IDSelector`` sees each shard's own
+ids, so :func:`search_index` applies an id filter shard by shard and merges the hits.
+
 faiss is imported on first use (:func:`import_faiss`); a GPU copy of an index is made with
 :func:`to_gpu` when ``faiss.get_num_gpus() > 0`` (HNSW has no GPU version and stays on CPU).
 """
@@ -25,7 +34,10 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass
+import os
+import uuid
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -37,12 +49,21 @@ __all__ = [
     "INDEX_KINDS",
     "FaissNotInstalledError",
     "IndexConfig",
+    "add_vectors",
     "build_index",
     "enable_reconstruct",
     "gpu_available",
     "import_faiss",
+    "index_files",
     "index_nbytes",
+    "index_shards",
+    "is_sharded",
+    "load_index",
+    "reconstruct_rows",
+    "save_index",
+    "search_index",
     "search_parameters",
+    "shard_offsets",
     "to_gpu",
 ]
 
@@ -103,6 +124,8 @@ class IndexConfig:
         use_gpu: search on a GPU copy: None when a GPU is present, True to require one,
             False never. (default: ``None``)
         seed: seed of the training sample. (default: ``0``)
+        shards: sub-indexes of ``kind`` the vectors are split into, searched together
+            (``faiss.IndexShards``, successive ids, one thread per shard). (default: ``1``)
     """
 
     kind: str = "flat"
@@ -118,10 +141,13 @@ class IndexConfig:
     train_size: int = 100_000
     use_gpu: bool | None = None
     seed: int = 0
+    shards: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in INDEX_KINDS:
             raise ValueError(f"unknown index kind {self.kind!r}; choose one of {INDEX_KINDS}")
+        if isinstance(self.shards, bool) or not isinstance(self.shards, int):
+            raise ValueError(f"shards must be an integer, not {self.shards!r}")
         positive = (
             "hnsw_m",
             "hnsw_ef_construction",
@@ -129,6 +155,7 @@ class IndexConfig:
             "ivf_nprobe",
             "pq_m",
             "refine_k_factor",
+            "shards",
         )
         for name in positive:
             if getattr(self, name) < 1:
@@ -149,6 +176,10 @@ class IndexConfig:
     @property
     def is_exact(self) -> bool:
         return self.kind == "flat"
+
+    @property
+    def is_sharded(self) -> bool:
+        return self.shards > 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,12 +208,23 @@ def build_index(dim: int, config: IndexConfig, train_vectors: np.ndarray | None 
         train_vectors: ``(n, dim)`` float32 sample to train IVF / PQ on (ignored otherwise).
 
     Returns:
-        A ``faiss.Index`` with ``ntotal == 0`` whose vectors can be reconstructed by id.
+        A ``faiss.Index`` with ``ntotal == 0`` whose vectors can be reconstructed by id
+        (:func:`reconstruct_rows`); with ``config.shards > 1`` a ``faiss.IndexShards`` of
+        that many empty sub-indexes, trained alike. Fill it with :func:`add_vectors`.
 
     Raises:
         ValueError: IVF / PQ without training vectors, or ``pq_m`` not dividing ``dim``.
     """
     faiss = import_faiss()
+    if config.is_sharded:
+        # train once, then copy: every shard has the same centroids and codebooks
+        first = build_index(dim, replace(config, shards=1), train_vectors)
+        shards = [first]
+        for _ in range(config.shards - 1):
+            copy = faiss.deserialize_index(faiss.serialize_index(first))
+            enable_reconstruct(copy)
+            shards.append(copy)
+        return _join_shards(dim, shards)
     metric = faiss.METRIC_INNER_PRODUCT
     if config.kind == "flat":
         return faiss.IndexFlatIP(dim)
@@ -222,15 +264,102 @@ def build_index(dim: int, config: IndexConfig, train_vectors: np.ndarray | None 
     return index
 
 
+def _join_shards(dim: int, shards: list[Any], *, threaded: bool = True) -> Any:
+    """A ``faiss.IndexShards`` over ``shards`` (in id order) with successive ids."""
+    faiss = import_faiss()
+    joined = faiss.IndexShards(dim, threaded, True)  # successive_ids: shard s starts where s-1 ends
+    for shard in shards:
+        joined.add_shard(shard)  # the Python wrapper keeps a reference to each shard
+    joined.syncWithSubIndexes()
+    return joined
+
+
+def is_sharded(index: Any) -> bool:
+    """Whether ``index`` is a ``faiss.IndexShards``."""
+    return isinstance(index, import_faiss().IndexShards)
+
+
+def index_shards(index: Any) -> list[Any]:
+    """The sub-indexes of a sharded index in id order; ``[index]`` for any other index."""
+    if not is_sharded(index):
+        return [index]
+    faiss = import_faiss()
+    return [faiss.downcast_index(index.at(i)) for i in range(index.count())]
+
+
+def shard_offsets(index: Any) -> np.ndarray:
+    """``[num_shards + 1]`` first ids of each shard, then ``ntotal``: shard ``s`` holds ids
+    ``offsets[s] .. offsets[s + 1] - 1``."""
+    sizes = [int(shard.ntotal) for shard in index_shards(index)]
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+def add_vectors(index: Any, vectors: np.ndarray, total: int | None = None) -> None:
+    """Append ``vectors`` to ``index``, numbered from ``index.ntotal`` on (ids stay rows).
+
+    A sharded index is filled in shard order, so each shard holds a contiguous range of
+    ids: shard ``s`` takes rows up to ``(s + 1) * total // num_shards`` of the ``total``
+    vectors planned (shards of equal size), and vectors beyond it, or any when ``total`` is
+    None (growth after the build), go to the last shard. A shard never gets vectors once a
+    later one has some. (Adding to the ``IndexShards`` itself would split every call evenly
+    across the shards and break the numbering.)
+
+    Args:
+        index: an index from :func:`build_index` (or its GPU copy from :func:`to_gpu`).
+        vectors: ``(n, dim)`` float32 vectors.
+        total: vectors the index will hold once filled (sharded indexes only).
+    """
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not is_sharded(index):
+        index.add(x)
+        return
+    shards = index_shards(index)
+    sizes = [int(shard.ntotal) for shard in shards]
+    planned = sum(sizes) if total is None else total
+    ends = [planned * (s + 1) // len(shards) for s in range(len(shards))]
+    start = sum(sizes)
+    last_filled = max((s for s, size in enumerate(sizes) if size), default=0)
+    done = 0
+    for s in range(last_filled, len(shards)):
+        room = len(x) - done if s == len(shards) - 1 else max(0, ends[s] - start - done)
+        take = min(room, len(x) - done)
+        if take:
+            shards[s].add(x[done : done + take])
+            done += take
+    index.syncWithSubIndexes()
+
+
+def reconstruct_rows(index: Any, ids: np.ndarray) -> np.ndarray:
+    """Stored vectors of ids ``ids``, ``(n, dim)`` (each read from its shard when sharded).
+
+    Raises:
+        IndexError: an id outside ``0 .. ntotal - 1``.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) and (ids.min() < 0 or ids.max() >= index.ntotal):
+        raise IndexError(f"ids must be in 0..{index.ntotal - 1}")
+    if not is_sharded(index):
+        return np.asarray(index.reconstruct_batch(ids), dtype=np.float32)
+    out = np.empty((len(ids), index.d), dtype=np.float32)
+    offsets = shard_offsets(index)
+    which = np.searchsorted(offsets, ids, side="right") - 1
+    for s, shard in enumerate(index_shards(index)):
+        mask = which == s
+        if mask.any():
+            out[mask] = shard.reconstruct_batch(ids[mask] - offsets[s])
+    return out
+
+
 def enable_reconstruct(index: Any) -> None:
     """Keep an id -> list map in IVF indexes so vectors can be read back by id."""
     faiss = import_faiss()
-    try:
-        ivf = faiss.extract_index_ivf(index)
-    except RuntimeError:  # not an IVF index: reconstruct works as is
-        return
-    if ivf.direct_map.type == faiss.DirectMap.NoMap:
-        ivf.make_direct_map()
+    for shard in index_shards(index):
+        try:
+            ivf = faiss.extract_index_ivf(shard)
+        except RuntimeError:  # not an IVF index: reconstruct works as is
+            continue
+        if ivf.direct_map.type == faiss.DirectMap.NoMap:
+            ivf.make_direct_map()
 
 
 def search_parameters(
@@ -238,8 +367,12 @@ def search_parameters(
 ) -> Any | None:
     """Search-time parameters of ``index`` (efSearch, nprobe, id filter), or None.
 
+    A sharded index passes the parameters on to every shard; its shards are alike, so the
+    first one stands for all. The ``selector`` sees the ids of the index searched, which for a
+    shard are its own: filter sharded indexes with :func:`search_index`.
+
     Args:
-        index: a CPU index built by :func:`build_index`.
+        index: a CPU index built by :func:`build_index`, or one of its shards.
         config: its configuration.
         k: neighbours wanted (HNSW's beam is widened to at least ``k``).
         selector: a ``faiss.IDSelector`` restricting the ids that may be returned.
@@ -250,7 +383,8 @@ def search_parameters(
         params.efSearch = max(config.hnsw_ef_search, k)
     elif config.kind in ("ivf", "ivfpq"):
         params = faiss.SearchParametersIVF()
-        params.nprobe = min(config.ivf_nprobe, faiss.extract_index_ivf(index).nlist)
+        nlist = faiss.extract_index_ivf(index_shards(index)[0]).nlist
+        params.nprobe = min(config.ivf_nprobe, nlist)
     elif selector is not None:
         params = faiss.SearchParameters()
     else:
@@ -265,6 +399,74 @@ def search_parameters(
         refine.base_params_ref = params  # keep the Python object alive with its parent
         return refine
     return params
+
+
+def _bitmap_selector(allowed: np.ndarray) -> tuple[Any, np.ndarray]:
+    """A ``faiss.IDSelectorBitmap`` of mask ``allowed`` and the bitmap it reads (keep both
+    alive while searching)."""
+    faiss = import_faiss()
+    # bit i of byte i // 8 (little bit order) selects id i
+    bitmap = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+    return faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap)), bitmap
+
+
+def search_index(
+    index: Any,
+    config: IndexConfig,
+    queries: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and ids of the ``k`` best vectors for each query, among the ``allowed`` ids.
+
+    Missing hits (fewer than ``k`` allowed, or an approximate search that found fewer) have
+    id ``-1``. A sharded index with a filter is searched shard by shard, each with the slice
+    of the filter over its ids, and the hits merged (best score first, ties by id).
+
+    Args:
+        index: a CPU index built by :func:`build_index`.
+        config: its configuration (search-time knobs).
+        queries: ``(m, dim)`` float32 queries.
+        k: hits per query.
+        allowed: ``[ntotal]`` bool mask of the ids that may be returned; None for all.
+
+    Returns:
+        ``(m, k)`` float32 scores and ``(m, k)`` int64 ids.
+    """
+    q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+    if allowed is None or not is_sharded(index):
+        selector = bitmap = None
+        if allowed is not None:
+            selector, bitmap = _bitmap_selector(allowed)
+        params = search_parameters(index, config, k, selector)
+        scores, ids = index.search(q, k, params=params)
+        del bitmap  # the selector read it until here
+        return scores, ids.astype(np.int64)
+    offsets = shard_offsets(index)
+    parts_scores, parts_ids = [], []
+    for s, shard in enumerate(index_shards(index)):
+        part = allowed[offsets[s] : offsets[s + 1]]
+        if not part.any():
+            continue
+        selector, bitmap = _bitmap_selector(part)
+        params = search_parameters(shard, config, k, selector)
+        scores, ids = shard.search(q, k, params=params)
+        del bitmap
+        parts_scores.append(scores)
+        parts_ids.append(np.where(ids >= 0, ids + offsets[s], -1))
+    scores = np.full((len(q), k), -np.inf, dtype=np.float32)
+    ids = np.full((len(q), k), -1, dtype=np.int64)
+    if not parts_ids:
+        return scores, ids
+    all_scores = np.concatenate(parts_scores, axis=1)
+    all_ids = np.concatenate(parts_ids, axis=1)
+    all_scores = np.where(all_ids >= 0, all_scores, -np.inf)
+    for row in range(len(q)):
+        order = np.lexsort((all_ids[row], -all_scores[row]))[:k]
+        order = order[all_ids[row, order] >= 0]
+        scores[row, : len(order)] = all_scores[row, order]
+        ids[row, : len(order)] = all_ids[row, order]
+    return scores, ids
 
 
 def to_gpu(index: Any, config: IndexConfig) -> tuple[Any, Any] | None:
@@ -291,7 +493,9 @@ def to_gpu(index: Any, config: IndexConfig) -> tuple[Any, Any] | None:
     faiss = import_faiss()
     resources = faiss.StandardGpuResources()
     try:
-        gpu_index = faiss.index_cpu_to_gpu(resources, 0, index)
+        # shard by shard (the cloner does not take IndexShards); one resources object is not
+        # safe across threads, so the GPU shards are searched one after the other
+        shards = [faiss.index_cpu_to_gpu(resources, 0, shard) for shard in index_shards(index)]
     except RuntimeError as err:  # e.g. a quantizer or code size the GPU kernels lack
         if config.use_gpu:
             raise
@@ -300,12 +504,72 @@ def to_gpu(index: Any, config: IndexConfig) -> tuple[Any, Any] | None:
         )
         return None
     if config.kind in ("ivf", "ivfpq"):
-        gpu_index.nprobe = min(config.ivf_nprobe, faiss.extract_index_ivf(index).nlist)
+        nlist = faiss.extract_index_ivf(index_shards(index)[0]).nlist
+        for shard in shards:
+            shard.nprobe = min(config.ivf_nprobe, nlist)
+    gpu_index = _join_shards(index.d, shards, threaded=False) if is_sharded(index) else shards[0]
     logger.info("fact index copied to GPU 0 (%d vectors)", index.ntotal)
     return gpu_index, resources
 
 
 def index_nbytes(index: Any) -> int:
-    """Size of ``index`` serialised (what it takes on disk, close to its memory)."""
+    """Size of ``index`` serialised (what it takes on disk, close to its memory); the sum over
+    the shards of a sharded index."""
     faiss = import_faiss()
-    return int(faiss.serialize_index(index).nbytes)
+    return sum(int(faiss.serialize_index(shard).nbytes) for shard in index_shards(index))
+
+
+def index_files(stem: str, shards: int) -> list[str]:
+    """File names of an index saved by :func:`save_index`: ``<stem>.faiss`` for one shard,
+    ``<stem>.shard<i>.faiss`` (``i`` = 000, 001, ...) for each of several."""
+    if shards < 1:
+        raise ValueError("shards must be positive")
+    if shards == 1:
+        return [f"{stem}.faiss"]
+    return [f"{stem}.shard{i:03d}.faiss" for i in range(shards)]
+
+
+def save_index(index: Any, folder: str | Path, stem: str = "index") -> list[Path]:
+    """Write ``index`` to ``folder`` in faiss' own format, one file per shard.
+
+    Each file is written beside its final name and renamed into place, so a reader never
+    sees a partly written shard. (faiss cannot serialise ``IndexShards`` itself.)
+
+    Returns:
+        The files written, in shard order.
+    """
+    faiss = import_faiss()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shards = index_shards(index)
+    paths = [folder / name for name in index_files(stem, len(shards))]
+    for shard, path in zip(shards, paths, strict=True):
+        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            faiss.write_index(shard, str(tmp))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return paths
+
+
+def load_index(folder: str | Path, shards: int = 1, stem: str = "index") -> Any:
+    """Read what :func:`save_index` wrote: one index, or ``shards`` shards joined again.
+
+    Raises:
+        FileNotFoundError: a shard file is missing.
+    """
+    faiss = import_faiss()
+    folder = Path(folder)
+    parts = []
+    for name in index_files(stem, shards):
+        path = folder / name
+        if not path.is_file():
+            raise FileNotFoundError(f"missing index file {path} ({shards} shard(s) expected)")
+        part = faiss.read_index(str(path))
+        enable_reconstruct(part)
+        parts.append(part)
+    if shards == 1:
+        return parts[0]
+    return _join_shards(parts[0].d, parts)

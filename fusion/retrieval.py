@@ -65,10 +65,12 @@ from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
 from fusion.faiss_index import (
     GPU_MAX_K,
     IndexConfig,
+    add_vectors,
     build_index,
-    enable_reconstruct,
-    import_faiss,
-    search_parameters,
+    load_index,
+    reconstruct_rows,
+    save_index,
+    search_index,
     to_gpu,
 )
 from kg.errors import KGMismatchError
@@ -93,7 +95,8 @@ ENTITY_MODES: tuple[str, ...] = ("boost", "filter")
 NUM_FEATURES = 8
 #: Evidence codes with their own feature slot (the commonest ones); the rest share one.
 EVIDENCE_SLOTS = 3
-INDEX_FILE = "index.faiss"
+#: Index file stem: ``index.faiss``, or ``index.shard000.faiss``, ... for a sharded index.
+INDEX_STEM = "index"
 TABLES_FILE = "vectors.safetensors"
 FACTS_FILE = "facts.safetensors"
 META_FILE = "facts.json"
@@ -450,7 +453,8 @@ class FactIndex:
             train = vectors_of(np.sort(rng.choice(n, size=size, replace=False)))
         index = build_index(self.dim, index_config, train)
         for lo in range(0, n, _CHUNK):
-            index.add(vectors_of(np.arange(lo, min(lo + _CHUNK, n), dtype=np.int64)))
+            chunk = vectors_of(np.arange(lo, min(lo + _CHUNK, n), dtype=np.int64))
+            add_vectors(index, chunk, total=n)
         self.config = replace(self.config, index=index_config)
         self.index = index
         self._attach_gpu()
@@ -465,7 +469,7 @@ class FactIndex:
         started = time.perf_counter()
         if self.config.exact_text:
             old = self.index
-            self._index_vectors(lambda ids: old.reconstruct_batch(ids), index_config)
+            self._index_vectors(lambda ids: reconstruct_rows(old, ids), index_config)
         else:
             self._index_vectors(self.fact_vectors, index_config)
         return time.perf_counter() - started
@@ -538,7 +542,7 @@ class FactIndex:
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.index.reconstruct_batch(ids)
+        return reconstruct_rows(self.index, ids)
 
     def query_vector(
         self, text_vector: np.ndarray | None = None, entity_rows: Sequence[int] = ()
@@ -723,15 +727,7 @@ class FactIndex:
                 keep &= allowed[np.maximum(ids, 0)]
             if keep.sum() >= k:
                 return ids[keep][:k].astype(np.int64), sims[keep][:k]
-        faiss = import_faiss()
-        selector = bitmap = None
-        if allowed is not None:
-            # bit i of byte i // 8 (little bit order) selects id i; ``bitmap`` must stay
-            # alive while the selector is used (until this function returns)
-            bitmap = np.packbits(allowed, bitorder="little")
-            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
-        params = search_parameters(self.index, self.config.index, k, selector)
-        sims, ids = self.index.search(q, k, params=params)
+        sims, ids = search_index(self.index, self.config.index, q, k, allowed)
         ids, sims = ids[0], sims[0]
         keep = ids >= 0
         if keep.sum() < k and allowed is not None and not self.config.index.is_exact:
@@ -798,9 +794,9 @@ class FactIndex:
             self.exact_text_vectors(ids, text_encoder, False) if self.config.exact_text else None
         )
         vectors = self.fact_vectors(ids, exact)
-        self.index.add(vectors)
+        add_vectors(self.index, vectors)  # a sharded index grows its last shard
         if self._gpu is not None:
-            self._gpu[0].add(vectors)
+            add_vectors(self._gpu[0], vectors)
         self._touch = None
         self.meta["added_facts"] = int(self.meta.get("added_facts", 0)) + len(ids)
         logger.info("added %d facts (index now %d)", len(ids), self.index.ntotal)
@@ -811,15 +807,15 @@ class FactIndex:
         """Write the index, the fact table, the vector tables and the metadata to ``folder``.
 
         The folder is replaced atomically (written beside it, then renamed). No pickles:
-        ``index.faiss`` (faiss' own format), safetensors and JSON.
+        ``index.faiss`` (faiss' own format; one ``index.shard<i>.faiss`` per shard of a
+        sharded index), safetensors and JSON.
         """
-        faiss = import_faiss()
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
-            faiss.write_index(self.index, str(tmp / INDEX_FILE))
+            save_index(self.index, tmp, INDEX_STEM)
             save_file(self.tables.arrays(), str(tmp / TABLES_FILE))
             save_file(
                 {k: np.ascontiguousarray(v) for k, v in self.facts.columns().items()},
@@ -863,7 +859,6 @@ class FactIndex:
             KGMismatchError: the index was built on a KG with another fingerprint.
             FileNotFoundError: no index in ``folder``.
         """
-        faiss = import_faiss()
         folder = Path(folder)
         if not (folder / META_FILE).is_file():
             raise FileNotFoundError(f"no fact index in {folder} (missing {META_FILE})")
@@ -877,8 +872,7 @@ class FactIndex:
             config = replace(config, index=replace(config.index, use_gpu=use_gpu))
         facts = FactTable.from_columns(load_file(str(folder / FACTS_FILE)), meta.pop("strings"))
         tables = _Tables.from_arrays(load_file(str(folder / TABLES_FILE)))
-        index = faiss.read_index(str(folder / INDEX_FILE))
-        enable_reconstruct(index)
+        index = load_index(folder, config.index.shards, INDEX_STEM)
         if index.ntotal != len(facts):
             raise ValueError(f"{folder}: index holds {index.ntotal} vectors for {len(facts)} facts")
         fingerprint = meta.pop("fingerprint")

@@ -10,7 +10,19 @@ import torch
 
 from encoders.text import TextEncoder
 from fusion.facts import Fact, extract_facts, facts_from_tables, relation_label, verbalise
-from fusion.faiss_index import IndexConfig, build_index, search_parameters
+from fusion.faiss_index import (
+    IndexConfig,
+    add_vectors,
+    build_index,
+    index_files,
+    is_sharded,
+    load_index,
+    reconstruct_rows,
+    save_index,
+    search_index,
+    search_parameters,
+    shard_offsets,
+)
 from fusion.retrieval import FactIndex, RetrievalConfig
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import KGMismatchError
@@ -27,9 +39,11 @@ STATUTE = LEGAL + "Statute"
 PENALTY = LEGAL + "Penalty"
 
 
-def _index(kg: KnowledgeGraph, encoder: TextEncoder, kind: str = "flat", **kwargs) -> FactIndex:
-    config = RetrievalConfig(index=IndexConfig(kind=kind, use_gpu=False), **kwargs)
-    return FactIndex.build(kg, text_encoder=encoder, config=config)
+def _index(
+    kg: KnowledgeGraph, encoder: TextEncoder, kind: str = "flat", shards: int = 1, **kwargs
+) -> FactIndex:
+    index = IndexConfig(kind=kind, use_gpu=False, shards=shards)
+    return FactIndex.build(kg, text_encoder=encoder, config=RetrievalConfig(index=index, **kwargs))
 
 
 def _signature(hits) -> list[tuple[int, float]]:
@@ -179,6 +193,82 @@ def test_index_config_rejects_unknown_kind() -> None:
         IndexConfig.from_dict({"kind": "flat", "efSearch": 3})
 
 
+@pytest.mark.parametrize("shards", [0, -2, 1.5, True, "2", None])
+def test_index_config_rejects_bad_shards(shards) -> None:
+    with pytest.raises(ValueError, match="shards"):
+        IndexConfig(shards=shards)
+    with pytest.raises(ValueError, match="shards"):
+        IndexConfig.from_dict({"kind": "ivfpq", "shards": shards})
+
+
+def _filled(config: IndexConfig, data: np.ndarray, chunk: int = 64):
+    """An index of ``config`` holding ``data``, added chunk by chunk as FactIndex does."""
+    index = build_index(data.shape[1], config, data)
+    for lo in range(0, len(data), chunk):
+        add_vectors(index, data[lo : lo + chunk], total=len(data))
+    return index
+
+
+@pytest.mark.parametrize("shards", [2, 3, 5])
+def test_sharded_flat_index_matches_unsharded(shards: int) -> None:
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((301, 16)).astype(np.float32)
+    queries = rng.standard_normal((9, 16)).astype(np.float32)
+    flat, config = _filled(IndexConfig(), data), IndexConfig(shards=shards)
+    sharded = _filled(config, data)
+    assert is_sharded(sharded) and not is_sharded(flat)
+    assert sharded.ntotal == 301 and sharded.count() == shards
+    assert shard_offsets(sharded).tolist() == [301 * s // shards for s in range(shards + 1)]
+    exact_scores, exact_ids = search_index(flat, IndexConfig(), queries, 20)
+    scores, ids = search_index(sharded, config, queries, 20)
+    np.testing.assert_array_equal(ids, exact_ids)
+    np.testing.assert_allclose(scores, exact_scores, rtol=1e-5)
+    # an id filter is applied shard by shard, each on its own range of ids
+    allowed = np.zeros(301, dtype=bool)
+    allowed[rng.choice(301, size=15, replace=False)] = True
+    _, exact_ids = search_index(flat, IndexConfig(), queries, 20, allowed)
+    _, ids = search_index(sharded, config, queries, 20, allowed)
+    np.testing.assert_array_equal(ids, exact_ids)
+    assert allowed[ids[:, :15]].all() and (ids[:, 15:] == -1).all()
+    rows = np.array([300, 0, 150, 299, 1])
+    np.testing.assert_array_equal(reconstruct_rows(sharded, rows), data[rows])
+    with pytest.raises(IndexError):
+        reconstruct_rows(sharded, np.array([301]))
+    # growth after the build lands in the last shard and keeps ids = rows
+    more = rng.standard_normal((7, 16)).astype(np.float32)
+    add_vectors(sharded, more)
+    add_vectors(flat, more)
+    assert shard_offsets(sharded)[-2:].tolist() == [301 * (shards - 1) // shards, 308]
+    np.testing.assert_array_equal(
+        search_index(sharded, config, queries, 20)[1],
+        search_index(flat, IndexConfig(), queries, 20)[1],
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [IndexConfig(shards=3), IndexConfig(kind="hnsw", shards=2), IndexConfig(kind="ivf", shards=2)],
+    ids=["flat", "hnsw", "ivf"],
+)
+def test_sharded_index_save_load_round_trip(config: IndexConfig, tmp_path: Path) -> None:
+    data = _clustered(500, 32)
+    index = _filled(config, data)
+    paths = save_index(index, tmp_path, "index")
+    assert [p.name for p in paths] == index_files("index", config.shards)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    loaded = load_index(tmp_path, config.shards, "index")
+    assert is_sharded(loaded) and loaded.ntotal == 500
+    assert shard_offsets(loaded).tolist() == shard_offsets(index).tolist()
+    queries = data[:8] + 0.05
+    np.testing.assert_array_equal(
+        search_index(loaded, config, queries, 10)[1], search_index(index, config, queries, 10)[1]
+    )
+    np.testing.assert_array_equal(reconstruct_rows(loaded, np.arange(500)), data)
+    paths[-1].unlink()
+    with pytest.raises(FileNotFoundError, match="shard"):
+        load_index(tmp_path, config.shards, "index")
+
+
 # ---- retrieval ----------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_fact_index_round_trip_gives_identical_results(
@@ -200,6 +290,34 @@ def test_fact_index_round_trip_gives_identical_results(
     np.testing.assert_allclose(loaded.vectors(range(len(index))), index.vectors(range(len(index))))
 
 
+def test_sharded_fact_index_matches_flat_and_round_trips(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    flat = _index(legal_kg, tiny_encoder)
+    sharded = _index(legal_kg, tiny_encoder, "flat", shards=3)
+    assert is_sharded(sharded.index) and sharded.index.ntotal == len(sharded)
+    query = tiny_encoder.encode(["theft dishonesty"])[0]
+    before = sharded.search(query, entity_iris=[LEGAL + "Theft"], k=10)
+    assert _signature(before) == _signature(flat.search(query, entity_iris=[LEGAL + "Theft"], k=10))
+    np.testing.assert_allclose(
+        sharded.vectors(range(len(flat))), flat.vectors(range(len(flat))), atol=1e-6
+    )
+    sharded.save(tmp_path / "facts")
+    assert (tmp_path / "facts" / "index.shard002.faiss").is_file()
+    assert not (tmp_path / "facts" / "index.faiss").exists()
+    loaded = FactIndex.load(tmp_path / "facts", legal_kg, use_gpu=False)
+    assert loaded.config.index.shards == 3 and is_sharded(loaded.index)
+    after = loaded.search(query, entity_iris=[LEGAL + "Theft"], k=10)
+    assert _signature(after) == _signature(before)
+    # a fact added later is found, in the last shard, and survives another round trip
+    fraud = Fact(-1, "triple", LEGAL + "Fraud", HAS_ELEMENT, LEGAL + "Dishonesty", "fraud")
+    (new_id,) = loaded.add([fraud], text_encoder=tiny_encoder)
+    assert shard_offsets(loaded.index)[-1] == new_id + 1
+    loaded.save(tmp_path / "facts")
+    again = FactIndex.load(tmp_path / "facts", legal_kg, use_gpu=False)
+    assert again.search(None, entity_iris=[LEGAL + "Fraud"], k=1)[0].fact.id == new_id
+
+
 def test_fact_vectors_are_unit_length_and_sized(
     legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder
 ) -> None:
@@ -210,11 +328,13 @@ def test_fact_vectors_are_unit_length_and_sized(
     np.testing.assert_allclose(vectors, index.fact_vectors(np.arange(len(index))), atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize(
+    ("kind", "shards"), [("flat", 1), ("hnsw", 1), ("ivf", 1), ("flat", 3), ("hnsw", 2)]
+)
 def test_fact_index_filters_by_relation_and_node_type(
-    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str, shards: int
 ) -> None:
-    index = _index(legal_kg, tiny_encoder, kind)
+    index = _index(legal_kg, tiny_encoder, kind, shards)
     query = tiny_encoder.encode(["theft"])[0]
     by_relation = index.search(query, k=50, relations=["https://example.org/legal#definedIn"])
     assert len(by_relation) == 4  # every offence's statute, nothing else
@@ -352,14 +472,14 @@ def test_fact_index_with_node_embeddings(
     assert _signature(after) == _signature(before)
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivfpq"])
+@pytest.mark.parametrize(("kind", "shards"), [("hnsw", 1), ("ivf", 1), ("ivfpq", 1), ("ivfpq", 2)])
 def test_rebuild_index_kinds_agree_with_flat(
-    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, kind: str, shards: int
 ) -> None:
     index = _index(legal_kg, tiny_encoder)
     query = tiny_encoder.encode(["burglary"])[0]
     exact = [h.fact.id for h in index.search(query, k=5)]
-    index.rebuild_index(IndexConfig(kind=kind, pq_m=8, use_gpu=False))
+    index.rebuild_index(IndexConfig(kind=kind, pq_m=8, use_gpu=False, shards=shards))
     assert index.config.index.kind == kind and index.index.ntotal == len(index)
     approx = [h.fact.id for h in index.search(query, k=5)]
     assert len(set(exact) & set(approx)) >= (3 if kind == "ivfpq" else 5)
