@@ -29,7 +29,7 @@ from fusion.inputs import ConceptMention, PatientCollator, PatientInput
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
-from kg.rules.likelihood import PhenotypeLikelihood
+from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +247,17 @@ def save_model_meta(folder: Path, meta: dict[str, Any]) -> None:
     atomic_write_text(json.dumps(meta, indent=2, sort_keys=True), folder / MODEL_META)
 
 
+def likelihood_config_of(meta: dict[str, Any]) -> LikelihoodConfig:
+    """The likelihood-ratio settings a diagnosis model was trained with (its prior).
+
+    Models saved before the settings were recorded were trained with partial credit on (the
+    default then), so they are read with it and score as they did.
+    """
+    if "likelihood" in meta:
+        return LikelihoodConfig.from_dict(meta["likelihood"])
+    return LikelihoodConfig(partial_credit=True)
+
+
 def load_model_meta(folder: Path) -> dict[str, Any]:
     path = Path(folder) / MODEL_META
     if not path.is_file():
@@ -314,7 +325,10 @@ class Diagnoser:
         if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
             fact_index = FactIndex.load(folder / FACTS_DIR, kg)
         likelihood = PhenotypeLikelihood.from_kg(
-            kg.hierarchy, kg.annotations, subjects=meta["candidates"]
+            kg.hierarchy,
+            kg.annotations,
+            subjects=meta["candidates"],
+            config=likelihood_config_of(meta),
         )
         if list(likelihood.diseases) != meta["candidates"]:
             raise KGMismatchError(
@@ -443,6 +457,7 @@ __all__ = [
     "PatientInputBuilder",
     "PreparedPatient",
     "RankedDisease",
+    "likelihood_config_of",
     "model_meta",
     "render_findings",
 ]

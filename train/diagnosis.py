@@ -470,6 +470,7 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
         max_length=config.model.max_length,
         best_valid=state["best"],
         calibration_temperature=temperature,
+        likelihood=builder.likelihood.config.to_dict(),
     )
     save_model_folder(
         out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index

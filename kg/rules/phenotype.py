@@ -782,7 +782,7 @@ class LikelihoodRule(_PythonRule):
     """Each finding's likelihood ratio for the disease, and the post-test probability."""
 
     id: str = "hpo.likelihood"
-    version: str = "1"
+    version: str = "2"  # 2: no partial credit by default (LikelihoodConfig.partial_credit)
     description: str = (
         "LIRICAL-style likelihood ratio of each finding (frequency in the disease against the "
         "background over all diseases) and the post-test probability."

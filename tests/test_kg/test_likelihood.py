@@ -50,10 +50,8 @@ def make_annotations(rows: list[tuple]) -> AnnotationTable:
     return b.build()
 
 
-@pytest.fixture
-def model() -> PhenotypeLikelihood:
-    hierarchy = make_hierarchy(PARENTS, replaced={"OLD": "G"})
-    annotations = make_annotations(
+def model_annotations() -> AnnotationTable:
+    return make_annotations(
         [
             ("d1", "C", 0.5, False),
             ("d1", "E", 0.4, False),
@@ -63,7 +61,12 @@ def model() -> PhenotypeLikelihood:
             ("d3", "E", None, False),
         ]
     )
-    return PhenotypeLikelihood.from_kg(hierarchy, annotations)
+
+
+@pytest.fixture
+def model() -> PhenotypeLikelihood:
+    hierarchy = make_hierarchy(PARENTS, replaced={"OLD": "G"})
+    return PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
 
 
 def lr(m: float, q: float, alpha: float = 0.1) -> float:
@@ -103,18 +106,29 @@ def test_likelihood_implied_match_uses_noisy_or(model: PhenotypeLikelihood) -> N
 def test_likelihood_partial_credit_for_more_specific_patient_term(
     model: PhenotypeLikelihood,
 ) -> None:
-    res = model.score([iri("D")])
+    partial = PhenotypeLikelihood(
+        model.hierarchy,
+        disease_term_matrix(model.hierarchy, model_annotations()),
+        LikelihoodConfig(partial_credit=True),
+    )
+    res = partial.score([iri("D")])
     q_d, q_c = 0.8 / 3, (0.5 + 0.8) / 3
     # d1 is annotated with C, the parent of D: LR reduces to f_C / q(C).
     assert res.contributions[0, 0] == pytest.approx(lr(0.5 * q_d / q_c, q_d))
     assert res.match[0, 0] == MatchKind.PARTIAL
     assert res.contributions[1, 0] == pytest.approx(lr(0.8, q_d))
-    no_partial = PhenotypeLikelihood.from_kg(
-        model.hierarchy,
-        make_annotations([("d1", "C", 0.5, False), ("d2", "D", 0.8, False)]),
-        config=LikelihoodConfig(partial_credit=False),
-    )
-    assert no_partial.score([iri("D")]).contributions[0, 0] == pytest.approx(math.log10(0.1))
+    # off by default: the more specific term is unexplained for d1
+    default = model.score([iri("D")])
+    assert default.contributions[0, 0] == pytest.approx(math.log10(0.1))
+    assert default.match[0, 0] == MatchKind.UNEXPLAINED
+    assert default.contributions[1, 0] == pytest.approx(lr(0.8, q_d))
+
+
+def test_likelihood_config_round_trip() -> None:
+    config = LikelihoodConfig(partial_credit=True, false_positive_rate=0.2)
+    assert LikelihoodConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="unknown likelihood settings"):
+        LikelihoodConfig.from_dict({"alpha": 0.1})
 
 
 def test_likelihood_excluded_findings(model: PhenotypeLikelihood) -> None:
@@ -158,7 +172,9 @@ def test_likelihood_config_rejects_unknown_options() -> None:
         LikelihoodConfig(false_positive_rate=0.0)
 
 
-def _reference_scores(hierarchy, annotations, present, excluded, alpha=0.1, unknown=0.5):
+def _reference_scores(
+    hierarchy, annotations, present, excluded, alpha=0.1, unknown=0.5, partial_credit=False
+):
     """Per-disease loops straight from the definitions (slow, for checking)."""
     m = disease_term_matrix(hierarchy, annotations, unknown_frequency=unknown)
     freq = m.frequency.toarray()
@@ -179,7 +195,7 @@ def _reference_scores(hierarchy, annotations, present, excluded, alpha=0.1, unkn
                 match = 0.0
             else:
                 partial = [freq[d, a] * q[t] / q[a] for a in anc if a != t and freq[d, a] > 0]
-                match = max([prob[d, t], *partial])
+                match = max([prob[d, t], *partial]) if partial_credit else prob[d, t]
             out[d] += math.log10((1 - alpha) * min(match, 1.0) / q[t] + alpha)
         for t in excluded:
             anc = [a for a in range(n_t) if closure[t, a]]
@@ -203,13 +219,17 @@ def test_likelihood_vectorised_matches_reference_on_random_ontology() -> None:
             freq = None if rng.random() < 0.3 else float(rng.choice([0.025, 0.17, 0.545, 1.0]))
             rows.append((f"x{d}", str(t), freq, bool(rng.random() < 0.1)))
     annotations = make_annotations(rows)
-    model = PhenotypeLikelihood.from_kg(hierarchy, annotations)
-    for _ in range(10):
-        present = rng.choice(25, size=int(rng.integers(1, 5)), replace=False)
-        excluded = [t for t in rng.choice(25, size=2, replace=False) if t not in present]
-        res = model.score([iri(names[t]) for t in present], [iri(names[t]) for t in excluded])
-        ref = _reference_scores(hierarchy, annotations, list(present), excluded)
-        assert res.total == pytest.approx(ref, abs=1e-9)
+    for partial_credit in (False, True):
+        config = LikelihoodConfig(partial_credit=partial_credit)
+        model = PhenotypeLikelihood.from_kg(hierarchy, annotations, config=config)
+        for _ in range(10):
+            present = rng.choice(25, size=int(rng.integers(1, 5)), replace=False)
+            excluded = [t for t in rng.choice(25, size=2, replace=False) if t not in present]
+            res = model.score([iri(names[t]) for t in present], [iri(names[t]) for t in excluded])
+            ref = _reference_scores(
+                hierarchy, annotations, list(present), excluded, partial_credit=partial_credit
+            )
+            assert res.total == pytest.approx(ref, abs=1e-9)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ import torch
 from safetensors.torch import load_file
 
 import train.loop as loop_module
-from fusion.pipeline import Diagnoser
+from fusion.pipeline import Diagnoser, likelihood_config_of
 from kg.knowledge_graph import KnowledgeGraph
+from kg.rules.likelihood import LikelihoodConfig
 from kg.store import build_kg
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
@@ -66,6 +67,16 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     probs = [r.probability for r in result.ranking]
     assert len(result.ranking) == 3 and abs(sum(probs) - 1.0) < 1e-4
     assert probs == sorted(probs, reverse=True)
+    # the prior's settings travel with the model and are the ones used when it is loaded
+    assert LikelihoodConfig.from_dict(meta["likelihood"]) == LikelihoodConfig()
+    assert diagnoser.builder.likelihood.config == LikelihoodConfig()
+
+
+def test_models_saved_without_prior_settings_keep_partial_credit() -> None:
+    # such models were trained when partial credit was the default
+    assert likelihood_config_of({}) == LikelihoodConfig(partial_credit=True)
+    recorded = {"likelihood": LikelihoodConfig(false_positive_rate=0.2).to_dict()}
+    assert likelihood_config_of(recorded) == LikelihoodConfig(false_positive_rate=0.2)
 
 
 def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> None:
