@@ -18,9 +18,12 @@ approximate index):
   unrealistically hard for IVF and HNSW), generated chunk by chunk from a seed, so the
   exact top-k is computed in a streaming pass without holding an exact index (see
   :class:`SyntheticFacts` for the distribution). IVF-PQ is built at 1M and 5M, so its growth
-  is seen; at 5M only IVF-PQ is built by default (2048 lists on an HNSW coarse quantizer, 32
-  sub-quantizers of 8 bits, candidates re-ranked from 8-bit scalar-quantized vectors): flat
-  would hold 2.5 GB and HNSW takes too long to build on 2 cores.
+  is seen; at 5M only flat and IVF-PQ are built by default (2048 lists on an HNSW coarse
+  quantizer, 32 sub-quantizers of 8 bits, candidates re-ranked from 8-bit scalar-quantized
+  vectors): HNSW and IVF-flat take too long to build on 2 cores.
+* **Shards**: flat and IVF-PQ again split into 2 and 4 shards (``IndexConfig.shards``, a
+  ``faiss.IndexShards`` searched with one thread per shard), on every dataset, so the
+  latency, recall, memory and build time of sharded and unsharded indexes sit side by side.
 * **Compositional text vectors**: for a sample of HPO facts, the cosine between the
   compositional text block and the embedded verbalisation, and how often a verbalisation's
   nearest compositional vector (within the sample) is its own fact's.
@@ -49,6 +52,7 @@ import numpy as np
 from eval.bench_kg import machine_info
 from fusion.faiss_index import (
     IndexConfig,
+    add_vectors,
     build_index,
     import_faiss,
     index_nbytes,
@@ -64,11 +68,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_PLANS",
+    "DEFAULT_SHARDS",
     "IndexRun",
     "RetrievalBenchmarkResult",
     "TARGETS",
     "run_retrieval_benchmark",
     "summary_rows",
+    "with_shards",
 ]
 
 TARGETS: dict[str, float] = {"p50_ms": 2.0, "recall": 0.95}
@@ -87,11 +93,31 @@ class IndexPlan:
     sweep: tuple[int, ...] = ()
 
 
+#: Shard counts of the sharded variants in :data:`DEFAULT_PLANS`.
+DEFAULT_SHARDS: tuple[int, ...] = (2, 4)
+#: Index kinds that get sharded variants.
+SHARDED_KINDS: tuple[str, ...] = ("flat", "ivfpq")
+
+
+def with_shards(
+    plans: Sequence[IndexPlan],
+    shards: Sequence[int] = DEFAULT_SHARDS,
+    kinds: Sequence[str] = SHARDED_KINDS,
+) -> tuple[IndexPlan, ...]:
+    """``plans`` followed by a copy of each unsharded plan of ``kinds`` per shard count."""
+    extra = [
+        IndexPlan(replace(plan.config, shards=n), plan.sweep)
+        for n in shards
+        for plan in plans
+        if plan.config.kind in kinds and not plan.config.is_sharded and n > 1
+    ]
+    return (*plans, *extra)
+
+
 _LARGE_IVFPQ = IndexConfig(
     kind="ivfpq", ivf_nlist=2048, pq_m=32, pq_refine="sq8", refine_k_factor=8, train_size=100_000
 )
-#: Index plans per dataset: ``"hpo"`` and synthetic sizes (anything else uses ``"large"``).
-DEFAULT_PLANS: dict[str, tuple[IndexPlan, ...]] = {
+_UNSHARDED_PLANS: dict[str, tuple[IndexPlan, ...]] = {
     HPO: (
         IndexPlan(IndexConfig(kind="flat")),
         IndexPlan(
@@ -115,7 +141,12 @@ DEFAULT_PLANS: dict[str, tuple[IndexPlan, ...]] = {
         ),
         IndexPlan(_LARGE_IVFPQ, (8, 16, 32, 64)),
     ),
-    "large": (IndexPlan(_LARGE_IVFPQ, (8, 16, 32, 64)),),
+    "large": (IndexPlan(IndexConfig(kind="flat")), IndexPlan(_LARGE_IVFPQ, (8, 16, 32, 64))),
+}
+#: Index plans per dataset: ``"hpo"``, ``"medium"`` (synthetic sizes up to
+#: :data:`MEDIUM_MAX`) and ``"large"``; flat and IVF-PQ also with 2 and 4 shards.
+DEFAULT_PLANS: dict[str, tuple[IndexPlan, ...]] = {
+    name: with_shards(plans) for name, plans in _UNSHARDED_PLANS.items()
 }
 #: Synthetic sizes at or below this use the ``"medium"`` plans.
 MEDIUM_MAX = 2_000_000
@@ -143,6 +174,7 @@ class IndexRun:
             places is a near-tie).
         operating_point: this row is the kind's chosen search setting.
         end_to_end_p50_ms, end_to_end_p99_ms: ``FactIndex.search`` latency (HPO only).
+        shards: sub-indexes searched together (1: not sharded).
     """
 
     dataset: str
@@ -161,6 +193,12 @@ class IndexRun:
     operating_point: bool = False
     end_to_end_p50_ms: float | None = None
     end_to_end_p99_ms: float | None = None
+    shards: int = 1
+
+    @property
+    def label(self) -> str:
+        """The kind, with the shard count when sharded (``ivfpq x4``)."""
+        return self.kind if self.shards == 1 else f"{self.kind} x{self.shards}"
 
 
 @dataclass
@@ -249,10 +287,11 @@ def _knob_params(config: IndexConfig, value: int | None) -> dict[str, Any]:
 
 
 def _choose_operating_points(runs: list[IndexRun]) -> None:
-    """Mark, per (dataset, kind), the fastest row with recall >= target (else the best recall)."""
-    groups: dict[tuple[str, str], list[IndexRun]] = {}
+    """Mark, per (dataset, kind, shards), the fastest row with recall >= target (else the best
+    recall)."""
+    groups: dict[tuple[str, str, int], list[IndexRun]] = {}
     for r in runs:
-        groups.setdefault((r.dataset, r.kind), []).append(r)
+        groups.setdefault((r.dataset, r.kind, r.shards), []).append(r)
     for rows in groups.values():
         good = [r for r in rows if r.recall >= TARGETS["recall"]]
         best = min(good, key=lambda r: r.p50_ms) if good else max(rows, key=lambda r: r.recall)
@@ -289,10 +328,18 @@ def _bench_hpo(
         seconds = fact_index.rebuild_index(replace(plan.config, use_gpu=False))
         rss = _rss() - rss0
         nbytes = index_nbytes(fact_index.index)
-        logger.info("hpo %s built in %.1f s (%.0f MB)", plan.config.kind, seconds, nbytes / 1e6)
+        logger.info(
+            "hpo %s x%d built in %.1f s (%.0f MB)",
+            plan.config.kind,
+            plan.config.shards,
+            seconds,
+            nbytes / 1e6,
+        )
         if exact_ids is None:
-            if plan.config.kind != "flat":
-                raise ValueError("the first HPO plan must be flat (it gives the exact top-k)")
+            if plan.config.kind != "flat" or plan.config.is_sharded:
+                raise ValueError(
+                    "the first HPO plan must be unsharded flat (it gives the exact top-k)"
+                )
             exact_sims, exact_ids = fact_index.index.search(queries, k)
             kth = exact_sims[:, -1:]
         rows = []
@@ -325,6 +372,7 @@ def _bench_hpo(
                     mean_ms=statistics.fmean(times),
                     recall=_recall(exact_ids, ids),
                     recall_tolerant=tolerant,
+                    shards=cfg.shards,
                 )
             )
         _choose_operating_points(rows)
@@ -457,13 +505,15 @@ def _bench_synthetic(
             if index is None:
                 train = x[: plan.config.train_size] if plan.config.needs_training else None
                 index = build_index(data.dim, plan.config, train)
-            index.add(x)
+            add_vectors(index, x, total=data.size)
         seconds = time.perf_counter() - started
         rss = _rss() - rss0
         nbytes = (
             index.ntotal * data.dim * 4 + 64 if plan.config.kind == "flat" else index_nbytes(index)
         )
-        logger.info("%s %s built in %.1f s", name, plan.config.kind, seconds)
+        logger.info(
+            "%s %s x%d built in %.1f s", name, plan.config.kind, plan.config.shards, seconds
+        )
         rows = []
         for value in plan.sweep or (None,):
             cfg = plan.config if value is None else _knob(plan.config, value)
@@ -487,6 +537,7 @@ def _bench_synthetic(
                     p99_ms=_percentile(times, 99),
                     mean_ms=statistics.fmean(times),
                     recall=_recall(exact_ids, ids),
+                    shards=cfg.shards,
                 )
             )
         _choose_operating_points(rows)
@@ -557,12 +608,19 @@ def to_markdown(result: RetrievalBenchmarkResult) -> str:
         )
         mark = " **(op)**" if r.operating_point and r.kind != "flat" else ""
         lines.append(
-            f"| {r.dataset} | {r.num_vectors:,} | {r.kind}{mark} | {_fmt_params(r.params)} | "
+            f"| {r.dataset} | {r.num_vectors:,} | {r.label}{mark} | {_fmt_params(r.params)} | "
             f"{r.build_seconds:.1f} | {r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.recall:.3f} | "
             f"{'' if r.recall_tolerant is None else f'{r.recall_tolerant:.3f}'} | "
             f"{r.index_bytes / 1e6:.0f} | {r.rss_delta_bytes / 1e6:.0f} | {e2e} |"
         )
-    lines += ["", "(op) = operating point: fastest setting with recall@k >= 0.95.", ""]
+    lines += [
+        "",
+        "(op) = operating point: fastest setting with recall@k >= 0.95. `x2`, `x4`: the "
+        "index split into that many shards (faiss `IndexShards`, one search thread per shard); "
+        "index MB is the sum over the shards.",
+        "",
+        *sharding_table(result),
+    ]
     for name, info in result.datasets.items():
         lines.append(f"- {name}: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     if result.text_check:
@@ -581,11 +639,37 @@ def to_markdown(result: RetrievalBenchmarkResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sharding_table(result: RetrievalBenchmarkResult) -> list[str]:
+    """Markdown lines comparing each sharded operating point with its unsharded kind."""
+    chosen = [r for r in result.runs if r.operating_point]
+    base = {(r.dataset, r.kind): r for r in chosen if r.shards == 1}
+    rows = [r for r in chosen if r.shards > 1 and (r.dataset, r.kind) in base]
+    if not rows:
+        return []
+    lines = [
+        "Sharded against unsharded, at each index's operating point:",
+        "",
+        "| dataset | index | p50 ms (unsharded) | recall@k (unsharded) | index MB (unsharded) "
+        "| build s (unsharded) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in sorted(rows, key=lambda r: (r.num_vectors, r.dataset, r.kind, r.shards)):
+        b = base[(r.dataset, r.kind)]
+        lines.append(
+            f"| {r.dataset} | {r.label} | {r.p50_ms:.3f} ({b.p50_ms:.3f}) | {r.recall:.3f} "
+            f"({b.recall:.3f}) | {r.index_bytes / 1e6:.0f} ({b.index_bytes / 1e6:.0f}) "
+            f"| {r.build_seconds:.1f} ({b.build_seconds:.1f}) |"
+        )
+    return [*lines, ""]
+
+
 def plot(result: RetrievalBenchmarkResult, path: Path) -> None:
     """PNG of latency and memory against the number of facts, per index kind.
 
     Synthetic sizes are joined by lines; the HPO facts (another distribution) are stars.
-    Each point is the kind's operating point, labelled with its recall@k.
+    Each point is the kind's operating point, labelled with its recall@k; sharded variants
+    have the kind's colour, dashed (2 shards) or dash-dotted (4 and more), with p50 and index
+    size only.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -599,48 +683,54 @@ def plot(result: RetrievalBenchmarkResult, path: Path) -> None:
     def positive(values: list[float]) -> list[float]:
         return [v if v > 0 else float("nan") for v in values]
 
-    for kind in sorted({r.kind for r in chosen}):
+    for kind, shards in sorted({(r.kind, r.shards) for r in chosen}):
         colour = colours.get(kind, "black")
+        line = "-" if shards == 1 else ("--" if shards == 2 else "-.")
         for real in (False, True):
             rows = sorted(
-                (r for r in chosen if r.kind == kind and (r.dataset == HPO) == real),
+                (
+                    r
+                    for r in chosen
+                    if r.kind == kind and r.shards == shards and (r.dataset == HPO) == real
+                ),
                 key=lambda r: r.num_vectors,
             )
             if not rows:
                 continue
             style = {"marker": "*", "markersize": 11, "linestyle": "none"} if real else {}
-            tag = f"{kind}{' (HPO)' if real else ''}"
+            tag = f"{rows[0].label}{' (HPO)' if real else ''}"
             xs = [r.num_vectors for r in rows]
             ax_lat.plot(
                 xs,
                 [r.p50_ms for r in rows],
                 color=colour,
-                **{"marker": "o", **style},
+                **{"marker": "o", "linestyle": line, **style},
                 label=f"{tag} p50",
-            )
-            ax_lat.plot(
-                xs,
-                [r.p99_ms for r in rows],
-                color=colour,
-                alpha=0.5,
-                **{"marker": "x", "linestyle": ":", **style},
-                label=f"{tag} p99",
             )
             ax_mem.plot(
                 xs,
                 positive([r.index_bytes / 1e6 for r in rows]),
                 color=colour,
-                **{"marker": "o", **style},
+                **{"marker": "o", "linestyle": line, **style},
                 label=f"{tag} index",
             )
-            ax_mem.plot(
-                xs,
-                positive([r.rss_delta_bytes / 1e6 for r in rows]),
-                color=colour,
-                alpha=0.5,
-                **{"marker": "x", "linestyle": ":", **style},
-                label=f"{tag} RSS growth",
-            )
+            if shards == 1:  # keep the plot readable: p50 and size for shards
+                ax_lat.plot(
+                    xs,
+                    [r.p99_ms for r in rows],
+                    color=colour,
+                    alpha=0.5,
+                    **{"marker": "x", "linestyle": ":", **style},
+                    label=f"{tag} p99",
+                )
+                ax_mem.plot(
+                    xs,
+                    positive([r.rss_delta_bytes / 1e6 for r in rows]),
+                    color=colour,
+                    alpha=0.5,
+                    **{"marker": "x", "linestyle": ":", **style},
+                    label=f"{tag} RSS growth",
+                )
             for r in rows:
                 ax_lat.annotate(f"{r.recall:.2f}", (r.num_vectors, r.p50_ms), fontsize=7)
     ax_lat.axhline(TARGETS["p50_ms"], color="grey", linestyle="--", linewidth=0.8)
@@ -667,7 +757,7 @@ def summary_rows(result: RetrievalBenchmarkResult) -> list[tuple[str, str]]:
         if r.operating_point:
             out.append(
                 (
-                    f"{r.dataset} {r.kind}",
+                    f"{r.dataset} {r.label}",
                     f"p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, recall {r.recall:.3f}, "
                     f"build {r.build_seconds:.0f} s, {r.index_bytes / 1e6:.0f} MB "
                     f"({_fmt_params(r.params)})",
