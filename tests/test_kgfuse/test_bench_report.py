@@ -1,0 +1,173 @@
+"""``kgfuse bench all`` (kgfuse.bench_report) on the mini HPO: cheap sections, the report files,
+failures recorded while the others go on, and resuming."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.bench_retrieval import IndexPlan, with_shards
+from fusion.faiss_index import IndexConfig
+from kgfuse.bench_report import (
+    PROFILES,
+    SECTIONS,
+    ReportInputs,
+    Section,
+    SectionResult,
+    resolve_profile,
+    run_report,
+    select_sections,
+)
+from kgfuse.cli import app
+
+#: A profile whose cheap sections take a second or two on the mini KG.
+TINY = replace(
+    PROFILES["quick"],
+    name="tiny",
+    link_abstracts=0,
+    latency_repeats=1,
+    retrieval_sizes=(2000,),
+    retrieval_queries=10,
+    retrieval_text_check=0,
+    retrieval_plans={
+        "medium": with_shards(
+            (IndexPlan(IndexConfig()), IndexPlan(IndexConfig(kind="ivf", ivf_nlist=8), (2, 8))),
+            (2,),
+            ("flat", "ivf"),
+        )
+    },
+)
+
+
+def _gold(path: Path) -> Path:
+    text = "Tall stature and arachnodactyly, but no ectopia lentis."
+    row = {
+        "id": "doc-1",
+        "text": text,
+        "annotations": [
+            {"start": 0, "end": 12, "text": "Tall stature", "hpo_id": "HP:0000098"},
+            {"start": 17, "end": 31, "text": "arachnodactyly", "hpo_id": "HP:0001166"},
+            {
+                "start": 40,
+                "end": 54,
+                "text": "ectopia lentis",
+                "hpo_id": "HP:0001083",
+                "flag": "Neg",
+            },
+        ],
+    }
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return path
+
+
+def _boom(inputs: ReportInputs, profile, work: Path) -> SectionResult:
+    raise RuntimeError(f"boom in {work}")
+
+
+def test_bench_report_runs_sections_records_failures_and_resumes(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    inputs = ReportInputs(
+        kg_path=mini_home / "kgs" / "hpo",
+        home=mini_home,
+        work=tmp_path / "work",
+        model_dir=mini_model,
+        link_gold=_gold(tmp_path / "gold.jsonl"),
+    )
+    names = ("linking", "diagnosis", "latency", "retrieval")
+    sections = {name: SECTIONS[name] for name in names}
+    sections["broken"] = Section("broken", "A broken benchmark", _boom)
+    said: list[str] = []
+    report = run_report(out, inputs, profile=TINY, sections=sections, progress=said.append)
+
+    status = {name: s["status"] for name, s in report["sections"].items()}
+    assert status == {
+        "linking": "ok",
+        "diagnosis": "skipped",
+        "latency": "ok",
+        "retrieval": "ok",
+        "broken": "failed",
+    }
+    sections_out = report["sections"]
+    assert "--cases" in sections_out["diagnosis"]["reason"]
+    assert sections_out["broken"]["error"] == "RuntimeError: boom in <work>/broken"
+    assert sections_out["linking"]["data"]["num_documents"] == 1
+    assert sections_out["latency"]["data"]["latency"]["text note"]["n"] == 3
+    sharded = [r for r in sections_out["retrieval"]["data"]["runs"] if r["shards"] == 2]
+    assert {r["kind"] for r in sharded} == {"flat", "ivf"}
+    assert report["run"]["sections_run"] == [*names, "broken"]
+    assert report["machine"]["cores_logical"] >= 1
+
+    for name in [*names, "broken"]:
+        assert (out / "sections" / f"{name}.json").is_file()
+    for plot in ("linking.png", "latency.png", "retrieval-bench_retrieval.png"):
+        assert (out / "plots" / plot).stat().st_size > 1000
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Machine" in markdown and "## Summary" in markdown
+    assert "## Diagnosis latency" in markdown and "![latency](plots/latency.png)" in markdown
+    assert "Skipped: no case file" in markdown and "boom in <work>/broken" in markdown
+    saved = (out / "report.json").read_text(encoding="utf-8")
+    assert json.loads(saved)["sections"].keys() == report["sections"].keys()
+    for text in (markdown, saved):  # no machine paths in what would be committed
+        assert str(tmp_path) not in text and str(mini_home) not in text
+
+    # a rerun keeps the sections done, reruns the failed one, and leaves out skipped names
+    calls: list[str] = []
+
+    def counting(name: str):
+        def run(inputs: ReportInputs, profile, work: Path) -> SectionResult:
+            calls.append(name)
+            return SectionResult([("value", "1")], "fixed\n", {"value": 1})
+
+        return run
+
+    again = {name: Section(name, s.title, counting(name)) for name, s in sections.items()}
+    report2 = run_report(out, inputs, profile=TINY, sections=again, skip=["diagnosis"])
+    assert calls == ["broken"]
+    assert report2["sections"]["broken"]["status"] == "ok"
+    assert report2["sections"]["linking"] == report["sections"]["linking"]
+    assert report2["sections"]["diagnosis"]["status"] == "skipped"  # kept, not rerun
+    assert report2["run"]["sections_run"] == ["broken"]
+
+    # --force with --only reruns just those; another profile reruns what it selects
+    run_report(out, inputs, profile=TINY, sections=again, only=["latency"], force=True)
+    assert calls == ["broken", "latency"]
+    run_report(out, inputs, profile=replace(TINY, name="other"), sections=again, only=["linking"])
+    assert calls == ["broken", "latency", "linking"]
+
+
+def test_select_sections_and_profiles_reject_unknown_names() -> None:
+    names = list(SECTIONS)
+    assert select_sections(names) == names
+    assert select_sections(names, only=["qa", "kg"]) == ["kg", "qa"]
+    assert select_sections(names, skip=["kg"]) == names[1:]
+    with pytest.raises(ValueError, match="unknown sections.*choose from kg, linkpred"):
+        select_sections(names, only=["kgg"])
+    with pytest.raises(ValueError, match="unknown profile 'slow'; choose one of quick, full"):
+        resolve_profile("slow")
+    quick = resolve_profile("quick")
+    assert quick.retrieval_plans is not None
+    shards = {p.config.shards for plans in quick.retrieval_plans.values() for p in plans}
+    assert shards == {1, 2, 4}
+
+
+def test_cli_bench_all_skips_sections_without_inputs(mini_home: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "report"
+    args = ["bench", "all", "--home", str(mini_home), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--only", "diagnosis,linking"])
+    assert result.exit_code == 0, result.output
+    records = json.loads((out / "report.json").read_text(encoding="utf-8"))["sections"]
+    assert {name: r["status"] for name, r in records.items()} == {
+        "linking": "skipped",
+        "diagnosis": "skipped",
+    }
+    bad = runner.invoke(app, [*args, "--only", "nope"])
+    assert bad.exit_code == 2 and "unknown sections" in bad.output
+    bad = runner.invoke(app, [*args, "--profile", "slow"])
+    assert bad.exit_code == 2 and "unknown profile" in bad.output
