@@ -502,12 +502,7 @@ def _kg_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> Sec
 
 
 def _linkpred_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
-    from train.bench_linkpred import (
-        LinkPredBenchmarkConfig,
-        run_linkpred_benchmark,
-        summary_rows,
-        to_markdown,
-    )
+    from train.bench_linkpred import LinkPredBenchmarkConfig, run_linkpred_benchmark, to_markdown
 
     config = LinkPredBenchmarkConfig(
         models=profile.linkpred_models,
@@ -526,12 +521,15 @@ def _linkpred_section(inputs: ReportInputs, profile: ReportProfile, work: Path) 
         },
     )
     return SectionResult(
-        summary_rows(result), _demote(to_markdown(result)), result.to_dict(), [chart]
+        [(f"{r.name} test MRR", f"{r.test['mrr']:.3f}") for r in runs],
+        _demote(to_markdown(result)),
+        result.to_dict(),
+        [chart],
     )
 
 
 def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
-    from eval.bench_retrieval import run_retrieval_benchmark, summary_rows, to_markdown
+    from eval.bench_retrieval import run_retrieval_benchmark, to_markdown
 
     graph = _open_kg(inputs) if "hpo" in profile.retrieval_sizes else None
     encoder = None
@@ -550,7 +548,14 @@ def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         plans=dict(profile.retrieval_plans) if profile.retrieval_plans is not None else None,
     )
     return SectionResult(
-        summary_rows(result),
+        [
+            (
+                f"{r.dataset} {r.label}",
+                f"p50 {r.p50_ms:.2f} ms, recall {r.recall:.3f}, {r.index_bytes / 1e6:,.0f} MB",
+            )
+            for r in result.runs
+            if r.operating_point
+        ],
         _demote(to_markdown(result)),
         result.to_dict(),
         figures=[work / "bench_retrieval.png"],
@@ -1109,7 +1114,7 @@ def to_markdown(report: Mapping[str, Any], order: Sequence[str] | None = None) -
     for name in order:
         s = sections[name]
         if s["status"] == "ok":
-            headline = "; ".join(f"{k}: {v}" for k, v in s.get("summary", [])[:6])
+            headline = "; ".join(f"{k}: {v}" for k, v in s.get("summary", [])[:12])
         else:
             headline = s.get("reason") or s.get("error", "")
         lines.append(
