@@ -14,16 +14,24 @@ static page needs ``Authorization: Bearer <token>``; request bodies over ``max_b
 answer 413, over-long texts 422; model and KG work runs in worker threads (at most
 ``workers`` at once), so the event loop keeps serving; any error answers a JSON message and
 the server keeps going.
+
+Scale-out: one process is bound by Python's GIL, so ``kgfuse serve --processes N`` starts N
+uvicorn worker processes on one port, each building its app with
+:func:`app_from_environment` from the settings in :data:`SETTINGS_ENV`; they share the KG
+store (read-only) and the audit log (SQLite, hash-chained in ``BEGIN IMMEDIATE``
+transactions, so concurrent writers from several processes keep one valid chain).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,6 +78,44 @@ class ApiSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     audit: bool = True
     preload: bool = True
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        for key in ("kg_path", "model_dir", "home"):
+            if data[key] is not None:
+                data[key] = str(data[key])
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ApiSettings:
+        """Inverse of :meth:`to_json` (a KG given as a URL stays a string)."""
+        data = json.loads(text)
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown API settings {sorted(unknown)}")
+        kg_path = data["kg_path"]
+        if not str(kg_path).startswith(("http://", "https://")):
+            data["kg_path"] = Path(kg_path)
+        for key in ("model_dir", "home"):
+            if data.get(key) is not None:
+                data[key] = Path(data[key])
+        return cls(**data)
+
+
+#: Environment variable holding the JSON :class:`ApiSettings` of worker processes.
+SETTINGS_ENV = "KGFUSE_SERVE_SETTINGS"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``kgfuse serve --processes N`` (uvicorn factory).
+
+    Raises:
+        RuntimeError: :data:`SETTINGS_ENV` is not set.
+    """
+    raw = os.environ.get(SETTINGS_ENV)
+    if not raw:
+        raise RuntimeError(f"{SETTINGS_ENV} is not set: start workers with kgfuse serve")
+    return create_app(ApiSettings.from_json(raw))
 
 
 # ---- request bodies ---------------------------------------------------------------------------

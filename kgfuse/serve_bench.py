@@ -38,6 +38,7 @@ class ServeBenchConfig:
     seconds: float = 60.0
     diagnosis_share: float = 0.2
     workers: int = 4
+    processes: int = 1
     seed: int = 0
     startup_timeout: float = 300.0
 
@@ -59,10 +60,15 @@ def question_pool(kg: KnowledgeGraph, seed: int = 0) -> dict[str, list[str]]:
 
 
 def _start_server(
-    kg_path: Path | str, model: Path | None, home: Path | None, port: int, workers: int
+    kg_path: Path | str,
+    model: Path | None,
+    home: Path | None,
+    port: int,
+    workers: int,
+    processes: int = 1,
 ):
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
-    cmd += ["--workers", str(workers)]
+    cmd += ["--workers", str(workers), "--processes", str(processes)]
     if model is not None:
         cmd += ["--model", str(model)]
     if home is not None:
@@ -157,7 +163,7 @@ def run_serve_bench(
         config = ServeBenchConfig(**{**config.__dict__, "diagnosis_share": 0.0})
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _start_server(kg_path, model, home, port, config.workers)
+    process = _start_server(kg_path, model, home, port, config.workers, config.processes)
     try:
         startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
         result = asyncio.run(_load(url, pool, config))
@@ -187,7 +193,8 @@ def markdown(report: dict[str, Any]) -> str:
     c = report["config"]
     lines = [
         f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback, "
-        f"{c['workers']} server worker threads, {report['machine']['cpus']} CPUs "
+        f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads, "
+        f"{report['machine']['cpus']} CPUs "
         f"(load average {report['machine']['load_average']})",
         "",
         f"requests {report['requests']}, errors {report['errors']}, "

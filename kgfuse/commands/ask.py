@@ -140,6 +140,13 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Threads for model and KG work off the event loop.")
     ] = 4,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes on the one port (each loads the model; past the GIL).",
+        ),
+    ] = 1,
     model: ModelOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -147,7 +154,7 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) and the web page on one port."""
     import uvicorn
 
-    from kgfuse.api import ApiSettings, create_app
+    from kgfuse.api import SETTINGS_ENV, ApiSettings, create_app
 
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         console.print(
@@ -161,9 +168,22 @@ def serve(
         token=token or os.environ.get("KGFUSE_API_TOKEN") or None,
         workers=workers,
     )
-    app = create_app(settings)
     console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if processes == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    os.environ[SETTINGS_ENV] = settings.to_json()  # read by each worker process
+    uvicorn.run(
+        "kgfuse.api:app_from_environment",
+        factory=True,
+        workers=processes,
+        # a worker importing torch and loading the model can miss uvicorn's 5 s ping on a
+        # busy machine and be killed and restarted in a loop
+        timeout_worker_healthcheck=120,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @handle_errors
@@ -174,6 +194,7 @@ def bench_serve(
         float, typer.Option(min=0, max=1, help="Share of diagnosis questions.")
     ] = 0.2,
     workers: Annotated[int, typer.Option(min=1, help="Server worker threads.")] = 4,
+    processes: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
     model: ModelOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -186,7 +207,7 @@ def bench_serve(
     from kgfuse.commands.common import home_dir
     from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
 
-    config = ServeBenchConfig(clients, seconds, diagnosis_share, workers)
+    config = ServeBenchConfig(clients, seconds, diagnosis_share, workers, processes)
     report = run_serve_bench(resolve_kg(kg, home), model, home, config)
     write_report(report, out or home_dir(home) / "bench" / "serve")
     if as_json:

@@ -152,3 +152,69 @@ def test_diagnosis_questions_are_audited_once_after_diagnose_requests(
     r = client.post("/ask", json={"question": question})
     assert r.status_code == 200 and r.json()["intent"] == "diagnose"
     assert len(log) == before + 1 and log.get(r.json()["audit_id"]).kind == "ask"
+
+
+def test_settings_travel_to_worker_processes_as_json(mini_home: Path, monkeypatch) -> None:
+    from kgfuse.api import SETTINGS_ENV, app_from_environment
+
+    local = ApiSettings(mini_home / "kgs" / "hpo", None, mini_home, token="t", workers=2)
+    assert ApiSettings.from_json(local.to_json()) == local
+    remote = ApiSettings("http://127.0.0.1:7878/query", home=mini_home)
+    assert ApiSettings.from_json(remote.to_json()).kg_path == "http://127.0.0.1:7878/query"
+    with pytest.raises(ValueError, match="unknown API settings"):
+        ApiSettings.from_json(json.dumps({"kg_path": "x", "threads": 3}))
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
+    with pytest.raises(RuntimeError, match=SETTINGS_ENV):
+        app_from_environment()
+    monkeypatch.setenv(SETTINGS_ENV, local.to_json())
+    assert app_from_environment().title == "kgfuse"
+
+
+def test_two_server_processes_share_one_port_and_one_audit_chain(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from kgfuse.audit import AuditLog
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--processes", "2"]
+    cmd += ["--kg", str(mini_home / "kgs" / "hpo"), "--model", str(mini_model)]
+    cmd += ["--home", str(mini_home)]
+    env = {**os.environ, "KGFUSE_API_TOKEN": ""}
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 180
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the server did not start"
+            time.sleep(0.5)
+        before = len(AuditLog(mini_home / "audit.sqlite"))
+        questions = ["What is arachnodactyly?", "Which genes are associated with Marfan syndrome?"]
+
+        def one(i: int) -> int:
+            q = questions[i % 2]
+            return httpx.post(f"{url}/ask", json={"question": q}, timeout=60).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(one, range(24))) == [200] * 24
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    log = AuditLog(mini_home / "audit.sqlite")
+    assert len(log) == before + 24
+    assert log.verify_chain().ok
