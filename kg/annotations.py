@@ -47,9 +47,18 @@ class AnnotationTableBuilder:
         self._subject_labels: list[str] = []
         self._terms: dict[str, int] = {}
         self._rows: dict[str, int] = {}
-        self._cols: dict[str, list] = {
-            k: [] for k in ("s", "t", "neg", "f", "ft", "on", "sex", "ev", "asp", "src")
-        }
+        # One list per column (attributes, not a dict of lists: ``add`` runs once per row of
+        # phenotype.hpoa, 270k times in an HPO build).
+        self._s: list[int] = []
+        self._t: list[int] = []
+        self._neg: list[bool] = []
+        self._f: list[float] = []
+        self._ft: list[str] = []
+        self._on: list[str] = []
+        self._sex: list[int] = []
+        self._ev: list[str] = []
+        self._asp: list[str] = []
+        self._src: list[list[str]] = []
 
     def __contains__(self, annotation_iri: str) -> bool:
         return annotation_iri in self._rows
@@ -71,32 +80,37 @@ class AnnotationTableBuilder:
         sources: list[str] | None = None,
     ) -> None:
         """Add one row; a repeated annotation IRI is ignored (the first row wins)."""
-        if iri in self._rows:
+        rows = self._rows
+        if iri in rows:
             return
-        self._rows[iri] = len(self._rows)
-        s = self._subjects.get(subject)
+        rows[iri] = len(rows)
+        subjects = self._subjects
+        s = subjects.get(subject)
         if s is None:
-            s = self._subjects[subject] = len(self._subjects)
+            s = subjects[subject] = len(subjects)
             self._subject_labels.append(subject_label)
         elif subject_label and not self._subject_labels[s]:
             self._subject_labels[s] = subject_label
-        c = self._cols
-        c["s"].append(s)
-        c["t"].append(self._terms.setdefault(term, len(self._terms)))
-        c["neg"].append(negated)
-        c["f"].append(np.nan if frequency is None else frequency)
-        c["ft"].append(frequency_term)
-        c["on"].append(onset)
-        c["sex"].append(SEX_CODES.get(sex.upper(), 0))
-        c["ev"].append(evidence)
-        c["asp"].append(aspect)
-        c["src"].append(sources if sources is not None else [])
+        terms = self._terms
+        t = terms.get(term)
+        if t is None:
+            t = terms[term] = len(terms)
+        self._s.append(s)
+        self._t.append(t)
+        self._neg.append(negated)
+        self._f.append(np.nan if frequency is None else frequency)
+        self._ft.append(frequency_term)
+        self._on.append(onset)
+        self._sex.append(SEX_CODES.get(sex.upper(), 0) if sex else 0)
+        self._ev.append(evidence)
+        self._asp.append(aspect)
+        self._src.append(sources if sources is not None else [])
 
     def add_source(self, iri: str, source: str) -> None:
         """Add a source (reference IRI) to an added row."""
         i = self._rows.get(iri)
         if i is not None:
-            self._cols["src"][i].append(source)
+            self._src[i].append(source)
 
     def set_subject_label(self, subject: str, label: str) -> None:
         i = self._subjects.get(subject)
@@ -104,23 +118,26 @@ class AnnotationTableBuilder:
             self._subject_labels[i] = label
 
     def build(self) -> AnnotationTable:
-        c = self._cols
         return AnnotationTable(
             list(self._subjects),
             list(self._subject_labels),
             list(self._terms),
             list(self._rows),
-            np.array(c["s"], dtype=np.int32),
-            np.array(c["t"], dtype=np.int32),
-            np.array(c["neg"], dtype=bool),
-            np.array(c["f"], dtype=np.float32),
-            c["ft"],
-            c["on"],
-            np.array(c["sex"], dtype=np.int8),
-            c["ev"],
-            c["asp"],
-            c["src"],
+            np.array(self._s, dtype=np.int32),
+            np.array(self._t, dtype=np.int32),
+            np.array(self._neg, dtype=bool),
+            np.array(self._f, dtype=np.float32),
+            list(self._ft),
+            list(self._on),
+            np.array(self._sex, dtype=np.int8),
+            list(self._ev),
+            list(self._asp),
+            list(self._src),
         )
+
+
+def _sorted_distinct(values: list[str]) -> list[str]:
+    return list(values) if len(values) < 2 else sorted(set(values))
 
 
 @dataclass
@@ -202,11 +219,11 @@ class AnnotationTable:
         term_rank = np.empty(len(self.terms), dtype=np.int32)
         term_rank[term_order] = np.arange(len(self.terms), dtype=np.int32)
         subject, term = subject_rank[self.subject], term_rank[self.term]
-        rows = sorted(
-            range(len(self)),
-            key=lambda r: (int(subject[r]), int(term[r]), self.annotation_iris[r]),
-        )
-        order = np.asarray(rows, dtype=np.int64)
+        iris = self.annotation_iris
+        iri_rank = np.empty(len(iris), dtype=np.int64)
+        iri_rank[sorted(range(len(iris)), key=iris.__getitem__)] = np.arange(len(iris))
+        order = np.lexsort((iri_rank, term, subject))  # by subject, then term, then IRI
+        rows = order.tolist()
         return AnnotationTable(
             [self.subjects[i] for i in subject_order],
             [self.subject_labels[i] for i in subject_order],
@@ -221,7 +238,7 @@ class AnnotationTable:
             self.sex[order],
             [self.evidence[r] for r in rows],
             [self.aspect[r] for r in rows],
-            [sorted(set(self.sources[r])) for r in rows],
+            [_sorted_distinct(self.sources[r]) for r in rows],
         )
 
     def save(self, folder: Path) -> None:

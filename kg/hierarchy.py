@@ -200,7 +200,13 @@ class TermHierarchy:
 
     @classmethod
     def from_store(cls, store) -> TermHierarchy:
-        """Read the classes, is_a edges, replacements and alternative ids of a store."""
+        """Read the classes, is_a edges, replacements and alternative ids of a store.
+
+        The result depends on the triples alone, not on the order a store answers in: a
+        class with several labels gets the least, ``replaced_by`` is ordered by IRI, and
+        where a term has several replacements (or an alternative id several classes), the
+        least IRI wins.
+        """
         terms: list[str] = []
         labels: dict[str, str] = {}
         obsolete: set[str] = set()
@@ -209,8 +215,10 @@ class TermHierarchy:
             if iri not in labels:
                 terms.append(iri)
                 labels[iri] = ""
-            if row["label"] is not None and not labels[iri]:
-                labels[iri] = row["label"].value
+            if row["label"] is not None:
+                label = row["label"].value
+                if not labels[iri] or label < labels[iri]:
+                    labels[iri] = label
             if row["dep"] is not None and row["dep"].value in ("true", "1"):
                 obsolete.add(iri)
         terms.sort()  # an order of the classes alone, whatever store answers the query
@@ -227,15 +235,18 @@ class TermHierarchy:
             dedup = [sorted(set(ps)) for ps in parents]
             ptr[1:] = np.cumsum([len(p) for p in dedup])
         replaced: dict[str, str] = {}
-        for row in store.query(_REPLACED):
-            replaced[row["c"].value] = row["r"].value
+        for c, r in sorted((row["c"].value, row["r"].value) for row in store.query(_REPLACED)):
+            replaced.setdefault(c, r)
+        alternatives = []
         for row in store.query(_ALT_IDS):
             try:
-                alt = to_iri(row["alt"].value)
+                alternatives.append((to_iri(row["alt"].value), row["c"].value))
             except ValueError:
                 continue
-            if alt != row["c"].value:
-                replaced.setdefault(alt, row["c"].value)
+        for alt, c in sorted(alternatives):
+            if alt != c:
+                replaced.setdefault(alt, c)
+        replaced = dict(sorted(replaced.items()))
         return cls(
             terms,
             [labels[t] for t in terms],

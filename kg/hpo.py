@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
 
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import OntologyParseError
@@ -52,7 +51,7 @@ from kg.namespaces import (
     expand,
     obo_iri,
 )
-from kg.ntriples import nt_iri, nt_literal
+from kg.ntriples import LineSink, nt_iri, nt_literal
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +87,8 @@ _T = nt_iri(RDF_TYPE)
 _LABEL = nt_iri(RDFS_LABEL)
 _HAS_PHENOTYPE = nt_iri(RO_HAS_PHENOTYPE)
 _CONTRIBUTES = nt_iri(RO_GENE_CONTRIBUTES_TO)
+#: Lines a converter gathers before each write (fewer, larger writes to the output).
+_WRITE_EVERY = 10_000
 
 
 def hpo_data_dir(folder: Path | None = None) -> Path:
@@ -162,9 +163,11 @@ class AnnotationStats:
     version: str | None
 
 
-def _read_hpoa(path: Path) -> Iterator[tuple[int, dict[str, str], str | None]]:
-    """Rows of ``phenotype.hpoa`` with their line numbers (and the release from the header)."""
+def _read_hpoa(path: Path) -> Iterator[tuple[int, str, list[str], str | None]]:
+    """Rows of ``phenotype.hpoa``: line number, the line without its newline, its fields
+    (one per :data:`_HPOA_COLUMNS`), and the release from the header."""
     version: str | None = None
+    n_columns = len(_HPOA_COLUMNS)
     with path.open(encoding="utf-8", newline="") as fh:
         header_seen = False
         for lineno, line in enumerate(fh, start=1):
@@ -172,7 +175,8 @@ def _read_hpoa(path: Path) -> Iterator[tuple[int, dict[str, str], str | None]]:
                 if line.startswith("#version:"):
                     version = line.split(":", 1)[1].strip()
                 continue
-            fields = line.rstrip("\n").split("\t")
+            text = line.rstrip("\n")
+            fields = text.split("\t")
             if not header_seen:
                 if fields[0] != "database_id":
                     raise OntologyParseError(
@@ -180,17 +184,20 @@ def _read_hpoa(path: Path) -> Iterator[tuple[int, dict[str, str], str | None]]:
                     )
                 header_seen = True
                 continue
-            if len(fields) != len(_HPOA_COLUMNS):
+            if len(fields) != n_columns:
                 raise OntologyParseError(
                     path,
-                    f"expected {len(_HPOA_COLUMNS)} tab-separated columns, got {len(fields)}",
+                    f"expected {n_columns} tab-separated columns, got {len(fields)}",
                     lineno,
                 )
-            yield lineno, dict(zip(_HPOA_COLUMNS, fields, strict=True)), version
+            yield lineno, text, fields, version
 
 
 def hpoa_to_ntriples(
-    path: Path, out: TextIO, collector: AnnotationTableBuilder | None = None
+    path: Path,
+    out: LineSink,
+    collector: AnnotationTableBuilder | None = None,
+    nodes_out: LineSink | None = None,
 ) -> AnnotationStats:
     """Write the annotation nodes, diseases and direct phenotype edges of ``phenotype.hpoa``.
 
@@ -199,12 +206,15 @@ def hpoa_to_ntriples(
         out: text stream receiving N-Triples lines.
         collector: when given, also receives every annotation row, so the build gets the
             annotation table without reading 2.6M triples back from the store.
+        nodes_out: when given, also receives the disease nodes' own triples (type and
+            label): the triples of this file that belong neither to an annotation node nor
+            to a direct phenotype edge.
 
     Raises:
         OntologyParseError: a row is malformed (names the file and line).
     """
-    w = out.write
-    annotation_type = f"{_T} {nt_iri(KGV_ANNOTATION)} .\n"
+    rows: list[str] = []
+    w = rows.append
     p_subject, p_predicate, p_object = (nt_iri(RDF + x) for x in ("subject", "predicate", "object"))
     p_negated, p_freq, p_freq_value, p_freq_text = (
         nt_iri(KGV + x) for x in ("negated", "frequency", "frequencyValue", "frequencyText")
@@ -213,91 +223,144 @@ def hpoa_to_ntriples(
         nt_iri(KGV + x) for x in ("onset", "sex", "modifier", "evidence", "aspect")
     )
     p_source = nt_iri(DCTERMS + "source")
-    true_lit = nt_literal("true", XSD + "boolean")
     disease_type = nt_iri(KGV_DISEASE)
-    seen_diseases: set[str] = set()
+    # An annotation node's triples are written as "<node>" followed by one "tail" per triple
+    # (" <predicate> <object> .\n"); the tails of recurring field values are made once.
+    type_tail = f" {_T} {nt_iri(KGV_ANNOTATION)} .\n"
+    predicate_tail = f" {p_predicate} {_HAS_PHENOTYPE} .\n"
+    negated_tail = f" {p_negated} {nt_literal('true', XSD + 'boolean')} .\n"
     seen_edges: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}
     n = negated = triples = 0
     version: str | None = None
-    iri_cache: dict[str, str] = {}
+    diseases: dict[str, tuple[str, str, str]] = {}  # id -> (IRI, N-Triples IRI, subject tail)
+    terms: dict[str, tuple[str, str]] = {}  # CURIE -> (N-Triples IRI, object tail)
+    references: dict[str, tuple[list[str], list[str]]] = {}  # column -> (tails, IRIs)
+    frequencies: dict[
+        str, tuple[str, float | None, list[str]]
+    ] = {}  # column -> (term, value, tails)
+    tails: dict[tuple[str, str], str] = {}  # (predicate, value) -> tail
+    modifiers: dict[str, list[str]] = {}  # column -> tails
 
-    def term(curie: str) -> str:
-        got = iri_cache.get(curie)
+    def term(curie: str) -> tuple[str, str]:
+        got = terms.get(curie)
         if got is None:
-            got = iri_cache[curie] = nt_iri(obo_iri(curie))
+            iri = nt_iri(obo_iri(curie))
+            got = terms[curie] = (iri, f" {p_object} {iri} .\n")
         return got
 
-    for lineno, row, row_version in _read_hpoa(path):
+    def tail(predicate: str, value: str, iri: bool = False) -> str:
+        got = tails.get((predicate, value))
+        if got is None:
+            obj = term(value)[0] if iri else nt_literal(value)
+            got = tails[(predicate, value)] = f" {predicate} {obj} .\n"
+        return got
+
+    def frequency_of(text: str) -> tuple[str, float | None, list[str]]:
+        got = frequencies.get(text)
+        if got is None:
+            freq_term, freq_value = parse_frequency(text)
+            parts = []
+            if freq_term is not None:
+                parts.append(f" {p_freq} {term(freq_term)[0]} .\n")
+            if freq_value is not None:
+                freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
+                value_text = nt_literal(f"{freq_value:.4g}", XSD + "decimal")
+                parts.append(f" {p_freq_value} {value_text} .\n")
+                if freq_term is None:  # keep the stated n/m or n% as written
+                    parts.append(f" {p_freq_text} {nt_literal(text)} .\n")
+            got = frequencies[text] = (obo_iri(freq_term) if freq_term else "", freq_value, parts)
+        return got
+
+    for lineno, text, fields, row_version in _read_hpoa(path):
         version = row_version
+        d_curie, disease_name, qualifier, hpo_id, reference, evidence = fields[:6]
+        onset, frequency, sex, modifier, aspect = fields[6:11]
         try:
-            d_curie = row["database_id"]
-            d_iri = disease_iri(d_curie)
-            d = nt_iri(d_iri)
-            freq_term, freq_value = parse_frequency(row["frequency"])
-            refs = [nt_iri(reference_iri(r)) for r in row["reference"].split(";") if r]
+            disease = diseases.get(d_curie)
+            if disease is None:
+                d_iri = disease_iri(d_curie)
+                d_nt = nt_iri(d_iri)
+                disease = (d_iri, d_nt, f" {p_subject} {d_nt} .\n")
+            freq_term_iri, freq_value, freq_tails = frequency_of(frequency)
+            refs = references.get(reference)
+            if refs is None:
+                ref_nts = [nt_iri(reference_iri(r)) for r in reference.split(";") if r]
+                refs = references[reference] = (
+                    [f" {p_source} {r} .\n" for r in ref_nts],
+                    [r[1:-1] for r in ref_nts],
+                )
         except ValueError as exc:
             raise OntologyParseError(path, str(exc), lineno) from exc
-        if not row["hpo_id"].startswith("HP:"):
-            raise OntologyParseError(path, f"hpo_id {row['hpo_id']!r} is not an HP term", lineno)
-        if d_curie not in seen_diseases:
-            seen_diseases.add(d_curie)
+        if not hpo_id.startswith("HP:"):
+            raise OntologyParseError(path, f"hpo_id {hpo_id!r} is not an HP term", lineno)
+        d_iri, d, subject_tail = disease
+        if d_curie not in diseases:
+            diseases[d_curie] = disease
             prefix = d_curie.split(":", 1)[0]
             counts[prefix] = counts.get(prefix, 0) + 1
-            w(f"{d} {_T} {disease_type} .\n{d} {_LABEL} {nt_literal(row['disease_name'])} .\n")
+            node = f"{d} {_T} {disease_type} .\n{d} {_LABEL} {nt_literal(disease_name)} .\n"
+            w(node)
+            if nodes_out is not None:
+                nodes_out.write(node)
             triples += 2
-        digest = hashlib.blake2b("\t".join(row.values()).encode(), digest_size=10).hexdigest()
+        digest = hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
         a_iri = f"{KGD}hpo/annotation/{digest}"
         a = f"<{a_iri}>"
-        phen = term(row["hpo_id"])
-        is_not = row["qualifier"] == "NOT"
-        negated += is_not
-        lines = [
-            f"{a} {annotation_type}",
-            f"{a} {p_subject} {d} .\n",
-            f"{a} {p_predicate} {_HAS_PHENOTYPE} .\n",
-            f"{a} {p_object} {phen} .\n",
-            f"{a} {p_evidence} {nt_literal(row['evidence'])} .\n",
-            f"{a} {p_aspect} {nt_literal(row['aspect'])} .\n",
+        phen, object_tail = term(hpo_id)
+        is_not = qualifier == "NOT"
+        ref_tails, ref_iris = refs
+        parts = [
+            type_tail,
+            subject_tail,
+            predicate_tail,
+            object_tail,
+            tail(p_evidence, evidence),
+            tail(p_aspect, aspect),
         ]
         if is_not:
-            lines.append(f"{a} {p_negated} {true_lit} .\n")
-        lines.extend(f"{a} {p_source} {r} .\n" for r in refs)
-        if freq_term is not None:
-            lines.append(f"{a} {p_freq} {term(freq_term)} .\n")
-        if freq_value is not None:
-            freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
-            lines.append(
-                f"{a} {p_freq_value} {nt_literal(f'{freq_value:.4g}', XSD + 'decimal')} .\n"
-            )
-            if freq_term is None:  # keep the stated n/m or n% as written
-                lines.append(f"{a} {p_freq_text} {nt_literal(row['frequency'])} .\n")
-        if row["onset"]:
-            lines.append(f"{a} {p_onset} {term(row['onset'])} .\n")
-        if row["sex"]:
-            lines.append(f"{a} {p_sex} {nt_literal(row['sex'].upper())} .\n")
-        lines.extend(f"{a} {p_modifier} {term(m)} .\n" for m in row["modifier"].split(";") if m)
+            negated += 1
+            parts.append(negated_tail)
+        parts += ref_tails
+        parts += freq_tails
+        if onset:
+            parts.append(tail(p_onset, onset, iri=True))
+        if sex:
+            parts.append(tail(p_sex, sex.upper()))
+        if modifier:
+            modifier_tails = modifiers.get(modifier)
+            if modifier_tails is None:
+                modifier_tails = modifiers[modifier] = [
+                    f" {p_modifier} {term(m)[0]} .\n" for m in modifier.split(";") if m
+                ]
+            parts += modifier_tails
+        row = a + a.join(parts)
+        triples += len(parts)
         if not is_not and (d, phen) not in seen_edges:
             seen_edges.add((d, phen))
-            lines.append(f"{d} {_HAS_PHENOTYPE} {phen} .\n")
-        w("".join(lines))
-        triples += len(lines)
+            row += f"{d} {_HAS_PHENOTYPE} {phen} .\n"
+            triples += 1
+        w(row)
+        if len(rows) >= _WRITE_EVERY:
+            out.write("".join(rows))
+            rows.clear()
         n += 1
         if collector is not None:
             collector.add(
                 a_iri,
                 d_iri,
                 phen[1:-1],
-                subject_label=row["disease_name"],
+                subject_label=disease_name,
                 negated=is_not,
                 frequency=freq_value,
-                frequency_term=obo_iri(freq_term) if freq_term else "",
-                onset=obo_iri(row["onset"]) if row["onset"] else "",
-                sex=row["sex"],
-                evidence=row["evidence"],
-                aspect=row["aspect"],
-                sources=[r[1:-1] for r in refs],
+                frequency_term=freq_term_iri,
+                onset=obo_iri(onset) if onset else "",
+                sex=sex,
+                evidence=evidence,
+                aspect=aspect,
+                sources=list(ref_iris),
             )
+    out.write("".join(rows))
     return AnnotationStats(n, negated, counts, triples, version)
 
 
@@ -313,9 +376,10 @@ class GeneStats:
 
 def genes_to_ntriples(
     path: Path,
-    out: TextIO,
+    out: LineSink,
     known_diseases: Callable[[str], bool] | None = None,
     edges: dict[str, list[tuple[str, str]]] | None = None,
+    nodes_out: LineSink | None = None,
 ) -> GeneStats:
     """Write genes (NCBIGene IRI, symbol label), gene->phenotype and gene->disease links.
 
@@ -325,6 +389,8 @@ def genes_to_ntriples(
         out: text stream receiving N-Triples lines.
         known_diseases: when given, gene-disease links to other diseases are skipped.
         edges: when given, receives the (gene IRI, target IRI) pairs written, per predicate.
+        nodes_out: when given, also receives the gene nodes' own triples (type and label):
+            the triples of this file that are not gene-phenotype or gene-disease links.
 
     Raises:
         OntologyParseError: a row is malformed (names the file and line).
@@ -333,8 +399,11 @@ def genes_to_ntriples(
     genes: set[str] = set()
     gp: set[tuple[str, str]] = set()
     gd: set[tuple[str, str]] = set()
+    phenotypes: dict[str, str] = {}  # HPO id -> N-Triples IRI
+    diseases: dict[str, str] = {}  # disease id -> N-Triples IRI
     triples = 0
-    w = out.write
+    lines: list[str] = []
+    add = lines.append
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t")
         header = next(reader, None)
@@ -355,22 +424,33 @@ def genes_to_ntriples(
             g = f"<https://identifiers.org/ncbigene:{gene_id}>"
             if g not in genes:
                 genes.add(g)
-                w(f"{g} {_T} {gene_type} .\n{g} {_LABEL} {nt_literal(symbol)} .\n")
+                node = f"{g} {_T} {gene_type} .\n{g} {_LABEL} {nt_literal(symbol)} .\n"
+                add(node)
+                if nodes_out is not None:
+                    nodes_out.write(node)
                 triples += 2
-            p = f"<{obo_iri(hpo_id)}>"
+            p = phenotypes.get(hpo_id)
+            if p is None:
+                p = phenotypes[hpo_id] = f"<{obo_iri(hpo_id)}>"
             if (g, p) not in gp:
                 gp.add((g, p))
-                w(f"{g} {_HAS_PHENOTYPE} {p} .\n")
+                add(f"{g} {_HAS_PHENOTYPE} {p} .\n")
                 triples += 1
             if disease_id and (known_diseases is None or known_diseases(disease_id)):
-                try:
-                    d = nt_iri(disease_iri(disease_id))
-                except ValueError as exc:
-                    raise OntologyParseError(path, str(exc), lineno) from exc
+                d = diseases.get(disease_id)
+                if d is None:
+                    try:
+                        d = diseases[disease_id] = nt_iri(disease_iri(disease_id))
+                    except ValueError as exc:
+                        raise OntologyParseError(path, str(exc), lineno) from exc
                 if (g, d) not in gd:
                     gd.add((g, d))
-                    w(f"{g} {_CONTRIBUTES} {d} .\n")
+                    add(f"{g} {_CONTRIBUTES} {d} .\n")
                     triples += 1
+            if len(lines) >= _WRITE_EVERY:
+                out.write("".join(lines))
+                lines.clear()
+    out.write("".join(lines))
     if edges is not None:
         edges.setdefault(RO_HAS_PHENOTYPE, []).extend((g[1:-1], p[1:-1]) for g, p in gp)
         edges.setdefault(RO_GENE_CONTRIBUTES_TO, []).extend((g[1:-1], d[1:-1]) for g, d in gd)

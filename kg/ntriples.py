@@ -14,8 +14,9 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
-__all__ = ["XSD_STRING", "nt_blank", "nt_iri", "nt_literal", "nt_triple"]
+__all__ = ["XSD_STRING", "LineSink", "nt_blank", "nt_iri", "nt_literal", "nt_triple"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -23,6 +24,13 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BAD_IRI_CHAR = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANG_TAG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _BLANK_LABEL = re.compile(r"[A-Za-z0-9_]+")
+
+
+class LineSink(Protocol):
+    """Where a converter writes its N-Triples text: a text file, ``io.StringIO``, or a build's
+    loader. Each ``write`` gets whole lines."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 def _percent_encode(match: re.Match[str]) -> str:

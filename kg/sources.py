@@ -174,17 +174,20 @@ def _sniff_owl(path: Path) -> str:
     return "turtle"
 
 
-def check_utf8(path: Path) -> None:
+def check_utf8(path: Path) -> str:
     """Check that a file is UTF-8, streaming it in 1 MiB chunks.
 
     Args:
         path: The file.
 
+    Returns:
+        The hex SHA-256 of the file's bytes (computed in the same pass).
+
     Raises:
         NotUTF8Error: At the first byte that is not UTF-8, with its line and byte offset.
         FileNotFoundError: If the file does not exist.
     """
-    _scan(Path(path))
+    return _scan(Path(path))
 
 
 def _scan(path: Path) -> str:

