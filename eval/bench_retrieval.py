@@ -593,6 +593,9 @@ def to_markdown(result: RetrievalBenchmarkResult) -> str:
         f"Machine: {m.get('cpu')}, {m.get('cores_usable')} usable cores, {m.get('ram_gib')} GiB; "
         f"load average at start {m.get('load_average')}, at end {result.load_average_end} "
         "(other jobs share the machine: latencies are upper bounds).",
+        f"faiss threads {result.config.get('faiss_threads')}, OMP_NUM_THREADS "
+        f"{result.config.get('omp_num_threads_env') or 'unset'} (a sharded index searches each "
+        "shard in its own thread, with that many OpenMP threads).",
         f"k = {result.config['k']}; targets: p50 <= {TARGETS['p50_ms']} ms and recall@k >= "
         f"{TARGETS['recall']} for an approximate index on the HPO facts.",
         "",
@@ -791,7 +794,10 @@ def run_retrieval_benchmark(
             kind and restored at the end.
         k: neighbours per query.
         num_queries: queries per setting (after 10 warm-up queries).
-        threads: faiss OpenMP threads (None: faiss' default, the usable cores).
+        threads: faiss OpenMP threads of this thread (None: faiss' default, the usable
+            cores). The search threads of sharded indexes are faiss' own and take OpenMP's
+            process-wide setting, ``OMP_NUM_THREADS``: set it to the same value for a fair
+            comparison.
         text_encoder: the fact index's encoder, for the compositional text check (skipped
             when None or ``text_check_facts`` is 0).
         text_check_facts: facts sampled for that check.
@@ -802,6 +808,15 @@ def run_retrieval_benchmark(
     if threads is not None:
         faiss.omp_set_num_threads(threads)
     plans = plans or DEFAULT_PLANS
+    sharded = any(p.config.is_sharded for ps in plans.values() for p in ps)
+    if sharded and threads is not None and os.environ.get("OMP_NUM_THREADS") != str(threads):
+        logger.warning(
+            "threads=%d applies to this thread only: the shards' search threads use "
+            "OMP_NUM_THREADS (%s); set OMP_NUM_THREADS=%d to compare like with like",
+            threads,
+            os.environ.get("OMP_NUM_THREADS", "unset: every core"),
+            threads,
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = RetrievalBenchmarkResult(
@@ -811,6 +826,8 @@ def run_retrieval_benchmark(
             "num_queries": num_queries,
             "sizes": [str(s) for s in sizes],
             "faiss_threads": faiss.omp_get_max_threads(),
+            # the shards' search threads take OpenMP's process-wide default, not ``threads``
+            "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
             "faiss_version": faiss.__version__,
             "seed": seed,
             "plans": {

@@ -25,6 +25,10 @@ one). IVF and PQ shards share one coarse quantizer and codebook, trained once on
 and copied. faiss cannot serialise ``IndexShards``: :func:`save_index` writes each shard to its
 own file and :func:`load_index` joins them back. A faiss ``IDSelector`` sees each shard's own
 ids, so :func:`search_index` applies an id filter shard by shard and merges the hits.
+The shards' search threads are faiss' own: they take OpenMP's process-wide thread count
+(``OMP_NUM_THREADS``, else every core), not ``faiss.omp_set_num_threads`` of the caller, and
+an exact (flat) search of one query already spreads over that many threads. On one machine,
+set ``OMP_NUM_THREADS`` to cores / shards, or sharded flat search oversubscribes the cores.
 
 faiss is imported on first use (:func:`import_faiss`); a GPU copy of an index is made with
 :func:`to_gpu` when ``faiss.get_num_gpus() > 0`` (HNSW has no GPU version and stays on CPU).

@@ -48,6 +48,7 @@ import logging
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -528,38 +529,78 @@ def _linkpred_section(inputs: ReportInputs, profile: ReportProfile, work: Path) 
     )
 
 
-def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
-    from eval.bench_retrieval import run_retrieval_benchmark, to_markdown
-
-    graph = _open_kg(inputs) if "hpo" in profile.retrieval_sizes else None
-    encoder = None
-    if graph is not None and profile.retrieval_text_check > 0:
+_RETRIEVAL_CHILD = """
+import json, sys
+from pathlib import Path
+from eval.bench_retrieval import IndexPlan, run_retrieval_benchmark
+from fusion.faiss_index import IndexConfig
+args = json.loads(sys.argv[1])
+plans = None
+if args["plans"] is not None:
+    plans = {
+        name: tuple(IndexPlan(IndexConfig.from_dict(p["config"]), tuple(p["sweep"])) for p in ps)
+        for name, ps in args["plans"].items()
+    }
+graph = encoder = None
+if "hpo" in args["sizes"]:
+    from kg.knowledge_graph import KnowledgeGraph
+    graph = KnowledgeGraph.open(args["kg"], home=Path(args["home"]))
+    if args["text_check"]:
         from encoders.text import TextEncoder
-
         encoder = TextEncoder()
-    result = run_retrieval_benchmark(
-        graph,
-        work,
-        list(profile.retrieval_sizes),
-        num_queries=profile.retrieval_queries,
-        threads=1,  # the sharded indexes' own threads are what is measured
-        text_encoder=encoder,
-        text_check_facts=profile.retrieval_text_check if encoder is not None else 0,
-        plans=dict(profile.retrieval_plans) if profile.retrieval_plans is not None else None,
+run_retrieval_benchmark(
+    graph,
+    Path(args["out"]),
+    args["sizes"],
+    num_queries=args["queries"],
+    threads=1,
+    text_encoder=encoder,
+    text_check_facts=args["text_check"] if encoder is not None else 0,
+    plans=plans,
+)
+"""
+
+
+def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    """``bench retrieval`` in a child process with ``OMP_NUM_THREADS=1``: every search thread
+    (the caller's, and each shard's own) then uses one core, so sharded and unsharded indexes
+    are compared like with like; the child's memory (GBs at 5M vectors) is freed after."""
+    plans = profile.to_dict()["retrieval_plans"]
+    args = {
+        "kg": str(inputs.kg_path),
+        "home": str(inputs.home),
+        "out": str(work),
+        "sizes": list(profile.retrieval_sizes),
+        "queries": profile.retrieval_queries,
+        "text_check": profile.retrieval_text_check,
+        "plans": plans,
+    }
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", _RETRIEVAL_CHILD, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
-    return SectionResult(
-        [
-            (
-                f"{r.dataset} {r.label}",
-                f"p50 {r.p50_ms:.2f} ms, recall {r.recall:.3f}, {r.index_bytes / 1e6:,.0f} MB",
-            )
-            for r in result.runs
-            if r.operating_point
-        ],
-        _demote(to_markdown(result)),
-        result.to_dict(),
-        figures=[work / "bench_retrieval.png"],
-    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"the retrieval benchmark failed:\n{proc.stderr[-3000:]}")
+    data = json.loads((work / "bench_retrieval.json").read_text(encoding="utf-8"))
+    markdown = (work / "bench_retrieval.md").read_text(encoding="utf-8")
+
+    def label(run: Mapping[str, Any]) -> str:
+        shards = int(run.get("shards", 1))
+        return run["kind"] if shards == 1 else f"{run['kind']} x{shards}"
+
+    summary = [
+        (
+            f"{r['dataset']} {label(r)}",
+            f"p50 {r['p50_ms']:.2f} ms, recall {r['recall']:.3f}, {r['index_bytes'] / 1e6:,.0f} MB",
+        )
+        for r in data["runs"]
+        if r["operating_point"]
+    ]
+    return SectionResult(summary, _demote(markdown), data, figures=[work / "bench_retrieval.png"])
 
 
 _LINK_MEASURES = ("mention_exact", "mention_overlap", "document", "document_ancestor")
