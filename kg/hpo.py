@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import OntologyParseError
 from kg.namespaces import (
@@ -51,7 +53,7 @@ from kg.namespaces import (
     expand,
     obo_iri,
 )
-from kg.ntriples import LineSink, nt_iri, nt_literal
+from kg.ntriples import LineSink, nt_iri, nt_iri_checked, nt_literal
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +231,8 @@ def hpoa_to_ntriples(
     type_tail = f" {_T} {nt_iri(KGV_ANNOTATION)} .\n"
     predicate_tail = f" {p_predicate} {_HAS_PHENOTYPE} .\n"
     negated_tail = f" {p_negated} {nt_literal('true', XSD + 'boolean')} .\n"
+    annotation_prefix = f"{KGD}hpo/annotation/"
+    nt_iri_checked(annotation_prefix + "0")  # so the prefix and hex digits make valid IRIs
     seen_edges: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}
     n = negated = triples = 0
@@ -245,7 +249,7 @@ def hpoa_to_ntriples(
     def term(curie: str) -> tuple[str, str]:
         got = terms.get(curie)
         if got is None:
-            iri = nt_iri(obo_iri(curie))
+            iri = nt_iri_checked(obo_iri(curie))
             got = terms[curie] = (iri, f" {p_object} {iri} .\n")
         return got
 
@@ -280,12 +284,12 @@ def hpoa_to_ntriples(
             disease = diseases.get(d_curie)
             if disease is None:
                 d_iri = disease_iri(d_curie)
-                d_nt = nt_iri(d_iri)
+                d_nt = nt_iri_checked(d_iri)
                 disease = (d_iri, d_nt, f" {p_subject} {d_nt} .\n")
             freq_term_iri, freq_value, freq_tails = frequency_of(frequency)
             refs = references.get(reference)
             if refs is None:
-                ref_nts = [nt_iri(reference_iri(r)) for r in reference.split(";") if r]
+                ref_nts = [nt_iri_checked(reference_iri(r)) for r in reference.split(";") if r]
                 refs = references[reference] = (
                     [f" {p_source} {r} .\n" for r in ref_nts],
                     [r[1:-1] for r in ref_nts],
@@ -304,36 +308,40 @@ def hpoa_to_ntriples(
             if nodes_out is not None:
                 nodes_out.write(node)
             triples += 2
+        # hex digits after a checked prefix: a valid IRI by construction
         digest = hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-        a_iri = f"{KGD}hpo/annotation/{digest}"
+        a_iri = f"{annotation_prefix}{digest}"
         a = f"<{a_iri}>"
-        phen, object_tail = term(hpo_id)
         is_not = qualifier == "NOT"
         ref_tails, ref_iris = refs
-        parts = [
-            type_tail,
-            subject_tail,
-            predicate_tail,
-            object_tail,
-            tail(p_evidence, evidence),
-            tail(p_aspect, aspect),
-        ]
-        if is_not:
-            negated += 1
-            parts.append(negated_tail)
-        parts += ref_tails
-        parts += freq_tails
-        if onset:
-            parts.append(tail(p_onset, onset, iri=True))
-        if sex:
-            parts.append(tail(p_sex, sex.upper()))
-        if modifier:
-            modifier_tails = modifiers.get(modifier)
-            if modifier_tails is None:
-                modifier_tails = modifiers[modifier] = [
-                    f" {p_modifier} {term(m)[0]} .\n" for m in modifier.split(";") if m
-                ]
-            parts += modifier_tails
+        try:
+            phen, object_tail = term(hpo_id)
+            parts = [
+                type_tail,
+                subject_tail,
+                predicate_tail,
+                object_tail,
+                tail(p_evidence, evidence),
+                tail(p_aspect, aspect),
+            ]
+            if is_not:
+                negated += 1
+                parts.append(negated_tail)
+            parts += ref_tails
+            parts += freq_tails
+            if onset:
+                parts.append(tail(p_onset, onset, iri=True))
+            if sex:
+                parts.append(tail(p_sex, sex.upper()))
+            if modifier:
+                modifier_tails = modifiers.get(modifier)
+                if modifier_tails is None:
+                    modifier_tails = modifiers[modifier] = [
+                        f" {p_modifier} {term(m)[0]} .\n" for m in modifier.split(";") if m
+                    ]
+                parts += modifier_tails
+        except ValueError as exc:
+            raise OntologyParseError(path, str(exc), lineno) from exc
         row = a + a.join(parts)
         triples += len(parts)
         if not is_not and (d, phen) not in seen_edges:
@@ -421,7 +429,7 @@ def genes_to_ntriples(
                 raise OntologyParseError(
                     path, f"bad gene id {gene_id!r} or HPO id {hpo_id!r}", lineno
                 )
-            g = f"<https://identifiers.org/ncbigene:{gene_id}>"
+            g = f"<https://identifiers.org/ncbigene:{gene_id}>"  # digits: a valid IRI
             if g not in genes:
                 genes.add(g)
                 node = f"{g} {_T} {gene_type} .\n{g} {_LABEL} {nt_literal(symbol)} .\n"
@@ -431,7 +439,14 @@ def genes_to_ntriples(
                 triples += 2
             p = phenotypes.get(hpo_id)
             if p is None:
-                p = phenotypes[hpo_id] = f"<{obo_iri(hpo_id)}>"
+                p = f"<{obo_iri(hpo_id)}>"
+                try:  # as written (no percent-encoding), but never an invalid IRI
+                    ox.NamedNode(p[1:-1])
+                except ValueError as exc:
+                    raise OntologyParseError(
+                        path, f"bad HPO id {hpo_id!r}: {exc}", lineno
+                    ) from None
+                phenotypes[hpo_id] = p
             if (g, p) not in gp:
                 gp.add((g, p))
                 add(f"{g} {_HAS_PHENOTYPE} {p} .\n")
@@ -440,7 +455,7 @@ def genes_to_ntriples(
                 d = diseases.get(disease_id)
                 if d is None:
                     try:
-                        d = diseases[disease_id] = nt_iri(disease_iri(disease_id))
+                        d = diseases[disease_id] = nt_iri_checked(disease_iri(disease_id))
                     except ValueError as exc:
                         raise OntologyParseError(path, str(exc), lineno) from exc
                 if (g, d) not in gd:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -25,7 +25,11 @@ from kg.namespaces import compress, to_iri
 from kg.remote import RemoteStore, is_endpoint
 from kg.sparql import IRI, BindingValue, run_ask, run_select
 from kg.store import Manifest, resolve_build
-from kg.tensors import GraphTensors
+
+if TYPE_CHECKING:
+    # torch, imported on first use of ``KnowledgeGraph.graph``: opening a KG and querying it
+    # need no torch (~2 s of imports for every command).
+    from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +215,8 @@ class KnowledgeGraph:
 
     @cached_property
     def graph(self) -> GraphTensors:
+        from kg.tensors import GraphTensors
+
         return GraphTensors.load(self.path / "derived" / "graph")
 
     @cached_property

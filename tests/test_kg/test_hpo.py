@@ -337,6 +337,13 @@ def _row(**changes: str) -> str:
         (_row(frequency="120%"), "frequency"),
         (_row(hpo_id="XP:0000118"), "not an HP term"),
         (_row(database_id="FOO:1"), "FOO:1"),
+        # IRIs the store would refuse: caught where they are written (the store loads the
+        # converters' text without validating each IRI again)
+        (_row(database_id="OMIM:1%"), "not a valid IRI"),
+        (_row(reference="PMID:1%zz"), "not a valid IRI"),
+        (_row(hpo_id="HP:00%z1"), "not a valid IRI"),
+        (_row(modifier="HP:0012828;HP:1%"), "not a valid IRI"),
+        (_row(onset="HP:%"), "not a valid IRI"),
     ],
 )
 def test_hpoa_malformed_row_names_file_and_line(
@@ -365,6 +372,8 @@ def test_hpoa_without_header_row_fails(tmp_path: Path) -> None:
         ("2200\tFBN1\tXP:0001166\tArachnodactyly\t-\tOMIM:154700", "HPO id"),
         ("2200\tFBN1\tHP:0001166\tArachnodactyly", "columns"),
         ("2200\tFBN1\tHP:0001166\tArachnodactyly\t-\tFOO:1", "FOO:1"),
+        ("2200\tFBN1\tHP:00011%6\tArachnodactyly\t-\tOMIM:154700", "HPO id"),
+        ("2200\tFBN1\tHP:0001166\tArachnodactyly\t-\tOMIM:1%", "not a valid IRI"),
     ],
 )
 def test_genes_malformed_row_names_file_and_line(

@@ -6,9 +6,12 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 import kg.derived
+import kg.hpo
+import kg.store
 from kg.errors import KGNotFoundError, OntologyParseError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import OBO
@@ -213,6 +216,43 @@ def test_build_kg_crash_halfway_keeps_previous_kg(
     assert [p.name for p in _builds(dest)] == [resolve_build(dest).name]
     assert not list((dest / "builds").glob(".tmp-*"))
     assert KnowledgeGraph.open(dest).label(LEGAL + "Theft") == "theft"
+
+
+def test_build_kg_crash_while_the_store_loads_keeps_previous_kg(
+    tmp_path: Path, legal_ttl: Path, hpo_mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "kg"
+    good = build_kg([legal_ttl], dest, progress=False)
+    # small pieces: phenotype.hpoa's first pieces are loading when the genes file fails
+    monkeypatch.setattr(kg.store, "LOAD_PIECE_TRIPLES", 40)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated crash while converting genes")
+
+    monkeypatch.setattr(kg.hpo, "genes_to_ntriples", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+
+    assert read_manifest(dest) == good
+    assert [p.name for p in _builds(dest)] == [resolve_build(dest).name]
+    assert not list((dest / "builds").glob(".tmp-*"))
+    assert KnowledgeGraph.open(dest).label(LEGAL + "Theft") == "theft"
+
+
+def test_build_kg_in_pieces_gives_the_same_kg(
+    tmp_path: Path, hpo_mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = build_kg(["hpo"], tmp_path / "whole", name="hpo", hpo_dir=hpo_mini, progress=False)
+    monkeypatch.setattr(kg.store, "LOAD_PIECE_TRIPLES", 7)
+    pieces = build_kg(["hpo"], tmp_path / "pieces", name="hpo", hpo_dir=hpo_mini, progress=False)
+
+    assert pieces.fingerprint == whole.fingerprint
+    assert pieces.counts == whole.counts
+    stores = [KnowledgeGraph.open(tmp_path / name).store for name in ("whole", "pieces")]
+    # no blank nodes outside hp.obo, which is loaded in one piece
+    named = [sorted(str(q) for q in s if not isinstance(q.subject, ox.BlankNode)) for s in stores]
+    assert named[0] == named[1]
+    assert len(named[0]) > 200
 
 
 def test_build_kg_interrupted_keeps_previous_kg(
