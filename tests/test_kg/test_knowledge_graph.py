@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import UnknownTermError
-from kg.knowledge_graph import KnowledgeGraph
+from kg.knowledge_graph import INDEX_PLANS, KnowledgeGraph
 from kg.namespaces import OBO, compress
-from kg.sparql import IRI, bind
+from kg.sparql import IRI, bind, run_select
 from kg.store import build_kg
 
 LEGAL = "https://example.org/legal#"
@@ -254,6 +255,52 @@ def test_legal_kg_answers_the_same_helpers(legal_kg: KnowledgeGraph) -> None:
         offence=IRI(LEGAL + "Burglary"),
     )
     assert rows == [{"offence": LEGAL + "Burglary", "years": 14}]
+
+
+# ---- index plans give the rows of their SPARQL ------------------------------------------------
+
+_EDGE_CASES = """
+@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix oio: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a rdfs:label "a" , "a"@en , "b" , 7 ; skos:prefLabel "pref" ; skos:altLabel ex:notALiteral ;
+     oio:hasExactSynonym "x" ; oio:hasRelatedSynonym "1"^^xsd:integer .
+ex:b rdfs:subClassOf ex:a . ex:c rdfs:subClassOf ex:b , ex:a . ex:a rdfs:subClassOf ex:c .
+_:anon rdfs:subClassOf ex:b . ex:d rdfs:subClassOf _:anon .
+ex:g1 obo:RO_0003304 ex:a , ex:nolabel , "a literal" ; rdfs:label "G1" , "G one" .
+ex:g2 obo:RO_0003304 ex:a . _:g3 obo:RO_0003304 ex:a ; rdfs:label "anonymous gene" .
+ex:a obo:RO_0003304 ex:a .
+"""
+
+
+def _plan_and_sparql_rows(kg: KnowledgeGraph, query: str, variable: str, iri: str):
+    plan = kg.select(query, **{variable: IRI(iri)})
+    names, rows = run_select(kg.store, query, {variable: IRI(iri)})
+    sparql = [dict(zip(names, row, strict=True)) for row in rows]
+    return sorted(map(repr, plan)), sorted(map(repr, sparql))
+
+
+@pytest.mark.parametrize("query", list(INDEX_PLANS))
+def test_index_plans_give_the_rows_of_their_sparql(
+    query: str, hpo_kg: KnowledgeGraph, legal_kg: KnowledgeGraph
+) -> None:
+    variable, _ = INDEX_PLANS[query]
+    store = ox.Store()
+    store.load(input=_EDGE_CASES, format=ox.RdfFormat.TURTLE)
+    edge_cases = KnowledgeGraph(Path("unused"), store, hpo_kg.manifest)
+    checked = 0
+    for kg in (hpo_kg, legal_kg, edge_cases):
+        iris = {
+            t.value for q in kg.store for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)
+        }
+        for iri in sorted(iris) + ["http://example.org/unknown"]:
+            plan, sparql = _plan_and_sparql_rows(kg, query, variable, iri)
+            assert plan == sparql, iri
+            checked += bool(plan)
+    assert checked >= 4  # terms with rows, in all KGs
 
 
 # ---- unknown terms ------------------------------------------------------------------------
