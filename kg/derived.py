@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,17 +173,15 @@ def graph_from_store(
     iris = sorted(types)
     index = {iri: i for i, iri in enumerate(iris)}
     relations: dict[str, int] = {}
-    src: list[int] = []
-    dst: list[int] = []
-    rel: list[int] = []
+    parts: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sources, targets, relation)
 
-    def add(p: str, pairs) -> None:
-        for s_iri, o_iri in pairs:
-            s, o = index.get(s_iri), index.get(o_iri)
-            if s is not None and o is not None and s != o:
-                src.append(s)
-                dst.append(o)
-                rel.append(relations.setdefault(p, len(relations)))
+    def add(p: str, pairs: Iterable[tuple[str, str]]) -> None:
+        pairs = pairs if isinstance(pairs, list) else list(pairs)
+        s = np.fromiter((index.get(a, -1) for a, _ in pairs), dtype=np.int64, count=len(pairs))
+        o = np.fromiter((index.get(b, -1) for _, b in pairs), dtype=np.int64, count=len(pairs))
+        keep = (s >= 0) & (o >= 0) & (s != o)
+        if keep.any():  # a relation is numbered once it has an edge
+            parts.append((s[keep], o[keep], relations.setdefault(p, len(relations))))
 
     for p, pairs in known_edges.items():
         add(p, pairs)
@@ -196,11 +194,11 @@ def graph_from_store(
         quads = store.quads_for_pattern(None, ox.NamedNode(p), None)
         add(
             p,
-            (
+            [
                 (q.subject.value, q.object.value)
                 for q in quads
                 if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)
-            ),
+            ],
         )
     # Relations numbered by IRI and edges sorted by (relation, source, target): the order
     # then depends on the graph alone, not on the store's scan order or on domain hints.
@@ -209,10 +207,16 @@ def graph_from_store(
     for i, name in enumerate(names):
         renumber[relations[name]] = i
     relations = {name: i for i, name in enumerate(names)}
-    rel_arr = renumber[np.asarray(rel, dtype=np.int64)]
-    src_arr, dst_arr = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    src_arr = np.concatenate([s for s, _, _ in parts]) if parts else empty
+    dst_arr = np.concatenate([o for _, o, _ in parts]) if parts else empty
+    rel_arr = (
+        np.concatenate([np.full(len(s), renumber[r], dtype=np.int64) for s, _, r in parts])
+        if parts
+        else empty
+    )
     order_idx = np.lexsort((dst_arr, src_arr, rel_arr))
-    src, dst, rel = (a[order_idx].tolist() for a in (src_arr, dst_arr, rel_arr))
+    src, dst, rel = (a[order_idx] for a in (src_arr, dst_arr, rel_arr))
     weight = np.ones(len(src), dtype=np.float32)
     if len(annotations) and RO_HAS_PHENOTYPE in relations:
         present = ~annotations.negated
@@ -221,21 +225,26 @@ def graph_from_store(
         term = np.array([index.get(x, -1) for x in annotations.terms], dtype=np.int64)
         n = len(iris)
         keys = subj[annotations.subject[present]] * n + term[annotations.term[present]]
-        best: dict[int, float] = {}
-        for k, f in zip(keys.tolist(), freq[present].tolist(), strict=True):
-            if f > best.get(k, -1.0):
-                best[k] = f
-        r_ph = relations[RO_HAS_PHENOTYPE]
-        for k in range(len(src)):
-            if rel[k] == r_ph:
-                weight[k] = best.get(src[k] * n + dst[k], 1.0)
+        values = freq[present]
+        # the highest frequency per (subject, term) key ...
+        by_key = np.lexsort((values, keys))
+        keys, values = keys[by_key], values[by_key]
+        last = np.ones(len(keys), dtype=bool)
+        last[:-1] = keys[1:] != keys[:-1]
+        keys, best = keys[last], values[last]
+        # ... weighs the phenotype edge with that key (1 where there is none)
+        if len(keys):
+            phenotype = rel == relations[RO_HAS_PHENOTYPE]
+            edge_keys = src[phenotype] * n + dst[phenotype]
+            at = np.minimum(np.searchsorted(keys, edge_keys), len(keys) - 1)
+            weight[phenotype] = np.where(keys[at] == edge_keys, best[at], 1.0)
     order = names
     return GraphTensors(
         node_iris=iris,
         node_type=torch.tensor([type_index[types[i]] for i in iris], dtype=torch.long),
         node_type_names=type_names,
-        edge_index=torch.tensor([src, dst], dtype=torch.long).reshape(2, -1),
-        edge_type=torch.tensor(rel, dtype=torch.long),
+        edge_index=torch.from_numpy(np.stack([src, dst])).reshape(2, -1),
+        edge_type=torch.from_numpy(rel),
         relation_names=order,
         edge_weight=torch.from_numpy(weight),
         fingerprint=fingerprint,

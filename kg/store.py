@@ -514,9 +514,10 @@ def _load_hpo(
     nt = workdir / "hp.nt"
     with nt.open("w", encoding="utf-8", newline="\n") as out:
         obo_stats = obo_to_ntriples(obo, out, blank_prefix="hp")
-    mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    # lenient: the store loads the same text strictly, and the build fails if that fails
+    mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     loader.submit(nt)
-    mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES)
+    mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     hints.mirror = mirror
     return [
         SourceRecord("hp.obo", "obo", obo_sha, obo_stats.triples, obo_stats.version),
