@@ -35,6 +35,8 @@ from kg.errors import KGNotFoundError
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
+
     from kg.derived import DerivedTables
 
 logger = logging.getLogger(__name__)
@@ -359,7 +361,7 @@ class DomainHints:
 
     annotations: AnnotationTable | None = None
     edges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    mirror: object | None = None
+    mirror: ox.Store | None = None
 
 
 class BackgroundLoader:

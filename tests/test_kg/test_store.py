@@ -17,6 +17,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import OBO
 from kg.store import (
     DATA_MODEL_VERSION,
+    LoaderSink,
     Manifest,
     build_kg,
     default_kg_path,
@@ -237,6 +238,25 @@ def test_build_kg_crash_while_the_store_loads_keeps_previous_kg(
     assert [p.name for p in _builds(dest)] == [resolve_build(dest).name]
     assert not list((dest / "builds").glob(".tmp-*"))
     assert KnowledgeGraph.open(dest).label(LEGAL + "Theft") == "theft"
+
+
+def test_loader_sink_hands_over_pieces_of_whole_writes(tmp_path: Path) -> None:
+    handed: list[tuple[str, bool]] = []
+
+    class Loader:
+        def submit(self, path: Path, *, lenient: bool = False) -> None:
+            handed.append((path.read_text(encoding="utf-8"), lenient))
+
+    writes = ["a .\n", "b .\nc .\n", "d .\n", "e .\nf .\ng .\nh .\n", "i .\n"]
+    with LoaderSink(Loader(), tmp_path, "t", piece_triples=3, lenient=True) as sink:
+        for text in writes:
+            sink.write(text)
+
+    pieces = [text for text, _ in handed]
+    assert "".join(pieces) == "".join(writes)
+    # a piece ends before a write that would take it past 3 lines; a longer write stays whole
+    assert pieces == ["a .\nb .\nc .\n", "d .\n", "e .\nf .\ng .\nh .\n", "i .\n"]
+    assert all(lenient for _, lenient in handed)
 
 
 def test_build_kg_in_pieces_gives_the_same_kg(
