@@ -273,6 +273,12 @@ _:anon rdfs:subClassOf ex:b . ex:d rdfs:subClassOf _:anon .
 ex:g1 obo:RO_0003304 ex:a , ex:nolabel , "a literal" ; rdfs:label "G1" , "G one" .
 ex:g2 obo:RO_0003304 ex:a . _:g3 obo:RO_0003304 ex:a ; rdfs:label "anonymous gene" .
 ex:a obo:RO_0003304 ex:a .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+ex:old rdfs:subClassOf ex:a , _:restriction , "not a class" ; owl:deprecated true ;
+       a owl:Class , ex:Kind , "a literal type" .
+ex:older rdfs:subClassOf ex:a ; owl:deprecated "1"^^xsd:boolean .
+ex:kept rdfs:subClassOf ex:a ; owl:deprecated false .
+_:restriction rdfs:subClassOf ex:top . ex:top rdfs:label "top" .
 """
 
 
