@@ -700,10 +700,12 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
             "top-10": [data["metrics"][r][m]["all"]["top10"]["value"] for r, m in rows],
         },
     )
+    # the headline is on present terms only: excluded terms in phenopackets are mostly
+    # features the curators checked for the suspected disease (see the data's README)
     summary = [
         (f"{r} ({m}) top-1 / top-10, covered", _top(data["metrics"][r][m]["covered"]))
         for r, m in rows
-        if m == "present+excluded" or len(data["metrics"][r]) == 1
+        if m == "present" or len(data["metrics"][r]) == 1
     ]
     note = (
         f"{data['config'].get('num_cases')} cases"
