@@ -381,6 +381,11 @@ class _OboWriter:
         self._flush()
         for what, count in sorted(self._skipped.items()):
             logger.debug("OBO %s not mapped to RDF: skipped %d", what, count)
+        # The handler tables hold bound methods, a reference cycle: release the parsed
+        # document (a million Python objects for hp.obo) without waiting for the collector.
+        self._doc = None
+        self._term_handlers.clear()
+        self._typedef_handlers.clear()
         return OboStats(terms, obsolete, self._triples, ontology_iri, version)
 
     def _read_header(self, header: Any) -> str | None:

@@ -287,7 +287,9 @@ def build_kg(
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             versions=_package_versions(),
         )
-        del store
+        # Drop the build's tables now: the collector, enabled again below, would otherwise
+        # scan their millions of objects once more (~1.5 s) before they are freed.
+        del store, hints, tables
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         final = builds / f"{fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
         os.replace(tmp, final)
@@ -336,11 +338,20 @@ def _load_file(store, path: Path, fmt: str | None, workdir: Path) -> SourceRecor
 
 
 def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:
-    from kg.derived import write_derived
+    from kg.derived import write_derived  # torch, on first use
 
-    return write_derived(
-        store, folder, fingerprint, annotations=hints.annotations, known_edges=hints.edges or None
-    )
+    try:
+        return write_derived(
+            store,
+            folder,
+            fingerprint,
+            annotations=hints.annotations,
+            known_edges=hints.edges or None,
+        )
+    finally:
+        # Importing torch leaves cyclic garbage holding this frame, and a build runs with the
+        # collector off: let go of the store and the tables here, not at the next collection.
+        del store, hints
 
 
 @dataclass
@@ -365,21 +376,25 @@ class DomainHints:
 
 
 class BackgroundLoader:
-    """Bulk-loads N-Triples files into a store on a worker thread, in submission order.
+    """Bulk-loads N-Triples files into a store on worker threads, ``workers`` at a time.
 
-    Oxigraph releases the GIL while it loads, so the converters keep running in Python on
-    the other core meanwhile. Each file is removed once loaded. The first error is re-raised
-    by :meth:`drain` or on exit.
+    Oxigraph releases the GIL while it loads, so the converters keep running in Python
+    meanwhile. Each file is removed once loaded. The first error is re-raised by
+    :meth:`drain` or on exit.
 
     Each file is one ``bulk_load``, and Oxigraph gives each load its own blank nodes: text
-    with blank nodes must be submitted in one file.
+    with blank nodes must be submitted in one file. A load parses its text and then
+    encodes, sorts and writes each million triples on another thread; a load of one million
+    does the two one after the other, so two loads at once (default: 2) overlap one's
+    parsing with the other's writing, as a single large load does. Loads may finish in any
+    order (a store is a set of triples).
     """
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, *, workers: int = 2) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.store = store
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-load")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgfuse-load")
         self._futures: list = []
 
     def submit(self, nt_path: Path, *, lenient: bool = False) -> None:
