@@ -198,6 +198,8 @@ def build_kg(
         OntologyParseError, NotUTF8Error, UnsupportedFormatError, FileNotFoundError: a
         source is bad; nothing of the new build is left on disk.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyoxigraph as ox
     from rich.progress import Progress
 
@@ -264,11 +266,6 @@ def build_kg(
                 hints.mirror = None
                 bar.update(task, description="bulk-loading into the store")
             logger.info("loaded into the store at %.1f s", time.perf_counter() - started)
-            # Each bulk load ingests its own sorted files, and RocksDB's background merging of
-            # them is cut short when the store closes: lookups would probe every leftover file
-            # (helper queries ~2x slower than on a merged store). Merge them once, here.
-            store.optimize()
-            logger.info("optimized the store at %.1f s", time.perf_counter() - started)
             if derived and tables is None:
                 bar.update(task, description="deriving tables")
                 tables = _derive(store, tmp / "derived", fingerprint, hints)
@@ -276,7 +273,15 @@ def build_kg(
                 logger.info("derived tables at %.1f s", time.perf_counter() - started)
             bar.update(task, description="counting")
             describe_kg(store, name or dest.name, fingerprint, records)
-            counts = _counts(store, tmp / "derived" if derived else None, tables)
+            # Each bulk load ingests its own sorted files, and RocksDB's background merging of
+            # them is cut short when the store closes: lookups would probe every leftover file
+            # (helper queries ~2x slower than on a merged store). Merge them once, on another
+            # thread while the store is counted (Oxigraph releases the GIL for both).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-optimize") as pool:
+                merged = pool.submit(store.optimize)
+                counts = _counts(store, tmp / "derived" if derived else None, tables)
+                merged.result()
+            logger.info("optimized the store at %.1f s", time.perf_counter() - started)
             bar.advance(task)
         manifest = Manifest(
             name=name or dest.name,
