@@ -12,12 +12,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyoxigraph as ox
-import torch
 
 from kg.annotations import AnnotationTable
+from kg.graph_arrays import GraphArrays
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon, LexiconEntry, property_kind
 from kg.namespaces import (
@@ -34,7 +35,9 @@ from kg.namespaces import (
     RO_HAS_PHENOTYPE,
     SKOS,
 )
-from kg.tensors import GraphTensors
+
+if TYPE_CHECKING:
+    from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +156,21 @@ def graph_from_store(
     types: dict[str, str] | None = None,
     known_edges: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> GraphTensors:
+    """:func:`graph_arrays_from_store`, as tensors."""
+    from kg.tensors import GraphTensors  # torch, on first use
+
+    return GraphTensors.from_arrays(
+        graph_arrays_from_store(store, fingerprint, annotations, types, known_edges)
+    )
+
+
+def graph_arrays_from_store(
+    store,
+    fingerprint: str,
+    annotations: AnnotationTable,
+    types: dict[str, str] | None = None,
+    known_edges: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> GraphArrays:
     """The typed graph of IRI nodes and IRI-valued edges between them.
 
     Args:
@@ -239,14 +257,14 @@ def graph_from_store(
             at = np.minimum(np.searchsorted(keys, edge_keys), len(keys) - 1)
             weight[phenotype] = np.where(keys[at] == edge_keys, best[at], 1.0)
     order = names
-    return GraphTensors(
+    return GraphArrays(
         node_iris=iris,
-        node_type=torch.tensor([type_index[types[i]] for i in iris], dtype=torch.long),
+        node_type=np.array([type_index[types[i]] for i in iris], dtype=np.int64),
         node_type_names=type_names,
-        edge_index=torch.from_numpy(np.stack([src, dst])).reshape(2, -1),
-        edge_type=torch.from_numpy(rel),
+        edge_index=np.stack([src, dst]).reshape(2, -1),
+        edge_type=rel,
         relation_names=order,
-        edge_weight=torch.from_numpy(weight),
+        edge_weight=weight,
         fingerprint=fingerprint,
     )
 
@@ -258,7 +276,7 @@ class DerivedTables:
     lexicon: Lexicon
     hierarchy: TermHierarchy
     annotations: AnnotationTable
-    graph: GraphTensors
+    graph: GraphArrays
 
 
 def write_derived(
@@ -299,7 +317,7 @@ def write_derived(
     annotations = annotations.canonical()
     annotations.save(folder)
     lap("annotation table")
-    graph = graph_from_store(store, fingerprint, annotations, types, known_edges)
+    graph = graph_arrays_from_store(store, fingerprint, annotations, types, known_edges)
     graph.save(folder / "graph")
     lap("graph tensors")
     return DerivedTables(lexicon, hierarchy, annotations, graph)

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
     from kg.derived import DerivedTables
+    from kg.graph_arrays import GraphArrays
+    from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
 
@@ -589,10 +591,13 @@ def _counts(store, derived_dir: Path | None, tables: DerivedTables | None = None
         return counts
     import numpy as np
 
-    from kg.tensors import GraphTensors
+    if tables is not None:
+        graph: GraphArrays | GraphTensors = tables.graph
+    else:
+        from kg.tensors import GraphTensors
 
-    graph = tables.graph if tables is not None else GraphTensors.load(derived_dir / "graph")
-    per_relation = np.bincount(graph.edge_type.numpy(), minlength=graph.num_relations)
+        graph = GraphTensors.load(derived_dir / "graph")
+    per_relation = np.bincount(np.asarray(graph.edge_type), minlength=graph.num_relations)
     for name, n in zip(graph.relation_names, per_relation.tolist(), strict=True):
         counts[f"relation:{compress(name)}"] = int(n)
     counts["graph_nodes"] = graph.num_nodes

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
+from kg.graph_arrays import META_FILE, SAFETENSORS_FILE, GraphArrays
 from kg.namespaces import compress
 
 
@@ -154,31 +155,43 @@ class GraphTensors:
             str(getattr(data, "fingerprint", "")),
         )
 
-    def save(self, folder: Path) -> None:
-        """Write ``graph.safetensors`` and ``graph.json`` into ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file(
-            {
-                "node_type": self.node_type.contiguous(),
-                "edge_index": self.edge_index.contiguous(),
-                "edge_type": self.edge_type.contiguous(),
-                "edge_weight": self.edge_weight.contiguous(),
-            },
-            str(folder / "graph.safetensors"),
+    @classmethod
+    def from_arrays(cls, arrays: GraphArrays) -> GraphTensors:
+        """The same graph as tensors (sharing the arrays' memory)."""
+        return cls(
+            arrays.node_iris,
+            torch.from_numpy(arrays.node_type),
+            arrays.node_type_names,
+            torch.from_numpy(arrays.edge_index),
+            torch.from_numpy(arrays.edge_type),
+            arrays.relation_names,
+            torch.from_numpy(arrays.edge_weight),
+            arrays.fingerprint,
         )
-        meta = {
-            "node_iris": self.node_iris,
-            "node_type_names": self.node_type_names,
-            "relation_names": self.relation_names,
-            "fingerprint": self.fingerprint,
-        }
-        (folder / "graph.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    def to_arrays(self) -> GraphArrays:
+        """The same graph as numpy arrays."""
+        return GraphArrays(
+            self.node_iris,
+            self.node_type.detach().cpu().numpy(),
+            self.node_type_names,
+            self.edge_index.detach().cpu().numpy(),
+            self.edge_type.detach().cpu().numpy(),
+            self.relation_names,
+            self.edge_weight.detach().cpu().numpy(),
+            self.fingerprint,
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write ``graph.safetensors`` and ``graph.json`` into ``folder``
+        (:meth:`GraphArrays.save <kg.graph_arrays.GraphArrays.save>`)."""
+        self.to_arrays().save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> GraphTensors:
         """Read what :meth:`save` wrote."""
-        t = load_file(str(folder / "graph.safetensors"))
-        meta = json.loads((folder / "graph.json").read_text(encoding="utf-8"))
+        t = load_file(str(folder / SAFETENSORS_FILE))
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         return cls(
             meta["node_iris"],
             t["node_type"],

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from kg.graph_arrays import GraphArrays
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_DISEASE, OBO, OWL_CLASS, RDFS_SUBCLASS_OF, RO_HAS_PHENOTYPE
 from kg.store import build_kg
@@ -124,6 +125,28 @@ def test_graph_tensors_save_load_is_identical(hpo_graph: GraphTensors, tmp_path:
         "graph.json",
         "graph.safetensors",
     ]
+
+
+def test_graph_arrays_write_the_files_graph_tensors_read(
+    four_nodes: GraphTensors, tmp_path: Path
+) -> None:
+    arrays = four_nodes.to_arrays()
+    assert isinstance(arrays, GraphArrays)
+    assert (arrays.num_nodes, arrays.num_edges, arrays.num_relations) == (4, 4, 2)
+    arrays.save(tmp_path / "from_arrays")
+    four_nodes.save(tmp_path / "from_tensors")
+    for name in ("graph.safetensors", "graph.json"):
+        assert (tmp_path / "from_arrays" / name).read_bytes() == (
+            tmp_path / "from_tensors" / name
+        ).read_bytes()
+    loaded = GraphTensors.load(tmp_path / "from_arrays")
+    again = GraphTensors.from_arrays(arrays)
+    for graph in (loaded, again):
+        assert graph.node_iris == four_nodes.node_iris
+        assert torch.equal(graph.edge_index, four_nodes.edge_index)
+        assert torch.equal(graph.edge_type, four_nodes.edge_type)
+        assert torch.equal(graph.edge_weight, four_nodes.edge_weight)
+        assert torch.equal(graph.node_type, four_nodes.node_type)
 
 
 def test_graph_tensors_lookups(four_nodes: GraphTensors) -> None:
