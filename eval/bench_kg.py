@@ -13,9 +13,7 @@ What it measures (targets on 2 cores, from the issue that asked for it):
 * **rdflib**: the same triples (the store dumped to N-Triples) parsed into an in-memory
   ``rdflib.Graph``, and the very SPARQL texts each helper ran (recorded while it ran) replayed
   with ``initBindings`` for the same samples; each helper's ratio is
-  ``rdflib p50 / kgfuse p50`` over the same samples (target: >= 5), kgfuse's calls timed
-  again right before rdflib's replay of them (a pass of ``repeats`` over the samples, then
-  rdflib's pass), so that a shared machine's changing load weighs on both alike.
+  ``rdflib p50 / kgfuse p50`` over the same samples (target: >= 5).
 
 Results go to ``bench_kg.json`` and ``bench_kg.md`` (a Markdown table with the targets and
 pass/fail, and the machine: CPU, cores, RAM, load average, library versions).
@@ -128,7 +126,6 @@ class HelperResult:
     queries_per_call: float
     rdflib_samples: int = 0
     kgfuse_p50_ms_same_samples: float | None = None
-    kgfuse_p50_ms_before_rdflib: float | None = None
     rdflib_p50_ms: float | None = None
     rdflib_p99_ms: float | None = None
     rdflib_speedup: float | None = None
@@ -491,8 +488,6 @@ def run_kg_benchmark(
                 rdflib_samples,
                 rdflib_budget_seconds,
                 console,
-                args,
-                repeats,
             )
         del kg
     machine["load_average_after"] = _load_average()
@@ -514,11 +509,8 @@ def _compare_with_rdflib(
     rdflib_samples: int,
     budget: float,
     console: Any,
-    args: dict[str, list[str]],
-    repeats: int,
 ) -> dict[str, Any]:
-    """Load the same triples into rdflib, replay the recorded queries, fill in the ratios
-    (kgfuse's calls timed again right before rdflib's replay of them)."""
+    """Load the same triples into rdflib, replay the recorded queries, fill in the ratios."""
     import psutil
     import pyoxigraph as ox
     import rdflib as rdflib_mod
@@ -546,7 +538,6 @@ def _compare_with_rdflib(
         for h in helpers:
             status.update(f"rdflib queries: {h.name}")
             calls = recorded[h.name][:rdflib_samples]
-            before = _time_calls(getattr(kg, h.name), args[h.argument][: len(calls)], repeats)
             replay = rdflib_replay(graph, calls, budget)
             done = len(replay.latencies)
             kgfuse_same = [statistics.median(col) for col in zip(*latencies[h.name], strict=True)]
@@ -555,9 +546,8 @@ def _compare_with_rdflib(
             h.rdflib_p50_ms = _percentile(replay.latencies, 50) * 1e3
             h.rdflib_p99_ms = _percentile(replay.latencies, 99) * 1e3
             h.rdflib_p50_ms_with_parsing = _percentile(replay.latencies_with_parsing, 50) * 1e3
-            h.kgfuse_p50_ms_same_samples = _percentile(kgfuse_same[:done], 50) * 1e3
-            kgfuse_p50 = _percentile(before[:done], 50) * 1e3
-            h.kgfuse_p50_ms_before_rdflib = kgfuse_p50
+            kgfuse_p50 = _percentile(kgfuse_same[:done], 50) * 1e3
+            h.kgfuse_p50_ms_same_samples = kgfuse_p50
             if kgfuse_p50 > 0:
                 h.rdflib_speedup = h.rdflib_p50_ms / kgfuse_p50
                 h.rdflib_speedup_with_parsing = h.rdflib_p50_ms_with_parsing / kgfuse_p50
@@ -569,19 +559,6 @@ def _compare_with_rdflib(
         "rss_increase_mib": round((rss_after - rss_before) / 2**20, 1),
         "version": rdflib_mod.__version__,
     }
-
-
-def _time_calls(helper: Callable[[str], Any], samples: list[str], repeats: int) -> list[float]:
-    """Per-sample latency (seconds) of ``helper``: the median over ``repeats`` passes."""
-    passes = []
-    for _ in range(repeats):
-        per_call = []
-        for arg in samples:
-            t0 = time.perf_counter()
-            helper(arg)
-            per_call.append(time.perf_counter() - t0)
-        passes.append(per_call)
-    return [statistics.median(col) for col in zip(*passes, strict=True)]
 
 
 def _checks(result: KGBenchmarkResult) -> dict[str, bool]:
@@ -636,31 +613,27 @@ def to_markdown(result: KGBenchmarkResult) -> str:
         "",
         "Helper queries: latency per call in ms; p50 and p99 are medians over repeats with "
         "[min-max]. Speed-up = rdflib p50 / kgfuse p50 on the same samples (n): the SPARQL each "
-        "helper ran, replayed on rdflib with `initBindings`, right after kgfuse's calls on "
-        "those samples were timed again (so a shared machine's load weighs on both alike; "
-        "that kgfuse p50 in the column after rdflib's). The target is judged on rdflib "
+        "helper ran, replayed on rdflib with `initBindings`. The target is judged on rdflib "
         "with each query prepared once (its parsing not timed); the last speed-up column adds "
         "rdflib's parse time back, as `graph.query(text, initBindings=...)` would pay it. "
         "kgfuse's timings are whole helper calls, Oxigraph's parsing included.",
         "",
         f"| helper | arg | kgfuse p50 (target <= {TARGETS['helper_p50_ms']:.0f}) | kgfuse p99 "
-        f"| p50 result | rdflib p50 (n) | kgfuse p50, same samples "
-        f"| speed-up (target >= {TARGETS['rdflib_speedup']:.0f}x) "
+        f"| p50 result | rdflib p50 (n) | speed-up (target >= {TARGETS['rdflib_speedup']:.0f}x) "
         "| speed-up result | same rows | speed-up, rdflib parsing each call |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for h in result.helpers:
         if h.rdflib_p50_ms is not None and h.rdflib_speedup is not None:
             cut = " (budget hit)" if h.rdflib_budget_exhausted else ""
             agree = "yes" if h.rdflib_rows_agree else "NO"
             rd_cells = (
-                f"{h.rdflib_p50_ms:,.2f} ({h.rdflib_samples}{cut}) | "
-                f"{h.kgfuse_p50_ms_before_rdflib or 0:.3f} | {h.rdflib_speedup:,.1f}x | "
+                f"{h.rdflib_p50_ms:,.1f} ({h.rdflib_samples}{cut}) | {h.rdflib_speedup:,.0f}x | "
                 f"{_mark(checks.get(f'rdflib:{h.name}'))} | {agree} | "
                 f"{h.rdflib_speedup_with_parsing or 0:,.0f}x"
             )
         else:
-            rd_cells = "- | - | - | n/a | - | -"
+            rd_cells = "- | - | n/a | - | -"
         lines.append(
             f"| `{h.name}` | {h.argument} | {h.p50_ms.median:.2f} "
             f"[{h.p50_ms.min:.2f}-{h.p50_ms.max:.2f}] | {h.p99_ms.median:.1f} "
