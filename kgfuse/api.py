@@ -68,6 +68,10 @@ class ApiSettings:
         max_body_bytes: largest request body.
         audit: record decisions in the audit log.
         preload: load the KG, linker, intent classifier and model at startup.
+        torch_threads: torch's intra-op threads in the server (None: torch's default, one
+            per core). Under concurrent load one thread gives more requests/s (each request
+            is small; the cores are shared between requests instead); a single client gets
+            lower latency from the default.
     """
 
     kg_path: Path | str
@@ -78,6 +82,11 @@ class ApiSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     audit: bool = True
     preload: bool = True
+    torch_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.torch_threads is not None and self.torch_threads < 1:
+            raise ValueError(f"torch_threads must be at least 1, got {self.torch_threads}")
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -178,6 +187,10 @@ class _Services:
 
 def create_app(settings: ApiSettings) -> FastAPI:
     """The FastAPI app serving ``settings``."""
+    if settings.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
     services = _Services(settings)
     limiter = anyio.CapacityLimiter(max(1, settings.workers))
 

@@ -41,6 +41,7 @@ class ServeBenchConfig:
     processes: int = 1
     seed: int = 0
     startup_timeout: float = 300.0
+    torch_threads: int | None = None
 
 
 def _free_port() -> int:
@@ -66,9 +67,12 @@ def _start_server(
     port: int,
     workers: int,
     processes: int = 1,
+    torch_threads: int | None = None,
 ):
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
     cmd += ["--workers", str(workers), "--processes", str(processes)]
+    if torch_threads is not None:
+        cmd += ["--torch-threads", str(torch_threads)]
     if model is not None:
         cmd += ["--model", str(model)]
     if home is not None:
@@ -163,7 +167,9 @@ def run_serve_bench(
         config = ServeBenchConfig(**{**config.__dict__, "diagnosis_share": 0.0})
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _start_server(kg_path, model, home, port, config.workers, config.processes)
+    process = _start_server(
+        kg_path, model, home, port, config.workers, config.processes, config.torch_threads
+    )
     try:
         startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
         result = asyncio.run(_load(url, pool, config))
@@ -188,12 +194,18 @@ def run_serve_bench(
     }
 
 
+def _threads_note(config: dict[str, Any]) -> str:
+    threads = config.get("torch_threads")
+    return "" if threads is None else f" ({threads} torch thread(s) each)"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The figures as a Markdown table."""
     c = report["config"]
     lines = [
         f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback, "
-        f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads, "
+        f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads"
+        f"{_threads_note(c)}, "
         f"{report['machine']['cpus']} CPUs "
         f"(load average {report['machine']['load_average']})",
         "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,21 @@ def test_settings_travel_to_worker_processes_as_json(mini_home: Path, monkeypatc
         app_from_environment()
     monkeypatch.setenv(SETTINGS_ENV, local.to_json())
     assert app_from_environment().title == "kgfuse"
+
+
+def test_torch_threads_setting_is_checked_and_applied(mini_home: Path) -> None:
+    import torch
+
+    with pytest.raises(ValueError, match="torch_threads must be at least 1"):
+        ApiSettings(mini_home / "kgs" / "hpo", torch_threads=0)
+    before = torch.get_num_threads()
+    settings = ApiSettings(mini_home / "kgs" / "hpo", home=mini_home, torch_threads=1)
+    assert ApiSettings.from_json(settings.to_json()).torch_threads == 1
+    try:
+        create_app(replace(settings, preload=False))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_two_server_processes_share_one_port_and_one_audit_chain(
