@@ -94,6 +94,10 @@ def _provenance(sources: Iterable[str], evidence: str | None, annotation: str | 
     return "; ".join(parts) or "KG triple"
 
 
+def _shards_note(shards: int) -> str:
+    return f", {shards} shards" if shards > 1 else ""
+
+
 @handle_errors
 def facts(
     query: Annotated[str, typer.Argument(help="Free text; exact term names in it are linked.")],
@@ -147,6 +151,15 @@ def facts(
             show_default=False,
         ),
     ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="FAISS shards the index is split into (default: the cached index's, 1 when "
+            "building); another count than the cached one re-indexes and re-caches it.",
+            show_default=False,
+        ),
+    ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the cached index.")] = False,
 ) -> None:
     """Facts (triples and annotation records) retrieved for a query, with scores and sources."""
@@ -163,7 +176,7 @@ def facts(
     text_encoder = TextEncoder(TextEncoderConfig(model_path=str(encoder) if encoder else None))
     folder = index if index is not None else default_index_dir(graph)
     node_embeddings = load_node_embeddings(embeddings, graph.graph) if embeddings else None
-    config = RetrievalConfig(index=IndexConfig(kind=index_kind or "flat"))
+    config = RetrievalConfig(index=IndexConfig(kind=index_kind or "flat", shards=shards or 1))
     fact_index = FactIndex.load_or_build(
         folder,
         graph,
@@ -173,8 +186,10 @@ def facts(
         rebuild=rebuild,
         progress=not as_json,
     )
-    if index_kind is not None and fact_index.config.index.kind != index_kind:
-        fact_index.rebuild_index(IndexConfig(kind=index_kind))
+    cached = fact_index.config.index
+    wanted = IndexConfig(kind=index_kind or cached.kind, shards=shards or cached.shards)
+    if (wanted.kind, wanted.shards) != (cached.kind, cached.shards):
+        fact_index.rebuild_index(wanted)
         fact_index.save(folder)
     linked = [] if no_link else match_entities(query, graph.lexicon, graph.labels)
     hits = fact_index.search(
@@ -194,6 +209,7 @@ def facts(
                 "index": {
                     "folder": str(folder),
                     "kind": fact_index.config.index.kind,
+                    "shards": fact_index.config.index.shards,
                     "num_facts": len(fact_index),
                     "fingerprint": fact_index.fingerprint,
                 },
@@ -215,7 +231,7 @@ def facts(
         "qualifiers",
         "provenance",
         title=f"{len(hits)} facts for {query!r} ({len(fact_index):,} indexed, "
-        f"{fact_index.config.index.kind})",
+        f"{fact_index.config.index.kind}{_shards_note(fact_index.config.index.shards)})",
     )
     for rank, hit in enumerate(hits, 1):
         f = hit.fact
