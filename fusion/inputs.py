@@ -125,8 +125,9 @@ class PatientCollator:
                 fact_mask[r, :n] = True
         batch["fact_vectors"] = facts
         batch["fact_mask"] = fact_mask
-        if all(i.prior is not None for i in items):
-            batch["prior"] = torch.from_numpy(np.stack([i.prior for i in items]).astype(np.float32))
+        priors = [i.prior for i in items if i.prior is not None]
+        if len(priors) == len(items):
+            batch["prior"] = torch.from_numpy(np.stack(priors).astype(np.float32))
         if all(i.label >= 0 for i in items):
             batch["labels"] = torch.tensor([i.label for i in items], dtype=torch.long)
         return batch

@@ -12,12 +12,12 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from fusion.config import FusionConfig
@@ -114,6 +114,8 @@ class KgFusionModel(KgFusionPreTrainedModel):
         - output patient_embeddings: :math:`(B, h)`
     """
 
+    node_embeddings: Tensor  # buffer registered in __init__
+
     def __init__(self, config: FusionConfig, text_encoder: nn.Module | None = None) -> None:
         super().__init__(config)
         self.register_buffer("node_embeddings", torch.zeros(config.num_nodes, config.node_dim))
@@ -123,10 +125,14 @@ class KgFusionModel(KgFusionPreTrainedModel):
         self._attention: list[Tensor] = []
         if config.uses_text:
             if text_encoder is None:
+                if config.text_config is None:
+                    raise ValueError(
+                        f"fusion={config.fusion!r} needs a text encoder or config.text_config"
+                    )
                 text_cfg = AutoConfig.for_model(**config.text_config)
                 text_encoder = AutoModel.from_config(text_cfg, add_pooling_layer=False)
             self.encoder = text_encoder
-            hidden = int(self.encoder.config.hidden_size)
+            hidden = int(cast(PretrainedConfig, text_encoder.config).hidden_size)
             layers = encoder_layers(self.encoder)
             for i in config.resolved_fusion_layers(len(layers)):
                 if config.fusion == "cross_attention":
@@ -212,6 +218,7 @@ class KgFusionModel(KgFusionPreTrainedModel):
                 entity_tokens=entity_tokens,
                 entity_status=entity_status,
             )
+        assert self.encoder is not None  # set in __init__ whenever cfg.uses_text
         try:
             states = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask
@@ -277,6 +284,10 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
     Buffers hold the candidates: ``label_nodes`` (rows of the node-embedding table) and
     ``label_text`` (label text embeddings).
     """
+
+    # buffers registered in __init__
+    label_nodes: Tensor
+    label_text: Tensor
 
     def __init__(self, config: FusionConfig, text_encoder: nn.Module | None = None) -> None:
         super().__init__(config)

@@ -37,9 +37,9 @@ class _RunConfig(_Strict):
 class SimulationSection(_Strict):
     """Simulated training patients (see ``train.simulate``)."""
 
-    patients_per_disease: int = Field(2, ge=1, description="training patients per disease")
+    patients_per_disease: int = Field(default=2, ge=1, description="training patients per disease")
     valid_patients: int = Field(
-        600, ge=1, description="held-out simulated patients (of distinct random diseases)"
+        default=600, ge=1, description="held-out simulated patients (of distinct random diseases)"
     )
     seed: int = 0
 
@@ -48,7 +48,9 @@ class FusedModelSection(_Strict):
     """The fused model of any head (see ``fusion.config.FusionConfig``)."""
 
     fusion: Literal["cross_attention", "entity_token", "text_only", "kg_only"] = "cross_attention"
-    encoder: str | None = Field(None, description="local HF encoder folder; None: MiniLM package")
+    encoder: str | None = Field(
+        default=None, description="local HF encoder folder; None: MiniLM package"
+    )
     hidden_dim: int = 256
     num_facts: int = 16
     freeze_layers: int = 4
@@ -63,23 +65,28 @@ class ModelSection(FusedModelSection):
     max_length: int = 96
     use_prior: bool = True
     candidates: str | None = Field(
-        "OMIM", description="CURIE prefix of the candidate diseases; None: every annotated subject"
+        default="OMIM",
+        description="CURIE prefix of the candidate diseases; None: every annotated subject",
     )
 
 
 class TrainSection(_Strict):
     """The optimisation loop."""
 
-    epochs: int = Field(2, ge=1)
-    batch_size: int = Field(32, ge=1)
-    lr: float = Field(3e-4, gt=0)
-    encoder_lr: float = Field(3e-5, gt=0)
+    epochs: int = Field(default=2, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+    lr: float = Field(default=3e-4, gt=0)
+    encoder_lr: float = Field(default=3e-5, gt=0)
     weight_decay: float = 0.01
-    warmup_fraction: float = Field(0.05, ge=0, le=1)
-    patience: int = Field(2, ge=1, description="epochs without validation gain before stopping")
-    checkpoint_every: int = Field(200, ge=1, description="steps between checkpoints")
-    max_steps: int | None = Field(None, description="stop after this many steps (time budgets)")
-    max_minutes: float | None = Field(None, description="stop after this many minutes")
+    warmup_fraction: float = Field(default=0.05, ge=0, le=1)
+    patience: int = Field(
+        default=2, ge=1, description="epochs without validation gain before stopping"
+    )
+    checkpoint_every: int = Field(default=200, ge=1, description="steps between checkpoints")
+    max_steps: int | None = Field(
+        default=None, description="stop after this many steps (time budgets)"
+    )
+    max_minutes: float | None = Field(default=None, description="stop after this many minutes")
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     seed: int = 0
     num_threads: int | None = None
@@ -97,9 +104,13 @@ class EmbeddingSection(_Strict):
 class DiagnosisConfig(_RunConfig):
     """Everything that defines a diagnosis training run."""
 
-    kg: str | None = Field(None, description="KG folder; None: <home>/kgs/hpo")
-    output: str | None = Field(None, description="model folder; None: <home>/models/diagnosis")
-    dev_cases: str | None = Field(None, description="real cases (JSONL) validated each epoch")
+    kg: str | None = Field(default=None, description="KG folder; None: <home>/kgs/hpo")
+    output: str | None = Field(
+        default=None, description="model folder; None: <home>/models/diagnosis"
+    )
+    dev_cases: str | None = Field(
+        default=None, description="real cases (JSONL) validated each epoch"
+    )
     simulation: SimulationSection = SimulationSection()
     model: ModelSection = ModelSection()
     train: TrainSection = TrainSection()
@@ -112,29 +123,33 @@ class LinkerSection(_Strict):
     allowed_roots: list[str] = Field(
         default_factory=list, description="link only below these terms (CURIEs or IRIs)"
     )
-    min_depth: int = Field(0, ge=0, description="skip terms fewer is_a steps below a root")
+    min_depth: int = Field(default=0, ge=0, description="skip terms fewer is_a steps below a root")
 
 
 class TaskTrainSection(TrainSection):
     """The optimisation loop of a task: defaults for a few hundred or thousand texts."""
 
-    epochs: int = Field(10, ge=1)
-    batch_size: int = Field(8, ge=1)
-    lr: float = Field(1e-3, gt=0)
-    encoder_lr: float = Field(5e-5, gt=0)
-    patience: int = Field(3, ge=1, description="epochs without validation gain before stopping")
-    checkpoint_every: int = Field(50, ge=1, description="steps between checkpoints")
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    lr: float = Field(default=1e-3, gt=0)
+    encoder_lr: float = Field(default=5e-5, gt=0)
+    patience: int = Field(
+        default=3, ge=1, description="epochs without validation gain before stopping"
+    )
+    checkpoint_every: int = Field(default=50, ge=1, description="steps between checkpoints")
 
 
 class TaskConfig(_RunConfig):
     """Everything that defines a training run of a text or token classification task."""
 
     task: Literal["text-classification", "token-classification"] = "text-classification"
-    data: str | None = Field(None, description="training data, JSONL or CSV (train.task_data)")
-    valid: str | None = Field(None, description="validation data; None: no validation")
-    kg: str | None = Field(None, description="KG folder; None: <home>/kgs/hpo")
-    output: str | None = Field(None, description="model folder; None: <home>/models/<task>")
-    threshold: float = Field(0.5, gt=0, lt=1, description="multi-label decision threshold")
+    data: str | None = Field(
+        default=None, description="training data, JSONL or CSV (train.task_data)"
+    )
+    valid: str | None = Field(default=None, description="validation data; None: no validation")
+    kg: str | None = Field(default=None, description="KG folder; None: <home>/kgs/hpo")
+    output: str | None = Field(default=None, description="model folder; None: <home>/models/<task>")
+    threshold: float = Field(default=0.5, gt=0, lt=1, description="multi-label decision threshold")
     model: FusedModelSection = FusedModelSection()
     linker: LinkerSection = LinkerSection()
     train: TaskTrainSection = TaskTrainSection()

@@ -58,6 +58,7 @@ def link(
             )
         console.print(table if mentions else "no concept found")
         return
+    assert input is not None  # exactly one of input and text was checked above
     if not input.is_file():
         raise FileNotFoundError(f"input file not found: {input}")
     sink = output.open("w", encoding="utf-8") if output else sys.stdout

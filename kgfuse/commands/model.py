@@ -245,6 +245,7 @@ def diagnose(
     if text is not None:
         records = iter([(0, {"id": "text", "text": text})])
     else:
+        assert input is not None  # exactly one of input and text was checked above
         if not input.is_file():
             raise FileNotFoundError(f"input file not found: {input}")
         records = read_jsonl(input)

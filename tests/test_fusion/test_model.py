@@ -130,6 +130,12 @@ def test_config_text_models_need_text_config() -> None:
         FusionConfig(fusion="text_only")
 
 
+def test_model_text_fusion_without_text_encoder_or_text_config_is_a_clear_error() -> None:
+    cfg = FusionConfig(fusion="text_only", _allow_missing_text=True)
+    with pytest.raises(ValueError, match="needs a text encoder or config.text_config"):
+        KgFusionForDiagnosis(cfg)
+
+
 def test_config_fusion_layers_default_to_upper_third() -> None:
     cfg = FusionConfig(fusion="cross_attention", text_config=_text_config())
     assert cfg.resolved_fusion_layers(6) == [4, 5]
