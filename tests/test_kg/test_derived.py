@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.derived import write_derived
+from kg.helper_triples import HELPER_TRIPLES_FILE, write_helper_triples
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon, LexiconEntry
 from kg.namespaces import IAO_REPLACED_BY, OBOINOWL, OWL_CLASS, RDF_TYPE, RDFS_LABEL
@@ -36,6 +37,9 @@ def test_write_derived_from_the_built_store_gives_the_build_tables(tmp_path: Pat
     write_derived(store, again, read_manifest(dest).fingerprint)
 
     built = _files(build / "derived")
+    # the helper triples are copied from the finished store (not by write_derived)
+    helper = built.pop(HELPER_TRIPLES_FILE)
+    assert write_helper_triples(store, tmp_path / "helper").read_bytes() == helper
     assert built.keys() == {
         "annotations.json",
         "annotations.npz",
