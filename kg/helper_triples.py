@@ -70,9 +70,10 @@ def write_helper_triples(store: ox.Store, folder: Path) -> Path:
     blocks: tuple[dict[Any, int], dict[Any, int], dict[Any, int]] = ({}, {}, {})
 
     def number(term: Term) -> tuple[int, int]:
+        key: Any
         if isinstance(term, ox.NamedNode):
             block, key = 0, term.value
-        elif _is_plain(term):
+        elif isinstance(term, ox.Literal) and _is_plain(term):
             block, key = 1, term.value
         else:
             block, key = 2, term
@@ -98,13 +99,12 @@ def write_helper_triples(store: ox.Store, folder: Path) -> Path:
     return path
 
 
-def _is_plain(term: Term) -> bool:
+def _is_plain(literal: ox.Literal) -> bool:
     """A literal with no language, direction or datatype other than ``xsd:string``."""
     return (
-        isinstance(term, ox.Literal)
-        and term.language is None
-        and getattr(term, "direction", None) is None
-        and term.datatype == _XSD_STRING
+        literal.language is None
+        and getattr(literal, "direction", None) is None
+        and literal.datatype == _XSD_STRING
     )
 
 

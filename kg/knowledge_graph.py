@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +22,7 @@ from kg.errors import UnknownTermError
 from kg.helper_triples import HELPER_TRIPLES_FILE, HelperTriples
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
-from kg.lookups import StoreLookups, TripleLookups
+from kg.lookups import StoreLookups, Term, TripleLookups
 from kg.namespaces import (
     HAS_BROAD_SYNONYM,
     HAS_EXACT_SYNONYM,
@@ -150,6 +150,11 @@ Rows = list[dict[str, Any]]
 _NAME_ORDER = {p.value: i for i, p in enumerate(_NAME_PREDICATES)}
 
 
+def _or_none(terms: Sequence[Term]) -> Sequence[Term | None]:
+    """The terms, or one None when there are none (an unmatched OPTIONAL)."""
+    return terms or (None,)
+
+
 def _names_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_NAMES`."""
     rows = []
@@ -208,7 +213,7 @@ def _parent_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     rows = []
     for parent in lookups.objects(term, _SUBCLASS_OF):
         if isinstance(parent, ox.NamedNode):
-            for label in lookups.objects(parent, _LABEL) or [None]:
+            for label in _or_none(lookups.objects(parent, _LABEL)):
                 rows.append({"term": term.value, "parent": parent.value, "label": to_python(label)})
     return rows
 
@@ -219,7 +224,7 @@ def _child_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     for child in lookups.subjects(_SUBCLASS_OF, term):
         if lookups.has(child, _DEPRECATED, _TRUE):
             continue
-        for label in lookups.objects(child, _LABEL) or [None]:
+        for label in _or_none(lookups.objects(child, _LABEL)):
             rows.append({"term": term.value, "child": to_python(child), "label": to_python(label)})
     return rows
 
@@ -233,7 +238,7 @@ def _genes_of_disease_rows(lookups: TripleLookups, disease: ox.NamedNode) -> Row
     """:data:`Q_GENES_OF_DISEASE`."""
     rows = []
     for gene in lookups.subjects(_CONTRIBUTES_TO, disease):
-        for symbol in lookups.objects(gene, _LABEL) or [None]:
+        for symbol in _or_none(lookups.objects(gene, _LABEL)):
             rows.append(
                 {"disease": disease.value, "gene": to_python(gene), "symbol": to_python(symbol)}
             )
@@ -244,7 +249,7 @@ def _diseases_of_gene_rows(lookups: TripleLookups, gene: ox.NamedNode) -> Rows:
     """:data:`Q_DISEASES_OF_GENE`."""
     rows = []
     for disease in lookups.objects(gene, _CONTRIBUTES_TO):
-        for label in lookups.objects(disease, _LABEL) or [None]:
+        for label in _or_none(lookups.objects(disease, _LABEL)):
             rows.append(
                 {"gene": gene.value, "disease": to_python(disease), "label": to_python(label)}
             )

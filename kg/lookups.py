@@ -13,7 +13,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _DEFAULT_GRAPH = ox.DefaultGraph()
 
 

@@ -94,7 +94,12 @@ def kg_dir(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(f"{request.param}_dir")
 
 
-def _nodes(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
+def _local(kg: KnowledgeGraph) -> ox.Store:
+    assert isinstance(kg.store, ox.Store)
+    return kg.store
+
+
+def _nodes(store: ox.Store) -> list[Any]:
     """Every subject and resource object of the default graph, and one unknown IRI."""
     nodes = {
         t
@@ -144,7 +149,7 @@ def test_build_writes_the_helper_triples_of_the_store(kg_dir: Path) -> None:
 
 def test_plans_on_helper_triples_give_the_store_and_sparql_rows(kg_dir: Path) -> None:
     kg = KnowledgeGraph.open(kg_dir)
-    assert _check_plans(kg.store, kg.lookups) >= 10
+    assert _check_plans(_local(kg), kg.lookups) >= 10
 
 
 def test_helper_triples_defer_other_predicates_to_the_store(edge_dir: Path) -> None:
@@ -158,7 +163,7 @@ def test_helper_triples_defer_other_predicates_to_the_store(edge_dir: Path) -> N
     assert ox.NamedNode(EX + "top") in kg.lookups.subjects(label, ox.Literal("top"))
     true = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
     assert kg.lookups.has(old, ox.NamedNode(OWL_DEPRECATED), true)
-    deprecated, store = ox.NamedNode(OWL_DEPRECATED), StoreLookups(kg.store)
+    deprecated, store = ox.NamedNode(OWL_DEPRECATED), StoreLookups(_local(kg))
     assert not kg.lookups.has(ox.NamedNode(EX + "kept"), deprecated, true)
     older = ox.NamedNode(EX + "older")  # "1"^^xsd:boolean: as the store has it
     assert kg.lookups.has(older, deprecated, true) == store.has(older, deprecated, true)
@@ -170,7 +175,7 @@ def test_helper_triples_defer_other_predicates_to_the_store(edge_dir: Path) -> N
 def _store_kg(path: Path) -> KnowledgeGraph:
     """The KG at ``path`` with its plans on the store's index scans (the path before)."""
     kg = KnowledgeGraph.open(path)
-    kg.lookups = StoreLookups(kg.store)  # type: ignore[misc]
+    kg.lookups = StoreLookups(_local(kg))  # type: ignore[misc,assignment]
     return kg
 
 
@@ -200,7 +205,7 @@ def _answer(helper: Callable[[str], Any], arg: str) -> Any:
 
 def _arguments(kg: KnowledgeGraph) -> Iterator[str]:
     """Every IRI of the KG (terms, obsolete terms, diseases, genes ...), then unknown ids."""
-    for node in _nodes(kg.store):
+    for node in _nodes(_local(kg)):
         if isinstance(node, ox.NamedNode):
             yield node.value
     yield from ("HP:0001167", "OMIM:999999", "not an id", "")
