@@ -268,21 +268,6 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def limit_blas_threads(threads: int = 1) -> None:
-    """Cap the BLAS libraries numpy, scipy and FAISS load (OpenBLAS) at ``threads``.
-
-    A diagnosis runs small numpy products (fact scoring) between torch's operators. Each
-    OpenBLAS pool keeps its threads spinning for a while after a product, and on a machine
-    with few cores they take the cores from torch's own OpenMP threads: measured on 2 cores,
-    one diagnosis took 45-55 ms with both pools at 2 threads and 24-31 ms with OpenBLAS at
-    1 (the products are too small to gain from threads). Process-wide, set once when a
-    model is loaded for inference.
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=threads, user_api="blas")
-
-
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
@@ -307,6 +292,8 @@ class Diagnoser:
         )
         with torch.no_grad():
             self._candidates = model.candidate_matrix()
+        from fusion.blas import limit_blas_threads
+
         limit_blas_threads()
         from encoders.text import bf16_is_fast
 

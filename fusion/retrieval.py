@@ -380,7 +380,9 @@ class FactIndex:
     ) -> FactIndex:
         """Index a fact table whose first nodes are ``graph``'s (see :meth:`build`)."""
         from encoders.text import TextEncoder
+        from fusion.blas import limit_blas_threads
 
+        limit_blas_threads()  # the same vectors in every process (fusion.blas)
         config = config or RetrievalConfig()
         encoder = text_encoder or TextEncoder()
         started = time.perf_counter()

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
 from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
+from fusion.blas import limit_blas_threads
 from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator
 from fusion.model import KgFusionForDiagnosis
@@ -310,6 +311,7 @@ def train_diagnosis(
             saves the model; the other ranks return after training, without a model.
         on_epoch: called with the history after each epoch (see :func:`train.loop.fit`).
     """
+    limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
     if t.num_threads:

@@ -28,6 +28,7 @@ import torch
 
 from encoders.text import default_encoder_path
 from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
+from fusion.blas import limit_blas_threads
 from fusion.config import KgFusionTaskConfig
 from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
 from fusion.pipeline import model_meta
@@ -223,6 +224,7 @@ def train_task(
         ValueError: no training data given, or an invalid setting.
         train.task_data.TaskDataError: a bad data file (file:line).
     """
+    limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
     if config.data is None:
