@@ -495,7 +495,7 @@ class KnowledgeGraph:
             iri,
             label,
             defs[0]["definition"] if defs else None,
-            {k: sorted(v) for k, v in synonyms.items()},
+            {k: sorted(v, key=str) for k, v in synonyms.items()},  # names may be numbers
             sorted(parents, key=lambda n: n.label),
             sorted(children, key=lambda n: n.label),
             types,

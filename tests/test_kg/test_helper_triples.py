@@ -293,3 +293,10 @@ def test_random_graphs_give_the_same_rows(triples: list[tuple[Any, Any, Any]]) -
         fast = HelperTriples.load(folder / "derived", StoreLookups(store))
         _check_plans(store, fast)
         del fast, store
+
+
+def test_term_of_a_term_named_both_7_and_the_string_7(edge_dir: Path) -> None:
+    """Typed literals (7) and strings ("7") among one term's names sort without a TypeError."""
+    info = KnowledgeGraph.open(edge_dir).term("http://example.org/a")
+    names = [info.label, *info.synonyms["label"]]  # the first label, then the others
+    assert sorted(map(str, names)) == ["7", "7", "a", "a", "b"]
