@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,8 +19,29 @@ SAFETENSORS_FILE = "graph.safetensors"
 META_FILE = "graph.json"
 
 
+class GraphSizes:
+    """Node, edge and relation counts of a graph held as ``node_iris``, a ``[2, E]``
+    ``edge_index`` and ``relation_names`` (numpy arrays or torch tensors alike)."""
+
+    node_iris: list[str]
+    edge_index: Any
+    relation_names: list[str]
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_iris)
+
+    @property
+    def num_edges(self) -> int:
+        return int(self.edge_index.shape[1])
+
+    @property
+    def num_relations(self) -> int:
+        return len(self.relation_names)
+
+
 @dataclass
-class GraphArrays:
+class GraphArrays(GraphSizes):
     """A typed relational graph as numpy arrays (the fields of
     :class:`~kg.tensors.GraphTensors`).
 
@@ -42,18 +64,6 @@ class GraphArrays:
     relation_names: list[str]
     edge_weight: np.ndarray
     fingerprint: str
-
-    @property
-    def num_nodes(self) -> int:
-        return len(self.node_iris)
-
-    @property
-    def num_edges(self) -> int:
-        return int(self.edge_index.shape[1])
-
-    @property
-    def num_relations(self) -> int:
-        return len(self.relation_names)
 
     def save(self, folder: Path) -> None:
         """Write ``graph.safetensors`` and ``graph.json`` into ``folder``."""

@@ -26,29 +26,18 @@ import pyoxigraph as ox
 
 from kg.lookups import Term, TripleLookups
 from kg.namespaces import (
-    HAS_BROAD_SYNONYM,
-    HAS_EXACT_SYNONYM,
-    HAS_NARROW_SYNONYM,
-    HAS_RELATED_SYNONYM,
     IAO_DEFINITION,
+    NAME_PREDICATES,
     OWL_DEPRECATED,
-    RDFS_LABEL,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
-    SKOS,
     XSD,
 )
 
 HELPER_TRIPLES_FILE = "helper_triples.json"
 #: Predicates whose triples are kept; each is looked up forwards, ``(s, p, ?)``.
 HELPER_PREDICATES = (
-    RDFS_LABEL,
-    SKOS + "prefLabel",
-    SKOS + "altLabel",
-    HAS_EXACT_SYNONYM,
-    HAS_NARROW_SYNONYM,
-    HAS_BROAD_SYNONYM,
-    HAS_RELATED_SYNONYM,
+    *NAME_PREDICATES,
     IAO_DEFINITION,
     RDFS_SUBCLASS_OF,
     OWL_DEPRECATED,

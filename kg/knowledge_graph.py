@@ -24,17 +24,13 @@ from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
 from kg.lookups import StoreLookups, Term, TripleLookups
 from kg.namespaces import (
-    HAS_BROAD_SYNONYM,
-    HAS_EXACT_SYNONYM,
-    HAS_NARROW_SYNONYM,
-    HAS_RELATED_SYNONYM,
     IAO_DEFINITION,
+    NAME_PREDICATES,
     OWL_DEPRECATED,
     RDF_TYPE,
     RDFS_LABEL,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
-    SKOS,
     XSD,
     compress,
     to_iri,
@@ -134,18 +130,7 @@ _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 _CONTRIBUTES_TO = ox.NamedNode(RO_GENE_CONTRIBUTES_TO)
 _DEFINITION = ox.NamedNode(IAO_DEFINITION)
 #: The predicates of ``_NAME_VALUES``, in its order.
-_NAME_PREDICATES = tuple(
-    ox.NamedNode(p)
-    for p in (
-        RDFS_LABEL,
-        SKOS + "prefLabel",
-        SKOS + "altLabel",
-        HAS_EXACT_SYNONYM,
-        HAS_NARROW_SYNONYM,
-        HAS_BROAD_SYNONYM,
-        HAS_RELATED_SYNONYM,
-    )
-)
+_NAME_PREDICATES = tuple(ox.NamedNode(p) for p in NAME_PREDICATES)
 Rows = list[dict[str, Any]]
 _NAME_ORDER = {p.value: i for i, p in enumerate(_NAME_PREDICATES)}
 

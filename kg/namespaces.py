@@ -34,6 +34,16 @@ HAS_NARROW_SYNONYM = OBOINOWL + "hasNarrowSynonym"
 HAS_BROAD_SYNONYM = OBOINOWL + "hasBroadSynonym"
 HAS_RELATED_SYNONYM = OBOINOWL + "hasRelatedSynonym"
 HAS_SYNONYM_TYPE = OBOINOWL + "hasSynonymType"
+#: Predicates naming a term, in the order names are listed: labels, then synonyms by kind.
+NAME_PREDICATES = (
+    RDFS_LABEL,
+    SKOS + "prefLabel",
+    SKOS + "altLabel",
+    HAS_EXACT_SYNONYM,
+    HAS_NARROW_SYNONYM,
+    HAS_BROAD_SYNONYM,
+    HAS_RELATED_SYNONYM,
+)
 HAS_DBXREF = OBOINOWL + "hasDbXref"
 SYNONYM_PROPERTIES = {
     "EXACT": HAS_EXACT_SYNONYM,

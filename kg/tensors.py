@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from kg.graph_arrays import META_FILE, SAFETENSORS_FILE, GraphArrays
+from kg.graph_arrays import META_FILE, SAFETENSORS_FILE, GraphArrays, GraphSizes
 from kg.namespaces import compress
 
 
@@ -26,7 +26,7 @@ def _short(iri: str) -> str:
 
 
 @dataclass
-class GraphTensors:
+class GraphTensors(GraphSizes):
     """A typed relational graph as tensors.
 
     Attributes:
@@ -59,18 +59,6 @@ class GraphTensors:
             raise ValueError("edge_type and edge_weight must have shape [num_edges]")
         if e and int(self.edge_index.max()) >= n:
             raise ValueError("edge_index refers to a node beyond node_iris")
-
-    @property
-    def num_nodes(self) -> int:
-        return len(self.node_iris)
-
-    @property
-    def num_edges(self) -> int:
-        return int(self.edge_index.shape[1])
-
-    @property
-    def num_relations(self) -> int:
-        return len(self.relation_names)
 
     def index_of(self) -> dict[str, int]:
         """IRI -> global node index."""
