@@ -166,6 +166,10 @@ def test_unreachable_and_non_sparql_urls_fail_in_one_line(url: str, tmp_path: Pa
     assert served.exit_code == 2 and "local KG folder" in served.output
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_cli_kg_serve_answers_and_stops_on_ctrl_c(kg_dir: Path, tmp_path: Path) -> None:
     require_oxigraph()
     port = free_port()
@@ -184,6 +188,11 @@ def test_cli_kg_serve_answers_and_stops_on_ctrl_c(kg_dir: Path, tmp_path: Path) 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=os.environ | ENV,
+        # Ctrl-C must reach it even when the tests run in the background, where a shell
+        # starts them with SIGINT ignored (and the child would inherit that); in its own
+        # process group, so that the cleanup below also stops its oxigraph child
+        preexec_fn=_default_sigint,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/query"
     try:
@@ -212,7 +221,8 @@ def test_cli_kg_serve_answers_and_stops_on_ctrl_c(kg_dir: Path, tmp_path: Path) 
             httpx.post(url, content=b"ASK {}", headers={"Content-Type": "application/sparql-query"})
     finally:
         if process.poll() is None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             process.wait()
 
 
