@@ -9,9 +9,9 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,61 +157,72 @@ def _definition_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     return []
 
 
+def _breadth_first(step: Callable[[Term], Sequence[Term]], start: Term) -> list[Term]:
+    """Every node ``step`` reaches from ``start`` (one or more steps), breadth first, each
+    once; ``start`` itself only when a cycle leads back to it."""
+    reached: list[Term] = []
+    seen: set[Term] = set()
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for other in step(node):
+                if other not in seen:
+                    seen.add(other)
+                    following.append(other)
+        reached += following
+        frontier = following
+    return reached
+
+
 def _descendant_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_DESCENDANTS`: ``subClassOf+`` walked backwards, breadth first."""
-    rows = []
-    seen: set[Any] = set()
-    frontier: list[Any] = [term]
-    while frontier:
-        below = []
-        for node in frontier:
-            for child in lookups.subjects(_SUBCLASS_OF, node):
-                if child not in seen:  # the term itself only when a cycle leads back to it
-                    seen.add(child)
-                    below.append(child)
-                    rows.append({"term": term.value, "descendant": to_python(child)})
-        frontier = below
-    return rows
+    children = partial(lookups.subjects, _SUBCLASS_OF)
+    return [
+        {"term": term.value, "descendant": to_python(d)} for d in _breadth_first(children, term)
+    ]
 
 
 def _ancestor_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_ANCESTORS`: ``subClassOf+`` walked forwards, breadth first (through blank
     nodes too; only IRIs are answers)."""
-    rows = []
-    seen: set[Any] = set()
-    frontier: list[Any] = [term]
-    while frontier:
-        above = []
-        for node in frontier:
-            for parent in lookups.objects(node, _SUBCLASS_OF):
-                if parent not in seen:
-                    seen.add(parent)
-                    above.append(parent)
-                    if isinstance(parent, ox.NamedNode):
-                        rows.append({"term": term.value, "ancestor": parent.value})
-        frontier = above
-    return rows
+
+    def parents(node: Term) -> Sequence[Term]:
+        return lookups.objects(node, _SUBCLASS_OF)
+
+    return [
+        {"term": term.value, "ancestor": a.value}
+        for a in _breadth_first(parents, term)
+        if isinstance(a, ox.NamedNode)
+    ]
+
+
+def _labelled(lookups: TripleLookups, nodes: Iterable[Term]) -> Iterator[tuple[Term, Term | None]]:
+    """(node, label) for each ``rdfs:label`` of each node, or (node, None) for a node without
+    one: the rows of ``?node`` with ``OPTIONAL { ?node rdfs:label ?label }``."""
+    for node in nodes:
+        for label in _or_none(lookups.objects(node, _LABEL)):
+            yield node, label
 
 
 def _parent_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_PARENTS`."""
-    rows = []
-    for parent in lookups.objects(term, _SUBCLASS_OF):
-        if isinstance(parent, ox.NamedNode):
-            for label in _or_none(lookups.objects(parent, _LABEL)):
-                rows.append({"term": term.value, "parent": parent.value, "label": to_python(label)})
-    return rows
+    parents = (p for p in lookups.objects(term, _SUBCLASS_OF) if isinstance(p, ox.NamedNode))
+    return [
+        {"term": term.value, "parent": to_python(parent), "label": to_python(label)}
+        for parent, label in _labelled(lookups, parents)
+    ]
 
 
 def _child_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_CHILDREN`."""
-    rows = []
-    for child in lookups.subjects(_SUBCLASS_OF, term):
-        if lookups.has(child, _DEPRECATED, _TRUE):
-            continue
-        for label in _or_none(lookups.objects(child, _LABEL)):
-            rows.append({"term": term.value, "child": to_python(child), "label": to_python(label)})
-    return rows
+    children = (
+        c for c in lookups.subjects(_SUBCLASS_OF, term) if not lookups.has(c, _DEPRECATED, _TRUE)
+    )
+    return [
+        {"term": term.value, "child": to_python(child), "label": to_python(label)}
+        for child, label in _labelled(lookups, children)
+    ]
 
 
 def _type_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
@@ -221,24 +232,20 @@ def _type_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
 
 def _genes_of_disease_rows(lookups: TripleLookups, disease: ox.NamedNode) -> Rows:
     """:data:`Q_GENES_OF_DISEASE`."""
-    rows = []
-    for gene in lookups.subjects(_CONTRIBUTES_TO, disease):
-        for symbol in _or_none(lookups.objects(gene, _LABEL)):
-            rows.append(
-                {"disease": disease.value, "gene": to_python(gene), "symbol": to_python(symbol)}
-            )
-    return rows
+    genes = lookups.subjects(_CONTRIBUTES_TO, disease)
+    return [
+        {"disease": disease.value, "gene": to_python(gene), "symbol": to_python(symbol)}
+        for gene, symbol in _labelled(lookups, genes)
+    ]
 
 
 def _diseases_of_gene_rows(lookups: TripleLookups, gene: ox.NamedNode) -> Rows:
     """:data:`Q_DISEASES_OF_GENE`."""
-    rows = []
-    for disease in lookups.objects(gene, _CONTRIBUTES_TO):
-        for label in _or_none(lookups.objects(disease, _LABEL)):
-            rows.append(
-                {"gene": gene.value, "disease": to_python(disease), "label": to_python(label)}
-            )
-    return rows
+    diseases = lookups.objects(gene, _CONTRIBUTES_TO)
+    return [
+        {"gene": gene.value, "disease": to_python(disease), "label": to_python(label)}
+        for disease, label in _labelled(lookups, diseases)
+    ]
 
 
 #: Query text -> (its one bound variable, its evaluation by triple lookups).
