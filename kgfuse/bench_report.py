@@ -737,13 +737,6 @@ def _top(metrics: Mapping[str, Any]) -> str:
     return f"{100 * metrics['top1']['value']:.1f}% / {100 * metrics['top10']['value']:.1f}%"
 
 
-def _example_notes(name: str) -> list[dict[str, Any]]:
-    from importlib import resources
-
-    text = (resources.files("kgfuse") / "examples" / name).read_text("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:
     """Milliseconds pyhpo takes to score each patient (HPO CURIEs) against every OMIM disease
     with Resnik best-match average (``funSimAvg``), as Phenomizer ranks; the disease sets are
@@ -773,10 +766,11 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
 
     from kg.namespaces import compress
     from kgfuse.diagnosis import DiagnosisService, parse_record
+    from kgfuse.quickstart import example_notes
 
     model = inputs.require_model()
-    notes = _example_notes("notes.jsonl")
-    long_notes = _example_notes("long_notes.jsonl")
+    notes = example_notes()
+    long_notes = example_notes("long_notes.jsonl")
     started = time.perf_counter()
     service = DiagnosisService(model, inputs.kg_path, inputs.home, audit=False)
     load_seconds = time.perf_counter() - started
@@ -791,7 +785,7 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
                     "excluded_hpo": [compress(f.iri) for f in findings if f.excluded],
                 }
             )
-    inputs_by_kind = {
+    inputs_by_kind: dict[str, list[dict[str, Any]]] = {
         "text note": notes,
         "150-word note": long_notes,
         "structured terms": structured,

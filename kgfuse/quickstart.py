@@ -45,9 +45,10 @@ class QuickstartReport:
     diagnoses: list[dict[str, Any]] = field(default_factory=list)
 
 
-def example_notes() -> list[dict[str, str]]:
-    """The three example notes shipped with kgfuse."""
-    text = (resources.files("kgfuse") / "examples" / "notes.jsonl").read_text(encoding="utf-8")
+def example_notes(name: str = "notes.jsonl") -> list[dict[str, str]]:
+    """Example notes shipped with kgfuse: the three short ones, or another file of
+    ``kgfuse/examples`` (``long_notes.jsonl``: two of about 160 words)."""
+    text = (resources.files("kgfuse") / "examples" / name).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
