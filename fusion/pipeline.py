@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -292,8 +293,6 @@ class Diagnoser:
         )
         with torch.no_grad():
             self._candidates = model.candidate_matrix()
-        from fusion.blas import limit_blas_threads
-
         limit_blas_threads()
         from encoders.text import bf16_is_fast
 

@@ -61,6 +61,7 @@ import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
 
+from fusion.blas import limit_blas_threads
 from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
 from fusion.faiss_index import (
     GPU_MAX_K,
@@ -380,7 +381,6 @@ class FactIndex:
     ) -> FactIndex:
         """Index a fact table whose first nodes are ``graph``'s (see :meth:`build`)."""
         from encoders.text import TextEncoder
-        from fusion.blas import limit_blas_threads
 
         limit_blas_threads()  # the same vectors in every process (fusion.blas)
         config = config or RetrievalConfig()
