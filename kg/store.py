@@ -350,7 +350,7 @@ def _load_file(store, path: Path, fmt: str | None, workdir: Path) -> SourceRecor
 
 
 def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:
-    from kg.derived import write_derived  # torch, on first use
+    from kg.derived import write_derived
 
     try:
         return write_derived(
@@ -361,8 +361,8 @@ def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> Derive
             known_edges=hints.edges or None,
         )
     finally:
-        # Importing torch leaves cyclic garbage holding this frame, and a build runs with the
-        # collector off: let go of the store and the tables here, not at the next collection.
+        # A build runs with the collector off, and a failing step's traceback keeps this
+        # frame: let go of the store and the hints here, not at the next collection.
         del store, hints
 
 
