@@ -199,7 +199,7 @@ def _answer(helper: Callable[[str], Any], arg: str) -> Any:
         return helper(arg)
     except UnknownTermError as exc:
         return ("unknown", str(exc), exc.suggestions)
-    except TypeError as exc:  # term() of a term with names of mixed kinds ("7" and 7)
+    except TypeError as exc:  # genes_of() sorting symbols of mixed kinds (7 and "G1")
         return ("TypeError", str(exc))
 
 
