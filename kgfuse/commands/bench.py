@@ -405,8 +405,9 @@ def bench_all(
     """Every benchmark, one report: Markdown, JSON and PNG plots with the machine.
 
     Sections: kg, linkpred, retrieval, linking, diagnosis, latency, serve, scaling, endpoint,
-    qa. Each section's record is saved as it finishes; running the command again keeps the
-    sections done with the same profile and runs the rest.
+    qa. Each section's record is saved as it finishes, with a fingerprint of its inputs (KG,
+    model, case and gold files); running the command again keeps the sections done with the
+    same profile and inputs and runs the rest.
     """
     from kgfuse.bench_report import SECTIONS, ReportInputs, run_report
 

