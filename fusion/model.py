@@ -75,6 +75,51 @@ def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
     raise ValueError(f"cannot find the layer list of a {type(encoder).__name__}")
 
 
+#: Checkpoint weights of a text encoder that the fused model leaves out on purpose.
+UNUSED_ENCODER_WEIGHTS = ("pooler.",)
+
+
+class _DropLoadReport(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "LOAD REPORT" not in record.getMessage()
+
+
+def load_text_encoder(encoder_path: str | Path) -> PreTrainedModel:
+    """A pretrained local text encoder without its pooler (the fused model pools itself).
+
+    transformers' load report would list the checkpoint's pooler weights as unexpected on
+    every load; it is replaced by a warning only for weights that really are missing or
+    unexpected.
+    """
+    library_logger = logging.getLogger("transformers.modeling_utils")
+    drop_report = _DropLoadReport()
+    library_logger.addFilter(drop_report)
+    try:
+        text_encoder, info = AutoModel.from_pretrained(
+            str(encoder_path),
+            local_files_only=True,
+            add_pooling_layer=False,
+            output_loading_info=True,
+        )
+    finally:
+        library_logger.removeFilter(drop_report)
+    unexpected = [
+        k for k in info.get("unexpected_keys", ()) if not k.startswith(UNUSED_ENCODER_WEIGHTS)
+    ]
+    for kind, keys in (("missing", info.get("missing_keys", ())), ("unexpected", unexpected)):
+        if keys:
+            shown = ", ".join(sorted(keys)[:5])
+            logger.warning(
+                "text encoder %s: %d %s weights (%s%s)",
+                encoder_path,
+                len(keys),
+                kind,
+                shown,
+                ", ..." if len(keys) > 5 else "",
+            )
+    return cast(PreTrainedModel, text_encoder)
+
+
 class KgFusionPreTrainedModel(PreTrainedModel):
     """Base class: config class, weight initialisation, save/load through transformers."""
 
@@ -91,9 +136,7 @@ class KgFusionPreTrainedModel(PreTrainedModel):
         cls: type[_M], encoder_path: str | Path, config_kwargs: dict[str, Any]
     ) -> _M:
         """A new model around a pretrained local text encoder folder (no hub access)."""
-        text_encoder = AutoModel.from_pretrained(
-            str(encoder_path), local_files_only=True, add_pooling_layer=False
-        )
+        text_encoder = load_text_encoder(encoder_path)
         config = cls.config_class(text_config=text_encoder.config.to_dict(), **config_kwargs)
         return cls(config, text_encoder)
 

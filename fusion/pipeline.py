@@ -314,9 +314,10 @@ class Diagnoser:
         """
         from transformers import AutoTokenizer
 
-        from fusion.model import KgFusionForDiagnosis
+        from fusion.model import KgFusionForDiagnosis, register_auto_classes
         from fusion.retrieval import FactIndex
 
+        register_auto_classes()  # so the tokenizer loader reads the folder's config type
         folder = Path(folder)
         meta = load_model_meta(folder)
         if meta["kg_fingerprint"] != kg.fingerprint:

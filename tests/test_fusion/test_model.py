@@ -143,3 +143,37 @@ def test_config_fusion_layers_default_to_upper_third() -> None:
         FusionConfig(
             fusion="cross_attention", text_config=_text_config(), fusion_layers=[9]
         ).resolved_fusion_layers(6)
+
+
+def test_text_encoder_loads_without_pooler_and_warns_only_about_real_gaps(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from safetensors.torch import load_file, save_file
+
+    from fusion.model import load_text_encoder
+    from tests.test_fusion.conftest import make_tiny_encoder
+
+    folder = make_tiny_encoder(tmp_path / "bert")
+    library: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: library.append(record.getMessage())  # type: ignore[method-assign]
+    transformers_logger = logging.getLogger("transformers.modeling_utils")
+    transformers_logger.addHandler(handler)
+    try:
+        with caplog.at_level(logging.WARNING, logger="fusion.model"):
+            encoder = load_text_encoder(folder)
+        assert encoder.pooler is None  # the checkpoint has one; the fused model pools itself
+        assert not any("LOAD REPORT" in m for m in library)  # the expected pooler gap is quiet
+        assert not caplog.records
+
+        weights = folder / "model.safetensors"
+        state = load_file(str(weights))
+        del state["embeddings.LayerNorm.weight"]
+        save_file(state, str(weights), metadata={"format": "pt"})
+        with caplog.at_level(logging.WARNING, logger="fusion.model"):
+            load_text_encoder(folder)
+    finally:
+        transformers_logger.removeHandler(handler)
+    assert "1 missing weights (embeddings.LayerNorm.weight)" in caplog.text
