@@ -27,6 +27,7 @@ import torch
 
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
+from fusion.shortlist import DEFAULT_SHORTLIST, shortlist_order
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
@@ -193,13 +194,15 @@ class PatientInputBuilder(KnowledgeInputBuilder):
 
 @dataclass(frozen=True)
 class RankedDisease:
-    """One entry of a differential diagnosis."""
+    """One entry of a differential diagnosis: the model's score (logit) and calibrated
+    probability, and the symbolic prior (summed log10 likelihood ratio) that shortlisted it."""
 
     iri: str
     curie: str
     label: str
     score: float
     probability: float
+    prior: float | None = None
 
 
 @dataclass
@@ -224,6 +227,7 @@ class DiagnosisResult:
                     "label": r.label,
                     "score": r.score,
                     "probability": r.probability,
+                    "prior": r.prior,
                 }
                 for r in self.ranking
             ],
@@ -276,9 +280,20 @@ class Diagnoser:
     """
 
     def __init__(
-        self, model, tokenizer, builder: PatientInputBuilder, meta: dict[str, Any], linker=None
+        self,
+        model,
+        tokenizer,
+        builder: PatientInputBuilder,
+        meta: dict[str, Any],
+        linker=None,
+        *,
+        shortlist: int = DEFAULT_SHORTLIST,
     ) -> None:
+        if shortlist < 0:
+            raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
         self.model = model.eval()
+        #: the prior's top candidates that the model re-ranks (:mod:`fusion.shortlist`)
+        self.shortlist = shortlist
         self._forward_lock = threading.Lock()
         self.tokenizer = tokenizer
         self.builder = builder
@@ -306,8 +321,16 @@ class Diagnoser:
         return self.builder.kg
 
     @classmethod
-    def load(cls, folder: Path, kg: KnowledgeGraph, *, linker=None) -> Diagnoser:
-        """Load a model folder against the KG it was trained on.
+    def load(
+        cls,
+        folder: Path,
+        kg: KnowledgeGraph,
+        *,
+        linker=None,
+        shortlist: int = DEFAULT_SHORTLIST,
+    ) -> Diagnoser:
+        """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
+        top candidates that the model re-ranks (0: the model ranks every candidate).
 
         Raises:
             KGMismatchError: the model was trained on another KG.
@@ -340,7 +363,7 @@ class Diagnoser:
                 f"the candidate list of {folder}", "model candidates", "KG diseases"
             )
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
-        return cls(model, tokenizer, builder, meta, linker)
+        return cls(model, tokenizer, builder, meta, linker, shortlist=shortlist)
 
     def link(self, text: str) -> list[LinkedFinding]:
         if self.linker is None:
@@ -362,7 +385,9 @@ class Diagnoser:
         excluded: Sequence[str] = (),
         top_k: int = 10,
     ) -> DiagnosisResult:
-        """Rank the candidate diseases for one patient.
+        """Rank the candidate diseases for one patient: the model re-ranks the prior's top
+        :attr:`shortlist` candidates, the others follow in the prior's order (each entry keeps
+        the model's score and calibrated probability).
 
         Args:
             id: the record id.
@@ -400,8 +425,8 @@ class Diagnoser:
         out.logits = out.logits.float()
         logits = out.logits[0]
         probs = self.model.probabilities(logits)
-        k = min(top_k, logits.shape[0])
-        top = torch.topk(logits, k)
+        scores, prior = logits.numpy(), prepared.input.prior
+        order = shortlist_order(scores, scores if prior is None else prior, self.shortlist)
         ranking = [
             RankedDisease(
                 self.builder.candidates[i],
@@ -409,8 +434,9 @@ class Diagnoser:
                 self.kg.labels.get(self.builder.candidates[i], ""),
                 float(logits[i]),
                 float(probs[i]),
+                None if prior is None else float(prior[i]),
             )
-            for i in top.indices.tolist()
+            for i in order[:top_k].tolist()
         ]
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         facts = []

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
+from fusion.shortlist import DEFAULT_SHORTLIST
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
@@ -129,6 +130,7 @@ class DiagnosisService:
         audit: record every decision in ``<home>/audit.sqlite``.
         store_input: keep the input itself in the audit record (else only its hash).
         rules_top: candidates checked by the rules.
+        shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class DiagnosisService:
         audit: bool = True,
         store_input: bool = True,
         rules_top: int = 3,
+        shortlist: int = DEFAULT_SHORTLIST,
     ) -> None:
         from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
@@ -147,7 +150,9 @@ class DiagnosisService:
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
-        self.diagnoser = Diagnoser.load(self.model_dir, self.kg, linker=default_linker(self.kg))
+        self.diagnoser = Diagnoser.load(
+            self.model_dir, self.kg, linker=default_linker(self.kg), shortlist=shortlist
+        )
         self.rules = RuleSet.load()
         self.rules_top = rules_top
         self.store_input = store_input
@@ -220,6 +225,7 @@ class DiagnosisService:
             model_fingerprint=self.model_fingerprint,
             metadata={
                 "top_k": top_k,
+                "shortlist": self.diagnoser.shortlist,
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
@@ -265,6 +271,7 @@ class DiagnosisService:
                     "kg": str(self.kg_path),
                     "top_k": top_k,
                     "rules_top": self.rules_top,
+                    "shortlist": self.diagnoser.shortlist,
                     "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
                 },
                 kind="diagnose",
@@ -299,5 +306,7 @@ def replay(record: Mapping[str, Any]):
         kg_location(config["kg"]),
         audit=False,
         rules_top=int(config.get("rules_top", 3)),
+        # decisions recorded before shortlists were made with the model ranking every candidate
+        shortlist=int(config.get("shortlist", 0)),
     )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eval.diagnosis import (
     Case,
     EvalReport,
@@ -23,6 +25,7 @@ from eval.diagnosis import (
 )
 from eval.resnik import ResnikRanker
 from fusion.pipeline import Diagnoser
+from fusion.shortlist import DEFAULT_SHORTLIST, shortlist_keys
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kgfuse.resources import default_linker
@@ -33,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 
 def model_ranker(diagnoser: Diagnoser) -> Ranker:
-    """A ranker over every candidate of a trained model (text when the case has it)."""
+    """A ranker over every candidate of a trained model (text when the case has it), in the
+    diagnoser's order: its shortlist re-ranked by the model, then the prior's order."""
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
@@ -44,7 +48,12 @@ def model_ranker(diagnoser: Diagnoser) -> Ranker:
             excluded=() if case.text else case.excluded,
             top_k=n,
         )
-        return [(r.iri, r.score) for r in result.ranking]
+        scores = np.array([r.score for r in result.ranking])
+        prior = np.array(
+            [scores[i] if r.prior is None else r.prior for i, r in enumerate(result.ranking)]
+        )
+        keys = shortlist_keys(scores, prior, diagnoser.shortlist)
+        return [(r.iri, float(k)) for r, k in zip(result.ranking, keys, strict=True)]
 
     return rank
 
@@ -73,6 +82,7 @@ def evaluate_diagnosis(
     limit: int | None = None,
     sample: int | None = None,
     n_resamples: int = 1000,
+    shortlist: int = DEFAULT_SHORTLIST,
     progress: bool = True,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model.
@@ -86,6 +96,8 @@ def evaluate_diagnosis(
         limit: evaluate the first ``limit`` cases only (quick checks).
         sample: evaluate a seeded random sample of this many cases (every cohort has a chance).
         n_resamples: bootstrap resamples of the 95% intervals.
+        shortlist: the prior's top candidates each model re-ranks (0: the model ranks every
+            candidate; :mod:`fusion.shortlist`).
         progress: progress bars.
     """
     cases = read_cases(Path(cases_path), kg.hierarchy)
@@ -105,10 +117,15 @@ def evaluate_diagnosis(
             PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
         ),
     }
-    config: dict[str, Any] = {"cases_path": str(cases_path), "num_cases": len(cases), "models": {}}
+    config: dict[str, Any] = {
+        "cases_path": str(cases_path),
+        "num_cases": len(cases),
+        "shortlist": shortlist,
+        "models": {},
+    }
     linker = default_linker(kg)
     for folder in models:
-        diagnoser = Diagnoser.load(Path(folder), kg, linker=linker)
+        diagnoser = Diagnoser.load(Path(folder), kg, linker=linker, shortlist=shortlist)
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)
         config["models"][name] = {

@@ -47,6 +47,15 @@ HomeOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ShortlistOption = Annotated[
+    int,
+    typer.Option(
+        "--shortlist",
+        min=0,
+        help="Re-rank only the symbolic prior's top N candidates with the model; the rest "
+        "follow the prior (0: the model ranks every candidate).",
+    ),
+]
 
 #: Errors that are the user's input, shown as one clear line (exit code 2), no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (

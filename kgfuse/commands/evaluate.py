@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
+from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    ShortlistOption,
     console,
     handle_errors,
     print_json,
@@ -134,6 +136,7 @@ def eval_diagnosis(
     limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
     sample: Annotated[int | None, typer.Option(help="A seeded random sample of N cases.")] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -149,7 +152,14 @@ def eval_diagnosis(
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
         models = [default_model_dir(home)]
     report = evaluate_diagnosis(
-        graph, cases, out, models=models, limit=limit, sample=sample, n_resamples=resamples
+        graph,
+        cases,
+        out,
+        models=models,
+        limit=limit,
+        sample=sample,
+        n_resamples=resamples,
+        shortlist=shortlist,
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")

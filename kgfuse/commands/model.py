@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    ShortlistOption,
     console,
     err_console,
     handle_errors,
@@ -221,6 +223,7 @@ def diagnose(
         Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
     ] = None,
     top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
+    shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     no_store_input: Annotated[
         bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
     ] = False,
@@ -241,6 +244,7 @@ def diagnose(
         home,
         audit=not no_audit,
         store_input=not no_store_input,
+        shortlist=shortlist,
     )
     if text is not None:
         records = iter([(0, {"id": "text", "text": text})])

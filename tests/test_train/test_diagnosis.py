@@ -79,6 +79,34 @@ def test_models_saved_without_prior_settings_keep_partial_credit() -> None:
     assert likelihood_config_of(recorded) == LikelihoodConfig(false_positive_rate=0.2)
 
 
+def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    patient = {"present": ["HP:0001166", "HP:0001083"], "excluded": ["HP:0001249"]}
+    by_prior = [
+        r.iri
+        for r in sorted(
+            Diagnoser.load(trained, kg).diagnose("p", **patient).ranking,
+            key=lambda r: -(r.prior or 0.0),
+        )
+    ]
+    assert len(by_prior) == 3
+    rankings = {}
+    for shortlist in (0, 1, 3):
+        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist)
+        with torch.no_grad():  # a model that disagrees with its prior: it reverses it
+            diagnoser.model.head.prior_weight.fill_(-100.0)
+        result = diagnoser.diagnose("p", **patient)
+        scores = [r.score for r in result.ranking]
+        rankings[shortlist] = [r.iri for r in result.ranking]
+        assert all(r.prior is not None for r in result.ranking)
+        if shortlist != 1:  # the model ranks every candidate
+            assert scores == sorted(scores, reverse=True)
+    assert rankings[0] == rankings[3] == by_prior[::-1]
+    assert rankings[1] == by_prior  # the prior's best stays first; the rest in its order
+    with pytest.raises(ValueError, match="shortlist"):
+        Diagnoser.load(trained, kg, shortlist=-1)
+
+
 def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> None:
     diagnoser = Diagnoser.load(trained, KnowledgeGraph.open(home / "kgs" / "hpo"))
     result = diagnoser.diagnose("p", present=["HP:0001166", "HP:9999999"])

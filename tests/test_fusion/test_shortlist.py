@@ -1,0 +1,66 @@
+"""Two-stage ranking (fusion.shortlist): the prior shortlists, the model re-ranks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fusion.shortlist import shortlist_keys, shortlist_order
+
+
+def test_the_model_reorders_only_the_priors_top_candidates() -> None:
+    prior = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    scores = np.array([0.0, 1.0, 9.0, 8.0, 7.0])  # the model prefers what the prior ranks low
+    order = shortlist_order(scores, prior, 2)
+    assert order.tolist() == [1, 0, 2, 3, 4]  # top-2 of the prior by score, then the prior
+    assert shortlist_order(scores, prior, 0).tolist() == [2, 3, 4, 1, 0]  # no shortlist
+    assert shortlist_order(scores, prior, 9).tolist() == [2, 3, 4, 1, 0]  # longer than the list
+
+
+def test_ties_with_the_last_shortlisted_candidate_join_the_shortlist() -> None:
+    prior = np.array([3.0, 2.0, 2.0, 2.0, 1.0])
+    scores = np.array([0.0, 1.0, 2.0, 3.0, 9.0])
+    assert shortlist_order(scores, prior, 2).tolist() == [3, 2, 1, 0, 4]
+    flat = np.zeros(5)  # no finding: every prior equal, the model ranks all
+    assert shortlist_order(scores, flat, 2).tolist() == [4, 3, 2, 1, 0]
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        shortlist_order(np.zeros(3), np.zeros(3), -1)
+    with pytest.raises(ValueError, match="one length"):
+        shortlist_keys(np.zeros(3), np.zeros(4), 1)
+
+
+vectors = st.integers(min_value=1, max_value=30).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(-5, 5).map(float), min_size=n, max_size=n),
+        st.lists(st.integers(-5, 5).map(float), min_size=n, max_size=n),
+    )
+)
+
+
+@given(vectors, st.integers(min_value=0, max_value=35))
+def test_keys_rank_as_the_order_does_and_keep_ties(pair, size: int) -> None:
+    scores, prior = (np.array(v) for v in pair)
+    n = len(scores)
+    order = shortlist_order(scores, prior, size)
+    keys = shortlist_keys(scores, prior, size)
+    assert sorted(order.tolist()) == list(range(n))
+    assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
+    if 0 < size < n:
+        threshold = np.sort(prior)[::-1][size - 1]  # the size-th best prior
+        inside = prior >= threshold
+    else:
+        inside = np.ones(n, dtype=bool)
+    lead = int(inside.sum())
+    assert lead >= min(size, n) if size else lead == n
+    assert set(order[:lead].tolist()) == set(np.flatnonzero(inside).tolist())
+    # ties: equal keys exactly for equal scores inside the shortlist, equal priors outside
+    by = np.where(inside, scores, prior)
+    for i in range(n):
+        for j in range(n):
+            tied = inside[i] == inside[j] and by[i] == by[j]
+            assert (keys[i] == keys[j]) == tied
