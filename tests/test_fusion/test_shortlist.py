@@ -19,11 +19,12 @@ def test_the_model_reorders_only_the_priors_top_candidates() -> None:
     assert shortlist_order(scores, prior, 9).tolist() == [2, 3, 4, 1, 0]  # longer than the list
 
 
-def test_ties_with_the_last_shortlisted_candidate_join_the_shortlist() -> None:
+def test_the_model_breaks_the_priors_ties_at_the_end_of_the_shortlist() -> None:
     prior = np.array([3.0, 2.0, 2.0, 2.0, 1.0])
     scores = np.array([0.0, 1.0, 2.0, 3.0, 9.0])
-    assert shortlist_order(scores, prior, 2).tolist() == [3, 2, 1, 0, 4]
-    flat = np.zeros(5)  # no finding: every prior equal, the model ranks all
+    # the shortlist holds exactly 2: the prior's best, and the tied one the model prefers
+    assert shortlist_order(scores, prior, 2).tolist() == [3, 0, 2, 1, 4]
+    flat = np.zeros(5)  # no finding: every prior equal, the model picks the shortlist
     assert shortlist_order(scores, flat, 2).tolist() == [4, 3, 2, 1, 0]
 
 
@@ -50,17 +51,24 @@ def test_keys_rank_as_the_order_does_and_keep_ties(pair, size: int) -> None:
     keys = shortlist_keys(scores, prior, size)
     assert sorted(order.tolist()) == list(range(n))
     assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
-    if 0 < size < n:
-        threshold = np.sort(prior)[::-1][size - 1]  # the size-th best prior
-        inside = prior >= threshold
-    else:
-        inside = np.ones(n, dtype=bool)
-    lead = int(inside.sum())
-    assert lead >= min(size, n) if size else lead == n
-    assert set(order[:lead].tolist()) == set(np.flatnonzero(inside).tolist())
-    # ties: equal keys exactly for equal scores inside the shortlist, equal priors outside
-    by = np.where(inside, scores, prior)
+    lead = n if size == 0 else min(size, n)
+    inside = np.zeros(n, dtype=bool)
+    inside[order[:lead]] = True
+    # the shortlist: no candidate outside beats one inside on (prior, score)
+    if lead < n:
+        worst_in = min((prior[i], scores[i]) for i in np.flatnonzero(inside))
+        best_out = max((prior[i], scores[i]) for i in np.flatnonzero(~inside))
+        assert best_out <= worst_in
+        assert keys[inside].min() > keys[~inside].max()
+    # ties: equal keys exactly for equal scores inside, equal (prior, score) outside
     for i in range(n):
         for j in range(n):
-            tied = inside[i] == inside[j] and by[i] == by[j]
-            assert (keys[i] == keys[j]) == tied
+            if inside[i] != inside[j]:
+                assert keys[i] != keys[j]
+            elif inside[i] and lead < n:
+                assert (keys[i] == keys[j]) == (scores[i] == scores[j])
+            elif inside[i]:  # no shortlist: the model's scores are the keys
+                assert keys[i] - keys[j] == scores[i] - scores[j]
+            else:
+                same = prior[i] == prior[j] and scores[i] == scores[j]
+                assert (keys[i] == keys[j]) == same
