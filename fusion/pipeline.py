@@ -426,7 +426,9 @@ class Diagnoser:
         logits = out.logits[0]
         probs = self.model.probabilities(logits)
         scores, prior = logits.numpy(), prepared.input.prior
-        order = shortlist_order(scores, scores if prior is None else prior, self.shortlist)
+        order = shortlist_order(
+            scores, scores if prior is None else prior, self.shortlist, max(top_k, 0)
+        )
         ranking = [
             RankedDisease(
                 self.builder.candidates[i],
@@ -436,7 +438,7 @@ class Diagnoser:
                 float(probs[i]),
                 None if prior is None else float(prior[i]),
             )
-            for i in order[:top_k].tolist()
+            for i in order.tolist()
         ]
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         facts = []

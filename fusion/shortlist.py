@@ -24,13 +24,25 @@ __all__ = ["DEFAULT_SHORTLIST", "shortlist_keys", "shortlist_order"]
 DEFAULT_SHORTLIST = 10
 
 
+def _checked(scores: np.ndarray, prior: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=np.float64)
+    prior = np.asarray(prior, dtype=np.float64)
+    if size < 0:
+        raise ValueError(f"shortlist size must be >= 0, got {size}")
+    if scores.shape != prior.shape or scores.ndim != 1:
+        raise ValueError(
+            f"scores {scores.shape} and prior {prior.shape} must be vectors of one length"
+        )
+    return scores, prior
+
+
 def shortlist_keys(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarray:
-    """Sort keys, higher is better, of the two-stage ranking.
+    """Sort keys, higher is better, of the two-stage ranking (for rank metrics).
 
     The shortlist is the first ``size`` candidates by ``prior`` (ties of the prior broken
     by ``scores``); inside it the keys are the model's scores, lifted above every key
-    outside it; outside it they follow (prior, score). Candidates tie only when they tie on
-    what orders them, so rank metrics can give ties their mean rank.
+    outside it; outside it they follow (prior, score). Candidates share a key only when
+    they tie on what orders them, so rank metrics can give ties their mean rank.
 
     Args:
         scores: ``[num_candidates]`` the model's scores.
@@ -41,33 +53,42 @@ def shortlist_keys(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarr
     Raises:
         ValueError: ``size`` is negative, or the two score vectors differ in shape.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    prior = np.asarray(prior, dtype=np.float64)
-    if size < 0:
-        raise ValueError(f"shortlist size must be >= 0, got {size}")
-    if scores.shape != prior.shape or scores.ndim != 1:
-        raise ValueError(
-            f"scores {scores.shape} and prior {prior.shape} must be vectors of one length"
-        )
+    scores, prior = _checked(scores, prior, size)
     n = len(scores)
     if size == 0 or size >= n:
         return scores.copy()
     by_prior = np.lexsort((-scores, -prior))  # prior first, the model's score breaks ties
-    inside = np.zeros(n, dtype=bool)
-    inside[by_prior[:size]] = True
-    outside = np.flatnonzero(~inside)
+    inside, outside = by_prior[:size], by_prior[size:]
     # outside: 0, -1, -2, ... down the (prior, score) order, equal pairs sharing a key
-    _, position = np.unique(
-        np.column_stack([-prior[outside], -scores[outside]]), axis=0, return_inverse=True
-    )
+    p, s = prior[outside], scores[outside]
+    new_pair = np.concatenate([[False], (p[1:] != p[:-1]) | (s[1:] != s[:-1])])
     keys = np.empty(n, dtype=np.float64)
-    keys[outside] = -position.ravel().astype(np.float64)
+    keys[outside] = -np.cumsum(new_pair, dtype=np.float64)
     shortlisted = scores[inside]
     keys[inside] = shortlisted - shortlisted.min() + 1.0
     return keys
 
 
-def shortlist_order(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarray:
+def shortlist_order(
+    scores: np.ndarray, prior: np.ndarray, size: int, top: int | None = None
+) -> np.ndarray:
     """Candidate indices, best first: the prior's top ``size`` (see :func:`shortlist_keys`)
-    ordered by ``scores``, then every other candidate by prior and score."""
-    return np.argsort(-shortlist_keys(scores, prior, size), kind="stable")
+    by the model's score (then the prior), then every other candidate by prior and score;
+    only the first ``top`` when given (within the shortlist, without sorting the others).
+
+    Raises:
+        ValueError: as :func:`shortlist_keys`.
+    """
+    scores, prior = _checked(scores, prior, size)
+    n = len(scores)
+    if size == 0 or size >= n:
+        order = np.argsort(-scores, kind="stable")
+    else:
+        if top is not None and top <= size:  # only the shortlist is needed
+            pool = np.flatnonzero(prior >= np.partition(prior, n - size)[n - size])
+            ranked = pool[np.lexsort((-scores[pool], -prior[pool]))]
+        else:
+            ranked = np.lexsort((-scores, -prior))
+        inside = ranked[:size]
+        order = np.concatenate([inside[np.argsort(-scores[inside], kind="stable")], ranked[size:]])
+    return order if top is None else order[: max(top, 0)]

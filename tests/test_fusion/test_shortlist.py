@@ -51,6 +51,8 @@ def test_keys_rank_as_the_order_does_and_keep_ties(pair, size: int) -> None:
     keys = shortlist_keys(scores, prior, size)
     assert sorted(order.tolist()) == list(range(n))
     assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
+    for top in (0, 1, size, n):  # the first `top` alone, through the shortcut or not
+        assert shortlist_order(scores, prior, size, top).tolist() == order[:top].tolist()
     lead = n if size == 0 else min(size, n)
     inside = np.zeros(n, dtype=bool)
     inside[order[:lead]] = True
