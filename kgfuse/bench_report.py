@@ -360,14 +360,13 @@ class ReportInputs:
         return out
 
     def _kg_signature(self) -> str:
-        from kg.errors import KGNotFoundError
         from kg.store import read_manifest
 
         if "://" in str(self.kg_path):
             return str(self.kg_path)
         try:
             return read_manifest(Path(self.kg_path)).fingerprint
-        except (KGNotFoundError, OSError, ValueError):
+        except (OSError, ValueError):  # KGNotFoundError is a FileNotFoundError
             return "missing"
 
     def replacements(self, out: Path) -> list[tuple[str, str]]:
