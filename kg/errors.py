@@ -5,9 +5,10 @@ Each error is a narrow subclass of a builtin so callers can catch either.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 
 class OntologyParseError(ValueError):
@@ -42,7 +43,11 @@ class UnknownTermError(KeyError):
 
     def __init__(self, term: str, candidates: Iterable[str] = ()) -> None:
         self.term = term
-        self.suggestions = difflib.get_close_matches(term, list(candidates), n=5, cutoff=0.6)
+        # rapidfuzz, not difflib: ~4 ms against 0.15-0.65 s over the 37k HPO ids and labels
+        matches = process.extract(
+            term, list(candidates), scorer=fuzz.ratio, limit=5, score_cutoff=60
+        )
+        self.suggestions = [m[0] for m in matches]
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown term {term!r}{hint}")
 

@@ -173,6 +173,7 @@ class DiseaseProfile:
     sex: dict[str, str] = field(default_factory=dict)
     _ancestors: dict[int, frozenset[int]] = field(default_factory=dict, repr=False)
     _facts: dict[str, CitedFact] | None = field(default=None, repr=False)
+    _positive_below: dict[int, list[int]] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, kg: KnowledgeGraph, disease: str, aspects: Sequence[str]) -> DiseaseProfile:
@@ -260,23 +261,30 @@ class DiseaseProfile:
         values = [f for f in (self.frequency.get(i) for i in iris) if f is not None]
         return max(values) if values else None
 
-    def below(self, i: int, annotations: dict[int, list[str]]) -> list[int]:
-        """Annotated terms at or below term ``i``."""
-        return [a for a in annotations if self.is_ancestor(i, a)]
+    def below(self, i: int) -> list[int]:
+        """Positively annotated terms at or below term ``i``, in annotation order."""
+        index = self._positive_below
+        if index is None:  # each ancestor of an annotated term -> the annotated terms under it
+            index = {}
+            for a in self.positive:
+                for t in ancestor_indices(self.hierarchy, a).tolist():
+                    index.setdefault(t, []).append(a)
+            self._positive_below = index
+        return index.get(i, [])
 
     def match(self, i: int, min_depth: int) -> Match | None:
         """Best positive match of term ``i``: exact, then implied, then broader (shortest)."""
         h = self.hierarchy
         if i in self.positive:
             return Match("exact", i, [i], list(self.positive[i]))
-        implied = [a for a in self.positive if a != i and self.is_ancestor(i, a)]
+        implied = [a for a in self.below(i) if a != i]
         if implied:
             paths = [is_a_path_indices(h, a, i) for a in implied]
             path = min(paths, key=lambda p: (len(p), h.terms[p[0]]))
             return Match("implied", path[0], path, list(self.positive[path[0]]))
         ancestors = self.ancestors(i)
         depth = _depths(self.kg)
-        broader = [a for a in self.positive if a != i and a in ancestors and depth[a] >= min_depth]
+        broader = [a for a in ancestors if a != i and a in self.positive and depth[a] >= min_depth]
         if broader:
             paths = [is_a_path_indices(h, i, a) for a in broader]
             path = min(paths, key=lambda p: (len(p), h.terms[p[-1]]))
@@ -532,7 +540,7 @@ class ExcludedFeatureRule(_PythonRule):
                 continue
             # the patient lacks the term, hence every more specific one
             best: tuple[float, int] | None = None
-            for a in profile.below(i, profile.positive):
+            for a in profile.below(i):
                 f = profile.best_frequency(profile.positive[a])
                 if f is not None and (best is None or f > best[0]):
                     best = (f, a)
@@ -579,19 +587,20 @@ class MissingHallmarkRule(_PythonRule):
         h = kg.hierarchy
         depth = _depths(kg)
         present = [i for i, _ in (_term_index(kg, t) for t in decision.present) if i is not None]
-        excluded = [i for i, _ in (_term_index(kg, t) for t in decision.excluded) if i is not None]
+        excluded = {i for i, _ in (_term_index(kg, t) for t in decision.excluded) if i is not None}
+        # a hallmark is reported when the patient has it or a more specific term (the hallmark
+        # is among the ancestors of a present term), or a broader term deep enough to count
+        at_or_above_present = set().union(*(profile.ancestors(p) for p in present))
+        deep_present = {p for p in present if depth[p] >= self.config.min_depth}
         dis = display(kg, decision.disease)
         out: list[Finding] = []
         for a, rows in sorted(profile.positive.items(), key=lambda kv: h.terms[kv[0]]):
             f = profile.best_frequency(rows)
             if f is None or f < self.config.hallmark_frequency:
                 continue
-            reported = any(
-                profile.is_ancestor(a, p)  # the patient has the hallmark or a more specific term
-                or (profile.is_ancestor(p, a) and depth[p] >= self.config.min_depth)
-                for p in present
-            )
-            if reported or any(profile.is_ancestor(e, a) for e in excluded):
+            above = profile.ancestors(a)
+            reported = a in at_or_above_present or not above.isdisjoint(deep_present)
+            if reported or not above.isdisjoint(excluded):
                 continue  # excluded hallmarks are the excluded-feature rule's
             hallmark_rows = [r for r in rows if profile.frequency.get(r) == f]
             facts = profile.facts(hallmark_rows)
@@ -635,7 +644,7 @@ class SexSpecificRule(_PythonRule):
             if i is None:
                 continue
             # the annotations that explain the term: on it or below it, else the broader match
-            below = profile.below(i, profile.positive)
+            below = profile.below(i)
             if below:
                 rows = [r for a in below for r in profile.positive[a]]
             else:
@@ -843,7 +852,7 @@ class LikelihoodRule(_PythonRule):
             if m is not None:
                 facts = profile.facts(m.rows)
             elif res.excluded[j]:  # the disease's annotations at or below the excluded term
-                below = profile.below(i, profile.positive)
+                below = profile.below(i)
                 facts = profile.facts(r for a in below for r in profile.positive[a])
             else:
                 facts = []
