@@ -375,7 +375,8 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         use_prior = prior if self.config.use_prior else None
         if candidates is None:
             candidates = self.candidate_matrix()
-        logits = self.head(enc.patient_embeddings, candidates, use_prior)
+        # the head runs in the candidates' dtype (fp32 when only the encoder is cast to bf16)
+        logits = self.head(enc.patient_embeddings.to(candidates.dtype), candidates, use_prior)
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return DiagnosisOutput(loss, logits, enc.patient_embeddings, enc.fact_attention)
 

@@ -273,6 +273,29 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def resolve_precision(precision: str) -> str:
+    """``fp32`` or ``bf16`` for a requested inference precision.
+
+    ``auto`` is ``bf16`` on CPUs with AMX tiles, where oneDNN runs bf16 matrix products in
+    hardware: the encoder's weights cast once to bf16 run one patient in ~0.6x the fp32 time
+    on 2 cores (``docs/benchmarks``); elsewhere bf16 is emulated and slower, so ``fp32``.
+    (Autocast, which casts the weights at every call, was slower than fp32 for one patient.)
+
+    Raises:
+        ValueError: not one of :data:`PRECISIONS`.
+    """
+    from encoders.text import bf16_is_fast
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision == "auto":
+        return "bf16" if bf16_is_fast(torch.device("cpu")) else "fp32"
+    return precision
+
+
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
@@ -288,6 +311,7 @@ class Diagnoser:
         linker=None,
         *,
         shortlist: int = DEFAULT_SHORTLIST,
+        precision: str = "auto",
     ) -> None:
         if shortlist < 0:
             raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
@@ -307,14 +331,13 @@ class Diagnoser:
             fact_dim=cfg.fact_dim,
         )
         with torch.no_grad():
-            self._candidates = model.candidate_matrix()
+            self._candidates = model.candidate_matrix()  # fp32, like the head and the prior
         limit_blas_threads()
-        from encoders.text import bf16_is_fast
-
-        #: bf16 autocast at inference: off unless the model's meta asks for it. Measured on
-        #: 2 AMX cores, one patient (30-200 tokens) is 15-25% slower under bf16 autocast
-        #: than in fp32 (the casts cost more than the small products gain).
-        self.bf16 = bool(meta.get("bf16_inference", False)) and bf16_is_fast(torch.device("cpu"))
+        #: ``fp32`` or ``bf16``: the dtype of the encoder's weights (:func:`resolve_precision`).
+        #: In bf16 the head, the candidate matrix and the prior stay fp32.
+        self.precision = resolve_precision(precision)
+        if self.precision == "bf16":
+            self.model.kgfusion.to(torch.bfloat16)
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -328,9 +351,11 @@ class Diagnoser:
         *,
         linker=None,
         shortlist: int = DEFAULT_SHORTLIST,
+        precision: str = "auto",
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
-        top candidates that the model re-ranks (0: the model ranks every candidate).
+        top candidates that the model re-ranks (0: the model ranks every candidate);
+        ``precision``: ``auto``, ``fp32`` or ``bf16`` (:func:`resolve_precision`).
 
         Raises:
             KGMismatchError: the model was trained on another KG.
@@ -363,7 +388,9 @@ class Diagnoser:
                 f"the candidate list of {folder}", "model candidates", "KG diseases"
             )
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
-        return cls(model, tokenizer, builder, meta, linker, shortlist=shortlist)
+        return cls(
+            model, tokenizer, builder, meta, linker, shortlist=shortlist, precision=precision
+        )
 
     def link(self, text: str) -> list[LinkedFinding]:
         if self.linker is None:
@@ -419,8 +446,12 @@ class Diagnoser:
             warnings.append("no finding recognised: the ranking reflects the prior only")
         prepared = self.builder.prepare(findings, text, None, warnings)
         batch = self.collator([prepared.input])
+        if self.precision == "bf16":  # the encoder's float inputs; the prior stays fp32
+            for key, value in batch.items():
+                if key != "prior" and torch.is_tensor(value) and value.is_floating_point():
+                    batch[key] = value.to(torch.bfloat16)
         # one forward at a time: the fusion hooks keep per-call state on the model
-        with self._forward_lock, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        with self._forward_lock:
             out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
         logits = out.logits[0]

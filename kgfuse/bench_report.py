@@ -827,6 +827,7 @@ def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:
 def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
     import torch
 
+    from fusion.pipeline import Diagnoser
     from kg.namespaces import compress
     from kgfuse.diagnosis import DiagnosisService, parse_record
     from kgfuse.quickstart import example_notes
@@ -853,20 +854,32 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         "150-word note": long_notes,
         "structured terms": structured,
     }
+    precision = service.diagnoser.precision
+    fp32 = None  # the same model in fp32, the same-process baseline of bf16 inference
+    if precision != "fp32":
+        fp32 = Diagnoser.load(model, service.kg, linker=service.diagnoser.linker, precision="fp32")
     times: dict[str, list[float]] = {kind: [] for kind in (*inputs_by_kind, "model only")}
+    if fp32 is not None:
+        times["model only, fp32"] = []
     for raw in notes + long_notes + structured:  # warm-up
         service.run(raw, audit=False)
+        if fp32 is not None and "text" in raw:
+            fp32.diagnose(text=raw["text"])
     for _ in range(profile.latency_repeats):
         for kind, records in inputs_by_kind.items():
             for raw in records:
                 t0 = time.perf_counter()
                 service.run(raw, audit=False)
                 times[kind].append((time.perf_counter() - t0) * 1e3)
-        for raw in notes + long_notes:
+        for raw in notes + long_notes:  # alternated with the fp32 baseline
             record = parse_record(raw)
             t0 = time.perf_counter()
             service.diagnose(record)
             times["model only"].append((time.perf_counter() - t0) * 1e3)
+            if fp32 is not None:
+                t0 = time.perf_counter()
+                fp32.diagnose(record.id, text=record.text)
+                times["model only, fp32"].append((time.perf_counter() - t0) * 1e3)
     # pyhpo's Resnik ranking of the long notes' patients (the 150-word ones first)
     pyhpo_patients = [r["present_hpo"] for r in structured[::-1][: profile.latency_pyhpo]]
     if pyhpo_patients:
@@ -883,8 +896,13 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         "repeats": profile.latency_repeats,
         "service_load_seconds": round(load_seconds, 2),
         "torch_threads": torch.get_num_threads(),
+        "precision": precision,
         "latency": stats,
     }
+    if "model only, fp32" in stats:
+        data["model_only_over_fp32"] = round(
+            stats["model only"]["p50_ms"] / stats["model only, fp32"]["p50_ms"], 2
+        )
     if pyhpo_patients and "structured terms" in stats:
         data["pyhpo_over_kgfuse"] = round(
             stats["pyhpo Resnik (same patient)"]["p50_ms"] / stats["structured terms"]["p50_ms"],
@@ -904,8 +922,14 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         f"the explanation, no audit record; of the {len(structured)} that link to terms given "
         "as those terms; and of the notes through the model alone (linking and model); "
         f"{profile.latency_repeats} passes after a warm-up, {torch.get_num_threads()} torch "
-        f"thread(s). Loading the service took {load_seconds:.1f} s.",
+        f"thread(s), the encoder in {precision}. Loading the service took "
+        f"{load_seconds:.1f} s.",
     ]
+    if "model_only_over_fp32" in data:
+        lines.append(
+            "The same model with its encoder in fp32, alternated with it on the same notes: "
+            f"{precision} takes {data['model_only_over_fp32']}x the fp32 time (p50 over p50)."
+        )
     if "pyhpo_over_kgfuse" in data:
         lines.append(
             f"pyhpo's Resnik best-match average of {len(pyhpo_patients)} of the same patients "

@@ -131,6 +131,8 @@ class DiagnosisService:
         store_input: keep the input itself in the audit record (else only its hash).
         rules_top: candidates checked by the rules.
         shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
+        precision: the encoder's inference precision, ``auto``, ``fp32`` or ``bf16``
+            (:func:`fusion.pipeline.resolve_precision`); recorded with each decision.
     """
 
     def __init__(
@@ -143,6 +145,7 @@ class DiagnosisService:
         store_input: bool = True,
         rules_top: int = 3,
         shortlist: int = DEFAULT_SHORTLIST,
+        precision: str = "auto",
     ) -> None:
         from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
@@ -151,7 +154,11 @@ class DiagnosisService:
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
         self.diagnoser = Diagnoser.load(
-            self.model_dir, self.kg, linker=default_linker(self.kg), shortlist=shortlist
+            self.model_dir,
+            self.kg,
+            linker=default_linker(self.kg),
+            shortlist=shortlist,
+            precision=precision,
         )
         self.rules = RuleSet.load()
         self.rules_top = rules_top
@@ -226,6 +233,7 @@ class DiagnosisService:
             metadata={
                 "top_k": top_k,
                 "shortlist": self.diagnoser.shortlist,
+                "precision": self.diagnoser.precision,
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
@@ -272,6 +280,7 @@ class DiagnosisService:
                     "top_k": top_k,
                     "rules_top": self.rules_top,
                     "shortlist": self.diagnoser.shortlist,
+                    "precision": self.diagnoser.precision,
                     "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
                 },
                 kind="diagnose",
@@ -308,5 +317,7 @@ def replay(record: Mapping[str, Any]):
         rules_top=int(config.get("rules_top", 3)),
         # decisions recorded before shortlists were made with the model ranking every candidate
         shortlist=int(config.get("shortlist", 0)),
+        # and before bf16 inference, in fp32
+        precision=str(config.get("precision", "fp32")),
     )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

@@ -83,6 +83,7 @@ def evaluate_diagnosis(
     sample: int | None = None,
     n_resamples: int = 1000,
     shortlist: int = DEFAULT_SHORTLIST,
+    precision: str = "auto",
     progress: bool = True,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model.
@@ -98,6 +99,7 @@ def evaluate_diagnosis(
         n_resamples: bootstrap resamples of the 95% intervals.
         shortlist: the prior's top candidates each model re-ranks (0: the model ranks every
             candidate; :mod:`fusion.shortlist`).
+        precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
         progress: progress bars.
     """
     cases = read_cases(Path(cases_path), kg.hierarchy)
@@ -125,12 +127,15 @@ def evaluate_diagnosis(
     }
     linker = default_linker(kg)
     for folder in models:
-        diagnoser = Diagnoser.load(Path(folder), kg, linker=linker, shortlist=shortlist)
+        diagnoser = Diagnoser.load(
+            Path(folder), kg, linker=linker, shortlist=shortlist, precision=precision
+        )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)
         config["models"][name] = {
             "path": str(folder),
             "config_hash": diagnoser.meta.get("config_hash"),
+            "precision": diagnoser.precision,
         }
     config["kg_fingerprint"] = kg.fingerprint
     return evaluate_rankers(

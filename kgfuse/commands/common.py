@@ -56,6 +56,14 @@ ShortlistOption = Annotated[
         "follow the prior (0: the model ranks every candidate).",
     ),
 ]
+PrecisionOption = Annotated[
+    str,
+    typer.Option(
+        "--precision",
+        help="The encoder's inference precision: auto (bf16 on CPUs with AMX, else fp32), "
+        "fp32 or bf16.",
+    ),
+]
 
 #: Errors that are the user's input, shown as one clear line (exit code 2), no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (

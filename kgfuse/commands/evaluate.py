@@ -12,6 +12,7 @@ from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    PrecisionOption,
     ShortlistOption,
     console,
     handle_errors,
@@ -137,6 +138,7 @@ def eval_diagnosis(
     sample: Annotated[int | None, typer.Option(help="A seeded random sample of N cases.")] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
+    precision: PrecisionOption = "auto",
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -160,6 +162,7 @@ def eval_diagnosis(
         sample=sample,
         n_resamples=resamples,
         shortlist=shortlist,
+        precision=precision,
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")

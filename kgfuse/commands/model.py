@@ -14,6 +14,7 @@ from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    PrecisionOption,
     ShortlistOption,
     console,
     err_console,
@@ -224,6 +225,7 @@ def diagnose(
     ] = None,
     top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
+    precision: PrecisionOption = "auto",
     no_store_input: Annotated[
         bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
     ] = False,
@@ -245,6 +247,7 @@ def diagnose(
         audit=not no_audit,
         store_input=not no_store_input,
         shortlist=shortlist,
+        precision=precision,
     )
     if text is not None:
         records = iter([(0, {"id": "text", "text": text})])

@@ -107,6 +107,60 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
         Diagnoser.load(trained, kg, shortlist=-1)
 
 
+def test_bf16_inference_casts_the_encoder_only_and_keeps_the_ranking(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    import encoders.text
+    from fusion.pipeline import resolve_precision
+
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    patient = {"present": ["HP:0001166", "HP:0001083"], "excluded": ["HP:0001249"]}
+    fp32 = Diagnoser.load(trained, kg, precision="fp32")
+    bf16 = Diagnoser.load(trained, kg, precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    encoder = {p.dtype for p in bf16.model.kgfusion.parameters() if p.is_floating_point()}
+    assert encoder == {torch.bfloat16}
+    assert {p.dtype for p in bf16.model.head.parameters()} == {torch.float32}
+    assert {p.dtype for p in fp32.model.parameters() if p.is_floating_point()} == {torch.float32}
+    a, b = fp32.diagnose("p", **patient), bf16.diagnose("p", **patient)
+    assert [r.iri for r in a.ranking] == [r.iri for r in b.ranking]
+    assert [r.prior for r in a.ranking] == [r.prior for r in b.ranking]  # the prior stays fp32
+    for x, y in zip(a.ranking, b.ranking, strict=True):
+        assert y.probability == pytest.approx(x.probability, abs=0.05)
+    # auto: bf16 only where the CPU runs it in hardware
+    for fast, expected in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(encoders.text, "bf16_is_fast", lambda device, fast=fast: fast)
+        assert resolve_precision("auto") == expected
+    with pytest.raises(ValueError, match="unknown precision 'fp16'"):
+        Diagnoser.load(trained, kg, precision="fp16")
+
+
+def test_decisions_record_their_precision_and_old_records_replay_in_fp32(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    import kgfuse.diagnosis as diagnosis_module
+
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, precision="bf16")
+    out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166"]})
+    assert explanation.metadata["precision"] == "bf16"
+    assert service.audit_log is not None
+    record = service.audit_log.get(out["audit_id"]).to_dict()
+    assert record["config"]["precision"] == "bf16"
+    made = []
+    real = diagnosis_module.DiagnosisService
+
+    def recording(*args, **kwargs):
+        made.append(kwargs["precision"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
+    replayed = diagnosis_module.replay(record)
+    assert [r.iri for r in replayed.ranking] == [r.iri for r in explanation.ranking]
+    del record["config"]["precision"]
+    diagnosis_module.replay(record)
+    assert made == ["bf16", "fp32"]
+
+
 def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> None:
     diagnoser = Diagnoser.load(trained, KnowledgeGraph.open(home / "kgs" / "hpo"))
     result = diagnoser.diagnose("p", present=["HP:0001166", "HP:9999999"])
