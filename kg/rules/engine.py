@@ -715,6 +715,12 @@ class SparqlRule:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
+    def reads_disease(self) -> bool:
+        """Whether the query reads ``?disease`` (else its rows are the same for every
+        candidate of a patient, and are run once: :func:`_cached_rows`)."""
+        return re.search(r"\?disease\b", _strip_comments(self.query)) is not None
+
+    @property
     def requires(self) -> tuple[str, ...]:
         """Patient variables the query reads (the rule is skipped when one is unknown)."""
         body = _strip_comments(self.query)
@@ -778,7 +784,9 @@ class SparqlRule:
         self, decision: CandidateCheck
     ) -> tuple[dict[str, BindingValue], list[str], list[tuple[BindingValue, ...]]]:
         """Single-valued bindings, and the per-term table (variable names and rows)."""
-        base: dict[str, BindingValue] = {"disease": IRI(decision.disease)}
+        base: dict[str, BindingValue] = {}
+        if self.reads_disease:  # a query that ignores it is the same for every candidate
+            base["disease"] = IRI(decision.disease)
         if decision.sex is not None and "patient_sex" in self.requires:
             base["patient_sex"] = decision.sex
         if decision.age_years is not None and "patient_age" in self.requires:
@@ -814,7 +822,7 @@ class SparqlRule:
             return []  # no term of the rule's scope
         query = _bind_table(bind(self.query, bindings), names, table)
         groups: dict[tuple[Any, ...], list[dict[str, RDFTerm | None]]] = {}
-        for row in _select_terms(kg, query):
+        for row in _cached_rows(kg, decision, query):
             key = tuple(_value(row.get(k)) for k in ("term", "term_status", "annotated"))
             groups.setdefault(key, []).append(row)
         return [self._finding(kg, decision, bindings, rows) for rows in groups.values()]
@@ -906,6 +914,32 @@ def _select_terms(
         raise ValueError("a rule must be a SELECT query")
     names = [v.value for v in result.variables]
     return [{n: row[n] for n in names} for row in result]
+
+
+#: Patients whose rule rows are kept: the current one (its candidates are checked in turn)
+#: and one more for a concurrent request. Rows are not kept across patients, so a benchmark
+#: repeating the same notes measures the queries, not a cache.
+_RULE_ROWS_PATIENTS = 2
+
+
+def _cached_rows(
+    kg: KnowledgeGraph, decision: CandidateCheck, query: str
+) -> list[dict[str, RDFTerm | None]]:
+    """:func:`_select_terms` of a fully bound rule query, kept for the other candidates of
+    the same patient (a KG build does not change; its rows are immutable terms)."""
+    cache = kg_cache(kg).setdefault("engine.rule_rows", OrderedDict())
+    patient = (decision.present, decision.excluded, decision.sex, decision.age_years)
+    queries = cache.get(patient)
+    if queries is None:
+        queries = cache[patient] = {}
+        if len(cache) > _RULE_ROWS_PATIENTS:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(patient)
+    rows = queries.get(query)
+    if rows is None:
+        rows = queries[query] = _select_terms(kg, query)
+    return rows
 
 
 def _value(term: RDFTerm | None) -> str | None:

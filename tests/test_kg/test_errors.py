@@ -34,3 +34,9 @@ def test_any_text_gives_a_readable_error(term: str) -> None:
     err = UnknownTermError(term, POOL)
     assert repr(term) in str(err)
     assert set(err.suggestions) <= set(POOL)
+
+
+def test_one_mistyped_digit_ranks_before_two() -> None:
+    pool = ["OMIM:620707", "OMIM:606070", "OMIM:620607"]
+    assert UnknownTermError("OMIM:620608", pool).suggestions[0] == "OMIM:620607"
+    assert UnknownTermError("OMIM:620708", pool).suggestions[0] == "OMIM:620707"

@@ -390,6 +390,26 @@ def test_deprecated_term_cites_the_replacement(kg: KnowledgeGraph, rules: RuleSe
     }
 
 
+def test_a_rule_that_ignores_the_disease_runs_once_per_patient(
+    kg: KnowledgeGraph, rules: RuleSet, monkeypatch
+) -> None:
+    import kg.rules.engine as engine
+
+    deprecated, not_annotated = rules.get("generic.deprecated-term"), rules.get("hpo.not-annotated")
+    assert not deprecated.reads_disease and not_annotated.reads_disease
+    queries: list[str] = []
+    real = engine._select_terms
+    monkeypatch.setattr(engine, "_select_terms", lambda kg, q: queries.append(q) or real(kg, q))
+    patient = [OBSOLETE_LONG_FINGERS, ARACHNODACTYLY, hp("0004444")]  # a patient not seen before
+    per_candidate = [run(deprecated, kg, disease=d, present=patient) for d in (D1, D2)]
+    assert len(queries) == 1  # the second candidate reused the first one's rows
+    assert [f.disease for fs in per_candidate for f in fs] == [D1, D2]
+    assert [f.message for f in per_candidate[0]] == [f.message for f in per_candidate[1]]
+    for d in (D1, D2):
+        run(not_annotated, kg, disease=d, present=patient)
+    assert len(queries) == 3  # this one reads ?disease: a query per candidate
+
+
 # ---- the whole rule set ------------------------------------------------------------------------
 def test_check_runs_every_rule_and_verifies_citations(kg: KnowledgeGraph, rules: RuleSet) -> None:
     decision = CandidateCheck(
