@@ -280,8 +280,9 @@ def resolve_precision(precision: str) -> str:
     """``fp32`` or ``bf16`` for a requested inference precision.
 
     ``auto`` is ``bf16`` on CPUs with AMX tiles, where oneDNN runs bf16 matrix products in
-    hardware: the encoder's weights cast once to bf16 run one patient in ~0.6x the fp32 time
-    on 2 cores (``docs/benchmarks``); elsewhere bf16 is emulated and slower, so ``fp32``.
+    hardware: with the encoder's weights cast once to bf16, one patient's forward pass takes
+    0.65-0.8x the fp32 time on 2 cores (the latency section of ``docs/benchmarks`` times
+    both); elsewhere bf16 is emulated and slower, so ``fp32``.
     (Autocast, which casts the weights at every call, was slower than fp32 for one patient.)
 
     Raises:

@@ -431,6 +431,7 @@ def bench_all(
         skip=names(skip),
         force=force,
         progress=lambda message: console.print(f"[dim]{message}[/]"),
+        isolate=True,
     )
     table = Table("section", "status", "minutes", title=f"Benchmark report ({profile})")
     for name in SECTIONS:

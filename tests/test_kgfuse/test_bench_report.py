@@ -4,6 +4,7 @@ failures recorded while the others go on, and resuming."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from kgfuse.bench_report import (
     ReportInputs,
     Section,
     SectionResult,
+    SectionSkipped,
     resolve_profile,
     run_report,
     select_sections,
@@ -69,6 +71,30 @@ def _gold(path: Path) -> Path:
 
 def _boom(inputs: ReportInputs, profile, work: Path) -> SectionResult:
     raise RuntimeError(f"boom in {work}")
+
+
+def _process_id(inputs: ReportInputs, profile, work: Path) -> SectionResult:
+    return SectionResult([("pid", str(os.getpid()))], "", {"pid": os.getpid()})
+
+
+def _skips(inputs: ReportInputs, profile, work: Path) -> SectionResult:
+    raise SectionSkipped("nothing to measure here")
+
+
+def test_isolated_sections_run_in_their_own_process(mini_home: Path, tmp_path: Path) -> None:
+    inputs = ReportInputs(kg_path=mini_home / "kgs" / "hpo", home=mini_home, work=tmp_path)
+    sections = {
+        "pid": Section("pid", "The process", _process_id),
+        "skips": Section("skips", "Skips", _skips),
+        "broken": Section("broken", "Broken", _boom),
+    }
+    report = run_report(tmp_path / "out", inputs, profile=TINY, sections=sections, isolate=True)
+    got = report["sections"]
+    assert got["pid"]["status"] == "ok" and got["pid"]["data"]["pid"] != os.getpid()
+    assert (
+        got["skips"]["status"] == "skipped" and got["skips"]["reason"] == "nothing to measure here"
+    )
+    assert got["broken"]["status"] == "failed" and "RuntimeError: boom in" in got["broken"]["error"]
 
 
 def test_bench_report_runs_sections_records_failures_and_resumes(
