@@ -72,6 +72,7 @@ class ApiSettings:
             per core). Under concurrent load one thread gives more requests/s (each request
             is small; the cores are shared between requests instead); a single client gets
             lower latency from the default.
+        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``).
     """
 
     kg_path: Path | str
@@ -83,10 +84,17 @@ class ApiSettings:
     audit: bool = True
     preload: bool = True
     torch_threads: int | None = None
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        from fusion.pipeline import PRECISIONS
+
         if self.torch_threads is not None and self.torch_threads < 1:
             raise ValueError(f"torch_threads must be at least 1, got {self.torch_threads}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
+            )
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -158,7 +166,9 @@ class _Services:
                 from kgfuse.qa import QAService
 
                 s = self.settings
-                self._qa = QAService(s.kg_path, s.model_dir, s.home, audit=s.audit)
+                self._qa = QAService(
+                    s.kg_path, s.model_dir, s.home, audit=s.audit, precision=s.precision
+                )
             return self._qa
 
     @property

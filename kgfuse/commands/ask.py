@@ -14,6 +14,7 @@ from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
     KGOption,
+    PrecisionOption,
     console,
     handle_errors,
     print_json,
@@ -47,6 +48,7 @@ def ask(
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Items listed.")] = 20,
     no_audit: Annotated[bool, typer.Option("--no-audit", help="Do not record the answer.")] = False,
+    precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -54,7 +56,9 @@ def ask(
     """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI."""
     from kgfuse.qa import QAService
 
-    service = QAService(kg_for_questions(kg, home), model, home, audit=not no_audit)
+    service = QAService(
+        kg_for_questions(kg, home), model, home, audit=not no_audit, precision=precision
+    )
     answer = service.ask(question, limit=limit)
     data = service.answer_dict(answer)
     if as_json:
@@ -156,6 +160,7 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -177,6 +182,7 @@ def serve(
         token=token or os.environ.get("KGFUSE_API_TOKEN") or None,
         workers=workers,
         torch_threads=torch_threads,
+        precision=precision,
     )
     console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)")
     if processes == 1:

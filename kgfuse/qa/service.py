@@ -79,6 +79,7 @@ class QAService:
         home: kgfuse home (audit database, defaults).
         audit: record every answer in the audit log.
         classifier: intent classifier (default: trained once per process).
+        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``).
     """
 
     def __init__(
@@ -89,7 +90,15 @@ class QAService:
         *,
         audit: bool = True,
         classifier: IntentClassifier | None = None,
+        precision: str = "auto",
     ) -> None:
+        from fusion.pipeline import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise ValueError(
+                f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}"
+            )
+        self.precision = precision
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -115,7 +124,11 @@ class QAService:
                 from kgfuse.diagnosis import DiagnosisService
 
                 self._diagnosis = DiagnosisService(
-                    self.model_dir, self.kg_path, self.home, audit=self.audit_log is not None
+                    self.model_dir,
+                    self.kg_path,
+                    self.home,
+                    audit=self.audit_log is not None,
+                    precision=self.precision,
                 )
             return self._diagnosis
 

@@ -164,6 +164,10 @@ def test_settings_travel_to_worker_processes_as_json(mini_home: Path, monkeypatc
     assert ApiSettings.from_json(remote.to_json()).kg_path == "http://127.0.0.1:7878/query"
     with pytest.raises(ValueError, match="unknown API settings"):
         ApiSettings.from_json(json.dumps({"kg_path": "x", "threads": 3}))
+    fp32 = ApiSettings(mini_home / "kgs" / "hpo", home=mini_home, precision="fp32")
+    assert ApiSettings.from_json(fp32.to_json()).precision == "fp32"
+    with pytest.raises(ValueError, match="unknown precision 'fp16'"):
+        ApiSettings(mini_home / "kgs" / "hpo", home=mini_home, precision="fp16")
     monkeypatch.delenv(SETTINGS_ENV, raising=False)
     with pytest.raises(RuntimeError, match=SETTINGS_ENV):
         app_from_environment()

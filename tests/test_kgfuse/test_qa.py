@@ -233,3 +233,10 @@ def test_generated_evaluation_questions_have_independent_gold(qa: QAService) -> 
     assert report["questions"] == sum(1 for i in items if i.intent != "diagnose")
     assert 0.0 <= report["intent_accuracy"] <= 1.0
     assert set(report["per_type"]) == by_intent - {"diagnose"}
+
+
+def test_diagnosis_questions_use_the_precision_asked_for(mini_home: Path, mini_model: Path) -> None:
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False, precision="fp32")
+    assert qa.diagnosis.diagnoser.precision == "fp32"
+    with pytest.raises(ValueError, match="unknown precision 'half'"):
+        QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, precision="half")
