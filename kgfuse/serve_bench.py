@@ -42,6 +42,15 @@ class ServeBenchConfig:
     seed: int = 0
     startup_timeout: float = 300.0
     torch_threads: int | None = None
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        from fusion.pipeline import PRECISIONS
+
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
+            )
 
 
 def _free_port() -> int:
@@ -60,23 +69,34 @@ def question_pool(kg: KnowledgeGraph, seed: int = 0) -> dict[str, list[str]]:
     return pool
 
 
+def server_command(
+    kg_path: Path | str,
+    model: Path | None,
+    home: Path | None,
+    port: int,
+    config: ServeBenchConfig,
+) -> list[str]:
+    """The ``kgfuse serve`` command line the benchmark starts."""
+    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
+    cmd += ["--workers", str(config.workers), "--processes", str(config.processes)]
+    cmd += ["--precision", config.precision]
+    if config.torch_threads is not None:
+        cmd += ["--torch-threads", str(config.torch_threads)]
+    if model is not None:
+        cmd += ["--model", str(model)]
+    if home is not None:
+        cmd += ["--home", str(home)]
+    return cmd
+
+
 def _start_server(
     kg_path: Path | str,
     model: Path | None,
     home: Path | None,
     port: int,
-    workers: int,
-    processes: int = 1,
-    torch_threads: int | None = None,
+    config: ServeBenchConfig,
 ):
-    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
-    cmd += ["--workers", str(workers), "--processes", str(processes)]
-    if torch_threads is not None:
-        cmd += ["--torch-threads", str(torch_threads)]
-    if model is not None:
-        cmd += ["--model", str(model)]
-    if home is not None:
-        cmd += ["--home", str(home)]
+    cmd = server_command(kg_path, model, home, port, config)
     env = {**os.environ, "KGFUSE_API_TOKEN": ""}
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -167,9 +187,7 @@ def run_serve_bench(
         config = ServeBenchConfig(**{**config.__dict__, "diagnosis_share": 0.0})
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _start_server(
-        kg_path, model, home, port, config.workers, config.processes, config.torch_threads
-    )
+    process = _start_server(kg_path, model, home, port, config)
     try:
         startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
         result = asyncio.run(_load(url, pool, config))

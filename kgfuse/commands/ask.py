@@ -215,6 +215,7 @@ def bench_serve(
         int | None,
         typer.Option(min=1, help="Server torch threads per process.", show_default=False),
     ] = None,
+    precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -228,7 +229,13 @@ def bench_serve(
     from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
 
     config = ServeBenchConfig(
-        clients, seconds, diagnosis_share, workers, processes, torch_threads=torch_threads
+        clients,
+        seconds,
+        diagnosis_share,
+        workers,
+        processes,
+        torch_threads=torch_threads,
+        precision=precision,
     )
     report = run_serve_bench(resolve_kg(kg, home), model, home, config)
     write_report(report, out or home_dir(home) / "bench" / "serve")
