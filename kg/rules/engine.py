@@ -35,12 +35,12 @@ import re
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pyoxigraph as ox
@@ -86,6 +86,7 @@ __all__ = [
     "error_finding",
     "is_a_path",
     "kg_cache",
+    "kg_memo",
     "label_of",
     "path_edges",
     "verify_citations",
@@ -372,6 +373,23 @@ def kg_cache(kg: KnowledgeGraph) -> dict[Any, Any]:
     return _cache(kg).values
 
 
+T = TypeVar("T")
+
+
+def kg_memo(kg: KnowledgeGraph, namespace: Any, key: Any, make: Callable[[], T], keep: int) -> T:
+    """``make()`` for ``key``, kept in the KG's cache among the ``keep`` most recently used
+    keys of ``namespace`` (an LRU per opened KG)."""
+    cache: OrderedDict[Any, T] = kg_cache(kg).setdefault(namespace, OrderedDict())
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = make()
+        if len(cache) > keep:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return got
+
+
 def _cache(kg: KnowledgeGraph) -> _KGCache:
     cache = _CACHES.get(kg)
     if cache is None:
@@ -533,20 +551,15 @@ def _triples_of(kg: KnowledgeGraph, subject: str) -> frozenset[tuple[str, str, b
     planning a query per triple. The store is read-only, so lookups are kept (LRU) for the
     opened KG: describing a fact and verifying its citation read the store once.
     """
-    cache: OrderedDict[str, frozenset[tuple[str, str, bool]]] = kg_cache(kg).setdefault(
-        _TRIPLES_KEY, OrderedDict()
-    )
-    got = cache.get(subject)
-    if got is not None:
-        cache.move_to_end(subject)
-        return got
-    quads = kg.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.DefaultGraph())
-    got = cache[subject] = frozenset(
-        (q.predicate.value, _value(q.object) or "", isinstance(q.object, ox.Literal)) for q in quads
-    )
-    if len(cache) > _MAX_SUBJECTS:
-        cache.popitem(last=False)
-    return got
+
+    def read() -> frozenset[tuple[str, str, bool]]:
+        quads = kg.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.DefaultGraph())
+        return frozenset(
+            (q.predicate.value, _value(q.object) or "", isinstance(q.object, ox.Literal))
+            for q in quads
+        )
+
+    return kg_memo(kg, _TRIPLES_KEY, subject, read, _MAX_SUBJECTS)
 
 
 def _check_iris(*values: str) -> None:
@@ -927,15 +940,10 @@ def _cached_rows(
 ) -> list[dict[str, RDFTerm | None]]:
     """:func:`_select_terms` of a fully bound rule query, kept for the other candidates of
     the same patient (a KG build does not change; its rows are immutable terms)."""
-    cache = kg_cache(kg).setdefault("engine.rule_rows", OrderedDict())
     patient = (decision.present, decision.excluded, decision.sex, decision.age_years)
-    queries = cache.get(patient)
-    if queries is None:
-        queries = cache[patient] = {}
-        if len(cache) > _RULE_ROWS_PATIENTS:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end(patient)
+    queries: dict[str, list[dict[str, RDFTerm | None]]] = kg_memo(
+        kg, "engine.rule_rows", patient, dict, _RULE_ROWS_PATIENTS
+    )
     rows = queries.get(query)
     if rows is None:
         rows = queries[query] = _select_terms(kg, query)

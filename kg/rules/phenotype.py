@@ -26,7 +26,6 @@ The ``generic`` pack: :class:`PresentExcludedRule`, a term stated both present a
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,7 @@ from kg.rules.engine import (
     is_a_path_indices,
     is_ancestor,
     kg_cache,
+    kg_memo,
     label_of,
     path_edges,
 )
@@ -178,17 +178,10 @@ class DiseaseProfile:
     @classmethod
     def of(cls, kg: KnowledgeGraph, disease: str, aspects: Sequence[str]) -> DiseaseProfile:
         """The (cached) profile of a disease; an empty one when it has no annotation."""
-        cache = kg_cache(kg).setdefault(_PROFILES_KEY, OrderedDict())
         key = (disease, tuple(aspects))
-        got = cache.get(key)
-        if got is not None:
-            cache.move_to_end(key)
-            return got
-        profile = cls._build(kg, disease, aspects)
-        cache[key] = profile
-        if len(cache) > _MAX_PROFILES:
-            cache.popitem(last=False)
-        return profile
+        return kg_memo(
+            kg, _PROFILES_KEY, key, lambda: cls._build(kg, disease, aspects), _MAX_PROFILES
+        )
 
     @classmethod
     def _build(cls, kg: KnowledgeGraph, disease: str, aspects: Sequence[str]) -> DiseaseProfile:
@@ -820,14 +813,13 @@ class LikelihoodRule(_PythonRule):
         """Scores of the patient against every disease, shared by the candidates checked for
         the same patient (the two most recent patients are kept, so a benchmark repeating
         the same notes measures the scoring, not a cache)."""
-        recent = kg_cache(kg).setdefault(("phenotype.scores", id(model)), OrderedDict())
-        key = (decision.present, decision.excluded)
-        res = recent.get(key)
-        if res is None:
-            res = recent[key] = model.score(decision.present, decision.excluded)
-            if len(recent) > 2:  # the current patient (and a concurrent one), no more
-                recent.popitem(last=False)
-        return res
+        return kg_memo(  # the current patient (and a concurrent one), no more
+            kg,
+            ("phenotype.scores", id(model)),
+            (decision.present, decision.excluded),
+            lambda: model.score(decision.present, decision.excluded),
+            2,
+        )
 
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
         model, index = self.model(kg)
