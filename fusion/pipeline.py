@@ -276,6 +276,18 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
+def check_precision(precision: str) -> str:
+    """``precision`` when it is one of :data:`PRECISIONS` (for settings checked before any
+    model is loaded).
+
+    Raises:
+        ValueError: not one of them; the message lists them.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    return precision
+
+
 def resolve_precision(precision: str) -> str:
     """``fp32`` or ``bf16`` for a requested inference precision.
 
@@ -290,9 +302,7 @@ def resolve_precision(precision: str) -> str:
     """
     from encoders.text import bf16_is_fast
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    if precision == "auto":
+    if check_precision(precision) == "auto":
         return "bf16" if bf16_is_fast(torch.device("cpu")) else "fp32"
     return precision
 

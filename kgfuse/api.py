@@ -87,14 +87,11 @@ class ApiSettings:
     precision: str = "auto"
 
     def __post_init__(self) -> None:
-        from fusion.pipeline import PRECISIONS
+        from fusion.pipeline import check_precision
 
         if self.torch_threads is not None and self.torch_threads < 1:
             raise ValueError(f"torch_threads must be at least 1, got {self.torch_threads}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
-            )
+        check_precision(self.precision)
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -45,12 +45,9 @@ class ServeBenchConfig:
     precision: str = "auto"
 
     def __post_init__(self) -> None:
-        from fusion.pipeline import PRECISIONS
+        from fusion.pipeline import check_precision
 
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
-            )
+        check_precision(self.precision)
 
 
 def _free_port() -> int:

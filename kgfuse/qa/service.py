@@ -92,13 +92,9 @@ class QAService:
         classifier: IntentClassifier | None = None,
         precision: str = "auto",
     ) -> None:
-        from fusion.pipeline import PRECISIONS
+        from fusion.pipeline import check_precision
 
-        if precision not in PRECISIONS:
-            raise ValueError(
-                f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}"
-            )
-        self.precision = precision
+        self.precision = check_precision(precision)
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
