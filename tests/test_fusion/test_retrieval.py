@@ -22,6 +22,7 @@ from fusion.faiss_index import (
     search_index,
     search_parameters,
     shard_offsets,
+    to_gpu,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig
 from kg.annotations import AnnotationTableBuilder
@@ -483,3 +484,14 @@ def test_rebuild_index_kinds_agree_with_flat(
     assert index.config.index.kind == kind and index.index.ntotal == len(index)
     approx = [h.fact.id for h in index.search(query, k=5)]
     assert len(set(exact) & set(approx)) >= (3 if kind == "ivfpq" else 5)
+
+
+def test_gpu_placement_without_a_gpu_stays_on_cpu_or_says_why(monkeypatch) -> None:
+    import fusion.faiss_index as faiss_index
+
+    monkeypatch.setattr(faiss_index, "gpu_available", lambda: False)  # as on CI, whatever faiss
+    index = build_index(8, IndexConfig(kind="flat", use_gpu=None))
+    assert to_gpu(index, IndexConfig(kind="flat", use_gpu=None)) is None  # auto: CPU
+    assert to_gpu(index, IndexConfig(kind="flat", use_gpu=False)) is None
+    with pytest.raises(RuntimeError, match="use_gpu=True but faiss sees no GPU"):
+        to_gpu(index, IndexConfig(kind="flat", use_gpu=True))

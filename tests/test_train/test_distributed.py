@@ -26,6 +26,7 @@ from train.checkpoint import read_checkpoint
 from train.config import load_config
 from train.diagnosis import CHECKPOINT, train_diagnosis
 from train.distributed import (
+    DistributedSetupError,
     distributed_session,
     epoch_indices,
     steps_per_epoch,
@@ -78,6 +79,16 @@ def test_distributed_session_outside_torchrun_is_none() -> None:
     with distributed_session(environ={}) as ctx:
         assert ctx is None
     with pytest.raises(ValueError, match="unknown backend"), distributed_session("mpi"):
+        pass
+
+
+def test_nccl_without_cuda_is_refused_before_joining_a_group(monkeypatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    env = {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0"}
+    with (
+        pytest.raises(DistributedSetupError, match="nccl backend needs CUDA"),
+        distributed_session("nccl", environ=env),
+    ):
         pass
 
 
