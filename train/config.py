@@ -64,6 +64,13 @@ class ModelSection(FusedModelSection):
 
     max_length: int = 96
     use_prior: bool = True
+    prior_excluded_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="weight of excluded findings in the symbolic prior's log10 LR "
+        "(kg.rules.likelihood.LikelihoodConfig.excluded_weight); 0: present findings only",
+    )
     candidates: str | None = Field(
         default="OMIM",
         description="CURIE prefix of the candidate diseases; None: every annotated subject",

@@ -37,7 +37,7 @@ from fusion.pipeline import (
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
-from kg.rules.likelihood import PhenotypeLikelihood
+from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
 from train.config import DiagnosisConfig, TaskConfig
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
@@ -327,7 +327,10 @@ def train_diagnosis(
         # cross-attention models retrieve facts per patient
         fact_index = ensure_fact_index(kg, node_embeddings, progress)
     likelihood = PhenotypeLikelihood.from_kg(
-        kg.hierarchy, kg.annotations, subjects=candidate_subjects(kg, config.model.candidates)
+        kg.hierarchy,
+        kg.annotations,
+        subjects=candidate_subjects(kg, config.model.candidates),
+        config=LikelihoodConfig(excluded_weight=config.model.prior_excluded_weight),
     )
     builder = PatientInputBuilder(
         kg,

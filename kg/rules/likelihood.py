@@ -38,7 +38,9 @@ So for a present finding and an excluded finding:
 
 with :math:`1 - p(D,h) = 1` where :math:`D` has a ``NOT`` annotation on :math:`h` or one of
 its ancestors. An unexplained present finding costs :math:`\log_{10}\alpha` at most, an excluded
-finding the disease always shows costs about :math:`\log_{10}\alpha`.
+finding the disease always shows costs about :math:`\log_{10}\alpha`. With an
+``excluded_weight`` :math:`w < 1` the excluded findings are tempered: each counts
+:math:`w \log_{10} \mathrm{LR}^{-}` (see :class:`LikelihoodConfig`).
 
 Scores are :math:`\log_{10}` LRs. Post-test probabilities follow LIRICAL: per disease, pre-test
 odds times the LR (uniform pre-test probability :math:`1/N` unless a prior is given).
@@ -129,6 +131,7 @@ class LikelihoodConfig:
     propagation: str = "noisy_or"
     background: str = "frequency"
     partial_credit: bool = False
+    excluded_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.unknown_frequency <= 1.0:
@@ -137,6 +140,8 @@ class LikelihoodConfig:
             raise ValueError(
                 f"false_positive_rate must lie in (0, 1), got {self.false_positive_rate}"
             )
+        if not 0.0 <= self.excluded_weight <= 1.0:
+            raise ValueError(f"excluded_weight must lie in [0, 1], got {self.excluded_weight}")
         if self.propagation not in _PROPAGATIONS:
             choices = ", ".join(_PROPAGATIONS)
             raise ValueError(f"unknown propagation {self.propagation!r}; choose one of {choices}")
@@ -302,7 +307,8 @@ class ScoreResult:
         diseases: IRI of each disease (row order of every array).
         findings: IRI of each finding used (column order of ``contributions``).
         excluded: ``[num_findings]`` bool, the finding is excluded (stated absent).
-        contributions: ``[num_diseases, num_findings]`` float, log10 LR of each finding.
+        contributions: ``[num_diseases, num_findings]`` float, log10 LR of each finding
+            (an excluded one times the config's ``excluded_weight``).
         match: ``[num_diseases, num_findings]`` int8, :class:`MatchKind` code of each pair.
         total: ``[num_diseases]`` float, log10 LR of the patient (sum of contributions).
         pretest: ``[num_diseases]`` float, pre-test probability of each disease.
@@ -586,7 +592,7 @@ class PhenotypeLikelihood:
                 p[j, absent] = 0.0
         kind = np.where(p > 0, MatchKind.EXCLUDED_EXPECTED, MatchKind.EXCLUDED_ABSENT)
         lr = ((1.0 - alpha) * (1.0 - p) + alpha * (1.0 - q)) / (1.0 - q)
-        return np.log10(lr), kind.astype(np.int8)
+        return self.config.excluded_weight * np.log10(lr), kind.astype(np.int8)
 
 
 def _gather_columns(

@@ -143,6 +143,22 @@ def test_likelihood_excluded_findings(model: PhenotypeLikelihood) -> None:
     assert res.match[1, 0] == MatchKind.EXCLUDED_ABSENT
 
 
+@pytest.mark.parametrize("weight", [0.0, 0.3])
+def test_likelihood_excluded_weight_tempers_only_excluded_findings(weight: float) -> None:
+    hierarchy = make_hierarchy(PARENTS)
+    full = PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
+    tempered = PhenotypeLikelihood.from_kg(
+        hierarchy, model_annotations(), config=LikelihoodConfig(excluded_weight=weight)
+    )
+    a, b = full.score([iri("C")], [iri("G")]), tempered.score([iri("C")], [iri("G")])
+    assert b.contributions[:, 0] == pytest.approx(a.contributions[:, 0])  # present: untouched
+    assert b.contributions[:, 1] == pytest.approx(weight * a.contributions[:, 1])
+    assert b.total == pytest.approx(b.contributions.sum(axis=1))
+    assert b.match.tolist() == a.match.tolist()  # the kinds are still reported
+    if weight == 0.0:  # ranks by the present findings alone
+        assert b.total == pytest.approx(full.score([iri("C")]).total)
+
+
 def test_likelihood_total_is_sum_and_posttest_follows_odds(model: PhenotypeLikelihood) -> None:
     res = model.score([iri("G"), iri("C")], [iri("D")])
     assert res.contributions.shape == (3, 3)
@@ -170,6 +186,9 @@ def test_likelihood_config_rejects_unknown_options() -> None:
         LikelihoodConfig(propagation="sum")
     with pytest.raises(ValueError, match="false_positive_rate"):
         LikelihoodConfig(false_positive_rate=0.0)
+    for weight in (-0.1, 1.5, math.nan):
+        with pytest.raises(ValueError, match="excluded_weight"):
+            LikelihoodConfig(excluded_weight=weight)
 
 
 def _reference_scores(
