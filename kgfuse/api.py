@@ -45,7 +45,10 @@ from pydantic import BaseModel, Field
 
 from kg.errors import UnknownTermError
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
-from kgfuse.qa.service import MAX_QUESTION_CHARS, QuestionError
+from kgfuse.qa.entities import Entity
+from kgfuse.qa.intent import IntentGuess
+from kgfuse.qa.questions import Intent
+from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,9 @@ class ApiSettings:
         model_dir: the diagnosis model (default: quickstart's).
         home: kgfuse home (audit database).
         token: bearer token required by every route but /health (None: no token).
-        workers: threads for model and KG work.
+        workers: threads for model and KG work: half of them (at least one) run
+            diagnoses, the others lookups, each kind in its own queue, so a lookup never
+            waits behind a queue of diagnoses.
         max_body_bytes: largest request body.
         audit: record decisions in the audit log.
         preload: load the KG, linker, intent classifier and model at startup.
@@ -199,10 +204,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         torch.set_num_threads(settings.torch_threads)
     services = _Services(settings)
-    limiter = anyio.CapacityLimiter(max(1, settings.workers))
+    model_threads = max(1, settings.workers // 2)
+    lookups = anyio.CapacityLimiter(max(1, settings.workers - model_threads))
+    diagnoses = anyio.CapacityLimiter(model_threads)
 
     async def offload(fn: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+        """Run KG work (lookups, linking, term pages, audit reads) off the event loop."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=lookups)
+
+    async def offload_model(fn: Callable[..., T], *args: Any) -> T:
+        """Run a diagnosis (the fused model and the rules) off the event loop."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=diagnoses)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -285,11 +297,18 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def ask(body: AskRequest) -> dict[str, Any]:
         """Answer a question; every entity is linked to its IRI; the answer is audited."""
 
-        def run() -> dict[str, Any]:
+        def first() -> tuple[QAService, Understood, dict[str, Any] | None]:
+            """Understand the question and answer it, unless it asks for a diagnosis."""
             qa = services.qa
-            return qa.answer_dict(qa.ask(body.question, limit=body.limit))
+            understood = qa.understand(body.question)
+            if understood[1].intent is Intent.DIAGNOSE:
+                return qa, understood, None  # answered on a model thread
+            return qa, understood, _ask(qa, body, understood)
 
-        return await offload(run)
+        qa, understood, found = await offload(first)
+        if found is not None:
+            return found
+        return await offload_model(_ask, qa, body, understood)
 
     @app.post("/diagnose", dependencies=guarded, tags=["diagnosis"])
     async def diagnose(
@@ -307,7 +326,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
                 raise HTTPException(503, f"no diagnosis model: {exc}") from None
             return service.run(record, 0)[0]
 
-        return await offload(run)
+        return await offload_model(run)
 
     @app.post("/link", dependencies=guarded, tags=["linking"])
     async def link(body: LinkRequest) -> dict[str, Any]:
@@ -353,6 +372,13 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(web)), name="static")
     return app
+
+
+Understood = tuple[list[Entity], IntentGuess]
+
+
+def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:
+    return qa.answer_dict(qa.ask(body.question, limit=body.limit, understood=understood))
 
 
 def _handler(status: int):

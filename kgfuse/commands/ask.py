@@ -142,7 +142,11 @@ def serve(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="Threads for model and KG work off the event loop.")
+        int,
+        typer.Option(
+            help="Threads for model and KG work off the event loop: half run diagnoses, "
+            "the others lookups."
+        ),
     ] = 4,
     processes: Annotated[
         int,

@@ -142,20 +142,29 @@ class QAService:
             guess = self.classifier.predict(delexicalised, feasible)
         return entities, _fit_to_entities(guess, entities)
 
-    def ask(self, question: str, *, top_k: int = 10, limit: int = MAX_ITEMS) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int = 10,
+        limit: int = MAX_ITEMS,
+        understood: tuple[list[Entity], IntentGuess] | None = None,
+    ) -> Answer:
         """Answer a question (see the module docstring); the answer is audited.
 
         Args:
             question: the question.
             top_k: diseases ranked for a diagnosis question.
             limit: items listed (``Answer.total`` counts all of them).
+            understood: what :meth:`understand` returned for this question, when the caller
+                already asked (the server does, to route diagnoses to their own threads).
 
         Raises:
             QuestionError: empty, oversized or non-text question.
         """
         started = time.perf_counter()
         text = check_question(question)
-        entities, guess = self.understand(text)
+        entities, guess = understood if understood is not None else self.understand(text)
         answer = self._answer(text, entities, guess, top_k)
         answer.items = answer.items[:limit]
         answer.facts = answer.facts[:MAX_FACTS]

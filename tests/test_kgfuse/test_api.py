@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -128,6 +129,36 @@ def test_concurrent_requests_are_all_served(client: TestClient) -> None:
 
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, questions)) == [200] * len(questions)
+
+
+def test_lookups_are_answered_while_diagnoses_hold_the_model_threads(
+    mini_home: Path, mini_model: Path, monkeypatch
+) -> None:
+    settings = ApiSettings(
+        kg_path=mini_home / "kgs" / "hpo", model_dir=mini_model, home=mini_home, workers=2
+    )
+    with TestClient(create_app(settings)) as c:
+        service = c.app.state.services.diagnosis
+        gate, started = threading.Event(), threading.Event()
+        diagnose = service.run
+
+        def held(record, index):  # a long diagnosis, until the gate opens
+            started.set()
+            gate.wait(30)
+            return diagnose(record, index)
+
+        monkeypatch.setattr(service, "run", held)
+        record = {"id": "p", "present_hpo": ["HP:0001166"]}
+        with ThreadPoolExecutor(2) as pool:
+            pending = [pool.submit(c.post, "/diagnose", json=record) for _ in range(2)]
+            try:
+                assert started.wait(30)
+                r = c.post("/ask", json={"question": "What is arachnodactyly?"})
+                assert r.status_code == 200 and r.json()["intent"] == "definition"
+                assert not any(p.done() for p in pending)  # the lookup did not wait for them
+            finally:
+                gate.set()
+            assert [p.result().status_code for p in pending] == [200, 200]
 
 
 def test_openapi_and_page(client: TestClient) -> None:
