@@ -157,7 +157,8 @@ class QAService:
             top_k: diseases ranked for a diagnosis question.
             limit: items listed (``Answer.total`` counts all of them).
             understood: what :meth:`understand` returned for this question, when the caller
-                already asked (the server does, to route diagnoses to their own threads).
+                already asked (the server does, to route diagnoses to their own threads);
+                the audit record's ``seconds`` then count the answering only.
 
         Raises:
             QuestionError: empty, oversized or non-text question.
