@@ -124,13 +124,24 @@ class QuestionEntityLinker:
                 found.update(m.text.casefold() for m in self.linker.link(bare))
         return frozenset(found)
 
-    def link(self, question: str) -> list[Entity]:
-        """The entities of a question, in order of position, overlaps resolved."""
+    def link(self, question: str, *, prefer_findings: bool = False) -> list[Entity]:
+        """The entities of a question, in order of position, overlaps resolved.
+
+        A name written in full as a disease's name is read as that disease, unless
+        ``prefer_findings`` and the same words name a phenotype term ("macroglossia" is
+        both HP:0000158 and OMIM:153630; 264 HPO phenotype labels are also disease names).
+        """
         entities = self._explicit_ids(question)
+        mentions = self._mentions(question)
+        findings = (
+            {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
+            if prefer_findings
+            else set()
+        )
         for e in self._exact_disease_names(question):
-            if not _overlaps(e.start, e.end, entities):
+            if (e.start, e.end) not in findings and not _overlaps(e.start, e.end, entities):
                 entities.append(e)
-        for m in self._mentions(question):
+        for m in mentions:
             kind = self.node_type.get(m.iri)
             if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
                 continue

@@ -130,9 +130,27 @@ class QAService:
 
     # ---- asking ------------------------------------------------------------------------------
     def understand(self, question: str) -> tuple[list[Entity], IntentGuess]:
-        """The entities and the intent of a question (no answer yet)."""
+        """The entities and the intent of a question (no answer yet).
+
+        Names that are both a disease's and a phenotype's ("macroglossia") are read as the
+        disease, unless that reading leaves the question unanswerable and the phenotype
+        reading does not ("Which diseases have macroglossia?"), or the question describes
+        a patient to diagnose (its findings are phenotypes).
+        """
         text = check_question(question)
         entities = self.entities.link(text)
+        guess = self._intent(text, entities)
+        named = any(e.type == DISEASE for e in entities)  # a disease's name, maybe a finding's
+        if named and (guess.intent is Intent.DIAGNOSE or not _answerable(guess, entities)):
+            findings = self.entities.link(text, prefer_findings=True)
+            if findings != entities:
+                other = self._intent(text, findings)
+                if _answerable(other, findings):
+                    return findings, other
+        return entities, guess
+
+    def _intent(self, text: str, entities: list[Entity]) -> IntentGuess:
+        """The intent of a question read with these entities."""
         delexicalised = delexicalise(text, entities)
         guess = self.classifier.predict(delexicalised)
         feasible = [i for i in Intent if _slots(i, entities) is not None]
@@ -140,7 +158,7 @@ class QAService:
         if feasible and guess.intent not in feasible and unsure:
             # the entities cannot answer the best guess: choose among the intents they can
             guess = self.classifier.predict(delexicalised, feasible)
-        return entities, _fit_to_entities(guess, entities)
+        return _fit_to_entities(guess, entities)
 
     def ask(
         self,
@@ -340,6 +358,11 @@ class QAService:
 
 
 # ---- slot filling -------------------------------------------------------------------------------
+def _answerable(guess: IntentGuess, entities: list[Entity]) -> bool:
+    """Whether :meth:`QAService.ask` would answer (not "cannot answer") this reading."""
+    return guess.confidence >= MIN_CONFIDENCE and _slots(guess.intent, entities) is not None
+
+
 def _present(entities: list[Entity], kind: str) -> list[Entity]:
     return [e for e in entities if e.type == kind and not e.excluded]
 

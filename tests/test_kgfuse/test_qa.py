@@ -240,3 +240,44 @@ def test_diagnosis_questions_use_the_precision_asked_for(mini_home: Path, mini_m
     assert qa.diagnosis.diagnoser.precision == "fp32"
     with pytest.raises(ValueError, match="unknown precision 'half'"):
         QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, precision="half")
+
+
+@pytest.fixture(scope="module")
+def twin_named_qa(tmp_path_factory) -> QAService:
+    """The mini HPO with one more disease called like a phenotype: "Ectopia lentis"."""
+    import shutil
+
+    from kg.store import build_kg
+
+    root = tmp_path_factory.mktemp("twin")
+    data = root / "hpo"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "hpo_mini", data)
+    with (data / "phenotype.hpoa").open("a", encoding="utf-8") as out:
+        out.write(
+            "OMIM:225100\tEctopia lentis\t\tHP:0001083\tOMIM:225100\tTAS\t\t\t\t\tP\t"
+            "HPO:curator[2020-01-01]\n"
+        )
+    build_kg(["hpo"], root / "kgs" / "hpo", hpo_dir=data, progress=False)
+    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+
+
+def test_a_name_of_a_disease_and_a_phenotype_is_read_as_the_question_needs(
+    twin_named_qa: QAService,
+) -> None:
+    def read(question: str) -> tuple[str, list[tuple[str, str]]]:
+        entities, guess = twin_named_qa.understand(question)
+        return guess.intent.value, [(e.curie, e.type) for e in entities]
+
+    # the disease where the question asks about a disease ...
+    assert read("Which genes are associated with ectopia lentis?")[1] == [("OMIM:225100", DISEASE)]
+    # ... the phenotype where only the phenotype reading can be answered
+    intent, entities = read("Which diseases have ectopia lentis?")
+    assert (intent, entities) == ("diseases_with_feature", [("HP:0001083", TERM)])
+    answer = twin_named_qa.ask("Which diseases have ectopia lentis?")
+    assert answer.answered and "https://omim.org/entry/154700" in iris(answer)
+    intent, entities = read("Is ectopia lentis a feature of Marfan syndrome?")
+    assert intent == "is_feature_of" and entities[0] == ("HP:0001083", TERM)
+    assert twin_named_qa.ask("Is ectopia lentis a feature of Marfan syndrome?").answered
+    # and the findings of a patient to diagnose are phenotypes
+    intent, entities = read("Which diseases explain arachnodactyly and ectopia lentis?")
+    assert intent == "diagnose" and ("HP:0001083", TERM) in entities
