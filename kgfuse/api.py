@@ -67,9 +67,9 @@ class ApiSettings:
         model_dir: the diagnosis model (default: quickstart's).
         home: kgfuse home (audit database).
         token: bearer token required by every route but /health (None: no token).
-        workers: threads for model and KG work: half of them (at least one) run
-            diagnoses, the others lookups, each kind in its own queue, so a lookup never
-            waits behind a queue of diagnoses.
+        workers: threads for model and KG work: half of them run diagnoses, the others
+            lookups (at least one each, so ``1`` gives two), each kind in its own queue, so a
+            lookup never waits behind a queue of diagnoses.
         max_body_bytes: largest request body.
         audit: record decisions in the audit log.
         preload: load the KG, linker, intent classifier and model at startup.
