@@ -276,9 +276,9 @@ def build_kg(
             bar.update(task, description="counting")
             describe_kg(store, name or dest.name, fingerprint, records)
             # No store.optimize(): RocksDB merges the bulk loads' files in the background
-            # while the build goes on, and a full compaction at the end (~8 s of a 30 s HPO
-            # build on 2 cores) measured no faster in any helper query, scan or point lookup
-            # afterwards (ratios 0.8-1.1, within run-to-run noise; see the README).
+            # while the build goes on, and a full compaction at the end (the last phase of an
+            # HPO build 5.0-5.7 s with it, 3.0-3.3 s without, on 2 cores) measured no faster
+            # in any helper query, scan or point lookup afterwards (see the README).
             counts = _counts(store, tmp / "derived" if derived else None, tables)
             if derived:
                 # from the finished store, in its order (not the mirror's)

@@ -45,10 +45,8 @@ from pydantic import BaseModel, Field
 
 from kg.errors import UnknownTermError
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
-from kgfuse.qa.entities import Entity
-from kgfuse.qa.intent import IntentGuess
 from kgfuse.qa.questions import Intent
-from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError
+from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +163,6 @@ class _Services:
     def qa(self):
         with self._lock:
             if self._qa is None:
-                from kgfuse.qa import QAService
-
                 s = self.settings
                 self._qa = QAService(
                     s.kg_path, s.model_dir, s.home, audit=s.audit, precision=s.precision
@@ -372,9 +368,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(web)), name="static")
     return app
-
-
-Understood = tuple[list[Entity], IntentGuess]
 
 
 def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:

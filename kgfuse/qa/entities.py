@@ -124,22 +124,38 @@ class QuestionEntityLinker:
                 found.update(m.text.casefold() for m in self.linker.link(bare))
         return frozenset(found)
 
-    def link(self, question: str, *, prefer_findings: bool = False) -> list[Entity]:
-        """The entities of a question, in order of position, overlaps resolved.
+    def link(self, question: str) -> list[Entity]:
+        """The entities of a question, in order of position, overlaps resolved; a name
+        written in full as a disease's name is read as that disease."""
+        return self.readings(question)[0]
 
-        A name written in full as a disease's name is read as that disease, unless
-        ``prefer_findings`` and the same words name a phenotype term ("macroglossia" is
-        both HP:0000158 and OMIM:153630; 264 HPO phenotype labels are also disease names).
-        """
-        entities = self._explicit_ids(question)
+    def readings(self, question: str) -> tuple[list[Entity], list[Entity]]:
+        """:meth:`link`'s entities, and the same with every full disease name that also
+        names a phenotype term read as the phenotype ("macroglossia" is both HP:0000158 and
+        OMIM:153630; 264 HPO phenotype labels are also disease names). The linker runs once;
+        the two lists are equal when no such name occurs."""
+        explicit = self._explicit_ids(question)
         mentions = self._mentions(question)
-        findings = (
-            {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
-            if prefer_findings
-            else set()
-        )
-        for e in self._exact_disease_names(question):
-            if (e.start, e.end) not in findings and not _overlaps(e.start, e.end, entities):
+        named = self._exact_disease_names(question)
+        findings = {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
+        as_named = self._resolve(question, explicit, named, mentions)
+        if not any((e.start, e.end) in findings for e in named):
+            return as_named, as_named
+        kept = [e for e in named if (e.start, e.end) not in findings]
+        return as_named, self._resolve(question, explicit, kept, mentions)
+
+    def _resolve(
+        self,
+        question: str,
+        explicit: list[Entity],
+        named: list[Entity],
+        mentions: list[Mention],
+    ) -> list[Entity]:
+        """Explicit ids first, then full disease names, then the linker's mentions, each
+        kept where it overlaps none kept before; in order of position."""
+        entities = list(explicit)
+        for e in named:
+            if not _overlaps(e.start, e.end, entities):
                 entities.append(e)
         for m in mentions:
             kind = self.node_type.get(m.iri)

@@ -33,6 +33,9 @@ from kgfuse.qa.questions import DISEASE, GENE, TERM, Intent
 
 logger = logging.getLogger(__name__)
 
+#: What :meth:`QAService.understand` returns: a question's entities and its intent.
+Understood = tuple[list[Entity], IntentGuess]
+
 #: Longest question accepted, in characters.
 MAX_QUESTION_CHARS = 2_000
 #: Below this classifier confidence (and with no pattern) the intent counts as unknown.
@@ -129,7 +132,7 @@ class QAService:
             return self._diagnosis
 
     # ---- asking ------------------------------------------------------------------------------
-    def understand(self, question: str) -> tuple[list[Entity], IntentGuess]:
+    def understand(self, question: str) -> Understood:
         """The entities and the intent of a question (no answer yet).
 
         Names that are both a disease's and a phenotype's ("macroglossia") are read as the
@@ -138,15 +141,14 @@ class QAService:
         a patient to diagnose (its findings are phenotypes).
         """
         text = check_question(question)
-        entities = self.entities.link(text)
+        entities, findings = self.entities.readings(text)
         guess = self._intent(text, entities)
-        named = any(e.type == DISEASE for e in entities)  # a disease's name, maybe a finding's
-        if named and (guess.intent is Intent.DIAGNOSE or not _answerable(guess, entities)):
-            findings = self.entities.link(text, prefer_findings=True)
-            if findings != entities:
-                other = self._intent(text, findings)
-                if _answerable(other, findings):
-                    return findings, other
+        if findings != entities and (
+            guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None
+        ):
+            other = self._intent(text, findings)
+            if _why_not(other, findings) is None:
+                return findings, other
         return entities, guess
 
     def _intent(self, text: str, entities: list[Entity]) -> IntentGuess:
@@ -166,7 +168,7 @@ class QAService:
         *,
         top_k: int = 10,
         limit: int = MAX_ITEMS,
-        understood: tuple[list[Entity], IntentGuess] | None = None,
+        understood: Understood | None = None,
     ) -> Answer:
         """Answer a question (see the module docstring); the answer is audited.
 
@@ -197,13 +199,10 @@ class QAService:
         self, question: str, entities: list[Entity], guess: IntentGuess, top_k: int
     ) -> Answer:
         intent = guess.intent
-        if guess.confidence < MIN_CONFIDENCE:
-            return self._cannot(
-                question, entities, guess, "the question matches none of the question types"
-            )
+        why = _why_not(guess, entities)
         slots = _slots(intent, entities)
-        if slots is None:
-            return self._cannot(question, entities, guess, _missing(intent))
+        if why is not None or slots is None:
+            return self._cannot(question, entities, guess, why or _missing(intent))
         if intent is Intent.DIAGNOSE:
             return self._diagnose(question, guess, top_k)
         found = _LOOKUPS[intent](self.kg, *slots)
@@ -358,9 +357,13 @@ class QAService:
 
 
 # ---- slot filling -------------------------------------------------------------------------------
-def _answerable(guess: IntentGuess, entities: list[Entity]) -> bool:
-    """Whether :meth:`QAService.ask` would answer (not "cannot answer") this reading."""
-    return guess.confidence >= MIN_CONFIDENCE and _slots(guess.intent, entities) is not None
+def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
+    """Why this reading of a question cannot be answered; None when it can."""
+    if guess.confidence < MIN_CONFIDENCE:
+        return "the question matches none of the question types"
+    if _slots(guess.intent, entities) is None:
+        return _missing(guess.intent)
+    return None
 
 
 def _present(entities: list[Entity], kind: str) -> list[Entity]:
