@@ -188,3 +188,7 @@ class HelperTriples:
         if by_subject is None:
             return self.fallback.has(subject, predicate, obj)
         return obj in by_subject.get(subject, ())
+
+    def properties(self, subject: Term) -> Sequence[tuple[ox.NamedNode, Term]]:
+        # every predicate of a subject is only in the store
+        return self.fallback.properties(subject)

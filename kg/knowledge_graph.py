@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +25,13 @@ from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
 from kg.lookups import StoreLookups, Term, TripleLookups
 from kg.namespaces import (
+    DCTERMS,
     IAO_DEFINITION,
+    KGV,
+    KGV_ANNOTATION,
     NAME_PREDICATES,
     OWL_DEPRECATED,
+    RDF,
     RDF_TYPE,
     RDFS_LABEL,
     RDFS_SUBCLASS_OF,
@@ -116,11 +121,12 @@ SELECT DISTINCT ?term ?gene ?symbol WHERE {
 # ---- single-pattern helper queries as index lookups ------------------------------------------
 # Each helper's SPARQL text above is its definition: it runs as is on a SPARQL endpoint, and
 # it is what benchmarks replay on other stores. On a local Oxigraph store, the queries below
-# (a triple pattern with its labels, or a subClassOf+ path, from one bound IRI) are evaluated
-# as a few triple lookups instead (:mod:`kg.lookups`): from the build's helper triples in
-# memory (:mod:`kg.helper_triples`) where it has them, else by the store's index scans. Both
-# give the rows of the SPARQL text, in the store's order (tests compare all three ways on
-# every term), without parsing and planning a query on each call.
+# (a triple pattern with its labels, a subClassOf+ path, or the annotation nodes of a disease
+# or a phenotype, from one bound IRI) are evaluated as a few triple lookups instead
+# (:mod:`kg.lookups`): from the build's helper triples in memory (:mod:`kg.helper_triples`)
+# where it has them, else by the store's index scans. Both give the rows of the SPARQL text,
+# in the store's order (tests compare all three ways on every term), without parsing and
+# planning a query on each call.
 
 _LABEL = ox.NamedNode(RDFS_LABEL)
 _SUBCLASS_OF = ox.NamedNode(RDFS_SUBCLASS_OF)
@@ -248,17 +254,99 @@ def _diseases_of_gene_rows(lookups: TripleLookups, gene: ox.NamedNode) -> Rows:
     ]
 
 
-#: Query text -> (its one bound variable, its evaluation by triple lookups).
-INDEX_PLANS: dict[str, tuple[str, Callable[[TripleLookups, ox.NamedNode], Rows]]] = {
-    Q_NAMES: ("term", _names_rows),
-    Q_DEFINITION: ("term", _definition_rows),
-    Q_PARENTS: ("term", _parent_rows),
-    Q_CHILDREN: ("term", _child_rows),
-    Q_TYPES: ("term", _type_rows),
-    Q_ANCESTORS: ("term", _ancestor_rows),
-    Q_DESCENDANTS: ("term", _descendant_rows),
-    Q_GENES_OF_DISEASE: ("disease", _genes_of_disease_rows),
-    Q_DISEASES_OF_GENE: ("gene", _diseases_of_gene_rows),
+_RDF_SUBJECT = ox.NamedNode(RDF + "subject")
+_RDF_OBJECT = ox.NamedNode(RDF + "object")
+_ANNOTATION_TYPE = ox.NamedNode(KGV_ANNOTATION)
+_NEGATED = KGV + "negated"
+#: The annotation's OPTIONAL values after ``negated``: result column -> predicate.
+_ANNOTATION_VALUES = {
+    "frequency": KGV + "frequencyValue",
+    "frequency_term": KGV + "frequency",
+    "frequency_text": KGV + "frequencyText",
+    "onset": KGV + "onset",
+    "sex": KGV + "sex",
+    "evidence": KGV + "evidence",
+}
+_SOURCE = DCTERMS + "source"
+_TRUE_OR_FALSE = {"true": True, "1": True, "false": False, "0": False}
+_XSD_BOOLEAN = XSD + "boolean"
+
+
+def _negated(value: Term | None) -> bool | None:
+    """``BOUND(?neg) && ?neg`` of :data:`Q_ANNOTATIONS_OF` (None where SPARQL errs)."""
+    if value is None:
+        return False
+    if isinstance(value, ox.Literal) and value.datatype.value == _XSD_BOOLEAN:
+        known = _TRUE_OR_FALSE.get(value.value)
+        if known is not None:
+            return known
+    # any other value: its effective boolean value as Oxigraph defines it (rare; exact)
+    result = ox.Store().query(f"SELECT (BOUND(?v) && ?v AS ?n) WHERE {{ VALUES ?v {{ {value} }} }}")
+    assert isinstance(result, ox.QuerySolutions)
+    return to_python(next(result)["n"])
+
+
+def _sources(values: Sequence[Term]) -> str | None:
+    """``GROUP_CONCAT(DISTINCT STR(?src); separator=" ")`` over the sources in the store's
+    order: None (unbound) when there are none or one has no string (a blank node)."""
+    texts = [v.value for v in values if isinstance(v, ox.NamedNode | ox.Literal)]
+    if not values or len(texts) < len(values):
+        return None
+    return " ".join(dict.fromkeys(texts))
+
+
+def _annotation_rows(lookups: TripleLookups, node: ox.NamedNode, position: ox.NamedNode) -> Rows:
+    """:data:`Q_ANNOTATIONS_OF` with ``?disease`` (``position`` rdf:subject) or ``?phenotype``
+    (rdf:object) bound: each annotation node's triples read in one scan."""
+    rows: Rows = []
+    for a in dict.fromkeys(lookups.subjects(position, node)):
+        values: dict[str, list[Term]] = {}
+        for p, o in lookups.properties(a):
+            values.setdefault(p.value, []).append(o)
+        if _ANNOTATION_TYPE not in values.get(RDF_TYPE, ()):
+            continue
+        sources = _sources(values.get(_SOURCE, ()))
+        optional = [_or_none(values.get(p, ())) for p in _ANNOTATION_VALUES.values()]
+        for disease, phenotype in product(
+            values.get(_RDF_SUBJECT.value, ()), values.get(_RDF_OBJECT.value, ())
+        ):
+            if (disease if position == _RDF_SUBJECT else phenotype) != node:
+                continue
+            for d_label, p_label, neg, *rest in product(
+                _or_none(lookups.objects(disease, _LABEL)),
+                _or_none(lookups.objects(phenotype, _LABEL)),
+                _or_none(values.get(_NEGATED, ())),
+                *optional,
+            ):
+                row = {
+                    "a": to_python(a),
+                    "disease": to_python(disease),
+                    "disease_label": to_python(d_label),
+                    "phenotype": to_python(phenotype),
+                    "phenotype_label": to_python(p_label),
+                    "negated": _negated(neg),
+                }
+                row.update(zip(_ANNOTATION_VALUES, map(to_python, rest), strict=True))
+                row["sources"] = sources
+                rows.append(row)
+    return rows
+
+
+#: Query text -> its bound variable -> its evaluation by triple lookups.
+INDEX_PLANS: dict[str, dict[str, Callable[[TripleLookups, ox.NamedNode], Rows]]] = {
+    Q_NAMES: {"term": _names_rows},
+    Q_DEFINITION: {"term": _definition_rows},
+    Q_PARENTS: {"term": _parent_rows},
+    Q_CHILDREN: {"term": _child_rows},
+    Q_TYPES: {"term": _type_rows},
+    Q_ANCESTORS: {"term": _ancestor_rows},
+    Q_DESCENDANTS: {"term": _descendant_rows},
+    Q_GENES_OF_DISEASE: {"disease": _genes_of_disease_rows},
+    Q_DISEASES_OF_GENE: {"gene": _diseases_of_gene_rows},
+    Q_ANNOTATIONS_OF: {
+        "disease": partial(_annotation_rows, position=_RDF_SUBJECT),
+        "phenotype": partial(_annotation_rows, position=_RDF_OBJECT),
+    },
 }
 
 
@@ -412,11 +500,11 @@ class KnowledgeGraph:
         (:attr:`lookups`) on a local store; every other query, and every query on an
         endpoint, as SPARQL.
         """
-        plan = INDEX_PLANS.get(query)
-        if plan is not None and isinstance(self.store, ox.Store):
-            variable, rows_of = plan
-            value = bindings.get(variable)
-            if len(bindings) == 1 and isinstance(value, IRI):
+        plans = INDEX_PLANS.get(query)
+        if plans is not None and isinstance(self.store, ox.Store) and len(bindings) == 1:
+            [(variable, value)] = bindings.items()
+            rows_of = plans.get(variable)
+            if rows_of is not None and isinstance(value, IRI):
                 return rows_of(self.lookups, ox.NamedNode(value.value))
         names, rows = run_select(self.store, query, bindings)
         return [dict(zip(names, row, strict=True)) for row in rows]

@@ -1,9 +1,9 @@
 """Triple-pattern lookups with one unknown, the only access the helper query plans need.
 
 :data:`kg.knowledge_graph.INDEX_PLANS` evaluates the helper queries as a few lookups of the
-form ``(s, p, ?)``, ``(?, p, o)`` and ``(s, p, o)``. :class:`StoreLookups` answers them with
-an Oxigraph store's index scans; :class:`kg.helper_triples.HelperTriples` answers the same
-lookups from memory, in the store's order.
+form ``(s, p, ?)``, ``(?, p, o)``, ``(s, p, o)`` and ``(s, ?, ?)``. :class:`StoreLookups`
+answers them with an Oxigraph store's index scans; :class:`kg.helper_triples.HelperTriples`
+answers the same lookups from memory, in the store's order.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ class TripleLookups(Protocol):
         """Whether ``(subject, predicate, obj)`` is in the graph."""
         ...
 
+    def properties(self, subject: Term) -> Sequence[tuple[ox.NamedNode, Term]]:
+        """``(predicate, object)`` of every triple of ``subject``: one scan, not one per
+        predicate."""
+        ...
+
 
 class StoreLookups:
     """:class:`TripleLookups` answered by an Oxigraph store's index scans."""
@@ -54,3 +59,9 @@ class StoreLookups:
             return False
         quads = self.store.quads_for_pattern(subject, predicate, obj, _DEFAULT_GRAPH)
         return next(quads, None) is not None
+
+    def properties(self, subject: Term) -> Sequence[tuple[ox.NamedNode, Term]]:
+        if isinstance(subject, ox.Literal):
+            return []
+        quads = self.store.quads_for_pattern(subject, None, None, _DEFAULT_GRAPH)
+        return [(q.predicate, q.object) for q in quads]

@@ -122,7 +122,10 @@ def _check_plans(store: ox.Store, fast: TripleLookups) -> int:
     for node in _nodes(store):
         if not isinstance(node, ox.NamedNode):
             continue  # the plans bind an IRI
-        for query, (variable, rows_of) in INDEX_PLANS.items():
+        plans = [
+            (q, v, rows_of) for q, by_var in INDEX_PLANS.items() for v, rows_of in by_var.items()
+        ]
+        for query, variable, rows_of in plans:
             rows = rows_of(fast, node)
             assert rows == rows_of(slow, node), (query, node)
             sparql = _sparql_rows(store, query, variable, node.value)
