@@ -366,6 +366,10 @@ def _by_label(n: Named) -> tuple[str, str]:
     return n.label, n.iri
 
 
+def _annotation_order(a: Annotation) -> tuple[str, str, str, str]:
+    return a.disease.label, a.phenotype.label, a.phenotype.iri, a.iri
+
+
 @dataclass(frozen=True)
 class Annotation:
     """One annotation fact with its provenance."""
@@ -624,14 +628,16 @@ class KnowledgeGraph:
                     sources=tuple(sorted(r["sources"].split())) if r["sources"] else (),
                 )
             )
-        return out
+        # in one order whatever answered (the store's scans, its SPARQL engine, an endpoint)
+        return sorted(out, key=_annotation_order)
 
     def annotations_of(self, disease: str) -> list[Annotation]:
-        """The phenotype annotations of a disease, each with its provenance."""
+        """The phenotype annotations of a disease, each with its provenance (by phenotype
+        label)."""
         return self._annotations(disease=IRI(self.resolve(disease)))
 
     def annotations_with(self, phenotype: str) -> list[Annotation]:
-        """The annotations whose phenotype is exactly this term."""
+        """The annotations whose phenotype is exactly this term (by disease label)."""
         return self._annotations(phenotype=IRI(self.resolve(phenotype)))
 
     def diseases_with(self, phenotype: str) -> list[Named]:
