@@ -82,6 +82,8 @@ class Case:
         excluded: IRIs of the terms stated absent.
         sex: ``"MALE"``, ``"FEMALE"``, ``"OTHER"`` or None when unknown.
         age_years: age at the last encounter in years, None when unknown.
+        onset: IRI of the HPO onset class of the disease (``HP:0003674`` subtree), None when
+            unknown.
         diseases: IRIs of the diagnoses.
         pmids: PubMed IRIs (``https://pubmed.ncbi.nlm.nih.gov/<id>``) of the publications
             that describe the patient.
@@ -94,6 +96,7 @@ class Case:
     excluded: tuple[str, ...] = ()
     sex: str | None = None
     age_years: float | None = None
+    onset: str | None = None
     diseases: tuple[str, ...] = ()
     pmids: tuple[str, ...] = ()
     text: str | None = None

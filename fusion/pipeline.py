@@ -32,6 +32,7 @@ from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
+from kg.rules.onset import ONSET_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -163,12 +164,26 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             out.append(LinkedFinding(iri, excluded))
         return out
 
+    def resolve_onset(self, onset: str | None, warnings: list[str]) -> str | None:
+        """The IRI of an onset class id; an unknown id or a term outside the onset classes
+        (``HP:0003674``) is reported in ``warnings`` and left out."""
+        if onset is None:
+            return None
+        iri = self.kg.hierarchy.resolve(onset)
+        if iri is None:
+            warnings.append(f"unknown or obsolete onset {onset!r} skipped")
+        elif ONSET_ROOT not in self.kg.hierarchy.ancestors(iri):
+            warnings.append(f"onset {onset!r} is not an onset class (HP:0003674); skipped")
+            iri = None
+        return iri
+
     def prepare(
         self,
         findings: Sequence[LinkedFinding],
         text: str | None = None,
         label: str | None = None,
         warnings: list[str] | None = None,
+        onset: str | None = None,
     ) -> PreparedPatient:
         """The model input of one patient.
 
@@ -177,13 +192,15 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             text: the clinical text; None renders one from the findings' labels.
             label: IRI of the true disease (training), or None.
             warnings: messages gathered so far (unknown ids ...).
+            onset: IRI of the disease's onset class (see :meth:`resolve_onset`): it counts
+                in the prior (:meth:`PhenotypeLikelihood.score`), not in the text.
         """
         warnings = list(warnings or [])
         if text is None:
             text, findings = render_findings(findings, self.kg.labels)
         present = [f.iri for f in findings if not f.excluded]
         excluded = [f.iri for f in findings if f.excluded]
-        score = self.likelihood.score(present, excluded)
+        score = self.likelihood.score(present, excluded, onset=onset)
         prior = np.asarray(score.total, dtype=np.float32)
         facts, fact_vectors = self.retrieve(present)
         mentions = self.mentions(findings)
@@ -421,6 +438,7 @@ class Diagnoser:
         text: str | None = None,
         present: Sequence[str] = (),
         excluded: Sequence[str] = (),
+        onset: str | None = None,
         top_k: int = 10,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
@@ -431,10 +449,13 @@ class Diagnoser:
             id: the record id.
             text: clinical text (linked with the linker), or None.
             present, excluded: term ids (CURIEs or IRIs) given directly.
+            onset: the onset class of the disease (e.g. ``HP:0003593``, Infantile onset),
+                weighed by the prior against the diseases' onset annotations.
             top_k: entries of the ranking.
         """
         started = time.perf_counter()
         warnings: list[str] = []
+        onset = self.builder.resolve_onset(onset, warnings)
         findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(
             excluded, True, warnings
         )
@@ -455,7 +476,7 @@ class Diagnoser:
             text = None
         if not findings:
             warnings.append("no finding recognised: the ranking reflects the prior only")
-        prepared = self.builder.prepare(findings, text, None, warnings)
+        prepared = self.builder.prepare(findings, text, None, warnings, onset)
         batch = self.collator([prepared.input])
         if self.precision == "bf16":  # the encoder's float inputs; the prior stays fp32
             for key, value in batch.items():

@@ -2,7 +2,7 @@
 
 An input record is one of
 - ``{"id", "text"}`` (free clinical text, linked to terms with negation detection),
-- ``{"id", "present_hpo": [...], "excluded_hpo": [...], "sex"?, "age"?}``,
+- ``{"id", "present_hpo": [...], "excluded_hpo": [...], "sex"?, "age"?, "onset"?}``,
 - a GA4GH phenopacket v2 object (``phenotypicFeatures`` with ``excluded`` flags).
 
 An output record is ``{"id", "ranking": [{"curie", "label", "score", "probability"}],
@@ -49,6 +49,30 @@ class PatientRecord:
     excluded: tuple[str, ...]
     sex: str | None = None
     age: float | None = None
+    onset: str | None = None
+
+
+def parse_onset(value: Any, rid: str) -> str | None:
+    """A record's ``onset``: an HPO onset class id (``HP:0003593``), or an ISO 8601 age of
+    onset (``P2Y``) turned into its class; None when absent.
+
+    Raises:
+        RecordError: not a string, or a malformed age.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(f"record {rid}: onset must be an HPO onset class or an age such as P2Y")
+    value = value.strip()
+    if not value.startswith("P"):
+        return value
+    from kg.rules.onset import onset_class_of_age
+    from train.phenopacket import parse_iso8601_age
+
+    years = parse_iso8601_age(value)
+    if years is None:
+        raise RecordError(f"record {rid}: onset {value!r} is not an ISO 8601 age such as P2Y")
+    return onset_class_of_age(years)
 
 
 def parse_record(record: Any, index: int = 0) -> PatientRecord:
@@ -68,7 +92,13 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
         return PatientRecord(
-            rid, None, tuple(case.present), tuple(case.excluded), case.sex, case.age_years
+            rid,
+            None,
+            tuple(case.present),
+            tuple(case.excluded),
+            case.sex,
+            case.age_years,
+            case.onset,
         )
     text = record.get("text")
     present = record.get("present_hpo", [])
@@ -93,8 +123,15 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     if age is not None and not isinstance(age, int | float):
         raise RecordError(f"record {rid}: age must be a number of years")
     sex = record.get("sex")
+    onset = parse_onset(record.get("onset"), rid)
     return PatientRecord(
-        rid, text, tuple(present), tuple(excluded), sex, float(age) if age is not None else None
+        rid,
+        text,
+        tuple(present),
+        tuple(excluded),
+        sex,
+        float(age) if age is not None else None,
+        onset,
     )
 
 
@@ -175,6 +212,7 @@ class DiagnosisService:
             text=record.text,
             present=record.present,
             excluded=record.excluded,
+            onset=record.onset,
             top_k=top_k,
         )
 
@@ -237,6 +275,7 @@ class DiagnosisService:
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
+                "onset": record.onset,
             },
         )
         return explanation.fill_labels(lambda iri: self.kg.labels.get(iri, ""))

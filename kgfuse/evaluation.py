@@ -35,9 +35,10 @@ from train.phenopacket import read_cases
 logger = logging.getLogger(__name__)
 
 
-def model_ranker(diagnoser: Diagnoser) -> Ranker:
+def model_ranker(diagnoser: Diagnoser, *, onset: bool = True) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
-    diagnoser's order: its shortlist re-ranked by the model, then the prior's order."""
+    diagnoser's order: its shortlist re-ranked by the model, then the prior's order.
+    ``onset``: give the model the case's onset class when it has one."""
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
@@ -46,6 +47,7 @@ def model_ranker(diagnoser: Diagnoser) -> Ranker:
             text=case.text,
             present=() if case.text else case.present,
             excluded=() if case.text else case.excluded,
+            onset=case.onset if onset else None,
             top_k=n,
         )
         scores = np.array([r.score for r in result.ranking])
@@ -86,7 +88,8 @@ def evaluate_diagnosis(
     precision: str = "auto",
     progress: bool = True,
 ) -> EvalReport:
-    """Rank the cases with the Resnik and likelihood-ratio baselines and each model.
+    """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
+    the case's onset class when it has one, and again without it).
 
     Args:
         kg: the KG the models were trained on.
@@ -132,6 +135,8 @@ def evaluate_diagnosis(
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)
+        if any(c.onset for c in cases):  # what the onset adds, in the same run
+            rankers[f"{name} without onset"] = model_ranker(diagnoser, onset=False)
         config["models"][name] = {
             "path": str(folder),
             "config_hash": diagnoser.meta.get("config_hash"),

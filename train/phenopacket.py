@@ -8,10 +8,10 @@ are replaced by the current term, unknown ids are skipped and reported in ``Case
 Formats:
 
 * a phenopacket v2 JSON document (``phenotypicFeatures[].type.id`` / ``.excluded``,
-  ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` and
+  ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` (and their ``onset``) and
   ``interpretations[].diagnosis.disease``, ``metaData.externalReferences[]`` PMIDs);
 * rows of ``ppkt_dev.jsonl`` (``present_hpo``, ``excluded_hpo``, ``diseases``, ``sex``,
-  ``age_last_encounter``, ``pmids``);
+  ``age_last_encounter``, ``disease_onset``, ``pmids``);
 * rows of ``vignettes_dev.jsonl`` (``text``, ``disease_id``, ``pmid``; the title is not read,
   it often names the diagnosis).
 """
@@ -28,6 +28,7 @@ from typing import Any
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
+from kg.rules.onset import ONSET_ROOT, onset_class_of_age
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,20 @@ def _age_of(time_element: Mapping[str, Any] | None) -> float | None:
     return None
 
 
+def _onset_text(time_element: Mapping[str, Any]) -> str | None:
+    """The onset class id or ISO 8601 age of a phenopacket ``TimeElement`` (an age range: its
+    start); None for other kinds."""
+    if "ontologyClass" in time_element:
+        return (time_element["ontologyClass"] or {}).get("id")
+    if "age" in time_element:
+        return (time_element["age"] or {}).get("iso8601duration")
+    if "ageRange" in time_element:
+        return ((time_element["ageRange"] or {}).get("start") or {}).get("iso8601duration")
+    if "gestationalAge" in time_element:
+        return "HP:0030674"  # Antenatal onset
+    return None
+
+
 def _sex(value: str | None) -> str | None:
     return _SEXES.get((value or "").upper())
 
@@ -135,6 +150,26 @@ class _TermResolver:
             if iri is not None and iri not in out:
                 out.append(iri)
         return tuple(out)
+
+    def onset(self, value: str | None) -> str | None:
+        """The onset class of an HPO onset term or an ISO 8601 age of onset (``P2Y``);
+        anything else is reported in ``warnings``."""
+        if not value or not value.strip():
+            return None
+        value = value.strip()
+        if value.startswith("P"):
+            years = parse_iso8601_age(value)
+            if years is None:
+                self.warnings.append(f"onset {value!r}: not an ISO 8601 duration; skipped")
+                return None
+            return onset_class_of_age(years)
+        iri = self.one(value)
+        if iri is None or self.hierarchy is None:
+            return iri
+        if ONSET_ROOT not in self.hierarchy.ancestors(iri):
+            self.warnings.append(f"onset {value}: not an onset class (HP:0003674); skipped")
+            return None
+        return iri
 
     def one(self, term: str) -> str | None:
         term = term.strip()
@@ -225,6 +260,12 @@ def case_from_phenopacket(data: Mapping[str, Any], hierarchy: TermHierarchy | No
     meta = data.get("metaData") or {}
     pmids += [r.get("id", "") for r in meta.get("externalReferences", []) or []]
     subject = data.get("subject") or {}
+    onsets = [
+        _onset_text(d.get("onset"))
+        for d in data.get("diseases", []) or []
+        if not d.get("excluded", False) and d.get("onset")
+    ]
+    onset = resolve.onset(onsets[0]) if onsets else None
     warnings = resolve.warnings
     diseases = _disease_iris([d for d in disease_ids if d], warnings)
     return Case(
@@ -233,6 +274,7 @@ def case_from_phenopacket(data: Mapping[str, Any], hierarchy: TermHierarchy | No
         excluded=excluded,
         sex=_sex(subject.get("sex")),
         age_years=_age_of(subject.get("timeAtLastEncounter")),
+        onset=onset,
         diseases=diseases,
         pmids=_pmid_iris(pmids),
         warnings=tuple(warnings),
@@ -269,6 +311,9 @@ def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = 
     resolve = _TermResolver(hierarchy)
     present = resolve(row.get("present_hpo", []) or [])
     excluded = tuple(t for t in resolve(row.get("excluded_hpo", []) or []) if t not in present)
+    # "HP:0003593|Infantile onset" or "P2Y"; the first one stated
+    onsets = [str(o).split("|", 1)[0] for o in row.get("disease_onset", []) or [] if o]
+    onset = resolve.onset(onsets[0]) if onsets else None
     warnings = resolve.warnings
     return Case(
         id=str(row.get("id", "")),
@@ -276,6 +321,7 @@ def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = 
         excluded=excluded,
         sex=_sex(row.get("sex")),
         age_years=parse_iso8601_age(row.get("age_last_encounter")),
+        onset=onset,
         diseases=_disease_iris(row.get("diseases", []) or [], warnings),
         pmids=_pmid_iris(row.get("pmids", []) or []),
         warnings=tuple(warnings),

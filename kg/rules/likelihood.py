@@ -57,7 +57,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +65,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
+from kg.rules.onset import ONSET_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +260,23 @@ def disease_term_matrix(
     return DiseaseTermMatrix(diseases, labels, frequency, negated)
 
 
+def disease_onsets(
+    hierarchy: TermHierarchy, annotations: AnnotationTable, subjects: Iterable[str] | None = None
+) -> DiseaseTermMatrix | None:
+    """The onset annotations of each disease (aspect C, classes under *Onset*), in the rows
+    :func:`disease_term_matrix` gives for the same ``subjects``; None when the hierarchy has
+    no onset classes."""
+    root = hierarchy.resolve(ONSET_ROOT)
+    if root is None:
+        return None
+    matrix = disease_term_matrix(hierarchy, annotations, aspects=("C",), subjects=subjects)
+    onset_cols = np.zeros(len(hierarchy), dtype=bool)
+    onset_cols[[hierarchy.index(t) for t in hierarchy.descendants(root)]] = True
+    frequency = sp.csr_matrix(matrix.frequency @ sp.diags(onset_cols.astype(np.float64)))
+    frequency.eliminate_zeros()
+    return replace(matrix, frequency=frequency)
+
+
 def propagate_up(
     frequency: sp.csr_matrix, closure: sp.csr_matrix, *, propagation: str = "noisy_or"
 ) -> sp.csc_matrix:
@@ -310,10 +328,14 @@ class ScoreResult:
         contributions: ``[num_diseases, num_findings]`` float, log10 LR of each finding
             (an excluded one times the config's ``excluded_weight``).
         match: ``[num_diseases, num_findings]`` int8, :class:`MatchKind` code of each pair.
-        total: ``[num_diseases]`` float, log10 LR of the patient (sum of contributions).
+        total: ``[num_diseases]`` float, log10 LR of the patient (sum of contributions and
+            of ``onset_contribution``).
         pretest: ``[num_diseases]`` float, pre-test probability of each disease.
         skipped: input ids that are unknown or obsolete with no replacement.
         resolved: input id -> current IRI, for inputs that were replaced (obsolete, alt ids).
+        onset: IRI of the patient's onset class, None when not given.
+        onset_contribution: ``[num_diseases]`` float, log10 LR of the onset (0 for a disease
+            with no onset annotation, and for every disease when no onset is given).
     """
 
     diseases: list[str]
@@ -325,6 +347,8 @@ class ScoreResult:
     pretest: np.ndarray
     skipped: list[str] = field(default_factory=list)
     resolved: dict[str, str] = field(default_factory=dict)
+    onset: str | None = None
+    onset_contribution: np.ndarray | None = None
 
     @property
     def posttest(self) -> np.ndarray:
@@ -373,6 +397,14 @@ class PhenotypeLikelihood:
         matrix: the direct annotations (see :func:`disease_term_matrix`).
         config: the model's parameters (default: :class:`LikelihoodConfig`).
         pretest: ``[num_diseases]`` pre-test probabilities (default: uniform ``1/N``).
+        onsets: the diseases' onset annotations (aspect C, same rows as ``matrix``); without
+            them a patient's onset changes no score.
+
+    A patient's onset class counts like a finding whose frequency is
+    :math:`1 - \\alpha` for a disease annotated with a related onset (the same class, a
+    broader or a narrower one) and :math:`\\alpha` for one annotated with only unrelated
+    onsets, over its mean among the diseases with an onset annotation; a disease with none
+    gets LR 1 (unknown, not a mismatch).
 
     Shapes:
         - ``probability``: ``[num_diseases, num_terms]`` CSC, :math:`p(D, t)`
@@ -385,6 +417,7 @@ class PhenotypeLikelihood:
         matrix: DiseaseTermMatrix,
         config: LikelihoodConfig | None = None,
         pretest: np.ndarray | None = None,
+        onsets: DiseaseTermMatrix | None = None,
     ) -> None:
         self.hierarchy = hierarchy
         self.config = config or LikelihoodConfig()
@@ -415,6 +448,16 @@ class PhenotypeLikelihood:
             if pretest.shape != (num,):
                 raise ValueError(f"pretest must have shape ({num},), got {pretest.shape}")
             self.pretest = pretest
+        self._onsets = None
+        if onsets is not None:
+            if onsets.diseases != self.diseases:
+                raise ValueError("onsets must have the rows of the annotation matrix")
+            self._onsets = (onsets.frequency > 0).tocsc()
+        self._has_onset = (
+            np.diff(self._onsets.tocsr().indptr) > 0
+            if self._onsets is not None
+            else np.zeros(num, dtype=bool)
+        )
         logger.info(
             "phenotype likelihood over %d diseases x %d terms (%d propagated entries)",
             num,
@@ -445,6 +488,7 @@ class PhenotypeLikelihood:
                 (default: uniform).
         """
         config = config or LikelihoodConfig()
+        subjects = list(subjects) if subjects is not None else None
         matrix = disease_term_matrix(
             hierarchy,
             annotations,
@@ -452,7 +496,9 @@ class PhenotypeLikelihood:
             subjects=subjects,
             unknown_frequency=config.unknown_frequency,
         )
-        return cls(hierarchy, matrix, config, pretest)
+        return cls(
+            hierarchy, matrix, config, pretest, disease_onsets(hierarchy, annotations, subjects)
+        )
 
     def __len__(self) -> int:
         return len(self.diseases)
@@ -482,6 +528,7 @@ class PhenotypeLikelihood:
         excluded: Sequence[str] = (),
         *,
         pretest: np.ndarray | None = None,
+        onset: str | None = None,
     ) -> ScoreResult:
         """Log10 likelihood ratio of a patient for every disease.
 
@@ -489,15 +536,25 @@ class PhenotypeLikelihood:
             present: observed terms (IRIs or CURIEs).
             excluded: terms stated absent.
             pretest: pre-test probabilities overriding the model's (default: the model's).
+            onset: the patient's onset class (a subclass of *Onset*, HP:0003674), or None.
 
         Returns:
             A :class:`ScoreResult`; unknown or obsolete ids without replacement are listed in
             ``skipped`` and left out.
+
+        Raises:
+            ValueError: ``onset`` is a known term but not an onset class.
         """
         pos, skipped, replaced = self.resolve_terms(present)
         neg, skipped_neg, replaced_neg = self.resolve_terms(excluded)
         skipped += skipped_neg
         replaced.update(replaced_neg)
+        onset_index = None
+        if onset is not None:
+            found, skipped_onset, replaced_onset = self.resolve_terms([onset])
+            skipped += skipped_onset
+            replaced.update(replaced_onset)
+            onset_index = found[0] if found else None
         pos_set = set(pos)
         both = [i for i in neg if i in pos_set]
         if both:
@@ -520,19 +577,39 @@ class PhenotypeLikelihood:
             contrib = np.zeros((num, 0), dtype=np.float64)
             match = np.zeros((num, 0), dtype=np.int8)
         terms = self.hierarchy.terms
+        onset_lr = np.zeros(num, dtype=np.float64)
+        if onset_index is not None:
+            onset_lr = self._onset(onset_index)
+        total = contrib.sum(axis=1)
         return ScoreResult(
             diseases=self.diseases,
             findings=[terms[i] for i in (*pos, *neg)],
             excluded=np.array([False] * len(pos) + [True] * len(neg), dtype=bool),
             contributions=contrib,
             match=match,
-            total=contrib.sum(axis=1),
+            total=total + onset_lr,
             pretest=self.pretest if pretest is None else np.asarray(pretest, dtype=np.float64),
             skipped=skipped,
             resolved=replaced,
+            onset=None if onset_index is None else terms[onset_index],
+            onset_contribution=onset_lr,
         )
 
     # ---- internals ----------------------------------------------------------------------
+    def _onset(self, i: int) -> np.ndarray:
+        """``[num_diseases]`` log10 LR of the onset class with term index ``i``."""
+        h = self.hierarchy
+        iri = h.terms[i]
+        if ONSET_ROOT not in h.ancestors(iri):
+            raise ValueError(f"{iri} is not an onset class (a subclass of Onset, HP:0003674)")
+        if self._onsets is None or not self._has_onset.any():
+            return np.zeros(len(self.diseases), dtype=np.float64)
+        related = sorted({h.index(t) for t in (*h.ancestors(iri), *h.descendants(iri))})
+        compatible = np.asarray(self._onsets[:, related].sum(axis=1)).ravel() > 0
+        alpha = self.config.false_positive_rate
+        p = (1.0 - alpha) * compatible + alpha
+        return np.where(self._has_onset, np.log10(p / p[self._has_onset].mean()), 0.0)
+
     def _ancestors(self, i: int) -> np.ndarray:
         c = self._closure
         return c.indices[c.indptr[i] : c.indptr[i + 1]]

@@ -34,7 +34,7 @@ import numpy as np
 
 from kg.annotations import SEX_CODES
 from kg.errors import UnknownTermError
-from kg.namespaces import OBO, compress
+from kg.namespaces import compress
 from kg.rules.engine import (
     CandidateCheck,
     CitedFact,
@@ -51,6 +51,7 @@ from kg.rules.engine import (
     path_edges,
 )
 from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood, ScoreResult
+from kg.rules.onset import ONSET_YEARS
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -72,28 +73,6 @@ __all__ = [
     "python_rules",
 ]
 
-#: HPO onset classes -> (earliest, latest) age in years (None: open-ended).
-ONSET_YEARS: dict[str, tuple[float, float | None]] = {
-    OBO + "HP_0011460": (0.0, 0.0),  # Embryonal onset
-    OBO + "HP_0011461": (0.0, 0.0),  # Fetal onset
-    OBO + "HP_0034199": (0.0, 0.0),  # Late first trimester onset
-    OBO + "HP_0034198": (0.0, 0.0),  # Second trimester onset
-    OBO + "HP_0034197": (0.0, 0.0),  # Third trimester onset
-    OBO + "HP_0030674": (0.0, 0.0),  # Antenatal onset
-    OBO + "HP_0003577": (0.0, 0.0),  # Congenital onset
-    OBO + "HP_0003623": (0.0, 28 / 365.25),  # Neonatal onset
-    OBO + "HP_0410280": (0.0, 16.0),  # Pediatric onset
-    OBO + "HP_0003593": (28 / 365.25, 1.0),  # Infantile onset
-    OBO + "HP_0011463": (1.0, 5.0),  # Childhood onset
-    OBO + "HP_0003621": (5.0, 16.0),  # Juvenile onset
-    OBO + "HP_0003581": (16.0, None),  # Adult onset
-    OBO + "HP_0011462": (16.0, 40.0),  # Young adult onset
-    OBO + "HP_0025708": (16.0, 19.0),  # Early young adult onset
-    OBO + "HP_0025709": (19.0, 25.0),  # Intermediate young adult onset
-    OBO + "HP_0025710": (25.0, 40.0),  # Late young adult onset
-    OBO + "HP_0003596": (40.0, 60.0),  # Middle age onset
-    OBO + "HP_0003584": (60.0, None),  # Late onset
-}
 _SEX_NAMES = {code: name for name, code in SEX_CODES.items() if name}
 _PROFILES_KEY = "phenotype.profiles"
 _MAX_PROFILES = 512

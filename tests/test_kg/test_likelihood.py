@@ -274,3 +274,70 @@ def test_likelihood_on_built_mini_kg(hpo_mini_kg) -> None:
     # Marfan is annotated NOT intellectual disability: excluding it supports Marfan.
     j = res.findings.index(to_iri("HP:0001249"))
     assert res.contributions[res.diseases.index(marfan), j] > 0
+
+
+# ---- the onset of the disease ---------------------------------------------------------------
+
+_OBO = "http://purl.obolibrary.org/obo/HP_"
+ONSET, PEDIATRIC, INFANTILE, CHILDHOOD, ADULT = (
+    _OBO + n for n in ("0003674", "0410280", "0003593", "0011463", "0003581")
+)
+FINDING = _OBO + "0000118"
+
+
+@pytest.fixture
+def onset_model() -> PhenotypeLikelihood:
+    """d1: infantile onset, d2: adult onset, d3: no onset annotation; all share one finding."""
+    terms = [FINDING, ONSET, PEDIATRIC, INFANTILE, CHILDHOOD, ADULT]
+    parents = {FINDING: [], ONSET: [], PEDIATRIC: [ONSET], INFANTILE: [PEDIATRIC]}
+    parents |= {CHILDHOOD: [PEDIATRIC], ADULT: [ONSET]}
+    index = {t: i for i, t in enumerate(terms)}
+    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(parents[t]) for t in terms])
+    idx = np.array([index[p] for t in terms for p in parents[t]], dtype=np.int32)
+    hierarchy = TermHierarchy(terms, terms, np.zeros(len(terms), dtype=bool), ptr, idx, {})
+    b = AnnotationTableBuilder()
+    for n, (disease, term, aspect) in enumerate(
+        [
+            ("d1", FINDING, "P"),
+            ("d1", INFANTILE, "C"),
+            ("d2", FINDING, "P"),
+            ("d2", ADULT, "C"),
+            ("d3", FINDING, "P"),
+        ]
+    ):
+        b.add(f"urn:a:{n}", f"urn:d:{disease}", term, frequency=0.5, aspect=aspect)
+    return PhenotypeLikelihood.from_kg(hierarchy, b.build())
+
+
+@pytest.mark.parametrize(
+    ("onset", "d1", "d2"),
+    [
+        # a related onset: the same class, or a broader one (pediatric covers infantile)
+        (INFANTILE, math.log10(1.0 / 0.55), math.log10(0.1 / 0.55)),
+        (PEDIATRIC, math.log10(1.0 / 0.55), math.log10(0.1 / 0.55)),
+        (ADULT, math.log10(0.1 / 0.55), math.log10(1.0 / 0.55)),
+        # related to neither: the same LR for both, so 1
+        (CHILDHOOD, 0.0, 0.0),
+    ],
+)
+def test_the_onset_weighs_against_the_diseases_onset_annotations(
+    onset_model: PhenotypeLikelihood, onset: str, d1: float, d2: float
+) -> None:
+    res = onset_model.score([FINDING], onset=onset)
+    by_disease = dict(zip(res.diseases, res.onset_contribution.tolist(), strict=True))
+    # (1 - alpha) for a related onset, alpha for an unrelated one, over their mean (0.55)
+    assert by_disease == pytest.approx({"urn:d:d1": d1, "urn:d:d2": d2, "urn:d:d3": 0.0})
+    assert res.onset == onset
+    assert res.total == pytest.approx(res.contributions.sum(axis=1) + res.onset_contribution)
+    without = onset_model.score([FINDING])
+    assert without.onset is None and not without.onset_contribution.any()
+    assert res.contributions == pytest.approx(without.contributions)
+
+
+def test_an_onset_must_be_an_onset_class(onset_model: PhenotypeLikelihood) -> None:
+    with pytest.raises(ValueError, match="not an onset class"):
+        onset_model.score([FINDING], onset=FINDING)
+    res = onset_model.score([FINDING], onset=_OBO + "9999999")
+    assert res.skipped == [_OBO + "9999999"] and res.onset is None
+    assert not res.onset_contribution.any()

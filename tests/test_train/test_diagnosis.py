@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import scipy.sparse as sp
 import torch
 from safetensors.torch import load_file
 
 import train.loop as loop_module
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from kg.knowledge_graph import KnowledgeGraph
-from kg.rules.likelihood import LikelihoodConfig
+from kg.namespaces import to_iri
+from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
 from kg.store import build_kg
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
@@ -183,6 +186,57 @@ def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> 
     assert result.ranking
 
 
+def test_the_onset_moves_the_prior_of_diseases_with_an_onset_annotation(
+    home: Path, trained: Path
+) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    diagnoser = Diagnoser.load(trained, kg)
+    # The mini KG annotates one onset (homocystinuria: infantile), which alone tells no disease
+    # from another; give the 22q11 deletion a congenital onset beside it.
+    lr, h = diagnoser.builder.likelihood, kg.hierarchy
+    onsets = sp.lil_matrix((len(lr.diseases), len(h)))
+    for disease, onset in (("Orphanet_394", "HP_0003593"), ("syndrome/16", "HP_0003577")):
+        row = next(i for i, d in enumerate(lr.diseases) if d.endswith(disease))
+        onsets[row, h.index(to_iri(onset.replace("_", ":")))] = 1.0
+    matrix = disease_term_matrix(h, kg.annotations, subjects=lr.diseases)
+    no_negation = sp.csr_matrix(onsets.shape, dtype=bool)
+    diagnoser.builder.likelihood = PhenotypeLikelihood(
+        h,
+        matrix,
+        lr.config,
+        onsets=replace(matrix, frequency=onsets.tocsr(), negated=no_negation),
+    )
+    patient = {"present": ["HP:0001166", "HP:0001249"]}
+
+    def priors(**onset: str) -> dict[str, float | None]:
+        return {r.curie: r.prior for r in diagnoser.diagnose("p", **patient, **onset).ranking}
+
+    without, infantile = priors(), priors(onset="HP:0003593")
+    congenital = priors(onset="HP:0003577")
+    assert infantile["ORPHA:394"] > without["ORPHA:394"] > congenital["ORPHA:394"]
+    assert infantile["DECIPHER:16"] < without["DECIPHER:16"] < congenital["DECIPHER:16"]
+    assert infantile["OMIM:154700"] == pytest.approx(without["OMIM:154700"])  # no onset known
+    not_an_onset = diagnoser.diagnose("p", **patient, onset="HP:0001166")
+    unknown = diagnoser.diagnose("p", **patient, onset="HP:9999999")
+    for result, why in ((not_an_onset, "not an onset class"), (unknown, "unknown")):
+        assert any(why in w for w in result.warnings)
+        assert {r.curie: r.prior for r in result.ranking} == pytest.approx(without)
+
+
+def test_a_recorded_onset_replays(home: Path, trained: Path) -> None:
+    import kgfuse.diagnosis as diagnosis_module
+
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home)
+    out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001249"], "onset": "P6M"})
+    assert explanation.metadata["onset"] == to_iri("HP:0003593")  # six months: infantile
+    assert service.audit_log is not None
+    record = service.audit_log.get(out["audit_id"]).to_dict()
+    replayed = diagnosis_module.replay(record)
+    assert [(r.iri, r.score) for r in replayed.ranking] == [
+        (r.iri, r.score) for r in explanation.ranking
+    ]
+
+
 def test_resume_after_a_kill_matches_an_uninterrupted_run(
     home: Path, trained: Path, monkeypatch
 ) -> None:
@@ -211,8 +265,14 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(
 def test_parse_record_forms_and_errors() -> None:
     assert parse_record({"id": "a", "text": "tall"}).text == "tall"
     r = parse_record({"id": "b", "present_hpo": ["HP:0001166"], "excluded_hpo": [], "age": 3})
-    assert r.present == ("HP:0001166",) and r.age == 3.0
+    assert r.present == ("HP:0001166",) and r.age == 3.0 and r.onset is None
+    onset = parse_record({"id": "g", "present_hpo": ["HP:0001166"], "onset": "HP:0003593"})
+    assert onset.onset == "HP:0003593"
+    aged = parse_record({"id": "h", "present_hpo": ["HP:0001166"], "onset": "P3Y"})
+    assert aged.onset == "http://purl.obolibrary.org/obo/HP_0011463"  # childhood onset
     for bad, message in (
+        ({"id": "i", "present_hpo": ["HP:1"], "onset": 3}, "onset must be"),
+        ({"id": "j", "present_hpo": ["HP:1"], "onset": "P3Q"}, "not an ISO 8601 age"),
         ({"id": "c", "text": "   "}, "empty text"),
         ({"id": "d"}, "needs 'text'"),
         ({"id": "e", "present_hpo": "HP:1"}, "list of term ids"),

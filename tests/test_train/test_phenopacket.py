@@ -72,6 +72,7 @@ def test_read_phenopacket_v2(hierarchy) -> None:
     assert case.sex == "FEMALE"
     assert case.age_years == pytest.approx(14.5)
     assert case.diseases == (to_iri("OMIM:154700"),)  # the excluded ORPHA disease is left out
+    assert case.onset == to_iri("HP:0011463")  # Marfan's onset at P2Y: Childhood onset
     assert set(case.pmids) == {to_iri("PMID:1000009"), to_iri("PMID:1000010")}
     assert any("HP:9999999" in w and "skipped" in w for w in case.warnings)
     assert any("HP:0001519" in w and "replaced" in w for w in case.warnings)
@@ -103,6 +104,43 @@ def test_phenopacket_time_elements() -> None:
     assert case_from_phenopacket({**base, "subject": {"sex": "UNKNOWN_SEX"}}).sex is None
 
 
+@pytest.mark.parametrize(
+    ("time_element", "onset"),
+    [
+        ({"ontologyClass": {"id": "HP:0003593"}}, "HP:0003593"),
+        ({"age": {"iso8601duration": "P0D"}}, "HP:0003577"),  # at birth: congenital
+        ({"age": {"iso8601duration": "P3M"}}, "HP:0003593"),  # infantile
+        ({"ageRange": {"start": {"iso8601duration": "P20Y"}}}, "HP:0011462"),  # young adult
+        ({"gestationalAge": {"weeks": 30}}, "HP:0030674"),  # antenatal
+        ({"timestamp": "2020-01-01T00:00:00Z"}, None),
+    ],
+)
+def test_phenopacket_disease_onset(time_element: dict, onset: str | None) -> None:
+    data = {
+        "id": "x",
+        "diseases": [
+            {
+                "term": {"id": "OMIM:1"},
+                "excluded": True,
+                "onset": {"age": {"iso8601duration": "P70Y"}},
+            },
+            {"term": {"id": "OMIM:2"}, "onset": time_element},
+        ],
+    }
+    case = case_from_phenopacket(data)
+    assert case.onset == (None if onset is None else to_iri(onset))
+
+
+def test_an_onset_that_is_no_onset_class_is_reported(hierarchy) -> None:
+    row = {"id": "r", "present_hpo": ["HP:0001166"], "disease_onset": ["HP:0001166|Arachnodactyly"]}
+    case = case_from_dev_row(row, hierarchy)
+    assert case.onset is None
+    assert any("not an onset class" in w for w in case.warnings)
+    bad_age = case_from_dev_row({**row, "disease_onset": ["P2Q"]}, hierarchy)
+    assert bad_age.onset is None
+    assert any("not an ISO 8601 duration" in w for w in bad_age.warnings)
+
+
 def test_dev_row_and_vignette_rows(hierarchy) -> None:
     row = {
         "id": "PMID_1_a",
@@ -111,9 +149,13 @@ def test_dev_row_and_vignette_rows(hierarchy) -> None:
         "diseases": ["OMIM:154700"],
         "sex": "MALE",
         "age_last_encounter": "P3Y",
+        "disease_onset": ["HP:0003593|Infantile onset", "P2Y"],
         "pmids": ["PMID:1"],
     }
     case = case_from_dev_row(row, hierarchy)
+    assert case.onset == to_iri("HP:0003593")  # the first one stated
+    assert case_from_dev_row({**row, "disease_onset": ["P40Y"]}).onset == to_iri("HP:0011462")
+    assert case_from_dev_row({**row, "disease_onset": [None]}).onset is None
     assert case.present == (to_iri("HP:0001166"),)
     assert case.excluded == (to_iri("HP:0001249"),)  # a present term is never also excluded
     assert case.sex == "MALE" and case.age_years == 3.0

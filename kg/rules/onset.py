@@ -1,0 +1,63 @@
+"""HPO onset classes: their age ranges, and the class of an age.
+
+The onset of a disease is annotated with a subclass of *Onset* (``HP:0003674``) in
+``phenotype.hpoa`` (aspect C); a patient's onset comes as such a class or as an age.
+"""
+
+from __future__ import annotations
+
+from kg.namespaces import OBO
+
+#: The root of the onset classes.
+ONSET_ROOT = OBO + "HP_0003674"
+CONGENITAL_ONSET = OBO + "HP_0003577"
+
+#: HPO onset classes -> (earliest, latest) age in years (None: open-ended).
+ONSET_YEARS: dict[str, tuple[float, float | None]] = {
+    OBO + "HP_0011460": (0.0, 0.0),  # Embryonal onset
+    OBO + "HP_0011461": (0.0, 0.0),  # Fetal onset
+    OBO + "HP_0034199": (0.0, 0.0),  # Late first trimester onset
+    OBO + "HP_0034198": (0.0, 0.0),  # Second trimester onset
+    OBO + "HP_0034197": (0.0, 0.0),  # Third trimester onset
+    OBO + "HP_0030674": (0.0, 0.0),  # Antenatal onset
+    CONGENITAL_ONSET: (0.0, 0.0),  # Congenital onset
+    OBO + "HP_0003623": (0.0, 28 / 365.25),  # Neonatal onset
+    OBO + "HP_0410280": (0.0, 16.0),  # Pediatric onset
+    OBO + "HP_0003593": (28 / 365.25, 1.0),  # Infantile onset
+    OBO + "HP_0011463": (1.0, 5.0),  # Childhood onset
+    OBO + "HP_0003621": (5.0, 16.0),  # Juvenile onset
+    OBO + "HP_0003581": (16.0, None),  # Adult onset
+    OBO + "HP_0011462": (16.0, 40.0),  # Young adult onset
+    OBO + "HP_0025708": (16.0, 19.0),  # Early young adult onset
+    OBO + "HP_0025709": (19.0, 25.0),  # Intermediate young adult onset
+    OBO + "HP_0025710": (25.0, 40.0),  # Late young adult onset
+    OBO + "HP_0003596": (40.0, 60.0),  # Middle age onset
+    OBO + "HP_0003584": (60.0, None),  # Late onset
+}
+
+#: The classes an age falls in, from birth on: (upper bound in years, class); each range
+#: excludes its lower bound, as a birthday starts the next class.
+_BY_AGE = (
+    (28 / 365.25, OBO + "HP_0003623"),  # Neonatal
+    (1.0, OBO + "HP_0003593"),  # Infantile
+    (5.0, OBO + "HP_0011463"),  # Childhood
+    (16.0, OBO + "HP_0003621"),  # Juvenile
+    (40.0, OBO + "HP_0011462"),  # Young adult
+    (60.0, OBO + "HP_0003596"),  # Middle age
+)
+
+
+def onset_class_of_age(years: float) -> str:
+    """The HPO onset class of an age of onset in years (0: *Congenital onset*).
+
+    Raises:
+        ValueError: a negative or non-finite age.
+    """
+    if not 0.0 <= years < float("inf"):
+        raise ValueError(f"an age of onset must be a number of years >= 0, got {years!r}")
+    if years == 0.0:
+        return CONGENITAL_ONSET
+    for upper, onset in _BY_AGE:
+        if years <= upper:
+            return onset
+    return OBO + "HP_0003584"  # Late onset
