@@ -152,11 +152,13 @@ class _TermResolver:
         return tuple(out)
 
     def onset(self, value: str | None) -> str | None:
-        """The onset class of an HPO onset term or an ISO 8601 age of onset (``P2Y``);
-        anything else is reported in ``warnings``."""
+        """The onset class of an HPO onset term, an ISO 8601 age of onset (``P2Y``) or a
+        gestational age (``GA:33w0d``, antenatal); anything else is reported in ``warnings``."""
         if not value or not value.strip():
             return None
         value = value.strip()
+        if value.upper().startswith("GA:"):
+            return to_iri("HP:0030674")  # Antenatal onset
         if value.startswith("P"):
             years = parse_iso8601_age(value)
             if years is None:

@@ -156,6 +156,9 @@ def test_dev_row_and_vignette_rows(hierarchy) -> None:
     assert case.onset == to_iri("HP:0003593")  # the first one stated
     assert case_from_dev_row({**row, "disease_onset": ["P40Y"]}).onset == to_iri("HP:0011462")
     assert case_from_dev_row({**row, "disease_onset": [None]}).onset is None
+    gestational = case_from_dev_row({**row, "disease_onset": ["GA:33w0d"]}, hierarchy)
+    assert gestational.onset == to_iri("HP:0030674")  # antenatal
+    assert gestational.warnings == case.warnings
     assert case.present == (to_iri("HP:0001166"),)
     assert case.excluded == (to_iri("HP:0001249"),)  # a present term is never also excluded
     assert case.sex == "MALE" and case.age_years == 3.0
