@@ -313,7 +313,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         ),
     ) -> dict[str, Any]:
         """One record of the ``kgfuse diagnose`` contract: ``{id, text}``, ``{id,
-        present_hpo, excluded_hpo}`` or a phenopacket; answers its output record."""
+        present_hpo, excluded_hpo}`` or a phenopacket, each with optional ``sex``, ``age``
+        and ``onset``; answers its output record."""
 
         def run() -> dict[str, Any]:
             try:
