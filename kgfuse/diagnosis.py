@@ -225,7 +225,9 @@ class DiagnosisService:
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
         for ranked in result.ranking[: self.rules_top]:
-            check = CandidateCheck(ranked.iri, present, excluded, _sex(record.sex), record.age)
+            check = CandidateCheck(
+                ranked.iri, present, excluded, _sex(record.sex), record.age, record.onset
+            )
             findings.extend(self.rules.check(self.kg, check))
         facts = [
             RetrievedFact(

@@ -308,6 +308,7 @@ class CandidateCheck:
         excluded: terms stated absent.
         sex: ``"MALE"``, ``"FEMALE"`` (any case) or None when unknown.
         age_years: the patient's age in years, or None when unknown.
+        onset: the onset class of the disease (IRI or CURIE), or None when unknown.
 
     Raises:
         ValueError: an id is neither an IRI nor a CURIE, an unknown sex, a negative age.
@@ -318,9 +319,12 @@ class CandidateCheck:
     excluded: tuple[str, ...] = ()
     sex: str | None = None
     age_years: float | None = None
+    onset: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "disease", to_iri(self.disease.strip()))
+        if self.onset is not None:
+            object.__setattr__(self, "onset", to_iri(self.onset.strip()))
         object.__setattr__(self, "present", _unique_iris(self.present))
         object.__setattr__(self, "excluded", _unique_iris(self.excluded))
         if self.sex is not None:
@@ -341,6 +345,7 @@ class CandidateCheck:
             "excluded": list(self.excluded),
             "sex": self.sex,
             "age_years": self.age_years,
+            "onset": self.onset,
         }
 
 

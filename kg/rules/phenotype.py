@@ -51,7 +51,7 @@ from kg.rules.engine import (
     path_edges,
 )
 from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood, ScoreResult
-from kg.rules.onset import ONSET_YEARS
+from kg.rules.onset import ONSET_ROOT, ONSET_YEARS
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -64,6 +64,7 @@ __all__ = [
     "LikelihoodRule",
     "Match",
     "MissingHallmarkRule",
+    "OnsetClassRule",
     "OnsetRule",
     "PhenotypeRuleConfig",
     "PresentExcludedRule",
@@ -748,6 +749,52 @@ class OnsetRule(_PythonRule):
         return out
 
 
+@dataclass
+class OnsetClassRule(_PythonRule):
+    """The stated onset class of the disease against the onsets annotated on the disease
+    (the likelihood-ratio prior weighs the same comparison)."""
+
+    id: str = "hpo.onset-class"
+    version: str = "1"
+    description: str = "The stated onset is none of the onsets annotated on the disease."
+    severity: str = "warning"
+    kind: str = "demographics"
+
+    def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
+        if decision.onset is None:
+            return []
+        i, stated = _term_index(kg, decision.onset)
+        h = kg.hierarchy
+        if i is None or stated is None or ONSET_ROOT not in h.ancestors(stated):
+            return []
+        related = {*h.ancestors(stated), *h.descendants(stated)}
+        profile = self.profile(kg, decision)
+        annotated = [
+            (r, h.terms[a])
+            for group in (profile.other, profile.positive)
+            for a, rows in group.items()
+            if ONSET_ROOT in h.ancestors(h.terms[a])
+            for r in rows
+        ]
+        if not annotated:
+            return []  # no onset known for the disease: nothing to compare
+        matching = [(r, c) for r, c in annotated if c in related]
+        chosen = matching or annotated
+        labels = ", ".join(sorted({display(kg, c) for _, c in chosen}))
+        relation = "matches" if matching else "is none of"
+        return [
+            _finding(
+                self,
+                decision,
+                status="pass" if matching else "warn",
+                message=f"the stated onset, {display(kg, stated)}, {relation} the onsets "
+                f"annotated on {display(kg, decision.disease)} ({labels})",
+                cites=profile.facts(r for r, _ in chosen),
+                data={"onset": stated},
+            )
+        ]
+
+
 _MATCH_WORDS = {
     MatchKind.UNEXPLAINED: "unexplained",
     MatchKind.EXACT_OR_IMPLIED: "exact or implied match",
@@ -935,6 +982,7 @@ def python_rules(pack: str, config: PhenotypeRuleConfig | None = None) -> list[R
             MissingHallmarkRule(config),
             SexSpecificRule(config),
             OnsetRule(config),
+            OnsetClassRule(config),
             LikelihoodRule(config),
         ]
     raise ValueError(f"unknown rule pack {pack!r}; choose among generic, hpo")

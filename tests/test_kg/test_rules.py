@@ -36,6 +36,7 @@ from kg.rules.phenotype import (
     ExcludedFeatureRule,
     LikelihoodRule,
     MissingHallmarkRule,
+    OnsetClassRule,
     OnsetRule,
     PhenotypeRuleConfig,
     PresentExcludedRule,
@@ -334,6 +335,23 @@ def test_onset_later_than_the_patients_age_warns(kg: KnowledgeGraph) -> None:
     [ok] = run(OnsetRule(), kg, disease=D2, present=[ECTOPIA_LENTIS], age_years=30)
     assert ok.status == "pass"
     assert run(OnsetRule(), kg, disease=D2, present=[ECTOPIA_LENTIS]) == []  # age unknown
+
+
+def test_the_stated_onset_class_against_the_diseases_onsets(kg: KnowledgeGraph) -> None:
+    rule = OnsetClassRule()
+    # D1 is annotated with childhood onset, D2 with adult onset (aspect C)
+    [ok] = run(rule, kg, disease=D1, present=[AORTIC_ROOT], onset="HP:0011463")
+    assert (ok.status, ok.kind) == ("pass", "demographics")
+    assert ok.cites[0].object == hp("0011463") and "matches" in ok.message
+    [bad] = run(rule, kg, disease=D2, present=[ECTOPIA_LENTIS], onset="HP:0011463")
+    assert bad.status == "warn" and bad.cites[0].object == hp("0003581")
+    assert "Childhood onset" in bad.message and "Adult onset" in bad.message
+    # a broader class than the annotated one is related: Onset covers every class
+    [broad] = run(rule, kg, disease=D2, present=[ECTOPIA_LENTIS], onset="HP:0003674")
+    assert broad.status == "pass"
+    assert run(rule, kg, disease=D1, present=[AORTIC_ROOT]) == []  # no onset stated
+    assert run(rule, kg, disease=D1, onset=AORTIC_ROOT) == []  # not an onset class
+    assert run(rule, kg, disease="ORPHA:900", onset="HP:0011463") == []  # none annotated
 
 
 def test_onset_of_a_matched_finding_later_than_the_age(kg: KnowledgeGraph) -> None:

@@ -229,6 +229,10 @@ def test_a_recorded_onset_replays(home: Path, trained: Path) -> None:
     service = DiagnosisService(trained, home / "kgs" / "hpo", home)
     out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001249"], "onset": "P6M"})
     assert explanation.metadata["onset"] == to_iri("HP:0003593")  # six months: infantile
+    # the rules compare it with the disease's onset annotations, citing them
+    [onset_check] = [f for f in explanation.findings if f.rule_id == "hpo.onset-class"]
+    assert onset_check.status == "pass" and onset_check.disease.endswith("Orphanet_394")
+    assert onset_check.cites[0].object == to_iri("HP:0003593")
     assert service.audit_log is not None
     record = service.audit_log.get(out["audit_id"]).to_dict()
     replayed = diagnosis_module.replay(record)
