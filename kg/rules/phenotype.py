@@ -675,6 +675,19 @@ def _range_text(lo: float, hi: float | None) -> str:
     return f"{_years(lo)} to {_years(hi)}"
 
 
+def _annotated_onsets(kg: KnowledgeGraph, profile: DiseaseProfile) -> list[tuple[str, str]]:
+    """(annotation, onset class) of a disease's annotations (any aspect) whose term is an onset
+    class (under *Onset*, HP:0003674)."""
+    h = kg.hierarchy
+    return [
+        (r, h.terms[a])
+        for group in (profile.other, profile.positive)
+        for a, rows in group.items()
+        if ONSET_ROOT in h.ancestors(h.terms[a])
+        for r in rows
+    ]
+
+
 @dataclass
 class OnsetRule(_PythonRule):
     """Age of onset of the disease (and of matched findings) against the patient's age."""
@@ -690,16 +703,14 @@ class OnsetRule(_PythonRule):
             return []
         age = decision.age_years
         profile = self.profile(kg, decision)
-        h = kg.hierarchy
         dis = display(kg, decision.disease)
         out: list[Finding] = []
         # disease-level onset: annotations (any aspect) whose term is an onset class
         onsets: list[tuple[str, str, float, float | None]] = []  # row, class, range
-        for group in (profile.other, profile.positive):
-            for a, rows in group.items():
-                rng = _onset_range(kg, h.terms[a])
-                if rng is not None:
-                    onsets.extend((r, h.terms[a], *rng[1]) for r in rows)
+        for r, onset in _annotated_onsets(kg, profile):
+            rng = _onset_range(kg, onset)
+            if rng is not None:
+                onsets.append((r, onset, *rng[1]))
         if onsets:
             earliest = min(lo for _, _, lo, _ in onsets)
             compatible = [o for o in onsets if o[2] <= age]
@@ -769,13 +780,7 @@ class OnsetClassRule(_PythonRule):
             return []
         related = {*h.ancestors(stated), *h.descendants(stated)}
         profile = self.profile(kg, decision)
-        annotated = [
-            (r, h.terms[a])
-            for group in (profile.other, profile.positive)
-            for a, rows in group.items()
-            if ONSET_ROOT in h.ancestors(h.terms[a])
-            for r in rows
-        ]
+        annotated = _annotated_onsets(kg, profile)
         if not annotated:
             return []  # no onset known for the disease: nothing to compare
         matching = [(r, c) for r, c in annotated if c in related]
