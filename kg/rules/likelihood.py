@@ -449,6 +449,7 @@ class PhenotypeLikelihood:
                 raise ValueError(f"pretest must have shape ({num},), got {pretest.shape}")
             self.pretest = pretest
         self._onsets = None
+        self._onset_lr: dict[int, np.ndarray] = {}
         if onsets is not None:
             if onsets.diseases != self.diseases:
                 raise ValueError("onsets must have the rows of the annotation matrix")
@@ -597,7 +598,16 @@ class PhenotypeLikelihood:
 
     # ---- internals ----------------------------------------------------------------------
     def _onset(self, i: int) -> np.ndarray:
-        """``[num_diseases]`` log10 LR of the onset class with term index ``i``."""
+        """``[num_diseases]`` log10 LR of the onset class with term index ``i`` (kept per class:
+        there are a few dozen)."""
+        cached = self._onset_lr.get(i)
+        if cached is None:
+            cached = self._onset_uncached(i)
+            cached.setflags(write=False)  # shared by every ScoreResult of this class
+            self._onset_lr[i] = cached
+        return cached
+
+    def _onset_uncached(self, i: int) -> np.ndarray:
         h = self.hierarchy
         iri = h.terms[i]
         if ONSET_ROOT not in h.ancestors(iri):

@@ -330,6 +330,10 @@ def test_the_onset_weighs_against_the_diseases_onset_annotations(
     assert by_disease == pytest.approx({"urn:d:d1": d1, "urn:d:d2": d2, "urn:d:d3": 0.0})
     assert res.onset == onset
     assert res.total == pytest.approx(res.contributions.sum(axis=1) + res.onset_contribution)
+    # kept per onset class, read-only: a caller cannot change the next patient's scores
+    again = onset_model.score([FINDING], onset=onset)
+    assert again.onset_contribution.tolist() == res.onset_contribution.tolist()
+    assert not again.onset_contribution.flags.writeable
     without = onset_model.score([FINDING])
     assert without.onset is None and not without.onset_contribution.any()
     assert res.contributions == pytest.approx(without.contributions)
