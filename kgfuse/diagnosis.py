@@ -54,7 +54,8 @@ class PatientRecord:
 
 def parse_onset(value: Any, rid: str) -> str | None:
     """A record's ``onset``: an HPO onset class id (``HP:0003593``), or an ISO 8601 age of
-    onset (``P2Y``) turned into its class; None when absent.
+    onset (``P2Y``) turned into its class (:func:`train.phenopacket.onset_of`); None when
+    absent.
 
     Raises:
         RecordError: not a string, or a malformed age.
@@ -63,16 +64,12 @@ def parse_onset(value: Any, rid: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise RecordError(f"record {rid}: onset must be an HPO onset class or an age such as P2Y")
-    value = value.strip()
-    if not value.startswith("P"):
-        return value
-    from kg.rules.onset import onset_class_of_age
-    from train.phenopacket import parse_iso8601_age
+    from train.phenopacket import onset_of
 
-    years = parse_iso8601_age(value)
-    if years is None:
-        raise RecordError(f"record {rid}: onset {value!r} is not an ISO 8601 age such as P2Y")
-    return onset_class_of_age(years)
+    try:
+        return onset_of(value.strip())
+    except ValueError as exc:
+        raise RecordError(f"record {rid}: {exc}") from None
 
 
 def parse_record(record: Any, index: int = 0) -> PatientRecord:

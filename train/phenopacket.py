@@ -39,6 +39,7 @@ __all__ = [
     "case_from_dev_row",
     "case_from_phenopacket",
     "case_from_vignette",
+    "onset_of",
     "parse_iso8601_age",
     "read_cases",
     "read_phenopacket",
@@ -118,9 +119,29 @@ def _age_of(time_element: Mapping[str, Any] | None) -> float | None:
     return None
 
 
-def _onset_text(time_element: Mapping[str, Any]) -> str | None:
+def onset_of(value: str) -> str:
+    """An onset as stated: an ISO 8601 age (``P2Y``) becomes the IRI of its onset class, a
+    gestational age (``GA:33w0d``) antenatal onset; any other text (a term id) is returned as
+    it is.
+
+    Raises:
+        ValueError: an age that is not an ISO 8601 duration.
+    """
+    if value.upper().startswith("GA:"):
+        return to_iri("HP:0030674")  # Antenatal onset
+    if not value.startswith("P"):
+        return value
+    years = parse_iso8601_age(value)
+    if years is None:
+        raise ValueError(f"onset {value!r} is not an ISO 8601 duration such as P2Y")
+    return onset_class_of_age(years)
+
+
+def _onset_text(time_element: Any) -> str | None:
     """The onset class id or ISO 8601 age of a phenopacket ``TimeElement`` (an age range: its
     start); None for other kinds."""
+    if not isinstance(time_element, Mapping):
+        return None
     if "ontologyClass" in time_element:
         return (time_element["ontologyClass"] or {}).get("id")
     if "age" in time_element:
@@ -157,14 +178,13 @@ class _TermResolver:
         if not value or not value.strip():
             return None
         value = value.strip()
-        if value.upper().startswith("GA:"):
-            return to_iri("HP:0030674")  # Antenatal onset
-        if value.startswith("P"):
-            years = parse_iso8601_age(value)
-            if years is None:
-                self.warnings.append(f"onset {value!r}: not an ISO 8601 duration; skipped")
-                return None
-            return onset_class_of_age(years)
+        try:
+            onset = onset_of(value)
+        except ValueError as exc:
+            self.warnings.append(f"{exc}; skipped")
+            return None
+        if onset != value:  # an age: its class
+            return onset
         iri = self.one(value)
         if iri is None or self.hierarchy is None:
             return iri

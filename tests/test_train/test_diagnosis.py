@@ -276,7 +276,7 @@ def test_parse_record_forms_and_errors() -> None:
     assert aged.onset == "http://purl.obolibrary.org/obo/HP_0011463"  # childhood onset
     for bad, message in (
         ({"id": "i", "present_hpo": ["HP:1"], "onset": 3}, "onset must be"),
-        ({"id": "j", "present_hpo": ["HP:1"], "onset": "P3Q"}, "not an ISO 8601 age"),
+        ({"id": "j", "present_hpo": ["HP:1"], "onset": "P3Q"}, "not an ISO 8601 duration"),
         ({"id": "c", "text": "   "}, "empty text"),
         ({"id": "d"}, "needs 'text'"),
         ({"id": "e", "present_hpo": "HP:1"}, "list of term ids"),
