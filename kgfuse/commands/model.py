@@ -220,6 +220,14 @@ def diagnose(
     text: Annotated[
         str | None, typer.Option("--text", help="Diagnose one clinical note given here.")
     ] = None,
+    onset: Annotated[
+        str | None,
+        typer.Option(
+            "--onset",
+            help="With --text: the disease's onset, an HPO onset class (HP:0003593) or an "
+            "age such as P2Y (JSONL records carry their own 'onset').",
+        ),
+    ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
     ] = None,
@@ -240,6 +248,8 @@ def diagnose(
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
+    if onset is not None and text is None:
+        raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
     service = DiagnosisService(
         model,
         resolve_kg(kg, home) if kg else None,
@@ -250,7 +260,10 @@ def diagnose(
         precision=precision,
     )
     if text is not None:
-        records = iter([(0, {"id": "text", "text": text})])
+        record: dict[str, str] = {"id": "text", "text": text}
+        if onset is not None:
+            record["onset"] = onset
+        records = iter([(0, record)])
     else:
         assert input is not None  # exactly one of input and text was checked above
         if not input.is_file():

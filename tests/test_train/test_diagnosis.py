@@ -241,6 +241,23 @@ def test_a_recorded_onset_replays(home: Path, trained: Path) -> None:
     ]
 
 
+def test_cli_diagnose_text_with_an_onset(home: Path, trained: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    base = ["diagnose", "--model", str(trained), "--home", str(home), "--no-audit"]
+    note = ["--text", "Tall boy with arachnodactyly and intellectual disability."]
+    runner = CliRunner()
+    ok = runner.invoke(app, [*base, *note, "--onset", "P6M"])
+    assert ok.exit_code == 0, ok.output
+    assert "Classic homocystinuria" in ok.output
+    bad = runner.invoke(app, [*base, *note, "--onset", "P6Q"])
+    assert "not an ISO 8601 duration" in bad.output
+    lonely = runner.invoke(app, [*base, "records.jsonl", "--onset", "P6M"])
+    assert lonely.exit_code != 0 and "--onset goes with --text" in lonely.output
+
+
 def test_resume_after_a_kill_matches_an_uninterrupted_run(
     home: Path, trained: Path, monkeypatch
 ) -> None:
