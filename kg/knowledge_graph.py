@@ -299,7 +299,7 @@ def _annotation_rows(lookups: TripleLookups, node: ox.NamedNode, position: ox.Na
     """:data:`Q_ANNOTATIONS_OF` with ``?disease`` (``position`` rdf:subject) or ``?phenotype``
     (rdf:object) bound: each annotation node's triples read in one scan."""
     rows: Rows = []
-    for a in dict.fromkeys(lookups.subjects(position, node)):
+    for a in lookups.subjects(position, node):
         values: dict[str, list[Term]] = {}
         for p, o in lookups.properties(a):
             values.setdefault(p.value, []).append(o)

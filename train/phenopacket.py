@@ -28,7 +28,7 @@ from typing import Any
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import ONSET_ROOT, onset_class_of_age
+from kg.rules.onset import is_onset_class, onset_class_of_age
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class _TermResolver:
         iri = self.one(value)
         if iri is None or self.hierarchy is None:
             return iri
-        if ONSET_ROOT not in self.hierarchy.ancestors(iri):
+        if not is_onset_class(self.hierarchy, iri):
             self.warnings.append(f"onset {value}: not an onset class (HP:0003674); skipped")
             return None
         return iri

@@ -65,7 +65,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import ONSET_ROOT
+from kg.rules.onset import ONSET_ROOT, is_onset_class
 
 logger = logging.getLogger(__name__)
 
@@ -610,7 +610,7 @@ class PhenotypeLikelihood:
     def _onset_uncached(self, i: int) -> np.ndarray:
         h = self.hierarchy
         iri = h.terms[i]
-        if ONSET_ROOT not in h.ancestors(iri):
+        if not is_onset_class(h, iri):
             raise ValueError(f"{iri} is not an onset class (a subclass of Onset, HP:0003674)")
         if self._onsets is None or not self._has_onset.any():
             return np.zeros(len(self.diseases), dtype=np.float64)

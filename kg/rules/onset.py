@@ -6,7 +6,12 @@ The onset of a disease is annotated with a subclass of *Onset* (``HP:0003674``) 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kg.namespaces import OBO
+
+if TYPE_CHECKING:
+    from kg.hierarchy import TermHierarchy
 
 #: The root of the onset classes.
 ONSET_ROOT = OBO + "HP_0003674"
@@ -35,16 +40,25 @@ ONSET_YEARS: dict[str, tuple[float, float | None]] = {
     OBO + "HP_0003584": (60.0, None),  # Late onset
 }
 
-#: The classes an age falls in, from birth on: (upper bound in years, class); each range
-#: excludes its lower bound, as a birthday starts the next class.
-_BY_AGE = (
-    (28 / 365.25, OBO + "HP_0003623"),  # Neonatal
-    (1.0, OBO + "HP_0003593"),  # Infantile
-    (5.0, OBO + "HP_0011463"),  # Childhood
-    (16.0, OBO + "HP_0003621"),  # Juvenile
-    (40.0, OBO + "HP_0011462"),  # Young adult
-    (60.0, OBO + "HP_0003596"),  # Middle age
+#: The classes an age falls in, from birth on, in order; each range of :data:`ONSET_YEARS`
+#: excludes its lower bound here, as a birthday starts the next class.
+_BY_AGE = tuple(
+    OBO + curie
+    for curie in (
+        "HP_0003623",  # Neonatal
+        "HP_0003593",  # Infantile
+        "HP_0011463",  # Childhood
+        "HP_0003621",  # Juvenile
+        "HP_0011462",  # Young adult
+        "HP_0003596",  # Middle age
+        "HP_0003584",  # Late: open-ended
+    )
 )
+
+
+def is_onset_class(hierarchy: TermHierarchy, iri: str) -> bool:
+    """Whether a term of ``hierarchy`` is *Onset* or one of its subclasses."""
+    return ONSET_ROOT in hierarchy.ancestors(iri)
 
 
 def onset_class_of_age(years: float) -> str:
@@ -57,7 +71,8 @@ def onset_class_of_age(years: float) -> str:
         raise ValueError(f"an age of onset must be a number of years >= 0, got {years!r}")
     if years == 0.0:
         return CONGENITAL_ONSET
-    for upper, onset in _BY_AGE:
-        if years <= upper:
+    for onset in _BY_AGE:
+        upper = ONSET_YEARS[onset][1]
+        if upper is None or years <= upper:
             return onset
-    return OBO + "HP_0003584"  # Late onset
+    raise AssertionError("the last class of _BY_AGE is open-ended")  # pragma: no cover

@@ -51,7 +51,7 @@ from kg.rules.engine import (
     path_edges,
 )
 from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood, ScoreResult
-from kg.rules.onset import ONSET_ROOT, ONSET_YEARS
+from kg.rules.onset import ONSET_YEARS, is_onset_class
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -683,7 +683,7 @@ def _annotated_onsets(kg: KnowledgeGraph, profile: DiseaseProfile) -> list[tuple
         (r, h.terms[a])
         for group in (profile.other, profile.positive)
         for a, rows in group.items()
-        if ONSET_ROOT in h.ancestors(h.terms[a])
+        if is_onset_class(h, h.terms[a])
         for r in rows
     ]
 
@@ -776,7 +776,7 @@ class OnsetClassRule(_PythonRule):
             return []
         i, stated = _term_index(kg, decision.onset)
         h = kg.hierarchy
-        if i is None or stated is None or ONSET_ROOT not in h.ancestors(stated):
+        if i is None or stated is None or not is_onset_class(h, stated):
             return []
         related = {*h.ancestors(stated), *h.descendants(stated)}
         profile = self.profile(kg, decision)
