@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
-from kgfuse.qa.intent import IntentClassifier, fill_slots
+from kgfuse.qa.intent import (
+    FittedTextClassifier,
+    IntentClassifier,
+    fill_slots,
+    training_examples,
+)
 from kgfuse.qa.questions import DISEASE, GENE, HELDOUT_TEMPLATES, TERM, TRAIN_TEMPLATES, Intent
 
 FBN1 = "https://identifiers.org/ncbigene:2200"
@@ -195,6 +201,38 @@ def test_classifier_respects_feasible_intents() -> None:
     text = f"What is the genetic basis of {placeholder(DISEASE)}?"
     guess = classifier.predict(text, feasible=[Intent.DEFINITION, Intent.SYNONYMS])
     assert guess.intent in (Intent.DEFINITION, Intent.SYNONYMS)
+
+
+def test_fitted_classifier_gives_the_pipelines_probabilities() -> None:
+    classifier = IntentClassifier()
+    texts, _ = training_examples(seed=1)
+    texts = [t.lower() for t in texts[:200]]
+    texts += ["", "zzzz qqqq", "genes genes genes of ent_disease", "Ünïcode ?? ent_term"]
+    expected = classifier.model.predict_proba(texts)
+    fitted = FittedTextClassifier(classifier.model)
+    got = np.array([fitted.predict_proba(t) for t in texts])
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_fitted_classifier_two_classes_and_unsupported_vectoriser() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    texts = ["red apple", "green apple", "red car", "blue car", "fast car", "ripe apple"]
+    labels = ["fruit", "fruit", "vehicle", "vehicle", "vehicle", "fruit"]
+    pipeline = make_pipeline(
+        make_union(TfidfVectorizer(), TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3))),
+        LogisticRegression(),
+    ).fit(texts, labels)
+    queries = ["a red apple", "car", "", "unknown words"]
+    fitted = FittedTextClassifier(pipeline)
+    got = np.array([fitted.predict_proba(q) for q in queries])
+    np.testing.assert_allclose(got, pipeline.predict_proba(queries), rtol=0, atol=1e-12)
+    l1 = make_pipeline(make_union(TfidfVectorizer(norm="l1")), LogisticRegression())
+    with pytest.raises(ValueError, match="vectorisers"):
+        FittedTextClassifier(l1.fit(texts, labels))
 
 
 def test_cli_ask_prints_json_and_a_table(mini_home: Path, mini_model: Path) -> None:
