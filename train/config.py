@@ -71,6 +71,14 @@ class ModelSection(FusedModelSection):
         description="weight of excluded findings in the symbolic prior's log10 LR "
         "(kg.rules.likelihood.LikelihoodConfig.excluded_weight); 0: present findings only",
     )
+    prior_breadth_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=10.0,
+        description="the symbolic prior's breadth weight b: each disease's log10 LR lowered "
+        "by b log10(its number of annotated phenotype terms) "
+        "(kg.rules.likelihood.LikelihoodConfig.breadth_weight); 0: none",
+    )
     candidates: str | None = Field(
         default="OMIM",
         description="CURIE prefix of the candidate diseases; None: every annotated subject",

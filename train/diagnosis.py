@@ -330,7 +330,10 @@ def train_diagnosis(
         kg.hierarchy,
         kg.annotations,
         subjects=candidate_subjects(kg, config.model.candidates),
-        config=LikelihoodConfig(excluded_weight=config.model.prior_excluded_weight),
+        config=LikelihoodConfig(
+            excluded_weight=config.model.prior_excluded_weight,
+            breadth_weight=config.model.prior_breadth_weight,
+        ),
     )
     builder = PatientInputBuilder(
         kg,

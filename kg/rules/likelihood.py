@@ -40,7 +40,9 @@ with :math:`1 - p(D,h) = 1` where :math:`D` has a ``NOT`` annotation on :math:`h
 its ancestors. An unexplained present finding costs :math:`\log_{10}\alpha` at most, an excluded
 finding the disease always shows costs about :math:`\log_{10}\alpha`. With an
 ``excluded_weight`` :math:`w < 1` the excluded findings are tempered: each counts
-:math:`w \log_{10} \mathrm{LR}^{-}` (see :class:`LikelihoodConfig`).
+:math:`w \log_{10} \mathrm{LR}^{-}` (see :class:`LikelihoodConfig`). With a ``breadth_weight``
+:math:`b > 0` each disease's total also carries a prior factor :math:`n_D^{-b}`, :math:`n_D` its
+number of directly annotated terms.
 
 Scores are :math:`\log_{10}` LRs. Post-test probabilities follow LIRICAL: per disease, pre-test
 odds times the LR (uniform pre-test probability :math:`1/N` unless a prior is given).
@@ -125,6 +127,16 @@ class LikelihoodConfig:
             to 31.4% on the 545 leakage-free ones: it lifts diseases annotated with many broad
             terms above the true one. Models trained before this default changed record
             ``True`` in their metadata or are read as such).
+        excluded_weight: weight of each excluded finding's log10 LR (default: ``1.0``,
+            LIRICAL's).
+        breadth_weight: :math:`w \\ge 0`; each disease's total is lowered by
+            :math:`w \\log_{10} n_D`, :math:`n_D` the number of phenotype terms it is
+            directly annotated with: a prior odds :math:`\\propto n_D^{-w}` favouring
+            narrowly annotated diseases. The LR credits a finding that any of a disease's
+            terms (or their ancestors) explain and never charges a disease for the terms
+            the patient lacks, so a broadly annotated disease explains an arbitrary set of
+            findings more easily (default: ``0.0``, none; see ``ModelSection`` for the
+            diagnosis prior's).
     """
 
     unknown_frequency: float = 0.5
@@ -133,6 +145,7 @@ class LikelihoodConfig:
     background: str = "frequency"
     partial_credit: bool = False
     excluded_weight: float = 1.0
+    breadth_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.unknown_frequency <= 1.0:
@@ -143,6 +156,8 @@ class LikelihoodConfig:
             )
         if not 0.0 <= self.excluded_weight <= 1.0:
             raise ValueError(f"excluded_weight must lie in [0, 1], got {self.excluded_weight}")
+        if not 0.0 <= self.breadth_weight <= 10.0:
+            raise ValueError(f"breadth_weight must lie in [0, 10], got {self.breadth_weight}")
         if self.propagation not in _PROPAGATIONS:
             choices = ", ".join(_PROPAGATIONS)
             raise ValueError(f"unknown propagation {self.propagation!r}; choose one of {choices}")
@@ -328,14 +343,16 @@ class ScoreResult:
         contributions: ``[num_diseases, num_findings]`` float, log10 LR of each finding
             (an excluded one times the config's ``excluded_weight``).
         match: ``[num_diseases, num_findings]`` int8, :class:`MatchKind` code of each pair.
-        total: ``[num_diseases]`` float, log10 LR of the patient (sum of contributions and
-            of ``onset_contribution``).
+        total: ``[num_diseases]`` float, log10 LR of the patient (sum of contributions, of
+            ``onset_contribution`` and of ``breadth_contribution``).
         pretest: ``[num_diseases]`` float, pre-test probability of each disease.
         skipped: input ids that are unknown or obsolete with no replacement.
         resolved: input id -> current IRI, for inputs that were replaced (obsolete, alt ids).
         onset: IRI of the patient's onset class, None when not given.
         onset_contribution: ``[num_diseases]`` float, log10 LR of the onset (0 for a disease
             with no onset annotation, and for every disease when no onset is given).
+        breadth_contribution: ``[num_diseases]`` float, the breadth prior's log10 factor
+            (see ``LikelihoodConfig.breadth_weight``; 0 everywhere when its weight is 0).
     """
 
     diseases: list[str]
@@ -349,6 +366,7 @@ class ScoreResult:
     resolved: dict[str, str] = field(default_factory=dict)
     onset: str | None = None
     onset_contribution: np.ndarray | None = None
+    breadth_contribution: np.ndarray | None = None
 
     @property
     def posttest(self) -> np.ndarray:
@@ -439,6 +457,10 @@ class PhenotypeLikelihood:
         self._direct_ratio = sp.csr_matrix(
             matrix.frequency.multiply(1.0 / self.background[None, :])
         ).tocsc()
+        # the breadth prior: -w log10(number of directly annotated terms), read-only
+        breadth = np.maximum(np.diff(matrix.frequency.tocsr().indptr), 1).astype(np.float64)
+        self._breadth = -self.config.breadth_weight * np.log10(breadth)
+        self._breadth.flags.writeable = False
         self._negated = matrix.negated.tocsc()
         self._has_negated = np.diff(self._negated.indptr) > 0
         if pretest is None:
@@ -588,12 +610,13 @@ class PhenotypeLikelihood:
             excluded=np.array([False] * len(pos) + [True] * len(neg), dtype=bool),
             contributions=contrib,
             match=match,
-            total=total + onset_lr,
+            total=total + onset_lr + self._breadth,
             pretest=self.pretest if pretest is None else np.asarray(pretest, dtype=np.float64),
             skipped=skipped,
             resolved=replaced,
             onset=None if onset_index is None else terms[onset_index],
             onset_contribution=onset_lr,
+            breadth_contribution=self._breadth,
         )
 
     # ---- internals ----------------------------------------------------------------------

@@ -159,6 +159,26 @@ def test_likelihood_excluded_weight_tempers_only_excluded_findings(weight: float
         assert b.total == pytest.approx(full.score([iri("C")]).total)
 
 
+@pytest.mark.parametrize("weight", [0.5, 2.0])
+def test_likelihood_breadth_weight_favours_narrowly_annotated_diseases(weight: float) -> None:
+    hierarchy = make_hierarchy(PARENTS)
+    plain = PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
+    narrow = PhenotypeLikelihood.from_kg(
+        hierarchy, model_annotations(), config=LikelihoodConfig(breadth_weight=weight)
+    )
+    a, b = plain.score([iri("B")]), narrow.score([iri("B")])
+    # d1 is annotated with 3 terms; d2 with 1 (its NOT annotation does not count); d3 with 1
+    expected = -weight * np.log10([3.0, 1.0, 1.0])
+    assert b.breadth_contribution == pytest.approx(expected)
+    assert b.contributions == pytest.approx(a.contributions)  # the findings' LRs: untouched
+    assert b.total == pytest.approx(a.total + expected)
+    assert not a.breadth_contribution.any()  # weight 0 (the default): no prior
+    assert not b.breadth_contribution.flags.writeable
+    # B is implied by d1's C and E (noisy-or 0.7), d2's D (0.8) and d3's E (0.5): the
+    # broadly annotated d1 comes before d3 without the prior, after it with
+    assert a.order().tolist() == [1, 0, 2] and b.order().tolist() == [1, 2, 0]
+
+
 def test_likelihood_total_is_sum_and_posttest_follows_odds(model: PhenotypeLikelihood) -> None:
     res = model.score([iri("G"), iri("C")], [iri("D")])
     assert res.contributions.shape == (3, 3)
@@ -189,6 +209,9 @@ def test_likelihood_config_rejects_unknown_options() -> None:
     for weight in (-0.1, 1.5, math.nan):
         with pytest.raises(ValueError, match="excluded_weight"):
             LikelihoodConfig(excluded_weight=weight)
+    for weight in (-0.1, 10.5, math.nan):
+        with pytest.raises(ValueError, match="breadth_weight"):
+            LikelihoodConfig(breadth_weight=weight)
 
 
 def _reference_scores(

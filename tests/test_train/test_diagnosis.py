@@ -71,20 +71,26 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     assert len(result.ranking) == 3 and abs(sum(probs) - 1.0) < 1e-4
     assert probs == sorted(probs, reverse=True)
     # the prior's settings travel with the model and are the ones used when it is loaded;
-    # by default the prior leaves excluded findings out (model.prior_excluded_weight)
-    assert LikelihoodConfig.from_dict(meta["likelihood"]) == LikelihoodConfig(excluded_weight=0.0)
-    assert diagnoser.builder.likelihood.config == LikelihoodConfig(excluded_weight=0.0)
+    # by default the prior leaves excluded findings out (model.prior_excluded_weight) and
+    # weighs each disease by its breadth (model.prior_breadth_weight)
+    trained_with = LikelihoodConfig(excluded_weight=0.0, breadth_weight=1.0)
+    assert LikelihoodConfig.from_dict(meta["likelihood"]) == trained_with
+    assert diagnoser.builder.likelihood.config == trained_with
     without = diagnoser.diagnose("p2", present=["HP:0001166", "HP:0001083"])
     priors = {r.iri: r.prior for r in result.ranking}
     assert priors == pytest.approx({r.iri: r.prior for r in without.ranking})
 
 
-def test_the_priors_excluded_weight_is_a_training_setting(home: Path) -> None:
+def test_the_priors_weights_are_training_settings(home: Path) -> None:
     config = _config(home, "unused", "model.prior_excluded_weight=0.5")
     assert config.model.prior_excluded_weight == 0.5
     for bad in ("-0.1", "1.5"):
         with pytest.raises(ValueError, match="prior_excluded_weight"):
             _config(home, "unused", f"model.prior_excluded_weight={bad}")
+    assert _config(home, "unused", "model.prior_breadth_weight=0").model.prior_breadth_weight == 0
+    for bad in ("-1", "11"):
+        with pytest.raises(ValueError, match="prior_breadth_weight"):
+            _config(home, "unused", f"model.prior_breadth_weight={bad}")
 
 
 def test_models_saved_without_prior_settings_keep_partial_credit() -> None:
@@ -95,6 +101,9 @@ def test_models_saved_without_prior_settings_keep_partial_credit() -> None:
     # models saved before the excluded findings' weight was recorded counted them fully
     older = {k: v for k, v in LikelihoodConfig().to_dict().items() if k != "excluded_weight"}
     assert likelihood_config_of({"likelihood": older}).excluded_weight == 1.0
+    # and those saved before the breadth prior had none
+    older = {k: v for k, v in LikelihoodConfig().to_dict().items() if k != "breadth_weight"}
+    assert likelihood_config_of({"likelihood": older}).breadth_weight == 0.0
 
 
 def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> None:
