@@ -72,12 +72,13 @@ class ModelSection(FusedModelSection):
         "(kg.rules.likelihood.LikelihoodConfig.excluded_weight); 0: present findings only",
     )
     prior_breadth_weight: float = Field(
-        default=1.0,
+        default=0.0,
         ge=0.0,
         le=10.0,
         description="the symbolic prior's breadth weight b: each disease's log10 LR lowered "
         "by b log10(its number of annotated phenotype terms) "
-        "(kg.rules.likelihood.LikelihoodConfig.breadth_weight); 0: none",
+        "(kg.rules.likelihood.LikelihoodConfig.breadth_weight); 0: none (the trained "
+        "model learns the same correction: see the README)",
     )
     candidates: str | None = Field(
         default="OMIM",

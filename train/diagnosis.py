@@ -39,7 +39,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
-from train.config import DiagnosisConfig, TaskConfig
+from train.config import DiagnosisConfig, ModelSection, TaskConfig
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
@@ -287,6 +287,14 @@ def build_model(
     return model, tokenizer
 
 
+def prior_config(model: ModelSection) -> LikelihoodConfig:
+    """The symbolic prior's settings for a diagnosis model (saved with it)."""
+    return LikelihoodConfig(
+        excluded_weight=model.prior_excluded_weight,
+        breadth_weight=model.prior_breadth_weight,
+    )
+
+
 def train_diagnosis(
     config: DiagnosisConfig,
     *,
@@ -330,10 +338,7 @@ def train_diagnosis(
         kg.hierarchy,
         kg.annotations,
         subjects=candidate_subjects(kg, config.model.candidates),
-        config=LikelihoodConfig(
-            excluded_weight=config.model.prior_excluded_weight,
-            breadth_weight=config.model.prior_breadth_weight,
-        ),
+        config=prior_config(config.model),
     )
     builder = PatientInputBuilder(
         kg,

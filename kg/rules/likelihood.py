@@ -135,8 +135,8 @@ class LikelihoodConfig:
             narrowly annotated diseases. The LR credits a finding that any of a disease's
             terms (or their ancestors) explain and never charges a disease for the terms
             the patient lacks, so a broadly annotated disease explains an arbitrary set of
-            findings more easily (default: ``0.0``, none; see ``ModelSection`` for the
-            diagnosis prior's).
+            findings more easily (default: ``0.0``, none; the diagnosis model's prior
+            takes it from ``model.prior_breadth_weight``).
     """
 
     unknown_frequency: float = 0.5

@@ -19,7 +19,7 @@ from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_t
 from kg.store import build_kg
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
-from train.diagnosis import train_diagnosis
+from train.diagnosis import prior_config, train_diagnosis
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -71,9 +71,8 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     assert len(result.ranking) == 3 and abs(sum(probs) - 1.0) < 1e-4
     assert probs == sorted(probs, reverse=True)
     # the prior's settings travel with the model and are the ones used when it is loaded;
-    # by default the prior leaves excluded findings out (model.prior_excluded_weight) and
-    # weighs each disease by its breadth (model.prior_breadth_weight)
-    trained_with = LikelihoodConfig(excluded_weight=0.0, breadth_weight=1.0)
+    # by default the prior leaves excluded findings out (model.prior_excluded_weight)
+    trained_with = LikelihoodConfig(excluded_weight=0.0)
     assert LikelihoodConfig.from_dict(meta["likelihood"]) == trained_with
     assert diagnoser.builder.likelihood.config == trained_with
     without = diagnoser.diagnose("p2", present=["HP:0001166", "HP:0001083"])
@@ -87,7 +86,9 @@ def test_the_priors_weights_are_training_settings(home: Path) -> None:
     for bad in ("-0.1", "1.5"):
         with pytest.raises(ValueError, match="prior_excluded_weight"):
             _config(home, "unused", f"model.prior_excluded_weight={bad}")
-    assert _config(home, "unused", "model.prior_breadth_weight=0").model.prior_breadth_weight == 0
+    weights = ("model.prior_excluded_weight=0.5", "model.prior_breadth_weight=1")
+    both = _config(home, "unused", *weights)
+    assert prior_config(both.model) == LikelihoodConfig(excluded_weight=0.5, breadth_weight=1.0)
     for bad in ("-1", "11"):
         with pytest.raises(ValueError, match="prior_breadth_weight"):
             _config(home, "unused", f"model.prior_breadth_weight={bad}")
