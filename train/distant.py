@@ -13,7 +13,9 @@ Each concept is written as its label, an exact or layperson synonym, or, with pr
 ``definition_rate`` when it has one, a short definition turned into a phrase
 (``Arachnodactyly`` -> "abnormally long and slender fingers"), which teaches the tagger
 paraphrases no dictionary holds. Every written concept is a span of label ``label``,
-present or excluded alike (negation is the linker's context rules' job).
+present or excluded alike (negation is the linker's context rules' job). With probability
+``context_rate`` a text also gets sentences that name no concept (birth history,
+measurements, tests, care), so the tagger learns that clinical prose holds more than findings.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, r
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DistantConfig", "distant_examples", "short_definitions", "write_distant_data"]
+__all__ = [
+    "DistantConfig",
+    "context_sentence",
+    "distant_examples",
+    "short_definitions",
+    "write_distant_data",
+]
 
 #: Definitions that open like this describe a class of things, not a finding one can write.
 _GENERIC_OPENINGS = re.compile(
@@ -42,6 +50,89 @@ _GENERIC_OPENINGS = re.compile(
     r"any|a condition|the presence|this term)\b",
     re.IGNORECASE,
 )
+
+
+#: Case-report sentences that name no finding (slots filled at random by ``context_sentence``).
+_CONTEXT_TEMPLATES = (
+    "{He} was born at {weeks} weeks of gestation by {delivery}.",
+    "Birth weight was {kg} kg and length {cm} cm.",
+    "The pregnancy was {pregnancy}.",
+    "{He} is the {ordinal} child of {parents} parents.",
+    "At {months} months of age {he} was referred to the {clinic} clinic.",
+    "{He} was first seen by us at the age of {years} years.",
+    "{test} was {result}.",
+    "The mother was {mother_age} years old at delivery.",
+    "Weight is {kg2} kg, height {cm2} cm and head circumference {hc} cm.",
+    "Apgar scores were {apgar1} and {apgar5} at one and five minutes.",
+    "{He} was discharged home on day {day}.",
+    "{He} attends a {school} school.",
+    "Consent for {test_lower} was obtained from the parents.",
+    "The family was counselled about the recurrence risk.",
+    "{He} received {treatment} for {weeks2} weeks.",
+    "Blood pressure was {bp1}/{bp2} mmHg and heart rate {hr} beats per minute.",
+    "{He} was admitted to the {ward} at the age of {days} days.",
+    "Samples from both parents were sent for segregation analysis.",
+)
+_CONTEXT_SLOTS: dict[str, tuple[str, ...]] = {
+    "delivery": (
+        "spontaneous vaginal delivery",
+        "caesarean section",
+        "NSVD",
+        "elective C-section",
+        "assisted vaginal delivery",
+    ),
+    "pregnancy": ("uneventful", "unremarkable", "followed in a local hospital", "planned"),
+    "ordinal": ("first", "second", "third", "fourth"),
+    "parents": ("healthy", "non-consanguineous", "unrelated", "first-cousin"),
+    "clinic": ("genetics", "neurology", "paediatric", "metabolic", "developmental"),
+    "test": (
+        "Chromosomal microarray",
+        "Exome sequencing",
+        "Karyotype analysis",
+        "Newborn screening",
+        "Echocardiography",
+        "Metabolic screening",
+        "Hearing screening",
+    ),
+    "result": ("normal", "unremarkable", "non-diagnostic", "pending", "done in another centre"),
+    "treatment": ("physiotherapy", "speech therapy", "occupational therapy", "antibiotics"),
+    "school": ("mainstream", "special-needs", "local"),
+    "ward": ("neonatal unit", "paediatric ward", "intensive care unit"),
+}
+
+
+def context_sentence(rng: np.random.Generator) -> str:
+    """A random case-report sentence that names no finding (birth, measurements, tests)."""
+    template = _CONTEXT_TEMPLATES[int(rng.integers(len(_CONTEXT_TEMPLATES)))]
+    he = ("He", "She", "The child")[int(rng.integers(3))]
+    test = _CONTEXT_SLOTS["test"][int(rng.integers(len(_CONTEXT_SLOTS["test"])))]
+    values: dict[str, str] = {
+        name: options[int(rng.integers(len(options)))] for name, options in _CONTEXT_SLOTS.items()
+    }
+    values |= {
+        "He": he,
+        "he": he if he == "The child" else he.lower(),
+        "test": test,
+        "test_lower": test[:1].lower() + test[1:],
+        "weeks": str(int(rng.integers(30, 42))),
+        "weeks2": str(int(rng.integers(1, 12))),
+        "kg": f"{rng.uniform(1.5, 4.5):.1f}",
+        "kg2": f"{rng.uniform(3, 70):.1f}",
+        "cm": str(int(rng.integers(40, 56))),
+        "cm2": str(int(rng.integers(50, 180))),
+        "hc": f"{rng.uniform(30, 56):.1f}",
+        "months": str(int(rng.integers(1, 24))),
+        "years": str(int(rng.integers(1, 18))),
+        "days": str(int(rng.integers(1, 30))),
+        "day": str(int(rng.integers(2, 15))),
+        "mother_age": str(int(rng.integers(18, 45))),
+        "apgar1": str(int(rng.integers(3, 10))),
+        "apgar5": str(int(rng.integers(6, 11))),
+        "bp1": str(int(rng.integers(80, 130))),
+        "bp2": str(int(rng.integers(40, 85))),
+        "hr": str(int(rng.integers(60, 160))),
+    }
+    return template.format(**values)
 
 
 #: A verb or relative clause: the definition is a sentence about the term, not a phrase for it.
@@ -61,6 +152,8 @@ class DistantConfig:
         max_definition_words: longest definition used as a phrase. (default: ``8``)
         allowed_roots: concepts of name sentences are these terms' descendants (CURIEs or
             IRIs); empty: every class with a name. (default: ``()``)
+        context_rate: probability that a text gets 1-3 sentences naming no concept
+            before and after it (:func:`context_sentence`). (default: ``0.5``)
         label: the span label. (default: ``"phenotype"``)
         seed: random seed. (default: ``0``)
     """
@@ -70,6 +163,7 @@ class DistantConfig:
     definition_rate: float = 0.25
     max_definition_words: int = 8
     allowed_roots: tuple[str, ...] = field(default_factory=tuple)
+    context_rate: float = 0.5
     label: str = "phenotype"
     seed: int = 0
 
@@ -78,6 +172,8 @@ class DistantConfig:
             raise ValueError("patients and name_sentences must be >= 0")
         if not 0 <= self.definition_rate <= 1:
             raise ValueError("definition_rate must be in [0, 1]")
+        if not 0 <= self.context_rate <= 1:
+            raise ValueError("context_rate must be in [0, 1]")
 
 
 def short_definitions(kg: KnowledgeGraph, max_words: int = 8) -> dict[str, str]:
@@ -142,10 +238,20 @@ def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict
 
     def record(kind: str, i: int, patient: SimulatedPatient) -> dict[str, Any]:
         text, spans = render_text(patient, names, rng)
+        shift = 0
+        if rng.random() < config.context_rate:
+            before = [context_sentence(rng) for _ in range(int(rng.integers(0, 3)))]
+            after = [context_sentence(rng) for _ in range(int(rng.integers(1, 3)))]
+            prefix = "".join(sentence + " " for sentence in before)
+            text = prefix + text + "".join(" " + sentence for sentence in after)
+            shift = len(prefix)
         return {
             "id": f"{kind}-{i}",
             "text": text,
-            "spans": [{"start": s.start, "end": s.end, "label": config.label} for s in spans],
+            "spans": [
+                {"start": s.start + shift, "end": s.end + shift, "label": config.label}
+                for s in spans
+            ],
         }
 
     if config.patients:

@@ -170,6 +170,10 @@ def distant(
     definition_rate: Annotated[
         float, typer.Option(help="How often a concept is written as its short definition.")
     ] = 0.25,
+    context_rate: Annotated[
+        float,
+        typer.Option(help="How often a text gets sentences naming no concept (birth, tests)."),
+    ] = 0.5,
     root: Annotated[
         list[str] | None,
         typer.Option(
@@ -195,6 +199,7 @@ def distant(
         patients=patients,
         name_sentences=names,
         definition_rate=definition_rate,
+        context_rate=context_rate,
         allowed_roots=roots,
         label=label,
         seed=seed,

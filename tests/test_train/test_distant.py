@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import build_kg
-from train.distant import DistantConfig, distant_examples, short_definitions, write_distant_data
+from train.distant import (
+    DistantConfig,
+    context_sentence,
+    distant_examples,
+    short_definitions,
+    write_distant_data,
+)
 from train.task_data import load_task_data
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -67,6 +74,30 @@ def test_definitions_stand_for_their_terms(hpo_kg: KnowledgeGraph) -> None:
     assert "arachnodactyly" not in surfaces and "spider fingers" not in surfaces
 
 
+def test_context_sentences_surround_the_findings_and_name_none(hpo_kg: KnowledgeGraph) -> None:
+    config = DistantConfig(patients=10, name_sentences=10, context_rate=1.0, seed=5)
+    plain = DistantConfig(patients=10, name_sentences=10, context_rate=0.0, seed=5)
+    with_context, without = (
+        list(distant_examples(hpo_kg, config)),
+        list(distant_examples(hpo_kg, plain)),
+    )
+    names = {e.text.lower() for e in hpo_kg.lexicon} | {
+        d.lower() for d in short_definitions(hpo_kg).values()
+    }
+    for rec in with_context:
+        text, spans = rec["text"], rec["spans"]
+        assert all(text[s["start"] : s["end"]].lower() in names for s in spans)
+        # at least one sentence after the last finding, and it names nothing
+        tail = text[max(s["end"] for s in spans) :] if spans else text
+        assert tail.count(".") >= 1 and not any(n in tail.lower() for n in names if len(n) > 3)
+    assert sum(len(r["text"]) for r in with_context) > sum(len(r["text"]) for r in without)
+    rng = np.random.default_rng(0)
+    sentences = {context_sentence(rng) for _ in range(200)}
+    assert len(sentences) > 50 and all(t.endswith(".") and "{" not in t for t in sentences)
+
+
 def test_distant_config_checks_values() -> None:
     with pytest.raises(ValueError, match="definition_rate"):
         DistantConfig(definition_rate=2.0)
+    with pytest.raises(ValueError, match="context_rate"):
+        DistantConfig(context_rate=-0.1)
