@@ -69,6 +69,15 @@ def model() -> PhenotypeLikelihood:
     return PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
 
 
+def default_and(config: LikelihoodConfig) -> tuple[PhenotypeLikelihood, PhenotypeLikelihood]:
+    """The test model with the default settings, and with ``config``."""
+    hierarchy = make_hierarchy(PARENTS)
+    return (
+        PhenotypeLikelihood.from_kg(hierarchy, model_annotations()),
+        PhenotypeLikelihood.from_kg(hierarchy, model_annotations(), config=config),
+    )
+
+
 def lr(m: float, q: float, alpha: float = 0.1) -> float:
     return math.log10((1 - alpha) * m / q + alpha)
 
@@ -145,11 +154,7 @@ def test_likelihood_excluded_findings(model: PhenotypeLikelihood) -> None:
 
 @pytest.mark.parametrize("weight", [0.0, 0.3])
 def test_likelihood_excluded_weight_tempers_only_excluded_findings(weight: float) -> None:
-    hierarchy = make_hierarchy(PARENTS)
-    full = PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
-    tempered = PhenotypeLikelihood.from_kg(
-        hierarchy, model_annotations(), config=LikelihoodConfig(excluded_weight=weight)
-    )
+    full, tempered = default_and(LikelihoodConfig(excluded_weight=weight))
     a, b = full.score([iri("C")], [iri("G")]), tempered.score([iri("C")], [iri("G")])
     assert b.contributions[:, 0] == pytest.approx(a.contributions[:, 0])  # present: untouched
     assert b.contributions[:, 1] == pytest.approx(weight * a.contributions[:, 1])
@@ -161,11 +166,7 @@ def test_likelihood_excluded_weight_tempers_only_excluded_findings(weight: float
 
 @pytest.mark.parametrize("weight", [0.5, 2.0])
 def test_likelihood_breadth_weight_favours_narrowly_annotated_diseases(weight: float) -> None:
-    hierarchy = make_hierarchy(PARENTS)
-    plain = PhenotypeLikelihood.from_kg(hierarchy, model_annotations())
-    narrow = PhenotypeLikelihood.from_kg(
-        hierarchy, model_annotations(), config=LikelihoodConfig(breadth_weight=weight)
-    )
+    plain, narrow = default_and(LikelihoodConfig(breadth_weight=weight))
     a, b = plain.score([iri("B")]), narrow.score([iri("B")])
     # d1 is annotated with 3 terms; d2 with 1 (its NOT annotation does not count); d3 with 1
     expected = -weight * np.log10([3.0, 1.0, 1.0])
