@@ -354,3 +354,14 @@ def test_knowledge_graph_reopen_and_concurrent_readers(tmp_path: Path, hpo_mini:
     assert again.labels == labels
     assert len(again.store) == manifest.counts["triples"]
     assert again.stats() == manifest.counts
+
+
+def test_triple_count_counts_every_graph_as_len_does() -> None:
+    store = ox.Store()
+    a, p = ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p")
+    for i in range(5):
+        store.add(ox.Quad(a, p, ox.Literal(str(i))))
+    store.add(ox.Quad(a, p, ox.Literal("0")))  # a set: counted once
+    assert kg.store.triple_count(store) == len(store) == 5
+    store.add(ox.Quad(a, p, ox.Literal("x"), ox.NamedNode("http://example.org/g")))
+    assert kg.store.triple_count(store) == len(store) == 6
