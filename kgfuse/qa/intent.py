@@ -176,7 +176,7 @@ class FittedTextClassifier:
     logistic regression) for one text, computed from the fitted parameters.
 
     The numbers are scikit-learn's; what is left out is its per-call input validation and
-    sparse-matrix plumbing, about 6 ms a question (most of a lookup question's time).
+    sparse-matrix plumbing: 2.8 ms a question through the pipeline, 0.17 ms here.
     """
 
     def __init__(self, pipeline) -> None:
