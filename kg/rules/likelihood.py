@@ -129,9 +129,9 @@ class LikelihoodConfig:
             ``True`` in their metadata or are read as such).
         excluded_weight: weight of each excluded finding's log10 LR (default: ``1.0``,
             LIRICAL's).
-        breadth_weight: :math:`w \\ge 0`; each disease's total is lowered by
-            :math:`w \\log_{10} n_D`, :math:`n_D` the number of phenotype terms it is
-            directly annotated with: a prior odds :math:`\\propto n_D^{-w}` favouring
+        breadth_weight: :math:`b \\ge 0`; each disease's total is lowered by
+            :math:`b \\log_{10} n_D`, :math:`n_D` the number of phenotype terms it is
+            directly annotated with: a prior odds :math:`\\propto n_D^{-b}` favouring
             narrowly annotated diseases. The LR credits a finding that any of a disease's
             terms (or their ancestors) explain and never charges a disease for the terms
             the patient lacks, so a broadly annotated disease explains an arbitrary set of
@@ -457,7 +457,7 @@ class PhenotypeLikelihood:
         self._direct_ratio = sp.csr_matrix(
             matrix.frequency.multiply(1.0 / self.background[None, :])
         ).tocsc()
-        # the breadth prior: -w log10(number of directly annotated terms), read-only
+        # the breadth prior: -b log10(number of directly annotated terms), read-only
         breadth = np.maximum(np.diff(matrix.frequency.tocsr().indptr), 1).astype(np.float64)
         self._breadth = -self.config.breadth_weight * np.log10(breadth)
         self._breadth.flags.writeable = False
