@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import KGV_DISEASE, compress
 from kg.remote import kg_location
 from kg.rules.engine import CitedFact
 from kg.store import default_kg_path, kgfuse_home
@@ -106,6 +108,7 @@ class QAService:
         self._source_of = source_namer(self.kg.manifest)
         self.classifier = classifier or default_classifier()
         self._diagnosis: Any = None
+        self._disease_labels: list[tuple[str, str]] | None = None  # (label, IRI), shortest first
         self._lock = threading.Lock()
         self.audit_log = None
         if audit:
@@ -266,14 +269,51 @@ class QAService:
     def _cannot(
         self, question: str, entities: list[Entity], guess: IntentGuess, why: str
     ) -> Answer:
-        """A "cannot answer" with the KG facts closest to what the question names."""
+        """A "cannot answer" with the KG facts closest to what the question names, and, when
+        the question needs a disease and names a finding, the diseases named after it."""
         facts = self.closest_facts(entities)
         text = f"I cannot answer this: {why}."
+        items: list[AnswerItem] = []
+        if DISEASE in _needs(guess.intent):
+            for e in entities:
+                if e.type != TERM:
+                    continue
+                named, total = self.diseases_named_after(e.label)
+                if named:
+                    listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
+                    more = f", {total} in all" if total > len(named) else ""
+                    text += (
+                        f" '{e.text}' reads as the phenotype {e.label} ({e.curie}); diseases "
+                        f"named after it{more}: {listed}. Ask again with one of these names."
+                    )
+                    items.extend(named)
         if facts:
             text += " The closest facts in the KG are listed."
         elif not entities:
             text += " No entity of the KG was recognised in the question."
-        return Answer(question, "unknown", guess.confidence, False, text, facts=facts)
+        return Answer(question, "unknown", guess.confidence, False, text, items=items, facts=facts)
+
+    def diseases_named_after(self, name: str, limit: int = 5) -> tuple[list[AnswerItem], int]:
+        """Diseases whose label holds ``name`` as whole words, those that open with it first,
+        then the shortest (what a question naming "homocystinuria" as a disease may mean),
+        and how many there are."""
+        if self._disease_labels is None:
+            self._disease_labels = sorted(
+                {
+                    (e.text, e.iri)
+                    for e in self.kg.lexicon.entries
+                    if e.kind == "label" and e.node_type == KGV_DISEASE
+                },
+                key=lambda pair: (len(pair[0]), pair),
+            )
+        pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
+        found = [(label, iri) for label, iri in self._disease_labels if pattern.search(label)]
+        start = name.strip().lower()
+        found.sort(key=lambda pair: not pair[0].lower().startswith(start))  # stable: then shortest
+        items = [
+            AnswerItem(iri, label, DISEASE, {"named_after": name}) for label, iri in found[:limit]
+        ]
+        return items, len(found)
 
     def closest_facts(self, entities: list[Entity]) -> list[CitedFact]:
         """Facts of the KG about the question's entities (annotations first)."""
@@ -422,6 +462,14 @@ def _slots(intent: Intent, entities: list[Entity]) -> tuple[Entity, ...] | None:
         distinct = list({e.iri: e for e in diseases}.values())
         return (distinct[0], distinct[1]) if len(distinct) >= 2 else None
     return None  # pragma: no cover - every intent is handled above
+
+
+def _needs(intent: Intent) -> tuple[str, ...]:
+    """The entity kinds an intent's slots need (none for an unknown intent)."""
+    from kgfuse.qa.questions import SPECS
+
+    spec = SPECS.get(intent)
+    return spec.needs if spec is not None else ()
 
 
 def _missing(intent: Intent) -> str:

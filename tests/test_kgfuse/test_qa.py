@@ -149,6 +149,34 @@ def test_cannot_answer_lists_the_closest_facts(qa: QAService) -> None:
     assert answer.facts and all(f.subject == MARFAN for f in answer.facts)
 
 
+def test_diseases_named_after_a_finding(qa: QAService) -> None:
+    named, total = qa.diseases_named_after("homocystinuria")
+    assert [(d.iri, d.label) for d in named] == [(HOMOCYSTINURIA, "Classic homocystinuria")]
+    assert total == 1 and named[0].type == DISEASE
+    assert qa.diseases_named_after("HOMOCYSTIN") == ([], 0)  # whole words only
+    both, total = qa.diseases_named_after("syndrome")
+    assert total == 2 and [d.label for d in both] == ["Marfan syndrome", "22q11 deletion syndrome"]
+    first, total = qa.diseases_named_after("Marfan syndrome", limit=1)
+    assert [d.iri for d in first] == [MARFAN] and total == 1
+
+
+def test_cannot_answer_names_the_diseases_named_after_a_finding(
+    mini_home: Path, mini_model: Path
+) -> None:
+    # a finding named in place of a disease: "What distinguishes X from arachnodactyly?"
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
+    contractural = "https://omim.org/entry/121050"
+    qa._disease_labels = [("Contractural arachnodactyly", contractural)]
+    answer = qa.ask("What distinguishes Marfan syndrome from arachnodactyly?")
+    assert not answer.answered and answer.intent == "unknown"
+    assert [i.iri for i in answer.items] == [contractural]
+    assert "reads as the phenotype Arachnodactyly (HP:0001166)" in answer.text
+    assert "Contractural arachnodactyly (OMIM:121050)" in answer.text
+    # a question that needs no disease gets no such list
+    plain = qa.ask("What is the capital of France?")
+    assert plain.items == [] and "named after" not in plain.text
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [("", "empty"), ("   ", "empty"), ("x" * 2001, "2,001 characters"), (42, "must be text")],
