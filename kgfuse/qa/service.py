@@ -274,6 +274,7 @@ class QAService:
         facts = self.closest_facts(entities)
         text = f"I cannot answer this: {why}."
         items: list[AnswerItem] = []
+        suggested = 0
         if DISEASE in _needs(guess.intent):
             for e in entities:
                 if e.type != TERM:
@@ -287,11 +288,21 @@ class QAService:
                         f"named after it{more}: {listed}. Ask again with one of these names."
                     )
                     items.extend(named)
+                    suggested += total
         if facts:
             text += " The closest facts in the KG are listed."
         elif not entities:
             text += " No entity of the KG was recognised in the question."
-        return Answer(question, "unknown", guess.confidence, False, text, items=items, facts=facts)
+        return Answer(
+            question,
+            "unknown",
+            guess.confidence,
+            False,
+            text,
+            items=items,
+            total=suggested,
+            facts=facts,
+        )
 
     def diseases_named_after(self, name: str, limit: int = 5) -> tuple[list[AnswerItem], int]:
         """Diseases whose label holds ``name`` as whole words, those that open with it first,

@@ -86,7 +86,8 @@ function renderAnswer(a) {
   });
   box.append(meta);
   if (a.items.length) {
-    box.append(el("h3", {}, `Answer (${a.items.length} of ${a.total})`));
+    const heading = a.answered ? "Answer" : "Did you mean";
+    box.append(el("h3", {}, `${heading} (${a.items.length} of ${a.total})`));
     const table = el("table", { class: "items" });
     table.append(el("tr", {}, el("th", {}, "entity"), el("th", {}, "type"), el("th", {}, "details")));
     for (const item of a.items) {
