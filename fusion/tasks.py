@@ -138,7 +138,9 @@ def decode_spans(
 
     A span starts at ``B-X`` (or at an ``I-X`` that does not continue a span of X) and goes on
     over ``I-X``; a ``B-X`` token glued to the previous token of a span of X (a word piece,
-    no space between) continues it. A span's score is the mean probability of its tags.
+    no space between) continues it. A span that starts or ends inside a word (its other
+    pieces tagged ``O``) is widened to the whole word, unless that would reach the next or
+    previous span. A span's score is the mean probability of its tags.
     """
     spans: list[PredictedSpan] = []
     current: list[Any] | None = None  # [start, end, label, scores]
@@ -167,7 +169,24 @@ def decode_spans(
         close()
         current = [start, end, label, [float(score)]]
     close()
-    return spans
+    return _whole_words(spans, text)
+
+
+def _whole_words(spans: list[PredictedSpan], text: str) -> list[PredictedSpan]:
+    """``spans`` (in order, not overlapping) widened to word boundaries where free."""
+    out: list[PredictedSpan] = []
+    for k, span in enumerate(spans):
+        start, end = span.start, span.end
+        floor = out[-1].end if out else 0
+        ceiling = spans[k + 1].start if k + 1 < len(spans) else len(text)
+        while start > floor and text[start - 1].isalnum() and text[start].isalnum():
+            start -= 1
+        while end < ceiling and text[end].isalnum() and text[end - 1].isalnum():
+            end += 1
+        if (start, end) != (span.start, span.end):
+            span = PredictedSpan(start, end, span.label, span.score, text[start:end])
+        out.append(span)
+    return out
 
 
 #: Sentence ends (and line breaks) where a long text is cut into windows.

@@ -73,6 +73,20 @@ def test_decode_spans_joins_word_pieces_and_starts_at_a_stray_inside_tag() -> No
     assert [(s.start, s.end, s.label) for s in spans] == [(0, 5, "x"), (5, 6, "y")]
 
 
+def test_decode_spans_widens_word_pieces_to_whole_words() -> None:
+    id2tag = {0: "O", 1: "B-x", 2: "I-x"}
+    text = "hypotonia and more"
+    # tokens: [CLS] hypo ##ton ##ia and more [SEP]
+    offsets = torch.tensor([[0, 0], [0, 4], [4, 7], [7, 9], [10, 13], [14, 18], [0, 0]])
+    # a span starting inside the word, one ending inside it: both become "hypotonia"
+    for tags in ([0, 0, 2, 2, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0]):
+        spans = decode_spans(tags, [1.0] * 7, offsets, id2tag, text)
+        assert [(s.start, s.end, s.text) for s in spans] == [(0, 9, "hypotonia")], tags
+    # whole words are left as they are
+    spans = decode_spans([0, 0, 0, 0, 0, 1, 0], [0.9] * 7, offsets, id2tag, text)
+    assert [(s.start, s.end, s.text, s.score) for s in spans] == [(14, 18, "more", 0.9)]
+
+
 @pytest.fixture(scope="module")
 def fact_index(legal_kg_dir, tiny_encoder: TextEncoder) -> FactIndex:
     return FactIndex.build(KnowledgeGraph.open(legal_kg_dir), text_encoder=tiny_encoder)
