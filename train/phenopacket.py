@@ -28,7 +28,7 @@ from typing import Any
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import is_onset_class, onset_class_of_age
+from kg.rules.onset import ANTENATAL_ONSET, is_onset_class, onset_class_of_age
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def onset_of(value: str) -> str:
         ValueError: an age that is not an ISO 8601 duration.
     """
     if value.upper().startswith("GA:"):
-        return to_iri("HP:0030674")  # Antenatal onset
+        return ANTENATAL_ONSET
     if not value.startswith("P"):
         return value
     years = parse_iso8601_age(value)
@@ -149,7 +149,7 @@ def _onset_text(time_element: Any) -> str | None:
     if "ageRange" in time_element:
         return ((time_element["ageRange"] or {}).get("start") or {}).get("iso8601duration")
     if "gestationalAge" in time_element:
-        return "HP:0030674"  # Antenatal onset
+        return ANTENATAL_ONSET
     return None
 
 

@@ -67,7 +67,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import ONSET_ROOT, is_onset_class
+from kg.rules.onset import ONSET_ROOT, is_onset_class, related_onsets
 
 logger = logging.getLogger(__name__)
 
@@ -637,7 +637,7 @@ class PhenotypeLikelihood:
             raise ValueError(f"{iri} is not an onset class (a subclass of Onset, HP:0003674)")
         if self._onsets is None or not self._has_onset.any():
             return np.zeros(len(self.diseases), dtype=np.float64)
-        related = sorted({h.index(t) for t in (*h.ancestors(iri), *h.descendants(iri))})
+        related = sorted(h.index(t) for t in related_onsets(h, iri))
         compatible = np.asarray(self._onsets[:, related].sum(axis=1)).ravel() > 0
         alpha = self.config.false_positive_rate
         p = (1.0 - alpha) * compatible + alpha

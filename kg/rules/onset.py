@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 #: The root of the onset classes.
 ONSET_ROOT = OBO + "HP_0003674"
 CONGENITAL_ONSET = OBO + "HP_0003577"
+#: Onset before birth (a gestational age of onset reads as this class).
+ANTENATAL_ONSET = OBO + "HP_0030674"
 
 #: HPO onset classes -> (earliest, latest) age in years (None: open-ended).
 ONSET_YEARS: dict[str, tuple[float, float | None]] = {
@@ -24,7 +26,7 @@ ONSET_YEARS: dict[str, tuple[float, float | None]] = {
     OBO + "HP_0034199": (0.0, 0.0),  # Late first trimester onset
     OBO + "HP_0034198": (0.0, 0.0),  # Second trimester onset
     OBO + "HP_0034197": (0.0, 0.0),  # Third trimester onset
-    OBO + "HP_0030674": (0.0, 0.0),  # Antenatal onset
+    ANTENATAL_ONSET: (0.0, 0.0),
     CONGENITAL_ONSET: (0.0, 0.0),  # Congenital onset
     OBO + "HP_0003623": (0.0, 28 / 365.25),  # Neonatal onset
     OBO + "HP_0410280": (0.0, 16.0),  # Pediatric onset
@@ -59,6 +61,12 @@ _BY_AGE = tuple(
 def is_onset_class(hierarchy: TermHierarchy, iri: str) -> bool:
     """Whether a term of ``hierarchy`` is *Onset* or one of its subclasses."""
     return ONSET_ROOT in hierarchy.ancestors(iri)
+
+
+def related_onsets(hierarchy: TermHierarchy, iri: str) -> set[str]:
+    """The onset classes an onset class agrees with: itself, its broader and its narrower
+    classes (pediatric onset agrees with infantile onset; adult onset with neither)."""
+    return {*hierarchy.ancestors(iri), *hierarchy.descendants(iri)}
 
 
 def onset_class_of_age(years: float) -> str:

@@ -51,7 +51,7 @@ from kg.rules.engine import (
     path_edges,
 )
 from kg.rules.likelihood import LikelihoodConfig, MatchKind, PhenotypeLikelihood, ScoreResult
-from kg.rules.onset import ONSET_YEARS, is_onset_class
+from kg.rules.onset import ONSET_YEARS, is_onset_class, related_onsets
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -778,7 +778,7 @@ class OnsetClassRule(_PythonRule):
         h = kg.hierarchy
         if i is None or stated is None or not is_onset_class(h, stated):
             return []
-        related = {*h.ancestors(stated), *h.descendants(stated)}
+        related = related_onsets(h, stated)
         profile = self.profile(kg, decision)
         annotated = _annotated_onsets(kg, profile)
         if not annotated:
