@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from encoders.linker import ConceptLinker, LinkerConfig, Mention
@@ -84,11 +85,13 @@ class QuestionEntityLinker:
         self.node_type: dict[str, str] = {}
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._disease_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        self._disease_label_pairs: list[tuple[str, str]] = []  # (label, IRI)
         for e in lexicon:
             kind = _TYPE_OF_NODE[e.node_type or ""]
             self.node_type.setdefault(e.iri, kind)
             if kind == DISEASE and e.kind == "label":
                 by_name[(kind, e.text.casefold())].append(e.iri)
+                self._disease_label_pairs.append((e.text, e.iri))
             if kind == DISEASE and len(e.text) >= 4:
                 name = e.text.casefold()
                 first = _WORD.match(name)
@@ -114,6 +117,20 @@ class QuestionEntityLinker:
         )
         self.labels = kg.labels
         self.template_words = self._template_words()
+
+    @cached_property
+    def disease_labels(self) -> list[tuple[str, str]]:
+        """``(label, IRI)`` of every disease, shortest label first (sorted on first use)."""
+        return sorted(set(self._disease_label_pairs), key=lambda pair: (len(pair[0]), pair))
+
+    def diseases_named_after(self, name: str) -> list[tuple[str, str]]:
+        """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words, those
+        that open with it first, then the shortest."""
+        pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
+        found = [(label, iri) for label, iri in self.disease_labels if pattern.search(label)]
+        start = name.strip().lower()
+        found.sort(key=lambda pair: not pair[0].lower().startswith(start))  # stable: then shortest
+        return found
 
     def _template_words(self) -> frozenset[str]:
         """Names that the question templates contain on their own ("features", "disease")."""

@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import KGV_DISEASE, compress
+from kg.namespaces import compress
 from kg.remote import kg_location
 from kg.rules.engine import CitedFact
 from kg.store import default_kg_path, kgfuse_home
@@ -108,7 +107,6 @@ class QAService:
         self._source_of = source_namer(self.kg.manifest)
         self.classifier = classifier or default_classifier()
         self._diagnosis: Any = None
-        self._disease_labels: list[tuple[str, str]] | None = None  # (label, IRI), shortest first
         self._lock = threading.Lock()
         self.audit_log = None
         if audit:
@@ -308,19 +306,7 @@ class QAService:
         """Diseases whose label holds ``name`` as whole words, those that open with it first,
         then the shortest (what a question naming "homocystinuria" as a disease may mean),
         and how many there are."""
-        if self._disease_labels is None:
-            self._disease_labels = sorted(
-                {
-                    (e.text, e.iri)
-                    for e in self.kg.lexicon.entries
-                    if e.kind == "label" and e.node_type == KGV_DISEASE
-                },
-                key=lambda pair: (len(pair[0]), pair),
-            )
-        pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
-        found = [(label, iri) for label, iri in self._disease_labels if pattern.search(label)]
-        start = name.strip().lower()
-        found.sort(key=lambda pair: not pair[0].lower().startswith(start))  # stable: then shortest
+        found = self.entities.diseases_named_after(name)
         items = [
             AnswerItem(iri, label, DISEASE, {"named_after": name}) for label, iri in found[:limit]
         ]

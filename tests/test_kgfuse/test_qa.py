@@ -166,7 +166,7 @@ def test_cannot_answer_names_the_diseases_named_after_a_finding(
     # a finding named in place of a disease: "What distinguishes X from arachnodactyly?"
     qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
     contractural = "https://omim.org/entry/121050"
-    qa._disease_labels = [("Contractural arachnodactyly", contractural)]
+    qa.entities.disease_labels = [("Contractural arachnodactyly", contractural)]
     answer = qa.ask("What distinguishes Marfan syndrome from arachnodactyly?")
     assert not answer.answered and answer.intent == "unknown"
     assert [i.iri for i in answer.items] == [contractural] and answer.total == 1
