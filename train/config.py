@@ -103,6 +103,12 @@ class TrainSection(_Strict):
         default=None, description="stop after this many steps (time budgets)"
     )
     max_minutes: float | None = Field(default=None, description="stop after this many minutes")
+    anneal_to_budget: bool = Field(
+        default=False,
+        description="with max_minutes, decay the learning rate to 0 by the deadline, "
+        "re-planning the steps that fit at the measured pace every 5 steps (off: the "
+        "schedule follows the planned steps and the budget may stop it half-decayed)",
+    )
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     seed: int = 0
     num_threads: int | None = None

@@ -41,7 +41,15 @@ from train.distributed import steps_per_epoch as count_steps
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoopResult", "autocast", "build_optimizer", "fit", "save_model_folder", "tensorboard"]
+__all__ = [
+    "LinearSchedule",
+    "LoopResult",
+    "autocast",
+    "build_optimizer",
+    "fit",
+    "save_model_folder",
+    "tensorboard",
+]
 
 #: Parameters under this prefix are the pretrained text encoder's (own learning rate).
 ENCODER_PREFIX = "kgfusion.encoder."
@@ -49,6 +57,48 @@ ENCODER_PREFIX = "kgfusion.encoder."
 #: ``evaluate()`` returns the validation metrics and anything the caller wants back for the
 #: best epoch (e.g. its logits, for calibration).
 Evaluate = Callable[[], tuple[dict[str, float], Any]]
+
+#: Steps between two re-plannings of a schedule fitted to a time budget.
+BUDGET_REPLAN_STEPS = 5
+#: Weight of the newest step in the moving average of the step time.
+BUDGET_PACE_SMOOTHING = 0.2
+#: Share of the remaining budget a fitted schedule plans steps for (the rest absorbs noise).
+BUDGET_SAFETY = 0.95
+
+
+class LinearSchedule:
+    """Learning-rate factor of step ``s``: linear warm-up over ``warmup`` steps, then linear
+    decay to 0 at step ``horizon`` (at first ``total``, the steps planned).
+
+    A callable object rather than a lambda so that ``LambdaLR.state_dict()`` saves its
+    attributes: a horizon fitted to a time budget (:meth:`fit_horizon`) survives a resume.
+    """
+
+    def __init__(self, warmup: int, total: int) -> None:
+        self.warmup = int(warmup)
+        self.total = int(total)
+        self.horizon = int(total)
+
+    def __call__(self, step: int) -> float:
+        rise = min(1.0, (step + 1) / max(1, self.warmup))
+        return rise * max(0.0, 1.0 - step / max(1, self.horizon))
+
+    def fit_horizon(self, horizon: int) -> bool:
+        """Decay to 0 by step ``horizon`` instead (never past ``total``); True if it moved."""
+        horizon = min(self.total, max(1, int(horizon)))
+        moved = horizon != self.horizon
+        self.horizon = horizon
+        return moved
+
+
+def _budget_horizon(
+    done: int, step_seconds: float, remaining_seconds: float, safety: float = BUDGET_SAFETY
+) -> int:
+    """The global step a run reaches by its deadline: ``done`` plus the steps that fit into
+    ``safety`` of the remaining seconds at the measured seconds per step."""
+    if step_seconds <= 0:
+        return done + 1
+    return done + max(1, int(safety * max(0.0, remaining_seconds) / step_seconds))
 
 
 @dataclass
@@ -86,7 +136,7 @@ def tensorboard(folder: Path):
 def build_optimizer(
     model: torch.nn.Module, settings: TrainSection, num_examples: int, processes: int = 1
 ) -> tuple[torch.optim.Optimizer, Any, int, int]:
-    """AdamW with two learning rates and linear warm-up then decay.
+    """AdamW with two learning rates and linear warm-up then decay (:class:`LinearSchedule`).
 
     ``processes`` share each global batch of ``settings.batch_size`` (``train.distributed``).
 
@@ -108,10 +158,7 @@ def build_optimizer(
     if t.max_steps:
         total_steps = min(total_steps, t.max_steps)
     warmup = int(total_steps * t.warmup_fraction)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 1 - s / max(1, total_steps)),
-    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, LinearSchedule(warmup, total_steps))
     return optimizer, scheduler, total_steps, steps_per_epoch
 
 
@@ -193,6 +240,14 @@ def fit(
             state["step_in_epoch"],
         )
     deadline = started + t.max_minutes * 60 if t.max_minutes else None
+    schedule = next(
+        (f for f in getattr(scheduler, "lr_lambdas", ()) if isinstance(f, LinearSchedule)), None
+    )
+    fit_to_budget = deadline is not None and t.anneal_to_budget and schedule is not None
+
+    def planned_steps() -> int:
+        return min(total_steps, schedule.horizon) if fit_to_budget and schedule else total_steps
+
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
 
     def save_state() -> None:
@@ -211,7 +266,10 @@ def fit(
     ]
     show = progress and is_main(distributed)
     with Progress(*columns, disable=not show, transient=False) as bar:
-        task = bar.add_task("training", total=total_steps, completed=state["global_step"], info="")
+        task = bar.add_task(
+            "training", total=planned_steps(), completed=state["global_step"], info=""
+        )
+        last_step_end, step_seconds, run_steps = time.perf_counter(), 0.0, 0
         while not state["done"] and state["epoch"] < t.epochs:
             epoch = state["epoch"]
             order = epoch_indices(num_examples, t.seed * 1000, epoch, distributed)
@@ -220,7 +278,7 @@ def fit(
             losses: list[float] = []
             epoch_started, seen = time.perf_counter(), 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
-                if state["global_step"] >= total_steps or (
+                if state["global_step"] >= planned_steps() or (
                     deadline and any_rank(time.perf_counter() > deadline, distributed)
                 ):
                     state["done"] = True
@@ -240,6 +298,23 @@ def fit(
                 losses.append(float(loss.detach()))
                 state["global_step"] += 1
                 state["step_in_epoch"] = step + 1
+                run_steps += 1
+                if fit_to_budget and deadline:
+                    # decay the learning rate to 0 by the deadline rather than stopping on
+                    # a half-decayed schedule: plan the steps that fit into the time left at
+                    # the recent pace (a moving average of the step time), re-planned often
+                    now = time.perf_counter()
+                    took, last_step_end = now - last_step_end, now
+                    smoothing = 1.0 if run_steps == 1 else BUDGET_PACE_SMOOTHING
+                    step_seconds += smoothing * (took - step_seconds)
+                    if run_steps % BUDGET_REPLAN_STEPS == 0:
+                        horizon = _budget_horizon(
+                            state["global_step"], step_seconds, deadline - now
+                        )
+                        horizon = broadcast_from_main(horizon, distributed)  # ranks agree
+                        if schedule is not None and schedule.fit_horizon(horizon):
+                            bar.update(task, total=planned_steps())
+                        state["schedule_horizon"] = planned_steps()
                 bar.update(
                     task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}"
                 )

@@ -1,0 +1,139 @@
+"""The shared training loop's learning-rate schedule and its fitting to a time budget."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import train.loop as loop
+from train.checkpoint import read_checkpoint
+from train.config import TrainSection
+from train.loop import LinearSchedule, build_optimizer, fit
+
+
+def test_linear_schedule_rises_then_decays_to_zero() -> None:
+    schedule = LinearSchedule(warmup=4, total=20)
+    assert [schedule(s) for s in range(4)] == pytest.approx([0.25, 0.475, 0.675, 0.85])
+    assert schedule(10) == pytest.approx(0.5)
+    assert schedule(20) == 0.0
+    assert schedule(25) == 0.0
+
+
+def test_linear_schedule_fits_its_horizon_within_the_planned_steps() -> None:
+    schedule = LinearSchedule(warmup=0, total=100)
+    assert not schedule.fit_horizon(100)
+    assert schedule.fit_horizon(40)
+    assert schedule.horizon == 40
+    assert schedule(40) == 0.0
+    assert schedule.fit_horizon(60)  # the pace picked up: later again
+    assert schedule.horizon == 60
+    assert schedule.fit_horizon(150)  # never past the steps planned
+    assert schedule.horizon == 100
+    assert schedule.fit_horizon(0)
+    assert schedule.horizon == 1
+
+
+@given(
+    done=st.integers(0, 10_000),
+    step_seconds=st.floats(0.001, 10.0),
+    remaining=st.floats(-100.0, 10_000.0),
+)
+def test_budget_horizon_plans_within_the_time_left(
+    done: int, step_seconds: float, remaining: float
+) -> None:
+    horizon = loop._budget_horizon(done, step_seconds, remaining)
+    assert horizon > done
+    # the planned steps fit into the time left (one step at least, to make progress)
+    assert (horizon - done - 1) * step_seconds <= max(0.0, remaining)
+
+
+class _Regression(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(3, 1)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> SimpleNamespace:
+        return SimpleNamespace(loss=torch.nn.functional.mse_loss(self.linear(x).squeeze(-1), y))
+
+
+def _run(tmp_path, monkeypatch, *, anneal: bool, pace=lambda step: 1.0):
+    """Train with a fake clock that advances ``pace(step)`` seconds per batch; 1-minute
+    budget."""
+    clock = [0.0]
+    monkeypatch.setattr(loop.time, "perf_counter", lambda: clock[0])
+    torch.manual_seed(0)
+    model = _Regression()
+    settings = TrainSection(
+        epochs=1,
+        batch_size=4,
+        max_minutes=1.0,
+        anneal_to_budget=anneal,
+        checkpoint_every=10,
+        warmup_fraction=0.0,
+    )
+    data_x, data_y = torch.randn(4000, 3), torch.randn(4000)
+    optimizer, scheduler, total, per_epoch = build_optimizer(model, settings, len(data_x))
+
+    steps = [0]
+
+    def make_batch(idx, epoch):
+        clock[0] += pace(steps[0])
+        steps[0] += 1
+        return {"x": data_x[idx], "y": data_y[idx]}
+
+    result = fit(
+        model,
+        optimizer,
+        scheduler,
+        settings=settings,
+        num_examples=len(data_x),
+        make_batch=make_batch,
+        evaluate=None,
+        select="mrr",
+        checkpoint=tmp_path / "ckpt.safetensors",
+        total_steps=total,
+        steps_per_epoch=per_epoch,
+        started=0.0,
+        resume=False,
+        progress=False,
+    )
+    return result.state, scheduler, optimizer, total, clock[0]
+
+
+def test_time_budget_decays_the_learning_rate_to_zero(tmp_path, monkeypatch) -> None:
+    state, scheduler, optimizer, total, _ = _run(tmp_path, monkeypatch, anneal=True)
+    assert total == 1000
+    steps = state["global_step"]
+    # 60 s at 1 s a step: the schedule is re-planned to end inside the budget
+    assert 50 <= steps <= 60
+    assert state["schedule_horizon"] == steps
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    schedule = scheduler.lr_lambdas[0]
+    assert schedule.horizon == steps
+    # the shortened horizon is saved with the checkpoint, so a resume keeps it
+    header = read_checkpoint(tmp_path / "ckpt.safetensors")[1]
+    assert header["scheduler"]["lr_lambdas"][0]["horizon"] < total
+
+
+def test_without_annealing_the_budget_stops_a_half_decayed_schedule(tmp_path, monkeypatch) -> None:
+    state, scheduler, optimizer, total, _ = _run(tmp_path, monkeypatch, anneal=False)
+    steps = state["global_step"]
+    assert 58 <= steps <= 61
+    assert "schedule_horizon" not in state
+    assert scheduler.lr_lambdas[0].horizon == total
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(3e-4 * (1 - steps / total))
+
+
+def test_the_fitted_schedule_follows_a_changing_pace(tmp_path, monkeypatch) -> None:
+    # slow first steps (2 s), then 1 s: the horizon planned early grows again, so the run
+    # still spends its budget and ends with the learning rate at 0
+    state, _, optimizer, _, elapsed = _run(
+        tmp_path, monkeypatch, anneal=True, pace=lambda step: 2.0 if step < 20 else 1.0
+    )
+    assert 55.0 <= elapsed <= 61.0
+    assert 33 <= state["global_step"] <= 40
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
