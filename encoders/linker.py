@@ -40,7 +40,7 @@ import multiprocessing
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from encoders.negation import ContextResult, ContextRules
@@ -480,9 +480,15 @@ class ConceptLinker:
                 term = node.get(_END)
                 if term is not None:
                     if coordinated:
-                        matches.append(
-                            _Match(i, j + 1, [(k, "coordinated") for k, _ in term], "coordinated")
-                        )
+                        # across "with", names in their own word order only (see _link_tokens)
+                        across_with = not _ACCOMPANIMENT.isdisjoint(lowers[i + 1 : j])
+                        shared = [
+                            (k, "coordinated")
+                            for k, v in term
+                            if not (across_with and v in _REORDERED)
+                        ]
+                        if shared:
+                            matches.append(_Match(i, j + 1, shared, "coordinated"))
                     else:
                         if gapped:
                             term = [(k, "gapped") for k, v in term if v in gappable]
@@ -728,10 +734,22 @@ class ConceptLinker:
     def _link_tokens(self, text: str, tokens: TokenTable) -> list[_Found]:
         scored = []
         cache = self._choice_cache
+        lowers = tokens.lowers
         for m in self._dictionary_matches(tokens):
-            # Trie-owned candidate lists live as long as the linker: cache by identity.
+            filtered = False
+            if m.j - m.i > 2 and not _ACCOMPANIMENT.isdisjoint(lowers[m.i + 1 : m.j - 1]):
+                # "seizures with hypotonia" names two findings, not "Hypotonic seizure"
+                in_order = [c for c in m.candidates if c[1] not in _REORDERED]
+                if len(in_order) < len(m.candidates):
+                    if not in_order:
+                        continue
+                    m, filtered = replace(m, candidates=in_order), True
+            # Trie-owned candidate lists live as long as the linker: cache by identity
+            # (a filtered list is this call's own: never cached).
             key = id(m.candidates)
-            owned = m.source == "dictionary" and m.candidates[0][1] not in _PER_MATCH
+            owned = (
+                m.source == "dictionary" and m.candidates[0][1] not in _PER_MATCH and not filtered
+            )
             chosen: Any = cache.get(key, _UNSET) if owned else _UNSET
             if chosen is _UNSET:
                 chosen = self._choose(m.candidates)
@@ -942,6 +960,11 @@ _GENERIC_HEADS = frozenset(
     normalize_token(w)
     for w in ("movement", "feature", "change", "sign", "finding", "appearance", "involvement")
 )
+#: Prepositions that join two findings ("seizures with hypotonia", "cataract without
+#: glaucoma"): a name in another word order ("Hypotonic seizure") never matches across one.
+_ACCOMPANIMENT = frozenset({"with", "without"})
+#: Key variants that reorder a name's words.
+_REORDERED = frozenset({"permuted", "inverted"})
 #: Modal verbs: the one word after one is a verb ("she can jump"), not a finding's name.
 _MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", "should", "must"})
 #: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
@@ -1011,8 +1034,15 @@ def _distribute(
         shares_head = False
         while shared is not None:
             if _END in shared:
-                hits = [(k, "coordinated") for k, _ in shared[_END]]
-                out.append(_Match(i, q + 1, hits, "coordinated"))
+                # across "with", names in their own word order only (see _link_tokens)
+                across_with = not _ACCOMPANIMENT.isdisjoint(tokens.lowers[i + 1 : q])
+                hits = [
+                    (k, "coordinated")
+                    for k, v in shared[_END]
+                    if not (across_with and v in _REORDERED)
+                ]
+                if hits:
+                    out.append(_Match(i, q + 1, hits, "coordinated"))
             q += 1
             while q < n and norms[q] in STOPWORDS:
                 q += 1

@@ -507,3 +507,25 @@ def test_linker_coordinations_share_a_modifier_or_a_head() -> None:
     assert [iri for _, iri in found(linker, "seizures and generalized tonic spasms")] == [seizure]
     assert [iri for _, iri in found(linker, "the corpus callosum and mild atrophy")] == [atrophy]
     assert found(linker, "dilatation of the aorta and third ventricle") == []
+
+
+def test_linker_reads_with_as_two_findings_not_a_reordered_name() -> None:
+    seizure, atonic, hypotonia = (t(n) for n in range(80, 83))
+    names = [(seizure, "Seizure"), (atonic, "Hypotonic seizure"), (hypotonia, "Hypotonia")]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    linker = ConceptLinker(lexicon)
+    # the name in its own order still matches, and other orders do without "with"
+    assert found(linker, "hypotonic seizures") == [("hypotonic seizures", atonic)]
+    assert found(linker, "seizure hypotonic") == [("seizure hypotonic", atonic)]
+    # "X with Y" / "X without Y" join two findings: no reordered name across them
+    assert found(linker, "seizures with hypotonia") == [
+        ("seizures", seizure),
+        ("hypotonia", hypotonia),
+    ]
+    assert found(linker, "seizures without hypotonia") == [
+        ("seizures", seizure),
+        ("hypotonia", hypotonia),
+    ]
+    # nor through a coordination: "seizures with [fever and] hypotonia"
+    coordinated = {iri for _, iri in found(linker, "seizures with fever and hypotonia")}
+    assert coordinated == {seizure, hypotonia}
