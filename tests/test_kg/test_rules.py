@@ -3,8 +3,9 @@
 ``tests/fixtures/rules_hpo`` holds one disease per situation a rule looks for:
 ``OMIM:100001`` (obligate arachnodactyly, very frequent aortic root aneurysm with adult onset,
 9/10 disproportionate tall stature, 40% ectopia lentis, a broad lens annotation, NOT
-neurodevelopmental abnormality, a male-only seizure row, childhood onset), ``OMIM:100002``
-(obligate ectopia lentis, adult onset) and ``ORPHA:900`` (background).
+neurodevelopmental abnormality, a male-only seizure row, childhood onset, autosomal dominant
+and X-linked recessive inheritance), ``OMIM:100002`` (obligate ectopia lentis, adult onset,
+X-linked recessive inheritance only) and ``ORPHA:900`` (background).
 """
 
 from __future__ import annotations
@@ -326,6 +327,24 @@ def test_sex_specific_annotation_against_the_patients_sex(
     # a broader term explained only by the male-only annotation, with the path
     [g] = run(rule, kg, disease=D1, present=[hp("0000707")], sex="female")
     assert g.path == [SEIZURE, hp("0000707")]
+
+
+def test_x_linked_recessive_disease_in_a_female_patient_warns(
+    kg: KnowledgeGraph, rules: RuleSet
+) -> None:
+    # OMIM:100002 is annotated X-linked recessive only; OMIM:100001 X-linked recessive and
+    # autosomal dominant (a mode that affects females on its own)
+    rule = next(r for r in rules.rules if r.id == "hpo.x-linked-recessive-female")
+    (finding,) = run(rule, kg, disease=D2, present=(ECTOPIA_LENTIS,), sex="female")
+    assert finding.status == "warn"
+    assert "X-linked recessive inheritance (HP:0001419)" in finding.message
+    assert "Test lens syndrome" in finding.message
+    cited = [c for c in finding.cites if isinstance(c, CitedFact)]
+    assert [c.object for c in cited] == [hp("0001419")]
+    assert cited[0].subject == D2
+    assert run(rule, kg, disease=D2, present=(ECTOPIA_LENTIS,), sex="male") == []
+    assert run(rule, kg, disease=D2, present=(ECTOPIA_LENTIS,)) == []  # sex unknown
+    assert run(rule, kg, disease=D1, present=(ARACHNODACTYLY,), sex="female") == []
 
 
 def test_onset_later_than_the_patients_age_warns(kg: KnowledgeGraph) -> None:
