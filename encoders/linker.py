@@ -480,13 +480,8 @@ class ConceptLinker:
                 term = node.get(_END)
                 if term is not None:
                     if coordinated:
-                        # across "with", names in their own word order only (see _link_tokens)
-                        across_with = not _ACCOMPANIMENT.isdisjoint(lowers[i + 1 : j])
-                        shared = [
-                            (k, "coordinated")
-                            for k, v in term
-                            if not (across_with and v in _REORDERED)
-                        ]
+                        in_order = _in_word_order(term, lowers, i, j + 1)
+                        shared = [(k, "coordinated") for k, _ in in_order]
                         if shared:
                             matches.append(_Match(i, j + 1, shared, "coordinated"))
                     else:
@@ -736,14 +731,12 @@ class ConceptLinker:
         cache = self._choice_cache
         lowers = tokens.lowers
         for m in self._dictionary_matches(tokens):
-            filtered = False
-            if m.j - m.i > 2 and not _ACCOMPANIMENT.isdisjoint(lowers[m.i + 1 : m.j - 1]):
-                # "seizures with hypotonia" names two findings, not "Hypotonic seizure"
-                in_order = [c for c in m.candidates if c[1] not in _REORDERED]
-                if len(in_order) < len(m.candidates):
-                    if not in_order:
-                        continue
-                    m, filtered = replace(m, candidates=in_order), True
+            in_order = _in_word_order(m.candidates, lowers, m.i, m.j)
+            filtered = len(in_order) < len(m.candidates)
+            if filtered:
+                if not in_order:
+                    continue
+                m = replace(m, candidates=in_order)
             # Trie-owned candidate lists live as long as the linker: cache by identity
             # (a filtered list is this call's own: never cached).
             key = id(m.candidates)
@@ -1012,6 +1005,19 @@ _NOT_CONJUNCTS = _FUNCTION_WORDS - {
 }
 
 
+def _in_word_order(
+    candidates: list[tuple[int, str]], lowers: Sequence[str], i: int, j: int
+) -> list[tuple[int, str]]:
+    """The candidates of a match over tokens ``[i, j)``; when a "with" or "without" sits
+    inside it ("seizures with hypotonia" names two findings, not "Hypotonic seizure"), only
+    those whose key keeps its name's word order (``candidates`` itself when nothing goes)."""
+    if j - i > 2 and not _ACCOMPANIMENT.isdisjoint(lowers[i + 1 : j - 1]):
+        kept = [c for c in candidates if c[1] not in _REORDERED]
+        if len(kept) < len(candidates):
+            return kept
+    return candidates
+
+
 def _distribute(
     tokens: TokenTable,
     i: int,
@@ -1034,13 +1040,8 @@ def _distribute(
         shares_head = False
         while shared is not None:
             if _END in shared:
-                # across "with", names in their own word order only (see _link_tokens)
-                across_with = not _ACCOMPANIMENT.isdisjoint(tokens.lowers[i + 1 : q])
-                hits = [
-                    (k, "coordinated")
-                    for k, v in shared[_END]
-                    if not (across_with and v in _REORDERED)
-                ]
+                in_order = _in_word_order(shared[_END], tokens.lowers, i, q + 1)
+                hits = [(k, "coordinated") for k, _ in in_order]
                 if hits:
                     out.append(_Match(i, q + 1, hits, "coordinated"))
             q += 1

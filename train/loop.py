@@ -243,10 +243,13 @@ def fit(
     schedule = next(
         (f for f in getattr(scheduler, "lr_lambdas", ()) if isinstance(f, LinearSchedule)), None
     )
-    fit_to_budget = deadline is not None and t.anneal_to_budget and schedule is not None
+    # the schedule to fit to the time budget, when asked for (None: the planned steps hold)
+    budget_schedule = schedule if deadline is not None and t.anneal_to_budget else None
 
     def planned_steps() -> int:
-        return min(total_steps, schedule.horizon) if fit_to_budget and schedule else total_steps
+        if budget_schedule is None:
+            return total_steps
+        return min(total_steps, budget_schedule.horizon)
 
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
 
@@ -299,7 +302,7 @@ def fit(
                 state["global_step"] += 1
                 state["step_in_epoch"] = step + 1
                 run_steps += 1
-                if fit_to_budget and deadline:
+                if budget_schedule is not None and deadline is not None:
                     # decay the learning rate to 0 by the deadline rather than stopping on
                     # a half-decayed schedule: plan the steps that fit into the time left at
                     # the recent pace (a moving average of the step time), re-planned often
@@ -312,7 +315,7 @@ def fit(
                             state["global_step"], step_seconds, deadline - now
                         )
                         horizon = broadcast_from_main(horizon, distributed)  # ranks agree
-                        if schedule is not None and schedule.fit_horizon(horizon):
+                        if budget_schedule.fit_horizon(horizon):
                             bar.update(task, total=planned_steps())
                         state["schedule_horizon"] = planned_steps()
                 bar.update(

@@ -334,7 +334,7 @@ def test_x_linked_recessive_disease_in_a_female_patient_warns(
 ) -> None:
     # OMIM:100002 is annotated X-linked recessive only; OMIM:100001 X-linked recessive and
     # autosomal dominant (a mode that affects females on its own)
-    rule = next(r for r in rules.rules if r.id == "hpo.x-linked-recessive-female")
+    rule = rules.get("hpo.x-linked-recessive-female")
     (finding,) = run(rule, kg, disease=D2, present=(ECTOPIA_LENTIS,), sex="female")
     assert finding.status == "warn"
     assert "X-linked recessive inheritance (HP:0001419)" in finding.message
