@@ -269,3 +269,66 @@ def test_two_server_processes_share_one_port_and_one_audit_chain(
     log = AuditLog(mini_home / "audit.sqlite")
     assert len(log) == before + 24
     assert log.verify_chain().ok
+
+
+def test_chunked_bodies_are_limited_too(client: TestClient) -> None:
+    def chunks(total: int):
+        body = json.dumps({"question": "What is arachnodactyly?" + " " * total}).encode()
+        for i in range(0, len(body), 4096):
+            yield body[i : i + 4096]
+
+    r = client.post("/ask", content=chunks(30_000), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "over 20,000 bytes" in r.json()["detail"]
+    small = json.dumps({"question": "What is arachnodactyly?"}).encode()
+    r = client.post(
+        "/ask", content=iter([small[:10], small[10:]]), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 200 and r.json()["intent"] == "definition"
+
+
+def _asgi_call(app, headers: list[tuple[bytes, bytes]], messages: list[dict]) -> list[dict]:
+    """Run one HTTP request through an ASGI app; the messages it sent back."""
+    import asyncio
+
+    incoming = list(messages)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "headers": headers}
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_body_limit_middleware_refuses_bad_lengths_and_hands_on_whole_bodies() -> None:
+    from kgfuse.api import BodyLimit
+
+    seen: list[bytes] = []
+
+    async def inner(scope, receive, send) -> None:
+        message = await receive()
+        seen.append(message["body"])
+        assert not message["more_body"]
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    limited = BodyLimit(inner, max_bytes=10)
+
+    def status(sent: list[dict]) -> int:
+        return sent[0]["status"]
+
+    bad = _asgi_call(limited, [(b"content-length", b"12abc")], [])
+    assert status(bad) == 400 and b"invalid Content-Length" in bad[1]["body"]
+    assert status(_asgi_call(limited, [(b"content-length", b"11")], [])) == 413
+    parts = [{"type": "http.request", "body": b"abcdef", "more_body": True}] * 2
+    assert status(_asgi_call(limited, [], parts)) == 413
+    assert seen == []  # refused before the app read anything
+    parts = [
+        {"type": "http.request", "body": b"abc", "more_body": True},
+        {"type": "http.request", "body": b"defg", "more_body": False},
+    ]
+    assert status(_asgi_call(limited, [], parts)) == 204 and seen == [b"abcdefg"]
