@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -141,6 +142,14 @@ class KgFusionPreTrainedModel(PreTrainedModel):
         return cls(config, text_encoder)
 
 
+@dataclass
+class _FusionCall:
+    """The inputs the fusion hooks of one forward call read, and the attention they return."""
+
+    context: dict[str, Tensor] = field(default_factory=dict)
+    attention: list[Tensor] = field(default_factory=list)
+
+
 class KgFusionModel(KgFusionPreTrainedModel):
     """Encodes a patient (text + linked concepts + retrieved facts) into one vector.
 
@@ -164,8 +173,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
         self.register_buffer("node_embeddings", torch.zeros(config.num_nodes, config.node_dim))
         self.encoder: nn.Module | None = None
         self.fusions = nn.ModuleDict()
-        self._context: dict[str, Tensor] = {}
-        self._attention: list[Tensor] = []
+        # What the fusion hooks of one forward call read and write, per calling thread: the
+        # hooks run on the thread that called forward, so threads may run forwards at once.
+        self._calls: dict[int, _FusionCall] = {}
         if config.uses_text:
             if text_encoder is None:
                 if config.text_config is None:
@@ -209,12 +219,15 @@ class KgFusionModel(KgFusionPreTrainedModel):
         def hook(module: nn.Module, args: Any, output: Any) -> Any:
             hidden = output[0] if isinstance(output, tuple) else output
             fusion = self.fusions[key]
-            ctx = self._context
+            call = self._calls.get(threading.get_ident())
+            if call is None:  # the encoder run on its own, not by forward: nothing to fuse
+                return output
+            ctx = call.context
             if isinstance(fusion, GatedCrossAttentionFusion):
                 if "fact_vectors" not in ctx:
                     return output
                 hidden, weights = fusion(hidden, ctx["fact_vectors"], ctx["fact_mask"])
-                self._attention.append(weights)
+                call.attention.append(weights)
             elif isinstance(fusion, EntityTokenFusion):
                 if "entity_vectors" not in ctx:
                     return output
@@ -245,40 +258,40 @@ class KgFusionModel(KgFusionPreTrainedModel):
             return PatientEncoderOutput(self.norm(self.dropout(patient)), None)
         if input_ids is None or attention_mask is None:
             raise ValueError(f"the {cfg.fusion} model needs input_ids and attention_mask")
-        self._context = {}
-        self._attention = []
+        call = _FusionCall()
         if cfg.uses_facts and fact_vectors is not None:
             if fact_mask is None:
                 fact_mask = torch.ones(
                     fact_vectors.shape[:2], dtype=torch.bool, device=fact_vectors.device
                 )
-            self._context.update(fact_vectors=fact_vectors, fact_mask=fact_mask)
+            call.context.update(fact_vectors=fact_vectors, fact_mask=fact_mask)
         if cfg.fusion == "entity_token" and entity_ids is not None:
             if entity_status is None or entity_tokens is None:
                 raise ValueError("entity_token fusion needs entity_status and entity_tokens")
-            self._context.update(
+            call.context.update(
                 entity_vectors=self.node_embeddings[entity_ids],
                 entity_tokens=entity_tokens,
                 entity_status=entity_status,
             )
         assert self.encoder is not None  # set in __init__ whenever cfg.uses_text
+        thread = threading.get_ident()
+        self._calls[thread] = call
         try:
             states = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask
             ).last_hidden_state
         finally:
-            self._context = {}
+            del self._calls[thread]
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp_min(1.0)
         patient = self.norm(self.dropout(self.text_proj(pooled)))
         attention = None
-        if self._attention:
+        if call.attention:
             # mean over fused layers and over real tokens -> one weight per fact
-            stacked = torch.stack(self._attention).mean(0)
+            stacked = torch.stack(call.attention).mean(0)
             attention = (stacked * attention_mask.unsqueeze(-1)).sum(1) / attention_mask.sum(
                 1, keepdim=True
             )
-        self._attention = []
         return PatientEncoderOutput(patient, attention, states)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -346,7 +345,6 @@ class Diagnoser:
         self.model = model.eval()
         #: the prior's top candidates that the model re-ranks (:mod:`fusion.shortlist`)
         self.shortlist = shortlist
-        self._forward_lock = threading.Lock()
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = meta
@@ -482,9 +480,8 @@ class Diagnoser:
             for key, value in batch.items():
                 if key != "prior" and torch.is_tensor(value) and value.is_floating_point():
                     batch[key] = value.to(torch.bfloat16)
-        # one forward at a time: the fusion hooks keep per-call state on the model
-        with self._forward_lock:
-            out = self.model(**batch, candidates=self._candidates)
+        # threads may diagnose at once: each forward's fusion state is its thread's own
+        out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
         logits = out.logits[0]
         probs = self.model.probabilities(logits)

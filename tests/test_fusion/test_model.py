@@ -177,3 +177,41 @@ def test_text_encoder_loads_without_pooler_and_warns_only_about_real_gaps(
     finally:
         transformers_logger.removeHandler(handler)
     assert "1 missing weights (embeddings.LayerNorm.weight)" in caplog.text
+
+
+@pytest.mark.parametrize("fusion", ["cross_attention", "entity_token"])
+def test_forwards_on_two_threads_at_once_fuse_their_own_knowledge(fusion: str) -> None:
+    """The fusion hooks' per-call state is per thread: two forwards running at once (both
+    held inside the encoder until the other arrives) score as they do one after the other."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fusion.model import encoder_layers
+
+    model = _model(fusion).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("gate"):
+                p.fill_(1.0)  # open the gates, so the knowledge changes the scores
+    batch = _batch()
+    other = {
+        **batch,
+        "fact_vectors": -3 * batch["fact_vectors"],
+        "entity_ids": (batch["entity_ids"] + 3) % NODES,
+    }
+    with torch.no_grad():
+        expected = [model(**b).logits for b in (batch, other)]
+    assert not torch.allclose(expected[0], expected[1])
+    together = threading.Barrier(2, timeout=30)
+
+    def meet(*_) -> None:
+        together.wait()
+
+    handle = encoder_layers(model.kgfusion.encoder)[0].register_forward_hook(meet)
+    try:
+        with ThreadPoolExecutor(2) as pool, torch.no_grad():
+            got = list(pool.map(lambda b: model(**b).logits, (batch, other)))
+    finally:
+        handle.remove()
+    assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
+    assert not model.kgfusion._calls  # nothing left behind
