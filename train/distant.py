@@ -105,14 +105,13 @@ def context_sentence(rng: np.random.Generator) -> str:
     """A random case-report sentence that names no finding (birth, measurements, tests)."""
     template = _CONTEXT_TEMPLATES[int(rng.integers(len(_CONTEXT_TEMPLATES)))]
     he = ("He", "She", "The child")[int(rng.integers(3))]
-    test = _CONTEXT_SLOTS["test"][int(rng.integers(len(_CONTEXT_SLOTS["test"])))]
     values: dict[str, str] = {
         name: options[int(rng.integers(len(options)))] for name, options in _CONTEXT_SLOTS.items()
     }
+    test = values["test"]
     values |= {
         "He": he,
-        "he": he if he == "The child" else he.lower(),
-        "test": test,
+        "he": he.lower(),  # mid-sentence: "the child"
         "test_lower": test[:1].lower() + test[1:],
         "weeks": str(int(rng.integers(30, 42))),
         "weeks2": str(int(rng.integers(1, 12))),

@@ -94,6 +94,9 @@ def test_context_sentences_surround_the_findings_and_name_none(hpo_kg: Knowledge
     rng = np.random.default_rng(0)
     sentences = {context_sentence(rng) for _ in range(200)}
     assert len(sentences) > 50 and all(t.endswith(".") and "{" not in t for t in sentences)
+    # a subject is capitalised only where it opens the sentence
+    assert any(" the child " in t for t in sentences)
+    assert not any(" The child" in t or " She " in t or " He " in t for t in sentences)
 
 
 def test_distant_config_checks_values() -> None:
