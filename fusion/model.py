@@ -9,6 +9,7 @@ everything it scores with.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -196,7 +197,9 @@ class KgFusionModel(KgFusionPreTrainedModel):
                     self.fusions[str(i)] = EntityTokenFusion(hidden, config.node_dim)
             for i, layer in enumerate(layers):
                 if str(i) in self.fusions:
-                    layer.register_forward_hook(self._make_hook(str(i)))
+                    # a bound method, not a closure: a deep copy of the model rebinds it to
+                    # the copy (a closure would keep fusing with the original's layers)
+                    layer.register_forward_hook(functools.partial(self._fuse_after, str(i)))
             self.freeze_lower_layers(config.freeze_layers)
             self.text_proj = nn.Linear(hidden, config.hidden_dim)
         else:
@@ -215,28 +218,27 @@ class KgFusionModel(KgFusionPreTrainedModel):
         for layer in list(encoder_layers(self.encoder))[:n]:
             layer.requires_grad_(False)
 
-    def _make_hook(self, key: str):
-        def hook(module: nn.Module, args: Any, output: Any) -> Any:
-            hidden = output[0] if isinstance(output, tuple) else output
-            fusion = self.fusions[key]
-            call = self._calls.get(threading.get_ident())
-            if call is None:  # the encoder run on its own, not by forward: nothing to fuse
+    def _fuse_after(self, key: str, module: nn.Module, args: Any, output: Any) -> Any:
+        """The forward hook of encoder layer ``key``: its output with this call's knowledge
+        fused in (unchanged when the encoder runs on its own, not through :meth:`forward`)."""
+        hidden = output[0] if isinstance(output, tuple) else output
+        fusion = self.fusions[key]
+        call = self._calls.get(threading.get_ident())
+        if call is None:
+            return output
+        ctx = call.context
+        if isinstance(fusion, GatedCrossAttentionFusion):
+            if "fact_vectors" not in ctx:
                 return output
-            ctx = call.context
-            if isinstance(fusion, GatedCrossAttentionFusion):
-                if "fact_vectors" not in ctx:
-                    return output
-                hidden, weights = fusion(hidden, ctx["fact_vectors"], ctx["fact_mask"])
-                call.attention.append(weights)
-            elif isinstance(fusion, EntityTokenFusion):
-                if "entity_vectors" not in ctx:
-                    return output
-                hidden = fusion(
-                    hidden, ctx["entity_vectors"], ctx["entity_tokens"], ctx["entity_status"]
-                )
-            return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
-
-        return hook
+            hidden, weights = fusion(hidden, ctx["fact_vectors"], ctx["fact_mask"])
+            call.attention.append(weights)
+        elif isinstance(fusion, EntityTokenFusion):
+            if "entity_vectors" not in ctx:
+                return output
+            hidden = fusion(
+                hidden, ctx["entity_vectors"], ctx["entity_tokens"], ctx["entity_status"]
+            )
+        return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
 
     def forward(
         self,

@@ -215,3 +215,25 @@ def test_forwards_on_two_threads_at_once_fuse_their_own_knowledge(fusion: str) -
         handle.remove()
     assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
     assert not model.kgfusion._calls  # nothing left behind
+
+
+@pytest.mark.parametrize("fusion", ["cross_attention", "entity_token"])
+def test_a_deep_copy_fuses_with_its_own_layers(fusion: str) -> None:
+    import copy
+
+    model = _model(fusion).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("gate"):
+                p.fill_(1.0)
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        for name, p in twin.named_parameters():
+            if ".fusions." in name and not name.endswith("gate"):
+                p.mul_(-2.0)  # only the copy's fusion layers change
+    batch = _batch()
+    with torch.no_grad():
+        ours, theirs = model(**batch).logits, twin(**batch).logits
+        plain = twin(**{**batch, "fact_vectors": None, "entity_ids": None}).logits
+    assert not torch.allclose(ours, theirs)  # the copy used its own fusion layers
+    assert not torch.allclose(theirs, plain)  # and did fuse
