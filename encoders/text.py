@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ __all__ = [
     "benchmark_precision",
     "bf16_is_fast",
     "default_encoder_path",
+    "int8_is_available",
+    "quantize_linear_int8",
 ]
 
 Pooling = Literal["mean", "cls"]
@@ -78,6 +81,34 @@ def bf16_is_fast(device: torch.device) -> bool:
         except RuntimeError:  # pragma: no cover - probe unavailable on this build
             return False
     return False
+
+
+def int8_is_available() -> bool:
+    """Whether this torch build quantizes ``nn.Linear`` layers to int8 for CPU inference
+    (dynamic quantization on the ``x86`` or ``fbgemm`` engine)."""
+    quantization = getattr(torch.ao, "quantization", None)
+    engines = torch.backends.quantized.supported_engines
+    return hasattr(quantization, "quantize_dynamic") and bool({"x86", "fbgemm"} & set(engines))
+
+
+def quantize_linear_int8(module: torch.nn.Module) -> None:
+    """Replace the ``nn.Linear`` layers inside ``module``, in place, by dynamically quantized
+    int8 ones: int8 weights, activations quantized on the fly at each call, fp32 outputs.
+    The module's other layers, its buffers and its forward hooks stay as they are.
+
+    Raises:
+        RuntimeError: this torch build has no int8 dynamic quantization
+            (:func:`int8_is_available`).
+    """
+    if not int8_is_available():
+        raise RuntimeError("this torch build cannot quantize to int8 (no x86/fbgemm engine)")
+    with warnings.catch_warnings():
+        # torch.ao.quantization announces its move to torchao; it is the CPU path here
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r".*deprecated.*", category=UserWarning)
+        torch.ao.quantization.quantize_dynamic(
+            module, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+        )
 
 
 @dataclass(frozen=True)

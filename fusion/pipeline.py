@@ -289,7 +289,7 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def check_precision(precision: str) -> str:
@@ -305,21 +305,29 @@ def check_precision(precision: str) -> str:
 
 
 def resolve_precision(precision: str) -> str:
-    """``fp32`` or ``bf16`` for a requested inference precision.
+    """``fp32``, ``bf16`` or ``int8`` for a requested inference precision.
 
     ``auto`` is ``bf16`` on CPUs with AMX tiles, where oneDNN runs bf16 matrix products in
     hardware: with the encoder's weights cast once to bf16, one patient's forward pass takes
     0.65-0.8x the fp32 time on 2 cores (the latency section of ``docs/benchmarks`` times
-    both); elsewhere bf16 is emulated and slower, so ``fp32``.
+    both). Elsewhere bf16 is emulated and slower, and ``auto`` is ``int8`` (the encoder's
+    linear layers dynamically quantized, :func:`encoders.text.quantize_linear_int8`) where
+    torch can: on the quickstart model a forward takes 0.6x the fp32 time on 1 or 2 threads,
+    and the ranks of all 1,092 covered dev phenopackets are the same as in fp32 (logits
+    within 0.03). ``fp32`` where neither is available.
     (Autocast, which casts the weights at every call, was slower than fp32 for one patient.)
 
     Raises:
-        ValueError: not one of :data:`PRECISIONS`.
+        ValueError: not one of :data:`PRECISIONS`, or ``int8`` on a torch build without it.
     """
-    from encoders.text import bf16_is_fast
+    from encoders.text import bf16_is_fast, int8_is_available
 
     if check_precision(precision) == "auto":
-        return "bf16" if bf16_is_fast(torch.device("cpu")) else "fp32"
+        if bf16_is_fast(torch.device("cpu")):
+            return "bf16"
+        return "int8" if int8_is_available() else "fp32"
+    if precision == "int8" and not int8_is_available():
+        raise ValueError("precision int8 needs a torch build with int8 quantization (x86/fbgemm)")
     return precision
 
 
@@ -359,11 +367,15 @@ class Diagnoser:
         with torch.no_grad():
             self._candidates = model.candidate_matrix()  # fp32, like the head and the prior
         limit_blas_threads()
-        #: ``fp32`` or ``bf16``: the dtype of the encoder's weights (:func:`resolve_precision`).
-        #: In bf16 the head, the candidate matrix and the prior stay fp32.
+        #: ``fp32``, ``bf16`` or ``int8``: the encoder's weights (:func:`resolve_precision`).
+        #: The head, the candidate matrix and the prior stay fp32.
         self.precision = resolve_precision(precision)
         if self.precision == "bf16":
             self.model.kgfusion.to(torch.bfloat16)
+        elif self.precision == "int8":
+            from encoders.text import quantize_linear_int8
+
+            quantize_linear_int8(self.model.kgfusion)
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -381,7 +393,7 @@ class Diagnoser:
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
         top candidates that the model re-ranks (0: the model ranks every candidate);
-        ``precision``: ``auto``, ``fp32`` or ``bf16`` (:func:`resolve_precision`).
+        ``precision``: ``auto``, ``fp32``, ``bf16`` or ``int8`` (:func:`resolve_precision`).
 
         Raises:
             KGMismatchError: the model was trained on another KG.

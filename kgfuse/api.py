@@ -75,7 +75,8 @@ class ApiSettings:
             per core). Under concurrent load one thread gives more requests/s (each request
             is small; the cores are shared between requests instead); a single client gets
             lower latency from the default.
-        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``).
+        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``,
+            ``int8``).
     """
 
     kg_path: Path | str

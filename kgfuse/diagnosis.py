@@ -165,7 +165,7 @@ class DiagnosisService:
         store_input: keep the input itself in the audit record (else only its hash).
         rules_top: candidates checked by the rules.
         shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
-        precision: the encoder's inference precision, ``auto``, ``fp32`` or ``bf16``
+        precision: the encoder's inference precision, ``auto``, ``fp32``, ``bf16`` or ``int8``
             (:func:`fusion.pipeline.resolve_precision`); recorded with each decision.
     """
 

@@ -60,8 +60,8 @@ PrecisionOption = Annotated[
     str,
     typer.Option(
         "--precision",
-        help="The encoder's inference precision: auto (bf16 on CPUs with AMX, else fp32), "
-        "fp32 or bf16.",
+        help="The encoder's inference precision: auto (bf16 on CPUs with AMX, else int8 "
+        "where torch can quantize, else fp32), fp32, bf16 or int8.",
     ),
 ]
 

@@ -83,7 +83,8 @@ class QAService:
         home: kgfuse home (audit database, defaults).
         audit: record every answer in the audit log.
         classifier: intent classifier (default: trained once per process).
-        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``).
+        precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``,
+            ``int8``).
     """
 
     def __init__(

@@ -237,3 +237,30 @@ def test_a_deep_copy_fuses_with_its_own_layers(fusion: str) -> None:
         plain = twin(**{**batch, "fact_vectors": None, "entity_ids": None}).logits
     assert not torch.allclose(ours, theirs)  # the copy used its own fusion layers
     assert not torch.allclose(theirs, plain)  # and did fuse
+
+
+@pytest.mark.skipif(
+    not __import__("encoders.text").text.int8_is_available(),
+    reason="this torch build has no int8 quantization",
+)
+def test_int8_quantized_encoder_still_fuses_and_scores_close_to_fp32() -> None:
+    import copy
+
+    from encoders.text import quantize_linear_int8
+
+    model = _model("cross_attention").eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("gate"):
+                p.fill_(1.0)
+    int8 = copy.deepcopy(model)
+    quantize_linear_int8(int8.kgfusion)
+    # every linear layer of the text encoder (attention's fused out_proj stays fp32)
+    assert not any(type(m) is torch.nn.Linear for m in int8.kgfusion.encoder.modules())
+    batch = _batch()
+    with torch.no_grad():
+        exact, quantized = model(**batch), int8(**batch)
+        unfused = int8(**{**batch, "fact_vectors": None}).logits
+    assert torch.allclose(quantized.logits, exact.logits, atol=0.1)
+    assert not torch.allclose(quantized.logits, unfused, atol=1e-3)  # the facts count
+    assert torch.allclose(quantized.fact_attention, exact.fact_attention, atol=0.05)

@@ -12,6 +12,7 @@ import torch
 from safetensors.torch import load_file
 
 import train.loop as loop_module
+from encoders.text import int8_is_available
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
@@ -155,12 +156,42 @@ def test_bf16_inference_casts_the_encoder_only_and_keeps_the_ranking(
     assert [r.prior for r in a.ranking] == [r.prior for r in b.ranking]  # the prior stays fp32
     for x, y in zip(a.ranking, b.ranking, strict=True):
         assert y.probability == pytest.approx(x.probability, abs=0.05)
-    # auto: bf16 only where the CPU runs it in hardware
-    for fast, expected in ((True, "bf16"), (False, "fp32")):
+    # auto: bf16 only where the CPU runs it in hardware, else int8 where torch can
+    for fast, int8, expected in (
+        (True, True, "bf16"),
+        (False, True, "int8"),
+        (False, False, "fp32"),
+    ):
         monkeypatch.setattr(encoders.text, "bf16_is_fast", lambda device, fast=fast: fast)
+        monkeypatch.setattr(encoders.text, "int8_is_available", lambda int8=int8: int8)
         assert resolve_precision("auto") == expected
+    with pytest.raises(ValueError, match="int8 quantization"):
+        resolve_precision("int8")  # int8_is_available is still patched to False
     with pytest.raises(ValueError, match="unknown precision 'fp16'"):
         Diagnoser.load(trained, kg, precision="fp16")
+
+
+@pytest.mark.skipif(not int8_is_available(), reason="this torch build has no int8 quantization")
+def test_int8_inference_quantizes_the_encoder_only_and_keeps_the_ranking(
+    home: Path, trained: Path
+) -> None:
+    from torch.ao.nn.quantized.dynamic import Linear as QuantizedLinear
+
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    patient = {"present": ["HP:0001166", "HP:0001083"], "excluded": ["HP:0001249"]}
+    fp32 = Diagnoser.load(trained, kg, precision="fp32")
+    int8 = Diagnoser.load(trained, kg, precision="int8")
+    assert int8.precision == "int8"
+    patient_model = list(int8.model.kgfusion.modules())  # the patient encoder, not the head
+    assert any(isinstance(m, QuantizedLinear) for m in patient_model)
+    assert not any(type(m) is torch.nn.Linear for m in patient_model)  # every one of them
+    assert not any(isinstance(m, QuantizedLinear) for m in int8.model.head.modules())
+    a, b = fp32.diagnose("p", **patient), int8.diagnose("p", **patient)
+    assert [r.iri for r in a.ranking] == [r.iri for r in b.ranking]
+    assert [r.prior for r in a.ranking] == [r.prior for r in b.ranking]
+    for x, y in zip(a.ranking, b.ranking, strict=True):
+        assert y.probability == pytest.approx(x.probability, abs=0.05)
+    assert int8.diagnose("p", **patient).ranking == b.ranking  # the same every time
 
 
 def test_decisions_record_their_precision_and_old_records_replay_in_fp32(
