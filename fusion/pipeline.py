@@ -331,6 +331,30 @@ def resolve_precision(precision: str) -> str:
     return precision
 
 
+def apply_precision(encoder: torch.nn.Module, precision: str) -> str:
+    """Put a fused model's encoder part (``model.kgfusion``) in the inference ``precision``
+    (:func:`resolve_precision`): bf16 weights, or int8 linear layers; heads stay fp32.
+    Returns the resolved precision."""
+    resolved = resolve_precision(precision)
+    if resolved == "bf16":
+        encoder.to(torch.bfloat16)
+    elif resolved == "int8":
+        from encoders.text import quantize_linear_int8
+
+        quantize_linear_int8(encoder)
+    return resolved
+
+
+def cast_inputs(batch: dict[str, Any], precision: str) -> dict[str, Any]:
+    """``batch`` with the encoder's float inputs in bf16 when ``precision`` is bf16 (the
+    prior stays fp32); unchanged otherwise (int8 layers take fp32 inputs)."""
+    if precision == "bf16":
+        for key, value in batch.items():
+            if key != "prior" and torch.is_tensor(value) and value.is_floating_point():
+                batch[key] = value.to(torch.bfloat16)
+    return batch
+
+
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
@@ -369,13 +393,7 @@ class Diagnoser:
         limit_blas_threads()
         #: ``fp32``, ``bf16`` or ``int8``: the encoder's weights (:func:`resolve_precision`).
         #: The head, the candidate matrix and the prior stay fp32.
-        self.precision = resolve_precision(precision)
-        if self.precision == "bf16":
-            self.model.kgfusion.to(torch.bfloat16)
-        elif self.precision == "int8":
-            from encoders.text import quantize_linear_int8
-
-            quantize_linear_int8(self.model.kgfusion)
+        self.precision = apply_precision(self.model.kgfusion, precision)
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -487,11 +505,7 @@ class Diagnoser:
         if not findings:
             warnings.append("no finding recognised: the ranking reflects the prior only")
         prepared = self.builder.prepare(findings, text, None, warnings, onset)
-        batch = self.collator([prepared.input])
-        if self.precision == "bf16":  # the encoder's float inputs; the prior stays fp32
-            for key, value in batch.items():
-                if key != "prior" and torch.is_tensor(value) and value.is_floating_point():
-                    batch[key] = value.to(torch.bfloat16)
+        batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
@@ -562,6 +576,8 @@ __all__ = [
     "PatientInputBuilder",
     "PreparedPatient",
     "RankedDisease",
+    "apply_precision",
+    "cast_inputs",
     "likelihood_config_of",
     "model_meta",
     "render_findings",

@@ -36,6 +36,8 @@ from fusion.pipeline import (
     FACTS_DIR,
     KnowledgeInputBuilder,
     LinkedFinding,
+    apply_precision,
+    cast_inputs,
     load_model_meta,
 )
 from kg.errors import KGMismatchError
@@ -376,6 +378,9 @@ class TaskPredictor:
         meta: the model folder's ``kgfuse_model.json``.
         threshold: probability above which a label is given (multi-label).
             (default: ``0.5``)
+        precision: the encoder's inference precision, ``fp32``, ``bf16``, ``int8`` or
+            ``auto`` (:func:`fusion.pipeline.resolve_precision`). (default: ``"fp32"``: a
+            task model's sensitivity to int8 is the user's to measure)
     """
 
     def __init__(
@@ -385,8 +390,11 @@ class TaskPredictor:
         builder: TaskInputBuilder,
         meta: Mapping[str, Any],
         threshold: float = 0.5,
+        precision: str = "fp32",
     ) -> None:
         self.model = model.eval()
+        #: the resolved precision of the encoder (the heads stay fp32)
+        self.precision = apply_precision(self.model.kgfusion, precision)
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = dict(meta)
@@ -409,9 +417,15 @@ class TaskPredictor:
 
     @classmethod
     def load(
-        cls, folder: str | Path, kg: KnowledgeGraph | None = None, *, threshold: float = 0.5
+        cls,
+        folder: str | Path,
+        kg: KnowledgeGraph | None = None,
+        *,
+        threshold: float = 0.5,
+        precision: str = "fp32",
     ) -> TaskPredictor:
-        """Load a task model folder with its KG (the one it was trained on by default).
+        """Load a task model folder with its KG (the one it was trained on by default), its
+        encoder in ``precision``.
 
         Raises:
             FileNotFoundError: no task model in ``folder``, or its KG is gone.
@@ -457,12 +471,12 @@ class TaskPredictor:
         builder = TaskInputBuilder(
             kg, build_linker(kg, meta.get("linker", {})), fact_index, model.config.num_facts
         )
-        return cls(model, tokenizer, builder, meta, threshold)
+        return cls(model, tokenizer, builder, meta, threshold, precision)
 
     @torch.no_grad()
     def predict_prepared(self, prepared: Sequence[PreparedText]) -> list[dict[str, Any]]:
         """Outputs (without ``id``) of already prepared texts, one batch."""
-        batch = self.collator([TaskItem(p.input) for p in prepared])
+        batch = cast_inputs(self.collator([TaskItem(p.input) for p in prepared]), self.precision)
         offsets = batch.pop("offset_mapping", None)
         logits = self.model(**batch).logits.float()
         out: list[dict[str, Any]] = []

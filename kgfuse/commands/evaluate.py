@@ -56,6 +56,10 @@ def eval_link(
             help="With --ner: ground spans the dictionary cannot by MiniLM cosine >= this."
         ),
     ] = None,
+    ner_precision: Annotated[
+        str,
+        typer.Option(help="With --ner: the tagger's precision, fp32, bf16, int8 or auto."),
+    ] = "fp32",
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
@@ -68,7 +72,7 @@ def eval_link(
         from fusion.tasks import TaskPredictor
 
         dense = dense_grounding(graph, ner_dense) if ner_dense is not None else None
-        predictor = TaskPredictor.load(ner, graph)
+        predictor = TaskPredictor.load(ner, graph, precision=ner_precision)
         linker = NerLinker(predictor, linker, mode=ner_mode, dense=dense)  # type: ignore[assignment]
     hierarchy = graph.hierarchy
 
@@ -84,6 +88,13 @@ def eval_link(
         throughput_docs=abstracts,
     )
     data = report.to_dict()
+    if ner is not None:
+        data["ner"] = {
+            "model": str(ner),
+            "mode": ner_mode,
+            "dense": ner_dense,
+            "precision": predictor.precision,
+        }
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "eval_link.json").write_text(json.dumps(data, indent=2), encoding="utf-8")

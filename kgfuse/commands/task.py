@@ -98,6 +98,14 @@ def predict(
             help="Multi-label decision threshold (default: the model's).", show_default=False
         ),
     ] = None,
+    precision: Annotated[
+        str,
+        typer.Option(
+            "--precision",
+            help="The encoder's inference precision: fp32, bf16, int8 or auto (bf16 on CPUs "
+            "with AMX, else int8 where torch can quantize).",
+        ),
+    ] = "fp32",
     batch_size: Annotated[int, typer.Option(help="Texts per model batch.")] = 32,
     home: HomeOption = None,
 ) -> None:
@@ -118,7 +126,7 @@ def predict(
     graph = KnowledgeGraph.open(kg) if kg is not None else None
     if threshold is None:
         threshold = float(load_model_meta(model_dir).get("threshold", 0.5))
-    predictor = TaskPredictor.load(model_dir, graph, threshold=threshold)
+    predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
     records = iter([(1, {"id": "text", "text": text})]) if one else read_jsonl(input)  # type: ignore[arg-type]
     sink = output.open("w", encoding="utf-8") if output else None

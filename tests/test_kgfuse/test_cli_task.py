@@ -15,6 +15,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from encoders.text import int8_is_available
 from fusion.tasks import TaskPredictor
 from kg.knowledge_graph import KnowledgeGraph
 from kgfuse.cli import app
@@ -164,6 +165,13 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
         assert span["label"] in ("offence", "element") and 0 <= span["score"] <= 1
     result = _invoke("predict", out, "--text", text)
     assert result.exit_code == 0, result.output
+    if int8_is_available():  # the encoder in int8: the same spans
+        int8_out = tmp_path / "out-int8.jsonl"
+        result = _invoke("predict", out, inputs, "-o", int8_out, "--precision", "int8")
+        assert result.exit_code == 0, result.output
+        assert [s["text"] for s in _read(int8_out)[0]["spans"]] == [
+            s["text"] for s in first["spans"]
+        ]
     # a text past the token budget is read in sentence windows: nothing at its end is lost
     long_text = "The owner was at home. " * 60 + "Then came the mugging."
     (record,) = TaskPredictor.load(out).predict([long_text])
@@ -181,6 +189,7 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         report = json.loads(result.output[result.output.index("{") :])
+        assert report["ner"]["mode"] == mode and report["ner"]["precision"] == "fp32"
         if mode == "combined":  # the dictionary finds the robbery
             assert report["document"]["recall"] == 1.0
 

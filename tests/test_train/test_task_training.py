@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import load_file
 
 import train.loop as loop_module
+from encoders.text import int8_is_available
 from fusion.tasks import TaskPredictor
 from tests.legal_task_env import LegalTaskEnv
 from train.config import TaskConfig, load_config
@@ -62,6 +63,13 @@ def test_multi_label_csv_trains_and_predicts_label_sets(
         assert set(record["scores"]) == set(result.labels)
         assert record["labels"] == [k for k, v in record["scores"].items() if v >= 0.5]
     assert out[0]["concepts"] and not out[1]["concepts"]
+    if int8_is_available():  # the encoder in int8: close scores, the same label sets
+        int8 = TaskPredictor.load(tmp_path / "m", precision="int8")
+        assert (predictor.precision, int8.precision) == ("fp32", "int8")
+        assert not any(type(m) is torch.nn.Linear for m in int8.model.kgfusion.modules())
+        quantized = int8.predict(["The robbery involved violence.", "A quiet day."])
+        for exact, approx in zip(out, quantized, strict=True):
+            assert approx["scores"] == pytest.approx(exact["scores"], abs=0.05)
     training = json.loads((tmp_path / "m" / "training.json").read_text())
     assert training["examples"] == 5 and training["task"] == "text-classification"
 
