@@ -240,11 +240,14 @@ def fit(
             state["step_in_epoch"],
         )
     deadline = started + t.max_minutes * 60 if t.max_minutes else None
-    schedule = next(
-        (f for f in getattr(scheduler, "lr_lambdas", ()) if isinstance(f, LinearSchedule)), None
-    )
     # the schedule to fit to the time budget, when asked for (None: the planned steps hold)
-    budget_schedule = schedule if deadline is not None and t.anneal_to_budget else None
+    budget_schedule = (
+        next(
+            (f for f in getattr(scheduler, "lr_lambdas", ()) if isinstance(f, LinearSchedule)), None
+        )
+        if deadline is not None and t.anneal_to_budget
+        else None
+    )
 
     def planned_steps() -> int:
         if budget_schedule is None:

@@ -6,6 +6,7 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig
 
+from encoders.text import int8_is_available
 from fusion.config import FUSION_MECHANISMS, FusionConfig
 from fusion.model import KgFusionForDiagnosis, register_auto_classes
 
@@ -239,10 +240,7 @@ def test_a_deep_copy_fuses_with_its_own_layers(fusion: str) -> None:
     assert not torch.allclose(theirs, plain)  # and did fuse
 
 
-@pytest.mark.skipif(
-    not __import__("encoders.text").text.int8_is_available(),
-    reason="this torch build has no int8 quantization",
-)
+@pytest.mark.skipif(not int8_is_available(), reason="this torch build has no int8 quantization")
 def test_int8_quantized_encoder_still_fuses_and_scores_close_to_fp32() -> None:
     import copy
 
