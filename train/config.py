@@ -17,6 +17,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from train.simulate import SimulationConfig
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -42,6 +44,27 @@ class SimulationSection(_Strict):
         default=600, ge=1, description="held-out simulated patients (of distinct random diseases)"
     )
     seed: int = 0
+    mean_terms: float = Field(default=7.0, ge=0, description="mean cap on present findings")
+    imprecision_rate: float = Field(
+        default=0.25, ge=0, le=1, description="chance a finding is replaced by an ancestor"
+    )
+    noise_mean: float = Field(default=0.7, ge=0, description="mean unrelated findings added")
+    near_miss_mean: float = Field(
+        default=0.0, ge=0, description="mean near-miss findings (cousins of a finding) added"
+    )
+    near_miss_steps: int = Field(
+        default=2, ge=1, description="most levels up to a near miss's shared ancestor"
+    )
+
+    def simulator_config(self) -> SimulationConfig:
+        """The simulator's parameters (the others keep ``SimulationConfig``'s defaults)."""
+        return SimulationConfig(
+            mean_terms=self.mean_terms,
+            imprecision_rate=self.imprecision_rate,
+            noise_mean=self.noise_mean,
+            near_miss_mean=self.near_miss_mean,
+            near_miss_steps=self.near_miss_steps,
+        )
 
 
 class FusedModelSection(_Strict):

@@ -346,7 +346,7 @@ def train_diagnosis(
         fact_index if config.model.fusion == "cross_attention" else None,
         config.model.num_facts,
     )
-    simulator = PatientSimulator(kg.hierarchy, kg.annotations)
+    simulator = PatientSimulator(kg.hierarchy, kg.annotations, config.simulation.simulator_config())
     simulable = set(simulator.diseases)
     diseases = [d for d in builder.candidates if d in simulable]
     train_patients, valid_patients = _split_patients(simulator, diseases, config)

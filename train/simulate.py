@@ -16,7 +16,10 @@ evaluated Phenomizer and LIRICAL the same way):
 4. **imprecision** -- each finding replaced, with probability ``imprecision_rate``, by an
    ancestor one or two levels up (never above ``min_depth``);
 5. **noise** -- a Poisson number of unrelated findings (not ancestors or descendants of the
-   disease's terms), drawn by background frequency (how many diseases are annotated with them);
+   disease's terms), drawn by background frequency (how many diseases are annotated with them),
+   and a Poisson number of *near misses*: findings close to one of the patient's own but not
+   annotated to the disease (a cousin: another descendant of an ancestor one to
+   ``near_miss_steps`` levels up), as published patients often have;
 6. **excluded findings** -- the disease's ``NOT`` annotations (each with ``not_excluded_rate``),
    frequent features the patient happens to lack (each with ``frequent_excluded_rate``), and
    a Poisson number of random unrelated findings stated absent.
@@ -34,6 +37,7 @@ import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +79,11 @@ class SimulationConfig:
         min_depth: replacements never climb to terms shallower than this (root = 0;
             HPO organ-system terms are at depth 2) (default: ``3``).
         noise_mean: mean number of unrelated findings added (default: ``0.7``).
+        near_miss_mean: mean number of near-miss findings added, each a cousin of one of
+            the patient's findings that is not related to the disease's terms
+            (default: ``0.0``).
+        near_miss_steps: most levels climbed from a finding to the shared ancestor of a
+            near miss (default: ``2``).
         not_excluded_rate: probability of stating each ``NOT`` annotation as excluded
             (default: ``0.5``).
         frequent_threshold: frequency from which a feature counts as frequent
@@ -96,6 +105,8 @@ class SimulationConfig:
     max_imprecision_steps: int = 2
     min_depth: int = 3
     noise_mean: float = 0.7
+    near_miss_mean: float = 0.0
+    near_miss_steps: int = 2
     not_excluded_rate: float = 0.5
     frequent_threshold: float = 0.5
     frequent_excluded_rate: float = 0.05
@@ -117,7 +128,15 @@ class SimulationConfig:
             raise ValueError(
                 f"need 0 <= min_terms <= max_terms, got {self.min_terms}, {self.max_terms}"
             )
-        for name in ("mean_terms", "noise_mean", "random_excluded_mean", "onset_delay_years"):
+        if self.near_miss_steps < 1:
+            raise ValueError(f"near_miss_steps must be >= 1, got {self.near_miss_steps}")
+        for name in (
+            "mean_terms",
+            "noise_mean",
+            "near_miss_mean",
+            "random_excluded_mean",
+            "onset_delay_years",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
@@ -222,6 +241,7 @@ class PatientSimulator:
         self._noise_cdf = np.cumsum(counts[self._noise_terms])
         closure = hierarchy.closure
         self._anc_ptr, self._anc_idx = closure.indptr, closure.indices
+        self._below: Any = None  # descendants (closure by column), built on first near miss
         logger.info("patient simulator over %d diseases", len(self.diseases))
 
     # ---- helpers ------------------------------------------------------------------------
@@ -327,6 +347,35 @@ class PatientSimulator:
                         return out
         return out
 
+    def _descendants(self, i: int) -> np.ndarray:
+        if self._below is None:
+            self._below = self.hierarchy.closure.tocsc()
+        return self._below.indices[self._below.indptr[i] : self._below.indptr[i + 1]]
+
+    def _near_misses(
+        self, profile: _Profile, findings: list[int], count: int, rng: np.random.Generator
+    ) -> list[int]:
+        """``count`` cousins of random ``findings`` unrelated to the disease (best effort)."""
+        out: list[int] = []
+        if count <= 0 or not findings:
+            return out
+        for _ in range(count * 8):
+            t = findings[int(rng.integers(len(findings)))]
+            steps = int(rng.integers(1, self.config.near_miss_steps + 1))
+            for _ in range(steps):
+                parents = self.hierarchy.parents(t)
+                parents = parents[self._depth[parents] >= self.config.min_depth]
+                if not len(parents):
+                    break
+                t = int(parents[rng.integers(len(parents))])
+            below = self._descendants(t)
+            cousin = int(below[rng.integers(len(below))])
+            if cousin not in out and not self._related_to(profile, cousin):
+                out.append(cousin)
+                if len(out) == count:
+                    break
+        return out
+
     # ---- sampling -----------------------------------------------------------------------
     def sample(self, disease: str, rng: np.random.Generator) -> SimulatedPatient:
         """One simulated patient of ``disease``.
@@ -379,8 +428,11 @@ class PatientSimulator:
             flip = rng.random(len(present)) < cfg.imprecision_rate
             present = [self._climb(t, rng) if f else t for t, f in zip(present, flip, strict=True)]
             present = self._most_specific(present)
-        # 5. noise
+        # 5. noise: unrelated findings, then near misses (no draw when the mean is 0, so
+        # patients drawn without near misses are the same as before the option existed)
         noise = self._unrelated(p, int(rng.poisson(cfg.noise_mean)), rng)
+        if cfg.near_miss_mean > 0:
+            noise += self._near_misses(p, present, int(rng.poisson(cfg.near_miss_mean)), rng)
         present = self._most_specific(present + noise)
         # 6. excluded findings
         implied: set[int] = set()

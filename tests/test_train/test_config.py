@@ -49,3 +49,21 @@ def test_config_hash_changes_with_content_and_round_trips_yaml(tmp_path) -> None
     path = tmp_path / "saved.yaml"
     path.write_text(b.to_yaml(), encoding="utf-8")
     assert load_config(path).config_hash() == b.config_hash()
+
+
+def test_config_simulation_settings_reach_the_simulator() -> None:
+    cfg = load_config(
+        None,
+        [
+            "simulation.near_miss_mean=1.5",
+            "simulation.near_miss_steps=3",
+            "simulation.noise_mean=1.0",
+            "simulation.imprecision_rate=0.15",
+            "simulation.mean_terms=8.0",
+        ],
+    )
+    sim = cfg.simulation.simulator_config()
+    assert (sim.near_miss_mean, sim.near_miss_steps, sim.noise_mean) == (1.5, 3, 1.0)
+    assert (sim.imprecision_rate, sim.mean_terms) == (0.15, 8.0)
+    with pytest.raises(pydantic.ValidationError, match="imprecision_rate"):
+        load_config(None, ["simulation.imprecision_rate=1.5"])

@@ -132,6 +132,38 @@ def test_simulate_noise_adds_unrelated_terms(kg) -> None:
     assert all(cardio in kg.hierarchy.ancestors(t) for t in extra)
 
 
+def test_simulate_near_misses_are_cousins_unrelated_to_the_disease(kg) -> None:
+    # the mini KG is shallow: a cousin of Homocystinuria's findings shares only the
+    # phenotype root (depth 1) with them, two levels above Ectopia lentis
+    steps = 2
+    config = replace(QUIET, near_miss_mean=3.0, near_miss_steps=steps, min_depth=1)
+    sim = simulator(kg, config)
+    data = sim.dataset(200, seed=5, diseases=[HOMOCYSTINURIA])
+    own = {to_iri(c) for c in ("HP:0001083", "HP:0001249", "HP:0000098", "HP:0001166")}
+    related = ancestors_of(kg, own) | {d for t in own for d in kg.hierarchy.descendants(t)}
+    h = kg.hierarchy
+    near = 0
+    for p in data:
+        kept = [t for t in p.present if t in related]
+        for t in p.present:
+            if t in related:
+                continue
+            near += 1
+            # a cousin: it shares an ancestor at most `steps` levels above one of the
+            # patient's own findings (parents at each step), and is not that finding's kin
+            up: set[str] = set()
+            frontier = set(kept)
+            for _ in range(steps):
+                frontier = {h.terms[j] for f in frontier for j in h.parents(h.index(f))}
+                up |= frontier
+            assert up & set(h.ancestors(t)), t
+    assert near > 50, "near misses should be added"
+    # the option off draws exactly the patients drawn before it existed
+    assert simulator(kg, QUIET).dataset(20, seed=5) == simulator(
+        kg, replace(QUIET, near_miss_steps=3)
+    ).dataset(20, seed=5)
+
+
 def test_simulate_excluded_findings(kg) -> None:
     config = replace(QUIET, not_excluded_rate=1.0, random_excluded_mean=2.0)
     data = simulator(kg, config).dataset(200, seed=6, diseases=[MARFAN])
@@ -151,6 +183,10 @@ def test_simulate_config_validation() -> None:
         SimulationConfig(imprecision_rate=1.5)
     with pytest.raises(ValueError, match="min_terms"):
         SimulationConfig(min_terms=5, max_terms=3)
+    with pytest.raises(ValueError, match="near_miss_mean"):
+        SimulationConfig(near_miss_mean=-1.0)
+    with pytest.raises(ValueError, match="near_miss_steps"):
+        SimulationConfig(near_miss_steps=0)
 
 
 def test_render_text_spans_match_text(kg) -> None:
