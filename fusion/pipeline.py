@@ -31,7 +31,7 @@ from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
-from kg.rules.onset import is_onset_class
+from kg.rules.onset import is_onset_class, not_an_onset_class
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         if iri is None:
             warnings.append(f"unknown or obsolete onset {onset!r} skipped")
         elif not is_onset_class(self.kg.hierarchy, iri):
-            warnings.append(f"onset {onset!r} is not an onset class (HP:0003674); skipped")
+            warnings.append(f"{not_an_onset_class(onset)}; skipped")
             iri = None
         return iri
 

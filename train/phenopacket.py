@@ -28,7 +28,12 @@ from typing import Any
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import ANTENATAL_ONSET, is_onset_class, onset_class_of_age
+from kg.rules.onset import (
+    ANTENATAL_ONSET,
+    is_onset_class,
+    not_an_onset_class,
+    onset_class_of_age,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +194,7 @@ class _TermResolver:
         if iri is None or self.hierarchy is None:
             return iri
         if not is_onset_class(self.hierarchy, iri):
-            self.warnings.append(f"onset {value}: not an onset class (HP:0003674); skipped")
+            self.warnings.append(f"{not_an_onset_class(value)}; skipped")
             return None
         return iri
 

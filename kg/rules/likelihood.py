@@ -67,7 +67,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.onset import ONSET_ROOT, is_onset_class, related_onsets
+from kg.rules.onset import ONSET_ROOT, is_onset_class, not_an_onset_class, related_onsets
 
 logger = logging.getLogger(__name__)
 
@@ -634,7 +634,7 @@ class PhenotypeLikelihood:
         h = self.hierarchy
         iri = h.terms[i]
         if not is_onset_class(h, iri):
-            raise ValueError(f"{iri} is not an onset class (a subclass of Onset, HP:0003674)")
+            raise ValueError(not_an_onset_class(iri))
         if self._onsets is None or not self._has_onset.any():
             return np.zeros(len(self.diseases), dtype=np.float64)
         related = sorted(h.index(t) for t in related_onsets(h, iri))

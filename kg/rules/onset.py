@@ -63,6 +63,11 @@ def is_onset_class(hierarchy: TermHierarchy, iri: str) -> bool:
     return ONSET_ROOT in hierarchy.ancestors(iri)
 
 
+def not_an_onset_class(term: str) -> str:
+    """The one wording of "this term is not an onset class" (errors and warnings)."""
+    return f"onset {term} is not an onset class (a subclass of Onset, HP:0003674)"
+
+
 def related_onsets(hierarchy: TermHierarchy, iri: str) -> set[str]:
     """The onset classes an onset class agrees with: itself, its broader and its narrower
     classes (pediatric onset agrees with infantile onset; adult onset with neither)."""
