@@ -376,6 +376,37 @@ class PatientSimulator:
                     break
         return out
 
+    # ---- how a finding relates to a disease ------------------------------------------------
+    def relation(self, disease: str, term: str) -> str:
+        """How a finding relates to a disease's positive annotations: ``"annotated"`` (one of
+        them), ``"more_specific"`` (a descendant of one), ``"less_specific"`` (an ancestor of
+        one) or ``"unrelated"``.
+
+        Raises:
+            UnknownTermError: ``disease`` has no positive annotation, or ``term`` is unknown.
+        """
+        profile, i = self._profile(disease), self._term_index(term)
+        if i in profile.term_set:
+            return "annotated"
+        if not profile.term_set.isdisjoint(self._ancestors(i).tolist()):
+            return "more_specific"
+        return "less_specific" if i in profile.related else "unrelated"
+
+    def shared_depth(self, disease: str, term: str) -> int:
+        """Depth of the deepest ancestor (or self) that ``term`` shares with an annotation of
+        ``disease`` (or with one of its ancestors); root = 0."""
+        profile, i = self._profile(disease), self._term_index(term)
+        shared = profile.related.intersection(self._ancestors(i).tolist())
+        return int(self._depth[list(shared)].max()) if shared else -1
+
+    def _term_index(self, term: str) -> int:
+        iri = self.hierarchy.resolve(term)
+        if iri is None:
+            from kg.errors import UnknownTermError
+
+            raise UnknownTermError(term)
+        return self.hierarchy.index(iri)
+
     # ---- sampling -----------------------------------------------------------------------
     def sample(self, disease: str, rng: np.random.Generator) -> SimulatedPatient:
         """One simulated patient of ``disease``.

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
+    ConfigOption,
     HomeOption,
     KGOption,
     PrecisionOption,
+    SetOption,
     ShortlistOption,
     console,
     handle_errors,
@@ -177,6 +180,78 @@ def eval_diagnosis(
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}")
+
+
+@app.command("simulation")
+@handle_errors
+def eval_simulation(
+    cases: Annotated[
+        Path, typer.Option("--cases", help="Real cases (ppkt_dev.jsonl format or phenopackets).")
+    ],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated patients.")] = 0,
+    kg: KGOption = None,
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """How the training config's simulated patients compare with real cases: findings per
+    patient and their relation to the disease (annotated, more or less specific, unrelated)."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.namespaces import to_iri
+    from train.config import load_config
+    from train.phenopacket import read_cases
+    from train.realism import RELATIONS, compare_with_cases
+    from train.simulate import PatientSimulator
+
+    if not cases.exists():
+        raise FileNotFoundError(f"cases file not found: {cases}")
+    cfg = load_config(config, overrides or [])
+    graph = KnowledgeGraph.open(resolve_kg(kg, home))
+    simulator = PatientSimulator(
+        graph.hierarchy, graph.annotations, cfg.simulation.simulator_config()
+    )
+    pairs = [
+        (to_iri(c.diseases[0]), c.present)
+        for c in read_cases(cases, graph.hierarchy)
+        if c.diseases and c.present
+    ]
+    mixes = compare_with_cases(simulator, pairs, seed=seed)
+    report = {
+        "cases": str(cases),
+        "simulation": cfg.simulation.model_dump(),
+        "seed": seed,
+        **{name: mix.to_dict() for name, mix in mixes.items()},
+    }
+    if as_json:
+        print_json(report)
+        return
+    table = Table(
+        title=f"present findings of {mixes['real'].patients} real cases and as many "
+        "simulated patients of the same diseases"
+    )
+    table.add_column("")
+    for name in mixes:
+        table.add_column(name, justify="right")
+    found = list(mixes.values())
+    rows = [
+        (
+            "findings per patient (mean / median)",
+            [f"{m.findings_mean:.1f} / {m.findings_median:.0f}" for m in found],
+        )
+    ]
+    rows += [
+        (f"share {r.replace('_', ' ')}", [f"{m.shares[r]:.3f}" for m in found]) for r in RELATIONS
+    ]
+    rows.append(
+        ("patients with half or more unrelated", [f"{m.mostly_unrelated:.3f}" for m in found])
+    )
+    rows.append(
+        ("unrelated sharing a depth >= 4 ancestor", [f"{m.unrelated_deep:.3f}" for m in found])
+    )
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    console.print(table)
 
 
 @app.command("qa")

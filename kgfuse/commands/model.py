@@ -12,23 +12,17 @@ from rich.table import Table
 
 from fusion.shortlist import DEFAULT_SHORTLIST
 from kgfuse.commands.common import (
+    ConfigOption,
     HomeOption,
     KGOption,
     PrecisionOption,
+    SetOption,
     ShortlistOption,
     console,
     err_console,
     handle_errors,
     resolve_kg,
 )
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
-]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a config key, e.g. --set train.epochs=2 (repeatable)."),
-]
 
 
 @handle_errors
