@@ -322,8 +322,9 @@ class PatientSimulator:
             covered.update(ancestors.tolist())
         return out
 
-    def _climb(self, term: int, rng: np.random.Generator) -> int:
-        steps = int(rng.integers(1, self.config.max_imprecision_steps + 1))
+    def _climb(self, term: int, rng: np.random.Generator, max_steps: int) -> int:
+        """A random ancestor 1 to ``max_steps`` levels up (never above ``min_depth``)."""
+        steps = int(rng.integers(1, max_steps + 1))
         for _ in range(steps):
             parents = self.hierarchy.parents(term)
             parents = parents[self._depth[parents] >= self.config.min_depth]
@@ -361,13 +362,7 @@ class PatientSimulator:
             return out
         for _ in range(count * 8):
             t = findings[int(rng.integers(len(findings)))]
-            steps = int(rng.integers(1, self.config.near_miss_steps + 1))
-            for _ in range(steps):
-                parents = self.hierarchy.parents(t)
-                parents = parents[self._depth[parents] >= self.config.min_depth]
-                if not len(parents):
-                    break
-                t = int(parents[rng.integers(len(parents))])
+            t = self._climb(t, rng, self.config.near_miss_steps)
             below = self._descendants(t)
             cousin = int(below[rng.integers(len(below))])
             if cousin not in out and not self._related_to(profile, cousin):
@@ -457,7 +452,10 @@ class PatientSimulator:
         # 4. imprecision
         if cfg.imprecision_rate > 0:
             flip = rng.random(len(present)) < cfg.imprecision_rate
-            present = [self._climb(t, rng) if f else t for t, f in zip(present, flip, strict=True)]
+            present = [
+                self._climb(t, rng, cfg.max_imprecision_steps) if f else t
+                for t, f in zip(present, flip, strict=True)
+            ]
             present = self._most_specific(present)
         # 5. noise: unrelated findings, then near misses (no draw when the mean is 0, so
         # patients drawn without near misses are the same as before the option existed)
