@@ -216,6 +216,11 @@ def eval_simulation(
         for c in read_cases(cases, graph.hierarchy)
         if c.diseases and c.present
     ]
+    if not pairs:
+        raise ValueError(
+            f"{cases}: no case with a diagnosis and present HPO terms (free-text cases are not "
+            "compared: their findings are not known by construction)"
+        )
     mixes = compare_with_cases(simulator, pairs, seed=seed)
     report = {
         "cases": str(cases),

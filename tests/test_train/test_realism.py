@@ -112,5 +112,11 @@ def test_cli_eval_simulation(tmp_path: Path) -> None:
     assert report["simulation"]["noise_mean"] == 0.0
     table = runner.invoke(app, base, env=env)
     assert table.exit_code == 0 and "share unrelated" in table.output
+    text_only = tmp_path / "vignettes.jsonl"
+    text_only.write_text(json.dumps({"id": "v", "text": "tall", "disease_id": "ORPHA:394"}) + "\n")
+    free = runner.invoke(app, [*base[:3], str(text_only), *base[4:]], env=env)
+    assert free.exit_code != 0 and "no case with a diagnosis and present HPO terms" in " ".join(
+        free.output.split()
+    )
     missing = runner.invoke(app, [*base[:3], str(tmp_path / "none.jsonl"), *base[4:]], env=env)
     assert missing.exit_code != 0 and "cases file not found" in missing.output
