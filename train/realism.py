@@ -21,7 +21,14 @@ import numpy as np
 
 from train.simulate import PatientSimulator
 
-__all__ = ["RELATIONS", "FindingMix", "compare_with_cases", "finding_mix"]
+__all__ = [
+    "RELATIONS",
+    "FindingMix",
+    "compare_with_cases",
+    "finding_mix",
+    "mix_rows",
+    "to_markdown",
+]
 
 #: The classes of :meth:`PatientSimulator.relation`, in report order.
 RELATIONS = ("annotated", "more_specific", "less_specific", "unrelated")
@@ -110,3 +117,31 @@ def compare_with_cases(
     rng = np.random.default_rng(seed)
     simulated = [(d, list(simulator.sample(d, rng).present)) for d, _ in real]
     return {"real": finding_mix(simulator, real), "simulated": finding_mix(simulator, simulated)}
+
+
+def mix_rows(mixes: dict[str, FindingMix]) -> list[tuple[str, list[str]]]:
+    """The rows of the comparison table: a label and one formatted cell per mix."""
+    found = list(mixes.values())
+    rows = [
+        (
+            "findings per patient (mean / median)",
+            [f"{m.findings_mean:.1f} / {m.findings_median:.0f}" for m in found],
+        )
+    ]
+    rows += [
+        (f"share {r.replace('_', ' ')}", [f"{m.shares[r]:.3f}" for m in found]) for r in RELATIONS
+    ]
+    rows.append(
+        ("patients with half or more unrelated", [f"{m.mostly_unrelated:.3f}" for m in found])
+    )
+    rows.append(
+        ("unrelated sharing a depth >= 4 ancestor", [f"{m.unrelated_deep:.3f}" for m in found])
+    )
+    return rows
+
+
+def to_markdown(mixes: dict[str, FindingMix]) -> str:
+    """The comparison as a Markdown table."""
+    lines = [f"| | {' | '.join(mixes)} |", "|---|" + "---:|" * len(mixes)]
+    lines += [f"| {label} | {' | '.join(cells)} |" for label, cells in mix_rows(mixes)]
+    return "\n".join(lines) + "\n"

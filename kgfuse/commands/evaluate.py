@@ -193,6 +193,9 @@ def eval_simulation(
     seed: Annotated[int, typer.Option(help="Seed of the simulated patients.")] = 0,
     kg: KGOption = None,
     home: HomeOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for simulation.json and simulation.md.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """How the training config's simulated patients compare with real cases: findings per
@@ -201,7 +204,7 @@ def eval_simulation(
     from kg.namespaces import to_iri
     from train.config import load_config
     from train.phenopacket import read_cases
-    from train.realism import RELATIONS, compare_with_cases
+    from train.realism import compare_with_cases, mix_rows, to_markdown
     from train.simulate import PatientSimulator
 
     if not cases.exists():
@@ -228,6 +231,10 @@ def eval_simulation(
         "seed": seed,
         **{name: mix.to_dict() for name, mix in mixes.items()},
     }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "simulation.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        (out / "simulation.md").write_text(to_markdown(mixes), encoding="utf-8")
     if as_json:
         print_json(report)
         return
@@ -238,22 +245,7 @@ def eval_simulation(
     table.add_column("")
     for name in mixes:
         table.add_column(name, justify="right")
-    found = list(mixes.values())
-    rows = [
-        (
-            "findings per patient (mean / median)",
-            [f"{m.findings_mean:.1f} / {m.findings_median:.0f}" for m in found],
-        )
-    ]
-    rows += [
-        (f"share {r.replace('_', ' ')}", [f"{m.shares[r]:.3f}" for m in found]) for r in RELATIONS
-    ]
-    rows.append(
-        ("patients with half or more unrelated", [f"{m.mostly_unrelated:.3f}" for m in found])
-    )
-    rows.append(
-        ("unrelated sharing a depth >= 4 ancestor", [f"{m.unrelated_deep:.3f}" for m in found])
-    )
+    rows = mix_rows(mixes)
     for label, cells in rows:
         table.add_row(label, *cells)
     console.print(table)

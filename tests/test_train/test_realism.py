@@ -110,8 +110,13 @@ def test_cli_eval_simulation(tmp_path: Path) -> None:
     assert report["real"]["patients"] == report["simulated"]["patients"] == 5
     assert report["real"]["shares"]["unrelated"] == 0.5
     assert report["simulation"]["noise_mean"] == 0.0
-    table = runner.invoke(app, base, env=env)
+    table = runner.invoke(app, [*base, "--out", str(tmp_path / "out")], env=env)
     assert table.exit_code == 0 and "share unrelated" in table.output
+    written = json.loads((tmp_path / "out" / "simulation.json").read_text())
+    assert written["real"] == report["real"]
+    markdown = (tmp_path / "out" / "simulation.md").read_text().splitlines()
+    assert markdown[0] == "| | real | simulated |"
+    assert "| share unrelated | 0.500 |" in "\n".join(markdown)
     text_only = tmp_path / "vignettes.jsonl"
     text_only.write_text(json.dumps({"id": "v", "text": "tall", "disease_id": "ORPHA:394"}) + "\n")
     free = runner.invoke(app, [*base[:3], str(text_only), *base[4:]], env=env)
