@@ -27,6 +27,13 @@ from kgfuse.commands.link import _linker
 app = typer.Typer(help="Evaluations writing JSON and Markdown.", no_args_is_help=True)
 
 
+def write_report(out: Path, stem: str, data: dict, markdown: str) -> None:
+    """``<out>/<stem>.json`` and ``<out>/<stem>.md`` (the folder is made if missing)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
+
+
 @app.command("link")
 @handle_errors
 def eval_link(
@@ -99,9 +106,7 @@ def eval_link(
             "precision": predictor.precision,
         }
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "eval_link.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-        (out / "eval_link.md").write_text(_markdown(data), encoding="utf-8")
+        write_report(out, "eval_link", data, _markdown(data))
     if as_json:
         print_json(data)
     else:
@@ -232,9 +237,7 @@ def eval_simulation(
         **{name: mix.to_dict() for name, mix in mixes.items()},
     }
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "simulation.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        (out / "simulation.md").write_text(to_markdown(mixes), encoding="utf-8")
+        write_report(out, "simulation", report, to_markdown(mixes))
     if as_json:
         print_json(report)
         return
@@ -280,9 +283,7 @@ def eval_qa(
     report = evaluate(service, items, with_diagnosis=diagnosis)
     report["settings"] = {"per_template": per_template, "seed": seed, "diagnosis": diagnosis}
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "eval_qa.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        (out / "eval_qa.md").write_text(_qa_markdown(report), encoding="utf-8")
+        write_report(out, "eval_qa", report, _qa_markdown(report))
         with (out / "questions.jsonl").open("w", encoding="utf-8") as fh:
             for row in items_as_dicts(items):
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -185,11 +185,14 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
     for mode in ("ner", "combined"):
         result = _invoke(
             "eval", "link", "--gold", gold, "--kg", env.kg, "--ner", out, "--ner-mode", mode,
-            "--repeats", "1", "--json",
+            "--repeats", "1", "--json", "--out", tmp_path / mode,
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         report = json.loads(result.output[result.output.index("{") :])
         assert report["ner"]["mode"] == mode and report["ner"]["precision"] == "fp32"
+        written = json.loads((tmp_path / mode / "eval_link.json").read_text())
+        assert written["document"] == report["document"]
+        assert "| document |" in (tmp_path / mode / "eval_link.md").read_text()
         if mode == "combined":  # the dictionary finds the robbery
             assert report["document"]["recall"] == 1.0
 
