@@ -41,6 +41,9 @@ class FusionConfig(PretrainedConfig):
             so training starts from the symbolic ranking and learns a correction.
             (default: ``0.1``)
         use_prior: add the symbolic prior when it is given. (default: ``True``)
+        loss_shortlist: train against the prior's first ``loss_shortlist`` candidates (and
+            the true one) only, the decision the model makes when it re-ranks the prior's
+            shortlist; 0: against every candidate. (default: ``0``)
         calibration_temperature: logit temperature fitted on validation data (calibration).
             (default: ``1.0``)
         kg_fingerprint: fingerprint of the KG the model was trained on.
@@ -66,6 +69,7 @@ class FusionConfig(PretrainedConfig):
         prior_weight_init: float = 2.302585,
         neural_scale_init: float = 0.1,
         use_prior: bool = True,
+        loss_shortlist: int = 0,
         calibration_temperature: float = 1.0,
         kg_fingerprint: str = "",
         **kwargs: Any,
@@ -94,6 +98,9 @@ class FusionConfig(PretrainedConfig):
         self.prior_weight_init = prior_weight_init
         self.neural_scale_init = neural_scale_init
         self.use_prior = use_prior
+        if loss_shortlist < 0:
+            raise ValueError(f"loss_shortlist must be >= 0, got {loss_shortlist}")
+        self.loss_shortlist = loss_shortlist
         self.calibration_temperature = calibration_temperature
         self.kg_fingerprint = kg_fingerprint
         self.num_candidates = num_candidates

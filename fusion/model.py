@@ -392,8 +392,21 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
             candidates = self.candidate_matrix()
         # the head runs in the candidates' dtype (fp32 when only the encoder is cast to bf16)
         logits = self.head(enc.patient_embeddings.to(candidates.dtype), candidates, use_prior)
-        loss = F.cross_entropy(logits, labels) if labels is not None else None
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(self._loss_logits(logits, prior, labels), labels)
         return DiagnosisOutput(loss, logits, enc.patient_embeddings, enc.fact_attention)
+
+    def _loss_logits(self, logits: Tensor, prior: Tensor | None, labels: Tensor) -> Tensor:
+        """The logits the loss reads: all of them, or with ``config.loss_shortlist`` only the
+        prior's first candidates and the true one (the others masked out)."""
+        k = getattr(self.config, "loss_shortlist", 0)
+        if not k or prior is None or k >= logits.shape[-1]:
+            return logits
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        keep.scatter_(1, prior.topk(k, dim=-1).indices, True)
+        keep.scatter_(1, labels.view(-1, 1), True)
+        return logits.masked_fill(~keep, float("-inf"))
 
     def probabilities(self, logits: Tensor) -> Tensor:
         """Calibrated probabilities (softmax of logits / fitted temperature)."""

@@ -107,6 +107,12 @@ class ModelSection(FusedModelSection):
         default="OMIM",
         description="CURIE prefix of the candidate diseases; None: every annotated subject",
     )
+    loss_shortlist: int = Field(
+        default=0,
+        ge=0,
+        description="train against the prior's first N candidates and the true one only "
+        "(fusion.config.FusionConfig.loss_shortlist); 0: every candidate",
+    )
 
 
 class TrainSection(_Strict):

@@ -269,6 +269,7 @@ def build_model(
         "hidden_dim": m.hidden_dim,
         "dropout": m.dropout,
         "use_prior": m.use_prior,
+        "loss_shortlist": m.loss_shortlist,
         "kg_fingerprint": builder.kg.fingerprint,
     }
     tokenizer = None

@@ -102,6 +102,32 @@ def test_model_prior_weight_adds_symbolic_scores() -> None:
     assert torch.allclose(shifted - base, weight * batch["prior"], atol=1e-5)
 
 
+def test_model_loss_shortlist_reads_the_priors_first_candidates_and_the_true_one() -> None:
+    batch = _batch()
+    k = 2
+    model = _model("kg_only", loss_shortlist=k).eval()
+    out = model(**batch)
+    keep = torch.zeros(B, LABELS, dtype=torch.bool)
+    keep.scatter_(1, batch["prior"].topk(k, dim=-1).indices, True)
+    keep.scatter_(1, batch["labels"].view(-1, 1), True)
+    assert (keep.sum(1) > k).any(), "some true label lies outside the prior's first k"
+    expected = torch.nn.functional.cross_entropy(
+        out.logits.masked_fill(~keep, float("-inf")), batch["labels"]
+    )
+    assert torch.allclose(out.loss, expected)
+    full = _model("kg_only").eval()(**batch)
+    assert torch.equal(out.logits, full.logits)  # the scores themselves are unchanged
+    assert out.loss < full.loss  # fewer competitors
+    # no gradient reaches the logits of the candidates left out
+    logits = out.logits.detach().requires_grad_()
+    torch.nn.functional.cross_entropy(
+        model._loss_logits(logits, batch["prior"], batch["labels"]), batch["labels"]
+    ).backward()
+    assert torch.all(logits.grad[~keep] == 0) and torch.all(logits.grad[keep] != 0)
+    with pytest.raises(ValueError, match="loss_shortlist"):
+        _model("kg_only", loss_shortlist=-1)
+
+
 @pytest.mark.parametrize("fusion", FUSION_MECHANISMS)
 def test_model_save_load_identical_scores(fusion: str, tmp_path) -> None:
     model = _model(fusion).eval()

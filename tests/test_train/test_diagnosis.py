@@ -95,6 +95,18 @@ def test_the_priors_weights_are_training_settings(home: Path) -> None:
             _config(home, "unused", f"model.prior_breadth_weight={bad}")
 
 
+def test_the_loss_shortlist_is_a_training_setting_saved_with_the_model(home: Path) -> None:
+    train_diagnosis(
+        _config(home, "model-short", "model.loss_shortlist=1", "train.epochs=1"),
+        home=home,
+        progress=False,
+    )
+    saved = json.loads((home / "model-short" / "config.json").read_text())
+    assert saved["loss_shortlist"] == 1
+    with pytest.raises(ValueError, match="loss_shortlist"):
+        _config(home, "unused", "model.loss_shortlist=-1")
+
+
 def test_models_saved_without_prior_settings_keep_partial_credit() -> None:
     # such models were trained when partial credit was the default
     assert likelihood_config_of({}) == LikelihoodConfig(partial_credit=True)
