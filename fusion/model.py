@@ -400,7 +400,7 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
     def _loss_logits(self, logits: Tensor, prior: Tensor | None, labels: Tensor) -> Tensor:
         """The logits the loss reads: all of them, or with ``config.loss_shortlist`` only the
         prior's first candidates and the true one (the others masked out)."""
-        k = getattr(self.config, "loss_shortlist", 0)
+        k = self.config.loss_shortlist
         if not k or prior is None or k >= logits.shape[-1]:
             return logits
         keep = torch.zeros_like(logits, dtype=torch.bool)

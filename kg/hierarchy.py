@@ -154,13 +154,17 @@ class TermHierarchy:
         out = [self.terms[j] for j in row if j != i]
         return [self.terms[i], *out] if include_self else out
 
+    def descendant_indices(self, i: int) -> np.ndarray:
+        """Indices of the descendants of term ``i``, itself included (the closure by column,
+        built on first use)."""
+        if self._below is None:
+            self._below = self.closure.tocsc()
+        return self._below.indices[self._below.indptr[i] : self._below.indptr[i + 1]]
+
     def descendants(self, term: str, *, include_self: bool = True) -> list[str]:
         """IRIs of the descendants of a term (the term itself first when ``include_self``)."""
         i = self.index(term)
-        if self._below is None:
-            self._below = self.closure.tocsc()
-        col = self._below.indices[self._below.indptr[i] : self._below.indptr[i + 1]]
-        out = [self.terms[j] for j in col if j != i]
+        out = [self.terms[j] for j in self.descendant_indices(i) if j != i]
         return [self.terms[i], *out] if include_self else out
 
     def depth(self) -> np.ndarray:

@@ -76,15 +76,12 @@ def finding_mix(
         known = [t for t in present if simulator.hierarchy.resolve(t) is not None]
         if not known:
             continue
-        relations = [simulator.relation(disease, t) for t in known]
+        described = simulator.describe_findings(disease, known)
+        relations = [r for r, _ in described]
         counts.append(len(known))
         for r in RELATIONS:
             shares[r].append(relations.count(r) / len(known))
-        deep += [
-            simulator.shared_depth(disease, t) >= 4
-            for t, r in zip(known, relations, strict=True)
-            if r == "unrelated"
-        ]
+        deep += [depth >= 4 for r, depth in described if r == "unrelated"]
     if not counts:
         raise ValueError("no patient with a simulable disease and a known finding")
     unrelated = np.asarray(shares["unrelated"])

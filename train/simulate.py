@@ -37,7 +37,6 @@ import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -241,7 +240,6 @@ class PatientSimulator:
         self._noise_cdf = np.cumsum(counts[self._noise_terms])
         closure = hierarchy.closure
         self._anc_ptr, self._anc_idx = closure.indptr, closure.indices
-        self._below: Any = None  # descendants (closure by column), built on first near miss
         logger.info("patient simulator over %d diseases", len(self.diseases))
 
     # ---- helpers ------------------------------------------------------------------------
@@ -284,9 +282,15 @@ class PatientSimulator:
 
     def _related_to(self, profile: _Profile, term: int) -> bool:
         """True when ``term`` is an ancestor-or-self or a descendant of a disease term."""
-        if term in profile.related:
-            return True
-        return not profile.term_set.isdisjoint(self._ancestors(term).tolist())
+        return self._relation(profile, term) != "unrelated"
+
+    def _relation(self, profile: _Profile, i: int) -> str:
+        """:meth:`relation` of term index ``i`` to a disease's profile."""
+        if i in profile.term_set:
+            return "annotated"
+        if not profile.term_set.isdisjoint(self._ancestors(i).tolist()):
+            return "more_specific"
+        return "less_specific" if i in profile.related else "unrelated"
 
     def _most_specific(self, terms: list[int]) -> list[int]:
         """Drop terms that are ancestors of other terms of the list (order kept)."""
@@ -348,11 +352,6 @@ class PatientSimulator:
                         return out
         return out
 
-    def _descendants(self, i: int) -> np.ndarray:
-        if self._below is None:
-            self._below = self.hierarchy.closure.tocsc()
-        return self._below.indices[self._below.indptr[i] : self._below.indptr[i + 1]]
-
     def _near_misses(
         self, profile: _Profile, findings: list[int], count: int, rng: np.random.Generator
     ) -> list[int]:
@@ -363,7 +362,7 @@ class PatientSimulator:
         for _ in range(count * 8):
             t = findings[int(rng.integers(len(findings)))]
             t = self._climb(t, rng, self.config.near_miss_steps)
-            below = self._descendants(t)
+            below = self.hierarchy.descendant_indices(t)
             cousin = int(below[rng.integers(len(below))])
             if cousin not in out and not self._related_to(profile, cousin):
                 out.append(cousin)
@@ -372,6 +371,22 @@ class PatientSimulator:
         return out
 
     # ---- how a finding relates to a disease ------------------------------------------------
+    def describe_findings(self, disease: str, terms: Sequence[str]) -> list[tuple[str, int]]:
+        """``(relation, shared depth)`` of each finding of a patient of ``disease`` (the
+        disease read once): see :meth:`relation` and :meth:`shared_depth`.
+
+        Raises:
+            UnknownTermError: ``disease`` has no positive annotation, or a term is unknown.
+        """
+        profile = self._profile(disease)
+        out = []
+        for term in terms:
+            i = self._term_index(term)
+            shared = profile.related.intersection(self._ancestors(i).tolist())
+            depth = int(self._depth[list(shared)].max()) if shared else -1
+            out.append((self._relation(profile, i), depth))
+        return out
+
     def relation(self, disease: str, term: str) -> str:
         """How a finding relates to a disease's positive annotations: ``"annotated"`` (one of
         them), ``"more_specific"`` (a descendant of one), ``"less_specific"`` (an ancestor of
@@ -380,19 +395,12 @@ class PatientSimulator:
         Raises:
             UnknownTermError: ``disease`` has no positive annotation, or ``term`` is unknown.
         """
-        profile, i = self._profile(disease), self._term_index(term)
-        if i in profile.term_set:
-            return "annotated"
-        if not profile.term_set.isdisjoint(self._ancestors(i).tolist()):
-            return "more_specific"
-        return "less_specific" if i in profile.related else "unrelated"
+        return self.describe_findings(disease, [term])[0][0]
 
     def shared_depth(self, disease: str, term: str) -> int:
         """Depth of the deepest ancestor (or self) that ``term`` shares with an annotation of
-        ``disease`` (or with one of its ancestors); root = 0."""
-        profile, i = self._profile(disease), self._term_index(term)
-        shared = profile.related.intersection(self._ancestors(i).tolist())
-        return int(self._depth[list(shared)].max()) if shared else -1
+        ``disease`` (or with one of its ancestors); root = 0, -1 when none."""
+        return self.describe_findings(disease, [term])[0][1]
 
     def _term_index(self, term: str) -> int:
         iri = self.hierarchy.resolve(term)

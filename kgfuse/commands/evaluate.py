@@ -248,8 +248,7 @@ def eval_simulation(
     table.add_column("")
     for name in mixes:
         table.add_column(name, justify="right")
-    rows = mix_rows(mixes)
-    for label, cells in rows:
+    for label, cells in mix_rows(mixes):
         table.add_row(label, *cells)
     console.print(table)
 

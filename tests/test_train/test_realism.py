@@ -85,12 +85,10 @@ def test_compare_with_cases_simulates_the_same_diseases(kg, sim) -> None:
     assert compare_with_cases(noisy, real)["simulated"].shares["unrelated"] > 0.2
 
 
-def test_cli_eval_simulation(tmp_path: Path) -> None:
-    from kg.store import build_kg
+def test_cli_eval_simulation(kg, tmp_path: Path) -> None:
     from kgfuse.cli import app
 
-    kg_dir = tmp_path / "kg"
-    build_kg(["hpo"], kg_dir, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    kg_dir = kg.path
     rows = [
         {
             "id": f"c{i}",
