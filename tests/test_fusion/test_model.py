@@ -44,6 +44,15 @@ def _model(fusion: str, **overrides) -> KgFusionForDiagnosis:
     return model
 
 
+def _open_gates(model: KgFusionForDiagnosis) -> KgFusionForDiagnosis:
+    """``model`` with its fusion gates at 1, so the fused knowledge moves the scores."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("gate"):
+                p.fill_(1.0)
+    return model
+
+
 def _batch() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(1)
     return {
@@ -248,11 +257,7 @@ def test_forwards_on_two_threads_at_once_fuse_their_own_knowledge(fusion: str) -
 def test_a_deep_copy_fuses_with_its_own_layers(fusion: str) -> None:
     import copy
 
-    model = _model(fusion).eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("gate"):
-                p.fill_(1.0)
+    model = _open_gates(_model(fusion).eval())
     twin = copy.deepcopy(model)
     with torch.no_grad():
         for name, p in twin.named_parameters():
@@ -272,11 +277,7 @@ def test_int8_quantized_encoder_still_fuses_and_scores_close_to_fp32() -> None:
 
     from encoders.text import quantize_linear_int8
 
-    model = _model("cross_attention").eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("gate"):
-                p.fill_(1.0)
+    model = _open_gates(_model("cross_attention").eval())
     int8 = copy.deepcopy(model)
     quantize_linear_int8(int8.kgfusion)
     # every linear layer of the text encoder (attention's fused out_proj stays fp32)
