@@ -38,10 +38,12 @@ from typing import Any, TypeVar
 
 import anyio
 from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import UnknownTermError
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
@@ -138,6 +140,8 @@ def app_from_environment() -> FastAPI:
 
 # ---- request bodies ---------------------------------------------------------------------------
 class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt option is an error, not ignored
+
     question: str = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
@@ -253,6 +257,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
         (ValueError, 422),
     ):
         app.add_exception_handler(error, _handler(status))
+
+    @app.exception_handler(StarletteHTTPException)  # what FastAPI raises on unreadable bodies
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI says only "error parsing"
+            bad = exc.__cause__
+            return JSONResponse(
+                {
+                    "detail": f"the request body is not UTF-8 (byte 0x{bad.object[bad.start]:02x} "
+                    f"at offset {bad.start}): send JSON encoded as UTF-8"
+                },
+                status_code=400,
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

@@ -93,6 +93,15 @@ def test_terms_known_and_unknown(client: TestClient) -> None:
     ("kwargs", "status", "message"),
     [
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, "JSON"),
+        (
+            {
+                "content": b'{"question": "\xff\xfe"}',
+                "headers": {"content-type": "application/json"},
+            },
+            400,
+            "not UTF-8 (byte 0xff at offset 14)",
+        ),
+        ({"json": {"question": "q" * 10, "top_k": 5}}, 422, "Extra inputs are not permitted"),
         ({"json": {"question": ""}}, 422, "at least 1 character"),
         ({"json": {"question": "x" * 2001}}, 422, "at most 2000 characters"),
         ({"json": {"nothing": 1}}, 422, "Field required"),
