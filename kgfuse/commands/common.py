@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -110,6 +112,53 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_input_output(input: Path | None, output: Path | None) -> None:
+    """Refuse, before any model is loaded, a missing input file, an output in a folder that
+    does not exist, or an output that is the input (opening it would empty the input).
+
+    Raises:
+        FileNotFoundError: the input or the output's folder is missing.
+        ValueError: the output is the input.
+    """
+    if input is not None and not input.is_file():
+        raise FileNotFoundError(f"input file not found: {input}")
+    if output is None:
+        return
+    if not output.resolve().parent.is_dir():
+        raise FileNotFoundError(f"output folder not found: {output.parent}")
+    if input is not None and output.resolve() == input.resolve():
+        raise ValueError(f"the output {output} is the input: choose another output file")
+
+
+def partial_path(output: Path) -> Path:
+    """Where :func:`jsonl_output` writes before the output is complete."""
+    return output.with_name(output.name + ".partial")
+
+
+@contextmanager
+def jsonl_output(output: Path | None) -> Iterator[TextIO]:
+    """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
+    ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error. A run
+    that fails or is interrupted leaves no half-written output (an earlier one stays as it
+    was) and keeps the lines already written in ``OUTPUT.partial``, which it names."""
+    if output is None:
+        yield sys.stdout
+        return
+    partial = partial_path(output)
+    with partial.open("w", encoding="utf-8") as sink:
+        try:
+            yield sink
+        except BaseException:
+            sink.flush()
+            kept = sink.tell() > 0
+            message = f"the records done so far are in {partial}" if kept else "nothing done"
+            err_console.print(f"[yellow]{output} not written; {message}[/]", highlight=False)
+            if not kept:
+                partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, output)
 
 
 def print_json(data: Any) -> None:

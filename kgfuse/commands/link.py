@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +12,10 @@ from rich.table import Table
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    check_input_output,
     console,
     handle_errors,
+    jsonl_output,
     resolve_kg,
 )
 
@@ -45,6 +46,7 @@ def link(
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
+    check_input_output(input, output)
     _, linker = _linker(resolve_kg(kg, home), home)
     if text is not None:
         mentions = linker.link(text)
@@ -59,17 +61,10 @@ def link(
         console.print(table if mentions else "no concept found")
         return
     assert input is not None  # exactly one of input and text was checked above
-    if not input.is_file():
-        raise FileNotFoundError(f"input file not found: {input}")
-    sink = output.open("w", encoding="utf-8") if output else sys.stdout
-    try:
-        with input.open("rb") as fh:
-            records = (_parse_line(i, raw) for i, raw in enumerate(fh, start=1) if raw.strip())
-            for out in link_records(records, linker, n_process=processes):
-                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            sink.close()
+    with jsonl_output(output) as sink, input.open("rb") as fh:
+        records = (_parse_line(i, raw) for i, raw in enumerate(fh, start=1) if raw.strip())
+        for out in link_records(records, linker, n_process=processes):
+            sink.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
 def _parse_line(lineno: int, raw: bytes):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,9 +17,11 @@ from kgfuse.commands.common import (
     PrecisionOption,
     SetOption,
     ShortlistOption,
+    check_input_output,
     console,
     err_console,
     handle_errors,
+    jsonl_output,
     resolve_kg,
 )
 
@@ -244,6 +245,7 @@ def diagnose(
         raise ValueError("give either an INPUT.jsonl file or --text")
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
+    check_input_output(input, output)
     service = DiagnosisService(
         model,
         resolve_kg(kg, home) if kg else None,
@@ -260,23 +262,15 @@ def diagnose(
         records = iter([(0, record)])
     else:
         assert input is not None  # exactly one of input and text was checked above
-        if not input.is_file():
-            raise FileNotFoundError(f"input file not found: {input}")
         records = read_jsonl(input)
-    sink = output.open("w", encoding="utf-8") if output else None
     errors = 0
-    try:
+    with jsonl_output(output) as sink:
         for out in service.diagnose_records(records, top_k):
             errors += "error" in out
-            if sink is not None:
-                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-            elif text is not None:
+            if text is not None and output is None:
                 _print_ranking(out)
             else:
-                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    finally:
-        if sink is not None:
-            sink.close()
+                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     if errors:
         err_console.print(
             f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]"

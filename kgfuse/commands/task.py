@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +12,11 @@ from rich.table import Table
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    check_input_output,
     console,
     err_console,
     handle_errors,
+    jsonl_output,
     resolve_kg,
 )
 
@@ -121,27 +122,21 @@ def predict(
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
-    if input is not None and not input.is_file():
-        raise FileNotFoundError(f"input file not found: {input}")
+    check_input_output(input, output)
     graph = KnowledgeGraph.open(kg) if kg is not None else None
     if threshold is None:
         threshold = float(load_model_meta(model_dir).get("threshold", 0.5))
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
     records = iter([(1, {"id": "text", "text": text})]) if one else read_jsonl(input)  # type: ignore[arg-type]
-    sink = output.open("w", encoding="utf-8") if output else None
     errors = 0
-    try:
+    with jsonl_output(output) as sink:
         for out in predictor.predict_records(records, batch_size=batch_size):
             errors += "error" in out
-            if text is not None and sink is None:
+            if text is not None and output is None:
                 _print_prediction(out)
             else:
-                line = json.dumps(out, ensure_ascii=False) + "\n"
-                (sink or sys.stdout).write(line)
-    finally:
-        if sink is not None:
-            sink.close()
+                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     if errors:
         err_console.print(
             f"[yellow]{errors} record(s) could not be labelled (see their 'error')[/]"

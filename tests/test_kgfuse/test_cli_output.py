@@ -1,0 +1,96 @@
+"""JSONL outputs of the record commands: never half-written, never over their input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import kgfuse.diagnosis as diagnosis_module
+from kgfuse.cli import app
+from kgfuse.commands.common import check_input_output, jsonl_output, partial_path
+
+
+def test_output_appears_whole_once_the_block_ends(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with jsonl_output(out) as sink:
+        sink.write('{"id": 1}\n')
+        assert not out.exists()  # nothing under the final name while writing
+    assert out.read_text(encoding="utf-8") == '{"id": 1}\n'
+    assert not partial_path(out).exists()
+
+
+def test_a_failed_run_keeps_the_earlier_output_and_its_lines_apart(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), jsonl_output(out) as sink:
+        sink.write('{"id": 1}\n')
+        raise KeyboardInterrupt
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert partial_path(out).read_text(encoding="utf-8") == '{"id": 1}\n'
+
+
+def test_a_run_that_wrote_nothing_leaves_no_partial_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError), jsonl_output(out):
+        raise RuntimeError("boom")
+    assert not out.exists() and not partial_path(out).exists()
+
+
+def test_paths_are_checked_before_any_work(tmp_path: Path) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": 1, "text": "tall"}\n', encoding="utf-8")
+    check_input_output(records, tmp_path / "out.jsonl")
+    check_input_output(records, None)
+    with pytest.raises(FileNotFoundError, match="input file not found"):
+        check_input_output(tmp_path / "missing.jsonl", None)
+    with pytest.raises(FileNotFoundError, match="output folder not found"):
+        check_input_output(records, tmp_path / "nowhere" / "out.jsonl")
+    with pytest.raises(ValueError, match="is the input"):
+        check_input_output(records, tmp_path / "." / "in.jsonl")
+
+
+def _flat(text: str) -> str:
+    """Console output without the line breaks rich puts into long messages."""
+    return " ".join(text.split())
+
+
+class _DiesAfterTwo:
+    """A diagnosis service that answers two records, then is interrupted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def diagnose_records(self, records: Any, top_k: int) -> Iterator[dict[str, Any]]:
+        for n, (_, record) in enumerate(records):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield {"id": record["id"], "ranking": []}
+
+
+def test_cli_diagnose_interrupted_writes_no_output(tmp_path: Path, monkeypatch) -> None:
+    records = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": i, "text": "tall"}) for i in range(4)]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", _DiesAfterTwo)
+    result = CliRunner().invoke(app, ["diagnose", str(records), "-o", str(out)])
+    assert result.exit_code == 130, result.output
+    assert not out.exists()
+    kept = partial_path(out).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in kept] == [0, 1]
+    assert "records done so far" in _flat(result.output)
+
+
+def test_cli_refuses_an_output_that_is_the_input(tmp_path: Path, monkeypatch) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": 1, "text": "tall"}\n', encoding="utf-8")
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", _DiesAfterTwo)
+    for command in ("diagnose", "link"):
+        result = CliRunner().invoke(app, [command, str(records), "-o", str(records)])
+        assert result.exit_code == 2 and "is the input" in _flat(result.output), result.output
+    assert records.read_text(encoding="utf-8") == '{"id": 1, "text": "tall"}\n'
