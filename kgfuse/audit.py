@@ -19,6 +19,9 @@ Integrity:
   (threads or processes) serialise on SQLite's write lock and none is lost, and a process
   killed mid-write leaves the last committed state (``synchronous=FULL`` by default,
   so a committed record also survives a power loss).
+* **Storage.** The explanation, most of a record, is stored zlib-compressed (about 8x
+  smaller); its hash is that of the text, so the chain does not depend on the encoding, and
+  records written as plain text by earlier versions read and verify as before.
 
 Re-running a decision (``kgfuse audit verify``) goes through a registry of *replayers*: the
 service that makes a kind of decision registers, with :func:`register_replayer`, a function
@@ -44,6 +47,7 @@ import platform
 import sqlite3
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,6 +68,7 @@ __all__ = [
     "AuditRecord",
     "AuditRecordNotFoundError",
     "AuditSummary",
+    "CorruptRecordError",
     "ChainReport",
     "ReplayerNotFoundError",
     "VerifyReport",
@@ -96,7 +101,11 @@ VERSIONED_PACKAGES = (
     "scipy",
     "spacy",
 )
-_SCHEMA_VERSION = 1
+#: 2: explanations stored zlib-compressed (BLOB); version-1 rows (TEXT) are still read.
+_SCHEMA_VERSION = 2
+#: zlib level of stored explanations: 6 stores ~8.4x smaller in ~0.2 ms for a 15 kB
+#: explanation (level 1: ~7.3x in ~0.1 ms), against ~1 ms to serialise it.
+_COMPRESSION_LEVEL = 6
 _TRIGGERS = ("audit_records_no_update", "audit_records_no_delete")
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS audit_records (
@@ -120,7 +129,10 @@ BEGIN SELECT RAISE(ABORT, 'audit records are append-only: UPDATE is not allowed'
     f"""CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[1]} BEFORE DELETE ON audit_records
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only: DELETE is not allowed'); END""",
     "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    f"INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', '{_SCHEMA_VERSION}')",
+    "INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', '1')",
+    # a version-1 database is version 2 once this code may write to it
+    f"UPDATE audit_meta SET value = '{_SCHEMA_VERSION}' WHERE key = 'schema_version' "
+    f"AND CAST(value AS INTEGER) < {_SCHEMA_VERSION}",
 )
 _COLUMNS = (
     "seq",
@@ -147,6 +159,10 @@ class AuditRecordNotFoundError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class CorruptRecordError(ValueError):
+    """A stored record cannot be read back (its compressed explanation was damaged)."""
 
 
 class ReplayerNotFoundError(LookupError):
@@ -294,8 +310,33 @@ class ChainReport:
     warnings: list[str] = field(default_factory=list)
 
 
+def _pack(text: str) -> bytes:
+    """A stored explanation: the UTF-8 text, zlib-compressed."""
+    return zlib.compress(text.encode("utf-8"), _COMPRESSION_LEVEL)
+
+
+def _unpack(value: str | bytes, seq: Any = None) -> str:
+    """The text of a stored explanation (compressed, or plain text from schema version 1).
+
+    Raises:
+        CorruptRecordError: the compressed bytes do not decompress to UTF-8 text.
+    """
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return zlib.decompress(value).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise CorruptRecordError(
+            f"audit record {seq}: its stored explanation cannot be read ({exc}); "
+            "run `kgfuse audit verify-chain`"
+        ) from None
+
+
 def _row_fields(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(_COLUMNS, tuple(row), strict=True))
+    """A row as the fields its hash covers (the explanation as text)."""
+    fields = dict(zip(_COLUMNS, tuple(row), strict=True))
+    fields["explanation"] = _unpack(fields["explanation"], fields["seq"])
+    return fields
 
 
 def _record_from_fields(f: Mapping[str, Any]) -> AuditRecord:
@@ -440,6 +481,7 @@ class AuditLog:
             "versions": _versions_json(),
             "explanation": explanation_json,
         }
+        packed = _pack(explanation_json)  # outside the lock: zlib releases the GIL
         with self._lock:
             conn = self._connection()
             with _transaction(conn, immediate=True):
@@ -453,10 +495,11 @@ class AuditLog:
                 fields["seq"] = seq
                 fields["prev_hash"] = last[1] if last else GENESIS_HASH
                 fields["hash"] = record_hash(fields)
+                row = {**fields, "explanation": packed}
                 conn.execute(
                     f"INSERT INTO audit_records ({', '.join(_COLUMNS)}) "
                     f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                    [fields[c] for c in _COLUMNS],
+                    [row[c] for c in _COLUMNS],
                 )
         logger.info("recorded %s decision %s (seq %d)", fields["kind"], fields["id"], seq)
         return str(fields["id"])
@@ -501,8 +544,8 @@ class AuditLog:
         with self._lock:
             rows = self._connection().execute(sql, params).fetchall()
         out = []
-        for seq, rid, kind, created, inp, expl_json in rows:
-            expl = json.loads(expl_json)
+        for seq, rid, kind, created, inp, stored in rows:
+            expl = json.loads(_unpack(stored, seq))
             ranking = expl.get("ranking") or []
             top = ranking[0] if ranking else {}
             statuses: dict[str, int] = {}
@@ -571,23 +614,13 @@ class AuditLog:
             cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq")
             prev_hash, prev_seq, count = GENESIS_HASH, 0, 0
             for row in cursor:
-                f = _row_fields(row)
                 count += 1
-                bad: str | None = None
-                if f["seq"] != prev_seq + 1:
-                    missing_range = (
-                        f"{prev_seq + 1}"
-                        if f["seq"] == prev_seq + 2
-                        else f"{prev_seq + 1}..{f['seq'] - 1}"
-                    )
-                    bad = f"record(s) {missing_range} before it were deleted"
-                elif f["prev_hash"] != prev_hash:
-                    bad = (
-                        "its prev_hash is not the hash of the record before it "
-                        f"(seq {prev_seq}), which was changed or replaced"
-                    )
-                elif _safe_hash(f) != f["hash"]:
-                    bad = "its content does not match its hash: the record was changed"
+                try:
+                    f = _row_fields(row)
+                    bad = _chain_problem(f, prev_seq, prev_hash)
+                except CorruptRecordError:
+                    f = dict(zip(_COLUMNS, tuple(row), strict=True))
+                    bad = "its stored explanation does not decompress: the record was changed"
                 if bad is not None:
                     cursor.close()
                     return ChainReport(False, count, f["id"], f["seq"], bad, warnings)
@@ -603,6 +636,21 @@ class AuditLog:
                 warnings,
             )
         return ChainReport(True, count, warnings=warnings)
+
+
+def _chain_problem(f: Mapping[str, Any], prev_seq: int, prev_hash: str) -> str | None:
+    """Why a record (its fields) breaks the chain after ``prev_seq``, or None."""
+    if f["seq"] != prev_seq + 1:
+        gap = f"{prev_seq + 1}" if f["seq"] == prev_seq + 2 else f"{prev_seq + 1}..{f['seq'] - 1}"
+        return f"record(s) {gap} before it were deleted"
+    if f["prev_hash"] != prev_hash:
+        return (
+            "its prev_hash is not the hash of the record before it "
+            f"(seq {prev_seq}), which was changed or replaced"
+        )
+    if _safe_hash(f) != f["hash"]:
+        return "its content does not match its hash: the record was changed"
+    return None
 
 
 def _safe_hash(fields: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from kgfuse.audit import (
     GENESIS_HASH,
     AuditLog,
     AuditRecordNotFoundError,
+    CorruptRecordError,
     ReplayerNotFoundError,
     canonical_json,
     compare_explanations,
@@ -174,24 +176,81 @@ def test_triggers_reject_update_and_delete(log: AuditLog) -> None:
 
 def _tamper(path: Path, sql: str, *params: Any) -> None:
     conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER audit_records_no_update")
-    conn.execute("DROP TRIGGER audit_records_no_delete")
+    conn.execute("DROP TRIGGER IF EXISTS audit_records_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS audit_records_no_delete")
     conn.execute(sql, params)
     conn.commit()
     conn.close()
 
 
+def _stored_explanation(path: Path, seq: int) -> Any:
+    conn = sqlite3.connect(path)
+    sql = "SELECT explanation FROM audit_records WHERE seq = ?"
+    (value,) = conn.execute(sql, (seq,)).fetchone()
+    conn.close()
+    return value
+
+
 def test_an_edited_record_breaks_the_chain_and_is_named(log: AuditLog) -> None:
     ids = [append(log, f"fingers {i}") for i in range(5)]
-    _tamper(
-        log.path,
-        "UPDATE audit_records SET explanation = replace(explanation, 'Marfan', 'Loeys') "
-        "WHERE seq = 3",
-    )
+    text = zlib.decompress(_stored_explanation(log.path, 3)).decode("utf-8")
+    assert "Marfan" in text
+    forged = zlib.compress(text.replace("Marfan", "Loeys").encode("utf-8"))
+    _tamper(log.path, "UPDATE audit_records SET explanation = ? WHERE seq = 3", forged)
     report = log.verify_chain()
     assert not report.ok and report.first_bad_id == ids[2] and report.first_bad_seq == 3
     assert "does not match its hash" in report.reason
     assert any("triggers were removed" in w for w in report.warnings)
+
+
+def test_explanations_are_stored_compressed_and_hashed_as_text(log: AuditLog) -> None:
+    audit_id = append(log, "long thin fingers " * 50)
+    stored = _stored_explanation(log.path, 1)
+    text = zlib.decompress(stored).decode("utf-8")
+    record = log.get(audit_id)
+    assert text == canonical_json(record.explanation.to_dict())
+    assert len(stored) * 4 < len(text.encode("utf-8"))
+    assert audit.record_hash(audit._row_fields(_raw_row(log.path, 1))) == record.hash
+    conn = sqlite3.connect(log.path)
+    version = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
+    assert version == ("2",)
+
+
+def _raw_row(path: Path, seq: int) -> tuple[Any, ...]:
+    conn = sqlite3.connect(path)
+    row = conn.execute(
+        f"SELECT {', '.join(audit._COLUMNS)} FROM audit_records WHERE seq = ?", (seq,)
+    ).fetchone()
+    conn.close()
+    return tuple(row)
+
+
+def test_plain_text_records_of_schema_version_1_still_read_and_verify(log: AuditLog) -> None:
+    ids = [append(log, f"fingers {i}") for i in range(3)]
+    text = zlib.decompress(_stored_explanation(log.path, 2)).decode("utf-8")
+    _tamper(log.path, "UPDATE audit_records SET explanation = ? WHERE seq = 2", text)
+    assert isinstance(_stored_explanation(log.path, 2), str)  # as version 1 stored it
+    assert log.verify_chain().ok
+    assert log.get(ids[1]).explanation == make_explanation("fingers 1")
+    assert [s.id for s in log.list()] == ids[::-1]
+
+
+def test_a_damaged_compressed_record_is_named(log: AuditLog) -> None:
+    ids = [append(log, f"fingers {i}") for i in range(3)]
+    damaged = bytearray(_stored_explanation(log.path, 2))
+    damaged[len(damaged) // 2] ^= 0xFF
+    _tamper(log.path, "UPDATE audit_records SET explanation = ? WHERE seq = 2", bytes(damaged))
+    report = log.verify_chain()
+    assert not report.ok and report.first_bad_id == ids[1]
+    assert "does not decompress" in report.reason or "does not match its hash" in report.reason
+    truncated = _stored_explanation(log.path, 2)[:10]
+    _tamper(log.path, "UPDATE audit_records SET explanation = ? WHERE seq = 2", truncated)
+    report = log.verify_chain()
+    assert not report.ok and report.first_bad_id == ids[1]
+    assert "does not decompress" in report.reason
+    with pytest.raises(CorruptRecordError, match="audit record 2: .*verify-chain"):
+        log.get(ids[1])
 
 
 def test_an_edit_with_a_recomputed_hash_is_caught_by_the_next_link(log: AuditLog) -> None:
@@ -201,7 +260,7 @@ def test_an_edit_with_a_recomputed_hash_is_caught_by_the_next_link(log: AuditLog
         f"SELECT {', '.join(audit._COLUMNS)} FROM audit_records WHERE seq = 2"
     ).fetchone()
     conn.close()
-    fields = dict(zip(audit._COLUMNS, row, strict=True))
+    fields = audit._row_fields(row)  # the explanation as the text its hash covers
     fields["input"] = canonical_json({"text": "forged"})
     forged = audit.record_hash(fields)
     _tamper(
