@@ -115,17 +115,20 @@ def handle_errors(func: F) -> F:
 
 
 def check_input_output(input: Path | None, output: Path | None) -> None:
-    """Refuse, before any model is loaded, a missing input file, an output in a folder that
-    does not exist, or an output that is the input (opening it would empty the input).
+    """Refuse, before any model is loaded, a missing input file, an output that is a folder
+    or in a folder that does not exist, or an output that is the input (opening it would
+    empty the input).
 
     Raises:
         FileNotFoundError: the input or the output's folder is missing.
-        ValueError: the output is the input.
+        ValueError: the output is a folder, or the input.
     """
     if input is not None and not input.is_file():
         raise FileNotFoundError(f"input file not found: {input}")
     if output is None:
         return
+    if output.is_dir():
+        raise ValueError(f"the output {output} is a folder: give a file name")
     if not output.resolve().parent.is_dir():
         raise FileNotFoundError(f"output folder not found: {output.parent}")
     if input is not None and output.resolve() == input.resolve():

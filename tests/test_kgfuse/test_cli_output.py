@@ -50,6 +50,8 @@ def test_paths_are_checked_before_any_work(tmp_path: Path) -> None:
         check_input_output(tmp_path / "missing.jsonl", None)
     with pytest.raises(FileNotFoundError, match="output folder not found"):
         check_input_output(records, tmp_path / "nowhere" / "out.jsonl")
+    with pytest.raises(ValueError, match="is a folder"):
+        check_input_output(records, tmp_path)
     with pytest.raises(ValueError, match="is the input"):
         check_input_output(records, tmp_path / "." / "in.jsonl")
 
