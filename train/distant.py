@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -281,14 +283,25 @@ def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict
 
 
 def write_distant_data(kg: KnowledgeGraph, path: str | Path, config: DistantConfig) -> int:
-    """Write :func:`distant_examples` as JSON lines; returns the number of texts."""
+    """Write :func:`distant_examples` as JSON lines; returns the number of texts.
+
+    The lines go to a temporary file beside ``path``, renamed onto it when all are written:
+    a run killed halfway leaves no shorter data set to train on by mistake (an earlier file
+    stays as it was; the same seed writes the same texts again).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
-        for rec in distant_examples(kg, config):
-            if rec["spans"]:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                n += 1
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for rec in distant_examples(kg, config):
+                if rec["spans"]:
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    n += 1
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     logger.info("wrote %d distantly supervised texts to %s", n, path)
     return n

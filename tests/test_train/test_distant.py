@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import train.distant as distant_module
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import build_kg
 from train.distant import (
@@ -61,6 +62,27 @@ def test_written_data_trains_as_token_classification(tmp_path: Path, legal_task_
     assert n == 12  # the legal KG has no annotations: no simulated patients
     data = load_task_data("token-classification", path)
     assert data.labels == ["concept"] and len(data.train) == 12
+
+
+def test_a_run_killed_halfway_leaves_the_earlier_file(
+    tmp_path: Path, legal_task_env, monkeypatch
+) -> None:
+    kg = KnowledgeGraph.open(legal_task_env.kg)
+    path = tmp_path / "distant.jsonl"
+    path.write_text("earlier\n", encoding="utf-8")
+    real = distant_module.distant_examples
+
+    def dies_after_three(*args, **kwargs):
+        for n, rec in enumerate(real(*args, **kwargs)):
+            if n == 3:
+                raise KeyboardInterrupt("simulated kill")
+            yield rec
+
+    monkeypatch.setattr(distant_module, "distant_examples", dies_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        write_distant_data(kg, path, DistantConfig(patients=5, name_sentences=12, label="c"))
+    assert path.read_text(encoding="utf-8") == "earlier\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["distant.jsonl"]  # no temporary left
 
 
 def test_definitions_stand_for_their_terms(hpo_kg: KnowledgeGraph) -> None:
