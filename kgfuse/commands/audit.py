@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kg.namespaces import compress
@@ -49,7 +50,7 @@ def _audit_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (AuditRecordNotFoundError, ReplayerNotFoundError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -89,7 +90,7 @@ def list_records(
             r.id[:12],
             r.created_at[:19].replace("T", " "),
             r.kind,
-            top,
+            escape(top),
             prob,
             counts,
             "stored" if r.input_stored else "hash only",
@@ -188,7 +189,7 @@ def verify_chain(
         print_json(report.__dict__)
     else:
         for w in report.warnings:
-            console.print(f"[yellow]warning:[/] {w}", highlight=False)
+            console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
         if report.ok:
             console.print(f"[green]chain intact[/]: {report.records} records verified")
         else:
@@ -197,6 +198,8 @@ def verify_chain(
                 if report.first_bad_id
                 else f"after seq {(report.first_bad_seq or 1) - 1}"
             )
-            console.print(f"[red]chain broken[/] at {where}: {report.reason}", highlight=False)
+            console.print(
+                f"[red]chain broken[/] at {where}: {escape(report.reason)}", highlight=False
+            )
     if not report.ok:
         raise typer.Exit(1)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kg.errors import (
     EndpointServerError,
@@ -105,7 +106,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
@@ -157,7 +158,9 @@ def jsonl_output(output: Path | None) -> Iterator[TextIO]:
             sink.flush()
             kept = sink.tell() > 0
             message = f"the records done so far are in {partial}" if kept else "nothing done"
-            err_console.print(f"[yellow]{output} not written; {message}[/]", highlight=False)
+            err_console.print(
+                f"[yellow]{escape(f'{output} not written; {message}')}[/]", highlight=False
+            )
             if not kept:
                 partial.unlink(missing_ok=True)
             raise

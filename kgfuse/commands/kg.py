@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kg.knowledge_graph import KnowledgeGraph
@@ -77,10 +78,12 @@ def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = Fa
             }
         )
         return
-    console.print(f"[bold]{m.name}[/]  fingerprint {m.fingerprint[:16]}  built {m.built_at}")
+    console.print(
+        f"[bold]{escape(m.name)}[/]  fingerprint {m.fingerprint[:16]}  built {m.built_at}"
+    )
     src = Table("source", "format", "release", "triples", "sha256")
     for s in m.sources:
-        src.add_row(s.name, s.format, s.release or "", f"{s.triples:,}", s.sha256[:12])
+        src.add_row(escape(s.name), s.format, s.release or "", f"{s.triples:,}", s.sha256[:12])
     console.print(src)
     table = Table("count", "value")
     for key, value in sorted(m.counts.items()):
@@ -125,7 +128,7 @@ def query(
     else:
         table = Table(*names)
         for r in rows[:limit]:
-            table.add_row(*("" if v is None else compress(str(v)) for v in r))
+            table.add_row(*("" if v is None else escape(compress(str(v))) for v in r))
         console.print(table)
         if len(rows) > limit:
             console.print(f"... {len(rows) - limit} more rows (use --limit or --output csv)")
@@ -165,18 +168,22 @@ def show(
             }
         )
         return
-    console.print(f"[bold]{info.label or '(no label)'}[/]  {info.curie}  <{info.iri}>")
+    console.print(
+        f"[bold]{escape(info.label or '(no label)')}[/]  {escape(info.curie)}  <{escape(info.iri)}>"
+    )
     if info.definition:
-        console.print(f"[dim]definition:[/] {info.definition}")
+        console.print(f"[dim]definition:[/] {escape(info.definition)}")
     for kind, names in info.synonyms.items():
-        console.print(f"[dim]{kind} synonyms:[/] {'; '.join(names)}")
+        console.print(f"[dim]{kind} synonyms:[/] {escape('; '.join(names))}")
     for title, items in (("parents", info.parents), ("children", info.children)):
         if items:
-            shown = ", ".join(f"{n.label} ({n.curie})" for n in items[:limit])
+            shown = escape(", ".join(f"{n.label} ({n.curie})" for n in items[:limit]))
             more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
             console.print(f"[dim]{title}:[/] {shown}{more}")
     if genes:
-        console.print(f"[dim]genes:[/] {', '.join(f'{g.label} ({g.curie})' for g in genes)}")
+        console.print(
+            f"[dim]genes:[/] {escape(', '.join(f'{g.label} ({g.curie})' for g in genes))}"
+        )
     rows = as_phenotype or as_disease
     if rows:
         key = "disease" if as_phenotype else "phenotype"
@@ -185,7 +192,7 @@ def show(
         for a in rows[:limit]:
             n = getattr(a, key)
             table.add_row(
-                f"{'NOT ' if a.negated else ''}{n.label} ({n.curie})",
+                escape(f"{'NOT ' if a.negated else ''}{n.label} ({n.curie})"),
                 a.frequency_label,
                 a.evidence or "",
                 ", ".join(compress(s) for s in a.sources),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kgfuse.commands.common import (
@@ -56,7 +57,11 @@ def link(
             if m.uncertain:
                 status += " (uncertain)"
             table.add_row(
-                f"{m.start}-{m.end}", m.text, f"{m.label} ({m.curie})", status, f"{m.score:.2f}"
+                f"{m.start}-{m.end}",
+                escape(m.text),
+                escape(f"{m.label} ({m.curie})"),
+                status,
+                f"{m.score:.2f}",
             )
         console.print(table if mentions else "no concept found")
         return

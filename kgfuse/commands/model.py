@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fusion.shortlist import DEFAULT_SHORTLIST
@@ -279,7 +280,7 @@ def diagnose(
 
 def _print_ranking(out: dict) -> None:
     if "error" in out:
-        err_console.print(f"[red]{out['error']}[/]")
+        err_console.print(f"[red]{escape(out['error'])}[/]")
         return
     findings = ", ".join(
         f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
@@ -288,7 +289,10 @@ def _print_ranking(out: dict) -> None:
     table = Table("#", "disease", "probability", "score")
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(
-            str(i), f"{r['label']} ({r['curie']})", f"{r['probability']:.3f}", f"{r['score']:.2f}"
+            str(i),
+            escape(f"{r['label']} ({r['curie']})"),
+            f"{r['probability']:.3f}",
+            f"{r['score']:.2f}",
         )
     console.print(table)
     for f in out.get("findings_checked", []):
@@ -296,9 +300,9 @@ def _print_ranking(out: dict) -> None:
             colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(
                 f["status"], "white"
             )
-            console.print(f"  [{colour}]{f['status'].upper():5s}[/] {f['message']}")
+            console.print(f"  [{colour}]{f['status'].upper():5s}[/] {escape(f['message'])}")
     for w in out.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
     if "audit_id" in out:
         console.print(f"audit id: {out['audit_id']}  (kgfuse audit show {out['audit_id'][:12]})")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kgfuse.commands.common import (
@@ -145,24 +146,30 @@ def predict(
 
 def _print_prediction(out: dict) -> None:
     if "error" in out:
-        err_console.print(f"[red]{out['error']}[/]")
+        err_console.print(f"[red]{escape(out['error'])}[/]")
         return
     if "spans" in out:
         table = Table("span", "text", "label", "score")
         for s in out["spans"]:
-            table.add_row(f"{s['start']}-{s['end']}", s["text"], s["label"], f"{s['score']:.3f}")
+            table.add_row(
+                f"{s['start']}-{s['end']}",
+                escape(s["text"]),
+                escape(s["label"]),
+                f"{s['score']:.3f}",
+            )
         console.print(table if out["spans"] else "no span found")
     else:
         chosen = [out["label"]] if "label" in out else out["labels"]
-        console.print(f"label{'s' if 'labels' in out else ''}: {', '.join(chosen) or '(none)'}")
+        shown = escape(", ".join(chosen)) or "(none)"
+        console.print(f"label{'s' if 'labels' in out else ''}: {shown}")
         table = Table("label", "probability")
         for label, p in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
-            table.add_row(label, f"{p:.3f}")
+            table.add_row(escape(label), f"{p:.3f}")
         console.print(table)
     concepts = ", ".join(
         f"{'no ' if c['excluded'] else ''}{c['text']} ({c['curie']})" for c in out["concepts"]
     )
-    console.print(f"linked concepts: {concepts or '(none)'}; facts fused: {out['facts']}")
+    console.print(f"linked concepts: {escape(concepts) or '(none)'}; facts fused: {out['facts']}")
 
 
 @handle_errors

@@ -346,12 +346,23 @@ def test_cli_kg_show_unknown_term_suggests(runner: CliRunner, hpo_kg: Path) -> N
     assert "HP:0001166" in message
 
 
-@pytest.mark.parametrize("term", ["} ; DROP ALL ; {", "<http://x> }", 'a"b\\c'])
+@pytest.mark.parametrize(
+    "term", ["} ; DROP ALL ; {", "<http://x> }", 'a"b\\c', "HP:[/]", "[bold]HP:1[/bold]"]
+)
 def test_cli_kg_show_hostile_term_is_unknown(runner: CliRunner, hpo_kg: Path, term: str) -> None:
     result = _invoke(runner, "kg", "show", term, "--kg", hpo_kg)
 
     assert result.exit_code == 2
     assert "unknown term" in result.stderr
+    assert repr(term) in _one_line(result.stderr)  # as given, not read as console markup
+
+
+def test_cli_kg_query_table_prints_values_as_they_are(runner: CliRunner, hpo_kg: Path) -> None:
+    query = "SELECT ?x WHERE { BIND('[/] kept [bold]as is[/bold]' AS ?x) }"
+    result = _invoke(runner, "kg", "query", query, "--kg", hpo_kg)
+
+    assert result.exit_code == 0, result.output
+    assert "[/] kept [bold]as is[/bold]" in result.stdout
 
 
 # ---- validate -----------------------------------------------------------------------------
