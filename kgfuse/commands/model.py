@@ -316,11 +316,12 @@ def quickstart(
     """Build the HPO KG, embed it, train a small fused model, diagnose three example notes."""
     from kgfuse.quickstart import run_quickstart
 
-    report = run_quickstart(
-        home, overrides=list(overrides or []), progress=not quiet, say=console.print
-    )
+    def say(message: str) -> None:  # plain text: "[kg] done" is a stage, not markup
+        console.print(message, markup=False, highlight=False)
+
+    report = run_quickstart(home, overrides=list(overrides or []), progress=not quiet, say=say)
     for out in report.diagnoses:
-        console.rule(f"[bold]{out['id']}")
+        console.rule(f"[bold]{escape(str(out['id']))}")
         _print_ranking(out)
     total = sum(report.stages.values())
     console.print(f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min")

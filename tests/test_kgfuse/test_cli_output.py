@@ -96,3 +96,20 @@ def test_cli_refuses_an_output_that_is_the_input(tmp_path: Path, monkeypatch) ->
         result = CliRunner().invoke(app, [command, str(records), "-o", str(records)])
         assert result.exit_code == 2 and "is the input" in _flat(result.output), result.output
     assert records.read_text(encoding="utf-8") == '{"id": 1, "text": "tall"}\n'
+
+
+def test_cli_quickstart_messages_are_plain_text(monkeypatch) -> None:
+    import kgfuse.quickstart as quickstart_module
+
+    def fake_run(home, *, overrides, progress, say):
+        say("[kg] done in 18 s")
+        return quickstart_module.QuickstartReport(
+            stages={"kg": 18.0},
+            diagnoses=[{"id": "[note] 1", "ranking": [], "findings": []}],
+        )
+
+    monkeypatch.setattr(quickstart_module, "run_quickstart", fake_run)
+    result = CliRunner().invoke(app, ["quickstart", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "[kg] done in 18 s" in result.output  # the stage name was read as markup
+    assert "[note] 1" in result.output
