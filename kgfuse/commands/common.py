@@ -98,6 +98,22 @@ def home_dir(home: Path | None) -> Path:
     return kgfuse_home(home)
 
 
+def error_message(exc: BaseException) -> str:
+    """The message of a user error; a settings error (pydantic) as one line per bad field,
+    ``section.key: what is wrong (got VALUE)``, without pydantic's links."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    lines = []
+    for e in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in e["loc"]) or "(top level)"
+        got = repr(e.get("input"))
+        got = got if len(got) <= 60 else got[:57] + "..."
+        lines.append(f"{where}: {e['msg']} (got {got})")
+    return f"invalid {exc.title} settings:\n  " + "\n  ".join(lines)
+
+
 def handle_errors(func: F) -> F:
     """Turn expected user errors into a one-line message and exit code 2."""
 
@@ -106,7 +122,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(error_message(exc))}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")

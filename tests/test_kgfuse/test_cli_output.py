@@ -1,4 +1,5 @@
-"""JSONL outputs of the record commands: never half-written, never over their input."""
+"""What the commands write and print: JSONL outputs never half-written nor over their input,
+messages as plain text, settings errors one line per field."""
 
 from __future__ import annotations
 
@@ -113,3 +114,14 @@ def test_cli_quickstart_messages_are_plain_text(monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert "[kg] done in 18 s" in result.output  # the stage name was read as markup
     assert "[note] 1" in result.output
+
+
+def test_cli_settings_errors_name_each_field_and_value(tmp_path: Path) -> None:
+    args = ["train", "-o", str(tmp_path / "m"), "--set", "train.lr=abc"]
+    result = CliRunner().invoke(app, [*args, "--set", "model.fusion=bogus"])
+    assert result.exit_code == 2, result.output
+    text = _flat(result.output)
+    assert "invalid DiagnosisConfig settings" in text
+    assert "train.lr: Input should be a valid number" in text and "(got 'abc')" in text
+    assert "model.fusion: Input should be" in text and "(got 'bogus')" in text
+    assert "errors.pydantic.dev" not in text
