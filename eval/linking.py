@@ -112,31 +112,62 @@ class GoldDocument:
 def load_gold(
     path: Path, id_fields: Sequence[str] = ("hpo_id_2025", "hpo_id")
 ) -> list[GoldDocument]:
-    """Read gold documents in the ``id68.jsonl`` format.
+    """Read gold documents in the ``id68.jsonl`` format: ``{"id", "text", "annotations":
+    [{"start", "end", "text"?, "hpo_id", "flag"?}]}`` per line.
 
     Args:
         path: the JSON-lines file.
         id_fields: annotation fields holding the term id, first present wins.
             (default: ``hpo_id_2025`` then ``hpo_id``)
+
+    Raises:
+        ValueError: a line that is not UTF-8 or JSON, or not a gold document (named by
+            file and line).
     """
     docs: list[GoldDocument] = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
-            row = json.loads(line)
-            mentions = []
-            for a in row.get("annotations", []):
-                term = next((a[f] for f in id_fields if a.get(f)), None)
-                if term is None:
-                    continue
-                mentions.append(
-                    GoldMention(
-                        a["start"], a["end"], a.get("text", ""), to_iri(term), a.get("flag")
-                    )
-                )
-            docs.append(GoldDocument(str(row["id"]), row["text"], tuple(mentions)))
+            try:
+                docs.append(_gold_document(json.loads(raw.decode("utf-8")), id_fields))
+            except UnicodeDecodeError:
+                raise ValueError(f"{path}:{lineno}: not valid UTF-8") from None
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{path}:{lineno}: not a gold document in the id68.jsonl format ({exc})"
+                ) from None
     return docs
+
+
+def _gold_document(row: Any, id_fields: Sequence[str]) -> GoldDocument:
+    if not isinstance(row, dict):
+        raise TypeError("a line must be a JSON object")
+    for key in ("id", "text"):
+        if key not in row:
+            raise ValueError(f"no {key!r} field")
+    text = row["text"]
+    if not isinstance(text, str):
+        raise TypeError("'text' must be a string")
+    annotations = row.get("annotations", [])
+    if not isinstance(annotations, list):
+        raise TypeError("'annotations' must be a list")
+    mentions = []
+    for a in annotations:
+        if not isinstance(a, dict):
+            raise TypeError("each annotation must be an object")
+        term = next((a[f] for f in id_fields if a.get(f)), None)
+        if term is None:
+            continue
+        start, end = a.get("start"), a.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+            raise ValueError(f"annotation of {term}: 'start' and 'end' must be offsets")
+        if end > len(text):
+            raise ValueError(f"annotation of {term}: end {end} is past the text")
+        mentions.append(GoldMention(start, end, a.get("text", ""), to_iri(term), a.get("flag")))
+    return GoldDocument(str(row["id"]), text, tuple(mentions))
 
 
 @dataclass(frozen=True)

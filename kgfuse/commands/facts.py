@@ -219,7 +219,7 @@ def facts(
         return
     if linked:
         names = ", ".join(f"{compress(m.iri)} ({m.label or m.text})" for m in linked)
-        console.print(f"linked: {names}", highlight=False)
+        console.print(f"linked: {escape(names)}", highlight=False)
     else:
         console.print("linked: no term names found; searching by text alone", highlight=False)
     table = Table(
@@ -230,7 +230,7 @@ def facts(
         "object",
         "qualifiers",
         "provenance",
-        title=f"{len(hits)} facts for {query!r} ({len(fact_index):,} indexed, "
+        title=f"{len(hits)} facts for {escape(repr(query))} ({len(fact_index):,} indexed, "
         f"{fact_index.config.index.kind}{_shards_note(fact_index.config.index.shards)})",
     )
     for rank, hit in enumerate(hits, 1):

@@ -113,6 +113,31 @@ def test_load_gold_prefers_updated_ids(tmp_path: Path) -> None:
     assert doc.mentions[0].flag is None and not doc.mentions[0].excluded
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"not json", "gold.jsonl:2: not valid JSON"),
+        (b'{"text": "\xff"}', "gold.jsonl:2: not valid UTF-8"),
+        (b"[1, 2]", "gold.jsonl:2: not a gold document .*JSON object"),
+        (b'{"id": "b"}', "gold.jsonl:2: not a gold document .*no 'text' field"),
+        (b'{"id": "b", "text": "x", "annotations": {}}', "'annotations' must be a list"),
+        (
+            b'{"id": "b", "text": "x", "annotations": [{"start": 0, "hpo_id": "HP:1"}]}',
+            "'start' and 'end' must be offsets",
+        ),
+        (
+            b'{"id": "b", "text": "x", "annotations": [{"start": 0, "end": 9, "hpo_id": "HP:1"}]}',
+            "end 9 is past the text",
+        ),
+    ],
+)
+def test_load_gold_names_the_bad_line(tmp_path: Path, line: bytes, message: str) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "seizures", "annotations": []}\n' + line + b"\n")
+    with pytest.raises(ValueError, match=message):
+        load_gold(path)
+
+
 def test_data_dir_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KGFUSE_DATA_DIR", str(tmp_path))
     assert data_dir() == tmp_path

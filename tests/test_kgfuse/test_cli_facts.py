@@ -38,11 +38,12 @@ def test_facts_reindexes_into_shards_and_back(mini_home: Path, tmp_path: Path) -
     assert [(f["annotation"], round(f["score"], 5)) for f in sharded["facts"]] == key
     table = runner.invoke(
         app,
-        ["facts", "marfan syndrome", "--home", str(mini_home), "--encoder", str(encoder)]
+        ["facts", "[/] marfan syndrome", "--home", str(mini_home), "--encoder", str(encoder)]
         + ["--index", str(index), "-k", "3"],
         env=ENV,
     )
     assert table.exit_code == 0 and "flat, 2 shards)" in table.stdout
+    assert "for '[/] marfan syndrome'" in table.stdout  # the query as typed, not as markup
     back = _facts(runner, mini_home, encoder, index, "--shards", "1")
     assert back["index"]["shards"] == 1
 
