@@ -28,6 +28,8 @@ from kg.store import default_kg_path, kgfuse_home
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 100_000
+#: Oldest age a record may give (years).
+MAX_AGE_YEARS = 130
 
 
 class RecordError(ValueError):
@@ -117,8 +119,10 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
             f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket"
         )
     age = record.get("age")
-    if age is not None and not isinstance(age, int | float):
-        raise RecordError(f"record {rid}: age must be a number of years")
+    if age is not None and (
+        isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= MAX_AGE_YEARS
+    ):
+        raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
     sex = record.get("sex")
     onset = parse_onset(record.get("onset"), rid)
     return PatientRecord(
@@ -337,6 +341,10 @@ class DiagnosisService:
             except (RecordError, ValueError, KeyError) as exc:
                 rid = raw.get("id", index) if isinstance(raw, Mapping) else index
                 yield {"id": rid, "error": str(exc).strip("'\"")}
+            except Exception as exc:  # a bug met on one record must not end the run
+                logger.exception("record %s: unexpected error", index)
+                rid = raw.get("id", index) if isinstance(raw, Mapping) else index
+                yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
 
 
 def _sex(value: Any) -> str | None:

@@ -259,11 +259,35 @@ def case_from_phenopacket(data: Mapping[str, Any], hierarchy: TermHierarchy | No
     """
     if not isinstance(data, Mapping):
         raise CaseFormatError("a phenopacket must be a JSON object")
+    try:
+        return _case(data, hierarchy)
+    except (AttributeError, TypeError, KeyError) as exc:  # a field of another shape
+        raise CaseFormatError(
+            f"not a phenopacket v2 document: a field has an unexpected shape ({exc})"
+        ) from None
+
+
+def _features(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The phenotypic features, each an object whose ``type.id`` is a string or absent."""
+    features = data.get("phenotypicFeatures") or []
+    if not isinstance(features, list) or not all(isinstance(f, Mapping) for f in features):
+        raise CaseFormatError("phenotypicFeatures must be a list of objects")
+    for f in features:
+        kind = f.get("type") or {}
+        if not isinstance(kind, Mapping) or not isinstance(kind.get("id", ""), str):
+            raise CaseFormatError(
+                'each phenotypic feature needs "type": {"id": "HP:..."} (got '
+                f"{json.dumps(f.get('type'))[:60]})"
+            )
+    return features
+
+
+def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None) -> Case:
     resolve = _TermResolver(hierarchy)
     present_ids: list[str] = []
     excluded_ids: list[str] = []
     pmids: list[str] = []
-    for feature in data.get("phenotypicFeatures", []) or []:
+    for feature in _features(data):
         term = (feature.get("type") or {}).get("id")
         if not term:
             resolve.warnings.append("a phenotypic feature has no type.id; skipped")

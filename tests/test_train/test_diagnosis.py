@@ -351,6 +351,10 @@ def test_parse_record_forms_and_errors() -> None:
         ({"id": "d"}, "needs 'text'"),
         ({"id": "e", "present_hpo": "HP:1"}, "list of term ids"),
         ({"id": "f", "text": "x" * 100_001}, "exceeds"),
+        ({"id": "k", "present_hpo": ["HP:1"], "age": -4}, "age must be a number of years"),
+        ({"id": "l", "present_hpo": ["HP:1"], "age": 1e308}, "0 to 130"),
+        ({"id": "m", "present_hpo": ["HP:1"], "age": True}, "age must be"),
+        ({"id": "n", "phenotypicFeatures": "HP:1"}, "not a valid phenopacket"),
         (["not", "an", "object"], "JSON object"),
     ):
         with pytest.raises(RecordError, match=message):
@@ -375,3 +379,22 @@ def test_service_keeps_going_after_bad_records(home: Path, trained: Path, tmp_pa
     assert "ranking" in out[0] and "audit_id" in out[0]
     assert "JSON" in out[1]["error"] and "UTF-8" in out[2]["error"] and "empty" in out[3]["error"]
     assert out[4]["ranking"][0]["curie"]
+
+
+def test_an_unexpected_error_on_one_record_ends_only_that_record(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, audit=False)
+    real = service.run
+
+    def fails_on_b(raw, index, top_k, **kwargs):
+        if raw["id"] == "b":
+            raise ZeroDivisionError("a bug")
+        return real(raw, index, top_k, **kwargs)
+
+    monkeypatch.setattr(service, "run", fails_on_b)
+    records = [(i, {"id": rid, "present_hpo": ["HP:0001166"]}) for i, rid in enumerate("abc")]
+    out = list(service.diagnose_records(records))
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    assert out[1]["error"] == "internal error: ZeroDivisionError: a bug"
+    assert "ranking" in out[0] and "ranking" in out[2]

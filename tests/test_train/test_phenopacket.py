@@ -88,6 +88,22 @@ def test_phenopacket_without_hierarchy_keeps_ids_as_iris() -> None:
         case_from_phenopacket(["not", "an", "object"])  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"phenotypicFeatures": "HP:0001166"}, "must be a list of objects"),
+        ({"phenotypicFeatures": ["HP:0001166"]}, "must be a list of objects"),
+        ({"phenotypicFeatures": [{"type": "HP:0001166"}]}, 'needs "type": {"id"'),
+        ({"phenotypicFeatures": [{"type": {"id": 5}}]}, r"\(got \{\"id\": 5\}\)"),
+        ({"phenotypicFeatures": [], "subject": {"sex": 3}}, "unexpected shape"),
+        ({"phenotypicFeatures": [], "diseases": ["OMIM:154700"]}, "unexpected shape"),
+    ],
+)
+def test_a_phenopacket_of_another_shape_is_refused_by_name(document: dict, message: str) -> None:
+    with pytest.raises(CaseFormatError, match=message):
+        case_from_phenopacket(document)
+
+
 def test_phenopacket_time_elements() -> None:
     base = {"id": "x", "phenotypicFeatures": []}
     onset = {**base, "subject": {"timeAtLastEncounter": {"ontologyClass": {"id": "HP:0011463"}}}}
