@@ -31,7 +31,7 @@ def kg_for_questions(kg: str | None, home: Path | None) -> Path | str:
         try:
             resolve_build(path)
         except FileNotFoundError:
-            console.print(f"[dim]building the HPO KG into {path} (once, about a minute)[/]")
+            console.print(f"[dim]building the HPO KG into {escape(str(path))} (once, a minute)[/]")
             build_kg(["hpo"], path, progress=True)
     return path
 
@@ -188,7 +188,7 @@ def serve(
         torch_threads=torch_threads,
         precision=precision,
     )
-    console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)")
+    console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)", markup=False)
     if processes == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
         return

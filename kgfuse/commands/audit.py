@@ -124,7 +124,7 @@ def show(
         html.parent.mkdir(parents=True, exist_ok=True)
         title = f"kgfuse {rec.kind} {rec.id[:12]} ({rec.created_at[:19]} UTC)"
         html.write_text(rec.explanation.to_html(title=title), encoding="utf-8")
-        console.print(f"wrote {html}", highlight=False)
+        console.print(f"wrote {html}", highlight=False, markup=False)
         return
     head = [
         f"audit id   {rec.id} (seq {rec.seq})",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kgfuse.commands.common import (
@@ -82,7 +83,8 @@ def kg(
     passed = sum(result.checks.values())
     console.print(
         f"passed {passed} of {len(result.checks)} checks; results in "
-        f"{out / 'bench_kg.json'} and {out / 'bench_kg.md'}"
+        f"{out / 'bench_kg.json'} and {out / 'bench_kg.md'}",
+        markup=False,
     )
 
 
@@ -142,7 +144,8 @@ def retrieval(
     console.print(
         f"passed {passed} of {len(result.checks)} checks; results in "
         f"{out / 'bench_retrieval.json'}, {out / 'bench_retrieval.md'} and "
-        f"{out / 'bench_retrieval.png'}"
+        f"{out / 'bench_retrieval.png'}",
+        markup=False,
     )
 
 
@@ -242,7 +245,8 @@ def linkpred(
     passed = sum(result.checks.values())
     console.print(
         f"passed {passed} of {len(result.checks)} checks; results in "
-        f"{out / 'bench_linkpred.json'} and {out / 'bench_linkpred.md'}"
+        f"{out / 'bench_linkpred.json'} and {out / 'bench_linkpred.md'}",
+        markup=False,
     )
 
 
@@ -293,7 +297,9 @@ def scaling(
             f"{row['ratio']:.2f}",
         )
     console.print(table)
-    console.print(f"results in {out / 'bench_scaling.json'} and {out / 'bench_scaling.md'}")
+    console.print(
+        f"results in {out / 'bench_scaling.json'} and {out / 'bench_scaling.md'}", markup=False
+    )
 
 
 @app.command("endpoint")
@@ -325,7 +331,7 @@ def endpoint(
         repeats=repeats,
         seed=seed,
         port=port,
-        progress=lambda message: console.print(f"[dim]{message}[/]"),
+        progress=lambda message: console.print(f"[dim]{escape(message)}[/]"),
     )
     table = Table(
         "helper", "embedded p50 ms", "endpoint p50 ms", "ratio (min-max)", title="Endpoint"
@@ -340,7 +346,8 @@ def endpoint(
     console.print(table)
     console.print(
         f"load average {result.load_average_before} -> {result.load_average_after}; results in "
-        f"{out / 'bench_endpoint.json'} and {out / 'bench_endpoint.md'}"
+        f"{out / 'bench_endpoint.json'} and {out / 'bench_endpoint.md'}",
+        markup=False,
     )
 
 
@@ -430,7 +437,7 @@ def bench_all(
         only=names(only) or None,
         skip=names(skip),
         force=force,
-        progress=lambda message: console.print(f"[dim]{message}[/]"),
+        progress=lambda message: console.print(f"[dim]{escape(message)}[/]"),
         isolate=True,
     )
     table = Table("section", "status", "minutes", title=f"Benchmark report ({profile})")
@@ -441,5 +448,6 @@ def bench_all(
     console.print(table)
     console.print(
         f"this run took {report['run']['wall_seconds'] / 60:.1f} min; report in "
-        f"{out / 'report.md'} and {out / 'report.json'}"
+        f"{out / 'report.md'} and {out / 'report.json'}",
+        markup=False,
     )

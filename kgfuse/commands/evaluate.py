@@ -184,7 +184,7 @@ def eval_diagnosis(
         precision=precision,
     )
     console.print(report.to_markdown())
-    console.print(f"report written to {out}")
+    console.print(f"report written to {out}", markup=False)
 
 
 @app.command("simulation")

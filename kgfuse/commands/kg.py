@@ -54,7 +54,8 @@ def build(
     formats = [None if s == HPO_SOURCE else fmt for s in sources]
     manifest = build_kg(sources, out, name=name, formats=formats, progress=not quiet)
     console.print(
-        f"built [bold]{manifest.name}[/] at {out} in {manifest.build_seconds:.1f} s: "
+        f"built [bold]{escape(manifest.name)}[/] at {escape(str(out))} in "
+        f"{manifest.build_seconds:.1f} s: "
         f"{manifest.counts.get('triples', 0):,} triples, fingerprint {manifest.fingerprint[:12]}"
     )
 
@@ -131,7 +132,9 @@ def query(
             table.add_row(*("" if v is None else escape(compress(str(v))) for v in r))
         console.print(table)
         if len(rows) > limit:
-            console.print(f"... {len(rows) - limit} more rows (use --limit or --output csv)")
+            console.print(
+                f"... {len(rows) - limit} more rows (use --limit or --output csv)", markup=False
+            )
 
 
 @app.command("show")
@@ -199,7 +202,7 @@ def show(
             )
         console.print(table)
         if len(rows) > limit:
-            console.print(f"... {len(rows) - limit} more (use --limit)")
+            console.print(f"... {len(rows) - limit} more (use --limit)", markup=False)
 
 
 def _annotation_json(a) -> dict:
@@ -255,7 +258,8 @@ def validate(
     else:
         console.print(
             f"validated {scope} ({len(data):,} triples) against "
-            f"{', '.join(p.name for p in shape_files)}"
+            f"{', '.join(p.name for p in shape_files)}",
+            markup=False,
         )
         console.print(report.to_text())
     if not report.conforms:
@@ -286,7 +290,9 @@ def dump(
         store.dump(str(out), format=fmt)
     else:
         store.dump(str(out), format=fmt, from_graph=ox.DefaultGraph())
-    console.print(f"wrote {len(store):,} triples of {build} to {out}", highlight=False)
+    console.print(
+        f"wrote {len(store):,} triples of {build} to {out}", highlight=False, markup=False
+    )
 
 
 @app.command("serve")
@@ -319,7 +325,7 @@ def serve(
     manifest = read_manifest(folder)
     if not is_loopback(bind):
         err_console.print(
-            f"[yellow]warning:[/] serving on {bind}: the endpoint has no authentication, "
+            f"[yellow]warning:[/] serving on {escape(bind)}: the endpoint has no authentication, "
             "anyone who can reach the address can read the KG"
         )
     server = OxigraphServer(folder, host=bind, port=port)
@@ -331,8 +337,8 @@ def serve(
     try:
         url = server.start()
         console.print(
-            f"serving KG [bold]{manifest.name}[/] ({manifest.fingerprint[:12]}) read-only at "
-            f"{url}\n  use it with [bold]--kg {url}[/]; Ctrl-C stops",
+            f"serving KG [bold]{escape(manifest.name)}[/] ({manifest.fingerprint[:12]}) "
+            f"read-only at {escape(url)}\n  use it with [bold]--kg {escape(url)}[/]; Ctrl-C stops",
             highlight=False,
         )
         status = server.wait()

@@ -45,7 +45,8 @@ def embed(
     vectors = ensure_embeddings(graph, cfg, home, progress=not quiet)
     console.print(
         f"embeddings {tuple(vectors.shape)} of KG {graph.fingerprint[:12]} "
-        f"in {embeddings_dir(graph, cfg, home)}"
+        f"in {embeddings_dir(graph, cfg, home)}",
+        markup=False,
     )
 
 
@@ -144,10 +145,11 @@ def train(
         f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps, "
         f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
         f"validation {result.best_valid}; temperature {result.temperature:.2f} "
-        f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})"
+        f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})",
+        markup=False,
     )
     if result.dev:
-        console.print(f"development cases (present terms only): {result.dev}")
+        console.print(f"development cases (present terms only): {result.dev}", markup=False)
 
 
 def _train_arguments(
@@ -285,7 +287,7 @@ def _print_ranking(out: dict) -> None:
     findings = ", ".join(
         f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
     )
-    console.print(f"findings: {findings or '(none)'}")
+    console.print(f"findings: {findings or '(none)'}", markup=False)
     table = Table("#", "disease", "probability", "score")
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(
@@ -304,7 +306,9 @@ def _print_ranking(out: dict) -> None:
     for w in out.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(w)}")
     if "audit_id" in out:
-        console.print(f"audit id: {out['audit_id']}  (kgfuse audit show {out['audit_id'][:12]})")
+        console.print(
+            f"audit id: {out['audit_id']}  (kgfuse audit show {out['audit_id'][:12]})", markup=False
+        )
 
 
 @handle_errors
@@ -324,4 +328,6 @@ def quickstart(
         console.rule(f"[bold]{escape(str(out['id']))}")
         _print_ranking(out)
     total = sum(report.stages.values())
-    console.print(f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min")
+    console.print(
+        f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min", markup=False
+    )

@@ -70,7 +70,8 @@ def train_task_command(
         f"{result.task} model ({len(result.labels)} labels) saved to {result.output} after "
         f"{result.epochs} epochs, {result.steps} steps, {result.seconds:.1f} s; "
         f"{result.examples} training texts ({100 * result.linked_fraction:.0f}% with a linked "
-        f"concept); validation: {validation}"
+        f"concept); validation: {validation}",
+        markup=False,
     )
 
 
@@ -161,7 +162,7 @@ def _print_prediction(out: dict) -> None:
     else:
         chosen = [out["label"]] if "label" in out else out["labels"]
         shown = escape(", ".join(chosen)) or "(none)"
-        console.print(f"label{'s' if 'labels' in out else ''}: {shown}")
+        console.print(f"label{'s' if 'labels' in out else ''}: {shown}", markup=False)
         table = Table("label", "probability")
         for label, p in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
             table.add_row(escape(label), f"{p:.3f}")
@@ -215,4 +216,4 @@ def distant(
         seed=seed,
     )
     n = write_distant_data(graph, output, config)
-    console.print(f"wrote {n} texts with '{label}' spans to {output}")
+    console.print(f"wrote {n} texts with '{label}' spans to {output}", markup=False)

@@ -77,5 +77,6 @@ def tune(
         return
     console.print(
         f"best trial {result.best_trial}: {result.best_value:.4f} {result.best_params}; "
-        f"config {result.best_config}; trials {result.folder / 'trials.md'}"
+        f"config {result.best_config}; trials {result.folder / 'trials.md'}",
+        markup=False,
     )

@@ -71,7 +71,7 @@ def test_cli_kg_build_legal_turtle_into_home(
 def test_cli_kg_build_several_files_with_out_and_name(
     runner: CliRunner, fixtures: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "merged"
+    out = tmp_path / "[v2] merged"
     result = _invoke(
         runner,
         "kg",
@@ -81,13 +81,14 @@ def test_cli_kg_build_several_files_with_out_and_name(
         "--out",
         out,
         "--name",
-        "merged",
+        "[v2] merged",
         "-q",
     )
     assert result.exit_code == 0, result.output
+    assert f"built [v2] merged at {out}" in _one_line(result.stdout)  # not read as markup
     stats = _invoke(runner, "kg", "stats", "--kg", out, "--json")
     data = json.loads(stats.stdout)
-    assert data["name"] == "merged"
+    assert data["name"] == "[v2] merged"
     assert [(s["name"], s["format"]) for s in data["sources"]] == [
         ("legal.ttl", "turtle"),
         ("hp.obo", "obo"),
