@@ -329,6 +329,7 @@ def _derive(
     store: RemoteStore, parent: Path, folder: Path, fingerprint: str, description: dict[str, str]
 ) -> None:
     """Compute the derived tables and the manifest of an endpoint into ``folder``."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from kg.derived import write_derived
@@ -340,7 +341,7 @@ def _derive(
     logger.info("deriving the tables of %s into %s (once per KG)", store.url, folder)
     try:
         with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-            bar.add_task(f"reading the derived tables from {store.url} (once)", total=None)
+            bar.add_task(f"reading the derived tables from {escape(store.url)} (once)", total=None)
             write_derived(store, tmp / "derived", fingerprint)
             counts = _counts(store, tmp / "derived")
         sources = [SourceRecord(**s) for s in json.loads(description.get("sources", "[]"))]

@@ -203,6 +203,7 @@ def build_kg(
         source is bad; nothing of the new build is left on disk.
     """
     import pyoxigraph as ox
+    from rich.markup import escape
     from rich.progress import Progress
 
     from kg.helper_triples import write_helper_triples
@@ -249,7 +250,7 @@ def build_kg(
             with BackgroundLoader(store) as loader:
                 for src, fmt in plan:
                     label = src if isinstance(src, str) else src.name
-                    bar.update(task, description=f"loading {label}")
+                    bar.update(task, description=f"loading {escape(label)}")
                     if src == HPO_SOURCE:
                         records.extend(_load_hpo(loader, tmp, hints, hpo_dir))
                         logger.info("converted HPO at %.1f s", time.perf_counter() - started)
