@@ -19,6 +19,7 @@ from kgfuse.commands.common import (
     handle_errors,
     print_json,
     resolve_kg,
+    utf8_text,
 )
 
 
@@ -44,7 +45,7 @@ ModelOption = Annotated[
 
 @handle_errors
 def ask(
-    question: Annotated[str, typer.Argument(help="A question in English.")],
+    question: Annotated[str, typer.Argument(help="A question in English.", callback=utf8_text)],
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Items listed.")] = 20,
     no_audit: Annotated[bool, typer.Option("--no-audit", help="Do not record the answer.")] = False,

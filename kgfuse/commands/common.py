@@ -131,6 +131,28 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def utf8_text(value: str | None) -> str | None:
+    """Typer callback for text given on the command line: bytes that are not UTF-8 (which
+    Python keeps as surrogates) are refused by position, before they reach a linker, a
+    query or the audit log.
+
+    Raises:
+        typer.BadParameter: the text holds such bytes.
+    """
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise typer.BadParameter(
+            f"not valid UTF-8 ({byte} at character {exc.start}); use a UTF-8 terminal or "
+            "a UTF-8 file"
+        ) from None
+    return value
+
+
 def check_input_output(input: Path | None, output: Path | None) -> None:
     """Refuse, before any model is loaded, a missing input file, an output that is a folder
     or in a folder that does not exist, or an output that is the input (opening it would

@@ -23,6 +23,7 @@ from kgfuse.commands.common import (
     handle_errors,
     print_json,
     resolve_kg,
+    utf8_text,
 )
 
 #: Longest name, in words, looked up in the lexicon.
@@ -100,7 +101,10 @@ def _shards_note(shards: int) -> str:
 
 @handle_errors
 def facts(
-    query: Annotated[str, typer.Argument(help="Free text; exact term names in it are linked.")],
+    query: Annotated[
+        str,
+        typer.Argument(help="Free text; exact term names in it are linked.", callback=utf8_text),
+    ],
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Facts to return.")] = 20,
     as_json: JsonOption = False,
     kg: KGOption = None,

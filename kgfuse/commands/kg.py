@@ -24,6 +24,7 @@ from kgfuse.commands.common import (
     handle_errors,
     print_json,
     resolve_kg,
+    utf8_text,
 )
 
 app = typer.Typer(help="Build, inspect, query and validate knowledge graphs.", no_args_is_help=True)
@@ -106,7 +107,10 @@ def _diseases_by_prefix(graph: KnowledgeGraph) -> dict[str, int]:
 @handle_errors
 def query(
     sparql: Annotated[
-        str, typer.Argument(help="A SPARQL SELECT query (common prefixes predeclared).")
+        str,
+        typer.Argument(
+            help="A SPARQL SELECT query (common prefixes predeclared).", callback=utf8_text
+        ),
     ],
     kg: KGOption = None,
     home: HomeOption = None,
@@ -140,7 +144,10 @@ def query(
 @app.command("show")
 @handle_errors
 def show(
-    term: Annotated[str, typer.Argument(help="CURIE or IRI, e.g. HP:0001166 or OMIM:154700.")],
+    term: Annotated[
+        str,
+        typer.Argument(help="CURIE or IRI, e.g. HP:0001166 or OMIM:154700.", callback=utf8_text),
+    ],
     kg: KGOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,

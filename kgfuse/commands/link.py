@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     handle_errors,
     jsonl_output,
     resolve_kg,
+    utf8_text,
 )
 
 
@@ -36,7 +37,8 @@ def link(
         Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
     ] = None,
     text: Annotated[
-        str | None, typer.Option("--text", help="Link one text and print a readable view.")
+        str | None,
+        typer.Option("--text", help="Link one text and print a readable view.", callback=utf8_text),
     ] = None,
     processes: Annotated[int, typer.Option("--processes", "-j", help="Worker processes.")] = 1,
     kg: KGOption = None,

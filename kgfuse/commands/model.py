@@ -24,6 +24,7 @@ from kgfuse.commands.common import (
     handle_errors,
     jsonl_output,
     resolve_kg,
+    utf8_text,
 )
 
 
@@ -216,7 +217,8 @@ def diagnose(
         Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
     ] = None,
     text: Annotated[
-        str | None, typer.Option("--text", help="Diagnose one clinical note given here.")
+        str | None,
+        typer.Option("--text", help="Diagnose one clinical note given here.", callback=utf8_text),
     ] = None,
     onset: Annotated[
         str | None,

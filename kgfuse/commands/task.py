@@ -19,6 +19,7 @@ from kgfuse.commands.common import (
     handle_errors,
     jsonl_output,
     resolve_kg,
+    utf8_text,
 )
 
 TASKS = ("text-classification", "token-classification")
@@ -85,7 +86,8 @@ def predict(
         Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
     ] = None,
     text: Annotated[
-        str | None, typer.Option("--text", help="Label one text given here and print it.")
+        str | None,
+        typer.Option("--text", help="Label one text given here and print it.", callback=utf8_text),
     ] = None,
     kg: Annotated[
         Path | None,

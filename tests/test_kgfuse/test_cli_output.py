@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import kgfuse.diagnosis as diagnosis_module
@@ -125,3 +126,14 @@ def test_cli_settings_errors_name_each_field_and_value(tmp_path: Path) -> None:
     assert "train.lr: Input should be a valid number" in text and "(got 'abc')" in text
     assert "model.fusion: Input should be" in text and "(got 'bogus')" in text
     assert "errors.pydantic.dev" not in text
+
+
+def test_command_line_text_that_is_not_utf8_is_refused_by_position() -> None:
+    from kgfuse.commands.common import utf8_text
+
+    assert utf8_text("café") == "café" and utf8_text(None) is None
+    not_utf8 = b"caf\xe9 fingers".decode("utf-8", "surrogateescape")  # as Python reads argv
+    with pytest.raises(typer.BadParameter, match=r"byte 0xe9 at character 3"):
+        utf8_text(not_utf8)
+    result = CliRunner().invoke(app, ["link", "--text", not_utf8])
+    assert result.exit_code == 2 and "not valid UTF-8" in _flat(result.output)
