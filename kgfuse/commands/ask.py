@@ -175,10 +175,11 @@ def serve(
 
     from kgfuse.api import SETTINGS_ENV, ApiSettings, create_app
 
+    check_port_free(host, port)
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         console.print(
             "[yellow]warning: serving beyond loopback without a token; anyone who can reach "
-            f"{host}:{port} can query and read the audit log[/]"
+            f"{escape(host)}:{port} can query and read the audit log[/]"
         )
     settings = ApiSettings(
         kg_path=kg_for_questions(kg, home),
@@ -205,6 +206,29 @@ def serve(
         port=port,
         log_level="warning",
     )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, before the model is loaded, an address that cannot be served: an unknown host,
+    or a port another process listens on.
+
+    Raises:
+        ValueError: naming the address and why.
+    """
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ValueError(f"cannot serve on {host!r}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ValueError(
+                f"cannot serve on {host}:{port}: {exc.strerror}; choose another --port"
+            ) from None
 
 
 @handle_errors

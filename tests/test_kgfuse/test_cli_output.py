@@ -137,3 +137,17 @@ def test_command_line_text_that_is_not_utf8_is_refused_by_position() -> None:
         utf8_text(not_utf8)
     result = CliRunner().invoke(app, ["link", "--text", not_utf8])
     assert result.exit_code == 2 and "not valid UTF-8" in _flat(result.output)
+
+
+def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["serve", "--port", str(port), "--home", str(tmp_path / "empty-home")]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"cannot serve on 127.0.0.1:{port}" in _flat(result.output)
+    assert not (tmp_path / "empty-home").exists()  # no KG build was started
