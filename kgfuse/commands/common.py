@@ -153,6 +153,29 @@ def utf8_text(value: str | None) -> str | None:
     return value
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, before the model is loaded, an address that cannot be served: an unknown host,
+    or a port another process listens on.
+
+    Raises:
+        ValueError: naming the address and why.
+    """
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ValueError(f"cannot serve on {host!r}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ValueError(
+                f"cannot serve on {host}:{port}: {exc.strerror}; choose another --port"
+            ) from None
+
+
 def check_input_output(input: Path | None, output: Path | None) -> None:
     """Refuse, before any model is loaded, a missing input file, an output that is a folder
     or in a folder that does not exist, or an output that is the input (opening it would

@@ -19,6 +19,7 @@ from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
     KGOption,
+    check_port_free,
     console,
     err_console,
     handle_errors,
@@ -330,6 +331,7 @@ def serve(
         raise ValueError("kg serve serves a local KG folder; --kg must be a folder")
     folder = kg if kg is not None else default_kg_path("hpo", home)
     manifest = read_manifest(folder)
+    check_port_free(bind, port)
     if not is_loopback(bind):
         err_console.print(
             f"[yellow]warning:[/] serving on {escape(bind)}: the endpoint has no authentication, "
