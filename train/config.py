@@ -32,8 +32,35 @@ class _RunConfig(_Strict):
 
     def config_hash(self) -> str:
         """sha256 of the canonical JSON of the config."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return _sha256_json(self.model_dump(mode="json"))
+
+    def resume_fingerprint(self) -> str:
+        """sha256 of the settings a resumed run must share with the run it continues: all
+        but :data:`FREE_ON_RESUME` (where the model goes, the time budget, threads, how
+        often to checkpoint, the development cases reported on)."""
+        data = self.model_dump(mode="json")
+        for dotted in FREE_ON_RESUME:
+            *path, key = dotted.split(".")
+            section = data
+            for part in path:
+                section = section.get(part, {})
+            section.pop(key, None)
+        return _sha256_json(data)
+
+
+#: Settings a resumed run may change: none of them changes what the run computes.
+FREE_ON_RESUME = (
+    "output",
+    "dev_cases",
+    "train.max_minutes",
+    "train.num_threads",
+    "train.checkpoint_every",
+)
+
+
+def _sha256_json(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SimulationSection(_Strict):

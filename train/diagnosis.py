@@ -395,6 +395,7 @@ def train_diagnosis(
         writer=writer,
         distributed=distributed,
         on_epoch=on_epoch,
+        fingerprint=config.resume_fingerprint(),
     )
     state = loop.state
     throughput = state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)

@@ -183,6 +183,7 @@ def fit(
     writer: Any = None,
     distributed: DistributedContext | None = None,
     on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
+    fingerprint: str | None = None,
 ) -> LoopResult:
     """Train ``model`` (resuming from ``checkpoint`` when asked) and load its best weights.
 
@@ -208,6 +209,11 @@ def fit(
             written by rank 0 and read by every rank; None: one process.
         on_epoch: called on every rank after each epoch's validation with the history so
             far (epochs before a resume included); it may raise to stop the run (pruning).
+        fingerprint: the run's settings (``resume_fingerprint`` of its config), kept in the
+            checkpoint; a checkpoint written under other settings is not resumed.
+
+    Raises:
+        ValueError: ``checkpoint`` was written by a run with another ``fingerprint``.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -222,6 +228,7 @@ def fit(
         "history": [],
         "best": {},
         "done": False,
+        "fingerprint": fingerprint,
     }
     best_weights: dict[str, Tensor] = {}
     best_payload: Any = None
@@ -233,6 +240,14 @@ def fit(
         )
         if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
             state["best_score"] = state.pop("best_mrr")
+        written_by = state.get("fingerprint")  # None: a checkpoint from before fingerprints
+        if fingerprint and written_by and written_by != fingerprint:
+            raise ValueError(
+                f"{checkpoint} was written by a run with other settings (fingerprint "
+                f"{written_by[:12]}, these {fingerprint[:12]}): rerun with the settings it "
+                "started with, choose another output folder, or pass --no-resume to start over"
+            )
+        state["fingerprint"] = fingerprint
         logger.info(
             "resumed from %s at epoch %d step %d",
             checkpoint,

@@ -302,6 +302,7 @@ def train_task(
         writer=writer,
         on_epoch=on_epoch,
         distributed=distributed,
+        fingerprint=config.resume_fingerprint(),
     )
     state = loop.state
     model.cpu()

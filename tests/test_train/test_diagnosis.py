@@ -336,6 +336,34 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(
         assert torch.equal(a[key], b[key]), key
 
 
+def test_a_checkpoint_of_other_settings_is_not_resumed(home: Path, monkeypatch) -> None:
+    real = loop_module.write_checkpoint
+    calls = {"n": 0}
+
+    def dies_after_two(*args, **kwargs):
+        real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(loop_module, "write_checkpoint", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_diagnosis(_config(home, "model-c"), home=home, progress=False)
+    monkeypatch.setattr(loop_module, "write_checkpoint", real)
+    with pytest.raises(ValueError, match="written by a run with other settings.*--no-resume"):
+        train_diagnosis(_config(home, "model-c", "train.lr=0.01"), home=home, progress=False)
+    assert not (home / "model-c" / "model.safetensors").exists()
+    # the time budget and the checkpoint interval may change: the run resumes
+    relaxed = _config(home, "model-c", "train.max_minutes=30", "train.checkpoint_every=2")
+    assert relaxed.resume_fingerprint() == _config(home, "model-c").resume_fingerprint()
+    train_diagnosis(relaxed, home=home, progress=False)
+    assert (home / "model-c" / "model.safetensors").is_file()
+    # --no-resume starts over with the new settings
+    fresh = _config(home, "model-c", "train.lr=0.01")
+    train_diagnosis(fresh, home=home, progress=False, resume=False)
+    assert (home / "model-c" / "model.safetensors").is_file()
+
+
 def test_parse_record_forms_and_errors() -> None:
     assert parse_record({"id": "a", "text": "tall"}).text == "tall"
     r = parse_record({"id": "b", "present_hpo": ["HP:0001166"], "excluded_hpo": [], "age": 3})
