@@ -67,6 +67,7 @@ def run_quickstart(
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import DiagnosisService, default_model_dir
     from train.diagnosis import ensure_embeddings, ensure_fact_index, train_diagnosis
+    from train.loop import CheckpointMismatchError
 
     report = QuickstartReport()
     kg_dir = default_kg_path("hpo", home)
@@ -97,7 +98,11 @@ def run_quickstart(
     model_dir = default_model_dir(home)
     if not (model_dir / "kgfuse_model.json").is_file():
         say("training the fused model on simulated patients ...")
-        train_diagnosis(config, home=home, progress=progress)
+        try:
+            train_diagnosis(config, home=home, progress=progress)
+        except CheckpointMismatchError:  # left by a run with other --set values
+            say(f"a checkpoint in {model_dir} is from other settings: starting over")
+            train_diagnosis(config, home=home, progress=progress, resume=False)
     else:
         say(f"model found at {model_dir}")
     lap("train")

@@ -101,6 +101,10 @@ def _budget_horizon(
     return done + max(1, int(safety * max(0.0, remaining_seconds) / step_seconds))
 
 
+class CheckpointMismatchError(ValueError):
+    """A checkpoint was written by a run with other settings; it is not resumed."""
+
+
 @dataclass
 class LoopResult:
     """The loop's final state and what ``evaluate`` returned for the best epoch of this run
@@ -213,7 +217,8 @@ def fit(
             checkpoint; a checkpoint written under other settings is not resumed.
 
     Raises:
-        ValueError: ``checkpoint`` was written by a run with another ``fingerprint``.
+        CheckpointMismatchError: ``checkpoint`` was written by a run with another
+            ``fingerprint``.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -242,7 +247,7 @@ def fit(
             state["best_score"] = state.pop("best_mrr")
         written_by = state.get("fingerprint")  # None: a checkpoint from before fingerprints
         if fingerprint and written_by and written_by != fingerprint:
-            raise ValueError(
+            raise CheckpointMismatchError(
                 f"{checkpoint} was written by a run with other settings (fingerprint "
                 f"{written_by[:12]}, these {fingerprint[:12]}): rerun with the settings it "
                 "started with, choose another output folder, or pass --no-resume to start over"

@@ -151,3 +151,30 @@ def test_serve_refuses_a_port_in_use_before_loading_anything(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert f"cannot serve on 127.0.0.1:{port}" in _flat(result.output)
     assert not (tmp_path / "empty-home").exists()  # no KG build was started
+
+
+def test_quickstart_starts_over_from_a_checkpoint_of_other_settings(
+    mini_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import kgfuse.quickstart as quickstart_module
+    import train.diagnosis as train_module
+    from train.loop import CheckpointMismatchError
+
+    home = tmp_path / "home"
+    (home / "kgs").mkdir(parents=True)
+    (home / "kgs" / "hpo").symlink_to(mini_home / "kgs" / "hpo")
+    calls: list[bool] = []
+
+    def train(config, *, home, progress, resume=True):
+        calls.append(resume)
+        if resume:
+            raise CheckpointMismatchError("written by a run with other settings")
+
+    monkeypatch.setattr(train_module, "ensure_embeddings", lambda *args: None)
+    monkeypatch.setattr(train_module, "ensure_fact_index", lambda *args: None)
+    monkeypatch.setattr(train_module, "train_diagnosis", train)
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", _DiesAfterTwo)
+    said: list[str] = []
+    quickstart_module.run_quickstart(home, progress=False, say=said.append)
+    assert calls == [True, False]  # tried to resume, then started over
+    assert any("from other settings: starting over" in line for line in said)
