@@ -10,6 +10,7 @@ kill, fits a calibration temperature, and saves the model folder with its sideca
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import resource
 import time
@@ -75,9 +76,15 @@ class DiagnosisTrainResult:
 def embeddings_dir(
     kg: KnowledgeGraph, config: DiagnosisConfig | TaskConfig, home: Path | None = None
 ) -> Path:
-    """Where the graph embeddings of a KG are cached in the kgfuse home."""
+    """Where the graph embeddings of a KG are cached in the kgfuse home: one folder per KG
+    and per setting that changes them (encoder, width, epochs, patience, seed), so a run
+    never reuses embeddings trained under other settings."""
     e = config.embedding
-    return kgfuse_home(home) / "embeddings" / f"{kg.fingerprint[:12]}-{e.encoder}-{e.hidden_dim}"
+    name = (
+        f"{kg.fingerprint[:12]}-{e.encoder}-{e.hidden_dim}"
+        f"-e{e.epochs}-p{e.patience}-s{config.train.seed}"
+    )
+    return kgfuse_home(home) / "embeddings" / name
 
 
 def ensure_embeddings(
@@ -103,15 +110,30 @@ def ensure_embeddings(
 def ensure_fact_index(
     kg: KnowledgeGraph, node_embeddings: torch.Tensor, progress: bool = True
 ) -> FactIndex:
-    """The KG's FAISS fact index, built and cached beside the KG the first time."""
+    """The KG's FAISS fact index, built and cached beside the KG the first time, and built
+    again when the cached one was made from other graph embeddings (its fact vectors hold
+    them)."""
     folder = default_index_dir(kg)
+    made_from = embeddings_digest(node_embeddings)
     if folder.is_dir():
-        return FactIndex.load(folder, kg)
+        cached = FactIndex.load(folder, kg)
+        if cached.meta.get("node_embeddings") == made_from:
+            return cached
+        logger.info("the fact index in %s holds other graph embeddings: rebuilding it", folder)
     index = FactIndex.build(
         kg, node_embeddings, TextEncoder(TextEncoderConfig()), RetrievalConfig(), progress=progress
     )
+    index.meta["node_embeddings"] = made_from
     index.save(folder)
     return FactIndex.load(folder, kg)  # as a resumed run will see it
+
+
+def embeddings_digest(node_embeddings: torch.Tensor) -> str:
+    """sha256 (16 hex digits) of node embeddings' float32 values and shape."""
+    values = node_embeddings.detach().to("cpu", torch.float32).contiguous().numpy()
+    digest = hashlib.sha256(str(values.shape).encode())
+    digest.update(values.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def candidate_subjects(kg: KnowledgeGraph, prefix: str | None) -> list[str] | None:

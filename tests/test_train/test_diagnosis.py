@@ -11,16 +11,25 @@ import scipy.sparse as sp
 import torch
 from safetensors.torch import load_file
 
+import train.diagnosis as diagnosis_train
 import train.loop as loop_module
 from encoders.text import int8_is_available
 from fusion.pipeline import Diagnoser, likelihood_config_of
+from fusion.retrieval import FactIndex
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
 from kg.store import build_kg
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
-from train.diagnosis import prior_config, train_diagnosis
+from train.diagnosis import (
+    embeddings_digest,
+    embeddings_dir,
+    ensure_embeddings,
+    ensure_fact_index,
+    prior_config,
+    train_diagnosis,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -362,6 +371,35 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(home: Path, monkeypatch) 
     fresh = _config(home, "model-c", "train.lr=0.01")
     train_diagnosis(fresh, home=home, progress=False, resume=False)
     assert (home / "model-c" / "model.safetensors").is_file()
+
+
+def test_cached_embeddings_and_fact_index_are_those_of_the_settings(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    base = _config(home, "model-a")
+    assert embeddings_dir(kg, base, home) != embeddings_dir(
+        kg, _config(home, "model-a", "train.seed=1"), home
+    )
+    assert embeddings_dir(kg, base, home) != embeddings_dir(
+        kg, _config(home, "model-a", "embedding.epochs=3"), home
+    )
+    vectors = ensure_embeddings(kg, base, home, progress=False)  # cached by the trained model
+    builds: list[str] = []
+    real_build = FactIndex.build
+
+    def counted(*args, **kwargs):
+        builds.append("build")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis_train.FactIndex, "build", counted)
+    same = ensure_fact_index(kg, vectors, progress=False)
+    assert builds == [] and same.meta["node_embeddings"] == embeddings_digest(vectors)
+    other = vectors.flip(0)
+    rebuilt = ensure_fact_index(kg, other, progress=False)
+    assert builds == ["build"] and rebuilt.meta["node_embeddings"] == embeddings_digest(other)
+    ensure_fact_index(kg, vectors, progress=False)  # back to the first: built again
+    assert builds == ["build", "build"]
 
 
 def test_parse_record_forms_and_errors() -> None:
