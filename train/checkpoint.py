@@ -8,6 +8,9 @@ file + ``os.replace``), so a run killed mid-write keeps its previous checkpoint.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,49 @@ from torch import Tensor
 from encoders.graph_model import atomic_save_tensors
 
 CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
+LOCK_FILE = ".lock"
+
+
+class FolderBusyError(ValueError):
+    """Another run is training into the same output folder (a ValueError, as other unusable
+    settings of a run are: the output folder is one)."""
+
+
+@contextmanager
+def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
+    """Create ``out`` and hold it for this run: a second run into the same folder fails at
+    once instead of interleaving its checkpoints and model files with this one's.
+
+    An advisory ``flock`` on ``out/.lock`` (released by the OS when the process ends, even
+    killed); ``owner=False`` (a DDP rank other than 0, which writes nothing) takes none. On
+    systems without ``fcntl`` no lock is taken.
+
+    Raises:
+        FolderBusyError: another process holds the folder.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        owner = False
+    if not owner:
+        yield out
+        return
+    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise FolderBusyError(
+                f"{out} is in use by another training run (pid {holder}); wait for it, or "
+                "choose another output folder"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield out
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def write_checkpoint(

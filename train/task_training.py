@@ -45,6 +45,7 @@ from fusion.tasks import (
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
+from train.checkpoint import training_folder
 from train.config import TaskConfig
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
@@ -223,7 +224,31 @@ def train_task(
     Raises:
         ValueError: no training data given, or an invalid setting.
         train.task_data.TaskDataError: a bad data file (file:line).
+        train.checkpoint.FolderBusyError: another run is training into the output folder.
     """
+    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
+    with training_folder(out, owner=is_main(distributed)):
+        return _train_task(
+            config,
+            out,
+            home=home,
+            progress=progress,
+            resume=resume,
+            on_epoch=on_epoch,
+            distributed=distributed,
+        )
+
+
+def _train_task(
+    config: TaskConfig,
+    out: Path,
+    *,
+    home: Path | None,
+    progress: bool,
+    resume: bool,
+    on_epoch: Callable[[list[dict[str, float]]], None] | None,
+    distributed: DistributedContext | None,
+) -> TaskTrainResult:
     limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
@@ -235,8 +260,6 @@ def train_task(
     data = load_task_data(config.task, config.data, config.valid)
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
-    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
-    out.mkdir(parents=True, exist_ok=True)
     fact_index = None
     with main_rank_first(distributed):  # one process trains and caches, the others load
         node_embeddings = ensure_embeddings(kg, config, home, progress)

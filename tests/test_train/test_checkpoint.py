@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
-from train.checkpoint import read_checkpoint, restore_checkpoint, write_checkpoint
+from train.checkpoint import (
+    FolderBusyError,
+    read_checkpoint,
+    restore_checkpoint,
+    training_folder,
+    write_checkpoint,
+)
 
 
 def _setup(seed: int = 0):
@@ -62,3 +71,34 @@ def test_checkpoint_mismatch_and_foreign_files(tmp_path) -> None:
     save_file({"x": torch.zeros(1)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(ValueError, match="not a kgfuse checkpoint"):
         read_checkpoint(tmp_path / "plain.safetensors")
+
+
+def test_one_training_run_per_output_folder(tmp_path) -> None:
+    out = tmp_path / "model"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = rf"in use by another training run \(pid {holder.pid}\)"
+        with pytest.raises(FolderBusyError, match=busy), training_folder(out):
+            pass
+        with training_folder(out, owner=False):  # a DDP rank > 0 takes no lock
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with training_folder(out) as folder:  # a killed holder leaves the folder free
+        assert folder == out
+        with pytest.raises(FolderBusyError), training_folder(out):  # in-process too
+            pass
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from train.checkpoint import training_folder
+with training_folder(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
