@@ -7,12 +7,13 @@ file + ``os.replace``), so a run killed mid-write keeps its previous checkpoint.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import torch
 from safetensors import safe_open
@@ -21,12 +22,36 @@ from torch import Tensor
 from encoders.graph_model import atomic_save_tensors
 
 CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
+P = ParamSpec("P")
+R = TypeVar("R")
 LOCK_FILE = ".lock"
 
 
 class FolderBusyError(ValueError):
     """Another run is training into the same output folder (a ValueError, as other unusable
     settings of a run are: the output folder is one)."""
+
+
+def holding_output_folder(
+    output_of: Callable[[Any, Path | None], Path],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a training function inside :func:`training_folder` of its output folder,
+    ``output_of(config, home)``; the function takes the config first and ``home`` and
+    ``distributed`` (only rank 0 locks) as keywords."""
+
+    def wrap(train: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(train)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            from train.distributed import is_main
+
+            config = args[0] if args else kwargs["config"]
+            out = output_of(config, kwargs.get("home"))  # type: ignore[arg-type]
+            with training_folder(out, owner=is_main(kwargs.get("distributed"))):  # type: ignore[arg-type]
+                return train(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 @contextmanager

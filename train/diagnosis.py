@@ -40,7 +40,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.store import default_kg_path, kgfuse_home
-from train.checkpoint import training_folder
+from train.checkpoint import holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
@@ -319,6 +319,12 @@ def prior_config(model: ModelSection) -> LikelihoodConfig:
     )
 
 
+def diagnosis_output(config: DiagnosisConfig, home: Path | None = None) -> Path:
+    """The model folder a diagnosis run writes: ``output``, else ``<home>/models/diagnosis``."""
+    return Path(config.output) if config.output else kgfuse_home(home) / "models" / "diagnosis"
+
+
+@holding_output_folder(diagnosis_output)
 def train_diagnosis(
     config: DiagnosisConfig,
     *,
@@ -346,31 +352,6 @@ def train_diagnosis(
     Raises:
         train.checkpoint.FolderBusyError: another run is training into the output folder.
     """
-    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / "diagnosis"
-    with training_folder(out, owner=is_main(distributed)):
-        return _train_diagnosis(
-            config,
-            out,
-            home=home,
-            progress=progress,
-            resume=resume,
-            dev_cases=dev_cases,
-            distributed=distributed,
-            on_epoch=on_epoch,
-        )
-
-
-def _train_diagnosis(
-    config: DiagnosisConfig,
-    out: Path,
-    *,
-    home: Path | None,
-    progress: bool,
-    resume: bool,
-    dev_cases: Sequence[Any] | None,
-    distributed: DistributedContext | None,
-    on_epoch: Callable[[list[dict[str, float]]], None] | None,
-) -> DiagnosisTrainResult:
     limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
@@ -379,6 +360,7 @@ def _train_diagnosis(
     torch.manual_seed(t.seed)
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
+    out = diagnosis_output(config, home)
     with main_rank_first(distributed):  # one process trains and caches, the others load
         node_embeddings = ensure_embeddings(kg, config, home, progress)
         # every model reads candidate label vectors from the index tables; only

@@ -45,7 +45,7 @@ from fusion.tasks import (
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
-from train.checkpoint import training_folder
+from train.checkpoint import holding_output_folder
 from train.config import TaskConfig
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
@@ -200,6 +200,12 @@ def evaluate_items(
     return span_metrics(preds, golds)
 
 
+def task_output(config: TaskConfig, home: Path | None = None) -> Path:
+    """The model folder a task run writes: ``output``, else ``<home>/models/<task>``."""
+    return Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
+
+
+@holding_output_folder(task_output)
 def train_task(
     config: TaskConfig,
     *,
@@ -226,29 +232,6 @@ def train_task(
         train.task_data.TaskDataError: a bad data file (file:line).
         train.checkpoint.FolderBusyError: another run is training into the output folder.
     """
-    out = Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
-    with training_folder(out, owner=is_main(distributed)):
-        return _train_task(
-            config,
-            out,
-            home=home,
-            progress=progress,
-            resume=resume,
-            on_epoch=on_epoch,
-            distributed=distributed,
-        )
-
-
-def _train_task(
-    config: TaskConfig,
-    out: Path,
-    *,
-    home: Path | None,
-    progress: bool,
-    resume: bool,
-    on_epoch: Callable[[list[dict[str, float]]], None] | None,
-    distributed: DistributedContext | None,
-) -> TaskTrainResult:
     limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
@@ -260,6 +243,7 @@ def _train_task(
     data = load_task_data(config.task, config.data, config.valid)
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
+    out = task_output(config, home)
     fact_index = None
     with main_rank_first(distributed):  # one process trains and caches, the others load
         node_embeddings = ensure_embeddings(kg, config, home, progress)

@@ -23,3 +23,26 @@ def restore_threads():
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def kill_at_checkpoint(monkeypatch: pytest.MonkeyPatch):
+    """``arm(n)``: the training loop's n-th checkpoint is written, then the run is killed
+    (KeyboardInterrupt); ``arm`` returns ``disarm()``, which puts the real writer back."""
+    import train.loop as loop_module
+
+    real = loop_module.write_checkpoint
+
+    def arm(n: int):
+        calls = {"n": 0}
+
+        def write_then_die(*args, **kwargs):
+            real(*args, **kwargs)
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise KeyboardInterrupt("simulated kill")
+
+        monkeypatch.setattr(loop_module, "write_checkpoint", write_then_die)
+        return lambda: monkeypatch.setattr(loop_module, "write_checkpoint", real)
+
+    return arm

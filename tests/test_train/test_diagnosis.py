@@ -12,7 +12,6 @@ import torch
 from safetensors.torch import load_file
 
 import train.diagnosis as diagnosis_train
-import train.loop as loop_module
 from encoders.text import int8_is_available
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from fusion.retrieval import FactIndex
@@ -321,22 +320,13 @@ def test_cli_diagnose_text_with_an_onset(home: Path, trained: Path) -> None:
 
 
 def test_resume_after_a_kill_matches_an_uninterrupted_run(
-    home: Path, trained: Path, monkeypatch
+    home: Path, trained: Path, kill_at_checkpoint
 ) -> None:
-    real = loop_module.write_checkpoint
-    calls = {"n": 0}
-
-    def dies_after_three(*args, **kwargs):
-        real(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("simulated kill")
-
-    monkeypatch.setattr(loop_module, "write_checkpoint", dies_after_three)
+    disarm = kill_at_checkpoint(3)
     with pytest.raises(KeyboardInterrupt):
         train_diagnosis(_config(home, "model-b"), home=home, progress=False)
     assert not (home / "model-b" / "model.safetensors").exists()
-    monkeypatch.setattr(loop_module, "write_checkpoint", real)
+    disarm()
     train_diagnosis(_config(home, "model-b"), home=home, progress=False)
     a = load_file(str(trained / "model.safetensors"))
     b = load_file(str(home / "model-b" / "model.safetensors"))
@@ -345,20 +335,11 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(
         assert torch.equal(a[key], b[key]), key
 
 
-def test_a_checkpoint_of_other_settings_is_not_resumed(home: Path, monkeypatch) -> None:
-    real = loop_module.write_checkpoint
-    calls = {"n": 0}
-
-    def dies_after_two(*args, **kwargs):
-        real(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("simulated kill")
-
-    monkeypatch.setattr(loop_module, "write_checkpoint", dies_after_two)
+def test_a_checkpoint_of_other_settings_is_not_resumed(home: Path, kill_at_checkpoint) -> None:
+    disarm = kill_at_checkpoint(2)
     with pytest.raises(KeyboardInterrupt):
         train_diagnosis(_config(home, "model-c"), home=home, progress=False)
-    monkeypatch.setattr(loop_module, "write_checkpoint", real)
+    disarm()
     with pytest.raises(ValueError, match="written by a run with other settings.*--no-resume"):
         train_diagnosis(_config(home, "model-c", "train.lr=0.01"), home=home, progress=False)
     assert not (home / "model-c" / "model.safetensors").exists()
@@ -400,6 +381,14 @@ def test_cached_embeddings_and_fact_index_are_those_of_the_settings(
     assert builds == ["build"] and rebuilt.meta["node_embeddings"] == embeddings_digest(other)
     ensure_fact_index(kg, vectors, progress=False)  # back to the first: built again
     assert builds == ["build", "build"]
+
+
+def test_a_second_run_into_a_busy_folder_stops_at_once(home: Path) -> None:
+    from train.checkpoint import FolderBusyError, training_folder
+
+    with training_folder(home / "model-busy"), pytest.raises(FolderBusyError, match="in use"):
+        train_diagnosis(_config(home, "model-busy"), home=home, progress=False)
+    assert [p.name for p in (home / "model-busy").iterdir()] == [".lock"]  # nothing written
 
 
 def test_parse_record_forms_and_errors() -> None:

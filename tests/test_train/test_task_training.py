@@ -9,7 +9,6 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-import train.loop as loop_module
 from encoders.text import int8_is_available
 from fusion.tasks import TaskPredictor
 from tests.legal_task_env import LegalTaskEnv
@@ -75,7 +74,7 @@ def test_multi_label_csv_trains_and_predicts_label_sets(
 
 
 def test_task_training_resumes_exactly_after_a_kill(
-    legal_task_env: LegalTaskEnv, tmp_path: Path, monkeypatch
+    legal_task_env: LegalTaskEnv, tmp_path: Path, kill_at_checkpoint
 ) -> None:
     data = Path(__file__).parents[2] / "kgfuse" / "examples" / "legal_valid.jsonl"
     extra = ("model.fusion=text_only", "model.freeze_layers=1", "train.checkpoint_every=1")
@@ -84,16 +83,7 @@ def test_task_training_resumes_exactly_after_a_kill(
         home=legal_task_env.home,
         progress=False,
     )
-    real = loop_module.write_checkpoint
-    calls = {"n": 0}
-
-    def dies_after_two(*args, **kwargs):
-        real(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("simulated kill")
-
-    monkeypatch.setattr(loop_module, "write_checkpoint", dies_after_two)
+    disarm = kill_at_checkpoint(2)
     with pytest.raises(KeyboardInterrupt):
         train_task(
             _config(legal_task_env, data, tmp_path / "b", *extra),
@@ -101,7 +91,7 @@ def test_task_training_resumes_exactly_after_a_kill(
             progress=False,
         )
     assert not (tmp_path / "b" / "model.safetensors").exists()
-    monkeypatch.setattr(loop_module, "write_checkpoint", real)
+    disarm()
     train_task(
         _config(legal_task_env, data, tmp_path / "b", *extra),
         home=legal_task_env.home,
