@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +34,7 @@ from encoders.kge_decoders import KGE_DECODERS, KGEDecoder
 from encoders.registry import Registry
 from encoders.relational_adjacency import RelationalAdjacency
 from encoders.rgcn import RGCNEncoder
+from kg.atomic import temp_file_beside
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
 
@@ -167,10 +167,12 @@ def atomic_save_tensors(tensors: dict[str, Tensor], path: Path, meta: dict[str, 
         path (Path): Target file.
         meta (dict): String metadata stored in the file's header.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_file_beside(path)
+    mode = os.fstat(fd).st_mode & 0o777  # what a new file gets here (safetensors makes 0600)
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=meta)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -184,7 +186,7 @@ def atomic_write_text(text: str, path: Path) -> None:
         text (str): The content.
         path (Path): Target file.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_file_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

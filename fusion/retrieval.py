@@ -74,6 +74,7 @@ from fusion.faiss_index import (
     search_index,
     to_gpu,
 )
+from kg.atomic import give_new_file_modes
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
 
@@ -834,6 +835,7 @@ class FactIndex:
                 "strings": self.facts.strings(),
             }
             (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
             old = None
             if folder.exists():
                 old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"

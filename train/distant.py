@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from kg.atomic import temp_file_beside
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import IAO_DEFINITION, to_iri
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
@@ -292,7 +292,7 @@ def write_distant_data(kg: KnowledgeGraph, path: str | Path, config: DistantConf
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_file_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for rec in distant_examples(kg, config):

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kg.atomic import give_new_file_modes
 from train.checkpoint import restore_checkpoint, write_checkpoint
 from train.config import TrainSection
 from train.distributed import (
@@ -421,6 +422,7 @@ def save_model_folder(
         fact_index.save(tmp / FACTS_DIR)
     save_model_meta(tmp, meta)
     (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
     for item in tmp.iterdir():
         target = out / item.name
         if target.is_dir():

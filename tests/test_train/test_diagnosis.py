@@ -383,6 +383,15 @@ def test_cached_embeddings_and_fact_index_are_those_of_the_settings(
     assert builds == ["build", "build"]
 
 
+def test_model_files_are_as_readable_as_any_new_file(trained: Path) -> None:
+    from kg.atomic import new_file_mode
+
+    expected = new_file_mode(trained)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in trained.rglob("*") if p.is_file()}
+    assert {"model.safetensors", "kgfuse_model.json", "checkpoint.safetensors"} <= set(modes)
+    assert modes == dict.fromkeys(modes, expected)  # safetensors alone would write 0600
+
+
 def test_a_second_run_into_a_busy_folder_stops_at_once(home: Path) -> None:
     from train.checkpoint import FolderBusyError, training_folder
 

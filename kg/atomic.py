@@ -1,0 +1,45 @@
+"""Files written whole: a temporary file beside the target, then :func:`os.replace`."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+__all__ = ["give_new_file_modes", "new_file_mode", "temp_file_beside"]
+
+
+def temp_file_beside(path: Path) -> tuple[int, str]:
+    """A new empty file in ``path``'s folder, for writing and then :func:`os.replace`:
+    ``(descriptor, name)``. Created with the mode any new file gets (0666 less the umask),
+    not the 0600 of :func:`tempfile.mkstemp`, so a model or data file written atomically is
+    as readable (by a server's account, say) as one written directly."""
+    while True:
+        name = str(path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+        except FileExistsError:  # pragma: no cover - a 48-bit collision
+            continue
+
+
+def new_file_mode(folder: Path) -> int:
+    """The permission bits a new file gets in ``folder`` (0666 less the process's umask),
+    read from a file made there, as :func:`os.umask` cannot be read without being set."""
+    fd, name = temp_file_beside(Path(folder) / "mode-probe")
+    try:
+        return os.fstat(fd).st_mode & 0o777
+    finally:
+        os.close(fd)
+        os.unlink(name)
+
+
+def give_new_file_modes(folder: Path) -> None:
+    """Give every file below ``folder`` the mode a new file gets there (and every folder
+    that mode plus the search bits its readers have): libraries that write through private
+    temporaries (safetensors makes 0600 files) leave models and indexes unreadable by, say,
+    the account a server runs as."""
+    folder = Path(folder)
+    mode = new_file_mode(folder)
+    folder_mode = mode | ((mode & 0o444) >> 2)
+    for path in folder.rglob("*"):
+        os.chmod(path, folder_mode if path.is_dir() else mode)
