@@ -34,7 +34,7 @@ from encoders.kge_decoders import KGE_DECODERS, KGEDecoder
 from encoders.registry import Registry
 from encoders.relational_adjacency import RelationalAdjacency
 from encoders.rgcn import RGCNEncoder
-from kg.atomic import temp_file_beside
+from kg.atomic import written_whole
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
 
@@ -167,16 +167,9 @@ def atomic_save_tensors(tensors: dict[str, Tensor], path: Path, meta: dict[str, 
         path (Path): Target file.
         meta (dict): String metadata stored in the file's header.
     """
-    fd, tmp = temp_file_beside(path)
-    mode = os.fstat(fd).st_mode & 0o777  # what a new file gets here (safetensors makes 0600)
-    os.close(fd)
-    try:
+    with written_whole(path) as (fd, tmp):
+        os.close(fd)
         save_file(tensors, tmp, metadata=meta)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def atomic_write_text(text: str, path: Path) -> None:
@@ -186,14 +179,8 @@ def atomic_write_text(text: str, path: Path) -> None:
         text (str): The content.
         path (Path): Target file.
     """
-    fd, tmp = temp_file_beside(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with written_whole(path) as (fd, _), os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 class GraphEmbedder(nn.Module):

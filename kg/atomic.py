@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["give_new_file_modes", "new_file_mode", "temp_file_beside"]
+__all__ = ["give_new_file_modes", "new_file_mode", "temp_file_beside", "written_whole"]
 
 
 def temp_file_beside(path: Path) -> tuple[int, str]:
@@ -20,6 +22,23 @@ def temp_file_beside(path: Path) -> tuple[int, str]:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
         except FileExistsError:  # pragma: no cover - a 48-bit collision
             continue
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[tuple[int, str]]:
+    """``(descriptor, name)`` of a new temporary file beside ``path`` to write (the caller
+    closes the descriptor): renamed onto ``path`` when the block ends without an error, with
+    the mode a new file gets even if the writer made the file again (safetensors makes 0600
+    files); removed otherwise, so ``path`` is never partly written."""
+    fd, tmp = temp_file_beside(path)
+    mode = os.fstat(fd).st_mode & 0o777
+    try:
+        yield fd, tmp
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def new_file_mode(folder: Path) -> int:

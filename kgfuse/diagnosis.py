@@ -334,16 +334,15 @@ class DiagnosisService:
     ) -> Iterator[dict[str, Any]]:
         """Output records for (index, raw record or error) pairs; errors become error records."""
         for index, raw in records:
+            rid = raw.get("id", index) if isinstance(raw, Mapping) else index
             try:
                 if isinstance(raw, Exception):
                     raise raw
                 yield self.run(raw, index, top_k)[0]
             except (RecordError, ValueError, KeyError) as exc:
-                rid = raw.get("id", index) if isinstance(raw, Mapping) else index
                 yield {"id": rid, "error": str(exc).strip("'\"")}
             except Exception as exc:  # a bug met on one record must not end the run
                 logger.exception("record %s: unexpected error", index)
-                rid = raw.get("id", index) if isinstance(raw, Mapping) else index
                 yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.atomic import temp_file_beside
+from kg.atomic import written_whole
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import IAO_DEFINITION, to_iri
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
@@ -292,16 +292,10 @@ def write_distant_data(kg: KnowledgeGraph, path: str | Path, config: DistantConf
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    fd, tmp = temp_file_beside(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in distant_examples(kg, config):
-                if rec["spans"]:
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                    n += 1
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with written_whole(path) as (fd, _), os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for rec in distant_examples(kg, config):
+            if rec["spans"]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n += 1
     logger.info("wrote %d distantly supervised texts to %s", n, path)
     return n
