@@ -24,7 +24,10 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
 3. **Dense path** (optional, :mod:`encoders.dense`): phrases that the dictionary left
    uncovered are embedded with the text encoder and matched to term names by FAISS, above a
    threshold calibrated on held-out synonyms.
-4. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
+4. **Measurements** (optional, :mod:`encoders.measurements`): a growth measurement stated
+   with its centile or SD score (``height 98 cm (-2 SD)``) links the term its definition
+   names (*Short stature*), when the lexicon has that term.
+5. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
    hedged ones ``uncertain``; findings of relatives are marked ``family`` and, by default,
    left out of :func:`link_records`.
 
@@ -34,6 +37,7 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import multiprocessing
@@ -43,6 +47,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from encoders.measurements import read_measurements
 from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
     BREAK,
@@ -97,6 +102,9 @@ VARIANT_WEIGHT: dict[str, float] = {
     "gapped": 0.85,
 }
 
+#: Confidence of a finding read from a measurement (a stated number against a definition).
+MEASUREMENT_SCORE = 0.95
+
 _END = ""  # trie terminal key; never a token
 _UNSET = object()
 #: Key variants a gapped match may use: names in their own word order only.
@@ -140,6 +148,10 @@ class LinkerConfig:
         allow_gap: let one extra word of the text sit inside a name (``brisk tendon
             reflexes`` -> ``Brisk reflexes``); never a function word or conjunction.
             (default: ``True``)
+        measurements: read growth measurements stated with a centile or SD score as the
+            HPO terms they meet (:mod:`encoders.measurements`). Off by default: on ID-68
+            and the dev vignettes the terms it adds cost more than they give (README).
+            (default: ``False``)
     """
 
     kinds: tuple[str, ...] = ("label", "exact", "narrow", "related", "broad")
@@ -151,6 +163,7 @@ class LinkerConfig:
     include_family: bool = False
     define_acronyms: bool = True
     allow_gap: bool = True
+    measurements: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(NAME_KINDS)
@@ -175,9 +188,10 @@ class Mention:
         score: match confidence in [0, 1] (dictionary weights or dense cosine).
         uncertain: the finding is hedged.
         family: the finding belongs to a relative, not the patient.
-        source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text) or
-            ``dense``.
-        matched: the dictionary name (or nearest name) that matched.
+        source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text),
+            ``dense`` or ``measurement``.
+        matched: the dictionary name (or nearest name) that matched; for a measurement,
+            the quantity and the number read (``height -2.5 SD``).
     """
 
     start: int
@@ -796,6 +810,10 @@ class ConceptLinker:
                         )
                 kept = kept + self._resolve_overlaps(dense_scored)
                 kept.sort(key=lambda x: x[0].i)
+        if self.config.measurements:
+            measured = self._measured(text, tokens)
+            if measured:
+                kept = sorted(kept + measured, key=lambda x: x[0].i)
         spans = [(m.i, m.j) for m, *_ in kept]
         contexts = (
             self.context_rules.analyze(tokens, spans)
@@ -808,6 +826,20 @@ class ConceptLinker:
                 kept, contexts, tokens.char_spans(spans), strict=True
             )
         ]
+
+    def _measured(self, text: str, tokens: TokenTable) -> list[_Scored]:
+        """The findings that growth measurements state, as matches over their tokens."""
+        out: list[_Scored] = []
+        for found in read_measurements(text):
+            iri = to_iri(found.curie)
+            if iri not in self.labels or not self.is_linkable(iri):
+                continue
+            i = bisect.bisect_left(tokens.starts, found.start)
+            j = bisect.bisect_left(tokens.starts, found.end)
+            if i < j:
+                matched = f"{found.quantity} {found.statement}"
+                out.append((_Match(i, j, [], "measurement"), iri, MEASUREMENT_SCORE, matched))
+        return out
 
     def _curie(self, iri: str) -> str:
         curie = self._curies.get(iri)

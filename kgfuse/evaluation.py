@@ -60,9 +60,12 @@ def model_ranker(diagnoser: Diagnoser, *, onset: bool = True) -> Ranker:
     return rank
 
 
-def link_text_cases(cases: Sequence[Case], kg: KnowledgeGraph) -> list[Case]:
-    """Free-text cases with their linked present and excluded terms filled in."""
-    linker = default_linker(kg)
+def link_text_cases(
+    cases: Sequence[Case], kg: KnowledgeGraph, *, measurements: bool = False
+) -> list[Case]:
+    """Free-text cases with their linked present and excluded terms filled in
+    (``measurements``: also the findings growth measurements state)."""
+    linker = default_linker(kg, measurements=measurements)
     out = []
     for case in cases:
         if case.text and not case.present:
@@ -86,6 +89,7 @@ def evaluate_diagnosis(
     n_resamples: int = 1000,
     shortlist: int = DEFAULT_SHORTLIST,
     precision: str = "auto",
+    measurements: bool = False,
     progress: bool = True,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
@@ -103,6 +107,8 @@ def evaluate_diagnosis(
         shortlist: the prior's top candidates each model re-ranks (0: the model ranks every
             candidate; :mod:`fusion.shortlist`).
         precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
+        measurements: the linker of free-text cases also reads growth measurements
+            (:mod:`encoders.measurements`).
         progress: progress bars.
     """
     cases = read_cases(Path(cases_path), kg.hierarchy)
@@ -112,7 +118,7 @@ def evaluate_diagnosis(
         import random
 
         cases = random.Random(0).sample(cases, sample)
-    cases = link_text_cases(cases, kg)
+    cases = link_text_cases(cases, kg, measurements=measurements)
     subjects = candidate_subjects(kg, candidates)
     rankers: dict[str, Ranker] = {
         "Resnik one-sided": resnik_ranker(
@@ -126,9 +132,10 @@ def evaluate_diagnosis(
         "cases_path": str(cases_path),
         "num_cases": len(cases),
         "shortlist": shortlist,
+        "measurements": measurements,
         "models": {},
     }
-    linker = default_linker(kg)
+    linker = default_linker(kg, measurements=measurements)
     for folder in models:
         diagnoser = Diagnoser.load(
             Path(folder), kg, linker=linker, shortlist=shortlist, precision=precision

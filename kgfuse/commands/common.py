@@ -66,6 +66,15 @@ ShortlistOption = Annotated[
         "follow the prior (0: the model ranks every candidate).",
     ),
 ]
+#: ``--measurements`` of ``kgfuse link``, ``kgfuse eval link`` and ``kgfuse eval diagnosis``.
+MeasurementsOption = Annotated[
+    bool,
+    typer.Option(
+        "--measurements",
+        help="Also read growth measurements stated with a centile or SD score "
+        "('height 98 cm (-2 SD)' -> Short stature).",
+    ),
+]
 PrecisionOption = Annotated[
     str,
     typer.Option(

@@ -14,6 +14,7 @@ from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
     KGOption,
+    MeasurementsOption,
     PrecisionOption,
     SetOption,
     ShortlistOption,
@@ -70,13 +71,14 @@ def eval_link(
         str,
         typer.Option(help="With --ner: the tagger's precision, fp32, bf16, int8 or auto."),
     ] = "fp32",
+    measurements: MeasurementsOption = False,
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
 
     if not gold.is_file():
         raise FileNotFoundError(f"gold file not found: {gold}")
-    graph, linker = _linker(resolve_kg(kg, home))
+    graph, linker = _linker(resolve_kg(kg, home), measurements=measurements)
     if ner is not None:
         from fusion.ner_linker import NerLinker, dense_grounding
         from fusion.tasks import TaskPredictor
@@ -158,6 +160,7 @@ def eval_diagnosis(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
+    measurements: MeasurementsOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -182,6 +185,7 @@ def eval_diagnosis(
         n_resamples=resamples,
         shortlist=shortlist,
         precision=precision,
+        measurements=measurements,
     )
     console.print(report.to_markdown())
     console.print(f"report written to {out}", markup=False)

@@ -13,6 +13,7 @@ from rich.table import Table
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    MeasurementsOption,
     check_input_output,
     console,
     handle_errors,
@@ -22,12 +23,12 @@ from kgfuse.commands.common import (
 )
 
 
-def _linker(kg_path: Path | str, home: Path | None = None):
+def _linker(kg_path: Path | str, home: Path | None = None, *, measurements: bool = False):
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.resources import default_linker
 
     kg = KnowledgeGraph.open(kg_path, home=home)
-    return kg, default_linker(kg)
+    return kg, default_linker(kg, measurements=measurements)
 
 
 @handle_errors
@@ -41,6 +42,7 @@ def link(
         typer.Option("--text", help="Link one text and print a readable view.", callback=utf8_text),
     ] = None,
     processes: Annotated[int, typer.Option("--processes", "-j", help="Worker processes.")] = 1,
+    measurements: MeasurementsOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -50,7 +52,7 @@ def link(
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
     check_input_output(input, output)
-    _, linker = _linker(resolve_kg(kg, home), home)
+    _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
     if text is not None:
         mentions = linker.link(text)
         table = Table("span", "text", "term", "status", "score")

@@ -1,0 +1,47 @@
+"""``kgfuse link --measurements`` and ``kgfuse eval link --measurements`` on the mini HPO KG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kgfuse.cli import app
+
+TEXT = "Arachnodactyly; height 192 cm (>99th centile)."
+
+
+def test_link_reads_measurements_only_with_the_flag(mini_home: Path, tmp_path: Path) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"id": "p1", "text": TEXT}) + "\n", encoding="utf-8")
+    found = {}
+    for flags in ([], ["--measurements"]):
+        out = tmp_path / f"out{len(flags)}.jsonl"
+        args = ["link", str(records), "-o", str(out), "--home", str(mini_home), *flags]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        found[bool(flags)] = [(m["curie"], m["text"]) for m in record["mentions"]]
+    assert found[False] == [("HP:0001166", "Arachnodactyly")]
+    assert found[True] == [
+        ("HP:0001166", "Arachnodactyly"),
+        ("HP:0000098", "height 192 cm (>99th centile"),
+    ]
+
+
+def test_eval_link_counts_measured_findings_with_the_flag(mini_home: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    row = {
+        "id": "d1",
+        "text": TEXT,
+        "annotations": [{"start": 0, "end": 14, "hpo_id": "HP:0001166", "text": "Arachnodactyly"}],
+    }
+    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    precision = {}
+    for flags in ([], ["--measurements"]):
+        args = ["eval", "link", "--gold", str(gold), "--home", str(mini_home), "--json", *flags]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        precision[bool(flags)] = json.loads(result.output)["document"]["precision"]
+    assert precision == {False: 1.0, True: 0.5}  # Tall stature is not in this gold
