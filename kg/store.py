@@ -280,7 +280,7 @@ def build_kg(
             # No store.optimize(): RocksDB merges the bulk loads' files in the background
             # while the build goes on, and a full compaction at the end (the last phase of an
             # HPO build 5.0-5.7 s with it, 3.0-3.3 s without, on 2 cores) measured no faster
-            # in any helper query, scan or point lookup afterwards (see the README).
+            # in any helper query, scan or point lookup afterwards (docs/measurements.md).
             # The store's counts are queries, which Oxigraph evaluates without the GIL:
             # they run on another thread while the helper triples are written (~1 s less).
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-count") as pool:
