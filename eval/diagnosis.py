@@ -39,10 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from eval.resnik import ResnikRanker
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
+from kg.rules.resnik import ResnikRanker
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,12 +27,13 @@ import torch
 
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
-from fusion.shortlist import DEFAULT_SHORTLIST, shortlist_order
+from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT, shortlist_order
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.onset import is_onset_class, not_an_onset_class
+from kg.rules.resnik import ResnikRanker
 
 logger = logging.getLogger(__name__)
 
@@ -210,8 +212,10 @@ class PatientInputBuilder(KnowledgeInputBuilder):
 
 @dataclass(frozen=True)
 class RankedDisease:
-    """One entry of a differential diagnosis: the model's score (logit) and calibrated
-    probability, and the symbolic prior (summed log10 likelihood ratio) that shortlisted it."""
+    """One entry of a differential diagnosis: its score (the model's logit, plus the weighted
+    similarity for a candidate the model re-ranks) and calibrated probability, the symbolic
+    prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric Resnik
+    similarity of the patient and the disease (None outside the re-ranked candidates)."""
 
     iri: str
     curie: str
@@ -219,6 +223,7 @@ class RankedDisease:
     score: float
     probability: float
     prior: float | None = None
+    similarity: float | None = None
 
 
 @dataclass
@@ -244,6 +249,7 @@ class DiagnosisResult:
                     "score": r.score,
                     "probability": r.probability,
                     "prior": r.prior,
+                    "similarity": r.similarity,
                 }
                 for r in self.ranking
             ],
@@ -371,12 +377,27 @@ class Diagnoser:
         *,
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
+        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
     ) -> None:
         if shortlist < 0:
             raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
+        if not similarity_weight >= 0.0 or math.isinf(similarity_weight):
+            raise ValueError(f"similarity weight must be a number >= 0, got {similarity_weight}")
         self.model = model.eval()
         #: the prior's top candidates that the model re-ranks (:mod:`fusion.shortlist`)
         self.shortlist = shortlist
+        #: weight of the Resnik similarity added to the scores of those candidates
+        self.similarity_weight = float(similarity_weight)
+        self.similarity: ResnikRanker | None = None
+        if self.similarity_weight > 0.0:
+            kg = builder.kg
+            self.similarity = ResnikRanker(
+                kg.hierarchy, kg.annotations, subjects=builder.candidates, combine="BMA"
+            )
+            if list(self.similarity.diseases) != list(builder.candidates):
+                raise KGMismatchError(
+                    "the similarity's diseases", "model candidates", "annotated diseases"
+                )
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = meta
@@ -408,10 +429,13 @@ class Diagnoser:
         linker=None,
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
+        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
         top candidates that the model re-ranks (0: the model ranks every candidate);
-        ``precision``: ``auto``, ``fp32``, ``bf16`` or ``int8`` (:func:`resolve_precision`).
+        ``precision``: ``auto``, ``fp32``, ``bf16`` or ``int8`` (:func:`resolve_precision`);
+        ``similarity_weight``: weight of the Resnik similarity added to the scores of those
+        candidates (0: none; :mod:`fusion.shortlist`).
 
         Raises:
             KGMismatchError: the model was trained on another KG.
@@ -445,7 +469,14 @@ class Diagnoser:
             )
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
         return cls(
-            model, tokenizer, builder, meta, linker, shortlist=shortlist, precision=precision
+            model,
+            tokenizer,
+            builder,
+            meta,
+            linker,
+            shortlist=shortlist,
+            precision=precision,
+            similarity_weight=similarity_weight,
         )
 
     def link(self, text: str) -> list[LinkedFinding]:
@@ -457,6 +488,24 @@ class Diagnoser:
                 continue
             out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
         return out
+
+    def _add_similarity(
+        self, present: Sequence[str], scores: np.ndarray, ranked_by: np.ndarray
+    ) -> dict[int, float]:
+        """Add ``similarity_weight`` times the Resnik similarity to the scores of the
+        candidates the model re-ranks (the shortlist, or every candidate without one), in
+        place; their similarities by candidate index."""
+        if self.similarity is None:
+            return {}
+        n = len(scores)
+        if 0 < self.shortlist < n:
+            inside = shortlist_order(scores, ranked_by, self.shortlist, self.shortlist)
+        else:
+            inside = np.arange(n)
+        similarity = self.similarity.score_candidates(present, inside)
+        # a weight >= 0 only lifts the shortlisted scores, so the shortlist stays the same
+        scores[inside] += self.similarity_weight * similarity
+        return dict(zip(inside.tolist(), similarity.tolist(), strict=True))
 
     @torch.no_grad()
     def diagnose(
@@ -509,20 +558,21 @@ class Diagnoser:
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
-        logits = out.logits[0]
-        probs = self.model.probabilities(logits)
-        scores, prior = logits.numpy(), prepared.input.prior
-        order = shortlist_order(
-            scores, scores if prior is None else prior, self.shortlist, max(top_k, 0)
-        )
+        scores, prior = out.logits[0].numpy().astype(np.float64), prepared.input.prior
+        ranked_by = scores if prior is None else prior
+        present = [f.iri for f in prepared.findings if not f.excluded]
+        similarity = self._add_similarity(present, scores, ranked_by)
+        probs = self.model.probabilities(torch.from_numpy(scores)).numpy()
+        order = shortlist_order(scores, ranked_by, self.shortlist, max(top_k, 0))
         ranking = [
             RankedDisease(
                 self.builder.candidates[i],
                 compress(self.builder.candidates[i]),
                 self.kg.labels.get(self.builder.candidates[i], ""),
-                float(logits[i]),
+                float(scores[i]),
                 float(probs[i]),
                 None if prior is None else float(prior[i]),
+                similarity.get(i),
             )
             for i in order.tolist()
         ]

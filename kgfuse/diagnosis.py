@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
-from fusion.shortlist import DEFAULT_SHORTLIST
+from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
@@ -171,6 +171,9 @@ class DiagnosisService:
         shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
         precision: the encoder's inference precision, ``auto``, ``fp32``, ``bf16`` or ``int8``
             (:func:`fusion.pipeline.resolve_precision`); recorded with each decision.
+        similarity_weight: weight of the Resnik similarity added to the scores of the
+            candidates the model re-ranks (:mod:`fusion.shortlist`); recorded with each
+            decision.
     """
 
     def __init__(
@@ -184,6 +187,7 @@ class DiagnosisService:
         rules_top: int = 3,
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
+        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
     ) -> None:
         from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
@@ -197,6 +201,7 @@ class DiagnosisService:
             linker=default_linker(self.kg),
             shortlist=shortlist,
             precision=precision,
+            similarity_weight=similarity_weight,
         )
         self.rules = RuleSet.load()
         self.rules_top = rules_top
@@ -275,6 +280,7 @@ class DiagnosisService:
                 "top_k": top_k,
                 "shortlist": self.diagnoser.shortlist,
                 "precision": self.diagnoser.precision,
+                "similarity_weight": self.diagnoser.similarity_weight,
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
@@ -323,6 +329,7 @@ class DiagnosisService:
                     "rules_top": self.rules_top,
                     "shortlist": self.diagnoser.shortlist,
                     "precision": self.diagnoser.precision,
+                    "similarity_weight": self.diagnoser.similarity_weight,
                     "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
                 },
                 kind="diagnose",
@@ -364,5 +371,7 @@ def replay(record: Mapping[str, Any]):
         shortlist=int(config.get("shortlist", 0)),
         # and before bf16 inference, in fp32
         precision=str(config.get("precision", "fp32")),
+        # and before the similarity, by the model's score alone
+        similarity_weight=float(config.get("similarity_weight", 0.0)),
     )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

@@ -23,11 +23,11 @@ from eval.diagnosis import (
     likelihood_ranker,
     resnik_ranker,
 )
-from eval.resnik import ResnikRanker
 from fusion.pipeline import Diagnoser
-from fusion.shortlist import DEFAULT_SHORTLIST, shortlist_keys
+from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT, shortlist_keys
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
+from kg.rules.resnik import ResnikRanker
 from kgfuse.resources import default_linker
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
@@ -89,6 +89,7 @@ def evaluate_diagnosis(
     n_resamples: int = 1000,
     shortlist: int = DEFAULT_SHORTLIST,
     precision: str = "auto",
+    similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
     measurements: bool = False,
     progress: bool = True,
 ) -> EvalReport:
@@ -107,6 +108,8 @@ def evaluate_diagnosis(
         shortlist: the prior's top candidates each model re-ranks (0: the model ranks every
             candidate; :mod:`fusion.shortlist`).
         precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
+        similarity_weight: weight of the Resnik similarity added to the scores each model
+            re-ranks by (:mod:`fusion.shortlist`).
         measurements: the linker of free-text cases also reads growth measurements
             (:mod:`encoders.measurements`).
         progress: progress bars.
@@ -132,13 +135,19 @@ def evaluate_diagnosis(
         "cases_path": str(cases_path),
         "num_cases": len(cases),
         "shortlist": shortlist,
+        "similarity_weight": similarity_weight,
         "measurements": measurements,
         "models": {},
     }
     linker = default_linker(kg, measurements=measurements)
     for folder in models:
         diagnoser = Diagnoser.load(
-            Path(folder), kg, linker=linker, shortlist=shortlist, precision=precision
+            Path(folder),
+            kg,
+            linker=linker,
+            shortlist=shortlist,
+            precision=precision,
+            similarity_weight=similarity_weight,
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)

@@ -66,6 +66,15 @@ ShortlistOption = Annotated[
         "follow the prior (0: the model ranks every candidate).",
     ),
 ]
+SimilarityWeightOption = Annotated[
+    float,
+    typer.Option(
+        "--similarity-weight",
+        min=0.0,
+        help="Weight of the Resnik similarity (both directions) added to the scores of the "
+        "candidates the model re-ranks (0: the model's score alone).",
+    ),
+]
 #: ``--measurements`` of ``kgfuse link``, ``kgfuse eval link`` and ``kgfuse eval diagnosis``.
 MeasurementsOption = Annotated[
     bool,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fusion.shortlist import DEFAULT_SHORTLIST
+from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     PrecisionOption,
     SetOption,
     ShortlistOption,
+    SimilarityWeightOption,
     console,
     handle_errors,
     print_json,
@@ -160,6 +161,7 @@ def eval_diagnosis(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
+    similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     measurements: MeasurementsOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -185,6 +187,7 @@ def eval_diagnosis(
         n_resamples=resamples,
         shortlist=shortlist,
         precision=precision,
+        similarity_weight=similarity_weight,
         measurements=measurements,
     )
     console.print(report.to_markdown())

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fusion.shortlist import DEFAULT_SHORTLIST
+from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     PrecisionOption,
     SetOption,
     ShortlistOption,
+    SimilarityWeightOption,
     check_input_output,
     console,
     err_console,
@@ -234,6 +235,7 @@ def diagnose(
     top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
+    similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     no_store_input: Annotated[
         bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
     ] = False,
@@ -259,6 +261,7 @@ def diagnose(
         store_input=not no_store_input,
         shortlist=shortlist,
         precision=precision,
+        similarity_weight=similarity_weight,
     )
     if text is not None:
         record: dict[str, str] = {"id": "text", "text": text}

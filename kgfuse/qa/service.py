@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from fusion.shortlist import DEFAULT_SIMILARITY_WEIGHT
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.remote import kg_location
@@ -85,6 +86,8 @@ class QAService:
         classifier: intent classifier (default: trained once per process).
         precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``,
             ``int8``).
+        similarity_weight: weight of the Resnik similarity in the diagnosis model's
+            re-ranking (:mod:`fusion.shortlist`); recorded with each answer.
     """
 
     def __init__(
@@ -96,10 +99,12 @@ class QAService:
         audit: bool = True,
         classifier: IntentClassifier | None = None,
         precision: str = "auto",
+        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
     ) -> None:
         from fusion.pipeline import check_precision
 
         self.precision = check_precision(precision)
+        self.similarity_weight = similarity_weight
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -130,6 +135,7 @@ class QAService:
                     self.home,
                     audit=self.audit_log is not None,
                     precision=self.precision,
+                    similarity_weight=self.similarity_weight,
                 )
             return self._diagnosis
 
@@ -343,6 +349,7 @@ class QAService:
             "home": str(self.home) if self.home else None,
             "top_k": top_k,
             "limit": limit,
+            "similarity_weight": self.similarity_weight,
         }
         return self.audit_log.record(
             explanation, {"question": answer.question}, config=config, kind="ask"
@@ -509,6 +516,8 @@ def replay(record: Mapping[str, Any]):
         Path(config["model_dir"]) if config.get("model_dir") else None,
         Path(config["home"]) if config.get("home") else None,
         audit=False,
+        # answers recorded before the similarity ranked diagnoses by the model's score alone
+        similarity_weight=float(config.get("similarity_weight", 0.0)),
     )
     answer = service.ask(
         record["input"]["question"],

@@ -18,6 +18,7 @@ from fusion.retrieval import FactIndex
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
+from kg.rules.resnik import ResnikRanker
 from kg.store import build_kg
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
@@ -154,6 +155,74 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
     assert rankings[1] == by_prior  # the prior's best stays first; the rest in its order
     with pytest.raises(ValueError, match="shortlist"):
         Diagnoser.load(trained, kg, shortlist=-1)
+
+
+def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
+    home: Path, trained: Path
+) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    present = ["HP:0001166", "HP:0001083"]
+    logits = {}
+    for shortlist in (0, 2):
+        plain = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=0.0)
+        result = plain.diagnose("p", present=present)
+        assert all(r.similarity is None for r in result.ranking)
+        logits[shortlist] = {r.iri: r.score for r in result.ranking}
+        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=3.0)
+        lifted = diagnoser.diagnose("p", present=present).ranking
+        ranker = ResnikRanker(
+            kg.hierarchy, kg.annotations, subjects=diagnoser.builder.candidates, combine="BMA"
+        )
+        expected = dict(zip(ranker.diseases, ranker.score(present).score, strict=True))
+        assert max(expected.values()) > 0.0
+        inside = [r for r in lifted if r.similarity is not None]
+        # the same candidates are re-ranked, they come first, ordered by their new scores
+        assert {r.iri for r in inside} == {r.iri for r in result.ranking[: len(inside)]}
+        assert len(inside) == (3 if shortlist == 0 else 2) and lifted[: len(inside)] == inside
+        assert [r.score for r in inside] == sorted((r.score for r in inside), reverse=True)
+        for r in lifted:
+            if r.similarity is None:
+                assert r.score == pytest.approx(logits[shortlist][r.iri])
+            else:
+                assert r.similarity == pytest.approx(expected[r.iri])
+                assert r.score == pytest.approx(logits[shortlist][r.iri] + 3.0 * r.similarity)
+        # the probabilities are the calibrated softmax of the scores
+        temperature = diagnoser.model.config.calibration_temperature
+        scores = torch.tensor([r.score for r in lifted], dtype=torch.float64)
+        assert [r.probability for r in lifted] == pytest.approx(
+            torch.softmax(scores / temperature, 0).tolist()
+        )
+    with pytest.raises(ValueError, match="similarity weight"):
+        Diagnoser.load(trained, kg, similarity_weight=-1.0)
+
+
+def test_decisions_record_their_similarity_weight_and_old_records_replay_without(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    import kgfuse.diagnosis as diagnosis_module
+
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, similarity_weight=2.5)
+    out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166", "HP:0001083"]})
+    assert explanation.metadata["similarity_weight"] == 2.5
+    assert all(r["similarity"] is not None for r in out["ranking"])
+    assert service.audit_log is not None
+    record = service.audit_log.get(out["audit_id"]).to_dict()
+    assert record["config"]["similarity_weight"] == 2.5
+    made = []
+    real = diagnosis_module.DiagnosisService
+
+    def recording(*args, **kwargs):
+        made.append(kwargs["similarity_weight"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
+    replayed = diagnosis_module.replay(record)
+    assert [(r.iri, r.score) for r in replayed.ranking] == [
+        (r.iri, r.score) for r in explanation.ranking
+    ]
+    del record["config"]["similarity_weight"]  # a decision recorded before the similarity
+    diagnosis_module.replay(record)
+    assert made == [2.5, 0.0]
 
 
 def test_bf16_inference_casts_the_encoder_only_and_keeps_the_ranking(

