@@ -227,6 +227,54 @@ def case_subsets(cases: Sequence[Case], annotations: AnnotationTable) -> dict[st
     }
 
 
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> float:
+    """ECE of top-1 confidences: the case-weighted mean gap between confidence and accuracy
+    over equal-width confidence bins."""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (confidence > lo) & (confidence <= hi)
+        if m.any():
+            ece += m.mean() * abs(confidence[m].mean() - correct[m].mean())
+    return float(ece)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How well a model's probabilities match real outcomes, over a set of cases.
+
+    Attributes:
+        cases: the cases scored.
+        top1_accuracy: share whose first disease is a true one.
+        mean_top1_probability: mean probability of the first disease.
+        ece: expected calibration error of that probability (15 bins).
+        mean_truth_probability: mean probability given to the true diseases.
+    """
+
+    cases: int
+    top1_accuracy: float
+    mean_top1_probability: float
+    ece: float
+    mean_truth_probability: float
+
+    @classmethod
+    def of(
+        cls, top1_probability: np.ndarray, top1_correct: np.ndarray, truth_probability: np.ndarray
+    ) -> Calibration:
+        p, c = np.asarray(top1_probability, float), np.asarray(top1_correct, float)
+        return cls(
+            int(len(p)),
+            float(c.mean()) if len(p) else 0.0,
+            float(p.mean()) if len(p) else 0.0,
+            expected_calibration_error(p, c),
+            float(np.mean(truth_probability)) if len(p) else 0.0,
+        )
+
+
 @dataclass
 class EvalReport:
     """Results of :func:`evaluate_rankers`.
@@ -238,6 +286,8 @@ class EvalReport:
         metrics: ranker -> mode -> subset -> metrics.
         latency_ms: ranker -> mode -> median seconds per case, in milliseconds.
         config: what produced the report (saved, and hashed into ``config_hash``).
+        calibration: ranker -> the calibration of its probabilities on the covered cases
+            (rankers that give probabilities only).
     """
 
     case_ids: list[str]
@@ -246,6 +296,7 @@ class EvalReport:
     metrics: dict[str, dict[str, dict[str, RankMetrics]]]
     latency_ms: dict[str, dict[str, float]]
     config: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Calibration] = field(default_factory=dict)
 
     @property
     def config_hash(self) -> str:
@@ -263,6 +314,7 @@ class EvalReport:
                 for r, by_m in self.metrics.items()
             },
             "latency_ms": self.latency_ms,
+            "calibration": {r: asdict(c) for r, c in self.calibration.items()},
             "cases": [
                 {
                     "id": cid,
@@ -311,6 +363,21 @@ class EvalReport:
                 if mode in by_mode:
                     cells = [f"{by_mode[mode][s].mrr.value:.3f}" for s in SUBSETS]
                     lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+        if self.calibration:
+            lines += [
+                "",
+                "Calibration of the probabilities on the covered cases (present terms):",
+                "",
+                "| ranker | cases | top-1 accuracy | mean top-1 probability | ECE "
+                "| mean probability of the true disease |",
+                "|---|---|---|---|---|---|",
+            ]
+            for ranker, c in self.calibration.items():
+                lines.append(
+                    f"| {ranker} | {c.cases:,} | {c.top1_accuracy:.3f} | "
+                    f"{c.mean_top1_probability:.3f} | {c.ece:.3f} "
+                    f"| {c.mean_truth_probability:.3f} |"
+                )
         return "\n".join(lines) + "\n"
 
     def plot_topk(self, path: Path, *, max_k: int = 50) -> None:

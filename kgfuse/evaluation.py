@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from eval.diagnosis import (
+    Calibration,
     Case,
     EvalReport,
     Ranker,
@@ -35,10 +36,18 @@ from train.phenopacket import read_cases
 logger = logging.getLogger(__name__)
 
 
-def model_ranker(diagnoser: Diagnoser, *, onset: bool = True) -> Ranker:
+#: What a model ranker notes of each case it ranks with present terms only, for calibration:
+#: (probability of its first disease, whether that one is true, probability of the truth).
+ProbabilityNotes = dict[str, tuple[float, bool, float]]
+
+
+def model_ranker(
+    diagnoser: Diagnoser, *, onset: bool = True, notes: ProbabilityNotes | None = None
+) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: its shortlist re-ranked by the model, then the prior's order.
-    ``onset``: give the model the case's onset class when it has one."""
+    ``onset``: give the model the case's onset class when it has one; ``notes``: filled with
+    each case's probabilities when it is ranked with present terms only."""
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
@@ -55,6 +64,10 @@ def model_ranker(diagnoser: Diagnoser, *, onset: bool = True) -> Ranker:
             [scores[i] if r.prior is None else r.prior for i, r in enumerate(result.ranking)]
         )
         keys = shortlist_keys(scores, prior, diagnoser.shortlist)
+        if notes is not None and not case.excluded and result.ranking:
+            first = result.ranking[0]
+            truth = sum(r.probability for r in result.ranking if r.iri in case.diseases)
+            notes[case.id] = (first.probability, first.iri in case.diseases, truth)
         return [(r.iri, float(k)) for r, k in zip(result.ranking, keys, strict=True)]
 
     return rank
@@ -140,6 +153,7 @@ def evaluate_diagnosis(
         "models": {},
     }
     linker = default_linker(kg, measurements=measurements)
+    notes: dict[str, ProbabilityNotes] = {}
     for folder in models:
         diagnoser = Diagnoser.load(
             Path(folder),
@@ -150,7 +164,8 @@ def evaluate_diagnosis(
             similarity_weight=similarity_weight,
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
-        rankers[name] = model_ranker(diagnoser)
+        notes[name] = {}
+        rankers[name] = model_ranker(diagnoser, notes=notes[name])
         if any(c.onset for c in cases):  # what the onset adds, in the same run
             rankers[f"{name} without onset"] = model_ranker(diagnoser, onset=False)
         config["models"][name] = {
@@ -159,12 +174,19 @@ def evaluate_diagnosis(
             "precision": diagnoser.precision,
         }
     config["kg_fingerprint"] = kg.fingerprint
-    return evaluate_rankers(
+    report = evaluate_rankers(
         cases,
         rankers,
         annotations=kg.annotations,
-        out_dir=out_dir,
         n_resamples=n_resamples,
         config=config,
         progress=progress,
     )
+    covered = report.subsets["covered"]
+    for name, by_case in notes.items():
+        rows = [by_case[c] for c, m in zip(report.case_ids, covered, strict=True) if m]
+        if rows:
+            first, correct, truth = (np.array(column) for column in zip(*rows, strict=True))
+            report.calibration[name] = Calibration.of(first, correct, truth)
+    report.save(out_dir)
+    return report

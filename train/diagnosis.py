@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
 from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
+from eval.diagnosis import expected_calibration_error as calibration_error
 from fusion.blas import limit_blas_threads
 from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator
@@ -217,16 +218,11 @@ def rank_metrics_from_logits(logits: torch.Tensor, labels: torch.Tensor) -> dict
 
 
 def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
-    """ECE of the top-1 probability (equal-width confidence bins)."""
+    """ECE of the top-1 probability of ``[N, C]`` probabilities (equal-width bins;
+    :func:`eval.diagnosis.expected_calibration_error`)."""
     conf, pred = probs.max(1)
-    correct = (pred == labels).float()
-    edges = torch.linspace(0, 1, bins + 1)
-    ece = torch.zeros(())
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        m = (conf > lo) & (conf <= hi)
-        if m.any():
-            ece += m.float().mean() * (conf[m].mean() - correct[m].mean()).abs()
-    return float(ece)
+    correct = pred == labels
+    return calibration_error(conf.double().numpy(), correct.numpy(), bins)
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
