@@ -126,20 +126,29 @@ def _brute_force(hierarchy, annotations, patient, combine):
     return np.array(out)
 
 
+def random_ontology(
+    rng: np.random.Generator, terms: int, diseases: int, single_parent: float, max_terms: int
+) -> tuple[TermHierarchy, AnnotationTable]:
+    """A random DAG of ``terms`` (one or two parents each) and ``diseases`` annotated with
+    1 to ``max_terms - 1`` of them."""
+    parents: dict[str, list[str]] = {"t0": []}
+    for i in range(1, terms):
+        k = 1 if rng.random() < single_parent else 2
+        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
+    rows = [
+        (f"x{d}", f"t{t}")
+        for d in range(diseases)
+        for t in rng.choice(
+            np.arange(1, terms), size=int(rng.integers(1, max_terms)), replace=False
+        )
+    ]
+    return make_hierarchy(parents), make_annotations(rows)
+
+
 @pytest.mark.parametrize("combine", ["one_sided", "funSimAvg"])
 def test_resnik_vectorised_matches_brute_force(combine: str) -> None:
     rng = np.random.default_rng(3)
-    parents = {"t0": []}
-    for i in range(1, 30):
-        k = 1 if rng.random() < 0.7 else 2
-        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
-    hierarchy = make_hierarchy(parents)
-    rows = [
-        (f"x{d}", f"t{t}")
-        for d in range(15)
-        for t in rng.choice(np.arange(1, 30), size=int(rng.integers(1, 6)), replace=False)
-    ]
-    annotations = make_annotations(rows)
+    hierarchy, annotations = random_ontology(rng, 30, 15, 0.7, 6)
     ranker = ResnikRanker(hierarchy, annotations, combine=combine)
     for _ in range(8):
         patient = [int(t) for t in rng.choice(30, size=int(rng.integers(1, 6)), replace=False)]
@@ -150,17 +159,8 @@ def test_resnik_vectorised_matches_brute_force(combine: str) -> None:
 @pytest.mark.parametrize("combine", ["one_sided", "funSimAvg", "funSimMax", "BMA"])
 def test_resnik_scores_of_a_few_candidates_equal_those_of_all(combine: str) -> None:
     rng = np.random.default_rng(5)
-    parents = {"t0": []}
-    for i in range(1, 40):
-        k = 1 if rng.random() < 0.6 else 2
-        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=min(k, i), replace=False)})
-    hierarchy = make_hierarchy(parents)
-    rows = [
-        (f"x{d}", f"t{t}")
-        for d in range(25)
-        for t in rng.choice(np.arange(1, 40), size=int(rng.integers(1, 7)), replace=False)
-    ]
-    ranker = ResnikRanker(hierarchy, make_annotations(rows), combine=combine)
+    hierarchy, annotations = random_ontology(rng, 40, 25, 0.6, 7)
+    ranker = ResnikRanker(hierarchy, annotations, combine=combine)
     for _ in range(10):
         patient = [hierarchy.terms[int(t)] for t in rng.choice(40, size=3, replace=False)]
         candidates = rng.choice(len(ranker), size=int(rng.integers(1, 8)), replace=False)

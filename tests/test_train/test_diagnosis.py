@@ -196,6 +196,21 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
         Diagnoser.load(trained, kg, similarity_weight=-1.0)
 
 
+def _record_service_arguments(monkeypatch, keyword: str) -> list:
+    """The ``keyword`` argument of every DiagnosisService made from now on (a replay's)."""
+    import kgfuse.diagnosis as diagnosis_module
+
+    made = []
+    real = diagnosis_module.DiagnosisService
+
+    def recording(*args, **kwargs):
+        made.append(kwargs[keyword])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
+    return made
+
+
 def test_decisions_record_their_similarity_weight_and_old_records_replay_without(
     home: Path, trained: Path, monkeypatch
 ) -> None:
@@ -208,14 +223,7 @@ def test_decisions_record_their_similarity_weight_and_old_records_replay_without
     assert service.audit_log is not None
     record = service.audit_log.get(out["audit_id"]).to_dict()
     assert record["config"]["similarity_weight"] == 2.5
-    made = []
-    real = diagnosis_module.DiagnosisService
-
-    def recording(*args, **kwargs):
-        made.append(kwargs["similarity_weight"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
+    made = _record_service_arguments(monkeypatch, "similarity_weight")
     replayed = diagnosis_module.replay(record)
     assert [(r.iri, r.score) for r in replayed.ranking] == [
         (r.iri, r.score) for r in explanation.ranking
@@ -294,14 +302,7 @@ def test_decisions_record_their_precision_and_old_records_replay_in_fp32(
     assert service.audit_log is not None
     record = service.audit_log.get(out["audit_id"]).to_dict()
     assert record["config"]["precision"] == "bf16"
-    made = []
-    real = diagnosis_module.DiagnosisService
-
-    def recording(*args, **kwargs):
-        made.append(kwargs["precision"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
+    made = _record_service_arguments(monkeypatch, "precision")
     replayed = diagnosis_module.replay(record)
     assert [r.iri for r in replayed.ranking] == [r.iri for r in explanation.ranking]
     del record["config"]["precision"]
