@@ -213,9 +213,10 @@ class PatientInputBuilder(KnowledgeInputBuilder):
 @dataclass(frozen=True)
 class RankedDisease:
     """One entry of a differential diagnosis: its score (the model's logit, plus the weighted
-    similarity for a candidate the model re-ranks) and calibrated probability, the symbolic
-    prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric Resnik
-    similarity of the patient and the disease (None outside the re-ranked candidates)."""
+    similarity for a candidate the model re-ranks), the model's calibrated probability (of
+    the logit alone, so within the re-ranked candidates it need not fall with the rank), the
+    symbolic prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric
+    Resnik similarity of the patient and the disease (None outside the re-ranked candidates)."""
 
     iri: str
     curie: str
@@ -560,9 +561,11 @@ class Diagnoser:
         out.logits = out.logits.float()
         scores, prior = out.logits[0].numpy().astype(np.float64), prepared.input.prior
         ranked_by = scores if prior is None else prior
+        # the model's own calibrated probabilities: the similarity orders, it does not
+        # sharpen them (on real cases it would make them more overconfident)
+        probs = self.model.probabilities(out.logits[0]).numpy()
         present = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present, scores, ranked_by)
-        probs = self.model.probabilities(torch.from_numpy(scores)).numpy()
         order = shortlist_order(scores, ranked_by, self.shortlist, max(top_k, 0))
         ranking = [
             RankedDisease(
