@@ -249,21 +249,18 @@ def _sd(m: re.Match[str], offset: int) -> _Reading | None:
         if m.group("zsign") and m.group("zsign") in _MINUS:
             value = -value
         return _range("sd", value, None, False, False, m, offset)
-    value = float(m.group("v"))
     sign = (m.group("sign") or "").strip().lower()
-    if m.group("dir_below"):
-        value = -value
-    elif m.group("dir_above"):
-        pass
-    elif sign in ("minus",) or (sign and sign in _MINUS):
-        value = -value
-    elif sign in ("plus", "+"):
-        pass
-    elif m.group("below") and not sign:
-        value = -value  # "below 3 SD": the bound's side gives its sign
-    elif not m.group("above"):
-        return None  # "3 SD": no sign, no side
     below, above = bool(m.group("below")), bool(m.group("above"))
+    # the side after the number wins, then the sign, then the bound's side ("below 3 SD")
+    if m.group("dir_below") or m.group("dir_above"):
+        negative = bool(m.group("dir_below"))
+    elif sign:
+        negative = sign == "minus" or sign in _MINUS
+    elif below or above:
+        negative = below
+    else:
+        return None  # "3 SD": no sign, no side
+    value = -float(m.group("v")) if negative else float(m.group("v"))
     return _range("sd", value, None, below, above, m, offset)
 
 
@@ -292,15 +289,20 @@ def _readings(window: str, offset: int, quantity: Quantity) -> list[_Reading]:
     return sorted(found, key=lambda r: r.start)
 
 
+def _bound(r: _Reading, t: Threshold) -> float | None:
+    """The threshold's bound in the reading's unit (None: it has none)."""
+    return {"centile": t.centile, "sd": t.sd, "value": t.value}[r.unit]
+
+
 def _below(r: _Reading, t: Threshold) -> bool:
-    bound = t.centile if r.unit == "centile" else t.sd if r.unit == "sd" else None
+    bound = _bound(r, t)
     if bound is None:
         return False
     return r.hi < bound or (r.hi == bound and (r.hi_open or not t.strict))
 
 
 def _above(r: _Reading, t: Threshold) -> bool:
-    bound = {"centile": t.centile, "sd": t.sd, "value": t.value}[r.unit]
+    bound = _bound(r, t)
     if bound is None:
         return False
     return r.lo > bound or (r.lo == bound and (r.lo_open or not t.strict))
@@ -345,7 +347,7 @@ def _words(text: str, start: int, end: int) -> list[_Word]:
     for m in _KEYWORDS.finditer(text, start, end):
         if len(m.group(0)) <= 3 and not m.group(0).isupper():
             continue  # "hc", "bw": not the acronyms
-        q = QUANTITIES[int(next(k for k, v in m.groupdict().items() if v is not None)[1:])]
+        q = QUANTITIES[int(str(m.lastgroup)[1:])]  # the group q<i> that matched
         before = _word_before(text, m.start())
         own = not before or _is_growth_word(before.lower())
         words.append(_Word(q if own else None, m.start(), m.end()))

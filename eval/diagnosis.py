@@ -266,12 +266,14 @@ class Calibration:
         cls, top1_probability: np.ndarray, top1_correct: np.ndarray, truth_probability: np.ndarray
     ) -> Calibration:
         p, c = np.asarray(top1_probability, float), np.asarray(top1_correct, float)
+        if not len(p):
+            return cls(0, 0.0, 0.0, 0.0, 0.0)
         return cls(
-            int(len(p)),
-            float(c.mean()) if len(p) else 0.0,
-            float(p.mean()) if len(p) else 0.0,
+            len(p),
+            float(c.mean()),
+            float(p.mean()),
             expected_calibration_error(p, c),
-            float(np.mean(truth_probability)) if len(p) else 0.0,
+            float(np.mean(truth_probability)),
         )
 
 
