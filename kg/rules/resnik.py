@@ -184,24 +184,14 @@ class ResnikRanker:
         Returns:
             The scores; with no known term every score is 0.
         """
-        combine = combine or self.combine
-        if combine not in COMBINE_METHODS:
-            raise ValueError(
-                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
-            )
+        combine = self._checked(combine)
         idx, skipped = self._resolve(terms)
         num = len(self.diseases)
         if not idx:
             return ResnikScores(self.diseases, np.zeros(num), np.zeros((num, 0)), [], skipped)
-        anc = [self._term_ancestors(i) for i in idx]
-        union, inverse = np.unique(np.concatenate(anc), return_inverse=True)
+        anc, union, inverse = self._patient_ancestors(idx)
         # [|union|, num_diseases]: IC of each union ancestor where the disease has it.
-        gathered = dense_columns(self._ancestor_ic, union)
-        best = np.empty((len(idx), num))
-        start = 0
-        for j, a in enumerate(anc):
-            best[j] = gathered[inverse[start : start + len(a)]].max(axis=0)
-            start += len(a)
+        best = _best_matches(dense_columns(self._ancestor_ic, union), anc, inverse)
         row_sum = best.sum(axis=0)
         if combine == "one_sided":
             score = row_sum / len(idx)
@@ -211,14 +201,7 @@ class ResnikRanker:
             sub = self._closure[:, union].astype(np.float64).multiply(self.ic[union][None, :])
             best_of_term = np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
             col_mean = self._direct_mean @ best_of_term
-            row_mean = row_sum / len(idx)
-            if combine == "funSimAvg":
-                score = (row_mean + col_mean) / 2.0
-            elif combine == "funSimMax":
-                score = np.maximum(row_mean, col_mean)
-            else:  # BMA
-                col_sum = col_mean * self._direct_count
-                score = (row_sum + col_sum) / (len(idx) + self._direct_count)
+            score = _symmetric(combine, row_sum, col_mean, len(idx), self._direct_count)
         return ResnikScores(
             self.diseases,
             score,
@@ -242,25 +225,15 @@ class ResnikRanker:
             candidates: indices into :attr:`diseases`.
             combine: overrides the ranker's combine method.
         """
-        combine = combine or self.combine
-        if combine not in COMBINE_METHODS:
-            raise ValueError(
-                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
-            )
+        combine = self._checked(combine)
         rows = np.asarray(candidates, dtype=np.int64)
         idx, _ = self._resolve(terms)
         if not idx or not len(rows):
             return np.zeros(len(rows))
-        anc = [self._term_ancestors(i) for i in idx]
-        union, inverse = np.unique(np.concatenate(anc), return_inverse=True)
-        # [len(rows), |union|]: IC of each union ancestor where the disease has it.
-        gathered = self._ancestor_ic_rows[rows][:, union].toarray()
-        best = np.empty((len(idx), len(rows)))
-        start = 0
-        for j, a in enumerate(anc):
-            best[j] = gathered[:, inverse[start : start + len(a)]].max(axis=1)
-            start += len(a)
-        row_sum = best.sum(axis=0)
+        anc, union, inverse = self._patient_ancestors(idx)
+        # [|union|, len(rows)]: IC of each union ancestor where the disease has it.
+        gathered = self._ancestor_ic_rows[rows][:, union].toarray().T
+        row_sum = _best_matches(gathered, anc, inverse).sum(axis=0)
         if combine == "one_sided":
             return row_sum / len(idx)
         direct = self._direct_mean_rows[rows]
@@ -270,10 +243,43 @@ class ResnikRanker:
         best_of_term = np.zeros(len(self.ic))
         best_of_term[used] = np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
         col_mean = direct @ best_of_term
-        row_mean = row_sum / len(idx)
-        if combine == "funSimAvg":
-            return (row_mean + col_mean) / 2.0
-        if combine == "funSimMax":
-            return np.maximum(row_mean, col_mean)
-        col_sum = col_mean * self._direct_count[rows]  # BMA
-        return (row_sum + col_sum) / (len(idx) + self._direct_count[rows])
+        return _symmetric(combine, row_sum, col_mean, len(idx), self._direct_count[rows])
+
+    def _checked(self, combine: str | None) -> str:
+        combine = combine or self.combine
+        if combine not in COMBINE_METHODS:
+            raise ValueError(
+                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
+            )
+        return combine
+
+    def _patient_ancestors(self, idx: list[int]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """Each patient term's ancestors, their union, and where each ancestor sits in it."""
+        anc = [self._term_ancestors(i) for i in idx]
+        union, inverse = np.unique(np.concatenate(anc), return_inverse=True)
+        return anc, union, inverse
+
+
+def _best_matches(gathered: np.ndarray, anc: list[np.ndarray], inverse: np.ndarray) -> np.ndarray:
+    """``[num_patient_terms, n]``: each patient term's best IC in each of ``n`` diseases, from
+    the ``[|union|, n]`` ICs of the union of the terms' ancestors."""
+    best = np.empty((len(anc), gathered.shape[1]))
+    start = 0
+    for j, a in enumerate(anc):
+        best[j] = gathered[inverse[start : start + len(a)]].max(axis=0)
+        start += len(a)
+    return best
+
+
+def _symmetric(
+    combine: str, row_sum: np.ndarray, col_mean: np.ndarray, num_terms: int, counts: np.ndarray
+) -> np.ndarray:
+    """The two directions combined: ``row_sum`` of the patient's best matches, ``col_mean``
+    of the diseases' (``counts`` terms each)."""
+    row_mean = row_sum / num_terms
+    if combine == "funSimAvg":
+        return (row_mean + col_mean) / 2.0
+    if combine == "funSimMax":
+        return np.maximum(row_mean, col_mean)
+    col_sum = col_mean * counts  # BMA
+    return (row_sum + col_sum) / (num_terms + counts)
