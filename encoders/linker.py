@@ -543,15 +543,15 @@ class ConceptLinker:
                         items = conjuncts[j] = _conjuncts(tokens, j)
                     if items:
                         matches.extend(_distribute(tokens, i, node, None, items))
-                if (
-                    nxt is None
-                    and norms[j] in measures
-                    and j + 1 < n
-                    and (norms[j + 1] in copulas or norms[j + 1] in node)
-                ):
-                    # "serum creatinine [levels] increased": a measured quantity's noun.
-                    j += 1
-                    nxt = node.get(norms[j])
+                if nxt is None and norms[j] in measures:
+                    # "serum creatinine [levels] increased", "elevated [levels of] lactate":
+                    # a measured quantity's noun.
+                    k = j + 1
+                    while k < n and norms[k] in stop:
+                        k += 1
+                    if k < n and (norms[k] in copulas or norms[k] in node):
+                        j = k
+                        nxt = node.get(norms[j])
                 if nxt is None and not gapped and norms[j] in copulas:
                     # A predicate after its subject: "speech is severely delayed".
                     predicate = _predicate_match(tokens, i, j, node)

@@ -58,8 +58,8 @@ __all__ = [
 ]
 
 #: Words dropped from names and text before matching: articles, most prepositions,
-#: possessive determiners and possessive ``s``. Conjunctions and negations are kept: they
-#: change meaning.
+#: possessive determiners, possessive ``s`` and ``both`` (``contractures of both elbows``).
+#: Conjunctions and negations are kept: they change meaning.
 STOPWORDS: frozenset[str] = frozenset(
     {
         "a",
@@ -75,6 +75,7 @@ STOPWORDS: frozenset[str] = frozenset(
         "from",
         "with",
         "s",
+        "both",
         "his",
         "her",
         "its",
@@ -536,6 +537,92 @@ _DEFORMITY_NAME_RE = re.compile(r"^(?P<x>[^ ]+ [^ ]+(?: [^ ]+)?) deformity$")
 _INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
 
 
+#: Direction words of a laboratory finding's name, by sense (``high``/``low`` only in
+#: laboratory names: elsewhere they are not ``increased``/``decreased``, as in ``High palate``).
+_LAB_DIRECTIONS: dict[str, tuple[str, ...]] = {
+    "up": ("increased", "elevated", "raised", "high"),
+    "down": ("decreased", "reduced", "low"),
+}
+_LAB_SENSE = {word: sense for sense, words in _LAB_DIRECTIONS.items() for word in words}
+#: Specimens of a laboratory name; clinical text says ``serum``, ``plasma`` or ``blood`` for
+#: a circulating concentration, or names none (``elevated lactate``).
+_LAB_SPECIMENS: dict[str, tuple[str, ...]] = {
+    "blood": ("serum", "plasma", "blood"),
+    "urine": ("urinary", "urine"),
+}
+_LAB_SPECIMEN_OF = {
+    "circulating": "blood",
+    "serum": "blood",
+    "plasma": "blood",
+    "blood": "blood",
+    "urinary": "urine",
+    "urine": "urine",
+}
+_LAB_WORDS = "|".join(_LAB_SENSE)
+_LAB_PLACES = "|".join(_LAB_SPECIMEN_OF)
+# "Elevated circulating creatine kinase concentration", "Low blood calcium levels".
+_LAB_NAME_RE = re.compile(
+    rf"^(?P<dir>{_LAB_WORDS}) (?P<spec>{_LAB_PLACES}) (?P<x>.+?)"
+    r"(?: (?:level|levels|concentration|concentrations))?$"
+)
+# "Creatine high in urine".
+_LAB_SUFFIX_NAME_RE = re.compile(
+    rf"^(?P<x>.+?) (?P<dir>{_LAB_WORDS}) in (?:the )?(?P<spec>{_LAB_PLACES})$"
+)
+# "Methylmalonic acidemia", "3-Methylglutaconic aciduria": the acid in blood or urine.
+_ACID_NAME_RE = re.compile(r"^(?P<x>[^ ]+(?: [^ ]+)?) acid(?P<where>uria|emia|aemia)$")
+_ACID_SPECIMEN = {"uria": "urine", "emia": "blood", "aemia": "blood"}
+# Words of "analytes" that are no concentration ("Low blood pressure"), or a cell count,
+# which hematology names in its own words ("Low blood cell count" is Pancytopenia, not
+# "decreased white blood cell and platelet counts").
+_NOT_ANALYTES = frozenset(
+    {"pressure", "pressures", "flow", "vessel", "vessels", "volume", "cell", "cells", "count"}
+)
+
+
+def _lab_parts(name: str) -> tuple[str, str, str] | None:
+    """(analyte, specimen, sense) of a laboratory name, or None."""
+    match = _LAB_NAME_RE.match(name) or _LAB_SUFFIX_NAME_RE.match(name)
+    if match is not None:
+        x, specimen, sense = match["x"], _LAB_SPECIMEN_OF[match["spec"]], _LAB_SENSE[match["dir"]]
+    else:
+        match = _ACID_NAME_RE.match(name)
+        if match is None:
+            return None
+        x, specimen, sense = f"{match['x']} acid", _ACID_SPECIMEN[match["where"]], "up"
+    if _NOT_ANALYTES.intersection(x.split()):
+        return None
+    return x, specimen, sense
+
+
+def _lab_keys(name: str) -> list[tuple[str, ...]]:
+    """Keys of the clinical phrasings of a laboratory name.
+
+    ``Elevated circulating X concentration`` (or ``Low blood X levels``, ``X high in urine``,
+    ``X acidemia``) is written with any word of its direction, with ``serum``, ``plasma``,
+    ``blood`` or no specimen (``raised serum X``, ``high X``, ``increased levels of X``), or
+    as a predicate (``serum X was elevated``); a urinary one (``X aciduria``) as ``elevated
+    urinary X``, ``elevated X in the urine`` or ``increased X excretion``.
+    """
+    parts = _lab_parts(name)
+    if parts is None:
+        return []
+    x, specimen, sense = parts
+    phrases: list[str] = []
+    for d in _LAB_DIRECTIONS[sense]:
+        if specimen == "blood":
+            phrases += [f"{d} {x}", f"{x} {d}", f"{d} levels of {x}"]
+            for s in _LAB_SPECIMENS["blood"]:
+                phrases += [f"{d} {s} {x}", f"{s} {x} {d}"]
+        else:
+            for s in _LAB_SPECIMENS["urine"]:
+                phrases += [f"{d} {s} {x}", f"{s} {x} {d}"]
+            phrases += [f"{d} {x} urine", f"{x} urine {d}", f"{d} levels of {x} urine"]
+            phrases += [f"{d} {x} excretion"]
+            phrases += [f"{d} excretion {x}", f"{d} urinary excretion {x}"]
+    return [content_tokens(p) for p in phrases]
+
+
 #: Conjunctions and negations: they join the words of a name, never start or end one.
 JOINERS: frozenset[str] = frozenset({"and", "or", "nor", "but", "not", "no", "without"})
 
@@ -586,6 +673,7 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     if match:
         x = match.group("x")
         out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
+    out.extend(_lab_keys(name))
     return [k for k in out if len(k) > 1]
 
 

@@ -342,6 +342,7 @@ SPEECH, MASS, BRAIN, WALK, ACID, BRISK, LAX, DYSTONIA = (t(n) for n in range(31,
 CREATININE, JUMP, FOREHEAD, DYS_FOREHEAD, FACIAL, SKIN_RASH, ERUPTION, SPEAK = (
     t(n) for n in range(39, 47)
 )
+CK, HYPOCALCEMIA, URINE_CREATINE, MGA = (t(n) for n in range(47, 51))
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -362,6 +363,12 @@ _CLINICAL_NAMES = [
     (ERUPTION, "Eruption", "label"),
     (ERUPTION, "Rash", "exact"),
     (SPEAK, "Inability to speak", "label"),
+    (CK, "Elevated circulating creatine kinase concentration", "label"),
+    (CK, "Increased serum CK", "exact"),
+    (HYPOCALCEMIA, "Hypocalcemia", "label"),
+    (HYPOCALCEMIA, "Low blood calcium levels", "exact"),
+    (URINE_CREATINE, "Elevated urinary creatine level", "label"),
+    (MGA, "3-Methylglutaconic aciduria", "label"),
 ]
 
 
@@ -389,6 +396,26 @@ def test_linker_lexical_alternations_and_name_patterns(clinical: ConceptLinker) 
     assert found(clinical, "reduced muscle mass") == [("reduced muscle mass", MASS)]
     assert found(clinical, "brain malformations") == [("brain malformations", BRAIN)]
     assert found(clinical, "He cannot walk.") == [("cannot walk", WALK)]
+
+
+def test_linker_laboratory_findings_in_words(clinical: ConceptLinker) -> None:
+    assert found(clinical, "Serum creatine kinase was mildly elevated (385 IU/L).") == [
+        ("Serum creatine kinase was mildly elevated", CK)
+    ]
+    assert found(clinical, "She had raised CK and low calcium of 2.01 mmol/L.") == [
+        ("raised CK", CK),
+        ("low calcium", HYPOCALCEMIA),
+    ]
+    assert found(clinical, "elevated levels of creatine in the urine") == [
+        ("elevated levels of creatine in the urine", URINE_CREATINE)
+    ]
+    assert found(clinical, "increased excretion of 3-methylglutaconic acid") == [
+        ("increased excretion of 3-methylglutaconic acid", MGA)
+    ]
+    assert found(clinical, "Serum calcium was not low.") == []
+    # the direction and the specimen are part of the finding
+    assert found(clinical, "low creatine kinase") == []
+    assert found(clinical, "elevated creatine") == []
 
 
 def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:

@@ -181,3 +181,39 @@ def test_phrase_variants_keep_conjunctions_inside() -> None:
     variants = phrase_variants("Hypoplasia and aplasia")
     assert content_tokens("aplasia and hypoplasia") in variants
     assert not any(key[0] in JOINERS or key[-1] in JOINERS for key in variants)
+
+
+def test_phrase_variants_laboratory_names() -> None:
+    ck = phrase_variants("Elevated circulating creatine kinase concentration")
+    for phrase in (
+        "high creatine kinase",
+        "raised serum creatine kinase",
+        "increased levels of creatine kinase",
+        "plasma creatine kinase increased",
+    ):
+        assert ck[content_tokens(phrase)] == "pattern", phrase
+    # a direction is never read as its opposite, nor a specimen as another
+    assert content_tokens("low creatine kinase") not in ck
+    assert content_tokens("elevated urinary creatine kinase") not in ck
+    calcium = phrase_variants("Low blood calcium levels")
+    assert content_tokens("decreased serum calcium") in calcium
+    assert content_tokens("calcium low") in calcium
+    urine = phrase_variants("Elevated urinary creatine level")
+    for phrase in ("creatine high in the urine", "increased excretion of creatine"):
+        assert content_tokens(phrase) in urine, phrase
+    assert content_tokens("high creatine") not in urine  # no specimen reads as blood
+    assert content_tokens("high creatine") in phrase_variants("Creatine high in blood")
+    acid = phrase_variants("3-Methylglutaconic aciduria")
+    assert content_tokens("elevated urinary 3-methylglutaconic acid") in acid
+    assert content_tokens("high 3-methylglutaconic acid") not in acid
+    assert content_tokens("raised plasma methylmalonic acid") in phrase_variants(
+        "Methylmalonic acidemia"
+    )
+
+
+def test_phrase_variants_laboratory_pattern_leaves_other_names_alone() -> None:
+    # "high"/"low" are directions only in laboratory names: a high palate is not elevated
+    assert content_tokens("elevated palate") not in phrase_variants("High palate")
+    # pressures and cell counts are not analytes
+    assert content_tokens("low pressure") not in phrase_variants("Low blood pressure")
+    assert content_tokens("decreased cell count") not in phrase_variants("Low blood cell count")
