@@ -560,10 +560,11 @@ _LAB_SPECIMEN_OF = {
 }
 _LAB_WORDS = "|".join(_LAB_SENSE)
 _LAB_PLACES = "|".join(_LAB_SPECIMEN_OF)
-# "Elevated circulating creatine kinase concentration", "Low blood calcium levels".
+# "Elevated circulating creatine kinase concentration", "Low blood calcium levels",
+# "Decreased hemoglobin concentration" (a specimen, a quantity's noun or both).
 _LAB_NAME_RE = re.compile(
-    rf"^(?P<dir>{_LAB_WORDS}) (?P<spec>{_LAB_PLACES}) (?P<x>.+?)"
-    r"(?: (?:level|levels|concentration|concentrations))?$"
+    rf"^(?P<dir>{_LAB_WORDS}) (?:(?P<spec>{_LAB_PLACES}) )?(?P<x>.+?)"
+    r"(?P<noun> (?:level|levels|concentration|concentrations))?$"
 )
 # "Creatine high in urine".
 _LAB_SUFFIX_NAME_RE = re.compile(
@@ -582,9 +583,13 @@ _NOT_ANALYTES = frozenset(
 
 def _lab_parts(name: str) -> tuple[str, str, str] | None:
     """(analyte, specimen, sense) of a laboratory name, or None."""
-    match = _LAB_NAME_RE.match(name) or _LAB_SUFFIX_NAME_RE.match(name)
+    match = _LAB_NAME_RE.match(name)
+    if match is not None and not (match["spec"] or match["noun"]):
+        match = None  # "Increased body weight": no laboratory name
+    match = match or _LAB_SUFFIX_NAME_RE.match(name)
     if match is not None:
-        x, specimen, sense = match["x"], _LAB_SPECIMEN_OF[match["spec"]], _LAB_SENSE[match["dir"]]
+        specimen = _LAB_SPECIMEN_OF[match["spec"] or "blood"]
+        x, sense = match["x"], _LAB_SENSE[match["dir"]]
     else:
         match = _ACID_NAME_RE.match(name)
         if match is None:

@@ -217,3 +217,6 @@ def test_phrase_variants_laboratory_pattern_leaves_other_names_alone() -> None:
     # pressures and cell counts are not analytes
     assert content_tokens("low pressure") not in phrase_variants("Low blood pressure")
     assert content_tokens("decreased cell count") not in phrase_variants("Low blood cell count")
+    # a quantity's noun alone makes a laboratory name; neither makes none
+    assert content_tokens("low hemoglobin") in phrase_variants("Decreased hemoglobin concentration")
+    assert content_tokens("high body weight") not in phrase_variants("Increased body weight")
