@@ -27,7 +27,11 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
 4. **Measurements** (optional, :mod:`encoders.measurements`): a growth measurement stated
    with its centile or SD score (``height 98 cm (-2 SD)``) links the term its definition
    names (*Short stature*), when the lexicon has that term.
-5. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
+5. **Laboratory values** (:mod:`encoders.lab_values`): a value outside its stated reference
+   range (``serum phosphate 0.72 mmol/L (1.20-1.80 mmol/L)``) links the term the dictionary
+   gives the words before it read as ``low X`` or ``high X`` (*Hypophosphatemia*), unless
+   that term is already linked there.
+6. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
    hedged ones ``uncertain``; findings of relatives are marked ``family`` and, by default,
    left out of :func:`link_records`.
 
@@ -47,6 +51,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from encoders.lab_values import read_lab_values
 from encoders.measurements import read_measurements
 from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
@@ -152,6 +157,9 @@ class LinkerConfig:
             HPO terms they meet (:mod:`encoders.measurements`). Off by default: on ID-68
             and the dev vignettes the terms it adds cost more than they give (README).
             (default: ``False``)
+        lab_values: read laboratory values outside their stated reference range as the
+            terms their analyte's words name as ``low X`` or ``high X``
+            (:mod:`encoders.lab_values`). (default: ``True``)
     """
 
     kinds: tuple[str, ...] = ("label", "exact", "narrow", "related", "broad")
@@ -164,6 +172,7 @@ class LinkerConfig:
     define_acronyms: bool = True
     allow_gap: bool = True
     measurements: bool = False
+    lab_values: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(NAME_KINDS)
@@ -189,9 +198,10 @@ class Mention:
         uncertain: the finding is hedged.
         family: the finding belongs to a relative, not the patient.
         source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text),
-            ``dense`` or ``measurement``.
+            ``dense``, ``measurement`` or ``laboratory``.
         matched: the dictionary name (or nearest name) that matched; for a measurement,
-            the quantity and the number read (``height -2.5 SD``).
+            the quantity and the number read (``height -2.5 SD``); for a laboratory value,
+            the phrase it was read as (``low serum phosphate``).
     """
 
     start: int
@@ -814,6 +824,10 @@ class ConceptLinker:
             measured = self._measured(text, tokens)
             if measured:
                 kept = sorted(kept + measured, key=lambda x: x[0].i)
+        if self.config.lab_values:
+            lab = self._lab_findings(text, tokens, kept)
+            if lab:
+                kept = sorted(kept + lab, key=lambda x: x[0].i)
         spans = [(m.i, m.j) for m, *_ in kept]
         contexts = (
             self.context_rules.analyze(tokens, spans)
@@ -839,6 +853,37 @@ class ConceptLinker:
             if i < j:
                 matched = f"{found.quantity} {found.statement}"
                 out.append((_Match(i, j, [], "measurement"), iri, MEASUREMENT_SCORE, matched))
+        return out
+
+    def _lab_findings(
+        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    ) -> list[_Scored]:
+        """The findings that laboratory values outside their reference range state, as
+        matches from the analyte's words to the range's closing bracket."""
+        out: list[_Scored] = []
+        norms, raws = tokens.norms, tokens.raws
+        for found in read_lab_values(text):
+            v = bisect.bisect_left(tokens.starts, found.start)
+            end = bisect.bisect_left(tokens.starts, found.end)
+            # The analyte's words: up to four words before the value in its clause, after
+            # a linking word or a quantity's noun ("calcium of", "CK was", "lactate level").
+            k = v - 1
+            while k >= 0 and (norms[k] in _LAB_LINKS or norms[k] in _MEASURE_WORDS):
+                k -= 1
+            words: list[int] = []
+            while k >= 0 and len(words) < 4 and norms[k] != BREAK and raws[k][0].isalpha():
+                words.insert(0, k)
+                k -= 1
+            for n in range(len(words), 0, -1):
+                first = words[-n]
+                phrase = " ".join([found.direction, *raws[first : words[-1] + 1]])
+                iri = self.link_phrase(phrase)
+                if iri is None or not self.is_linkable(iri):
+                    continue
+                if not any(iri == x[1] and x[0].i < end and first < x[0].j for x in kept):
+                    match = _Match(first, end, [], "laboratory")
+                    out.append((match, iri, MEASUREMENT_SCORE, phrase))
+                break
         return out
 
     def _curie(self, iri: str) -> str:
@@ -992,6 +1037,10 @@ _ACCOMPANIMENT = frozenset({"with", "without"})
 _REORDERED = frozenset({"permuted", "inverted"})
 #: Modal verbs: the one word after one is a verb ("she can jump"), not a finding's name.
 _MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", "should", "must"})
+#: Words between a laboratory analyte and its value ("calcium of 2.01", "CK was 385").
+_LAB_LINKS = frozenset(
+    normalize_token(w) for w in ("of", "was", "were", "is", "are", "at", "about", "approximately")
+)
 #: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
 _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})

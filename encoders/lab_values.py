@@ -1,0 +1,125 @@
+"""Laboratory values stated against their reference range.
+
+Case reports often give a laboratory finding only as numbers: "serum phosphate 0.72 mmol/L
+(1.20-1.80 mmol/L)", "PTH 57.0 pmol/L (1.1-6.9 pmol/L)", "alkaline phosphatase of 256
+umol/L (normal range 50-150 umol/L)". :func:`read_lab_values` reads a value followed by its
+range in brackets and says whether the value is below or above it. Which analyte it is,
+and so which term, is the linker's part (:mod:`encoders.linker`): it reads the words before
+the value as "low X" or "high X" against its dictionary, where laboratory names are
+indexed that way (:mod:`encoders.normalize`).
+
+A range is ``LOW-HIGH`` (also with an en dash, ``to``, or a label such as ``normal range``,
+``reference``, ``N:`` before it), ``< HIGH``, ``> LOW`` or ``MEAN +/- SD`` (read as MEAN +/- 2
+SD). It is read only when nothing in the brackets says it is no reference range: a centile,
+an SD score or an age after the numbers (``46 cm (5-10th percentile)``), or a unit that
+differs from the value's. A value within its range is no finding and is not returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["LabValue", "read_lab_values"]
+
+
+@dataclass(frozen=True)
+class LabValue:
+    """A value outside its stated reference range.
+
+    Attributes:
+        start: offset of the value in the text.
+        end: offset one past the closing bracket of the range.
+        value: the value.
+        unit: its unit as written ("" when none).
+        low: the range's lower bound (None when only an upper one is stated).
+        high: the range's upper bound (None when only a lower one is stated).
+        direction: ``"low"`` or ``"high"``.
+    """
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    low: float | None
+    high: float | None
+    direction: str
+
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_UNIT = r"[^\W\d_][^\s()\[\],;]*|%"
+_DASH = r"\s*(?:-|\u2013|\u2014|to)\s*"
+_LAB_VALUE_RE = re.compile(
+    rf"(?<![\w.,/-])(?P<value>{_NUM})\s*(?P<unit>{_UNIT})?\s*[(\[]\s*"
+    r"(?P<label>[^\W\d][^()\[\]\d<>\u2264\u2265\u00b1]{0,40}?)?\s*"
+    rf"(?:(?P<lo>{_NUM}){_DASH}(?P<hi>{_NUM})"
+    rf"|(?P<lt><=?|\u2264|up to|below|less than)\s*(?P<ub>{_NUM})"
+    rf"|(?P<gt>>=?|\u2265|above|more than)\s*(?P<lb>{_NUM})"
+    rf"|(?P<mean>{_NUM})\s*(?:\u00b1|\+/-)\s*(?P<sd>{_NUM}))"
+    rf"\s*(?P<unit2>{_UNIT})?(?P<rest>[^()\[\]]{{0,30}}?)\s*[)\]]",
+    re.IGNORECASE,
+)
+# Words after the numbers that make them no reference range (a centile, SD score or age).
+_NOT_A_RANGE = re.compile(
+    r"^(?:th|st|nd|rd|%ile|percentile|centile|p|sd|sds|z|years?|yrs?|y|months?|mo|weeks?"
+    r"|wk|days?|d|h|hours?|min|minutes?|times|x|fold|patients?|cases?)$",
+    re.IGNORECASE,
+)
+_NOT_A_RANGE_LABEL = re.compile(r"percentile|centile|\bsd\b|\bage\b|\baged\b", re.IGNORECASE)
+
+
+def _number(text: str) -> float:
+    """A number with a decimal comma or point, or with thousands separators (``14,020``)."""
+    if "," in text:
+        parts = text.split(",")
+        if "." not in text and len(parts) == 2 and len(parts[1]) != 3:
+            return float(f"{parts[0]}.{parts[1]}")  # decimal comma: 0,72
+        text = text.replace(",", "")
+    return float(text)
+
+
+def _unit_key(unit: str) -> str:
+    return unit.lower().replace("\u00b5", "u").replace("\u03bc", "u")
+
+
+def read_lab_values(text: str) -> Iterator[LabValue]:
+    """Values outside their stated reference range, in text order.
+
+    Args:
+        text: any text.
+    """
+    for match in _LAB_VALUE_RE.finditer(text):
+        unit, unit2 = match["unit"] or "", match["unit2"] or ""
+        if (
+            _NOT_A_RANGE.match(unit2)
+            or _NOT_A_RANGE.match(unit)
+            or _NOT_A_RANGE_LABEL.search(match["label"] or "")
+            or _NOT_A_RANGE_LABEL.search(match["rest"] or "")
+        ):
+            continue
+        if unit and unit2 and _unit_key(unit) != _unit_key(unit2):
+            continue
+        try:
+            value = _number(match["value"])
+            low = high = None
+            if match["lo"] is not None:
+                low, high = _number(match["lo"]), _number(match["hi"])
+            elif match["ub"] is not None:
+                high = _number(match["ub"])
+            elif match["lb"] is not None:
+                low = _number(match["lb"])
+            else:
+                mean, sd = _number(match["mean"]), _number(match["sd"])
+                low, high = mean - 2 * sd, mean + 2 * sd
+        except ValueError:
+            continue
+        if low is not None and high is not None and low > high:
+            continue
+        if low is not None and value < low:
+            direction = "low"
+        elif high is not None and value > high:
+            direction = "high"
+        else:
+            continue
+        yield LabValue(match.start("value"), match.end(), value, unit, low, high, direction)

@@ -1,0 +1,128 @@
+"""Laboratory values against their reference range, and the linker's reading of them."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from encoders.lab_values import read_lab_values
+from encoders.linker import ConceptLinker, LinkerConfig
+from kg.lexicon import Lexicon, LexiconEntry
+
+
+def readings(text: str) -> list[tuple[str, str]]:
+    return [(text[v.start : v.end], v.direction) for v in read_lab_values(text)]
+
+
+@pytest.mark.parametrize(
+    ("analyte", "reading", "direction"),
+    [
+        ("phosphate ", "0.72 mmol/L (1.20\u20131.80 mmol/L)", "low"),
+        ("ALP ", "14020U/L (55\u2013515U/L)", "high"),
+        ("ALP of ", "256 \u03bcmol/L (normal range50-150 \u00b5mol/L)", "high"),
+        ("CK ", "385 IU/L (normal <200 IU/L)", "high"),
+        ("albumin ", "2.1 g/dL (> 3.5)", "low"),
+        ("Hb ", "9.8 g/dL (N: 12-16)", "low"),
+        ("ferritin ", "1,250 ng/mL (30-400 ng/mL)", "high"),
+        ("sodium ", "0,9 (1,2-1,8)", "low"),
+        ("creatine ", "0.805 mg/ml (control 0.160\u00b10.177 mg/ml)", "high"),
+    ],
+)
+def test_values_outside_their_range(analyte: str, reading: str, direction: str) -> None:
+    assert readings(analyte + reading) == [(reading, direction)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "calcium 2.3 mmol/L (2.15-2.65 mmol/L)",  # within the range: no finding
+        "height was 46 cm (5\u201310th percentile)",  # a centile, not a reference range
+        "weight 2250 g (< 3rd percentile)",
+        "seen at 12 months (2-5 years)",
+        "in 5 patients (20-30%)",
+        "lactate 6.7 mmol/L (0.5-2.2 mg/dL)",  # the units differ
+        "IL-18 (2120-4400 pg/ml)",  # the number is part of the analyte's name
+        "Case 3 (family III)",
+        "value 5 (9-3)",  # no range runs backwards
+    ],
+)
+def test_no_reading(text: str) -> None:
+    assert readings(text) == []
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("0123456789.,-()[]<>\u00b1 mgLdUa%thSD")), max_size=80)
+)
+def test_readings_are_spans_of_the_text(text: str) -> None:
+    for v in read_lab_values(text):
+        assert 0 <= v.start < v.end <= len(text)
+        assert v.direction in ("low", "high")
+        if v.direction == "low":
+            assert v.low is not None and v.value < v.low
+        else:
+            assert v.high is not None and v.value > v.high
+
+
+HYPOCALCEMIA, PTH, PHOSPHATE, STATURE = (f"http://example.org/T{n}" for n in range(4))
+_NAMES = [
+    (HYPOCALCEMIA, "Hypocalcemia", "label"),
+    (HYPOCALCEMIA, "Low blood calcium levels", "exact"),
+    (PTH, "Elevated circulating parathyroid hormone level", "label"),
+    (PTH, "Elevated serum PTH", "exact"),
+    (PHOSPHATE, "Hypophosphatemia", "label"),
+    (PHOSPHATE, "Low serum phosphate", "exact"),
+    (STATURE, "Short stature", "label"),
+]
+
+
+def lexicon() -> Lexicon:
+    return Lexicon([LexiconEntry(iri, text, kind, None, "owl:Class") for iri, text, kind in _NAMES])
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(lexicon())
+
+
+def test_linker_reads_the_analyte_before_the_value(linker: ConceptLinker) -> None:
+    text = (
+        "markedly decreased ionized serum calcium 1.08 mmol/L (1.20-1.35 mmol/L), "
+        "PTH was 57.0 pmol/L (1.1-6.9 pmol/L) and chloride 90 mmol/L (102-112 mmol/L)."
+    )
+    found = [(m.text, m.iri, m.source) for m in linker.link(text)]
+    assert found == [
+        ("serum calcium 1.08 mmol/L (1.20-1.35 mmol/L)", HYPOCALCEMIA, "laboratory"),
+        ("PTH was 57.0 pmol/L (1.1-6.9 pmol/L)", PTH, "laboratory"),
+    ]  # chloride names no term of this lexicon: nothing is invented
+
+
+def test_linker_does_not_repeat_a_named_finding(linker: ConceptLinker) -> None:
+    found = [(m.text, m.iri) for m in linker.link("low calcium of 2.01 mmol/L (2.15-2.65)")]
+    assert found == [("low calcium", HYPOCALCEMIA)]
+
+
+def test_linker_lab_values_respect_context_and_settings(linker: ConceptLinker) -> None:
+    [mention] = linker.link("Her mother had serum phosphate 0.5 mmol/L (0.8-1.5 mmol/L).")
+    assert (mention.iri, mention.family) == (PHOSPHATE, True)
+    off = ConceptLinker(lexicon(), config=LinkerConfig(lab_values=False))
+    assert off.link("serum phosphate 0.5 mmol/L (0.8-1.5 mmol/L)") == []
+    # a value within its range, or a centile, is no finding
+    assert linker.link("serum phosphate 1.0 mmol/L (0.8-1.5 mmol/L)") == []
+    assert linker.link("height 98 cm (3-10th centile)") == []
+
+
+_AMOUNTS = st.decimals(min_value=0, max_value=5000, places=2).map(str)
+
+
+@given(_AMOUNTS, _AMOUNTS, _AMOUNTS, st.sampled_from([" mmol/L", " U/L", "g/dL", ""]))
+def test_direction_follows_the_numbers(value: str, low: str, high: str, unit: str) -> None:
+    statement = f"{value}{unit} ({low}-{high}{unit})"
+    found = list(read_lab_values(f"analyte {statement}"))
+    v, lo, hi = float(value), float(low), float(high)
+    if lo > hi or lo <= v <= hi:
+        assert found == []
+    else:
+        [reading] = found
+        assert reading.direction == ("low" if v < lo else "high")
+        assert (reading.start, reading.end) == (8, 8 + len(statement))
