@@ -27,7 +27,12 @@ import torch
 
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
-from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT, shortlist_order
+from fusion.shortlist import (
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+    add_similarity,
+    shortlist_order,
+)
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
@@ -493,20 +498,12 @@ class Diagnoser:
     def _add_similarity(
         self, present: Sequence[str], scores: np.ndarray, ranked_by: np.ndarray
     ) -> dict[int, float]:
-        """Add ``similarity_weight`` times the Resnik similarity to the scores of the
-        candidates the model re-ranks (the shortlist, or every candidate without one), in
-        place; their similarities by candidate index."""
+        """:func:`fusion.shortlist.add_similarity` with this diagnoser's settings."""
         if self.similarity is None:
             return {}
-        n = len(scores)
-        if 0 < self.shortlist < n:
-            inside = shortlist_order(scores, ranked_by, self.shortlist, self.shortlist)
-        else:
-            inside = np.arange(n)
-        similarity = self.similarity.score_candidates(present, inside)
-        # a weight >= 0 only lifts the shortlisted scores, so the shortlist stays the same
-        scores[inside] += self.similarity_weight * similarity
-        return dict(zip(inside.tolist(), similarity.tolist(), strict=True))
+        return add_similarity(
+            scores, ranked_by, self.shortlist, present, self.similarity, self.similarity_weight
+        )
 
     @torch.no_grad()
     def diagnose(

@@ -25,9 +25,19 @@ see docs/measurements.md for what the gain rests on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["DEFAULT_SHORTLIST", "DEFAULT_SIMILARITY_WEIGHT", "shortlist_keys", "shortlist_order"]
+from kg.rules.resnik import ResnikRanker
+
+__all__ = [
+    "DEFAULT_SHORTLIST",
+    "DEFAULT_SIMILARITY_WEIGHT",
+    "add_similarity",
+    "shortlist_keys",
+    "shortlist_order",
+]
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
 DEFAULT_SHORTLIST = 10
@@ -103,3 +113,32 @@ def shortlist_order(
         inside = ranked[:size]
         order = np.concatenate([inside[np.argsort(-scores[inside], kind="stable")], ranked[size:]])
     return order if top is None else order[: max(top, 0)]
+
+
+def add_similarity(
+    scores: np.ndarray,
+    prior: np.ndarray,
+    size: int,
+    present: Sequence[str],
+    ranker: ResnikRanker,
+    weight: float,
+) -> dict[int, float]:
+    """Add ``weight`` times the Resnik similarity of ``present`` to the scores of the
+    candidates the model re-ranks (the prior's top ``size``, or every candidate when ``size``
+    is 0 or covers them all), in place; their similarities by candidate index.
+
+    A weight >= 0 only lifts the shortlisted scores, so the shortlist stays the same.
+
+    Args:
+        scores: ``[num_candidates]`` the model's scores (float64; changed in place).
+        prior: ``[num_candidates]`` the prior's scores, same order.
+        size: shortlist length.
+        present: the patient's present terms.
+        ranker: a ranker over the same candidates, in the same order (``combine="BMA"``).
+        weight: the similarity's weight.
+    """
+    n = len(scores)
+    inside = shortlist_order(scores, prior, size, size) if 0 < size < n else np.arange(n)
+    similarity = ranker.score_candidates(present, inside)
+    scores[inside] += weight * similarity
+    return dict(zip(inside.tolist(), similarity.tolist(), strict=True))

@@ -3,9 +3,11 @@
 ``train_diagnosis(config)`` prepares (or reuses) the graph embeddings and the fact index,
 simulates patients for every annotated disease, renders them as clinical text, and trains
 :class:`fusion.model.KgFusionForDiagnosis` with cross-entropy over all diseases. It validates
-each epoch on held-out simulated patients (and reports real development cases when given),
-stops early, checkpoints atomically every few hundred steps and resumes exactly after a
-kill, fits a calibration temperature, and saves the model folder with its sidecars.
+each epoch on held-out simulated patients (selecting the best epoch and stopping early on
+them) and, when given, reports real development cases each epoch, ranked as ``kgfuse
+diagnose`` ranks them (``dev_*``) and by the model alone over every candidate
+(``dev_model_*``). It checkpoints atomically every few hundred steps and resumes exactly
+after a kill, fits a calibration temperature, and saves the model folder with its sidecars.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
 from eval.diagnosis import expected_calibration_error as calibration_error
 from fusion.blas import limit_blas_threads
 from fusion.config import FusionConfig
-from fusion.inputs import PatientCollator
+from fusion.inputs import PatientCollator, PatientInput
 from fusion.model import KgFusionForDiagnosis
 from fusion.pipeline import (
     LinkedFinding,
@@ -37,9 +39,16 @@ from fusion.pipeline import (
     model_meta,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
+from fusion.shortlist import (
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+    add_similarity,
+    shortlist_keys,
+)
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
+from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
 from train.checkpoint import holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig
@@ -338,8 +347,9 @@ def train_diagnosis(
         home: kgfuse home (KG, embeddings and model defaults live there).
         progress: show progress bars.
         resume: continue from the checkpoint in the output folder when there is one.
-        dev_cases: real cases (objects with ``present``, ``excluded``, ``diseases``) scored
-            after training (reported only: never used to select or tune anything).
+        dev_cases: real cases (:class:`eval.diagnosis.Case`) scored after each epoch and at
+            the end, with their present terms and onset (reported only: never used to select
+            or tune anything; see :func:`score_dev_cases`).
         distributed: this process's rank in a DDP run (``train.distributed``); rank 0
             prepares the cached embeddings and index first, validates, checkpoints and
             saves the model; the other ranks return after training, without a model.
@@ -397,9 +407,14 @@ def train_diagnosis(
     def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
         return collator([train_data.prepare(i, epoch).input for i in idx])
 
+    dev = DevCases.prepare(builder, model, dev_cases) if dev_cases else None
+
     def evaluate() -> tuple[dict[str, float], tuple[torch.Tensor, torch.Tensor]]:
         logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
-        return rank_metrics_from_logits(logits, labels), (logits, labels)
+        metrics = rank_metrics_from_logits(logits, labels)
+        if dev is not None:
+            metrics.update(score_dev_cases(model, dev, collator, bf16))
+        return metrics, (logits, labels)
 
     writer = tensorboard(out / "tensorboard") if is_main(distributed) else None
     loop = fit(
@@ -447,7 +462,7 @@ def train_diagnosis(
     temperature = fit_temperature(logits, labels)
     model.config.calibration_temperature = temperature
     ece_after = expected_calibration_error(torch.softmax(logits / temperature, -1), labels)
-    dev_metrics = _score_dev(model, builder, collator, dev_cases, bf16) if dev_cases else {}
+    dev_metrics = score_dev_cases(model, dev, collator, bf16) if dev is not None else {}
     _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature)
     if writer is not None:
         writer.close()
@@ -477,28 +492,80 @@ def _result_json(result: DiagnosisTrainResult) -> str:
     return json.dumps(data, indent=2)
 
 
-def _score_dev(model, builder, collator, cases, bf16: bool) -> dict[str, float]:
-    """Metrics on real cases (present terms only) whose diagnosis is a candidate."""
-    items = []
-    for case in cases:
-        label = next((d for d in case.diseases if d in builder.candidate_index), None)
-        if label is None:
-            continue
-        warnings: list[str] = []
-        findings = builder.resolve(case.present, False, warnings)
-        items.append(builder.prepare(findings, None if model.config.uses_text else "", label).input)
-    if not items:
-        return {}
+@dataclass
+class DevCases:
+    """Real development cases, prepared once to be scored after every epoch.
+
+    Attributes:
+        inputs: the model's input of each case whose diagnosis is a candidate (its present
+            terms and, when it has one, its onset: as ``kgfuse eval diagnosis`` gives them).
+        present: each case's present term IRIs (for the similarity re-ranking).
+        similarity: the Resnik ranker over the model's candidates that ``kgfuse diagnose``
+            re-ranks its shortlist with.
+    """
+
+    inputs: list[PatientInput]
+    present: list[list[str]]
+    similarity: ResnikRanker
+
+    @classmethod
+    def prepare(
+        cls, builder: PatientInputBuilder, model: KgFusionForDiagnosis, cases: Sequence[Any]
+    ) -> DevCases | None:
+        """The cases whose diagnosis is a candidate; None when there is none."""
+        inputs, present = [], []
+        for case in cases:
+            label = next((d for d in case.diseases if d in builder.candidate_index), None)
+            if label is None:
+                continue
+            warnings: list[str] = []
+            findings = builder.resolve(case.present, False, warnings)
+            onset = builder.resolve_onset(getattr(case, "onset", None), warnings)
+            text = None if model.config.uses_text else ""
+            inputs.append(builder.prepare(findings, text, label, warnings, onset).input)
+            present.append([f.iri for f in findings])
+        if not inputs:
+            return None
+        kg = builder.kg
+        similarity = ResnikRanker(
+            kg.hierarchy, kg.annotations, subjects=builder.candidates, combine="BMA"
+        )
+        return cls(inputs, present, similarity)
+
+
+@torch.no_grad()
+def score_dev_cases(
+    model: KgFusionForDiagnosis, dev: DevCases, collator: PatientCollator, bf16: bool
+) -> dict[str, float]:
+    """Rank metrics on real cases: ``dev_top1`` ... ``dev_mrr`` as ``kgfuse diagnose`` ranks
+    them with the default settings (the prior's first :data:`DEFAULT_SHORTLIST` re-ranked by
+    the model's score plus :data:`DEFAULT_SIMILARITY_WEIGHT` times the similarity, the others
+    in the prior's order), and ``dev_model_top1`` ... by the model's score alone over every
+    candidate; ``dev_cases``: how many were scored."""
     model.eval()
+    device = next(model.parameters()).device
     logits, labels = [], []
-    with torch.no_grad():
-        for lo in range(0, len(items), 64):
-            batch = collator(items[lo : lo + 64])
-            labels.append(batch.pop("labels"))
-            with autocast(bf16):
-                logits.append(model(**batch).logits.float())
-    metrics = rank_metrics_from_logits(torch.cat(logits), torch.cat(labels))
-    metrics["cases"] = float(len(items))
+    for lo in range(0, len(dev.inputs), 64):
+        batch = collator(dev.inputs[lo : lo + 64])
+        labels.append(batch.pop("labels"))
+        with autocast(bf16):
+            logits.append(model(**to_device(batch, device)).logits.float().cpu())
+    scores, truth = torch.cat(logits), torch.cat(labels)
+    keys = np.empty(tuple(scores.shape), dtype=np.float64)
+    for k, (row, item) in enumerate(zip(scores.numpy(), dev.inputs, strict=True)):
+        s = row.astype(np.float64)
+        prior = s if item.prior is None else np.asarray(item.prior, dtype=np.float64)
+        add_similarity(
+            s, prior, DEFAULT_SHORTLIST, dev.present[k], dev.similarity, DEFAULT_SIMILARITY_WEIGHT
+        )
+        keys[k] = shortlist_keys(s, prior, DEFAULT_SHORTLIST)
+    metrics = {
+        f"dev_{k}": v for k, v in rank_metrics_from_logits(torch.from_numpy(keys), truth).items()
+    }
+    metrics.update(
+        {f"dev_model_{k}": v for k, v in rank_metrics_from_logits(scores, truth).items()}
+    )
+    metrics["dev_cases"] = float(len(dev.inputs))
     return metrics
 
 

@@ -61,7 +61,11 @@ def train(
     home: HomeOption = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Model folder.")] = None,
     dev_cases: Annotated[
-        Path | None, typer.Option(help="Real cases (ppkt_dev.jsonl format) scored after training.")
+        Path | None,
+        typer.Option(
+            help="Real cases (ppkt_dev.jsonl format) scored after each epoch, reported only "
+            "(default: the config's dev_cases)."
+        ),
     ] = None,
     no_resume: Annotated[
         bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")
@@ -130,6 +134,8 @@ def train(
     if output is not None:
         sets.append(f"output={output}")
     cfg = load_config(config, sets)
+    if dev_cases is None and cfg.dev_cases:
+        dev_cases = Path(cfg.dev_cases)
     cases = _read_cases(dev_cases) if dev_cases else None
     # under torchrun (kgfuse train --nproc N), each process is one rank of the run
     with distributed_session() as ddp:
@@ -151,7 +157,12 @@ def train(
         markup=False,
     )
     if result.dev:
-        console.print(f"development cases (present terms only): {result.dev}", markup=False)
+        dev = ", ".join(f"{k} {v:.3f}" for k, v in result.dev.items() if k != "dev_cases")
+        console.print(
+            f"{result.dev.get('dev_cases', 0):.0f} development cases (present terms only; dev_: "
+            f"as kgfuse diagnose ranks them, dev_model_: the model alone): {dev}",
+            markup=False,
+        )
 
 
 def _train_arguments(

@@ -13,6 +13,7 @@ from safetensors.torch import load_file
 
 import train.diagnosis as diagnosis_train
 from encoders.text import int8_is_available
+from eval.diagnosis import Case
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from fusion.retrieval import FactIndex
 from kg.knowledge_graph import KnowledgeGraph
@@ -529,3 +530,55 @@ def test_an_unexpected_error_on_one_record_ends_only_that_record(
     assert [o["id"] for o in out] == ["a", "b", "c"]
     assert out[1]["error"] == "internal error: ZeroDivisionError: a bug"
     assert "ranking" in out[0] and "ranking" in out[2]
+
+
+def test_dev_cases_are_scored_each_epoch_as_diagnose_ranks_them(home: Path) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations)
+    matrix = disease_term_matrix(kg.hierarchy, kg.annotations, subjects=likelihood.diseases)
+    cases = []
+    for row, disease in enumerate(likelihood.diseases):
+        terms = [kg.hierarchy.terms[c] for c in sp.csr_matrix(matrix.annotated)[row].indices]
+        cases.append(Case(f"c{row}", present=tuple(terms[:2]), diseases=(disease,)))
+    cases.append(Case("unknown", present=cases[0].present, diseases=("OMIM:999999",)))
+    result = train_diagnosis(_config(home, "model-dev"), home=home, progress=False, dev_cases=cases)
+    metrics = ("top1", "top3", "top10", "mrr")
+    for record in result.history:  # every epoch reports both rankings
+        assert {f"dev_{m}" for m in metrics} | {f"dev_model_{m}" for m in metrics} <= set(record)
+        assert record["dev_cases"] == len(cases) - 1  # a diagnosis that is no candidate: left out
+    # at the end: the ranking kgfuse diagnose gives (fp32, default shortlist and similarity)
+    diagnoser = Diagnoser.load(home / "model-dev", kg, precision="fp32")
+    reciprocal = []
+    for case in cases[:-1]:
+        ranking = diagnoser.diagnose(case.id, present=case.present, top_k=10).ranking
+        rank = next(i for i, r in enumerate(ranking, 1) if r.iri in case.diseases)
+        reciprocal.append(1.0 / rank)
+    assert result.dev["dev_mrr"] == pytest.approx(sum(reciprocal) / len(reciprocal))
+    assert result.dev["dev_top1"] == pytest.approx(
+        sum(r == 1.0 for r in reciprocal) / len(cases[:-1])
+    )
+    assert 0.0 < result.dev["dev_model_mrr"] <= 1.0
+    saved = json.loads((home / "model-dev" / "training.json").read_text())
+    assert saved["dev"] == pytest.approx(result.dev)
+
+
+def test_cli_train_reads_the_configs_dev_cases(home: Path, tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    cases = tmp_path / "dev.jsonl"
+    row = {"id": "a", "present_hpo": ["HP:0001166"], "diseases": ["OMIM:154700"]}
+    cases.write_text(json.dumps(row) + "\n")
+    config = tmp_path / "diagnosis.yaml"
+    config.write_text(f"dev_cases: {cases}\n")
+    seen = {}
+
+    def fake_train(cfg, **kwargs):
+        seen["dev_cases"] = kwargs["dev_cases"]
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr("train.diagnosis.train_diagnosis", fake_train)
+    res = CliRunner().invoke(app, ["train", "--config", str(config), "--home", str(home)])
+    assert isinstance(res.exception, RuntimeError) and str(res.exception) == "stop here"
+    assert [c.id for c in seen["dev_cases"]] == ["a"]
