@@ -570,6 +570,12 @@ _LAB_NAME_RE = re.compile(
 _LAB_SUFFIX_NAME_RE = re.compile(
     rf"^(?P<x>.+?) (?P<dir>{_LAB_WORDS}) in (?:the )?(?P<spec>{_LAB_PLACES})$"
 )
+# "Increased methionine in blood".
+_LAB_IN_NAME_RE = re.compile(
+    rf"^(?P<dir>{_LAB_WORDS}) (?P<x>.+?) in (?:the )?(?P<spec>{_LAB_PLACES})$"
+)
+# "High TSH": a direction and an acronym (checked on the name as written).
+_LAB_ACRONYM_NAME_RE = re.compile(rf"^(?P<dir>{_LAB_WORDS}) (?P<x>[^ ]+)$")
 # "Methylmalonic acidemia", "3-Methylglutaconic aciduria": the acid in blood or urine.
 _ACID_NAME_RE = re.compile(r"^(?P<x>[^ ]+(?: [^ ]+)?) acid(?P<where>uria|emia|aemia)$")
 _ACID_SPECIMEN = {"uria": "urine", "emia": "blood", "aemia": "blood"}
@@ -581,12 +587,17 @@ _NOT_ANALYTES = frozenset(
 )
 
 
-def _lab_parts(name: str) -> tuple[str, str, str] | None:
-    """(analyte, specimen, sense) of a laboratory name, or None."""
+def _lab_parts(name: str, written: str = "") -> tuple[str, str, str] | None:
+    """(analyte, specimen, sense) of a laboratory name (folded; ``written``: as written,
+    for acronyms), or None."""
     match = _LAB_NAME_RE.match(name)
     if match is not None and not (match["spec"] or match["noun"]):
         match = None  # "Increased body weight": no laboratory name
-    match = match or _LAB_SUFFIX_NAME_RE.match(name)
+    match = match or _LAB_SUFFIX_NAME_RE.match(name) or _LAB_IN_NAME_RE.match(name)
+    if match is None:
+        acronym = _LAB_ACRONYM_NAME_RE.match(name)
+        if acronym is not None and is_acronym(written.split()[-1] if written else ""):
+            return acronym["x"], "blood", _LAB_SENSE[acronym["dir"]]
     if match is not None:
         specimen = _LAB_SPECIMEN_OF[match["spec"] or "blood"]
         x, sense = match["x"], _LAB_SENSE[match["dir"]]
@@ -600,7 +611,7 @@ def _lab_parts(name: str) -> tuple[str, str, str] | None:
     return x, specimen, sense
 
 
-def _lab_keys(name: str) -> list[tuple[str, ...]]:
+def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
     """Keys of the clinical phrasings of a laboratory name.
 
     ``Elevated circulating X concentration`` (or ``Low blood X levels``, ``X high in urine``,
@@ -609,7 +620,7 @@ def _lab_keys(name: str) -> list[tuple[str, ...]]:
     as a predicate (``serum X was elevated``); a urinary one (``X aciduria``) as ``elevated
     urinary X``, ``elevated X in the urine`` or ``increased X excretion``.
     """
-    parts = _lab_parts(name)
+    parts = _lab_parts(name, written)
     if parts is None:
         return []
     x, specimen, sense = parts
@@ -678,7 +689,7 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     if match:
         x = match.group("x")
         out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
-    out.extend(_lab_keys(name))
+    out.extend(_lab_keys(name, text))
     return [k for k in out if len(k) > 1]
 
 

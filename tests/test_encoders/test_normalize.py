@@ -209,6 +209,10 @@ def test_phrase_variants_laboratory_names() -> None:
     assert content_tokens("raised plasma methylmalonic acid") in phrase_variants(
         "Methylmalonic acidemia"
     )
+    assert content_tokens("elevated methionine") in phrase_variants("Increased methionine in blood")
+    tsh = phrase_variants("High TSH")  # an acronym after a direction is an analyte
+    assert content_tokens("serum TSH elevated") in tsh
+    assert content_tokens("elevated IQ") not in phrase_variants("High iq")  # not written as one
 
 
 def test_phrase_variants_laboratory_pattern_leaves_other_names_alone() -> None:
