@@ -75,6 +75,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "LINKING_VERSION",
     "ConceptLinker",
     "InputTooLargeError",
     "LinkerConfig",
@@ -82,6 +83,11 @@ __all__ = [
     "RecordError",
     "link_records",
 ]
+
+#: Raised whenever one text may link to other terms than before (new phrasings of names,
+#: new readers). Audit records store it, so ``kgfuse audit verify`` can say that a recorded
+#: text was linked by another version. 2: laboratory phrasings and reference ranges.
+LINKING_VERSION = 2
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {

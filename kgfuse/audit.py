@@ -196,17 +196,21 @@ def config_hash(config: Mapping[str, Any] | None) -> str:
 
 @lru_cache(maxsize=1)
 def _versions_json() -> str:
+    from encoders.linker import LINKING_VERSION
+
     versions: dict[str, str] = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
+    versions["kgfuse-linking"] = str(LINKING_VERSION)
     return canonical_json(versions)
 
 
 def package_versions() -> dict[str, str]:
-    """Python and the versions of the installed packages that shape a decision."""
+    """Python, the versions of the installed packages that shape a decision, and the
+    linker's (``kgfuse-linking``: :data:`encoders.linker.LINKING_VERSION`)."""
     return json.loads(_versions_json())
 
 

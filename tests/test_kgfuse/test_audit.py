@@ -378,6 +378,21 @@ def test_verify_record_reproduces_a_decision(log: AuditLog) -> None:
     assert report.identical and report.differences == []
 
 
+def test_verify_notes_a_record_linked_by_another_linker_version(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from encoders.linker import LINKING_VERSION
+
+    register_replayer(KIND, replay_test_decision)
+    rid = append(log, "long thin fingers")
+    assert log.get(rid).versions["kgfuse-linking"] == str(LINKING_VERSION)
+    assert verify_record(log, rid).notes == []
+    recorded_earlier = {**audit.package_versions(), "kgfuse-linking": "1"}
+    monkeypatch.setattr(audit, "package_versions", lambda: recorded_earlier)
+    # now the record looks newer than the code that verifies it: the note names both
+    assert verify_record(log, rid).notes == [f"kgfuse-linking: recorded {LINKING_VERSION}, now 1"]
+
+
 def test_verify_record_reports_differences(log: AuditLog) -> None:
     register_replayer(KIND, lambda rec: make_explanation(rec["input"]["text"], score=1.0))
     try:
