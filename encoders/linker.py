@@ -86,8 +86,9 @@ __all__ = [
 
 #: Raised whenever one text may link to other terms than before (new phrasings of names,
 #: new readers). Audit records store it, so ``kgfuse audit verify`` can say that a recorded
-#: text was linked by another version. 2: laboratory phrasings and reference ranges.
-LINKING_VERSION = 2
+#: text was linked by another version. 2: laboratory phrasings and reference ranges;
+#: 3: negated lists ("D, E, and F were excluded", "were excluded: D, E and F").
+LINKING_VERSION = 3
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {

@@ -5,6 +5,9 @@ Chapman et al., 2001): trigger phrases open a *scope* forwards (``no``, ``negati
 backwards (``... was ruled out``) that runs until a termination term (``but``, ``however``),
 the end of the sentence, or the trigger's word window. Pseudo-triggers (``no increase``,
 ``not only``) are matched first and do nothing, so the triggers inside them never fire.
+A backward scope covers a whole list of three or more items that ends at its trigger
+("However, D, E, and F were excluded", the form of phenopacket2prompt's prompts), and a
+heading with a colon ("were excluded: D, E and F") rules out its list to the sentence end.
 
 Three properties are decided for each mention:
 
@@ -137,6 +140,56 @@ _NEG_BACKWARD = (
     "both negative",
     "resolved",
 )
+# A heading that rules out the list after it, to the end of the sentence: "The following
+# were excluded: seizures, hypotonia and cleft palate."
+_NEG_LIST_FORWARD = (
+    "were excluded :",
+    "was excluded :",
+    "excluded :",
+    "were absent :",
+    "absent :",
+    "were not observed :",
+    "not observed :",
+    "were ruled out :",
+    "ruled out :",
+    "negative for :",
+    "pertinent negatives :",
+)
+_LIST_WINDOW = 80
+# Words between the items of a list: "A, B, and C".
+_LIST_SEPARATORS = frozenset({",", "and", "or"})
+# Words that make a run before a backward trigger a clause rather than a list item.
+_LIST_CLAUSE_WORDS = frozenset(
+    {
+        "had",
+        "has",
+        "have",
+        "showed",
+        "shows",
+        "revealed",
+        "presented",
+        "exhibited",
+        "developed",
+        "including",
+        "included",
+        "is",
+        "was",
+        "were",
+        "are",
+        "he",
+        "she",
+        "they",
+        "it",
+        "no",
+        "not",
+        "without",
+        ":",
+    }
+)
+# Words after which a list may start: "However, D, E, and F were excluded".
+_LIST_BOUNDARIES = frozenset({"however", "but", "although", "whereas", "while", "yet"})
+# The most words one list item may have ("Febrile seizure (within the age range of ...)").
+_LIST_ITEM_WORDS = 16
 # "normal" negates only the word group right after it: "normal sweating".
 _NEG_SHORT = ("normal", "normally")
 _UNC_FORWARD = (
@@ -309,6 +362,48 @@ _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "
 _SCOPED = frozenset({"negated", "uncertain", "family"})
 
 
+def _list_start(start: int, end: int, words: Sequence[str]) -> int:
+    """Where a backward scope ``[start, end)`` starts when a list of three or more items
+    ends at it: "However, D, E, and F were excluded" rules out all three, where a clause
+    mark alone would stop the scope at F.
+
+    The items are the comma-separated runs before ``end`` (an item may be a name with a
+    comma or brackets of its own, "Intellectual disability, severe"); the list must start
+    the sentence or follow a terminating word (``however``, ``but``). Two items are no list
+    ("microcephaly, and seizures were absent" rules out only the seizures), nor is the
+    object of a verb ("she had A, B, C, and D were absent": a run holds ``had``).
+    """
+    items, plain_commas = 0, 0
+    k = end - 1
+    while True:
+        # one item: back to the separators before it
+        j = k
+        while j >= 0 and words[j] not in _LIST_SEPARATORS:
+            if words[j] in _SENTENCE_ENDS or words[j] in _LIST_BOUNDARIES:
+                break
+            if words[j] in _LIST_CLAUSE_WORDS or k - j >= _LIST_ITEM_WORDS:
+                return start  # a clause, not an item
+            j -= 1
+        if j == k:
+            break  # no item here
+        items += 1
+        if j < 0 or words[j] not in _LIST_SEPARATORS:
+            p = j + 1
+            break  # the list starts the sentence, or follows a terminating word
+        separators = 0
+        commas = 0
+        while j >= 0 and words[j] in _LIST_SEPARATORS:
+            commas += words[j] == ","
+            separators += 1
+            j -= 1
+        plain_commas += separators == 1 and commas == 1
+        k = j
+        p = j + 1
+    if items < 3 or not plain_commas or p >= start:
+        return start
+    return p
+
+
 @dataclass(frozen=True)
 class ContextResult:
     """What the context says about one mention.
@@ -359,6 +454,7 @@ class ContextRules:
                 *_many(_NEG_FORWARD, NEG, "forward", win),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
+                *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
                 *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
@@ -476,6 +572,8 @@ class ContextRules:
                     marks, limit = _SENTENCE_ENDS, max(0, i - 4 * trig.window)
                 while start > limit and (start - 1) not in ends and words[start - 1] not in marks:
                     start -= 1
+                if not family:
+                    start = _list_start(start, i, words)
                 scopes[trig.category].append((start, i))
         neg, unc, fam = scopes[NEG], scopes[UNC], scopes[FAM]
         return [

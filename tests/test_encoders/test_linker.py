@@ -206,6 +206,57 @@ def test_negation_scope(linker: ConceptLinker) -> None:
     assert flags("Not only seizures.") == {"seizures": False}  # pseudo-trigger
 
 
+def test_negation_of_a_list_before_or_after_its_trigger(linker: ConceptLinker) -> None:
+    def flags(text: str) -> dict[str, bool]:
+        return {m.text.lower(): m.excluded for m in linker.link(text)}
+
+    # phenopacket2prompt's form: the whole list is ruled out, not only its last item
+    assert flags(
+        "The proband presented with microcephaly and hypotonia. However, seizures, "
+        "gastroesophageal reflux, autism, and hip dysplasia were excluded."
+    ) == {
+        "microcephaly": False,
+        "hypotonia": False,
+        "seizures": True,
+        "gastroesophageal reflux": True,
+        "autism": True,
+        "hip dysplasia": True,
+    }
+    assert flags("Seizures, autism and hip dysplasia were not observed.") == {
+        "seizures": True,
+        "autism": True,
+        "hip dysplasia": True,
+    }
+    # an item may carry words that are no name of its own
+    assert flags("However, seizures, hypotonia, severe, and autism were excluded.") == {
+        "seizures": True,
+        "hypotonia": True,
+        "autism": True,
+    }
+    assert flags("The following were excluded: seizures, autism and hip dysplasia.") == {
+        "seizures": True,
+        "autism": True,
+        "hip dysplasia": True,
+    }
+    # two items are no list, and a list that is a verb's object is what the patient has
+    assert flags("He had microcephaly, and seizures were absent.") == {
+        "microcephaly": False,
+        "seizures": True,
+    }
+    assert flags("She had microcephaly, hypotonia, autism, and seizures were absent.") == {
+        "microcephaly": False,
+        "hypotonia": False,
+        "autism": False,
+        "seizures": True,
+    }
+    assert flags("Microcephaly was present, but seizures, autism, and GERD were absent.") == {
+        "microcephaly": False,
+        "seizures": True,
+        "autism": True,
+        "gerd": True,
+    }
+
+
 def test_uncertainty(linker: ConceptLinker) -> None:
     (m,) = linker.link("Possible seizures.")
     assert m.uncertain and not m.excluded
