@@ -544,6 +544,12 @@ _LAB_DIRECTIONS: dict[str, tuple[str, ...]] = {
     "down": ("decreased", "reduced", "low"),
 }
 _LAB_SENSE = {word: sense for sense, words in _LAB_DIRECTIONS.items() for word in words}
+# The direction words keys are written with: the others of an alternation group
+# (:data:`LEXICAL_ALTERNATIONS`: elevated, raised; reduced) are added with every key.
+_LAB_KEY_DIRECTIONS: dict[str, tuple[str, ...]] = {
+    "up": ("increased", "high"),
+    "down": ("decreased", "low"),
+}
 #: Specimens of a laboratory name; clinical text says ``serum``, ``plasma`` or ``blood`` for
 #: a circulating concentration, or names none (``elevated lactate``).
 _LAB_SPECIMENS: dict[str, tuple[str, ...]] = {
@@ -625,7 +631,7 @@ def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
         return []
     x, specimen, sense = parts
     phrases: list[str] = []
-    for d in _LAB_DIRECTIONS[sense]:
+    for d in _LAB_KEY_DIRECTIONS[sense]:
         if specimen == "blood":
             phrases += [f"{d} {x}", f"{x} {d}", f"{d} levels of {x}"]
             for s in _LAB_SPECIMENS["blood"]:
@@ -633,7 +639,8 @@ def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
         else:
             for s in _LAB_SPECIMENS["urine"]:
                 phrases += [f"{d} {s} {x}", f"{s} {x} {d}"]
-            phrases += [f"{d} {x} urine", f"{x} urine {d}", f"{d} levels of {x} urine"]
+            phrases += [f"{d} {x} urine", f"{x} urine {d}", f"{x} {d} urine"]
+            phrases += [f"{d} levels of {x} urine"]
             phrases += [f"{d} {x} excretion"]
             phrases += [f"{d} excretion {x}", f"{d} urinary excretion {x}"]
     return [content_tokens(p) for p in phrases]
@@ -689,7 +696,6 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     if match:
         x = match.group("x")
         out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
-    out.extend(_lab_keys(name, text))
     return [k for k in out if len(k) > 1]
 
 
@@ -732,4 +738,11 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
                 # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").
                 if perm[0] not in JOINERS and perm[-1] not in JOINERS:
                     out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
+    # Laboratory phrasings come in the word orders they are written in: not permuted.
+    if "," not in text:
+        for key in _lab_keys(" ".join(fold(text).split()), text):
+            if len(key) > 1:
+                out.setdefault(key, "pattern")
+                for alt in _alternation_keys(key):
+                    out.setdefault(alt, "pattern")
     return out
