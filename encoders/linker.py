@@ -87,7 +87,8 @@ __all__ = [
 #: Raised whenever one text may link to other terms than before (new phrasings of names,
 #: new readers). Audit records store it, so ``kgfuse audit verify`` can say that a recorded
 #: text was linked by another version. 2: laboratory phrasings and reference ranges;
-#: 3: negated lists ("D, E, and F were excluded", "were excluded: D, E and F").
+#: 3: negated lists ("D, E, and F were excluded", "were excluded: D, E and F"), and a
+#: one-word gerund synonym no longer matched by a past form ("ordered" is not "Ordering").
 LINKING_VERSION = 3
 
 #: Weight of a match by the kind of name matched.
@@ -782,6 +783,12 @@ class ConceptLinker:
             if chosen is not None:
                 if m.j - m.i == 1 and m.i and tokens.lowers[m.i - 1] in _MODALS:
                     continue  # "can jump", "could fall": an ability, not a finding
+                if (
+                    m.j - m.i == 1
+                    and _gerund_by_stem(chosen[2], tokens.lowers[m.i])
+                    and chosen[2] != self.labels.get(chosen[0])
+                ):
+                    continue  # "tests were ordered" is not "Ordering" (Atypical sorting)
                 scored.append((m, *chosen))
         # Matches across a coordination overlap the conjuncts' own matches: added at the end.
         across = [x for x in scored if x[0].source == "coordinated"]
@@ -1210,6 +1217,14 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     if not term:
         return None
     return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in term])
+
+
+def _gerund_by_stem(name: str, word: str) -> bool:
+    """A one-word name that is a gerund (``Ordering``) reached by a past form of its verb
+    (``ordered``). As a synonym such a name is a behaviour (*Atypical sorting*), and "tests
+    were ordered" is none; the caller keeps labels ("she vomited": *Vomiting*)."""
+    name = name.lower()
+    return " " not in name and name.endswith("ing") and word.endswith("ed")
 
 
 def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:

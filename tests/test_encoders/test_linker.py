@@ -393,7 +393,7 @@ SPEECH, MASS, BRAIN, WALK, ACID, BRISK, LAX, DYSTONIA = (t(n) for n in range(31,
 CREATININE, JUMP, FOREHEAD, DYS_FOREHEAD, FACIAL, SKIN_RASH, ERUPTION, SPEAK = (
     t(n) for n in range(39, 47)
 )
-CK, HYPOCALCEMIA, URINE_CREATINE, MGA = (t(n) for n in range(47, 51))
+CK, HYPOCALCEMIA, URINE_CREATINE, MGA, SORTING, VOMITING = (t(n) for n in range(47, 53))
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -420,6 +420,9 @@ _CLINICAL_NAMES = [
     (HYPOCALCEMIA, "Low blood calcium levels", "exact"),
     (URINE_CREATINE, "Elevated urinary creatine level", "label"),
     (MGA, "3-Methylglutaconic aciduria", "label"),
+    (SORTING, "Atypical sorting", "label"),
+    (SORTING, "Ordering", "exact"),
+    (VOMITING, "Vomiting", "label"),
 ]
 
 
@@ -467,6 +470,13 @@ def test_linker_laboratory_findings_in_words(clinical: ConceptLinker) -> None:
     # the direction and the specimen are part of the finding
     assert found(clinical, "low creatine kinase") == []
     assert found(clinical, "elevated creatine") == []
+
+
+def test_linker_gerund_synonym_needs_its_own_form(clinical: ConceptLinker) -> None:
+    assert found(clinical, "Further tests were ordered.") == []
+    assert found(clinical, "ordering of objects") == [("ordering", SORTING)]
+    # a label is the finding's own name: its verb's other forms still name it
+    assert found(clinical, "She vomited twice.") == [("vomited", VOMITING)]
 
 
 def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:
