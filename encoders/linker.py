@@ -88,8 +88,9 @@ __all__ = [
 #: new readers). Audit records store it, so ``kgfuse audit verify`` can say that a recorded
 #: text was linked by another version. 2: laboratory phrasings and reference ranges;
 #: 3: negated lists ("D, E, and F were excluded", "were excluded: D, E and F"), and a
-#: one-word gerund synonym no longer matched by a past form ("ordered" is not "Ordering").
-LINKING_VERSION = 3
+#: one-word gerund synonym no longer matched by a past form ("ordered" is not "Ordering");
+#: 4: the onset a text states is read and weighed (:mod:`encoders.onset_text`).
+LINKING_VERSION = 4
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {

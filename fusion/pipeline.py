@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
 from fusion.shortlist import (
@@ -242,6 +243,10 @@ class DiagnosisResult:
     facts: list[dict[str, Any]]
     warnings: list[str]
     seconds: float
+    #: IRI of the onset class the prior weighed (given, or stated in the text), or None
+    onset: str | None = None
+    #: the text's statement of that onset when it was read from the text
+    onset_text: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL contract: ``{"id", "ranking": [...], "warnings": [...]}`` plus findings."""
@@ -269,6 +274,8 @@ class DiagnosisResult:
                 }
                 for f in self.findings
             ],
+            "onset": None if self.onset is None else compress(self.onset),
+            "onset_text": self.onset_text,
             "warnings": self.warnings,
         }
 
@@ -515,6 +522,7 @@ class Diagnoser:
         excluded: Sequence[str] = (),
         onset: str | None = None,
         top_k: int = 10,
+        onset_from_text: bool = True,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates, the others follow in the prior's order (each entry keeps
@@ -527,10 +535,19 @@ class Diagnoser:
             onset: the onset class of the disease (e.g. ``HP:0003593``, Infantile onset),
                 weighed by the prior against the diseases' onset annotations.
             top_k: entries of the ranking.
+            onset_from_text: without ``onset``, use the onset the text states ("presented
+                as an infant with", :func:`encoders.onset_text.read_onset`).
         """
         started = time.perf_counter()
         warnings: list[str] = []
         onset = self.builder.resolve_onset(onset, warnings)
+        stated = None
+        if onset is None and onset_from_text and text:
+            stated = read_onset(text)
+            if stated is not None and stated.iri in self.kg.hierarchy:
+                onset = stated.iri
+            else:
+                stated = None
         findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(
             excluded, True, warnings
         )
@@ -584,7 +601,14 @@ class Diagnoser:
                 d["attention"] = attention[j]
             facts.append(d)
         return DiagnosisResult(
-            id, ranking, prepared.findings, facts, prepared.warnings, time.perf_counter() - started
+            id,
+            ranking,
+            prepared.findings,
+            facts,
+            prepared.warnings,
+            time.perf_counter() - started,
+            onset,
+            None if stated is None else stated.text,
         )
 
 

@@ -227,12 +227,14 @@ class DiagnosisService:
         from kg.rules.engine import CandidateCheck, CitedFact
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
+        # the onset given with the record, else the one its text states (what the prior weighed)
+        onset = record.onset if record.onset is not None else result.onset
         present = tuple(dict.fromkeys(f.iri for f in result.findings if not f.excluded))
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
         for ranked in result.ranking[: self.rules_top]:
             check = CandidateCheck(
-                ranked.iri, present, excluded, _sex(record.sex), record.age, record.onset
+                ranked.iri, present, excluded, _sex(record.sex), record.age, onset
             )
             findings.extend(self.rules.check(self.kg, check))
         facts = [
@@ -284,7 +286,7 @@ class DiagnosisService:
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
-                "onset": record.onset,
+                "onset": onset,
             },
         )
         return explanation.fill_labels(lambda iri: self.kg.labels.get(iri, ""))

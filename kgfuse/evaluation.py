@@ -46,7 +46,8 @@ def model_ranker(
 ) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: its shortlist re-ranked by the model, then the prior's order.
-    ``onset``: give the model the case's onset class when it has one; ``notes``: filled with
+    ``onset``: give the model the case's onset class when it has one, or the one its text
+    states (:func:`encoders.onset_text.read_onset`); ``notes``: filled with
     each case's probabilities when it is ranked with present terms only."""
     n = len(diagnoser.builder.candidates)
 
@@ -58,6 +59,7 @@ def model_ranker(
             excluded=() if case.text else case.excluded,
             onset=case.onset if onset else None,
             top_k=n,
+            onset_from_text=onset,
         )
         scores = np.array([r.score for r in result.ranking])
         prior = np.array(

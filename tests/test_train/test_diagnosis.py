@@ -315,13 +315,9 @@ def test_diagnose_reports_unknown_ids_in_warnings(home: Path, trained: Path) -> 
     assert result.ranking
 
 
-def test_the_onset_moves_the_prior_of_diseases_with_an_onset_annotation(
-    home: Path, trained: Path
-) -> None:
-    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
-    diagnoser = Diagnoser.load(trained, kg)
-    # The mini KG annotates one onset (homocystinuria: infantile), which alone tells no disease
-    # from another; give the 22q11 deletion a congenital onset beside it.
+def _with_two_onsets(diagnoser: Diagnoser, kg: KnowledgeGraph) -> Diagnoser:
+    """The mini KG annotates one onset (homocystinuria: infantile), which alone tells no
+    disease from another; give the 22q11 deletion a congenital onset beside it."""
     lr, h = diagnoser.builder.likelihood, kg.hierarchy
     onsets = sp.lil_matrix((len(lr.diseases), len(h)))
     for disease, onset in (("Orphanet_394", "HP_0003593"), ("syndrome/16", "HP_0003577")):
@@ -335,6 +331,14 @@ def test_the_onset_moves_the_prior_of_diseases_with_an_onset_annotation(
         lr.config,
         onsets=replace(matrix, frequency=onsets.tocsr(), negated=no_negation),
     )
+    return diagnoser
+
+
+def test_the_onset_moves_the_prior_of_diseases_with_an_onset_annotation(
+    home: Path, trained: Path
+) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    diagnoser = _with_two_onsets(Diagnoser.load(trained, kg), kg)
     patient = {"present": ["HP:0001166", "HP:0001249"]}
 
     def priors(**onset: str) -> dict[str, float | None]:
@@ -350,6 +354,31 @@ def test_the_onset_moves_the_prior_of_diseases_with_an_onset_annotation(
     for result, why in ((not_an_onset, "not an onset class"), (unknown, "unknown")):
         assert any(why in w for w in result.warnings)
         assert {r.curie: r.prior for r in result.ranking} == pytest.approx(without)
+
+
+def test_the_onset_a_text_states_is_weighed_like_a_given_one(home: Path, trained: Path) -> None:
+    from kgfuse.resources import default_linker
+
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    diagnoser = _with_two_onsets(Diagnoser.load(trained, kg, linker=default_linker(kg)), kg)
+    text = "The proband presented as an infant with arachnodactyly and intellectual disability."
+
+    def priors(result) -> dict[str, float | None]:
+        return {r.curie: r.prior for r in result.ranking}
+
+    read = diagnoser.diagnose("p", text=text)
+    assert read.onset == to_iri("HP:0003593") and read.onset_text == "presented as an infant"
+    given = diagnoser.diagnose("p", text=text, onset="HP:0003593")
+    assert priors(read) == pytest.approx(priors(given))
+    assert given.onset_text is None  # a given onset is not read from the text
+    # a given onset wins over the text's; and reading can be turned off
+    congenital = diagnoser.diagnose("p", text=text, onset="HP:0003577")
+    assert congenital.onset == to_iri("HP:0003577")
+    off = diagnoser.diagnose("p", text=text, onset_from_text=False)
+    assert off.onset is None and off.onset_text is None
+    assert priors(off) != pytest.approx(priors(read))
+    assert read.to_record()["onset"] == "HP:0003593"
+    assert off.to_record()["onset"] is None
 
 
 def test_a_recorded_onset_replays(home: Path, trained: Path) -> None:

@@ -1,0 +1,97 @@
+"""The onset a clinical text states: "presented at the age of 3 years with", "presented as an
+infant with", "onset was in childhood".
+
+The prior weighs a patient's onset against the onset annotations of each disease
+(:mod:`kg.rules.likelihood`); structured input gives it as a field. :func:`read_onset` reads
+it from the two phrasings that state it: the age or period at which the patient
+*presented*, and an explicit *onset*. An age becomes its HPO onset class
+(:func:`kg.rules.onset.onset_class_of_age`); a period names one ("as an infant": *Infantile
+onset*). Other ages in a text (at examination, at a test) say nothing of the onset and are
+not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.namespaces import OBO
+from kg.rules.onset import ANTENATAL_ONSET, CONGENITAL_ONSET, onset_class_of_age
+
+__all__ = ["StatedOnset", "read_onset"]
+
+_NEONATAL, _INFANTILE, _CHILDHOOD = OBO + "HP_0003623", OBO + "HP_0003593", OBO + "HP_0011463"
+_JUVENILE, _ADULT = OBO + "HP_0003621", OBO + "HP_0003581"
+
+#: Periods of life -> their onset class.
+PERIODS: dict[str, str] = {
+    "at birth": CONGENITAL_ONSET,
+    "congenitally": CONGENITAL_ONSET,
+    "as a newborn": _NEONATAL,
+    "as a neonate": _NEONATAL,
+    "in the neonatal period": _NEONATAL,
+    "as an infant": _INFANTILE,
+    "in infancy": _INFANTILE,
+    "in early infancy": _INFANTILE,
+    "in childhood": _CHILDHOOD,
+    "in early childhood": _CHILDHOOD,
+    "as a child": _CHILDHOOD,
+    "as a toddler": _CHILDHOOD,
+    "as an adolescent": _JUVENILE,
+    "in adolescence": _JUVENILE,
+    "in adulthood": _ADULT,
+    "as an adult": _ADULT,
+    "in the fetal period": ANTENATAL_ONSET,
+    "prenatally": ANTENATAL_ONSET,
+    "antenatally": ANTENATAL_ONSET,
+}
+_YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
+_AGE = r"(\d+(?:\.\d+)?)[\s-]*(year|month|week|day)s?"
+_AGES = rf"{_AGE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+){_AGE})*"
+_PERIODS = "|".join(
+    re.escape(p).replace(r"\ ", r"\s+") for p in sorted(PERIODS, key=len, reverse=True)
+)
+_WHEN = (
+    rf"(?:at\s+(?:the\s+)?age\s+(?:of\s+)?(?P<age>{_AGES})"
+    rf"|at\s+(?P<age_of>{_AGES})\s+of\s+age"
+    rf"|(?P<period>{_PERIODS}))"
+)
+_ONSET_RE = re.compile(
+    rf"\b(?:presented|onset\s+(?:was\s+)?|symptoms\s+(?:began|started)\s+)\s*{_WHEN}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class StatedOnset:
+    """An onset stated in a text.
+
+    Attributes:
+        start: offset of the statement in the text.
+        end: offset one past its end.
+        iri: IRI of the HPO onset class it states.
+        text: the statement as written.
+    """
+
+    start: int
+    end: int
+    iri: str
+    text: str
+
+
+def read_onset(text: str) -> StatedOnset | None:
+    """The first onset the text states, or None.
+
+    Args:
+        text: a clinical text.
+    """
+    match = _ONSET_RE.search(text)
+    if match is None:
+        return None
+    if match["period"]:
+        iri = PERIODS[" ".join(match["period"].lower().split())]
+    else:
+        ages = match["age"] or match["age_of"]
+        years = sum(float(n) * _YEARS_PER[u.lower()] for n, u in re.findall(_AGE, ages, re.I))
+        iri = onset_class_of_age(years)
+    return StatedOnset(match.start(), match.end(), iri, match.group(0))
