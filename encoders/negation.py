@@ -374,7 +374,7 @@ def _list_start(start: int, end: int, words: Sequence[str]) -> int:
     object of a verb ("she had A, B, C, and D were absent": a run holds ``had``).
     """
     items, plain_commas = 0, 0
-    k = end - 1
+    k, p = end - 1, start  # p: where the list read so far starts
     while True:
         # one item: back to the separators before it
         j = k
