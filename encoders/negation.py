@@ -390,13 +390,10 @@ def _list_start(start: int, end: int, words: Sequence[str]) -> int:
         if j < 0 or words[j] not in _LIST_SEPARATORS:
             p = j + 1
             break  # the list starts the sentence, or follows a terminating word
-        separators = 0
-        commas = 0
+        run_end = j
         while j >= 0 and words[j] in _LIST_SEPARATORS:
-            commas += words[j] == ","
-            separators += 1
             j -= 1
-        plain_commas += separators == 1 and commas == 1
+        plain_commas += words[j + 1 : run_end + 1] == [","]
         k = j
         p = j + 1
     if items < 3 or not plain_commas or p >= start:

@@ -600,18 +600,17 @@ def _lab_parts(name: str, written: str = "") -> tuple[str, str, str] | None:
     if match is not None and not (match["spec"] or match["noun"]):
         match = None  # "Increased body weight": no laboratory name
     match = match or _LAB_SUFFIX_NAME_RE.match(name) or _LAB_IN_NAME_RE.match(name)
-    if match is None:
-        acronym = _LAB_ACRONYM_NAME_RE.match(name)
-        if acronym is not None and is_acronym(written.split()[-1] if written else ""):
-            return acronym["x"], "blood", _LAB_SENSE[acronym["dir"]]
     if match is not None:
-        specimen = _LAB_SPECIMEN_OF[match["spec"] or "blood"]
-        x, sense = match["x"], _LAB_SENSE[match["dir"]]
+        x, specimen = match["x"], _LAB_SPECIMEN_OF[match["spec"] or "blood"]
+        sense = _LAB_SENSE[match["dir"]]
+    elif (acid := _ACID_NAME_RE.match(name)) is not None:
+        x, specimen, sense = f"{acid['x']} acid", _ACID_SPECIMEN[acid["where"]], "up"
+    elif (acronym := _LAB_ACRONYM_NAME_RE.match(name)) is not None and is_acronym(
+        written.split()[-1] if written else ""
+    ):
+        x, specimen, sense = acronym["x"], "blood", _LAB_SENSE[acronym["dir"]]
     else:
-        match = _ACID_NAME_RE.match(name)
-        if match is None:
-            return None
-        x, specimen, sense = f"{match['x']} acid", _ACID_SPECIMEN[match["where"]], "up"
+        return None
     if _NOT_ANALYTES.intersection(x.split()):
         return None
     return x, specimen, sense

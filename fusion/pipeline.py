@@ -32,6 +32,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     add_similarity,
+    candidate_similarity,
     shortlist_order,
 )
 from kg.errors import KGMismatchError
@@ -403,14 +404,7 @@ class Diagnoser:
         self.similarity_weight = float(similarity_weight)
         self.similarity: ResnikRanker | None = None
         if self.similarity_weight > 0.0:
-            kg = builder.kg
-            self.similarity = ResnikRanker(
-                kg.hierarchy, kg.annotations, subjects=builder.candidates, combine="BMA"
-            )
-            if list(self.similarity.diseases) != list(builder.candidates):
-                raise KGMismatchError(
-                    "the similarity's diseases", "model candidates", "annotated diseases"
-                )
+            self.similarity = candidate_similarity(builder.kg, builder.candidates)
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = meta

@@ -29,12 +29,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kg.errors import KGMismatchError
+from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.resnik import ResnikRanker
 
 __all__ = [
     "DEFAULT_SHORTLIST",
     "DEFAULT_SIMILARITY_WEIGHT",
     "add_similarity",
+    "candidate_similarity",
     "shortlist_keys",
     "shortlist_order",
 ]
@@ -113,6 +116,19 @@ def shortlist_order(
         inside = ranked[:size]
         order = np.concatenate([inside[np.argsort(-scores[inside], kind="stable")], ranked[size:]])
     return order if top is None else order[: max(top, 0)]
+
+
+def candidate_similarity(kg: KnowledgeGraph, candidates: Sequence[str]) -> ResnikRanker:
+    """The symmetric (BMA) Resnik ranker over a model's candidate diseases, in their order
+    (what :func:`add_similarity` re-ranks with).
+
+    Raises:
+        KGMismatchError: the KG does not annotate the candidates as the model was trained.
+    """
+    ranker = ResnikRanker(kg.hierarchy, kg.annotations, subjects=candidates, combine="BMA")
+    if list(ranker.diseases) != list(candidates):
+        raise KGMismatchError("the similarity's diseases", "model candidates", "annotated diseases")
+    return ranker
 
 
 def add_similarity(

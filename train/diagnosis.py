@@ -43,6 +43,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     add_similarity,
+    candidate_similarity,
     shortlist_keys,
 )
 from kg.knowledge_graph import KnowledgeGraph
@@ -258,17 +259,29 @@ def evaluate_patients(
     bf16: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and labels of every patient of ``data``."""
+    return _logits_and_labels(
+        model, len(data), lambda i: data.prepare(i).input, collator, batch_size, bf16
+    )
+
+
+@torch.no_grad()
+def _logits_and_labels(
+    model: KgFusionForDiagnosis,
+    n: int,
+    input_of: Callable[[int], PatientInput],
+    collator: PatientCollator,
+    batch_size: int,
+    bf16: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits and labels of ``n`` patients (``input_of(i)``: the i-th input), in batches."""
     model.eval()
     device = next(model.parameters()).device
     all_logits, all_labels = [], []
-    for lo in range(0, len(data), batch_size):
-        items = [data.prepare(i).input for i in range(lo, min(lo + batch_size, len(data)))]
-        batch = collator(items)
-        labels = batch.pop("labels")
+    for lo in range(0, n, batch_size):
+        batch = collator([input_of(i) for i in range(lo, min(lo + batch_size, n))])
+        all_labels.append(batch.pop("labels"))
         with autocast(bf16):
-            logits = model(**to_device(batch, device)).logits.float().cpu()
-        all_logits.append(logits)
-        all_labels.append(labels)
+            all_logits.append(model(**to_device(batch, device)).logits.float().cpu())
     return torch.cat(all_logits), torch.cat(all_labels)
 
 
@@ -526,11 +539,7 @@ class DevCases:
             present.append([f.iri for f in findings])
         if not inputs:
             return None
-        kg = builder.kg
-        similarity = ResnikRanker(
-            kg.hierarchy, kg.annotations, subjects=builder.candidates, combine="BMA"
-        )
-        return cls(inputs, present, similarity)
+        return cls(inputs, present, candidate_similarity(builder.kg, builder.candidates))
 
 
 @torch.no_grad()
@@ -542,15 +551,9 @@ def score_dev_cases(
     the model's score plus :data:`DEFAULT_SIMILARITY_WEIGHT` times the similarity, the others
     in the prior's order), and ``dev_model_top1`` ... by the model's score alone over every
     candidate; ``dev_cases``: how many were scored."""
-    model.eval()
-    device = next(model.parameters()).device
-    logits, labels = [], []
-    for lo in range(0, len(dev.inputs), 64):
-        batch = collator(dev.inputs[lo : lo + 64])
-        labels.append(batch.pop("labels"))
-        with autocast(bf16):
-            logits.append(model(**to_device(batch, device)).logits.float().cpu())
-    scores, truth = torch.cat(logits), torch.cat(labels)
+    scores, truth = _logits_and_labels(
+        model, len(dev.inputs), dev.inputs.__getitem__, collator, 64, bf16
+    )
     keys = np.empty(tuple(scores.shape), dtype=np.float64)
     for k, (row, item) in enumerate(zip(scores.numpy(), dev.inputs, strict=True)):
         s = row.astype(np.float64)

@@ -109,10 +109,7 @@ class ResnikRanker:
         ic_weighting: str = "count",
         unknown_frequency: float = 0.5,
     ) -> None:
-        if combine not in COMBINE_METHODS:
-            raise ValueError(
-                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
-            )
+        _check_combine(combine)
         if ic_weighting not in _IC_WEIGHTINGS:
             raise ValueError(
                 f"unknown ic_weighting {ic_weighting!r}; choose one of {', '.join(_IC_WEIGHTINGS)}"
@@ -196,11 +193,8 @@ class ResnikRanker:
         if combine == "one_sided":
             score = row_sum / len(idx)
         else:
-            # For every term s: the best IC among its ancestors that are also ancestors of a
-            # patient term, then summed over each disease's direct terms.
-            sub = self._closure[:, union].astype(np.float64).multiply(self.ic[union][None, :])
-            best_of_term = np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
-            col_mean = self._direct_mean @ best_of_term
+            # every term's best IC against the patient, averaged over each disease's terms
+            col_mean = self._direct_mean @ self._best_ic(self._closure, union)
             score = _symmetric(combine, row_sum, col_mean, len(idx), self._direct_count)
         return ResnikScores(
             self.diseases,
@@ -239,25 +233,33 @@ class ResnikRanker:
         direct = self._direct_mean_rows[rows]
         # only the candidates' own terms need their best IC against the patient's ancestors
         used = np.unique(direct.indices)
-        sub = self._closure[used][:, union].astype(np.float64).multiply(self.ic[union][None, :])
         best_of_term = np.zeros(len(self.ic))
-        best_of_term[used] = np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
+        best_of_term[used] = self._best_ic(self._closure[used], union)
         col_mean = direct @ best_of_term
         return _symmetric(combine, row_sum, col_mean, len(idx), self._direct_count[rows])
 
     def _checked(self, combine: str | None) -> str:
-        combine = combine or self.combine
-        if combine not in COMBINE_METHODS:
-            raise ValueError(
-                f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
-            )
-        return combine
+        return _check_combine(combine or self.combine)
+
+    def _best_ic(self, closure_rows: sp.spmatrix, union: np.ndarray) -> np.ndarray:
+        """For each term of ``closure_rows`` (its ancestors-or-self): the best IC among its
+        ancestors that are also in ``union`` (the ancestors of the patient's terms)."""
+        sub = closure_rows[:, union].astype(np.float64).multiply(self.ic[union][None, :])
+        return np.asarray(sp.csr_matrix(sub).max(axis=1).todense()).ravel()
 
     def _patient_ancestors(self, idx: list[int]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
         """Each patient term's ancestors, their union, and where each ancestor sits in it."""
         anc = [self._term_ancestors(i) for i in idx]
         union, inverse = np.unique(np.concatenate(anc), return_inverse=True)
         return anc, union, inverse
+
+
+def _check_combine(combine: str) -> str:
+    if combine not in COMBINE_METHODS:
+        raise ValueError(
+            f"unknown combine method {combine!r}; choose one of {', '.join(COMBINE_METHODS)}"
+        )
+    return combine
 
 
 def _best_matches(gathered: np.ndarray, anc: list[np.ndarray], inverse: np.ndarray) -> np.ndarray:
