@@ -89,8 +89,11 @@ __all__ = [
 #: text was linked by another version. 2: laboratory phrasings and reference ranges;
 #: 3: negated lists ("D, E, and F were excluded", "were excluded: D, E and F"), and a
 #: one-word gerund synonym no longer matched by a past form ("ordered" is not "Ordering");
-#: 4: the onset a text states is read and weighed (:mod:`encoders.onset_text`).
-LINKING_VERSION = 4
+#: 4: the onset a text states is read and weighed (:mod:`encoders.onset_text`); 5: plurals
+#: in -ys ("motor delays", "kidneys") and -thoraces, a direction's compound in two words
+#: ("down turned", "up-slanting"), "attenuated" as "decreased", and a gerund synonym not
+#: matched by a singular noun of its stem ("his mouth" is not "Mouthing").
+LINKING_VERSION = 5
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -789,7 +792,7 @@ class ConceptLinker:
                     and _gerund_by_stem(chosen[2], tokens.lowers[m.i])
                     and chosen[2] != self.labels.get(chosen[0])
                 ):
-                    continue  # "tests were ordered" is not "Ordering" (Atypical sorting)
+                    continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 scored.append((m, *chosen))
         # Matches across a coordination overlap the conjuncts' own matches: added at the end.
         across = [x for x in scored if x[0].source == "coordinated"]
@@ -1221,11 +1224,15 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
 
 
 def _gerund_by_stem(name: str, word: str) -> bool:
-    """A one-word name that is a gerund (``Ordering``) reached by a past form of its verb
-    (``ordered``). As a synonym such a name is a behaviour (*Atypical sorting*), and "tests
-    were ordered" is none; the caller keeps labels ("she vomited": *Vomiting*)."""
+    """A one-word name that is a gerund (``Ordering``, ``Mouthing``) reached by a past form
+    of its verb or a singular noun of its stem (``ordered``, ``order``, ``mouth``). As a
+    synonym such a name is a behaviour (*Atypical sorting*, *Hyperorality*), and "tests were
+    ordered" or "his mouth" is none. Plural nouns name the events ("frequent jerks":
+    *Myoclonus*, from "Jerking"); the caller keeps labels ("she vomited": *Vomiting*)."""
     name = name.lower()
-    return " " not in name and name.endswith("ing") and word.endswith("ed")
+    if " " in name or not name.endswith("ing"):
+        return False
+    return word.endswith("ed") or not word.endswith(("ing", "s"))
 
 
 def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:

@@ -95,7 +95,9 @@ _SPLIT_RE = re.compile(r"([^\W_]+|" + _PUNCT + ")")
 _ASCII_SPLIT_RE = re.compile(r"([A-Za-z0-9]+|" + _PUNCT + ")")
 
 # Endings kept as they are: Latin/Greek singulars that end in s.
-_KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+_KEEP_S = ("ss", "us", "is", "as", "os")
+#: Words in -ys that are no plurals (the others are: "delays", "kidneys", "airways").
+_NOT_PLURAL_YS = frozenset({"always", "sideways", "nowadays", "anyways", "lengthways"})
 
 _IRREGULAR_PLURALS: dict[str, str] = {
     "teeth": "tooth",
@@ -235,6 +237,8 @@ def singularize(word: str) -> str:
     n = len(word)
     if n <= 3:
         return word
+    if word.endswith("thoraces"):  # pneumothoraces, hemothoraces
+        return word[:-4] + "ax"
     if word.endswith("ae") and n > 4:  # vertebrae, fibulae, bullae, striae
         return word[:-1]
     if word.endswith("ses") and n > 5 and word[-4] == "o":  # exostoses, synostoses
@@ -245,7 +249,7 @@ def singularize(word: str) -> str:
         return word[:-2]
     if word.endswith(("ias", "mas")) and n > 5:  # dysplasias, hernias, carcinomas
         return word[:-1]
-    if word.endswith("s") and not word.endswith(_KEEP_S):
+    if word.endswith("s") and not word.endswith(_KEEP_S) and word not in _NOT_PLURAL_YS:
         return word[:-1]
     return word
 
@@ -484,6 +488,17 @@ def _hyphen_joined(text: str) -> tuple[str, ...] | None:
     return content_tokens(joined)
 
 
+_DIRECTION_PREFIX_RE = re.compile(r"\b(up|down|over|under)([a-z]{4,})\b")
+
+
+def _prefix_split(text: str) -> tuple[str, ...] | None:
+    """Content tokens with compounds of a direction written as two words, as text writes
+    them with a hyphen or a space (``Downturned`` as ``down-turned``, ``Upslanted`` as ``up
+    slanted``)."""
+    split = _DIRECTION_PREFIX_RE.sub(r"\1 \2", fold(text))
+    return content_tokens(split) if split != fold(text) else None
+
+
 def _of_inversion(text: str) -> tuple[str, ...] | None:
     """``head of the modifier`` written as ``modifier head`` (``dysplasia of the hip``)."""
     words = fold(text).split()
@@ -501,7 +516,7 @@ def _of_inversion(text: str) -> tuple[str, ...] | None:
 #: muscle mass``; ``Heart defect`` under ``cardiac defect``). Organ adjectives are listed
 #: only where they mean the organ itself (``cerebral`` is not ``brain`` in HPO).
 LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
-    ("decreased", "reduced", "diminished", "reduction"),
+    ("decreased", "reduced", "diminished", "attenuated", "reduction"),
     ("increased", "elevated", "raised"),
     ("enlarged", "dilated"),
     ("enlargement", "dilation"),
@@ -709,7 +724,7 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
 
     Returns:
         Key -> how it was derived: ``"exact"`` for the name itself; ``"hyphen"``
-        (compound written as one word), ``"inverted"`` (``X of Y`` -> ``Y X``),
+        (compound written as one word, or a direction's compound as two), ``"inverted"`` (``X of Y`` -> ``Y X``),
         ``"lexical"`` (a word replaced by one of :data:`LEXICAL_ALTERNATIONS`),
         ``"pattern"`` (a clinical phrasing of a templated name, see :func:`_pattern_keys`)
         or ``"permuted"`` (another order of a short key). Empty when the name has no
@@ -719,9 +734,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     if not base:
         return {}
     out: dict[tuple[str, ...], str] = {base: "exact"}
-    joined = _hyphen_joined(text)
-    if joined and joined not in out:
-        out[joined] = "hyphen"
+    for joined in (_hyphen_joined(text), _prefix_split(text)):
+        if joined and joined not in out:
+            out[joined] = "hyphen"
     inverted = _of_inversion(text)
     if inverted and inverted not in out:
         out[inverted] = "inverted"

@@ -394,6 +394,9 @@ CREATININE, JUMP, FOREHEAD, DYS_FOREHEAD, FACIAL, SKIN_RASH, ERUPTION, SPEAK = (
     t(n) for n in range(39, 47)
 )
 CK, HYPOCALCEMIA, URINE_CREATINE, MGA, SORTING, VOMITING = (t(n) for n in range(47, 53))
+HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
+    t(n) for n in range(53, 59)
+)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -423,6 +426,14 @@ _CLINICAL_NAMES = [
     (SORTING, "Atypical sorting", "label"),
     (SORTING, "Ordering", "exact"),
     (VOMITING, "Vomiting", "label"),
+    (HYPERORALITY, "Hyperorality", "label"),
+    (HYPERORALITY, "Mouthing", "exact"),
+    (MYOCLONUS, "Myoclonus", "label"),
+    (MYOCLONUS, "Jerking", "broad"),
+    (MOTOR_DELAY, "Motor delay", "label"),
+    (DOWNTURNED, "Downturned corners of mouth", "label"),
+    (PNEUMOTHORAX, "Spontaneous pneumothorax", "label"),
+    (HYPOREFLEXIA, "Decreased reflexes", "label"),
 ]
 
 
@@ -475,8 +486,29 @@ def test_linker_laboratory_findings_in_words(clinical: ConceptLinker) -> None:
 def test_linker_gerund_synonym_needs_its_own_form(clinical: ConceptLinker) -> None:
     assert found(clinical, "Further tests were ordered.") == []
     assert found(clinical, "ordering of objects") == [("ordering", SORTING)]
+    # nor by a singular noun of its stem; a plural noun names the events
+    assert found(clinical, "He kept objects in his mouth.") == []
+    assert found(clinical, "constant mouthing of objects") == [("mouthing", HYPERORALITY)]
+    assert found(clinical, "He developed frequent jerks.") == [("jerks", MYOCLONUS)]
+    assert found(clinical, "a sudden jerk of the arm") == []
     # a label is the finding's own name: its verb's other forms still name it
     assert found(clinical, "She vomited twice.") == [("vomited", VOMITING)]
+
+
+def test_linker_plurals_compounds_and_attenuated(clinical: ConceptLinker) -> None:
+    assert found(clinical, "She had minor motor delays.") == [("motor delays", MOTOR_DELAY)]
+    assert found(clinical, "three spontaneous pneumothoraces") == [
+        ("spontaneous pneumothoraces", PNEUMOTHORAX)
+    ]
+    # a direction's compound written in two words, with a space or a hyphen
+    for text in ("down turned corners of the mouth", "down-turned corners of the mouth"):
+        assert [iri for _, iri in found(clinical, text)] == [DOWNTURNED]
+    assert found(clinical, "Reflexes were attenuated.") == [
+        ("Reflexes were attenuated", HYPOREFLEXIA)
+    ]
+    assert found(clinical, "Speech has always been delayed.") == [
+        ("Speech has always been delayed", SPEECH)
+    ]
 
 
 def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:

@@ -33,10 +33,13 @@ def test_singularize_regular_and_latin_plurals() -> None:
     assert singularize("phalanges") == "phalanx"
     assert singularize("exostoses") == "exostosis"
     assert singularize("teeth") == "tooth"
+    assert singularize("delays") == "delay"
+    assert singularize("kidneys") == "kidney"
+    assert singularize("pneumothoraces") == "pneumothorax"
 
 
 def test_singularize_keeps_singulars_ending_in_s() -> None:
-    for word in ("status", "axis", "stenosis", "mass", "pes"):
+    for word in ("status", "axis", "stenosis", "mass", "pes", "always", "sideways"):
         assert singularize(word) == word
 
 
