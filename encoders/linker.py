@@ -91,7 +91,8 @@ __all__ = [
 #: one-word gerund synonym no longer matched by a past form ("ordered" is not "Ordering");
 #: 4: the onset a text states is read and weighed (:mod:`encoders.onset_text`); 5: plurals
 #: in -ys ("motor delays", "kidneys") and -thoraces, a direction's compound in two words
-#: ("down turned", "up-slanting"), "attenuated" as "decreased", and a gerund synonym not
+#: ("down turned", "up-slanting"), "attenuated" as "decreased", "luxation" as "dislocation",
+#: "unstable" as "unsteady", "lens" as "lenses" reads, and a gerund synonym not
 #: matched by a singular noun of its stem ("his mouth" is not "Mouthing").
 LINKING_VERSION = 5
 

@@ -134,6 +134,7 @@ _IRREGULAR_PLURALS: dict[str, str] = {
     "ostia": "ostium",
     "data": "datum",
     "lenses": "lens",
+    "lens": "lens",  # not a plural: as "lenses" reads
     "thalami": "thalamus",
     "hippocampi": "hippocampus",
     "gyri": "gyrus",
@@ -523,6 +524,9 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("difficulty", "problem"),
     ("alteration", "change"),
     ("poor", "weak"),
+    ("dislocation", "luxation"),
+    ("dislocated", "luxated"),
+    ("unsteady", "unstable"),
     ("wide", "broad"),
     ("heart", "cardiac"),
     ("kidney", "renal"),

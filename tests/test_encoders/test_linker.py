@@ -397,6 +397,7 @@ CK, HYPOCALCEMIA, URINE_CREATINE, MGA, SORTING, VOMITING = (t(n) for n in range(
 HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
     t(n) for n in range(53, 59)
 )
+UNSTEADY, SHOULDER = t(59), t(60)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -434,6 +435,8 @@ _CLINICAL_NAMES = [
     (DOWNTURNED, "Downturned corners of mouth", "label"),
     (PNEUMOTHORAX, "Spontaneous pneumothorax", "label"),
     (HYPOREFLEXIA, "Decreased reflexes", "label"),
+    (UNSTEADY, "Unsteady gait", "label"),
+    (SHOULDER, "Shoulder dislocation", "label"),
 ]
 
 
@@ -503,6 +506,8 @@ def test_linker_plurals_compounds_and_attenuated(clinical: ConceptLinker) -> Non
     # a direction's compound written in two words, with a space or a hyphen
     for text in ("down turned corners of the mouth", "down-turned corners of the mouth"):
         assert [iri for _, iri in found(clinical, text)] == [DOWNTURNED]
+    assert [iri for _, iri in found(clinical, "Her gait was unstable.")] == [UNSTEADY]
+    assert found(clinical, "shoulder luxation") == [("shoulder luxation", SHOULDER)]
     assert found(clinical, "Reflexes were attenuated.") == [
         ("Reflexes were attenuated", HYPOREFLEXIA)
     ]

@@ -38,6 +38,15 @@ def test_singularize_regular_and_latin_plurals() -> None:
     assert singularize("pneumothoraces") == "pneumothorax"
 
 
+def test_singularize_irregular_singulars_are_fixed_points() -> None:
+    # a plural and its singular written in text must meet ("dislocated lenses", "lens")
+    from encoders.normalize import _IRREGULAR_PLURALS
+
+    for plural, singular in _IRREGULAR_PLURALS.items():
+        assert singularize(singular) == singular, plural
+    assert normalize_token("lenses") == normalize_token("lens")
+
+
 def test_singularize_keeps_singulars_ending_in_s() -> None:
     for word in ("status", "axis", "stenosis", "mass", "pes", "always", "sideways"):
         assert singularize(word) == word
