@@ -92,7 +92,8 @@ __all__ = [
 #: 4: the onset a text states is read and weighed (:mod:`encoders.onset_text`); 5: plurals
 #: in -ys ("motor delays", "kidneys") and -thoraces, a direction's compound in two words
 #: ("down turned", "up-slanting"), "attenuated" as "decreased", "luxation" as "dislocation",
-#: "unstable" as "unsteady", "lens" as "lenses" reads, and a gerund synonym not
+#: "unstable" as "unsteady", "lens" as "lenses" reads, a person said to be tall or short
+#: ("he is very tall": *Tall stature*), and a gerund synonym not
 #: matched by a singular noun of its stem ("his mouth" is not "Mouthing").
 LINKING_VERSION = 5
 
@@ -843,6 +844,9 @@ class ConceptLinker:
             measured = self._measured(text, tokens)
             if measured:
                 kept = sorted(kept + measured, key=lambda x: x[0].i)
+        statures = self._stature_statements(tokens, kept)
+        if statures:
+            kept = sorted(kept + statures, key=lambda x: x[0].i)
         if self.config.lab_values:
             lab = self._lab_findings(text, tokens, kept)
             if lab:
@@ -872,6 +876,41 @@ class ConceptLinker:
             if i < j:
                 matched = f"{found.quantity} {found.statement}"
                 out.append((_Match(i, j, [], "measurement"), iri, MEASUREMENT_SCORE, matched))
+        return out
+
+    def _stature_statements(self, tokens: TokenTable, kept: Sequence[_Scored]) -> list[_Scored]:
+        """A person said to be tall or short: "he is very tall", "a short girl". The words
+        name the body as a whole, so they read as ``<adjective> stature`` (*Tall stature*)
+        where the dictionary links that phrase; "short of breath" or "short fingers" are
+        left to the names."""
+        out: list[_Scored] = []
+        lowers, norms, n = tokens.lowers, tokens.norms, len(tokens.norms)
+        taken = {k for m, *_ in kept for k in range(m.i, m.j)}
+        for k in itertools.compress(range(n), map(_STATURE_WORDS.__contains__, lowers)):
+            if k in taken:
+                continue
+            nxt = lowers[k + 1] if k + 1 < n else ""
+            if nxt in _PERSONS:  # "a tall boy"
+                first, last = k, k + 1
+            else:
+                # "he is (very) tall": a person, a copula, adverbs, then the word at the
+                # end of its phrase (not "short of breath", "tall forehead").
+                if nxt and norms[k + 1] != BREAK and nxt not in _AFTER_PREDICATE:
+                    continue
+                j = k - 1
+                while j >= 0 and (norms[j] in _ADVERBS or lowers[j].endswith("ly")):
+                    j -= 1
+                if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
+                    j -= 1  # "she has been short"
+                elif j < 0 or lowers[j] not in _PERSON_COPULAS:
+                    continue
+                if j < 1 or lowers[j - 1] not in _PERSONS:
+                    continue
+                first, last = j - 1, k
+            iri = self.link_phrase(f"{lowers[k]} stature")
+            if iri is not None and self.is_linkable(iri):
+                match = _Match(first, last + 1, [], "dictionary")
+                out.append((match, iri, VARIANT_WEIGHT["pattern"], f"{lowers[k]} stature"))
         return out
 
     def _lab_findings(
@@ -1063,6 +1102,16 @@ _LAB_LINKS = frozenset(
 #: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
 _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
+#: Words that say a person's height (lower case), and who a patient is called in a case.
+_STATURE_WORDS = frozenset({"tall", "short"})
+_PERSONS = frozenset(
+    {"he", "she", "boy", "girl", "child", "patient", "proband", "infant", "man", "woman"}
+)
+_PERSON_COPULAS = frozenset({"is", "was", "remained", "remains", "became", "appeared"})
+#: Words that may follow a predicate adjective without it modifying them.
+_AFTER_PREDICATE = frozenset(
+    {"for", "and", "but", "with", "compared", "relative", "as", "like", "since", "when"}
+)
 
 
 _CONJUNCTIONS = frozenset({"and", "or"})

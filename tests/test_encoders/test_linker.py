@@ -397,7 +397,7 @@ CK, HYPOCALCEMIA, URINE_CREATINE, MGA, SORTING, VOMITING = (t(n) for n in range(
 HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
     t(n) for n in range(53, 59)
 )
-UNSTEADY, SHOULDER = t(59), t(60)
+UNSTEADY, SHOULDER, TALL, SHORT = t(59), t(60), t(61), t(62)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -437,6 +437,8 @@ _CLINICAL_NAMES = [
     (HYPOREFLEXIA, "Decreased reflexes", "label"),
     (UNSTEADY, "Unsteady gait", "label"),
     (SHOULDER, "Shoulder dislocation", "label"),
+    (TALL, "Tall stature", "label"),
+    (SHORT, "Short stature", "label"),
 ]
 
 
@@ -514,6 +516,19 @@ def test_linker_plurals_compounds_and_attenuated(clinical: ConceptLinker) -> Non
     assert found(clinical, "Speech has always been delayed.") == [
         ("Speech has always been delayed", SPEECH)
     ]
+
+
+def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker) -> None:
+    assert found(clinical, "A 17-year-old boy is very tall.") == [("boy is very tall", TALL)]
+    assert found(clinical, "She has been short since infancy.") == [("She has been short", SHORT)]
+    assert found(clinical, "He was relatively short for his age.") == [
+        ("He was relatively short", SHORT)
+    ]
+    assert found(clinical, "a short girl") == [("short girl", SHORT)]
+    # not the patient's height: another noun, breath, or a relative
+    assert found(clinical, "He was short of breath.") == []
+    assert found(clinical, "The walk was short.") == []
+    assert found(clinical, "His mother is tall.") == []
 
 
 def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:
