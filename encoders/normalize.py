@@ -728,7 +728,8 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
 
     Returns:
         Key -> how it was derived: ``"exact"`` for the name itself; ``"hyphen"``
-        (compound written as one word, or a direction's compound as two), ``"inverted"`` (``X of Y`` -> ``Y X``),
+        (compound written as one word, or a direction's compound as two), ``"inverted"``
+        (``X of Y`` -> ``Y X``),
         ``"lexical"`` (a word replaced by one of :data:`LEXICAL_ALTERNATIONS`),
         ``"pattern"`` (a clinical phrasing of a templated name, see :func:`_pattern_keys`)
         or ``"permuted"`` (another order of a short key). Empty when the name has no
