@@ -248,6 +248,8 @@ class DiagnosisResult:
     onset: str | None = None
     #: the text's statement of that onset when it was read from the text
     onset_text: str | None = None
+    #: ``[candidates]`` the model's logits (before the temperature), when asked for
+    logits: np.ndarray | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL contract: ``{"id", "ranking": [...], "warnings": [...]}`` plus findings."""
@@ -517,6 +519,7 @@ class Diagnoser:
         onset: str | None = None,
         top_k: int = 10,
         onset_from_text: bool = True,
+        keep_logits: bool = False,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates, the others follow in the prior's order (each entry keeps
@@ -531,6 +534,8 @@ class Diagnoser:
             top_k: entries of the ranking.
             onset_from_text: without ``onset``, use the onset the text states ("presented
                 as an infant with", :func:`encoders.onset_text.read_onset`).
+            keep_logits: also return the model's logits over every candidate (to
+                recalibrate its temperature, :mod:`train.calibration`).
         """
         started = time.perf_counter()
         warnings: list[str] = []
@@ -603,6 +608,7 @@ class Diagnoser:
             time.perf_counter() - started,
             onset,
             None if stated is None else stated.text,
+            out.logits[0].numpy().copy() if keep_logits else None,
         )
 
 

@@ -12,6 +12,7 @@ never stops the rest of a file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
@@ -293,7 +294,14 @@ class DiagnosisService:
 
     @property
     def model_fingerprint(self) -> str:
-        return str(self.diagnoser.meta.get("config_hash", ""))
+        """The training configuration's hash; after ``kgfuse calibrate``, with the hash of
+        the recalibration record (the probabilities depend on it)."""
+        base = str(self.diagnoser.meta.get("config_hash", ""))
+        record = self.diagnoser.meta.get("recalibration")
+        if not record:
+            return base
+        digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        return f"{base}+calibration:{digest[:16]}"
 
     def run(
         self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10, *, audit: bool = True

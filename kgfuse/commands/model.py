@@ -1,4 +1,5 @@
-"""``kgfuse embed``, ``kgfuse train``, ``kgfuse diagnose`` and ``kgfuse quickstart``."""
+"""``kgfuse embed``, ``kgfuse train``, ``kgfuse diagnose``, ``kgfuse calibrate`` and ``kgfuse
+quickstart``."""
 
 from __future__ import annotations
 
@@ -294,6 +295,57 @@ def diagnose(
         err_console.print(
             f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]"
         )
+
+
+@handle_errors
+def calibrate(
+    cases: Annotated[
+        Path | None,
+        typer.Option(
+            "--cases",
+            help="Labelled real cases (ppkt_dev / vignettes JSONL, phenopackets) to fit on.",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report the fit without writing it.")
+    ] = False,
+    reset: Annotated[
+        bool,
+        typer.Option("--reset", help="Put back the temperature fitted on simulated patients."),
+    ] = False,
+    precision: PrecisionOption = "auto",
+    kg: KGOption = None,
+    home: HomeOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Refit the model's probability temperature on real labelled cases (rankings unchanged)."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.calibration import describe, recalibrate, reset_calibration
+    from kgfuse.diagnosis import default_model_dir
+
+    folder = Path(model) if model else default_model_dir(home)
+    if reset:
+        if cases is not None or dry_run:
+            raise ValueError("--reset takes neither --cases nor --dry-run")
+        temperature = reset_calibration(folder)
+        if temperature is None:
+            console.print(f"{folder} was never recalibrated; nothing to reset", markup=False)
+        else:
+            console.print(f"temperature reset to {temperature:.3f} in {folder}", markup=False)
+        return
+    if cases is None:
+        raise ValueError("give --cases FILE (or --reset)")
+    if not cases.is_file():
+        raise FileNotFoundError(f"cases file not found: {cases}")
+    graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
+    fit = recalibrate(
+        graph, folder, cases, write=not dry_run, precision=precision, progress=not quiet
+    )
+    console.print(describe(fit), markup=False)
+    console.print("not written (--dry-run)" if dry_run else f"written to {folder}", markup=False)
 
 
 def _print_ranking(out: dict) -> None:

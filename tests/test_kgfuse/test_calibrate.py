@@ -1,0 +1,122 @@
+"""``kgfuse calibrate``: the temperature refitted on labelled cases, written, reset."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress
+from kgfuse.cli import app
+from kgfuse.diagnosis import DiagnosisService
+
+
+def _fingerprint(home: Path, model: Path) -> str:
+    return DiagnosisService(model, home=home, audit=False).model_fingerprint
+
+
+def _cases(home: Path, path: Path, per_disease: int = 10) -> int:
+    """Cases of the mini KG's diseases: one or two of each disease's own phenotype terms."""
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    table, rows = kg.annotations, []
+    for s, subject in enumerate(table.subjects):
+        terms = sorted(
+            {
+                compress(table.terms[table.term[r]])
+                for r in table.rows_of(s)
+                if table.aspect[r] == "P" and not table.negated[r]
+            }
+        )
+        subsets = [[t] for t in terms] + [list(p) for p in itertools.combinations(terms, 2)]
+        for k, present in enumerate(subsets[:per_disease]):
+            rows.append({"id": f"{s}-{k}", "present_hpo": present, "diseases": [compress(subject)]})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
+def _diagnose(home: Path, model: Path, cases: Path, out: Path) -> list[dict]:
+    args = ["diagnose", str(cases), "-o", str(out), "--model", str(model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_calibrate_writes_the_temperature_keeps_rankings_and_resets(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(mini_model, model)  # the session's model stays as trained
+    cases = tmp_path / "cases.jsonl"
+    assert _cases(mini_home, cases) >= 20
+    before = _diagnose(mini_home, model, cases, tmp_path / "before.jsonl")
+    config_before = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    fingerprint = _fingerprint(mini_home, model)
+
+    args = ["calibrate", "--cases", str(cases), "--model", str(model), "--home", str(mini_home)]
+    dry = CliRunner().invoke(app, [*args, "--dry-run", "-q"])
+    assert dry.exit_code == 0, dry.output
+    assert "not written" in dry.output
+    assert json.loads((model / "config.json").read_text(encoding="utf-8")) == config_before
+
+    result = CliRunner().invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    assert "calibration error (ECE)" in result.output
+    meta = json.loads((model / "kgfuse_model.json").read_text(encoding="utf-8"))
+    record = meta["recalibration"]
+    temperature = json.loads((model / "config.json").read_text(encoding="utf-8"))[
+        "calibration_temperature"
+    ]
+    assert record["temperature"] == pytest.approx(temperature)
+    assert record["simulated_temperature"] == pytest.approx(
+        config_before["calibration_temperature"]
+    )
+    assert record["cases"] >= 20 and record["cases_file"] == "cases.jsonl"
+    assert len(record["cases_sha256"]) == 64
+    assert record["ece"] <= record["ece_before"] + 1e-9  # fitted on these very cases
+
+    after = _diagnose(mini_home, model, cases, tmp_path / "after.jsonl")
+    for b, a in zip(before, after, strict=True):  # same order, rescaled probabilities
+        assert [r["curie"] for r in a["ranking"]] == [r["curie"] for r in b["ranking"]]
+    # the tiny model's simulated temperature does not fit these cases: it moves
+    assert abs(temperature - config_before["calibration_temperature"]) > 0.1
+    first_b = np.array([b["ranking"][0]["probability"] for b in before])
+    first_a = np.array([a["ranking"][0]["probability"] for a in after])
+    assert not np.allclose(first_a, first_b)
+
+    # audited decisions of the model before no longer replay: its fingerprint says so
+    assert _fingerprint(mini_home, model).startswith(f"{fingerprint}+calibration:")
+
+    reset = CliRunner().invoke(
+        app, ["calibrate", "--reset", "--model", str(model), "--home", str(mini_home)]
+    )
+    assert reset.exit_code == 0, reset.output
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    assert config["calibration_temperature"] == pytest.approx(
+        config_before["calibration_temperature"]
+    )
+    assert "recalibration" not in json.loads(
+        (model / "kgfuse_model.json").read_text(encoding="utf-8")
+    )
+    assert _fingerprint(mini_home, model) == fingerprint
+
+
+def test_calibrate_refuses_too_few_cases_and_bad_arguments(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    cases = tmp_path / "few.jsonl"
+    rows = [{"id": "c1", "present_hpo": ["HP:0001166"], "diseases": ["OMIM:154700"]}]
+    cases.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    base = ["calibrate", "--model", str(mini_model), "--home", str(mini_home)]
+    few = CliRunner().invoke(app, [*base, "--cases", str(cases), "--dry-run", "-q"])
+    assert few.exit_code != 0 and "at least 20" in few.output
+    missing = CliRunner().invoke(app, [*base, "--cases", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code != 0 and "not found" in missing.output
+    assert CliRunner().invoke(app, base).exit_code != 0  # neither --cases nor --reset
+    both = CliRunner().invoke(app, [*base, "--reset", "--cases", str(cases)])
+    assert both.exit_code != 0 and "--reset" in both.output
