@@ -24,6 +24,7 @@ import numpy as np
 from encoders.graph_model import atomic_write_text
 from fusion.pipeline import Diagnoser, load_model_meta, save_model_meta
 from kg.knowledge_graph import KnowledgeGraph
+from kgfuse.resources import default_linker
 from train.calibration import CalibrationFit
 from train.phenopacket import read_cases
 
@@ -112,7 +113,7 @@ def recalibrate(
     """
     model_dir = Path(model_dir)
     meta = load_model_meta(model_dir)
-    diagnoser = Diagnoser.load(model_dir, kg, precision=precision)
+    diagnoser = Diagnoser.load(model_dir, kg, linker=default_linker(kg), precision=precision)
     logits, first, correct, truth = _diagnosed_cases(diagnoser, Path(cases_path), progress)
     before = float(diagnoser.model.config.calibration_temperature)
     fit = CalibrationFit.of(logits, first, correct, truth, before)

@@ -36,6 +36,9 @@ def _cases(home: Path, path: Path, per_disease: int = 10) -> int:
         subsets = [[t] for t in terms] + [list(p) for p in itertools.combinations(terms, 2)]
         for k, present in enumerate(subsets[:per_disease]):
             rows.append({"id": f"{s}-{k}", "present_hpo": present, "diseases": [compress(subject)]})
+    # a free-text case too, linked as `kgfuse diagnose` links it
+    text = "Tall with arachnodactyly and ectopia lentis."
+    rows.append({"id": "text", "text": text, "disease_id": "OMIM:154700"})
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
 
@@ -53,7 +56,8 @@ def test_calibrate_writes_the_temperature_keeps_rankings_and_resets(
     model = tmp_path / "model"
     shutil.copytree(mini_model, model)  # the session's model stays as trained
     cases = tmp_path / "cases.jsonl"
-    assert _cases(mini_home, cases) >= 20
+    n = _cases(mini_home, cases)
+    assert n >= 20
     before = _diagnose(mini_home, model, cases, tmp_path / "before.jsonl")
     config_before = json.loads((model / "config.json").read_text(encoding="utf-8"))
     fingerprint = _fingerprint(mini_home, model)
@@ -76,7 +80,7 @@ def test_calibrate_writes_the_temperature_keeps_rankings_and_resets(
     assert record["simulated_temperature"] == pytest.approx(
         config_before["calibration_temperature"]
     )
-    assert record["cases"] >= 20 and record["cases_file"] == "cases.jsonl"
+    assert record["cases"] == n and record["cases_file"] == "cases.jsonl"  # text one too
     assert len(record["cases_sha256"]) == 64
     assert record["ece"] <= record["ece_before"] + 1e-9  # fitted on these very cases
 
