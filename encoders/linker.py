@@ -93,8 +93,9 @@ __all__ = [
 #: in -ys ("motor delays", "kidneys") and -thoraces, a direction's compound in two words
 #: ("down turned", "up-slanting"), "attenuated" as "decreased", "luxation" as "dislocation",
 #: "unstable" as "unsteady", "lens" as "lenses" reads, a person said to be tall or short
-#: ("he is very tall": *Tall stature*), and a gerund synonym not matched by a singular noun
-#: of its stem ("his mouth" is not "Mouthing").
+#: ("he is very tall": *Tall stature*), a gerund synonym not matched by a singular noun
+#: of its stem ("his mouth" is not "Mouthing"), and onsets stated with "since" ("impaired
+#: vision since age 4"), the earliest statement counting.
 LINKING_VERSION = 5
 
 #: Weight of a match by the kind of name matched.

@@ -3,11 +3,14 @@ infant with", "onset was in childhood".
 
 The prior weighs a patient's onset against the onset annotations of each disease
 (:mod:`kg.rules.likelihood`); structured input gives it as a field. :func:`read_onset` reads
-it from the two phrasings that state it: the age or period at which the patient
-*presented*, and an explicit *onset*. An age becomes its HPO onset class
+it from the phrasings that state it: the age or period at which the patient *presented*,
+an explicit *onset*, and the age or period *since* which a finding has been there ("impaired
+vision since age 4", "weakness since early childhood"; not after "free", "no", "without" or a
+treatment: "seizure-free since the age of 8"). An age becomes its HPO onset class
 (:func:`kg.rules.onset.onset_class_of_age`); a period names one ("as an infant": *Infantile
-onset*). Other ages in a text (at examination, at a test) say nothing of the onset and are
-not read.
+onset*). Of several statements the earliest onset counts: a disease begins with its first
+finding ("weakness since early childhood ... scoliosis since the age of 13 years"). Other
+ages in a text (at examination, at a test) say nothing of the onset and are not read.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from kg.namespaces import OBO
-from kg.rules.onset import ANTENATAL_ONSET, CONGENITAL_ONSET, onset_class_of_age
+from kg.rules.onset import ANTENATAL_ONSET, CONGENITAL_ONSET, ONSET_YEARS, onset_class_of_age
 
 __all__ = ["StatedOnset", "read_onset"]
 
@@ -61,6 +64,34 @@ _ONSET_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: Periods after "since" -> their onset class.
+SINCE_PERIODS: dict[str, str] = {
+    "birth": CONGENITAL_ONSET,
+    "the neonatal period": _NEONATAL,
+    "infancy": _INFANTILE,
+    "early infancy": _INFANTILE,
+    "childhood": _CHILDHOOD,
+    "early childhood": _CHILDHOOD,
+    "the childhood": _CHILDHOOD,
+    "adolescence": _JUVENILE,
+}
+_SINCE_PERIODS = "|".join(
+    re.escape(p).replace(r"\ ", r"\s+") for p in sorted(SINCE_PERIODS, key=len, reverse=True)
+)
+_SINCE_RE = re.compile(
+    rf"\bsince\s+(?:(?:the\s+)?age\s+(?:of\s+)?(?P<bare>\d+(?:\.\d+)?)(?![\d.])"
+    rf"(?:[\s-]*(?P<unit>year|month|week|day)s?)?"
+    rf"|(?P<age_of>{_AGES})\s+of\s+age"
+    rf"|(?P<period>{_SINCE_PERIODS}))(?![\w-])",
+    re.IGNORECASE,
+)
+#: Words shortly before "since" that make it a time free of the finding or under treatment.
+_NOT_SINCE_RE = re.compile(
+    r"\b(?:free|no|not|none|without|stable|treated|treatment|therapy|on|taking|receiving)\b"
+    r"[^.;:]{0,30}$",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class StatedOnset:
@@ -79,19 +110,41 @@ class StatedOnset:
     text: str
 
 
+def _years(ages: str) -> float:
+    return sum(float(n) * _YEARS_PER[u.lower()] for n, u in re.findall(_AGE, ages, re.I))
+
+
+def _statements(text: str) -> list[StatedOnset]:
+    out = []
+    for match in _ONSET_RE.finditer(text):
+        if match["period"]:
+            iri = PERIODS[" ".join(match["period"].lower().split())]
+        else:
+            iri = onset_class_of_age(_years(match["age"] or match["age_of"]))
+        out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
+    for match in _SINCE_RE.finditer(text):
+        if _NOT_SINCE_RE.search(text, max(0, match.start() - 40), match.start()):
+            continue
+        if match["period"]:
+            iri = SINCE_PERIODS[" ".join(match["period"].lower().split())]
+        elif match["age_of"]:
+            iri = onset_class_of_age(_years(match["age_of"]))
+        else:  # "since age 4": years unless a unit says otherwise
+            unit = (match["unit"] or "year").lower()
+            iri = onset_class_of_age(float(match["bare"]) * _YEARS_PER[unit])
+        out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
+    return out
+
+
 def read_onset(text: str) -> StatedOnset | None:
-    """The first onset the text states, or None.
+    """The earliest onset the text states (the first statement of it), or None.
 
     Args:
         text: a clinical text.
     """
-    match = _ONSET_RE.search(text)
-    if match is None:
+    statements = _statements(text)
+    if not statements:
         return None
-    if match["period"]:
-        iri = PERIODS[" ".join(match["period"].lower().split())]
-    else:
-        ages = match["age"] or match["age_of"]
-        years = sum(float(n) * _YEARS_PER[u.lower()] for n, u in re.findall(_AGE, ages, re.I))
-        iri = onset_class_of_age(years)
-    return StatedOnset(match.start(), match.end(), iri, match.group(0))
+    return min(
+        statements, key=lambda s: (ONSET_YEARS[s.iri][0], ONSET_YEARS[s.iri][1] or 200.0, s.start)
+    )

@@ -29,6 +29,17 @@ from kg.rules.onset import onset_class_of_age
         ("Onset was in adolescence.", "HP:0003621", None),
         ("Symptoms began at age 40 years.", "HP:0011462", None),
         ("presented at the age of 7 years, 4 months, and 2 days", "HP:0003621", None),
+        ("a history of impaired vision since age 4 was", "HP:0011463", "since age 4"),
+        ("deaf since birth", "HP:0003577", "since birth"),
+        ("weakness since 3 months of age", "HP:0003593", None),
+        ("Since the childhood luxations of the shoulders", "HP:0011463", None),
+        # the earliest of several statements: a disease begins with its first finding
+        (
+            "weakness since early childhood; scoliosis since the age of 13 years",
+            "HP:0011463",
+            "since early childhood",
+        ),
+        ("presented at the age of 12 years with A; B since infancy", "HP:0003593", None),
     ],
 )
 def test_stated_onsets(text: str, onset: str, statement: str | None) -> None:
@@ -47,6 +58,10 @@ def test_stated_onsets(text: str, onset: str, statement: str | None) -> None:
         "At 8 months of age he was hospitalised.",  # an age, but no onset or presentation
         "The proband presented with seizures.",
         "presented at the age of 3 yearsold",  # no age unit word
+        "She has been seizure-free since the age of 8 years.",  # a time without it
+        "on levetiracetam since age 5",  # a treatment's start
+        "no seizures since age 3",
+        "since 2010",  # a year, not an age
     ],
 )
 def test_no_onset_stated(text: str) -> None:
