@@ -94,8 +94,9 @@ __all__ = [
 #: ("down turned", "up-slanting"), "attenuated" as "decreased", "luxation" as "dislocation",
 #: "unstable" as "unsteady", "lens" as "lenses" reads, a person said to be tall or short
 #: ("he is very tall": *Tall stature*), a gerund synonym not matched by a singular noun
-#: of its stem ("his mouth" is not "Mouthing"), and onsets stated with "since" ("impaired
-#: vision since age 4"), the earliest statement counting.
+#: of its stem ("his mouth" is not "Mouthing"), onsets stated with "since" ("impaired
+#: vision since age 4"), the earliest statement counting, and "until" ending a negation's
+#: scope ("not crawling until 10 months and a tremor").
 LINKING_VERSION = 5
 
 #: Weight of a match by the kind of name matched.

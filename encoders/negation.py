@@ -275,6 +275,7 @@ _TERMINATE = (
     "cause of",
     "source of",
     "reason for",
+    "until",  # "did not crawl until 10 months and had a tremor": a delay, then a finding
 )
 # Verbs that start a new affirmed predicate: they end negation and uncertainty scopes but
 # not a family scope ("her mother has seizures").

@@ -204,6 +204,9 @@ def test_negation_scope(linker: ConceptLinker) -> None:
         "hypotonia": True,
     }
     assert flags("Not only seizures.") == {"seizures": False}  # pseudo-trigger
+    # "not ... until" is a delay: what follows it is not ruled out
+    assert flags("She did not crawl until 10 months and had hypotonia.") == {"hypotonia": False}
+    assert flags("No seizures until the age of 5.") == {"seizures": True}
 
 
 def test_negation_of_a_list_before_or_after_its_trigger(linker: ConceptLinker) -> None:
