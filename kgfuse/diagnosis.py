@@ -294,13 +294,15 @@ class DiagnosisService:
 
     @property
     def model_fingerprint(self) -> str:
-        """The training configuration's hash; after ``kgfuse calibrate``, with the hash of
-        the recalibration record (the probabilities depend on it)."""
+        """The training configuration's hash; after ``kgfuse calibrate``, with a hash of the
+        temperature and the cases it was fitted on (the probabilities depend on them; the
+        same fit on the same cases gives the same fingerprint)."""
         base = str(self.diagnoser.meta.get("config_hash", ""))
         record = self.diagnoser.meta.get("recalibration")
         if not record:
             return base
-        digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        fit = {k: record.get(k) for k in ("temperature", "cases_sha256")}
+        digest = hashlib.sha256(json.dumps(fit, sort_keys=True).encode()).hexdigest()
         return f"{base}+calibration:{digest[:16]}"
 
     def run(

@@ -94,7 +94,18 @@ def test_calibrate_writes_the_temperature_keeps_rankings_and_resets(
     assert not np.allclose(first_a, first_b)
 
     # audited decisions of the model before no longer replay: its fingerprint says so
-    assert _fingerprint(mini_home, model).startswith(f"{fingerprint}+calibration:")
+    calibrated = _fingerprint(mini_home, model)
+    assert calibrated.startswith(f"{fingerprint}+calibration:")
+    # the same fit on the same cases again: the same temperature and fingerprint, and the
+    # simulated temperature is still the one training fitted
+    again = CliRunner().invoke(app, [*args, "-q"])
+    assert again.exit_code == 0, again.output
+    assert _fingerprint(mini_home, model) == calibrated
+    record = json.loads((model / "kgfuse_model.json").read_text(encoding="utf-8"))["recalibration"]
+    assert record["temperature"] == pytest.approx(temperature)
+    assert record["simulated_temperature"] == pytest.approx(
+        config_before["calibration_temperature"]
+    )
 
     reset = CliRunner().invoke(
         app, ["calibrate", "--reset", "--model", str(model), "--home", str(mini_home)]
