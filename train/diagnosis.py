@@ -51,6 +51,7 @@ from kg.remote import kg_location
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
+from train.calibration import top1_confidence
 from train.checkpoint import holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
@@ -550,7 +551,10 @@ def score_dev_cases(
     them with the default settings (the prior's first :data:`DEFAULT_SHORTLIST` re-ranked by
     the model's score plus :data:`DEFAULT_SIMILARITY_WEIGHT` times the similarity, the others
     in the prior's order), and ``dev_model_top1`` ... by the model's score alone over every
-    candidate; ``dev_cases``: how many were scored."""
+    candidate; ``dev_cases``: how many were scored; ``dev_top1_probability`` and ``dev_ece``:
+    the mean probability the model's temperature gives the first disease, and its
+    calibration error against whether that disease is right (``kgfuse calibrate`` refits
+    the temperature on such cases)."""
     scores, truth = _logits_and_labels(
         model, len(dev.inputs), dev.inputs.__getitem__, collator, 64, bf16
     )
@@ -568,6 +572,10 @@ def score_dev_cases(
     metrics.update(
         {f"dev_model_{k}": v for k, v in rank_metrics_from_logits(scores, truth).items()}
     )
+    first = keys.argmax(axis=1)
+    confidence = top1_confidence(scores.numpy(), first, float(model.config.calibration_temperature))
+    metrics["dev_top1_probability"] = float(confidence.mean())
+    metrics["dev_ece"] = calibration_error(confidence, first == truth.numpy())
     metrics["dev_cases"] = float(len(dev.inputs))
     return metrics
 

@@ -164,6 +164,13 @@ def train(
             f"as kgfuse diagnose ranks them, dev_model_: the model alone): {dev}",
             markup=False,
         )
+        if result.dev.get("dev_ece", 0.0) > 0.1:
+            console.print(
+                f"the probabilities are off on these real cases (ECE {result.dev['dev_ece']:.3f}, "
+                "the temperature fits simulated patients): `kgfuse calibrate --cases FILE "
+                "--model DIR` refits it on real ones",
+                markup=False,
+            )
 
 
 def _train_arguments(

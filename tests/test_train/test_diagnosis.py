@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
@@ -13,7 +14,7 @@ from safetensors.torch import load_file
 
 import train.diagnosis as diagnosis_train
 from encoders.text import int8_is_available
-from eval.diagnosis import Case
+from eval.diagnosis import Case, expected_calibration_error
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from fusion.retrieval import FactIndex
 from kg.knowledge_graph import KnowledgeGraph
@@ -577,12 +578,19 @@ def test_dev_cases_are_scored_each_epoch_as_diagnose_ranks_them(home: Path) -> N
         assert record["dev_cases"] == len(cases) - 1  # a diagnosis that is no candidate: left out
     # at the end: the ranking kgfuse diagnose gives (fp32, default shortlist and similarity)
     diagnoser = Diagnoser.load(home / "model-dev", kg, precision="fp32")
-    reciprocal = []
+    reciprocal, first, right = [], [], []
     for case in cases[:-1]:
         ranking = diagnoser.diagnose(case.id, present=case.present, top_k=10).ranking
         rank = next(i for i, r in enumerate(ranking, 1) if r.iri in case.diseases)
         reciprocal.append(1.0 / rank)
+        first.append(ranking[0].probability)
+        right.append(ranking[0].iri in case.diseases)
     assert result.dev["dev_mrr"] == pytest.approx(sum(reciprocal) / len(reciprocal))
+    # the probability kgfuse diagnose gives the first disease, and its calibration error
+    assert result.dev["dev_top1_probability"] == pytest.approx(np.mean(first), rel=1e-4)
+    assert result.dev["dev_ece"] == pytest.approx(
+        expected_calibration_error(np.array(first), np.array(right)), abs=1e-4
+    )
     assert result.dev["dev_top1"] == pytest.approx(
         sum(r == 1.0 for r in reciprocal) / len(cases[:-1])
     )
