@@ -49,6 +49,8 @@ PERIODS: dict[str, str] = {
     "antenatally": ANTENATAL_ONSET,
 }
 _YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
+#: Oldest age read as an onset; a larger number is no age ("presented at the age of 9999").
+MAX_YEARS = 130.0
 _AGE = r"(\d+(?:\.\d+)?)[\s-]*(year|month|week|day)s?"
 _AGES = rf"{_AGE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+){_AGE})*"
 _PERIODS = "|".join(
@@ -114,25 +116,32 @@ def _years(ages: str) -> float:
     return sum(float(n) * _YEARS_PER[u.lower()] for n, u in re.findall(_AGE, ages, re.I))
 
 
+def _class_of(years: float) -> str | None:
+    """The onset class of an age; None for no human age (beyond :data:`MAX_YEARS`)."""
+    return onset_class_of_age(years) if 0.0 <= years <= MAX_YEARS else None
+
+
 def _statements(text: str) -> list[StatedOnset]:
     out = []
     for match in _ONSET_RE.finditer(text):
         if match["period"]:
-            iri = PERIODS[" ".join(match["period"].lower().split())]
+            iri: str | None = PERIODS[" ".join(match["period"].lower().split())]
         else:
-            iri = onset_class_of_age(_years(match["age"] or match["age_of"]))
-        out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
+            iri = _class_of(_years(match["age"] or match["age_of"]))
+        if iri is not None:
+            out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
     for match in _SINCE_RE.finditer(text):
         if _NOT_SINCE_RE.search(text, max(0, match.start() - 40), match.start()):
             continue
         if match["period"]:
             iri = SINCE_PERIODS[" ".join(match["period"].lower().split())]
         elif match["age_of"]:
-            iri = onset_class_of_age(_years(match["age_of"]))
+            iri = _class_of(_years(match["age_of"]))
         else:  # "since age 4": years unless a unit says otherwise
             unit = (match["unit"] or "year").lower()
-            iri = onset_class_of_age(float(match["bare"]) * _YEARS_PER[unit])
-        out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
+            iri = _class_of(float(match["bare"]) * _YEARS_PER[unit])
+        if iri is not None:
+            out.append(StatedOnset(match.start(), match.end(), iri, match.group(0)))
     return out
 
 

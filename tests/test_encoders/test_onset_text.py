@@ -62,6 +62,9 @@ def test_stated_onsets(text: str, onset: str, statement: str | None) -> None:
         "on levetiracetam since age 5",  # a treatment's start
         "no seizures since age 3",
         "since 2010",  # a year, not an age
+        "presented at the age of 200 years with",  # no human age
+        "presented at the age of " + "9" * 400 + " years with",  # not even a finite one
+        "since age " + "9" * 400,
     ],
 )
 def test_no_onset_stated(text: str) -> None:
