@@ -56,6 +56,7 @@ from encoders.measurements import read_measurements
 from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
     BREAK,
+    COMMA,
     JOINERS,
     STOPWORDS,
     TokenTable,
@@ -95,8 +96,9 @@ __all__ = [
 #: "unstable" as "unsteady", "lens" as "lenses" reads, a person said to be tall or short
 #: ("he is very tall": *Tall stature*), a gerund synonym not matched by a singular noun
 #: of its stem ("his mouth" is not "Mouthing"), onsets stated with "since" ("impaired
-#: vision since age 4"), the earliest statement counting, and "until" ending a negation's
-#: scope ("not crawling until 10 months and a tremor").
+#: vision since age 4"), the earliest statement counting, "until" ending a negation's
+#: scope ("not crawling until 10 months and a tremor"), and names written with their comma
+#: ("Intellectual disability, severe, and microcephaly").
 LINKING_VERSION = 5
 
 #: Weight of a match by the kind of name matched.
@@ -406,7 +408,7 @@ class ConceptLinker:
         for tok in key:
             node = node.setdefault(tok, {})
         node.setdefault(_END, []).append((name_id, variant))
-        self.vocabulary.update(key)
+        self.vocabulary.update(t for t in key if t != COMMA)
 
     def _compose_names(self, max_extra: int = 2) -> None:
         """Give a child the parent's synonyms, with the words its own name adds.
@@ -514,10 +516,12 @@ class ConceptLinker:
             node = trie.get(norms[i])
             prev: Any = trie  # the node before the word matched last
             j = i
-            gapped = coordinated = False
+            gapped = coordinated = across_comma = False
             gappable = _GAPPABLE
             while node is not None:
                 term = node.get(_END)
+                if term is not None and across_comma and not _ends_an_item(tokens, j + 1):
+                    term = None  # "intellectual disability, severe [hypotonia]"
                 if term is not None:
                     if coordinated:
                         in_order = _in_word_order(term, lowers, i, j + 1)
@@ -535,6 +539,17 @@ class ConceptLinker:
                     j += 1
                 if j >= n:
                     break
+                if (
+                    lowers[j] == COMMA
+                    and j == last + 1
+                    and not (gapped or coordinated)
+                    and j + 1 < n
+                    and norms[j + 1] in node.get(COMMA, ())
+                ):
+                    # A name written with its comma, as a list of names writes it:
+                    # "Intellectual disability, severe, and microcephaly".
+                    prev, node, j, across_comma = node, node[COMMA][norms[j + 1]], j + 1, True
+                    continue
                 if lowers[j] in seps and j == last + 1 and not coordinated:
                     # The word matched last is the first of coordinated words.
                     items = conjuncts.get(last, _UNSET)
@@ -1273,6 +1288,11 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     if not term:
         return None
     return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in term])
+
+
+def _ends_an_item(tokens: TokenTable, k: int) -> bool:
+    """Whether token ``k`` ends a list item: the text's end, punctuation or a conjunction."""
+    return k >= len(tokens.norms) or tokens.norms[k] == BREAK or tokens.lowers[k] in _CONJUNCTIONS
 
 
 def _gerund_by_stem(name: str, word: str) -> bool:

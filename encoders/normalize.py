@@ -41,6 +41,7 @@ from typing import NamedTuple, overload
 __all__ = [
     "ABNORMALITY_HEADS",
     "BREAK",
+    "COMMA",
     "JOINERS",
     "LEXICAL_ALTERNATIONS",
     "STOPWORDS",
@@ -500,6 +501,25 @@ def _prefix_split(text: str) -> tuple[str, ...] | None:
     return content_tokens(split) if split != fold(text) else None
 
 
+#: The token a name's own comma leaves in one of its keys ("Intellectual disability, severe").
+COMMA = ","
+
+
+def _comma_key(text: str) -> tuple[str, ...] | None:
+    """Content tokens of a name written with its commas (``Intellectual disability, severe``,
+    ``Soft, doughy skin``), each comma kept as :data:`COMMA`: text that lists the name as it
+    is written matches it whole (other keys drop the comma and never span one in text)."""
+    if ", " not in text:
+        return None
+    parts = [content_tokens(part) for part in text.split(", ")]
+    if len(parts) > 3 or not all(parts):
+        return None
+    key = parts[0]
+    for part in parts[1:]:
+        key += (COMMA, *part)
+    return key
+
+
 def _of_inversion(text: str) -> tuple[str, ...] | None:
     """``head of the modifier`` written as ``modifier head`` (``dysplasia of the hip``)."""
     words = fold(text).split()
@@ -757,6 +777,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
                 # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").
                 if perm[0] not in JOINERS and perm[-1] not in JOINERS:
                     out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
+    comma = _comma_key(text)
+    if comma is not None:
+        out.setdefault(comma, "exact")  # as written: never permuted
     # Laboratory phrasings come in the word orders they are written in: not permuted.
     if "," not in text:
         for key in _lab_keys(" ".join(fold(text).split()), text):

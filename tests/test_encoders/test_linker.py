@@ -401,6 +401,7 @@ HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
     t(n) for n in range(53, 59)
 )
 UNSTEADY, SHOULDER, TALL, SHORT = t(59), t(60), t(61), t(62)
+ID, ID_SEVERE, HYPOTONIA_SEVERE, MICROCEPHALY = t(63), t(64), t(65), t(66)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -442,6 +443,10 @@ _CLINICAL_NAMES = [
     (SHOULDER, "Shoulder dislocation", "label"),
     (TALL, "Tall stature", "label"),
     (SHORT, "Short stature", "label"),
+    (ID, "Intellectual disability", "label"),
+    (ID_SEVERE, "Intellectual disability, severe", "label"),
+    (HYPOTONIA_SEVERE, "Severe hypotonia", "label"),
+    (MICROCEPHALY, "Microcephaly", "label"),
 ]
 
 
@@ -532,6 +537,32 @@ def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker)
     assert found(clinical, "He was short of breath.") == []
     assert found(clinical, "The walk was short.") == []
     assert found(clinical, "His mother is tall.") == []
+
+
+def test_linker_reads_a_name_written_with_its_comma(clinical: ConceptLinker) -> None:
+    text = "She presented with Intellectual disability, severe, and Microcephaly."
+    assert found(clinical, text) == [
+        ("Intellectual disability, severe", ID_SEVERE),
+        ("Microcephaly", MICROCEPHALY),
+    ]
+    assert found(clinical, "Intellectual disability, severe.") == [
+        ("Intellectual disability, severe", ID_SEVERE)
+    ]
+    # the word after the comma modifies the next noun: two findings
+    assert found(clinical, "intellectual disability, severe hypotonia") == [
+        ("intellectual disability", ID),
+        ("severe hypotonia", HYPOTONIA_SEVERE),
+    ]
+    # a comma-listed item does not make a name: microcephaly, then intellectual disability
+    assert [iri for _, iri in found(clinical, "microcephaly, intellectual disability")] == [
+        MICROCEPHALY,
+        ID,
+    ]
+    # ruled out as a whole inside a negated list
+    text = "However, microcephaly, Intellectual disability, severe, and short stature were absent."
+    mentions = clinical.link(text)
+    assert [m.iri for m in mentions] == [MICROCEPHALY, ID_SEVERE, SHORT]
+    assert all(m.excluded for m in mentions)
 
 
 def test_linker_gap_needs_name_order_or_a_preposition(clinical: ConceptLinker) -> None:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from encoders.normalize import (
     BREAK,
+    COMMA,
     JOINERS,
     content_tokens,
     fold,
@@ -237,3 +238,12 @@ def test_phrase_variants_laboratory_pattern_leaves_other_names_alone() -> None:
     # a quantity's noun alone makes a laboratory name; neither makes none
     assert content_tokens("low hemoglobin") in phrase_variants("Decreased hemoglobin concentration")
     assert content_tokens("high body weight") not in phrase_variants("Increased body weight")
+
+
+def test_a_name_with_commas_is_also_keyed_with_them() -> None:
+    keys = phrase_variants("Intellectual disability, severe")
+    key = (*content_tokens("Intellectual disability"), COMMA, *content_tokens("severe"))
+    assert keys[key] == "exact"
+    # a chemical's commas are no list ("2,4-dienoyl"), and a name without one has no such key
+    assert not any(COMMA in k for k in phrase_variants("Decreased 2,4-dienoyl-CoA reductase"))
+    assert not any(COMMA in k for k in phrase_variants("Short stature"))
