@@ -12,7 +12,6 @@ model's fingerprint says so.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -24,6 +23,8 @@ import numpy as np
 from encoders.graph_model import atomic_write_text
 from fusion.pipeline import Diagnoser, load_model_meta, save_model_meta
 from kg.knowledge_graph import KnowledgeGraph
+from kg.store import sha256_file
+from kgfuse.evaluation import diagnose_case
 from kgfuse.resources import default_linker
 from train.calibration import CalibrationFit
 from train.phenopacket import read_cases
@@ -50,15 +51,7 @@ def _diagnosed_cases(
         items = tqdm(cases, desc="diagnosing the cases", unit="case")
     logits, first, correct, truth = [], [], [], []
     for case in items:
-        result = diagnoser.diagnose(
-            case.id,
-            text=case.text,
-            present=() if case.text else case.present,
-            excluded=() if case.text else case.excluded,
-            onset=case.onset,
-            top_k=1,
-            keep_logits=True,
-        )
+        result = diagnose_case(diagnoser, case, top_k=1, keep_logits=True)
         assert result.logits is not None  # asked for
         logits.append(result.logits.astype(np.float32))
         first.append(index[result.ranking[0].iri])
@@ -67,14 +60,6 @@ def _diagnosed_cases(
     if not cases:
         return np.empty((0, 0)), np.empty(0, int), np.empty(0, bool), np.empty(0, int)
     return np.stack(logits), np.array(first), np.array(correct), np.array(truth)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_temperature(folder: Path, temperature: float, meta: dict[str, Any]) -> None:
@@ -123,7 +108,7 @@ def recalibrate(
             **asdict(fit),
             "simulated_temperature": earlier.get("simulated_temperature", before),
             "cases_file": Path(cases_path).name,
-            "cases_sha256": _file_sha256(Path(cases_path)),
+            "cases_sha256": sha256_file(Path(cases_path)),
             "precision": diagnoser.precision,
             "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }

@@ -24,7 +24,7 @@ from eval.diagnosis import (
     likelihood_ranker,
     resnik_ranker,
 )
-from fusion.pipeline import Diagnoser
+from fusion.pipeline import Diagnoser, DiagnosisResult
 from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT, shortlist_keys
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
@@ -41,6 +41,29 @@ logger = logging.getLogger(__name__)
 ProbabilityNotes = dict[str, tuple[float, bool, float]]
 
 
+def diagnose_case(
+    diagnoser: Diagnoser,
+    case: Case,
+    *,
+    onset: bool = True,
+    top_k: int = 10,
+    keep_logits: bool = False,
+) -> DiagnosisResult:
+    """One case diagnosed as ``kgfuse diagnose`` diagnoses its record: from its text when it
+    has one, else from its terms; ``onset``: with the case's onset class, or the one its text
+    states (:func:`encoders.onset_text.read_onset`)."""
+    return diagnoser.diagnose(
+        case.id,
+        text=case.text,
+        present=() if case.text else case.present,
+        excluded=() if case.text else case.excluded,
+        onset=case.onset if onset else None,
+        top_k=top_k,
+        onset_from_text=onset,
+        keep_logits=keep_logits,
+    )
+
+
 def model_ranker(
     diagnoser: Diagnoser, *, onset: bool = True, notes: ProbabilityNotes | None = None
 ) -> Ranker:
@@ -52,15 +75,7 @@ def model_ranker(
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
-        result = diagnoser.diagnose(
-            case.id,
-            text=case.text,
-            present=() if case.text else case.present,
-            excluded=() if case.text else case.excluded,
-            onset=case.onset if onset else None,
-            top_k=n,
-            onset_from_text=onset,
-        )
+        result = diagnose_case(diagnoser, case, onset=onset, top_k=n)
         scores = np.array([r.score for r in result.ranking])
         prior = np.array(
             [scores[i] if r.prior is None else r.prior for i, r in enumerate(result.ranking)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import log_softmax
 
 from eval.diagnosis import expected_calibration_error
 
@@ -54,10 +55,8 @@ def top1_confidence(logits: np.ndarray, first: np.ndarray, temperature: float) -
     """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    top = z.max(axis=1, keepdims=True)
-    log_norm = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
-    return np.exp(z[np.arange(len(z)), np.asarray(first)] - log_norm)
+    log_p = log_softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=1)
+    return np.exp(log_p[np.arange(len(log_p)), np.asarray(first)])
 
 
 def _loss(logits: np.ndarray, first: np.ndarray, correct: np.ndarray, t: float) -> float:
