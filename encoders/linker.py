@@ -902,8 +902,11 @@ class ConceptLinker:
         left to the names."""
         out: list[_Scored] = []
         lowers, norms, n = tokens.lowers, tokens.norms, len(tokens.norms)
+        words = list(itertools.compress(range(n), map(_STATURE_WORDS.__contains__, lowers)))
+        if not words:  # most texts: no set of taken tokens to build
+            return out
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
-        for k in itertools.compress(range(n), map(_STATURE_WORDS.__contains__, lowers)):
+        for k in words:
             if k in taken:
                 continue
             nxt = lowers[k + 1] if k + 1 < n else ""

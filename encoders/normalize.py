@@ -497,8 +497,9 @@ def _prefix_split(text: str) -> tuple[str, ...] | None:
     """Content tokens with compounds of a direction written as two words, as text writes
     them with a hyphen or a space (``Downturned`` as ``down-turned``, ``Upslanted`` as ``up
     slanted``)."""
-    split = _DIRECTION_PREFIX_RE.sub(r"\1 \2", fold(text))
-    return content_tokens(split) if split != fold(text) else None
+    folded = fold(text)
+    split = _DIRECTION_PREFIX_RE.sub(r"\1 \2", folded)
+    return content_tokens(split) if split != folded else None
 
 
 #: The token a name's own comma leaves in one of its keys ("Intellectual disability, severe").
