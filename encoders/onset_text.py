@@ -154,6 +154,11 @@ def read_onset(text: str) -> StatedOnset | None:
     statements = _statements(text)
     if not statements:
         return None
-    return min(
-        statements, key=lambda s: (ONSET_YEARS[s.iri][0], ONSET_YEARS[s.iri][1] or 200.0, s.start)
-    )
+    return min(statements, key=lambda s: (*_span(s.iri), s.start))
+
+
+def _span(iri: str) -> tuple[float, float]:
+    """An onset class's ages in years, an open end as infinity (a congenital onset, 0-0,
+    comes before a neonatal one, 0-28 days)."""
+    low, high = ONSET_YEARS[iri]
+    return low, float("inf") if high is None else high

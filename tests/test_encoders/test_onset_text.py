@@ -40,6 +40,8 @@ from kg.rules.onset import onset_class_of_age
             "since early childhood",
         ),
         ("presented at the age of 12 years with A; B since infancy", "HP:0003593", None),
+        # at birth (0 days) before the neonatal period (up to 28 days)
+        ("presented as a newborn with hypotonia; deaf since birth", "HP:0003577", None),
     ],
 )
 def test_stated_onsets(text: str, onset: str, statement: str | None) -> None:
