@@ -29,11 +29,14 @@ from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
 from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     add_similarity,
     candidate_similarity,
-    shortlist_order,
+    fill_values,
+    tiered_order,
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -223,7 +226,8 @@ class RankedDisease:
     similarity for a candidate the model re-ranks), the model's calibrated probability (of
     the logit alone, so within the re-ranked candidates it need not fall with the rank), the
     symbolic prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric
-    Resnik similarity of the patient and the disease (None outside the re-ranked candidates)."""
+    Resnik similarity of the patient and the disease (None outside the re-ranked candidates
+    and the pool that fills the places after the lead, :mod:`fusion.shortlist`)."""
 
     iri: str
     curie: str
@@ -394,9 +398,13 @@ class Diagnoser:
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
+        lead: int = DEFAULT_LEAD,
+        pool: int = DEFAULT_POOL,
     ) -> None:
         if shortlist < 0:
             raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
+        if lead < 0 or pool < 0:
+            raise ValueError(f"lead and pool must be >= 0 (pool 0: no pool), got {lead}, {pool}")
         if not similarity_weight >= 0.0 or math.isinf(similarity_weight):
             raise ValueError(f"similarity weight must be a number >= 0, got {similarity_weight}")
         self.model = model.eval()
@@ -404,6 +412,11 @@ class Diagnoser:
         self.shortlist = shortlist
         #: weight of the Resnik similarity added to the scores of those candidates
         self.similarity_weight = float(similarity_weight)
+        #: places of the differential that keep the model's order of the shortlist
+        self.lead = lead
+        #: the prior's top candidates that fill the places after the lead, by the prior plus
+        #: the weighted similarity (0: the shortlist's order goes on)
+        self.pool = pool
         self.similarity: ResnikRanker | None = None
         if self.similarity_weight > 0.0:
             self.similarity = candidate_similarity(builder.kg, builder.candidates)
@@ -439,12 +452,16 @@ class Diagnoser:
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
+        lead: int = DEFAULT_LEAD,
+        pool: int = DEFAULT_POOL,
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
         top candidates that the model re-ranks (0: the model ranks every candidate);
         ``precision``: ``auto``, ``fp32``, ``bf16`` or ``int8`` (:func:`resolve_precision`);
         ``similarity_weight``: weight of the Resnik similarity added to the scores of those
-        candidates (0: none; :mod:`fusion.shortlist`).
+        candidates (0: none); ``lead`` and ``pool``: the model's first ``lead`` lead the
+        differential, the rest of the prior's top ``pool`` follow by the prior plus the
+        weighted similarity (pool 0: none; :mod:`fusion.shortlist`).
 
         Raises:
             KGMismatchError: the model was trained on another KG.
@@ -486,6 +503,8 @@ class Diagnoser:
             shortlist=shortlist,
             precision=precision,
             similarity_weight=similarity_weight,
+            lead=lead,
+            pool=pool,
         )
 
     def link(self, text: str) -> list[LinkedFinding]:
@@ -505,7 +524,13 @@ class Diagnoser:
         if self.similarity is None:
             return {}
         return add_similarity(
-            scores, ranked_by, self.shortlist, present, self.similarity, self.similarity_weight
+            scores,
+            ranked_by,
+            self.shortlist,
+            present,
+            self.similarity,
+            self.similarity_weight,
+            self.pool,
         )
 
     @torch.no_grad()
@@ -522,8 +547,10 @@ class Diagnoser:
         keep_logits: bool = False,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
-        :attr:`shortlist` candidates, the others follow in the prior's order (each entry keeps
-        the model's score and calibrated probability).
+        :attr:`shortlist` candidates and its first :attr:`lead` lead; the rest of the prior's
+        top :attr:`pool` follow by the prior plus the weighted similarity, then the others
+        in the prior's order (each entry keeps the model's score and calibrated probability;
+        :mod:`fusion.shortlist`).
 
         Args:
             id: the record id.
@@ -579,7 +606,10 @@ class Diagnoser:
         probs = self.model.probabilities(out.logits[0]).numpy()
         present = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present, scores, ranked_by)
-        order = shortlist_order(scores, ranked_by, self.shortlist, max(top_k, 0))
+        fill = fill_values(ranked_by, similarity, self.similarity_weight)
+        order = tiered_order(
+            scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
+        )
         ranking = [
             RankedDisease(
                 self.builder.candidates[i],

@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
-from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+)
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
@@ -175,6 +180,9 @@ class DiagnosisService:
         similarity_weight: weight of the Resnik similarity added to the scores of the
             candidates the model re-ranks (:mod:`fusion.shortlist`); recorded with each
             decision.
+        lead, pool: the model's first ``lead`` lead the ranking, the rest of the prior's top
+            ``pool`` follow by the prior plus the weighted similarity (pool 0: none);
+            recorded with each decision.
     """
 
     def __init__(
@@ -189,6 +197,8 @@ class DiagnosisService:
         shortlist: int = DEFAULT_SHORTLIST,
         precision: str = "auto",
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
+        lead: int = DEFAULT_LEAD,
+        pool: int = DEFAULT_POOL,
     ) -> None:
         from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
@@ -203,6 +213,8 @@ class DiagnosisService:
             shortlist=shortlist,
             precision=precision,
             similarity_weight=similarity_weight,
+            lead=lead,
+            pool=pool,
         )
         self.rules = RuleSet.load()
         self.rules_top = rules_top
@@ -284,6 +296,8 @@ class DiagnosisService:
                 "shortlist": self.diagnoser.shortlist,
                 "precision": self.diagnoser.precision,
                 "similarity_weight": self.diagnoser.similarity_weight,
+                "lead": self.diagnoser.lead,
+                "pool": self.diagnoser.pool,
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
@@ -342,6 +356,8 @@ class DiagnosisService:
                     "shortlist": self.diagnoser.shortlist,
                     "precision": self.diagnoser.precision,
                     "similarity_weight": self.diagnoser.similarity_weight,
+                    "lead": self.diagnoser.lead,
+                    "pool": self.diagnoser.pool,
                     "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
                 },
                 kind="diagnose",
@@ -385,5 +401,8 @@ def replay(record: Mapping[str, Any]):
         precision=str(config.get("precision", "fp32")),
         # and before the similarity, by the model's score alone
         similarity_weight=float(config.get("similarity_weight", 0.0)),
+        # and before the pool, in the shortlist's order
+        lead=int(config.get("lead", DEFAULT_LEAD)),
+        pool=int(config.get("pool", 0)),
     )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

@@ -25,7 +25,14 @@ from eval.diagnosis import (
     resnik_ranker,
 )
 from fusion.pipeline import Diagnoser, DiagnosisResult
-from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT, shortlist_keys
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+    fill_values,
+    tiered_keys,
+)
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
@@ -68,7 +75,8 @@ def model_ranker(
     diagnoser: Diagnoser, *, onset: bool = True, notes: ProbabilityNotes | None = None
 ) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
-    diagnoser's order: its shortlist re-ranked by the model, then the prior's order.
+    diagnoser's order: the lead of its shortlist re-ranked by the model, the pool by the
+    prior plus the similarity, then the prior's order (:mod:`fusion.shortlist`).
     ``onset``: give the model the case's onset class when it has one, or the one its text
     states (:func:`encoders.onset_text.read_onset`); ``notes``: filled with
     each case's probabilities when it is ranked with present terms only."""
@@ -80,7 +88,11 @@ def model_ranker(
         prior = np.array(
             [scores[i] if r.prior is None else r.prior for i, r in enumerate(result.ranking)]
         )
-        keys = shortlist_keys(scores, prior, diagnoser.shortlist)
+        similarity = {
+            i: r.similarity for i, r in enumerate(result.ranking) if r.similarity is not None
+        }
+        fill = fill_values(prior, similarity, diagnoser.similarity_weight)
+        keys = tiered_keys(scores, prior, fill, diagnoser.shortlist, diagnoser.lead, diagnoser.pool)
         if notes is not None and not case.excluded and result.ranking:
             first = result.ranking[0]
             truth = sum(r.probability for r in result.ranking if r.iri in case.diseases)
@@ -120,6 +132,8 @@ def evaluate_diagnosis(
     shortlist: int = DEFAULT_SHORTLIST,
     precision: str = "auto",
     similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
+    lead: int = DEFAULT_LEAD,
+    pool: int = DEFAULT_POOL,
     measurements: bool = False,
     progress: bool = True,
 ) -> EvalReport:
@@ -140,6 +154,8 @@ def evaluate_diagnosis(
         precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
         similarity_weight: weight of the Resnik similarity added to the scores each model
             re-ranks by (:mod:`fusion.shortlist`).
+        lead, pool: each model's first ``lead`` lead its ranking, the rest of the prior's top
+            ``pool`` follow by the prior plus the weighted similarity (pool 0: none).
         measurements: the linker of free-text cases also reads growth measurements
             (:mod:`encoders.measurements`).
         progress: progress bars.
@@ -166,6 +182,8 @@ def evaluate_diagnosis(
         "num_cases": len(cases),
         "shortlist": shortlist,
         "similarity_weight": similarity_weight,
+        "lead": lead,
+        "pool": pool,
         "measurements": measurements,
         "models": {},
     }
@@ -179,6 +197,8 @@ def evaluate_diagnosis(
             shortlist=shortlist,
             precision=precision,
             similarity_weight=similarity_weight,
+            lead=lead,
+            pool=pool,
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         notes[name] = {}

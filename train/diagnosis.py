@@ -40,11 +40,14 @@ from fusion.pipeline import (
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
 from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     add_similarity,
     candidate_similarity,
-    shortlist_keys,
+    fill_values,
+    tiered_keys,
 )
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
@@ -549,12 +552,13 @@ def score_dev_cases(
 ) -> dict[str, float]:
     """Rank metrics on real cases: ``dev_top1`` ... ``dev_mrr`` as ``kgfuse diagnose`` ranks
     them with the default settings (the prior's first :data:`DEFAULT_SHORTLIST` re-ranked by
-    the model's score plus :data:`DEFAULT_SIMILARITY_WEIGHT` times the similarity, the others
-    in the prior's order), and ``dev_model_top1`` ... by the model's score alone over every
-    candidate; ``dev_cases``: how many were scored; ``dev_top1_probability`` and ``dev_ece``:
-    the mean probability the model's temperature gives the first disease, and its
-    calibration error against whether that disease is right (``kgfuse calibrate`` refits
-    the temperature on such cases)."""
+    the model's score plus :data:`DEFAULT_SIMILARITY_WEIGHT` times the similarity, its first
+    :data:`DEFAULT_LEAD` leading, the rest of the prior's top :data:`DEFAULT_POOL` by the
+    prior plus the weighted similarity, the others in the prior's order), and
+    ``dev_model_top1`` ... by the model's score alone over every candidate; ``dev_cases``:
+    how many were scored; ``dev_top1_probability`` and ``dev_ece``: the mean probability the
+    model's temperature gives the first disease, and its calibration error against whether
+    that disease is right (``kgfuse calibrate`` refits the temperature on such cases)."""
     scores, truth = _logits_and_labels(
         model, len(dev.inputs), dev.inputs.__getitem__, collator, 64, bf16
     )
@@ -562,10 +566,17 @@ def score_dev_cases(
     for k, (row, item) in enumerate(zip(scores.numpy(), dev.inputs, strict=True)):
         s = row.astype(np.float64)
         prior = s if item.prior is None else np.asarray(item.prior, dtype=np.float64)
-        add_similarity(
-            s, prior, DEFAULT_SHORTLIST, dev.present[k], dev.similarity, DEFAULT_SIMILARITY_WEIGHT
+        similarity = add_similarity(
+            s,
+            prior,
+            DEFAULT_SHORTLIST,
+            dev.present[k],
+            dev.similarity,
+            DEFAULT_SIMILARITY_WEIGHT,
+            DEFAULT_POOL,
         )
-        keys[k] = shortlist_keys(s, prior, DEFAULT_SHORTLIST)
+        fill = fill_values(prior, similarity, DEFAULT_SIMILARITY_WEIGHT)
+        keys[k] = tiered_keys(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL)
     metrics = {
         f"dev_{k}": v for k, v in rank_metrics_from_logits(torch.from_numpy(keys), truth).items()
     }

@@ -75,6 +75,24 @@ SimilarityWeightOption = Annotated[
         "candidates the model re-ranks (0: the model's score alone).",
     ),
 ]
+LeadOption = Annotated[
+    int,
+    typer.Option(
+        "--lead",
+        min=0,
+        help="Places of the ranking that keep the model's order of its shortlist (the "
+        "places after them go to the pool, see --pool).",
+    ),
+]
+PoolOption = Annotated[
+    int,
+    typer.Option(
+        "--pool",
+        min=0,
+        help="The symbolic prior's top N candidates that fill the places after the lead, "
+        "by the prior plus the weighted similarity (0: the shortlist's order goes on).",
+    ),
+]
 #: ``--measurements`` of ``kgfuse link``, ``kgfuse eval link`` and ``kgfuse eval diagnosis``.
 MeasurementsOption = Annotated[
     bool,

@@ -9,12 +9,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+)
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
     KGOption,
+    LeadOption,
     MeasurementsOption,
+    PoolOption,
     PrecisionOption,
     SetOption,
     ShortlistOption,
@@ -162,6 +169,8 @@ def eval_diagnosis(
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
+    lead: LeadOption = DEFAULT_LEAD,
+    pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -188,6 +197,8 @@ def eval_diagnosis(
         shortlist=shortlist,
         precision=precision,
         similarity_weight=similarity_weight,
+        lead=lead,
+        pool=pool,
         measurements=measurements,
     )
     console.print(report.to_markdown())

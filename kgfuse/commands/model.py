@@ -11,11 +11,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fusion.shortlist import DEFAULT_SHORTLIST, DEFAULT_SIMILARITY_WEIGHT
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+)
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
     KGOption,
+    LeadOption,
+    PoolOption,
     PrecisionOption,
     SetOption,
     ShortlistOption,
@@ -255,6 +262,8 @@ def diagnose(
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
+    lead: LeadOption = DEFAULT_LEAD,
+    pool: PoolOption = DEFAULT_POOL,
     no_store_input: Annotated[
         bool, typer.Option("--no-store-input", help="Keep only the input's hash in the audit log.")
     ] = False,
@@ -281,6 +290,8 @@ def diagnose(
         shortlist=shortlist,
         precision=precision,
         similarity_weight=similarity_weight,
+        lead=lead,
+        pool=pool,
     )
     if text is not None:
         record: dict[str, str] = {"id": "text", "text": text}

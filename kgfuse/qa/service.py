@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fusion.shortlist import DEFAULT_SIMILARITY_WEIGHT
+from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, DEFAULT_SIMILARITY_WEIGHT
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.remote import kg_location
@@ -88,6 +88,9 @@ class QAService:
             ``int8``).
         similarity_weight: weight of the Resnik similarity in the diagnosis model's
             re-ranking (:mod:`fusion.shortlist`); recorded with each answer.
+        lead, pool: the diagnosis model's first ``lead`` lead its ranking, the rest of the
+            prior's top ``pool`` follow by the prior plus the weighted similarity (pool 0:
+            none); recorded with each answer.
     """
 
     def __init__(
@@ -100,11 +103,15 @@ class QAService:
         classifier: IntentClassifier | None = None,
         precision: str = "auto",
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
+        lead: int = DEFAULT_LEAD,
+        pool: int = DEFAULT_POOL,
     ) -> None:
         from fusion.pipeline import check_precision
 
         self.precision = check_precision(precision)
         self.similarity_weight = similarity_weight
+        self.lead = lead
+        self.pool = pool
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -136,6 +143,8 @@ class QAService:
                     audit=self.audit_log is not None,
                     precision=self.precision,
                     similarity_weight=self.similarity_weight,
+                    lead=self.lead,
+                    pool=self.pool,
                 )
             return self._diagnosis
 
@@ -350,6 +359,8 @@ class QAService:
             "top_k": top_k,
             "limit": limit,
             "similarity_weight": self.similarity_weight,
+            "lead": self.lead,
+            "pool": self.pool,
         }
         return self.audit_log.record(
             explanation, {"question": answer.question}, config=config, kind="ask"
@@ -518,6 +529,9 @@ def replay(record: Mapping[str, Any]):
         audit=False,
         # answers recorded before the similarity ranked diagnoses by the model's score alone
         similarity_weight=float(config.get("similarity_weight", 0.0)),
+        # and before the pool, in the shortlist's order
+        lead=int(config.get("lead", DEFAULT_LEAD)),
+        pool=int(config.get("pool", 0)),
     )
     answer = service.ask(
         record["input"]["question"],

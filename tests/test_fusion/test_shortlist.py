@@ -1,4 +1,5 @@
-"""Two-stage ranking (fusion.shortlist): the prior shortlists, the model re-ranks."""
+"""Two-stage ranking (fusion.shortlist): the prior shortlists, the model re-ranks; the
+places after the lead go to the prior's pool by the prior plus the similarity."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fusion.shortlist import shortlist_keys, shortlist_order
+from fusion.shortlist import (
+    fill_values,
+    shortlist_keys,
+    shortlist_order,
+    tiered_keys,
+    tiered_order,
+)
 
 
 def test_the_model_reorders_only_the_priors_top_candidates() -> None:
@@ -33,6 +40,31 @@ def test_bad_arguments_are_refused() -> None:
         shortlist_order(np.zeros(3), np.zeros(3), -1)
     with pytest.raises(ValueError, match="one length"):
         shortlist_keys(np.zeros(3), np.zeros(4), 1)
+    with pytest.raises(ValueError, match="lead and pool"):
+        tiered_order(np.zeros(3), np.zeros(3), np.zeros(3), 1, -1, 2)
+    with pytest.raises(ValueError, match="lead and pool"):
+        tiered_keys(np.zeros(3), np.zeros(3), np.zeros(3), 1, 1, -2)
+    with pytest.raises(ValueError, match="fill"):
+        tiered_order(np.zeros(3), np.zeros(3), np.zeros(2), 1, 1, 2)
+
+
+def test_the_places_after_the_lead_go_to_the_pool_by_its_fill() -> None:
+    prior = np.array([6.0, 5.0, 4.0, 3.0, 2.0, 1.0])
+    scores = np.array([0.0, 9.0, 1.0, 2.0, 3.0, 8.0])
+    # the similarity lifts the prior's fourth above its second and third
+    fill = fill_values(prior, {0: 0.0, 1: 0.0, 2: 0.1, 3: 0.9}, 2.0)
+    assert fill.tolist() == [6.0, 5.0, 4.2, 4.8, 2.0, 1.0]
+    # shortlist 3 re-ranked by the model (1, 2, 0); its first leads; the pool of the
+    # prior's first 4 follows by fill (0, 3, 2); then the rest as the shortlist orders it
+    assert tiered_order(scores, prior, fill, 3, 1, 4).tolist() == [1, 0, 3, 2, 4, 5]
+    assert tiered_order(scores, prior, fill, 3, 1, 4, top=2).tolist() == [1, 0]
+    keys = tiered_keys(scores, prior, fill, 3, 1, 4)
+    assert np.argsort(-keys).tolist() == [1, 0, 3, 2, 4, 5]
+    # no pool: the shortlist's order, and its keys
+    assert tiered_order(scores, prior, fill, 3, 1, 0).tolist() == [1, 2, 0, 3, 4, 5]
+    assert tiered_keys(scores, prior, fill, 3, 1, 0).tolist() == (
+        shortlist_keys(scores, prior, 3).tolist()
+    )
 
 
 vectors = st.integers(min_value=1, max_value=30).flatmap(
@@ -74,3 +106,46 @@ def test_keys_rank_as_the_order_does_and_keep_ties(pair, size: int) -> None:
             else:
                 same = prior[i] == prior[j] and scores[i] == scores[j]
                 assert (keys[i] == keys[j]) == same
+
+
+@given(
+    vectors,
+    st.lists(st.integers(-5, 5).map(float), min_size=30, max_size=30),
+    st.integers(min_value=0, max_value=35),
+    st.integers(min_value=0, max_value=8),
+    st.integers(min_value=0, max_value=35),
+)
+def test_tiered_keys_rank_as_the_tiered_order_does(
+    pair, fills: list[float], size: int, lead: int, pool: int
+) -> None:
+    scores, prior = (np.array(v) for v in pair)
+    n = len(scores)
+    fill = np.array(fills[:n])
+    order = tiered_order(scores, prior, fill, size, lead, pool)
+    keys = tiered_keys(scores, prior, fill, size, lead, pool)
+    assert sorted(order.tolist()) == list(range(n))
+    assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
+    for top in (0, 1, lead, lead + pool, n):
+        assert tiered_order(scores, prior, fill, size, lead, pool, top).tolist() == (
+            order[:top].tolist()
+        )
+    if pool == 0:
+        assert order.tolist() == shortlist_order(scores, prior, size).tolist()
+        assert keys.tolist() == shortlist_keys(scores, prior, size).tolist()
+        return
+    head = shortlist_order(scores, prior, size)[:lead]
+    assert order[: len(head)].tolist() == head.tolist()  # the lead is the model's
+    members = np.lexsort((-scores, -prior))[:pool]  # the prior's first `pool`
+    tail = [i for i in order[len(head) :] if i in set(members.tolist())]
+    assert order[len(head) : len(head) + len(tail)].tolist() == tail  # the pool comes next
+    triples = [(fill[i], prior[i], scores[i]) for i in tail]
+    assert triples == sorted(triples, reverse=True)  # by fill, then prior, then score
+    rest = order[len(head) + len(tail) :]
+    if len(head) and len(tail):
+        assert keys[head].min() > keys[tail].max()
+    if len(tail) and len(rest):
+        assert keys[tail].min() > keys[rest].max()
+    for a in tail:  # ties in the pool: equal keys exactly for equal triples
+        for b in tail:
+            same = (fill[a], prior[a], scores[a]) == (fill[b], prior[b], scores[b])
+            assert (keys[a] == keys[b]) == same

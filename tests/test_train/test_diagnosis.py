@@ -17,6 +17,7 @@ from encoders.text import int8_is_available
 from eval.diagnosis import Case, expected_calibration_error
 from fusion.pipeline import Diagnoser, likelihood_config_of
 from fusion.retrieval import FactIndex
+from fusion.shortlist import DEFAULT_POOL
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
@@ -166,12 +167,12 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
     present = ["HP:0001166", "HP:0001083"]
     logits = {}
     for shortlist in (0, 2):
-        plain = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=0.0)
+        plain = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=0.0, pool=0)
         result = plain.diagnose("p", present=present)
         assert all(r.similarity is None for r in result.ranking)
         logits[shortlist] = {r.iri: r.score for r in result.ranking}
         probability = {r.iri: r.probability for r in result.ranking}
-        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=3.0)
+        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=3.0, pool=0)
         lifted = diagnoser.diagnose("p", present=present).ranking
         ranker = ResnikRanker(
             kg.hierarchy, kg.annotations, subjects=diagnoser.builder.candidates, combine="BMA"
@@ -193,6 +194,35 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
         assert {r.iri: r.probability for r in lifted} == pytest.approx(probability)
     with pytest.raises(ValueError, match="similarity weight"):
         Diagnoser.load(trained, kg, similarity_weight=-1.0)
+
+
+def test_the_places_after_the_lead_follow_the_prior_plus_the_similarity(
+    home: Path, trained: Path
+) -> None:
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    present = ["HP:0001166", "HP:0001083"]
+    rankings = {}
+    for pool in (0, 3):
+        diagnoser = Diagnoser.load(
+            trained, kg, shortlist=3, similarity_weight=3.0, lead=1, pool=pool
+        )
+        with torch.no_grad():  # a model that disagrees with its prior: it reverses it
+            diagnoser.model.head.prior_weight.fill_(-100.0)
+        rankings[pool] = diagnoser.diagnose("p", present=present).ranking
+    plain, tiered = rankings[0], rankings[3]
+    assert len(tiered) == 3 and all(r.similarity is not None for r in tiered)
+    assert tiered[0] == plain[0]  # the lead keeps the model's first
+    # the places after it: by the prior plus the weighted similarity, not by the model
+    fill = [r.prior + 3.0 * r.similarity for r in tiered[1:]]
+    assert fill == sorted(fill, reverse=True)
+    assert [r.iri for r in plain[1:]] != [r.iri for r in tiered[1:]]
+    assert {(r.iri, r.score, r.probability) for r in plain} == {
+        (r.iri, r.score, r.probability) for r in tiered
+    }  # the scores and probabilities of each disease stay the same
+    assert Diagnoser.load(trained, kg).pool == DEFAULT_POOL
+    for bad in ({"lead": -1}, {"pool": -1}):
+        with pytest.raises(ValueError, match="lead and pool"):
+            Diagnoser.load(trained, kg, **bad)
 
 
 def _record_service_arguments(monkeypatch, keyword: str) -> list:
@@ -230,6 +260,27 @@ def test_decisions_record_their_similarity_weight_and_old_records_replay_without
     del record["config"]["similarity_weight"]  # a decision recorded before the similarity
     diagnosis_module.replay(record)
     assert made == [2.5, 0.0]
+
+
+def test_decisions_record_their_lead_and_pool_and_old_records_replay_without(
+    home: Path, trained: Path, monkeypatch
+) -> None:
+    import kgfuse.diagnosis as diagnosis_module
+
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, lead=1, pool=2)
+    out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166", "HP:0001083"]})
+    assert (explanation.metadata["lead"], explanation.metadata["pool"]) == (1, 2)
+    assert service.audit_log is not None
+    record = service.audit_log.get(out["audit_id"]).to_dict()
+    assert (record["config"]["lead"], record["config"]["pool"]) == (1, 2)
+    made = _record_service_arguments(monkeypatch, "pool")
+    replayed = diagnosis_module.replay(record)
+    assert [(r.iri, r.score) for r in replayed.ranking] == [
+        (r.iri, r.score) for r in explanation.ranking
+    ]
+    del record["config"]["pool"]  # a decision recorded before the pool
+    diagnosis_module.replay(record)
+    assert made == [2, 0]
 
 
 def test_bf16_inference_casts_the_encoder_only_and_keeps_the_ranking(
