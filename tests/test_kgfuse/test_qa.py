@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
@@ -126,6 +127,15 @@ def test_a_diagnosis_question_is_audited_once_as_ask(qa: QAService) -> None:
     answer = qa.ask("Which diseases explain arachnodactyly and ectopia lentis?")
     assert len(log) == before + 1 and log.get(answer.audit_id).kind == "ask"
     assert qa.diagnosis.audit_log is not None  # /diagnose requests are still audited
+    # the ranking's settings are recorded, and the answer replays with them
+    config = log.get(answer.audit_id).to_dict()["config"]
+    assert (config["lead"], config["pool"]) == (DEFAULT_LEAD, DEFAULT_POOL)
+    assert (qa.diagnosis.diagnoser.lead, qa.diagnosis.diagnoser.pool) == (
+        DEFAULT_LEAD,
+        DEFAULT_POOL,
+    )
+    report = verify_record(log, answer.audit_id)
+    assert report.identical, report.differences
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,48 @@
+"""``kgfuse diagnose --lead/--pool``: the ranking's tiers chosen on the command line, audited."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kgfuse.audit import AuditLog
+from kgfuse.cli import app
+
+TEXT = "Tall with arachnodactyly and ectopia lentis."
+
+
+def _diagnose(home: Path, model: Path, out: Path, *options: str):
+    args = ["diagnose", "--text", TEXT, "-o", str(out), "--model", str(model)]
+    return CliRunner().invoke(app, [*args, "--home", str(home), *options])
+
+
+def test_lead_and_pool_order_the_ranking_and_are_audited(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    rankings = {}
+    for pool in ("0", "3"):
+        out = tmp_path / f"pool{pool}.jsonl"
+        result = _diagnose(mini_home, mini_model, out, "--lead", "1", "--pool", pool)
+        assert result.exit_code == 0, result.output
+        record = json.loads(out.read_text(encoding="utf-8"))
+        rankings[pool] = record["ranking"]
+        config = AuditLog(mini_home / "audit.sqlite").get(record["audit_id"]).to_dict()["config"]
+        assert (config["lead"], config["pool"]) == (1, int(pool))
+    tiered = rankings["3"]
+    # with a pool of every candidate, each has its similarity, and after the first the
+    # ranking follows the prior plus the weighted similarity (default weight 4)
+    assert len(tiered) == 3 and all(r["similarity"] is not None for r in tiered)
+    fill = [r["prior"] + 4.0 * r["similarity"] for r in tiered[1:]]
+    assert fill == sorted(fill, reverse=True)
+    assert tiered[0]["curie"] == rankings["0"][0]["curie"]
+
+
+def test_a_negative_pool_or_lead_is_refused(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    for option in ("--pool", "--lead"):
+        result = _diagnose(mini_home, mini_model, tmp_path / "out.jsonl", option, "-1")
+        assert result.exit_code == 2 and option in result.output
+        assert not (tmp_path / "out.jsonl").exists()
