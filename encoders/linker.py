@@ -98,8 +98,9 @@ __all__ = [
 #: of its stem ("his mouth" is not "Mouthing"), onsets stated with "since" ("impaired
 #: vision since age 4"), the earliest statement counting, "until" ending a negation's
 #: scope ("not crawling until 10 months and a tremor"), and names written with their comma
-#: ("Intellectual disability, severe, and microcephaly").
-LINKING_VERSION = 5
+#: ("Intellectual disability, severe, and microcephaly"); 6: "deficit" as "impairment"
+#: ("hearing deficit": *Hearing impairment*).
+LINKING_VERSION = 6
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {

@@ -543,6 +543,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("enlarged", "dilated"),
     ("enlargement", "dilation"),
     ("difficulty", "problem"),
+    ("impairment", "deficit"),
     ("alteration", "change"),
     ("poor", "weak"),
     ("dislocation", "luxation"),

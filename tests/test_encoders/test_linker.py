@@ -402,6 +402,7 @@ HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
 )
 UNSTEADY, SHOULDER, TALL, SHORT = t(59), t(60), t(61), t(62)
 ID, ID_SEVERE, HYPOTONIA_SEVERE, MICROCEPHALY = t(63), t(64), t(65), t(66)
+HEARING, ATTENTION = t(67), t(68)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -447,6 +448,8 @@ _CLINICAL_NAMES = [
     (ID_SEVERE, "Intellectual disability, severe", "label"),
     (HYPOTONIA_SEVERE, "Severe hypotonia", "label"),
     (MICROCEPHALY, "Microcephaly", "label"),
+    (HEARING, "Hearing impairment", "label"),
+    (ATTENTION, "Attention deficit", "exact"),
 ]
 
 
@@ -524,6 +527,9 @@ def test_linker_plurals_compounds_and_attenuated(clinical: ConceptLinker) -> Non
     assert found(clinical, "Speech has always been delayed.") == [
         ("Speech has always been delayed", SPEECH)
     ]
+    # "deficit" as "impairment", both ways
+    assert found(clinical, "His parents noted a hearing deficit.") == [("hearing deficit", HEARING)]
+    assert found(clinical, "attention impairment") == [("attention impairment", ATTENTION)]
 
 
 def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker) -> None:
