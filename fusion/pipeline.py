@@ -36,7 +36,7 @@ from fusion.shortlist import (
     add_similarity,
     candidate_similarity,
     fill_values,
-    tiered_order,
+    tiered,
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -227,7 +227,8 @@ class RankedDisease:
     the logit alone, so within the re-ranked candidates it need not fall with the rank), the
     symbolic prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric
     Resnik similarity of the patient and the disease (None outside the re-ranked candidates
-    and the pool that fills the places after the lead, :mod:`fusion.shortlist`)."""
+    and the pool that fills the places after the lead, :mod:`fusion.shortlist`), and what
+    placed it: ``model`` (its score), ``prior+similarity`` (the pool's order) or ``prior``."""
 
     iri: str
     curie: str
@@ -236,6 +237,7 @@ class RankedDisease:
     probability: float
     prior: float | None = None
     similarity: float | None = None
+    placed_by: str = "model"
 
 
 @dataclass
@@ -268,6 +270,7 @@ class DiagnosisResult:
                     "probability": r.probability,
                     "prior": r.prior,
                     "similarity": r.similarity,
+                    "placed_by": r.placed_by,
                 }
                 for r in self.ranking
             ],
@@ -607,7 +610,7 @@ class Diagnoser:
         present = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present, scores, ranked_by)
         fill = fill_values(ranked_by, similarity, self.similarity_weight)
-        order = tiered_order(
+        placed = tiered(
             scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
         )
         ranking = [
@@ -619,8 +622,9 @@ class Diagnoser:
                 float(probs[i]),
                 None if prior is None else float(prior[i]),
                 similarity.get(i),
+                by,
             )
-            for i in order.tolist()
+            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
         ]
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         facts = []

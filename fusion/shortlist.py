@@ -28,13 +28,15 @@ and the next candidates) ordered by the prior plus the same weight times the sim
 (:func:`tiered_order`). The model sharpens the top of the ranking but is no better than the
 prior at telling the fifth candidate from the twelfth, and there the similarity, which
 charges a disease for the annotated features the patient lacks, finds more of the true
-diseases: on the 1,092 covered dev phenopackets top-10 62.5% -> 65.5% (leakage-free
-34.9% -> 40.2%), top-1 to top-5 unchanged by construction; see docs/measurements.md.
+diseases: on the 1,092 covered dev phenopackets top-10 63.0% -> 65.5% (leakage-free
+35.2% -> 40.2%), top-1 to top-5 unchanged by construction; see docs/measurements.md. Each
+entry of a ranking says which tier placed it (:class:`TieredOrder`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,11 +49,14 @@ __all__ = [
     "DEFAULT_POOL",
     "DEFAULT_SHORTLIST",
     "DEFAULT_SIMILARITY_WEIGHT",
+    "PLACED_BY",
+    "TieredOrder",
     "add_similarity",
     "candidate_similarity",
     "fill_values",
     "shortlist_keys",
     "shortlist_order",
+    "tiered",
     "tiered_keys",
     "tiered_order",
 ]
@@ -228,6 +233,63 @@ def _checked_tiers(
     return scores, prior, fill
 
 
+#: What placed a candidate in a tiered ranking (:class:`TieredOrder`).
+PLACED_BY = ("model", "prior+similarity", "prior")
+
+
+@dataclass(frozen=True)
+class TieredOrder:
+    """Candidate indices, best first, and what placed them: the first ``spans[0]`` places
+    by the model, then ``spans[1]`` by the prior plus the similarity, then ``spans[2]`` by
+    the model again (its shortlist's others, when the pool is shorter than it), the rest by
+    the prior."""
+
+    order: np.ndarray
+    spans: tuple[int, int, int]
+
+    def placed_by(self) -> list[str]:
+        """One of :data:`PLACED_BY` for each index of :attr:`order`."""
+        model, pooled, model_after = self.spans
+        kinds = ["model"] * model + ["prior+similarity"] * pooled + ["model"] * model_after
+        kinds += ["prior"] * max(len(self.order) - len(kinds), 0)
+        return kinds[: len(self.order)]
+
+
+def tiered(
+    scores: np.ndarray,
+    prior: np.ndarray,
+    fill: np.ndarray,
+    size: int,
+    lead: int = DEFAULT_LEAD,
+    pool: int = DEFAULT_POOL,
+    top: int | None = None,
+) -> TieredOrder:
+    """The order of :func:`tiered_order` with what placed each candidate.
+
+    Raises:
+        ValueError: as :func:`tiered_order`.
+    """
+    scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
+    n = len(scores)
+    everyone = size == 0 or size >= n
+    if pool == 0:
+        order = shortlist_order(scores, prior, size, top)
+        return TieredOrder(order, (n if everyone else size, 0, 0))
+    head, tail = _tiers(scores, prior, fill, size, lead, pool)
+    placed = np.concatenate([head, tail])
+    if everyone:
+        model_after = n - len(placed)
+    else:
+        inside = shortlist_order(scores, prior, size, size)
+        model_after = int(np.isin(inside, placed, invert=True).sum())
+    spans = (len(head), len(tail), model_after)
+    if top is not None and top <= len(placed):
+        return TieredOrder(placed[: max(top, 0)], spans)
+    rest = shortlist_order(scores, prior, size)
+    order = np.concatenate([placed, rest[~np.isin(rest, placed)]])
+    return TieredOrder(order if top is None else order[: max(top, 0)], spans)
+
+
 def tiered_order(
     scores: np.ndarray,
     prior: np.ndarray,
@@ -241,20 +303,13 @@ def tiered_order(
     :func:`shortlist_order`, then the rest of the prior's top ``pool`` by ``fill`` (the
     prior plus the weighted similarity, :func:`fill_values`; ties by prior, then score),
     then every other candidate in :func:`shortlist_order`'s order. ``pool`` 0 is
-    :func:`shortlist_order` itself; only the first ``top`` when given.
+    :func:`shortlist_order` itself; only the first ``top`` when given (:func:`tiered` also
+    says what placed each).
 
     Raises:
         ValueError: ``size``, ``lead`` or ``pool`` negative, or vectors of unequal shapes.
     """
-    scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
-    if pool == 0:
-        return shortlist_order(scores, prior, size, top)
-    placed = np.concatenate(_tiers(scores, prior, fill, size, lead, pool))
-    if top is not None and top <= len(placed):
-        return placed[: max(top, 0)]
-    rest = shortlist_order(scores, prior, size)
-    order = np.concatenate([placed, rest[~np.isin(rest, placed)]])
-    return order if top is None else order[: max(top, 0)]
+    return tiered(scores, prior, fill, size, lead, pool, top).order
 
 
 def tiered_keys(

@@ -374,13 +374,14 @@ def _print_ranking(out: dict) -> None:
         f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
     )
     console.print(f"findings: {findings or '(none)'}", markup=False)
-    table = Table("#", "disease", "probability", "score")
+    table = Table("#", "disease", "probability", "score", "placed by")
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(
             str(i),
             escape(f"{r['label']} ({r['curie']})"),
             f"{r['probability']:.3f}",
             f"{r['score']:.2f}",
+            escape(str(r.get("placed_by", ""))),
         )
     console.print(table)
     for f in out.get("findings_checked", []):

@@ -12,6 +12,7 @@ from fusion.shortlist import (
     fill_values,
     shortlist_keys,
     shortlist_order,
+    tiered,
     tiered_keys,
     tiered_order,
 )
@@ -58,6 +59,26 @@ def test_the_places_after_the_lead_go_to_the_pool_by_its_fill() -> None:
     # prior's first 4 follows by fill (0, 3, 2); then the rest as the shortlist orders it
     assert tiered_order(scores, prior, fill, 3, 1, 4).tolist() == [1, 0, 3, 2, 4, 5]
     assert tiered_order(scores, prior, fill, 3, 1, 4, top=2).tolist() == [1, 0]
+    # what placed each: the model's lead, the pool, then the prior
+    placed = tiered(scores, prior, fill, 3, 1, 4)
+    assert placed.spans == (1, 3, 0)
+    assert placed.placed_by() == ["model"] + ["prior+similarity"] * 3 + ["prior"] * 2
+    assert tiered(scores, prior, fill, 3, 1, 4, top=2).placed_by() == [
+        "model",
+        "prior+similarity",
+    ]
+    # a pool shorter than the shortlist: the shortlist's others follow by the model
+    assert tiered(scores, prior, fill, 3, 1, 2).placed_by() == [
+        "model",
+        "prior+similarity",
+        "model",
+        "prior",
+        "prior",
+        "prior",
+    ]
+    assert tiered(scores, prior, fill, 3, 1, 2).order.tolist() == [1, 0, 2, 3, 4, 5]
+    # no pool: the shortlist by the model, the rest by the prior
+    assert tiered(scores, prior, fill, 3, 1, 0).placed_by() == ["model"] * 3 + ["prior"] * 3
     keys = tiered_keys(scores, prior, fill, 3, 1, 4)
     assert np.argsort(-keys).tolist() == [1, 0, 3, 2, 4, 5]
     # no pool: the shortlist's order, and its keys
@@ -141,6 +162,16 @@ def test_tiered_keys_rank_as_the_tiered_order_does(
     triples = [(fill[i], prior[i], scores[i]) for i in tail]
     assert triples == sorted(triples, reverse=True)  # by fill, then prior, then score
     rest = order[len(head) + len(tail) :]
+    placed = tiered(scores, prior, fill, size, lead, pool)
+    assert placed.order.tolist() == order.tolist()
+    assert placed.spans[:2] == (len(head), len(tail))
+    by = placed.placed_by()
+    shortlisted = set(shortlist_order(scores, prior, size)[: size or n].tolist())
+    for k, i in enumerate(order.tolist()):  # the model places its shortlist, the prior no more
+        if by[k] == "prior":
+            assert i not in shortlisted
+        elif by[k] == "model" and k >= len(head) + len(tail):
+            assert i in shortlisted
     if len(head) and len(tail):
         assert keys[head].min() > keys[tail].max()
     if len(tail) and len(rest):

@@ -37,6 +37,7 @@ def test_lead_and_pool_order_the_ranking_and_are_audited(
     fill = [r["prior"] + 4.0 * r["similarity"] for r in tiered[1:]]
     assert fill == sorted(fill, reverse=True)
     assert tiered[0]["curie"] == rankings["0"][0]["curie"]
+    assert [r["placed_by"] for r in tiered] == ["model", "prior+similarity", "prior+similarity"]
 
 
 def test_a_negative_pool_or_lead_is_refused(

@@ -211,6 +211,8 @@ def test_the_places_after_the_lead_follow_the_prior_plus_the_similarity(
         rankings[pool] = diagnoser.diagnose("p", present=present).ranking
     plain, tiered = rankings[0], rankings[3]
     assert len(tiered) == 3 and all(r.similarity is not None for r in tiered)
+    assert [r.placed_by for r in plain] == ["model"] * 3  # the shortlist holds every one
+    assert [r.placed_by for r in tiered] == ["model", "prior+similarity", "prior+similarity"]
     assert tiered[0] == plain[0]  # the lead keeps the model's first
     # the places after it: by the prior plus the weighted similarity, not by the model
     fill = [r.prior + 3.0 * r.similarity for r in tiered[1:]]
