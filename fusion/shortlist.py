@@ -25,7 +25,7 @@ see docs/measurements.md for what the gain rests on.
 The differential is then filled in two tiers. The model's first :data:`DEFAULT_LEAD`
 lead it; the places after them go to the prior's top :data:`DEFAULT_POOL` (the shortlist
 and the next candidates) ordered by the prior plus the same weight times the similarity
-(:func:`tiered_order`). The model sharpens the top of the ranking but is no better than the
+(:func:`tiered`). The model sharpens the top of the ranking but is no better than the
 prior at telling the fifth candidate from the twelfth, and there the similarity, which
 charges a disease for the annotated features the patient lacks, finds more of the true
 diseases: on the 1,092 covered dev phenopackets top-10 63.0% -> 65.5% (leakage-free
@@ -58,7 +58,6 @@ __all__ = [
     "shortlist_order",
     "tiered",
     "tiered_keys",
-    "tiered_order",
 ]
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
@@ -167,7 +166,7 @@ def add_similarity(
     """Add ``weight`` times the Resnik similarity of ``present`` to the scores of the
     candidates the model re-ranks (the prior's top ``size``, or every candidate when ``size``
     is 0 or covers them all), in place; their similarities by candidate index, and those of
-    the prior's top ``pool`` (the tier after the lead, :func:`tiered_order`).
+    the prior's top ``pool`` (the tier after the lead, :func:`tiered`).
 
     A weight >= 0 only lifts the shortlisted scores, so the shortlist and the pool stay the
     same.
@@ -264,10 +263,14 @@ def tiered(
     pool: int = DEFAULT_POOL,
     top: int | None = None,
 ) -> TieredOrder:
-    """The order of :func:`tiered_order` with what placed each candidate.
+    """Candidate indices, best first, in two tiers, and what placed each: the first
+    ``lead`` of :func:`shortlist_order`, then the rest of the prior's top ``pool`` by
+    ``fill`` (the prior plus the weighted similarity, :func:`fill_values`; ties by prior,
+    then score), then every other candidate in :func:`shortlist_order`'s order. ``pool`` 0
+    is :func:`shortlist_order` itself; only the first ``top`` when given.
 
     Raises:
-        ValueError: as :func:`tiered_order`.
+        ValueError: ``size``, ``lead`` or ``pool`` negative, or vectors of unequal shapes.
     """
     scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
     n = len(scores)
@@ -290,28 +293,6 @@ def tiered(
     return TieredOrder(order if top is None else order[: max(top, 0)], spans)
 
 
-def tiered_order(
-    scores: np.ndarray,
-    prior: np.ndarray,
-    fill: np.ndarray,
-    size: int,
-    lead: int = DEFAULT_LEAD,
-    pool: int = DEFAULT_POOL,
-    top: int | None = None,
-) -> np.ndarray:
-    """Candidate indices, best first, in two tiers: the first ``lead`` of
-    :func:`shortlist_order`, then the rest of the prior's top ``pool`` by ``fill`` (the
-    prior plus the weighted similarity, :func:`fill_values`; ties by prior, then score),
-    then every other candidate in :func:`shortlist_order`'s order. ``pool`` 0 is
-    :func:`shortlist_order` itself; only the first ``top`` when given (:func:`tiered` also
-    says what placed each).
-
-    Raises:
-        ValueError: ``size``, ``lead`` or ``pool`` negative, or vectors of unequal shapes.
-    """
-    return tiered(scores, prior, fill, size, lead, pool, top).order
-
-
 def tiered_keys(
     scores: np.ndarray,
     prior: np.ndarray,
@@ -320,13 +301,13 @@ def tiered_keys(
     lead: int = DEFAULT_LEAD,
     pool: int = DEFAULT_POOL,
 ) -> np.ndarray:
-    """Sort keys, higher is better, of :func:`tiered_order` (for rank metrics): the lead's
+    """Sort keys, higher is better, of :func:`tiered`'s order (for rank metrics): the lead's
     keys are the model's scores, above the pool's, which are equal exactly for candidates
     equal in (fill, prior, score), above :func:`shortlist_keys` for the rest. (Two
     candidates tied at the lead's last place are split by the order, and keep two keys.)
 
     Raises:
-        ValueError: as :func:`tiered_order`.
+        ValueError: as :func:`tiered`.
     """
     scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
     keys = shortlist_keys(scores, prior, size)

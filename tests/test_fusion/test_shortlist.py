@@ -14,7 +14,6 @@ from fusion.shortlist import (
     shortlist_order,
     tiered,
     tiered_keys,
-    tiered_order,
 )
 
 
@@ -42,11 +41,11 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="one length"):
         shortlist_keys(np.zeros(3), np.zeros(4), 1)
     with pytest.raises(ValueError, match="lead and pool"):
-        tiered_order(np.zeros(3), np.zeros(3), np.zeros(3), 1, -1, 2)
+        tiered(np.zeros(3), np.zeros(3), np.zeros(3), 1, -1, 2)
     with pytest.raises(ValueError, match="lead and pool"):
         tiered_keys(np.zeros(3), np.zeros(3), np.zeros(3), 1, 1, -2)
     with pytest.raises(ValueError, match="fill"):
-        tiered_order(np.zeros(3), np.zeros(3), np.zeros(2), 1, 1, 2)
+        tiered(np.zeros(3), np.zeros(3), np.zeros(2), 1, 1, 2)
 
 
 def test_the_places_after_the_lead_go_to_the_pool_by_its_fill() -> None:
@@ -57,8 +56,8 @@ def test_the_places_after_the_lead_go_to_the_pool_by_its_fill() -> None:
     assert fill.tolist() == [6.0, 5.0, 4.2, 4.8, 2.0, 1.0]
     # shortlist 3 re-ranked by the model (1, 2, 0); its first leads; the pool of the
     # prior's first 4 follows by fill (0, 3, 2); then the rest as the shortlist orders it
-    assert tiered_order(scores, prior, fill, 3, 1, 4).tolist() == [1, 0, 3, 2, 4, 5]
-    assert tiered_order(scores, prior, fill, 3, 1, 4, top=2).tolist() == [1, 0]
+    assert tiered(scores, prior, fill, 3, 1, 4).order.tolist() == [1, 0, 3, 2, 4, 5]
+    assert tiered(scores, prior, fill, 3, 1, 4, top=2).order.tolist() == [1, 0]
     # what placed each: the model's lead, the pool, then the prior
     placed = tiered(scores, prior, fill, 3, 1, 4)
     assert placed.spans == (1, 3, 0)
@@ -82,7 +81,7 @@ def test_the_places_after_the_lead_go_to_the_pool_by_its_fill() -> None:
     keys = tiered_keys(scores, prior, fill, 3, 1, 4)
     assert np.argsort(-keys).tolist() == [1, 0, 3, 2, 4, 5]
     # no pool: the shortlist's order, and its keys
-    assert tiered_order(scores, prior, fill, 3, 1, 0).tolist() == [1, 2, 0, 3, 4, 5]
+    assert tiered(scores, prior, fill, 3, 1, 0).order.tolist() == [1, 2, 0, 3, 4, 5]
     assert tiered_keys(scores, prior, fill, 3, 1, 0).tolist() == (
         shortlist_keys(scores, prior, 3).tolist()
     )
@@ -142,12 +141,12 @@ def test_tiered_keys_rank_as_the_tiered_order_does(
     scores, prior = (np.array(v) for v in pair)
     n = len(scores)
     fill = np.array(fills[:n])
-    order = tiered_order(scores, prior, fill, size, lead, pool)
+    order = tiered(scores, prior, fill, size, lead, pool).order
     keys = tiered_keys(scores, prior, fill, size, lead, pool)
     assert sorted(order.tolist()) == list(range(n))
     assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
     for top in (0, 1, lead, lead + pool, n):
-        assert tiered_order(scores, prior, fill, size, lead, pool, top).tolist() == (
+        assert tiered(scores, prior, fill, size, lead, pool, top).order.tolist() == (
             order[:top].tolist()
         )
     if pool == 0:

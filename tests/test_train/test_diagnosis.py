@@ -242,47 +242,33 @@ def _record_service_arguments(monkeypatch, keyword: str) -> list:
     return made
 
 
-def test_decisions_record_their_similarity_weight_and_old_records_replay_without(
-    home: Path, trained: Path, monkeypatch
+@pytest.mark.parametrize(
+    ("settings", "missing", "before"),
+    [
+        ({"similarity_weight": 2.5}, "similarity_weight", 0.0),  # before the similarity
+        ({"lead": 1, "pool": 2}, "pool", 0),  # before the pool
+    ],
+)
+def test_decisions_record_their_ranking_settings_and_old_records_replay_without(
+    home: Path, trained: Path, monkeypatch, settings: dict, missing: str, before: float
 ) -> None:
     import kgfuse.diagnosis as diagnosis_module
 
-    service = DiagnosisService(trained, home / "kgs" / "hpo", home, similarity_weight=2.5)
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, **settings)
     out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166", "HP:0001083"]})
-    assert explanation.metadata["similarity_weight"] == 2.5
+    assert {k: explanation.metadata[k] for k in settings} == settings
     assert all(r["similarity"] is not None for r in out["ranking"])
     assert service.audit_log is not None
     record = service.audit_log.get(out["audit_id"]).to_dict()
-    assert record["config"]["similarity_weight"] == 2.5
-    made = _record_service_arguments(monkeypatch, "similarity_weight")
+    assert {k: record["config"][k] for k in settings} == settings
+    made = _record_service_arguments(monkeypatch, missing)
     replayed = diagnosis_module.replay(record)
     assert [(r.iri, r.score) for r in replayed.ranking] == [
         (r.iri, r.score) for r in explanation.ranking
     ]
-    del record["config"]["similarity_weight"]  # a decision recorded before the similarity
+    del record["config"][missing]  # a decision recorded before the setting existed
     diagnosis_module.replay(record)
-    assert made == [2.5, 0.0]
-
-
-def test_decisions_record_their_lead_and_pool_and_old_records_replay_without(
-    home: Path, trained: Path, monkeypatch
-) -> None:
-    import kgfuse.diagnosis as diagnosis_module
-
-    service = DiagnosisService(trained, home / "kgs" / "hpo", home, lead=1, pool=2)
-    out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166", "HP:0001083"]})
-    assert (explanation.metadata["lead"], explanation.metadata["pool"]) == (1, 2)
-    assert service.audit_log is not None
-    record = service.audit_log.get(out["audit_id"]).to_dict()
-    assert (record["config"]["lead"], record["config"]["pool"]) == (1, 2)
-    made = _record_service_arguments(monkeypatch, "pool")
-    replayed = diagnosis_module.replay(record)
-    assert [(r.iri, r.score) for r in replayed.ranking] == [
-        (r.iri, r.score) for r in explanation.ranking
-    ]
-    del record["config"]["pool"]  # a decision recorded before the pool
-    diagnosis_module.replay(record)
-    assert made == [2, 0]
+    assert made == [settings[missing], before]
 
 
 def test_bf16_inference_casts_the_encoder_only_and_keeps_the_ranking(
