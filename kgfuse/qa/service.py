@@ -253,7 +253,12 @@ class QAService:
                 r["iri"],
                 r["label"],
                 DISEASE,
-                {"score": r["score"], "probability": r["probability"], "rank": k},
+                {
+                    "score": r["score"],
+                    "probability": r["probability"],
+                    "rank": k,
+                    "placed_by": r["placed_by"],
+                },
             )
             for k, r in enumerate(out["ranking"], start=1)
         ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL
+from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, PLACED_BY
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
@@ -116,6 +116,9 @@ def test_diagnosis_question_uses_the_model_and_rules(qa: QAService) -> None:
     )
     assert answer.intent == "diagnose" and answer.answered
     assert {i.iri for i in answer.items} >= {MARFAN}
+    assert [i.detail["rank"] for i in answer.items] == list(range(1, len(answer.items) + 1))
+    assert answer.items[0].detail["placed_by"] == "model"  # the lead is the model's
+    assert {i.detail["placed_by"] for i in answer.items} <= set(PLACED_BY)
     assert answer.findings and all("rule_id" in f for f in answer.findings)
     excluded = [e for e in answer.entities if e["excluded"]]
     assert [e["iri"] for e in excluded] == [ID]
