@@ -60,7 +60,9 @@ SPECS: dict[Intent, IntentSpec] = {
     Intent.SYNONYMS: IntentSpec("synonyms of a term", ("ANY",)),
     Intent.PARENTS: IntentSpec("parents (superclasses) of a term", (TERM,)),
     Intent.CHILDREN: IntentSpec("children (subclasses) of a term", (TERM,)),
-    Intent.IS_FEATURE_OF: IntentSpec("is a phenotype a feature of a disease", (TERM, DISEASE)),
+    Intent.IS_FEATURE_OF: IntentSpec(
+        "whether a phenotype is a feature of a disease", (TERM, DISEASE)
+    ),
     Intent.DISTINGUISH: IntentSpec(
         "features annotated for one disease and not the other", (DISEASE, DISEASE)
     ),

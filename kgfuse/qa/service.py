@@ -155,17 +155,26 @@ class QAService:
         Names that are both a disease's and a phenotype's ("macroglossia") are read as the
         disease, unless that reading leaves the question unanswerable and the phenotype
         reading does not ("Which diseases have macroglossia?"), or the question describes
-        a patient to diagnose (its findings are phenotypes).
+        a patient to diagnose (its findings are phenotypes). Asked whether one phenotype is a
+        feature of another that also names a disease ("Is ectopia lentis a feature of
+        homocystinuria?", where "ectopia lentis" names a disease too), the phenotype reading
+        is kept, and its answer says that no disease was named, with the diseases named
+        after each finding: which name is the disease is not clear.
         """
         text = check_question(question)
         entities, findings = self.entities.readings(text)
         guess = self._intent(text, entities)
-        if findings != entities and (
-            guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None
-        ):
+        if findings == entities:
+            return entities, guess
+        if guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None:
             other = self._intent(text, findings)
             if _why_not(other, findings) is None:
                 return findings, other
+        elif guess.intent is Intent.IS_FEATURE_OF and _disease_read_from_a_finding(
+            entities, findings
+        ):
+            other = self._intent(text, findings)
+            return findings, (other if _why_not(other, findings) is None else guess)
         return entities, guess
 
     def _intent(self, text: str, entities: list[Entity]) -> IntentGuess:
@@ -427,6 +436,18 @@ def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
     return None
 
 
+def _disease_read_from_a_finding(entities: list[Entity], findings: list[Entity]) -> bool:
+    """Whether the disease an "is X a feature of Y" reading asks about is a name that the
+    phenotype reading reads as a finding (both names then read as phenotypes)."""
+    slots = _slots(Intent.IS_FEATURE_OF, entities)
+    if slots is None:
+        return False
+    disease = slots[1]
+    return any(
+        f.type == TERM and (f.start, f.end) == (disease.start, disease.end) for f in findings
+    )
+
+
 def _present(entities: list[Entity], kind: str) -> list[Entity]:
     return [e for e in entities if e.type == kind and not e.excluded]
 
@@ -506,7 +527,8 @@ def _missing(intent: Intent) -> str:
     needs = " and ".join(wanted[n] for n in spec.needs)
     if intent is Intent.DISTINGUISH:
         needs = "two diseases"
-    return f"it asks for the {spec.description}, which needs {needs} of the KG in the question"
+    asks = spec.description if intent is Intent.IS_FEATURE_OF else f"for the {spec.description}"
+    return f"it asks {asks}, which needs {needs} of the KG in the question"
 
 
 _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {

@@ -360,3 +360,21 @@ def test_a_name_of_a_disease_and_a_phenotype_is_read_as_the_question_needs(
     # and the findings of a patient to diagnose are phenotypes
     intent, entities = read("Which diseases explain arachnodactyly and ectopia lentis?")
     assert intent == "diagnose" and ("HP:0001083", TERM) in entities
+
+
+def test_a_feature_of_a_finding_that_also_names_a_disease_is_not_guessed(
+    twin_named_qa: QAService,
+) -> None:
+    # "ectopia lentis" names a disease too; read so, the question would ask whether
+    # arachnodactyly is a feature of that disease, when the asker may mean the reverse
+    question = "Is arachnodactyly a feature of ectopia lentis?"
+    entities, guess = twin_named_qa.understand(question)
+    assert guess.intent.value == "is_feature_of"
+    assert [(e.curie, e.type) for e in entities] == [("HP:0001166", TERM), ("HP:0001083", TERM)]
+    answer = twin_named_qa.ask(question)
+    assert not answer.answered and answer.text.startswith("I cannot answer this: it asks whether")
+    assert "'ectopia lentis' reads as the phenotype Ectopia lentis (HP:0001083)" in answer.text
+    assert "https://omim.org/entry/225100" in iris(answer)  # offered by its name
+    # a disease named in full still answers
+    answer = twin_named_qa.ask("Is ectopia lentis a feature of Marfan syndrome?")
+    assert answer.answered and iris(answer) == {MARFAN}
