@@ -18,8 +18,12 @@ The rank of the diagnosis counts ties as the mean of the positions they span (as
     \mathrm{rank} = 1 + |\{c : s_c > s_t\}| + \tfrac{1}{2} |\{c \neq t : s_c = s_t\}|
 
 A diagnosis missing from the ranking has rank :math:`\infty` (reciprocal rank 0). With several
-diagnoses the best-ranked one counts. Confidence intervals are percentile bootstraps over cases
-(seeded, 1000 resamples by default).
+diagnoses the best-ranked one counts. Confidence intervals are percentile bootstraps (seeded,
+1000 resamples by default) that resample whole diseases, not cases: patients of one disease
+(one published cohort, often one paper) are not independent, and one large cohort can carry
+a difference (a cluster bootstrap). Beside the case-level figures the report gives each
+ranker's macro average over diseases (every disease weighs the same, however many patients
+it has) and, against a reference ranker, the ratio of top-1 accuracies with a paired interval.
 
 :func:`run_baselines` reproduces the baseline table of ``../shared/data/README.md``
 (Phenomizer-style Resnik and LIRICAL-style likelihood ratios).
@@ -55,11 +59,13 @@ __all__ = [
     "RankMetrics",
     "Ranker",
     "case_subsets",
+    "case_groups",
     "evaluate_rankers",
     "likelihood_ranker",
     "rank_metrics",
     "rank_of",
     "resnik_ranker",
+    "top1_ratio",
     "run_baselines",
 ]
 
@@ -142,6 +148,8 @@ class RankMetrics:
 def rank_metrics(
     ranks: Sequence[float] | np.ndarray,
     *,
+    groups: Sequence[str] | np.ndarray | None = None,
+    macro: bool = False,
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
@@ -150,35 +158,98 @@ def rank_metrics(
 
     Args:
         ranks: rank of the diagnosis per case (1 = first; ``inf`` = not ranked).
+        groups: a cluster key per case (its disease); the bootstrap then resamples whole
+            clusters, since cases of one cluster are not independent. (default: ``None``,
+            cases are resampled)
+        macro: with ``groups``, average each metric within a cluster first and then over
+            the clusters (every cluster weighs the same). (default: ``False``)
         n_resamples: bootstrap resamples (default: ``1000``).
         seed: seed of the resampling (default: ``0``).
         confidence: coverage of the intervals (default: ``0.95``).
 
     Returns:
-        The metrics; with no case every value is NaN.
+        The metrics (``n`` counts cases); with no case every value is NaN.
 
     Raises:
-        ValueError: a rank below 1, or a NaN rank.
+        ValueError: a rank below 1, or a NaN rank; ``groups`` of another length than
+            ``ranks``; ``macro`` without ``groups``.
     """
     r = np.asarray(ranks, dtype=np.float64).ravel()
     if np.isnan(r).any() or (r < 1).any():
         raise ValueError("ranks must be >= 1 (inf for a diagnosis that is not ranked)")
+    if macro and groups is None:
+        raise ValueError("a macro average needs groups")
     n = len(r)
     if n == 0:
         nan = MetricCI(math.nan, math.nan, math.nan)
         return RankMetrics(0, nan, nan, nan, nan)
     # [metrics, cases]: hit@1, hit@3, hit@10, reciprocal rank.
     values = np.stack([*(r <= k for k in TOP_K), 1.0 / r]).astype(np.float64)
-    point = values.mean(axis=1)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_resamples, n))
-    boot = values[:, idx].mean(axis=2)  # [metrics, resamples]
+    if groups is None:
+        point = values.mean(axis=1)
+        idx = rng.integers(0, n, size=(n_resamples, n))
+        boot = values[:, idx].mean(axis=2)  # [metrics, resamples]
+    else:
+        sums, counts = _group_sums(values, groups)
+        idx = rng.integers(0, len(counts), size=(n_resamples, len(counts)))
+        if macro:
+            means = sums / counts
+            point = means.mean(axis=1)
+            boot = means[:, idx].mean(axis=2)
+        else:
+            point = sums.sum(axis=1) / counts.sum()
+            boot = sums[:, idx].sum(axis=2) / counts[idx].sum(axis=1)
     tail = (1.0 - confidence) / 2.0 * 100.0
     low, high = np.percentile(boot, [tail, 100.0 - tail], axis=1)
     cis = [
         MetricCI(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)
     ]
     return RankMetrics(n, *cis)
+
+
+def _group_sums(
+    values: np.ndarray, groups: Sequence[str] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster sums of ``values`` (``[metrics, cases]``) and the clusters' sizes."""
+    keys = np.asarray(groups)
+    if keys.shape != (values.shape[1],):
+        raise ValueError(f"{len(keys)} groups for {values.shape[1]} cases")
+    _, code = np.unique(keys, return_inverse=True)
+    sums = np.stack([np.bincount(code, weights=row) for row in values])
+    return sums, np.bincount(code).astype(np.float64)
+
+
+def top1_ratio(
+    ranks: Sequence[float] | np.ndarray,
+    reference: Sequence[float] | np.ndarray,
+    groups: Sequence[str] | np.ndarray,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> MetricCI:
+    """Top-1 accuracy of ``ranks`` divided by that of ``reference`` on the same cases, with a
+    paired bootstrap over ``groups`` (both rankers see the same resampled clusters).
+
+    Returns NaN values where the reference has no case first (or there are no cases).
+    """
+    a = np.asarray(ranks, dtype=np.float64).ravel()
+    b = np.asarray(reference, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"{len(a)} ranks against {len(b)} reference ranks")
+    nan = MetricCI(math.nan, math.nan, math.nan)
+    if not len(a) or not (b <= 1).any():
+        return nan
+    sums, _ = _group_sums(np.stack([a <= 1, b <= 1]).astype(np.float64), groups)
+    idx = np.random.default_rng(seed).integers(0, sums.shape[1], size=(n_resamples, sums.shape[1]))
+    boot_a, boot_b = sums[:, idx].sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = boot_a / boot_b
+    boot = boot[np.isfinite(boot)]
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(boot, [tail, 100.0 - tail]) if len(boot) else (math.nan, math.nan)
+    return MetricCI(float(sums[0].sum() / sums[1].sum()), float(low), float(high))
 
 
 def rank_of(ranking: Iterable[tuple[str, float]], truth: Iterable[str]) -> float:
@@ -225,6 +296,12 @@ def case_subsets(cases: Sequence[Case], annotations: AnnotationTable) -> dict[st
         "covered": covered,
         "leakage_free": covered & ~leaked,
     }
+
+
+def case_groups(cases: Sequence[Case]) -> list[str]:
+    """The cluster of each case for the bootstrap and the macro average: its diagnoses
+    (a case with none is a cluster of its own)."""
+    return [" ".join(sorted(c.diseases)) if c.diseases else f"case:{c.id}" for c in cases]
 
 
 def expected_calibration_error(
@@ -290,6 +367,10 @@ class EvalReport:
         config: what produced the report (saved, and hashed into ``config_hash``).
         calibration: ranker -> the calibration of its probabilities on the covered cases
             (rankers that give probabilities only).
+        groups: the cluster (diagnosis) of each case (:func:`case_groups`).
+        macro: ranker -> mode -> subset -> the metrics averaged per disease first.
+        reference: the ranker the others' top-1 is compared with, if any.
+        ratios: ranker -> mode -> subset -> top-1 over the reference's (:func:`top1_ratio`).
     """
 
     case_ids: list[str]
@@ -299,6 +380,10 @@ class EvalReport:
     latency_ms: dict[str, dict[str, float]]
     config: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Calibration] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    macro: dict[str, dict[str, dict[str, RankMetrics]]] = field(default_factory=dict)
+    reference: str | None = None
+    ratios: dict[str, dict[str, dict[str, MetricCI]]] = field(default_factory=dict)
 
     @property
     def config_hash(self) -> str:
@@ -317,9 +402,21 @@ class EvalReport:
             },
             "latency_ms": self.latency_ms,
             "calibration": {r: asdict(c) for r, c in self.calibration.items()},
+            "macro_per_disease": {
+                r: {m: {s: v.to_dict() for s, v in by_s.items()} for m, by_s in by_m.items()}
+                for r, by_m in self.macro.items()
+            },
+            "top1_ratio": {
+                "reference": self.reference,
+                "ratios": {
+                    r: {m: {s: asdict(v) for s, v in by_s.items()} for m, by_s in by_m.items()}
+                    for r, by_m in self.ratios.items()
+                },
+            },
             "cases": [
                 {
                     "id": cid,
+                    **({"disease": self.groups[i]} if self.groups else {}),
                     **{s: bool(mask[i]) for s, mask in self.subsets.items()},
                     "ranks": {
                         r: {m: (None if math.isinf(v[i]) else float(v[i])) for m, v in by_m.items()}
@@ -335,7 +432,8 @@ class EvalReport:
         sizes = {k: int(v.sum()) for k, v in self.subsets.items()}
         head = " | ".join(f"{s} ({sizes[s]:,})" for s in SUBSETS)
         lines = [
-            "Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1 in brackets.",
+            "Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1 in brackets "
+            "(whole diseases resampled).",
             "",
             f"| ranker | terms | {head} |",
             "|---|---|" + "---|" * len(SUBSETS),
@@ -365,6 +463,43 @@ class EvalReport:
                 if mode in by_mode:
                     cells = [f"{by_mode[mode][s].mrr.value:.3f}" for s in SUBSETS]
                     lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+        if self.macro:
+            groups = np.asarray(self.groups)
+            head_macro = " | ".join(
+                f"{s} ({len(set(groups[self.subsets[s]])):,} diseases)" for s in SUBSETS
+            )
+            lines += [
+                "",
+                "Macro average over diseases, top-1 / top-10 (%) (each disease weighs the same):",
+                "",
+                f"| ranker | terms | {head_macro} |",
+                "|---|---|" + "---|" * len(SUBSETS),
+            ]
+            for ranker, by_mode in self.macro.items():
+                for mode in MODES:
+                    if mode in by_mode:
+                        cells = [
+                            f"{100 * by_mode[mode][s].top1.value:.1f} / "
+                            f"{100 * by_mode[mode][s].top10.value:.1f}"
+                            for s in SUBSETS
+                        ]
+                        lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+        if self.ratios:
+            lines += [
+                "",
+                f"Top-1 relative to {self.reference} (paired bootstrap over diseases, 95% CI):",
+                "",
+                f"| ranker | terms | {head} |",
+                "|---|---|" + "---|" * len(SUBSETS),
+            ]
+            for ranker, by_mode in self.ratios.items():
+                for mode in MODES:
+                    if mode in by_mode:
+                        cells = [
+                            f"{c.value:.2f}x [{c.low:.2f}-{c.high:.2f}]"
+                            for c in (by_mode[mode][s] for s in SUBSETS)
+                        ]
+                        lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
         if self.calibration:
             lines += [
                 "",
@@ -434,6 +569,7 @@ def evaluate_rankers(
     seed: int = 0,
     config: Mapping[str, Any] | None = None,
     progress: bool = False,
+    reference: str | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
@@ -447,16 +583,20 @@ def evaluate_rankers(
         seed: bootstrap seed (default: ``0``).
         config: recorded in the report (and hashed).
         progress: show a progress bar.
+        reference: a ranker of ``rankers`` whose top-1 the others' is divided by (e.g. the
+            Resnik baseline). (default: ``None``, no ratios)
 
     Returns:
         The report.
 
     Raises:
-        ValueError: an unknown mode.
+        ValueError: an unknown mode, or a reference that is not among the rankers.
     """
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")
+    if reference is not None and reference not in rankers:
+        raise ValueError(f"reference {reference!r} is not among the rankers {list(rankers)}")
     subsets = case_subsets(cases, annotations)
     views = {
         "present": [replace(c, excluded=()) for c in cases],
@@ -481,21 +621,60 @@ def evaluate_rankers(
                 r[i] = rank_of(ranking, case.diseases)
             ranks[name][mode] = r
             latency[name][mode] = float(np.median(seconds) * 1e3) if len(cases) else math.nan
-    metrics = {
+    groups = np.asarray(case_groups(cases))
+
+    def summary(macro: bool) -> dict[str, dict[str, dict[str, RankMetrics]]]:
+        return {
+            name: {
+                mode: {
+                    s: rank_metrics(
+                        r[mask],
+                        groups=groups[mask],
+                        macro=macro,
+                        n_resamples=n_resamples,
+                        seed=seed,
+                    )
+                    for s, mask in subsets.items()
+                }
+                for mode, r in by_mode.items()
+            }
+            for name, by_mode in ranks.items()
+        }
+
+    ratios = {
         name: {
             mode: {
-                s: rank_metrics(r[mask], n_resamples=n_resamples, seed=seed)
+                s: top1_ratio(
+                    r[mask],
+                    ranks[reference][mode][mask],
+                    groups[mask],
+                    n_resamples=n_resamples,
+                    seed=seed,
+                )
                 for s, mask in subsets.items()
             }
             for mode, r in by_mode.items()
         }
         for name, by_mode in ranks.items()
+        if reference is not None and name != reference
     }
     cfg = dict(config or {})
     cfg.setdefault("n_resamples", n_resamples)
     cfg.setdefault("seed", seed)
     cfg.setdefault("rankers", list(rankers))
-    report = EvalReport([c.id for c in cases], subsets, ranks, metrics, latency, cfg)
+    cfg.setdefault("bootstrap", "whole diseases resampled")
+    report = EvalReport(
+        [c.id for c in cases],
+        subsets,
+        ranks,
+        summary(macro=False),
+        latency,
+        cfg,
+        groups=[str(g) for g in groups],
+        macro=summary(macro=True),
+        reference=reference,
+        ratios=ratios,
+    )
     if out_dir is not None:
         report.save(Path(out_dir))
     return report
@@ -591,4 +770,5 @@ def run_baselines(
         seed=seed,
         config=config,
         progress=progress,
+        reference="Resnik one-sided",
     )

@@ -218,6 +218,7 @@ def evaluate_diagnosis(
         n_resamples=n_resamples,
         config=config,
         progress=progress,
+        reference="Resnik one-sided",
     )
     covered = report.subsets["covered"]
     for name, by_case in notes.items():

@@ -175,7 +175,8 @@ def eval_diagnosis(
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Top-1/3/10 and MRR with bootstrap 95% CIs on all, covered and leakage-free cases."""
+    """Top-1/3/10 and MRR with bootstrap 95% CIs (whole diseases resampled) on all, covered
+    and leakage-free cases; each ranker's macro average over diseases; top-1 against Resnik's."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis

@@ -11,11 +11,13 @@ import pytest
 
 from eval.diagnosis import (
     Case,
+    case_groups,
     case_subsets,
     evaluate_rankers,
     rank_metrics,
     rank_of,
     run_baselines,
+    top1_ratio,
 )
 from kg.namespaces import to_iri
 
@@ -64,6 +66,56 @@ def test_rank_metrics_edge_cases() -> None:
         rank_metrics([0, 2])
     with pytest.raises(ValueError):
         rank_metrics([float("nan")])
+
+
+def test_cluster_bootstrap_with_singleton_groups_is_the_case_bootstrap() -> None:
+    ranks = np.random.default_rng(3).integers(1, 30, size=200).astype(float)
+    singletons = [f"d{i:03d}" for i in range(len(ranks))]  # sorted as the cases are
+    clusters = rank_metrics(ranks, groups=singletons, seed=4)
+    cases = rank_metrics(ranks, seed=4)
+    for name in ("top1", "top3", "top10", "mrr"):
+        a, b = getattr(clusters, name), getattr(cases, name)
+        assert (a.value, a.low, a.high) == pytest.approx((b.value, b.low, b.high))
+
+
+def test_cluster_bootstrap_widens_the_interval_of_clustered_cases() -> None:
+    # 20 diseases of 10 identical patients each: 20 independent units, not 200
+    per_disease = np.random.default_rng(5).integers(1, 4, size=20).astype(float)
+    ranks = np.repeat(per_disease, 10)
+    groups = np.repeat([f"d{i}" for i in range(20)], 10)
+    cases_ci = rank_metrics(ranks, seed=0).top1
+    cluster_ci = rank_metrics(ranks, groups=groups, seed=0).top1
+    assert cluster_ci.value == cases_ci.value  # the point estimate does not change
+    assert cluster_ci.high - cluster_ci.low > 2 * (cases_ci.high - cases_ci.low)
+
+
+def test_macro_average_weighs_each_disease_once() -> None:
+    ranks, groups = [1, 1, 1, 5], ["big", "big", "big", "small"]
+    micro = rank_metrics(ranks, groups=groups)
+    macro = rank_metrics(ranks, groups=groups, macro=True)
+    assert micro.top1.value == pytest.approx(0.75) and micro.n == 4
+    assert macro.top1.value == pytest.approx(0.5)
+    assert macro.top10.value == pytest.approx(1.0)
+    assert macro.mrr.value == pytest.approx((1.0 + 0.2) / 2)
+    with pytest.raises(ValueError, match="needs groups"):
+        rank_metrics(ranks, macro=True)
+    with pytest.raises(ValueError, match="3 groups for 4 cases"):
+        rank_metrics(ranks, groups=groups[:3])
+
+
+def test_top1_ratio_is_paired_over_diseases() -> None:
+    model = [1, 1, 2, 1, 1, 3]
+    baseline = [1, 2, 2, 2, 1, 1]
+    groups = ["a", "a", "b", "b", "c", "c"]
+    ratio = top1_ratio(model, baseline, groups, seed=0)
+    assert ratio.value == pytest.approx(4 / 3)
+    assert ratio.low <= ratio.value <= ratio.high
+    assert top1_ratio(model, baseline, groups, seed=0) == ratio  # seeded
+    same = top1_ratio(baseline, baseline, groups)
+    assert (same.low, same.value, same.high) == (1.0, 1.0, 1.0)  # paired: no spread
+    assert math.isnan(top1_ratio([1, 1], [2, 3], ["a", "b"]).value)  # baseline never first
+    with pytest.raises(ValueError, match="2 ranks against 3"):
+        top1_ratio([1, 1], [1, 1, 1], ["a", "b"])
 
 
 def test_rank_of_counts_ties_as_mean_position() -> None:
@@ -148,6 +200,47 @@ def test_evaluate_rankers_modes_subsets_and_files(kg, tmp_path: Path) -> None:
     assert (tmp_path / "topk.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="unknown modes"):
         evaluate_rankers(cases(), {}, annotations=kg.annotations, modes=("excluded",))
+    with pytest.raises(ValueError, match="reference 'resnik' is not among"):
+        evaluate_rankers(
+            cases(), {"oracle": oracle}, annotations=kg.annotations, reference="resnik"
+        )
+    # no reference: no ratios; the macro average is always there
+    assert report.ratios == {} and "relative to" not in markdown
+    assert report.macro["oracle"]["present"]["all"].top1.value == 1.0
+
+
+def test_evaluate_rankers_macro_and_ratio_against_a_reference(kg, tmp_path: Path) -> None:
+    def oracle(case: Case) -> list[tuple[str, float]]:
+        return [(d, 1.0) for d in case.diseases] + [("urn:other", 0.5)]
+
+    def marfan_first(case: Case) -> list[tuple[str, float]]:
+        return [(MARFAN, 1.0), (DECIPHER, 0.5), ("urn:other", 0.1)]
+
+    report = evaluate_rankers(
+        cases(),
+        {"oracle": oracle, "marfan first": marfan_first},
+        annotations=kg.annotations,
+        out_dir=tmp_path,
+        n_resamples=100,
+        reference="marfan first",
+    )
+    assert report.groups == case_groups(cases())
+    assert report.groups[0] == report.groups[1] == MARFAN  # the two Marfan patients: one cluster
+    # the reference puts both Marfan patients first (2 of 4 cases) but 1 of 3 diseases
+    ref_all = report.metrics["marfan first"]["present"]["all"]
+    assert ref_all.top1.value == pytest.approx(0.5)
+    assert report.macro["marfan first"]["present"]["all"].top1.value == pytest.approx(1 / 3)
+    assert set(report.ratios) == {"oracle"}  # the reference is not compared with itself
+    assert report.ratios["oracle"]["present"]["all"].value == pytest.approx(2.0)
+    data = json.loads((tmp_path / "diagnosis.json").read_text())
+    assert data["top1_ratio"]["reference"] == "marfan first"
+    assert data["top1_ratio"]["ratios"]["oracle"]["present"]["all"]["value"] == pytest.approx(2.0)
+    assert data["cases"][0]["disease"] == MARFAN
+    assert data["macro_per_disease"]["oracle"]["present"]["covered"]["top1"]["value"] == 1.0
+    markdown = (tmp_path / "diagnosis.md").read_text()
+    assert "Top-1 relative to marfan first" in markdown
+    assert "| oracle | present | 2.00x [" in markdown
+    assert "all (3 diseases)" in markdown
 
 
 def test_run_baselines_on_mini_kg(kg, tmp_path: Path) -> None:
