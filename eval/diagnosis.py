@@ -492,12 +492,12 @@ class EvalReport:
                 f"| ranker | terms | {head} |",
                 "|---|---|" + "---|" * len(SUBSETS),
             ]
-            for ranker, by_mode in self.ratios.items():
+            for ranker, ratio_by_mode in self.ratios.items():
                 for mode in MODES:
-                    if mode in by_mode:
+                    if mode in ratio_by_mode:
                         cells = [
                             f"{c.value:.2f}x [{c.low:.2f}-{c.high:.2f}]"
-                            for c in (by_mode[mode][s] for s in SUBSETS)
+                            for c in (ratio_by_mode[mode][s] for s in SUBSETS)
                         ]
                         lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
         if self.calibration:
