@@ -30,7 +30,10 @@ QUICKSTART_OVERRIDES = (
     "model.max_length=64",
     "train.epochs=2",
     "train.batch_size=32",
-    "train.max_minutes=6",
+    # a fixed number of steps, so that a run reproduces from its seed (its linear schedule
+    # decays to 0 by the last step); the time budget is only a safety net for a slow host
+    "train.max_steps=400",
+    "train.max_minutes=9",
     "train.checkpoint_every=100",
     "embedding.epochs=6",
     "embedding.patience=2",
