@@ -124,6 +124,12 @@ class MetricCI:
     def __str__(self) -> str:
         return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
+    def as_ratio(self) -> str:
+        """``1.29x [1.13-1.57]``, or ``n/a`` for an undefined ratio."""
+        if math.isnan(self.value):
+            return "n/a"
+        return f"{self.value:.2f}x [{self.low:.2f}-{self.high:.2f}]"
+
 
 @dataclass(frozen=True)
 class RankMetrics:
@@ -495,10 +501,7 @@ class EvalReport:
             for ranker, ratio_by_mode in self.ratios.items():
                 for mode in MODES:
                     if mode in ratio_by_mode:
-                        cells = [
-                            f"{c.value:.2f}x [{c.low:.2f}-{c.high:.2f}]"
-                            for c in (ratio_by_mode[mode][s] for s in SUBSETS)
-                        ]
+                        cells = [ratio_by_mode[mode][s].as_ratio() for s in SUBSETS]
                         lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
         if self.calibration:
             lines += [

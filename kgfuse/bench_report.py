@@ -64,6 +64,7 @@ from typing import Any
 
 from eval.bench_kg import machine_info
 from eval.bench_retrieval import IndexPlan, with_shards
+from eval.diagnosis import MetricCI
 from fusion.faiss_index import IndexConfig
 
 logger = logging.getLogger(__name__)
@@ -774,6 +775,16 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         (f"{r} ({m}) top-1 / top-10, covered", _top(data["metrics"][r][m]["covered"]))
         for r, m in rows
         if m == "present" or len(data["metrics"][r]) == 1
+    ]
+    ratios = data.get("top1_ratio", {})
+    summary += [
+        (
+            f"{r} ({m}) top-1 / {ratios['reference']}'s, covered",
+            MetricCI(**by_mode[m]["covered"]).as_ratio(),
+        )
+        for r, by_mode in ratios.get("ratios", {}).items()
+        for m in by_mode
+        if m == "present"
     ]
     note = (
         f"{data['config'].get('num_cases')} cases"

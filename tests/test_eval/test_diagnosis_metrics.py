@@ -274,3 +274,8 @@ def test_run_baselines_on_mini_kg(kg, tmp_path: Path) -> None:
     )
     assert everything.config["num_candidates"] == 3
     assert everything.ranks["LIRICAL-style LR"]["present"][0] == 1.0
+
+
+def test_a_ratio_reads_as_a_multiple_or_as_undefined() -> None:
+    assert top1_ratio([1, 1], [1, 1], ["a", "b"]).as_ratio() == "1.00x [1.00-1.00]"
+    assert top1_ratio([1, 1], [2, 3], ["a", "b"]).as_ratio() == "n/a"

@@ -268,3 +268,41 @@ def test_pyhpo_resnik_timing_scores_every_omim_disease() -> None:
 
     times = _pyhpo_resnik_ms([["HP:0001166", "HP:0001083"], ["HP:9999999"]])
     assert len(times) == 2 and all(t > 0 for t in times)
+
+
+def test_the_diagnosis_section_compares_top1_with_resnik(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    rows = [
+        {
+            "id": f"case-{i}",
+            "present_hpo": terms,
+            "diseases": ["OMIM:154700"],
+            "pmids": [f"PMID:{i}"],
+        }
+        for i, terms in enumerate(
+            [["HP:0001166", "HP:0001083"], ["HP:0001166"], ["HP:0001083", "HP:0000098"]]
+        )
+    ]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    inputs = ReportInputs(
+        kg_path=mini_home / "kgs" / "hpo",
+        home=mini_home,
+        work=tmp_path / "work",
+        model_dir=mini_model,
+        cases=cases,
+    )
+    profile = replace(TINY, diagnosis_sample=None, diagnosis_resamples=20)
+    report = run_report(
+        tmp_path / "out", inputs, profile=profile, sections={"diagnosis": SECTIONS["diagnosis"]}
+    )
+    section = report["sections"]["diagnosis"]
+    assert section["status"] == "ok", section
+    ratios = section["data"]["top1_ratio"]
+    assert ratios["reference"] == "Resnik one-sided"
+    assert "Resnik one-sided" not in ratios["ratios"] and "LIRICAL-style LR" in ratios["ratios"]
+    rows_out = dict(section["summary"])
+    key = "LIRICAL-style LR (present) top-1 / Resnik one-sided's, covered"
+    assert key in rows_out and "x [" in rows_out[key] and "nan" not in rows_out[key], rows_out
+    assert "macro_per_disease" in section["data"]
