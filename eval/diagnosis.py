@@ -58,15 +58,15 @@ __all__ = [
     "MetricCI",
     "RankMetrics",
     "Ranker",
-    "case_subsets",
     "case_groups",
+    "case_subsets",
     "evaluate_rankers",
     "likelihood_ranker",
     "rank_metrics",
     "rank_of",
     "resnik_ranker",
-    "top1_ratio",
     "run_baselines",
+    "top1_ratio",
 ]
 
 #: Evaluation modes: the headline uses present terms only.
@@ -238,7 +238,8 @@ def top1_ratio(
     """Top-1 accuracy of ``ranks`` divided by that of ``reference`` on the same cases, with a
     paired bootstrap over ``groups`` (both rankers see the same resampled clusters).
 
-    Returns NaN values where the reference has no case first (or there are no cases).
+    Returns NaN values where the reference has no case first (or there are no cases);
+    resamples in which it has none first are left out of the interval.
     """
     a = np.asarray(ranks, dtype=np.float64).ravel()
     b = np.asarray(reference, dtype=np.float64).ravel()
