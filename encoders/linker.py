@@ -99,8 +99,9 @@ __all__ = [
 #: vision since age 4"), the earliest statement counting, "until" ending a negation's
 #: scope ("not crawling until 10 months and a tremor"), and names written with their comma
 #: ("Intellectual disability, severe, and microcephaly"); 6: "deficit" as "impairment"
-#: ("hearing deficit": *Hearing impairment*).
-LINKING_VERSION = 6
+#: ("hearing deficit": *Hearing impairment*); 7: a person's height after a comma ("a boy,
+#: very tall, with ...": *Tall stature*).
+LINKING_VERSION = 7
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -897,10 +898,10 @@ class ConceptLinker:
         return out
 
     def _stature_statements(self, tokens: TokenTable, kept: Sequence[_Scored]) -> list[_Scored]:
-        """A person said to be tall or short: "he is very tall", "a short girl". The words
-        name the body as a whole, so they read as ``<adjective> stature`` (*Tall stature*)
-        where the dictionary links that phrase; "short of breath" or "short fingers" are
-        left to the names."""
+        """A person said to be tall or short: "he is very tall", "a short girl", "a boy,
+        very tall, with ...". The words name the body as a whole, so they read as
+        ``<adjective> stature`` (*Tall stature*) where the dictionary links that phrase;
+        "short of breath" or "short fingers" are left to the names."""
         out: list[_Scored] = []
         lowers, norms, n = tokens.lowers, tokens.norms, len(tokens.norms)
         words = list(itertools.compress(range(n), map(_STATURE_WORDS.__contains__, lowers)))
@@ -914,8 +915,9 @@ class ConceptLinker:
             if nxt in _PERSONS:  # "a tall boy"
                 first, last = k, k + 1
             else:
-                # "he is (very) tall": a person, a copula, adverbs, then the word at the
-                # end of its phrase (not "short of breath", "tall forehead").
+                # "he is (very) tall", "a boy, very tall,": a person, a copula or a comma,
+                # adverbs, then the word at the end of its phrase (not "short of breath",
+                # "tall forehead").
                 if nxt and norms[k + 1] != BREAK and nxt not in _AFTER_PREDICATE:
                     continue
                 j = k - 1
@@ -923,7 +925,7 @@ class ConceptLinker:
                     j -= 1
                 if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
                     j -= 1  # "she has been short"
-                elif j < 0 or lowers[j] not in _PERSON_COPULAS:
+                elif j < 0 or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ","):
                     continue
                 if j < 1 or lowers[j - 1] not in _PERSONS:
                     continue

@@ -539,10 +539,16 @@ def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker)
         ("He was relatively short", SHORT)
     ]
     assert found(clinical, "a short girl") == [("short girl", SHORT)]
+    # set off by commas after the person
+    assert found(clinical, "A 12-year-old boy, very tall, with a long face.") == [
+        ("boy, very tall", TALL)
+    ]
     # not the patient's height: another noun, breath, or a relative
     assert found(clinical, "He was short of breath.") == []
+    assert found(clinical, "The boy, short of breath, sat down.") == []
     assert found(clinical, "The walk was short.") == []
     assert found(clinical, "His mother is tall.") == []
+    assert found(clinical, "His mother, very tall, came along.") == []
 
 
 def test_linker_reads_a_name_written_with_its_comma(clinical: ConceptLinker) -> None:
