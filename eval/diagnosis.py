@@ -458,52 +458,25 @@ class EvalReport:
                     )
                 label = "present only" if mode == "present" else "present + excluded"
                 lines.append(f"| {ranker} | {label} | " + " | ".join(cells) + " |")
-        lines += [
-            "",
-            "MRR:",
-            "",
-            f"| ranker | terms | {head} |",
-            "|---|---|" + "---|" * len(SUBSETS),
-        ]
-        for ranker, by_mode in self.metrics.items():
-            for mode in MODES:
-                if mode in by_mode:
-                    cells = [f"{by_mode[mode][s].mrr.value:.3f}" for s in SUBSETS]
-                    lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+        lines += _table("MRR:", head, self.metrics, lambda m: f"{m.mrr.value:.3f}")
         if self.macro:
             groups = np.asarray(self.groups)
             head_macro = " | ".join(
                 f"{s} ({len(set(groups[self.subsets[s]])):,} diseases)" for s in SUBSETS
             )
-            lines += [
-                "",
+            lines += _table(
                 "Macro average over diseases, top-1 / top-10 (%) (each disease weighs the same):",
-                "",
-                f"| ranker | terms | {head_macro} |",
-                "|---|---|" + "---|" * len(SUBSETS),
-            ]
-            for ranker, by_mode in self.macro.items():
-                for mode in MODES:
-                    if mode in by_mode:
-                        cells = [
-                            f"{100 * by_mode[mode][s].top1.value:.1f} / "
-                            f"{100 * by_mode[mode][s].top10.value:.1f}"
-                            for s in SUBSETS
-                        ]
-                        lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+                head_macro,
+                self.macro,
+                lambda m: f"{100 * m.top1.value:.1f} / {100 * m.top10.value:.1f}",
+            )
         if self.ratios:
-            lines += [
-                "",
+            lines += _table(
                 f"Top-1 relative to {self.reference} (paired bootstrap over diseases, 95% CI):",
-                "",
-                f"| ranker | terms | {head} |",
-                "|---|---|" + "---|" * len(SUBSETS),
-            ]
-            for ranker, ratio_by_mode in self.ratios.items():
-                for mode in MODES:
-                    if mode in ratio_by_mode:
-                        cells = [ratio_by_mode[mode][s].as_ratio() for s in SUBSETS]
-                        lines.append(f"| {ranker} | {mode} | " + " | ".join(cells) + " |")
+                head,
+                self.ratios,
+                MetricCI.as_ratio,
+            )
         if self.calibration:
             lines += [
                 "",
@@ -560,6 +533,22 @@ class EvalReport:
         self.plot_topk(paths["png"])
         logger.info("wrote %s", ", ".join(str(p) for p in paths.values()))
         return paths
+
+
+def _table(
+    title: str,
+    head: str,
+    by_ranker: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    cell: Callable[[Any], str],
+) -> list[str]:
+    """A Markdown table under ``title``: a row per ranker and mode, a cell per subset."""
+    lines = ["", title, "", f"| ranker | terms | {head} |", "|---|---|" + "---|" * len(SUBSETS)]
+    for ranker, by_mode in by_ranker.items():
+        for mode in MODES:
+            if mode in by_mode:
+                cells = " | ".join(cell(by_mode[mode][s]) for s in SUBSETS)
+                lines.append(f"| {ranker} | {mode} | {cells} |")
+    return lines
 
 
 def evaluate_rankers(
