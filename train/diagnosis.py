@@ -87,6 +87,8 @@ class DiagnosisTrainResult:
     processes: int = 1
     #: patients per second in the training steps (all processes together)
     throughput: float = float("nan")
+    #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
+    stopped_by: str = "epochs"
 
 
 def embeddings_dir(
@@ -468,6 +470,7 @@ def train_diagnosis(
             seconds=time.perf_counter() - started,
             processes=processes,
             throughput=throughput,
+            stopped_by=state.get("stopped_by", "epochs"),
         )
     model.cpu()  # calibration, development cases and export run on the CPU
     best_valid = loop.best_payload
@@ -497,6 +500,7 @@ def train_diagnosis(
         dev=dev_metrics,
         processes=processes,
         throughput=throughput,
+        stopped_by=state.get("stopped_by", "epochs"),
     )
     atomic_write_text(_result_json(result), out / "training.json")
     return result

@@ -305,10 +305,26 @@ def fit(
             losses: list[float] = []
             epoch_started, seen = time.perf_counter(), 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
-                if state["global_step"] >= planned_steps() or (
-                    deadline and any_rank(time.perf_counter() > deadline, distributed)
-                ):
-                    state["done"] = True
+                if state["global_step"] >= planned_steps():
+                    # a horizon fitted to the time budget is the budget's doing
+                    fitted = planned_steps() < total_steps
+                    state["done"], state["stopped_by"] = (
+                        True,
+                        ("time budget" if fitted else "steps"),
+                    )
+                    break
+                if deadline and any_rank(time.perf_counter() > deadline, distributed):
+                    state["done"], state["stopped_by"] = True, "time budget"
+                    if budget_schedule is None:
+                        logger.warning(
+                            "the time budget (train.max_minutes=%s) stopped training at step "
+                            "%d of %d planned: the learning rate had not decayed to 0, and "
+                            "another run may stop at another step (train.max_steps bounds a "
+                            "run that reproduces from its seed)",
+                            t.max_minutes,
+                            state["global_step"],
+                            total_steps,
+                        )
                     break
                 idx = order[step * size : (step + 1) * size]
                 seen += len(idx)
@@ -384,12 +400,13 @@ def fit(
                 else:
                     state["bad_epochs"] += 1
                     if state["bad_epochs"] >= t.patience:
-                        state["done"] = True
+                        state["done"], state["stopped_by"] = True, "early stopping"
             state["epoch"] = epoch + 1
             state["step_in_epoch"] = 0
             save_state()
             if on_epoch is not None:
                 on_epoch(state["history"])
+    state.setdefault("stopped_by", "epochs")
     if best_weights:
         model.load_state_dict(best_weights, strict=False)
     return LoopResult(state, best_payload)

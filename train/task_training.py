@@ -86,6 +86,8 @@ class TaskTrainResult:
     processes: int = 1
     #: texts per second in the training steps (all processes together)
     throughput: float = float("nan")
+    #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
+    stopped_by: str = "epochs"
 
 
 def _target(example: TaskExample, data: TaskData, label2id: dict[str, int]) -> Any:
@@ -348,6 +350,7 @@ def train_task(
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         processes=processes,
         throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
+        stopped_by=state.get("stopped_by", "epochs"),
     )
     if is_main(distributed):
         data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}

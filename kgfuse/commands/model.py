@@ -158,7 +158,8 @@ def train(
     if ddp is not None and not ddp.is_main:
         return
     console.print(
-        f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps, "
+        f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps "
+        f"(stopped by {result.stopped_by}), "
         f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
         f"validation {result.best_valid}; temperature {result.temperature:.2f} "
         f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})",

@@ -78,6 +78,8 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     assert meta["kg_fingerprint"] == kg.fingerprint
     assert len(meta["candidates"]) == 3 and meta["config_hash"]
     assert (trained / "config.yaml").is_file() and (trained / "training.json").is_file()
+    summary = json.loads((trained / "training.json").read_text())
+    assert summary["stopped_by"] in ("epochs", "early stopping")  # no step or time bound set
     diagnoser = Diagnoser.load(trained, kg)
     result = diagnoser.diagnose("p1", present=["HP:0001166", "HP:0001083"], excluded=["HP:0001249"])
     probs = [r.probability for r in result.ranking]

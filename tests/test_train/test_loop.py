@@ -60,9 +60,9 @@ class _Regression(torch.nn.Module):
         return SimpleNamespace(loss=torch.nn.functional.mse_loss(self.linear(x).squeeze(-1), y))
 
 
-def _run(tmp_path, monkeypatch, *, anneal: bool, pace=lambda step: 1.0):
+def _run(tmp_path, monkeypatch, *, anneal: bool, pace=lambda step: 1.0, **overrides):
     """Train with a fake clock that advances ``pace(step)`` seconds per batch; 1-minute
-    budget."""
+    budget unless ``overrides`` (settings of :class:`TrainSection`) say otherwise."""
     clock = [0.0]
     monkeypatch.setattr(loop.time, "perf_counter", lambda: clock[0])
     torch.manual_seed(0)
@@ -74,7 +74,7 @@ def _run(tmp_path, monkeypatch, *, anneal: bool, pace=lambda step: 1.0):
         anneal_to_budget=anneal,
         checkpoint_every=10,
         warmup_fraction=0.0,
-    )
+    ).model_copy(update=overrides)
     data_x, data_y = torch.randn(4000, 3), torch.randn(4000)
     optimizer, scheduler, total, per_epoch = build_optimizer(model, settings, len(data_x))
 
@@ -111,6 +111,7 @@ def test_time_budget_decays_the_learning_rate_to_zero(tmp_path, monkeypatch) -> 
     # 60 s at 1 s a step: the schedule is re-planned to end inside the budget
     assert 50 <= steps <= 60
     assert state["schedule_horizon"] == steps
+    assert state["stopped_by"] == "time budget"
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
     schedule = scheduler.lr_lambdas[0]
     assert schedule.horizon == steps
@@ -119,13 +120,30 @@ def test_time_budget_decays_the_learning_rate_to_zero(tmp_path, monkeypatch) -> 
     assert header["scheduler"]["lr_lambdas"][0]["horizon"] < total
 
 
-def test_without_annealing_the_budget_stops_a_half_decayed_schedule(tmp_path, monkeypatch) -> None:
-    state, scheduler, optimizer, total, _ = _run(tmp_path, monkeypatch, anneal=False)
+def test_without_annealing_the_budget_stops_a_half_decayed_schedule(
+    tmp_path, monkeypatch, caplog
+) -> None:
+    with caplog.at_level("WARNING", logger="train.loop"):
+        state, scheduler, optimizer, total, _ = _run(tmp_path, monkeypatch, anneal=False)
     steps = state["global_step"]
     assert 58 <= steps <= 61
+    assert state["stopped_by"] == "time budget"
+    assert f"stopped training at step {steps} of {total} planned" in caplog.text
     assert "schedule_horizon" not in state
     assert scheduler.lr_lambdas[0].horizon == total
     assert optimizer.param_groups[0]["lr"] == pytest.approx(3e-4 * (1 - steps / total))
+
+
+def test_a_run_says_what_ended_it(tmp_path, monkeypatch, caplog) -> None:
+    # bounded by steps inside its budget: the schedule decays to 0 by the last step
+    with caplog.at_level("WARNING", logger="train.loop"):
+        state, _, optimizer, total, _ = _run(tmp_path, monkeypatch, anneal=False, max_steps=20)
+    assert (total, state["global_step"], state["stopped_by"]) == (20, 20, "steps")
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    assert "time budget" not in caplog.text
+    # no budget and no step bound: every epoch runs
+    state, *_ = _run(tmp_path, monkeypatch, anneal=False, max_minutes=None)
+    assert (state["global_step"], state["stopped_by"]) == (1000, "epochs")
 
 
 def test_the_fitted_schedule_follows_a_changing_pace(tmp_path, monkeypatch) -> None:
