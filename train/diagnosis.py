@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
 from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
 from eval.diagnosis import expected_calibration_error as calibration_error
+from eval.diagnosis import rank_metrics
 from fusion.blas import limit_blas_threads
 from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator, PatientInput
@@ -562,7 +563,9 @@ def score_dev_cases(
     ``dev_model_top1`` ... by the model's score alone over every candidate; ``dev_cases``:
     how many were scored; ``dev_top1_probability`` and ``dev_ece``: the mean probability the
     model's temperature gives the first disease, and its calibration error against whether
-    that disease is right (``kgfuse calibrate`` refits the temperature on such cases)."""
+    that disease is right (``kgfuse calibrate`` refits the temperature on such cases);
+    ``dev_disease_top1`` and ``dev_disease_top10``: the first ranking's top-1 and top-10
+    averaged per disease first (every disease weighs the same)."""
     scores, truth = _logits_and_labels(
         model, len(dev.inputs), dev.inputs.__getitem__, collator, 64, bf16
     )
@@ -587,6 +590,13 @@ def score_dev_cases(
     metrics.update(
         {f"dev_model_{k}": v for k, v in rank_metrics_from_logits(scores, truth).items()}
     )
+    # each disease weighs the same, however many of its patients the cases hold (dev cases
+    # are cohorts: one large one can carry a difference); ties count against the model
+    labels = truth.numpy()
+    ranks = (keys > keys[np.arange(len(labels)), labels][:, None]).sum(axis=1) + 1.0
+    per_disease = rank_metrics(ranks, groups=labels.astype(str), macro=True, n_resamples=1)
+    metrics["dev_disease_top1"] = per_disease.top1.value
+    metrics["dev_disease_top10"] = per_disease.top10.value
     first = keys.argmax(axis=1)
     confidence = top1_confidence(scores.numpy(), first, float(model.config.calibration_temperature))
     metrics["dev_top1_probability"] = float(confidence.mean())

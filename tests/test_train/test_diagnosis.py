@@ -611,6 +611,10 @@ def test_dev_cases_are_scored_each_epoch_as_diagnose_ranks_them(home: Path) -> N
     for row, disease in enumerate(likelihood.diseases):
         terms = [kg.hierarchy.terms[c] for c in sp.csr_matrix(matrix.annotated)[row].indices]
         cases.append(Case(f"c{row}", present=tuple(terms[:2]), diseases=(disease,)))
+    # two more patients of the first disease, one of them with a single term: the average
+    # per disease then differs from the average per case
+    cases.append(Case("c0b", present=cases[0].present, diseases=cases[0].diseases))
+    cases.append(Case("c0c", present=cases[0].present[1:], diseases=cases[0].diseases))
     cases.append(Case("unknown", present=cases[0].present, diseases=("OMIM:999999",)))
     result = train_diagnosis(_config(home, "model-dev"), home=home, progress=False, dev_cases=cases)
     metrics = ("top1", "top3", "top10", "mrr")
@@ -620,12 +624,17 @@ def test_dev_cases_are_scored_each_epoch_as_diagnose_ranks_them(home: Path) -> N
     # at the end: the ranking kgfuse diagnose gives (fp32, default shortlist and similarity)
     diagnoser = Diagnoser.load(home / "model-dev", kg, precision="fp32")
     reciprocal, first, right = [], [], []
+    tops: dict[str, list[bool]] = {}
     for case in cases[:-1]:
         ranking = diagnoser.diagnose(case.id, present=case.present, top_k=10).ranking
         rank = next(i for i, r in enumerate(ranking, 1) if r.iri in case.diseases)
         reciprocal.append(1.0 / rank)
         first.append(ranking[0].probability)
         right.append(ranking[0].iri in case.diseases)
+        tops.setdefault(case.diseases[0], []).append(rank == 1)
+    per_disease = np.mean([np.mean(v) for v in tops.values()])
+    assert result.dev["dev_disease_top1"] == pytest.approx(per_disease)
+    assert result.dev["dev_disease_top10"] == pytest.approx(1.0)  # 3 candidates
     assert result.dev["dev_mrr"] == pytest.approx(sum(reciprocal) / len(reciprocal))
     # the probability kgfuse diagnose gives the first disease, and its calibration error
     assert result.dev["dev_top1_probability"] == pytest.approx(np.mean(first), rel=1e-4)
