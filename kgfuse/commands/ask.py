@@ -231,7 +231,7 @@ def bench_serve(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Load ``kgfuse serve`` with concurrent clients: errors, latency per kind, requests/s."""
+    """Load `kgfuse serve` with concurrent clients: errors, latency per kind, requests/s."""
     from kgfuse.commands.common import home_dir
     from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
 

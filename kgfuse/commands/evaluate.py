@@ -175,8 +175,10 @@ def eval_diagnosis(
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Top-1/3/10 and MRR with bootstrap 95% CIs (whole diseases resampled) on all, covered
-    and leakage-free cases; each ranker's macro average over diseases; top-1 against Resnik's."""
+    """Top-1/3/10 and MRR of the model and the baselines, with 95% intervals.
+
+    On all, covered and leakage-free cases; the intervals resample whole diseases; each
+    ranker's average per disease; each ranker's top-1 against Resnik's."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis
@@ -222,8 +224,10 @@ def eval_simulation(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """How the training config's simulated patients compare with real cases: findings per
-    patient and their relation to the disease (annotated, more or less specific, unrelated)."""
+    """How the training config's simulated patients compare with real cases.
+
+    Findings per patient and their relation to the disease (annotated, more or less
+    specific, unrelated)."""
     from kg.knowledge_graph import KnowledgeGraph
     from kg.namespaces import to_iri
     from train.config import load_config
@@ -291,8 +295,10 @@ def eval_qa(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """QA on questions generated from the KG with held-out paraphrases: intent accuracy and
-    answer-set P/R/F1 per question type."""
+    """QA on questions generated from the KG: intent accuracy and answer-set P/R/F1.
+
+    The questions use paraphrase templates held out from intent training; figures are
+    given per question type."""
     from kgfuse.qa import QAService
     from kgfuse.qa.evaluation import evaluate, generate_questions, items_as_dicts
 

@@ -104,8 +104,10 @@ def train(
         ),
     ] = 1,
 ) -> None:
-    """Train the fused diagnosis model on simulated patients, or with --task a text or token
-    classifier on your own labelled data (both resume after a kill)."""
+    """Train the fused diagnosis model, or with --task a classifier on your own data.
+
+    The diagnosis model learns from simulated patients; --task text-classification or
+    token-classification trains on your own labelled texts. Both resume after a kill."""
     from train.config import load_config
 
     if nproc > 1:

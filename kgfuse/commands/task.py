@@ -201,8 +201,10 @@ def distant(
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Write NER training data by distant supervision: texts rendered from the ontology with
-    every concept's span known (train with `kgfuse train --task token-classification`)."""
+    """Write NER training data by distant supervision (spans known by construction).
+
+    Texts are rendered from the ontology with every concept's span known; train a tagger
+    on them with `kgfuse train --task token-classification`."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.resources import default_linker_config
     from train.distant import DistantConfig, write_distant_data

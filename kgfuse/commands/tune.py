@@ -48,9 +48,10 @@ def tune(
     home: HomeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Search hyperparameters (TPE or random, median pruning on validation); a second run
-    resumes the study and runs only the missing trials. Writes best_config.yaml and the
-    trials as JSON and Markdown."""
+    """Search hyperparameters (TPE or random, median pruning on validation).
+
+    A second run resumes the study and runs only the missing trials. Writes
+    best_config.yaml and the trials as JSON and Markdown."""
     from train.tune import run_search
 
     if sampler is not None and sampler not in ("tpe", "random"):
