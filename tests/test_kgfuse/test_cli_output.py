@@ -178,3 +178,25 @@ def test_quickstart_starts_over_from_a_checkpoint_of_other_settings(
     quickstart_module.run_quickstart(home, progress=False, say=said.append)
     assert calls == [True, False]  # tried to resume, then started over
     assert any("from other settings: starting over" in line for line in said)
+
+
+def test_every_command_sums_itself_up_in_one_line() -> None:
+    """The command lists of `kgfuse --help` show each command's first paragraph as written:
+    a summary that wraps in the source would break mid-sentence there."""
+    import typer
+
+    def commands(group, path: str):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):  # a group (typer's own click classes)
+                yield from commands(command, f"{path} {name}")
+            else:
+                yield f"{path} {name}", command
+
+    found = list(commands(typer.main.get_command(app), "kgfuse"))
+    assert len(found) > 20
+    wrapped = [
+        name
+        for name, command in found
+        if "\n" in (command.help or "").strip().split("\n\n")[0] or not command.help
+    ]
+    assert wrapped == []
