@@ -1,9 +1,9 @@
 """The README's main job: from nothing to a ranked differential diagnosis on three notes.
 
 Builds the HPO KG if it is missing, embeds it, builds the fact index, trains a small but
-real fused model (gated cross-attention over retrieved facts, time-boxed), and diagnoses
-three example notes, printing the ranked diseases with the rule findings and facts that
-support them.
+real fused model (gated cross-attention over retrieved facts, a fixed number of steps, so
+a run reproduces from its seed), and diagnoses three example notes, printing the ranked
+diseases with the rule findings and facts that support them.
 """
 
 from __future__ import annotations
