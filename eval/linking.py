@@ -34,6 +34,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from encoders.linker import ConceptLinker, link_records
 from kg.namespaces import to_iri
 
@@ -48,6 +50,7 @@ __all__ = [
     "ThroughputReport",
     "abstract_sized",
     "data_dir",
+    "document_f1_interval",
     "evaluate_dense_heldout",
     "evaluate_linking",
     "load_gold",
@@ -204,6 +207,8 @@ class LinkingReport:
         excluded_recall: share of gold ruled-out mentions found and marked excluded.
         excluded_support: gold ruled-out mentions.
         num_documents: documents evaluated.
+        document_f1_interval: 95% percentile-bootstrap interval of the document F1, the
+            documents resampled (seeded; :func:`document_f1_interval`).
         docs_per_second: linking throughput (0 when not timed).
         settings: how the run was made (free-form, for the record).
         throughput: documents per second on abstract-sized documents
@@ -220,6 +225,7 @@ class LinkingReport:
     excluded_support: int
     num_documents: int
     docs_per_second: float = 0.0
+    document_f1_interval: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     throughput: ThroughputReport | None = None
 
@@ -258,6 +264,28 @@ def _overlap(g: GoldMention, p: Mapping[str, Any]) -> bool:
     return g.start < p["end"] and p["start"] < g.end
 
 
+def document_f1_interval(
+    counts: Sequence[tuple[int, int, int]],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the micro-averaged F1 of per-document ``(tp, fp, fn)``
+    counts, whole documents resampled (None without documents). Mentions of one document
+    are not independent, so documents are the unit."""
+    c = np.asarray(counts, dtype=np.float64).reshape(-1, 3)
+    if not len(c):
+        return None
+    idx = np.random.default_rng(seed).integers(0, len(c), size=(n_resamples, len(c)))
+    tp, fp, fn = c[idx].sum(axis=1).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(f1, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
 def evaluate_linking(
     gold: Sequence[GoldDocument],
     predictions: Mapping[str, Sequence[Mapping[str, Any]]],
@@ -279,6 +307,7 @@ def evaluate_linking(
         The report (``docs_per_second`` left at 0).
     """
     counts = {"exact": [0, 0, 0], "overlap": [0, 0, 0], "doc": [0, 0, 0]}
+    per_document: list[tuple[int, int, int]] = []
     ex_right = ex_found = neg_found = neg_total = 0
     # Ancestor-tolerant counts: predicted ids that hit a gold id, predicted ids that miss,
     # gold ids hit by some prediction, all gold ids (one prediction may cover several).
@@ -314,10 +343,12 @@ def evaluate_linking(
             if not m.excluded and (related_is_present or m.flag != "Related")
         }
         pred_ids = {_pred_iri(p) for p in pred if not p.get("excluded")}
+        found = (len(gold_ids & pred_ids), len(pred_ids - gold_ids), len(gold_ids - pred_ids))
+        per_document.append(found)
         c = counts["doc"]
-        c[0] += len(gold_ids & pred_ids)
-        c[1] += len(pred_ids - gold_ids)
-        c[2] += len(gold_ids - pred_ids)
+        c[0] += found[0]
+        c[1] += found[1]
+        c[2] += found[2]
         if ancestors is not None:
             hits = sum(any(kin(p, g) for g in gold_ids) for p in pred_ids)
             anc_hit_pred += hits
@@ -340,6 +371,7 @@ def evaluate_linking(
         excluded_recall=neg_found / neg_total if neg_total else 0.0,
         excluded_support=neg_total,
         num_documents=len(gold),
+        document_f1_interval=document_f1_interval(per_document),
     )
 
 

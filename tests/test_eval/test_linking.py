@@ -12,6 +12,7 @@ from eval.linking import (
     GoldMention,
     abstract_sized,
     data_dir,
+    document_f1_interval,
     evaluate_linking,
     load_gold,
     measure_throughput,
@@ -65,6 +66,18 @@ def test_evaluate_linking_document_level() -> None:
     strict = evaluate_linking(toy_gold(), toy_predictions(), related_is_present=False)
     assert (strict.document.tp, strict.document.fp, strict.document.fn) == (2, 1, 0)
     assert report.document_ancestor is None
+
+
+def test_document_f1_interval_resamples_whole_documents() -> None:
+    # every document alike: no spread whatever documents are drawn
+    assert document_f1_interval([(2, 1, 1)] * 10) == pytest.approx((2 / 3, 2 / 3))
+    # one perfect and one empty-handed document: the interval spans the two
+    low, high = document_f1_interval([(5, 0, 0), (0, 5, 5)] * 10)
+    assert 0.0 <= low < 0.5 < high <= 1.0
+    assert document_f1_interval([(5, 0, 0), (0, 5, 5)] * 10) == (low, high)  # seeded
+    assert document_f1_interval([]) is None
+    report = evaluate_linking(toy_gold(), toy_predictions())
+    assert report.document_f1_interval == pytest.approx((2 / 3, 2 / 3))  # one document
 
 
 def test_evaluate_linking_ancestor_tolerant() -> None:

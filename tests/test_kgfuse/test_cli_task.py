@@ -192,7 +192,9 @@ def test_token_classification_train_and_predict(env: LegalTaskEnv, tmp_path: Pat
         assert report["ner"]["mode"] == mode and report["ner"]["precision"] == "fp32"
         written = json.loads((tmp_path / mode / "eval_link.json").read_text())
         assert written["document"] == report["document"]
-        assert "| document |" in (tmp_path / mode / "eval_link.md").read_text()
+        markdown = (tmp_path / mode / "eval_link.md").read_text()
+        low, high = report["document_f1_interval"]
+        assert f"{report['document']['f1']:.3f} [{low:.3f}-{high:.3f}] |" in markdown
         if mode == "combined":  # the dictionary finds the robbery
             assert report["document"]["recall"] == 1.0
 
