@@ -45,6 +45,7 @@ __all__ = [
     "DenseHeldoutReport",
     "GoldDocument",
     "GoldMention",
+    "PRF_MEASURES",
     "LinkingReport",
     "PRF",
     "ThroughputReport",
@@ -53,8 +54,10 @@ __all__ = [
     "document_f1_interval",
     "evaluate_dense_heldout",
     "evaluate_linking",
+    "f1_text",
     "load_gold",
     "measure_throughput",
+    "prf_table",
     "run_linking_eval",
 ]
 
@@ -232,6 +235,34 @@ class LinkingReport:
     def to_dict(self) -> dict[str, Any]:
         """As a JSON-ready dict."""
         return asdict(self)
+
+
+#: The P/R/F1 measures of a report, in table order.
+PRF_MEASURES = ("mention_exact", "mention_overlap", "document", "document_ancestor")
+
+
+def f1_text(data: Mapping[str, Any], key: str = "document") -> str:
+    """A measure's F1 of :meth:`LinkingReport.to_dict` output, the document F1 with its
+    interval when there is one ("0.809 [0.780-0.838]")."""
+    interval = data.get("document_f1_interval") if key == "document" else None
+    text = f"{data[key]['f1']:.3f}"
+    return text + (f" [{interval[0]:.3f}-{interval[1]:.3f}]" if interval else "")
+
+
+def prf_table(data: Mapping[str, Any]) -> list[str]:
+    """Markdown rows of the P/R/F1 measures of :meth:`LinkingReport.to_dict` output, the
+    document F1 with its interval when there is one."""
+    rows = ["| measure | precision | recall | F1 |", "|---|---:|---:|---:|"]
+    for key in PRF_MEASURES:
+        prf = data.get(key)
+        if not prf:
+            continue
+        rows.append(
+            f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {f1_text(data, key)} |"
+        )
+    if data.get("document_f1_interval"):
+        rows += ["", "In brackets: 95% bootstrap interval of the document F1, documents resampled."]
+    return rows
 
 
 def _pairs(

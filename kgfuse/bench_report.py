@@ -672,15 +672,12 @@ def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
     return SectionResult(summary, _demote(markdown), data, figures=[work / "bench_retrieval.png"])
 
 
-_LINK_MEASURES = ("mention_exact", "mention_overlap", "document", "document_ancestor")
-
-
 def _linking_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
     if inputs.link_gold is None:
         raise SectionSkipped("no gold file: pass --link-gold FILE (id68.jsonl format)")
     if not Path(inputs.link_gold).is_file():
         raise FileNotFoundError(f"gold file not found: {inputs.link_gold}")
-    from eval.linking import load_gold, run_linking_eval
+    from eval.linking import PRF_MEASURES, f1_text, load_gold, prf_table, run_linking_eval
     from kgfuse.resources import default_linker
 
     graph = _open_kg(inputs)
@@ -697,13 +694,7 @@ def _linking_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         throughput_docs=profile.link_abstracts,
     )
     data = report.to_dict()
-    lines = ["| measure | precision | recall | F1 |", "|---|---:|---:|---:|"]
-    for key in _LINK_MEASURES:
-        prf = data.get(key)
-        if prf:
-            lines.append(
-                f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {prf['f1']:.3f} |"
-            )
+    lines = prf_table(data)
     lines += [
         "",
         f"{data['num_documents']} documents; excluded (negated) accuracy "
@@ -711,7 +702,7 @@ def _linking_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         f"recall {data['excluded_recall']:.3f} of {data['excluded_support']}; "
         f"{data['docs_per_second']:,.0f} gold documents/s.",
     ]
-    summary = [("document F1", f"{data['document']['f1']:.3f}")]
+    summary = [("document F1", f1_text(data))]
     tp = data.get("throughput")
     if tp:
         lines.append(
@@ -720,7 +711,7 @@ def _linking_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
             f"(median of {tp['runs']})."
         )
         summary.append(("abstract-sized docs/s", f"{tp['docs_per_second']:,.0f}"))
-    present = [k for k in _LINK_MEASURES if data.get(k)]
+    present = [k for k in PRF_MEASURES if data.get(k)]
     chart = BarChart(
         "Concept recognition against the gold file",
         "score",

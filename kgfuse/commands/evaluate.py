@@ -124,18 +124,10 @@ def eval_link(
 
 
 def _markdown(data: dict) -> str:
-    rows = ["| measure | precision | recall | F1 |", "|---|---|---|---|"]
-    for key in ("mention_exact", "mention_overlap", "document", "document_ancestor"):
-        prf = data.get(key)
-        if prf:
-            interval = data.get("document_f1_interval") if key == "document" else None
-            f1 = f"{prf['f1']:.3f}" + (
-                f" [{interval[0]:.3f}-{interval[1]:.3f}]" if interval else ""
-            )
-            rows.append(f"| {key} | {prf['precision']:.3f} | {prf['recall']:.3f} | {f1} |")
+    from eval.linking import prf_table
+
+    rows = prf_table(data)
     rows.append("")
-    if data.get("document_f1_interval"):
-        rows.append("In brackets: 95% bootstrap interval of the document F1, documents resampled.")
     rows.append(
         f"excluded accuracy {data.get('excluded_accuracy', 0):.3f}; "
         f"{data.get('num_documents', 0)} documents; {data.get('docs_per_second', 0):,.0f} docs/s"

@@ -126,6 +126,10 @@ def test_bench_report_runs_sections_records_failures_and_resumes(
     assert "--cases" in sections_out["diagnosis"]["reason"]
     assert sections_out["broken"]["error"] == "RuntimeError: boom in <work>/broken"
     assert sections_out["linking"]["data"]["num_documents"] == 1
+    linking_summary = dict(sections_out["linking"]["summary"])
+    low, high = sections_out["linking"]["data"]["document_f1_interval"]
+    f1 = sections_out["linking"]["data"]["document"]["f1"]
+    assert linking_summary["document F1"] == f"{f1:.3f} [{low:.3f}-{high:.3f}]"
     latency = sections_out["latency"]["data"]["latency"]
     assert latency["text note"]["n"] == 3
     assert latency["150-word note"]["n"] == 2  # the two long example notes, one pass
