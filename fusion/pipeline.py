@@ -445,6 +445,18 @@ class Diagnoser:
     def kg(self) -> KnowledgeGraph:
         return self.builder.kg
 
+    @property
+    def ranking_settings(self) -> dict[str, Any]:
+        """What a ranking depends on besides the model and the input (audit records keep
+        it, and a replay passes it back)."""
+        return {
+            "shortlist": self.shortlist,
+            "precision": self.precision,
+            "similarity_weight": self.similarity_weight,
+            "lead": self.lead,
+            "pool": self.pool,
+        }
+
     @classmethod
     def load(
         cls,

@@ -293,11 +293,7 @@ class DiagnosisService:
             model_fingerprint=self.model_fingerprint,
             metadata={
                 "top_k": top_k,
-                "shortlist": self.diagnoser.shortlist,
-                "precision": self.diagnoser.precision,
-                "similarity_weight": self.diagnoser.similarity_weight,
-                "lead": self.diagnoser.lead,
-                "pool": self.diagnoser.pool,
+                **self.diagnoser.ranking_settings,
                 "rules_fingerprint": self.rules.fingerprint,
                 "present": list(present),
                 "excluded": list(excluded),
@@ -353,11 +349,7 @@ class DiagnosisService:
                     "kg": str(self.kg_path),
                     "top_k": top_k,
                     "rules_top": self.rules_top,
-                    "shortlist": self.diagnoser.shortlist,
-                    "precision": self.diagnoser.precision,
-                    "similarity_weight": self.diagnoser.similarity_weight,
-                    "lead": self.diagnoser.lead,
-                    "pool": self.diagnoser.pool,
+                    **self.diagnoser.ranking_settings,
                     "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
                 },
                 kind="diagnose",
@@ -387,6 +379,22 @@ def _sex(value: Any) -> str | None:
     return None
 
 
+def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The ranking settings (:attr:`fusion.pipeline.Diagnoser.ranking_settings`) an audit
+    record's ``config`` holds; a record made before a setting existed was ranked without it."""
+    return {
+        # decisions recorded before shortlists were made with the model ranking every candidate
+        "shortlist": int(config.get("shortlist", 0)),
+        # and before bf16 inference, in fp32
+        "precision": str(config.get("precision", "fp32")),
+        # and before the similarity, by the model's score alone
+        "similarity_weight": float(config.get("similarity_weight", 0.0)),
+        # and before the pool, in the shortlist's order
+        "lead": int(config.get("lead", DEFAULT_LEAD)),
+        "pool": int(config.get("pool", 0)),
+    }
+
+
 def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``diagnose`` decision with its recorded model and KG (audit verify)."""
     config = record["config"]
@@ -395,14 +403,6 @@ def replay(record: Mapping[str, Any]):
         kg_location(config["kg"]),
         audit=False,
         rules_top=int(config.get("rules_top", 3)),
-        # decisions recorded before shortlists were made with the model ranking every candidate
-        shortlist=int(config.get("shortlist", 0)),
-        # and before bf16 inference, in fp32
-        precision=str(config.get("precision", "fp32")),
-        # and before the similarity, by the model's score alone
-        similarity_weight=float(config.get("similarity_weight", 0.0)),
-        # and before the pool, in the shortlist's order
-        lead=int(config.get("lead", DEFAULT_LEAD)),
-        pool=int(config.get("pool", 0)),
+        **recorded_ranking_settings(config),
     )
     return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]

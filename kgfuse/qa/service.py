@@ -548,17 +548,20 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
 
 def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``ask`` decision with its recorded KG (``kgfuse audit verify``)."""
+    from kgfuse.diagnosis import recorded_ranking_settings
+
     config = record["config"]
+    # an answer records these ranking settings of its diagnosis questions, not the shortlist
+    # or the precision (the service's defaults)
+    recorded = recorded_ranking_settings(config)
     service = QAService(
         kg_location(config["kg"]),
         Path(config["model_dir"]) if config.get("model_dir") else None,
         Path(config["home"]) if config.get("home") else None,
         audit=False,
-        # answers recorded before the similarity ranked diagnoses by the model's score alone
-        similarity_weight=float(config.get("similarity_weight", 0.0)),
-        # and before the pool, in the shortlist's order
-        lead=int(config.get("lead", DEFAULT_LEAD)),
-        pool=int(config.get("pool", 0)),
+        similarity_weight=recorded["similarity_weight"],
+        lead=recorded["lead"],
+        pool=recorded["pool"],
     )
     answer = service.ask(
         record["input"]["question"],
