@@ -306,12 +306,10 @@ def fit(
             epoch_started, seen = time.perf_counter(), 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
                 if state["global_step"] >= planned_steps():
+                    state["done"] = True
                     # a horizon fitted to the time budget is the budget's doing
                     fitted = planned_steps() < total_steps
-                    state["done"], state["stopped_by"] = (
-                        True,
-                        ("time budget" if fitted else "steps"),
-                    )
+                    state["stopped_by"] = "time budget" if fitted else "steps"
                     break
                 if deadline and any_rank(time.perf_counter() > deadline, distributed):
                     state["done"], state["stopped_by"] = True, "time budget"
