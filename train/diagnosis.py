@@ -221,10 +221,18 @@ def _split_patients(
     return train, valid
 
 
+def true_ranks(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """1-based rank of each row's true label (ties count against the model)."""
+    return (logits > logits.gather(1, labels[:, None])).sum(1) + 1
+
+
 def rank_metrics_from_logits(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
     """Top-1/3/10 and MRR of the true labels (ties count against the model)."""
-    true = logits.gather(1, labels[:, None])
-    ranks = (logits > true).sum(1) + 1
+    return metrics_of_ranks(true_ranks(logits, labels))
+
+
+def metrics_of_ranks(ranks: torch.Tensor) -> dict[str, float]:
+    """Top-1/3/10 and MRR of 1-based ranks."""
     r = ranks.float()
     return {
         "top1": float((r <= 1).float().mean()),
@@ -584,17 +592,15 @@ def score_dev_cases(
         )
         fill = fill_values(prior, similarity, DEFAULT_SIMILARITY_WEIGHT)
         keys[k] = tiered_keys(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL)
-    metrics = {
-        f"dev_{k}": v for k, v in rank_metrics_from_logits(torch.from_numpy(keys), truth).items()
-    }
+    ranks = true_ranks(torch.from_numpy(keys), truth)
+    metrics = {f"dev_{k}": v for k, v in metrics_of_ranks(ranks).items()}
     metrics.update(
         {f"dev_model_{k}": v for k, v in rank_metrics_from_logits(scores, truth).items()}
     )
     # each disease weighs the same, however many of its patients the cases hold (dev cases
     # are cohorts: one large one can carry a difference); ties count against the model
-    labels = truth.numpy()
-    ranks = (keys > keys[np.arange(len(labels)), labels][:, None]).sum(axis=1) + 1.0
-    per_disease = rank_metrics(ranks, groups=labels.astype(str), macro=True, n_resamples=1)
+    groups = truth.numpy().astype(str)
+    per_disease = rank_metrics(ranks.numpy(), groups=groups, macro=True, n_resamples=1)
     metrics["dev_disease_top1"] = per_disease.top1.value
     metrics["dev_disease_top10"] = per_disease.top10.value
     first = keys.argmax(axis=1)
