@@ -46,6 +46,7 @@ import os
 import platform
 import sqlite3
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -401,20 +402,41 @@ class AuditLog:
     # ---- connection ------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(
-                str(self.path),
-                timeout=self.timeout,
-                isolation_level=None,  # transactions are explicit
-                check_same_thread=False,
-            )
+            # Processes that open a new database at the same moment can meet SQLite's lock
+            # where no busy handler runs (switching to WAL, the first schema write): such a
+            # "locked" or "busy" error is retried until the timeout, then raised.
+            deadline = time.monotonic() + self.timeout
+            pause = 0.01
+            while True:
+                try:
+                    conn = self._open_connection()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                        raise
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def _open_connection(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            str(self.path),
+            timeout=self.timeout,
+            isolation_level=None,  # transactions are explicit
+            check_same_thread=False,
+        )
+        try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
             with _transaction(conn, immediate=True):
                 for statement in _SCHEMA:
                     conn.execute(statement)
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         """Close the connection (it reopens on next use)."""
@@ -669,6 +691,12 @@ def _hash_config(config: Mapping[str, Any] | None) -> str:
         return config_hash(config)
     except TypeError as exc:
         raise ValueError(f"the config must be JSON-ready: {exc}") from None
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for another connection's lock (worth retrying)."""
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
 
 
 class _transaction:

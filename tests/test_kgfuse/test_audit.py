@@ -306,7 +306,8 @@ def _append_many(path: str, count: int, tag: str) -> None:
 
 def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
     path = tmp_path / "audit.sqlite"
-    AuditLog(path).close()  # create it, as the first diagnosis would
+    with AuditLog(path) as log:  # create it, as the first diagnosis would
+        assert len(log) == 0
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_append_many, args=(str(path), 50, t)) for t in ("a", "b")]
     for p in procs:
@@ -321,6 +322,56 @@ def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
         texts = {r.input["text"] for r in records}
         assert texts == {f"{t} fingers {i}" for t in "ab" for i in range(50)}
         assert log.verify_chain().ok
+
+
+def test_processes_creating_the_database_at_once_all_write(tmp_path: Path) -> None:
+    # Servers started together on a fresh home all open the new database at the same moment.
+    path = tmp_path / "audit.sqlite"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_many, args=(str(path), 5, t)) for t in "abcd"]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+        assert p.exitcode == 0
+    with AuditLog(path) as log:
+        assert len(log) == 20
+        assert log.verify_chain().ok
+
+
+def test_opening_retries_a_locked_database_then_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = AuditLog._open_connection
+    calls = []
+
+    def locked_twice(self: AuditLog) -> sqlite3.Connection:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        return real_open(self)
+
+    monkeypatch.setattr(AuditLog, "_open_connection", locked_twice)
+    with AuditLog(tmp_path / "a.sqlite") as log:
+        assert len(log) == 0
+    assert len(calls) == 3
+
+    def always_locked(self: AuditLog) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(AuditLog, "_open_connection", always_locked)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        len(AuditLog(tmp_path / "b.sqlite", timeout=0.2))
+
+    def corrupt(self: AuditLog) -> sqlite3.Connection:
+        calls.append(1)
+        raise sqlite3.OperationalError("file is not a database")
+
+    calls.clear()
+    monkeypatch.setattr(AuditLog, "_open_connection", corrupt)
+    with pytest.raises(sqlite3.OperationalError, match="not a database"):
+        len(AuditLog(tmp_path / "c.sqlite"))
+    assert len(calls) == 1  # not retried
 
 
 _WRITER = """
