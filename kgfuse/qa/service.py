@@ -21,7 +21,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, DEFAULT_SIMILARITY_WEIGHT
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+)
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.remote import kg_location
@@ -91,6 +96,11 @@ class QAService:
         lead, pool: the diagnosis model's first ``lead`` lead its ranking, the rest of the
             prior's top ``pool`` follow by the prior plus the weighted similarity (pool 0:
             none); recorded with each answer.
+        shortlist: the prior's top candidates the diagnosis model re-ranks (0: every one).
+
+    A diagnosis answer's audit record holds every ranking setting of the model that made it
+    (:attr:`fusion.pipeline.Diagnoser.ranking_settings`, the precision as resolved), so its
+    replay ranks as it did.
     """
 
     def __init__(
@@ -105,6 +115,7 @@ class QAService:
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
+        shortlist: int = DEFAULT_SHORTLIST,
     ) -> None:
         from fusion.pipeline import check_precision
 
@@ -112,6 +123,7 @@ class QAService:
         self.similarity_weight = similarity_weight
         self.lead = lead
         self.pool = pool
+        self.shortlist = shortlist
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -145,6 +157,7 @@ class QAService:
                     similarity_weight=self.similarity_weight,
                     lead=self.lead,
                     pool=self.pool,
+                    shortlist=self.shortlist,
                 )
             return self._diagnosis
 
@@ -375,7 +388,11 @@ class QAService:
             "similarity_weight": self.similarity_weight,
             "lead": self.lead,
             "pool": self.pool,
+            "shortlist": self.shortlist,
+            "precision": self.precision,
         }
+        if answer.intent == Intent.DIAGNOSE.value and self._diagnosis is not None:
+            config.update(self._diagnosis.diagnoser.ranking_settings)  # precision resolved
         return self.audit_log.record(
             explanation, {"question": answer.question}, config=config, kind="ask"
         )
@@ -551,8 +568,6 @@ def replay(record: Mapping[str, Any]):
     from kgfuse.diagnosis import recorded_ranking_settings
 
     config = record["config"]
-    # an answer records these ranking settings of its diagnosis questions, not the shortlist
-    # or the precision (the service's defaults)
     recorded = recorded_ranking_settings(config)
     service = QAService(
         kg_location(config["kg"]),
@@ -562,6 +577,9 @@ def replay(record: Mapping[str, Any]):
         similarity_weight=recorded["similarity_weight"],
         lead=recorded["lead"],
         pool=recorded["pool"],
+        # answers recorded before these two were kept were ranked with the service's defaults
+        shortlist=int(config.get("shortlist", DEFAULT_SHORTLIST)),
+        precision=str(config.get("precision", "auto")),
     )
     answer = service.ask(
         record["input"]["question"],

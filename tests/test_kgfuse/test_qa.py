@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, PLACED_BY
+from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, DEFAULT_SHORTLIST, PLACED_BY
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
@@ -137,6 +137,22 @@ def test_a_diagnosis_question_is_audited_once_as_ask(qa: QAService) -> None:
         DEFAULT_LEAD,
         DEFAULT_POOL,
     )
+    # with the shortlist and the precision as the model ran it ("auto" resolved)
+    assert config["shortlist"] == qa.diagnosis.diagnoser.shortlist == DEFAULT_SHORTLIST
+    assert config["precision"] == qa.diagnosis.diagnoser.precision != "auto"
+    report = verify_record(log, answer.audit_id)
+    assert report.identical, report.differences
+
+
+def test_a_diagnosis_answer_replays_with_its_own_shortlist_and_precision(
+    mini_home: Path, mini_model: Path
+) -> None:
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, shortlist=2, precision="fp32")
+    answer = qa.ask("Which diseases explain arachnodactyly and ectopia lentis?")
+    log = AuditLog(qa.audit_log.path)
+    config = log.get(answer.audit_id).to_dict()["config"]
+    assert (config["shortlist"], config["precision"]) == (2, "fp32")
+    assert qa.diagnosis.diagnoser.ranking_settings.items() <= config.items()
     report = verify_record(log, answer.audit_id)
     assert report.identical, report.differences
 
