@@ -116,6 +116,22 @@ def shortlist_keys(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarr
     return keys
 
 
+def _top_members(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the values at least the ``k``-th largest (ties included), in index order;
+    ``0 < k < len(values)``.
+
+    A prior gives most diseases the same floor value (8,172 of 8,359 HPO diseases for a
+    short note), where ``np.partition`` slows ~10x (1 ms); the values above the floor are
+    selected among first.
+    """
+    above = np.flatnonzero(values > values.min())
+    if len(above) < k:  # the k-th largest is the floor: every value qualifies
+        return np.arange(len(values))
+    kept = values[above]
+    kth = np.partition(kept, len(kept) - k)[len(kept) - k]
+    return above[kept >= kth]
+
+
 def shortlist_order(
     scores: np.ndarray, prior: np.ndarray, size: int, top: int | None = None
 ) -> np.ndarray:
@@ -132,7 +148,7 @@ def shortlist_order(
         order = np.argsort(-scores, kind="stable")
     else:
         if top is not None and top <= size:  # only the shortlist is needed
-            pool = np.flatnonzero(prior >= np.partition(prior, n - size)[n - size])
+            pool = _top_members(prior, size)
             ranked = pool[np.lexsort((-scores[pool], -prior[pool]))]
         else:
             ranked = np.lexsort((-scores, -prior))
@@ -204,7 +220,7 @@ def _pool(scores: np.ndarray, prior: np.ndarray, pool: int) -> np.ndarray:
     n = len(prior)
     if pool >= n:
         return np.lexsort((-scores, -prior))
-    members = np.flatnonzero(prior >= np.partition(prior, n - pool)[n - pool])
+    members = _top_members(prior, pool)
     return members[np.lexsort((-scores[members], -prior[members]))][:pool]
 
 

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusion.shortlist import (
+    _top_members,
     fill_values,
     shortlist_keys,
     shortlist_order,
@@ -179,3 +180,16 @@ def test_tiered_keys_rank_as_the_tiered_order_does(
         for b in tail:
             same = (fill[a], prior[a], scores[a]) == (fill[b], prior[b], scores[b])
             assert (keys[a] == keys[b]) == same
+
+
+@given(
+    st.lists(st.integers(-3, 3), min_size=2, max_size=40).flatmap(
+        lambda values: st.tuples(st.just(values), st.integers(1, len(values) - 1))
+    )
+)
+def test_the_priors_top_members_match_a_full_partition(case: tuple[list[int], int]) -> None:
+    # a prior puts most diseases on one floor value: the fast path must select as before
+    values, k = np.array(case[0], dtype=np.float64), case[1]
+    n = len(values)
+    expected = np.flatnonzero(values >= np.partition(values, n - k)[n - k])
+    assert _top_members(values, k).tolist() == expected.tolist()
