@@ -1355,7 +1355,7 @@ def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
         text = _record_text(record, linker.config.max_chars)
     except RecordError as err:
         logger.warning("record %r: %s", rid, err)
-        return {"id": rid, "mentions": [], "error": f"{type(err).__name__}: {err}"}
+        return {"id": rid, "mentions": [], "error": str(err)}
     return {"id": rid, "mentions": linker._records(text)}
 
 

@@ -7,13 +7,16 @@ Routes (OpenAPI at ``/docs``):
 * ``POST /link``: ``{"id", "text"}`` -> ``{"id", "mentions": [...]}`` as ``kgfuse link``;
 * ``GET /terms/{curie}``: label, definition, synonyms, parents, children of a node;
 * ``GET /audit/{id}``: a stored decision; ``GET /health``: liveness, no token needed;
-* ``GET /``: the web page (static files of ``kgfuse/web``, no external assets).
+* ``GET /``: the web page (static files of ``kgfuse/web``, no external assets); ``/docs``
+  and ``/redoc`` serve their scripts from the package ``fastapi-offline`` (no CDN).
 
-Safety: binds to loopback by default; with a token set, every route but ``/health`` and the
-static page needs ``Authorization: Bearer <token>``; request bodies over ``max_body_bytes``
-answer 413, over-long texts 422; model and KG work runs in worker threads (at most
-``workers`` at once), so the event loop keeps serving; any error answers a JSON message and
-the server keeps going.
+Safety: binds to loopback by default; with a token set, every route but ``/health``, the
+page and the API's docs needs ``Authorization: Bearer <token>``, checked before any body is
+read; request bodies are checked before any route runs (:mod:`kgfuse.api_guard`: JSON, at
+most ``max_body_bytes`` however they are framed, arriving within 30 s), over-long texts
+answer 422; model and KG work runs in worker threads (at most ``workers`` at once), so the
+event loop keeps serving; any error answers a JSON message (an unexpected one a 500 that
+keeps the connection) and the server keeps going. GET routes answer HEAD too.
 
 Scale-out: one process is bound by Python's GIL, so ``kgfuse serve --processes N`` starts N
 uvicorn worker processes on one port, each building its app with
@@ -27,7 +30,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -38,14 +40,17 @@ from typing import Any, TypeVar
 
 import anyio
 from fastapi import Body, Depends, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from kg.errors import UnknownTermError
+from kgfuse.api_guard import RequestGuard
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
@@ -151,7 +156,9 @@ class AskRequest(BaseModel):
 
 
 class LinkRequest(BaseModel):
-    id: str | int = "text"
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictStr | StrictInt = "text"
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
@@ -211,11 +218,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     async def offload(fn: Callable[..., T], *args: Any) -> T:
         """Run KG work (lookups, linking, term pages, audit reads) off the event loop."""
-        return await anyio.to_thread.run_sync(fn, *args, limiter=lookups)
+        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=lookups)
 
     async def offload_model(fn: Callable[..., T], *args: Any) -> T:
         """Run a diagnosis (the fused model and the rules) off the event loop."""
-        return await anyio.to_thread.run_sync(fn, *args, limiter=diagnoses)
+        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=diagnoses)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -223,32 +230,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
             await offload(services.preload)
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="kgfuse",
         summary="Linked question answering, diagnosis and concept linking over a KG.",
         version=_version(),
         lifespan=lifespan,
     )
     app.state.services = services
-    bearer = HTTPBearer(auto_error=False)
-
-    def authorised(
-        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
-    ) -> None:
-        if settings.token is None:
-            return
-        if credentials is None or not secrets.compare_digest(
-            credentials.credentials.encode(), settings.token.encode()
-        ):
-            raise HTTPException(
-                401,
-                "a bearer token is required (Authorization: Bearer <token>)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    guarded = [Depends(authorised)]
-
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # documents the scheme in the OpenAPI schema; RequestGuard checks the token, before any
+    # body is read
+    guarded = [Depends(HTTPBearer(auto_error=False))]
+    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, token=settings.token)
 
     for error, status in (
         (QuestionError, 422),
@@ -258,18 +250,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
     ):
         app.add_exception_handler(error, _handler(status))
 
-    @app.exception_handler(StarletteHTTPException)  # what FastAPI raises on unreadable bodies
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
-        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI says only "error parsing"
-            bad = exc.__cause__
-            return JSONResponse(
-                {
-                    "detail": f"the request body is not UTF-8 (byte 0x{bad.object[bad.start]:02x} "
-                    f"at offset {bad.start}): send JSON encoded as UTF-8"
-                },
-                status_code=400,
-            )
-        return await http_exception_handler(request, exc)
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 with pydantic's errors, each offending input cut short (not echoed whole)."""
+        errors = [{**e, "input": _clipped(e["input"])} if "input" in e else e for e in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+    @app.exception_handler(_InternalError)  # handled here, the connection stays open
+    async def failed(request: Request, exc: _InternalError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=500)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:
@@ -368,72 +357,39 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def page() -> FileResponse:
         return FileResponse(str(web / "index.html"))
 
+    for route in list(app.routes):  # HEAD too (uptime monitors), out of the OpenAPI schema
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            app.add_api_route(route.path, route.endpoint, methods=["HEAD"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web)), name="static")
     return app
 
 
-class BodyLimit:
-    """ASGI middleware: a request whose body is over ``max_bytes`` answers 413, one with an
-    invalid ``Content-Length`` 400, before any route reads it.
+class _InternalError(Exception):
+    """An unexpected error in a route's work, answered 500 by a handler of its own:
+    Starlette re-raises what reaches its catch-all handler, and the server then drops the
+    client's connection."""
 
-    A body sent without a ``Content-Length`` (chunked) is read here, up to the limit, and
-    handed on whole. Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which wraps
-    every request and response in extra tasks and streams.
-    """
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+def _answered(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``; an error no handler expects becomes an :class:`_InternalError`."""
+    try:
+        return fn(*args)
+    except (HTTPException, QuestionError, RecordError, UnknownTermError, ValueError):
+        raise
+    except Exception as exc:
+        logger.exception("error in %s", getattr(fn, "__name__", fn))
+        raise _InternalError(f"internal error: {type(exc).__name__}") from exc
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or ())
-        declared = headers.get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                await self._refuse(scope, receive, send, "invalid Content-Length", 400)
-            elif int(declared) > self.max_bytes:
-                await self._refuse(scope, receive, send, self._too_big(), 413)
-            else:  # the server reads exactly the declared length
-                await self.app(scope, receive, send)
-            return
-        if scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send, self._too_big(), 413)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
 
-        async def replay() -> Any:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    def _too_big(self) -> str:
-        return f"request body over {self.max_bytes:,} bytes"
-
-    @staticmethod
-    async def _refuse(scope: Any, receive: Any, send: Any, message: str, status: int) -> None:
-        await JSONResponse({"detail": message}, status_code=status)(scope, receive, send)
+def _clipped(value: Any, limit: int = 200) -> Any:
+    """An input as a 422 quotes it: whole when short, else its start (strings) or a note of
+    its size (other values)."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= limit:
+        return value
+    if isinstance(value, str):
+        return f"{value[:limit]}... ({len(value):,} characters)"
+    return f"({type(value).__name__} of {len(text):,} characters as JSON)"
 
 
 def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:

@@ -36,6 +36,19 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 100_000
 #: Oldest age a record may give (years).
 MAX_AGE_YEARS = 130
+#: Most HPO terms a record may list (present and excluded together; real patients list tens).
+MAX_TERMS = 1_000
+#: How a record may state the patient's sex (any case), and what each means.
+SEX_VALUES: dict[str, str | None] = {
+    "male": "MALE",
+    "m": "MALE",
+    "female": "FEMALE",
+    "f": "FEMALE",
+    "other": None,
+    "other_sex": None,
+    "unknown": None,
+    "unknown_sex": None,
+}
 
 
 class RecordError(ValueError):
@@ -58,6 +71,40 @@ class PatientRecord:
     sex: str | None = None
     age: float | None = None
     onset: str | None = None
+
+
+def parse_sex(value: Any, rid: str) -> str | None:
+    """A record's ``sex``: ``MALE``, ``FEMALE``, or None (absent, other or unknown; the
+    phenopacket values ``OTHER_SEX`` and ``UNKNOWN_SEX`` are read too).
+
+    Raises:
+        RecordError: a value not in :data:`SEX_VALUES`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in SEX_VALUES:
+        return SEX_VALUES[value.strip().lower()]
+    raise RecordError(
+        f"record {rid}: sex must be male, female, other or unknown, got {_shown(value)}"
+    )
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value as an error message quotes it, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_encodable(text: str, what: str, rid: str) -> None:
+    """Refuse text that holds lone UTF-16 surrogates (a JSON ``"\\ud800"`` decodes to one):
+    no tokenizer or UTF-8 writer takes it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RecordError(
+            f"record {rid}: {what} holds an unpaired UTF-16 surrogate "
+            f"(U+{ord(text[exc.start]):04X} at character {exc.start})"
+        ) from None
 
 
 def parse_onset(value: Any, rid: str) -> str | None:
@@ -89,6 +136,7 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     if not isinstance(record, Mapping):
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
     rid = str(record.get("id", index))
+    _check_encodable(rid, "id", f"{index}")
     if "phenotypicFeatures" in record:
         from train.phenopacket import read_phenopacket
 
@@ -96,12 +144,13 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
             case = read_phenopacket(dict(record))
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
+        _check_term_count(len(case.present) + len(case.excluded), rid)
         return PatientRecord(
             rid,
             None,
             tuple(case.present),
             tuple(case.excluded),
-            case.sex,
+            parse_sex(case.sex, rid),
             case.age_years,
             case.onset,
         )
@@ -111,9 +160,11 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     for name, value in (("present_hpo", present), ("excluded_hpo", excluded)):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise RecordError(f"record {rid}: {name} must be a list of term ids")
+    _check_term_count(len(present) + len(excluded), rid)
     if text is not None:
         if not isinstance(text, str):
             raise RecordError(f"record {rid}: text must be a string")
+        _check_encodable(text, "text", rid)
         if not text.strip() and not present and not excluded:
             raise RecordError(f"record {rid}: empty text")
         if len(text) > MAX_TEXT_CHARS:
@@ -129,7 +180,7 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= MAX_AGE_YEARS
     ):
         raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
-    sex = record.get("sex")
+    sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
     return PatientRecord(
         rid,
@@ -140,6 +191,13 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         float(age) if age is not None else None,
         onset,
     )
+
+
+def _check_term_count(count: int, rid: str) -> None:
+    if count > MAX_TERMS:
+        raise RecordError(
+            f"record {rid}: {count:,} HPO terms exceed the {MAX_TERMS:,} a record may list"
+        )
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
@@ -246,9 +304,7 @@ class DiagnosisService:
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
         for ranked in result.ranking[: self.rules_top]:
-            check = CandidateCheck(
-                ranked.iri, present, excluded, _sex(record.sex), record.age, onset
-            )
+            check = CandidateCheck(ranked.iri, present, excluded, record.sex, record.age, onset)
             findings.extend(self.rules.check(self.kg, check))
         facts = [
             RetrievedFact(
@@ -371,12 +427,6 @@ class DiagnosisService:
             except Exception as exc:  # a bug met on one record must not end the run
                 logger.exception("record %s: unexpected error", index)
                 yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
-
-
-def _sex(value: Any) -> str | None:
-    if isinstance(value, str) and value.upper() in ("MALE", "FEMALE"):
-        return value.upper()
-    return None
 
 
 def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -166,6 +166,13 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Open connections and requests a process holds at once; past them it answers 503.",
+        ),
+    ] = 512,
     precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
@@ -193,7 +200,13 @@ def serve(
     )
     console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)", markup=False)
     if processes == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="warning",
+            limit_concurrency=max_connections,
+        )
         return
     os.environ[SETTINGS_ENV] = settings.to_json()  # read by each worker process
     uvicorn.run(
@@ -206,6 +219,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        limit_concurrency=max_connections,
     )
 
 

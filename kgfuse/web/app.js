@@ -190,7 +190,13 @@ async function showAudit(id) {
 }
 
 function route() {
-  const hash = decodeURIComponent(location.hash || "");
+  let hash;
+  try {
+    hash = decodeURIComponent(location.hash || "");
+  } catch (e) {  // a stray "%" in a hand-typed link
+    status(`this link is not well formed (${e.message}): ${location.hash}`, true);
+    return;
+  }
   if (hash.startsWith("#/term/")) return showTerm(hash.slice(7));
   if (hash.startsWith("#/audit/")) return showAudit(hash.slice(8));
   if (hash.startsWith("#/ask/")) {

@@ -92,7 +92,11 @@ def test_terms_known_and_unknown(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "status", "message"),
     [
-        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, "JSON"),
+        (
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)",
+        ),
         (
             {
                 "content": b'{"question": "\xff\xfe"}',
@@ -313,8 +317,8 @@ def _asgi_call(app, headers: list[tuple[bytes, bytes]], messages: list[dict]) ->
     return sent
 
 
-def test_body_limit_middleware_refuses_bad_lengths_and_hands_on_whole_bodies() -> None:
-    from kgfuse.api import BodyLimit
+def test_request_guard_refuses_bad_framing_and_hands_on_whole_bodies() -> None:
+    from kgfuse.api_guard import RequestGuard
 
     seen: list[bytes] = []
 
@@ -325,19 +329,156 @@ def test_body_limit_middleware_refuses_bad_lengths_and_hands_on_whole_bodies() -
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    limited = BodyLimit(inner, max_bytes=10)
+    limited = RequestGuard(inner, max_bytes=10)
+    json_type = (b"content-type", b"application/json")
 
     def status(sent: list[dict]) -> int:
         return sent[0]["status"]
 
-    bad = _asgi_call(limited, [(b"content-length", b"12abc")], [])
+    bad = _asgi_call(limited, [(b"content-length", b"12abc"), json_type], [])
     assert status(bad) == 400 and b"invalid Content-Length" in bad[1]["body"]
-    assert status(_asgi_call(limited, [(b"content-length", b"11")], [])) == 413
-    parts = [{"type": "http.request", "body": b"abcdef", "more_body": True}] * 2
-    assert status(_asgi_call(limited, [], parts)) == 413
+    assert status(_asgi_call(limited, [(b"content-length", b"11"), json_type], [])) == 413
+    parts = [{"type": "http.request", "body": b"[1,2,3", "more_body": True}] * 2
+    assert status(_asgi_call(limited, [json_type], parts)) == 413
+    # a small declared length cannot carry a bigger body past the limit
+    both = [(b"content-length", b"5"), (b"transfer-encoding", b"chunked"), json_type]
+    sent = _asgi_call(limited, both, parts)
+    assert status(sent) == 400 and b"not both" in sent[1]["body"]
+    assert status(_asgi_call(limited, [(b"content-length", b"8"), json_type], parts)) == 413
     assert seen == []  # refused before the app read anything
     parts = [
-        {"type": "http.request", "body": b"abc", "more_body": True},
-        {"type": "http.request", "body": b"defg", "more_body": False},
+        {"type": "http.request", "body": b'["abc"', "more_body": True},
+        {"type": "http.request", "body": b",1]", "more_body": False},
     ]
-    assert status(_asgi_call(limited, [], parts)) == 204 and seen == [b"abcdefg"]
+    assert status(_asgi_call(limited, [json_type], parts)) == 204 and seen == [b'["abc",1]']
+
+
+def test_request_guard_gives_up_on_a_body_that_does_not_arrive() -> None:
+    import asyncio
+
+    from kgfuse.api_guard import RequestGuard
+
+    async def inner(scope, receive, send) -> None:  # pragma: no cover - never reached
+        raise AssertionError("the app must not run")
+
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        await asyncio.sleep(5)  # a client that sends its headers, then stalls
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/ask",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    asyncio.run(RequestGuard(inner, max_bytes=100, body_seconds=0.2)(scope, receive, send))
+    assert sent[0]["status"] == 408 and b"did not arrive within 0.2 s" in sent[1]["body"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "the body is empty"),
+        (b'{"question": NaN}', "NaN is not a JSON number"),
+        (b'{"question": "x", "limit": Infinity}', "Infinity is not a JSON number"),
+        (b'{"question": "\\ud800 arachnodactyly"}', "unpaired UTF-16 surrogate escape (U+D800)"),
+        (b"[" * 5_000 + b"]" * 5_000, "nested too deeply"),
+        (b'{"limit": ' + b"9" * 5000 + b"}", "not valid JSON"),
+    ],
+)
+def test_bodies_that_are_not_usable_json_get_400(
+    client: TestClient, body: bytes, message: str
+) -> None:
+    r = client.post("/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert message in r.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_sent_as_json_gets_415(
+    client: TestClient, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    r = client.post("/ask", content=b'{"question": "What is arachnodactyly?"}', headers=headers)
+    assert r.status_code == 415 and "Content-Type: application/json" in r.json()["detail"]
+    r = client.post(
+        "/ask",
+        content=b'{"question": "What is arachnodactyly?"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert r.status_code == 200
+
+
+def test_the_token_is_checked_before_the_body_is_read(client: TestClient) -> None:
+    r = client.post(
+        "/ask",
+        content=b"not json",
+        headers={"content-type": "application/json", "Authorization": ""},
+    )
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    wrong = client.get("/terms/HP:0001166", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "not this server's" in wrong.json()["detail"]
+    lower = client.get("/terms/HP:0001166", headers={"Authorization": f"bearer {TOKEN}"})
+    assert lower.status_code == 200
+
+
+def test_get_routes_answer_head(client: TestClient) -> None:
+    for path in ("/health", "/", "/terms/HP:0001166"):
+        r = client.head(path)
+        assert r.status_code == 200 and r.content == b"", path
+
+
+def test_the_api_docs_need_no_cdn(client: TestClient) -> None:
+    for path in ("/docs", "/redoc"):
+        page = client.get(path, headers={"Authorization": ""})
+        assert page.status_code == 200
+        scripts = [line for line in page.text.splitlines() if "<script src" in line]
+        assert scripts and not any("http" in line for line in scripts), scripts
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_422_quotes_a_long_input_cut_short(client: TestClient) -> None:
+    r = client.post("/ask", json={"question": "x" * 5000})
+    assert r.status_code == 422 and "at most 2000 characters" in r.text
+    quoted = r.json()["detail"][0]["input"]
+    assert quoted.endswith("... (5,000 characters)") and len(quoted) < 300
+
+
+def test_link_takes_only_its_fields_and_strict_ids(client: TestClient) -> None:
+    r = client.post("/link", json={"id": True, "text": "arachnodactyly"})
+    assert r.status_code == 422
+    r = client.post("/link", json={"id": "a", "text": "arachnodactyly", "txet": "x"})
+    assert r.status_code == 422 and "Extra inputs" in r.text
+    r = client.post("/link", json={"id": "a", "text": "   "})
+    assert r.status_code == 422 and r.json()["detail"] == "text is empty"
+
+
+def test_diagnose_refuses_a_bad_sex_and_too_many_terms(client: TestClient) -> None:
+    r = client.post("/diagnose", json={"id": "a", "present_hpo": ["HP:0001166"], "sex": 5})
+    assert r.status_code == 422 and "sex must be male, female" in r.json()["detail"]
+    terms = [f"HP:{i:07d}" for i in range(1001)]
+    r = client.post("/diagnose", json={"id": "a", "present_hpo": terms})
+    assert r.status_code == 422 and "1,001 HPO terms exceed the 1,000" in r.json()["detail"]
+    r = client.post("/diagnose", json={"id": "a", "present_hpo": ["HP:0001166"], "sex": "F"})
+    assert r.status_code == 200
+
+
+def test_an_unexpected_error_answers_500_and_the_server_goes_on(
+    client: TestClient, monkeypatch
+) -> None:
+    services = client.app.state.services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services.linker, "_records", broken)
+    r = client.post("/link", json={"id": "a", "text": "arachnodactyly"})
+    assert r.status_code == 500 and r.json()["detail"] == "internal error: RuntimeError"
+    monkeypatch.undo()
+    r = client.post("/link", json={"id": "a", "text": "arachnodactyly"})
+    assert r.status_code == 200 and r.json()["mentions"]

@@ -137,3 +137,9 @@ def test_hostile_input_is_shown_as_text_not_run(page) -> None:
     page.wait_for_selector("#answer .answer-text.cannot")
     assert page.title() != "pwned"
     assert page.locator("#answer img").count() == 0
+
+
+def test_a_malformed_link_says_so(page) -> None:
+    page.evaluate("location.hash = '#/ask/What%20is%20100%'")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('not well')")
+    assert "#/ask/What%20is%20100%" in page.inner_text("#status")

@@ -35,6 +35,7 @@ from train.diagnosis import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SEXES = ("male", "M", "Female", "f", "OTHER_SEX", "unknown", None)
 
 
 @pytest.fixture(scope="module")
@@ -540,6 +541,8 @@ def test_a_second_run_into_a_busy_folder_stops_at_once(home: Path) -> None:
 
 
 def test_parse_record_forms_and_errors() -> None:
+    sexes = [parse_record({"id": "s", "text": "tall", "sex": v}).sex for v in SEXES]
+    assert sexes == ["MALE", "MALE", "FEMALE", "FEMALE", None, None, None]
     assert parse_record({"id": "a", "text": "tall"}).text == "tall"
     r = parse_record({"id": "b", "present_hpo": ["HP:0001166"], "excluded_hpo": [], "age": 3})
     assert r.present == ("HP:0001166",) and r.age == 3.0 and r.onset is None
@@ -558,6 +561,11 @@ def test_parse_record_forms_and_errors() -> None:
         ({"id": "l", "present_hpo": ["HP:1"], "age": 1e308}, "0 to 130"),
         ({"id": "m", "present_hpo": ["HP:1"], "age": True}, "age must be"),
         ({"id": "n", "phenotypicFeatures": "HP:1"}, "not a valid phenopacket"),
+        ({"id": "o", "present_hpo": ["HP:1"], "sex": 5}, "sex must be male, female"),
+        ({"id": "p", "present_hpo": ["HP:1"], "sex": "yes"}, "got 'yes'"),
+        ({"id": "q", "present_hpo": ["HP:1"] * 600, "excluded_hpo": ["HP:2"] * 401}, "1,001"),
+        ({"id": "r", "text": "tall \ud800 boy"}, "unpaired UTF-16 surrogate .U.D800 at"),
+        ({"id": "s\udfff", "text": "tall"}, "id holds an unpaired"),
         (["not", "an", "object"], "JSON object"),
     ):
         with pytest.raises(RecordError, match=message):

@@ -1,0 +1,219 @@
+"""What ``kgfuse serve`` checks before any route runs (ASGI middleware).
+
+In this order: the bearer token (when one is set), then for ``POST``/``PUT``/``PATCH`` the
+body: its framing (one ``Content-Length`` or a transfer encoding, never both, so a lying
+length cannot smuggle a bigger body past the limit), its media type (JSON), its size
+(counted as it arrives, whatever the headers say), the time it takes to arrive, and that it
+is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``, no unpaired UTF-16
+surrogate escapes, not nested past Python's recursion limit). Each refusal is a JSON
+``{"detail": ...}`` with the status that names it: 400, 401, 408, 413 or 415.
+
+Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which wraps every request and
+response in extra tasks and streams.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+from fastapi.responses import JSONResponse
+
+#: Paths served without the token: liveness, the web page and its files, the API's docs.
+OPEN_PATHS = frozenset(
+    {"/health", "/", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
+OPEN_PREFIXES = ("/static/", "/static-offline-docs/")
+#: Methods whose body is read and checked here.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Seconds a client may take to send its body (after its headers).
+BODY_SECONDS = 30.0
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class RequestGuard:
+    """ASGI middleware: token, then body framing, media type, size, arrival time and JSON.
+
+    Args:
+        app: the ASGI app behind it.
+        max_bytes: the largest body accepted.
+        token: the bearer token every path but :data:`OPEN_PATHS` needs (None: none).
+        body_seconds: how long a body may take to arrive.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        max_bytes: int,
+        token: str | None = None,
+        body_seconds: float = BODY_SECONDS,
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.token = token.encode() if token is not None else None
+        self.body_seconds = body_seconds
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: Sequence[tuple[bytes, bytes]] = scope.get("headers") or ()
+        if self.token is not None and not _is_open(scope["path"]):
+            problem = self._token_problem(headers)
+            if problem is not None:
+                await _refuse(
+                    scope, receive, send, 401, problem, [(b"www-authenticate", b"Bearer")]
+                )
+                return
+        if scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        refusal = self._header_problem(headers)
+        if refusal is not None:
+            await _refuse(scope, receive, send, *refusal)
+            return
+        try:
+            with anyio.fail_after(self.body_seconds):
+                body = await self._read(receive)
+        except TimeoutError:
+            await _refuse(
+                scope, receive, send, 408, f"the body did not arrive within {self.body_seconds:g} s"
+            )
+            return
+        except _TooBig:
+            await _refuse(scope, receive, send, 413, self._too_big())
+            return
+        if body is None:  # the client went away
+            return
+        problem = json_problem(body)
+        if problem is not None:
+            await _refuse(scope, receive, send, 400, problem)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _token_problem(self, headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+        values = [v for k, v in headers if k == b"authorization" and v.strip()]
+        if not values:
+            return "a bearer token is required (Authorization: Bearer <token>)"
+        scheme, _, given = values[0].strip().partition(b" ")
+        if len(values) > 1 or scheme.lower() != b"bearer" or not given.strip():
+            return "send the bearer token as one header: Authorization: Bearer <token>"
+        assert self.token is not None
+        if not secrets.compare_digest(given.strip(), self.token):
+            return "the bearer token is not this server's (Authorization: Bearer <token>)"
+        return None
+
+    def _header_problem(self, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
+        lengths = [v for k, v in headers if k == b"content-length"]
+        if lengths and any(k == b"transfer-encoding" for k, _ in headers):
+            return 400, "send Content-Length or Transfer-Encoding, not both"
+        if lengths:
+            if len(set(lengths)) > 1 or not lengths[0].isdigit():
+                return 400, "invalid Content-Length"
+            if int(lengths[0]) > self.max_bytes:
+                return 413, self._too_big()
+        types = [v for k, v in headers if k == b"content-type"]
+        media = types[0].split(b";")[0].strip().lower().decode("latin-1") if types else ""
+        if media != "application/json" and not media.endswith("+json"):
+            given = f"not {media}" if media else "no Content-Type was given"
+            return 415, f"send the body as JSON (Content-Type: application/json); {given}"
+        return None
+
+    async def _read(self, receive: Any) -> bytes | None:
+        """The whole body, counted as it arrives (None: the client disconnected).
+
+        Raises:
+            _TooBig: more than ``max_bytes`` arrived.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooBig
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _too_big(self) -> str:
+        return f"request body over {self.max_bytes:,} bytes"
+
+
+class _TooBig(Exception):
+    pass
+
+
+def json_problem(body: bytes) -> str | None:
+    """Why a request body is not JSON that the routes can take, or None when it is.
+
+    UTF-8 (or UTF-16/32 with its byte-order mark, as JSON allows), no ``NaN`` or
+    ``Infinity`` (Python's JSON reads them, no JSON writer takes them back), no unpaired
+    surrogate escape such as ``"\\ud800"`` (no UTF-8 encoder or tokenizer takes it), not
+    nested too deeply, no integer too long to read.
+    """
+    if not body.strip():
+        return "the body is empty: send a JSON object"
+    try:
+        data = json.loads(body, parse_constant=_not_json)
+    except UnicodeDecodeError as exc:
+        return (
+            f"the request body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}): send JSON encoded as UTF-8"
+        )
+    except json.JSONDecodeError as exc:
+        return f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return "the body is not valid JSON here: nested too deeply"
+    except ValueError as exc:  # NaN / Infinity, or an integer over Python's digit limit
+        return f"the body is not valid JSON: {exc}"
+    if _SURROGATE_ESCAPE.search(body):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(exc.object[exc.start])
+            return (
+                f"the body holds an unpaired UTF-16 surrogate escape (U+{code:04X}): "
+                "strings must be valid Unicode"
+            )
+    return None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+async def _refuse(
+    scope: Any,
+    receive: Any,
+    send: Any,
+    status: int,
+    message: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    response = JSONResponse({"detail": message}, status_code=status)
+    if headers:
+        response.raw_headers.extend(headers)
+    await response(scope, receive, send)
