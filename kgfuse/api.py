@@ -358,7 +358,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         return FileResponse(str(web / "index.html"))
 
     for route in list(app.routes):  # HEAD too (uptime monitors), out of the OpenAPI schema
-        if isinstance(route, APIRoute) and "GET" in route.methods:
+        if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
             app.add_api_route(route.path, route.endpoint, methods=["HEAD"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web)), name="static")
     return app
