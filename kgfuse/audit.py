@@ -19,6 +19,10 @@ Integrity:
   (threads or processes) serialise on SQLite's write lock and none is lost, and a process
   killed mid-write leaves the last committed state (``synchronous=FULL`` by default,
   so a committed record also survives a power loss).
+* **Reading.** ``AuditLog(path, readonly=True)`` (what ``kgfuse audit`` uses) opens the file
+  ``mode=ro``: it never creates, migrates or repairs the schema (removed triggers stay
+  removed, and are reported), and refuses a file that is not a kgfuse audit database
+  without changing it. Only a writing log creates the database and its schema.
 * **Storage.** The explanation, most of a record, is stored zlib-compressed (about 8x
   smaller); its hash is that of the text, so the chain does not depend on the encoding, and
   records written as plain text by earlier versions read and verify as before.
@@ -108,6 +112,12 @@ _SCHEMA_VERSION = 2
 #: explanation (level 1: ~7.3x in ~0.1 ms), against ~1 ms to serialise it.
 _COMPRESSION_LEVEL = 6
 _TRIGGERS = ("audit_records_no_update", "audit_records_no_delete")
+#: The first bytes of every SQLite database file; bytes 18-19 of its header are 2 in WAL mode.
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: SQLite's result code for "file is not a database".
+_SQLITE_NOTADB = 26
+#: The largest integer SQLite stores (``audit list``'s limit).
+_SQLITE_MAX_INT = 2**63 - 1
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS audit_records (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -372,12 +382,22 @@ class AuditLog:
             (default: :func:`default_audit_path`).
         create: create the database when missing (default: ``True``); when False a missing
             file raises :class:`FileNotFoundError`.
+        readonly: open the database read-only (``mode=ro``) to read and verify it, never to
+            change it: no schema is created or migrated, a missing file raises
+            :class:`FileNotFoundError` and a file that is not a kgfuse audit database (an
+            empty file, a text file, another SQLite database) :class:`ValueError`, at once,
+            leaving the file as it was; :meth:`record` raises :class:`PermissionError`
+            (default: ``False``).
         timeout: seconds a writer waits for another writer's lock (default: ``60``).
         durable: ``synchronous=FULL``, a committed record survives a power loss; when False
             (``NORMAL``) it survives a killed process but the newest records may be lost on
             power loss, and appends are faster (default: ``True``).
 
     Thread-safe; after a fork the child opens its own connection.
+
+    Raises:
+        FileNotFoundError: the file is missing and ``create`` is False or ``readonly``.
+        ValueError: the path is a folder; read-only, the file is not a kgfuse audit database.
     """
 
     def __init__(
@@ -387,17 +407,23 @@ class AuditLog:
         create: bool = True,
         timeout: float = 60.0,
         durable: bool = True,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_audit_path()
         self.timeout = timeout
         self.durable = durable
+        self.readonly = readonly
+        if self.path.is_dir():
+            raise ValueError(f"{self.path} is a folder, not a kgfuse audit database")
         if not self.path.exists():
-            if not create:
+            if not create or readonly:
                 raise FileNotFoundError(f"no audit database at {self.path}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        if readonly:
+            self._connection()  # refuse a file that is not an audit database now
 
     # ---- connection ------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
@@ -413,13 +439,65 @@ class AuditLog:
                     break
                 except sqlite3.OperationalError as exc:
                     if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                        if self.readonly and not _is_busy(exc):
+                            raise ValueError(
+                                f"cannot open the audit database {self.path} read-only: {exc}"
+                            ) from None
                         raise
                     time.sleep(pause)
                     pause = min(pause * 2, 0.5)
+                except sqlite3.DatabaseError as exc:
+                    if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+                        raise self._not_audit() from None
+                    if type(exc) is not sqlite3.DatabaseError:
+                        raise
+                    raise ValueError(f"cannot read the audit database {self.path}: {exc}") from None
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
+    def _not_audit(self) -> ValueError:
+        return ValueError(f"{self.path} is not a kgfuse audit database")
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """A read-only connection, once the file is known to be an audit database.
+
+        Nothing is written: no WAL switch, no schema. A file that is not an SQLite database
+        is refused by its header; a WAL-mode database without a ``-wal`` file (no connection
+        open) is first checked as ``immutable``, so that another program's database does not
+        get ``-wal`` and ``-shm`` files beside it.
+        """
+        with self.path.open("rb") as fh:
+            header = fh.read(100)
+        if not header.startswith(_SQLITE_MAGIC):  # empty, or not SQLite
+            raise self._not_audit()
+        uri = self.path.absolute().as_uri()
+        wal_file = self.path.with_name(self.path.name + "-wal")
+        if header[18:20] == b"\x02\x02" and not wal_file.exists():
+            probe = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+            try:
+                if not _is_audit_schema(probe):
+                    raise self._not_audit()
+            finally:
+                probe.close()
+        conn = sqlite3.connect(
+            f"{uri}?mode=ro",
+            uri=True,
+            timeout=self.timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            if not _is_audit_schema(conn):
+                raise self._not_audit()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
     def _open_connection(self) -> sqlite3.Connection:
+        if self.readonly:
+            return self._open_readonly()
         conn = sqlite3.connect(
             str(self.path),
             timeout=self.timeout,
@@ -479,7 +557,10 @@ class AuditLog:
         Raises:
             ValueError: a value has no JSON form (NaN, inf, arbitrary objects), or a given
                 ``config_hash`` disagrees with ``config``.
+            PermissionError: the log was opened read-only.
         """
+        if self.readonly:
+            raise PermissionError(f"the audit database {self.path} is open read-only")
         try:
             input_json = canonical_json(input)
         except TypeError as exc:
@@ -560,11 +641,17 @@ class AuditLog:
         return _record_from_fields(_row_fields(row))
 
     def list(self, limit: int | None = 20) -> list[AuditSummary]:
-        """Summaries of the newest records, newest first (all of them when ``limit`` is None)."""
+        """Summaries of the newest records, newest first (all of them when ``limit`` is None).
+
+        Raises:
+            ValueError: ``limit`` is negative or beyond SQLite's integers.
+        """
         sql = "SELECT seq, id, kind, created_at, input, explanation FROM audit_records "
         sql += "ORDER BY seq DESC"
         params: tuple[Any, ...] = ()
         if limit is not None:
+            if not 0 <= int(limit) <= _SQLITE_MAX_INT:
+                raise ValueError(f"the limit must be between 0 and {_SQLITE_MAX_INT}, got {limit}")
             sql += " LIMIT ?"
             params = (int(limit),)
         with self._lock:
@@ -693,6 +780,12 @@ def _hash_config(config: Mapping[str, Any] | None) -> str:
         raise ValueError(f"the config must be JSON-ready: {exc}") from None
 
 
+def _is_audit_schema(conn: sqlite3.Connection) -> bool:
+    """Whether a database holds the audit table (with every column a record has)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_records)")}
+    return set(_COLUMNS) <= columns
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused for another connection's lock (worth retrying)."""
     message = str(exc).lower()
@@ -778,6 +871,12 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
 
 
+def _check_tolerance(tolerance: float) -> None:
+    """Refuse a tolerance under which equal numbers differ (negative, NaN) or all agree (inf)."""
+    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"the tolerance must be a finite number >= 0, got {tolerance}")
+
+
 def _close(a: Any, b: Any, tolerance: float) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
@@ -805,7 +904,11 @@ def compare_explanations(
     (matched by rule, candidate, term and kind: status, severity, rule version, message,
     path, cited facts, values), the retrieved facts (order, scores, attention) and the
     mentions. Numbers agree within ``tolerance`` (relative, at least absolute).
+
+    Raises:
+        ValueError: ``tolerance`` is negative or not finite.
     """
+    _check_tolerance(tolerance)
     diffs: list[str] = []
     for what, a, b in (
         ("KG fingerprint", recorded.kg_fingerprint, replayed.kg_fingerprint),
@@ -869,7 +972,9 @@ def verify_record(log: AuditLog, record_id: str, *, tolerance: float = 1e-9) -> 
         AuditRecordNotFoundError: no such record.
         ValueError: the input was not stored, so the decision cannot be re-run.
         ReplayerNotFoundError: no replayer is known for the record's kind.
+        ValueError: ``tolerance`` is negative or not finite (before anything is re-run).
     """
+    _check_tolerance(tolerance)
     rec = log.get(record_id)
     if not rec.input_stored:
         raise ValueError(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import math
+import os
+import sqlite3
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,6 +26,7 @@ from kgfuse.audit import (
 from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
+    check_output,
     console,
     err_console,
     handle_errors,
@@ -40,31 +45,82 @@ DbOption = Annotated[
     typer.Option("--db", help="Audit database (default: <home>/audit.sqlite).", show_default=False),
 ]
 IdArgument = Annotated[str, typer.Argument(help="Audit id (or a unique prefix of it).")]
+#: The most records ``audit list`` shows at once.
+MAX_LIST = 1_000_000_000
 
 
 def _audit_errors(func: F) -> F:
-    """Unknown records and missing replayers are user errors: one line, exit code 2."""
+    """Unknown records, missing replayers and a database SQLite cannot read (damaged) are
+    user errors: one line, exit code 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except (AuditRecordNotFoundError, ReplayerNotFoundError) as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(2) from None
+            message = str(exc)
+        except sqlite3.DatabaseError as exc:
+            db = kwargs.get("db") or default_audit_path(kwargs.get("home"))
+            message = f"cannot read the audit database {db}: {exc}"
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def _open(db: Path | None, home: Path | None) -> AuditLog:
-    return AuditLog(db if db is not None else default_audit_path(home), create=False)
+    """The audit database, read-only: these commands never change it (nor any other file
+    given by mistake)."""
+    return AuditLog(db if db is not None else default_audit_path(home), readonly=True)
+
+
+def _tolerance(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"must be a finite number >= 0, got {value}")
+    return value
+
+
+def _check_html_output(html: Path, db: Path) -> None:
+    """Refuse an HTML output that would write over the audit database or its WAL files."""
+    check_output(html)
+    target = html.resolve()
+    database = db.resolve()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if target == database.with_name(database.name + suffix):
+            what = f"the audit database's {suffix[1:]} file" if suffix else "the audit database"
+            raise ValueError(f"the output {html} is {what}: choose another output file")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it onto ``path``: a
+    failed write leaves no half-written file (and an earlier one as it was).
+
+    Raises:
+        ValueError: the file cannot be written (naming it and why).
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @app.command("list")
 @handle_errors
 @_audit_errors
 def list_records(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Newest records to show.")] = 20,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, max=MAX_LIST, help="Newest records to show."),
+    ] = 20,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -115,15 +171,16 @@ def show(
     """Show one decision: input, mentions, ranking, findings with cited facts."""
     if as_json and html is not None:
         raise typer.BadParameter("choose one of --json and --html")
+    if html is not None:
+        _check_html_output(html, db if db is not None else default_audit_path(home))
     with _open(db, home) as log:
         rec = log.get(record_id)
     if as_json:
         print_json(rec.to_dict())
         return
     if html is not None:
-        html.parent.mkdir(parents=True, exist_ok=True)
         title = f"kgfuse {rec.kind} {rec.id[:12]} ({rec.created_at[:19]} UTC)"
-        html.write_text(rec.explanation.to_html(title=title), encoding="utf-8")
+        _write_atomic(html, rec.explanation.to_html(title=title))
         console.print(f"wrote {html}", highlight=False, markup=False)
         return
     head = [
@@ -143,7 +200,11 @@ def show(
 def verify(
     record_id: IdArgument,
     tolerance: Annotated[
-        float, typer.Option(help="Relative tolerance for scores and probabilities.")
+        float,
+        typer.Option(
+            callback=_tolerance,
+            help="Relative tolerance for scores and probabilities (a finite number >= 0).",
+        ),
     ] = 1e-9,
     db: DbOption = None,
     home: HomeOption = None,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def append(log: AuditLog, text: str, **kwargs: Any) -> str:
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> AuditLog:
+def log(tmp_path: Path) -> Iterator[AuditLog]:
     with AuditLog(tmp_path / "audit.sqlite") as log:
         yield log
 
