@@ -138,6 +138,10 @@ class KnowledgeInputBuilder:
         ]
 
 
+#: HPO's root of patient findings; term ids given as findings must lie below it.
+PHENOTYPIC_ABNORMALITY = "HP:0000118"
+
+
 class PatientInputBuilder(KnowledgeInputBuilder):
     """Builds model inputs from findings, with the symbolic prior and retrieved facts.
 
@@ -163,12 +167,24 @@ class PatientInputBuilder(KnowledgeInputBuilder):
     def resolve(
         self, terms: Sequence[str], excluded: bool, warnings: list[str]
     ) -> list[LinkedFinding]:
-        """Findings for term ids; unknown or obsolete ids are reported in ``warnings``, skipped."""
+        """Findings for term ids; unknown or obsolete ids, and in a KG with HPO's
+        *Phenotypic abnormality* terms outside it (*Mode of inheritance*, *Onset*, the root),
+        are reported in ``warnings`` and skipped."""
+        hierarchy = self.kg.hierarchy
+        phenotypes = hierarchy.resolve(PHENOTYPIC_ABNORMALITY)
         out = []
         for term in terms:
-            iri = self.kg.hierarchy.resolve(term)
+            iri = hierarchy.resolve(term)
             if iri is None:
                 warnings.append(f"unknown or obsolete term {term!r} skipped")
+                continue
+            outside = phenotypes not in (None, iri) and phenotypes not in hierarchy.ancestors(iri)
+            if outside:
+                label = self.kg.labels.get(iri, "")
+                warnings.append(
+                    f"{term} ({label}) is not a phenotypic abnormality "
+                    f"({PHENOTYPIC_ABNORMALITY}): skipped"
+                )
                 continue
             if compress(iri) != term and iri != term:
                 warnings.append(f"{term} replaced by {compress(iri)}")
@@ -609,6 +625,10 @@ class Diagnoser:
             text = None
         if not findings:
             warnings.append("no finding recognised: the ranking reflects the prior only")
+        both = {f.iri for f in findings if f.excluded} & {f.iri for f in findings if not f.excluded}
+        if both:
+            named = ", ".join(sorted(compress(iri) for iri in both))
+            warnings.append(f"both present and excluded, counted as present: {named}")
         prepared = self.builder.prepare(findings, text, None, warnings, onset)
         batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # threads may diagnose at once: each forward's fusion state is its thread's own

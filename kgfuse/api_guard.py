@@ -14,14 +14,14 @@ response in extra tasks and streams.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
 from fastapi.responses import JSONResponse
+
+from kgfuse.json_input import loads_json
 
 #: Paths served without the token: liveness, the web page and its files, the API's docs.
 OPEN_PATHS = frozenset(
@@ -32,8 +32,6 @@ OPEN_PREFIXES = ("/static/", "/static-offline-docs/")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: Seconds a client may take to send its body (after its headers).
 BODY_SECONDS = 30.0
-
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class RequestGuard:
@@ -163,42 +161,13 @@ class _TooBig(Exception):
 
 
 def json_problem(body: bytes) -> str | None:
-    """Why a request body is not JSON that the routes can take, or None when it is.
-
-    UTF-8 (or UTF-16/32 with its byte-order mark, as JSON allows), no ``NaN`` or
-    ``Infinity`` (Python's JSON reads them, no JSON writer takes them back), no unpaired
-    surrogate escape such as ``"\\ud800"`` (no UTF-8 encoder or tokenizer takes it), not
-    nested too deeply, no integer too long to read.
-    """
-    if not body.strip():
-        return "the body is empty: send a JSON object"
+    """Why a request body is not JSON that the routes can take
+    (:func:`kgfuse.json_input.loads_json`), or None when it is."""
     try:
-        data = json.loads(body, parse_constant=_not_json)
-    except UnicodeDecodeError as exc:
-        return (
-            f"the request body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
-            f"{exc.start}): send JSON encoded as UTF-8"
-        )
-    except json.JSONDecodeError as exc:
-        return f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except RecursionError:
-        return "the body is not valid JSON here: nested too deeply"
-    except ValueError as exc:  # NaN / Infinity, or an integer over Python's digit limit
-        return f"the body is not valid JSON: {exc}"
-    if _SURROGATE_ESCAPE.search(body):
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            code = ord(exc.object[exc.start])
-            return (
-                f"the body holds an unpaired UTF-16 surrogate escape (U+{code:04X}): "
-                "strings must be valid Unicode"
-            )
+        loads_json(body)
+    except ValueError as exc:
+        return f"the body is {exc}"
     return None
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _is_open(path: str) -> bool:

@@ -201,22 +201,22 @@ def _check_term_count(count: int, rid: str) -> None:
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or the error) of each non-blank line; bad bytes are errors."""
+    """(line number, parsed JSON or a :class:`RecordError` naming the line) of each
+    non-blank line, read strictly (:func:`kgfuse.json_input.loads_json`: bad UTF-8, ``NaN``,
+    unpaired surrogate escapes are errors); a UTF-8 byte-order mark on the first line is
+    skipped."""
+    from kgfuse.json_input import UTF8_BOM, loads_json
+
     with Path(path).open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
             if not raw.strip():
                 continue
             try:
-                yield lineno, json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield (
-                    lineno,
-                    RecordError(
-                        f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
-                    ),
-                )
-            except json.JSONDecodeError as exc:
-                yield lineno, RecordError(f"line {lineno}: not valid JSON ({exc.msg})")
+                yield lineno, loads_json(raw)
+            except ValueError as exc:
+                yield lineno, RecordError(f"line {lineno} is {exc}")
 
 
 class DiagnosisService:
@@ -298,8 +298,12 @@ class DiagnosisService:
         from kg.rules.engine import CandidateCheck, CitedFact
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
-        # the onset given with the record, else the one its text states (what the prior weighed)
-        onset = record.onset if record.onset is not None else result.onset
+        # what the prior weighed: the onset given with the record (as given, when it resolved
+        # to a term), else the one its text states
+        weighed = record.onset is not None and (
+            result.onset is not None and self.kg.hierarchy.resolve(record.onset) == result.onset
+        )
+        onset = record.onset if weighed else result.onset
         present = tuple(dict.fromkeys(f.iri for f in result.findings if not f.excluded))
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
@@ -423,7 +427,8 @@ class DiagnosisService:
                     raise raw
                 yield self.run(raw, index, top_k)[0]
             except (RecordError, ValueError, KeyError) as exc:
-                yield {"id": rid, "error": str(exc).strip("'\"")}
+                message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+                yield {"id": rid, "error": str(message)}
             except Exception as exc:  # a bug met on one record must not end the run
                 logger.exception("record %s: unexpected error", index)
                 yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}

@@ -102,12 +102,24 @@ MeasurementsOption = Annotated[
         "('height 98 cm (-2 SD)' -> Short stature).",
     ),
 ]
+
+
+def _known_precision(value: str) -> str:
+    """A --precision checked before any model loads (typer shows the error as usage)."""
+    from fusion.pipeline import PRECISIONS
+
+    if value not in PRECISIONS:
+        raise typer.BadParameter(f"{value!r}; choose one of {', '.join(PRECISIONS)}")
+    return value
+
+
 PrecisionOption = Annotated[
     str,
     typer.Option(
         "--precision",
         help="The encoder's inference precision: auto (bf16 on CPUs with AMX, else int8 "
         "where torch can quantize, else fp32), fp32, bf16 or int8.",
+        callback=_known_precision,
     ),
 ]
 
@@ -121,6 +133,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     EndpointUnreachableError,
     EndpointServerError,
     FileNotFoundError,
+    PermissionError,
     ValueError,
 )
 
@@ -213,24 +226,69 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def check_input_output(input: Path | None, output: Path | None) -> None:
-    """Refuse, before any model is loaded, a missing input file, an output that is a folder
-    or in a folder that does not exist, or an output that is the input (opening it would
-    empty the input).
+    """Refuse, before any model is loaded, a missing input file, an output that is the
+    input (opening it would empty the input), or an output :func:`check_output` refuses.
 
     Raises:
         FileNotFoundError: the input or the output's folder is missing.
-        ValueError: the output is a folder, or the input.
+        ValueError: the output is the input, or refused by :func:`check_output`.
     """
     if input is not None and not input.is_file():
         raise FileNotFoundError(f"input file not found: {input}")
     if output is None:
         return
-    if output.is_dir():
-        raise ValueError(f"the output {output} is a folder: give a file name")
-    if not output.resolve().parent.is_dir():
-        raise FileNotFoundError(f"output folder not found: {output.parent}")
+    check_output(output)
     if input is not None and output.resolve() == input.resolve():
         raise ValueError(f"the output {output} is the input: choose another output file")
+
+
+#: The first bytes of every SQLite database (the audit trail is one).
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_output(output: Path) -> None:
+    """Refuse, before any work, an output file that is a folder, in a folder that does not
+    exist or cannot be written, or an SQLite database (the audit trail, above all: writing
+    over it would destroy the record of every decision).
+
+    Raises:
+        FileNotFoundError: the output's folder is missing.
+        ValueError: the output is a folder or a database.
+        PermissionError: the output's folder cannot be written.
+    """
+    if output.is_dir():
+        raise ValueError(f"the output {output} is a folder: give a file name")
+    folder = output.resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder not found: {output.parent}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write to the output folder {folder}")
+    if output.is_file():
+        with output.open("rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                raise ValueError(
+                    f"the output {output} is an SQLite database (an audit trail?): "
+                    "not writing over it; choose another output file"
+                )
+
+
+def report_records(input: Path, written: int, failed: int, done: str) -> None:
+    """Say on stderr how many records of ``input`` failed; exit with status 1 when there
+    was no record, or none succeeded (each failed record's ``error`` is in the output).
+
+    Raises:
+        typer.Exit: status 1, as above.
+    """
+    if written == 0:
+        err_console.print(f"[bold red]error:[/] no records in {escape(str(input))}")
+        raise typer.Exit(1)
+    if failed:
+        err_console.print(
+            f"[yellow]{failed:,} of {written:,} record(s) could not be {done} "
+            "(see their 'error')[/]"
+        )
+    if failed == written:
+        raise typer.Exit(1)
 
 
 def partial_path(output: Path) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,6 +20,7 @@ from kgfuse.commands.common import (
     console,
     handle_errors,
     jsonl_output,
+    report_records,
     resolve_kg,
     utf8_text,
 )
@@ -41,14 +44,14 @@ def link(
         str | None,
         typer.Option("--text", help="Link one text and print a readable view.", callback=utf8_text),
     ] = None,
-    processes: Annotated[int, typer.Option("--processes", "-j", help="Worker processes.")] = 1,
+    processes: Annotated[
+        int, typer.Option("--processes", "-j", min=1, help="Worker processes.")
+    ] = 1,
     measurements: MeasurementsOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
     """Link clinical text to ontology terms (present or excluded), one record per line."""
-    from encoders.linker import link_records
-
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
     check_input_output(input, output)
@@ -70,17 +73,38 @@ def link(
         console.print(table if mentions else "no concept found")
         return
     assert input is not None  # exactly one of input and text was checked above
-    with jsonl_output(output) as sink, input.open("rb") as fh:
-        records = (_parse_line(i, raw) for i, raw in enumerate(fh, start=1) if raw.strip())
-        for out in link_records(records, linker, n_process=processes):
+    written = failed = 0
+    with jsonl_output(output) as sink:
+        for out in _linked_lines(input, linker, processes):
+            written += 1
+            failed += "error" in out
             sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+    report_records(input, written, failed, "linked")
 
 
-def _parse_line(lineno: int, raw: bytes):
-    """A record, or an object the linker reports as a per-record error."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return {"id": f"line-{lineno}", "text": raw}  # the linker reports it as not UTF-8
-    except json.JSONDecodeError as exc:
-        return f"line {lineno}: not valid JSON ({exc.msg})"
+def _linked_lines(input: Path, linker, processes: int) -> Iterator[dict[str, Any]]:
+    """One output record per non-blank input line, in order: the linker's, or an error
+    record ``{"id": "line-N", "mentions": [], "error"}`` for a line that is not a JSON
+    record (its reason kept)."""
+    from encoders.linker import link_records
+    from kgfuse.diagnosis import read_jsonl
+
+    unreadable: deque[tuple[int, dict[str, Any]]] = deque()
+    fed: deque[int] = deque()  # line numbers of the records handed to the linker, in order
+
+    def records() -> Iterator[Any]:
+        for lineno, record in read_jsonl(input):
+            if isinstance(record, Exception):
+                error = {"id": f"line-{lineno}", "mentions": [], "error": str(record)}
+                unreadable.append((lineno, error))
+                continue
+            fed.append(lineno)
+            yield record
+
+    for out in link_records(records(), linker, n_process=processes):
+        lineno = fed.popleft()
+        while unreadable and unreadable[0][0] < lineno:
+            yield unreadable.popleft()[1]
+        yield out
+    while unreadable:
+        yield unreadable.popleft()[1]

@@ -32,6 +32,7 @@ from kgfuse.commands.common import (
     err_console,
     handle_errors,
     jsonl_output,
+    report_records,
     resolve_kg,
     utf8_text,
 )
@@ -261,7 +262,7 @@ def diagnose(
     model: Annotated[
         Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
     ] = None,
-    top_k: Annotated[int, typer.Option("--top-k", help="Diseases in each ranking.")] = 10,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Diseases in each ranking.")] = 10,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
@@ -304,18 +305,20 @@ def diagnose(
     else:
         assert input is not None  # exactly one of input and text was checked above
         records = read_jsonl(input)
-    errors = 0
+    written = failed = 0
     with jsonl_output(output) as sink:
         for out in service.diagnose_records(records, top_k):
-            errors += "error" in out
+            written += 1
+            failed += "error" in out
             if text is not None and output is None:
                 _print_ranking(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if errors:
-        err_console.print(
-            f"[yellow]{errors} record(s) could not be diagnosed (see their 'error')[/]"
-        )
+    if input is None:  # --text: its error is printed above
+        if failed:
+            raise typer.Exit(1)
+        return
+    report_records(input, written, failed, "diagnosed")
 
 
 @handle_errors

@@ -103,7 +103,7 @@ def test_terms_known_and_unknown(client: TestClient) -> None:
                 "headers": {"content-type": "application/json"},
             },
             400,
-            "not UTF-8 (byte 0xff at offset 14)",
+            "not valid UTF-8 (byte 0xff at offset 14)",
         ),
         ({"json": {"question": "q" * 10, "top_k": 5}}, 422, "Extra inputs are not permitted"),
         ({"json": {"question": ""}}, 422, "at least 1 character"),

@@ -1,0 +1,58 @@
+"""Reading JSON that users send (HTTP bodies, JSONL lines) strictly, with reasons.
+
+Python's ``json`` reads more than JSON: ``NaN`` and ``Infinity``, which no JSON writer takes
+back, and escapes such as ``"\\ud800"`` that decode to unpaired UTF-16 surrogates, which no
+UTF-8 encoder or tokenizer takes. :func:`loads_json` refuses both, and says why for every
+other failure (bad UTF-8 with its byte and offset, the JSON error with its line and column,
+nesting too deep, an integer too long), so each caller can name the input it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+#: The UTF-8 byte-order mark some editors write at the start of a file.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads_json(raw: bytes) -> Any:
+    """The JSON value of ``raw`` (UTF-8, or UTF-16/32 with a byte-order mark as JSON allows).
+
+    Raises:
+        ValueError: why it is not JSON that later steps can take, worded to follow "the
+            body is" or "line N is" ("not valid JSON: ...").
+    """
+    if not raw.strip():
+        raise ValueError("empty: expected a JSON value")
+    try:
+        data = json.loads(raw, parse_constant=_not_json)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+            "send JSON encoded as UTF-8"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise ValueError("not valid JSON here: nested too deeply") from None
+    except ValueError as exc:  # NaN / Infinity, or an integer over Python's digit limit
+        raise ValueError(f"not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(raw):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(exc.object[exc.start])
+            raise ValueError(
+                f"not valid Unicode: it holds an unpaired UTF-16 surrogate escape (U+{code:04X})"
+            ) from None
+    return data
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")

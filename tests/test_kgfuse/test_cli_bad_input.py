@@ -1,0 +1,115 @@
+"""``kgfuse link`` and ``kgfuse diagnose`` on bad input: each bad line or record named in
+the output, the others still served, exit codes that say when nothing worked, and outputs
+that would destroy a database refused."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kgfuse.cli import app
+
+
+def _flat(output: str) -> str:
+    """CLI output as one line, without the borders of rich's panels."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_link_names_each_bad_line_in_order_and_goes_on(mini_home: Path, tmp_path: Path) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_bytes(
+        b"\xef\xbb\xbf"  # a byte-order mark before the first record
+        + b'{"id": "a", "text": "Arachnodactyly."}\n'
+        + b"{not json\n"
+        + b'{"id": "b\\ud800", "text": "Arachnodactyly."}\n'
+        + b"\n"
+        + b'{"id": "c", "text": NaN}\n'
+        + b'{"id": "d", "text": "Ectopia lentis."}\n'
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert [r["id"] for r in lines] == ["a", "line-2", "line-3", "line-5", "d"]
+    assert [m["curie"] for m in lines[0]["mentions"]] == ["HP:0001166"]
+    assert lines[1]["error"].startswith("line 2 is not valid JSON: Expecting property name")
+    assert "line 3 is not valid Unicode: it holds an unpaired UTF-16 surrogate" in lines[2]["error"]
+    assert lines[3]["error"] == "line 5 is not valid JSON: NaN is not a JSON number"
+    assert "3 of 5 record(s) could not be linked" in _flat(result.output)
+
+
+def test_link_and_diagnose_exit_1_when_nothing_worked(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    empty, bad = tmp_path / "empty.jsonl", tmp_path / "bad.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    bad.write_text('not json\n[1]\n{"id": "x"}\n', encoding="utf-8")
+    home = ["--home", str(mini_home)]
+    for command in (["link"], ["diagnose", "--model", str(mini_model), "--no-audit"]):
+        result = CliRunner().invoke(app, [*command, str(empty), *home])
+        assert result.exit_code == 1 and "no records in" in result.output, result.output
+        out = tmp_path / f"{command[0]}.jsonl"
+        result = CliRunner().invoke(app, [*command, str(bad), "-o", str(out), *home])
+        assert result.exit_code == 1, result.output
+        assert "3 of 3 record(s) could not be" in _flat(result.output)
+        assert len(_lines(out)) == 3 and all("error" in r for r in _lines(out))
+    args = ["diagnose", "--text", "   ", "--model", str(mini_model), "--no-audit", *home]
+    assert CliRunner().invoke(app, args).exit_code == 1
+
+
+def test_options_are_checked_before_any_model_loads(mini_home: Path, tmp_path: Path) -> None:
+    home = ["--home", str(mini_home)]
+    for args in (
+        ["diagnose", "--text", "tall", "--top-k", "0"],
+        ["diagnose", "--text", "tall", "--precision", "banana"],
+        ["link", "--text", "tall", "-j", "0"],
+    ):
+        result = CliRunner().invoke(app, [*args, *home])
+        assert result.exit_code == 2, (args, result.output)
+    result = CliRunner().invoke(
+        app, ["diagnose", "--text", "tall", "--precision", "banana", *home]
+    )
+    assert "choose one of auto, fp32, bf16, int8" in _flat(result.output)
+
+
+def test_an_output_that_is_a_database_is_refused(mini_home: Path, tmp_path: Path) -> None:
+    database = tmp_path / "audit.sqlite"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = database.read_bytes()
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"id": "a", "text": "Arachnodactyly."}) + "\n")
+    args = ["link", str(records), "-o", str(database), "--home", str(mini_home)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "is an SQLite database" in _flat(result.output)
+    assert database.read_bytes() == before
+
+
+def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "moi", "present_hpo": ["HP:0001166", "HP:0000006"]},  # a mode of inheritance
+        {"id": "both", "present_hpo": ["HP:0001166"], "excluded_hpo": ["HP:0001166"]},
+        {"id": "onset", "text": "Arachnodactyly.", "onset": "banana"},
+    ]
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    moi, both, onset = _lines(out)
+    assert [f["curie"] for f in moi["findings"]] == ["HP:0001166"]
+    assert any("HP:0000006" in w and "not a phenotypic abnormality" in w for w in moi["warnings"])
+    assert "both present and excluded, counted as present: HP:0001166" in both["warnings"]
+    assert "error" not in onset and onset["ranking"]
+    assert "unknown or obsolete onset 'banana' skipped" in onset["warnings"]
