@@ -57,7 +57,9 @@ def ask(
 ) -> None:
     """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI."""
     from kgfuse.qa import QAService
+    from kgfuse.qa.service import check_question
 
+    question = check_question(question)  # before the KG and the intent classifier load
     service = QAService(
         kg_for_questions(kg, home), model, home, audit=not no_audit, precision=precision
     )

@@ -113,3 +113,9 @@ def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     assert "both present and excluded, counted as present: HP:0001166" in both["warnings"]
     assert "error" not in onset and onset["ranking"]
     assert "unknown or obsolete onset 'banana' skipped" in onset["warnings"]
+
+
+def test_ask_refuses_an_empty_question_before_opening_anything(tmp_path: Path) -> None:
+    # the home holds no KG: the question is checked first
+    result = CliRunner().invoke(app, ["ask", "   ", "--home", str(tmp_path)])
+    assert result.exit_code == 2 and "the question is empty" in _flat(result.output)
