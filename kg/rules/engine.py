@@ -37,6 +37,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -732,15 +733,16 @@ class SparqlRule:
         )
         return hashlib.sha256(text.encode()).hexdigest()
 
-    @property
+    @cached_property
     def reads_disease(self) -> bool:
         """Whether the query reads ``?disease`` (else its rows are the same for every
         candidate of a patient, and are run once: :func:`_cached_rows`)."""
         return re.search(r"\?disease\b", _strip_comments(self.query)) is not None
 
-    @property
+    @cached_property
     def requires(self) -> tuple[str, ...]:
-        """Patient variables the query reads (the rule is skipped when one is unknown)."""
+        """Patient variables the query reads (the rule is skipped when one is unknown);
+        worked out once per rule (a rule is immutable)."""
         body = _strip_comments(self.query)
         return tuple(v for v in _INPUT_VARIABLES if re.search(rf"\?{v}\b", body))
 
