@@ -38,6 +38,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ __all__ = [
     "Ranker",
     "case_groups",
     "case_subsets",
+    "check_resamples",
     "evaluate_rankers",
     "likelihood_ranker",
     "rank_metrics",
@@ -178,8 +180,9 @@ def rank_metrics(
 
     Raises:
         ValueError: a rank below 1, or a NaN rank; ``groups`` of another length than
-            ``ranks``; ``macro`` without ``groups``.
+            ``ranks``; ``macro`` without ``groups``; fewer than 1 resample.
     """
+    check_resamples(n_resamples)
     r = np.asarray(ranks, dtype=np.float64).ravel()
     if np.isnan(r).any() or (r < 1).any():
         raise ValueError("ranks must be >= 1 (inf for a diagnosis that is not ranked)")
@@ -214,6 +217,17 @@ def rank_metrics(
     return RankMetrics(n, *cis)
 
 
+def check_resamples(n_resamples: int) -> int:
+    """``n_resamples`` when a bootstrap can be made of it (at least one resample).
+
+    Raises:
+        ValueError: fewer than 1 resample.
+    """
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, Integral) or n_resamples < 1:
+        raise ValueError(f"bootstrap resamples must be an integer >= 1, got {n_resamples!r}")
+    return n_resamples
+
+
 def _group_sums(
     values: np.ndarray, groups: Sequence[str] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +254,11 @@ def top1_ratio(
 
     Returns NaN values where the reference has no case first (or there are no cases);
     resamples in which it has none first are left out of the interval.
+
+    Raises:
+        ValueError: ranks of other lengths; fewer than 1 resample.
     """
+    check_resamples(n_resamples)
     a = np.asarray(ranks, dtype=np.float64).ravel()
     b = np.asarray(reference, dtype=np.float64).ravel()
     if a.shape != b.shape:
@@ -583,8 +601,12 @@ def evaluate_rankers(
         The report.
 
     Raises:
-        ValueError: an unknown mode, or a reference that is not among the rankers.
+        ValueError: no case; an unknown mode, or a reference that is not among the rankers;
+            fewer than 1 resample. (Checked before any case is ranked.)
     """
+    if not cases:
+        raise ValueError("no cases to evaluate")
+    check_resamples(n_resamples)
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")

@@ -3,8 +3,9 @@
 Gold documents follow ``id68.jsonl``: ``id``, ``text`` and ``annotations``, each
 ``{start, end, text, hpo_id, flag, span_matches_text}`` where ``flag`` is absent (a plain
 finding of the patient), ``Related`` (a finding described loosely or in passing; by default
-counted as present) or ``Neg`` (ruled out). When ``hpo_id_2025`` is present it is used: it
-maps ids to the ontology release the linker is built from.
+counted as present) or ``Neg`` (ruled out); flags are read whatever their case, and any other
+flag is an error. When ``hpo_id_2025`` is present it is used: it maps ids to the ontology
+release the linker is built from. An annotation without a term id is an error.
 
 Measures (:func:`evaluate_linking`):
 
@@ -22,6 +23,7 @@ Measures (:func:`evaluate_linking`):
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import logging
@@ -32,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -128,24 +130,55 @@ def load_gold(
 
     Raises:
         ValueError: a line that is not UTF-8 or JSON, or not a gold document (named by
-            file and line).
+            file and line, with the document and the field); a file without documents.
     """
     docs: list[GoldDocument] = []
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):  # read as utf-8-sig
+                raw = raw[len(codecs.BOM_UTF8) :]
             if not raw.strip():
                 continue
             try:
                 docs.append(_gold_document(json.loads(raw.decode("utf-8")), id_fields))
-            except UnicodeDecodeError:
-                raise ValueError(f"{path}:{lineno}: not valid UTF-8") from None
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"{path}:{lineno}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+                    f"position {exc.start + 1} of the line); save the file as UTF-8"
+                ) from None
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(
                     f"{path}:{lineno}: not a gold document in the id68.jsonl format ({exc})"
                 ) from None
+    if not docs:
+        raise ValueError(f"no gold documents in {path}")
     return docs
+
+
+#: Gold flags, by their lower-case spelling: None is a plain (present) finding.
+GOLD_FLAGS: dict[str, str | None] = {"": None, "related": "Related", "neg": "Neg"}
+
+
+def _gold_flag(value: Any, where: str) -> str | None:
+    """``None``, ``"Related"`` or ``"Neg"`` for a gold annotation's ``flag`` (any case).
+
+    Raises:
+        ValueError: another flag or a flag that is not a string, naming ``where``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in GOLD_FLAGS:
+        return GOLD_FLAGS[value.strip().lower()]
+    raise ValueError(
+        f"{where}: unknown flag {json.dumps(value)}; expected none, 'Related' or 'Neg'"
+    )
+
+
+def _offset(value: Any) -> TypeGuard[int]:
+    """Whether ``value`` is a character offset (an integer >= 0, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _gold_document(row: Any, id_fields: Sequence[str]) -> GoldDocument:
@@ -154,25 +187,39 @@ def _gold_document(row: Any, id_fields: Sequence[str]) -> GoldDocument:
     for key in ("id", "text"):
         if key not in row:
             raise ValueError(f"no {key!r} field")
+    doc = f"document {row['id']}"
     text = row["text"]
     if not isinstance(text, str):
-        raise TypeError("'text' must be a string")
+        raise TypeError(f"{doc}: 'text' must be a string")
     annotations = row.get("annotations", [])
     if not isinstance(annotations, list):
-        raise TypeError("'annotations' must be a list")
+        raise TypeError(f"{doc}: 'annotations' must be a list")
     mentions = []
-    for a in annotations:
+    for n, a in enumerate(annotations, start=1):
+        where = f"{doc}, annotation {n}"
         if not isinstance(a, dict):
-            raise TypeError("each annotation must be an object")
-        term = next((a[f] for f in id_fields if a.get(f)), None)
-        if term is None:
-            continue
+            raise TypeError(f"{where}: an annotation must be an object")
+        field_name = next((f for f in id_fields if a.get(f) not in (None, "")), None)
+        if field_name is None:
+            raise ValueError(f"{where}: no term id ({' or '.join(map(repr, id_fields))})")
+        term = a[field_name]
+        if not isinstance(term, str) or not term.strip():
+            raise ValueError(
+                f'{where}: {field_name!r} must be a term id such as "HP:0001250", got '
+                f"{json.dumps(term)}"
+            )
+        try:
+            iri = to_iri(term.strip())
+        except ValueError as exc:
+            raise ValueError(f"{where}: {field_name!r}: {exc}") from None
+        where = f"{where} ({term})"
         start, end = a.get("start"), a.get("end")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
-            raise ValueError(f"annotation of {term}: 'start' and 'end' must be offsets")
+        if not (_offset(start) and _offset(end) and start <= end):
+            raise ValueError(f"{where}: 'start' and 'end' must be offsets")
         if end > len(text):
-            raise ValueError(f"annotation of {term}: end {end} is past the text")
-        mentions.append(GoldMention(start, end, a.get("text", ""), to_iri(term), a.get("flag")))
+            raise ValueError(f"{where}: end {end} is past the text")
+        flag = _gold_flag(a.get("flag"), where)
+        mentions.append(GoldMention(start, end, a.get("text", ""), iri, flag))
     return GoldDocument(str(row["id"]), text, tuple(mentions))
 
 

@@ -18,6 +18,7 @@ Formats:
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
@@ -267,6 +268,24 @@ def case_from_phenopacket(data: Mapping[str, Any], hierarchy: TermHierarchy | No
         ) from None
 
 
+def _excluded(item: Mapping[str, Any], what: str) -> bool:
+    """The ``excluded`` flag of a phenotypic feature or a disease: a JSON boolean, false
+    when absent (or null, as the protobuf JSON mapping reads it).
+
+    Raises:
+        CaseFormatError: any other value (the string ``"false"`` would otherwise read as
+            true), naming ``what`` (the feature's or disease's id) and the value.
+    """
+    value = item.get("excluded")
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise CaseFormatError(
+            f"{what}: 'excluded' must be true or false (a JSON boolean), got {json.dumps(value)}"
+        )
+    return value
+
+
 def _features(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The phenotypic features, each an object whose ``type.id`` is a string or absent."""
     features = data.get("phenotypicFeatures") or []
@@ -292,17 +311,20 @@ def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None) -> Case:
         if not term:
             resolve.warnings.append("a phenotypic feature has no type.id; skipped")
             continue
-        (excluded_ids if feature.get("excluded", False) else present_ids).append(term)
+        (excluded_ids if _excluded(feature, f"phenotypic feature {term}") else present_ids).append(
+            term
+        )
         for evidence in feature.get("evidence", []) or []:
             ref = (evidence.get("reference") or {}).get("id")
             if ref:
                 pmids.append(ref)
     present = resolve(present_ids)
     excluded = tuple(t for t in resolve(excluded_ids) if t not in present)
+    diseases_in = data.get("diseases", []) or []
     disease_ids = [
         (d.get("term") or {}).get("id", "")
-        for d in data.get("diseases", []) or []
-        if not d.get("excluded", False)
+        for d in diseases_in
+        if not _excluded(d, f"disease {(d.get('term') or {}).get('id', '(no id)')}")
     ]
     for interpretation in data.get("interpretations", []) or []:
         disease = ((interpretation.get("diagnosis") or {}).get("disease") or {}).get("id")
@@ -313,8 +335,8 @@ def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None) -> Case:
     subject = data.get("subject") or {}
     onsets = [
         _onset_text(d.get("onset"))
-        for d in data.get("diseases", []) or []
-        if not d.get("excluded", False) and d.get("onset")
+        for d in diseases_in
+        if not _excluded(d, "a disease") and d.get("onset")
     ]
     onset = resolve.onset(onsets[0]) if onsets else None
     warnings = resolve.warnings
@@ -342,13 +364,15 @@ def read_phenopacket(
         hierarchy: resolves and checks term ids (default: ids are only turned into IRIs).
 
     Raises:
-        CaseFormatError: the file is not JSON or not a phenopacket.
+        CaseFormatError: the file is not UTF-8, not JSON or not a phenopacket.
     """
     if isinstance(source, Mapping):
         return case_from_phenopacket(source, hierarchy)
     path = Path(source)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise CaseFormatError(f"{path}: {_not_utf8(err, 'the file')}") from None
     except json.JSONDecodeError as err:
         raise CaseFormatError(f"{path}: not JSON ({err})") from err
     try:
@@ -357,43 +381,122 @@ def read_phenopacket(
         raise CaseFormatError(f"{path}: {err}") from err
 
 
+def _not_utf8(err: UnicodeDecodeError, where: str) -> str:
+    """Which byte of ``where`` (the line, the file) is not UTF-8."""
+    byte = err.object[err.start]
+    return (
+        f"not valid UTF-8 (byte 0x{byte:02x} at position {err.start + 1} of {where}); "
+        "save the file as UTF-8"
+    )
+
+
+def _strings(row: Mapping[str, Any], key: str, what: str = "ids") -> list[str]:
+    """The field ``key`` of a row: a list of strings (absent or null: empty).
+
+    Raises:
+        CaseFormatError: a field of another type (a string would be read character by
+            character), or an item that is not a string, naming the field.
+    """
+    value = row.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CaseFormatError(
+            f"{key!r} must be a list of {what} (strings), got {_shown(value)}"
+            + ('; write it as a list: ["..."]' if isinstance(value, str) else "")
+        )
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, str):
+            raise CaseFormatError(
+                f"{key!r} must be a list of {what} (strings); item {i} is {_shown(item)}"
+            )
+    return value
+
+
+def _optional_string(row: Mapping[str, Any], key: str) -> str | None:
+    """The field ``key``: a string, or None when absent or null.
+
+    Raises:
+        CaseFormatError: a value of another type, naming the field.
+    """
+    value = row.get(key)
+    if value is not None and not isinstance(value, str):
+        raise CaseFormatError(f"{key!r} must be a string, got {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as written, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = None) -> Case:
-    """A :class:`Case` from one row of ``ppkt_dev.jsonl``."""
+    """A :class:`Case` from one row of ``ppkt_dev.jsonl``.
+
+    Raises:
+        CaseFormatError: a field of the wrong type (``present_hpo`` not a list of strings,
+            ``sex`` not a string ...), naming the field.
+    """
+    present_ids = _strings(row, "present_hpo", "HPO ids")
+    excluded_ids = _strings(row, "excluded_hpo", "HPO ids")
+    disease_ids = _strings(row, "diseases", "disease ids")
+    pmids = _strings(row, "pmids", "PMIDs")
+    onset_values = row.get("disease_onset")
+    if onset_values is not None and not isinstance(onset_values, list):
+        raise CaseFormatError(f"'disease_onset' must be a list, got {_shown(onset_values)}")
+    sex = _optional_string(row, "sex")
+    age = _optional_string(row, "age_last_encounter")
     resolve = _TermResolver(hierarchy)
-    present = resolve(row.get("present_hpo", []) or [])
-    excluded = tuple(t for t in resolve(row.get("excluded_hpo", []) or []) if t not in present)
+    present = resolve(present_ids)
+    excluded = tuple(t for t in resolve(excluded_ids) if t not in present)
     # "HP:0003593|Infantile onset" or "P2Y"; the first one stated
-    onsets = [str(o).split("|", 1)[0] for o in row.get("disease_onset", []) or [] if o]
+    onsets = [str(o).split("|", 1)[0] for o in onset_values or [] if o]
     onset = resolve.onset(onsets[0]) if onsets else None
     warnings = resolve.warnings
     return Case(
         id=str(row.get("id", "")),
         present=present,
         excluded=excluded,
-        sex=_sex(row.get("sex")),
-        age_years=parse_iso8601_age(row.get("age_last_encounter")),
+        sex=_sex(sex),
+        age_years=parse_iso8601_age(age),
         onset=onset,
-        diseases=_disease_iris(row.get("diseases", []) or [], warnings),
-        pmids=_pmid_iris(row.get("pmids", []) or []),
+        diseases=_disease_iris(disease_ids, warnings),
+        pmids=_pmid_iris(pmids),
         warnings=tuple(warnings),
     )
 
 
 def case_from_vignette(row: Mapping[str, Any]) -> Case:
-    """A text-only :class:`Case` from one row of ``vignettes_dev.jsonl``."""
+    """A text-only :class:`Case` from one row of ``vignettes_dev.jsonl``.
+
+    Raises:
+        CaseFormatError: ``text`` is not a string or holds no text; ``disease_id`` or
+            ``pmid`` is not a string.
+    """
+    text = row.get("text")
+    if not isinstance(text, str):
+        raise CaseFormatError(f"'text' must be a string, got {_shown(text)}")
+    if not text.strip():
+        raise CaseFormatError("'text' is empty: a vignette needs the case's description")
     warnings: list[str] = []
-    disease = row.get("disease_id")
-    pmid = row.get("pmid")
+    disease = _optional_string(row, "disease_id")
+    pmid = _optional_string(row, "pmid")
     return Case(
         id=str(row.get("id", "")),
         diseases=_disease_iris([disease] if disease else [], warnings),
         pmids=_pmid_iris([pmid] if pmid else []),
-        text=str(row.get("text", "")),
+        text=text,
         warnings=tuple(warnings),
     )
 
 
-def _case_from_any(row: Mapping[str, Any], hierarchy: TermHierarchy | None) -> Case:
+def _case_from_any(row: Any, hierarchy: TermHierarchy | None) -> Case:
+    if not isinstance(row, Mapping):
+        kind = {str: "a string", bool: "a boolean", list: "a list", type(None): "null"}.get(
+            type(row), "a number"
+        )
+        raise CaseFormatError(f"a case must be a JSON object, got {kind} ({_shown(row)})")
     if "phenotypicFeatures" in row or "metaData" in row:
         return case_from_phenopacket(row, hierarchy)
     if "present_hpo" in row:
@@ -416,15 +519,23 @@ def iter_cases(path: Path, hierarchy: TermHierarchy | None = None) -> Iterator[C
     if path.suffix == ".json":
         yield read_phenopacket(path, hierarchy)
         return
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):  # read as utf-8-sig
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if not raw.strip():
                 continue
             try:
-                row = json.loads(line)
-                yield _case_from_any(row, hierarchy)
-            except (json.JSONDecodeError, CaseFormatError) as err:
-                raise CaseFormatError(f"{path}:{n}: {err}") from err
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as err:
+                raise CaseFormatError(f"{path}:{n}: {_not_utf8(err, 'the line')}") from None
+            except json.JSONDecodeError as err:
+                raise CaseFormatError(f"{path}:{n}: not valid JSON ({err})") from None
+            try:
+                case = _case_from_any(row, hierarchy)
+            except CaseFormatError as err:
+                raise CaseFormatError(f"{path}:{n}: {err}") from None
+            yield case
 
 
 def read_cases(path: Path, hierarchy: TermHierarchy | None = None) -> list[Case]:
@@ -438,7 +549,9 @@ def read_cases(path: Path, hierarchy: TermHierarchy | None = None) -> list[Case]
         hierarchy: resolves and checks term ids (default: ids are only turned into IRIs).
 
     Raises:
-        CaseFormatError: a document is not JSON or not a case (names file and line).
+        CaseFormatError: a document is not UTF-8, not JSON or not a case, or a field of a
+            case has the wrong type (names file, line and field). A bad line stops the
+            reading: no case is skipped silently. A UTF-8 byte order mark is accepted.
     """
     cases = list(iter_cases(Path(path), hierarchy))
     skipped = sum(1 for c in cases for w in c.warnings if w.endswith("skipped"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +28,7 @@ from kgfuse.commands.common import (
     SetOption,
     ShortlistOption,
     SimilarityWeightOption,
+    check_output,
     console,
     handle_errors,
     print_json,
@@ -43,19 +46,52 @@ def write_report(out: Path, stem: str, data: dict, markdown: str) -> None:
     (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
 
 
+def _check_report_folder(out: Path, names: Sequence[str]) -> None:
+    """Refuse, before anything is loaded or evaluated, a report folder ``--out`` that could
+    not take the report files ``names``: a file, a folder under a file or that cannot be
+    made or written, report files that are folders, read-only or SQLite databases (files
+    of an earlier report are written over, as before; a missing folder is made).
+
+    Raises:
+        ValueError: ``out`` or a report file is no place for the report.
+        PermissionError: a folder or report file cannot be written.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(
+            f"--out {out} is a file: give a folder for the report ({', '.join(names)})"
+        )
+    if out.is_dir():
+        for name in names:
+            path = out / name
+            check_output(path)
+            if path.is_file() and not os.access(path, os.W_OK):
+                raise PermissionError(f"cannot write over {path} (read-only)")
+        return
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"cannot make the report folder {out}: {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot make the report folder {out}: cannot write to {parent}")
+
+
 @app.command("link")
 @handle_errors
 def eval_link(
     gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL in the id68.jsonl format.")],
     kg: KGOption = None,
     home: HomeOption = None,
-    processes: Annotated[int, typer.Option("--processes", "-j")] = 1,
-    repeats: Annotated[int, typer.Option(help="Timed repeats for the throughput figure.")] = 3,
+    processes: Annotated[int, typer.Option("--processes", "-j", min=1)] = 1,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Timed repeats for the throughput figure.")
+    ] = 3,
     abstracts: Annotated[
         int,
         typer.Option(
+            min=0,
             help="Also time this many abstract-sized (~1,500 character) documents made from "
-            "the gold texts' sentences."
+            "the gold texts' sentences.",
         ),
     ] = 0,
     out: Annotated[
@@ -83,9 +119,23 @@ def eval_link(
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
+    from fusion.ner_linker import NER_MODES
+    from fusion.pipeline import check_precision
 
+    # every option and input checked before the KG or a model is loaded
+    if ner is not None:
+        if ner_mode not in NER_MODES:
+            raise ValueError(
+                f"unknown --ner-mode {ner_mode!r}; choose one of {', '.join(NER_MODES)}"
+            )
+        check_precision(ner_precision)
+        if not ner.is_dir():
+            raise FileNotFoundError(f"--ner model folder not found: {ner}")
     if not gold.is_file():
         raise FileNotFoundError(f"gold file not found: {gold}")
+    if out is not None:
+        _check_report_folder(out, ("eval_link.json", "eval_link.md"))
+    documents = load_gold(gold)  # names file, line, document and field of a bad annotation
     graph, linker = _linker(resolve_kg(kg, home), measurements=measurements)
     if ner is not None:
         from fusion.ner_linker import NerLinker, dense_grounding
@@ -101,7 +151,7 @@ def eval_link(
 
     report = run_linking_eval(
         linker,
-        load_gold(gold),
+        documents,
         ancestors,
         n_process=processes,
         repeats=repeats,
@@ -150,7 +200,10 @@ def eval_diagnosis(
     cases: Annotated[
         Path,
         typer.Option(
-            "--cases", help="Cases: ppkt_dev.jsonl / vignettes_dev.jsonl format or phenopackets."
+            "--cases",
+            help="Cases: a JSONL file in the ppkt_dev.jsonl / vignettes_dev.jsonl format, a "
+            "phenopacket .json file, or a folder of phenopacket .json files (searched "
+            "recursively). A bad line stops the run, named by file, line and field.",
         ),
     ],
     model: Annotated[
@@ -159,9 +212,11 @@ def eval_diagnosis(
     out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path(
         "eval-results/diagnosis"
     ),
-    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
-    sample: Annotated[int | None, typer.Option(help="A seeded random sample of N cases.")] = None,
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="A seeded random sample of N cases.")
+    ] = None,
+    resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples.")] = 1000,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
@@ -175,12 +230,25 @@ def eval_diagnosis(
 
     On all, covered and leakage-free cases; the intervals resample whole diseases; each
     ranker's average per disease; each ranker's top-1 against Resnik's."""
+    from fusion.pipeline import check_precision
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis
+    from train.phenopacket import iter_cases
 
-    if not cases.is_file():
-        raise FileNotFoundError(f"cases file not found: {cases}")
+    # every option and input checked before the KG or a model is loaded
+    check_precision(precision)
+    for folder in model or []:
+        if not folder.is_dir():
+            raise FileNotFoundError(f"--model folder not found: {folder}")
+    if not cases.exists():  # a file, or a folder of phenopackets (as the reader reads)
+        raise FileNotFoundError(f"cases file or folder not found: {cases}")
+    _check_report_folder(out, ("diagnosis.json", "diagnosis.md", "topk.png"))
+    # a first pass reads every case without the KG: a bad line stops the run here, named by
+    # file, line and field (none is skipped), and an empty case set is refused
+    if not sum(1 for _ in iter_cases(cases)):
+        where = "no phenopacket (*.json) in the folder" if cases.is_dir() else "empty file"
+        raise ValueError(f"no cases in {cases} ({where})")
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     models = list(model) if model else []
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
