@@ -113,7 +113,7 @@ _SCHEMA_VERSION = 2
 _COMPRESSION_LEVEL = 6
 _TRIGGERS = ("audit_records_no_update", "audit_records_no_delete")
 #: The first bytes of every SQLite database file; bytes 18-19 of its header are 2 in WAL mode.
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = b"SQLite format 3\x00"
 #: SQLite's result code for "file is not a database".
 _SQLITE_NOTADB = 26
 #: The largest integer SQLite stores (``audit list``'s limit).
@@ -468,7 +468,7 @@ class AuditLog:
         """
         with self.path.open("rb") as fh:
             header = fh.read(100)
-        if not header.startswith(_SQLITE_MAGIC):  # empty, or not SQLite
+        if not header.startswith(SQLITE_MAGIC):  # empty, or not SQLite
             raise self._not_audit()
         uri = self.path.absolute().as_uri()
         wal_file = self.path.with_name(self.path.name + "-wal")

@@ -242,10 +242,6 @@ def check_input_output(input: Path | None, output: Path | None) -> None:
         raise ValueError(f"the output {output} is the input: choose another output file")
 
 
-#: The first bytes of every SQLite database (the audit trail is one).
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def check_output(output: Path) -> None:
     """Refuse, before any work, an output file that is a folder, in a folder that does not
     exist or cannot be written, or an SQLite database (the audit trail, above all: writing
@@ -264,6 +260,8 @@ def check_output(output: Path) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write to the output folder {folder}")
     if output.is_file():
+        from kgfuse.audit import SQLITE_MAGIC
+
         with output.open("rb") as fh:
             if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
                 raise ValueError(

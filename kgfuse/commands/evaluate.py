@@ -230,14 +230,13 @@ def eval_diagnosis(
 
     On all, covered and leakage-free cases; the intervals resample whole diseases; each
     ranker's average per disease; each ranker's top-1 against Resnik's."""
-    from fusion.pipeline import check_precision
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis
     from train.phenopacket import iter_cases
 
-    # every option and input checked before the KG or a model is loaded
-    check_precision(precision)
+    # every option and input checked before the KG or a model is loaded (--precision by
+    # its option's callback)
     for folder in model or []:
         if not folder.is_dir():
             raise FileNotFoundError(f"--model folder not found: {folder}")
