@@ -74,9 +74,7 @@ def test_options_are_checked_before_any_model_loads(mini_home: Path, tmp_path: P
     ):
         result = CliRunner().invoke(app, [*args, *home])
         assert result.exit_code == 2, (args, result.output)
-    result = CliRunner().invoke(
-        app, ["diagnose", "--text", "tall", "--precision", "banana", *home]
-    )
+    result = CliRunner().invoke(app, ["diagnose", "--text", "tall", "--precision", "banana", *home])
     assert "choose one of auto, fp32, bf16, int8" in _flat(result.output)
 
 
