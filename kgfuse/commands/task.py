@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     err_console,
     handle_errors,
     jsonl_output,
+    report_records,
     resolve_kg,
     utf8_text,
 )
@@ -134,18 +135,20 @@ def predict(
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
     records = iter([(1, {"id": "text", "text": text})]) if one else read_jsonl(input)  # type: ignore[arg-type]
-    errors = 0
+    written = failed = 0
     with jsonl_output(output) as sink:
         for out in predictor.predict_records(records, batch_size=batch_size):
-            errors += "error" in out
+            written += 1
+            failed += "error" in out
             if text is not None and output is None:
                 _print_prediction(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if errors:
-        err_console.print(
-            f"[yellow]{errors} record(s) could not be labelled (see their 'error')[/]"
-        )
+    if input is None:  # --text: its error is printed above
+        if failed:
+            raise typer.Exit(1)
+        return
+    report_records(input, written, failed, "labelled")
 
 
 def _print_prediction(out: dict) -> None:

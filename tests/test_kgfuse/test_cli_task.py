@@ -91,7 +91,7 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     )
     result = _invoke("predict", out, inputs, "-o", tmp_path / "out.jsonl")
     assert result.exit_code == 0, result.output
-    assert "3 record(s) could not be labelled" in result.output
+    assert "3 of 5 record(s) could not be labelled" in " ".join(result.output.split())
     records = _read(tmp_path / "out.jsonl")
     assert [r["id"] for r in records] == ["a", 2, "c", 4, "e"]
     assert "not valid JSON" in records[1]["error"] and "line 2" in records[1]["error"]
