@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -305,17 +305,22 @@ def _append_many(path: str, count: int, tag: str) -> None:
     log.close()
 
 
-def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
-    path = tmp_path / "audit.sqlite"
-    with AuditLog(path) as log:  # create it, as the first diagnosis would
-        assert len(log) == 0
+def _write_at_once(path: Path, count: int, tags: str) -> None:
+    """One spawned process per tag appends ``count`` records to ``path``; all succeed."""
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(path), 50, t)) for t in ("a", "b")]
+    procs = [ctx.Process(target=_append_many, args=(str(path), count, t)) for t in tags]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=300)
         assert p.exitcode == 0
+
+
+def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    with AuditLog(path) as log:  # create it, as the first diagnosis would
+        assert len(log) == 0
+    _write_at_once(path, 50, "ab")
     with AuditLog(path) as log:
         records = list(log)
         assert len(records) == 100
@@ -328,30 +333,32 @@ def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
 def test_processes_creating_the_database_at_once_all_write(tmp_path: Path) -> None:
     # Servers started together on a fresh home all open the new database at the same moment.
     path = tmp_path / "audit.sqlite"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(path), 5, t)) for t in "abcd"]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-        assert p.exitcode == 0
+    _write_at_once(path, 5, "abcd")
     with AuditLog(path) as log:
         assert len(log) == 20
         assert log.verify_chain().ok
 
 
-def test_opening_retries_a_locked_database_then_gives_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_open = AuditLog._open_connection
-    calls = []
+def locked_then_open(
+    real_open: Callable[[AuditLog], sqlite3.Connection], times: int, calls: list[int]
+) -> Callable[[AuditLog], sqlite3.Connection]:
+    """An opener that finds the database locked ``times`` times, then opens it; each call
+    is counted in ``calls``."""
 
-    def locked_twice(self: AuditLog) -> sqlite3.Connection:
+    def opener(self: AuditLog) -> sqlite3.Connection:
         calls.append(1)
-        if len(calls) <= 2:
+        if len(calls) <= times:
             raise sqlite3.OperationalError("database is locked")
         return real_open(self)
 
+    return opener
+
+
+def test_opening_retries_a_locked_database_then_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    locked_twice = locked_then_open(AuditLog._open_connection, 2, calls)
     monkeypatch.setattr(AuditLog, "_open_connection", locked_twice)
     with AuditLog(tmp_path / "a.sqlite") as log:
         assert len(log) == 0

@@ -17,7 +17,13 @@ from kgfuse.audit import AuditLog, compare_explanations, verify_record
 from kgfuse.commands import audit as audit_cli
 from kgfuse.commands.audit import app as audit_app
 from kgfuse.explanation import Explanation
-from tests.test_kgfuse.test_audit import KIND, append, make_explanation, replay_test_decision
+from tests.test_kgfuse.test_audit import (
+    KIND,
+    append,
+    locked_then_open,
+    make_explanation,
+    replay_test_decision,
+)
 
 runner = CliRunner()
 
@@ -153,15 +159,8 @@ def test_a_writing_log_names_a_file_that_is_not_a_database(tmp_path: Path) -> No
 def test_read_only_opening_retries_a_locked_database(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_open = AuditLog._open_readonly
-    calls = []
-
-    def locked_twice(self: AuditLog) -> sqlite3.Connection:
-        calls.append(1)
-        if len(calls) <= 2:
-            raise sqlite3.OperationalError("database is locked")
-        return real_open(self)
-
+    calls: list[int] = []
+    locked_twice = locked_then_open(AuditLog._open_readonly, 2, calls)
     monkeypatch.setattr(AuditLog, "_open_readonly", locked_twice)
     with AuditLog(db, readonly=True) as log:
         assert len(log) == 3
