@@ -152,7 +152,7 @@ class AskRequest(BaseModel):
         max_length=MAX_QUESTION_CHARS,
         examples=["Which genes are associated with Marfan syndrome?"],
     )
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: StrictInt = Field(default=50, ge=1, le=1000)  # "5", true and 5.0 are errors
 
 
 class LinkRequest(BaseModel):

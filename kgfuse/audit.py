@@ -506,6 +506,10 @@ class AuditLog:
         )
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            # another program's database is not made an audit trail
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if tables and "audit_records" not in tables:
+                raise self._not_audit()
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
             with _transaction(conn, immediate=True):

@@ -108,7 +108,9 @@ def eval_link(
     ner_dense: Annotated[
         float | None,
         typer.Option(
-            help="With --ner: ground spans the dictionary cannot by MiniLM cosine >= this."
+            min=-1.0,
+            max=1.0,
+            help="With --ner: ground spans the dictionary cannot by MiniLM cosine >= this.",
         ),
     ] = None,
     ner_precision: Annotated[

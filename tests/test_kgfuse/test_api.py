@@ -110,6 +110,8 @@ def test_terms_known_and_unknown(client: TestClient) -> None:
         ({"json": {"question": "x" * 2001}}, 422, "at most 2000 characters"),
         ({"json": {"nothing": 1}}, 422, "Field required"),
         ({"json": {"question": "q" * 10, "limit": -1}}, 422, "greater than or equal"),
+        ({"json": {"question": "q" * 10, "limit": "5"}}, 422, "valid integer"),
+        ({"json": {"question": "q" * 10, "limit": True}}, 422, "valid integer"),
         ({"content": b"x" * 30_000, "headers": {"content-type": "application/json"}}, 413, "over"),
     ],
 )

@@ -282,3 +282,14 @@ def test_show_html_in_a_folder_that_cannot_be_written(db: Path) -> None:
     code, out = run("show", _record_id(db), "--db", str(db), "--html", "/sys/r.html")
     assert code == 2 and "/sys" in out and "error:" in out, out
     assert not Path("/sys/r.html").exists()
+
+
+def test_a_writing_log_leaves_another_programs_database_alone(tmp_path: Path) -> None:
+    other = tmp_path / "patients.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE patients (id TEXT)")
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(ValueError, match="patients.sqlite is not a kgfuse audit database"):
+        append(AuditLog(other), "long thin fingers")
+    assert other.read_bytes() == before
