@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -413,6 +414,41 @@ class TermInfo:
         return compress(self.iri)
 
 
+_UPDATE = re.compile(
+    r"(?:\s*(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>))*\s*"
+    r"(INSERT|DELETE|DROP|LOAD|CLEAR|CREATE|ADD|MOVE|COPY|WITH)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(
+    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\''  # long strings
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''  # strings
+    r'|<[^<>"{}|^`\\\s]*>'  # IRIs
+)
+_COMMENT = re.compile(r"#[^\n]*")
+_SERVICE = re.compile(r"(?<![?$\w:])SERVICE\b", re.IGNORECASE)
+
+
+def check_user_query(sparql: str) -> None:
+    """Refuse a user's query that is an update, or that calls another endpoint.
+
+    Raises:
+        ValueError: an update (``INSERT``, ``DELETE``, ``LOAD`` ...), or a ``SERVICE``
+            clause, each named.
+    """
+    # strings and IRIs emptied first (they may hold '#' or the words), then comments dropped
+    bare = _COMMENT.sub(" ", _QUOTED.sub(lambda m: "<>" if m[0][0] == "<" else '""', sparql))
+    update = _UPDATE.match(bare)
+    if update:
+        raise ValueError(
+            f"{update.group(1).upper()} is an update: kgfuse runs read-only SELECT queries"
+        )
+    if _SERVICE.search(bare):
+        raise ValueError(
+            "SERVICE calls another SPARQL endpoint: kgfuse does not fetch from the network "
+            "for a query; query that endpoint directly"
+        )
+
+
 class KnowledgeGraph:
     """A built KG opened read-only: SPARQL, helper queries and derived tables.
 
@@ -521,13 +557,18 @@ class KnowledgeGraph:
         """Run a user's own read-only SELECT query (the store is read-only).
 
         Raises:
-            ValueError: the text is not a valid SPARQL SELECT query (with the parser's message).
+            ValueError: the text is an update, calls another endpoint (``SERVICE``: a query
+                must not make kgfuse fetch from the network), is not a valid SPARQL SELECT
+                query (with the parser's message), or fails while its rows are read.
         """
+        check_user_query(sparql)
         try:
             names, rows = run_select(self.store, sparql, None)
+            return names, list(rows)  # errors can come while the rows are read
         except SyntaxError as exc:  # Oxigraph's parse errors; callers treat bad input as ValueError
             raise ValueError(f"invalid SPARQL query: {exc}") from None
-        return names, list(rows)
+        except (OSError, RuntimeError) as exc:
+            raise ValueError(f"the query failed: {exc}") from None
 
     # ---- terms ---------------------------------------------------------------------------
     def resolve(self, term: str) -> str:

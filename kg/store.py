@@ -14,17 +14,19 @@ intact; leftovers of killed builds are removed by the next build.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -63,8 +65,22 @@ def kgfuse_home(explicit: Path | None = None) -> Path:
     return Path(env).expanduser() if env else Path.home() / ".kgfuse"
 
 
+#: A KG's name in the home: one folder name, not hidden, no path separators.
+KG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def default_kg_path(name: str = "hpo", home: Path | None = None) -> Path:
-    """Folder of the KG called ``name`` in the kgfuse home."""
+    """Folder of the KG called ``name`` in the kgfuse home.
+
+    Raises:
+        ValueError: ``name`` is not one plain folder name (:data:`KG_NAME`: ``..``, ``a/b``,
+            a hidden name would put the KG elsewhere).
+    """
+    if not KG_NAME.fullmatch(name):
+        raise ValueError(
+            f"{name!r} cannot name a KG: use letters, digits, '.', '_' or '-', starting with "
+            "a letter or digit (or give the folder with -o)"
+        )
     return kgfuse_home(home) / "kgs" / name
 
 
@@ -161,14 +177,68 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
+#: The names of a KG folder's builds: ``<fingerprint[:12]>-<8 hex>``, ``.tmp-<hex>`` while
+#: one is written. Nothing else under ``builds/`` is ever removed.
+_BUILD_NAME = re.compile(r"(?:[0-9a-f]{12}-[0-9a-f]{8}|\.tmp-[0-9a-f]+)")
+#: What a KG folder holds besides its builds.
+_KG_ENTRIES = re.compile(r"(?:builds|current|\.build\.lock|\.current-[0-9a-f]+)")
+
+
 def _swap_current(kg_dir: Path, build_dir: Path) -> None:
     """Point ``kg_dir/current`` at ``build_dir`` atomically, then drop older builds."""
     link_tmp = kg_dir / f".current-{uuid.uuid4().hex}"
     os.symlink(os.path.relpath(build_dir, kg_dir), link_tmp)
     os.replace(link_tmp, kg_dir / "current")
     for old in (kg_dir / "builds").iterdir():
-        if old != build_dir:
+        if old != build_dir and _BUILD_NAME.fullmatch(old.name) and not old.name.startswith("."):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_kg_folder(dest: Path) -> None:
+    """Refuse a build folder that is a file, cannot be written, or holds anything but a
+    KG's own entries (a build removes its older builds: it must not remove a user's files).
+
+    Raises:
+        ValueError: a file, or a folder of other files.
+        PermissionError: it (or the folder it would be made in) cannot be written.
+    """
+    if dest.exists() and not dest.is_dir():
+        raise ValueError(f"the KG folder {dest} is a file: give a folder")
+    if dest.is_dir():
+        strange = [e.name for e in dest.iterdir() if not _KG_ENTRIES.fullmatch(e.name)]
+        builds = dest / "builds"
+        if builds.is_dir():
+            strange += [
+                f"builds/{e.name}" for e in builds.iterdir() if not _BUILD_NAME.fullmatch(e.name)
+            ]
+        if strange:
+            shown = ", ".join(sorted(strange)[:3]) + (" ..." if len(strange) > 3 else "")
+            raise ValueError(
+                f"{dest} is not a kgfuse KG folder (it holds {shown}): build into a new or "
+                "empty folder"
+            )
+    existing = dest
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write the KG folder {dest}: {existing} is not writable")
+
+
+@contextlib.contextmanager
+def _build_lock(dest: Path) -> Iterator[None]:
+    """Hold ``dest/.build.lock`` for one build; another build of the same KG fails at once
+    (each would remove the other's unfinished files)."""
+    import fcntl
+
+    with (dest / ".build.lock").open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(f"another build of {dest} is running; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def build_kg(
@@ -201,20 +271,50 @@ def build_kg(
     Raises:
         OntologyParseError, NotUTF8Error, UnsupportedFormatError, FileNotFoundError: a
         source is bad; nothing of the new build is left on disk.
+        ValueError: ``dest`` is a file or holds other files, or another build of it runs.
+        PermissionError: ``dest`` cannot be written.
     """
-    import pyoxigraph as ox
-    from rich.markup import escape
-    from rich.progress import Progress
-
-    from kg.helper_triples import write_helper_triples
-    from kg.sources import detect_format
-
     if not sources:
         raise ValueError("no sources given: pass ontology files or 'hpo'")
     formats = list(formats) if formats is not None else [None] * len(sources)
     if len(formats) != len(sources):
         raise ValueError("formats must have one entry per source")
+    from kg.sources import detect_format
+
+    # Validate every source and the folder before any work, so bad input fails fast.
+    plan: list[tuple[str | Path, str | None]] = []
+    for src, fmt in zip(sources, formats, strict=True):
+        if str(src) == HPO_SOURCE:
+            plan.append((HPO_SOURCE, None))
+        else:
+            path = Path(src)
+            if path.is_dir():
+                raise ValueError(f"ontology source {path} is a folder: give its files")
+            if not path.is_file():
+                raise FileNotFoundError(f"ontology source not found: {path}")
+            plan.append((path, detect_format(path, fmt)))
     dest = Path(dest).expanduser().absolute()
+    _check_kg_folder(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    with _build_lock(dest):
+        return _build_locked(plan, dest, name, derived, progress, hpo_dir)
+
+
+def _build_locked(
+    plan: list[tuple[str | Path, str | None]],
+    dest: Path,
+    name: str | None,
+    derived: bool,
+    progress: bool,
+    hpo_dir: Path | None,
+) -> Manifest:
+    """:func:`build_kg` of checked sources once it holds the KG folder's build lock."""
+    import pyoxigraph as ox
+    from rich.markup import escape
+    from rich.progress import Progress
+
+    from kg.helper_triples import write_helper_triples
+
     builds = dest / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):
@@ -222,16 +322,6 @@ def build_kg(
         shutil.rmtree(stale, ignore_errors=True)
     for stale_link in dest.glob(".current-*"):  # a build killed while swapping the link
         stale_link.unlink(missing_ok=True)
-    # Validate every source before any work, so bad input fails fast.
-    plan: list[tuple[str | Path, str | None]] = []
-    for src, fmt in zip(sources, formats, strict=True):
-        if str(src) == HPO_SOURCE:
-            plan.append((HPO_SOURCE, None))
-        else:
-            path = Path(src)
-            if not path.is_file():
-                raise FileNotFoundError(f"ontology source not found: {path}")
-            plan.append((path, detect_format(path, fmt)))
 
     tmp = builds / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir()

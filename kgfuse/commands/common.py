@@ -28,8 +28,9 @@ from kg.errors import (
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 
-console = Console()
-err_console = Console(stderr=True)
+# emoji off: ":owl:" in "type:owl:Class" would print as an owl
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 KGOption = Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,10 +20,12 @@ from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
     KGOption,
+    check_output,
     check_port_free,
     console,
     err_console,
     handle_errors,
+    partial_path,
     print_json,
     resolve_kg,
     utf8_text,
@@ -116,7 +119,7 @@ def query(
     kg: KGOption = None,
     home: HomeOption = None,
     output: Annotated[str, typer.Option("--output", "-f", help="table, json or csv.")] = "table",
-    limit: Annotated[int, typer.Option(help="Rows shown in a table.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Rows shown in a table.")] = 50,
 ) -> None:
     """Run a read-only SPARQL query against the KG."""
     if output not in ("table", "json", "csv"):
@@ -292,12 +295,19 @@ def dump(
     fmt = ox.RdfFormat.from_extension(out.suffix.lstrip("."))
     if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.N_QUADS):
         raise ValueError(f"{out.name}: write .nt (N-Triples), .ttl (Turtle) or .nq (N-Quads)")
+    check_output(out)
     build = resolve_build(kg if kg is not None else default_kg_path("hpo", home))
     store = ox.Store.read_only(str(build / "store"))
-    if fmt == ox.RdfFormat.N_QUADS:
-        store.dump(str(out), format=fmt)
-    else:
-        store.dump(str(out), format=fmt, from_graph=ox.DefaultGraph())
+    partial = partial_path(out)  # renamed onto out once whole: a kill leaves out as it was
+    try:
+        if fmt == ox.RdfFormat.N_QUADS:
+            store.dump(str(partial), format=fmt)
+        else:
+            store.dump(str(partial), format=fmt, from_graph=ox.DefaultGraph())
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     console.print(
         f"wrote {len(store):,} triples of {build} to {out}", highlight=False, markup=False
     )

@@ -402,9 +402,11 @@ def test_bind_needs_a_where_group() -> None:
 
 def test_query_rejects_updates_and_bad_syntax(hpo_kg: KnowledgeGraph) -> None:
     before = len(hpo_kg.store)
-    for text in ("DROP ALL", "DELETE WHERE { ?s ?p ?o }", "SELEC ?x"):
-        with pytest.raises(ValueError, match="invalid SPARQL"):
+    for text in ("DROP ALL", "# a comment\nDELETE WHERE { ?s ?p ?o }", "LOAD <http://e/x.ttl>"):
+        with pytest.raises(ValueError, match="is an update: kgfuse runs read-only SELECT"):
             hpo_kg.query(text)
+    with pytest.raises(ValueError, match="invalid SPARQL"):
+        hpo_kg.query("SELEC ?x")
     with pytest.raises(ValueError, match="SELECT"):
         hpo_kg.query("ASK { ?s ?p ?o }")
     assert len(hpo_kg.store) == before
@@ -437,3 +439,22 @@ def test_arbitrary_text_as_a_term_is_unknown_or_resolved(hpo_kg: KnowledgeGraph,
     except UnknownTermError:
         return
     assert hpo_kg.ask("ASK WHERE { { ?t ?p ?o } UNION { ?s ?p ?t } }", t=IRI(iri))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "select * where { service silent <http://a/> { ?s ?p ?o } }",
+    ],
+)
+def test_query_refuses_to_call_other_endpoints(hpo_kg: KnowledgeGraph, text: str) -> None:
+    with pytest.raises(ValueError, match="SERVICE calls another SPARQL endpoint"):
+        hpo_kg.query(text)
+
+
+def test_query_reads_service_as_a_word_elsewhere(hpo_kg: KnowledgeGraph) -> None:
+    # a variable, a string, an IRI or a comment holding the word is no SERVICE clause
+    text = 'SELECT ?service WHERE { ?service ?p "SERVICE # x" } LIMIT 1 # SERVICE <http://a/>'
+    names, _ = hpo_kg.query(text)
+    assert names == ["service"]

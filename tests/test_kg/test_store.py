@@ -365,3 +365,44 @@ def test_triple_count_counts_every_graph_as_len_does() -> None:
     assert kg.store.triple_count(store) == len(store) == 5
     store.add(ox.Quad(a, p, ox.Literal("x"), ox.NamedNode("http://example.org/g")))
     assert kg.store.triple_count(store) == len(store) == 6
+
+
+def test_a_build_refuses_a_folder_of_other_files_and_leaves_it(
+    legal_ttl: Path, tmp_path: Path
+) -> None:
+    # a build removes its older builds: it must never remove a user's files
+    project = tmp_path / "project"
+    (project / "builds" / "nightly").mkdir(parents=True)
+    (project / "builds" / "nightly" / "r.csv").write_text("d\n")
+    with pytest.raises(ValueError, match="not a kgfuse KG folder .*builds/nightly"):
+        build_kg([legal_ttl], project, progress=False)
+    assert (project / "builds" / "nightly" / "r.csv").read_text() == "d\n"
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(ValueError, match="is a file"):
+        build_kg([legal_ttl], tmp_path / "notes.txt", progress=False)
+    with pytest.raises(ValueError, match="is a folder"):
+        build_kg([tmp_path], tmp_path / "kg", progress=False)
+    assert not (tmp_path / "kg").exists()  # nothing made for a bad source
+    build_kg([legal_ttl], tmp_path / "kg", progress=False)  # a new folder, then its own
+    build_kg([legal_ttl], tmp_path / "kg", progress=False)
+    assert len(list((tmp_path / "kg" / "builds").iterdir())) == 1
+
+
+def test_a_second_build_of_one_kg_at_once_is_refused(legal_ttl: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    dest = tmp_path / "kg"
+    dest.mkdir()
+    with (dest / ".build.lock").open("a") as held:  # as a running build holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ValueError, match="another build of .* is running"):
+            build_kg([legal_ttl], dest, progress=False)
+    build_kg([legal_ttl], dest, progress=False)  # free again
+    assert (dest / "current" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", ""])
+def test_kg_names_stay_inside_the_home(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot name a KG"):
+        default_kg_path(name, tmp_path)
+    assert default_kg_path("legal-2.v1", tmp_path) == tmp_path / "kgs" / "legal-2.v1"

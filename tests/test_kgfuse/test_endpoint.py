@@ -252,6 +252,10 @@ def test_kg_dump_loaded_into_another_store_serves_the_same_kg(kg_dir: Path, tmp_
         assert remote.term("HP:0001166") == local.term("HP:0001166")
     bad = CliRunner().invoke(app, ["kg", "dump", str(tmp_path / "x.json"), "--kg", str(kg_dir)])
     assert bad.exit_code == 2 and ".nt (N-Triples)" in bad.output
+    assert not list(tmp_path.glob("*.partial"))  # written whole, then renamed
+    (tmp_path / "d.nt").mkdir()
+    folder = CliRunner().invoke(app, ["kg", "dump", str(tmp_path / "d.nt"), "--kg", str(kg_dir)])
+    assert folder.exit_code == 2 and "is a folder" in folder.output
 
 
 def test_http_api_and_audit_replay_over_the_endpoint(
