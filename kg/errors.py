@@ -35,7 +35,7 @@ class UnsupportedFormatError(ValueError):
         self.supported = sorted(supported)
         super().__init__(
             f"{self.path}: unknown ontology format; supported: {', '.join(self.supported)} "
-            "(pass format=... to override the guess from the file extension)"
+            "(pass --format / format=... to override the guess from the file extension)"
         )
 
 

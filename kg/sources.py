@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -263,12 +264,24 @@ def load_source(
     started = time.perf_counter()
     sha256 = _scan(path)
     spec = SUPPORTED_FORMATS[name]
-    if spec.rdf_format is None:
-        triples = _load_obo(store, path, Path(workdir), blank_prefix=f"b{sha256[:12]}x")
-    else:
-        before = len(store)
-        _bulk_load(store, path, spec.rdf_format, base_iri=path.resolve().as_uri())
-        triples = len(store) - before
+    head = check_not_empty(path)
+    readable = _without_bom(path, Path(workdir)) if head.startswith(_BOM) else path
+    try:
+        if spec.rdf_format is None:
+            triples = _load_obo(store, readable, Path(workdir), blank_prefix=f"b{sha256[:12]}x")
+        else:
+            before = len(store)
+            _bulk_load(store, readable, spec.rdf_format, base_iri=path.resolve().as_uri())
+            triples = len(store) - before
+    except OntologyParseError as err:
+        if readable == path:
+            raise
+        raise OntologyParseError(path, err.reason, err.line) from err  # not the copy's name
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    if triples == 0:
+        logger.warning("%s added no triple to the KG (only prefixes or comments?)", path)
     logger.info(
         "loaded %s (%s): %d triples in %.1f s",
         path,
@@ -292,6 +305,34 @@ def _load_obo(store: pyoxigraph.Store, path: Path, workdir: Path, *, blank_prefi
     return stats.triples
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def check_not_empty(path: Path) -> bytes:
+    """The first 4 KiB of a source file, which must hold more than white space.
+
+    Raises:
+        OntologyParseError: the file is empty (or white space, or a byte-order mark only).
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(4096)
+        text = head[len(_BOM) :] if head.startswith(_BOM) else head
+        if not text.strip() and not fh.read(1 << 20).strip():
+            raise OntologyParseError(path, "the file is empty", None)
+    return head
+
+
+def _without_bom(path: Path, workdir: Path) -> Path:
+    """A copy of ``path`` in ``workdir`` without its UTF-8 byte-order mark (which the RDF
+    parsers read as a character of the first term)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=path.suffix, dir=workdir)
+    with os.fdopen(handle, "wb") as out, path.open("rb") as src:
+        src.read(len(_BOM))
+        shutil.copyfileobj(src, out, 1 << 20)
+    return Path(name)
+
+
 def _bulk_load(
     store: pyoxigraph.Store, path: Path, rdf_format: pyoxigraph.RdfFormat, *, base_iri: str | None
 ) -> None:
@@ -299,3 +340,7 @@ def _bulk_load(
         store.bulk_load(path=path, format=rdf_format, base_iri=base_iri)
     except SyntaxError as err:
         raise OntologyParseError(path, err.msg or str(err), err.lineno) from err
+    except MemoryError as err:  # Oxigraph's parse buffer (16 MiB) holds one token at most
+        raise OntologyParseError(
+            path, f"a single term or literal is too long to parse ({err})", None
+        ) from err

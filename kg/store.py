@@ -279,7 +279,7 @@ def build_kg(
     formats = list(formats) if formats is not None else [None] * len(sources)
     if len(formats) != len(sources):
         raise ValueError("formats must have one entry per source")
-    from kg.sources import detect_format
+    from kg.sources import check_not_empty, detect_format
 
     # Validate every source and the folder before any work, so bad input fails fast.
     plan: list[tuple[str | Path, str | None]] = []
@@ -293,11 +293,18 @@ def build_kg(
             if not path.is_file():
                 raise FileNotFoundError(f"ontology source not found: {path}")
             plan.append((path, detect_format(path, fmt)))
+            check_not_empty(path)
     dest = Path(dest).expanduser().absolute()
     _check_kg_folder(dest)
+    created = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
     with _build_lock(dest):
-        return _build_locked(plan, dest, name, derived, progress, hpo_dir)
+        try:
+            return _build_locked(plan, dest, name, derived, progress, hpo_dir)
+        except BaseException:
+            if created and not (dest / "current").exists():  # a first build that failed
+                shutil.rmtree(dest, ignore_errors=True)
+            raise
 
 
 def _build_locked(

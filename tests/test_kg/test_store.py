@@ -297,8 +297,7 @@ def test_build_kg_first_build_failing_leaves_nothing(tmp_path: Path, fixtures_di
     with pytest.raises(OntologyParseError):
         build_kg([fixtures_dir / "bad.obo"], dest, progress=False)
 
-    assert not (dest / "current").exists()
-    assert list((dest / "builds").iterdir()) == []
+    assert not dest.exists()  # the folder it made is gone too
     with pytest.raises(KGNotFoundError, match="kgfuse kg build"):
         KnowledgeGraph.open(dest)
 
@@ -406,3 +405,28 @@ def test_kg_names_stay_inside_the_home(name: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot name a KG"):
         default_kg_path(name, tmp_path)
     assert default_kg_path("legal-2.v1", tmp_path) == tmp_path / "kgs" / "legal-2.v1"
+
+
+def test_an_empty_source_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ttl"
+    empty.write_bytes(b"\xef\xbb\xbf \n\n")
+    with pytest.raises(OntologyParseError, match="empty.ttl: the file is empty"):
+        build_kg([empty], tmp_path / "kg", progress=False)
+    assert not (tmp_path / "kg").exists()
+
+
+def test_a_byte_order_mark_is_not_read_as_part_of_the_first_term(tmp_path: Path) -> None:
+    source = tmp_path / "bom.ttl"
+    source.write_bytes(b'\xef\xbb\xbf@prefix ex: <http://e.org/> .\nex:a ex:b "c" .\n')
+    build_kg([source], tmp_path / "kg", progress=False)
+    graph = KnowledgeGraph.open(tmp_path / "kg")
+    assert graph.query("SELECT ?o WHERE { <http://e.org/a> <http://e.org/b> ?o }")[1] == [("c",)]
+    assert not list((tmp_path / "kg" / "builds").glob("*/bom-*"))  # the copy is gone
+
+
+def test_a_term_too_long_to_parse_names_the_file_and_leaves_no_folder(tmp_path: Path) -> None:
+    source = tmp_path / "huge.ttl"
+    source.write_text('<http://e.org/a> <http://e.org/b> "' + "x" * (17 << 20) + '" .\n')
+    with pytest.raises(OntologyParseError, match="huge.ttl: a single term or literal is too long"):
+        build_kg([source], tmp_path / "kg", progress=False)
+    assert not (tmp_path / "kg").exists()  # a first build that failed leaves nothing
