@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.annotations import AnnotationTable
-from kg.errors import UnknownTermError
+from kg.errors import KGNotFoundError, UnknownTermError
 from kg.helper_triples import HELPER_TRIPLES_FILE, HelperTriples
 from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon
@@ -478,7 +478,7 @@ class KnowledgeGraph:
                 ``$KGFUSE_HOME``, else ``~/.kgfuse``).
 
         Raises:
-            KGNotFoundError: nothing is built there.
+            KGNotFoundError: nothing is built there, or the build is damaged.
             EndpointUnreachableError, NotAnEndpointError: the URL gives no SPARQL endpoint.
         """
         if is_endpoint(path):
@@ -487,8 +487,13 @@ class KnowledgeGraph:
             remote, folder, remote_manifest = open_endpoint(str(path), home=home)
             return cls(folder, remote, remote_manifest)
         build = resolve_build(Path(path))
-        manifest = Manifest.from_json((build / "manifest.json").read_text(encoding="utf-8"))
-        store = ox.Store.read_only(str(build / "store"))
+        try:
+            manifest = Manifest.from_json((build / "manifest.json").read_text(encoding="utf-8"))
+            store = ox.Store.read_only(str(build / "store"))
+        except (OSError, RuntimeError, ValueError) as exc:  # JSON errors are ValueErrors
+            raise KGNotFoundError(
+                f"the KG build {build} is damaged ({exc}); rebuild it with kgfuse kg build"
+            ) from None
         return cls(build, store, manifest)
 
     @property

@@ -170,9 +170,26 @@ def _import_pyshacl() -> Any:
 
 
 def _load_shapes(shapes: Iterable[Path]) -> rdflib.Graph:
+    """The shapes of Turtle files.
+
+    Raises:
+        FileNotFoundError: a file is missing.
+        OntologyParseError: a file is not UTF-8 or not Turtle, naming it.
+    """
+    from kg.errors import OntologyParseError
+
     graph = rdflib.Graph()
     for path in shapes:
-        graph.parse(Path(path), format="turtle")
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"shapes file not found: {path}")
+        try:
+            graph.parse(path, format="turtle")
+        except UnicodeDecodeError as exc:
+            raise OntologyParseError(path, f"not valid UTF-8 (byte {exc.start})") from None
+        except Exception as exc:  # rdflib's parsers raise their own types (BadSyntax ...)
+            reason = " ".join(str(exc).split())[:300]
+            raise OntologyParseError(path, f"not valid Turtle shapes: {reason}") from None
     return graph
 
 

@@ -323,7 +323,7 @@ def serve(
         ),
     ] = None,
     home: HomeOption = None,
-    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 7878,
     bind: Annotated[
         str, typer.Option(help="Address to listen on (loopback unless you say otherwise).")
     ] = "127.0.0.1",

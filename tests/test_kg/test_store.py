@@ -430,3 +430,22 @@ def test_a_term_too_long_to_parse_names_the_file_and_leaves_no_folder(tmp_path: 
     with pytest.raises(OntologyParseError, match="huge.ttl: a single term or literal is too long"):
         build_kg([source], tmp_path / "kg", progress=False)
     assert not (tmp_path / "kg").exists()  # a first build that failed leaves nothing
+
+
+def test_a_damaged_store_or_manifest_is_one_clear_error(legal_ttl: Path, tmp_path: Path) -> None:
+    build_kg([legal_ttl], tmp_path / "kg", progress=False)
+    build = resolve_build(tmp_path / "kg")
+    (build / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(KGNotFoundError, match="is damaged .* rebuild it with kgfuse kg build"):
+        KnowledgeGraph.open(tmp_path / "kg")
+
+
+def test_shapes_that_are_not_turtle_name_their_file(tmp_path: Path) -> None:
+    from kg.validation import _load_shapes
+
+    bad = tmp_path / "shapes.ttl"
+    bad.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\nthis is not turtle\n")
+    with pytest.raises(OntologyParseError, match="shapes.ttl: not valid Turtle shapes"):
+        _load_shapes([bad])
+    with pytest.raises(FileNotFoundError, match="shapes file not found"):
+        _load_shapes([tmp_path / "missing.ttl"])
