@@ -272,6 +272,8 @@ def load_source(
         else:
             before = len(store)
             _bulk_load(store, readable, spec.rdf_format, base_iri=path.resolve().as_uri())
+            if spec.rdf_format == pyoxigraph.RdfFormat.JSON_LD:  # the one dataset format
+                _merge_named_graphs(store, path)
             triples = len(store) - before
     except OntologyParseError as err:
         if readable == path:
@@ -331,6 +333,18 @@ def _without_bom(path: Path, workdir: Path) -> Path:
         src.read(len(_BOM))
         shutil.copyfileobj(src, out, 1 << 20)
     return Path(name)
+
+
+def _merge_named_graphs(store: pyoxigraph.Store, path: Path) -> None:
+    """Move the triples a JSON-LD source put in named graphs (a top-level ``@graph`` with an
+    ``@id``) into the default graph, which is the KG: there they would be invisible."""
+    graphs = list(store.named_graphs())
+    if not graphs:
+        return
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    for graph in graphs:
+        store.remove_graph(graph)
+    logger.info("%s: merged %d named graph(s) into the KG's default graph", path, len(graphs))
 
 
 def _bulk_load(

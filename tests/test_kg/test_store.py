@@ -449,3 +449,16 @@ def test_shapes_that_are_not_turtle_name_their_file(tmp_path: Path) -> None:
         _load_shapes([bad])
     with pytest.raises(FileNotFoundError, match="shapes file not found"):
         _load_shapes([tmp_path / "missing.ttl"])
+
+
+def test_json_ld_named_graphs_join_the_kg(tmp_path: Path) -> None:
+    source = tmp_path / "named.jsonld"
+    source.write_text(
+        '{"@context": {"ex": "http://e.org/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"},'
+        ' "@id": "ex:graph1", "@graph": [{"@id": "ex:A", "rdfs:label": "A thing"}]}',
+        encoding="utf-8",
+    )
+    build_kg([source], tmp_path / "kg", progress=False)
+    graph = KnowledgeGraph.open(tmp_path / "kg")
+    assert graph.query("SELECT ?l WHERE { <http://e.org/A> rdfs:label ?l }")[1] == [("A thing",)]
+    assert list(graph.store.named_graphs()) == []
