@@ -123,8 +123,8 @@ def compress(iri: str) -> str:
 
 def to_iri(term: str) -> str:
     """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs)."""
-    if term.startswith(("http://", "https://", "urn:")):
-        return term
+    if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:
+        return term  # other schemes: file: IRIs of relative IRIs in a local source, tag: ...
     iri = expand(term)
     if iri is not None:
         return iri

@@ -462,3 +462,14 @@ def test_json_ld_named_graphs_join_the_kg(tmp_path: Path) -> None:
     graph = KnowledgeGraph.open(tmp_path / "kg")
     assert graph.query("SELECT ?l WHERE { <http://e.org/A> rdfs:label ?l }")[1] == [("A thing",)]
     assert list(graph.store.named_graphs()) == []
+
+
+def test_terms_under_file_iris_can_be_looked_up(tmp_path: Path) -> None:
+    # relative IRIs of a local source resolve against its file: URI
+    source = tmp_path / "rel.ttl"
+    source.write_text('<A> <http://www.w3.org/2000/01/rdf-schema#label> "a" .\n')
+    build_kg([source], tmp_path / "kg", progress=False)
+    graph = KnowledgeGraph.open(tmp_path / "kg")
+    iri = (tmp_path / "A").resolve().as_uri()
+    assert graph.resolve(iri) == iri
+    assert graph.label(iri) == "a"
