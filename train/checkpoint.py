@@ -159,6 +159,20 @@ def read_checkpoint(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     return tensors, header
 
 
+def checkpoint_state(path: Path) -> dict[str, Any]:
+    """The loop state a checkpoint holds (its fingerprint, epoch ...), read from its header
+    alone: no tensor is loaded.
+
+    Raises:
+        ValueError: the file is not a kgfuse checkpoint.
+    """
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata() or {}
+    if "kgfuse" not in meta:
+        raise ValueError(f"{path} is not a kgfuse checkpoint")
+    return dict(json.loads(meta["kgfuse"]).get("state") or {})
+
+
 def restore_checkpoint(
     path: Path,
     model: torch.nn.Module,

@@ -58,6 +58,21 @@ FREE_ON_RESUME = (
 )
 
 
+def run_fingerprint(settings: str, kg_fingerprint: str, *data_files: str | Path | None) -> str:
+    """What a resumed run must share with the run it continues: its settings
+    (:meth:`resume_fingerprint`), the KG's fingerprint and the bytes of its data files (the
+    same paths with other contents are another run)."""
+    files = []  # by content, in order: the same file named by another path is the same run
+    for path in data_files:
+        digest = hashlib.sha256()
+        if path is not None:
+            with Path(path).open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        files.append(digest.hexdigest() if path is not None else None)
+    return _sha256_json({"settings": settings, "kg": kg_fingerprint, "data": files})
+
+
 def _sha256_json(data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

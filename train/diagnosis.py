@@ -57,7 +57,7 @@ from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
 from train.calibration import top1_confidence
 from train.checkpoint import holding_output_folder
-from train.config import DiagnosisConfig, ModelSection, TaskConfig
+from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerprint
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
@@ -465,7 +465,8 @@ def train_diagnosis(
         writer=writer,
         distributed=distributed,
         on_epoch=on_epoch,
-        fingerprint=config.resume_fingerprint(),
+        # the simulated patients come from the KG, seeded: the settings and the KG suffice
+        fingerprint=run_fingerprint(config.resume_fingerprint(), kg.fingerprint),
     )
     state = loop.state
     throughput = state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)

@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 
 from kg.atomic import give_new_file_modes
-from train.checkpoint import restore_checkpoint, write_checkpoint
+from train.checkpoint import checkpoint_state, restore_checkpoint, write_checkpoint
 from train.config import TrainSection
 from train.distributed import (
     DistributedContext,
@@ -241,18 +241,20 @@ def fit(
     net = wrap_model(model, distributed)  # moves the model to the rank's device first
     device = next(model.parameters()).device
     if resume and checkpoint.is_file():
+        # the settings first: weights of another run may not even fit this model
+        written_by = checkpoint_state(checkpoint).get("fingerprint")  # None: before them
+        if fingerprint and written_by and written_by != fingerprint:
+            raise CheckpointMismatchError(
+                f"{checkpoint} was written by a run with other settings, data or KG "
+                f"(fingerprint {written_by[:12]}, these {fingerprint[:12]}): rerun with what "
+                "it started with, choose another output folder, or pass --no-resume to start "
+                "over"
+            )
         state, best_weights = restore_checkpoint(
             checkpoint, model, optimizer, scheduler=scheduler, skip=skip
         )
         if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
             state["best_score"] = state.pop("best_mrr")
-        written_by = state.get("fingerprint")  # None: a checkpoint from before fingerprints
-        if fingerprint and written_by and written_by != fingerprint:
-            raise CheckpointMismatchError(
-                f"{checkpoint} was written by a run with other settings (fingerprint "
-                f"{written_by[:12]}, these {fingerprint[:12]}): rerun with the settings it "
-                "started with, choose another output folder, or pass --no-resume to start over"
-            )
         state["fingerprint"] = fingerprint
         logger.info(
             "resumed from %s at epoch %d step %d",
@@ -421,10 +423,12 @@ def save_model_folder(
 ) -> None:
     """Write a model folder: weights, tokenizer, fact index, ``kgfuse_model.json``, config.
 
-    Everything is written into ``out/.export`` first and then moved in, item by item, so a
-    run killed while saving leaves the checkpoint and the previous files usable.
+    Everything is written into ``out/.export`` first and then moved in, item by item,
+    ``kgfuse_model.json`` removed first and put back last: a run killed while saving leaves
+    the checkpoint (rerun to finish) and a folder that loads as no model, never a mix of
+    new and old files.
     """
-    from fusion.pipeline import FACTS_DIR, save_model_meta
+    from fusion.pipeline import FACTS_DIR, MODEL_META, save_model_meta
 
     tmp = out / ".export"
     if tmp.exists():
@@ -438,7 +442,10 @@ def save_model_folder(
     save_model_meta(tmp, meta)
     (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
     give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
-    for item in tmp.iterdir():
+    # The model's meta file goes first out and last in: a kill in between leaves a folder
+    # that loads as no model (rerun to finish it), never new weights under an old config.
+    (out / MODEL_META).unlink(missing_ok=True)
+    for item in sorted(tmp.iterdir(), key=lambda i: i.name == MODEL_META):
         target = out / item.name
         if target.is_dir():
             shutil.rmtree(target)

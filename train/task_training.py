@@ -46,7 +46,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 from train.checkpoint import holding_output_folder
-from train.config import TaskConfig
+from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
@@ -311,7 +311,10 @@ def train_task(
         writer=writer,
         on_epoch=on_epoch,
         distributed=distributed,
-        fingerprint=config.resume_fingerprint(),
+        # what the run computes from: its settings, the data files' bytes and the KG
+        fingerprint=run_fingerprint(
+            config.resume_fingerprint(), kg.fingerprint, config.data, config.valid
+        ),
     )
     state = loop.state
     model.cpu()

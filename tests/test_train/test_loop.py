@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -155,3 +156,81 @@ def test_the_fitted_schedule_follows_a_changing_pace(tmp_path, monkeypatch) -> N
     assert 55.0 <= elapsed <= 61.0
     assert 33 <= state["global_step"] <= 40
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
+class _Wider(_Regression):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(5, 1)  # another shape: its weights cannot load
+
+
+def _fit_once(tmp_path, model, fingerprint: str, *, resume: bool):
+    settings = TrainSection(epochs=1, batch_size=4, checkpoint_every=1, warmup_fraction=0.0)
+    width = model.linear.in_features
+    data_x, data_y = torch.randn(8, width), torch.randn(8)
+    optimizer, scheduler, total, per_epoch = build_optimizer(model, settings, len(data_x))
+    return fit(
+        model,
+        optimizer,
+        scheduler,
+        settings=settings,
+        num_examples=len(data_x),
+        make_batch=lambda idx, epoch: {"x": data_x[idx], "y": data_y[idx]},
+        evaluate=None,
+        select="mrr",
+        checkpoint=tmp_path / "ckpt.safetensors",
+        total_steps=total,
+        steps_per_epoch=per_epoch,
+        resume=resume,
+        progress=False,
+        fingerprint=fingerprint,
+    )
+
+
+def test_a_checkpoint_of_another_run_is_refused_before_its_weights_load(tmp_path) -> None:
+    _fit_once(tmp_path, _Regression(), "a" * 64, resume=False)
+    assert loop.checkpoint_state(tmp_path / "ckpt.safetensors")["fingerprint"] == "a" * 64
+    with pytest.raises(loop.CheckpointMismatchError, match="other settings, data or KG"):
+        _fit_once(tmp_path, _Wider(), "b" * 64, resume=True)  # not a size-mismatch error
+
+
+def test_the_run_fingerprint_follows_the_data_and_the_kg(tmp_path) -> None:
+    from train.config import run_fingerprint
+
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"text": "a", "label": "x"}\n')
+    first = run_fingerprint("settings", "kg1", data, None)
+    assert run_fingerprint("settings", "kg1", data, None) == first
+    assert run_fingerprint("settings", "kg2", data, None) != first
+    data.write_text('{"text": "a", "label": "y"}\n')  # same path, other labels
+    assert run_fingerprint("settings", "kg1", data, None) != first
+
+
+def test_a_save_killed_midway_leaves_no_model_meta(tmp_path, monkeypatch) -> None:
+    from fusion.pipeline import MODEL_META
+
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / MODEL_META).write_text("{}")  # an earlier model's
+    model = SimpleNamespace(
+        save_pretrained=lambda folder: (Path(folder) / "model.safetensors").write_bytes(b"w"),
+        config=SimpleNamespace(uses_facts=False),
+    )
+    moved = []
+    real_replace = loop.os.replace
+
+    def killed_after_one(src, dst):  # the kill, after the first item moved into the folder
+        if Path(dst).parent == out:
+            if moved:
+                raise KeyboardInterrupt
+            moved.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(loop.os, "replace", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        loop.save_model_folder(out, model, None, meta={"k": 1}, config_yaml="a: 1\n")
+    assert len(moved) == 1 and moved[0].name != MODEL_META  # a new file is in
+    assert not (out / MODEL_META).exists()  # loads as no model, not as a mix
+    monkeypatch.undo()
+    loop.save_model_folder(out, model, None, meta={"k": 1}, config_yaml="a: 1\n")
+    assert (out / MODEL_META).is_file()
