@@ -331,7 +331,34 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
             f"no kgfuse model at {folder} ({MODEL_META} missing); train one with "
             "`kgfuse train` or `kgfuse quickstart`"
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is damaged ({exc}); train the model again") from None
+
+
+#: The one weights file a kgfuse model folder holds (never a pickled ``.bin``).
+WEIGHTS = "model.safetensors"
+
+
+def load_pretrained(model_class: Any, folder: Path) -> Any:
+    """``model_class.from_pretrained(folder)`` from safetensors only: a pickled
+    ``pytorch_model.bin`` beside or instead of it is never read (unpickling runs code).
+
+    Raises:
+        FileNotFoundError: the folder has no :data:`WEIGHTS`.
+        ValueError: the weights or the config are damaged (truncated, not safetensors).
+    """
+    from safetensors import SafetensorError
+
+    folder = Path(folder)
+    if not (folder / WEIGHTS).is_file():
+        raise FileNotFoundError(f"{folder} has no {WEIGHTS}: train the model again")
+    try:
+        return model_class.from_pretrained(str(folder), use_safetensors=True, local_files_only=True)
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise ValueError(f"cannot load the model at {folder} (damaged files?): {reason}") from None
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
@@ -507,7 +534,7 @@ class Diagnoser:
         meta = load_model_meta(folder)
         if meta["kg_fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
-        model = KgFusionForDiagnosis.from_pretrained(str(folder))
+        model = load_pretrained(KgFusionForDiagnosis, folder)
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)

@@ -39,6 +39,7 @@ from fusion.pipeline import (
     apply_precision,
     cast_inputs,
     load_model_meta,
+    load_pretrained,
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -461,7 +462,7 @@ class TaskPredictor:
             if task == "token-classification"
             else KgFusionForSequenceClassification
         )
-        model = model_class.from_pretrained(str(folder))
+        model = load_pretrained(model_class, folder)
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)

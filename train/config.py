@@ -289,13 +289,22 @@ def load_config(
 
     Raises:
         FileNotFoundError: the file is missing.
+        ValueError: the file is not UTF-8, not YAML (naming the line) or not a mapping.
         pydantic.ValidationError: an unknown key or a bad value (the message names it).
     """
     raw: dict[str, Any] = {}
     if path is not None:
         if not Path(path).is_file():
             raise FileNotFoundError(f"config file not found: {path}")
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+        except yaml.YAMLError as exc:  # syntax, or a tag the safe loader refuses
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ValueError(f"{where}: not valid YAML ({problem})") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"{path}: a config must be a YAML mapping")
         raw = loaded or {}

@@ -102,7 +102,10 @@ def predict(
     threshold: Annotated[
         float | None,
         typer.Option(
-            help="Multi-label decision threshold (default: the model's).", show_default=False
+            min=0.0,
+            max=1.0,
+            help="Multi-label decision threshold (default: the model's).",
+            show_default=False,
         ),
     ] = None,
     precision: Annotated[
@@ -113,7 +116,7 @@ def predict(
             "with AMX, else int8 where torch can quantize).",
         ),
     ] = "fp32",
-    batch_size: Annotated[int, typer.Option(help="Texts per model batch.")] = 32,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per model batch.")] = 32,
     home: HomeOption = None,
 ) -> None:
     """Label texts with a trained text or token classifier, one record per line.

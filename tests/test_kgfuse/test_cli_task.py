@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -105,6 +106,18 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     result = _invoke("predict", out, "--text", "She stole a purse with dishonesty.")
     assert result.exit_code == 0, result.output
     assert "label:" in result.output and "dishonesty" in result.output
+
+    # damaged folders: one line each; a pickled .bin in place of the weights is never read
+    damaged = tmp_path / "damaged"
+    shutil.copytree(out, damaged, ignore=shutil.ignore_patterns("checkpoint*"))
+    weights = damaged / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    result = _invoke("predict", damaged, "--text", "She stole a purse.")
+    assert result.exit_code == 2 and "cannot load the model at" in " ".join(result.output.split())
+    weights.unlink()
+    (damaged / "pytorch_model.bin").write_bytes(b"not read: unpickling runs code")
+    result = _invoke("predict", damaged, "--text", "She stole a purse.")
+    assert result.exit_code == 2 and "has no model.safetensors" in " ".join(result.output.split())
 
 
 def _spans_file(path: Path) -> Path:

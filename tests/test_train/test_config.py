@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pydantic
 import pytest
 
@@ -67,3 +69,20 @@ def test_config_simulation_settings_reach_the_simulator() -> None:
     assert (sim.imprecision_rate, sim.mean_terms) == (0.15, 8.0)
     with pytest.raises(pydantic.ValidationError, match="imprecision_rate"):
         load_config(None, ["simulation.imprecision_rate=1.5"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"train:\n  epochs: [1\n", r"bad\.yaml:3: not valid YAML"),
+        (b'x: !!python/object/apply:os.system ["echo hi"]\n', r"bad\.yaml:1: not valid YAML"),
+        (b"train:\n  epochs: \xff\n", r"bad\.yaml: not valid UTF-8"),
+    ],
+)
+def test_a_config_that_is_not_yaml_names_the_file_and_line(
+    tmp_path: Path, text: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(text)
+    with pytest.raises(ValueError, match=message):
+        load_config(bad)
