@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -46,12 +46,36 @@ def holding_output_folder(
 
             config = args[0] if args else kwargs["config"]
             out = output_of(config, kwargs.get("home"))  # type: ignore[arg-type]
+            inputs = [getattr(config, name, None) for name in ("data", "valid", "dev_cases")]
+            check_output_folder(out, inputs)
             with training_folder(out, owner=is_main(kwargs.get("distributed"))):  # type: ignore[arg-type]
                 return train(*args, **kwargs)
 
         return run
 
     return wrap
+
+
+def check_output_folder(out: Path, inputs: Sequence[str | Path | None] = ()) -> None:
+    """Refuse, before anything is made, an output that is a file or a KG folder, or that
+    holds one of the run's input files (training writes ``training.json``, ``config.json``
+    ... there, and would write over them).
+
+    Raises:
+        ValueError: naming the output and, where it applies, the input.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"the output {out} is a file: give a folder for the model")
+    if (out / "current").exists() or (out / "builds").is_dir():
+        raise ValueError(f"the output {out} is a KG folder: give another folder for the model")
+    folder = out.resolve()
+    for item in inputs:
+        if item is not None and folder in Path(item).resolve().parents:
+            raise ValueError(
+                f"the input {item} lies in the output folder {out}, where training writes its "
+                "files: choose another output folder"
+            )
 
 
 @contextmanager

@@ -86,3 +86,21 @@ def test_a_config_that_is_not_yaml_names_the_file_and_line(
     bad.write_bytes(text)
     with pytest.raises(ValueError, match=message):
         load_config(bad)
+
+
+def test_an_output_folder_that_would_destroy_inputs_is_refused(tmp_path: Path) -> None:
+    from train.checkpoint import check_output_folder
+
+    data = tmp_path / "od" / "training.json"  # the name training writes its results to
+    data.parent.mkdir()
+    data.write_text("{}")
+    with pytest.raises(ValueError, match="lies in the output folder"):
+        check_output_folder(tmp_path / "od", [data, None])
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        check_output_folder(tmp_path / "file")
+    (tmp_path / "kg" / "builds").mkdir(parents=True)
+    with pytest.raises(ValueError, match="is a KG folder"):
+        check_output_folder(tmp_path / "kg")
+    check_output_folder(tmp_path / "new", [data])  # elsewhere: fine
+    assert data.read_text() == "{}"
