@@ -116,18 +116,18 @@ class FusedModelSection(_Strict):
     encoder: str | None = Field(
         default=None, description="local HF encoder folder; None: MiniLM package"
     )
-    hidden_dim: int = 256
-    num_facts: int = 16
-    freeze_layers: int = 4
+    hidden_dim: int = Field(default=256, ge=1)
+    num_facts: int = Field(default=16, ge=1)
+    freeze_layers: int = Field(default=4, ge=0)
     fusion_layers: list[int] | None = None
-    dropout: float = 0.1
-    max_length: int = 128
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    max_length: int = Field(default=128, ge=8, le=512, description="tokens the encoder reads")
 
 
 class ModelSection(FusedModelSection):
     """The fused diagnosis model."""
 
-    max_length: int = 96
+    max_length: int = Field(default=96, ge=8, le=512, description="tokens the encoder reads")
     use_prior: bool = True
     prior_excluded_weight: float = Field(
         default=0.0,
@@ -164,16 +164,18 @@ class TrainSection(_Strict):
     batch_size: int = Field(default=32, ge=1)
     lr: float = Field(default=3e-4, gt=0)
     encoder_lr: float = Field(default=3e-5, gt=0)
-    weight_decay: float = 0.01
+    weight_decay: float = Field(default=0.01, ge=0)
     warmup_fraction: float = Field(default=0.05, ge=0, le=1)
     patience: int = Field(
         default=2, ge=1, description="epochs without validation gain before stopping"
     )
     checkpoint_every: int = Field(default=200, ge=1, description="steps between checkpoints")
     max_steps: int | None = Field(
-        default=None, description="stop after this many steps (time budgets)"
+        default=None, ge=1, description="stop after this many steps (time budgets)"
     )
-    max_minutes: float | None = Field(default=None, description="stop after this many minutes")
+    max_minutes: float | None = Field(
+        default=None, gt=0, description="stop after this many minutes"
+    )
     anneal_to_budget: bool = Field(
         default=False,
         description="with max_minutes, decay the learning rate to 0 by the deadline, "
@@ -182,16 +184,16 @@ class TrainSection(_Strict):
     )
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     seed: int = 0
-    num_threads: int | None = None
+    num_threads: int | None = Field(default=None, ge=1)
 
 
 class EmbeddingSection(_Strict):
     """Graph embeddings used by the model (see ``train.embed``)."""
 
     encoder: Literal["rgcn", "compgcn"] = "compgcn"
-    hidden_dim: int = 128
-    epochs: int = 12
-    patience: int = 3
+    hidden_dim: int = Field(default=128, ge=1)
+    epochs: int = Field(default=12, ge=1)
+    patience: int = Field(default=3, ge=1)
 
 
 class DiagnosisConfig(_RunConfig):

@@ -104,3 +104,24 @@ def test_an_output_folder_that_would_destroy_inputs_is_refused(tmp_path: Path) -
         check_output_folder(tmp_path / "kg")
     check_output_folder(tmp_path / "new", [data])  # elsewhere: fine
     assert data.read_text() == "{}"
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "model.num_facts=0",
+        "model.hidden_dim=0",
+        "model.max_length=100000",
+        "model.dropout=1.5",
+        "model.freeze_layers=-1",
+        "train.max_steps=-5",
+        "train.max_minutes=-1",
+        "train.num_threads=-2",
+        "train.weight_decay=-1",
+        "embedding.hidden_dim=0",
+    ],
+)
+def test_out_of_range_settings_are_named(override: str) -> None:
+    key = override.split("=")[0]
+    with pytest.raises(pydantic.ValidationError, match=key.split(".")[1]):
+        load_config(None, [override])
