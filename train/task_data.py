@@ -202,6 +202,15 @@ def _spans(value: Any, text: str, path: Path, line: int) -> tuple[LabelledSpan, 
                 line,
                 f"span {i} ({start}-{end}) is outside the text (length {len(text)})",
             )
+        # white space at either end is no part of a mention (and no token could start there)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            raise TaskDataError(
+                path, line, f"span {i} ({item['start']}-{item['end']}) is white space"
+            )
         spans.append((start, end, i, _label(item["label"], path, line, f"span {i}'s label")))
     ordered = sorted(spans)
     for (s1, e1, i1, _), (s2, e2, i2, _) in zip(ordered, ordered[1:], strict=False):

@@ -194,3 +194,17 @@ def test_missing_file_empty_file_and_unknown_suffix(tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(TaskDataError, match="unknown data format '.txt'"):
         read_task_file(other, TEXT)
+
+
+def test_spans_lose_the_white_space_at_their_ends(tmp_path: Path) -> None:
+    spans = _jsonl(
+        tmp_path / "s.jsonl",
+        {"text": "a theft here", "spans": [{"start": 1, "end": 8, "label": "offence"}]},
+    )
+    (example,) = load_task_data(TOKENS, spans).train
+    assert (example.spans[0].start, example.spans[0].end) == (2, 7)  # " theft " -> "theft"
+    blank = _jsonl(
+        tmp_path / "b.jsonl", {"text": "a  b", "spans": [{"start": 1, "end": 3, "label": "x"}]}
+    )
+    with pytest.raises(TaskDataError, match=r"b\.jsonl:1: span 1 \(1-3\) is white space"):
+        load_task_data(TOKENS, blank)
