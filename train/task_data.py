@@ -136,6 +136,11 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
                 raise TaskDataError(path, lineno, f"not valid JSON ({err.msg})") from None
 
 
+#: The longest CSV cell read (characters): Python's default, 131,072, is shorter than a
+#: long clinical note.
+_CSV_FIELD_LIMIT = 10_000_000
+
+
 def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
     data = path.read_bytes()
     try:
@@ -143,17 +148,34 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise TaskDataError(path, line, "not valid UTF-8") from None
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))  # texts are long
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = set(reader.fieldnames or [])
+    header = list(reader.fieldnames or [])
+    columns = set(header)
+    if len(columns) < len(header):
+        twice = sorted({c for c in header if header.count(c) > 1})
+        raise TaskDataError(path, 1, f"the CSV header names {', '.join(twice)} twice")
     if "text" not in columns or not columns & {"label", "labels", "spans"}:
         raise TaskDataError(
             path, 1, "the CSV header needs a 'text' column and a 'label', 'labels' or 'spans' one"
         )
     last = reader.line_num
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise TaskDataError(path, last + 1, f"not valid CSV ({err})") from None
         lineno, last = last + 1, reader.line_num
         if None in row:
             raise TaskDataError(path, lineno, "more fields than the header names")
+        short = [c for c in header if row.get(c) is None]
+        if short and any((v or "").strip() for v in row.values()):
+            raise TaskDataError(
+                path, lineno, f"fewer fields than the header names (no {', '.join(short)})"
+            )
         if not any((v or "").strip() for v in row.values()):
             continue
         record: dict[str, Any] = {"text": row["text"]}

@@ -208,3 +208,17 @@ def test_spans_lose_the_white_space_at_their_ends(tmp_path: Path) -> None:
     )
     with pytest.raises(TaskDataError, match=r"b\.jsonl:1: span 1 \(1-3\) is white space"):
         load_task_data(TOKENS, blank)
+
+
+def test_csv_rows_and_headers_that_do_not_fit_are_named(tmp_path: Path) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text("text,label,label\nHe took it.,theft,assault\n")
+    with pytest.raises(TaskDataError, match=r"twice\.csv:1: the CSV header names label twice"):
+        load_task_data(TEXT, twice)
+    short = tmp_path / "short.csv"
+    short.write_text("id,text,label\n1,He took it.\n")
+    with pytest.raises(TaskDataError, match=r"short\.csv:2: fewer fields .*no label"):
+        load_task_data(TEXT, short)
+    long = tmp_path / "long.csv"
+    long.write_text(f'text,label\n"{"word " * 30_000}",theft\nShe hit him.,assault\n')
+    assert len(load_task_data(TEXT, long).train) == 2  # a cell over 131,072 characters
