@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from encoders.linker import LinkerConfig
+
 __all__ = [
     "LabelledSpan",
     "TaskData",
@@ -136,6 +138,8 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
                 raise TaskDataError(path, lineno, f"not valid JSON ({err.msg})") from None
 
 
+#: The longest text of an example (the linker's ``LinkerConfig.max_chars``).
+MAX_TEXT_CHARS = LinkerConfig().max_chars
 #: The longest CSV cell read (characters): Python's default, 131,072, is shorter than a
 #: long clinical note.
 _CSV_FIELD_LIMIT = 10_000_000
@@ -262,6 +266,10 @@ def parse_example(record: Any, task: str, path: Path, line: int) -> TaskExample:
         raise TaskDataError(path, line, "'text' must be a string")
     if not text.strip():
         raise TaskDataError(path, line, "empty text")
+    if len(text) > MAX_TEXT_CHARS:  # what the linker reads of one text
+        raise TaskDataError(
+            path, line, f"text of {len(text):,} characters; at most {MAX_TEXT_CHARS:,}: split it"
+        )
     rid = str(record.get("id", f"{path.name}:{line}"))
     has = [k for k in ("label", "labels", "spans") if k in record]
     if task == TOKEN_CLASSIFICATION:

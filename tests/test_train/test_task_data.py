@@ -221,4 +221,16 @@ def test_csv_rows_and_headers_that_do_not_fit_are_named(tmp_path: Path) -> None:
         load_task_data(TEXT, short)
     long = tmp_path / "long.csv"
     long.write_text(f'text,label\n"{"word " * 30_000}",theft\nShe hit him.,assault\n')
-    assert len(load_task_data(TEXT, long).train) == 2  # a cell over 131,072 characters
+    # a cell over csv's default 131,072 characters is read, then named as too long a text
+    with pytest.raises(TaskDataError, match=r"long\.csv:2: text of 150,000 characters"):
+        load_task_data(TEXT, long)
+
+
+def test_a_text_longer_than_the_linker_reads_is_named_by_line(tmp_path: Path) -> None:
+    long = _jsonl(
+        tmp_path / "long.jsonl",
+        {"text": "He took it.", "label": "theft"},
+        {"text": "x" * 100_001, "label": "theft"},
+    )
+    with pytest.raises(TaskDataError, match=r"long\.jsonl:2: text of 100,001 characters"):
+        load_task_data(TEXT, long)
