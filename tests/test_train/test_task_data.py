@@ -210,20 +210,22 @@ def test_spans_lose_the_white_space_at_their_ends(tmp_path: Path) -> None:
         load_task_data(TOKENS, blank)
 
 
-def test_csv_rows_and_headers_that_do_not_fit_are_named(tmp_path: Path) -> None:
-    twice = tmp_path / "twice.csv"
-    twice.write_text("text,label,label\nHe took it.,theft,assault\n")
-    with pytest.raises(TaskDataError, match=r"twice\.csv:1: the CSV header names label twice"):
-        load_task_data(TEXT, twice)
-    short = tmp_path / "short.csv"
-    short.write_text("id,text,label\n1,He took it.\n")
-    with pytest.raises(TaskDataError, match=r"short\.csv:2: fewer fields .*no label"):
-        load_task_data(TEXT, short)
-    long = tmp_path / "long.csv"
-    long.write_text(f'text,label\n"{"word " * 30_000}",theft\nShe hit him.,assault\n')
-    # a cell over csv's default 131,072 characters is read, then named as too long a text
-    with pytest.raises(TaskDataError, match=r"long\.csv:2: text of 150,000 characters"):
-        load_task_data(TEXT, long)
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("text,label,label\nHe took it.,theft,assault\n", r":1: the CSV header names label twice"),
+        ("id,text,label\n1,He took it.\n", r":2: fewer fields .*no label"),
+        # a cell over csv's default 131,072 characters is read, then named as too long a text
+        (f'text,label\n"{"word " * 30_000}",theft\n', r":2: text of 150,000 characters"),
+    ],
+)
+def test_csv_rows_and_headers_that_do_not_fit_are_named(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    with pytest.raises(TaskDataError, match=r"data\.csv" + message):
+        load_task_data(TEXT, path)
 
 
 def test_a_text_longer_than_the_linker_reads_is_named_by_line(tmp_path: Path) -> None:
