@@ -111,6 +111,24 @@ def prepare_items(
     ]
 
 
+def spans_past_budget(
+    examples: Sequence[TaskExample], tokenizer: Any, max_length: int
+) -> tuple[int, int]:
+    """How many spans start past the tokens the encoder reads of their text (truncated at
+    ``max_length``), and how many spans there are."""
+    past = total = 0
+    for example in examples:
+        if not example.spans:
+            continue
+        encoded = tokenizer(
+            example.text, truncation=True, max_length=max_length, return_offsets_mapping=True
+        )
+        read = max((end for start, end in encoded["offset_mapping"] if end > start), default=0)
+        total += len(example.spans)
+        past += sum(span.start >= read for span in example.spans)
+    return past, total
+
+
 def build_task_model(
     config: TaskConfig,
     data: TaskData,
@@ -263,6 +281,16 @@ def train_task(
         len(valid_items),
     )
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
+    if data.kind == "spans" and tokenizer is not None:
+        past, total = spans_past_budget(data.train, tokenizer, config.model.max_length)
+        if past:
+            logger.warning(
+                "%d of %d training spans lie past the first model.max_length=%d tokens of "
+                "their texts and are not learnt: raise model.max_length or split the texts",
+                past,
+                total,
+                config.model.max_length,
+            )
     collator = TaskCollator(
         tokenizer,
         data.problem_type,

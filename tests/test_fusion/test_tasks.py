@@ -146,3 +146,15 @@ def test_sentence_windows_respect_the_budget_and_cover_the_text() -> None:
     assert [words(long[a:b]) for a, b in windows] == [8, 8, 4]
     assert " ".join(long[a:b] for a, b in windows) == long
     assert sentence_windows("short", words, 8) == [(0, 5)]
+
+
+def test_spans_past_the_token_budget_are_counted(tiny_encoder: TextEncoder) -> None:
+    from train.task_data import LabelledSpan, TaskExample
+    from train.task_training import spans_past_budget
+
+    spans = tuple(LabelledSpan(s, e, label) for s, e, label in SPANS)
+    example = TaskExample(TEXT, spans=spans)
+    assert spans_past_budget([example], tiny_encoder.tokenizer, 128) == (0, len(SPANS))
+    # 4 tokens: [CLS], two words, [SEP]: only the first span starts inside them
+    past, total = spans_past_budget([example], tiny_encoder.tokenizer, 4)
+    assert (past, total) == (len(SPANS) - 1, len(SPANS))
