@@ -14,7 +14,6 @@ intact; leftovers of killed builds are removed by the next build.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import json
@@ -26,7 +25,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.errors import KGNotFoundError
+from kg.locks import exclusive_lock
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
 
 if TYPE_CHECKING:
@@ -224,21 +224,9 @@ def _check_kg_folder(dest: Path) -> None:
         raise PermissionError(f"cannot write the KG folder {dest}: {existing} is not writable")
 
 
-@contextlib.contextmanager
-def _build_lock(dest: Path) -> Iterator[None]:
-    """Hold ``dest/.build.lock`` for one build; another build of the same KG fails at once
-    (each would remove the other's unfinished files)."""
-    import fcntl
-
-    with (dest / ".build.lock").open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValueError(f"another build of {dest} is running; wait for it to finish") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+class _BuildRunning(ValueError):
+    def __init__(self, dest: Path, pid: str) -> None:
+        super().__init__(f"another build of {dest} is running (pid {pid}); wait for it to finish")
 
 
 def build_kg(
@@ -298,7 +286,8 @@ def build_kg(
     _check_kg_folder(dest)
     created = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
-    with _build_lock(dest):
+    # each of two builds at once would remove the other's unfinished files
+    with exclusive_lock(dest / ".build.lock", lambda pid: _BuildRunning(dest, pid)):
         try:
             return _build_locked(plan, dest, name, derived, progress, hpo_dir)
         except BaseException:

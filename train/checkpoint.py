@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from safetensors import safe_open
 from torch import Tensor
 
 from encoders.graph_model import atomic_save_tensors
+from kg.locks import exclusive_lock
 
 CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
 P = ParamSpec("P")
@@ -91,28 +91,18 @@ def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
         FolderBusyError: another process holds the folder.
     """
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        owner = False
     if not owner:
         yield out
         return
-    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise FolderBusyError(
-                f"{out} is in use by another training run (pid {holder}); wait for it, or "
-                "choose another output folder"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    with exclusive_lock(out / LOCK_FILE, lambda pid: _busy(out, pid)):
         yield out
-    finally:
-        os.close(fd)  # releases the lock
+
+
+def _busy(out: Path, holder: str) -> FolderBusyError:
+    return FolderBusyError(
+        f"{out} is in use by another training run (pid {holder}); wait for it, or choose "
+        "another output folder"
+    )
 
 
 def write_checkpoint(
