@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,11 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         self.candidates: list[str] = list(likelihood.diseases)
         self.candidate_index = {iri: i for i, iri in enumerate(self.candidates)}
 
+    @cached_property
+    def _phenotype_root(self) -> str | None:
+        """The IRI of *Phenotypic abnormality* in this KG (None: not an HPO KG)."""
+        return self.kg.hierarchy.resolve(PHENOTYPIC_ABNORMALITY)
+
     def resolve(
         self, terms: Sequence[str], excluded: bool, warnings: list[str]
     ) -> list[LinkedFinding]:
@@ -171,7 +177,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         *Phenotypic abnormality* terms outside it (*Mode of inheritance*, *Onset*, the root),
         are reported in ``warnings`` and skipped."""
         hierarchy = self.kg.hierarchy
-        phenotypes = hierarchy.resolve(PHENOTYPIC_ABNORMALITY)
+        phenotypes = self._phenotype_root
         out = []
         for term in terms:
             iri = hierarchy.resolve(term)

@@ -271,13 +271,18 @@ def check_output(output: Path) -> None:
                 )
 
 
-def report_records(input: Path, written: int, failed: int, done: str) -> None:
+def report_records(input: Path | None, written: int, failed: int, done: str) -> None:
     """Say on stderr how many records of ``input`` failed; exit with status 1 when there
     was no record, or none succeeded (each failed record's ``error`` is in the output).
+    ``input`` None: the one record of ``--text``, whose error was printed already.
 
     Raises:
         typer.Exit: status 1, as above.
     """
+    if input is None:
+        if failed:
+            raise typer.Exit(1)
+        return
     if written == 0:
         err_console.print(f"[bold red]error:[/] no records in {escape(str(input))}")
         raise typer.Exit(1)

@@ -314,10 +314,6 @@ def diagnose(
                 _print_ranking(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if input is None:  # --text: its error is printed above
-        if failed:
-            raise typer.Exit(1)
-        return
     report_records(input, written, failed, "diagnosed")
 
 

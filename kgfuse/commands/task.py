@@ -147,10 +147,6 @@ def predict(
                 _print_prediction(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if input is None:  # --text: its error is printed above
-        if failed:
-            raise typer.Exit(1)
-        return
     report_records(input, written, failed, "labelled")
 
 
