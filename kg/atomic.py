@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["give_new_file_modes", "new_file_mode", "temp_file_beside", "written_whole"]
+__all__ = [
+    "existing_ancestor",
+    "give_new_file_modes",
+    "new_file_mode",
+    "temp_file_beside",
+    "written_whole",
+]
 
 
 def temp_file_beside(path: Path) -> tuple[int, str]:
@@ -62,3 +68,12 @@ def give_new_file_modes(folder: Path) -> None:
     folder_mode = mode | ((mode & 0o444) >> 2)
     for path in folder.rglob("*"):
         os.chmod(path, folder_mode if path.is_dir() else mode)
+
+
+def existing_ancestor(path: Path) -> Path:
+    """``path`` when it exists, else its nearest existing ancestor: where making it (``mkdir
+    -p``) writes, so what must be a writable folder."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

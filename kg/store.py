@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
+from kg.atomic import existing_ancestor
 from kg.errors import KGNotFoundError
 from kg.locks import exclusive_lock
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
@@ -217,9 +218,7 @@ def _check_kg_folder(dest: Path) -> None:
                 f"{dest} is not a kgfuse KG folder (it holds {shown}): build into a new or "
                 "empty folder"
             )
-    existing = dest
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = existing_ancestor(dest)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write the KG folder {dest}: {existing} is not writable")
 

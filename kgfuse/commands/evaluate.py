@@ -17,6 +17,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
 )
+from kg.atomic import existing_ancestor
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
@@ -67,9 +68,7 @@ def _check_report_folder(out: Path, names: Sequence[str]) -> None:
             if path.is_file() and not os.access(path, os.W_OK):
                 raise PermissionError(f"cannot write over {path} (read-only)")
         return
-    parent = out.absolute().parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    parent = existing_ancestor(out.absolute().parent)
     if not parent.is_dir():
         raise ValueError(f"cannot make the report folder {out}: {parent} is a file")
     if not os.access(parent, os.W_OK | os.X_OK):
