@@ -3,7 +3,12 @@
 An input record is one of
 - ``{"id", "text"}`` (free clinical text, linked to terms with negation detection),
 - ``{"id", "present_hpo": [...], "excluded_hpo": [...], "sex"?, "age"?, "onset"?}``,
-- a GA4GH phenopacket v2 object (``phenotypicFeatures`` with ``excluded`` flags).
+- a GA4GH phenopacket v2 object (``phenotypicFeatures`` with ``excluded`` flags), which may
+  add ``text``, ``sex``, ``age`` and ``onset``: checked as in the other forms, a given one
+  replaces the phenopacket's own (a warning says so when they differ).
+
+What reading a record reports (a phenopacket's skipped ids, malformed ages ...) comes first
+in the output record's ``warnings``.
 
 An output record is ``{"id", "ranking": [{"curie", "label", "score", "probability"}],
 "warnings": [...]}`` (plus the findings used). A bad record gives ``{"id", "error"}`` and
@@ -28,6 +33,7 @@ from fusion.shortlist import (
     DEFAULT_SIMILARITY_WEIGHT,
 )
 from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress, to_iri
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 
@@ -71,6 +77,9 @@ class PatientRecord:
     sex: str | None = None
     age: float | None = None
     onset: str | None = None
+    #: what reading the record reported (a phenopacket's skipped ids, ages ...), put before
+    #: the diagnosis's own warnings
+    warnings: tuple[str, ...] = ()
 
 
 def parse_sex(value: Any, rid: str) -> str | None:
@@ -137,23 +146,10 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
     rid = str(record.get("id", index))
     _check_encodable(rid, "id", f"{index}")
-    if "phenotypicFeatures" in record:
-        from train.phenopacket import read_phenopacket
+    from train.phenopacket import PHENOPACKET_FIELDS
 
-        try:
-            case = read_phenopacket(dict(record))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
-        _check_term_count(len(case.present) + len(case.excluded), rid)
-        return PatientRecord(
-            rid,
-            None,
-            tuple(case.present),
-            tuple(case.excluded),
-            parse_sex(case.sex, rid),
-            case.age_years,
-            case.onset,
-        )
+    if any(key in record for key in PHENOPACKET_FIELDS):
+        return _parse_phenopacket(record, rid)
     text = record.get("text")
     present = record.get("present_hpo", [])
     excluded = record.get("excluded_hpo", [])
@@ -161,36 +157,110 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise RecordError(f"record {rid}: {name} must be a list of term ids")
     _check_term_count(len(present) + len(excluded), rid)
-    if text is not None:
-        if not isinstance(text, str):
-            raise RecordError(f"record {rid}: text must be a string")
-        _check_encodable(text, "text", rid)
-        if not text.strip() and not present and not excluded:
-            raise RecordError(f"record {rid}: empty text")
-        if len(text) > MAX_TEXT_CHARS:
-            raise RecordError(
-                f"record {rid}: text of {len(text):,} characters exceeds {MAX_TEXT_CHARS:,}"
-            )
-    elif not present and not excluded:
+    _check_text(text, rid, bool(present or excluded))
+    if text is None and not present and not excluded:
         raise RecordError(
             f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket"
         )
-    age = record.get("age")
-    if age is not None and (
-        isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= MAX_AGE_YEARS
-    ):
-        raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
+    age = parse_age(record.get("age"), rid)
     sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
-    return PatientRecord(
-        rid,
-        text,
-        tuple(present),
-        tuple(excluded),
-        sex,
-        float(age) if age is not None else None,
-        onset,
-    )
+    return PatientRecord(rid, text, tuple(present), tuple(excluded), sex, age, onset)
+
+
+def _parse_phenopacket(record: Mapping[str, Any], rid: str) -> PatientRecord:
+    """A phenopacket record (:func:`train.phenopacket.case_from_phenopacket`), its term ids as
+    written and what reading it reported in ``warnings``. A ``text``, ``sex``, ``age`` or
+    ``onset`` beside its fields is checked as in any record; a given ``sex``, ``age`` or
+    ``onset`` replaces the phenopacket's own, with a warning when the two differ.
+
+    Raises:
+        RecordError: not a valid phenopacket, an age outside 0 to :data:`MAX_AGE_YEARS`, or
+            a bad field beside it.
+    """
+    from train.phenopacket import case_from_phenopacket
+
+    try:
+        case = case_from_phenopacket(record, as_written=True)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
+    _check_term_count(len(case.present) + len(case.excluded), rid)
+    text = record.get("text")
+    _check_text(text, rid, bool(case.present or case.excluded))
+    warnings = list(case.warnings)
+    age = case.age_years
+    if age is not None and not 0 <= age <= MAX_AGE_YEARS:
+        raise RecordError(
+            f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}; the "
+            f"phenopacket's subject.timeAtLastEncounter is {age:.1f} years"
+        )
+    if record.get("age") is not None:
+        given = parse_age(record["age"], rid)
+        if age is not None and given is not None and abs(given - age) >= 1:
+            warnings.append(
+                f"age {given:g} replaces the phenopacket's subject.timeAtLastEncounter "
+                f"({age:.1f} years)"
+            )
+        age = given
+    sex = parse_sex(case.sex, rid)
+    if record.get("sex") is not None:
+        given_sex = parse_sex(record["sex"], rid)
+        if case.sex is not None and given_sex != sex:
+            warnings.append(
+                f"sex {record['sex']!r} replaces the phenopacket's subject.sex ({case.sex})"
+            )
+        sex = given_sex
+    onset = case.onset
+    if record.get("onset") is not None:
+        given_onset = parse_onset(record["onset"], rid)
+        if onset is not None and given_onset is not None and _iri(given_onset) != _iri(onset):
+            warnings.append(
+                f"onset {record['onset']!r} replaces the phenopacket's disease onset "
+                f"({compress(onset)})"
+            )
+        onset = given_onset
+    return PatientRecord(rid, text, case.present, case.excluded, sex, age, onset, tuple(warnings))
+
+
+def _iri(term: str) -> str:
+    """The IRI of a term id, or the id itself when it is not a CURIE or IRI."""
+    try:
+        return to_iri(term)
+    except ValueError:
+        return term
+
+
+def parse_age(value: Any, rid: str) -> float | None:
+    """A record's ``age`` in years; None when absent.
+
+    Raises:
+        RecordError: not a number from 0 to :data:`MAX_AGE_YEARS`.
+    """
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= MAX_AGE_YEARS
+    ):
+        raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
+    return float(value)
+
+
+def _check_text(text: Any, rid: str, terms: bool) -> None:
+    """Refuse a ``text`` that is not a string, is empty in a record without terms
+    (``terms``), or is too long; absent (None) is fine."""
+    if text is None:
+        return
+    if not isinstance(text, str):
+        raise RecordError(f"record {rid}: text must be a string")
+    _check_encodable(text, "text", rid)
+    if not text.strip() and not terms:
+        raise RecordError(f"record {rid}: empty text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise RecordError(
+            f"record {rid}: text of {len(text):,} characters exceeds {MAX_TEXT_CHARS:,}"
+        )
 
 
 def _check_term_count(count: int, rid: str) -> None:
@@ -217,6 +287,54 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 yield lineno, loads_json(raw)
             except ValueError as exc:
                 yield lineno, RecordError(f"line {lineno} is {exc}")
+
+
+def read_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """The records of a ``kgfuse diagnose`` input, as :func:`read_jsonl` gives them: a JSON
+    Lines file, or one JSON document written over several lines (a pretty-printed
+    phenopacket, as ``kgfuse eval diagnosis`` reads a ``.json`` file), read when the first
+    non-blank line starts an object or a list it does not end and the whole file is one
+    JSON value. A ``.json`` file that is not gives one :class:`RecordError` naming the file
+    (line and column); another file is then read line by line."""
+    from kgfuse.json_input import UTF8_BOM, loads_json
+
+    path = Path(path)
+    if not _starts_a_document(path):
+        yield from read_jsonl(path)
+        return
+    raw = path.read_bytes()
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    try:
+        document = loads_json(raw)
+    except ValueError as exc:
+        if path.suffix.lower() != ".json":
+            yield from read_jsonl(path)
+            return
+        document = RecordError(f"{path.name} is {exc}")
+    yield 1, document
+
+
+def _starts_a_document(path: Path) -> bool:
+    """Whether the first non-blank line of ``path`` opens an object or a list that it does
+    not close (is not JSON alone)."""
+    from kgfuse.json_input import UTF8_BOM, loads_json
+
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+            if raw.strip():
+                break
+        else:
+            return False
+    if not raw.lstrip().startswith((b"{", b"[")):
+        return False
+    try:
+        loads_json(raw)
+    except ValueError:
+        return True
+    return False
 
 
 class DiagnosisService:
@@ -284,7 +402,8 @@ class DiagnosisService:
             self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
-        return self.diagnoser.diagnose(
+        """Rank the diseases for a record; its reading's warnings come first in the result's."""
+        result = self.diagnoser.diagnose(
             record.id,
             text=record.text,
             present=record.present,
@@ -292,6 +411,8 @@ class DiagnosisService:
             onset=record.onset,
             top_k=top_k,
         )
+        result.warnings = [*record.warnings, *result.warnings]
+        return result
 
     def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
         """The explanation of a decision: mentions, facts, rule findings, ranking."""

@@ -9,7 +9,12 @@ Formats:
 
 * a phenopacket v2 JSON document (``phenotypicFeatures[].type.id`` / ``.excluded``,
   ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` (and their ``onset``) and
-  ``interpretations[].diagnosis.disease``, ``metaData.externalReferences[]`` PMIDs);
+  ``interpretations[].diagnosis.disease``, ``metaData.externalReferences[]`` PMIDs), its
+  fields under their JSON (``timeAtLastEncounter``) or protobuf names
+  (``time_at_last_encounter``), as protobuf's JSON parsers read them; a field of the wrong
+  type is refused naming its path, a value that cannot be read (an unknown sex, a malformed
+  age) is reported in ``Case.warnings``; a Family or a Cohort is refused, naming what to
+  give instead;
 * rows of ``ppkt_dev.jsonl`` (``present_hpo``, ``excluded_hpo``, ``diseases``, ``sex``,
   ``age_last_encounter``, ``disease_onset``, ``pmids``);
 * rows of ``vignettes_dev.jsonl`` (``text``, ``disease_id``, ``pmid``; the title is not read,
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "HPO_ONSET_AGE_YEARS",
+    "PHENOPACKET_FIELDS",
     "Case",
     "CaseFormatError",
     "case_from_dev_row",
@@ -82,7 +88,25 @@ _DURATION = re.compile(
     r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?"
     r"(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T[\d.HMS]*)?$"
 )
-_SEXES = {"MALE": "MALE", "FEMALE": "FEMALE", "OTHER_SEX": "OTHER", "OTHER": "OTHER"}
+#: How a case may state the sex (any case; ``M`` and ``F`` as ``kgfuse diagnose`` reads them).
+_SEXES: dict[str, str | None] = {
+    "male": "MALE",
+    "m": "MALE",
+    "female": "FEMALE",
+    "f": "FEMALE",
+    "other": "OTHER",
+    "other_sex": "OTHER",
+    "unknown": None,
+    "unknown_sex": None,
+}
+#: The numbers of the phenopacket ``Sex`` enum, which protobuf's JSON mapping also accepts.
+_SEX_NUMBERS: dict[int, str | None] = {0: None, 1: "FEMALE", 2: "MALE", 3: "OTHER"}
+_CAMEL_HUMP = re.compile(r"(?<!^)([A-Z])")
+
+
+#: Fields that make a record a phenopacket (its features, under their JSON or protobuf name)
+#: or a Family or Cohort of them (which :func:`case_from_phenopacket` refuses, saying why).
+PHENOPACKET_FIELDS = ("phenotypicFeatures", "phenotypic_features", "proband", "members")
 
 
 class CaseFormatError(ValueError):
@@ -101,25 +125,115 @@ def parse_iso8601_age(value: str | None) -> float | None:
     return y + mo / 12.0 + (w * 7.0 + d) / 365.25
 
 
-def _age_of(time_element: Mapping[str, Any] | None) -> float | None:
-    """Years of a phenopacket ``TimeElement`` (age, age range, gestational age, onset class)."""
-    if not time_element:
+def _field(obj: Mapping[str, Any], name: str, path: str) -> tuple[Any, str]:
+    """The value of field ``name`` of ``obj`` (None when absent) and its path as written: read
+    under its JSON name (``timeAtLastEncounter``) or its protobuf field name
+    (``time_at_last_encounter``), as protobuf's JSON parsers accept both."""
+    key = name
+    if name not in obj:
+        proto = _CAMEL_HUMP.sub(r"_\1", name).lower()
+        if proto in obj:
+            key = proto
+    return obj.get(key), f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for messages: ``a string ("F")``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, str):
+        kind = "a string"
+    elif isinstance(value, list):
+        kind = "a list"
+    elif isinstance(value, Mapping):
+        kind = "an object"
+    else:
+        kind = "a number"
+    return f"{kind} ({_shown(value)})"
+
+
+def _object(value: Any, path: str) -> Mapping[str, Any]:
+    """``value`` when it is an object, ``{}`` when absent (null).
+
+    Raises:
+        CaseFormatError: any other value, naming ``path``.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise CaseFormatError(f"{path} must be an object, got {_kind(value)}")
+    return value
+
+
+def _objects(value: Any, path: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, item) of each object of a list (``[]`` when absent).
+
+    Raises:
+        CaseFormatError: not a list, or an item that is not an object, naming its path.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CaseFormatError(f"{path} must be a list of objects, got {_kind(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise CaseFormatError(f"{path}[{i}] must be an object, got {_kind(item)}")
+    return [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _string(value: Any, path: str) -> str | None:
+    """``value`` when it is a string, None when absent.
+
+    Raises:
+        CaseFormatError: any other value, naming ``path``.
+    """
+    if value is not None and not isinstance(value, str):
+        raise CaseFormatError(f"{path} must be a string, got {_kind(value)}")
+    return value
+
+
+def _duration(age: Any, path: str) -> tuple[str | None, str]:
+    """The ``iso8601duration`` of the phenopacket ``Age`` at ``path``, and its path."""
+    value, where = _field(_object(age, path), "iso8601duration", path)
+    return _string(value, where), where
+
+
+def _years(value: str | None, path: str, warnings: list[str]) -> float | None:
+    """Years of an ISO 8601 duration; a malformed one is reported in ``warnings``."""
+    if value is None:
         return None
-    if "age" in time_element:
-        return parse_iso8601_age(time_element["age"].get("iso8601duration"))
-    if "ageRange" in time_element:
+    years = parse_iso8601_age(value)
+    if years is None:
+        warnings.append(f"{path} {value!r} is not an ISO 8601 duration such as P2Y; skipped")
+    return years
+
+
+def _age_of(time_element: Any, path: str, warnings: list[str]) -> float | None:
+    """Years of a phenopacket ``TimeElement`` (age, age range, gestational age, onset class);
+    a malformed age or an onset class without one is reported in ``warnings``."""
+    element = _object(time_element, path)
+    age, where = _field(element, "age", path)
+    if age is not None:
+        return _years(*_duration(age, where), warnings)
+    ranged, where = _field(element, "ageRange", path)
+    if ranged is not None:
+        ranged = _object(ranged, where)
         ages = [
-            parse_iso8601_age(time_element["ageRange"].get(k, {}).get("iso8601duration"))
-            for k in ("start", "end")
+            _years(*_duration(*_field(ranged, end, where)), warnings) for end in ("start", "end")
         ]
         known = [a for a in ages if a is not None]
         return sum(known) / len(known) if known else None
-    if "gestationalAge" in time_element:
+    if _field(element, "gestationalAge", path)[0] is not None:
         return 0.0
-    if "ontologyClass" in time_element:
+    term, where = _field(element, "ontologyClass", path)
+    if term is not None:
+        term_id = _string(_object(term, where).get("id"), f"{where}.id")
         try:
-            low, high = HPO_ONSET_AGE_YEARS[to_iri(time_element["ontologyClass"]["id"])]
+            low, high = HPO_ONSET_AGE_YEARS[to_iri(term_id or "")]
         except (KeyError, ValueError):
+            warnings.append(f"{where}.id {term_id!r} is not an HPO onset class; skipped")
             return None
         return (low + high) / 2.0
     return None
@@ -143,40 +257,78 @@ def onset_of(value: str) -> str:
     return onset_class_of_age(years)
 
 
-def _onset_text(time_element: Any) -> str | None:
+def _onset_text(time_element: Any, path: str, warnings: list[str]) -> str | None:
     """The onset class id or ISO 8601 age of a phenopacket ``TimeElement`` (an age range: its
-    start); None for other kinds."""
-    if not isinstance(time_element, Mapping):
-        return None
-    if "ontologyClass" in time_element:
-        return (time_element["ontologyClass"] or {}).get("id")
-    if "age" in time_element:
-        return (time_element["age"] or {}).get("iso8601duration")
-    if "ageRange" in time_element:
-        return ((time_element["ageRange"] or {}).get("start") or {}).get("iso8601duration")
-    if "gestationalAge" in time_element:
+    start); None for other kinds (a timestamp, an interval) and for a malformed age, which is
+    reported in ``warnings``."""
+    element = _object(time_element, path)
+    term, where = _field(element, "ontologyClass", path)
+    if term is not None:
+        return _string(_object(term, where).get("id"), f"{where}.id")
+    age, where = _field(element, "age", path)
+    if age is None:
+        ranged, where = _field(element, "ageRange", path)
+        if ranged is not None:
+            age, where = _field(_object(ranged, where), "start", where)
+    if age is not None:
+        value, where = _duration(age, where)
+        return value if _years(value, where, warnings) is not None else None
+    if _field(element, "gestationalAge", path)[0] is not None:
         return ANTENATAL_ONSET
     return None
 
 
-def _sex(value: str | None) -> str | None:
-    return _SEXES.get((value or "").upper())
+def _sex(value: Any, path: str, warnings: list[str]) -> str | None:
+    """``MALE``, ``FEMALE``, ``OTHER`` or None of a stated sex: a phenopacket ``Sex`` name or
+    number (``FEMALE``, 1), or ``male``, ``F`` ... in any case; another string or number is
+    reported in ``warnings`` and read as unknown.
+
+    Raises:
+        CaseFormatError: neither a string nor a whole number, naming ``path``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in _SEX_NUMBERS:
+            return _SEX_NUMBERS[value]
+    elif not isinstance(value, str):
+        raise CaseFormatError(
+            f"{path} must be a sex such as FEMALE (or its number, 0 to 3), got {_kind(value)}"
+        )
+    elif not value.strip():
+        return None
+    elif value.strip().lower() in _SEXES:
+        return _SEXES[value.strip().lower()]
+    warnings.append(
+        f"{path} {value!r} is not a sex (MALE, FEMALE, OTHER_SEX, UNKNOWN_SEX or 0 to 3); "
+        "read as unknown"
+    )
+    return None
 
 
 class _TermResolver:
-    """Turns ids into current IRIs, collecting warnings for the ones it cannot."""
+    """Turns ids into current IRIs, collecting warnings for the ones it cannot.
 
-    def __init__(self, hierarchy: TermHierarchy | None) -> None:
+    ``as_written``: an onset class id is returned as written (checked, not converted), for a
+    caller that resolves ids itself and names them as written (``kgfuse diagnose``).
+    """
+
+    def __init__(self, hierarchy: TermHierarchy | None, *, as_written: bool = False) -> None:
         self.hierarchy = hierarchy
+        self.as_written = as_written
         self.warnings: list[str] = []
 
     def __call__(self, ids: Iterable[str]) -> tuple[str, ...]:
-        out: list[str] = []
+        return tuple(iri for _, iri in self.pairs(ids))
+
+    def pairs(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(id as written, current IRI) of each id that resolves, once per IRI."""
+        out: dict[str, str] = {}
         for term in ids:
             iri = self.one(term)
             if iri is not None and iri not in out:
-                out.append(iri)
-        return tuple(out)
+                out[iri] = term.strip()
+        return [(term, iri) for iri, term in out.items()]
 
     def onset(self, value: str | None) -> str | None:
         """The onset class of an HPO onset term, an ISO 8601 age of onset (``P2Y``) or a
@@ -192,12 +344,14 @@ class _TermResolver:
         if onset != value:  # an age: its class
             return onset
         iri = self.one(value)
-        if iri is None or self.hierarchy is None:
-            return iri
-        if not is_onset_class(self.hierarchy, iri):
+        if (
+            iri is not None
+            and self.hierarchy is not None
+            and not is_onset_class(self.hierarchy, iri)
+        ):
             self.warnings.append(f"{not_an_onset_class(value)}; skipped")
             return None
-        return iri
+        return value if iri is not None and self.as_written else iri
 
     def one(self, term: str) -> str | None:
         term = term.strip()
@@ -248,20 +402,38 @@ def _pmid_iris(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def case_from_phenopacket(data: Mapping[str, Any], hierarchy: TermHierarchy | None = None) -> Case:
+def case_from_phenopacket(
+    data: Mapping[str, Any], hierarchy: TermHierarchy | None = None, *, as_written: bool = False
+) -> Case:
     """A :class:`Case` from a parsed phenopacket v2 document.
 
     Args:
         data: the phenopacket as parsed JSON.
         hierarchy: resolves and checks term ids (default: ids are only turned into IRIs).
+        as_written: give the phenotypic features' ids and the onset class id as the document
+            writes them (checked, not converted), for a caller that resolves them itself and
+            names them as written (``kgfuse diagnose``).
 
     Raises:
-        CaseFormatError: ``data`` is not a JSON object.
+        CaseFormatError: ``data`` is not a JSON object, is a Family or a Cohort, or a field
+            has the wrong type (named by its path: ``subject must be an object, got ...``).
     """
     if not isinstance(data, Mapping):
         raise CaseFormatError("a phenopacket must be a JSON object")
+    if "proband" in data:
+        raise CaseFormatError(
+            'a Family, not a phenopacket: give its proband (the phenopacket under "proband") '
+            "on its own"
+        )
+    if "members" in data:
+        members = data["members"]
+        count = f"{len(members)} " if isinstance(members, list) else ""
+        raise CaseFormatError(
+            f"a Cohort, not a phenopacket: give each of its {count}members (the phenopackets "
+            'under "members") on its own'
+        )
     try:
-        return _case(data, hierarchy)
+        return _case(data, hierarchy, as_written)
     except (AttributeError, TypeError, KeyError) as exc:  # a field of another shape
         raise CaseFormatError(
             f"not a phenopacket v2 document: a field has an unexpected shape ({exc})"
@@ -286,67 +458,96 @@ def _excluded(item: Mapping[str, Any], what: str) -> bool:
     return value
 
 
-def _features(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The phenotypic features, each an object whose ``type.id`` is a string or absent."""
-    features = data.get("phenotypicFeatures") or []
-    if not isinstance(features, list) or not all(isinstance(f, Mapping) for f in features):
-        raise CaseFormatError("phenotypicFeatures must be a list of objects")
-    for f in features:
-        kind = f.get("type") or {}
-        if not isinstance(kind, Mapping) or not isinstance(kind.get("id", ""), str):
+def _features(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, feature) of the phenotypic features, each an object whose ``type.id`` is a
+    string or absent."""
+    features = _objects(*_field(data, "phenotypicFeatures", ""))
+    for path, f in features:
+        kind = f.get("type")
+        if kind is not None and (
+            not isinstance(kind, Mapping) or not isinstance(kind.get("id", ""), str)
+        ):
             raise CaseFormatError(
-                'each phenotypic feature needs "type": {"id": "HP:..."} (got '
-                f"{json.dumps(f.get('type'))[:60]})"
+                f'{path}: a phenotypic feature needs "type": {{"id": "HP:..."}} (got '
+                f"{json.dumps(kind)[:60]})"
             )
     return features
 
 
-def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None) -> Case:
-    resolve = _TermResolver(hierarchy)
+def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None, as_written: bool) -> Case:
+    resolve = _TermResolver(hierarchy, as_written=as_written)
+    warnings = resolve.warnings
     present_ids: list[str] = []
     excluded_ids: list[str] = []
     pmids: list[str] = []
-    for feature in _features(data):
-        term = (feature.get("type") or {}).get("id")
+    for path, feature in _features(data):
+        kind = feature.get("type") or {}
+        term = kind.get("id")
         if not term:
-            resolve.warnings.append("a phenotypic feature has no type.id; skipped")
+            label = kind.get("label")
+            named = f" ({label!r})" if isinstance(label, str) and label else ""
+            warnings.append(f"{path} has no type.id{named}; skipped")
             continue
         (excluded_ids if _excluded(feature, f"phenotypic feature {term}") else present_ids).append(
             term
         )
-        for evidence in feature.get("evidence", []) or []:
-            ref = (evidence.get("reference") or {}).get("id")
-            if ref:
-                pmids.append(ref)
-    present = resolve(present_ids)
-    excluded = tuple(t for t in resolve(excluded_ids) if t not in present)
-    diseases_in = data.get("diseases", []) or []
-    disease_ids = [
-        (d.get("term") or {}).get("id", "")
-        for d in diseases_in
-        if not _excluded(d, f"disease {(d.get('term') or {}).get('id', '(no id)')}")
-    ]
-    for interpretation in data.get("interpretations", []) or []:
-        disease = ((interpretation.get("diagnosis") or {}).get("disease") or {}).get("id")
-        if disease:
-            disease_ids.append(disease)
-    meta = data.get("metaData") or {}
-    pmids += [r.get("id", "") for r in meta.get("externalReferences", []) or []]
-    subject = data.get("subject") or {}
-    onsets = [
-        _onset_text(d.get("onset"))
-        for d in diseases_in
-        if not _excluded(d, "a disease") and d.get("onset")
-    ]
-    onset = resolve.onset(onsets[0]) if onsets else None
-    warnings = resolve.warnings
-    diseases = _disease_iris([d for d in disease_ids if d], warnings)
+        for where, evidence in _objects(*_field(feature, "evidence", path)):
+            ref, at = _field(evidence, "reference", where)
+            ref_id = _string(_object(ref, at).get("id"), f"{at}.id")
+            if ref_id:
+                pmids.append(ref_id)
+    present = resolve.pairs(present_ids)
+    counted = {iri for _, iri in present}
+    excluded = resolve.pairs(excluded_ids)
+    both = sorted(term for term, iri in excluded if iri in counted)
+    if both:
+        warnings.append(f"both present and excluded, counted as present: {', '.join(both)}")
+    excluded = [(term, iri) for term, iri in excluded if iri not in counted]
+    disease_ids: list[str] = []
+    onsets: list[str] = []
+    unread: list[str] = []  # onsets of a kind not read (a timestamp, an interval)
+    for path, disease in _objects(*_field(data, "diseases", "")):
+        term, at = _field(disease, "term", path)
+        disease_id = _string(_object(term, at).get("id"), f"{at}.id")
+        if _excluded(disease, f"disease {disease_id or '(no id)'}"):
+            continue
+        if disease_id:
+            disease_ids.append(disease_id)
+        onset, at = _field(disease, "onset", path)
+        if onset:
+            text = _onset_text(onset, at, warnings)
+            if text:
+                onsets.append(text)
+            elif "timestamp" in onset or "interval" in onset:
+                unread.append(at)
+    for path, interpretation in _objects(*_field(data, "interpretations", "")):
+        diagnosis, at = _field(interpretation, "diagnosis", path)
+        disease, at = _field(_object(diagnosis, at), "disease", at)
+        disease_id = _string(_object(disease, at).get("id"), f"{at}.id")
+        if disease_id:
+            disease_ids.append(disease_id)
+    meta, at = _field(data, "metaData", "")
+    for path, reference in _objects(*_field(_object(meta, at), "externalReferences", at)):
+        pmids.append(_string(reference.get("id"), f"{path}.id") or "")
+    subject, at = _field(data, "subject", "")
+    subject = _object(subject, at)
+    sex = _sex(*_field(subject, "sex", at), warnings)
+    last_encounter, at = _field(subject, "timeAtLastEncounter", at)
+    age = _age_of(last_encounter, at, warnings)
+    onset = None
+    for text in onsets:  # the first one that reads
+        onset = resolve.onset(text)
+        if onset is not None:
+            break
+    if onset is None and unread:
+        warnings.append(f"{unread[0]}: an onset given as a timestamp or interval is not read")
+    diseases = _disease_iris(disease_ids, warnings)
     return Case(
         id=str(data.get("id", "")),
-        present=present,
-        excluded=excluded,
-        sex=_sex(subject.get("sex")),
-        age_years=_age_of(subject.get("timeAtLastEncounter")),
+        present=tuple(term if as_written else iri for term, iri in present),
+        excluded=tuple(term if as_written else iri for term, iri in excluded),
+        sex=sex,
+        age_years=age,
         onset=onset,
         diseases=diseases,
         pmids=_pmid_iris(pmids),
@@ -458,7 +659,7 @@ def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = 
         id=str(row.get("id", "")),
         present=present,
         excluded=excluded,
-        sex=_sex(sex),
+        sex=_sex(sex, "sex", warnings),
         age_years=parse_iso8601_age(age),
         onset=onset,
         diseases=_disease_iris(disease_ids, warnings),
@@ -493,11 +694,8 @@ def case_from_vignette(row: Mapping[str, Any]) -> Case:
 
 def _case_from_any(row: Any, hierarchy: TermHierarchy | None) -> Case:
     if not isinstance(row, Mapping):
-        kind = {str: "a string", bool: "a boolean", list: "a list", type(None): "null"}.get(
-            type(row), "a number"
-        )
-        raise CaseFormatError(f"a case must be a JSON object, got {kind} ({_shown(row)})")
-    if "phenotypicFeatures" in row or "metaData" in row:
+        raise CaseFormatError(f"a case must be a JSON object, got {_kind(row)}")
+    if any(key in row for key in PHENOPACKET_FIELDS + ("metaData", "meta_data")):
         return case_from_phenopacket(row, hierarchy)
     if "present_hpo" in row:
         return case_from_dev_row(row, hierarchy)
@@ -557,7 +755,8 @@ def read_cases(path: Path, hierarchy: TermHierarchy | None = None) -> list[Case]
     skipped = sum(1 for c in cases for w in c.warnings if w.endswith("skipped"))
     if skipped:
         logger.warning(
-            "%s: %d ids skipped over %d of %d cases (unknown or obsolete in this KG)",
+            "%s: %d ids or values skipped over %d of %d cases (unknown or obsolete ids, "
+            "malformed ages ...: see each case's warnings)",
             path,
             skipped,
             sum(1 for c in cases if c.warnings),

@@ -242,7 +242,10 @@ def _read_cases(path: Path) -> list:
 def diagnose(
     input: Annotated[
         Path | None,
-        typer.Argument(help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket."),
+        typer.Argument(
+            help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket; or one "
+            "phenopacket .json file (pretty-printed)."
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
@@ -278,7 +281,7 @@ def diagnose(
     home: HomeOption = None,
 ) -> None:
     """Rank diseases for patients given as text, HPO terms or phenopackets (audited)."""
-    from kgfuse.diagnosis import DiagnosisService, read_jsonl
+    from kgfuse.diagnosis import DiagnosisService, read_records
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
@@ -304,7 +307,7 @@ def diagnose(
         records = iter([(0, record)])
     else:
         assert input is not None  # exactly one of input and text was checked above
-        records = read_jsonl(input)
+        records = read_records(input)
     written = failed = 0
     with jsonl_output(output) as sink:
         for out in service.diagnose_records(records, top_k):
