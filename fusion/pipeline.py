@@ -42,7 +42,14 @@ from fusion.shortlist import (
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
-from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
+from kg.rules.likelihood import (
+    LikelihoodConfig,
+    MatchKind,
+    Neighbours,
+    PhenotypeLikelihood,
+    ScoreResult,
+    check_neighbours,
+)
 from kg.rules.onset import is_onset_class, not_an_onset_class
 from kg.rules.resnik import ResnikRanker
 
@@ -50,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 MODEL_META = "kgfuse_model.json"
 FACTS_DIR = "facts"
+#: the symbolic prior's nearest diseases (:func:`kg.rules.likelihood.nearest_diseases`), saved
+#: with a model whose prior completes the diseases' profiles from them
+NEIGHBOURS_FILE = "prior_neighbours.safetensors"
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,8 @@ class PreparedPatient:
     findings: list[LinkedFinding]
     facts: list[Any] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the symbolic prior's scores of every finding against every disease, when asked for
+    prior: ScoreResult | None = None
 
 
 class KnowledgeInputBuilder:
@@ -217,6 +229,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         label: str | None = None,
         warnings: list[str] | None = None,
         onset: str | None = None,
+        keep_prior: bool = False,
     ) -> PreparedPatient:
         """The model input of one patient.
 
@@ -227,6 +240,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             warnings: messages gathered so far (unknown ids ...).
             onset: IRI of the disease's onset class (see :meth:`resolve_onset`): it counts
                 in the prior (:meth:`PhenotypeLikelihood.score`), not in the text.
+            keep_prior: keep the prior's per-finding scores (for explanations; large).
         """
         warnings = list(warnings or [])
         if text is None:
@@ -239,7 +253,30 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         mentions = self.mentions(findings)
         target = self.candidate_index.get(label, -1) if label is not None else -1
         item = PatientInput(text, mentions, fact_vectors, prior, target)
-        return PreparedPatient(item, list(findings), facts, warnings)
+        return PreparedPatient(item, list(findings), facts, warnings, score if keep_prior else None)
+
+
+@dataclass(frozen=True)
+class ImputedFinding:
+    """A finding that a disease is not annotated with and that the prior credited because
+    the diseases most like it are (``LikelihoodConfig.neighbours``): its log10 likelihood
+    ratio for the disease and the nearest diseases annotated with it, with their profile
+    similarity (nearest first)."""
+
+    iri: str
+    log10_lr: float
+    sources: tuple[tuple[str, float], ...]
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "curie": compress(self.iri),
+            "iri": self.iri,
+            "log10_lr": self.log10_lr,
+            "from": [
+                {"curie": compress(d), "iri": d, "similarity": round(sim, 4)}
+                for d, sim in self.sources
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -260,6 +297,8 @@ class RankedDisease:
     prior: float | None = None
     similarity: float | None = None
     placed_by: str = "model"
+    #: findings the prior credited only through the diseases most like this one
+    imputed: tuple[ImputedFinding, ...] = ()
 
 
 @dataclass
@@ -293,6 +332,7 @@ class DiagnosisResult:
                     "prior": r.prior,
                     "similarity": r.similarity,
                     "placed_by": r.placed_by,
+                    "imputed": [f.to_record() for f in r.imputed],
                 }
                 for r in self.ranking
             ],
@@ -328,6 +368,39 @@ def likelihood_config_of(meta: dict[str, Any]) -> LikelihoodConfig:
     if "likelihood" in meta:
         return LikelihoodConfig.from_dict(meta["likelihood"])
     return LikelihoodConfig(partial_credit=True)
+
+
+def save_neighbours(folder: Path, neighbours: Neighbours) -> None:
+    """Write the prior's nearest diseases into a model folder (safetensors, no pickle)."""
+    from safetensors.numpy import save_file
+
+    save_file(
+        {
+            "index": np.ascontiguousarray(neighbours.index, dtype=np.int64),
+            "similarity": np.ascontiguousarray(neighbours.similarity, dtype=np.float64),
+        },
+        str(Path(folder) / NEIGHBOURS_FILE),
+    )
+
+
+def load_neighbours(folder: Path, num_diseases: int, k: int) -> Neighbours | None:
+    """The prior's nearest diseases saved with a model, or None when the folder has none or
+    they cannot be used (damaged, or not for ``num_diseases`` and ``k``: logged; the caller
+    computes them again, which gives the same ones)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = Path(folder) / NEIGHBOURS_FILE
+    if not path.is_file():
+        return None
+    try:
+        arrays = load_file(str(path))
+        neighbours = Neighbours(arrays["index"], arrays["similarity"])
+        check_neighbours(neighbours, num_diseases, k)
+    except (SafetensorError, OSError, KeyError, ValueError) as exc:
+        logger.warning("%s cannot be used (%s); computing the nearest diseases again", path, exc)
+        return None
+    return neighbours
 
 
 def load_model_meta(folder: Path) -> dict[str, Any]:
@@ -547,11 +620,16 @@ class Diagnoser:
         fact_index = None
         if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
             fact_index = FactIndex.load(folder / FACTS_DIR, kg)
+        prior = likelihood_config_of(meta)
+        neighbours = None
+        if prior.imputes:
+            neighbours = load_neighbours(folder, len(meta["candidates"]), prior.neighbours)
         likelihood = PhenotypeLikelihood.from_kg(
             kg.hierarchy,
             kg.annotations,
             subjects=meta["candidates"],
-            config=likelihood_config_of(meta),
+            config=prior,
+            neighbours=neighbours,
         )
         if list(likelihood.diseases) != meta["candidates"]:
             raise KGMismatchError(
@@ -580,6 +658,20 @@ class Diagnoser:
                 continue
             out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
         return out
+
+    def _imputed(self, prior: ScoreResult | None, disease: int) -> tuple[ImputedFinding, ...]:
+        """The findings the prior credited to a candidate only through its nearest diseases."""
+        if prior is None or self.builder.likelihood.neighbours is None:
+            return ()
+        imputed = np.flatnonzero(prior.match[disease] == MatchKind.IMPUTED)
+        return tuple(
+            ImputedFinding(
+                prior.findings[j],
+                float(prior.contributions[disease, j]),
+                tuple(self.builder.likelihood.imputed_from(disease, prior.findings[j])),
+            )
+            for j in imputed.tolist()
+        )
 
     def _add_similarity(
         self, present: Sequence[str], scores: np.ndarray, ranked_by: np.ndarray
@@ -662,7 +754,7 @@ class Diagnoser:
         if both:
             named = ", ".join(sorted(compress(iri) for iri in both))
             warnings.append(f"both present and excluded, counted as present: {named}")
-        prepared = self.builder.prepare(findings, text, None, warnings, onset)
+        prepared = self.builder.prepare(findings, text, None, warnings, onset, keep_prior=True)
         batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
@@ -688,6 +780,7 @@ class Diagnoser:
                 None if prior is None else float(prior[i]),
                 similarity.get(i),
                 by,
+                self._imputed(prepared.prior, i),
             )
             for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
         ]
@@ -742,8 +835,10 @@ def model_meta(
 
 
 __all__ = [
+    "NEIGHBOURS_FILE",
     "Diagnoser",
     "DiagnosisResult",
+    "ImputedFinding",
     "KnowledgeInputBuilder",
     "LinkedFinding",
     "PatientInputBuilder",
@@ -752,6 +847,8 @@ __all__ = [
     "apply_precision",
     "cast_inputs",
     "likelihood_config_of",
+    "load_neighbours",
+    "save_neighbours",
     "model_meta",
     "render_findings",
 ]

@@ -145,6 +145,20 @@ class ModelSection(FusedModelSection):
         "(kg.rules.likelihood.LikelihoodConfig.breadth_weight); 0: none (the trained "
         "model learns the same correction: see the README)",
     )
+    prior_neighbours: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="k: each disease's profile in the symbolic prior is completed from its k "
+        "most similar diseases (kg.rules.likelihood.LikelihoodConfig.neighbours); 0: none",
+    )
+    prior_neighbour_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="how far the k nearest diseases' mean profile counts in the symbolic "
+        "prior (kg.rules.likelihood.LikelihoodConfig.neighbour_weight); 0: not at all",
+    )
     candidates: str | None = Field(
         default="OMIM",
         description="CURIE prefix of the candidate diseases; None: every annotated subject",

@@ -38,6 +38,7 @@ from fusion.pipeline import (
     PatientInputBuilder,
     PreparedPatient,
     model_meta,
+    save_neighbours,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
 from fusion.shortlist import (
@@ -349,6 +350,8 @@ def prior_config(model: ModelSection) -> LikelihoodConfig:
     return LikelihoodConfig(
         excluded_weight=model.prior_excluded_weight,
         breadth_weight=model.prior_breadth_weight,
+        neighbours=model.prior_neighbours,
+        neighbour_weight=model.prior_neighbour_weight,
     )
 
 
@@ -624,6 +627,13 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
         calibration_temperature=temperature,
         likelihood=builder.likelihood.config.to_dict(),
     )
+    neighbours = builder.likelihood.neighbours
     save_model_folder(
-        out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
+        out,
+        model,
+        tokenizer,
+        meta=meta,
+        config_yaml=config.to_yaml(),
+        fact_index=fact_index,
+        sidecars=None if neighbours is None else lambda folder: save_neighbours(folder, neighbours),
     )

@@ -420,8 +420,10 @@ def save_model_folder(
     meta: dict[str, Any],
     config_yaml: str,
     fact_index: Any = None,
+    sidecars: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write a model folder: weights, tokenizer, fact index, ``kgfuse_model.json``, config.
+    """Write a model folder: weights, tokenizer, fact index, ``kgfuse_model.json``, config,
+    and what ``sidecars`` writes into the folder it is given (the prior's neighbours ...).
 
     Everything is written into ``out/.export`` first and then moved in, item by item,
     ``kgfuse_model.json`` removed first and put back last: a run killed while saving leaves
@@ -439,6 +441,8 @@ def save_model_folder(
         tokenizer.save_pretrained(str(tmp))
     if fact_index is not None and model.config.uses_facts:
         fact_index.save(tmp / FACTS_DIR)
+    if sidecars is not None:
+        sidecars(tmp)
     save_model_meta(tmp, meta)
     (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
     give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)

@@ -29,6 +29,13 @@ annotations of the KG:
   ``NOT`` annotation of :math:`D` get :math:`m = 0`.
 * a recorded finding is unrelated to the disease (comorbidity, annotation gaps, recording
   error) with probability :math:`\alpha` (``false_positive_rate``), drawn from the background.
+* with ``neighbours`` :math:`k > 0` and ``neighbour_weight`` :math:`\beta > 0`, the curated
+  profile is completed from the diseases most like it (:func:`impute_from_neighbours`):
+  :math:`p'(D, t) = 1 - (1 - p(D, t))(1 - \beta \bar p_k(D, t))`, where
+  :math:`\bar p_k(D, t)` is the similarity-weighted mean of :math:`p(N, t)` over the
+  :math:`k` diseases :math:`N` nearest to :math:`D` (cosine of their information-content
+  weighted profiles), and the background is computed from :math:`p'`. A finding then matched
+  only through the neighbours is :attr:`MatchKind.IMPUTED`.
 
 So for a present finding and an excluded finding:
 
@@ -74,10 +81,15 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "DiseaseTermMatrix",
     "LikelihoodConfig",
+    "MAX_NEIGHBOURS",
     "MatchKind",
+    "Neighbours",
     "PhenotypeLikelihood",
     "ScoreResult",
     "dense_columns",
+    "check_neighbours",
+    "impute_from_neighbours",
+    "nearest_diseases",
     "disease_term_matrix",
     "propagate_up",
 ]
@@ -86,6 +98,8 @@ _PROPAGATIONS = ("noisy_or", "max")
 _BACKGROUNDS = ("frequency", "count")
 #: Largest frequency used inside logarithms, so that a frequency of 1 stays finite.
 _MAX_FREQUENCY = 1.0 - 1e-6
+MAX_NEIGHBOURS = 1000
+"""Most diseases :attr:`LikelihoodConfig.neighbours` may name."""
 
 
 class MatchKind(enum.IntEnum):
@@ -103,6 +117,9 @@ class MatchKind(enum.IntEnum):
     """Excluded finding the disease may show (its probability counts against it)."""
     EXCLUDED_ABSENT = 5
     """Excluded finding the disease is not annotated with (or is annotated ``NOT`` to have)."""
+    IMPUTED = 6
+    """Present finding the disease is not annotated with, credited because the diseases most
+    like it are (``LikelihoodConfig.neighbours``)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,10 @@ class LikelihoodConfig:
             the patient lacks, so a broadly annotated disease explains an arbitrary set of
             findings more easily (default: ``0.0``, none; the diagnosis model's prior
             takes it from ``model.prior_breadth_weight``).
+        neighbours: :math:`k`, how many of the most similar diseases complete a disease's
+            profile (default: ``0``, none; see :func:`impute_from_neighbours`).
+        neighbour_weight: :math:`\\beta \\in [0, 1]`, how far their mean profile counts
+            (default: ``0.0``, not at all). Both must be positive for any imputation.
     """
 
     unknown_frequency: float = 0.5
@@ -146,6 +167,8 @@ class LikelihoodConfig:
     partial_credit: bool = False
     excluded_weight: float = 1.0
     breadth_weight: float = 0.0
+    neighbours: int = 0
+    neighbour_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.unknown_frequency <= 1.0:
@@ -158,6 +181,12 @@ class LikelihoodConfig:
             raise ValueError(f"excluded_weight must lie in [0, 1], got {self.excluded_weight}")
         if not 0.0 <= self.breadth_weight <= 10.0:
             raise ValueError(f"breadth_weight must lie in [0, 10], got {self.breadth_weight}")
+        if isinstance(self.neighbours, bool) or not isinstance(self.neighbours, int):
+            raise ValueError(f"neighbours must be an integer, got {self.neighbours!r}")
+        if not 0 <= self.neighbours <= MAX_NEIGHBOURS:
+            raise ValueError(f"neighbours must lie in [0, {MAX_NEIGHBOURS}], got {self.neighbours}")
+        if not 0.0 <= self.neighbour_weight <= 1.0:
+            raise ValueError(f"neighbour_weight must lie in [0, 1], got {self.neighbour_weight}")
         if self.propagation not in _PROPAGATIONS:
             choices = ", ".join(_PROPAGATIONS)
             raise ValueError(f"unknown propagation {self.propagation!r}; choose one of {choices}")
@@ -165,6 +194,11 @@ class LikelihoodConfig:
             raise ValueError(
                 f"unknown background {self.background!r}; choose one of {', '.join(_BACKGROUNDS)}"
             )
+
+    @property
+    def imputes(self) -> bool:
+        """Whether the profiles are completed from the nearest diseases."""
+        return self.neighbours > 0 and self.neighbour_weight > 0.0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -332,6 +366,119 @@ def propagate_up(
     return sp.csc_matrix((vals, (key // num_terms, key % num_terms)), shape=frequency.shape)
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """The diseases most like each disease, by their phenotype profiles.
+
+    Attributes:
+        index: ``[num_diseases, k]`` row indices of the nearest diseases, nearest first.
+        similarity: ``[num_diseases, k]`` their cosine similarity, in ``[0, 1]``.
+    """
+
+    index: np.ndarray
+    similarity: np.ndarray
+
+
+def nearest_diseases(
+    probability: sp.spmatrix, background: np.ndarray, k: int, *, chunk: int = 512
+) -> Neighbours:
+    """The ``k`` diseases nearest to each disease (never itself).
+
+    Profiles are the rows of ``probability`` weighted by each term's information content,
+    :math:`-\\log q(t)`, so that a shared rare feature counts for more than a shared common
+    one; nearness is their cosine. Ties go to the lower row index, so the result depends on
+    the data only.
+
+    Args:
+        probability: ``[num_diseases, num_terms]`` :math:`p(D, t)`.
+        background: ``[num_terms]`` :math:`q(t)`, in ``(0, 1]``.
+        k: neighbours per disease (at most ``num_diseases - 1`` are returned).
+        chunk: rows compared at once (bounds the memory to ``chunk x num_diseases`` floats).
+    """
+    num = probability.shape[0]
+    k = min(k, num - 1)
+    if k <= 0:
+        return Neighbours(np.zeros((num, 0), dtype=np.int64), np.zeros((num, 0)))
+    weighted = sp.csr_matrix(probability.multiply(-np.log(background)[None, :]), dtype=np.float64)
+    norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    unit = sp.csr_matrix(sp.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ weighted)
+    unit_t = sp.csc_matrix(unit.T)
+    index = np.empty((num, k), dtype=np.int64)
+    similarity = np.empty((num, k), dtype=np.float64)
+    for start in range(0, num, chunk):
+        rows = np.arange(start, min(start + chunk, num))
+        sim = (unit[rows] @ unit_t).toarray()
+        sim[np.arange(len(rows)), rows] = -np.inf  # never its own neighbour
+        # the k + 1 best, then ordered by (-similarity, index): ties go to the lower index
+        top = np.argpartition(-sim, k, axis=1)[:, : k + 1]
+        top_sim = np.take_along_axis(sim, top, axis=1)
+        order = np.lexsort((top, -top_sim), axis=1)[:, :k]
+        index[rows] = np.take_along_axis(top, order, axis=1)
+        similarity[rows] = np.clip(np.take_along_axis(top_sim, order, axis=1), 0.0, 1.0)
+    return Neighbours(index, similarity)
+
+
+def check_neighbours(neighbours: Neighbours, num_diseases: int, k: int) -> None:
+    """Refuse neighbours that are not :func:`nearest_diseases`' shape for these diseases.
+
+    Raises:
+        ValueError: the shape is not ``[num_diseases, min(k, num_diseases - 1)]``, an index
+            is out of range or a disease's own, or a similarity is outside ``[0, 1]``.
+    """
+    index, similarity = np.asarray(neighbours.index), np.asarray(neighbours.similarity)
+    want = (num_diseases, max(min(k, num_diseases - 1), 0))
+    if index.shape != want or similarity.shape != want:
+        raise ValueError(
+            f"neighbours of shape {index.shape} / {similarity.shape} do not fit {want[0]} "
+            f"diseases with {k} neighbours each"
+        )
+    if not np.issubdtype(index.dtype, np.integer):
+        raise ValueError(f"neighbour indices must be integers, got {index.dtype}")
+    if index.size and (index.min() < 0 or index.max() >= num_diseases):
+        raise ValueError("a neighbour index lies outside the diseases")
+    if np.any(index == np.arange(num_diseases)[:, None]):
+        raise ValueError("a disease is its own neighbour")
+    if not np.all((similarity >= 0.0) & (similarity <= 1.0)):  # NaN fails too
+        raise ValueError("a neighbour similarity lies outside [0, 1]")
+
+
+def impute_from_neighbours(
+    probability: sp.spmatrix, neighbours: Neighbours, weight: float
+) -> sp.csc_matrix:
+    r"""Complete each disease's profile from its nearest diseases.
+
+    :math:`p'(D, t) = 1 - (1 - p(D, t))(1 - \beta \bar p(D, t))`, :math:`\bar p(D, t)` the
+    similarity-weighted mean of :math:`p(N, t)` over the neighbours :math:`N` of :math:`D`
+    and :math:`\beta` = ``weight``. Curated annotations are incomplete, and a feature that
+    the diseases most like ``D`` show is more likely in ``D`` than in a random disease; the
+    imputed share stays below :math:`\beta`, so a curated annotation always counts for more.
+
+    Args:
+        probability: ``[num_diseases, num_terms]`` :math:`p(D, t)`.
+        neighbours: from :func:`nearest_diseases` on the same rows.
+        weight: :math:`\beta \in [0, 1]`.
+
+    Returns:
+        ``[num_diseases, num_terms]`` CSC :math:`p'(D, t)` (``probability`` where a disease has
+        no neighbour with a positive similarity).
+    """
+    num, k = neighbours.index.shape
+    total = neighbours.similarity.sum(axis=1, keepdims=True)
+    share = np.divide(
+        neighbours.similarity, total, out=np.zeros_like(neighbours.similarity), where=total > 0
+    )
+    mix = sp.csr_matrix(
+        (share.ravel(), (np.repeat(np.arange(num), k), neighbours.index.ravel())),
+        shape=(num, num),
+    )
+    curated = sp.csr_matrix(probability, dtype=np.float64)
+    imputed = sp.csr_matrix(mix @ curated) * weight
+    # p + (1 - p) * beta * mean, each term sparse: exact where p is 0 or 1
+    out = sp.csc_matrix(curated + imputed - curated.multiply(imputed))
+    out.eliminate_zeros()
+    return out
+
+
 @dataclass
 class ScoreResult:
     """Likelihood ratios of one patient against every disease.
@@ -417,6 +564,13 @@ class PhenotypeLikelihood:
         pretest: ``[num_diseases]`` pre-test probabilities (default: uniform ``1/N``).
         onsets: the diseases' onset annotations (aspect C, same rows as ``matrix``); without
             them a patient's onset changes no score.
+        neighbours: the nearest diseases to complete the profiles from, when the config
+            imputes (default: computed, :func:`nearest_diseases`: a few seconds for HPO's
+            8,000 OMIM diseases; pass those saved with a model to skip it).
+
+    Raises:
+        ValueError: no disease has an annotation; ``neighbours`` do not fit the diseases or
+            the config's ``neighbours``.
 
     A patient's onset class counts like a finding whose frequency is
     :math:`1 - \\alpha` for a disease annotated with a related onset (the same class, a
@@ -436,6 +590,7 @@ class PhenotypeLikelihood:
         config: LikelihoodConfig | None = None,
         pretest: np.ndarray | None = None,
         onsets: DiseaseTermMatrix | None = None,
+        neighbours: Neighbours | None = None,
     ) -> None:
         self.hierarchy = hierarchy
         self.config = config or LikelihoodConfig()
@@ -449,11 +604,21 @@ class PhenotypeLikelihood:
         self.probability = propagate_up(
             matrix.frequency, closure, propagation=self.config.propagation
         )
-        if self.config.background == "frequency":
-            mass = np.asarray(self.probability.sum(axis=0)).ravel()
-        else:
-            mass = np.diff(self.probability.indptr).astype(np.float64)
-        self.background = np.maximum(mass / num, 0.5 / num)
+        self.background = self._background_of(self.probability)
+        self.neighbours: Neighbours | None = None
+        self._curated: sp.csc_matrix | None = None
+        if self.config.imputes:
+            if neighbours is None:
+                neighbours = nearest_diseases(
+                    self.probability, self.background, self.config.neighbours
+                )
+            check_neighbours(neighbours, num, self.config.neighbours)
+            self.neighbours = neighbours
+            self._curated = self.probability
+            self.probability = impute_from_neighbours(
+                self.probability, self.neighbours, self.config.neighbour_weight
+            )
+            self.background = self._background_of(self.probability)
         self._direct_ratio = sp.csr_matrix(
             matrix.frequency.multiply(1.0 / self.background[None, :])
         ).tocsc()
@@ -498,6 +663,7 @@ class PhenotypeLikelihood:
         subjects: Iterable[str] | None = None,
         config: LikelihoodConfig | None = None,
         pretest: np.ndarray | None = None,
+        neighbours: Neighbours | None = None,
     ) -> PhenotypeLikelihood:
         """Precompute the model from a KG's hierarchy and annotation table.
 
@@ -509,6 +675,7 @@ class PhenotypeLikelihood:
             config: model parameters (default: :class:`LikelihoodConfig`).
             pretest: pre-test probability per disease, in the order of ``.diseases``
                 (default: uniform).
+            neighbours: the nearest diseases, when the config imputes (default: computed).
         """
         config = config or LikelihoodConfig()
         subjects = list(subjects) if subjects is not None else None
@@ -519,9 +686,36 @@ class PhenotypeLikelihood:
             subjects=subjects,
             unknown_frequency=config.unknown_frequency,
         )
-        return cls(
-            hierarchy, matrix, config, pretest, disease_onsets(hierarchy, annotations, subjects)
-        )
+        onsets = disease_onsets(hierarchy, annotations, subjects)
+        return cls(hierarchy, matrix, config, pretest, onsets, neighbours)
+
+    def imputed_from(self, disease: int, term: str, limit: int = 3) -> list[tuple[str, float]]:
+        """The neighbours of ``disease`` (a row index) whose curated profile has ``term``,
+        nearest first: ``(disease IRI, similarity)``, at most ``limit`` (empty when the
+        config does not impute)."""
+        if self.neighbours is None or self._curated is None:
+            return []
+        i = self.hierarchy.resolve(term)
+        if i is None:
+            return []
+        column = dense_columns(self._curated, np.array([self.hierarchy.index(i)]))[0]
+        out = []
+        nearest = self.neighbours.index[disease], self.neighbours.similarity[disease]
+        for n, sim in zip(*nearest, strict=True):
+            if column[n] > 0:
+                out.append((self.diseases[int(n)], float(sim)))
+                if len(out) == limit:
+                    break
+        return out
+
+    def _background_of(self, probability: sp.csc_matrix) -> np.ndarray:
+        """:math:`q(t)` of the config's ``background`` kind, floored at half a disease."""
+        num = probability.shape[0]
+        if self.config.background == "frequency":
+            mass = np.asarray(probability.sum(axis=0)).ravel()
+        else:
+            mass = np.diff(probability.indptr).astype(np.float64)
+        return np.maximum(mass / num, 0.5 / num)
 
     def __len__(self) -> int:
         return len(self.diseases)
@@ -666,6 +860,10 @@ class PhenotypeLikelihood:
         q = self.background[cols]
         m = dense_columns(self.probability, cols)
         kind = np.where(m > 0, MatchKind.EXACT_OR_IMPLIED, MatchKind.UNEXPLAINED).astype(np.int8)
+        if self._curated is not None:
+            kind[
+                (kind == MatchKind.EXACT_OR_IMPLIED) & (dense_columns(self._curated, cols) == 0)
+            ] = MatchKind.IMPUTED
         ancestors = [self._ancestors(i) for i in idx]
         if self.config.partial_credit:
             # best f_a / q(a) over the strict ancestors a annotated on each disease, gathered

@@ -807,6 +807,7 @@ _MATCH_WORDS = {
     MatchKind.CONTRADICTED: "contradicted by a NOT annotation",
     MatchKind.EXCLUDED_EXPECTED: "excluded, but the disease may show it",
     MatchKind.EXCLUDED_ABSENT: "excluded, and the disease does not show it",
+    MatchKind.IMPUTED: "not annotated, credited because the diseases most like it show it",
 }
 
 

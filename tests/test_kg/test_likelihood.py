@@ -14,8 +14,10 @@ from kg.namespaces import to_iri
 from kg.rules.likelihood import (
     LikelihoodConfig,
     MatchKind,
+    Neighbours,
     PhenotypeLikelihood,
     disease_term_matrix,
+    nearest_diseases,
 )
 
 # A -> B -> C -> D ; B -> E ; A -> F -> G   (child -> parent written as parent lists below)
@@ -369,3 +371,156 @@ def test_an_onset_must_be_an_onset_class(onset_model: PhenotypeLikelihood) -> No
     res = onset_model.score([FINDING], onset=_OBO + "9999999")
     assert res.skipped == [_OBO + "9999999"] and res.onset is None
     assert not res.onset_contribution.any()
+
+
+# ---- profiles completed from the nearest diseases ------------------------------------------
+def _random_model_inputs(seed: int, diseases: int = 12, terms: int = 25):
+    rng = np.random.default_rng(seed)
+    names = [f"t{i}" for i in range(terms)]
+    parents = {"t0": []}
+    for i in range(1, terms):
+        parents[f"t{i}"] = sorted({f"t{j}" for j in rng.choice(i, size=1 + (rng.random() < 0.3))})
+    rows = []
+    for d in range(diseases):
+        for t in rng.choice(names[1:], size=int(rng.integers(1, 7)), replace=False):
+            freq = None if rng.random() < 0.3 else float(rng.choice([0.025, 0.17, 0.545, 1.0]))
+            rows.append((f"x{d:02d}", str(t), freq, False))
+    return rng, names, make_hierarchy(parents), make_annotations(rows)
+
+
+def test_nearest_diseases_are_the_highest_cosines_ties_to_the_lower_index() -> None:
+    _, _, hierarchy, annotations = _random_model_inputs(3)
+    model = PhenotypeLikelihood.from_kg(hierarchy, annotations)
+    weighted = model.probability.toarray() * -np.log(model.background)[None, :]
+    unit = weighted / np.linalg.norm(weighted, axis=1, keepdims=True)
+    cosine = unit @ unit.T
+    for k in (1, 4, 11, 50):
+        got = nearest_diseases(model.probability, model.background, k, chunk=5)
+        assert got.index.shape == (12, min(k, 11))
+        for d in range(12):
+            others = [e for e in range(12) if e != d]
+            # brute force: highest cosine first, exact ties to the lower index
+            want = sorted(others, key=lambda e: (-round(cosine[d, e], 12), e))[: min(k, 11)]
+            assert d not in got.index[d]
+            assert got.similarity[d] == pytest.approx(cosine[d, want], abs=1e-12)
+            assert np.all(np.diff(got.similarity[d]) <= 1e-12)  # nearest first
+    identical = make_annotations([(d, "C", 0.5, False) for d in ("a", "b", "c", "d")])
+    ties = PhenotypeLikelihood.from_kg(make_hierarchy(PARENTS), identical)
+    got = nearest_diseases(ties.probability, ties.background, 2)
+    assert got.index.tolist() == [[1, 2], [0, 2], [0, 1], [0, 1]]
+
+
+def test_imputed_probability_follows_its_formula_and_scores_follow_it() -> None:
+    rng, names, hierarchy, annotations = _random_model_inputs(5)
+    plain = PhenotypeLikelihood.from_kg(hierarchy, annotations)
+    config = LikelihoodConfig(neighbours=3, neighbour_weight=0.4)
+    model = PhenotypeLikelihood.from_kg(hierarchy, annotations, config=config)
+    assert model.neighbours is not None
+    p = plain.probability.toarray()
+    share = model.neighbours.similarity / model.neighbours.similarity.sum(axis=1, keepdims=True)
+    mean = np.einsum("dk,dkt->dt", share, p[model.neighbours.index])
+    want = p + (1 - p) * 0.4 * mean
+    assert model.probability.toarray() == pytest.approx(want, abs=1e-12)
+    assert np.all(model.probability.toarray() >= p)  # curated counts never fall
+    q = np.maximum(want.mean(axis=0), 0.5 / 12)
+    assert model.background == pytest.approx(q)
+    for _ in range(5):
+        present = rng.choice(25, size=3, replace=False)
+        res = model.score([iri(names[t]) for t in present])
+        ref = sum(np.log10(0.9 * np.minimum(want[:, t], 1.0) / q[t] + 0.1) for t in present)
+        assert res.total == pytest.approx(ref, abs=1e-9)
+        curated = p[:, present] > 0
+        imputed = (want[:, present] > 0) & ~curated
+        assert np.array_equal(res.match == MatchKind.IMPUTED, imputed)
+        assert np.array_equal(res.match == MatchKind.EXACT_OR_IMPLIED, curated)
+
+
+def test_a_finding_of_the_nearest_diseases_counts_for_a_disease_not_annotated_with_it() -> None:
+    # d1 and d2 share C and E; only d2 has G; d3 shares nothing with d1
+    rows = [
+        ("d1", "C", 1.0, False),
+        ("d1", "E", 1.0, False),
+        ("d2", "C", 1.0, False),
+        ("d2", "E", 1.0, False),
+        ("d2", "G", 1.0, False),
+        ("d3", "F", 1.0, False),
+    ]
+    hierarchy = make_hierarchy(PARENTS)
+    plain = PhenotypeLikelihood.from_kg(hierarchy, make_annotations(rows))
+    config = LikelihoodConfig(neighbours=1, neighbour_weight=0.5)
+    model = PhenotypeLikelihood.from_kg(hierarchy, make_annotations(rows), config=config)
+    assert model.neighbours is not None and model.neighbours.index[0, 0] == 1
+    before, after = plain.score([iri("G")]), model.score([iri("G")])
+    assert before.match[0, 0] == MatchKind.UNEXPLAINED
+    assert after.match[0, 0] == MatchKind.IMPUTED
+    assert after.contributions[0, 0] > before.contributions[0, 0]
+    assert after.contributions[0, 0] < after.contributions[1, 0]  # below the curated d2
+
+
+@pytest.mark.parametrize("neighbours, weight", [(0, 0.5), (5, 0.0)])
+def test_no_imputation_unless_both_settings_are_positive(neighbours: int, weight: float) -> None:
+    plain, other = default_and(LikelihoodConfig(neighbours=neighbours, neighbour_weight=weight))
+    assert other.neighbours is None
+    assert (other.probability != plain.probability).nnz == 0
+    assert other.background == pytest.approx(plain.background)
+
+
+def test_likelihood_config_rejects_bad_neighbour_settings() -> None:
+    for bad in (-1, 1001, 2.5, True):
+        with pytest.raises(ValueError, match="neighbours must"):
+            LikelihoodConfig(neighbours=bad)  # type: ignore[arg-type]
+    for weight in (-0.1, 1.5, math.nan):
+        with pytest.raises(ValueError, match="neighbour_weight"):
+            LikelihoodConfig(neighbour_weight=weight)
+    config = LikelihoodConfig(neighbours=60, neighbour_weight=0.2)
+    assert LikelihoodConfig.from_dict(config.to_dict()) == config
+
+
+def test_given_neighbours_give_the_same_model_and_bad_ones_are_refused() -> None:
+    _, names, hierarchy, annotations = _random_model_inputs(9)
+    config = LikelihoodConfig(neighbours=4, neighbour_weight=0.3)
+    computed = PhenotypeLikelihood.from_kg(hierarchy, annotations, config=config)
+    assert computed.neighbours is not None
+    given = PhenotypeLikelihood.from_kg(
+        hierarchy, annotations, config=config, neighbours=computed.neighbours
+    )
+    assert (given.probability != computed.probability).nnz == 0
+    index, similarity = computed.neighbours.index, computed.neighbours.similarity
+    own = index.copy()
+    own[0, 0] = 0
+    outside = index.copy()
+    outside[1, 1] = 12
+    cases = {
+        "do not fit": Neighbours(index[:, :3], similarity[:, :3]),
+        "outside the diseases": Neighbours(outside, similarity),
+        "its own neighbour": Neighbours(own, similarity),
+        r"outside \[0, 1\]": Neighbours(index, np.full_like(similarity, np.nan)),
+        "integers": Neighbours(index.astype(float), similarity),
+    }
+    for message, bad in cases.items():
+        with pytest.raises(ValueError, match=message):
+            PhenotypeLikelihood.from_kg(hierarchy, annotations, config=config, neighbours=bad)
+
+
+def test_imputed_from_names_the_nearest_diseases_that_have_the_term() -> None:
+    rows = [
+        ("d1", "C", 1.0, False),
+        ("d1", "E", 1.0, False),
+        ("d2", "C", 1.0, False),
+        ("d2", "E", 1.0, False),
+        ("d2", "G", 1.0, False),
+        ("d3", "C", 1.0, False),
+        ("d3", "G", 1.0, False),
+        ("d4", "F", 1.0, False),
+    ]
+    config = LikelihoodConfig(neighbours=3, neighbour_weight=0.5)
+    model = PhenotypeLikelihood.from_kg(
+        make_hierarchy(PARENTS), make_annotations(rows), config=config
+    )
+    sources = model.imputed_from(0, iri("G"))
+    assert [d for d, _ in sources] == ["urn:d:d2", "urn:d:d3"]  # d4 lacks G (its parent F)
+    assert sources[0][1] > sources[1][1] > 0
+    assert model.imputed_from(0, iri("G"), limit=1) == sources[:1]
+    assert model.imputed_from(0, "http://example.org/unknown") == []
+    plain = PhenotypeLikelihood.from_kg(make_hierarchy(PARENTS), make_annotations(rows))
+    assert plain.imputed_from(0, iri("G")) == []

@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 import train.diagnosis as diagnosis_train
 from encoders.text import int8_is_available
 from eval.diagnosis import Case, expected_calibration_error
-from fusion.pipeline import Diagnoser, likelihood_config_of
+from fusion.pipeline import NEIGHBOURS_FILE, Diagnoser, likelihood_config_of
 from fusion.retrieval import FactIndex
 from fusion.shortlist import DEFAULT_POOL
 from kg.knowledge_graph import KnowledgeGraph
@@ -677,3 +677,39 @@ def test_cli_train_reads_the_configs_dev_cases(home: Path, tmp_path: Path, monke
     res = CliRunner().invoke(app, ["train", "--config", str(config), "--home", str(home)])
     assert isinstance(res.exception, RuntimeError) and str(res.exception) == "stop here"
     assert [c.id for c in seen["dev_cases"]] == ["a"]
+
+
+def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
+    home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = ("model.prior_neighbours=2", "model.prior_neighbour_weight=0.5", "train.epochs=1")
+    train_diagnosis(_config(home, "model-nb", *settings), home=home, progress=False)
+    folder = home / "model-nb"
+    meta = json.loads((folder / "kgfuse_model.json").read_text())
+    assert meta["likelihood"]["neighbours"] == 2
+    assert meta["likelihood"]["neighbour_weight"] == 0.5
+    assert (folder / NEIGHBOURS_FILE).is_file()
+    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
+    patient = {"present": ["HP:0001166", "HP:0001083", "HP:0001249"]}
+    loaded = Diagnoser.load(folder, kg)
+    saved = loaded.builder.likelihood.neighbours
+    assert saved is not None and saved.index.shape == (3, 2)
+    want = loaded.diagnose("p", **patient).to_record()
+    imputed = {r["curie"]: [f["curie"] for f in r["imputed"]] for r in want["ranking"]}
+    assert imputed["DECIPHER:16"] == ["HP:0001166"]  # its neighbours have it, it has not
+    for r in want["ranking"]:  # what the prior imputed is named with its sources
+        for f in r["imputed"]:
+            assert f["from"] and all(s["iri"] in meta["candidates"] for s in f["from"])
+    # without the file, or with a damaged one, the same neighbours are computed again
+    (folder / NEIGHBOURS_FILE).write_bytes(b"not safetensors")
+    with caplog.at_level("WARNING", logger="fusion.pipeline"):
+        damaged = Diagnoser.load(folder, kg)
+    assert "cannot be used" in caplog.text
+    (folder / NEIGHBOURS_FILE).unlink()
+    for other in (damaged, Diagnoser.load(folder, kg)):
+        again = other.builder.likelihood.neighbours
+        assert again is not None and np.array_equal(again.index, saved.index)
+        assert other.diagnose("p", **patient).to_record()["ranking"] == want["ranking"]
+    # models saved before the imputation was recorded have none
+    older = {k: v for k, v in LikelihoodConfig().to_dict().items() if "neighbour" not in k}
+    assert not likelihood_config_of({"likelihood": older}).imputes
