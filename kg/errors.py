@@ -71,10 +71,22 @@ class KGMismatchError(ValueError):
     def __init__(self, what: str, expected: str, found: str) -> None:
         self.expected = expected
         self.found = found
+        a, b = _distinct_prefixes(expected, found)
         super().__init__(
-            f"{what} was built on KG fingerprint {expected[:12]}, but the loaded KG has "
-            f"fingerprint {found[:12]}; rebuild it on this KG or load the KG it was built on"
+            f"{what} was built on KG fingerprint {a}, but the loaded KG has "
+            f"fingerprint {b}; rebuild it on this KG or load the KG it was built on"
         )
+
+
+def _distinct_prefixes(a: str, b: str, *, shortest: int = 12, extra: int = 4) -> tuple[str, str]:
+    """Prefixes of two fingerprints long enough to tell them apart: at least ``shortest``
+    characters, and ``extra`` past the first that differs (both in full when one is a
+    prefix of the other)."""
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), None)
+    if first is None:
+        return a, b
+    n = max(shortest, first + 1 + extra)
+    return a[:n] + ("..." if len(a) > n else ""), b[:n] + ("..." if len(b) > n else "")
 
 
 class EndpointUnreachableError(ConnectionError):

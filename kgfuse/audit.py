@@ -20,9 +20,12 @@ Integrity:
   killed mid-write leaves the last committed state (``synchronous=FULL`` by default,
   so a committed record also survives a power loss).
 * **Reading.** ``AuditLog(path, readonly=True)`` (what ``kgfuse audit`` uses) opens the file
-  ``mode=ro``: it never creates, migrates or repairs the schema (removed triggers stay
-  removed, and are reported), and refuses a file that is not a kgfuse audit database
-  without changing it. Only a writing log creates the database and its schema.
+  ``mode=ro`` (``immutable`` when SQLite cannot open it read-only otherwise: a read-only
+  file or folder without the WAL index): it never creates, migrates or repairs the schema
+  (removed triggers stay removed, and are reported), and refuses a file that is not a kgfuse
+  audit database without changing it. Only a writing log creates the database and its
+  schema. :meth:`AuditLog.get` recomputes the record's hash (and the next record's link to
+  it) and refuses a record that was changed; :meth:`AuditLog.list` marks such records.
 * **Storage.** The explanation, most of a record, is stored zlib-compressed (about 8x
   smaller); its hash is that of the text, so the chain does not depend on the encoding, and
   records written as plain text by earlier versions read and verify as before.
@@ -54,13 +57,14 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from kg.namespaces import compress
 from kg.store import kgfuse_home
 from kgfuse.explanation import Explanation
 
@@ -75,13 +79,16 @@ __all__ = [
     "AuditSummary",
     "CorruptRecordError",
     "ChainReport",
+    "MIN_ID_PREFIX",
     "ReplayerNotFoundError",
+    "TamperedRecordError",
     "VerifyReport",
     "canonical_json",
     "compare_explanations",
     "config_hash",
     "default_audit_path",
     "get_replayer",
+    "model_file_changes",
     "package_versions",
     "register_replayer",
     "verify_record",
@@ -118,6 +125,12 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _SQLITE_NOTADB = 26
 #: The largest integer SQLite stores (``audit list``'s limit).
 _SQLITE_MAX_INT = 2**63 - 1
+#: Fewest characters of an audit id (32 hexadecimal digits) accepted as a prefix.
+MIN_ID_PREFIX = 6
+#: Characters of a given id that a message repeats.
+_SHOWN_ID_CHARS = 40
+#: Lines of finding differences listed before the rest are counted.
+_MAX_FINDING_LINES = 20
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS audit_records (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -174,6 +187,11 @@ class AuditRecordNotFoundError(KeyError):
 
 class CorruptRecordError(ValueError):
     """A stored record cannot be read back (its compressed explanation was damaged)."""
+
+
+class TamperedRecordError(CorruptRecordError):
+    """A stored record no longer matches its hash (or the next record's link to it): it was
+    changed after it was written."""
 
 
 class ReplayerNotFoundError(LookupError):
@@ -290,7 +308,7 @@ class AuditRecord:
 
 @dataclass(frozen=True)
 class AuditSummary:
-    """One line of ``audit list``."""
+    """One line of ``audit list`` (``damaged``: why the record cannot be trusted, if so)."""
 
     seq: int
     id: str
@@ -301,6 +319,7 @@ class AuditSummary:
     top_label: str
     top_probability: float | None
     statuses: dict[str, int]
+    damaged: str | None = None
 
 
 @dataclass(frozen=True)
@@ -479,8 +498,26 @@ class AuditLog:
                     raise self._not_audit()
             finally:
                 probe.close()
+        try:
+            return self._connect_readonly(f"{uri}?mode=ro")
+        except sqlite3.OperationalError as exc:
+            # a WAL database in a folder (or with a WAL index) this process cannot write:
+            # SQLite cannot set up its WAL index, so it is read as an immutable file, which
+            # is only right when no -wal file holds records the main file lacks
+            if _is_busy(exc):
+                raise
+            if wal_file.exists() and wal_file.stat().st_size > 0:
+                raise ValueError(
+                    f"cannot open the audit database {self.path} read-only ({exc}): its -wal "
+                    "file holds records that only a process that can write beside it can read"
+                ) from None
+            logger.info("reading %s as an immutable file (%s)", self.path, exc)
+            return self._connect_readonly(f"{uri}?mode=ro&immutable=1")
+
+    def _connect_readonly(self, uri: str) -> sqlite3.Connection:
+        """A connection to ``uri``, refused unless it holds the audit table."""
         conn = sqlite3.connect(
-            f"{uri}?mode=ro",
+            uri,
             uri=True,
             timeout=self.timeout,
             isolation_level=None,
@@ -526,6 +563,41 @@ class AuditLog:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
+
+    def check_writable(self) -> None:
+        """Refuse now, before a service loads anything, a database it could not append to:
+        one opened read-only, a file or folder this process cannot write, a file that is not
+        a kgfuse audit database, or a damaged one (its newest record cannot be read).
+
+        Raises:
+            PermissionError: the database cannot be written (the message says what to do).
+            ValueError: it is not a kgfuse audit database, or it is damaged.
+        """
+        hint = "make it writable, choose another --home, or give --no-audit"
+        if self.readonly:
+            raise PermissionError(f"the audit database {self.path} is open read-only")
+        target = self.path if self.path.exists() else self.path.parent
+        if not os.access(target, os.W_OK):
+            raise PermissionError(f"cannot write the audit database {self.path}: {hint}")
+        try:
+            with self._lock:
+                conn = self._connection()
+                with _transaction(conn, immediate=True):  # takes the write lock, writes nothing
+                    conn.execute(
+                        "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
+                    ).fetchall()
+                    conn.execute("SELECT seq FROM sqlite_sequence").fetchall()
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise PermissionError(
+                    f"cannot write the audit database {self.path} ({exc}): {hint}"
+                ) from None
+            raise ValueError(f"cannot use the audit database {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"cannot use the audit database {self.path}: {exc}; "
+                "check it with `kgfuse audit verify-chain`"
+            ) from None
 
     def __enter__(self) -> AuditLog:
         return self
@@ -618,23 +690,43 @@ class AuditLog:
     # ---- reading ---------------------------------------------------------------------------
     def _resolve_id(self, conn: sqlite3.Connection, record_id: str) -> str:
         record_id = record_id.strip().lower()
+        shown = _shown_id(record_id)
+        try:
+            record_id.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(record_id[exc.start])
+            what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+            raise AuditRecordNotFoundError(
+                f"the audit id {shown} is not valid text ({what} at character {exc.start}); "
+                "an audit id is 32 hexadecimal digits"
+            ) from None
+        if len(record_id) < MIN_ID_PREFIX:
+            raise AuditRecordNotFoundError(
+                f"the audit id {shown} is too short: give at least {MIN_ID_PREFIX} "
+                "characters of it (an audit id is 32 hexadecimal digits)"
+            )
         rows = conn.execute(
             "SELECT id FROM audit_records WHERE substr(id, 1, length(?)) = ? LIMIT 3",
             (record_id, record_id),
         ).fetchall()
-        if not record_id or not rows:
-            raise AuditRecordNotFoundError(f"no audit record {record_id!r}")
+        if not rows:
+            raise AuditRecordNotFoundError(f"no audit record {shown}")
         if len(rows) > 1:
             raise AuditRecordNotFoundError(
-                f"audit id prefix {record_id!r} is ambiguous: {', '.join(r[0] for r in rows)} ..."
+                f"audit id prefix {shown} is ambiguous: {', '.join(r[0] for r in rows)} ..."
             )
         return str(rows[0][0])
 
     def get(self, record_id: str) -> AuditRecord:
-        """The record with this id (or unique id prefix).
+        """The record with this id (or unique id prefix of at least :data:`MIN_ID_PREFIX`
+        characters), once its hash is recomputed (as :meth:`verify_chain` does) and the next
+        record's link to it checked.
 
         Raises:
-            AuditRecordNotFoundError: no record, or an ambiguous prefix.
+            AuditRecordNotFoundError: no record, an ambiguous or too short prefix, an id that
+                is not text.
+            TamperedRecordError: the record was changed after it was written.
+            CorruptRecordError: its stored explanation cannot be read.
         """
         with self._lock:
             conn = self._connection()
@@ -642,16 +734,29 @@ class AuditLog:
             row = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM audit_records WHERE id = ?", (full,)
             ).fetchone()
-        return _record_from_fields(_row_fields(row))
+            fields = _row_fields(row)
+            following = conn.execute(
+                "SELECT prev_hash FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1",
+                (fields["seq"],),
+            ).fetchone()
+        problem = _record_problem(fields, following[0] if following else None)
+        if problem is not None:
+            raise TamperedRecordError(
+                f"audit record {full} (seq {fields['seq']}) {problem}; it cannot be trusted "
+                "(run `kgfuse audit verify-chain`)"
+            )
+        return _record_from_fields(fields)
 
     def list(self, limit: int | None = 20) -> list[AuditSummary]:
         """Summaries of the newest records, newest first (all of them when ``limit`` is None).
 
+        A record that cannot be read, or no longer matches its hash, is listed with
+        ``damaged`` saying so; the others are listed as usual.
+
         Raises:
             ValueError: ``limit`` is negative or beyond SQLite's integers.
         """
-        sql = "SELECT seq, id, kind, created_at, input, explanation FROM audit_records "
-        sql += "ORDER BY seq DESC"
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq DESC"
         params: tuple[Any, ...] = ()
         if limit is not None:
             if not 0 <= int(limit) <= _SQLITE_MAX_INT:
@@ -660,28 +765,7 @@ class AuditLog:
             params = (int(limit),)
         with self._lock:
             rows = self._connection().execute(sql, params).fetchall()
-        out = []
-        for seq, rid, kind, created, inp, stored in rows:
-            expl = json.loads(_unpack(stored, seq))
-            ranking = expl.get("ranking") or []
-            top = ranking[0] if ranking else {}
-            statuses: dict[str, int] = {}
-            for f in expl.get("findings") or []:
-                statuses[f["status"]] = statuses.get(f["status"], 0) + 1
-            out.append(
-                AuditSummary(
-                    seq,
-                    rid,
-                    kind,
-                    created,
-                    inp is not None,
-                    top.get("iri"),
-                    top.get("label", ""),
-                    top.get("probability"),
-                    statuses,
-                )
-            )
-        return out
+        return [_summary(row) for row in rows]
 
     def __len__(self) -> int:
         with self._lock:
@@ -768,6 +852,66 @@ def _chain_problem(f: Mapping[str, Any], prev_seq: int, prev_hash: str) -> str |
     if _safe_hash(f) != f["hash"]:
         return "its content does not match its hash: the record was changed"
     return None
+
+
+def _record_problem(f: Mapping[str, Any], next_prev_hash: str | None) -> str | None:
+    """Why one record (its fields) cannot be trusted on its own, or None: its content no
+    longer gives its hash, or the record after it is not chained to it."""
+    if _safe_hash(f) != f["hash"]:
+        return "does not match its hash: it was changed after it was written"
+    if next_prev_hash is not None and next_prev_hash != f["hash"]:
+        return (
+            "is not the record that the next record is chained to: it (or the next "
+            "record) was changed or replaced"
+        )
+    return None
+
+
+def _summary(row: sqlite3.Row | tuple[Any, ...]) -> AuditSummary:
+    """A row as a line of ``audit list``; a damaged row says so instead of stopping the list."""
+    raw = dict(zip(_COLUMNS, tuple(row), strict=True))
+    try:
+        f = _row_fields(row)
+        expl = json.loads(f["explanation"])
+        ranking = expl.get("ranking") or []
+        top = ranking[0] if ranking else {}
+        statuses: dict[str, int] = {}
+        for finding in expl.get("findings") or []:
+            statuses[finding["status"]] = statuses.get(finding["status"], 0) + 1
+        summary = AuditSummary(
+            f["seq"],
+            f["id"],
+            f["kind"],
+            f["created_at"],
+            f["input"] is not None,
+            top.get("iri"),
+            top.get("label", ""),
+            top.get("probability"),
+            statuses,
+        )
+    except (CorruptRecordError, ValueError, TypeError, KeyError, AttributeError):
+        return AuditSummary(
+            raw["seq"],
+            str(raw["id"]),
+            str(raw["kind"]),
+            str(raw["created_at"]),
+            raw["input"] is not None,
+            None,
+            "",
+            None,
+            {},
+            "its stored explanation cannot be read",
+        )
+    if _safe_hash(f) != f["hash"]:
+        return replace(summary, damaged="it does not match its hash: it was changed")
+    return summary
+
+
+def _shown_id(record_id: str) -> str:
+    """An id as a message repeats it: quoted, non-ASCII escaped, a long one cut short."""
+    if len(record_id) <= _SHOWN_ID_CHARS:
+        return ascii(record_id)
+    return f"{ascii(record_id[:_SHOWN_ID_CHARS])}... ({len(record_id):,} characters)"
 
 
 def _safe_hash(fields: Mapping[str, Any]) -> str:
@@ -895,8 +1039,57 @@ def _close(a: Any, b: Any, tolerance: float) -> bool:
     return a == b
 
 
-def _finding_key(f: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (f["rule_id"], f.get("disease"), f.get("patient_term"), f["kind"])
+def _fact_id(c: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (c.get("iri"), c.get("subject"), c.get("predicate"), c.get("object"))
+
+
+def _finding_keys(findings: list[Mapping[str, Any]]) -> dict[tuple[Any, ...], Mapping[str, Any]]:
+    """Each finding under a key of its own: its rule, kind, candidate, term (the patient's,
+    or the hallmark it misses) and the facts it cites; findings alike in all of these are
+    told apart by their order."""
+    out: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    for f in findings:
+        data = f.get("data")
+        data = data if isinstance(data, Mapping) else {}
+        term = f.get("patient_term") or data.get("hallmark") or data.get("term")
+        cites = tuple(sorted((_fact_id(c) for c in f.get("cites") or []), key=repr))
+        base = (f["rule_id"], f["kind"], f.get("disease"), term, cites)
+        n = 0
+        while (*base, n) in out:
+            n += 1
+        out[(*base, n)] = f
+    return out
+
+
+def _finding_name(key: tuple[Any, ...]) -> str:
+    """``finding RULE (KIND) for TERM of DISEASE`` (CURIEs) for a key of :func:`_finding_keys`."""
+    rule, kind, disease, term = key[:4]
+    about = " of ".join(compress(i) for i in (term, disease) if i) or "the decision"
+    return f"finding {rule} ({kind}) for {about}"
+
+
+def _clip(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _quoted(value: Any) -> str:
+    """A text in double quotes (cut at 300 characters); anything else as JSON."""
+    return f'"{_clip(value)}"' if isinstance(value, str) else _clip(value)
+
+
+def model_file_changes(recorded: Any, now: Any) -> list[str]:
+    """The files that differ between two content fingerprints of a model folder (``{"sha256",
+    "files": {path: sha256}}``), one line each; none when either is missing or both agree."""
+    if not isinstance(recorded, Mapping) or not isinstance(now, Mapping):
+        return []
+    if recorded.get("sha256") == now.get("sha256"):
+        return []
+    a, b = dict(recorded.get("files") or {}), dict(now.get("files") or {})
+    lines = [f"model file {n}: changed" for n in sorted(a.keys() & b.keys()) if a[n] != b[n]]
+    lines += [f"model file {n}: missing now" for n in sorted(a.keys() - b.keys())]
+    lines += [f"model file {n}: new" for n in sorted(b.keys() - a.keys())]
+    return lines or ["model files: their combined hash differs"]
 
 
 def compare_explanations(
@@ -904,54 +1097,54 @@ def compare_explanations(
 ) -> list[str]:
     """Differences between a recorded and a re-run explanation (empty when identical).
 
-    Compares the fingerprints, the ranking (order, scores, probabilities), the findings
-    (matched by rule, candidate, term and kind: status, severity, rule version, message,
-    path, cited facts, values), the retrieved facts (order, scores, attention) and the
-    mentions. Numbers agree within ``tolerance`` (relative, at least absolute).
+    Says first when the re-run could not use the model the decision was made with, then
+    compares the fingerprints, an answer's intent and text, the warnings, the ranking (order,
+    scores, probabilities), the findings (each keyed by rule, kind, candidate, term and cited
+    facts: status, severity, rule version, message, path, cited facts, values), the retrieved
+    facts (order, scores, attention, source) and the mentions. Numbers agree within
+    ``tolerance`` (relative, at least absolute).
 
     Raises:
         ValueError: ``tolerance`` is negative or not finite.
     """
     _check_tolerance(tolerance)
     diffs: list[str] = []
+    no_model = bool(recorded.model_fingerprint) and not replayed.model_fingerprint
+    if no_model:
+        diffs.append(
+            "the re-run could not use the model the decision was made with (recorded "
+            f"fingerprint {recorded.model_fingerprint}): the differences below follow from that"
+        )
     for what, a, b in (
         ("KG fingerprint", recorded.kg_fingerprint, replayed.kg_fingerprint),
         ("model fingerprint", recorded.model_fingerprint, replayed.model_fingerprint),
     ):
-        if a != b:
+        if a != b and not (no_model and what == "model fingerprint"):
             diffs.append(f"{what}: recorded {a}, now {b}")
     rec, rep = recorded.to_dict(), replayed.to_dict()
+    for name, what in (("intent", "intent"), ("answer_text", "answer")):
+        a, b = rec["metadata"].get(name), rep["metadata"].get(name)
+        if a != b:
+            diffs.append(f"{what}: recorded {_quoted(a)}, now {_quoted(b)}")
+    wa, wb = rec["warnings"], rep["warnings"]
+    diffs += [f"warning missing in the re-run: {_quoted(w)}" for w in wa if w not in wb]
+    diffs += [f"warning new in the re-run: {_quoted(w)}" for w in wb if w not in wa]
+    if wa != wb and sorted(wa) == sorted(wb):
+        diffs.append("warnings: the same, in another order")
     ra, rb = rec["ranking"], rep["ranking"]
     if [r["iri"] for r in ra] != [r["iri"] for r in rb]:
         diffs.append(
             "ranking order: recorded "
-            + ", ".join(r["iri"] for r in ra[:10])
+            + (", ".join(r["iri"] for r in ra[:10]) or "none")
             + "; now "
-            + ", ".join(r["iri"] for r in rb[:10])
+            + (", ".join(r["iri"] for r in rb[:10]) or "none")
         )
     else:
         for k, (x, y) in enumerate(zip(ra, rb, strict=True), start=1):
             for name in ("score", "probability"):
                 if not _close(x[name], y[name], tolerance):
                     diffs.append(f"ranking #{k} {x['iri']} {name}: {x[name]} -> {y[name]}")
-    fa = {_finding_key(f): f for f in rec["findings"]}
-    fb = {_finding_key(f): f for f in rep["findings"]}
-    for key in fa.keys() - fb.keys():
-        diffs.append(f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: missing in the re-run")
-    for key in fb.keys() - fa.keys():
-        diffs.append(f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: new in the re-run")
-    for key in fa.keys() & fb.keys():
-        x, y = fa[key], fb[key]
-        for name in ("status", "severity", "rule_version", "message", "path", "cites", "data"):
-            if not _close(x.get(name), y.get(name), tolerance):
-                diffs.append(
-                    f"finding {key[0]} ({key[3]}) for {key[2] or key[1]}: {name} differs"
-                    + (
-                        f": {x.get(name)} -> {y.get(name)}"
-                        if name in ("status", "severity")
-                        else ""
-                    )
-                )
+    diffs += _finding_differences(rec["findings"], rep["findings"], tolerance)
     if len(rec["facts"]) != len(rep["facts"]):
         diffs.append(f"retrieved facts: {len(rec['facts'])} recorded, {len(rep['facts'])} now")
     else:
@@ -962,6 +1155,8 @@ def compare_explanations(
                 x["attention"], y["attention"], tolerance
             ):
                 diffs.append(f"retrieved fact #{k}: score or attention differs")
+            elif "source" in x and "source" in y and x["source"] != y["source"]:
+                diffs.append(f"retrieved fact #{k}: source {x['source']} -> {y['source']}")
     ma = [(m["iri"], m["start"], m["end"], m["status"]) for m in rec["mentions"]]
     mb = [(m["iri"], m["start"], m["end"], m["status"]) for m in rep["mentions"]]
     if ma != mb:
@@ -969,12 +1164,62 @@ def compare_explanations(
     return diffs
 
 
-def verify_record(log: AuditLog, record_id: str, *, tolerance: float = 1e-9) -> VerifyReport:
+def _finding_differences(
+    recorded: list[Mapping[str, Any]], replayed: list[Mapping[str, Any]], tolerance: float
+) -> list[str]:
+    """One line per finding missing, new or changed in the re-run (the first
+    :data:`_MAX_FINDING_LINES`, then how many more)."""
+    fa, fb = _finding_keys(recorded), _finding_keys(replayed)
+    lines: list[str] = []
+    if len(fa) > 1 and not fb:  # e.g. a re-run without the model: one line, not one a finding
+        return [f"findings: none of the {len(fa)} recorded findings is in the re-run"]
+    for side, here, there in (("missing in", fa, fb), ("new in", fb, fa)):
+        for key in (k for k in here if k not in there):
+            f = here[key]
+            lines.append(
+                f"{_finding_name(key)}: {side} the re-run "
+                f"({f['status']}: {_clip(f['message'], 160)})"
+            )
+    for key in (k for k in fa if k in fb):
+        x, y = fa[key], fb[key]
+        for name in ("status", "severity", "rule_version", "message", "path", "cites", "data"):
+            if not _close(x.get(name), y.get(name), tolerance):
+                shown = name in ("status", "severity", "rule_version", "message")
+                lines.append(
+                    f"{_finding_name(key)}: {name} differs"
+                    + (f": {_clip(x.get(name), 160)} -> {_clip(y.get(name), 160)}" if shown else "")
+                )
+    if len(lines) > _MAX_FINDING_LINES:
+        more = len(lines) - _MAX_FINDING_LINES
+        lines = [*lines[:_MAX_FINDING_LINES], f"... and {more} more finding differences"]
+    return lines
+
+
+def verify_record(
+    log: AuditLog,
+    record_id: str,
+    *,
+    tolerance: float = 1e-9,
+    overrides: Mapping[str, str | Path | None] | None = None,
+) -> VerifyReport:
     """Re-run a stored decision with its recorded input and configuration; compare.
+
+    Args:
+        log: the audit database.
+        record_id: the record's id or a unique prefix.
+        tolerance: relative tolerance of scores and probabilities.
+        overrides: ``model_dir``, ``kg`` and ``home`` to re-run with in place of the recorded
+            ones (given to the replayer as ``record["overrides"]``); the built-in replayers
+            accept a model or KG only when its fingerprint is the record's.
+
+    The differences begin with the model files that changed since the decision (when the
+    record holds their content fingerprint), then :func:`compare_explanations`.
 
     Raises:
         AuditRecordNotFoundError: no such record.
-        ValueError: the input was not stored, so the decision cannot be re-run.
+        TamperedRecordError: the record was changed after it was written.
+        ValueError: the input was not stored, so the decision cannot be re-run; an override
+            is not the recorded model or KG; the recorded model or KG folder is gone.
         ReplayerNotFoundError: no replayer is known for the record's kind.
         ValueError: ``tolerance`` is negative or not finite (before anything is re-run).
     """
@@ -984,8 +1229,15 @@ def verify_record(log: AuditLog, record_id: str, *, tolerance: float = 1e-9) -> 
         raise ValueError(
             f"record {rec.id} was stored without its input (--no-store-input); it cannot be re-run"
         )
-    replayed = get_replayer(rec.kind)(rec.to_dict())
-    diffs = compare_explanations(rec.explanation, replayed, tolerance=tolerance)
+    data = rec.to_dict()
+    given = {k: str(v) for k, v in (overrides or {}).items() if v is not None}
+    if given:
+        data["overrides"] = given
+    replayed = get_replayer(rec.kind)(data)
+    diffs = model_file_changes(
+        rec.explanation.metadata.get("model_files"), replayed.metadata.get("model_files")
+    )
+    diffs += compare_explanations(rec.explanation, replayed, tolerance=tolerance)
     notes: list[str] = []
     now = package_versions()
     for name in sorted(set(rec.versions) | set(now)):

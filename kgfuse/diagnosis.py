@@ -17,9 +17,8 @@ never stops the rest of a file.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,8 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress, to_iri
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
+from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint, model_fingerprint_of
+from kgfuse.replay import recorded_location, replay_home, replay_kg, replay_model_dir
 
 logger = logging.getLogger(__name__)
 
@@ -382,24 +383,36 @@ class DiagnosisService:
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
-        self.diagnoser = Diagnoser.load(
-            self.model_dir,
-            self.kg,
-            linker=default_linker(self.kg),
-            shortlist=shortlist,
-            precision=precision,
-            similarity_weight=similarity_weight,
-            lead=lead,
-            pool=pool,
-        )
-        self.rules = RuleSet.load()
-        self.rules_top = rules_top
-        self.store_input = store_input
         self.audit_log = None
-        if audit:
+        if audit:  # a database that cannot take the records is refused before the model loads
             from kgfuse.audit import AuditLog
 
             self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+            self.audit_log.check_writable()
+        self._model_files: dict[str, Any] | None = None
+        self._model_files_lock = threading.Lock()
+        # audited decisions record the model's content fingerprint: hashed while it loads
+        self._hashing = (
+            BackgroundFingerprint(self.model_dir) if audit and self.model_dir.is_dir() else None
+        )
+        try:
+            self.diagnoser = Diagnoser.load(
+                self.model_dir,
+                self.kg,
+                linker=default_linker(self.kg),
+                shortlist=shortlist,
+                precision=precision,
+                similarity_weight=similarity_weight,
+                lead=lead,
+                pool=pool,
+            )
+        except BaseException:
+            if self._hashing is not None:
+                self._hashing.stop()
+            raise
+        self.rules = RuleSet.load()
+        self.rules_top = rules_top
+        self.store_input = store_input
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
         """Rank the diseases for a record; its reading's warnings come first in the result's."""
@@ -486,15 +499,22 @@ class DiagnosisService:
     @property
     def model_fingerprint(self) -> str:
         """The training configuration's hash; after ``kgfuse calibrate``, with a hash of the
-        temperature and the cases it was fitted on (the probabilities depend on them; the
-        same fit on the same cases gives the same fingerprint)."""
-        base = str(self.diagnoser.meta.get("config_hash", ""))
-        record = self.diagnoser.meta.get("recalibration")
-        if not record:
-            return base
-        fit = {k: record.get(k) for k in ("temperature", "cases_sha256")}
-        digest = hashlib.sha256(json.dumps(fit, sort_keys=True).encode()).hexdigest()
-        return f"{base}+calibration:{digest[:16]}"
+        temperature and the cases it was fitted on (:func:`model_fingerprint_of`)."""
+        return model_fingerprint_of(self.diagnoser.meta)
+
+    @property
+    def model_files(self) -> dict[str, Any]:
+        """The model folder's content fingerprint (:func:`model_files_fingerprint`), hashed
+        once per service (while the model loads, when it audits)."""
+        with self._model_files_lock:
+            if self._model_files is None:
+                hashing, self._hashing = self._hashing, None
+                self._model_files = (
+                    hashing.result()
+                    if hashing is not None
+                    else model_files_fingerprint(self.model_dir)
+                )
+            return self._model_files
 
     def run(
         self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10, *, audit: bool = True
@@ -519,6 +539,7 @@ class DiagnosisService:
             for f in explanation.findings
         ]
         if audit and self.audit_log is not None:
+            explanation.metadata["model_files"] = self.model_files
             out["audit_id"] = self.audit_log.record(
                 explanation,
                 dict(raw),
@@ -526,8 +547,8 @@ class DiagnosisService:
                 model_fingerprint=self.model_fingerprint,
                 kg_fingerprint=self.kg.fingerprint,
                 config={
-                    "model_dir": str(self.model_dir),
-                    "kg": str(self.kg_path),
+                    "model_dir": recorded_location(self.model_dir),
+                    "kg": recorded_location(self.kg_path),
                     "top_k": top_k,
                     "rules_top": self.rules_top,
                     **self.diagnoser.ranking_settings,
@@ -572,13 +593,20 @@ def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def replay(record: Mapping[str, Any]):
-    """Re-run a recorded ``diagnose`` decision with its recorded model and KG (audit verify)."""
+    """Re-run a recorded ``diagnose`` decision with its recorded model and KG, or those
+    ``kgfuse audit verify --model/--kg`` gives when they are the recorded ones."""
     config = record["config"]
+    home = replay_home(record)
+    kg = replay_kg(record, home)
     service = DiagnosisService(
-        Path(config["model_dir"]),
-        kg_location(config["kg"]),
+        replay_model_dir(record),
+        kg,
+        home,
         audit=False,
         rules_top=int(config.get("rules_top", 3)),
         **recorded_ranking_settings(config),
     )
-    return service.run(record["input"], 0, int(config.get("top_k", 10)))[1]
+    explanation = service.run(record["input"], 0, int(config.get("top_k", 10)))[1]
+    if ((record.get("explanation") or {}).get("metadata") or {}).get("model_files"):
+        explanation.metadata["model_files"] = service.model_files
+    return explanation

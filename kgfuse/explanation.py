@@ -102,18 +102,24 @@ class RetrievedFact:
         fact: the fact with its provenance.
         score: retrieval score (e.g. inner product in the FAISS index).
         attention: the fusion layers' attention on it (averaged over heads/tokens), if any.
+        source: the KG source (file and release) the fact was read from, when known (a QA
+            answer's facts); stored only when set, so older explanations read as before.
     """
 
     fact: CitedFact
     score: float
     attention: float | None = None
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fact": self.fact.to_dict(), "score": self.score, "attention": self.attention}
+        out = {"fact": self.fact.to_dict(), "score": self.score, "attention": self.attention}
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RetrievedFact:
-        return cls(CitedFact.from_dict(d["fact"]), d["score"], d.get("attention"))
+        return cls(CitedFact.from_dict(d["fact"]), d["score"], d.get("attention"), d.get("source"))
 
 
 @dataclass
@@ -320,6 +326,17 @@ class Explanation:
         out.append(f"KG {_short(self.kg_fingerprint)}  model {_short(self.model_fingerprint)}")
         if self.input_text is not None:
             out += ["", "Input:", _indent(self.input_text)]
+        if "answer_text" in self.metadata:
+            meta = self.metadata
+            how = [f"intent {meta.get('intent')}"]
+            if isinstance(meta.get("confidence"), (int, float)):
+                how.append(f"confidence {meta['confidence']:.2f}")
+            if "answered" in meta:
+                how.append("answered" if meta["answered"] else "not answered")
+            out += ["", f"Answer ({', '.join(how)}):", _indent(str(meta["answer_text"]))]
+        used = self._patient_lines()
+        if used:
+            out += ["", "Patient, as the decision used it:", *used]
         if self.mentions:
             out += ["", "Mentions:"]
             for m in self.mentions:
@@ -346,12 +363,24 @@ class Explanation:
             out += ["", "Retrieved facts:"]
             for rf in self.facts[:max_facts]:
                 att = f"  attention {rf.attention:.3f}" if rf.attention is not None else ""
-                out.append(f"  {rf.score:.3f}{att}  {self._fact_text(rf.fact)}")
+                source = f" [from {rf.source}]" if rf.source else ""
+                out.append(f"  {rf.score:.3f}{att}  {self._fact_text(rf.fact)}{source}")
             if len(self.facts) > max_facts:
                 out.append(f"  ... {len(self.facts) - max_facts} more")
         if self.warnings:
             out += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         return "\n".join(out) + "\n"
+
+    def _patient_lines(self) -> list[str]:
+        """The terms a diagnosis used (present, excluded) and its onset, from the metadata."""
+        out = []
+        for key in ("present", "excluded"):
+            terms = self.metadata.get(key)
+            if isinstance(terms, list) and terms:
+                out.append(f"  {key + ':':<10}" + ", ".join(self._name(str(t)) for t in terms))
+        if self.metadata.get("onset"):
+            out.append(f"  {'onset:':<10}{self._name(str(self.metadata['onset']))}")
+        return out
 
     def _fact_text(self, c: CitedFact) -> str:
         obj = f'"{c.object}"' if c.object_is_literal else self._name(c.object)
@@ -376,6 +405,11 @@ class Explanation:
             f"{e(self.kg_fingerprint or 'unknown')}</code> &middot; model fingerprint <code>"
             f"{e(self.model_fingerprint or 'unknown')}</code></p>"
         )
+        if "answer_text" in self.metadata:
+            parts.append(
+                f"<section><h2>Answer</h2><p>{e(self.metadata['answer_text'])}</p>"
+                f"<p class='meta'>intent {e(self.metadata.get('intent'))}</p></section>"
+            )
         if self.warnings:
             parts.append('<section class="warnings"><h2>Warnings</h2><ul>')
             parts += [f"<li>{e(w)}</li>" for w in self.warnings]
@@ -425,9 +459,10 @@ class Explanation:
                     )
                 else:
                     att = "&ndash;"
+                source = f" <span class='prov'>from {_esc(rf.source)}</span>" if rf.source else ""
                 parts.append(
                     f"<tr><td>{rf.score:.3f}</td><td>{att}</td>"
-                    f"<td>{self._fact_html(rf.fact)}</td></tr>"
+                    f"<td>{self._fact_html(rf.fact)}{source}</td></tr>"
                 )
             parts.append("</tbody></table>")
             if len(self.facts) > max_facts:

@@ -44,7 +44,9 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Audit database (default: <home>/audit.sqlite).", show_default=False),
 ]
-IdArgument = Annotated[str, typer.Argument(help="Audit id (or a unique prefix of it).")]
+IdArgument = Annotated[
+    str, typer.Argument(help="Audit id (or a unique prefix of it, at least 6 characters).")
+]
 #: The most records ``audit list`` shows at once.
 MAX_LIST = 1_000_000_000
 
@@ -139,19 +141,28 @@ def list_records(
     for r in rows:
         prob = format_probability(r.top_probability) if r.top_probability is not None else ""
         curie = compress(r.top_answer) if r.top_answer else ""
-        top = f"{r.top_label} ({curie})" if r.top_label else curie
+        top = escape(f"{r.top_label} ({curie})" if r.top_label else curie)
+        if r.damaged:
+            top = f"[bold red]DAMAGED[/]: {escape(r.damaged)}"
         counts = "/".join(str(r.statuses.get(s, 0)) for s in ("fail", "warn", "error"))
         table.add_row(
             str(r.seq),
-            r.id[:12],
-            r.created_at[:19].replace("T", " "),
-            r.kind,
-            escape(top),
+            escape(r.id[:12]),
+            escape(r.created_at[:19].replace("T", " ")),
+            escape(r.kind),
+            top,
             prob,
             counts,
             "stored" if r.input_stored else "hash only",
         )
     console.print(table)
+    damaged = [r for r in rows if r.damaged]
+    if damaged:
+        err_console.print(
+            f"[yellow]warning:[/] {len(damaged)} listed record(s) cannot be trusted (seq "
+            f"{', '.join(str(r.seq) for r in damaged)}); run `kgfuse audit verify-chain`",
+            highlight=False,
+        )
 
 
 @app.command("show")
@@ -185,13 +196,78 @@ def show(
         return
     head = [
         f"audit id   {rec.id} (seq {rec.seq})",
+        f"kind       {rec.kind}",
         f"time       {rec.created_at}",
         f"input      {'stored' if rec.input_stored else 'not stored'}, sha256 {rec.input_hash}",
+        *_input_lines(rec.input),
+        *_setting_lines(rec.config or {}, rec.explanation.metadata),
         f"config     {rec.config_hash}",
-        f"record     {rec.hash}",
+        f"record     {rec.hash} (matches its content)",
         "",
     ]
     typer.echo("\n".join(head) + rec.explanation.to_text(), nl=False)
+
+
+#: Settings of a decision that ``audit show`` lists, in this order.
+_SETTINGS = (
+    "top_k",
+    "rules_top",
+    "limit",
+    "shortlist",
+    "precision",
+    "similarity_weight",
+    "lead",
+    "pool",
+)
+
+
+def _listed(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _input_lines(given: Any) -> list[str]:
+    """A structured input's fields (terms, sex, age, onset; a phenopacket's features), one
+    line each; a text is shown with the explanation."""
+    if not isinstance(given, dict):
+        return []
+    fields: dict[str, Any] = {
+        "present": given.get("present_hpo"),
+        "excluded": given.get("excluded_hpo"),
+        "sex": given.get("sex"),
+        "age": given.get("age"),
+        "onset": given.get("onset"),
+    }
+    features = given.get("phenotypicFeatures")
+    if isinstance(features, list):
+        listed = [f for f in features if isinstance(f, dict)]
+        ids = [((f.get("type") or {}).get("id", "?"), bool(f.get("excluded"))) for f in listed]
+        fields["present"] = fields["present"] or [i for i, excluded in ids if not excluded]
+        fields["excluded"] = fields["excluded"] or [i for i, excluded in ids if excluded]
+        subject = given.get("subject")
+        if isinstance(subject, dict) and fields["sex"] is None:
+            fields["sex"] = subject.get("sex")
+    return [
+        f"  {name + ':':<9}{_listed(value)}"
+        for name, value in fields.items()
+        if value not in (None, "", [])
+    ]
+
+
+def _setting_lines(config: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
+    """The decision's settings, model and KG as its record keeps them."""
+    settings = ", ".join(f"{k} {config[k]}" for k in _SETTINGS if config.get(k) is not None)
+    lines = [f"settings   {settings}"] if settings else []
+    files = metadata.get("model_files")
+    if config.get("model_dir") or isinstance(files, dict):
+        model = [str(config.get("model_dir") or "the home's model")]
+        if isinstance(files, dict):
+            model.append(f"files sha256 {files.get('sha256')} ({len(files.get('files') or {})})")
+        if config.get("model_config_hash"):
+            model.append(f"training config {config['model_config_hash']}")
+        lines.append("model      " + "; ".join(model))
+    if config.get("kg"):
+        lines.append(f"KG         {config['kg']}")
+    return lines
 
 
 @app.command("verify")
@@ -206,16 +282,34 @@ def verify(
             help="Relative tolerance for scores and probabilities (a finite number >= 0).",
         ),
     ] = 1e-9,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Model folder to re-run with in place of the recorded one (accepted only "
+            "when its files are the recorded model's).",
+        ),
+    ] = None,
+    kg: Annotated[
+        str | None,
+        typer.Option(
+            "--kg",
+            help="KG folder or SPARQL endpoint URL to re-run with in place of the recorded "
+            "one (accepted only when its fingerprint is the record's).",
+        ),
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-run a decision with its recorded input, model and KG; report identical or not.
 
-    Prints the differences and exits with code 1 when the re-run differs.
+    Prints the differences (first the model files that changed, when the record holds
+    their hashes) and exits with code 1 when the re-run differs.
     """
+    overrides = {"model_dir": model, "kg": kg, "home": home}
     with _open(db, home) as log:
-        report = verify_record(log, record_id, tolerance=tolerance)
+        report = verify_record(log, record_id, tolerance=tolerance, overrides=overrides)
     if as_json:
         print_json(report.__dict__)
     elif report.identical:

@@ -128,16 +128,20 @@ class QAService:
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = model_dir
+        self.audit_log = None
+        if audit:  # a database that cannot take the answers is refused before any is made
+            from kgfuse.audit import AuditLog
+
+            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+            self.audit_log.check_writable()
         self.entities = QuestionEntityLinker(self.kg)
         self._source_of = source_namer(self.kg.manifest)
         self.classifier = classifier or default_classifier()
         self._diagnosis: Any = None
         self._lock = threading.Lock()
-        self.audit_log = None
-        if audit:
-            from kgfuse.audit import AuditLog
-
-            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+        #: whether an answer's audit form holds the content fingerprint of the model that
+        #: made it (what is audited does; a replay of a record made without it does not)
+        self.records_model_files = audit
 
     # ---- the diagnosis model, loaded on first use --------------------------------------------
     @property
@@ -379,9 +383,16 @@ class QAService:
         assert self.audit_log is not None
         explanation = self.explanation_of(answer)
         explanation.metadata["seconds"] = round(seconds, 4)
+        from kgfuse.replay import recorded_location
+
+        if self._model_fingerprint(answer) is not None:
+            # the folder the model was loaded from, whatever the home holds later
+            model_dir: str | None = recorded_location(self._diagnosis.model_dir)
+        else:
+            model_dir = str(self.model_dir) if self.model_dir else None
         config = {
-            "kg": str(self.kg_path),
-            "model_dir": str(self.model_dir) if self.model_dir else None,
+            "kg": recorded_location(self.kg_path),
+            "model_dir": model_dir,
             "home": str(self.home) if self.home else None,
             "top_k": top_k,
             "limit": limit,
@@ -415,7 +426,7 @@ class QAService:
                 )
                 for e in answer.entities
             ],
-            facts=[RetrievedFact(f, 1.0) for f in answer.facts],
+            facts=[RetrievedFact(f, 1.0, source=self._source_of(f)) for f in answer.facts],
             findings=list(answer.rule_findings),
             ranking=[
                 RankedAnswer(
@@ -434,8 +445,16 @@ class QAService:
                 "confidence": round(answer.confidence, 6),
                 "answered": answer.answered,
                 "answer_text": answer.text,
+                **self._model_files(answer),
             },
         ).fill_labels(lambda iri: self.kg.labels.get(iri, ""))
+
+    def _model_files(self, answer: Answer) -> dict[str, Any]:
+        """``{"model_files": ...}``, the content fingerprint of the model that answered (none
+        when no model did)."""
+        if not self.records_model_files or self._model_fingerprint(answer) is None:
+            return {}
+        return {"model_files": self._diagnosis.model_files}
 
     def _model_fingerprint(self, answer: Answer) -> str | None:
         if answer.intent == Intent.DIAGNOSE.value and self._diagnosis is not None:
@@ -564,15 +583,21 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
 
 
 def replay(record: Mapping[str, Any]):
-    """Re-run a recorded ``ask`` decision with its recorded KG (``kgfuse audit verify``)."""
+    """Re-run a recorded ``ask`` decision with its recorded KG (and, when it used one, its
+    recorded model), or those ``kgfuse audit verify --kg/--model`` gives when they are the
+    recorded ones (``kgfuse audit verify``)."""
     from kgfuse.diagnosis import recorded_ranking_settings
+    from kgfuse.replay import replay_home, replay_kg, replay_model_dir
 
     config = record["config"]
     recorded = recorded_ranking_settings(config)
+    home = replay_home(record)
+    kg = replay_kg(record, home)
+    used_model = bool(record.get("model_fingerprint"))
     service = QAService(
-        kg_location(config["kg"]),
-        Path(config["model_dir"]) if config.get("model_dir") else None,
-        Path(config["home"]) if config.get("home") else None,
+        kg,
+        replay_model_dir(record, used=used_model),
+        home,
         audit=False,
         similarity_weight=recorded["similarity_weight"],
         lead=recorded["lead"],
@@ -581,6 +606,8 @@ def replay(record: Mapping[str, Any]):
         shortlist=int(config.get("shortlist", DEFAULT_SHORTLIST)),
         precision=str(config.get("precision", "auto")),
     )
+    metadata = (record.get("explanation") or {}).get("metadata") or {}
+    service.records_model_files = bool(metadata.get("model_files"))
     answer = service.ask(
         record["input"]["question"],
         top_k=int(config.get("top_k", 10)),
