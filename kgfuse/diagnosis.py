@@ -430,6 +430,7 @@ class DiagnosisService:
     def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
         """The explanation of a decision: mentions, facts, rule findings, ranking."""
         from kg.rules.engine import CandidateCheck, CitedFact
+        from kg.rules.phenotype import imputed_findings
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
         # what the prior weighed: the onset given with the record (as given, when it resolved
@@ -444,6 +445,9 @@ class DiagnosisService:
         for ranked in result.ranking[: self.rules_top]:
             check = CandidateCheck(ranked.iri, present, excluded, record.sex, record.age, onset)
             findings.extend(self.rules.check(self.kg, check))
+            # what the prior credited it for through the diseases most like it
+            imputed = [(f.iri, f.log10_lr, f.sources) for f in ranked.imputed]
+            findings.extend(imputed_findings(self.kg, ranked.iri, imputed))
         facts = [
             RetrievedFact(
                 CitedFact(

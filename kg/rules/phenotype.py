@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ONSET_YEARS",
     "DiseaseProfile",
+    "IMPUTED_RULE_ID",
     "ExcludedFeatureRule",
     "LikelihoodRule",
     "Match",
@@ -71,6 +72,7 @@ __all__ = [
     "SexSpecificRule",
     "SupportedRule",
     "UnexplainedRule",
+    "imputed_findings",
     "python_rules",
 ]
 
@@ -969,6 +971,67 @@ class PresentExcludedRule(_PythonRule):
                     )
                 )
         return out
+
+
+#: The id of the findings that trace the prior's imputed credit (:func:`imputed_findings`).
+IMPUTED_RULE_ID = "prior.imputed"
+
+
+def imputed_findings(
+    kg: KnowledgeGraph,
+    disease: str,
+    imputed: Sequence[tuple[str, float, Sequence[tuple[str, float]]]],
+    aspects: Sequence[str] = ("P",),
+) -> list[Finding]:
+    """Findings that trace the credit the symbolic prior gave a disease for findings it is
+    not annotated with, because the diseases most like it are
+    (:attr:`kg.rules.likelihood.MatchKind.IMPUTED`): one per finding, citing those diseases'
+    annotations of it.
+
+    Args:
+        kg: the KG.
+        disease: IRI of the candidate.
+        imputed: ``(finding IRI, its log10 likelihood ratio for the disease, [(neighbour
+            IRI, profile similarity), ...])`` as the prior gave them.
+        aspects: annotation aspects read as phenotypes.
+    """
+    out = []
+    h = kg.hierarchy
+    for term, log10_lr, sources in imputed:
+        i = h.index(term)
+        cites: list[CitedFact] = []
+        named = []
+        for neighbour, similarity in sources:
+            profile = DiseaseProfile.of(kg, neighbour, aspects)
+            match = profile.match(i, 0)
+            if match is None:  # not the neighbour's after all: not cited
+                continue
+            cites.extend(profile.facts(match.rows))
+            named.append(f"{display(kg, neighbour)} (similarity {similarity:.2f})")
+        message = (
+            f"{display(kg, term)} (present): not annotated to {display(kg, disease)}; the "
+            f"prior credited it, likelihood ratio {10**log10_lr:.3g} (log10 {log10_lr:+.2f}), "
+            "because the diseases most like it show it" + (f": {', '.join(named)}" if named else "")
+        )
+        out.append(
+            Finding(
+                rule_id=IMPUTED_RULE_ID,
+                rule_version="1",
+                kind="supported",
+                status="pass",
+                severity="info",
+                message=message,
+                disease=disease,
+                patient_term=term,
+                cites=cites,
+                data={
+                    "log10_lr": log10_lr,
+                    "match": "imputed",
+                    "from": [{"disease": d, "similarity": sim} for d, sim in sources],
+                },
+            )
+        )
+    return out
 
 
 def python_rules(pack: str, config: PhenotypeRuleConfig | None = None) -> list[Rule]:

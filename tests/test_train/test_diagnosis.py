@@ -23,6 +23,7 @@ from kg.namespaces import to_iri
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
 from kg.rules.resnik import ResnikRanker
 from kg.store import build_kg
+from kgfuse.audit import AuditLog, verify_record
 from kgfuse.diagnosis import DiagnosisService, RecordError, parse_record, read_jsonl
 from train.config import load_config
 from train.diagnosis import (
@@ -700,6 +701,19 @@ def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     for r in want["ranking"]:  # what the prior imputed is named with its sources
         for f in r["imputed"]:
             assert f["from"] and all(s["iri"] in meta["candidates"] for s in f["from"])
+    # the explanation traces the imputed credit to the neighbours' annotations, and the
+    # audit log replays it
+    service = DiagnosisService(folder, home / "kgs" / "hpo", home, rules_top=3)
+    out, explanation = service.run({"id": "p", "present_hpo": patient["present"]})
+    traced = [f for f in explanation.findings if f.rule_id == "prior.imputed"]
+    assert [(f.disease, f.patient_term) for f in traced] == [
+        (to_iri("DECIPHER:16"), to_iri("HP:0001166"))
+    ]
+    assert traced[0].cites and all(c.object == to_iri("HP:0001166") for c in traced[0].cites)
+    assert {c.subject for c in traced[0].cites} <= {s["disease"] for s in traced[0].data["from"]}
+    assert "because the diseases most like it show it" in traced[0].message
+    report = verify_record(AuditLog(home / "audit.sqlite", readonly=True), out["audit_id"])
+    assert report.identical, report.differences
     # without the file, or with a damaged one, the same neighbours are computed again
     (folder / NEIGHBOURS_FILE).write_bytes(b"not safetensors")
     with caplog.at_level("WARNING", logger="fusion.pipeline"):
