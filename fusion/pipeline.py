@@ -659,19 +659,27 @@ class Diagnoser:
             out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
         return out
 
-    def _imputed(self, prior: ScoreResult | None, disease: int) -> tuple[ImputedFinding, ...]:
-        """The findings the prior credited to a candidate only through its nearest diseases."""
-        if prior is None or self.builder.likelihood.neighbours is None:
-            return ()
-        imputed = np.flatnonzero(prior.match[disease] == MatchKind.IMPUTED)
-        return tuple(
-            ImputedFinding(
-                prior.findings[j],
-                float(prior.contributions[disease, j]),
-                tuple(self.builder.likelihood.imputed_from(disease, prior.findings[j])),
+    def _imputed(
+        self, prior: ScoreResult | None, diseases: Sequence[int]
+    ) -> dict[int, tuple[ImputedFinding, ...]]:
+        """The findings the prior credited to each of ``diseases`` only through its nearest
+        diseases (those with none are left out)."""
+        likelihood = self.builder.likelihood
+        if prior is None or likelihood.neighbours is None:
+            return {}
+        rows = np.asarray(diseases, dtype=np.int64)
+        imputed = prior.match[rows] == MatchKind.IMPUTED  # [diseases, findings]
+        out: dict[int, tuple[ImputedFinding, ...]] = {}
+        sources: dict[int, list[list[tuple[str, float]]]] = {}
+        for r, j in zip(*np.nonzero(imputed), strict=True):
+            if j not in sources:  # per finding, once: which neighbours of each disease have it
+                sources[j] = likelihood.imputed_from_all(prior.findings[j], rows)
+            d = int(rows[r])
+            found = ImputedFinding(
+                prior.findings[j], float(prior.contributions[d, j]), tuple(sources[j][r])
             )
-            for j in imputed.tolist()
-        )
+            out[d] = (*out.get(d, ()), found)
+        return out
 
     def _add_similarity(
         self, present: Sequence[str], scores: np.ndarray, ranked_by: np.ndarray
@@ -701,6 +709,7 @@ class Diagnoser:
         top_k: int = 10,
         onset_from_text: bool = True,
         keep_logits: bool = False,
+        trace_imputed: bool = True,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates and its first :attr:`lead` lead; the rest of the prior's
@@ -719,6 +728,9 @@ class Diagnoser:
                 as an infant with", :func:`encoders.onset_text.read_onset`).
             keep_logits: also return the model's logits over every candidate (to
                 recalibrate its temperature, :mod:`train.calibration`).
+            trace_imputed: name, for each entry, the findings the prior credited through
+                the diseases most like it (:attr:`RankedDisease.imputed`); an evaluation
+                that ranks every candidate and reads only the order leaves it off.
         """
         started = time.perf_counter()
         warnings: list[str] = []
@@ -754,7 +766,9 @@ class Diagnoser:
         if both:
             named = ", ".join(sorted(compress(iri) for iri in both))
             warnings.append(f"both present and excluded, counted as present: {named}")
-        prepared = self.builder.prepare(findings, text, None, warnings, onset, keep_prior=True)
+        prepared = self.builder.prepare(
+            findings, text, None, warnings, onset, keep_prior=trace_imputed
+        )
         batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
@@ -770,6 +784,7 @@ class Diagnoser:
         placed = tiered(
             scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
         )
+        imputed = self._imputed(prepared.prior, placed.order.tolist())
         ranking = [
             RankedDisease(
                 self.builder.candidates[i],
@@ -780,7 +795,7 @@ class Diagnoser:
                 None if prior is None else float(prior[i]),
                 similarity.get(i),
                 by,
-                self._imputed(prepared.prior, i),
+                imputed.get(i, ()),
             )
             for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
         ]

@@ -51,7 +51,7 @@ def _diagnosed_cases(
         items = tqdm(cases, desc="diagnosing the cases", unit="case")
     logits, first, correct, truth = [], [], [], []
     for case in items:
-        result = diagnose_case(diagnoser, case, top_k=1, keep_logits=True)
+        result = diagnose_case(diagnoser, case, top_k=1, keep_logits=True, trace_imputed=False)
         assert result.logits is not None  # asked for
         logits.append(result.logits.astype(np.float32))
         first.append(index[result.ranking[0].iri])

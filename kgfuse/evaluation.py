@@ -55,6 +55,7 @@ def diagnose_case(
     onset: bool = True,
     top_k: int = 10,
     keep_logits: bool = False,
+    trace_imputed: bool = True,
 ) -> DiagnosisResult:
     """One case diagnosed as ``kgfuse diagnose`` diagnoses its record: from its text when it
     has one, else from its terms; ``onset``: with the case's onset class, or the one its text
@@ -68,6 +69,7 @@ def diagnose_case(
         top_k=top_k,
         onset_from_text=onset,
         keep_logits=keep_logits,
+        trace_imputed=trace_imputed,
     )
 
 
@@ -83,7 +85,7 @@ def model_ranker(
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
-        result = diagnose_case(diagnoser, case, onset=onset, top_k=n)
+        result = diagnose_case(diagnoser, case, onset=onset, top_k=n, trace_imputed=False)
         scores = np.array([r.score for r in result.ranking])
         prior = np.array(
             [scores[i] if r.prior is None else r.prior for i, r in enumerate(result.ranking)]

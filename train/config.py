@@ -146,14 +146,15 @@ class ModelSection(FusedModelSection):
         "model learns the same correction: see the README)",
     )
     prior_neighbours: int = Field(
-        default=0,
+        default=60,
         ge=0,
         le=1000,
         description="k: each disease's profile in the symbolic prior is completed from its k "
-        "most similar diseases (kg.rules.likelihood.LikelihoodConfig.neighbours); 0: none",
+        "most similar diseases (kg.rules.likelihood.LikelihoodConfig.neighbours); 0: none "
+        "(see docs/measurements.md: 60 and 0.2 lie on a plateau of k 30-250, weight 0.2-0.5)",
     )
     prior_neighbour_weight: float = Field(
-        default=0.0,
+        default=0.2,
         ge=0.0,
         le=1.0,
         description="how far the k nearest diseases' mean profile counts in the symbolic "

@@ -693,19 +693,29 @@ class PhenotypeLikelihood:
         """The neighbours of ``disease`` (a row index) whose curated profile has ``term``,
         nearest first: ``(disease IRI, similarity)``, at most ``limit`` (empty when the
         config does not impute)."""
+        return self.imputed_from_all(term, np.array([disease]), limit)[0]
+
+    def imputed_from_all(
+        self, term: str, diseases: np.ndarray, limit: int = 3
+    ) -> list[list[tuple[str, float]]]:
+        """:meth:`imputed_from` for each of ``diseases`` (row indices), the term's column
+        read once."""
+        empty: list[list[tuple[str, float]]] = [[] for _ in range(len(diseases))]
         if self.neighbours is None or self._curated is None:
-            return []
-        i = self.hierarchy.resolve(term)
-        if i is None:
-            return []
-        column = dense_columns(self._curated, np.array([self.hierarchy.index(i)]))[0]
+            return empty
+        iri = self.hierarchy.resolve(term)
+        if iri is None:
+            return empty
+        column = dense_columns(self._curated, np.array([self.hierarchy.index(iri)]))[0]
+        index = self.neighbours.index[diseases]
+        similarity = self.neighbours.similarity[diseases]
+        has = column[index] > 0  # [diseases, k]: the neighbour is annotated with the term
         out = []
-        nearest = self.neighbours.index[disease], self.neighbours.similarity[disease]
-        for n, sim in zip(*nearest, strict=True):
-            if column[n] > 0:
-                out.append((self.diseases[int(n)], float(sim)))
-                if len(out) == limit:
-                    break
+        for row, found in enumerate(has):
+            picked = np.flatnonzero(found)[:limit]
+            out.append(
+                [(self.diseases[int(index[row, n])], float(similarity[row, n])) for n in picked]
+            )
         return out
 
     def _background_of(self, probability: sp.csc_matrix) -> np.ndarray:

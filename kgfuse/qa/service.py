@@ -284,6 +284,8 @@ class QAService:
                     "probability": r["probability"],
                     "rank": k,
                     "placed_by": r["placed_by"],
+                    # findings the prior credited through the diseases most like it
+                    "imputed": [f["curie"] for f in r.get("imputed", [])],
                 },
             )
             for k, r in enumerate(out["ranking"], start=1)

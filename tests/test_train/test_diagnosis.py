@@ -88,8 +88,9 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     assert len(result.ranking) == 3 and abs(sum(probs) - 1.0) < 1e-4
     assert probs == sorted(probs, reverse=True)
     # the prior's settings travel with the model and are the ones used when it is loaded;
-    # by default the prior leaves excluded findings out (model.prior_excluded_weight)
-    trained_with = LikelihoodConfig(excluded_weight=0.0)
+    # by default the prior leaves excluded findings out (model.prior_excluded_weight) and
+    # completes the profiles from the nearest diseases (2 of the mini KG's 3 are all there are)
+    trained_with = LikelihoodConfig(excluded_weight=0.0, neighbours=60, neighbour_weight=0.2)
     assert LikelihoodConfig.from_dict(meta["likelihood"]) == trained_with
     assert diagnoser.builder.likelihood.config == trained_with
     without = diagnoser.diagnose("p2", present=["HP:0001166", "HP:0001083"])
@@ -105,7 +106,14 @@ def test_the_priors_weights_are_training_settings(home: Path) -> None:
             _config(home, "unused", f"model.prior_excluded_weight={bad}")
     weights = ("model.prior_excluded_weight=0.5", "model.prior_breadth_weight=1")
     both = _config(home, "unused", *weights)
-    assert prior_config(both.model) == LikelihoodConfig(excluded_weight=0.5, breadth_weight=1.0)
+    assert prior_config(both.model) == LikelihoodConfig(
+        excluded_weight=0.5, breadth_weight=1.0, neighbours=60, neighbour_weight=0.2
+    )
+    off = _config(home, "unused", "model.prior_neighbours=0")
+    assert not prior_config(off.model).imputes
+    for key, bad in (("prior_neighbours", "-1"), ("prior_neighbour_weight", "1.5")):
+        with pytest.raises(ValueError, match=key):
+            _config(home, "unused", f"model.{key}={bad}")
     for bad in ("-1", "11"):
         with pytest.raises(ValueError, match="prior_breadth_weight"):
             _config(home, "unused", f"model.prior_breadth_weight={bad}")
