@@ -13,6 +13,7 @@ its hash, calibration) and ``facts/`` (the FAISS fact index).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -370,8 +371,19 @@ def likelihood_config_of(meta: dict[str, Any]) -> LikelihoodConfig:
     return LikelihoodConfig(partial_credit=True)
 
 
-def save_neighbours(folder: Path, neighbours: Neighbours) -> None:
-    """Write the prior's nearest diseases into a model folder (safetensors, no pickle)."""
+def neighbours_basis(
+    kg_fingerprint: str, candidates: Sequence[str], prior: LikelihoodConfig
+) -> str:
+    """What the prior's nearest diseases are computed from, as a hash: the KG, the candidate
+    list and the settings that shape the profiles (saved with them, checked on load)."""
+    shaping = {k: prior.to_dict()[k] for k in ("unknown_frequency", "propagation", "neighbours")}
+    basis = {"kg": kg_fingerprint, "candidates": list(candidates), "prior": shaping}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def save_neighbours(folder: Path, neighbours: Neighbours, basis: str) -> None:
+    """Write the prior's nearest diseases into a model folder (safetensors, no pickle), with
+    the :func:`neighbours_basis` they were computed from."""
     from safetensors.numpy import save_file
 
     save_file(
@@ -380,24 +392,27 @@ def save_neighbours(folder: Path, neighbours: Neighbours) -> None:
             "similarity": np.ascontiguousarray(neighbours.similarity, dtype=np.float64),
         },
         str(Path(folder) / NEIGHBOURS_FILE),
+        metadata={"basis": basis},
     )
 
 
-def load_neighbours(folder: Path, num_diseases: int, k: int) -> Neighbours | None:
+def load_neighbours(folder: Path, num_diseases: int, k: int, basis: str) -> Neighbours | None:
     """The prior's nearest diseases saved with a model, or None when the folder has none or
-    they cannot be used (damaged, or not for ``num_diseases`` and ``k``: logged; the caller
-    computes them again, which gives the same ones)."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
+    they cannot be used (damaged, of another dtype or shape, or computed from another KG,
+    candidate list or prior: logged, and the caller computes them again)."""
+    from safetensors import SafetensorError, safe_open
 
     path = Path(folder) / NEIGHBOURS_FILE
     if not path.is_file():
         return None
     try:
-        arrays = load_file(str(path))
-        neighbours = Neighbours(arrays["index"], arrays["similarity"])
+        with safe_open(str(path), framework="np") as fh:
+            saved = (fh.metadata() or {}).get("basis")
+            if saved != basis:
+                raise ValueError("computed from another KG, candidate list or prior")
+            neighbours = Neighbours(fh.get_tensor("index"), fh.get_tensor("similarity"))
         check_neighbours(neighbours, num_diseases, k)
-    except (SafetensorError, OSError, KeyError, ValueError) as exc:
+    except (SafetensorError, OSError, KeyError, TypeError, ValueError) as exc:
         logger.warning("%s cannot be used (%s); computing the nearest diseases again", path, exc)
         return None
     return neighbours
@@ -623,7 +638,8 @@ class Diagnoser:
         prior = likelihood_config_of(meta)
         neighbours = None
         if prior.imputes:
-            neighbours = load_neighbours(folder, len(meta["candidates"]), prior.neighbours)
+            basis = neighbours_basis(kg.fingerprint, meta["candidates"], prior)
+            neighbours = load_neighbours(folder, len(meta["candidates"]), prior.neighbours, basis)
         likelihood = PhenotypeLikelihood.from_kg(
             kg.hierarchy,
             kg.annotations,
@@ -863,6 +879,7 @@ __all__ = [
     "cast_inputs",
     "likelihood_config_of",
     "load_neighbours",
+    "neighbours_basis",
     "save_neighbours",
     "model_meta",
     "render_findings",

@@ -18,6 +18,7 @@ never stops the rest of a file.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -440,6 +441,7 @@ class DiagnosisService:
         )
         onset = record.onset if weighed else result.onset
         present = tuple(dict.fromkeys(f.iri for f in result.findings if not f.excluded))
+        unexplained = math.log10(self.diagnoser.builder.likelihood.config.false_positive_rate)
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
         for ranked in result.ranking[: self.rules_top]:
@@ -447,7 +449,9 @@ class DiagnosisService:
             findings.extend(self.rules.check(self.kg, check))
             # what the prior credited it for through the diseases most like it
             imputed = [(f.iri, f.log10_lr, f.sources) for f in ranked.imputed]
-            findings.extend(imputed_findings(self.kg, ranked.iri, imputed))
+            findings.extend(
+                imputed_findings(self.kg, ranked.iri, imputed, unexplained_log10_lr=unexplained)
+            )
         facts = [
             RetrievedFact(
                 CitedFact(

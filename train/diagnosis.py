@@ -34,10 +34,12 @@ from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.model import KgFusionForDiagnosis
 from fusion.pipeline import (
+    NEIGHBOURS_FILE,
     LinkedFinding,
     PatientInputBuilder,
     PreparedPatient,
     model_meta,
+    neighbours_basis,
     save_neighbours,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
@@ -628,6 +630,9 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
         likelihood=builder.likelihood.config.to_dict(),
     )
     neighbours = builder.likelihood.neighbours
+    basis = neighbours_basis(kg.fingerprint, builder.candidates, builder.likelihood.config)
+    if neighbours is None:  # a folder that held an imputing model keeps no stale neighbours
+        (out / NEIGHBOURS_FILE).unlink(missing_ok=True)
     save_model_folder(
         out,
         model,
@@ -635,5 +640,7 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
         meta=meta,
         config_yaml=config.to_yaml(),
         fact_index=fact_index,
-        sidecars=None if neighbours is None else lambda folder: save_neighbours(folder, neighbours),
+        sidecars=None
+        if neighbours is None
+        else lambda folder: save_neighbours(folder, neighbours, basis),
     )

@@ -157,7 +157,10 @@ class LikelihoodConfig:
         neighbours: :math:`k`, how many of the most similar diseases complete a disease's
             profile (default: ``0``, none; see :func:`impute_from_neighbours`).
         neighbour_weight: :math:`\\beta \\in [0, 1]`, how far their mean profile counts
-            (default: ``0.0``, not at all). Both must be positive for any imputation.
+            (default: ``0.0``, not at all). Both must be positive for any imputation, which
+            needs the ``frequency`` background. Excluded findings are scored against the
+            completed profiles too (a disease then "may show" a feature its neighbours
+            have), which matters only with a positive ``excluded_weight``.
     """
 
     unknown_frequency: float = 0.5
@@ -187,6 +190,11 @@ class LikelihoodConfig:
             raise ValueError(f"neighbours must lie in [0, {MAX_NEIGHBOURS}], got {self.neighbours}")
         if not 0.0 <= self.neighbour_weight <= 1.0:
             raise ValueError(f"neighbour_weight must lie in [0, 1], got {self.neighbour_weight}")
+        if self.imputes and self.background != "frequency":
+            raise ValueError(
+                "neighbours need background='frequency': with 'count' every imputed "
+                "probability, however small, would count as a whole disease"
+            )
         if self.propagation not in _PROPAGATIONS:
             choices = ", ".join(_PROPAGATIONS)
             raise ValueError(f"unknown propagation {self.propagation!r}; choose one of {choices}")
@@ -409,13 +417,24 @@ def nearest_diseases(
         rows = np.arange(start, min(start + chunk, num))
         sim = (unit[rows] @ unit_t).toarray()
         sim[np.arange(len(rows)), rows] = -np.inf  # never its own neighbour
-        # the k + 1 best, then ordered by (-similarity, index): ties go to the lower index
-        top = np.argpartition(-sim, k, axis=1)[:, : k + 1]
-        top_sim = np.take_along_axis(sim, top, axis=1)
-        order = np.lexsort((top, -top_sim), axis=1)[:, :k]
-        index[rows] = np.take_along_axis(top, order, axis=1)
-        similarity[rows] = np.clip(np.take_along_axis(top_sim, order, axis=1), 0.0, 1.0)
+        index[rows], similarity[rows] = _top_k_by_index(sim, k)
+    np.clip(similarity, 0.0, 1.0, out=similarity)
     return Neighbours(index, similarity)
+
+
+def _top_k_by_index(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values of the ``k`` largest values of each row, ordered by (-value,
+    column): exact ties go to the lower column, whatever the selection algorithm keeps (a
+    row whose k-th value is tied beyond the k kept is sorted whole)."""
+    top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(sim, top, axis=1).min(axis=1)
+    tied = np.flatnonzero((sim >= kth[:, None]).sum(axis=1) > k)
+    for r in tied:  # more candidates than places: pick by (-value, column) among them all
+        candidates = np.flatnonzero(sim[r] >= kth[r])
+        top[r] = candidates[np.lexsort((candidates, -sim[r, candidates]))[:k]]
+    values = np.take_along_axis(sim, top, axis=1)
+    order = np.lexsort((top, -values), axis=1)
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
 
 
 def check_neighbours(neighbours: Neighbours, num_diseases: int, k: int) -> None:
@@ -432,8 +451,11 @@ def check_neighbours(neighbours: Neighbours, num_diseases: int, k: int) -> None:
             f"neighbours of shape {index.shape} / {similarity.shape} do not fit {want[0]} "
             f"diseases with {k} neighbours each"
         )
-    if not np.issubdtype(index.dtype, np.integer):
-        raise ValueError(f"neighbour indices must be integers, got {index.dtype}")
+    if index.dtype != np.int64 or similarity.dtype != np.float64:
+        raise ValueError(
+            f"neighbours must be int64 indices and float64 similarities, got {index.dtype} "
+            f"and {similarity.dtype}"
+        )
     if index.size and (index.min() < 0 or index.max() >= num_diseases):
         raise ValueError("a neighbour index lies outside the diseases")
     if np.any(index == np.arange(num_diseases)[:, None]):
@@ -450,8 +472,10 @@ def impute_from_neighbours(
     :math:`p'(D, t) = 1 - (1 - p(D, t))(1 - \beta \bar p(D, t))`, :math:`\bar p(D, t)` the
     similarity-weighted mean of :math:`p(N, t)` over the neighbours :math:`N` of :math:`D`
     and :math:`\beta` = ``weight``. Curated annotations are incomplete, and a feature that
-    the diseases most like ``D`` show is more likely in ``D`` than in a random disease; the
-    imputed share stays below :math:`\beta`, so a curated annotation always counts for more.
+    the diseases most like ``D`` show is more likely in ``D`` than in a random disease. The
+    imputed share stays below :math:`\beta`: a disease annotated with a term at a frequency
+    of :math:`\beta` or more counts for more than any disease credited with it through its
+    neighbours alone (one annotated at a lower frequency, "occasional", may count for less).
 
     Args:
         probability: ``[num_diseases, num_terms]`` :math:`p(D, t)`.
@@ -473,7 +497,7 @@ def impute_from_neighbours(
     )
     curated = sp.csr_matrix(probability, dtype=np.float64)
     imputed = sp.csr_matrix(mix @ curated) * weight
-    # p + (1 - p) * beta * mean, each term sparse: exact where p is 0 or 1
+    # p + (1 - p) * beta * mean, each term sparse (p = 1 stays 1 up to rounding)
     out = sp.csc_matrix(curated + imputed - curated.multiply(imputed))
     out.eliminate_zeros()
     return out
@@ -709,7 +733,8 @@ class PhenotypeLikelihood:
         column = dense_columns(self._curated, np.array([self.hierarchy.index(iri)]))[0]
         index = self.neighbours.index[diseases]
         similarity = self.neighbours.similarity[diseases]
-        has = column[index] > 0  # [diseases, k]: the neighbour is annotated with the term
+        # [diseases, k]: the neighbour is annotated with the term and counted in the mean
+        has = (column[index] > 0) & (similarity > 0)
         out = []
         for row, found in enumerate(has):
             picked = np.flatnonzero(found)[:limit]

@@ -982,6 +982,8 @@ def imputed_findings(
     disease: str,
     imputed: Sequence[tuple[str, float, Sequence[tuple[str, float]]]],
     aspects: Sequence[str] = ("P",),
+    *,
+    unexplained_log10_lr: float | None = None,
 ) -> list[Finding]:
     """Findings that trace the credit the symbolic prior gave a disease for findings it is
     not annotated with, because the diseases most like it are
@@ -994,6 +996,11 @@ def imputed_findings(
         imputed: ``(finding IRI, its log10 likelihood ratio for the disease, [(neighbour
             IRI, profile similarity), ...])`` as the prior gave them.
         aspects: annotation aspects read as phenotypes.
+        unexplained_log10_lr: what the prior gives a finding it cannot explain (log10 of its
+            false-positive rate), to say what the imputation changed.
+
+    The prior's likelihood ratio of an imputed finding is often below 1: it is weighed as
+    a feature the disease may show, not as an unexplained one, which is not yet support.
     """
     out = []
     h = kg.hierarchy
@@ -1004,14 +1011,20 @@ def imputed_findings(
         for neighbour, similarity in sources:
             profile = DiseaseProfile.of(kg, neighbour, aspects)
             match = profile.match(i, 0)
-            if match is None:  # not the neighbour's after all: not cited
+            if match is None or match.kind not in ("exact", "implied"):  # not the neighbour's
                 continue
             cites.extend(profile.facts(match.rows))
             named.append(f"{display(kg, neighbour)} (similarity {similarity:.2f})")
+        instead = (
+            ""
+            if unexplained_log10_lr is None
+            else f" instead of {10**unexplained_log10_lr:.3g} as an unexplained finding"
+        )
         message = (
             f"{display(kg, term)} (present): not annotated to {display(kg, disease)}; the "
-            f"prior credited it, likelihood ratio {10**log10_lr:.3g} (log10 {log10_lr:+.2f}), "
-            "because the diseases most like it show it" + (f": {', '.join(named)}" if named else "")
+            f"ranking's prior weighs it with likelihood ratio {10**log10_lr:.3g} (log10 "
+            f"{log10_lr:+.2f}){instead}, because the diseases most like it show it"
+            + (f": {', '.join(named)}" if named else "")
         )
         out.append(
             Finding(

@@ -495,7 +495,8 @@ def test_given_neighbours_give_the_same_model_and_bad_ones_are_refused() -> None
         "outside the diseases": Neighbours(outside, similarity),
         "its own neighbour": Neighbours(own, similarity),
         r"outside \[0, 1\]": Neighbours(index, np.full_like(similarity, np.nan)),
-        "integers": Neighbours(index.astype(float), similarity),
+        "int64 indices": Neighbours(index.astype(float), similarity),
+        "float64 similarities": Neighbours(index, similarity.astype(np.float32)),
     }
     for message, bad in cases.items():
         with pytest.raises(ValueError, match=message):
@@ -524,3 +525,26 @@ def test_imputed_from_names_the_nearest_diseases_that_have_the_term() -> None:
     assert model.imputed_from(0, "http://example.org/unknown") == []
     plain = PhenotypeLikelihood.from_kg(make_hierarchy(PARENTS), make_annotations(rows))
     assert plain.imputed_from(0, iri("G")) == []
+
+
+@pytest.mark.parametrize("chunk", [7, 512])
+def test_tied_neighbours_go_to_the_lower_index_however_many_tie(chunk: int) -> None:
+    # 97 diseases sharing 4 profiles: most neighbours tie, many past the k-th place
+    rng = np.random.default_rng(0)
+    profiles = [("C",), ("C", "E"), ("D", "G"), ("E", "G")]
+    rows = [(f"d{i:03d}", t, 1.0, False) for i in range(97) for t in profiles[rng.integers(4)]]
+    model = PhenotypeLikelihood.from_kg(make_hierarchy(PARENTS), make_annotations(rows))
+    weighted = model.probability.toarray() * -np.log(model.background)[None, :]
+    unit = weighted / np.linalg.norm(weighted, axis=1, keepdims=True)
+    cosine = np.round(unit @ unit.T, 12)
+    for k in (3, 7, 20):
+        got = nearest_diseases(model.probability, model.background, k, chunk=chunk)
+        for d in range(97):
+            others = sorted((e for e in range(97) if e != d), key=lambda e: (-cosine[d, e], e))
+            assert got.index[d].tolist() == others[:k]
+
+
+def test_imputation_needs_the_frequency_background() -> None:
+    with pytest.raises(ValueError, match="background='frequency'"):
+        LikelihoodConfig(neighbours=5, neighbour_weight=0.2, background="count")
+    LikelihoodConfig(neighbours=0, neighbour_weight=0.2, background="count")  # off: allowed

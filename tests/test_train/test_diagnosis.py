@@ -10,17 +10,29 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from safetensors.numpy import save_file
 from safetensors.torch import load_file
 
 import train.diagnosis as diagnosis_train
 from encoders.text import int8_is_available
 from eval.diagnosis import Case, expected_calibration_error
-from fusion.pipeline import NEIGHBOURS_FILE, Diagnoser, likelihood_config_of
+from fusion.pipeline import (
+    NEIGHBOURS_FILE,
+    Diagnoser,
+    likelihood_config_of,
+    neighbours_basis,
+    save_neighbours,
+)
 from fusion.retrieval import FactIndex
 from fusion.shortlist import DEFAULT_POOL
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
-from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood, disease_term_matrix
+from kg.rules.likelihood import (
+    LikelihoodConfig,
+    Neighbours,
+    PhenotypeLikelihood,
+    disease_term_matrix,
+)
 from kg.rules.resnik import ResnikRanker
 from kg.store import build_kg
 from kgfuse.audit import AuditLog, verify_record
@@ -719,19 +731,41 @@ def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     ]
     assert traced[0].cites and all(c.object == to_iri("HP:0001166") for c in traced[0].cites)
     assert {c.subject for c in traced[0].cites} <= {s["disease"] for s in traced[0].data["from"]}
-    assert "because the diseases most like it show it" in traced[0].message
+    assert "instead of 0.1 as an unexplained finding, because the diseases most like it" in (
+        traced[0].message
+    )
     report = verify_record(AuditLog(home / "audit.sqlite", readonly=True), out["audit_id"])
     assert report.identical, report.differences
-    # without the file, or with a damaged one, the same neighbours are computed again
-    (folder / NEIGHBOURS_FILE).write_bytes(b"not safetensors")
-    with caplog.at_level("WARNING", logger="fusion.pipeline"):
-        damaged = Diagnoser.load(folder, kg)
-    assert "cannot be used" in caplog.text
+    # without the file, or with a damaged one, one of another dtype or one computed for
+    # another KG, candidate list or prior, the same neighbours are computed again
+    shifted = Neighbours(np.roll(saved.index, 1, axis=0), saved.similarity)
+    bad_files = {
+        "deserializing": lambda: (folder / NEIGHBOURS_FILE).write_bytes(b"not safetensors"),
+        "another KG, candidate list or prior": lambda: save_neighbours(folder, shifted, "other"),
+        "float64 similarities": lambda: save_file(
+            {"index": saved.index, "similarity": saved.similarity.astype(np.float32)},
+            str(folder / NEIGHBOURS_FILE),
+            metadata={"basis": neighbours_basis(kg.fingerprint, meta["candidates"], prior)},
+        ),
+    }
+    prior = likelihood_config_of(meta)
+    reloaded = []
+    for message, write in bad_files.items():
+        write()
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="fusion.pipeline"):
+            reloaded.append(Diagnoser.load(folder, kg))
+        assert "cannot be used" in caplog.text and message in caplog.text
     (folder / NEIGHBOURS_FILE).unlink()
-    for other in (damaged, Diagnoser.load(folder, kg)):
+    for other in (*reloaded, Diagnoser.load(folder, kg)):
         again = other.builder.likelihood.neighbours
         assert again is not None and np.array_equal(again.index, saved.index)
         assert other.diagnose("p", **patient).to_record()["ranking"] == want["ranking"]
+    # retrained into the same folder without imputation, it keeps no stale neighbours
+    plain = _config(home, "model-nb", "model.prior_neighbours=0", "train.epochs=1")
+    train_diagnosis(plain, home=home, progress=False, resume=False)
+    assert not (folder / NEIGHBOURS_FILE).exists()
+    assert Diagnoser.load(folder, kg).builder.likelihood.neighbours is None
     # models saved before the imputation was recorded have none
     older = {k: v for k, v in LikelihoodConfig().to_dict().items() if "neighbour" not in k}
     assert not likelihood_config_of({"likelihood": older}).imputes
