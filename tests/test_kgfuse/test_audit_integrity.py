@@ -30,7 +30,6 @@ from kgfuse.audit import (
     model_file_changes,
     verify_record,
 )
-from kgfuse.commands.audit import app as audit_app
 from kgfuse.explanation import Explanation, RankedAnswer, RetrievedFact
 from tests.test_kgfuse.test_audit import (
     KIND,
@@ -39,18 +38,11 @@ from tests.test_kgfuse.test_audit import (
     make_explanation,
     replay_test_decision,
 )
+from tests.test_kgfuse.test_audit_cli_errors import run
 
 runner = CliRunner()
 ECTOPIA = OBO + "HP_0001083"
 AORTA = OBO + "HP_0002616"
-
-
-def run(*args: str) -> tuple[int, str]:
-    """Exit code and the output (stdout and stderr) as one line of words; never a traceback."""
-    res = runner.invoke(audit_app, list(args))
-    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
-    assert "Traceback" not in res.output
-    return res.exit_code, " ".join(res.output.split())
 
 
 @pytest.fixture
