@@ -24,6 +24,21 @@ from kgfuse.commands.common import (
 )
 
 
+def check_audit_database(home: Path | None) -> None:
+    """Refuse to start when the home's audit database cannot take records (read-only,
+    damaged, or not a kgfuse audit database): before any KG build or model load.
+
+    Raises:
+        PermissionError, ValueError: :meth:`kgfuse.audit.AuditLog.check_writable`'s.
+    """
+    from kg.store import kgfuse_home
+    from kgfuse.audit import AuditLog
+
+    path = kgfuse_home(home) / "audit.sqlite"
+    if path.exists():  # a new one is created by the first decision, as before
+        AuditLog(path).check_writable()
+
+
 def kg_for_questions(kg: str | None, home: Path | None) -> Path | str:
     """The KG to answer from; the built-in HPO KG is built on first use (about a minute)."""
     from kg.store import build_kg, default_kg_path, resolve_build
@@ -186,6 +201,7 @@ def serve(
     from kgfuse.api import SETTINGS_ENV, ApiSettings, create_app
 
     check_port_free(host, port)
+    check_audit_database(home)  # a server that could not record its decisions stops here
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         console.print(
             "[yellow]warning: serving beyond loopback without a token; anyone who can reach "

@@ -200,3 +200,20 @@ def test_every_command_sums_itself_up_in_one_line() -> None:
         if "\n" in (command.help or "").strip().split("\n\n")[0] or not command.help
     ]
     assert wrapped == []
+
+
+def test_serve_refuses_an_audit_database_it_cannot_write_before_loading_anything(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "audit.sqlite").write_text("not a database\n", encoding="utf-8")
+    import socket
+
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(app, ["serve", "--port", str(port), "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    assert "error:" in _flat(result.output) and "audit database" in _flat(result.output)
+    assert not (home / "kgs").exists()  # no KG build was started
