@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -721,6 +722,10 @@ def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     for r in want["ranking"]:  # what the prior imputed is named with its sources
         for f in r["imputed"]:
             assert f["from"] and all(s["iri"] in meta["candidates"] for s in f["from"])
+            similarities = [s["similarity"] for s in f["from"]]
+            assert similarities == sorted(similarities, reverse=True)  # nearest first
+            # the prior weighs it above an unexplained finding (likelihood ratio 0.1)
+            assert math.log10(0.1) < f["log10_lr"]
     # the explanation traces the imputed credit to the neighbours' annotations, and the
     # audit log replays it
     service = DiagnosisService(folder, home / "kgs" / "hpo", home, rules_top=3)
