@@ -34,7 +34,6 @@ from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.model import KgFusionForDiagnosis
 from fusion.pipeline import (
-    NEIGHBOURS_FILE,
     LinkedFinding,
     PatientInputBuilder,
     PreparedPatient,
@@ -631,8 +630,6 @@ def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, t
     )
     neighbours = builder.likelihood.neighbours
     basis = neighbours_basis(kg.fingerprint, builder.candidates, builder.likelihood.config)
-    if neighbours is None:  # a folder that held an imputing model keeps no stale neighbours
-        (out / NEIGHBOURS_FILE).unlink(missing_ok=True)
     save_model_folder(
         out,
         model,

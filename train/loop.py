@@ -9,6 +9,7 @@ learning rate; :func:`save_model_folder` writes a model folder in one swap.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -428,7 +429,9 @@ def save_model_folder(
     Everything is written into ``out/.export`` first and then moved in, item by item,
     ``kgfuse_model.json`` removed first and put back last: a run killed while saving leaves
     the checkpoint (rerun to finish) and a folder that loads as no model, never a mix of
-    new and old files.
+    new and old files. ``kgfuse_model.json`` lists the items saved (``saved_items``), so
+    that a later save into the same folder removes those it does not write again (a fact
+    index or sidecar of an earlier model), and nothing else.
     """
     from fusion.pipeline import FACTS_DIR, MODEL_META, save_model_meta
 
@@ -443,15 +446,36 @@ def save_model_folder(
         fact_index.save(tmp / FACTS_DIR)
     if sidecars is not None:
         sidecars(tmp)
-    save_model_meta(tmp, meta)
     (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    saved = sorted({*(item.name for item in tmp.iterdir()), MODEL_META})
+    save_model_meta(tmp, {**meta, "saved_items": saved})
     give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
+    earlier = _saved_items(out / MODEL_META)
     # The model's meta file goes first out and last in: a kill in between leaves a folder
     # that loads as no model (rerun to finish it), never new weights under an old config.
     (out / MODEL_META).unlink(missing_ok=True)
     for item in sorted(tmp.iterdir(), key=lambda i: i.name == MODEL_META):
+        if item.name == MODEL_META:  # last: first the earlier model's items not saved again
+            for name in sorted(set(earlier) - set(saved)):
+                stale = out / name
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink(missing_ok=True)
         target = out / item.name
         if target.is_dir():
             shutil.rmtree(target)
         os.replace(item, target)
     tmp.rmdir()
+
+
+def _saved_items(meta_path: Path) -> list[str]:
+    """The items an earlier save listed in its ``kgfuse_model.json`` (none when there is no
+    such file, it is damaged, or it predates the list); only plain names in the folder."""
+    try:
+        items = json.loads(meta_path.read_text(encoding="utf-8")).get("saved_items", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, str) and i and "/" not in i and i not in (".", "..")]
