@@ -67,6 +67,7 @@ from typing import Any
 from kg.namespaces import compress
 from kg.store import kgfuse_home
 from kgfuse.explanation import Explanation
+from kgfuse.quoting import clip
 
 logger = logging.getLogger(__name__)
 
@@ -1069,8 +1070,7 @@ def _finding_name(key: tuple[Any, ...]) -> str:
 
 
 def _clip(value: Any, limit: int = 300) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), limit)
 
 
 def _quoted(value: Any) -> str:

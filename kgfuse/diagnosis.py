@@ -37,7 +37,9 @@ from kg.namespaces import compress, to_iri
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint, model_fingerprint_of
+from kgfuse.quoting import clip
 from kgfuse.replay import recorded_location, replay_home, replay_kg, replay_model_dir
+from train.phenopacket import SEX_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +49,10 @@ MAX_AGE_YEARS = 130
 #: Most HPO terms a record may list (present and excluded together; real patients list tens).
 MAX_TERMS = 1_000
 #: How a record may state the patient's sex (any case), and what each means.
+#: How a record may state the sex, as phenopackets are read (:data:`SEX_NAMES`); ``other``
+#: reads as None, since the rules weigh male and female only.
 SEX_VALUES: dict[str, str | None] = {
-    "male": "MALE",
-    "m": "MALE",
-    "female": "FEMALE",
-    "f": "FEMALE",
-    "other": None,
-    "other_sex": None,
-    "unknown": None,
-    "unknown_sex": None,
+    name: None if sex == "OTHER" else sex for name, sex in SEX_NAMES.items()
 }
 
 
@@ -102,8 +99,7 @@ def parse_sex(value: Any, rid: str) -> str | None:
 
 def _shown(value: Any, limit: int = 40) -> str:
     """A value as an error message quotes it, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(repr(value), limit)
 
 
 def _check_encodable(text: str, what: str, rid: str) -> None:

@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "HPO_ONSET_AGE_YEARS",
     "PHENOPACKET_FIELDS",
+    "SEX_NAMES",
     "Case",
     "CaseFormatError",
     "case_from_dev_row",
@@ -88,8 +89,8 @@ _DURATION = re.compile(
     r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?"
     r"(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T[\d.HMS]*)?$"
 )
-#: How a case may state the sex (any case; ``M`` and ``F`` as ``kgfuse diagnose`` reads them).
-_SEXES: dict[str, str | None] = {
+#: How a case may state the sex, in any case (``kgfuse diagnose`` reads the same names).
+SEX_NAMES: dict[str, str | None] = {
     "male": "MALE",
     "m": "MALE",
     "female": "FEMALE",
@@ -297,8 +298,8 @@ def _sex(value: Any, path: str, warnings: list[str]) -> str | None:
         )
     elif not value.strip():
         return None
-    elif value.strip().lower() in _SEXES:
-        return _SEXES[value.strip().lower()]
+    elif value.strip().lower() in SEX_NAMES:
+        return SEX_NAMES[value.strip().lower()]
     warnings.append(
         f"{path} {value!r} is not a sex (MALE, FEMALE, OTHER_SEX, UNKNOWN_SEX or 0 to 3); "
         "read as unknown"

@@ -388,6 +388,11 @@ def _random_model_inputs(seed: int, diseases: int = 12, terms: int = 25):
     return rng, names, make_hierarchy(parents), make_annotations(rows)
 
 
+def _always(**terms: str) -> list[tuple]:
+    """Annotation rows of diseases that always show their terms: ``d1="CE"`` gives d1 C and E."""
+    return [(d, t, 1.0, False) for d, names in terms.items() for t in names]
+
+
 def test_nearest_diseases_are_the_highest_cosines_ties_to_the_lower_index() -> None:
     _, _, hierarchy, annotations = _random_model_inputs(3)
     model = PhenotypeLikelihood.from_kg(hierarchy, annotations)
@@ -437,14 +442,7 @@ def test_imputed_probability_follows_its_formula_and_scores_follow_it() -> None:
 
 def test_a_finding_of_the_nearest_diseases_counts_for_a_disease_not_annotated_with_it() -> None:
     # d1 and d2 share C and E; only d2 has G; d3 shares nothing with d1
-    rows = [
-        ("d1", "C", 1.0, False),
-        ("d1", "E", 1.0, False),
-        ("d2", "C", 1.0, False),
-        ("d2", "E", 1.0, False),
-        ("d2", "G", 1.0, False),
-        ("d3", "F", 1.0, False),
-    ]
+    rows = _always(d1="CE", d2="CEG", d3="F")
     hierarchy = make_hierarchy(PARENTS)
     plain = PhenotypeLikelihood.from_kg(hierarchy, make_annotations(rows))
     config = LikelihoodConfig(neighbours=1, neighbour_weight=0.5)
@@ -504,16 +502,7 @@ def test_given_neighbours_give_the_same_model_and_bad_ones_are_refused() -> None
 
 
 def test_imputed_from_names_the_nearest_diseases_that_have_the_term() -> None:
-    rows = [
-        ("d1", "C", 1.0, False),
-        ("d1", "E", 1.0, False),
-        ("d2", "C", 1.0, False),
-        ("d2", "E", 1.0, False),
-        ("d2", "G", 1.0, False),
-        ("d3", "C", 1.0, False),
-        ("d3", "G", 1.0, False),
-        ("d4", "F", 1.0, False),
-    ]
+    rows = _always(d1="CE", d2="CEG", d3="CG", d4="F")
     config = LikelihoodConfig(neighbours=3, neighbour_weight=0.5)
     model = PhenotypeLikelihood.from_kg(
         make_hierarchy(PARENTS), make_annotations(rows), config=config
