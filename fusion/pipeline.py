@@ -689,7 +689,7 @@ class Diagnoser:
         sources: dict[int, list[list[tuple[str, float]]]] = {}
         for r, j in zip(*np.nonzero(imputed), strict=True):
             if j not in sources:  # per finding, once: which neighbours of each disease have it
-                sources[j] = likelihood.imputed_from_all(prior.findings[j], rows)
+                sources[j] = likelihood.imputed_from(prior.findings[j], rows)
             d = int(rows[r])
             found = ImputedFinding(
                 prior.findings[j], float(prior.contributions[d, j]), tuple(sources[j][r])

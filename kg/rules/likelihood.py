@@ -713,17 +713,12 @@ class PhenotypeLikelihood:
         onsets = disease_onsets(hierarchy, annotations, subjects)
         return cls(hierarchy, matrix, config, pretest, onsets, neighbours)
 
-    def imputed_from(self, disease: int, term: str, limit: int = 3) -> list[tuple[str, float]]:
-        """The neighbours of ``disease`` (a row index) whose curated profile has ``term``,
-        nearest first: ``(disease IRI, similarity)``, at most ``limit`` (empty when the
-        config does not impute)."""
-        return self.imputed_from_all(term, np.array([disease]), limit)[0]
-
-    def imputed_from_all(
+    def imputed_from(
         self, term: str, diseases: np.ndarray, limit: int = 3
     ) -> list[list[tuple[str, float]]]:
-        """:meth:`imputed_from` for each of ``diseases`` (row indices), the term's column
-        read once."""
+        """For each of ``diseases`` (row indices): its neighbours whose curated profile has
+        ``term``, nearest first, as ``(disease IRI, similarity)``, at most ``limit`` (empty
+        when the config does not impute); the term's column is read once."""
         empty: list[list[tuple[str, float]]] = [[] for _ in range(len(diseases))]
         if self.neighbours is None or self._curated is None:
             return empty

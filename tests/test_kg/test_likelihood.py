@@ -507,13 +507,13 @@ def test_imputed_from_names_the_nearest_diseases_that_have_the_term() -> None:
     model = PhenotypeLikelihood.from_kg(
         make_hierarchy(PARENTS), make_annotations(rows), config=config
     )
-    sources = model.imputed_from(0, iri("G"))
+    sources = model.imputed_from(iri("G"), np.array([0]))[0]
     assert [d for d, _ in sources] == ["urn:d:d2", "urn:d:d3"]  # d4 lacks G (its parent F)
     assert sources[0][1] > sources[1][1] > 0
-    assert model.imputed_from(0, iri("G"), limit=1) == sources[:1]
-    assert model.imputed_from(0, "http://example.org/unknown") == []
+    assert model.imputed_from(iri("G"), np.array([0]), limit=1)[0] == sources[:1]
+    assert model.imputed_from("http://example.org/unknown", np.array([0])) == [[]]
     plain = PhenotypeLikelihood.from_kg(make_hierarchy(PARENTS), make_annotations(rows))
-    assert plain.imputed_from(0, iri("G")) == []
+    assert plain.imputed_from(iri("G"), np.array([0])) == [[]]
 
 
 @pytest.mark.parametrize("chunk", [7, 512])
