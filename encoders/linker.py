@@ -79,6 +79,7 @@ __all__ = [
     "LINKING_VERSION",
     "ConceptLinker",
     "InputTooLargeError",
+    "MAX_LABEL_CHARS",
     "LinkerConfig",
     "Mention",
     "RecordError",
@@ -100,8 +101,9 @@ __all__ = [
 #: scope ("not crawling until 10 months and a tremor"), and names written with their comma
 #: ("Intellectual disability, severe, and microcephaly"); 6: "deficit" as "impairment"
 #: ("hearing deficit": *Hearing impairment*); 7: a person's height after a comma ("a boy,
-#: very tall, with ...": *Tall stature*).
-LINKING_VERSION = 7
+#: very tall, with ...": *Tall stature*); 8: a term id the KG does not know is read by the
+#: name written beside it (:meth:`ConceptLinker.read_label`).
+LINKING_VERSION = 8
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -1010,6 +1012,35 @@ class ConceptLinker:
         chosen = self._choose(cands)
         return chosen[0] if chosen else None
 
+    def read_label(self, label: str) -> str | None:
+        """IRI of the term that a term's name stands for, read by this linker: the whole
+        name when it is a dictionary name, else the longest finding recognised in it that
+        is stated of the patient (not negated, hedged or a relative's; ties: the first).
+        For ids the KG does not know (a newer ontology release) written with their name:
+        ``"Viral meningitis"`` -> *Meningitis*. None when it names nothing linkable.
+
+        Args:
+            label: the name (its first :data:`MAX_LABEL_CHARS` characters are read).
+        """
+        label = label.strip()[:MAX_LABEL_CHARS]
+        if not label:
+            return None
+        iri = self.link_phrase(label)
+        if iri is not None and self.is_linkable(iri):
+            return iri
+        found = [
+            m
+            for m in self.link(label)
+            if not (m.excluded or m.uncertain or m.family) and self.is_linkable(m.iri)
+        ]
+        if not found:
+            return None
+        return max(found, key=lambda m: (m.end - m.start, -m.start)).iri
+
+
+#: The most characters of a name that :meth:`ConceptLinker.read_label` reads (a term's name
+#: is a phrase; HPO's longest is under 200 characters).
+MAX_LABEL_CHARS = 500
 
 # Pronouns, auxiliaries and other function words that never start or end a finding phrase.
 _FUNCTION_WORDS = frozenset(

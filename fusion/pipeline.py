@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -184,18 +184,38 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         return self.kg.hierarchy.resolve(PHENOTYPIC_ABNORMALITY)
 
     def resolve(
-        self, terms: Sequence[str], excluded: bool, warnings: list[str]
+        self,
+        terms: Sequence[str],
+        excluded: bool,
+        warnings: list[str],
+        names: Mapping[str, str] | None = None,
+        read_label: Callable[[str], str | None] | None = None,
     ) -> list[LinkedFinding]:
         """Findings for term ids; unknown or obsolete ids, and in a KG with HPO's
         *Phenotypic abnormality* terms outside it (*Mode of inheritance*, *Onset*, the root),
-        are reported in ``warnings`` and skipped."""
+        are reported in ``warnings`` and skipped. An id the KG does not know whose name
+        ``names`` gives (by the id as written) is read by that name with ``read_label``
+        (:meth:`encoders.linker.ConceptLinker.read_label`), and reported."""
         hierarchy = self.kg.hierarchy
         phenotypes = self._phenotype_root
         out = []
         for term in terms:
             iri = hierarchy.resolve(term)
+            name = (names or {}).get(term.strip())
+            if iri is None and name and read_label is not None:
+                iri = read_label(name)
+                if iri is not None and iri in hierarchy:
+                    label = self.kg.labels.get(iri, "")
+                    warnings.append(
+                        f"{term.strip()} ({name!r}): not a term of this KG; read by its name "
+                        f"as {compress(iri)} ({label})"
+                    )
+                    term = compress(iri)
+                else:
+                    iri = None
             if iri is None:
-                warnings.append(f"unknown or obsolete term {term!r} skipped")
+                why = f"; its name {name!r} names no term of this KG" if name else ""
+                warnings.append(f"unknown or obsolete term {term!r} skipped{why}")
                 continue
             outside = phenotypes not in (None, iri) and phenotypes not in hierarchy.ancestors(iri)
             if outside:
@@ -726,6 +746,7 @@ class Diagnoser:
         onset_from_text: bool = True,
         keep_logits: bool = False,
         trace_imputed: bool = True,
+        names: Mapping[str, str] | None = None,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates and its first :attr:`lead` lead; the rest of the prior's
@@ -747,6 +768,9 @@ class Diagnoser:
             trace_imputed: name, for each entry, the findings the prior credited through
                 the diseases most like it (:attr:`RankedDisease.imputed`); an evaluation
                 that ranks every candidate and reads only the order leaves it off.
+            names: the names written beside ``present`` and ``excluded`` ids, by id as
+                written: an id the KG does not know (a newer ontology release) is read by its
+                name with the linker (:meth:`encoders.linker.ConceptLinker.read_label`).
         """
         started = time.perf_counter()
         warnings: list[str] = []
@@ -758,9 +782,10 @@ class Diagnoser:
                 onset = stated.iri
             else:
                 stated = None
-        findings = self.builder.resolve(present, False, warnings) + self.builder.resolve(
-            excluded, True, warnings
-        )
+        read_label = self.linker.read_label if self.linker is not None and names else None
+        findings = self.builder.resolve(
+            present, False, warnings, names, read_label
+        ) + self.builder.resolve(excluded, True, warnings, names, read_label)
         if text is not None and text.strip():
             linked = self.link(text)
             seen = {(f.iri, f.excluded) for f in linked}

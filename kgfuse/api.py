@@ -303,8 +303,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
         ),
     ) -> JSONResponse:
         """One record of the ``kgfuse diagnose`` contract: ``{id, text}``, ``{id,
-        present_hpo, excluded_hpo}`` or a phenopacket, each with optional ``sex``, ``age``
-        and ``onset``; answers its output record."""
+        present_hpo, excluded_hpo}`` (optional ``present_labels`` / ``excluded_labels``:
+        the names beside the ids, which read an id the KG does not know) or a phenopacket,
+        each with optional ``sex``, ``age`` and ``onset``; answers its output record."""
 
         def run() -> dict[str, Any]:
             try:

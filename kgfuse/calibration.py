@@ -42,7 +42,8 @@ def _diagnosed_cases(
     """Logits, index of the first disease, whether it is true, and the truth's index, of each
     case whose disease is a candidate of the model."""
     index = diagnoser.builder.candidate_index
-    cases = read_cases(cases_path, diagnoser.kg.hierarchy)
+    read_label = diagnoser.linker.read_label if diagnoser.linker is not None else None
+    cases = read_cases(cases_path, diagnoser.kg.hierarchy, read_label=read_label)
     cases = [c for c in cases if any(d in index for d in c.diseases)]
     items: Any = cases
     if progress:

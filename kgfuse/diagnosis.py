@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,9 @@ class PatientRecord:
     #: what reading the record reported (a phenopacket's skipped ids, ages ...), put before
     #: the diagnosis's own warnings
     warnings: tuple[str, ...] = ()
+    #: (id as written, name written beside it) of the term ids: an id the KG does not know
+    #: (a newer ontology release) is read by its name
+    names: tuple[tuple[str, str], ...] = ()
 
 
 def parse_sex(value: Any, rid: str) -> str | None:
@@ -155,6 +158,9 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise RecordError(f"record {rid}: {name} must be a list of term ids")
     _check_term_count(len(present) + len(excluded), rid)
+    names = _names_beside(record, "present_labels", present, rid) + _names_beside(
+        record, "excluded_labels", excluded, rid
+    )
     _check_text(text, rid, bool(present or excluded))
     if text is None and not present and not excluded:
         raise RecordError(
@@ -163,7 +169,35 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     age = parse_age(record.get("age"), rid)
     sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
-    return PatientRecord(rid, text, tuple(present), tuple(excluded), sex, age, onset)
+    return PatientRecord(rid, text, tuple(present), tuple(excluded), sex, age, onset, names=names)
+
+
+def _names_beside(
+    record: Mapping[str, Any], key: str, ids: Sequence[str], rid: str
+) -> tuple[tuple[str, str], ...]:
+    """(id, name) pairs of a record's optional list of names beside its ids
+    (``present_labels`` beside ``present_hpo``, as in phenopacket-store's tables).
+
+    Raises:
+        RecordError: not a list of strings (or nulls) with one item per id.
+    """
+    names = record.get(key)
+    if names is None:
+        return ()
+    if not isinstance(names, list) or not all(n is None or isinstance(n, str) for n in names):
+        raise RecordError(f"record {rid}: {key} must be a list of names (strings)")
+    if len(names) != len(ids):
+        raise RecordError(
+            f"record {rid}: {key} must give one name per id ({len(ids)}), got {len(names)}"
+        )
+    for name in names:
+        if name is not None:
+            _check_encodable(name, key, rid)
+    return tuple(
+        (term.strip(), name.strip())
+        for term, name in zip(ids, names, strict=True)
+        if name is not None and name.strip()
+    )
 
 
 def _parse_phenopacket(record: Mapping[str, Any], rid: str) -> PatientRecord:
@@ -176,10 +210,11 @@ def _parse_phenopacket(record: Mapping[str, Any], rid: str) -> PatientRecord:
         RecordError: not a valid phenopacket, an age outside 0 to :data:`MAX_AGE_YEARS`, or
             a bad field beside it.
     """
-    from train.phenopacket import case_from_phenopacket
+    from train.phenopacket import case_from_phenopacket, feature_names
 
     try:
         case = case_from_phenopacket(record, as_written=True)
+        names = tuple(feature_names(record).items())
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
     _check_term_count(len(case.present) + len(case.excluded), rid)
@@ -217,7 +252,9 @@ def _parse_phenopacket(record: Mapping[str, Any], rid: str) -> PatientRecord:
                 f"({compress(onset)})"
             )
         onset = given_onset
-    return PatientRecord(rid, text, case.present, case.excluded, sex, age, onset, tuple(warnings))
+    return PatientRecord(
+        rid, text, case.present, case.excluded, sex, age, onset, tuple(warnings), names
+    )
 
 
 def _iri(term: str) -> str:
@@ -420,6 +457,7 @@ class DiagnosisService:
             excluded=record.excluded,
             onset=record.onset,
             top_k=top_k,
+            names=dict(record.names),
         )
         result.warnings = [*record.warnings, *result.warnings]
         return result

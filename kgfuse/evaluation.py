@@ -162,7 +162,8 @@ def evaluate_diagnosis(
             (:mod:`encoders.measurements`).
         progress: progress bars.
     """
-    cases = read_cases(Path(cases_path), kg.hierarchy)
+    # an id newer than the KG's release is read by the name written beside it
+    cases = read_cases(Path(cases_path), kg.hierarchy, read_label=default_linker(kg).read_label)
     if limit is not None:
         cases = cases[:limit]
     if sample is not None and sample < len(cases):

@@ -3,7 +3,9 @@
 Every reader returns :class:`eval.diagnosis.Case` objects with IRIs. Term ids are checked
 against a :class:`kg.hierarchy.TermHierarchy` when one is given: obsolete and alternative ids
 are replaced by the current term, unknown ids are skipped and reported in ``Case.warnings``
-(phenopacket-store uses HPO releases newer than the KG's); nothing about an id is fatal.
+(phenopacket-store uses HPO releases newer than the KG's), or, given a :data:`LabelReader`,
+read by the name written beside them (``type.label``, ``present_labels``) and reported;
+nothing about an id is fatal.
 
 Formats:
 
@@ -27,13 +29,13 @@ import codecs
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
-from kg.namespaces import to_iri
+from kg.namespaces import compress, to_iri
 from kg.rules.onset import (
     ANTENATAL_ONSET,
     is_onset_class,
@@ -45,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "HPO_ONSET_AGE_YEARS",
+    "LabelReader",
     "PHENOPACKET_FIELDS",
     "SEX_NAMES",
     "Case",
@@ -52,6 +55,7 @@ __all__ = [
     "case_from_dev_row",
     "case_from_phenopacket",
     "case_from_vignette",
+    "feature_names",
     "onset_of",
     "parse_iso8601_age",
     "read_cases",
@@ -102,6 +106,12 @@ SEX_NAMES: dict[str, str | None] = {
 }
 #: The numbers of the phenopacket ``Sex`` enum, which protobuf's JSON mapping also accepts.
 _SEX_NUMBERS: dict[int, str | None] = {0: None, 1: "FEMALE", 2: "MALE", 3: "OTHER"}
+#: Reads a term's name into the IRI of a term the KG knows, or None
+#: (:meth:`encoders.linker.ConceptLinker.read_label`). Given to the readers, it reads a
+#: feature whose id the KG does not know (a newer ontology release) by the name written
+#: beside the id.
+LabelReader = Callable[[str], "str | None"]
+
 _CAMEL_HUMP = re.compile(r"(?<!^)([A-Z])")
 
 
@@ -314,21 +324,36 @@ class _TermResolver:
     caller that resolves ids itself and names them as written (``kgfuse diagnose``).
     """
 
-    def __init__(self, hierarchy: TermHierarchy | None, *, as_written: bool = False) -> None:
+    def __init__(
+        self,
+        hierarchy: TermHierarchy | None,
+        *,
+        as_written: bool = False,
+        read_label: LabelReader | None = None,
+    ) -> None:
         self.hierarchy = hierarchy
         self.as_written = as_written
+        self.read_label = read_label
         self.warnings: list[str] = []
 
-    def __call__(self, ids: Iterable[str]) -> tuple[str, ...]:
-        return tuple(iri for _, iri in self.pairs(ids))
+    def __call__(
+        self, ids: Iterable[str], labels: Sequence[str | None] | None = None
+    ) -> tuple[str, ...]:
+        return tuple(iri for _, iri in self.pairs(ids, labels))
 
-    def pairs(self, ids: Iterable[str]) -> list[tuple[str, str]]:
-        """(id as written, current IRI) of each id that resolves, once per IRI."""
+    def pairs(
+        self, ids: Iterable[str], labels: Sequence[str | None] | None = None
+    ) -> list[tuple[str, str]]:
+        """(id as written, current IRI) of each id that resolves, once per IRI; ``labels``
+        (the names written beside the ids, in their order) read an unknown id by its name
+        when the resolver has a label reader (the id "as written" is then the found term's
+        CURIE)."""
         out: dict[str, str] = {}
-        for term in ids:
-            iri = self.one(term)
+        for n, term in enumerate(ids):
+            label = labels[n] if labels is not None and n < len(labels) else None
+            iri, by_label = self._resolve(term, label)
             if iri is not None and iri not in out:
-                out[iri] = term.strip()
+                out[iri] = compress(iri) if by_label else term.strip()
         return [(term, iri) for iri, term in out.items()]
 
     def onset(self, value: str | None) -> str | None:
@@ -355,24 +380,39 @@ class _TermResolver:
         return value if iri is not None and self.as_written else iri
 
     def one(self, term: str) -> str | None:
+        return self._resolve(term, None)[0]
+
+    def _resolve(self, term: str, label: str | None) -> tuple[str | None, bool]:
+        """The IRI of ``term`` (None: skipped, with a warning) and whether it was read by
+        its ``label``."""
         term = term.strip()
         if self.hierarchy is None:
             try:
-                return to_iri(term)
+                return to_iri(term), False
             except ValueError:
                 self.warnings.append(f"{term}: not a CURIE or IRI; skipped")
-                return None
+                return None, False
         iri = self.hierarchy.resolve(term)
         if iri is None:
-            self.warnings.append(f"{term}: unknown or obsolete term; skipped")
-            return None
+            named = label.strip() if isinstance(label, str) and label.strip() else None
+            found = self.read_label(named) if named and self.read_label else None
+            if found is not None and found in self.hierarchy:
+                self.warnings.append(
+                    f"{term} ({named!r}): not a term of this KG; read by its name as "
+                    f"{compress(found)} ({self.hierarchy.labels[self.hierarchy.index(found)]})"
+                )
+                return found, True
+            unread = named is not None and self.read_label is not None
+            why = f", and its name {named!r} names no term of this KG" if unread else ""
+            self.warnings.append(f"{term}: unknown or obsolete term{why}; skipped")
+            return None, False
         try:
             given = to_iri(term)
         except ValueError:
             given = term
         if iri != given:
             self.warnings.append(f"{term}: replaced by {iri}")
-        return iri
+        return iri, False
 
 
 def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
@@ -404,7 +444,11 @@ def _pmid_iris(ids: Iterable[str]) -> tuple[str, ...]:
 
 
 def case_from_phenopacket(
-    data: Mapping[str, Any], hierarchy: TermHierarchy | None = None, *, as_written: bool = False
+    data: Mapping[str, Any],
+    hierarchy: TermHierarchy | None = None,
+    *,
+    as_written: bool = False,
+    read_label: LabelReader | None = None,
 ) -> Case:
     """A :class:`Case` from a parsed phenopacket v2 document.
 
@@ -414,6 +458,8 @@ def case_from_phenopacket(
         as_written: give the phenotypic features' ids and the onset class id as the document
             writes them (checked, not converted), for a caller that resolves them itself and
             names them as written (``kgfuse diagnose``).
+        read_label: with ``hierarchy``, reads a feature whose id the KG does not know by
+            its ``type.label`` (:data:`LabelReader`; default: such a feature is skipped).
 
     Raises:
         CaseFormatError: ``data`` is not a JSON object, is a Family or a Cohort, or a field
@@ -434,11 +480,23 @@ def case_from_phenopacket(
             'under "members") on its own'
         )
     try:
-        return _case(data, hierarchy, as_written)
+        return _case(data, hierarchy, as_written, read_label)
     except (AttributeError, TypeError, KeyError) as exc:  # a field of another shape
         raise CaseFormatError(
             f"not a phenopacket v2 document: a field has an unexpected shape ({exc})"
         ) from None
+
+
+def feature_names(data: Mapping[str, Any]) -> dict[str, str]:
+    """The name written beside each phenotypic feature's id (``type.label``), by the id as
+    written (stripped); features without both are left out."""
+    names: dict[str, str] = {}
+    for _, feature in _features(data):
+        kind = feature.get("type") or {}
+        term, label = kind.get("id"), kind.get("label")
+        if isinstance(term, str) and term.strip() and isinstance(label, str) and label.strip():
+            names.setdefault(term.strip(), label.strip())
+    return names
 
 
 def _excluded(item: Mapping[str, Any], what: str) -> bool:
@@ -475,11 +533,18 @@ def _features(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     return features
 
 
-def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None, as_written: bool) -> Case:
-    resolve = _TermResolver(hierarchy, as_written=as_written)
+def _case(
+    data: Mapping[str, Any],
+    hierarchy: TermHierarchy | None,
+    as_written: bool,
+    read_label: LabelReader | None = None,
+) -> Case:
+    resolve = _TermResolver(hierarchy, as_written=as_written, read_label=read_label)
     warnings = resolve.warnings
     present_ids: list[str] = []
     excluded_ids: list[str] = []
+    present_labels: list[str | None] = []
+    excluded_labels: list[str | None] = []
     pmids: list[str] = []
     for path, feature in _features(data):
         kind = feature.get("type") or {}
@@ -489,17 +554,22 @@ def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None, as_written: 
             named = f" ({label!r})" if isinstance(label, str) and label else ""
             warnings.append(f"{path} has no type.id{named}; skipped")
             continue
-        (excluded_ids if _excluded(feature, f"phenotypic feature {term}") else present_ids).append(
-            term
-        )
+        label = kind.get("label")
+        label = label if isinstance(label, str) else None
+        if _excluded(feature, f"phenotypic feature {term}"):
+            excluded_ids.append(term)
+            excluded_labels.append(label)
+        else:
+            present_ids.append(term)
+            present_labels.append(label)
         for where, evidence in _objects(*_field(feature, "evidence", path)):
             ref, at = _field(evidence, "reference", where)
             ref_id = _string(_object(ref, at).get("id"), f"{at}.id")
             if ref_id:
                 pmids.append(ref_id)
-    present = resolve.pairs(present_ids)
+    present = resolve.pairs(present_ids, present_labels)
     counted = {iri for _, iri in present}
-    excluded = resolve.pairs(excluded_ids)
+    excluded = resolve.pairs(excluded_ids, excluded_labels)
     both = sorted(term for term, iri in excluded if iri in counted)
     if both:
         warnings.append(f"both present and excluded, counted as present: {', '.join(both)}")
@@ -557,19 +627,23 @@ def _case(data: Mapping[str, Any], hierarchy: TermHierarchy | None, as_written: 
 
 
 def read_phenopacket(
-    source: Path | str | Mapping[str, Any], hierarchy: TermHierarchy | None = None
+    source: Path | str | Mapping[str, Any],
+    hierarchy: TermHierarchy | None = None,
+    *,
+    read_label: LabelReader | None = None,
 ) -> Case:
     """Read one phenopacket v2: a JSON file, or an already parsed document.
 
     Args:
         source: path of a JSON file, or the parsed phenopacket.
         hierarchy: resolves and checks term ids (default: ids are only turned into IRIs).
+        read_label: reads an id the KG does not know by its name (:data:`LabelReader`).
 
     Raises:
         CaseFormatError: the file is not UTF-8, not JSON or not a phenopacket.
     """
     if isinstance(source, Mapping):
-        return case_from_phenopacket(source, hierarchy)
+        return case_from_phenopacket(source, hierarchy, read_label=read_label)
     path = Path(source)
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -578,7 +652,7 @@ def read_phenopacket(
     except json.JSONDecodeError as err:
         raise CaseFormatError(f"{path}: not JSON ({err})") from err
     try:
-        return case_from_phenopacket(data, hierarchy)
+        return case_from_phenopacket(data, hierarchy, read_label=read_label)
     except CaseFormatError as err:
         raise CaseFormatError(f"{path}: {err}") from err
 
@@ -633,8 +707,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = None) -> Case:
-    """A :class:`Case` from one row of ``ppkt_dev.jsonl``.
+def case_from_dev_row(
+    row: Mapping[str, Any],
+    hierarchy: TermHierarchy | None = None,
+    *,
+    read_label: LabelReader | None = None,
+) -> Case:
+    """A :class:`Case` from one row of ``ppkt_dev.jsonl``; with ``read_label``, an id the
+    KG does not know is read by its name in ``present_labels`` / ``excluded_labels`` (lists
+    in the order of the ids).
 
     Raises:
         CaseFormatError: a field of the wrong type (``present_hpo`` not a list of strings,
@@ -649,9 +730,11 @@ def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = 
         raise CaseFormatError(f"'disease_onset' must be a list, got {_shown(onset_values)}")
     sex = _optional_string(row, "sex")
     age = _optional_string(row, "age_last_encounter")
-    resolve = _TermResolver(hierarchy)
-    present = resolve(present_ids)
-    excluded = tuple(t for t in resolve(excluded_ids) if t not in present)
+    resolve = _TermResolver(hierarchy, read_label=read_label)
+    present = resolve(present_ids, _labels(row, "present_labels"))
+    excluded = tuple(
+        t for t in resolve(excluded_ids, _labels(row, "excluded_labels")) if t not in present
+    )
     # "HP:0003593|Infantile onset" or "P2Y"; the first one stated
     onsets = [str(o).split("|", 1)[0] for o in onset_values or [] if o]
     onset = resolve.onset(onsets[0]) if onsets else None
@@ -667,6 +750,15 @@ def case_from_dev_row(row: Mapping[str, Any], hierarchy: TermHierarchy | None = 
         pmids=_pmid_iris(pmids),
         warnings=tuple(warnings),
     )
+
+
+def _labels(row: Mapping[str, Any], key: str) -> list[str | None] | None:
+    """The names beside a row's ids (``present_labels``): a list whose strings are read,
+    anything else (absent, another type) not."""
+    value = row.get(key)
+    if not isinstance(value, list):
+        return None
+    return [v if isinstance(v, str) else None for v in value]
 
 
 def case_from_vignette(row: Mapping[str, Any]) -> Case:
@@ -693,13 +785,15 @@ def case_from_vignette(row: Mapping[str, Any]) -> Case:
     )
 
 
-def _case_from_any(row: Any, hierarchy: TermHierarchy | None) -> Case:
+def _case_from_any(
+    row: Any, hierarchy: TermHierarchy | None, read_label: LabelReader | None = None
+) -> Case:
     if not isinstance(row, Mapping):
         raise CaseFormatError(f"a case must be a JSON object, got {_kind(row)}")
     if any(key in row for key in PHENOPACKET_FIELDS + ("metaData", "meta_data")):
-        return case_from_phenopacket(row, hierarchy)
+        return case_from_phenopacket(row, hierarchy, read_label=read_label)
     if "present_hpo" in row:
-        return case_from_dev_row(row, hierarchy)
+        return case_from_dev_row(row, hierarchy, read_label=read_label)
     if "text" in row:
         return case_from_vignette(row)
     raise CaseFormatError(
@@ -708,15 +802,17 @@ def _case_from_any(row: Any, hierarchy: TermHierarchy | None) -> Case:
     )
 
 
-def iter_cases(path: Path, hierarchy: TermHierarchy | None = None) -> Iterator[Case]:
+def iter_cases(
+    path: Path, hierarchy: TermHierarchy | None = None, *, read_label: LabelReader | None = None
+) -> Iterator[Case]:
     """Cases of a file or folder, one at a time (see :func:`read_cases`)."""
     path = Path(path)
     if path.is_dir():
         for file in sorted(path.rglob("*.json")):
-            yield read_phenopacket(file, hierarchy)
+            yield read_phenopacket(file, hierarchy, read_label=read_label)
         return
     if path.suffix == ".json":
-        yield read_phenopacket(path, hierarchy)
+        yield read_phenopacket(path, hierarchy, read_label=read_label)
         return
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
@@ -731,13 +827,15 @@ def iter_cases(path: Path, hierarchy: TermHierarchy | None = None) -> Iterator[C
             except json.JSONDecodeError as err:
                 raise CaseFormatError(f"{path}:{n}: not valid JSON ({err})") from None
             try:
-                case = _case_from_any(row, hierarchy)
+                case = _case_from_any(row, hierarchy, read_label)
             except CaseFormatError as err:
                 raise CaseFormatError(f"{path}:{n}: {err}") from None
             yield case
 
 
-def read_cases(path: Path, hierarchy: TermHierarchy | None = None) -> list[Case]:
+def read_cases(
+    path: Path, hierarchy: TermHierarchy | None = None, *, read_label: LabelReader | None = None
+) -> list[Case]:
     """Read cases from a phenopacket JSON file, a folder of them, or a JSON-lines file.
 
     A ``.jsonl`` file may hold phenopackets, ``ppkt_dev`` rows or vignette rows (detected per
@@ -746,13 +844,15 @@ def read_cases(path: Path, hierarchy: TermHierarchy | None = None) -> list[Case]
     Args:
         path: the file or folder.
         hierarchy: resolves and checks term ids (default: ids are only turned into IRIs).
+        read_label: with ``hierarchy``, reads an id the KG does not know by the name written
+            beside it (:data:`LabelReader`; default: such an id is skipped).
 
     Raises:
         CaseFormatError: a document is not UTF-8, not JSON or not a case, or a field of a
             case has the wrong type (names file, line and field). A bad line stops the
             reading: no case is skipped silently. A UTF-8 byte order mark is accepted.
     """
-    cases = list(iter_cases(Path(path), hierarchy))
+    cases = list(iter_cases(Path(path), hierarchy, read_label=read_label))
     skipped = sum(1 for c in cases for w in c.warnings if w.endswith("skipped"))
     if skipped:
         logger.warning(

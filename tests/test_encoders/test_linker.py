@@ -715,3 +715,30 @@ def test_linker_reads_with_as_two_findings_not_a_reordered_name() -> None:
     # nor through a coordination: "seizures with [fever and] hypotonia"
     coordinated = {iri for _, iri in found(linker, "seizures with fever and hypotonia")}
     assert coordinated == {seizure, hypotonia}
+
+
+def test_read_label_reads_a_name_whole_or_by_the_longest_finding_in_it(
+    linker: ConceptLinker,
+) -> None:
+    # a dictionary name, whole
+    assert linker.read_label("Epileptic seizure") == SEIZURE
+    assert linker.read_label("  Low muscle tone ") == HYPOTONIA
+    # a newer, more specific name: the longest finding it names ("axial hypotonia" beats
+    # "hypotonia", whatever comes first)
+    assert linker.read_label("Recurrent focal seizure") == FOCAL
+    assert linker.read_label("Transient axial hypotonia with seizure") == AXIAL
+
+
+def test_read_label_reads_nothing_from_names_of_nothing_or_not_of_the_patient(
+    linker: ConceptLinker,
+) -> None:
+    assert linker.read_label("") is None
+    assert linker.read_label("   ") is None
+    assert linker.read_label("Positive Coombs test") is None
+    assert linker.read_label("Severe") is None  # a modifier, outside the allowed roots
+    assert linker.read_label("No seizure") is None  # negated
+    assert linker.read_label("Family history of microcephaly") is None  # a relative's
+    # only the first MAX_LABEL_CHARS characters are read
+    from encoders.linker import MAX_LABEL_CHARS
+
+    assert linker.read_label("x " * MAX_LABEL_CHARS + "seizure") is None

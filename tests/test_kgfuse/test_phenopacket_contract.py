@@ -214,3 +214,57 @@ def test_diagnose_outputs_the_phenopackets_warnings(
         "duration such as P2Y; skipped",
         "unknown or obsolete term 'HP:9999999' skipped",
     ]
+
+
+def test_diagnose_reads_an_unknown_id_by_the_name_beside_it(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    features = [
+        {"type": {"id": "HP:5200001", "label": "Bilateral ectopia lentis"}},
+        {"type": {"id": "HP:5200002", "label": "Positive Coombs test"}},
+    ]
+    records = [
+        packet(phenotypicFeatures=features),
+        {
+            "id": "r1",
+            "present_hpo": ["HP:5200001", "HP:0000098"],
+            "present_labels": ["Bilateral ectopia lentis", None],
+        },
+        {"id": "r2", "present_hpo": ["HP:5200001"]},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(source), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    packet_line, row_line, bare_line = (
+        json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()
+    )
+    read = (
+        "HP:5200001 ('Bilateral ectopia lentis'): not a term of this KG; read by its name "
+        "as HP:0001083 (Ectopia lentis)"
+    )
+    assert [f["curie"] for f in packet_line["findings"]] == ["HP:0001083"]
+    assert packet_line["warnings"] == [
+        read,
+        "unknown or obsolete term 'HP:5200002' skipped; its name 'Positive Coombs test' "
+        "names no term of this KG",
+    ]
+    assert [f["curie"] for f in row_line["findings"]] == ["HP:0001083", "HP:0000098"]
+    assert row_line["warnings"] == [read]
+    assert bare_line["findings"] == []  # no name: skipped as before
+    assert bare_line["warnings"][0] == "unknown or obsolete term 'HP:5200001' skipped"
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ("Arachnodactyly", "record p1: present_labels must be a list of names (strings)"),
+        ([1], "record p1: present_labels must be a list of names (strings)"),
+        (["a", "b"], "record p1: present_labels must give one name per id (1), got 2"),
+    ],
+)
+def test_names_beside_a_records_ids_are_checked(labels: object, message: str) -> None:
+    record = {"id": "p1", "present_hpo": ["HP:0001166"], "present_labels": labels}
+    assert refused(record) == message
