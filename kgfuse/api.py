@@ -7,15 +7,18 @@ Routes (OpenAPI at ``/docs``):
 * ``POST /link``: ``{"id", "text"}`` -> ``{"id", "mentions": [...]}`` as ``kgfuse link``;
 * ``GET /terms/{curie}``: label, definition, synonyms, parents, children of a node;
 * ``GET /audit/{id}``: a stored decision; ``GET /health``: liveness, no token needed;
-* ``GET /``: the web page (static files of ``kgfuse/web``, no external assets); ``/docs``
-  and ``/redoc`` serve their scripts from the package ``fastapi-offline`` (no CDN).
+* ``GET /``: the web page (static files of ``kgfuse/web``, no external assets; its icon
+  also at ``/favicon.ico``); ``/docs`` and ``/redoc`` serve their scripts from the package
+  ``fastapi-offline`` (no CDN). Every error is JSON ``{"detail": ...}``, as the OpenAPI
+  schema lists them per route (:class:`ErrorBody`, :class:`ValidationErrorBody`).
 
-Safety: binds to loopback by default; with a token set, every route but ``/health``, the
-page and the API's docs needs ``Authorization: Bearer <token>``, checked before any body is
-read; request bodies are checked before any route runs (:mod:`kgfuse.api_guard`: JSON, at
-most ``max_body_bytes`` however they are framed, arriving within 30 s), over-long texts
-answer 422; model and KG work runs in worker threads (at most ``workers`` at once), so the
-event loop keeps serving; any error answers a JSON message (an unexpected one a 500 that
+Safety: binds to loopback by default; with a token set (never an empty one), every route
+but ``/health``, the page and the API's docs needs ``Authorization: Bearer <token>``,
+checked before any body is read; request bodies are checked before any route runs
+(:mod:`kgfuse.api_guard`: JSON, at most ``max_body_bytes`` however they are framed,
+arriving within 30 s), over-long texts answer 422; model and KG work runs in worker threads
+(at most ``workers`` at once), so the event loop keeps serving; any error answers a JSON
+message (an unexpected one, or an audit record that fails its integrity check, a 500 that
 keeps the connection) and the server keeps going. GET routes answer HEAD too.
 
 Scale-out: one process is bound by Python's GIL, so ``kgfuse serve --processes N`` starts N
@@ -100,6 +103,7 @@ class ApiSettings:
     def __post_init__(self) -> None:
         from fusion.pipeline import check_precision
 
+        check_token(self.token)
         if self.torch_threads is not None and self.torch_threads < 1:
             raise ValueError(f"torch_threads must be at least 1, got {self.torch_threads}")
         check_precision(self.precision)
@@ -125,6 +129,22 @@ class ApiSettings:
             if data.get(key) is not None:
                 data[key] = Path(data[key])
         return cls(**data)
+
+
+def check_token(token: str | None) -> None:
+    """Refuse a bearer token no client could send: empty or blank (most often a shell
+    variable that was not set, which would leave the server open), or with spaces around it
+    (a client's header is read without them, so it could never match).
+
+    Raises:
+        ValueError: naming the problem.
+    """
+    if token is None:
+        return
+    if not token.strip():
+        raise ValueError("the API token is empty; give a token, or none to serve without one")
+    if token != token.strip():
+        raise ValueError("the API token starts or ends with whitespace; remove it")
 
 
 #: Environment variable holding the JSON :class:`ApiSettings` of worker processes.
@@ -160,6 +180,57 @@ class LinkRequest(BaseModel):
 
     id: StrictStr | StrictInt = "text"
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+# ---- error bodies (OpenAPI) -------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    """Every refusal and error the app answers: one sentence saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    detail: str = Field(examples=["request body over 1,000,000 bytes"])
+
+
+class FieldError(BaseModel):
+    """One of pydantic's errors for a body of the wrong shape (its input cut short)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    input: Any = None
+
+
+class ValidationErrorBody(BaseModel):
+    """A 422: a list of field errors for a body of the wrong shape (a missing or unknown
+    field, a wrong type), or one sentence for a question, record or text the route refuses
+    (empty, too long, a bad ``sex``, too many terms)."""
+
+    detail: str | list[FieldError]
+
+
+def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+#: The errors every body route may answer, checked before it runs (:mod:`kgfuse.api_guard`).
+_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error(
+        "The body is not JSON the routes can take (not UTF-8, NaN or Infinity, a number "
+        "out of range, an unpaired surrogate escape, nested too deeply), or it is framed "
+        "with both Content-Length and Transfer-Encoding."
+    ),
+    408: _error("The body did not arrive within 30 s."),
+    413: _error("The body is over the size limit (1 MB unless set otherwise)."),
+    415: _error("The body was not sent as JSON (Content-Type: application/json)."),
+}
+_INVALID = _error(
+    "A body of the wrong shape (a list of field errors), or an input the route refuses "
+    "(one sentence).",
+    ValidationErrorBody,
+)
+_INTERNAL = _error("An unexpected error; the server goes on serving.")
 
 
 class _Services:
@@ -233,6 +304,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app = FastAPIOffline(
         title="kgfuse",
         summary="Linked question answering, diagnosis and concept linking over a KG.",
+        description='Every error answers JSON `{"detail": ...}` (a 422 for a body of the '
+        "wrong shape: a list of field errors), except the 503 that a process past its "
+        "connection limit (`kgfuse serve --max-connections`) answers as plain text.",
         version=_version(),
         lifespan=lifespan,
     )
@@ -240,6 +314,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
     # documents the scheme in the OpenAPI schema; RequestGuard checks the token, before any
     # body is read
     guarded = [Depends(HTTPBearer(auto_error=False))]
+    # the errors of every guarded route, as the OpenAPI schema lists them
+    common: dict[int | str, dict[str, Any]] = {422: _INVALID, 500: _INTERNAL}
+    if settings.token is not None:
+        common[401] = _error("No bearer token, or not this server's.")
+    posted = {**common, **_BODY_ERRORS}
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, token=settings.token)
 
     for error, status in (
@@ -279,7 +358,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
             "ready": qa is not None,
         }
 
-    @app.post("/ask", dependencies=guarded, tags=["qa"])
+    @app.post("/ask", dependencies=guarded, tags=["qa"], responses=posted)
     async def ask(body: AskRequest) -> JSONResponse:
         """Answer a question; every entity is linked to its IRI; the answer is audited."""
 
@@ -296,7 +375,12 @@ def create_app(settings: ApiSettings) -> FastAPI:
             found = await offload_model(_ask, qa, body, understood)
         return JSONResponse(found)
 
-    @app.post("/diagnose", dependencies=guarded, tags=["diagnosis"])
+    @app.post(
+        "/diagnose",
+        dependencies=guarded,
+        tags=["diagnosis"],
+        responses={**posted, 503: _error("No diagnosis model on this server.")},
+    )
     async def diagnose(
         record: dict[str, Any] = Body(  # noqa: B008
             examples=[{"id": "p1", "text": "Tall boy with arachnodactyly and ectopia lentis."}]
@@ -316,7 +400,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         return JSONResponse(await offload_model(run))
 
-    @app.post("/link", dependencies=guarded, tags=["linking"])
+    @app.post("/link", dependencies=guarded, tags=["linking"], responses=posted)
     async def link(body: LinkRequest) -> JSONResponse:
         """Concept mentions of a text, as ``kgfuse link`` writes them."""
         from encoders.linker import link_records
@@ -329,15 +413,32 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         return JSONResponse(await offload(run))
 
-    @app.get("/terms/{curie:path}", dependencies=guarded, tags=["kg"])
+    @app.get(
+        "/terms/{curie:path}",
+        dependencies=guarded,
+        tags=["kg"],
+        responses={**common, 404: _error("The KG has no such term.")},
+    )
     async def term(curie: str) -> JSONResponse:
         """A node of the KG by CURIE or IRI: label, definition, synonyms, parents, children."""
         return JSONResponse(await offload(_term_json, services, curie))
 
-    @app.get("/audit/{record_id}", dependencies=guarded, tags=["audit"])
+    @app.get(
+        "/audit/{record_id}",
+        dependencies=guarded,
+        tags=["audit"],
+        responses={
+            **common,
+            404: _error("No record has that id (or prefix), or the audit log is off."),
+            500: _error(
+                "The stored record fails its integrity check (it was changed after it was "
+                "written) or cannot be read; or an unexpected error."
+            ),
+        },
+    )
     async def audit(record_id: str) -> JSONResponse:
         """A stored decision: input, fingerprints, facts, findings, answer."""
-        from kgfuse.audit import AuditRecordNotFoundError
+        from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError
 
         def run() -> dict[str, Any]:
             log = services.qa.audit_log
@@ -347,6 +448,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
                 record = log.get(record_id).to_dict()
             except AuditRecordNotFoundError as exc:
                 raise HTTPException(404, str(exc)) from None
+            except CorruptRecordError as exc:  # tampered or unreadable: the server's fault
+                logger.error("GET /audit/%s: %s", record_id, exc)
+                raise HTTPException(
+                    500, f"the server's audit log fails its integrity check: {exc}"
+                ) from None
             record["curies"] = _curies(record["explanation"])
             return record
 
@@ -357,6 +463,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(str(web / "index.html"))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def icon() -> FileResponse:
+        """The page's icon (SVG), for browsers that ask for it here; no token needed."""
+        return FileResponse(str(web / "favicon.svg"), media_type="image/svg+xml")
 
     for route in list(app.routes):  # HEAD too (uptime monitors), out of the OpenAPI schema
         if isinstance(route, APIRoute) and "GET" in (route.methods or ()):

@@ -5,8 +5,12 @@ body: its framing (one ``Content-Length`` or a transfer encoding, never both, so
 length cannot smuggle a bigger body past the limit), its media type (JSON), its size
 (counted as it arrives, whatever the headers say), the time it takes to arrive, and that it
 is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``, no unpaired UTF-16
-surrogate escapes, not nested past Python's recursion limit). Each refusal is a JSON
-``{"detail": ...}`` with the status that names it: 400, 401, 408, 413 or 415.
+surrogate escapes, no number past the float range, not nested past Python's recursion
+limit). Each refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401,
+408, 413 or 415. A refusal sent before the whole body was read also says ``Connection:
+close`` and the server closes the connection after it: what the client sends next on it
+would otherwise be read as the rest of the refused body (a pipelined request would get no
+answer).
 
 Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which wraps every request and
 response in extra tasks and streams.
@@ -23,15 +27,17 @@ from fastapi.responses import JSONResponse
 
 from kgfuse.json_input import loads_json
 
-#: Paths served without the token: liveness, the web page and its files, the API's docs.
+#: Paths served without the token: liveness, the web page, its icon and files, the API's docs.
 OPEN_PATHS = frozenset(
-    {"/health", "/", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {"/health", "/", "/favicon.ico", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 )
 OPEN_PREFIXES = ("/static/", "/static-offline-docs/")
 #: Methods whose body is read and checked here.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: Seconds a client may take to send its body (after its headers).
 BODY_SECONDS = 30.0
+#: Seconds the rest of a body over the limit is read (and dropped) before the 413.
+LINGER_SECONDS = 2.0
 
 
 class RequestGuard:
@@ -66,7 +72,13 @@ class RequestGuard:
             problem = self._token_problem(headers)
             if problem is not None:
                 await _refuse(
-                    scope, receive, send, 401, problem, [(b"www-authenticate", b"Bearer")]
+                    scope,
+                    receive,
+                    send,
+                    401,
+                    problem,
+                    [(b"www-authenticate", b"Bearer")],
+                    close=_may_have_body(headers),
                 )
                 return
         if scope["method"] not in BODY_METHODS:
@@ -74,18 +86,20 @@ class RequestGuard:
             return
         refusal = self._header_problem(headers)
         if refusal is not None:
-            await _refuse(scope, receive, send, *refusal)
+            await _refuse(scope, receive, send, *refusal, close=_may_have_body(headers))
             return
         try:
             with anyio.fail_after(self.body_seconds):
                 body = await self._read(receive)
         except TimeoutError:
-            await _refuse(
-                scope, receive, send, 408, f"the body did not arrive within {self.body_seconds:g} s"
-            )
+            message = f"the body did not arrive within {self.body_seconds:g} s"
+            await _refuse(scope, receive, send, 408, message, close=True)
             return
         except _TooBig:
-            await _refuse(scope, receive, send, 413, self._too_big())
+            # the client is still sending: read on a little, so that the connection closes
+            # with nothing unread and the client gets the 413 rather than a reset
+            await _discard(receive, self.max_bytes, LINGER_SECONDS)
+            await _refuse(scope, receive, send, 413, self._too_big(), close=True)
             return
         if body is None:  # the client went away
             return
@@ -160,6 +174,18 @@ class _TooBig(Exception):
     pass
 
 
+async def _discard(receive: Any, max_bytes: int, seconds: float) -> None:
+    """Read and drop what remains of a body, at most ``max_bytes`` of it within ``seconds``
+    (a body slightly over the limit then ends before the refusal is sent)."""
+    size = 0
+    with anyio.move_on_after(seconds):
+        while size <= max_bytes:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            size += len(message.get("body", b""))
+
+
 def json_problem(body: bytes) -> str | None:
     """Why a request body is not JSON that the routes can take
     (:func:`kgfuse.json_input.loads_json`), or None when it is."""
@@ -174,6 +200,16 @@ def _is_open(path: str) -> bool:
     return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
+def _may_have_body(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's headers announce a body (a transfer encoding, or a
+    ``Content-Length`` other than 0): refused unread, it must not be taken for the next
+    request on the connection."""
+    for key, value in headers:
+        if key == b"transfer-encoding" or (key == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
 async def _refuse(
     scope: Any,
     receive: Any,
@@ -181,8 +217,15 @@ async def _refuse(
     status: int,
     message: str,
     headers: list[tuple[bytes, bytes]] | None = None,
+    *,
+    close: bool = False,
 ) -> None:
+    """Answer ``{"detail": message}`` with ``status``; ``close``: with ``Connection:
+    close`` (the body was not read to its end), so the server then closes the connection
+    and the client knows to open another."""
     response = JSONResponse({"detail": message}, status_code=status)
     if headers:
         response.raw_headers.extend(headers)
+    if close:
+        response.raw_headers.append((b"connection", b"close"))
     await response(scope, receive, send)

@@ -1,15 +1,18 @@
 """Reading JSON that users send (HTTP bodies, JSONL lines) strictly, with reasons.
 
 Python's ``json`` reads more than JSON: ``NaN`` and ``Infinity``, which no JSON writer takes
-back, and escapes such as ``"\\ud800"`` that decode to unpaired UTF-16 surrogates, which no
-UTF-8 encoder or tokenizer takes. :func:`loads_json` refuses both, and says why for every
-other failure (bad UTF-8 with its byte and offset, the JSON error with its line and column,
-nesting too deep, an integer too long), so each caller can name the input it came from.
+back, numbers such as ``1e400`` that overflow a float to infinity (which no JSON writer
+takes back either), and escapes such as ``"\\ud800"`` that decode to unpaired UTF-16
+surrogates, which no UTF-8 encoder or tokenizer takes. :func:`loads_json` refuses them, and
+says why for every other failure (bad UTF-8 with its byte and offset, the JSON error with
+its line and column, nesting too deep, an integer too long), so each caller can name the
+input it came from.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -24,12 +27,13 @@ def loads_json(raw: bytes) -> Any:
 
     Raises:
         ValueError: why it is not JSON that later steps can take, worded to follow "the
-            body is" or "line N is" ("not valid JSON: ...").
+            body is" or "line N is" ("not valid JSON: ...", "not usable JSON: the number
+            1e400 is out of range ...").
     """
     if not raw.strip():
         raise ValueError("empty: expected a JSON value")
     try:
-        data = json.loads(raw, parse_constant=_not_json)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite_float)
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
@@ -39,9 +43,11 @@ def loads_json(raw: bytes) -> Any:
         raise ValueError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except _OutOfRange as exc:
+        raise ValueError(f"not usable JSON: {exc}") from None
     except RecursionError:
         raise ValueError("not valid JSON here: nested too deeply") from None
-    except ValueError as exc:  # NaN / Infinity, or an integer over Python's digit limit
+    except ValueError as exc:  # NaN / Infinity, or an integer over the digit limit
         raise ValueError(f"not valid JSON: {exc}") from None
     if _SURROGATE_ESCAPE.search(raw):
         try:
@@ -56,3 +62,23 @@ def loads_json(raw: bytes) -> Any:
 
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent as a float.
+
+    Raises:
+        _OutOfRange: the number is past the float range (``1e400``, which Python would
+            read as infinity).
+    """
+    value = float(text)
+    if math.isinf(value):
+        shown = text if len(text) <= 40 else f"{text[:40]}... ({len(text):,} characters)"
+        raise _OutOfRange(
+            f"the number {shown} is out of range (past the largest float, about 1.8e308)"
+        )
+    return value
+
+
+class _OutOfRange(ValueError):
+    """A number that overflows a float."""

@@ -198,8 +198,9 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) and the web page on one port."""
     import uvicorn
 
-    from kgfuse.api import SETTINGS_ENV, ApiSettings, create_app
+    from kgfuse.api import SETTINGS_ENV, ApiSettings, check_token, create_app
 
+    check_token(token)  # --token "" (an unset shell variable) must not serve without one
     check_port_free(host, port)
     check_audit_database(home)  # a server that could not record its decisions stops here
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
@@ -211,7 +212,7 @@ def serve(
         kg_path=kg_for_questions(kg, home),
         model_dir=model,
         home=home,
-        token=token or os.environ.get("KGFUSE_API_TOKEN") or None,
+        token=token,  # typer reads $KGFUSE_API_TOKEN when --token is not given
         workers=workers,
         torch_threads=torch_threads,
         precision=precision,

@@ -114,28 +114,49 @@ function renderAnswer(a) {
   show("answer");
 }
 
+// Only the latest request's response is ever shown: each request (an answer, a term page,
+// an audit record) aborts the one before it, and one that answers anyway (its response was
+// already on its way) is dropped: a slow answer never replaces a newer question's.
+let current = null; // the AbortController of the request the page waits for
+
+function supersede() {
+  if (current) current.abort();
+  current = new AbortController();
+  return current;
+}
+
+function cancel() {
+  if (current) current.abort();
+  current = null;
+}
+
 let lastAnswer = null; // going back to an answer shows it again instead of asking again
 
 async function ask(question, again = false) {
+  const request = supersede();
   if (!again && lastAnswer && lastAnswer.question === question) {
     renderAnswer(lastAnswer);
+    status("");
     return;
   }
   status("Asking…");
   try {
-    const answer = await api("/ask", { method: "POST", body: JSON.stringify({ question }) });
+    const answer = await api("/ask", { method: "POST", body: JSON.stringify({ question }), signal: request.signal });
+    if (request !== current) return;
     lastAnswer = answer;
     renderAnswer(answer);
     status("");
   } catch (e) {
-    status(e.message, true);
+    if (request === current) status(e.message, true); // else superseded: the newer one reports
   }
 }
 
 async function showTerm(curie) {
+  const request = supersede();
   status("Loading " + curie + "…");
   try {
-    const t = await api("/terms/" + encodeURIComponent(curie));
+    const t = await api("/terms/" + encodeURIComponent(curie), { signal: request.signal });
+    if (request !== current) return;
     const box = $("term");
     box.replaceChildren();
     box.append(el("h2", {}, t.label || t.curie, " ", el("a", { href: safeHref(t.iri), class: "iri", target: "_blank", rel: "noopener" }, t.iri)));
@@ -152,14 +173,16 @@ async function showTerm(curie) {
     show("term");
     status("");
   } catch (e) {
-    status(e.message, true);
+    if (request === current) status(e.message, true);
   }
 }
 
 async function showAudit(id) {
+  const request = supersede();
   status("Loading audit record…");
   try {
-    const r = await api("/audit/" + encodeURIComponent(id));
+    const r = await api("/audit/" + encodeURIComponent(id), { signal: request.signal });
+    if (request !== current) return;
     const box = $("audit");
     box.replaceChildren();
     const ex = r.explanation;
@@ -185,7 +208,7 @@ async function showAudit(id) {
     show("audit");
     status("");
   } catch (e) {
-    status(e.message, true);
+    if (request === current) status(e.message, true);
   }
 }
 
@@ -194,6 +217,7 @@ function route() {
   try {
     hash = decodeURIComponent(location.hash || "");
   } catch (e) {  // a stray "%" in a hand-typed link
+    cancel();
     status(`this link is not well formed (${e.message}): ${location.hash}`, true);
     return;
   }
@@ -204,6 +228,8 @@ function route() {
     $("question").value = q;
     return ask(q);
   }
+  cancel(); // another page (#/): what was loading is no longer wanted
+  status("");
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -11,7 +11,10 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,13 +44,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(mini_home: Path, mini_model: Path):
+#: Chromium's flags for the tests: no sandbox (containers), no GPU, nothing fetched beyond
+#: the page.
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields its URL."""
     import uvicorn
 
-    from kgfuse.api import ApiSettings, create_app
-
-    app = create_app(ApiSettings(mini_home / "kgs" / "hpo", mini_model, mini_home, token=TOKEN))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -58,9 +72,20 @@ def server(mini_home: Path, mini_model: Path):
         if time.time() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(mini_home: Path, mini_model: Path) -> Iterator[str]:
+    from kgfuse.api import ApiSettings, create_app
+
+    app = create_app(ApiSettings(mini_home / "kgs" / "hpo", mini_model, mini_home, token=TOKEN))
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +93,7 @@ def page(server: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         context = browser.new_context()
         external: list[str] = []
         context.on(
