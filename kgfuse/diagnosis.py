@@ -17,8 +17,10 @@ never stops the rest of a file.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +60,25 @@ SEX_VALUES: dict[str, str | None] = {
 
 class RecordError(ValueError):
     """A record that cannot be diagnosed (the message says why)."""
+
+
+class NoFindingError(RecordError):
+    """A record in which no present finding was recognised: a ranking would be a guess."""
+
+
+#: The fields of a record that is not a phenopacket; others are not read (a name close to one
+#: of these is warned about: a misspelt ``exluded_hpo`` would change the diagnosis unseen).
+RECORD_FIELDS = (
+    "id",
+    "text",
+    "present_hpo",
+    "excluded_hpo",
+    "present_labels",
+    "excluded_labels",
+    "sex",
+    "age",
+    "onset",
+)
 
 
 def default_model_dir(home: Path | None = None) -> Path:
@@ -151,6 +172,7 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
 
     if any(key in record for key in PHENOPACKET_FIELDS):
         return _parse_phenopacket(record, rid)
+    misspelt = _misspelt_fields(record)
     text = record.get("text")
     present = record.get("present_hpo", [])
     excluded = record.get("excluded_hpo", [])
@@ -163,13 +185,31 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     )
     _check_text(text, rid, bool(present or excluded))
     if text is None and not present and not excluded:
+        hint = f" ({'; '.join(misspelt)})" if misspelt else ""
         raise RecordError(
-            f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket"
+            f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket{hint}"
         )
     age = parse_age(record.get("age"), rid)
     sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
-    return PatientRecord(rid, text, tuple(present), tuple(excluded), sex, age, onset, names=names)
+    return PatientRecord(
+        rid, text, tuple(present), tuple(excluded), sex, age, onset, tuple(misspelt), names
+    )
+
+
+def _misspelt_fields(record: Mapping[str, Any]) -> list[str]:
+    """A warning for each field that is not one of :data:`RECORD_FIELDS` but reads like one
+    (``exluded_hpo``, ``presentHpo``, ``Sex``): it is not read. Other fields (a case table's
+    ``cohort``, ``diseases`` ...) pass without a word."""
+    out = []
+    for key in record:
+        if not isinstance(key, str) or key in RECORD_FIELDS:
+            continue
+        plain = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).lower().replace("-", "_")
+        close = difflib.get_close_matches(plain, RECORD_FIELDS, n=1, cutoff=0.75)
+        if close:
+            out.append(f"field {clip(key, 40)!r} is not read: did you mean {close[0]!r}?")
+    return out
 
 
 def _names_beside(
@@ -568,6 +608,16 @@ class DiagnosisService:
         """
         record = parse_record(raw, index)
         result = self.diagnose(record, top_k)
+        if not any(not f.excluded for f in result.findings):
+            said = [w for w in result.warnings if not w.startswith("no finding recognised")]
+            ruled_out = dict.fromkeys(self.kg.labels.get(f.iri, f.iri) for f in result.findings)
+            if ruled_out:
+                said.insert(0, f"only ruled out: {', '.join(ruled_out)}")
+            why = f" ({'; '.join(said)})" if said else ""
+            raise NoFindingError(
+                f"record {record.id}: no present finding recognised, so there is nothing to "
+                f"rank the diseases by{why}"
+            )
         explanation = self.explain(record, result, top_k)
         out = result.to_record()
         out["findings_checked"] = [

@@ -253,8 +253,12 @@ def test_diagnose_reads_an_unknown_id_by_the_name_beside_it(
     ]
     assert [f["curie"] for f in row_line["findings"]] == ["HP:0001083", "HP:0000098"]
     assert row_line["warnings"] == [read]
-    assert bare_line["findings"] == []  # no name: skipped as before
-    assert bare_line["warnings"][0] == "unknown or obsolete term 'HP:5200001' skipped"
+    # no name: skipped as before, and with nothing else to rank by, not ranked
+    assert bare_line == {
+        "id": "r2",
+        "error": "record r2: no present finding recognised, so there is nothing to rank the "
+        "diseases by (unknown or obsolete term 'HP:5200001' skipped)",
+    }
 
 
 @pytest.mark.parametrize(
