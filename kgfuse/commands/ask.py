@@ -200,6 +200,8 @@ def serve(
 
     from kgfuse.api import SETTINGS_ENV, ApiSettings, check_token, create_app
 
+    if token is None and os.environ.get("KGFUSE_API_TOKEN") is not None:
+        token = os.environ["KGFUSE_API_TOKEN"]  # set but empty: typer reads it as unset
     check_token(token)  # --token "" (an unset shell variable) must not serve without one
     check_port_free(host, port)
     check_audit_database(home)  # a server that could not record its decisions stops here

@@ -255,7 +255,7 @@ def test_two_server_processes_share_one_port_and_one_audit_chain(
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--processes", "2"]
     cmd += ["--kg", str(mini_home / "kgs" / "hpo"), "--model", str(mini_model)]
     cmd += ["--home", str(mini_home)]
-    env = {**os.environ, "KGFUSE_API_TOKEN": ""}
+    env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}  # no token
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

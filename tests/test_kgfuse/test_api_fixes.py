@@ -138,7 +138,12 @@ def test_a_token_with_spaces_around_it_is_refused(mini_home: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "env"),
-    [(["--token", ""], {}), (["--token", "  "], {}), ([], {"KGFUSE_API_TOKEN": "   "})],
+    [
+        (["--token", ""], {}),
+        (["--token", "  "], {}),
+        ([], {"KGFUSE_API_TOKEN": "   "}),
+        ([], {"KGFUSE_API_TOKEN": ""}),
+    ],
 )
 def test_serve_refuses_an_empty_token(
     mini_home: Path, args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
