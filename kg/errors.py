@@ -39,23 +39,35 @@ class UnsupportedFormatError(ValueError):
         )
 
 
+#: An unknown term is quoted in its error cut to this many characters, and one longer than
+#: :data:`_MAX_MATCHED_CHARS` is not compared with the known ids.
+_MAX_SHOWN_CHARS = 120
+_MAX_MATCHED_CHARS = 300
+
+
 class UnknownTermError(KeyError):
     """A CURIE or IRI is not in the knowledge graph; the message lists close matches."""
 
     def __init__(self, term: str, candidates: Iterable[str] = ()) -> None:
         self.term = term
         # edit distance (a mistyped, dropped or extra digit is one edit) by rapidfuzz: ~4 ms
-        # over the 37k HPO ids, where difflib took 0.15-0.65 s
-        matches = process.extract(
-            term,
-            list(candidates),
-            scorer=Levenshtein.normalized_similarity,
-            limit=5,
-            score_cutoff=0.6,
+        # over the 37k HPO ids, where difflib took 0.15-0.65 s; a term far longer than any
+        # id (a pasted text) is like none of them
+        matches = (
+            process.extract(
+                term,
+                list(candidates),
+                scorer=Levenshtein.normalized_similarity,
+                limit=5,
+                score_cutoff=0.6,
+            )
+            if len(term) <= _MAX_MATCHED_CHARS
+            else []
         )
         self.suggestions = [m[0] for m in matches]
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown term {term!r}{hint}")
+        shown = term if len(term) <= _MAX_SHOWN_CHARS else term[: _MAX_SHOWN_CHARS - 3] + "..."
+        super().__init__(f"unknown term {shown!r}{hint}")
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
         return str(self.args[0])
