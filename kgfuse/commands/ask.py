@@ -121,6 +121,8 @@ def print_answer(data: dict[str, Any]) -> None:
         console.print(table)
     for finding in data["findings"][:10]:
         console.print(f"[{finding['status']}] {escape(finding['message'])}")
+    for warning in data.get("warnings", []):
+        console.print(f"[yellow]warning: {escape(warning)}[/]")
     if data["audit_id"]:
         console.print(f"[dim]audit id {data['audit_id']} (kgfuse audit show {data['audit_id']})[/]")
 

@@ -94,6 +94,8 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     method: str = ""
     rule_findings: list[Finding] = field(default_factory=list, repr=False)
+    #: whether the diagnosis model ran for this answer (its audit record then names it)
+    used_model: bool = field(default=False, repr=False)
 
     def to_dict(
         self,

@@ -4,7 +4,9 @@ One dictionary linker (``encoders.linker.ConceptLinker``) runs over every name o
 classes, diseases and genes, with negation detection (so "... but no seizures" marks seizures
 as ruled out). Around it:
 
-* CURIEs and IRIs written in the question (``HP:0001166``) are resolved directly;
+* CURIEs and IRIs written in the question (``HP:0001166``) are resolved directly; one that
+  the KG does not know, with a prefix of the KG's nodes or as an IRI, is kept as an
+  :class:`UnknownId` (the answer names it; the intent is read with it in place);
 * a gene symbol only counts when written as a symbol (``FBN1``, not the word "was");
 * names that occur in the question templates themselves ("features", "disease") are not
   entities: they are found by linking the bare templates once;
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -58,6 +61,11 @@ class Entity:
     same_name: tuple[str, ...] = field(default=())
 
     @property
+    def written_as_id(self) -> bool:
+        """Written in the question as a CURIE or IRI ("HP:0001083"), not as a name."""
+        return bool(_CURIE.fullmatch(self.text))
+
+    @property
     def iris(self) -> tuple[str, ...]:
         """The node and its same-name twins."""
         return (self.iri, *self.same_name)
@@ -74,6 +82,22 @@ class Entity:
             "excluded": self.excluded,
             "same_name": [{"iri": i, "curie": compress(i)} for i in self.same_name],
         }
+
+
+@dataclass(frozen=True)
+class UnknownId:
+    """A CURIE or IRI written in a question that is no node of the KG.
+
+    Attributes:
+        text, start, end: the id as written.
+        type: the kind of node its prefix names in the KG (``TERM`` for ``HP:``), ``TERM``
+            when no node has that prefix (an IRI).
+    """
+
+    text: str
+    start: int
+    end: int
+    type: str
 
 
 class QuestionEntityLinker:
@@ -233,18 +257,48 @@ class QuestionEntityLinker:
         return [replace(m, start=m.start + offset, end=m.end + offset) for m in mentions]
 
     def _explicit_ids(self, question: str) -> list[Entity]:
-        out = []
+        return self._ids(question)[0]
+
+    def unknown_ids(self, question: str) -> list[UnknownId]:
+        """The CURIEs and IRIs of a question that the KG does not know ("HP:9999999"): those
+        with a prefix that the KG's nodes use, and IRIs (a word such as "note:this" is
+        none)."""
+        return self._ids(question)[1]
+
+    def _ids(self, question: str) -> tuple[list[Entity], list[UnknownId]]:
+        """The ids written in a question: those of the KG's nodes, and the unknown ones."""
+        known: list[Entity] = []
+        unknown: list[UnknownId] = []
         for match in _CURIE.finditer(question):
             text = match.group(0).rstrip(_TRAILING)
+            end = match.start() + len(text)
             try:
                 iri = self.kg.resolve(text)
             except (UnknownTermError, ValueError):
+                kind = self._kind_of_prefix(text)
+                if kind is not None:
+                    unknown.append(UnknownId(text, match.start(), end, kind))
                 continue
-            end = match.start() + len(text)
-            out.append(
+            known.append(
                 self._entity(question, match.start(), end, iri, self.node_type.get(iri, TERM))
             )
-        return out
+        return known, unknown
+
+    def _kind_of_prefix(self, text: str) -> str | None:
+        """The kind of node an unknown id names by its prefix (None: not an id of the KG's
+        sources); an IRI with no known prefix counts as a term."""
+        prefix = text.split(":", 1)[0].casefold()
+        if prefix in ("http", "https"):  # an IRI: by the prefix it compresses to, if any
+            return self._prefix_kinds.get(compress(text).split(":", 1)[0].casefold(), TERM)
+        return self._prefix_kinds.get(prefix)
+
+    @cached_property
+    def _prefix_kinds(self) -> dict[str, str]:
+        """Lower-cased CURIE prefix -> the kind of most of the KG's nodes that use it."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for iri, kind in self.node_type.items():
+            counts[compress(iri).split(":", 1)[0].casefold()][kind] += 1
+        return {prefix: max(kinds, key=kinds.__getitem__) for prefix, kinds in counts.items()}
 
 
 def _overlaps(start: int, end: int, entities: list[Entity]) -> bool:
@@ -266,14 +320,51 @@ def _written_as_symbol(text: str, symbol: str) -> bool:
     return text == symbol or (text.upper() == symbol.upper() and any(c.isdigit() for c in text))
 
 
+#: Words that say what the name after them is: "the phenotype ectopia lentis", "the disease
+#: ectopia lentis" (a name that is both a phenotype's and a disease's is then read so).
+CALLED = {
+    **dict.fromkeys(
+        ("phenotype", "feature", "finding", "symptom", "sign", "abnormality", "trait"), TERM
+    ),
+    **dict.fromkeys(("disease", "disorder", "syndrome", "condition"), DISEASE),
+}
+_WORD_BEFORE = re.compile(r"\b(\w+)\s+$")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+
+
+def called(question: str, start: int) -> str | None:
+    """What the word right before ``start`` calls the name there: ``TERM`` after
+    "phenotype", "feature", "finding" ..., ``DISEASE`` after "disease", "disorder" ...,
+    else None (see :data:`CALLED`)."""
+    word = _WORD_BEFORE.search(question[:start])
+    return CALLED.get(word.group(1).casefold()) if word else None
+
+
+def naming_by_id(question: str, start: int, end: int, curie: str) -> str:
+    """The question with the name at ``start:end`` replaced by a node's CURIE, which reads
+    as that node alone ("Which genes are linked to OMIM:225100?"), a word calling it a
+    phenotype or a disease dropped with its article."""
+    before = question[:start]
+    word = _WORD_BEFORE.search(before)
+    if word and word.group(1).casefold() in CALLED:
+        before = before[: word.start(1)]
+        article = _ARTICLE_BEFORE.search(before)
+        before = before[: article.start()] if article else before
+    return f"{before}{curie}{question[end:]}"
+
+
 def placeholder(kind: str) -> str:
     """The token that stands for an entity of type ``kind`` in a delexicalised question."""
     return f"ENT_{kind}"
 
 
-def delexicalise(question: str, entities: list[Entity]) -> str:
-    """The question with each entity replaced by its type's placeholder."""
+def delexicalise(question: str, entities: list[Entity], unknown: Sequence[UnknownId] = ()) -> str:
+    """The question with each entity, and each unknown id, replaced by its type's
+    placeholder (an unknown id keeps the question's form: "which diseases explain ENT_TERM
+    and ENT_TERM?")."""
     out = question
-    for e in sorted(entities, key=lambda e: e.start, reverse=True):
-        out = out[: e.start] + placeholder(e.type) + out[e.end :]
+    spans = [(e.start, e.end, e.type) for e in entities]
+    spans += [(u.start, u.end, u.type) for u in unknown if not _overlaps(u.start, u.end, entities)]
+    for start, end, kind in sorted(spans, reverse=True):
+        out = out[:start] + placeholder(kind) + out[end:]
     return out

@@ -1,18 +1,28 @@
-"""Answers read from the KG: one function per lookup intent, each from bound SPARQL templates.
+"""Answers read from the KG: one function per lookup intent, each from bound SPARQL templates
+and the KG's tables in memory.
 
 Each function takes the KG and the question's entities and returns a :class:`Lookup`: the
 answer text, the items, the facts that support them and warnings. Entity values are always
-bound (``kg.sparql``); nothing from the question is formatted into a query.
+bound (``kg.sparql``); nothing from the question is formatted into a query. The lookups of a
+term "or any of its subtypes" walk the KG's hierarchy, annotation table and graph in memory
+(a SPARQL ``rdfs:subClassOf*`` path over every annotation took half a minute for a broad
+term) and read from the store only what they list.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import (
     IAO_DEFINITION,
+    KGV_GENE,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
     RO_HAS_PHENOTYPE,
@@ -25,27 +35,36 @@ from kgfuse.qa.answers import AnswerItem
 from kgfuse.qa.entities import Entity
 from kgfuse.qa.questions import DISEASE, GENE, TERM
 
-Q_DISEASES_WITH_FEATURE = """
-SELECT ?disease ?label ?a ?phenotype ?frequency ?frequency_term ?frequency_text ?evidence
+#: The values of one annotation node cited with a disease that has a feature (``?a`` bound).
+Q_ANNOTATION_VALUES = """
+SELECT ?frequency ?frequency_term ?frequency_text ?evidence
        (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources)
 WHERE {
-  ?phenotype rdfs:subClassOf* ?term .
-  ?a rdf:object ?phenotype ; a kgv:PhenotypeAnnotation ; rdf:subject ?disease .
-  FILTER NOT EXISTS { ?a kgv:negated true }
-  OPTIONAL { ?disease rdfs:label ?label }
   OPTIONAL { ?a kgv:frequencyValue ?frequency }
   OPTIONAL { ?a kgv:frequency ?frequency_term }
   OPTIONAL { ?a kgv:frequencyText ?frequency_text }
   OPTIONAL { ?a kgv:evidence ?evidence }
   OPTIONAL { ?a dcterms:source ?src }
 }
-GROUP BY ?disease ?label ?a ?phenotype ?frequency ?frequency_term ?frequency_text ?evidence
+GROUP BY ?frequency ?frequency_term ?frequency_text ?evidence
 """
-Q_GENES_WITH_FEATURE = """
-SELECT DISTINCT ?gene ?symbol ?phenotype WHERE {
-  ?phenotype rdfs:subClassOf* ?term . ?gene obo:RO_0002200 ?phenotype ; a kgv:Gene .
-  OPTIONAL { ?gene rdfs:label ?symbol }
-}"""
+#: Genes with a phenotype link to exactly ``?term`` (for a term the KG's graph lacks).
+Q_GENES_WITH_TERM = """
+SELECT DISTINCT ?gene WHERE { ?gene obo:RO_0002200 ?term ; a kgv:Gene . }"""
+#: The aspect of each annotation of a disease (HPO: P phenotypic abnormality, I inheritance,
+#: C onset and clinical course, M clinical modifier, H past medical history).
+Q_ASPECTS = "SELECT ?a ?aspect WHERE { ?a rdf:subject ?disease ; kgv:aspect ?aspect }"
+#: Annotation aspects that are not phenotypic features, named apart in a disease's features.
+OTHER_ASPECTS = {
+    "I": "inheritance",
+    "C": "onset and clinical course",
+    "M": "clinical modifier",
+    "H": "past medical history",
+}
+#: Features named in the text of a disease's features (the rest are counted).
+FEATURES_LISTED = 8
+#: Frequency of an annotation that states none, when diseases are ordered by frequency.
+UNSTATED_FREQUENCY = 0.5
 
 
 @dataclass
@@ -101,84 +120,236 @@ def _by_frequency(a: Annotation) -> tuple[float, str]:
     return (-(a.frequency if a.frequency is not None else 0.5), a.phenotype.label.casefold())
 
 
-def _list(names: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+def _list(names: Sequence[str], limit: int = 8, total: int | None = None) -> str:
+    """The first ``limit`` names, and how many more of ``total`` (default: all names)."""
+    shown = names[:limit]
+    more = (len(names) if total is None else total) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _by_phenotype(annotations: Iterable[Annotation]) -> dict[str, list[Annotation]]:
+    """Annotations grouped by phenotype IRI, in the order each phenotype first comes."""
+    groups: dict[str, list[Annotation]] = {}
+    for a in annotations:
+        groups.setdefault(a.phenotype.iri, []).append(a)
+    return groups
+
+
+def _with_frequencies(group: Sequence[Annotation]) -> str:
+    """A phenotype's label with the distinct frequencies of its annotations, in their order:
+    "Arachnodactyly (Very frequent; 124/197)"."""
+    frequencies = dict.fromkeys(a.frequency_label for a in group)
+    return f"{group[0].phenotype.label} ({'; '.join(frequencies)})"
+
+
+def _records(disease: Entity) -> str:
+    """Which disease records an answer about a disease and its same-name twins comes from."""
+    if not disease.same_name:
+        return ""
+    curies = [disease.curie, *(compress(i) for i in disease.same_name)]
+    return f", from the annotations of {', '.join(curies[:-1])} and {curies[-1]} (same name)"
+
+
+def _aspects(kg: KnowledgeGraph, diseases: Iterable[str]) -> dict[str, str]:
+    """The aspect code of each annotation of these diseases (absent where none is stated)."""
+    return {
+        r["a"]: str(r["aspect"])
+        for d in diseases
+        for r in kg.select(Q_ASPECTS, disease=IRI(d))
+        if r["aspect"] is not None
+    }
+
+
+# ---- what lies under a term, in memory --------------------------------------------------------
+def _under(kg: KnowledgeGraph, term: str) -> list[str]:
+    """The term and its subclasses, as ``rdfs:subClassOf*`` reads them (the KG's hierarchy)."""
+    hierarchy = kg.hierarchy
+    if term not in hierarchy:
+        return [term]
+    return [hierarchy.terms[i] for i in hierarchy.descendant_indices(hierarchy.index(term))]
+
+
+def _annotation_rows_under(kg: KnowledgeGraph, term: str) -> np.ndarray:
+    """Rows of the annotation table whose phenotype is the term or a subclass, NOT ones
+    left out (in the table's order)."""
+    table = kg.annotations
+    index = _table_terms(kg)
+    wanted = [index[t] for t in _under(kg, term) if t in index]
+    keep = np.isin(table.term, np.asarray(wanted, dtype=table.term.dtype)) & ~table.negated
+    return np.flatnonzero(keep)
+
+
+@dataclass(frozen=True)
+class _GeneLinks:
+    """The gene -> phenotype links of a KG's graph, by node number (nodes sorted by IRI)."""
+
+    node_iris: list[str]
+    index: dict[str, int]
+    gene: np.ndarray
+    phenotype: np.ndarray
+
+
+_TABLE_TERMS_LOCK = threading.Lock()
+_GENE_LINKS_LOCK = threading.Lock()
+_TABLE_TERMS: weakref.WeakKeyDictionary[KnowledgeGraph, dict[str, int]] = (
+    weakref.WeakKeyDictionary()
+)
+_GENE_LINKS: weakref.WeakKeyDictionary[KnowledgeGraph, _GeneLinks] = weakref.WeakKeyDictionary()
+
+
+def _table_terms(kg: KnowledgeGraph) -> dict[str, int]:
+    """IRI -> number of each phenotype of the annotation table (once per KG)."""
+    with _TABLE_TERMS_LOCK:
+        found = _TABLE_TERMS.get(kg)
+        if found is None:
+            found = _TABLE_TERMS[kg] = {t: i for i, t in enumerate(kg.annotations.terms)}
+        return found
+
+
+def _gene_links(kg: KnowledgeGraph) -> _GeneLinks:
+    """The ``RO:0002200`` edges from genes in the KG's graph (once per KG)."""
+    with _GENE_LINKS_LOCK:
+        found = _GENE_LINKS.get(kg)
+        if found is None:
+            graph = kg.graph
+            edges = graph.edge_index.numpy()
+            node_type = graph.node_type.numpy()
+            keep = np.zeros(edges.shape[1], dtype=bool)
+            if RO_HAS_PHENOTYPE in graph.relation_names and KGV_GENE in graph.node_type_names:
+                keep = (graph.edge_type.numpy() == graph.relation_names.index(RO_HAS_PHENOTYPE)) & (
+                    node_type[edges[0]] == graph.node_type_names.index(KGV_GENE)
+                )
+            found = _GENE_LINKS[kg] = _GeneLinks(
+                graph.node_iris,
+                {iri: i for i, iri in enumerate(graph.node_iris)},
+                edges[0][keep],
+                edges[1][keep],
+            )
+        return found
 
 
 # ---- lookups -------------------------------------------------------------------------------------
 def disease_features(kg: KnowledgeGraph, disease: Entity) -> Lookup:
-    """Phenotypes annotated to a disease (and its same-name twins), most frequent first."""
+    """Phenotypic features annotated to a disease and its same-name twins (the text says
+    which records), most frequent first, each phenotype once with its frequencies merged;
+    inheritance, onset, course and modifier terms (an annotation's aspect other than P) are
+    named apart and not counted as features, and so are explicit NOT annotations."""
     annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
+    aspects = _aspects(kg, disease.iris)
     present = [a for a in annotations if not a.negated]
-    absent = [a for a in annotations if a.negated]
-    items: dict[str, AnswerItem] = {}
-    for a in present:
-        item = items.setdefault(
-            a.phenotype.iri,
-            AnswerItem(a.phenotype.iri, a.phenotype.label, TERM, {"frequency": [], "sources": []}),
-        )
-        item.detail["frequency"].append(a.frequency_label)
-        item.detail["sources"].append(compress(a.disease.iri))
-    for a in absent:
-        items.setdefault(
-            a.phenotype.iri,
-            AnswerItem(a.phenotype.iri, a.phenotype.label, TERM, {"excluded": True}),
-        )
-    if not items:
+    features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
+    other = _by_phenotype(a for a in present if aspects.get(a.iri, "P") in OTHER_ASPECTS)
+    other = {k: v for k, v in other.items() if k not in features}
+    absent = _by_phenotype(a for a in annotations if a.negated)
+    absent = {k: v for k, v in absent.items() if k not in features and k not in other}
+    if not annotations:
         return Lookup(f"No phenotype is annotated to {_name(disease)}.", answered=True)
-    names = [f"{a.phenotype.label} ({a.frequency_label})" for a in present]
-    text = f"{_name(disease)} has {len(set(a.phenotype.iri for a in present))} annotated features"
-    text += f": {_list(list(dict.fromkeys(names)))}." if names else "."
-    if absent:
-        text += f" Explicitly not a feature: {_list([a.phenotype.label for a in absent], 4)}."
-    return Lookup(text, list(items.values()), [annotation_fact(a) for a in annotations])
-
-
-def diseases_with_feature(kg: KnowledgeGraph, term: Entity) -> Lookup:
-    """Diseases annotated with a term or any of its subtypes."""
-    rows = kg.select(Q_DISEASES_WITH_FEATURE, term=IRI(term.iri))
-    best: dict[str, dict] = {}
-    for r in rows:
-        freq = r["frequency"] if r["frequency"] is not None else 0.5
-        known = best.get(r["disease"])
-        if known is None or freq > known["_freq"]:
-            best[r["disease"]] = {**r, "_freq": freq}
-    ordered = sorted(best.values(), key=lambda r: (-r["_freq"], (r["label"] or "").casefold()))
-    items = [
-        AnswerItem(
-            r["disease"],
-            r["label"] or "",
-            DISEASE,
-            {
-                "via": node_name(kg, r["phenotype"]),
-                "frequency": r["frequency_text"]
-                or (kg.labels.get(r["frequency_term"], "") if r["frequency_term"] else ""),
-            },
-        )
-        for r in ordered
-    ]
-    facts = [
-        CitedFact(
-            r["a"],
-            r["disease"],
-            RO_HAS_PHENOTYPE,
-            r["phenotype"],
-            tuple(sorted(r["sources"].split())) if r["sources"] else (),
-            r["evidence"],
-            r["frequency"],
-            r["frequency_term"],
-            r["frequency_text"],
-        )
-        for r in ordered
-    ]
-    if not items:
-        return Lookup(f"No disease is annotated with {_name(term)} or its subtypes.")
-    text = (
-        f"{len(items)} diseases are annotated with {_name(term)} or a subtype of it, e.g. "
-        f"{_list([i.label for i in items], 5)}."
+    items = []
+    for group in (*features.values(), *other.values()):
+        first = group[0]
+        detail: dict[str, Any] = {
+            "frequency": [a.frequency_label for a in group],
+            "sources": [compress(a.disease.iri) for a in group],
+        }
+        aspect = aspects.get(first.iri)
+        if aspect in OTHER_ASPECTS:
+            detail["aspect"] = OTHER_ASPECTS[aspect]
+        items.append(AnswerItem(first.phenotype.iri, first.phenotype.label, TERM, detail))
+    items.extend(
+        AnswerItem(g[0].phenotype.iri, g[0].phenotype.label, TERM, {"excluded": True})
+        for g in absent.values()
     )
-    return Lookup(text, items, facts)
+    count = len(features)
+    text = f"{_name(disease)} has {count} annotated feature{'s' if count != 1 else ''}"
+    text += _records(disease)
+    names = [_with_frequencies(g) for g in features.values()]
+    text += f": {_list(names, FEATURES_LISTED)}." if names else "."
+    if other:
+        named = [
+            f"{g[0].phenotype.label} ({OTHER_ASPECTS[aspects[g[0].iri]]})" for g in other.values()
+        ]
+        text += f" Also annotated, not as features: {_list(named, 4)}."
+    if absent:
+        ruled_out = [g[0].phenotype.label for g in absent.values()]
+        text += f" Explicitly not a feature: {_list(ruled_out, 4)}."
+    return Lookup(text, items, [annotation_fact(a) for a in annotations])
+
+
+def _features(items: Iterable[AnswerItem]) -> list[AnswerItem]:
+    """The phenotypic features among :func:`disease_features`' items (neither an other
+    aspect nor excluded)."""
+    return [i for i in items if "frequency" in i.detail and "aspect" not in i.detail]
+
+
+def diseases_with_feature(kg: KnowledgeGraph, term: Entity, *, limit: int | None = None) -> Lookup:
+    """Diseases annotated with a term or any of its subtypes (NOT annotations left out), by
+    the highest frequency of such an annotation (unstated: 0.5), then by label and IRI; each
+    with that annotation (on a tie, one with a stated frequency, then the first by phenotype
+    IRI and annotation IRI: the annotation table's order).
+
+    The annotations are found in the KG's hierarchy and annotation table in memory; the
+    first ``limit`` diseases (all when None) are listed, with their annotation's values read
+    from the store, and ``total`` counts them all.
+    """
+    table = kg.annotations
+    rows = _annotation_rows_under(kg, term.iri)
+    if not len(rows):
+        return Lookup(f"No disease is annotated with {_name(term)} or its subtypes.")
+    stated = table.frequency[rows]
+    frequency = np.where(np.isnan(stated), UNSTATED_FREQUENCY, stated)
+    subject = table.subject[rows]
+    # one annotation per disease: its most frequent, a stated frequency before an unstated
+    # one, then the first in the table's order (by phenotype IRI, then annotation IRI)
+    order = np.lexsort((rows, np.isnan(stated), -frequency, subject))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = subject[order][1:] != subject[order][:-1]
+    best = order[first]
+    labels = kg.labels
+    diseases = [table.subjects[s] for s in subject[best]]
+    ranked = sorted(
+        range(len(best)),
+        key=lambda k: (-frequency[best[k]], labels.get(diseases[k], "").casefold(), diseases[k]),
+    )
+    listed = ranked if limit is None else ranked[:limit]
+    items = []
+    facts = []
+    for k in listed:
+        row = int(rows[best[k]])
+        a, disease = table.annotation_iris[row], diseases[k]
+        phenotype = table.terms[int(table.term[row])]
+        values = kg.select(Q_ANNOTATION_VALUES, a=IRI(a))[0]
+        frequency_term, frequency_text = values["frequency_term"], values["frequency_text"]
+        items.append(
+            AnswerItem(
+                disease,
+                labels.get(disease, ""),
+                DISEASE,
+                {
+                    "via": node_name(kg, phenotype),
+                    "frequency": frequency_text
+                    or (labels.get(frequency_term, "") if frequency_term else ""),
+                },
+            )
+        )
+        facts.append(
+            CitedFact(
+                a,
+                disease,
+                RO_HAS_PHENOTYPE,
+                phenotype,
+                tuple(sorted(values["sources"].split())) if values["sources"] else (),
+                values["evidence"],
+                values["frequency"],
+                frequency_term,
+                frequency_text,
+            )
+        )
+    total = len(ranked)
+    text = (
+        f"{total} diseases are annotated with {_name(term)} or a subtype of it, e.g. "
+        f"{_list([i.label for i in items], 5, total)}."
+    )
+    return Lookup(text, items, facts, total=total)
 
 
 def node_name(kg: KnowledgeGraph, iri: str) -> dict[str, str]:
@@ -204,19 +375,36 @@ def genes_of_disease(kg: KnowledgeGraph, disease: Entity) -> Lookup:
 
 
 def genes_of_phenotype(kg: KnowledgeGraph, term: Entity) -> Lookup:
-    """Genes linked to a phenotype or any of its subtypes."""
-    rows = kg.select(Q_GENES_WITH_FEATURE, term=IRI(term.iri))
-    items: dict[str, AnswerItem] = {}
-    facts = []
-    for r in sorted(rows, key=lambda r: (r["symbol"] or "", r["phenotype"])):
-        if r["gene"] not in items:
-            items[r["gene"]] = AnswerItem(
-                r["gene"], r["symbol"] or "", GENE, {"via": node_name(kg, r["phenotype"])}
-            )
-            facts.append(_triple(r["gene"], RO_HAS_PHENOTYPE, r["phenotype"]))
-    if not items:
+    """Genes linked to a phenotype or any of its subtypes, by symbol; each with the first of
+    those phenotypes by IRI that it is linked to.
+
+    The links are read from the KG's graph and hierarchy in memory; a term the graph lacks
+    (an obsolete id asked for by its CURIE) has its own links read from the store.
+    """
+    links = _gene_links(kg)
+    under = _under(kg, term.iri)
+    known = np.asarray([links.index[t] for t in under if t in links.index], dtype=np.int64)
+    keep = np.isin(links.phenotype, known)
+    gene, phenotype = links.gene[keep], links.phenotype[keep]
+    order = np.lexsort((phenotype, gene))  # by gene, then phenotype (nodes are by IRI)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = gene[order][1:] != gene[order][:-1]
+    via = {
+        links.node_iris[g]: links.node_iris[p]
+        for g, p in zip(gene[order][first].tolist(), phenotype[order][first].tolist(), strict=True)
+    }
+    for t in under:
+        if t not in links.index:
+            for r in kg.select(Q_GENES_WITH_TERM, term=IRI(t)):
+                via[r["gene"]] = min(via.get(r["gene"], t), t)
+    if not via:
         return Lookup(f"No gene is linked to {_name(term)} or its subtypes.")
-    genes = list(items.values())
+    labels = kg.labels
+    ordered = sorted(via, key=lambda g: (labels.get(g, ""), via[g], g))
+    genes = [
+        AnswerItem(g, labels.get(g, ""), GENE, {"via": node_name(kg, via[g])}) for g in ordered
+    ]
+    facts = [_triple(g, RO_HAS_PHENOTYPE, via[g]) for g in ordered]
     text = f"{len(genes)} genes are linked to {_name(term)} or a subtype of it: " + _list(
         [g.label for g in genes], 15
     )
@@ -257,8 +445,8 @@ def definition(kg: KnowledgeGraph, entity: Entity) -> Lookup:
         features = disease_features(kg, entity)
         genes = genes_of_disease(kg, entity)
         text = (
-            f"{_name(entity)} is a disease of the KG with {features.total} annotated features "
-            f"and {genes.total} associated genes."
+            f"{_name(entity)} is a disease of the KG with {len(_features(features.items))} "
+            f"annotated features and {genes.total} associated genes."
         )
         item = AnswerItem(entity.iri, entity.label, DISEASE, {"same_name": list(entity.same_name)})
         return Lookup(text, [item], (genes.facts + features.facts))
@@ -320,7 +508,8 @@ def children(kg: KnowledgeGraph, entity: Entity) -> Lookup:
 
 
 def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
-    """Yes when the disease is annotated with the term or a subtype; the annotations say why."""
+    """Yes when the disease (or a same-name twin) is annotated with the term or a subtype;
+    the annotations say why, each phenotype once with its frequencies merged."""
     annotations = _annotations(kg, disease.iris)
     below = set(kg.hierarchy.descendants(term.iri)) if term.iri in kg.hierarchy else set()
     below.add(term.iri)
@@ -330,19 +519,19 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     negated = [a for a in exact if a.negated]
     item = AnswerItem(disease.iri, disease.label, DISEASE)
     if present:
-        what = ", ".join(
-            f"{a.phenotype.label} ({a.frequency_label})" for a in sorted(present, key=_by_frequency)
-        )
+        groups = _by_phenotype(sorted(present, key=_by_frequency))
+        what = ", ".join(_with_frequencies(g) for g in groups.values())
         item.detail["answer"] = "yes"
         return Lookup(
-            f"Yes: {_name(disease)} is annotated with {what}.",
+            f"Yes: {_name(disease)} is annotated with {what}{_records(disease)}.",
             [item],
             [annotation_fact(a) for a in present],
         )
     if negated:
         item.detail["answer"] = "no"
         return Lookup(
-            f"No: {_name(disease)} is explicitly annotated as NOT having {_name(term)}.",
+            f"No: {_name(disease)} is explicitly annotated as NOT having {_name(term)}"
+            f"{_records(disease)}.",
             [item],
             [annotation_fact(a) for a in negated],
         )

@@ -34,7 +34,14 @@ from kg.rules.engine import CitedFact
 from kg.store import default_kg_path, kgfuse_home
 from kgfuse.qa import lookups
 from kgfuse.qa.answers import Answer, AnswerItem, source_namer
-from kgfuse.qa.entities import Entity, QuestionEntityLinker, delexicalise
+from kgfuse.qa.entities import (
+    Entity,
+    QuestionEntityLinker,
+    UnknownId,
+    called,
+    delexicalise,
+    naming_by_id,
+)
 from kgfuse.qa.intent import IntentClassifier, IntentGuess, default_classifier
 from kgfuse.qa.questions import DISEASE, GENE, TERM, Intent
 
@@ -169,41 +176,96 @@ class QAService:
     def understand(self, question: str) -> Understood:
         """The entities and the intent of a question (no answer yet).
 
-        Names that are both a disease's and a phenotype's ("macroglossia") are read as the
-        disease, unless that reading leaves the question unanswerable and the phenotype
-        reading does not ("Which diseases have macroglossia?"), or the question describes
-        a patient to diagnose (its findings are phenotypes). Asked whether one phenotype is a
-        feature of another that also names a disease ("Is ectopia lentis a feature of
-        homocystinuria?", where "ectopia lentis" names a disease too), the phenotype reading
-        is kept, and its answer says that no disease was named, with the diseases named
-        after each finding: which name is the disease is not clear.
+        A name that is both a disease's and a phenotype's ("ectopia lentis" is HP:0001083
+        and OMIM:225100) is read, in this order:
+
+        1. as the question calls it: after "phenotype", "feature", "finding", "symptom",
+           "sign" ... as the phenotype, after "disease", "disorder", "syndrome" or
+           "condition" as the disease ("the phenotype ectopia lentis";
+           :data:`kgfuse.qa.entities.CALLED`);
+        2. as the phenotype when the question describes a patient to diagnose (its findings
+           are phenotypes), or when only the phenotype reading can be answered ("Which
+           diseases have macroglossia?");
+        3. as the phenotype in a question for genes ("Which genes are linked to ectopia
+           lentis?"): the genes of a phenotype are those of every disease with it or a
+           subtype, which is what a question naming a feature asks for; the disease of the
+           same name is most often that feature's isolated form, one disease among them;
+        4. else as the disease.
+
+        An answer read one way says so and how to ask for the other, when the other reading
+        can be answered too (:meth:`ask`). Asked whether one phenotype is a feature of
+        another that also names a disease ("Is ectopia lentis a feature of homocystinuria?",
+        where "ectopia lentis" names a disease too), the phenotype reading is kept, and its
+        answer says that no disease was named, with the diseases named after each finding:
+        which name is the disease is not clear.
+
+        Ids written in the question that the KG does not know ("HP:9999999") keep their
+        place in it while the intent is read ("Which diseases explain arachnodactyly and
+        HP:9999999?" asks for a differential, not for the diseases with arachnodactyly);
+        the answer names them.
         """
         text = check_question(question)
         entities, findings = self.entities.readings(text)
-        guess = self._intent(text, entities)
+        unknown = self.entities.unknown_ids(text)
+        guess = self._intent(text, entities, unknown)
         if findings == entities:
             return entities, guess
+        kinds = {called(text, start) for start, _ in _shared_names(entities, findings)} - {None}
+        if kinds == {TERM}:
+            return findings, self._intent(text, findings, unknown)
+        if kinds == {DISEASE}:
+            return entities, guess
         if guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None:
-            other = self._intent(text, findings)
+            other = self._intent(text, findings, unknown)
             if _why_not(other, findings) is None:
+                return findings, other
+        elif guess.intent is Intent.GENES_OF_DISEASE:
+            other = self._intent(text, findings, unknown)
+            if other.intent is Intent.GENES_OF_PHENOTYPE and _why_not(other, findings) is None:
                 return findings, other
         elif guess.intent is Intent.IS_FEATURE_OF and _disease_read_from_a_finding(
             entities, findings
         ):
-            other = self._intent(text, findings)
+            other = self._intent(text, findings, unknown)
             return findings, (other if _why_not(other, findings) is None else guess)
         return entities, guess
 
-    def _intent(self, text: str, entities: list[Entity]) -> IntentGuess:
-        """The intent of a question read with these entities."""
-        delexicalised = delexicalise(text, entities)
+    def _intent(self, text: str, entities: list[Entity], unknown: list[UnknownId]) -> IntentGuess:
+        """The intent of a question read with these entities (and ids the KG lacks)."""
+        delexicalised = delexicalise(text, entities, unknown)
         guess = self.classifier.predict(delexicalised)
         feasible = [i for i in Intent if _slots(i, entities) is not None]
         unsure = guess.method != "pattern" and guess.confidence < CLEAR_INTENT
         if feasible and guess.intent not in feasible and unsure:
             # the entities cannot answer the best guess: choose among the intents they can
             guess = self.classifier.predict(delexicalised, feasible)
-        return _fit_to_entities(guess, entities)
+        return _fit_to_entities(guess, entities, sum(u.type == TERM for u in unknown))
+
+    def _other_reading(self, text: str, entities: list[Entity]) -> str:
+        """For each name of the question that is both a phenotype's and a disease's, read
+        one way while the other reading can be answered too: which one the answer took and
+        how to ask for the other ("" when there is none)."""
+        as_named, findings = self.entities.readings(text)
+        if as_named == findings or entities not in (as_named, findings):
+            return ""
+        other_reading = as_named if entities == findings else findings
+        unknown = self.entities.unknown_ids(text)
+        other = self._intent(text, other_reading, unknown)
+        if other.intent is Intent.DIAGNOSE or _why_not(other, other_reading) is not None:
+            return ""
+        taken = {(e.start, e.end): e for e in entities}
+        offered = {(e.start, e.end): e for e in other_reading}
+        notes = []
+        for span in _shared_names(as_named, findings):
+            read, alternative = taken[span], offered[span]
+            kind = "phenotype" if read.type == TERM else "disease"
+            other_kind = "phenotype" if alternative.type == TERM else "disease"
+            notes.append(
+                f"'{read.text}' is read as the {kind} {read.label} ({read.curie}); it also "
+                f"names the {other_kind} {alternative.label} ({alternative.curie}): ask "
+                f'"{naming_by_id(text, *span, alternative.curie)}" for that.'
+            )
+        return " ".join(notes)
 
     def ask(
         self,
@@ -229,7 +291,18 @@ class QAService:
         started = time.perf_counter()
         text = check_question(question)
         entities, guess = understood if understood is not None else self.understand(text)
-        answer = self._answer(text, entities, guess, top_k)
+        unknown = self.entities.unknown_ids(text)
+        answer = self._answer(text, entities, guess, top_k, limit)
+        if answer.answered and answer.intent != Intent.DIAGNOSE.value:
+            note = self._other_reading(text, entities)
+            answer.text += f" {note}" if note else ""
+        if unknown:
+            ids = ", ".join(u.text for u in unknown)
+            answer.text += f" Not an id of the KG, left out: {ids}."
+            answer.warnings += [
+                f"{u.text} is not an id of the KG: the question was read without it"
+                for u in unknown
+            ]
         answer.items = answer.items[:limit]
         answer.facts = answer.facts[:MAX_FACTS]
         answer.entities = [e.to_dict() for e in entities]
@@ -239,16 +312,26 @@ class QAService:
         return answer
 
     def _answer(
-        self, question: str, entities: list[Entity], guess: IntentGuess, top_k: int
+        self,
+        question: str,
+        entities: list[Entity],
+        guess: IntentGuess,
+        top_k: int,
+        limit: int,
     ) -> Answer:
         intent = guess.intent
         why = _why_not(guess, entities)
+        if intent is Intent.DIAGNOSE and why in (None, _missing(intent)):
+            # with no finding, the differential says what it read (not what it needs)
+            return self._diagnose(question, entities, guess, top_k)
         slots = _slots(intent, entities)
         if why is not None or slots is None:
             return self._cannot(question, entities, guess, why or _missing(intent))
-        if intent is Intent.DIAGNOSE:
-            return self._diagnose(question, guess, top_k)
-        found = _LOOKUPS[intent](self.kg, *slots)
+        lookup = _LOOKUPS[intent]
+        if intent in _LISTED:  # the facts of the first MAX_FACTS are cited, whatever is listed
+            found = lookup(self.kg, *slots, limit=max(limit, MAX_FACTS))
+        else:
+            found = lookup(self.kg, *slots)
         return Answer(
             question,
             intent.value,
@@ -261,7 +344,19 @@ class QAService:
             warnings=found.warnings,
         )
 
-    def _diagnose(self, question: str, guess: IntentGuess, top_k: int) -> Answer:
+    def _diagnose(
+        self, question: str, entities: list[Entity], guess: IntentGuess, top_k: int
+    ) -> Answer:
+        """A differential from the fused model, the question's findings read by its linker
+        (and those written as ids given beside the text); without a present finding, a
+        "cannot answer" that says what was read, never a ranking."""
+        read = [
+            ("no " if e.excluded else "") + (e.label or e.text) for e in entities if e.type == TERM
+        ]
+        if not _present(entities, TERM):
+            return _no_finding(question, guess, read)
+        from kgfuse.diagnosis import RecordError
+
         try:
             service = self.diagnosis
         except FileNotFoundError as exc:  # no model trained yet
@@ -272,8 +367,22 @@ class QAService:
                 False,
                 f"I cannot answer this: it needs the diagnosis model, which is missing ({exc}).",
             )
-        record = {"id": "question", "text": question}
-        out, explanation = service.run(record, 0, top_k, audit=False)
+        record: dict[str, Any] = {"id": "question", "text": question}
+        # findings written as ids: the model's linker reads names only
+        written = [e.curie for e in entities if e.type == TERM and e.written_as_id]
+        if written:
+            record["present_hpo"] = written
+        try:
+            out, explanation = service.run(record, 0, top_k, audit=False)
+        except RecordError as exc:  # nothing the model can rank by (it says why)
+            why = str(exc).removeprefix("record question: ")
+            return _no_finding(question, guess, read, why, used_model=True)
+        if not any(m.status == "present" for m in explanation.mentions):
+            read = [
+                ("no " if m.status == "excluded" else "") + (m.label or m.text)
+                for m in explanation.mentions
+            ]
+            return _no_finding(question, guess, read, used_model=True)
         items = [
             AnswerItem(
                 r["iri"],
@@ -290,12 +399,13 @@ class QAService:
             )
             for k, r in enumerate(out["ranking"], start=1)
         ]
-        read = ", ".join(
+        read_text = ", ".join(
             ("no " if m.status == "excluded" else "") + (m.label or m.text)
             for m in explanation.mentions
         )
-        top = ", ".join(f"{i.label} ({i.detail['probability']:.0%})" for i in items[:3])
-        text = f"Read: {read or 'no findings'}. Most likely: {top or 'none'}."
+        # in ranked order, without the probabilities: the ranking is not by them (README)
+        top = ", ".join(i.label for i in items[:3])
+        text = f"Read: {read_text or 'no findings'}. Most likely, in ranked order: {top or 'none'}."
         findings = [f.to_dict() for f in explanation.findings]
         facts = [f.fact for f in explanation.facts]
         answer = Answer(
@@ -311,6 +421,7 @@ class QAService:
             warnings=list(out.get("warnings", [])),
         )
         answer.rule_findings = list(explanation.findings)
+        answer.used_model = True
         return answer
 
     def _cannot(
@@ -404,7 +515,7 @@ class QAService:
             "shortlist": self.shortlist,
             "precision": self.precision,
         }
-        if answer.intent == Intent.DIAGNOSE.value and self._diagnosis is not None:
+        if answer.used_model and self._diagnosis is not None:
             config.update(self._diagnosis.diagnoser.ranking_settings)  # precision resolved
         return self.audit_log.record(
             explanation, {"question": answer.question}, config=config, kind="ask"
@@ -459,7 +570,7 @@ class QAService:
         return {"model_files": self._diagnosis.model_files}
 
     def _model_fingerprint(self, answer: Answer) -> str | None:
-        if answer.intent == Intent.DIAGNOSE.value and self._diagnosis is not None:
+        if answer.used_model and self._diagnosis is not None:
             return str(self._diagnosis.model_fingerprint)
         return None
 
@@ -472,6 +583,31 @@ def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
     if _slots(guess.intent, entities) is None:
         return _missing(guess.intent)
     return None
+
+
+def _no_finding(
+    question: str, guess: IntentGuess, read: list[str], why: str = "", *, used_model: bool = False
+) -> Answer:
+    """The answer to a differential question with no present finding: what was read, and
+    that a ranking would be a guess (``used_model``: the model ran and found none)."""
+    said = f" (read: {'; '.join(read)})" if read else ""
+    text = (
+        f"I cannot answer this: no present finding was recognised in the question{said}, so "
+        "a ranking of the diseases would be a guess. Name at least one finding the patient has."
+    )
+    warnings = [why] if why else []
+    answer = Answer(
+        question, Intent.DIAGNOSE.value, guess.confidence, False, text, warnings=warnings
+    )
+    answer.used_model = used_model
+    return answer
+
+
+def _shared_names(as_named: list[Entity], findings: list[Entity]) -> list[tuple[int, int]]:
+    """Spans of the names that :meth:`QuestionEntityLinker.readings` reads as a disease in
+    one reading and as a phenotype in the other."""
+    terms = {(e.start, e.end) for e in findings if e.type == TERM}
+    return [(e.start, e.end) for e in as_named if e.type == DISEASE and (e.start, e.end) in terms]
 
 
 def _disease_read_from_a_finding(entities: list[Entity], findings: list[Entity]) -> bool:
@@ -490,10 +626,11 @@ def _present(entities: list[Entity], kind: str) -> list[Entity]:
     return [e for e in entities if e.type == kind and not e.excluded]
 
 
-def _fit_to_entities(guess: IntentGuess, entities: list[Entity]) -> IntentGuess:
+def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 0) -> IntentGuess:
     """Correct an intent that the entities contradict: genes of a disease vs of a phenotype;
     several findings (or a ruled-out one) describe a patient to diagnose, one finding alone
-    asks for the diseases that have it."""
+    asks for the diseases that have it (``unknown``: findings written as ids the KG lacks,
+    which count as findings here)."""
     terms = [e for e in entities if e.type == TERM]
     diseases = _present(entities, DISEASE)
     swap = {
@@ -506,7 +643,7 @@ def _fit_to_entities(guess: IntentGuess, entities: list[Entity]) -> IntentGuess:
     if guess.intent in _ONE_ENTITY_INTENTS and terms and diseases:
         # a finding and a disease named together: is the one a feature of the other?
         return IntentGuess(Intent.IS_FEATURE_OF, guess.confidence, guess.method)
-    several = len(terms) > 1 or any(e.excluded for e in terms)
+    several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
     if guess.intent is Intent.DISEASES_WITH_FEATURE and several:
         return IntentGuess(Intent.DIAGNOSE, guess.confidence, guess.method)
     if guess.intent is Intent.DIAGNOSE and len(terms) == 1 and not several and not diseases:
@@ -568,6 +705,9 @@ def _missing(intent: Intent) -> str:
     asks = spec.description if intent is Intent.IS_FEATURE_OF else f"for the {spec.description}"
     return f"it asks {asks}, which needs {needs} of the KG in the question"
 
+
+#: Lookups that list the first ``limit`` of their items (``Answer.total`` counts all).
+_LISTED = frozenset({Intent.DISEASES_WITH_FEATURE})
 
 _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
     Intent.DISEASE_FEATURES: lookups.disease_features,

@@ -363,8 +363,11 @@ def test_a_name_of_a_disease_and_a_phenotype_is_read_as_the_question_needs(
         entities, guess = twin_named_qa.understand(question)
         return guess.intent.value, [(e.curie, e.type) for e in entities]
 
-    # the disease where the question asks about a disease ...
-    assert read("Which genes are associated with ectopia lentis?")[1] == [("OMIM:225100", DISEASE)]
+    # the disease where the question calls it a disease ...
+    assert read("Which genes are associated with the disease ectopia lentis?")[1] == [
+        ("OMIM:225100", DISEASE)
+    ]
+    assert read("What is ectopia lentis?")[1] == [("OMIM:225100", DISEASE)]
     # ... the phenotype where only the phenotype reading can be answered
     intent, entities = read("Which diseases have ectopia lentis?")
     assert (intent, entities) == ("diseases_with_feature", [("HP:0001083", TERM)])
