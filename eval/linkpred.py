@@ -86,6 +86,7 @@ def split_edges(
     valid_frac: float = 0.05,
     test_frac: float = 0.05,
     seed: int = 0,
+    min_valid: int = 0,
 ) -> EdgeSplit:
     r"""Hold out validation and test edges of the target relations.
 
@@ -101,10 +102,17 @@ def split_edges(
             (default: :obj:`0.05`)
         test_frac (float, optional): Fraction for test. (default: :obj:`0.05`)
         seed (int, optional): Seed of the split. (default: :obj:`0`)
+        min_valid (int, optional): Validation triples held out of each relation at least,
+            where ``valid_frac`` rounds to fewer, as long as one triple of the relation
+            stays in training (a small ontology: ``0.05`` of 10 triples rounds to none).
+            (default: :obj:`0`, the fraction alone)
 
     Raises:
-        ValueError: An unknown relation, or fractions outside :math:`[0, 1)`.
+        ValueError: An unknown relation, fractions outside :math:`[0, 1)`, or a negative
+            ``min_valid``.
     """
+    if min_valid < 0:
+        raise ValueError(f"min_valid must be >= 0, got {min_valid}")
     if valid_frac < 0 or test_frac < 0 or valid_frac + test_frac >= 1:
         raise ValueError(
             f"need 0 <= valid_frac, test_frac and a sum < 1; got {valid_frac}, {test_frac}"
@@ -124,6 +132,8 @@ def split_edges(
         perm = ids[torch.randperm(ids.numel(), generator=generator)]
         n_test = round(test_frac * ids.numel())
         n_valid = round(valid_frac * ids.numel())
+        if n_valid < min_valid:  # keeps one triple of the relation for training
+            n_valid = max(0, min(min_valid, ids.numel() - n_test - 1))
         test_parts.append(perm[:n_test])
         valid_parts.append(perm[n_test : n_test + n_valid])
     held_out = torch.zeros(unique.size(0), dtype=torch.bool)
@@ -132,8 +142,9 @@ def split_edges(
     held_out[valid_ids] = True
     held_out[test_ids] = True
     keep = ~held_out[inverse]
+    at_least = f"|min_valid={min_valid}" if min_valid else ""  # the tags of before otherwise
     tag = hashlib.sha256(
-        f"{sorted(relations)}|{valid_frac}|{test_frac}|{seed}".encode()
+        f"{sorted(relations)}|{valid_frac}|{test_frac}|{seed}{at_least}".encode()
     ).hexdigest()[:12]
     train_graph = GraphTensors(
         node_iris=graph.node_iris,

@@ -9,14 +9,19 @@ text --encoders.linker--> concept mentions (IRI, span, present/excluded)
 ```
 
 :class:`TaskInputBuilder` is shared by training (``train.task_training``) and
-:class:`TaskPredictor`, so a model sees the same kind of input in both. A task model folder
-holds the transformers checkpoint (``config.json`` with the label set, ``model.safetensors``),
-the tokenizer, ``kgfuse_model.json`` (task, KG fingerprint and path, linker settings, training
-config and its hash) and ``facts/`` (the fact index, for cross-attention models).
+:class:`TaskPredictor`, so a model sees the same kind of input in both. A text longer than
+the encoder's token budget is predicted in sentence windows (:func:`sentence_windows`): the
+windows' spans are merged (token classification), or their logits combined into the text's
+(:meth:`TaskPredictor.combine_windows`, text classification; its output's ``warnings`` say
+so). A task model folder holds the transformers checkpoint (``config.json`` with the label
+set, ``model.safetensors``), the tokenizer, ``kgfuse_model.json`` (task, KG fingerprint and
+path, linker settings, training config and its hash) and ``facts/`` (the fact index, for
+cross-attention models).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -59,6 +64,7 @@ __all__ = [
     "TaskRecordError",
     "bio_tags",
     "decode_spans",
+    "loose_record_id",
     "sentence_windows",
     "tag_tokens",
 ]
@@ -71,7 +77,38 @@ MAX_TEXT_CHARS = 100_000
 
 
 class TaskRecordError(ValueError):
-    """An input record that cannot be predicted (the message says why)."""
+    """An input record that cannot be predicted (the message says why).
+
+    Args:
+        message: why.
+        record_id: the record's own ``id`` where it could be read (a line that is not
+            strict JSON may still name itself), reported instead of the line number.
+    """
+
+    def __init__(self, message: str, record_id: str | int | None = None) -> None:
+        super().__init__(message)
+        self.record_id = record_id
+
+
+def loose_record_id(line: bytes) -> str | int | None:
+    """The ``id`` a JSONL line names, read leniently (Python's ``json``, which takes
+    ``NaN`` and unpaired surrogate escapes; bytes that are not UTF-8 replaced), so that the
+    error record of a line the strict reader refuses carries the record's own id; None when
+    there is none, or it is not a string or an integer that a UTF-8 writer takes."""
+    text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    rid = value.get("id") if isinstance(value, Mapping) else None
+    if isinstance(rid, bool) or not isinstance(rid, str | int):
+        return None
+    if isinstance(rid, str):
+        try:
+            rid.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return rid
 
 
 # ------------------------------------------------------------------------------ BIO tags
@@ -475,56 +512,106 @@ class TaskPredictor:
         return cls(model, tokenizer, builder, meta, threshold, precision)
 
     @torch.no_grad()
-    def predict_prepared(self, prepared: Sequence[PreparedText]) -> list[dict[str, Any]]:
-        """Outputs (without ``id``) of already prepared texts, one batch."""
+    def _forward(self, prepared: Sequence[PreparedText]) -> tuple[Tensor, Tensor | None]:
+        """The logits of one batch of prepared texts, with the tokens' character offsets
+        (token classification; None otherwise)."""
         batch = cast_inputs(self.collator([TaskItem(p.input) for p in prepared]), self.precision)
         offsets = batch.pop("offset_mapping", None)
-        logits = self.model(**batch).logits.float()
-        out: list[dict[str, Any]] = []
-        for r, p in enumerate(prepared):
-            record: dict[str, Any]
-            if offsets is not None:  # token classification
-                probs = torch.softmax(logits[r], -1)
-                best, ids = probs.max(-1)
-                spans = decode_spans(
-                    ids.tolist(), best.tolist(), offsets[r], self.id2label, p.input.text
-                )
-                record = {"spans": [s.to_record() for s in spans]}
-            elif self.problem_type == "multi_label_classification":
-                probs = torch.sigmoid(logits[r])
-                scores = {self.id2label[i]: float(v) for i, v in enumerate(probs.tolist())}
-                record = {
-                    "labels": [k for k, v in scores.items() if v >= self.threshold],
-                    "scores": _rounded(scores),
-                }
-            else:
-                probs = torch.softmax(logits[r], -1)
-                scores = {self.id2label[i]: float(v) for i, v in enumerate(probs.tolist())}
-                record = {"label": max(scores, key=scores.__getitem__), "scores": _rounded(scores)}
-            record["concepts"] = [
-                {
-                    "curie": _curie(f.iri),
-                    "start": f.start,
-                    "end": f.end,
-                    "text": f.text,
-                    "excluded": f.excluded,
-                }
-                for f in p.findings
-            ]
-            record["facts"] = len(p.facts)
-            out.append(record)
-        return out
+        return self.model(**batch).logits.float(), offsets
+
+    def predict_prepared(self, prepared: Sequence[PreparedText]) -> list[dict[str, Any]]:
+        """Outputs (without ``id``) of already prepared texts, one batch."""
+        logits, offsets = self._forward(prepared)
+        return [
+            self._output(logits[r], None if offsets is None else offsets[r], p)
+            for r, p in enumerate(prepared)
+        ]
+
+    def _output(self, logits: Tensor, offsets: Tensor | None, p: PreparedText) -> dict[str, Any]:
+        """The output of one prepared text from its logits (and its tokens' offsets)."""
+        record: dict[str, Any]
+        if offsets is not None:  # token classification
+            probs = torch.softmax(logits, -1)
+            best, ids = probs.max(-1)
+            spans = decode_spans(ids.tolist(), best.tolist(), offsets, self.id2label, p.input.text)
+            record = {"spans": [s.to_record() for s in spans]}
+        else:
+            record = self._labels(logits)
+        record["concepts"] = _concepts(p.findings)
+        record["facts"] = len(p.facts)
+        return record
+
+    def _labels(self, logits: Tensor) -> dict[str, Any]:
+        """``label`` (or ``labels``) and ``scores`` of one text's classification logits."""
+        if self.problem_type == "multi_label_classification":
+            probs = torch.sigmoid(logits)
+            scores = {self.id2label[i]: float(v) for i, v in enumerate(probs.tolist())}
+            return {
+                "labels": [k for k, v in scores.items() if v >= self.threshold],
+                "scores": _rounded(scores),
+            }
+        probs = torch.softmax(logits, -1)
+        scores = {self.id2label[i]: float(v) for i, v in enumerate(probs.tolist())}
+        return {"label": max(scores, key=scores.__getitem__), "scores": _rounded(scores)}
+
+    def combine_windows(self, logits: Tensor) -> Tensor:
+        """One text's classification logits from those of its windows, ``(W, L) -> (L,)``.
+
+        One label per text: the mean of the windows' logits. Its softmax is the normalised
+        geometric mean of the windows' probabilities (a product of experts): every window
+        is evidence about the one label of the text, a window that favours no label moves
+        the result little, and the order of the windows does not matter.
+
+        Several labels per text: the highest logit of each label over the windows, so a
+        label's probability is its highest in any window: a text has a label when some
+        part of it shows it (a long report that describes a burglary in one paragraph is
+        about burglary), which a mean would dilute by the other paragraphs.
+
+        Both are exact, deterministic reductions over the windows in text order.
+        """
+        if self.problem_type == "multi_label_classification":
+            return logits.amax(0)
+        return logits.mean(0)
+
+    def _windowed_output(
+        self, pieces: Sequence[tuple[int, PreparedText]], logits: Sequence[Tensor]
+    ) -> dict[str, Any]:
+        """The output of a text classified in windows (:meth:`combine_windows`), with its
+        windows' concepts at their places in the whole text and a warning saying so."""
+        record = self._labels(self.combine_windows(torch.stack(list(logits))))
+        record["concepts"] = [
+            {**c, "start": c["start"] + offset, "end": c["end"] + offset}
+            for offset, p in pieces
+            for c in _concepts(p.findings)
+        ]
+        record["facts"] = sum(len(p.facts) for _, p in pieces)
+        how = (
+            "each label scored by its highest score in any window"
+            if self.problem_type == "multi_label_classification"
+            else "the windows' logits averaged"
+        )
+        n = len(pieces)
+        record["warnings"] = [
+            f"the text is longer than the {self.collator.base.max_length} tokens the model "
+            f"reads at once: read in {n} window{'s' if n != 1 else ''} cut at sentence ends, "
+            f"{how}"
+        ]
+        return record
 
     def prepare(self, text: str) -> list[tuple[int, PreparedText]]:
-        """``(offset, prepared window)`` pairs of a text: one for text classification, the
-        :func:`sentence_windows` of the token budget for token classification."""
-        if self.problem_type != "token_classification":
+        """``(offset, prepared window)`` pairs of a text: the :func:`sentence_windows` of the
+        token budget (``max_length`` less ``[CLS]`` and ``[SEP]``), so nothing past the
+        budget is lost; one window, the whole text, when it fits the budget (text
+        classification) or the model reads no tokens (KG only)."""
+        if self.tokenizer is None:
             return [(0, self.builder.prepare(text))]
         budget = self.collator.base.max_length - 2  # [CLS] and [SEP]
 
         def count(piece: str) -> int:
             return len(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
 
+        if self.problem_type != "token_classification" and count(text) <= budget:
+            return [(0, self.builder.prepare(text))]
         return [
             (a, self.builder.prepare(text[a:b])) for a, b in sentence_windows(text, count, budget)
         ]
@@ -533,18 +620,30 @@ class TaskPredictor:
         self, texts: Sequence[list[tuple[int, PreparedText]]], batch_size: int
     ) -> list[dict[str, Any]]:
         flat = [p for pieces in texts for _, p in pieces]
-        results: list[dict[str, Any]] = []
+        rows: list[tuple[Tensor, Tensor | None]] = []
         for lo in range(0, len(flat), batch_size):
-            results += self.predict_prepared(flat[lo : lo + batch_size])
+            logits, offsets = self._forward(flat[lo : lo + batch_size])
+            rows += [
+                (logits[r], None if offsets is None else offsets[r]) for r in range(len(logits))
+            ]
         out, k = [], 0
         for pieces in texts:
-            parts = results[k : k + len(pieces)]
+            windows = rows[k : k + len(pieces)]
             k += len(pieces)
-            out.append(_merge([offset for offset, _ in pieces], parts))
+            whole = len(pieces) == 1 and pieces[0][0] == 0
+            if self.problem_type == "token_classification" or whole:
+                parts = [
+                    self._output(logits, offsets, p)
+                    for (logits, offsets), (_, p) in zip(windows, pieces, strict=True)
+                ]
+                out.append(_merge([offset for offset, _ in pieces], parts))
+            else:
+                out.append(self._windowed_output(pieces, [logits for logits, _ in windows]))
         return out
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[dict[str, Any]]:
-        """Outputs of ``texts``: ``label`` / ``labels`` / ``spans``, ``scores``, ``concepts``."""
+        """Outputs of ``texts``: ``label`` / ``labels`` / ``spans``, ``scores``, ``concepts``,
+        ``facts``, and ``warnings`` for a text classified in windows (:meth:`prepare`)."""
         out: list[dict[str, Any]] = []
         for lo in range(0, len(texts), batch_size):
             chunk = [self.prepare(t) for t in texts[lo : lo + batch_size]]
@@ -568,7 +667,11 @@ class TaskPredictor:
         started = time.perf_counter()
         n = 0
         for lineno, raw in records:
-            rid = raw.get("id", lineno) if isinstance(raw, Mapping) else lineno
+            if isinstance(raw, Mapping):
+                rid = raw.get("id", lineno)
+            else:  # an error record names the record's own id where the line gave it
+                named = getattr(raw, "record_id", None)
+                rid = lineno if named is None else named
             try:
                 text = _record_text(raw, lineno)
                 prepared = self.prepare(text)
@@ -597,6 +700,20 @@ def _merge(offsets: Sequence[int], parts: Sequence[dict[str, Any]]) -> dict[str,
                 )
         merged["facts"] += part.get("facts", 0)
     return merged
+
+
+def _concepts(findings: Sequence[LinkedFinding]) -> list[dict[str, Any]]:
+    """The ``concepts`` of an output: the linked mentions of a text."""
+    return [
+        {
+            "curie": _curie(f.iri),
+            "start": f.start,
+            "end": f.end,
+            "text": f.text,
+            "excluded": f.excluded,
+        }
+        for f in findings
+    ]
 
 
 def _record_text(raw: Any, lineno: int) -> str:

@@ -34,10 +34,16 @@ class FolderBusyError(ValueError):
 
 def holding_output_folder(
     output_of: Callable[[Any, Path | None], Path],
+    check: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Run a training function inside :func:`training_folder` of its output folder,
     ``output_of(config, home)``; the function takes the config first and ``home`` and
-    ``distributed`` (only rank 0 locks) as keywords."""
+    ``distributed`` (only rank 0 locks) as keywords.
+
+    ``check(config)`` runs first, before the folder is made (settings and inputs that are
+    cheap to refuse). A run that fails leaves no folder it made and wrote nothing into
+    (:func:`training_folder`).
+    """
 
     def wrap(train: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(train)
@@ -45,6 +51,8 @@ def holding_output_folder(
             from train.distributed import is_main
 
             config = args[0] if args else kwargs["config"]
+            if check is not None:
+                check(config)
             out = output_of(config, kwargs.get("home"))  # type: ignore[arg-type]
             inputs = [getattr(config, name, None) for name in ("data", "valid", "dev_cases")]
             check_output_folder(out, inputs)
@@ -87,15 +95,37 @@ def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
     killed); ``owner=False`` (a DDP rank other than 0, which writes nothing) takes none. On
     systems without ``fcntl`` no lock is taken.
 
+    A folder this call made is removed again when the block fails before anything but the
+    lock file was written into it (bad data, a missing KG, an unusable setting found after
+    the folder was made), so a failed run leaves no empty model folder behind; a folder
+    that existed before is never removed, nor one holding a checkpoint to resume.
+
     Raises:
         FolderBusyError: another process holds the folder.
     """
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     if not owner:
         yield out
         return
     with exclusive_lock(out / LOCK_FILE, lambda pid: _busy(out, pid)):
-        yield out
+        try:
+            yield out
+        except BaseException:
+            if made:
+                _remove_if_unused(out)
+            raise
+
+
+def _remove_if_unused(out: Path) -> None:
+    """Remove ``out`` when it holds the lock file alone (while the lock is still held, so no
+    other run is using it)."""
+    try:
+        if {item.name for item in out.iterdir()} == {LOCK_FILE}:
+            (out / LOCK_FILE).unlink()
+            out.rmdir()
+    except OSError:  # something appeared meanwhile, or the folder is not ours to remove
+        return
 
 
 def _busy(out: Path, holder: str) -> FolderBusyError:

@@ -298,7 +298,8 @@ def train_graph_embedder(
             split here)
 
     Raises:
-        ValueError: A checkpoint in ``out_dir`` comes from a run with other settings.
+        ValueError: A checkpoint in ``out_dir`` comes from a run with other settings, or
+            the graph has no edge.
         KGMismatchError: A checkpoint in ``out_dir`` was trained on another KG, or
             ``split`` is a split of another KG.
     """
@@ -306,6 +307,11 @@ def train_graph_embedder(
         raise ValueError(f"unknown loss {loss!r}; choices: {', '.join(LOSSES)}")
     if epochs < 1 or patience < 1 or batch_size < 1 or num_negatives < 1:
         raise ValueError("epochs, patience, batch_size and num_negatives must be positive")
+    if graph.num_edges == 0:
+        raise ValueError(
+            "the KG has no triple between its concepts (no subClassOf or other relation) to "
+            "learn graph embeddings from; a task on it can use model.fusion=text_only"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     given_split = split is not None
@@ -320,10 +326,15 @@ def train_graph_embedder(
     adjacency = model.prepare(split.train_graph)
     candidates = candidates_of(graph)
     train = split.train
+    fallback: dict[str, Any] = {}
+    if split.valid.size(0) == 0:
+        if given_split:
+            raise ValueError("the given edge split has no validation triples")
+        split, fallback = _small_graph_split(graph, list(relations), valid_frac, test_frac, config)
+        adjacency = model.prepare(split.train_graph)
+    validate = split.valid.size(0) > 0
     valid = sample_triples(split.valid, max_valid_triples, config.seed + 1)
     test = sample_triples(split.test, max_test_triples, config.seed + 2)
-    if valid.size(0) == 0:
-        raise ValueError("the split has no validation triples; raise valid_frac")
     skip = {"features.text_features"}  # an input of the run, not a trained state
     run = {
         "config": config.to_dict(),
@@ -344,6 +355,7 @@ def train_graph_embedder(
     if given_split:
         # the train graph's fingerprint names the relations, fractions and seed of the split
         run.update(valid_frac=None, test_frac=None, split=split.train_graph.fingerprint)
+    run.update(fallback)  # only where the graph is too small for valid_frac
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sampler = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)  # dropout draws from the global generator
@@ -388,39 +400,47 @@ def train_graph_embedder(
                 optimizer.step()
                 total += float(step_loss.detach()) * idx.numel()
                 seen += idx.numel()
-            valid_mrr = _evaluate(model, adjacency, valid, split, candidates)["mrr"]
             state.epoch += 1
-            if valid_mrr > state.best_mrr:
-                state.best_mrr, state.best_epoch, state.bad_epochs = valid_mrr, state.epoch, 0
+            record: dict[str, float] = {"epoch": state.epoch, "loss": total / max(seen, 1)}
+            if validate:
+                valid_mrr = _evaluate(model, adjacency, valid, split, candidates)["mrr"]
+                record["valid_mrr"] = valid_mrr
+                if valid_mrr > state.best_mrr:
+                    state.best_mrr, state.best_epoch, state.bad_epochs = valid_mrr, state.epoch, 0
+                    best = _clone_state(model, skip)
+                else:
+                    state.bad_epochs += 1
+            else:  # nothing to validate on: every epoch runs, the last one is kept
+                state.best_epoch = state.epoch
                 best = _clone_state(model, skip)
-            else:
-                state.bad_epochs += 1
             seconds = time.perf_counter() - start
-            state.history.append(
-                {
-                    "epoch": state.epoch,
-                    "loss": total / max(seen, 1),
-                    "valid_mrr": valid_mrr,
-                    "seconds": seconds,
-                    "cpu_seconds": time.process_time() - cpu_start,
-                }
-            )
+            record.update(seconds=seconds, cpu_seconds=time.process_time() - cpu_start)
+            state.history.append(record)
             if state.bad_epochs >= patience:
                 state.finished = state.stopped_early = True
             elif state.epoch >= epochs:
                 state.finished = True
             _write_checkpoint(checkpoint, model, best, optimizer, sampler, state, run, skip)
-            logger.info(
-                "epoch %d: loss %.4f, valid MRR %.4f (best %.4f at %d), %.1f s",
-                state.epoch,
-                total / max(seen, 1),
-                valid_mrr,
-                state.best_mrr,
-                state.best_epoch,
-                seconds,
-            )
+            if validate:
+                logger.info(
+                    "epoch %d: loss %.4f, valid MRR %.4f (best %.4f at %d), %.1f s",
+                    state.epoch,
+                    total / max(seen, 1),
+                    record["valid_mrr"],
+                    state.best_mrr,
+                    state.best_epoch,
+                    seconds,
+                )
+            else:
+                logger.info(
+                    "epoch %d: loss %.4f (no validation), %.1f s",
+                    state.epoch,
+                    total / max(seen, 1),
+                    seconds,
+                )
             bar.update(1)
-            bar.set_postfix(loss=f"{total / max(seen, 1):.4f}", mrr=f"{valid_mrr:.4f}")
+            shown = {"mrr": f"{record['valid_mrr']:.4f}"} if validate else {}
+            bar.set_postfix(loss=f"{total / max(seen, 1):.4f}", **shown)
     finally:
         bar.close()
 
@@ -448,7 +468,7 @@ def train_graph_embedder(
     report = {
         "run": run,
         "best_epoch": result.best_epoch,
-        "best_valid_mrr": result.best_valid_mrr,
+        "best_valid_mrr": result.best_valid_mrr if validate else None,
         "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early,
         "seconds_per_epoch": result.seconds_per_epoch,
@@ -460,3 +480,35 @@ def train_graph_embedder(
     atomic_write_text(json.dumps(report, indent=2), out_dir / METRICS_FILE)
     logger.info("graph embedding done: best valid MRR %.4f, test %s", state.best_mrr, test_metrics)
     return result
+
+
+def _small_graph_split(
+    graph: GraphTensors,
+    relations: list[str],
+    valid_frac: float,
+    test_frac: float,
+    config: GraphEncoderConfig,
+) -> tuple[EdgeSplit, dict[str, Any]]:
+    """The split of a graph too small for ``valid_frac`` (no relation has enough triples for
+    it to round to one): one validation triple from each relation of two or more, else
+    none (training then runs every epoch without early stopping and keeps the last), with
+    a warning either way. Also the run settings that say so (checkpoints of another split
+    are not resumed)."""
+    split = split_edges(graph, relations, valid_frac, test_frac, seed=config.seed, min_valid=1)
+    if split.valid.size(0):
+        logger.warning(
+            "the KG is too small for %.0f%% of each relation's triples to give a validation "
+            "triple (%d triples in all): one triple of each relation with two or more is "
+            "held out for validation (%d), which is a weak signal for early stopping",
+            100 * valid_frac,
+            graph.num_edges,
+            split.valid.size(0),
+        )
+        return split, {"min_valid": 1}
+    logger.warning(
+        "the KG is too small to hold out a validation triple (%d triples, no relation with "
+        "two or more): the graph embeddings train for every epoch without validation or early "
+        "stopping, and the last epoch's are kept",
+        graph.num_edges,
+    )
+    return split, {"min_valid": 1, "validation": False}

@@ -307,6 +307,7 @@ def fit(
             model.train()
             losses: list[float] = []
             epoch_started, seen = time.perf_counter(), 0
+            fresh = state["step_in_epoch"] == 0  # no step of this epoch ran before a resume
             for step in range(state["step_in_epoch"], steps_per_epoch):
                 if state["global_step"] >= planned_steps():
                     state["done"] = True
@@ -366,6 +367,12 @@ def fit(
                     writer.add_scalar("train/loss", losses[-1], state["global_step"])
                 if state["global_step"] % t.checkpoint_every == 0:
                     save_state()
+            if state["done"] and fresh and not losses:
+                # the step or time budget ran out exactly at the end of the last epoch: this
+                # one trained nothing, so it is no epoch (no second validation of the same
+                # weights, no count towards patience, no loss of no step in the history)
+                save_state()
+                break
             # throughput of the training steps (every rank's examples, padding included)
             state["train_seconds"] = state.get("train_seconds", 0.0) + (
                 time.perf_counter() - epoch_started

@@ -9,8 +9,12 @@ Records (one JSON object per line, or one CSV row with a header):
   (character offsets, end exclusive; CSV: a ``spans`` column holding that JSON list)
 
 An optional ``id`` names a record. Every problem is a :class:`TaskDataError` naming the file
-and line: not UTF-8, not JSON, no or empty text, a bad label, spans outside the text or
-overlapping, records of two kinds in one file, a validation label the training data lacks.
+and line: not UTF-8, not JSON, an unpaired surrogate escape (``"\\ud800"``), no or empty
+text, a bad label, spans outside the text or overlapping, records of two kinds in one file,
+a CSV header without the columns (naming those it has), a CSV with both ``label`` and
+``labels``, a validation label the training data lacks, training data with one label only
+or (several labels per text) one label set only. Labels that differ only in case are
+logged as a warning.
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from encoders.linker import LinkerConfig
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "LabelledSpan",
@@ -41,6 +48,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 #: Separator of several labels in a CSV ``labels`` column.
 CSV_LABEL_SEPARATOR = "|"
+#: The columns a CSV header may name.
+CSV_COLUMNS = ("id", "text", "label", "labels", "spans")
 
 Kind = Literal["single", "multi", "spans"]
 
@@ -160,8 +169,13 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
         twice = sorted({c for c in header if header.count(c) > 1})
         raise TaskDataError(path, 1, f"the CSV header names {', '.join(twice)} twice")
     if "text" not in columns or not columns & {"label", "labels", "spans"}:
+        raise TaskDataError(path, 1, _header_problem(header))
+    if {"label", "labels"} <= columns:
         raise TaskDataError(
-            path, 1, "the CSV header needs a 'text' column and a 'label', 'labels' or 'spans' one"
+            path,
+            1,
+            "the CSV header has both a 'label' and a 'labels' column: give either 'label' "
+            f"(one label per text) or 'labels' (several, separated by {CSV_LABEL_SEPARATOR!r})",
         )
     last = reader.line_num
     rows = iter(reader)
@@ -187,7 +201,7 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
             record["id"] = row["id"]
         if "label" in columns and row.get("label", "") != "":
             record["label"] = row["label"]
-        if "labels" in columns and "label" not in record:
+        if "labels" in columns:
             cell = (row.get("labels") or "").strip()
             parts = cell.split(CSV_LABEL_SEPARATOR) if cell else []
             record["labels"] = [p.strip() for p in parts]
@@ -201,10 +215,57 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
         yield lineno, record
 
 
+def _header_problem(header: Sequence[str]) -> str:
+    """Why a CSV header names no text or label column: the columns it has, and which one
+    was meant where a name differs from a known one in case or white space only, or where
+    the header is one column holding another separator."""
+    found = ", ".join(repr(c) for c in header) if header else "none"
+    message = (
+        "the CSV header needs a 'text' column and a 'label', 'labels' or 'spans' one "
+        f"(columns found: {found})"
+    )
+    meant = [
+        f"{name!r} to {name.strip().lower()!r}"
+        for name in header
+        if name not in CSV_COLUMNS and name.strip().lower() in CSV_COLUMNS
+    ]
+    hints = []
+    if meant:
+        hints.append(
+            f"rename {', '.join(meant)} (column names are read exactly as written: lower "
+            "case, no spaces around them)"
+        )
+    if len(header) == 1:
+        for separator, called in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if separator in header[0]:
+                hints.append(
+                    f"the header is one column holding {called}: the columns of a CSV file "
+                    "are separated by commas"
+                )
+                break
+    return "; ".join([message, *hints])
+
+
+def _valid_unicode(value: str, path: Path, line: int, what: str) -> str:
+    """``value``, refused when it holds an unpaired UTF-16 surrogate (a JSON escape such as
+    ``"\\ud800"`` decodes to one): no tokenizer or UTF-8 writer takes it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        code = ord(value[err.start])
+        raise TaskDataError(
+            path,
+            line,
+            f"{what} is not valid Unicode: it holds an unpaired UTF-16 surrogate escape "
+            f"(U+{code:04X}, character {err.start})",
+        ) from None
+    return value
+
+
 def _label(value: Any, path: Path, line: int, what: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TaskDataError(path, line, f"{what} must be a string, got {json.dumps(value)}")
-    label = str(value).strip()
+    label = _valid_unicode(str(value), path, line, what).strip()
     if not label:
         raise TaskDataError(path, line, f"{what} is empty")
     return label
@@ -266,11 +327,12 @@ def parse_example(record: Any, task: str, path: Path, line: int) -> TaskExample:
         raise TaskDataError(path, line, "'text' must be a string")
     if not text.strip():
         raise TaskDataError(path, line, "empty text")
+    _valid_unicode(text, path, line, "'text'")
     if len(text) > MAX_TEXT_CHARS:  # what the linker reads of one text
         raise TaskDataError(
             path, line, f"text of {len(text):,} characters; at most {MAX_TEXT_CHARS:,}: split it"
         )
-    rid = str(record.get("id", f"{path.name}:{line}"))
+    rid = _valid_unicode(str(record.get("id", f"{path.name}:{line}")), path, line, "'id'")
     has = [k for k in ("label", "labels", "spans") if k in record]
     if task == TOKEN_CLASSIFICATION:
         if "spans" not in record:
@@ -365,6 +427,17 @@ def load_task_data(
         )
     if not labels:
         raise TaskDataError(train_path, None, f"no {_form(kind)} label in the training data")
+    if kind == "multi":
+        sets = {frozenset(ex.labels or ()) for ex in train}
+        if len(sets) == 1:
+            shown = ", ".join(repr(name) for name in labels)
+            raise TaskDataError(
+                train_path,
+                None,
+                f"every text has the same labels ({shown}): a classifier learns from texts "
+                "with and without each label",
+            )
+    _warn_case_variants(labels, train_path)
     valid: list[TaskExample] = []
     if valid_path is not None:
         valid = read_task_file(valid_path, task)
@@ -385,3 +458,20 @@ def load_task_data(
                     f"(known: {', '.join(labels)})",
                 )
     return TaskData(task, kind, labels, train, valid)
+
+
+def _warn_case_variants(labels: Sequence[str], path: str | Path) -> None:
+    """Log labels that differ only in case ("Theft" and "theft"): the model learns them as
+    different labels, which is seldom what was meant."""
+    groups: dict[str, list[str]] = {}
+    for name in labels:
+        groups.setdefault(name.casefold(), []).append(name)
+    clashes = [names for names in groups.values() if len(names) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(n) for n in names) for names in clashes)
+        logger.warning(
+            "%s: labels that differ only in case are different labels to the model: %s; "
+            "write each label one way if they mean the same",
+            path,
+            shown,
+        )

@@ -6,7 +6,11 @@ the KG's concepts with the dictionary linker, retrieves the facts touching them,
 :class:`fusion.heads.KgFusionForTokenClassification` with the loop the diagnosis model uses
 (``train.loop``: seeded, resumable checkpoints, early stopping on validation). The graph
 embeddings and the fact index are the KG's cached ones (``train.diagnosis``), so a task on
-a KG already embedded starts at once.
+a KG already embedded starts at once; a ``text_only`` model reads neither, and none is made.
+
+The encoder reads the first ``model.max_length`` tokens of a text in training and
+validation: texts longer than that, spans past it and gold spans that no tagging of the
+tokens decodes back are counted and logged as warnings before training starts.
 
 Validation metrics: accuracy and macro-F1 (one label), micro-F1 (several labels), exact
 span P/R/F1 (tokens); see :mod:`eval.task_metrics`.
@@ -30,10 +34,15 @@ from encoders.text import default_encoder_path
 from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
 from fusion.blas import limit_blas_threads
 from fusion.config import KgFusionTaskConfig
-from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
+from fusion.heads import (
+    IGNORE_INDEX,
+    KgFusionForSequenceClassification,
+    KgFusionForTokenClassification,
+)
 from fusion.pipeline import model_meta
 from fusion.retrieval import FactIndex
 from fusion.tasks import (
+    OUTSIDE,
     TaskCollator,
     TaskInputBuilder,
     TaskItem,
@@ -41,6 +50,7 @@ from fusion.tasks import (
     build_linker,
     decode_spans,
     linker_settings,
+    tag_tokens,
 )
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
@@ -54,7 +64,14 @@ from train.task_data import TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TaskTrainResult", "evaluate_items", "prepare_items", "train_task"]
+__all__ = [
+    "TaskTrainResult",
+    "evaluate_items",
+    "prepare_items",
+    "texts_past_budget",
+    "train_task",
+    "undecodable_spans",
+]
 
 CHECKPOINT = "checkpoint.safetensors"
 #: The graph-embedding table is rebuilt from the KG's cached embeddings, not checkpointed.
@@ -127,6 +144,106 @@ def spans_past_budget(
         total += len(example.spans)
         past += sum(span.start >= read for span in example.spans)
     return past, total
+
+
+def texts_past_budget(examples: Sequence[TaskExample], tokenizer: Any, max_length: int) -> int:
+    """How many texts have more tokens (with ``[CLS]`` and ``[SEP]``) than the encoder reads
+    (``max_length``): training and validation read only their first ``max_length``."""
+    return sum(
+        len(tokenizer(ex.text, truncation=True, max_length=max_length + 1)["input_ids"])
+        > max_length
+        for ex in examples
+    )
+
+
+def undecodable_spans(
+    examples: Sequence[TaskExample], tokenizer: Any, max_length: int
+) -> tuple[int, int, str]:
+    """Gold spans that no tagging of the tokens decodes back to (:func:`decode_spans` of
+    their own BIO tags gives other spans): a span that starts or ends inside a word piece
+    ("anti[burglary]"), or glued to a span of the same label with no space between
+    ("theft" + "burglary" in "theftburglary"). Validation counts them as misses whatever
+    the model learns. Spans not wholly within the first ``max_length`` tokens are left to
+    :func:`spans_past_budget`.
+
+    Returns:
+        How many such spans, how many spans were checked, and the first one shown as
+        ``line N: 'text' (start-end label)`` ("" when none).
+    """
+    labels = sorted({s.label for ex in examples for s in ex.spans or ()})
+    tags = bio_tags(labels)
+    tag2id = {tag: i for i, tag in enumerate(tags)}
+    id2tag = dict(enumerate(tags))
+    bad = total = 0
+    first = ""
+    for example in examples:
+        if not example.spans:
+            continue
+        encoded = tokenizer(
+            example.text, truncation=True, max_length=max_length, return_offsets_mapping=True
+        )
+        offsets = torch.tensor(encoded["offset_mapping"], dtype=torch.long).reshape(-1, 2)
+        read = int(offsets[:, 1].max()) if len(offsets) else 0
+        gold = [(s.start, s.end, s.label) for s in example.spans if s.end <= read]
+        ids = tag_tokens(offsets, gold, tag2id)
+        ids[ids == IGNORE_INDEX] = tag2id[OUTSIDE]  # special tokens are skipped by offsets
+        decoded = decode_spans(ids.tolist(), [1.0] * len(ids), offsets, id2tag, example.text)
+        found = {(s.start, s.end, s.label) for s in decoded}
+        total += len(gold)
+        for start, end, label in gold:
+            if (start, end, label) not in found:
+                bad += 1
+                if not first:
+                    first = (
+                        f"line {example.line}: {example.text[start:end]!r} ({start}-{end} {label})"
+                    )
+    return bad, total, first
+
+
+def _warn_about_the_token_budget(data: TaskData, tokenizer: Any, max_length: int) -> None:
+    """Log, once each, what the encoder's token budget hides from training and validation:
+    long texts (classification), spans past the budget and spans no tagging can decode
+    (token classification)."""
+    if data.kind != "spans":
+        long_train = texts_past_budget(data.train, tokenizer, max_length)
+        long_valid = texts_past_budget(data.valid, tokenizer, max_length)
+        if long_train or long_valid:
+            logger.warning(
+                "%d of %d training texts and %d of %d validation texts are longer than "
+                "model.max_length=%d tokens: only their first %d tokens are learnt from and "
+                "validated (kgfuse predict reads a long text whole, in windows): raise "
+                "model.max_length (at most 512) or split the texts",
+                long_train,
+                len(data.train),
+                long_valid,
+                len(data.valid),
+                max_length,
+                max_length,
+            )
+        return
+    past, total = spans_past_budget(data.train, tokenizer, max_length)
+    if past:
+        logger.warning(
+            "%d of %d training spans lie past the first model.max_length=%d tokens of "
+            "their texts and are not learnt: raise model.max_length or split the texts",
+            past,
+            total,
+            max_length,
+        )
+    for name, examples in (("training", data.train), ("validation", data.valid)):
+        bad, checked, first = undecodable_spans(examples, tokenizer, max_length)
+        if bad:
+            logger.warning(
+                "%d of %d %s spans cannot be decoded from the tokens' tags (they start or "
+                "end inside a word piece, or touch a span of the same label with no space "
+                "between), e.g. %s: the model cannot predict them exactly%s; put span "
+                "boundaries between words",
+                bad,
+                checked,
+                name,
+                first,
+                " and validation counts them as misses" if name == "validation" else "",
+            )
 
 
 def build_task_model(
@@ -225,7 +342,28 @@ def task_output(config: TaskConfig, home: Path | None = None) -> Path:
     return Path(config.output) if config.output else kgfuse_home(home) / "models" / config.task
 
 
-@holding_output_folder(task_output)
+def check_task_config(config: TaskConfig) -> None:
+    """Refuse, before the output folder is made, what would fail a run at once: no training
+    data, a data file that is not there, token classification on a model that reads no
+    text.
+
+    Raises:
+        ValueError: no data, or the fusion cannot tag tokens.
+        FileNotFoundError: a data file is missing.
+    """
+    if config.data is None:
+        raise ValueError("no training data: pass --data TRAIN.jsonl (or data= in the config)")
+    for path in (config.data, config.valid):
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"data file not found: {path}")
+    if config.task == "token-classification" and config.model.fusion == "kg_only":
+        raise ValueError(
+            "model.fusion=kg_only reads no text, and token classification tags the text's "
+            "tokens: choose cross_attention, entity_token or text_only"
+        )
+
+
+@holding_output_folder(task_output, check_task_config)
 def train_task(
     config: TaskConfig,
     *,
@@ -255,7 +393,7 @@ def train_task(
     limit_blas_threads()  # the same numbers in every process (fusion.blas)
     started = time.perf_counter()
     t = config.train
-    if config.data is None:
+    if config.data is None:  # for mypy: check_task_config refused it
         raise ValueError("no training data: pass --data TRAIN.jsonl (or data= in the config)")
     if t.num_threads:
         torch.set_num_threads(t.num_threads)
@@ -265,10 +403,13 @@ def train_task(
     kg = KnowledgeGraph.open(kg_path, home=home)
     out = task_output(config, home)
     fact_index = None
-    with main_rank_first(distributed):  # one process trains and caches, the others load
-        node_embeddings = ensure_embeddings(kg, config, home, progress)
-        if config.model.fusion == "cross_attention":
-            fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    if config.model.fusion == "text_only":  # reads no graph embedding: none trained
+        node_embeddings = torch.zeros(kg.graph.num_nodes, config.embedding.hidden_dim)
+    else:
+        with main_rank_first(distributed):  # one process trains and caches, the others load
+            node_embeddings = ensure_embeddings(kg, config, home, progress)
+            if config.model.fusion == "cross_attention":
+                fact_index = ensure_fact_index(kg, node_embeddings, progress)
     linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
     builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
     train_items = prepare_items(data.train, data, builder)
@@ -281,16 +422,8 @@ def train_task(
         len(valid_items),
     )
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
-    if data.kind == "spans" and tokenizer is not None:
-        past, total = spans_past_budget(data.train, tokenizer, config.model.max_length)
-        if past:
-            logger.warning(
-                "%d of %d training spans lie past the first model.max_length=%d tokens of "
-                "their texts and are not learnt: raise model.max_length or split the texts",
-                past,
-                total,
-                config.model.max_length,
-            )
+    if tokenizer is not None:
+        _warn_about_the_token_budget(data, tokenizer, config.model.max_length)
     collator = TaskCollator(
         tokenizer,
         data.problem_type,
@@ -385,5 +518,20 @@ def train_task(
     )
     if is_main(distributed):
         data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-        (out / "training.json").write_text(json.dumps(data_json, indent=2), encoding="utf-8")
+        (out / "training.json").write_text(
+            json.dumps(_json_safe(data_json), indent=2, allow_nan=False), encoding="utf-8"
+        )
     return result
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every float that JSON cannot hold (NaN, infinities: the loss of an
+    epoch that ran no step, a throughput of no step) as None, so ``training.json`` is
+    valid JSON (``null``)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -137,7 +138,11 @@ def predict(
         threshold = float(load_model_meta(model_dir).get("threshold", 0.5))
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
-    records = iter([(1, {"id": "text", "text": text})]) if one else read_jsonl(input)  # type: ignore[arg-type]
+    records = (
+        iter([(1, {"id": "text", "text": text})])
+        if one
+        else _named_errors(input, read_jsonl(input))  # type: ignore[arg-type]
+    )
     written = failed = 0
     with jsonl_output(output) as sink:
         for out in predictor.predict_records(records, batch_size=batch_size):
@@ -148,6 +153,24 @@ def predict(
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     report_records(input, written, failed, "labelled")
+
+
+def _named_errors(path: Path, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """``records`` of :func:`kgfuse.diagnosis.read_jsonl`, each error of a line that still
+    names an ``id`` (read leniently, :func:`fusion.tasks.loose_record_id`) made a
+    :class:`fusion.tasks.TaskRecordError` carrying it, so its error record names the record
+    rather than the line."""
+    from fusion.tasks import TaskRecordError, loose_record_id
+
+    with path.open("rb") as fh:
+        lines = enumerate(fh, start=1)
+        for lineno, raw in records:
+            if isinstance(raw, Exception):
+                line = next((text for n, text in lines if n == lineno), b"")
+                rid = loose_record_id(line)
+                if rid is not None:
+                    raw = TaskRecordError(str(raw), record_id=rid)
+            yield lineno, raw
 
 
 def _print_prediction(out: dict) -> None:
@@ -176,6 +199,8 @@ def _print_prediction(out: dict) -> None:
         f"{'no ' if c['excluded'] else ''}{c['text']} ({c['curie']})" for c in out["concepts"]
     )
     console.print(f"linked concepts: {escape(concepts) or '(none)'}; facts fused: {out['facts']}")
+    for warning in out.get("warnings", []):
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 @handle_errors
