@@ -32,8 +32,8 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
    gives the words before it read as ``low X`` or ``high X`` (*Hypophosphatemia*), unless
    that term is already linked there.
 6. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
-   hedged ones ``uncertain``; findings of relatives are marked ``family`` and, by default,
-   left out of :func:`link_records`.
+   hedged or hypothetical ones ``uncertain``; findings of relatives are marked ``family``
+   and, by default, left out of :func:`link_records`. A record gives all three flags.
 
 :func:`link_records` implements the record contract: ``{"id", "text"}`` in,
 ``{"id", "mentions": [...]}`` out, with one clear error per bad record.
@@ -102,8 +102,15 @@ __all__ = [
 #: ("Intellectual disability, severe, and microcephaly"); 6: "deficit" as "impairment"
 #: ("hearing deficit": *Hearing impairment*); 7: a person's height after a comma ("a boy,
 #: very tall, with ...": *Tall stature*); 8: a term id the KG does not know is read by the
-#: name written beside it (:meth:`ConceptLinker.read_label`).
-LINKING_VERSION = 8
+#: name written beside it (:meth:`ConceptLinker.read_label`); 9: context rules: "no family
+#: history of X" a relative's ruled-out finding, hypothetical and generic statements hedged
+#: ("at risk of", "to rule out", "if", "patients with this syndrome typically have"),
+#: negated lists to their end and cut at an affirmed item ("no seizures, hypotonia present"),
+#: line breaks end scopes and names, "finding: none/(-)/(+)" statuses, "resolved" / "not ...
+#: until" / "no improvement in" no negation, relatives across appositives, "in her
+#: brother" and "Mother:" labels, a parent "concerned about" no experiencer; records carry
+#: ``uncertain`` and ``family``.
+LINKING_VERSION = 9
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -240,7 +247,8 @@ class Mention:
     matched: str = ""
 
     def to_record(self) -> dict[str, Any]:
-        """The contract's mention dict (``start end text curie iri label excluded score``)."""
+        """The contract's mention dict (``start end text curie iri label excluded score
+        uncertain family``)."""
         return {
             "start": self.start,
             "end": self.end,
@@ -250,6 +258,8 @@ class Mention:
             "label": self.label,
             "excluded": self.excluded,
             "score": round(self.score, 4),
+            "uncertain": self.uncertain,
+            "family": self.family,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -580,9 +590,10 @@ class ConceptLinker:
                 if norms[j] == BREAK:
                     break
                 nxt = node.get(norms[j])
-                if nxt is None and j + 1 < n and lowers[j + 1] in seps:
+                if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
                     # A word that no name continues with, coordinated with others that one
-                    # may: "decreased power, tone and [reflexes]".
+                    # may: "decreased power, tone and [reflexes]"; not over a preposition
+                    # ("negative for tremor and chorea" is no "Negative chorea").
                     items = conjuncts.get(j, _UNSET)
                     if items is _UNSET:
                         items = conjuncts[j] = _conjuncts(tokens, j)
@@ -989,6 +1000,8 @@ class ConceptLinker:
                 "label": labels.get(iri, matched),
                 "excluded": ctx.negated,
                 "score": round(score, 4),
+                "uncertain": ctx.uncertain,
+                "family": ctx.family,
             }
             for start, end, iri, score, matched, _, ctx in self._link_tokens(text, scan(text))
             if keep or not ctx.family
@@ -1427,7 +1440,10 @@ def link_records(
 
     Yields:
         ``{"id", "mentions": [{"start", "end", "text", "curie", "iri", "label",
-        "excluded", "score"}]}`` (plus ``"error"`` for a bad record).
+        "excluded", "score", "uncertain", "family"}]}`` (plus ``"error"`` for a bad
+        record). ``uncertain``: hedged or hypothetical ("possible ptosis", "at risk of
+        scoliosis"), neither present nor ruled out; ``family``: a relative's finding (only
+        with ``include_family``).
     """
     if n_process <= 1:
         for record in records:

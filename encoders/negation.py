@@ -19,6 +19,22 @@ Three properties are decided for each mention:
   of a finding (followed by ``has``/``had``/``with``/``'s`` ...), so ``born to a healthy
   mother`` or ``her parents report that she ...`` do not.
 
+A forward negation or uncertainty scope covers a list to its end, each item up to the
+window ("no microcephaly, short stature, scoliosis, or ataxia"), and ends at a verb or an
+affirmation; the second item of a comma-joined list that has its own ("no seizures,
+hypotonia present", "there was no ptosis, and marked hypotonia was observed") is left out.
+A line break that starts a new line (:data:`encoders.normalize.LINE_BREAK`) ends every
+scope. A status after a finding rules it out or affirms it ("Seizures: none", "Ptosis - no",
+"seizures (-)", "hypotonia (+)"). "No family history of X" is a relative's finding ruled out
+(family and negated). Hypothetical and generic statements are uncertain ("at risk of X",
+"screening for X", "to rule out X", "if X occurs", "patients with this syndrome typically
+have X", "this disorder is characterized by X"). A finding that persists or resolved is
+no negation ("no improvement in X", "X resolved", "did not have X until age 12"). A
+relative is the subject across an appositive, a bracket or ``who`` ("his brother, now aged
+10, has"), after the finding ("X was also reported in her brother") and as a label
+("Mother: migraine"), but not when concerned about the patient's findings ("her mother was
+concerned about his hypotonia").
+
 The engine works on the tokens of :func:`encoders.normalize.tokenize`, so it shares the
 linker's single pass over the text.
 """
@@ -27,24 +43,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from itertools import compress
+from itertools import accumulate, compress
 from typing import Any
 
-from encoders.normalize import BREAK, Token, TokenTable, fold
+from encoders.normalize import BREAK, LINE_BREAK, Token, TokenTable, lower_form
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ContextResult", "ContextRules", "Trigger"]
 
 # Punctuation that ends a sentence (every scope), and that with the clause marks ends a
-# backward scope.
-_SENTENCE_ENDS = frozenset(".!?;")
+# backward scope. A line break that starts a new line (a heading, a list item:
+# :data:`encoders.normalize.LINE_BREAK`) ends every scope too.
+_SENTENCE_ENDS = frozenset(".!?;") | {LINE_BREAK}
 _CLAUSE_ENDS = _SENTENCE_ENDS | frozenset(",:")
 
 #: Category names.
 NEG, UNC, FAM, PSEUDO, TERM = "negated", "uncertain", "family", "pseudo", "terminate"
 TERM_VERB = "terminate_verb"
+#: A relative's finding ruled out ("no family history of X"): family and negated at once.
+FAM_NEG = "family_negated"
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,8 @@ class Trigger:
 
     Attributes:
         phrase: lower-case words, space separated.
-        category: ``negated``, ``uncertain``, ``family``, ``pseudo`` or ``terminate``.
+        category: ``negated``, ``uncertain``, ``family``, ``family_negated``, ``pseudo``,
+            ``terminate`` or ``terminate_verb``.
         direction: ``forward`` (scope after the phrase) or ``backward`` (before it).
         window: maximum scope length in words.
     """
@@ -98,6 +119,7 @@ _NEG_FORWARD = (
     "fails to reveal",
     "failed to reveal",
     "nor",
+    "neither",
 )
 _NEG_BACKWARD = (
     "was ruled out",
@@ -138,7 +160,6 @@ _NEG_BACKWARD = (
     "all absent",
     "both normal",
     "both negative",
-    "resolved",
 )
 # A heading that rules out the list after it, to the end of the sentence: "The following
 # were excluded: seizures, hypotonia and cleft palate."
@@ -213,6 +234,40 @@ _UNC_FORWARD = (
     "r o",
     "evaluate for",
     "versus",
+    # hypothetical: a risk, a test or a plan for a finding, a condition ("at risk of
+    # developing X", "screening for X", "performed to exclude X", "if X occurs")
+    "at risk of",
+    "at risk for",
+    "risk of",
+    "risk for",
+    "predisposition to",
+    "predisposed to",
+    "susceptibility to",
+    "screening for",
+    "screen for",
+    "screened for",
+    "surveillance for",
+    "monitor for",
+    "monitored for",
+    "monitoring for",
+    "watch for",
+    "tested for",
+    "to exclude",
+    "to rule out",
+    "to prevent",
+    "prevention of",
+    "prophylaxis against",
+    "prophylaxis for",
+    "may develop",
+    "might develop",
+    "can develop",
+    "could develop",
+    "may cause",
+    "can cause",
+    "may lead to",
+    "can lead to",
+    "if",
+    "in case of",
 )
 _UNC_BACKWARD = (
     "is suspected",
@@ -226,6 +281,16 @@ _UNC_BACKWARD = (
     "is possible",
     "is likely",
     "was considered",
+)
+# A modal right after a finding: "seizures may occur" (a scope of one word, the end of the
+# finding before it: "he has hypotonia and seizures may occur" hedges the seizures only).
+_UNC_BACKWARD_SHORT = (
+    "may occur",
+    "can occur",
+    "might occur",
+    "could occur",
+    "may be present",
+    "may appear",
 )
 _PSEUDO = (
     "no further",
@@ -249,9 +314,49 @@ _PSEUDO = (
     "not able",
     "unable to",
     "not yet",
-    "no family history",
     "not cause",
     "normal limits",
+    # a question about a finding the text names, not a hedge of it ("it is unclear whether
+    # his hypotonia is central"), like "not certain whether"
+    "unclear if",
+    "unclear whether",
+    "unknown if",
+    "unknown whether",
+    "not known if",
+    "not known whether",
+    "not clear if",
+    "not clear whether",
+    "uncertain if",
+    "uncertain whether",
+    "as if",
+    # a finding that stays: no response, improvement or recurrence of it ("no improvement
+    # in ataxia", "seizures did not respond to valproate", "no recurrence of seizures")
+    "no improvement",
+    "no significant improvement",
+    "no clinical improvement",
+    "without improvement",
+    "not improve",
+    "not improved",
+    "did not improve",
+    "no response",
+    "no clinical response",
+    "not respond",
+    "did not respond",
+    "not responsive",
+    "not responding",
+    "failed to respond",
+    "no benefit",
+    "no resolution",
+    "not resolve",
+    "not resolved",
+    "did not resolve",
+    "no recurrence",
+    "no worsening",
+    "no progression",
+    "no reduction",
+    "no decrease",
+    "not controlled",
+    "not well controlled",
 )
 _TERMINATE = (
     "but",
@@ -356,11 +461,204 @@ _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "re
 # "were all normal", "both were negative": a backward trigger about a whole list.
 _LIST_QUANTIFIERS = frozenset({"all", "both"})
 _FAMILY_PHRASES = ("family history of", "family history", "history in the family")
+# A relative's finding ruled out: "no family history of X" is neither the patient's finding
+# nor present in the family.
+_FAMILY_NEGATED = (
+    "no family history of",
+    "no family history",
+    "no known family history of",
+    "no known family history",
+    "no relevant family history of",
+    "no history in the family of",
+    "negative family history of",
+    "negative family history for",
+    "family history negative for",
+    "family history was negative for",
+    "family history is negative for",
+    "family history was negative",
+    "family history is negative",
+    "family history was unremarkable for",
+    "family history is unremarkable for",
+)
 # Words that start a clause about the patient and so end a family scope.
 _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
+# A relative who is concerned about, or told of, the patient's findings does not have them:
+# "her mother was concerned about his hypotonia", "the parents were advised to ...".
+_CONCERN_WORDS = frozenset(
+    {
+        "concerned",
+        "worried",
+        "anxious",
+        "afraid",
+        "alarmed",
+        "upset",
+        "unsure",
+        "aware",
+        "frustrated",
+        "told",
+        "informed",
+        "counseled",
+        "counselled",
+        "advised",
+        "reassured",
+        "asked",
+        "interviewed",
+        "concerns",
+        "noticed",
+    }
+)
+# Words before a relative after "in": "seizures were also reported in [her older] brother".
+_RELATIVE_MODIFIERS = frozenset(
+    {
+        "his",
+        "her",
+        "their",
+        "the",
+        "a",
+        "an",
+        "one",
+        "two",
+        "three",
+        "both",
+        "all",
+        "older",
+        "elder",
+        "younger",
+        "maternal",
+        "paternal",
+        "affected",
+        "other",
+        "another",
+        "twin",
+        "half",
+    }
+)
+# After "in the mother's": words that still name relatives ("in the mother's family").
+_KIN_WORDS = frozenset({"family", "side", "relatives", "kindred", "lineage"})
+# Words that make "X in her brother" a comparison with the patient's own finding.
+_COMPARISONS = frozenset({"like", "similar", "as", "than", "those", "that"})
+# An appositive or a bracket between a relative and its verb is skipped when it is at most
+# this many words: "his older brother, now aged 10, has epilepsy", "a sister (II-2) has".
+_APPOSITIVE_WORDS = 6
+# Words a relative's appositive never holds (they make it a clause of its own).
+_NO_APPOSITIVE = frozenset({"and", "but", "who", "which", "that", ":"}) | frozenset(".!?;")
+
+# "finding: status" forms: "Seizures: none", "Hypotonia: no", "Ptosis - no", "seizures (-)".
+_STATUS_MARKS = frozenset({":", "-", "\u2013", "\u2014"})
+_STATUS_NEGATIVE = frozenset(
+    {
+        "none",
+        "absent",
+        "no",
+        "negative",
+        "neg",
+        "nil",
+        "denied",
+        "denies",
+        "normal",
+        "-",
+        "\u2212",
+        "unremarkable",
+        "not present",
+        "not seen",
+        "not observed",
+        "not noted",
+        "not found",
+        "not detected",
+    }
+)
+# Where the clause of a finding with a status starts: after a clause or sentence mark, a
+# status mark or a bracket ("seizures (-) hypotonia (+)").
+_STATUS_CLAUSE_ENDS = _CLAUSE_ENDS | _STATUS_MARKS | frozenset("()")
+_STATUS_POSITIVE = frozenset(
+    {"yes", "present", "positive", "pos", "+", "noted", "seen", "observed", "found"}
+)
+
+# Words that end a forward negation or uncertainty scope after a finding: an affirmation
+# ("no seizures, hypotonia present"), a copula of a clause of its own ("there was no ptosis,
+# and marked hypotonia was observed"). After the first item of a list joined by a comma
+# the scope ends before the item that holds one.
+_AFFIRMATIONS = frozenset(
+    {
+        "present",
+        "noted",
+        "observed",
+        "found",
+        "seen",
+        "detected",
+        "identified",
+        "evident",
+        "apparent",
+        "documented",
+        "confirmed",
+        "reported",
+        "is",
+        "are",
+        "was",
+        "were",
+    }
+)
+# Words between the items of a forward list: "no A, B, C, or D", "neither A nor B".
+_FORWARD_SEPARATORS = frozenset({",", "and", "or", "nor"})
+
+_OR = frozenset({"or", "nor"})
+# A negation in these words followed by "until" is a delay, not a ruled-out finding.
+_VERBAL = frozenset({"not", "never"})
+_CONCERN_ADVERBS = frozenset(
+    {"very", "also", "initially", "quite", "particularly", "first", "more", "increasingly", "so"}
+)
+
+# Generic statements about a disorder or its patients, not about this patient: "patients
+# with this syndrome typically have X", "this disorder is characterized by X".
+_GENERIC_PEOPLE = frozenset(
+    {"patients", "individuals", "people", "persons", "children", "carriers", "subjects"}
+)
+_DISORDER_NOUNS = frozenset({"syndrome", "disorder", "condition", "disease", "deficiency"})
+_GENERIC_DETERMINERS = frozenset({"this", "the", "that"})
+# Before a plural noun of people, words that make them particular people ("the children
+# often had seizures": siblings), not people in general.
+_DEFINITE = frozenset(
+    {"the", "these", "those", "both", "our", "two", "three", "his", "her", "their"}
+)
+_TYPICALLY = frozenset(
+    {
+        "typically",
+        "usually",
+        "often",
+        "commonly",
+        "frequently",
+        "generally",
+        "classically",
+        "may",
+        "can",
+        "tend",
+    }
+)
+# After "this syndrome is": "... characterized by X", "... associated with X".
+_GENERIC_PREDICATES = _TYPICALLY | frozenset(
+    {"characterized", "characterised", "associated", "defined", "marked", "caused"}
+)
+# After "this syndrome": "... causes X", "... includes X".
+_GENERIC_VERBS = _TYPICALLY | frozenset(
+    {
+        "causes",
+        "includes",
+        "include",
+        "presents",
+        "manifests",
+        "leads",
+        "results",
+        "features",
+        "predisposes",
+        "shows",
+        "involves",
+    }
+)
 
 
-_SCOPED = frozenset({"negated", "uncertain", "family"})
+#: A generic statement about a disorder: its findings are hedged (uncertain).
+GENERIC = "generic"
+_SCOPED = frozenset({NEG, UNC, FAM, FAM_NEG, GENERIC})
 
 
 def _list_start(start: int, end: int, words: Sequence[str]) -> int:
@@ -433,7 +731,8 @@ class ContextRules:
     Args:
         triggers: the trigger phrases; None for the built-in English clinical set.
         relatives: words for relatives (family experiencer); None for the built-in set.
-        default_window: window in words of the built-in triggers. (default: ``8``)
+        default_window: window in words of the built-in triggers; a forward negation or
+            uncertainty scope gives each item of a list this many words. (default: ``8``)
     """
 
     def __init__(
@@ -455,7 +754,9 @@ class ContextRules:
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
+                *_many(_UNC_BACKWARD_SHORT, UNC, "backward", 1),
                 *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
+                *_many(_FAMILY_NEGATED, FAM_NEG, "forward", 2 * win),
             ]
         self.triggers = list(triggers)
         self.relatives = frozenset(relatives if relatives is not None else _RELATIVES)
@@ -468,12 +769,15 @@ class ContextRules:
             for w in words:
                 node = node.setdefault(w, {})
             node[""] = trig
+        self._window = default_window
         self._family_window = 2 * default_window
-        self._first_words = frozenset(self._trie) | self.relatives
+        self._first_words = (
+            frozenset(self._trie) | self.relatives | _GENERIC_PEOPLE | _DISORDER_NOUNS
+        )
 
     def _find(self, words: Sequence[str], inside: set[int]) -> list[tuple[int, int, Trigger]]:
         """Longest trigger phrase at each position, skipping the words of mentions
-        (positions in ``inside``)."""
+        (positions in ``inside``); then relatives and generic subjects."""
         found: list[tuple[int, int, Trigger]] = []
         n = len(words)
         done = 0  # end of the last trigger found: triggers do not overlap
@@ -495,13 +799,46 @@ class ContextRules:
                 found.append(best)
                 done = best[1]
                 continue
-            if (
-                words[i] in self.relatives
-                and self._is_subject(words, i + 1)
-                and not self._is_agent(words, i)
-            ):
-                found.append((i, i + 1, Trigger(words[i], FAM, "forward", self._family_window)))
+            other = None
+            if words[i] in self.relatives:
+                other = self._relative(words, i)
+            elif words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS:
+                end = _generic_subject(words, i)
+                if end is not None:
+                    other = (i, end, Trigger(words[i], GENERIC, "forward", self._family_window))
+            if other is not None:
+                found.append(other)
+                done = max(done, other[1])
         return found
+
+    def _relative(self, words: Sequence[str], i: int) -> tuple[int, int, Trigger] | None:
+        """The family trigger a relative's word at ``i`` opens, or None.
+
+        - the relative is the subject of a finding, across an appositive, a bracket or
+          ``who`` ("her brother, now aged 10, has", "a sister (II-2) has", "the mother, who
+          has"): a scope from the verb on; not when the relative is concerned about, or told
+          of, the patient's findings ("her mother was concerned about his hypotonia");
+        - a label ("Mother: migraine"): a scope to the end of its line or sentence;
+        - "in" a relative after the finding ("seizures were also reported in her brother"):
+          a backward scope over the clause (not "in the mother's pregnancy").
+        """
+        n, window = len(words), self._family_window
+        if i + 1 < n and words[i + 1] == ":":
+            return i, i + 2, Trigger(words[i], FAM, "forward", window)
+        p = i - 1
+        while p >= 0 and i - p <= 3 and words[p] in _RELATIVE_MODIFIERS:
+            p -= 1
+        possessive = i + 2 < n and words[i + 1] == "s"  # "in the mother's pregnancy"
+        if possessive and (words[i + 2] in self.relatives or words[i + 2] in _KIN_WORDS):
+            possessive = False  # "in the mother's family", "in his father's brother"
+        if p >= 0 and words[p] in ("in", "among") and not possessive:
+            return p, i + 1, Trigger(words[i], FAM, "backward", window)
+        if self._is_agent(words, i):
+            return None
+        v = _verb_after(words, i + 1)
+        if v is None or _concerned(words, v + 1):
+            return None
+        return i, v, Trigger(words[i], FAM, "forward", window)
 
     @staticmethod
     def _is_agent(words: Sequence[str], i: int) -> bool:
@@ -510,9 +847,55 @@ class ContextRules:
 
     @staticmethod
     def _is_subject(words: Sequence[str], k: int) -> bool:
-        while k < len(words) and words[k] in _EXPERIENCER_ADVERBS:
+        """Whether a relative's word before ``k`` is the subject of what follows."""
+        return _verb_after(words, k) is not None
+
+    def _forward_end(
+        self,
+        words: Sequence[str],
+        j: int,
+        window: int,
+        ends: set[int],
+        verbs: set[int],
+        starts: set[int],
+        inside: set[int],
+    ) -> int:
+        """Where a forward negation or uncertainty scope from ``j`` ends.
+
+        It covers a list to its end, each item up to ``window`` words ("no microcephaly,
+        short stature, scoliosis, or ataxia"), and ends at a sentence end, a terminating
+        word (``ends``), another trigger's start (``starts``), or a verb or affirmation
+        ("no seizures were observed"). When the second item of a list joined by a comma
+        holds a verb or affirmation of its own, the scope ends before it: "no seizures,
+        hypotonia present", "there was no ptosis, and marked hypotonia was observed".
+        """
+        n = len(words)
+        k = item = j
+        items, cut = 1, -1  # cut: where the scope ends when the current item has its own verb
+        while k < n:
+            w = words[k]
+            if w in _SENTENCE_ENDS or k in ends or (k in starts and k > j):
+                return k
+            if k in verbs:
+                return cut if cut >= 0 else k
+            if k in inside:
+                k += 1
+                continue
+            if w in _FORWARD_SEPARATORS:
+                sep = k
+                while k < n and words[k] in _FORWARD_SEPARATORS and k not in inside:
+                    k += 1
+                joined = words[sep:k]
+                items += 1
+                item = k
+                cut = sep if items == 2 and "," in joined and not _OR.intersection(joined) else -1
+                continue
+            if w in _AFFIRMATIONS and k > item:
+                return cut if cut >= 0 else k
+            if k - item >= window:
+                return k
             k += 1
-        return k < len(words) and words[k] in _EXPERIENCER_VERBS
+        return n
 
     def analyze(
         self, tokens: Sequence[Token] | TokenTable, spans: Sequence[tuple[int, int]]
@@ -529,58 +912,213 @@ class ContextRules:
         """
         if not spans:
             return []
-        # One lower-case word per token. A sentence end (. ! ? ;) ends every scope; a clause
-        # mark (, :) ends a backward scope only: a forward scope runs over commas ("no fever,
-        # seizures or rash"), a backward one stays in its clause ("microcephaly, and the EEG
-        # was normal").
+        # One lower-case word per token. A sentence end (. ! ? ; and a line break that
+        # starts a new line) ends every scope; a clause mark (, :) ends a backward scope
+        # only: a forward scope runs over a list ("no fever, seizures or rash"), a backward
+        # one stays in its clause ("microcephaly, and the EEG was normal").
         words = (
             tokens.lowers
             if isinstance(tokens, TokenTable)
-            else [fold(t.raw) if t.norm != BREAK else t.raw for t in tokens]
+            else [lower_form(t.raw) if t.norm != BREAK else t.raw for t in tokens]
         )
         n = len(words)
         inside: set[int] = set()
         for a, b in spans:
             inside.update(range(a, b))
         triggers = self._find(words, inside)
-        if not any(t.category in _SCOPED for _, _, t in triggers):
+        negative, positive = _statuses(words, spans)
+        if not negative and not positive and not any(t.category in _SCOPED for _, _, t in triggers):
             return [_NO_CONTEXT] * len(spans)
         stops = {i for i, _, t in triggers if t.category == TERM}
-        verb_stops = stops | {i for i, _, t in triggers if t.category == TERM_VERB}
+        verbs = {i for i, _, t in triggers if t.category == TERM_VERB}
+        verb_stops = stops | verbs
+        starts = {
+            i for i, _, t in triggers if t.category in (NEG, UNC) and t.window >= self._window
+        }
         scopes: dict[str, list[tuple[int, int]]] = {NEG: [], UNC: [], FAM: []}
+        scopes[NEG].extend(negative)
         for i, j, trig in triggers:
-            if trig.category not in scopes:
+            category = trig.category
+            if category not in _SCOPED:
                 continue
-            family = trig.category == FAM
+            family = category in (FAM, FAM_NEG, GENERIC)
             ends = stops if family else verb_stops
             if trig.direction == "forward":
-                end = j
-                limit = min(n, j + trig.window)
-                while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
-                    if family and words[end] in _PATIENT_WORDS:
-                        break
-                    end += 1
-                scopes[trig.category].append((j, end))
+                if family:
+                    end = j
+                    limit = min(n, j + trig.window)
+                    while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
+                        if words[end] in _PATIENT_WORDS:
+                            break
+                        end += 1
+                elif trig.window >= self._window:
+                    end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
+                else:
+                    end = j
+                    limit = min(n, j + trig.window)
+                    while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
+                        end += 1
+                if (
+                    category == NEG
+                    and end < n
+                    and words[end] == "until"
+                    and _VERBAL.intersection(trig.phrase.split())
+                ):
+                    continue  # "did not have seizures until age 12": a later onset
+                scope = (j, end)
             else:
+                if category == NEG and j < n and words[j] == "until" and "not" in trig.phrase:
+                    continue  # "hypotonia was not present until 6 months"
                 start = i
                 limit = max(0, i - trig.window)
-                marks = _SENTENCE_ENDS if family else _CLAUSE_ENDS
+                marks = _CLAUSE_ENDS
                 if not family and _LIST_QUANTIFIERS.intersection(words[max(0, i - 2) : i + 1]):
                     # "A, B, C and D were all normal": the scope is the whole list.
                     marks, limit = _SENTENCE_ENDS, max(0, i - 4 * trig.window)
                 while start > limit and (start - 1) not in ends and words[start - 1] not in marks:
                     start -= 1
-                if not family:
-                    start = _list_start(start, i, words)
-                scopes[trig.category].append((start, i))
-        neg, unc, fam = scopes[NEG], scopes[UNC], scopes[FAM]
+                start = _list_start(start, i, words)
+                if family and (
+                    _PATIENT_WORDS.intersection(words[start:i])
+                    or _COMPARISONS.intersection(words[start:i])
+                ):
+                    continue  # "he has seizures like those in his brother"
+                scope = (start, i)
+            if category == FAM_NEG:
+                scopes[NEG].append(scope)
+                scopes[FAM].append(scope)
+            elif category == GENERIC:
+                scopes[UNC].append(scope)
+            else:
+                scopes[category].append(scope)
+        neg, unc, fam = (_coverage(scopes[c], n) for c in (NEG, UNC, FAM))
+        affirmed = _coverage(positive, n)
         return [
             _RESULTS[
                 (
-                    bool(neg) and any(a < hi and lo < b for lo, hi in neg),
-                    bool(unc) and any(a < hi and lo < b for lo, hi in unc),
-                    bool(fam) and any(a < hi and lo < b for lo, hi in fam),
+                    neg[b] > neg[a] and affirmed[b] - affirmed[a] < b - a,
+                    unc[b] > unc[a],
+                    fam[b] > fam[a],
                 )
             ]
             for a, b in spans
         ]
+
+
+def _coverage(ranges: Sequence[tuple[int, int]], n: int) -> list[int]:
+    """Prefix counts of the tokens ``ranges`` cover: ``c[b] - c[a]`` tokens of ``[a, b)``
+    are in some range (linear in the text, however many mentions and scopes)."""
+    if not ranges:
+        return [0] * (n + 1)
+    diff = [0] * (n + 1)
+    for lo, hi in ranges:
+        if lo < hi:
+            diff[lo] += 1
+            diff[hi] -= 1
+    covered = [d > 0 for d in accumulate(diff[:n])]
+    return list(accumulate(covered, initial=0))
+
+
+def _verb_after(words: Sequence[str], k: int) -> int | None:
+    """The position of the verb whose subject is the word before ``k`` (a relative), or
+    None: right after it or its adverbs, or after an appositive, a bracket or ``who``
+    ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
+    n = len(words)
+    k = _skip(words, k, _EXPERIENCER_ADVERBS)
+    if k < n and words[k] in ("(", ","):
+        close = ")" if words[k] == "(" else ","
+        if close == "," and k + 1 < n and words[k + 1] in ("who", "whom"):
+            k += 1
+        else:
+            e = k + 1
+            while e < n and e - k <= _APPOSITIVE_WORDS + 1 and words[e] != close:
+                w = words[e]
+                if w in _NO_APPOSITIVE or w in _EXPERIENCER_VERBS or w in _PATIENT_WORDS:
+                    return None
+                e += 1
+            if e >= n or words[e] != close or e == k + 1:
+                return None
+            k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
+    if k < n and words[k] in ("who", "whom"):
+        k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
+    return k if k < n and words[k] in _EXPERIENCER_VERBS else None
+
+
+def _skip(words: Sequence[str], k: int, skipped: AbstractSet[str]) -> int:
+    while k < len(words) and words[k] in skipped:
+        k += 1
+    return k
+
+
+def _concerned(words: Sequence[str], k: int) -> bool:
+    """Whether the words from ``k`` (after a relative's verb) say that the relative is
+    concerned about, or told of, something: "was (very) concerned about his hypotonia"."""
+    k = _skip(words, k, _CONCERN_ADVERBS)
+    return k < len(words) and words[k] in _CONCERN_WORDS
+
+
+def _generic_subject(words: Sequence[str], i: int) -> int | None:
+    """Where a generic statement's scope starts when the word at ``i`` is its subject
+    ("patients with this syndrome", "affected individuals usually", "this disorder is
+    characterized by", "the syndrome causes"), or None."""
+    n = len(words)
+    if words[i] in _GENERIC_PEOPLE:
+        k = i + 1
+        if k < n and words[k] == "with":
+            m = k + 1
+            if m < n and words[m] in _GENERIC_DETERMINERS:
+                m += 1
+                if (
+                    m + 1 < n
+                    and words[m] not in _DISORDER_NOUNS
+                    and words[m + 1] in _DISORDER_NOUNS
+                ):
+                    m += 1  # "this rare syndrome"
+                if m < n and words[m] in _DISORDER_NOUNS:
+                    return m + 1
+            return None
+        if k < n and words[k] in _TYPICALLY and (i == 0 or words[i - 1] not in _DEFINITE):
+            return k + 1  # "affected individuals usually develop", not "the children often"
+        return None
+    d = i - 1
+    if d >= 1 and words[d] not in _GENERIC_DETERMINERS and words[d - 1] in _GENERIC_DETERMINERS:
+        d -= 1  # "this rare disorder"
+    if d < 0 or words[d] not in _GENERIC_DETERMINERS:
+        return None
+    k = i + 1
+    if k < n and words[k] in ("is", "are"):
+        return k + 2 if k + 1 < n and words[k + 1] in _GENERIC_PREDICATES else None
+    return k + 1 if k < n and words[k] in _GENERIC_VERBS else None
+
+
+def _statuses(
+    words: Sequence[str], spans: Sequence[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Ranges ruled out and affirmed by a status after a finding: "Seizures: none",
+    "Hypotonia: no", "Ptosis - no", "seizures (-)" (ruled out); "Hypotonia: yes",
+    "hypotonia (+)" (affirmed). Each range runs from the start of the finding's clause to
+    the status mark."""
+    negative: list[tuple[int, int]] = []
+    positive: list[tuple[int, int]] = []
+    n = len(words)
+    for _, b in spans:
+        if b >= n:
+            continue
+        status = None
+        if words[b] in _STATUS_MARKS:
+            for size in (2, 1):
+                end = b + 1 + size
+                if end <= n and (end == n or not words[end][:1].isalnum()):
+                    said = " ".join(words[b + 1 : end])
+                    if said in _STATUS_NEGATIVE or said in _STATUS_POSITIVE:
+                        status = said
+                        break
+        elif words[b] == "(" and b + 2 < n and words[b + 2] == ")":
+            status = words[b + 1]
+        if status is None or (status not in _STATUS_NEGATIVE and status not in _STATUS_POSITIVE):
+            continue
+        start = b
+        while start > 0 and words[start - 1] not in _STATUS_CLAUSE_ENDS:
+            start -= 1
+        (negative if status in _STATUS_NEGATIVE else positive).append((start, b))
+    return negative, positive

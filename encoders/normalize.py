@@ -44,12 +44,14 @@ __all__ = [
     "COMMA",
     "JOINERS",
     "LEXICAL_ALTERNATIONS",
+    "LINE_BREAK",
     "STOPWORDS",
     "Token",
     "TokenTable",
     "content_tokens",
     "fold",
     "is_acronym",
+    "lower_form",
     "normalize_token",
     "phrase_variants",
     "scan",
@@ -81,6 +83,13 @@ STOPWORDS: frozenset[str] = frozenset(
         "her",
         "its",
         "their",
+        # a dash standing alone ("Ptosis - no") and a sign in brackets ("(+)"): tokens for
+        # the context rules, which names pass over as they did when they were no tokens
+        "-",
+        "+",
+        "\u2013",
+        "\u2014",
+        "\u2212",
     }
 )
 
@@ -91,9 +100,29 @@ BREAK = "\x00"
 # apostrophes split words but do not break a phrase. The tokens are the capture groups of a
 # split (so the separators between them give their offsets); the ASCII form is faster and
 # gives the same tokens on ASCII text.
+#
+# Also phrase-breaking tokens: a line break that starts a new line of its own (a heading, a
+# list item, a capitalised line: "no seizures\nExamination: hypotonia"); a line that goes
+# on in lower case is a wrapped sentence and its break is a space. A dash standing alone
+# ("Ptosis - no") and a sign in brackets ("hypotonia (+)", "seizures (-)") are tokens too,
+# so the context rules can read them as a status. A word hyphenated at a line end
+# ("hypo-\ntonia") and a word with soft hyphens are one token (read without them).
 _PUNCT = '[.,;:!?()\\[\\]{}<>"|\u201c\u201d\u2022\u00b7]'
-_SPLIT_RE = re.compile(r"([^\W_]+|" + _PUNCT + ")")
-_ASCII_SPLIT_RE = re.compile(r"([A-Za-z0-9]+|" + _PUNCT + ")")
+_LINE = r"\n(?![ \t\r]*[a-z])"
+_DASH = r"(?<=\s)[-\u2013\u2014](?=\s)|(?<=\()[-+\u2212](?=\))"
+_WRAP = r"-[ \t]*\r?\n[ \t]*(?=[a-z])"
+_SPLIT_RE = re.compile(
+    r"([^\W_]+(?:(?:" + _WRAP + r"|\u00ad)[^\W_]+)*|" + _PUNCT + "|" + _LINE + "|" + _DASH + ")"
+)
+_ASCII_SPLIT_RE = re.compile(
+    r"([A-Za-z0-9]+(?:" + _WRAP + r"[A-Za-z0-9]+)*|" + _PUNCT + "|" + _LINE + "|" + _DASH + ")"
+)
+# The dash and sign tokens: their normalised form is themselves, a stop word (not a BREAK).
+_SIGNS = frozenset({"-", "+", "\u2013", "\u2014", "\u2212"})
+# What joins the parts of one word token: a hyphen at a line end, a soft hyphen.
+_JOINS_RE = re.compile(r"-[ \t]*\r?\n[ \t]*|\u00ad")
+#: The token of a line break that starts a new line (phrase-breaking).
+LINE_BREAK = "\n"
 
 # Endings kept as they are: Latin/Greek singulars that end in s.
 _KEEP_S = ("ss", "us", "is", "as", "os")
@@ -323,7 +352,9 @@ def normalize_token(raw: str) -> str:
         The normalised token; ``BREAK`` for punctuation.
     """
     if not raw[0].isalnum():
-        return BREAK
+        return raw if raw in _SIGNS else BREAK
+    if "\n" in raw or "\u00ad" in raw:
+        raw = _JOINS_RE.sub("", raw)  # "hypo-\ntonia", "hypo\u00adtonia": one word
     if len(raw) > 2 and raw[-1] == "s" and raw[:-1].isupper():
         raw = raw[:-1]  # plural acronym: UTIs -> UTI
     word = fold(raw)
@@ -434,12 +465,20 @@ def scan(text: str) -> TokenTable:
         for k, norm in enumerate(norms):
             if norm is None:
                 norms[k] = _NORMS[raws[k]] = normalize_token(raws[k])
-    return TokenTable(
-        parts,
-        raws,
-        norms,  # type: ignore[arg-type]
-        list(map(str.lower if ascii_text else fold, raws)),
-    )
+    lowers = list(map(str.lower if ascii_text else fold, raws))
+    if _JOINS_RE.search(text) is not None:
+        lowers = [
+            lower_form(raw) if len(raw) > 1 else low for raw, low in zip(raws, lowers, strict=True)
+        ]
+    return TokenTable(parts, raws, norms, lowers)  # type: ignore[arg-type]
+
+
+def lower_form(raw: str) -> str:
+    """A token folded to lower case (:func:`fold`), without the hyphen of a line end or soft
+    hyphens that join its parts ("hypo-\\ntonia" -> "hypotonia"): :attr:`TokenTable.lowers`."""
+    if "\n" in raw or "\u00ad" in raw:
+        raw = _JOINS_RE.sub("", raw)
+    return fold(raw)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -10,14 +10,20 @@ treatment: "seizure-free since the age of 8"). An age becomes its HPO onset clas
 (:func:`kg.rules.onset.onset_class_of_age`); a period names one ("as an infant": *Infantile
 onset*). Of several statements the earliest onset counts: a disease begins with its first
 finding ("weakness since early childhood ... scoliosis since the age of 13 years"). Other
-ages in a text (at examination, at a test) say nothing of the onset and are not read.
+ages in a text (at examination, at a test) say nothing of the onset and are not read, nor is
+a statement about a relative ("his brother has had seizures since infancy": the family scope
+of :mod:`encoders.negation`).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from encoders.negation import ContextRules
+from encoders.normalize import scan
 from kg.namespaces import OBO
 from kg.rules.onset import ANTENATAL_ONSET, CONGENITAL_ONSET, ONSET_YEARS, onset_class_of_age
 
@@ -152,9 +158,29 @@ def read_onset(text: str) -> StatedOnset | None:
         text: a clinical text.
     """
     statements = _statements(text)
+    if statements:
+        statements = _of_the_patient(text, statements)
     if not statements:
         return None
     return min(statements, key=lambda s: (*_span(s.iri), s.start))
+
+
+@lru_cache(maxsize=1)
+def _context_rules() -> ContextRules:
+    return ContextRules()
+
+
+def _of_the_patient(text: str, statements: list[StatedOnset]) -> list[StatedOnset]:
+    """The statements not made about a relative (outside every family scope)."""
+    tokens = scan(text)
+    starts = tokens.starts
+    spans = []
+    for s in statements:
+        i = bisect.bisect_left(starts, s.start)
+        j = max(i + 1, bisect.bisect_left(starts, s.end))
+        spans.append((i, min(j, len(starts))))
+    results = _context_rules().analyze(tokens, spans)
+    return [s for s, ctx in zip(statements, results, strict=True) if not ctx.family]
 
 
 def _span(iri: str) -> tuple[float, float]:

@@ -686,14 +686,30 @@ class Diagnoser:
         )
 
     def link(self, text: str) -> list[LinkedFinding]:
+        """The patient's findings in ``text``: present or ruled out. A relative's finding is
+        left out, and so is a hedged or hypothetical one ("possible ptosis", "at risk of
+        scoliosis", "to rule out seizures"): it is neither present nor ruled out."""
+        return self._link(text)[0]
+
+    def _link(self, text: str) -> tuple[list[LinkedFinding], list[str]]:
+        """:meth:`link`, and the warnings that name the hedged findings left out."""
         if self.linker is None:
             raise ValueError("this diagnoser has no linker: pass terms, or load it with linker=")
         out = []
+        hedged: dict[str, None] = {}
         for m in self.linker.link(text):
             if getattr(m, "family", False):
                 continue
+            if getattr(m, "uncertain", False):
+                hedged[f"'{m.text}' ({m.curie})"] = None
+                continue
             out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
-        return out
+        warnings = []
+        if hedged:
+            warnings.append(
+                "hedged or hypothetical, not used as present or excluded: " + ", ".join(hedged)
+            )
+        return out, warnings
 
     def _imputed(
         self, prior: ScoreResult | None, diseases: Sequence[int]
@@ -787,7 +803,8 @@ class Diagnoser:
             present, False, warnings, names, read_label
         ) + self.builder.resolve(excluded, True, warnings, names, read_label)
         if text is not None and text.strip():
-            linked = self.link(text)
+            linked, notes = self._link(text)
+            warnings.extend(notes)
             seen = {(f.iri, f.excluded) for f in linked}
             extra = [f for f in findings if (f.iri, f.excluded) not in seen]
             findings = linked

@@ -108,12 +108,13 @@ def link_text_cases(
     cases: Sequence[Case], kg: KnowledgeGraph, *, measurements: bool = False
 ) -> list[Case]:
     """Free-text cases with their linked present and excluded terms filled in
-    (``measurements``: also the findings growth measurements state)."""
+    (``measurements``: also the findings growth measurements state); a relative's finding
+    and a hedged or hypothetical one are neither."""
     linker = default_linker(kg, measurements=measurements)
     out = []
     for case in cases:
         if case.text and not case.present:
-            mentions = [m for m in linker.link(case.text) if not m.family]
+            mentions = [m for m in linker.link(case.text) if not (m.family or m.uncertain)]
             present = tuple(dict.fromkeys(m.iri for m in mentions if not m.excluded))
             excluded = tuple(dict.fromkeys(m.iri for m in mentions if m.excluded))
             case = replace(case, present=present, excluded=excluded)

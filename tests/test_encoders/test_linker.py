@@ -296,6 +296,8 @@ def test_link_records_contract_and_family_filter(linker: ConceptLinker) -> None:
         "label",
         "excluded",
         "score",
+        "uncertain",
+        "family",
     }
     assert out["mentions"][0]["excluded"] is True
     keep = ConceptLinker(make_lexicon(), LinkerConfig(include_family=True), parents=PARENTS)
