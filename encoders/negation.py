@@ -329,6 +329,28 @@ _PSEUDO = (
     "uncertain if",
     "uncertain whether",
     "as if",
+    # a hedge of the diagnosis asked for, not of the findings that follow ("possible
+    # diagnoses for a boy with seizures", "likely causes of X and Y")
+    "possible diagnosis",
+    "possible diagnoses",
+    "probable diagnosis",
+    "probable diagnoses",
+    "likely diagnosis",
+    "likely diagnoses",
+    "possible cause",
+    "possible causes",
+    "likely cause",
+    "likely causes",
+    "possible explanation",
+    "possible explanations",
+    "possible etiology",
+    "possible etiologies",
+    "possible syndrome",
+    "possible syndromes",
+    "possible disorder",
+    "possible disorders",
+    "possible condition",
+    "possible conditions",
     # a finding that stays: no response, improvement or recurrence of it ("no improvement
     # in ataxia", "seizures did not respond to valproate", "no recurrence of seizures")
     "no improvement",

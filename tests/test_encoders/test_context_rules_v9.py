@@ -180,6 +180,17 @@ def test_hedged_and_hypothetical_findings_are_uncertain(
         ("It is unclear whether his hypotonia is central.", {"hypotonia": "P"}),
         ("It is not known if the ataxia is progressive.", {"ataxia": "P"}),
         ("A boy was evaluated for seizures and ptosis.", {"seizures": "P", "ptosis": "P"}),
+        # a hedge of the diagnosis asked for, not of the findings that follow
+        (
+            "Possible diagnoses for a newborn with hypotonia, ptosis and ataxia?",
+            {"hypotonia": "P", "ptosis": "P", "ataxia": "P"},
+        ),
+        (
+            "What are the likely causes of seizures and hypotonia?",
+            {"seizures": "P", "hypotonia": "P"},
+        ),
+        ("Possible syndromes: ptosis and scoliosis in a girl.", {"ptosis": "P", "scoliosis": "P"}),
+        ("Possible ptosis, probable scoliosis.", {"ptosis": "U", "scoliosis": "U"}),
     ],
 )
 def test_statements_about_the_patient_stay_present(
