@@ -23,6 +23,7 @@ from kg.hierarchy import TermHierarchy
 from kg.lexicon import Lexicon, LexiconEntry, property_kind
 from kg.namespaces import (
     DCTERMS,
+    DEPRECATED_IS_TRUE,
     KGV,
     KGV_ANNOTATION,
     NAME_PREDICATES,
@@ -34,6 +35,7 @@ from kg.namespaces import (
     RDF_TYPE,
     RDFS,
     RO_HAS_PHENOTYPE,
+    label_rank,
 )
 
 if TYPE_CHECKING:
@@ -83,7 +85,11 @@ STRUCTURAL_PREDICATES = frozenset(
         DCTERMS + "source",
     }
 )
-_DEPRECATED = f"SELECT ?s WHERE {{ ?s <{OWL_DEPRECATED}> true }}"
+#: Deprecated nodes: ``owl:deprecated true``, or the string "true" (RDF/XML without a
+#: datatype) that OWL tools read as true too.
+_DEPRECATED = (
+    f"SELECT DISTINCT ?s WHERE {{ ?s <{OWL_DEPRECATED}> ?dep . FILTER{DEPRECATED_IS_TRUE} }}"
+)
 
 
 def node_types(store) -> dict[str, str]:
@@ -111,7 +117,12 @@ def node_types(store) -> dict[str, str]:
 
 
 def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
-    """Every label and synonym of every typed node, with synonym types where declared."""
+    """Every label and synonym of every typed node, with synonym types where declared.
+
+    A term's labels come first, its preferred label (the first, :meth:`Lexicon.labels`)
+    chosen by language (English, then none, then others: :func:`label_rank`), then
+    ``rdfs:label`` before ``skos:prefLabel``, then by text.
+    """
     types = node_types(store) if types is None else types
     deprecated = frozenset(r["s"].value for r in store.query(_DEPRECATED))
     synonym_type: dict[tuple[str, str, str], str] = {}
@@ -119,11 +130,12 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
         st = r["st"].value
         local = st.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         synonym_type[(r["s"].value, r["p"].value, r["o"].value)] = local
-    entries: list[LexiconEntry] = []
-    seen: set[tuple[str, str, str]] = set()
+    # (s, kind, text) -> (label rank, entry): one entry per name, of the best-ranked
+    # language and the first naming property among equals
+    found: dict[tuple[str, str, str], tuple[tuple[int, int], LexiconEntry]] = {}
     graph = ox.DefaultGraph()
     # an index scan per naming property (a third faster than the same as one SPARQL query)
-    for p in NAME_PREDICATES:
+    for order, p in enumerate(NAME_PREDICATES):
         kind = property_kind(p)
         if kind is None:  # not a naming property after all
             continue
@@ -132,12 +144,19 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
             if not isinstance(subject, ox.NamedNode) or not isinstance(obj, ox.Literal):
                 continue
             s, o = subject.value, obj.value
-            if s in deprecated or (s, kind, o) in seen:
+            if s in deprecated:
                 continue
-            seen.add((s, kind, o))
-            entries.append(LexiconEntry(s, o, kind, synonym_type.get((s, p, o)), types.get(s)))
-    entries.sort(key=lambda e: (e.iri, e.kind != "label", e.text, e.kind))
-    return Lexicon(entries, deprecated)
+            # rdfs:label is NAME_PREDICATES[0], skos:prefLabel [1]
+            rank = (label_rank(obj.language), order) if kind == "label" else (0, 0)
+            key = (s, kind, o)
+            kept = found.get(key)
+            if kept is None or rank < kept[0]:
+                entry = LexiconEntry(s, o, kind, synonym_type.get((s, p, o)), types.get(s))
+                found[key] = (rank, entry)
+    ranked = sorted(
+        found.values(), key=lambda r: (r[1].iri, r[1].kind != "label", r[0], r[1].text, r[1].kind)
+    )
+    return Lexicon([entry for _, entry in ranked], deprecated)
 
 
 def graph_from_store(

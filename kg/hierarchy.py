@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyoxigraph as ox
 import scipy.sparse as sp
 
 from kg.errors import UnknownTermError
@@ -23,6 +24,8 @@ from kg.namespaces import (
     RDFS_LABEL,
     RDFS_SUBCLASS_OF,
     compress,
+    is_true_flag,
+    label_rank,
     to_iri,
 )
 
@@ -207,12 +210,14 @@ class TermHierarchy:
         """Read the classes, is_a edges, replacements and alternative ids of a store.
 
         The result depends on the triples alone, not on the order a store answers in: a
-        class with several labels gets the least, ``replaced_by`` is ordered by IRI, and
-        where a term has several replacements (or an alternative id several classes), the
-        least IRI wins.
+        class with several labels gets the preferred one (English, then no language tag,
+        then any other; the least text among equals: ``label_rank``), ``replaced_by`` is
+        ordered by IRI, and where a term has several replacements (or an alternative id
+        several classes), the least IRI wins.
         """
         terms: list[str] = []
         labels: dict[str, str] = {}
+        ranks: dict[str, tuple[int, str]] = {}  # of the label kept: (language rank, text)
         obsolete: set[str] = set()
         for row in store.query(_CLASSES):
             iri = row["c"].value
@@ -220,10 +225,15 @@ class TermHierarchy:
                 terms.append(iri)
                 labels[iri] = ""
             if row["label"] is not None:
-                label = row["label"].value
-                if not labels[iri] or label < labels[iri]:
-                    labels[iri] = label
-            if row["dep"] is not None and row["dep"].value in ("true", "1"):
+                label = row["label"]
+                rank = (label_rank(getattr(label, "language", None)), label.value)
+                if iri not in ranks or rank < ranks[iri]:
+                    ranks[iri] = rank
+                    labels[iri] = label.value
+            dep = row["dep"]
+            if isinstance(dep, ox.Literal) and is_true_flag(
+                dep.value, dep.datatype.value if dep.datatype else None, dep.language
+            ):
                 obsolete.add(iri)
         terms.sort()  # an order of the classes alone, whatever store answers the query
         index = {iri: i for i, iri in enumerate(terms)}

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from itertools import product
+from itertools import islice, product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from kg.lexicon import Lexicon
 from kg.lookups import StoreLookups, Term, TripleLookups
 from kg.namespaces import (
     DCTERMS,
+    DEPRECATED_IS_TRUE,
     IAO_DEFINITION,
     KGV,
     KGV_ANNOTATION,
@@ -39,10 +40,12 @@ from kg.namespaces import (
     RO_GENE_CONTRIBUTES_TO,
     XSD,
     compress,
+    is_true_flag,
+    label_rank,
     to_iri,
 )
 from kg.remote import RemoteStore, is_endpoint
-from kg.sparql import IRI, BindingValue, run_ask, run_select, to_python
+from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, run_ask, run_select, to_python
 from kg.store import Manifest, resolve_build
 
 if TYPE_CHECKING:
@@ -58,18 +61,19 @@ _NAME_VALUES = (
 )
 Q_EXISTS = "ASK WHERE { { ?term ?p ?o } UNION { ?s ?p ?term } }"
 Q_NAMES = (
-    f"SELECT ?term ?p ?name WHERE {{ {_NAME_VALUES} ?term ?p ?name . FILTER(isLiteral(?name)) }}"
+    f"SELECT ?term ?p ?name (LANG(?name) AS ?lang) "
+    f"WHERE {{ {_NAME_VALUES} ?term ?p ?name . FILTER(isLiteral(?name)) }}"
 )
 Q_DEFINITION = "SELECT ?term ?definition WHERE { ?term obo:IAO_0000115 ?definition } LIMIT 1"
 Q_PARENTS = """
-SELECT ?term ?parent ?label WHERE {
+SELECT ?term ?parent ?label (LANG(?label) AS ?lang) WHERE {
   ?term rdfs:subClassOf ?parent . FILTER(isIRI(?parent)) OPTIONAL { ?parent rdfs:label ?label }
 }"""
-Q_CHILDREN = """
-SELECT ?term ?child ?label WHERE {
-  ?child rdfs:subClassOf ?term . OPTIONAL { ?child rdfs:label ?label }
-  FILTER NOT EXISTS { ?child owl:deprecated true }
-}"""
+Q_CHILDREN = f"""
+SELECT ?term ?child ?label (LANG(?label) AS ?lang) WHERE {{
+  ?child rdfs:subClassOf ?term . OPTIONAL {{ ?child rdfs:label ?label }}
+  FILTER NOT EXISTS {{ ?child owl:deprecated ?dep . FILTER{DEPRECATED_IS_TRUE} }}
+}}"""
 Q_ANCESTORS = (
     "SELECT DISTINCT ?term ?ancestor WHERE "
     "{ ?term rdfs:subClassOf+ ?ancestor . FILTER(isIRI(?ancestor)) }"
@@ -133,18 +137,56 @@ _LABEL = ox.NamedNode(RDFS_LABEL)
 _SUBCLASS_OF = ox.NamedNode(RDFS_SUBCLASS_OF)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _DEPRECATED = ox.NamedNode(OWL_DEPRECATED)
-_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 _CONTRIBUTES_TO = ox.NamedNode(RO_GENE_CONTRIBUTES_TO)
 _DEFINITION = ox.NamedNode(IAO_DEFINITION)
 #: The predicates of ``_NAME_VALUES``, in its order.
 _NAME_PREDICATES = tuple(ox.NamedNode(p) for p in NAME_PREDICATES)
 Rows = list[dict[str, Any]]
 _NAME_ORDER = {p.value: i for i, p in enumerate(_NAME_PREDICATES)}
+#: rdfs:label and skos:prefLabel: a term's label is one of their values.
+_LABEL_PREDICATES = frozenset(p.value for p in _NAME_PREDICATES[:2])
+
+
+def _label_preference(row: dict[str, Any]) -> tuple[int, int, str]:
+    """A :data:`Q_NAMES` label row's place among a term's labels: English first, then no
+    language tag, then others (``label_rank``); ``rdfs:label`` before ``skos:prefLabel``;
+    then by text (the lexicon's preferred label, :func:`kg.derived.lexicon_from_store`)."""
+    return label_rank(row["lang"]), _NAME_ORDER[row["p"]], str(row["name"])
+
+
+def _named_once(rows: Rows, key: str) -> list[Named]:
+    """One :class:`Named` per IRI of the ``key`` column of :data:`Q_PARENTS` or
+    :data:`Q_CHILDREN` rows (one row per label), with its preferred label (by language,
+    then text), sorted by label."""
+    best: dict[str, tuple[tuple[int, str], str]] = {}
+    for row in rows:
+        label = row["label"]
+        rank = (label_rank(row["lang"]), str(label)) if label is not None else (3, "")
+        kept = best.get(row[key])
+        if kept is None or rank < kept[0]:
+            best[row[key]] = (rank, label or "")
+    return sorted((Named(iri, label) for iri, (_, label) in best.items()), key=_label_of)
+
+
+def _label_of(named: Named) -> str:
+    return named.label
 
 
 def _or_none(terms: Sequence[Term]) -> Sequence[Term | None]:
     """The terms, or one None when there are none (an unmatched OPTIONAL)."""
     return terms or (None,)
+
+
+def _lang(term: Term | None) -> str | None:
+    """``LANG(?x)``: a literal's language tag, "" for none, unbound (None) for anything else."""
+    return (term.language or "") if isinstance(term, ox.Literal) else None
+
+
+def _is_deprecated_value(term: Term) -> bool:
+    """:data:`~kg.namespaces.DEPRECATED_IS_TRUE` of an ``owl:deprecated`` value."""
+    return isinstance(term, ox.Literal) and is_true_flag(
+        term.value, term.datatype.value if term.datatype else None, term.language
+    )
 
 
 def _names_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
@@ -153,7 +195,9 @@ def _names_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     for p in _NAME_PREDICATES:
         for name in lookups.objects(term, p):
             if isinstance(name, ox.Literal):
-                rows.append({"term": term.value, "p": p.value, "name": to_python(name)})
+                rows.append(
+                    {"term": term.value, "p": p.value, "name": to_python(name), "lang": _lang(name)}
+                )
     return rows
 
 
@@ -216,7 +260,12 @@ def _parent_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_PARENTS`."""
     parents = (p for p in lookups.objects(term, _SUBCLASS_OF) if isinstance(p, ox.NamedNode))
     return [
-        {"term": term.value, "parent": to_python(parent), "label": to_python(label)}
+        {
+            "term": term.value,
+            "parent": to_python(parent),
+            "label": to_python(label),
+            "lang": _lang(label),
+        }
         for parent, label in _labelled(lookups, parents)
     ]
 
@@ -224,10 +273,17 @@ def _parent_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
 def _child_rows(lookups: TripleLookups, term: ox.NamedNode) -> Rows:
     """:data:`Q_CHILDREN`."""
     children = (
-        c for c in lookups.subjects(_SUBCLASS_OF, term) if not lookups.has(c, _DEPRECATED, _TRUE)
+        c
+        for c in lookups.subjects(_SUBCLASS_OF, term)
+        if not any(map(_is_deprecated_value, lookups.objects(c, _DEPRECATED)))
     )
     return [
-        {"term": term.value, "child": to_python(child), "label": to_python(label)}
+        {
+            "term": term.value,
+            "child": to_python(child),
+            "label": to_python(label),
+            "lang": _lang(label),
+        }
         for child, label in _labelled(lookups, children)
     ]
 
@@ -449,6 +505,33 @@ def check_user_query(sparql: str) -> None:
         )
 
 
+_PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<", re.IGNORECASE)
+#: A prefixed name's prefix (``x:`` of ``x:y``, ``:`` alone); not a variable's (``?x``), a
+#: blank node's (``_:b``) or a language tag's.
+_PREFIXED_NAME = re.compile(r"(?<![\w?$@:.-])((?:[A-Za-z][\w.-]*)?):")
+#: Oxigraph's messages list every character a token may go on with: cut them here.
+_MAX_MESSAGE = 200
+
+
+def syntax_error_message(sparql: str, error: SyntaxError) -> str:
+    """A short message for a query Oxigraph cannot parse: the first prefix the query uses
+    without declaring it (Oxigraph's message then ends in ~500 characters of Unicode
+    ranges), else the parser's message, cut to :data:`_MAX_MESSAGE` characters."""
+    bare = _COMMENT.sub(" ", _QUOTED.sub(lambda m: "<>" if m[0][0] == "<" else '""', sparql))
+    declared = set(QUERY_PREFIXES) | {m.group(1) or "" for m in _PREFIX_DECLARATION.finditer(bare)}
+    for m in _PREFIXED_NAME.finditer(bare):
+        prefix = m.group(1)
+        if prefix not in declared:
+            return (
+                f"unknown prefix '{prefix}:' in the query: declare it (PREFIX {prefix}: "
+                f"<http://...>) or use a predeclared one ({', '.join(sorted(QUERY_PREFIXES))})"
+            )
+    message = " ".join(str(error).split())
+    if len(message) > _MAX_MESSAGE:
+        message = message[: _MAX_MESSAGE - 3] + "..."
+    return f"invalid SPARQL query: {message}"
+
+
 class KnowledgeGraph:
     """A built KG opened read-only: SPARQL, helper queries and derived tables.
 
@@ -558,20 +641,31 @@ class KnowledgeGraph:
         """Result of an ASK query with bound variables."""
         return run_ask(self.store, query, bindings)
 
-    def query(self, sparql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(
+        self, sparql: str, *, max_rows: int | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a user's own read-only SELECT query (the store is read-only).
+
+        Args:
+            sparql: the query.
+            max_rows: read at most this many rows, streamed from the store (default: None,
+                all). Ask for one more than you show to tell whether the cap cut the result.
 
         Raises:
             ValueError: the text is an update, calls another endpoint (``SERVICE``: a query
                 must not make kgfuse fetch from the network), is not a valid SPARQL SELECT
-                query (with the parser's message), or fails while its rows are read.
+                query (with the parser's message; a prefix it does not declare is named),
+                or fails while its rows are read; ``max_rows`` is below 0.
         """
+        if max_rows is not None and max_rows < 0:
+            raise ValueError(f"max_rows must be 0 or more, got {max_rows}")
         check_user_query(sparql)
         try:
             names, rows = run_select(self.store, sparql, None)
-            return names, list(rows)  # errors can come while the rows are read
+            # errors can come while the rows are read
+            return names, list(rows if max_rows is None else islice(rows, max_rows))
         except SyntaxError as exc:  # Oxigraph's parse errors; callers treat bad input as ValueError
-            raise ValueError(f"invalid SPARQL query: {exc}") from None
+            raise ValueError(syntax_error_message(sparql, exc)) from None
         except (OSError, RuntimeError) as exc:
             raise ValueError(f"the query failed: {exc}") from None
 
@@ -605,38 +699,42 @@ class KnowledgeGraph:
         """Label, definition, synonyms by kind, parents and children of a term."""
         iri = self.resolve(term)
         bound = IRI(iri)
-        label: str | None = None
+        rows = self._name_rows(iri)
+        labels = [r for r in rows if r["p"] in _LABEL_PREDICATES]
+        preferred = min(labels, key=_label_preference) if labels else None
+        label = preferred["name"] if preferred is not None else None
         synonyms: dict[str, list[str]] = {}
-        for row in self._name_rows(iri):
+        for row in rows:
+            if row is preferred:
+                continue
             p = row["p"].rsplit("#", 1)[-1]
-            if p in ("label", "prefLabel") and label is None:
-                label = row["name"]
-            else:
-                synonyms.setdefault(
-                    p.removeprefix("has").removesuffix("Synonym").lower(), []
-                ).append(row["name"])
+            synonyms.setdefault(p.removeprefix("has").removesuffix("Synonym").lower(), []).append(
+                row["name"]
+            )
         defs = self.select(Q_DEFINITION, term=bound)
-        parents = [Named(r["parent"], r["label"] or "") for r in self.select(Q_PARENTS, term=bound)]
-        children = [
-            Named(r["child"], r["label"] or "") for r in self.select(Q_CHILDREN, term=bound)
-        ]
+        parents = _named_once(self.select(Q_PARENTS, term=bound), "parent")
+        children = _named_once(self.select(Q_CHILDREN, term=bound), "child")
         types = [r["t"] for r in self.select(Q_TYPES, term=bound)]
         return TermInfo(
             iri,
             label,
             defs[0]["definition"] if defs else None,
             {k: sorted(v, key=str) for k, v in synonyms.items()},  # names may be numbers
-            sorted(parents, key=lambda n: n.label),
-            sorted(children, key=lambda n: n.label),
+            parents,
+            children,
             types,
         )
 
     def _name_rows(self, iri: str) -> Rows:
         """The rows of :data:`Q_NAMES` for a term, labels first (``rdfs:label``, then
         ``skos:prefLabel``), then synonyms in the order of ``_NAME_VALUES``, each kind by
-        text: the same order from any store."""
+        language (English, none, others: ``label_rank``) and text: the same order from any
+        store."""
         rows = self.select(Q_NAMES, term=IRI(iri))
-        return sorted(rows, key=lambda r: (_NAME_ORDER.get(r["p"], 0), str(r["name"])))
+        return sorted(
+            rows,
+            key=lambda r: (_NAME_ORDER.get(r["p"], 0), label_rank(r["lang"]), str(r["name"])),
+        )
 
     def names(self, term: str) -> list[tuple[str, str]]:
         """(kind, text) of every label and synonym of a term (labels first)."""

@@ -44,6 +44,31 @@ NAME_PREDICATES = (
     HAS_BROAD_SYNONYM,
     HAS_RELATED_SYNONYM,
 )
+#: A SPARQL test that the ``owl:deprecated`` value bound to ``?dep`` means true: ``true`` (or
+#: ``"1"``) as an ``xsd:boolean``, or the string ``"true"`` (RDF/XML without a datatype,
+#: Turtle ``"true"``). :func:`is_true_flag` is the same test in Python.
+DEPRECATED_IS_TRUE = '(?dep = true || ?dep = "true")'
+
+
+def is_true_flag(value: str, datatype: str | None, language: str | None = None) -> bool:
+    """Whether a literal set as ``owl:deprecated`` means true (:data:`DEPRECATED_IS_TRUE`):
+    ``"true"`` or ``"1"`` typed ``xsd:boolean``, or the plain string ``"true"``."""
+    if language:
+        return False
+    if datatype == XSD + "boolean":
+        return value in ("true", "1")
+    return datatype in (None, XSD + "string") and value == "true"
+
+
+def label_rank(language: str | None) -> int:
+    """How a label's language ranks when a term's preferred label is chosen: English
+    (``en``, ``en-GB`` ...) 0, no language tag 1, any other language 2 (then by text)."""
+    if not language:
+        return 1
+    language = language.lower()
+    return 0 if language == "en" or language.startswith("en-") else 2
+
+
 HAS_DBXREF = OBOINOWL + "hasDbXref"
 SYNONYM_PROPERTIES = {
     "EXACT": HAS_EXACT_SYNONYM,

@@ -13,13 +13,15 @@ Mapping (after the OBO 1.4 semantics, `owlapi`'s ``OWLAPIObo2Owl`` conventions):
   ``oboInOwl:shorthand``.
 * header: ``<OBO + ontology + ".owl"> a owl:Ontology``; ``data-version`` -> ``owl:versionInfo``;
   ``format-version`` -> ``oboInOwl:hasOBOFormatVersion``; ``remark`` -> ``rdfs:comment``;
-  ``subsetdef`` / ``synonymtypedef`` -> annotation properties under
+  ``import`` -> ``owl:imports`` (a build warns about imports it did not load: kgfuse
+  fetches nothing); ``subsetdef`` / ``synonymtypedef`` -> annotation properties under
   ``oboInOwl:SubsetProperty`` / ``oboInOwl:SynonymTypeProperty``; ``property_value`` on the
   ontology; any other header tag -> ``oboInOwl:<tag>`` literal.
-* ``[Term]`` -> ``owl:Class`` with ``oboInOwl:id``; ``name`` -> ``rdfs:label``; ``def`` ->
-  ``IAO:0000115`` (its xrefs as ``owl:Axiom`` annotations with ``oboInOwl:hasDbXref``);
-  ``synonym`` -> ``oboInOwl:has{Exact,Narrow,Broad,Related}Synonym`` (type and xrefs as
-  ``owl:Axiom`` annotations ``oboInOwl:hasSynonymType`` / ``oboInOwl:hasDbXref``); ``is_a`` ->
+* ``[Term]`` -> ``owl:Class`` with ``oboInOwl:id``; ``name`` -> ``rdfs:label`` (without
+  leading or trailing blanks); ``def`` -> ``IAO:0000115`` (its xrefs as ``owl:Axiom``
+  annotations with ``oboInOwl:hasDbXref``); ``synonym`` ->
+  ``oboInOwl:has{Exact,Narrow,Broad,Related}Synonym`` (type and xrefs as ``owl:Axiom``
+  annotations ``oboInOwl:hasSynonymType`` / ``oboInOwl:hasDbXref``); ``is_a`` ->
   ``rdfs:subClassOf``; ``relationship: R X`` -> ``rdfs:subClassOf [owl:Restriction;
   owl:onProperty R; owl:someValuesFrom X]``; ``intersection_of`` / ``union_of`` ->
   ``owl:equivalentClass`` of an ``owl:intersectionOf`` / ``owl:unionOf`` list;
@@ -106,6 +108,7 @@ _EQUIVALENT_CLASS = nt_iri(OWL + "equivalentClass")
 _DISJOINT_WITH = nt_iri(OWL + "disjointWith")
 _INVERSE_OF = nt_iri(OWL + "inverseOf")
 _VERSION_INFO = nt_iri(OWL + "versionInfo")
+_IMPORTS = nt_iri(OWL + "imports")
 _ANNOTATED_SOURCE = nt_iri(OWL + "annotatedSource")
 _ANNOTATED_PROPERTY = nt_iri(OWL + "annotatedProperty")
 _ANNOTATED_TARGET = nt_iri(OWL + "annotatedTarget")
@@ -189,7 +192,7 @@ def obo_to_ntriples(path: Path, out: TextIO, *, blank_prefix: str = "b") -> OboS
         )
     path = Path(path)
     doc = _parse(path)
-    writer = _OboWriter(doc, out, blank_prefix, default_ontology=path.stem)
+    writer = _OboWriter(doc, out, blank_prefix, default_ontology=path.stem, source=path)
     stats = writer.run()
     logger.debug(
         "%s: %d terms (%d obsolete) -> %d triples", path, stats.terms, stats.obsolete, stats.triples
@@ -231,6 +234,17 @@ def _not_utf8(path: Path) -> NotUTF8Error:
     return NotUTF8Error(path, "not UTF-8")
 
 
+def _import_iri(value: str) -> str:
+    """The IRI an OBO ``import:`` names, as the OBO-to-OWL mapping writes it: a URL as is
+    (an OBO PURL's ``.obo`` as ``.owl``), an ontology id or file name as its OBO PURL."""
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        value = OBO + value.rsplit("/", 1)[-1].removesuffix(".obo").removesuffix(".owl") + ".owl"
+    elif value.startswith(OBO) and value.endswith(".obo"):
+        value = value.removesuffix(".obo") + ".owl"
+    return value
+
+
 def _curie(ident: Any) -> str:
     """The id as written in OBO, without OBO escapes (``HP:0000118``, ``part_of``, a URL)."""
     if isinstance(ident, fastobo.id.PrefixedIdent):
@@ -243,8 +257,16 @@ def _curie(ident: Any) -> str:
 class _OboWriter:
     """One conversion: header first (id spaces, ontology id), then the entity frames."""
 
-    def __init__(self, doc: Any, out: TextIO, blank_prefix: str, default_ontology: str) -> None:
+    def __init__(
+        self,
+        doc: Any,
+        out: TextIO,
+        blank_prefix: str,
+        default_ontology: str,
+        source: Path | None = None,
+    ) -> None:
         self._doc = doc
+        self._source = source
         self._out = out
         self._blank_prefix = f"_:{blank_prefix}"
         self._blank_count = 0
@@ -439,6 +461,18 @@ class _OboWriter:
                     self._emit(ontology, _VERSION_INFO, nt_literal(version))
             elif isinstance(clause, (fastobo.header.IdspaceClause, fastobo.header.OntologyClause)):
                 continue
+            elif isinstance(clause, fastobo.header.ImportClause):
+                # the OBO-to-OWL mapping: the build warns about imports it did not load
+                imported = _import_iri(clause.raw_value())
+                if ontology is not None:
+                    self._emit(ontology, _IMPORTS, nt_iri(imported))
+                else:
+                    logger.warning(
+                        "%s imports %s, which kgfuse does not fetch: pass the imported "
+                        "file(s) to the build as well",
+                        self._source,
+                        imported,
+                    )
             elif ontology is None:
                 self._skip(f"header {clause.raw_tag()} (no ontology: line)")
             elif isinstance(clause, fastobo.header.FormatVersionClause):
@@ -447,8 +481,6 @@ class _OboWriter:
                 self._emit(ontology, _COMMENT, nt_literal(clause.remark))
             elif isinstance(clause, fastobo.header.PropertyValueClause):
                 self._property_value(ontology, clause)
-            elif isinstance(clause, fastobo.header.ImportClause):
-                self._skip("header import")
             else:
                 tag = clause.raw_tag()
                 self._emit(ontology, nt_iri(OBOINOWL + tag), nt_literal(clause.raw_value()))
@@ -498,7 +530,8 @@ class _OboWriter:
     # -- clauses shared by terms and typedefs -----------------------------------------------
 
     def _name(self, subject: str, clause: Any) -> None:
-        self._emit(subject, _LABEL, nt_literal(clause.name))
+        # fastobo keeps the blank before a trailing ``! comment`` in the name
+        self._emit(subject, _LABEL, nt_literal(clause.name.strip()))
 
     def _def(self, subject: str, clause: Any) -> None:
         text = nt_literal(clause.definition)

@@ -17,6 +17,7 @@ import re
 import shutil
 import tempfile
 import time
+import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +28,17 @@ from kg.errors import NotUTF8Error, OntologyParseError, UnsupportedFormatError
 from kg.obo import obo_to_ntriples
 
 __all__ = [
+    "RELATIVE_BASE",
     "SUPPORTED_FORMATS",
     "SourceFormat",
     "SourceStats",
     "UnsupportedSyntaxError",
+    "check_rdfxml",
     "check_utf8",
     "detect_format",
+    "imports_of",
     "load_source",
+    "unloaded_imports",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,7 +76,8 @@ SUPPORTED_FORMATS: dict[str, SourceFormat] = {
 }
 """Serialisations :func:`load_source` reads, by name. ``.owl`` files are RDF/XML when they
 start with ``<`` and are otherwise tried as Turtle; OWL Functional, Manchester and OWL/XML
-syntaxes are recognised and refused with :class:`UnsupportedSyntaxError`."""
+syntaxes are recognised and refused with :class:`UnsupportedSyntaxError` (OWL/XML under a
+``.rdf`` or ``.xml`` name too, by :func:`check_rdfxml` when it is loaded)."""
 
 _BY_EXTENSION = {ext: spec.name for spec in SUPPORTED_FORMATS.values() for ext in spec.extensions}
 _FUNCTIONAL_SYNTAX = re.compile(r"(?:Prefix|Ontology|Import)\s*\(")
@@ -233,12 +239,15 @@ def load_source(
 ) -> SourceStats:
     """Load one ontology source file into the default graph of an Oxigraph store.
 
-    RDF formats go through ``Store.bulk_load`` (relative IRIs resolve against the file's
-    ``file:`` URI); OBO files are converted to N-Triples in ``workdir`` first (the temporary
-    file is removed afterwards). ``bulk_load`` is not transactional: a file that fails late
-    in parsing may leave the triples before the error in the store, so discard a store
-    whose build failed. Oxigraph gives each load its own blank node ids, so blank nodes of
-    different files never merge.
+    RDF formats go through ``Store.bulk_load``; a file whose IRIs are relative with no base
+    of its own (Turtle ``<#C1>`` without ``@base``) is refused, since resolving them against
+    the file's folder would give the same content (the same fingerprint) other IRIs in
+    another folder. RDF/XML is checked to be well-formed XML with an ``rdf:RDF`` root first
+    (Oxigraph's parser accepts a truncated file and any XML root). OBO files are converted
+    to N-Triples in ``workdir`` first (the temporary file is removed afterwards).
+    ``bulk_load`` is not transactional: a file that fails late in parsing may leave the
+    triples before the error in the store, so discard a store whose build failed. Oxigraph
+    gives each load its own blank node ids, so blank nodes of different files never merge.
 
     Args:
         store: The store to load into.
@@ -255,7 +264,8 @@ def load_source(
         UnsupportedFormatError: If the format is unknown or unsupported.
         NotUTF8Error: If the file is not UTF-8.
         OntologyParseError: On a syntax error, with the file and (when the parser reports
-            it) the line.
+            it) the line; on RDF/XML that is not well-formed XML or not rooted in
+            ``rdf:RDF``; on relative IRIs without a base, naming the first.
     """
     path = Path(path)
     if not path.is_file():
@@ -270,15 +280,23 @@ def load_source(
         if spec.rdf_format is None:
             triples = _load_obo(store, readable, Path(workdir), blank_prefix=f"b{sha256[:12]}x")
         else:
+            if spec.rdf_format == pyoxigraph.RdfFormat.RDF_XML:
+                check_rdfxml(readable)
+            _check_no_relative_iris(readable, spec.rdf_format)
             before = len(store)
-            _bulk_load(store, readable, spec.rdf_format, base_iri=path.resolve().as_uri())
+            # The base is the same for every copy of a file: its IRIs never depend on the
+            # folder it was built from (the fingerprint hashes its content alone).
+            _bulk_load(store, readable, spec.rdf_format, base_iri=RELATIVE_BASE)
             if spec.rdf_format == pyoxigraph.RdfFormat.JSON_LD:  # the one dataset format
                 _merge_named_graphs(store, path)
             triples = len(store) - before
-    except OntologyParseError as err:
+    except (OntologyParseError, UnsupportedSyntaxError) as err:
         if readable == path:
             raise
-        raise OntologyParseError(path, err.reason, err.line) from err  # not the copy's name
+        # name the file given, not the copy without its byte-order mark
+        if isinstance(err, UnsupportedSyntaxError):
+            raise UnsupportedSyntaxError(path, err.syntax, SUPPORTED_FORMATS) from err
+        raise OntologyParseError(path, err.reason, err.line) from err
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -358,3 +376,212 @@ def _bulk_load(
         raise OntologyParseError(
             path, f"a single term or literal is too long to parse ({err})", None
         ) from err
+
+
+# ---- RDF/XML: well-formed XML rooted in rdf:RDF -------------------------------------------
+
+_RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_OWL_NS = "http://www.w3.org/2002/07/owl#"
+
+
+_CODES = xml.parsers.expat.errors.codes
+_NO_ELEMENTS = _CODES[xml.parsers.expat.errors.XML_ERROR_NO_ELEMENTS]
+#: expat errors at the end of a file cut short.
+_ENDS_EARLY = frozenset(
+    {
+        _NO_ELEMENTS,
+        _CODES[xml.parsers.expat.errors.XML_ERROR_UNCLOSED_TOKEN],
+        _CODES[xml.parsers.expat.errors.XML_ERROR_PARTIAL_CHAR],
+    }
+)
+
+
+class _Root(Exception):
+    """Raised from inside expat at the root element: (namespace, local name, line, column)."""
+
+
+def check_rdfxml(path: Path) -> None:
+    """Check that an RDF/XML file is well-formed XML whose root element is ``rdf:RDF`` (or a
+    single node element with an ``rdf:about``, ``rdf:ID`` or ``rdf:nodeID``).
+
+    Oxigraph's RDF/XML parser loads the triples before the cut of a truncated file and reads
+    any XML root (a Maven ``pom.xml``) as a node, so both would build a KG. The file is
+    streamed through expat (1 MiB at a time). External entities and external DTDs are never
+    loaded; internal entities (``<!ENTITY owl "...">``, common in OWL files) are expanded
+    under expat's limits on entity amplification.
+
+    Raises:
+        OntologyParseError: the first XML error, with its line and column (and a hint when
+            the file ends early), or a root that is not ``rdf:RDF``.
+        UnsupportedSyntaxError: the root is an OWL/XML ``Ontology``.
+    """
+    path = Path(path)
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.ExternalEntityRefHandler = lambda *_: 1  # never open what an entity points to
+    checked = False
+
+    def root(name: str, attributes: object) -> None:
+        nonlocal checked
+        namespace, _, local = name.rpartition(" ")
+        # rdf:RDF, or a document of one node element (<owl:Class rdf:about="...">), which
+        # RDF/XML allows without the wrapper
+        node = isinstance(attributes, dict) and any(
+            key in (f"{_RDF_NS} about", f"{_RDF_NS} ID", f"{_RDF_NS} nodeID") for key in attributes
+        )
+        if (namespace == _RDF_NS and local == "RDF") or node:
+            checked = True
+            parser.StartElementHandler = None  # the rest needs no Python call per element
+            return
+        raise _Root(namespace, local, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+
+    parser.StartElementHandler = root
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK_BYTES):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as err:
+        reason = xml.parsers.expat.ErrorString(err.code) or str(err)
+        ends_early = err.code in _ENDS_EARLY and (checked or err.code != _NO_ELEMENTS)
+        hint = " (the file ends before its elements are closed: is it truncated?)"
+        hint = hint if ends_early else ""
+        raise OntologyParseError(
+            path,
+            f"not well-formed XML at column {(err.offset or 0) + 1}: {reason}{hint}",
+            err.lineno,
+        ) from None
+    except _Root as found:
+        namespace, local, line, column = found.args
+        if local == "Ontology" and namespace in (_OWL_NS, ""):
+            raise UnsupportedSyntaxError(path, "OWL/XML", SUPPORTED_FORMATS) from None
+        shown = f"<{local}> (namespace {namespace})" if namespace else f"<{local}>"
+        raise OntologyParseError(
+            path,
+            f"the root element (column {column}) is {shown}, not rdf:RDF: this is not an "
+            "RDF/XML file (an RDF/XML document is wrapped in <rdf:RDF xmlns:rdf="
+            f'"{_RDF_NS}">)',
+            line,
+        ) from None
+    if not checked:  # an XML file without elements fails above; kept for safety
+        raise OntologyParseError(path, "no rdf:RDF root element: not an RDF/XML file")
+
+
+# ---- relative IRIs ---------------------------------------------------------------------------
+
+#: The base every RDF source is loaded with: a relative IRI resolves to an IRI under
+#: :data:`_RELATIVE_HOST`, the same in any folder, and such IRIs are refused.
+_RELATIVE_HOST = "http://kgfuse.invalid/"
+RELATIVE_BASE = _RELATIVE_HOST + "relative/"
+_SCHEME = rb"[A-Za-z][A-Za-z0-9+.\-]*:"
+#: Text that may make a relative IRI, by format (a cheap scan: a match only means that the
+#: file is parsed once more to look at its IRIs). Turtle: an IRI ``<...>`` without a scheme;
+#: RDF/XML: an ``about``/``resource``/``datatype``/``base`` value without a scheme (entities
+#: included), or any ``rdf:ID``. JSON-LD is always parsed; N-Triples has no relative IRIs.
+_MAYBE_RELATIVE = {
+    pyoxigraph.RdfFormat.TURTLE: re.compile(rb"<(?!" + _SCHEME + rb"|<)"),
+    pyoxigraph.RdfFormat.RDF_XML: re.compile(
+        rb"(?:\b(?:about|resource|datatype|base)\s*=\s*[\"'](?!" + _SCHEME + rb")|\bID\s*=)"
+    ),
+}
+_OVERLAP = 256  # bytes of one chunk scanned again with the next (a match across the cut)
+_ADD_BASE = {
+    pyoxigraph.RdfFormat.TURTLE: "add `@base <http://example.org/your-ontology/> .` at the "
+    "top of the file",
+    pyoxigraph.RdfFormat.RDF_XML: 'add xml:base="http://example.org/your-ontology/" to its '
+    "rdf:RDF element",
+    pyoxigraph.RdfFormat.JSON_LD: 'add "@base": "http://example.org/your-ontology/" to its '
+    '"@context"',
+}
+
+
+def _may_have_relative_iris(path: Path, rdf_format: pyoxigraph.RdfFormat) -> bool:
+    if rdf_format == pyoxigraph.RdfFormat.N_TRIPLES:
+        return False
+    pattern = _MAYBE_RELATIVE.get(rdf_format)
+    if pattern is None:
+        return True
+    with path.open("rb") as fh:
+        data = fh.read(_CHUNK_BYTES)
+        while data:
+            following = fh.read(_CHUNK_BYTES)
+            # a match in the last bytes before more text may be a value cut short
+            # ("<htt"): those bytes are scanned again with the text after them
+            end = len(data) - _OVERLAP if following else len(data)
+            found = pattern.search(data)
+            if found is not None and found.start() < end:
+                return True
+            data = data[end:] + following if following else b""
+    return False
+
+
+def _first_relative_iri(path: Path, rdf_format: pyoxigraph.RdfFormat) -> str | None:
+    """The first IRI of the file that resolves against :data:`RELATIVE_BASE`, as written
+    relative to it, or None."""
+    try:
+        for statement in pyoxigraph.parse(path=path, format=rdf_format, base_iri=RELATIVE_BASE):
+            terms = [statement.subject, statement.predicate, statement.object]
+            if isinstance(statement, pyoxigraph.Quad):
+                terms.append(statement.graph_name)
+            for term in terms:
+                if isinstance(term, pyoxigraph.NamedNode) and term.value.startswith(_RELATIVE_HOST):
+                    value = term.value
+                    if value.startswith(RELATIVE_BASE):
+                        return value[len(RELATIVE_BASE) :]
+                    return value[len(_RELATIVE_HOST) - 1 :]
+    except SyntaxError as err:
+        raise OntologyParseError(path, err.msg or str(err), err.lineno) from err
+    return None
+
+
+def _check_no_relative_iris(path: Path, rdf_format: pyoxigraph.RdfFormat) -> None:
+    """Refuse a file whose IRIs are relative with no base of its own.
+
+    Raises:
+        OntologyParseError: naming the first relative IRI and how to give the file a base.
+    """
+    if not _may_have_relative_iris(path, rdf_format):
+        return
+    relative = _first_relative_iri(path, rdf_format)
+    if relative is None:
+        return
+    shown = f"<{relative}>" if relative else "<> (the document itself)"
+    raise OntologyParseError(
+        path,
+        f"the relative IRI {shown} has no base in the file: "
+        f"{_ADD_BASE.get(rdf_format, 'give the file a base IRI')} (kgfuse does not resolve "
+        "IRIs against the file's folder: the same file elsewhere would give other IRIs)",
+    )
+
+
+# ---- owl:imports -----------------------------------------------------------------------------
+
+_IMPORTS = pyoxigraph.NamedNode(_OWL_NS + "imports")
+_VERSION_IRI = pyoxigraph.NamedNode(_OWL_NS + "versionIRI")
+_ONTOLOGY = pyoxigraph.NamedNode(_OWL_NS + "Ontology")
+_TYPE = pyoxigraph.NamedNode(_RDF_NS + "type")
+
+
+def imports_of(store: pyoxigraph.Store) -> set[str]:
+    """The IRIs that ``owl:imports`` triples of the store's default graph name."""
+    return {
+        q.object.value
+        for q in store.quads_for_pattern(None, _IMPORTS, None, pyoxigraph.DefaultGraph())
+        if isinstance(q.object, pyoxigraph.NamedNode)
+    }
+
+
+def unloaded_imports(store: pyoxigraph.Store, imports: Iterable[str]) -> list[str]:
+    """The ``imports`` that name no ontology of the store (neither an ``owl:Ontology`` nor
+    an ``owl:versionIRI``): kgfuse never fetches them, so their triples are not in the KG."""
+    graph = pyoxigraph.DefaultGraph()
+    loaded = {
+        q.subject.value
+        for q in store.quads_for_pattern(None, _TYPE, _ONTOLOGY, graph)
+        if isinstance(q.subject, pyoxigraph.NamedNode)
+    } | {
+        q.object.value
+        for q in store.quads_for_pattern(None, _VERSION_IRI, None, graph)
+        if isinstance(q.object, pyoxigraph.NamedNode)
+    }
+    return sorted(set(imports) - loaded)

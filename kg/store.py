@@ -270,17 +270,26 @@ def build_kg(
 
     # Validate every source and the folder before any work, so bad input fails fast.
     plan: list[tuple[str | Path, str | None]] = []
-    for src, fmt in zip(sources, formats, strict=True):
+    given: dict[Path | str, str | Path] = {}  # each source once: a second load would add
+    for src, fmt in zip(sources, formats, strict=True):  # its blank nodes again
         if str(src) == HPO_SOURCE:
-            plan.append((HPO_SOURCE, None))
+            key: Path | str = HPO_SOURCE
+            if key not in given:
+                plan.append((HPO_SOURCE, None))
         else:
             path = Path(src)
             if path.is_dir():
                 raise ValueError(f"ontology source {path} is a folder: give its files")
             if not path.is_file():
                 raise FileNotFoundError(f"ontology source not found: {path}")
-            plan.append((path, detect_format(path, fmt)))
+            key = path.resolve()
+            fmt_name = detect_format(path, fmt)
             check_not_empty(path)
+            if key not in given:
+                plan.append((path, fmt_name))
+        if key in given:
+            logger.warning("%s was given twice: it is loaded once", src)
+        given.setdefault(key, src)
     dest = Path(dest).expanduser().absolute()
     _check_kg_folder(dest)
     created = not dest.exists()
@@ -330,6 +339,7 @@ def _build_locked(
         records: list[SourceRecord] = []
         hints = DomainHints()
         tables = None
+        imports: dict[str, list[str]] = {}  # source file -> the IRIs it imports
         with Progress(disable=not progress, transient=True) as bar:
             task = bar.add_task("building KG", total=len(plan) + (3 if derived else 1))
             with BackgroundLoader(store) as loader:
@@ -341,7 +351,9 @@ def _build_locked(
                         logger.info("converted HPO at %.1f s", time.perf_counter() - started)
                     else:
                         loader.drain()
-                        records.append(_load_file(store, Path(src), fmt, tmp))
+                        record = _load_file(store, Path(src), fmt, tmp, records, imports)
+                        if record is not None:
+                            records.append(record)
                         hints.mirror = None  # it lacks this file's triples
                     bar.advance(task)
                 fingerprint = fingerprint_of(records)
@@ -355,6 +367,7 @@ def _build_locked(
                 hints.mirror = None
                 bar.update(task, description="bulk-loading into the store")
             logger.info("loaded into the store at %.1f s", time.perf_counter() - started)
+            _warn_unloaded_imports(store, imports)
             if derived and tables is None:
                 bar.update(task, description="deriving tables")
                 tables = _derive(store, tmp / "derived", fingerprint, hints)
@@ -430,12 +443,53 @@ def describe_kg(store, name: str, fingerprint: str, sources: Sequence[SourceReco
         store.add(ox.Quad(node, ox.NamedNode(KGV + predicate), ox.Literal(value)))
 
 
-def _load_file(store, path: Path, fmt: str | None, workdir: Path) -> SourceRecord:
-    from kg.sources import check_utf8, load_source
+def _load_file(
+    store,
+    path: Path,
+    fmt: str | None,
+    workdir: Path,
+    loaded: Sequence[SourceRecord] = (),
+    imports: dict[str, list[str]] | None = None,
+) -> SourceRecord | None:
+    """Load one source file; None (with a warning) when a file of the same content is among
+    the ``loaded`` ones. The IRIs its ``owl:imports`` add are recorded in ``imports``."""
+    from kg.sources import check_utf8, imports_of, load_source
 
-    check_utf8(path)
+    sha256 = check_utf8(path)
+    for other in loaded:
+        if other.sha256 == sha256:
+            logger.warning(
+                "%s has the same content as %s, given before: it was given twice and is "
+                "loaded once",
+                path,
+                other.name,
+            )
+            return None
+    before = imports_of(store) if imports is not None else set()
     stats = load_source(store, path, fmt, workdir=workdir)
+    if imports is not None:
+        added = sorted(imports_of(store) - before)
+        if added:
+            imports[str(path)] = added
     return SourceRecord(path.name, stats.format, stats.sha256, stats.triples, None)
+
+
+def _warn_unloaded_imports(store, imports: dict[str, list[str]]) -> None:
+    """Warn, per source file, about the ``owl:imports`` that name no ontology of the KG."""
+    if not imports:
+        return
+    from kg.sources import unloaded_imports
+
+    missing = set(unloaded_imports(store, {iri for iris in imports.values() for iri in iris}))
+    for source, iris in imports.items():
+        absent = [iri for iri in iris if iri in missing]
+        if absent:
+            logger.warning(
+                "%s imports %s, not loaded: kgfuse does not fetch imports, so their "
+                "terms are not in the KG; pass the imported file(s) to the build as well",
+                source,
+                ", ".join(f"<{iri}>" for iri in absent),
+            )
 
 
 def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:

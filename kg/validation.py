@@ -21,7 +21,7 @@ import rdflib
 from rdflib.namespace import RDF as RDF_NS
 from rdflib.namespace import SH
 
-from kg.namespaces import OWL, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, XSD, compress
+from kg.namespaces import OWL, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, SKOS, XSD, compress
 
 if TYPE_CHECKING:
     from kg.remote import RemoteStore
@@ -48,7 +48,7 @@ SHAPE_KINDS: dict[str, tuple[str, ...]] = {
 _XSD_STRING = XSD + "string"
 # Predicates of a focus node's objects that the packaged shapes look at (sh:class needs the
 # types; labels and deprecation decide whether a referenced class itself conforms).
-_ONE_HOP_PREDICATES = (RDF_TYPE, RDFS_LABEL, OWL + "deprecated")
+_ONE_HOP_PREDICATES = (RDF_TYPE, RDFS_LABEL, SKOS + "prefLabel", OWL + "deprecated")
 
 
 @dataclass(frozen=True)
@@ -184,13 +184,53 @@ def _load_shapes(shapes: Iterable[Path]) -> rdflib.Graph:
         if not path.is_file():
             raise FileNotFoundError(f"shapes file not found: {path}")
         try:
-            graph.parse(path, format="turtle")
+            # Oxigraph first: its errors name the line and column (rdflib's may not say
+            # more than "string index out of range")
+            for _ in pyoxigraph.parse(path=path, format=pyoxigraph.RdfFormat.TURTLE):
+                pass
+        except SyntaxError as exc:
+            reason = " ".join((exc.msg or str(exc)).split())[:300]
+            raise OntologyParseError(
+                path, f"not valid Turtle shapes: {reason}", exc.lineno
+            ) from None
+        except ValueError as exc:  # not UTF-8
+            raise OntologyParseError(path, f"not valid Turtle shapes: {exc}") from None
+        one = rdflib.Graph()
+        try:
+            one.parse(path, format="turtle")
         except UnicodeDecodeError as exc:
             raise OntologyParseError(path, f"not valid UTF-8 (byte {exc.start})") from None
         except Exception as exc:  # rdflib's parsers raise their own types (BadSyntax ...)
             reason = " ".join(str(exc).split())[:300]
             raise OntologyParseError(path, f"not valid Turtle shapes: {reason}") from None
+        if not _holds_shapes(one):
+            raise ValueError(
+                f"{path}: holds no SHACL shapes (no sh:NodeShape or sh:PropertyShape, no "
+                "target and no sh:property): nothing would be validated"
+            )
+        graph += one
     return graph
+
+
+_SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
+_SHAPE_PREDICATES = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.target,
+    SH.property,
+    SH.path,
+)
+
+
+def _holds_shapes(graph: rdflib.Graph) -> bool:
+    """Whether a shapes graph declares any shape: a typed one, or a node with a target,
+    a property shape or a path."""
+    return any(
+        next(iter(graph.subjects(RDF_NS.type, shape_type)), None) is not None
+        for shape_type in _SHAPE_TYPES
+    ) or any(next(iter(graph.subjects(p, None)), None) is not None for p in _SHAPE_PREDICATES)
 
 
 def validate(data_graph: rdflib.Graph, shapes: list[Path] | None = None) -> ValidationReport:
@@ -344,8 +384,8 @@ def sample_for_validation(
     taken (deterministic for a given store, but not a uniform random sample), with:
 
     * every triple whose subject is a focus node;
-    * for each object of those triples: its ``rdf:type``, ``rdfs:label`` and
-      ``owl:deprecated`` triples (what ``sh:class`` and the class shapes look at), and every
+    * for each object of those triples: its ``rdf:type``, ``rdfs:label``, ``skos:prefLabel``
+      and ``owl:deprecated`` triples (what ``sh:class`` and the class shapes look at), and every
       triple of an object that is a blank node (restrictions, axioms).
 
     Objects pulled in this way may become focus nodes of the sample themselves (a referenced

@@ -6,8 +6,10 @@ import csv
 import io
 import os
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -33,6 +35,10 @@ from kgfuse.commands.common import (
 
 app = typer.Typer(help="Build, inspect, query and validate knowledge graphs.", no_args_is_help=True)
 
+#: The KGs ``kgfuse kg build NAME`` makes from kgfuse's own data: a user's file whose name
+#: derives one of them (``my/hpo.nt``) must not replace it without ``-o``.
+BUILT_IN_KGS = (HPO_SOURCE,)
+
 
 @app.command("build")
 @handle_errors
@@ -55,7 +61,14 @@ def build(
     """Build a KG into a persistent store, atomically (a killed build keeps the old KG)."""
     if out is None:
         first = sources[0]
-        out = default_kg_path("hpo" if first == HPO_SOURCE else Path(first).stem, home)
+        kg_name = HPO_SOURCE if first == HPO_SOURCE else Path(first).stem
+        if kg_name in BUILT_IN_KGS and list(sources) != [kg_name]:
+            raise ValueError(
+                f"the KG built from {', '.join(sources)} would be named {kg_name!r} and replace "
+                f"the home's built-in {kg_name!r} KG, which commands use by default: give "
+                "it another folder with -o DIR (and use it with --kg DIR)"
+            )
+        out = default_kg_path(kg_name, home)
     formats = [None if s == HPO_SOURCE else fmt for s in sources]
     manifest = build_kg(sources, out, name=name, formats=formats, progress=not quiet)
     console.print(
@@ -120,12 +133,26 @@ def query(
     home: HomeOption = None,
     output: Annotated[str, typer.Option("--output", "-f", help="table, json or csv.")] = "table",
     limit: Annotated[int, typer.Option(min=1, help="Rows shown in a table.")] = 50,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Stop the query after this many seconds (exit code 3; 0: no limit)."
+        ),
+    ] = 60.0,
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows", min=1, help="Read at most this many rows (says so when it cuts)."
+        ),
+    ] = 100_000,
 ) -> None:
-    """Run a read-only SPARQL query against the KG."""
+    """Run a read-only SPARQL query against the KG (Ctrl-C stops it)."""
     if output not in ("table", "json", "csv"):
         raise ValueError(f"unknown output {output!r}; choose table, json or csv")
     graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
-    names, rows = graph.query(sparql)
+    names, rows = _query_within(graph, sparql, timeout=timeout, max_rows=max_rows + 1)
+    cut = len(rows) > max_rows
+    rows = rows[:max_rows]
     if output == "json":
         print_json([dict(zip(names, r, strict=True)) for r in rows])
     elif output == "csv":
@@ -143,6 +170,66 @@ def query(
             console.print(
                 f"... {len(rows) - limit} more rows (use --limit or --output csv)", markup=False
             )
+    if cut:
+        err_console.print(
+            f"[yellow]warning:[/] the result has more than {max_rows:,} rows; only the first "
+            f"{max_rows:,} were read (raise --max-rows, or narrow the query)",
+            highlight=False,
+        )
+
+
+#: Exit code of a query stopped by --timeout.
+QUERY_TIMEOUT_EXIT = 3
+
+
+def _query_within(
+    graph: KnowledgeGraph, sparql: str, *, timeout: float, max_rows: int
+) -> tuple[list[str], list[tuple]]:
+    """``graph.query(sparql, max_rows=...)`` on a worker thread, waited for at most
+    ``timeout`` seconds (0: no limit) and until Ctrl-C.
+
+    Oxigraph evaluates a query in Rust, where neither a timeout nor Ctrl-C reaches it, and
+    the thread cannot be stopped: a query stopped by either ends the process
+    (:func:`_exit_now`) once the message is out.
+    """
+    done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = graph.query(sparql, max_rows=max_rows)
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="kgfuse-query", daemon=True).start()
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    try:
+        # short waits: a Ctrl-C that reaches another thread is seen at the next one
+        while not (finished := done.wait(0.2)):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        _exit_now("interrupted: the query was stopped", 130)
+    if not finished:
+        _exit_now(
+            f"the query ran past --timeout {timeout:g} s and was stopped: narrow it (a LIMIT, "
+            "more specific patterns) or raise --timeout",
+            QUERY_TIMEOUT_EXIT,
+        )
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]  # type: ignore[return-value]
+
+
+def _exit_now(message: str, code: int) -> NoReturn:
+    """Print ``message`` and end the process with ``code`` at once, leaving a query running
+    in Rust behind (interpreter shutdown would wait on, or race with, its thread)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @app.command("show")

@@ -445,7 +445,7 @@ def test_shapes_that_are_not_turtle_name_their_file(tmp_path: Path) -> None:
 
     bad = tmp_path / "shapes.ttl"
     bad.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\nthis is not turtle\n")
-    with pytest.raises(OntologyParseError, match="shapes.ttl: not valid Turtle shapes"):
+    with pytest.raises(OntologyParseError, match="shapes.ttl:2: not valid Turtle shapes"):
         _load_shapes([bad])
     with pytest.raises(FileNotFoundError, match="shapes file not found"):
         _load_shapes([tmp_path / "missing.ttl"])
@@ -465,11 +465,11 @@ def test_json_ld_named_graphs_join_the_kg(tmp_path: Path) -> None:
 
 
 def test_terms_under_file_iris_can_be_looked_up(tmp_path: Path) -> None:
-    # relative IRIs of a local source resolve against its file: URI
+    # a source's own file: IRIs (relative IRIs without a base are refused: test_build_checks)
     source = tmp_path / "rel.ttl"
-    source.write_text('<A> <http://www.w3.org/2000/01/rdf-schema#label> "a" .\n')
+    iri = (tmp_path / "A").resolve().as_uri()
+    source.write_text(f'<{iri}> <http://www.w3.org/2000/01/rdf-schema#label> "a" .\n')
     build_kg([source], tmp_path / "kg", progress=False)
     graph = KnowledgeGraph.open(tmp_path / "kg")
-    iri = (tmp_path / "A").resolve().as_uri()
     assert graph.resolve(iri) == iri
     assert graph.label(iri) == "a"

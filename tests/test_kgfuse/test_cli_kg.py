@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -487,3 +488,111 @@ def test_cli_bench_kg_on_mini_hpo_writes_reports(
     assert "| `diseases_with` |" in markdown
     assert "<= 20 s" in markdown
     assert list((tmp_path / "home" / "tmp").iterdir()) == []  # the temporary build is gone
+
+
+# ---- query limits, query messages, built-in names --------------------------------------------
+
+#: A query over the legal KG's ~110 triples that runs for hours (a six-fold cross product).
+_ENDLESS = (
+    "SELECT (COUNT(*) AS ?n) WHERE "
+    "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+)
+
+
+def test_cli_kg_query_max_rows_cuts_and_says_so(runner: CliRunner, legal_kg: Path) -> None:
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    result = _invoke(runner, "kg", "query", query, "--kg", legal_kg, "-f", "csv", "--max-rows", "5")
+
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.reader(io.StringIO(result.stdout)))) == 1 + 5
+    assert "more than 5 rows" in _one_line(result.stderr)
+    whole = _invoke(runner, "kg", "query", query + " LIMIT 5", "--kg", legal_kg, "--max-rows", "5")
+    assert whole.exit_code == 0 and "more than" not in whole.stderr
+
+
+def test_knowledge_graph_query_reads_at_most_max_rows(legal_kg: Path) -> None:
+    graph = KnowledgeGraph.open(legal_kg)
+    names, rows = graph.query("SELECT ?s WHERE { ?s ?p ?o }", max_rows=3)
+    assert names == ["s"] and len(rows) == 3
+    assert len(graph.query("SELECT ?s WHERE { ?s ?p ?o }")[1]) > 100  # no cap by default
+
+
+def test_cli_kg_query_timeout_ends_the_process(legal_kg: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", "from kgfuse.cli import app; app()", "kg", "query", _ENDLESS]
+        + ["--kg", str(legal_kg), "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **ENV},
+    )
+    assert done.returncode == 3, done.stderr
+    assert "--timeout 1 s" in _one_line(done.stderr)
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60  # not the hours the query would take
+
+
+def test_cli_kg_query_ctrl_c_stops_a_running_query(
+    runner: CliRunner, legal_kg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import _thread
+    import threading
+
+    from kgfuse.commands import kg as kg_commands
+
+    release = threading.Event()
+
+    def running(self, sparql: str, *, max_rows: int | None = None):  # a query that waits
+        release.wait(60)  # (a real endless one would keep a core busy for the other tests)
+        return [], []
+
+    def exit_now(message: str, code: int) -> None:  # os._exit would end pytest
+        kg_commands.err_console.print(message)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(KnowledgeGraph, "query", running)
+    monkeypatch.setattr(kg_commands, "_exit_now", exit_now)
+    timer = threading.Timer(0.5, _thread.interrupt_main)  # Ctrl-C while the query runs
+    timer.start()
+    try:
+        result = _invoke(runner, "kg", "query", _ENDLESS, "--kg", legal_kg, "--timeout", "0")
+    finally:
+        timer.cancel()
+        release.set()
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.stderr
+
+
+def test_cli_kg_query_undeclared_prefix_is_named_shortly(runner: CliRunner, legal_kg: Path) -> None:
+    for query in ("SELECT * WHERE { ?s ?p x:y }", "SELECT * WHERE { x:s ?p ?o }"):
+        result = _invoke(runner, "kg", "query", query, "--kg", legal_kg)
+
+        assert result.exit_code == 2
+        message = _one_line(result.stderr)
+        assert "unknown prefix 'x:' in the query" in message
+        assert "\\u{" not in message and len(message) < 400
+
+
+def test_cli_kg_build_refuses_to_replace_the_built_in_hpo(
+    runner: CliRunner, fixtures: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "my" / "hpo.ttl"
+    mine.parent.mkdir()
+    mine.write_bytes((fixtures / "legal" / "legal.ttl").read_bytes())
+    home = tmp_path / "home"
+    for sources in ([mine], ["hpo", mine]):
+        result = _invoke(runner, "kg", "build", *sources, "--home", home, "-q")
+
+        assert result.exit_code == 2
+        assert "built-in 'hpo' KG" in _one_line(result.stderr)
+        assert "-o DIR" in _one_line(result.stderr)
+        assert not (home / "kgs" / "hpo").exists()
+    out = tmp_path / "mine-kg"
+    result = _invoke(runner, "kg", "build", mine, "-o", out, "--home", home, "-q")
+    assert result.exit_code == 0, result.output
+    assert (out / "current" / "manifest.json").is_file()
