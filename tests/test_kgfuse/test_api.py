@@ -12,22 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kgfuse.api import ApiSettings, create_app
+from tests.test_kgfuse.api_client import API_TOKEN, api_client
 
-TOKEN = "s3cret-token"
+TOKEN = API_TOKEN
 
 
 @pytest.fixture(scope="module")
 def client(mini_home: Path, mini_model: Path):
-    settings = ApiSettings(
-        kg_path=mini_home / "kgs" / "hpo",
-        model_dir=mini_model,
-        home=mini_home,
-        token=TOKEN,
-        max_body_bytes=20_000,
-        preload=True,
-    )
-    with TestClient(create_app(settings)) as c:
-        c.headers["Authorization"] = f"Bearer {TOKEN}"
+    with api_client(mini_home, mini_model, preload=True) as c:
         yield c
 
 

@@ -17,22 +17,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from kgfuse.api import ApiSettings, create_app
+from tests.test_kgfuse.api_client import API_TOKEN, api_client
 
-TOKEN = "s3cret-token"
+TOKEN = API_TOKEN
 JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
 def client(mini_home: Path, mini_model: Path) -> Iterator[TestClient]:
-    settings = ApiSettings(
-        kg_path=mini_home / "kgs" / "hpo",
-        model_dir=mini_model,
-        home=mini_home,
-        token=TOKEN,
-        max_body_bytes=20_000,
-    )
-    with TestClient(create_app(settings)) as c:
-        c.headers["Authorization"] = f"Bearer {TOKEN}"
+    with api_client(mini_home, mini_model) as c:
         yield c
 
 
