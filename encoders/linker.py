@@ -110,7 +110,8 @@ __all__ = [
 #: until" / "no improvement in" no negation, relatives across appositives, "in her
 #: brother" and "Mother:" labels, a parent "concerned about" no experiencer; records carry
 #: ``uncertain`` and ``family``.
-LINKING_VERSION = 9
+#: 10: comma-joined modifiers of one noun ("low-set, posteriorly rotated ears": *Low-set ears*).
+LINKING_VERSION = 10
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -695,6 +696,77 @@ class ConceptLinker:
                 k -= 1
         return out
 
+    def _comma_modifiers(
+        self, tokens: TokenTable, kept: list[_Scored], max_words: int = 3
+    ) -> list[_Scored]:
+        """Terms named by a modifier that a comma joins to the next phrase's head noun.
+
+        In ``low-set, posteriorly rotated ears`` or ``long, thin fingers`` the item before
+        the comma links to nothing by itself and qualifies the head of the phrase after it:
+        when the modifier with that head (or with the head's last words) is a name, it gives
+        a mention spanning from the modifier to the head. An item that links by itself is a
+        finding of a list ("short stature, low-set ears") and is left alone.
+        """
+        norms, raws, lowers = tokens.norms, tokens.raws, tokens.lowers
+        n = len(norms)
+        covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+
+        def plain(k: int) -> bool:
+            word = norms[k]
+            return not (
+                word == BREAK
+                or word in STOPWORDS
+                or word in _FUNCTION_WORDS
+                or word in _CONJUNCTIONS
+                or word in _NOT_CONJUNCTS
+            )
+
+        out = []
+        for c in range(1, n - 1):
+            if raws[c] != "," or not plain(c - 1) or c - 1 in covered:
+                continue
+            # The item before the comma: its words back to punctuation or a function word.
+            a = c - 1
+            while a > 0 and plain(a - 1) and c - a < max_words + 1:
+                a -= 1
+            if a > 0 and plain(a - 1):
+                continue  # a longer item than a modifier
+            if covered.intersection(range(a, c)):
+                continue
+            b = a - 1
+            while b >= 0 and lowers[b] in _DETERMINERS:
+                b -= 1
+            if b >= 0 and lowers[b] in _PREPOSITIONS:
+                continue  # a preposition's object: "deformity of the foot, varus deformity"
+            while a < c - 1 and lowers[a] in _LEAD_WORDS:
+                a += 1  # "no [low-set], posteriorly rotated ears", "had [small], ..."
+            # The phrase after the comma, up to its head noun.
+            e = c + 1
+            while e < n and plain(e) and e - c <= max_words + 1:
+                e += 1
+            if e == c + 1 or (e < n and plain(e)):
+                continue
+            head = e - 1
+            found = None
+            # The whole item is the modifier: "facial dysmorphism, prominent forehead" is no
+            # "Dysmorphic forehead".
+            for t in range(head, c, -1):
+                node: Any = self._trie
+                for tok in (*norms[a:c], *norms[t : head + 1]):
+                    node = node.get(tok)
+                    if node is None:
+                        break
+                if node is not None and _END in node:
+                    chosen = self._choose([(k, "coordinated") for k, _ in node[_END]])
+                    if chosen is not None:
+                        found = (_Match(a, head + 1, [], "coordinated"), *chosen)
+                        break
+            if found is not None and not any(
+                k[1] == found[1] and k[0].i < found[0].j and found[0].i < k[0].j for k in kept
+            ):
+                out.append(found)
+        return out
+
     def _defined_acronyms(
         self, tokens: TokenTable, kept: list[_Scored]
     ) -> list[tuple[_Match, str]]:
@@ -845,6 +917,8 @@ class ConceptLinker:
             kept.sort(key=lambda x: x[0].i)
         if kept:
             kept.extend(self._coordinated(tokens, kept))
+            kept.sort(key=lambda x: x[0].i)
+            kept.extend(self._comma_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
         if across:
             # Longest first; a term already linked on overlapping text is not repeated.
@@ -1182,6 +1256,14 @@ _AFTER_PREDICATE = frozenset(
 
 
 _CONJUNCTIONS = frozenset({"and", "or"})
+_PREPOSITIONS = frozenset(
+    {"of", "in", "on", "at", "from", "to", "with", "without", "by", "for", "over", "into"}
+)
+_LEAD_WORDS = frozenset(
+    {"no", "not", "nor", "without", "had", "has", "have", "having", "was", "were", "is", "are"}
+    | {"also", "showed", "shows", "noted"}
+)
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "both", "all"})
 #: Words and marks that join coordinated words (lower case).
 _SEPARATORS = _CONJUNCTIONS | {","}
 # Degree and size words: they modify the noun after them, so they are not conjuncts of a
