@@ -84,6 +84,7 @@ __all__ = [
     "Mention",
     "RecordError",
     "link_records",
+    "read_by_name",
 ]
 
 #: Raised whenever one text may link to other terms than before (new phrasings of names,
@@ -1123,6 +1124,14 @@ class ConceptLinker:
         if not found:
             return None
         return max(found, key=lambda m: (m.end - m.start, -m.start)).iri
+
+
+def read_by_name(term: str, name: str, iri: str, label: str) -> str:
+    """The warning that an id the KG does not know, ``term``, was read by the ``name``
+    written beside it as the term ``iri`` (``label``), :meth:`ConceptLinker.read_label`."""
+    return (
+        f"{term} ({name!r}): not a term of this KG; read by its name as {compress(iri)} ({label})"
+    )
 
 
 #: The most characters of a name that :meth:`ConceptLinker.read_label` reads (a term's name

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
@@ -206,10 +207,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                 iri = read_label(name)
                 if iri is not None and iri in hierarchy:
                     label = self.kg.labels.get(iri, "")
-                    warnings.append(
-                        f"{term.strip()} ({name!r}): not a term of this KG; read by its name "
-                        f"as {compress(iri)} ({label})"
-                    )
+                    warnings.append(read_by_name(term.strip(), name, iri, label))
                     term = compress(iri)
                 else:
                     iri = None

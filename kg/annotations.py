@@ -8,6 +8,7 @@ read these columns; each row keeps its annotation IRI so any use can cite the fa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,6 +177,7 @@ class AnnotationTable:
     sources: list[list[str]]
     _subject_index: dict[str, int] = field(default_factory=dict, repr=False)
     _rows_of: list[np.ndarray] | None = field(default=None, repr=False)
+    _term_index: dict[str, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._subject_index = {iri: i for i, iri in enumerate(self.subjects)}
@@ -203,6 +205,14 @@ class AnnotationTable:
             self._rows_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.subjects))]
         i = subject if isinstance(subject, int) else self.subject_index(subject)
         return self._rows_of[i]
+
+    def rows_with_terms(self, terms: Iterable[str]) -> np.ndarray:
+        """Row indices, in the table's order, of the annotations whose term is one of
+        ``terms`` (IRIs; ones no annotation has are ignored)."""
+        if self._term_index is None:
+            self._term_index = {iri: i for i, iri in enumerate(self.terms)}
+        wanted = [self._term_index[t] for t in terms if t in self._term_index]
+        return np.flatnonzero(np.isin(self.term, np.asarray(wanted, dtype=self.term.dtype)))
 
     def canonical(self) -> AnnotationTable:
         """The same rows in an order fixed by their content alone: subjects and terms sorted

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from encoders.linker import read_by_name
 from eval.diagnosis import Case
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import compress, to_iri
@@ -396,11 +397,9 @@ class _TermResolver:
         if iri is None:
             named = label.strip() if isinstance(label, str) and label.strip() else None
             found = self.read_label(named) if named and self.read_label else None
-            if found is not None and found in self.hierarchy:
-                self.warnings.append(
-                    f"{term} ({named!r}): not a term of this KG; read by its name as "
-                    f"{compress(found)} ({self.hierarchy.labels[self.hierarchy.index(found)]})"
-                )
+            if named is not None and found is not None and found in self.hierarchy:
+                label = self.hierarchy.labels[self.hierarchy.index(found)]
+                self.warnings.append(read_by_name(term, named, found, label))
                 return found, True
             unread = named is not None and self.read_label is not None
             why = f", and its name {named!r} names no term of this KG" if unread else ""

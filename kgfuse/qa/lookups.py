@@ -117,7 +117,8 @@ def _annotations(kg: KnowledgeGraph, diseases: Iterable[str]) -> list[Annotation
 
 
 def _by_frequency(a: Annotation) -> tuple[float, str]:
-    return (-(a.frequency if a.frequency is not None else 0.5), a.phenotype.label.casefold())
+    frequency = a.frequency if a.frequency is not None else UNSTATED_FREQUENCY
+    return (-frequency, a.phenotype.label.casefold())
 
 
 def _list(names: Sequence[str], limit: int = 8, total: int | None = None) -> str:
@@ -172,11 +173,8 @@ def _under(kg: KnowledgeGraph, term: str) -> list[str]:
 def _annotation_rows_under(kg: KnowledgeGraph, term: str) -> np.ndarray:
     """Rows of the annotation table whose phenotype is the term or a subclass, NOT ones
     left out (in the table's order)."""
-    table = kg.annotations
-    index = _table_terms(kg)
-    wanted = [index[t] for t in _under(kg, term) if t in index]
-    keep = np.isin(table.term, np.asarray(wanted, dtype=table.term.dtype)) & ~table.negated
-    return np.flatnonzero(keep)
+    rows = kg.annotations.rows_with_terms(_under(kg, term))
+    return rows[~kg.annotations.negated[rows]]
 
 
 @dataclass(frozen=True)
@@ -189,21 +187,8 @@ class _GeneLinks:
     phenotype: np.ndarray
 
 
-_TABLE_TERMS_LOCK = threading.Lock()
 _GENE_LINKS_LOCK = threading.Lock()
-_TABLE_TERMS: weakref.WeakKeyDictionary[KnowledgeGraph, dict[str, int]] = (
-    weakref.WeakKeyDictionary()
-)
 _GENE_LINKS: weakref.WeakKeyDictionary[KnowledgeGraph, _GeneLinks] = weakref.WeakKeyDictionary()
-
-
-def _table_terms(kg: KnowledgeGraph) -> dict[str, int]:
-    """IRI -> number of each phenotype of the annotation table (once per KG)."""
-    with _TABLE_TERMS_LOCK:
-        found = _TABLE_TERMS.get(kg)
-        if found is None:
-            found = _TABLE_TERMS[kg] = {t: i for i, t in enumerate(kg.annotations.terms)}
-        return found
 
 
 def _gene_links(kg: KnowledgeGraph) -> _GeneLinks:
