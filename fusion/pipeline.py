@@ -31,6 +31,7 @@ from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
+from fusion.precision import check_precision
 from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
@@ -473,21 +474,6 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
         raise ValueError(f"cannot load the model at {folder} (damaged files?): {reason}") from None
 
 
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
-
-
-def check_precision(precision: str) -> str:
-    """``precision`` when it is one of :data:`PRECISIONS` (for settings checked before any
-    model is loaded).
-
-    Raises:
-        ValueError: not one of them; the message lists them.
-    """
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    return precision
-
-
 def resolve_precision(precision: str) -> str:
     """``fp32``, ``bf16`` or ``int8`` for a requested inference precision.
 
@@ -502,7 +488,8 @@ def resolve_precision(precision: str) -> str:
     (Autocast, which casts the weights at every call, was slower than fp32 for one patient.)
 
     Raises:
-        ValueError: not one of :data:`PRECISIONS`, or ``int8`` on a torch build without it.
+        ValueError: not one of :data:`fusion.precision.PRECISIONS`, or ``int8`` on a torch build
+            without it.
     """
     from encoders.text import bf16_is_fast, int8_is_available
 

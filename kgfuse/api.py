@@ -30,6 +30,7 @@ transactions, so concurrent writers from several processes keep one valid chain)
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -52,6 +53,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from kg.collector import gc_paused
 from kg.errors import UnknownTermError
 from kgfuse.api_guard import RequestGuard
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
@@ -101,7 +103,7 @@ class ApiSettings:
     precision: str = "auto"
 
     def __post_init__(self) -> None:
-        from fusion.pipeline import check_precision
+        from fusion.precision import check_precision
 
         check_token(self.token)
         if self.torch_threads is not None and self.torch_threads < 1:
@@ -297,9 +299,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.preload:
+        if not settings.preload:
+            yield
+            return
+        # What preload loads lives as long as the server: loaded with the collector paused
+        # (half the time), then frozen so that its full passes skip it (~2 s each with the
+        # GIL held over the ~4 million objects of the HPO KG and a model; kg.collector).
+        with gc_paused():
             await offload(services.preload)
-        yield
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
 
     app = FastAPIOffline(
         title="kgfuse",

@@ -45,7 +45,7 @@ class ServeBenchConfig:
     precision: str = "auto"
 
     def __post_init__(self) -> None:
-        from fusion.pipeline import check_precision
+        from fusion.precision import check_precision
 
         check_precision(self.precision)
 

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from kg.collector import kept_loaded
 from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
@@ -75,11 +76,12 @@ def ask(
     from kgfuse.qa.service import check_question
 
     question = check_question(question)  # before the KG and the intent classifier load
-    service = QAService(
-        kg_for_questions(kg, home), model, home, audit=not no_audit, precision=precision
-    )
-    answer = service.ask(question, limit=limit)
-    data = service.answer_dict(answer)
+    with kept_loaded():  # one question: the collector stays paused while it loads and answers
+        service = QAService(
+            kg_for_questions(kg, home), model, home, audit=not no_audit, precision=precision
+        )
+        answer = service.ask(question, limit=limit)
+        data = service.answer_dict(answer)
     if as_json:
         print_json(data)
     else:

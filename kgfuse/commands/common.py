@@ -107,7 +107,7 @@ MeasurementsOption = Annotated[
 
 def _known_precision(value: str) -> str:
     """A --precision checked before any model loads (typer shows the error as usage)."""
-    from fusion.pipeline import PRECISIONS
+    from fusion.precision import PRECISIONS
 
     if value not in PRECISIONS:
         raise typer.BadParameter(f"{value!r}; choose one of {', '.join(PRECISIONS)}")

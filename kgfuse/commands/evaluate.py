@@ -121,7 +121,7 @@ def eval_link(
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import load_gold, run_linking_eval
     from fusion.ner_linker import NER_MODES
-    from fusion.pipeline import check_precision
+    from fusion.precision import check_precision
 
     # every option and input checked before the KG or a model is loaded
     if ner is not None:

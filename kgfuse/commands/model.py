@@ -17,6 +17,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
 )
+from kg.collector import kept_loaded
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
@@ -288,35 +289,37 @@ def diagnose(
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
     check_input_output(input, output)
-    service = DiagnosisService(
-        model,
-        resolve_kg(kg, home) if kg else None,
-        home,
-        audit=not no_audit,
-        store_input=not no_store_input,
-        shortlist=shortlist,
-        precision=precision,
-        similarity_weight=similarity_weight,
-        lead=lead,
-        pool=pool,
-    )
-    if text is not None:
-        record: dict[str, str] = {"id": "text", "text": text}
-        if onset is not None:
-            record["onset"] = onset
-        records = iter([(0, record)])
-    else:
-        assert input is not None  # exactly one of input and text was checked above
-        records = read_records(input)
-    written = failed = 0
-    with jsonl_output(output) as sink:
-        for out in service.diagnose_records(records, top_k):
-            written += 1
-            failed += "error" in out
-            if text is not None and output is None:
-                _print_ranking(out)
-            else:
-                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+    with kept_loaded() as loaded:
+        service = DiagnosisService(
+            model,
+            resolve_kg(kg, home) if kg else None,
+            home,
+            audit=not no_audit,
+            store_input=not no_store_input,
+            shortlist=shortlist,
+            precision=precision,
+            similarity_weight=similarity_weight,
+            lead=lead,
+            pool=pool,
+        )
+        loaded()  # the KG's tables, the linker and the model stay: later collections skip them
+        if text is not None:
+            record: dict[str, str] = {"id": "text", "text": text}
+            if onset is not None:
+                record["onset"] = onset
+            records = iter([(0, record)])
+        else:
+            assert input is not None  # exactly one of input and text was checked above
+            records = read_records(input)
+        written = failed = 0
+        with jsonl_output(output) as sink:
+            for out in service.diagnose_records(records, top_k):
+                written += 1
+                failed += "error" in out
+                if text is not None and output is None:
+                    _print_ranking(out)
+                else:
+                    sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     report_records(input, written, failed, "diagnosed")
 
 

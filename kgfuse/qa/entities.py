@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from encoders.linker import ConceptLinker, LinkerConfig, Mention
+from encoders.linker import ConceptLinker, LinkerConfig, Mention, index_folder_of
 from encoders.normalize import STOPWORDS
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
@@ -138,6 +138,7 @@ class QuestionEntityLinker:
             lexicon,
             LinkerConfig(define_acronyms=False, include_family=True, allow_gap=False),
             parents=parents,
+            index_folder=index_folder_of(kg),
         )
         self.labels = kg.labels
         self.template_words = self._template_words()

@@ -3,23 +3,37 @@
 Both read the *delexicalised* question (entities replaced by ``ENT_DISEASE``, ``ENT_GENE``,
 ``ENT_TERM``; see ``kgfuse.qa.entities``). The classifier is a logistic regression over word
 and character n-grams (scikit-learn), trained in about a second on the paraphrases that
-``training_examples`` generates from ``kgfuse.qa.questions.TRAIN_TEMPLATES``; it is trained
-when first needed and never read from a file, so no pickled model is ever loaded.
+``training_examples`` generates from ``kgfuse.qa.questions.TRAIN_TEMPLATES``. It is trained
+when first needed; its fitted numbers are then saved as JSON in the home's ``cache`` folder
+and read back by later processes (``kgfuse.qa.fitted_classifier``), keyed by the training
+questions and settings: no pickled model is ever loaded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import random
 import re
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from kg.atomic import written_whole
 from kgfuse.qa.entities import placeholder
+from kgfuse.qa.fitted_classifier import FittedTextClassifier
 from kgfuse.qa.questions import DISEASE, GENE, TERM, TRAIN_TEMPLATES, Intent
+
+logger = logging.getLogger(__name__)
+
+#: The classifier's settings, part of a saved classifier's key (change with the code below).
+_FIT_SETTINGS = "tfidf word 1-2 + char_wb 2-5, sublinear; logistic C=10 balanced; v1"
 
 _D, _G, _T = placeholder(DISEASE).lower(), placeholder(GENE).lower(), placeholder(TERM).lower()
 
@@ -121,25 +135,61 @@ def _pattern_intent(text: str) -> Intent | None:
 
 
 class IntentClassifier:
-    """Patterns first, then the trained classifier."""
+    """Patterns first, then the trained classifier.
 
-    def __init__(self, seed: int = 0) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
+    Args:
+        seed: the seed of the training paraphrases and of the regression.
+        fitted: the classifier's fitted parameters, read back
+            (:meth:`FittedTextClassifier.from_json`); None fits them with scikit-learn
+            (``model`` is then the fitted pipeline).
+    """
 
+    def __init__(self, seed: int = 0, *, fitted: FittedTextClassifier | None = None) -> None:
+        self.model: Any = None
+        if fitted is None:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.pipeline import make_pipeline, make_union
+
+            texts, labels = training_examples(seed)
+            self.model = make_pipeline(
+                make_union(
+                    TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                ),
+                # balanced: diagnosis questions come in many finding-list variants
+                LogisticRegression(
+                    C=10.0, max_iter=3000, class_weight="balanced", random_state=seed
+                ),
+            )
+            self.model.fit(texts, labels)
+            fitted = FittedTextClassifier(self.model)
+        self._proba = fitted
+        self.classes = [Intent(c) for c in fitted.classes]
+
+    @classmethod
+    def saved_or_fitted(cls, seed: int, folder: Path | None) -> IntentClassifier:
+        """The classifier of ``seed`` read from ``folder`` when fitted there before on the
+        same training questions, else fitted and saved there (as JSON, written whole; a
+        folder that cannot be written is only logged)."""
+        if folder is None:
+            return cls(seed)
         texts, labels = training_examples(seed)
-        self.model = make_pipeline(
-            make_union(
-                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-            ),
-            # balanced: diagnosis questions come in many finding-list variants
-            LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced", random_state=seed),
-        )
-        self.model.fit(texts, labels)
-        self.classes = [Intent(c) for c in self.model.classes_]
-        self._proba = FittedTextClassifier(self.model)
+        key = hashlib.sha256(json.dumps([_FIT_SETTINGS, seed, texts, labels]).encode()).hexdigest()
+        path = folder / f"intent-{key[:24]}.json"
+        if path.is_file():
+            try:
+                return cls(seed, fitted=FittedTextClassifier.from_json(path.read_bytes()))
+            except (OSError, ValueError) as exc:
+                logger.warning("intent classifier %s not used (%s); fitting it again", path, exc)
+        classifier = cls(seed)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with written_whole(path) as (fd, _tmp), os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(classifier._proba.to_json())
+        except OSError as exc:
+            logger.info("intent classifier not saved in %s (%s)", folder, exc)
+        return classifier
 
     def predict(
         self, delexicalised: str, feasible: Collection[Intent] | None = None
@@ -171,63 +221,8 @@ class IntentClassifier:
         return IntentGuess(self.classes[best], float(proba[best]), "classifier")
 
 
-class FittedTextClassifier:
-    """``predict_proba`` of a fitted pipeline (a union of TF-IDF vectorisers, then a
-    logistic regression) for one text, computed from the fitted parameters.
-
-    The numbers are scikit-learn's; what is left out is its per-call input validation and
-    sparse-matrix plumbing: 2.8 ms a question through the pipeline, 0.17 ms here.
-    """
-
-    def __init__(self, pipeline) -> None:
-        union, model = pipeline.steps[0][1], pipeline.steps[-1][1]
-        self._parts = []
-        offset = 0
-        for _, vectorizer in union.transformer_list:
-            if vectorizer.norm not in ("l2", None) or vectorizer.binary or not vectorizer.use_idf:
-                raise ValueError("only l2- or un-normalised TF-IDF vectorisers are supported")
-            vocabulary = vectorizer.vocabulary_
-            self._parts.append(
-                (
-                    vectorizer.build_analyzer(),
-                    vocabulary,
-                    np.asarray(vectorizer.idf_, dtype=np.float64),
-                    bool(vectorizer.sublinear_tf),
-                    vectorizer.norm == "l2",
-                    offset,
-                )
-            )
-            offset += len(vocabulary)
-        # one row per feature, so a text's few features are a row selection
-        self._weights = np.ascontiguousarray(np.asarray(model.coef_, dtype=np.float64).T)
-        self._intercept = np.asarray(model.intercept_, dtype=np.float64)
-        if self._weights.shape[0] != offset:
-            raise ValueError("the classifier's features do not match the vectorisers'")
-
-    def predict_proba(self, text: str) -> np.ndarray:
-        """Class probabilities of ``text``, in the classifier's class order."""
-        logits = self._intercept.copy()
-        for analyse, vocabulary, idf, sublinear, l2, offset in self._parts:
-            counts = Counter(i for i in map(vocabulary.get, analyse(text)) if i is not None)
-            if not counts:
-                continue
-            index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            if sublinear:
-                tf = np.log(tf) + 1.0
-            weights = tf * idf[index]
-            if l2:
-                weights /= np.sqrt(weights @ weights)
-            logits += weights @ self._weights[offset + index]
-        if logits.shape[0] == 1:  # two classes: one logit, for the second class
-            second = 1.0 / (1.0 + np.exp(-logits[0]))
-            return np.array([1.0 - second, second])
-        logits -= logits.max()
-        proba = np.exp(logits)
-        return proba / proba.sum()
-
-
 @lru_cache(maxsize=2)
-def default_classifier(seed: int = 0) -> IntentClassifier:
-    """The intent classifier, trained once per process."""
-    return IntentClassifier(seed)
+def default_classifier(seed: int = 0, folder: Path | None = None) -> IntentClassifier:
+    """The intent classifier, made once per process: read from ``folder`` when saved there
+    (:meth:`IntentClassifier.saved_or_fitted`), else trained."""
+    return IntentClassifier.saved_or_fitted(seed, folder)

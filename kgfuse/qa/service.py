@@ -124,7 +124,7 @@ class QAService:
         pool: int = DEFAULT_POOL,
         shortlist: int = DEFAULT_SHORTLIST,
     ) -> None:
-        from fusion.pipeline import check_precision
+        from fusion.precision import check_precision
 
         self.precision = check_precision(precision)
         self.similarity_weight = similarity_weight
@@ -143,7 +143,7 @@ class QAService:
             self.audit_log.check_writable()
         self.entities = QuestionEntityLinker(self.kg)
         self._source_of = source_namer(self.kg.manifest)
-        self.classifier = classifier or default_classifier()
+        self.classifier = classifier or default_classifier(0, kgfuse_home(home) / "cache")
         self._diagnosis: Any = None
         self._lock = threading.Lock()
         #: whether an answer's audit form holds the content fingerprint of the model that

@@ -6,17 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, DEFAULT_SHORTLIST, PLACED_BY
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
-from kgfuse.qa.intent import (
-    FittedTextClassifier,
-    IntentClassifier,
-    fill_slots,
-    training_examples,
-)
+from kgfuse.qa.fitted_classifier import FittedTextClassifier
+from kgfuse.qa.intent import IntentClassifier, fill_slots, training_examples
 from kgfuse.qa.questions import DISEASE, GENE, HELDOUT_TEMPLATES, TERM, TRAIN_TEMPLATES, Intent
 
 FBN1 = "https://identifiers.org/ncbigene:2200"
@@ -397,3 +395,101 @@ def test_a_feature_of_a_finding_that_also_names_a_disease_is_not_guessed(
     # a disease named in full still answers
     answer = twin_named_qa.ask("Is ectopia lentis a feature of Marfan syndrome?")
     assert answer.answered and iris(answer) == {MARFAN}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "ab",
+                "c",
+                "XYZ",
+                "é",
+                "Üß",
+                "_",
+                "-",
+                "'",
+                ".",
+                ",",
+                "?",
+                " ",
+                "  ",
+                "\t",
+                "\n",
+                "\u00a0",
+                "\u2003",
+                "ent_disease",
+                "a1",
+            ]
+        ),
+        max_size=25,
+    ).map("".join),
+    low=st.integers(1, 3),
+    width=st.integers(0, 3),
+)
+def test_ngrams_are_scikit_learns(text: str, low: int, width: int) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from kgfuse.qa.fitted_classifier import ngrams
+
+    for kind in ("word", "char_wb"):
+        expected = TfidfVectorizer(analyzer=kind, ngram_range=(low, low + width))
+        assert ngrams(kind, (low, low + width), text) == expected.build_analyzer()(text)
+
+
+def test_fitted_classifier_json_round_trip() -> None:
+    classifier = IntentClassifier()
+    texts, _ = training_examples(seed=3)
+    texts = [t.lower() for t in texts[:100]] + ["", "zzzz", "Ünïcode ?? ent_term"]
+    read = FittedTextClassifier.from_json(classifier._proba.to_json())
+    assert read.classes == classifier._proba.classes
+    for text in texts:
+        np.testing.assert_array_equal(
+            read.predict_proba(text), classifier._proba.predict_proba(text)
+        )
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda d: d.update(format="other/1"), "not a kgfuse-text-classifier/1"),
+        (lambda d: d.pop("weights"), "incomplete"),
+        (lambda d: d["weights"].update(shape=[2, 11]), "does not fit its"),
+        (lambda d: d["weights"].update(f8="@@@@"), "incomplete"),
+        (lambda d: d["intercept"].update(shape=[1, *d["intercept"]["shape"]]), "wrong shape"),
+        (lambda d: d["classes"].pop(), "classes do not match"),
+        (lambda d: d["parts"][0]["vocabulary"].popitem(), "vocabulary and idf"),
+        (lambda d: d["parts"][1].update(kind="char"), "unknown analyser"),
+        (lambda d: d["parts"][1].update(offset=3), "misplaced"),
+    ],
+)
+def test_fitted_classifier_json_checked(mangle, message: str) -> None:
+    import json
+
+    data = json.loads(IntentClassifier()._proba.to_json())
+    mangle(data)
+    with pytest.raises(ValueError, match=message):
+        FittedTextClassifier.from_json(json.dumps(data))
+
+
+def test_intent_classifier_saved_and_read_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    fitted = IntentClassifier.saved_or_fitted(0, tmp_path)
+    (saved,) = tmp_path.glob("intent-*.json")
+    read = IntentClassifier.saved_or_fitted(0, tmp_path)
+    assert fitted.model is not None and read.model is None  # read back, not fitted again
+    text = f"what genes cause {placeholder(DISEASE).lower()}"
+    assert read.predict(text) == fitted.predict(text)
+    np.testing.assert_array_equal(read._proba._weights, fitted._proba._weights)
+    # another seed is other training questions: another file
+    IntentClassifier.saved_or_fitted(1, tmp_path)
+    assert len(list(tmp_path.glob("intent-*.json"))) == 2
+    saved.write_text("{broken")
+    with caplog.at_level(logging.WARNING, logger="kgfuse.qa.intent"):
+        again = IntentClassifier.saved_or_fitted(0, tmp_path)
+    assert again.model is not None and "fitting it again" in caplog.text
+    assert FittedTextClassifier.from_json(saved.read_bytes()).classes == fitted._proba.classes

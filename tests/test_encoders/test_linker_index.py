@@ -1,0 +1,155 @@
+"""Tests of encoders.linker_index: the saved dictionary index links as the built one does."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from encoders.linker import ConceptLinker, LinkerConfig, index_folder_of
+from encoders.linker_index import KEEP_FILES, save_index
+from kg.lexicon import Lexicon, LexiconEntry
+from tests.test_encoders.test_linker import PARENTS, PHENO, make_lexicon
+
+CONFIG = LinkerConfig(allowed_roots=(PHENO,), min_depth=1)
+TEXTS = [
+    "Fits since age 2, low muscle tone and a small head; no VSD. ASD was ruled out.",
+    "Profound developmental delay with axial and appendicular hypotonia.",
+    "She has GERD, dysplasia of the hip and partial seizures (focal). Convulsions.",
+    "The mother had seizures. Possible microcephaly. Hypotonia: none.",
+]
+
+
+def records(linker: ConceptLinker) -> list[list[dict]]:
+    return [[m.as_dict() for m in linker.link(text)] for text in TEXTS]
+
+
+def saved_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("linker-*.json"))
+
+
+def test_saved_index_links_as_the_built_one(tmp_path: Path) -> None:
+    built = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS)
+    first = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    again = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    assert (first._index_source, again._index_source) == ("built", "saved")
+    assert len(saved_files(tmp_path)) == 1
+    expected = records(built)
+    assert any(expected) and records(first) == expected and records(again) == expected
+    assert again.vocabulary == built.vocabulary
+    # settings that only change how texts are read share the index
+    reader = ConceptLinker(
+        make_lexicon(),
+        LinkerConfig(allowed_roots=(PHENO,), min_depth=1, context=False, allow_gap=False),
+        parents=PARENTS,
+        index_folder=tmp_path,
+    )
+    assert reader._index_source == "saved" and len(saved_files(tmp_path)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["a name", "an obsolete term", "the parents", "the roots", "the name kinds"],
+)
+def test_index_of_other_names_or_settings_is_not_read(tmp_path: Path, change: str) -> None:
+    ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    lexicon, parents, config = make_lexicon(), dict(PARENTS), CONFIG
+    if change == "a name":
+        first = lexicon.entries[3]
+        lexicon.entries[3] = LexiconEntry(first.iri, "Epileptic fit", first.kind)
+    elif change == "an obsolete term":
+        lexicon = Lexicon(lexicon.entries, lexicon.obsolete | {lexicon.entries[8].iri})
+    elif change == "the parents":
+        parents.pop(next(iter(parents)))
+    elif change == "the roots":
+        config = LinkerConfig(min_depth=1)
+    else:
+        config = LinkerConfig(allowed_roots=(PHENO,), min_depth=1, kinds=("label",))
+    other = ConceptLinker(lexicon, config, parents=parents, index_folder=tmp_path)
+    fresh = ConceptLinker(lexicon, config, parents=parents)
+    assert other._index_source == "built"
+    assert records(other) == records(fresh)
+    assert len(saved_files(tmp_path)) == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{not json", b"[]", b'{"format": "kgfuse-linker-index/1"}', b"\xff\xfe"],
+    ids=["empty", "truncated", "not-an-object", "no-key", "not-utf8"],
+)
+def test_damaged_index_is_built_again(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    (path,) = saved_files(tmp_path)
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="encoders.linker_index"):
+        linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    assert linker._index_source == "built"
+    assert "not used" in caplog.text and path.name in caplog.text
+    assert records(linker) == records(ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS))
+    assert json.loads(path.read_bytes())["format"] == "kgfuse-linker-index/1"  # rewritten
+
+
+def test_index_saved_under_another_key_is_refused(tmp_path: Path) -> None:
+    ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    (path,) = saved_files(tmp_path)
+    data = json.loads(path.read_bytes())
+    data["key"] = "0" * 64
+    path.write_text(json.dumps(data))
+    linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    assert linker._index_source == "built"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_unwritable_folder_only_means_building(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=folder)
+    finally:
+        folder.chmod(0o700)
+    assert linker._index_source == "built" and saved_files(folder) == []
+    assert records(linker) == records(ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS))
+
+
+def test_folder_that_is_a_file_only_means_building(tmp_path: Path) -> None:
+    blocker = tmp_path / "derived"
+    blocker.write_text("a file where the folder should be")
+    linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=blocker / "linker")
+    assert linker._index_source == "built" and blocker.read_text().startswith("a file")
+
+
+def test_name_that_cannot_be_saved_only_means_building(tmp_path: Path) -> None:
+    lexicon = make_lexicon()
+    lexicon.entries.append(LexiconEntry(lexicon.entries[8].iri, "Hypotonia \ud800", "exact"))
+    linker = ConceptLinker(lexicon, CONFIG, parents=PARENTS, index_folder=tmp_path)
+    assert linker._index_source == "built" and saved_files(tmp_path) == []
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert ("Hypotonia", lexicon.entries[8].iri) in [
+        (m.text, m.iri) for m in linker.link("Hypotonia since birth.")
+    ]
+
+
+def test_only_the_newest_indexes_are_kept(tmp_path: Path) -> None:
+    for i in range(KEEP_FILES + 3):
+        path = save_index(tmp_path, f"{i:x}" * 64, {"names": [], "trie": {}})
+        assert path is not None
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))
+    kept = saved_files(tmp_path)
+    assert len(kept) == KEEP_FILES
+    newest = {f"linker-{f'{i:x}' * 24}.json" for i in range(3, KEEP_FILES + 3)}
+    assert {p.name for p in kept} == newest
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left
+
+
+def test_index_folder_of_a_kg() -> None:
+    class Built:
+        path = Path("/kgs/hpo/builds/1")
+
+    assert index_folder_of(Built()) == Path("/kgs/hpo/builds/1/derived/linker")
+    assert index_folder_of(object()) is None

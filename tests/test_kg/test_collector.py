@@ -1,0 +1,57 @@
+"""Tests of kg.collector: the garbage collector paused and frozen around loads."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from kg.collector import gc_paused, kept_loaded
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block does not re-enable it early
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
+def test_gc_paused_leaves_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_kept_loaded_freezes_what_was_loaded_until_the_end() -> None:
+    before = gc.get_freeze_count()
+    with kept_loaded() as loaded:
+        assert not gc.isenabled()
+        table = [[i] for i in range(1000)]  # what the block keeps
+        loaded()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(table)
+        loaded()  # twice is once
+        # what is made after loading is collected as usual
+        cycle: list = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() >= 1
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    del table
+
+
+def test_kept_loaded_without_loaded_pauses_the_whole_block() -> None:
+    with pytest.raises(ValueError), kept_loaded():
+        assert not gc.isenabled()
+        raise ValueError("failed while loading")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
