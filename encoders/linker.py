@@ -414,23 +414,23 @@ class ConceptLinker:
     def _build_or_load(self, lexicon: Lexicon, folder: Path) -> None:
         """The index saved in ``folder`` for these names and settings, else built and saved
         there (:mod:`encoders.linker_index`)."""
-        c = self.config
+        allowed = sorted(self._allowed) if self._allowed is not None else None
         settings = {
-            "kinds": c.kinds,
-            "allowed_roots": c.allowed_roots,
-            "min_depth": c.min_depth,
-            "min_name_chars": c.min_name_chars,
+            "kinds": self.config.kinds,
+            "min_name_chars": self.config.min_name_chars,
+            "allowed": allowed,  # what the roots and depth let through, not how they are named
         }
         key = index_key(lexicon, settings, self.parents, LINKING_VERSION)
         saved = load_index(folder, key)
         if saved is not None:
             with gc_paused():
-                self._names = [_Name(*n) for n in saved["names"]]
-                self._trie = saved["trie"]
-                self._acronyms = defaultdict(list, saved["acronyms"])
-                self.vocabulary = set(saved["vocabulary"])
-            self._index_source = "saved"
-            return
+                problem = self._restore(saved)
+            if problem is None:
+                self._index_source = "saved"
+                return
+            logger.warning("linker index in %s not used (%s); building it again", folder, problem)
+            self._names, self._trie, self.vocabulary = [], {}, set()
+            self._acronyms = defaultdict(list)
         with gc_paused():
             self._build(lexicon)
         index = {
@@ -440,6 +440,23 @@ class ConceptLinker:
             "vocabulary": sorted(self.vocabulary),
         }
         save_index(folder, key, index)
+
+    def _restore(self, saved: dict[str, Any]) -> str | None:
+        """Take the index of a saved file (its digest checked by
+        :func:`encoders.linker_index.load_index`): names of four fields and a known kind.
+        Returns what is wrong, else None."""
+        names: list[_Name] = []
+        try:
+            for iri, text, kind, synonym_type in saved["names"]:
+                if not (isinstance(iri, str) and isinstance(text, str) and kind in KIND_WEIGHT):
+                    return f"name {len(names)} is not a name"
+                names.append(_Name(iri, text, kind, synonym_type))
+        except (ValueError, TypeError) as exc:
+            return f"name {len(names)}: {exc}"
+        self._names, self._trie = names, saved["trie"]
+        self._acronyms = defaultdict(list, saved["acronyms"])
+        self.vocabulary = set(map(str, saved["vocabulary"]))
+        return None
 
     def _build(self, lexicon: Lexicon) -> None:
         kinds = set(self.config.kinds)

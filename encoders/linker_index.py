@@ -18,6 +18,8 @@ import hashlib
 import json
 import logging
 import os
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -34,15 +36,18 @@ __all__ = ["LinkerIndex", "index_key", "load_index", "save_index"]
 logger = logging.getLogger(__name__)
 
 #: Format of the saved file; a change makes every saved index a miss.
-INDEX_FORMAT = "kgfuse-linker-index/1"
+INDEX_FORMAT = "kgfuse-linker-index/2"
 #: Saved indexes kept in one folder (one per key: several settings may share a KG).
 KEEP_FILES = 6
 #: Modules whose code decides the index's content (their source is part of the key).
 _SOURCES = ("normalize.py", "linker.py", "linker_index.py")
 
-#: What a saved index holds: ``names`` ([iri, text, kind, synonym_type] per name id),
+#: A saved index is one line of JSON (format, key, sha256 of the rest) and then the index as
+#: JSON: ``names`` ([iri, text, kind, synonym_type] per name id),
 #: ``trie`` (token -> subtree, "" -> [[name id, variant], ...]), ``acronyms`` (acronym ->
-#: [[name id, variant], ...]) and ``vocabulary`` (every token of a key).
+#: [[name id, variant], ...]) and ``vocabulary`` (every token of a key). The digest makes
+#: a file damaged on disk a miss; a file written on purpose with a matching digest is
+#: trusted like the rest of the KG's folder.
 LinkerIndex = dict[str, Any]
 
 
@@ -66,16 +71,24 @@ def index_key(
     """A hash of everything the index is built from (hex, 64 characters): ``settings`` are
     the linker settings the build reads (name kinds, roots, depth, shortest name)."""
     digest = hashlib.sha256()
-    head = [INDEX_FORMAT, version, _code_fingerprint(), dict(settings), sorted(lexicon.obsolete)]
-    digest.update(json.dumps(head, sort_keys=True, default=str).encode())  # ASCII: escaped
-    for e in lexicon:
-        name = f"\x1e{e.iri}\x1f{e.text}\x1f{e.kind}\x1f{e.synonym_type}"
-        digest.update(name.encode("utf-8", "surrogatepass"))
-    digest.update(b"\x1dparents" if parents is not None else b"\x1dnone")
+    head = [
+        INDEX_FORMAT,
+        version,
+        _code_fingerprint(),
+        # case folding and accents follow the Unicode tables of the running Python
+        unicodedata.unidata_version,
+        list(sys.version_info[:2]),
+        dict(settings),
+        sorted(lexicon.obsolete),
+        parents is not None,
+    ]
+    # json.dumps escapes every non-ASCII character (lone surrogates too) and quotes each
+    # field, so no two different inputs write the same text
+    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
+    names = [(e.iri, e.text, e.kind, e.synonym_type) for e in lexicon]
+    digest.update(json.dumps(names).encode())
     parent_map = parents or {}
-    for iri in sorted(parent_map):
-        line = f"\x1e{iri}\x1f" + "\x1f".join(parent_map[iri])
-        digest.update(line.encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps([(iri, list(parent_map[iri])) for iri in sorted(parent_map)]).encode())
     return digest.hexdigest()
 
 
@@ -85,17 +98,24 @@ def _path(folder: Path, key: str) -> Path:
 
 def load_index(folder: Path, key: str) -> LinkerIndex | None:
     """The index saved under ``key`` in ``folder``, or None (no file, another key, or a file
-    that cannot be read: logged, and then rebuilt by the caller)."""
+    that cannot be read or whose content is not what was written: logged, and then rebuilt
+    by the caller)."""
     path = _path(folder, key)
     if not path.is_file():
         return None
     try:
-        with gc_paused():
-            data = json.loads(path.read_bytes())
-        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
-            raise ValueError("not a linker index")
-        if data.get("key") != key:
+        head, _, payload = path.read_bytes().partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
+            raise ValueError("not a linker index of this version")
+        if header.get("key") != key:
             raise ValueError("saved for other names or settings")
+        if header.get("sha256") != hashlib.sha256(payload).hexdigest():
+            raise ValueError("its content is not what was written (damaged or cut short)")
+        with gc_paused():
+            data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise ValueError("not a linker index")
         for field, kind in (("names", list), ("trie", dict), ("acronyms", dict)):
             if not isinstance(data.get(field), kind):
                 raise ValueError(f"no {field!r}")
@@ -120,13 +140,11 @@ def save_index(folder: Path, key: str, index: LinkerIndex) -> Path | None:
     path = _path(folder, key)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(
-            {"format": INDEX_FORMAT, "key": key, **index},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
+        payload = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode()
+        digest = hashlib.sha256(payload).hexdigest()
+        header = json.dumps({"format": INDEX_FORMAT, "key": key, "sha256": digest})
         with written_whole(path) as (fd, _tmp), os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            fh.write(header.encode() + b"\n" + payload)
     except (OSError, ValueError) as exc:  # ValueError: a lone surrogate in a name
         logger.info("linker index not saved in %s (%s): it is built each time", folder, exc)
         return None

@@ -39,9 +39,11 @@ def kept_loaded() -> Iterator[Callable[[], None]]:
     is called (``loaded()``, when what is kept is loaded): everything alive then is frozen
     (:func:`gc.freeze`) and the collector resumes for the work. At the end of the block the
     frozen objects are unfrozen and the collector is as it was. Never calling ``loaded()``
-    keeps the collector paused for the whole block (a one-shot command).
+    keeps the collector paused for the whole block (a one-shot command). The freeze is the
+    process's: inside a process that froze before (a server), the block leaves it frozen.
     """
     was_enabled = gc.isenabled()
+    frozen_before = gc.get_freeze_count() > 0
     frozen = False
 
     def loaded() -> None:
@@ -56,7 +58,7 @@ def kept_loaded() -> Iterator[Callable[[], None]]:
     try:
         yield loaded
     finally:
-        if frozen:
+        if frozen and not frozen_before:
             gc.unfreeze()
         if was_enabled:
             gc.enable()

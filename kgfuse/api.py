@@ -305,13 +305,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # What preload loads lives as long as the server: loaded with the collector paused
         # (half the time), then frozen so that its full passes skip it (~2 s each with the
         # GIL held over the ~4 million objects of the HPO KG and a model; kg.collector).
+        frozen_before = gc.get_freeze_count() > 0  # another app of this process froze
         with gc_paused():
             await offload(services.preload)
         gc.freeze()
         try:
             yield
         finally:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
 
     app = FastAPIOffline(
         title="kgfuse",

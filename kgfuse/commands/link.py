@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from kg.collector import kept_loaded
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
@@ -55,30 +56,32 @@ def link(
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
     check_input_output(input, output)
-    _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
-    if text is not None:
-        mentions = linker.link(text)
-        table = Table("span", "text", "term", "status", "score")
-        for m in mentions:
-            status = "excluded" if m.excluded else ("family" if m.family else "present")
-            if m.uncertain:
-                status += " (uncertain)"
-            table.add_row(
-                f"{m.start}-{m.end}",
-                escape(m.text),
-                escape(f"{m.label} ({m.curie})"),
-                status,
-                f"{m.score:.2f}",
-            )
-        console.print(table if mentions else "no concept found")
-        return
-    assert input is not None  # exactly one of input and text was checked above
-    written = failed = 0
-    with jsonl_output(output) as sink:
-        for out in _linked_lines(input, linker, processes):
-            written += 1
-            failed += "error" in out
-            sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+    with kept_loaded() as loaded:
+        _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
+        loaded()  # the KG's tables and the linker stay (and forked workers share them)
+        if text is not None:
+            mentions = linker.link(text)
+            table = Table("span", "text", "term", "status", "score")
+            for m in mentions:
+                status = "excluded" if m.excluded else ("family" if m.family else "present")
+                if m.uncertain:
+                    status += " (uncertain)"
+                table.add_row(
+                    f"{m.start}-{m.end}",
+                    escape(m.text),
+                    escape(f"{m.label} ({m.curie})"),
+                    status,
+                    f"{m.score:.2f}",
+                )
+            console.print(table if mentions else "no concept found")
+            return
+        assert input is not None  # exactly one of input and text was checked above
+        written = failed = 0
+        with jsonl_output(output) as sink:
+            for out in _linked_lines(input, linker, processes):
+                written += 1
+                failed += "error" in out
+                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     report_records(input, written, failed, "linked")
 
 

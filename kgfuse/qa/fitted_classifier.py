@@ -261,6 +261,9 @@ class FittedTextClassifier:
             raise ValueError(f"incomplete classifier parameters ({exc!r})") from None
         if weights.ndim != 2 or intercept.ndim != 1:
             raise ValueError("the classifier's coefficients have the wrong shape")
+        arrays = [weights, intercept, *(p.idf for p in parts)]
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError("the classifier's parameters hold a number that is not finite")
         self = cls.__new__(cls)
         self._set(parts, weights, intercept, classes)
         return self

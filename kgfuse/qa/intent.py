@@ -169,24 +169,27 @@ class IntentClassifier:
 
     @classmethod
     def saved_or_fitted(cls, seed: int, folder: Path | None) -> IntentClassifier:
-        """The classifier of ``seed`` read from ``folder`` when fitted there before on the
-        same training questions, else fitted and saved there (as JSON, written whole; a
-        folder that cannot be written is only logged)."""
+        """The classifier of ``seed`` read from ``folder`` when fitted there before by the
+        same code and scikit-learn on the same training questions (:func:`fit_key`), else
+        fitted and saved there (as JSON, written whole; a folder that cannot be written is
+        only logged)."""
         if folder is None:
             return cls(seed)
-        texts, labels = training_examples(seed)
-        key = hashlib.sha256(json.dumps([_FIT_SETTINGS, seed, texts, labels]).encode()).hexdigest()
+        key = fit_key(seed)
         path = folder / f"intent-{key[:24]}.json"
         if path.is_file():
             try:
-                return cls(seed, fitted=FittedTextClassifier.from_json(path.read_bytes()))
-            except (OSError, ValueError) as exc:
+                head, _, body = path.read_bytes().partition(b"\n")
+                if json.loads(head).get("key") != key:
+                    raise ValueError("fitted by other code or on other questions")
+                return cls(seed, fitted=FittedTextClassifier.from_json(body))
+            except (OSError, ValueError, AttributeError) as exc:
                 logger.warning("intent classifier %s not used (%s); fitting it again", path, exc)
         classifier = cls(seed)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with written_whole(path) as (fd, _tmp), os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(classifier._proba.to_json())
+                fh.write(json.dumps({"key": key}) + "\n" + classifier._proba.to_json())
         except OSError as exc:
             logger.info("intent classifier not saved in %s (%s)", folder, exc)
         return classifier
@@ -219,6 +222,25 @@ class IntentClassifier:
                 proba = proba / proba.sum()
         best = int(proba.argmax())
         return IntentGuess(self.classes[best], float(proba[best]), "classifier")
+
+
+def fit_key(seed: int) -> str:
+    """A hash of what a fitted classifier depends on: the training questions of ``seed``,
+    the settings, the source of this module and of ``kgfuse.qa.fitted_classifier``, and the
+    installed scikit-learn's version (read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sklearn_version = version("scikit-learn")
+    except PackageNotFoundError:  # pragma: no cover - a dependency of the package
+        sklearn_version = "none"
+    here = Path(__file__).parent
+    code = hashlib.sha256()
+    for name in ("intent.py", "fitted_classifier.py"):
+        code.update((here / name).read_bytes())
+    texts, labels = training_examples(seed)
+    payload = [_FIT_SETTINGS, code.hexdigest(), sklearn_version, seed, texts, labels]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
 @lru_cache(maxsize=2)

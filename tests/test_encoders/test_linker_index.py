@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from encoders import linker as linker_module
+from encoders import linker_index
 from encoders.linker import ConceptLinker, LinkerConfig, index_folder_of
 from encoders.linker_index import KEEP_FILES, save_index
 from kg.lexicon import Lexicon, LexiconEntry
@@ -52,9 +55,21 @@ def test_saved_index_links_as_the_built_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["a name", "an obsolete term", "the parents", "the roots", "the name kinds"],
+    [
+        "a name",
+        "an obsolete term",
+        "the parents",
+        "the roots",
+        "the depth",
+        "the name kinds",
+        "the shortest name",
+        "the linking version",
+        "the code",
+    ],
 )
-def test_index_of_other_names_or_settings_is_not_read(tmp_path: Path, change: str) -> None:
+def test_index_of_other_names_or_settings_is_not_read(
+    tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
     lexicon, parents, config = make_lexicon(), dict(PARENTS), CONFIG
     if change == "a name":
@@ -66,8 +81,16 @@ def test_index_of_other_names_or_settings_is_not_read(tmp_path: Path, change: st
         parents.pop(next(iter(parents)))
     elif change == "the roots":
         config = LinkerConfig(min_depth=1)
-    else:
+    elif change == "the depth":
+        config = LinkerConfig(allowed_roots=(PHENO,), min_depth=2)
+    elif change == "the name kinds":
         config = LinkerConfig(allowed_roots=(PHENO,), min_depth=1, kinds=("label",))
+    elif change == "the shortest name":
+        config = LinkerConfig(allowed_roots=(PHENO,), min_depth=1, min_name_chars=5)
+    elif change == "the linking version":
+        monkeypatch.setattr(linker_module, "LINKING_VERSION", linker_module.LINKING_VERSION + 1)
+    else:
+        monkeypatch.setattr(linker_index, "_code_fingerprint", lambda: "edited code")
     other = ConceptLinker(lexicon, config, parents=parents, index_folder=tmp_path)
     fresh = ConceptLinker(lexicon, config, parents=parents)
     assert other._index_source == "built"
@@ -75,33 +98,72 @@ def test_index_of_other_names_or_settings_is_not_read(tmp_path: Path, change: st
     assert len(saved_files(tmp_path)) == 2
 
 
+def _rewrite(path: Path, header_change: dict | None = None, payload: bytes | None = None) -> None:
+    head, _, body = path.read_bytes().partition(b"\n")
+    header = json.loads(head)
+    if payload is not None:
+        body = payload
+        header["sha256"] = hashlib.sha256(body).hexdigest()
+    header.update(header_change or {})
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
 @pytest.mark.parametrize(
-    "content",
-    [b"", b"{not json", b"[]", b'{"format": "kgfuse-linker-index/1"}', b"\xff\xfe"],
-    ids=["empty", "truncated", "not-an-object", "no-key", "not-utf8"],
+    "damage",
+    [
+        "empty",
+        "cut short",
+        "a byte changed",
+        "not an object",
+        "header only",
+        "not utf-8",
+        "older format",
+        "other key",
+        "names of three fields",
+        "unknown name kind",
+        "no trie",
+    ],
 )
 def test_damaged_index_is_built_again(
-    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
     (path,) = saved_files(tmp_path)
-    path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="encoders.linker_index"):
+    data = path.read_bytes()
+    index = json.loads(data.partition(b"\n")[2])
+    if damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "cut short":
+        path.write_bytes(data[: len(data) * 2 // 3])
+    elif damage == "a byte changed":  # still valid JSON: only the digest tells
+        path.write_bytes(data.replace(b'"exact"', b'"exacT"', 1))
+    elif damage == "not an object":
+        _rewrite(path, payload=b"[]")
+    elif damage == "header only":
+        path.write_bytes(data.partition(b"\n")[0])
+    elif damage == "not utf-8":
+        path.write_bytes(b"\xff\xfe" + data)
+    elif damage == "older format":
+        _rewrite(path, {"format": "kgfuse-linker-index/1"})
+    elif damage == "other key":
+        _rewrite(path, {"key": "0" * 64})
+    elif damage == "names of three fields":
+        index["names"][0] = index["names"][0][:3]
+        _rewrite(path, payload=json.dumps(index).encode())
+    elif damage == "unknown name kind":
+        index["names"][-1][2] = "nickname"
+        _rewrite(path, payload=json.dumps(index).encode())
+    else:
+        del index["trie"]
+        _rewrite(path, payload=json.dumps(index).encode())
+    with caplog.at_level(logging.WARNING):
         linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
     assert linker._index_source == "built"
-    assert "not used" in caplog.text and path.name in caplog.text
+    assert "not used" in caplog.text
     assert records(linker) == records(ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS))
-    assert json.loads(path.read_bytes())["format"] == "kgfuse-linker-index/1"  # rewritten
-
-
-def test_index_saved_under_another_key_is_refused(tmp_path: Path) -> None:
-    ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
-    (path,) = saved_files(tmp_path)
-    data = json.loads(path.read_bytes())
-    data["key"] = "0" * 64
-    path.write_text(json.dumps(data))
-    linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
-    assert linker._index_source == "built"
+    again = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=tmp_path)
+    assert again._index_source == "saved"  # written again, whole
+    assert records(again) == records(linker)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")

@@ -55,3 +55,14 @@ def test_kept_loaded_without_loaded_pauses_the_whole_block() -> None:
         assert not gc.isenabled()
         raise ValueError("failed while loading")
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_kept_loaded_leaves_an_earlier_freeze_in_place() -> None:
+    gc.freeze()  # as a server that froze what it preloaded
+    try:
+        before = gc.get_freeze_count()
+        with kept_loaded() as loaded:
+            loaded()
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()

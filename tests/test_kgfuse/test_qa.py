@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
@@ -488,8 +489,43 @@ def test_intent_classifier_saved_and_read_back(
     # another seed is other training questions: another file
     IntentClassifier.saved_or_fitted(1, tmp_path)
     assert len(list(tmp_path.glob("intent-*.json"))) == 2
-    saved.write_text("{broken")
-    with caplog.at_level(logging.WARNING, logger="kgfuse.qa.intent"):
-        again = IntentClassifier.saved_or_fitted(0, tmp_path)
-    assert again.model is not None and "fitting it again" in caplog.text
-    assert FittedTextClassifier.from_json(saved.read_bytes()).classes == fitted._proba.classes
+    good = saved.read_bytes()
+    head, _, body = good.partition(b"\n")
+    for damaged in (
+        b"{broken",
+        head,  # no classifier
+        b'{"key": "0"}\n' + body,  # written under another key
+        head + b"\n" + body[:-40],  # cut short
+    ):
+        saved.write_bytes(damaged)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="kgfuse.qa.intent"):
+            again = IntentClassifier.saved_or_fitted(0, tmp_path)
+        assert again.model is not None and "fitting it again" in caplog.text
+        assert saved.read_bytes() == good  # fitted again, the same numbers written whole
+
+
+def test_intent_classifier_of_other_code_or_settings_is_fitted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kgfuse.qa import intent
+
+    IntentClassifier.saved_or_fitted(0, tmp_path)
+    monkeypatch.setattr(intent, "_FIT_SETTINGS", "other settings")
+    assert IntentClassifier.saved_or_fitted(0, tmp_path).model is not None
+    assert len(list(tmp_path.glob("intent-*.json"))) == 2
+    key = intent.fit_key(0)
+    monkeypatch.setattr(
+        "importlib.metadata.version", lambda name: "0.0" if name == "scikit-learn" else "1"
+    )
+    assert intent.fit_key(0) != key  # another scikit-learn fits other numbers
+
+
+def test_fitted_classifier_refuses_numbers_that_are_not_finite() -> None:
+    import json
+
+    data = json.loads(IntentClassifier()._proba.to_json())
+    idf = np.full(data["parts"][0]["idf"]["shape"], np.nan)
+    data["parts"][0]["idf"]["f8"] = base64.b64encode(idf.astype("<f8").tobytes()).decode()
+    with pytest.raises(ValueError, match="not finite"):
+        FittedTextClassifier.from_json(json.dumps(data))
