@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -324,6 +324,26 @@ def jsonl_output(output: Path | None) -> Iterator[TextIO]:
                 partial.unlink(missing_ok=True)
             raise
     os.replace(partial, output)
+
+
+def write_records(
+    records: Iterable[dict[str, Any]],
+    output: Path | None,
+    show: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[int, int]:
+    """Each output record as a JSON line in ``output`` (:func:`jsonl_output`), or shown with
+    ``show`` when given (one ``--text`` record printed for reading). Returns how many were
+    written and how many of them are error records."""
+    written = failed = 0
+    with jsonl_output(output) as sink:
+        for out in records:
+            written += 1
+            failed += "error" in out
+            if show is not None:
+                show(out)
+            else:
+                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return written, failed
 
 
 def print_json(data: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,10 @@ from kgfuse.commands.common import (
     check_input_output,
     console,
     handle_errors,
-    jsonl_output,
     report_records,
     resolve_kg,
     utf8_text,
+    write_records,
 )
 
 
@@ -76,12 +75,7 @@ def link(
             console.print(table if mentions else "no concept found")
             return
         assert input is not None  # exactly one of input and text was checked above
-        written = failed = 0
-        with jsonl_output(output) as sink:
-            for out in _linked_lines(input, linker, processes):
-                written += 1
-                failed += "error" in out
-                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+        written, failed = write_records(_linked_lines(input, linker, processes), output)
     report_records(input, written, failed, "linked")
 
 

@@ -3,7 +3,6 @@ quickstart``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -32,10 +31,10 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
-    jsonl_output,
     report_records,
     resolve_kg,
     utf8_text,
+    write_records,
 )
 
 
@@ -311,15 +310,9 @@ def diagnose(
         else:
             assert input is not None  # exactly one of input and text was checked above
             records = read_records(input)
-        written = failed = 0
-        with jsonl_output(output) as sink:
-            for out in service.diagnose_records(records, top_k):
-                written += 1
-                failed += "error" in out
-                if text is not None and output is None:
-                    _print_ranking(out)
-                else:
-                    sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+        show = _print_ranking if text is not None and output is None else None
+        outputs = service.diagnose_records(records, top_k)
+        written, failed = write_records(outputs, output, show)
     report_records(input, written, failed, "diagnosed")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +17,10 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
-    jsonl_output,
     report_records,
     resolve_kg,
     utf8_text,
+    write_records,
 )
 
 TASKS = ("text-classification", "token-classification")
@@ -143,15 +142,9 @@ def predict(
         if one
         else _named_errors(input, read_jsonl(input))  # type: ignore[arg-type]
     )
-    written = failed = 0
-    with jsonl_output(output) as sink:
-        for out in predictor.predict_records(records, batch_size=batch_size):
-            written += 1
-            failed += "error" in out
-            if text is not None and output is None:
-                _print_prediction(out)
-            else:
-                sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+    show = _print_prediction if text is not None and output is None else None
+    outputs = predictor.predict_records(records, batch_size=batch_size)
+    written, failed = write_records(outputs, output, show)
     report_records(input, written, failed, "labelled")
 
 
