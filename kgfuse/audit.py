@@ -1164,13 +1164,32 @@ def compare_explanations(
     return diffs
 
 
+def _rule_version_changes(
+    recorded: list[Mapping[str, Any]], replayed: list[Mapping[str, Any]]
+) -> list[str]:
+    """One line per rule whose version differs between the record and the re-run: the
+    rule changed since the decision, which accounts for its findings' differences."""
+    versions: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
+    for side, findings in zip(versions, (recorded, replayed), strict=True):
+        for f in findings:
+            side.setdefault(str(f.get("rule_id")), set()).add(str(f.get("rule_version")))
+    a, b = versions
+    return [
+        f"rule {rule}: recorded version {', '.join(sorted(a[rule]))}, now "
+        f"{', '.join(sorted(b[rule]))} (the rule changed since the decision; its findings "
+        "may differ for that reason)"
+        for rule in sorted(a.keys() & b.keys())
+        if a[rule] != b[rule]
+    ]
+
+
 def _finding_differences(
     recorded: list[Mapping[str, Any]], replayed: list[Mapping[str, Any]], tolerance: float
 ) -> list[str]:
     """One line per finding missing, new or changed in the re-run (the first
     :data:`_MAX_FINDING_LINES`, then how many more)."""
     fa, fb = _finding_keys(recorded), _finding_keys(replayed)
-    lines: list[str] = []
+    lines: list[str] = _rule_version_changes(recorded, replayed)
     if len(fa) > 1 and not fb:  # e.g. a re-run without the model: one line, not one a finding
         return [f"findings: none of the {len(fa)} recorded findings is in the re-run"]
     for side, here, there in (("missing in", fa, fb), ("new in", fb, fa)):

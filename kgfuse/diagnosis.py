@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
 from fusion.shortlist import (
@@ -42,6 +42,9 @@ from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint, m
 from kgfuse.quoting import clip
 from kgfuse.replay import recorded_location, replay_home, replay_kg, replay_model_dir
 from train.phenopacket import SEX_NAMES
+
+if TYPE_CHECKING:
+    from kg.rules.engine import RuleSet
 
 logger = logging.getLogger(__name__)
 
@@ -412,6 +415,17 @@ def _starts_a_document(path: Path) -> bool:
     return False
 
 
+def diagnosis_rules(diagnoser: Diagnoser) -> RuleSet:
+    """The rules that check a diagnoser's decisions: every packaged rule, with the
+    likelihood rule on the diagnoser's own prior (its settings, candidates, neighbours and
+    onset), so that the figures and the rank it states are the ranking's."""
+    from kg.rules.engine import RuleSet
+    from kg.rules.phenotype import LikelihoodRule
+
+    rule = LikelihoodRule.of_model(diagnoser.builder.likelihood)
+    return RuleSet.load().with_rule(rule)
+
+
 class DiagnosisService:
     """Loads the KG, the model, the linker and the rules once; diagnoses records.
 
@@ -451,7 +465,6 @@ class DiagnosisService:
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
     ) -> None:
-        from kg.rules.engine import RuleSet
         from kgfuse.resources import default_linker
 
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
@@ -484,7 +497,7 @@ class DiagnosisService:
             if self._hashing is not None:
                 self._hashing.stop()
             raise
-        self.rules = RuleSet.load()
+        self.rules = diagnosis_rules(self.diagnoser)
         self.rules_top = rules_top
         self.store_input = store_input
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kg.namespaces import RDFS_SUBCLASS_OF, RO_HAS_PHENOTYPE, compress
-from kg.rules.engine import CitedFact, Finding
+from kg.rules.engine import CitedFact, Finding, frequency_percent
 
 __all__ = [
     "SCHEMA",
@@ -569,12 +569,12 @@ def _fact_iris(c: CitedFact) -> list[str]:
 def _frequency(c: CitedFact, label: Any) -> str:
     if c.frequency_text:
         if c.frequency is not None and "%" not in c.frequency_text:
-            return f"{c.frequency_text} ({c.frequency:.0%})"
+            return f"{c.frequency_text} ({frequency_percent(c.frequency)})"
         return c.frequency_text
     if c.frequency_term:
         return label(c.frequency_term) or compress(c.frequency_term)
     if c.frequency is not None:
-        return f"{c.frequency:.0%}"
+        return frequency_percent(c.frequency)
     return ""
 
 

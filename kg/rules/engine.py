@@ -9,16 +9,18 @@ demographics, likelihood), a status (pass, fail, warn) and the facts it relies o
 
 Rules come in two flavours behind one :class:`Rule` protocol:
 
-* :class:`SparqlRule`: a SPARQL SELECT file (``*.rq``) with a comment header, written and
-  extended by a domain expert without Python. The binding contract (which variables the
-  engine binds, which result variables it reads) is documented in ``sparql/README.md`` next
-  to the packaged rules.
+* :class:`SparqlRule`: a SPARQL SELECT file (``*.rq``) with a comment header, written by a
+  domain expert without Python (loading a folder of them is one Python call,
+  ``RuleSet.load([folder])``; no command takes a rules folder). The binding contract (which
+  variables the engine binds, which result variables it reads) and the limits are
+  documented in ``sparql/README.md`` next to the packaged rules.
 * Python rules (:mod:`kg.rules.phenotype`) for what SPARQL expresses badly: is_a paths,
   frequency thresholds, likelihood ratios.
 
 :class:`RuleSet` loads the packaged rule packs plus user folders and runs them. A rule that
-raises becomes a finding with status ``error`` (never a silent pass), and every cited fact
-is checked against the store (:func:`verify_citations`).
+raises, or a SPARQL rule past :data:`MAX_RULE_ROWS` rows or :data:`RULE_DEADLINE_S`, becomes
+a finding with status ``error`` (never a silent pass), and every cited fact is checked
+against the store (:func:`verify_citations`).
 
 Example:
     >>> kg = KnowledgeGraph.open(default_kg_path("hpo"))                  # doctest: +SKIP
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import time
 import weakref
@@ -52,10 +55,11 @@ from kg.namespaces import (
     RDF,
     RDFS_LABEL,
     RDFS_SUBCLASS_OF,
+    RO_HAS_PHENOTYPE,
     compress,
     to_iri,
 )
-from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, bind, to_term
+from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, to_term
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -77,7 +81,10 @@ __all__ = [
     "CitedFact",
     "Finding",
     "Rule",
+    "MAX_RULE_ROWS",
+    "RULE_DEADLINE_S",
     "RuleDefinitionError",
+    "RuleLimitError",
     "RuleSet",
     "SparqlRule",
     "check",
@@ -85,6 +92,7 @@ __all__ = [
     "describe_statements",
     "display",
     "error_finding",
+    "frequency_percent",
     "is_a_path",
     "kg_cache",
     "kg_memo",
@@ -121,20 +129,42 @@ _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CITE_TRIPLE = re.compile(r"^cite_([spo])(_\w+)?$")
 _INPUT_VARIABLES = ("patient_sex", "patient_age")
+#: Variables a message template may name besides the query's own: what the engine binds.
+_BOUND_VARIABLES = ("disease", "term", "term_status", *_INPUT_VARIABLES)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_PROJECTION = re.compile(r"\bSELECT\b(.*?)\bWHERE\b", re.IGNORECASE | re.DOTALL)
+_OTHER_FORM = re.compile(r"\b(ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_SYNTAX_AT = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
 _SEXES = ("MALE", "FEMALE")
+#: Most rows a SPARQL rule may return for one decision; a rule returning more is stopped
+#: and reported as an ``error`` finding (a cross product must not fill the memory).
+MAX_RULE_ROWS = 100_000
+#: Seconds a SPARQL rule may spend returning its rows. Checked between rows: Oxigraph
+#: evaluates a query in Rust, where nothing can stop it, so a query that computes for long
+#: before its first row (an aggregate, ORDER BY over a cross product) is not cut short.
+RULE_DEADLINE_S = 60.0
 
 
 class RuleDefinitionError(ValueError):
-    """A rule file is malformed; names the file and, when known, the line."""
+    """A rule file is malformed; names the file and, when known, the line.
 
-    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+    ``key`` names the header key at fault, when it is one (the loader adds its line).
+    """
+
+    def __init__(
+        self, source: str, message: str, line: int | None = None, *, key: str | None = None
+    ) -> None:
         self.source = source
         self.line = line
+        self.key = key
+        self.reason = message
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {message}")
+
+
+class RuleLimitError(RuntimeError):
+    """A SPARQL rule returned more rows than :data:`MAX_RULE_ROWS`, or ran past its
+    deadline; the rule set reports it as an ``error`` finding naming the rule."""
 
 
 # ---- facts and findings -------------------------------------------------------------------
@@ -359,6 +389,17 @@ def _unique_iris(terms: Iterable[str]) -> tuple[str, ...]:
         if iri not in out:
             out.append(iri)
     return tuple(out)
+
+
+def frequency_percent(frequency: float) -> str:
+    """A frequency in [0, 1] as a percentage: whole percents, with the digits it takes to
+    tell a frequency from 0% and 100% (``2/470`` is ``0.4%``, not ``0%``)."""
+    text = f"{frequency:.0%}"
+    if 0.0 < frequency < 1.0 and text in ("0%", "100%"):
+        tail = 100.0 * min(frequency, 1.0 - frequency)
+        digits = max(1, min(12, math.ceil(-math.log10(tail))))
+        text = f"{100.0 * frequency:.{digits}f}%"
+    return text
 
 
 # ---- per-KG caches --------------------------------------------------------------------------
@@ -694,6 +735,10 @@ class SparqlRule:
     status: str = "fail"
     message: str = ""
     source: str = "<text>"
+    #: most rows the query may return for one decision (:data:`MAX_RULE_ROWS`)
+    max_rows: int = field(default=MAX_RULE_ROWS, compare=False)
+    #: seconds the query may spend returning its rows (:data:`RULE_DEADLINE_S`; 0: none)
+    deadline_s: float = field(default=RULE_DEADLINE_S, compare=False)
 
     def __post_init__(self) -> None:
         checks = (
@@ -705,24 +750,32 @@ class SparqlRule:
         for name, value, choices in checks:
             if value not in choices:
                 raise RuleDefinitionError(
-                    self.source, f"unknown {name} {value!r}; choose one of {', '.join(choices)}"
+                    self.source,
+                    f"unknown {name} {value!r}; choose one of {', '.join(choices)}",
+                    key=name,
                 )
         if not _RULE_ID.match(self.id):
-            raise RuleDefinitionError(self.source, f"rule id {self.id!r} is not a plain name")
-        body = _strip_comments(self.query)
-        if not re.search(r"\bSELECT\b", body, re.IGNORECASE):
-            raise RuleDefinitionError(self.source, "a rule is a SPARQL SELECT query")
-        if not re.search(r"\bWHERE\s*\{", body, re.IGNORECASE):
+            raise RuleDefinitionError(
+                self.source, f"rule id {self.id!r} is not a plain name", key="id"
+            )
+        variables = _select_variables(self.query, self.source)
+        if _WHERE.search(_blank_query(self.query)) is None:
             raise RuleDefinitionError(self.source, "the query needs a 'WHERE {' group")
-        if self.scope != "decision":
-            projection = _PROJECTION.search(body)
-            selected = projection.group(1) if projection else ""
-            if not re.search(r"\?term\b", selected) and "*" not in selected:
-                raise RuleDefinitionError(
-                    self.source,
-                    f"a rule of scope {self.scope!r} must select the variable ?term "
-                    "(rows of all terms come back together)",
-                )
+        if self.scope != "decision" and "term" not in variables:
+            raise RuleDefinitionError(
+                self.source,
+                f"a rule of scope {self.scope!r} must select the variable ?term "
+                "(rows of all terms come back together)",
+            )
+        known = set(variables) | set(_BOUND_VARIABLES)
+        unknown = [n for n in _PLACEHOLDER.findall(self.message) if n not in known]
+        if unknown:
+            raise RuleDefinitionError(
+                self.source,
+                f"the message names {', '.join('{' + n + '}' for n in unknown)}, which is no "
+                f"variable of the rule; choose among {', '.join(sorted(known))}",
+                key="message",
+            )
 
     @property
     def digest(self) -> str:
@@ -737,23 +790,28 @@ class SparqlRule:
     def reads_disease(self) -> bool:
         """Whether the query reads ``?disease`` (else its rows are the same for every
         candidate of a patient, and are run once: :func:`_cached_rows`)."""
-        return re.search(r"\?disease\b", _strip_comments(self.query)) is not None
+        return _mentions(self.query, "disease")
 
     @cached_property
     def requires(self) -> tuple[str, ...]:
         """Patient variables the query reads (the rule is skipped when one is unknown);
         worked out once per rule (a rule is immutable)."""
-        body = _strip_comments(self.query)
-        return tuple(v for v in _INPUT_VARIABLES if re.search(rf"\?{v}\b", body))
+        return tuple(v for v in _INPUT_VARIABLES if _mentions(self.query, v))
 
     @classmethod
     def from_text(cls, text: str, source: str = "<text>") -> SparqlRule:
-        """Parse a rule file's text.
+        """Parse a rule file's text (a leading byte order mark is dropped).
+
+        The query keeps the file's line numbers (the header lines are blanked, not removed),
+        so a syntax error names the line of the file.
 
         Raises:
-            RuleDefinitionError: missing or unknown header keys, bad values, not a SELECT.
+            RuleDefinitionError: missing or unknown header keys, bad values, unknown message
+                placeholders, a SPARQL syntax error, not a SELECT query.
         """
+        text = text.removeprefix("\ufeff")
         header: dict[str, str] = {}
+        header_lines: dict[str, int] = {}
         query_lines: list[str] = []
         in_header = True
         for lineno, line in enumerate(text.splitlines(), start=1):
@@ -771,6 +829,7 @@ class SparqlRule:
                     if key in header:
                         raise RuleDefinitionError(source, f"header key {key!r} repeated", lineno)
                     header[key] = m.group(2)
+                    header_lines[key] = lineno
                 query_lines.append("")  # keep line numbers of the query intact
                 continue
             in_header = False
@@ -778,26 +837,48 @@ class SparqlRule:
         missing = [k for k in _REQUIRED_KEYS if not header.get(k)]
         if missing:
             raise RuleDefinitionError(source, f"the header lacks {', '.join(missing)}")
-        query = "\n".join(query_lines).strip("\n")
+        query = "\n".join(query_lines).rstrip()  # leading blank lines keep the numbering
         if not query.strip():
             raise RuleDefinitionError(source, "no query after the header")
-        return cls(
-            id=header["id"],
-            version=header["version"],
-            description=header["description"],
-            severity=header["severity"],
-            kind=header["kind"],
-            query=query,
-            scope=header.get("scope") or "decision",
-            status=header.get("status") or "fail",
-            message=header.get("message") or "",
-            source=source,
-        )
+        try:
+            return cls(
+                id=header["id"],
+                version=header["version"],
+                description=header["description"],
+                severity=header["severity"],
+                kind=header["kind"],
+                query=query,
+                scope=header.get("scope") or "decision",
+                status=header.get("status") or "fail",
+                message=header.get("message") or "",
+                source=source,
+            )
+        except RuleDefinitionError as exc:
+            if exc.line is None and exc.key in header_lines:
+                raise RuleDefinitionError(
+                    source, exc.reason, header_lines[exc.key], key=exc.key
+                ) from None
+            raise
 
     @classmethod
     def from_file(cls, path: Path | Traversable) -> SparqlRule:
-        """Read a ``.rq`` file."""
-        return cls.from_text(path.read_text(encoding="utf-8"), source=str(path))
+        """Read a ``.rq`` file (UTF-8, with or without a byte order mark).
+
+        Raises:
+            RuleDefinitionError: the file is not UTF-8 text, or not a valid rule.
+        """
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise RuleDefinitionError(
+                str(path),
+                f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+                "save the file as UTF-8",
+                line,
+            ) from None
+        return cls.from_text(text, source=str(path))
 
     # ---- running ------------------------------------------------------------------------
     def _bindings(
@@ -840,9 +921,9 @@ class SparqlRule:
         bindings, names, table = self._bindings(decision)
         if names and not table:
             return []  # no term of the rule's scope
-        query = _bind_table(bind(self.query, bindings), names, table)
+        query = _bind_table(self.query, names, table, bindings)
         groups: dict[tuple[Any, ...], list[dict[str, RDFTerm | None]]] = {}
-        for row in _cached_rows(kg, decision, query):
+        for row in _cached_rows(kg, decision, query, self):
             key = tuple(_value(row.get(k)) for k in ("term", "term_status", "annotated"))
             groups.setdefault(key, []).append(row)
         return [self._finding(kg, decision, bindings, rows) for rows in groups.values()]
@@ -901,39 +982,148 @@ class SparqlRule:
         )
 
 
-def _strip_comments(query: str) -> str:
-    """The query without ``#`` comments (outside IRIs and strings, which rules rarely need)."""
-    return "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in query.splitlines())
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_STRING_START = re.compile(r"\"\"\"|'''|\"|'")
 
 
-def _bind_table(query: str, names: Sequence[str], rows: Sequence[Sequence[BindingValue]]) -> str:
-    """The query with ``VALUES (?a ?b) { (..) (..) }`` at the start of its WHERE group.
+def _blank_query(query: str) -> str:
+    """The query with its ``#`` comments and the contents of its string literals replaced by
+    spaces (line breaks kept): the same length, so an offset in it is an offset in the
+    query. A ``#`` inside an IRI (``<...#x>``) or a string is not a comment."""
+    out = list(query)
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == "<":
+            m = _IRI_REF.match(query, i)
+            i = m.end() if m else i + 1
+        elif c in "\"'":
+            quote = _STRING_START.match(query, i).group(0)  # type: ignore[union-attr]
+            j = i + len(quote)
+            while j < n and not query.startswith(quote, j):
+                if query[j] == "\\":
+                    j += 1
+                elif query[j] == "\n" and len(quote) == 1:
+                    break  # an unterminated short string: the parser reports it
+                j += 1
+            for k in range(i + len(quote), min(j, n)):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j + len(quote)
+        elif c == "#":
+            j = query.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _mentions(query: str, variable: str) -> bool:
+    """Whether the query names ``?variable`` or ``$variable`` outside comments and strings."""
+    return re.search(rf"[?$]{variable}\b", _blank_query(query)) is not None
+
+
+_EMPTY_STORE: list[ox.Store] = []
+
+
+def _select_variables(query: str, source: str) -> list[str]:
+    """The variables a rule's query selects, read by Oxigraph from an empty store (parsing it
+    without reading the KG).
+
+    Raises:
+        RuleDefinitionError: a syntax error (with the query's line), not a SELECT query.
+    """
+    if not _EMPTY_STORE:
+        _EMPTY_STORE.append(ox.Store())
+    try:
+        result = _EMPTY_STORE[0].query(query, prefixes=QUERY_PREFIXES)
+    except SyntaxError as exc:
+        m = _SYNTAX_AT.match(str(exc))
+        if m is None:
+            raise RuleDefinitionError(source, f"SPARQL syntax error: {exc}") from None
+        line, column, what = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
+        if len(what) > 160:  # Oxigraph lists every character class it expected
+            what = what[:160] + " ..."
+        raise RuleDefinitionError(
+            source, f"SPARQL syntax error at column {column}: {what}", line
+        ) from None
+    if not isinstance(result, ox.QuerySolutions):
+        blank = _blank_query(query)
+        form = _OTHER_FORM.search(blank)
+        at = blank.count("\n", 0, form.start()) + 1 if form else None
+        kind = form.group(1).upper() if form else type(result).__name__
+        raise RuleDefinitionError(source, f"a rule is a SPARQL SELECT query, not {kind}", at)
+    return [v.value for v in result.variables]
+
+
+def _bind_table(
+    query: str,
+    names: Sequence[str],
+    rows: Sequence[Sequence[BindingValue]],
+    bindings: Mapping[str, BindingValue] | None = None,
+) -> str:
+    """The query with ``VALUES ?x { .. }`` for each of ``bindings`` and ``VALUES (?a ?b)
+    { (..) (..) }`` for the table, at the start of its first ``WHERE {`` group (found
+    outside comments and strings: a comment naming ``where {`` does not receive them).
 
     Like :func:`kg.sparql.bind`, each value is made an RDF term by Oxigraph and serialised,
     never pasted as text.
+
+    Raises:
+        ValueError: a name is not a SPARQL variable name, the query has no ``WHERE {``.
     """
-    if not names:
-        return query
-    for name in names:
+    blocks = []
+    for name, value in (bindings or {}).items():
         if not _VARIABLE.fullmatch(name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
-    cells = " ".join("(" + " ".join(str(to_term(v)) for v in row) + ")" for row in rows)
-    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}"
-    m = _WHERE.search(query)
+        blocks.append(f"VALUES ?{name} {{ {to_term(value)} }}")
+    if names:
+        for name in names:
+            if not _VARIABLE.fullmatch(name):
+                raise ValueError(f"not a SPARQL variable name: {name!r}")
+        cells = " ".join("(" + " ".join(str(to_term(v)) for v in row) + ")" for row in rows)
+        blocks.append(f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}")
+    if not blocks:
+        return query
+    m = _WHERE.search(_blank_query(query))
     if m is None:
         raise ValueError("a query with bound variables needs a 'WHERE {' group")
-    return f"{query[: m.end()]} {block} {query[m.end() :]}"
+    return f"{query[: m.end()]} {' '.join(blocks)} {query[m.end() :]}"
 
 
 def _select_terms(
-    kg: KnowledgeGraph, query: str, bindings: Mapping[str, BindingValue] | None = None
+    kg: KnowledgeGraph,
+    query: str,
+    max_rows: int = MAX_RULE_ROWS,
+    deadline_s: float = RULE_DEADLINE_S,
 ) -> list[dict[str, RDFTerm | None]]:
-    """Rows of a SELECT as Oxigraph terms (literals keep their lexical form and datatype)."""
-    result = kg.store.query(bind(query, bindings), prefixes=QUERY_PREFIXES)
+    """Rows of a SELECT as Oxigraph terms (literals keep their lexical form and datatype).
+
+    Raises:
+        RuleLimitError: more than ``max_rows`` rows, or rows still coming after
+            ``deadline_s`` seconds (0: no deadline); the rows are read one by one, so a
+            cross product stops at the limit instead of filling the memory.
+    """
+    started = time.monotonic()
+    result = kg.store.query(query, prefixes=QUERY_PREFIXES)
     if not isinstance(result, ox.QuerySolutions):
         raise ValueError("a rule must be a SELECT query")
     names = [v.value for v in result.variables]
-    return [{n: row[n] for n in names} for row in result]
+    rows: list[dict[str, RDFTerm | None]] = []
+    for row in result:
+        if len(rows) >= max_rows:
+            raise RuleLimitError(
+                f"the query returned more than {max_rows:,} rows and was stopped: narrow it "
+                "(bind ?disease or ?term early, add a LIMIT)"
+            )
+        if deadline_s > 0 and len(rows) % 256 == 0 and time.monotonic() - started > deadline_s:
+            raise RuleLimitError(
+                f"the query ran past {deadline_s:g} s and was stopped after {len(rows):,} rows"
+            )
+        rows.append({n: row[n] for n in names})
+    return rows
 
 
 #: Patients whose rule rows are kept: the current one (its candidates are checked in turn)
@@ -943,7 +1133,7 @@ _RULE_ROWS_PATIENTS = 2
 
 
 def _cached_rows(
-    kg: KnowledgeGraph, decision: CandidateCheck, query: str
+    kg: KnowledgeGraph, decision: CandidateCheck, query: str, rule: SparqlRule | None = None
 ) -> list[dict[str, RDFTerm | None]]:
     """:func:`_select_terms` of a fully bound rule query, kept for the other candidates of
     the same patient (a KG build does not change; its rows are immutable terms)."""
@@ -953,7 +1143,11 @@ def _cached_rows(
     )
     rows = queries.get(query)
     if rows is None:
-        rows = queries[query] = _select_terms(kg, query)
+        if rule is None:
+            rows = _select_terms(kg, query)
+        else:
+            rows = _select_terms(kg, query, rule.max_rows, rule.deadline_s)
+        queries[query] = rows
     return rows
 
 
@@ -1126,8 +1320,10 @@ class RuleSet:
     ) -> RuleSet:
         """The packaged rules of ``packs`` followed by the ``*.rq`` files of ``folders``.
 
-        A user rule whose id equals an earlier rule's replaces it (logged), so a domain
-        expert can override a packaged rule without touching the package.
+        A rule file of ``folders`` whose id equals a packaged rule's replaces it (logged as a
+        warning), so a domain expert can override a packaged rule without touching the
+        package; two rules of the same id anywhere else (two files of the folders) are an
+        error naming both.
 
         Args:
             folders: folders of ``.rq`` files (read in name order, not recursively).
@@ -1136,13 +1332,28 @@ class RuleSet:
 
         Raises:
             ValueError: an unknown pack name (listing the choices), a folder not found.
-            RuleDefinitionError: a malformed rule file.
+            RuleDefinitionError: a malformed rule file, two rule files with the same id.
         """
         rules: dict[str, Rule] = {}
+        packaged: set[str] = set()
 
-        def add(rule: Rule) -> None:
+        def add(rule: Rule, user: bool) -> None:
             if rule.id in rules:
-                logger.info("rule %s from %s replaces an earlier one", rule.id, _source(rule))
+                earlier = rules[rule.id]
+                if not (user and rule.id in packaged):
+                    raise RuleDefinitionError(
+                        _source(rule),
+                        f"rule id {rule.id!r} is already the id of {_source(earlier)}",
+                    )
+                logger.warning(
+                    "rule %s from %s replaces the packaged one (%s)",
+                    rule.id,
+                    _source(rule),
+                    _source(earlier),
+                )
+                packaged.discard(rule.id)
+            elif not user:
+                packaged.add(rule.id)
             rules[rule.id] = rule
 
         for pack in packs:
@@ -1153,18 +1364,27 @@ class RuleSet:
                 (f for f in folder.iterdir() if f.name.endswith(".rq")), key=lambda f: f.name
             )
             for f in files:
-                add(SparqlRule.from_file(f))
+                add(SparqlRule.from_file(f), False)
             if python:
                 for rule in _python_rules(pack):
-                    add(rule)
+                    add(rule, False)
         for user_folder in folders:
             path = Path(user_folder).expanduser()
             if not path.is_dir():
                 raise FileNotFoundError(f"rules folder not found: {path}")
             for f in sorted(path.glob("*.rq")):
-                add(SparqlRule.from_file(f))
+                add(SparqlRule.from_file(f), True)
         logger.info("loaded %d rules", len(rules))
         return cls(list(rules.values()))
+
+    def with_rule(self, rule: Rule) -> RuleSet:
+        """A copy of the set with ``rule`` in place of the rule of the same id.
+
+        Raises:
+            KeyError: the set has no rule of that id.
+        """
+        self.get(rule.id)
+        return RuleSet([rule if r.id == rule.id else r for r in self.rules])
 
     @property
     def fingerprint(self) -> str:
@@ -1193,11 +1413,15 @@ class RuleSet:
     ) -> list[Finding]:
         """Run every rule on a decision.
 
-        A rule that raises yields one finding with status ``error`` naming the exception.
+        A rule that raises yields one finding with status ``error`` naming the exception
+        (so does a SPARQL rule past its row limit or deadline, :class:`RuleLimitError`).
         With ``verify`` every cited fact is checked against the store; a citation that does
-        not hold yields an ``error`` finding of the pseudo-rule ``kgfuse.citations``.
+        not hold yields an ``error`` finding of the pseudo-rule ``kgfuse.citations``, and so
+        does a phenotype annotation a SPARQL rule cites about another subject than the
+        candidate (a query that left ``?disease`` unbound).
         """
         findings: list[Finding] = []
+        sparql_findings: set[int] = set()
         for rule in self.rules:
             started = time.perf_counter()
             try:
@@ -1208,6 +1432,8 @@ class RuleSet:
             except Exception as exc:  # noqa: BLE001 - any failure must surface as a finding
                 logger.warning("rule %s failed: %s: %s", rule.id, type(exc).__name__, exc)
                 got = [error_finding(rule, decision, exc)]
+            if isinstance(rule, SparqlRule):
+                sparql_findings.update(range(len(findings), len(findings) + len(got)))
             logger.debug(
                 "rule %s: %d findings in %.1f ms",
                 rule.id,
@@ -1216,7 +1442,8 @@ class RuleSet:
             )
             findings.extend(got)
         if verify:
-            for problem in verify_citations(kg, findings):
+            problems = verify_citations(kg, findings) + _subject_problems(findings, sparql_findings)
+            for problem in sorted(problems, key=lambda p: p.finding):
                 f = findings[problem.finding]
                 findings.append(
                     Finding(
@@ -1236,6 +1463,27 @@ class RuleSet:
                     )
                 )
         return findings
+
+
+def _subject_problems(findings: Sequence[Finding], which: Iterable[int]) -> list[CitationProblem]:
+    """Phenotype annotations (``has phenotype`` statements) that the findings ``which`` cite
+    about another subject than their candidate: the rule blames the candidate for another
+    node's facts (e.g. a query whose ``?disease`` was left unbound)."""
+    out = []
+    for i in sorted(which):
+        f = findings[i]
+        for fact in f.cites:
+            if (
+                fact.iri is not None
+                and fact.predicate == RO_HAS_PHENOTYPE
+                and f.disease is not None
+                and fact.subject != f.disease
+            ):
+                reason = (
+                    f"about {compress(fact.subject)}, not about the candidate {compress(f.disease)}"
+                )
+                out.append(CitationProblem(i, f.rule_id, fact, reason))
+    return out
 
 
 def error_finding(rule: Rule, decision: CandidateCheck, exc: BaseException) -> Finding:

@@ -25,9 +25,11 @@ The ``generic`` pack: :class:`PresentExcludedRule`, a term stated both present a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,8 +45,8 @@ from kg.rules.engine import (
     ancestor_indices,
     describe_statement,
     display,
+    frequency_percent,
     is_a_path_indices,
-    is_ancestor,
     kg_cache,
     kg_memo,
     label_of,
@@ -136,12 +138,17 @@ class DiseaseProfile:
     Attributes:
         disease: the disease IRI.
         known: the annotation table has the disease.
-        positive: term index -> IRIs of the positive annotations (phenotype aspects).
+        positive: term index -> IRIs of the positive annotations (phenotype aspects) with a
+            frequency above 0 or none stated.
         negated: term index -> IRIs of the NOT annotations.
         other: term index -> IRIs of annotations of the other aspects (onset, inheritance).
         frequency: annotation IRI -> frequency (None when unstated).
         onset: annotation IRI -> onset class IRI.
         sex: annotation IRI -> ``MALE`` or ``FEMALE`` for sex-specific annotations.
+        unseen: term index -> IRIs of the annotations with a stated frequency of 0 ("0/100":
+            the feature was looked for and seen in none of the patients). They are evidence
+            of absence, not support: like :func:`kg.rules.likelihood.disease_term_matrix`,
+            which drops them, no rule counts them as the disease having the feature.
     """
 
     kg: KnowledgeGraph
@@ -153,6 +160,7 @@ class DiseaseProfile:
     frequency: dict[str, float | None]
     onset: dict[str, str]
     sex: dict[str, str] = field(default_factory=dict)
+    unseen: dict[int, list[str]] = field(default_factory=dict)
     _ancestors: dict[int, frozenset[int]] = field(default_factory=dict, repr=False)
     _facts: dict[str, CitedFact] | None = field(default=None, repr=False)
     _positive_below: dict[int, list[int]] | None = field(default=None, repr=False)
@@ -174,6 +182,7 @@ class DiseaseProfile:
         frequency: dict[str, float | None] = {}
         onset: dict[str, str] = {}
         sex: dict[str, str] = {}
+        unseen: dict[int, list[str]] = {}
         try:
             rows = table.rows_of(disease)
         except (UnknownTermError, ValueError):
@@ -194,9 +203,11 @@ class DiseaseProfile:
                 other.setdefault(ti, []).append(iri)
             elif table.negated[r]:
                 negated.setdefault(ti, []).append(iri)
+            elif f == 0.0:  # "0/100": seen in none of the patients, evidence of absence
+                unseen.setdefault(ti, []).append(iri)
             else:
                 positive.setdefault(ti, []).append(iri)
-        return cls(kg, disease, True, positive, negated, other, frequency, onset, sex)
+        return cls(kg, disease, True, positive, negated, other, frequency, onset, sex, unseen)
 
     @property
     def hierarchy(self) -> TermHierarchy:
@@ -257,6 +268,12 @@ class DiseaseProfile:
             paths = [is_a_path_indices(h, a, i) for a in implied]
             path = min(paths, key=lambda p: (len(p), h.terms[p[0]]))
             return Match("implied", path[0], path, list(self.positive[path[0]]))
+        return self.broader(i, min_depth)
+
+    def broader(self, i: int, min_depth: int) -> Match | None:
+        """The nearest positive annotation strictly above term ``i``, at ``min_depth`` or
+        deeper (a ``broader`` match), whatever is annotated at or below ``i``."""
+        h = self.hierarchy
         ancestors = self.ancestors(i)
         depth = _depths(self.kg)
         broader = [a for a in ancestors if a != i and a in self.positive and depth[a] >= min_depth]
@@ -302,12 +319,12 @@ def describe_frequency(kg: KnowledgeGraph, fact: CitedFact) -> str:
     """A cited annotation's frequency as a person reads it: ``124/197 (63%)``, ``Very frequent``."""
     if fact.frequency_text:
         if fact.frequency is not None and "%" not in fact.frequency_text:
-            return f"{fact.frequency_text} ({fact.frequency:.0%})"
+            return f"{fact.frequency_text} ({frequency_percent(fact.frequency)})"
         return fact.frequency_text
     if fact.frequency_term:
         return label_of(kg, fact.frequency_term) or compress(fact.frequency_term)
     if fact.frequency is not None:
-        return f"{fact.frequency:.0%}"
+        return frequency_percent(fact.frequency)
     return "frequency not stated"
 
 
@@ -371,7 +388,7 @@ class SupportedRule(_PythonRule):
     """Present findings that match an annotation of the disease, with the is_a path."""
 
     id: str = "hpo.supported"
-    version: str = "1"
+    version: str = "2"  # 2: no support from 0/N annotations, none under a NOT; 0.4%
     description: str = (
         "A present finding matches an annotation of the disease exactly or through is_a."
     )
@@ -386,6 +403,8 @@ class SupportedRule(_PythonRule):
             i, _ = _term_index(kg, term)
             if i is None:
                 continue
+            if profile.negation(i) is not None:
+                continue  # the disease is annotated NOT to have it: the NOT rule's finding
             m = profile.match(i, self.config.min_depth)
             if m is None:
                 continue
@@ -431,7 +450,7 @@ class UnexplainedRule(_PythonRule):
     """Present findings that no annotation of the disease accounts for."""
 
     id: str = "hpo.unexplained"
-    version: str = "1"
+    version: str = "2"  # 2: a finding annotated only 0/N is unexplained
     description: str = "A present finding has no matching annotation of the disease."
     severity: str = "warning"
     kind: str = "unexplained"
@@ -475,7 +494,7 @@ class ExcludedFeatureRule(_PythonRule):
     """Excluded findings the disease usually has (and those it is known to lack)."""
 
     id: str = "hpo.excluded-frequent"
-    version: str = "1"
+    version: str = "2"  # 2: frequencies near 0% and 100% with decimals
     description: str = (
         "An excluded finding is obligate or very frequent (fail) or frequent (warn) in the "
         "disease; absence matching a NOT annotation passes."
@@ -552,7 +571,7 @@ class MissingHallmarkRule(_PythonRule):
     """Very frequent features of the disease that the patient lacks or did not report."""
 
     id: str = "hpo.missing-hallmark"
-    version: str = "1"
+    version: str = "2"  # 2: frequencies near 0% and 100% with decimals
     description: str = "A very frequent or obligate feature of the disease is not reported."
     severity: str = "warning"
     kind: str = "missing_hallmark"
@@ -599,7 +618,7 @@ class SexSpecificRule(_PythonRule):
     """Present findings the disease has only in patients of the other sex."""
 
     id: str = "hpo.sex-specific"
-    version: str = "1"
+    version: str = "2"  # 2: 0/N annotations explain nothing; 0.4%
     description: str = (
         "A present finding matches only annotations of the disease that are restricted to the "
         "other sex."
@@ -695,7 +714,7 @@ class OnsetRule(_PythonRule):
     """Age of onset of the disease (and of matched findings) against the patient's age."""
 
     id: str = "hpo.onset-age"
-    version: str = "1"
+    version: str = "2"  # 2: 0/N annotations match nothing; 0.4%
     description: str = "The disease's onset is later than the patient's age."
     severity: str = "warning"
     kind: str = "demographics"
@@ -815,19 +834,56 @@ _MATCH_WORDS = {
 
 @dataclass
 class LikelihoodRule(_PythonRule):
-    """Each finding's likelihood ratio for the disease, and the post-test probability."""
+    """Each finding's likelihood ratio for the disease, and the post-test probability.
+
+    Built with ``likelihood`` (:meth:`of_model`, e.g. a diagnoser's prior), the rule scores
+    with that model, its settings, candidates and neighbours, and weighs the decision's
+    onset as the model does, so its figures and its rank are the ranking's own. Without it,
+    the rule builds a model of the KG from ``config.likelihood`` and ignores the onset
+    (the ``hpo.onset-class`` rule compares it).
+    """
 
     id: str = "hpo.likelihood"
-    version: str = "2"  # 2: no partial credit by default (LikelihoodConfig.partial_credit)
+    version: str = "3"  # 3: a given model (the ranking's prior), its onset; cites by match
     description: str = (
         "LIRICAL-style likelihood ratio of each finding (frequency in the disease against the "
         "background over all diseases) and the post-test probability."
     )
     severity: str = "info"
     kind: str = "likelihood"
+    likelihood: PhenotypeLikelihood | None = field(default=None, repr=False, compare=False)
+    _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @classmethod
+    def of_model(
+        cls, likelihood: PhenotypeLikelihood, config: PhenotypeRuleConfig | None = None
+    ) -> LikelihoodRule:
+        """The rule on a given likelihood model (its ``config`` replaces
+        ``config.likelihood``)."""
+        base = config or PhenotypeRuleConfig()
+        return cls(replace(base, likelihood=likelihood.config), likelihood=likelihood)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the settings that shape the rule's figures (for
+        :attr:`kg.rules.engine.RuleSet.fingerprint`)."""
+        text = json.dumps(
+            {
+                "likelihood": self.config.likelihood.to_dict(),
+                "aspects": list(self.config.aspects),
+                "given_model": self.likelihood is not None,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def model(self, kg: KnowledgeGraph) -> tuple[PhenotypeLikelihood, dict[str, int]]:
-        """The likelihood model of a KG and its disease index (built once per opened KG)."""
+        """The likelihood model and its disease index: the given one, else the KG's (built
+        once per opened KG)."""
+        if self.likelihood is not None:
+            if self._index is None:
+                self._index = {d: i for i, d in enumerate(self.likelihood.diseases)}
+            return self.likelihood, self._index
         cache = kg_cache(kg)
         key = ("phenotype.likelihood", self.config.likelihood, self.config.aspects)
         got = cache.get(key)
@@ -841,19 +897,45 @@ class LikelihoodRule(_PythonRule):
             got = cache[key] = (model, {d: i for i, d in enumerate(model.diseases)})
         return got
 
+    def _onset(self, kg: KnowledgeGraph, decision: CandidateCheck) -> str | None:
+        """The onset the model weighs: the decision's, when the rule has a given model and
+        it is an onset class of the KG."""
+        if self.likelihood is None or decision.onset is None:
+            return None
+        iri = kg.hierarchy.resolve(decision.onset)
+        return iri if iri is not None and is_onset_class(kg.hierarchy, iri) else None
+
     def _score(
         self, kg: KnowledgeGraph, model: PhenotypeLikelihood, decision: CandidateCheck
     ) -> ScoreResult:
         """Scores of the patient against every disease, shared by the candidates checked for
         the same patient (the two most recent patients are kept, so a benchmark repeating
         the same notes measures the scoring, not a cache)."""
+        onset = self._onset(kg, decision)
         return kg_memo(  # the current patient (and a concurrent one), no more
             kg,
             ("phenotype.scores", id(model)),
-            (decision.present, decision.excluded),
-            lambda: model.score(decision.present, decision.excluded),
+            (decision.present, decision.excluded, onset),
+            lambda: model.score(decision.present, decision.excluded, onset=onset),
             2,
         )
+
+    @staticmethod
+    def _cited_match(
+        profile: DiseaseProfile, i: int, excluded: bool, kind: MatchKind
+    ) -> Match | None:
+        """The annotation that accounts for the model's match kind of a finding: a NOT
+        annotation for an excluded or contradicted one, an exact or implied one, a broader
+        one for partial credit; none for an unexplained or imputed finding (the prior's
+        imputed findings are traced apart, :func:`imputed_findings`)."""
+        if excluded or kind == MatchKind.CONTRADICTED:
+            return profile.negation(i)
+        if kind == MatchKind.EXACT_OR_IMPLIED:
+            m = profile.match(i, 0)
+            return m if m is not None and m.kind in ("exact", "implied") else None
+        if kind == MatchKind.PARTIAL:  # credit from an annotated strict ancestor
+            return profile.broader(i, 0)
+        return None
 
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
         model, index = self.model(kg)
@@ -871,14 +953,10 @@ class LikelihoodRule(_PythonRule):
             c = float(res.contributions[d, j])
             kind = MatchKind(int(res.match[d, j]))
             i = h.index(term)
-            m: Match | None
-            if res.excluded[j] or kind == MatchKind.CONTRADICTED:
-                m = profile.negation(i)
-            else:  # the model gives partial credit from any annotated ancestor
-                m = profile.match(i, 0)
+            m = self._cited_match(profile, i, bool(res.excluded[j]), kind)
             if m is not None:
                 facts = profile.facts(m.rows)
-            elif res.excluded[j]:  # the disease's annotations at or below the excluded term
+            elif kind == MatchKind.EXCLUDED_EXPECTED:  # the annotations at or below the term
                 below = profile.below(i)
                 facts = profile.facts(r for a in below for r in profile.positive[a])
             else:
@@ -906,13 +984,23 @@ class LikelihoodRule(_PythonRule):
         post = float(res.posttest[d])
         pre = float(res.pretest[d])
         rank = int(np.sum(res.total > total)) + 1
+        onset = float(res.onset_contribution[d]) if res.onset_contribution is not None else 0.0
+        breadth = (
+            float(res.breadth_contribution[d]) if res.breadth_contribution is not None else 0.0
+        )
+        parts = []
+        if res.onset is not None:
+            parts.append(f"the onset {display(kg, res.onset)} log10 {onset:+.2f}")
+        if breadth:
+            parts.append(f"the breadth prior log10 {breadth:+.2f}")
+        within = f" (with {' and '.join(parts)})" if parts else ""
         out.append(
             _finding(
                 self,
                 decision,
                 status="pass" if total >= 0 else "warn",
                 message=f"{display(kg, decision.disease)}: combined likelihood ratio "
-                f"10^{total:.2f}, post-test probability {format_probability(post)} "
+                f"10^{total:.2f}{within}, post-test probability {format_probability(post)} "
                 f"(pre-test {format_probability(pre)}); "
                 f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio",
                 data={
@@ -922,6 +1010,9 @@ class LikelihoodRule(_PythonRule):
                     "rank": rank,
                     "num_diseases": len(res.diseases),
                     "skipped": list(res.skipped),
+                    "onset": res.onset,
+                    "onset_log10_lr": onset,
+                    "breadth_log10_lr": breadth,
                 },
             )
         )
@@ -942,22 +1033,36 @@ class PresentExcludedRule(_PythonRule):
 
     def check(self, kg: KnowledgeGraph, decision: CandidateCheck) -> list[Finding]:
         out: list[Finding] = []
+        if not decision.present or not decision.excluded:
+            return out
+        # each excluded term resolved once; a present term then meets the excluded terms
+        # among its ancestors through one set lookup per ancestor
+        position = {e: k for k, e in enumerate(decision.excluded)}
+        resolved = [_term_index(kg, e)[0] for e in decision.excluded]
+        by_index: dict[int, list[int]] = {}
+        for k, ie in enumerate(resolved):
+            if ie is not None:
+                by_index.setdefault(ie, []).append(k)
         for p in decision.present:
             ip, _ = _term_index(kg, p)
-            for e in decision.excluded:
-                ie, _ = _term_index(kg, e)
+            hits = set()
+            if p in position:
+                hits.add(position[p])
+            if ip is not None and by_index:
+                for a in ancestor_indices(kg.hierarchy, ip).tolist():
+                    hits.update(by_index.get(a, ()))
+            for k in sorted(hits):
+                e, ie = decision.excluded[k], resolved[k]
                 path: list[str] = []
-                if p == e:
+                if p == e or ip is None or ie is None:
                     message = f"{display(kg, p)} is stated both present and absent"
-                elif ip is not None and ie is not None and is_ancestor(kg.hierarchy, ie, ip):
+                else:
                     h = kg.hierarchy
-                    path = [h.terms[k] for k in is_a_path_indices(h, ip, ie)]
+                    path = [h.terms[x] for x in is_a_path_indices(h, ip, ie)]
                     message = (
                         f"{display(kg, p)} is stated present, but it is a kind of "
                         f"{display(kg, e)}, stated absent ({_path_text(kg, path)})"
                     )
-                else:
-                    continue
                 out.append(
                     _finding(
                         self,

@@ -436,7 +436,9 @@ def test_a_rule_that_ignores_the_disease_runs_once_per_patient(
     assert not deprecated.reads_disease and not_annotated.reads_disease
     queries: list[str] = []
     real = engine._select_terms
-    monkeypatch.setattr(engine, "_select_terms", lambda kg, q: queries.append(q) or real(kg, q))
+    monkeypatch.setattr(
+        engine, "_select_terms", lambda kg, q, *limits: queries.append(q) or real(kg, q, *limits)
+    )
     patient = [OBSOLETE_LONG_FINGERS, ARACHNODACTYLY, hp("0004444")]  # a patient not seen before
     per_candidate = [run(deprecated, kg, disease=d, present=patient) for d in (D1, D2)]
     assert len(queries) == 1  # the second candidate reused the first one's rows
@@ -498,17 +500,16 @@ def test_a_rule_returning_something_else_gives_an_error_finding(kg: KnowledgeGra
     assert err.status == "error" and "must return Finding objects" in err.message
 
 
-def test_a_sparql_rule_with_a_syntax_error_gives_an_error_finding(
-    kg: KnowledgeGraph, tmp_path: Path
+def test_a_sparql_rule_with_a_syntax_error_is_refused_at_load_with_its_line(
+    tmp_path: Path,
 ) -> None:
     (tmp_path / "broken.rq").write_text(
         "# id: test.syntax\n# version: 1\n# description: d\n# severity: info\n"
         "# kind: supported\nSELECT ?x WHERE { ?x ?p }\n",
         encoding="utf-8",
     )
-    rules = RuleSet.load([tmp_path], packs=())
-    [err] = rules.check(kg, CandidateCheck(D1))
-    assert (err.rule_id, err.status) == ("test.syntax", "error")
+    with pytest.raises(RuleDefinitionError, match=r"broken\.rq:6: SPARQL syntax error"):
+        RuleSet.load([tmp_path], packs=())
 
 
 def test_a_citation_not_in_the_kg_gives_an_error_finding(

@@ -1,0 +1,59 @@
+"""The rules a diagnosis service checks its decisions with (mini KG, tiny model): the
+likelihood rule states the ranking's own prior, and a decision recorded under an older rule
+version verifies as a version difference."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kg.rules.engine import RuleSet
+from kgfuse.audit import AuditLog, verify_record
+from kgfuse.diagnosis import DiagnosisService
+
+PATIENT = {
+    "id": "p1",
+    "present_hpo": ["HP:0001166", "HP:0001083"],
+    "excluded_hpo": ["HP:0000098"],
+    "onset": "HP:0003593",
+    "sex": "female",
+    "age": 1,
+}
+
+
+def test_the_likelihood_rule_of_a_diagnosis_states_the_priors_figures(
+    mini_home: Path, mini_model: Path
+) -> None:
+    service = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", mini_home, audit=False)
+    prior = service.diagnoser.builder.likelihood
+    assert prior.config.excluded_weight == 0.0 and prior.config.imputes  # not the defaults
+    _, explanation = service.run(PATIENT, 0, 3)
+    meta = explanation.metadata
+    assert meta["onset"] is not None and meta["excluded"]
+    score = prior.score(meta["present"], meta["excluded"], onset=meta["onset"])
+    summaries = [
+        f for f in explanation.findings if f.rule_id == "hpo.likelihood" and f.patient_term is None
+    ]
+    assert len(summaries) == 3
+    for f in summaries:
+        d = score.diseases.index(f.disease)
+        assert f.data["log10_lr"] == pytest.approx(float(score.total[d]))
+        assert f.data["rank"] == int((score.total > score.total[d]).sum()) + 1
+    assert service.rules.get("hpo.likelihood").likelihood is prior  # type: ignore[attr-defined]
+
+
+def test_a_decision_of_an_older_rule_version_verifies_as_a_version_difference(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    service = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", home)
+    old = [replace(r, version="0") if r.id == "hpo.likelihood" else r for r in service.rules]
+    service.rules = RuleSet(old)  # type: ignore[arg-type]
+    out, _ = service.run(PATIENT, 0, 3)
+    report = verify_record(AuditLog(home / "audit.sqlite"), str(out["audit_id"]))
+    assert not report.identical
+    first, *rest = report.differences
+    assert first.startswith("rule hpo.likelihood: recorded version 0, now ")
+    assert rest and all("hpo.likelihood" in d and "rule_version differs" in d for d in rest)
