@@ -395,6 +395,14 @@ class GraphEmbedder(nn.Module):
 
 EMBEDDINGS_FILE = "embeddings.safetensors"
 EMBEDDINGS_META_FILE = "embeddings.json"
+#: Key of the tensor file's header that holds the sha256 of the ``embeddings.json`` written
+#: with it, so that a pair of files from two saves is told apart from a pair of one.
+_META_DIGEST = "meta_sha256"
+
+
+class DamagedEmbeddingsError(ValueError):
+    """Saved node embeddings are incomplete (a save was interrupted), cut short, or their
+    two files are of different saves; the message names the file."""
 
 
 def save_node_embeddings(
@@ -408,7 +416,10 @@ def save_node_embeddings(
 
     ``embeddings.safetensors`` holds the ``[num_nodes, dim]`` tensor ``embeddings`` (row
     :math:`v` for ``graph.node_iris[v]``), ``embeddings.json`` the IRIs, relation names,
-    fingerprint and ``extra``. Both are written atomically.
+    fingerprint and ``extra``. Each is written whole (a temporary file, then a rename), the
+    metadata first and the tensor file last, whose header holds the metadata's sha256: the
+    tensor file is there only once both are written, and a metadata file of a later, killed
+    save is told apart (:func:`load_node_embeddings`).
 
     Args:
         folder (str or Path): Target folder, created if missing.
@@ -423,11 +434,6 @@ def save_node_embeddings(
         raise ValueError(f"{embeddings.size(0)} embeddings for {graph.num_nodes} nodes")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_save_tensors(
-        {"embeddings": embeddings.detach().cpu().contiguous()},
-        folder / EMBEDDINGS_FILE,
-        {"fingerprint": graph.fingerprint},
-    )
     meta = {
         "fingerprint": graph.fingerprint,
         "dim": int(embeddings.size(1)),
@@ -436,7 +442,17 @@ def save_node_embeddings(
         "versions": _versions(),
         **(extra or {}),
     }
-    atomic_write_text(json.dumps(meta), folder / EMBEDDINGS_META_FILE)
+    text = json.dumps(meta)
+    atomic_write_text(text, folder / EMBEDDINGS_META_FILE)
+    atomic_save_tensors(
+        {"embeddings": embeddings.detach().cpu().contiguous()},
+        folder / EMBEDDINGS_FILE,
+        {"fingerprint": graph.fingerprint, _META_DIGEST: _sha256(text)},
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_node_embeddings(folder: str | Path, graph: GraphTensors) -> Tensor:
@@ -448,14 +464,48 @@ def load_node_embeddings(folder: str | Path, graph: GraphTensors) -> Tensor:
 
     Raises:
         KGMismatchError: The embeddings were made on a KG with another fingerprint.
+        FileNotFoundError: No embeddings in the folder.
+        DamagedEmbeddingsError: A file is missing (a save was interrupted), cut short or of
+            another save than the other, or the tensor does not fit the graph.
 
     Shapes:
         - **output:** :math:`(|\mathcal{V}|, d)`
     """
+    from safetensors import SafetensorError, safe_open
+
     folder = Path(folder)
-    meta = json.loads((folder / EMBEDDINGS_META_FILE).read_text(encoding="utf-8"))
-    if meta["fingerprint"] != graph.fingerprint:
-        raise KGMismatchError(f"node embeddings {folder}", meta["fingerprint"], graph.fingerprint)
-    if meta["node_iris"] != graph.node_iris:
+    tensor_path, meta_path = folder / EMBEDDINGS_FILE, folder / EMBEDDINGS_META_FILE
+    if not tensor_path.is_file() and not meta_path.is_file():
+        raise FileNotFoundError(f"no node embeddings in {folder} (missing {EMBEDDINGS_FILE})")
+    redo = "train them again (kgfuse embed redoes the last step from its checkpoint)"
+    if not tensor_path.is_file():
+        raise DamagedEmbeddingsError(f"{tensor_path} is missing (a save was interrupted); {redo}")
+    if not meta_path.is_file():
+        raise DamagedEmbeddingsError(f"{meta_path} is missing (a save was interrupted); {redo}")
+    try:
+        text = meta_path.read_text(encoding="utf-8")
+        meta = json.loads(text)
+        fingerprint, iris = meta["fingerprint"], meta["node_iris"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise DamagedEmbeddingsError(f"{meta_path} is damaged ({err!r}); {redo}") from None
+    if fingerprint != graph.fingerprint:
+        raise KGMismatchError(f"node embeddings {folder}", fingerprint, graph.fingerprint)
+    if iris != graph.node_iris:
         raise ValueError(f"{folder}: node order differs from the graph's (same fingerprint)")
-    return load_file(str(folder / EMBEDDINGS_FILE))["embeddings"]
+    try:
+        with safe_open(str(tensor_path), framework="pt") as handle:
+            header = handle.metadata() or {}
+            embeddings = handle.get_tensor("embeddings")
+    except (SafetensorError, OSError) as err:
+        raise DamagedEmbeddingsError(f"{tensor_path} cannot be read ({err}); {redo}") from None
+    if header.get(_META_DIGEST, _sha256(text)) != _sha256(text):
+        raise DamagedEmbeddingsError(
+            f"{meta_path} is not the one written with {tensor_path} (a later save was "
+            f"interrupted); {redo}"
+        )
+    if embeddings.dim() != 2 or embeddings.size(0) != graph.num_nodes:
+        raise DamagedEmbeddingsError(
+            f"{tensor_path} holds a tensor of shape {tuple(embeddings.shape)} for "
+            f"{graph.num_nodes} nodes; {redo}"
+        )
+    return embeddings

@@ -18,17 +18,16 @@ kind          index                                           search-time knob
 ============  ==============================================  ==============================
 
 **Shards.** ``shards=N`` splits the vectors into N sub-indexes of the configured kind, held
-in a ``faiss.IndexShards`` with successive ids and searched together (one thread per shard,
-results merged by score). Shard ``s`` holds a contiguous range of rows, so ids stay rows:
-:func:`add_vectors` fills the shards in order (vectors added after the build go to the last
-one). IVF and PQ shards share one coarse quantizer and codebook, trained once on the sample
-and copied. faiss cannot serialise ``IndexShards``: :func:`save_index` writes each shard to its
-own file and :func:`load_index` joins them back. A faiss ``IDSelector`` sees each shard's own
-ids, so :func:`search_index` applies an id filter shard by shard and merges the hits.
-The shards' search threads are faiss' own: they take OpenMP's process-wide thread count
-(``OMP_NUM_THREADS``, else every core), not ``faiss.omp_set_num_threads`` of the caller, and
-an exact (flat) search of one query already spreads over that many threads. On one machine,
-set ``OMP_NUM_THREADS`` to cores / shards, or sharded flat search oversubscribes the cores.
+in a ``faiss.IndexShards`` with successive ids. Shard ``s`` holds a contiguous range of rows,
+so ids stay rows: :func:`add_vectors` fills the shards in order (vectors added after the
+build go to the last one). IVF and PQ shards share one coarse quantizer and codebook, trained
+once on the sample and copied. faiss cannot serialise ``IndexShards``: :func:`save_index`
+writes each shard to its own file and :func:`load_index` joins them back.
+:func:`search_index` searches the shards one after the other (a faiss ``IDSelector`` sees
+each shard's own ids, so a filter is sliced shard by shard) and merges the hits itself, best
+score first and ties by lower id, as one index orders them (faiss' own merge of
+``IndexShards`` prefers the higher ids among equal scores). Each shard's search takes
+OpenMP's process-wide thread count (``OMP_NUM_THREADS``, else every core).
 
 faiss is imported on first use (:func:`import_faiss`); a GPU copy of an index is made with
 :func:`to_gpu` when ``faiss.get_num_gpus() > 0`` (HNSW has no GPU version and stays on CPU).
@@ -67,6 +66,7 @@ __all__ = [
     "save_index",
     "search_index",
     "search_parameters",
+    "search_shards",
     "shard_offsets",
     "to_gpu",
 ]
@@ -423,9 +423,12 @@ def search_index(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and ids of the ``k`` best vectors for each query, among the ``allowed`` ids.
 
-    Missing hits (fewer than ``k`` allowed, or an approximate search that found fewer) have
-    id ``-1``. A sharded index with a filter is searched shard by shard, each with the slice
-    of the filter over its ids, and the hits merged (best score first, ties by id).
+    Hits come best score first, equal scores by lower id; missing hits (fewer than ``k``
+    allowed, or an approximate search that found fewer) come last, with id ``-1`` and score
+    ``-inf``. A sharded index is searched shard by shard (with a filter, each with the slice
+    of the filter over its ids) and the hits merged here, so that it returns what one index
+    of the same vectors returns (faiss' own merge of ``IndexShards`` keeps the higher ids
+    among equal scores, one index the lower).
 
     Args:
         index: a CPU index built by :func:`build_index`.
@@ -438,34 +441,64 @@ def search_index(
         ``(m, k)`` float32 scores and ``(m, k)`` int64 ids.
     """
     q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
-    if allowed is None or not is_sharded(index):
+    if not is_sharded(index):
         selector = bitmap = None
         if allowed is not None:
             selector, bitmap = _bitmap_selector(allowed)
         params = search_parameters(index, config, k, selector)
         scores, ids = index.search(q, k, params=params)
         del bitmap  # the selector read it until here
-        return scores, ids.astype(np.int64)
+        return _merge_hits([scores], [ids], len(q), k)  # equal scores in id order
     offsets = shard_offsets(index)
     parts_scores, parts_ids = [], []
     for s, shard in enumerate(index_shards(index)):
-        part = allowed[offsets[s] : offsets[s + 1]]
-        if not part.any():
-            continue
-        selector, bitmap = _bitmap_selector(part)
+        selector = bitmap = None
+        if allowed is not None:
+            part = allowed[offsets[s] : offsets[s + 1]]
+            if not part.any():
+                continue
+            selector, bitmap = _bitmap_selector(part)
         params = search_parameters(shard, config, k, selector)
         scores, ids = shard.search(q, k, params=params)
         del bitmap
         parts_scores.append(scores)
         parts_ids.append(np.where(ids >= 0, ids + offsets[s], -1))
-    scores = np.full((len(q), k), -np.inf, dtype=np.float32)
-    ids = np.full((len(q), k), -1, dtype=np.int64)
+    return _merge_hits(parts_scores, parts_ids, len(q), k)
+
+
+def search_shards(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``index.search(queries, k)`` with the index's own search-time settings (a GPU copy's,
+    say), but a sharded index searched shard by shard and its hits merged by
+    :func:`search_index`'s rule (ties by lower id) rather than by faiss' merge.
+
+    Returns:
+        ``(m, k)`` float32 scores and ``(m, k)`` int64 ids (``-1`` for missing hits).
+    """
+    q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+    if not is_sharded(index):
+        scores, ids = index.search(q, k)
+        return _merge_hits([scores], [ids], len(q), k)
+    offsets = shard_offsets(index)
+    parts_scores, parts_ids = [], []
+    for s, shard in enumerate(index_shards(index)):
+        scores, ids = shard.search(q, k)
+        parts_scores.append(scores)
+        parts_ids.append(np.where(ids >= 0, ids + offsets[s], -1))
+    return _merge_hits(parts_scores, parts_ids, len(q), k)
+
+
+def _merge_hits(
+    parts_scores: list[np.ndarray], parts_ids: list[np.ndarray], num_queries: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of the shards' hits per query: best score first, ties by lower id."""
+    scores = np.full((num_queries, k), -np.inf, dtype=np.float32)
+    ids = np.full((num_queries, k), -1, dtype=np.int64)
     if not parts_ids:
         return scores, ids
     all_scores = np.concatenate(parts_scores, axis=1)
-    all_ids = np.concatenate(parts_ids, axis=1)
+    all_ids = np.concatenate(parts_ids, axis=1).astype(np.int64)
     all_scores = np.where(all_ids >= 0, all_scores, -np.inf)
-    for row in range(len(q)):
+    for row in range(num_queries):
         order = np.lexsort((all_ids[row], -all_scores[row]))[:k]
         order = order[all_ids[row, order] >= 0]
         scores[row, : len(order)] = all_scores[row, order]
@@ -563,6 +596,7 @@ def load_index(folder: str | Path, shards: int = 1, stem: str = "index") -> Any:
 
     Raises:
         FileNotFoundError: a shard file is missing.
+        ValueError: a file faiss cannot read (cut short, or not an index); names it.
     """
     faiss = import_faiss()
     folder = Path(folder)
@@ -571,9 +605,15 @@ def load_index(folder: str | Path, shards: int = 1, stem: str = "index") -> Any:
         path = folder / name
         if not path.is_file():
             raise FileNotFoundError(f"missing index file {path} ({shards} shard(s) expected)")
-        part = faiss.read_index(str(path))
-        enable_reconstruct(part)
+        try:
+            part = faiss.read_index(str(path))
+            enable_reconstruct(part)
+        except RuntimeError as err:  # faiss' message is a C++ assertion with its source line
+            reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            raise ValueError(f"{path} is not a readable faiss index ({reason[:200]})") from None
         parts.append(part)
     if shards == 1:
         return parts[0]
+    if len({part.d for part in parts}) > 1:
+        raise ValueError(f"the shards of the index in {folder} have different dimensions")
     return _join_shards(parts[0].d, parts)

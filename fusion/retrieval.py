@@ -39,7 +39,8 @@ over the union of the ANN neighbours and every fact touching :math:`E` (scored e
 **Filters.** ``relations`` keeps facts whose predicate is listed; ``node_types`` keeps facts
 whose subject or object has a listed type. Approximate indexes apply them during the search
 (a faiss ``IDSelectorBitmap``) and fall back to exact scoring of the allowed facts when the
-filter is so selective that the approximate search returns fewer than ``k``.
+approximate search returns fewer than ``k`` (a selective filter, or, without one, IVF lists
+probed that hold fewer than ``k`` vectors).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -59,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from fusion.blas import limit_blas_threads
@@ -72,23 +75,30 @@ from fusion.faiss_index import (
     reconstruct_rows,
     save_index,
     search_index,
+    search_shards,
     to_gpu,
 )
 from kg.atomic import give_new_file_modes
 from kg.errors import KGMismatchError
+from kg.locks import exclusive_lock
 from kg.tensors import GraphTensors
 
 if TYPE_CHECKING:
-    from encoders.text import TextEncoder
+    from encoders.text import TextEncoder, TextEncoderConfig
     from kg.knowledge_graph import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "DamagedIndexError",
     "FactIndex",
+    "IndexNotReplacedError",
     "RetrievalConfig",
     "RetrievedFact",
     "default_index_dir",
+    "embeddings_digest",
+    "encoder_identity",
+    "index_version",
 ]
 
 EntityMode = Literal["boost", "filter"]
@@ -104,6 +114,35 @@ FACTS_FILE = "facts.safetensors"
 META_FILE = "facts.json"
 FORMAT_VERSION = 1
 _CHUNK = 65_536
+#: An index folder holds ``current`` (a link to the version in use), the versions
+#: ``v-000001``, ``v-000002`` ... (each a complete index) and the writers' ``.lock``. A save
+#: writes a new version and then swaps the link (atomic), so a reader or a kill never finds
+#: half an index. An index saved by an older kgfuse has its files in the folder itself; it
+#: is read as it is and replaced by a version at the next save.
+CURRENT_LINK = "current"
+LOCK_FILE = ".lock"
+_VERSION = re.compile(r"v-(\d{6,})")
+_LINK_TEMP = re.compile(r"\.current-[0-9a-f]{12}")
+_UNVERSIONED = re.compile(
+    r"facts\.json|facts\.safetensors|vectors\.safetensors|index(?:\.shard\d{3})?\.faiss"
+)
+#: Bytes read from the start and from the end of each weights file of an encoder for its
+#: identity (:func:`encoder_identity`): enough to tell weights apart without reading GBs.
+_WEIGHTS_SAMPLE = 1 << 20
+#: Files of an encoder folder that :func:`encoder_identity` reads (configuration, tokenizer,
+#: weights), not a README.
+_ENCODER_SUFFIXES = frozenset({".json", ".txt", ".model", ".safetensors", ".bin"})
+
+
+class DamagedIndexError(ValueError):
+    """A file of a saved fact index is missing, cut short or not what the index needs; the
+    message names the file and what to do."""
+
+
+class IndexNotReplacedError(ValueError):
+    """A saved fact index does not fit the request (another KG, text encoder, graph
+    embeddings or settings, or damaged) in a folder other than the KG's default cache, which
+    is therefore left as it is."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +278,169 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def embeddings_digest(node_embeddings: torch.Tensor | np.ndarray) -> str:
+    """sha256 (16 hex digits) of node embeddings' float32 values and shape: what a fact
+    index records of the graph embeddings its vectors hold."""
+    if isinstance(node_embeddings, torch.Tensor):
+        values = node_embeddings.detach().to("cpu", torch.float32).contiguous().numpy()
+    else:
+        values = np.ascontiguousarray(node_embeddings, dtype=np.float32)
+    digest = hashlib.sha256(str(tuple(values.shape)).encode())
+    digest.update(values.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def encoder_identity(path: str | Path, pooling: str = "mean") -> dict[str, Any]:
+    """What decides a text encoder's vectors, as a fact index records it: the folder's name
+    and path, the pooling, and ``digest``, a sha256 of its configuration and tokenizer files
+    and of each weights file's size, first and last MiB (cheap, and kept when the encoder
+    folder is copied or moved; two fine-tunings of one model differ in it)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix in _ENCODER_SUFFIXES
+    )
+    for file in files:
+        size = file.stat().st_size
+        digest.update(f"{file.name}\0{size}\0".encode())
+        with file.open("rb") as handle:
+            if size <= 2 * _WEIGHTS_SAMPLE:
+                digest.update(handle.read())
+            else:
+                digest.update(handle.read(_WEIGHTS_SAMPLE))
+                handle.seek(size - _WEIGHTS_SAMPLE)
+                digest.update(handle.read(_WEIGHTS_SAMPLE))
+    return {
+        "path": str(path),
+        "name": path.name,
+        "pooling": pooling,
+        "digest": digest.hexdigest()[:16],
+    }
+
+
+def _identity_of(encoder: TextEncoder | TextEncoderConfig) -> dict[str, Any]:
+    """:func:`encoder_identity` of an encoder, or of the one a config would load (without
+    loading it)."""
+    from encoders.text import TextEncoder, default_encoder_path
+
+    if isinstance(encoder, TextEncoder):
+        return encoder_identity(encoder.path, encoder.config.pooling)
+    path = Path(encoder.model_path) if encoder.model_path else default_encoder_path()
+    return encoder_identity(path, encoder.pooling)
+
+
+def _same_encoder(saved: Any, wanted: dict[str, Any]) -> bool:
+    """Whether a saved index's ``encoder`` record names the ``wanted`` encoder: by digest and
+    pooling, or by path for an index saved before digests were recorded."""
+    if not isinstance(saved, dict):
+        return False
+    if "digest" in saved:
+        return bool(
+            saved["digest"] == wanted["digest"]
+            and saved.get("pooling", "mean") == wanted["pooling"]
+        )
+    return _same_path(Path(str(saved.get("path", ""))), Path(wanted["path"]))
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def index_version(folder: str | Path) -> Path | None:
+    """The folder holding the files of the index saved in ``folder``: the version its
+    ``current`` link names, ``folder`` itself for an index saved before versions, or None
+    when there is no index."""
+    folder = Path(folder)
+    current = folder / CURRENT_LINK
+    if current.is_symlink():
+        return folder / os.readlink(current)
+    if (current / META_FILE).is_file():  # a copy that followed the link (shutil.copytree)
+        return current
+    if (folder / META_FILE).is_file():
+        return folder
+    return None
+
+
+def _index_lock(folder: Path) -> Any:
+    """The writers' lock of an index folder (waits for another writer to finish)."""
+    return exclusive_lock(
+        folder / LOCK_FILE, lambda pid: RuntimeError(f"{folder} is locked by {pid}"), wait=True
+    )
+
+
+def _check_index_folder(folder: Path) -> None:
+    """Refuse to write an index into a file, or into a folder holding anything but an
+    index's own entries (a save removes the entries it does not need).
+
+    Raises:
+        ValueError: naming the folder and some of its other entries.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"the fact index folder {folder} is a file: give a folder")
+    if not folder.is_dir():
+        return
+    strange = sorted(e.name for e in folder.iterdir() if not _own_entry(e.name))
+    if strange:
+        shown = ", ".join(strange[:5]) + (f" +{len(strange) - 5}" if len(strange) > 5 else "")
+        raise ValueError(
+            f"{folder} holds files that are not part of a fact index ({shown}); give a new "
+            "or empty folder for the index"
+        )
+
+
+def _own_entry(name: str) -> bool:
+    return bool(
+        name in (CURRENT_LINK, LOCK_FILE)
+        or _VERSION.fullmatch(name)
+        or _LINK_TEMP.fullmatch(name)
+        or _UNVERSIONED.fullmatch(name)
+    )
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove what the index in use does not need: older versions, unfinished ones of a
+    killed save, link temporaries, the files of an unversioned index once a version is in
+    use, and the ``.<name>.tmp-*`` / ``.<name>.old-*`` folders an older kgfuse left beside
+    ``folder`` when killed while saving. Call with the writers' lock held."""
+    current = index_version(folder)
+    keep = current.name if current is not None and current != folder else None
+    for entry in folder.iterdir():
+        name = entry.name
+        if name in (CURRENT_LINK, LOCK_FILE) or name == keep:
+            continue
+        stale = _VERSION.fullmatch(name) or _LINK_TEMP.fullmatch(name)
+        if stale or (keep is not None and _UNVERSIONED.fullmatch(name)):
+            logger.info("removing %s (not part of the fact index in use)", entry)
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    for pattern in (f".{folder.name}.tmp-*", f".{folder.name}.old-*"):
+        for leftover in folder.parent.glob(pattern):
+            if re.fullmatch(r"[0-9a-f]{8}", leftover.name.rsplit("-", 1)[-1]):
+                logger.info("removing %s (left by an interrupted save)", leftover)
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _read_tensors(path: Path, folder: Path) -> dict[str, np.ndarray]:
+    """The arrays of a safetensors file of an index, or a :class:`DamagedIndexError`."""
+    if not path.is_file():
+        raise _damaged(folder, f"{path} is missing")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise _damaged(folder, f"{path} cannot be read ({err})") from None
+
+
+def _damaged(folder: Path, what: str) -> DamagedIndexError:
+    return DamagedIndexError(
+        f"{what}: the fact index in {folder} is damaged; rebuild it (kgfuse facts --rebuild, "
+        f"or delete {folder} and it is built again where it is the KG's cache)"
+    )
+
+
 @dataclass
 class _Tables:
     """Per-node and per-relation vectors that fact vectors are composed from."""
@@ -275,6 +477,35 @@ class _Tables:
             t["negation_text"],
             t.get("node_graph"),
         )
+
+    def problems(self, facts: FactTable, dim: int) -> list[str]:
+        """What does not fit ``facts`` and a fact vector of ``dim``: tables of the wrong
+        shape (cut short, or of another index) or with non-finite values."""
+        graph_dim = 0 if self.node_graph is None else self.node_graph.shape[-1]
+        text_dim = dim - NUM_FEATURES - graph_dim
+        nodes, relations = facts.num_nodes, len(facts.relations)
+        expected: dict[str, tuple[int | None, ...]] = {
+            "text_projection": (None, text_dim),
+            "node_text": (nodes, text_dim),
+            "node_tokens": (nodes,),
+            "relation_text": (relations, text_dim),
+            "relation_tokens": (relations,),
+            "negation_text": (text_dim,),
+        }
+        if self.node_graph is not None:
+            expected["node_graph"] = (nodes, graph_dim)
+        out = []
+        for name, array in self.arrays().items():
+            shape = expected[name]
+            if array.ndim != len(shape) or any(
+                want is not None and got != want
+                for got, want in zip(array.shape, shape, strict=True)
+            ):
+                wanted = "x".join("?" if w is None else str(w) for w in shape)
+                out.append(f"{name} has shape {'x'.join(map(str, array.shape))}, not {wanted}")
+            elif not np.isfinite(array).all():
+                out.append(f"{name} holds non-finite values")
+        return out
 
 
 class FactIndex:
@@ -420,7 +651,10 @@ class FactIndex:
             node_graph=node_graph,
         )
         meta = {
-            "encoder": {"path": str(encoder.path), "name": encoder.path.name},
+            "encoder": encoder_identity(encoder.path, encoder.config.pooling),
+            "node_embeddings": (
+                None if node_embeddings is None else embeddings_digest(node_embeddings)
+            ),
             "added_facts": 0,
         }
         out = cls(facts, tables, None, config, graph.fingerprint, meta)
@@ -553,8 +787,8 @@ class FactIndex:
         """The normalised query vector of a text vector and/or linked entity rows.
 
         Raises:
-            ValueError: neither a text vector nor a known entity, or a text vector of the
-                wrong dimension (another encoder).
+            ValueError: neither a text vector nor a known entity, a text vector of the
+                wrong dimension (another encoder), or one with NaN or infinite values.
         """
         t, c = self.tables, self.config
         rows = np.asarray(list(entity_rows), dtype=np.int64)
@@ -564,6 +798,11 @@ class FactIndex:
                 raise ValueError(
                     f"text vector has dimension {vec.shape[0]}; this index was built with a "
                     f"{self.encoder_dim}-dimensional encoder ({self.meta.get('encoder', {})})"
+                )
+            if not np.isfinite(vec).all():
+                raise ValueError(
+                    "the query's text vector holds NaN or infinite values (an encoder run "
+                    "in a precision it overflows in?); it ranks no fact"
                 )
             text = _normalise(vec @ t.text_projection)
         elif len(rows):
@@ -580,8 +819,11 @@ class FactIndex:
         return _normalise(np.concatenate(blocks)).astype(np.float32)
 
     # ---- search --------------------------------------------------------------------------
-    def entity_rows(self, entity_iris: Iterable[str]) -> list[int]:
-        """Node rows of the given IRIs/CURIEs that the facts know (others are skipped)."""
+    def entity_rows(self, entity_iris: str | Iterable[str]) -> list[int]:
+        """Node rows of the given IRIs/CURIEs that the facts know (others are skipped); a
+        single string is one IRI."""
+        if isinstance(entity_iris, str):
+            entity_iris = [entity_iris]
         rows = []
         for iri in entity_iris:
             i = self.facts.node_index(iri)
@@ -622,7 +864,7 @@ class FactIndex:
     def search(
         self,
         text_vector: np.ndarray | None = None,
-        entity_iris: Sequence[str] = (),
+        entity_iris: str | Sequence[str] = (),
         k: int = 20,
         relations: Iterable[str] | None = None,
         node_types: Iterable[str] | None = None,
@@ -632,7 +874,8 @@ class FactIndex:
 
         Args:
             text_vector: pooled vector of the query text from the index's text encoder.
-            entity_iris: linked entities (IRIs or CURIEs); unknown ones are skipped.
+            entity_iris: linked entities (IRIs or CURIEs); unknown ones are skipped. A
+                single string is one entity.
             k: facts to return.
             relations: keep only facts with one of these predicates (IRIs or CURIEs).
             node_types: keep only facts whose subject or object has one of these types.
@@ -642,9 +885,12 @@ class FactIndex:
             Up to ``k`` hits, best first (ties broken by fact id).
 
         Raises:
-            ValueError: neither a text vector nor entities; an unknown relation, node type
-                or entity mode. (Entities that no fact touches give no hits, not an error.)
+            ValueError: neither a text vector nor entities; a text vector with NaN or
+                infinite values; an unknown relation, node type or entity mode. (Entities
+                that no fact touches give no hits, not an error.)
         """
+        if isinstance(entity_iris, str):
+            entity_iris = [entity_iris]  # one IRI, not its characters
         mode = entity_mode or self.config.entity_mode
         if mode not in ENTITY_MODES:
             raise ValueError(f"unknown entity_mode {mode!r}; choose one of {ENTITY_MODES}")
@@ -713,8 +959,9 @@ class FactIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosines of the ``k`` nearest fact vectors among the ``allowed`` ones.
 
-        Exact with a flat index, approximate otherwise; filters never leak disallowed facts,
-        and a filter too selective for the approximate search falls back to exact scoring.
+        Exact with a flat index, approximate otherwise; filters never leak disallowed facts.
+        When the approximate search finds fewer than ``k`` (a selective filter, or IVF lists
+        probed that hold fewer vectors than ``k``), the allowed facts are scored exactly.
         """
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         total = len(self.facts) if allowed is None else int(allowed.sum())
@@ -723,7 +970,7 @@ class FactIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self._gpu is not None and k <= GPU_MAX_K:
             fetch = k if allowed is None else min(GPU_MAX_K, k * 8, len(self.facts))
-            sims, ids = self._gpu[0].search(q, fetch)
+            sims, ids = search_shards(self._gpu[0], q, fetch)  # ties by id when sharded
             ids, sims = ids[0], sims[0]
             keep = ids >= 0
             if allowed is not None:
@@ -733,8 +980,9 @@ class FactIndex:
         sims, ids = search_index(self.index, self.config.index, q, k, allowed)
         ids, sims = ids[0], sims[0]
         keep = ids >= 0
-        if keep.sum() < k and allowed is not None and not self.config.index.is_exact:
-            return self._exact_among(q[0], np.nonzero(allowed)[0], k)
+        if keep.sum() < k and not self.config.index.is_exact:
+            every = np.arange(len(self.facts), dtype=np.int64)
+            return self._exact_among(q[0], every if allowed is None else np.nonzero(allowed)[0], k)
         return ids[keep].astype(np.int64), sims[keep]
 
     def _exact_among(
@@ -809,50 +1057,80 @@ class FactIndex:
     def save(self, folder: str | Path) -> None:
         """Write the index, the fact table, the vector tables and the metadata to ``folder``.
 
-        The folder is replaced atomically (written beside it, then renamed). No pickles:
-        ``index.faiss`` (faiss' own format; one ``index.shard<i>.faiss`` per shard of a
-        sharded index), safetensors and JSON.
+        The files go into a new version ``folder/v-<n>``, and the link ``folder/current`` is
+        then swapped to it (``os.replace`` of a link is atomic): a reader, or a kill at any
+        point, finds the previous index or the new one whole, never none or a mix. Writers
+        of one folder wait for each other (a lock file, ``folder/.lock``), and each removes
+        what the index in use does not need (the previous version, an unfinished one, the
+        leftovers an older kgfuse left beside ``folder``). No pickles: ``index.faiss``
+        (faiss' own format; one ``index.shard<i>.faiss`` per shard of a sharded index),
+        safetensors and JSON.
+
+        Raises:
+            ValueError: ``folder`` is a file, or holds files that are not an index's.
         """
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
+        _check_index_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _index_lock(folder):
+            self._save_locked(folder)
+
+    def _save_locked(self, folder: Path) -> None:
+        """:meth:`save`, the writers' lock of ``folder`` held."""
+        _remove_leftovers(folder)
+        number = 1 + max(
+            (int(m.group(1)) for e in folder.iterdir() if (m := _VERSION.fullmatch(e.name))),
+            default=0,
+        )
+        current = folder / CURRENT_LINK
+        if current.is_dir() and not current.is_symlink():  # a copy that followed the link
+            copied, relink = f"v-{number:06d}", folder / f".current-{uuid.uuid4().hex[:12]}"
+            os.replace(current, folder / copied)
+            os.symlink(copied, relink)
+            os.replace(relink, current)  # a link again at once
+            number += 1
+        version = folder / f"v-{number:06d}"
+        link = folder / f".current-{uuid.uuid4().hex[:12]}"
+        version.mkdir()
         try:
-            save_index(self.index, tmp, INDEX_STEM)
-            save_file(self.tables.arrays(), str(tmp / TABLES_FILE))
+            save_index(self.index, version, INDEX_STEM)
+            save_file(self.tables.arrays(), str(version / TABLES_FILE))
             save_file(
                 {k: np.ascontiguousarray(v) for k, v in self.facts.columns().items()},
-                str(tmp / FACTS_FILE),
+                str(version / FACTS_FILE),
             )
             meta = {
+                **self.meta,  # what the build recorded; below, what this save is
                 "format_version": FORMAT_VERSION,
                 "fingerprint": self.fingerprint,
                 "config": self.config.to_dict(),
                 "config_hash": self.config.config_hash(),
                 "num_facts": len(self.facts),
                 "versions": _versions(),
-                **{k: v for k, v in self.meta.items() if k not in ("versions",)},
                 "strings": self.facts.strings(),
             }
-            (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
-            old = None
-            if folder.exists():
-                old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(folder, old)
-            os.replace(tmp, folder)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            text = json.dumps(meta, ensure_ascii=False)
+            (version / META_FILE).write_text(text, encoding="utf-8")
+            give_new_file_modes(version)  # readable like any new file (safetensors writes 0600)
+            os.symlink(version.name, link)
+            os.replace(link, folder / CURRENT_LINK)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            link.unlink(missing_ok=True)
+            if index_version(folder) != version:
+                shutil.rmtree(version, ignore_errors=True)
             raise
-        logger.info("saved fact index (%d facts) to %s", len(self.facts), folder)
+        _remove_leftovers(folder)  # the previous version, or the files of an unversioned one
+        logger.info("saved fact index (%d facts) to %s", len(self.facts), version)
 
     @classmethod
     def load(
         cls, folder: str | Path, kg: KnowledgeGraph | GraphTensors, *, use_gpu: bool | None = None
     ) -> FactIndex:
         """Read what :meth:`save` wrote, checked against the KG it must belong to.
+
+        Every file is checked as it is read: a file cut short, of another kind, or whose
+        tables do not fit the facts is a :class:`DamagedIndexError` naming it. An index
+        replaced by a writer while being read is read again.
 
         Args:
             folder: the index folder.
@@ -861,26 +1139,127 @@ class FactIndex:
 
         Raises:
             KGMismatchError: the index was built on a KG with another fingerprint.
+            DamagedIndexError: a file of the index is missing, cut short or does not fit.
             FileNotFoundError: no index in ``folder``.
         """
         folder = Path(folder)
-        if not (folder / META_FILE).is_file():
-            raise FileNotFoundError(f"no fact index in {folder} (missing {META_FILE})")
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        attempts = 5  # a writer replaced the version being read: read the new one
+        for attempt in range(attempts):
+            version = index_version(folder)
+            if version is None:
+                raise FileNotFoundError(f"no fact index in {folder} (missing {META_FILE})")
+            try:
+                return cls._load_version(version, folder, kg, use_gpu)
+            except (OSError, ValueError):
+                if attempt < attempts - 1 and index_version(folder) != version:
+                    logger.info("the fact index in %s was replaced while read: again", folder)
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @classmethod
+    def _load_version(
+        cls,
+        version: Path,
+        folder: Path,
+        kg: KnowledgeGraph | GraphTensors,
+        use_gpu: bool | None,
+    ) -> FactIndex:
+        meta_path = version / META_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise _damaged(folder, f"{meta_path} is missing") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise _damaged(folder, f"{meta_path} is not readable JSON ({err})") from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("fingerprint"), str):
+            raise _damaged(folder, f"{meta_path} is not the metadata of a fact index")
         if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{folder}: fact index format {meta.get('format_version')} unknown")
+            raise _damaged(
+                folder, f"{meta_path}: fact index format {meta.get('format_version')} unknown"
+            )
         if meta["fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"fact index {folder}", meta["fingerprint"], kg.fingerprint)
-        config = RetrievalConfig.from_dict(meta.pop("config"))
+        try:
+            config = RetrievalConfig.from_dict(meta.pop("config"))
+            strings = meta.pop("strings")
+        except (KeyError, TypeError, ValueError) as err:
+            raise _damaged(folder, f"{meta_path} lacks or mangles {err}") from None
         if use_gpu is not None:
             config = replace(config, index=replace(config.index, use_gpu=use_gpu))
-        facts = FactTable.from_columns(load_file(str(folder / FACTS_FILE)), meta.pop("strings"))
-        tables = _Tables.from_arrays(load_file(str(folder / TABLES_FILE)))
-        index = load_index(folder, config.index.shards, INDEX_STEM)
-        if index.ntotal != len(facts):
-            raise ValueError(f"{folder}: index holds {index.ntotal} vectors for {len(facts)} facts")
+        columns = _read_tensors(version / FACTS_FILE, folder)
+        try:
+            facts = FactTable.from_columns(columns, strings)
+        except (KeyError, TypeError, ValueError) as err:
+            what = f"{version / FACTS_FILE} and {meta_path} do not fit together ({err})"
+            raise _damaged(folder, what) from None
+        problems = _fact_problems(facts, meta.get("num_facts"))
+        if problems:
+            raise _damaged(folder, f"{version / FACTS_FILE}: {'; '.join(problems)}")
+        arrays = _read_tensors(version / TABLES_FILE, folder)
+        try:
+            tables = _Tables.from_arrays(arrays)
+        except KeyError as err:
+            raise _damaged(folder, f"{version / TABLES_FILE} lacks the table {err}") from None
+        problems = tables.problems(facts, config.dim)
+        if problems:
+            raise _damaged(folder, f"{version / TABLES_FILE}: {'; '.join(problems)}")
+        try:
+            index = load_index(version, config.index.shards, INDEX_STEM)
+        except (FileNotFoundError, ValueError) as err:
+            raise _damaged(folder, str(err)) from None
+        if index.ntotal != len(facts) or index.d != config.dim:
+            what = (
+                f"{version}: the faiss index holds {index.ntotal} vectors of dimension "
+                f"{index.d} for {len(facts)} facts of dimension {config.dim}"
+            )
+            raise _damaged(folder, what)
         fingerprint = meta.pop("fingerprint")
         return cls(facts, tables, index, config, fingerprint, meta)
+
+    def differences(
+        self,
+        *,
+        node_embeddings: str | None = None,
+        encoder: dict[str, Any] | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> tuple[list[str], bool]:
+        """How this index differs from the wanted one, and whether only its faiss index
+        (kind, shards, knobs) does, so :meth:`rebuild_index` suffices.
+
+        Args:
+            node_embeddings: :func:`embeddings_digest` of the graph embeddings wanted; None
+                for no requirement.
+            encoder: :func:`encoder_identity` of the text encoder wanted; None for any.
+            config: the retrieval settings wanted (``index.use_gpu`` aside); None for any.
+        """
+        reasons: list[str] = []
+        vectors_differ = False  # more than the faiss index: the fact vectors themselves
+        if node_embeddings is not None and self.meta.get("node_embeddings") != node_embeddings:
+            reasons.append("it holds other graph embeddings (or none)")
+            vectors_differ = True
+        if encoder is not None and not _same_encoder(self.meta.get("encoder"), encoder):
+            saved = self.meta.get("encoder")
+            name = saved.get("name", "?") if isinstance(saved, dict) else "?"
+            reasons.append(
+                f"it was built with another text encoder ({name}, not {encoder['name']})"
+            )
+            vectors_differ = True
+        if config is not None:
+            have, want = self.config.to_dict(), config.to_dict()
+            have["index"].pop("use_gpu")
+            want["index"].pop("use_gpu")
+            other = sorted(k for k in want if k != "index" and want[k] != have.get(k))
+            knobs = sorted(k for k in want["index"] if want["index"][k] != have["index"].get(k))
+            if other:
+                reasons.append(f"it was built with other settings ({', '.join(other)})")
+                vectors_differ = True
+            if knobs:
+                reasons.append(f"its faiss index has other settings ({', '.join(knobs)})")
+        # exact text vectors of an IVF-PQ index are known only as its lossy codes
+        lossy = self.config.exact_text and self.config.index.kind == "ivfpq"
+        index_only = bool(reasons) and not vectors_differ and not lossy
+        return reasons, index_only
 
     @classmethod
     def load_or_build(
@@ -889,24 +1268,136 @@ class FactIndex:
         kg: KnowledgeGraph,
         *,
         node_embeddings: torch.Tensor | np.ndarray | None = None,
-        text_encoder: TextEncoder | None = None,
+        text_encoder: TextEncoder | TextEncoderConfig | None = None,
         config: RetrievalConfig | None = None,
+        check_config: bool = True,
         rebuild: bool = False,
+        cache: bool | None = None,
         progress: bool = False,
     ) -> FactIndex:
-        """The index saved in ``folder`` for this KG, building and saving it when missing.
+        """The index saved in ``folder`` for this KG, built and saved when missing or stale.
 
-        A saved index of another KG is rebuilt (and replaced) rather than refused.
+        A saved index is stale when it was built on another KG, from other graph embeddings
+        than ``node_embeddings`` (when given), with another text encoder than
+        ``text_encoder`` (when given), or with other settings than ``config`` (when given
+        and ``check_config``; ``index.use_gpu`` aside), or when a file of it is damaged. In
+        a cache (``folder`` is the KG's :func:`default_index_dir`, unless ``cache`` says
+        otherwise) a stale index is rebuilt, with a warning: re-indexed alone when only its
+        faiss settings differ, built again otherwise. Any other folder is the caller's and
+        is not replaced: :class:`IndexNotReplacedError` says why (``rebuild=True``
+        replaces it). Builders of one folder wait for each other.
+
+        Args:
+            folder: the index folder.
+            kg: the KG.
+            node_embeddings: graph embeddings of the fact vectors; None builds text only and
+                accepts a saved index with or without them.
+            text_encoder: the encoder (or the config of one, loaded only to build); None for
+                the default when building, and any when loading.
+            config: the settings to build with (and to require, see ``check_config``).
+            check_config: require ``config`` of a saved index.
+            rebuild: build again whatever is saved.
+            cache: whether ``folder`` is a cache to rebuild when stale; None: whether it is
+                the KG's default index folder.
+            progress: show progress bars while building.
+
+        Raises:
+            IndexNotReplacedError: a stale or damaged index in a folder that is no cache.
+            ValueError: ``folder`` is a file or holds files that are not an index's.
         """
         folder = Path(folder)
-        if not rebuild and (folder / META_FILE).is_file():
-            try:
-                return cls.load(folder, kg)
-            except KGMismatchError as err:
-                logger.warning("%s; rebuilding", err)
-        index = cls.build(kg, node_embeddings, text_encoder, config, progress=progress)
-        index.save(folder)
-        return index
+        if cache is None:
+            cache = _same_path(folder, default_index_dir(kg))
+        wanted = {
+            "node_embeddings": (
+                None if node_embeddings is None else embeddings_digest(node_embeddings)
+            ),
+            "encoder": None if text_encoder is None else _identity_of(text_encoder),
+            "config": config if check_config else None,
+        }
+        found: FactIndex | None = None
+        reindex = False
+        seen = index_version(folder)
+        if not rebuild:
+            found, reindex = cls._reusable(folder, kg, wanted, cache)
+            if found is not None and not reindex:
+                return found
+        _check_index_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _index_lock(folder):
+            if not rebuild and index_version(folder) != seen:
+                # another process saved an index while this one waited: maybe the one wanted
+                found, reindex = cls._reusable(folder, kg, wanted, cache)
+                if found is not None and not reindex:
+                    return found
+            if found is not None and config is not None:
+                found.rebuild_index(config.index)
+                index = found
+            else:
+                from encoders.text import TextEncoder
+
+                encoder = text_encoder
+                if encoder is not None and not isinstance(encoder, TextEncoder):
+                    encoder = TextEncoder(encoder)
+                index = cls.build(kg, node_embeddings, encoder, config, progress=progress)
+            index._save_locked(folder)
+        return cls.load(folder, kg)  # as a later call will read it
+
+    @classmethod
+    def _reusable(
+        cls, folder: Path, kg: KnowledgeGraph, wanted: dict[str, Any], cache: bool
+    ) -> tuple[FactIndex | None, bool]:
+        """The saved index if it fits ``wanted`` (None when there is none, or a stale one in
+        a cache), and whether re-indexing it is enough."""
+        if index_version(folder) is None:
+            return None, False
+        try:
+            index = cls.load(folder, kg)
+        except (KGMismatchError, DamagedIndexError) as err:
+            if not cache:
+                raise IndexNotReplacedError(_not_replaced(folder, str(err))) from None
+            logger.warning("%s; building it again", err)
+            return None, False
+        reasons, index_only = index.differences(**wanted)
+        if not reasons:
+            return index, False
+        why = "; ".join(reasons)
+        if not cache:
+            raise IndexNotReplacedError(_not_replaced(folder, f"the fact index in {folder}: {why}"))
+        logger.warning(
+            "the fact index in %s is stale (%s): %s",
+            folder,
+            why,
+            "re-indexing it" if index_only else "building it again",
+        )
+        return (index, True) if index_only else (None, False)
+
+
+def _not_replaced(folder: Path, why: str) -> str:
+    return (
+        f"{why}. {folder} is not the KG's fact index cache, so it is left as it is: pass "
+        "--rebuild (rebuild=True) to replace it, delete it, or give another --index folder"
+    )
+
+
+def _fact_problems(facts: FactTable, num_facts: Any) -> list[str]:
+    """What is wrong with a fact table read back: a count other than the metadata's, or
+    rows naming nodes or relations it does not have."""
+    out = []
+    if num_facts != len(facts):
+        out.append(f"{len(facts)} facts where the metadata says {num_facts}")
+    if len(facts):
+        nodes, relations = facts.num_nodes, len(facts.relations)
+        for name, column, size in (
+            ("subject", facts.subject, nodes),
+            ("object", facts.object, nodes),
+            ("predicate", facts.predicate, relations),
+        ):
+            if column.min() < 0 or column.max() >= size:
+                out.append(f"the {name} column names rows outside 0..{size - 1}")
+        if facts.frequency_term.max() >= nodes:
+            out.append(f"the frequency_term column names rows outside 0..{nodes - 1}")
+    return out
 
 
 def _encode(

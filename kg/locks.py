@@ -1,7 +1,8 @@
 """One process at a time in a folder: an advisory ``flock`` on a lock file.
 
 Used by the KG build (``kg.store``) and by training runs (``train.checkpoint``): a second
-process that wants the same folder fails at once, naming the process that holds it. The
+process that wants the same folder fails at once, naming the process that holds it. Writers
+of a fact index (``fusion.retrieval``) wait for each other instead (``wait=True``). The
 operating system releases the lock when the holder ends, even killed.
 """
 
@@ -16,7 +17,9 @@ __all__ = ["exclusive_lock"]
 
 
 @contextmanager
-def exclusive_lock(path: Path, busy: Callable[[str], Exception]) -> Iterator[None]:
+def exclusive_lock(
+    path: Path, busy: Callable[[str], Exception], *, wait: bool = False
+) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created when missing; this process's id is
     written into it) for the block.
 
@@ -24,6 +27,7 @@ def exclusive_lock(path: Path, busy: Callable[[str], Exception]) -> Iterator[Non
         path: the lock file.
         busy: makes the error raised when another process holds the lock, from that
             process's id (or "another process").
+        wait: wait for the holder to finish instead of failing (``busy`` is then unused).
 
     On systems without ``fcntl`` no lock is taken.
     """
@@ -35,7 +39,7 @@ def exclusive_lock(path: Path, busy: Callable[[str], Exception]) -> Iterator[Non
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
             raise busy(holder) from None

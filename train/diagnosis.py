@@ -12,7 +12,6 @@ after a kill, fits a calibration temperature, and saves the model folder with it
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import resource
 import time
@@ -25,8 +24,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from encoders.graph_model import GraphEncoderConfig, atomic_write_text, load_node_embeddings
-from encoders.text import TextEncoder, TextEncoderConfig, default_encoder_path
+from encoders.graph_model import (
+    EMBEDDINGS_FILE,
+    EMBEDDINGS_META_FILE,
+    DamagedEmbeddingsError,
+    GraphEncoderConfig,
+    atomic_write_text,
+    load_node_embeddings,
+)
+from encoders.text import TextEncoderConfig, default_encoder_path
 from eval.diagnosis import expected_calibration_error as calibration_error
 from eval.diagnosis import rank_metrics
 from fusion.blas import limit_blas_threads
@@ -42,6 +48,7 @@ from fusion.pipeline import (
     save_neighbours,
 )
 from fusion.retrieval import FactIndex, RetrievalConfig, default_index_dir
+from fusion.retrieval import embeddings_digest as embeddings_digest  # moved there; kept here
 from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
@@ -114,10 +121,17 @@ def ensure_embeddings(
     home: Path | None = None,
     progress: bool = True,
 ) -> torch.Tensor:
-    """The KG's graph embeddings, trained by link prediction the first time (resumable)."""
+    """The KG's graph embeddings, trained by link prediction the first time (resumable).
+
+    Saved embeddings that are incomplete or damaged (a run killed while saving them, say)
+    are made again: from the finished run's checkpoint when there is one (the last step
+    alone), else by training on from the last checkpoint."""
     folder = embeddings_dir(kg, config, home)
-    if (folder / "embeddings.safetensors").is_file():
-        return load_node_embeddings(folder, kg.graph)
+    if (folder / EMBEDDINGS_FILE).is_file() or (folder / EMBEDDINGS_META_FILE).is_file():
+        try:
+            return load_node_embeddings(folder, kg.graph)
+        except DamagedEmbeddingsError as err:
+            logger.warning("%s: making them again", err)
     e = config.embedding
     gcfg = GraphEncoderConfig(encoder=e.encoder, hidden_dim=e.hidden_dim, seed=config.train.seed)
     logger.info("training %s graph embeddings into %s", e.encoder, folder)
@@ -132,29 +146,21 @@ def ensure_fact_index(
     kg: KnowledgeGraph, node_embeddings: torch.Tensor, progress: bool = True
 ) -> FactIndex:
     """The KG's FAISS fact index, built and cached beside the KG the first time, and built
-    again when the cached one was made from other graph embeddings (its fact vectors hold
-    them)."""
-    folder = default_index_dir(kg)
-    made_from = embeddings_digest(node_embeddings)
-    if folder.is_dir():
-        cached = FactIndex.load(folder, kg)
-        if cached.meta.get("node_embeddings") == made_from:
-            return cached
-        logger.info("the fact index in %s holds other graph embeddings: rebuilding it", folder)
-    index = FactIndex.build(
-        kg, node_embeddings, TextEncoder(TextEncoderConfig()), RetrievalConfig(), progress=progress
+    again when the cached one does not fit training: made from other graph embeddings (its
+    fact vectors hold them), with another text encoder than the default, or with other
+    retrieval settings than :class:`RetrievalConfig` ``()`` (an exact flat index in one
+    shard: ``kgfuse facts --index-kind`` / ``--shards`` re-index the same cache, and the
+    model reads fact vectors back from the index, which IVF-PQ would return lossy), in
+    which case it is re-indexed."""
+    return FactIndex.load_or_build(
+        default_index_dir(kg),
+        kg,
+        node_embeddings=node_embeddings,
+        text_encoder=TextEncoderConfig(),  # loaded only to build
+        config=RetrievalConfig(),
+        cache=True,
+        progress=progress,
     )
-    index.meta["node_embeddings"] = made_from
-    index.save(folder)
-    return FactIndex.load(folder, kg)  # as a resumed run will see it
-
-
-def embeddings_digest(node_embeddings: torch.Tensor) -> str:
-    """sha256 (16 hex digits) of node embeddings' float32 values and shape."""
-    values = node_embeddings.detach().to("cpu", torch.float32).contiguous().numpy()
-    digest = hashlib.sha256(str(values.shape).encode())
-    digest.update(values.tobytes())
-    return digest.hexdigest()[:16]
 
 
 def candidate_subjects(kg: KnowledgeGraph, prefix: str | None) -> list[str] | None:

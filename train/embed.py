@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -179,11 +179,24 @@ def _write_checkpoint(
 
 
 def _read_checkpoint(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """The tensors and JSON header of a checkpoint.
+
+    Raises:
+        ValueError: the file is cut short or not a checkpoint of this trainer; names it.
+    """
     tensors: dict[str, Tensor] = {}
-    with safe_open(str(path), framework="pt") as handle:
-        header = json.loads(handle.metadata()["kgfuse"])
-        for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
-            tensors[key] = handle.get_tensor(key)
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            header = json.loads((handle.metadata() or {})["kgfuse"])
+            for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+                tensors[key] = handle.get_tensor(key)
+        if not isinstance(header, dict) or not {"run", "state", "optimizer"} <= set(header):
+            raise ValueError("its header lacks the run, state or optimizer")
+    except (SafetensorError, OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(
+            f"the graph embedding checkpoint {path} is damaged ({err!r}); delete it to "
+            "train from the start (or pass resume=False)"
+        ) from None
     return tensors, header
 
 
@@ -365,15 +378,23 @@ def train_graph_embedder(
     if resume and checkpoint.exists():
         tensors, header = _read_checkpoint(checkpoint)
         old = header["run"]
-        if old["fingerprint"] != graph.fingerprint:
-            raise KGMismatchError(f"checkpoint {checkpoint}", old["fingerprint"], graph.fingerprint)
+        if old.get("fingerprint") != graph.fingerprint:
+            raise KGMismatchError(
+                f"checkpoint {checkpoint}", str(old.get("fingerprint")), graph.fingerprint
+            )
         differ = sorted(k for k in set(run) | set(old) if run.get(k) != old.get(k))
         if differ:
             raise ValueError(
                 f"{checkpoint} was written by a run with other settings ({', '.join(differ)}); "
                 "pass resume=False to start over"
             )
-        state, best = _restore(tensors, header, model, optimizer, sampler, skip)
+        try:
+            state, best = _restore(tensors, header, model, optimizer, sampler, skip)
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise ValueError(
+                f"the graph embedding checkpoint {checkpoint} cannot be resumed ({err!r}); "
+                "delete it to train from the start (or pass resume=False)"
+            ) from None
         logger.info("resuming from %s after epoch %d", checkpoint, state.epoch)
 
     bar = tqdm(

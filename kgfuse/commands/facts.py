@@ -151,7 +151,8 @@ def facts(
         str | None,
         typer.Option(
             help="Index kind: flat, hnsw, ivf or ivfpq (default: the cached one, flat when "
-            "building); another kind than the cached one re-indexes and re-caches it.",
+            "building); another kind than the cached one re-indexes and re-caches it "
+            "(training re-indexes the KG's cache as flat in one shard again).",
             show_default=False,
         ),
     ] = None,
@@ -164,7 +165,14 @@ def facts(
             show_default=False,
         ),
     ] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the cached index.")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Rebuild the index (also one in an --index folder that was built on "
+            "another KG, encoder or embeddings, which is otherwise refused).",
+        ),
+    ] = False,
 ) -> None:
     """Facts (triples and annotation records) retrieved for a query, with scores and sources."""
     from encoders.graph_model import load_node_embeddings
@@ -176,17 +184,24 @@ def facts(
         raise typer.BadParameter(
             f"choose one of {', '.join(ENTITY_MODES)}", param_hint="--entities"
         )
+    if not query.strip():
+        raise typer.BadParameter(
+            "the query is empty: give the text to find facts for", param_hint="QUERY"
+        )
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     text_encoder = TextEncoder(TextEncoderConfig(model_path=str(encoder) if encoder else None))
     folder = index if index is not None else default_index_dir(graph)
     node_embeddings = load_node_embeddings(embeddings, graph.graph) if embeddings else None
     config = RetrievalConfig(index=IndexConfig(kind=index_kind or "flat", shards=shards or 1))
+    # the cached index is rebuilt when it was made on another KG, with another encoder or
+    # from other --embeddings (given); an index of another folder (--index) is refused then
     fact_index = FactIndex.load_or_build(
         folder,
         graph,
         node_embeddings=node_embeddings,
         text_encoder=text_encoder,
         config=config,
+        check_config=False,  # the kind and shards are the cached index's unless given
         rebuild=rebuild,
         progress=not as_json,
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.bench_retrieval import IndexPlan, run_retrieval_benchmark, with_shards
+import numpy as np
+import pytest
+
+from eval.bench_retrieval import IndexPlan, _recall, run_retrieval_benchmark, with_shards
 from fusion.faiss_index import IndexConfig
 
 
@@ -45,3 +48,22 @@ def test_retrieval_benchmark_reports_sharded_rows(tmp_path: Path) -> None:
     table = (tmp_path / "bench_retrieval.md").read_text()
     assert "| flat x2 |" in table and "Sharded against unsharded" in table
     assert (tmp_path / "bench_retrieval.png").stat().st_size > 0
+
+
+def test_recall_is_the_share_of_the_exact_neighbours_found() -> None:
+    exact = np.array([[0, 1, 2, 3], [4, 5, -1, -1]])  # the second query has 2 neighbours
+    assert _recall(exact, exact) == 1.0
+    assert _recall(exact, np.array([[3, 2, 9, 8], [-1, -1, -1, -1]])) == pytest.approx(0.25)
+    assert _recall(exact, np.array([[0, -1, -1, -1], [5, 4, 7, 7]])) == pytest.approx(0.625)
+    assert _recall(exact, np.array([[7, 7, 7, 7], [6, 6, 6, 6]])) == 0.0
+
+
+def test_retrieval_benchmark_recall_falls_with_fewer_lists_probed(tmp_path: Path) -> None:
+    ivf = IndexConfig(kind="ivf", ivf_nlist=32)
+    plans = {"medium": (IndexPlan(IndexConfig()), IndexPlan(ivf, (1, 32)))}
+    result = run_retrieval_benchmark(
+        None, tmp_path, sizes=[2000], k=10, num_queries=30, plans=plans, text_check_facts=0
+    )
+    recall = {(r.kind, r.params.get("nprobe")): r.recall for r in result.runs}
+    assert recall["flat", None] == 1.0 and recall["ivf", 32] == 1.0  # every list: exact
+    assert recall["ivf", 1] < 0.9  # one list of 32 misses neighbours in the others

@@ -24,7 +24,7 @@ from fusion.faiss_index import (
     shard_offsets,
     to_gpu,
 )
-from fusion.retrieval import FactIndex, RetrievalConfig
+from fusion.retrieval import FactIndex, RetrievalConfig, index_version
 from kg.annotations import AnnotationTableBuilder
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -304,8 +304,9 @@ def test_sharded_fact_index_matches_flat_and_round_trips(
         sharded.vectors(range(len(flat))), flat.vectors(range(len(flat))), atol=1e-6
     )
     sharded.save(tmp_path / "facts")
-    assert (tmp_path / "facts" / "index.shard002.faiss").is_file()
-    assert not (tmp_path / "facts" / "index.faiss").exists()
+    saved = index_version(tmp_path / "facts")
+    assert saved is not None and (saved / "index.shard002.faiss").is_file()
+    assert not (saved / "index.faiss").exists()
     loaded = FactIndex.load(tmp_path / "facts", legal_kg, use_gpu=False)
     assert loaded.config.index.shards == 3 and is_sharded(loaded.index)
     after = loaded.search(query, entity_iris=[LEGAL + "Theft"], k=10)

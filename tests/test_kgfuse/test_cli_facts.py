@@ -12,6 +12,7 @@ from kgfuse.cli import app
 from tests.tiny_bert import write_tiny_bert
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _facts(runner: CliRunner, home: Path, encoder: Path, index: Path, *extra: str) -> dict:
@@ -51,3 +52,33 @@ def test_facts_reindexes_into_shards_and_back(mini_home: Path, tmp_path: Path) -
 def test_facts_rejects_a_shard_count_below_one(mini_home: Path) -> None:
     result = CliRunner().invoke(app, ["facts", "x", "--shards", "0", "--home", str(mini_home)])
     assert result.exit_code != 0 and "--shards" in result.output
+
+
+def test_facts_refuses_a_blank_query(mini_home: Path, tmp_path: Path) -> None:
+    encoder = write_tiny_bert(tmp_path / "bert", [])
+    args = ["facts", "  ", "--home", str(mini_home), "--encoder", str(encoder)]
+    result = CliRunner().invoke(app, [*args, "--index", str(tmp_path / "facts")], env=ENV)
+    assert result.exit_code == 2 and "the query is empty" in result.output
+
+
+def test_facts_refuses_an_index_folder_of_another_kg(mini_home: Path, tmp_path: Path) -> None:
+    from encoders.text import TextEncoder, TextEncoderConfig
+    from fusion.retrieval import FactIndex
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.store import build_kg
+
+    encoder = write_tiny_bert(tmp_path / "bert", [])
+    legal = FIXTURES / "legal" / "legal.ttl"
+    build_kg([legal], tmp_path / "legal", progress=False)
+    other = KnowledgeGraph.open(tmp_path / "legal")
+    index = tmp_path / "facts"
+    text = TextEncoder(TextEncoderConfig(model_path=str(encoder), device="cpu"))
+    FactIndex.build(other, text_encoder=text).save(index)
+    args = ["facts", "marfan syndrome", "--home", str(mini_home), "--encoder", str(encoder)]
+    args += ["--index", str(index)]
+    refused = CliRunner().invoke(app, args, env={**ENV, "COLUMNS": "2000"})
+    assert refused.exit_code == 2, refused.output
+    assert str(index) in refused.output and "--rebuild" in refused.output
+    assert FactIndex.load(index, other).fingerprint == other.fingerprint  # left alone
+    rebuilt = CliRunner().invoke(app, [*args, "--rebuild", "--json"], env=ENV)
+    assert rebuilt.exit_code == 0, rebuilt.output
