@@ -1012,12 +1012,18 @@ class VerifyReport:
         identical: the re-run gives the same ranking, findings, facts and mentions.
         differences: what differs, one line each.
         notes: differences that do not change the decision (e.g. package versions).
+        rules_changed: ids of the rules whose version differs between the record and the
+            re-run (they changed since the decision).
+        findings_only: the re-run differs in rule findings alone: the same model files,
+            fingerprints, ranking, warnings, facts and mentions.
     """
 
     record_id: str
     identical: bool
     differences: list[str]
     notes: list[str] = field(default_factory=list)
+    rules_changed: list[str] = field(default_factory=list)
+    findings_only: bool = False
 
 
 def _check_tolerance(tolerance: float) -> None:
@@ -1164,6 +1170,16 @@ def compare_explanations(
     return diffs
 
 
+def changed_rules(recorded: Explanation, replayed: Explanation) -> list[str]:
+    """Ids of the rules whose version differs between a recorded and a re-run explanation."""
+    versions: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
+    for side, findings in zip(versions, (recorded.findings, replayed.findings), strict=True):
+        for f in findings:
+            side.setdefault(str(f.rule_id), set()).add(str(f.rule_version))
+    a, b = versions
+    return sorted(rule for rule in a.keys() & b.keys() if a[rule] != b[rule])
+
+
 def _rule_version_changes(
     recorded: list[Mapping[str, Any]], replayed: list[Mapping[str, Any]]
 ) -> list[str]:
@@ -1256,10 +1272,27 @@ def verify_record(
     diffs = model_file_changes(
         rec.explanation.metadata.get("model_files"), replayed.metadata.get("model_files")
     )
+    file_changes = len(diffs)
     diffs += compare_explanations(rec.explanation, replayed, tolerance=tolerance)
+    findings_only = False
+    if diffs and not file_changes:
+        # the same comparison with the findings left out: nothing else differs?
+        without = compare_explanations(
+            replace(rec.explanation, findings=[]),
+            replace(replayed, findings=[]),
+            tolerance=tolerance,
+        )
+        findings_only = not without
     notes: list[str] = []
     now = package_versions()
     for name in sorted(set(rec.versions) | set(now)):
         if rec.versions.get(name) != now.get(name):
             notes.append(f"{name}: recorded {rec.versions.get(name)}, now {now.get(name)}")
-    return VerifyReport(rec.id, not diffs, diffs, notes)
+    return VerifyReport(
+        rec.id,
+        not diffs,
+        diffs,
+        notes,
+        rules_changed=changed_rules(rec.explanation, replayed),
+        findings_only=findings_only,
+    )

@@ -314,6 +314,16 @@ def verify(
         print_json(report.__dict__)
     elif report.identical:
         console.print(f"[green]identical[/]: decision {report.record_id} re-runs the same")
+    elif report.findings_only and report.rules_changed:
+        console.print(
+            f"[yellow]rules changed[/]: decision {report.record_id} re-runs with the same "
+            f"ranking, facts and mentions; only rule findings differ, and "
+            f"{len(report.rules_changed)} rule(s) changed since it was made "
+            f"({', '.join(report.rules_changed)}):",
+            highlight=False,
+        )
+        for d in report.differences:
+            console.print(f"  - {d}", highlight=False, markup=False)
     else:
         console.print(f"[red]different[/]: decision {report.record_id} re-runs differently:")
         for d in report.differences:

@@ -57,3 +57,13 @@ def test_a_decision_of_an_older_rule_version_verifies_as_a_version_difference(
     first, *rest = report.differences
     assert first.startswith("rule hpo.likelihood: recorded version 0, now ")
     assert rest and all("hpo.likelihood" in d and "rule_version differs" in d for d in rest)
+    assert report.rules_changed == ["hpo.likelihood"] and report.findings_only
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    result = CliRunner().invoke(app, ["audit", "verify", str(out["audit_id"]), "--home", str(home)])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "rules changed: decision" in said and "same ranking, facts and mentions" in said
+    assert "1 rule(s) changed since it was made (hpo.likelihood)" in said
