@@ -429,8 +429,6 @@ class ConceptLinker:
                 self._index_source = "saved"
                 return
             logger.warning("linker index in %s not used (%s); building it again", folder, problem)
-            self._names, self._trie, self.vocabulary = [], {}, set()
-            self._acronyms = defaultdict(list)
         with gc_paused():
             self._build(lexicon)
         index = {

@@ -889,8 +889,6 @@ class FactIndex:
                 infinite values; an unknown relation, node type or entity mode. (Entities
                 that no fact touches give no hits, not an error.)
         """
-        if isinstance(entity_iris, str):
-            entity_iris = [entity_iris]  # one IRI, not its characters
         mode = entity_mode or self.config.entity_mode
         if mode not in ENTITY_MODES:
             raise ValueError(f"unknown entity_mode {mode!r}; choose one of {ENTITY_MODES}")

@@ -30,7 +30,6 @@ transactions, so concurrent writers from several processes keep one valid chain)
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -53,7 +52,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from kg.collector import gc_paused
+from kg.collector import kept_loaded
 from kg.errors import UnknownTermError
 from kgfuse.api_guard import RequestGuard
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
@@ -305,15 +304,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # What preload loads lives as long as the server: loaded with the collector paused
         # (half the time), then frozen so that its full passes skip it (~2 s each with the
         # GIL held over the ~4 million objects of the HPO KG and a model; kg.collector).
-        frozen_before = gc.get_freeze_count() > 0  # another app of this process froze
-        with gc_paused():
+        with kept_loaded() as loaded:
             await offload(services.preload)
-        gc.freeze()
-        try:
+            loaded()
             yield
-        finally:
-            if not frozen_before:
-                gc.unfreeze()
 
     app = FastAPIOffline(
         title="kgfuse",
