@@ -867,11 +867,6 @@ class ContextRules:
         """``noted by his parents``: the relative is who observed, not who has the finding."""
         return any(w == "by" for w in words[max(0, i - 3) : i])
 
-    @staticmethod
-    def _is_subject(words: Sequence[str], k: int) -> bool:
-        """Whether a relative's word before ``k`` is the subject of what follows."""
-        return _verb_after(words, k) is not None
-
     def _forward_end(
         self,
         words: Sequence[str],
@@ -966,19 +961,18 @@ class ContextRules:
             family = category in (FAM, FAM_NEG, GENERIC)
             ends = stops if family else verb_stops
             if trig.direction == "forward":
-                if family:
-                    end = j
-                    limit = min(n, j + trig.window)
-                    while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
-                        if words[end] in _PATIENT_WORDS:
-                            break
-                        end += 1
-                elif trig.window >= self._window:
+                if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
-                else:
+                else:  # a short window; a relative's scope also ends at the patient's words
                     end = j
                     limit = min(n, j + trig.window)
-                    while end < limit and end not in ends and words[end] not in _SENTENCE_ENDS:
+                    patient = _PATIENT_WORDS if family else ()
+                    while (
+                        end < limit
+                        and end not in ends
+                        and words[end] not in _SENTENCE_ENDS
+                        and words[end] not in patient
+                    ):
                         end += 1
                 if (
                     category == NEG

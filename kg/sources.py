@@ -25,6 +25,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kg.errors import NotUTF8Error, OntologyParseError, UnsupportedFormatError
+from kg.namespaces import OWL, RDF, RDF_TYPE
 from kg.obo import obo_to_ntriples
 
 __all__ = [
@@ -380,9 +381,6 @@ def _bulk_load(
 
 # ---- RDF/XML: well-formed XML rooted in rdf:RDF -------------------------------------------
 
-_RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_OWL_NS = "http://www.w3.org/2002/07/owl#"
-
 
 _CODES = xml.parsers.expat.errors.codes
 _NO_ELEMENTS = _CODES[xml.parsers.expat.errors.XML_ERROR_NO_ELEMENTS]
@@ -427,9 +425,9 @@ def check_rdfxml(path: Path) -> None:
         # rdf:RDF, or a document of one node element (<owl:Class rdf:about="...">), which
         # RDF/XML allows without the wrapper
         node = isinstance(attributes, dict) and any(
-            key in (f"{_RDF_NS} about", f"{_RDF_NS} ID", f"{_RDF_NS} nodeID") for key in attributes
+            key in (f"{RDF} about", f"{RDF} ID", f"{RDF} nodeID") for key in attributes
         )
-        if (namespace == _RDF_NS and local == "RDF") or node:
+        if (namespace == RDF and local == "RDF") or node:
             checked = True
             parser.StartElementHandler = None  # the rest needs no Python call per element
             return
@@ -453,14 +451,14 @@ def check_rdfxml(path: Path) -> None:
         ) from None
     except _Root as found:
         namespace, local, line, column = found.args
-        if local == "Ontology" and namespace in (_OWL_NS, ""):
+        if local == "Ontology" and namespace in (OWL, ""):
             raise UnsupportedSyntaxError(path, "OWL/XML", SUPPORTED_FORMATS) from None
         shown = f"<{local}> (namespace {namespace})" if namespace else f"<{local}>"
         raise OntologyParseError(
             path,
             f"the root element (column {column}) is {shown}, not rdf:RDF: this is not an "
             "RDF/XML file (an RDF/XML document is wrapped in <rdf:RDF xmlns:rdf="
-            f'"{_RDF_NS}">)',
+            f'"{RDF}">)',
             line,
         ) from None
     if not checked:  # an XML file without elements fails above; kept for safety
@@ -556,10 +554,10 @@ def _check_no_relative_iris(path: Path, rdf_format: pyoxigraph.RdfFormat) -> Non
 
 # ---- owl:imports -----------------------------------------------------------------------------
 
-_IMPORTS = pyoxigraph.NamedNode(_OWL_NS + "imports")
-_VERSION_IRI = pyoxigraph.NamedNode(_OWL_NS + "versionIRI")
-_ONTOLOGY = pyoxigraph.NamedNode(_OWL_NS + "Ontology")
-_TYPE = pyoxigraph.NamedNode(_RDF_NS + "type")
+_IMPORTS = pyoxigraph.NamedNode(OWL + "imports")
+_VERSION_IRI = pyoxigraph.NamedNode(OWL + "versionIRI")
+_ONTOLOGY = pyoxigraph.NamedNode(OWL + "Ontology")
+_TYPE = pyoxigraph.NamedNode(RDF_TYPE)
 
 
 def imports_of(store: pyoxigraph.Store) -> set[str]:

@@ -270,26 +270,25 @@ def build_kg(
 
     # Validate every source and the folder before any work, so bad input fails fast.
     plan: list[tuple[str | Path, str | None]] = []
-    given: dict[Path | str, str | Path] = {}  # each source once: a second load would add
-    for src, fmt in zip(sources, formats, strict=True):  # its blank nodes again
+    given: set[Path | str] = set()  # each source once: a second load would add its blank
+    for src, fmt in zip(sources, formats, strict=True):  # nodes again
         if str(src) == HPO_SOURCE:
             key: Path | str = HPO_SOURCE
-            if key not in given:
-                plan.append((HPO_SOURCE, None))
+            entry: tuple[str | Path, str | None] = (HPO_SOURCE, None)
         else:
             path = Path(src)
             if path.is_dir():
                 raise ValueError(f"ontology source {path} is a folder: give its files")
             if not path.is_file():
                 raise FileNotFoundError(f"ontology source not found: {path}")
-            key = path.resolve()
             fmt_name = detect_format(path, fmt)
             check_not_empty(path)
-            if key not in given:
-                plan.append((path, fmt_name))
+            key, entry = path.resolve(), (path, fmt_name)
         if key in given:
             logger.warning("%s was given twice: it is loaded once", src)
-        given.setdefault(key, src)
+            continue
+        given.add(key)
+        plan.append(entry)
     dest = Path(dest).expanduser().absolute()
     _check_kg_folder(dest)
     created = not dest.exists()
