@@ -26,6 +26,7 @@ from torch.nn import Parameter
 from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
+from encoders.pyg_templates import drop_generated_source
 from encoders.relational_adjacency import RelationalAdjacency, edge_norm
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ class CompGCNConv(MessagePassing):
         bias: bool = True,
     ) -> None:
         super().__init__(aggr="add", node_dim=0)
+        drop_generated_source(self)
         if composition not in COMPOSITIONS:
             raise ValueError(
                 f"unknown composition {composition!r}; choices: {', '.join(COMPOSITIONS)}"

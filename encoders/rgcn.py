@@ -25,6 +25,7 @@ from torch.nn import Parameter
 from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
+from encoders.pyg_templates import drop_generated_source
 from encoders.relational_adjacency import RelationalAdjacency, edge_norm
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class WeightedRGCNConv(MessagePassing):
         bias: bool = True,
     ) -> None:
         super().__init__(aggr="add", node_dim=0)
+        drop_generated_source(self)
         if num_bases is not None and num_blocks is not None:
             raise ValueError("use either basis (num_bases) or block (num_blocks) decomposition")
         if num_blocks is not None and (in_channels % num_blocks or out_channels % num_blocks):

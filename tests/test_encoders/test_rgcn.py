@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch_geometric.nn import RGCNConv
 
+from encoders.pyg_templates import drop_generated_source
 from encoders.relational_adjacency import RelationalAdjacency, add_inverse_edges
 from encoders.rgcn import RGCNEncoder, WeightedRGCNConv
 
@@ -26,6 +27,7 @@ def _toy(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch
 def test_weighted_rgcn_conv_matches_pyg_rgcnconv_with_unit_weights(kwargs: dict) -> None:
     x, edge_index, edge_type, _ = _toy()
     reference = RGCNConv(8, 4, 3, **kwargs)
+    drop_generated_source(reference)
     conv = WeightedRGCNConv(8, 4, 3, **kwargs)
     conv.load_state_dict(reference.state_dict())
     adj = RelationalAdjacency.from_edges(edge_index, edge_type, None, 6, 3, add_inverse=False)
