@@ -28,9 +28,10 @@ from kg.errors import (
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
 
-# emoji off: ":owl:" in "type:owl:Class" would print as an owl
+# emoji off: ":owl:" in "type:owl:Class" would print as an owl. Errors and warnings are
+# never wrapped at the terminal's width: a path or an id cut by a line break cannot be copied.
 console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 KGOption = Annotated[

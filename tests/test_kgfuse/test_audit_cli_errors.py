@@ -293,3 +293,10 @@ def test_a_writing_log_leaves_another_programs_database_alone(tmp_path: Path) ->
     with pytest.raises(ValueError, match="patients.sqlite is not a kgfuse audit database"):
         append(AuditLog(other), "long thin fingers")
     assert other.read_bytes() == before
+
+
+def test_an_error_naming_a_long_path_is_one_unbroken_line(tmp_path: Path) -> None:
+    missing = tmp_path.joinpath(*["a-rather-long-folder-name"] * 6, "audit.sqlite")
+    result = runner.invoke(audit_app, ["show", "x", "--db", str(missing)])
+    assert result.exit_code == 2
+    assert result.output == f"error: no audit database at {missing}\n"
