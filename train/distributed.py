@@ -31,6 +31,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,13 +111,18 @@ def under_torchrun(environ: Mapping[str, str] | None = None) -> bool:
     return all(k in env for k in _TORCHRUN_VARIABLES) and int(env["WORLD_SIZE"]) > 1
 
 
-def torchrun_command(nproc: int, module: str, args: Sequence[str]) -> list[str]:
+def torchrun_command(
+    nproc: int, module: str, args: Sequence[str], *, log_dir: str | os.PathLike[str] | None = None
+) -> list[str]:
     """The command line that runs ``python -m module *args`` in ``nproc`` processes.
 
     ``--standalone`` starts a local rendezvous on a free port, so runs do not collide.
+    ``log_dir`` is where torchrun makes its per-run folders (without it, new folders in the
+    system's temp folder that nothing removes).
     """
     if nproc < 1:
         raise ValueError(f"nproc must be at least 1, not {nproc}")
+    logs = [] if log_dir is None else [f"--log-dir={os.fspath(log_dir)}"]
     return [
         sys.executable,
         "-m",
@@ -125,6 +131,7 @@ def torchrun_command(nproc: int, module: str, args: Sequence[str]) -> list[str]:
         "--nnodes=1",
         f"--nproc-per-node={nproc}",
         "--local-addr=127.0.0.1",
+        *logs,
         "-m",
         module,
         *args,
@@ -144,9 +151,11 @@ def launch(
         torchrun's exit status (non-zero when a process failed or was killed; torchrun then
         stops the others).
     """
-    command = torchrun_command(nproc, module, args)
-    logger.info("launching %d processes: %s", nproc, " ".join(command))
-    return subprocess.run(command, env=None if env is None else dict(env), check=False).returncode
+    with tempfile.TemporaryDirectory(prefix="kgfuse-torchrun-") as log_dir:
+        command = torchrun_command(nproc, module, args, log_dir=log_dir)
+        logger.info("launching %d processes: %s", nproc, " ".join(command))
+        done = subprocess.run(command, env=None if env is None else dict(env), check=False)
+    return done.returncode
 
 
 @contextmanager

@@ -71,6 +71,26 @@ def test_torchrun_command_is_standalone_on_loopback() -> None:
     assert command[-4:] == ["-m", "kgfuse.cli", "train", "--quiet"]
     with pytest.raises(ValueError, match="at least 1"):
         torchrun_command(0, "kgfuse.cli", [])
+    logged = torchrun_command(2, "kgfuse.cli", ["train"], log_dir=Path("runs/logs"))
+    assert logged.index("--log-dir=runs/logs") < logged.index("kgfuse.cli")
+
+
+def test_launch_gives_torchrun_a_log_folder_and_removes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Path] = []
+
+    def fake_run(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        (flag,) = [part for part in command if part.startswith("--log-dir=")]
+        folder = Path(flag.removeprefix("--log-dir="))
+        assert folder.is_dir()
+        (folder / "attempt_0").mkdir()  # what torchrun leaves there
+        seen.append(folder)
+        return subprocess.CompletedProcess(command, 3)
+
+    monkeypatch.setattr(distributed_module.subprocess, "run", fake_run)
+    assert distributed_module.launch(2, "kgfuse.cli", ["train"]) == 3
+    assert len(seen) == 1 and not seen[0].exists()
 
 
 def test_distributed_session_outside_torchrun_is_none() -> None:
@@ -134,7 +154,12 @@ def test_two_processes_resume_after_a_kill_and_match_one_process(
     two = home / "two"
     # rank 0 dies (SIGKILL) right after its third checkpoint; torchrun stops rank 1
     killed = subprocess.run(
-        torchrun_command(2, "tests.test_train.ddp_kill_worker", ["3", *_cli(home, two)]),
+        torchrun_command(
+            2,
+            "tests.test_train.ddp_kill_worker",
+            ["3", *_cli(home, two)],
+            log_dir=home / "torchrun-logs",
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -146,7 +171,12 @@ def test_two_processes_resume_after_a_kill_and_match_one_process(
     assert header["state"]["global_step"] == 3
     # what kgfuse -v train --nproc 2 runs: both ranks resume from rank 0's checkpoint
     resumed = subprocess.run(
-        torchrun_command(2, "tests.test_train.ddp_kill_worker", ["0", "-v", *_cli(home, two)]),
+        torchrun_command(
+            2,
+            "tests.test_train.ddp_kill_worker",
+            ["0", "-v", *_cli(home, two)],
+            log_dir=home / "torchrun-logs",
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,
