@@ -9,8 +9,9 @@ nothing about an id is fatal.
 
 Formats:
 
-* a phenopacket v2 JSON document (``phenotypicFeatures[].type.id`` / ``.excluded``,
-  ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` (and their ``onset``) and
+* a phenopacket v2 JSON document (``phenotypicFeatures[].type.id`` / ``.excluded`` /
+  ``.onset``, ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` (and their
+  ``onset``) and
   ``interpretations[].diagnosis.disease``, ``metaData.externalReferences[]`` PMIDs), its
   fields under their JSON (``timeAtLastEncounter``) or protobuf names
   (``time_at_last_encounter``), as protobuf's JSON parsers read them; a field of the wrong
@@ -18,7 +19,11 @@ Formats:
   age) is reported in ``Case.warnings``; a Family or a Cohort is refused, naming what to
   give instead;
 * rows of ``ppkt_dev.jsonl`` (``present_hpo``, ``excluded_hpo``, ``diseases``, ``sex``,
-  ``age_last_encounter``, ``disease_onset``, ``pmids``);
+  ``age_last_encounter``, ``disease_onset``, ``feature_onsets``, ``pmids``); their ages and
+  onsets are read as a phenopacket's (a gestational age, an onset class).
+
+A case that states no onset of its disease takes the earliest onset of its present features,
+and says so in ``Case.warnings``.
 * rows of ``vignettes_dev.jsonl`` (``text``, ``disease_id``, ``pmid``; the title is not read,
   it often names the diagnosis).
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -39,6 +45,7 @@ from kg.hierarchy import TermHierarchy
 from kg.namespaces import compress, to_iri
 from kg.rules.onset import (
     ANTENATAL_ONSET,
+    ONSET_YEARS,
     is_onset_class,
     not_an_onset_class,
     onset_class_of_age,
@@ -63,37 +70,34 @@ __all__ = [
     "read_phenopacket",
 ]
 
-#: Age range in years of the HPO onset classes (``HP:0003674`` subtree), from their
-#: definitions: antenatal and congenital onsets are age 0.
+#: Where the open-ended onset classes (adult, late onset) stop, when an age is drawn within
+#: them or their midpoint is taken.
+_OPEN_END_YEARS = {to_iri("HP:0003581"): 80.0, to_iri("HP:0003584"): 90.0}
+#: Age range in years of the HPO onset classes (``HP:0003674`` subtree):
+#: :data:`kg.rules.onset.ONSET_YEARS`, the open ends closed by :data:`_OPEN_END_YEARS`.
 HPO_ONSET_AGE_YEARS: dict[str, tuple[float, float]] = {
-    to_iri(curie): ages
-    for curie, ages in {
-        "HP:0030674": (0.0, 0.0),  # Antenatal onset
-        "HP:0011460": (0.0, 0.0),  # Embryonal onset
-        "HP:0011461": (0.0, 0.0),  # Fetal onset
-        "HP:0034199": (0.0, 0.0),  # Late first trimester onset
-        "HP:0034198": (0.0, 0.0),  # Second trimester onset
-        "HP:0034197": (0.0, 0.0),  # Third trimester onset
-        "HP:0003577": (0.0, 0.0),  # Congenital onset
-        "HP:0003623": (0.0, 28 / 365.25),  # Neonatal onset
-        "HP:0003593": (28 / 365.25, 1.0),  # Infantile onset
-        "HP:0011463": (1.0, 5.0),  # Childhood onset
-        "HP:0410280": (1.0, 15.0),  # Pediatric onset
-        "HP:0003621": (5.0, 15.0),  # Juvenile onset
-        "HP:0003581": (16.0, 80.0),  # Adult onset
-        "HP:0011462": (16.0, 40.0),  # Young adult onset
-        "HP:0025708": (16.0, 19.0),  # Early young adult onset
-        "HP:0025709": (19.0, 25.0),  # Intermediate young adult onset
-        "HP:0025710": (25.0, 40.0),  # Late young adult onset
-        "HP:0003596": (40.0, 60.0),  # Middle age onset
-        "HP:0003584": (60.0, 90.0),  # Late onset
-    }.items()
+    iri: (low, _OPEN_END_YEARS[iri] if high is None else high)
+    for iri, (low, high) in ONSET_YEARS.items()
 }
 
+_NUMBER = r"\d+(?:[.,]\d+)?"  # ISO 8601 allows a comma or a full stop as decimal mark
 _DURATION = re.compile(
-    r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?"
-    r"(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T[\d.HMS]*)?$"
+    rf"^P(?:(?P<y>{_NUMBER})Y)?(?:(?P<mo>{_NUMBER})M)?(?:(?P<w>{_NUMBER})W)?"
+    rf"(?:(?P<d>{_NUMBER})D)?"
+    rf"(?:T(?=\d)(?:(?P<h>{_NUMBER})H)?(?:(?P<mi>{_NUMBER})M)?(?:(?P<s>{_NUMBER})S)?)?$"
 )
+#: Days of each unit of a duration.
+_UNIT_DAYS = {
+    "y": 365.25,
+    "mo": 365.25 / 12,
+    "w": 7.0,
+    "d": 1.0,
+    "h": 1 / 24,
+    "mi": 1 / 1440,
+    "s": 1 / 86400,
+}
+#: The age in years of a gestational age: before birth, read as birth.
+_GESTATIONAL_YEARS = 0.0
 #: How a case may state the sex, in any case (``kgfuse diagnose`` reads the same names).
 SEX_NAMES: dict[str, str | None] = {
     "male": "MALE",
@@ -126,15 +130,17 @@ class CaseFormatError(ValueError):
 
 
 def parse_iso8601_age(value: str | None) -> float | None:
-    """Years of an ISO 8601 duration (``P5Y8M`` -> 5.67); None when absent or malformed."""
+    """Years of an ISO 8601 duration (``P5Y8M`` -> 5.67, ``PT12H`` -> 12 hours); None when
+    absent, malformed, without any number (``P``, ``PT``) or too large to be finite."""
     if not value:
         return None
     m = _DURATION.match(value.strip())
-    if m is None or value.strip() == "P":
+    stated = {} if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+    days = sum(float(v.replace(",", ".")) * _UNIT_DAYS[k] for k, v in stated.items())
+    if not stated or not math.isfinite(days):
         logger.debug("not an ISO 8601 duration: %r", value)
         return None
-    y, mo, w, d = (float(m.group(k) or 0.0) for k in ("y", "mo", "w", "d"))
-    return y + mo / 12.0 + (w * 7.0 + d) / 365.25
+    return days / 365.25
 
 
 def _field(obj: Mapping[str, Any], name: str, path: str) -> tuple[Any, str]:
@@ -222,6 +228,35 @@ def _years(value: str | None, path: str, warnings: list[str]) -> float | None:
     return years
 
 
+def _class_years(term_id: str | None) -> float | None:
+    """Midpoint in years of an HPO onset class given by id; None for any other id."""
+    try:
+        low, high = HPO_ONSET_AGE_YEARS[to_iri(term_id or "")]
+    except (KeyError, ValueError):
+        return None
+    return (low + high) / 2.0
+
+
+def _stated_age(value: str | None, path: str, warnings: list[str]) -> float | None:
+    """Years of an age written as text (a dev row's): an ISO 8601 duration, a gestational age
+    (``GA:32w0d``, birth: 0) or an HPO onset class (``HP:0003593|Infantile onset``, its
+    midpoint), read as :func:`_age_of` reads them; anything else is reported in ``warnings``."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.startswith("P"):
+        return _years(value, path, warnings)
+    if value.upper().startswith("GA:"):
+        return _GESTATIONAL_YEARS
+    years = _class_years(value.split("|", 1)[0].strip())
+    if years is None:
+        warnings.append(
+            f"{path} {value!r} is not an age (an ISO 8601 duration such as P2Y, a gestational "
+            "age or an HPO onset class); skipped"
+        )
+    return years
+
+
 def _age_of(time_element: Any, path: str, warnings: list[str]) -> float | None:
     """Years of a phenopacket ``TimeElement`` (age, age range, gestational age, onset class);
     a malformed age or an onset class without one is reported in ``warnings``."""
@@ -238,16 +273,14 @@ def _age_of(time_element: Any, path: str, warnings: list[str]) -> float | None:
         known = [a for a in ages if a is not None]
         return sum(known) / len(known) if known else None
     if _field(element, "gestationalAge", path)[0] is not None:
-        return 0.0
+        return _GESTATIONAL_YEARS
     term, where = _field(element, "ontologyClass", path)
     if term is not None:
         term_id = _string(_object(term, where).get("id"), f"{where}.id")
-        try:
-            low, high = HPO_ONSET_AGE_YEARS[to_iri(term_id or "")]
-        except (KeyError, ValueError):
+        years = _class_years(term_id)
+        if years is None:
             warnings.append(f"{where}.id {term_id!r} is not an HPO onset class; skipped")
-            return None
-        return (low + high) / 2.0
+        return years
     return None
 
 
@@ -379,6 +412,25 @@ class _TermResolver:
             self.warnings.append(f"{not_an_onset_class(value)}; skipped")
             return None
         return value if iri is not None and self.as_written else iri
+
+    def earliest_onset(self, stated: Iterable[tuple[str, str | None]]) -> str | None:
+        """The earliest onset class (by its midpoint) of the onsets of features, ``(feature
+        id, onset as stated)``, for a case that states no onset of the disease, which
+        ``warnings`` says; None when none reads."""
+        found: list[tuple[float, str, str, str]] = []
+        for term, value in stated:
+            onset = self.onset(value)
+            if onset is not None:
+                years = _class_years(onset)
+                found.append((math.inf if years is None else years, term, value or "", onset))
+        if not found:
+            return None
+        _, term, value, onset = min(found, key=lambda f: f[0])
+        self.warnings.append(
+            f"no onset of the disease stated: read the earliest onset of a feature, "
+            f"{value!r} ({term})"
+        )
+        return onset
 
     def one(self, term: str) -> str | None:
         return self._resolve(term, None)[0]
@@ -545,6 +597,7 @@ def _case(
     present_labels: list[str | None] = []
     excluded_labels: list[str | None] = []
     pmids: list[str] = []
+    feature_onsets: list[tuple[str, Any, str]] = []  # (id, onset, its path) of present ones
     for path, feature in _features(data):
         kind = feature.get("type") or {}
         term = kind.get("id")
@@ -561,6 +614,9 @@ def _case(
         else:
             present_ids.append(term)
             present_labels.append(label)
+            onset, at = _field(feature, "onset", path)
+            if onset:
+                feature_onsets.append((term, onset, at))
         for where, evidence in _objects(*_field(feature, "evidence", path)):
             ref, at = _field(evidence, "reference", where)
             ref_id = _string(_object(ref, at).get("id"), f"{at}.id")
@@ -611,6 +667,10 @@ def _case(
             break
     if onset is None and unread:
         warnings.append(f"{unread[0]}: an onset given as a timestamp or interval is not read")
+    if onset is None and feature_onsets:
+        onset = resolve.earliest_onset(
+            (term, _onset_text(element, at, warnings)) for term, element, at in feature_onsets
+        )
     diseases = _disease_iris(disease_ids, warnings)
     return Case(
         id=str(data.get("id", "")),
@@ -727,6 +787,15 @@ def case_from_dev_row(
     onset_values = row.get("disease_onset")
     if onset_values is not None and not isinstance(onset_values, list):
         raise CaseFormatError(f"'disease_onset' must be a list, got {_shown(onset_values)}")
+    feature_onsets = row.get("feature_onsets")
+    if feature_onsets is not None and not (
+        isinstance(feature_onsets, Mapping)
+        and all(isinstance(v, str | None) for v in feature_onsets.values())
+    ):
+        raise CaseFormatError(
+            "'feature_onsets' must be an object of onsets (strings) by HPO id, got "
+            f"{_shown(feature_onsets)}"
+        )
     sex = _optional_string(row, "sex")
     age = _optional_string(row, "age_last_encounter")
     resolve = _TermResolver(hierarchy, read_label=read_label)
@@ -737,13 +806,20 @@ def case_from_dev_row(
     # "HP:0003593|Infantile onset" or "P2Y"; the first one stated
     onsets = [str(o).split("|", 1)[0] for o in onset_values or [] if o]
     onset = resolve.onset(onsets[0]) if onsets else None
+    if onset is None and feature_onsets:
+        absent = {t.strip() for t in excluded_ids}
+        onset = resolve.earliest_onset(
+            (term, value.split("|", 1)[0])
+            for term, value in feature_onsets.items()
+            if value and term.strip() not in absent
+        )
     warnings = resolve.warnings
     return Case(
         id=str(row.get("id", "")),
         present=present,
         excluded=excluded,
         sex=_sex(sex, "sex", warnings),
-        age_years=parse_iso8601_age(age),
+        age_years=_stated_age(age, "age_last_encounter", warnings),
         onset=onset,
         diseases=_disease_iris(disease_ids, warnings),
         pmids=_pmid_iris(pmids),

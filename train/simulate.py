@@ -19,10 +19,13 @@ evaluated Phenomizer and LIRICAL the same way):
    disease's terms), drawn by background frequency (how many diseases are annotated with them),
    and a Poisson number of *near misses*: findings close to one of the patient's own but not
    annotated to the disease (a cousin: another descendant of an ancestor one to
-   ``near_miss_steps`` levels up), as published patients often have;
-6. **excluded findings** -- the disease's ``NOT`` annotations (each with ``not_excluded_rate``),
-   frequent features the patient happens to lack (each with ``frequent_excluded_rate``), and
-   a Poisson number of random unrelated findings stated absent.
+   ``near_miss_steps`` levels up), as published patients often have; neither is ever one of
+   the disease's ``NOT`` (or 0-frequency) terms or a descendant of one;
+6. **excluded findings** -- the disease's ``NOT`` and 0-frequency annotations (each with
+   ``not_excluded_rate``), frequent features the patient happens to lack (each with
+   ``frequent_excluded_rate``), and a Poisson number of random unrelated findings stated
+   absent; never a term implied by a finding drawn in step 3 (kept under the cap or not)
+   or presented after imprecision.
 
 Sampling is seeded: :meth:`PatientSimulator.dataset` draws each disease's patients from its own
 generator, seeded by ``(seed, disease index)``, so any subset of diseases reproduces.
@@ -168,10 +171,11 @@ class _Profile:
     frequency: np.ndarray
     sex: np.ndarray
     onset: list[tuple[float, float] | None]
-    negated: np.ndarray
+    negated: np.ndarray  # NOT and 0-frequency terms
     disease_onsets: list[tuple[float, float]]
     related: set[int] = field(default_factory=set)
     term_set: set[int] = field(default_factory=set)
+    negated_set: set[int] = field(default_factory=set)
 
 
 class PatientSimulator:
@@ -209,6 +213,9 @@ class PatientSimulator:
         self._freq = freq
         self._phenotype = valid & np.isin(aspect, list(cfg.aspects))
         self._positive = self._phenotype & ~annotations.negated & (freq > 0)
+        # Stated absent in the disease's patients: NOT rows and rows of frequency 0 ("0/1").
+        stated_zero = np.asarray(annotations.frequency, dtype=np.float64) == 0
+        self._absent = self._phenotype & (annotations.negated | stated_zero)
         onset_col = np.array(
             [HPO_ONSET_AGE_YEARS.get(o, (math.nan, math.nan)) for o in annotations.onset],
             dtype=np.float64,
@@ -257,7 +264,7 @@ class PatientSimulator:
             raise UnknownTermError(disease, self.diseases)
         rows = self._rows[s]
         pos = rows[self._positive[rows]]
-        neg_rows = rows[self._phenotype[rows] & self.annotations.negated[rows]]
+        neg_rows = rows[self._absent[rows]]
         onsets: list[tuple[float, float]] = []
         for t in self._row_term[rows]:
             if t >= 0 and not np.isnan(self._onset_term[t, 0]):
@@ -278,6 +285,7 @@ class PatientSimulator:
             related.update(self._ancestors(int(t)).tolist())
         profile.related = related
         profile.term_set = set(profile.terms.tolist())
+        profile.negated_set = set(profile.negated.tolist())
         return profile
 
     def _related_to(self, profile: _Profile, term: int) -> bool:
@@ -291,6 +299,13 @@ class PatientSimulator:
         if not profile.term_set.isdisjoint(self._ancestors(i).tolist()):
             return "more_specific"
         return "less_specific" if i in profile.related else "unrelated"
+
+    def _forbidden(self, profile: _Profile, i: int) -> bool:
+        """True when term ``i`` is a ``NOT`` (or 0-frequency) term of the disease or a
+        descendant of one: never a finding of its patients."""
+        return bool(profile.negated_set) and not profile.negated_set.isdisjoint(
+            self._ancestors(i).tolist()
+        )
 
     def _most_specific(self, terms: list[int]) -> list[int]:
         """Drop terms that are ancestors of other terms of the list (order kept)."""
@@ -337,8 +352,11 @@ class PatientSimulator:
             term = int(parents[rng.integers(len(parents))])
         return term
 
-    def _unrelated(self, profile: _Profile, count: int, rng: np.random.Generator) -> list[int]:
-        """``count`` background-weighted terms unrelated to the disease (best effort)."""
+    def _unrelated(
+        self, profile: _Profile, count: int, rng: np.random.Generator, present: bool = True
+    ) -> list[int]:
+        """``count`` background-weighted terms unrelated to the disease (best effort); to be
+        ``present``, none that is forbidden (:meth:`_forbidden`)."""
         out: list[int] = []
         if count <= 0 or not len(self._noise_terms):
             return out
@@ -346,7 +364,11 @@ class PatientSimulator:
             u = rng.random(count * 2) * self._noise_cdf[-1]
             draw = self._noise_terms[np.searchsorted(self._noise_cdf, u, side="right")]
             for t in draw.tolist():
-                if t not in out and not self._related_to(profile, t):
+                if (
+                    t not in out
+                    and not self._related_to(profile, t)
+                    and not (present and self._forbidden(profile, t))
+                ):
                     out.append(t)
                     if len(out) == count:
                         return out
@@ -364,7 +386,11 @@ class PatientSimulator:
             t = self._climb(t, rng, self.config.near_miss_steps)
             below = self.hierarchy.descendant_indices(t)
             cousin = int(below[rng.integers(len(below))])
-            if cousin not in out and not self._related_to(profile, cousin):
+            if (
+                cousin not in out
+                and not self._related_to(profile, cousin)
+                and not self._forbidden(profile, cousin)
+            ):
                 out.append(cousin)
                 if len(out) == count:
                     break
@@ -449,14 +475,18 @@ class PatientSimulator:
         cap = min(
             cfg.max_terms, cfg.min_terms + int(rng.poisson(max(cfg.mean_terms - cfg.min_terms, 0)))
         )
-        chosen = terms[kept]
+        drawn = chosen = terms[kept]
         if len(chosen) > cap:
             w = freq[kept] / freq[kept].sum()
             chosen = rng.choice(chosen, size=cap, replace=False, p=w)
         present = self._most_specific([int(t) for t in chosen])
         if len(present) < cfg.min_terms:
             present = self._top_up(present, terms[~kept], freq[~kept], rng)
-        chosen_set = set(chosen.tolist()) | set(present)
+        # The patient has what was drawn (kept under the cap or not) and all it implies.
+        had: set[int] = set()
+        for t in (*drawn.tolist(), *present):
+            had.update(self._ancestors(t).tolist())
+        frequent = [t for t in terms[freq >= cfg.frequent_threshold].tolist() if t not in had]
         # 4. imprecision
         if cfg.imprecision_rate > 0:
             flip = rng.random(len(present)) < cfg.imprecision_rate
@@ -472,19 +502,21 @@ class PatientSimulator:
             noise += self._near_misses(p, present, int(rng.poisson(cfg.near_miss_mean)), rng)
         present = self._most_specific(present + noise)
         # 6. excluded findings
-        implied: set[int] = set()
+        implied = set(had)
         for t in present:
             implied.update(self._ancestors(t).tolist())
         excluded: list[int] = []
         if len(p.negated):
             take = rng.random(len(p.negated)) < cfg.not_excluded_rate
             excluded += p.negated[take].tolist()
-        frequent = terms[(freq >= cfg.frequent_threshold) & ~np.isin(terms, list(chosen_set))]
-        if len(frequent):
+        if frequent:
             take = rng.random(len(frequent)) < cfg.frequent_excluded_rate
-            excluded += frequent[take].tolist()
-        excluded += self._unrelated(p, int(rng.poisson(cfg.random_excluded_mean)), rng)
-        # An excluded term must not be implied by a present one, nor be an ancestor of it.
+            excluded += [t for t, x in zip(frequent, take, strict=True) if x]
+        excluded += self._unrelated(
+            p, int(rng.poisson(cfg.random_excluded_mean)), rng, present=False
+        )
+        # An excluded term must not be implied by a finding, drawn or presented (after
+        # imprecision and noise), nor be an ancestor of one.
         excluded = [t for t in dict.fromkeys(excluded) if t not in implied]
         names = self.hierarchy.terms
         return SimulatedPatient(

@@ -42,8 +42,9 @@ ONSET_YEARS: dict[str, tuple[float, float | None]] = {
     OBO + "HP_0003584": (60.0, None),  # Late onset
 }
 
-#: The classes an age falls in, from birth on, in order; each range of :data:`ONSET_YEARS`
-#: excludes its lower bound here, as a birthday starts the next class.
+#: The classes an age falls in, from birth on, in order. Each range of :data:`ONSET_YEARS`
+#: holds its lower bound and not its upper one (a birthday starts the next class: 16.0 is
+#: adult onset, "16 years or later"); an age of 0 is congenital onset.
 _BY_AGE = tuple(
     OBO + curie
     for curie in (
@@ -75,7 +76,8 @@ def related_onsets(hierarchy: TermHierarchy, iri: str) -> set[str]:
 
 
 def onset_class_of_age(years: float) -> str:
-    """The HPO onset class of an age of onset in years (0: *Congenital onset*).
+    """The HPO onset class of an age of onset in years (0: *Congenital onset*); a birthday
+    starts the next class (1.0: childhood onset, 16.0: young adult onset).
 
     Raises:
         ValueError: a negative or non-finite age.
@@ -86,6 +88,6 @@ def onset_class_of_age(years: float) -> str:
         return CONGENITAL_ONSET
     for onset in _BY_AGE:
         upper = ONSET_YEARS[onset][1]
-        if upper is None or years <= upper:
+        if upper is None or years < upper:
             return onset
     raise AssertionError("the last class of _BY_AGE is open-ended")  # pragma: no cover

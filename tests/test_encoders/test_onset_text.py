@@ -27,7 +27,8 @@ from kg.rules.onset import onset_class_of_age
         ("presented as a newborn with", "HP:0003623", None),
         ("presented in the fetal period with", "HP:0030674", None),
         ("Onset was in adolescence.", "HP:0003621", None),
-        ("Symptoms began at age 40 years.", "HP:0011462", None),
+        ("Symptoms began at age 39 years.", "HP:0011462", None),
+        ("Symptoms began at age 40 years.", "HP:0003596", None),  # a birthday starts a class
         ("presented at the age of 7 years, 4 months, and 2 days", "HP:0003621", None),
         ("a history of impaired vision since age 4 was", "HP:0011463", "since age 4"),
         ("deaf since birth", "HP:0003577", "since birth"),

@@ -170,7 +170,9 @@ def test_dev_row_and_vignette_rows(hierarchy) -> None:
     }
     case = case_from_dev_row(row, hierarchy)
     assert case.onset == to_iri("HP:0003593")  # the first one stated
-    assert case_from_dev_row({**row, "disease_onset": ["P40Y"]}).onset == to_iri("HP:0011462")
+    assert case_from_dev_row({**row, "disease_onset": ["P30Y"]}).onset == to_iri("HP:0011462")
+    # the 40th birthday starts middle age onset
+    assert case_from_dev_row({**row, "disease_onset": ["P40Y"]}).onset == to_iri("HP:0003596")
     assert case_from_dev_row({**row, "disease_onset": [None]}).onset is None
     gestational = case_from_dev_row({**row, "disease_onset": ["GA:33w0d"]}, hierarchy)
     assert gestational.onset == to_iri("HP:0030674")  # antenatal
