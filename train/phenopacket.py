@@ -479,19 +479,28 @@ def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: A PubMed id as cases write it: "PMID:123", "pmid: 0123", "PMID_123", a bare number, or a
+#: PubMed address (pubmed.ncbi.nlm.nih.gov/123, www.ncbi.nlm.nih.gov/pubmed/123).
+_PMID = re.compile(
+    r"(?:pmid\s*[:_]?\s*|https?://(?:pubmed\.ncbi\.nlm\.nih\.gov|(?:www\.)?ncbi\.nlm\.nih\.gov/"
+    r"pubmed)/)?(\d{1,9})/?",
+    re.IGNORECASE,
+)
+
+
+def pmid_iri(reference: str) -> str | None:
+    """The PubMed IRI of a reference written as a PubMed id, else None (a DOI, a URL of
+    another site). Leading zeros are dropped: "PMID:0123" is PMID 123."""
+    match = _PMID.fullmatch(reference.strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return to_iri(f"PMID:{int(match.group(1))}")
+
+
 def _pmid_iris(ids: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for p in ids:
-        p = p.strip()
-        if p.upper().startswith("PMID:"):
-            iri = to_iri("PMID:" + p.split(":", 1)[1].strip())
-        elif p.startswith("https://pubmed.ncbi.nlm.nih.gov/"):
-            iri = p.rstrip("/")
-        else:
-            continue
-        if iri not in out:
-            out.append(iri)
-    return tuple(out)
+    """The PubMed IRIs of the references that are PubMed ids, each once, in order."""
+    found = (pmid_iri(p) for p in ids)
+    return tuple(dict.fromkeys(iri for iri in found if iri is not None))
 
 
 def case_from_phenopacket(

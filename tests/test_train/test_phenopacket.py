@@ -16,6 +16,7 @@ from train.phenopacket import (
     case_from_phenopacket,
     case_from_vignette,
     parse_iso8601_age,
+    pmid_iri,
     read_cases,
     read_phenopacket,
 )
@@ -232,3 +233,26 @@ def test_read_dev_phenopackets(hierarchy) -> None:
     mini = read_cases(path, hierarchy)
     assert len(mini) == 1580
     assert sum(1 for c in mini if c.warnings) > 1500
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "PMID:123",
+        "pmid: 0123",
+        "PMID_123",
+        "123",
+        "https://www.ncbi.nlm.nih.gov/pubmed/123",
+        "http://pubmed.ncbi.nlm.nih.gov/123/",
+        " https://pubmed.ncbi.nlm.nih.gov/123 ",
+    ],
+)
+def test_every_way_of_writing_a_pubmed_id_gives_one_iri(reference: str) -> None:
+    assert pmid_iri(reference) == "https://pubmed.ncbi.nlm.nih.gov/123"
+
+
+@pytest.mark.parametrize(
+    "reference", ["doi:10.1000/182", "PMID:", "PMID:12a", "https://example.org/123", "0"]
+)
+def test_a_reference_that_is_no_pubmed_id_gives_none(reference: str) -> None:
+    assert pmid_iri(reference) is None
