@@ -437,7 +437,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         tags=["audit"],
         responses={
             **common,
-            404: _error("No record has that id (or prefix), or the audit log is off."),
+            404: _error(
+                "No record has that id (the full 32 hexadecimal digits: prefixes are not "
+                "accepted), or the audit log is off."
+            ),
             500: _error(
                 "The stored record fails its integrity check (it was changed after it was "
                 "written) or cannot be read; or an unexpected error."
@@ -445,15 +448,20 @@ def create_app(settings: ApiSettings) -> FastAPI:
         },
     )
     async def audit(record_id: str) -> JSONResponse:
-        """A stored decision: input, fingerprints, facts, findings, answer."""
-        from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError
+        """A stored decision by its full id (32 hexadecimal digits; no prefix, so that ids
+        cannot be guessed): input, fingerprints, facts, findings, answer."""
+        from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError, is_full_id
 
         def run() -> dict[str, Any]:
             log = services.qa.audit_log
             if log is None:
                 raise HTTPException(404, "the audit log is off on this server")
+            if not is_full_id(record_id.lower()):
+                raise HTTPException(
+                    404, "no such audit record: give its full id (32 hexadecimal digits)"
+                )
             try:
-                record = log.get(record_id).to_dict()
+                record = log.get(record_id, exact=True).to_dict()
             except AuditRecordNotFoundError as exc:
                 raise HTTPException(404, str(exc)) from None
             except CorruptRecordError as exc:  # tampered or unreadable: the server's fault

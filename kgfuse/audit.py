@@ -7,13 +7,21 @@ with scores and attention, rule findings, ranking).
 
 Integrity:
 
-* **Append-only.** SQLite triggers reject every ``UPDATE`` and ``DELETE`` of a record.
+* **Append-only.** SQLite triggers reject every ``UPDATE`` and ``DELETE`` of a record, and
+  an ``INSERT`` (``INSERT OR REPLACE`` included, whose implicit delete fires no trigger) that
+  does not come after the newest record with a new id. A writer that finds a trigger removed
+  puts it back and logs a warning; :meth:`AuditLog.verify_chain` reports it.
 * **Hash chain.** Each record's hash is the sha256 of the canonical JSON (sorted keys, no
-  whitespace, UTF-8) of its fields *and the previous record's hash*, so a record changed or
-  deleted by someone who bypasses the triggers (drops them, edits the file) is found by
-  :meth:`AuditLog.verify_chain`, which names the first bad record. Deleting the newest records
-  is caught by comparing with SQLite's ``AUTOINCREMENT`` counter (a hash chain alone cannot
-  see a cut tail).
+  whitespace, UTF-8) of its fields *and the previous record's hash*, so
+  :meth:`AuditLog.verify_chain` names the first record changed, replaced or deleted by anyone
+  who bypasses the triggers (drops them, edits the file) without recomputing the hashes, and
+  a cut tail when SQLite's ``AUTOINCREMENT`` counter still counts the deleted records. The
+  chain lives in the file it protects: whoever can write the file can also recompute every
+  hash after an edit, or delete the newest records and lower the counter, and the chain
+  still holds. Only an anchor kept elsewhere catches that: ``verify_chain`` reports the head
+  (``SEQ:HASH`` of the newest record); an auditor keeps it outside the database and later
+  gives it back (``kgfuse audit verify-chain --expect-head SEQ:HASH``), which fails when that
+  record is missing or differs.
 * **Concurrency and crashes.** The database runs in WAL mode; an append is one
   ``BEGIN IMMEDIATE`` transaction (read the last hash, insert, commit), so concurrent writers
   (threads or processes) serialise on SQLite's write lock and none is lost, and a process
@@ -29,6 +37,9 @@ Integrity:
 * **Storage.** The explanation, most of a record, is stored zlib-compressed (about 8x
   smaller); its hash is that of the text, so the chain does not depend on the encoding, and
   records written as plain text by earlier versions read and verify as before.
+* **Schema version.** ``audit_meta.schema_version`` says which kgfuse wrote the database last:
+  a writer refuses one of a newer version than its own (it could break what that version
+  relies on), a reader reads it but says so (:attr:`AuditLog.schema_note`).
 
 Re-running a decision (``kgfuse audit verify``) goes through a registry of *replayers*: the
 service that makes a kind of decision registers, with :func:`register_replayer`, a function
@@ -56,6 +67,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -89,8 +101,10 @@ __all__ = [
     "config_hash",
     "default_audit_path",
     "get_replayer",
+    "is_full_id",
     "model_file_changes",
     "package_versions",
+    "parse_head",
     "register_replayer",
     "verify_record",
 ]
@@ -115,11 +129,14 @@ VERSIONED_PACKAGES = (
     "spacy",
 )
 #: 2: explanations stored zlib-compressed (BLOB); version-1 rows (TEXT) are still read.
-_SCHEMA_VERSION = 2
+#: 3: a trigger refuses an INSERT that replaces a record or comes before the newest one.
+_SCHEMA_VERSION = 3
 #: zlib level of stored explanations: 6 stores ~8.4x smaller in ~0.2 ms for a 15 kB
 #: explanation (level 1: ~7.3x in ~0.1 ms), against ~1 ms to serialise it.
 _COMPRESSION_LEVEL = 6
-_TRIGGERS = ("audit_records_no_update", "audit_records_no_delete")
+_TRIGGERS = ("audit_records_no_update", "audit_records_no_delete", "audit_records_no_replace")
+#: The schema version that added each trigger (an older database lacks it without tampering).
+_TRIGGER_SINCE = {_TRIGGERS[0]: 1, _TRIGGERS[1]: 1, _TRIGGERS[2]: 3}
 #: The first bytes of every SQLite database file; bytes 18-19 of its header are 2 in WAL mode.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: SQLite's result code for "file is not a database".
@@ -153,9 +170,19 @@ _SCHEMA = (
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only: UPDATE is not allowed'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[1]} BEFORE DELETE ON audit_records
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only: DELETE is not allowed'); END""",
+    # INSERT OR REPLACE deletes the row it replaces without firing the DELETE trigger: refuse
+    # any insert that is not after the newest record (or the counter) or that reuses an id
+    f"""CREATE TRIGGER IF NOT EXISTS {_TRIGGERS[2]} BEFORE INSERT ON audit_records
+WHEN NEW.seq IS NULL
+    OR NEW.seq <= max(
+        coalesce((SELECT max(seq) FROM audit_records), 0),
+        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'), 0))
+    OR EXISTS (SELECT 1 FROM audit_records WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only: a new record must come """
+    "after the newest one, with a new id'); END",
     "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', '1')",
-    # a version-1 database is version 2 once this code may write to it
+    # an older database is of this version once this code has written its schema
     f"UPDATE audit_meta SET value = '{_SCHEMA_VERSION}' WHERE key = 'schema_version' "
     f"AND CAST(value AS INTEGER) < {_SCHEMA_VERSION}",
 )
@@ -335,6 +362,9 @@ class ChainReport:
         first_bad_seq: its position.
         reason: why it fails.
         warnings: problems that do not break the chain (e.g. triggers removed).
+        head: ``SEQ:HASH`` of the newest record (``0:`` and :data:`GENESIS_HASH` when there
+            is none) when the chain holds: kept outside the database, it lets a later check
+            (``expect_head``) catch records cut from the end or rewritten with new hashes.
     """
 
     ok: bool
@@ -343,6 +373,7 @@ class ChainReport:
     first_bad_seq: int | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    head: str | None = None
 
 
 def _pack(text: str) -> bytes:
@@ -442,6 +473,9 @@ class AuditLog:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        #: Read-only: why the database may not read as this code expects (a newer schema
+        #: version), or None.
+        self.schema_note: str | None = None
         if readonly:
             self._connection()  # refuse a file that is not an audit database now
 
@@ -479,7 +513,8 @@ class AuditLog:
         return ValueError(f"{self.path} is not a kgfuse audit database")
 
     def _open_readonly(self) -> sqlite3.Connection:
-        """A read-only connection, once the file is known to be an audit database.
+        """A read-only connection, once the file is known to be an audit database; notes a
+        newer (or unknown) schema version in :attr:`schema_note`.
 
         Nothing is written: no WAL switch, no schema. A file that is not an SQLite database
         is refused by its header; a WAL-mode database without a ``-wal`` file (no connection
@@ -500,7 +535,7 @@ class AuditLog:
             finally:
                 probe.close()
         try:
-            return self._connect_readonly(f"{uri}?mode=ro")
+            conn = self._connect_readonly(f"{uri}?mode=ro")
         except sqlite3.OperationalError as exc:
             # a WAL database in a folder (or with a WAL index) this process cannot write:
             # SQLite cannot set up its WAL index, so it is read as an immutable file, which
@@ -513,7 +548,22 @@ class AuditLog:
                     "file holds records that only a process that can write beside it can read"
                 ) from None
             logger.info("reading %s as an immutable file (%s)", self.path, exc)
-            return self._connect_readonly(f"{uri}?mode=ro&immutable=1")
+            conn = self._connect_readonly(f"{uri}?mode=ro&immutable=1")
+        self.schema_note = None
+        try:
+            version = _stored_schema_version(conn)
+        except ValueError as exc:
+            self.schema_note = f"{exc}: it may not read as this kgfuse expects"
+        else:
+            if version is not None and version > _SCHEMA_VERSION:
+                self.schema_note = (
+                    f"the audit database {self.path} has schema version {version}, newer "
+                    f"than this kgfuse's ({_SCHEMA_VERSION}): it may not read as this kgfuse "
+                    "expects; upgrade kgfuse"
+                )
+        if self.schema_note:
+            logger.info("%s", self.schema_note)
+        return conn
 
     def _connect_readonly(self, uri: str) -> sqlite3.Connection:
         """A connection to ``uri``, refused unless it holds the audit table."""
@@ -551,12 +601,39 @@ class AuditLog:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
             with _transaction(conn, immediate=True):
+                if tables:
+                    self._check_existing_schema(conn)
                 for statement in _SCHEMA:
                     conn.execute(statement)
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _check_existing_schema(self, conn: sqlite3.Connection) -> None:
+        """Before a writer touches an existing database: refuse a newer schema version, and
+        warn about the triggers that were removed (the schema statements put them back).
+
+        Raises:
+            ValueError: the schema version is newer than this code's, or not a number.
+        """
+        version = _stored_schema_version(conn)
+        if version is not None and version > _SCHEMA_VERSION:
+            raise ValueError(
+                f"the audit database {self.path} has schema version {version}, newer than "
+                f"this kgfuse's ({_SCHEMA_VERSION}): upgrade kgfuse to append to it"
+            )
+        removed, added = _missing_triggers(conn, version)
+        if removed:
+            logger.warning(
+                "the audit database %s had lost its append-only trigger(s) %s: someone removed "
+                "them, and records may have been edited since; they are re-created now "
+                "(check the records with `kgfuse audit verify-chain`)",
+                self.path,
+                ", ".join(removed),
+            )
+        if added:
+            logger.info("adding the trigger(s) %s to %s", ", ".join(added), self.path)
 
     def close(self) -> None:
         """Close the connection (it reopens on next use)."""
@@ -689,9 +766,20 @@ class AuditLog:
         return str(fields["id"])
 
     # ---- reading ---------------------------------------------------------------------------
-    def _resolve_id(self, conn: sqlite3.Connection, record_id: str) -> str:
+    def _resolve_id(self, conn: sqlite3.Connection, record_id: str, *, exact: bool = False) -> str:
+        """The full id of a record given by its id (looked up by the index) or, unless
+        ``exact``, a unique prefix."""
         record_id = record_id.strip().lower()
         shown = _shown_id(record_id)
+        if is_full_id(record_id):
+            row = conn.execute("SELECT id FROM audit_records WHERE id = ?", (record_id,)).fetchone()
+            if row is None:
+                raise AuditRecordNotFoundError(f"no audit record {shown}")
+            return str(row[0])
+        if exact:
+            raise AuditRecordNotFoundError(
+                f"no audit record {shown}: give the full audit id (32 hexadecimal digits)"
+            )
         try:
             record_id.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -718,20 +806,20 @@ class AuditLog:
             )
         return str(rows[0][0])
 
-    def get(self, record_id: str) -> AuditRecord:
-        """The record with this id (or unique id prefix of at least :data:`MIN_ID_PREFIX`
-        characters), once its hash is recomputed (as :meth:`verify_chain` does) and the next
-        record's link to it checked.
+    def get(self, record_id: str, *, exact: bool = False) -> AuditRecord:
+        """The record with this id (or, unless ``exact``, unique id prefix of at least
+        :data:`MIN_ID_PREFIX` characters), once its hash is recomputed (as
+        :meth:`verify_chain` does) and the next record's link to it checked.
 
         Raises:
-            AuditRecordNotFoundError: no record, an ambiguous or too short prefix, an id that
-                is not text.
+            AuditRecordNotFoundError: no record, an ambiguous or too short prefix (or, when
+                ``exact``, any prefix), an id that is not text.
             TamperedRecordError: the record was changed after it was written.
             CorruptRecordError: its stored explanation cannot be read.
         """
         with self._lock:
             conn = self._connection()
-            full = self._resolve_id(conn, record_id)
+            full = self._resolve_id(conn, record_id, exact=exact)
             row = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM audit_records WHERE id = ?", (full,)
             ).fetchone()
@@ -786,29 +874,44 @@ class AuditLog:
             yield _record_from_fields(_row_fields(row))
 
     # ---- integrity -------------------------------------------------------------------------
-    def verify_chain(self) -> ChainReport:
+    def verify_chain(self, expect_head: tuple[int, str] | str | None = None) -> ChainReport:
         """Recompute every hash and link, oldest first; name the first record that fails.
 
         A record whose stored fields no longer give its hash was changed; a record whose
         ``prev_hash`` is not its predecessor's hash follows a changed or deleted record; a gap
         in the sequence is a deleted record; fewer records than SQLite's counter issued
-        means the newest ones were deleted.
+        means the newest ones were deleted. None of this catches an edit whose hashes were
+        recomputed, or a cut tail with the counter lowered: ``expect_head``, a head reported
+        earlier (``SEQ:HASH`` or ``(seq, hash)``) and kept outside the database, does; the
+        check fails when that record is missing or differs.
+
+        Raises:
+            ValueError: ``expect_head`` is not ``SEQ:HASH``.
         """
+        if isinstance(expect_head, tuple):
+            expect_head = f"{expect_head[0]}:{expect_head[1]}"
+        anchor = parse_head(expect_head) if expect_head is not None else None
         warnings: list[str] = []
         with self._lock:
             conn = self._connection()
-            triggers = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
-                    _TRIGGERS,
-                )
-            }
-            missing = [t for t in _TRIGGERS if t not in triggers]
-            if missing:
+            if self.schema_note:
+                warnings.append(self.schema_note)
+            try:
+                version = _stored_schema_version(conn)
+            except ValueError:
+                version = None
+            removed, predates = _missing_triggers(conn, version)
+            if removed:
                 warnings.append(
-                    f"the append-only triggers were removed ({', '.join(missing)}): "
-                    "records can be edited; the chain check below still detects edits"
+                    f"the append-only triggers were removed ({', '.join(removed)}): "
+                    "records can be edited; the chain check below still detects edits "
+                    "that did not recompute the hashes"
+                )
+            if predates:
+                warnings.append(
+                    f"the database predates the trigger(s) {', '.join(predates)} (schema "
+                    f"version {version}): a record could be replaced without the triggers "
+                    "noticing until a writer of this version adds them"
                 )
             counter_row = conn.execute(
                 "SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'"
@@ -823,6 +926,8 @@ class AuditLog:
                 except CorruptRecordError:
                     f = dict(zip(_COLUMNS, tuple(row), strict=True))
                     bad = "its stored explanation does not decompress: the record was changed"
+                if bad is None and anchor is not None and f["seq"] == anchor[0]:
+                    bad = _anchor_problem(f["hash"], anchor)
                 if bad is not None:
                     cursor.close()
                     return ChainReport(False, count, f["id"], f["seq"], bad, warnings)
@@ -837,7 +942,48 @@ class AuditLog:
                 f"the newest record(s) {prev_seq + 1}..{counter} were deleted",
                 warnings,
             )
-        return ChainReport(True, count, warnings=warnings)
+        if anchor is not None and anchor[0] > prev_seq:
+            return ChainReport(
+                False,
+                count,
+                None,
+                prev_seq + 1,
+                f"the chain ends at seq {prev_seq}, before the expected head {anchor[0]}: "
+                f"record(s) {prev_seq + 1}..{anchor[0]} were deleted (or the head is another "
+                "database's)",
+                warnings,
+            )
+        return ChainReport(True, count, warnings=warnings, head=f"{prev_seq}:{prev_hash}")
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` (a head that :meth:`AuditLog.verify_chain` reported) as ``(seq, hash)``.
+
+    Raises:
+        ValueError: it is not a sequence number, a colon and 64 hexadecimal digits.
+    """
+    seq, sep, digest = text.strip().partition(":")
+    digest = digest.lower()
+    valid = sep and seq.isascii() and seq.isdigit() and len(digest) == 64
+    if not valid or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(
+            f"the expected head {_shown_id(text)} is not SEQ:HASH (a record's sequence number, "
+            "a colon and its 64-digit hash, as `kgfuse audit verify-chain` prints it)"
+        )
+    if int(seq) == 0 and digest != GENESIS_HASH:
+        raise ValueError(f"the head of a chain without records is 0:{GENESIS_HASH}")
+    return int(seq), digest
+
+
+def _anchor_problem(found: str, anchor: tuple[int, str]) -> str | None:
+    """Why the record at the anchor's position is not the anchored one, or None."""
+    if found == anchor[1]:
+        return None
+    return (
+        f"its hash {found[:16]}... is not the expected head's {anchor[1][:16]}...: the records "
+        f"up to seq {anchor[0]} were rewritten (their hashes recomputed), or the head is "
+        "another database's"
+    )
 
 
 def _chain_problem(f: Mapping[str, Any], prev_seq: int, prev_hash: str) -> str | None:
@@ -908,6 +1054,11 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> AuditSummary:
     return summary
 
 
+def is_full_id(text: str) -> bool:
+    """Whether ``text`` has the form of a whole audit id: 32 lowercase hexadecimal digits."""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
 def _shown_id(record_id: str) -> str:
     """An id as a message repeats it: quoted, non-ASCII escaped, a long one cut short."""
     if len(record_id) <= _SHOWN_ID_CHARS:
@@ -933,6 +1084,44 @@ def _is_audit_schema(conn: sqlite3.Connection) -> bool:
     """Whether a database holds the audit table (with every column a record has)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_records)")}
     return set(_COLUMNS) <= columns
+
+
+def _stored_schema_version(conn: sqlite3.Connection) -> int | None:
+    """``audit_meta.schema_version`` of a database (None when it keeps none).
+
+    Raises:
+        ValueError: the stored version is not a whole number.
+    """
+    try:
+        row = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"the audit database's schema version {ascii(row[0])[:40]} is not one kgfuse knows"
+        ) from None
+
+
+def _missing_triggers(conn: sqlite3.Connection, version: int | None) -> tuple[list[str], list[str]]:
+    """The append-only triggers a database lacks: those removed (its schema version had them)
+    and those it predates."""
+    present = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            f"AND name IN ({', '.join('?' for _ in _TRIGGERS)})",
+            _TRIGGERS,
+        )
+    }
+    missing = [t for t in _TRIGGERS if t not in present]
+    removed = [t for t in missing if (version or 1) >= _TRIGGER_SINCE[t]]
+    return removed, [t for t in missing if t not in removed]
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -1016,6 +1205,8 @@ class VerifyReport:
             re-run (they changed since the decision).
         findings_only: the re-run differs in rule findings alone: the same model files,
             fingerprints, ranking, warnings, facts and mentions.
+        rule_set_changed: the rule set's fingerprint (``rules_fingerprint``) differs between
+            the record and the re-run (a rule added, removed or changed; a note says so).
     """
 
     record_id: str
@@ -1024,6 +1215,7 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     rules_changed: list[str] = field(default_factory=list)
     findings_only: bool = False
+    rule_set_changed: bool = False
 
 
 def _check_tolerance(tolerance: float) -> None:
@@ -1104,11 +1296,12 @@ def compare_explanations(
     """Differences between a recorded and a re-run explanation (empty when identical).
 
     Says first when the re-run could not use the model the decision was made with, then
-    compares the fingerprints, an answer's intent and text, the warnings, the ranking (order,
+    compares the fingerprints, an answer's intent, text, ``answered`` and intent confidence,
+    the warnings (counted: one given twice is not the same as once), the ranking (order,
     scores, probabilities), the findings (each keyed by rule, kind, candidate, term and cited
     facts: status, severity, rule version, message, path, cited facts, values), the retrieved
-    facts (order, scores, attention, source) and the mentions. Numbers agree within
-    ``tolerance`` (relative, at least absolute).
+    facts (order, scores, attention, the source the record shows) and the mentions. Numbers
+    agree within ``tolerance`` (relative, at least absolute).
 
     Raises:
         ValueError: ``tolerance`` is negative or not finite.
@@ -1132,11 +1325,16 @@ def compare_explanations(
         a, b = rec["metadata"].get(name), rep["metadata"].get(name)
         if a != b:
             diffs.append(f"{what}: recorded {_quoted(a)}, now {_quoted(b)}")
-    wa, wb = rec["warnings"], rep["warnings"]
-    diffs += [f"warning missing in the re-run: {_quoted(w)}" for w in wa if w not in wb]
-    diffs += [f"warning new in the re-run: {_quoted(w)}" for w in wb if w not in wa]
-    if wa != wb and sorted(wa) == sorted(wb):
-        diffs.append("warnings: the same, in another order")
+    # what `audit show` prints of an answer: kept since answers record them
+    if "answered" in rec["metadata"]:
+        a, b = rec["metadata"]["answered"], rep["metadata"].get("answered")
+        if type(a) is not type(b) or a != b:
+            diffs.append(f"answered: recorded {_clip(a)}, now {_clip(b)}")
+    if "confidence" in rec["metadata"]:
+        a, b = rec["metadata"]["confidence"], rep["metadata"].get("confidence")
+        if not _close(a, b, tolerance):
+            diffs.append(f"intent confidence: recorded {_clip(a)}, now {_clip(b)}")
+    diffs += _warning_differences(rec["warnings"], rep["warnings"])
     ra, rb = rec["ranking"], rep["ranking"]
     if [r["iri"] for r in ra] != [r["iri"] for r in rb]:
         diffs.append(
@@ -1157,17 +1355,44 @@ def compare_explanations(
         for k, (x, y) in enumerate(zip(rec["facts"], rep["facts"], strict=True), start=1):
             if x["fact"] != y["fact"]:
                 diffs.append(f"retrieved fact #{k}: a different fact")
-            elif not _close(x["score"], y["score"], tolerance) or not _close(
+                continue
+            if not _close(x["score"], y["score"], tolerance) or not _close(
                 x["attention"], y["attention"], tolerance
             ):
                 diffs.append(f"retrieved fact #{k}: score or attention differs")
-            elif "source" in x and "source" in y and x["source"] != y["source"]:
-                diffs.append(f"retrieved fact #{k}: source {x['source']} -> {y['source']}")
+            # a source the record shows must be there again (records made before facts kept
+            # a source have none, and a re-run that adds one is no difference)
+            if "source" in x and x["source"] != y.get("source"):
+                now = _quoted(y["source"]) if "source" in y else "none"
+                diffs.append(f"retrieved fact #{k}: source {_quoted(x['source'])} -> {now}")
     ma = [(m["iri"], m["start"], m["end"], m["status"]) for m in rec["mentions"]]
     mb = [(m["iri"], m["start"], m["end"], m["status"]) for m in rep["mentions"]]
     if ma != mb:
         diffs.append(f"mentions: recorded {ma}, now {mb}")
     return diffs
+
+
+def _warning_differences(recorded: list[Any], replayed: list[Any]) -> list[str]:
+    """The warnings missing or new in the re-run, counted (a warning given twice is two);
+    or that they come in another order."""
+
+    def key(w: Any) -> str:
+        return w if isinstance(w, str) else canonical_json(w)
+
+    a, b = Counter(map(key, recorded)), Counter(map(key, replayed))
+    lines: list[str] = []
+    for text in [*a, *(w for w in b if w not in a)]:
+        if a[text] == b[text]:
+            continue
+        if not b[text]:
+            lines.append(f"warning missing in the re-run: {_quoted(text)}")
+        elif not a[text]:
+            lines.append(f"warning new in the re-run: {_quoted(text)}")
+        else:
+            lines.append(f"warning given {a[text]} times, now {b[text]}: {_quoted(text)}")
+    if not lines and list(map(key, recorded)) != list(map(key, replayed)):
+        lines.append("warnings: the same, in another order")
+    return lines
 
 
 def changed_rules(recorded: Explanation, replayed: Explanation) -> list[str]:
@@ -1248,13 +1473,15 @@ def verify_record(
             accept a model or KG only when its fingerprint is the record's.
 
     The differences begin with the model files that changed since the decision (when the
-    record holds their content fingerprint), then :func:`compare_explanations`.
+    record holds their content fingerprint), then :func:`compare_explanations`. The notes
+    list the package versions and the rule set fingerprint that changed since.
 
     Raises:
         AuditRecordNotFoundError: no such record.
         TamperedRecordError: the record was changed after it was written.
-        ValueError: the input was not stored, so the decision cannot be re-run; an override
-            is not the recorded model or KG; the recorded model or KG folder is gone.
+        ValueError: the input was not stored, or the record holds no configuration or KG, so
+            the decision cannot be re-run; an override is not the recorded model or KG; the
+            recorded model or KG folder is gone.
         ReplayerNotFoundError: no replayer is known for the record's kind.
         ValueError: ``tolerance`` is negative or not finite (before anything is re-run).
     """
@@ -1288,6 +1515,14 @@ def verify_record(
     for name in sorted(set(rec.versions) | set(now)):
         if rec.versions.get(name) != now.get(name):
             notes.append(f"{name}: recorded {rec.versions.get(name)}, now {now.get(name)}")
+    rules_then = rec.explanation.metadata.get("rules_fingerprint")
+    rules_now = replayed.metadata.get("rules_fingerprint")
+    rule_set_changed = rules_then is not None and rules_then != rules_now
+    if rule_set_changed:
+        notes.append(
+            f"rule set fingerprint: recorded {rules_then}, now {rules_now} (the rules changed "
+            "since the decision; its findings may differ for that reason)"
+        )
     return VerifyReport(
         rec.id,
         not diffs,
@@ -1295,4 +1530,5 @@ def verify_record(
         notes,
         rules_changed=changed_rules(rec.explanation, replayed),
         findings_only=findings_only,
+        rule_set_changed=rule_set_changed,
     )

@@ -700,7 +700,9 @@ def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``diagnose`` decision with its recorded model and KG, or those
     ``kgfuse audit verify --model/--kg`` gives when they are the recorded ones."""
-    config = record["config"]
+    from kgfuse.replay import recorded_config
+
+    config = recorded_config(record)
     home = replay_home(record)
     kg = replay_kg(record, home)
     service = DiagnosisService(

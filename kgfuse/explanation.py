@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,6 +31,7 @@ from kg.rules.engine import CitedFact, Finding, frequency_percent
 __all__ = [
     "SCHEMA",
     "format_probability",
+    "printable",
     "Explanation",
     "Mention",
     "RankedAnswer",
@@ -321,7 +323,9 @@ class Explanation:
 
     # ---- text ------------------------------------------------------------------------------
     def to_text(self, *, max_facts: int = 20) -> str:
-        """A plain-text report (findings grouped by candidate, worst status first)."""
+        """A plain-text report (findings grouped by candidate, worst status first), safe to
+        print on a terminal: control characters from the input or the KG are shown as
+        escapes (:func:`printable`); a score that was not a number (stored as null) as "–"."""
         out: list[str] = [f"kgfuse {self.kind}"]
         out.append(f"KG {_short(self.kg_fingerprint)}  model {_short(self.model_fingerprint)}")
         if self.input_text is not None:
@@ -349,7 +353,7 @@ class Explanation:
                 prob = (
                     f"  p={format_probability(r.probability)}" if r.probability is not None else ""
                 )
-                out.append(f"  {k:>2}. {self._name(r.iri)}  score {r.score:.3f}{prob}")
+                out.append(f"  {k:>2}. {self._name(r.iri)}  score {_number(r.score)}{prob}")
         for disease, findings in self.findings_by_disease():
             out += ["", f"Findings for {self._name(disease) or 'the decision'}:"]
             for f in sorted(findings, key=lambda f: _STATUS_ORDER.get(f.status, 9)):
@@ -364,12 +368,12 @@ class Explanation:
             for rf in self.facts[:max_facts]:
                 att = f"  attention {rf.attention:.3f}" if rf.attention is not None else ""
                 source = f" [from {rf.source}]" if rf.source else ""
-                out.append(f"  {rf.score:.3f}{att}  {self._fact_text(rf.fact)}{source}")
+                out.append(f"  {_number(rf.score)}{att}  {self._fact_text(rf.fact)}{source}")
             if len(self.facts) > max_facts:
                 out.append(f"  ... {len(self.facts) - max_facts} more")
         if self.warnings:
             out += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(out) + "\n"
+        return printable("\n".join(out) + "\n")
 
     def _patient_lines(self) -> list[str]:
         """The terms a diagnosis used (present, excluded) and its onset, from the metadata."""
@@ -419,10 +423,12 @@ class Explanation:
             parts.append("<th>#</th><th>Answer</th><th>Score</th><th>Probability</th>")
             parts.append("</tr></thead><tbody>")
             for k, r in enumerate(self.ranking, start=1):
-                prob = format_probability(r.probability) if r.probability is not None else "&ndash;"
+                prob = (
+                    e(format_probability(r.probability)) if r.probability is not None else "&ndash;"
+                )
                 parts.append(
                     f"<tr><td>{k}</td><td>{self._link(r.iri)}</td>"
-                    f"<td>{r.score:.3f}</td><td>{e(prob)}</td></tr>"
+                    f"<td>{_number(r.score, '&ndash;')}</td><td>{prob}</td></tr>"
                 )
             parts.append("</tbody></table></section>")
         if self.input_text is not None or self.mentions:
@@ -461,7 +467,7 @@ class Explanation:
                     att = "&ndash;"
                 source = f" <span class='prov'>from {_esc(rf.source)}</span>" if rf.source else ""
                 parts.append(
-                    f"<tr><td>{rf.score:.3f}</td><td>{att}</td>"
+                    f"<tr><td>{_number(rf.score, '&ndash;')}</td><td>{att}</td>"
                     f"<td>{self._fact_html(rf.fact)}{source}</td></tr>"
                 )
             parts.append("</tbody></table>")
@@ -605,12 +611,32 @@ def _css(value: str) -> str:
     return "".join(ch for ch in value.lower() if ch.isalnum() or ch in "-_") or "x"
 
 
+#: C0 controls but tab and newline, DEL and C1 controls (ESC, BEL, CSI U+009B ...).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character but newline and tab written as a visible
+    ``\\xNN`` escape, so that stored text cannot drive the terminal it is printed on."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _number(value: float | None, missing: str = "\u2013") -> str:
+    """A score with 3 decimals; ``missing`` for None (a NaN or inf stored as null)."""
+    return missing if value is None else f"{value:.3f}"
+
+
 def _short(fp: str | None) -> str:
     return fp[:12] if fp else "unknown"
 
 
 def _indent(text: str, n: int = 2) -> str:
-    return "\n".join(" " * n + line for line in text.splitlines() or [""])
+    """Each line indented; lines end at a newline (or CRLF) only, so that other controls
+    (a lone CR, form feed, NEL) stay in the text for :func:`printable` to show."""
+    lines = re.split(r"\r?\n", text)
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return "\n".join(" " * n + line for line in lines)
 
 
 def format_probability(p: float | None) -> str:

@@ -14,13 +14,34 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kgfuse.model_files import model_files_fingerprint, model_fingerprint_of
 
-__all__ = ["recorded_location", "replay_home", "replay_kg", "replay_model_dir"]
+__all__ = [
+    "recorded_config",
+    "recorded_location",
+    "replay_home",
+    "replay_kg",
+    "replay_model_dir",
+]
 
 
 def recorded_location(location: Path | str) -> str:
     """A folder as an audit record keeps it (absolute, so that a replay from another folder
     finds it); an endpoint URL as it is."""
     return str(location.absolute()) if isinstance(location, Path) else location
+
+
+def recorded_config(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The configuration a decision was recorded with (its KG, model and settings).
+
+    Raises:
+        ValueError: the record holds none, so the decision cannot be re-run.
+    """
+    config = record.get("config")
+    if not isinstance(config, Mapping):
+        raise ValueError(
+            f"record {record.get('id')} holds no configuration (no KG, model or settings): "
+            "the decision cannot be re-run"
+        )
+    return config
 
 
 def _overrides(record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -40,7 +61,8 @@ def replay_kg(record: Mapping[str, Any], home: Path | None = None) -> Path | str
     recorded one.
 
     Raises:
-        ValueError: the override is another KG; the recorded KG folder no longer exists.
+        ValueError: the override is another KG; the record names no KG (and no override is
+            given); the recorded KG folder no longer exists.
         KGNotFoundError: nothing is built at the override.
     """
     recorded_fp = record.get("kg_fingerprint")
@@ -54,7 +76,14 @@ def replay_kg(record: Mapping[str, Any], home: Path | None = None) -> Path | str
                 f"is {found}, the record's {recorded_fp}"
             )
         return location
-    location = kg_location((record.get("config") or {})["kg"])
+    recorded = (record.get("config") or {}).get("kg")
+    if not recorded:
+        hint = f"; give --kg DIR (a KG with fingerprint {recorded_fp})" if recorded_fp else ""
+        raise ValueError(
+            f"record {record.get('id')} holds no KG in its configuration: the decision "
+            f"cannot be re-run{hint}"
+        )
+    location = kg_location(recorded)
     if isinstance(location, Path) and not location.exists():
         raise ValueError(
             f"the recorded KG folder {location} no longer exists; give --kg DIR (a KG with "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from kgfuse.audit import (
     AuditRecordNotFoundError,
     ReplayerNotFoundError,
     default_audit_path,
+    parse_head,
     verify_record,
 )
 from kgfuse.commands.common import (
@@ -29,10 +31,11 @@ from kgfuse.commands.common import (
     check_output,
     console,
     err_console,
+    error_message,
     handle_errors,
     print_json,
 )
-from kgfuse.explanation import format_probability
+from kgfuse.explanation import format_probability, printable
 
 app = typer.Typer(
     help="Inspect the audit trail: list and show decisions, re-run one, verify the hash chain.",
@@ -49,31 +52,47 @@ IdArgument = Annotated[
 ]
 #: The most records ``audit list`` shows at once.
 MAX_LIST = 1_000_000_000
+#: Terminal columns from which ``audit list`` keeps a record's date and time on one line.
+_WIDE_LIST = 100
 
 
 def _audit_errors(func: F) -> F:
-    """Unknown records, missing replayers and a database SQLite cannot read (damaged) are
-    user errors: one line, exit code 2."""
+    """Unknown records, missing replayers, records that cannot be trusted or re-run and a
+    database SQLite cannot read (damaged) are user errors: one line, exit code 2, its
+    control characters (a tampered id) shown as escapes."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (AuditRecordNotFoundError, ReplayerNotFoundError) as exc:
-            message = str(exc)
+        except (AuditRecordNotFoundError, ReplayerNotFoundError, ValueError) as exc:
+            message = error_message(exc)
         except sqlite3.DatabaseError as exc:
             db = kwargs.get("db") or default_audit_path(kwargs.get("home"))
             message = f"cannot read the audit database {db}: {exc}"
-        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(printable(message))}", highlight=False)
         raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _open(db: Path | None, home: Path | None) -> AuditLog:
+def _open(db: Path | None, home: Path | None, *, note: bool = True) -> AuditLog:
     """The audit database, read-only: these commands never change it (nor any other file
-    given by mistake)."""
-    return AuditLog(db if db is not None else default_audit_path(home), readonly=True)
+    given by mistake). A database of a newer schema version is read with a warning
+    (``note``; ``verify-chain`` lists it among its warnings)."""
+    log = AuditLog(db if db is not None else default_audit_path(home), readonly=True)
+    if note and log.schema_note:
+        _warn(log.schema_note)
+    return log
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {escape(printable(message))}", highlight=False)
+
+
+def _cell(text: str) -> str:
+    """Stored text as a table cell: control characters escaped, no Rich markup."""
+    return escape(printable(text))
 
 
 def _tolerance(value: float) -> float:
@@ -133,27 +152,40 @@ def list_records(
     if as_json:
         print_json([r.__dict__ for r in rows])
         return
-    table = Table(title=f"{len(rows)} newest decisions")
-    for col in ("seq", "id", "time (UTC)"):
-        table.add_column(col, no_wrap=True)
-    for col in ("kind", "top answer", "p", "fail/warn/error", "input"):
-        table.add_column(col)
+    table = Table(
+        title=f"{len(rows)} newest decisions",
+        caption="f/w/e: rule findings that fail, warn, err; input: stored, or its hash only",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # what identifies a record is never cut (in a narrow terminal the time goes under the
+    # date); the answer wraps, and numbers wrap rather than lose digits
+    narrow = console.width < _WIDE_LIST
+    table.add_column("seq", no_wrap=True, justify="right")
+    table.add_column("id", no_wrap=True, min_width=12)
+    table.add_column("time (UTC)", no_wrap=not narrow, max_width=10 if narrow else None)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("top answer", min_width=12, overflow="fold")
+    for col in ("p", "f/w/e", "input"):
+        table.add_column(col, overflow="fold")
     for r in rows:
         prob = format_probability(r.top_probability) if r.top_probability is not None else ""
         curie = compress(r.top_answer) if r.top_answer else ""
-        top = escape(f"{r.top_label} ({curie})" if r.top_label else curie)
+        top = _cell(f"{r.top_label} ({curie})" if r.top_label else curie)
         if r.damaged:
-            top = f"[bold red]DAMAGED[/]: {escape(r.damaged)}"
+            top = f"[bold red]DAMAGED[/]: {_cell(r.damaged)}"
         counts = "/".join(str(r.statuses.get(s, 0)) for s in ("fail", "warn", "error"))
         table.add_row(
             str(r.seq),
-            escape(r.id[:12]),
-            escape(r.created_at[:19].replace("T", " ")),
-            escape(r.kind),
+            _cell(r.id[:12]),
+            _cell(r.created_at[:19].replace("T", " ")),
+            _cell(r.kind),
             top,
             prob,
             counts,
-            "stored" if r.input_stored else "hash only",
+            "stored" if r.input_stored else "hash",
         )
     console.print(table)
     damaged = [r for r in rows if r.damaged]
@@ -205,7 +237,8 @@ def show(
         f"record     {rec.hash} (matches its content)",
         "",
     ]
-    typer.echo("\n".join(head) + rec.explanation.to_text(), nl=False)
+    # stored text may hold terminal control sequences: shown escaped, never obeyed
+    typer.echo(printable("\n".join(head)) + rec.explanation.to_text(), nl=False)
 
 
 #: Settings of a decision that ``audit show`` lists, in this order.
@@ -247,7 +280,7 @@ def _input_lines(given: Any) -> list[str]:
         if isinstance(subject, dict) and fields["sex"] is None:
             fields["sex"] = subject.get("sex")
     return [
-        f"  {name + ':':<9}{_listed(value)}"
+        f"  {name + ':':<10}{_listed(value)}"
         for name, value in fields.items()
         if value not in (None, "", [])
     ]
@@ -310,61 +343,105 @@ def verify(
     overrides = {"model_dir": model, "kg": kg, "home": home}
     with _open(db, home) as log:
         report = verify_record(log, record_id, tolerance=tolerance, overrides=overrides)
+    rid = _cell(report.record_id)
     if as_json:
         print_json(report.__dict__)
     elif report.identical:
-        console.print(f"[green]identical[/]: decision {report.record_id} re-runs the same")
-    elif report.findings_only and report.rules_changed:
-        console.print(
-            f"[yellow]rules changed[/]: decision {report.record_id} re-runs with the same "
-            f"ranking, facts and mentions; only rule findings differ, and "
+        console.print(f"[green]identical[/]: decision {rid} re-runs the same", highlight=False)
+    elif report.findings_only and (report.rules_changed or report.rule_set_changed):
+        which = (
             f"{len(report.rules_changed)} rule(s) changed since it was made "
-            f"({', '.join(report.rules_changed)}):",
+            f"({', '.join(map(_cell, report.rules_changed))})"
+            if report.rules_changed
+            else "the rule set changed since it was made (its fingerprint differs)"
+        )
+        console.print(
+            f"[yellow]rules changed[/]: decision {rid} re-runs with the same "
+            f"ranking, facts and mentions; only rule findings differ, and {which}:",
             highlight=False,
         )
-        for d in report.differences:
-            console.print(f"  - {d}", highlight=False, markup=False)
+        _print_lines(report.differences)
     else:
-        console.print(f"[red]different[/]: decision {report.record_id} re-runs differently:")
-        for d in report.differences:
-            console.print(f"  - {d}", highlight=False, markup=False)
+        console.print(f"[red]different[/]: decision {rid} re-runs differently:", highlight=False)
+        _print_lines(report.differences)
     if not as_json and report.notes:
-        console.print("notes (package versions):")
-        for n in report.notes:
-            console.print(f"  - {n}", highlight=False, markup=False)
+        console.print("notes (package versions, the rule set):")
+        _print_lines(report.notes)
     if not report.identical:
         raise typer.Exit(1)
+
+
+def _print_lines(lines: list[str]) -> None:
+    """One ``  - line`` each, control characters escaped, no Rich markup."""
+    for line in lines:
+        console.print(f"  - {printable(line)}", highlight=False, markup=False)
+
+
+def _head(value: str | None) -> str | None:
+    """``--expect-head``: ``SEQ:HASH`` as ``verify-chain`` prints it."""
+    if value is None:
+        return None
+    try:
+        seq, digest = parse_head(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return f"{seq}:{digest}"
 
 
 @app.command("verify-chain")
 @handle_errors
 @_audit_errors
 def verify_chain(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="SEQ:HASH",
+            callback=_head,
+            help="A head this command printed before, kept outside the database: fail unless "
+            "that record is still there, unchanged (catches records cut from the end or "
+            "rewritten with recomputed hashes, which the chain alone cannot).",
+        ),
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check every record's hash and link; name the first changed or deleted record.
 
-    Exits with code 1 when the chain is broken.
+    Prints the head (SEQ:HASH of the newest record). The chain is kept in the database it
+    protects, so whoever can write the file can rewrite it consistently: keep the head
+    elsewhere (another machine, a signed note) and give it back with --expect-head.
+    Exits with code 1 when the chain is broken or the expected head is not found.
     """
-    with _open(db, home) as log:
-        report = log.verify_chain()
+    with _open(db, home, note=False) as log:
+        report = log.verify_chain(expect_head)
     if as_json:
         print_json(report.__dict__)
     else:
         for w in report.warnings:
-            console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+            console.print(f"[yellow]warning:[/] {_cell(w)}", highlight=False, soft_wrap=True)
         if report.ok:
             console.print(f"[green]chain intact[/]: {report.records} records verified")
+            if expect_head:
+                console.print(f"the expected head {expect_head} is in the chain", highlight=False)
+            console.print(
+                f"head {report.head} (keep it outside this database; `kgfuse audit "
+                "verify-chain --expect-head` with it proves later that no record up to it was "
+                "cut or rewritten)",
+                highlight=False,
+                soft_wrap=True,
+            )
         else:
             where = (
-                f"record {report.first_bad_id} (seq {report.first_bad_seq})"
+                f"at record {_cell(report.first_bad_id)} (seq {report.first_bad_seq})"
                 if report.first_bad_id
                 else f"after seq {(report.first_bad_seq or 1) - 1}"
             )
             console.print(
-                f"[red]chain broken[/] at {where}: {escape(report.reason)}", highlight=False
+                f"[red]chain broken[/] {where}: {_cell(report.reason)}",
+                highlight=False,
+                soft_wrap=True,
             )
     if not report.ok:
         raise typer.Exit(1)

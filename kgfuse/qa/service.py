@@ -729,9 +729,9 @@ def replay(record: Mapping[str, Any]):
     recorded model), or those ``kgfuse audit verify --kg/--model`` gives when they are the
     recorded ones (``kgfuse audit verify``)."""
     from kgfuse.diagnosis import recorded_ranking_settings
-    from kgfuse.replay import replay_home, replay_kg, replay_model_dir
+    from kgfuse.replay import recorded_config, replay_home, replay_kg, replay_model_dir
 
-    config = record["config"]
+    config = recorded_config(record)
     recorded = recorded_ranking_settings(config)
     home = replay_home(record)
     kg = replay_kg(record, home)

@@ -215,7 +215,7 @@ def test_explanations_are_stored_compressed_and_hashed_as_text(log: AuditLog) ->
     conn = sqlite3.connect(log.path)
     version = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'").fetchone()
     conn.close()
-    assert version == ("2",)
+    assert version == ("3",)  # 3: the trigger that refuses INSERT OR REPLACE
 
 
 def _raw_row(path: Path, seq: int) -> tuple[Any, ...]:

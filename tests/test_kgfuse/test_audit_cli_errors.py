@@ -113,8 +113,9 @@ def test_read_only_open_neither_creates_nor_migrates_the_schema(db: Path) -> Non
     assert db.read_bytes() == before
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT value FROM audit_meta").fetchall() == [("1",)]
+    # the two triggers left (no DELETE, no REPLACE) stay; the removed one is not put back
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (
-        1,
+        2,
     )
     conn.close()
 

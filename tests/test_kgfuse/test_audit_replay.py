@@ -277,5 +277,5 @@ def test_the_api_refuses_an_edited_record(kg: Path, mini_model: Path, tmp_path: 
         conn.close()
         r = client.get(f"/audit/{rid}")
         assert r.status_code == 500 and "does not match its hash" in r.json()["detail"], r.text
-        r = client.get(f"/audit/{rid[:3]}")
-        assert r.status_code == 404 and "too short" in r.json()["detail"]
+        r = client.get(f"/audit/{rid[:3]}")  # only a full id is looked up over HTTP
+        assert r.status_code == 404 and "full id" in r.json()["detail"]
