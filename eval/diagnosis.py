@@ -6,24 +6,34 @@ terms only (the headline) and on present + excluded terms -- and reports top-1/3
 three subsets:
 
 * ``all``: every case;
-* ``covered``: the diagnosis has annotations in the KG (unannotated diagnoses cannot be ranked
-  by an annotation-based model);
-* ``leakage_free``: covered, and no PMID of the case is among the ``dcterms:source``
-  references of its diagnosis's annotations (the annotations were not built from this patient).
+* ``covered``: the diagnosis is among the ranked candidates and has annotations in the KG
+  (unannotated diagnoses cannot be ranked by an annotation-based model);
+* ``leakage_free``: covered, the case cites a PMID, and none of its PMIDs is among the
+  ``dcterms:source`` references of its diagnosis's annotations (the annotations were not built
+  from this patient). Covered cases that cite no PMID cannot be checked: they are counted apart
+  and are not leakage-free.
 
-The rank of the diagnosis counts ties as the mean of the positions they span (as in
-:mod:`eval.linkpred`):
+Ties count as their expectation under a uniformly random tie-break. With :math:`b` candidates
+scored above the best-scored true diagnosis :math:`t` and :math:`n` sharing its score (itself
+included; the case's other true diagnoses count in neither), :math:`t` lies at each position
+:math:`b + 1, \dots, b + n` with chance :math:`1/n`, so
 
 .. math::
-    \mathrm{rank} = 1 + |\{c : s_c > s_t\}| + \tfrac{1}{2} |\{c \neq t : s_c = s_t\}|
+    \mathrm{hit@}k = \mathrm{clip}\Big(\frac{k - b}{n}, 0, 1\Big), \qquad
+    \mathrm{RR} = \frac{1}{n} \sum_{p=b+1}^{b+n} \frac{1}{p}, \qquad
+    \mathrm{rank} = b + \frac{n + 1}{2}
 
-A diagnosis missing from the ranking has rank :math:`\infty` (reciprocal rank 0). With several
-diagnoses the best-ranked one counts. Confidence intervals are percentile bootstraps (seeded,
-1000 resamples by default) that resample whole diseases, not cases: patients of one disease
-(one published cohort, often one paper) are not independent, and one large cohort can carry
-a difference (a cluster bootstrap). Beside the case-level figures the report gives each
-ranker's macro average over diseases (every disease weighs the same, however many patients
-it has) and, against a reference ranker, the ratio of top-1 accuracies with a paired interval.
+(the expected rank, reported per case). A diagnosis missing from the ranking has rank
+:math:`\infty` (reciprocal rank 0). Every figure (bootstrap, per-disease averages, ratios,
+top-k curves, calibration) uses these per-case values. A NaN score is an error.
+
+Confidence intervals are percentile bootstraps (seeded, 1000 resamples by default) that
+resample whole diseases, not cases: patients of one disease (one published cohort, often one
+paper) are not independent, and one large cohort can carry a difference (a cluster bootstrap).
+Beside the case-level figures the report gives each ranker's macro average over diseases
+(every disease weighs the same, however many patients it has) and, against a reference ranker,
+the ratio of top-1 accuracies with a paired interval. Rankers that ignore excluded findings
+(:class:`PresentOnlyRanker`, e.g. Resnik) are run on present terms only.
 
 :func:`run_baselines` reproduces the baseline table of ``../shared/data/README.md``
 (Phenomizer-style Resnik and LIRICAL-style likelihood ratios).
@@ -36,13 +46,14 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import digamma
 
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
@@ -57,8 +68,11 @@ __all__ = [
     "Case",
     "EvalReport",
     "MetricCI",
+    "PresentOnlyRanker",
+    "ProbableRanking",
     "RankMetrics",
     "Ranker",
+    "TiedRanks",
     "case_groups",
     "case_subsets",
     "check_resamples",
@@ -66,6 +80,8 @@ __all__ = [
     "likelihood_ranker",
     "rank_metrics",
     "rank_of",
+    "rank_ties",
+    "ranking_ties",
     "resnik_ranker",
     "run_baselines",
     "top1_ratio",
@@ -115,6 +131,104 @@ Ranker = Callable[[Case], Sequence[tuple[str, float]]]
 """``ranker(case) -> [(disease IRI, score), ...]``, higher scores first or in any order."""
 
 
+class PresentOnlyRanker:
+    """A ranker that is given a case's present terms only: excluded findings cannot change
+    its ranking, so it is not run (nor reported) on present + excluded terms."""
+
+    def __init__(self, rank: Callable[[Sequence[str]], Sequence[tuple[str, float]]]) -> None:
+        self.rank = rank
+
+    def __call__(self, case: Case) -> Sequence[tuple[str, float]]:
+        return self.rank(case.present)
+
+
+class ProbableRanking(list[tuple[str, float]]):
+    """A ranking with the ranker's probability of its first disease and of the case's true
+    diseases (for the calibration table; the scores themselves need not be probabilities)."""
+
+    def __init__(
+        self,
+        items: Iterable[tuple[str, float]],
+        *,
+        top1_probability: float,
+        truth_probability: float,
+    ) -> None:
+        super().__init__(items)
+        self.top1_probability = top1_probability
+        self.truth_probability = truth_probability
+
+
+@dataclass(frozen=True, eq=False)
+class TiedRanks:
+    """Where the best-scored true diagnosis of each case lies in its ranking, ties kept.
+
+    Attributes:
+        better: ``[cases]`` candidates scored above it (``inf``: not ranked).
+        tied: ``[cases]`` candidates sharing its score, itself included (>= 1).
+
+    Under a uniformly random tie-break it lies at each position ``better + 1 ...
+    better + tied`` with the same chance; the metrics are expectations over that.
+    """
+
+    better: np.ndarray
+    tied: np.ndarray
+
+    def __post_init__(self) -> None:
+        better = np.asarray(self.better, dtype=np.float64).ravel()
+        tied = np.asarray(self.tied, dtype=np.float64).ravel()
+        if better.shape != tied.shape:
+            raise ValueError(f"{len(better)} counts of better candidates, {len(tied)} of ties")
+        if np.isnan(better).any() or (better < 0).any() or np.isnan(tied).any():
+            raise ValueError("counts of better candidates must be >= 0 (inf: not ranked)")
+        if (tied < 1).any() or np.isinf(tied).any():
+            raise ValueError("tie counts must be finite and >= 1 (the diagnosis itself)")
+        object.__setattr__(self, "better", better)
+        object.__setattr__(self, "tied", tied)
+
+    @classmethod
+    def of_ranks(cls, ranks: Sequence[float] | np.ndarray) -> TiedRanks:
+        """Untied 1-based ranks (``inf``: not ranked).
+
+        Raises:
+            ValueError: a rank below 1, or a NaN rank.
+        """
+        r = np.asarray(ranks, dtype=np.float64).ravel()
+        if np.isnan(r).any() or (r < 1).any():
+            raise ValueError("ranks must be >= 1 (inf for a diagnosis that is not ranked)")
+        return cls(r - 1.0, np.ones_like(r))
+
+    def __len__(self) -> int:
+        return len(self.better)
+
+    def __getitem__(self, index: Any) -> TiedRanks:
+        return TiedRanks(self.better[index], self.tied[index])
+
+    def hits(self, k: float | np.ndarray) -> np.ndarray:
+        """Chance the diagnosis is within the first ``k``: ``[cases]``, or ``[len(k), cases]``
+        for an array of ``k``."""
+        k = np.asarray(k, dtype=np.float64)
+        if k.ndim:
+            k = k[:, None]
+        return np.clip((k - self.better) / self.tied, 0.0, 1.0)
+
+    def reciprocal(self) -> np.ndarray:
+        """Expected reciprocal rank: the mean of ``1 / position`` over the tied positions."""
+        b, n = self.better, self.tied
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # sum_{p=b+1}^{b+n} 1/p = psi(b + n + 1) - psi(b + 1)
+            spread = (digamma(b + n + 1.0) - digamma(b + 1.0)) / n
+            return np.where(n > 1, spread, 1.0 / (b + 1.0))
+
+    def expected(self) -> np.ndarray:
+        """Expected 1-based rank (``inf``: not ranked)."""
+        return self.better + (self.tied + 1.0) / 2.0
+
+
+def as_tied(ranks: Sequence[float] | np.ndarray | TiedRanks) -> TiedRanks:
+    """``ranks`` as :class:`TiedRanks` (plain ranks are untied positions)."""
+    return ranks if isinstance(ranks, TiedRanks) else TiedRanks.of_ranks(ranks)
+
+
 @dataclass(frozen=True)
 class MetricCI:
     """A point estimate with its bootstrap confidence interval."""
@@ -123,12 +237,19 @@ class MetricCI:
     low: float
     high: float
 
+    @property
+    def undefined(self) -> bool:
+        """No value (NaN, or ``None`` as read back from the JSON report)."""
+        return self.value is None or math.isnan(self.value)
+
     def __str__(self) -> str:
+        if self.undefined:
+            return "n/a"
         return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
     def as_ratio(self) -> str:
         """``1.29x [1.13-1.57]``, or ``n/a`` for an undefined ratio."""
-        if math.isnan(self.value):
+        if self.undefined:
             return "n/a"
         return f"{self.value:.2f}x [{self.low:.2f}-{self.high:.2f}]"
 
@@ -139,7 +260,8 @@ class RankMetrics:
 
     Attributes:
         n: number of cases.
-        top1, top3, top10: fraction of cases whose diagnosis is within the first k.
+        top1, top3, top10: fraction of cases whose diagnosis is within the first k (ties
+            counted as their expectation, :class:`TiedRanks`).
         mrr: mean reciprocal rank.
     """
 
@@ -154,7 +276,7 @@ class RankMetrics:
 
 
 def rank_metrics(
-    ranks: Sequence[float] | np.ndarray,
+    ranks: Sequence[float] | np.ndarray | TiedRanks,
     *,
     groups: Sequence[str] | np.ndarray | None = None,
     macro: bool = False,
@@ -165,7 +287,8 @@ def rank_metrics(
     """Top-1/3/10 and MRR of 1-based ranks, with percentile bootstrap CIs.
 
     Args:
-        ranks: rank of the diagnosis per case (1 = first; ``inf`` = not ranked).
+        ranks: where the diagnosis of each case lies, ties kept (:class:`TiedRanks`), or its
+            untied rank (1 = first; ``inf`` = not ranked).
         groups: a cluster key per case (its disease); the bootstrap then resamples whole
             clusters, since cases of one cluster are not independent. (default: ``None``,
             cases are resampled)
@@ -183,17 +306,15 @@ def rank_metrics(
             ``ranks``; ``macro`` without ``groups``; fewer than 1 resample.
     """
     check_resamples(n_resamples)
-    r = np.asarray(ranks, dtype=np.float64).ravel()
-    if np.isnan(r).any() or (r < 1).any():
-        raise ValueError("ranks must be >= 1 (inf for a diagnosis that is not ranked)")
+    r = as_tied(ranks)
     if macro and groups is None:
         raise ValueError("a macro average needs groups")
     n = len(r)
     if n == 0:
         nan = MetricCI(math.nan, math.nan, math.nan)
         return RankMetrics(0, nan, nan, nan, nan)
-    # [metrics, cases]: hit@1, hit@3, hit@10, reciprocal rank.
-    values = np.stack([*(r <= k for k in TOP_K), 1.0 / r]).astype(np.float64)
+    # [metrics, cases]: hit@1, hit@3, hit@10, reciprocal rank (expected under random tie-breaks)
+    values = np.stack([*(r.hits(k) for k in TOP_K), r.reciprocal()]).astype(np.float64)
     rng = np.random.default_rng(seed)
     if groups is None:
         point = values.mean(axis=1)
@@ -241,8 +362,8 @@ def _group_sums(
 
 
 def top1_ratio(
-    ranks: Sequence[float] | np.ndarray,
-    reference: Sequence[float] | np.ndarray,
+    ranks: Sequence[float] | np.ndarray | TiedRanks,
+    reference: Sequence[float] | np.ndarray | TiedRanks,
     groups: Sequence[str] | np.ndarray,
     *,
     n_resamples: int = 1000,
@@ -252,21 +373,21 @@ def top1_ratio(
     """Top-1 accuracy of ``ranks`` divided by that of ``reference`` on the same cases, with a
     paired bootstrap over ``groups`` (both rankers see the same resampled clusters).
 
-    Returns NaN values where the reference has no case first (or there are no cases);
-    resamples in which it has none first are left out of the interval.
+    Top-1 counts ties as their expectation (:class:`TiedRanks`). Returns NaN values where the
+    reference has no case first (or there are no cases); resamples in which it has none
+    first are left out of the interval.
 
     Raises:
         ValueError: ranks of other lengths; fewer than 1 resample.
     """
     check_resamples(n_resamples)
-    a = np.asarray(ranks, dtype=np.float64).ravel()
-    b = np.asarray(reference, dtype=np.float64).ravel()
+    a, b = as_tied(ranks).hits(1), as_tied(reference).hits(1)
     if a.shape != b.shape:
         raise ValueError(f"{len(a)} ranks against {len(b)} reference ranks")
     nan = MetricCI(math.nan, math.nan, math.nan)
-    if not len(a) or not (b <= 1).any():
+    if not len(a) or not (b > 0).any():
         return nan
-    sums, _ = _group_sums(np.stack([a <= 1, b <= 1]).astype(np.float64), groups)
+    sums, _ = _group_sums(np.stack([a, b]), groups)
     idx = np.random.default_rng(seed).integers(0, sums.shape[1], size=(n_resamples, sums.shape[1]))
     boot_a, boot_b = sums[:, idx].sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -277,20 +398,61 @@ def top1_ratio(
     return MetricCI(float(sums[0].sum() / sums[1].sum()), float(low), float(high))
 
 
-def rank_of(ranking: Iterable[tuple[str, float]], truth: Iterable[str]) -> float:
-    """Mean-tie rank of the best-ranked true disease in ``ranking`` (``inf`` if absent)."""
+def rank_ties(scores: np.ndarray, truth: np.ndarray) -> TiedRanks:
+    """Where the best-scored true candidate of each row lies, ties kept.
+
+    Args:
+        scores: ``[cases, candidates]`` scores, higher is better.
+        truth: ``[cases, candidates]`` bool, the true candidates of each case.
+
+    Returns:
+        Per case, the candidates scored above its best-scored true one and those sharing
+        its score (itself included); its other true candidates count in neither. A case with
+        no true candidate is not ranked (``better`` is ``inf``).
+
+    Raises:
+        ValueError: a NaN score (naming its row and column); shapes that differ.
+    """
+    s = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    t = np.atleast_2d(np.asarray(truth, dtype=bool))
+    if s.shape != t.shape:
+        raise ValueError(f"scores of shape {s.shape} against truth of shape {t.shape}")
+    nan = np.argwhere(np.isnan(s))
+    if len(nan):
+        row, col = nan[0].tolist()
+        raise ValueError(f"NaN score (row {row}, candidate {col}): scores must be numbers")
+    ranked = t.any(axis=1)
+    best = np.where(t, s, -np.inf).max(axis=1, initial=-np.inf)[:, None]
+    rivals = ~t
+    better = ((s > best) & rivals).sum(axis=1).astype(np.float64)
+    tied = 1.0 + ((s == best) & rivals).sum(axis=1)
+    return TiedRanks(np.where(ranked, better, math.inf), np.where(ranked, tied, 1.0))
+
+
+def ranking_ties(ranking: Iterable[tuple[str, float]], truth: Iterable[str]) -> TiedRanks:
+    """:func:`rank_ties` of one ``[(disease, score), ...]`` ranking (one case).
+
+    Raises:
+        ValueError: a NaN score, naming its disease.
+    """
     wanted = set(truth)
     items = list(ranking)
-    if not items or not wanted:
-        return math.inf
     scores = np.fromiter((s for _, s in items), dtype=np.float64, count=len(items))
     is_true = np.fromiter((d in wanted for d, _ in items), dtype=bool, count=len(items))
-    if not is_true.any():
-        return math.inf
-    best = scores[is_true].max()
-    greater = int((scores > best).sum())
-    ties = int((scores == best).sum()) - 1
-    return 1.0 + greater + ties / 2.0
+    if np.isnan(scores).any():
+        bad = items[int(np.flatnonzero(np.isnan(scores))[0])][0]
+        raise ValueError(f"NaN score for {bad}: scores must be numbers")
+    return rank_ties(scores[None, :], is_true[None, :])
+
+
+def rank_of(ranking: Iterable[tuple[str, float]], truth: Iterable[str]) -> float:
+    """Expected rank of the best-scored true disease in ``ranking`` under a random tie-break
+    (the mean of the positions its ties span; ``inf`` if absent).
+
+    Raises:
+        ValueError: a NaN score.
+    """
+    return float(ranking_ties(ranking, truth).expected()[0])
 
 
 def disease_sources(annotations: AnnotationTable) -> dict[str, set[str]]:
@@ -302,24 +464,33 @@ def disease_sources(annotations: AnnotationTable) -> dict[str, set[str]]:
     return out
 
 
-def case_subsets(cases: Sequence[Case], annotations: AnnotationTable) -> dict[str, np.ndarray]:
+def case_subsets(
+    cases: Sequence[Case], annotations: AnnotationTable, candidates: Iterable[str] | None = None
+) -> dict[str, np.ndarray]:
     """Boolean masks over ``cases`` for each of :data:`SUBSETS`.
 
     Args:
         cases: the cases.
         annotations: the KG's annotation table (subjects and their sources).
+        candidates: the diseases the rankers rank (default: every annotated subject); a case
+            is covered when one of its diagnoses is among them and annotated.
+
+    A covered case that cites no PMID is not leakage-free (it cannot be checked).
     """
     subjects = set(annotations.subjects)
+    if candidates is not None:
+        subjects &= set(candidates)
     sources = disease_sources(annotations)
     covered = np.array([any(d in subjects for d in c.diseases) for c in cases], dtype=bool)
     leaked = np.array(
         [any(p in sources.get(d, ()) for d in c.diseases for p in c.pmids) for c in cases],
         dtype=bool,
     )
+    cited = np.array([bool(c.pmids) for c in cases], dtype=bool)
     return {
         "all": np.ones(len(cases), dtype=bool),
         "covered": covered,
-        "leakage_free": covered & ~leaked,
+        "leakage_free": covered & cited & ~leaked,
     }
 
 
@@ -386,7 +557,7 @@ class EvalReport:
     Attributes:
         case_ids: the cases, in order.
         subsets: subset name -> ``[num_cases]`` bool mask.
-        ranks: ranker -> mode -> ``[num_cases]`` ranks.
+        positions: ranker -> mode -> where each case's diagnosis lies, ties kept.
         metrics: ranker -> mode -> subset -> metrics.
         latency_ms: ranker -> mode -> median seconds per case, in milliseconds.
         config: what produced the report (saved, and hashed into ``config_hash``).
@@ -396,11 +567,13 @@ class EvalReport:
         macro: ranker -> mode -> subset -> the metrics averaged per disease first.
         reference: the ranker the others' top-1 is compared with, if any.
         ratios: ranker -> mode -> subset -> top-1 over the reference's (:func:`top1_ratio`).
+        present_only: rankers that ignore excluded findings (not run on them).
+        no_pmid: ``[num_cases]`` bool, the case cites no PMID (its leakage is not checked).
     """
 
     case_ids: list[str]
     subsets: dict[str, np.ndarray]
-    ranks: dict[str, dict[str, np.ndarray]]
+    positions: dict[str, dict[str, TiedRanks]]
     metrics: dict[str, dict[str, dict[str, RankMetrics]]]
     latency_ms: dict[str, dict[str, float]]
     config: dict[str, Any] = field(default_factory=dict)
@@ -409,18 +582,37 @@ class EvalReport:
     macro: dict[str, dict[str, dict[str, RankMetrics]]] = field(default_factory=dict)
     reference: str | None = None
     ratios: dict[str, dict[str, dict[str, MetricCI]]] = field(default_factory=dict)
+    present_only: list[str] = field(default_factory=list)
+    no_pmid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def ranks(self) -> dict[str, dict[str, np.ndarray]]:
+        """Ranker -> mode -> each case's expected rank (``inf``: not ranked)."""
+        return {r: {m: p.expected() for m, p in by_m.items()} for r, by_m in self.positions.items()}
 
     @property
     def config_hash(self) -> str:
         blob = json.dumps(self.config, sort_keys=True, default=str).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
 
+    @property
+    def unchecked(self) -> int:
+        """Covered cases that cite no PMID (left out of ``leakage_free``)."""
+        if not len(self.no_pmid):
+            return 0
+        return int((self.subsets["covered"] & self.no_pmid).sum())
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary with per-case ranks (``null`` for unranked diagnoses)."""
-        return {
+        """JSON-ready summary with per-case expected ranks and tie counts (``null`` for
+        unranked diagnoses and undefined figures)."""
+        ranks = self.ranks
+        data = {
             "config": self.config,
             "config_hash": self.config_hash,
+            "ties": TIES_NOTE,
             "subset_sizes": {k: int(v.sum()) for k, v in self.subsets.items()},
+            "covered_without_pmid": self.unchecked,
+            "ignores_excluded_findings": list(self.present_only),
             "metrics": {
                 r: {m: {s: v.to_dict() for s, v in by_s.items()} for m, by_s in by_m.items()}
                 for r, by_m in self.metrics.items()
@@ -443,40 +635,55 @@ class EvalReport:
                     "id": cid,
                     **({"disease": self.groups[i]} if self.groups else {}),
                     **{s: bool(mask[i]) for s, mask in self.subsets.items()},
+                    **({"no_pmid": bool(self.no_pmid[i])} if len(self.no_pmid) else {}),
                     "ranks": {
-                        r: {m: (None if math.isinf(v[i]) else float(v[i])) for m, v in by_m.items()}
-                        for r, by_m in self.ranks.items()
+                        r: {m: float(v[i]) for m, v in by_m.items()} for r, by_m in ranks.items()
+                    },
+                    "tied": {
+                        r: {
+                            m: float(p.tied[i]) if math.isfinite(p.better[i]) else None
+                            for m, p in by_m.items()
+                        }
+                        for r, by_m in self.positions.items()
                     },
                 }
                 for i, cid in enumerate(self.case_ids)
             ],
         }
+        return _json_ready(data)
 
     def to_markdown(self) -> str:
         """Tables of top-1 / top-10 (%) per subset; present terms first, excluded beside."""
         sizes = {k: int(v.sum()) for k, v in self.subsets.items()}
         head = " | ".join(f"{s} ({sizes[s]:,})" for s in SUBSETS)
+        skip = set(self.present_only)
         lines = [
             "Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1 in brackets "
             "(whole diseases resampled).",
+            "",
+            TIES_NOTE,
             "",
             f"| ranker | terms | {head} |",
             "|---|---|" + "---|" * len(SUBSETS),
         ]
         for ranker, by_mode in self.metrics.items():
             for mode in MODES:
+                label = "present only" if mode == "present" else "present + excluded"
                 if mode not in by_mode:
+                    if ranker in skip and mode == "present+excluded" and "present" in by_mode:
+                        lines.append(f"| {ranker} | {label} | " + _ignored_cells() + " |")
                     continue
                 cells = []
                 for s in SUBSETS:
                     m = by_mode[mode][s]
                     cells.append(
-                        f"{100 * m.top1.value:.1f} / {100 * m.top10.value:.1f} "
-                        f"[{100 * m.top1.low:.1f}-{100 * m.top1.high:.1f}]"
+                        "n/a"
+                        if m.top1.undefined
+                        else f"{_pct(m.top1.value)} / {_pct(m.top10.value)} "
+                        f"[{_pct(m.top1.low)}-{_pct(m.top1.high)}]"
                     )
-                label = "present only" if mode == "present" else "present + excluded"
                 lines.append(f"| {ranker} | {label} | " + " | ".join(cells) + " |")
-        lines += _table("MRR:", head, self.metrics, lambda m: f"{m.mrr.value:.3f}")
+        lines += _table("MRR:", head, self.metrics, lambda m: _num(m.mrr.value), skip)
         if self.macro:
             groups = np.asarray(self.groups)
             head_macro = " | ".join(
@@ -486,7 +693,10 @@ class EvalReport:
                 "Macro average over diseases, top-1 / top-10 (%) (each disease weighs the same):",
                 head_macro,
                 self.macro,
-                lambda m: f"{100 * m.top1.value:.1f} / {100 * m.top10.value:.1f}",
+                lambda m: (
+                    "n/a" if m.top1.undefined else f"{_pct(m.top1.value)} / {_pct(m.top10.value)}"
+                ),
+                skip,
             )
         if self.ratios:
             lines += _table(
@@ -494,7 +704,14 @@ class EvalReport:
                 head,
                 self.ratios,
                 MetricCI.as_ratio,
+                skip,
             )
+        if len(self.no_pmid):
+            lines += [
+                "",
+                f"{self.unchecked:,} covered case(s) cite no PMID: their leakage cannot be "
+                "checked, so they are not counted as leakage-free.",
+            ]
         if self.calibration:
             lines += [
                 "",
@@ -513,28 +730,31 @@ class EvalReport:
         return "\n".join(lines) + "\n"
 
     def plot_topk(self, path: Path, *, max_k: int = 50) -> None:
-        """Write a PNG of top-k accuracy curves (one panel per subset)."""
+        """Write a PNG of top-k accuracy curves (one panel per subset; ties counted as their
+        expectation)."""
         from matplotlib.figure import Figure  # Agg canvas; no global backend state
 
         fig = Figure(figsize=(5 * len(SUBSETS), 4), layout="constrained")
-        axes = fig.subplots(1, len(SUBSETS), sharey=True)
+        axes = np.atleast_1d(fig.subplots(1, len(SUBSETS), sharey=True))
         ks = np.arange(1, max_k + 1)
-        for ax, subset in zip(np.atleast_1d(axes), SUBSETS, strict=True):
+        for ax, subset in zip(axes, SUBSETS, strict=True):
             mask = self.subsets[subset]
-            for ranker, by_mode in self.ranks.items():
-                for mode, ranks in by_mode.items():
-                    r = ranks[mask]
-                    if not len(r):
+            for ranker, by_mode in self.positions.items():
+                for mode, positions in by_mode.items():
+                    p = positions[mask]
+                    if not len(p):
                         continue
-                    curve = (r[None, :] <= ks[:, None]).mean(axis=1)
+                    curve = p.hits(ks).mean(axis=1)
                     style = "-" if mode == "present" else "--"
                     ax.plot(ks, curve, style, label=f"{ranker} ({mode})")
             ax.set_title(f"{subset} (n={int(mask.sum())})")
             ax.set_xlabel("k")
             ax.set_xscale("log")
             ax.grid(True, alpha=0.3)
-        np.atleast_1d(axes)[0].set_ylabel("top-k accuracy")
-        np.atleast_1d(axes)[-1].legend(fontsize="small", loc="lower right")
+        axes[0].set_ylabel("top-k accuracy")
+        drawn = [ax for ax in axes if ax.lines]
+        if drawn:  # the first panel with curves (a subset may be empty)
+            drawn[0].legend(fontsize="small", loc="lower right")
         fig.savefig(path, dpi=120)
 
     def save(self, out_dir: Path) -> dict[str, Path]:
@@ -546,11 +766,45 @@ class EvalReport:
             "markdown": out_dir / "diagnosis.md",
             "png": out_dir / "topk.png",
         }
-        paths["json"].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        paths["json"].write_text(text, encoding="utf-8")
         paths["markdown"].write_text(self.to_markdown(), encoding="utf-8")
         self.plot_topk(paths["png"])
         logger.info("wrote %s", ", ".join(str(p) for p in paths.values()))
         return paths
+
+
+#: How the report counts ties (in the Markdown and the JSON).
+TIES_NOTE = (
+    "Ties count as their expectation under a uniformly random tie-break: with b candidates "
+    "scored above the true diagnosis and n sharing its score (itself included; the case's "
+    "other true diagnoses count in neither), top-k counts clip((k - b) / n, 0, 1) and the "
+    "reciprocal rank is the mean of 1/position over positions b+1 ... b+n."
+)
+_IGNORED = "n/a (ignores excluded findings)"
+
+
+def _ignored_cells() -> str:
+    return " | ".join(_IGNORED for _ in SUBSETS)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}"
+
+
+def _num(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:.3f}"
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, inf) as ``None`` (JSON ``null``)."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 def _table(
@@ -558,14 +812,18 @@ def _table(
     head: str,
     by_ranker: Mapping[str, Mapping[str, Mapping[str, Any]]],
     cell: Callable[[Any], str],
+    present_only: Collection[str] = (),
 ) -> list[str]:
-    """A Markdown table under ``title``: a row per ranker and mode, a cell per subset."""
+    """A Markdown table under ``title``: a row per ranker and mode, a cell per subset
+    (rankers that ignore excluded findings: ``n/a`` on present + excluded terms)."""
     lines = ["", title, "", f"| ranker | terms | {head} |", "|---|---|" + "---|" * len(SUBSETS)]
     for ranker, by_mode in by_ranker.items():
         for mode in MODES:
             if mode in by_mode:
                 cells = " | ".join(cell(by_mode[mode][s]) for s in SUBSETS)
                 lines.append(f"| {ranker} | {mode} | {cells} |")
+            elif ranker in present_only and mode == "present+excluded" and "present" in by_mode:
+                lines.append(f"| {ranker} | {mode} | {_ignored_cells()} |")
     return lines
 
 
@@ -581,12 +839,14 @@ def evaluate_rankers(
     config: Mapping[str, Any] | None = None,
     progress: bool = False,
     reference: str | None = None,
+    candidates: Iterable[str] | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
     Args:
         cases: the cases (their ``diseases`` are the truth).
-        rankers: name -> ranker.
+        rankers: name -> ranker. A :class:`PresentOnlyRanker` is run on present terms only;
+            a ranker that returns :class:`ProbableRanking` gets a calibration table.
         annotations: the KG's annotations (for the covered and leakage-free subsets).
         out_dir: when given, the report is saved there (JSON, Markdown, PNG).
         modes: any of :data:`MODES` (default: both).
@@ -596,13 +856,16 @@ def evaluate_rankers(
         progress: show a progress bar.
         reference: a ranker of ``rankers`` whose top-1 the others' is divided by (e.g. the
             Resnik baseline). (default: ``None``, no ratios)
+        candidates: the diseases the baselines rank, for the covered subset (default: every
+            annotated subject).
 
     Returns:
         The report.
 
     Raises:
         ValueError: no case; an unknown mode, or a reference that is not among the rankers;
-            fewer than 1 resample. (Checked before any case is ranked.)
+            fewer than 1 resample (checked before any case is ranked); a NaN score (naming
+            the ranker and the case).
     """
     if not cases:
         raise ValueError("no cases to evaluate")
@@ -612,17 +875,23 @@ def evaluate_rankers(
         raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")
     if reference is not None and reference not in rankers:
         raise ValueError(f"reference {reference!r} is not among the rankers {list(rankers)}")
-    subsets = case_subsets(cases, annotations)
+    subsets = case_subsets(cases, annotations, candidates)
     views = {
         "present": [replace(c, excluded=()) for c in cases],
         "present+excluded": list(cases),
     }
-    ranks: dict[str, dict[str, np.ndarray]] = {}
+    present_only = [n for n, r in rankers.items() if isinstance(r, PresentOnlyRanker)]
+    positions: dict[str, dict[str, TiedRanks]] = {}
     latency: dict[str, dict[str, float]] = {}
+    # ranker -> [cases, 2]: probability of the first disease and of the truth (present terms)
+    probabilities: dict[str, np.ndarray] = {}
     for name, ranker in rankers.items():
-        ranks[name], latency[name] = {}, {}
+        positions[name], latency[name] = {}, {}
         for mode in modes:
-            r = np.empty(len(cases))
+            if mode != "present" and name in present_only:
+                continue
+            better = np.empty(len(cases))
+            tied = np.empty(len(cases))
             seconds = np.empty(len(cases))
             items = views[mode]
             if progress:
@@ -633,9 +902,18 @@ def evaluate_rankers(
                 t0 = time.perf_counter()
                 ranking = ranker(case)
                 seconds[i] = time.perf_counter() - t0
-                r[i] = rank_of(ranking, case.diseases)
-            ranks[name][mode] = r
-            latency[name][mode] = float(np.median(seconds) * 1e3) if len(cases) else math.nan
+                try:
+                    found = ranking_ties(ranking, case.diseases)
+                except ValueError as e:
+                    raise ValueError(
+                        f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
+                    ) from e
+                better[i], tied[i] = found.better[0], found.tied[0]
+                if mode == "present" and isinstance(ranking, ProbableRanking):
+                    noted = probabilities.setdefault(name, np.full((len(cases), 2), np.nan))
+                    noted[i] = (ranking.top1_probability, ranking.truth_probability)
+            positions[name][mode] = TiedRanks(better, tied)
+            latency[name][mode] = float(np.median(seconds) * 1e3)
     groups = np.asarray(case_groups(cases))
 
     def summary(macro: bool) -> dict[str, dict[str, dict[str, RankMetrics]]]:
@@ -643,7 +921,7 @@ def evaluate_rankers(
             name: {
                 mode: {
                     s: rank_metrics(
-                        r[mask],
+                        p[mask],
                         groups=groups[mask],
                         macro=macro,
                         n_resamples=n_resamples,
@@ -651,44 +929,60 @@ def evaluate_rankers(
                     )
                     for s, mask in subsets.items()
                 }
-                for mode, r in by_mode.items()
+                for mode, p in by_mode.items()
             }
-            for name, by_mode in ranks.items()
+            for name, by_mode in positions.items()
         }
+
+    def reference_in(mode: str) -> TiedRanks:
+        by_mode = positions[reference or ""]
+        # a reference that ignores excluded findings ranks the same on either
+        return by_mode[mode] if mode in by_mode else by_mode["present"]
 
     ratios = {
         name: {
             mode: {
                 s: top1_ratio(
-                    r[mask],
-                    ranks[reference][mode][mask],
+                    p[mask],
+                    reference_in(mode)[mask],
                     groups[mask],
                     n_resamples=n_resamples,
                     seed=seed,
                 )
                 for s, mask in subsets.items()
             }
-            for mode, r in by_mode.items()
+            for mode, p in by_mode.items()
         }
-        for name, by_mode in ranks.items()
+        for name, by_mode in positions.items()
         if reference is not None and name != reference
     }
+    calibration = {}
+    for name, noted in probabilities.items():
+        use = subsets["covered"] & ~np.isnan(noted).any(axis=1)
+        if not use.any():
+            continue
+        hit = positions[name]["present"].hits(1)
+        calibration[name] = Calibration.of(noted[use, 0], hit[use], noted[use, 1])
     cfg = dict(config or {})
     cfg.setdefault("n_resamples", n_resamples)
     cfg.setdefault("seed", seed)
     cfg.setdefault("rankers", list(rankers))
     cfg.setdefault("bootstrap", "whole diseases resampled")
+    cfg.setdefault("ties", "expectation under a uniformly random tie-break")
     report = EvalReport(
         [c.id for c in cases],
         subsets,
-        ranks,
+        positions,
         summary(macro=False),
         latency,
         cfg,
+        calibration=calibration,
         groups=[str(g) for g in groups],
         macro=summary(macro=True),
         reference=reference,
         ratios=ratios,
+        present_only=present_only,
+        no_pmid=np.array([not c.pmids for c in cases], dtype=bool),
     )
     if out_dir is not None:
         report.save(Path(out_dir))
@@ -706,11 +1000,7 @@ def likelihood_ranker(model: PhenotypeLikelihood) -> Ranker:
 
 def resnik_ranker(model: ResnikRanker) -> Ranker:
     """A ranker from a :class:`ResnikRanker` (present terms only: Resnik ignores exclusions)."""
-
-    def rank(case: Case) -> list[tuple[str, float]]:
-        return model.score(case.present).ranking()
-
-    return rank
+    return PresentOnlyRanker(lambda present: model.score(present).ranking())
 
 
 def run_baselines(
@@ -786,4 +1076,5 @@ def run_baselines(
         config=config,
         progress=progress,
         reference="Resnik one-sided",
+        candidates=subjects,
     )

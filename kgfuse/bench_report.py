@@ -799,7 +799,13 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
 
 
 def _top(metrics: Mapping[str, Any]) -> str:
-    return f"{100 * metrics['top1']['value']:.1f}% / {100 * metrics['top10']['value']:.1f}%"
+    """Top-1 / top-10 as percentages; "n/a" for a figure the run could not compute (an
+    empty subset is written as null)."""
+
+    def percent(value: float | None) -> str:
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    return f"{percent(metrics['top1']['value'])} / {percent(metrics['top10']['value'])}"
 
 
 def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from eval.diagnosis import (
-    Calibration,
     Case,
     EvalReport,
+    ProbableRanking,
     Ranker,
     evaluate_rankers,
     likelihood_ranker,
@@ -41,11 +41,6 @@ from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
 
 logger = logging.getLogger(__name__)
-
-
-#: What a model ranker notes of each case it ranks with present terms only, for calibration:
-#: (probability of its first disease, whether that one is true, probability of the truth).
-ProbabilityNotes = dict[str, tuple[float, bool, float]]
 
 
 def diagnose_case(
@@ -73,15 +68,14 @@ def diagnose_case(
     )
 
 
-def model_ranker(
-    diagnoser: Diagnoser, *, onset: bool = True, notes: ProbabilityNotes | None = None
-) -> Ranker:
+def model_ranker(diagnoser: Diagnoser, *, onset: bool = True, probabilities: bool = True) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: the lead of its shortlist re-ranked by the model, the pool by the
     prior plus the similarity, then the prior's order (:mod:`fusion.shortlist`).
     ``onset``: give the model the case's onset class when it has one, or the one its text
-    states (:func:`encoders.onset_text.read_onset`); ``notes``: filled with
-    each case's probabilities when it is ranked with present terms only."""
+    states (:func:`encoders.onset_text.read_onset`); ``probabilities``: return a
+    :class:`eval.diagnosis.ProbableRanking` (the probability of the first disease and of the
+    case's diagnoses), which the evaluation keeps, by case position, for calibration."""
     n = len(diagnoser.builder.candidates)
 
     def rank(case: Case) -> list[tuple[str, float]]:
@@ -95,11 +89,13 @@ def model_ranker(
         }
         fill = fill_values(prior, similarity, diagnoser.similarity_weight)
         keys = tiered_keys(scores, prior, fill, diagnoser.shortlist, diagnoser.lead, diagnoser.pool)
-        if notes is not None and not case.excluded and result.ranking:
-            first = result.ranking[0]
-            truth = sum(r.probability for r in result.ranking if r.iri in case.diseases)
-            notes[case.id] = (first.probability, first.iri in case.diseases, truth)
-        return [(r.iri, float(k)) for r, k in zip(result.ranking, keys, strict=True)]
+        items = [(r.iri, float(k)) for r, k in zip(result.ranking, keys, strict=True)]
+        if not probabilities or not result.ranking:
+            return items
+        truth = sum(r.probability for r in result.ranking if r.iri in case.diseases)
+        return ProbableRanking(
+            items, top1_probability=result.ranking[0].probability, truth_probability=truth
+        )
 
     return rank
 
@@ -148,7 +144,8 @@ def evaluate_diagnosis(
         cases_path: a case file (phenopackets or the development formats).
         out_dir: where the JSON, Markdown table and PNG of top-k curves go.
         models: model folders (each fusion mechanism and ablation to compare).
-        candidates: CURIE prefix of the baselines' candidates (the models use their own).
+        candidates: CURIE prefix of the baselines' candidates, which also decide the covered
+            subset (the models use their own).
         limit: evaluate the first ``limit`` cases only (quick checks).
         sample: evaluate a seeded random sample of this many cases (every cohort has a chance).
         n_resamples: bootstrap resamples of the 95% intervals.
@@ -173,17 +170,23 @@ def evaluate_diagnosis(
         cases = random.Random(0).sample(cases, sample)
     cases = link_text_cases(cases, kg, measurements=measurements)
     subjects = candidate_subjects(kg, candidates)
+    likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
     rankers: dict[str, Ranker] = {
         "Resnik one-sided": resnik_ranker(
             ResnikRanker(kg.hierarchy, kg.annotations, subjects=subjects, combine="one_sided")
         ),
-        "LIRICAL-style LR": likelihood_ranker(
-            PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
-        ),
+        "LIRICAL-style LR": likelihood_ranker(likelihood),
     }
     config: dict[str, Any] = {
         "cases_path": str(cases_path),
         "num_cases": len(cases),
+        "limit": limit,
+        "sample": sample,
+        "sample_seed": 0,
+        "candidates": candidates or "all annotated subjects",
+        "num_candidates": len(likelihood),
+        "resnik": {"combine": "one_sided", "ic_weighting": "count", "aspects": ["P"]},
+        "likelihood": asdict(likelihood.config),
         "shortlist": shortlist,
         "similarity_weight": similarity_weight,
         "lead": lead,
@@ -192,7 +195,6 @@ def evaluate_diagnosis(
         "models": {},
     }
     linker = default_linker(kg, measurements=measurements)
-    notes: dict[str, ProbabilityNotes] = {}
     for folder in models:
         diagnoser = Diagnoser.load(
             Path(folder),
@@ -205,10 +207,11 @@ def evaluate_diagnosis(
             pool=pool,
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
-        notes[name] = {}
-        rankers[name] = model_ranker(diagnoser, notes=notes[name])
+        rankers[name] = model_ranker(diagnoser)
         if any(c.onset for c in cases):  # what the onset adds, in the same run
-            rankers[f"{name} without onset"] = model_ranker(diagnoser, onset=False)
+            rankers[f"{name} without onset"] = model_ranker(
+                diagnoser, onset=False, probabilities=False
+            )
         config["models"][name] = {
             "path": str(folder),
             "config_hash": diagnoser.meta.get("config_hash"),
@@ -223,12 +226,7 @@ def evaluate_diagnosis(
         config=config,
         progress=progress,
         reference="Resnik one-sided",
+        candidates=subjects,
     )
-    covered = report.subsets["covered"]
-    for name, by_case in notes.items():
-        rows = [by_case[c] for c, m in zip(report.case_ids, covered, strict=True) if m]
-        if rows:
-            first, correct, truth = (np.array(column) for column in zip(*rows, strict=True))
-            report.calibration[name] = Calibration.of(first, correct, truth)
     report.save(out_dir)
     return report

@@ -13,6 +13,7 @@ after a kill, fits a calibration temperature, and saves the model folder with it
 from __future__ import annotations
 
 import logging
+import math
 import resource
 import time
 from collections.abc import Callable, Sequence
@@ -33,8 +34,8 @@ from encoders.graph_model import (
     load_node_embeddings,
 )
 from encoders.text import TextEncoderConfig, default_encoder_path
+from eval.diagnosis import TiedRanks, rank_metrics, rank_ties
 from eval.diagnosis import expected_calibration_error as calibration_error
-from eval.diagnosis import rank_metrics
 from fusion.blas import limit_blas_threads
 from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator, PatientInput
@@ -229,24 +230,29 @@ def _split_patients(
     return train, valid
 
 
-def true_ranks(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """1-based rank of each row's true label (ties count against the model)."""
-    return (logits > logits.gather(1, labels[:, None])).sum(1) + 1
+def true_ranks(logits: torch.Tensor | np.ndarray, labels: torch.Tensor) -> TiedRanks:
+    """Where each row's true label lies, ties kept (:func:`eval.diagnosis.rank_ties`: ties
+    count as their expectation under a random tie-break, as ``kgfuse eval diagnosis``)."""
+    scores = logits.float().numpy() if isinstance(logits, torch.Tensor) else logits
+    truth = np.zeros(scores.shape, dtype=bool)
+    truth[np.arange(len(truth)), labels.numpy()] = True
+    return rank_ties(scores, truth)
 
 
 def rank_metrics_from_logits(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-    """Top-1/3/10 and MRR of the true labels (ties count against the model)."""
+    """Top-1/3/10 and MRR of the true labels (ties as their expectation)."""
     return metrics_of_ranks(true_ranks(logits, labels))
 
 
-def metrics_of_ranks(ranks: torch.Tensor) -> dict[str, float]:
-    """Top-1/3/10 and MRR of 1-based ranks."""
-    r = ranks.float()
+def metrics_of_ranks(ranks: TiedRanks) -> dict[str, float]:
+    """Top-1/3/10 and MRR of the cases' ranks (ties as their expectation)."""
+    if not len(ranks):
+        return {"top1": math.nan, "top3": math.nan, "top10": math.nan, "mrr": math.nan}
     return {
-        "top1": float((r <= 1).float().mean()),
-        "top3": float((r <= 3).float().mean()),
-        "top10": float((r <= 10).float().mean()),
-        "mrr": float((1.0 / r).mean()),
+        "top1": float(ranks.hits(1).mean()),
+        "top3": float(ranks.hits(3).mean()),
+        "top10": float(ranks.hits(10).mean()),
+        "mrr": float(ranks.reciprocal().mean()),
     }
 
 
@@ -603,21 +609,21 @@ def score_dev_cases(
         )
         fill = fill_values(prior, similarity, DEFAULT_SIMILARITY_WEIGHT)
         keys[k] = tiered_keys(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL)
-    ranks = true_ranks(torch.from_numpy(keys), truth)
+    ranks = true_ranks(keys, truth)
     metrics = {f"dev_{k}": v for k, v in metrics_of_ranks(ranks).items()}
     metrics.update(
         {f"dev_model_{k}": v for k, v in rank_metrics_from_logits(scores, truth).items()}
     )
     # each disease weighs the same, however many of its patients the cases hold (dev cases
-    # are cohorts: one large one can carry a difference); ties count against the model
+    # are cohorts: one large one can carry a difference); ties as their expectation
     groups = truth.numpy().astype(str)
-    per_disease = rank_metrics(ranks.numpy(), groups=groups, macro=True, n_resamples=1)
+    per_disease = rank_metrics(ranks, groups=groups, macro=True, n_resamples=1)
     metrics["dev_disease_top1"] = per_disease.top1.value
     metrics["dev_disease_top10"] = per_disease.top10.value
     first = keys.argmax(axis=1)
     confidence = top1_confidence(scores.numpy(), first, float(model.config.calibration_temperature))
     metrics["dev_top1_probability"] = float(confidence.mean())
-    metrics["dev_ece"] = calibration_error(confidence, first == truth.numpy())
+    metrics["dev_ece"] = calibration_error(confidence, ranks.hits(1))
     metrics["dev_cases"] = float(len(dev.inputs))
     return metrics
 

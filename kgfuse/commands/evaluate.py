@@ -229,8 +229,9 @@ def eval_diagnosis(
 ) -> None:
     """Top-1/3/10 and MRR of the model and the baselines, with 95% intervals.
 
-    On all, covered and leakage-free cases; the intervals resample whole diseases; each
-    ranker's average per disease; each ranker's top-1 against Resnik's."""
+    On all, covered (among the baselines' OMIM candidates) and leakage-free cases; the
+    intervals resample whole diseases; each ranker's average per disease; each ranker's top-1
+    against Resnik's. Ties count as their expectation under a random tie-break."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis

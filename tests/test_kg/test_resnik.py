@@ -172,6 +172,26 @@ def test_resnik_scores_of_a_few_candidates_equal_those_of_all(combine: str) -> N
         ranker.score_candidates(patient, [0], combine="max")
 
 
+def test_resnik_leaves_frequency_zero_annotations_out() -> None:
+    """A "0/10" row (no reported patient had the feature) is not in the disease's term set
+    nor in the IC counts (pyhpo counts it); otherwise the scores are the direct ones."""
+    hierarchy = make_hierarchy(PARENTS)
+    rows = [("d1", "C"), ("d1", "E"), ("d2", "G"), ("d3", "E"), ("d4", "G")]
+    with_zero = AnnotationTableBuilder()
+    for n, (disease, term) in enumerate(rows):
+        with_zero.add(f"urn:a:{n}", f"urn:d:{disease}", iri(term), aspect="P", frequency=0.5)
+    with_zero.add("urn:a:zero", "urn:d:d2", iri("D"), aspect="P", frequency=0.0)  # 0/10
+    ranker = ResnikRanker(hierarchy, with_zero.build())
+    assert ranker.diseases == [f"urn:d:d{i}" for i in range(1, 5)]  # d2 stays a candidate
+    assert ic(ranker, "C") == pytest.approx(-math.log(1 / 4))  # d1 only: d2's D left out
+    assert ic(ranker, "D") == 0.0  # no disease has D
+    without = make_annotations(rows)
+    for patient in (["D"], ["D", "G"], ["E", "F"]):
+        got = ranker.score([iri(t) for t in patient]).score
+        terms = [hierarchy.index(iri(t)) for t in patient]
+        assert got == pytest.approx(_brute_force(hierarchy, without, terms, "one_sided"))
+
+
 @pytest.mark.slow
 def test_resnik_agrees_with_pyhpo() -> None:
     """Same inputs as pyhpo (its shipped HPO and OMIM annotations): same scores."""

@@ -313,3 +313,9 @@ def test_the_diagnosis_section_compares_top1_with_resnik(
     key = "LIRICAL-style LR (present) top-1 / Resnik one-sided's, covered"
     assert key in rows_out and "x [" in rows_out[key] and "nan" not in rows_out[key], rows_out
     assert "macro_per_disease" in section["data"]
+
+
+def test_a_figure_the_run_could_not_compute_reads_n_a() -> None:
+    from kgfuse.bench_report import _top
+
+    assert _top({"top1": {"value": 0.5}, "top10": {"value": None}}) == "50.0% / n/a"

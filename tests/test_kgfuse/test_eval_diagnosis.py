@@ -45,10 +45,68 @@ def test_eval_diagnosis_reports_the_models_calibration(
     assert result.exit_code == 0, result.output
     report = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
     [(name, calibration)] = report["calibration"].items()  # the model, not the baselines
-    assert name.startswith("kgfuse ") and calibration["cases"] == 3
-    ranks = [case["ranks"][name]["present"] for case in report["cases"]]
+    # covered: among the baselines' (OMIM) candidates; ORPHA:394 is not
+    assert [case["covered"] for case in report["cases"]] == [True, True, False]
+    assert name.startswith("kgfuse ") and calibration["cases"] == 2
+    ranks = [case["ranks"][name]["present"] for case in report["cases"][:2]]
     assert calibration["top1_accuracy"] == pytest.approx(np.mean([r == 1 for r in ranks]))
     assert 0.0 < calibration["mean_top1_probability"] <= 1.0
     assert 0.0 <= calibration["ece"] <= 1.0
     assert 0.0 < calibration["mean_truth_probability"] <= 1.0
     assert "Calibration of the probabilities" in (out / "diagnosis.md").read_text(encoding="utf-8")
+
+
+def _calibration(home: Path, model: Path, rows: list[dict], out: Path) -> dict:
+    cases = out.with_suffix(".jsonl")
+    cases.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["eval", "diagnosis", "--cases", str(cases), "--model", str(model)]
+    result = CliRunner().invoke(app, [*args, "--home", str(home), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
+    [calibration] = report["calibration"].values()
+    return calibration
+
+
+def test_calibration_keeps_each_case_without_or_with_repeated_ids(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    """The probabilities are kept by case position: rows without an id (or sharing one) do
+    not overwrite each other."""
+    rows = [
+        {"present_hpo": ["HP:0001166", "HP:0001083"], "diseases": ["OMIM:154700"]},
+        {"present_hpo": ["HP:0000098"], "diseases": ["OMIM:154700"]},
+        {"present_hpo": ["HP:0001249", "HP:0001166"], "diseases": ["OMIM:154700"]},
+    ]
+    named = _calibration(
+        mini_home, mini_model, [{"id": f"c{i}", **r} for i, r in enumerate(rows)], tmp_path / "a"
+    )
+    unnamed = _calibration(mini_home, mini_model, rows, tmp_path / "b")
+    same = _calibration(mini_home, mini_model, [{"id": "x", **r} for r in rows], tmp_path / "c")
+    assert named["cases"] == unnamed["cases"] == same["cases"] == 3
+    assert unnamed == pytest.approx(named) and same == pytest.approx(named)
+
+
+def test_eval_diagnosis_config_tells_samples_and_settings_apart(
+    mini_home: Path, tmp_path: Path
+) -> None:
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.evaluation import evaluate_diagnosis
+
+    rows = [
+        {"id": f"c{i}", "present_hpo": [term], "diseases": ["OMIM:154700"]}
+        for i, term in enumerate(["HP:0001166", "HP:0000098", "HP:0001083"])
+    ]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo")
+
+    def run(**kwargs) -> dict:
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        report = evaluate_diagnosis(kg, cases, out, n_resamples=10, progress=False, **kwargs)
+        assert report.config["num_cases"] == 2
+        return report.config | {"hash": report.config_hash}
+
+    first, sampled = run(limit=2), run(sample=2)
+    assert first["limit"] == 2 and first["sample"] is None and sampled["sample"] == 2
+    assert first["hash"] != sampled["hash"]
+    assert first["candidates"] == "OMIM" and "excluded_weight" in first["likelihood"]
