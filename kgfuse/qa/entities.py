@@ -7,7 +7,12 @@ as ruled out). Around it:
 * CURIEs and IRIs written in the question (``HP:0001166``) are resolved directly; one that
   the KG does not know, with a prefix of the KG's nodes or as an IRI, is kept as an
   :class:`UnknownId` (the answer names it; the intent is read with it in place);
-* a gene symbol only counts when written as a symbol (``FBN1``, not the word "was");
+* a gene symbol only counts when written as a symbol (``FBN1``, not the word "was"); in a
+  question written in capitals, only one with a digit or beside the word "gene";
+* a name right after "not", "without", "except" ... is ruled out (``excluded``), whatever
+  read it; :func:`negated_relation` finds a negation of what is asked ("do not have");
+* terms under Frequency and Clinical modifier, and the bare "Onset" and "Mode of
+  inheritance", are ``qualifier`` terms: context, never a phenotype in place of one;
 * names that occur in the question templates themselves ("features", "disease") are not
   entities: they are found by linking the bare templates once;
 * diseases known under the same name in several sources (OMIM and Orphanet) are kept
@@ -36,6 +41,22 @@ _CURIE = re.compile(
 )
 _TRAILING = ".,;:!?)"
 _WORD = re.compile(r"[^\W_]+")
+_HP = "http://purl.obolibrary.org/obo/HP_"
+#: Branches whose terms qualify a phenotype rather than name one: Frequency and Clinical
+#: modifier (severity, onset, course ...), every term under them.
+QUALIFIER_BRANCHES = (_HP + "0040279", _HP + "0012823")
+#: Roots that name no phenotype themselves: Mode of inheritance and Onset (the terms under
+#: them, "Autosomal dominant inheritance", are annotated to diseases and may be asked for).
+QUALIFIER_ROOTS = (_HP + "0000005", _HP + "0003674")
+#: Words right before a name that rule it out ("but not ataxia", "without ectopia lentis").
+_EXCLUDING = re.compile(
+    r"(?:\b(?:no|not|without|except|excluding|nor)|\bother\s+than)\s+(?:(?:a|an|the|any)\s+)?$",
+    re.IGNORECASE,
+)
+#: Words that negate a relation ("do not have", "never", "lack", "isn't") unless they rule
+#: out the name right after them.
+_NEGATION = re.compile(r"\b(?:not|never|cannot|lacks?|lacking|lacked)\b|n[\'\u2019]t\b", re.I)
+_DETERMINERS = re.compile(r"\s*(?:(?:a|an|the|any)\s+)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,9 @@ class Entity:
         type: ``TERM`` (ontology class), ``DISEASE`` or ``GENE``.
         excluded: ruled out in the question ("no seizures").
         same_name: other nodes of the same type and name (Orphanet twin of an OMIM disease).
+        qualifier: a term that qualifies a phenotype rather than names one (a frequency, a
+            clinical modifier such as "Mild", or the bare "Onset" or "Mode of inheritance";
+            :data:`QUALIFIER_BRANCHES`): it never fills a phenotype's slot.
     """
 
     text: str
@@ -59,6 +83,7 @@ class Entity:
     type: str
     excluded: bool = False
     same_name: tuple[str, ...] = field(default=())
+    qualifier: bool = False
 
     @property
     def written_as_id(self) -> bool:
@@ -81,6 +106,7 @@ class Entity:
             "type": self.type,
             "excluded": self.excluded,
             "same_name": [{"iri": i, "curie": compress(i)} for i in self.same_name],
+            "qualifier": self.qualifier,
         }
 
 
@@ -134,6 +160,11 @@ class QuestionEntityLinker:
         }
         # top-level classes ("All") are never what a question is about, unless given by id
         self._roots = {iri for iri, ps in parents.items() if not ps}
+        self.qualifiers = frozenset(
+            {q for q in QUALIFIER_ROOTS if q in hierarchy}.union(
+                *(hierarchy.descendants(b) for b in QUALIFIER_BRANCHES if b in hierarchy)
+            )
+        )
         self.linker = ConceptLinker(
             lexicon,
             LinkerConfig(define_acronyms=False, include_family=True, allow_gap=False),
@@ -199,16 +230,26 @@ class QuestionEntityLinker:
         for e in named:
             if not _overlaps(e.start, e.end, entities):
                 entities.append(e)
+        shouting = _mostly_upper_case(question)
         for m in mentions:
             kind = self.node_type.get(m.iri)
             if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
                 continue
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
+            if kind == GENE and shouting and not _symbol_in_capitals(question, m.start, m.end):
+                continue
             if not _overlaps(m.start, m.end, entities):
                 excluded = m.excluded and not m.family
                 entities.append(self._entity(question, m.start, m.end, m.iri, kind, excluded))
-        return sorted(entities, key=lambda e: e.start)
+        # a name right after "not", "without" ... is ruled out, whatever read it (the linker
+        # marks its own mentions; a disease name found in full is not one of them)
+        return [
+            replace(e, excluded=True)
+            if not e.excluded and _EXCLUDING.search(question[: e.start])
+            else e
+            for e in sorted(entities, key=lambda e: e.start)
+        ]
 
     def _entity(
         self, question: str, start: int, end: int, iri: str, kind: str, excluded: bool = False
@@ -219,11 +260,20 @@ class QuestionEntityLinker:
             end,
             iri,
             compress(iri),
-            self.labels.get(iri, ""),
+            self.labels.get(iri) or self._label_of(iri),
             kind,
             excluded,
             self._twins.get(iri, ()),
+            kind == TERM and iri in self.qualifiers,
         )
+
+    def _label_of(self, iri: str) -> str:
+        """The label the KG gives a node that its label table lacks (an obsolete class,
+        "obsolete Clitoromegaly"), else ""."""
+        try:
+            return self.kg.term(iri).label or ""
+        except (UnknownTermError, ValueError):
+            return ""
 
     def _exact_disease_names(self, question: str) -> list[Entity]:
         """Disease names written in full as the KG has them ("Myopathy, centronuclear,
@@ -274,7 +324,7 @@ class QuestionEntityLinker:
             text = match.group(0).rstrip(_TRAILING)
             end = match.start() + len(text)
             try:
-                iri = self.kg.resolve(text)
+                iri = self.kg.resolve(self._prefix_cased(text))
             except (UnknownTermError, ValueError):
                 kind = self._kind_of_prefix(text)
                 if kind is not None:
@@ -292,6 +342,22 @@ class QuestionEntityLinker:
         if prefix in ("http", "https"):  # an IRI: by the prefix it compresses to, if any
             return self._prefix_kinds.get(compress(text).split(":", 1)[0].casefold(), TERM)
         return self._prefix_kinds.get(prefix)
+
+    def _prefix_cased(self, text: str) -> str:
+        """A CURIE with its prefix written as the KG's nodes write it ("hp:0001166" ->
+        "HP:0001166"); an IRI or an unknown prefix as written."""
+        prefix, colon, local = text.partition(":")
+        if prefix.casefold() in ("http", "https"):
+            return text
+        return f"{self._prefix_names.get(prefix.casefold(), prefix)}{colon}{local}"
+
+    @cached_property
+    def _prefix_names(self) -> dict[str, str]:
+        """Lower-cased CURIE prefix -> the prefix as the KG's nodes write it."""
+        return {
+            compress(i).split(":", 1)[0].casefold(): compress(i).split(":", 1)[0]
+            for i in self.node_type
+        }
 
     @cached_property
     def _prefix_kinds(self) -> dict[str, str]:
@@ -319,6 +385,47 @@ def _crossing_word(m: Mention) -> int | None:
 def _written_as_symbol(text: str, symbol: str) -> bool:
     """A gene symbol as written in a question: exactly, or in another case with a digit."""
     return text == symbol or (text.upper() == symbol.upper() and any(c.isdigit() for c in text))
+
+
+def _mostly_upper_case(question: str) -> bool:
+    """Whether most words of a question are written in capitals ("WHICH DISEASES ...")."""
+    words = [w for w in _WORD.findall(question) if any(c.isalpha() for c in w) and len(w) > 1]
+    return len(words) >= 3 and sum(w.isupper() for w in words) * 2 > len(words)
+
+
+def _symbol_in_capitals(question: str, start: int, end: int) -> bool:
+    """In a question written in capitals every word looks like a gene symbol ("WAS"): one
+    counts only with a digit ("FBN1") or beside the word "gene" ("GENE WAS", "WAS GENE")."""
+    if any(c.isdigit() for c in question[start:end]):
+        return True
+    before = re.search(r"\bgenes?\s+$", question[:start], re.IGNORECASE)
+    after = re.match(r"\s+genes?\b", question[end:], re.IGNORECASE)
+    return bool(before or after)
+
+
+def negated_relation(question: str, entities: Sequence[Entity]) -> str | None:
+    """The words that negate what a question asks ("do not have", "NOT associated",
+    "never", "lack"), or None. A negation that rules out the name right after it ("but not
+    ataxia", read as that name excluded), or that is a word of a name, negates no
+    relation."""
+    starts = {e.start: e for e in entities}
+    for m in _NEGATION.finditer(question):
+        if any(e.start <= m.start() < e.end for e in entities):
+            continue  # a word of a name ("Lack of skin elasticity")
+        if re.search(r"\b(?:or|whether)\s+$", question[: m.start()], re.IGNORECASE):
+            continue  # "... or not?"
+        after = _DETERMINERS.match(question, m.end())
+        following = starts.get(after.end() if after else m.end())
+        if following is not None and following.excluded:
+            continue
+        start = question.rfind(" ", 0, m.start()) + 1  # the whole word ("doesn't")
+        end = m.end()
+        for word in _WORD.finditer(question, m.end()):  # and the next, past an article
+            end = word.end()
+            if word.group(0).casefold() not in ("a", "an", "the", "any"):
+                break
+        return question[start:end]
+    return None
 
 
 #: Words that say what the name after them is: "the phenotype ectopia lentis", "the disease
@@ -354,6 +461,17 @@ def naming_by_id(question: str, start: int, end: int, curie: str) -> str:
     return f"{before}{curie}{question[end:]}"
 
 
+def _called_from(question: str, e: Entity) -> int:
+    """Where the naming of an entity starts: before a word that calls it what it is and its
+    article ("the phenotype ectopia lentis" reads as one phenotype, "What is ENT_TERM?"),
+    else at its name."""
+    word = _WORD_BEFORE.search(question[: e.start])
+    if word is None or CALLED.get(word.group(1).casefold()) != e.type:
+        return e.start
+    article = _ARTICLE_BEFORE.search(question[: word.start(1)])
+    return article.start() if article else word.start(1)
+
+
 def placeholder(kind: str) -> str:
     """The token that stands for an entity of type ``kind`` in a delexicalised question."""
     return f"ENT_{kind}"
@@ -362,9 +480,11 @@ def placeholder(kind: str) -> str:
 def delexicalise(question: str, entities: list[Entity], unknown: Sequence[UnknownId] = ()) -> str:
     """The question with each entity, and each unknown id, replaced by its type's
     placeholder (an unknown id keeps the question's form: "which diseases explain ENT_TERM
-    and ENT_TERM?")."""
+    and ENT_TERM?"); a qualifier beside other entities stays as written ("what is the
+    frequency of ENT_TERM in ENT_DISEASE?", "mild ENT_TERM")."""
     out = question
-    spans = [(e.start, e.end, e.type) for e in entities]
+    named = [e for e in entities if not e.qualifier] or entities
+    spans = [(_called_from(question, e), e.end, e.type) for e in named]
     spans += [(u.start, u.end, u.type) for u in unknown if not _overlaps(u.start, u.end, entities)]
     for start, end, kind in sorted(spans, reverse=True):
         out = out[:start] + placeholder(kind) + out[end:]

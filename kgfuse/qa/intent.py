@@ -3,8 +3,10 @@
 Both read the *delexicalised* question (entities replaced by ``ENT_DISEASE``, ``ENT_GENE``,
 ``ENT_TERM``; see ``kgfuse.qa.entities``). The classifier is a logistic regression over word
 and character n-grams (scikit-learn), trained in about a second on the paraphrases that
-``training_examples`` generates from ``kgfuse.qa.questions.TRAIN_TEMPLATES``. It is trained
-when first needed; its fitted numbers are then saved as JSON in the home's ``cache`` folder
+``training_examples`` generates from ``kgfuse.qa.questions.TRAIN_TEMPLATES`` and on questions
+no intent answers (``OUT_OF_SCOPE_TEMPLATES``: treatment, prevalence ...), a class of their
+own that :attr:`IntentGuess.out_of_scope` reports. It is trained when first needed; its
+fitted numbers are then saved as JSON in the home's ``cache`` folder
 and read back by later processes (``kgfuse.qa.fitted_classifier``), keyed by the training
 questions and settings: no pickled model is ever loaded.
 """
@@ -28,7 +30,16 @@ import numpy as np
 from kg.atomic import written_whole
 from kgfuse.qa.entities import placeholder
 from kgfuse.qa.fitted_classifier import FittedTextClassifier
-from kgfuse.qa.questions import DISEASE, GENE, TERM, TRAIN_TEMPLATES, Intent
+from kgfuse.qa.questions import (
+    DISEASE,
+    GENE,
+    OUT_OF_SCOPE,
+    OUT_OF_SCOPE_TEMPLATES,
+    QUALIFIER_TEMPLATES,
+    TERM,
+    TRAIN_TEMPLATES,
+    Intent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +61,28 @@ _FINDING_LISTS = (
 )
 
 
+#: The least probability of the "out of scope" class that reads a question as one: below it,
+#: the likeliest intent is kept with its own (lower) probability, which the service
+#: thresholds in turn.
+OUT_OF_SCOPE_MIN = 0.5
+
 # how people open a question; one is put before the lower-cased copy of each example
 _PREFIXES = ("", "", "please, ", "can you tell me ", "i would like to know ", "quick question: ")
 
 
 @dataclass(frozen=True)
 class IntentGuess:
-    """The detected intent, how sure the detector is, and which part decided."""
+    """The detected intent, how sure the detector is, and which part decided.
+
+    ``out_of_scope``: the classifier reads the question as one that no intent answers
+    ("What is the treatment for ENT_DISEASE?"); ``intent`` and ``confidence`` are then
+    those of the likeliest intent, for the closest facts.
+    """
 
     intent: Intent
     confidence: float
     method: str  # "pattern" or "classifier"
+    out_of_scope: bool = False
 
 
 def fill_slots(template: str, *, disease: str, disease2: str, gene: str, term: str, findings: str):
@@ -81,7 +103,7 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
     labels: list[str] = []
     t, d, g = placeholder(TERM), placeholder(DISEASE), placeholder(GENE)
     for intent, templates in TRAIN_TEMPLATES.items():
-        for template in templates:
+        for template in templates + QUALIFIER_TEMPLATES.get(intent, ()):
             # definition and synonym questions may be about any kind of entity
             terms = (t, d, g) if intent in (Intent.DEFINITION, Intent.SYNONYMS) else (t,)
             for term in terms:
@@ -99,6 +121,12 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
                     for variant in (text, prefix + text.lower().rstrip("?. ")):
                         texts.append(variant)
                         labels.append(intent.value)
+    for template in OUT_OF_SCOPE_TEMPLATES:
+        text = fill_slots(template, disease=d, disease2=d, gene=g, term=t, findings=t)
+        prefix = rng.choice(_PREFIXES)
+        for variant in (text, prefix + text.lower().rstrip("?. ")):
+            texts.append(variant)
+            labels.append(OUT_OF_SCOPE)
     order = list(range(len(texts)))
     rng.shuffle(order)
     return [texts[i] for i in order], [labels[i] for i in order]
@@ -165,7 +193,10 @@ class IntentClassifier:
             self.model.fit(texts, labels)
             fitted = FittedTextClassifier(self.model)
         self._proba = fitted
-        self.classes = [Intent(c) for c in fitted.classes]
+        #: the intent of each class of the classifier (None: out of scope)
+        self.classes: list[Intent | None] = [
+            None if c == OUT_OF_SCOPE else Intent(c) for c in fitted.classes
+        ]
 
     @classmethod
     def saved_or_fitted(cls, seed: int, folder: Path | None) -> IntentClassifier:
@@ -213,15 +244,22 @@ class IntentClassifier:
     def classify(
         self, delexicalised: str, feasible: Collection[Intent] | None = None
     ) -> IntentGuess:
-        """The classifier's intent alone (no patterns), renormalised over ``feasible``."""
+        """The classifier's intent alone (no patterns), renormalised over ``feasible``; when
+        the likeliest class is "out of scope" with at least :data:`OUT_OF_SCOPE_MIN`, the
+        likeliest intent flagged so."""
         proba = self._proba.predict_proba(delexicalised.lower())
+        in_scope = np.array([c is not None for c in self.classes], dtype=bool)
         if feasible is not None:
             mask = np.array([c in feasible for c in self.classes], dtype=bool)
             if mask.any():
                 proba = np.where(mask, proba, 0.0)
                 proba = proba / proba.sum()
-        best = int(proba.argmax())
-        return IntentGuess(self.classes[best], float(proba[best]), "classifier")
+        top = int(proba.argmax())
+        out_of_scope = not in_scope[top] and proba[top] >= OUT_OF_SCOPE_MIN
+        best = int(np.where(in_scope, proba, -1.0).argmax())
+        intent = self.classes[best]
+        assert intent is not None
+        return IntentGuess(intent, float(proba[best]), "classifier", out_of_scope)
 
 
 def fit_key(seed: int) -> str:

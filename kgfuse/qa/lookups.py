@@ -23,6 +23,7 @@ from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import (
     IAO_DEFINITION,
     KGV_GENE,
+    OBOINOWL,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
     RO_HAS_PHENOTYPE,
@@ -65,6 +66,15 @@ OTHER_ASPECTS = {
 FEATURES_LISTED = 8
 #: Frequency of an annotation that states none, when diseases are ordered by frequency.
 UNSTATED_FREQUENCY = 0.5
+#: What an annotation of another aspect is to a disease, in a yes/no answer.
+ASPECT_ROLE = {
+    "I": "as its mode of inheritance",
+    "C": "as its onset or clinical course",
+    "M": "as a clinical modifier",
+    "H": "as past medical history",
+}
+#: The terms an obsolete class names for use instead (``oboInOwl:consider``).
+Q_CONSIDER = f"SELECT ?consider WHERE {{ ?term <{OBOINOWL}consider> ?consider }}"
 
 
 @dataclass
@@ -85,6 +95,39 @@ class Lookup:
 
 def _name(e: Entity) -> str:
     return f"{e.label or e.text} ({e.curie})"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``count`` and the noun in its number: "1 disease", "2 diseases"."""
+    return f"{count} {singular if count == 1 else many or singular + 's'}"
+
+
+def node_label(kg: KnowledgeGraph, iri: str) -> str:
+    """A node's label, or its CURIE where the source gives none or only "-" (two NCBI
+    genes have the symbol "-")."""
+    label = kg.labels.get(iri, "")
+    return label if label.strip(" -") else compress(iri)
+
+
+def obsolete_note(kg: KnowledgeGraph, term: Entity) -> str | None:
+    """For an obsolete class, a sentence saying so and naming its replacement
+    (``replaced_by``) or the classes to consider instead; None for a current one."""
+    hierarchy = kg.hierarchy
+    if term.type != TERM or term.iri not in hierarchy:
+        return None
+    if not hierarchy.obsolete[hierarchy.index(term.iri)]:
+        return None
+    current = hierarchy.resolve(term.iri)
+    if current is not None:
+        return f"{term.curie} is obsolete; it is replaced by {node_label(kg, current)} " + (
+            f"({compress(current)}): ask for that."
+        )
+    consider = [str(r["consider"]) for r in kg.select(Q_CONSIDER, term=IRI(term.iri))]
+    if consider:
+        return (
+            f"{term.curie} is obsolete; the KG suggests considering {', '.join(sorted(consider))}."
+        )
+    return f"{term.curie} is obsolete and the KG names no replacement."
 
 
 def annotation_fact(a: Annotation) -> CitedFact:
@@ -214,12 +257,18 @@ def _gene_links(kg: KnowledgeGraph) -> _GeneLinks:
 
 
 # ---- lookups -------------------------------------------------------------------------------------
-def disease_features(kg: KnowledgeGraph, disease: Entity) -> Lookup:
+def disease_features(
+    kg: KnowledgeGraph, disease: Entity, *, without: Sequence[Entity] = ()
+) -> Lookup:
     """Phenotypic features annotated to a disease and its same-name twins (the text says
     which records), most frequent first, each phenotype once with its frequencies merged;
     inheritance, onset, course and modifier terms (an annotation's aspect other than P) are
-    named apart and not counted as features, and so are explicit NOT annotations."""
+    named apart and not counted as features, and so are explicit NOT annotations.
+    ``without``: terms ruled out in the question, left out with their subtypes (the text
+    says so)."""
     annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
+    left_out = set().union(*(_under(kg, t.iri) for t in without)) if without else set()
+    annotations = [a for a in annotations if a.phenotype.iri not in left_out]
     aspects = _aspects(kg, disease.iris)
     present = [a for a in annotations if not a.negated]
     features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
@@ -245,7 +294,9 @@ def disease_features(kg: KnowledgeGraph, disease: Entity) -> Lookup:
         for g in absent.values()
     )
     count = len(features)
-    text = f"{_name(disease)} has {count} annotated feature{'s' if count != 1 else ''}"
+    text = f"{_name(disease)} has {plural(count, 'annotated feature')}"
+    if without:
+        text += f" other than {' and '.join(_name(t) for t in without)} and subtypes"
     text += _records(disease)
     names = [_with_frequencies(g) for g in features.values()]
     text += f": {_list(names, FEATURES_LISTED)}." if names else "."
@@ -330,9 +381,10 @@ def diseases_with_feature(kg: KnowledgeGraph, term: Entity, *, limit: int | None
             )
         )
     total = len(ranked)
+    are = "is" if total == 1 else "are"
     text = (
-        f"{total} diseases are annotated with {_name(term)} or a subtype of it, e.g. "
-        f"{_list([i.label for i in items], 5, total)}."
+        f"{plural(total, 'disease')} {are} annotated with {_name(term)} or a subtype of it, "
+        f"e.g. {_list([i.label for i in items], 5, total)}."
     )
     return Lookup(text, items, facts, total=total)
 
@@ -341,33 +393,59 @@ def node_name(kg: KnowledgeGraph, iri: str) -> dict[str, str]:
     return {"iri": iri, "curie": compress(iri), "label": kg.labels.get(iri, "")}
 
 
-def genes_of_disease(kg: KnowledgeGraph, disease: Entity) -> Lookup:
-    """Genes linked to a disease (and its same-name twins)."""
+def genes_of_disease(
+    kg: KnowledgeGraph,
+    disease: Entity,
+    *,
+    without: Sequence[Entity] = (),
+    asked: Sequence[Entity] = (),
+) -> Lookup:
+    """Genes linked to a disease (and its same-name twins). ``without``: genes ruled out in
+    the question, and the genes of diseases ruled out, left out (the text says so);
+    ``asked``: genes the question names, each said to be among them or not."""
+    left_out = {e.iri for e in without if e.type == GENE}
+    for e in without:
+        if e.type == DISEASE:
+            left_out.update(g.iri for d in e.iris for g in kg.genes_of(d))
     items: dict[str, AnswerItem] = {}
     facts = []
     for d in disease.iris:
         for g in kg.genes_of(d):
-            items.setdefault(g.iri, AnswerItem(g.iri, g.label, GENE, {"diseases": []}))
+            if g.iri in left_out:
+                continue
+            label = node_label(kg, g.iri)
+            items.setdefault(g.iri, AnswerItem(g.iri, label, GENE, {"diseases": []}))
             items[g.iri].detail["diseases"].append(compress(d))
             facts.append(_triple(g.iri, RO_GENE_CONTRIBUTES_TO, d))
+    ruled_out = [_name(e) if e.type == GENE else f"those of {_name(e)}" for e in without]
+    other = f" other than {' and '.join(ruled_out)}" if without else ""
+    among = _among(asked, items)
     if not items:
-        return Lookup(f"No gene is linked to {_name(disease)} in the KG.")
+        return Lookup(f"No gene{other} is linked to {_name(disease)} in the KG.{among}")
     genes = sorted(items.values(), key=lambda i: i.label)
-    text = f"Genes associated with {_name(disease)}: " + _list(
+    text = f"Genes associated with {_name(disease)}{other}: " + _list(
         [f"{g.label} ({compress(g.iri)})" for g in genes], 20
     )
-    return Lookup(text + ".", genes, facts)
+    return Lookup(text + "." + among, genes, facts)
 
 
-def genes_of_phenotype(kg: KnowledgeGraph, term: Entity) -> Lookup:
-    """Genes linked to a phenotype or any of its subtypes, by symbol; each with the first of
-    those phenotypes by IRI that it is linked to.
+def _among(asked: Sequence[Entity], found: Iterable[str]) -> str:
+    """ " X is among them." or " X is not among them." for each entity a question names
+    that an answer's list may hold ("Is FBN1 a gene for Marfan syndrome?")."""
+    listed = set(found)
+    return "".join(
+        f" {_name(e)} is {'' if set(e.iris) & listed else 'not '}among them." for e in asked
+    )
+
+
+def _genes_under(kg: KnowledgeGraph, term: str) -> dict[str, str]:
+    """Gene IRI -> the first phenotype by IRI, the term or a subtype, it is linked to.
 
     The links are read from the KG's graph and hierarchy in memory; a term the graph lacks
     (an obsolete id asked for by its CURIE) has its own links read from the store.
     """
     links = _gene_links(kg)
-    under = _under(kg, term.iri)
+    under = _under(kg, term)
     known = np.asarray([links.index[t] for t in under if t in links.index], dtype=np.int64)
     keep = np.isin(links.phenotype, known)
     gene, phenotype = links.gene[keep], links.phenotype[keep]
@@ -382,31 +460,103 @@ def genes_of_phenotype(kg: KnowledgeGraph, term: Entity) -> Lookup:
         if t not in links.index:
             for r in kg.select(Q_GENES_WITH_TERM, term=IRI(t)):
                 via[r["gene"]] = min(via.get(r["gene"], t), t)
+    return via
+
+
+def genes_of_phenotype(
+    kg: KnowledgeGraph,
+    term: Entity,
+    *,
+    also: Sequence[Entity] = (),
+    without: Sequence[Entity] = (),
+) -> Lookup:
+    """Genes linked to a phenotype or any of its subtypes, by symbol; each with the first of
+    those phenotypes by IRI that it is linked to. ``also``: more phenotypes, every one of
+    which a gene must be linked to as well (the count of each is given); ``without``:
+    phenotypes ruled out, whose genes are left out."""
+    via = _genes_under(kg, term.iri)
+    counts = [(term, len(via))]
+    more: dict[str, dict[str, str]] = {}
+    for other in also:
+        more[other.iri] = _genes_under(kg, other.iri)
+        counts.append((other, len(more[other.iri])))
+        via = {g: p for g, p in via.items() if g in more[other.iri]}
+    for ruled_out in without:
+        gone = _genes_under(kg, ruled_out.iri)
+        via = {g: p for g, p in via.items() if g not in gone}
+    asked = " and to ".join(_name(t) for t in (term, *also))
+    asked += " (each or a subtype of it)" if also else " or a subtype of it"
+    if without:
+        asked += ", and not to " + " or ".join(_name(t) for t in without) + " or a subtype"
     if not via:
-        return Lookup(f"No gene is linked to {_name(term)} or its subtypes.")
-    labels = kg.labels
-    ordered = sorted(via, key=lambda g: (labels.get(g, ""), via[g], g))
-    genes = [
-        AnswerItem(g, labels.get(g, ""), GENE, {"via": node_name(kg, via[g])}) for g in ordered
-    ]
+        text = f"No gene is linked to {asked}."
+    else:
+        labels = {g: node_label(kg, g) for g in via}
+        ordered = sorted(via, key=lambda g: (labels[g], via[g], g))
+        are = "is" if len(ordered) == 1 else "are"
+        text = f"{plural(len(ordered), 'gene')} {are} linked to {asked}: "
+        text += _list([labels[g] for g in ordered], 15) + "."
+    if also:
+        text += (
+            " Linked to each alone: "
+            + "; ".join(f"{_name(t)}: {plural(n, 'gene')}" for t, n in counts)
+            + "."
+        )
+    if not via:
+        return Lookup(text)
+    genes = [AnswerItem(g, labels[g], GENE, {"via": node_name(kg, via[g])}) for g in ordered]
     facts = [_triple(g, RO_HAS_PHENOTYPE, via[g]) for g in ordered]
-    text = f"{len(genes)} genes are linked to {_name(term)} or a subtype of it: " + _list(
-        [g.label for g in genes], 15
-    )
-    return Lookup(text + ".", genes, facts)
+    facts += [_triple(g, RO_HAS_PHENOTYPE, more[t.iri][g]) for t in also for g in ordered]
+    return Lookup(text, genes, facts)
 
 
-def diseases_of_gene(kg: KnowledgeGraph, gene: Entity) -> Lookup:
-    """Diseases a gene contributes to."""
+def _diseases_annotated_under(kg: KnowledgeGraph, term: str) -> set[str]:
+    """Diseases annotated with a term or a subtype (NOT annotations left out)."""
+    table = kg.annotations
+    return {table.subjects[s] for s in table.subject[_annotation_rows_under(kg, term)]}
+
+
+def diseases_of_gene(
+    kg: KnowledgeGraph,
+    gene: Entity,
+    *,
+    having: Sequence[Entity] = (),
+    asked: Sequence[Entity] = (),
+) -> Lookup:
+    """Diseases a gene contributes to; ``having``: only those annotated with each of these
+    phenotypes or a subtype (the text says how many of all); ``asked``: diseases the
+    question names, each said to be among them or not."""
     diseases = kg.diseases_of_gene(gene.iri)
+    everyone = len(diseases)
+    for term in having:
+        annotated = _diseases_annotated_under(kg, term.iri)
+        diseases = [d for d in diseases if d.iri in annotated]
+    facts: list[CitedFact] = []
+    for term in having:  # the annotation that puts each disease listed under each term
+        below = set(_under(kg, term.iri))
+        for d in diseases:
+            found = [a for a in kg.annotations_of(d.iri) if a.phenotype.iri in below]
+            facts.extend(annotation_fact(a) for a in found[:1] if not a.negated)
+    wanted = " and ".join(f"{_name(t)} or a subtype of it" for t in having)
+    among = _among(asked, (d.iri for d in diseases))
     if not diseases:
-        return Lookup(f"No disease is linked to {_name(gene)} in the KG.")
+        if having and everyone:
+            return Lookup(
+                f"None of the {plural(everyone, 'disease')} {_name(gene)} is linked to is "
+                f"annotated with {wanted}.{among}"
+            )
+        return Lookup(f"No disease is linked to {_name(gene)} in the KG.{among}")
     items = [AnswerItem(d.iri, d.label, DISEASE) for d in diseases]
-    facts = [_triple(gene.iri, RO_GENE_CONTRIBUTES_TO, d.iri) for d in diseases]
-    text = f"{_name(gene)} is linked to {len(items)} diseases: " + _list(
-        [f"{d.label} ({d.curie})" for d in diseases], 10
-    )
-    return Lookup(text + ".", items, facts)
+    facts = [_triple(gene.iri, RO_GENE_CONTRIBUTES_TO, d.iri) for d in diseases] + facts
+    listed = _list([f"{d.label} ({d.curie})" for d in diseases], 10)
+    if having:
+        text = (
+            f"Of the {plural(everyone, 'disease')} {_name(gene)} is linked to, "
+            f"{len(items)} {'is' if len(items) == 1 else 'are'} annotated with {wanted}: {listed}"
+        )
+    else:
+        text = f"{_name(gene)} is linked to {plural(len(items), 'disease')}: {listed}"
+    return Lookup(text + "." + among, items, facts)
 
 
 def definition(kg: KnowledgeGraph, entity: Entity) -> Lookup:
@@ -420,23 +570,28 @@ def definition(kg: KnowledgeGraph, entity: Entity) -> Lookup:
                 None, entity.iri, IAO_DEFINITION, info.definition, object_is_literal=True
             )
             return Lookup(f"{_name(entity)}: {info.definition}", [item], [fact])
-        parents = ", ".join(p.label for p in info.parents)
+        text = f"{_name(entity)} has no definition in the KG; "
+        if info.parents:
+            text += f"it is a kind of {', '.join(p.label for p in info.parents)}."
+        else:
+            text += obsolete_note(kg, entity) or "it is a top-level class (it has no parent)."
         return Lookup(
-            f"{_name(entity)} has no definition in the KG; it is a kind of {parents or '-'}.",
-            [item],
-            [_triple(entity.iri, RDFS_SUBCLASS_OF, p.iri) for p in info.parents],
+            text, [item], [_triple(entity.iri, RDFS_SUBCLASS_OF, p.iri) for p in info.parents]
         )
     if entity.type == DISEASE:
         features = disease_features(kg, entity)
         genes = genes_of_disease(kg, entity)
         text = (
-            f"{_name(entity)} is a disease of the KG with {len(_features(features.items))} "
-            f"annotated features and {genes.total} associated genes."
+            f"{_name(entity)} is a disease of the KG with "
+            f"{plural(len(_features(features.items)), 'annotated feature')} and "
+            f"{plural(genes.total or 0, 'associated gene')}."
         )
         item = AnswerItem(entity.iri, entity.label, DISEASE, {"same_name": list(entity.same_name)})
         return Lookup(text, [item], (genes.facts + features.facts))
     diseases = diseases_of_gene(kg, entity)
-    text = f"{_name(entity)} is a gene of the KG, linked to {diseases.total} diseases."
+    text = (
+        f"{_name(entity)} is a gene of the KG, linked to {plural(diseases.total or 0, 'disease')}."
+    )
     return Lookup(text, [AnswerItem(entity.iri, entity.label, GENE)], diseases.facts)
 
 
@@ -486,42 +641,55 @@ def children(kg: KnowledgeGraph, entity: Entity) -> Lookup:
     if not items:
         return Lookup(f"{_name(entity)} has no subclasses in the KG.")
     facts = [_triple(c.iri, RDFS_SUBCLASS_OF, entity.iri) for c in info.children]
-    text = f"{len(items)} terms are direct subtypes of {_name(entity)}: " + _list(
+    are = "is a direct subtype" if len(items) == 1 else "are direct subtypes"
+    text = f"{plural(len(items), 'term')} {are} of {_name(entity)}: " + _list(
         [c.label for c in info.children], 12
     )
     return Lookup(text + ".", items, facts)
 
 
 def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
-    """Yes when the disease (or a same-name twin) is annotated with the term or a subtype;
-    the annotations say why, each phenotype once with its frequencies merged."""
+    """Yes when the disease (or a same-name twin) is annotated with the term or a subtype
+    (an inheritance, onset or modifier term named as what it is to the disease); No, stated,
+    when it is annotated as NOT having the term or a broader one; else No, as the term is not
+    among its annotations (a NOT annotation of a subtype is named, and says nothing of the
+    term). The annotations say why, each phenotype once with its frequencies merged; the
+    item's ``stated`` says whether an annotation states the answer."""
     annotations = _annotations(kg, disease.iris)
-    below = set(kg.hierarchy.descendants(term.iri)) if term.iri in kg.hierarchy else set()
-    below.add(term.iri)
-    above = set(kg.hierarchy.ancestors(term.iri)) if term.iri in kg.hierarchy else set()
-    exact = [a for a in annotations if a.phenotype.iri in below]
-    present = [a for a in exact if not a.negated]
-    negated = [a for a in exact if a.negated]
-    item = AnswerItem(disease.iri, disease.label, DISEASE)
+    hierarchy = kg.hierarchy
+    known = term.iri in hierarchy
+    below = set(hierarchy.descendants(term.iri)) if known else {term.iri}
+    above = set(hierarchy.ancestors(term.iri)) if known else {term.iri}
+    present = [a for a in annotations if a.phenotype.iri in below and not a.negated]
+    negated = [a for a in annotations if a.negated and a.phenotype.iri in above]
+    negated_below = [a for a in annotations if a.negated and a.phenotype.iri in below - above]
+    item = AnswerItem(disease.iri, disease.label, DISEASE, {"term": compress(term.iri)})
     if present:
+        aspects = _aspects(kg, disease.iris)
         groups = _by_phenotype(sorted(present, key=_by_frequency))
-        what = ", ".join(_with_frequencies(g) for g in groups.values())
-        item.detail["answer"] = "yes"
+        what = ", ".join(
+            _with_frequencies(g)
+            + (f" {ASPECT_ROLE[aspects[g[0].iri]]}" if aspects.get(g[0].iri) in ASPECT_ROLE else "")
+            for g in groups.values()
+        )
+        item.detail.update(answer="yes", stated=True)
         return Lookup(
             f"Yes: {_name(disease)} is annotated with {what}{_records(disease)}.",
             [item],
             [annotation_fact(a) for a in present],
         )
     if negated:
-        item.detail["answer"] = "no"
-        return Lookup(
-            f"No: {_name(disease)} is explicitly annotated as NOT having {_name(term)}"
-            f"{_records(disease)}.",
-            [item],
-            [annotation_fact(a) for a in negated],
+        item.detail.update(answer="no", stated=True)
+        wider = sorted({a.phenotype.label for a in negated if a.phenotype.iri != term.iri})
+        text = f"No: {_name(disease)} is explicitly annotated as NOT having "
+        text += (
+            f"{', '.join(wider)}, a broader term of {_name(term)}"
+            if wider and not any(a.phenotype.iri == term.iri for a in negated)
+            else _name(term)
         )
+        return Lookup(text + f"{_records(disease)}.", [item], [annotation_fact(a) for a in negated])
     broader = [a for a in annotations if a.phenotype.iri in above and not a.negated]
-    item.detail["answer"] = "no"
+    item.detail.update(answer="no", stated=False)
     text = f"No: {_name(term)} is not among the annotations of {_name(disease)}"
     if broader:
         text += (
@@ -529,12 +697,24 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
             + ", ".join(sorted({a.phenotype.label for a in broader}))
             + ", which the KG does not narrow down"
         )
-    return Lookup(text + ".", [item], [annotation_fact(a) for a in broader])
+    if negated_below:
+        text += (
+            "; it is explicitly annotated as NOT having the subtype(s) "
+            + ", ".join(sorted({_name_of(a) for a in negated_below}))
+            + " (which says nothing of the broader term)"
+        )
+    return Lookup(text + ".", [item], [annotation_fact(a) for a in [*broader, *negated_below]])
 
 
-def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity) -> Lookup:
-    """Features annotated to one disease and to neither the same term nor a related one of the
-    other (a feature counts as shared when the other has it, a subtype or a supertype)."""
+def _name_of(a: Annotation) -> str:
+    return f"{a.phenotype.label} ({compress(a.phenotype.iri)})"
+
+
+def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity) -> Lookup:
+    """Features annotated to one disease and to neither the same term nor a related one of
+    any other (a feature counts as shared when another has it, a subtype or a supertype);
+    inheritance, onset and modifier terms (another aspect) are named apart as what they are.
+    Diseases named twice, or by the records of one name (OMIM and Orphanet), are one."""
     hierarchy = kg.hierarchy
 
     def related(iri: str) -> set[str]:
@@ -542,33 +722,45 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity) -> Lookup:
             return {iri}
         return set(hierarchy.ancestors(iri)) | set(hierarchy.descendants(iri)) | {iri}
 
-    annotated = {
-        e.iri: [a for a in _annotations(kg, e.iris) if not a.negated] for e in (first, second)
-    }
+    diseases: list[Entity] = []
+    for e in (first, second, *more):
+        if not any(e.iri in d.iris or d.iri in e.iris for d in diseases):
+            diseases.append(e)
+    if len(diseases) == 1:
+        same = "the same record" if first.iri == second.iri else "one disease (same name)"
+        return Lookup(f"{_name(first)} and {_name(second)} are {same}: nothing distinguishes them.")
+    annotated = {e.iri: [a for a in _annotations(kg, e.iris) if not a.negated] for e in diseases}
+    aspects: dict[str, str] = {}
+    for e in diseases:
+        aspects.update(_aspects(kg, e.iris))
     terms = {k: {a.phenotype.iri for a in v} for k, v in annotated.items()}
     items: list[AnswerItem] = []
     facts: list[CitedFact] = []
     parts = []
-    for this, other in ((first, second), (second, first)):
+    apart = []
+    for this in diseases:
+        others = set().union(*(terms[d.iri] for d in diseases if d is not this))
         seen: set[str] = set()
         only = []
         for a in sorted(annotated[this.iri], key=_by_frequency):
-            if a.phenotype.iri in seen or related(a.phenotype.iri) & terms[other.iri]:
+            if a.phenotype.iri in seen or related(a.phenotype.iri) & others:
                 continue
             seen.add(a.phenotype.iri)
-            only.append(a)
-            items.append(
-                AnswerItem(
-                    a.phenotype.iri,
-                    a.phenotype.label,
-                    TERM,
-                    {"only_in": compress(this.iri), "frequency": a.frequency_label},
-                )
-            )
+            detail = {"only_in": compress(this.iri), "frequency": a.frequency_label}
+            aspect = aspects.get(a.iri)
+            if aspect in OTHER_ASPECTS:
+                detail["aspect"] = OTHER_ASPECTS[aspect]
+                apart.append(f"{a.phenotype.label} ({OTHER_ASPECTS[aspect]} of {_name(this)})")
+            else:
+                only.append(a)
+            items.append(AnswerItem(a.phenotype.iri, a.phenotype.label, TERM, detail))
             facts.append(annotation_fact(a))
         parts.append(
             f"only {_name(this)}: "
             + (_list([f"{a.phenotype.label} ({a.frequency_label})" for a in only], 6) or "none")
         )
-    text = "Features annotated for one and not the other — " + "; ".join(parts) + "."
+    rest = "the other" if len(diseases) == 2 else "any of the others"
+    text = f"Features annotated for one and not {rest} — " + "; ".join(parts) + "."
+    if apart:
+        text += f" Annotated to one only, not as features: {_list(apart, 6)}."
     return Lookup(text, items, facts)

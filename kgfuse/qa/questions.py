@@ -509,9 +509,81 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
     ),
 }
 
-for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3):
+#: Training questions with a word that names a qualifier term ("frequency", "frequent"):
+#: learnt by the intent classifier but, unlike ``TRAIN_TEMPLATES``, not read as words of
+#: the templates that never name an entity ("What are the children of Frequency?"). The
+#: frequency of a feature in a disease is given with the answer whether it is one.
+QUALIFIER_TEMPLATES: dict[Intent, tuple[str, ...]] = {
+    Intent.IS_FEATURE_OF: (
+        "How common is {T} in {D}?",
+        "What is the frequency of {T} in {D}?",
+        "How often does {D} show {T}?",
+        "How frequent is {T} in {D}?",
+        "In what fraction of {D} patients is {T} seen?",
+    ),
+}
+
+# questions in the forms of those out of scope below ("How is {D} treated?"), for the
+# classifier to learn the words that tell them apart rather than the form
+_TRAIN_TEMPLATES_4: dict[Intent, tuple[str, ...]] = {
+    Intent.DISEASE_FEATURES: ("How is {D} manifested?", "What is {D} like in patients?"),
+    Intent.DEFINITION: ("Tell me about {T}", "Tell me about {D}"),
+}
+
+for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4):
     for _intent, _more in _table.items():
         TRAIN_TEMPLATES[_intent] = TRAIN_TEMPLATES[_intent] + _more
+
+#: The label the intent classifier learns for questions that no intent answers.
+OUT_OF_SCOPE = "out_of_scope"
+#: Questions about the KG's entities that the KG does not answer (treatment, prevalence,
+#: prognosis, a gene's locus or function, inheritance asked as such, similar diseases):
+#: the classifier learns them as :data:`OUT_OF_SCOPE`, so that such a question is not
+#: answered by the lookup its entities happen to fit.
+OUT_OF_SCOPE_TEMPLATES: tuple[str, ...] = (
+    "What is the treatment for {D}?",
+    "What treatments exist for {D}?",
+    "What is the therapy of {D}?",
+    "Which drugs treat {T}?",
+    "What medication helps with {T}?",
+    "How do you treat {T}?",
+    "Is there a cure for {D}?",
+    "What is the prevalence of {D}?",
+    "How many people have {D}?",
+    "What is the incidence of {D}?",
+    "How rare is {D}?",
+    "What is the prognosis of {D}?",
+    "What is the prognosis of {T}?",
+    "What is the life expectancy with {D}?",
+    "Is {D} fatal?",
+    "Who discovered {G}?",
+    "Who first described {D}?",
+    "When was {D} first described?",
+    "On which chromosome is {G}?",
+    "Where is {G} located?",
+    "What protein does {G} encode?",
+    "What is the function of {G}?",
+    "What is the mechanism of {G} mutations?",
+    "What does {G} do?",
+    "How is {D} inherited?",
+    "What is the inheritance pattern of {D}?",
+    "What is the mode of inheritance of {D}?",
+    "What is the age of onset of {D}?",
+    "When does {D} start?",
+    "Which diseases are similar to {D}?",
+    "Which diseases are associated with {D}?",
+    "What diseases are related to {D}?",
+    "What is the differential diagnosis of {D}?",
+    "Which diagnostic test is used for {D}?",
+    "Which test confirms {D}?",
+    "How common is {T}?",
+    "What is the frequency of {T}?",
+    "Is {D} contagious?",
+    "Can {D} be prevented?",
+    "What is the weather today?",
+    "Tell me a joke",
+    "Who are you?",
+)
 
 
 def _no_overlap() -> None:

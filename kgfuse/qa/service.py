@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -35,15 +37,18 @@ from kg.store import default_kg_path, kgfuse_home
 from kgfuse.qa import lookups
 from kgfuse.qa.answers import Answer, AnswerItem, source_namer
 from kgfuse.qa.entities import (
+    QUALIFIER_BRANCHES,
+    QUALIFIER_ROOTS,
     Entity,
     QuestionEntityLinker,
     UnknownId,
     called,
     delexicalise,
     naming_by_id,
+    negated_relation,
 )
 from kgfuse.qa.intent import IntentClassifier, IntentGuess, default_classifier
-from kgfuse.qa.questions import DISEASE, GENE, TERM, Intent
+from kgfuse.qa.questions import DISEASE, GENE, SPECS, TERM, Intent
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +59,9 @@ Understood = tuple[list[Entity], IntentGuess]
 MAX_QUESTION_CHARS = 2_000
 #: Below this classifier confidence (and with no pattern) the intent counts as unknown.
 MIN_CONFIDENCE = 0.30
-#: A classifier guess at least this sure is kept even when the question's entities cannot
-#: answer it (the answer then says what is missing instead of answering something else).
-CLEAR_INTENT = 0.5
+#: Words of a question about a disease's inheritance or onset, whose closest facts are the
+#: disease's annotations of those aspects.
+_ASKS_INHERITANCE_OR_ONSET = re.compile(r"\binherit|\bonset\b|\bage\b|\bstart", re.IGNORECASE)
 #: Closest facts listed when a question cannot be answered.
 CLOSEST_FACTS = 10
 #: Items listed by default; the rest are counted in ``Answer.total``.
@@ -179,10 +184,11 @@ class QAService:
         A name that is both a disease's and a phenotype's ("ectopia lentis" is HP:0001083
         and OMIM:225100) is read, in this order:
 
-        1. as the question calls it: after "phenotype", "feature", "finding", "symptom",
-           "sign" ... as the phenotype, after "disease", "disorder", "syndrome" or
-           "condition" as the disease ("the phenotype ectopia lentis";
-           :data:`kgfuse.qa.entities.CALLED`);
+        1. as the question calls it, name by name: after "phenotype", "feature", "finding",
+           "symptom", "sign" ... as the phenotype, after "disease", "disorder", "syndrome"
+           or "condition" as the disease ("Is ectopia lentis a feature of the disease
+           macroglossia?"; :data:`kgfuse.qa.entities.CALLED`); a name ruled out ("without
+           ectopia lentis") as the phenotype;
         2. as the phenotype when the question describes a patient to diagnose (its findings
            are phenotypes), or when only the phenotype reading can be answered ("Which
            diseases have macroglossia?");
@@ -190,7 +196,7 @@ class QAService:
            lentis?"): the genes of a phenotype are those of every disease with it or a
            subtype, which is what a question naming a feature asks for; the disease of the
            same name is most often that feature's isolated form, one disease among them;
-        4. else as the disease.
+        4. else as the disease (the names not settled by 1 are read all one way).
 
         An answer read one way says so and how to ask for the other, when the other reading
         can be answered too (:meth:`ask`). Asked whether one phenotype is a feature of
@@ -205,15 +211,10 @@ class QAService:
         the answer names them.
         """
         text = check_question(question)
-        entities, findings = self.entities.readings(text)
+        entities, findings = self._readings(text)
         unknown = self.entities.unknown_ids(text)
         guess = self._intent(text, entities, unknown)
         if findings == entities:
-            return entities, guess
-        kinds = {called(text, start) for start, _ in _shared_names(entities, findings)} - {None}
-        if kinds == {TERM}:
-            return findings, self._intent(text, findings, unknown)
-        if kinds == {DISEASE}:
             return entities, guess
         if guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None:
             other = self._intent(text, findings, unknown)
@@ -230,15 +231,30 @@ class QAService:
             return findings, (other if _why_not(other, findings) is None else guess)
         return entities, guess
 
+    def _readings(self, text: str) -> tuple[list[Entity], list[Entity]]:
+        """:meth:`QuestionEntityLinker.readings`, each name that is both a phenotype's and a
+        disease's read as the words around it say wherever they do (see :meth:`understand`;
+        a name ruled out, "without ectopia lentis", is a finding): the first list reads the
+        other such names as diseases, the second as phenotypes."""
+        as_named, findings = self.entities.readings(text)
+        if as_named == findings:
+            return as_named, findings
+        fixed: dict[tuple[int, int], str | None] = {}
+        excluded = {(e.start, e.end) for e in (*as_named, *findings) if e.excluded}
+        for span in _shared_names(as_named, findings):
+            kind = called(text, span[0])
+            fixed[span] = kind if kind is not None or span not in excluded else TERM
+        return (
+            _mixed(as_named, findings, fixed, DISEASE),
+            _mixed(as_named, findings, fixed, TERM),
+        )
+
     def _intent(self, text: str, entities: list[Entity], unknown: list[UnknownId]) -> IntentGuess:
-        """The intent of a question read with these entities (and ids the KG lacks)."""
+        """The intent of a question read with these entities (and ids the KG lacks): the
+        likeliest of all, as sure as it is among all (an intent that the entities cannot
+        answer is not swapped for one they can: the answer says what is missing)."""
         delexicalised = delexicalise(text, entities, unknown)
         guess = self.classifier.predict(delexicalised)
-        feasible = [i for i in Intent if _slots(i, entities) is not None]
-        unsure = guess.method != "pattern" and guess.confidence < CLEAR_INTENT
-        if feasible and guess.intent not in feasible and unsure:
-            # the entities cannot answer the best guess: choose among the intents they can
-            guess = self.classifier.predict(delexicalised, feasible)
         return _fit_to_entities(guess, entities, sum(u.type == TERM for u in unknown))
 
     def _other_reading(self, text: str, entities: list[Entity]) -> str:
@@ -246,17 +262,32 @@ class QAService:
         one way while the other reading can be answered too: which one the answer took and
         how to ask for the other ("" when there is none)."""
         as_named, findings = self.entities.readings(text)
-        if as_named == findings or entities not in (as_named, findings):
-            return ""
-        other_reading = as_named if entities == findings else findings
-        unknown = self.entities.unknown_ids(text)
-        other = self._intent(text, other_reading, unknown)
-        if other.intent is Intent.DIAGNOSE or _why_not(other, other_reading) is not None:
-            return ""
         taken = {(e.start, e.end): e for e in entities}
+        shared = _shared_names(as_named, findings)
+        flipped = {  # each such name read the other way, but one ruled out ("without X")
+            span: DISEASE if taken[span].type == TERM else TERM
+            for span in shared
+            if span in taken
+            and not taken[span].excluded
+            # and one the question calls a disease or a phenotype, unless it is the only one
+            and (len(shared) == 1 or called(text, span[0]) is None)
+        }
+        kinds = {span: e.type for span, e in taken.items() if span in flipped}
+        if not flipped or entities != _mixed(as_named, findings, kinds, TERM):
+            return ""
+        unknown = self.entities.unknown_ids(text)
+        # every such name read the other way, else one of them (the other names as read)
+        candidates = [flipped] + ([{s: k} for s, k in flipped.items()] if len(flipped) > 1 else [])
+        for candidate in candidates:
+            other_reading = _mixed(as_named, findings, {**kinds, **candidate}, TERM)
+            other = self._intent(text, other_reading, unknown)
+            if other.intent is not Intent.DIAGNOSE and _why_not(other, other_reading) is None:
+                break
+        else:
+            return ""
         offered = {(e.start, e.end): e for e in other_reading}
         notes = []
-        for span in _shared_names(as_named, findings):
+        for span in candidate:
             read, alternative = taken[span], offered[span]
             kind = "phenotype" if read.type == TERM else "disease"
             other_kind = "phenotype" if alternative.type == TERM else "disease"
@@ -321,28 +352,49 @@ class QAService:
     ) -> Answer:
         intent = guess.intent
         why = _why_not(guess, entities)
+        negation = _negation(question, entities, intent) if not guess.out_of_scope else None
+        if negation is not None and (intent is not Intent.IS_FEATURE_OF or why is not None):
+            why = (
+                f"it asks for what is not so ('{negation}'): the KG states what is annotated "
+                "(and a few explicit NOT annotations), so a list of what is not would be a "
+                f"guess; ask without '{negation}' for what is"
+            )
+            return self._cannot(question, entities, guess, why)
         if intent is Intent.DIAGNOSE and why in (None, _missing(intent)):
             # with no finding, the differential says what it read (not what it needs)
-            return self._diagnose(question, entities, guess, top_k)
-        slots = _slots(intent, entities)
-        if why is not None or slots is None:
+            ranked = self._diagnose(question, entities, guess, top_k)
+            if ranked.answered:  # a disease or gene named beside the findings is not ranked by
+                _say_left_out(ranked, [e for e in entities if e.type != TERM], intent)
+            return ranked
+        plan = _plan(intent, entities)
+        if why is not None or plan is None:
             return self._cannot(question, entities, guess, why or _missing(intent))
-        lookup = _LOOKUPS[intent]
-        if intent in _LISTED:  # the facts of the first MAX_FACTS are cited, whatever is listed
-            found = lookup(self.kg, *slots, limit=max(limit, MAX_FACTS))
-        else:
-            found = lookup(self.kg, *slots)
-        return Answer(
+        if intent is Intent.IS_FEATURE_OF and not _present(entities, TERM):
+            negation = negation or "no " + plan.calls[0][1][0].text  # "have no seizures?"
+        found = []
+        for lookup, args, options in plan.calls:
+            if intent in _LISTED:  # the facts of the first MAX_FACTS are cited, whatever is listed
+                options = {**options, "limit": max(limit, MAX_FACTS)}
+            one = lookup(self.kg, *args, **options)
+            found.append(_inverted(one, args[0], negation) if negation is not None else one)
+        answer = Answer(
             question,
             intent.value,
             guess.confidence,
-            found.answered,
-            found.text,
-            items=found.items,
-            total=found.total or 0,
-            facts=found.facts,
-            warnings=found.warnings,
+            all(f.answered for f in found),
+            " ".join(f.text for f in found),
+            items=[i for f in found for i in f.items],
+            total=sum(f.total or 0 for f in found),
+            facts=[fact for f in found for fact in f.facts],
+            warnings=[w for f in found for w in f.warnings],
         )
+        _say_left_out(answer, plan.left_out, intent)
+        for e in entities:
+            note = lookups.obsolete_note(self.kg, e)
+            if note is not None:
+                answer.text += "" if note in answer.text else f" {note}"
+                answer.warnings.append(note)
+        return answer
 
     def _diagnose(
         self, question: str, entities: list[Entity], guess: IntentGuess, top_k: int
@@ -433,9 +485,26 @@ class QAService:
         text = f"I cannot answer this: {why}."
         items: list[AnswerItem] = []
         suggested = 0
-        if DISEASE in _needs(guess.intent):
+        if _ASKS_INHERITANCE_OR_ONSET.search(question):
+            # "How is Marfan syndrome inherited?": what the KG annotates, not as features
+            for e in _present(entities, DISEASE):
+                found = lookups.disease_features(self.kg, e)
+                apart = {i.iri: i for i in found.items if "aspect" in i.detail}
+                if apart:
+                    listed = ", ".join(f"{i.label} ({i.detail['aspect']})" for i in apart.values())
+                    text += (
+                        f" The KG annotates {e.label} ({e.curie}), not as features, with {listed}."
+                    )
+                    facts = [f for f in found.facts if f.object in apart] + facts
+        for e in entities:
+            if e.qualifier and e not in _terms(entities) and TERM in _needs(guess.intent):
+                text += (
+                    f" '{e.text}' names {e.label} ({e.curie}), which qualifies a phenotype "
+                    "(its frequency, onset, inheritance or severity) rather than names one."
+                )
+        if DISEASE in _needs(guess.intent) and not guess.out_of_scope:
             for e in entities:
-                if e.type != TERM:
+                if e.type != TERM or e.qualifier:
                     continue
                 named, total = self.diseases_named_after(e.label)
                 if named:
@@ -578,7 +647,13 @@ class QAService:
 # ---- slot filling -------------------------------------------------------------------------------
 def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
     """Why this reading of a question cannot be answered; None when it can."""
-    if guess.confidence < MIN_CONFIDENCE:
+    if guess.out_of_scope and entities:
+        return (
+            "it asks for something the KG does not hold (it holds the phenotypes annotated "
+            "to diseases, the genes linked to them and the ontology's terms, not treatments, "
+            "prevalence, prognosis, loci or similar diseases)"
+        )
+    if guess.confidence < MIN_CONFIDENCE or guess.out_of_scope:
         return "the question matches none of the question types"
     if _slots(guess.intent, entities) is None:
         return _missing(guess.intent)
@@ -623,7 +698,95 @@ def _disease_read_from_a_finding(entities: list[Entity], findings: list[Entity])
 
 
 def _present(entities: list[Entity], kind: str) -> list[Entity]:
-    return [e for e in entities if e.type == kind and not e.excluded]
+    """The entities of a kind not ruled out; of terms, those of :func:`_terms`."""
+    return [
+        e
+        for e in (_terms(entities) if kind == TERM else entities)
+        if e.type == kind and not e.excluded
+    ]
+
+
+#: Qualifier terms that never stand for a phenotype ("frequency", "onset", "inheritance").
+_QUALIFIER_ROOTS = frozenset((*QUALIFIER_BRANCHES, *QUALIFIER_ROOTS))
+
+
+def _terms(entities: list[Entity]) -> list[Entity]:
+    """The terms of a question that stand for phenotypes: those that name one, not a
+    qualifier of one ("mild hypotonia", "the frequency of arachnodactyly"), or, in a
+    question with no such term, the qualifiers other than the bare branch roots ("Which
+    diseases have infantile onset?")."""
+    terms = [e for e in entities if e.type == TERM]
+    return [e for e in terms if not e.qualifier] or [
+        e for e in terms if e.iri not in _QUALIFIER_ROOTS
+    ]
+
+
+def _mixed(
+    as_named: list[Entity],
+    findings: list[Entity],
+    fixed: Mapping[tuple[int, int], str | None],
+    default: str,
+) -> list[Entity]:
+    """The phenotype reading with each name of both kinds read as ``fixed`` says (else as
+    ``default``): as the disease of ``as_named`` or as the phenotype of ``findings``."""
+    as_disease = {
+        span
+        for span in _shared_names(as_named, findings)
+        if (fixed.get(span) or default) == DISEASE
+    }
+    out = [e for e in findings if (e.start, e.end) not in as_disease]
+    out += [e for e in as_named if (e.start, e.end) in as_disease]
+    return sorted(out, key=lambda e: e.start)
+
+
+def _say_left_out(answer: Answer, left_out: list[Entity], intent: Intent) -> None:
+    """Name in an answer's text and warnings the entities of the question it did not use."""
+    if not left_out:
+        return
+    names = ", ".join(
+        f"{e.label or e.text} ({e.curie}{', ruled out' if e.excluded else ''})" for e in left_out
+    )
+    answer.text += (
+        f" Not used in this answer: {names} (a question for the {SPECS[intent].description} "
+        "cannot take it here); ask about it on its own."
+    )
+    answer.warnings += [
+        f"{e.label or e.text} ({e.curie}) in the question was not used in the answer"
+        for e in left_out
+    ]
+
+
+def _negation(question: str, entities: list[Entity], intent: Intent) -> str | None:
+    """The words that negate what the question asks (:func:`negated_relation`). A patient's
+    notes deny findings ("not walking"): for a differential only a negation before the
+    first entity of a question for diseases counts ("Which diseases do not have ...")."""
+    found = negated_relation(question, entities)
+    if found is None or intent is not Intent.DIAGNOSE:
+        return found
+    first = min((e.start for e in entities), default=len(question))
+    asks = re.match(r"\s*(?:which|what)\b", question, re.IGNORECASE)
+    return found if asks and question.find(found) < first else None
+
+
+def _inverted(found: lookups.Lookup, term: Entity, negation: str) -> lookups.Lookup:
+    """The answer to "is X NOT a feature of Y?" from the one to "is X a feature of Y?": the
+    other yes or no where an annotation states it, else a cannot-answer (that X is not
+    annotated does not say that Y lacks it)."""
+    item = found.items[0]
+    if not item.detail.get("stated"):
+        found.text = (
+            f"I cannot answer this: it asks whether {term.label or term.text} ({term.curie}) "
+            f"is not so ('{negation}'), and the KG states neither: {found.text[4:]}"
+        )
+        found.answered = False
+        item.detail["answer"] = "unknown"
+        return found
+    item.detail["answer"] = "no" if item.detail["answer"] == "yes" else "yes"
+    rest = found.text.partition(": ")[2]
+    found.text = (
+        f"{item.detail['answer'].capitalize()} — asked whether it is not so ('{negation}'): {rest}"
+    )
+    return found
 
 
 def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 0) -> IntentGuess:
@@ -631,7 +794,7 @@ def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 
     several findings (or a ruled-out one) describe a patient to diagnose, one finding alone
     asks for the diseases that have it (``unknown``: findings written as ids the KG lacks,
     which count as findings here)."""
-    terms = [e for e in entities if e.type == TERM]
+    terms = _terms(entities)
     diseases = _present(entities, DISEASE)
     swap = {
         (Intent.GENES_OF_DISEASE, False, True): Intent.GENES_OF_PHENOTYPE,
@@ -639,16 +802,16 @@ def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 
     }
     key = (guess.intent, bool(diseases), bool(terms))
     if key in swap:
-        return IntentGuess(swap[key], guess.confidence, guess.method)
-    if guess.intent in _ONE_ENTITY_INTENTS and terms and diseases:
+        return dataclasses.replace(guess, intent=swap[key])
+    if guess.intent in _ONE_ENTITY_INTENTS and _present(entities, TERM) and diseases:
         # a finding and a disease named together: is the one a feature of the other?
-        return IntentGuess(Intent.IS_FEATURE_OF, guess.confidence, guess.method)
+        return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
     several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
     if guess.intent is Intent.DISEASES_WITH_FEATURE and several:
-        return IntentGuess(Intent.DIAGNOSE, guess.confidence, guess.method)
+        return dataclasses.replace(guess, intent=Intent.DIAGNOSE)
     if guess.intent is Intent.DIAGNOSE and len(terms) == 1 and not several and not diseases:
         # one finding: the KG's exact list of diseases with it, not a ranking from one term
-        return IntentGuess(Intent.DISEASES_WITH_FEATURE, guess.confidence, guess.method)
+        return dataclasses.replace(guess, intent=Intent.DISEASES_WITH_FEATURE)
     return guess
 
 
@@ -656,42 +819,125 @@ _ONE_ENTITY_INTENTS = (Intent.DISEASE_FEATURES, Intent.DISEASES_WITH_FEATURE, In
 
 
 def _slots(intent: Intent, entities: list[Entity]) -> tuple[Entity, ...] | None:
-    """The entities an intent works on, or None when some are missing."""
-    terms = _present(entities, TERM)
-    diseases = _present(entities, DISEASE)
-    genes = _present(entities, GENE)
-    anything = [e for e in entities if not e.excluded]
+    """The entities an intent works on first, or None when some are missing (the answer
+    takes the others too where it can: :func:`_plan`)."""
     if intent is Intent.DIAGNOSE:
-        return tuple(e for e in entities if e.type == TERM) or None
-    if intent in (Intent.DISEASE_FEATURES, Intent.GENES_OF_DISEASE):
-        return (diseases[0],) if diseases else None
-    if intent in (Intent.DISEASES_WITH_FEATURE, Intent.GENES_OF_PHENOTYPE):
-        return (terms[0],) if terms else None
-    if intent in (Intent.PARENTS, Intent.CHILDREN):
-        return (terms[0],) if terms else None
-    if intent is Intent.DISEASES_OF_GENE:
-        return (genes[0],) if genes else None
-    if intent in (Intent.DEFINITION, Intent.SYNONYMS):
-        return (anything[0],) if anything else None
-    if intent is Intent.IS_FEATURE_OF:
-        return (terms[0], diseases[0]) if terms and diseases else None
-    if intent is Intent.DISTINGUISH:
-        distinct = list({e.iri: e for e in diseases}.values())
-        return (distinct[0], distinct[1]) if len(distinct) >= 2 else None
-    return None  # pragma: no cover - every intent is handled above
+        return tuple(_terms(entities)) or None
+    plan = _plan(intent, entities)
+    return plan.calls[0][1] if plan is not None else None
+
+
+@dataclasses.dataclass
+class _Plan:
+    """The lookups that answer a question (each with its arguments after the KG and its
+    options), and the entities of the question they leave out."""
+
+    calls: list[tuple[Callable[..., lookups.Lookup], tuple[Entity, ...], dict[str, Any]]]
+    left_out: list[Entity]
+
+
+#: Entity pairs asked "is X a feature of Y?" at most ("Is A or B a feature of C or D?").
+MAX_PAIRS = 12
+
+
+def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
+    """The lookups for a question of an intent: one per disease, gene or term named where the
+    intent takes one ("genes of A and B", per disease), the rest as the intent can take them
+    (a gene named with a feature narrows the gene's diseases to those with it; a ruled-out
+    name is left out of the answer: "seizures but not ataxia"); the entities none of them
+    takes are returned to be named. None when the intent's own entities are missing."""
+    terms = _present(entities, TERM)
+    diseases = _distinct(_present(entities, DISEASE))
+    genes = _present(entities, GENE)
+    ruled_out = [e for e in entities if e.excluded and (e.type != TERM or e in _terms(entities))]
+    ruled_out_terms = [e for e in ruled_out if e.type == TERM]
+    calls: list[tuple[Callable[..., lookups.Lookup], tuple[Entity, ...], dict[str, Any]]] = []
+    used: list[Entity] = []
+    if intent is Intent.DISEASE_FEATURES:
+        calls = [(_LOOKUPS[intent], (d,), {"without": ruled_out_terms}) for d in diseases]
+        used = [*diseases, *ruled_out_terms]
+    elif intent is Intent.GENES_OF_DISEASE:
+        # "Is FBN1 a gene for Marfan syndrome?": each gene named is looked for in the answer
+        without = [e for e in ruled_out if e.type in (GENE, DISEASE)]
+        options = {"without": without, "asked": genes}
+        calls = [(_LOOKUPS[intent], (d,), options) for d in diseases]
+        used = [*diseases, *without, *genes]
+    elif intent is Intent.GENES_OF_PHENOTYPE and terms:
+        options = {"also": terms[1:], "without": ruled_out_terms}
+        calls = [(_LOOKUPS[intent], (terms[0],), options)]
+        used = [*terms, *ruled_out_terms]
+    elif intent is Intent.DISEASES_WITH_FEATURE and terms and genes:
+        # "Which diseases with arachnodactyly are caused by FBN1?"
+        calls = [(lookups.diseases_of_gene, (g,), {"having": terms}) for g in genes]
+        used = [*genes, *terms]
+    elif intent is Intent.DISEASES_WITH_FEATURE and terms:
+        calls = [(_LOOKUPS[intent], (terms[0],), {})]
+        used = terms[:1]
+    elif intent is Intent.DISEASES_OF_GENE:
+        options = {"having": terms, "asked": diseases}  # "Does FBN1 cause Marfan syndrome?"
+        calls = [(_LOOKUPS[intent], (g,), options) for g in genes]
+        used = [*genes, *terms, *diseases]
+    elif intent in (Intent.DEFINITION, Intent.SYNONYMS):
+        named = [e for e in entities if not e.excluded]
+        chosen = [e for e in named if not e.qualifier] or named
+        calls = [(_LOOKUPS[intent], (e,), {}) for e in _distinct(chosen)]
+        used = chosen
+    elif intent in (Intent.PARENTS, Intent.CHILDREN):
+        named = [e for e in entities if e.type == TERM and not e.excluded]
+        chosen = [e for e in named if not e.qualifier] or named
+        calls = [(_LOOKUPS[intent], (e,), {}) for e in _distinct(chosen)]
+        used = chosen
+    elif intent is Intent.IS_FEATURE_OF:
+        asked = terms or ruled_out_terms  # "Does Y have no X?" asks it negated
+        diseases = diseases[:MAX_PAIRS]  # whole terms past MAX_PAIRS pairs are named as left out
+        asked = _distinct(asked)[: max(1, MAX_PAIRS // max(1, len(diseases)))]
+        pairs = [(t, d) for t in asked for d in diseases]
+        calls = [(_LOOKUPS[intent], pair, {}) for pair in pairs]
+        used = [e for pair in pairs for e in pair]
+    elif intent is Intent.DISTINGUISH:
+        named = _present(entities, DISEASE)
+        distinct = list({e.iri: e for e in named}.values())
+        chosen = distinct if len(distinct) >= 2 else named[:2]  # the same disease twice
+        calls = [(_LOOKUPS[intent], tuple(chosen), {})] if len(chosen) >= 2 else []
+        used = chosen
+    if not calls:
+        return None
+    taken = {(e.start, e.end) for e in used}
+    covered = {iri for e in used for iri in e.iris}  # a node named twice, or by a twin's id
+    left_out = [
+        e
+        for e in entities
+        if (e.start, e.end) not in taken and e.iri not in covered and not _context(e, entities)
+    ]
+    return _Plan(calls, left_out)
+
+
+def _context(e: Entity, entities: list[Entity]) -> bool:
+    """Whether a qualifier term is context, not a name the answer leaves out: a bare branch
+    ("the frequency of ..."), or one right before the phenotype it qualifies ("mild
+    hypotonia"); "congenital onset and arachnodactyly" asks for both."""
+    if not e.qualifier:
+        return False
+    after = [o for o in entities if o.start >= e.end and o.type == TERM and not o.qualifier]
+    return e.iri in _QUALIFIER_ROOTS or any(o.start - e.end <= 1 for o in after)
+
+
+def _distinct(entities: list[Entity]) -> list[Entity]:
+    """Entities without repeats: one per node, a same-name twin counting as its node."""
+    out: list[Entity] = []
+    for e in entities:
+        if not any(e.iri in o.iris or o.iri in e.iris for o in out):
+            out.append(e)
+    return out
 
 
 def _needs(intent: Intent) -> tuple[str, ...]:
     """The entity kinds an intent's slots need (none for an unknown intent)."""
-    from kgfuse.qa.questions import SPECS
-
     spec = SPECS.get(intent)
     return spec.needs if spec is not None else ()
 
 
 def _missing(intent: Intent) -> str:
-    from kgfuse.qa.questions import SPECS
-
     spec = SPECS[intent]
     wanted = {
         DISEASE: "a disease",
