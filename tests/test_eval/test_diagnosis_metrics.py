@@ -26,17 +26,6 @@ HOMOCYSTINURIA = to_iri("ORPHA:394")
 DECIPHER = to_iri("DECIPHER:16")
 
 
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    hpo_dir = Path(__file__).parents[1] / "fixtures" / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=hpo_dir, progress=False)
-    return KnowledgeGraph.open(dest)
-
-
 def test_rank_metrics_hand_checked() -> None:
     m = rank_metrics([1, 2, 5, 20, math.inf])
     assert m.n == 5

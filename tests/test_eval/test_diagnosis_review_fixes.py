@@ -21,17 +21,6 @@ DECIPHER = to_iri("DECIPHER:16")
 ARACHNODACTYLY = to_iri("HP:0001166")
 
 
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    hpo_dir = Path(__file__).parents[1] / "fixtures" / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=hpo_dir, progress=False)
-    return KnowledgeGraph.open(dest)
-
-
 @pytest.fixture
 def figures(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
     """The figures written by ``plot_topk`` (kept instead of only saved)."""

@@ -17,16 +17,9 @@ from kgfuse.audit import AuditLog, compare_explanations, verify_record
 from kgfuse.commands.audit import app as audit_app
 from kgfuse.explanation import Explanation, RetrievedFact
 from tests.test_kgfuse.test_audit import KIND, make_explanation
+from tests.test_kgfuse.test_audit_cli_errors import run
 
 runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str]:
-    """Exit code and the output (stdout and stderr) as one line of words; no traceback."""
-    res = runner.invoke(audit_app, list(args))
-    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
-    assert "Traceback" not in res.output
-    return res.exit_code, " ".join(res.output.split())
 
 
 # ---- records that cannot be re-run -----------------------------------------------------------
