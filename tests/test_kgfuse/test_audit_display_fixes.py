@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from kg.rules.engine import CitedFact
@@ -133,7 +134,9 @@ def test_list_at_80_columns_keeps_ids_kinds_and_numbers_whole(
     db = tmp_path / "audit.sqlite"
     with AuditLog(db) as log:
         ids = [append(log, f"long thin fingers {i}") for i in range(3)]
-    monkeypatch.setattr(audit_cli.console, "width", 80)
+    # a console of its own: setting the shared one's width would outlive the test (the
+    # undo writes the width back as a fixed width), and change later commands' output
+    monkeypatch.setattr(audit_cli, "console", Console(width=80, emoji=False))
     res = runner.invoke(audit_app, ["list", "--db", str(db)])
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
