@@ -773,16 +773,16 @@ def _inverted(found: lookups.Lookup, term: Entity, negation: str) -> lookups.Loo
     other yes or no where an annotation states it, else a cannot-answer (that X is not
     annotated does not say that Y lacks it)."""
     item = found.items[0]
+    rest = found.text.partition(": ")[2]  # the text after its "Yes: " or "No: "
     if not item.detail.get("stated"):
         found.text = (
             f"I cannot answer this: it asks whether {term.label or term.text} ({term.curie}) "
-            f"is not so ('{negation}'), and the KG states neither: {found.text[4:]}"
+            f"is not so ('{negation}'), and the KG states neither: {rest}"
         )
         found.answered = False
         item.detail["answer"] = "unknown"
         return found
     item.detail["answer"] = "no" if item.detail["answer"] == "yes" else "yes"
-    rest = found.text.partition(": ")[2]
     found.text = (
         f"{item.detail['answer'].capitalize()} — asked whether it is not so ('{negation}'): {rest}"
     )
