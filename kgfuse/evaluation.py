@@ -68,6 +68,16 @@ def diagnose_case(
     )
 
 
+#: The seed of ``--sample``'s draw of cases.
+SAMPLE_SEED = 0
+#: The Resnik baseline's settings, given to it and written in the run's config.
+RESNIK_SETTINGS: dict[str, Any] = {
+    "combine": "one_sided",
+    "ic_weighting": "count",
+    "aspects": ("P",),
+}
+
+
 def model_ranker(diagnoser: Diagnoser, *, onset: bool = True, probabilities: bool = True) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: the lead of its shortlist re-ranked by the model, the pool by the
@@ -167,13 +177,13 @@ def evaluate_diagnosis(
     if sample is not None and sample < len(cases):
         import random
 
-        cases = random.Random(0).sample(cases, sample)
+        cases = random.Random(SAMPLE_SEED).sample(cases, sample)
     cases = link_text_cases(cases, kg, measurements=measurements)
     subjects = candidate_subjects(kg, candidates)
     likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
     rankers: dict[str, Ranker] = {
         "Resnik one-sided": resnik_ranker(
-            ResnikRanker(kg.hierarchy, kg.annotations, subjects=subjects, combine="one_sided")
+            ResnikRanker(kg.hierarchy, kg.annotations, subjects=subjects, **RESNIK_SETTINGS)
         ),
         "LIRICAL-style LR": likelihood_ranker(likelihood),
     }
@@ -182,10 +192,10 @@ def evaluate_diagnosis(
         "num_cases": len(cases),
         "limit": limit,
         "sample": sample,
-        "sample_seed": 0,
+        "sample_seed": SAMPLE_SEED,
         "candidates": candidates or "all annotated subjects",
         "num_candidates": len(likelihood),
-        "resnik": {"combine": "one_sided", "ic_weighting": "count", "aspects": ["P"]},
+        "resnik": {**RESNIK_SETTINGS, "aspects": list(RESNIK_SETTINGS["aspects"])},
         "likelihood": asdict(likelihood.config),
         "shortlist": shortlist,
         "similarity_weight": similarity_weight,
