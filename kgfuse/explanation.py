@@ -611,14 +611,24 @@ def _css(value: str) -> str:
     return "".join(ch for ch in value.lower() if ch.isalnum() or ch in "-_") or "x"
 
 
-#: C0 controls but tab and newline, DEL and C1 controls (ESC, BEL, CSI U+009B ...).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0 controls but tab and newline, DEL and C1 controls (ESC, BEL, CSI U+009B ...), and
+#: the bidirectional marks, embeddings, overrides and isolates.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def printable(text: str) -> str:
     """``text`` with each control character but newline and tab written as a visible
-    ``\\xNN`` escape, so that stored text cannot drive the terminal it is printed on."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    ``\\xNN`` escape, and each bidirectional control (which can reorder what an auditor
+    reads, as in "Trojan Source") as ``\\uNNNN``, so that stored text cannot drive the
+    terminal it is printed on nor disguise itself there."""
+    return _CONTROL.sub(_escape_control, text)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _number(value: float | None, missing: str = "\u2013") -> str:

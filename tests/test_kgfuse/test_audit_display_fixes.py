@@ -39,6 +39,17 @@ def test_printable_escapes_controls_but_keeps_newlines_and_tabs() -> None:
     assert printable("café – 東京") == "café – 東京"
 
 
+def test_printable_escapes_bidirectional_controls() -> None:
+    """A right-to-left override in a stored note cannot reorder the text an auditor reads."""
+    from kgfuse.explanation import printable
+
+    hostile = "score 0.1\u202e9.0\u202c \u2066x\u2069 \u200f\u061c"
+    shown = printable(hostile)
+    assert shown == "score 0.1\\u202e9.0\\u202c \\u2066x\\u2069 \\u200f\\u061c"
+    assert not any(0x2000 <= ord(c) <= 0x206F or ord(c) == 0x061C for c in shown)
+    assert printable("שלום עולם") == "שלום עולם"  # right-to-left letters stay as they are
+
+
 @pytest.fixture
 def hostile_db(tmp_path: Path) -> tuple[Path, str]:
     db = tmp_path / "audit.sqlite"
