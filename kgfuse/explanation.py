@@ -613,9 +613,7 @@ def _css(value: str) -> str:
 
 #: C0 controls but tab and newline, DEL and C1 controls (ESC, BEL, CSI U+009B ...), and
 #: the bidirectional marks, embeddings, overrides and isolates.
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
