@@ -11,13 +11,16 @@ with its min and max, and the load average before and after (the figures are onl
 comparable at a similar load). Answers of both sides are compared on the warm-up pass.
 
 The first ``KnowledgeGraph.open`` of the endpoint derives the tables from it (once per KG,
-cached in the kgfuse home); its time is reported apart (0 when the cache was already there).
+cached in the kgfuse home by the endpoint's URL); its time is reported apart (0 when the
+cache was already there). On a free port chosen for the run (no ``port`` given) the URL is
+new each time, so the tables derived are removed at the end instead of left behind unused.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import statistics
 import time
 from collections.abc import Callable
@@ -25,7 +28,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import Spread, _load_average, machine_info, sample_arguments
+from eval.bench_kg import (
+    Spread,
+    _load_average,
+    machine_info,
+    output_folder,
+    sample_arguments,
+    write_atomic,
+)
 from kg.endpoint import OxigraphServer, free_port
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import remote_cache_dir
@@ -99,57 +109,29 @@ def run_endpoint_benchmark(
         repeats: timed passes over the samples (default: ``5``).
         seed: sampling seed (default: ``0``).
         port: loopback port of the server (default: a free one); the derived tables are
-            cached per URL, so a fixed port lets later runs skip deriving them.
+            cached per URL, so a fixed port lets later runs skip deriving them (on a free
+            port, the tables this run derived are removed at the end).
         progress: called with a short message after each step.
     """
     say = progress or (lambda message: None)
+    out = output_folder(out)
     load_before = _load_average()
     local = KnowledgeGraph.open(kg_path)
     with OxigraphServer(kg_path, port=port or free_port()) as server:
         cache = remote_cache_dir(server.url, home)
-        before = set(cache.iterdir()) if cache.is_dir() else set()
-        started = time.perf_counter()
-        remote = KnowledgeGraph.open(server.url, home=home)
-        first_open = time.perf_counter() - started
-        cached = remote.path in before
-        say(f"opened {server.url} in {first_open:.1f} s")
-        args = sample_arguments(local, samples, seed)
-        results = []
-        for name, kind in ENDPOINT_HELPERS.items():
-            calls = args[kind]
-            if not calls:
-                continue
-            sides = {"embedded": getattr(local, name), "endpoint": getattr(remote, name)}
-            agree = all(
-                _comparable(sides["embedded"](a)) == _comparable(sides["endpoint"](a))
-                for a in calls
-            )  # also the warm-up pass
-            p50: dict[str, list[float]] = {"embedded": [], "endpoint": []}
-            for r in range(repeats):
-                times: dict[str, list[float]] = {"embedded": [], "endpoint": []}
-                order = ("embedded", "endpoint") if r % 2 == 0 else ("endpoint", "embedded")
-                for a in calls:
-                    for side in order:
-                        t0 = time.perf_counter()
-                        sides[side](a)
-                        times[side].append(time.perf_counter() - t0)
-                for side, values in times.items():
-                    p50[side].append(statistics.median(values) * 1000)
-            ratios = [
-                e / max(b, 1e-9) for e, b in zip(p50["endpoint"], p50["embedded"], strict=True)
-            ]
-            results.append(
-                EndpointHelperResult(
-                    name,
-                    kind,
-                    len(calls),
-                    Spread.of(p50["embedded"]),
-                    Spread.of(p50["endpoint"]),
-                    Spread.of(ratios),
-                    agree,
-                )
-            )
-            say(f"{name}: endpoint/embedded p50 ratio {statistics.median(ratios):.2f}")
+        existed = cache.is_dir()
+        before = set(cache.iterdir()) if existed else set()
+        try:
+            started = time.perf_counter()
+            remote = KnowledgeGraph.open(server.url, home=home)
+            first_open = time.perf_counter() - started
+            cached = remote.path in before
+            say(f"opened {server.url} in {first_open:.1f} s")
+            results = _time_helpers(local, remote, samples, repeats, seed, say)
+            del remote
+        finally:
+            if port is None:  # a URL no later run asks for: its cache would never be read
+                _remove_new(cache, before, existed)
     result = EndpointBenchmarkResult(
         machine=machine_info(),
         config={
@@ -166,12 +148,73 @@ def run_endpoint_benchmark(
         load_average_before=load_before,
         load_average_after=_load_average(),
     )
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_endpoint.json").write_text(
-        json.dumps(result.to_dict(), indent=2), encoding="utf-8"
-    )
-    (out / "bench_endpoint.md").write_text(to_markdown(result), encoding="utf-8")
+    write_atomic(out / "bench_endpoint.json", json.dumps(result.to_dict(), indent=2))
+    write_atomic(out / "bench_endpoint.md", to_markdown(result))
     return result
+
+
+def _remove_new(cache: Path, before: set[Path], existed: bool) -> None:
+    """Remove what this run added to an endpoint's cache folder (the folder too, when the
+    run made it)."""
+    if not cache.is_dir():
+        return
+    for path in set(cache.iterdir()) - before:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if not existed and not any(cache.iterdir()):
+        cache.rmdir()
+
+
+def _time_helpers(
+    local: KnowledgeGraph,
+    remote: KnowledgeGraph,
+    samples: int,
+    repeats: int,
+    seed: int,
+    say: Callable[[str], None],
+) -> list[EndpointHelperResult]:
+    """Each helper on both sides, alternated: answers compared on the warm-up pass, then
+    ``repeats`` timed passes."""
+    args = sample_arguments(local, samples, seed)
+    results = []
+    for name, kind in ENDPOINT_HELPERS.items():
+        calls = args[kind]
+        if not calls:
+            continue
+        sides = {"embedded": getattr(local, name), "endpoint": getattr(remote, name)}
+        # every sample compared (a list, not all() over a generator, which would stop at
+        # the first difference): this is also the warm-up pass of every call
+        same = [
+            _comparable(sides["embedded"](a)) == _comparable(sides["endpoint"](a)) for a in calls
+        ]
+        agree = all(same)
+        p50: dict[str, list[float]] = {"embedded": [], "endpoint": []}
+        for r in range(repeats):
+            times: dict[str, list[float]] = {"embedded": [], "endpoint": []}
+            order = ("embedded", "endpoint") if r % 2 == 0 else ("endpoint", "embedded")
+            for a in calls:
+                for side in order:
+                    t0 = time.perf_counter()
+                    sides[side](a)
+                    times[side].append(time.perf_counter() - t0)
+            for side, values in times.items():
+                p50[side].append(statistics.median(values) * 1000)
+        ratios = [e / max(b, 1e-9) for e, b in zip(p50["endpoint"], p50["embedded"], strict=True)]
+        results.append(
+            EndpointHelperResult(
+                name,
+                kind,
+                len(calls),
+                Spread.of(p50["embedded"]),
+                Spread.of(p50["endpoint"]),
+                Spread.of(ratios),
+                agree,
+            )
+        )
+        say(f"{name}: endpoint/embedded p50 ratio {statistics.median(ratios):.2f}")
+    return results
 
 
 def _spread(s: Spread, digits: int = 2) -> str:

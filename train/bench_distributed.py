@@ -5,7 +5,8 @@ one process) on the same config, from scratch; its throughput is what the traini
 measured (patients per second in the training steps, all processes together: start-up,
 validation, calibration and export left out). Each process count is run ``repeats`` times,
 alternating counts, and summarised by the median, minimum and maximum; the ratio is the
-median throughput of N processes over that of one. Written as JSON and Markdown with the
+median throughput of N processes over that of the first count given (the baseline, one
+process by default). Written as JSON and Markdown with the
 machine's cores and load, which decide these figures on a small machine.
 """
 
@@ -21,12 +22,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import machine_info
+from eval.bench_kg import machine_info, output_folder, write_atomic
 from train.distributed import launch
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_scaling_benchmark", "scaling_markdown"]
+__all__ = ["ScalingRunError", "run_scaling_benchmark", "scaling_markdown"]
+
+
+class ScalingRunError(RuntimeError):
+    """A training run of the scaling benchmark failed (its processes printed why)."""
 
 
 def run_scaling_benchmark(
@@ -50,9 +55,9 @@ def run_scaling_benchmark(
         home: kgfuse home (KG, cached embeddings and fact index).
 
     Raises:
-        RuntimeError: a training run failed.
+        ScalingRunError: a training run failed.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out)
     base = ["train", "--no-resume", "--quiet"]
     if config is not None:
         base += ["--config", str(Path(config).resolve())]
@@ -71,7 +76,10 @@ def run_scaling_benchmark(
             code = launch(n, module, [*base, "--output", str(folder.resolve())])
             wall = time.perf_counter() - started
             if code:
-                raise RuntimeError(f"training with {n} processes failed (status {code})")
+                raise ScalingRunError(
+                    f"training with {n} process(es) failed (torchrun status {code}); its "
+                    "error is printed above"
+                )
             report = json.loads((folder / "training.json").read_text(encoding="utf-8"))
             runs.append(
                 {
@@ -110,16 +118,18 @@ def run_scaling_benchmark(
         "machine": machine_before,
         "load_average_after": machine_info()["load_average"],
     }
-    (out / "bench_scaling.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    (out / "bench_scaling.md").write_text(scaling_markdown(result), encoding="utf-8")
+    write_atomic(out / "bench_scaling.json", json.dumps(result, indent=2))
+    write_atomic(out / "bench_scaling.md", scaling_markdown(result))
     return result
 
 
 def scaling_markdown(result: dict[str, Any]) -> str:
     """The summary as a Markdown table with the machine line."""
     m = result["machine"]
+    base = result["summary"][0]["processes"] if result["summary"] else 1
     lines = [
-        "| processes | patients/s (median) | min | max | ratio to 1 | wall per run (s) |",
+        "| processes | patients/s (median) | min | max "
+        f"| ratio to {base} process{'' if base == 1 else 'es'} | wall per run (s) |",
         "|---|---|---|---|---|---|",
     ]
     for row in result["summary"]:

@@ -44,7 +44,7 @@ from torch import Tensor
 
 from encoders.graph_model import GRAPH_ENCODERS, GraphEmbedder, GraphEncoderConfig
 from encoders.kge_decoders import KGE_DECODERS
-from eval.bench_kg import machine_info
+from eval.bench_kg import machine_info, output_folder, write_atomic
 from eval.linkpred import (
     BASELINE_BATCH_SIZE,
     BASELINE_LR,
@@ -429,8 +429,7 @@ def run_linkpred_benchmark(
         ValueError: An unknown relation, or a split without validation or test triples.
     """
     config = config or LinkPredBenchmarkConfig()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(Path(out_dir))
     start = time.perf_counter()
     split = split_edges(
         graph, list(config.relations), config.valid_frac, config.test_frac, seed=config.seed
@@ -585,7 +584,5 @@ def summary_rows(result: LinkPredBenchmarkResult) -> list[tuple[str, str]]:
 
 
 def _write(result: LinkPredBenchmarkResult, out_dir: Path) -> None:
-    (out_dir / JSON_FILE).write_text(
-        json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8"
-    )
-    (out_dir / MARKDOWN_FILE).write_text(to_markdown(result), encoding="utf-8")
+    write_atomic(out_dir / JSON_FILE, json.dumps(result.to_dict(), indent=2, default=str))
+    write_atomic(out_dir / MARKDOWN_FILE, to_markdown(result))

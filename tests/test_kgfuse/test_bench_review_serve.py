@@ -1,0 +1,215 @@
+"""Review fixes of ``kgfuse bench serve``: answers read (one that cannot answer is not a
+success), answered answers/s as the headline, an untimed warm-up round, no run without a
+model or with an output folder it cannot write, the load audited into a scratch database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import kgfuse.serve_bench as serve_bench
+from kgfuse.cli import app
+from kgfuse.serve_bench import ServeBenchConfig
+
+#: The stub server's answers: question -> (HTTP status, JSON body).
+ANSWERS = {
+    "lookup-ok": (200, {"answered": True, "text": "Ectopia lentis is ..."}),
+    "lookup-no": (200, {"answered": False, "text": "I cannot answer this"}),
+    "diagnose": (500, {"detail": "internal error"}),
+}
+
+
+@contextmanager
+def stub_server() -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server answering ``/ask`` from :data:`ANSWERS`; the URL and the
+    questions it was asked, in order."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", 0))
+            question = json.loads(self.rfile.read(length))["question"]
+            asked.append(question)
+            status, answer = ANSWERS[question]
+            body = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+POOL = {"lookup": ["lookup-ok", "lookup-no"], "diagnosis": ["diagnose"]}
+CONFIG = ServeBenchConfig(clients=2, seconds=0.6, diagnosis_share=0.3)
+
+
+def test_answers_that_cannot_answer_are_counted_apart_from_the_answered() -> None:
+    with stub_server() as (url, _):
+        result = asyncio.run(serve_bench._load(url, POOL, CONFIG))
+    lookup, diagnosis = result["per_kind"]["lookup"], result["per_kind"]["diagnosis"]
+    assert lookup["answered"] > 0 and lookup["unanswered"] > 0 and lookup["errors"] == 0
+    assert diagnosis["errors"] == diagnosis["requests"] > 0 and diagnosis["answered"] == 0
+    assert result["latency_ms"]["lookup"]["n"] == lookup["answered"]  # answered ones only
+    assert "diagnosis" not in result["latency_ms"]
+    assert result["answered"] == lookup["answered"]
+    assert result["unanswered"] == lookup["unanswered"]
+    assert result["requests"] == lookup["requests"] + diagnosis["requests"]
+    # the headline counts answered answers; attempted requests and errors beside it
+    per_s = result["answered"] / result["elapsed_s"]
+    assert result["answered_per_s"] == pytest.approx(per_s, rel=0.02)
+    assert result["requests_per_s"] > result["answered_per_s"]
+    assert result["error_rate"] == round(result["errors"] / result["requests"], 4)
+    report = {
+        **result,
+        "config": CONFIG.__dict__,
+        "machine": {"cpus": 2, "load_average": [0.0]},
+        "server_startup_s": 1.0,
+    }
+    text = serve_bench.markdown(report)
+    assert f"**{result['answered_per_s']} answered answers/s**" in text
+    assert f"| lookup | {lookup['requests']} | {lookup['answered']} | {lookup['unanswered']} |" in (
+        text
+    )
+    assert "| diagnosis |" in text and "untimed warm-up" in text
+
+
+def test_an_untimed_warm_up_round_of_each_kind_comes_first() -> None:
+    with stub_server() as (url, asked):
+        result = asyncio.run(serve_bench._load(url, POOL, CONFIG))
+    warmup = result["warmup"]
+    assert warmup["requests"] == CONFIG.clients * 2  # one of each kind per client
+    assert sorted(q.split("-")[0] for q in asked[: warmup["requests"]]) == [
+        "diagnose",
+        "diagnose",
+        "lookup",
+        "lookup",
+    ]
+    assert len(asked) == warmup["requests"] + result["requests"]  # not counted in the load
+
+
+def _no_server(*args, **kwargs):
+    raise AssertionError("the benchmark started a server")
+
+
+def test_bench_serve_refuses_to_start_without_a_model(
+    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_bench, "_start_server", _no_server)
+    args = ["bench", "serve", "--kg", str(mini_home / "kgs" / "hpo"), "--home", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--model", str(tmp_path / "none"), "--seconds", "1"])
+    assert result.exit_code == 2, result.output
+    assert "no trained diagnosis model" in result.output
+
+
+def test_bench_serve_checks_its_output_folder_before_the_load(
+    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_bench, "_start_server", _no_server)
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder", encoding="utf-8")
+    args = ["bench", "serve", "--kg", str(mini_home / "kgs" / "hpo"), "--model", str(mini_model)]
+    result = CliRunner().invoke(app, [*args, "--home", str(tmp_path), "--out", str(afile / "s")])
+    assert result.exit_code == 2, result.output
+    assert "is a file" in result.output and "Traceback" not in result.output
+
+
+class _FakeProcess:
+    def terminate(self) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+    def kill(self) -> None:
+        pass
+
+
+def test_the_load_is_audited_into_a_scratch_database_that_is_removed(
+    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple] = []
+
+    def start(*args):
+        started.append(args)
+        return _FakeProcess()
+
+    async def ready(url, process, timeout):
+        return 0.5
+
+    async def load(url, pool, config):
+        return {"requests": 0}
+
+    monkeypatch.setattr(serve_bench, "_start_server", start)
+    monkeypatch.setattr(serve_bench, "_wait_ready", ready)
+    monkeypatch.setattr(serve_bench, "_load", load)
+    home = tmp_path / "home"
+    serve_bench.run_serve_bench(mini_home / "kgs" / "hpo", mini_model, home)
+    [args] = started
+    audit_db = Path(args[5])
+    assert audit_db.name == "audit.sqlite" and (home / "tmp") in audit_db.parents
+    assert not audit_db.parent.exists()  # removed with its folder
+    assert not (home / "audit.sqlite").exists()
+    command = serve_bench.server_command(*args[:5], audit_db)
+    assert command[command.index("--audit-db") + 1] == str(audit_db)
+
+
+def test_the_server_records_into_the_audit_database_it_is_given(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    from kgfuse.audit import AuditLog, AuditRecordNotFoundError
+    from tests.test_kgfuse.api_client import api_client
+
+    scratch = tmp_path / "scratch" / "audit.sqlite"
+    home_db = mini_home / "audit.sqlite"
+    with api_client(mini_home, mini_model, audit_db=scratch) as client:
+        asked = client.post("/ask", json={"question": "What is the definition of Marfan syndrome?"})
+        assert asked.status_code == 200, asked.text
+        diagnosed = client.post(
+            "/diagnose", json={"id": "p1", "text": "Tall boy with arachnodactyly."}
+        )
+        assert diagnosed.status_code == 200, diagnosed.text
+    ids = [asked.json()["audit_id"], diagnosed.json()["audit_id"]]
+    log = AuditLog(scratch, readonly=True)
+    assert [log.get(i, exact=True).id for i in ids] == ids
+    if home_db.exists():
+        home = AuditLog(home_db, readonly=True)
+        for record_id in ids:
+            with pytest.raises(AuditRecordNotFoundError):
+                home.get(record_id, exact=True)
+
+
+def test_results_are_written_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename that fails (a full disk, a kill) leaves the previous results as they were."""
+    (tmp_path / "bench_serve.json").write_text('{"previous": true}', encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="No space left"):
+        serve_bench.write_report({"requests": 1}, tmp_path)
+    assert (tmp_path / "bench_serve.json").read_text(encoding="utf-8") == '{"previous": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench_serve.json"]
