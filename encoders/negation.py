@@ -32,8 +32,23 @@ have X", "this disorder is characterized by X"). A finding that persists or reso
 no negation ("no improvement in X", "X resolved", "did not have X until age 12"). A
 relative is the subject across an appositive, a bracket or ``who`` ("his brother, now aged
 10, has"), after the finding ("X was also reported in her brother") and as a label
-("Mother: migraine"), but not when concerned about the patient's findings ("her mother was
-concerned about his hypotonia").
+("Mother: migraine", "Brother - seizures", "FH: seizures"), but not when concerned about the
+patient's findings ("her mother was concerned about his hypotonia", "the parents were mainly
+worried about ...").
+
+A forward scope also ends where a clause of its own starts: an affirmation ("negative for X
+and positive for Y", "denies X, reports Y"), a verb of a course ("no X or Y, and Z
+persists"), ", with" and ", and his/the" ("no X, with marked Y"); a negated treatment or
+manner negates no finding ("without treatment, seizures recur"). Post-posed cues are read
+at the end of a clause ("seizures absent", "seizures excluded", "seizures are unlikely"),
+and a one-word scope reads a hyphenated suffix or prefix ("seizure-free",
+"hypotonia-negative", "non-febrile seizures"; "seizure-free since 2010" is a past finding).
+Hedged are "with or without X", both sides of "X vs Y", a finding alone with a question
+mark ("Seizures?", "?seizures"), a status "(possible)", a differential diagnosis and a
+negated exclusion ("X has not been excluded"); "never without X" affirms. Relatives who may
+be the report's patients ("the brothers", "two siblings", "their child", "a child") are
+relatives only when anchored to someone else ("his brothers", "her son", "they have two
+other children").
 
 The engine works on the tokens of :func:`encoders.normalize.tokenize`, so it shares the
 linker's single pass over the text.
@@ -57,8 +72,24 @@ __all__ = ["ContextResult", "ContextRules", "Trigger"]
 # Punctuation that ends a sentence (every scope), and that with the clause marks ends a
 # backward scope. A line break that starts a new line (a heading, a list item:
 # :data:`encoders.normalize.LINE_BREAK`) ends every scope too.
-_SENTENCE_ENDS = frozenset(".!?;") | {LINE_BREAK}
-_CLAUSE_ENDS = _SENTENCE_ENDS | frozenset(",:")
+#
+# Each mark is listed as written and folded (:func:`encoders.normalize.fold` gives "..."
+# for the ellipsis and the ASCII mark for a fullwidth one): the token list of
+# :func:`encoders.normalize.tokenize` keeps punctuation as written. Besides the ASCII
+# marks: the ellipsis, the fullwidth and ideographic full stops, the fullwidth semicolon,
+# exclamation and question marks, a bullet, and the other line and paragraph breaks
+# (a lone carriage return, U+2028, U+2029, NEL, VT, FF) where the tokenizer makes them
+# tokens.
+_LINE_ENDS = frozenset({LINE_BREAK, "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"})
+_SENTENCE_ENDS = (
+    frozenset(".!?;")
+    | frozenset({"\u2026", "...", "\uff0e", "\u3002", "\uff61", "\uff1b", "\uff01", "\uff1f"})
+    | frozenset({"\u2022"})
+    | _LINE_ENDS
+)
+_CLAUSE_ENDS = _SENTENCE_ENDS | frozenset({",", ":", "\uff0c", "\uff1a", "\u3001"})
+# A question mark, as written or folded ("Seizures?", "?seizures": a hedged finding).
+_QUESTION_MARKS = frozenset({"?", "\uff1f"})
 
 #: Category names.
 NEG, UNC, FAM, PSEUDO, TERM = "negated", "uncertain", "family", "pseudo", "terminate"
@@ -77,18 +108,27 @@ class Trigger:
             ``terminate`` or ``terminate_verb``.
         direction: ``forward`` (scope after the phrase) or ``backward`` (before it).
         window: maximum scope length in words.
+        final: the phrase is a trigger only where it ends its clause: it comes after the
+            finding ("seizures absent", not "hypotonia and absent reflexes"), so what
+            follows it is punctuation, the end of the text or a word of
+            :data:`_AFTER_FINAL` ("reflexes absent bilaterally").
     """
 
     phrase: str
     category: str
     direction: str = "forward"
     window: int = 8
+    final: bool = False
 
 
 def _many(
-    phrases: Iterable[str], category: str, direction: str = "forward", window: int = 8
+    phrases: Iterable[str],
+    category: str,
+    direction: str = "forward",
+    window: int = 8,
+    final: bool = False,
 ) -> list[Trigger]:
-    return [Trigger(p, category, direction, window) for p in phrases]
+    return [Trigger(p, category, direction, window, final) for p in phrases]
 
 
 _NEG_FORWARD = (
@@ -107,6 +147,12 @@ _NEG_FORWARD = (
     "no morphological evidence of",
     "denies",
     "denied",
+    "deny",
+    "denying",
+    "lack of",
+    "lacks",
+    "lacked",
+    "lacking",
     "rules out",
     "ruled out",
     "did not have",
@@ -126,8 +172,16 @@ _NEG_BACKWARD = (
     "were ruled out",
     "has been ruled out",
     "have been ruled out",
+    "had been ruled out",
+    "is ruled out",
+    "are ruled out",
     "was excluded",
     "were excluded",
+    "is excluded",
+    "are excluded",
+    "has been excluded",
+    "have been excluded",
+    "had been excluded",
     "is absent",
     "are absent",
     "was absent",
@@ -161,6 +215,35 @@ _NEG_BACKWARD = (
     "both normal",
     "both negative",
 )
+# Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
+# absent.", "Seizures excluded by EEG", not "hypotonia and absent reflexes".
+_NEG_BACKWARD_FINAL = ("absent", "excluded")
+# Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
+# "a microcephaly-free family".
+_NEG_BACKWARD_SHORT = ("free", "negative")
+# ... but a finding free since a time, for a time or on a treatment is a past finding, like
+# "no recurrence of X" ("seizure-free since age 3", "seizure free for two years on
+# valproate", "a seizure-free interval"): these words after "free" make it no trigger.
+_PAST_AFTER_FREE = frozenset(
+    {
+        "since",
+        "for",
+        "after",
+        "on",
+        "off",
+        "until",
+        "till",
+        "now",
+        "period",
+        "periods",
+        "interval",
+        "intervals",
+        "survival",
+    }
+)
+# A prefix written apart from its word ("non-febrile seizures", "non progressive"): the
+# next word is ruled out where the linker did not read the prefixed word as one name.
+_NEG_PREFIX = ("non",)
 # A heading that rules out the list after it, to the end of the sentence: "The following
 # were excluded: seizures, hypotonia and cleft palate."
 _NEG_LIST_FORWARD = (
@@ -174,6 +257,8 @@ _NEG_LIST_FORWARD = (
     "were ruled out :",
     "ruled out :",
     "negative for :",
+    "negative :",
+    "negatives :",
     "pertinent negatives :",
 )
 _LIST_WINDOW = 80
@@ -234,6 +319,26 @@ _UNC_FORWARD = (
     "r o",
     "evaluate for",
     "versus",
+    # a differential diagnosis: its items are hedged ("differential diagnosis includes
+    # epilepsy, syncope and migraine")
+    "differential includes",
+    "differential include",
+    "differential included",
+    "differential diagnosis includes",
+    "differential diagnosis include",
+    "differential diagnosis included",
+    "differential diagnoses include",
+    "differential diagnoses included",
+    "differential diagnoses includes",
+    "differential diagnosis of",
+    "differential diagnosis is",
+    "differential diagnoses are",
+    "differential diagnosis :",
+    "differential diagnoses :",
+    "differential :",
+    "ddx :",
+    "ddx includes",
+    "ddx include",
     # hypothetical: a risk, a test or a plan for a finding, a condition ("at risk of
     # developing X", "screening for X", "performed to exclude X", "if X occurs")
     "at risk of",
@@ -281,7 +386,45 @@ _UNC_BACKWARD = (
     "is possible",
     "is likely",
     "was considered",
+    # a negated exclusion is a hedge, not a finding affirmed ("seizures have not been
+    # excluded")
+    "not been excluded",
+    "has not been excluded",
+    "have not been excluded",
+    "had not been excluded",
+    "has not been ruled out",
+    "have not been ruled out",
+    "had not been ruled out",
+    "has not yet been excluded",
+    "have not yet been excluded",
+    "has not yet been ruled out",
+    "have not yet been ruled out",
 )
+# Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
+# are unlikely.", not "seizures are unlikely to recur".
+_UNC_BACKWARD_FINAL = (
+    "unlikely",
+    "is unlikely",
+    "are unlikely",
+    "was unlikely",
+    "were unlikely",
+    "seems unlikely",
+    "seem unlikely",
+    "appears unlikely",
+    "thought unlikely",
+    "considered unlikely",
+    "felt unlikely",
+)
+# Two readings set side by side: each is hedged ("seizures vs syncope", "seizures vs.
+# syncope"). Forward over a few words and backward over the word before (a scope of one
+# word reaches the finding that ends there); "versus" (forward: :data:`_UNC_FORWARD`) is
+# hedged backward too.
+_UNC_ALTERNATIVES = ("vs", "vs .", "v s")
+_ALTERNATIVE_WINDOW = 3
+# A finding that may or may not be present, a name's own phrase ("intellectual disability
+# with or without seizures", "with/without"): hedged over a few words, never ruled out.
+_UNC_EITHER = ("with or without", "with without", "with and without")
+
 # A modal right after a finding: "seizures may occur" (a scope of one word, the end of the
 # finding before it: "he has hypotonia and seizures may occur" hedges the seizures only).
 _UNC_BACKWARD_SHORT = (
@@ -291,6 +434,27 @@ _UNC_BACKWARD_SHORT = (
     "could occur",
     "may be present",
     "may appear",
+)
+# After a finding, words that keep a post-posed trigger at the end of its clause:
+# "reflexes absent bilaterally", "seizures excluded by EEG", "seizure free since 2010".
+_AFTER_FINAL = frozenset(
+    {
+        "on",
+        "in",
+        "at",
+        "by",
+        "since",
+        "for",
+        "from",
+        "during",
+        "after",
+        "throughout",
+        "bilaterally",
+        "clinically",
+        "now",
+        "today",
+        "currently",
+    }
 )
 _PSEUDO = (
     "no further",
@@ -316,6 +480,37 @@ _PSEUDO = (
     "not yet",
     "not cause",
     "normal limits",
+    # a double negation: the finding is always there ("she is never without pain")
+    "never without",
+    "not without",
+    "rarely without",
+    "seldom without",
+    # a negation of a treatment, an evaluation or a manner, not of the findings after it
+    # ("without treatment, seizures recur", "no medication controlled his seizures",
+    # "no matter the dose", "he has not been evaluated for his seizures")
+    "no matter",
+    "no doubt",
+    "without treatment",
+    "without therapy",
+    "without medication",
+    "without medications",
+    "without intervention",
+    "without surgery",
+    "no treatment",
+    "no therapy",
+    "no medication",
+    "no medications",
+    "no drug",
+    "no drugs",
+    "no intervention",
+    "not treated",
+    "not been treated",
+    "not evaluated",
+    "not been evaluated",
+    "not yet evaluated",
+    "not been assessed",
+    "not been investigated",
+    "not been examined",
     # a question about a finding the text names, not a hedge of it ("it is unclear whether
     # his hypotonia is central"), like "not certain whether"
     "unclear if",
@@ -403,6 +598,10 @@ _TERMINATE = (
     "source of",
     "reason for",
     "until",  # "did not crawl until 10 months and had a tremor": a delay, then a finding
+    # an affirmation of what follows ("negative for seizures and positive for hypotonia")
+    "positive for",
+    "positive :",
+    "positives :",
 )
 # Verbs that start a new affirmed predicate: they end negation and uncertainty scopes but
 # not a family scope ("her mother has seizures").
@@ -418,6 +617,40 @@ _TERMINATE_VERBS = (
     "presented",
     "started",
     "became",
+    # a finding reported or a course stated after a negated one: a clause of its own
+    # ("denies seizures, reports ataxia", "no seizures or ataxia occurred, and his
+    # hypotonia improved", "no ptosis; hypotonia persists")
+    "reports",
+    "endorses",
+    "endorsed",
+    "admits",
+    "complains",
+    "complained",
+    "exhibits",
+    "exhibited",
+    "displays",
+    "displayed",
+    "persists",
+    "persisted",
+    "persist",
+    "recurs",
+    "recurred",
+    "recur",
+    "worsened",
+    "worsens",
+    "improved",
+    "improves",
+    "continues",
+    "continued",
+    "remains",
+    "remained",
+    "occurred",
+    "occurs",
+    "began",
+    "begins",
+    "emerged",
+    "progressed",
+    "progresses",
 )
 # Subject pronouns start a new clause about the patient: "she does not walk, and she
 # cannot speak" negates walking only. Like the verbs above they end negation and
@@ -452,6 +685,159 @@ _RELATIVES = (
     "relatives",
     "half brother",
     "half sister",
+    "mom",
+    "mum",
+    "mommy",
+    "mummy",
+    "dad",
+    "daddy",
+    "grandma",
+    "grandpa",
+    "granny",
+    "son",
+    "sons",
+    "daughter",
+    "daughters",
+    "child",
+    "children",
+    "twin",
+    "twins",
+    "grandson",
+    "granddaughter",
+    "grandchild",
+    "grandchildren",
+)
+# Relatives who may be the patients themselves: the patient's children are "his/her
+# children" and the probands of a report on siblings are "the brothers", "both brothers",
+# "two siblings". These open a family scope only when anchored to someone else
+# (:func:`_anchored`): "her son has seizures", "his two brothers have ataxia", "they have
+# two other children with ...", not "these are two siblings with ..." or "the mother says
+# her son has seizures".
+_OFFSPRING = frozenset(
+    {
+        "son",
+        "sons",
+        "daughter",
+        "daughters",
+        "child",
+        "children",
+        "grandson",
+        "granddaughter",
+        "grandchild",
+        "grandchildren",
+    }
+)
+_PEERS = frozenset({"brothers", "sisters", "siblings", "sibs", "cousins", "twin", "twins"})
+_ANCHORED_ONLY = _OFFSPRING | _PEERS
+# Words before such a relative that tie it to someone else: a possessive, the side of the
+# family, "other", a verb of having ("he has two brothers with ...").
+_ANCHORS = frozenset(
+    {
+        "his",
+        "her",
+        "their",
+        "my",
+        "s",
+        "a",
+        "an",
+        "maternal",
+        "paternal",
+        "other",
+        "another",
+        "older",
+        "younger",
+        "elder",
+        "eldest",
+        "youngest",
+        "half",
+        "step",
+        "co",
+        "has",
+        "have",
+        "had",
+        "having",
+    }
+)
+_POSSESSIVES = frozenset({"his", "her", "their", "my"})
+# A parent's child is the patient or a sibling, so "their son" is no anchor.
+_NOT_OFFSPRING_ANCHORS = frozenset({"their"})
+# "child" and "children" are anchored only by a possessive or "other" ("her children",
+# "the patient's child", "two other children"): "a child", "the children" may be the
+# patients themselves.
+_CHILDREN = frozenset({"child", "children", "grandchild", "grandchildren"})
+_CHILD_ANCHORS = frozenset({"his", "her", "my", "s", "other", "another"})
+# Words between an anchor and the relative: "his two older brothers", "a healthy son".
+_ANCHOR_SKIPPED = frozenset(
+    {
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "both",
+        "all",
+        "affected",
+        "unaffected",
+        "healthy",
+        "deceased",
+        "male",
+        "female",
+        "identical",
+        "monozygotic",
+        "dizygotic",
+        "full",
+        "biological",
+        "adult",
+        "twin",
+    }
+)
+# Before a relative after "in": indefinite people ("present in two sisters") are relatives
+# even without an anchor; definite ones ("in both brothers") are the report's own.
+_INDEFINITE = frozenset({"a", "an", "one", "two", "three", "four", "five", "six", "several"})
+# A parent who reports on "her son" speaks of the patient: "the mother says her son has
+# seizures".
+_REPORTING = frozenset(
+    {
+        "report",
+        "reports",
+        "reported",
+        "say",
+        "says",
+        "said",
+        "state",
+        "states",
+        "stated",
+        "note",
+        "notes",
+        "noted",
+        "noticed",
+        "describe",
+        "describes",
+        "described",
+        "feel",
+        "feels",
+        "felt",
+        "believe",
+        "believes",
+        "believed",
+        "think",
+        "thinks",
+        "thought",
+        "mention",
+        "mentions",
+        "mentioned",
+        "explain",
+        "explains",
+        "explained",
+        "worry",
+        "worries",
+        "worried",
+        "fear",
+        "fears",
+        "feared",
+        "that",
+    }
 )
 # A relative is the experiencer when it is the subject of what follows.
 _EXPERIENCER_VERBS = frozenset(
@@ -482,7 +868,33 @@ _EXPERIENCER_VERBS = frozenset(
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
 # "were all normal", "both were negative": a backward trigger about a whole list.
 _LIST_QUANTIFIERS = frozenset({"all", "both"})
-_FAMILY_PHRASES = ("family history of", "family history", "history in the family")
+_FAMILY_PHRASES = (
+    "family history of",
+    "family history",
+    "history in the family",
+    "family hx",
+    "family hx of",
+    "fam hx",
+    "fhx",
+    "fhx of",
+    "fh :",
+    "fh of",
+    "fh -",
+)
+# After a finding: "seizures run in the family".
+_FAMILY_BACKWARD = (
+    "runs in the family",
+    "run in the family",
+    "ran in the family",
+    "running in the family",
+    "runs in his family",
+    "runs in her family",
+    "runs in their family",
+    "run in his family",
+    "run in her family",
+    "run in their family",
+    "runs in families",
+)
 # A relative's finding ruled out: "no family history of X" is neither the patient's finding
 # nor present in the family.
 _FAMILY_NEGATED = (
@@ -501,6 +913,12 @@ _FAMILY_NEGATED = (
     "family history is negative",
     "family history was unremarkable for",
     "family history is unremarkable for",
+    "no family hx of",
+    "no fhx of",
+    "no fh of",
+    "fh negative for",
+    "fhx negative for",
+    "family hx negative for",
 )
 # Words that start a clause about the patient and so end a family scope.
 _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
@@ -553,17 +971,37 @@ _RELATIVE_MODIFIERS = frozenset(
         "another",
         "twin",
         "half",
+        "four",
+        "five",
+        "six",
+        "multiple",
+        "several",
+        "many",
+        "numerous",
+        "various",
+        "some",
+        "first",
+        "second",
+        "degree",
+        "eldest",
+        "youngest",
+        "deceased",
+        "healthy",
+        "co",
+        "step",
     }
 )
 # After "in the mother's": words that still name relatives ("in the mother's family").
 _KIN_WORDS = frozenset({"family", "side", "relatives", "kindred", "lineage"})
+# After a relative, the marks of a label: "Mother: migraine", "Brother - seizures".
+_LABEL_MARKS = frozenset({":", "-", "\u2013", "\u2014", "\uff1a"})
 # Words that make "X in her brother" a comparison with the patient's own finding.
 _COMPARISONS = frozenset({"like", "similar", "as", "than", "those", "that"})
 # An appositive or a bracket between a relative and its verb is skipped when it is at most
 # this many words: "his older brother, now aged 10, has epilepsy", "a sister (II-2) has".
 _APPOSITIVE_WORDS = 6
 # Words a relative's appositive never holds (they make it a clause of its own).
-_NO_APPOSITIVE = frozenset({"and", "but", "who", "which", "that", ":"}) | frozenset(".!?;")
+_NO_APPOSITIVE = frozenset({"and", "but", "who", "which", "that", ":"}) | _SENTENCE_ENDS
 
 # "finding: status" forms: "Seizures: none", "Hypotonia: no", "Ptosis - no", "seizures (-)".
 _STATUS_MARKS = frozenset({":", "-", "\u2013", "\u2014"})
@@ -595,6 +1033,27 @@ _STATUS_CLAUSE_ENDS = _CLAUSE_ENDS | _STATUS_MARKS | frozenset("()")
 _STATUS_POSITIVE = frozenset(
     {"yes", "present", "positive", "pos", "+", "noted", "seen", "observed", "found"}
 )
+_STATUS_UNCERTAIN = frozenset(
+    {
+        "possible",
+        "probable",
+        "suspected",
+        "questionable",
+        "query",
+        "equivocal",
+        "unclear",
+        "uncertain",
+        "unknown",
+        "?",
+        "\uff1f",
+        "likely",
+        "unlikely",
+    }
+)
+_STATUSES = _STATUS_NEGATIVE | _STATUS_POSITIVE | _STATUS_UNCERTAIN
+# Where a sentence or a heading's item starts: a finding there alone with a question mark
+# is hedged ("Seizures?", "Exam: ptosis?").
+_ITEM_STARTS = _SENTENCE_ENDS | frozenset({":", "\uff1a"})
 
 # Words that end a forward negation or uncertainty scope after a finding: an affirmation
 # ("no seizures, hypotonia present"), a copula of a clause of its own ("there was no ptosis,
@@ -620,15 +1079,46 @@ _AFFIRMATIONS = frozenset(
         "were",
     }
 )
+# After a comma in a forward scope, words that start a clause of its own: "no ptosis, with
+# marked ataxia", "no seizures, her hypotonia worsened"; after ", and" also a determiner:
+# "no seizures, and the hypotonia improved".
+_CLAUSE_OPENERS = frozenset({"with", "his", "her", "their", "its"})
+_CLAUSE_OPENERS_AFTER_AND = frozenset({"the", "this", "these", "that", "there"})
+# "as well as" adds to what a forward scope rules out an item of its own.
+_AS_WELL = ["well", "as"]
 # Words between the items of a forward list: "no A, B, C, or D", "neither A nor B".
 _FORWARD_SEPARATORS = frozenset({",", "and", "or", "nor"})
 
 _OR = frozenset({"or", "nor"})
 # A negation in these words followed by "until" is a delay, not a ruled-out finding.
 _VERBAL = frozenset({"not", "never"})
+# Before the concern word any adverb in -ly ("mainly", "primarily", "deeply") is skipped
+# too (:func:`_concerned`).
 _CONCERN_ADVERBS = frozenset(
-    {"very", "also", "initially", "quite", "particularly", "first", "more", "increasingly", "so"}
+    {
+        "very",
+        "also",
+        "initially",
+        "quite",
+        "particularly",
+        "first",
+        "more",
+        "most",
+        "increasingly",
+        "so",
+        "especially",
+        "rather",
+        "too",
+        "much",
+        "always",
+        "often",
+        "still",
+        "now",
+        "even",
+    }
 )
+# The most adverbs skipped before a concern word.
+_CONCERN_ADVERB_WORDS = 3
 
 # Generic statements about a disorder or its patients, not about this patient: "patients
 # with this syndrome typically have X", "this disorder is characterized by X".
@@ -772,16 +1262,25 @@ class ContextRules:
                 *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
+                *_many(_NEG_BACKWARD_FINAL, NEG, "backward", win, final=True),
+                *_many(_NEG_BACKWARD_SHORT, NEG, "backward", 1),
+                *_many(_NEG_PREFIX, NEG, "forward", 1),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
+                *_many(_UNC_BACKWARD_FINAL, UNC, "backward", win, final=True),
                 *_many(_UNC_BACKWARD_SHORT, UNC, "backward", 1),
+                *_many(_UNC_ALTERNATIVES, UNC, "forward", _ALTERNATIVE_WINDOW),
+                *_many((*_UNC_ALTERNATIVES, "versus"), UNC, "backward", 1),
+                *_many(_UNC_EITHER, UNC, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
+                *_many(_FAMILY_BACKWARD, FAM, "backward", 2 * win),
                 *_many(_FAMILY_NEGATED, FAM_NEG, "forward", 2 * win),
             ]
         self.triggers = list(triggers)
         self.relatives = frozenset(relatives if relatives is not None else _RELATIVES)
+        # phrase -> its triggers (one phrase may open scopes both ways: "vs")
         self._trie: dict[str, Any] = {}
         self._max_len = 1
         for trig in self.triggers:
@@ -790,7 +1289,7 @@ class ContextRules:
             node = self._trie
             for w in words:
                 node = node.setdefault(w, {})
-            node[""] = trig
+            node[""] = (*node.get("", ()), trig)
         self._window = default_window
         self._family_window = 2 * default_window
         self._first_words = (
@@ -818,13 +1317,13 @@ class ContextRules:
                 if "" in node:
                     best = (i, j, node[""])
             if best is not None:
-                found.append(best)
+                found.extend((best[0], best[1], trig) for trig in best[2])
                 done = best[1]
                 continue
             other = None
             if words[i] in self.relatives:
                 other = self._relative(words, i)
-            elif words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS:
+            if other is None and (words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS):
                 end = _generic_subject(words, i)
                 if end is not None:
                     other = (i, end, Trigger(words[i], GENERIC, "forward", self._family_window))
@@ -840,12 +1339,18 @@ class ContextRules:
           ``who`` ("her brother, now aged 10, has", "a sister (II-2) has", "the mother, who
           has"): a scope from the verb on; not when the relative is concerned about, or told
           of, the patient's findings ("her mother was concerned about his hypotonia");
-        - a label ("Mother: migraine"): a scope to the end of its line or sentence;
+        - a label ("Mother: migraine", "Brother - seizures"): a scope to the end of its
+          line or sentence;
         - "in" a relative after the finding ("seizures were also reported in her brother"):
           a backward scope over the clause (not "in the mother's pregnancy").
+
+        A relative who may be the patient (:data:`_ANCHORED_ONLY`: "the brothers", "two
+        siblings", "her son") opens a scope as the subject only when anchored to someone
+        else (:func:`_anchored`), and after "in" when anchored or, for siblings, indefinite
+        ("present in two sisters", not "in both brothers" or "hypotonia in a child").
         """
         n, window = len(words), self._family_window
-        if i + 1 < n and words[i + 1] == ":":
+        if i + 1 < n and words[i + 1] in _LABEL_MARKS:
             return i, i + 2, Trigger(words[i], FAM, "forward", window)
         p = i - 1
         while p >= 0 and i - p <= 3 and words[p] in _RELATIVE_MODIFIERS:
@@ -853,9 +1358,14 @@ class ContextRules:
         possessive = i + 2 < n and words[i + 1] == "s"  # "in the mother's pregnancy"
         if possessive and (words[i + 2] in self.relatives or words[i + 2] in _KIN_WORDS):
             possessive = False  # "in the mother's family", "in his father's brother"
+        maybe_patient = words[i] in _ANCHORED_ONLY and not _anchored(words, i)
         if p >= 0 and words[p] in ("in", "among") and not possessive:
+            if maybe_patient and (
+                words[i] in _OFFSPRING or not _INDEFINITE.intersection(words[p + 1 : i])
+            ):
+                return None  # "delay in both brothers", "hypotonia in a child"
             return p, i + 1, Trigger(words[i], FAM, "backward", window)
-        if self._is_agent(words, i):
+        if maybe_patient or self._is_agent(words, i):
             return None
         v = _verb_after(words, i + 1)
         if v is None or _concerned(words, v + 1):
@@ -884,15 +1394,21 @@ class ContextRules:
         word (``ends``), another trigger's start (``starts``), or a verb or affirmation
         ("no seizures were observed"). When the second item of a list joined by a comma
         holds a verb or affirmation of its own, the scope ends before it: "no seizures,
-        hypotonia present", "there was no ptosis, and marked hypotonia was observed".
+        hypotonia present", "there was no ptosis, and marked hypotonia was observed"; so it
+        does after a list joined by "or" ("no seizures or ataxia, and hypotonia persists").
+        A comma before "with" or before a possessive ("and the") starts a clause of its own:
+        "no ptosis, with marked ataxia", "no seizures, and her hypotonia worsened".
         """
         n = len(words)
         k = item = j
         items, cut = 1, -1  # cut: where the scope ends when the current item has its own verb
+        alternatives = False  # the list so far is joined by "or"/"nor"
         while k < n:
             w = words[k]
             if w in _SENTENCE_ENDS or k in ends or (k in starts and k > j):
                 return k
+            if w == "as" and words[k + 1 : k + 3] == _AS_WELL:
+                return k  # "lack of sleep spindles as well as continuous seizures"
             if k in verbs:
                 return cut if cut >= 0 else k
             if k in inside:
@@ -903,9 +1419,20 @@ class ContextRules:
                 while k < n and words[k] in _FORWARD_SEPARATORS and k not in inside:
                     k += 1
                 joined = words[sep:k]
+                if (
+                    "," in joined
+                    and k < n
+                    and (
+                        words[k] in _CLAUSE_OPENERS
+                        or ("and" in joined and words[k] in _CLAUSE_OPENERS_AFTER_AND)
+                    )
+                ):
+                    return sep
                 items += 1
                 item = k
-                cut = sep if items == 2 and "," in joined and not _OR.intersection(joined) else -1
+                either = _OR.intersection(joined)
+                cut = sep if (items == 2 or alternatives) and "," in joined and not either else -1
+                alternatives = alternatives or bool(either)
                 continue
             if w in _AFFIRMATIONS and k > item:
                 return cut if cut >= 0 else k
@@ -942,9 +1469,15 @@ class ContextRules:
         inside: set[int] = set()
         for a, b in spans:
             inside.update(range(a, b))
-        triggers = self._find(words, inside)
-        negative, positive = _statuses(words, spans)
-        if not negative and not positive and not any(t.category in _SCOPED for _, _, t in triggers):
+        triggers = [found for found in self._find(words, inside) if _applies(words, *found)]
+        negative, positive, hedged = _statuses(words, spans)
+        hedged.extend(_questioned(words, spans))
+        if (
+            not negative
+            and not positive
+            and not hedged
+            and not any(t.category in _SCOPED for _, _, t in triggers)
+        ):
             return [_NO_CONTEXT] * len(spans)
         stops = {i for i, _, t in triggers if t.category == TERM}
         verbs = {i for i, _, t in triggers if t.category == TERM_VERB}
@@ -954,6 +1487,7 @@ class ContextRules:
         }
         scopes: dict[str, list[tuple[int, int]]] = {NEG: [], UNC: [], FAM: []}
         scopes[NEG].extend(negative)
+        scopes[UNC].extend(hedged)
         for i, j, trig in triggers:
             category = trig.category
             if category not in _SCOPED:
@@ -1021,6 +1555,26 @@ class ContextRules:
         ]
 
 
+def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
+    """Whether a trigger found at ``[i, j)`` applies: a post-posed one must end its clause
+    (:attr:`Trigger.final`); "free" after a finding must not be followed by a time or a
+    treatment (:data:`_PAST_AFTER_FREE`)."""
+    if trig.final and not _clause_final(words, j):
+        return False
+    return not (
+        trig.phrase == "free"
+        and trig.direction == "backward"
+        and j < len(words)
+        and words[j] in _PAST_AFTER_FREE
+    )
+
+
+def _clause_final(words: Sequence[str], j: int) -> bool:
+    """Whether a post-posed trigger that ends at ``j`` ends its clause (see
+    :attr:`Trigger.final`)."""
+    return j >= len(words) or not words[j][:1].isalnum() or words[j] in _AFTER_FINAL
+
+
 def _coverage(ranges: Sequence[tuple[int, int]], n: int) -> list[int]:
     """Prefix counts of the tokens ``ranges`` cover: ``c[b] - c[a]`` tokens of ``[a, b)``
     are in some range (linear in the text, however many mentions and scopes)."""
@@ -1060,6 +1614,26 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
 
 
+def _anchored(words: Sequence[str], i: int) -> bool:
+    """Whether the relative at ``i`` (one of :data:`_ANCHORED_ONLY`) is tied to someone
+    other than the patients of the report by a word of :data:`_ANCHORS` before it, across
+    numbers and adjectives ("his two older brothers", "a healthy son", "he has two
+    brothers"). "their" ties no son or child (a parent's child is the patient or a
+    sibling), nor does a possessive after a parent's report ("the mother says her son has
+    ..."); a child is tied only by a possessive or "other" (:data:`_CHILD_ANCHORS`)."""
+    offspring = words[i] in _OFFSPRING
+    anchors = _CHILD_ANCHORS if words[i] in _CHILDREN else _ANCHORS
+    p = i - 1
+    while p >= 0 and i - p <= 4:
+        w = words[p]
+        if w in anchors and not (offspring and w in _NOT_OFFSPRING_ANCHORS):
+            return not (offspring and w in _POSSESSIVES and p > 0 and words[p - 1] in _REPORTING)
+        if w not in _ANCHOR_SKIPPED:
+            return False
+        p -= 1
+    return False
+
+
 def _skip(words: Sequence[str], k: int, skipped: AbstractSet[str]) -> int:
     while k < len(words) and words[k] in skipped:
         k += 1
@@ -1068,9 +1642,19 @@ def _skip(words: Sequence[str], k: int, skipped: AbstractSet[str]) -> int:
 
 def _concerned(words: Sequence[str], k: int) -> bool:
     """Whether the words from ``k`` (after a relative's verb) say that the relative is
-    concerned about, or told of, something: "was (very) concerned about his hypotonia"."""
-    k = _skip(words, k, _CONCERN_ADVERBS)
-    return k < len(words) and words[k] in _CONCERN_WORDS
+    concerned about, or told of, something: "was (very) concerned about his hypotonia",
+    "were mainly concerned about", "was most worried about". Up to
+    :data:`_CONCERN_ADVERB_WORDS` adverbs are skipped: those of :data:`_CONCERN_ADVERBS`
+    and any word in -ly."""
+    n, skipped = len(words), 0
+    while (
+        k < n
+        and skipped < _CONCERN_ADVERB_WORDS
+        and (words[k] in _CONCERN_ADVERBS or (len(words[k]) > 4 and words[k].endswith("ly")))
+    ):
+        k += 1
+        skipped += 1
+    return k < n and words[k] in _CONCERN_WORDS
 
 
 def _generic_subject(words: Sequence[str], i: int) -> int | None:
@@ -1109,13 +1693,14 @@ def _generic_subject(words: Sequence[str], i: int) -> int | None:
 
 def _statuses(
     words: Sequence[str], spans: Sequence[tuple[int, int]]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Ranges ruled out and affirmed by a status after a finding: "Seizures: none",
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Ranges ruled out, affirmed and hedged by a status after a finding: "Seizures: none",
     "Hypotonia: no", "Ptosis - no", "seizures (-)" (ruled out); "Hypotonia: yes",
-    "hypotonia (+)" (affirmed). Each range runs from the start of the finding's clause to
-    the status mark."""
+    "hypotonia (+)" (affirmed); "Seizures (possible)", "ptosis: ?" (hedged). Each range
+    runs from the start of the finding's clause to the status mark."""
     negative: list[tuple[int, int]] = []
     positive: list[tuple[int, int]] = []
+    hedged: list[tuple[int, int]] = []
     n = len(words)
     for _, b in spans:
         if b >= n:
@@ -1126,15 +1711,38 @@ def _statuses(
                 end = b + 1 + size
                 if end <= n and (end == n or not words[end][:1].isalnum()):
                     said = " ".join(words[b + 1 : end])
-                    if said in _STATUS_NEGATIVE or said in _STATUS_POSITIVE:
+                    if said in _STATUSES:
                         status = said
                         break
         elif words[b] == "(" and b + 2 < n and words[b + 2] == ")":
             status = words[b + 1]
-        if status is None or (status not in _STATUS_NEGATIVE and status not in _STATUS_POSITIVE):
+        if status is None or status not in _STATUSES:
             continue
         start = b
         while start > 0 and words[start - 1] not in _STATUS_CLAUSE_ENDS:
             start -= 1
-        (negative if status in _STATUS_NEGATIVE else positive).append((start, b))
-    return negative, positive
+        if status in _STATUS_NEGATIVE:
+            negative.append((start, b))
+        elif status in _STATUS_POSITIVE:
+            positive.append((start, b))
+        else:
+            hedged.append((start, b))
+    return negative, positive, hedged
+
+
+def _questioned(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The findings a question mark hedges: one that is all of its sentence or heading item
+    before a question mark ("Seizures?", "Exam: ptosis?"), or that follows a question mark
+    at the start of one ("?seizures", "Plan: ? ataxia"). A question that names a finding
+    ("Which genes cause seizures?", "a boy with hypotonia and ataxia?") hedges nothing."""
+    n = len(words)
+    return [
+        (a, b)
+        for a, b in spans
+        if (b < n and words[b] in _QUESTION_MARKS and (a == 0 or words[a - 1] in _ITEM_STARTS))
+        or (
+            a > 0
+            and words[a - 1] in _QUESTION_MARKS
+            and (a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == ",")
+        )
+    ]
