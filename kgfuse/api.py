@@ -251,31 +251,19 @@ class _Services:
         with self._lock:
             if self._qa is None:
                 s = self.settings
-                audit_db = s.audit_db if s.audit else None
-                qa = QAService(
+                self._qa = QAService(
                     s.kg_path,
                     s.model_dir,
                     s.home,
-                    audit=s.audit and audit_db is None,
+                    audit=s.audit,
                     precision=s.precision,
+                    audit_db=s.audit_db,
                 )
-                if audit_db is not None:  # records into that database, not the home's
-                    from kgfuse.audit import AuditLog
-
-                    qa.audit_log = AuditLog(audit_db)
-                    qa.audit_log.check_writable()
-                    qa.records_model_files = True  # as a service that audits
-                self._qa = qa
             return self._qa
 
     @property
     def diagnosis(self):
-        qa = self.qa
-        service = qa.diagnosis
-        if self.settings.audit_db is not None and service.audit_log is not qa.audit_log:
-            # it opened the home's database (audit=True); its decisions go to audit_db
-            service.audit_log = qa.audit_log
-        return service
+        return self.qa.diagnosis
 
     @property
     def linker(self):

@@ -436,7 +436,8 @@ class DiagnosisService:
         model_dir: model folder (default: the one quickstart trains).
         kg_path: KG folder (default: the HPO KG in the kgfuse home).
         home: kgfuse home.
-        audit: record every decision in ``<home>/audit.sqlite``.
+        audit: record every decision in the audit log.
+        audit_db: the audit database (None: ``<home>/audit.sqlite``).
         store_input: keep the input itself in the audit record (else only its hash).
         rules_top: candidates checked by the rules.
         shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
@@ -464,6 +465,7 @@ class DiagnosisService:
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
+        audit_db: Path | None = None,
     ) -> None:
         from kgfuse.resources import default_linker
 
@@ -474,7 +476,7 @@ class DiagnosisService:
         if audit:  # a database that cannot take the records is refused before the model loads
             from kgfuse.audit import AuditLog
 
-            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+            self.audit_log = AuditLog(audit_db or kgfuse_home(home) / "audit.sqlite")
             self.audit_log.check_writable()
         self._model_files: dict[str, Any] | None = None
         self._model_files_lock = threading.Lock()

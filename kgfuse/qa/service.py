@@ -109,6 +109,7 @@ class QAService:
             prior's top ``pool`` follow by the prior plus the weighted similarity (pool 0:
             none); recorded with each answer.
         shortlist: the prior's top candidates the diagnosis model re-ranks (0: every one).
+        audit_db: the audit database (None: ``<home>/audit.sqlite``).
 
     A diagnosis answer's audit record holds every ranking setting of the model that made it
     (:attr:`fusion.pipeline.Diagnoser.ranking_settings`, the precision as resolved), so its
@@ -128,6 +129,7 @@ class QAService:
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
         shortlist: int = DEFAULT_SHORTLIST,
+        audit_db: Path | None = None,
     ) -> None:
         from fusion.precision import check_precision
 
@@ -144,7 +146,7 @@ class QAService:
         if audit:  # a database that cannot take the answers is refused before any is made
             from kgfuse.audit import AuditLog
 
-            self.audit_log = AuditLog(kgfuse_home(home) / "audit.sqlite")
+            self.audit_log = AuditLog(audit_db or kgfuse_home(home) / "audit.sqlite")
             self.audit_log.check_writable()
         self.entities = QuestionEntityLinker(self.kg)
         self._source_of = source_namer(self.kg.manifest)
@@ -174,6 +176,7 @@ class QAService:
                     lead=self.lead,
                     pool=self.pool,
                     shortlist=self.shortlist,
+                    audit_db=self.audit_log.path if self.audit_log is not None else None,
                 )
             return self._diagnosis
 

@@ -194,11 +194,30 @@ def test_the_server_records_into_the_audit_database_it_is_given(
     ids = [asked.json()["audit_id"], diagnosed.json()["audit_id"]]
     log = AuditLog(scratch, readonly=True)
     assert [log.get(i, exact=True).id for i in ids] == ids
-    if home_db.exists():
+    if home_db.exists():  # made by an earlier test of the shared home: it holds neither
         home = AuditLog(home_db, readonly=True)
         for record_id in ids:
             with pytest.raises(AuditRecordNotFoundError):
                 home.get(record_id, exact=True)
+
+
+def test_services_given_an_audit_db_never_open_the_homes(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    """The QA service and the diagnosis service it loads write to ``audit_db`` only: the
+    home gets no audit database of its own."""
+    from kgfuse.audit import AuditLog
+    from kgfuse.qa.service import QAService
+
+    home = tmp_path / "home"
+    home.mkdir()
+    scratch = tmp_path / "scratch.sqlite"
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, home, audit=True, audit_db=scratch)
+    answer = qa.ask("What diseases fit a patient with arachnodactyly and tall stature?")
+    assert answer.audit_id is not None
+    assert qa.diagnosis.audit_log is not None and qa.diagnosis.audit_log.path == scratch
+    assert not (home / "audit.sqlite").exists()
+    assert AuditLog(scratch, readonly=True).get(answer.audit_id, exact=True).id == answer.audit_id
 
 
 def test_results_are_written_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
