@@ -13,6 +13,11 @@ A range is ``LOW-HIGH`` (also with an en dash, ``to``, or a label such as ``norm
 SD). It is read only when nothing in the brackets says it is no reference range: a centile,
 an SD score or an age after the numbers (``46 cm (5-10th percentile)``), or a unit that
 differs from the value's. A value within its range is no finding and is not returned.
+
+Numbers may have a decimal point or comma, or thousands separators (``12,000``). A comma
+before three digits reads as a thousands separator unless the number starts ``0,``
+(``0,720`` is 0.72) or the range writes a decimal comma (``2,125 mmol/L (2,2-2,6)``:
+2.125).
 """
 
 from __future__ import annotations
@@ -69,12 +74,21 @@ _NOT_A_RANGE = re.compile(
 _NOT_A_RANGE_LABEL = re.compile(r"percentile|centile|\bsd\b|\bage\b|\baged\b", re.IGNORECASE)
 
 
-def _number(text: str) -> float:
-    """A number with a decimal comma or point, or with thousands separators (``14,020``)."""
+def _decimal_comma(text: str) -> bool:
+    """Whether a number's one comma can only be a decimal comma: not followed by a group of
+    three digits (``0,72``), or after a leading 0, which starts no thousands (``0,720``)."""
+    if "." in text or text.count(",") != 1:
+        return False
+    whole, fraction = text.split(",")
+    return len(fraction) != 3 or whole == "0"
+
+
+def _number(text: str, decimal_comma: bool = False) -> float:
+    """A number with a decimal comma or point, or with thousands separators (``14,020``);
+    ``decimal_comma``: its one comma is a decimal comma (the range beside it writes one)."""
     if "," in text:
-        parts = text.split(",")
-        if "." not in text and len(parts) == 2 and len(parts[1]) != 3:
-            return float(f"{parts[0]}.{parts[1]}")  # decimal comma: 0,72
+        if _decimal_comma(text) or (decimal_comma and "." not in text and text.count(",") == 1):
+            return float(text.replace(",", "."))  # decimal comma: 0,72, 0,720
         text = text.replace(",", "")
     return float(text)
 
@@ -100,17 +114,21 @@ def read_lab_values(text: str) -> Iterator[LabValue]:
             continue
         if unit and unit2 and _unit_key(unit) != _unit_key(unit2):
             continue
+        # A value and its range are written alike: where a bound has a decimal comma
+        # ("2,2-2,6"), the value's comma is one too ("2,125" is 2.125, not 2125).
+        bounds = [match[g] for g in ("lo", "hi", "ub", "lb", "mean", "sd") if match[g]]
+        comma = any(_decimal_comma(b) for b in bounds)
         try:
-            value = _number(match["value"])
+            value = _number(match["value"], comma)
             low = high = None
             if match["lo"] is not None:
-                low, high = _number(match["lo"]), _number(match["hi"])
+                low, high = _number(match["lo"], comma), _number(match["hi"], comma)
             elif match["ub"] is not None:
-                high = _number(match["ub"])
+                high = _number(match["ub"], comma)
             elif match["lb"] is not None:
-                low = _number(match["lb"])
+                low = _number(match["lb"], comma)
             else:
-                mean, sd = _number(match["mean"]), _number(match["sd"])
+                mean, sd = _number(match["mean"], comma), _number(match["sd"], comma)
                 low, high = mean - 2 * sd, mean + 2 * sd
         except ValueError:
             continue

@@ -8,11 +8,16 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
    a token trie of every name. Names are also indexed under word-order variants (``X of Y``
    -> ``Y X``, and every order of names of up to three words), and a child term under its
    parent's synonyms plus the words its own name adds (``profound`` + ``developmental
-   delay``). Single-word acronyms (``GERD``) are matched case-sensitively; an acronym
-   defined in the text (``developmental dysplasia of the hip (DDH)``) links its later uses.
+   delay``). Single-word acronyms (``GERD``) are matched case-sensitively, except a few
+   that notes use in another sense (``RA``: room air) and sacral levels (``L5-S1``); an
+   acronym defined in the text (``developmental dysplasia of the hip (DDH)``), whose
+   letters fit its long form, links its later uses. ``non-X`` is read as the word ``nonX``
+   first. A one-word name that is an everyday word (*Falls*, *Stroke*) is not matched where
+   the word has its everyday sense (``falls asleep``, ``stroke volume``).
    Coordinated words share a head (``axial and appendicular hypotonia``, ``dilatation of
    the lateral and third ventricles``) or a modifier (``decreased power, tone and
-   reflexes``), one extra modifier may sit inside a name (``brisk tendon reflexes``) where
+   reflexes``) unless a conjunct has its own (``low calcium and phosphate elevated``), one
+   extra modifier may sit inside a name (``brisk tendon reflexes``) where
    no contiguous match covers the text, and a predicate may follow its subject (``speech
    was severely delayed``). One word after a modal verb (``she can jump``) is not a
    finding.
@@ -45,6 +50,7 @@ import bisect
 import itertools
 import logging
 import multiprocessing
+import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -118,7 +124,17 @@ __all__ = [
 #: brother" and "Mother:" labels, a parent "concerned about" no experiencer; records carry
 #: ``uncertain`` and ``family``.
 #: 10: comma-joined modifiers of one noun ("low-set, posteriorly rotated ears": *Low-set ears*).
-LINKING_VERSION = 10
+#: 11: a coordinated word with its own modifier or status takes none of the others' ("Low Hb
+#: and ESR elevated", "cleft lip and palate was intact"); "non-X" read as "nonX" first;
+#: an acronym in brackets defines only what its letters fit, and never a test's ("(EEG)");
+#: overloaded clinical acronyms ("RA", "BPD") and sacral levels ("L5-S1") no terms; everyday
+#: words ("he falls asleep", "stroke volume") no findings; the ellipsis and the fullwidth and
+#: ideographic marks end phrases, a lone carriage return, NEL, VT, FF, U+2028
+#: and U+2029 are line breaks, and combining accents (NFD) and zero-width characters stay
+#: inside a word; decimal commas beside a range written with them ("2,125 (2,2-2,6)"); SD
+#: ranges ("-1 to -2 SD"); "since age 4." an onset; and the context rules of the same review
+#: (:mod:`encoders.negation`: clause ends, "with or without", "-free", relatives' words).
+LINKING_VERSION = 11
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -585,14 +601,29 @@ class ConceptLinker:
         # Only tokens that start a name or are an acronym need a look (C-level scans);
         # stop words never start a name.
         acronym_norms = self._acronym_norms
-        for i in itertools.compress(range(n), map(self._starters.__contains__, norms)):
-            if norms[i] in acronym_norms:
-                hit = acronyms.get(raws[i])
-                if hit is not None:
-                    matches.append(_Match(i, i + 1, list(hit), "acronym"))
-            node = trie.get(norms[i])
+        starts: Iterable[int] = itertools.compress(
+            range(n), map(self._starters.__contains__, norms)
+        )
+        # "non-X" is read as the one word "nonX" first ("non-progressive" as in the name
+        # "Nonprogressive ..."); its start is given as ~i (negative) and the word X read
+        # as usual after it.
+        joined = _non_prefixed(tokens) if "non" in lowers else {}
+        if joined:
+            starts = itertools.chain(starts, (~i for i in joined))
+        for i in starts:
+            if i < 0:
+                i = ~i
+                j = i + 1
+                node = trie.get(joined[i])
+            else:
+                if norms[i] in acronym_norms:
+                    hit = acronyms.get(raws[i])
+                    if hit is not None and not _other_sense(tokens, i):
+                        matches.append(_Match(i, i + 1, list(hit), "acronym"))
+                node = trie.get(norms[i])
+                j = i
+            first = j  # the first word read
             prev: Any = trie  # the node before the word matched last
-            j = i
             gapped = coordinated = across_comma = False
             gappable = _GAPPABLE
             while node is not None:
@@ -632,7 +663,7 @@ class ConceptLinker:
                     items = conjuncts.get(last, _UNSET)
                     if items is _UNSET:
                         items = conjuncts[last] = _conjuncts(tokens, last)
-                    if items and last > i:
+                    if items and last > first:
                         # Each other conjunct after the shared words: "contractures of hands
                         # and [knees]", "dilatation of the lateral and [third ventricles]".
                         matches.extend(_distribute(tokens, i, prev, node, items))
@@ -832,8 +863,11 @@ class ConceptLinker:
     def _defined_acronyms(
         self, tokens: TokenTable, kept: list[_Scored]
     ) -> list[tuple[_Match, str]]:
-        """Uses of acronyms defined in the text right after a linked long form."""
-        raws = tokens.raws
+        """Uses of acronyms defined in the text right after a linked long form: ``long form
+        (ACR)`` where the acronym's letters fit the long form (:func:`_fits_long_form`) and
+        it is no test or measurement (:data:`_NOT_DEFINED`: "hypsarrhythmia (EEG)" says
+        where the finding was seen)."""
+        raws, lowers = tokens.raws, tokens.lowers
         defined: dict[str, str] = {}
         for m, iri, _, _ in kept:
             k = m.j
@@ -842,6 +876,8 @@ class ConceptLinker:
                 and raws[k] == "("
                 and raws[k + 2] == ")"
                 and is_acronym(raws[k + 1])
+                and raws[k + 1].upper() not in _NOT_DEFINED
+                and _fits_long_form(raws[k + 1], lowers[m.i : m.j], _lead_words(tokens, m.i))
             ):
                 defined[raws[k + 1]] = iri
         if not defined:
@@ -961,6 +997,8 @@ class ConceptLinker:
                     and chosen[2] != self.labels.get(chosen[0])
                 ):
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
+                if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
+                    continue  # "he falls asleep", "a chess club", "stroke volume"
                 scored.append((m, *chosen))
         # Matches across a coordination overlap the conjuncts' own matches: added at the end.
         across = [x for x in scored if x[0].source == "coordinated"]
@@ -983,10 +1021,17 @@ class ConceptLinker:
             kept.extend(self._comma_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
         if across:
-            # Longest first; a term already linked on overlapping text is not repeated.
+            # Longest first; a term already linked on overlapping text is not repeated, and
+            # a conjunct that a contiguous match reads with words outside the coordination
+            # (the match crosses one end of it) has its own modifier or predicate, which
+            # the others do not share: "Low Hb and [ESR elevated]" is no "Decreased ESR",
+            # "[Low Hb] and ESR elevated" no "Increased Hb".
+            own = [(k[0].i, k[0].j) for k in kept if k[0].source != "coordinated"]
             across.sort(key=lambda x: (x[0].i - x[0].j, x[0].i))
             for item in across:
                 m, iri = item[0], item[1]
+                if any(a < m.j and m.i < b and (a < m.i) != (b > m.j) for a, b in own):
+                    continue
                 if not any(k[1] == iri and k[0].i < m.j and m.i < k[0].j for k in kept):
                     kept.append(item)
             kept.sort(key=lambda x: x[0].i)
@@ -1358,6 +1403,38 @@ _DEGREE_WORDS = frozenset(
 )
 
 
+#: Words that state the status or direction of the word before them ("calcium low",
+#: "palate was intact"): a coordinated word they follow has its own, and takes no modifier
+#: of the other conjuncts (normalised).
+_STATUS_WORDS = frozenset(
+    normalize_token(w)
+    for w in (
+        "normal",
+        "intact",
+        "absent",
+        "low",
+        "high",
+        "elevated",
+        "increased",
+        "decreased",
+        "reduced",
+        "raised",
+        "diminished",
+        "preserved",
+        "spared",
+        "unremarkable",
+        "unaffected",
+        "large",
+        "small",
+        "negative",
+        "positive",
+        "brisk",
+    )
+)
+#: Copulas between a word and its status (lower case; "has been" is read as one).
+_STATUS_COPULAS = frozenset({"is", "was", "are", "were", "remained", "remains", "became"})
+
+
 # Words that end a coordination rather than join it: pronouns, auxiliaries, conjunctions.
 _NOT_CONJUNCTS = _FUNCTION_WORDS - {
     "first",
@@ -1402,7 +1479,9 @@ def _distribute(
     """
     norms = tokens.norms
     n = len(norms)
-    out = []
+    out: list[_Match] = []
+    if _stated_of_itself(tokens, items[-1] + 1):
+        return out  # "low calcium and phosphate [elevated]": the last has its own status
     for q in items[1:]:
         shared = node.get(norms[q])
         shares_head = False
@@ -1423,6 +1502,187 @@ def _distribute(
                 shares_head = True
             shared = shared.get(norms[q])
     return out
+
+
+#: Acronyms that clinical notes use far more often in another sense than the ontology's
+#: (its sense in brackets): they are never linked as acronyms, only where the text defines
+#: them ("rheumatoid arthritis (RA)"). The dictionary links other acronyms wherever they
+#: stand: on ID-68, linking an acronym only where a word of its long form is in the text
+#: loses more right links (ADHD, GERD, PDA) than it saves.
+_OVERLOADED_ACRONYMS = frozenset(
+    {
+        "BPD",  # bronchopulmonary dysplasia (Borderline personality disorder)
+        "RA",  # room air, right atrium (Rheumatoid arthritis)
+        "LFT",  # liver function tests (Filum terminale lipoma)
+        "RAD",  # reactive airway disease (Right axis deviation)
+        "TMD",  # temporomandibular disorder (Transient myeloproliferative syndrome)
+        "MI",  # mitral insufficiency (Myocardial infarction)
+        "BO",  # bowels opened (Body odor)
+        "CP",  # cleft palate, chest pain (Cerebral palsy)
+        "OCD",  # osteochondritis dissecans (Compulsive behaviors)
+    }
+)
+#: Sacral levels that name heart sounds in HPO (S3: *Third heart sound*).
+_SACRAL_LEVELS = frozenset({"S1", "S2", "S3", "S4", "S5"})
+#: Words of a sentence about the spine: a sacral level there is a level (lower case).
+_SPINAL_WORDS = frozenset(
+    {
+        "sacral",
+        "sacrum",
+        "lumbar",
+        "lumbosacral",
+        "thoracic",
+        "spine",
+        "spinal",
+        "vertebra",
+        "vertebrae",
+        "vertebral",
+        "cord",
+        "root",
+        "roots",
+        "dermatome",
+        "level",
+        "levels",
+        "disc",
+        "coccyx",
+        "coccygeal",
+        "conus",
+    }
+)
+
+
+def _other_sense(tokens: TokenTable, k: int) -> bool:
+    """Whether the acronym at token ``k`` is used in another sense than the ontology's: an
+    overloaded clinical abbreviation (:data:`_OVERLOADED_ACRONYMS`), or a sacral level in a
+    sentence about the spine ("lipoma at L5-S1 extending to S3-S4", "sacral dimple at S3"),
+    which has a vertebral level or a word of :data:`_SPINAL_WORDS`."""
+    raw = tokens.raws[k]
+    if raw in _OVERLOADED_ACRONYMS or raw.removesuffix("s") in _OVERLOADED_ACRONYMS:
+        return True
+    if raw not in _SACRAL_LEVELS:
+        return False
+    lowers, raws = tokens.lowers, tokens.raws
+    n = len(raws)
+    a = k
+    while a > 0 and lowers[a - 1] not in _SENTENCE_MARKS:
+        a -= 1
+    b = k + 1
+    while b < n and lowers[b] not in _SENTENCE_MARKS:
+        b += 1
+    return (k > 0 and lowers[k - 1] == "at") or any(
+        lowers[q] in _SPINAL_WORDS or _VERTEBRA_RE.fullmatch(raws[q]) is not None
+        for q in range(a, b)
+        if q != k
+    )
+
+
+_VERTEBRA_RE = re.compile(r"[CTL]\d{1,2}")
+#: Marks that end a sentence (lower-cased tokens; "\n" a line break that starts a line).
+_SENTENCE_MARKS = frozenset({".", ";", "!", "?", "\n", "...", "\u3002"})
+
+
+#: Acronyms of tests and measurements: in brackets after a finding they say where it was
+#: seen or measured ("cerebellar atrophy (MRI)", "microcephaly (OFC)"), never define it.
+_NOT_DEFINED = frozenset(
+    {
+        "EEG",
+        "EMG",
+        "ENG",
+        "NCS",
+        "MRI",
+        "MRA",
+        "MRS",
+        "CT",
+        "PET",
+        "SPECT",
+        "US",
+        "ECG",
+        "EKG",
+        "ECHO",
+        "CXR",
+        "ABR",
+        "BAER",
+        "OAE",
+        "VEP",
+        "ERG",
+        "OCT",
+        "CSF",
+        "OFC",
+        "HC",
+        "BMI",
+        "IQ",
+        "DQ",
+        "SD",
+        "SDS",
+    }
+)
+
+
+def _fits_long_form(acronym: str, words: Sequence[str], lead: Sequence[str] = ()) -> bool:
+    """Whether an acronym's letters and digits occur in order in a long form's words, its
+    first at the start of a word (the check of Schwartz and Hearst, 2003: "ventricular septal
+    defect" fits VSD, "hypsarrhythmia" does not fit EEG). ``lead``: words right before the
+    mention that the long form may start with ("[generalized] tonic-clonic seizure (GTCS)");
+    the acronym's last letter is the mention's. A plural s is no letter of it."""
+    short = [c for c in acronym.lower() if c.isalnum()]
+    if len(short) > 2 and acronym.endswith("s") and acronym[:-1].isupper():
+        short.pop()  # "VSDs"
+    own = " ".join(words)
+    long = " ".join([*lead, own])
+    at = len(long) - 1
+    for k in range(len(short) - 1, -1, -1):
+        c = short[k]
+        while at >= 0 and (long[at] != c or (k == 0 and at > 0 and long[at - 1].isalnum())):
+            at -= 1
+        if at < 0 or (k == len(short) - 1 and at < len(long) - len(own)):
+            return False
+        at -= 1
+    return bool(short)
+
+
+def _lead_words(tokens: TokenTable, i: int, limit: int = 3) -> list[str]:
+    """Up to ``limit`` words right before token ``i`` in its phrase that may start a long form
+    with it: no function or stop words (lower case, in text order)."""
+    norms, lowers = tokens.norms, tokens.lowers
+    k = i
+    while (
+        k > 0
+        and i - k < limit
+        and norms[k - 1] != BREAK
+        and norms[k - 1] not in STOPWORDS
+        and lowers[k - 1] not in _FUNCTION_WORDS
+        and lowers[k - 1] not in _CONJUNCTIONS
+    ):
+        k -= 1
+    return lowers[k:i]
+
+
+def _non_prefixed(tokens: TokenTable) -> dict[int, str]:
+    """Position of each "non" joined to the next word by a hyphen ("non-febrile") -> the
+    normalised form of the two as one word ("nonfebrile"), as a name writes it."""
+    lowers, raws = tokens.lowers, tokens.raws
+    n = len(lowers)
+    return {
+        k: normalize_token("non" + raws[k + 1])
+        for k in range(n - 1)
+        if lowers[k] == "non" and tokens.after(k) == "-" and raws[k + 1][:1].isalpha()
+    }
+
+
+def _stated_of_itself(tokens: TokenTable, k: int) -> bool:
+    """Whether the words from ``k`` state a status or direction of the word before them: a
+    word of :data:`_STATUS_WORDS`, right after it or after a copula, with adverbs between
+    ("phosphate elevated", "palate was intact", "reflexes were mildly increased")."""
+    norms, lowers = tokens.norms, tokens.lowers
+    n = len(norms)
+    if k < n and lowers[k] in ("has", "have", "had"):
+        if k + 1 >= n or lowers[k + 1] != "been":
+            return False
+        k += 2
+    elif k < n and lowers[k] in _STATUS_COPULAS:
+        k += 1
+    k = _skip_adverbs(tokens, k)
+    return k < n and norms[k] in _STATUS_WORDS
 
 
 def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | None:
@@ -1507,6 +1767,41 @@ def _gerund_by_stem(name: str, word: str) -> bool:
     if " " in name or not name.endswith("ing"):
         return False
     return word.endswith("ed") or not word.endswith(("ing", "s"))
+
+
+#: One-word names that are everyday English words, and the words that, right after one,
+#: make it part of another thing ("stroke volume", "a tumor board", "falls asleep"). Such
+#: a name is a finding only as the noun of the finding: a gerund name (*Jumping*,
+#: *Clubbing*) is not matched by its stem ("jump", "a chess club", "the toilet flush"), a
+#: plural name (*Falls*, *Piles*) not by its singular ("to fall", "a pile of pillows").
+_EVERYDAY_NAMES: dict[str, frozenset[str]] = {
+    "falls": frozenset({"asleep"}),
+    "piles": frozenset(),
+    "jumping": frozenset({"jack", "jacks", "rope"}),
+    "clubbing": frozenset(),
+    "flushing": frozenset(),
+    "spinning": frozenset({"top", "tops", "wheel", "class"}),
+    "stroke": frozenset({"volume", "volumes", "index", "work", "rate"}),
+    "shock": frozenset({"absorbing", "absorber", "absorbers", "absorption", "wave", "waves"}),
+    "tumor": frozenset({"board", "boards", "suppressor", "suppressors", "marker", "markers"}),
+    "tumour": frozenset({"board", "boards", "suppressor", "suppressors", "marker", "markers"}),
+    "sad": frozenset({"to", "that", "about", "when", "because"}),
+}
+
+
+def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:
+    """Whether the one word at token ``k``, matched to ``name``, is used in its everyday
+    sense rather than as the finding's name (see :data:`_EVERYDAY_NAMES`)."""
+    name = name.lower()
+    after = _EVERYDAY_NAMES.get(name)
+    if after is None:
+        return False
+    word = tokens.lowers[k]
+    if name.endswith("ing") and _gerund_by_stem(name, word):
+        return True
+    if name.endswith("s") and not word.endswith("s"):
+        return True
+    return k + 1 < len(tokens.lowers) and tokens.lowers[k + 1] in after
 
 
 def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:

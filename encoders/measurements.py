@@ -17,8 +17,10 @@ the HPO term whose definition the number meets:
 A centile is a number followed by ``centile``, ``percentile`` or ``%ile`` (``3rd``, ``10-25th``,
 ``< 3rd``, ``above the 97th``) or ``P3``; an SD score a signed number before ``SD``/``SDS``/
 ``standard deviations`` (``-2.5 SD``, ``3 SD below the mean``) or after ``z-score``/``SDS``.
-A statement is read only when the whole stated range meets the threshold, and an SD
-without sign or direction is not read. The number belongs to the nearest measurement word
+A statement is read only when the whole stated range meets the threshold (``-1 to -2 SD``
+does not meet -2 SD), and an SD without sign or direction is not read. A change of a
+measurement (``weight gain``, ``weight loss``, ``height velocity``) is not the
+measurement. The number belongs to the nearest measurement word
 before it in the same clause; coordinated words share it (``height and weight were both
 around the 3rd centile``), or take one each with ``respectively``. A measurement word after
 another noun (``femur length``, ``mid-parental height``, ``arm span``) is not the patient's
@@ -135,6 +137,9 @@ _NOT_GROWTH = frozenset(
         "thyroid", "tibia", "toe", "tumor", "tumour", "uterine",
     )
 )  # fmt: skip
+#: Words after a measurement word that make it a change of the measurement ("weight gain",
+#: "height velocity"), which no threshold of the measurement itself applies to.
+_CHANGE = re.compile(r"[\s-]*(?:gain|loss|velocity|increment)\b", re.I)
 #: Possessors whose measurement is the patient's ("the patient's height").
 _PATIENT = frozenset(
     ("boy", "child", "girl", "infant", "patient", "proband", "boys", "girls", "patients")
@@ -243,6 +248,40 @@ def _centile(m: re.Match[str], offset: int) -> _Reading | None:
     return _range("centile", a, b, below, above, m, offset)
 
 
+#: The first number and the joining word of an SD range, right before the second number
+#: ("-1 to -2 SD", "between -1.5 and -2.5 SD", "1-2 SD below").
+_SD_RANGE_HEAD = re.compile(
+    rf"(?P<asign>(?<![\d.])[{_MINUS}+]|minus\s+|plus\s+)?\s*(?P<a>{_NUMBER})\s*"
+    rf"(?:to|and|[{_MINUS}])\s*$",
+    re.I,
+)
+
+
+def _sd_range(m: re.Match[str], offset: int, negative: bool | None) -> _Reading | None:
+    """The range an SD score states with a first number before it (``-1 to -2 SD``), or
+    None when no range is written there. ``negative``: the side the second number's sign
+    or the words after it give (None: neither); a first number with no sign takes it."""
+    at = m.start("sign") if m.group("sign") else m.start("v")
+    head = _SD_RANGE_HEAD.search(m.string, max(0, at - 24), at)
+    if head is None:
+        return None
+    asign = (head.group("asign") or "").strip().lower()
+    if asign:
+        a_negative = asign == "minus" or asign in _MINUS
+        if negative is None:
+            negative = a_negative
+    elif negative is None:
+        return None
+    else:
+        a_negative = negative
+    a = -float(head.group("a")) if a_negative else float(head.group("a"))
+    b = -float(m.group("v")) if negative else float(m.group("v"))
+    start = head.start("asign") if head.group("asign") else head.start("a")
+    text = m.string[start : m.end()].strip()
+    lo, hi = min(a, b), max(a, b)
+    return _Reading("sd", lo, hi, False, False, offset + start, offset + m.end(), text)
+
+
 def _sd(m: re.Match[str], offset: int) -> _Reading | None:
     if m.group("z") is not None:
         value = float(m.group("z"))
@@ -252,10 +291,17 @@ def _sd(m: re.Match[str], offset: int) -> _Reading | None:
     sign = (m.group("sign") or "").strip().lower()
     below, above = bool(m.group("below")), bool(m.group("above"))
     # the side after the number wins, then the sign, then the bound's side ("below 3 SD")
+    side: bool | None = None
     if m.group("dir_below") or m.group("dir_above"):
-        negative = bool(m.group("dir_below"))
+        side = bool(m.group("dir_below"))
     elif sign:
-        negative = sign == "minus" or sign in _MINUS
+        side = sign == "minus" or sign in _MINUS
+    if not (below or above):
+        stated = _sd_range(m, offset, side)
+        if stated is not None:
+            return stated  # "-1 to -2 SD": the whole range must meet a threshold
+    if side is not None:
+        negative = side
     elif below or above:
         negative = below
     else:
@@ -350,6 +396,8 @@ def _words(text: str, start: int, end: int) -> list[_Word]:
         q = QUANTITIES[int(str(m.lastgroup)[1:])]  # the group q<i> that matched
         before = _word_before(text, m.start())
         own = not before or _is_growth_word(before.lower())
+        if own and _CHANGE.match(text, m.end()):
+            own = False  # "weight gain was 2 SD below": a change, not the weight
         words.append(_Word(q if own else None, m.start(), m.end()))
     for m in _OTHER_MEASURES.finditer(text, start, end):
         if not any(w.start <= m.start() < w.end for w in words):

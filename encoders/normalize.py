@@ -101,26 +101,49 @@ BREAK = "\x00"
 # split (so the separators between them give their offsets); the ASCII form is faster and
 # gives the same tokens on ASCII text.
 #
+# Phrase-breaking marks are the ASCII ones and their fullwidth and ideographic forms (a
+# full stop, semicolon, exclamation and question mark, comma and colon), the ellipsis
+# character (word processors write "..." as one) and the bullet: a name never spans them.
 # Also phrase-breaking tokens: a line break that starts a new line of its own (a heading, a
 # list item, a capitalised line: "no seizures\nExamination: hypotonia"); a line that goes
-# on in lower case is a wrapped sentence and its break is a space. A dash standing alone
+# on in lower case is a wrapped sentence and its break is a space. A line break is "\n", a
+# carriage return that no "\n" follows (old Mac exports, HL7 v2 segments), NEL, VT, FF and
+# the Unicode line and paragraph separators (JSON written by JavaScript); each one is a
+# token of its own, as written. A dash standing alone
 # ("Ptosis - no") and a sign in brackets ("hypotonia (+)", "seizures (-)") are tokens too,
 # so the context rules can read them as a status. A word hyphenated at a line end
-# ("hypo-\ntonia") and a word with soft hyphens are one token (read without them).
-_PUNCT = '[.,;:!?()\\[\\]{}<>"|\u201c\u201d\u2022\u00b7]'
-_LINE = r"\n(?![ \t\r]*[a-z])"
+# ("hypo-\ntonia") and a word with soft hyphens are one token (read without them), and so
+# is a word with combining accents (text in NFD, as macOS and some PDFs write it:
+# "Scho\u0308nberg") or with zero-width characters inside it (a zero-width space or
+# joiner, a word joiner, a direction mark, a BOM); offsets stay those of the text.
+_PUNCT = (
+    '[.,;:!?()\\[\\]{}<>"|\u201c\u201d\u2022\u00b7'
+    "\u2026\uff0e\u3002\uff61\uff1b\uff01\uff1f\uff0c\uff1a\u3001]"
+)
+# (a carriage return is one only where no "\n" follows it: the lookbehind holds at a "\r"
+# before a "\n"; one character class first is the fastest form of this test)
+_LINE = r"[\n\r\x0b\x0c\x85\u2028\u2029](?<!\r(?=\n))(?![ \t\r]*[a-z])"
 _DASH = r"(?<=\s)[-\u2013\u2014](?=\s)|(?<=\()[-+\u2212](?=\))"
 _WRAP = r"-[ \t]*\r?\n[ \t]*(?=[a-z])"
+# Combining marks (diacritics, their extensions and supplements, marks for symbols, half
+# marks) and the format characters that may sit inside a word without ending it.
+_MARKS = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_INVISIBLE = "\u00ad\u200b-\u200f\u2060\ufeff"
+_LETTERS = rf"[^\W_]+(?:{_MARKS}+[^\W_]*)*"
 _SPLIT_RE = re.compile(
-    r"([^\W_]+(?:(?:" + _WRAP + r"|\u00ad)[^\W_]+)*|" + _PUNCT + "|" + _LINE + "|" + _DASH + ")"
+    rf"({_LETTERS}(?:(?:{_WRAP}|[{_INVISIBLE}]+){_LETTERS})*|{_PUNCT}|{_LINE}|{_DASH})"
 )
 _ASCII_SPLIT_RE = re.compile(
     r"([A-Za-z0-9]+(?:" + _WRAP + r"[A-Za-z0-9]+)*|" + _PUNCT + "|" + _LINE + "|" + _DASH + ")"
 )
 # The dash and sign tokens: their normalised form is themselves, a stop word (not a BREAK).
 _SIGNS = frozenset({"-", "+", "\u2013", "\u2014", "\u2212"})
-# What joins the parts of one word token: a hyphen at a line end, a soft hyphen.
-_JOINS_RE = re.compile(r"-[ \t]*\r?\n[ \t]*|\u00ad")
+# What joins the parts of one word token and is no part of the word: a hyphen at a line
+# end, a soft hyphen, a zero-width or direction mark.
+_JOINS_RE = re.compile(rf"-[ \t]*\r?\n[ \t]*|[{_INVISIBLE}]")
+# The same in two parts (each one is found faster on its own).
+_WRAPS_RE = re.compile(r"-[ \t]*\r?\n[ \t]*")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 #: The token of a line break that starts a new line (phrase-breaking).
 LINE_BREAK = "\n"
 
@@ -353,8 +376,9 @@ def normalize_token(raw: str) -> str:
     """
     if not raw[0].isalnum():
         return raw if raw in _SIGNS else BREAK
-    if "\n" in raw or "\u00ad" in raw:
-        raw = _JOINS_RE.sub("", raw)  # "hypo-\ntonia", "hypo\u00adtonia": one word
+    if "\n" in raw or not raw.isascii():
+        # "hypo-\ntonia", "hypo\u00adtonia", "hypo\u200btonia": one word
+        raw = _JOINS_RE.sub("", raw)
     if len(raw) > 2 and raw[-1] == "s" and raw[:-1].isupper():
         raw = raw[:-1]  # plural acronym: UTIs -> UTI
     word = fold(raw)
@@ -406,6 +430,10 @@ class TokenTable(Sequence[Token]):
         if self._ends is None:
             self._offsets()
         return self._ends  # type: ignore[return-value]
+
+    def after(self, k: int) -> str:
+        """The text between token ``k`` and the next one (after the last: to the end)."""
+        return self._parts[2 * k + 2]
 
     def char_spans(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """Character offsets ``(start, end)`` of token ranges ``[i, j)``.
@@ -466,7 +494,9 @@ def scan(text: str) -> TokenTable:
             if norm is None:
                 norms[k] = _NORMS[raws[k]] = normalize_token(raws[k])
     lowers = list(map(str.lower if ascii_text else fold, raws))
-    if _JOINS_RE.search(text) is not None:
+    if _WRAPS_RE.search(text) is not None or (
+        not ascii_text and _INVISIBLE_RE.search(text) is not None
+    ):
         lowers = [
             lower_form(raw) if len(raw) > 1 else low for raw, low in zip(raws, lowers, strict=True)
         ]
@@ -474,9 +504,10 @@ def scan(text: str) -> TokenTable:
 
 
 def lower_form(raw: str) -> str:
-    """A token folded to lower case (:func:`fold`), without the hyphen of a line end or soft
-    hyphens that join its parts ("hypo-\\ntonia" -> "hypotonia"): :attr:`TokenTable.lowers`."""
-    if "\n" in raw or "\u00ad" in raw:
+    """A token folded to lower case (:func:`fold`), without the hyphen of a line end, soft
+    hyphens or zero-width characters that join its parts ("hypo-\\ntonia" -> "hypotonia"):
+    :attr:`TokenTable.lowers`."""
+    if "\n" in raw or not raw.isascii():
         raw = _JOINS_RE.sub("", raw)
     return fold(raw)
 

@@ -87,7 +87,7 @@ _SINCE_PERIODS = "|".join(
     re.escape(p).replace(r"\ ", r"\s+") for p in sorted(SINCE_PERIODS, key=len, reverse=True)
 )
 _SINCE_RE = re.compile(
-    rf"\bsince\s+(?:(?:the\s+)?age\s+(?:of\s+)?(?P<bare>\d+(?:\.\d+)?)(?![\d.])"
+    rf"\bsince\s+(?:(?:the\s+)?age\s+(?:of\s+)?(?P<bare>\d+(?:\.\d+)?)(?!\d|\.\d)"
     rf"(?:[\s-]*(?P<unit>year|month|week|day)s?)?"
     rf"|(?P<age_of>{_AGES})\s+of\s+age"
     rf"|(?P<period>{_SINCE_PERIODS}))(?![\w-])",

@@ -7,7 +7,11 @@ is the term's CURIE and its extension attributes carry the rest::
     span._.kgfuse_uncertain, span._.kgfuse_family, span._.kgfuse_score, span._.kgfuse_source
 
 Any pipeline works, ``spacy.blank("en")`` included: the linker reads ``doc.text`` and maps
-its character offsets onto the pipeline's tokens (a mention inside a token expands to it).
+its character offsets onto the pipeline's tokens. A token that a mention starts or ends
+inside is split there (spaCy keeps "IQ:hypotonia;ataxia" as three tokens; the linker reads
+two findings in the last), so each span is exactly its mention; in a doc that an earlier
+component has parsed, tokens are not split (that would change the parse) and such a
+mention's span is the tokens that hold it.
 
 Example:
     >>> import spacy
@@ -21,6 +25,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,6 +58,28 @@ _EXTENSIONS: dict[str, Any] = {
 _LEXICON_FILE = "lexicon.jsonl"
 _PARENTS_FILE = "parents.json"
 _CONFIG_FILE = "linker_config.json"
+
+
+def _split_tokens_at(doc: Doc, offsets: Iterable[int]) -> None:
+    """Split the tokens of ``doc`` that ``offsets`` (character offsets) fall inside, at those
+    offsets; not in a parsed doc, whose parse a split would change (its spans keep the
+    tokens that hold the mention)."""
+    if doc.has_annotation("DEP"):
+        return
+    starts = [token.idx for token in doc]
+    cuts: dict[int, list[int]] = {}
+    for offset in sorted(set(offsets)):
+        k = bisect.bisect_right(starts, offset) - 1
+        if k >= 0 and starts[k] < offset < starts[k] + len(doc[k].text):
+            cuts.setdefault(k, []).append(offset - starts[k])
+    if not cuts:
+        return
+    with doc.retokenize() as retokenizer:
+        for k, inner in cuts.items():
+            token = doc[k]
+            bounds = [0, *inner, len(token.text)]
+            orths = [token.text[a:b] for a, b in itertools.pairwise(bounds)]
+            retokenizer.split(token, orths, heads=[(token, i) for i in range(len(orths))])
 
 
 class LinkerNotInitializedError(RuntimeError):
@@ -155,8 +183,16 @@ class ConceptLinkerComponent:
                 f"{self.name}: no linker; call set_linker(...) or initialize(lexicon=...)"
             )
         spans = []
-        for m in self.linker.link(doc.text):
-            span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="expand")
+        mentions = self.linker.link(doc.text)
+        # A mention that starts or ends inside one of the pipeline's tokens (spaCy keeps
+        # "hypotonia;ataxia" as one): that token is split there, so that every span is the
+        # mention's own text (widened, two mentions would share one span and its
+        # attributes).
+        _split_tokens_at(doc, {b for m in mentions for b in (m.start, m.end)})
+        for m in mentions:
+            span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="strict")
+            if span is None:  # pragma: no cover - the tokens were split at its ends
+                span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="expand")
             if span is None:  # pragma: no cover - expand always aligns non-empty text
                 continue
             span._.kgfuse_iri = m.iri

@@ -8,9 +8,14 @@ as ruled out). Around it:
   the KG does not know, with a prefix of the KG's nodes or as an IRI, is kept as an
   :class:`UnknownId` (the answer names it; the intent is read with it in place);
 * a gene symbol only counts when written as a symbol (``FBN1``, not the word "was"); in a
-  question written in capitals, only one with a digit or beside the word "gene";
+  question written in capitals, only one with a digit or beside the word "gene"; a symbol
+  that is also a clinical abbreviation or a capitalised word ("AR", "HR", "FH", "KIT":
+  :data:`ABBREVIATION_SYMBOLS`) only beside the word "gene" or a variant;
+* an abbreviated mode of inheritance beside a word of inheritance ("AR inheritance",
+  "inherited in an AD manner", "XL recessive") is that mode's term, not a gene;
 * a name right after "not", "without", "except" ... is ruled out (``excluded``), whatever
-  read it; :func:`negated_relation` finds a negation of what is asked ("do not have");
+  read it ("with or without" rules nothing out); :func:`negated_relation` finds a
+  negation of what is asked ("do not have");
 * terms under Frequency and Clinical modifier, and the bare "Onset" and "Mode of
   inheritance", are ``qualifier`` terms: context, never a phenotype in place of one;
 * names that occur in the question templates themselves ("features", "disease") are not
@@ -49,9 +54,52 @@ QUALIFIER_BRANCHES = (_HP + "0040279", _HP + "0012823")
 #: them, "Autosomal dominant inheritance", are annotated to diseases and may be asked for).
 QUALIFIER_ROOTS = (_HP + "0000005", _HP + "0003674")
 #: Words right before a name that rule it out ("but not ataxia", "without ectopia lentis").
+#: "with or without" (and "with/without") hedges the name after it: 213 names of the KG say
+#: so ("Cleft palate with or without cleft lip"); it rules nothing out.
 _EXCLUDING = re.compile(
-    r"(?:\b(?:no|not|without|except|excluding|nor)|\bother\s+than)\s+(?:(?:a|an|the|any)\s+)?$",
+    r"(?:\b(?:no|not|(?<!with or )(?<!with/)without|except|excluding|nor)|\bother\s+than)"
+    r"\s+(?:(?:a|an|the|any)\s+)?$",
     re.IGNORECASE,
+)
+#: Gene symbols that are also clinical abbreviations or capitalised words ("AR" autosomal
+#: recessive, "HR" heart rate, "FH" family history, "MET" metabolic equivalents, "BP"
+#: blood pressure, "RR" respiratory rate, "WAS" and "SET" words): read as genes only with
+#: the word "gene" or a variant beside them (:func:`_gene_context`).
+ABBREVIATION_SYMBOLS = frozenset(
+    {"AR", "AD", "XL", "HR", "FH", "MET", "BP", "RR", "WAS", "CAT", "SET", "KIT", "REST", "MAX"}
+)
+#: Words or notation beside a symbol that make it a gene: "the AR gene", "MET variants",
+#: "mutations in KIT", "AR c.2395C>G", "KIT p.(Asp816Val)", and a question's causal link
+#: ("diseases caused by KIT", "associated with MET": what a question asks of a gene).
+_GENE_BEFORE = re.compile(
+    r"\b(?:genes?|(?:variants?|mutations?|alterations?|defects?)\s+(?:in|of)"
+    r"|(?:caused|explained)\s+by|due\s+to|(?:associated|linked)\s+(?:with|to))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_GENE_AFTER = re.compile(
+    r"[\s:-]*(?:genes?|variants?|mutations?|mutated|mutant|alleles?|deletions?|duplications?"
+    r"|[cgp]\.\s*[(\w*?-])",
+    re.IGNORECASE,
+)
+#: Modes of inheritance written as an abbreviation beside a word of inheritance ("AR
+#: inheritance", "inherited in an AD manner", "XL recessive"): abbreviation (and the word
+#: after it) -> the HPO term.
+_INHERITANCE_TERMS = {
+    "AR": _HP + "0000007",
+    "AD": _HP + "0000006",
+    "XL": _HP + "0001417",
+    "XLR": _HP + "0001419",
+    "XLD": _HP + "0001423",
+    "XL recessive": _HP + "0001419",
+    "XL dominant": _HP + "0001423",
+}
+_INHERITANCE_ABBREVIATION = re.compile(
+    r"(?<![\w-])(?P<abbr>XL\s+(?:recessive|dominant)|AR|AD|XLR|XLD|XL)(?![\w-])"
+    r"(?P<word>\s*[-/]?\s*(?:inheritance|inherited|pattern|trait|transmission|manner|fashion"
+    r"|mode|form)\b)?"
+)
+_INHERITANCE_BEFORE = re.compile(
+    r"\b(?:inheritance|inherited|transmission|transmitted)\b[^.;?!]{0,20}$", re.IGNORECASE
 )
 #: Words that negate a relation ("do not have", "never", "lack", "isn't") unless they rule
 #: out the name right after them.
@@ -208,6 +256,9 @@ class QuestionEntityLinker:
         OMIM:153630; 264 HPO phenotype labels are also disease names). The linker runs once;
         the two lists are equal when no such name occurs."""
         explicit = self._explicit_ids(question)
+        explicit += [
+            e for e in self._inheritance_modes(question) if not _overlaps(e.start, e.end, explicit)
+        ]
         mentions = self._mentions(question)
         named = self._exact_disease_names(question)
         findings = {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
@@ -236,6 +287,12 @@ class QuestionEntityLinker:
             if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
                 continue
             if kind == GENE and not _written_as_symbol(m.text, m.label):
+                continue
+            if (
+                kind == GENE
+                and m.text in ABBREVIATION_SYMBOLS
+                and not _gene_context(question, m.start, m.end)
+            ):
                 continue
             if kind == GENE and shouting and not _symbol_in_capitals(question, m.start, m.end):
                 continue
@@ -266,6 +323,27 @@ class QuestionEntityLinker:
             self._twins.get(iri, ()),
             kind == TERM and iri in self.qualifiers,
         )
+
+    def _inheritance_modes(self, question: str) -> list[Entity]:
+        """Modes of inheritance written as abbreviations beside a word of inheritance ("AR
+        inheritance", "inheritance: AD", "XL recessive"), as the KG's term of that mode
+        (when it has one); not the gene that the same letters name."""
+        out = []
+        for match in _INHERITANCE_ABBREVIATION.finditer(question):
+            abbreviation = " ".join(match["abbr"].split())
+            if not (
+                match["word"]
+                or " " in abbreviation
+                or abbreviation in ("XLR", "XLD")
+                or _INHERITANCE_BEFORE.search(question[: match.start()])
+            ):
+                continue
+            iri = _INHERITANCE_TERMS[abbreviation]
+            if iri not in self.node_type:
+                continue
+            end = match.end() if match["word"] else match.end("abbr")
+            out.append(self._entity(question, match.start(), end, iri, TERM))
+        return out
 
     def _label_of(self, iri: str) -> str:
         """The label the KG gives a node that its label table lacks (an obsolete class,
@@ -385,6 +463,12 @@ def _crossing_word(m: Mention) -> int | None:
 def _written_as_symbol(text: str, symbol: str) -> bool:
     """A gene symbol as written in a question: exactly, or in another case with a digit."""
     return text == symbol or (text.upper() == symbol.upper() and any(c.isdigit() for c in text))
+
+
+def _gene_context(question: str, start: int, end: int) -> bool:
+    """Whether the symbol at ``start:end`` is said to be a gene: the word "gene" or a variant
+    beside it ("the AR gene", "mutations in KIT", "MET c.3028G>C")."""
+    return bool(_GENE_BEFORE.search(question[:start]) or _GENE_AFTER.match(question, end))
 
 
 def _mostly_upper_case(question: str) -> bool:
