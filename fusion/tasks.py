@@ -13,10 +13,24 @@ text --encoders.linker--> concept mentions (IRI, span, present/excluded)
 the encoder's token budget is predicted in sentence windows (:func:`sentence_windows`): the
 windows' spans are merged (token classification), or their logits combined into the text's
 (:meth:`TaskPredictor.combine_windows`, text classification; its output's ``warnings`` say
-so). A task model folder holds the transformers checkpoint (``config.json`` with the label
-set, ``model.safetensors``), the tokenizer, ``kgfuse_model.json`` (task, KG fingerprint and
-path, linker settings, training config and its hash) and ``facts/`` (the fact index, for
-cross-attention models).
+so). Sentences end at ``.!?;`` before white space, at ``。！？；`` (CJK) and at line breaks; a
+sentence longer than the budget is cut between words, and a word (or a run of CJK text)
+longer than that at the budget's last token; a window the encoder still cannot read whole
+is named in the output's ``warnings``.
+
+:class:`TaskInputBuilder` links as the diagnoser does (``fusion.pipeline.Diagnoser.link``):
+a relative's finding is left out, and so is a hedged or hypothetical one, named in the
+output's ``warnings``.
+
+``kgfuse predict`` writes one output per non-blank input line, in order; its ``id`` is the
+record's own ``id``, else ``"line-N"`` (N the line number, as ``kgfuse link`` names a line
+it cannot read): a record without an id, a line that is not JSON or not a JSON object. A
+record that cannot be labelled gives ``{"id", "error"}``.
+
+A task model folder holds the transformers checkpoint (``config.json`` with the label set,
+``model.safetensors``), the tokenizer, ``kgfuse_model.json`` (task, KG fingerprint and path,
+linker settings, training config and its hash, the multi-label threshold) and ``facts/``
+(the fact index, for cross-attention models).
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ import json
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +54,7 @@ from fusion.heads import IGNORE_INDEX
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.pipeline import (
     FACTS_DIR,
+    Diagnoser,
     KnowledgeInputBuilder,
     LinkedFinding,
     apply_precision,
@@ -67,6 +83,7 @@ __all__ = [
     "loose_record_id",
     "sentence_windows",
     "tag_tokens",
+    "token_counter",
 ]
 
 #: The tasks of the heads, as the CLI names them.
@@ -82,7 +99,7 @@ class TaskRecordError(ValueError):
     Args:
         message: why.
         record_id: the record's own ``id`` where it could be read (a line that is not
-            strict JSON may still name itself), reported instead of the line number.
+            strict JSON may still name itself), reported instead of ``"line-N"``.
     """
 
     def __init__(self, message: str, record_id: str | int | None = None) -> None:
@@ -212,16 +229,45 @@ def decode_spans(
     return _whole_words(spans, text)
 
 
+#: CJK ideographs: BERT's pre-tokenizer reads each as a word of its own
+#: (``BasicTokenizer._is_chinese_char``); kana and hangul it reads in runs, as other letters.
+_CJK_IDEOGRAPHS = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2B73F),
+    (0x2B740, 0x2B81F),
+    (0x2B820, 0x2CEAF),
+    (0x2F800, 0x2FA1F),
+)
+
+
+def _is_cjk_ideograph(char: str) -> bool:
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi in _CJK_IDEOGRAPHS)
+
+
+def _in_word(char: str) -> bool:
+    """Whether ``char`` is part of a word as the tokenizer's pre-tokenizer reads one: a
+    letter, digit or combining mark (an accent of NFD text, which the tokens' offsets may
+    leave out), but not a CJK ideograph, which is a word by itself."""
+    if _is_cjk_ideograph(char):
+        return False
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
 def _whole_words(spans: list[PredictedSpan], text: str) -> list[PredictedSpan]:
-    """``spans`` (in order, not overlapping) widened to word boundaries where free."""
+    """``spans`` (in order, not overlapping) widened to word boundaries where free: over
+    the letters, digits and combining marks on either side, never past a CJK ideograph."""
     out: list[PredictedSpan] = []
     for k, span in enumerate(spans):
         start, end = span.start, span.end
         floor = out[-1].end if out else 0
         ceiling = spans[k + 1].start if k + 1 < len(spans) else len(text)
-        while start > floor and text[start - 1].isalnum() and text[start].isalnum():
+        while start > floor and _in_word(text[start - 1]) and _in_word(text[start]):
             start -= 1
-        while end < ceiling and text[end].isalnum() and text[end - 1].isalnum():
+        while end < ceiling and _in_word(text[end]) and _in_word(text[end - 1]):
             end += 1
         if (start, end) != (span.start, span.end):
             span = PredictedSpan(start, end, span.label, span.score, text[start:end])
@@ -229,18 +275,64 @@ def _whole_words(spans: list[PredictedSpan], text: str) -> list[PredictedSpan]:
     return out
 
 
-#: Sentence ends (and line breaks) where a long text is cut into windows.
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+#: Sentence ends (and line breaks) where a long text is cut into windows: ``.!?;`` before
+#: white space, the CJK full stop, exclamation and question marks and semicolon (which
+#: need no space after them), and line breaks.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；｡])\s*|\n+")
+
+
+def token_counter(tokenizer: Any) -> Callable[[str], int]:
+    """The number of tokens ``tokenizer`` makes of a piece of text, special tokens left out
+    (the ``count_tokens`` of :func:`sentence_windows`)."""
+
+    def count(piece: str) -> int:
+        return len(tokenizer(piece, add_special_tokens=False)["input_ids"])
+
+    return count
+
+
+def _cut_at_the_budget(
+    text: str, a: int, b: int, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    """``text[a:b]``, one word of more than ``max_tokens`` tokens (a CJK run, a long URL),
+    cut into pieces of at most ``max_tokens`` tokens each: each piece ends at the longest
+    prefix that fits (found by doubling, then bisection, over characters; only prefixes
+    about a window long are counted), at least one character long."""
+    pieces: list[tuple[int, int]] = []
+    while a < b:
+        good, bad = a, b  # text[a:good] fits (or is empty); text[a:bad] does not, or bad == b
+        step = max(1, max_tokens)
+        while True:
+            end = min(a + step, b)
+            if count_tokens(text[a:end]) > max_tokens:
+                bad = end
+                break
+            good = end
+            if end == b:
+                break
+            step *= 2
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if count_tokens(text[a:mid]) <= max_tokens:
+                good = mid
+            else:
+                bad = mid
+        end = max(good, a + 1)
+        pieces.append((a, end))
+        a = end
+    return pieces
 
 
 def sentence_windows(
     text: str, count_tokens: Callable[[str], int], max_tokens: int
 ) -> list[tuple[int, int]]:
     """``(start, end)`` character windows of ``text`` of at most ``max_tokens`` tokens each,
-    cut at sentence ends (a sentence longer than that is cut between words).
+    cut at sentence ends (``.!?;`` before white space, ``。！？；``, line breaks); a sentence
+    longer than that is cut between words, and a word longer than that (a run of CJK text
+    has no spaces) at the character where the budget ends.
 
-    Token classification reads a text in such windows, so nothing past the token budget of
-    the encoder is lost.
+    A text is read in such windows, so nothing past the token budget of the encoder is
+    lost. Only a single character of more than ``max_tokens`` tokens makes a longer window.
     """
     pieces: list[tuple[int, int]] = []
     start = 0
@@ -261,7 +353,11 @@ def sentence_windows(
             hi = lo + 1
             while hi < len(words) and count_tokens(text[words[lo][0] : words[hi][1]]) <= max_tokens:
                 hi += 1
-            units.append((words[lo][0], words[hi - 1][1]))
+            first, last = words[lo][0], words[hi - 1][1]
+            if hi == lo + 1 and count_tokens(text[first:last]) > max_tokens:
+                units += _cut_at_the_budget(text, first, last, count_tokens, max_tokens)
+            else:
+                units.append((first, last))
             lo = hi
     windows: list[tuple[int, int]] = []
     for a, b in units:
@@ -275,18 +371,22 @@ def sentence_windows(
 # ------------------------------------------------------------------------------ inputs
 @dataclass
 class PreparedText:
-    """A model input with what outputs report: the linked concepts and retrieved facts."""
+    """A model input with what outputs report: the linked concepts and retrieved facts, and
+    warnings (hedged findings left out, a window the encoder cannot read whole)."""
 
     input: PatientInput
     findings: list[LinkedFinding]
     facts: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class TaskInputBuilder(KnowledgeInputBuilder):
     """Links a text to the KG's concepts and retrieves the facts touching them.
 
-    Every linked mention counts, present or excluded (its status reaches the model through
-    entity-token fusion); facts are those whose subject or object is a linked concept.
+    The patient's findings count, present or excluded (the status reaches the model through
+    entity-token fusion), as the diagnoser reads them (:meth:`link`): a relative's finding
+    and a hedged one are left out. Facts are those whose subject or object is a linked
+    concept.
 
     Args:
         kg: the KG.
@@ -306,16 +406,24 @@ class TaskInputBuilder(KnowledgeInputBuilder):
         self.linker = linker
 
     def link(self, text: str) -> list[LinkedFinding]:
-        return [
-            LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text)
-            for m in self.linker.link(text)
-        ]
+        """The findings in ``text`` as the diagnoser reads them (:meth:`_link`)."""
+        return self._link(text)[0]
+
+    def _link(self, text: str) -> tuple[list[LinkedFinding], list[str]]:
+        """The findings in ``text``, present or ruled out, and the warnings naming the
+        hedged ones left out: the diagnoser's rule (``fusion.pipeline.Diagnoser._link``,
+        which reads only ``self.linker``), so a task model and ``kgfuse diagnose`` see the
+        same findings of a text (a relative's finding, "her mother has seizures", and a
+        hedged or hypothetical one, "possible ptosis", are neither present nor ruled out)."""
+        return Diagnoser._link(self, text)  # type: ignore[arg-type]
 
     def prepare(self, text: str) -> PreparedText:
-        findings = self.link(text)
+        findings, warnings = self._link(text)
         iris = list(dict.fromkeys(f.iri for f in findings))
         facts, vectors = self.retrieve(iris)
-        return PreparedText(PatientInput(text, self.mentions(findings), vectors), findings, facts)
+        return PreparedText(
+            PatientInput(text, self.mentions(findings), vectors), findings, facts, warnings
+        )
 
 
 def linker_settings(allowed_roots: Sequence[str] = (), min_depth: int = 0) -> dict[str, Any]:
@@ -414,8 +522,8 @@ class TaskPredictor:
         tokenizer: its tokenizer (None for KG-only models).
         builder: the input builder (linker and fact index of the KG).
         meta: the model folder's ``kgfuse_model.json``.
-        threshold: probability above which a label is given (multi-label).
-            (default: ``0.5``)
+        threshold: probability from which a label is given (multi-label). (default: None:
+            the one saved with the model, ``kgfuse_model.json``'s ``threshold``, else 0.5)
         precision: the encoder's inference precision, ``fp32``, ``bf16``, ``int8`` or
             ``auto`` (:func:`fusion.pipeline.resolve_precision`). (default: ``"fp32"``: a
             task model's sensitivity to int8 is the user's to measure)
@@ -427,7 +535,7 @@ class TaskPredictor:
         tokenizer: Any,
         builder: TaskInputBuilder,
         meta: Mapping[str, Any],
-        threshold: float = 0.5,
+        threshold: float | None = None,
         precision: str = "fp32",
     ) -> None:
         self.model = model.eval()
@@ -436,7 +544,7 @@ class TaskPredictor:
         self.tokenizer = tokenizer
         self.builder = builder
         self.meta = dict(meta)
-        self.threshold = threshold
+        self.threshold = float(self.meta.get("threshold", 0.5)) if threshold is None else threshold
         self.problem_type = _problem_of(model)
         cfg = model.config
         self.id2label = {int(k): v for k, v in cfg.id2label.items()}
@@ -459,11 +567,12 @@ class TaskPredictor:
         folder: str | Path,
         kg: KnowledgeGraph | None = None,
         *,
-        threshold: float = 0.5,
+        threshold: float | None = None,
         precision: str = "fp32",
     ) -> TaskPredictor:
         """Load a task model folder with its KG (the one it was trained on by default), its
-        encoder in ``precision``.
+        encoder in ``precision``, deciding labels (multi-label) at ``threshold`` (default:
+        the threshold it was trained with).
 
         Raises:
             FileNotFoundError: no task model in ``folder``, or its KG is gone.
@@ -539,6 +648,8 @@ class TaskPredictor:
             record = self._labels(logits)
         record["concepts"] = _concepts(p.findings)
         record["facts"] = len(p.facts)
+        if p.warnings:
+            record["warnings"] = list(p.warnings)
         return record
 
     def _labels(self, logits: Tensor) -> dict[str, Any]:
@@ -594,27 +705,35 @@ class TaskPredictor:
         record["warnings"] = [
             f"the text is longer than the {self.collator.base.max_length} tokens the model "
             f"reads at once: read in {n} window{'s' if n != 1 else ''} cut at sentence ends, "
-            f"{how}"
+            f"{how}",
+            *_window_warnings(p for _, p in pieces),
         ]
         return record
 
     def prepare(self, text: str) -> list[tuple[int, PreparedText]]:
         """``(offset, prepared window)`` pairs of a text: the :func:`sentence_windows` of the
-        token budget (``max_length`` less ``[CLS]`` and ``[SEP]``), so nothing past the
-        budget is lost; one window, the whole text, when it fits the budget (text
-        classification) or the model reads no tokens (KG only)."""
+        token budget (``max_length`` less the special tokens), so nothing past the budget is
+        lost; one window, the whole text, when it fits the budget (text classification) or
+        the model reads no tokens (KG only). A window of more tokens than the budget (one
+        character of many tokens) carries a warning that the model reads only its first
+        ones."""
         if self.tokenizer is None:
             return [(0, self.builder.prepare(text))]
-        budget = self.collator.base.max_length - 2  # [CLS] and [SEP]
-
-        def count(piece: str) -> int:
-            return len(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
-
+        budget = self.collator.base.max_length - self.tokenizer.num_special_tokens_to_add()
+        count = token_counter(self.tokenizer)
         if self.problem_type != "token_classification" and count(text) <= budget:
             return [(0, self.builder.prepare(text))]
-        return [
-            (a, self.builder.prepare(text[a:b])) for a, b in sentence_windows(text, count, budget)
-        ]
+        out = []
+        for a, b in sentence_windows(text, count, budget):
+            prepared = self.builder.prepare(text[a:b])
+            tokens = count(text[a:b])
+            if tokens > budget:
+                prepared.warnings.append(
+                    f"characters {a}-{b} of the text make {tokens} tokens, more than the "
+                    f"{budget} the model reads at once: it read only their first {budget}"
+                )
+            out.append((a, prepared))
+        return out
 
     def _predict_texts(
         self, texts: Sequence[list[tuple[int, PreparedText]]], batch_size: int
@@ -642,8 +761,10 @@ class TaskPredictor:
         return out
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[dict[str, Any]]:
-        """Outputs of ``texts``: ``label`` / ``labels`` / ``spans``, ``scores``, ``concepts``,
-        ``facts``, and ``warnings`` for a text classified in windows (:meth:`prepare`)."""
+        """Outputs of ``texts``: ``label`` and ``scores`` (one label per text), ``labels``
+        and ``scores`` (several), or ``spans`` (tokens, each with its ``score``); then
+        ``concepts``, ``facts``, and ``warnings`` where there are some: a text classified in
+        windows (:meth:`prepare`), a window read only in part, hedged findings left out."""
         out: list[dict[str, Any]] = []
         for lo in range(0, len(texts), batch_size):
             chunk = [self.prepare(t) for t in texts[lo : lo + batch_size]]
@@ -654,7 +775,10 @@ class TaskPredictor:
         self, records: Iterable[tuple[int, Any]], batch_size: int = 32
     ) -> Iterator[dict[str, Any]]:
         """The JSONL contract: ``(line, {"id", "text"} or an error)`` in, one output per input,
-        in order; a bad record gives ``{"id", "error"}`` and the rest goes on."""
+        in order; a bad record gives ``{"id", "error"}`` and the rest goes on. The ``id`` is
+        the record's own (an error of a line that is not strict JSON may still carry it,
+        :class:`TaskRecordError`), else ``"line-N"`` (as ``kgfuse link`` names a line it
+        cannot read), so it never collides with a record's own integer id."""
         pending: list[tuple[Any, list[tuple[int, PreparedText]]]] = []
 
         def flush() -> Iterator[dict[str, Any]]:
@@ -667,11 +791,9 @@ class TaskPredictor:
         started = time.perf_counter()
         n = 0
         for lineno, raw in records:
-            if isinstance(raw, Mapping):
-                rid = raw.get("id", lineno)
-            else:  # an error record names the record's own id where the line gave it
-                named = getattr(raw, "record_id", None)
-                rid = lineno if named is None else named
+            # an error record names the record's own id where the line gave it
+            named = raw.get("id") if isinstance(raw, Mapping) else getattr(raw, "record_id", None)
+            rid = f"line-{lineno}" if named is None else named
             try:
                 text = _record_text(raw, lineno)
                 prepared = self.prepare(text)
@@ -688,10 +810,12 @@ class TaskPredictor:
 
 
 def _merge(offsets: Sequence[int], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One output from the outputs of a text's windows (character offsets shifted back)."""
+    """One output from the outputs of a text's windows (character offsets shifted back,
+    the windows' warnings once each)."""
     if len(parts) == 1 and offsets[0] == 0:
         return parts[0]
     merged: dict[str, Any] = {"spans": [], "concepts": [], "facts": 0}
+    warnings: dict[str, None] = {}
     for offset, part in zip(offsets, parts, strict=True):
         for key in ("spans", "concepts"):
             for item in part.get(key, []):
@@ -699,7 +823,15 @@ def _merge(offsets: Sequence[int], parts: Sequence[dict[str, Any]]) -> dict[str,
                     {**item, "start": item["start"] + offset, "end": item["end"] + offset}
                 )
         merged["facts"] += part.get("facts", 0)
+        warnings.update(dict.fromkeys(part.get("warnings", [])))
+    if warnings:
+        merged["warnings"] = list(warnings)
     return merged
+
+
+def _window_warnings(prepared: Iterable[PreparedText]) -> list[str]:
+    """The warnings of a text's windows, once each, in order."""
+    return list(dict.fromkeys(w for p in prepared for w in p.warnings))
 
 
 def _concepts(findings: Sequence[LinkedFinding]) -> list[dict[str, Any]]:

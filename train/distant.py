@@ -33,7 +33,7 @@ import numpy as np
 
 from kg.atomic import written_whole
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import IAO_DEFINITION, to_iri
+from kg.namespaces import IAO_DEFINITION, OWL_CLASS, to_iri
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,8 @@ class DistantConfig:
             has one. (default: ``0.25``)
         max_definition_words: longest definition used as a phrase. (default: ``8``)
         allowed_roots: concepts of name sentences are these terms' descendants (CURIEs or
-            IRIs); empty: every class with a name. (default: ``()``)
+            IRIs); empty: every class with a name (``owl:Class``; not the ontology itself,
+            its properties or individuals). (default: ``()``)
         context_rate: probability that a text gets 1-3 sentences naming no concept
             before and after it (:func:`context_sentence`). (default: ``0.5``)
         label: the span label. (default: ``"phenotype"``)
@@ -231,8 +232,9 @@ def _candidate_terms(
 def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict[str, Any]]:
     """Token-classification records ``{"id", "text", "spans"}`` (``train.task_data``)."""
     rng = np.random.default_rng(config.seed)
+    # the classes' names only: not the ontology's title, its properties or individuals
     names = _names_with_definitions(
-        PhenotypeNames.from_lexicon(kg.lexicon),
+        PhenotypeNames.from_lexicon(kg.lexicon.filter([OWL_CLASS])),
         short_definitions(kg, config.max_definition_words),
         config.definition_rate,
     )

@@ -1,20 +1,24 @@
 """Labelled data of a user's own task: JSONL or CSV, checked line by line.
 
-Records (one JSON object per line, or one CSV row with a header):
+Records (one JSON object per line, a ``.json`` file holding one JSON array of them, or one
+CSV row with a header):
 
 - text classification, one label: ``{"text": "...", "label": "theft"}``
 - text classification, several labels: ``{"text": "...", "labels": ["theft", "burglary"]}``
   (CSV: a ``labels`` column with the labels separated by ``|``)
 - token classification: ``{"text": "...", "spans": [{"start": 0, "end": 5, "label": "offence"}]}``
-  (character offsets, end exclusive; CSV: a ``spans`` column holding that JSON list)
+  (offsets in characters, Unicode code points as Python counts them, end exclusive; CSV: a
+  ``spans`` column holding that JSON list)
 
 An optional ``id`` names a record. Every problem is a :class:`TaskDataError` naming the file
 and line: not UTF-8, not JSON, an unpaired surrogate escape (``"\\ud800"``), no or empty
 text, a bad label, spans outside the text or overlapping, records of two kinds in one file,
 a CSV header without the columns (naming those it has), a CSV with both ``label`` and
 ``labels``, a validation label the training data lacks, training data with one label only
-or (several labels per text) one label set only. Labels that differ only in case are
-logged as a warning.
+or (several labels per text) one label set only. Logged as warnings: labels that differ
+only in case, a CSV ``labels`` cell holding ``,`` or ``;`` but no ``|`` (read as one
+label), and spans that fall inside words but on word boundaries when counted in UTF-16
+code units (as JavaScript and Label Studio count), in a text with characters past U+FFFF.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +48,8 @@ __all__ = [
 
 TEXT_CLASSIFICATION = "text-classification"
 TOKEN_CLASSIFICATION = "token-classification"
-#: File suffixes read as JSON lines and as CSV.
+#: File suffixes read as JSON lines (a ``.json`` file may also hold one JSON array of
+#: records) and as CSV.
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 #: Separator of several labels in a CSV ``labels`` column.
@@ -128,9 +134,17 @@ class TaskData:
 
 
 # ------------------------------------------------------------------------------ reading
-def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+#: The UTF-8 byte-order mark some editors write at the start of a file.
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _jsonl_records(path: Path, hint: str = "") -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) of each non-blank line; a UTF-8 byte-order mark on the
+    first line is skipped. ``hint`` ends the message of a line that is not JSON."""
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]
             if not raw.strip():
                 continue
             try:
@@ -139,12 +153,60 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
                 raise TaskDataError(
                     path, lineno, f"not valid UTF-8 (byte {err.start} of the line)"
                 ) from None
-            if lineno == 1:
-                line = line.lstrip("\ufeff")
             try:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as err:
-                raise TaskDataError(path, lineno, f"not valid JSON ({err.msg})") from None
+                raise TaskDataError(path, lineno, f"not valid JSON ({err.msg}){hint}") from None
+
+
+#: White space and the comma between two elements of a JSON array.
+_BETWEEN_ELEMENTS = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*")
+#: What a ``.json`` file may hold, said when it holds neither.
+_JSON_FORMS = (
+    "a .json file holds one JSON array of records ([{...}, {...}]) or one JSON object per "
+    "line (JSON Lines)"
+)
+
+
+def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """The records of a ``.json`` file: the elements of the one JSON array it holds, each
+    with the line it starts on; else its lines as JSON Lines (:func:`_jsonl_records`)."""
+    data = path.read_bytes()
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise TaskDataError(path, line, "not valid UTF-8") from None
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict) and text.strip().count("\n"):
+            raise TaskDataError(
+                path, 1, f"one JSON object written over several lines: {_JSON_FORMS}"
+            )
+        yield from _jsonl_records(path, f"; {_JSON_FORMS}")
+        return
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise TaskDataError(path, err.lineno, f"not valid JSON ({err.msg})") from None
+    if not isinstance(records, list):  # "[1] [2]" and such fail above; kept for mypy
+        raise TaskDataError(path, 1, _JSON_FORMS)
+    # the line each element starts on: decode them again one by one, where they are
+    decoder = json.JSONDecoder()
+    at = start + 1
+    line, seen = 1, 0  # text[seen] is on line ``line``
+    for _ in records:
+        at = _BETWEEN_ELEMENTS.match(text, at).end()  # type: ignore[union-attr]
+        line += text.count("\n", seen, at)
+        seen = at
+        record, at = decoder.raw_decode(text, at)
+        yield line, record
 
 
 #: The longest text of an example (the linker's ``LinkerConfig.max_chars``).
@@ -155,6 +217,8 @@ _CSV_FIELD_LIMIT = 10_000_000
 
 
 def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(first line, record) of each CSV row after the header; blank lines are skipped and
+    counted, so each record names the line it starts on (a quoted cell may span lines)."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -162,57 +226,79 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
         line = data[: err.start].count(b"\n") + 1
         raise TaskDataError(path, line, "not valid UTF-8") from None
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))  # texts are long
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = list(reader.fieldnames or [])
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        """(first line, fields) of each row that is not a blank line."""
+        while True:
+            first = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                raise TaskDataError(path, first, f"not valid CSV ({err})") from None
+            if row:  # a blank line reads as no field at all
+                yield first, row
+
+    rows_read = rows()
+    header_line, header = next(rows_read, (1, []))
     columns = set(header)
     if len(columns) < len(header):
         twice = sorted({c for c in header if header.count(c) > 1})
-        raise TaskDataError(path, 1, f"the CSV header names {', '.join(twice)} twice")
+        raise TaskDataError(path, header_line, f"the CSV header names {', '.join(twice)} twice")
     if "text" not in columns or not columns & {"label", "labels", "spans"}:
-        raise TaskDataError(path, 1, _header_problem(header))
+        raise TaskDataError(path, header_line, _header_problem(header))
     if {"label", "labels"} <= columns:
         raise TaskDataError(
             path,
-            1,
+            header_line,
             "the CSV header has both a 'label' and a 'labels' column: give either 'label' "
             f"(one label per text) or 'labels' (several, separated by {CSV_LABEL_SEPARATOR!r})",
         )
-    last = reader.line_num
-    rows = iter(reader)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            raise TaskDataError(path, last + 1, f"not valid CSV ({err})") from None
-        lineno, last = last + 1, reader.line_num
-        if None in row:
+    other_separator: list[tuple[int, str]] = []  # labels cells that look ,- or ;-separated
+    for lineno, fields in rows_read:
+        if len(fields) > len(header):
             raise TaskDataError(path, lineno, "more fields than the header names")
-        short = [c for c in header if row.get(c) is None]
-        if short and any((v or "").strip() for v in row.values()):
+        row = dict(zip(header, fields, strict=False))
+        if not any(v.strip() for v in row.values()):
+            continue
+        short = header[len(fields) :]
+        if short:
             raise TaskDataError(
                 path, lineno, f"fewer fields than the header names (no {', '.join(short)})"
             )
-        if not any((v or "").strip() for v in row.values()):
-            continue
         record: dict[str, Any] = {"text": row["text"]}
         if row.get("id"):
             record["id"] = row["id"]
-        if "label" in columns and row.get("label", "") != "":
+        if "label" in columns and row["label"] != "":
             record["label"] = row["label"]
         if "labels" in columns:
-            cell = (row.get("labels") or "").strip()
+            cell = row["labels"].strip()
             parts = cell.split(CSV_LABEL_SEPARATOR) if cell else []
             record["labels"] = [p.strip() for p in parts]
+            if CSV_LABEL_SEPARATOR not in cell and ("," in cell or ";" in cell):
+                other_separator.append((lineno, cell))
         if "spans" in columns:
             try:
-                record["spans"] = json.loads(row.get("spans") or "[]")
+                record["spans"] = json.loads(row["spans"] or "[]")
             except json.JSONDecodeError as err:
                 raise TaskDataError(
                     path, lineno, f"the 'spans' cell is not valid JSON ({err.msg})"
                 ) from None
         yield lineno, record
+    if other_separator:
+        line, cell = other_separator[0]
+        logger.warning(
+            "%s: %d 'labels' cell(s) hold ',' or ';' but no %r, e.g. line %d: %r, read as "
+            'one label; separate several labels with %r ("theft|burglary")',
+            path,
+            len(other_separator),
+            CSV_LABEL_SEPARATOR,
+            line,
+            cell,
+            CSV_LABEL_SEPARATOR,
+        )
 
 
 def _header_problem(header: Sequence[str]) -> str:
@@ -376,7 +462,9 @@ def read_task_file(path: str | Path, task: str) -> list[TaskExample]:
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
+    if suffix == ".json":
+        records = _json_records(path)
+    elif suffix in JSONL_SUFFIXES:
         records = _jsonl_records(path)
     elif suffix in CSV_SUFFIXES:
         records = _csv_records(path)
@@ -387,8 +475,11 @@ def read_task_file(path: str | Path, task: str) -> list[TaskExample]:
             f"unknown data format {suffix!r}; use {', '.join(JSONL_SUFFIXES + CSV_SUFFIXES)}",
         )
     examples: list[TaskExample] = []
+    utf16: list[str] = []  # spans whose offsets look like UTF-16 code units
     for line, record in records:
         example = parse_example(record, task, path, line)
+        if example.spans and any(ord(c) > 0xFFFF for c in example.text):
+            utf16 += _utf16_looking_spans(example.text, record["spans"], line)
         if examples and example.kind != examples[0].kind:
             first = examples[0]
             raise TaskDataError(
@@ -400,7 +491,51 @@ def read_task_file(path: str | Path, task: str) -> list[TaskExample]:
         examples.append(example)
     if not examples:
         raise TaskDataError(path, None, "no examples")
+    if utf16:
+        logger.warning(
+            "%s: %d span(s) start or end inside a word, but fall on word boundaries when "
+            "their offsets are read as UTF-16 code units, e.g. %s: the offsets look like "
+            "UTF-16 code units (JavaScript, Label Studio), which count a character past "
+            "U+FFFF (an emoji) as two; give offsets in Unicode code points (Python string "
+            "indices)",
+            path,
+            len(utf16),
+            utf16[0],
+        )
     return examples
+
+
+def _utf16_looking_spans(text: str, spans: Sequence[Mapping[str, Any]], line: int) -> list[str]:
+    """The spans (as given, before white space is trimmed) of a text with characters past
+    U+FFFF whose offsets put them inside words when read as code points, but on word
+    boundaries when read as UTF-16 code units (the sign of offsets counted in UTF-16 units),
+    each shown with both readings."""
+    units = [0]  # units[i]: the UTF-16 units before text[i]
+    for char in text:
+        units.append(units[-1] + (2 if ord(char) > 0xFFFF else 1))
+    index = {u: i for i, u in enumerate(units)}
+    out = []
+    for span in spans:
+        start, end = span["start"], span["end"]
+        if _on_word_boundaries(text, start, end):
+            continue
+        a, b = index.get(start), index.get(end)
+        if a is None or b is None or (a, b) == (start, end):
+            continue
+        if text[a:b].strip() and _on_word_boundaries(text, a, b):
+            out.append(
+                f"line {line}: {start}-{end} is {text[start:end]!r}, {text[a:b]!r} in UTF-16 units"
+            )
+    return out
+
+
+def _on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """Whether neither end of ``text[start:end]`` falls between two letters or digits."""
+
+    def inside(i: int) -> bool:
+        return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
+
+    return not inside(start) and not inside(end)
 
 
 def _form(kind: Kind) -> str:

@@ -8,9 +8,13 @@ the KG's concepts with the dictionary linker, retrieves the facts touching them,
 embeddings and the fact index are the KG's cached ones (``train.diagnosis``), so a task on
 a KG already embedded starts at once; a ``text_only`` model reads neither, and none is made.
 
-The encoder reads the first ``model.max_length`` tokens of a text in training and
-validation: texts longer than that, spans past it and gold spans that no tagging of the
-tokens decodes back are counted and logged as warnings before training starts.
+The encoder reads the first ``model.max_length`` tokens of a text in training (and in
+validation of text classification). Token classification is validated on the sentence
+windows ``kgfuse predict`` reads (:meth:`fusion.tasks.TaskPredictor.prepare`), so no gold
+span is lost to the budget there. Logged as warnings before training starts: texts longer
+than the budget (text classification); training spans past it (not learnt) and across it
+(learnt cut short); validation spans across a window's end (no prediction matches them);
+gold spans that no tagging of the tokens decodes back.
 
 Validation metrics: accuracy and macro-F1 (one label), micro-F1 (several labels), exact
 span P/R/F1 (tokens); see :mod:`eval.task_metrics`.
@@ -18,6 +22,7 @@ span P/R/F1 (tokens); see :mod:`eval.task_metrics`.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import resource
@@ -50,7 +55,9 @@ from fusion.tasks import (
     build_linker,
     decode_spans,
     linker_settings,
+    sentence_windows,
     tag_tokens,
+    token_counter,
 )
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
@@ -60,7 +67,7 @@ from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
-from train.task_data import TaskData, TaskExample, load_task_data
+from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +75,11 @@ __all__ = [
     "TaskTrainResult",
     "evaluate_items",
     "prepare_items",
+    "spans_past_budget",
     "texts_past_budget",
     "train_task",
     "undecodable_spans",
+    "validation_windows",
 ]
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -128,12 +137,13 @@ def prepare_items(
     ]
 
 
-def spans_past_budget(
+def _budget_counts(
     examples: Sequence[TaskExample], tokenizer: Any, max_length: int
-) -> tuple[int, int]:
-    """How many spans start past the tokens the encoder reads of their text (truncated at
-    ``max_length``), and how many spans there are."""
-    past = total = 0
+) -> tuple[int, int, int]:
+    """How many spans lie wholly past the tokens the encoder reads of their text (truncated
+    at ``max_length``), how many start before that end and end after it, and how many
+    spans there are."""
+    past = cut = total = 0
     for example in examples:
         if not example.spans:
             continue
@@ -143,7 +153,53 @@ def spans_past_budget(
         read = max((end for start, end in encoded["offset_mapping"] if end > start), default=0)
         total += len(example.spans)
         past += sum(span.start >= read for span in example.spans)
+        cut += sum(span.start < read < span.end for span in example.spans)
+    return past, cut, total
+
+
+def spans_past_budget(
+    examples: Sequence[TaskExample], tokenizer: Any, max_length: int
+) -> tuple[int, int]:
+    """How many spans start past the tokens the encoder reads of their text (truncated at
+    ``max_length``), and how many spans there are."""
+    past, _, total = _budget_counts(examples, tokenizer, max_length)
     return past, total
+
+
+def validation_windows(
+    examples: Sequence[TaskExample], tokenizer: Any, max_length: int
+) -> tuple[list[TaskExample], int]:
+    """Token-classification examples cut into the sentence windows ``kgfuse predict``
+    reads (:func:`fusion.tasks.sentence_windows` of the budget ``max_length`` less the
+    special tokens), each window an example of its own holding the gold spans that start
+    in it, in its own offsets.
+
+    A span that runs past its window's end keeps its end there, past the window's text:
+    no prediction of the window matches it, so validation counts it as a miss, as it is
+    one for ``kgfuse predict``; exact span P/R/F1 summed over the windows is then that of
+    the whole texts.
+
+    Returns:
+        The windows, in order, and how many gold spans run past their window's end.
+    """
+    count = token_counter(tokenizer)
+    budget = max_length - tokenizer.num_special_tokens_to_add()
+    out: list[TaskExample] = []
+    crossing = 0
+    for example in examples:
+        windows = sentence_windows(example.text, count, budget)
+        starts = [a for a, _ in windows]
+        inside: list[list[LabelledSpan]] = [[] for _ in windows]
+        for span in example.spans or ():
+            k = max(bisect.bisect_right(starts, span.start) - 1, 0)
+            a, b = windows[k]
+            crossing += span.end > b
+            inside[k].append(LabelledSpan(span.start - a, span.end - a, span.label))
+        for (a, b), spans in zip(windows, inside, strict=True):
+            out.append(
+                TaskExample(example.text[a:b], spans=tuple(spans), id=example.id, line=example.line)
+            )
+    return out, crossing
 
 
 def texts_past_budget(examples: Sequence[TaskExample], tokenizer: Any, max_length: int) -> int:
@@ -200,10 +256,17 @@ def undecodable_spans(
     return bad, total, first
 
 
-def _warn_about_the_token_budget(data: TaskData, tokenizer: Any, max_length: int) -> None:
+def _warn_about_the_token_budget(
+    data: TaskData,
+    tokenizer: Any,
+    max_length: int,
+    valid_windows: Sequence[TaskExample] = (),
+    crossing: int = 0,
+) -> None:
     """Log, once each, what the encoder's token budget hides from training and validation:
-    long texts (classification), spans past the budget and spans no tagging can decode
-    (token classification)."""
+    long texts (classification); training spans past the budget or across it, validation
+    spans across a window's end (``valid_windows`` and ``crossing`` of
+    :func:`validation_windows`), and spans no tagging can decode (token classification)."""
     if data.kind != "spans":
         long_train = texts_past_budget(data.train, tokenizer, max_length)
         long_valid = texts_past_budget(data.valid, tokenizer, max_length)
@@ -221,16 +284,29 @@ def _warn_about_the_token_budget(data: TaskData, tokenizer: Any, max_length: int
                 max_length,
             )
         return
-    past, total = spans_past_budget(data.train, tokenizer, max_length)
-    if past:
+    past, cut, total = _budget_counts(data.train, tokenizer, max_length)
+    if past or cut:
         logger.warning(
             "%d of %d training spans lie past the first model.max_length=%d tokens of "
-            "their texts and are not learnt: raise model.max_length or split the texts",
+            "their texts and are not learnt, and %d more run across that end and are learnt "
+            "cut short (kgfuse predict and validation read a long text whole, in sentence "
+            "windows): raise model.max_length (at most 512) or split the texts",
             past,
             total,
             max_length,
+            cut,
         )
-    for name, examples in (("training", data.train), ("validation", data.valid)):
+    if crossing:
+        logger.warning(
+            "%d of %d validation spans run across the end of a sentence window (a long text "
+            "is read in windows of model.max_length=%d tokens cut at sentence ends, or inside "
+            "a longer sentence): no prediction can match them and validation counts them as "
+            "misses; keep spans within a sentence",
+            crossing,
+            sum(len(ex.spans or ()) for ex in data.valid),
+            max_length,
+        )
+    for name, examples in (("training", data.train), ("validation", valid_windows)):
         bad, checked, first = undecodable_spans(examples, tokenizer, max_length)
         if bad:
             logger.warning(
@@ -413,17 +489,25 @@ def train_task(
     linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
     builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
     train_items = prepare_items(data.train, data, builder)
-    valid_items = prepare_items(data.valid, data, builder)
     linked = float(np.mean([bool(i.input.concepts) for i in train_items]))
     logger.info(
         "%d training texts (%.0f%% with a linked concept), %d validation texts",
         len(train_items),
         100 * linked,
-        len(valid_items),
+        len(data.valid),
     )
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
-    if tokenizer is not None:
+    valid_examples: Sequence[TaskExample] = data.valid
+    if data.kind == "spans" and tokenizer is not None:  # as kgfuse predict reads them
+        valid_examples, crossing = validation_windows(
+            data.valid, tokenizer, config.model.max_length
+        )
+        _warn_about_the_token_budget(
+            data, tokenizer, config.model.max_length, valid_examples, crossing
+        )
+    elif tokenizer is not None:
         _warn_about_the_token_budget(data, tokenizer, config.model.max_length)
+    valid_items = prepare_items(valid_examples, data, builder)
     collator = TaskCollator(
         tokenizer,
         data.problem_type,
@@ -504,7 +588,7 @@ def train_task(
         task=config.task,
         labels=data.labels,
         examples=len(train_items),
-        valid_examples=len(valid_items),
+        valid_examples=len(data.valid),
         epochs=state["epoch"],
         steps=state["global_step"],
         best_valid=state["best"],

@@ -136,15 +136,12 @@ def train(
             quiet=quiet,
         )
         return
+    from kgfuse.commands.task import with_options
     from train.diagnosis import train_diagnosis
     from train.distributed import distributed_session
 
-    sets = list(overrides or [])
-    if kg is not None:
-        sets.append(f"kg={kg}")
-    if output is not None:
-        sets.append(f"output={output}")
-    cfg = load_config(config, sets)
+    # paths are set as given, never read as YAML (a " #" or ": " in one stays)
+    cfg = with_options(load_config(config, list(overrides or [])), kg=kg, output=output)
     if dev_cases is None and cfg.dev_cases:
         dev_cases = Path(cfg.dev_cases)
     cases = _read_cases(dev_cases) if dev_cases else None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
@@ -24,6 +25,22 @@ from kgfuse.commands.common import (
 )
 
 TASKS = ("text-classification", "token-classification")
+
+_Config = TypeVar("_Config", bound=BaseModel)
+
+
+def with_options(cfg: _Config, **options: Path | str | None) -> _Config:
+    """``cfg`` with the command line's options that are given (not None) set as they are:
+    a path is a string, never read as YAML the way a ``--set`` value is (so ``run #2`` or
+    ``cases: v2.jsonl`` stay whole); the result is validated again.
+
+    Raises:
+        pydantic.ValidationError: a value the config refuses.
+    """
+    given = {key: str(value) for key, value in options.items() if value is not None}
+    if not given:
+        return cfg
+    return type(cfg).model_validate({**cfg.model_dump(), **given})
 
 
 def train_task_command(
@@ -49,11 +66,14 @@ def train_task_command(
         )
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
-    sets = [f"task={task}", *overrides]
-    for key, value in (("data", data), ("valid", valid), ("kg", kg), ("output", output)):
-        if value is not None:
-            sets.append(f"{key}={value}")
-    cfg = load_config(config, sets, schema=TaskConfig)
+    cfg = with_options(
+        load_config(config, overrides, schema=TaskConfig),
+        task=task,
+        data=data,
+        valid=valid,
+        kg=kg,
+        output=output,
+    )
     if cfg.data is None:
         raise ValueError(f"--task {task} needs --data TRAIN.jsonl (JSONL or CSV)")
     from train.distributed import distributed_session
@@ -121,10 +141,13 @@ def predict(
 ) -> None:
     """Label texts with a trained text or token classifier, one record per line.
 
-    ``{"id", "text"}`` in; ``{"id", "label" | "labels" | "spans", "scores", "concepts"}`` out.
-    A bad record gives ``{"id", "error"}`` and the rest of the file goes on.
+    ``{"id", "text"}`` in; out ``{"id", "label", "scores", ...}`` (one label per text),
+    ``{"id", "labels", "scores", ...}`` (several) or ``{"id", "spans", ...}`` (tokens: each
+    span has its own "score"), each with the linked "concepts", the number of "facts" fused
+    and any "warnings". The "id" is the record's own, else "line-N" (its line number, as
+    `kgfuse link` names a line it cannot read). A bad record gives ``{"id", "error"}`` and
+    the rest of the file goes on.
     """
-    from fusion.pipeline import load_model_meta
     from fusion.tasks import TaskPredictor
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import read_jsonl
@@ -133,8 +156,6 @@ def predict(
         raise ValueError("give either an INPUT.jsonl file or --text")
     check_input_output(input, output)
     graph = KnowledgeGraph.open(kg) if kg is not None else None
-    if threshold is None:
-        threshold = float(load_model_meta(model_dir).get("threshold", 0.5))
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
     records = (

@@ -95,7 +95,7 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     assert "3 of 5 record(s) could not be labelled" in " ".join(result.output.split())
     records = _read(tmp_path / "out.jsonl")
     # a line the strict reader refuses still names its record where its id can be read
-    assert [r["id"] for r in records] == ["a", 2, "c", "d", "e"]
+    assert [r["id"] for r in records] == ["a", "line-2", "c", "d", "e"]
     assert "not valid JSON" in records[1]["error"] and "line 2" in records[1]["error"]
     assert records[2]["error"] == "line 3: empty text"
     assert "not valid UTF-8" in records[3]["error"]

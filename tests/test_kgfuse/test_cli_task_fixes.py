@@ -58,7 +58,7 @@ def test_predict_names_bad_records_by_their_id_and_reads_long_texts_whole(
     result = _invoke("predict", out, inputs, "-o", tmp_path / "out.jsonl")
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in records] == ["h", "n", 7, 4, 5, "long", "short"]
+    assert [r["id"] for r in records] == ["h", "n", 7, "line-4", "line-5", "long", "short"]
     assert all("error" in r for r in records[:5])
     assert records[0]["error"].startswith("line 1 is not valid Unicode")
     long, short = records[5:]
