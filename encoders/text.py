@@ -96,6 +96,10 @@ def quantize_linear_int8(module: torch.nn.Module) -> None:
     int8 ones: int8 weights, activations quantized on the fly at each call, fp32 outputs.
     The module's other layers, its buffers and its forward hooks stay as they are.
 
+    Each call quantizes its input with one scale for the whole tensor, so a row's outputs
+    depend on the other rows of its batch (and on their padding): run one input per call
+    where scores must not depend on the batch (:func:`fusion.pipeline.batch_logits`).
+
     Raises:
         RuntimeError: this torch build has no int8 dynamic quantization
             (:func:`int8_is_available`).

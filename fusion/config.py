@@ -7,6 +7,9 @@ from typing import Any
 from transformers import PretrainedConfig
 
 #: Fusion mechanisms; ``text_only`` and ``kg_only`` are the two ablations of the same class.
+#: They ablate the patient encoder only: every mechanism scores the candidates with the same
+#: head, which reads each disease's graph embedding (the KG) and label text vector (the text
+#: encoder), and adds the KG's likelihood-ratio prior (``use_prior``).
 FUSION_MECHANISMS = ("cross_attention", "entity_token", "text_only", "kg_only")
 
 
@@ -17,8 +20,15 @@ class FusionConfig(PretrainedConfig):
         fusion: one of ``FUSION_MECHANISMS``: gated cross-attention from token states to
             retrieved fact vectors inside the upper encoder layers, entity-token fusion
             (projected graph embeddings added at linked mention tokens, ERNIE-style), or the
-            ablations text-only (no facts) and KG-only (linked concepts -> graph embeddings
-            -> ranking, no text encoder). (default: ``"cross_attention"``)
+            two patient-encoder ablations: ``text_only`` (the patient is its text alone: no
+            retrieved facts, no linked concepts) and ``kg_only`` (the patient is its linked
+            concepts' graph embeddings alone: no text encoder over the patient). These
+            ablate only how the patient is encoded. The candidate side is shared by every
+            mechanism and reads both sources: each disease is scored against its graph
+            embedding (the KG, in ``text_only`` too) plus its label text vector from the
+            text encoder (``label_text_dim``, in ``kg_only`` too), and the KG's
+            likelihood-ratio prior is added (``use_prior``). So neither ablation is a
+            text-only or KG-only model. (default: ``"cross_attention"``)
         text_config: the text encoder's own config as a dict (a BERT-family encoder such as
             all-MiniLM-L6-v2); None for ``kg_only``. (default: ``None``)
         fusion_layers: indices of the encoder layers after which fusion is applied; None

@@ -16,6 +16,16 @@ from torch import Tensor
 
 #: Status codes of linked concepts (0 is padding).
 PRESENT, EXCLUDED = 1, 2
+#: The token axis of the tensors of a collated batch that have one.
+_TOKEN_AXIS = {
+    "input_ids": 1,
+    "attention_mask": 1,
+    "token_type_ids": 1,
+    "offset_mapping": 1,
+    "entity_tokens": 2,
+}
+#: Tensors of a collated batch whose axis 1 is the entity (linked concept) axis.
+_ENTITY_KEYS = frozenset({"entity_ids", "entity_status", "entity_tokens"})
 
 
 @dataclass
@@ -131,3 +141,49 @@ class PatientCollator:
         if all(i.label >= 0 for i in items):
             batch["labels"] = torch.tensor([i.label for i in items], dtype=torch.long)
         return batch
+
+    def read_tokens(self, text: str) -> tuple[int, int]:
+        """``(read, total)``: how many tokens of ``text`` (special tokens included) the
+        model reads, at most :attr:`max_length`, and how many the text has. Needs the
+        tokenizer."""
+        if self.tokenizer is None:
+            raise ValueError("a collator without a tokenizer reads no text")
+        total = len(self.tokenizer(text, truncation=False, verbose=False)["input_ids"])
+        return min(total, self.max_length), total
+
+
+def split_rows(batch: dict[str, Tensor]) -> list[dict[str, Tensor]]:
+    """The rows of a batch made by :class:`PatientCollator`, each as the collator makes it
+    for that input alone: the padding of its tokens (by the attention mask) and of its
+    linked concepts (status 0 after its own) taken out. Other per-row tensors are cut to
+    the row; anything else is kept as it is.
+
+    A model whose scores depend on the batch (int8 dynamic quantization,
+    :func:`fusion.pipeline.resolve_precision`) gives each row its own scores this way, one
+    forward per row.
+    """
+    tensors = [v for v in batch.values() if torch.is_tensor(v) and v.dim() > 0]
+    if not tensors:
+        return [dict(batch)]
+    b = tensors[0].shape[0]
+    status = batch.get("entity_status")
+    mask = batch.get("attention_mask")
+    rows = []
+    for r in range(b):
+        entities = None
+        if status is not None and status.dim() == 2:
+            entities = max(1, int((status[r] > 0).sum()))
+        tokens = None if mask is None else mask[r].nonzero().squeeze(1)
+        row: dict[str, Tensor] = {}
+        for key, value in batch.items():
+            if not torch.is_tensor(value) or value.dim() == 0 or value.shape[0] != b:
+                row[key] = value
+                continue
+            value = value[r : r + 1]
+            if entities is not None and key in _ENTITY_KEYS:
+                value = value.narrow(1, 0, min(entities, value.shape[1]))
+            if tokens is not None and key in _TOKEN_AXIS:
+                value = value.index_select(_TOKEN_AXIS[key], tokens)
+            row[key] = value
+        rows.append(row)
+    return rows

@@ -123,7 +123,9 @@ class ConceptPooling(nn.Module):
         )
 
     def forward(self, entity_vectors: Tensor, entity_status: Tensor) -> Tensor:
-        c = self.proj(entity_vectors) + self.status(entity_status)
+        # the graph embeddings stay fp32 when the layers are cast to bf16
+        # (fusion.pipeline.apply_precision); int8 layers take fp32, as the embedding has
+        c = self.proj(entity_vectors.to(self.status.weight.dtype)) + self.status(entity_status)
         logits = self.score(c).squeeze(-1).masked_fill(entity_status == 0, -1e4)
         weights = torch.softmax(logits, dim=-1) * (entity_status > 0).any(-1, keepdim=True)
         return torch.einsum("be,beh->bh", weights, c)

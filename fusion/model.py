@@ -129,9 +129,48 @@ class KgFusionPreTrainedModel(PreTrainedModel):
     base_model_prefix = "kgfusion"
     _no_split_modules: list[str] = []
 
+    def init_weights(self) -> None:
+        """At construction (``post_init``): new layers keep PyTorch's own initialisation
+        and a given text encoder its pretrained weights; only weights are tied.
+
+        transformers initialises a loaded model's missing weights through
+        :meth:`initialize_weights`, not through this method, so they get
+        :meth:`_init_weights`'s values.
+        """
+        self.tie_weights(recompute_mapping=False)
+
     def _init_weights(self, module: nn.Module) -> None:
-        # The text encoder keeps its own pretrained initialisation; new layers use PyTorch's.
-        return
+        """Deterministic values for the weights a checkpoint lacks (transformers builds a
+        loaded model on the meta device and calls this for the modules whose tensors the
+        checkpoint does not hold; without it they would keep uninitialised memory).
+
+        Every tensor of ``module`` that was not loaded is zero, except a layer norm's scale
+        (one) and the diagnosis head's prior and neural weights (their configured initial
+        values): fusion gates at zero leave the encoder unfused. The text encoder's own
+        modules are initialised by its class. :func:`fusion.pipeline.load_pretrained`
+        refuses such a checkpoint anyway; this is what any other ``from_pretrained`` gets.
+        """
+        from transformers import initialization as init
+
+        config = cast(FusionConfig, self.config)
+        starts = {}
+        if isinstance(module, DiagnosisHead):
+            starts = {
+                "prior_weight": float(config.prior_weight_init),
+                "neural_scale": float(config.neural_scale_init),
+            }
+        for name, tensor in [
+            *module.named_parameters(recurse=False),
+            *module.named_buffers(recurse=False),
+        ]:
+            if tensor is None:
+                continue
+            if name in starts:
+                init.constant_(tensor, starts[name])
+            elif isinstance(module, nn.LayerNorm) and name == "weight":
+                init.ones_(tensor)
+            else:
+                init.zeros_(tensor)
 
     @classmethod
     def from_text_encoder(
@@ -153,6 +192,11 @@ class _FusionCall:
 
 class KgFusionModel(KgFusionPreTrainedModel):
     """Encodes a patient (text + linked concepts + retrieved facts) into one vector.
+
+    The ablations ``text_only`` (text alone) and ``kg_only`` (linked concepts' graph
+    embeddings alone, no text encoder) change only this patient encoder; the diagnosis head
+    (:class:`DiagnosisHead`) that scores the candidates is the same for every mechanism and
+    reads both the KG and the text encoder's output, plus the prior.
 
     Args:
         config: the :class:`FusionConfig`.
@@ -308,6 +352,12 @@ class DiagnosisHead(nn.Module):
     likelihood ratios of the patient's findings), weighted by a learned :math:`w`;
     :math:`\alpha` starts small, so training begins from the symbolic ranking.
 
+    Every fusion mechanism, the ``text_only`` and ``kg_only`` ablations included, scores
+    with this head: a ``text_only`` model still reads the candidates' graph embeddings
+    (:math:`g_d`, from the KG) and a ``kg_only`` model their label text vectors
+    (:math:`t_d`, made by the text encoder), and both add the KG's prior. The ablations are
+    of the patient encoder only.
+
     Shapes:
         - patient: :math:`(B, h)`; candidate_nodes: :math:`(L, n)`; candidate_text :math:`(L, t)`
         - prior: :math:`(B, L)` or None; output :math:`(B, L)`.
@@ -358,8 +408,11 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         self.post_init()
 
     def candidate_matrix(self) -> Tensor:
-        nodes = self.kgfusion.node_embeddings[self.label_nodes]
-        text = self.label_text if self.config.label_text_dim else None
+        """``(num_candidates, hidden_dim)`` the candidates' vectors, in the head's dtype
+        (fp32 unless the head itself was cast)."""
+        dtype = self.head.candidate_norm.weight.dtype  # a norm is never quantized
+        nodes = self.kgfusion.node_embeddings[self.label_nodes].to(dtype)
+        text = self.label_text.to(dtype) if self.config.label_text_dim else None
         return self.head.candidates(nodes, text)
 
     def forward(

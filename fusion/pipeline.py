@@ -30,13 +30,14 @@ import torch
 from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
-from fusion.inputs import ConceptMention, PatientCollator, PatientInput
+from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
 from fusion.precision import check_precision
 from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
+    CandidateMismatchError,
     add_similarity,
     candidate_similarity,
     fill_values,
@@ -454,13 +455,26 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
 WEIGHTS = "model.safetensors"
 
 
+def _shown_keys(keys: Any, most: int = 5) -> str:
+    names = sorted(str(k if isinstance(k, str) else k[0]) for k in keys)
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def load_pretrained(model_class: Any, folder: Path) -> Any:
     """``model_class.from_pretrained(folder)`` from safetensors only: a pickled
     ``pytorch_model.bin`` beside or instead of it is never read (unpickling runs code).
 
+    The model loads in fp32 whatever ``config.json``'s ``dtype`` says: the inference
+    precision is the caller's choice (:func:`apply_precision`), not the folder's. Every
+    weight must be there, with its shape, and nothing else: a checkpoint that lacks a
+    tensor (damaged, or saved by a kgfuse without a parameter added since) would otherwise
+    score with made-up values.
+
     Raises:
         FileNotFoundError: the folder has no :data:`WEIGHTS`.
-        ValueError: the weights or the config are damaged (truncated, not safetensors).
+        ValueError: the weights or the config are damaged (truncated, not safetensors), or
+            the weights lack tensors of the model, hold tensors it does not have, or hold
+            them in other shapes (naming them).
     """
     from safetensors import SafetensorError
 
@@ -468,10 +482,33 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
     if not (folder / WEIGHTS).is_file():
         raise FileNotFoundError(f"{folder} has no {WEIGHTS}: train the model again")
     try:
-        return model_class.from_pretrained(str(folder), use_safetensors=True, local_files_only=True)
+        model, info = model_class.from_pretrained(
+            str(folder),
+            use_safetensors=True,
+            local_files_only=True,
+            dtype=torch.float32,
+            output_loading_info=True,
+        )
     except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise ValueError(f"cannot load the model at {folder} (damaged files?): {reason}") from None
+    problems = [
+        f"{len(keys)} {kind} ({_shown_keys(keys)})"
+        for kind, keys in (
+            ("missing", info.get("missing_keys") or ()),
+            ("unexpected", info.get("unexpected_keys") or ()),
+            ("of another shape", info.get("mismatched_keys") or ()),
+        )
+        if keys
+    ]
+    if problems:
+        raise ValueError(
+            f"the weights in {folder / WEIGHTS} do not fit the model: tensors "
+            + "; ".join(problems)
+            + " (a damaged file, or a model saved by another kgfuse version): train the "
+            "model again"
+        )
+    return model
 
 
 def resolve_precision(precision: str) -> str:
@@ -480,12 +517,30 @@ def resolve_precision(precision: str) -> str:
     ``auto`` is ``bf16`` on CPUs with AMX tiles, where oneDNN runs bf16 matrix products in
     hardware: with the encoder's weights cast once to bf16, one patient's forward pass takes
     0.65-0.8x the fp32 time on 2 cores (the latency section of ``docs/benchmarks`` times
-    both). Elsewhere bf16 is emulated and slower, and ``auto`` is ``int8`` (the encoder's
-    linear layers dynamically quantized, :func:`encoders.text.quantize_linear_int8`) where
-    torch can: on the quickstart model a forward takes 0.6x the fp32 time on 1 or 2 threads,
-    and the ranks of all 1,092 covered dev phenopackets are the same as in fp32 (logits
-    within 0.03). ``fp32`` where neither is available.
-    (Autocast, which casts the weights at every call, was slower than fp32 for one patient.)
+    both). Elsewhere ``auto`` is ``int8`` (the encoder's linear layers dynamically quantized,
+    :func:`encoders.text.quantize_linear_int8`) where torch can, else ``fp32``. The published
+    figures were measured with this choice, and it is kept; what it trades:
+
+    - bf16 is not emulated wherever AMX is missing: a CPU with ``avx512_bf16`` and no AMX
+      (an AMD EPYC, 2026-12) runs it natively, and there bf16 takes 0.72x the fp32 time of
+      a single-patient forward of the quickstart model on 1 and 2 threads, with logits
+      within 0.0035 of fp32 and no ranking changed on 256 simulated patients. ``auto``
+      still picks int8 on such a CPU.
+    - int8 is the fastest (0.55-0.61x fp32 on that CPU) but the least exact: on those 256
+      patients its logits were up to 0.06 from fp32 (median 0.028), the model's first
+      disease changed for 1 of them, and the final differential's top-10 order for 3
+      (two neighbours swapped whose scores differ by less than that; no top-1 and no
+      top-10 set changed). On the 1,092 covered dev phenopackets (measured earlier) its
+      logits were within 0.03 of fp32 and every rank the same.
+    - int8 scores also depend on the batch: each activation is quantized with one scale
+      for the whole input tensor, so a patient's logits move (up to 0.04 on those patients)
+      with the other patients and the padding of its batch. :class:`Diagnoser` runs one
+      patient per forward; a batched int8 caller must run its rows one at a time
+      (:func:`batch_logits`).
+
+    Pass ``bf16`` on a CPU with avx512_bf16 for rankings as fp32's at about 0.7x its time,
+    ``fp32`` for exact ones. (Autocast, which casts the weights at every call, was slower
+    than fp32 for one patient.)
 
     Raises:
         ValueError: not one of :data:`fusion.precision.PRECISIONS`, or ``int8`` on a torch build
@@ -504,11 +559,22 @@ def resolve_precision(precision: str) -> str:
 
 def apply_precision(encoder: torch.nn.Module, precision: str) -> str:
     """Put a fused model's encoder part (``model.kgfusion``) in the inference ``precision``
-    (:func:`resolve_precision`): bf16 weights, or int8 linear layers; heads stay fp32.
+    (:func:`resolve_precision`): bf16 weights, or int8 linear layers. The graph embeddings
+    (the ``node_embeddings`` buffer, which the diagnosis head reads for its candidates) and
+    the heads stay fp32; the layers that read graph embeddings cast them to their own dtype.
     Returns the resolved precision."""
     resolved = resolve_precision(precision)
     if resolved == "bf16":
+        kept = {
+            name: buffer
+            for name, buffer in encoder.named_buffers()
+            if name.rsplit(".", 1)[-1] == "node_embeddings"
+        }
         encoder.to(torch.bfloat16)
+        for name, buffer in kept.items():
+            owner_name, _, attr = name.rpartition(".")
+            owner = encoder.get_submodule(owner_name) if owner_name else encoder
+            setattr(owner, attr, buffer)
     elif resolved == "int8":
         from encoders.text import quantize_linear_int8
 
@@ -526,10 +592,59 @@ def cast_inputs(batch: dict[str, Any], precision: str) -> dict[str, Any]:
     return batch
 
 
+def batch_logits(model: Any, batch: dict[str, Any], precision: str, **kwargs: Any) -> torch.Tensor:
+    """The float logits of a batch made by :class:`fusion.inputs.PatientCollator` (or one
+    built on it): one forward of the whole batch, except in ``int8``, whose scores depend
+    on the batch (:func:`resolve_precision`): there each row runs alone, as the collator
+    would make it for that input alone (:func:`fusion.inputs.split_rows`), so it gets the
+    logits it gets alone. Token-level logits ``(B, T, ...)`` are put back at the tokens they
+    belong to (zeros at the padding). ``kwargs`` go to every forward (``candidates=``)."""
+    if precision != "int8":
+        return model(**batch, **kwargs).logits.float()
+    rows = split_rows(batch)
+    if len(rows) == 1:
+        return model(**batch, **kwargs).logits.float()
+    mask = batch.get("attention_mask")
+    out = []
+    for r, row in enumerate(rows):
+        logits = model(**row, **kwargs).logits.float()
+        if logits.dim() >= 3 and mask is not None:  # one vector per token: pad back
+            full = logits.new_zeros((1, mask.shape[1], *logits.shape[2:]))
+            full[:, mask[r].bool()] = logits
+            logits = full
+        out.append(logits)
+    return torch.cat(out)
+
+
+def check_model_kg(model: Any, meta: Mapping[str, Any], kg: KnowledgeGraph, folder: Path) -> None:
+    """Check that a loaded model folder belongs to ``kg``: ``kgfuse_model.json``'s KG
+    fingerprint and the weights' own (``config.json``'s ``kg_fingerprint``) must both be
+    the KG's, so a folder whose weights and sidecar come from different trainings is
+    refused.
+
+    Raises:
+        KGMismatchError: either fingerprint is not the KG's (or the weights record none).
+    """
+    if meta["kg_fingerprint"] != kg.fingerprint:
+        raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
+    weights = str(getattr(model.config, "kg_fingerprint", "") or "")
+    if weights != kg.fingerprint:
+        raise KGMismatchError(
+            f"the weights at {folder / WEIGHTS} (their config.json's kg_fingerprint"
+            + (", which is empty" if not weights else "")
+            + f", while {MODEL_META} names the loaded KG: the two come from different "
+            "trainings)",
+            weights or "(none)",
+            kg.fingerprint,
+        )
+
+
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
-    Use :meth:`load`; then :meth:`diagnose` for one patient (text and/or terms).
+    Use :meth:`load`; then :meth:`diagnose` for one patient (text and/or terms). Each
+    patient runs in a forward of its own (checked): in ``int8`` a patient's scores would
+    otherwise depend on the others of its batch (:func:`resolve_precision`).
     """
 
     def __init__(
@@ -552,12 +667,20 @@ class Diagnoser:
             raise ValueError(f"lead and pool must be >= 0 (pool 0: no pool), got {lead}, {pool}")
         if not similarity_weight >= 0.0 or math.isinf(similarity_weight):
             raise ValueError(f"similarity weight must be a number >= 0, got {similarity_weight}")
+        if pool > 0 and 0 < shortlist < len(builder.candidates) and lead > shortlist:
+            # The lead keeps the model's order of the candidates it re-ranks: past the
+            # shortlist the model has placed nothing, and the pool places what follows the
+            # lead (fusion.shortlist.tiered stops the lead there too). Without a pool the
+            # lead is not used: the shortlist's order goes on.
+            logger.info("lead %d stops at the end of the shortlist (%d)", lead, shortlist)
+            lead = shortlist
         self.model = model.eval()
         #: the prior's top candidates that the model re-ranks (:mod:`fusion.shortlist`)
         self.shortlist = shortlist
         #: weight of the Resnik similarity added to the scores of those candidates
         self.similarity_weight = float(similarity_weight)
-        #: places of the differential that keep the model's order of the shortlist
+        #: places of the differential that keep the model's order of the shortlist (at most
+        #: the shortlist when there is a pool: a longer lead given is cut to it)
         self.lead = lead
         #: the prior's top candidates that fill the places after the lead, by the prior plus
         #: the weighted similarity (0: the shortlist's order goes on)
@@ -618,10 +741,15 @@ class Diagnoser:
         ``similarity_weight``: weight of the Resnik similarity added to the scores of those
         candidates (0: none); ``lead`` and ``pool``: the model's first ``lead`` lead the
         differential, the rest of the prior's top ``pool`` follow by the prior plus the
-        weighted similarity (pool 0: none; :mod:`fusion.shortlist`).
+        weighted similarity (pool 0: none; :mod:`fusion.shortlist`); with a pool, a lead
+        longer than the shortlist stops at its end (the model places only what it re-ranks).
 
         Raises:
-            KGMismatchError: the model was trained on another KG.
+            KGMismatchError: the model was trained on another KG (by ``kgfuse_model.json``
+                or by the weights' own ``config.json``), or its candidates are not the
+                diseases this KG annotates (:class:`CandidateMismatchError`).
+            ValueError: the weights do not fit the model (:func:`load_pretrained`), or
+                score other graph nodes than ``kgfuse_model.json``'s candidates.
         """
         from transformers import AutoTokenizer
 
@@ -634,6 +762,7 @@ class Diagnoser:
         if meta["kg_fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
         model = load_pretrained(KgFusionForDiagnosis, folder)
+        check_model_kg(model, meta, kg, folder)
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
@@ -653,10 +782,17 @@ class Diagnoser:
             neighbours=neighbours,
         )
         if list(likelihood.diseases) != meta["candidates"]:
-            raise KGMismatchError(
-                f"the candidate list of {folder}", "model candidates", "KG diseases"
+            raise CandidateMismatchError(
+                f"the candidate list of {folder}", meta["candidates"], list(likelihood.diseases)
             )
         builder = PatientInputBuilder(kg, likelihood, fact_index, model.config.num_facts)
+        rows = [builder.node_rows.get(c, -1) for c in builder.candidates]
+        if model.label_nodes.tolist() != rows:
+            raise ValueError(
+                f"the weights at {folder / WEIGHTS} score other graph nodes than the "
+                f"candidates {MODEL_META} lists (label_nodes): its weights and "
+                f"{MODEL_META} come from different trainings; train the model again"
+            )
         return cls(
             model,
             tokenizer,
@@ -812,7 +948,18 @@ class Diagnoser:
         prepared = self.builder.prepare(
             findings, text, None, warnings, onset, keep_prior=trace_imputed
         )
+        if self.tokenizer is not None:
+            read, total = self.collator.read_tokens(prepared.input.text)
+            if read < total:
+                prepared.warnings.append(
+                    f"the text is {total} tokens long and the model read the first {read} "
+                    "(its max_length): the findings after that count in the prior and the "
+                    "retrieved facts, not in the text the model reads"
+                )
         batch = cast_inputs(self.collator([prepared.input]), self.precision)
+        # one patient per forward: int8 scores depend on the batch (resolve_precision)
+        if int(batch["entity_status"].shape[0]) != 1:
+            raise RuntimeError("Diagnoser.diagnose runs one patient per forward")
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()
@@ -894,6 +1041,7 @@ def model_meta(
 
 __all__ = [
     "NEIGHBOURS_FILE",
+    "CandidateMismatchError",
     "Diagnoser",
     "DiagnosisResult",
     "ImputedFinding",
@@ -903,7 +1051,9 @@ __all__ = [
     "PreparedPatient",
     "RankedDisease",
     "apply_precision",
+    "batch_logits",
     "cast_inputs",
+    "check_model_kg",
     "likelihood_config_of",
     "load_neighbours",
     "neighbours_basis",

@@ -351,16 +351,48 @@ def _same_path(a: Path, b: Path) -> bool:
 def index_version(folder: str | Path) -> Path | None:
     """The folder holding the files of the index saved in ``folder``: the version its
     ``current`` link names, ``folder`` itself for an index saved before versions, or None
-    when there is no index."""
+    when there is no index.
+
+    ``current`` must be what :meth:`FactIndex.save` writes, a relative link to a version
+    folder ``v-NNNNNN`` beside it that is itself in ``folder`` (a model folder from
+    elsewhere must not load, through its link, an index from outside the folder, which the
+    audit's fingerprint of the folder would not cover).
+
+    Raises:
+        DamagedIndexError: ``current`` is another link (absolute, to another name, or to a
+            version that leads out of ``folder``).
+    """
     folder = Path(folder)
     current = folder / CURRENT_LINK
     if current.is_symlink():
-        return folder / os.readlink(current)
+        target = os.readlink(current)
+        version = folder / target
+        inside = (
+            _VERSION.fullmatch(target) is not None
+            and not version.is_symlink()
+            and version.resolve().parent == folder.resolve()
+        )
+        if not inside:
+            raise DamagedIndexError(
+                f"{current} links to {target!r}; a fact index's current link names a version "
+                f"folder v-NNNNNN beside it (in {folder}): rebuild the index, or copy the "
+                "model folder again"
+            )
+        return version
     if (current / META_FILE).is_file():  # a copy that followed the link (shutil.copytree)
         return current
     if (folder / META_FILE).is_file():
         return folder
     return None
+
+
+def _written_version(folder: Path) -> Path | None:
+    """:func:`index_version` for a writer, which replaces the index: a ``current`` link
+    that :func:`index_version` refuses names no index to keep (the save replaces it)."""
+    try:
+        return index_version(folder)
+    except DamagedIndexError:
+        return None
 
 
 def _index_lock(folder: Path) -> Any:
@@ -404,7 +436,7 @@ def _remove_leftovers(folder: Path) -> None:
     killed save, link temporaries, the files of an unversioned index once a version is in
     use, and the ``.<name>.tmp-*`` / ``.<name>.old-*`` folders an older kgfuse left beside
     ``folder`` when killed while saving. Call with the writers' lock held."""
-    current = index_version(folder)
+    current = _written_version(folder)
     keep = current.name if current is not None and current != folder else None
     for entry in folder.iterdir():
         name = entry.name
@@ -1114,7 +1146,7 @@ class FactIndex:
             os.replace(link, folder / CURRENT_LINK)
         except BaseException:
             link.unlink(missing_ok=True)
-            if index_version(folder) != version:
+            if _written_version(folder) != version:
                 shutil.rmtree(version, ignore_errors=True)
             raise
         _remove_leftovers(folder)  # the previous version, or the files of an unversioned one
@@ -1315,7 +1347,7 @@ class FactIndex:
         }
         found: FactIndex | None = None
         reindex = False
-        seen = index_version(folder)
+        seen = _written_version(folder)
         if not rebuild:
             found, reindex = cls._reusable(folder, kg, wanted, cache)
             if found is not None and not reindex:
@@ -1323,7 +1355,7 @@ class FactIndex:
         _check_index_folder(folder)
         folder.mkdir(parents=True, exist_ok=True)
         with _index_lock(folder):
-            if not rebuild and index_version(folder) != seen:
+            if not rebuild and _written_version(folder) != seen:
                 # another process saved an index while this one waited: maybe the one wanted
                 found, reindex = cls._reusable(folder, kg, wanted, cache)
                 if found is not None and not reindex:
@@ -1347,9 +1379,9 @@ class FactIndex:
     ) -> tuple[FactIndex | None, bool]:
         """The saved index if it fits ``wanted`` (None when there is none, or a stale one in
         a cache), and whether re-indexing it is enough."""
-        if index_version(folder) is None:
-            return None, False
         try:
+            if index_version(folder) is None:
+                return None, False
             index = cls.load(folder, kg)
         except (KGMismatchError, DamagedIndexError) as err:
             if not cache:

@@ -10,8 +10,16 @@ prior's top :data:`DEFAULT_SHORTLIST` keeps the prior's recall and the model's p
 43.2% / 62.1%, MRR 0.498 against 0.487 and 0.491 (leakage-free 11.2% / 34.9%, MRR 0.186
 against 0.181 and 0.178).
 
-The shortlist is the first ``size`` candidates by prior, the model's score breaking ties of
-the prior; the candidates outside it follow in that same order.
+The shortlist is the first ``size`` candidates by prior and every candidate tied with the
+``size``-th of them (:func:`shortlisted`), so the prior alone decides which candidates the
+model re-ranks: when the model's score broke those ties (before 2026-12), logit differences
+of a few hundredths, below int8's noise, decided which tied diseases got the similarity and
+a chance at the lead. The candidates outside it follow by prior, then score. A prior flat
+at the shortlist's end (a note too short to tell most diseases apart, whose ``size``-th
+value is the floor most diseases share) takes in every candidate: the model then ranks them
+all. Of the 1,580 dev phenopackets, 24 (1.5%) have the prior tied across the end of a
+shortlist of 10 (median 28 candidates shortlisted), 2 of them up to every candidate. (The
+figures below were measured when the score broke the ties.)
 
 Inside the shortlist the model's score gains :data:`DEFAULT_SIMILARITY_WEIGHT` times the
 symmetric Resnik similarity of the patient and the candidate (best-match average over both
@@ -42,6 +50,7 @@ import numpy as np
 
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress
 from kg.rules.resnik import ResnikRanker
 
 __all__ = [
@@ -50,12 +59,14 @@ __all__ = [
     "DEFAULT_SHORTLIST",
     "DEFAULT_SIMILARITY_WEIGHT",
     "PLACED_BY",
+    "CandidateMismatchError",
     "TieredOrder",
     "add_similarity",
     "candidate_similarity",
     "fill_values",
     "shortlist_keys",
     "shortlist_order",
+    "shortlisted",
     "tiered",
     "tiered_keys",
 ]
@@ -86,33 +97,37 @@ def _checked(scores: np.ndarray, prior: np.ndarray, size: int) -> tuple[np.ndarr
 def shortlist_keys(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarray:
     """Sort keys, higher is better, of the two-stage ranking (for rank metrics).
 
-    The shortlist is the first ``size`` candidates by ``prior`` (ties of the prior broken
-    by ``scores``); inside it the keys are the model's scores, lifted above every key
-    outside it; outside it they follow (prior, score). Candidates share a key only when
-    they tie on what orders them, so rank metrics can give ties their mean rank.
+    The shortlist is the first ``size`` candidates by ``prior`` and every candidate tied
+    with the ``size``-th of them (:func:`shortlisted`); inside it the keys are the model's
+    scores, lifted above every key outside it; outside it they follow (prior, score).
+    Candidates share a key only when they tie on what orders them, so rank metrics can
+    give ties their mean rank.
 
     Args:
         scores: ``[num_candidates]`` the model's scores.
         prior: ``[num_candidates]`` the prior's scores, same order.
-        size: shortlist length; ``0`` (or at least the number of candidates) orders every
-            candidate by ``scores``.
+        size: shortlist length; ``0`` (or at least the number of candidates, or a tie of
+            the prior that takes in every candidate) orders every candidate by ``scores``.
 
     Raises:
         ValueError: ``size`` is negative, or the two score vectors differ in shape.
     """
     scores, prior = _checked(scores, prior, size)
     n = len(scores)
-    if size == 0 or size >= n:
+    inside = shortlisted(prior, size)
+    if len(inside) == n:
         return scores.copy()
-    by_prior = np.lexsort((-scores, -prior))  # prior first, the model's score breaks ties
-    inside, outside = by_prior[:size], by_prior[size:]
+    outside = np.ones(n, dtype=bool)
+    outside[inside] = False
+    rest = np.flatnonzero(outside)
+    rest = rest[np.lexsort((-scores[rest], -prior[rest]))]
     # outside: 0, -1, -2, ... down the (prior, score) order, equal pairs sharing a key
-    p, s = prior[outside], scores[outside]
+    p, s = prior[rest], scores[rest]
     new_pair = np.concatenate([[False], (p[1:] != p[:-1]) | (s[1:] != s[:-1])])
     keys = np.empty(n, dtype=np.float64)
-    keys[outside] = -np.cumsum(new_pair, dtype=np.float64)
-    shortlisted = scores[inside]
-    keys[inside] = shortlisted - shortlisted.min() + 1.0
+    keys[rest] = -np.cumsum(new_pair, dtype=np.float64)
+    chosen = scores[inside]
+    keys[inside] = chosen - chosen.min() + 1.0
     return keys
 
 
@@ -132,29 +147,77 @@ def _top_members(values: np.ndarray, k: int) -> np.ndarray:
     return above[kept >= kth]
 
 
+def shortlisted(prior: np.ndarray, size: int) -> np.ndarray:
+    """Indices, in index order, of the candidates the model re-ranks: the prior's first
+    ``size`` and every candidate tied with the ``size``-th of them, so that which of the
+    candidates tied there make the shortlist never rests on the model's score (logit noise
+    of a few hundredths, such as int8's, would otherwise decide it); every candidate when
+    ``size`` is 0 or covers them all, or when the ``size``-th value is the prior's lowest
+    (the floor that most diseases share after a short note).
+
+    Raises:
+        ValueError: ``size`` is negative.
+    """
+    prior = np.asarray(prior, dtype=np.float64)
+    if size < 0:
+        raise ValueError(f"shortlist size must be >= 0, got {size}")
+    n = len(prior)
+    if size == 0 or size >= n:
+        return np.arange(n)
+    return _top_members(prior, size)
+
+
 def shortlist_order(
     scores: np.ndarray, prior: np.ndarray, size: int, top: int | None = None
 ) -> np.ndarray:
-    """Candidate indices, best first: the prior's top ``size`` (see :func:`shortlist_keys`)
-    by the model's score (then the prior), then every other candidate by prior and score;
-    only the first ``top`` when given (within the shortlist, without sorting the others).
+    """Candidate indices, best first: the shortlist (:func:`shortlisted`, the prior's top
+    ``size`` with the candidates tied with the last of them) by the model's score (then the
+    prior), then every other candidate by prior and score; only the first ``top`` when given
+    (within the shortlist, without sorting the others).
 
     Raises:
         ValueError: as :func:`shortlist_keys`.
     """
     scores, prior = _checked(scores, prior, size)
     n = len(scores)
-    if size == 0 or size >= n:
+    inside = shortlisted(prior, size)
+    if len(inside) == n:
         order = np.argsort(-scores, kind="stable")
-    else:
-        if top is not None and top <= size:  # only the shortlist is needed
-            pool = _top_members(prior, size)
-            ranked = pool[np.lexsort((-scores[pool], -prior[pool]))]
-        else:
-            ranked = np.lexsort((-scores, -prior))
-        inside = ranked[:size]
-        order = np.concatenate([inside[np.argsort(-scores[inside], kind="stable")], ranked[size:]])
+        return order if top is None else order[: max(top, 0)]
+    inside = inside[np.lexsort((-scores[inside], -prior[inside]))]  # by (prior, score)
+    head = inside[np.argsort(-scores[inside], kind="stable")]  # by (score, prior)
+    if top is not None and top <= len(head):  # only the shortlist is needed
+        return head[: max(top, 0)]
+    outside = np.ones(n, dtype=bool)
+    outside[head] = False
+    rest = np.flatnonzero(outside)
+    order = np.concatenate([head, rest[np.lexsort((-scores[rest], -prior[rest]))]])
     return order if top is None else order[: max(top, 0)]
+
+
+class CandidateMismatchError(KGMismatchError):
+    """A diagnosis model's candidate list is not the list of diseases the KG annotates
+    (another annotation release, or a hand-edited ``kgfuse_model.json``)."""
+
+    def __init__(self, what: str, model: Sequence[str], kg: Sequence[str]) -> None:
+        self.expected = f"{len(model)} candidates"
+        self.found = f"{len(kg)} diseases"
+        first = next(
+            (i for i, (a, b) in enumerate(zip(model, kg, strict=False)) if a != b),
+            min(len(model), len(kg)),
+        )
+
+        def at(seq: Sequence[str]) -> str:
+            return compress(seq[first]) if first < len(seq) else "(none)"
+
+        ValueError.__init__(
+            self,
+            f"{what} differs from the diseases the KG annotates: the model has "
+            f"{len(model)} candidates, the KG {len(kg)}; the first difference is at "
+            f"position {first} (model {at(model)}, KG {at(kg)}). The model was trained on "
+            "other annotations than this KG's: train it again on this KG, or load the KG "
+            "it was trained on",
+        )
 
 
 def candidate_similarity(kg: KnowledgeGraph, candidates: Sequence[str]) -> ResnikRanker:
@@ -166,7 +229,9 @@ def candidate_similarity(kg: KnowledgeGraph, candidates: Sequence[str]) -> Resni
     """
     ranker = ResnikRanker(kg.hierarchy, kg.annotations, subjects=candidates, combine="BMA")
     if list(ranker.diseases) != list(candidates):
-        raise KGMismatchError("the similarity's diseases", "model candidates", "annotated diseases")
+        raise CandidateMismatchError(
+            "the model's candidate list (read by the similarity)", candidates, ranker.diseases
+        )
     return ranker
 
 
@@ -180,12 +245,15 @@ def add_similarity(
     pool: int = 0,
 ) -> dict[int, float]:
     """Add ``weight`` times the Resnik similarity of ``present`` to the scores of the
-    candidates the model re-ranks (the prior's top ``size``, or every candidate when ``size``
-    is 0 or covers them all), in place; their similarities by candidate index, and those of
-    the prior's top ``pool`` (the tier after the lead, :func:`tiered`).
+    candidates the model re-ranks (:func:`shortlisted`: the prior's top ``size`` with the
+    candidates tied with the last of them, or every candidate when ``size`` is 0 or covers
+    them all), in place; their similarities by candidate index, and those of the prior's
+    top ``pool`` (the tier after the lead, :func:`tiered`).
 
-    A weight >= 0 only lifts the shortlisted scores, so the shortlist and the pool stay the
-    same.
+    The shortlist does not depend on the scores. A weight >= 0 only lifts the shortlisted
+    scores, so the pool can only lose candidates outside the shortlist to shortlisted ones
+    tied with them on the prior: every candidate of the pool after the lift has its
+    similarity here.
 
     Args:
         scores: ``[num_candidates]`` the model's scores (float64; changed in place).
@@ -197,7 +265,7 @@ def add_similarity(
         pool: the pool's length (0: none).
     """
     n = len(scores)
-    inside = shortlist_order(scores, prior, size, size) if 0 < size < n else np.arange(n)
+    inside = shortlisted(prior, size)
     extra = _pool(scores, prior, pool) if pool > 0 and len(inside) < n else inside[:0]
     scored = np.concatenate([inside, extra[~np.isin(extra, inside)]])
     similarity = ranker.score_candidates(present, scored)
@@ -227,9 +295,9 @@ def _pool(scores: np.ndarray, prior: np.ndarray, pool: int) -> np.ndarray:
 def _tiers(
     scores: np.ndarray, prior: np.ndarray, fill: np.ndarray, size: int, lead: int, pool: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The lead (the model's first ``lead`` of its shortlist) and the pool's other
-    candidates ordered by (fill, prior, score)."""
-    head = shortlist_order(scores, prior, size, lead)
+    """The lead (the model's first ``lead`` of its shortlist, at most the shortlist) and the
+    pool's other candidates ordered by (fill, prior, score)."""
+    head = shortlist_order(scores, prior, size, min(lead, len(shortlisted(prior, size))))
     members = _pool(scores, prior, pool)
     members = members[~np.isin(members, head)]
     tail = members[np.lexsort((-scores[members], -prior[members], -fill[members]))]
@@ -285,22 +353,21 @@ def tiered(
     then score), then every other candidate in :func:`shortlist_order`'s order. ``pool`` 0
     is :func:`shortlist_order` itself; only the first ``top`` when given.
 
+    The lead is at most the shortlist (:func:`shortlisted`): the model places only the
+    candidates it re-ranks, so a longer ``lead`` stops at the shortlist's end and the pool
+    places what follows (:class:`fusion.pipeline.Diagnoser` refuses such a lead).
+
     Raises:
         ValueError: ``size``, ``lead`` or ``pool`` negative, or vectors of unequal shapes.
     """
     scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
-    n = len(scores)
-    everyone = size == 0 or size >= n
+    inside = shortlisted(prior, size)
     if pool == 0:
         order = shortlist_order(scores, prior, size, top)
-        return TieredOrder(order, (n if everyone else size, 0, 0))
+        return TieredOrder(order, (len(inside), 0, 0))
     head, tail = _tiers(scores, prior, fill, size, lead, pool)
     placed = np.concatenate([head, tail])
-    if everyone:
-        model_after = n - len(placed)
-    else:
-        inside = shortlist_order(scores, prior, size, size)
-        model_after = int(np.isin(inside, placed, invert=True).sum())
+    model_after = int(np.isin(inside, placed, invert=True).sum())
     spans = (len(head), len(tail), model_after)
     if top is not None and top <= len(placed):
         return TieredOrder(placed[: max(top, 0)], spans)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,13 +42,49 @@ def _loaded_file(name: str) -> bool:
     return not (name.startswith("checkpoint") and name.endswith(".safetensors"))
 
 
+#: A version folder of a fact index (``fusion.retrieval``: ``facts/v-000001``), which its
+#: ``current`` link names.
+_INDEX_VERSION = re.compile(r"v-(\d{6,})")
+_CURRENT_LINK = "current"
+
+
+def _only_version_link(root: Path, name: str) -> bool:
+    """Whether ``root/name`` is a fact index's ``current`` link as a save leaves it: a
+    relative link to the one version folder beside it, a real folder. Its files are then
+    hashed under that folder's own name (as before links were followed), and the link adds
+    nothing: it cannot name another version."""
+    link = root / name
+    if name != _CURRENT_LINK or not link.is_symlink():
+        return False
+    target = os.readlink(link)
+    if not _INDEX_VERSION.fullmatch(target) or (root / target).is_symlink():
+        return False
+    versions = [e for e in os.listdir(root) if _INDEX_VERSION.fullmatch(e)]
+    return versions == [target] and (root / target).is_dir()
+
+
 def _model_file_list(folder: Path) -> list[tuple[str, Path, os.stat_result]]:
-    """(path relative to the folder, path, stat) of each regular file loading reads, sorted."""
+    """(path relative to the folder, path, stat) of each regular file loading reads, sorted.
+
+    Links are followed: a linked folder's files (a fact index's ``current`` version, or a
+    ``facts`` folder linked from elsewhere) are hashed under the link's path, so re-pointing
+    a link changes the fingerprint; a ``current`` link to the only version folder is not
+    followed, its files being hashed under the version's name already.
+    """
     found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _UNREAD_DIRS)
+    seen: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link back to a folder walked already
+            dirs[:] = []
+            continue
+        seen.add(real)
+        here = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs if d not in _UNREAD_DIRS and not _only_version_link(here, d)
+        )
         for name in files:
-            path = Path(root) / name
+            path = here / name
             if _loaded_file(name) and path.is_file():
                 found.append((path.relative_to(folder).as_posix(), path, path.stat()))
     return sorted(found, key=lambda f: f[0])
@@ -68,9 +105,10 @@ def model_files_fingerprint(folder: Path, stop: threading.Event | None = None) -
     path: sha256}}`` over every regular file that loading reads (weights, ``config.json``
     with the calibration temperature, ``kgfuse_model.json``, the tokenizer, the fact index
     ...), leaving out ``checkpoint*.safetensors``, ``training.json``, ``.lock``,
-    ``*.partial``, ``tensorboard/`` and ``.export/``. The combined hash is the sha256 of the
-    files' hashes as sorted, compact JSON. Files are streamed; a folder hashed before in this
-    process whose files kept their sizes, times and inodes is not read again.
+    ``*.partial``, ``tensorboard/`` and ``.export/``. Linked folders are followed (the fact
+    index's ``current`` version, see :func:`_model_file_list`). The combined hash is the
+    sha256 of the files' hashes as sorted, compact JSON. Files are streamed; a folder hashed
+    before in this process whose files kept their sizes, times and inodes is not read again.
 
     Raises:
         FileNotFoundError: no folder there.

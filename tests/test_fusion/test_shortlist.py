@@ -13,6 +13,7 @@ from fusion.shortlist import (
     fill_values,
     shortlist_keys,
     shortlist_order,
+    shortlisted,
     tiered,
     tiered_keys,
 )
@@ -27,11 +28,11 @@ def test_the_model_reorders_only_the_priors_top_candidates() -> None:
     assert shortlist_order(scores, prior, 9).tolist() == [2, 3, 4, 1, 0]  # longer than the list
 
 
-def test_the_model_breaks_the_priors_ties_at_the_end_of_the_shortlist() -> None:
+def test_the_shortlist_takes_in_the_priors_ties_at_its_end() -> None:
     prior = np.array([3.0, 2.0, 2.0, 2.0, 1.0])
     scores = np.array([0.0, 1.0, 2.0, 3.0, 9.0])
-    # the shortlist holds exactly 2: the prior's best, and the tied one the model prefers
-    assert shortlist_order(scores, prior, 2).tolist() == [3, 0, 2, 1, 4]
+    # shortlist 2: the prior's best and the three tied with its second, by the model
+    assert shortlist_order(scores, prior, 2).tolist() == [3, 2, 1, 0, 4]
     flat = np.zeros(5)  # no finding: every prior equal, the model picks the shortlist
     assert shortlist_order(scores, flat, 2).tolist() == [4, 3, 2, 1, 0]
 
@@ -106,14 +107,14 @@ def test_keys_rank_as_the_order_does_and_keep_ties(pair, size: int) -> None:
     assert np.all(np.diff(keys[order]) <= 0)  # the order never puts a lower key first
     for top in (0, 1, size, n):  # the first `top` alone, through the shortcut or not
         assert shortlist_order(scores, prior, size, top).tolist() == order[:top].tolist()
-    lead = n if size == 0 else min(size, n)
+    lead = len(shortlisted(prior, size))
     inside = np.zeros(n, dtype=bool)
     inside[order[:lead]] = True
-    # the shortlist: no candidate outside beats one inside on (prior, score)
+    assert sorted(order[:lead].tolist()) == shortlisted(prior, size).tolist()
+    # the shortlist: every candidate outside is below every one inside on the prior alone
     if lead < n:
-        worst_in = min((prior[i], scores[i]) for i in np.flatnonzero(inside))
-        best_out = max((prior[i], scores[i]) for i in np.flatnonzero(~inside))
-        assert best_out <= worst_in
+        assert lead >= min(size, n)
+        assert prior[~inside].max() < prior[inside].min()
         assert keys[inside].min() > keys[~inside].max()
     # ties: equal keys exactly for equal scores inside, equal (prior, score) outside
     for i in range(n):
@@ -154,7 +155,7 @@ def test_tiered_keys_rank_as_the_tiered_order_does(
         assert order.tolist() == shortlist_order(scores, prior, size).tolist()
         assert keys.tolist() == shortlist_keys(scores, prior, size).tolist()
         return
-    head = shortlist_order(scores, prior, size)[:lead]
+    head = shortlist_order(scores, prior, size)[: min(lead, len(shortlisted(prior, size)))]
     assert order[: len(head)].tolist() == head.tolist()  # the lead is the model's
     members = np.lexsort((-scores, -prior))[:pool]  # the prior's first `pool`
     tail = [i for i in order[len(head) :] if i in set(members.tolist())]
@@ -166,12 +167,12 @@ def test_tiered_keys_rank_as_the_tiered_order_does(
     assert placed.order.tolist() == order.tolist()
     assert placed.spans[:2] == (len(head), len(tail))
     by = placed.placed_by()
-    shortlisted = set(shortlist_order(scores, prior, size)[: size or n].tolist())
+    chosen = set(shortlisted(prior, size).tolist())
     for k, i in enumerate(order.tolist()):  # the model places its shortlist, the prior no more
         if by[k] == "prior":
-            assert i not in shortlisted
-        elif by[k] == "model" and k >= len(head) + len(tail):
-            assert i in shortlisted
+            assert i not in chosen
+        elif by[k] == "model":
+            assert i in chosen
     if len(head) and len(tail):
         assert keys[head].min() > keys[tail].max()
     if len(tail) and len(rest):
