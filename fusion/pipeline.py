@@ -616,6 +616,28 @@ def batch_logits(model: Any, batch: dict[str, Any], precision: str, **kwargs: An
     return torch.cat(out)
 
 
+def patient_findings(linker: Any, text: str) -> tuple[list[LinkedFinding], list[str]]:
+    """The patient's findings in ``text``, present or ruled out, and a warning naming the
+    hedged ones left out: a relative's finding ("her mother has seizures") and a hedged or
+    hypothetical one ("possible ptosis") are neither present nor ruled out. The one rule
+    for diagnosis and the task models, so both read a text alike."""
+    out = []
+    hedged: dict[str, None] = {}
+    for m in linker.link(text):
+        if getattr(m, "family", False):
+            continue
+        if getattr(m, "uncertain", False):
+            hedged[f"'{m.text}' ({m.curie})"] = None
+            continue
+        out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
+    warnings = []
+    if hedged:
+        warnings.append(
+            "hedged or hypothetical, not used as present or excluded: " + ", ".join(hedged)
+        )
+    return out, warnings
+
+
 def check_model_kg(model: Any, meta: Mapping[str, Any], kg: KnowledgeGraph, folder: Path) -> None:
     """Check that a loaded model folder belongs to ``kg``: ``kgfuse_model.json``'s KG
     fingerprint and the weights' own (``config.json``'s ``kg_fingerprint``) must both be
@@ -816,21 +838,7 @@ class Diagnoser:
         """:meth:`link`, and the warnings that name the hedged findings left out."""
         if self.linker is None:
             raise ValueError("this diagnoser has no linker: pass terms, or load it with linker=")
-        out = []
-        hedged: dict[str, None] = {}
-        for m in self.linker.link(text):
-            if getattr(m, "family", False):
-                continue
-            if getattr(m, "uncertain", False):
-                hedged[f"'{m.text}' ({m.curie})"] = None
-                continue
-            out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
-        warnings = []
-        if hedged:
-            warnings.append(
-                "hedged or hypothetical, not used as present or excluded: " + ", ".join(hedged)
-            )
-        return out, warnings
+        return patient_findings(self.linker, text)
 
     def _imputed(
         self, prior: ScoreResult | None, diseases: Sequence[int]
@@ -1059,5 +1067,6 @@ __all__ = [
     "neighbours_basis",
     "save_neighbours",
     "model_meta",
+    "patient_findings",
     "render_findings",
 ]

@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_SHORTLIST",
     "DEFAULT_SIMILARITY_WEIGHT",
     "PLACED_BY",
+    "RANKING_VERSION",
     "CandidateMismatchError",
     "TieredOrder",
     "add_similarity",
@@ -70,6 +71,14 @@ __all__ = [
     "tiered",
     "tiered_keys",
 ]
+
+#: The version of how a ranking is put together from the model's scores and the prior,
+#: which every audit record stores beside the linker's (``kgfuse-ranking``), so that a
+#: replay that ranks differently after a change says why. 1: the model's score broke the
+#: prior's ties at the shortlist's end, and a lead longer than the shortlist ran past it;
+#: 2 (2026-12-01): every candidate tied with the shortlist's last is shortlisted, the lead
+#: stops at the shortlist's end, and a note the encoder reads cut short is warned about.
+RANKING_VERSION = 2
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
 DEFAULT_SHORTLIST = 10

@@ -18,7 +18,7 @@ sentence longer than the budget is cut between words, and a word (or a run of CJ
 longer than that at the budget's last token; a window the encoder still cannot read whole
 is named in the output's ``warnings``.
 
-:class:`TaskInputBuilder` links as the diagnoser does (``fusion.pipeline.Diagnoser.link``):
+:class:`TaskInputBuilder` links as the diagnoser does (:func:`fusion.pipeline.patient_findings`):
 a relative's finding is left out, and so is a hedged or hypothetical one, named in the
 output's ``warnings``.
 
@@ -54,13 +54,15 @@ from fusion.heads import IGNORE_INDEX
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.pipeline import (
     FACTS_DIR,
-    Diagnoser,
     KnowledgeInputBuilder,
     LinkedFinding,
     apply_precision,
+    batch_logits,
     cast_inputs,
+    check_model_kg,
     load_model_meta,
     load_pretrained,
+    patient_findings,
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
@@ -410,12 +412,10 @@ class TaskInputBuilder(KnowledgeInputBuilder):
         return self._link(text)[0]
 
     def _link(self, text: str) -> tuple[list[LinkedFinding], list[str]]:
-        """The findings in ``text``, present or ruled out, and the warnings naming the
-        hedged ones left out: the diagnoser's rule (``fusion.pipeline.Diagnoser._link``,
-        which reads only ``self.linker``), so a task model and ``kgfuse diagnose`` see the
-        same findings of a text (a relative's finding, "her mother has seizures", and a
-        hedged or hypothetical one, "possible ptosis", are neither present nor ruled out)."""
-        return Diagnoser._link(self, text)  # type: ignore[arg-type]
+        """The findings in ``text`` and the warnings naming the hedged ones left out, by the
+        diagnoser's rule (:func:`fusion.pipeline.patient_findings`), so a task model and
+        ``kgfuse diagnose`` see the same findings of a text."""
+        return patient_findings(self.linker, text)
 
     def prepare(self, text: str) -> PreparedText:
         findings, warnings = self._link(text)
@@ -609,6 +609,7 @@ class TaskPredictor:
             else KgFusionForSequenceClassification
         )
         model = load_pretrained(model_class, folder)
+        check_model_kg(model, meta, kg, folder)  # the weights' own KG too
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
@@ -626,7 +627,7 @@ class TaskPredictor:
         (token classification; None otherwise)."""
         batch = cast_inputs(self.collator([TaskItem(p.input) for p in prepared]), self.precision)
         offsets = batch.pop("offset_mapping", None)
-        return self.model(**batch).logits.float(), offsets
+        return batch_logits(self.model, batch, self.precision), offsets
 
     def predict_prepared(self, prepared: Sequence[PreparedText]) -> list[dict[str, Any]]:
         """Outputs (without ``id``) of already prepared texts, one batch."""

@@ -254,6 +254,7 @@ def config_hash(config: Mapping[str, Any] | None) -> str:
 @lru_cache(maxsize=1)
 def _versions_json() -> str:
     from encoders.linker import LINKING_VERSION
+    from fusion.shortlist import RANKING_VERSION
 
     versions: dict[str, str] = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
@@ -262,12 +263,14 @@ def _versions_json() -> str:
         except metadata.PackageNotFoundError:
             continue
     versions["kgfuse-linking"] = str(LINKING_VERSION)
+    versions["kgfuse-ranking"] = str(RANKING_VERSION)
     return canonical_json(versions)
 
 
 def package_versions() -> dict[str, str]:
-    """Python, the versions of the installed packages that shape a decision, and the
-    linker's (``kgfuse-linking``: :data:`encoders.linker.LINKING_VERSION`)."""
+    """Python, the versions of the installed packages that shape a decision, the linker's
+    (``kgfuse-linking``: :data:`encoders.linker.LINKING_VERSION`) and the ranking's
+    (``kgfuse-ranking``: :data:`fusion.shortlist.RANKING_VERSION`)."""
     return json.loads(_versions_json())
 
 

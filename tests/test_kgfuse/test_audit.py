@@ -452,6 +452,22 @@ def test_verify_notes_a_record_linked_by_another_linker_version(
     assert verify_record(log, rid).notes == [f"kgfuse-linking: recorded {LINKING_VERSION}, now 1"]
 
 
+def test_records_keep_the_ranking_version_and_verify_names_a_change(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay after the ranking rules changed (ties at the shortlist's end) says so."""
+    from fusion.shortlist import RANKING_VERSION
+
+    register_replayer(KIND, replay_test_decision)
+    rid = append(log, "long thin fingers")
+    assert log.get(rid).versions["kgfuse-ranking"] == str(RANKING_VERSION)
+    later = {**audit.package_versions(), "kgfuse-ranking": str(RANKING_VERSION + 1)}
+    monkeypatch.setattr(audit, "package_versions", lambda: later)
+    assert verify_record(log, rid).notes == [
+        f"kgfuse-ranking: recorded {RANKING_VERSION}, now {RANKING_VERSION + 1}"
+    ]
+
+
 def test_verify_record_reports_differences(log: AuditLog) -> None:
     register_replayer(KIND, lambda rec: make_explanation(rec["input"]["text"], score=1.0))
     try:
