@@ -11,9 +11,7 @@ from encoders.linker import LINKING_VERSION, ConceptLinker, LinkerConfig, link_r
 from encoders.negation import ContextRules
 from encoders.normalize import LINE_BREAK, scan, tokenize
 from encoders.onset_text import read_onset
-from kg.lexicon import Lexicon, LexiconEntry
-
-OBO = "http://purl.obolibrary.org/obo/TEST_"
+from tests.test_encoders.context_fixtures import context_flags, lexicon_of
 
 _TERMS = {
     "Seizure": ("Seizures", "Epilepsy"),
@@ -48,32 +46,16 @@ _TERMS = {
     "Chorea": (),
     "Negative chorea": (),
 }
-IRI = {label: f"{OBO}{k:07d}" for k, label in enumerate(_TERMS, start=1)}
-
-
-def make_lexicon() -> Lexicon:
-    entries = []
-    for label, synonyms in _TERMS.items():
-        entries.append(LexiconEntry(IRI[label], label, "label", None, "owl:Class"))
-        entries += [LexiconEntry(IRI[label], s, "exact", None, "owl:Class") for s in synonyms]
-    return Lexicon(entries, frozenset())
+LEXICON, IRI = lexicon_of(_TERMS)
 
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    return ConceptLinker(make_lexicon(), LinkerConfig())
+    return ConceptLinker(LEXICON, LinkerConfig())
 
 
 def flags(linker: ConceptLinker, text: str) -> dict[str, str]:
-    """Each mention's text (lower case, one line) -> P present, N negated, U uncertain,
-    F family, FN a relative's ruled-out finding."""
-    out = {}
-    for m in linker.link(text):
-        flag = "F" if m.family else ("U" if m.uncertain else ("N" if m.excluded else "P"))
-        if m.family and m.excluded:
-            flag = "FN"
-        out[" ".join(m.text.lower().replace("-\n", "").split())] = flag
-    return out
+    return context_flags(linker, text, family_negated=True)
 
 
 def test_linking_version_is_9_or_later() -> None:
@@ -205,7 +187,7 @@ def test_records_carry_uncertain_and_family(linker: ConceptLinker) -> None:
     (out,) = link_records([{"id": 1, "text": text}], linker)
     got = {m["text"]: (m["excluded"], m["uncertain"], m["family"]) for m in out["mentions"]}
     assert got == {"ptosis": (False, True, False), "scoliosis": (True, False, False)}
-    keep = ConceptLinker(make_lexicon(), LinkerConfig(include_family=True))
+    keep = ConceptLinker(LEXICON, LinkerConfig(include_family=True))
     (out,) = link_records([{"id": 1, "text": text}], keep)
     assert [m["family"] for m in out["mentions"]] == [False, True, False]
     assert out["mentions"] == [m.to_record() for m in keep.link(text)]

@@ -12,9 +12,7 @@ import pytest
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.negation import ContextRules
 from encoders.normalize import BREAK, Token, TokenTable, fold
-from kg.lexicon import Lexicon, LexiconEntry
-
-OBO = "http://purl.obolibrary.org/obo/TEST_"
+from tests.test_encoders.context_fixtures import context_flags, lexicon_of
 
 _TERMS = {
     "Seizure": ("Seizures", "Epilepsy"),
@@ -40,29 +38,16 @@ _TERMS = {
     "Clubfoot": (),
     "Vestibular dysfunction": (),
 }
-IRI = {label: f"{OBO}{k:07d}" for k, label in enumerate(_TERMS, start=1)}
-
-
-def make_lexicon() -> Lexicon:
-    entries = []
-    for label, synonyms in _TERMS.items():
-        entries.append(LexiconEntry(IRI[label], label, "label", None, "owl:Class"))
-        entries += [LexiconEntry(IRI[label], s, "exact", None, "owl:Class") for s in synonyms]
-    return Lexicon(entries, frozenset())
+LEXICON, IRI = lexicon_of(_TERMS)
 
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    return ConceptLinker(make_lexicon(), LinkerConfig())
+    return ConceptLinker(LEXICON, LinkerConfig())
 
 
 def flags(linker: ConceptLinker, text: str) -> dict[str, str]:
-    """Each mention's text (lower case) -> P present, N negated, U uncertain, F family."""
-    out = {}
-    for m in linker.link(text):
-        flag = "F" if m.family else ("U" if m.uncertain else ("N" if m.excluded else "P"))
-        out[m.text.lower()] = flag
-    return out
+    return context_flags(linker, text)
 
 
 def check(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:

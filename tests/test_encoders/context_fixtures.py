@@ -1,0 +1,36 @@
+"""A small lexicon and a reading of each mention's context, shared by the tests of the
+linker's negation, hedging and family rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from encoders.linker import ConceptLinker
+from kg.lexicon import Lexicon, LexiconEntry
+
+OBO = "http://purl.obolibrary.org/obo/TEST_"
+
+
+def lexicon_of(terms: Mapping[str, Sequence[str]]) -> tuple[Lexicon, dict[str, str]]:
+    """A lexicon of ``label -> synonyms`` (numbered test IRIs, in order) and its IRIs by label."""
+    iri = {label: f"{OBO}{k:07d}" for k, label in enumerate(terms, start=1)}
+    entries = []
+    for label, synonyms in terms.items():
+        entries.append(LexiconEntry(iri[label], label, "label", None, "owl:Class"))
+        entries += [LexiconEntry(iri[label], s, "exact", None, "owl:Class") for s in synonyms]
+    return Lexicon(entries, frozenset()), iri
+
+
+def context_flags(
+    linker: ConceptLinker, text: str, *, family_negated: bool = False
+) -> dict[str, str]:
+    """Each mention's text (lower case, on one line) -> ``P`` present, ``N`` negated, ``U``
+    uncertain, ``F`` family (``FN`` a relative's ruled-out finding with
+    ``family_negated``)."""
+    out = {}
+    for m in linker.link(text):
+        flag = "F" if m.family else ("U" if m.uncertain else ("N" if m.excluded else "P"))
+        if family_negated and m.family and m.excluded:
+            flag = "FN"
+        out[" ".join(m.text.lower().replace("-\n", "").split())] = flag
+    return out
