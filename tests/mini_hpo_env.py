@@ -56,3 +56,36 @@ def make_mini_hpo_home(home: Path) -> Path:
     encoder = TextEncoder(TextEncoderConfig(model_path=str(bert), precision="fp32", device="cpu"))
     FactIndex.build(kg, text_encoder=encoder).save(default_index_dir(kg))
     return home
+
+
+#: The curator column of the annotation rows that :func:`build_extended_mini_hpo` appends.
+CURATOR = "HPO:curator[2020-01-01]"
+
+
+def build_extended_mini_hpo(
+    root: Path,
+    terms: str,
+    annotations: list[tuple[str, str, str, str, str, str]],
+    genes: list[tuple[str, str, str, str]],
+) -> Path:
+    """The mini HPO with more ``terms`` (OBO ``[Term]`` stanzas), ``annotations`` (disease,
+    name, qualifier, term, frequency, aspect) and ``genes`` (NCBI id, symbol, term, disease),
+    built as a KG under ``root / "kgs" / "hpo"``; that folder."""
+    import shutil
+
+    data = root / "hpo"
+    shutil.copytree(FIXTURES / "hpo_mini", data)
+    obo = (data / "hp.obo").read_text(encoding="utf-8")
+    (data / "hp.obo").write_text(obo.replace("[Typedef]", terms + "[Typedef]", 1), "utf-8")
+    with (data / "phenotype.hpoa").open("a", encoding="utf-8") as out:
+        for disease, name, qualifier, term, frequency, aspect in annotations:
+            out.write(
+                f"{disease}\t{name}\t{qualifier}\t{term}\t{disease}\tTAS\t\t{frequency}\t\t\t"
+                f"{aspect}\t{CURATOR}\n"
+            )
+    with (data / "genes_to_phenotype.txt").open("a", encoding="utf-8") as out:
+        for gene, symbol, term, disease in genes:
+            out.write(f"{gene}\t{symbol}\t{term}\t-\t-\t{disease}\n")
+    kg_dir = root / "kgs" / "hpo"
+    build_kg(["hpo"], kg_dir, hpo_dir=data, progress=False)
+    return kg_dir

@@ -4,17 +4,14 @@ diseases and genes (the questions are written for these tests)."""
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from kg.knowledge_graph import KnowledgeGraph
 from kgfuse.qa.entities import QuestionEntityLinker
 from kgfuse.qa.questions import DISEASE, GENE, TERM
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from tests.mini_hpo_env import build_extended_mini_hpo
 
 TERMS = """
 [Term]
@@ -33,7 +30,6 @@ name: Tachycardia
 is_a: HP:0000118 ! Phenotypic abnormality
 
 """
-CURATOR = "HPO:curator[2020-01-01]"
 ANNOTATIONS = [
     ("OMIM:300100", "Kienböck-like syndrome", "HP:0001250"),
     ("OMIM:300101", "Ataxia syndrome C", "HP:0001251"),
@@ -50,20 +46,9 @@ GENES = [
 
 @pytest.fixture(scope="module")
 def entities(tmp_path_factory: pytest.TempPathFactory) -> QuestionEntityLinker:
-    from kg.store import build_kg
-
     root = tmp_path_factory.mktemp("review_qa")
-    data = root / "hpo"
-    shutil.copytree(FIXTURES / "hpo_mini", data)
-    obo = (data / "hp.obo").read_text(encoding="utf-8")
-    (data / "hp.obo").write_text(obo.replace("[Typedef]", TERMS + "[Typedef]", 1), "utf-8")
-    with (data / "phenotype.hpoa").open("a", encoding="utf-8") as out:
-        for disease, name, term in ANNOTATIONS:
-            out.write(f"{disease}\t{name}\t\t{term}\t{disease}\tTAS\t\t\t\t\tP\t{CURATOR}\n")
-    with (data / "genes_to_phenotype.txt").open("a", encoding="utf-8") as out:
-        for gene, symbol, term, disease in GENES:
-            out.write(f"{gene}\t{symbol}\t{term}\t-\t-\t{disease}\n")
-    build_kg(["hpo"], root / "kgs" / "hpo", hpo_dir=data, progress=False)
+    rows = [(disease, name, "", term, "", "P") for disease, name, term in ANNOTATIONS]
+    build_extended_mini_hpo(root, TERMS, rows, GENES)
     return QuestionEntityLinker(KnowledgeGraph.open(root / "kgs" / "hpo"))
 
 

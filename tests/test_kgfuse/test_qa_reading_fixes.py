@@ -5,17 +5,14 @@ ids, and the wording of answers."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from kgfuse.qa import QAService
 from kgfuse.qa.entities import placeholder
 from kgfuse.qa.intent import IntentClassifier
 from kgfuse.qa.questions import DISEASE, GENE, TERM
+from tests.mini_hpo_env import build_extended_mini_hpo
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HP = "http://purl.obolibrary.org/obo/HP_"
 MARFAN = "https://omim.org/entry/154700"
 LDS1 = "https://omim.org/entry/609192"
@@ -89,7 +86,6 @@ consider: HP:0008665
 
 """
 
-CURATOR = "HPO:curator[2020-01-01]"
 ANNOTATIONS = [
     # disease, name, qualifier, term, frequency, aspect
     ("ORPHA:79405", "Junctional epidermolysis bullosa inversa", "NOT", "HP:0012056", "", "P"),
@@ -120,23 +116,8 @@ GENES = [
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     """The mini HPO with the terms, diseases and genes above (no diagnosis model)."""
-    from kg.store import build_kg
-
     root = tmp_path_factory.mktemp("reading")
-    data = root / "hpo"
-    shutil.copytree(FIXTURES / "hpo_mini", data)
-    obo = (data / "hp.obo").read_text(encoding="utf-8")
-    (data / "hp.obo").write_text(obo.replace("[Typedef]", TERMS + "[Typedef]", 1), "utf-8")
-    with (data / "phenotype.hpoa").open("a", encoding="utf-8") as out:
-        for disease, name, qualifier, term, frequency, aspect in ANNOTATIONS:
-            out.write(
-                f"{disease}\t{name}\t{qualifier}\t{term}\t{disease}\tTAS\t\t{frequency}\t\t\t"
-                f"{aspect}\t{CURATOR}\n"
-            )
-    with (data / "genes_to_phenotype.txt").open("a", encoding="utf-8") as out:
-        for gene, symbol, term, disease in GENES:
-            out.write(f"{gene}\t{symbol}\t{term}\t-\t-\t{disease}\n")
-    build_kg(["hpo"], root / "kgs" / "hpo", hpo_dir=data, progress=False)
+    build_extended_mini_hpo(root, TERMS, ANNOTATIONS, GENES)
     return QAService(root / "kgs" / "hpo", home=root, audit=False)
 
 
