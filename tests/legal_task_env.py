@@ -7,14 +7,19 @@ trained for two epochs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from encoders.text import TextEncoder, TextEncoderConfig
 from fusion.retrieval import FactIndex, default_index_dir
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import build_kg
 from tests.tiny_bert import LETTERS, write_tiny_bert
+
+if TYPE_CHECKING:
+    from train.config import TaskConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parents[1] / "kgfuse" / "examples"
@@ -72,6 +77,19 @@ class LegalTaskEnv:
             "train.precision=fp32",
             *extra,
         ]
+
+    def config(self, data: Path, out: Path, *extra: str) -> TaskConfig:
+        """The task config of a fast run on ``data`` into ``out`` (with ``extra`` overrides)."""
+        from train.config import TaskConfig, load_config
+
+        sets = self.overrides(f"data={data}", f"kg={self.kg}", f"output={out}", *extra)
+        return load_config(None, sets, schema=TaskConfig)
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    """``records`` written to ``path`` as JSON Lines; the path."""
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
 
 
 def make_legal_task_env(folder: Path) -> LegalTaskEnv:

@@ -5,7 +5,6 @@ that names classes only."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,8 +17,7 @@ from fusion.inputs import PatientInput
 from fusion.tasks import TaskCollator, TaskItem, TaskPredictor, bio_tags
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import OWL_CLASS
-from tests.legal_task_env import LegalTaskEnv
-from train.config import TaskConfig, load_config
+from tests.legal_task_env import LegalTaskEnv, write_jsonl
 from train.distant import DistantConfig, distant_examples
 from train.task_data import LabelledSpan, TaskExample
 from train.task_training import evaluate_items, train_task
@@ -29,16 +27,6 @@ FILLER = " ".join(["the house."] * 12)  # 12 sentences, 36 tokens of the tiny BE
 ACROSS = (
     "the house the house the house the house the theft. and the robbery of the house the house."
 )
-
-
-def _config(env: LegalTaskEnv, data: Path, out: Path, *extra: str) -> TaskConfig:
-    sets = env.overrides(f"data={data}", f"kg={env.kg}", f"output={out}", *extra)
-    return load_config(None, sets, schema=TaskConfig)
-
-
-def _jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def _span(text: str, words: str, label: str = "offence") -> dict:
@@ -140,18 +128,17 @@ def test_training_validates_on_windows_and_warns_about_spans_across_the_budget(
         return real(model, items, collator, **kwargs)
 
     monkeypatch.setattr(task_training, "evaluate_items", recording)
-    data = _jsonl(tmp_path / "train.jsonl", train)
+    data = write_jsonl(tmp_path / "train.jsonl", train)
     with caplog.at_level(logging.WARNING, logger="train.task_training"):
         result = train_task(
-            _config(
-                legal_task_env,
+            legal_task_env.config(
                 data,
                 tmp_path / "m",
                 "task=token-classification",
                 "model.fusion=text_only",
                 "model.max_length=16",
                 "train.epochs=1",
-                f"valid={_jsonl(tmp_path / 'valid.jsonl', valid)}",
+                f"valid={write_jsonl(tmp_path / 'valid.jsonl', valid)}",
             ),
             home=legal_task_env.home,
             progress=False,
@@ -184,9 +171,8 @@ def test_the_predictor_uses_the_threshold_saved_with_the_model(
     ] * 2
     out = tmp_path / "m"
     train_task(
-        _config(
-            legal_task_env,
-            _jsonl(tmp_path / "multi.jsonl", records),
+        legal_task_env.config(
+            write_jsonl(tmp_path / "multi.jsonl", records),
             out,
             "model.fusion=text_only",
             "train.epochs=1",

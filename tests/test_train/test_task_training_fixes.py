@@ -19,7 +19,7 @@ from fusion.tasks import TaskPredictor
 from kg.errors import KGNotFoundError
 from kg.store import build_kg
 from kg.tensors import GraphTensors
-from tests.legal_task_env import EXAMPLES, LegalTaskEnv
+from tests.legal_task_env import EXAMPLES, LegalTaskEnv, write_jsonl
 from train.config import TaskConfig, load_config
 from train.embed import train_graph_embedder
 from train.task_data import load_task_data
@@ -35,21 +35,11 @@ ex:Assault a owl:Class ; rdfs:label "assault" .
 """
 
 
-def _config(env: LegalTaskEnv, data: Path, out: Path, *extra: str) -> TaskConfig:
-    sets = env.overrides(f"data={data}", f"kg={env.kg}", f"output={out}", *extra)
-    return load_config(None, sets, schema=TaskConfig)
-
-
-def _jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
 # ------------------------------------------------------------------------ long texts
 def test_long_texts_are_warned_about_in_training_and_read_in_windows_by_predict(
     legal_task_env: LegalTaskEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    data = _jsonl(
+    data = write_jsonl(
         tmp_path / "d.jsonl",
         [
             {"text": "He took the house.", "label": "theft"},
@@ -58,8 +48,7 @@ def test_long_texts_are_warned_about_in_training_and_read_in_windows_by_predict(
     )
     with caplog.at_level(logging.WARNING, logger="train.task_training"):
         train_task(
-            _config(
-                legal_task_env,
+            legal_task_env.config(
                 data,
                 tmp_path / "m",
                 "model.fusion=text_only",
@@ -178,7 +167,7 @@ def test_a_small_user_ontology_trains_text_only_without_embeddings_and_with_them
     (tmp_path / "small.ttl").write_text(SMALL_TTL, encoding="utf-8")
     kg = tmp_path / "small_kg"
     build_kg([tmp_path / "small.ttl"], kg, progress=False)
-    data = _jsonl(
+    data = write_jsonl(
         tmp_path / "d.jsonl",
         [
             {"text": "a theft", "label": "theft"},
@@ -218,8 +207,7 @@ def test_a_run_ending_at_an_epoch_end_writes_one_epoch_and_valid_json(
 ) -> None:
     data = EXAMPLES / "legal_valid.jsonl"  # 12 texts in batches of 4: 3 steps an epoch
     result = train_task(
-        _config(
-            legal_task_env,
+        legal_task_env.config(
             data,
             tmp_path / "m",
             "model.fusion=kg_only",
@@ -253,10 +241,10 @@ def test_a_failed_run_leaves_no_folder_it_made(
     bad.write_text('{"text": "a", "label": "x"}\nnot json\n', encoding="utf-8")
     good = EXAMPLES / "legal_valid.jsonl"
     cases = [
-        ("bad data", _config(legal_task_env, bad, tmp_path / "m1"), "bad.jsonl:2"),
+        ("bad data", legal_task_env.config(bad, tmp_path / "m1"), "bad.jsonl:2"),
         (
             "missing data file",
-            _config(legal_task_env, tmp_path / "none.jsonl", tmp_path / "m2"),
+            legal_task_env.config(tmp_path / "none.jsonl", tmp_path / "m2"),
             "data file not found",
         ),
         (
@@ -272,8 +260,7 @@ def test_a_failed_run_leaves_no_folder_it_made(
         ),
         (
             "kg_only tags no tokens",
-            _config(
-                legal_task_env,
+            legal_task_env.config(
                 good,
                 tmp_path / "m4",
                 "task=token-classification",
@@ -291,12 +278,12 @@ def test_a_failed_run_leaves_no_folder_it_made(
     before.mkdir()
     (before / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="bad.jsonl:2"):
-        train_task(_config(legal_task_env, bad, before), home=legal_task_env.home, progress=False)
+        train_task(legal_task_env.config(bad, before), home=legal_task_env.home, progress=False)
     assert sorted(p.name for p in before.iterdir()) == [".lock", "notes.txt"]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ValueError, match="bad.jsonl:2"):
-        train_task(_config(legal_task_env, bad, empty), home=legal_task_env.home, progress=False)
+        train_task(legal_task_env.config(bad, empty), home=legal_task_env.home, progress=False)
     assert empty.is_dir()
 
 
@@ -307,7 +294,7 @@ def test_gold_spans_no_tagging_decodes_are_counted_and_warned_about(
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(legal_task_env.encoder))
-    data = _jsonl(
+    data = write_jsonl(
         tmp_path / "s.jsonl",
         [
             {"text": "He took the house.", "spans": [{"start": 12, "end": 17, "label": "o"}]},
@@ -332,8 +319,7 @@ def test_gold_spans_no_tagging_decodes_are_counted_and_warned_about(
     assert undecodable_spans(examples[:1], tokenizer, 64) == (0, 1, "")
     with caplog.at_level(logging.WARNING, logger="train.task_training"):
         train_task(
-            _config(
-                legal_task_env,
+            legal_task_env.config(
                 data,
                 tmp_path / "m",
                 "task=token-classification",
