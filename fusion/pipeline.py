@@ -956,7 +956,12 @@ class Diagnoser:
         prepared = self.builder.prepare(
             findings, text, None, warnings, onset, keep_prior=trace_imputed
         )
-        if self.tokenizer is not None:
+        batch = cast_inputs(self.collator([prepared.input]), self.precision)
+        # a text only counts again when its encoding filled the window (it may go on)
+        if (
+            "attention_mask" in batch
+            and int(batch["attention_mask"].sum()) >= self.collator.max_length
+        ):
             read, total = self.collator.read_tokens(prepared.input.text)
             if read < total:
                 prepared.warnings.append(
@@ -964,7 +969,6 @@ class Diagnoser:
                     "(its max_length): the findings after that count in the prior and the "
                     "retrieved facts, not in the text the model reads"
                 )
-        batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # one patient per forward: int8 scores depend on the batch (resolve_precision)
         if int(batch["entity_status"].shape[0]) != 1:
             raise RuntimeError("Diagnoser.diagnose runs one patient per forward")
