@@ -656,6 +656,26 @@ _TERMINATE_VERBS = (
 # cannot speak" negates walking only. Like the verbs above they end negation and
 # uncertainty scopes.
 _CLAUSE_SUBJECTS = ("he", "she", "they")
+# Relatives who may be the patients themselves: the patient's children are "his/her
+# children" and the probands of a report on siblings are "the brothers", "both brothers",
+# "two siblings". These open a family scope only when anchored to someone else
+# (:func:`_anchored`): "her son has seizures", "his two brothers have ataxia", "they have
+# two other children with ...", not "these are two siblings with ..." or "the mother says
+# her son has seizures".
+_OFFSPRING = frozenset(
+    {
+        "son",
+        "sons",
+        "daughter",
+        "daughters",
+        "child",
+        "children",
+        "grandson",
+        "granddaughter",
+        "grandchild",
+        "grandchildren",
+    }
+)
 _RELATIVES = (
     "mother",
     "father",
@@ -694,38 +714,9 @@ _RELATIVES = (
     "grandma",
     "grandpa",
     "granny",
-    "son",
-    "sons",
-    "daughter",
-    "daughters",
-    "child",
-    "children",
     "twin",
     "twins",
-    "grandson",
-    "granddaughter",
-    "grandchild",
-    "grandchildren",
-)
-# Relatives who may be the patients themselves: the patient's children are "his/her
-# children" and the probands of a report on siblings are "the brothers", "both brothers",
-# "two siblings". These open a family scope only when anchored to someone else
-# (:func:`_anchored`): "her son has seizures", "his two brothers have ataxia", "they have
-# two other children with ...", not "these are two siblings with ..." or "the mother says
-# her son has seizures".
-_OFFSPRING = frozenset(
-    {
-        "son",
-        "sons",
-        "daughter",
-        "daughters",
-        "child",
-        "children",
-        "grandson",
-        "granddaughter",
-        "grandchild",
-        "grandchildren",
-    }
+    *sorted(_OFFSPRING),
 )
 _PEERS = frozenset({"brothers", "sisters", "siblings", "sibs", "cousins", "twin", "twins"})
 _ANCHORED_ONLY = _OFFSPRING | _PEERS
