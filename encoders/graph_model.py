@@ -34,7 +34,7 @@ from encoders.kge_decoders import KGE_DECODERS, KGEDecoder
 from encoders.registry import Registry
 from encoders.relational_adjacency import RelationalAdjacency
 from encoders.rgcn import RGCNEncoder
-from kg.atomic import written_whole
+from kg.atomic import write_atomic, written_whole
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
 
@@ -179,8 +179,7 @@ def atomic_write_text(text: str, path: Path) -> None:
         text (str): The content.
         path (Path): Target file.
     """
-    with written_whole(path) as (fd, _), os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_atomic(path, text)
 
 
 class GraphEmbedder(nn.Module):

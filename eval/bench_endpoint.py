@@ -28,14 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import (
-    Spread,
-    _load_average,
-    machine_info,
-    output_folder,
-    sample_arguments,
-    write_atomic,
-)
+from eval.bench_kg import Spread, _load_average, machine_info, sample_arguments
+from kg.atomic import output_folder, write_atomic
 from kg.endpoint import OxigraphServer, free_port
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import remote_cache_dir

@@ -39,7 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kg.atomic import temp_file_beside, written_whole
+from kg.atomic import output_folder, write_atomic
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_GENE, OBO
 from kg.sparql import IRI, BindingValue
@@ -189,38 +189,6 @@ def _load_average() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
         return None
-
-
-def output_folder(out: Path) -> Path:
-    """``out`` made (with its parents) and checked writable, before anything is measured: a
-    benchmark must not run for minutes and then fail to save its results.
-
-    Raises:
-        NotADirectoryError: ``out``, or a folder above it, is a file.
-        PermissionError: the folder cannot be written.
-    """
-    out = Path(out).expanduser()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise NotADirectoryError(
-            f"the output folder {out} is a file, or inside one: give a folder"
-        ) from None
-    try:
-        fd, probe = temp_file_beside(out / "write-probe")
-    except PermissionError:
-        raise PermissionError(f"cannot write to the output folder {out}") from None
-    os.close(fd)
-    os.unlink(probe)
-    return out
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``path`` whole (a temporary file beside it, then renamed onto it): a run killed
-    mid-write, or a full disk, leaves the previous file, never a truncated one."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    with written_whole(Path(path)) as (fd, _), os.fdopen(fd, "wb") as sink:
-        sink.write(data)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -714,8 +682,6 @@ __all__ = [
     "ReplayResult",
     "Spread",
     "machine_info",
-    "output_folder",
     "run_kg_benchmark",
     "to_markdown",
-    "write_atomic",
 ]

@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from eval.bench_kg import machine_info, output_folder, write_atomic
+from eval.bench_kg import machine_info
 from fusion.faiss_index import (
     IndexConfig,
     add_vectors,
@@ -71,6 +71,7 @@ from fusion.faiss_index import (
     index_nbytes,
     search_parameters,
 )
+from kg.atomic import output_folder, write_atomic
 
 if TYPE_CHECKING:
     from encoders.text import TextEncoder

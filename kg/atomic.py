@@ -12,7 +12,9 @@ __all__ = [
     "existing_ancestor",
     "give_new_file_modes",
     "new_file_mode",
+    "output_folder",
     "temp_file_beside",
+    "write_atomic",
     "written_whole",
 ]
 
@@ -77,3 +79,33 @@ def existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
+
+
+def output_folder(out: Path) -> Path:
+    """``out`` made (with its parents) and checked writable, before anything is measured: a
+    benchmark must not run for minutes and then fail to save its results.
+
+    Raises:
+        NotADirectoryError: ``out``, or a folder above it, is a file.
+        PermissionError: the folder cannot be written.
+    """
+    out = Path(out).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            f"the output folder {out} is a file, or inside one: give a folder"
+        ) from None
+    try:
+        new_file_mode(out)
+    except PermissionError:
+        raise PermissionError(f"cannot write to the output folder {out}") from None
+    return out
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``path`` whole (a temporary file beside it, then renamed onto it): a run killed
+    mid-write, or a full disk, leaves the previous file, never a truncated one."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with written_whole(Path(path)) as (fd, _), os.fdopen(fd, "wb") as sink:
+        sink.write(data)

@@ -64,10 +64,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import machine_info, output_folder, write_atomic
+from eval.bench_kg import machine_info
 from eval.bench_retrieval import MISSED_MARK, IndexPlan, op_mark, with_shards
 from eval.diagnosis import MetricCI
 from fusion.faiss_index import IndexConfig
+from kg.atomic import output_folder, write_atomic
 
 logger = logging.getLogger(__name__)
 

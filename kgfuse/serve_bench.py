@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench_kg import write_atomic
+from kg.atomic import write_atomic
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import kgfuse_home
 from kgfuse.qa.evaluation import generate_questions

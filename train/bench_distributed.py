@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.bench_kg import machine_info, output_folder, write_atomic
+from eval.bench_kg import machine_info
+from kg.atomic import output_folder, write_atomic
 from train.distributed import launch
 
 logger = logging.getLogger(__name__)

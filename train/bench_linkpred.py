@@ -44,7 +44,7 @@ from torch import Tensor
 
 from encoders.graph_model import GRAPH_ENCODERS, GraphEmbedder, GraphEncoderConfig
 from encoders.kge_decoders import KGE_DECODERS
-from eval.bench_kg import machine_info, output_folder, write_atomic
+from eval.bench_kg import machine_info
 from eval.linkpred import (
     BASELINE_BATCH_SIZE,
     BASELINE_LR,
@@ -58,6 +58,7 @@ from eval.linkpred import (
     train_kge_baseline,
 )
 from fusion.facts import relation_label
+from kg.atomic import output_folder, write_atomic
 from kg.namespaces import RO_HAS_PHENOTYPE, compress
 from kg.tensors import GraphTensors
 from train.embed import (

@@ -289,7 +289,7 @@ def bench_serve(
     Answers that say they cannot answer are counted apart; an untimed warm-up round comes
     first; the diagnosis model is required; the load is audited into a scratch database,
     removed afterwards."""
-    from eval.bench_kg import output_folder
+    from kg.atomic import output_folder
     from kgfuse.commands.common import home_dir
     from kgfuse.serve_bench import ServeBenchConfig, markdown, run_serve_bench, write_report
 

@@ -112,8 +112,8 @@ def retrieval(
 ) -> None:
     """FAISS fact retrieval: build time, p50/p99 latency, recall@k and memory by index kind."""
     from encoders.text import TextEncoder
-    from eval.bench_kg import output_folder
     from eval.bench_retrieval import run_retrieval_benchmark, summary_rows
+    from kg.atomic import output_folder
     from kg.knowledge_graph import KnowledgeGraph
 
     wanted: list[str | int] = []
@@ -211,7 +211,7 @@ def linkpred(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
-    from eval.bench_kg import output_folder
+    from kg.atomic import output_folder
     from kg.knowledge_graph import KnowledgeGraph
     from kg.namespaces import to_iri
     from train.bench_linkpred import (
@@ -272,7 +272,7 @@ def scaling(
     home: HomeOption = None,
 ) -> None:
     """Diagnosis training throughput (patients/s) with 1 and N processes (torchrun, DDP)."""
-    from eval.bench_kg import output_folder
+    from kg.atomic import output_folder
     from kg.knowledge_graph import KnowledgeGraph
     from kg.remote import kg_location
     from kg.store import default_kg_path
