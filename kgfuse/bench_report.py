@@ -848,19 +848,6 @@ class _PyhpoResnik:
             patient.similarity(disease, kind="omim", method="resnik", combine="funSimAvg")
 
 
-def _pyhpo_resnik_ms(patients: Sequence[Sequence[str]]) -> list[float]:
-    """Milliseconds pyhpo takes to score each patient (HPO CURIEs) against every OMIM disease
-    (:class:`_PyhpoResnik`); the disease and patient sets are built before the clock starts."""
-    pyhpo = _PyhpoResnik()
-    times = []
-    for curies in patients:
-        patient = pyhpo.patient(curies)
-        t0 = time.perf_counter()
-        pyhpo.rank(patient)
-        times.append((time.perf_counter() - t0) * 1e3)
-    return times
-
-
 def _alternated_ms(
     items: Sequence[Any], first: Callable[[Any], object], second: Callable[[Any], object]
 ) -> tuple[list[float], list[float]]:

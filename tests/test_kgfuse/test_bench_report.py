@@ -270,10 +270,13 @@ def test_cli_bench_all_skips_sections_without_inputs(mini_home: Path, tmp_path: 
 
 @pytest.mark.slow
 def test_pyhpo_resnik_timing_scores_every_omim_disease() -> None:
-    """pyhpo's ranking of one patient is timed once per patient, in milliseconds."""
-    from kgfuse.bench_report import _pyhpo_resnik_ms
+    """pyhpo's ranking of one patient is timed once per patient, in milliseconds, as the
+    latency section times it (alternated with another ranker)."""
+    from kgfuse.bench_report import _alternated_ms, _PyhpoResnik
 
-    times = _pyhpo_resnik_ms([["HP:0001166", "HP:0001083"], ["HP:9999999"]])
+    pyhpo = _PyhpoResnik()
+    patients = [pyhpo.patient(c) for c in (["HP:0001166", "HP:0001083"], ["HP:9999999"])]
+    _, times = _alternated_ms(patients, lambda patient: None, pyhpo.rank)
     assert len(times) == 2 and all(t > 0 for t in times)
 
 
