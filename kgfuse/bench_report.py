@@ -321,13 +321,15 @@ class ReportInputs:
         return Path(self.model_dir) if self.model_dir else default_model_dir(self.home)
 
     def require_model(self) -> Path:
-        model = self.model
-        if not (model / "kgfuse_model.json").is_file():
+        from kgfuse.serve_bench import require_model
+
+        try:
+            return require_model(self.model_dir, self.home)
+        except FileNotFoundError:
             raise SectionSkipped(
                 "no trained diagnosis model (train one with `kgfuse train` or `kgfuse "
                 "quickstart`, or pass --model)"
-            )
-        return model
+            ) from None
 
     def signature(self, reads: Sequence[str]) -> dict[str, str]:
         """A short fingerprint of each input in ``reads`` (names from :data:`INPUT_KINDS`), as

@@ -81,10 +81,11 @@ def require_model(model: Path | None, home: Path | None) -> Path:
         FileNotFoundError: no trained model there: the server would answer every diagnosis
             question that it cannot, and the benchmark would time those refusals.
     """
+    from fusion.pipeline import MODEL_META
     from kgfuse.diagnosis import default_model_dir
 
     folder = Path(model) if model is not None else default_model_dir(home)
-    if not (folder / "kgfuse_model.json").is_file():
+    if not (folder / MODEL_META).is_file():
         raise FileNotFoundError(
             f"no trained diagnosis model in {folder}: train one with `kgfuse train` or "
             "`kgfuse quickstart`, or pass --model (or --diagnosis-share 0)"

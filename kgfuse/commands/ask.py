@@ -25,9 +25,10 @@ from kgfuse.commands.common import (
 )
 
 
-def check_audit_database(home: Path | None) -> None:
-    """Refuse to start when the home's audit database cannot take records (read-only,
-    damaged, or not a kgfuse audit database): before any KG build or model load.
+def check_audit_database(home: Path | None, audit_db: Path | None = None) -> None:
+    """Refuse to start when the audit database (``audit_db``, else the home's) cannot take
+    records (read-only, damaged, or not a kgfuse audit database): before any KG build or
+    model load.
 
     Raises:
         PermissionError, ValueError: :meth:`kgfuse.audit.AuditLog.check_writable`'s.
@@ -35,7 +36,7 @@ def check_audit_database(home: Path | None) -> None:
     from kg.store import kgfuse_home
     from kgfuse.audit import AuditLog
 
-    path = kgfuse_home(home) / "audit.sqlite"
+    path = audit_db or kgfuse_home(home) / "audit.sqlite"
     if path.exists():  # a new one is created by the first decision, as before
         AuditLog(path).check_writable()
 
@@ -216,12 +217,7 @@ def serve(
         token = os.environ["KGFUSE_API_TOKEN"]  # set but empty: typer reads it as unset
     check_token(token)  # --token "" (an unset shell variable) must not serve without one
     check_port_free(host, port)
-    if audit_db is None:
-        check_audit_database(home)  # a server that could not record its decisions stops here
-    elif audit_db.exists():
-        from kgfuse.audit import AuditLog
-
-        AuditLog(audit_db).check_writable()
+    check_audit_database(home, audit_db)  # a server that could not record stops here
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         console.print(
             "[yellow]warning: serving beyond loopback without a token; anyone who can reach "
