@@ -112,6 +112,8 @@ class Trigger:
             finding ("seizures absent", not "hypotonia and absent reflexes"), so what
             follows it is punctuation, the end of the text or a word of
             :data:`_AFTER_FINAL` ("reflexes absent bilaterally").
+        not_before: words that, right after the phrase, make it no trigger ("seizure-free
+            since age 3" is a past finding: :data:`_PAST_AFTER_FREE`).
     """
 
     phrase: str
@@ -119,6 +121,7 @@ class Trigger:
     direction: str = "forward"
     window: int = 8
     final: bool = False
+    not_before: frozenset[str] = frozenset()
 
 
 def _many(
@@ -127,8 +130,9 @@ def _many(
     direction: str = "forward",
     window: int = 8,
     final: bool = False,
+    not_before: frozenset[str] = frozenset(),
 ) -> list[Trigger]:
-    return [Trigger(p, category, direction, window, final) for p in phrases]
+    return [Trigger(p, category, direction, window, final, not_before) for p in phrases]
 
 
 _NEG_FORWARD = (
@@ -220,7 +224,8 @@ _NEG_BACKWARD = (
 _NEG_BACKWARD_FINAL = ("absent", "excluded")
 # Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
 # "a microcephaly-free family".
-_NEG_BACKWARD_SHORT = ("free", "negative")
+_NEG_BACKWARD_FREE = ("free",)
+_NEG_BACKWARD_SHORT = ("negative",)
 # ... but a finding free since a time, for a time or on a treatment is a past finding, like
 # "no recurrence of X" ("seizure-free since age 3", "seizure free for two years on
 # valproate", "a seizure-free interval"): these words after "free" make it no trigger.
@@ -1254,6 +1259,7 @@ class ContextRules:
                 *_many(_NEG_FORWARD, NEG, "forward", win),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_BACKWARD_FINAL, NEG, "backward", win, final=True),
+                *_many(_NEG_BACKWARD_FREE, NEG, "backward", 1, not_before=_PAST_AFTER_FREE),
                 *_many(_NEG_BACKWARD_SHORT, NEG, "backward", 1),
                 *_many(_NEG_PREFIX, NEG, "forward", 1),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
@@ -1548,16 +1554,11 @@ class ContextRules:
 
 def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
     """Whether a trigger found at ``[i, j)`` applies: a post-posed one must end its clause
-    (:attr:`Trigger.final`); "free" after a finding must not be followed by a time or a
-    treatment (:data:`_PAST_AFTER_FREE`)."""
+    (:attr:`Trigger.final`), and none may be followed by a word of its
+    :attr:`Trigger.not_before` ("seizure-free since age 3")."""
     if trig.final and not _clause_final(words, j):
         return False
-    return not (
-        trig.phrase == "free"
-        and trig.direction == "backward"
-        and j < len(words)
-        and words[j] in _PAST_AFTER_FREE
-    )
+    return not (j < len(words) and words[j] in trig.not_before)
 
 
 def _clause_final(words: Sequence[str], j: int) -> bool:
