@@ -188,8 +188,14 @@ def shortlist_order(
         ValueError: as :func:`shortlist_keys`.
     """
     scores, prior = _checked(scores, prior, size)
+    return _shortlist_order(scores, prior, shortlisted(prior, size), top)
+
+
+def _shortlist_order(
+    scores: np.ndarray, prior: np.ndarray, inside: np.ndarray, top: int | None = None
+) -> np.ndarray:
+    """:func:`shortlist_order` with the shortlist (:func:`shortlisted`) already known."""
     n = len(scores)
-    inside = shortlisted(prior, size)
     if len(inside) == n:
         order = np.argsort(-scores, kind="stable")
         return order if top is None else order[: max(top, 0)]
@@ -302,11 +308,16 @@ def _pool(scores: np.ndarray, prior: np.ndarray, pool: int) -> np.ndarray:
 
 
 def _tiers(
-    scores: np.ndarray, prior: np.ndarray, fill: np.ndarray, size: int, lead: int, pool: int
+    scores: np.ndarray,
+    prior: np.ndarray,
+    fill: np.ndarray,
+    inside: np.ndarray,
+    lead: int,
+    pool: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The lead (the model's first ``lead`` of its shortlist, at most the shortlist) and the
-    pool's other candidates ordered by (fill, prior, score)."""
-    head = shortlist_order(scores, prior, size, min(lead, len(shortlisted(prior, size))))
+    """The lead (the model's first ``lead`` of its shortlist ``inside``, at most all of it)
+    and the pool's other candidates ordered by (fill, prior, score)."""
+    head = _shortlist_order(scores, prior, inside, min(lead, len(inside)))
     members = _pool(scores, prior, pool)
     members = members[~np.isin(members, head)]
     tail = members[np.lexsort((-scores[members], -prior[members], -fill[members]))]
@@ -364,7 +375,8 @@ def tiered(
 
     The lead is at most the shortlist (:func:`shortlisted`): the model places only the
     candidates it re-ranks, so a longer ``lead`` stops at the shortlist's end and the pool
-    places what follows (:class:`fusion.pipeline.Diagnoser` refuses such a lead).
+    places what follows (:class:`fusion.pipeline.Diagnoser` also cuts its lead to the
+    shortlist's length).
 
     Raises:
         ValueError: ``size``, ``lead`` or ``pool`` negative, or vectors of unequal shapes.
@@ -372,15 +384,15 @@ def tiered(
     scores, prior, fill = _checked_tiers(scores, prior, fill, size, lead, pool)
     inside = shortlisted(prior, size)
     if pool == 0:
-        order = shortlist_order(scores, prior, size, top)
+        order = _shortlist_order(scores, prior, inside, top)
         return TieredOrder(order, (len(inside), 0, 0))
-    head, tail = _tiers(scores, prior, fill, size, lead, pool)
+    head, tail = _tiers(scores, prior, fill, inside, lead, pool)
     placed = np.concatenate([head, tail])
     model_after = int(np.isin(inside, placed, invert=True).sum())
     spans = (len(head), len(tail), model_after)
     if top is not None and top <= len(placed):
         return TieredOrder(placed[: max(top, 0)], spans)
-    rest = shortlist_order(scores, prior, size)
+    rest = _shortlist_order(scores, prior, inside)
     order = np.concatenate([placed, rest[~np.isin(rest, placed)]])
     return TieredOrder(order if top is None else order[: max(top, 0)], spans)
 
@@ -405,7 +417,7 @@ def tiered_keys(
     keys = shortlist_keys(scores, prior, size)
     if pool == 0:
         return keys
-    head, tail = _tiers(scores, prior, fill, size, lead, pool)
+    head, tail = _tiers(scores, prior, fill, shortlisted(prior, size), lead, pool)
     rest = np.ones(len(keys), dtype=bool)
     rest[head] = rest[tail] = False
     floor = keys[rest].max() if rest.any() else 0.0
