@@ -969,9 +969,7 @@ class Diagnoser:
                     "(its max_length): the findings after that count in the prior and the "
                     "retrieved facts, not in the text the model reads"
                 )
-        # one patient per forward: int8 scores depend on the batch (resolve_precision)
-        if int(batch["entity_status"].shape[0]) != 1:
-            raise RuntimeError("Diagnoser.diagnose runs one patient per forward")
+        # one patient per forward (the batch above): int8 scores depend on the batch
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
         out.logits = out.logits.float()

@@ -23,6 +23,7 @@ code units (as JavaScript and Label Studio count), in a text with characters pas
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -135,7 +136,7 @@ class TaskData:
 
 # ------------------------------------------------------------------------------ reading
 #: The UTF-8 byte-order mark some editors write at the start of a file.
-_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF8_BOM = codecs.BOM_UTF8
 
 
 def _jsonl_records(path: Path, hint: str = "") -> Iterator[tuple[int, Any]]:

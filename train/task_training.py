@@ -137,7 +137,7 @@ def prepare_items(
     ]
 
 
-def _budget_counts(
+def spans_past_budget(
     examples: Sequence[TaskExample], tokenizer: Any, max_length: int
 ) -> tuple[int, int, int]:
     """How many spans lie wholly past the tokens the encoder reads of their text (truncated
@@ -155,15 +155,6 @@ def _budget_counts(
         past += sum(span.start >= read for span in example.spans)
         cut += sum(span.start < read < span.end for span in example.spans)
     return past, cut, total
-
-
-def spans_past_budget(
-    examples: Sequence[TaskExample], tokenizer: Any, max_length: int
-) -> tuple[int, int]:
-    """How many spans start past the tokens the encoder reads of their text (truncated at
-    ``max_length``), and how many spans there are."""
-    past, _, total = _budget_counts(examples, tokenizer, max_length)
-    return past, total
 
 
 def validation_windows(
@@ -284,7 +275,7 @@ def _warn_about_the_token_budget(
                 max_length,
             )
         return
-    past, cut, total = _budget_counts(data.train, tokenizer, max_length)
+    past, cut, total = spans_past_budget(data.train, tokenizer, max_length)
     if past or cut:
         logger.warning(
             "%d of %d training spans lie past the first model.max_length=%d tokens of "
