@@ -201,7 +201,42 @@ async def _warm_up(
     }
 
 
-async def _load(url: str, pool: dict[str, list[str]], config: ServeBenchConfig) -> dict[str, Any]:
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # a worker that exited meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _cpu_figures(
+    server_s: float, client_s: float, elapsed: float, answered: int, requests: int
+) -> dict[str, float | None]:
+    """Where the timed window's CPU went: the server's (per answered answer) and the load
+    generator's own, which shares the machine's cores with the server."""
+    return {
+        "server_s": round(server_s, 2),
+        "server_cores": round(server_s / elapsed, 2) if elapsed > 0 else None,
+        "server_ms_per_answer": round(1000 * server_s / answered, 2) if answered else None,
+        "client_s": round(client_s, 2),
+        "client_ms_per_request": round(1000 * client_s / requests, 2) if requests else None,
+    }
+
+
+async def _load(
+    url: str, pool: dict[str, list[str]], config: ServeBenchConfig, server_pid: int | None = None
+) -> dict[str, Any]:
     import httpx
 
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -230,12 +265,18 @@ async def _load(url: str, pool: dict[str, list[str]], config: ServeBenchConfig) 
 
     async with httpx.AsyncClient(limits=limits) as client:
         warmup = await _warm_up(client, url, pool, config)
+        server_cpu = process_tree_cpu_s(server_pid) if server_pid is not None else 0.0
+        client_cpu = time.process_time()
         started = time.perf_counter()
         deadline = started + config.seconds
         await asyncio.gather(*(client_loop(client, k, deadline) for k in range(config.clients)))
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        if server_pid is not None:
+            server_cpu = process_tree_cpu_s(server_pid) - server_cpu
     requests = sum(c["requests"] for c in counts.values())
     answered = sum(c["answered"] for c in counts.values())
+    cpu = _cpu_figures(server_cpu, client_cpu, elapsed, answered, requests)
     return {
         "elapsed_s": round(elapsed, 2),
         "requests": requests,
@@ -250,6 +291,7 @@ async def _load(url: str, pool: dict[str, list[str]], config: ServeBenchConfig) 
         "per_kind": {kind: dict(c) for kind, c in counts.items()},
         "latency_ms": {kind: _percentiles(v) for kind, v in latencies.items()},
         "warmup": warmup,
+        "cpu": cpu if server_pid is not None else None,
     }
 
 
@@ -292,7 +334,7 @@ def run_serve_bench(
         process = _start_server(kg_path, model, home, port, config, Path(scratch) / "audit.sqlite")
         try:
             startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
-            result = asyncio.run(_load(url, pool, config))
+            result = asyncio.run(_load(url, pool, config, process.pid))
         finally:
             process.terminate()
             try:
@@ -356,6 +398,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"{n['errors']} | {cells} |"
         )
     lines += ["", "Latencies are of the answered answers."]
+    cpu = report.get("cpu")
+    if cpu:
+        lines += [
+            "",
+            f"CPU in the timed window: the server {cpu['server_s']} s ({cpu['server_cores']} "
+            f"cores, {cpu['server_ms_per_answer']} ms per answered answer); the load generator "
+            f"{cpu['client_s']} s ({cpu['client_ms_per_request']} ms per request) on the same "
+            "cores. CPU per answer moves less than the rates when other work shares the machine.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,9 @@ import asyncio
 import json
 import os
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,6 +140,8 @@ def test_bench_serve_checks_its_output_folder_before_the_load(
 
 
 class _FakeProcess:
+    pid = 0
+
     def terminate(self) -> None:
         pass
 
@@ -164,7 +168,7 @@ def test_the_load_is_audited_into_a_scratch_database_that_is_removed(
     async def ready(url, process, timeout):
         return 0.5
 
-    async def load(url, pool, config):
+    async def load(url, pool, config, server_pid=None):
         return {"requests": 0}
 
     monkeypatch.setattr(serve_bench.subprocess, "Popen", popen)
@@ -234,3 +238,62 @@ def test_results_are_written_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         serve_bench.write_report({"requests": 1}, tmp_path)
     assert (tmp_path / "bench_serve.json").read_text(encoding="utf-8") == '{"previous": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bench_serve.json"]
+
+
+def test_cpu_of_the_server_and_its_workers_is_counted() -> None:
+    """The server's CPU is read for its whole process tree (``--processes N`` serves from
+    children), so a parent that only waits on a busy child still counts the child's time."""
+    import psutil
+
+    burn = "while True: pass\n"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {burn!r}]).wait()\n",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        used = 0.0
+        while used < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            used = serve_bench.process_tree_cpu_s(parent.pid)
+        own = psutil.Process(parent.pid).cpu_times()
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+    assert used >= 0.5  # the busy child's seconds
+    assert own.user + own.system < used - 0.3  # not the waiting parent's own
+    assert serve_bench.process_tree_cpu_s(parent.pid) == 0.0  # gone: nothing to count
+
+
+def test_cpu_figures_per_answer_and_per_request() -> None:
+    cpu = serve_bench._cpu_figures(
+        server_s=3.0, client_s=1.0, elapsed=2.0, answered=150, requests=200
+    )
+    assert cpu == {
+        "server_s": 3.0,
+        "server_cores": 1.5,
+        "server_ms_per_answer": 20.0,
+        "client_s": 1.0,
+        "client_ms_per_request": 5.0,
+    }
+    none = serve_bench._cpu_figures(server_s=0.0, client_s=0.0, elapsed=1.0, answered=0, requests=0)
+    assert none["server_ms_per_answer"] is None and none["client_ms_per_request"] is None
+
+
+def test_the_report_says_where_the_cpu_went() -> None:
+    with stub_server() as (url, _):
+        result = asyncio.run(serve_bench._load(url, POOL, CONFIG, server_pid=os.getpid()))
+    cpu = result["cpu"]
+    assert cpu["server_s"] > 0 and cpu["client_s"] > 0  # here both are this process
+    report = {
+        **result,
+        "config": CONFIG.__dict__,
+        "machine": {"cpus": 2, "load_average": [0.0]},
+        "server_startup_s": 1.0,
+    }
+    assert f"the server {cpu['server_s']} s" in serve_bench.markdown(report)
