@@ -2,13 +2,22 @@
 
 Tensors go into safetensors, everything else (optimizer scalars, loop state, run settings)
 into the file's JSON header; nothing is pickled. Files are written atomically (temporary
-file + ``os.replace``), so a run killed mid-write keeps its previous checkpoint.
+file + ``os.replace``), so a run killed mid-write keeps its previous checkpoint, and the
+temporary file such a kill leaves is removed when the next run starts
+(:func:`remove_stale_temporaries`).
+
+The random states are the torch CPU generator's (``rng/torch``) and, where CUDA is
+available, each CUDA device's (``rng/cuda/<i>``), of every DDP rank: rank 0's under
+``rng/``, rank ``r``'s under ``rng/rank<r>/`` (ranks draw differently: their batches differ
+in shape). A checkpoint without CUDA states (written on a CPU-only host, or before they
+were saved) leaves the CUDA generators as seeded.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +29,8 @@ from torch import Tensor
 
 from encoders.graph_model import atomic_save_tensors
 from kg.locks import exclusive_lock
+
+logger = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
 P = ParamSpec("P")
@@ -113,11 +124,11 @@ def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
             yield out
         except BaseException:
             if made:
-                _remove_if_unused(out)
+                remove_if_unused(out)
             raise
 
 
-def _remove_if_unused(out: Path) -> None:
+def remove_if_unused(out: Path) -> None:
     """Remove ``out`` when it holds the lock file alone (while the lock is still held, so no
     other run is using it)."""
     try:
@@ -135,6 +146,55 @@ def _busy(out: Path, holder: str) -> FolderBusyError:
     )
 
 
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files that a process killed while writing ``path`` atomically
+    left beside it (``.<name>.<random>.tmp``, :func:`kg.atomic.temp_file_beside`); call it
+    only while holding the folder, as no other process may be writing ``path``.
+
+    Returns:
+        The files removed.
+    """
+    path = Path(path)
+    removed = []
+    for stale in sorted(path.parent.glob(f".{path.name}.*.tmp")):
+        try:
+            stale.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(stale)
+    if removed:
+        logger.info("removed %d temporary files of %s left by a killed run", len(removed), path)
+    return removed
+
+
+def rng_states() -> dict[str, Tensor]:
+    """This process's random states: the torch CPU generator's (``torch``) and, where CUDA is
+    available, each device's (``cuda/<i>``)."""
+    states = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        for i, state in enumerate(torch.cuda.get_rng_state_all()):
+            states[f"cuda/{i}"] = state
+    return states
+
+
+def set_rng_states(states: dict[str, Tensor]) -> None:
+    """Restore :func:`rng_states`; CUDA states only where CUDA is available with as many
+    devices (else the CUDA generators stay as seeded, with a warning)."""
+    torch.set_rng_state(states["torch"])
+    cuda = [states[f"cuda/{i}"] for i in range(len(states)) if f"cuda/{i}" in states]
+    if not cuda:
+        return
+    if torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+    else:
+        logger.warning(
+            "the checkpoint holds the random states of %d CUDA devices and this host has %d: "
+            "the CUDA generators stay as seeded, so dropout on them is not resumed exactly",
+            len(cuda),
+            torch.cuda.device_count() if torch.cuda.is_available() else 0,
+        )
+
+
 def write_checkpoint(
     path: Path,
     model: torch.nn.Module,
@@ -145,6 +205,7 @@ def write_checkpoint(
     generators: dict[str, torch.Generator] | None = None,
     scheduler: Any | None = None,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
+    rank_rng: Sequence[dict[str, Tensor]] | None = None,
 ) -> None:
     """Write the whole training state to ``path`` atomically.
 
@@ -157,6 +218,8 @@ def write_checkpoint(
         generators: named torch generators whose states are saved.
         scheduler: an LR scheduler with ``state_dict()`` (JSON-serialisable).
         skip: model state keys left out.
+        rank_rng: every DDP rank's :func:`rng_states`, by rank (default: this process's
+            alone).
     """
     tensors: dict[str, Tensor] = {}
     for k, v in model.state_dict().items():
@@ -172,7 +235,10 @@ def write_checkpoint(
                 tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
             else:
                 scalars.setdefault(str(pid), {})[k] = v
-    tensors["rng/torch"] = torch.get_rng_state()
+    for rank, states in enumerate(rank_rng if rank_rng is not None else [rng_states()]):
+        prefix = "rng/" if rank == 0 else f"rng/rank{rank}/"
+        for name, value in states.items():
+            tensors[prefix + name] = value
     for name, gen in (generators or {}).items():
         tensors[f"rng/{name}"] = gen.get_state()
     header = {
@@ -225,8 +291,12 @@ def restore_checkpoint(
     generators: dict[str, torch.Generator] | None = None,
     scheduler: Any | None = None,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
+    rank: int = 0,
 ) -> tuple[dict[str, Any], dict[str, Tensor]]:
-    """Load a checkpoint into the model, optimizer, scheduler and generators.
+    """Load a checkpoint into the model, optimizer, scheduler and generators, and the random
+    states of DDP rank ``rank`` (rank 0's when the checkpoint holds none of that rank: one
+    written by another number of processes, or before ranks had their own) into this
+    process.
 
     Returns:
         The loop state and the ``extra`` tensors.
@@ -258,7 +328,8 @@ def restore_checkpoint(
     optimizer.load_state_dict({"state": entries, "param_groups": groups})
     if scheduler is not None and header.get("scheduler") is not None:
         scheduler.load_state_dict(header["scheduler"])
-    torch.set_rng_state(tensors["rng/torch"])
+    own = section(f"rng/rank{rank}/") if rank else {}
+    set_rng_states(own if "torch" in own else section("rng/"))
     for name, gen in (generators or {}).items():
         if f"rng/{name}" in tensors:
             gen.set_state(tensors[f"rng/{name}"])

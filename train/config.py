@@ -37,7 +37,8 @@ class _RunConfig(_Strict):
     def resume_fingerprint(self) -> str:
         """sha256 of the settings a resumed run must share with the run it continues: all
         but :data:`FREE_ON_RESUME` (where the model goes, the time budget, threads, how
-        often to checkpoint, the development cases reported on)."""
+        often to checkpoint, the development cases reported on; another thread count resumes
+        with floats that differ in their last bits: see :data:`FREE_ON_RESUME`)."""
         data = self.model_dump(mode="json")
         for dotted in FREE_ON_RESUME:
             *path, key = dotted.split(".")
@@ -48,7 +49,11 @@ class _RunConfig(_Strict):
         return _sha256_json(data)
 
 
-#: Settings a resumed run may change: none of them changes what the run computes.
+#: Settings a resumed run may change. None changes the computation, but the thread count
+#: (``train.num_threads``; null: torch's default, from the machine's cores) changes the order
+#: in which floats are summed: a resumed run is bit-identical to an uninterrupted one only
+#: with the same thread count (else it differs in the last bits, as a rerun with other
+#: threads does).
 FREE_ON_RESUME = (
     "output",
     "dev_cases",
@@ -189,7 +194,10 @@ class TrainSection(_Strict):
         default=None, ge=1, description="stop after this many steps (time budgets)"
     )
     max_minutes: float | None = Field(
-        default=None, gt=0, description="stop after this many minutes"
+        default=None,
+        gt=0,
+        description="stop after this many minutes of the whole run: a resumed run counts "
+        "the minutes spent before (up to its checkpoint) and gets what is left",
     )
     anneal_to_budget: bool = Field(
         default=False,
@@ -199,7 +207,12 @@ class TrainSection(_Strict):
     )
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     seed: int = 0
-    num_threads: int | None = Field(default=None, ge=1)
+    num_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="torch threads; None: torch's default (the machine's cores). Results "
+        "are bit-identical only with the same count",
+    )
 
 
 class EmbeddingSection(_Strict):

@@ -70,12 +70,14 @@ from train.checkpoint import holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerprint
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
-from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
+from train.loop import autocast, build_optimizer, fit, save_model_folder, use_bf16
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint.safetensors"
+#: The calibration temperatures :func:`fit_temperature` may return.
+TEMPERATURE_BOUNDS = (0.05, 20.0)
 #: Large buffers rebuilt from the KG resources rather than stored in every checkpoint.
 _SKIP = {"kgfusion.node_embeddings", "label_text", "label_nodes"}
 
@@ -265,7 +267,9 @@ def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: 
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """Temperature minimising the validation NLL (Guo et al., 2017)."""
+    """Temperature minimising the validation NLL (Guo et al., 2017), within
+    :data:`TEMPERATURE_BOUNDS`; a warning says when a bound holds it (a tiny or fully
+    separable validation set: the probabilities are then overconfident)."""
     log_t = torch.zeros(1, requires_grad=True)
     opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
 
@@ -276,7 +280,20 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.detach().exp().clamp(0.05, 20.0))
+    low, high = TEMPERATURE_BOUNDS
+    fitted = log_t.detach().exp()
+    temperature = float(fitted.clamp(low, high))
+    if temperature != float(fitted):  # held by a bound
+        logger.warning(
+            "the calibration temperature fitted on %d validation patients reached its bound "
+            "%.3g (fit %.3g): the validation set is too small or too easy to calibrate on "
+            "(more simulation.valid_patients), and the model's probabilities are %s",
+            len(labels),
+            temperature,
+            float(fitted),
+            "overconfident" if float(fitted) < low else "flattened",
+        )
+    return temperature
 
 
 @torch.no_grad()
@@ -432,6 +449,8 @@ def train_diagnosis(
     simulable = set(simulator.diseases)
     diseases = [d for d in builder.candidates if d in simulable]
     train_patients, valid_patients = _split_patients(simulator, diseases, config)
+    # the model's init from the seed alone, whatever ran before (embeddings trained or read)
+    torch.manual_seed(t.seed)
     model, tokenizer = build_model(config, builder, node_embeddings, fact_index)
     names = PhenotypeNames.from_lexicon(kg.lexicon) if model.config.uses_text else None
     train_data = SimulatedPatients(train_patients, builder, names, config.simulation.seed)
@@ -460,7 +479,6 @@ def train_diagnosis(
             metrics.update(score_dev_cases(model, dev, collator, bf16))
         return metrics, (logits, labels)
 
-    writer = tensorboard(out / "tensorboard") if is_main(distributed) else None
     loop = fit(
         model,
         optimizer,
@@ -478,7 +496,7 @@ def train_diagnosis(
         progress=progress,
         bf16=bf16,
         skip=_SKIP,
-        writer=writer,
+        log_dir=out / "tensorboard",
         distributed=distributed,
         on_epoch=on_epoch,
         # the simulated patients come from the KG, seeded: the settings and the KG suffice
@@ -510,8 +528,6 @@ def train_diagnosis(
     ece_after = expected_calibration_error(torch.softmax(logits / temperature, -1), labels)
     dev_metrics = score_dev_cases(model, dev, collator, bf16) if dev is not None else {}
     _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature)
-    if writer is not None:
-        writer.close()
     result = DiagnosisTrainResult(
         output=out,
         epochs=state["epoch"],

@@ -50,6 +50,7 @@ __all__ = [
     "broadcast_from_main",
     "distributed_session",
     "epoch_indices",
+    "gather_from_ranks",
     "is_main",
     "launch",
     "main_rank_first",
@@ -274,6 +275,15 @@ def broadcast_from_main(obj: T, ctx: DistributedContext | None) -> T:
     holder = [obj]
     dist.broadcast_object_list(holder, src=0)
     return holder[0]
+
+
+def gather_from_ranks(obj: T, ctx: DistributedContext | None) -> list[T]:
+    """Every rank's ``obj``, by rank, on every rank (a picklable value, e.g. random states)."""
+    if ctx is None:
+        return [obj]
+    gathered: list[Any] = [None] * ctx.world_size
+    dist.all_gather_object(gathered, obj)
+    return gathered
 
 
 def mean_over_ranks(value: float, ctx: DistributedContext | None) -> float:

@@ -28,13 +28,16 @@ negatives learned 3-4 times slower than with 512-1024.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -61,7 +64,9 @@ from eval.linkpred import (
     split_edges,
 )
 from kg.errors import KGMismatchError
+from kg.locks import exclusive_lock
 from kg.tensors import GraphTensors
+from train.checkpoint import LOCK_FILE, remove_if_unused, remove_stale_temporaries
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +82,9 @@ DEFAULT_PATIENCE = 3
 DEFAULT_BATCH_SIZE = 32768
 DEFAULT_NUM_NEGATIVES = 512
 DEFAULT_LR = 0.01
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -243,6 +251,39 @@ def _evaluate(
     return metrics(ranks)
 
 
+def _holding_out_dir(train: Callable[P, R]) -> Callable[P, R]:
+    """Run a trainer with its own random state and its output folder to itself.
+
+    The trainer's ``torch.manual_seed`` and dropout run under
+    :func:`torch.random.fork_rng`: the caller's global generator is left as it was (its
+    model's init does not depend on whether embeddings were trained or read from a cache).
+    A second run into the same ``out_dir`` waits for the first (a lock file), and the
+    temporary files of a checkpoint save that a kill interrupted are removed.
+    """
+    signature = inspect.signature(train)
+
+    @functools.wraps(train)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        out_dir = Path(signature.bind(*args, **kwargs).arguments["out_dir"])
+        made = not out_dir.exists()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+        with (
+            exclusive_lock(out_dir / LOCK_FILE, RuntimeError, wait=True),
+            torch.random.fork_rng(devices=devices),
+        ):
+            remove_stale_temporaries(out_dir / CHECKPOINT_FILE)
+            try:
+                return train(*args, **kwargs)
+            except BaseException:
+                if made:  # refused settings or data: leave no folder holding the lock alone
+                    remove_if_unused(out_dir)
+                raise
+
+    return run
+
+
+@_holding_out_dir
 def train_graph_embedder(
     graph: GraphTensors,
     config: GraphEncoderConfig,
@@ -275,6 +316,10 @@ def train_graph_embedder(
     improvement. At the end the best model is saved to ``out_dir/model`` and its embeddings,
     computed over the full graph, to ``out_dir/embeddings.safetensors`` with the node IRIs
     and the fingerprint (``embeddings.json``).
+
+    The model's init draws from the caller's global generator; the rest runs under a fork of
+    it (:func:`_holding_out_dir`), which the caller's generator does not see. A second run
+    into ``out_dir`` waits for the first.
 
     Args:
         graph (GraphTensors): The full KG.

@@ -3,8 +3,12 @@
 :func:`fit` runs seeded epochs over a dataset given as a batch function, validates after
 each epoch, keeps the best weights, stops early, shows a progress bar, and checkpoints the
 whole state atomically (``train.checkpoint``) every few steps, so a killed run resumes
-exactly where it stopped. :func:`build_optimizer` gives the encoder its own (smaller)
-learning rate; :func:`save_model_folder` writes a model folder in one swap.
+exactly where it stopped (bit for bit with the same number of threads: another
+``train.num_threads`` sums floats in another order). The checkpoint also keeps what the
+history and the time budget need: the interrupted epoch's running loss, examples and
+seconds, and the seconds spent before the resume (``train.max_minutes`` counts them).
+:func:`build_optimizer` gives the encoder its own (smaller) learning rate;
+:func:`save_model_folder` writes a model folder in one swap.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,13 +30,20 @@ import torch
 from torch import Tensor
 
 from kg.atomic import give_new_file_modes
-from train.checkpoint import checkpoint_state, restore_checkpoint, write_checkpoint
+from train.checkpoint import (
+    checkpoint_state,
+    remove_stale_temporaries,
+    restore_checkpoint,
+    rng_states,
+    write_checkpoint,
+)
 from train.config import TrainSection
 from train.distributed import (
     DistributedContext,
     any_rank,
     broadcast_from_main,
     epoch_indices,
+    gather_from_ranks,
     is_main,
     mean_over_ranks,
     shard_batch_size,
@@ -129,14 +141,17 @@ def autocast(enabled: bool):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
 
 
-def tensorboard(folder: Path):
-    """A TensorBoard writer into ``folder``, or None when tensorboard is not installed."""
+def tensorboard(folder: Path, purge_step: int | None = None):
+    """A TensorBoard writer into ``folder``, or None when tensorboard is not installed.
+
+    ``purge_step``: TensorBoard hides the events of earlier writers at this step and later
+    (those of a killed run's steps that a resumed run logs again)."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         logger.info("tensorboard is not installed: no TensorBoard logs")
         return None
-    return SummaryWriter(str(folder))
+    return SummaryWriter(str(folder), purge_step=purge_step)
 
 
 def build_optimizer(
@@ -190,6 +205,7 @@ def fit(
     distributed: DistributedContext | None = None,
     on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
     fingerprint: str | None = None,
+    log_dir: Path | None = None,
 ) -> LoopResult:
     """Train ``model`` (resuming from ``checkpoint`` when asked) and load its best weights.
 
@@ -204,12 +220,19 @@ def fit(
         select: the metric of ``evaluate`` to maximise (best weights, early stopping).
         checkpoint: the checkpoint file.
         total_steps, steps_per_epoch: from :func:`build_optimizer`.
-        started: ``time.perf_counter()`` of the run's start (for ``max_minutes``).
-        resume: continue from ``checkpoint`` when it exists.
+        started: ``time.perf_counter()`` of this session's start; ``max_minutes`` counts
+            from it, less the seconds that sessions before a resume spent (kept in the
+            checkpoint).
+        resume: continue from ``checkpoint`` when it exists. The caller holds its folder
+            (:func:`train.checkpoint.training_folder`): temporary files of a checkpoint save
+            that a kill interrupted are removed.
         progress: show a progress bar.
         bf16: run forward passes under bf16 autocast.
         skip: model state keys left out of checkpoints (large buffers rebuilt by the caller).
-        writer: a TensorBoard writer, or None.
+        writer: a TensorBoard writer, or None (see ``log_dir``).
+        log_dir: a TensorBoard folder that rank 0 logs into (instead of ``writer``), opened
+            once the checkpoint is read: a resumed run purges the steps after its checkpoint
+            (logged again), a run from the start clears the folder (another run's events).
         distributed: this process's place in a DDP process group (``train.distributed``):
             data sharded by rank, gradients averaged, validation on rank 0, checkpoints
             written by rank 0 and read by every rank; None: one process.
@@ -241,6 +264,9 @@ def fit(
     best_payload: Any = None
     net = wrap_model(model, distributed)  # moves the model to the rank's device first
     device = next(model.parameters()).device
+    if is_main(distributed):  # a kill during a save leaves a checkpoint-sized file
+        remove_stale_temporaries(checkpoint)
+    resumed = False
     if resume and checkpoint.is_file():
         # the settings first: weights of another run may not even fit this model
         written_by = checkpoint_state(checkpoint).get("fingerprint")  # None: before them
@@ -252,8 +278,14 @@ def fit(
                 "over"
             )
         state, best_weights = restore_checkpoint(
-            checkpoint, model, optimizer, scheduler=scheduler, skip=skip
+            checkpoint,
+            model,
+            optimizer,
+            scheduler=scheduler,
+            skip=skip,
+            rank=distributed.rank if distributed is not None else 0,
         )
+        resumed = True
         if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
             state["best_score"] = state.pop("best_mrr")
         state["fingerprint"] = fingerprint
@@ -263,7 +295,14 @@ def fit(
             state["epoch"],
             state["step_in_epoch"],
         )
-    deadline = started + t.max_minutes * 60 if t.max_minutes else None
+    # the budget counts the sessions before a resume (none in checkpoints before they did)
+    spent_before = float(state.get("elapsed_seconds", 0.0))
+    deadline = started + t.max_minutes * 60 - spent_before if t.max_minutes else None
+    if log_dir is not None and is_main(distributed):
+        if not resumed:
+            shutil.rmtree(log_dir, ignore_errors=True)
+        writer = tensorboard(log_dir, state["global_step"] + 1 if resumed else None)
+    own_writer = writer if log_dir is not None else None
     # the schedule to fit to the time budget, when asked for (None: the planned steps hold)
     budget_schedule = (
         next(
@@ -281,10 +320,20 @@ def fit(
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
 
     def save_state() -> None:
+        state["elapsed_seconds"] = spent_before + time.perf_counter() - started
+        # every rank's random states: ranks draw differently (batches of other shapes)
+        rng = gather_from_ranks(rng_states(), distributed)
         if not is_main(distributed):
             return
         write_checkpoint(
-            checkpoint, model, optimizer, state, extra=best_weights, scheduler=scheduler, skip=skip
+            checkpoint,
+            model,
+            optimizer,
+            state,
+            extra=best_weights,
+            scheduler=scheduler,
+            skip=skip,
+            rank_rng=rng,
         )
 
     columns = [
@@ -295,7 +344,8 @@ def fit(
         TimeRemainingColumn(),
     ]
     show = progress and is_main(distributed)
-    with Progress(*columns, disable=not show, transient=False) as bar:
+    closer = closing(own_writer) if own_writer is not None else nullcontext()
+    with Progress(*columns, disable=not show, transient=False) as bar, closer:
         task = bar.add_task(
             "training", total=planned_steps(), completed=state["global_step"], info=""
         )
@@ -305,9 +355,11 @@ def fit(
             order = epoch_indices(num_examples, t.seed * 1000, epoch, distributed)
             size = shard_batch_size(t.batch_size, distributed)
             model.train()
-            losses: list[float] = []
-            epoch_started, seen = time.perf_counter(), 0
+            losses: list[float] = []  # this session's
+            tick = time.perf_counter()
             fresh = state["step_in_epoch"] == 0  # no step of this epoch ran before a resume
+            if fresh:  # the epoch's running loss, kept in checkpoints for its history record
+                state["epoch_loss_sum"], state["epoch_loss_steps"] = 0.0, 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
                 if state["global_step"] >= planned_steps():
                     state["done"] = True
@@ -329,7 +381,6 @@ def fit(
                         )
                     break
                 idx = order[step * size : (step + 1) * size]
-                seen += len(idx)
                 batch = to_device(make_batch(idx, epoch), device)
                 with autocast(bf16):
                     loss = net(**batch).loss
@@ -341,6 +392,8 @@ def fit(
                 optimizer.step()
                 scheduler.step()
                 losses.append(float(loss.detach()))
+                state["epoch_loss_sum"] = state.get("epoch_loss_sum", 0.0) + losses[-1]
+                state["epoch_loss_steps"] = state.get("epoch_loss_steps", 0) + 1
                 state["global_step"] += 1
                 state["step_in_epoch"] = step + 1
                 run_steps += 1
@@ -365,6 +418,12 @@ def fit(
                 )
                 if writer is not None:
                     writer.add_scalar("train/loss", losses[-1], state["global_step"])
+                # throughput of the training steps (every rank's examples, padding included)
+                now = time.perf_counter()
+                state["train_seconds"] = state.get("train_seconds", 0.0) + (now - tick)
+                examples = len(idx) * world_size(distributed)
+                state["train_examples"] = state.get("train_examples", 0) + examples
+                tick = now
                 if state["global_step"] % t.checkpoint_every == 0:
                     save_state()
             if state["done"] and fresh and not losses:
@@ -373,20 +432,15 @@ def fit(
                 # weights, no count towards patience, no loss of no step in the history)
                 save_state()
                 break
-            # throughput of the training steps (every rank's examples, padding included)
-            state["train_seconds"] = state.get("train_seconds", 0.0) + (
-                time.perf_counter() - epoch_started
-            )
-            state["train_examples"] = state.get("train_examples", 0) + seen * world_size(
-                distributed
-            )
+            state["train_seconds"] = state.get("train_seconds", 0.0) + (time.perf_counter() - tick)
             metrics: dict[str, float] = {}
             payload: Any = None
             if evaluate is not None and is_main(distributed):
                 metrics, payload = evaluate()
             # every rank takes rank 0's metrics, so they keep the same best epoch and stop
             metrics = broadcast_from_main(metrics, distributed)
-            loss_mean = float(np.mean(losses)) if losses else float("nan")
+            steps_run = state.get("epoch_loss_steps", 0)
+            loss_mean = state.get("epoch_loss_sum", 0.0) / steps_run if steps_run else math.nan
             record = {"epoch": epoch + 1, "loss": mean_over_ranks(loss_mean, distributed)}
             record.update(metrics)
             state["history"].append(record)

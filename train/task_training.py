@@ -59,6 +59,7 @@ from fusion.tasks import (
     tag_tokens,
     token_counter,
 )
+from kg.atomic import write_atomic
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
@@ -66,7 +67,7 @@ from train.checkpoint import holding_output_folder
 from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
-from train.loop import autocast, build_optimizer, fit, save_model_folder, tensorboard, use_bf16
+from train.loop import autocast, build_optimizer, fit, save_model_folder, use_bf16
 from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
@@ -487,6 +488,8 @@ def train_task(
         100 * linked,
         len(data.valid),
     )
+    # the model's init from the seed alone, whatever ran before (embeddings trained or read)
+    torch.manual_seed(t.seed)
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
     valid_examples: Sequence[TaskExample] = data.valid
     if data.kind == "spans" and tokenizer is not None:  # as kgfuse predict reads them
@@ -526,7 +529,6 @@ def train_task(
 
     # frozen weights come back from the encoder folder when a run resumes: not checkpointed
     skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
-    writer = tensorboard(out / "tensorboard") if is_main(distributed) else None
     loop = fit(
         model,
         optimizer,
@@ -544,7 +546,7 @@ def train_task(
         progress=progress,
         bf16=bf16,
         skip=skip,
-        writer=writer,
+        log_dir=out / "tensorboard",
         on_epoch=on_epoch,
         distributed=distributed,
         # what the run computes from: its settings, the data files' bytes and the KG
@@ -572,8 +574,6 @@ def train_task(
         save_model_folder(
             out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
         )
-    if writer is not None:
-        writer.close()
     result = TaskTrainResult(
         output=out,
         task=config.task,
@@ -593,8 +593,8 @@ def train_task(
     )
     if is_main(distributed):
         data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-        (out / "training.json").write_text(
-            json.dumps(_json_safe(data_json), indent=2, allow_nan=False), encoding="utf-8"
+        write_atomic(
+            out / "training.json", json.dumps(_json_safe(data_json), indent=2, allow_nan=False)
         )
     return result
 

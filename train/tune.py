@@ -11,7 +11,7 @@ A search config is a training config (the diagnosis model, or a task with ``task
       sampler: tpe         # tpe (Bayesian) or random
       pruner: median       # median or none
       startup_trials: 5    # trials before TPE models the results and before pruning
-      warmup_epochs: 1     # epochs of a trial that are never pruned
+      warmup_epochs: 1     # a trial's first epochs that are never pruned (default 0)
       params:
         train.lr: {type: float, low: 1.0e-4, high: 3.0e-3, log: true}
         model.hidden_dim: {type: int, low: 16, high: 64, step: 16}
@@ -20,7 +20,15 @@ A search config is a training config (the diagnosis model, or a task with ``task
 Each trial trains with :func:`train.diagnosis.train_diagnosis` (or
 :func:`train.task_training.train_task`) into ``<folder>/trials/<config hash>``; the loop
 reports the metric after every epoch (:func:`train.loop.fit`'s ``on_epoch``) and
-:class:`optuna.pruners.MedianPruner` stops trials below the median of earlier ones. The study
+:class:`optuna.pruners.MedianPruner` stops trials below the median of earlier ones.
+
+A trial's value is ``tune.metric`` at the epoch the training itself keeps (the best
+validation ``mrr`` of a diagnosis model, the ``macro_f1`` / ``micro_f1`` / ``f1`` of a task:
+:func:`train.loop.fit`'s ``select``), not the best epoch of ``tune.metric``: it is the value
+of the model that ``kgfuse train best_config.yaml`` trains again. Pruning compares
+``tune.metric`` epoch by epoch. Metrics of the real development cases (``dev_*``) are
+refused: they are never used to select or tune anything (``kgfuse train --dev-cases``). The
+study
 lives in SQLite (default ``<home>/tune/<study>/study.db``): running the search again adds
 only the trials still missing, and retries a trial that was interrupted (Ctrl-C or killed)
 with its parameters, whose training resumes from its checkpoint. One search process per
@@ -61,6 +69,8 @@ __all__ = [
 ]
 
 Scalar = bool | int | float | str | None
+#: Metrics of the real development cases (``train.diagnosis.score_dev_cases``): not tunable.
+DEV_PREFIX = "dev_"
 
 
 class SearchParam(BaseModel):
@@ -118,12 +128,16 @@ class TuneSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     params: dict[str, SearchParam] = Field(min_length=1)
-    metric: str | None = Field(None, description="validation metric; None: mrr (diagnosis)")
+    metric: str | None = Field(
+        None,
+        description="validation metric, taken at the epoch the training keeps (module "
+        "docstring); None: mrr (diagnosis); never a dev_* metric of the real cases",
+    )
     direction: Literal["maximize", "minimize"] = "maximize"
     sampler: Literal["tpe", "random"] = "tpe"
     pruner: Literal["median", "none"] = "median"
     startup_trials: int = Field(5, ge=0)
-    warmup_epochs: int = Field(0, ge=0)
+    warmup_epochs: int = Field(0, ge=0, description="a trial's first epochs, never pruned")
     seed: int = 0
 
 
@@ -159,7 +173,8 @@ def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
     Raises:
         FileNotFoundError: the file is missing.
         ValueError: no ``tune:`` section, a bad search space, a searched key the training
-            config does not have, or a task search without ``tune.metric``.
+            config does not have, a task search without ``tune.metric``, or a ``dev_*``
+            metric.
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
@@ -173,6 +188,12 @@ def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
     )
     if schema is TaskConfig and tune.metric is None:
         raise ValueError(f"{path}: name the task's validation metric in tune.metric")
+    if (tune.metric or "").startswith(DEV_PREFIX):
+        raise ValueError(
+            f"{path}: tune.metric {tune.metric!r} is a metric of the real development cases, "
+            "which are reported only, never used to tune: choose a validation metric of the "
+            "simulated patients (mrr, top1, top3, top10)"
+        )
     space = SearchSpace(raw, schema, tune)
     try:
         space.config({k: p.example() for k, p in tune.params.items()})
@@ -210,8 +231,10 @@ def _pruner(tune: TuneSection) -> Any:
 
     if tune.pruner == "none":
         return optuna.pruners.NopPruner()
+    # epochs are reported as steps 1, 2, ... and Optuna prunes from step n_warmup_steps on:
+    # epochs 1 .. warmup_epochs are never pruned
     return optuna.pruners.MedianPruner(
-        n_startup_trials=tune.startup_trials, n_warmup_steps=tune.warmup_epochs
+        n_startup_trials=tune.startup_trials, n_warmup_steps=tune.warmup_epochs + 1
     )
 
 

@@ -235,3 +235,24 @@ def test_train_graph_embedder_epoch_time_at_hpo_size(encoder: str, tmp_path: Pat
     logging.getLogger(__name__).info("%s: %.1f s/epoch (%.1f CPU s)", encoder, seconds, cpu_seconds)
     # A full run of DEFAULT_EPOCHS must fit in the quickstart's 4 minutes (on an idle machine).
     assert seconds * embed_module.DEFAULT_EPOCHS < 240
+
+
+def test_train_graph_embedder_leaves_the_callers_random_state_alone(tmp_path: Path) -> None:
+    graph = _clustered_graph()
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    first = train_graph_embedder(graph, CONFIG, tmp_path / "a", epochs=2, **TRAIN_KWARGS)
+    assert torch.equal(torch.get_rng_state(), before)
+    # the model's init still draws from the caller's generator, as before
+    second = train_graph_embedder(graph, CONFIG, tmp_path / "b", epochs=2, **TRAIN_KWARGS)
+    assert torch.equal(first.embeddings, second.embeddings)
+
+
+def test_train_graph_embedder_removes_the_temporary_files_of_a_killed_save(
+    tmp_path: Path,
+) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    stale = tmp_path / ".checkpoint.safetensors.0123456789ab.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    train_graph_embedder(_clustered_graph(), CONFIG, tmp_path, epochs=1, **TRAIN_KWARGS)
+    assert not stale.exists()

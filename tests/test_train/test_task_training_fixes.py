@@ -332,3 +332,24 @@ def test_gold_spans_no_tagging_decodes_are_counted_and_warned_about(
     (warning,) = [r.getMessage() for r in caplog.records if "cannot be decoded" in r.getMessage()]
     assert warning.startswith("3 of 4 training spans cannot be decoded")
     assert "line 2: 'theft' (0-5 o)" in warning
+
+
+def test_training_json_is_written_whole(
+    legal_task_env: LegalTaskEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.atomic
+
+    renamed: list[Path] = []
+    real_replace = kg.atomic.os.replace
+
+    def replace(src: str, dst: str) -> None:  # a temporary file renamed onto the target
+        renamed.append(Path(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(kg.atomic.os, "replace", replace)
+    data = EXAMPLES / "legal_valid.jsonl"
+    config = legal_task_env.config(
+        data, tmp_path / "m", "model.fusion=kg_only", "train.max_steps=1", "train.epochs=1"
+    )
+    train_task(config, home=legal_task_env.home, progress=False)
+    assert tmp_path / "m" / "training.json" in renamed

@@ -141,3 +141,34 @@ def test_trials_below_the_median_are_pruned(tmp_path: Path, monkeypatch) -> None
         ("pruned", 1),
     ]
     assert result.best_trial == 0 and result.best_value == 0.97
+
+
+def test_a_trial_is_not_pruned_in_its_warmup_epochs(tmp_path: Path, monkeypatch) -> None:
+    curves = iter([[0.9, 0.95, 0.97], [0.2, 0.9, 0.99]])  # the second: below at epochs 1, 2
+
+    def fake_training(cfg, *, on_epoch, **kwargs):
+        history: list[dict[str, float]] = []
+        for epoch, value in enumerate(next(curves), start=1):
+            history.append({"epoch": epoch, "mrr": value})
+            on_epoch(history)
+        return SimpleNamespace(epochs=len(history), seconds=0.0, best_valid=history[-1])
+
+    monkeypatch.setattr(tune_module, "_trainer", lambda space: fake_training)
+    config = tmp_path / "search.yaml"
+    params = {"train.lr": {"type": "float", "low": 1e-4, "high": 1e-2}}
+    tune = {"params": params, "startup_trials": 1, "warmup_epochs": 1}
+    config.write_text(yaml.safe_dump({"tune": tune}))
+    result = run_search(config, trials=2, folder=tmp_path / "study", progress=False)
+    # its first epoch is the warm-up: pruned after the second, not the first
+    assert [(r["state"], r["epochs_reported"]) for r in result.trials] == [
+        ("complete", 3),
+        ("pruned", 2),
+    ]
+
+
+def test_metrics_of_the_development_cases_are_not_tuned_on(tmp_path: Path) -> None:
+    config = tmp_path / "search.yaml"
+    params = {"train.lr": {"type": "float", "low": 1e-4, "high": 1e-2}}
+    config.write_text(yaml.safe_dump({"tune": {"params": params, "metric": "dev_top1"}}))
+    with pytest.raises(ValueError, match="development cases"):
+        load_search(config)
