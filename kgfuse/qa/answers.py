@@ -78,6 +78,8 @@ class Answer:
         audit_id: the audit record of this answer, when recorded.
         warnings: notes for the reader.
         method: how the intent was found (``pattern`` or ``classifier``).
+        suggestions: questions to ask instead, for an answer that is not sure how to read
+            its question or names a disease the KG knows under a longer name.
     """
 
     question: str
@@ -93,6 +95,7 @@ class Answer:
     audit_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     method: str = ""
+    suggestions: list[str] = field(default_factory=list)
     rule_findings: list[Finding] = field(default_factory=list, repr=False)
     #: whether the diagnosis model ran for this answer (its audit record then names it)
     used_model: bool = field(default=False, repr=False)
@@ -120,6 +123,7 @@ class Answer:
             "findings": self.findings,
             "audit_id": self.audit_id,
             "warnings": self.warnings,
+            "suggestions": self.suggestions,
         }
 
 

@@ -30,7 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from encoders.linker import ConceptLinker, LinkerConfig, Mention, index_folder_of
@@ -38,7 +38,14 @@ from encoders.normalize import STOPWORDS
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, compress
-from kgfuse.qa.questions import DISEASE, GENE, TERM, TRAIN_TEMPLATES
+from kgfuse.qa.questions import (
+    DISEASE,
+    GENE,
+    OUT_OF_SCOPE_TEMPLATES,
+    QUALIFIER_TEMPLATES,
+    TERM,
+    TRAIN_TEMPLATES,
+)
 
 _TYPE_OF_NODE = {OWL_CLASS: TERM, KGV_DISEASE: DISEASE, KGV_GENE: GENE}
 _CURIE = re.compile(
@@ -206,8 +213,14 @@ class QuestionEntityLinker:
             iri: [hierarchy.terms[p] for p in hierarchy.parents(i)]
             for i, iri in enumerate(hierarchy.terms)
         }
-        # top-level classes ("All") are never what a question is about, unless given by id
-        self._roots = {iri for iri, ps in parents.items() if not ps}
+        # structural roots ("All", owl:Thing) and obsolete classes are never what a question
+        # is about, unless given by id; the other top-level classes of an ontology (every
+        # class of a flat one) are concepts like any
+        self._roots = {
+            iri
+            for i, (iri, ps) in enumerate(parents.items())
+            if not ps and (hierarchy.obsolete[i] or _structural(iri, kg.labels.get(iri, "")))
+        }
         self.qualifiers = frozenset(
             {q for q in QUALIFIER_ROOTS if q in hierarchy}.union(
                 *(hierarchy.descendants(b) for b in QUALIFIER_BRANCHES if b in hierarchy)
@@ -228,13 +241,43 @@ class QuestionEntityLinker:
         return sorted(set(self._disease_label_pairs), key=lambda pair: (len(pair[0]), pair))
 
     def diseases_named_after(self, name: str) -> list[tuple[str, str]]:
-        """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words, those
+        """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words (a
+        hyphen and a space alike: "Ehlers Danlos" names "Ehlers-Danlos syndrome"), those
         that open with it first, then the shortest."""
-        pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
+        words = _WORD.findall(name)
+        if not words:
+            return []
+        body = r"[\s-]+".join(re.escape(w) for w in words)
+        pattern = re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+        opening = re.compile(rf"{body}(?!\w)", re.IGNORECASE)
         found = [(label, iri) for label, iri in self.disease_labels if pattern.search(label)]
-        start = name.strip().lower()
-        found.sort(key=lambda pair: not pair[0].lower().startswith(start))  # stable: then shortest
+        found.sort(key=lambda pair: not opening.match(pair[0]))  # stable: then shortest
         return found
+
+    def unlinked_names(self, question: str, entities: Sequence[Entity]) -> list[str]:
+        """Runs of words of a question that no entity covers and that are no words of the
+        question templates ("Ehlers Danlos" in "What genes are involved in Ehlers Danlos?"):
+        what may name a disease the linker does not know by that name; capitalised runs
+        first."""
+        runs: list[list[str]] = []
+        last = -1
+        for word in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", question):
+            text = word.group(0)
+            kept = (
+                not _overlaps(word.start(), word.end(), list(entities))
+                and len(text) >= 3
+                and not any(c.isdigit() for c in text)
+                and text.casefold() not in _question_words()
+            )
+            if not kept:
+                last = -1
+                continue
+            if last == -1 or question[last : word.start()].strip():  # apart: a new run
+                runs.append([])
+            runs[-1].append(text)
+            last = word.end()
+        names = [" ".join(run) for run in runs]
+        return sorted(names, key=lambda n: not n[:1].isupper())  # stable
 
     def _template_words(self) -> frozenset[str]:
         """Names that the question templates contain on their own ("features", "disease")."""
@@ -374,7 +417,11 @@ class QuestionEntityLinker:
         """Linker mentions, but a disease or gene name read across a preposition in another
         word order ("syndrome from Loeys-Dietz") splits the text there; each side is linked
         alone."""
-        mentions = self.linker.link(text)
+        # a question opening with a modal ("Can FBN1 mutations cause ...?") has its subject
+        # after it, not the verb the linker expects there in notes ("she can jump")
+        opening = _OPENING_MODAL.match(text) if depth == 0 else None
+        masked = " " * opening.end() + text[opening.end() :] if opening else text
+        mentions = [replace(m, text=text[m.start : m.end]) for m in self.linker.link(masked)]
         for m in mentions:
             named = self.node_type.get(m.iri) in (DISEASE, GENE)  # terms may read "X of Y"
             split = _crossing_word(m) if named and depth < 3 else None
@@ -444,6 +491,34 @@ class QuestionEntityLinker:
         for iri, kind in self.node_type.items():
             counts[compress(iri).split(":", 1)[0].casefold()][kind] += 1
         return {prefix: max(kinds, key=kinds.__getitem__) for prefix, kinds in counts.items()}
+
+
+#: Top-level classes that name no concept of their ontology: HPO's "All", owl:Thing, and
+#: roots labelled as such.
+STRUCTURAL_ROOTS = frozenset({_HP + "0000001", "http://www.w3.org/2002/07/owl#Thing"})
+_STRUCTURAL_LABELS = frozenset({"all", "thing", "root", "top", "entity", "everything"})
+_OPENING_MODAL = re.compile(
+    r"\s*(?:can|could|may|might|will|would|should|must)\b(?=\s+\S)", re.IGNORECASE
+)
+#: Words that name no disease in a question beyond those of the templates.
+_GENERIC_WORDS = frozenset(
+    {"syndrome", "syndromes", "disease", "diseases", "disorder", "disorders", "type", "patients"}
+)
+
+
+def _structural(iri: str, label: str) -> bool:
+    """Whether a root class is structural ("All", owl:Thing), not a concept."""
+    return iri in STRUCTURAL_ROOTS or label.strip().casefold() in _STRUCTURAL_LABELS
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    """The words of every question template (of any intent, in or out of scope), of the
+    stop list, and generic words such as "syndrome": words that name no disease."""
+    templates = [t for ts in TRAIN_TEMPLATES.values() for t in ts]
+    templates += [*OUT_OF_SCOPE_TEMPLATES, *(t for ts in QUALIFIER_TEMPLATES.values() for t in ts)]
+    words = {w.casefold() for t in templates for w in _WORD.findall(re.sub(r"\{\w+\}", " ", t))}
+    return frozenset(words | set(STOPWORDS) | _GENERIC_WORDS)
 
 
 def _overlaps(start: int, end: int, entities: list[Entity]) -> bool:

@@ -317,7 +317,14 @@ def _features(items: Iterable[AnswerItem]) -> list[AnswerItem]:
     return [i for i in items if "frequency" in i.detail and "aspect" not in i.detail]
 
 
-def diseases_with_feature(kg: KnowledgeGraph, term: Entity, *, limit: int | None = None) -> Lookup:
+def diseases_with_feature(
+    kg: KnowledgeGraph,
+    term: Entity,
+    *,
+    limit: int | None = None,
+    also: Sequence[Entity] = (),
+    without: Sequence[Entity] = (),
+) -> Lookup:
     """Diseases annotated with a term or any of its subtypes (NOT annotations left out), by
     the highest frequency of such an annotation (unstated: 0.5), then by label and IRI; each
     with that annotation (on a tie, one with a stated frequency, then the first by phenotype
@@ -325,12 +332,25 @@ def diseases_with_feature(kg: KnowledgeGraph, term: Entity, *, limit: int | None
 
     The annotations are found in the KG's hierarchy and annotation table in memory; the
     first ``limit`` diseases (all when None) are listed, with their annotation's values read
-    from the store, and ``total`` counts them all.
+    from the store, and ``total`` counts them all. ``also``: only the diseases annotated
+    with each of these too (or a subtype; one annotation of each is cited); ``without``:
+    none annotated with any of these (or a subtype).
     """
     table = kg.annotations
     rows = _annotation_rows_under(kg, term.iri)
+    wanted = "".join(f" and with {_name(t)}" for t in also)
+    wanted += "".join(f" and not with {_name(t)}" for t in without)
+    for other in also:
+        rows = rows[
+            np.isin(table.subject[rows], table.subject[_annotation_rows_under(kg, other.iri)])
+        ]
+    for other in without:
+        rows = rows[
+            ~np.isin(table.subject[rows], table.subject[_annotation_rows_under(kg, other.iri)])
+        ]
     if not len(rows):
-        return Lookup(f"No disease is annotated with {_name(term)} or its subtypes.")
+        subtypes = "its subtypes" if not wanted else "a subtype of each"
+        return Lookup(f"No disease is annotated with {_name(term)}{wanted} (or {subtypes}).")
     stated = table.frequency[rows]
     frequency = np.where(np.isnan(stated), UNSTATED_FREQUENCY, stated)
     subject = table.subject[rows]
@@ -380,10 +400,16 @@ def diseases_with_feature(kg: KnowledgeGraph, term: Entity, *, limit: int | None
                 frequency_text,
             )
         )
+    for other in also:  # the annotation that puts each disease listed under each other term
+        below = set(_under(kg, other.iri))
+        for item in items:
+            found = [a for a in kg.annotations_of(item.iri) if a.phenotype.iri in below]
+            facts.extend(annotation_fact(a) for a in found[:1] if not a.negated)
     total = len(ranked)
     are = "is" if total == 1 else "are"
+    each = " (each or a subtype of it)" if wanted else " or a subtype of it"
     text = (
-        f"{plural(total, 'disease')} {are} annotated with {_name(term)} or a subtype of it, "
+        f"{plural(total, 'disease')} {are} annotated with {_name(term)}{wanted}{each}, "
         f"e.g. {_list([i.label for i in items], 5, total)}."
     )
     return Lookup(text, items, facts, total=total)
@@ -651,10 +677,11 @@ def children(kg: KnowledgeGraph, entity: Entity) -> Lookup:
 def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     """Yes when the disease (or a same-name twin) is annotated with the term or a subtype
     (an inheritance, onset or modifier term named as what it is to the disease); No, stated,
-    when it is annotated as NOT having the term or a broader one; else No, as the term is not
-    among its annotations (a NOT annotation of a subtype is named, and says nothing of the
-    term). The annotations say why, each phenotype once with its frequencies merged; the
-    item's ``stated`` says whether an annotation states the answer."""
+    when it is annotated as NOT having the term or a broader one; else "Not annotated" (its
+    ``answer`` no, not stated), as the term is not among its annotations (a NOT annotation
+    of a subtype is named, and says nothing of the term). The annotations say why, each
+    phenotype once with its frequencies merged; the item's ``stated`` says whether an
+    annotation states the answer."""
     annotations = _annotations(kg, disease.iris)
     hierarchy = kg.hierarchy
     known = term.iri in hierarchy
@@ -690,7 +717,8 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
         return Lookup(text + f"{_records(disease)}.", [item], [annotation_fact(a) for a in negated])
     broader = [a for a in annotations if a.phenotype.iri in above and not a.negated]
     item.detail.update(answer="no", stated=False)
-    text = f"No: {_name(term)} is not among the annotations of {_name(disease)}"
+    # the KG not recording it does not say that patients never have it: no clinical "No"
+    text = f"Not annotated: {_name(term)} is not among the annotations of {_name(disease)}"
     if broader:
         text += (
             "; it has the broader feature(s) "
@@ -703,6 +731,7 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
             + ", ".join(sorted({_name_of(a) for a in negated_below}))
             + " (which says nothing of the broader term)"
         )
+    text += " (the KG does not record it, which does not say that it never occurs)"
     return Lookup(text + ".", [item], [annotation_fact(a) for a in [*broader, *negated_below]])
 
 

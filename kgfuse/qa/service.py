@@ -29,6 +29,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
 )
+from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.remote import kg_location
@@ -59,6 +60,55 @@ Understood = tuple[list[Entity], IntentGuess]
 MAX_QUESTION_CHARS = 2_000
 #: Below this classifier confidence (and with no pattern) the intent counts as unknown.
 MIN_CONFIDENCE = 0.30
+#: From this classifier confidence up a question is answered as read; below it (down to
+#: :data:`MIN_CONFIDENCE`) the answer says how it was read and offers the two likeliest
+#: readings as questions to ask instead. On the held-out paraphrases of ``kgfuse eval qa``
+#: the least confidence of a question read by the classifier was 0.53 (all read right); of
+#: 51 questions asked by a reviewer, the 5 read with 0.33-0.43 were all read wrong.
+SURE_CONFIDENCE = 0.50
+#: A yes/no question: it opens with an auxiliary verb, not a request ("Can you list ...")
+#: nor "Are there ...", "Do any ...".
+_YES_NO = re.compile(
+    r"\s*(?:is|are|does|do|did|can|could|may|might|will|would|was|were|has|have|should)\b"
+    r"(?!\s+(?:you|there|any|all|some|the\s+(?:diseases|disorders|conditions|syndromes))\b)",
+    re.IGNORECASE,
+)
+_DISEASES = r"(?:diseases|disorders|conditions|syndromes|illnesses|diagnoses)"
+#: A question for the set of diseases with findings ("Which diseases have A but not B?",
+#: "disorders involving both A and B"), not for a differential ("Which diseases explain
+#: ...", "What disease has ...": the one that fits).
+_LISTS_DISEASES = re.compile(
+    rf"(?:^|\b(?:which|what|list|show|find|name|give)\b)(?:\s+(?:me|all|the|of|rare|genetic"
+    rf"|inherited|known))*\s*{_DISEASES}\s+(?:(?:do|does|that|which|often|usually|also)\s+)?"
+    r"(?:have|having|has|with|involve|involving|show|showing|feature|featuring|include"
+    r"|including|manifest|present\s+with|presenting\s+with|are\s+(?:characteri[sz]ed\s+by"
+    r"|annotated\s+with|associated\s+with|linked\s+to))\b",
+    re.IGNORECASE,
+)
+#: Words of a described patient: a differential even when shaped as a list question.
+_DESCRIBES_PATIENT = re.compile(
+    r"\b(?:patients?|proband|case|child|infant|newborn|baby|boy|girl|son|daughter|man|woman"
+    r"|he|she|his|her|years?[- ]old|presents?|presenting\s+as|differential|diagnos\w*"
+    r"|explain|fit|suspect)\b",
+    re.IGNORECASE,
+)
+#: Two named things compared ("Marfan syndrome vs homocystinuria", "A versus B", "A compared
+#: with B"): what distinguishes them.
+_COMPARES = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|as\s+opposed\s+to)(?!\w)", re.I)
+#: A question for how often a feature occurs in a disease.
+_ASKS_FREQUENCY = re.compile(
+    r"\bhow\s+(?:often|common(?:ly)?|frequent(?:ly)?|many)\b|\bpercent(?:age)?\b|%"
+    r"|\b(?:proportion|fraction|share|frequency|rate)\s+of\b",
+    re.IGNORECASE,
+)
+#: The HPO frequency term "Excluded" (0%): a question asking whether a feature is excluded
+#: asks whether it is not so.
+_EXCLUDED_FREQUENCY = "http://purl.obolibrary.org/obo/HP_0040285"
+#: The HPO frequency terms (the branch root and its terms): context in a question about a
+#: feature of a disease, whose answer gives the frequency.
+_FREQUENCY_TERMS = frozenset(
+    f"http://purl.obolibrary.org/obo/HP_{n:07d}" for n in range(40279, 40286)
+)
 #: Words of a question about a disease's inheritance or onset, whose closest facts are the
 #: disease's annotations of those aspects.
 _ASKS_INHERITANCE_OR_ONSET = re.compile(r"\binherit|\bonset\b|\bage\b|\bstart", re.IGNORECASE)
@@ -232,7 +282,32 @@ class QAService:
         ):
             other = self._intent(text, findings, unknown)
             return findings, (other if _why_not(other, findings) is None else guess)
+        elif _present(findings, GENE) and _present(findings, TERM):
+            # a gene and a name of both: the diseases of the gene with that feature, not
+            # whether a disease is among the gene's ("Does FBN1 cause ectopia lentis?")
+            other = self._intent(text, findings, unknown)
+            if _why_not(other, findings) is None:
+                return findings, other
+        elif guess.intent in (Intent.DEFINITION, Intent.SYNONYMS) and self._content(
+            guess.intent, findings
+        ) > self._content(guess.intent, entities):
+            # the reading that has a definition (or synonyms), when only the other has none
+            other = self._intent(text, findings, unknown)
+            if other.intent is guess.intent and _why_not(other, findings) is None:
+                return findings, other
         return entities, guess
+
+    def _content(self, intent: Intent, entities: list[Entity]) -> int:
+        """How many entities of a reading have a definition (``DEFINITION``) or synonyms."""
+        count = 0
+        for e in entities:
+            try:
+                info = self.kg.term(e.iri)
+            except (UnknownTermError, ValueError):
+                continue
+            has = info.definition if intent is Intent.DEFINITION else any(info.synonyms.values())
+            count += bool(has)
+        return count
 
     def _readings(self, text: str) -> tuple[list[Entity], list[Entity]]:
         """:meth:`QuestionEntityLinker.readings`, each name that is both a phenotype's and a
@@ -255,10 +330,13 @@ class QAService:
     def _intent(self, text: str, entities: list[Entity], unknown: list[UnknownId]) -> IntentGuess:
         """The intent of a question read with these entities (and ids the KG lacks): the
         likeliest of all, as sure as it is among all (an intent that the entities cannot
-        answer is not swapped for one they can: the answer says what is missing)."""
+        answer is not swapped for one they can: the answer says what is missing), then
+        corrected by the question's shape (:func:`_fit_to_shape`)."""
         delexicalised = delexicalise(text, entities, unknown)
         guess = self.classifier.predict(delexicalised)
-        return _fit_to_entities(guess, entities, sum(u.type == TERM for u in unknown))
+        listing = _lists_diseases(delexicalised)
+        guess = _fit_to_entities(guess, entities, sum(u.type == TERM for u in unknown), listing)
+        return _fit_to_shape(guess, delexicalised, entities, listing)
 
     def _other_reading(self, text: str, entities: list[Entity]) -> str:
         """For each name of the question that is both a phenotype's and a disease's, read
@@ -363,6 +441,8 @@ class QAService:
                 f"guess; ask without '{negation}' for what is"
             )
             return self._cannot(question, entities, guess, why)
+        if why is None and _unsure(guess):
+            return self._not_sure(question, entities, guess)
         if intent is Intent.DIAGNOSE and why in (None, _missing(intent)):
             # with no finding, the differential says what it read (not what it needs)
             ranked = self._diagnose(question, entities, guess, top_k)
@@ -374,12 +454,23 @@ class QAService:
             return self._cannot(question, entities, guess, why or _missing(intent))
         if intent is Intent.IS_FEATURE_OF and not _present(entities, TERM):
             negation = negation or "no " + plan.calls[0][1][0].text  # "have no seizures?"
+        if intent is Intent.IS_FEATURE_OF:  # "Is X excluded in Y?" asks whether it is not so
+            excluded = [e.text for e in entities if e.iri == _EXCLUDED_FREQUENCY]
+            negation = negation or (excluded[0] if excluded else None)
         found = []
         for lookup, args, options in plan.calls:
             if intent in _LISTED:  # the facts of the first MAX_FACTS are cited, whatever is listed
                 options = {**options, "limit": max(limit, MAX_FACTS)}
             one = lookup(self.kg, *args, **options)
             found.append(_inverted(one, args[0], negation) if negation is not None else one)
+        if intent is Intent.IS_FEATURE_OF and negation is None and _ASKS_FREQUENCY.search(question):
+            found = [_as_frequency(f) for f in found]  # "What percentage ...?" is no yes/no
+        if (
+            intent is Intent.DISEASES_OF_GENE
+            and _present(entities, TERM)
+            and _YES_NO.match(question)
+        ):
+            found = [_yes_or_no(f) for f in found]  # "Does FBN1 cause X?": via its diseases
         answer = Answer(
             question,
             intent.value,
@@ -479,6 +570,64 @@ class QAService:
         answer.used_model = True
         return answer
 
+    def _not_sure(self, question: str, entities: list[Entity], guess: IntentGuess) -> Answer:
+        """The answer to a question read with a confidence below :data:`SURE_CONFIDENCE`:
+        how it was read, and the two likeliest readings as questions to ask instead (a
+        disease the linker did not know filled in with those named after the question's
+        other words, :meth:`named_instead`)."""
+        unknown = self.entities.unknown_ids(question)
+        delexicalised = delexicalise(question, entities, unknown)
+        others = [i for i in Intent if i is not guess.intent]
+        second = self.classifier.classify(delexicalised, others).intent
+        named, total, note = self.named_instead(question, entities)
+        filled = entities + ([self._as_entity(named[0])] if named else [])
+        suggestions = [
+            q for q in (_question_for(i, filled) for i in (guess.intent, second)) if q is not None
+        ]
+        text = (
+            f"I am not sure what this asks: I read it as asking {_asking(guess.intent)} "
+            f"(confidence {guess.confidence:.2f}), else {_asking(second)}."
+        )
+        if suggestions:
+            text += " Did you mean: " + " or ".join(f'"{q}"' for q in suggestions) + "?"
+        text += note
+        return Answer(
+            question,
+            "unknown",
+            guess.confidence,
+            False,
+            text,
+            items=named,
+            total=total,
+            facts=self.closest_facts(entities),
+            suggestions=suggestions,
+        )
+
+    def named_instead(
+        self, question: str, entities: list[Entity]
+    ) -> tuple[list[AnswerItem], int, str]:
+        """Diseases that a question may name by words the linker did not know ("Marfan",
+        "Ehlers Danlos"; :meth:`QuestionEntityLinker.unlinked_names`), when it names no
+        disease: the first five of those named after the first such words that name any,
+        how many there are, and a sentence offering them (all empty when none)."""
+        if _present(entities, DISEASE):
+            return [], 0, ""
+        for name in self.entities.unlinked_names(question, entities):
+            named, total = self.diseases_named_after(name)
+            if named:
+                listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
+                more = f", {total} in all" if total > len(named) else ""
+                note = (
+                    f" '{name}' names no disease of the KG; did you mean one named after it"
+                    f"{more}: {listed}? Ask again with its full name."
+                )
+                return named, total, note
+        return [], 0, ""
+
+    def _as_entity(self, item: AnswerItem) -> Entity:
+        """A disease offered instead of a name as an entity (to fill a suggested question)."""
+        return Entity(item.label, -1, -1, item.iri, compress(item.iri), item.label, DISEASE)
+
     def _cannot(
         self, question: str, entities: list[Entity], guess: IntentGuess, why: str
     ) -> Answer:
@@ -505,7 +654,23 @@ class QAService:
                     f" '{e.text}' names {e.label} ({e.curie}), which qualifies a phenotype "
                     "(its frequency, onset, inheritance or severity) rather than names one."
                 )
-        if DISEASE in _needs(guess.intent) and not guess.out_of_scope:
+        suggestions: list[str] = []
+        # a disease named by words the linker does not know ("Is tall stature a symptom of
+        # Marfan?"): the diseases named after them, and the question asked with one
+        named, total, note = (
+            self.named_instead(question, entities) if not guess.out_of_scope else ([], 0, "")
+        )
+        if named:
+            text += note
+            items, suggested = named, total
+            intent = guess.intent
+            if intent in _WITH_A_DISEASE and not _present(entities, TERM):
+                intent = _WITH_A_DISEASE[intent]  # what was read with a phenotype, of a disease
+            asked = _question_for(intent, [*entities, self._as_entity(named[0])])
+            if asked is not None:
+                suggestions.append(asked)
+                text += f' Such as: "{asked}"'
+        elif DISEASE in _needs(guess.intent) and not guess.out_of_scope:
             for e in entities:
                 if e.type != TERM or e.qualifier:
                     continue
@@ -532,6 +697,7 @@ class QAService:
             items=items,
             total=suggested,
             facts=facts,
+            suggestions=suggestions,
         )
 
     def diseases_named_after(self, name: str, limit: int = 5) -> tuple[list[AnswerItem], int]:
@@ -663,6 +829,32 @@ def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
     return None
 
 
+def _unsure(guess: IntentGuess) -> bool:
+    """Whether the classifier read a question with a confidence that is not to be answered
+    as if sure (:data:`SURE_CONFIDENCE`)."""
+    return (
+        guess.method == "classifier"
+        and not guess.out_of_scope
+        and (MIN_CONFIDENCE <= guess.confidence < SURE_CONFIDENCE)
+    )
+
+
+def _as_frequency(found: lookups.Lookup) -> lookups.Lookup:
+    """The answer to "how often is X seen in Y?" from the one to "is X a feature of Y?": the
+    annotated frequency, without a "Yes"."""
+    if found.text.startswith("Yes: "):
+        found.text = "As annotated in the KG: " + found.text.removeprefix("Yes: ")
+    return found
+
+
+def _yes_or_no(found: lookups.Lookup) -> lookups.Lookup:
+    """The answer to "does gene G cause phenotype X?" from the gene's diseases with X: yes
+    when one of them is annotated with it (the annotations cited), else no within the KG."""
+    said = "Yes" if found.items else "No"
+    found.text = f"{said}: {found.text[:1].lower()}{found.text[1:]}"
+    return found
+
+
 def _no_finding(
     question: str, guess: IntentGuess, read: list[str], why: str = "", *, used_model: bool = False
 ) -> Answer:
@@ -750,8 +942,8 @@ def _say_left_out(answer: Answer, left_out: list[Entity], intent: Intent) -> Non
         f"{e.label or e.text} ({e.curie}{', ruled out' if e.excluded else ''})" for e in left_out
     )
     answer.text += (
-        f" Not used in this answer: {names} (a question for the {SPECS[intent].description} "
-        "cannot take it here); ask about it on its own."
+        f" Not used in this answer: {names} (a question {_asking(intent)} cannot take it "
+        "here); ask about it on its own."
     )
     answer.warnings += [
         f"{e.label or e.text} ({e.curie}) in the question was not used in the answer"
@@ -792,13 +984,19 @@ def _inverted(found: lookups.Lookup, term: Entity, negation: str) -> lookups.Loo
     return found
 
 
-def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 0) -> IntentGuess:
+def _fit_to_entities(
+    guess: IntentGuess, entities: list[Entity], unknown: int = 0, listing: bool = False
+) -> IntentGuess:
     """Correct an intent that the entities contradict: genes of a disease vs of a phenotype;
-    several findings (or a ruled-out one) describe a patient to diagnose, one finding alone
-    asks for the diseases that have it (``unknown``: findings written as ids the KG lacks,
-    which count as findings here)."""
+    several findings (or a ruled-out one) describe a patient to diagnose, unless the
+    question asks for the list of diseases with them (``listing``: "Which diseases have A
+    but not B?", :func:`_lists_diseases`); one finding alone asks for the diseases that
+    have it (``unknown``: findings written as ids the KG lacks, which count as findings
+    here); a gene named with a phenotype asked for genes asks for the gene's diseases with
+    the phenotype ("Does FBN1 cause ectopia lentis?")."""
     terms = _terms(entities)
     diseases = _present(entities, DISEASE)
+    present = _present(entities, TERM)
     swap = {
         (Intent.GENES_OF_DISEASE, False, True): Intent.GENES_OF_PHENOTYPE,
         (Intent.GENES_OF_PHENOTYPE, True, False): Intent.GENES_OF_DISEASE,
@@ -806,11 +1004,15 @@ def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 
     key = (guess.intent, bool(diseases), bool(terms))
     if key in swap:
         return dataclasses.replace(guess, intent=swap[key])
-    if guess.intent in _ONE_ENTITY_INTENTS and _present(entities, TERM) and diseases:
+    if guess.intent in _ONE_ENTITY_INTENTS and present and diseases:
         # a finding and a disease named together: is the one a feature of the other?
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
+    if guess.intent is Intent.GENES_OF_PHENOTYPE and present and _present(entities, GENE):
+        return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
     several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
-    if guess.intent is Intent.DISEASES_WITH_FEATURE and several:
+    if listing and present and not diseases and guess.intent is Intent.DIAGNOSE:
+        return dataclasses.replace(guess, intent=Intent.DISEASES_WITH_FEATURE)
+    if guess.intent is Intent.DISEASES_WITH_FEATURE and several and not (listing and present):
         return dataclasses.replace(guess, intent=Intent.DIAGNOSE)
     if guess.intent is Intent.DIAGNOSE and len(terms) == 1 and not several and not diseases:
         # one finding: the KG's exact list of diseases with it, not a ranking from one term
@@ -818,7 +1020,46 @@ def _fit_to_entities(guess: IntentGuess, entities: list[Entity], unknown: int = 
     return guess
 
 
+def _lists_diseases(delexicalised: str) -> bool:
+    """Whether a question asks for the list of diseases with its findings ("Which diseases
+    have ENT_TERM but not ENT_TERM?", "disorders involving both ..."), not for a
+    differential of a described patient ("Which diseases explain ...", "a child with ...")."""
+    return bool(_LISTS_DISEASES.search(delexicalised)) and not _DESCRIBES_PATIENT.search(
+        delexicalised
+    )
+
+
+def _fit_to_shape(
+    guess: IntentGuess, delexicalised: str, entities: list[Entity], listing: bool
+) -> IntentGuess:
+    """Correct an intent that the question's shape contradicts: two things compared ("A vs
+    B") ask what distinguishes them; a yes/no question is never answered by the list of
+    every disease with a feature (it names a disease the linker may not know: it asks
+    whether the feature is one of that disease)."""
+    named = [e for e in entities if e.type in (DISEASE, TERM) and not e.qualifier]
+    if (
+        not guess.out_of_scope
+        and _COMPARES.search(delexicalised)
+        and len(named) >= 2
+        and _present(entities, DISEASE)
+    ):
+        return IntentGuess(Intent.DISTINGUISH, 1.0, "pattern")
+    if (
+        guess.intent is Intent.DISEASES_WITH_FEATURE
+        and not listing
+        and not _present(entities, GENE)
+        and _YES_NO.match(delexicalised)
+    ):
+        return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
+    return guess
+
+
 _ONE_ENTITY_INTENTS = (Intent.DISEASE_FEATURES, Intent.DISEASES_WITH_FEATURE, Intent.DEFINITION)
+#: The intent of a question read with a phenotype that asks the same of a disease.
+_WITH_A_DISEASE = {
+    Intent.GENES_OF_PHENOTYPE: Intent.GENES_OF_DISEASE,
+    Intent.DISEASES_WITH_FEATURE: Intent.DISEASE_FEATURES,
+}
 
 
 def _slots(intent: Intent, entities: list[Entity]) -> tuple[Entity, ...] | None:
@@ -874,8 +1115,10 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
         calls = [(lookups.diseases_of_gene, (g,), {"having": terms}) for g in genes]
         used = [*genes, *terms]
     elif intent is Intent.DISEASES_WITH_FEATURE and terms:
-        calls = [(_LOOKUPS[intent], (terms[0],), {})]
-        used = terms[:1]
+        # "Which diseases have A and B but not C?": the diseases with each, without C's
+        options = {"also": terms[1:], "without": ruled_out_terms}
+        calls = [(_LOOKUPS[intent], (terms[0],), options)]
+        used = [*terms, *ruled_out_terms]
     elif intent is Intent.DISEASES_OF_GENE:
         options = {"having": terms, "asked": diseases}  # "Does FBN1 cause Marfan syndrome?"
         calls = [(_LOOKUPS[intent], (g,), options) for g in genes]
@@ -910,17 +1153,23 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
     left_out = [
         e
         for e in entities
-        if (e.start, e.end) not in taken and e.iri not in covered and not _context(e, entities)
+        if (e.start, e.end) not in taken
+        and e.iri not in covered
+        and not _context(e, entities, intent)
     ]
     return _Plan(calls, left_out)
 
 
-def _context(e: Entity, entities: list[Entity]) -> bool:
+def _context(e: Entity, entities: list[Entity], intent: Intent | None = None) -> bool:
     """Whether a qualifier term is context, not a name the answer leaves out: a bare branch
-    ("the frequency of ..."), or one right before the phenotype it qualifies ("mild
-    hypotonia"); "congenital onset and arachnodactyly" asks for both."""
+    ("the frequency of ..."), one right before the phenotype it qualifies ("mild
+    hypotonia"), or a frequency in a question on whether a phenotype is a feature of a
+    disease, whose answer gives the frequency ("Is X excluded in Y?"); "congenital onset and
+    arachnodactyly" asks for both."""
     if not e.qualifier:
         return False
+    if intent is Intent.IS_FEATURE_OF and e.iri in _FREQUENCY_TERMS:
+        return True
     after = [o for o in entities if o.start >= e.end and o.type == TERM and not o.qualifier]
     return e.iri in _QUALIFIER_ROOTS or any(o.start - e.end <= 1 for o in after)
 
@@ -951,8 +1200,45 @@ def _missing(intent: Intent) -> str:
     needs = " and ".join(wanted[n] for n in spec.needs)
     if intent is Intent.DISTINGUISH:
         needs = "two diseases"
-    asks = spec.description if intent is Intent.IS_FEATURE_OF else f"for the {spec.description}"
-    return f"it asks {asks}, which needs {needs} of the KG in the question"
+    return f"it asks {_asking(intent)}, which needs {needs} of the KG in the question"
+
+
+def _asking(intent: Intent) -> str:
+    """What a question of an intent asks: "for the genes associated with a disease",
+    "whether a phenotype is a feature of a disease"."""
+    description = SPECS[intent].description
+    return description if description.startswith("whether") else f"for the {description}"
+
+
+def _question_for(intent: Intent, entities: list[Entity]) -> str | None:
+    """A question of an intent about these entities, as it reads surely ("Is Scoliosis a
+    feature of Marfan syndrome?"); None when they do not fill its slots."""
+    terms = [e.label or e.text for e in _present(entities, TERM)]
+    diseases = [e.label or e.text for e in _distinct(_present(entities, DISEASE))]
+    genes = [e.label or e.text for e in _present(entities, GENE)]
+    named = [e.label or e.text for e in entities if not e.excluded]
+    forms: dict[Intent, tuple[list[str], str]] = {
+        Intent.DIAGNOSE: (terms, "Which diseases explain {}?"),
+        Intent.DISEASE_FEATURES: (diseases, "What are the features of {}?"),
+        Intent.DISEASES_WITH_FEATURE: (terms, "Which diseases have {}?"),
+        Intent.GENES_OF_DISEASE: (diseases, "Which genes are associated with {}?"),
+        Intent.GENES_OF_PHENOTYPE: (terms, "Which genes are associated with {}?"),
+        Intent.DISEASES_OF_GENE: (genes, "Which diseases are associated with {}?"),
+        Intent.DEFINITION: (named, "What is {}?"),
+        Intent.SYNONYMS: (named, "What are the synonyms of {}?"),
+        Intent.PARENTS: (terms, "What are the parents of {}?"),
+        Intent.CHILDREN: (terms, "What are the subtypes of {}?"),
+    }
+    if intent is Intent.IS_FEATURE_OF:
+        return f"Is {terms[0]} a feature of {diseases[0]}?" if terms and diseases else None
+    if intent is Intent.DISTINGUISH:
+        if len(diseases) < 2:
+            return None
+        return f"What distinguishes {diseases[0]} from {diseases[1]}?"
+    names, form = forms[intent]
+    if not names:
+        return None
+    return form.format(names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}")
 
 
 #: Lookups that list the first ``limit`` of their items (``Answer.total`` counts all).

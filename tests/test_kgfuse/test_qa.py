@@ -366,8 +366,10 @@ def test_a_name_of_a_disease_and_a_phenotype_is_read_as_the_question_needs(
     assert read("Which genes are associated with the disease ectopia lentis?")[1] == [
         ("OMIM:225100", DISEASE)
     ]
-    assert read("What is ectopia lentis?")[1] == [("OMIM:225100", DISEASE)]
-    # ... the phenotype where only the phenotype reading can be answered
+    assert read("What is the disease ectopia lentis?")[1] == [("OMIM:225100", DISEASE)]
+    # ... the phenotype where only the phenotype reading can be answered, or where only it
+    # has what is asked for (a definition)
+    assert read("What is ectopia lentis?")[1] == [("HP:0001083", TERM)]
     intent, entities = read("Which diseases have ectopia lentis?")
     assert (intent, entities) == ("diseases_with_feature", [("HP:0001083", TERM)])
     answer = twin_named_qa.ask("Which diseases have ectopia lentis?")

@@ -254,7 +254,9 @@ def test_genes_linked_to_a_phenotype_name_read_the_phenotype_and_offer_the_disea
             "genes_of_disease",
             DISEASE,
         ),
-        ("What is ectopia lentis?", "definition", DISEASE),
+        ("What is the disease ectopia lentis?", "definition", DISEASE),
+        # uncalled, the reading with a definition: the phenotype's (the disease has none)
+        ("What is ectopia lentis?", "definition", TERM),
     ],
 )
 def test_a_name_of_both_is_read_as_the_question_calls_it(
