@@ -5,7 +5,8 @@ Routes (OpenAPI at ``/docs``):
 * ``POST /ask``: ``{"question", "limit"?}`` -> an answer (``kgfuse.qa.answers``);
 * ``POST /diagnose``: one record of the ``kgfuse diagnose`` JSONL contract -> its output record;
 * ``POST /link``: ``{"id", "text"}`` -> ``{"id", "mentions": [...]}`` as ``kgfuse link``;
-* ``GET /terms/{curie}``: label, definition, synonyms, parents, children of a node;
+* ``GET /terms/{curie}``: a node's page: label, definition, synonyms, parents, children, and
+  by its kind its annotations, diseases and genes;
 * ``GET /audit/{id}``: a stored decision; ``GET /health``: liveness, no token needed;
 * ``GET /``: the web page (static files of ``kgfuse/web``, no external assets; its icon
   also at ``/favicon.ico``); ``/docs`` and ``/redoc`` serve their scripts from the package
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -54,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from kg.collector import kept_loaded
 from kg.errors import UnknownTermError
-from kgfuse.api_guard import RequestGuard
+from kgfuse.api_guard import RequestGuard, SecurityHeaders
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
@@ -65,6 +66,10 @@ T = TypeVar("T")
 
 #: Largest request body accepted (bytes).
 MAX_BODY_BYTES = 1_000_000
+#: What an HTTP client is told when the server has no diagnosis model (not its folder).
+NO_MODEL = "this server has no diagnosis model"
+#: Items of each list of a term page (features, diseases, genes) unless asked otherwise.
+TERM_PAGE_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -336,6 +341,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         common[401] = _error("No bearer token, or not this server's.")
     posted = {**common, **_BODY_ERRORS}
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, token=settings.token)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
     for error, status in (
         (QuestionError, 422),
@@ -410,8 +416,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
         def run() -> dict[str, Any]:
             try:
                 service = services.diagnosis
-            except FileNotFoundError as exc:
-                raise HTTPException(503, f"no diagnosis model: {exc}") from None
+            except FileNotFoundError as exc:  # its folder is for the server's log only
+                logger.warning("POST /diagnose: no diagnosis model: %s", exc)
+                raise HTTPException(503, NO_MODEL) from None
             return service.run(record, 0)[0]
 
         return JSONResponse(await offload_model(run))
@@ -433,11 +440,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
         "/terms/{curie:path}",
         dependencies=guarded,
         tags=["kg"],
-        responses={**common, 404: _error("The KG has no such term.")},
+        responses={
+            **common,
+            404: _error("The KG has no such term, or only cites it (a reference, a relation)."),
+        },
     )
-    async def term(curie: str) -> JSONResponse:
-        """A node of the KG by CURIE or IRI: label, definition, synonyms, parents, children."""
-        return JSONResponse(await offload(_term_json, services, curie))
+    async def term(curie: str, limit: int = Query(TERM_PAGE_ITEMS, ge=1, le=1000)) -> JSONResponse:
+        """A node of the KG by CURIE or IRI: label, type, definition, synonyms, parents,
+        children; a disease's features (``annotations``: frequency, onset, evidence,
+        references, source; NOT ones marked ``negated``) and ``genes``; a phenotype's
+        ``diseases`` and ``genes`` (it or a subtype); a gene's ``diseases``; an annotation
+        node's statement. Each list is ``{"total", "items"}``, its first ``limit`` items.
+        A CURIE the KG only cites (a PMID, a relation) answers 404."""
+        return JSONResponse(await offload(_term_json, services, curie, limit))
 
     @app.get(
         "/audit/{record_id}",
@@ -457,7 +472,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     async def audit(record_id: str) -> JSONResponse:
         """A stored decision by its full id (32 hexadecimal digits; no prefix, so that ids
-        cannot be guessed): input, fingerprints, facts, findings, answer."""
+        cannot be guessed): input, fingerprints, facts, findings, answer; with the CURIE
+        (``curies``) of each IRI it cites and the name of each predicate (``predicates``)."""
         from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError, is_full_id
 
         def run() -> dict[str, Any]:
@@ -478,6 +494,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
                     500, f"the server's audit log fails its integrity check: {exc}"
                 ) from None
             record["curies"] = _curies(record["explanation"])
+            record["predicates"] = _predicate_labels(record["explanation"], services.qa.kg.labels)
             return record
 
         return JSONResponse(await offload(run))
@@ -529,7 +546,13 @@ def _clipped(value: Any, limit: int = 200) -> Any:
 
 
 def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:
-    return qa.answer_dict(qa.ask(body.question, limit=body.limit, understood=understood))
+    answer = qa.answer_dict(qa.ask(body.question, limit=body.limit, understood=understood))
+    if understood[1].intent is Intent.DIAGNOSE and not answer["answered"]:
+        try:
+            _ = qa.diagnosis
+        except FileNotFoundError as exc:  # the answer names the model's folder: not over HTTP
+            answer["text"] = answer["text"].replace(str(exc), NO_MODEL)
+    return answer
 
 
 def _handler(status: int):
@@ -540,25 +563,93 @@ def _handler(status: int):
     return handle
 
 
-def _term_json(services: _Services, curie: str) -> dict[str, Any]:
-    from kgfuse.qa.entities import QuestionEntityLinker
+def _term_json(services: _Services, curie: str, limit: int = TERM_PAGE_ITEMS) -> dict[str, Any]:
+    """A term page: what ``kgfuse kg show`` prints about a node, by its kind: a disease's
+    features (annotations with frequency, onset, evidence, references, source) and genes; a
+    phenotype's diseases and genes (it or a subtype, counted, the first ``limit`` listed); a
+    gene's diseases; an annotation node's own statement.
+
+    Raises:
+        UnknownTermError: the KG has no such term.
+        HTTPException: 404, the KG only cites it (a reference such as a PMID, a relation
+            such as RO:0002200): nothing is said about it, so it has no page.
+    """
+    from kg.namespaces import KGV_ANNOTATION
+    from kg.sparql import IRI
+    from kgfuse.qa import lookups
+    from kgfuse.qa.answers import fact_dict, node, source_namer
+    from kgfuse.qa.entities import Entity, QuestionEntityLinker
+    from kgfuse.qa.questions import DISEASE, GENE, TERM
 
     qa = services.qa
     kg = qa.kg
     iri = kg.resolve(curie)
     info = kg.term(iri)
+    label = info.label or kg.labels.get(iri, "")
+    said = (info.definition, info.synonyms, info.parents, info.children, info.types)
+    if not label and not any(said):
+        raise HTTPException(
+            404,
+            f"{curie} is not a node of the KG with a page: the KG only cites it (as a "
+            f"reference or a relation); see {iri}",
+        )
     linker: QuestionEntityLinker = qa.entities
-    node = lambda n: {"iri": n.iri, "curie": n.curie, "label": n.label}  # noqa: E731
+    kind = linker.node_type.get(iri, "OTHER")
+    labels = kg.labels
+    source_of = source_namer(kg.manifest)
+
+    def named(n: Any) -> dict[str, Any]:
+        return {"iri": n.iri, "curie": n.curie, "label": n.label}
+
+    def listed(nodes: list[dict[str, Any]], total: int | None = None) -> dict[str, Any]:
+        return {"total": len(nodes) if total is None else total, "items": nodes[:limit]}
+
+    def statement(a: Any) -> dict[str, Any]:
+        fact = fact_dict(lookups.annotation_fact(a), labels, source_of)
+        return {**fact, "onset": node(a.onset, labels.get(a.onset or "", ""))}
+
+    annotations: list[Any] = []
+    diseases: dict[str, Any] = listed([])
+    genes: dict[str, Any] = listed([])
+    if kind == DISEASE:
+        # as `kgfuse kg show`: present before NOT, the most frequent first, then by label
+        annotations = sorted(
+            kg.annotations_of(iri),
+            key=lambda a: (a.negated, -(a.frequency or 0.0), a.phenotype.label.casefold()),
+        )
+        genes = listed([named(g) for g in kg.genes_of(iri)])
+    elif kind == GENE:
+        diseases = listed([named(d) for d in kg.diseases_of_gene(iri)])
+    elif KGV_ANNOTATION in info.types:
+        kind = "ANNOTATION"
+        # the annotation helper's own query, with the node bound (never formatted in)
+        annotations = kg._annotations(a=IRI(iri))
+        if annotations and not label:  # named by its statement
+            a = annotations[0]
+            has = "does not have" if a.negated else "has"
+            label = f"{a.disease.label} {has} phenotype {a.phenotype.label}"
+    elif kind == TERM:
+        term = Entity(label, 0, 0, iri, info.curie, label, TERM)
+        with_it = lookups.diseases_with_feature(kg, term, limit=limit)
+        diseases = {"total": with_it.total, "items": [i.to_dict() for i in with_it.items]}
+        linked = lookups.genes_of_phenotype(kg, term)
+        genes = listed([i.to_dict() for i in linked.items], linked.total)
     return {
         "iri": info.iri,
         "curie": info.curie,
-        "label": info.label or kg.labels.get(iri, ""),
-        "type": linker.node_type.get(iri, "OTHER"),
+        "label": label,
+        "type": kind,
         "definition": info.definition,
         "synonyms": info.synonyms,
-        "parents": [node(p) for p in info.parents],
-        "children": [node(c) for c in info.children],
+        "parents": [named(p) for p in info.parents],
+        "children": [named(c) for c in info.children],
         "types": info.types,
+        "annotations": {
+            "total": len(annotations),
+            "items": [statement(a) for a in annotations[:limit]],
+        },
+        "diseases": diseases,
+        "genes": genes,
     }
 
 
@@ -573,6 +664,16 @@ def _curies(explanation: dict[str, Any]) -> dict[str, str]:
         if not fact.get("object_is_literal"):
             iris.add(fact["object"])
     return {iri: compress(iri) for iri in sorted(iris) if iri}
+
+
+def _predicate_labels(explanation: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+    """IRI -> readable name of each predicate an explanation's facts cite, as answers name
+    them (the KG's label, else :data:`kgfuse.qa.answers.PREDICATE_LABELS`)."""
+    from kgfuse.qa.answers import PREDICATE_LABELS
+
+    predicates = {f["fact"]["predicate"] for f in explanation.get("facts", [])}
+    named = {p: labels.get(p) or PREDICATE_LABELS.get(p, "") for p in sorted(predicates)}
+    return {p: name for p, name in named.items() if name}
 
 
 def _version() -> str:

@@ -91,13 +91,28 @@ def ask(
         raise typer.Exit(code=3)
 
 
+#: The colour of each rule finding's status in ``kgfuse ask``.
+STATUS_COLOURS = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta"}
+
+
+def facts_title(data: dict[str, Any]) -> str:
+    """What an answer's facts are: those that support it, those retrieved for the diagnosis
+    model (they need not be about the ranked diseases), or for a question it cannot answer
+    the closest the KG holds."""
+    if not data["answered"]:
+        return "closest facts in the KG"
+    return "facts retrieved for the model" if data["intent"] == "diagnose" else "supporting facts"
+
+
 def print_answer(data: dict[str, Any]) -> None:
-    """A readable view of an answer (``Answer.to_dict``)."""
+    """A readable view of an answer (``Answer.to_dict``); every text from the KG or the
+    question is escaped, so a ``[...]`` in it prints as written."""
     colour = "green" if data["answered"] else "yellow"
     console.print(f"[bold {colour}]{escape(data['text'])}[/]")
     console.print(
-        f"[dim]intent {data['intent']} ({data['method']}, {data['confidence']:.2f}); "
-        + ", ".join(f"{escape(e['text'])} -> {e['curie']}" for e in data["entities"])
+        f"[dim]intent {escape(data['intent'])} ({escape(data['method'])}, "
+        f"{data['confidence']:.2f}); "
+        + ", ".join(f"{escape(e['text'])} -> {escape(e['curie'])}" for e in data["entities"])
         + "[/]"
     )
     if data["items"]:
@@ -106,32 +121,38 @@ def print_answer(data: dict[str, Any]) -> None:
             table.add_column(column, overflow="fold")
         for item in data["items"]:
             detail = "; ".join(f"{k}: {_short(v)}" for k, v in item["detail"].items())
-            table.add_row(item["curie"], escape(item["label"]), escape(detail), item["iri"])
+            table.add_row(
+                escape(item["curie"]), escape(item["label"]), escape(detail), escape(item["iri"])
+            )
         console.print(table)
     if data["facts"]:
-        table = Table(title="supporting facts")
+        table = Table(title=facts_title(data))
         for column in ("subject", "predicate", "object", "frequency", "provenance"):
             table.add_column(column, overflow="fold")
         for fact in data["facts"][:20]:
             obj = fact["object"]
+            predicate = fact["predicate"]
             table.add_row(
                 _node(fact["subject"]),
-                fact["predicate"]["curie"],
+                escape(predicate["label"] or predicate["curie"]),
                 escape(obj["literal"]) if "literal" in obj else _node(obj),
-                ("NOT " if fact["negated"] else "") + (fact["frequency"] or ""),
+                escape(("NOT " if fact["negated"] else "") + (fact["frequency"] or "")),
                 escape(_provenance(fact)),
             )
         console.print(table)
     for finding in data["findings"][:10]:
-        console.print(f"[{finding['status']}] {escape(finding['message'])}")
+        status = str(finding["status"])
+        colour = STATUS_COLOURS.get(status, "bold")
+        console.print(f"[{colour}]{escape(status.upper())}[/] {escape(finding['message'])}")
     for warning in data.get("warnings", []):
         console.print(f"[yellow]warning: {escape(warning)}[/]")
     if data["audit_id"]:
-        console.print(f"[dim]audit id {data['audit_id']} (kgfuse audit show {data['audit_id']})[/]")
+        audit_id = escape(data["audit_id"])
+        console.print(f"[dim]audit id {audit_id} (kgfuse audit show {audit_id})[/]")
 
 
 def _node(n: dict[str, Any] | None) -> str:
-    return f"{escape(n['label'])} ({n['curie']})" if n else ""
+    return escape(f"{n['label']} ({n['curie']})") if n else ""
 
 
 def _short(value: Any) -> str:

@@ -155,5 +155,7 @@ def test_hostile_input_is_shown_as_text_not_run(page) -> None:
 
 def test_a_malformed_link_says_so(page) -> None:
     page.evaluate("location.hash = '#/ask/What%20is%20100%'")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('not well')")
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('not well')"
+    )
     assert "#/ask/What%20is%20100%" in page.inner_text("#status")

@@ -178,3 +178,201 @@ def test_the_page_and_its_icon_need_no_token(browser: Any, web_server: str) -> N
         assert refused == []
     finally:
         context.close()
+
+
+# ---- review of what a user sees: term pages, errors, accessibility, diagnoses, audit ---------
+FEATURE = "Is arachnodactyly a feature of Marfan syndrome?"
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours (``rgb(r, g, b)``)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _policy_errors(page: Any) -> list[str]:
+    """Console messages of the page about its Content-Security-Policy, from now on."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return errors
+
+
+def test_term_pages_show_features_genes_diseases_and_statements(page: Any) -> None:
+    violations = _policy_errors(page)
+    page.evaluate("location.hash = '#/term/OMIM:154700'")
+    page.wait_for_selector("#term table.facts")
+    assert "Features (7)" in page.inner_text("#term")
+    negated = page.locator("#term tr.fact.not")
+    assert negated.count() == 1 and "NOT" in negated.inner_text()
+    assert "Intellectual disability" in negated.inner_text()
+    pubmed = page.locator("#term table.facts a", has_text="PMID:1000001").first
+    assert pubmed.get_attribute("href") == "https://pubmed.ncbi.nlm.nih.gov/1000001"
+    assert "onset" in page.inner_text("#term table.facts thead")
+    assert "Genes (2)" in page.inner_text("#term")
+    page.click("#term a.term-link >> text=FBN1")
+    page.wait_for_function(
+        "() => document.querySelector('#term h2')?.textContent.startsWith('FBN1')"
+    )
+    assert "Diseases (1)" in page.inner_text("#term")
+    page.click("#term ul.nodes a.term-link >> text=Marfan syndrome")
+    page.wait_for_selector("#term table.facts")
+    page.click("#term tr.fact:has-text('Ectopia lentis') a.statement")
+    page.wait_for_function(
+        "() => document.querySelector('#term .meta')?.textContent.includes('annotation')"
+    )
+    statement = page.inner_text("#term table.facts")
+    assert "Marfan syndrome" in statement and "30/50" in statement and "PMID:1000001" in statement
+    page.evaluate("location.hash = '#/term/HP:0001083'")
+    page.wait_for_selector("#term .ask-link")
+    assert "Diseases annotated with Ectopia lentis or a subtype" in page.inner_text("#term")
+    page.click("#term .ask-link a >> text=Which diseases have Ectopia lentis?")
+    page.wait_for_selector("#answer .answer-text")
+    assert "Marfan syndrome" in page.inner_text("#answer .answer-text")
+    assert violations == []
+
+
+def test_errors_replace_the_previous_result_and_are_written_for_a_person(
+    page: Any, web_server: str
+) -> None:
+    _answer(page, DEFINITION)
+    page.route("**/ask", lambda route: route.abort())
+    _ask(page, FEATURE)
+    page.wait_for_function("() => document.querySelector('#status').className === 'error'")
+    assert page.inner_text("#status") == (
+        f"Cannot reach the kgfuse server at {web_server}: is it still running?"
+    )
+    assert page.is_hidden("#answer")  # the previous answer is not left under the question
+    page.unroute("**/ask")
+    page.route(
+        "**/ask",
+        lambda route: route.fulfill(
+            status=503, body="Service Unavailable", content_type="text/plain"
+        ),
+    )
+    _ask(page, DEFINITION + " ")
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('busy')")
+    page.unroute("**/ask")
+    page.evaluate("q => { location.hash = '#/ask/' + q }", "x" * 2100)
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('2000')")
+    assert page.inner_text("#status") == "question: String should have at most 2000 characters"
+    page.evaluate("location.hash = '#/term/HP:0001166'")
+    page.wait_for_selector("#term h2")
+    page.evaluate("location.hash = '#/term/PMID:1000001'")
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('only cites')"
+    )
+    assert page.is_hidden("#term") and page.inner_text("#term") == ""
+    page.fill("#token", "not-the-token")
+    page.dispatch_event("#token", "change")
+    _ask(page, FEATURE)
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('API token')"
+    )
+    assert page.inner_text("#status").startswith("This server needs an API token")
+
+
+def test_answers_are_announced_marked_busy_readable_and_fit_a_phone(
+    browser: Any, web_server: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(web_server + "/")
+        page.fill("#token", TOKEN)
+        page.dispatch_event("#token", "change")
+        assert page.locator("h1").count() == 1
+        assert page.locator("form #token").count() == 1  # a password box belongs in a form
+        held = Held(page, "**/ask", lambda r: True)
+        _ask(page, "What are the features of Marfan syndrome?")
+        held.wait_held()
+        assert page.get_attribute("#results", "aria-busy") == "true"
+        held.release()
+        page.wait_for_selector("#answer table.facts")
+        assert page.get_attribute("#results", "aria-busy") == "false"
+        text = page.inner_text("#answer .answer-text")
+        assert page.text_content("#announce") == "Answer: " + text
+        headers = page.locator("#answer th")
+        assert headers.count() > 0
+        assert all(headers.nth(i).get_attribute("scope") == "col" for i in range(headers.count()))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        colours = page.evaluate(
+            """() => {
+              const badge = document.createElement('span');
+              badge.className = 'badge warn';
+              badge.textContent = 'WARN';
+              document.body.append(badge);
+              const of = (e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor];
+              return [of(badge), [getComputedStyle(document.querySelector('footer')).color,
+                                  getComputedStyle(document.body).backgroundColor]];
+            }"""
+        )
+        for foreground, background in colours:
+            assert _contrast(foreground, background) >= 4.5, (foreground, background)
+    finally:
+        context.close()
+
+
+def test_a_diagnosis_reads_in_words_with_findings_under_each_candidate(page: Any) -> None:
+    lookup = _answer(page, FEATURE)
+
+    def with_a_retrieved_fact(route: Any) -> None:
+        answer = route.fetch().json()  # the mini model retrieves no facts: one stands in
+        route.fulfill(json={**answer, "facts": lookup["facts"][:1]})
+
+    page.route("**/ask", with_a_retrieved_fact)
+    answer = _answer(page, DIAGNOSIS)
+    first = page.inner_text("#answer tr.item td:nth-child(3)")
+    probability = answer["items"][0]["detail"]["probability"]
+    assert first.startswith("rank 1 · model probability ")
+    assert f"{100 * probability:.0f}%" in first or f"{100 * probability:.1f}%" in first
+    assert "score" not in page.inner_text("#answer table.items")
+    assert "different measure" in page.inner_text("#answer .note")
+    groups = page.locator("#answer .findings h4").all_inner_texts()
+    labels = {f"{i['label']} ({i['curie']})" for i in answer["items"]}
+    assert groups and set(groups) <= labels | {"About the question"}
+    assert "Facts retrieved for the model" in page.inner_text("#answer")
+    assert "Supporting facts" not in page.inner_text("#answer")
+
+
+def test_the_audit_view_names_predicates_lists_answers_and_says_how_to_verify(page: Any) -> None:
+    answer = _answer(page, DIAGNOSIS)
+    page.click("#audit-link")
+    page.wait_for_selector("#audit h2")
+    assert f"kgfuse audit verify {answer['audit_id']}" in page.inner_text("#audit")
+    ranked = page.locator("#audit table.ranking tbody tr")
+    assert ranked.count() == len(answer["items"])
+    assert answer["items"][0]["label"] in ranked.first.inner_text()
+    assert "%" in ranked.first.inner_text()
+    assert page.locator("#audit .findings h4").count() >= 1
+    lookup = _answer(page, FEATURE)
+    page.click("#audit-link")
+    page.wait_for_function(
+        "id => document.querySelector('#audit h2')?.textContent.includes(id)",
+        arg=lookup["audit_id"],
+    )
+    relations = page.locator("#audit table.facts tbody td:nth-child(2)").all_inner_texts()
+    assert relations and set(relations) == {"has phenotype"}
+
+
+def test_the_api_docs_run_under_their_policy(browser: Any, web_server: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        violations = _policy_errors(page)
+        page.goto(web_server + "/docs")
+        page.wait_for_selector(".swagger-ui .info .title")
+        page.goto(web_server + "/redoc")
+        page.wait_for_selector("h1:has-text('kgfuse')")
+        # the policy blocks only what is fetched from elsewhere (ReDoc's logo on its CDN)
+        assert all("https://" in v for v in violations), violations
+    finally:
+        context.close()
