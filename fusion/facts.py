@@ -541,7 +541,8 @@ def facts_from_tables(
         subject=np.concatenate([a_subject, src]).astype(np.int32),
         predicate=np.concatenate([np.full(num, r_ann, dtype=np.int64), rel]).astype(np.int32),
         object=np.concatenate([a_object, dst]).astype(np.int32),
-        negated=np.concatenate([annotations.negated.astype(bool), np.zeros(num_triples, bool)]),
+        # absent: NOT, or seen in none of the patients (frequency 0: no RO:0002200 edge)
+        negated=np.concatenate([~annotations.present, np.zeros(num_triples, bool)]),
         frequency=np.concatenate(
             [annotations.frequency.astype(np.float32), np.full(num_triples, np.nan, np.float32)]
         ),

@@ -1,8 +1,8 @@
 """The phenotype annotations of a KG as columns in memory.
 
 Every ``kgv:PhenotypeAnnotation`` node becomes one row: subject (disease), object (term),
-negation, frequency, onset, sex, evidence, aspect, sources. Diagnosis, simulation and rules
-read these columns; each row keeps its annotation IRI so any use can cite the fact.
+negation, frequency, onset, sex, evidence, aspect, sources, modifiers. Diagnosis, simulation
+and rules read these columns; each row keeps its annotation IRI so any use can cite the fact.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ SELECT ?a ?d ?t ?neg ?fv ?ft ?onset ?sex ?ev ?aspect WHERE {{
 _SOURCES = f"""
 SELECT ?a ?src WHERE {{ ?a a <{KGV_ANNOTATION}> ; <{DCTERMS}source> ?src }}
 """
+_MODIFIERS = f"""
+SELECT ?a ?m WHERE {{ ?a a <{KGV_ANNOTATION}> ; <{KGV}modifier> ?m }}
+"""
 _SUBJECT_LABELS = f"""
 SELECT DISTINCT ?d ?label WHERE {{
   ?a a <{KGV_ANNOTATION}> ; <{RDF}subject> ?d . OPTIONAL {{ ?d <{RDFS_LABEL}> ?label }}
@@ -59,6 +62,7 @@ class AnnotationTableBuilder:
         self._sex: list[int] = []
         self._ev: list[str] = []
         self._asp: list[str] = []
+        self._mod: list[list[str]] = []
         self._src: list[list[str]] = []
 
     def __contains__(self, annotation_iri: str) -> bool:
@@ -78,6 +82,7 @@ class AnnotationTableBuilder:
         sex: str = "",
         evidence: str = "",
         aspect: str = "",
+        modifiers: list[str] | None = None,
         sources: list[str] | None = None,
     ) -> None:
         """Add one row; a repeated annotation IRI is ignored (the first row wins)."""
@@ -105,6 +110,7 @@ class AnnotationTableBuilder:
         self._sex.append(SEX_CODES.get(sex.upper(), 0) if sex else 0)
         self._ev.append(evidence)
         self._asp.append(aspect)
+        self._mod.append(modifiers if modifiers is not None else [])
         self._src.append(sources if sources is not None else [])
 
     def add_source(self, iri: str, source: str) -> None:
@@ -113,9 +119,16 @@ class AnnotationTableBuilder:
         if i is not None:
             self._src[i].append(source)
 
-    def set_subject_label(self, subject: str, label: str) -> None:
+    def add_modifier(self, iri: str, modifier: str) -> None:
+        """Add a modifier (term IRI) to an added row."""
+        i = self._rows.get(iri)
+        if i is not None:
+            self._mod[i].append(modifier)
+
+    def set_subject_label(self, subject: str, label: str, *, replace: bool = False) -> None:
+        """Set a subject's label where it has none (any label when ``replace``)."""
         i = self._subjects.get(subject)
-        if i is not None and not self._subject_labels[i]:
+        if i is not None and (replace or not self._subject_labels[i]):
             self._subject_labels[i] = label
 
     def build(self) -> AnnotationTable:
@@ -134,6 +147,7 @@ class AnnotationTableBuilder:
             list(self._ev),
             list(self._asp),
             list(self._src),
+            list(self._mod),
         )
 
 
@@ -159,6 +173,8 @@ class AnnotationTable:
         evidence: ``[rows]`` evidence code.
         aspect: ``[rows]`` aspect code (P, I, C, M, H).
         sources: ``[rows]`` list of source IRIs (PMIDs ...).
+        modifier: ``[rows]`` list of modifier term IRIs (HPO clinical modifiers: "Severe",
+            "Unilateral" ...), empty where none is stated.
     """
 
     subjects: list[str]
@@ -175,15 +191,26 @@ class AnnotationTable:
     evidence: list[str]
     aspect: list[str]
     sources: list[list[str]]
+    modifier: list[list[str]] = field(default_factory=list)
     _subject_index: dict[str, int] = field(default_factory=dict, repr=False)
     _rows_of: list[np.ndarray] | None = field(default=None, repr=False)
     _term_index: dict[str, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._subject_index = {iri: i for i, iri in enumerate(self.subjects)}
+        if not self.modifier:  # a table saved before the column existed
+            self.modifier = [[] for _ in self.annotation_iris]
 
     def __len__(self) -> int:
         return len(self.annotation_iris)
+
+    @property
+    def present(self) -> np.ndarray:
+        """``[rows]`` bool: the rows that say the subject has the term, i.e. neither NOT nor
+        of frequency 0 ("0/5", "0%", HP:0040285 Excluded: seen in none of the patients). An
+        unstated frequency counts as present. Only these rows give direct ``RO:0002200``
+        edges; the others are evidence of absence."""
+        return ~self.negated & ~(self.frequency == 0)
 
     def subject_index(self, subject: str) -> int:
         """Index of a subject given as IRI or CURIE.
@@ -249,6 +276,7 @@ class AnnotationTable:
             [self.evidence[r] for r in rows],
             [self.aspect[r] for r in rows],
             [_sorted_distinct(self.sources[r]) for r in rows],
+            [_sorted_distinct(self.modifier[r]) for r in rows],
         )
 
     def save(self, folder: Path) -> None:
@@ -272,6 +300,7 @@ class AnnotationTable:
             "evidence": self.evidence,
             "aspect": self.aspect,
             "sources": self.sources,
+            "modifier": self.modifier,
         }
         (folder / "annotations.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -295,6 +324,7 @@ class AnnotationTable:
             m["evidence"],
             m["aspect"],
             m["sources"],
+            m.get("modifier", []),
         )
 
     @classmethod
@@ -319,6 +349,8 @@ class AnnotationTable:
             )
         for r in store.query(_SOURCES):
             b.add_source(r["a"].value, r["src"].value)
+        for r in store.query(_MODIFIERS):
+            b.add_modifier(r["a"].value, r["m"].value)
         for r in store.query(_SUBJECT_LABELS):
             if r["label"] is not None:
                 b.set_subject_label(r["d"].value, r["label"].value)

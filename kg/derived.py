@@ -8,6 +8,7 @@ hierarchy, the annotation table, and the typed graph as tensors.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,11 +64,17 @@ STRUCTURAL_TYPES = frozenset(
     }
 )
 _SYNONYM_TYPES = f"""
-SELECT ?s ?p ?o ?st WHERE {{
+SELECT ?s ?p ?o ?st ?st_label WHERE {{
   ?ax <{OWL}annotatedSource> ?s ; <{OWL}annotatedProperty> ?p ; <{OWL}annotatedTarget> ?o ;
       <{OBOINOWL}hasSynonymType> ?st .
+  OPTIONAL {{ ?st <{RDFS}label> ?st_label }}
 }}
 """
+#: The synonym type of discarded synonyms (OBO's ``obsolete_synonym``, "discarded/obsoleted
+#: synonym"): names that were wrong or misleading, kept out of the lexicon.
+OBSOLETE_SYNONYM_TYPE = "obsolete_synonym"
+#: A synonym type IRI whose local name is an ontology id (``HP_0034334``) rather than a name.
+_ID_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9]*_\d+")
 _TYPE_COUNTS = f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ ?s <{RDF_TYPE}> ?t }} GROUP BY ?t"
 _TYPE_NODE = ox.NamedNode(RDF_TYPE)
 _PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
@@ -122,13 +129,19 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
     A term's labels come first, its preferred label (the first, :meth:`Lexicon.labels`)
     chosen by language (English, then none, then others: :func:`label_rank`), then
     ``rdfs:label`` before ``skos:prefLabel``, then by text.
+
+    A synonym type is named by its IRI's local name (``layperson``), or by its label where
+    that local name is an ontology id (``HP:0034334 "allelic_requirement"``). Discarded
+    synonyms (type :data:`OBSOLETE_SYNONYM_TYPE`) are left out.
     """
     types = node_types(store) if types is None else types
     deprecated = frozenset(r["s"].value for r in store.query(_DEPRECATED))
     synonym_type: dict[tuple[str, str, str], str] = {}
     for r in store.query(_SYNONYM_TYPES):
-        st = r["st"].value
+        st, st_label = r["st"].value, r["st_label"]
         local = st.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if _ID_LIKE.fullmatch(local) and isinstance(st_label, ox.Literal):
+            local = st_label.value
         synonym_type[(r["s"].value, r["p"].value, r["o"].value)] = local
     # (s, kind, text) -> (label rank, entry): one entry per name, of the best-ranked
     # language and the first naming property among equals
@@ -151,7 +164,10 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
             key = (s, kind, o)
             kept = found.get(key)
             if kept is None or rank < kept[0]:
-                entry = LexiconEntry(s, o, kind, synonym_type.get((s, p, o)), types.get(s))
+                st = synonym_type.get((s, p, o))
+                if st == OBSOLETE_SYNONYM_TYPE:
+                    continue
+                entry = LexiconEntry(s, o, kind, st, types.get(s))
                 found[key] = (rank, entry)
     ranked = sorted(
         found.values(), key=lambda r: (r[1].iri, r[1].kind != "label", r[0], r[1].text, r[1].kind)
@@ -192,7 +208,8 @@ def graph_arrays_from_store(
             has in memory; those predicates are not scanned from the store.
 
     Phenotype edges (``RO:0002200``) of annotated subjects are weighted by the highest
-    annotated frequency (1 when no frequency is stated); all other edges weigh 1.
+    frequency of their :attr:`~kg.annotations.AnnotationTable.present` annotations (1 when no
+    frequency is stated); all other edges weigh 1.
     """
     types = node_types(store) if types is None else types
     known_edges = known_edges or {}
@@ -247,7 +264,7 @@ def graph_arrays_from_store(
     src, dst, rel = (a[order_idx] for a in (src_arr, dst_arr, rel_arr))
     weight = np.ones(len(src), dtype=np.float32)
     if len(annotations) and RO_HAS_PHENOTYPE in relations:
-        present = ~annotations.negated
+        present = annotations.present
         freq = np.where(np.isnan(annotations.frequency), 1.0, annotations.frequency)
         subj = np.array([index.get(x, -1) for x in annotations.subjects], dtype=np.int64)
         term = np.array([index.get(x, -1) for x in annotations.terms], dtype=np.int64)

@@ -86,7 +86,9 @@ class KGMismatchError(ValueError):
         a, b = _distinct_prefixes(expected, found)
         super().__init__(
             f"{what} was built on KG fingerprint {a}, but the loaded KG has "
-            f"fingerprint {b}; rebuild it on this KG or load the KG it was built on"
+            f"fingerprint {b}; rebuild (a model: retrain) it on this KG or load the KG it was "
+            "built on (a KG rebuilt by a kgfuse with another KG data model has another "
+            "fingerprint, even from the same sources)"
         )
 
 

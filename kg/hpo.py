@@ -18,8 +18,15 @@ The node reifies the statement with ``rdf:subject``, ``rdf:predicate`` and ``rdf
 ``kgv:negated true`` marks NOT annotations (absent means false); ``kgv:frequencyText``
 keeps a frequency stated as n/m or n%.
 
-Non-negated rows also give the direct edge ``<disease> RO:0002200 <phenotype>`` so that
-plain graph queries and message passing see it.
+A row that says the disease has the phenotype (not NOT, and a frequency that is not 0:
+"0/5", "0%" and HP:0040285 Excluded say that none of the patients had it) also gives the
+direct edge ``<disease> RO:0002200 <phenotype>``, so that plain graph queries and message
+passing see it; NOT and zero-frequency rows keep only their annotation node, as evidence of
+absence. A gene -> phenotype link of ``genes_to_phenotype.txt`` that rests only on such rows
+is left out (:func:`genes_to_ntriples`).
+
+A disease named differently in some rows gets its most frequent name as ``rdfs:label`` (on a
+tie, the one of the last such row) and the others as ``skos:altLabel``.
 """
 
 from __future__ import annotations
@@ -30,12 +37,13 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.annotations import AnnotationTableBuilder
+from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.errors import OntologyParseError
 from kg.namespaces import (
     DCTERMS,
@@ -49,6 +57,7 @@ from kg.namespaces import (
     RDFS_LABEL,
     RO_GENE_CONTRIBUTES_TO,
     RO_HAS_PHENOTYPE,
+    SKOS,
     XSD,
     expand,
     obo_iri,
@@ -87,6 +96,7 @@ _FRACTION = re.compile(r"^(\d+)/(\d+)$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 _T = nt_iri(RDF_TYPE)
 _LABEL = nt_iri(RDFS_LABEL)
+_ALT_LABEL = nt_iri(SKOS + "altLabel")
 _HAS_PHENOTYPE = nt_iri(RO_HAS_PHENOTYPE)
 _CONTRIBUTES = nt_iri(RO_GENE_CONTRIBUTES_TO)
 #: Lines a converter gathers before each write (fewer, larger writes to the output).
@@ -144,8 +154,17 @@ def disease_iri(curie: str) -> str:
     return iri
 
 
+#: Reference prefixes written for the same namespace as another (``ISBN-13:978...`` is an
+#: ISBN like ``ISBN:978...``).
+_REFERENCE_ALIASES = {"ISBN-10": "ISBN", "ISBN-13": "ISBN"}
+
+
 def reference_iri(ref: str) -> str:
-    """IRI of an annotation reference (``PMID:123``, ``OMIM:154700``, ``ISBN:...``)."""
+    """IRI of an annotation reference (``PMID:123``, ``OMIM:154700``, ``ISBN:...``,
+    ``ISBN-13:...``, ``ISBN-10:...``)."""
+    prefix, sep, local = ref.partition(":")
+    if sep and prefix in _REFERENCE_ALIASES:
+        ref = f"{_REFERENCE_ALIASES[prefix]}:{local}"
     iri = expand(ref)
     if iri is not None:
         return iri
@@ -154,15 +173,36 @@ def reference_iri(ref: str) -> str:
     return KGD + "reference/" + re.sub(r"[^A-Za-z0-9_.:-]", "_", ref)
 
 
+def decimal_text(value: float) -> str:
+    """``value`` as an ``xsd:decimal`` lexical form: 4 significant digits, never an exponent
+    (``5e-05`` is no decimal; ``0.00005`` is)."""
+    return format(Decimal(f"{value:.4g}"), "f")
+
+
 @dataclass(frozen=True)
 class AnnotationStats:
-    """What :func:`hpoa_to_ntriples` wrote."""
+    """What :func:`hpoa_to_ntriples` wrote.
+
+    Attributes:
+        annotations: annotation nodes (one per distinct row).
+        negated: NOT rows.
+        diseases: diseases per id prefix (OMIM, ORPHA, DECIPHER ...).
+        triples: triples written.
+        version: the release of the file's header.
+        zero_frequency: rows of frequency 0 ("0/n", "0%", Excluded), not NOT.
+        absent_pairs: (disease, phenotype) pairs with annotations but no direct edge: every
+            row of the pair is NOT or of frequency 0.
+        alt_labels: disease names written as ``skos:altLabel`` (a second name of a disease).
+    """
 
     annotations: int
     negated: int
     diseases: dict[str, int]
     triples: int
     version: str | None
+    zero_frequency: int = 0
+    absent_pairs: int = 0
+    alt_labels: int = 0
 
 
 def _read_hpoa(path: Path) -> Iterator[tuple[int, str, list[str], str | None]]:
@@ -233,9 +273,12 @@ def hpoa_to_ntriples(
     negated_tail = f" {p_negated} {nt_literal('true', XSD + 'boolean')} .\n"
     annotation_prefix = f"{KGD}hpo/annotation/"
     nt_iri_checked(annotation_prefix + "0")  # so the prefix and hex digits make valid IRIs
-    seen_edges: set[tuple[str, str]] = set()
+    seen_edges: set[tuple[str, str]] = set()  # pairs with a direct edge
+    absent: set[tuple[str, str]] = set()  # pairs with a NOT or zero-frequency row
     counts: dict[str, int] = {}
-    n = negated = triples = 0
+    # disease id -> name -> [rows, last row]: the label is the most frequent name
+    names: dict[str, dict[str, list[int]]] = {}
+    n = negated = zero = triples = 0
     version: str | None = None
     diseases: dict[str, tuple[str, str, str]] = {}  # id -> (IRI, N-Triples IRI, subject tail)
     terms: dict[str, tuple[str, str]] = {}  # CURIE -> (N-Triples IRI, object tail)
@@ -244,7 +287,7 @@ def hpoa_to_ntriples(
         str, tuple[str, float | None, list[str]]
     ] = {}  # column -> (term, value, tails)
     tails: dict[tuple[str, str], str] = {}  # (predicate, value) -> tail
-    modifiers: dict[str, list[str]] = {}  # column -> tails
+    modifiers: dict[str, tuple[list[str], list[str]]] = {}  # column -> (tails, IRIs)
 
     def term(curie: str) -> tuple[str, str]:
         got = terms.get(curie)
@@ -269,7 +312,7 @@ def hpoa_to_ntriples(
                 parts.append(f" {p_freq} {term(freq_term)[0]} .\n")
             if freq_value is not None:
                 freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
-                value_text = nt_literal(f"{freq_value:.4g}", XSD + "decimal")
+                value_text = nt_literal(decimal_text(freq_value), XSD + "decimal")
                 parts.append(f" {p_freq_value} {value_text} .\n")
                 if freq_term is None:  # keep the stated n/m or n% as written
                     parts.append(f" {p_freq_text} {nt_literal(text)} .\n")
@@ -301,13 +344,17 @@ def hpoa_to_ntriples(
         d_iri, d, subject_tail = disease
         if d_curie not in diseases:
             diseases[d_curie] = disease
+            names[d_curie] = {}
             prefix = d_curie.split(":", 1)[0]
             counts[prefix] = counts.get(prefix, 0) + 1
-            node = f"{d} {_T} {disease_type} .\n{d} {_LABEL} {nt_literal(disease_name)} .\n"
+            node = f"{d} {_T} {disease_type} .\n"
             w(node)
             if nodes_out is not None:
                 nodes_out.write(node)
-            triples += 2
+            triples += 1
+        seen_name = names[d_curie].setdefault(disease_name, [0, 0])
+        seen_name[0] += 1
+        seen_name[1] = lineno
         # hex digits after a checked prefix: a valid IRI by construction
         digest = hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
         a_iri = f"{annotation_prefix}{digest}"
@@ -333,18 +380,25 @@ def hpoa_to_ntriples(
                 parts.append(tail(p_onset, onset, iri=True))
             if sex:
                 parts.append(tail(p_sex, sex.upper()))
+            modifier_iris: list[str] = []
             if modifier:
-                modifier_tails = modifiers.get(modifier)
-                if modifier_tails is None:
-                    modifier_tails = modifiers[modifier] = [
-                        f" {p_modifier} {term(m)[0]} .\n" for m in modifier.split(";") if m
-                    ]
-                parts += modifier_tails
+                got_modifiers = modifiers.get(modifier)
+                if got_modifiers is None:
+                    modifier_nts = [term(m)[0] for m in modifier.split(";") if m]
+                    got_modifiers = modifiers[modifier] = (
+                        [f" {p_modifier} {m} .\n" for m in modifier_nts],
+                        [m[1:-1] for m in modifier_nts],
+                    )
+                parts += got_modifiers[0]
+                modifier_iris = got_modifiers[1]
         except ValueError as exc:
             raise OntologyParseError(path, str(exc), lineno) from exc
         row = a + a.join(parts)
         triples += len(parts)
-        if not is_not and (d, phen) not in seen_edges:
+        if is_not or freq_value == 0.0:  # evidence of absence: the node only
+            zero += not is_not
+            absent.add((d, phen))
+        elif (d, phen) not in seen_edges:
             seen_edges.add((d, phen))
             row += f"{d} {_HAS_PHENOTYPE} {phen} .\n"
             triples += 1
@@ -358,7 +412,6 @@ def hpoa_to_ntriples(
                 a_iri,
                 d_iri,
                 phen[1:-1],
-                subject_label=disease_name,
                 negated=is_not,
                 frequency=freq_value,
                 frequency_term=freq_term_iri,
@@ -366,20 +419,65 @@ def hpoa_to_ntriples(
                 sex=sex,
                 evidence=evidence,
                 aspect=aspect,
+                modifiers=list(modifier_iris),
                 sources=list(ref_iris),
             )
+    alt_labels = 0
+    for d_curie, found in names.items():
+        d_iri, d, _ = diseases[d_curie]
+        # the most frequent name; on a tie the one of the latest row (the latest curation)
+        label = max(found, key=found.__getitem__)
+        lines = [f"{d} {_LABEL} {nt_literal(label)} .\n"]
+        lines += [f"{d} {_ALT_LABEL} {nt_literal(name)} .\n" for name in found if name != label]
+        w("".join(lines))
+        if nodes_out is not None:
+            nodes_out.write("".join(lines))
+        if collector is not None:
+            collector.set_subject_label(d_iri, label, replace=True)
+        triples += len(lines)
+        alt_labels += len(lines) - 1
     out.write("".join(rows))
-    return AnnotationStats(n, negated, counts, triples, version)
+    return AnnotationStats(
+        n, negated, counts, triples, version, zero, len(absent - seen_edges), alt_labels
+    )
 
 
 @dataclass(frozen=True)
 class GeneStats:
-    """What :func:`genes_to_ntriples` wrote."""
+    """What :func:`genes_to_ntriples` wrote.
+
+    Attributes:
+        genes: genes.
+        gene_phenotype: distinct gene -> phenotype links written.
+        gene_disease: distinct gene -> disease links written.
+        triples: triples written.
+        skipped_rows: rows whose gene -> phenotype link was left out, because the
+            annotations of their (disease, phenotype) are all NOT or of frequency 0.
+        skipped_links: distinct gene -> phenotype pairs left out (no other row gives them).
+    """
 
     genes: int
     gene_phenotype: int
     gene_disease: int
     triples: int
+    skipped_rows: int = 0
+    skipped_links: int = 0
+
+
+def absent_pairs(table: AnnotationTable) -> set[tuple[str, str]]:
+    """(subject IRI, term IRI) pairs that a table annotates only with rows that are not
+    :attr:`~kg.annotations.AnnotationTable.present` (NOT, or of frequency 0)."""
+    import numpy as np
+
+    width = max(len(table.terms), 1)
+    keys = table.subject.astype(np.int64) * width + table.term
+    present = table.present
+    only_absent = np.setdiff1d(keys[~present], keys[present])
+    subjects, terms = np.divmod(only_absent, width)
+    return {
+        (table.subjects[s], table.terms[t])
+        for s, t in zip(subjects.tolist(), terms.tolist(), strict=True)
+    }
 
 
 def genes_to_ntriples(
@@ -388,8 +486,14 @@ def genes_to_ntriples(
     known_diseases: Callable[[str], bool] | None = None,
     edges: dict[str, list[tuple[str, str]]] | None = None,
     nodes_out: LineSink | None = None,
+    annotations: AnnotationTable | None = None,
 ) -> GeneStats:
     """Write genes (NCBIGene IRI, symbol label), gene->phenotype and gene->disease links.
+
+    ``genes_to_phenotype.txt`` also lists the (gene, phenotype) of NOT and zero-frequency
+    annotations of ``phenotype.hpoa``; given ``annotations``, a row whose (disease,
+    phenotype) is annotated only so gives no gene -> phenotype link (its gene -> disease
+    link stays), and the rows and links left out are counted and logged.
 
     Args:
         path: ``genes_to_phenotype.txt`` (ncbi_gene_id, gene_symbol, hpo_id, hpo_name,
@@ -399,11 +503,19 @@ def genes_to_ntriples(
         edges: when given, receives the (gene IRI, target IRI) pairs written, per predicate.
         nodes_out: when given, also receives the gene nodes' own triples (type and label):
             the triples of this file that are not gene-phenotype or gene-disease links.
+        annotations: the annotation table of ``phenotype.hpoa`` (:func:`hpoa_to_ntriples`);
+            None keeps every gene -> phenotype link.
 
     Raises:
         OntologyParseError: a row is malformed (names the file and line).
     """
     gene_type = nt_iri(KGV_GENE)
+    absent: dict[str, set[str]] = {}  # disease IRI -> terms annotated only as absent
+    for subject, term in absent_pairs(annotations) if annotations is not None else ():
+        absent.setdefault(subject, set()).add(term)
+    disease_iris: dict[str, str] = {}  # disease id -> IRI ("": unknown prefix)
+    skipped: set[tuple[str, str]] = set()
+    skipped_rows = 0
     genes: set[str] = set()
     gp: set[tuple[str, str]] = set()
     gd: set[tuple[str, str]] = set()
@@ -447,7 +559,17 @@ def genes_to_ntriples(
                         path, f"bad HPO id {hpo_id!r}: {exc}", lineno
                     ) from None
                 phenotypes[hpo_id] = p
-            if (g, p) not in gp:
+            supported = True
+            if absent and disease_id:
+                row_disease = disease_iris.get(disease_id)
+                if row_disease is None:
+                    row_disease = disease_iris[disease_id] = expand(disease_id) or ""
+                absent_terms = absent.get(row_disease)
+                if absent_terms is not None and p[1:-1] in absent_terms:
+                    supported = False
+                    skipped_rows += 1
+                    skipped.add((g, p))
+            if supported and (g, p) not in gp:
                 gp.add((g, p))
                 add(f"{g} {_HAS_PHENOTYPE} {p} .\n")
                 triples += 1
@@ -469,4 +591,13 @@ def genes_to_ntriples(
     if edges is not None:
         edges.setdefault(RO_HAS_PHENOTYPE, []).extend((g[1:-1], p[1:-1]) for g, p in gp)
         edges.setdefault(RO_GENE_CONTRIBUTES_TO, []).extend((g[1:-1], d[1:-1]) for g, d in gd)
-    return GeneStats(len(genes), len(gp), len(gd), triples)
+    skipped_links = len(skipped - gp)
+    if skipped_rows:
+        logger.info(
+            "%s: left out %d gene-phenotype rows (%d links) whose disease has only NOT or "
+            "zero-frequency annotations of the phenotype in phenotype.hpoa",
+            path.name,
+            skipped_rows,
+            skipped_links,
+        )
+    return GeneStats(len(genes), len(gp), len(gd), triples, skipped_rows, skipped_links)

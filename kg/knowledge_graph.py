@@ -91,16 +91,19 @@ _ANNOTATION_BODY = """
   OPTIONAL { ?a kgv:onset ?onset }
   OPTIONAL { ?a kgv:sex ?sex }
   OPTIONAL { ?a kgv:evidence ?evidence }
+  OPTIONAL { ?a kgv:aspect ?aspect }
   OPTIONAL { ?a dcterms:source ?src }
+  OPTIONAL { ?a kgv:modifier ?mod }
 """
 _ANNOTATION_SELECT = """
 SELECT ?a ?disease ?disease_label ?phenotype ?phenotype_label (BOUND(?neg) && ?neg AS ?negated)
-       ?frequency ?frequency_term ?frequency_text ?onset ?sex ?evidence
+       ?frequency ?frequency_term ?frequency_text ?onset ?sex ?evidence ?aspect
        (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources)
+       (GROUP_CONCAT(DISTINCT STR(?mod); separator=" ") AS ?modifiers)
 """
 _ANNOTATION_GROUP = """
 GROUP BY ?a ?disease ?disease_label ?phenotype ?phenotype_label ?neg ?frequency ?frequency_term
-         ?frequency_text ?onset ?sex ?evidence
+         ?frequency_text ?onset ?sex ?evidence ?aspect
 """
 Q_ANNOTATIONS_OF = f"{_ANNOTATION_SELECT} WHERE {{ {_ANNOTATION_BODY} }} {_ANNOTATION_GROUP}"
 Q_DISEASES_WITH = """
@@ -323,8 +326,10 @@ _ANNOTATION_VALUES = {
     "onset": KGV + "onset",
     "sex": KGV + "sex",
     "evidence": KGV + "evidence",
+    "aspect": KGV + "aspect",
 }
 _SOURCE = DCTERMS + "source"
+_MODIFIER = KGV + "modifier"
 _TRUE_OR_FALSE = {"true": True, "1": True, "false": False, "0": False}
 _XSD_BOOLEAN = XSD + "boolean"
 
@@ -344,8 +349,9 @@ def _negated(value: Term | None) -> bool | None:
 
 
 def _sources(values: Sequence[Term]) -> str | None:
-    """``GROUP_CONCAT(DISTINCT STR(?src); separator=" ")`` over the sources in the store's
-    order: None (unbound) when there are none or one has no string (a blank node)."""
+    """``GROUP_CONCAT(DISTINCT STR(?src); separator=" ")`` over the sources (or modifiers) in
+    the store's order: None (unbound) when there are none or one has no string (a blank
+    node)."""
     texts = [v.value for v in values if isinstance(v, ox.NamedNode | ox.Literal)]
     if not values or len(texts) < len(values):
         return None
@@ -363,6 +369,7 @@ def _annotation_rows(lookups: TripleLookups, node: ox.NamedNode, position: ox.Na
         if _ANNOTATION_TYPE not in values.get(RDF_TYPE, ()):
             continue
         sources = _sources(values.get(_SOURCE, ()))
+        modifiers = _sources(values.get(_MODIFIER, ()))
         optional = [_or_none(values.get(p, ())) for p in _ANNOTATION_VALUES.values()]
         for disease, phenotype in product(
             values.get(_RDF_SUBJECT.value, ()), values.get(_RDF_OBJECT.value, ())
@@ -385,6 +392,7 @@ def _annotation_rows(lookups: TripleLookups, node: ox.NamedNode, position: ox.Na
                 }
                 row.update(zip(_ANNOTATION_VALUES, map(to_python, rest), strict=True))
                 row["sources"] = sources
+                row["modifiers"] = modifiers
                 rows.append(row)
     return rows
 
@@ -442,6 +450,15 @@ class Annotation:
     sex: str | None
     evidence: str | None
     sources: tuple[str, ...]
+    aspect: str | None = None
+    modifiers: tuple[str, ...] = ()
+
+    @property
+    def present(self) -> bool:
+        """Whether it says the disease has the phenotype: neither NOT nor of frequency 0
+        ("0/5", Excluded: none of the patients had it), the rule of the direct
+        ``RO:0002200`` edges (:attr:`AnnotationTable.present`)."""
+        return not self.negated and self.frequency != 0
 
     @property
     def frequency_label(self) -> str:
@@ -770,6 +787,8 @@ class KnowledgeGraph:
                     sex=r["sex"],
                     evidence=r["evidence"],
                     sources=tuple(sorted(r["sources"].split())) if r["sources"] else (),
+                    aspect=r["aspect"],
+                    modifiers=tuple(sorted(r["modifiers"].split())) if r["modifiers"] else (),
                 )
             )
         # in one order whatever answered (the store's scans, its SPARQL engine, an endpoint)

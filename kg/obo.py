@@ -541,7 +541,8 @@ class _OboWriter:
             self._axiom(subject, _DEFINITION, text, xrefs)
 
     def _comment(self, subject: str, clause: Any) -> None:
-        self._emit(subject, _COMMENT, nt_literal(clause.comment))
+        # fastobo keeps the blank before a trailing ``{...}`` qualifier in the comment
+        self._emit(subject, _COMMENT, nt_literal(clause.comment.rstrip(" \t")))
 
     def _synonym(self, subject: str, clause: Any) -> None:
         synonym = clause.synonym

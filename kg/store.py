@@ -47,10 +47,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Version of the RDF data model kgfuse writes; part of every fingerprint. 2: a build
-#: describes itself in the store (:func:`describe_kg`) and derived tables are in a canonical
-#: order (the same from a local build and from a SPARQL endpoint).
-DATA_MODEL_VERSION = "kgfuse-kg/2"
+#: Version of the RDF data model kgfuse writes; part of every fingerprint, so raise it with
+#: every change of what a build writes from the same sources (artefacts made on an older KG
+#: are then refused as made on another KG). 2: a build describes itself in the store
+#: (:func:`describe_kg`) and derived tables are in a canonical order (the same from a local
+#: build and from a SPARQL endpoint). 3: HPO zero-frequency annotations give no direct
+#: RO:0002200 edge, nor do gene links resting only on NOT or zero-frequency annotations;
+#: diseases keep their other names as skos:altLabel; discarded (obsolete_synonym) synonyms
+#: are out of the lexicon; the annotation table has a modifier column; ISBN-10/13
+#: references are ISBN IRIs.
+DATA_MODEL_VERSION = "kgfuse-kg/3"
 HOME_ENV = "KGFUSE_HOME"
 HPO_SOURCE = "hpo"
 #: The node a build describes its KG on (``kgv:fingerprint``, ``kgv:name``, ``kgv:sources``),
@@ -87,13 +93,20 @@ def default_kg_path(name: str = "hpo", home: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class SourceRecord:
-    """One source of a KG, as recorded in its manifest."""
+    """One source of a KG, as recorded in its manifest.
+
+    Attributes:
+        counts: what the converter counted while reading it, beyond its triples (HPO: the
+            zero-frequency annotations, the gene rows left out ...); recorded in the store's
+            description too, so a KG served by an endpoint tells them.
+    """
 
     name: str
     format: str
     sha256: str
     triples: int
     release: str | None = None
+    counts: dict[str, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass
@@ -677,7 +690,9 @@ def _load_hpo(
         a_stats = hpoa_to_ntriples(hpoa, sink, builder, nodes_out=nodes)
         hints.annotations = builder.build()
         hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
-        g_stats = genes_to_ntriples(g2p, sink, edges=hints.edges, nodes_out=nodes)
+        g_stats = genes_to_ntriples(
+            g2p, sink, edges=hints.edges, nodes_out=nodes, annotations=hints.annotations
+        )
 
     mirror = ox.Store()  # in memory
     nt = workdir / "hp.nt"
@@ -688,20 +703,38 @@ def _load_hpo(
     loader.submit(nt)
     mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     hints.mirror = mirror
+    hpoa_counts = {
+        "annotations_zero_frequency": a_stats.zero_frequency,
+        "disease_phenotype_pairs_absent_only": a_stats.absent_pairs,
+        "disease_alt_labels": a_stats.alt_labels,
+    }
+    g2p_counts = {
+        "gene_phenotype_rows_skipped": g_stats.skipped_rows,
+        "gene_phenotype_links_skipped": g_stats.skipped_links,
+    }
     return [
         SourceRecord("hp.obo", "obo", obo_sha, obo_stats.triples, obo_stats.version),
-        SourceRecord("phenotype.hpoa", "hpoa", hpoa_sha, a_stats.triples, a_stats.version),
         SourceRecord(
-            "genes_to_phenotype.txt", "hpo-genes", g2p_sha, g_stats.triples, a_stats.version
+            "phenotype.hpoa", "hpoa", hpoa_sha, a_stats.triples, a_stats.version, hpoa_counts
+        ),
+        SourceRecord(
+            "genes_to_phenotype.txt",
+            "hpo-genes",
+            g2p_sha,
+            g_stats.triples,
+            a_stats.version,
+            g2p_counts,
         ),
     ]
 
 
 def _present_pairs(table: AnnotationTable) -> list[tuple[str, str]]:
-    """Distinct (subject, term) IRI pairs of the non-negated annotations, sorted by index."""
+    """Distinct (subject, term) IRI pairs of the annotations that say the subject has the
+    term (:attr:`AnnotationTable.present`: not NOT, frequency not 0), sorted by index: the
+    direct edges :func:`kg.hpo.hpoa_to_ntriples` writes."""
     import numpy as np
 
-    keep = ~table.negated
+    keep = table.present
     # one int64 key per pair, ordered as the (subject, term) index pairs are
     keys = np.unique(
         table.subject[keep].astype(np.int64) * max(len(table.terms), 1) + table.term[keep]

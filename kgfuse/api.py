@@ -448,9 +448,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def term(curie: str, limit: int = Query(TERM_PAGE_ITEMS, ge=1, le=1000)) -> JSONResponse:
         """A node of the KG by CURIE or IRI: label, type, definition, synonyms, parents,
         children; a disease's features (``annotations``: frequency, onset, evidence,
-        references, source; NOT ones marked ``negated``) and ``genes``; a phenotype's
-        ``diseases`` and ``genes`` (it or a subtype); a gene's ``diseases``; an annotation
-        node's statement. Each list is ``{"total", "items"}``, its first ``limit`` items.
+        references, source; NOT ones marked ``negated``, those of NOT or frequency 0
+        ``present`` false) and ``genes``; a phenotype's ``diseases`` and ``genes`` (it or a
+        subtype); a gene's ``diseases``; an annotation node's statement. Each list is
+        ``{"total", "items"}``, its first ``limit`` items.
         A CURIE the KG only cites (a PMID, a relation) answers 404."""
         return JSONResponse(await offload(_term_json, services, curie, limit))
 
@@ -606,16 +607,18 @@ def _term_json(services: _Services, curie: str, limit: int = TERM_PAGE_ITEMS) ->
 
     def statement(a: Any) -> dict[str, Any]:
         fact = fact_dict(lookups.annotation_fact(a), labels, source_of)
-        return {**fact, "onset": node(a.onset, labels.get(a.onset or "", ""))}
+        onset = node(a.onset, labels.get(a.onset or "", ""))
+        return {**fact, "present": a.present, "onset": onset}
 
     annotations: list[Any] = []
     diseases: dict[str, Any] = listed([])
     genes: dict[str, Any] = listed([])
     if kind == DISEASE:
-        # as `kgfuse kg show`: present before NOT, the most frequent first, then by label
+        # as `kgfuse kg show`: present before absent (NOT, or in none of the patients),
+        # the most frequent first, then by label
         annotations = sorted(
             kg.annotations_of(iri),
-            key=lambda a: (a.negated, -(a.frequency or 0.0), a.phenotype.label.casefold()),
+            key=lambda a: (not a.present, -(a.frequency or 0.0), a.phenotype.label.casefold()),
         )
         genes = listed([named(g) for g in kg.genes_of(iri)])
     elif kind == GENE:
@@ -626,7 +629,13 @@ def _term_json(services: _Services, curie: str, limit: int = TERM_PAGE_ITEMS) ->
         annotations = kg._annotations(a=IRI(iri))
         if annotations and not label:  # named by its statement
             a = annotations[0]
-            has = "does not have" if a.negated else "has"
+            has = (
+                "has"
+                if a.present
+                else "does not have"
+                if a.negated
+                else "has, in none of its patients,"
+            )
             label = f"{a.disease.label} {has} phenotype {a.phenotype.label}"
     elif kind == TERM:
         term = Entity(label, 0, 0, iri, info.curie, label, TERM)

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kg.knowledge_graph import KnowledgeGraph
+from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import compress
 from kg.store import HPO_SOURCE, build_kg, default_kg_path
 from kgfuse.commands.common import (
@@ -107,6 +107,9 @@ def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = Fa
     table = Table("count", "value")
     for key, value in sorted(m.counts.items()):
         table.add_row(key, f"{value:,}")
+    for s in m.sources:  # what each source's converter counted (rows left out ...)
+        for key, value in sorted(s.counts.items()):
+            table.add_row(f"{escape(s.name)}: {key}", f"{value:,}")
     for prefix, n in _diseases_by_prefix(graph).items():
         table.add_row(f"diseases:{prefix}", f"{n:,}")
     console.print(table)
@@ -264,7 +267,7 @@ def show(
                 "children": [
                     {"iri": c.iri, "curie": c.curie, "label": c.label} for c in info.children
                 ],
-                "annotations": [_annotation_json(a) for a in as_phenotype or as_disease],
+                "annotations": [_annotation_json(graph, a) for a in as_phenotype or as_disease],
                 "genes": [{"iri": g.iri, "curie": g.curie, "label": g.label} for g in genes],
             }
         )
@@ -288,13 +291,26 @@ def show(
     rows = as_phenotype or as_disease
     if rows:
         key = "disease" if as_phenotype else "phenotype"
-        table = Table(key, "frequency", "evidence", "source", title=f"{len(rows)} annotations")
-        rows = sorted(rows, key=lambda a: (a.negated, -(a.frequency or 0.0), getattr(a, key).label))
+        table = Table(
+            key,
+            "frequency",
+            "aspect",
+            "modifier",
+            "evidence",
+            "source",
+            title=f"{len(rows)} annotations",
+        )
+        # what the disease has first, then NOT and zero-frequency rows (evidence of absence)
+        rows = sorted(
+            rows, key=lambda a: (not a.present, -(a.frequency or 0.0), getattr(a, key).label)
+        )
         for a in rows[:limit]:
             n = getattr(a, key)
             table.add_row(
-                escape(f"{'NOT ' if a.negated else ''}{n.label} ({n.curie})"),
+                escape(f"{_absence(a)}{n.label} ({n.curie})"),
                 a.frequency_label,
+                a.aspect or "",
+                escape(", ".join(_modifier_names(graph, a))),
                 a.evidence or "",
                 ", ".join(compress(s) for s in a.sources),
             )
@@ -303,7 +319,17 @@ def show(
             console.print(f"... {len(rows) - limit} more (use --limit)", markup=False)
 
 
-def _annotation_json(a) -> dict:
+def _absence(a: Annotation) -> str:
+    """The mark of an annotation that says the disease lacks the phenotype: "NOT " for the
+    NOT qualifier, "NONE " for a frequency of 0 (none of the patients had it)."""
+    return "NOT " if a.negated else "" if a.present else "NONE "
+
+
+def _modifier_names(graph: KnowledgeGraph, a: Annotation) -> list[str]:
+    return [graph.labels.get(m) or compress(m) for m in a.modifiers]
+
+
+def _annotation_json(graph: KnowledgeGraph, a: Annotation) -> dict:
     return {
         "iri": a.iri,
         "disease": {"iri": a.disease.iri, "curie": a.disease.curie, "label": a.disease.label},
@@ -313,10 +339,15 @@ def _annotation_json(a) -> dict:
             "label": a.phenotype.label,
         },
         "negated": a.negated,
+        "present": a.present,
         "frequency": a.frequency,
         "frequency_label": a.frequency_label,
         "onset": a.onset,
         "sex": a.sex,
+        "aspect": a.aspect,
+        "modifiers": [
+            {"iri": m, "curie": compress(m), "label": graph.labels.get(m, "")} for m in a.modifiers
+        ],
         "evidence": a.evidence,
         "sources": [compress(s) for s in a.sources],
     }

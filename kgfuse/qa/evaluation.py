@@ -93,7 +93,7 @@ class _Gold:
                 self.gene_phenotype[iris[s]].add(iris[d])
         t = self.table
         self.features: dict[str, set[str]] = defaultdict(set)
-        for row in np.nonzero(~t.negated)[0]:
+        for row in np.nonzero(t.present)[0]:
             self.features[t.subjects[t.subject[row]]].add(t.terms[t.term[row]])
         self.twins: dict[str, set[str]] = defaultdict(set)
         by_label: dict[str, list[str]] = defaultdict(list)

@@ -214,10 +214,11 @@ def _under(kg: KnowledgeGraph, term: str) -> list[str]:
 
 
 def _annotation_rows_under(kg: KnowledgeGraph, term: str) -> np.ndarray:
-    """Rows of the annotation table whose phenotype is the term or a subclass, NOT ones
-    left out (in the table's order)."""
+    """Rows of the annotation table whose phenotype is the term or a subclass, NOT and
+    zero-frequency ones left out (:attr:`kg.annotations.AnnotationTable.present`; in the
+    table's order)."""
     rows = kg.annotations.rows_with_terms(_under(kg, term))
-    return rows[~kg.annotations.negated[rows]]
+    return rows[kg.annotations.present[rows]]
 
 
 @dataclass(frozen=True)
@@ -270,11 +271,11 @@ def disease_features(
     left_out = set().union(*(_under(kg, t.iri) for t in without)) if without else set()
     annotations = [a for a in annotations if a.phenotype.iri not in left_out]
     aspects = _aspects(kg, disease.iris)
-    present = [a for a in annotations if not a.negated]
+    present = [a for a in annotations if a.present]
     features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
     other = _by_phenotype(a for a in present if aspects.get(a.iri, "P") in OTHER_ASPECTS)
     other = {k: v for k, v in other.items() if k not in features}
-    absent = _by_phenotype(a for a in annotations if a.negated)
+    absent = _by_phenotype(a for a in annotations if not a.present)
     absent = {k: v for k, v in absent.items() if k not in features and k not in other}
     if not annotations:
         return Lookup(f"No phenotype is annotated to {_name(disease)}.", answered=True)
@@ -404,7 +405,7 @@ def diseases_with_feature(
         below = set(_under(kg, other.iri))
         for item in items:
             found = [a for a in kg.annotations_of(item.iri) if a.phenotype.iri in below]
-            facts.extend(annotation_fact(a) for a in found[:1] if not a.negated)
+            facts.extend(annotation_fact(a) for a in found[:1] if a.present)
     total = len(ranked)
     are = "is" if total == 1 else "are"
     each = " (each or a subtype of it)" if wanted else " or a subtype of it"
@@ -562,7 +563,7 @@ def diseases_of_gene(
         below = set(_under(kg, term.iri))
         for d in diseases:
             found = [a for a in kg.annotations_of(d.iri) if a.phenotype.iri in below]
-            facts.extend(annotation_fact(a) for a in found[:1] if not a.negated)
+            facts.extend(annotation_fact(a) for a in found[:1] if a.present)
     wanted = " and ".join(f"{_name(t)} or a subtype of it" for t in having)
     among = _among(asked, (d.iri for d in diseases))
     if not diseases:
@@ -687,9 +688,10 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     known = term.iri in hierarchy
     below = set(hierarchy.descendants(term.iri)) if known else {term.iri}
     above = set(hierarchy.ancestors(term.iri)) if known else {term.iri}
-    present = [a for a in annotations if a.phenotype.iri in below and not a.negated]
-    negated = [a for a in annotations if a.negated and a.phenotype.iri in above]
-    negated_below = [a for a in annotations if a.negated and a.phenotype.iri in below - above]
+    # absent: NOT, or seen in none of the patients (0/n, Excluded)
+    present = [a for a in annotations if a.phenotype.iri in below and a.present]
+    negated = [a for a in annotations if not a.present and a.phenotype.iri in above]
+    negated_below = [a for a in annotations if not a.present and a.phenotype.iri in below - above]
     item = AnswerItem(disease.iri, disease.label, DISEASE, {"term": compress(term.iri)})
     if present:
         aspects = _aspects(kg, disease.iris)
@@ -708,14 +710,15 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     if negated:
         item.detail.update(answer="no", stated=True)
         wider = sorted({a.phenotype.label for a in negated if a.phenotype.iri != term.iri})
-        text = f"No: {_name(disease)} is explicitly annotated as NOT having "
+        how = "as NOT having" if any(a.negated for a in negated) else "in none of its patients with"
+        text = f"No: {_name(disease)} is explicitly annotated {how} "
         text += (
             f"{', '.join(wider)}, a broader term of {_name(term)}"
             if wider and not any(a.phenotype.iri == term.iri for a in negated)
             else _name(term)
         )
         return Lookup(text + f"{_records(disease)}.", [item], [annotation_fact(a) for a in negated])
-    broader = [a for a in annotations if a.phenotype.iri in above and not a.negated]
+    broader = [a for a in annotations if a.phenotype.iri in above and a.present]
     item.detail.update(answer="no", stated=False)
     # the KG not recording it does not say that patients never have it: no clinical "No"
     text = f"Not annotated: {_name(term)} is not among the annotations of {_name(disease)}"
@@ -727,7 +730,8 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
         )
     if negated_below:
         text += (
-            "; it is explicitly annotated as NOT having the subtype(s) "
+            "; it is explicitly annotated as NOT having (or in none of its patients with) "
+            "the subtype(s) "
             + ", ".join(sorted({_name_of(a) for a in negated_below}))
             + " (which says nothing of the broader term)"
         )
@@ -758,7 +762,7 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
     if len(diseases) == 1:
         same = "the same record" if first.iri == second.iri else "one disease (same name)"
         return Lookup(f"{_name(first)} and {_name(second)} are {same}: nothing distinguishes them.")
-    annotated = {e.iri: [a for a in _annotations(kg, e.iris) if not a.negated] for e in diseases}
+    annotated = {e.iri: [a for a in _annotations(kg, e.iris) if a.present] for e in diseases}
     aspects: dict[str, str] = {}
     for e in diseases:
         aspects.update(_aspects(kg, e.iris))

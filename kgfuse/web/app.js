@@ -145,7 +145,7 @@ function factsTable(facts) {
       el("td", {}, object), el("td", {}, freq)];
     if (withOnset) cells.push(el("td", {}, f.onset ? nodeLink(f.onset) : ""));
     cells.push(el("td", {}, provenanceOf(f)));
-    return el("tr", { class: "fact" + (f.negated ? " not" : "") }, ...cells);
+    return el("tr", { class: "fact" + (f.negated || f.present === false ? " not" : "") }, ...cells);
   });
   return table("facts", columns, rows);
 }

@@ -96,8 +96,13 @@ def test_is_feature_of_yes_no_and_not(qa: QAService) -> None:
     negated = qa.ask("Is intellectual disability a feature of Marfan syndrome?")
     assert negated.text.startswith("No") and "NOT" in negated.text
     assert all(f.negated for f in negated.facts) and negated.facts
+    # annotated with frequency HP:0040285 Excluded (seen in none of the patients): a stated
+    # no, not a yes
     absent = qa.ask("Is tall stature a feature of 22q11 deletion syndrome?")
-    assert absent.text.startswith("Yes")  # annotated (HP:0000098, "Very rare")
+    assert absent.text.startswith("No") and "in none of its patients" in absent.text
+    assert absent.facts and all(
+        f.object == "http://purl.obolibrary.org/obo/HP_0000098" for f in absent.facts
+    )
 
 
 def test_distinguish_two_diseases(qa: QAService) -> None:

@@ -29,6 +29,7 @@ SELECT ?disease ?label ?frequency WHERE {
   FILTER NOT EXISTS { ?a kgv:negated true }
   OPTIONAL { ?disease rdfs:label ?label }
   OPTIONAL { ?a kgv:frequencyValue ?frequency }
+  FILTER (!BOUND(?frequency) || ?frequency != 0)  # 0/n, Excluded: seen in no patient
 }"""
 ORACLE_GENES = """
 SELECT DISTINCT ?gene ?symbol ?phenotype WHERE {
