@@ -191,9 +191,14 @@ class QuestionEntityLinker:
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._disease_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
         self._disease_label_pairs: list[tuple[str, str]] = []  # (label, IRI)
+        #: words of the phenotype terms' names: words of the ontology's vocabulary, which
+        #: name no disease a question may call by a short name ("activity", "fibroblasts")
+        self._term_words: set[str] = set()
         for e in lexicon:
             kind = _TYPE_OF_NODE[e.node_type or ""]
             self.node_type.setdefault(e.iri, kind)
+            if kind == TERM:
+                self._term_words.update(w.casefold() for w in _WORD.findall(e.text))
             if kind == DISEASE and e.kind == "label":
                 by_name[(kind, e.text.casefold())].append(e.iri)
                 self._disease_label_pairs.append((e.text, e.iri))
@@ -258,7 +263,9 @@ class QuestionEntityLinker:
         """Runs of words of a question that no entity covers and that are no words of the
         question templates ("Ehlers Danlos" in "What genes are involved in Ehlers Danlos?"):
         what may name a disease the linker does not know by that name; capitalised runs
-        first."""
+        first. A run of words that all occur in phenotype terms' names is left out: the
+        ontology's own vocabulary, not an eponym ("activity" in a term's name that the
+        linker did not find whole)."""
         runs: list[list[str]] = []
         last = -1
         for word in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", question):
@@ -276,7 +283,13 @@ class QuestionEntityLinker:
                 runs.append([])
             runs[-1].append(text)
             last = word.end()
-        names = [" ".join(run) for run in runs]
+        names = [
+            " ".join(run)
+            for run in runs
+            if not all(
+                part.casefold() in self._term_words for word in run for part in _WORD.findall(word)
+            )
+        ]
         return sorted(names, key=lambda n: not n[:1].isupper())  # stable
 
     def _template_words(self) -> frozenset[str]:

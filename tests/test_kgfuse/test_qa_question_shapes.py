@@ -54,6 +54,11 @@ name: Homocystinuria
 is_a: HP:0000118 ! Phenotypic abnormality
 
 [Term]
+id: HP:0099991
+name: Reduced enzyme activity
+is_a: HP:0000118 ! Phenotypic abnormality
+
+[Term]
 id: HP:0099990
 name: Lonely concept
 def: "A class of the ontology with no parent." []
@@ -70,6 +75,7 @@ ANNOTATIONS = [
     ("OMIM:130050", "Ehlers-Danlos syndrome, vascular type", "", "HP:0000098", "", "P"),
     ("OMIM:153470", "Macrocephaly", "", "HP:0000256", "", "P"),
     ("OMIM:154700", "Marfan syndrome", "", "HP:0002650", "4/10", "P"),
+    ("OMIM:160120", "Muscle fiber activity syndrome", "", "HP:0001251", "", "P"),
 ]
 GENES = [
     # NCBI id, symbol, term, disease
@@ -167,6 +173,15 @@ def test_a_short_disease_name_offers_the_diseases_named_after_it(qa: QAService) 
     assert answer.suggestions == ["Is Tall stature a feature of Marfan syndrome?"]
     asked = qa.ask(answer.suggestions[0])
     assert asked.answered and asked.items[0].detail["answer"] == "yes"
+
+
+def test_words_of_the_ontologys_vocabulary_offer_no_disease(qa: QAService) -> None:
+    """A term's name the linker does not find whole leaves words of phenotype names
+    ("activity"), which name no disease a question calls by a short name."""
+    answer = qa.ask("Alternative names for reduced enzyme 5 activity?")
+    assert not answer.answered
+    assert "https://omim.org/entry/160120" not in iris(answer)
+    assert "names no disease of the KG" not in answer.text and not answer.suggestions
 
 
 def test_genes_of_a_disease_named_in_part(qa: QAService) -> None:
