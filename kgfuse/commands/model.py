@@ -141,7 +141,11 @@ def train(
     from train.distributed import distributed_session
 
     # paths are set as given, never read as YAML (a " #" or ": " in one stays)
-    cfg = with_options(load_config(config, list(overrides or [])), kg=kg, output=output)
+    # --dev-cases is recorded in the saved config like a config's dev_cases (it does not
+    # change what is trained: a resume ignores it)
+    cfg = with_options(
+        load_config(config, list(overrides or [])), kg=kg, output=output, dev_cases=dev_cases
+    )
     if dev_cases is None and cfg.dev_cases:
         dev_cases = Path(cfg.dev_cases)
     cases = _read_cases(dev_cases) if dev_cases else None

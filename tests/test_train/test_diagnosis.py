@@ -701,6 +701,30 @@ def test_cli_train_reads_the_configs_dev_cases(home: Path, tmp_path: Path, monke
     assert [c.id for c in seen["dev_cases"]] == ["a"]
 
 
+def test_cli_train_records_the_dev_cases_option_in_the_config(
+    home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """``--dev-cases FILE`` reaches the config that is saved with the model, as a config's
+    ``dev_cases`` does."""
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    cases = tmp_path / "dev #2.jsonl"  # a path is set as given, never read as YAML
+    row = {"id": "a", "present_hpo": ["HP:0001166"], "diseases": ["OMIM:154700"]}
+    cases.write_text(json.dumps(row) + "\n")
+    seen = {}
+
+    def fake_train(cfg, **kwargs):
+        seen["config"] = cfg
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr("train.diagnosis.train_diagnosis", fake_train)
+    res = CliRunner().invoke(app, ["train", "--dev-cases", str(cases), "--home", str(home)])
+    assert isinstance(res.exception, RuntimeError) and str(res.exception) == "stop here"
+    assert seen["config"].dev_cases == str(cases)
+
+
 def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
