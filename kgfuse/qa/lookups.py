@@ -730,8 +730,13 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
         )
     if negated_below:
         text += (
-            "; it is explicitly annotated as NOT having (or in none of its patients with) "
-            "the subtype(s) "
+            "; it is explicitly annotated "
+            + (
+                "as NOT having"
+                if all(a.negated for a in negated_below)
+                else "as NOT having (or in none of its patients with)"
+            )
+            + " the subtype(s) "
             + ", ".join(sorted({_name_of(a) for a in negated_below}))
             + " (which says nothing of the broader term)"
         )
