@@ -212,6 +212,16 @@ function renderAnswer(a) {
   box.replaceChildren();
   box.append(el("h2", { class: "visually-hidden" }, "Answer"));
   box.append(el("p", { class: "answer-text" + (a.answered ? "" : " cannot") }, a.text));
+  if (a.suggestions && a.suggestions.length) {
+    // the questions the answer offers instead (a reading it is not sure of, a name it
+    // does not know): one click asks them
+    const asks = el("p", { class: "suggestions" }, "Ask instead: ");
+    a.suggestions.forEach((q, i) => {
+      if (i) asks.append(" · ");
+      asks.append(el("a", { href: askHref(q) }, q));
+    });
+    box.append(asks);
+  }
   const meta = el("p", { class: "meta" }, `intent ${a.intent} (${a.method}, ${a.confidence.toFixed(2)}) · linked: `);
   a.entities.forEach((e, i) => {
     if (i) meta.append(", ");
