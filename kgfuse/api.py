@@ -548,11 +548,8 @@ def _clipped(value: Any, limit: int = 200) -> Any:
 
 def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:
     answer = qa.answer_dict(qa.ask(body.question, limit=body.limit, understood=understood))
-    if understood[1].intent is Intent.DIAGNOSE and not answer["answered"]:
-        try:
-            _ = qa.diagnosis
-        except FileNotFoundError as exc:  # the answer names the model's folder: not over HTTP
-            answer["text"] = answer["text"].replace(str(exc), NO_MODEL)
+    if qa.model_error and not answer["answered"]:  # it names the model's folder: not over HTTP
+        answer["text"] = answer["text"].replace(qa.model_error, NO_MODEL)
     return answer
 
 

@@ -193,6 +193,18 @@ DOCS_CONTENT_SECURITY_POLICY = (
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
+def _security_headers(policy: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+
+
+_PAGE_HEADERS = _security_headers(CONTENT_SECURITY_POLICY)
+_DOCS_HEADERS = _security_headers(DOCS_CONTENT_SECURITY_POLICY)
+
+
 class SecurityHeaders:
     """ASGI middleware: ``Content-Security-Policy`` (:data:`CONTENT_SECURITY_POLICY`, or
     :data:`DOCS_CONTENT_SECURITY_POLICY` on the API's docs), ``X-Content-Type-Options:
@@ -209,14 +221,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = (
-            DOCS_CONTENT_SECURITY_POLICY if scope["path"] in DOCS_PATHS else CONTENT_SECURITY_POLICY
-        )
-        added = [
-            (b"content-security-policy", policy.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-        ]
+        added = _DOCS_HEADERS if scope["path"] in DOCS_PATHS else _PAGE_HEADERS
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

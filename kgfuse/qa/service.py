@@ -202,6 +202,9 @@ class QAService:
         self._source_of = source_namer(self.kg.manifest)
         self.classifier = classifier or default_classifier(0, kgfuse_home(home) / "cache")
         self._diagnosis: Any = None
+        #: why the diagnosis model could not be loaded, as the last answer said it (None:
+        #: no attempt failed); the HTTP API tells its clients less (not the model's folder)
+        self.model_error: str | None = None
         self._lock = threading.Lock()
         #: whether an answer's audit form holds the content fingerprint of the model that
         #: made it (what is audited does; a replay of a record made without it does not)
@@ -506,6 +509,7 @@ class QAService:
         try:
             service = self.diagnosis
         except FileNotFoundError as exc:  # no model trained yet
+            self.model_error = str(exc)
             return Answer(
                 question,
                 Intent.DIAGNOSE.value,
