@@ -58,6 +58,26 @@ def make_mini_hpo_home(home: Path) -> Path:
     return home
 
 
+#: The parent that :func:`obo_term` gives a term unless told otherwise.
+PHENOTYPIC_ABNORMALITY = "HP:0000118 ! Phenotypic abnormality"
+
+
+def obo_term(
+    term_id: str, name: str, *lines: str, parent: str | None = PHENOTYPIC_ABNORMALITY
+) -> str:
+    """One OBO ``[Term]`` stanza: its id, name, other ``lines`` (``def:``, ``synonym:``) and
+    ``is_a: parent`` (None: a class without parent)."""
+    body = ["[Term]", f"id: {term_id}", f"name: {name}", *lines]
+    if parent is not None:
+        body.append(f"is_a: {parent}")
+    return "\n".join(body) + "\n"
+
+
+def obo_terms(*stanzas: str) -> str:
+    """``[Term]`` stanzas as :func:`build_extended_mini_hpo` takes them."""
+    return "\n" + "\n".join(stanzas) + "\n"
+
+
 #: The curator column of the annotation rows that :func:`build_extended_mini_hpo` appends.
 CURATOR = "HPO:curator[2020-01-01]"
 

@@ -11,25 +11,13 @@ import pytest
 from kg.knowledge_graph import KnowledgeGraph
 from kgfuse.qa.entities import QuestionEntityLinker
 from kgfuse.qa.questions import DISEASE, GENE, TERM
-from tests.mini_hpo_env import build_extended_mini_hpo
+from tests.mini_hpo_env import build_extended_mini_hpo, obo_term, obo_terms
 
-TERMS = """
-[Term]
-id: HP:0001250
-name: Seizure
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0001251
-name: Ataxia
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0001649
-name: Tachycardia
-is_a: HP:0000118 ! Phenotypic abnormality
-
-"""
+TERMS = obo_terms(
+    obo_term("HP:0001250", "Seizure"),
+    obo_term("HP:0001251", "Ataxia"),
+    obo_term("HP:0001649", "Tachycardia"),
+)
 ANNOTATIONS = [
     ("OMIM:300100", "Kienböck-like syndrome", "HP:0001250"),
     ("OMIM:300101", "Ataxia syndrome C", "HP:0001251"),

@@ -15,7 +15,7 @@ from kgfuse.qa import QAService
 from kgfuse.qa.intent import IntentGuess
 from kgfuse.qa.questions import GENE, TERM, Intent
 from kgfuse.qa.service import MIN_CONFIDENCE, SURE_CONFIDENCE
-from tests.mini_hpo_env import build_extended_mini_hpo
+from tests.mini_hpo_env import build_extended_mini_hpo, obo_term, obo_terms
 
 HP = "http://purl.obolibrary.org/obo/HP_"
 MARFAN = "https://omim.org/entry/154700"
@@ -25,45 +25,27 @@ EPILEPSY = "https://omim.org/entry/300000"
 ATAXIA_SYNDROME = "https://omim.org/entry/300001"
 HOMOCYSTINURIA = "https://www.orpha.net/ORDO/Orphanet_394"
 
-TERMS = """
-[Term]
-id: HP:0001250
-name: Seizure
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0001251
-name: Ataxia
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0002650
-name: Scoliosis
-is_a: HP:0033127 ! Abnormality of the musculoskeletal system
-
-[Term]
-id: HP:0000256
-name: Macrocephaly
-def: "Occipitofrontal head circumference above the 97th centile." []
-synonym: "Big head" EXACT layperson []
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0002156
-name: Homocystinuria
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0099991
-name: Reduced enzyme activity
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0099990
-name: Lonely concept
-def: "A class of the ontology with no parent." []
-
-"""
+TERMS = obo_terms(
+    obo_term("HP:0001250", "Seizure"),
+    obo_term("HP:0001251", "Ataxia"),
+    obo_term(
+        "HP:0002650", "Scoliosis", parent="HP:0033127 ! Abnormality of the musculoskeletal system"
+    ),
+    obo_term(
+        "HP:0000256",
+        "Macrocephaly",
+        'def: "Occipitofrontal head circumference above the 97th centile." []',
+        'synonym: "Big head" EXACT layperson []',
+    ),
+    obo_term("HP:0002156", "Homocystinuria"),
+    obo_term("HP:0099991", "Reduced enzyme activity"),
+    obo_term(
+        "HP:0099990",
+        "Lonely concept",
+        'def: "A class of the ontology with no parent." []',
+        parent=None,
+    ),
+)
 
 ANNOTATIONS = [
     # disease, name, qualifier, term, frequency, aspect
