@@ -121,29 +121,13 @@ def test_interrupted_trial_is_retried_and_resumes_its_training(
     assert rows[2]["epochs_reported"] == 2  # its first epoch (from the checkpoint) and the next
 
 
-def test_trials_below_the_median_are_pruned(tmp_path: Path, monkeypatch) -> None:
-    curves = iter([[0.9, 0.95, 0.97], [0.2, 0.9, 0.99]])  # the second starts below the first
-
-    def fake_training(cfg, *, on_epoch, **kwargs):
-        history: list[dict[str, float]] = []
-        for epoch, value in enumerate(next(curves), start=1):
-            history.append({"epoch": epoch, "mrr": value})
-            on_epoch(history)
-        return SimpleNamespace(epochs=len(history), seconds=0.0, best_valid=history[-1])
-
-    monkeypatch.setattr(tune_module, "_trainer", lambda space: fake_training)
-    config = tmp_path / "search.yaml"
-    params = {"train.lr": {"type": "float", "low": 1e-4, "high": 1e-2}}
-    config.write_text(yaml.safe_dump({"tune": {"params": params, "startup_trials": 1}}))
-    result = run_search(config, trials=2, folder=tmp_path / "study", progress=False)
-    assert [(r["state"], r["epochs_reported"]) for r in result.trials] == [
-        ("complete", 3),
-        ("pruned", 1),
-    ]
-    assert result.best_trial == 0 and result.best_value == 0.97
-
-
-def test_a_trial_is_not_pruned_in_its_warmup_epochs(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("tune_extra", "pruned_after"),
+    [({}, 1), ({"warmup_epochs": 1}, 2)],  # a warm-up epoch is never pruned
+)
+def test_trials_below_the_median_are_pruned(
+    tmp_path: Path, monkeypatch, tune_extra: dict[str, int], pruned_after: int
+) -> None:
     curves = iter([[0.9, 0.95, 0.97], [0.2, 0.9, 0.99]])  # the second: below at epochs 1, 2
 
     def fake_training(cfg, *, on_epoch, **kwargs):
@@ -156,14 +140,14 @@ def test_a_trial_is_not_pruned_in_its_warmup_epochs(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(tune_module, "_trainer", lambda space: fake_training)
     config = tmp_path / "search.yaml"
     params = {"train.lr": {"type": "float", "low": 1e-4, "high": 1e-2}}
-    tune = {"params": params, "startup_trials": 1, "warmup_epochs": 1}
+    tune = {"params": params, "startup_trials": 1, **tune_extra}
     config.write_text(yaml.safe_dump({"tune": tune}))
     result = run_search(config, trials=2, folder=tmp_path / "study", progress=False)
-    # its first epoch is the warm-up: pruned after the second, not the first
     assert [(r["state"], r["epochs_reported"]) for r in result.trials] == [
         ("complete", 3),
-        ("pruned", 2),
+        ("pruned", pruned_after),
     ]
+    assert result.best_trial == 0 and result.best_value == 0.97
 
 
 def test_metrics_of_the_development_cases_are_not_tuned_on(tmp_path: Path) -> None:
