@@ -638,17 +638,15 @@ def patient_findings(linker: Any, text: str) -> tuple[list[LinkedFinding], list[
     return out, warnings
 
 
-def check_model_kg(model: Any, meta: Mapping[str, Any], kg: KnowledgeGraph, folder: Path) -> None:
-    """Check that a loaded model folder belongs to ``kg``: ``kgfuse_model.json``'s KG
-    fingerprint and the weights' own (``config.json``'s ``kg_fingerprint``) must both be
-    the KG's, so a folder whose weights and sidecar come from different trainings is
-    refused.
+def check_model_kg(model: Any, kg: KnowledgeGraph, folder: Path) -> None:
+    """Check that loaded weights belong to ``kg``: their own KG fingerprint
+    (``config.json``'s ``kg_fingerprint``) must be the KG's, as ``kgfuse_model.json``'s is
+    (checked by the loaders before the weights load), so a folder whose weights and sidecar
+    come from different trainings is refused.
 
     Raises:
-        KGMismatchError: either fingerprint is not the KG's (or the weights record none).
+        KGMismatchError: the weights' fingerprint is not the KG's (or they record none).
     """
-    if meta["kg_fingerprint"] != kg.fingerprint:
-        raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
     weights = str(getattr(model.config, "kg_fingerprint", "") or "")
     if weights != kg.fingerprint:
         raise KGMismatchError(
@@ -784,7 +782,7 @@ class Diagnoser:
         if meta["kg_fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
         model = load_pretrained(KgFusionForDiagnosis, folder)
-        check_model_kg(model, meta, kg, folder)
+        check_model_kg(model, kg, folder)
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)

@@ -408,17 +408,13 @@ class TaskInputBuilder(KnowledgeInputBuilder):
         self.linker = linker
 
     def link(self, text: str) -> list[LinkedFinding]:
-        """The findings in ``text`` as the diagnoser reads them (:meth:`_link`)."""
-        return self._link(text)[0]
-
-    def _link(self, text: str) -> tuple[list[LinkedFinding], list[str]]:
-        """The findings in ``text`` and the warnings naming the hedged ones left out, by the
-        diagnoser's rule (:func:`fusion.pipeline.patient_findings`), so a task model and
-        ``kgfuse diagnose`` see the same findings of a text."""
-        return patient_findings(self.linker, text)
+        """The findings in ``text`` by the diagnoser's rule
+        (:func:`fusion.pipeline.patient_findings`), so a task model and ``kgfuse diagnose``
+        see the same findings of a text."""
+        return patient_findings(self.linker, text)[0]
 
     def prepare(self, text: str) -> PreparedText:
-        findings, warnings = self._link(text)
+        findings, warnings = patient_findings(self.linker, text)
         iris = list(dict.fromkeys(f.iri for f in findings))
         facts, vectors = self.retrieve(iris)
         return PreparedText(
@@ -609,7 +605,7 @@ class TaskPredictor:
             else KgFusionForSequenceClassification
         )
         model = load_pretrained(model_class, folder)
-        check_model_kg(model, meta, kg, folder)  # the weights' own KG too
+        check_model_kg(model, kg, folder)  # the weights' own KG too
         tokenizer = None
         if model.config.uses_text:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)

@@ -317,9 +317,9 @@ def train_graph_embedder(
     computed over the full graph, to ``out_dir/embeddings.safetensors`` with the node IRIs
     and the fingerprint (``embeddings.json``).
 
-    The model's init draws from the caller's global generator; the rest runs under a fork of
-    it (:func:`_holding_out_dir`), which the caller's generator does not see. A second run
-    into ``out_dir`` waits for the first.
+    The model's init is seeded from ``config.seed`` (:class:`GraphEmbedder`); training runs
+    under a fork of the caller's global generator (:func:`_holding_out_dir`), which is left
+    as it was. A second run into ``out_dir`` waits for the first.
 
     Args:
         graph (GraphTensors): The full KG.

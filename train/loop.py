@@ -201,7 +201,6 @@ def fit(
     progress: bool = True,
     bf16: bool = False,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
-    writer: Any = None,
     distributed: DistributedContext | None = None,
     on_epoch: Callable[[list[dict[str, float]]], None] | None = None,
     fingerprint: str | None = None,
@@ -229,8 +228,7 @@ def fit(
         progress: show a progress bar.
         bf16: run forward passes under bf16 autocast.
         skip: model state keys left out of checkpoints (large buffers rebuilt by the caller).
-        writer: a TensorBoard writer, or None (see ``log_dir``).
-        log_dir: a TensorBoard folder that rank 0 logs into (instead of ``writer``), opened
+        log_dir: a TensorBoard folder that rank 0 logs into (None: no logs), opened
             once the checkpoint is read: a resumed run purges the steps after its checkpoint
             (logged again), a run from the start clears the folder (another run's events).
         distributed: this process's place in a DDP process group (``train.distributed``):
@@ -298,11 +296,11 @@ def fit(
     # the budget counts the sessions before a resume (none in checkpoints before they did)
     spent_before = float(state.get("elapsed_seconds", 0.0))
     deadline = started + t.max_minutes * 60 - spent_before if t.max_minutes else None
+    writer = None
     if log_dir is not None and is_main(distributed):
         if not resumed:
             shutil.rmtree(log_dir, ignore_errors=True)
         writer = tensorboard(log_dir, state["global_step"] + 1 if resumed else None)
-    own_writer = writer if log_dir is not None else None
     # the schedule to fit to the time budget, when asked for (None: the planned steps hold)
     budget_schedule = (
         next(
@@ -344,7 +342,7 @@ def fit(
         TimeRemainingColumn(),
     ]
     show = progress and is_main(distributed)
-    closer = closing(own_writer) if own_writer is not None else nullcontext()
+    closer = closing(writer) if writer is not None else nullcontext()
     with Progress(*columns, disable=not show, transient=False) as bar, closer:
         task = bar.add_task(
             "training", total=planned_steps(), completed=state["global_step"], info=""

@@ -162,6 +162,8 @@ def _jsonl_records(path: Path, hint: str = "") -> Iterator[tuple[int, Any]]:
 
 #: White space and the comma between two elements of a JSON array.
 _BETWEEN_ELEMENTS = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*")
+#: A character outside the Basic Multilingual Plane (two UTF-16 code units).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 #: What a ``.json`` file may hold, said when it holds neither.
 _JSON_FORMS = (
     "a .json file holds one JSON array of records ([{...}, {...}]) or one JSON object per "
@@ -479,7 +481,7 @@ def read_task_file(path: str | Path, task: str) -> list[TaskExample]:
     utf16: list[str] = []  # spans whose offsets look like UTF-16 code units
     for line, record in records:
         example = parse_example(record, task, path, line)
-        if example.spans and any(ord(c) > 0xFFFF for c in example.text):
+        if example.spans and not example.text.isascii() and _ASTRAL.search(example.text):
             utf16 += _utf16_looking_spans(example.text, record["spans"], line)
         if examples and example.kind != examples[0].kind:
             first = examples[0]

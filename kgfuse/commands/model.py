@@ -146,9 +146,7 @@ def train(
     cfg = with_options(
         load_config(config, list(overrides or [])), kg=kg, output=output, dev_cases=dev_cases
     )
-    if dev_cases is None and cfg.dev_cases:
-        dev_cases = Path(cfg.dev_cases)
-    cases = _read_cases(dev_cases) if dev_cases else None
+    cases = _read_cases(Path(cfg.dev_cases)) if cfg.dev_cases else None
     # under torchrun (kgfuse train --nproc N), each process is one rank of the run
     with distributed_session() as ddp:
         result = train_diagnosis(
