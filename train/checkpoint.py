@@ -98,13 +98,14 @@ def check_output_folder(out: Path, inputs: Sequence[str | Path | None] = ()) -> 
 
 
 @contextmanager
-def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
+def training_folder(out: Path, *, owner: bool = True, wait: bool = False) -> Iterator[Path]:
     """Create ``out`` and hold it for this run: a second run into the same folder fails at
     once instead of interleaving its checkpoints and model files with this one's.
 
     An advisory ``flock`` on ``out/.lock`` (released by the OS when the process ends, even
-    killed); ``owner=False`` (a DDP rank other than 0, which writes nothing) takes none. On
-    systems without ``fcntl`` no lock is taken.
+    killed); ``owner=False`` (a DDP rank other than 0, which writes nothing) takes none;
+    ``wait=True`` waits for the other process instead of failing. On systems without
+    ``fcntl`` no lock is taken.
 
     A folder this call made is removed again when the block fails before anything but the
     lock file was written into it (bad data, a missing KG, an unusable setting found after
@@ -112,23 +113,23 @@ def training_folder(out: Path, *, owner: bool = True) -> Iterator[Path]:
     that existed before is never removed, nor one holding a checkpoint to resume.
 
     Raises:
-        FolderBusyError: another process holds the folder.
+        FolderBusyError: another process holds the folder (unless ``wait``).
     """
     made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     if not owner:
         yield out
         return
-    with exclusive_lock(out / LOCK_FILE, lambda pid: _busy(out, pid)):
+    with exclusive_lock(out / LOCK_FILE, lambda pid: _busy(out, pid), wait=wait):
         try:
             yield out
         except BaseException:
             if made:
-                remove_if_unused(out)
+                _remove_if_unused(out)
             raise
 
 
-def remove_if_unused(out: Path) -> None:
+def _remove_if_unused(out: Path) -> None:
     """Remove ``out`` when it holds the lock file alone (while the lock is still held, so no
     other run is using it)."""
     try:

@@ -64,9 +64,8 @@ from eval.linkpred import (
     split_edges,
 )
 from kg.errors import KGMismatchError
-from kg.locks import exclusive_lock
 from kg.tensors import GraphTensors
-from train.checkpoint import LOCK_FILE, remove_if_unused, remove_stale_temporaries
+from train.checkpoint import remove_stale_temporaries, training_folder
 
 logger = logging.getLogger(__name__)
 
@@ -265,20 +264,14 @@ def _holding_out_dir(train: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(train)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         out_dir = Path(signature.bind(*args, **kwargs).arguments["out_dir"])
-        made = not out_dir.exists()
-        out_dir.mkdir(parents=True, exist_ok=True)
         devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+        # refused settings or data leave no new folder holding the lock alone
         with (
-            exclusive_lock(out_dir / LOCK_FILE, RuntimeError, wait=True),
+            training_folder(out_dir, wait=True),
             torch.random.fork_rng(devices=devices),
         ):
             remove_stale_temporaries(out_dir / CHECKPOINT_FILE)
-            try:
-                return train(*args, **kwargs)
-            except BaseException:
-                if made:  # refused settings or data: leave no folder holding the lock alone
-                    remove_if_unused(out_dir)
-                raise
+            return train(*args, **kwargs)
 
     return run
 
@@ -370,8 +363,7 @@ def train_graph_embedder(
             "the KG has no triple between its concepts (no subClassOf or other relation) to "
             "learn graph embeddings from; a task on it can use model.fusion=text_only"
         )
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)  # made and held by the decorator
     given_split = split is not None
     if split is None:
         relations = list(graph.relation_names) if relations is None else list(relations)
