@@ -125,10 +125,10 @@ class AnnotationTableBuilder:
         if i is not None:
             self._mod[i].append(modifier)
 
-    def set_subject_label(self, subject: str, label: str, *, replace: bool = False) -> None:
-        """Set a subject's label where it has none (any label when ``replace``)."""
+    def set_subject_label(self, subject: str, label: str) -> None:
+        """Set a subject's label where it has none."""
         i = self._subjects.get(subject)
-        if i is not None and (replace or not self._subject_labels[i]):
+        if i is not None and not self._subject_labels[i]:
             self._subject_labels[i] = label
 
     def build(self) -> AnnotationTable:
@@ -211,6 +211,19 @@ class AnnotationTable:
         unstated frequency counts as present. Only these rows give direct ``RO:0002200``
         edges; the others are evidence of absence."""
         return ~self.negated & ~(self.frequency == 0)
+
+    def pair_keys(self) -> np.ndarray:
+        """``[rows]`` int64: one key per (subject, term) pair, ordered as the index pairs
+        are (:meth:`pairs_of` reads them back)."""
+        return self.subject.astype(np.int64) * max(len(self.terms), 1) + self.term
+
+    def pairs_of(self, keys: np.ndarray) -> list[tuple[str, str]]:
+        """(subject IRI, term IRI) of each key of :meth:`pair_keys`, in order."""
+        subjects, terms = np.divmod(keys, max(len(self.terms), 1))
+        return [
+            (self.subjects[s], self.terms[t])
+            for s, t in zip(subjects.tolist(), terms.tolist(), strict=True)
+        ]
 
     def subject_index(self, subject: str) -> int:
         """Index of a subject given as IRI or CURIE.

@@ -433,7 +433,7 @@ def hpoa_to_ntriples(
         if nodes_out is not None:
             nodes_out.write("".join(lines))
         if collector is not None:
-            collector.set_subject_label(d_iri, label, replace=True)
+            collector.set_subject_label(d_iri, label)
         triples += len(lines)
         alt_labels += len(lines) - 1
     out.write("".join(rows))
@@ -469,15 +469,8 @@ def absent_pairs(table: AnnotationTable) -> set[tuple[str, str]]:
     :attr:`~kg.annotations.AnnotationTable.present` (NOT, or of frequency 0)."""
     import numpy as np
 
-    width = max(len(table.terms), 1)
-    keys = table.subject.astype(np.int64) * width + table.term
-    present = table.present
-    only_absent = np.setdiff1d(keys[~present], keys[present])
-    subjects, terms = np.divmod(only_absent, width)
-    return {
-        (table.subjects[s], table.terms[t])
-        for s, t in zip(subjects.tolist(), terms.tolist(), strict=True)
-    }
+    keys, present = table.pair_keys(), table.present
+    return set(table.pairs_of(np.setdiff1d(keys[~present], keys[present])))
 
 
 def genes_to_ntriples(
@@ -510,9 +503,8 @@ def genes_to_ntriples(
         OntologyParseError: a row is malformed (names the file and line).
     """
     gene_type = nt_iri(KGV_GENE)
-    absent: dict[str, set[str]] = {}  # disease IRI -> terms annotated only as absent
-    for subject, term in absent_pairs(annotations) if annotations is not None else ():
-        absent.setdefault(subject, set()).add(term)
+    # (disease IRI, term IRI) annotated only as absent
+    absent = absent_pairs(annotations) if annotations is not None else set()
     disease_iris: dict[str, str] = {}  # disease id -> IRI ("": unknown prefix)
     skipped: set[tuple[str, str]] = set()
     skipped_rows = 0
@@ -564,8 +556,7 @@ def genes_to_ntriples(
                 row_disease = disease_iris.get(disease_id)
                 if row_disease is None:
                     row_disease = disease_iris[disease_id] = expand(disease_id) or ""
-                absent_terms = absent.get(row_disease)
-                if absent_terms is not None and p[1:-1] in absent_terms:
+                if (row_disease, p[1:-1]) in absent:
                     supported = False
                     skipped_rows += 1
                     skipped.add((g, p))

@@ -734,16 +734,7 @@ def _present_pairs(table: AnnotationTable) -> list[tuple[str, str]]:
     direct edges :func:`kg.hpo.hpoa_to_ntriples` writes."""
     import numpy as np
 
-    keep = table.present
-    # one int64 key per pair, ordered as the (subject, term) index pairs are
-    keys = np.unique(
-        table.subject[keep].astype(np.int64) * max(len(table.terms), 1) + table.term[keep]
-    )
-    subjects, terms = np.divmod(keys, max(len(table.terms), 1))
-    return [
-        (table.subjects[s], table.terms[t])
-        for s, t in zip(subjects.tolist(), terms.tolist(), strict=True)
-    ]
+    return table.pairs_of(np.unique(table.pair_keys()[table.present]))
 
 
 _COUNT_TYPES = "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type"
