@@ -126,10 +126,7 @@ def shortlist_keys(scores: np.ndarray, prior: np.ndarray, size: int) -> np.ndarr
     inside = shortlisted(prior, size)
     if len(inside) == n:
         return scores.copy()
-    outside = np.ones(n, dtype=bool)
-    outside[inside] = False
-    rest = np.flatnonzero(outside)
-    rest = rest[np.lexsort((-scores[rest], -prior[rest]))]
+    rest = _rest_order(scores, prior, inside)
     # outside: 0, -1, -2, ... down the (prior, score) order, equal pairs sharing a key
     p, s = prior[rest], scores[rest]
     new_pair = np.concatenate([[False], (p[1:] != p[:-1]) | (s[1:] != s[:-1])])
@@ -199,15 +196,19 @@ def _shortlist_order(
     if len(inside) == n:
         order = np.argsort(-scores, kind="stable")
         return order if top is None else order[: max(top, 0)]
-    inside = inside[np.lexsort((-scores[inside], -prior[inside]))]  # by (prior, score)
-    head = inside[np.argsort(-scores[inside], kind="stable")]  # by (score, prior)
+    head = inside[np.lexsort((-prior[inside], -scores[inside]))]  # by (score, prior)
     if top is not None and top <= len(head):  # only the shortlist is needed
         return head[: max(top, 0)]
-    outside = np.ones(n, dtype=bool)
-    outside[head] = False
-    rest = np.flatnonzero(outside)
-    order = np.concatenate([head, rest[np.lexsort((-scores[rest], -prior[rest]))]])
+    order = np.concatenate([head, _rest_order(scores, prior, head)])
     return order if top is None else order[: max(top, 0)]
+
+
+def _rest_order(scores: np.ndarray, prior: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The candidates not ``inside`` the shortlist, by (prior, score), ties by index."""
+    outside = np.ones(len(scores), dtype=bool)
+    outside[inside] = False
+    rest = np.flatnonzero(outside)
+    return rest[np.lexsort((-scores[rest], -prior[rest]))]
 
 
 class CandidateMismatchError(KGMismatchError):
