@@ -24,7 +24,7 @@ from eval.diagnosis import (
     likelihood_ranker,
     resnik_ranker,
 )
-from fusion.pipeline import Diagnoser, DiagnosisResult
+from fusion.pipeline import Diagnoser, DiagnosisResult, patient_findings
 from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
@@ -115,14 +115,15 @@ def link_text_cases(
 ) -> list[Case]:
     """Free-text cases with their linked present and excluded terms filled in
     (``measurements``: also the findings growth measurements state); a relative's finding
-    and a hedged or hypothetical one are neither."""
+    and a hedged or hypothetical one are neither (the diagnoser's rule,
+    :func:`fusion.pipeline.patient_findings`)."""
     linker = default_linker(kg, measurements=measurements)
     out = []
     for case in cases:
         if case.text and not case.present:
-            mentions = [m for m in linker.link(case.text) if not (m.family or m.uncertain)]
-            present = tuple(dict.fromkeys(m.iri for m in mentions if not m.excluded))
-            excluded = tuple(dict.fromkeys(m.iri for m in mentions if m.excluded))
+            findings, _ = patient_findings(linker, case.text)
+            present = tuple(dict.fromkeys(f.iri for f in findings if not f.excluded))
+            excluded = tuple(dict.fromkeys(f.iri for f in findings if f.excluded))
             case = replace(case, present=present, excluded=excluded)
         out.append(case)
     return out
