@@ -190,9 +190,8 @@ class ConceptLinkerComponent:
         # attributes).
         _split_tokens_at(doc, {b for m in mentions for b in (m.start, m.end)})
         for m in mentions:
-            span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="strict")
-            if span is None:  # pragma: no cover - the tokens were split at its ends
-                span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="expand")
+            # on token boundaries once split ("expand" also covers a parsed doc, left whole)
+            span = doc.char_span(m.start, m.end, label=m.curie, alignment_mode="expand")
             if span is None:  # pragma: no cover - expand always aligns non-empty text
                 continue
             span._.kgfuse_iri = m.iri
