@@ -575,11 +575,17 @@ class DevCases:
     def prepare(
         cls, builder: PatientInputBuilder, model: KgFusionForDiagnosis, cases: Sequence[Any]
     ) -> DevCases | None:
-        """The cases whose diagnosis is a candidate; None when there is none."""
+        """The cases whose diagnosis is a candidate and that have coded terms; None when
+        there is none. Text-only cases (vignettes) are left out with a warning: scored
+        without findings they would read as misses (``kgfuse eval diagnosis`` links text)."""
         inputs, present = [], []
+        text_only = 0
         for case in cases:
             label = next((d for d in case.diseases if d in builder.candidate_index), None)
             if label is None:
+                continue
+            if not case.present and getattr(case, "text", None):
+                text_only += 1
                 continue
             warnings: list[str] = []
             findings = builder.resolve(case.present, False, warnings)
@@ -587,6 +593,12 @@ class DevCases:
             text = None if model.config.uses_text else ""
             inputs.append(builder.prepare(findings, text, label, warnings, onset).input)
             present.append([f.iri for f in findings])
+        if text_only:
+            logger.warning(
+                "%d dev cases have text but no coded terms and are not scored during training "
+                "(`kgfuse eval diagnosis --cases FILE` diagnoses them from their text)",
+                text_only,
+            )
         if not inputs:
             return None
         return cls(inputs, present, candidate_similarity(builder.kg, builder.candidates))
