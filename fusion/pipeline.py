@@ -45,7 +45,7 @@ from fusion.shortlist import (
 )
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import compress
+from kg.namespaces import compress, to_iri
 from kg.rules.likelihood import (
     LikelihoodConfig,
     MatchKind,
@@ -225,7 +225,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                     f"({PHENOTYPIC_ABNORMALITY}): skipped"
                 )
                 continue
-            if compress(iri) != term and iri != term:
+            if compress(iri) != term and iri != term and iri != _written_iri(term):
                 warnings.append(f"{term} replaced by {compress(iri)}")
             out.append(LinkedFinding(iri, excluded))
         return out
@@ -1015,6 +1015,15 @@ class Diagnoser:
             None if stated is None else stated.text,
             out.logits[0].numpy().copy() if keep_logits else None,
         )
+
+
+def _written_iri(term: str) -> str | None:
+    """The IRI ``term`` names as written (``hp:0000473``, ``HP_0000473`` as well: another
+    spelling of the same id is no replacement); None when it names none."""
+    try:
+        return to_iri(term.strip())
+    except ValueError:
+        return None
 
 
 def model_meta(

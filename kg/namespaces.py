@@ -146,10 +146,39 @@ def compress(iri: str) -> str:
     return iri
 
 
+#: The known prefixes by their lower-case spelling (``hp`` -> ``HP``), and the ones whose
+#: namespace is an OBO PURL (``HP``, ``MONDO`` ...: their ids may be written ``HP_0001166``).
+_PREFIX_BY_LOWER = {p.lower(): p for p in DEFAULT_PREFIX_MAP}
+_OBO_PREFIXES = frozenset(p for p, ns in DEFAULT_PREFIX_MAP.items() if ns == f"{OBO}{p}_")
+
+
+def normalise_curie(term: str) -> str:
+    """The CURIE of a known prefix as written in another case (``hp:0001166``) or in OBO's
+    underscore form (``HP_0001166``, ``hp_0001166``: known OBO prefixes only) spelt as the
+    prefix map does (``HP:0001166``); any other string is returned as it is (a local part
+    that is empty or holds a space, an unknown prefix, an IRI)."""
+    prefix, sep, local = term.partition(":")
+    if sep:
+        if prefix in DEFAULT_PREFIX_MAP:  # spelt as the map spells it (most ids)
+            return term
+        known = _PREFIX_BY_LOWER.get(prefix.lower())
+    else:
+        prefix, sep, local = term.partition("_")
+        known = _PREFIX_BY_LOWER.get(prefix.lower()) if sep else None
+        if known not in _OBO_PREFIXES:
+            return term
+    if known is None or not local or any(c.isspace() for c in local):
+        return term
+    return f"{known}:{local}"
+
+
 def to_iri(term: str) -> str:
-    """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs)."""
+    """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs); a
+    known prefix is read in any case and, for OBO prefixes, in the underscore form
+    (:func:`normalise_curie`)."""
     if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:
         return term  # other schemes: file: IRIs of relative IRIs in a local source, tag: ...
+    term = normalise_curie(term)
     iri = expand(term)
     if iri is not None:
         return iri

@@ -3,9 +3,16 @@
 An input record is one of
 - ``{"id", "text"}`` (free clinical text, linked to terms with negation detection),
 - ``{"id", "present_hpo": [...], "excluded_hpo": [...], "sex"?, "age"?, "onset"?}``,
-- a GA4GH phenopacket v2 object (``phenotypicFeatures`` with ``excluded`` flags), which may
-  add ``text``, ``sex``, ``age`` and ``onset``: checked as in the other forms, a given one
-  replaces the phenopacket's own (a warning says so when they differ).
+- a GA4GH phenopacket (v2, or v1's fields) object (``phenotypicFeatures`` with ``excluded``
+  flags), which may add ``text``, ``sex``, ``age`` and ``onset``: checked as in the other
+  forms, a given one replaces the phenopacket's own (a warning says so when they differ),
+- a row of ``ppkt_dev.jsonl`` (``present_hpo`` with ``age_last_encounter``,
+  ``disease_onset`` or ``feature_onsets``), read by the reader ``kgfuse eval diagnosis``
+  uses (:func:`train.phenopacket.case_from_dev_row`); ``age`` and ``onset`` beside its
+  fields replace its own as for a phenopacket. Its diagnosis and PMIDs are not read.
+
+Phenopackets and rows are read as ``kgfuse eval diagnosis`` reads them, with the same
+warnings; an age outside 0 to :data:`MAX_AGE_YEARS` is reported and not read.
 
 What reading a record reports (a phenopacket's skipped ids, malformed ages ...) comes first
 in the output record's ``warnings``.
@@ -41,16 +48,29 @@ from kg.store import default_kg_path, kgfuse_home
 from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint, model_fingerprint_of
 from kgfuse.quoting import clip
 from kgfuse.replay import recorded_location, replay_home, replay_kg, replay_model_dir
-from train.phenopacket import SEX_NAMES
+from train.phenopacket import (
+    DEV_ROW_FIELDS,
+    DEV_ROW_MARKERS,
+    MAX_AGE_YEARS,
+    SEX_NAMES,
+    CaseFormatError,
+    case_files,
+    case_from_dev_row,
+    case_from_phenopacket,
+    feature_names,
+    is_dev_row,
+    is_phenopacket,
+    json_values,
+)
 
 if TYPE_CHECKING:
+    from eval.diagnosis import Case
+    from kg.hierarchy import TermHierarchy
     from kg.rules.engine import RuleSet
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 100_000
-#: Oldest age a record may give (years).
-MAX_AGE_YEARS = 130
 #: Most HPO terms a record may list (present and excluded together; real patients list tens).
 MAX_TERMS = 1_000
 #: How a record may state the patient's sex (any case), and what each means.
@@ -161,8 +181,18 @@ def parse_onset(value: Any, rid: str) -> str | None:
         raise RecordError(f"record {rid}: {exc}") from None
 
 
-def parse_record(record: Any, index: int = 0) -> PatientRecord:
-    """Parse one input record of any of the three forms.
+def parse_record(
+    record: Any, index: int = 0, *, hierarchy: TermHierarchy | None = None
+) -> PatientRecord:
+    """Parse one input record of any of the forms (see the module's docstring).
+
+    Args:
+        record: the parsed JSON record.
+        index: its place in the input (its id when it has none).
+        hierarchy: the KG's terms, which check the onset a phenopacket or a ``ppkt_dev`` row
+            states as ``kgfuse eval diagnosis`` does (one that is no onset class is
+            reported, and the earliest onset of a feature is read instead); the term ids
+            are resolved by the diagnoser either way.
 
     Raises:
         RecordError: not an object, no usable field, empty or oversized text, bad types.
@@ -171,11 +201,11 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
     rid = str(record.get("id", index))
     _check_encodable(rid, "id", f"{index}")
-    from train.phenopacket import PHENOPACKET_FIELDS
-
-    if any(key in record for key in PHENOPACKET_FIELDS):
-        return _parse_phenopacket(record, rid)
-    misspelt = _misspelt_fields(record)
+    if is_phenopacket(record):
+        return _parse_phenopacket(record, rid, hierarchy)
+    if is_dev_row(record):
+        return _parse_dev_row(record, rid, hierarchy)
+    warnings = _misspelt_fields(record)
     text = record.get("text")
     present = record.get("present_hpo", [])
     excluded = record.get("excluded_hpo", [])
@@ -188,28 +218,34 @@ def parse_record(record: Any, index: int = 0) -> PatientRecord:
     )
     _check_text(text, rid, bool(present or excluded))
     if text is None and not present and not excluded:
-        hint = f" ({'; '.join(misspelt)})" if misspelt else ""
+        hint = f" ({'; '.join(warnings)})" if warnings else ""
         raise RecordError(
             f"record {rid}: needs 'text', 'present_hpo'/'excluded_hpo' or a phenopacket{hint}"
         )
-    age = parse_age(record.get("age"), rid)
+    age = parse_age(record.get("age"), rid, warnings)
     sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
     return PatientRecord(
-        rid, text, tuple(present), tuple(excluded), sex, age, onset, tuple(misspelt), names
+        rid, text, tuple(present), tuple(excluded), sex, age, onset, tuple(warnings), names
     )
 
 
+#: Fields a record may hold that are read, or known and not read (a ``ppkt_dev`` row's
+#: ``excluded_diseases``, ``genes`` ...): :func:`_misspelt_fields` passes them without a word.
+_KNOWN_FIELDS = frozenset(RECORD_FIELDS + DEV_ROW_FIELDS)
+
+
 def _misspelt_fields(record: Mapping[str, Any]) -> list[str]:
-    """A warning for each field that is not one of :data:`RECORD_FIELDS` but reads like one
-    (``exluded_hpo``, ``presentHpo``, ``Sex``): it is not read. Other fields (a case table's
-    ``cohort``, ``diseases`` ...) pass without a word."""
+    """A warning for each field that is not one of :data:`RECORD_FIELDS` (or a field of a
+    ``ppkt_dev`` row) but reads like one (``exluded_hpo``, ``presentHpo``, ``Sex``,
+    ``disease_onsets``): it is not read. Other fields (a case table's ``cohort`` ...) pass
+    without a word."""
     out = []
     for key in record:
-        if not isinstance(key, str) or key in RECORD_FIELDS:
+        if not isinstance(key, str) or key in _KNOWN_FIELDS:
             continue
         plain = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).lower().replace("-", "_")
-        close = difflib.get_close_matches(plain, RECORD_FIELDS, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(plain, RECORD_FIELDS + DEV_ROW_MARKERS, n=1, cutoff=0.75)
         if close:
             out.append(f"field {clip(key, 40)!r} is not read: did you mean {close[0]!r}?")
     return out
@@ -243,56 +279,94 @@ def _names_beside(
     )
 
 
-def _parse_phenopacket(record: Mapping[str, Any], rid: str) -> PatientRecord:
+def _parse_phenopacket(
+    record: Mapping[str, Any], rid: str, hierarchy: TermHierarchy | None
+) -> PatientRecord:
     """A phenopacket record (:func:`train.phenopacket.case_from_phenopacket`), its term ids as
     written and what reading it reported in ``warnings``. A ``text``, ``sex``, ``age`` or
     ``onset`` beside its fields is checked as in any record; a given ``sex``, ``age`` or
     ``onset`` replaces the phenopacket's own, with a warning when the two differ.
 
     Raises:
-        RecordError: not a valid phenopacket, an age outside 0 to :data:`MAX_AGE_YEARS`, or
-            a bad field beside it.
+        RecordError: not a valid phenopacket, or a bad field beside it.
     """
-    from train.phenopacket import case_from_phenopacket, feature_names
-
     try:
-        case = case_from_phenopacket(record, as_written=True)
+        case = case_from_phenopacket(record, hierarchy, as_written=True)
         names = tuple(feature_names(record).items())
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordError(f"record {rid}: not a valid phenopacket: {exc}") from exc
+    own = {
+        "age": "the phenopacket's subject.timeAtLastEncounter",
+        "sex": "the phenopacket's subject.sex",
+        "onset": "the phenopacket's disease onset",
+    }
+    return _record_of_case(record, rid, case, names, own, [])
+
+
+def _parse_dev_row(
+    record: Mapping[str, Any], rid: str, hierarchy: TermHierarchy | None
+) -> PatientRecord:
+    """A ``ppkt_dev.jsonl`` row, read as ``kgfuse eval diagnosis`` reads it
+    (:func:`train.phenopacket.case_from_dev_row`: onsets, ages, sex and their warnings), its
+    term ids as written; its diagnosis and PMIDs are not read. A ``text``, ``age`` or
+    ``onset`` beside its fields is read as for a phenopacket (its ``sex`` is its own).
+
+    Raises:
+        RecordError: a field of the wrong type, naming it.
+    """
+    try:
+        case = case_from_dev_row(record, hierarchy, as_written=True)
+    except CaseFormatError as exc:
+        raise RecordError(f"record {rid}: {exc}") from None
+    present, excluded = record.get("present_hpo") or [], record.get("excluded_hpo") or []
+    names = _names_beside(record, "present_labels", present, rid) + _names_beside(
+        record, "excluded_labels", excluded, rid
+    )
+    own = {
+        "age": "the row's age_last_encounter",
+        "onset": "the row's disease onset",
+    }
+    return _record_of_case(record, rid, case, names, own, _misspelt_fields(record))
+
+
+def _record_of_case(
+    record: Mapping[str, Any],
+    rid: str,
+    case: Case,
+    names: tuple[tuple[str, str], ...],
+    own: Mapping[str, str],
+    warnings: list[str],
+) -> PatientRecord:
+    """The record of a case read from a phenopacket or a row, with the ``text`` and the
+    ``age``, ``sex`` and ``onset`` given beside its own fields (those ``own`` names: where
+    the case states each, for the warning when a given one replaces it).
+
+    Raises:
+        RecordError: too many terms, or a bad field beside the case's own.
+    """
     _check_term_count(len(case.present) + len(case.excluded), rid)
     text = record.get("text")
     _check_text(text, rid, bool(case.present or case.excluded))
-    warnings = list(case.warnings)
+    warnings = [*case.warnings, *warnings]
     age = case.age_years
-    if age is not None and not 0 <= age <= MAX_AGE_YEARS:
-        raise RecordError(
-            f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}; the "
-            f"phenopacket's subject.timeAtLastEncounter is {age:.1f} years"
-        )
     if record.get("age") is not None:
-        given = parse_age(record["age"], rid)
-        if age is not None and given is not None and abs(given - age) >= 1:
-            warnings.append(
-                f"age {given:g} replaces the phenopacket's subject.timeAtLastEncounter "
-                f"({age:.1f} years)"
-            )
-        age = given
+        given = parse_age(record["age"], rid, warnings)
+        if given is not None:
+            if age is not None and abs(given - age) >= 1:
+                warnings.append(f"age {given:g} replaces {own['age']} ({age:.1f} years)")
+            age = given
     sex = parse_sex(case.sex, rid)
-    if record.get("sex") is not None:
+    if "sex" in own and record.get("sex") is not None:
         given_sex = parse_sex(record["sex"], rid)
         if case.sex is not None and given_sex != sex:
-            warnings.append(
-                f"sex {record['sex']!r} replaces the phenopacket's subject.sex ({case.sex})"
-            )
+            warnings.append(f"sex {record['sex']!r} replaces {own['sex']} ({case.sex})")
         sex = given_sex
     onset = case.onset
     if record.get("onset") is not None:
         given_onset = parse_onset(record["onset"], rid)
         if onset is not None and given_onset is not None and _iri(given_onset) != _iri(onset):
             warnings.append(
-                f"onset {record['onset']!r} replaces the phenopacket's disease onset "
-                f"({compress(onset)})"
+                f"onset {record['onset']!r} replaces {own['onset']} ({compress(_iri(onset))})"
             )
         onset = given_onset
     return PatientRecord(
@@ -308,20 +382,23 @@ def _iri(term: str) -> str:
         return term
 
 
-def parse_age(value: Any, rid: str) -> float | None:
-    """A record's ``age`` in years; None when absent.
+def parse_age(value: Any, rid: str, warnings: list[str]) -> float | None:
+    """A record's ``age`` in years; None when absent, or when it is no age from 0 to
+    :data:`MAX_AGE_YEARS`, which ``warnings`` says (the age only feeds the rules' checks:
+    the record is diagnosed without it).
 
     Raises:
-        RecordError: not a number from 0 to :data:`MAX_AGE_YEARS`.
+        RecordError: not a number.
     """
     if value is None:
         return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 <= value <= MAX_AGE_YEARS
-    ):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
+    if not 0 <= value <= MAX_AGE_YEARS:
+        warnings.append(
+            f"age {_shown(value)} is not an age from 0 to {MAX_AGE_YEARS} years; skipped"
+        )
+        return None
     return float(value)
 
 
@@ -368,51 +445,27 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def read_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """The records of a ``kgfuse diagnose`` input, as :func:`read_jsonl` gives them: a JSON
-    Lines file, or one JSON document written over several lines (a pretty-printed
-    phenopacket, as ``kgfuse eval diagnosis`` reads a ``.json`` file), read when the first
-    non-blank line starts an object or a list it does not end and the whole file is one
-    JSON value. A ``.json`` file that is not gives one :class:`RecordError` naming the file
-    (line and column); another file is then read line by line."""
-    from kgfuse.json_input import UTF8_BOM, loads_json
+    """The records of a ``kgfuse diagnose`` input, read as ``kgfuse eval diagnosis`` reads
+    its cases (:func:`train.phenopacket.json_values`): a JSON Lines file, one JSON document
+    (a pretty-printed phenopacket; a list: each item a record), or a folder of ``*.json``
+    files (sorted, subfolders too), each read so. Each is (its line in a JSON Lines file,
+    else its place in the input, from 1; the parsed JSON, or a :class:`RecordError` naming
+    the line or the file), read strictly (:func:`kgfuse.json_input.loads_json`: bad UTF-8,
+    ``NaN``, unpaired surrogate escapes are errors)."""
+    from kgfuse.json_input import loads_json
 
     path = Path(path)
-    if not _starts_a_document(path):
-        yield from read_jsonl(path)
-        return
-    raw = path.read_bytes()
-    if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM) :]
-    try:
-        document = loads_json(raw)
-    except ValueError as exc:
-        if path.suffix.lower() != ".json":
-            yield from read_jsonl(path)
-            return
-        document = RecordError(f"{path.name} is {exc}")
-    yield 1, document
-
-
-def _starts_a_document(path: Path) -> bool:
-    """Whether the first non-blank line of ``path`` opens an object or a list that it does
-    not close (is not JSON alone)."""
-    from kgfuse.json_input import UTF8_BOM, loads_json
-
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[len(UTF8_BOM) :]
-            if raw.strip():
-                break
-        else:
-            return False
-    if not raw.lstrip().startswith((b"{", b"[")):
-        return False
-    try:
-        loads_json(raw)
-    except ValueError:
-        return True
-    return False
+    folder = path.is_dir()
+    count = 0
+    for file in case_files(path) if folder else [path]:
+        name = str(file.relative_to(path)) if folder else file.name
+        for line, _, value in json_values(file, loads_json):
+            count += 1
+            if isinstance(value, ValueError):
+                where = name if line is None else f"line {line}"
+                where = f"{name} {where}" if folder and line is not None else where
+                value = RecordError(f"{where} is {value}")
+            yield (line if line is not None and not folder else count), value
 
 
 def diagnosis_rules(diagnoser: Diagnoser) -> RuleSet:
@@ -621,7 +674,7 @@ class DiagnosisService:
         ``audit=False`` leaves the record out of the audit log (a caller that records the
         decision itself, such as a QA answer).
         """
-        record = parse_record(raw, index)
+        record = parse_record(raw, index, hierarchy=self.kg.hierarchy)
         result = self.diagnose(record, top_k)
         if not any(not f.excluded for f in result.findings):
             said = [w for w in result.warnings if not w.startswith("no finding recognised")]

@@ -16,16 +16,20 @@ Formats:
   fields under their JSON (``timeAtLastEncounter``) or protobuf names
   (``time_at_last_encounter``), as protobuf's JSON parsers read them; a field of the wrong
   type is refused naming its path, a value that cannot be read (an unknown sex, a malformed
-  age) is reported in ``Case.warnings``; a Family or a Cohort is refused, naming what to
-  give instead;
+  age, an age over :data:`MAX_AGE_YEARS`) is reported in ``Case.warnings``, and so are the
+  sections not read (biosamples' features, measurements ...); a Family or a Cohort is
+  refused, naming what to give instead. Phenopacket v1's fields are read as v2's
+  (``negated`` as ``excluded``, ``classOfOnset`` / ``ageOfOnset`` / ``ageRangeOfOnset`` as
+  ``onset``, ``subject.ageAtCollection`` as ``timeAtLastEncounter``, ages written
+  ``{"age": "P3Y"}``);
 * rows of ``ppkt_dev.jsonl`` (``present_hpo``, ``excluded_hpo``, ``diseases``, ``sex``,
   ``age_last_encounter``, ``disease_onset``, ``feature_onsets``, ``pmids``); their ages and
-  onsets are read as a phenopacket's (a gestational age, an onset class).
+  onsets are read as a phenopacket's (a gestational age, an onset class);
+* rows of ``vignettes_dev.jsonl`` (``text``, ``disease_id``, ``pmid``; the title is not read,
+  it often names the diagnosis).
 
 A case that states no onset of its disease takes the earliest onset of its present features,
 and says so in ``Case.warnings``.
-* rows of ``vignettes_dev.jsonl`` (``text``, ``disease_id``, ``pmid``; the title is not read,
-  it often names the diagnosis).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from encoders.linker import read_by_name
 from eval.diagnosis import Case
@@ -60,10 +64,18 @@ __all__ = [
     "SEX_NAMES",
     "Case",
     "CaseFormatError",
+    "DEV_ROW_FIELDS",
+    "DEV_ROW_MARKERS",
+    "MAX_AGE_YEARS",
+    "case_files",
     "case_from_dev_row",
     "case_from_phenopacket",
     "case_from_vignette",
     "feature_names",
+    "is_dev_row",
+    "is_phenopacket",
+    "iter_cases",
+    "json_values",
     "onset_of",
     "parse_iso8601_age",
     "read_cases",
@@ -120,9 +132,59 @@ LabelReader = Callable[[str], "str | None"]
 _CAMEL_HUMP = re.compile(r"(?<!^)([A-Z])")
 
 
-#: Fields that make a record a phenopacket (its features, under their JSON or protobuf name)
-#: or a Family or Cohort of them (which :func:`case_from_phenopacket` refuses, saying why).
-PHENOPACKET_FIELDS = ("phenotypicFeatures", "phenotypic_features", "proband", "members")
+#: Fields that make a record a phenopacket (its features, subject or metadata, under their
+#: JSON or protobuf name) or a Family or Cohort of them (which :func:`case_from_phenopacket`
+#: refuses, saying why); :func:`is_phenopacket`.
+PHENOPACKET_FIELDS = (
+    "phenotypicFeatures",
+    "phenotypic_features",
+    "subject",
+    "metaData",
+    "meta_data",
+    "proband",
+    "members",
+)
+#: The fields of a ``ppkt_dev.jsonl`` row (its README); the ones that only such a row has
+#: are :data:`DEV_ROW_MARKERS`.
+DEV_ROW_FIELDS = (
+    "id",
+    "cohort",
+    "file",
+    "present_hpo",
+    "present_labels",
+    "excluded_hpo",
+    "excluded_labels",
+    "diseases",
+    "disease_labels",
+    "excluded_diseases",
+    "genes",
+    "sex",
+    "age_last_encounter",
+    "vital_status",
+    "disease_onset",
+    "feature_onsets",
+    "pmids",
+    "references",
+    "hpo_version",
+    "source_commit",
+)
+#: Fields read from a ``ppkt_dev`` row that a plain ``present_hpo`` record does not have:
+#: a record with ``present_hpo`` and one of these is such a row (:func:`is_dev_row`).
+DEV_ROW_MARKERS = ("age_last_encounter", "disease_onset", "feature_onsets")
+#: The oldest age a case may give (years); an older one is reported and not read.
+MAX_AGE_YEARS = 130
+
+
+def is_phenopacket(record: Mapping[str, Any]) -> bool:
+    """Whether a parsed record is a phenopacket (or a Family or Cohort): it has one of
+    :data:`PHENOPACKET_FIELDS`."""
+    return any(key in record for key in PHENOPACKET_FIELDS)
+
+
+def is_dev_row(record: Mapping[str, Any]) -> bool:
+    """Whether a parsed record is a ``ppkt_dev.jsonl`` row: ``present_hpo`` and one of
+    :data:`DEV_ROW_MARKERS` (read by :func:`case_from_dev_row`)."""
+    return "present_hpo" in record and any(key in record for key in DEV_ROW_MARKERS)
 
 
 class CaseFormatError(ValueError):
@@ -212,10 +274,24 @@ def _string(value: Any, path: str) -> str | None:
     return value
 
 
-def _duration(age: Any, path: str) -> tuple[str | None, str]:
-    """The ``iso8601duration`` of the phenopacket ``Age`` at ``path``, and its path."""
-    value, where = _field(_object(age, path), "iso8601duration", path)
-    return _string(value, where), where
+def _duration(age: Any, path: str, warnings: list[str]) -> tuple[str | None, str]:
+    """The ISO 8601 duration of the phenopacket ``Age`` at ``path``, and its path: v2's
+    ``{"iso8601duration": "P3Y"}``, v1's ``{"age": "P3Y"}`` (or that string alone, where a
+    v1 document puts the ``Age`` in place of a v2 ``TimeElement``); any other object is
+    reported in ``warnings``."""
+    if isinstance(age, str):
+        return age, path
+    element = _object(age, path)
+    value, where = _field(element, "iso8601duration", path)
+    if value is not None:
+        return _string(value, where), where
+    value, where = _field(element, "age", path)
+    if isinstance(value, str):
+        return value, where
+    warnings.append(
+        f'{path} is not an age such as {{"iso8601duration": "P2Y"}} (got {_shown(age)}); skipped'
+    )
+    return None, path
 
 
 def _years(value: str | None, path: str, warnings: list[str]) -> float | None:
@@ -240,7 +316,8 @@ def _class_years(term_id: str | None) -> float | None:
 def _stated_age(value: str | None, path: str, warnings: list[str]) -> float | None:
     """Years of an age written as text (a dev row's): an ISO 8601 duration, a gestational age
     (``GA:32w0d``, birth: 0) or an HPO onset class (``HP:0003593|Infantile onset``, its
-    midpoint), read as :func:`_age_of` reads them; anything else is reported in ``warnings``."""
+    midpoint), read as :func:`_time_years` reads a phenopacket's; anything else is reported
+    in ``warnings``."""
     if value is None or not value.strip():
         return None
     value = value.strip()
@@ -257,30 +334,108 @@ def _stated_age(value: str | None, path: str, warnings: list[str]) -> float | No
     return years
 
 
-def _age_of(time_element: Any, path: str, warnings: list[str]) -> float | None:
-    """Years of a phenopacket ``TimeElement`` (age, age range, gestational age, onset class);
-    a malformed age or an onset class without one is reported in ``warnings``."""
-    element = _object(time_element, path)
-    age, where = _field(element, "age", path)
-    if age is not None:
-        return _years(*_duration(age, where), warnings)
-    ranged, where = _field(element, "ageRange", path)
-    if ranged is not None:
-        ranged = _object(ranged, where)
-        ages = [
-            _years(*_duration(*_field(ranged, end, where)), warnings) for end in ("start", "end")
-        ]
+class _Time(NamedTuple):
+    """What a phenopacket ``TimeElement`` states: its ``kind`` (``age``, ``ageRange``,
+    ``ontologyClass`` ...), the ``value`` of that kind and its path ``where``; ``at`` is the
+    path of the element itself (``diseases[0].onset``)."""
+
+    kind: str
+    value: Any
+    where: str
+    at: str
+
+
+#: The kinds of a phenopacket ``TimeElement``, in the order they are read.
+_TIME_KINDS = ("age", "ageRange", "gestationalAge", "ontologyClass", "timestamp", "interval")
+#: The v1 fields of an onset (of a feature or a disease) and the ``TimeElement`` kind of each.
+_V1_ONSETS = (
+    ("classOfOnset", "ontologyClass"),
+    ("ageOfOnset", "age"),
+    ("ageRangeOfOnset", "ageRange"),
+)
+#: The v1 fields of the subject's age (``Individual.ageAtCollection``), as v2's
+#: ``timeAtLastEncounter`` is read.
+_V1_AGES = (("ageAtCollection", "age"), ("ageRangeAtCollection", "ageRange"))
+
+
+def _time(element: Any, path: str, warnings: list[str]) -> _Time | None:
+    """What the ``TimeElement`` at ``path`` states; None when absent or empty, and an object
+    of no kind of time is reported in ``warnings``."""
+    element = _object(element, path)
+    for kind in _TIME_KINDS:
+        value, where = _field(element, kind, path)
+        if value is not None:
+            return _Time(kind, value, where, path)
+    if element:
+        warnings.append(
+            f"{path} is not a time element (age, ageRange, gestationalAge, ontologyClass, "
+            f"timestamp or interval; got {_shown(element)}); skipped"
+        )
+    return None
+
+
+def _time_of(
+    item: Mapping[str, Any],
+    path: str,
+    v2: str,
+    v1: Sequence[tuple[str, str]],
+    warnings: list[str],
+) -> _Time | None:
+    """The time ``item`` states under its v2 field ``v2`` (a ``TimeElement``), else under
+    one of its v1 fields ``v1`` ((field, kind): ``classOfOnset`` an onset class ...); a
+    second one given beside the first is reported in ``warnings``, not read."""
+    found: list[_Time] = []
+    value, at = _field(item, v2, path)
+    if value:
+        time = _time(value, at, warnings)
+        if time is not None:
+            found.append(time)
+    for name, kind in v1:
+        value, at = _field(item, name, path)
+        if value is not None and value != {}:
+            found.append(_Time(kind, value, at, at))
+    for other in found[1:]:
+        warnings.append(f"{other.at} is not read: {found[0].at} gives the time already")
+    return found[0] if found else None
+
+
+def _onset_time(item: Mapping[str, Any], path: str, warnings: list[str]) -> _Time | None:
+    """The onset of a phenotypic feature or a disease: v2's ``onset``, else v1's
+    ``classOfOnset``, ``ageOfOnset`` or ``ageRangeOfOnset``."""
+    return _time_of(item, path, "onset", _V1_ONSETS, warnings)
+
+
+def _range_ends(time: _Time, warnings: list[str]) -> list[tuple[str | None, str]]:
+    """(ISO 8601 duration or None, its path) of the start and the end of an age range."""
+    ranged = _object(time.value, time.where)
+    ends = []
+    for end in ("start", "end"):
+        age, where = _field(ranged, end, time.where)
+        ends.append((None, where) if age is None else _duration(age, where, warnings))
+    return ends
+
+
+def _time_years(time: _Time | None, warnings: list[str]) -> float | None:
+    """Years of a stated time: an age, the middle of an age range, a gestational age (birth),
+    the midpoint of an onset class; a malformed age, a class that is no onset class, a
+    timestamp or an interval (no age without a birth date) is reported in ``warnings``."""
+    if time is None:
+        return None
+    if time.kind == "age":
+        return _years(*_duration(time.value, time.where, warnings), warnings)
+    if time.kind == "ageRange":
+        ages = [_years(value, where, warnings) for value, where in _range_ends(time, warnings)]
         known = [a for a in ages if a is not None]
         return sum(known) / len(known) if known else None
-    if _field(element, "gestationalAge", path)[0] is not None:
+    if time.kind == "gestationalAge":
         return _GESTATIONAL_YEARS
-    term, where = _field(element, "ontologyClass", path)
-    if term is not None:
-        term_id = _string(_object(term, where).get("id"), f"{where}.id")
+    if time.kind == "ontologyClass":
+        term_id = _string(_object(time.value, time.where).get("id"), f"{time.where}.id")
         years = _class_years(term_id)
         if years is None:
-            warnings.append(f"{where}.id {term_id!r} is not an HPO onset class; skipped")
+            warnings.append(f"{time.where}.id {term_id!r} is not an HPO onset class; skipped")
         return years
+    warnings.append(f"{time.at}: an age given as a {time.kind} is not read; skipped")
     return None
 
 
@@ -302,25 +457,28 @@ def onset_of(value: str) -> str:
     return onset_class_of_age(years)
 
 
-def _onset_text(time_element: Any, path: str, warnings: list[str]) -> str | None:
-    """The onset class id or ISO 8601 age of a phenopacket ``TimeElement`` (an age range: its
-    start); None for other kinds (a timestamp, an interval) and for a malformed age, which is
-    reported in ``warnings``."""
-    element = _object(time_element, path)
-    term, where = _field(element, "ontologyClass", path)
-    if term is not None:
-        return _string(_object(term, where).get("id"), f"{where}.id")
-    age, where = _field(element, "age", path)
-    if age is None:
-        ranged, where = _field(element, "ageRange", path)
-        if ranged is not None:
-            age, where = _field(_object(ranged, where), "start", where)
-    if age is not None:
-        value, where = _duration(age, where)
-        return value if _years(value, where, warnings) is not None else None
-    if _field(element, "gestationalAge", path)[0] is not None:
+def _time_onset(time: _Time, warnings: list[str]) -> str | None:
+    """The onset class id, ISO 8601 age or gestational age (``GA:21w0d``, as a ``ppkt_dev``
+    row writes it) of a stated time (an age range: its start); None for other kinds (a
+    timestamp, an interval) and for a malformed age, which is reported in ``warnings``."""
+    if time.kind == "ontologyClass":
+        return _string(_object(time.value, time.where).get("id"), f"{time.where}.id")
+    if time.kind == "gestationalAge":  # as a row writes it (GA:21w0d): antenatal onset
+        weeks, days = (_object(time.value, time.where).get(k) for k in ("weeks", "days"))
+        if isinstance(weeks, int) and isinstance(days or 0, int):
+            return f"GA:{weeks}w{days or 0}d"
         return ANTENATAL_ONSET
-    return None
+    if time.kind == "age":
+        value, where = _duration(time.value, time.where, warnings)
+    elif time.kind == "ageRange":
+        start, where = _field(_object(time.value, time.where), "start", time.where)
+        if start is None:
+            warnings.append(f"{where} is absent: the onset of an age range is its start; skipped")
+            return None
+        value, where = _duration(start, where, warnings)
+    else:
+        return None
+    return value if _years(value, where, warnings) is not None else None
 
 
 def _sex(value: Any, path: str, warnings: list[str]) -> str | None:
@@ -354,7 +512,8 @@ def _sex(value: Any, path: str, warnings: list[str]) -> str | None:
 class _TermResolver:
     """Turns ids into current IRIs, collecting warnings for the ones it cannot.
 
-    ``as_written``: an onset class id is returned as written (checked, not converted), for a
+    ``as_written``: an onset class id is returned as written (checked, not converted), and
+    the hierarchy checks only onsets (the features' ids are only turned into IRIs), for a
     caller that resolves ids itself and names them as written (``kgfuse diagnose``).
     """
 
@@ -385,7 +544,7 @@ class _TermResolver:
         out: dict[str, str] = {}
         for n, term in enumerate(ids):
             label = labels[n] if labels is not None and n < len(labels) else None
-            iri, by_label = self._resolve(term, label)
+            iri, by_label = self._resolve(term, label, check=not self.as_written)
             if iri is not None and iri not in out:
                 out[iri] = compress(iri) if by_label else term.strip()
         return [(term, iri) for iri, term in out.items()]
@@ -435,11 +594,13 @@ class _TermResolver:
     def one(self, term: str) -> str | None:
         return self._resolve(term, None)[0]
 
-    def _resolve(self, term: str, label: str | None) -> tuple[str | None, bool]:
+    def _resolve(
+        self, term: str, label: str | None, *, check: bool = True
+    ) -> tuple[str | None, bool]:
         """The IRI of ``term`` (None: skipped, with a warning) and whether it was read by
-        its ``label``."""
+        its ``label``; ``check`` False: only turned into an IRI, not checked."""
         term = term.strip()
-        if self.hierarchy is None:
+        if self.hierarchy is None or not check:
             try:
                 return to_iri(term), False
             except ValueError:
@@ -559,22 +720,38 @@ def feature_names(data: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-def _excluded(item: Mapping[str, Any], what: str) -> bool:
-    """The ``excluded`` flag of a phenotypic feature or a disease: a JSON boolean, false
-    when absent (or null, as the protobuf JSON mapping reads it).
+def _flag(item: Mapping[str, Any], name: str, what: str) -> bool | None:
+    """The boolean field ``name`` of ``item``; None when absent (or null, as the protobuf
+    JSON mapping reads it).
 
     Raises:
         CaseFormatError: any other value (the string ``"false"`` would otherwise read as
             true), naming ``what`` (the feature's or disease's id) and the value.
     """
-    value = item.get("excluded")
-    if value is None:
-        return False
-    if not isinstance(value, bool):
+    value = item.get(name)
+    if value is not None and not isinstance(value, bool):
         raise CaseFormatError(
-            f"{what}: 'excluded' must be true or false (a JSON boolean), got {json.dumps(value)}"
+            f"{what}: {name!r} must be true or false (a JSON boolean), got {json.dumps(value)}"
         )
     return value
+
+
+def _excluded(item: Mapping[str, Any], what: str, warnings: list[str]) -> bool:
+    """Whether a phenotypic feature or a disease is excluded: its ``excluded`` flag, or v1's
+    ``negated``; false when neither is given, and excluded (with a warning) when the two
+    disagree.
+
+    Raises:
+        CaseFormatError: a flag that is not a JSON boolean (see :func:`_flag`).
+    """
+    excluded = _flag(item, "excluded", what)
+    negated = _flag(item, "negated", what)
+    if excluded is not None and negated is not None and excluded != negated:
+        warnings.append(
+            f"{what}: 'excluded' ({json.dumps(excluded)}) and v1's 'negated' "
+            f"({json.dumps(negated)}) disagree; read as excluded"
+        )
+    return bool(excluded or negated)
 
 
 def _features(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -593,6 +770,42 @@ def _features(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     return features
 
 
+#: Sections of a phenopacket that hold findings or history the diagnosis does not read,
+#: named in one warning when a document gives them (v1's ``genes`` and ``variants`` too).
+_UNREAD_SECTIONS = ("measurements", "medicalActions", "genes", "variants")
+
+
+def _unread_sections(data: Mapping[str, Any], subject: Mapping[str, Any]) -> str | None:
+    """The one warning naming the sections of a phenopacket that are given but not read
+    (biosamples' features, measurements, treatments, vital status ...), or None."""
+    unread = []
+    samples = _field(data, "biosamples", "")[0]
+    if isinstance(samples, list) and any(
+        isinstance(s, Mapping) and _field(s, "phenotypicFeatures", "")[0] for s in samples
+    ):
+        unread.append("biosamples[].phenotypicFeatures")
+    unread += [name for name in _UNREAD_SECTIONS if _field(data, name, "")[0]]
+    if _field(subject, "vitalStatus", "")[0]:
+        unread.append("subject.vitalStatus")
+    if not unread:
+        return None
+    return (
+        f"not read: {', '.join(unread)} (the diagnosis reads the patient's phenotypicFeatures, "
+        "sex, age and onsets)"
+    )
+
+
+def _plausible_age(years: float | None, path: str, warnings: list[str]) -> float | None:
+    """``years`` when it is a patient's age (0 to :data:`MAX_AGE_YEARS`), else None, reported
+    in ``warnings``: the age only feeds the rules' checks, the case is read without it."""
+    if years is None or 0 <= years <= MAX_AGE_YEARS:
+        return years
+    warnings.append(
+        f"{path} is {years:.1f} years, not an age from 0 to {MAX_AGE_YEARS} years; skipped"
+    )
+    return None
+
+
 def _case(
     data: Mapping[str, Any],
     hierarchy: TermHierarchy | None,
@@ -606,7 +819,9 @@ def _case(
     present_labels: list[str | None] = []
     excluded_labels: list[str | None] = []
     pmids: list[str] = []
-    feature_onsets: list[tuple[str, Any, str]] = []  # (id, onset, its path) of present ones
+    feature_onsets: list[tuple[str, _Time]] = []  # (id, onset) of present ones
+    if _field(data, "phenotypicFeatures", "")[0] is None:
+        warnings.append("no phenotypicFeatures: the phenopacket states no phenotypic feature")
     for path, feature in _features(data):
         kind = feature.get("type") or {}
         term = kind.get("id")
@@ -617,15 +832,15 @@ def _case(
             continue
         label = kind.get("label")
         label = label if isinstance(label, str) else None
-        if _excluded(feature, f"phenotypic feature {term}"):
+        if _excluded(feature, f"phenotypic feature {term}", warnings):
             excluded_ids.append(term)
             excluded_labels.append(label)
         else:
             present_ids.append(term)
             present_labels.append(label)
-            onset, at = _field(feature, "onset", path)
-            if onset:
-                feature_onsets.append((term, onset, at))
+            stated = _onset_time(feature, path, warnings)
+            if stated is not None:
+                feature_onsets.append((term, stated))
         for where, evidence in _objects(*_field(feature, "evidence", path)):
             ref, at = _field(evidence, "reference", where)
             ref_id = _string(_object(ref, at).get("id"), f"{at}.id")
@@ -644,17 +859,17 @@ def _case(
     for path, disease in _objects(*_field(data, "diseases", "")):
         term, at = _field(disease, "term", path)
         disease_id = _string(_object(term, at).get("id"), f"{at}.id")
-        if _excluded(disease, f"disease {disease_id or '(no id)'}"):
+        if _excluded(disease, f"disease {disease_id or '(no id)'}", warnings):
             continue
         if disease_id:
             disease_ids.append(disease_id)
-        onset, at = _field(disease, "onset", path)
-        if onset:
-            text = _onset_text(onset, at, warnings)
+        stated = _onset_time(disease, path, warnings)
+        if stated is not None:
+            text = _time_onset(stated, warnings)
             if text:
                 onsets.append(text)
-            elif "timestamp" in onset or "interval" in onset:
-                unread.append(at)
+            elif stated.kind in ("timestamp", "interval"):
+                unread.append(stated.at)
     for path, interpretation in _objects(*_field(data, "interpretations", "")):
         diagnosis, at = _field(interpretation, "diagnosis", path)
         disease, at = _field(_object(diagnosis, at), "disease", at)
@@ -667,8 +882,10 @@ def _case(
     subject, at = _field(data, "subject", "")
     subject = _object(subject, at)
     sex = _sex(*_field(subject, "sex", at), warnings)
-    last_encounter, at = _field(subject, "timeAtLastEncounter", at)
-    age = _age_of(last_encounter, at, warnings)
+    last_encounter = _time_of(subject, at, "timeAtLastEncounter", _V1_AGES, warnings)
+    age = _time_years(last_encounter, warnings)
+    if last_encounter is not None:
+        age = _plausible_age(age, last_encounter.at, warnings)
     onset = None
     for text in onsets:  # the first one that reads
         onset = resolve.onset(text)
@@ -678,9 +895,12 @@ def _case(
         warnings.append(f"{unread[0]}: an onset given as a timestamp or interval is not read")
     if onset is None and feature_onsets:
         onset = resolve.earliest_onset(
-            (term, _onset_text(element, at, warnings)) for term, element, at in feature_onsets
+            (term, _time_onset(time, warnings)) for term, time in feature_onsets
         )
     diseases = _disease_iris(disease_ids, warnings)
+    unread_sections = _unread_sections(data, subject)
+    if unread_sections:
+        warnings.append(unread_sections)
     return Case(
         id=str(data.get("id", "")),
         present=tuple(term if as_written else iri for term, iri in present),
@@ -779,11 +999,13 @@ def case_from_dev_row(
     row: Mapping[str, Any],
     hierarchy: TermHierarchy | None = None,
     *,
+    as_written: bool = False,
     read_label: LabelReader | None = None,
 ) -> Case:
     """A :class:`Case` from one row of ``ppkt_dev.jsonl``; with ``read_label``, an id the
     KG does not know is read by its name in ``present_labels`` / ``excluded_labels`` (lists
-    in the order of the ids).
+    in the order of the ids); ``as_written`` as in :func:`case_from_phenopacket` (the row's
+    diagnosis and PMIDs are read, for a caller that uses them, as in any case).
 
     Raises:
         CaseFormatError: a field of the wrong type (``present_hpo`` not a list of strings,
@@ -807,14 +1029,20 @@ def case_from_dev_row(
         )
     sex = _optional_string(row, "sex")
     age = _optional_string(row, "age_last_encounter")
-    resolve = _TermResolver(hierarchy, read_label=read_label)
-    present = resolve(present_ids, _labels(row, "present_labels"))
-    excluded = tuple(
-        t for t in resolve(excluded_ids, _labels(row, "excluded_labels")) if t not in present
-    )
-    # "HP:0003593|Infantile onset" or "P2Y"; the first one stated
-    onsets = [str(o).split("|", 1)[0] for o in onset_values or [] if o]
-    onset = resolve.onset(onsets[0]) if onsets else None
+    resolve = _TermResolver(hierarchy, as_written=as_written, read_label=read_label)
+    present = resolve.pairs(present_ids, _labels(row, "present_labels"))
+    counted = {iri for _, iri in present}
+    excluded = [
+        (term, iri)
+        for term, iri in resolve.pairs(excluded_ids, _labels(row, "excluded_labels"))
+        if iri not in counted
+    ]
+    # "HP:0003593|Infantile onset" or "P2Y"; the first one that reads, as a phenopacket's
+    onset = None
+    for value in onset_values or []:
+        onset = resolve.onset(str(value).split("|", 1)[0]) if value else None
+        if onset is not None:
+            break
     if onset is None and feature_onsets:
         absent = {t.strip() for t in excluded_ids}
         onset = resolve.earliest_onset(
@@ -823,12 +1051,14 @@ def case_from_dev_row(
             if value and term.strip() not in absent
         )
     warnings = resolve.warnings
+    sex = _sex(sex, "sex", warnings)
+    years = _stated_age(age, "age_last_encounter", warnings)
     return Case(
         id=str(row.get("id", "")),
-        present=present,
-        excluded=excluded,
-        sex=_sex(sex, "sex", warnings),
-        age_years=_stated_age(age, "age_last_encounter", warnings),
+        present=tuple(term if as_written else iri for term, iri in present),
+        excluded=tuple(term if as_written else iri for term, iri in excluded),
+        sex=sex,
+        age_years=_plausible_age(years, "age_last_encounter", warnings),
         onset=onset,
         diseases=_disease_iris(disease_ids, warnings),
         pmids=_pmid_iris(pmids),
@@ -874,16 +1104,111 @@ def _case_from_any(
 ) -> Case:
     if not isinstance(row, Mapping):
         raise CaseFormatError(f"a case must be a JSON object, got {_kind(row)}")
-    if any(key in row for key in PHENOPACKET_FIELDS + ("metaData", "meta_data")):
+    if is_phenopacket(row):
         return case_from_phenopacket(row, hierarchy, read_label=read_label)
     if "present_hpo" in row:
         return case_from_dev_row(row, hierarchy, read_label=read_label)
     if "text" in row:
         return case_from_vignette(row)
     raise CaseFormatError(
-        "unknown case format: expected a phenopacket, a ppkt_dev row (present_hpo) or a "
-        "vignette row (text)"
+        "unknown case format: expected a phenopacket (phenotypicFeatures, subject or "
+        "metaData), a ppkt_dev row (present_hpo) or a vignette row (text)"
     )
+
+
+def case_files(folder: Path) -> list[Path]:
+    """The case files of a folder: its ``*.json`` files, in subfolders too, sorted."""
+    return sorted(Path(folder).rglob("*.json"))
+
+
+def _first_line(path: Path) -> bytes | None:
+    """The first non-blank line of a file (a UTF-8 byte order mark dropped), or None."""
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if raw.strip():
+                return raw
+    return None
+
+
+def json_values(
+    path: Path, loads: Callable[[bytes], Any]
+) -> Iterator[tuple[int | None, int | None, Any]]:
+    """The JSON values of a case file, ``(line, item, value)``, read as ``kgfuse diagnose``
+    and ``kgfuse eval diagnosis`` both read them:
+
+    * one JSON document (``line`` None) when the file is named ``.json`` or its first
+      non-blank line opens a list, or an object it does not close (a pretty-printed
+      phenopacket); a list's items are each a value (``item`` from 1);
+    * else, or when such a document is not JSON but its first line is (a ``.json`` file
+      that holds JSON lines) or the file is not named ``.json``, one value per non-blank
+      line.
+
+    ``value`` is the ``ValueError`` of ``loads`` (bytes -> value) where a line, or the
+    document, is not JSON. A UTF-8 byte order mark is dropped.
+    """
+    first = _first_line(path)
+    if first is None:
+        return
+    opens = first.lstrip().startswith(b"[") or (
+        first.lstrip().startswith(b"{") and not _loads_alone(first, loads)
+    )
+    if path.suffix.lower() == ".json" or opens:
+        raw = path.read_bytes()
+        if raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            document = loads(raw)
+        except ValueError as err:
+            if path.suffix.lower() == ".json" and opens:
+                yield None, None, err
+                return
+        else:
+            yield from _items(None, document)
+            return
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if not raw.strip():
+                continue
+            try:
+                value = loads(raw)
+            except ValueError as err:
+                yield n, None, err
+                continue
+            yield n, None, value
+
+
+def _loads_alone(line: bytes, loads: Callable[[bytes], Any]) -> bool:
+    """Whether a line is JSON on its own."""
+    try:
+        loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _items(line: int | None, value: Any) -> Iterator[tuple[int | None, int | None, Any]]:
+    """A list's items, each with its number; any other value alone."""
+    if isinstance(value, list):
+        for i, item in enumerate(value, start=1):
+            yield line, i, item
+    else:
+        yield line, None, value
+
+
+def _loads(raw: bytes) -> Any:
+    """A JSON value of UTF-8 bytes (``UnicodeDecodeError`` and ``JSONDecodeError`` are
+    ``ValueError``)."""
+    return json.loads(raw.decode("utf-8"))
+
+
+def _where(path: Path, line: int | None, item: int | None) -> str:
+    """A value's place in a case file, for messages: ``cases.jsonl:3``, ``all.json: item 2``."""
+    at = f"{path}:{line}" if line is not None else str(path)
+    return at if item is None else f"{at}: item {item}"
 
 
 def iter_cases(
@@ -891,39 +1216,28 @@ def iter_cases(
 ) -> Iterator[Case]:
     """Cases of a file or folder, one at a time (see :func:`read_cases`)."""
     path = Path(path)
-    if path.is_dir():
-        for file in sorted(path.rglob("*.json")):
-            yield read_phenopacket(file, hierarchy, read_label=read_label)
-        return
-    if path.suffix == ".json":
-        yield read_phenopacket(path, hierarchy, read_label=read_label)
-        return
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
-            if n == 1 and raw.startswith(codecs.BOM_UTF8):  # read as utf-8-sig
-                raw = raw[len(codecs.BOM_UTF8) :]
-            if not raw.strip():
-                continue
+    for file in case_files(path) if path.is_dir() else [path]:
+        for line, item, value in json_values(file, _loads):
+            where = _where(file, line, item)
+            if isinstance(value, UnicodeDecodeError):
+                of = "the file" if line is None else "the line"
+                raise CaseFormatError(f"{where}: {_not_utf8(value, of)}") from None
+            if isinstance(value, ValueError):
+                raise CaseFormatError(f"{where}: not valid JSON ({value})") from None
             try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as err:
-                raise CaseFormatError(f"{path}:{n}: {_not_utf8(err, 'the line')}") from None
-            except json.JSONDecodeError as err:
-                raise CaseFormatError(f"{path}:{n}: not valid JSON ({err})") from None
-            try:
-                case = _case_from_any(row, hierarchy, read_label)
+                yield _case_from_any(value, hierarchy, read_label)
             except CaseFormatError as err:
-                raise CaseFormatError(f"{path}:{n}: {err}") from None
-            yield case
+                raise CaseFormatError(f"{where}: {err}") from None
 
 
 def read_cases(
     path: Path, hierarchy: TermHierarchy | None = None, *, read_label: LabelReader | None = None
 ) -> list[Case]:
-    """Read cases from a phenopacket JSON file, a folder of them, or a JSON-lines file.
+    """Read cases from a JSON file (a phenopacket, or a list of cases), a folder of them
+    (``*.json``, sorted), or a JSON-lines file (:func:`json_values`).
 
-    A ``.jsonl`` file may hold phenopackets, ``ppkt_dev`` rows or vignette rows (detected per
-    line). Warnings about ids are kept on each case and summarised in the log.
+    Each case may be a phenopacket, a ``ppkt_dev`` row or a vignette row (detected per
+    case). Warnings about ids are kept on each case and summarised in the log.
 
     Args:
         path: the file or folder.

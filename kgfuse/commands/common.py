@@ -236,21 +236,40 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def check_input_output(input: Path | None, output: Path | None) -> None:
-    """Refuse, before any model is loaded, a missing input file, an output that is the
-    input (opening it would empty the input), or an output :func:`check_output` refuses.
+def check_input_output(input: Path | None, output: Path | None, *, folders: bool = False) -> None:
+    """Refuse, before any model is loaded, a missing input file, an input folder (unless
+    ``folders``: a command that reads a folder's ``*.json`` files, as ``kgfuse diagnose``
+    can), an output that is the input (opening it would empty the input) or a ``*.json``
+    file in the input folder (a later run would read it as input), or an output
+    :func:`check_output` refuses.
 
     Raises:
         FileNotFoundError: the input or the output's folder is missing.
-        ValueError: the output is the input, or refused by :func:`check_output`.
+        ValueError: the input is a folder a command cannot read, the output is the input or
+            in it, or the output is refused by :func:`check_output`.
     """
-    if input is not None and not input.is_file():
+    folder = input is not None and input.is_dir()
+    if folder and not folders:
+        raise ValueError(
+            f"the input {input} is a folder: give a file of records, one JSON object per line"
+        )
+    if input is not None and not folder and not input.is_file():
         raise FileNotFoundError(f"input file not found: {input}")
     if output is None:
         return
     check_output(output)
     if input is not None and output.resolve() == input.resolve():
         raise ValueError(f"the output {output} is the input: choose another output file")
+    if (
+        input is not None
+        and folder
+        and output.suffix.lower() == ".json"
+        and output.resolve().is_relative_to(input.resolve())
+    ):
+        raise ValueError(
+            f"the output {output} is a .json file in the input folder: a later run would "
+            "read it as a case; choose another output file"
+        )
 
 
 def check_output(output: Path) -> None:

@@ -242,8 +242,9 @@ def diagnose(
     input: Annotated[
         Path | None,
         typer.Argument(
-            help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket; or one "
-            "phenopacket .json file (pretty-printed)."
+            help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket; or a "
+            ".json file (one phenopacket, or a list of records), or a folder of phenopacket "
+            ".json files."
         ),
     ] = None,
     output: Annotated[
@@ -286,7 +287,7 @@ def diagnose(
         raise ValueError("give either an INPUT.jsonl file or --text")
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
-    check_input_output(input, output)
+    check_input_output(input, output, folders=True)
     with kept_loaded() as loaded:
         service = DiagnosisService(
             model,
