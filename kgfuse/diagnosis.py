@@ -721,9 +721,12 @@ class DiagnosisService:
     def diagnose_records(
         self, records: Iterable[tuple[int, Any]], top_k: int = 10
     ) -> Iterator[dict[str, Any]]:
-        """Output records for (index, raw record or error) pairs; errors become error records."""
+        """Output records for (index, raw record or error) pairs; errors become error records,
+        whose ``id`` is the record's own, else ``line-N`` (its line, as ``kgfuse link`` and
+        ``kgfuse predict`` name a line they cannot read)."""
         for index, raw in records:
-            rid = raw.get("id", index) if isinstance(raw, Mapping) else index
+            line = f"line-{index}"
+            rid = raw.get("id", line) if isinstance(raw, Mapping) else line
             try:
                 if isinstance(raw, Exception):
                     raise raw

@@ -610,7 +610,7 @@ def test_service_keeps_going_after_bad_records(home: Path, trained: Path, tmp_pa
     path.write_bytes(b"\n".join(lines) + b"\n")
     service = DiagnosisService(trained, home / "kgs" / "hpo", home, audit=True)
     out = list(service.diagnose_records(read_jsonl(path)))
-    assert [o["id"] for o in out] == ["ok", 2, 3, "empty", "ok2"]
+    assert [o["id"] for o in out] == ["ok", "line-2", "line-3", "empty", "ok2"]
     assert "ranking" in out[0] and "audit_id" in out[0]
     assert "JSON" in out[1]["error"] and "UTF-8" in out[2]["error"] and "empty" in out[3]["error"]
     assert out[4]["ranking"][0]["curie"]
