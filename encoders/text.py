@@ -34,6 +34,7 @@ __all__ = [
     "TextEncoderConfig",
     "benchmark_precision",
     "bf16_is_fast",
+    "bf16_is_native",
     "default_encoder_path",
     "int8_is_available",
     "quantize_linear_int8",
@@ -81,6 +82,22 @@ def bf16_is_fast(device: torch.device) -> bool:
         except RuntimeError:  # pragma: no cover - probe unavailable on this build
             return False
     return False
+
+
+def bf16_is_native(device: torch.device) -> bool:
+    """Whether ``device`` computes bf16 in hardware: :func:`bf16_is_fast`'s devices, and CPUs
+    with AVX512-BF16 (AMD Zen 4, Intel Cooper Lake) but no AMX. There bf16 training steps
+    take ~0.67x the fp32 time (the quickstart recipe), while for inference int8 is faster
+    still (0.55-0.61x against bf16's 0.72x), so :func:`bf16_is_fast` keeps saying no."""
+    if bf16_is_fast(device):
+        return True
+    if device.type != "cpu":
+        return False
+    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except RuntimeError:  # pragma: no cover - probe unavailable on this build
+        return False
 
 
 def int8_is_available() -> bool:

@@ -380,7 +380,11 @@ class DiagnosisHead(nn.Module):
         return self.candidate_norm(c)
 
     def forward(self, patient: Tensor, candidates: Tensor, prior: Tensor | None = None) -> Tensor:
-        logits = self.neural_scale * (patient @ candidates.t()) * self.scale
+        # in the candidates' dtype even under bf16 autocast (training): scores over thousands
+        # of diseases in bf16 would keep ~3 digits, and inference scores them in fp32
+        with torch.autocast(patient.device.type, enabled=False):
+            scores = patient.to(candidates.dtype) @ candidates.t()  # fp32 unless the head is cast
+        logits = self.neural_scale * scores * self.scale
         if prior is not None:
             logits = logits + self.prior_weight * prior
         return logits
@@ -413,7 +417,8 @@ class KgFusionForDiagnosis(KgFusionPreTrainedModel):
         dtype = self.head.candidate_norm.weight.dtype  # a norm is never quantized
         nodes = self.kgfusion.node_embeddings[self.label_nodes].to(dtype)
         text = self.label_text.to(dtype) if self.config.label_text_dim else None
-        return self.head.candidates(nodes, text)
+        with torch.autocast(nodes.device.type, enabled=False):  # not bf16 under autocast
+            return self.head.candidates(nodes, text)
 
     def forward(
         self,

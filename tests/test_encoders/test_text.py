@@ -14,6 +14,7 @@ from encoders.text import (
     TextEncoderConfig,
     benchmark_precision,
     bf16_is_fast,
+    bf16_is_native,
     default_encoder_path,
 )
 from tests.tiny_bert import write_tiny_bert
@@ -111,3 +112,22 @@ def test_bf16_is_fast_is_false_on_meta_device() -> None:
 def test_default_encoder_path_is_local() -> None:
     path = default_encoder_path()
     assert (path / "config.json").is_file()
+
+
+def test_bf16_is_native_on_amx_or_avx512_bf16_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import encoders.text as text
+    from train.loop import use_bf16
+
+    cpu = torch.device("cpu")
+    for amx, avx512_bf16, native in (
+        (True, False, True),
+        (False, True, True),
+        (False, False, False),
+    ):
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda amx=amx: amx)
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v)
+        assert bf16_is_native(cpu) is native
+        assert bf16_is_fast(cpu) is amx  # inference: int8 beats bf16 without AMX
+        assert use_bf16("auto") is native  # training: bf16 wherever it is native
+        assert use_bf16("bf16") and not use_bf16("fp32")
+    assert text.bf16_is_native(torch.device("meta")) is False

@@ -289,3 +289,25 @@ def test_int8_quantized_encoder_still_fuses_and_scores_close_to_fp32() -> None:
     assert torch.allclose(quantized.logits, exact.logits, atol=0.1)
     assert not torch.allclose(quantized.logits, unfused, atol=1e-3)  # the facts count
     assert torch.allclose(quantized.fact_attention, exact.fact_attention, atol=0.05)
+
+
+def test_the_diagnosis_head_scores_in_fp32_under_bf16_autocast() -> None:
+    """Training under bf16 autocast runs the encoder in bf16; the candidates and their scores
+    stay fp32 (in bf16 scores over thousands of diseases would keep ~3 digits), as inference
+    computes them."""
+    model = _model("cross_attention").eval()
+    batch = _batch()
+    with torch.no_grad():
+        plain = model(**batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            cast = model(**batch)
+            candidates = model.candidate_matrix()
+            patient = cast.patient_embeddings
+            direct = model.head(patient, candidates)
+        assert candidates.dtype == torch.float32
+        assert cast.logits.dtype == direct.dtype == torch.float32
+        # the head of the autocast run, on its own patient vectors, equals the fp32 head
+        with_fp32_head = model.head(patient.float(), model.candidate_matrix())
+        assert torch.allclose(direct, with_fp32_head, atol=1e-6)
+        # bf16 encoder: close to, not equal to, the fp32 run
+        assert torch.allclose(cast.logits, plain.logits, atol=0.1)
