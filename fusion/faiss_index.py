@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from kg.atomic import sync_to_disk
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -584,10 +586,12 @@ def save_index(index: Any, folder: str | Path, stem: str = "index") -> list[Path
         tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
         try:
             faiss.write_index(shard, str(tmp))
+            sync_to_disk(tmp)  # on disk before the rename: a power cut leaves old or new
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    sync_to_disk(folder)
     return paths
 
 

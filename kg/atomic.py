@@ -13,6 +13,7 @@ __all__ = [
     "give_new_file_modes",
     "new_file_mode",
     "output_folder",
+    "sync_to_disk",
     "temp_file_beside",
     "write_atomic",
     "written_whole",
@@ -32,18 +33,39 @@ def temp_file_beside(path: Path) -> tuple[int, str]:
             continue
 
 
+def sync_to_disk(path: str | Path) -> None:
+    """Flush ``path`` (a file, or a folder's entries) from the page cache to the disk, as far
+    as the platform allows (a folder cannot be opened on Windows: skipped). Renaming a file
+    that is not yet on disk can leave it empty after a power cut; syncing the folder after
+    the rename makes the new name last."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a folder on Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - a file system without fsync of folders
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def written_whole(path: Path) -> Iterator[tuple[int, str]]:
     """``(descriptor, name)`` of a new temporary file beside ``path`` to write (the caller
     closes the descriptor): renamed onto ``path`` when the block ends without an error, with
     the mode a new file gets even if the writer made the file again (safetensors makes 0600
-    files); removed otherwise, so ``path`` is never partly written."""
+    files); removed otherwise, so ``path`` is never partly written. The file reaches the disk
+    before the rename and the folder's new entry after it (:func:`sync_to_disk`), so a power
+    cut leaves the old file or the new one, not an empty one."""
     fd, tmp = temp_file_beside(path)
     mode = os.fstat(fd).st_mode & 0o777
     try:
         yield fd, tmp
         os.chmod(tmp, mode)
+        sync_to_disk(tmp)
         os.replace(tmp, path)
+        sync_to_disk(Path(path).parent)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
