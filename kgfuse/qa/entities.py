@@ -53,6 +53,8 @@ _CURIE = re.compile(
 )
 _TRAILING = ".,;:!?)"
 _WORD = re.compile(r"[^\W_]+")
+#: Punctuation inside a name that the linker reads as a phrase break.
+_NAME_PUNCTUATION = re.compile(r"[,;:()/\[\]]")
 _HP = "http://purl.obolibrary.org/obo/HP_"
 #: Branches whose terms qualify a phenotype rather than name one: Frequency and Clinical
 #: modifier (severity, onset, course ...), every term under them.
@@ -190,6 +192,9 @@ class QuestionEntityLinker:
         self.node_type: dict[str, str] = {}
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._disease_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        #: phenotype names with punctuation ("Flattened, squared-off epiphyses of tubular
+        #: bones"), which the linker reads as several phrases, by their first word
+        self._punctuated_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
         self._disease_label_pairs: list[tuple[str, str]] = []  # (label, IRI)
         #: words of the phenotype terms' names: words of the ontology's vocabulary, which
         #: name no disease a question may call by a short name ("activity", "fibroblasts")
@@ -199,6 +204,11 @@ class QuestionEntityLinker:
             self.node_type.setdefault(e.iri, kind)
             if kind == TERM:
                 self._term_words.update(w.casefold() for w in _WORD.findall(e.text))
+                if len(e.text) >= 4 and _NAME_PUNCTUATION.search(e.text):
+                    name = e.text.casefold()
+                    first = _WORD.match(name)
+                    if first:
+                        self._punctuated_names[first.group(0)].setdefault(name, []).append(e.iri)
             if kind == DISEASE and e.kind == "label":
                 by_name[(kind, e.text.casefold())].append(e.iri)
                 self._disease_label_pairs.append((e.text, e.iri))
@@ -317,6 +327,11 @@ class QuestionEntityLinker:
         ]
         mentions = self._mentions(question)
         named = self._exact_disease_names(question)
+        named += [
+            e
+            for e in self._exact_punctuated_names(question)
+            if not _overlaps(e.start, e.end, named)
+        ]
         findings = {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
         as_named = self._resolve(question, explicit, named, mentions)
         if not any((e.start, e.end) in findings for e in named):
@@ -425,6 +440,33 @@ class QuestionEntityLinker:
             if not _overlaps(start, end, out):
                 out.append(self._entity(question, start, end, iri, DISEASE))
         return out
+
+    def _exact_punctuated_names(self, question: str) -> list[Entity]:
+        """Phenotype names with commas, brackets or slashes written in full as the KG has
+        them ("Flattened, squared-off epiphyses of tubular bones"), case-insensitively,
+        longest first, where the name ends its phrase: at punctuation or the end, or before
+        a word of the questions or one no phenotype name has ("... bones occur in"), not
+        before more of a name ("intellectual disability, severe hypotonia" is two)."""
+        text = question.casefold()
+        found: list[tuple[int, int, str]] = []
+        for word in _WORD.finditer(text):
+            for name, iris in self._punctuated_names.get(word.group(0), {}).items():
+                end = word.start() + len(name)
+                if not text.startswith(name, word.start()) or text[end : end + 1].isalnum():
+                    continue
+                after = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+                if after is None or self._ends_a_name(after.group(0)):
+                    found.append((word.start(), end, iris[0]))
+        out: list[Entity] = []
+        for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+            if not _overlaps(start, end, out):
+                out.append(self._entity(question, start, end, iri, TERM))
+        return out
+
+    def _ends_a_name(self, word: str) -> bool:
+        """Whether a name may end before ``word``: a word of the questions, or no word of
+        a phenotype name."""
+        return word in _question_words() or word not in self._term_words
 
     def _mentions(self, text: str, offset: int = 0, depth: int = 0) -> list[Mention]:
         """Linker mentions, but a disease or gene name read across a preposition in another

@@ -377,3 +377,19 @@ def test_one_disease_under_two_names_is_the_same(qa: QAService) -> None:
     answer = qa.ask("What distinguishes Marfan syndrome from ORPHA:558?")
     assert answer.answered and answer.items == []
     assert "are one disease (same name): nothing distinguishes them" in answer.text
+
+
+def test_a_phenotype_name_with_a_comma_is_read_whole_where_it_ends_its_phrase(
+    qa: QAService,
+) -> None:
+    """The linker reads a name's comma as a phrase break; a question that writes the name in
+    full, ending there, means that term ("... , profound seen in"), while more of a name
+    after it keeps the parts apart ("..., profound hypotonia")."""
+    whole = read(qa, "Is intellectual disability, profound seen in Marfan syndrome?")
+    assert ("HP:0002187", TERM, False) in whole
+    assert ("HP:0001249", TERM, False) not in whole
+    at_end = read(qa, "Which genes are linked to Intellectual disability, profound?")
+    assert [curie for curie, *_ in at_end] == ["HP:0002187"]
+    apart = read(qa, "Which diseases have intellectual disability, profound hypotonia?")
+    assert ("HP:0002187", TERM, False) not in apart
+    assert ("HP:0001252", TERM, False) in apart
