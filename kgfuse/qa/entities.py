@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -428,18 +428,7 @@ class QuestionEntityLinker:
         """Disease names written in full as the KG has them ("Myopathy, centronuclear,
         X-linked"), case-insensitively, longest first; the linker reads such commas as
         phrase breaks."""
-        text = question.casefold()
-        found: list[tuple[int, int, str]] = []
-        for word in _WORD.finditer(text):
-            for name, iris in self._disease_names.get(word.group(0), {}).items():
-                end = word.start() + len(name)
-                if text.startswith(name, word.start()) and not text[end : end + 1].isalnum():
-                    found.append((word.start(), end, iris[0]))
-        out: list[Entity] = []
-        for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-            if not _overlaps(start, end, out):
-                out.append(self._entity(question, start, end, iri, DISEASE))
-        return out
+        return self._names_in_full(question, self._disease_names, DISEASE)
 
     def _exact_punctuated_names(self, question: str) -> list[Entity]:
         """Phenotype names with commas, brackets or slashes written in full as the KG has
@@ -447,20 +436,32 @@ class QuestionEntityLinker:
         longest first, where the name ends its phrase: at punctuation or the end, or before
         a word of the questions or one no phenotype name has ("... bones occur in"), not
         before more of a name ("intellectual disability, severe hypotonia" is two)."""
+        return self._names_in_full(question, self._punctuated_names, TERM, self._ends_a_name)
+
+    def _names_in_full(
+        self,
+        question: str,
+        names: Mapping[str, Mapping[str, list[str]]],
+        kind: str,
+        ends_before: Callable[[str], bool] | None = None,
+    ) -> list[Entity]:
+        """Entities of ``kind`` for the ``names`` (by first word: name -> IRIs) that the
+        question writes in full, case-insensitively, longest first, not overlapping; with
+        ``ends_before``, a name followed by a word is kept only when it may end before it."""
         text = question.casefold()
         found: list[tuple[int, int, str]] = []
         for word in _WORD.finditer(text):
-            for name, iris in self._punctuated_names.get(word.group(0), {}).items():
+            for name, iris in names.get(word.group(0), {}).items():
                 end = word.start() + len(name)
                 if not text.startswith(name, word.start()) or text[end : end + 1].isalnum():
                     continue
                 after = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
-                if after is None or self._ends_a_name(after.group(0)):
+                if ends_before is None or after is None or ends_before(after.group(0)):
                     found.append((word.start(), end, iris[0]))
         out: list[Entity] = []
         for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
             if not _overlaps(start, end, out):
-                out.append(self._entity(question, start, end, iri, TERM))
+                out.append(self._entity(question, start, end, iri, kind))
         return out
 
     def _ends_a_name(self, word: str) -> bool:
