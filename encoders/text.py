@@ -76,12 +76,18 @@ def bf16_is_fast(device: torch.device) -> bool:
     if device.type == "cuda":
         return bool(torch.cuda.is_bf16_supported())
     if device.type == "cpu":
-        probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
-        try:
-            return bool(probe()) if probe is not None else False
-        except RuntimeError:  # pragma: no cover - probe unavailable on this build
-            return False
+        return _cpu_has("_is_amx_tile_supported")
     return False
+
+
+def _cpu_has(probe_name: str) -> bool:
+    """What torch's CPU feature probe ``torch.cpu.<probe_name>`` says (False where this
+    build lacks it)."""
+    probe = getattr(torch.cpu, probe_name, None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except RuntimeError:  # pragma: no cover - probe unavailable on this build
+        return False
 
 
 def bf16_is_native(device: torch.device) -> bool:
@@ -91,13 +97,7 @@ def bf16_is_native(device: torch.device) -> bool:
     still (0.55-0.61x against bf16's 0.72x), so :func:`bf16_is_fast` keeps saying no."""
     if bf16_is_fast(device):
         return True
-    if device.type != "cpu":
-        return False
-    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    try:
-        return bool(probe()) if probe is not None else False
-    except RuntimeError:  # pragma: no cover - probe unavailable on this build
-        return False
+    return device.type == "cpu" and _cpu_has("_is_avx512_bf16_supported")
 
 
 def int8_is_available() -> bool:

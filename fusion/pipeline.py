@@ -225,7 +225,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                     f"({PHENOTYPIC_ABNORMALITY}): skipped"
                 )
                 continue
-            if compress(iri) != term and iri != term and iri != _written_iri(term):
+            if iri != _written_iri(term):  # not the id as written, nor another spelling of it
                 warnings.append(f"{term} replaced by {compress(iri)}")
             out.append(LinkedFinding(iri, excluded))
         return out
