@@ -14,6 +14,7 @@ __all__ = [
     "new_file_mode",
     "output_folder",
     "sync_to_disk",
+    "sync_tree",
     "temp_file_beside",
     "write_atomic",
     "written_whole",
@@ -48,6 +49,23 @@ def sync_to_disk(path: str | Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sync_tree(folder: str | Path) -> None:
+    """:func:`sync_to_disk` every file and folder below ``folder`` (itself included), files
+    before the folder that names them; links are not followed. A folder written in full and
+    then renamed into place (a KG build, a saved model) needs its contents on disk before
+    the rename, or a power cut soon after can leave the new name over empty files."""
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                sync_to_disk(path)
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                sync_to_disk(path)
+    sync_to_disk(folder)
 
 
 @contextmanager

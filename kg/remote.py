@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
+from kg.atomic import sync_to_disk, sync_tree
 from kg.errors import EndpointQueryError, EndpointUnreachableError, NotAnEndpointError
 from kg.namespaces import KGV
 from kg.store import (
@@ -355,8 +356,10 @@ def _derive(
             versions=_package_versions(),
         )
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        sync_tree(tmp)
         try:
             os.replace(tmp, folder)
+            sync_to_disk(parent)
         except OSError:  # another process cached the same KG meanwhile: keep theirs
             if not (folder / "manifest.json").is_file():
                 raise

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
-from kg.atomic import existing_ancestor
+from kg.atomic import existing_ancestor, sync_to_disk, sync_tree
 from kg.errors import KGNotFoundError
 from kg.locks import exclusive_lock
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
@@ -203,6 +203,7 @@ def _swap_current(kg_dir: Path, build_dir: Path) -> None:
     link_tmp = kg_dir / f".current-{uuid.uuid4().hex}"
     os.symlink(os.path.relpath(build_dir, kg_dir), link_tmp)
     os.replace(link_tmp, kg_dir / "current")
+    sync_to_disk(kg_dir)
     for old in (kg_dir / "builds").iterdir():
         if old != build_dir and _BUILD_NAME.fullmatch(old.name) and not old.name.startswith("."):
             shutil.rmtree(old, ignore_errors=True)
@@ -418,7 +419,9 @@ def _build_locked(
         del store, hints, tables
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         final = builds / f"{fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
+        sync_tree(tmp)  # on disk before its name is: a power cut leaves the old KG or this one
         os.replace(tmp, final)
+        sync_to_disk(builds)
         _swap_current(dest, final)
     except BaseException as exc:
         # Close the store before removing its folder: an open RocksDB keeps writing files

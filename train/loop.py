@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from kg.atomic import give_new_file_modes
+from kg.atomic import give_new_file_modes, sync_to_disk, sync_tree
 from train.checkpoint import (
     checkpoint_state,
     remove_stale_temporaries,
@@ -511,6 +511,7 @@ def save_model_folder(
     saved = sorted({*(item.name for item in tmp.iterdir()), MODEL_META})
     save_model_meta(tmp, {**meta, "saved_items": saved})
     give_new_file_modes(tmp)  # readable like any new file (safetensors writes 0600)
+    sync_tree(tmp)  # on disk before the names move in: a power cut leaves no empty weights
     earlier = _saved_items(out / MODEL_META)
     # The model's meta file goes first out and last in: a kill in between leaves a folder
     # that loads as no model (rerun to finish it), never new weights under an old config.
@@ -528,6 +529,7 @@ def save_model_folder(
             shutil.rmtree(target)
         os.replace(item, target)
     tmp.rmdir()
+    sync_to_disk(out)
 
 
 def _saved_items(meta_path: Path) -> list[str]:

@@ -88,3 +88,97 @@ def test_a_file_written_whole_reaches_the_disk_before_its_rename(
     assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
     assert events[0][1] == events[1][1] and events[2] == ("fsync", str(tmp_path / "index"))
     assert all(p.is_file() for p in paths)
+
+
+def _record_fsyncs(monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, str]]) -> None:
+    """Record each fsync (the path synced) and each rename (its source), in order."""
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("replace", str(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_tree_is_synced_files_first_without_following_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kg.atomic import sync_tree
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not ours")
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.txt").write_text("a")
+    (tree / "sub" / "b.txt").write_text("b")
+    (tree / "link.txt").symlink_to(outside)
+    events: list[tuple[str, str]] = []
+    _record_fsyncs(monkeypatch, events)
+    sync_tree(tree)
+    synced = [path for kind, path in events if kind == "fsync"]
+    expected = {str(p) for p in (tree, tree / "sub", tree / "a.txt", tree / "sub" / "b.txt")}
+    assert set(synced) == expected and len(synced) == len(expected)
+    # every file and folder before the folder that names it; the link's target not at all
+    for path in synced:
+        if Path(path) != tree:
+            assert synced.index(path) < synced.index(str(Path(path).parent)), path
+    assert synced[-1] == str(tree)
+
+
+def test_a_kg_build_reaches_the_disk_before_it_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path
+) -> None:
+    """Every file of a new build is synced before the build folder is renamed into place
+    and the ``current`` link swapped, and the folders holding the new names after."""
+    from kg.store import build_kg
+
+    events: list[tuple[str, str]] = []
+    _record_fsyncs(monkeypatch, events)
+    dest = tmp_path / "legal"
+    build_kg([fixtures_dir / "legal" / "legal.ttl"], dest, progress=False)
+    final = (dest / "current").resolve()
+    renamed = next(
+        i for i, (kind, src) in enumerate(events) if kind == "replace" and ".tmp-" in src
+    )
+    tmp = events[renamed][1]
+    synced_before = {path for kind, path in events[:renamed] if kind == "fsync"}
+    files = [p for p in final.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert len(files) > 3
+    for path in files:  # each file, under the name it had before the rename
+        assert str(path).replace(str(final), tmp, 1) in synced_before, path
+    assert tmp in synced_before
+    synced_after = [path for kind, path in events[renamed:] if kind == "fsync"]
+    assert str(dest / "builds") in synced_after and str(dest) in synced_after
+
+
+def test_a_saved_model_folder_reaches_the_disk_before_its_items_move_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from train import loop
+
+    out = tmp_path / "model"
+    model = SimpleNamespace(
+        save_pretrained=lambda folder: (Path(folder) / "model.safetensors").write_bytes(b"w"),
+        config=SimpleNamespace(uses_facts=False),
+    )
+    events: list[tuple[str, str]] = []
+    _record_fsyncs(monkeypatch, events)
+    loop.save_model_folder(out, model, None, meta={"k": 1}, config_yaml="a: 1\n")
+    export = out / ".export"
+    first_move = next(  # the first item moved into the model folder
+        i
+        for i, (kind, src) in enumerate(events)
+        if kind == "replace" and Path(src).parent == export and not Path(src).name.startswith(".")
+    )
+    synced_before = {path for kind, path in events[:first_move] if kind == "fsync"}
+    for name in ("model.safetensors", "config.yaml"):
+        assert str(export / name) in synced_before
+    assert events[-1] == ("fsync", str(out))
