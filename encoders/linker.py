@@ -134,7 +134,10 @@ __all__ = [
 #: inside a word; decimal commas beside a range written with them ("2,125 (2,2-2,6)"); SD
 #: ranges ("-1 to -2 SD"); "since age 4." an onset; and the context rules of the same review
 #: (:mod:`encoders.negation`: clause ends, "with or without", "-free", relatives' words).
-LINKING_VERSION = 11
+#: 12: a person's height spans what is said of them ("very tall", not "boy is very tall")
+#: and is read when denied ("he is not tall": excluded); a growth measurement's span runs
+#: over the bracket that closes one it opens ("height 98 cm (-2.5 SD)").
+LINKING_VERSION = 12
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -1117,13 +1120,16 @@ class ConceptLinker:
                 j = k - 1
                 while j >= 0 and (norms[j] in _ADVERBS or lowers[j].endswith("ly")):
                     j -= 1
+                adverbs = j + 1  # the span: "very tall", not "he is very tall"
+                if j >= 1 and lowers[j] in ("not", "never"):
+                    j -= 1  # "he is not tall": left before the span, for the negation rules
                 if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
                     j -= 1  # "she has been short"
                 elif j < 0 or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ","):
                     continue
                 if j < 1 or lowers[j - 1] not in _PERSONS:
                     continue
-                first, last = j - 1, k
+                first, last = adverbs, k
             iri = self.link_phrase(f"{lowers[k]} stature")
             if iri is not None and self.is_linkable(iri):
                 match = _Match(first, last + 1, [], "dictionary")

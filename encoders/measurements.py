@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["QUANTITIES", "MeasuredFinding", "Quantity", "Threshold", "read_measurements"]
 
@@ -195,7 +195,8 @@ class MeasuredFinding:
 
     Attributes:
         start: offset of the measurement word.
-        end: offset one past the number that makes it a finding.
+        end: offset one past the number that makes it a finding, or past the bracket
+            that closes one opened before it.
         curie: the term.
         quantity: the quantity's name (``height``).
         statement: the number as read, e.g. ``-2.5 SD`` or ``< 3rd centile``.
@@ -414,8 +415,21 @@ def read_measurements(text: str) -> list[MeasuredFinding]:
     """The findings that the growth measurements of ``text`` state (see the module doc)."""
     found: list[MeasuredFinding] = []
     for start, end in _segments(text):
-        found.extend(_read(text, start, end))
+        found.extend(_closed(text, f) for f in _read(text, start, end))
     return found
+
+
+def _closed(text: str, finding: MeasuredFinding) -> MeasuredFinding:
+    """The finding with its span run on over the bracket that closes one it opens ("height
+    150 cm (>97th centile)"), so that a span never ends inside a bracket."""
+    end = finding.end
+    for opening, closing in ("()", "[]"):
+        span = text[finding.start : end]
+        if span.count(opening) > span.count(closing):
+            after = len(text[end:]) - len(text[end:].lstrip(" \t"))
+            if text[end + after : end + after + 1] == closing:
+                end += after + 1
+    return finding if end == finding.end else replace(finding, end=end)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:

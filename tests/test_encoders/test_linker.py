@@ -535,16 +535,19 @@ def test_linker_plurals_compounds_and_attenuated(clinical: ConceptLinker) -> Non
 
 
 def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker) -> None:
-    assert found(clinical, "A 17-year-old boy is very tall.") == [("boy is very tall", TALL)]
-    assert found(clinical, "She has been short since infancy.") == [("She has been short", SHORT)]
-    assert found(clinical, "He was relatively short for his age.") == [
-        ("He was relatively short", SHORT)
-    ]
+    # the span is what is said of the person, not the person
+    assert found(clinical, "A 17-year-old boy is very tall.") == [("very tall", TALL)]
+    assert found(clinical, "She has been short since infancy.") == [("short", SHORT)]
+    assert found(clinical, "He was relatively short for his age.") == [("relatively short", SHORT)]
     assert found(clinical, "a short girl") == [("short girl", SHORT)]
     # set off by commas after the person
     assert found(clinical, "A 12-year-old boy, very tall, with a long face.") == [
-        ("boy, very tall", TALL)
+        ("very tall", TALL)
     ]
+    # denied: read, and excluded by the negation rules
+    for text, term in (("He is not tall.", TALL), ("She was never short.", SHORT)):
+        (mention,) = clinical.link(text)
+        assert (mention.text, mention.iri, mention.excluded) == (text.split()[-1][:-1], term, True)
     # not the patient's height: another noun, breath, or a relative
     assert found(clinical, "He was short of breath.") == []
     assert found(clinical, "The boy, short of breath, sat down.") == []

@@ -95,8 +95,11 @@ def test_acronyms_count_in_capitals_only() -> None:
 def test_finding_span_covers_the_word_and_the_number() -> None:
     text = "At 4 years, height was 92 cm (-2.6 SD) and speech was delayed."
     (found,) = read_measurements(text)
-    assert text[found.start : found.end] == "height was 92 cm (-2.6 SD"
+    assert text[found.start : found.end] == "height was 92 cm (-2.6 SD)"  # its bracket closed
     assert found.statement == "-2.6 SD"
+    text = "weight 20 kg [< 3rd centile ], height -2.5 SD, OFC 40 cm (P2 (<P3))"
+    spans = [text[f.start : f.end] for f in read_measurements(text)]
+    assert spans == ["weight 20 kg [< 3rd centile ]", "height -2.5 SD", "OFC 40 cm (P2"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -149,7 +152,7 @@ def test_linker_reads_measurements_only_when_asked(growth_lexicon) -> None:
         (SHORT, "measurement"),
     ]
     short = mentions[1]
-    assert text[short.start : short.end] == short.text == "height 98 cm (-2.5 SD"
+    assert text[short.start : short.end] == short.text == "height 98 cm (-2.5 SD)"
     assert short.label == "Short stature" and short.matched == "height -2.5 SD"
     assert not short.excluded and not short.family
 
