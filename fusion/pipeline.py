@@ -301,6 +301,22 @@ class ImputedFinding:
 
 
 @dataclass(frozen=True)
+class CandidateScores:
+    """What a ranking of every candidate is built from, by candidate index
+    (:mod:`fusion.shortlist` orders them): for an evaluation that needs the rank of any
+    disease without an entry per candidate."""
+
+    #: ``[candidates]`` the model's scores
+    scores: np.ndarray
+    #: ``[candidates]`` what shortlists and fills: the prior (the scores for a model without one)
+    prior: np.ndarray
+    #: ``[candidates]`` the model's calibrated probabilities
+    probabilities: np.ndarray
+    #: the symmetric Resnik similarity of the candidates it was computed for
+    similarity: dict[int, float]
+
+
+@dataclass(frozen=True)
 class RankedDisease:
     """One entry of a differential diagnosis: its score (the model's logit, plus the weighted
     similarity for a candidate the model re-ranks), the model's calibrated probability (of
@@ -338,6 +354,8 @@ class DiagnosisResult:
     onset_text: str | None = None
     #: ``[candidates]`` the model's logits (before the temperature), when asked for
     logits: np.ndarray | None = None
+    #: every candidate's scores, prior, probability and similarity, when asked for
+    candidate_scores: CandidateScores | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL contract: ``{"id", "ranking": [...], "warnings": [...]}`` plus findings."""
@@ -888,6 +906,7 @@ class Diagnoser:
         top_k: int = 10,
         onset_from_text: bool = True,
         keep_logits: bool = False,
+        keep_scores: bool = False,
         trace_imputed: bool = True,
         names: Mapping[str, str] | None = None,
     ) -> DiagnosisResult:
@@ -908,6 +927,9 @@ class Diagnoser:
                 as an infant with", :func:`encoders.onset_text.read_onset`).
             keep_logits: also return the model's logits over every candidate (to
                 recalibrate its temperature, :mod:`train.calibration`).
+            keep_scores: also return every candidate's scores, prior, probability and
+                similarity (:class:`CandidateScores`): the ranking of every candidate
+                without ``top_k`` entries (an evaluation ranks every candidate per case).
             trace_imputed: name, for each entry, the findings the prior credited through
                 the diseases most like it (:attr:`RankedDisease.imputed`); an evaluation
                 that ranks every candidate and reads only the order leaves it off.
@@ -1014,6 +1036,7 @@ class Diagnoser:
             onset,
             None if stated is None else stated.text,
             out.logits[0].numpy().copy() if keep_logits else None,
+            CandidateScores(scores, ranked_by, probs, similarity) if keep_scores else None,
         )
 
 
@@ -1059,6 +1082,7 @@ def model_meta(
 __all__ = [
     "NEIGHBOURS_FILE",
     "CandidateMismatchError",
+    "CandidateScores",
     "Diagnoser",
     "DiagnosisResult",
     "ImputedFinding",

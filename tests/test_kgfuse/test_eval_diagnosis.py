@@ -110,3 +110,33 @@ def test_eval_diagnosis_config_tells_samples_and_settings_apart(
     assert first["limit"] == 2 and first["sample"] is None and sampled["sample"] == 2
     assert first["hash"] != sampled["hash"]
     assert first["candidates"] == "OMIM" and "excluded_weight" in first["likelihood"]
+
+
+def test_model_ranker_orders_every_candidate_as_the_diagnoser_does(
+    mini_home: Path, mini_model: Path
+) -> None:
+    """The evaluation's keys, built from every candidate's scores without an entry per
+    candidate, order the candidates as the diagnoser's full ranking does, with the same
+    probabilities of the first disease and of the diagnosis."""
+    from eval.diagnosis import Case
+    from fusion.pipeline import Diagnoser
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.evaluation import diagnose_case, model_ranker
+
+    kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo", home=mini_home)
+    for settings in ({}, {"shortlist": 2, "lead": 1, "pool": 3}, {"pool": 0}):
+        diagnoser = Diagnoser.load(mini_model, kg, precision="fp32", **settings)
+        n = len(diagnoser.builder.candidates)
+        rank = model_ranker(diagnoser)
+        for present in (["HP:0001166", "HP:0001083"], ["HP:0000098"], ["HP:0001249"]):
+            case = Case("c", present=tuple(present), diseases=("https://omim.org/entry/154700",))
+            full = diagnose_case(diagnoser, case, top_k=n, trace_imputed=False)
+            keys = dict(rank(case))
+            assert set(keys) == {r.iri for r in full.ranking} and len(keys) == n
+            ordered = [keys[r.iri] for r in full.ranking]
+            assert ordered == sorted(ordered, reverse=True), settings  # same order, ties apart
+            ranking = rank(case)
+            assert ranking.top1_probability == full.ranking[0].probability
+            truth = [r.probability for r in full.ranking if r.iri in case.diseases]
+            assert len(truth) == 1  # the diagnosis is a candidate
+            assert ranking.truth_probability == pytest.approx(sum(truth))
