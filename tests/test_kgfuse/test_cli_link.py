@@ -26,7 +26,7 @@ def test_link_reads_measurements_only_with_the_flag(mini_home: Path, tmp_path: P
     assert found[False] == [("HP:0001166", "Arachnodactyly")]
     assert found[True] == [
         ("HP:0001166", "Arachnodactyly"),
-        ("HP:0000098", "height 192 cm (>99th centile"),
+        ("HP:0000098", "height 192 cm (>99th centile)"),
     ]
 
 
