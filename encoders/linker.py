@@ -135,8 +135,9 @@ __all__ = [
 #: ranges ("-1 to -2 SD"); "since age 4." an onset; and the context rules of the same review
 #: (:mod:`encoders.negation`: clause ends, "with or without", "-free", relatives' words).
 #: 12: a person's height spans what is said of them ("very tall", not "boy is very tall")
-#: and is read when denied ("he is not tall": excluded); a growth measurement's span runs
-#: over the bracket that closes one it opens ("height 98 cm (-2.5 SD)").
+#: and is read when denied ("he is not tall": excluded), and "tall" standing alone as an
+#: item of a list of findings is read ("Findings: very tall, long fingers"); a growth
+#: measurement's span runs over the bracket that closes one it opens ("height 98 cm (-2.5 SD)").
 LINKING_VERSION = 12
 
 #: Weight of a match by the kind of name matched.
@@ -1123,13 +1124,23 @@ class ConceptLinker:
                 adverbs = j + 1  # the span: "very tall", not "he is very tall"
                 if j >= 1 and lowers[j] in ("not", "never"):
                     j -= 1  # "he is not tall": left before the span, for the negation rules
-                if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
-                    j -= 1  # "she has been short"
-                elif j < 0 or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ","):
-                    continue
-                if j < 1 or lowers[j - 1] not in _PERSONS:
-                    continue
-                first, last = adverbs, k
+                if lowers[k] in _LIST_ITEM_STATURE and (
+                    j < 0 or (norms[j] == BREAK and (tokens.raws[j] != "," or j - 1 in taken))
+                ):
+                    # an item of its own in a list of findings ("Findings: very tall, long
+                    # fingers"; "tall, arachnodactyly"; "long fingers, tall"): the patient's,
+                    # as "he is tall" is; not after a comma that follows no finding ("his
+                    # mother, very tall,"), and not "short" ("short, broad thumbs" qualifies
+                    # the thumbs)
+                    first, last = adverbs, k
+                else:
+                    if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
+                        j -= 1  # "she has been short"
+                    elif j < 0 or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ","):
+                        continue
+                    if j < 1 or lowers[j - 1] not in _PERSONS:
+                        continue
+                    first, last = adverbs, k
             iri = self.link_phrase(f"{lowers[k]} stature")
             if iri is not None and self.is_linkable(iri):
                 match = _Match(first, last + 1, [], "dictionary")
@@ -1366,6 +1377,8 @@ _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
 #: Words that say a person's height (lower case), and who a patient is called in a case.
 _STATURE_WORDS = frozenset({"tall", "short"})
+#: Stature words read as a finding when they stand alone as an item of a list of findings.
+_LIST_ITEM_STATURE = frozenset({"tall"})
 _PERSONS = frozenset(
     {"he", "she", "boy", "girl", "child", "patient", "proband", "infant", "man", "woman"}
 )

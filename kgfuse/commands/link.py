@@ -18,6 +18,7 @@ from kgfuse.commands.common import (
     MeasurementsOption,
     check_input_output,
     console,
+    err_console,
     handle_errors,
     report_records,
     resolve_kg,
@@ -42,7 +43,11 @@ def link(
     ] = None,
     text: Annotated[
         str | None,
-        typer.Option("--text", help="Link one text and print a readable view.", callback=utf8_text),
+        typer.Option(
+            "--text",
+            help="Link one text: print a readable view, or with -o write its record there.",
+            callback=utf8_text,
+        ),
     ] = None,
     processes: Annotated[
         int, typer.Option("--processes", "-j", min=1, help="Worker processes.")
@@ -58,11 +63,24 @@ def link(
     with kept_loaded() as loaded:
         _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
         loaded()  # the KG's tables and the linker stay (and forked workers share them)
+        if text is not None and output is not None:  # the record the file path writes
+            from encoders.linker import link_records
+
+            (record,) = link_records([{"id": "text", "text": text}], linker)
+            if "error" in record:
+                err_console.print(f"[bold red]error:[/] {escape(record['error'])}")
+            written, failed = write_records([record], output)
+            report_records(None, written, failed, "linked")
+            return
         if text is not None:
             mentions = linker.link(text)
             table = Table("span", "text", "term", "status", "score")
             for m in mentions:
-                status = "excluded" if m.excluded else ("family" if m.family else "present")
+                # a relative's finding is the relative's, negated or not ("no family history
+                # of X" says nothing of the patient): the file output leaves it out
+                status = "family" if m.family else ("excluded" if m.excluded else "present")
+                if m.family and m.excluded:
+                    status = "family, excluded"
                 if m.uncertain:
                     status += " (uncertain)"
                 table.add_row(

@@ -544,6 +544,13 @@ def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker)
     assert found(clinical, "A 12-year-old boy, very tall, with a long face.") == [
         ("very tall", TALL)
     ]
+    # "tall" as an item of its own in a list of findings; "short" there qualifies a noun
+    assert found(clinical, "Very tall, long fingers.") == [("Very tall", TALL)]
+    assert found(clinical, "Findings: tall, thin.") == [("tall", TALL)]
+    assert found(clinical, "Short stature; tall.") == [("Short stature", SHORT), ("tall", TALL)]
+    assert found(clinical, "Tall and thin.") == [("Tall", TALL)]
+    assert found(clinical, "Short, thin.") == []
+    assert found(clinical, "The tower was tall.") == []
     # denied: read, and excluded by the negation rules
     for text, term in (("He is not tall.", TALL), ("She was never short.", SHORT)):
         (mention,) = clinical.link(text)

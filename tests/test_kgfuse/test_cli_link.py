@@ -45,3 +45,33 @@ def test_eval_link_counts_measured_findings_with_the_flag(mini_home: Path, tmp_p
         assert result.exit_code == 0, result.output
         precision[bool(flags)] = json.loads(result.output)["document"]["precision"]
     assert precision == {False: 1.0, True: 0.5}  # Tall stature is not in this gold
+
+
+def test_link_text_shows_a_relatives_finding_as_family_and_writes_its_record_with_o(
+    mini_home: Path, tmp_path: Path
+) -> None:
+    """``--text`` prints a relative's finding as the relative's, ruled out or not (not as
+    the patient's excluded finding), and with ``-o`` writes the record the file path would."""
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    text = "Arachnodactyly. No family history of intellectual disability."
+    result = CliRunner().invoke(app, ["link", "--text", text, "--home", str(mini_home)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[2].strip(): line.split("│")[4].strip()
+        for line in result.output.splitlines()
+        if line.count("│") == 6
+    }
+    assert rows == {"Arachnodactyly": "present", "intellectual disability": "family, excluded"}
+    out = tmp_path / "one.jsonl"
+    args = ["link", "--text", text, "-o", str(out), "--home", str(mini_home)]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["id"] == "text"
+    assert [(m["curie"], m["excluded"]) for m in record["mentions"]] == [("HP:0001166", False)]
+    # an empty text: its error record is written and said, exit status 1
+    result = CliRunner().invoke(
+        app, ["link", "--text", " ", "-o", str(out), "--home", str(mini_home)]
+    )
+    assert result.exit_code == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["error"] == "text is empty"
