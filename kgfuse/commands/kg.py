@@ -99,25 +99,40 @@ def build(
 @app.command("stats")
 @handle_errors
 def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """Counts per node type and relation type, sources and fingerprint."""
+    """Counts per node type and relation type, sources and fingerprint.
+
+    For a KG behind a SPARQL endpoint the time is when its derived tables were cached here
+    (the endpoint does not say when the KG was built): ``cached_at`` / ``cache_seconds`` in
+    the JSON, with ``endpoint``, instead of ``built_at`` / ``build_seconds``.
+    """
+    from kg.remote import RemoteStore
+
     graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     m = graph.manifest
+    remote = isinstance(graph.store, RemoteStore)
     if as_json:
+        when = (
+            {"endpoint": graph.location, "cached_at": m.built_at, "cache_seconds": m.build_seconds}
+            if remote
+            else {"built_at": m.built_at, "build_seconds": m.build_seconds}
+        )
         print_json(
             {
                 "name": m.name,
                 "fingerprint": m.fingerprint,
-                "built_at": m.built_at,
-                "build_seconds": m.build_seconds,
+                **when,
                 "sources": [s.__dict__ for s in m.sources],
                 "counts": m.counts,
                 "diseases_by_source": _diseases_by_prefix(graph),
             }
         )
         return
-    console.print(
-        f"[bold]{escape(m.name)}[/]  fingerprint {m.fingerprint[:16]}  built {m.built_at}"
+    when = (
+        f"at {escape(graph.location)}, tables cached here {m.built_at}"
+        if remote
+        else f"built {m.built_at}"
     )
+    console.print(f"[bold]{escape(m.name)}[/]  fingerprint {m.fingerprint[:16]}  {when}")
     src = Table("source", "format", "release", "triples", "sha256")
     for s in m.sources:
         src.add_row(escape(s.name), s.format, s.release or "", f"{s.triples:,}", s.sha256[:12])
