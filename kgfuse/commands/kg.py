@@ -127,12 +127,12 @@ def stats(kg: KGOption = None, home: HomeOption = None, as_json: JsonOption = Fa
             }
         )
         return
-    when = (
+    built = (
         f"at {escape(graph.location)}, tables cached here {m.built_at}"
         if remote
         else f"built {m.built_at}"
     )
-    console.print(f"[bold]{escape(m.name)}[/]  fingerprint {m.fingerprint[:16]}  {when}")
+    console.print(f"[bold]{escape(m.name)}[/]  fingerprint {m.fingerprint[:16]}  {built}")
     src = Table("source", "format", "release", "triples", "sha256")
     for s in m.sources:
         src.add_row(escape(s.name), s.format, s.release or "", f"{s.triples:,}", s.sha256[:12])
