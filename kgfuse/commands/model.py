@@ -287,6 +287,15 @@ def diagnose(
         raise ValueError("give either an INPUT.jsonl file or --text")
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
+    if onset is not None:  # its form, before the model loads (the KG checks the class later)
+        from kgfuse.diagnosis import RecordError, parse_onset
+
+        try:
+            parse_onset(onset, "--onset")
+        except RecordError as exc:
+            raise typer.BadParameter(
+                str(exc).removeprefix("record --onset: "), param_hint="--onset"
+            ) from None
     check_input_output(input, output, folders=True)
     with kept_loaded() as loaded:
         service = DiagnosisService(

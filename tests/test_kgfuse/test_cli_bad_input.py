@@ -74,8 +74,17 @@ def test_options_are_checked_before_any_model_loads(mini_home: Path, tmp_path: P
     ):
         result = CliRunner().invoke(app, [*args, *home])
         assert result.exit_code == 2, (args, result.output)
+    # an onset's form is checked before the model is even looked for
+    for onset in ("P2Q", " "):
+        args = ["diagnose", "--text", "tall", "--onset", onset, "--model", str(tmp_path / "no")]
+        result = CliRunner().invoke(app, [*args, *home])
+        assert result.exit_code == 2 and "Invalid value for --onset" in _flat(result.output)
     result = CliRunner().invoke(app, ["diagnose", "--text", "tall", "--precision", "banana", *home])
     assert "choose one of auto, fp32, bf16, int8" in _flat(result.output)
+    result = CliRunner().invoke(app, ["diagnose", "--text", "tall", "--onset", "P2Q", *home])
+    assert "Invalid value for --onset: onset 'P2Q' is not an ISO 8601 duration" in _flat(
+        result.output
+    )
 
 
 def test_an_output_that_is_a_database_is_refused(mini_home: Path, tmp_path: Path) -> None:
