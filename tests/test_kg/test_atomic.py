@@ -51,45 +51,6 @@ def test_folders_written_by_libraries_get_new_file_modes(tmp_path: Path, umask_0
     assert new_file_mode(tmp_path) == 0o644 and list(tmp_path.iterdir()) == [tmp_path / "sub"]
 
 
-def test_a_file_written_whole_reaches_the_disk_before_its_rename(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The temporary file is synced before it is renamed onto the target, and the folder
-    after (a power cut must leave the old file or the new one, never an empty one)."""
-    import kg.atomic as atomic
-    from fusion.faiss_index import IndexConfig, add_vectors, build_index, save_index
-
-    events: list[tuple[str, str]] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
-        real_fsync(fd)
-
-    def replace(src, dst) -> None:
-        events.append(("replace", str(src)))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(atomic.os, "fsync", fsync)
-    monkeypatch.setattr(atomic.os, "replace", replace)
-    atomic_write_text("{}", tmp_path / "meta.json")
-    synced, renamed = events[0], events[1]
-    assert synced[0] == "fsync" and renamed == ("replace", synced[1])  # the temporary, first
-    assert events[2] == ("fsync", str(tmp_path))  # then the folder's new entry
-    assert (tmp_path / "meta.json").read_text() == "{}"
-    # the FAISS index shards too
-    events.clear()
-    import fusion.faiss_index as faiss_index
-
-    monkeypatch.setattr(faiss_index.os, "replace", replace)
-    index = build_index(8, IndexConfig(kind="flat"))
-    add_vectors(index, torch.randn(20, 8).numpy())
-    paths = save_index(index, tmp_path / "index", "facts")
-    assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
-    assert events[0][1] == events[1][1] and events[2] == ("fsync", str(tmp_path / "index"))
-    assert all(p.is_file() for p in paths)
-
-
 def _record_fsyncs(monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, str]]) -> None:
     """Record each fsync (the path synced) and each rename (its source), in order."""
     real_fsync, real_replace = os.fsync, os.replace
@@ -104,6 +65,30 @@ def _record_fsyncs(monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, str]
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_file_written_whole_reaches_the_disk_before_its_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary file is synced before it is renamed onto the target, and the folder
+    after (a power cut must leave the old file or the new one, never an empty one)."""
+    from fusion.faiss_index import IndexConfig, add_vectors, build_index, save_index
+
+    events: list[tuple[str, str]] = []
+    _record_fsyncs(monkeypatch, events)
+    atomic_write_text("{}", tmp_path / "meta.json")
+    synced, renamed = events[0], events[1]
+    assert synced[0] == "fsync" and renamed == ("replace", synced[1])  # the temporary, first
+    assert events[2] == ("fsync", str(tmp_path))  # then the folder's new entry
+    assert (tmp_path / "meta.json").read_text() == "{}"
+    # the FAISS index shards too
+    events.clear()
+    index = build_index(8, IndexConfig(kind="flat"))
+    add_vectors(index, torch.randn(20, 8).numpy())
+    paths = save_index(index, tmp_path / "index", "facts")
+    assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
+    assert events[0][1] == events[1][1] and events[2] == ("fsync", str(tmp_path / "index"))
+    assert all(p.is_file() for p in paths)
 
 
 def test_a_tree_is_synced_files_first_without_following_links(
