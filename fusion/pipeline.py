@@ -894,6 +894,52 @@ class Diagnoser:
             self.pool,
         )
 
+    def _symbolic(
+        self,
+        id: str,
+        prepared: PreparedPatient,
+        top_k: int,
+        keep_scores: bool,
+        started: float,
+        onset: str | None,
+        stated: Any,
+    ) -> DiagnosisResult:
+        """:meth:`diagnose` without the fused model (``neural=False``): the prior's scores
+        through the same similarity and tiers."""
+        prior = np.asarray(prepared.input.prior, dtype=np.float64)
+        scores = prior.copy()
+        posterior = np.exp((prior - prior.max()) * np.log(10.0))
+        probs = posterior / posterior.sum()
+        present = [f.iri for f in prepared.findings if not f.excluded]
+        similarity = self._add_similarity(present, scores, prior)
+        fill = fill_values(prior, similarity, self.similarity_weight)
+        placed = tiered(scores, prior, fill, self.shortlist, self.lead, self.pool, max(top_k, 0))
+        ranking = [
+            RankedDisease(
+                self.builder.candidates[i],
+                compress(self.builder.candidates[i]),
+                self.kg.labels.get(self.builder.candidates[i], ""),
+                float(scores[i]),
+                float(probs[i]),
+                float(prior[i]),
+                similarity.get(i),
+                "prior+similarity" if by == "model" else by,  # no model placed the lead
+            )
+            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
+        ]
+        return DiagnosisResult(
+            id,
+            ranking,
+            prepared.findings,
+            [f.as_dict() for f in prepared.facts],
+            prepared.warnings,
+            time.perf_counter() - started,
+            onset,
+            None if stated is None else stated.text,
+            None,
+            CandidateScores(scores, prior, probs, similarity) if keep_scores else None,
+        )
+
     @torch.no_grad()
     def diagnose(
         self,
@@ -909,6 +955,7 @@ class Diagnoser:
         keep_scores: bool = False,
         trace_imputed: bool = True,
         names: Mapping[str, str] | None = None,
+        neural: bool = True,
     ) -> DiagnosisResult:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates and its first :attr:`lead` lead; the rest of the prior's
@@ -936,8 +983,17 @@ class Diagnoser:
             names: the names written beside ``present`` and ``excluded`` ids, by id as
                 written: an id the KG does not know (a newer ontology release) is read by its
                 name with the linker (:meth:`encoders.linker.ConceptLinker.read_label`).
+            neural: False ranks without the fused model, for an ablation: the prior stands
+                for its scores (the similarity still re-ranks the shortlist and fills the
+                tier after the lead) and the probabilities are the prior's posterior under a
+                uniform pre-test probability (LIRICAL's post-test probability).
+
+        Raises:
+            ValueError: ``neural`` False for a model without a prior.
         """
         started = time.perf_counter()
+        if not neural and not self.model.config.use_prior:
+            raise ValueError("a ranking without the model needs its prior; this model has none")
         warnings: list[str] = []
         onset = self.builder.resolve_onset(onset, warnings)
         stated = None
@@ -976,6 +1032,8 @@ class Diagnoser:
         prepared = self.builder.prepare(
             findings, text, None, warnings, onset, keep_prior=trace_imputed
         )
+        if not neural:
+            return self._symbolic(id, prepared, top_k, keep_scores, started, onset, stated)
         batch = cast_inputs(self.collator([prepared.input]), self.precision)
         # a text only counts again when its encoding filled the window (it may go on)
         if (

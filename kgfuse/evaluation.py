@@ -50,6 +50,7 @@ def diagnose_case(
     keep_logits: bool = False,
     keep_scores: bool = False,
     trace_imputed: bool = True,
+    neural: bool = True,
 ) -> DiagnosisResult:
     """One case diagnosed as ``kgfuse diagnose`` diagnoses its record: from its text when it
     has one, else from its terms; ``onset``: with the case's onset class, or the one its text
@@ -65,6 +66,7 @@ def diagnose_case(
         keep_logits=keep_logits,
         keep_scores=keep_scores,
         trace_imputed=trace_imputed,
+        neural=neural,
     )
 
 
@@ -78,14 +80,18 @@ RESNIK_SETTINGS: dict[str, Any] = {
 }
 
 
-def model_ranker(diagnoser: Diagnoser, *, onset: bool = True, probabilities: bool = True) -> Ranker:
+def model_ranker(
+    diagnoser: Diagnoser, *, onset: bool = True, probabilities: bool = True, neural: bool = True
+) -> Ranker:
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: the lead of its shortlist re-ranked by the model, the pool by the
     prior plus the similarity, then the prior's order (:mod:`fusion.shortlist`).
     ``onset``: give the model the case's onset class when it has one, or the one its text
     states (:func:`encoders.onset_text.read_onset`); ``probabilities``: return a
     :class:`eval.diagnosis.ProbableRanking` (the probability of the first disease and of the
-    case's diagnoses), which the evaluation keeps, by case position, for calibration."""
+    case's diagnoses), which the evaluation keeps, by case position, for calibration;
+    ``neural`` False: the same ranking without the fused model, the prior standing for its
+    scores (the ablation that shows what the neural part adds)."""
     candidates = diagnoser.builder.candidates
     index = {iri: i for i, iri in enumerate(candidates)}
 
@@ -93,7 +99,13 @@ def model_ranker(diagnoser: Diagnoser, *, onset: bool = True, probabilities: boo
         # the first entry only, and every candidate's scores: the keys of the whole order
         # without an entry per candidate (8,359 on HPO: most of an evaluation's time)
         result = diagnose_case(
-            diagnoser, case, onset=onset, top_k=1, keep_scores=True, trace_imputed=False
+            diagnoser,
+            case,
+            onset=onset,
+            top_k=1,
+            keep_scores=True,
+            trace_imputed=False,
+            neural=neural,
         )
         found = result.candidate_scores
         assert found is not None  # asked for
@@ -224,6 +236,10 @@ def evaluate_diagnosis(
         if any(c.onset for c in cases):  # what the onset adds, in the same run
             rankers[f"{name} without onset"] = model_ranker(
                 diagnoser, onset=False, probabilities=False
+            )
+        if diagnoser.model.config.use_prior:  # what the neural part adds, in the same run
+            rankers[f"{name} without the model (prior + similarity)"] = model_ranker(
+                diagnoser, probabilities=False, neural=False
             )
         config["models"][name] = {
             "path": str(folder),

@@ -45,6 +45,8 @@ def test_eval_diagnosis_reports_the_models_calibration(
     assert result.exit_code == 0, result.output
     report = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
     [(name, calibration)] = report["calibration"].items()  # the model, not the baselines
+    # the same run ranks without the model too: what the neural part adds
+    assert f"{name} without the model (prior + similarity)" in report["metrics"]
     # covered: among the baselines' (OMIM) candidates; ORPHA:394 is not
     assert [case["covered"] for case in report["cases"]] == [True, True, False]
     assert name.startswith("kgfuse ") and calibration["cases"] == 2
@@ -140,3 +142,39 @@ def test_model_ranker_orders_every_candidate_as_the_diagnoser_does(
             truth = [r.probability for r in full.ranking if r.iri in case.diseases]
             assert len(truth) == 1  # the diagnosis is a candidate
             assert ranking.truth_probability == pytest.approx(sum(truth))
+
+
+def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
+    mini_home: Path, mini_model: Path
+) -> None:
+    """``neural=False`` (the evaluation's "without the model" ablation): the prior stands
+    for the model's scores, the similarity and the tiers as with the model; probabilities
+    are the prior's posterior; no place is said to be the model's."""
+    from fusion.pipeline import Diagnoser
+    from fusion.shortlist import fill_values, shortlisted, tiered
+    from kg.knowledge_graph import KnowledgeGraph
+
+    kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo", home=mini_home)
+    diagnoser = Diagnoser.load(mini_model, kg, precision="fp32", shortlist=2, lead=1, pool=3)
+    n = len(diagnoser.builder.candidates)
+    present = ["HP:0001166", "HP:0001083"]
+    with_model = diagnoser.diagnose("p", present=present, top_k=n, keep_scores=True)
+    result = diagnoser.diagnose("p", present=present, top_k=n, keep_scores=True, neural=False)
+    found = result.candidate_scores
+    assert found is not None and with_model.candidate_scores is not None
+    prior = with_model.candidate_scores.prior
+    np.testing.assert_array_equal(found.prior, prior)  # the same prior as the model reads
+    # the prior plus the weighted similarity inside the shortlist, the prior elsewhere
+    expected = prior.copy()
+    inside = set(shortlisted(prior, 2).tolist())
+    for i, value in found.similarity.items():
+        if i in inside:
+            expected[i] += diagnoser.similarity_weight * value
+    np.testing.assert_allclose(found.scores, expected)
+    fill = fill_values(prior, found.similarity, diagnoser.similarity_weight)
+    order = tiered(found.scores, prior, fill, 2, 1, 3).order.tolist()
+    assert [r.iri for r in result.ranking] == [diagnoser.builder.candidates[i] for i in order]
+    assert {r.placed_by for r in result.ranking} <= {"prior+similarity", "prior"}
+    posterior = 10.0 ** (prior - prior.max())
+    np.testing.assert_allclose(found.probabilities, posterior / posterior.sum())
+    assert [r.probability for r in result.ranking] == [found.probabilities[i] for i in order]
