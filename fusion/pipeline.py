@@ -38,6 +38,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     CandidateMismatchError,
+    TieredOrder,
     add_similarity,
     candidate_similarity,
     fill_values,
@@ -894,6 +895,33 @@ class Diagnoser:
             self.pool,
         )
 
+    def _ranked(
+        self,
+        placed: TieredOrder,
+        scores: np.ndarray,
+        probs: np.ndarray,
+        prior: np.ndarray | None,
+        similarity: Mapping[int, float],
+        imputed: Mapping[int, tuple[ImputedFinding, ...]],
+        lead_placed_by: str = "model",
+    ) -> list[RankedDisease]:
+        """The entries of a ranking in ``placed``'s order, each with what placed it (the
+        lead as ``lead_placed_by``)."""
+        return [
+            RankedDisease(
+                self.builder.candidates[i],
+                compress(self.builder.candidates[i]),
+                self.kg.labels.get(self.builder.candidates[i], ""),
+                float(scores[i]),
+                float(probs[i]),
+                None if prior is None else float(prior[i]),
+                similarity.get(i),
+                lead_placed_by if by == "model" else by,
+                imputed.get(i, ()),
+            )
+            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
+        ]
+
     def _symbolic(
         self,
         id: str,
@@ -914,19 +942,8 @@ class Diagnoser:
         similarity = self._add_similarity(present, scores, prior)
         fill = fill_values(prior, similarity, self.similarity_weight)
         placed = tiered(scores, prior, fill, self.shortlist, self.lead, self.pool, max(top_k, 0))
-        ranking = [
-            RankedDisease(
-                self.builder.candidates[i],
-                compress(self.builder.candidates[i]),
-                self.kg.labels.get(self.builder.candidates[i], ""),
-                float(scores[i]),
-                float(probs[i]),
-                float(prior[i]),
-                similarity.get(i),
-                "prior+similarity" if by == "model" else by,  # no model placed the lead
-            )
-            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
-        ]
+        # no model placed the lead: the prior and the similarity did
+        ranking = self._ranked(placed, scores, probs, prior, similarity, {}, "prior+similarity")
         return DiagnosisResult(
             id,
             ranking,
@@ -1063,20 +1080,7 @@ class Diagnoser:
             scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
         )
         imputed = self._imputed(prepared.prior, placed.order.tolist())
-        ranking = [
-            RankedDisease(
-                self.builder.candidates[i],
-                compress(self.builder.candidates[i]),
-                self.kg.labels.get(self.builder.candidates[i], ""),
-                float(scores[i]),
-                float(probs[i]),
-                None if prior is None else float(prior[i]),
-                similarity.get(i),
-                by,
-                imputed.get(i, ()),
-            )
-            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
-        ]
+        ranking = self._ranked(placed, scores, probs, prior, similarity, imputed)
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         facts = []
         for j, f in enumerate(prepared.facts):
