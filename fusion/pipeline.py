@@ -38,7 +38,6 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     CandidateMismatchError,
-    TieredOrder,
     add_similarity,
     candidate_similarity,
     fill_values,
@@ -895,67 +894,32 @@ class Diagnoser:
             self.pool,
         )
 
-    def _ranked(
-        self,
-        placed: TieredOrder,
-        scores: np.ndarray,
-        probs: np.ndarray,
-        prior: np.ndarray | None,
-        similarity: Mapping[int, float],
-        imputed: Mapping[int, tuple[ImputedFinding, ...]],
-        lead_placed_by: str = "model",
-    ) -> list[RankedDisease]:
-        """The entries of a ranking in ``placed``'s order, each with what placed it (the
-        lead as ``lead_placed_by``)."""
-        return [
-            RankedDisease(
-                self.builder.candidates[i],
-                compress(self.builder.candidates[i]),
-                self.kg.labels.get(self.builder.candidates[i], ""),
-                float(scores[i]),
-                float(probs[i]),
-                None if prior is None else float(prior[i]),
-                similarity.get(i),
-                lead_placed_by if by == "model" else by,
-                imputed.get(i, ()),
-            )
-            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
-        ]
-
-    def _symbolic(
-        self,
-        id: str,
-        prepared: PreparedPatient,
-        top_k: int,
-        keep_scores: bool,
-        started: float,
-        onset: str | None,
-        stated: Any,
-    ) -> DiagnosisResult:
-        """:meth:`diagnose` without the fused model (``neural=False``): the prior's scores
-        through the same similarity and tiers."""
-        prior = np.asarray(prepared.input.prior, dtype=np.float64)
-        scores = prior.copy()
-        posterior = np.exp((prior - prior.max()) * np.log(10.0))
-        probs = posterior / posterior.sum()
-        present = [f.iri for f in prepared.findings if not f.excluded]
-        similarity = self._add_similarity(present, scores, prior)
-        fill = fill_values(prior, similarity, self.similarity_weight)
-        placed = tiered(scores, prior, fill, self.shortlist, self.lead, self.pool, max(top_k, 0))
-        # no model placed the lead: the prior and the similarity did
-        ranking = self._ranked(placed, scores, probs, prior, similarity, {}, "prior+similarity")
-        return DiagnosisResult(
-            id,
-            ranking,
-            prepared.findings,
-            [f.as_dict() for f in prepared.facts],
-            prepared.warnings,
-            time.perf_counter() - started,
-            onset,
-            None if stated is None else stated.text,
-            None,
-            CandidateScores(scores, prior, probs, similarity) if keep_scores else None,
-        )
+    def _model_scores(
+        self, prepared: PreparedPatient
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float] | None]:
+        """The fused model's scores, calibrated probabilities, logits and fact attention
+        for one prepared patient (one per forward: int8 scores depend on the batch)."""
+        batch = cast_inputs(self.collator([prepared.input]), self.precision)
+        # a text only counts again when its encoding filled the window (it may go on)
+        if (
+            "attention_mask" in batch
+            and int(batch["attention_mask"].sum()) >= self.collator.max_length
+        ):
+            read, total = self.collator.read_tokens(prepared.input.text)
+            if read < total:
+                prepared.warnings.append(
+                    f"the text is {total} tokens long and the model read the first {read} "
+                    "(its max_length): the findings after that count in the prior and the "
+                    "retrieved facts, not in the text the model reads"
+                )
+        # threads may diagnose at once: each forward's fusion state is its thread's own
+        out = self.model(**batch, candidates=self._candidates)
+        logits = out.logits[0].float()
+        # the model's own calibrated probabilities: the similarity orders, it does not
+        # sharpen them (on real cases it would make them more overconfident)
+        probs = self.model.probabilities(logits).numpy()
+        attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
+        return logits.numpy().astype(np.float64), probs, logits.numpy(), attention
 
     @torch.no_grad()
     def diagnose(
@@ -1049,30 +1013,17 @@ class Diagnoser:
         prepared = self.builder.prepare(
             findings, text, None, warnings, onset, keep_prior=trace_imputed
         )
-        if not neural:
-            return self._symbolic(id, prepared, top_k, keep_scores, started, onset, stated)
-        batch = cast_inputs(self.collator([prepared.input]), self.precision)
-        # a text only counts again when its encoding filled the window (it may go on)
-        if (
-            "attention_mask" in batch
-            and int(batch["attention_mask"].sum()) >= self.collator.max_length
-        ):
-            read, total = self.collator.read_tokens(prepared.input.text)
-            if read < total:
-                prepared.warnings.append(
-                    f"the text is {total} tokens long and the model read the first {read} "
-                    "(its max_length): the findings after that count in the prior and the "
-                    "retrieved facts, not in the text the model reads"
-                )
-        # one patient per forward (the batch above): int8 scores depend on the batch
-        # threads may diagnose at once: each forward's fusion state is its thread's own
-        out = self.model(**batch, candidates=self._candidates)
-        out.logits = out.logits.float()
-        scores, prior = out.logits[0].numpy().astype(np.float64), prepared.input.prior
-        ranked_by = scores if prior is None else prior
-        # the model's own calibrated probabilities: the similarity orders, it does not
-        # sharpen them (on real cases it would make them more overconfident)
-        probs = self.model.probabilities(out.logits[0]).numpy()
+        prior = prepared.input.prior
+        logits: np.ndarray | None = None
+        attention: list[float] | None = None
+        if neural:
+            scores, probs, logits, attention = self._model_scores(prepared)
+            ranked_by = scores if prior is None else prior
+        else:  # the ablation: the prior stands for the model's scores and probabilities
+            ranked_by = np.asarray(prior, dtype=np.float64)
+            scores = ranked_by.copy()
+            posterior = np.exp((ranked_by - ranked_by.max()) * np.log(10.0))
+            probs = posterior / posterior.sum()
         present = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present, scores, ranked_by)
         fill = fill_values(ranked_by, similarity, self.similarity_weight)
@@ -1080,8 +1031,21 @@ class Diagnoser:
             scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
         )
         imputed = self._imputed(prepared.prior, placed.order.tolist())
-        ranking = self._ranked(placed, scores, probs, prior, similarity, imputed)
-        attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
+        lead_by = "model" if neural else "prior+similarity"  # what placed the lead
+        ranking = [
+            RankedDisease(
+                self.builder.candidates[i],
+                compress(self.builder.candidates[i]),
+                self.kg.labels.get(self.builder.candidates[i], ""),
+                float(scores[i]),
+                float(probs[i]),
+                None if prior is None else float(prior[i]),
+                similarity.get(i),
+                lead_by if by == "model" else by,
+                imputed.get(i, ()),
+            )
+            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
+        ]
         facts = []
         for j, f in enumerate(prepared.facts):
             d = f.as_dict()
@@ -1097,7 +1061,7 @@ class Diagnoser:
             time.perf_counter() - started,
             onset,
             None if stated is None else stated.text,
-            out.logits[0].numpy().copy() if keep_logits else None,
+            logits.copy() if keep_logits and logits is not None else None,
             CandidateScores(scores, ranked_by, probs, similarity) if keep_scores else None,
         )
 
