@@ -161,22 +161,31 @@ def _check_encodable(text: str, what: str, rid: str) -> None:
         ) from None
 
 
-def parse_onset(value: Any, rid: str) -> str | None:
-    """A record's ``onset``: an HPO onset class id (``HP:0003593``), or an ISO 8601 age of
+def onset_value(value: Any) -> str | None:
+    """An ``onset`` as given: an HPO onset class id (``HP:0003593``), or an ISO 8601 age of
     onset (``P2Y``) turned into its class (:func:`train.phenopacket.onset_of`); None when
     absent.
 
     Raises:
-        RecordError: not a string, or a malformed age.
+        ValueError: not a string, or a malformed age (the message names the value).
     """
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise RecordError(f"record {rid}: onset must be an HPO onset class or an age such as P2Y")
+        raise ValueError("onset must be an HPO onset class or an age such as P2Y")
     from train.phenopacket import onset_of
 
+    return onset_of(value.strip())
+
+
+def parse_onset(value: Any, rid: str) -> str | None:
+    """A record's ``onset`` (:func:`onset_value`).
+
+    Raises:
+        RecordError: not a string, or a malformed age, naming the record.
+    """
     try:
-        return onset_of(value.strip())
+        return onset_value(value)
     except ValueError as exc:
         raise RecordError(f"record {rid}: {exc}") from None
 

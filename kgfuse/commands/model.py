@@ -288,14 +288,12 @@ def diagnose(
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
     if onset is not None:  # its form, before the model loads (the KG checks the class later)
-        from kgfuse.diagnosis import RecordError, parse_onset
+        from kgfuse.diagnosis import onset_value
 
         try:
-            parse_onset(onset, "--onset")
-        except RecordError as exc:
-            raise typer.BadParameter(
-                str(exc).removeprefix("record --onset: "), param_hint="--onset"
-            ) from None
+            onset_value(onset)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--onset") from None
     check_input_output(input, output, folders=True)
     with kept_loaded() as loaded:
         service = DiagnosisService(
