@@ -1132,15 +1132,17 @@ class ConceptLinker:
                     # as "he is tall" is; not after a comma that follows no finding ("his
                     # mother, very tall,"), and not "short" ("short, broad thumbs" qualifies
                     # the thumbs)
-                    first, last = adverbs, k
-                else:
-                    if j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
-                        j -= 1  # "she has been short"
-                    elif j < 0 or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ","):
+                    pass
+                elif j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
+                    if j < 2 or lowers[j - 2] not in _PERSONS:  # "she has been short"
                         continue
-                    if j < 1 or lowers[j - 1] not in _PERSONS:
-                        continue
-                    first, last = adverbs, k
+                elif (
+                    j < 1
+                    or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ",")
+                    or lowers[j - 1] not in _PERSONS
+                ):
+                    continue  # not "he is (very) tall", "a boy, tall,"
+                first, last = adverbs, k
             iri = self.link_phrase(f"{lowers[k]} stature")
             if iri is not None and self.is_linkable(iri):
                 match = _Match(first, last + 1, [], "dictionary")

@@ -78,9 +78,10 @@ def link(
             for m in mentions:
                 # a relative's finding is the relative's, negated or not ("no family history
                 # of X" says nothing of the patient): the file output leaves it out
-                status = "family" if m.family else ("excluded" if m.excluded else "present")
-                if m.family and m.excluded:
-                    status = "family, excluded"
+                if m.family:
+                    status = "family, excluded" if m.excluded else "family"
+                else:
+                    status = "excluded" if m.excluded else "present"
                 if m.uncertain:
                     status += " (uncertain)"
                 table.add_row(
