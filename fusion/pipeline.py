@@ -46,6 +46,7 @@ from fusion.shortlist import (
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress, to_iri
+from kg.rules.counterparts import disease_genes
 from kg.rules.likelihood import (
     LikelihoodConfig,
     MatchKind,
@@ -280,9 +281,10 @@ class PatientInputBuilder(KnowledgeInputBuilder):
 @dataclass(frozen=True)
 class ImputedFinding:
     """A finding that a disease is not annotated with and that the prior credited because
-    the diseases most like it are (``LikelihoodConfig.neighbours``): its log10 likelihood
-    ratio for the disease and the nearest diseases annotated with it, with their profile
-    similarity (nearest first)."""
+    its counterparts in other sources (``LikelihoodConfig.counterpart_weight``) or the
+    diseases most like it (``LikelihoodConfig.neighbours``) are: its log10 likelihood ratio
+    for the disease and those entries that have it, with their profile similarity
+    (counterparts first, then the nearest diseases, nearest first)."""
 
     iri: str
     log10_lr: float
@@ -414,7 +416,10 @@ def neighbours_basis(
 ) -> str:
     """What the prior's nearest diseases are computed from, as a hash: the KG, the candidate
     list and the settings that shape the profiles (saved with them, checked on load)."""
-    shaping = {k: prior.to_dict()[k] for k in ("unknown_frequency", "propagation", "neighbours")}
+    shaping_keys = ["unknown_frequency", "propagation", "neighbours"]
+    if prior.uses_counterparts:  # the neighbours are found over the profiles they complete
+        shaping_keys += ["counterpart_weight", "counterpart_similarity"]
+    shaping = {k: prior.to_dict()[k] for k in shaping_keys}
     basis = {"kg": kg_fingerprint, "candidates": list(candidates), "prior": shaping}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -818,6 +823,7 @@ class Diagnoser:
             subjects=meta["candidates"],
             config=prior,
             neighbours=neighbours,
+            genes=disease_genes(kg) if prior.uses_counterparts else None,
         )
         if list(likelihood.diseases) != meta["candidates"]:
             raise CandidateMismatchError(

@@ -165,6 +165,23 @@ class ModelSection(FusedModelSection):
         description="how far the k nearest diseases' mean profile counts in the symbolic "
         "prior (kg.rules.likelihood.LikelihoodConfig.neighbour_weight); 0: not at all",
     )
+    prior_counterpart_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="how far a disease's counterparts in the KG's other sources (its Orphanet "
+        "entry for an OMIM disease: kg.rules.counterparts) count in its profile in the "
+        "symbolic prior (kg.rules.likelihood.LikelihoodConfig.counterpart_weight); 0: not at "
+        "all (see docs/measurements.md)",
+    )
+    prior_counterpart_similarity: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="the least profile similarity of a counterpart found through a shared "
+        "gene rather than by its name "
+        "(kg.rules.likelihood.LikelihoodConfig.counterpart_similarity)",
+    )
     candidates: str | None = Field(
         default="OMIM",
         description="CURIE prefix of the candidate diseases; None: every annotated subject",

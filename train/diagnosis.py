@@ -62,6 +62,7 @@ from fusion.shortlist import (
 )
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
+from kg.rules.counterparts import disease_genes
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
@@ -382,6 +383,8 @@ def prior_config(model: ModelSection) -> LikelihoodConfig:
         breadth_weight=model.prior_breadth_weight,
         neighbours=model.prior_neighbours,
         neighbour_weight=model.prior_neighbour_weight,
+        counterpart_weight=model.prior_counterpart_weight,
+        counterpart_similarity=model.prior_counterpart_similarity,
     )
 
 
@@ -433,11 +436,13 @@ def train_diagnosis(
         # every model reads candidate label vectors from the index tables; only
         # cross-attention models retrieve facts per patient
         fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    prior = prior_config(config.model)
     likelihood = PhenotypeLikelihood.from_kg(
         kg.hierarchy,
         kg.annotations,
         subjects=candidate_subjects(kg, config.model.candidates),
-        config=prior_config(config.model),
+        config=prior,
+        genes=disease_genes(kg) if prior.uses_counterparts else None,
     )
     builder = PatientInputBuilder(
         kg,

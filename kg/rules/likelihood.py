@@ -36,6 +36,13 @@ annotations of the KG:
   :math:`k` diseases :math:`N` nearest to :math:`D` (cosine of their information-content
   weighted profiles), and the background is computed from :math:`p'`. A finding then matched
   only through the neighbours is :attr:`MatchKind.IMPUTED`.
+* with ``counterpart_weight`` :math:`\gamma > 0`, before that, each profile is completed from
+  the disease's counterparts, its entries in the KG's other sources (an Orphanet entry of an
+  OMIM disease: :mod:`kg.rules.counterparts`):
+  :math:`p(D, t) \leftarrow 1 - (1 - p(D, t))(1 - \gamma\, p(C_D, t))`, :math:`p(C_D, t)` the
+  counterparts' propagated profile; the nearest diseases are then found and averaged over
+  these fuller profiles. A finding matched only through counterparts or neighbours is
+  :attr:`MatchKind.IMPUTED`.
 
 So for a present finding and an excluded finding:
 
@@ -74,6 +81,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
+from kg.rules.counterparts import Counterparts, find_counterparts
 from kg.rules.onset import ONSET_ROOT, is_onset_class, not_an_onset_class, related_onsets
 
 logger = logging.getLogger(__name__)
@@ -118,8 +126,9 @@ class MatchKind(enum.IntEnum):
     EXCLUDED_ABSENT = 5
     """Excluded finding the disease is not annotated with (or is annotated ``NOT`` to have)."""
     IMPUTED = 6
-    """Present finding the disease is not annotated with, credited because the diseases most
-    like it are (``LikelihoodConfig.neighbours``)."""
+    """Present finding the disease is not annotated with, credited because its counterparts
+    in the KG's other sources (``LikelihoodConfig.counterpart_weight``) or the diseases most
+    like it (``LikelihoodConfig.neighbours``) are."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,13 @@ class LikelihoodConfig:
             needs the ``frequency`` background. Excluded findings are scored against the
             completed profiles too (a disease then "may show" a feature its neighbours
             have), which matters only with a positive ``excluded_weight``.
+        counterpart_weight: :math:`\\gamma \\in [0, 1]`, how far the annotations of a
+            disease's counterparts in the KG's other sources count in its profile
+            (:mod:`kg.rules.counterparts`; default: ``0.0``, not at all). Needs the
+            ``frequency`` background, and the other sources' subjects in the annotation
+            table beside the candidates.
+        counterpart_similarity: the least profile similarity of a counterpart found through
+            a shared gene rather than its name (default: ``0.3``).
     """
 
     unknown_frequency: float = 0.5
@@ -172,6 +188,8 @@ class LikelihoodConfig:
     breadth_weight: float = 0.0
     neighbours: int = 0
     neighbour_weight: float = 0.0
+    counterpart_weight: float = 0.0
+    counterpart_similarity: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.unknown_frequency <= 1.0:
@@ -190,10 +208,13 @@ class LikelihoodConfig:
             raise ValueError(f"neighbours must lie in [0, {MAX_NEIGHBOURS}], got {self.neighbours}")
         if not 0.0 <= self.neighbour_weight <= 1.0:
             raise ValueError(f"neighbour_weight must lie in [0, 1], got {self.neighbour_weight}")
-        if self.imputes and self.background != "frequency":
+        for key in ("counterpart_weight", "counterpart_similarity"):
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                raise ValueError(f"{key} must lie in [0, 1], got {getattr(self, key)}")
+        if (self.imputes or self.uses_counterparts) and self.background != "frequency":
             raise ValueError(
-                "neighbours need background='frequency': with 'count' every imputed "
-                "probability, however small, would count as a whole disease"
+                "neighbours and counterparts need background='frequency': with 'count' every "
+                "imputed probability, however small, would count as a whole disease"
             )
         if self.propagation not in _PROPAGATIONS:
             choices = ", ".join(_PROPAGATIONS)
@@ -207,6 +228,11 @@ class LikelihoodConfig:
     def imputes(self) -> bool:
         """Whether the profiles are completed from the nearest diseases."""
         return self.neighbours > 0 and self.neighbour_weight > 0.0
+
+    @property
+    def uses_counterparts(self) -> bool:
+        """Whether the profiles are completed from the diseases' counterparts."""
+        return self.counterpart_weight > 0.0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -503,6 +529,52 @@ def impute_from_neighbours(
     return out
 
 
+def counterparts_in(
+    hierarchy: TermHierarchy,
+    annotations: AnnotationTable,
+    matrix: DiseaseTermMatrix,
+    config: LikelihoodConfig,
+    genes: Mapping[str, Iterable[str]],
+    aspects: Sequence[str] | None = ("P",),
+) -> Counterparts:
+    """The counterparts of ``matrix``'s diseases among the other subjects of
+    ``annotations`` (:func:`kg.rules.counterparts.find_counterparts`), their profiles
+    propagated and weighted by information content as :func:`nearest_diseases` weighs them."""
+    candidates = set(matrix.diseases)
+    others = [s for s in annotations.subjects if s not in candidates]
+    other = disease_term_matrix(
+        hierarchy,
+        annotations,
+        aspects=aspects,
+        subjects=others,
+        unknown_frequency=config.unknown_frequency,
+    )
+    closure = hierarchy.closure
+    own = propagate_up(matrix.frequency, closure, propagation=config.propagation)
+    theirs = propagate_up(other.frequency, closure, propagation=config.propagation)
+    num = own.shape[0]
+    background = np.maximum(np.asarray(own.sum(axis=0)).ravel() / num, 0.5 / num)
+    found = find_counterparts(
+        matrix.diseases,
+        matrix.disease_labels,
+        own,
+        other.diseases,
+        other.disease_labels,
+        theirs,
+        other.frequency,
+        -np.log(background),
+        genes,
+        config.counterpart_similarity,
+    )
+    logger.info(
+        "%d of %d diseases have counterparts among %d other subjects",
+        found.count,
+        num,
+        len(other.diseases),
+    )
+    return found
+
+
 @dataclass
 class ScoreResult:
     """Likelihood ratios of one patient against every disease.
@@ -591,10 +663,13 @@ class PhenotypeLikelihood:
         neighbours: the nearest diseases to complete the profiles from, when the config
             imputes (default: computed, :func:`nearest_diseases`: a few seconds for HPO's
             8,000 OMIM diseases; pass those saved with a model to skip it).
+        counterparts: the diseases' counterparts in the KG's other sources, when the config
+            uses them (:func:`find_counterparts`, as :meth:`from_kg` calls it).
 
     Raises:
         ValueError: no disease has an annotation; ``neighbours`` do not fit the diseases or
-            the config's ``neighbours``.
+            the config's ``neighbours``; the config uses counterparts and none fitting the
+            diseases are given.
 
     A patient's onset class counts like a finding whose frequency is
     :math:`1 - \\alpha` for a disease annotated with a related onset (the same class, a
@@ -615,6 +690,7 @@ class PhenotypeLikelihood:
         pretest: np.ndarray | None = None,
         onsets: DiseaseTermMatrix | None = None,
         neighbours: Neighbours | None = None,
+        counterparts: Counterparts | None = None,
     ) -> None:
         self.hierarchy = hierarchy
         self.config = config or LikelihoodConfig()
@@ -625,24 +701,41 @@ class PhenotypeLikelihood:
             raise ValueError("no disease has an annotation of the requested aspects")
         closure = hierarchy.closure
         self._closure = closure
-        self.probability = propagate_up(
-            matrix.frequency, closure, propagation=self.config.propagation
-        )
-        self.background = self._background_of(self.probability)
+        own = propagate_up(matrix.frequency, closure, propagation=self.config.propagation)
+        profile = own
+        self.counterparts: Counterparts | None = None
+        if self.config.uses_counterparts:
+            if counterparts is None:
+                raise ValueError(
+                    "the config completes profiles from counterparts (counterpart_weight > 0): "
+                    "pass counterparts (PhenotypeLikelihood.from_kg finds them)"
+                )
+            if len(counterparts.entries) != num or counterparts.frequency.shape != own.shape:
+                raise ValueError(
+                    f"counterparts of {len(counterparts.entries)} diseases x "
+                    f"{counterparts.frequency.shape[1]} terms do not fit {num} x {own.shape[1]}"
+                )
+            self.counterparts = counterparts
+        if self.counterparts is not None and self.counterparts.count:
+            theirs = propagate_up(
+                self.counterparts.frequency, closure, propagation=self.config.propagation
+            )
+            theirs = sp.csc_matrix(theirs * self.config.counterpart_weight)
+            profile = sp.csc_matrix(own + theirs - own.multiply(theirs))
+        self.background = self._background_of(profile)
         self.neighbours: Neighbours | None = None
-        self._curated: sp.csc_matrix | None = None
+        # the profiles the neighbours are averaged from (own, with the counterparts')
+        self._enriched: sp.csc_matrix = profile
         if self.config.imputes:
             if neighbours is None:
-                neighbours = nearest_diseases(
-                    self.probability, self.background, self.config.neighbours
-                )
+                neighbours = nearest_diseases(profile, self.background, self.config.neighbours)
             check_neighbours(neighbours, num, self.config.neighbours)
             self.neighbours = neighbours
-            self._curated = self.probability
-            self.probability = impute_from_neighbours(
-                self.probability, self.neighbours, self.config.neighbour_weight
-            )
-            self.background = self._background_of(self.probability)
+            profile = impute_from_neighbours(profile, neighbours, self.config.neighbour_weight)
+            self.background = self._background_of(profile)
+        self.probability = profile
+        # the curated profiles when completed: a match only beyond them is IMPUTED
+        self._curated: sp.csc_matrix | None = own if profile is not own else None
         self._direct_ratio = sp.csr_matrix(
             matrix.frequency.multiply(1.0 / self.background[None, :])
         ).tocsc()
@@ -688,6 +781,7 @@ class PhenotypeLikelihood:
         config: LikelihoodConfig | None = None,
         pretest: np.ndarray | None = None,
         neighbours: Neighbours | None = None,
+        genes: Mapping[str, Iterable[str]] | None = None,
     ) -> PhenotypeLikelihood:
         """Precompute the model from a KG's hierarchy and annotation table.
 
@@ -700,6 +794,9 @@ class PhenotypeLikelihood:
             pretest: pre-test probability per disease, in the order of ``.diseases``
                 (default: uniform).
             neighbours: the nearest diseases, when the config imputes (default: computed).
+            genes: disease IRI -> its genes' IRIs (:func:`kg.rules.counterparts.disease_genes`),
+                to find counterparts by gene when the config uses them; without them
+                counterparts are found by name only.
         """
         config = config or LikelihoodConfig()
         subjects = list(subjects) if subjects is not None else None
@@ -711,32 +808,47 @@ class PhenotypeLikelihood:
             unknown_frequency=config.unknown_frequency,
         )
         onsets = disease_onsets(hierarchy, annotations, subjects)
-        return cls(hierarchy, matrix, config, pretest, onsets, neighbours)
+        counterparts = None
+        if config.uses_counterparts:
+            counterparts = counterparts_in(
+                hierarchy, annotations, matrix, config, genes or {}, aspects=aspects
+            )
+        return cls(hierarchy, matrix, config, pretest, onsets, neighbours, counterparts)
 
     def imputed_from(
         self, term: str, diseases: np.ndarray, limit: int = 3
     ) -> list[list[tuple[str, float]]]:
-        """For each of ``diseases`` (row indices): its neighbours whose curated profile has
-        ``term``, nearest first, as ``(disease IRI, similarity)``, at most ``limit`` (empty
-        when the config does not impute); the term's column is read once."""
+        """For each of ``diseases`` (row indices): the entries whose profile has ``term`` and
+        completed its own, as ``(disease IRI, similarity)``: its counterparts in other sources
+        first, then its nearest diseases, nearest first; at most ``limit`` (empty when the
+        config completes no profile); the term's column is read once."""
         empty: list[list[tuple[str, float]]] = [[] for _ in range(len(diseases))]
-        if self.neighbours is None or self._curated is None:
+        if self._curated is None:
             return empty
         iri = self.hierarchy.resolve(term)
         if iri is None:
             return empty
-        column = dense_columns(self._curated, np.array([self.hierarchy.index(iri)]))[0]
-        index = self.neighbours.index[diseases]
-        similarity = self.neighbours.similarity[diseases]
-        # [diseases, k]: the neighbour is annotated with the term and counted in the mean
-        has = (column[index] > 0) & (similarity > 0)
-        out = []
-        for row, found in enumerate(has):
-            picked = np.flatnonzero(found)[:limit]
-            out.append(
-                [(self.diseases[int(index[row, n])], float(similarity[row, n])) for n in picked]
-            )
-        return out
+        col = self.hierarchy.index(iri)
+        out = (
+            [
+                [(c.disease, c.similarity) for c in found]
+                for found in self.counterparts.showing(col, diseases)
+            ]
+            if self.counterparts is not None
+            else [[] for _ in range(len(diseases))]
+        )
+        if self.neighbours is not None:
+            column = dense_columns(self._enriched, np.array([col]))[0]
+            index = self.neighbours.index[diseases]
+            similarity = self.neighbours.similarity[diseases]
+            # [diseases, k]: the neighbour's profile has the term and counts in the mean
+            has = (column[index] > 0) & (similarity > 0)
+            for row, found in enumerate(has):
+                out[row].extend(
+                    (self.diseases[int(index[row, n])], float(similarity[row, n]))
+                    for n in np.flatnonzero(found)
+                )
+        return [sources[:limit] for sources in out]
 
     def _background_of(self, probability: sp.csc_matrix) -> np.ndarray:
         """:math:`q(t)` of the config's ``background`` kind, floored at half a disease."""

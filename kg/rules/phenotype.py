@@ -828,7 +828,10 @@ _MATCH_WORDS = {
     MatchKind.CONTRADICTED: "contradicted by a NOT annotation",
     MatchKind.EXCLUDED_EXPECTED: "excluded, but the disease may show it",
     MatchKind.EXCLUDED_ABSENT: "excluded, and the disease does not show it",
-    MatchKind.IMPUTED: "not annotated, credited because the diseases most like it show it",
+    MatchKind.IMPUTED: (
+        "not annotated, credited because its entries in other sources or the diseases most "
+        "like it show it"
+    ),
 }
 
 
@@ -1091,15 +1094,15 @@ def imputed_findings(
     unexplained_log10_lr: float | None = None,
 ) -> list[Finding]:
     """Findings that trace the credit the symbolic prior gave a disease for findings it is
-    not annotated with, because the diseases most like it are
-    (:attr:`kg.rules.likelihood.MatchKind.IMPUTED`): one per finding, citing those diseases'
-    annotations of it.
+    not annotated with, because its counterparts in other sources or the diseases most like
+    it are (:attr:`kg.rules.likelihood.MatchKind.IMPUTED`): one per finding, citing those
+    entries' annotations of it.
 
     Args:
         kg: the KG.
         disease: IRI of the candidate.
-        imputed: ``(finding IRI, its log10 likelihood ratio for the disease, [(neighbour
-            IRI, profile similarity), ...])`` as the prior gave them.
+        imputed: ``(finding IRI, its log10 likelihood ratio for the disease, [(counterpart
+            or neighbour IRI, profile similarity), ...])`` as the prior gave them.
         aspects: annotation aspects read as phenotypes.
         unexplained_log10_lr: what the prior gives a finding it cannot explain (log10 of its
             false-positive rate), to say what the imputation changed.
@@ -1128,8 +1131,8 @@ def imputed_findings(
         message = (
             f"{display(kg, term)} (present): not annotated to {display(kg, disease)}; the "
             f"ranking's prior weighs it with likelihood ratio {10**log10_lr:.3g} (log10 "
-            f"{log10_lr:+.2f}){instead}, because the diseases most like it show it"
-            + (f": {', '.join(named)}" if named else "")
+            f"{log10_lr:+.2f}){instead}, because its entries in other sources or the "
+            "diseases most like it show it" + (f": {', '.join(named)}" if named else "")
         )
         out.append(
             Finding(

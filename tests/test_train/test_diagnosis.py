@@ -104,7 +104,14 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     # the prior's settings travel with the model and are the ones used when it is loaded;
     # by default the prior leaves excluded findings out (model.prior_excluded_weight) and
     # completes the profiles from the nearest diseases (2 of the mini KG's 3 are all there are)
-    trained_with = LikelihoodConfig(excluded_weight=0.0, neighbours=60, neighbour_weight=0.2)
+    # and from their counterparts in other sources (the mini KG's candidates are all there are)
+    trained_with = LikelihoodConfig(
+        excluded_weight=0.0,
+        neighbours=60,
+        neighbour_weight=0.2,
+        counterpart_weight=1.0,
+        counterpart_similarity=0.4,
+    )
     assert LikelihoodConfig.from_dict(meta["likelihood"]) == trained_with
     assert diagnoser.builder.likelihood.config == trained_with
     without = diagnoser.diagnose("p2", present=["HP:0001166", "HP:0001083"])
@@ -121,11 +128,22 @@ def test_the_priors_weights_are_training_settings(home: Path) -> None:
     weights = ("model.prior_excluded_weight=0.5", "model.prior_breadth_weight=1")
     both = _config(home, "unused", *weights)
     assert prior_config(both.model) == LikelihoodConfig(
-        excluded_weight=0.5, breadth_weight=1.0, neighbours=60, neighbour_weight=0.2
+        excluded_weight=0.5,
+        breadth_weight=1.0,
+        neighbours=60,
+        neighbour_weight=0.2,
+        counterpart_weight=1.0,
+        counterpart_similarity=0.4,
     )
-    off = _config(home, "unused", "model.prior_neighbours=0")
+    off = _config(home, "unused", "model.prior_neighbours=0", "model.prior_counterpart_weight=0")
     assert not prior_config(off.model).imputes
-    for key, bad in (("prior_neighbours", "-1"), ("prior_neighbour_weight", "1.5")):
+    assert not prior_config(off.model).uses_counterparts
+    for key, bad in (
+        ("prior_neighbours", "-1"),
+        ("prior_neighbour_weight", "1.5"),
+        ("prior_counterpart_weight", "-0.5"),
+        ("prior_counterpart_similarity", "2"),
+    ):
         with pytest.raises(ValueError, match=key):
             _config(home, "unused", f"model.{key}={bad}")
     for bad in ("-1", "11"):
@@ -396,6 +414,7 @@ def _with_two_onsets(diagnoser: Diagnoser, kg: KnowledgeGraph) -> Diagnoser:
         matrix,
         lr.config,
         onsets=replace(matrix, frequency=onsets.tocsr(), negated=no_negation),
+        counterparts=lr.counterparts,
     )
     return diagnoser
 
@@ -768,8 +787,9 @@ def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     ]
     assert traced[0].cites and all(c.object == to_iri("HP:0001166") for c in traced[0].cites)
     assert {c.subject for c in traced[0].cites} <= {s["disease"] for s in traced[0].data["from"]}
-    assert "instead of 0.1 as an unexplained finding, because the diseases most like it" in (
-        traced[0].message
+    assert (
+        "instead of 0.1 as an unexplained finding, because its entries in other sources or "
+        "the diseases most like it" in traced[0].message
     )
     report = verify_record(AuditLog(home / "audit.sqlite", readonly=True), out["audit_id"])
     assert report.identical, report.differences
