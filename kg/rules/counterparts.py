@@ -110,6 +110,29 @@ def _unit_rows(profile: sp.csr_matrix, weight: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ weighted)
 
 
+def _row_max(source: sp.csr_matrix, pairs: Sequence[tuple[int, int]], num: int) -> sp.csr_matrix:
+    """``[num, source columns]``: row ``i`` the column-wise maximum of the ``source`` rows
+    ``j`` paired with it (``pairs`` of ``(i, j)``), gathered from the CSR arrays at once."""
+    target = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    picked = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
+    starts, ends = source.indptr[picked], source.indptr[picked + 1]
+    lengths = ends - starts
+    # the positions of every picked row's entries, row after row
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    positions = offsets + np.arange(int(lengths.sum()))
+    rows = np.repeat(target, lengths)
+    cols = source.indices[positions].astype(np.int64)
+    values = source.data[positions]
+    width = source.shape[1]
+    key = rows * width + cols
+    order = np.lexsort((-values, key))  # per (row, column) the highest value first
+    key, values = key[order], values[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, values = key[first], values[first]
+    return sp.csr_matrix((values, (key // width, key % width)), shape=(num, width))
+
+
 def find_counterparts(
     candidates: Sequence[str],
     candidate_labels: Sequence[str],
@@ -148,7 +171,6 @@ def find_counterparts(
         raise ValueError("other_labels needs one name per other subject")
     if set(candidates) & set(others):
         raise ValueError("a subject cannot be both a candidate and its own counterpart")
-    num_terms = candidate_profiles.shape[1]
     unit = _unit_rows(sp.csr_matrix(candidate_profiles), information_content)
     other_unit = _unit_rows(sp.csr_matrix(other_profiles), information_content)
 
@@ -191,21 +213,9 @@ def find_counterparts(
     entries = [tuple(sorted(f, key=lambda c: (-c.similarity, c.disease))) for f in found]
 
     index = {d: j for j, d in enumerate(others)}
-    other_frequency = sp.csr_matrix(other_frequency, dtype=np.float64)
-    rows_out: list[np.ndarray] = []
-    cols_out: list[np.ndarray] = []
-    vals_out: list[np.ndarray] = []
-    for i, entry in enumerate(entries):
-        if entry:
-            block = sp.coo_matrix(other_frequency[[index[c.disease] for c in entry]].max(axis=0))
-            rows_out.append(np.full(block.nnz, i, dtype=np.int64))
-            cols_out.append(block.col.astype(np.int64))
-            vals_out.append(block.data)
-    if rows_out:
-        merged = sp.csr_matrix(
-            (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
-            shape=(num, num_terms),
-        )
-    else:
-        merged = sp.csr_matrix((num, num_terms), dtype=np.float64)
+    merged = _row_max(
+        sp.csr_matrix(other_frequency, dtype=np.float64),
+        [(i, index[c.disease]) for i, entry in enumerate(entries) for c in entry],
+        num,
+    )
     return Counterparts(entries, merged, sp.csc_matrix(other_profiles, dtype=np.float64), index)
