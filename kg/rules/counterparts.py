@@ -8,9 +8,9 @@ the other sources' annotations of the same disease are evidence its own profile 
 A candidate's counterparts are annotated subjects outside the candidate list that
 
 * bear the same name (case, punctuation and spacing aside), or
-* share one of its genes and, of all such subjects, have the profile most like its own
-  (cosine of the information-content weighted, propagated profiles), at least
-  ``min_similarity``.
+* share one of its genes and, of the subjects that do and bear another name, have the
+  profile most like its own (cosine of the information-content weighted, propagated
+  profiles), at least ``min_similarity``: one at most.
 
 The KG states no cross-reference between the two sources, so these are matches found, not
 read; each records how it was found and its profile similarity, and the prior that uses
@@ -49,7 +49,7 @@ class Counterpart:
     Attributes:
         disease: its IRI.
         reason: ``"name"`` (the same name) or ``"gene"`` (a shared gene and the most
-            similar profile among the subjects of the candidate's genes).
+            similar profile among the other-named subjects of the candidate's genes).
         similarity: cosine of the two profiles, in ``[0, 1]``.
     """
 

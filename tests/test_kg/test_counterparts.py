@@ -80,6 +80,18 @@ def test_by_gene_only_the_most_similar_subject_above_the_threshold() -> None:
     assert none.entries == [()] and none.count == 0 and none.frequency.nnz == 0
 
 
+def test_a_name_match_leaves_the_gene_match_to_the_other_named_subjects() -> None:
+    candidate = [{"C": 1.0, "E": 1.0}]
+    others = [{"C": 1.0, "E": 1.0}, {"C": 1.0, "E": 1.0, "G": 1.0}, {"C": 1.0, "G": 1.0}]
+    genes = {"urn:c:0": ["g1"], "urn:o:0": ["g1"], "urn:o:1": ["g1"], "urn:o:2": ["g1"]}
+    found = _find(["Gamma syndrome"], candidate, ["gamma syndrome", "b", "c"], others, genes)
+    # its namesake (the most similar sharer too), and the most similar of the others
+    assert [(c.disease, c.reason) for c in found.entries[0]] == [
+        ("urn:o:0", "name"),
+        ("urn:o:1", "gene"),
+    ]
+
+
 def test_merged_frequency_is_the_highest_over_the_counterparts() -> None:
     others = [{"G": 0.3, "D": 0.9}, {"G": 0.7}]
     found = _find(["x"], [{"G": 1.0}], ["x", "X"], others, {})
