@@ -169,7 +169,7 @@ function itemDetails(item, names) {
     if (d.placed_by && d.placed_by !== "model") parts.push(`placed by ${d.placed_by}`);
     const imputed = d.imputed || [];
     if (imputed.length) {
-      parts.push("not annotated for it, credited from similar diseases: " +
+      parts.push("not annotated for it, credited from its entries in other sources or similar diseases: " +
         imputed.map((c) => (names[c] ? `${names[c]} (${c})` : c)).join(", "));
     }
     return parts.join(" · ");
