@@ -176,7 +176,8 @@ class LikelihoodConfig:
             ``frequency`` background, and the other sources' subjects in the annotation
             table beside the candidates.
         counterpart_similarity: the least profile similarity of a counterpart found through
-            a shared gene rather than its name (default: ``0.3``).
+            a shared gene rather than its name (default: ``0.4``, chosen by cross-validation
+            over the development diseases; see docs/measurements.md).
     """
 
     unknown_frequency: float = 0.5
@@ -189,7 +190,7 @@ class LikelihoodConfig:
     neighbours: int = 0
     neighbour_weight: float = 0.0
     counterpart_weight: float = 0.0
-    counterpart_similarity: float = 0.3
+    counterpart_similarity: float = 0.4
 
     def __post_init__(self) -> None:
         if not 0.0 < self.unknown_frequency <= 1.0:

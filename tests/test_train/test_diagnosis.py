@@ -752,6 +752,24 @@ def test_cli_train_records_the_dev_cases_option_in_the_config(
     assert seen["config"].dev_cases == str(cases)
 
 
+def test_the_neighbours_basis_of_a_prior_without_counterparts_is_the_one_saved_before() -> None:
+    # models saved before the counterparts keep their neighbours file valid; a prior that
+    # uses counterparts finds its neighbours over other profiles, so over another basis
+    import hashlib
+
+    plain = LikelihoodConfig(neighbours=60, neighbour_weight=0.2)
+    shaping = {"unknown_frequency": 0.5, "propagation": "noisy_or", "neighbours": 60}
+    basis = {"kg": "fp", "candidates": ["a", "b"], "prior": shaping}
+    before = hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
+    assert neighbours_basis("fp", ["a", "b"], plain) == before
+    with_counterparts = replace(plain, counterpart_weight=1.0)
+    assert neighbours_basis("fp", ["a", "b"], with_counterparts) != before
+    other_similarity = replace(with_counterparts, counterpart_similarity=0.2)
+    assert neighbours_basis("fp", ["a", "b"], other_similarity) != neighbours_basis(
+        "fp", ["a", "b"], with_counterparts
+    )
+
+
 def test_a_prior_that_imputes_saves_its_neighbours_with_the_model(
     home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
