@@ -35,7 +35,14 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from kg.knowledge_graph import KnowledgeGraph
 
-__all__ = ["Counterpart", "Counterparts", "disease_genes", "find_counterparts", "name_key"]
+__all__ = [
+    "Counterpart",
+    "Counterparts",
+    "disease_genes",
+    "find_counterparts",
+    "name_key",
+    "unit_profiles",
+]
 
 #: Every gene -> disease link of the KG (``RO:0003304``, contributes to condition).
 Q_DISEASE_GENES = """
@@ -103,8 +110,9 @@ def disease_genes(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
     return {d: frozenset(g) for d, g in out.items()}
 
 
-def _unit_rows(profile: sp.csr_matrix, weight: np.ndarray) -> sp.csr_matrix:
-    """Rows of ``profile`` times ``weight`` per column, scaled to unit length (0 rows stay)."""
+def unit_profiles(profile: sp.spmatrix, weight: np.ndarray) -> sp.csr_matrix:
+    """Rows of ``profile`` times ``weight`` per column (a term's information content),
+    scaled to unit length (0 rows stay): their products are the profiles' cosines."""
     weighted = sp.csr_matrix(profile.multiply(weight[None, :]), dtype=np.float64)
     norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     return sp.csr_matrix(sp.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ weighted)
@@ -171,8 +179,8 @@ def find_counterparts(
         raise ValueError("other_labels needs one name per other subject")
     if set(candidates) & set(others):
         raise ValueError("a subject cannot be both a candidate and its own counterpart")
-    unit = _unit_rows(sp.csr_matrix(candidate_profiles), information_content)
-    other_unit = _unit_rows(sp.csr_matrix(other_profiles), information_content)
+    unit = unit_profiles(candidate_profiles, information_content)
+    other_unit = unit_profiles(other_profiles, information_content)
 
     by_name: dict[str, list[int]] = defaultdict(list)
     for j, label in enumerate(other_labels):

@@ -81,7 +81,7 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.counterparts import Counterparts, find_counterparts
+from kg.rules.counterparts import Counterparts, find_counterparts, unit_profiles
 from kg.rules.onset import ONSET_ROOT, is_onset_class, not_an_onset_class, related_onsets
 
 logger = logging.getLogger(__name__)
@@ -434,9 +434,7 @@ def nearest_diseases(
     k = min(k, num - 1)
     if k <= 0:
         return Neighbours(np.zeros((num, 0), dtype=np.int64), np.zeros((num, 0)))
-    weighted = sp.csr_matrix(probability.multiply(-np.log(background)[None, :]), dtype=np.float64)
-    norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    unit = sp.csr_matrix(sp.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ weighted)
+    unit = unit_profiles(probability, -np.log(background))
     unit_t = sp.csc_matrix(unit.T)
     index = np.empty((num, k), dtype=np.int64)
     similarity = np.empty((num, k), dtype=np.float64)
