@@ -90,10 +90,11 @@ class Counterparts:
     def showing(self, term: int, candidates: Iterable[int]) -> list[list[Counterpart]]:
         """For each of ``candidates`` (rows), its counterparts whose propagated profile has
         the term of column ``term``."""
-        column = self.profiles[:, term].toarray().ravel()
-        return [
-            [c for c in self.entries[r] if column[self.rows[c.disease]] > 0] for r in candidates
-        ]
+        profiles = self.profiles
+        start, end = profiles.indptr[term], profiles.indptr[term + 1]
+        # read from the CSC arrays: scipy's column slicing costs more than the whole lookup
+        having = set(profiles.indices[start:end][profiles.data[start:end] > 0].tolist())
+        return [[c for c in self.entries[r] if self.rows[c.disease] in having] for r in candidates]
 
 
 def name_key(label: str) -> str:

@@ -843,10 +843,12 @@ class PhenotypeLikelihood:
             # [diseases, k]: the neighbour's profile has the term and counts in the mean
             has = (column[index] > 0) & (similarity > 0)
             for row, found in enumerate(has):
-                out[row].extend(
-                    (self.diseases[int(index[row, n])], float(similarity[row, n]))
-                    for n in np.flatnonzero(found)
-                )
+                need = limit - len(out[row])
+                if need > 0:  # the nearest first: only as many as are kept
+                    out[row].extend(
+                        (self.diseases[int(index[row, n])], float(similarity[row, n]))
+                        for n in np.flatnonzero(found)[:need]
+                    )
         return [sources[:limit] for sources in out]
 
     def _background_of(self, probability: sp.csc_matrix) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
-from kg.rules.counterparts import Counterpart, find_counterparts, name_key
+from kg.rules.counterparts import Counterpart, Counterparts, find_counterparts, name_key
 from kg.rules.likelihood import (
     LikelihoodConfig,
     MatchKind,
@@ -101,6 +101,23 @@ def test_merged_frequency_is_the_highest_over_the_counterparts() -> None:
     assert row[TERMS.index("D")] == pytest.approx(0.9)
     shows = found.showing(TERMS.index("D"), [0])
     assert [c.disease for c in shows[0]] == ["urn:o:0"]
+
+
+def test_showing_reads_the_terms_column_and_skips_stored_zeros() -> None:
+    profiles = sp.csc_matrix(
+        (np.array([0.5, 0.0, 0.2]), (np.array([0, 1, 2]), np.array([3, 3, 3]))),
+        shape=(3, len(TERMS)),
+    )  # the zero of other row 1 is stored explicitly
+    entries = [
+        (Counterpart("urn:o:0", "name", 1.0), Counterpart("urn:o:1", "gene", 0.5)),
+        (),
+        (Counterpart("urn:o:2", "gene", 0.6),),
+    ]
+    rows = {"urn:o:0": 0, "urn:o:1": 1, "urn:o:2": 2}
+    found = Counterparts(entries, sp.csr_matrix((3, len(TERMS))), profiles, rows)
+    shows = found.showing(3, [0, 1, 2])
+    assert [[c.disease for c in row] for row in shows] == [["urn:o:0"], [], ["urn:o:2"]]
+    assert found.showing(4, [2, 0]) == [[], []]
 
 
 def test_a_candidate_is_never_its_own_counterpart_and_shapes_must_fit() -> None:
