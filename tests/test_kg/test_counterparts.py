@@ -107,7 +107,8 @@ def test_showing_reads_the_terms_column_and_skips_stored_zeros() -> None:
     profiles = sp.csc_matrix(
         (np.array([0.5, 0.0, 0.2]), (np.array([0, 1, 2]), np.array([3, 3, 3]))),
         shape=(3, len(TERMS)),
-    )  # the zero of other row 1 is stored explicitly
+    )
+    assert profiles.nnz == 3  # the zero of other row 1 is stored explicitly
     entries = [
         (Counterpart("urn:o:0", "name", 1.0), Counterpart("urn:o:1", "gene", 0.5)),
         (),
