@@ -46,7 +46,6 @@ from fusion.shortlist import (
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress, to_iri
-from kg.rules.counterparts import disease_genes
 from kg.rules.likelihood import (
     LikelihoodConfig,
     MatchKind,
@@ -817,13 +816,8 @@ class Diagnoser:
         if prior.imputes:
             basis = neighbours_basis(kg.fingerprint, meta["candidates"], prior)
             neighbours = load_neighbours(folder, len(meta["candidates"]), prior.neighbours, basis)
-        likelihood = PhenotypeLikelihood.from_kg(
-            kg.hierarchy,
-            kg.annotations,
-            subjects=meta["candidates"],
-            config=prior,
-            neighbours=neighbours,
-            genes=disease_genes(kg) if prior.uses_counterparts else None,
+        likelihood = PhenotypeLikelihood.from_graph(
+            kg, subjects=meta["candidates"], config=prior, neighbours=neighbours
         )
         if list(likelihood.diseases) != meta["candidates"]:
             raise CandidateMismatchError(

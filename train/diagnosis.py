@@ -62,7 +62,6 @@ from fusion.shortlist import (
 )
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
-from kg.rules.counterparts import disease_genes
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
@@ -436,13 +435,10 @@ def train_diagnosis(
         # every model reads candidate label vectors from the index tables; only
         # cross-attention models retrieve facts per patient
         fact_index = ensure_fact_index(kg, node_embeddings, progress)
-    prior = prior_config(config.model)
-    likelihood = PhenotypeLikelihood.from_kg(
-        kg.hierarchy,
-        kg.annotations,
+    likelihood = PhenotypeLikelihood.from_graph(
+        kg,
         subjects=candidate_subjects(kg, config.model.candidates),
-        config=prior,
-        genes=disease_genes(kg) if prior.uses_counterparts else None,
+        config=prior_config(config.model),
     )
     builder = PatientInputBuilder(
         kg,

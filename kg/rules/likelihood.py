@@ -74,6 +74,7 @@ import enum
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,8 +82,11 @@ import scipy.sparse as sp
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import to_iri
-from kg.rules.counterparts import Counterparts, find_counterparts, unit_profiles
+from kg.rules.counterparts import Counterparts, disease_genes, find_counterparts, unit_profiles
 from kg.rules.onset import ONSET_ROOT, is_onset_class, not_an_onset_class, related_onsets
+
+if TYPE_CHECKING:
+    from kg.knowledge_graph import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +98,7 @@ __all__ = [
     "Neighbours",
     "PhenotypeLikelihood",
     "ScoreResult",
+    "background_of",
     "dense_columns",
     "check_neighbours",
     "impute_from_neighbours",
@@ -528,6 +533,18 @@ def impute_from_neighbours(
     return out
 
 
+def background_of(probability: sp.spmatrix, kind: str = "frequency") -> np.ndarray:
+    """:math:`q(t)` over the rows of ``probability``: the mean probability of each term
+    (``"frequency"``) or the share of rows that have it (``"count"``), floored at half a
+    row."""
+    num = probability.shape[0]
+    if kind == "frequency":
+        mass = np.asarray(probability.sum(axis=0)).ravel()
+    else:
+        mass = np.diff(sp.csc_matrix(probability).indptr).astype(np.float64)
+    return np.maximum(mass / num, 0.5 / num)
+
+
 def counterparts_in(
     hierarchy: TermHierarchy,
     annotations: AnnotationTable,
@@ -552,7 +569,7 @@ def counterparts_in(
     own = propagate_up(matrix.frequency, closure, propagation=config.propagation)
     theirs = propagate_up(other.frequency, closure, propagation=config.propagation)
     num = own.shape[0]
-    background = np.maximum(np.asarray(own.sum(axis=0)).ravel() / num, 0.5 / num)
+    background = background_of(own)
     found = find_counterparts(
         matrix.diseases,
         matrix.disease_labels,
@@ -814,6 +831,27 @@ class PhenotypeLikelihood:
             )
         return cls(hierarchy, matrix, config, pretest, onsets, neighbours, counterparts)
 
+    @classmethod
+    def from_graph(
+        cls,
+        kg: KnowledgeGraph,
+        *,
+        subjects: Iterable[str] | None = None,
+        config: LikelihoodConfig | None = None,
+        neighbours: Neighbours | None = None,
+    ) -> PhenotypeLikelihood:
+        """:meth:`from_kg` on a KG's hierarchy and annotations, with its gene links
+        (:func:`kg.rules.counterparts.disease_genes`) when the config uses counterparts."""
+        config = config or LikelihoodConfig()
+        return cls.from_kg(
+            kg.hierarchy,
+            kg.annotations,
+            subjects=subjects,
+            config=config,
+            neighbours=neighbours,
+            genes=disease_genes(kg) if config.uses_counterparts else None,
+        )
+
     def imputed_from(
         self, term: str, diseases: np.ndarray, limit: int = 3
     ) -> list[list[tuple[str, float]]]:
@@ -853,12 +891,7 @@ class PhenotypeLikelihood:
 
     def _background_of(self, probability: sp.csc_matrix) -> np.ndarray:
         """:math:`q(t)` of the config's ``background`` kind, floored at half a disease."""
-        num = probability.shape[0]
-        if self.config.background == "frequency":
-            mass = np.asarray(probability.sum(axis=0)).ravel()
-        else:
-            mass = np.diff(probability.indptr).astype(np.float64)
-        return np.maximum(mass / num, 0.5 / num)
+        return background_of(probability, self.config.background)
 
     def __len__(self) -> int:
         return len(self.diseases)
