@@ -31,6 +31,7 @@ from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
+from fusion.ordered_probabilities import along_order
 from fusion.precision import check_precision
 from fusion.shortlist import (
     DEFAULT_LEAD,
@@ -38,6 +39,7 @@ from fusion.shortlist import (
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
     CandidateMismatchError,
+    TieredOrder,
     add_similarity,
     candidate_similarity,
     fill_values,
@@ -311,17 +313,20 @@ class CandidateScores:
     scores: np.ndarray
     #: ``[candidates]`` what shortlists and fills: the prior (the scores for a model without one)
     prior: np.ndarray
-    #: ``[candidates]`` the model's calibrated probabilities
+    #: ``[candidates]`` the ranking's probabilities: the model's calibrated ones made to
+    #: fall with the rank (:mod:`fusion.ordered_probabilities`)
     probabilities: np.ndarray
     #: the symmetric Resnik similarity of the candidates it was computed for
     similarity: dict[int, float]
+    #: every candidate's index, best first
+    order: np.ndarray
 
 
 @dataclass(frozen=True)
 class RankedDisease:
     """One entry of a differential diagnosis: its score (the model's logit, plus the weighted
-    similarity for a candidate the model re-ranks), the model's calibrated probability (of
-    the logit alone, so within the re-ranked candidates it need not fall with the rank), the
+    similarity for a candidate the model re-ranks), its probability (the model's calibrated
+    probabilities made to fall with the rank, :mod:`fusion.ordered_probabilities`), the
     symbolic prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric
     Resnik similarity of the patient and the disease (None outside the re-ranked candidates
     and the pool that fills the places after the lead, :mod:`fusion.shortlist`), and what
@@ -916,7 +921,8 @@ class Diagnoser:
         out = self.model(**batch, candidates=self._candidates)
         logits = out.logits[0].float()
         # the model's own calibrated probabilities: the similarity orders, it does not
-        # sharpen them (on real cases it would make them more overconfident)
+        # sharpen them (on real cases it would make them more overconfident); the ranking
+        # then makes them fall with the rank (:mod:`fusion.ordered_probabilities`)
         probs = self.model.probabilities(logits).numpy()
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         return logits.numpy().astype(np.float64), probs, logits.numpy(), attention
@@ -941,8 +947,9 @@ class Diagnoser:
         """Rank the candidate diseases for one patient: the model re-ranks the prior's top
         :attr:`shortlist` candidates and its first :attr:`lead` lead; the rest of the prior's
         top :attr:`pool` follow by the prior plus the weighted similarity, then the others
-        in the prior's order (each entry keeps the model's score and calibrated probability;
-        :mod:`fusion.shortlist`).
+        in the prior's order (each entry keeps the model's score; :mod:`fusion.shortlist`).
+        The probabilities are the model's calibrated ones made to fall with the rank
+        (:mod:`fusion.ordered_probabilities`).
 
         Args:
             id: the record id.
@@ -955,8 +962,8 @@ class Diagnoser:
                 as an infant with", :func:`encoders.onset_text.read_onset`).
             keep_logits: also return the model's logits over every candidate (to
                 recalibrate its temperature, :mod:`train.calibration`).
-            keep_scores: also return every candidate's scores, prior, probability and
-                similarity (:class:`CandidateScores`): the ranking of every candidate
+            keep_scores: also return every candidate's scores, prior, probability,
+                similarity and place (:class:`CandidateScores`): the ranking of every candidate
                 without ``top_k`` entries (an evaluation ranks every candidate per case).
             trace_imputed: name, for each entry, the findings the prior credited through
                 the diseases most like it (:attr:`RankedDisease.imputed`); an evaluation
@@ -967,7 +974,8 @@ class Diagnoser:
             neural: False ranks without the fused model, for an ablation: the prior stands
                 for its scores (the similarity still re-ranks the shortlist and fills the
                 tier after the lead) and the probabilities are the prior's posterior under a
-                uniform pre-test probability (LIRICAL's post-test probability).
+                uniform pre-test probability (LIRICAL's post-test probability), made to
+                fall with the rank as the model's are.
 
         Raises:
             ValueError: ``neural`` False for a model without a prior.
@@ -1027,9 +1035,9 @@ class Diagnoser:
         present = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present, scores, ranked_by)
         fill = fill_values(ranked_by, similarity, self.similarity_weight)
-        placed = tiered(
-            scores, ranked_by, fill, self.shortlist, self.lead, self.pool, max(top_k, 0)
-        )
+        every = tiered(scores, ranked_by, fill, self.shortlist, self.lead, self.pool)
+        probs = along_order(probs, every.order)  # they fall with the rank
+        placed = TieredOrder(every.order[: max(top_k, 0)], every.spans)
         imputed = self._imputed(prepared.prior, placed.order.tolist())
         lead_by = "model" if neural else "prior+similarity"  # what placed the lead
         ranking = [
@@ -1062,7 +1070,9 @@ class Diagnoser:
             onset,
             None if stated is None else stated.text,
             logits.copy() if keep_logits and logits is not None else None,
-            CandidateScores(scores, ranked_by, probs, similarity) if keep_scores else None,
+            CandidateScores(scores, ranked_by, probs, similarity, every.order)
+            if keep_scores
+            else None,
         )
 
 

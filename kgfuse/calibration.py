@@ -39,8 +39,8 @@ _CONFIG = "config.json"
 def _diagnosed_cases(
     diagnoser: Diagnoser, cases_path: Path, progress: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Logits, index of the first disease, whether it is true, and the truth's index, of each
-    case whose disease is a candidate of the model."""
+    """Logits, the order of every candidate (best first), whether the first is true, and the
+    truth's index, of each case whose disease is a candidate of the model."""
     index = diagnoser.builder.candidate_index
     read_label = diagnoser.linker.read_label if diagnoser.linker is not None else None
     cases = read_cases(cases_path, diagnoser.kg.hierarchy, read_label=read_label)
@@ -50,17 +50,19 @@ def _diagnosed_cases(
         from tqdm.auto import tqdm
 
         items = tqdm(cases, desc="diagnosing the cases", unit="case")
-    logits, first, correct, truth = [], [], [], []
+    logits, order, correct, truth = [], [], [], []
     for case in items:
-        result = diagnose_case(diagnoser, case, top_k=1, keep_logits=True, trace_imputed=False)
-        assert result.logits is not None  # asked for
+        result = diagnose_case(
+            diagnoser, case, top_k=1, keep_logits=True, keep_scores=True, trace_imputed=False
+        )
+        assert result.logits is not None and result.candidate_scores is not None  # asked for
         logits.append(result.logits.astype(np.float32))
-        first.append(index[result.ranking[0].iri])
+        order.append(result.candidate_scores.order.astype(np.int32))
         correct.append(result.ranking[0].iri in case.diseases)
         truth.append(next(index[d] for d in case.diseases if d in index))
     if not cases:
         return np.empty((0, 0)), np.empty(0, int), np.empty(0, bool), np.empty(0, int)
-    return np.stack(logits), np.array(first), np.array(correct), np.array(truth)
+    return np.stack(logits), np.stack(order), np.array(correct), np.array(truth)
 
 
 def _write_temperature(folder: Path, temperature: float, meta: dict[str, Any]) -> None:
@@ -100,9 +102,9 @@ def recalibrate(
     model_dir = Path(model_dir)
     meta = load_model_meta(model_dir)
     diagnoser = Diagnoser.load(model_dir, kg, linker=default_linker(kg), precision=precision)
-    logits, first, correct, truth = _diagnosed_cases(diagnoser, Path(cases_path), progress)
+    logits, order, correct, truth = _diagnosed_cases(diagnoser, Path(cases_path), progress)
     before = float(diagnoser.model.config.calibration_temperature)
-    fit = CalibrationFit.of(logits, first, correct, truth, before)
+    fit = CalibrationFit.of(logits, order, correct, truth, before)
     if write:
         earlier = meta.get(RECALIBRATION) or {}
         meta[RECALIBRATION] = {

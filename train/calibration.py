@@ -6,8 +6,9 @@ Real patients are harder than simulated ones, so on them the model is overconfid
 mean probability of 0.70 against 47% correct (expected calibration error 0.26).
 
 :func:`fit_top1_temperature` fits the temperature on real cases instead, to the probability
-that ``kgfuse diagnose`` reports for its first disease: the binary cross-entropy of that
-probability against whether the first disease is a true one. The ranking does not change
+that ``kgfuse diagnose`` reports for its first disease (the softmax made to fall along the
+ranking, :mod:`fusion.ordered_probabilities`): the binary cross-entropy of that probability
+against whether the first disease is a true one. The ranking does not change
 (the temperature only rescales the logits). :func:`cross_validated_ece` estimates the
 calibration error on cases whose diseases the fit never saw (folds grouped by disease).
 """
@@ -17,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_softmax
+from scipy.special import logsumexp
 
 from eval.diagnosis import expected_calibration_error
+from fusion.ordered_probabilities import first_probability
 
 __all__ = [
     "MIN_CASES",
@@ -35,60 +37,66 @@ MIN_CASES = 20
 _GRID = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
 
 
-def _check(logits: np.ndarray, first: np.ndarray, correct: np.ndarray) -> None:
-    if logits.ndim != 2 or len(first) != len(logits) or len(correct) != len(logits):
+def _check(logits: np.ndarray, order: np.ndarray, correct: np.ndarray) -> None:
+    if logits.ndim != 2 or len(order) != len(logits) or len(correct) != len(logits):
         raise ValueError(
-            f"logits {logits.shape}, first {np.shape(first)} and correct {np.shape(correct)} "
+            f"logits {logits.shape}, order {np.shape(order)} and correct {np.shape(correct)} "
             "must describe the same cases"
         )
     if len(logits) == 0:
         raise ValueError("no case to calibrate on")
 
 
-def top1_confidence(logits: np.ndarray, first: np.ndarray, temperature: float) -> np.ndarray:
-    """The probability of each case's first disease: ``softmax(logits / T)[first]``.
+def top1_confidence(logits: np.ndarray, order: np.ndarray, temperature: float) -> np.ndarray:
+    """The probability a ranking gives each case's first disease: ``softmax(logits / T)``
+    made to fall along the case's order (:func:`fusion.ordered_probabilities.first_probability`).
 
     Args:
         logits: ``[cases, candidates]`` the model's logits.
-        first: ``[cases]`` index of the disease ranked first.
+        order: ``[cases, candidates]`` each case's candidate indices, best first; or
+            ``[cases]``, the index of the first alone (its softmax: a ranking in the
+            model's own order).
         temperature: the softmax temperature (> 0).
     """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    log_p = log_softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=1)
-    return np.exp(log_p[np.arange(len(log_p)), np.asarray(first)])
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    order = np.asarray(order)
+    ranked = np.take_along_axis(scaled, order[:, None] if order.ndim == 1 else order, axis=1)
+    return first_probability(np.exp(ranked - logsumexp(scaled, axis=1, keepdims=True)))
 
 
-def _loss(logits: np.ndarray, first: np.ndarray, correct: np.ndarray, t: float) -> float:
-    p = np.clip(top1_confidence(logits, first, t), 1e-9, 1 - 1e-9)
+def _loss(logits: np.ndarray, order: np.ndarray, correct: np.ndarray, t: float) -> float:
+    p = np.clip(top1_confidence(logits, order, t), 1e-9, 1 - 1e-9)
     k = correct.astype(np.float64)
     return float(-np.mean(k * np.log(p) + (1 - k) * np.log1p(-p)))
 
 
-def fit_top1_temperature(logits: np.ndarray, first: np.ndarray, correct: np.ndarray) -> float:
+def fit_top1_temperature(logits: np.ndarray, order: np.ndarray, correct: np.ndarray) -> float:
     """The temperature whose first-disease probabilities best match how often the first
     disease is right (binary cross-entropy; a log-spaced grid over 0.05-20, then a finer one
     around its best).
 
     Args:
         logits: ``[cases, candidates]`` the model's logits of each case.
-        first: ``[cases]`` index of the disease the ranking puts first.
+        order: each case's candidates, best first (``[cases, candidates]``), or its first
+            (``[cases]``), as :func:`top1_confidence` reads them.
         correct: ``[cases]`` bool, that disease is a true one.
 
     Raises:
         ValueError: the arrays disagree in length, or there is no case.
     """
     logits = np.asarray(logits, dtype=np.float64)
-    first, correct = np.asarray(first), np.asarray(correct, dtype=bool)
-    _check(logits, first, correct)
-    best = min(_GRID, key=lambda t: _loss(logits, first, correct, float(t)))
+    order, correct = np.asarray(order), np.asarray(correct, dtype=bool)
+    _check(logits, order, correct)
+    best = min(_GRID, key=lambda t: _loss(logits, order, correct, float(t)))
     fine = best * np.exp(np.linspace(-0.05, 0.05, 21))
-    return float(min(fine, key=lambda t: _loss(logits, first, correct, float(t))))
+    return float(min(fine, key=lambda t: _loss(logits, order, correct, float(t))))
 
 
 def cross_validated_ece(
     logits: np.ndarray,
-    first: np.ndarray,
+    order: np.ndarray,
     correct: np.ndarray,
     groups: np.ndarray,
     folds: int = 5,
@@ -102,14 +110,14 @@ def cross_validated_ece(
     from sklearn.model_selection import GroupKFold
 
     logits = np.asarray(logits, dtype=np.float64)
-    first, correct = np.asarray(first), np.asarray(correct, dtype=bool)
-    _check(logits, first, correct)
+    order, correct = np.asarray(order), np.asarray(correct, dtype=bool)
+    _check(logits, order, correct)
     if len(set(np.asarray(groups).tolist())) < folds:
         raise ValueError(f"cross-validation needs at least {folds} distinct diseases")
     held_out = np.empty(len(logits))
     for train, test in GroupKFold(folds).split(logits, groups=groups):
-        t = fit_top1_temperature(logits[train], first[train], correct[train])
-        held_out[test] = top1_confidence(logits[test], first[test], t)
+        t = fit_top1_temperature(logits[train], order[train], correct[train])
+        held_out[test] = top1_confidence(logits[test], order[test], t)
     return expected_calibration_error(held_out, correct)
 
 
@@ -141,7 +149,7 @@ class CalibrationFit:
     def of(
         cls,
         logits: np.ndarray,
-        first: np.ndarray,
+        order: np.ndarray,
         correct: np.ndarray,
         groups: np.ndarray,
         temperature_before: float,
@@ -157,11 +165,11 @@ class CalibrationFit:
                 f"{len(correct)} covered cases; at least {MIN_CASES} are needed to fit a "
                 "temperature"
             )
-        t = fit_top1_temperature(logits, first, correct)
-        before = top1_confidence(logits, first, temperature_before)
-        after = top1_confidence(logits, first, t)
+        t = fit_top1_temperature(logits, order, correct)
+        before = top1_confidence(logits, order, temperature_before)
+        after = top1_confidence(logits, order, t)
         try:
-            cv: float | None = cross_validated_ece(logits, first, correct, groups)
+            cv: float | None = cross_validated_ece(logits, order, correct, groups)
         except ValueError:
             cv = None
         return cls(

@@ -58,6 +58,7 @@ from fusion.shortlist import (
     add_similarity,
     candidate_similarity,
     fill_values,
+    tiered,
     tiered_keys,
 )
 from kg.knowledge_graph import KnowledgeGraph
@@ -616,7 +617,8 @@ def score_dev_cases(
     prior plus the weighted similarity, the others in the prior's order), and
     ``dev_model_top1`` ... by the model's score alone over every candidate; ``dev_cases``:
     how many were scored; ``dev_top1_probability`` and ``dev_ece``: the mean probability the
-    model's temperature gives the first disease, and its calibration error against whether
+    model's temperature gives the first disease (made to fall along the ranking,
+    :mod:`fusion.ordered_probabilities`), and its calibration error against whether
     that disease is right (``kgfuse calibrate`` refits the temperature on such cases);
     ``dev_disease_top1`` and ``dev_disease_top10``: the first ranking's top-1 and top-10
     averaged per disease first (every disease weighs the same)."""
@@ -624,6 +626,7 @@ def score_dev_cases(
         model, len(dev.inputs), dev.inputs.__getitem__, collator, 64, bf16
     )
     keys = np.empty(tuple(scores.shape), dtype=np.float64)
+    order = np.empty(tuple(scores.shape), dtype=np.int64)
     for k, (row, item) in enumerate(zip(scores.numpy(), dev.inputs, strict=True)):
         s = row.astype(np.float64)
         prior = s if item.prior is None else np.asarray(item.prior, dtype=np.float64)
@@ -638,6 +641,7 @@ def score_dev_cases(
         )
         fill = fill_values(prior, similarity, DEFAULT_SIMILARITY_WEIGHT)
         keys[k] = tiered_keys(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL)
+        order[k] = tiered(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL).order
     ranks = true_ranks(keys, truth)
     metrics = {f"dev_{k}": v for k, v in metrics_of_ranks(ranks).items()}
     metrics.update(
@@ -649,8 +653,8 @@ def score_dev_cases(
     per_disease = rank_metrics(ranks, groups=groups, macro=True, n_resamples=1)
     metrics["dev_disease_top1"] = per_disease.top1.value
     metrics["dev_disease_top10"] = per_disease.top10.value
-    first = keys.argmax(axis=1)
-    confidence = top1_confidence(scores.numpy(), first, float(model.config.calibration_temperature))
+    # the ranking's first probability: the softmax made to fall along its order
+    confidence = top1_confidence(scores.numpy(), order, float(model.config.calibration_temperature))
     metrics["dev_top1_probability"] = float(confidence.mean())
     metrics["dev_ece"] = calibration_error(confidence, ranks.hits(1))
     metrics["dev_cases"] = float(len(dev.inputs))

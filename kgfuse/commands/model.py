@@ -382,7 +382,7 @@ def _print_ranking(out: dict) -> None:
         f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
     )
     console.print(f"findings: {findings or '(none)'}", markup=False)
-    table = Table("#", "disease", "model probability", "score", "placed by")
+    table = Table("#", "disease", "probability", "score", "placed by")
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(
             str(i),

@@ -553,7 +553,8 @@ class QAService:
             ("no " if m.status == "excluded" else "") + (m.label or m.text)
             for m in explanation.mentions
         )
-        # in ranked order, without the probabilities: the ranking is not by them (README)
+        # in ranked order, without the probabilities: on real patients they are overconfident
+        # until `kgfuse calibrate` refits them (README)
         top = ", ".join(i.label for i in items[:3])
         text = f"Read: {read_text or 'no findings'}. Most likely, in ranked order: {top or 'none'}."
         findings = [f.to_dict() for f in explanation.findings]

@@ -165,7 +165,7 @@ function readable(v) {
 function itemDetails(item, names) {
   const d = item.detail || {};
   if (d.probability !== undefined && d.rank !== undefined) {
-    const parts = [`rank ${d.rank}`, `model probability ${percent(d.probability)}`];
+    const parts = [`rank ${d.rank}`, `probability ${percent(d.probability)}`];
     if (d.placed_by && d.placed_by !== "model") parts.push(`placed by ${d.placed_by}`);
     const imputed = d.imputed || [];
     if (imputed.length) {
@@ -204,7 +204,7 @@ function findingsByDisease(findings, nameOf) {
   return box;
 }
 
-const PROBABILITY_NOTE = "The model's probability ranks the candidates against each other; the rule findings' " +
+const PROBABILITY_NOTE = "The probability (the model's, made to fall with the rank) weighs the candidates against each other; the rule findings' " +
   "post-test probability is a different measure (likelihood ratios of the annotations alone), so the two can differ.";
 
 function renderAnswer(a) {
@@ -399,7 +399,7 @@ function renderAudit(r) {
       el("td", {}, nodeLink({ ...named(a.iri), label: a.label || labels[a.iri] || "" })),
       ...(probabilities ? [el("td", {}, a.probability === null ? "" : percent(a.probability))] : [])));
     box.append(el("h3", {}, `Answers (${ranking.length})`));
-    box.append(table("ranking", ["rank", "answer", ...(probabilities ? ["model probability"] : [])], rows));
+    box.append(table("ranking", ["rank", "answer", ...(probabilities ? ["probability"] : [])], rows));
   }
   const facts = (ex.facts || []).map((f) => ({
     subject: named(f.fact.subject),

@@ -92,6 +92,9 @@ def test_calibrate_writes_the_temperature_keeps_rankings_and_resets(
     first_b = np.array([b["ranking"][0]["probability"] for b in before])
     first_a = np.array([a["ranking"][0]["probability"] for a in after])
     assert not np.allclose(first_a, first_b)
+    # the fit is of the probability diagnose reports first (falling with the rank)
+    assert record["mean_confidence"] == pytest.approx(first_a.mean(), rel=1e-4)
+    assert record["mean_confidence_before"] == pytest.approx(first_b.mean(), rel=1e-4)
     # the fit's own objective, the cross-entropy of the first disease's probability against
     # whether it is right, falls on these very cases (the ECE, a binned summary, need not)
     rows = [json.loads(line) for line in cases.read_text(encoding="utf-8").splitlines()]

@@ -347,7 +347,7 @@ def test_a_diagnosis_reads_in_words_with_findings_under_each_candidate(page: Any
     answer = _answer(page, DIAGNOSIS)
     first = page.inner_text("#answer tr.item td:nth-child(3)")
     probability = answer["items"][0]["detail"]["probability"]
-    assert first.startswith("rank 1 · model probability ")
+    assert first.startswith("rank 1 · probability ")
     assert f"{100 * probability:.0f}%" in first or f"{100 * probability:.1f}%" in first
     assert "score" not in page.inner_text("#answer table.items")
     assert "different measure" in page.inner_text("#answer .note")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eval.diagnosis import expected_calibration_error
+from fusion.ordered_probabilities import along_order
 from train.calibration import (
     MIN_CASES,
     CalibrationFit,
@@ -38,6 +39,26 @@ def test_top1_confidence_is_the_softmax_of_the_first(row: list[float], t: float)
     first = np.array([int(np.argmin(row))])  # any index, not only the best
     expected = torch.softmax(torch.tensor(row, dtype=torch.float64) / t, -1)[first[0]]
     assert top1_confidence(logits, first, t)[0] == pytest.approx(float(expected), rel=1e-9)
+
+
+@given(
+    st.lists(st.floats(-30, 30), min_size=2, max_size=8),
+    st.floats(0.1, 10.0),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=50, deadline=None)
+def test_top1_confidence_along_an_order_is_the_rankings_first_probability(
+    row: list[float], t: float, rng
+) -> None:
+    logits = np.array([row])
+    order = np.arange(len(row))
+    rng.shuffle(order)
+    p = torch.softmax(torch.tensor(row, dtype=torch.float64) / t, -1).numpy()
+    expected = along_order(p, order)[order[0]]
+    assert top1_confidence(logits, order[None, :], t)[0] == pytest.approx(expected, rel=1e-9)
+    # in the model's own order, the softmax of the first
+    own = np.argsort(-p, kind="stable")
+    assert top1_confidence(logits, own[None, :], t)[0] == pytest.approx(p.max(), rel=1e-9)
 
 
 @pytest.mark.parametrize("true_temperature", [0.5, 3.0])

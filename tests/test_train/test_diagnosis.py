@@ -198,6 +198,13 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
         assert all(r.prior is not None for r in result.ranking)
         if shortlist != 1:  # the model ranks every candidate
             assert scores == sorted(scores, reverse=True)
+        # the probabilities fall with the rank: where the prior's best leads against the
+        # model (shortlist 1), the three share the model's probability evenly
+        probabilities = [r.probability for r in result.ranking]
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert sum(probabilities) == pytest.approx(1.0)
+        if shortlist == 1:
+            assert probabilities == pytest.approx([1 / 3] * 3)
     assert rankings[0] == rankings[3] == by_prior[::-1]
     assert rankings[1] == by_prior  # the prior's best stays first; the rest in its order
     with pytest.raises(ValueError, match="shortlist"):
