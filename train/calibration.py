@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from eval.diagnosis import expected_calibration_error
 from fusion.ordered_probabilities import first_probability
@@ -47,6 +46,47 @@ def _check(logits: np.ndarray, order: np.ndarray, correct: np.ndarray) -> None:
         raise ValueError("no case to calibrate on")
 
 
+#: Leading places whose prefix means decide the first probability in all but flat rows.
+_PREFIX = 128
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Each case's logits arranged once for many temperatures: its ranking's first places,
+    in order, and every logit less the row's largest (for the softmax's normaliser)."""
+
+    places: np.ndarray  # [cases, places]
+    shifted: np.ndarray  # [cases, candidates], <= 0
+    largest: np.ndarray  # [cases, 1]
+
+    @classmethod
+    def of(cls, logits: np.ndarray, order: np.ndarray) -> _Ranked:
+        logits = np.asarray(logits, dtype=np.float64)
+        order = np.asarray(order)
+        places = np.take_along_axis(logits, order[:, None] if order.ndim == 1 else order, axis=1)
+        largest = logits.max(axis=1, keepdims=True)
+        return cls(places, logits - largest, largest)
+
+    def __getitem__(self, rows: np.ndarray) -> _Ranked:
+        return _Ranked(self.places[rows], self.shifted[rows], self.largest[rows])
+
+    def first(self, temperature: float) -> np.ndarray:
+        """The first place's probability at ``temperature``: the largest prefix mean
+        (:func:`fusion.ordered_probabilities.first_probability`). A prefix of ``k`` places
+        decides it when its largest mean is at least ``1 / k``, since every longer prefix's
+        mean is below that; the other rows read every place."""
+        log_z = self.largest / temperature + np.log(
+            np.exp(self.shifted / temperature).sum(axis=1, keepdims=True)
+        )
+        k = min(self.places.shape[1], _PREFIX)
+        p = first_probability(np.exp(self.places[:, :k] / temperature - log_z))
+        if k < self.places.shape[1]:
+            flat = p < 1.0 / k
+            if flat.any():
+                p[flat] = first_probability(np.exp(self.places[flat] / temperature - log_z[flat]))
+        return p
+
+
 def top1_confidence(logits: np.ndarray, order: np.ndarray, temperature: float) -> np.ndarray:
     """The probability a ranking gives each case's first disease: ``softmax(logits / T)``
     made to fall along the case's order (:func:`fusion.ordered_probabilities.first_probability`).
@@ -60,14 +100,11 @@ def top1_confidence(logits: np.ndarray, order: np.ndarray, temperature: float) -
     """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    order = np.asarray(order)
-    ranked = np.take_along_axis(scaled, order[:, None] if order.ndim == 1 else order, axis=1)
-    return first_probability(np.exp(ranked - logsumexp(scaled, axis=1, keepdims=True)))
+    return _Ranked.of(logits, order).first(temperature)
 
 
-def _loss(logits: np.ndarray, order: np.ndarray, correct: np.ndarray, t: float) -> float:
-    p = np.clip(top1_confidence(logits, order, t), 1e-9, 1 - 1e-9)
+def _loss(ranked: _Ranked, correct: np.ndarray, t: float) -> float:
+    p = np.clip(ranked.first(t), 1e-9, 1 - 1e-9)
     k = correct.astype(np.float64)
     return float(-np.mean(k * np.log(p) + (1 - k) * np.log1p(-p)))
 
@@ -89,9 +126,13 @@ def fit_top1_temperature(logits: np.ndarray, order: np.ndarray, correct: np.ndar
     logits = np.asarray(logits, dtype=np.float64)
     order, correct = np.asarray(order), np.asarray(correct, dtype=bool)
     _check(logits, order, correct)
-    best = min(_GRID, key=lambda t: _loss(logits, order, correct, float(t)))
+    return _fit(_Ranked.of(logits, order), correct)
+
+
+def _fit(ranked: _Ranked, correct: np.ndarray) -> float:
+    best = min(_GRID, key=lambda t: _loss(ranked, correct, float(t)))
     fine = best * np.exp(np.linspace(-0.05, 0.05, 21))
-    return float(min(fine, key=lambda t: _loss(logits, order, correct, float(t))))
+    return float(min(fine, key=lambda t: _loss(ranked, correct, float(t))))
 
 
 def cross_validated_ece(
@@ -114,10 +155,10 @@ def cross_validated_ece(
     _check(logits, order, correct)
     if len(set(np.asarray(groups).tolist())) < folds:
         raise ValueError(f"cross-validation needs at least {folds} distinct diseases")
+    ranked = _Ranked.of(logits, order)
     held_out = np.empty(len(logits))
     for train, test in GroupKFold(folds).split(logits, groups=groups):
-        t = fit_top1_temperature(logits[train], order[train], correct[train])
-        held_out[test] = top1_confidence(logits[test], order[test], t)
+        held_out[test] = ranked[test].first(_fit(ranked[train], correct[train]))
     return expected_calibration_error(held_out, correct)
 
 

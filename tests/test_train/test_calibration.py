@@ -61,6 +61,17 @@ def test_top1_confidence_along_an_order_is_the_rankings_first_probability(
     assert top1_confidence(logits, own[None, :], t)[0] == pytest.approx(p.max(), rel=1e-9)
 
 
+@pytest.mark.parametrize("temperature", [0.3, 3.0, 300.0])
+def test_top1_confidence_over_many_candidates_reads_as_far_as_it_must(temperature: float) -> None:
+    # a few places decide sharp rows; flat ones (a high temperature) read every place
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0.0, 4.0, size=(50, 400))
+    order = np.argsort(rng.random((50, 400)), axis=1)  # rankings the model disagrees with
+    p = torch.softmax(torch.from_numpy(logits / temperature), -1).numpy()
+    expected = [along_order(row, o)[o[0]] for row, o in zip(p, order, strict=True)]
+    assert top1_confidence(logits, order, temperature) == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("true_temperature", [0.5, 3.0])
 def test_fit_recovers_the_temperature_that_generated_the_outcomes(
     true_temperature: float,
