@@ -707,6 +707,7 @@ class Diagnoser:
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
+        ordered_probabilities: bool = True,
     ) -> None:
         if shortlist < 0:
             raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
@@ -732,6 +733,9 @@ class Diagnoser:
         #: the prior's top candidates that fill the places after the lead, by the prior plus
         #: the weighted similarity (0: the shortlist's order goes on)
         self.pool = pool
+        #: the probabilities fall with the rank (:mod:`fusion.ordered_probabilities`); False:
+        #: the model's own, as decisions recorded before 2026-12-02 had them
+        self.ordered_probabilities = bool(ordered_probabilities)
         self.similarity: ResnikRanker | None = None
         if self.similarity_weight > 0.0:
             self.similarity = candidate_similarity(builder.kg, builder.candidates)
@@ -767,6 +771,7 @@ class Diagnoser:
             "similarity_weight": self.similarity_weight,
             "lead": self.lead,
             "pool": self.pool,
+            "ordered_probabilities": self.ordered_probabilities,
         }
 
     @classmethod
@@ -781,6 +786,7 @@ class Diagnoser:
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
+        ordered_probabilities: bool = True,
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
         top candidates that the model re-ranks (0: the model ranks every candidate);
@@ -789,7 +795,9 @@ class Diagnoser:
         candidates (0: none); ``lead`` and ``pool``: the model's first ``lead`` lead the
         differential, the rest of the prior's top ``pool`` follow by the prior plus the
         weighted similarity (pool 0: none; :mod:`fusion.shortlist`); with a pool, a lead
-        longer than the shortlist stops at its end (the model places only what it re-ranks).
+        longer than the shortlist stops at its end (the model places only what it re-ranks);
+        ``ordered_probabilities``: the probabilities fall with the rank (False: the model's
+        own, for replaying decisions recorded before they did).
 
         Raises:
             KGMismatchError: the model was trained on another KG (by ``kgfuse_model.json``
@@ -847,6 +855,7 @@ class Diagnoser:
             similarity_weight=similarity_weight,
             lead=lead,
             pool=pool,
+            ordered_probabilities=ordered_probabilities,
         )
 
     def link(self, text: str) -> list[LinkedFinding]:
@@ -1036,7 +1045,8 @@ class Diagnoser:
         similarity = self._add_similarity(present, scores, ranked_by)
         fill = fill_values(ranked_by, similarity, self.similarity_weight)
         every = tiered(scores, ranked_by, fill, self.shortlist, self.lead, self.pool)
-        probs = along_order(probs, every.order)  # they fall with the rank
+        if self.ordered_probabilities:  # they fall with the rank
+            probs = along_order(probs, every.order)
         placed = TieredOrder(every.order[: max(top_k, 0)], every.spans)
         imputed = self._imputed(prepared.prior, placed.order.tolist())
         lead_by = "model" if neural else "prior+similarity"  # what placed the lead

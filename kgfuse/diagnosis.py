@@ -511,6 +511,9 @@ class DiagnosisService:
         lead, pool: the model's first ``lead`` lead the ranking, the rest of the prior's top
             ``pool`` follow by the prior plus the weighted similarity (pool 0: none);
             recorded with each decision.
+        ordered_probabilities: the probabilities fall with the rank
+            (:mod:`fusion.ordered_probabilities`; False: the model's own, to replay
+            decisions recorded before they did); recorded with each decision.
     """
 
     def __init__(
@@ -527,6 +530,7 @@ class DiagnosisService:
         similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
+        ordered_probabilities: bool = True,
         audit_db: Path | None = None,
     ) -> None:
         from kgfuse.resources import default_linker
@@ -556,6 +560,7 @@ class DiagnosisService:
                 similarity_weight=similarity_weight,
                 lead=lead,
                 pool=pool,
+                ordered_probabilities=ordered_probabilities,
             )
         except BaseException:
             if self._hashing is not None:
@@ -761,6 +766,8 @@ def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         # and before the pool, in the shortlist's order
         "lead": int(config.get("lead", DEFAULT_LEAD)),
         "pool": int(config.get("pool", 0)),
+        # and before 2026-12-02 with the model's own probabilities
+        "ordered_probabilities": bool(config.get("ordered_probabilities", False)),
     }
 
 

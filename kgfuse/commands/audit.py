@@ -251,6 +251,7 @@ _SETTINGS = (
     "similarity_weight",
     "lead",
     "pool",
+    "ordered_probabilities",
 )
 
 

@@ -159,6 +159,8 @@ class QAService:
             prior's top ``pool`` follow by the prior plus the weighted similarity (pool 0:
             none); recorded with each answer.
         shortlist: the prior's top candidates the diagnosis model re-ranks (0: every one).
+        ordered_probabilities: the diagnosis probabilities fall with the rank (False: the
+            model's own, to replay answers recorded before they did).
         audit_db: the audit database (None: ``<home>/audit.sqlite``).
 
     A diagnosis answer's audit record holds every ranking setting of the model that made it
@@ -179,6 +181,7 @@ class QAService:
         lead: int = DEFAULT_LEAD,
         pool: int = DEFAULT_POOL,
         shortlist: int = DEFAULT_SHORTLIST,
+        ordered_probabilities: bool = True,
         audit_db: Path | None = None,
     ) -> None:
         from fusion.precision import check_precision
@@ -188,6 +191,7 @@ class QAService:
         self.lead = lead
         self.pool = pool
         self.shortlist = shortlist
+        self.ordered_probabilities = ordered_probabilities
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -229,6 +233,7 @@ class QAService:
                     lead=self.lead,
                     pool=self.pool,
                     shortlist=self.shortlist,
+                    ordered_probabilities=self.ordered_probabilities,
                     audit_db=self.audit_log.path if self.audit_log is not None else None,
                 )
             return self._diagnosis
@@ -1284,6 +1289,7 @@ def replay(record: Mapping[str, Any]):
         similarity_weight=recorded["similarity_weight"],
         lead=recorded["lead"],
         pool=recorded["pool"],
+        ordered_probabilities=recorded["ordered_probabilities"],
         # answers recorded before these two were kept were ranked with the service's defaults
         shortlist=int(config.get("shortlist", DEFAULT_SHORTLIST)),
         precision=str(config.get("precision", "auto")),

@@ -205,6 +205,19 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
         assert sum(probabilities) == pytest.approx(1.0)
         if shortlist == 1:
             assert probabilities == pytest.approx([1 / 3] * 3)
+            # the model's own (decisions recorded before 2026-12-02): out of the rank's order
+            own = Diagnoser.load(trained, kg, shortlist=1, ordered_probabilities=False)
+            with torch.no_grad():
+                own.model.head.prior_weight.fill_(-100.0)
+            kept = own.diagnose("p", **patient, keep_logits=True)
+            assert [r.iri for r in kept.ranking] == rankings[1]
+            assert kept.logits is not None
+            softmax = own.model.probabilities(torch.from_numpy(kept.logits)).numpy()
+            index = {iri: i for i, iri in enumerate(own.builder.candidates)}
+            assert [r.probability for r in kept.ranking] == pytest.approx(
+                [float(softmax[index[r.iri]]) for r in kept.ranking]
+            )
+            assert kept.ranking[0].probability < kept.ranking[-1].probability
     assert rankings[0] == rankings[3] == by_prior[::-1]
     assert rankings[1] == by_prior  # the prior's best stays first; the rest in its order
     with pytest.raises(ValueError, match="shortlist"):
@@ -298,6 +311,8 @@ def _record_service_arguments(monkeypatch, keyword: str) -> list:
     [
         ({"similarity_weight": 2.5}, "similarity_weight", 0.0),  # before the similarity
         ({"lead": 1, "pool": 2}, "pool", 0),  # before the pool
+        # before the probabilities fell with the rank
+        ({"ordered_probabilities": True}, "ordered_probabilities", False),
     ],
 )
 def test_decisions_record_their_ranking_settings_and_old_records_replay_without(
