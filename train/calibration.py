@@ -123,10 +123,17 @@ def fit_top1_temperature(logits: np.ndarray, order: np.ndarray, correct: np.ndar
     Raises:
         ValueError: the arrays disagree in length, or there is no case.
     """
+    return _fit(*_arranged(logits, order, correct))
+
+
+def _arranged(
+    logits: np.ndarray, order: np.ndarray, correct: np.ndarray
+) -> tuple[_Ranked, np.ndarray]:
+    """The cases checked (:func:`_check`) and arranged once for many temperatures."""
     logits = np.asarray(logits, dtype=np.float64)
     order, correct = np.asarray(order), np.asarray(correct, dtype=bool)
     _check(logits, order, correct)
-    return _fit(_Ranked.of(logits, order), correct)
+    return _Ranked.of(logits, order), correct
 
 
 def _fit(ranked: _Ranked, correct: np.ndarray) -> float:
@@ -148,16 +155,16 @@ def cross_validated_ece(
     Raises:
         ValueError: fewer groups than folds, or the arrays disagree.
     """
+    return _cross_validated(*_arranged(logits, order, correct), groups, folds)
+
+
+def _cross_validated(ranked: _Ranked, correct: np.ndarray, groups: np.ndarray, folds: int) -> float:
     from sklearn.model_selection import GroupKFold
 
-    logits = np.asarray(logits, dtype=np.float64)
-    order, correct = np.asarray(order), np.asarray(correct, dtype=bool)
-    _check(logits, order, correct)
     if len(set(np.asarray(groups).tolist())) < folds:
         raise ValueError(f"cross-validation needs at least {folds} distinct diseases")
-    ranked = _Ranked.of(logits, order)
-    held_out = np.empty(len(logits))
-    for train, test in GroupKFold(folds).split(logits, groups=groups):
+    held_out = np.empty(len(correct))
+    for train, test in GroupKFold(folds).split(correct, groups=groups):
         held_out[test] = ranked[test].first(_fit(ranked[train], correct[train]))
     return expected_calibration_error(held_out, correct)
 
@@ -206,11 +213,13 @@ class CalibrationFit:
                 f"{len(correct)} covered cases; at least {MIN_CASES} are needed to fit a "
                 "temperature"
             )
-        t = fit_top1_temperature(logits, order, correct)
-        before = top1_confidence(logits, order, temperature_before)
-        after = top1_confidence(logits, order, t)
+        if not temperature_before > 0:
+            raise ValueError(f"temperature must be positive, got {temperature_before}")
+        ranked, correct = _arranged(logits, order, correct)  # once for every fit below
+        t = _fit(ranked, correct)
+        before, after = ranked.first(temperature_before), ranked.first(t)
         try:
-            cv: float | None = cross_validated_ece(logits, order, correct, groups)
+            cv: float | None = _cross_validated(ranked, correct, groups, 5)
         except ValueError:
             cv = None
         return cls(
