@@ -18,7 +18,8 @@ import logging
 import statistics
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,22 @@ import numpy as np
 import torch
 
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def quiet_weight_loading() -> Iterator[None]:
+    """Load with transformers' per-weight progress bar off ("Loading weights: 148/148" on
+    stderr at every load, between kgfuse's own output); its state is restored after."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
 
 __all__ = [
     "PrecisionBenchmark",
@@ -38,6 +55,7 @@ __all__ = [
     "default_encoder_path",
     "int8_is_available",
     "quantize_linear_int8",
+    "quiet_weight_loading",
 ]
 
 Pooling = Literal["mean", "cls"]
@@ -194,7 +212,8 @@ class TextEncoder:
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        with quiet_weight_loading():
+            self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
         self.model.to(self.device).eval()
         self.use_bf16 = self._resolve_bf16(self.config.precision)
         logger.info(

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from encoders.text import quiet_weight_loading
 from fusion.config import FusionConfig
 from fusion.layers import ConceptPooling, EntityTokenFusion, GatedCrossAttentionFusion
 
@@ -97,12 +98,13 @@ def load_text_encoder(encoder_path: str | Path) -> PreTrainedModel:
     drop_report = _DropLoadReport()
     library_logger.addFilter(drop_report)
     try:
-        text_encoder, info = AutoModel.from_pretrained(
-            str(encoder_path),
-            local_files_only=True,
-            add_pooling_layer=False,
-            output_loading_info=True,
-        )
+        with quiet_weight_loading():
+            text_encoder, info = AutoModel.from_pretrained(
+                str(encoder_path),
+                local_files_only=True,
+                add_pooling_layer=False,
+                output_loading_info=True,
+            )
     finally:
         library_logger.removeFilter(drop_report)
     unexpected = [

@@ -29,6 +29,7 @@ import torch
 
 from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
+from encoders.text import quiet_weight_loading
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
 from fusion.ordered_probabilities import along_order
@@ -509,13 +510,14 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
     if not (folder / WEIGHTS).is_file():
         raise FileNotFoundError(f"{folder} has no {WEIGHTS}: train the model again")
     try:
-        model, info = model_class.from_pretrained(
-            str(folder),
-            use_safetensors=True,
-            local_files_only=True,
-            dtype=torch.float32,
-            output_loading_info=True,
-        )
+        with quiet_weight_loading():
+            model, info = model_class.from_pretrained(
+                str(folder),
+                use_safetensors=True,
+                local_files_only=True,
+                dtype=torch.float32,
+                output_loading_info=True,
+            )
     except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise ValueError(f"cannot load the model at {folder} (damaged files?): {reason}") from None

@@ -491,3 +491,24 @@ def test_a_candidate_list_of_other_annotations_is_refused_clearly(
     from fusion.pipeline import CandidateMismatchError
 
     assert isinstance(err.value, CandidateMismatchError)
+
+
+# ---- loading prints nothing of transformers' own -----------------------------------------
+@pytest.mark.parametrize("shown_before", [True, False])
+def test_loading_shows_no_per_weight_progress_bar_and_restores_its_setting(
+    folder: Path,
+    kg: KnowledgeGraph,
+    bert: Path,
+    capsys: pytest.CaptureFixture[str],
+    shown_before: bool,
+) -> None:
+    from transformers.utils import logging as hf_logging
+
+    (hf_logging.enable_progress_bar if shown_before else hf_logging.disable_progress_bar)()
+    try:
+        load_pretrained(KgFusionForDiagnosis, folder)
+        make_model(kg, bert)
+        assert "Loading weights" not in capsys.readouterr().err
+        assert hf_logging.is_progress_bar_enabled() is shown_before
+    finally:
+        hf_logging.enable_progress_bar()
