@@ -120,7 +120,9 @@ def print_answer(data: dict[str, Any]) -> None:
         for column in ("CURIE", "label", "detail", "IRI"):
             table.add_column(column, overflow="fold")
         for item in data["items"]:
-            detail = "; ".join(f"{k}: {_short(v)}" for k, v in item["detail"].items())
+            detail = "; ".join(
+                f"{k}: {_short(v)}" for k, v in item["detail"].items() if v not in (None, "", [])
+            )
             table.add_row(
                 escape(item["curie"]), escape(item["label"]), escape(detail), escape(item["iri"])
             )
@@ -156,6 +158,10 @@ def _node(n: dict[str, Any] | None) -> str:
 
 
 def _short(value: Any) -> str:
+    """A detail's value as shown: four significant digits of a number (the JSON keeps
+    every digit), at most five entries of a list, a node's label."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
     if isinstance(value, list):
         return ", ".join(map(str, value[:5])) + (" ..." if len(value) > 5 else "")
     if isinstance(value, dict):

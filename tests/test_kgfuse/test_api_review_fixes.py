@@ -216,3 +216,19 @@ def test_ask_prints_text_with_brackets_as_written(monkeypatch: pytest.MonkeyPatc
     for text in ("[green]t", "[i]w -> ex:[bold]y", "https://example.org/[red]x", "[blink]z"):
         assert text in printed
     assert "[s]1/2" in printed and "WARN [dim]m" in printed and "RO:0002200" in printed
+
+
+def test_ask_prints_a_ranked_diseases_numbers_short_and_leaves_out_empty_details(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = client.post("/ask", json={"question": DIAGNOSIS}).json()
+    assert len(data["items"]) >= 2
+    for item in data["items"]:
+        item["detail"]["imputed"] = []
+    first = data["items"][0]
+    first["detail"].update(probability=0.16602122876793146, score=18.761910809373127)
+    data["items"][1]["detail"]["imputed"] = ["HP:0001083"]
+    printed = " ".join(_printed(monkeypatch, data).split())
+    assert "probability: 0.166" in printed and "score: 18.76" in printed
+    assert "0.16602" not in printed and "18.7619" not in printed
+    assert printed.count("imputed") == 1 and "imputed: HP:0001083" in printed
