@@ -31,9 +31,10 @@ logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def quiet_weight_loading() -> Iterator[None]:
-    """Load with transformers' per-weight progress bar off ("Loading weights: 148/148" on
-    stderr at every load, between kgfuse's own output); its state is restored after."""
+def quiet_transformers() -> Iterator[None]:
+    """Load or save a model with transformers' own progress bars off ("Loading weights:
+    148/148", "Writing model shards: 1/1" on stderr, between kgfuse's own output and
+    progress); their setting is restored after."""
     from transformers.utils import logging as hf_logging
 
     shown = hf_logging.is_progress_bar_enabled()
@@ -55,7 +56,7 @@ __all__ = [
     "default_encoder_path",
     "int8_is_available",
     "quantize_linear_int8",
-    "quiet_weight_loading",
+    "quiet_transformers",
 ]
 
 Pooling = Literal["mean", "cls"]
@@ -212,7 +213,7 @@ class TextEncoder:
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        with quiet_weight_loading():
+        with quiet_transformers():
             self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
         self.model.to(self.device).eval()
         self.use_bf16 = self._resolve_bf16(self.config.precision)

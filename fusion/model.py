@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from encoders.text import quiet_weight_loading
+from encoders.text import quiet_transformers
 from fusion.config import FusionConfig
 from fusion.layers import ConceptPooling, EntityTokenFusion, GatedCrossAttentionFusion
 
@@ -98,7 +98,7 @@ def load_text_encoder(encoder_path: str | Path) -> PreTrainedModel:
     drop_report = _DropLoadReport()
     library_logger.addFilter(drop_report)
     try:
-        with quiet_weight_loading():
+        with quiet_transformers():
             text_encoder, info = AutoModel.from_pretrained(
                 str(encoder_path),
                 local_files_only=True,

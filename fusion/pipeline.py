@@ -29,7 +29,7 @@ import torch
 
 from encoders.linker import read_by_name
 from encoders.onset_text import read_onset
-from encoders.text import quiet_weight_loading
+from encoders.text import quiet_transformers
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
 from fusion.ordered_probabilities import along_order
@@ -117,6 +117,8 @@ class PreparedPatient:
     warnings: list[str] = field(default_factory=list)
     #: the symbolic prior's scores of every finding against every disease, when asked for
     prior: ScoreResult | None = None
+    #: the text was rendered from structured findings (:func:`render_findings`), not given
+    rendered: bool = False
 
 
 class KnowledgeInputBuilder:
@@ -267,8 +269,10 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             keep_prior: keep the prior's per-finding scores (for explanations; large).
         """
         warnings = list(warnings or [])
+        rendered = False
         if text is None:
             text, findings = render_findings(findings, self.kg.labels)
+            rendered = True
         present = [f.iri for f in findings if not f.excluded]
         excluded = [f.iri for f in findings if f.excluded]
         score = self.likelihood.score(present, excluded, onset=onset)
@@ -277,7 +281,9 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         mentions = self.mentions(findings)
         target = self.candidate_index.get(label, -1) if label is not None else -1
         item = PatientInput(text, mentions, fact_vectors, prior, target)
-        return PreparedPatient(item, list(findings), facts, warnings, score if keep_prior else None)
+        return PreparedPatient(
+            item, list(findings), facts, warnings, score if keep_prior else None, rendered
+        )
 
 
 @dataclass(frozen=True)
@@ -510,7 +516,7 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
     if not (folder / WEIGHTS).is_file():
         raise FileNotFoundError(f"{folder} has no {WEIGHTS}: train the model again")
     try:
-        with quiet_weight_loading():
+        with quiet_transformers():
             model, info = model_class.from_pretrained(
                 str(folder),
                 use_safetensors=True,
@@ -923,11 +929,7 @@ class Diagnoser:
         ):
             read, total = self.collator.read_tokens(prepared.input.text)
             if read < total:
-                prepared.warnings.append(
-                    f"the text is {total} tokens long and the model read the first {read} "
-                    "(its max_length): the findings after that count in the prior and the "
-                    "retrieved facts, not in the text the model reads"
-                )
+                prepared.warnings.append(self._window_note(prepared, batch, read, total))
         # threads may diagnose at once: each forward's fusion state is its thread's own
         out = self.model(**batch, candidates=self._candidates)
         logits = out.logits[0].float()
@@ -937,6 +939,25 @@ class Diagnoser:
         probs = self.model.probabilities(logits).numpy()
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         return logits.numpy().astype(np.float64), probs, logits.numpy(), attention
+
+    def _window_note(
+        self, prepared: PreparedPatient, batch: dict[str, Any], read: int, total: int
+    ) -> str:
+        """What the model's text window left out: of a given text, its tokens; of a text
+        rendered from structured findings, the findings (the user wrote no text)."""
+        if not prepared.rendered:
+            return (
+                f"the text is {total} tokens long and the model read the first {read} "
+                "(its max_length): the findings after that count in the prior and the "
+                "retrieved facts, not in the text the model reads"
+            )
+        tokens = batch.get("entity_tokens")
+        held = int((tokens[0].sum(-1) > 0).sum()) if tokens is not None else 0
+        return (
+            f"the model's text window ({read} tokens) held {held} of the "
+            f"{len(prepared.findings)} findings given (present ones first): every finding "
+            "counts in the prior, and every present one in the retrieved facts"
+        )
 
     @torch.no_grad()
     def diagnose(

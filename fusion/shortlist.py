@@ -77,8 +77,10 @@ __all__ = [
 #: replay that ranks differently after a change says why. 1: the model's score broke the
 #: prior's ties at the shortlist's end, and a lead longer than the shortlist ran past it;
 #: 2 (2026-12-01): every candidate tied with the shortlist's last is shortlisted, the lead
-#: stops at the shortlist's end, and a note the encoder reads cut short is warned about.
-RANKING_VERSION = 2
+#: stops at the shortlist's end, and a note the encoder reads cut short is warned about;
+#: 3 (2026-12-02): a text rendered from structured findings that the encoder's window cuts
+#: short is warned about by the findings it held, not by its tokens (the ranking is the same).
+RANKING_VERSION = 3
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
 DEFAULT_SHORTLIST = 10

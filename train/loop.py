@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from encoders.text import quiet_transformers
 from kg.atomic import give_new_file_modes, sync_to_disk, sync_tree
 from train.checkpoint import (
     checkpoint_state,
@@ -500,7 +501,8 @@ def save_model_folder(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    model.save_pretrained(str(tmp))
+    with quiet_transformers():
+        model.save_pretrained(str(tmp))
     if tokenizer is not None:
         tokenizer.save_pretrained(str(tmp))
     if fact_index is not None and model.config.uses_facts:

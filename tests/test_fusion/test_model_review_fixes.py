@@ -17,6 +17,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from encoders.linker import linker_from_kg
 from encoders.text import int8_is_available
 from fusion.config import FusionConfig
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput
@@ -441,16 +442,35 @@ def test_diagnoser_stops_a_lead_longer_than_the_shortlist_at_its_end(
 
 # ---- 9: a text cut at max_length is reported ------------------------------------------------
 def test_a_text_longer_than_max_length_is_reported(folder: Path, kg: KnowledgeGraph) -> None:
-    diagnoser = Diagnoser.load(folder, kg, precision="fp32")
-    long = diagnoser.diagnose("p", present=TERMS)  # rendered: far more than 24 tokens
-    text = diagnoser.builder.prepare(long.findings, None).input.text
+    linker = linker_from_kg(kg)
+    diagnoser = Diagnoser.load(folder, kg, precision="fp32", linker=linker)
+    text = "She has arachnodactyly and ectopia lentis. " * 2
     total = len(diagnoser.tokenizer(text)["input_ids"])
     assert total > 24
+    noted = diagnoser.diagnose("p", text=text).warnings
     expected = f"the text is {total} tokens long and the model read the first 24"
-    assert [w for w in long.warnings if w.startswith(expected)]
-    short = Diagnoser.load(folder, kg, precision="fp32")
-    short.collator.max_length = 512
-    assert not [w for w in short.diagnose("p", present=TERMS).warnings if "tokens long" in w]
+    assert [w for w in noted if w.startswith(expected)]
+    short = Diagnoser.load(folder, kg, precision="fp32", linker=linker)
+    short.collator.max_length = 128  # the tiny encoder's positions
+    assert not [w for w in short.diagnose("p", text=text).warnings if "tokens long" in w]
+
+
+def test_structured_findings_past_the_window_are_reported_as_findings(
+    folder: Path, kg: KnowledgeGraph
+) -> None:
+    diagnoser = Diagnoser.load(folder, kg, precision="fp32")
+    result = diagnoser.diagnose("p", present=TERMS[:3], excluded=TERMS[3:])
+    # the user wrote no text: the note counts the findings of the rendered text the model read
+    prepared = diagnoser.builder.prepare(result.findings, None)
+    enc = diagnoser.tokenizer(
+        prepared.input.text, truncation=True, max_length=24, return_offsets_mapping=True
+    )
+    read_to = max(end for _, end in enc["offset_mapping"])
+    held = sum(f.start < read_to for f in prepared.findings)
+    assert 0 < held < len(prepared.findings) == len(TERMS)
+    expected = f"the model's text window (24 tokens) held {held} of the {len(TERMS)} findings given"
+    assert [w for w in result.warnings if w.startswith(expected)]
+    assert not [w for w in result.warnings if "tokens long" in w]
 
 
 # ---- 10, 11: the weights' KG and candidates -------------------------------------------------
@@ -493,22 +513,28 @@ def test_a_candidate_list_of_other_annotations_is_refused_clearly(
     assert isinstance(err.value, CandidateMismatchError)
 
 
-# ---- loading prints nothing of transformers' own -----------------------------------------
+# ---- loading and saving print nothing of transformers' own --------------------------------------
 @pytest.mark.parametrize("shown_before", [True, False])
-def test_loading_shows_no_per_weight_progress_bar_and_restores_its_setting(
+def test_loading_and_saving_show_no_progress_bar_of_transformers_and_restore_its_setting(
     folder: Path,
     kg: KnowledgeGraph,
     bert: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     shown_before: bool,
 ) -> None:
     from transformers.utils import logging as hf_logging
 
+    from train.loop import save_model_folder
+
     (hf_logging.enable_progress_bar if shown_before else hf_logging.disable_progress_bar)()
     try:
-        load_pretrained(KgFusionForDiagnosis, folder)
+        model = load_pretrained(KgFusionForDiagnosis, folder)
         make_model(kg, bert)
-        assert "Loading weights" not in capsys.readouterr().err
+        save_model_folder(tmp_path / "saved", model, None, meta={}, config_yaml="")
+        assert (tmp_path / "saved" / WEIGHTS).is_file()
+        err = capsys.readouterr().err
+        assert "Loading weights" not in err and "Writing model shards" not in err
         assert hf_logging.is_progress_bar_enabled() is shown_before
     finally:
         hf_logging.enable_progress_bar()
