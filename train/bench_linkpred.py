@@ -144,6 +144,8 @@ class LinkPredBenchmarkConfig:
         gnn_num_negatives (int, optional): GNN negative pool size.
             (default: :data:`~train.embed.DEFAULT_NUM_NEGATIVES`)
         gnn_lr (float, optional): GNN learning rate. (default: :data:`~train.embed.DEFAULT_LR`)
+        gnn_dropout (float, optional): Dropout on each GNN layer's input
+            (:attr:`~encoders.graph_model.GraphEncoderConfig.dropout`). (default: :obj:`0.0`)
         baseline_batch_size (int, optional): Shallow positives per step.
             (default: :data:`~eval.linkpred.BASELINE_BATCH_SIZE`)
         baseline_num_negatives (int, optional): Shallow negative pool size.
@@ -165,6 +167,7 @@ class LinkPredBenchmarkConfig:
     gnn_batch_size: int = DEFAULT_BATCH_SIZE
     gnn_num_negatives: int = DEFAULT_NUM_NEGATIVES
     gnn_lr: float = DEFAULT_LR
+    gnn_dropout: float = 0.0
     baseline_batch_size: int = BASELINE_BATCH_SIZE
     baseline_num_negatives: int = BASELINE_NUM_NEGATIVES
     baseline_lr: float = BASELINE_LR
@@ -178,6 +181,8 @@ class LinkPredBenchmarkConfig:
             )
         if self.epochs < 1 or self.patience < 1 or self.hidden_dim < 1:
             raise ValueError("epochs, patience and hidden_dim must be positive")
+        if not 0.0 <= self.gnn_dropout < 1.0:
+            raise ValueError(f"gnn_dropout must be in [0, 1), got {self.gnn_dropout}")
         if self.decoder == "rotate" and self.hidden_dim % 2:
             raise ValueError("the RotatE decoder needs an even hidden_dim")
 
@@ -310,7 +315,11 @@ def _run_gnn(
 ) -> ModelRun:
     start = time.perf_counter()
     gnn_config = GraphEncoderConfig(
-        encoder=name, decoder=config.decoder, hidden_dim=config.hidden_dim, seed=config.seed
+        encoder=name,
+        decoder=config.decoder,
+        hidden_dim=config.hidden_dim,
+        dropout=config.gnn_dropout,
+        seed=config.seed,
     )
     folder = out_dir / MODELS_DIR / name
     trained = train_graph_embedder(
@@ -550,7 +559,8 @@ def to_markdown(result: LinkPredBenchmarkResult) -> str:
     lines += [
         "",
         f"Settings: dim {c['hidden_dim']}; GNNs (2 layers, {c['decoder']} decoder, BCE): "
-        f"batch {c['gnn_batch_size']}, {c['gnn_num_negatives']} negatives, lr {c['gnn_lr']}; "
+        f"batch {c['gnn_batch_size']}, {c['gnn_num_negatives']} negatives, lr {c['gnn_lr']}, "
+        f"dropout {c.get('gnn_dropout', 0.0)}; "
         f"shallow (margin loss, RotatE BCE): batch {c['baseline_batch_size']}, "
         f"{c['baseline_num_negatives']} negatives, lr {c['baseline_lr']}. Config hash "
         f"{result.config_hash[:12]}.",

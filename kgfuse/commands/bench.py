@@ -208,6 +208,10 @@ def linkpred(
             show_default=False,
         ),
     ] = None,
+    gnn_dropout: Annotated[
+        float,
+        typer.Option(min=0.0, max=0.99, help="Dropout on each GNN layer's input."),
+    ] = 0.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
@@ -237,6 +241,7 @@ def linkpred(
         valid_frac=valid_frac,
         test_frac=test_frac,
         decoder=decoder,
+        gnn_dropout=gnn_dropout,
         **settings,
     )
     out = output_folder(out if out is not None else home_dir(home) / "bench" / "linkpred")

@@ -200,3 +200,16 @@ def test_parse_models_accepts_all_and_subsets_and_lists_choices() -> None:
         LinkPredBenchmarkConfig(models=("rgcn", "rgcn"))
     with pytest.raises(ValueError, match="no models"):
         parse_models(" , ")
+
+
+def test_gnn_dropout_reaches_the_gnns_and_the_report(tmp_path: Path) -> None:
+    config = LinkPredBenchmarkConfig(**{**TINY, "epochs": 1}, models=("compgcn",), gnn_dropout=0.5)
+    run_linkpred_benchmark(_phenotype_graph(), tmp_path, config, progress=False)
+    report = json.loads((tmp_path / "bench_linkpred.json").read_text(encoding="utf-8"))
+    assert report["config"]["gnn_dropout"] == 0.5
+    assert report["runs"][0]["params"]["dropout"] == 0.5
+    assert "lr 0.01, dropout 0.5;" in (tmp_path / "bench_linkpred.md").read_text(encoding="utf-8")
+    assert LinkPredBenchmarkConfig().gnn_dropout == 0.0  # the default is the trainer's own
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="gnn_dropout must be in"):
+            LinkPredBenchmarkConfig(gnn_dropout=bad)
