@@ -86,8 +86,9 @@ def test_detect_format_missing_owl_file(tmp_path: Path) -> None:
         detect_format(tmp_path / "gone.owl")
 
 
-def test_check_utf8_accepts_utf8(fixtures_dir: Path) -> None:
-    check_utf8(fixtures_dir / "legal" / "legal.ttl")
+def test_check_utf8_accepts_utf8_and_returns_the_files_sha256(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "legal" / "legal.ttl"
+    assert check_utf8(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_check_utf8_reports_line_of_bad_byte(fixtures_dir: Path) -> None:
