@@ -359,12 +359,21 @@ def write_records(
     records: Iterable[dict[str, Any]],
     output: Path | None,
     show: Callable[[dict[str, Any]], None] | None = None,
+    doing: str = "writing",
 ) -> tuple[int, int]:
     """Each output record as a JSON line in ``output`` (:func:`jsonl_output`), or shown with
     ``show`` when given (one ``--text`` record printed for reading). Returns how many were
-    written and how many of them are error records."""
+    written and how many of them are error records.
+
+    Lines written count on a progress line on stderr (``doing``, the records done, their
+    rate), shown when stderr is a terminal: a file of cases can take minutes."""
+    from tqdm.auto import tqdm
+
     written = failed = 0
-    with jsonl_output(output) as sink:
+    with (
+        jsonl_output(output) as sink,
+        tqdm(desc=doing, unit=" records", disable=True if show else None, leave=False) as bar,
+    ):
         for out in records:
             written += 1
             failed += "error" in out
@@ -372,6 +381,7 @@ def write_records(
                 show(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+                bar.update(1)
     return written, failed
 
 

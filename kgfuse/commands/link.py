@@ -94,7 +94,9 @@ def link(
             console.print(table if mentions else "no concept found")
             return
         assert input is not None  # exactly one of input and text was checked above
-        written, failed = write_records(_linked_lines(input, linker, processes), output)
+        written, failed = write_records(
+            _linked_lines(input, linker, processes), output, doing="linking"
+        )
     report_records(input, written, failed, "linked")
 
 

@@ -319,7 +319,7 @@ def diagnose(
             records = read_records(input)
         show = _print_ranking if text is not None and output is None else None
         outputs = service.diagnose_records(records, top_k)
-        written, failed = write_records(outputs, output, show)
+        written, failed = write_records(outputs, output, show, "diagnosing")
     report_records(input, written, failed, "diagnosed")
 
 

@@ -165,7 +165,7 @@ def predict(
     )
     show = _print_prediction if text is not None and output is None else None
     outputs = predictor.predict_records(records, batch_size=batch_size)
-    written, failed = write_records(outputs, output, show)
+    written, failed = write_records(outputs, output, show, "labelling")
     report_records(input, written, failed, "labelled")
 
 

@@ -3,7 +3,9 @@ messages as plain text, settings errors one line per field."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,12 @@ from typer.testing import CliRunner
 
 import kgfuse.diagnosis as diagnosis_module
 from kgfuse.cli import app
-from kgfuse.commands.common import check_input_output, jsonl_output, partial_path
+from kgfuse.commands.common import (
+    check_input_output,
+    jsonl_output,
+    partial_path,
+    write_records,
+)
 
 
 def test_output_appears_whole_once_the_block_ends(tmp_path: Path) -> None:
@@ -217,3 +224,33 @@ def test_serve_refuses_an_audit_database_it_cannot_write_before_loading_anything
     assert result.exit_code == 2, result.output
     assert "error:" in _flat(result.output) and "audit database" in _flat(result.output)
     assert not (home / "kgs").exists()  # no KG build was started
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_file_of_records_counts_its_progress_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    records = iter([{"id": "a"}, {"id": "b", "error": "bad"}, {"id": "c"}])
+    out = tmp_path / "out.jsonl"
+    assert write_records(records, out, doing="diagnosing") == (3, 1)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b", "c"]
+    shown = err.getvalue().replace("\r", "\n")
+    assert ("diagnosing: 0 records" in shown) is terminal  # redrawn at most 10 times a second
+    assert shown.strip() == "" or terminal  # a log or a pipe gets no progress lines
+
+
+def test_one_record_shown_for_reading_gets_no_progress_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    shown: list[dict[str, Any]] = []
+    assert write_records(iter([{"id": "text"}]), None, shown.append, "diagnosing") == (1, 0)
+    assert shown == [{"id": "text"}] and "diagnosing" not in err.getvalue()
