@@ -369,6 +369,9 @@ class DiagnosisResult:
     logits: np.ndarray | None = None
     #: every candidate's scores, prior, probability and similarity, when asked for
     candidate_scores: CandidateScores | None = None
+    #: the prior's scores of each finding against every disease (not written out), kept
+    #: when the imputed findings are traced: the likelihood rule reads them
+    prior_scores: ScoreResult | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL contract: ``{"id", "ranking": [...], "warnings": [...]}`` plus findings."""
@@ -1106,6 +1109,7 @@ class Diagnoser:
             CandidateScores(scores, ranked_by, probs, similarity, every.order)
             if keep_scores
             else None,
+            prepared.prior,
         )
 
 

@@ -587,7 +587,7 @@ class DiagnosisService:
     def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
         """The explanation of a decision: mentions, facts, rule findings, ranking."""
         from kg.rules.engine import CandidateCheck, CitedFact
-        from kg.rules.phenotype import imputed_findings
+        from kg.rules.phenotype import LikelihoodRule, imputed_findings
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
         # what the prior weighed: the onset given with the record (as given, when it resolved
@@ -600,6 +600,14 @@ class DiagnosisService:
         unexplained = math.log10(self.diagnoser.builder.likelihood.config.false_positive_rate)
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
+        if result.prior_scores is not None and result.ranking:
+            # the ranking's prior scored this patient already: the likelihood rule reuses it
+            first = CandidateCheck(
+                result.ranking[0].iri, present, excluded, record.sex, record.age, onset
+            )
+            for rule in self.rules:
+                if isinstance(rule, LikelihoodRule):
+                    rule.remember(self.kg, first, result.prior_scores)
         for ranked in result.ranking[: self.rules_top]:
             check = CandidateCheck(ranked.iri, present, excluded, record.sex, record.age, onset)
             findings.extend(self.rules.check(self.kg, check))

@@ -909,19 +909,47 @@ class LikelihoodRule(_PythonRule):
         return iri if iri is not None and is_onset_class(kg.hierarchy, iri) else None
 
     def _score(
-        self, kg: KnowledgeGraph, model: PhenotypeLikelihood, decision: CandidateCheck
+        self,
+        kg: KnowledgeGraph,
+        model: PhenotypeLikelihood,
+        decision: CandidateCheck,
+        known: ScoreResult | None = None,
     ) -> ScoreResult:
         """Scores of the patient against every disease, shared by the candidates checked for
         the same patient (the two most recent patients are kept, so a benchmark repeating
-        the same notes measures the scoring, not a cache)."""
+        the same notes measures the scoring, not a cache); ``known``, when given, is what
+        that scoring gives (:meth:`remember`)."""
         onset = self._onset(kg, decision)
         return kg_memo(  # the current patient (and a concurrent one), no more
             kg,
             ("phenotype.scores", id(model)),
             (decision.present, decision.excluded, onset),
-            lambda: model.score(decision.present, decision.excluded, onset=onset),
+            (lambda: known)
+            if known is not None
+            else lambda: model.score(decision.present, decision.excluded, onset=onset),
             2,
         )
+
+    def remember(self, kg: KnowledgeGraph, decision: CandidateCheck, scores: ScoreResult) -> bool:
+        """Keep ``scores``, the rule's model's scores of the decision's patient that the
+        ranking computed already (a diagnoser's prior), so that checking its candidates
+        does not score the patient again (~10 ms for a phenopacket with 60 findings). Kept
+        only when they are the very scores :meth:`check` would compute: this rule's given
+        model, the same findings in the same order, the same onset. Returns whether kept."""
+        if self.likelihood is None:
+            return False
+        findings = [*decision.present, *decision.excluded]
+        excluded = [False] * len(decision.present) + [True] * len(decision.excluded)
+        if (
+            list(scores.findings) != findings
+            or scores.excluded.tolist() != excluded
+            or scores.skipped
+            or scores.resolved
+            or scores.onset != self._onset(kg, decision)
+        ):
+            return False
+        self._score(kg, self.likelihood, decision, known=scores)
+        return True
 
     @staticmethod
     def _cited_match(

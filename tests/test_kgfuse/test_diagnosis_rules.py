@@ -67,3 +67,45 @@ def test_a_decision_of_an_older_rule_version_verifies_as_a_version_difference(
     said = " ".join(result.output.split())
     assert "rules changed: decision" in said and "same ranking, facts and mentions" in said
     assert "1 rule(s) changed since it was made (hpo.likelihood)" in said
+
+
+def test_the_likelihood_rule_reuses_the_priors_scores_and_states_the_same(
+    mini_home: Path, mini_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kg.rules.engine import CandidateCheck
+    from kg.rules.likelihood import PhenotypeLikelihood
+    from kg.rules.phenotype import LikelihoodRule
+
+    service = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", mini_home, audit=False)
+    # scores of the same findings in the same order with the same onset are kept, no others
+    rule = service.rules.get("hpo.likelihood")
+    kg = service.kg
+    iris = tuple(kg.hierarchy.resolve(t) for t in ("HP:0001166", "HP:0001083"))
+    known = service.diagnoser.builder.likelihood.score(list(iris), [])
+    d = known.diseases[0]
+    assert rule.remember(kg, CandidateCheck(d, iris, ()), known)  # type: ignore[attr-defined]
+    for other in (
+        CandidateCheck(d, iris[::-1], ()),
+        CandidateCheck(d, iris[:1], ()),
+        CandidateCheck(d, iris, (), onset="HP:0003593"),
+    ):
+        assert not rule.remember(kg, other, known)  # type: ignore[attr-defined]
+
+    scored = []
+    score = PhenotypeLikelihood.score
+
+    def counted(self: PhenotypeLikelihood, *args: object, **kwargs: object) -> object:
+        scored.append(args)
+        return score(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PhenotypeLikelihood, "score", counted)
+    patients = [PATIENT, {**PATIENT, "id": "p2", "onset": None, "excluded_hpo": []}]
+    reused = [service.run(p, 0, 3)[1].findings for p in patients]
+    assert len(scored) == 2  # the prior's scoring only, once a patient
+    monkeypatch.setattr(LikelihoodRule, "remember", lambda *args: False)
+    fresh = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", mini_home, audit=False)
+    again = [fresh.run(p, 0, 3)[1].findings for p in patients]
+    assert len(scored) == 6  # and the rule's own once a patient, when it does not reuse
+    assert [[f.to_dict() for f in fs] for fs in reused] == [
+        [f.to_dict() for f in fs] for fs in again
+    ]
