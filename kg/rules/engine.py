@@ -35,6 +35,7 @@ import hashlib
 import logging
 import math
 import re
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -423,24 +424,34 @@ def kg_cache(kg: KnowledgeGraph) -> dict[Any, Any]:
 T = TypeVar("T")
 
 
+#: Guards every :func:`kg_memo` LRU: the server diagnoses on several threads, and a key
+#: found by one thread could be evicted by another before it was moved to the end.
+_MEMO_LOCK = threading.Lock()
+
+
 def kg_memo(kg: KnowledgeGraph, namespace: Any, key: Any, make: Callable[[], T], keep: int) -> T:
     """``make()`` for ``key``, kept in the KG's cache among the ``keep`` most recently used
-    keys of ``namespace`` (an LRU per opened KG)."""
-    cache: OrderedDict[Any, T] = kg_cache(kg).setdefault(namespace, OrderedDict())
-    got = cache.get(key)
-    if got is None:
-        got = cache[key] = make()
-        if len(cache) > keep:
-            cache.popitem(last=False)
-    else:
+    keys of ``namespace`` (an LRU per opened KG). Thread-safe; ``make`` runs outside the
+    lock (two threads missing the same key may both make it; the last one is kept)."""
+    with _MEMO_LOCK:
+        cache: OrderedDict[Any, T] = kg_cache(kg).setdefault(namespace, OrderedDict())
+        got = cache.get(key)
+        if got is not None:
+            cache.move_to_end(key)
+            return got
+    made = make()
+    with _MEMO_LOCK:
+        cache[key] = made
         cache.move_to_end(key)
-    return got
+        while len(cache) > keep:
+            cache.popitem(last=False)
+    return made
 
 
 def _cache(kg: KnowledgeGraph) -> _KGCache:
     cache = _CACHES.get(kg)
-    if cache is None:
-        cache = _CACHES[kg] = _KGCache()
+    if cache is None:  # two threads at once: both get the one that was stored first
+        cache = _CACHES.setdefault(kg, _KGCache())
     return cache
 
 
