@@ -600,6 +600,7 @@ class DiagnosisService:
         unexplained = math.log10(self.diagnoser.builder.likelihood.config.false_positive_rate)
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
+        prior = self.diagnoser.builder.likelihood
         if result.prior_scores is not None and result.ranking:
             # the ranking's prior scored this patient already: the likelihood rule reuses it
             first = CandidateCheck(
@@ -607,7 +608,7 @@ class DiagnosisService:
             )
             for rule in self.rules:
                 if isinstance(rule, LikelihoodRule):
-                    rule.remember(self.kg, first, result.prior_scores)
+                    rule.remember(self.kg, first, result.prior_scores, prior)
         for ranked in result.ranking[: self.rules_top]:
             check = CandidateCheck(ranked.iri, present, excluded, record.sex, record.age, onset)
             findings.extend(self.rules.check(self.kg, check))

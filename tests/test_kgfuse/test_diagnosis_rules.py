@@ -4,6 +4,7 @@ version verifies as a version difference."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,15 +82,19 @@ def test_the_likelihood_rule_reuses_the_priors_scores_and_states_the_same(
     rule = service.rules.get("hpo.likelihood")
     kg = service.kg
     iris = tuple(kg.hierarchy.resolve(t) for t in ("HP:0001166", "HP:0001083"))
-    known = service.diagnoser.builder.likelihood.score(list(iris), [])
+    prior = service.diagnoser.builder.likelihood
+    known = prior.score(list(iris), [])
     d = known.diseases[0]
-    assert rule.remember(kg, CandidateCheck(d, iris, ()), known)  # type: ignore[attr-defined]
+    assert rule.remember(kg, CandidateCheck(d, iris, ()), known, prior)  # type: ignore[attr-defined]
     for other in (
         CandidateCheck(d, iris[::-1], ()),
         CandidateCheck(d, iris[:1], ()),
         CandidateCheck(d, iris, (), onset="HP:0003593"),
     ):
-        assert not rule.remember(kg, other, known)  # type: ignore[attr-defined]
+        assert not rule.remember(kg, other, known, prior)  # type: ignore[attr-defined]
+    # nor scores of another model, though of the same findings
+    other_model = copy.copy(prior)
+    assert not rule.remember(kg, CandidateCheck(d, iris, ()), known, other_model)  # type: ignore[attr-defined]
 
     scored = []
     score = PhenotypeLikelihood.score
