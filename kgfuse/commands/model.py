@@ -277,6 +277,14 @@ def diagnose(
     no_audit: Annotated[
         bool, typer.Option("--no-audit", help="Do not record the decisions.")
     ] = False,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            help="Leave the rule findings ('findings_checked') out of each output record; "
+            "the audit record keeps them. A phenopacket with 60 findings has ~100 kB of them.",
+        ),
+    ] = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -319,6 +327,8 @@ def diagnose(
             records = read_records(input)
         show = _print_ranking if text is not None and output is None else None
         outputs = service.diagnose_records(records, top_k)
+        if brief:
+            outputs = ({k: v for k, v in o.items() if k != "findings_checked"} for o in outputs)
         written, failed = write_records(outputs, output, show, "diagnosing")
     report_records(input, written, failed, "diagnosed")
 

@@ -371,3 +371,32 @@ def test_a_500_body_validates_against_the_openapi_schema(
     _check(r.json(), body_schema, schema["components"]["schemas"])
     with pytest.raises(AssertionError):  # the checker does check
         _check({"detail": [1]}, body_schema, schema["components"]["schemas"])
+
+
+def test_diagnose_brief_leaves_the_rule_findings_to_the_audit_record(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from kgfuse.audit import AuditLog
+    from kgfuse.cli import app
+
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": "a", "present_hpo": ["HP:0001166", "HP:0001083"]}\n')
+    home = tmp_path / "home"
+    outputs = {}
+    for brief in (False, True):
+        out = tmp_path / f"out-{brief}.jsonl"
+        args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model)]
+        args += ["--kg", str(mini_home / "kgs" / "hpo"), "--home", str(home)]
+        result = CliRunner().invoke(app, [*args, *(["--brief"] if brief else [])])
+        assert result.exit_code == 0, result.output
+        outputs[brief] = json.loads(out.read_text(encoding="utf-8"))
+    full, brief_out = outputs[False], outputs[True]
+    assert full["findings_checked"] and "findings_checked" not in brief_out
+    assert {k: v for k, v in full.items() if k not in ("findings_checked", "audit_id")} == {
+        k: v for k, v in brief_out.items() if k != "audit_id"
+    }
+    with AuditLog(home / "audit.sqlite") as log:  # the record keeps every finding
+        kept = log.get(brief_out["audit_id"]).explanation.findings
+    assert len(kept) == len(full["findings_checked"])
