@@ -282,7 +282,7 @@ def diagnose(
         typer.Option(
             "--brief",
             help="Leave the rule findings ('findings_checked') out of each output record; "
-            "the audit record keeps them. A phenopacket with 60 findings has ~100 kB of them.",
+            "the audit record keeps them. A phenopacket with 60 findings has ~70 kB of them.",
         ),
     ] = False,
     kg: KGOption = None,
