@@ -954,8 +954,7 @@ class Diagnoser:
                 "(its max_length): the findings after that count in the prior and the "
                 "retrieved facts, not in the text the model reads"
             )
-        tokens = batch.get("entity_tokens")
-        held = int((tokens[0].sum(-1) > 0).sum()) if tokens is not None else 0
+        held = int((batch["entity_tokens"][0].sum(-1) > 0).sum())  # the tokens read of each
         return (
             f"the model's text window ({read} tokens) held {held} of the "
             f"{len(prepared.findings)} findings given (present ones first): every finding "

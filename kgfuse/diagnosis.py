@@ -597,20 +597,20 @@ class DiagnosisService:
         )
         onset = record.onset if weighed else result.onset
         present = tuple(dict.fromkeys(f.iri for f in result.findings if not f.excluded))
-        unexplained = math.log10(self.diagnoser.builder.likelihood.config.false_positive_rate)
+        prior = self.diagnoser.builder.likelihood
+        unexplained = math.log10(prior.config.false_positive_rate)
         excluded = tuple(dict.fromkeys(f.iri for f in result.findings if f.excluded))
         findings = []
-        prior = self.diagnoser.builder.likelihood
-        if result.prior_scores is not None and result.ranking:
+        top = result.ranking[: self.rules_top]
+        checks = [
+            CandidateCheck(r.iri, present, excluded, record.sex, record.age, onset) for r in top
+        ]
+        if result.prior_scores is not None and checks:
             # the ranking's prior scored this patient already: the likelihood rule reuses it
-            first = CandidateCheck(
-                result.ranking[0].iri, present, excluded, record.sex, record.age, onset
-            )
             for rule in self.rules:
                 if isinstance(rule, LikelihoodRule):
-                    rule.remember(self.kg, first, result.prior_scores, prior)
-        for ranked in result.ranking[: self.rules_top]:
-            check = CandidateCheck(ranked.iri, present, excluded, record.sex, record.age, onset)
+                    rule.remember(self.kg, checks[0], result.prior_scores, prior)
+        for ranked, check in zip(top, checks, strict=True):
             findings.extend(self.rules.check(self.kg, check))
             # what the prior credited it for through the diseases most like it
             imputed = [(f.iri, f.log10_lr, f.sources) for f in ranked.imputed]

@@ -74,7 +74,13 @@ class _Ranked:
         """The first place's probability at ``temperature``: the largest prefix mean
         (:func:`fusion.ordered_probabilities.first_probability`). A prefix of ``k`` places
         decides it when its largest mean is at least ``1 / k``, since every longer prefix's
-        mean is below that; the other rows read every place."""
+        mean is below that; the other rows read every place.
+
+        Raises:
+            ValueError: ``temperature`` is not positive.
+        """
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
         log_z = self.largest / temperature + np.log(
             np.exp(self.shifted / temperature).sum(axis=1, keepdims=True)
         )
@@ -98,8 +104,6 @@ def top1_confidence(logits: np.ndarray, order: np.ndarray, temperature: float) -
             model's own order).
         temperature: the softmax temperature (> 0).
     """
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
     return _Ranked.of(logits, order).first(temperature)
 
 
@@ -213,11 +217,10 @@ class CalibrationFit:
                 f"{len(correct)} covered cases; at least {MIN_CASES} are needed to fit a "
                 "temperature"
             )
-        if not temperature_before > 0:
-            raise ValueError(f"temperature must be positive, got {temperature_before}")
         ranked, correct = _arranged(logits, order, correct)  # once for every fit below
+        before = ranked.first(temperature_before)  # a bad temperature fails before the fit
         t = _fit(ranked, correct)
-        before, after = ranked.first(temperature_before), ranked.first(t)
+        after = ranked.first(t)
         try:
             cv: float | None = _cross_validated(ranked, correct, groups, 5)
         except ValueError:
