@@ -135,6 +135,23 @@ class _State:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
+@dataclass
+class _Data:
+    """The model of a run and the triples it trains, validates and tests on."""
+
+    model: GraphEmbedder
+    adjacency: Any
+    candidates: dict[int, Tensor]
+    split: EdgeSplit
+    relations: list[str]
+    given_split: bool
+    fallback: dict[str, Any]
+    train: Tensor
+    valid: Tensor
+    test: Tensor
+    validate: bool
+
+
 def _clone_state(model: torch.nn.Module, skip: set[str]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items() if k not in skip}
 
@@ -354,6 +371,66 @@ def train_graph_embedder(
         KGMismatchError: A checkpoint in ``out_dir`` was trained on another KG, or
             ``split`` is a split of another KG.
     """
+    _check_arguments(graph, loss, epochs, patience, batch_size, num_negatives)
+    out_dir = Path(out_dir)  # made and held by the decorator
+    data = _prepare_data(
+        graph,
+        config,
+        split,
+        relations,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        max_valid_triples=max_valid_triples,
+        max_test_triples=max_test_triples,
+        text_features=text_features,
+    )
+    model = data.model
+    skip = {"features.text_features"}  # an input of the run, not a trained state
+    settings = {
+        "valid_frac": valid_frac,
+        "test_frac": test_frac,
+        "batch_size": batch_size,
+        "lr": lr,
+        "num_negatives": num_negatives,
+        "loss": loss,
+        "margin": margin,
+        "weight_decay": weight_decay,
+        "max_valid_triples": max_valid_triples,
+    }
+    run = _run_record(graph, config, data, settings)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sampler = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)  # dropout draws from the global generator
+    state = _State()
+    best = _clone_state(model, skip)
+    checkpoint = out_dir / CHECKPOINT_FILE
+    if resume and checkpoint.exists():
+        state, best = _resume_from(checkpoint, graph, run, model, optimizer, sampler, skip)
+
+    bar = tqdm(
+        total=epochs, initial=min(state.epoch, epochs), desc="graph embedding", disable=not progress
+    )
+    try:
+        while not state.finished and state.epoch < epochs:
+            clock = time.perf_counter(), time.process_time()
+            mean_loss = _train_epoch(
+                graph, data, optimizer, sampler, batch_size, num_negatives, loss, margin
+            )
+            best = _close_epoch(data, state, best, mean_loss, clock, patience, epochs, skip)
+            _write_checkpoint(checkpoint, model, best, optimizer, sampler, state, run, skip)
+            _log_epoch(state, data.validate, bar)
+    finally:
+        bar.close()
+
+    result = _save_outputs(out_dir, graph, config, data, state, best, skip)
+    _write_report(out_dir, run, result, data)
+    return result
+
+
+def _check_arguments(
+    graph: GraphTensors, loss: str, epochs: int, patience: int, batch_size: int, num_negatives: int
+) -> None:
+    """Refuse an unknown loss, a count that is not positive, or a graph without edges."""
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choices: {', '.join(LOSSES)}")
     if epochs < 1 or patience < 1 or batch_size < 1 or num_negatives < 1:
@@ -363,7 +440,21 @@ def train_graph_embedder(
             "the KG has no triple between its concepts (no subClassOf or other relation) to "
             "learn graph embeddings from; a task on it can use model.fusion=text_only"
         )
-    out_dir = Path(out_dir)  # made and held by the decorator
+
+
+def _prepare_data(
+    graph: GraphTensors,
+    config: GraphEncoderConfig,
+    split: EdgeSplit | None,
+    relations: list[str] | None,
+    *,
+    valid_frac: float,
+    test_frac: float,
+    max_valid_triples: int | None,
+    max_test_triples: int | None,
+    text_features: Tensor | None,
+) -> _Data:
+    """Split the edges (or check the given split), build the model, sample the eval triples."""
     given_split = split is not None
     if split is None:
         relations = list(graph.relation_names) if relations is None else list(relations)
@@ -385,125 +476,181 @@ def train_graph_embedder(
     validate = split.valid.size(0) > 0
     valid = sample_triples(split.valid, max_valid_triples, config.seed + 1)
     test = sample_triples(split.test, max_test_triples, config.seed + 2)
-    skip = {"features.text_features"}  # an input of the run, not a trained state
-    run = {
+    return _Data(
+        model=model,
+        adjacency=adjacency,
+        candidates=candidates,
+        split=split,
+        relations=relations,
+        given_split=given_split,
+        fallback=fallback,
+        train=train,
+        valid=valid,
+        test=test,
+        validate=validate,
+    )
+
+
+def _run_record(
+    graph: GraphTensors, config: GraphEncoderConfig, data: _Data, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The settings of a run, which a checkpoint must share to be resumed."""
+    run: dict[str, Any] = {
         "config": config.to_dict(),
         "fingerprint": graph.fingerprint,
         "num_nodes": graph.num_nodes,
         "num_edges": graph.num_edges,
-        "relations": relations,
-        "valid_frac": valid_frac,
-        "test_frac": test_frac,
-        "batch_size": batch_size,
-        "lr": lr,
-        "num_negatives": num_negatives,
-        "loss": loss,
-        "margin": margin,
-        "weight_decay": weight_decay,
-        "max_valid_triples": max_valid_triples,
+        "relations": data.relations,
+        **settings,
     }
-    if given_split:
+    if data.given_split:
         # the train graph's fingerprint names the relations, fractions and seed of the split
-        run.update(valid_frac=None, test_frac=None, split=split.train_graph.fingerprint)
-    run.update(fallback)  # only where the graph is too small for valid_frac
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sampler = torch.Generator().manual_seed(config.seed)
-    torch.manual_seed(config.seed)  # dropout draws from the global generator
-    state = _State()
-    best = _clone_state(model, skip)
-    checkpoint = out_dir / CHECKPOINT_FILE
-    if resume and checkpoint.exists():
-        tensors, header = _read_checkpoint(checkpoint)
-        old = header["run"]
-        if old.get("fingerprint") != graph.fingerprint:
-            raise KGMismatchError(
-                f"checkpoint {checkpoint}", str(old.get("fingerprint")), graph.fingerprint
-            )
-        differ = sorted(k for k in set(run) | set(old) if run.get(k) != old.get(k))
-        if differ:
-            raise ValueError(
-                f"{checkpoint} was written by a run with other settings ({', '.join(differ)}); "
-                "pass resume=False to start over"
-            )
-        try:
-            state, best = _restore(tensors, header, model, optimizer, sampler, skip)
-        except (KeyError, TypeError, ValueError, RuntimeError) as err:
-            raise ValueError(
-                f"the graph embedding checkpoint {checkpoint} cannot be resumed ({err!r}); "
-                "delete it to train from the start (or pass resume=False)"
-            ) from None
-        logger.info("resuming from %s after epoch %d", checkpoint, state.epoch)
+        run.update(valid_frac=None, test_frac=None, split=data.split.train_graph.fingerprint)
+    run.update(data.fallback)  # only where the graph is too small for valid_frac
+    return run
 
-    bar = tqdm(
-        total=epochs, initial=min(state.epoch, epochs), desc="graph embedding", disable=not progress
-    )
+
+def _resume_from(
+    checkpoint: Path,
+    graph: GraphTensors,
+    run: dict[str, Any],
+    model: GraphEmbedder,
+    optimizer: torch.optim.Optimizer,
+    sampler: torch.Generator,
+    skip: set[str],
+) -> tuple[_State, dict[str, Tensor]]:
+    """Restore the training state from the checkpoint of a run with the same settings."""
+    tensors, header = _read_checkpoint(checkpoint)
+    old = header["run"]
+    if old.get("fingerprint") != graph.fingerprint:
+        raise KGMismatchError(
+            f"checkpoint {checkpoint}", str(old.get("fingerprint")), graph.fingerprint
+        )
+    differ = sorted(k for k in set(run) | set(old) if run.get(k) != old.get(k))
+    if differ:
+        raise ValueError(
+            f"{checkpoint} was written by a run with other settings ({', '.join(differ)}); "
+            "pass resume=False to start over"
+        )
     try:
-        while not state.finished and state.epoch < epochs:
-            start, cpu_start = time.perf_counter(), time.process_time()
-            model.train()
-            total, seen = 0.0, 0
-            for idx in torch.randperm(train.size(0), generator=sampler).split(batch_size):
-                h, r, t = train[idx, 0], train[idx, 1], train[idx, 2]
-                pools = sample_negative_pools(
-                    t, graph.node_type, candidates, num_negatives, sampler
-                )
-                z = model(adjacency)
-                pos_score = model.score(z, h, r, t)
-                neg_score, neg_mask = pooled_negative_scores(
-                    partial(model.score_all_tails, z), h, r, t, pools
-                )
-                step_loss = link_prediction_loss(pos_score, neg_score, neg_mask, loss, margin)
-                optimizer.zero_grad()
-                step_loss.backward()
-                optimizer.step()
-                total += float(step_loss.detach()) * idx.numel()
-                seen += idx.numel()
-            state.epoch += 1
-            record: dict[str, float] = {"epoch": state.epoch, "loss": total / max(seen, 1)}
-            if validate:
-                valid_mrr = _evaluate(model, adjacency, valid, split, candidates)["mrr"]
-                record["valid_mrr"] = valid_mrr
-                if valid_mrr > state.best_mrr:
-                    state.best_mrr, state.best_epoch, state.bad_epochs = valid_mrr, state.epoch, 0
-                    best = _clone_state(model, skip)
-                else:
-                    state.bad_epochs += 1
-            else:  # nothing to validate on: every epoch runs, the last one is kept
-                state.best_epoch = state.epoch
-                best = _clone_state(model, skip)
-            seconds = time.perf_counter() - start
-            record.update(seconds=seconds, cpu_seconds=time.process_time() - cpu_start)
-            state.history.append(record)
-            if state.bad_epochs >= patience:
-                state.finished = state.stopped_early = True
-            elif state.epoch >= epochs:
-                state.finished = True
-            _write_checkpoint(checkpoint, model, best, optimizer, sampler, state, run, skip)
-            if validate:
-                logger.info(
-                    "epoch %d: loss %.4f, valid MRR %.4f (best %.4f at %d), %.1f s",
-                    state.epoch,
-                    total / max(seen, 1),
-                    record["valid_mrr"],
-                    state.best_mrr,
-                    state.best_epoch,
-                    seconds,
-                )
-            else:
-                logger.info(
-                    "epoch %d: loss %.4f (no validation), %.1f s",
-                    state.epoch,
-                    total / max(seen, 1),
-                    seconds,
-                )
-            bar.update(1)
-            shown = {"mrr": f"{record['valid_mrr']:.4f}"} if validate else {}
-            bar.set_postfix(loss=f"{total / max(seen, 1):.4f}", **shown)
-    finally:
-        bar.close()
+        state, best = _restore(tensors, header, model, optimizer, sampler, skip)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(
+            f"the graph embedding checkpoint {checkpoint} cannot be resumed ({err!r}); "
+            "delete it to train from the start (or pass resume=False)"
+        ) from None
+    logger.info("resuming from %s after epoch %d", checkpoint, state.epoch)
+    return state, best
 
+
+def _train_epoch(
+    graph: GraphTensors,
+    data: _Data,
+    optimizer: torch.optim.Optimizer,
+    sampler: torch.Generator,
+    batch_size: int,
+    num_negatives: int,
+    loss: Loss,
+    margin: float,
+) -> float:
+    """Train one epoch over the training triples in batches; return the mean loss."""
+    model, train = data.model, data.train
+    model.train()
+    total, seen = 0.0, 0
+    for idx in torch.randperm(train.size(0), generator=sampler).split(batch_size):
+        h, r, t = train[idx, 0], train[idx, 1], train[idx, 2]
+        pools = sample_negative_pools(t, graph.node_type, data.candidates, num_negatives, sampler)
+        z = model(data.adjacency)
+        pos_score = model.score(z, h, r, t)
+        neg_score, neg_mask = pooled_negative_scores(
+            partial(model.score_all_tails, z), h, r, t, pools
+        )
+        step_loss = link_prediction_loss(pos_score, neg_score, neg_mask, loss, margin)
+        optimizer.zero_grad()
+        step_loss.backward()
+        optimizer.step()
+        total += float(step_loss.detach()) * idx.numel()
+        seen += idx.numel()
+    return total / max(seen, 1)
+
+
+def _close_epoch(
+    data: _Data,
+    state: _State,
+    best: dict[str, Tensor],
+    mean_loss: float,
+    clock: tuple[float, float],
+    patience: int,
+    epochs: int,
+    skip: set[str],
+) -> dict[str, Tensor]:
+    """Validate a trained epoch and record it in ``state``; return the best model's weights."""
+    start, cpu_start = clock
+    state.epoch += 1
+    record: dict[str, float] = {"epoch": state.epoch, "loss": mean_loss}
+    if data.validate:
+        scores = _evaluate(data.model, data.adjacency, data.valid, data.split, data.candidates)
+        valid_mrr = record["valid_mrr"] = scores["mrr"]
+        if valid_mrr > state.best_mrr:
+            state.best_mrr, state.best_epoch, state.bad_epochs = valid_mrr, state.epoch, 0
+            best = _clone_state(data.model, skip)
+        else:
+            state.bad_epochs += 1
+    else:  # nothing to validate on: every epoch runs, the last one is kept
+        state.best_epoch = state.epoch
+        best = _clone_state(data.model, skip)
+    seconds = time.perf_counter() - start
+    record.update(seconds=seconds, cpu_seconds=time.process_time() - cpu_start)
+    state.history.append(record)
+    if state.bad_epochs >= patience:
+        state.finished = state.stopped_early = True
+    elif state.epoch >= epochs:
+        state.finished = True
+    return best
+
+
+def _log_epoch(state: _State, validate: bool, bar: tqdm) -> None:
+    """Log the epoch just recorded in ``state`` and advance the progress bar."""
+    record = state.history[-1]
+    if validate:
+        logger.info(
+            "epoch %d: loss %.4f, valid MRR %.4f (best %.4f at %d), %.1f s",
+            state.epoch,
+            record["loss"],
+            record["valid_mrr"],
+            state.best_mrr,
+            state.best_epoch,
+            record["seconds"],
+        )
+    else:
+        logger.info(
+            "epoch %d: loss %.4f (no validation), %.1f s",
+            state.epoch,
+            record["loss"],
+            record["seconds"],
+        )
+    bar.update(1)
+    shown = {"mrr": f"{record['valid_mrr']:.4f}"} if validate else {}
+    bar.set_postfix(loss=f"{record['loss']:.4f}", **shown)
+
+
+def _save_outputs(
+    out_dir: Path,
+    graph: GraphTensors,
+    config: GraphEncoderConfig,
+    data: _Data,
+    state: _State,
+    best: dict[str, Tensor],
+    skip: set[str],
+) -> EmbedResult:
+    """Load the best model, test it, and save it with its embeddings over the full graph."""
+    model = data.model
     _load_partial(model, best, skip)
-    test_metrics = _evaluate(model, adjacency, test, split, candidates) if test.numel() else {}
+    test_metrics = (
+        _evaluate(model, data.adjacency, data.test, data.split, data.candidates)
+        if data.test.numel()
+        else {}
+    )
     embeddings = model.embed(graph)
     model.save(out_dir / MODEL_DIR)
     save_node_embeddings(
@@ -512,7 +659,7 @@ def train_graph_embedder(
         graph,
         extra={"config": config.to_dict(), "best_epoch": state.best_epoch},
     )
-    result = EmbedResult(
+    return EmbedResult(
         out_dir=out_dir,
         config=config,
         embeddings=embeddings,
@@ -523,21 +670,28 @@ def train_graph_embedder(
         history=state.history,
         test_metrics=test_metrics,
     )
+
+
+def _write_report(out_dir: Path, run: dict[str, Any], result: EmbedResult, data: _Data) -> None:
+    """Write ``metrics.json`` (settings, outcome, history) and log the end of the run."""
     report = {
         "run": run,
         "best_epoch": result.best_epoch,
-        "best_valid_mrr": result.best_valid_mrr if validate else None,
+        "best_valid_mrr": result.best_valid_mrr if data.validate else None,
         "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early,
         "seconds_per_epoch": result.seconds_per_epoch,
-        "test": test_metrics,
-        "num_valid_triples": int(valid.size(0)),
-        "num_test_triples": int(test.size(0)),
-        "history": state.history,
+        "test": result.test_metrics,
+        "num_valid_triples": int(data.valid.size(0)),
+        "num_test_triples": int(data.test.size(0)),
+        "history": result.history,
     }
     atomic_write_text(json.dumps(report, indent=2), out_dir / METRICS_FILE)
-    logger.info("graph embedding done: best valid MRR %.4f, test %s", state.best_mrr, test_metrics)
-    return result
+    logger.info(
+        "graph embedding done: best valid MRR %.4f, test %s",
+        result.best_valid_mrr,
+        result.test_metrics,
+    )
 
 
 def _small_graph_split(
