@@ -21,7 +21,7 @@ import shutil
 import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +186,235 @@ def build_optimizer(
     return optimizer, scheduler, total_steps, steps_per_epoch
 
 
+def _fresh_state(fingerprint: str | None) -> dict[str, Any]:
+    """The loop's state before its first step."""
+    return {
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "global_step": 0,
+        "best_score": -math.inf,
+        "bad_epochs": 0,
+        "history": [],
+        "best": {},
+        "done": False,
+        "fingerprint": fingerprint,
+    }
+
+
+def _resume(
+    checkpoint: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    *,
+    skip: set[str],
+    fingerprint: str | None,
+    distributed: DistributedContext | None,
+) -> tuple[dict[str, Any], dict[str, Tensor]]:
+    """The state and best weights that ``checkpoint`` holds, restored into the model,
+    optimizer, scheduler and random generators.
+
+    Raises:
+        CheckpointMismatchError: it was written by a run with another ``fingerprint``.
+    """
+    # the settings first: weights of another run may not even fit this model
+    written_by = checkpoint_state(checkpoint).get("fingerprint")  # None: before them
+    if fingerprint and written_by and written_by != fingerprint:
+        raise CheckpointMismatchError(
+            f"{checkpoint} was written by a run with other settings, data or KG "
+            f"(fingerprint {written_by[:12]}, these {fingerprint[:12]}): rerun with what "
+            "it started with, choose another output folder, or pass --no-resume to start "
+            "over"
+        )
+    state, best_weights = restore_checkpoint(
+        checkpoint,
+        model,
+        optimizer,
+        scheduler=scheduler,
+        skip=skip,
+        rank=distributed.rank if distributed is not None else 0,
+    )
+    if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
+        state["best_score"] = state.pop("best_mrr")
+    state["fingerprint"] = fingerprint
+    logger.info(
+        "resumed from %s at epoch %d step %d", checkpoint, state["epoch"], state["step_in_epoch"]
+    )
+    return state, best_weights
+
+
+def _progress_bar(show: bool):
+    """The training progress bar (rich), shown when ``show``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+    ]
+    return Progress(*columns, disable=not show, transient=False)
+
+
+@dataclass
+class _Run:
+    """One call of :func:`fit`: the state that its checkpoints keep, the best weights, the
+    time budget, and the pace of its steps (for a schedule fitted to the budget)."""
+
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    settings: TrainSection
+    checkpoint: Path
+    skip: set[str]
+    distributed: DistributedContext | None
+    total_steps: int
+    started: float
+    state: dict[str, Any]
+    best_weights: dict[str, Tensor]
+    #: seconds that the sessions before a resume spent (the budget counts them)
+    spent_before: float = 0.0
+    deadline: float | None = None
+    #: the schedule fitted to the time budget, when asked for (None: the planned steps hold)
+    budget_schedule: LinearSchedule | None = None
+    best_payload: Any = None
+    last_step_end: float = 0.0
+    step_seconds: float = 0.0
+    run_steps: int = 0
+    #: names of the parameters the best weights keep
+    trainable: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        t = self.settings
+        self.spent_before = float(self.state.get("elapsed_seconds", 0.0))
+        if t.max_minutes:
+            self.deadline = self.started + t.max_minutes * 60 - self.spent_before
+        if self.deadline is not None and t.anneal_to_budget:
+            schedules = getattr(self.scheduler, "lr_lambdas", ())
+            self.budget_schedule = next(
+                (f for f in schedules if isinstance(f, LinearSchedule)), None
+            )
+        self.trainable = {n for n, p in self.model.named_parameters() if p.requires_grad}
+        self.last_step_end = time.perf_counter()
+
+    def planned_steps(self) -> int:
+        """The steps the run stops after: the planned ones, or fewer fitted to the budget."""
+        if self.budget_schedule is None:
+            return self.total_steps
+        return min(self.total_steps, self.budget_schedule.horizon)
+
+    def save(self) -> None:
+        """Write the checkpoint (rank 0; every rank's random states in it)."""
+        state = self.state
+        state["elapsed_seconds"] = self.spent_before + time.perf_counter() - self.started
+        # every rank's random states: ranks draw differently (batches of other shapes)
+        rng = gather_from_ranks(rng_states(), self.distributed)
+        if not is_main(self.distributed):
+            return
+        write_checkpoint(
+            self.checkpoint,
+            self.model,
+            self.optimizer,
+            state,
+            extra=self.best_weights,
+            scheduler=self.scheduler,
+            skip=self.skip,
+            rank_rng=rng,
+        )
+
+    def out_of_budget(self) -> bool:
+        """Whether the step or time budget ends the run before its next step (then marks it
+        done and says why)."""
+        state = self.state
+        if state["global_step"] >= self.planned_steps():
+            state["done"] = True
+            # a horizon fitted to the time budget is the budget's doing
+            fitted = self.planned_steps() < self.total_steps
+            state["stopped_by"] = "time budget" if fitted else "steps"
+            return True
+        if self.deadline and any_rank(time.perf_counter() > self.deadline, self.distributed):
+            state["done"], state["stopped_by"] = True, "time budget"
+            if self.budget_schedule is None:
+                logger.warning(
+                    "the time budget (train.max_minutes=%s) stopped training at step "
+                    "%d of %d planned: the learning rate had not decayed to 0, and "
+                    "another run may stop at another step (train.max_steps bounds a "
+                    "run that reproduces from its seed)",
+                    self.settings.max_minutes,
+                    state["global_step"],
+                    self.total_steps,
+                )
+            return True
+        return False
+
+    def step(self, net: torch.nn.Module, batch: dict[str, Tensor], bf16: bool) -> float:
+        """One optimizer step on ``batch``; its loss."""
+        with autocast(bf16):
+            loss = net(**batch).loss
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        return float(loss.detach())
+
+    def replan(self) -> bool:
+        """Refit the schedule to the time left; True when the planned steps moved.
+
+        Decays the learning rate to 0 by the deadline rather than stopping on a
+        half-decayed schedule: plans the steps that fit into the time left at the recent
+        pace (a moving average of the step time), re-planned every few steps."""
+        if self.budget_schedule is None or self.deadline is None:
+            return False
+        now = time.perf_counter()
+        took, self.last_step_end = now - self.last_step_end, now
+        smoothing = 1.0 if self.run_steps == 1 else BUDGET_PACE_SMOOTHING
+        self.step_seconds += smoothing * (took - self.step_seconds)
+        if self.run_steps % BUDGET_REPLAN_STEPS:
+            return False
+        horizon = _budget_horizon(self.state["global_step"], self.step_seconds, self.deadline - now)
+        horizon = broadcast_from_main(horizon, self.distributed)  # ranks agree
+        moved = self.budget_schedule.fit_horizon(horizon)
+        self.state["schedule_horizon"] = self.planned_steps()
+        return moved
+
+    def end_epoch(
+        self, epoch: int, metrics: dict[str, float], payload: Any, select: str | None
+    ) -> dict[str, float]:
+        """Record the epoch in the history, keep the best weights, count patience, save.
+
+        ``select``: the metric to maximise; None keeps no best weights (no validation)."""
+        state = self.state
+        steps_run = state.get("epoch_loss_steps", 0)
+        loss_mean = state.get("epoch_loss_sum", 0.0) / steps_run if steps_run else math.nan
+        record = {"epoch": epoch + 1, "loss": mean_over_ranks(loss_mean, self.distributed)}
+        record.update(metrics)
+        state["history"].append(record)
+        logger.info("epoch %d: %s", epoch + 1, record)
+        if select is not None:
+            if metrics[select] > state["best_score"]:
+                state["best_score"], state["best"], state["bad_epochs"] = (
+                    metrics[select],
+                    metrics,
+                    0,
+                )
+                self.best_weights = {
+                    n: p.detach().clone()
+                    for n, p in self.model.named_parameters()
+                    if n in self.trainable
+                }
+                self.best_payload = payload
+            else:
+                state["bad_epochs"] += 1
+                if state["bad_epochs"] >= self.settings.patience:
+                    state["done"], state["stopped_by"] = True, "early stopping"
+        state["epoch"] = epoch + 1
+        state["step_in_epoch"] = 0
+        self.save()
+        return record
+
+
 def fit(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -246,111 +475,48 @@ def fit(
         CheckpointMismatchError: ``checkpoint`` was written by a run with another
             ``fingerprint``.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     t = settings
     started = time.perf_counter() if started is None else started
-    state: dict[str, Any] = {
-        "epoch": 0,
-        "step_in_epoch": 0,
-        "global_step": 0,
-        "best_score": -math.inf,
-        "bad_epochs": 0,
-        "history": [],
-        "best": {},
-        "done": False,
-        "fingerprint": fingerprint,
-    }
+    state = _fresh_state(fingerprint)
     best_weights: dict[str, Tensor] = {}
-    best_payload: Any = None
     net = wrap_model(model, distributed)  # moves the model to the rank's device first
     device = next(model.parameters()).device
     if is_main(distributed):  # a kill during a save leaves a checkpoint-sized file
         remove_stale_temporaries(checkpoint)
-    resumed = False
-    if resume and checkpoint.is_file():
-        # the settings first: weights of another run may not even fit this model
-        written_by = checkpoint_state(checkpoint).get("fingerprint")  # None: before them
-        if fingerprint and written_by and written_by != fingerprint:
-            raise CheckpointMismatchError(
-                f"{checkpoint} was written by a run with other settings, data or KG "
-                f"(fingerprint {written_by[:12]}, these {fingerprint[:12]}): rerun with what "
-                "it started with, choose another output folder, or pass --no-resume to start "
-                "over"
-            )
-        state, best_weights = restore_checkpoint(
+    resumed = resume and checkpoint.is_file()
+    if resumed:
+        state, best_weights = _resume(
             checkpoint,
             model,
             optimizer,
-            scheduler=scheduler,
+            scheduler,
             skip=skip,
-            rank=distributed.rank if distributed is not None else 0,
+            fingerprint=fingerprint,
+            distributed=distributed,
         )
-        resumed = True
-        if "best_mrr" in state:  # checkpoints of the diagnosis loop before it was shared
-            state["best_score"] = state.pop("best_mrr")
-        state["fingerprint"] = fingerprint
-        logger.info(
-            "resumed from %s at epoch %d step %d",
-            checkpoint,
-            state["epoch"],
-            state["step_in_epoch"],
-        )
-    # the budget counts the sessions before a resume (none in checkpoints before they did)
-    spent_before = float(state.get("elapsed_seconds", 0.0))
-    deadline = started + t.max_minutes * 60 - spent_before if t.max_minutes else None
+    run = _Run(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        settings=t,
+        checkpoint=checkpoint,
+        skip=skip,
+        distributed=distributed,
+        total_steps=total_steps,
+        started=started,
+        state=state,
+        best_weights=best_weights,
+    )
     writer = None
     if log_dir is not None and is_main(distributed):
         if not resumed:
             shutil.rmtree(log_dir, ignore_errors=True)
         writer = tensorboard(log_dir, state["global_step"] + 1 if resumed else None)
-    # the schedule to fit to the time budget, when asked for (None: the planned steps hold)
-    budget_schedule = (
-        next(
-            (f for f in getattr(scheduler, "lr_lambdas", ()) if isinstance(f, LinearSchedule)), None
-        )
-        if deadline is not None and t.anneal_to_budget
-        else None
-    )
-
-    def planned_steps() -> int:
-        if budget_schedule is None:
-            return total_steps
-        return min(total_steps, budget_schedule.horizon)
-
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-
-    def save_state() -> None:
-        state["elapsed_seconds"] = spent_before + time.perf_counter() - started
-        # every rank's random states: ranks draw differently (batches of other shapes)
-        rng = gather_from_ranks(rng_states(), distributed)
-        if not is_main(distributed):
-            return
-        write_checkpoint(
-            checkpoint,
-            model,
-            optimizer,
-            state,
-            extra=best_weights,
-            scheduler=scheduler,
-            skip=skip,
-            rank_rng=rng,
-        )
-
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[info]}"),
-        TimeRemainingColumn(),
-    ]
-    show = progress and is_main(distributed)
     closer = closing(writer) if writer is not None else nullcontext()
-    with Progress(*columns, disable=not show, transient=False) as bar, closer:
+    with _progress_bar(progress and is_main(distributed)) as bar, closer:
         task = bar.add_task(
-            "training", total=planned_steps(), completed=state["global_step"], info=""
+            "training", total=run.planned_steps(), completed=state["global_step"], info=""
         )
-        last_step_end, step_seconds, run_steps = time.perf_counter(), 0.0, 0
         while not state["done"] and state["epoch"] < t.epochs:
             epoch = state["epoch"]
             order = epoch_indices(num_examples, t.seed * 1000, epoch, distributed)
@@ -362,58 +528,17 @@ def fit(
             if fresh:  # the epoch's running loss, kept in checkpoints for its history record
                 state["epoch_loss_sum"], state["epoch_loss_steps"] = 0.0, 0
             for step in range(state["step_in_epoch"], steps_per_epoch):
-                if state["global_step"] >= planned_steps():
-                    state["done"] = True
-                    # a horizon fitted to the time budget is the budget's doing
-                    fitted = planned_steps() < total_steps
-                    state["stopped_by"] = "time budget" if fitted else "steps"
-                    break
-                if deadline and any_rank(time.perf_counter() > deadline, distributed):
-                    state["done"], state["stopped_by"] = True, "time budget"
-                    if budget_schedule is None:
-                        logger.warning(
-                            "the time budget (train.max_minutes=%s) stopped training at step "
-                            "%d of %d planned: the learning rate had not decayed to 0, and "
-                            "another run may stop at another step (train.max_steps bounds a "
-                            "run that reproduces from its seed)",
-                            t.max_minutes,
-                            state["global_step"],
-                            total_steps,
-                        )
+                if run.out_of_budget():
                     break
                 idx = order[step * size : (step + 1) * size]
-                batch = to_device(make_batch(idx, epoch), device)
-                with autocast(bf16):
-                    loss = net(**batch).loss
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(
-                    [p for p in model.parameters() if p.requires_grad], 1.0
-                )
-                optimizer.step()
-                scheduler.step()
-                losses.append(float(loss.detach()))
+                losses.append(run.step(net, to_device(make_batch(idx, epoch), device), bf16))
                 state["epoch_loss_sum"] = state.get("epoch_loss_sum", 0.0) + losses[-1]
                 state["epoch_loss_steps"] = state.get("epoch_loss_steps", 0) + 1
                 state["global_step"] += 1
                 state["step_in_epoch"] = step + 1
-                run_steps += 1
-                if budget_schedule is not None and deadline is not None:
-                    # decay the learning rate to 0 by the deadline rather than stopping on
-                    # a half-decayed schedule: plan the steps that fit into the time left at
-                    # the recent pace (a moving average of the step time), re-planned often
-                    now = time.perf_counter()
-                    took, last_step_end = now - last_step_end, now
-                    smoothing = 1.0 if run_steps == 1 else BUDGET_PACE_SMOOTHING
-                    step_seconds += smoothing * (took - step_seconds)
-                    if run_steps % BUDGET_REPLAN_STEPS == 0:
-                        horizon = _budget_horizon(
-                            state["global_step"], step_seconds, deadline - now
-                        )
-                        horizon = broadcast_from_main(horizon, distributed)  # ranks agree
-                        if budget_schedule.fit_horizon(horizon):
-                            bar.update(task, total=planned_steps())
-                        state["schedule_horizon"] = planned_steps()
+                run.run_steps += 1
+                if run.replan():
+                    bar.update(task, total=run.planned_steps())
                 bar.update(
                     task, advance=1, info=f"epoch {epoch + 1} loss {np.mean(losses[-50:]):.3f}"
                 )
@@ -426,12 +551,12 @@ def fit(
                 state["train_examples"] = state.get("train_examples", 0) + examples
                 tick = now
                 if state["global_step"] % t.checkpoint_every == 0:
-                    save_state()
+                    run.save()
             if state["done"] and fresh and not losses:
                 # the step or time budget ran out exactly at the end of the last epoch: this
                 # one trained nothing, so it is no epoch (no second validation of the same
                 # weights, no count towards patience, no loss of no step in the history)
-                save_state()
+                run.save()
                 break
             state["train_seconds"] = state.get("train_seconds", 0.0) + (time.perf_counter() - tick)
             metrics: dict[str, float] = {}
@@ -440,39 +565,16 @@ def fit(
                 metrics, payload = evaluate()
             # every rank takes rank 0's metrics, so they keep the same best epoch and stop
             metrics = broadcast_from_main(metrics, distributed)
-            steps_run = state.get("epoch_loss_steps", 0)
-            loss_mean = state.get("epoch_loss_sum", 0.0) / steps_run if steps_run else math.nan
-            record = {"epoch": epoch + 1, "loss": mean_over_ranks(loss_mean, distributed)}
-            record.update(metrics)
-            state["history"].append(record)
-            logger.info("epoch %d: %s", epoch + 1, record)
+            run.end_epoch(epoch, metrics, payload, select if evaluate is not None else None)
             if writer is not None:
                 for k, v in metrics.items():
                     writer.add_scalar(f"valid/{k}", v, epoch + 1)
-            if evaluate is not None:
-                if metrics[select] > state["best_score"]:
-                    state["best_score"], state["best"], state["bad_epochs"] = (
-                        metrics[select],
-                        metrics,
-                        0,
-                    )
-                    best_weights = {
-                        n: p.detach().clone() for n, p in model.named_parameters() if n in trainable
-                    }
-                    best_payload = payload
-                else:
-                    state["bad_epochs"] += 1
-                    if state["bad_epochs"] >= t.patience:
-                        state["done"], state["stopped_by"] = True, "early stopping"
-            state["epoch"] = epoch + 1
-            state["step_in_epoch"] = 0
-            save_state()
             if on_epoch is not None:
                 on_epoch(state["history"])
     state.setdefault("stopped_by", "epochs")
-    if best_weights:
-        model.load_state_dict(best_weights, strict=False)
-    return LoopResult(state, best_payload)
+    if run.best_weights:
+        model.load_state_dict(run.best_weights, strict=False)
+    return LoopResult(state, run.best_payload)
 
 
 def save_model_folder(
