@@ -406,6 +406,15 @@ def train_graph_embedder(
     checkpoint = out_dir / CHECKPOINT_FILE
     if resume and checkpoint.exists():
         state, best = _resume_from(checkpoint, graph, run, model, optimizer, sampler, skip)
+        if state.finished and state.epoch < epochs:
+            if state.stopped_early:
+                logger.info(
+                    "the run in %s stopped early after epoch %d; resume=False trains anew",
+                    out_dir,
+                    state.epoch,
+                )
+            else:  # it ran the epochs it was given: more epochs train on from its last
+                state.finished = False
 
     bar = tqdm(
         total=epochs, initial=min(state.epoch, epochs), desc="graph embedding", disable=not progress
@@ -466,13 +475,13 @@ def _prepare_data(
     model = GraphEmbedder.from_graph(config, graph, text_features=text_features)
     adjacency = model.prepare(split.train_graph)
     candidates = candidates_of(graph)
-    train = split.train
     fallback: dict[str, Any] = {}
     if split.valid.size(0) == 0:
         if given_split:
             raise ValueError("the given edge split has no validation triples")
         split, fallback = _small_graph_split(graph, list(relations), valid_frac, test_frac, config)
         adjacency = model.prepare(split.train_graph)
+    train = split.train  # the loss never sees a held-out triple
     validate = split.valid.size(0) > 0
     valid = sample_triples(split.valid, max_valid_triples, config.seed + 1)
     test = sample_triples(split.test, max_test_triples, config.seed + 2)
@@ -716,7 +725,8 @@ def _small_graph_split(
             graph.num_edges,
             split.valid.size(0),
         )
-        return split, {"min_valid": 1}
+        # "held_out": checkpoints of before trained on the held-out triple too; not resumed
+        return split, {"min_valid": 1, "held_out": "from training"}
     logger.warning(
         "the KG is too small to hold out a validation triple (%d triples, no relation with "
         "two or more): the graph embeddings train for every epoch without validation or early "

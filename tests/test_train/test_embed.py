@@ -158,6 +158,20 @@ def test_train_graph_embedder_finished_run_is_not_retrained(tmp_path: Path) -> N
     assert again.history == first.history
 
 
+def test_train_graph_embedder_finished_run_given_more_epochs_trains_on(tmp_path: Path) -> None:
+    graph = _clustered_graph()
+    straight = train_graph_embedder(
+        graph, CONFIG, tmp_path / "a", epochs=4, patience=4, **TRAIN_KWARGS
+    )
+    train_graph_embedder(graph, CONFIG, tmp_path / "b", epochs=2, patience=4, **TRAIN_KWARGS)
+    longer = train_graph_embedder(
+        graph, CONFIG, tmp_path / "b", epochs=4, patience=4, **TRAIN_KWARGS
+    )
+    assert longer.epochs_run == 4
+    assert [h["loss"] for h in longer.history] == [h["loss"] for h in straight.history]
+    assert torch.equal(longer.embeddings, straight.embeddings)
+
+
 def test_train_graph_embedder_refuses_checkpoint_of_other_run(tmp_path: Path) -> None:
     graph = _clustered_graph()
     train_graph_embedder(graph, CONFIG, tmp_path, epochs=1, patience=1, **TRAIN_KWARGS)

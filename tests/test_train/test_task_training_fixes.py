@@ -21,7 +21,7 @@ from kg.store import build_kg
 from kg.tensors import GraphTensors
 from tests.legal_task_env import EXAMPLES, LegalTaskEnv, write_jsonl
 from train.config import TaskConfig, load_config
-from train.embed import train_graph_embedder
+from train.embed import _prepare_data, train_graph_embedder
 from train.task_data import load_task_data
 from train.task_training import train_task
 
@@ -118,6 +118,34 @@ def test_split_edges_holds_out_one_triple_of_small_relations_only_when_asked() -
     assert split.valid.tolist() in ([[0, 0, 1]], [[1, 0, 2]], [[2, 0, 3]])
     assert split.train_graph.num_edges == 3
     assert split.train_graph.fingerprint != plain.train_graph.fingerprint
+
+
+def test_a_small_graphs_validation_triple_is_left_out_of_the_training_triples() -> None:
+    graph = GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(5)],
+        node_type=torch.zeros(5, dtype=torch.long),
+        node_type_names=["Class"],
+        edge_index=torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]),
+        edge_type=torch.tensor([0, 0, 0, 1]),
+        relation_names=["subClassOf", "partOf"],
+        edge_weight=torch.ones(4),
+        fingerprint="fp-small",
+    )
+    data = _prepare_data(
+        graph,
+        GraphEncoderConfig(hidden_dim=8, seed=0),
+        None,
+        None,
+        valid_frac=0.05,
+        test_frac=0.05,
+        max_valid_triples=None,
+        max_test_triples=None,
+        text_features=None,
+    )
+    held_out = {tuple(t) for t in data.valid.tolist()}
+    assert len(held_out) == 1 and data.fallback["min_valid"] == 1
+    assert held_out.isdisjoint(tuple(t) for t in data.train.tolist())
+    assert data.train.size(0) == 3  # the other four triples less the held-out one
 
 
 def test_graph_embeddings_of_a_graph_too_small_to_validate_train_without_early_stopping(
