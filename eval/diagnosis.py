@@ -657,32 +657,7 @@ class EvalReport:
         sizes = {k: int(v.sum()) for k, v in self.subsets.items()}
         head = " | ".join(f"{s} ({sizes[s]:,})" for s in SUBSETS)
         skip = set(self.present_only)
-        lines = [
-            "Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1 in brackets "
-            "(whole diseases resampled).",
-            "",
-            TIES_NOTE,
-            "",
-            f"| ranker | terms | {head} |",
-            "|---|---|" + "---|" * len(SUBSETS),
-        ]
-        for ranker, by_mode in self.metrics.items():
-            for mode in MODES:
-                label = "present only" if mode == "present" else "present + excluded"
-                if mode not in by_mode:
-                    if ranker in skip and mode == "present+excluded" and "present" in by_mode:
-                        lines.append(f"| {ranker} | {label} | " + _ignored_cells() + " |")
-                    continue
-                cells = []
-                for s in SUBSETS:
-                    m = by_mode[mode][s]
-                    cells.append(
-                        "n/a"
-                        if m.top1.undefined
-                        else f"{_pct(m.top1.value)} / {_pct(m.top10.value)} "
-                        f"[{_pct(m.top1.low)}-{_pct(m.top1.high)}]"
-                    )
-                lines.append(f"| {ranker} | {label} | " + " | ".join(cells) + " |")
+        lines = self._headline_lines(head, skip)
         lines += _table("MRR:", head, self.metrics, lambda m: _num(m.mrr.value), skip)
         if self.macro:
             groups = np.asarray(self.groups)
@@ -713,21 +688,56 @@ class EvalReport:
                 "checked, so they are not counted as leakage-free.",
             ]
         if self.calibration:
-            lines += [
-                "",
-                "Calibration of the probabilities on the covered cases (present terms):",
-                "",
-                "| ranker | cases | top-1 accuracy | mean top-1 probability | ECE "
-                "| mean probability of the true disease |",
-                "|---|---|---|---|---|---|",
-            ]
-            for ranker, c in self.calibration.items():
-                lines.append(
-                    f"| {ranker} | {c.cases:,} | {c.top1_accuracy:.3f} | "
-                    f"{c.mean_top1_probability:.3f} | {c.ece:.3f} "
-                    f"| {c.mean_truth_probability:.3f} |"
-                )
+            lines += self._calibration_lines()
         return "\n".join(lines) + "\n"
+
+    def _headline_lines(self, head: str, skip: Collection[str]) -> list[str]:
+        """The first table: top-1 / top-10 (%) with the top-1 interval, per ranker and mode."""
+        lines = [
+            "Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1 in brackets "
+            "(whole diseases resampled).",
+            "",
+            TIES_NOTE,
+            "",
+            f"| ranker | terms | {head} |",
+            "|---|---|" + "---|" * len(SUBSETS),
+        ]
+        for ranker, by_mode in self.metrics.items():
+            for mode in MODES:
+                label = "present only" if mode == "present" else "present + excluded"
+                if mode not in by_mode:
+                    if ranker in skip and mode == "present+excluded" and "present" in by_mode:
+                        lines.append(f"| {ranker} | {label} | " + _ignored_cells() + " |")
+                    continue
+                cells = []
+                for s in SUBSETS:
+                    m = by_mode[mode][s]
+                    cells.append(
+                        "n/a"
+                        if m.top1.undefined
+                        else f"{_pct(m.top1.value)} / {_pct(m.top10.value)} "
+                        f"[{_pct(m.top1.low)}-{_pct(m.top1.high)}]"
+                    )
+                lines.append(f"| {ranker} | {label} | " + " | ".join(cells) + " |")
+        return lines
+
+    def _calibration_lines(self) -> list[str]:
+        """The calibration table of the rankers that give probabilities."""
+        lines = [
+            "",
+            "Calibration of the probabilities on the covered cases (present terms):",
+            "",
+            "| ranker | cases | top-1 accuracy | mean top-1 probability | ECE "
+            "| mean probability of the true disease |",
+            "|---|---|---|---|---|---|",
+        ]
+        for ranker, c in self.calibration.items():
+            lines.append(
+                f"| {ranker} | {c.cases:,} | {c.top1_accuracy:.3f} | "
+                f"{c.mean_top1_probability:.3f} | {c.ece:.3f} "
+                f"| {c.mean_truth_probability:.3f} |"
+            )
+        return lines
 
     def plot_topk(self, path: Path, *, max_k: int = 50) -> None:
         """Write a PNG of top-k accuracy curves (one panel per subset; ties counted as their
@@ -867,19 +877,9 @@ def evaluate_rankers(
             fewer than 1 resample (checked before any case is ranked); a NaN score (naming
             the ranker and the case).
     """
-    if not cases:
-        raise ValueError("no cases to evaluate")
-    check_resamples(n_resamples)
-    unknown = [m for m in modes if m not in MODES]
-    if unknown:
-        raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")
-    if reference is not None and reference not in rankers:
-        raise ValueError(f"reference {reference!r} is not among the rankers {list(rankers)}")
+    _check_arguments(cases, rankers, modes, n_resamples, reference)
     subsets = case_subsets(cases, annotations, candidates)
-    views = {
-        "present": [replace(c, excluded=()) for c in cases],
-        "present+excluded": list(cases),
-    }
+    views = _mode_views(cases)
     present_only = [n for n, r in rankers.items() if isinstance(r, PresentOnlyRanker)]
     positions: dict[str, dict[str, TiedRanks]] = {}
     latency: dict[str, dict[str, float]] = {}
@@ -890,61 +890,163 @@ def evaluate_rankers(
         for mode in modes:
             if mode != "present" and name in present_only:
                 continue
-            better = np.empty(len(cases))
-            tied = np.empty(len(cases))
-            seconds = np.empty(len(cases))
-            items = views[mode]
-            if progress:
-                from tqdm.auto import tqdm
-
-                items = tqdm(items, desc=f"{name} ({mode})", leave=False)
-            for i, case in enumerate(items):
-                t0 = time.perf_counter()
-                ranking = ranker(case)
-                seconds[i] = time.perf_counter() - t0
-                try:
-                    found = ranking_ties(ranking, case.diseases)
-                except ValueError as e:
-                    raise ValueError(
-                        f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
-                    ) from e
-                better[i], tied[i] = found.better[0], found.tied[0]
-                if mode == "present" and isinstance(ranking, ProbableRanking):
-                    noted = probabilities.setdefault(name, np.full((len(cases), 2), np.nan))
-                    noted[i] = (ranking.top1_probability, ranking.truth_probability)
-            positions[name][mode] = TiedRanks(better, tied)
-            latency[name][mode] = float(np.median(seconds) * 1e3)
+            ranked = _rank_cases(
+                name, ranker, mode, views[mode], progress=progress, noted=probabilities.get(name)
+            )
+            positions[name][mode], latency[name][mode] = ranked.positions, ranked.latency_ms
+            if ranked.probabilities is not None:
+                probabilities[name] = ranked.probabilities
     groups = np.asarray(case_groups(cases))
+    bootstrap = {"n_resamples": n_resamples, "seed": seed}
+    ratios = _top1_ratios(positions, reference, subsets, groups, **bootstrap)
+    calibration = _calibration_tables(probabilities, positions, subsets["covered"])
+    cfg = _recorded_config(config, rankers, n_resamples=n_resamples, seed=seed)
+    report = EvalReport(
+        [c.id for c in cases],
+        subsets,
+        positions,
+        _summaries(positions, subsets, groups, macro=False, **bootstrap),
+        latency,
+        cfg,
+        calibration=calibration,
+        groups=[str(g) for g in groups],
+        macro=_summaries(positions, subsets, groups, macro=True, **bootstrap),
+        reference=reference,
+        ratios=ratios,
+        present_only=present_only,
+        no_pmid=np.array([not c.pmids for c in cases], dtype=bool),
+    )
+    if out_dir is not None:
+        report.save(Path(out_dir))
+    return report
 
-    def summary(macro: bool) -> dict[str, dict[str, dict[str, RankMetrics]]]:
-        return {
-            name: {
-                mode: {
-                    s: rank_metrics(
-                        p[mask],
-                        groups=groups[mask],
-                        macro=macro,
-                        n_resamples=n_resamples,
-                        seed=seed,
-                    )
-                    for s, mask in subsets.items()
-                }
-                for mode, p in by_mode.items()
+
+def _check_arguments(
+    cases: Sequence[Case],
+    rankers: Mapping[str, Ranker],
+    modes: Sequence[str],
+    n_resamples: int,
+    reference: str | None,
+) -> None:
+    """Refuse no case, too few resamples, an unknown mode or a reference not among the rankers."""
+    if not cases:
+        raise ValueError("no cases to evaluate")
+    check_resamples(n_resamples)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")
+    if reference is not None and reference not in rankers:
+        raise ValueError(f"reference {reference!r} is not among the rankers {list(rankers)}")
+
+
+def _mode_views(cases: Sequence[Case]) -> dict[str, list[Case]]:
+    """The cases each mode ranks: without their excluded terms, and as they are."""
+    return {
+        "present": [replace(c, excluded=()) for c in cases],
+        "present+excluded": list(cases),
+    }
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """One ranker's pass over the cases in one mode.
+
+    Attributes:
+        positions: where each case's diagnosis lies, ties kept.
+        latency_ms: median seconds per case, in milliseconds.
+        probabilities: ``[cases, 2]`` probability of the first disease and of the truth
+            (NaN where the ranking gave none), or None when no ranking gave them.
+    """
+
+    positions: TiedRanks
+    latency_ms: float
+    probabilities: np.ndarray | None
+
+
+def _rank_cases(
+    name: str,
+    ranker: Ranker,
+    mode: str,
+    cases: Sequence[Case],
+    *,
+    progress: bool,
+    noted: np.ndarray | None = None,
+) -> _Ranked:
+    """Rank every case with one ranker in one mode (``noted``: probabilities kept so far)."""
+    better = np.empty(len(cases))
+    tied = np.empty(len(cases))
+    seconds = np.empty(len(cases))
+    items: Iterable[Case] = cases
+    if progress:
+        from tqdm.auto import tqdm
+
+        items = tqdm(items, desc=f"{name} ({mode})", leave=False)
+    for i, case in enumerate(items):
+        t0 = time.perf_counter()
+        ranking = ranker(case)
+        seconds[i] = time.perf_counter() - t0
+        try:
+            found = ranking_ties(ranking, case.diseases)
+        except ValueError as e:
+            raise ValueError(
+                f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
+            ) from e
+        better[i], tied[i] = found.better[0], found.tied[0]
+        if mode == "present" and isinstance(ranking, ProbableRanking):
+            if noted is None:
+                noted = np.full((len(cases), 2), np.nan)
+            noted[i] = (ranking.top1_probability, ranking.truth_probability)
+    return _Ranked(TiedRanks(better, tied), float(np.median(seconds) * 1e3), noted)
+
+
+def _summaries(
+    positions: Mapping[str, Mapping[str, TiedRanks]],
+    subsets: Mapping[str, np.ndarray],
+    groups: np.ndarray,
+    *,
+    macro: bool,
+    n_resamples: int,
+    seed: int,
+) -> dict[str, dict[str, dict[str, RankMetrics]]]:
+    """Ranker -> mode -> subset -> metrics (with ``macro``, averaged per disease first)."""
+    return {
+        name: {
+            mode: {
+                s: rank_metrics(
+                    p[mask], groups=groups[mask], macro=macro, n_resamples=n_resamples, seed=seed
+                )
+                for s, mask in subsets.items()
             }
-            for name, by_mode in positions.items()
+            for mode, p in by_mode.items()
         }
+        for name, by_mode in positions.items()
+    }
 
-    def reference_in(mode: str) -> TiedRanks:
-        by_mode = positions[reference or ""]
-        # a reference that ignores excluded findings ranks the same on either
-        return by_mode[mode] if mode in by_mode else by_mode["present"]
 
-    ratios = {
+def _reference_in(by_mode: Mapping[str, TiedRanks], mode: str) -> TiedRanks:
+    """The reference's positions in ``mode``."""
+    # a reference that ignores excluded findings ranks the same on either
+    return by_mode[mode] if mode in by_mode else by_mode["present"]
+
+
+def _top1_ratios(
+    positions: Mapping[str, Mapping[str, TiedRanks]],
+    reference: str | None,
+    subsets: Mapping[str, np.ndarray],
+    groups: np.ndarray,
+    *,
+    n_resamples: int,
+    seed: int,
+) -> dict[str, dict[str, dict[str, MetricCI]]]:
+    """Ranker -> mode -> subset -> its top-1 over the reference's (none without a reference)."""
+    if reference is None:
+        return {}
+    return {
         name: {
             mode: {
                 s: top1_ratio(
                     p[mask],
-                    reference_in(mode)[mask],
+                    _reference_in(positions[reference], mode)[mask],
                     groups[mask],
                     n_resamples=n_resamples,
                     seed=seed,
@@ -954,39 +1056,37 @@ def evaluate_rankers(
             for mode, p in by_mode.items()
         }
         for name, by_mode in positions.items()
-        if reference is not None and name != reference
+        if name != reference
     }
+
+
+def _calibration_tables(
+    probabilities: Mapping[str, np.ndarray],
+    positions: Mapping[str, Mapping[str, TiedRanks]],
+    covered: np.ndarray,
+) -> dict[str, Calibration]:
+    """Ranker -> the calibration of its probabilities on the covered cases that have them."""
     calibration = {}
     for name, noted in probabilities.items():
-        use = subsets["covered"] & ~np.isnan(noted).any(axis=1)
+        use = covered & ~np.isnan(noted).any(axis=1)
         if not use.any():
             continue
         hit = positions[name]["present"].hits(1)
         calibration[name] = Calibration.of(noted[use, 0], hit[use], noted[use, 1])
+    return calibration
+
+
+def _recorded_config(
+    config: Mapping[str, Any] | None, rankers: Mapping[str, Ranker], *, n_resamples: int, seed: int
+) -> dict[str, Any]:
+    """``config`` with the evaluation's settings added where it does not give them."""
     cfg = dict(config or {})
     cfg.setdefault("n_resamples", n_resamples)
     cfg.setdefault("seed", seed)
     cfg.setdefault("rankers", list(rankers))
     cfg.setdefault("bootstrap", "whole diseases resampled")
     cfg.setdefault("ties", "expectation under a uniformly random tie-break")
-    report = EvalReport(
-        [c.id for c in cases],
-        subsets,
-        positions,
-        summary(macro=False),
-        latency,
-        cfg,
-        calibration=calibration,
-        groups=[str(g) for g in groups],
-        macro=summary(macro=True),
-        reference=reference,
-        ratios=ratios,
-        present_only=present_only,
-        no_pmid=np.array([not c.pmids for c in cases], dtype=bool),
-    )
-    if out_dir is not None:
-        report.save(Path(out_dir))
-    return report
+    return cfg
 
 
 def likelihood_ranker(model: PhenotypeLikelihood) -> Ranker:
