@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from encoders.linker import read_by_name
-from encoders.onset_text import read_onset
+from encoders.onset_text import StatedOnset, read_onset
 from encoders.text import quiet_transformers
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
@@ -1018,14 +1018,83 @@ class Diagnoser:
         if not neural and not self.model.config.use_prior:
             raise ValueError("a ranking without the model needs its prior; this model has none")
         warnings: list[str] = []
+        onset, stated = self._onset(onset, text if onset_from_text else None, warnings)
+        findings, text = self._findings(text, present, excluded, names, warnings)
+        prepared = self.builder.prepare(
+            findings, text, None, warnings, onset, keep_prior=trace_imputed
+        )
+        prior = prepared.input.prior
+        logits: np.ndarray | None = None
+        attention: list[float] | None = None
+        if neural:
+            scores, probs, logits, attention = self._model_scores(prepared)
+            ranked_by = scores if prior is None else prior
+        else:  # the ablation: the prior stands for the model's scores and probabilities
+            ranked_by = np.asarray(prior, dtype=np.float64)
+            scores, probs = ranked_by.copy(), _posterior(ranked_by)
+        present_iris = [f.iri for f in prepared.findings if not f.excluded]
+        similarity = self._add_similarity(present_iris, scores, ranked_by)
+        fill = fill_values(ranked_by, similarity, self.similarity_weight)
+        every = tiered(scores, ranked_by, fill, self.shortlist, self.lead, self.pool)
+        if self.ordered_probabilities:  # they fall with the rank
+            probs = along_order(probs, every.order)
+        placed = TieredOrder(every.order[: max(top_k, 0)], every.spans)
+        imputed = self._imputed(prepared.prior, placed.order.tolist())
+        lead_by = "model" if neural else "prior+similarity"  # what placed the lead
+        ranking = [
+            RankedDisease(
+                self.builder.candidates[i],
+                compress(self.builder.candidates[i]),
+                self.kg.labels.get(self.builder.candidates[i], ""),
+                float(scores[i]),
+                float(probs[i]),
+                None if prior is None else float(prior[i]),
+                similarity.get(i),
+                lead_by if by == "model" else by,
+                imputed.get(i, ()),
+            )
+            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
+        ]
+        return DiagnosisResult(
+            id,
+            ranking,
+            prepared.findings,
+            _facts_with_attention(prepared.facts, attention),
+            prepared.warnings,
+            time.perf_counter() - started,
+            onset,
+            None if stated is None else stated.text,
+            logits.copy() if keep_logits and logits is not None else None,
+            CandidateScores(scores, ranked_by, probs, similarity, every.order)
+            if keep_scores
+            else None,
+            prepared.prior,
+        )
+
+    def _onset(
+        self, onset: str | None, text: str | None, warnings: list[str]
+    ) -> tuple[str | None, StatedOnset | None]:
+        """The onset class the prior weighs: the given one, else the one ``text`` states
+        (with that statement) when the KG knows its class."""
         onset = self.builder.resolve_onset(onset, warnings)
-        stated = None
-        if onset is None and onset_from_text and text:
-            stated = read_onset(text)
-            if stated is not None and stated.iri in self.kg.hierarchy:
-                onset = stated.iri
-            else:
-                stated = None
+        if onset is not None or not text:
+            return onset, None
+        stated = read_onset(text)
+        if stated is not None and stated.iri in self.kg.hierarchy:
+            return stated.iri, stated
+        return None, None
+
+    def _findings(
+        self,
+        text: str | None,
+        present: Sequence[str],
+        excluded: Sequence[str],
+        names: Mapping[str, str] | None,
+        warnings: list[str],
+    ) -> tuple[list[LinkedFinding], str | None]:
+        """The patient's findings and the text the model reads (None without one): the
+        findings linked in ``text``, then the given terms it does not state, rendered after
+        it; warns of no finding, and of a term both present and excluded."""
         read_label = self.linker.read_label if self.linker is not None and names else None
         findings = self.builder.resolve(
             present, False, warnings, names, read_label
@@ -1052,64 +1121,27 @@ class Diagnoser:
         if both:
             named = ", ".join(sorted(compress(iri) for iri in both))
             warnings.append(f"both present and excluded, counted as present: {named}")
-        prepared = self.builder.prepare(
-            findings, text, None, warnings, onset, keep_prior=trace_imputed
-        )
-        prior = prepared.input.prior
-        logits: np.ndarray | None = None
-        attention: list[float] | None = None
-        if neural:
-            scores, probs, logits, attention = self._model_scores(prepared)
-            ranked_by = scores if prior is None else prior
-        else:  # the ablation: the prior stands for the model's scores and probabilities
-            ranked_by = np.asarray(prior, dtype=np.float64)
-            scores = ranked_by.copy()
-            posterior = np.exp((ranked_by - ranked_by.max()) * np.log(10.0))
-            probs = posterior / posterior.sum()
-        present = [f.iri for f in prepared.findings if not f.excluded]
-        similarity = self._add_similarity(present, scores, ranked_by)
-        fill = fill_values(ranked_by, similarity, self.similarity_weight)
-        every = tiered(scores, ranked_by, fill, self.shortlist, self.lead, self.pool)
-        if self.ordered_probabilities:  # they fall with the rank
-            probs = along_order(probs, every.order)
-        placed = TieredOrder(every.order[: max(top_k, 0)], every.spans)
-        imputed = self._imputed(prepared.prior, placed.order.tolist())
-        lead_by = "model" if neural else "prior+similarity"  # what placed the lead
-        ranking = [
-            RankedDisease(
-                self.builder.candidates[i],
-                compress(self.builder.candidates[i]),
-                self.kg.labels.get(self.builder.candidates[i], ""),
-                float(scores[i]),
-                float(probs[i]),
-                None if prior is None else float(prior[i]),
-                similarity.get(i),
-                lead_by if by == "model" else by,
-                imputed.get(i, ()),
-            )
-            for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
-        ]
-        facts = []
-        for j, f in enumerate(prepared.facts):
-            d = f.as_dict()
-            if attention is not None and j < len(attention):
-                d["attention"] = attention[j]
-            facts.append(d)
-        return DiagnosisResult(
-            id,
-            ranking,
-            prepared.findings,
-            facts,
-            prepared.warnings,
-            time.perf_counter() - started,
-            onset,
-            None if stated is None else stated.text,
-            logits.copy() if keep_logits and logits is not None else None,
-            CandidateScores(scores, ranked_by, probs, similarity, every.order)
-            if keep_scores
-            else None,
-            prepared.prior,
-        )
+        return findings, text
+
+
+def _posterior(log10_scores: np.ndarray) -> np.ndarray:
+    """The posterior of log10 likelihood ratios under a uniform pre-test probability
+    (LIRICAL's post-test probability)."""
+    posterior = np.exp((log10_scores - log10_scores.max()) * np.log(10.0))
+    return posterior / posterior.sum()
+
+
+def _facts_with_attention(
+    facts: Sequence[Any], attention: list[float] | None
+) -> list[dict[str, Any]]:
+    """The retrieved facts as records, each with the model's attention to it when known."""
+    out = []
+    for j, f in enumerate(facts):
+        d = f.as_dict()
+        if attention is not None and j < len(attention):
+            d["attention"] = attention[j]
+        out.append(d)
+    return out
 
 
 def _written_iri(term: str) -> str | None:
