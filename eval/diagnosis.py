@@ -928,7 +928,8 @@ def _check_arguments(
     n_resamples: int,
     reference: str | None,
 ) -> None:
-    """Refuse no case, too few resamples, an unknown mode or a reference not among the rankers."""
+    """Refuse no case, too few resamples, an unknown mode, or a reference not among the
+    rankers or ranking none of the modes."""
     if not cases:
         raise ValueError("no cases to evaluate")
     check_resamples(n_resamples)
@@ -937,6 +938,11 @@ def _check_arguments(
         raise ValueError(f"unknown modes {unknown}; choose from {', '.join(MODES)}")
     if reference is not None and reference not in rankers:
         raise ValueError(f"reference {reference!r} is not among the rankers {list(rankers)}")
+    if isinstance(rankers.get(reference or ""), PresentOnlyRanker) and "present" not in modes:
+        raise ValueError(
+            f"reference {reference!r} ranks present terms only, and the modes {list(modes)} "
+            "leave them out: add 'present' to the modes or choose another reference"
+        )
 
 
 def _mode_views(cases: Sequence[Case]) -> dict[str, list[Case]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from eval.diagnosis import (
     Case,
+    PresentOnlyRanker,
     case_groups,
     case_subsets,
     evaluate_rankers,
@@ -193,6 +195,22 @@ def test_evaluate_rankers_modes_subsets_and_files(kg, tmp_path: Path) -> None:
         evaluate_rankers(
             cases(), {"oracle": oracle}, annotations=kg.annotations, reference="resnik"
         )
+    calls: list[Sequence[str]] = []
+
+    def never(terms: Sequence[str]) -> list[tuple[str, float]]:
+        calls.append(terms)
+        return []
+
+    present_only = PresentOnlyRanker(never)
+    with pytest.raises(ValueError, match="ranks present terms only"):  # before any case
+        evaluate_rankers(
+            cases(),
+            {"oracle": oracle, "resnik": present_only},
+            annotations=kg.annotations,
+            modes=("present+excluded",),
+            reference="resnik",
+        )
+    assert calls == []
     # no reference: no ratios; the macro average is always there
     assert report.ratios == {} and "relative to" not in markdown
     assert report.macro["oracle"]["present"]["all"].top1.value == 1.0
