@@ -196,6 +196,39 @@ def set_rng_states(states: dict[str, Tensor]) -> None:
         )
 
 
+def optimizer_entries(optimizer: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """An optimizer's state as checkpoint tensors (``optim/<param>/<name>``) and the JSON part
+    of a checkpoint's header (its parameter groups and non-tensor state)."""
+    opt = optimizer.state_dict()
+    tensors: dict[str, Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, entries in opt["state"].items():
+        for k, v in entries.items():
+            if isinstance(v, Tensor):
+                tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(pid), {})[k] = v
+    return tensors, {"param_groups": opt["param_groups"], "scalars": scalars}
+
+
+def load_optimizer(
+    optimizer: torch.optim.Optimizer, tensors: dict[str, Tensor], saved: dict[str, Any]
+) -> None:
+    """Restore what :func:`optimizer_entries` gave: ``tensors`` keyed ``<param>/<name>``
+    (their ``optim/`` prefix taken off) and the header's JSON part ``saved``."""
+    entries: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        pid, name = key.split("/", 1)
+        entries.setdefault(int(pid), {})[name] = value
+    for pid, scalars in saved["scalars"].items():
+        entries.setdefault(int(pid), {}).update(scalars)
+    groups = saved["param_groups"]
+    for group in groups:
+        if isinstance(group.get("betas"), list):  # JSON gives back a list
+            group["betas"] = tuple(group["betas"])
+    optimizer.load_state_dict({"state": entries, "param_groups": groups})
+
+
 def write_checkpoint(
     path: Path,
     model: torch.nn.Module,
@@ -228,14 +261,8 @@ def write_checkpoint(
             tensors[f"model/{k}"] = v.detach().cpu().contiguous()
     for k, v in (extra or {}).items():
         tensors[f"extra/{k}"] = v.detach().cpu().contiguous()
-    opt = optimizer.state_dict()
-    scalars: dict[str, dict[str, Any]] = {}
-    for pid, entries in opt["state"].items():
-        for k, v in entries.items():
-            if isinstance(v, Tensor):
-                tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
-            else:
-                scalars.setdefault(str(pid), {})[k] = v
+    optim_tensors, optim_header = optimizer_entries(optimizer)
+    tensors.update(optim_tensors)
     for rank, states in enumerate(rank_rng if rank_rng is not None else [rng_states()]):
         prefix = "rng/" if rank == 0 else f"rng/rank{rank}/"
         for name, value in states.items():
@@ -245,7 +272,7 @@ def write_checkpoint(
     header = {
         "format_version": CHECKPOINT_FORMAT,
         "state": state,
-        "optimizer": {"param_groups": opt["param_groups"], "scalars": scalars},
+        "optimizer": optim_header,
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
     }
     atomic_save_tensors(tensors, path, {"kgfuse": json.dumps(header, default=float)})
@@ -316,17 +343,7 @@ def restore_checkpoint(
             f"{path} does not match the model: missing {sorted(set(missing) - set(skip))[:5]}, "
             f"unexpected {sorted(unexpected)[:5]}"
         )
-    entries: dict[int, dict[str, Any]] = {}
-    for key, value in section("optim/").items():
-        pid, name = key.split("/", 1)
-        entries.setdefault(int(pid), {})[name] = value
-    for pid, scalars in header["optimizer"]["scalars"].items():
-        entries.setdefault(int(pid), {}).update(scalars)
-    groups = header["optimizer"]["param_groups"]
-    for group in groups:
-        if isinstance(group.get("betas"), list):
-            group["betas"] = tuple(group["betas"])
-    optimizer.load_state_dict({"state": entries, "param_groups": groups})
+    load_optimizer(optimizer, section("optim/"), header["optimizer"])
     if scheduler is not None and header.get("scheduler") is not None:
         scheduler.load_state_dict(header["scheduler"])
     own = section(f"rng/rank{rank}/") if rank else {}

@@ -65,7 +65,12 @@ from eval.linkpred import (
 )
 from kg.errors import KGMismatchError
 from kg.tensors import GraphTensors
-from train.checkpoint import remove_stale_temporaries, training_folder
+from train.checkpoint import (
+    load_optimizer,
+    optimizer_entries,
+    remove_stale_temporaries,
+    training_folder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -183,21 +188,15 @@ def _write_checkpoint(
             tensors[f"model/{k}"] = v.detach().cpu().contiguous()
     for k, v in best.items():
         tensors[f"best/{k}"] = v.detach().cpu().contiguous()
-    opt = optimizer.state_dict()
-    scalars: dict[str, dict[str, Any]] = {}
-    for pid, entries in opt["state"].items():
-        for k, v in entries.items():
-            if isinstance(v, Tensor):
-                tensors[f"optim/{pid}/{k}"] = v.detach().cpu().contiguous()
-            else:
-                scalars.setdefault(str(pid), {})[k] = v
+    optim_tensors, optim_header = optimizer_entries(optimizer)
+    tensors.update(optim_tensors)
     tensors["rng/torch"] = torch.get_rng_state()
     tensors["rng/sampler"] = sampler.get_state()
     header = {
         "format_version": CHECKPOINT_FORMAT,
         "run": run,
         "state": state.__dict__,
-        "optimizer": {"param_groups": opt["param_groups"], "scalars": scalars},
+        "optimizer": optim_header,
     }
     atomic_save_tensors(tensors, path, {"kgfuse": json.dumps(header)})
 
@@ -237,17 +236,7 @@ def _restore(
 
     _load_partial(model, section("model/"), skip)
     best = section("best/")
-    state_entries: dict[int, dict[str, Any]] = {}
-    for key, value in section("optim/").items():
-        pid, name = key.split("/", 1)
-        state_entries.setdefault(int(pid), {})[name] = value
-    for pid, entries in header["optimizer"]["scalars"].items():
-        state_entries.setdefault(int(pid), {}).update(entries)
-    groups = header["optimizer"]["param_groups"]
-    for group in groups:
-        if isinstance(group.get("betas"), list):
-            group["betas"] = tuple(group["betas"])
-    optimizer.load_state_dict({"state": state_entries, "param_groups": groups})
+    load_optimizer(optimizer, section("optim/"), header["optimizer"])
     torch.set_rng_state(tensors["rng/torch"])
     sampler.set_state(tensors["rng/sampler"])
     return _State(**header["state"]), best
