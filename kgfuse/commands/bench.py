@@ -7,6 +7,7 @@ Each command is a thin wrapper on a ``run_*_benchmark`` function of ``eval`` (or
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,15 +78,11 @@ def kg(
         home=home,
         progress=not quiet,
     )
-    table = Table("measure", "value", title="KG benchmark")
-    for measure, value in summary_rows(result):
-        table.add_row(measure, value)
-    console.print(table)
-    passed = sum(result.checks.values())
-    console.print(
-        f"passed {passed} of {len(result.checks)} checks; results in "
-        f"{out / 'bench_kg.json'} and {out / 'bench_kg.md'}",
-        markup=False,
+    _print_summary(
+        Table("measure", "value", title="KG benchmark"),
+        summary_rows(result),
+        result.checks,
+        [out / "bench_kg.json", out / "bench_kg.md"],
     )
 
 
@@ -139,16 +136,11 @@ def retrieval(
         text_check_facts=text_check,
         seed=seed,
     )
-    table = Table("index (operating point)", "result", title="Retrieval benchmark")
-    for measure, value in summary_rows(result):
-        table.add_row(measure, value)
-    console.print(table)
-    passed = sum(result.checks.values())
-    console.print(
-        f"passed {passed} of {len(result.checks)} checks; results in "
-        f"{out / 'bench_retrieval.json'}, {out / 'bench_retrieval.md'} and "
-        f"{out / 'bench_retrieval.png'}",
-        markup=False,
+    _print_summary(
+        Table("index (operating point)", "result", title="Retrieval benchmark"),
+        summary_rows(result),
+        result.checks,
+        [out / f"bench_retrieval.{suffix}" for suffix in ("json", "md", "png")],
     )
 
 
@@ -247,15 +239,11 @@ def linkpred(
     out = output_folder(out if out is not None else home_dir(home) / "bench" / "linkpred")
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     result = run_linkpred_benchmark(graph.graph, out, config, progress=not quiet)
-    table = Table("model", "result", title="Link-prediction benchmark")
-    for name, value in summary_rows(result):
-        table.add_row(name, value)
-    console.print(table)
-    passed = sum(result.checks.values())
-    console.print(
-        f"passed {passed} of {len(result.checks)} checks; results in "
-        f"{out / 'bench_linkpred.json'} and {out / 'bench_linkpred.md'}",
-        markup=False,
+    _print_summary(
+        Table("model", "result", title="Link-prediction benchmark"),
+        summary_rows(result),
+        result.checks,
+        [out / "bench_linkpred.json", out / "bench_linkpred.md"],
     )
 
 
@@ -487,5 +475,19 @@ def bench_all(
     console.print(
         f"this run took {report['run']['wall_seconds'] / 60:.1f} min; report in "
         f"{out / 'report.md'} and {out / 'report.json'}",
+        markup=False,
+    )
+
+
+def _print_summary(
+    table: Table, rows: Iterable[tuple[str, str]], checks: Mapping[str, bool], files: list[Path]
+) -> None:
+    """A benchmark's summary rows in ``table``, then how many checks passed and its files."""
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    named = ", ".join(str(f) for f in files[:-1]) + f" and {files[-1]}"
+    console.print(
+        f"passed {sum(checks.values())} of {len(checks)} checks; results in {named}",
         markup=False,
     )

@@ -42,6 +42,9 @@ def test_cli_bench_linkpred_on_mini_hpo_writes_json_and_markdown(
     markdown = (out / "bench_linkpred.md").read_text(encoding="utf-8")
     assert all(f"| {name} |" in markdown for name in ("compgcn", "rgcn", "distmult"))
     assert "compgcn (gnn)" in result.output and "bench_linkpred.md" in result.output
+    passed = sum(report["checks"].values())
+    summary = " ".join(result.output.split())  # rich may wrap the line
+    assert f"passed {passed} of {len(report['checks'])} checks; results in " in summary
     config = report["config"]
     assert (config["gnn_batch_size"], config["baseline_batch_size"]) == (16, 16)
     assert (config["gnn_num_negatives"], config["baseline_num_negatives"]) == (4, 4)
