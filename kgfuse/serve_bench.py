@@ -3,7 +3,9 @@
 The server runs in its own process (as users run it), auditing every answer as a real
 server does, but into a scratch audit database removed afterwards (``--audit-db``), not the
 home's trail. The clients are asyncio tasks of one httpx client in this process, each
-sending its next question as soon as the previous answer arrives. Questions mix KG lookups
+sending its next question as soon as the previous answer arrives (a closed loop: the load
+that saturates the server), or after a pause of ``think_seconds`` on average (exponential,
+seeded per client: users reading their answers). Questions mix KG lookups
 (generated from the KG with the held-out templates) and diagnosis questions, so the
 diagnosis model is required. Before the timed window every client sends one question of each
 kind, untimed (the warm-up round). Every answer is read: one that says it cannot answer
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import platform
 import random
@@ -51,11 +54,15 @@ class ServeBenchConfig:
     startup_timeout: float = 300.0
     torch_threads: int | None = None
     precision: str = "auto"
+    #: each client's mean pause between an answer and its next question (0: none)
+    think_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         from fusion.precision import check_precision
 
         check_precision(self.precision)
+        if not (math.isfinite(self.think_seconds) and self.think_seconds >= 0):
+            raise ValueError(f"think_seconds must be a number >= 0, got {self.think_seconds}")
 
 
 def _free_port() -> int:
@@ -262,6 +269,9 @@ async def _load(
             else:
                 counts[kind]["answered"] += 1
                 latencies[kind].append(ms)
+            if config.think_seconds > 0:  # the user reads the answer (never past the end)
+                pause = local.expovariate(1.0 / config.think_seconds)
+                await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
 
     async with httpx.AsyncClient(limits=limits) as client:
         warmup = await _warm_up(client, url, pool, config)
@@ -362,6 +372,13 @@ def _threads_note(config: dict[str, Any]) -> str:
     return "" if threads is None else f" ({threads} torch thread(s) each)"
 
 
+def _think_note(config: dict[str, Any]) -> str:
+    think = config.get("think_seconds") or 0.0
+    if not think:
+        return " (each asks again as soon as it is answered)"
+    return f" (each pausing {think:g} s on average between an answer and its next question)"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The figures as a Markdown table."""
     c = report["config"]
@@ -369,7 +386,8 @@ def markdown(report: dict[str, Any]) -> str:
     requests = report["requests"]
     error_share = f" ({100 * report['errors'] / requests:.1f}%)" if requests else ""
     lines = [
-        f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback, "
+        f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback"
+        f"{_think_note(c)}, "
         f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads"
         f"{_threads_note(c)}, "
         f"{report['machine']['cpus']} CPUs "

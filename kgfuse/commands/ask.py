@@ -298,6 +298,16 @@ def bench_serve(
         int | None,
         typer.Option(min=1, help="Server torch threads per process.", show_default=False),
     ] = None,
+    think: Annotated[
+        float,
+        typer.Option(
+            "--think",
+            min=0,
+            help="Each client's mean pause in seconds between an answer and its next "
+            "question (exponential, seeded): users reading answers. 0: each asks again at "
+            "once (a closed loop that saturates the server).",
+        ),
+    ] = 0.0,
     precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
@@ -326,6 +336,7 @@ def bench_serve(
         processes,
         torch_threads=torch_threads,
         precision=precision,
+        think_seconds=think,
     )
     report = run_serve_bench(resolve_kg(kg, home), model, home, config)
     write_report(report, folder)

@@ -113,6 +113,32 @@ def test_an_untimed_warm_up_round_of_each_kind_comes_first() -> None:
     assert len(asked) == warmup["requests"] + result["requests"]  # not counted in the load
 
 
+def test_clients_that_think_between_questions_ask_fewer_and_the_report_says_so() -> None:
+    pool = {"lookup": ["lookup-ok"], "diagnosis": []}
+    busy = ServeBenchConfig(clients=2, seconds=0.8, diagnosis_share=0.0)
+    thinking = ServeBenchConfig(clients=2, seconds=0.8, diagnosis_share=0.0, think_seconds=0.2)
+    with stub_server() as (url, _):
+        closed = asyncio.run(serve_bench._load(url, pool, busy))
+        paused = asyncio.run(serve_bench._load(url, pool, thinking))
+    # two clients pausing 0.2 s on average ask ~8 questions in 0.8 s; a closed loop many more
+    assert 0 < paused["requests"] < 30 < closed["requests"]
+    assert paused["elapsed_s"] < 0.8 + 0.5  # a pause never runs past the window
+    report = {
+        **paused,
+        "config": thinking.__dict__,
+        "machine": {"cpus": 2, "load_average": [0.0]},
+        "server_startup_s": 1.0,
+    }
+    assert "each pausing 0.2 s on average" in serve_bench.markdown(report)
+    assert "as soon as it is answered" in serve_bench.markdown({**report, "config": busy.__dict__})
+
+
+@pytest.mark.parametrize("think", [-1.0, float("nan"), float("inf")])
+def test_a_think_time_that_is_no_pause_is_refused(think: float) -> None:
+    with pytest.raises(ValueError, match="think_seconds"):
+        ServeBenchConfig(think_seconds=think)
+
+
 def _no_server(*args, **kwargs):
     raise AssertionError("the benchmark started a server")
 
