@@ -67,7 +67,7 @@ from train.checkpoint import holding_output_folder
 from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
-from train.loop import autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
 from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
@@ -467,40 +467,172 @@ def train_task(
         torch.set_num_threads(t.num_threads)
     torch.manual_seed(t.seed)
     data = load_task_data(config.task, config.data, config.valid)
+    run = _prepare_run(config, data, home, progress, distributed)
+    processes = world_size(distributed)
+    loop = run.train(
+        started,
+        processes,
+        resume=resume,
+        progress=progress,
+        on_epoch=on_epoch,
+        distributed=distributed,
+    )
+    state = loop.state
+    run.model.cpu()
+    if is_main(distributed):
+        run.save_model(state)
+    result = run.result(state, started, processes)
+    if is_main(distributed):
+        _write_training_json(run.out, result)
+    return result
+
+
+@dataclass
+class _TaskRun:
+    """A task run, prepared: its texts as model inputs, the KG, the model and its collator."""
+
+    config: TaskConfig
+    data: TaskData
+    kg: KnowledgeGraph
+    kg_path: Path | str
+    out: Path
+    linker: dict[str, Any]
+    fact_index: FactIndex | None
+    train_items: list[TaskItem]
+    valid_items: list[TaskItem]
+    #: the share of training texts with a linked concept
+    linked: float
+    model: KgFusionForSequenceClassification | KgFusionForTokenClassification
+    tokenizer: Any
+    collator: TaskCollator
+
+    def train(
+        self,
+        started: float,
+        processes: int,
+        *,
+        resume: bool,
+        progress: bool,
+        on_epoch: Callable[[list[dict[str, float]]], None] | None,
+        distributed: DistributedContext | None,
+    ) -> LoopResult:
+        """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
+        config, model, t = self.config, self.model, self.config.train
+        bf16 = use_bf16(t.precision)
+        optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
+            model, t, len(self.train_items), processes
+        )
+
+        def evaluate() -> tuple[dict[str, float], None]:
+            return self.validate(bf16), None
+
+        # frozen weights come back from the encoder folder when a run resumes: not checkpointed
+        skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
+        return fit(
+            model,
+            optimizer,
+            scheduler,
+            settings=t,
+            num_examples=len(self.train_items),
+            make_batch=self.batch,
+            evaluate=evaluate if self.valid_items else None,
+            select=SELECT[self.data.problem_type],
+            checkpoint=self.out / CHECKPOINT,
+            total_steps=total_steps,
+            steps_per_epoch=steps_per_epoch,
+            started=started,
+            resume=resume,
+            progress=progress,
+            bf16=bf16,
+            skip=skip,
+            log_dir=self.out / "tensorboard",
+            on_epoch=on_epoch,
+            distributed=distributed,
+            # what the run computes from: its settings, the data files' bytes and the KG
+            fingerprint=run_fingerprint(
+                config.resume_fingerprint(), self.kg.fingerprint, config.data, config.valid
+            ),
+        )
+
+    def batch(self, idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
+        """The training batch of the examples ``idx`` (the same in every epoch)."""
+        batch = self.collator([self.train_items[i] for i in idx])
+        batch.pop("offset_mapping", None)
+        return batch
+
+    def validate(self, bf16: bool) -> dict[str, float]:
+        """The validation metrics of the model as it stands."""
+        return evaluate_items(
+            self.model, self.valid_items, self.collator, threshold=self.config.threshold, bf16=bf16
+        )
+
+    def save_model(self, state: dict[str, Any]) -> None:
+        """Write the model folder: weights, tokenizer, fact index, metadata and config."""
+        config = self.config
+        meta = model_meta(
+            self.kg,
+            None,
+            config.model_dump(mode="json"),
+            config.config_hash(),
+            task=config.task,
+            labels=self.data.labels,
+            kg_path=self.kg_path if isinstance(self.kg_path, str) else str(self.kg_path.resolve()),
+            linker=self.linker,
+            max_length=config.model.max_length,
+            threshold=config.threshold,
+            best_valid=state["best"],
+            examples=len(self.train_items),
+        )
+        save_model_folder(
+            self.out,
+            self.model,
+            self.tokenizer,
+            meta=meta,
+            config_yaml=config.to_yaml(),
+            fact_index=self.fact_index,
+        )
+
+    def result(self, state: dict[str, Any], started: float, processes: int) -> TaskTrainResult:
+        """What the run produced and measured, from the loop's final ``state``."""
+        return TaskTrainResult(
+            output=self.out,
+            task=self.config.task,
+            labels=self.data.labels,
+            examples=len(self.train_items),
+            valid_examples=len(self.data.valid),
+            epochs=state["epoch"],
+            steps=state["global_step"],
+            best_valid=state["best"],
+            linked_fraction=self.linked,
+            history=state["history"],
+            seconds=time.perf_counter() - started,
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            processes=processes,
+            throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
+            stopped_by=state.get("stopped_by", "epochs"),
+        )
+
+
+def _prepare_run(
+    config: TaskConfig,
+    data: TaskData,
+    home: Path | None,
+    progress: bool,
+    distributed: DistributedContext | None,
+) -> _TaskRun:
+    """Open the KG, link the texts to it, and build the model (seeded) and its collator."""
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
     out = task_output(config, home)
-    fact_index = None
-    if config.model.fusion == "text_only":  # reads no graph embedding: none trained
-        node_embeddings = torch.zeros(kg.graph.num_nodes, config.embedding.hidden_dim)
-    else:
-        with main_rank_first(distributed):  # one process trains and caches, the others load
-            node_embeddings = ensure_embeddings(kg, config, home, progress)
-            if config.model.fusion == "cross_attention":
-                fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    node_embeddings, fact_index = _graph_inputs(kg, config, home, progress, distributed)
     linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
     builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
     train_items = prepare_items(data.train, data, builder)
-    linked = float(np.mean([bool(i.input.concepts) for i in train_items]))
-    logger.info(
-        "%d training texts (%.0f%% with a linked concept), %d validation texts",
-        len(train_items),
-        100 * linked,
-        len(data.valid),
-    )
+    linked = _linked_fraction(train_items, data)
     # the model's init from the seed alone, whatever ran before (embeddings trained or read)
-    torch.manual_seed(t.seed)
+    torch.manual_seed(config.train.seed)
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
-    valid_examples: Sequence[TaskExample] = data.valid
-    if data.kind == "spans" and tokenizer is not None:  # as kgfuse predict reads them
-        valid_examples, crossing = validation_windows(
-            data.valid, tokenizer, config.model.max_length
-        )
-        _warn_about_the_token_budget(
-            data, tokenizer, config.model.max_length, valid_examples, crossing
-        )
-    elif tokenizer is not None:
-        _warn_about_the_token_budget(data, tokenizer, config.model.max_length)
+    valid_examples = _validation_examples(data, tokenizer, config.model.max_length)
     valid_items = prepare_items(valid_examples, data, builder)
     collator = TaskCollator(
         tokenizer,
@@ -510,93 +642,72 @@ def train_task(
         num_facts=config.model.num_facts,
         fact_dim=model.config.fact_dim,
     )
-    bf16 = use_bf16(t.precision)
-    processes = world_size(distributed)
-    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
-        model, t, len(train_items), processes
+    return _TaskRun(
+        config=config,
+        data=data,
+        kg=kg,
+        kg_path=kg_path,
+        out=out,
+        linker=linker,
+        fact_index=fact_index,
+        train_items=train_items,
+        valid_items=valid_items,
+        linked=linked,
+        model=model,
+        tokenizer=tokenizer,
+        collator=collator,
     )
 
-    def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
-        batch = collator([train_items[i] for i in idx])
-        batch.pop("offset_mapping", None)
-        return batch
 
-    def evaluate() -> tuple[dict[str, float], None]:
-        metrics = evaluate_items(
-            model, valid_items, collator, threshold=config.threshold, bf16=bf16
-        )
-        return metrics, None
+def _graph_inputs(
+    kg: KnowledgeGraph,
+    config: TaskConfig,
+    home: Path | None,
+    progress: bool,
+    distributed: DistributedContext | None,
+) -> tuple[torch.Tensor, FactIndex | None]:
+    """The KG's graph embeddings (zeros for ``text_only``) and its fact index (None but for
+    ``cross_attention``), trained and cached by one process while the others wait."""
+    if config.model.fusion == "text_only":  # reads no graph embedding: none trained
+        return torch.zeros(kg.graph.num_nodes, config.embedding.hidden_dim), None
+    fact_index = None
+    with main_rank_first(distributed):  # one process trains and caches, the others load
+        node_embeddings = ensure_embeddings(kg, config, home, progress)
+        if config.model.fusion == "cross_attention":
+            fact_index = ensure_fact_index(kg, node_embeddings, progress)
+    return node_embeddings, fact_index
 
-    # frozen weights come back from the encoder folder when a run resumes: not checkpointed
-    skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
-    loop = fit(
-        model,
-        optimizer,
-        scheduler,
-        settings=t,
-        num_examples=len(train_items),
-        make_batch=make_batch,
-        evaluate=evaluate if valid_items else None,
-        select=SELECT[data.problem_type],
-        checkpoint=out / CHECKPOINT,
-        total_steps=total_steps,
-        steps_per_epoch=steps_per_epoch,
-        started=started,
-        resume=resume,
-        progress=progress,
-        bf16=bf16,
-        skip=skip,
-        log_dir=out / "tensorboard",
-        on_epoch=on_epoch,
-        distributed=distributed,
-        # what the run computes from: its settings, the data files' bytes and the KG
-        fingerprint=run_fingerprint(
-            config.resume_fingerprint(), kg.fingerprint, config.data, config.valid
-        ),
+
+def _linked_fraction(train_items: Sequence[TaskItem], data: TaskData) -> float:
+    """The share of training texts with a linked concept, logged with the counts of texts."""
+    linked = float(np.mean([bool(i.input.concepts) for i in train_items]))
+    logger.info(
+        "%d training texts (%.0f%% with a linked concept), %d validation texts",
+        len(train_items),
+        100 * linked,
+        len(data.valid),
     )
-    state = loop.state
-    model.cpu()
-    if is_main(distributed):
-        meta = model_meta(
-            kg,
-            None,
-            config.model_dump(mode="json"),
-            config.config_hash(),
-            task=config.task,
-            labels=data.labels,
-            kg_path=kg_path if isinstance(kg_path, str) else str(kg_path.resolve()),
-            linker=linker,
-            max_length=config.model.max_length,
-            threshold=config.threshold,
-            best_valid=state["best"],
-            examples=len(train_items),
-        )
-        save_model_folder(
-            out, model, tokenizer, meta=meta, config_yaml=config.to_yaml(), fact_index=fact_index
-        )
-    result = TaskTrainResult(
-        output=out,
-        task=config.task,
-        labels=data.labels,
-        examples=len(train_items),
-        valid_examples=len(data.valid),
-        epochs=state["epoch"],
-        steps=state["global_step"],
-        best_valid=state["best"],
-        linked_fraction=linked,
-        history=state["history"],
-        seconds=time.perf_counter() - started,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        processes=processes,
-        throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
-        stopped_by=state.get("stopped_by", "epochs"),
+    return linked
+
+
+def _validation_examples(data: TaskData, tokenizer: Any, max_length: int) -> Sequence[TaskExample]:
+    """The examples to validate on (token classification: the sentence windows ``kgfuse
+    predict`` reads), once the token budget's warnings are logged (models that read text)."""
+    if data.kind == "spans" and tokenizer is not None:  # as kgfuse predict reads them
+        windows, crossing = validation_windows(data.valid, tokenizer, max_length)
+        _warn_about_the_token_budget(data, tokenizer, max_length, windows, crossing)
+        return windows
+    if tokenizer is not None:
+        _warn_about_the_token_budget(data, tokenizer, max_length)
+    return data.valid
+
+
+def _write_training_json(out: Path, result: TaskTrainResult) -> None:
+    """Write ``training.json`` (the result, as valid JSON) into the model folder, atomically."""
+    data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
+    write_atomic(
+        out / "training.json", json.dumps(_json_safe(data_json), indent=2, allow_nan=False)
     )
-    if is_main(distributed):
-        data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-        write_atomic(
-            out / "training.json", json.dumps(_json_safe(data_json), indent=2, allow_nan=False)
-        )
-    return result
 
 
 def _json_safe(value: Any) -> Any:
