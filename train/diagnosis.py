@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -71,7 +71,7 @@ from train.checkpoint import holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerprint
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
-from train.loop import autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
@@ -428,6 +428,156 @@ def train_diagnosis(
     if t.num_threads:
         torch.set_num_threads(t.num_threads)
     torch.manual_seed(t.seed)
+    run = _prepare_run(config, home, progress, distributed)
+    processes = world_size(distributed)
+    loop = run.train(
+        started,
+        processes,
+        dev_cases,
+        resume=resume,
+        progress=progress,
+        on_epoch=on_epoch,
+        distributed=distributed,
+    )
+    state = loop.state
+    if not is_main(distributed):
+        return _rank_result(run.out, state, started, processes)
+    run.model.cpu()  # calibration, development cases and export run on the CPU
+    calibration = run.calibrate(loop.best_payload)
+    dev_metrics = run.final_dev_metrics()
+    run.save_model(state, calibration.temperature)
+    result = _main_result(run.out, state, started, processes, calibration, dev_metrics)
+    atomic_write_text(_result_json(result), run.out / "training.json")
+    return result
+
+
+class _Calibration(NamedTuple):
+    """The temperature fitted on the validation patients, and the ECE before and after it."""
+
+    temperature: float
+    ece_before: float
+    ece_after: float
+
+
+@dataclass
+class _DiagnosisRun:
+    """A diagnosis run, prepared: the KG and its resources, the simulated patients as model
+    inputs, the model and its collator."""
+
+    config: DiagnosisConfig
+    kg: KnowledgeGraph
+    out: Path
+    fact_index: FactIndex
+    builder: PatientInputBuilder
+    train_data: SimulatedPatients
+    valid_data: SimulatedPatients
+    model: KgFusionForDiagnosis
+    tokenizer: Any
+    collator: PatientCollator
+    bf16: bool
+    #: the real development cases, prepared when training starts (None: none to score)
+    dev: DevCases | None = None
+
+    def train(
+        self,
+        started: float,
+        processes: int,
+        dev_cases: Sequence[Any] | None,
+        *,
+        resume: bool,
+        progress: bool,
+        on_epoch: Callable[[list[dict[str, float]]], None] | None,
+        distributed: DistributedContext | None,
+    ) -> LoopResult:
+        """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
+        config, model, t = self.config, self.model, self.config.train
+        optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
+            model, t, len(self.train_data), processes
+        )
+        self.dev = DevCases.prepare(self.builder, model, dev_cases) if dev_cases else None
+        return fit(
+            model,
+            optimizer,
+            scheduler,
+            settings=t,
+            num_examples=len(self.train_data),
+            make_batch=self.batch,
+            evaluate=self.validate,
+            select="mrr",
+            checkpoint=self.out / CHECKPOINT,
+            total_steps=total_steps,
+            steps_per_epoch=steps_per_epoch,
+            started=started,
+            resume=resume,
+            progress=progress,
+            bf16=self.bf16,
+            skip=_SKIP,
+            log_dir=self.out / "tensorboard",
+            distributed=distributed,
+            on_epoch=on_epoch,
+            # the simulated patients come from the KG, seeded: the settings and the KG suffice
+            fingerprint=run_fingerprint(config.resume_fingerprint(), self.kg.fingerprint),
+        )
+
+    def batch(self, idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
+        """The training batch of the patients ``idx``, their texts rendered anew each epoch."""
+        return self.collator([self.train_data.prepare(i, epoch).input for i in idx])
+
+    def validate(self) -> tuple[dict[str, float], tuple[torch.Tensor, torch.Tensor]]:
+        """Rank metrics of the validation patients (and of the dev cases, when there are
+        some), with the validation logits and labels (for calibration)."""
+        logits, labels = evaluate_patients(
+            self.model, self.valid_data, self.collator, 64, self.bf16
+        )
+        metrics = rank_metrics_from_logits(logits, labels)
+        if self.dev is not None:
+            metrics.update(score_dev_cases(self.model, self.dev, self.collator, self.bf16))
+        return metrics, (logits, labels)
+
+    def calibrate(self, best_valid: tuple[torch.Tensor, torch.Tensor] | None) -> _Calibration:
+        """Fit the model's calibration temperature on the best epoch's validation logits
+        (``best_valid``; None: scored again) and set it in the model's config."""
+        if best_valid is None:  # resumed after the best epoch: score the validation set again
+            best_valid = evaluate_patients(
+                self.model, self.valid_data, self.collator, 64, self.bf16
+            )
+        logits, labels = best_valid
+        probs = torch.softmax(logits, -1)
+        ece_before = expected_calibration_error(probs, labels)
+        temperature = fit_temperature(logits, labels)
+        self.model.config.calibration_temperature = temperature
+        ece_after = expected_calibration_error(torch.softmax(logits / temperature, -1), labels)
+        return _Calibration(temperature, ece_before, ece_after)
+
+    def final_dev_metrics(self) -> dict[str, float]:
+        """The dev cases' metrics of the final model (none without dev cases)."""
+        if self.dev is None:
+            return {}
+        return score_dev_cases(self.model, self.dev, self.collator, self.bf16)
+
+    def save_model(self, state: dict[str, Any], temperature: float) -> None:
+        """Write the model folder with its calibration ``temperature`` (:func:`_save_model`)."""
+        _save_model(
+            self.out,
+            self.model,
+            self.tokenizer,
+            self.fact_index,
+            self.kg,
+            self.builder,
+            self.config,
+            state,
+            temperature,
+        )
+
+
+def _prepare_run(
+    config: DiagnosisConfig,
+    home: Path | None,
+    progress: bool,
+    distributed: DistributedContext | None,
+) -> _DiagnosisRun:
+    """Open the KG and its resources, simulate the patients, and build the model (seeded)
+    and its collator."""
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
     out = diagnosis_output(config, home)
@@ -436,23 +586,10 @@ def train_diagnosis(
         # every model reads candidate label vectors from the index tables; only
         # cross-attention models retrieve facts per patient
         fact_index = ensure_fact_index(kg, node_embeddings, progress)
-    likelihood = PhenotypeLikelihood.from_graph(
-        kg,
-        subjects=candidate_subjects(kg, config.model.candidates),
-        config=prior_config(config.model),
-    )
-    builder = PatientInputBuilder(
-        kg,
-        likelihood,
-        fact_index if config.model.fusion == "cross_attention" else None,
-        config.model.num_facts,
-    )
-    simulator = PatientSimulator(kg.hierarchy, kg.annotations, config.simulation.simulator_config())
-    simulable = set(simulator.diseases)
-    diseases = [d for d in builder.candidates if d in simulable]
-    train_patients, valid_patients = _split_patients(simulator, diseases, config)
+    builder = _input_builder(kg, config, fact_index)
+    train_patients, valid_patients = _simulate_patients(kg, builder, config)
     # the model's init from the seed alone, whatever ran before (embeddings trained or read)
-    torch.manual_seed(t.seed)
+    torch.manual_seed(config.train.seed)
     model, tokenizer = build_model(config, builder, node_embeddings, fact_index)
     names = PhenotypeNames.from_lexicon(kg.lexicon) if model.config.uses_text else None
     train_data = SimulatedPatients(train_patients, builder, names, config.simulation.seed)
@@ -463,74 +600,83 @@ def train_diagnosis(
         num_facts=config.model.num_facts,
         fact_dim=model.config.fact_dim,
     )
-    bf16 = use_bf16(t.precision)
-    processes = world_size(distributed)
-    optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
-        model, t, len(train_data), processes
+    return _DiagnosisRun(
+        config=config,
+        kg=kg,
+        out=out,
+        fact_index=fact_index,
+        builder=builder,
+        train_data=train_data,
+        valid_data=valid_data,
+        model=model,
+        tokenizer=tokenizer,
+        collator=collator,
+        bf16=use_bf16(config.train.precision),
     )
 
-    def make_batch(idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
-        return collator([train_data.prepare(i, epoch).input for i in idx])
 
-    dev = DevCases.prepare(builder, model, dev_cases) if dev_cases else None
-
-    def evaluate() -> tuple[dict[str, float], tuple[torch.Tensor, torch.Tensor]]:
-        logits, labels = evaluate_patients(model, valid_data, collator, 64, bf16)
-        metrics = rank_metrics_from_logits(logits, labels)
-        if dev is not None:
-            metrics.update(score_dev_cases(model, dev, collator, bf16))
-        return metrics, (logits, labels)
-
-    loop = fit(
-        model,
-        optimizer,
-        scheduler,
-        settings=t,
-        num_examples=len(train_data),
-        make_batch=make_batch,
-        evaluate=evaluate,
-        select="mrr",
-        checkpoint=out / CHECKPOINT,
-        total_steps=total_steps,
-        steps_per_epoch=steps_per_epoch,
-        started=started,
-        resume=resume,
-        progress=progress,
-        bf16=bf16,
-        skip=_SKIP,
-        log_dir=out / "tensorboard",
-        distributed=distributed,
-        on_epoch=on_epoch,
-        # the simulated patients come from the KG, seeded: the settings and the KG suffice
-        fingerprint=run_fingerprint(config.resume_fingerprint(), kg.fingerprint),
+def _input_builder(
+    kg: KnowledgeGraph, config: DiagnosisConfig, fact_index: FactIndex
+) -> PatientInputBuilder:
+    """The model's input builder: the symbolic prior over the candidates, and the fact
+    index for the models that retrieve facts (cross-attention)."""
+    likelihood = PhenotypeLikelihood.from_graph(
+        kg,
+        subjects=candidate_subjects(kg, config.model.candidates),
+        config=prior_config(config.model),
     )
-    state = loop.state
-    throughput = state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)
-    if not is_main(distributed):
-        return DiagnosisTrainResult(
-            output=out,
-            epochs=state["epoch"],
-            steps=state["global_step"],
-            best_valid=state["best"],
-            history=state["history"],
-            seconds=time.perf_counter() - started,
-            processes=processes,
-            throughput=throughput,
-            stopped_by=state.get("stopped_by", "epochs"),
-        )
-    model.cpu()  # calibration, development cases and export run on the CPU
-    best_valid = loop.best_payload
-    if best_valid is None:  # resumed after the best epoch: score the validation set again
-        best_valid = evaluate_patients(model, valid_data, collator, 64, bf16)
-    logits, labels = best_valid
-    probs = torch.softmax(logits, -1)
-    ece_before = expected_calibration_error(probs, labels)
-    temperature = fit_temperature(logits, labels)
-    model.config.calibration_temperature = temperature
-    ece_after = expected_calibration_error(torch.softmax(logits / temperature, -1), labels)
-    dev_metrics = score_dev_cases(model, dev, collator, bf16) if dev is not None else {}
-    _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature)
-    result = DiagnosisTrainResult(
+    return PatientInputBuilder(
+        kg,
+        likelihood,
+        fact_index if config.model.fusion == "cross_attention" else None,
+        config.model.num_facts,
+    )
+
+
+def _simulate_patients(
+    kg: KnowledgeGraph, builder: PatientInputBuilder, config: DiagnosisConfig
+) -> tuple[list[SimulatedPatient], list[SimulatedPatient]]:
+    """The simulated training and validation patients of the candidates the simulator
+    knows (:func:`_split_patients`)."""
+    simulator = PatientSimulator(kg.hierarchy, kg.annotations, config.simulation.simulator_config())
+    simulable = set(simulator.diseases)
+    diseases = [d for d in builder.candidates if d in simulable]
+    return _split_patients(simulator, diseases, config)
+
+
+def _throughput(state: dict[str, Any]) -> float:
+    """Patients per second in the loop's training steps (all processes together)."""
+    return state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)
+
+
+def _rank_result(
+    out: Path, state: dict[str, Any], started: float, processes: int
+) -> DiagnosisTrainResult:
+    """What a rank other than 0 returns after training (rank 0 saves the model)."""
+    return DiagnosisTrainResult(
+        output=out,
+        epochs=state["epoch"],
+        steps=state["global_step"],
+        best_valid=state["best"],
+        history=state["history"],
+        seconds=time.perf_counter() - started,
+        processes=processes,
+        throughput=_throughput(state),
+        stopped_by=state.get("stopped_by", "epochs"),
+    )
+
+
+def _main_result(
+    out: Path,
+    state: dict[str, Any],
+    started: float,
+    processes: int,
+    calibration: _Calibration,
+    dev: dict[str, float],
+) -> DiagnosisTrainResult:
+    """What the run produced and measured (rank 0): the loop's counts, the calibration and
+    the final dev metrics."""
+    return DiagnosisTrainResult(
         output=out,
         epochs=state["epoch"],
         steps=state["global_step"],
@@ -538,16 +684,14 @@ def train_diagnosis(
         history=state["history"],
         seconds=time.perf_counter() - started,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        temperature=temperature,
-        ece_before=ece_before,
-        ece_after=ece_after,
-        dev=dev_metrics,
+        temperature=calibration.temperature,
+        ece_before=calibration.ece_before,
+        ece_after=calibration.ece_after,
+        dev=dev,
         processes=processes,
-        throughput=throughput,
+        throughput=_throughput(state),
         stopped_by=state.get("stopped_by", "epochs"),
     )
-    atomic_write_text(_result_json(result), out / "training.json")
-    return result
 
 
 def _result_json(result: DiagnosisTrainResult) -> str:
