@@ -30,7 +30,6 @@ from encoders.graph_model import (
     EMBEDDINGS_META_FILE,
     DamagedEmbeddingsError,
     GraphEncoderConfig,
-    atomic_write_text,
     load_node_embeddings,
 )
 from encoders.text import TextEncoderConfig, default_encoder_path
@@ -72,6 +71,7 @@ from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerpr
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
 from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.result_json import write_result_json
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
@@ -447,7 +447,7 @@ def train_diagnosis(
     dev_metrics = run.final_dev_metrics()
     run.save_model(state, calibration.temperature)
     result = _main_result(run.out, state, started, processes, calibration, dev_metrics)
-    atomic_write_text(_result_json(result), run.out / "training.json")
+    write_result_json(run.out, result)
     return result
 
 
@@ -692,13 +692,6 @@ def _main_result(
         throughput=_throughput(state),
         stopped_by=state.get("stopped_by", "epochs"),
     )
-
-
-def _result_json(result: DiagnosisTrainResult) -> str:
-    import json
-
-    data = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-    return json.dumps(data, indent=2)
 
 
 @dataclass

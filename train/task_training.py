@@ -23,7 +23,6 @@ span P/R/F1 (tokens); see :mod:`eval.task_metrics`.
 from __future__ import annotations
 
 import bisect
-import json
 import logging
 import resource
 import time
@@ -59,7 +58,6 @@ from fusion.tasks import (
     tag_tokens,
     token_counter,
 )
-from kg.atomic import write_atomic
 from kg.knowledge_graph import KnowledgeGraph
 from kg.remote import kg_location
 from kg.store import default_kg_path, kgfuse_home
@@ -68,6 +66,7 @@ from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.result_json import write_result_json
 from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
@@ -483,7 +482,7 @@ def train_task(
         run.save_model(state)
     result = run.result(state, started, processes)
     if is_main(distributed):
-        _write_training_json(run.out, result)
+        write_result_json(run.out, result)
     return result
 
 
@@ -700,24 +699,3 @@ def _validation_examples(data: TaskData, tokenizer: Any, max_length: int) -> Seq
     if tokenizer is not None:
         _warn_about_the_token_budget(data, tokenizer, max_length)
     return data.valid
-
-
-def _write_training_json(out: Path, result: TaskTrainResult) -> None:
-    """Write ``training.json`` (the result, as valid JSON) into the model folder, atomically."""
-    data_json = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
-    write_atomic(
-        out / "training.json", json.dumps(_json_safe(data_json), indent=2, allow_nan=False)
-    )
-
-
-def _json_safe(value: Any) -> Any:
-    """``value`` with every float that JSON cannot hold (NaN, infinities: the loss of an
-    epoch that ran no step, a throughput of no step) as None, so ``training.json`` is
-    valid JSON (``null``)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value

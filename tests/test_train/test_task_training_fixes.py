@@ -254,13 +254,6 @@ def test_a_run_ending_at_an_epoch_end_writes_one_epoch_and_valid_json(
     assert training["epochs"] == 1 and len(training["history"]) == 1
 
 
-def test_training_json_holds_null_for_a_missing_number() -> None:
-    value = {"loss": float("nan"), "x": [1.0, float("inf")], "n": 3, "s": "a"}
-    safe = task_training._json_safe(value)
-    assert safe == {"loss": None, "x": [1.0, None], "n": 3, "s": "a"}
-    assert json.dumps(safe, allow_nan=False)
-
-
 # ------------------------------------------------------------------------ failed runs
 def test_a_failed_run_leaves_no_folder_it_made(
     legal_task_env: LegalTaskEnv, tmp_path: Path
