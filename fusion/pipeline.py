@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,11 +34,8 @@ from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_r
 from fusion.ordered_probabilities import along_order
 from fusion.precision import check_precision
 from fusion.shortlist import (
-    DEFAULT_LEAD,
-    DEFAULT_POOL,
-    DEFAULT_SHORTLIST,
-    DEFAULT_SIMILARITY_WEIGHT,
     CandidateMismatchError,
+    RankingSettings,
     TieredOrder,
     add_similarity,
     candidate_similarity,
@@ -713,42 +709,15 @@ class Diagnoser:
         meta: dict[str, Any],
         linker=None,
         *,
-        shortlist: int = DEFAULT_SHORTLIST,
+        ranking: RankingSettings | None = None,
         precision: str = "auto",
-        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
-        lead: int = DEFAULT_LEAD,
-        pool: int = DEFAULT_POOL,
-        ordered_probabilities: bool = True,
     ) -> None:
-        if shortlist < 0:
-            raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {shortlist}")
-        if lead < 0 or pool < 0:
-            raise ValueError(f"lead and pool must be >= 0 (pool 0: no pool), got {lead}, {pool}")
-        if not similarity_weight >= 0.0 or math.isinf(similarity_weight):
-            raise ValueError(f"similarity weight must be a number >= 0, got {similarity_weight}")
-        if pool > 0 and 0 < shortlist < len(builder.candidates) and lead > shortlist:
-            # The lead keeps the model's order of the candidates it re-ranks: past the
-            # shortlist the model has placed nothing, and the pool places what follows the
-            # lead (fusion.shortlist.tiered stops the lead there too). Without a pool the
-            # lead is not used: the shortlist's order goes on.
-            logger.info("lead %d stops at the end of the shortlist (%d)", lead, shortlist)
-            lead = shortlist
         self.model = model.eval()
-        #: the prior's top candidates that the model re-ranks (:mod:`fusion.shortlist`)
-        self.shortlist = shortlist
-        #: weight of the Resnik similarity added to the scores of those candidates
-        self.similarity_weight = float(similarity_weight)
-        #: places of the differential that keep the model's order of the shortlist (at most
-        #: the shortlist when there is a pool: a longer lead given is cut to it)
-        self.lead = lead
-        #: the prior's top candidates that fill the places after the lead, by the prior plus
-        #: the weighted similarity (0: the shortlist's order goes on)
-        self.pool = pool
-        #: the probabilities fall with the rank (:mod:`fusion.ordered_probabilities`); False:
-        #: the model's own, as decisions recorded before 2026-12-02 had them
-        self.ordered_probabilities = bool(ordered_probabilities)
+        #: how the differential is put together (:class:`fusion.shortlist.RankingSettings`),
+        #: a lead longer than the shortlist cut to it when a pool follows
+        self.ranking = (ranking or RankingSettings()).for_candidates(len(builder.candidates))
         self.similarity: ResnikRanker | None = None
-        if self.similarity_weight > 0.0:
+        if self.ranking.similarity_weight > 0.0:
             self.similarity = candidate_similarity(builder.kg, builder.candidates)
         self.tokenizer = tokenizer
         self.builder = builder
@@ -776,13 +745,14 @@ class Diagnoser:
     def ranking_settings(self) -> dict[str, Any]:
         """What a ranking depends on besides the model and the input (audit records keep
         it, and a replay passes it back)."""
+        r = self.ranking
         return {
-            "shortlist": self.shortlist,
+            "shortlist": r.shortlist,
             "precision": self.precision,
-            "similarity_weight": self.similarity_weight,
-            "lead": self.lead,
-            "pool": self.pool,
-            "ordered_probabilities": self.ordered_probabilities,
+            "similarity_weight": r.similarity_weight,
+            "lead": r.lead,
+            "pool": r.pool,
+            "ordered_probabilities": r.ordered_probabilities,
         }
 
     @classmethod
@@ -792,23 +762,14 @@ class Diagnoser:
         kg: KnowledgeGraph,
         *,
         linker=None,
-        shortlist: int = DEFAULT_SHORTLIST,
+        ranking: RankingSettings | None = None,
         precision: str = "auto",
-        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
-        lead: int = DEFAULT_LEAD,
-        pool: int = DEFAULT_POOL,
-        ordered_probabilities: bool = True,
     ) -> Diagnoser:
-        """Load a model folder against the KG it was trained on; ``shortlist``: the prior's
-        top candidates that the model re-ranks (0: the model ranks every candidate);
-        ``precision``: ``auto``, ``fp32``, ``bf16`` or ``int8`` (:func:`resolve_precision`);
-        ``similarity_weight``: weight of the Resnik similarity added to the scores of those
-        candidates (0: none); ``lead`` and ``pool``: the model's first ``lead`` lead the
-        differential, the rest of the prior's top ``pool`` follow by the prior plus the
-        weighted similarity (pool 0: none; :mod:`fusion.shortlist`); with a pool, a lead
-        longer than the shortlist stops at its end (the model places only what it re-ranks);
-        ``ordered_probabilities``: the probabilities fall with the rank (False: the model's
-        own, for replaying decisions recorded before they did).
+        """Load a model folder against the KG it was trained on; ``ranking``: how the
+        differential is put together (default: :class:`fusion.shortlist.RankingSettings`'s
+        defaults; with a pool, a lead longer than the shortlist stops at its end: the model
+        places only what it re-ranks); ``precision``: ``auto``, ``fp32``, ``bf16`` or
+        ``int8`` (:func:`resolve_precision`).
 
         Raises:
             KGMismatchError: the model was trained on another KG (by ``kgfuse_model.json``
@@ -861,12 +822,8 @@ class Diagnoser:
             builder,
             meta,
             linker,
-            shortlist=shortlist,
+            ranking=ranking,
             precision=precision,
-            similarity_weight=similarity_weight,
-            lead=lead,
-            pool=pool,
-            ordered_probabilities=ordered_probabilities,
         )
 
     def link(self, text: str) -> list[LinkedFinding]:
@@ -909,14 +866,9 @@ class Diagnoser:
         """:func:`fusion.shortlist.add_similarity` with this diagnoser's settings."""
         if self.similarity is None:
             return {}
+        r = self.ranking
         return add_similarity(
-            scores,
-            ranked_by,
-            self.shortlist,
-            present,
-            self.similarity,
-            self.similarity_weight,
-            self.pool,
+            scores, ranked_by, r.shortlist, present, self.similarity, r.similarity_weight, r.pool
         )
 
     def _model_scores(
@@ -1034,9 +986,10 @@ class Diagnoser:
             scores, probs = ranked_by.copy(), _posterior(ranked_by)
         present_iris = [f.iri for f in prepared.findings if not f.excluded]
         similarity = self._add_similarity(present_iris, scores, ranked_by)
-        fill = fill_values(ranked_by, similarity, self.similarity_weight)
-        every = tiered(scores, ranked_by, fill, self.shortlist, self.lead, self.pool)
-        if self.ordered_probabilities:  # they fall with the rank
+        r = self.ranking
+        fill = fill_values(ranked_by, similarity, r.similarity_weight)
+        every = tiered(scores, ranked_by, fill, r.shortlist, r.lead, r.pool)
+        if r.ordered_probabilities:  # they fall with the rank
             probs = along_order(probs, every.order)
         placed = TieredOrder(every.order[: max(top_k, 0)], every.spans)
         imputed = self._imputed(prepared.prior, placed.order.tolist())

@@ -43,8 +43,10 @@ entry of a ranking says which tier placed it (:class:`TieredOrder`).
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,6 +54,8 @@ from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.rules.resnik import ResnikRanker
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_LEAD",
@@ -61,6 +65,7 @@ __all__ = [
     "PLACED_BY",
     "RANKING_VERSION",
     "CandidateMismatchError",
+    "RankingSettings",
     "TieredOrder",
     "add_similarity",
     "candidate_similarity",
@@ -91,6 +96,51 @@ DEFAULT_LEAD = 5
 #: The prior's top candidates that fill the places after the lead, by the prior plus the
 #: weighted similarity (0: no such tier; the shortlist's order goes on).
 DEFAULT_POOL = 20
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """How a differential is put together from the model's scores and the prior.
+
+    The prior's top ``shortlist`` candidates (0: every one) are re-ranked by the model's
+    score plus ``similarity_weight`` times the patient's symmetric Resnik similarity; the
+    first ``lead`` places keep that order; the prior's top ``pool`` fill the places after
+    the lead by the prior plus the weighted similarity (0: the shortlist's order goes on);
+    the rest follow the prior. ``ordered_probabilities``: the probabilities fall with the
+    rank (:mod:`fusion.ordered_probabilities`; False: the model's own, as decisions
+    recorded before 2026-12-02 had them). Audit records keep them.
+
+    Raises:
+        ValueError: a count below 0, or a weight that is not a number >= 0.
+    """
+
+    shortlist: int = DEFAULT_SHORTLIST
+    similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT
+    lead: int = DEFAULT_LEAD
+    pool: int = DEFAULT_POOL
+    ordered_probabilities: bool = True
+
+    def __post_init__(self) -> None:
+        if self.shortlist < 0:
+            raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {self.shortlist}")
+        if self.lead < 0 or self.pool < 0:
+            raise ValueError(
+                f"lead and pool must be >= 0 (pool 0: no pool), got {self.lead}, {self.pool}"
+            )
+        weight = self.similarity_weight
+        if not weight >= 0.0 or math.isinf(weight):
+            raise ValueError(f"similarity weight must be a number >= 0, got {weight}")
+        object.__setattr__(self, "similarity_weight", float(weight))
+        object.__setattr__(self, "ordered_probabilities", bool(self.ordered_probabilities))
+
+    def for_candidates(self, count: int) -> RankingSettings:
+        """These settings over ``count`` candidates: with a pool, a lead longer than a
+        shortlist that leaves candidates out stops at the shortlist's end (past it the model
+        has placed nothing, and :func:`tiered` stops the lead there too)."""
+        if self.pool > 0 and 0 < self.shortlist < count and self.lead > self.shortlist:
+            logger.info("lead %d stops at the end of the shortlist (%d)", self.lead, self.shortlist)
+            return replace(self, lead=self.shortlist)
+        return self
 
 
 def _checked(scores: np.ndarray, prior: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -35,12 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fusion.pipeline import Diagnoser, DiagnosisResult
-from fusion.shortlist import (
-    DEFAULT_LEAD,
-    DEFAULT_POOL,
-    DEFAULT_SHORTLIST,
-    DEFAULT_SIMILARITY_WEIGHT,
-)
+from fusion.shortlist import DEFAULT_LEAD, RankingSettings
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress, to_iri
 from kg.remote import kg_location
@@ -502,18 +497,11 @@ class DiagnosisService:
         audit_db: the audit database (None: ``<home>/audit.sqlite``).
         store_input: keep the input itself in the audit record (else only its hash).
         rules_top: candidates checked by the rules.
-        shortlist: the prior's top candidates the model re-ranks (0: it ranks every one).
+        ranking: how the differential is put together
+            (:class:`fusion.shortlist.RankingSettings`; default: its defaults); recorded
+            with each decision.
         precision: the encoder's inference precision, ``auto``, ``fp32``, ``bf16`` or ``int8``
             (:func:`fusion.pipeline.resolve_precision`); recorded with each decision.
-        similarity_weight: weight of the Resnik similarity added to the scores of the
-            candidates the model re-ranks (:mod:`fusion.shortlist`); recorded with each
-            decision.
-        lead, pool: the model's first ``lead`` lead the ranking, the rest of the prior's top
-            ``pool`` follow by the prior plus the weighted similarity (pool 0: none);
-            recorded with each decision.
-        ordered_probabilities: the probabilities fall with the rank
-            (:mod:`fusion.ordered_probabilities`; False: the model's own, to replay
-            decisions recorded before they did); recorded with each decision.
     """
 
     def __init__(
@@ -525,12 +513,8 @@ class DiagnosisService:
         audit: bool = True,
         store_input: bool = True,
         rules_top: int = 3,
-        shortlist: int = DEFAULT_SHORTLIST,
+        ranking: RankingSettings | None = None,
         precision: str = "auto",
-        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
-        lead: int = DEFAULT_LEAD,
-        pool: int = DEFAULT_POOL,
-        ordered_probabilities: bool = True,
         audit_db: Path | None = None,
     ) -> None:
         from kgfuse.resources import default_linker
@@ -555,12 +539,8 @@ class DiagnosisService:
                 self.model_dir,
                 self.kg,
                 linker=default_linker(self.kg),
-                shortlist=shortlist,
+                ranking=ranking,
                 precision=precision,
-                similarity_weight=similarity_weight,
-                lead=lead,
-                pool=pool,
-                ordered_probabilities=ordered_probabilities,
             )
         except BaseException:
             if self._hashing is not None:
@@ -762,22 +742,27 @@ class DiagnosisService:
                 yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
 
 
-def recorded_ranking_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The ranking settings (:attr:`fusion.pipeline.Diagnoser.ranking_settings`) an audit
-    record's ``config`` holds; a record made before a setting existed was ranked without it."""
-    return {
+def recorded_ranking(config: Mapping[str, Any]) -> RankingSettings:
+    """The ranking settings an audit record's ``config`` holds
+    (:attr:`fusion.pipeline.Diagnoser.ranking_settings`); a decision recorded before a setting
+    existed was ranked without it."""
+    return RankingSettings(
         # decisions recorded before shortlists were made with the model ranking every candidate
-        "shortlist": int(config.get("shortlist", 0)),
-        # and before bf16 inference, in fp32
-        "precision": str(config.get("precision", "fp32")),
+        shortlist=int(config.get("shortlist", 0)),
         # and before the similarity, by the model's score alone
-        "similarity_weight": float(config.get("similarity_weight", 0.0)),
+        similarity_weight=float(config.get("similarity_weight", 0.0)),
         # and before the pool, in the shortlist's order
-        "lead": int(config.get("lead", DEFAULT_LEAD)),
-        "pool": int(config.get("pool", 0)),
+        lead=int(config.get("lead", DEFAULT_LEAD)),
+        pool=int(config.get("pool", 0)),
         # and before 2026-12-02 with the model's own probabilities
-        "ordered_probabilities": bool(config.get("ordered_probabilities", False)),
-    }
+        ordered_probabilities=bool(config.get("ordered_probabilities", False)),
+    )
+
+
+def recorded_precision(config: Mapping[str, Any], before: str = "fp32") -> str:
+    """The encoder's precision an audit record's ``config`` holds; ``before``: that of the
+    decisions recorded before it was kept (fp32: before bf16 inference)."""
+    return str(config.get("precision", before))
 
 
 def replay(record: Mapping[str, Any]):
@@ -794,7 +779,8 @@ def replay(record: Mapping[str, Any]):
         home,
         audit=False,
         rules_top=int(config.get("rules_top", 3)),
-        **recorded_ranking_settings(config),
+        ranking=recorded_ranking(config),
+        precision=recorded_precision(config),
     )
     explanation = service.run(record["input"], 0, int(config.get("top_k", 10)))[1]
     if ((record.get("explanation") or {}).get("metadata") or {}).get("model_files"):

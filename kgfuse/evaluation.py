@@ -24,10 +24,7 @@ from eval.diagnosis import (
 )
 from fusion.pipeline import Diagnoser, DiagnosisResult, patient_findings
 from fusion.shortlist import (
-    DEFAULT_LEAD,
-    DEFAULT_POOL,
-    DEFAULT_SHORTLIST,
-    DEFAULT_SIMILARITY_WEIGHT,
+    RankingSettings,
     fill_values,
     tiered_keys,
 )
@@ -109,10 +106,9 @@ def model_ranker(
         )
         found = result.candidate_scores
         assert found is not None  # asked for
-        fill = fill_values(found.prior, found.similarity, diagnoser.similarity_weight)
-        keys = tiered_keys(
-            found.scores, found.prior, fill, diagnoser.shortlist, diagnoser.lead, diagnoser.pool
-        )
+        r = diagnoser.ranking
+        fill = fill_values(found.prior, found.similarity, r.similarity_weight)
+        keys = tiered_keys(found.scores, found.prior, fill, r.shortlist, r.lead, r.pool)
         items = list(zip(candidates, keys.tolist(), strict=True))
         if not probabilities or not result.ranking:
             return items
@@ -153,11 +149,8 @@ def evaluate_diagnosis(
     limit: int | None = None,
     sample: int | None = None,
     n_resamples: int = 1000,
-    shortlist: int = DEFAULT_SHORTLIST,
+    ranking: RankingSettings | None = None,
     precision: str = "auto",
-    similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
-    lead: int = DEFAULT_LEAD,
-    pool: int = DEFAULT_POOL,
     measurements: bool = False,
     progress: bool = True,
 ) -> EvalReport:
@@ -174,17 +167,14 @@ def evaluate_diagnosis(
         limit: evaluate the first ``limit`` cases only (quick checks).
         sample: evaluate a seeded random sample of this many cases (every cohort has a chance).
         n_resamples: bootstrap resamples of the 95% intervals.
-        shortlist: the prior's top candidates each model re-ranks (0: the model ranks every
-            candidate; :mod:`fusion.shortlist`).
+        ranking: how each model's differential is put together
+            (:class:`fusion.shortlist.RankingSettings`; default: its defaults).
         precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
-        similarity_weight: weight of the Resnik similarity added to the scores each model
-            re-ranks by (:mod:`fusion.shortlist`).
-        lead, pool: each model's first ``lead`` lead its ranking, the rest of the prior's top
-            ``pool`` follow by the prior plus the weighted similarity (pool 0: none).
         measurements: the linker of free-text cases also reads growth measurements
             (:mod:`encoders.measurements`).
         progress: progress bars.
     """
+    ranking = ranking or RankingSettings()
     # an id newer than the KG's release is read by the name written beside it
     cases = read_cases(Path(cases_path), kg.hierarchy, read_label=default_linker(kg).read_label)
     if limit is not None:
@@ -212,10 +202,10 @@ def evaluate_diagnosis(
         "num_candidates": len(likelihood),
         "resnik": {**RESNIK_SETTINGS, "aspects": list(RESNIK_SETTINGS["aspects"])},
         "likelihood": asdict(likelihood.config),
-        "shortlist": shortlist,
-        "similarity_weight": similarity_weight,
-        "lead": lead,
-        "pool": pool,
+        "shortlist": ranking.shortlist,
+        "similarity_weight": ranking.similarity_weight,
+        "lead": ranking.lead,
+        "pool": ranking.pool,
         "measurements": measurements,
         "models": {},
     }
@@ -225,11 +215,8 @@ def evaluate_diagnosis(
             Path(folder),
             kg,
             linker=linker,
-            shortlist=shortlist,
+            ranking=ranking,
             precision=precision,
-            similarity_weight=similarity_weight,
-            lead=lead,
-            pool=pool,
         )
         name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
         rankers[name] = model_ranker(diagnoser)

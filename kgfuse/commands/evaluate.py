@@ -16,6 +16,7 @@ from fusion.shortlist import (
     DEFAULT_POOL,
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
+    RankingSettings,
 )
 from kg.atomic import existing_ancestor
 from kgfuse.commands.common import (
@@ -239,6 +240,7 @@ def eval_diagnosis(
 
     # every option and input checked before the KG or a model is loaded (--precision by
     # its option's callback)
+    ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
     for folder in model or []:
         if not folder.is_dir():
             raise FileNotFoundError(f"--model folder not found: {folder}")
@@ -262,11 +264,8 @@ def eval_diagnosis(
         limit=limit,
         sample=sample,
         n_resamples=resamples,
-        shortlist=shortlist,
+        ranking=ranking,
         precision=precision,
-        similarity_weight=similarity_weight,
-        lead=lead,
-        pool=pool,
         measurements=measurements,
     )
     console.print(report.to_markdown())

@@ -15,6 +15,7 @@ from fusion.shortlist import (
     DEFAULT_POOL,
     DEFAULT_SHORTLIST,
     DEFAULT_SIMILARITY_WEIGHT,
+    RankingSettings,
 )
 from kg.collector import kept_loaded
 from kgfuse.commands.common import (
@@ -303,6 +304,7 @@ def diagnose(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--onset") from None
     check_input_output(input, output, folders=True)
+    ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
     with kept_loaded() as loaded:
         service = DiagnosisService(
             model,
@@ -310,11 +312,8 @@ def diagnose(
             home,
             audit=not no_audit,
             store_input=not no_store_input,
-            shortlist=shortlist,
+            ranking=ranking,
             precision=precision,
-            similarity_weight=similarity_weight,
-            lead=lead,
-            pool=pool,
         )
         loaded()  # the KG's tables, the linker and the model stay: later collections skip them
         if text is not None:

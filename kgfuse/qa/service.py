@@ -20,15 +20,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fusion.shortlist import (
-    DEFAULT_LEAD,
-    DEFAULT_POOL,
-    DEFAULT_SHORTLIST,
-    DEFAULT_SIMILARITY_WEIGHT,
-)
+from fusion.shortlist import DEFAULT_SHORTLIST, RankingSettings
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
@@ -153,14 +149,9 @@ class QAService:
         classifier: intent classifier (default: trained once per process).
         precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``,
             ``int8``).
-        similarity_weight: weight of the Resnik similarity in the diagnosis model's
-            re-ranking (:mod:`fusion.shortlist`); recorded with each answer.
-        lead, pool: the diagnosis model's first ``lead`` lead its ranking, the rest of the
-            prior's top ``pool`` follow by the prior plus the weighted similarity (pool 0:
-            none); recorded with each answer.
-        shortlist: the prior's top candidates the diagnosis model re-ranks (0: every one).
-        ordered_probabilities: the diagnosis probabilities fall with the rank (False: the
-            model's own, to replay answers recorded before they did).
+        ranking: how the diagnosis model's differential is put together
+            (:class:`fusion.shortlist.RankingSettings`; default: its defaults); recorded with
+            each answer.
         audit_db: the audit database (None: ``<home>/audit.sqlite``).
 
     A diagnosis answer's audit record holds every ranking setting of the model that made it
@@ -177,21 +168,13 @@ class QAService:
         audit: bool = True,
         classifier: IntentClassifier | None = None,
         precision: str = "auto",
-        similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT,
-        lead: int = DEFAULT_LEAD,
-        pool: int = DEFAULT_POOL,
-        shortlist: int = DEFAULT_SHORTLIST,
-        ordered_probabilities: bool = True,
+        ranking: RankingSettings | None = None,
         audit_db: Path | None = None,
     ) -> None:
         from fusion.precision import check_precision
 
         self.precision = check_precision(precision)
-        self.similarity_weight = similarity_weight
-        self.lead = lead
-        self.pool = pool
-        self.shortlist = shortlist
-        self.ordered_probabilities = ordered_probabilities
+        self.ranking = ranking or RankingSettings()
         self.home = home
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.kg = KnowledgeGraph.open(self.kg_path, home=home)
@@ -229,11 +212,7 @@ class QAService:
                     self.home,
                     audit=self.audit_log is not None,
                     precision=self.precision,
-                    similarity_weight=self.similarity_weight,
-                    lead=self.lead,
-                    pool=self.pool,
-                    shortlist=self.shortlist,
-                    ordered_probabilities=self.ordered_probabilities,
+                    ranking=self.ranking,
                     audit_db=self.audit_log.path if self.audit_log is not None else None,
                 )
             return self._diagnosis
@@ -757,10 +736,10 @@ class QAService:
             "home": str(self.home) if self.home else None,
             "top_k": top_k,
             "limit": limit,
-            "similarity_weight": self.similarity_weight,
-            "lead": self.lead,
-            "pool": self.pool,
-            "shortlist": self.shortlist,
+            "similarity_weight": self.ranking.similarity_weight,
+            "lead": self.ranking.lead,
+            "pool": self.ranking.pool,
+            "shortlist": self.ranking.shortlist,
             "precision": self.precision,
         }
         if answer.used_model and self._diagnosis is not None:
@@ -1273,11 +1252,10 @@ def replay(record: Mapping[str, Any]):
     """Re-run a recorded ``ask`` decision with its recorded KG (and, when it used one, its
     recorded model), or those ``kgfuse audit verify --kg/--model`` gives when they are the
     recorded ones (``kgfuse audit verify``)."""
-    from kgfuse.diagnosis import recorded_ranking_settings
+    from kgfuse.diagnosis import recorded_precision, recorded_ranking
     from kgfuse.replay import recorded_config, replay_home, replay_kg, replay_model_dir
 
     config = recorded_config(record)
-    recorded = recorded_ranking_settings(config)
     home = replay_home(record)
     kg = replay_kg(record, home)
     used_model = bool(record.get("model_fingerprint"))
@@ -1286,13 +1264,11 @@ def replay(record: Mapping[str, Any]):
         replay_model_dir(record, used=used_model),
         home,
         audit=False,
-        similarity_weight=recorded["similarity_weight"],
-        lead=recorded["lead"],
-        pool=recorded["pool"],
-        ordered_probabilities=recorded["ordered_probabilities"],
         # answers recorded before these two were kept were ranked with the service's defaults
-        shortlist=int(config.get("shortlist", DEFAULT_SHORTLIST)),
-        precision=str(config.get("precision", "auto")),
+        ranking=replace(
+            recorded_ranking(config), shortlist=int(config.get("shortlist", DEFAULT_SHORTLIST))
+        ),
+        precision=recorded_precision(config, before="auto"),
     )
     metadata = (record.get("explanation") or {}).get("metadata") or {}
     service.records_model_files = bool(metadata.get("model_files"))

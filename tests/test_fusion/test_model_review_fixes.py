@@ -32,7 +32,13 @@ from fusion.pipeline import (
     save_model_meta,
 )
 from fusion.retrieval import DamagedIndexError, index_version
-from fusion.shortlist import add_similarity, shortlist_keys, shortlist_order, tiered
+from fusion.shortlist import (
+    RankingSettings,
+    add_similarity,
+    shortlist_keys,
+    shortlist_order,
+    tiered,
+)
 from kg.errors import KGMismatchError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
@@ -431,13 +437,16 @@ def test_a_lead_past_the_shortlist_is_never_labelled_the_models() -> None:
 def test_diagnoser_stops_a_lead_longer_than_the_shortlist_at_its_end(
     folder: Path, kg: KnowledgeGraph
 ) -> None:
-    diagnoser = Diagnoser.load(folder, kg, precision="fp32", shortlist=1, lead=2, pool=3)
-    assert diagnoser.lead == 1 and diagnoser.ranking_settings["lead"] == 1
+    diagnoser = Diagnoser.load(
+        folder, kg, precision="fp32", ranking=RankingSettings(shortlist=1, lead=2, pool=3)
+    )
+    assert diagnoser.ranking.lead == 1 and diagnoser.ranking_settings["lead"] == 1
     ranking = diagnoser.diagnose("p", present=TERMS[:2]).ranking
     assert [r.placed_by for r in ranking] == ["model", "prior+similarity", "prior+similarity"]
     # without a pool, or with the model ranking every candidate, the lead is not used
-    assert Diagnoser.load(folder, kg, precision="fp32", shortlist=1, lead=2, pool=0).lead == 2
-    assert Diagnoser.load(folder, kg, precision="fp32", shortlist=0, lead=5, pool=3).lead == 5
+    count = len(diagnoser.builder.candidates)
+    assert RankingSettings(shortlist=1, lead=2, pool=0).for_candidates(count).lead == 2
+    assert RankingSettings(shortlist=0, lead=5, pool=3).for_candidates(count).lead == 5
 
 
 # ---- 9: a text cut at max_length is reported ------------------------------------------------

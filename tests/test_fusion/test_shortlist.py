@@ -9,6 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    DEFAULT_SIMILARITY_WEIGHT,
+    RankingSettings,
     _top_members,
     fill_values,
     shortlist_keys,
@@ -194,3 +199,31 @@ def test_the_priors_top_members_match_a_full_partition(case: tuple[list[int], in
     n = len(values)
     expected = np.flatnonzero(values >= np.partition(values, n - k)[n - k])
     assert _top_members(values, k).tolist() == expected.tolist()
+
+
+def test_ranking_settings_default_check_and_cut_the_lead_to_the_shortlist() -> None:
+    default = RankingSettings()
+    assert (default.shortlist, default.similarity_weight, default.lead, default.pool) == (
+        DEFAULT_SHORTLIST,
+        DEFAULT_SIMILARITY_WEIGHT,
+        DEFAULT_LEAD,
+        DEFAULT_POOL,
+    )
+    assert default.ordered_probabilities is True
+    weight = RankingSettings(similarity_weight=3).similarity_weight
+    assert weight == 3.0 and isinstance(weight, float)
+    for bad, message in (
+        ({"shortlist": -1}, "shortlist"),
+        ({"lead": -1}, "lead and pool"),
+        ({"pool": -2}, "lead and pool"),
+        ({"similarity_weight": -0.5}, "similarity weight"),
+        ({"similarity_weight": float("nan")}, "similarity weight"),
+        ({"similarity_weight": float("inf")}, "similarity weight"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            RankingSettings(**bad)
+    # with a pool, a lead past a shortlist that leaves candidates out stops at its end
+    assert RankingSettings(shortlist=3, lead=5, pool=20).for_candidates(100).lead == 3
+    assert RankingSettings(shortlist=3, lead=5, pool=0).for_candidates(100).lead == 5
+    assert RankingSettings(shortlist=0, lead=5, pool=20).for_candidates(100).lead == 5
+    assert RankingSettings(shortlist=3, lead=5, pool=20).for_candidates(3).lead == 5

@@ -122,12 +122,14 @@ def test_model_ranker_orders_every_candidate_as_the_diagnoser_does(
     probabilities of the first disease and of the diagnosis."""
     from eval.diagnosis import Case
     from fusion.pipeline import Diagnoser
+    from fusion.shortlist import RankingSettings
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.evaluation import diagnose_case, model_ranker
 
     kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo", home=mini_home)
     for settings in ({}, {"shortlist": 2, "lead": 1, "pool": 3}, {"pool": 0}):
-        diagnoser = Diagnoser.load(mini_model, kg, precision="fp32", **settings)
+        ranking = RankingSettings(**settings)
+        diagnoser = Diagnoser.load(mini_model, kg, precision="fp32", ranking=ranking)
         n = len(diagnoser.builder.candidates)
         rank = model_ranker(diagnoser)
         for present in (["HP:0001166", "HP:0001083"], ["HP:0000098"], ["HP:0001249"]):
@@ -151,11 +153,13 @@ def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
     for the model's scores, the similarity and the tiers as with the model; probabilities
     are the prior's posterior; no place is said to be the model's."""
     from fusion.pipeline import Diagnoser
-    from fusion.shortlist import fill_values, shortlisted, tiered
+    from fusion.shortlist import RankingSettings, fill_values, shortlisted, tiered
     from kg.knowledge_graph import KnowledgeGraph
 
     kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo", home=mini_home)
-    diagnoser = Diagnoser.load(mini_model, kg, precision="fp32", shortlist=2, lead=1, pool=3)
+    diagnoser = Diagnoser.load(
+        mini_model, kg, precision="fp32", ranking=RankingSettings(shortlist=2, lead=1, pool=3)
+    )
     n = len(diagnoser.builder.candidates)
     present = ["HP:0001166", "HP:0001083"]
     with_model = diagnoser.diagnose("p", present=present, top_k=n, keep_scores=True)
@@ -169,9 +173,9 @@ def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
     inside = set(shortlisted(prior, 2).tolist())
     for i, value in found.similarity.items():
         if i in inside:
-            expected[i] += diagnoser.similarity_weight * value
+            expected[i] += diagnoser.ranking.similarity_weight * value
     np.testing.assert_allclose(found.scores, expected)
-    fill = fill_values(prior, found.similarity, diagnoser.similarity_weight)
+    fill = fill_values(prior, found.similarity, diagnoser.ranking.similarity_weight)
     order = tiered(found.scores, prior, fill, 2, 1, 3).order.tolist()
     assert [r.iri for r in result.ranking] == [diagnoser.builder.candidates[i] for i in order]
     assert {r.placed_by for r in result.ranking} <= {"prior+similarity", "prior"}

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fusion.shortlist import DEFAULT_LEAD, DEFAULT_POOL, DEFAULT_SHORTLIST, PLACED_BY
+from fusion.shortlist import (
+    DEFAULT_LEAD,
+    DEFAULT_POOL,
+    DEFAULT_SHORTLIST,
+    PLACED_BY,
+    RankingSettings,
+)
 from kgfuse.audit import AuditLog, verify_record
 from kgfuse.qa import QAService, QuestionError
 from kgfuse.qa.entities import delexicalise, placeholder
@@ -137,12 +143,12 @@ def test_a_diagnosis_question_is_audited_once_as_ask(qa: QAService) -> None:
     # the ranking's settings are recorded, and the answer replays with them
     config = log.get(answer.audit_id).to_dict()["config"]
     assert (config["lead"], config["pool"]) == (DEFAULT_LEAD, DEFAULT_POOL)
-    assert (qa.diagnosis.diagnoser.lead, qa.diagnosis.diagnoser.pool) == (
+    assert (qa.diagnosis.diagnoser.ranking.lead, qa.diagnosis.diagnoser.ranking.pool) == (
         DEFAULT_LEAD,
         DEFAULT_POOL,
     )
     # with the shortlist and the precision as the model ran it ("auto" resolved)
-    assert config["shortlist"] == qa.diagnosis.diagnoser.shortlist == DEFAULT_SHORTLIST
+    assert config["shortlist"] == qa.diagnosis.diagnoser.ranking.shortlist == DEFAULT_SHORTLIST
     assert config["precision"] == qa.diagnosis.diagnoser.precision != "auto"
     report = verify_record(log, answer.audit_id)
     assert report.identical, report.differences
@@ -151,7 +157,13 @@ def test_a_diagnosis_question_is_audited_once_as_ask(qa: QAService) -> None:
 def test_a_diagnosis_answer_replays_with_its_own_shortlist_and_precision(
     mini_home: Path, mini_model: Path
 ) -> None:
-    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, shortlist=2, precision="fp32")
+    qa = QAService(
+        mini_home / "kgs" / "hpo",
+        mini_model,
+        mini_home,
+        ranking=RankingSettings(shortlist=2),
+        precision="fp32",
+    )
     answer = qa.ask("Which diseases explain arachnodactyly and ectopia lentis?")
     log = AuditLog(qa.audit_log.path)
     config = log.get(answer.audit_id).to_dict()["config"]

@@ -26,7 +26,7 @@ from fusion.pipeline import (
     save_neighbours,
 )
 from fusion.retrieval import FactIndex
-from fusion.shortlist import DEFAULT_POOL
+from fusion.shortlist import DEFAULT_POOL, RankingSettings
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
 from kg.rules.likelihood import (
@@ -189,7 +189,7 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
     assert len(by_prior) == 3
     rankings = {}
     for shortlist in (0, 1, 3):
-        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist)
+        diagnoser = Diagnoser.load(trained, kg, ranking=RankingSettings(shortlist=shortlist))
         with torch.no_grad():  # a model that disagrees with its prior: it reverses it
             diagnoser.model.head.prior_weight.fill_(-100.0)
         result = diagnoser.diagnose("p", **patient)
@@ -206,7 +206,9 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
         if shortlist == 1:
             assert probabilities == pytest.approx([1 / 3] * 3)
             # the model's own (decisions recorded before 2026-12-02): out of the rank's order
-            own = Diagnoser.load(trained, kg, shortlist=1, ordered_probabilities=False)
+            own = Diagnoser.load(
+                trained, kg, ranking=RankingSettings(shortlist=1, ordered_probabilities=False)
+            )
             with torch.no_grad():
                 own.model.head.prior_weight.fill_(-100.0)
             kept = own.diagnose("p", **patient, keep_logits=True)
@@ -221,7 +223,7 @@ def test_the_model_reranks_the_priors_shortlist(home: Path, trained: Path) -> No
     assert rankings[0] == rankings[3] == by_prior[::-1]
     assert rankings[1] == by_prior  # the prior's best stays first; the rest in its order
     with pytest.raises(ValueError, match="shortlist"):
-        Diagnoser.load(trained, kg, shortlist=-1)
+        RankingSettings(shortlist=-1)
 
 
 def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
@@ -231,12 +233,16 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
     present = ["HP:0001166", "HP:0001083"]
     logits = {}
     for shortlist in (0, 2):
-        plain = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=0.0, pool=0)
+        plain = Diagnoser.load(
+            trained, kg, ranking=RankingSettings(shortlist, similarity_weight=0.0, pool=0)
+        )
         result = plain.diagnose("p", present=present)
         assert all(r.similarity is None for r in result.ranking)
         logits[shortlist] = {r.iri: r.score for r in result.ranking}
         probability = {r.iri: r.probability for r in result.ranking}
-        diagnoser = Diagnoser.load(trained, kg, shortlist=shortlist, similarity_weight=3.0, pool=0)
+        diagnoser = Diagnoser.load(
+            trained, kg, ranking=RankingSettings(shortlist, similarity_weight=3.0, pool=0)
+        )
         lifted = diagnoser.diagnose("p", present=present).ranking
         ranker = ResnikRanker(
             kg.hierarchy, kg.annotations, subjects=diagnoser.builder.candidates, combine="BMA"
@@ -257,7 +263,7 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
         # the probabilities stay the model's own: the similarity orders, it does not sharpen
         assert {r.iri: r.probability for r in lifted} == pytest.approx(probability)
     with pytest.raises(ValueError, match="similarity weight"):
-        Diagnoser.load(trained, kg, similarity_weight=-1.0)
+        RankingSettings(similarity_weight=-1.0)
 
 
 def test_the_places_after_the_lead_follow_the_prior_plus_the_similarity(
@@ -268,7 +274,7 @@ def test_the_places_after_the_lead_follow_the_prior_plus_the_similarity(
     rankings = {}
     for pool in (0, 3):
         diagnoser = Diagnoser.load(
-            trained, kg, shortlist=3, similarity_weight=3.0, lead=1, pool=pool
+            trained, kg, ranking=RankingSettings(3, similarity_weight=3.0, lead=1, pool=pool)
         )
         with torch.no_grad():  # a model that disagrees with its prior: it reverses it
             diagnoser.model.head.prior_weight.fill_(-100.0)
@@ -285,21 +291,23 @@ def test_the_places_after_the_lead_follow_the_prior_plus_the_similarity(
     assert {(r.iri, r.score, r.probability) for r in plain} == {
         (r.iri, r.score, r.probability) for r in tiered
     }  # the scores and probabilities of each disease stay the same
-    assert Diagnoser.load(trained, kg).pool == DEFAULT_POOL
+    assert Diagnoser.load(trained, kg).ranking.pool == DEFAULT_POOL
     for bad in ({"lead": -1}, {"pool": -1}):
         with pytest.raises(ValueError, match="lead and pool"):
-            Diagnoser.load(trained, kg, **bad)
+            RankingSettings(**bad)
 
 
 def _record_service_arguments(monkeypatch, keyword: str) -> list:
-    """The ``keyword`` argument of every DiagnosisService made from now on (a replay's)."""
+    """The ``keyword`` argument of every DiagnosisService made from now on (a replay's): its
+    precision, or a field of its ranking settings."""
     import kgfuse.diagnosis as diagnosis_module
 
     made = []
     real = diagnosis_module.DiagnosisService
 
     def recording(*args, **kwargs):
-        made.append(kwargs[keyword])
+        given = kwargs[keyword] if keyword in kwargs else getattr(kwargs["ranking"], keyword)
+        made.append(given)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(diagnosis_module, "DiagnosisService", recording)
@@ -320,7 +328,8 @@ def test_decisions_record_their_ranking_settings_and_old_records_replay_without(
 ) -> None:
     import kgfuse.diagnosis as diagnosis_module
 
-    service = DiagnosisService(trained, home / "kgs" / "hpo", home, **settings)
+    ranking = RankingSettings(**settings)
+    service = DiagnosisService(trained, home / "kgs" / "hpo", home, ranking=ranking)
     out, explanation = service.run({"id": "p", "present_hpo": ["HP:0001166", "HP:0001083"]})
     assert {k: explanation.metadata[k] for k in settings} == settings
     assert all(r["similarity"] is not None for r in out["ranking"])
