@@ -92,6 +92,14 @@ _HPOA_COLUMNS = (
     "aspect",
     "biocuration",
 )
+#: An HPO term id as HPO's tables write it (the onset and modifier columns hold them too).
+_HP_ID = re.compile(r"HP:\d+")
+#: A disease id: a prefix, a colon and a local part without blanks.
+_DISEASE_ID = re.compile(r"[A-Za-z][\w.-]*:\S+")
+#: What the qualifier column may hold (``phenotype.hpoa`` marks absent features ``NOT``).
+_QUALIFIERS = ("", "NOT")
+#: What the sex column may hold (any case).
+_SEXES = ("", "MALE", "FEMALE")
 _FRACTION = re.compile(r"^(\d+)/(\d+)$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 _T = nt_iri(RDF_TYPE)
@@ -213,19 +221,24 @@ def _read_hpoa(path: Path) -> Iterator[tuple[int, str, list[str], str | None]]:
     (one per :data:`_HPOA_COLUMNS`), and the release from the header."""
     version: str | None = None
     n_columns = len(_HPOA_COLUMNS)
-    with path.open(encoding="utf-8", newline="") as fh:
+    lineno = 0
+    # utf-8-sig: a byte-order mark some editors write is not part of the first line
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         header_seen = False
         for lineno, line in enumerate(fh, start=1):
             if line.startswith("#"):
                 if line.startswith("#version:"):
                     version = line.split(":", 1)[1].strip()
                 continue
-            text = line.rstrip("\n")
+            text = line.rstrip("\n").removesuffix("\r")
             fields = text.split("\t")
             if not header_seen:
-                if fields[0] != "database_id":
+                if tuple(fields) != _HPOA_COLUMNS:
                     raise OntologyParseError(
-                        path, "expected the header row 'database_id ...'", lineno
+                        path,
+                        f"expected the header row {' '.join(_HPOA_COLUMNS)!r} (tab-separated), "
+                        f"got {' '.join(fields)[:200]!r}",
+                        lineno,
                     )
                 header_seen = True
                 continue
@@ -236,6 +249,12 @@ def _read_hpoa(path: Path) -> Iterator[tuple[int, str, list[str], str | None]]:
                     lineno,
                 )
             yield lineno, text, fields, version
+    if not header_seen:
+        raise OntologyParseError(
+            path,
+            "the file ends before its header row 'database_id ...' (empty, or cut short)",
+            max(lineno, 1),
+        )
 
 
 def hpoa_to_ntriples(
@@ -342,8 +361,23 @@ def hpoa_to_ntriples(
                 )
         except ValueError as exc:
             raise OntologyParseError(path, str(exc), lineno) from exc
-        if not hpo_id.startswith("HP:"):
-            raise OntologyParseError(path, f"hpo_id {hpo_id!r} is not an HP term", lineno)
+        if not _HP_ID.fullmatch(hpo_id):
+            raise OntologyParseError(path, f"hpo_id {hpo_id!r} is not an HP term id", lineno)
+        if not _DISEASE_ID.fullmatch(d_curie):
+            raise OntologyParseError(path, f"database_id {d_curie!r} is not a disease id", lineno)
+        if qualifier not in _QUALIFIERS:
+            raise OntologyParseError(
+                path, f"qualifier {qualifier!r}: expected 'NOT' or nothing", lineno
+            )
+        if sex.upper() not in _SEXES:
+            raise OntologyParseError(
+                path, f"sex {sex!r}: expected 'MALE', 'FEMALE' or nothing", lineno
+            )
+        bad_terms = [t for t in (onset, *modifier.split(";")) if t and not _HP_ID.fullmatch(t)]
+        if bad_terms:
+            raise OntologyParseError(
+                path, f"onset or modifier {bad_terms[0]!r} is not an HP term id", lineno
+            )
         d_iri, d, subject_tail = disease
         if d_curie not in diseases:
             diseases[d_curie] = disease
@@ -519,8 +553,10 @@ def genes_to_ntriples(
     triples = 0
     lines: list[str] = []
     add = lines.append
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t")
+    # a plain TSV: quotes are text (a '"' in a name must not join lines); a leading
+    # byte-order mark is not part of the header
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header is None or header[:3] != ["ncbi_gene_id", "gene_symbol", "hpo_id"]:
             raise OntologyParseError(

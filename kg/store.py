@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.atomic import existing_ancestor, sync_to_disk, sync_tree
-from kg.errors import KGNotFoundError
+from kg.errors import KGNotFoundError, OntologyParseError
 from kg.locks import exclusive_lock
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
 
@@ -367,9 +367,11 @@ def _build_locked(
                         record = _load_file(store, Path(src), fmt, tmp, records, imports)
                         if record is not None:
                             records.append(record)
-                        hints.mirror = None  # it lacks this file's triples
                     bar.advance(task)
                 fingerprint = fingerprint_of(records)
+                # the mirror holds HPO's triples only: a file loaded before or after lacks
+                if any(src != HPO_SOURCE for src, _ in plan):
+                    hints.mirror = None
                 if derived and hints.mirror is not None:
                     # The store is still loading on the other thread; the mirror holds every
                     # triple the derived tables read, so they are computed meanwhile.
@@ -701,6 +703,8 @@ def _load_hpo(
     nt = workdir / "hp.nt"
     with nt.open("w", encoding="utf-8", newline="\n") as out:
         obo_stats = obo_to_ntriples(obo, out, blank_prefix="hp")
+    if not obo_stats.terms:
+        raise OntologyParseError(obo, "no [Term] frame: the ontology defines no term", 1)
     # lenient: the store loads the same text strictly, and the build fails if that fails
     mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     loader.submit(nt)

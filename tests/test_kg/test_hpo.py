@@ -343,9 +343,19 @@ def _row(**changes: str) -> str:
         # converters' text without validating each IRI again)
         (_row(database_id="OMIM:1%"), "not a valid IRI"),
         (_row(reference="PMID:1%zz"), "not a valid IRI"),
-        (_row(hpo_id="HP:00%z1"), "not a valid IRI"),
-        (_row(modifier="HP:0012828;HP:1%"), "not a valid IRI"),
-        (_row(onset="HP:%"), "not a valid IRI"),
+        (_row(hpo_id="HP:00%z1"), "not an HP term id"),
+        (_row(modifier="HP:0012828;HP:1%"), "not an HP term id"),
+        (_row(onset="HP:%"), "not an HP term id"),
+        # what once built a wrong KG without a word
+        (_row(qualifier="MAYBE"), "qualifier 'MAYBE'"),
+        (_row(qualifier="NOT "), "qualifier 'NOT '"),  # would have counted as present
+        (_row(sex="banana"), "sex 'banana'"),
+        (_row(hpo_id="HP:0000118 "), "not an HP term id"),
+        (_row(hpo_id="HP:"), "not an HP term id"),
+        (_row(database_id="OMIM:"), "not a disease id"),
+        (_row(database_id="OMIM:1 2"), "not a disease id"),
+        (_row(onset="soon"), "not an HP term id"),
+        (_row(modifier="hello world"), "not an HP term id"),
     ],
 )
 def test_hpoa_malformed_row_names_file_and_line(
@@ -357,6 +367,56 @@ def test_hpoa_malformed_row_names_file_and_line(
     assert info.value.path == str(path)
     assert info.value.line == line == HEADER_LINES + 21
     assert f"phenotype.hpoa:{line}:" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "#version: x\n#description: cut before the header\n", "\n"],
+    ids=["empty", "comments only", "a blank line"],
+)
+def test_hpoa_that_ends_before_its_header_fails(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "phenotype.hpoa"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(OntologyParseError, match="header"):
+        hpoa_to_ntriples(path, io.StringIO())
+
+
+def test_hpoa_header_must_name_every_column_in_order(hpo_mini: Path, tmp_path: Path) -> None:
+    text = (hpo_mini / "phenotype.hpoa").read_text(encoding="utf-8")
+    swapped = text.replace("\tsex\tmodifier\t", "\tmodifier\tsex\t", 1)
+    assert swapped != text
+    path = tmp_path / "phenotype.hpoa"
+    path.write_text(swapped, encoding="utf-8")
+    with pytest.raises(OntologyParseError, match="header row") as info:
+        hpoa_to_ntriples(path, io.StringIO())
+    assert info.value.line == HEADER_LINES
+
+
+def test_hpo_tables_with_a_byte_order_mark_read_as_without(hpo_mini: Path, tmp_path: Path) -> None:
+    for name, convert in (
+        ("phenotype.hpoa", hpoa_to_ntriples),
+        ("genes_to_phenotype.txt", genes_to_ntriples),
+    ):
+        text = (hpo_mini / name).read_text(encoding="utf-8")
+        marked = tmp_path / name
+        marked.write_text("\ufeff" + text, encoding="utf-8")
+        plain, with_mark = io.StringIO(), io.StringIO()
+        convert(hpo_mini / name, plain)
+        convert(marked, with_mark)
+        assert with_mark.getvalue() == plain.getvalue() != ""
+
+
+def test_a_quote_in_a_genes_file_name_is_text(hpo_mini: Path, tmp_path: Path) -> None:
+    lines = (hpo_mini / "genes_to_phenotype.txt").read_text(encoding="utf-8").splitlines()
+    quoted = [lines[0]]
+    for i, line in enumerate(lines[1:]):
+        fields = line.split("\t")
+        fields[3] = ('"' if i == 0 else "") + fields[3] + ('"' if i == 3 else "")
+        quoted.append("\t".join(fields))
+    path = tmp_path / "genes_to_phenotype.txt"
+    path.write_text("\n".join(quoted) + "\n", encoding="utf-8")
+    plain = genes_to_ntriples(hpo_mini / "genes_to_phenotype.txt", io.StringIO())
+    assert genes_to_ntriples(path, io.StringIO()) == plain  # no row swallowed
 
 
 def test_hpoa_without_header_row_fails(tmp_path: Path) -> None:

@@ -275,6 +275,39 @@ def test_build_kg_in_pieces_gives_the_same_kg(
     assert len(named[0]) > 200
 
 
+@pytest.mark.parametrize("content", ["", "format-version: 1.2\nontology: hp\n"])
+def test_an_hp_obo_without_terms_is_refused(tmp_path: Path, hpo_mini: Path, content: str) -> None:
+    data = tmp_path / "hpo"
+    shutil.copytree(hpo_mini, data)
+    (data / "hp.obo").write_text(content, encoding="utf-8")
+    with pytest.raises(OntologyParseError, match=r"hp\.obo:1: no \[Term\] frame"):
+        build_kg(["hpo"], tmp_path / "kg", hpo_dir=data, progress=False)
+    assert not (tmp_path / "kg").exists()  # nothing left of a first build that failed
+
+
+def test_hpo_and_a_file_give_the_same_tables_in_either_order(
+    tmp_path: Path, hpo_mini: Path
+) -> None:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix ex: <http://ex.org/> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'ex:Extra a owl:Class ; rdfs:label "Extra user term" ;\n'
+        "  rdfs:subClassOf <http://purl.obolibrary.org/obo/HP_0000118> .\n",
+        encoding="utf-8",
+    )
+    built = {}
+    for name, sources in (("hpo_first", ["hpo", extra]), ("file_first", [extra, "hpo"])):
+        manifest = build_kg(sources, tmp_path / name, hpo_dir=hpo_mini, progress=False)
+        graph = KnowledgeGraph.open(tmp_path / name)
+        assert "http://ex.org/Extra" in graph.hierarchy
+        assert "http://ex.org/Extra" in graph.graph.node_iris
+        assert any(e.iri == "http://ex.org/Extra" for e in graph.lexicon)
+        built[name] = manifest
+    assert built["hpo_first"].counts == built["file_first"].counts
+
+
 def test_build_kg_interrupted_keeps_previous_kg(
     tmp_path: Path, legal_ttl: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
