@@ -40,6 +40,7 @@ __all__ = [
     "imports_of",
     "load_source",
     "unloaded_imports",
+    "wide_encoding",
 ]
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,19 @@ def _sniff_owl(path: Path) -> str:
     if _MANCHESTER_SYNTAX.match(start):
         raise UnsupportedSyntaxError(path, "OWL Manchester Syntax", SUPPORTED_FORMATS)
     return "turtle"
+
+
+def wide_encoding(start: bytes) -> str | None:
+    """Why a text file that begins with ``start`` cannot be read line by line as UTF-8: it is
+    UTF-16 or UTF-32 (a byte-order mark, or NUL bytes among its first four), as Windows
+    PowerShell's ``>`` writes; None when it is not."""
+    marks = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+    if start.startswith(marks) or b"\x00" in start[:4]:
+        return (
+            "the file is UTF-16 or UTF-32 (a byte-order mark or NUL bytes at its start); "
+            "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+        )
+    return None
 
 
 def check_utf8(path: Path) -> str:

@@ -434,10 +434,14 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     non-blank line, read strictly (:func:`kgfuse.json_input.loads_json`: bad UTF-8, ``NaN``,
     unpaired surrogate escapes are errors); a UTF-8 byte-order mark on the first line is
     skipped."""
+    from kg.sources import wide_encoding
     from kgfuse.json_input import UTF8_BOM, loads_json
 
     with Path(path).open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and (wide := wide_encoding(raw)) is not None:
+                yield lineno, RecordError(f"line 1: {wide}")
+                return
             if lineno == 1 and raw.startswith(UTF8_BOM):
                 raw = raw[len(UTF8_BOM) :]
             if not raw.strip():

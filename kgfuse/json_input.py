@@ -3,14 +3,17 @@
 Python's ``json`` reads more than JSON: ``NaN`` and ``Infinity``, which no JSON writer takes
 back, numbers such as ``1e400`` that overflow a float to infinity (which no JSON writer
 takes back either), and escapes such as ``"\\ud800"`` that decode to unpaired UTF-16
-surrogates, which no UTF-8 encoder or tokenizer takes. :func:`loads_json` refuses them, and
-says why for every other failure (bad UTF-8 with its byte and offset, the JSON error with
-its line and column, nesting too deep, an integer too long), so each caller can name the
-input it came from.
+surrogates, which no UTF-8 encoder or tokenizer takes; it decodes bytes with
+``surrogatepass`` (a surrogate written as raw bytes, CESU-8 style, passes too) and lets an
+object repeat a key (the last one wins). :func:`loads_json` refuses all of these, and says
+why for every other failure (bad UTF-8 with its byte and offset, the JSON error with its
+line and column, nesting too deep, an integer too long), so each caller can name the input
+it came from.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -19,7 +22,29 @@ from typing import Any
 #: The UTF-8 byte-order mark some editors write at the start of a file.
 UTF8_BOM = b"\xef\xbb\xbf"
 
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: Byte-order marks of the other encodings JSON allows, UTF-32 first (its little-endian
+#: mark begins with UTF-16's).
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _text(raw: bytes) -> str:
+    """``raw`` decoded strictly: by its byte-order mark, else as UTF-8."""
+    for bom, codec in _OTHER_BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(codec)
+    if b"\x00" in raw[:4]:
+        raise ValueError(
+            "UTF-16 or UTF-32 without a byte-order mark (NUL bytes at its start): send JSON "
+            "encoded as UTF-8"
+        )
+    return raw.removeprefix(UTF8_BOM).decode("utf-8")
 
 
 def loads_json(raw: bytes) -> Any:
@@ -33,12 +58,20 @@ def loads_json(raw: bytes) -> Any:
     if not raw.strip():
         raise ValueError("empty: expected a JSON value")
     try:
-        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite_float)
+        text = _text(raw)
     except UnicodeDecodeError as exc:
+        name = "UTF-8" if exc.encoding.startswith("utf-8") else exc.encoding.upper()
         raise ValueError(
-            f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+            f"not valid {name} (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
             "send JSON encoded as UTF-8"
         ) from None
+    try:
+        data = json.loads(
+            text,
+            parse_constant=_not_json,
+            parse_float=_finite_float,
+            object_pairs_hook=_object,
+        )
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
@@ -49,7 +82,7 @@ def loads_json(raw: bytes) -> Any:
         raise ValueError("not valid JSON here: nested too deeply") from None
     except ValueError as exc:  # NaN / Infinity, or an integer over the digit limit
         raise ValueError(f"not valid JSON: {exc}") from None
-    if _SURROGATE_ESCAPE.search(raw):
+    if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -58,6 +91,23 @@ def loads_json(raw: bytes) -> Any:
                 f"not valid Unicode: it holds an unpaired UTF-16 surrogate escape (U+{code:04X})"
             ) from None
     return data
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict.
+
+    Raises:
+        ValueError: a key appears twice (Python would keep the last one silently).
+    """
+    out = dict(pairs)
+    if len(out) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                shown = key if len(key) <= 40 else key[:40] + "..."
+                raise ValueError(f"the key {shown!r} appears twice in one object")
+            seen.add(key)
+    return out
 
 
 def _not_json(name: str) -> Any:

@@ -54,6 +54,7 @@ from kg.rules.onset import (
     not_an_onset_class,
     onset_class_of_age,
 )
+from kg.sources import wide_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -1167,6 +1168,10 @@ def json_values(
         else:
             yield from _items(None, document)
             return
+    wide = wide_encoding(first)
+    if wide is not None:  # its lines are not split at its newlines: one error, not many
+        yield 1, None, ValueError(wide)
+        return
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if n == 1 and raw.startswith(codecs.BOM_UTF8):

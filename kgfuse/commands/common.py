@@ -258,7 +258,8 @@ def check_input_output(input: Path | None, output: Path | None, *, folders: bool
     if output is None:
         return
     check_output(output)
-    if input is not None and output.resolve() == input.resolve():
+    if input is not None and input.resolve() in (output.resolve(), partial_path(output).resolve()):
+        # OUTPUT.partial is where the output is written first: opening it empties the input
         raise ValueError(f"the output {output} is the input: choose another output file")
     if (
         input is not None
@@ -284,14 +285,28 @@ def check_output(output: Path) -> None:
     """
     if output.is_dir():
         raise ValueError(f"the output {output} is a folder: give a file name")
+    if output.exists() and not output.is_file():
+        raise ValueError(
+            f"the output {output} is not a regular file (a device or a pipe), which the "
+            "finished output would replace: leave out -o to write to stdout"
+        )
     folder = output.resolve().parent
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder not found: {output.parent}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write to the output folder {folder}")
-    if output.is_file():
-        from kgfuse.audit import SQLITE_MAGIC
+    from kgfuse.audit import SQLITE_MAGIC
 
+    # a database's own journal files, which hold its last records until they are merged
+    database = output.with_name(output.name.rsplit("-", 1)[0])
+    if output.name.endswith(("-wal", "-shm", "-journal")) and database.is_file():
+        with database.open("rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                raise ValueError(
+                    f"the output {output} is a journal of the SQLite database {database} "
+                    "(an audit trail?): not writing over it; choose another output file"
+                )
+    if output.is_file():
         with output.open("rb") as fh:
             if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
                 raise ValueError(
@@ -332,9 +347,10 @@ def partial_path(output: Path) -> Path:
 @contextmanager
 def jsonl_output(output: Path | None) -> Iterator[TextIO]:
     """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
-    ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error. A run
-    that fails or is interrupted leaves no half-written output (an earlier one stays as it
-    was) and keeps the lines already written in ``OUTPUT.partial``, which it names."""
+    ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error and
+    something was written. A run that fails, is interrupted or writes nothing (no records)
+    leaves no half-written or empty output (an earlier one stays as it was), and a failed
+    one keeps the lines already written in ``OUTPUT.partial``, which it names."""
     if output is None:
         yield sys.stdout
         return
@@ -352,7 +368,11 @@ def jsonl_output(output: Path | None) -> Iterator[TextIO]:
             if not kept:
                 partial.unlink(missing_ok=True)
             raise
-    os.replace(partial, output)
+        wrote = sink.tell() > 0
+    if wrote:
+        os.replace(partial, output)
+    else:  # no records: the command says so; an earlier output stays
+        partial.unlink(missing_ok=True)
 
 
 def write_records(

@@ -65,6 +65,36 @@ def test_paths_are_checked_before_any_work(tmp_path: Path) -> None:
         check_input_output(records, tmp_path / "." / "in.jsonl")
 
 
+def test_a_run_with_no_records_keeps_the_earlier_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    assert write_records(iter([]), out) == (0, 0)
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert not partial_path(out).exists()
+
+
+def test_outputs_that_writing_would_destroy_are_refused(tmp_path: Path) -> None:
+    import os
+    import sqlite3
+
+    records = tmp_path / "cases.jsonl.partial"  # where -o cases.jsonl is written first
+    records.write_text('{"id": 1, "text": "tall"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="is the input"):
+        check_input_output(records, tmp_path / "cases.jsonl")
+    assert records.read_text(encoding="utf-8").startswith('{"id": 1')
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="not a regular file"):
+        check_input_output(records, pipe)
+    database = tmp_path / "audit.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    for journal in ("audit.sqlite-wal", "audit.sqlite-shm", "audit.sqlite-journal"):
+        with pytest.raises(ValueError, match="journal of the SQLite database"):
+            check_input_output(records, tmp_path / journal)
+    check_input_output(records, tmp_path / "my-journal")  # a name alone is no journal
+
+
 def _flat(text: str) -> str:
     """Console output without the line breaks rich puts into long messages."""
     return " ".join(text.split())
