@@ -337,6 +337,14 @@ def write_derived(
     lexicon.save(folder / "lexicon.jsonl")
     lap("lexicon")
     hierarchy = TermHierarchy.from_store(store)
+    try:  # said where it is built: the readers of the hierarchy fail on a cycle later
+        hierarchy.check_acyclic()
+    except ValueError as exc:
+        logger.warning(
+            "%s; the KG is built, and what reads its class hierarchy (linking, simulated "
+            "patients, the rules) will refuse it",
+            exc,
+        )
     hierarchy.save(folder)
     lap("hierarchy")
     if annotations is None:

@@ -147,8 +147,19 @@ class TermHierarchy:
                     queue.append(c)
         if len(order) != n:
             cyclic = [compress(self.terms[i]) for i in range(n) if indegree[i] > 0][:5]
-            raise ValueError(f"the subClassOf hierarchy has a cycle through {', '.join(cyclic)}")
+            raise ValueError(
+                f"the subClassOf hierarchy has a cycle through {', '.join(cyclic)} (classes "
+                "that are subclasses of each other are not merged: remove one of the statements)"
+            )
         return order
+
+    def check_acyclic(self) -> None:
+        """Refuse a hierarchy with a cycle, where it is built rather than where it is read.
+
+        Raises:
+            ValueError: naming terms of the cycle.
+        """
+        self._topological_order()
 
     def ancestors(self, term: str, *, include_self: bool = True) -> list[str]:
         """IRIs of the ancestors of a term (the term itself first when ``include_self``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -283,6 +284,25 @@ def test_an_hp_obo_without_terms_is_refused(tmp_path: Path, hpo_mini: Path, cont
     with pytest.raises(OntologyParseError, match=r"hp\.obo:1: no \[Term\] frame"):
         build_kg(["hpo"], tmp_path / "kg", hpo_dir=data, progress=False)
     assert not (tmp_path / "kg").exists()  # nothing left of a first build that failed
+
+
+def test_a_subclass_cycle_is_warned_about_when_the_kg_is_built(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = tmp_path / "cycle.ttl"
+    source.write_text(
+        "@prefix ex: <http://ex.org/> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "ex:A a owl:Class ; rdfs:subClassOf ex:B .\n"
+        "ex:B a owl:Class ; rdfs:subClassOf ex:A .\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="kg.derived"):
+        build_kg([source], tmp_path / "kg", progress=False)
+    assert "cycle through http://ex.org/A, http://ex.org/B" in caplog.text
+    with pytest.raises(ValueError, match="cycle"):  # where the hierarchy is read
+        KnowledgeGraph.open(tmp_path / "kg").hierarchy.ancestors("http://ex.org/A")
 
 
 def test_hpo_and_a_file_give_the_same_tables_in_either_order(
