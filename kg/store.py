@@ -199,13 +199,22 @@ _KG_ENTRIES = re.compile(r"(?:builds|current|\.build\.lock|\.current-[0-9a-f]+)"
 
 
 def _swap_current(kg_dir: Path, build_dir: Path) -> None:
-    """Point ``kg_dir/current`` at ``build_dir`` atomically, then drop older builds."""
+    """Point ``kg_dir/current`` at ``build_dir`` atomically, then drop the builds older than
+    the one it pointed at: that one stays until the next build, as processes that opened
+    the KG before (a server) read its tables from it lazily."""
+    current = kg_dir / "current"
+    previous = current.resolve() if current.is_symlink() else None
     link_tmp = kg_dir / f".current-{uuid.uuid4().hex}"
     os.symlink(os.path.relpath(build_dir, kg_dir), link_tmp)
-    os.replace(link_tmp, kg_dir / "current")
+    os.replace(link_tmp, current)
     sync_to_disk(kg_dir)
+    keep = {build_dir.resolve(), previous}
     for old in (kg_dir / "builds").iterdir():
-        if old != build_dir and _BUILD_NAME.fullmatch(old.name) and not old.name.startswith("."):
+        if (
+            old.resolve() not in keep
+            and _BUILD_NAME.fullmatch(old.name)
+            and not old.name.startswith(".")
+        ):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -219,6 +228,12 @@ def _check_kg_folder(dest: Path) -> None:
     """
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"the KG folder {dest} is a file: give a folder")
+    current = dest / "current"
+    if current.is_dir() and not current.is_symlink():
+        raise ValueError(
+            f"{current} is a folder, not the link a build writes (a copy that followed "
+            "links?): it can be opened as it is; build into a new folder"
+        )
     if dest.is_dir():
         strange = [e.name for e in dest.iterdir() if not _KG_ENTRIES.fullmatch(e.name)]
         builds = dest / "builds"

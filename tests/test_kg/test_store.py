@@ -175,12 +175,30 @@ def test_build_kg_replaces_previous_build(tmp_path: Path, legal_ttl: Path, hpo_m
     dest = tmp_path / "kg"
     build_kg([legal_ttl], dest, progress=False)
     old = resolve_build(dest)
+    reader = KnowledgeGraph.open(dest)  # a process that opened the KG before (a server)
     build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
 
     assert resolve_build(dest) != old
-    assert not old.exists()  # older builds are dropped once the link is swapped
-    assert len(_builds(dest)) == 1
     assert KnowledgeGraph.open(dest).label("HP:0001166") == "Arachnodactyly"
+    # the build it replaced stays until the next one: its readers load tables lazily
+    assert old.exists() and len(_builds(dest)) == 2
+    assert LEGAL + "Offence" in reader.hierarchy.ancestors(LEGAL + "Theft")
+    build_kg(["hpo"], dest, hpo_dir=hpo_mini, progress=False)
+    assert not old.exists() and len(_builds(dest)) == 2  # older builds are dropped
+
+
+def test_a_kg_folder_copied_through_its_link_is_refused_as_a_build_target(
+    tmp_path: Path, legal_ttl: Path
+) -> None:
+    build_kg([legal_ttl], tmp_path / "kg", progress=False)
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "kg", copy)  # follows the link: current is a folder
+    assert KnowledgeGraph.open(copy).label(LEGAL + "Burglary") == "burglary"  # it opens
+    with pytest.raises(ValueError, match="is a folder, not the link a build writes"):
+        build_kg([legal_ttl], copy, progress=False)
+    assert sorted(p.name for p in (copy / "builds").iterdir()) == sorted(
+        p.name for p in (tmp_path / "kg" / "builds").iterdir()
+    )  # no orphan build left
 
 
 def test_build_kg_bad_second_source_keeps_previous_kg(
@@ -368,7 +386,7 @@ def test_build_kg_removes_leftovers_of_killed_build(tmp_path: Path, legal_ttl: P
     assert not leftover.exists()
     assert not list((dest / "builds").glob(".tmp-*"))
     assert not list(dest.glob(".current-*"))
-    assert len(_builds(dest)) == 1
+    assert len(_builds(dest)) == 2  # the new build and the one it replaced
 
 
 def test_build_kg_missing_source_fails_before_any_work(tmp_path: Path) -> None:
@@ -437,7 +455,7 @@ def test_a_build_refuses_a_folder_of_other_files_and_leaves_it(
     assert not (tmp_path / "kg").exists()  # nothing made for a bad source
     build_kg([legal_ttl], tmp_path / "kg", progress=False)  # a new folder, then its own
     build_kg([legal_ttl], tmp_path / "kg", progress=False)
-    assert len(list((tmp_path / "kg" / "builds").iterdir())) == 1
+    assert len(list((tmp_path / "kg" / "builds").iterdir())) == 2  # and the one it replaced
 
 
 def test_a_second_build_of_one_kg_at_once_is_refused(legal_ttl: Path, tmp_path: Path) -> None:
