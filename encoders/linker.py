@@ -1864,6 +1864,8 @@ def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
             raise RecordError(f"a record must be an object, got {type(record).__name__}")
         if rid is None:
             raise RecordError("record has no 'id'")
+        if isinstance(rid, bool) or not isinstance(rid, str | int):
+            raise RecordError(f"'id' must be a string or an integer, got {type(rid).__name__}")
         text = _record_text(record, linker.config.max_chars)
     except RecordError as err:
         logger.warning("record %r: %s", rid, err)

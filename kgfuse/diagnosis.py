@@ -203,7 +203,12 @@ def parse_record(
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
-    rid = str(record.get("id", index))
+    given = record.get("id", index)
+    if isinstance(given, bool) or not isinstance(given, str | int):
+        raise RecordError(
+            f"record {index}: 'id' must be a string or an integer, got {type(given).__name__}"
+        )
+    rid = str(given)
     _check_encodable(rid, "id", f"{index}")
     if is_phenopacket(record):
         return _parse_phenopacket(record, rid, hierarchy)

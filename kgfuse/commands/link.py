@@ -105,13 +105,16 @@ def _linked_lines(input: Path, linker, processes: int) -> Iterator[dict[str, Any
     record ``{"id": "line-N", "mentions": [], "error"}`` for a line that is not a JSON
     record (its reason kept)."""
     from encoders.linker import link_records
-    from kgfuse.diagnosis import read_jsonl
+    from kgfuse.diagnosis import RecordError, read_jsonl
 
     unreadable: deque[tuple[int, dict[str, Any]]] = deque()
     fed: deque[int] = deque()  # line numbers of the records handed to the linker, in order
 
     def records() -> Iterator[Any]:
         for lineno, record in read_jsonl(input):
+            if not isinstance(record, dict | Exception):  # named by its line, as diagnose does
+                kind = type(record).__name__
+                record = RecordError(f"line {lineno} is not a JSON object (a record), got {kind}")
             if isinstance(record, Exception):
                 error = {"id": f"line-{lineno}", "mentions": [], "error": str(record)}
                 unreadable.append((lineno, error))

@@ -46,6 +46,38 @@ def test_link_names_each_bad_line_in_order_and_goes_on(mini_home: Path, tmp_path
     assert "3 of 5 record(s) could not be linked" in _flat(result.output)
 
 
+def test_link_names_lines_that_are_no_records_and_ids_that_are_no_ids(
+    mini_home: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        '["a", "b"]\n5\n{"id": {"a": 1}, "text": "Arachnodactyly."}\n'
+        '{"id": 7, "text": "Arachnodactyly."}\n{"id": "e", "text": "Ectopia lentis."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert [r["id"] for r in lines] == ["line-1", "line-2", {"a": 1}, 7, "e"]
+    assert lines[0]["error"] == "line 1 is not a JSON object (a record), got list"
+    assert lines[1]["error"] == "line 2 is not a JSON object (a record), got int"
+    assert lines[2]["error"] == "'id' must be a string or an integer, got dict"
+    assert [m["curie"] for m in lines[3]["mentions"]] == ["HP:0001166"]
+
+
+def test_a_diagnosis_record_id_must_be_a_string_or_an_integer() -> None:
+    import pytest
+
+    from kgfuse.diagnosis import RecordError, parse_record
+
+    assert parse_record({"id": 7, "present_hpo": ["HP:0001166"]}).id == "7"
+    for bad in (None, True, 1.5, [1], {"a": 1}):
+        with pytest.raises(RecordError, match="'id' must be a string or an integer"):
+            parse_record({"id": bad, "present_hpo": ["HP:0001166"]})
+
+
 def test_link_and_diagnose_exit_1_when_nothing_worked(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
