@@ -334,13 +334,34 @@ def _load_obo(store: pyoxigraph.Store, path: Path, workdir: Path, *, blank_prefi
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             stats = obo_to_ntriples(path, out, blank_prefix=blank_prefix)
-        _bulk_load(store, temp_path, pyoxigraph.RdfFormat.N_TRIPLES, base_iri=None)
+        try:
+            _bulk_load(store, temp_path, pyoxigraph.RdfFormat.N_TRIPLES, base_iri=None)
+        except OntologyParseError as err:  # name the file given, not the conversion
+            # the parser's place is in the converted text, which is gone: show its triple
+            reason = _PARSER_PLACE.sub("", err.reason)
+            raise OntologyParseError(
+                path, f"{reason}, in the triple {_line_of(temp_path, err.line)}", None
+            ) from err
     finally:
         temp_path.unlink(missing_ok=True)
     return stats.triples
 
 
+def _line_of(path: Path, line: int | None, limit: int = 300) -> str:
+    """Line ``line`` of a text file, shortened to ``limit`` characters (for a message)."""
+    if line is None:
+        return "(no line given)"
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, text in enumerate(fh, start=1):
+            if n == line:
+                text = text.rstrip("\n")
+                return repr(text if len(text) <= limit else text[:limit] + "...")
+    return f"(line {line})"
+
+
 _BOM = b"\xef\xbb\xbf"
+#: How Oxigraph's parser errors begin: a place in the text it parsed.
+_PARSER_PLACE = re.compile(r"^Parser error at line \d+ between columns \d+ and \d+: ")
 
 
 def check_not_empty(path: Path) -> bytes:

@@ -594,6 +594,10 @@ class BackgroundLoader:
             self.store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
         except SyntaxError as exc:  # our own converters wrote it: a bug, not bad input
             raise RuntimeError(f"kgfuse wrote invalid N-Triples to {nt_path.name}: {exc}") from exc
+        except MemoryError as exc:  # Oxigraph's parse buffer (16 MiB) holds one token at most
+            raise ValueError(
+                f"a name, definition or other value of the HPO files is too long to load ({exc})"
+            ) from exc
         finally:
             nt_path.unlink(missing_ok=True)
 
@@ -721,7 +725,12 @@ def _load_hpo(
     if not obo_stats.terms:
         raise OntologyParseError(obo, "no [Term] frame: the ontology defines no term", 1)
     # lenient: the store loads the same text strictly, and the build fails if that fails
-    mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    try:
+        mirror.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    except MemoryError as exc:  # Oxigraph's parse buffer (16 MiB) holds one token at most
+        raise OntologyParseError(
+            obo, f"a single name, definition or other value is too long to load ({exc})", None
+        ) from exc
     loader.submit(nt)
     mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     hints.mirror = mirror

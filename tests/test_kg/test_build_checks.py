@@ -369,3 +369,16 @@ def test_a_shapes_file_without_shapes_is_refused(tmp_path: Path) -> None:
     empty = _write(tmp_path / "none.ttl", PREFIXES + "ex:a ex:b ex:c .\n")
     with pytest.raises(ValueError, match=r"none\.ttl: holds no SHACL shapes"):
         _load_shapes([empty])
+
+
+def test_an_obo_id_that_makes_no_iri_is_named_with_the_obo_file(tmp_path: Path) -> None:
+    source = tmp_path / "p.obo"
+    source.write_text(
+        "format-version: 1.2\nontology: t\n\n[Term]\nid: T:0000001\nname: one\nis_a: T:a[1]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OntologyParseError) as info:
+        build_kg([source], tmp_path / "kg", progress=False)
+    message = str(info.value)
+    assert message.startswith(f"{source}: Invalid IRI code point '['")
+    assert "T_a[1]>" in message and ".nt" not in message  # not the deleted conversion

@@ -323,6 +323,19 @@ def test_a_subclass_cycle_is_warned_about_when_the_kg_is_built(
         KnowledgeGraph.open(tmp_path / "kg").hierarchy.ancestors("http://ex.org/A")
 
 
+def test_an_hp_obo_value_past_the_parsers_buffer_is_named_with_its_file(
+    tmp_path: Path, hpo_mini: Path
+) -> None:
+    data = tmp_path / "hpo"
+    shutil.copytree(hpo_mini, data)
+    text = (data / "hp.obo").read_text(encoding="utf-8")
+    huge = text.replace("name: Arachnodactyly", "name: " + "x" * 17_000_000, 1)
+    assert huge != text
+    (data / "hp.obo").write_text(huge, encoding="utf-8")
+    with pytest.raises(OntologyParseError, match=r"hp\.obo: a single name.* too long to load"):
+        build_kg(["hpo"], tmp_path / "kg", hpo_dir=data, progress=False)
+
+
 def test_hpo_and_a_file_give_the_same_tables_in_either_order(
     tmp_path: Path, hpo_mini: Path
 ) -> None:
