@@ -218,8 +218,30 @@ def _parse(path: Path) -> Any:
         # fastobo (Rust) panics on a few malformed inputs; pyo3 raises PanicException, which
         # derives from BaseException. Report it as a parse error rather than crashing.
         if type(err).__name__ == "PanicException":
+            line = _comment_line_in_frame(path)
+            if line is not None:  # the one cause known
+                raise OntologyParseError(
+                    path,
+                    "fastobo could not parse the file: a whole-line '!' comment inside a frame "
+                    "(OBO allows '!' comments only after a clause): remove or move it",
+                    line,
+                ) from None
             raise OntologyParseError(path, f"fastobo could not parse the file: {err}") from None
         raise
+
+
+def _comment_line_in_frame(path: Path) -> int | None:
+    """The first line inside a ``[Term]``/``[Typedef]``/``[Instance]`` frame that holds only
+    a ``!`` comment, on which fastobo panics; None when there is none."""
+    in_frame = False
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            text = line.strip()
+            if text.startswith("[") and text.endswith("]"):
+                in_frame = True
+            elif in_frame and text.startswith("!"):
+                return n
+    return None
 
 
 def _not_utf8(path: Path) -> NotUTF8Error:

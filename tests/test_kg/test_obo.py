@@ -308,3 +308,14 @@ def test_nt_literal_round_trips_through_oxigraph(text: str) -> None:
     line = nt_triple(nt_iri("https://e.org/s"), nt_iri("https://e.org/p"), nt_literal(text))
     (triple,) = pyoxigraph.parse(line, format=pyoxigraph.RdfFormat.N_TRIPLES)
     assert triple.object.value == text
+
+
+def test_a_comment_line_inside_a_frame_is_named_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.obo"
+    path.write_text(
+        "format-version: 1.2\nontology: t\n\n[Term]\nid: T:1\n! a comment\nname: one\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OntologyParseError, match="'!' comment inside a frame") as info:
+        obo_to_ntriples(path, io.StringIO())
+    assert info.value.line == 6
