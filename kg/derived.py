@@ -36,6 +36,7 @@ from kg.namespaces import (
     RDF_TYPE,
     RDFS,
     RO_HAS_PHENOTYPE,
+    compress,
     label_rank,
 )
 
@@ -306,6 +307,24 @@ class DerivedTables:
     graph: GraphArrays
 
 
+def _warn_unknown_terms(annotations: AnnotationTable, hierarchy: TermHierarchy) -> None:
+    """Say how many annotation rows name a term that no class of the KG defines (a newer
+    release's, a typo, one whose class was dropped): such rows make no graph edge."""
+    unknown = [i for i, iri in enumerate(annotations.terms) if iri not in hierarchy]
+    if not unknown:
+        return
+    rows = int(np.isin(annotations.term, np.asarray(unknown, dtype=annotations.term.dtype)).sum())
+    shown = ", ".join(compress(annotations.terms[i]) for i in unknown[:5])
+    logger.warning(
+        "%d annotation row(s) name %d term(s) no class of the KG defines (%s%s): they give "
+        "no graph edge, and the prior never matches them",
+        rows,
+        len(unknown),
+        shown,
+        " ..." if len(unknown) > 5 else "",
+    )
+
+
 def write_derived(
     store,
     folder: Path,
@@ -350,6 +369,7 @@ def write_derived(
     if annotations is None:
         annotations = AnnotationTable.from_store(store)
     annotations = annotations.canonical()
+    _warn_unknown_terms(annotations, hierarchy)
     annotations.save(folder)
     lap("annotation table")
     graph = graph_arrays_from_store(store, fingerprint, annotations, types, known_edges)

@@ -336,6 +336,24 @@ def test_an_hp_obo_value_past_the_parsers_buffer_is_named_with_its_file(
         build_kg(["hpo"], tmp_path / "kg", hpo_dir=data, progress=False)
 
 
+def test_annotations_of_terms_the_ontology_lacks_are_counted_in_a_warning(
+    tmp_path: Path, hpo_mini: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "hpo"
+    shutil.copytree(hpo_mini, data)
+    with (data / "phenotype.hpoa").open("a", encoding="utf-8") as fh:
+        fh.write("OMIM:154700\tMarfan syndrome\t\tHP:9999999\tPMID:1\tPCS\t\t\t\t\tP\tHPO:x\n")
+    with caplog.at_level(logging.WARNING, logger="kg.derived"):
+        build_kg(["hpo"], tmp_path / "kg", hpo_dir=data, progress=False)
+    assert "1 annotation row(s) name 1 term(s) no class of the KG defines (HP:9999999)" in (
+        caplog.text
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="kg.derived"):
+        build_kg(["hpo"], tmp_path / "plain", hpo_dir=hpo_mini, progress=False)
+    assert "no class of the KG defines" not in caplog.text
+
+
 def test_hpo_and_a_file_give_the_same_tables_in_either_order(
     tmp_path: Path, hpo_mini: Path
 ) -> None:
