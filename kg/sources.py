@@ -85,6 +85,8 @@ _BY_EXTENSION = {ext: spec.name for spec in SUPPORTED_FORMATS.values() for ext i
 _FUNCTIONAL_SYNTAX = re.compile(r"(?:Prefix|Ontology|Import)\s*\(")
 _MANCHESTER_SYNTAX = re.compile(r"(?:Prefix|Ontology)\s*:\s")
 _FIRST_ELEMENT = re.compile(r"<(?![?!])([\w:.-]+)")
+#: Turtle or N-Triples that begin with a full IRI (``<http://...> a owl:Ontology``), not XML.
+_TURTLE_IRI_START = re.compile(r"<(?:[A-Za-z][\w+.-]*://|urn:)[^<>\s]*>\s")
 
 
 class UnsupportedSyntaxError(UnsupportedFormatError):
@@ -171,7 +173,7 @@ def _sniff_owl(path: Path) -> str:
     # Skip blank and comment lines (Turtle and Functional Syntax both allow ``#`` comments).
     lines = (line.strip() for line in head.splitlines())
     start = "\n".join(line for line in lines if line and not line.startswith("#"))
-    if start.startswith("<"):
+    if start.startswith("<") and not _TURTLE_IRI_START.match(start):
         first = _FIRST_ELEMENT.search(start)
         if first is not None and first.group(1) == "Ontology":
             raise UnsupportedSyntaxError(path, "OWL/XML", SUPPORTED_FORMATS)

@@ -382,3 +382,16 @@ def test_an_obo_id_that_makes_no_iri_is_named_with_the_obo_file(tmp_path: Path) 
     message = str(info.value)
     assert message.startswith(f"{source}: Invalid IRI code point '['")
     assert "T_a[1]>" in message and ".nt" not in message  # not the deleted conversion
+
+
+def test_an_owl_file_of_turtle_that_begins_with_an_iri_is_read_as_turtle(tmp_path: Path) -> None:
+    source = tmp_path / "onto.owl"
+    source.write_text(
+        "<http://ex.org/onto> a <http://www.w3.org/2002/07/owl#Ontology> .\n"
+        "<http://ex.org/A> a <http://www.w3.org/2002/07/owl#Class> ;\n"
+        '  <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n',
+        encoding="utf-8",
+    )
+    manifest = build_kg([source], tmp_path / "kg", progress=False)
+    assert [s.format for s in manifest.sources] == ["turtle"]
+    assert KnowledgeGraph.open(tmp_path / "kg").label("http://ex.org/A") == "A"
