@@ -228,6 +228,13 @@ def _check_kg_folder(dest: Path) -> None:
     """
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"the KG folder {dest} is a file: give a folder")
+    try:
+        str(dest.resolve()).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the name, as Python keeps them
+        raise ValueError(
+            f"the KG folder {dest!r} has a name that is not valid UTF-8, which the store "
+            "(RocksDB) cannot open: choose a UTF-8 name"
+        ) from None
     current = dest / "current"
     if current.is_dir() and not current.is_symlink():
         raise ValueError(

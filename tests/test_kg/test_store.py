@@ -575,3 +575,14 @@ def test_terms_under_file_iris_can_be_looked_up(tmp_path: Path) -> None:
     graph = KnowledgeGraph.open(tmp_path / "kg")
     assert graph.resolve(iri) == iri
     assert graph.label(iri) == "a"
+
+
+def test_a_kg_folder_whose_name_is_not_utf8_is_refused_before_any_work(
+    tmp_path: Path, legal_ttl: Path
+) -> None:
+    import os
+
+    dest = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/kg-\xff"))
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        build_kg([legal_ttl], dest, progress=False)
+    assert not dest.exists()
