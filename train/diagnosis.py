@@ -441,12 +441,12 @@ def train_diagnosis(
     )
     state = loop.state
     if not is_main(distributed):
-        return _rank_result(run.out, state, started, processes)
+        return _result(run.out, state, started, processes)
     run.model.cpu()  # calibration, development cases and export run on the CPU
     calibration = run.calibrate(loop.best_payload)
     dev_metrics = run.final_dev_metrics()
     run.save_model(state, calibration.temperature)
-    result = _main_result(run.out, state, started, processes, calibration, dev_metrics)
+    result = _result(run.out, state, started, processes, calibration, dev_metrics)
     write_result_json(run.out, result)
     return result
 
@@ -649,33 +649,26 @@ def _throughput(state: dict[str, Any]) -> float:
     return state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)
 
 
-def _rank_result(
-    out: Path, state: dict[str, Any], started: float, processes: int
-) -> DiagnosisTrainResult:
-    """What a rank other than 0 returns after training (rank 0 saves the model)."""
-    return DiagnosisTrainResult(
-        output=out,
-        epochs=state["epoch"],
-        steps=state["global_step"],
-        best_valid=state["best"],
-        history=state["history"],
-        seconds=time.perf_counter() - started,
-        processes=processes,
-        throughput=_throughput(state),
-        stopped_by=state.get("stopped_by", "epochs"),
-    )
-
-
-def _main_result(
+def _result(
     out: Path,
     state: dict[str, Any],
     started: float,
     processes: int,
-    calibration: _Calibration,
-    dev: dict[str, float],
+    calibration: _Calibration | None = None,
+    dev: dict[str, float] | None = None,
 ) -> DiagnosisTrainResult:
-    """What the run produced and measured (rank 0): the loop's counts, the calibration and
-    the final dev metrics."""
+    """What the run produced and measured: the loop's counts, and on rank 0 (which saves
+    the model; ``calibration`` given) the peak memory, the calibration and the final dev
+    metrics."""
+    measured: dict[str, Any] = {}
+    if calibration is not None:
+        measured = {
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "temperature": calibration.temperature,
+            "ece_before": calibration.ece_before,
+            "ece_after": calibration.ece_after,
+            "dev": dev or {},
+        }
     return DiagnosisTrainResult(
         output=out,
         epochs=state["epoch"],
@@ -683,14 +676,10 @@ def _main_result(
         best_valid=state["best"],
         history=state["history"],
         seconds=time.perf_counter() - started,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        temperature=calibration.temperature,
-        ece_before=calibration.ece_before,
-        ece_after=calibration.ece_after,
-        dev=dev,
         processes=processes,
         throughput=_throughput(state),
         stopped_by=state.get("stopped_by", "epochs"),
+        **measured,
     )
 
 

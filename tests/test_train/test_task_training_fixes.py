@@ -100,8 +100,9 @@ def test_windows_combine_by_mean_logits_or_by_the_highest_per_label() -> None:
 
 
 # ------------------------------------------------------------------------ small ontology
-def test_split_edges_holds_out_one_triple_of_small_relations_only_when_asked() -> None:
-    graph = GraphTensors(
+def _small_graph() -> GraphTensors:
+    """Five classes: three subClassOf triples and one partOf triple."""
+    return GraphTensors(
         node_iris=[f"http://x/{i}" for i in range(5)],
         node_type=torch.zeros(5, dtype=torch.long),
         node_type_names=["Class"],
@@ -111,6 +112,10 @@ def test_split_edges_holds_out_one_triple_of_small_relations_only_when_asked() -
         edge_weight=torch.ones(4),
         fingerprint="fp-small",
     )
+
+
+def test_split_edges_holds_out_one_triple_of_small_relations_only_when_asked() -> None:
+    graph = _small_graph()
     plain = split_edges(graph, list(graph.relation_names))
     assert plain.valid.numel() == 0 and plain.train_graph.num_edges == 4  # as before
     split = split_edges(graph, list(graph.relation_names), min_valid=1)
@@ -121,16 +126,7 @@ def test_split_edges_holds_out_one_triple_of_small_relations_only_when_asked() -
 
 
 def test_a_small_graphs_validation_triple_is_left_out_of_the_training_triples() -> None:
-    graph = GraphTensors(
-        node_iris=[f"http://x/{i}" for i in range(5)],
-        node_type=torch.zeros(5, dtype=torch.long),
-        node_type_names=["Class"],
-        edge_index=torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]),
-        edge_type=torch.tensor([0, 0, 0, 1]),
-        relation_names=["subClassOf", "partOf"],
-        edge_weight=torch.ones(4),
-        fingerprint="fp-small",
-    )
+    graph = _small_graph()
     data = _prepare_data(
         graph,
         GraphEncoderConfig(hidden_dim=8, seed=0),
