@@ -213,8 +213,15 @@ class TextEncoder:
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        if not (path / "model.safetensors").is_file():  # never a pickle (pytorch_model.bin)
+            raise EncoderNotFoundError(
+                f"{path}: no model.safetensors (kgfuse reads no pickled weights such as "
+                "pytorch_model.bin: save the model with save_pretrained(safe_serialization=True))"
+            )
         with quiet_transformers():
-            self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
+            self.model = AutoModel.from_pretrained(
+                str(path), local_files_only=True, use_safetensors=True
+            )
         self.model.to(self.device).eval()
         self.use_bf16 = self._resolve_bf16(self.config.precision)
         logger.info(

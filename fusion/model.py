@@ -104,6 +104,7 @@ def load_text_encoder(encoder_path: str | Path) -> PreTrainedModel:
                 local_files_only=True,
                 add_pooling_layer=False,
                 output_loading_info=True,
+                use_safetensors=True,  # never a pickle (pytorch_model.bin)
             )
     finally:
         library_logger.removeFilter(drop_report)

@@ -472,6 +472,12 @@ def load_neighbours(folder: Path, num_diseases: int, k: int, basis: str) -> Neig
 
 
 def load_model_meta(folder: Path) -> dict[str, Any]:
+    """A model folder's ``kgfuse_model.json``.
+
+    Raises:
+        FileNotFoundError: the folder holds none.
+        ValueError: it is not JSON, not an object, or lacks the KG's fingerprint.
+    """
     path = Path(folder) / MODEL_META
     if not path.is_file():
         raise FileNotFoundError(
@@ -479,9 +485,58 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
             "`kgfuse train` or `kgfuse quickstart`"
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path} is damaged ({exc}); train the model again") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("kg_fingerprint"), str):
+        raise ValueError(
+            f"{path} is damaged (not an object with the KG's fingerprint); train the model again"
+        )
+    return meta
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The tokenizer saved in a model folder, its damage named with the folder."""
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    except (OSError, ValueError) as exc:  # a missing or damaged tokenizer file
+        raise ValueError(
+            f"the tokenizer in {folder} cannot be read ({exc}); copy the model folder again "
+            "or train the model again"
+        ) from None
+
+
+def load_model_facts(folder: Path, model: Any, meta: dict[str, Any], kg: KnowledgeGraph) -> Any:
+    """The fact index a model was saved with (None for a model without facts).
+
+    Raises:
+        FileNotFoundError: the model reads facts and its ``facts/`` is missing (it would
+            predict without them, silently).
+        ValueError: the index's vectors are not the width the model reads.
+    """
+    from fusion.retrieval import FactIndex
+
+    if not model.config.uses_facts:
+        return None
+    facts = Path(folder) / FACTS_DIR
+    if not facts.is_dir():
+        if "facts" not in meta.get("saved_items", []):
+            return None  # saved without an index (or before the items saved were listed)
+        raise FileNotFoundError(
+            f"{facts} is missing: the model reads retrieved facts and was saved with them; "
+            "copy the whole model folder again, or train the model again"
+        )
+    fact_index = FactIndex.load(facts, kg)
+    width = int(getattr(fact_index, "dim", model.config.fact_dim))
+    if width != int(model.config.fact_dim):
+        raise ValueError(
+            f"the fact index in {facts} holds {width}-dimensional facts and the model reads "
+            f"{model.config.fact_dim}: it is another model's index; copy the model folder "
+            "again, or train the model again"
+        )
+    return fact_index
 
 
 #: The one weights file a kgfuse model folder holds (never a pickled ``.bin``).
@@ -778,24 +833,25 @@ class Diagnoser:
             ValueError: the weights do not fit the model (:func:`load_pretrained`), or
                 score other graph nodes than ``kgfuse_model.json``'s candidates.
         """
-        from transformers import AutoTokenizer
 
         from fusion.model import KgFusionForDiagnosis, register_auto_classes
-        from fusion.retrieval import FactIndex
 
         register_auto_classes()  # so the tokenizer loader reads the folder's config type
         folder = Path(folder)
         meta = load_model_meta(folder)
+        if meta.get("task") is not None:
+            raise ValueError(
+                f"{folder} holds a {meta['task']} model, not a diagnosis model: use "
+                "`kgfuse predict` for it"
+            )
+        if not isinstance(meta.get("candidates"), list):
+            raise ValueError(f"{folder / MODEL_META} is damaged (no candidate list); train again")
         if meta["kg_fingerprint"] != kg.fingerprint:
             raise KGMismatchError(f"the model at {folder}", meta["kg_fingerprint"], kg.fingerprint)
         model = load_pretrained(KgFusionForDiagnosis, folder)
         check_model_kg(model, kg, folder)
-        tokenizer = None
-        if model.config.uses_text:
-            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        fact_index = None
-        if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
-            fact_index = FactIndex.load(folder / FACTS_DIR, kg)
+        tokenizer = load_tokenizer(folder) if model.config.uses_text else None
+        fact_index = load_model_facts(folder, model, meta, kg)
         prior = likelihood_config_of(meta)
         neighbours = None
         if prior.imputes:

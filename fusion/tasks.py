@@ -53,15 +53,16 @@ from encoders.linker import ConceptLinker, LinkerConfig, linker_from_kg
 from fusion.heads import IGNORE_INDEX
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.pipeline import (
-    FACTS_DIR,
     KnowledgeInputBuilder,
     LinkedFinding,
     apply_precision,
     batch_logits,
     cast_inputs,
     check_model_kg,
+    load_model_facts,
     load_model_meta,
     load_pretrained,
+    load_tokenizer,
     patient_findings,
 )
 from kg.errors import KGMismatchError
@@ -574,11 +575,9 @@ class TaskPredictor:
             FileNotFoundError: no task model in ``folder``, or its KG is gone.
             KGMismatchError: ``kg`` is not the KG the model was trained on.
         """
-        from transformers import AutoTokenizer
 
         from fusion.heads import KgFusionForSequenceClassification, KgFusionForTokenClassification
         from fusion.model import register_auto_classes
-        from fusion.retrieval import FactIndex
 
         register_auto_classes()  # so the tokenizer loader reads the folder's config type
         folder = Path(folder)
@@ -606,12 +605,8 @@ class TaskPredictor:
         )
         model = load_pretrained(model_class, folder)
         check_model_kg(model, kg, folder)  # the weights' own KG too
-        tokenizer = None
-        if model.config.uses_text:
-            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        fact_index = None
-        if model.config.uses_facts and (folder / FACTS_DIR).is_dir():
-            fact_index = FactIndex.load(folder / FACTS_DIR, kg)
+        tokenizer = load_tokenizer(folder) if model.config.uses_text else None
+        fact_index = load_model_facts(folder, model, meta, kg)
         builder = TaskInputBuilder(
             kg, build_linker(kg, meta.get("linker", {})), fact_index, model.config.num_facts
         )
