@@ -66,7 +66,8 @@ def holding_output_folder(
                 check(config)
             out = output_of(config, kwargs.get("home"))  # type: ignore[arg-type]
             inputs = [getattr(config, name, None) for name in ("data", "valid", "dev_cases")]
-            check_output_folder(out, inputs)
+            model_section = getattr(config, "model", None)
+            check_output_folder(out, inputs, encoder=getattr(model_section, "encoder", None))
             with training_folder(out, owner=is_main(kwargs.get("distributed"))):  # type: ignore[arg-type]
                 return train(*args, **kwargs)
 
@@ -75,10 +76,13 @@ def holding_output_folder(
     return wrap
 
 
-def check_output_folder(out: Path, inputs: Sequence[str | Path | None] = ()) -> None:
-    """Refuse, before anything is made, an output that is a file or a KG folder, or that
-    holds one of the run's input files (training writes ``training.json``, ``config.json``
-    ... there, and would write over them).
+def check_output_folder(
+    out: Path, inputs: Sequence[str | Path | None] = (), encoder: str | Path | None = None
+) -> None:
+    """Refuse, before anything is made, an output that is a file, a KG folder or the text
+    encoder's folder, or that holds one of the run's input files (training writes
+    ``training.json``, ``config.json``, ``model.safetensors`` ... there, and would write over
+    them).
 
     Raises:
         ValueError: naming the output and, where it applies, the input.
@@ -86,6 +90,11 @@ def check_output_folder(out: Path, inputs: Sequence[str | Path | None] = ()) -> 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output {out} is a file: give a folder for the model")
+    if encoder is not None and Path(encoder).resolve() == out.resolve():
+        raise ValueError(
+            f"the output {out} is the text encoder's folder (model.encoder), whose weights "
+            "training would write over: give another folder for the model"
+        )
     if (out / "current").exists() or (out / "builds").is_dir():
         raise ValueError(f"the output {out} is a KG folder: give another folder for the model")
     folder = out.resolve()

@@ -21,7 +21,8 @@ from train.simulate import SimulationConfig
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are no setting (an infinite learning rate trains a model of NaNs)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class _RunConfig(_Strict):

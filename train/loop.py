@@ -349,9 +349,21 @@ class _Run:
         return False
 
     def step(self, net: torch.nn.Module, batch: dict[str, Tensor], bf16: bool) -> float:
-        """One optimizer step on ``batch``; its loss."""
+        """One optimizer step on ``batch``; its loss.
+
+        Raises:
+            FloatingPointError: the loss is not finite on some rank (the run diverged); the
+                last checkpoint stays as it was, and no model is saved.
+        """
         with autocast(bf16):
             loss = net(**batch).loss
+        if any_rank(not bool(torch.isfinite(loss.detach())), self.distributed):
+            rates = ", ".join(f"{g['lr']:.3g}" for g in self.optimizer.param_groups)
+            raise FloatingPointError(
+                f"the training loss is {float(loss.detach())} at step "
+                f"{self.state['global_step'] + 1}: the run diverged (learning rates {rates}); "
+                "lower train.lr or train.encoder_lr and train again (--no-resume)"
+            )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], 1.0)

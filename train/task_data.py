@@ -229,7 +229,8 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any]]:
         line = data[: err.start].count(b"\n") + 1
         raise TaskDataError(path, line, "not valid UTF-8") from None
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))  # texts are long
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error, not rows merged into one cell
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         """(first line, fields) of each row that is not a blank line."""

@@ -137,6 +137,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError,
     PermissionError,
     ValueError,
+    FloatingPointError,  # a training run that diverged
 )
 
 
