@@ -507,4 +507,9 @@ def load_node_embeddings(folder: str | Path, graph: GraphTensors) -> Tensor:
             f"{tensor_path} holds a tensor of shape {tuple(embeddings.shape)} for "
             f"{graph.num_nodes} nodes; {redo}"
         )
+    if not embeddings.is_floating_point() or not bool(torch.isfinite(embeddings).all()):
+        raise DamagedEmbeddingsError(
+            f"{tensor_path} holds values that are not finite numbers (a training run that "
+            f"diverged?); {redo}"
+        )
     return embeddings

@@ -95,6 +95,16 @@ def test_a_truncated_embeddings_file_is_named(
         load_node_embeddings(tmp_path, kg.graph)
 
 
+def test_embeddings_that_are_not_finite_are_refused(
+    kg: KnowledgeGraph, reference: torch.Tensor, tmp_path: Path
+) -> None:
+    diverged = reference.clone()
+    diverged[0, 0] = float("nan")
+    graph_model.save_node_embeddings(tmp_path, diverged, kg.graph)
+    with pytest.raises(ValueError, match="not finite numbers"):
+        load_node_embeddings(tmp_path, kg.graph)
+
+
 def test_a_damaged_checkpoint_is_named_with_what_to_do(kg: KnowledgeGraph, tmp_path: Path) -> None:
     config = GraphEncoderConfig(hidden_dim=16)
     train_graph_embedder(kg.graph, config, tmp_path, epochs=1, progress=False)
