@@ -300,6 +300,47 @@ class TaskConfig(_RunConfig):
 _C = TypeVar("_C", DiagnosisConfig, TaskConfig)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the plain loader keeps
+    the last one, so a setting, or a whole section, would vanish without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's value, its keys unique and its values JSON's kinds (no dates or sets).
+
+    Raises:
+        ValueError: not UTF-8, not YAML, a key given twice, or a value JSON cannot hold
+            (naming the file and, where known, the line).
+    """
+    try:
+        loaded = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+    except yaml.YAMLError as exc:  # syntax, a key given twice, or a tag the loader refuses
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"{where}: not valid YAML ({problem})") from None
+    try:
+        json.dumps(loaded)
+    except (TypeError, ValueError) as exc:  # a date, a set, bytes: no setting is one
+        raise ValueError(
+            f"{path}: {exc}: write such a value as a quoted string or a number"
+        ) from None
+    return loaded
+
+
 def _parse_value(text: str) -> Any:
     value = yaml.safe_load(text)
     return text if value is None and text not in ("null", "~", "") else value
@@ -344,15 +385,7 @@ def load_config(
     if path is not None:
         if not Path(path).is_file():
             raise FileNotFoundError(f"config file not found: {path}")
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-        except yaml.YAMLError as exc:  # syntax, or a tag the safe loader refuses
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ValueError(f"{where}: not valid YAML ({problem})") from None
+        loaded = read_yaml(Path(path))
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"{path}: a config must be a YAML mapping")
         raw = loaded or {}

@@ -49,12 +49,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from encoders.graph_model import atomic_write_text
 from kg.store import kgfuse_home
-from train.config import DiagnosisConfig, TaskConfig, apply_overrides
+from train.config import DiagnosisConfig, TaskConfig, apply_overrides, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
-    loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    loaded = read_yaml(Path(path)) or {}
     if not isinstance(loaded, dict) or "tune" not in loaded:
         raise ValueError(f"{path}: a search config needs a 'tune:' section with 'params'")
     tune = TuneSection.model_validate(loaded.pop("tune"))

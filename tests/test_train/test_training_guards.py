@@ -66,3 +66,20 @@ def test_a_stray_quote_in_a_csv_is_an_error_not_merged_rows(tmp_path: Path) -> N
     )
     with pytest.raises(TaskDataError, match="train.csv"):
         load_task_data("text-classification", data)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("train:\n  lr: 0.1\n  lr: 0.2\n", r"cfg.yaml:3: not valid YAML \(the key 'lr' is given"),
+        ("train:\n  lr: 0.1\ntrain:\n  epochs: 3\n", r"cfg.yaml:3: .*'train' is given twice"),
+        ("output: 2024-01-01\n", r"cfg.yaml: .*date.* quoted string"),
+    ],
+)
+def test_a_config_file_with_a_key_twice_or_a_date_is_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "cfg.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_config(path)
