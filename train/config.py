@@ -61,6 +61,11 @@ FREE_ON_RESUME = (
     "train.max_minutes",
     "train.num_threads",
     "train.checkpoint_every",
+    # paths: what they name is compared instead (the KG's fingerprint, the data files'
+    # bytes: :func:`run_fingerprint`), so a relative path given again as absolute resumes
+    "kg",
+    "data",
+    "valid",
 )
 
 

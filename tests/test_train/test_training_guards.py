@@ -83,3 +83,22 @@ def test_a_config_file_with_a_key_twice_or_a_date_is_refused(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_config(path)
+
+
+def test_a_data_file_named_by_another_path_resumes_and_other_bytes_do_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from train.config import TaskConfig, run_fingerprint
+
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"text": "a", "label": "x"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def fingerprint(path: str) -> str:
+        config = load_config(None, [f"data={path}", "task=text-classification"], TaskConfig)
+        return run_fingerprint(config.resume_fingerprint(), "kg", config.data, config.valid)
+
+    assert fingerprint("train.jsonl") == fingerprint(str(data))  # relative, then absolute
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(data.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert fingerprint(str(copy)) != fingerprint(str(data))  # other bytes: another run
