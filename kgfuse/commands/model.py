@@ -119,6 +119,8 @@ def train(
         )
         _launch_train(nproc, ["-v", *args] if verbose else args)
         return
+    if task is None:  # a task's config (kgfuse tune's best_config.yaml) names its task
+        task = _task_of(config)
     if task is not None or data is not None or valid is not None:
         from kgfuse.commands.task import train_task_command
 
@@ -218,6 +220,19 @@ def _train_arguments(
     args += ["--no-resume"] if no_resume else []
     args += ["--quiet"] if quiet else []
     return args
+
+
+def _task_of(config: Path | None) -> str | None:
+    """The task a config file names (``task:``, as ``kgfuse tune`` writes ``best_config.yaml``
+    for a task search), which ``kgfuse train --config`` then trains; None for a diagnosis
+    config (or no file)."""
+    if config is None or not config.is_file():
+        return None
+    from train.config import read_yaml
+
+    loaded = read_yaml(config)
+    task = loaded.get("task") if isinstance(loaded, dict) else None
+    return str(task) if task is not None else None
 
 
 def _launch_train(nproc: int, args: list[str]) -> None:

@@ -272,3 +272,19 @@ def test_legal_walkthrough_with_minilm_under_a_minute(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0 and "burglary" in result.output
     assert time.perf_counter() - started < 60
+
+
+def test_a_config_that_names_its_task_trains_it_without_task(
+    env: LegalTaskEnv, tmp_path: Path
+) -> None:
+    config = tmp_path / "best_config.yaml"  # as kgfuse tune writes it for a task search
+    config.write_text(
+        f"task: text-classification\ndata: {EXAMPLES / 'legal_train.jsonl'}\n", encoding="utf-8"
+    )
+    sets = [x for s in env.overrides() for x in ("--set", s)]
+    out = tmp_path / "m"
+    result = _invoke(
+        "train", "--config", config, "--kg", env.kg, "-o", out, "--home", env.home, "-q", *sets
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "kgfuse_model.json").read_text())["task"] == "text-classification"
