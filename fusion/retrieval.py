@@ -383,6 +383,17 @@ def index_version(folder: str | Path) -> Path | None:
         return current
     if (folder / META_FILE).is_file():
         return folder
+    saved = sorted(
+        v.name
+        for v in (folder.iterdir() if folder.is_dir() else ())
+        if _VERSION.fullmatch(v.name) and (v / META_FILE).is_file()
+    )
+    if saved:  # an index whose link was lost: not "no index" (a save would delete it)
+        raise DamagedIndexError(
+            f"{folder} holds a saved fact index ({saved[-1]}) but no {CURRENT_LINK} link to it "
+            "(copied without symbolic links, by rsync -r, a zip or git?): copy it again with "
+            f"its links, or link it: ln -s {saved[-1]} {current}"
+        )
     return None
 
 

@@ -167,8 +167,8 @@ def normalise_curie(term: str) -> str:
         known = _PREFIX_BY_LOWER.get(prefix.lower()) if sep else None
         if known not in _OBO_PREFIXES:
             return term
-    if known is None or not local or any(c.isspace() for c in local):
-        return term
+    if known is None or not local or any(c.isspace() for c in local) or "://" in term:
+        return term  # an IRI of some scheme ("Hp://x") is no CURIE, as to_iri reads it
     return f"{known}:{local}"
 
 

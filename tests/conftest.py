@@ -1,10 +1,18 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the property tests' profile."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples on every run (a change lands or not on its own merits, not on
+# a draw); elsewhere each run draws new ones, and what they find becomes an @example
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

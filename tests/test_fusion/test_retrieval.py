@@ -496,3 +496,21 @@ def test_gpu_placement_without_a_gpu_stays_on_cpu_or_says_why(monkeypatch) -> No
     assert to_gpu(index, IndexConfig(kind="flat", use_gpu=False)) is None
     with pytest.raises(RuntimeError, match="use_gpu=True but faiss sees no GPU"):
         to_gpu(index, IndexConfig(kind="flat", use_gpu=True))
+
+
+def test_an_index_whose_current_link_was_lost_is_damaged_not_missing(
+    legal_kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    from fusion.retrieval import DamagedIndexError, IndexNotReplacedError
+
+    index = _index(legal_kg, tiny_encoder)
+    folder = tmp_path / "facts"
+    index.save(folder)
+    version = index_version(folder)
+    assert version is not None
+    (folder / "current").unlink()  # rsync -r, a zip or git without symbolic links
+    with pytest.raises(DamagedIndexError, match="no current link"):
+        FactIndex.load(folder, legal_kg, use_gpu=False)
+    with pytest.raises(IndexNotReplacedError):  # a user's folder: never built over
+        FactIndex.load_or_build(folder, legal_kg, text_encoder=tiny_encoder)
+    assert version.is_dir()  # the saved index is still there
