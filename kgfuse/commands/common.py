@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
@@ -168,8 +169,9 @@ def error_message(exc: BaseException) -> str:
 
 def handle_errors(func: F) -> F:
     """Turn expected user errors into a one-line message and exit code 2: those of
-    :data:`USER_ERRORS`, and ``FileExistsError`` / ``NotADirectoryError`` (an output folder
-    that is a file, say) when the error names its path or says what is wrong itself."""
+    :data:`USER_ERRORS`; ``FileExistsError`` / ``NotADirectoryError`` (an output folder
+    that is a file, say) when the error names its path or says what is wrong itself; and a
+    write refused by a read-only file system or a full disk."""
 
     def fail(message: str) -> typer.Exit:
         err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
@@ -185,6 +187,16 @@ def handle_errors(func: F) -> F:
             if exc.errno is not None and exc.filename is None:
                 raise  # about no path the user could give
             raise fail(f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.ENOSPC):
+                raise
+            # a read-only mount (containers) or a full disk: the place, and what to do
+            what = (
+                "is on a read-only file system: give a writable --home, output or index folder"
+                if exc.errno == errno.EROFS
+                else "cannot be written: the disk is full"
+            )
+            raise fail(f"{exc.filename or 'a file'} {what}") from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None

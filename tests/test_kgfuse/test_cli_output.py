@@ -284,3 +284,37 @@ def test_one_record_shown_for_reading_gets_no_progress_line(
     shown: list[dict[str, Any]] = []
     assert write_records(iter([{"id": "text"}]), None, shown.append, "diagnosing") == (1, 0)
     assert shown == [{"id": "text"}] and "diagnosing" not in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (30, "/srv/kg/facts/.lock is on a read-only file system: give a writable"),
+        (28, "/srv/kg/facts/.lock cannot be written: the disk is full"),
+    ],
+)
+def test_a_read_only_or_full_file_system_is_one_line(
+    code: int, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    import kgfuse.commands.common as common
+
+    shown = io.StringIO()
+    monkeypatch.setattr(common, "err_console", Console(file=shown, width=200))
+
+    @common.handle_errors
+    def command() -> None:
+        raise OSError(code, "refused", "/srv/kg/facts/.lock")
+
+    with pytest.raises(typer.Exit) as info:
+        command()
+    assert info.value.exit_code == 2
+    assert shown.getvalue().startswith("error: ") and message in shown.getvalue()
+
+    @common.handle_errors
+    def other() -> None:
+        raise OSError(5, "Input/output error", "/dev/sdz")
+
+    with pytest.raises(OSError, match="Input/output"):  # not a user's error: kept whole
+        other()
