@@ -529,7 +529,7 @@ def load_model_facts(folder: Path, model: Any, meta: dict[str, Any], kg: Knowled
             "copy the whole model folder again, or train the model again"
         )
     fact_index = FactIndex.load(facts, kg)
-    width = int(getattr(fact_index, "dim", model.config.fact_dim))
+    width = int(fact_index.dim)
     if width != int(model.config.fact_dim):
         raise ValueError(
             f"the fact index in {facts} holds {width}-dimensional facts and the model reads "

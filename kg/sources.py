@@ -192,8 +192,8 @@ def wide_encoding(start: bytes) -> str | None:
     marks = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
     if start.startswith(marks) or b"\x00" in start[:4]:
         return (
-            "the file is UTF-16 or UTF-32 (a byte-order mark or NUL bytes at its start); "
-            "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+            "in UTF-16 or UTF-32 (a byte-order mark or NUL bytes at the file's start): save "
+            "the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
         )
     return None
 

@@ -436,25 +436,17 @@ def _check_term_count(count: int, rid: str) -> None:
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed JSON or a :class:`RecordError` naming the line) of each
-    non-blank line, read strictly (:func:`kgfuse.json_input.loads_json`: bad UTF-8, ``NaN``,
-    unpaired surrogate escapes are errors); a UTF-8 byte-order mark on the first line is
-    skipped."""
-    from kg.sources import wide_encoding
-    from kgfuse.json_input import UTF8_BOM, loads_json
+    non-blank line (:func:`train.phenopacket.json_lines`), read strictly
+    (:func:`kgfuse.json_input.loads_json`: bad UTF-8, ``NaN``, unpaired surrogate escapes are
+    errors; a UTF-16 file is one error)."""
+    from kgfuse.json_input import loads_json
+    from train.phenopacket import json_lines
 
-    with Path(path).open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and (wide := wide_encoding(raw)) is not None:
-                yield lineno, RecordError(f"line 1: {wide}")
-                return
-            if lineno == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[len(UTF8_BOM) :]
-            if not raw.strip():
-                continue
-            try:
-                yield lineno, loads_json(raw)
-            except ValueError as exc:
-                yield lineno, RecordError(f"line {lineno} is {exc}")
+    for lineno, value in json_lines(Path(path), loads_json):
+        yield (
+            lineno,
+            RecordError(f"line {lineno} is {value}") if isinstance(value, ValueError) else value,
+        )
 
 
 def read_records(path: Path) -> Iterator[tuple[int, Any]]:

@@ -1168,22 +1168,29 @@ def json_values(
         else:
             yield from _items(None, document)
             return
-    wide = wide_encoding(first)
-    if wide is not None:  # its lines are not split at its newlines: one error, not many
-        yield 1, None, ValueError(wide)
-        return
+    for n, value in json_lines(path, loads):
+        yield n, None, value
+
+
+def json_lines(path: Path, loads: Callable[[bytes], Any]) -> Iterator[tuple[int, Any]]:
+    """``(line, value)`` of each non-blank line of a JSON Lines file, ``value`` the
+    ``ValueError`` of ``loads`` where the line is not JSON; a UTF-8 byte-order mark is
+    dropped, and a UTF-16 or UTF-32 file is one error on line 1 (its lines are not split at
+    its newlines)."""
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
-            if n == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
+            if n == 1:
+                wide = wide_encoding(raw)
+                if wide is not None:
+                    yield 1, ValueError(wide)
+                    return
+                raw = raw.removeprefix(codecs.BOM_UTF8)
             if not raw.strip():
                 continue
             try:
-                value = loads(raw)
+                yield n, loads(raw)
             except ValueError as err:
-                yield n, None, err
-                continue
-            yield n, None, value
+                yield n, err
 
 
 def _loads_alone(line: bytes, loads: Callable[[bytes], Any]) -> bool:
