@@ -96,6 +96,7 @@ def edge_norm(
         - **input:** edge index :math:`(2, |\mathcal{E}|)`, edge type :math:`(|\mathcal{E}|)`
         - **output:** :math:`(|\mathcal{E}|)`
     """
+    edge_index, edge_type = edge_index.long(), edge_type.long()  # int32 keys overflow
     src, dst = edge_index[0], edge_index[1]
     dtype = torch.get_default_dtype()
     ones = torch.ones(dst.numel(), dtype=dtype, device=dst.device)
@@ -213,6 +214,7 @@ class RelationalAdjacency:
             - **input:** edge index :math:`(2, |\mathcal{E}|)`, edge type and weight
               :math:`(|\mathcal{E}|)`
         """
+        edge_index, edge_type = edge_index.long(), edge_type.long()  # int32 keys overflow
         if add_inverse:
             edge_index, edge_type, edge_weight = add_inverse_edges(
                 edge_index, edge_type, edge_weight, num_relations

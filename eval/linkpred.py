@@ -87,6 +87,8 @@ def split_edges(
     test_frac: float = 0.05,
     seed: int = 0,
     min_valid: int = 0,
+    *,
+    derived_via: str | None = None,
 ) -> EdgeSplit:
     r"""Hold out validation and test edges of the target relations.
 
@@ -106,10 +108,18 @@ def split_edges(
             where ``valid_frac`` rounds to fewer, as long as one triple of the relation
             stays in training (a small ontology: ``0.05`` of 10 triples rounds to none).
             (default: :obj:`0`, the fraction alone)
+        derived_via (str, optional): IRI of a relation :math:`s` whose edges
+            :math:`(x, s, y)` make :math:`x`'s edges of a target relation restate
+            :math:`y`'s (HPO: a gene's phenotypes are those of the diseases it contributes
+            to, ``genes_to_phenotype.txt``). A restated triple :math:`(x, r, t)` (some
+            :math:`(x, s, y)` with :math:`(y, r, t)`) is never held out, and it stays in
+            ``train_graph`` only while one of its sources :math:`(y, r, t)` does: otherwise
+            a held-out triple could be read back over :math:`x` in two hops.
+            (default: :obj:`None`, every triple independent)
 
     Raises:
-        ValueError: An unknown relation, fractions outside :math:`[0, 1)`, or a negative
-            ``min_valid``.
+        ValueError: An unknown relation, fractions outside :math:`[0, 1)`, a negative
+            ``min_valid``, or ``derived_via`` among ``relations``.
     """
     if min_valid < 0:
         raise ValueError(f"min_valid must be >= 0, got {min_valid}")
@@ -122,18 +132,30 @@ def split_edges(
         raise ValueError(
             f"unknown relations {unknown}; the graph has: {', '.join(graph.relation_names)}"
         )
+    if derived_via is not None and derived_via not in graph.relation_names:
+        raise ValueError(f"unknown relation derived_via={derived_via!r}")
+    if derived_via in relations:
+        raise ValueError(f"derived_via={derived_via!r} is one of the split relations")
     rel_ids = sorted({graph.relation_names.index(r) for r in relations})
     triples = graph_triples(graph)
     unique, inverse = torch.unique(triples, dim=0, return_inverse=True)
     generator = torch.Generator().manual_seed(seed)
     valid_parts, test_parts = [], []
+    restatements: list[tuple[Tensor, Tensor]] = []
     for r in rel_ids:
         ids = torch.nonzero(unique[:, 1] == r, as_tuple=False).flatten()
+        if derived_via is not None:
+            restated, sources = _restatements(unique, ids, graph.relation_names.index(derived_via))
+            restatements.append((restated, sources))
+            ids = ids[~torch.isin(ids, restated)]
         perm = ids[torch.randperm(ids.numel(), generator=generator)]
         n_test = round(test_frac * ids.numel())
         n_valid = round(valid_frac * ids.numel())
         if n_valid < min_valid:  # keeps one triple of the relation for training
             n_valid = max(0, min(min_valid, ids.numel() - n_test - 1))
+        if ids.numel() and n_test + n_valid >= ids.numel():  # rounding took every triple
+            n_test = min(n_test, ids.numel() - 1)
+            n_valid = ids.numel() - 1 - n_test
         test_parts.append(perm[:n_test])
         valid_parts.append(perm[n_test : n_test + n_valid])
     held_out = torch.zeros(unique.size(0), dtype=torch.bool)
@@ -141,10 +163,16 @@ def split_edges(
     test_ids = torch.cat(test_parts) if test_parts else torch.empty(0, dtype=torch.long)
     held_out[valid_ids] = True
     held_out[test_ids] = True
-    keep = ~held_out[inverse]
-    at_least = f"|min_valid={min_valid}" if min_valid else ""  # the tags of before otherwise
+    dropped = torch.zeros_like(held_out)
+    for restated, sources in restatements:  # restated triples whose every source is held out
+        supported = restated[~held_out[sources]].unique()
+        dropped[restated[~torch.isin(restated, supported)]] = True
+    keep = ~(held_out | dropped)[inverse]
+    # the tags of before where the options are unused
+    at_least = f"|min_valid={min_valid}" if min_valid else ""
+    derived = f"|derived_via={derived_via}" if derived_via else ""
     tag = hashlib.sha256(
-        f"{sorted(relations)}|{valid_frac}|{test_frac}|{seed}{at_least}".encode()
+        f"{sorted(relations)}|{valid_frac}|{test_frac}|{seed}{at_least}{derived}".encode()
     ).hexdigest()[:12]
     train_graph = GraphTensors(
         node_iris=graph.node_iris,
@@ -157,11 +185,13 @@ def split_edges(
         fingerprint=f"{graph.fingerprint}:train-split-{tag}",
     )
     logger.info(
-        "split %d edges: %d train, %d valid, %d test triples",
+        "split %d edges: %d train, %d valid, %d test triples; %d restated triples left out "
+        "with their held-out sources",
         graph.num_edges,
         train_graph.num_edges,
         valid_ids.numel(),
         test_ids.numel(),
+        int(dropped.sum()),
     )
     return EdgeSplit(
         graph=graph,
@@ -171,6 +201,37 @@ def split_edges(
         relations=tuple(relations),
         seed=seed,
     )
+
+
+def _restatements(unique: Tensor, ids: Tensor, via: int) -> tuple[Tensor, Tensor]:
+    r"""The triples among ``unique[ids]`` (one relation :math:`r`) that restate others:
+    :math:`(x, r, t)` with :math:`(x, s, y)` and :math:`(y, r, t)`, :math:`s` = ``via``.
+
+    Returns:
+        ``(restated, sources)``: one row per (restatement, source) pair, as row ids of
+        ``unique``.
+    """
+    links = unique[unique[:, 1] == via]  # (x, s, y)
+    rows = unique[ids]
+    by_head = torch.argsort(rows[:, 0], stable=True)
+    heads = rows[by_head, 0]
+    targets = links[:, 2].contiguous()
+    lo = torch.searchsorted(heads, targets)
+    counts = torch.searchsorted(heads, targets, right=True) - lo
+    link_of = torch.repeat_interleave(torch.arange(links.size(0)), counts)
+    offset = torch.arange(int(counts.sum())) - torch.repeat_interleave(
+        counts.cumsum(0) - counts, counts
+    )
+    source_rows = by_head[torch.repeat_interleave(lo, counts) + offset]
+    # (x, t) of each join row, looked up among the relation's own triples by a sorted key
+    n = int(unique[:, [0, 2]].max()) + 1 if unique.numel() else 1
+    key = rows[:, 0] * n + rows[:, 2]
+    order = torch.argsort(key)
+    wanted = links[link_of, 0] * n + rows[source_rows, 2]
+    at = torch.searchsorted(key[order], wanted).clamp(max=max(key.numel() - 1, 0))
+    found = key[order][at] == wanted if key.numel() else torch.zeros(0, dtype=torch.bool)
+    restated = ids[order[at[found]]]
+    return restated, ids[source_rows[found]]
 
 
 def sample_triples(triples: Tensor, limit: int | None, seed: int) -> Tensor:
@@ -339,6 +400,9 @@ def filtered_ranks(
             :obj:`None`, every node of the type in ``graph_all_true``)
         batch_size (int, optional): Queries scored at once. (default: :obj:`256`)
 
+    Raises:
+        ValueError: A tail's type has no candidates, or a true tail is not among them.
+
     Shapes:
         - **input:** :math:`(T, 3)`
         - **output:** :math:`(T)` float ranks, 1 is best
@@ -349,14 +413,25 @@ def filtered_ranks(
     true_key = graph_all_true.edge_index[0] * num_rel + graph_all_true.edge_type
     true_key, order = torch.sort(true_key)
     true_tail = graph_all_true.edge_index[1][order]
-    ranks = torch.empty(triples.size(0))
+    ranks = torch.full((triples.size(0),), math.nan)
     tail_type = graph_all_true.node_type[triples[:, 2]]
+    missing = sorted(set(tail_type.unique().tolist()) - set(candidates_by_type))
+    if missing:
+        names = [graph_all_true.node_type_names[t] for t in missing]
+        raise ValueError(f"candidates_by_type has no candidates for the tails' types {names}")
     for t, cands in candidates_by_type.items():
         rows_t = torch.nonzero(tail_type == t, as_tuple=False).flatten()
         if not rows_t.numel():
             continue
         position = torch.full((num_nodes,), -1, dtype=torch.long)
         position[cands] = torch.arange(cands.numel())
+        absent = rows_t[position[triples[rows_t, 2]] < 0]
+        if absent.numel():
+            h, r, tail = triples[absent[0]].tolist()
+            raise ValueError(
+                f"{absent.numel()} triples' true tails are not among the candidates of their "
+                f"type, the first ({h}, {r}, {tail}): {graph_all_true.node_iris[tail]}"
+            )
         for rows in rows_t.split(batch_size):
             h, r, tail = triples[rows, 0], triples[rows, 1], triples[rows, 2]
             scores = score_fn(h, r, cands).float().nan_to_num(nan=-math.inf)

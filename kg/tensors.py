@@ -25,6 +25,21 @@ def _short(iri: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", compress(iri)).strip("_")
 
 
+def _distinct_keys(iris: list[str], what: str) -> list[str]:
+    """The short names of ``iris``; two IRIs with one short name (``has-part``,
+    ``has_part``) would merge their nodes or edges in a ``HeteroData``, so they are refused."""
+    keys = [_short(i) for i in iris]
+    seen: dict[str, str] = {}
+    for iri, key in zip(iris, keys, strict=True):
+        if key in seen and seen[key] != iri:
+            raise ValueError(
+                f"{what} {seen[key]!r} and {iri!r} share the HeteroData key {key!r}; "
+                "rename one of them"
+            )
+        seen[key] = iri
+    return keys
+
+
 @dataclass
 class GraphTensors(GraphSizes):
     """A typed relational graph as tensors.
@@ -57,8 +72,34 @@ class GraphTensors(GraphSizes):
             raise ValueError("edge_index must have shape [2, num_edges]")
         if self.edge_type.shape != (e,) or self.edge_weight.shape != (e,):
             raise ValueError("edge_type and edge_weight must have shape [num_edges]")
+        for name in ("node_type", "edge_index", "edge_type"):
+            value = getattr(self, name)
+            if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+                raise ValueError(f"{name} must hold integers, got {value.dtype}")
+            if value.dtype != torch.long:  # int32 ids would overflow the adjacency's sort keys
+                setattr(self, name, value.long())
         if e and int(self.edge_index.max()) >= n:
             raise ValueError("edge_index refers to a node beyond node_iris")
+        if e and int(self.edge_index.min()) < 0:
+            raise ValueError("edge_index holds a negative node index")
+        if e and not 0 <= int(self.edge_type.min()) <= int(self.edge_type.max()) < len(
+            self.relation_names
+        ):
+            raise ValueError(
+                f"edge_type must lie in [0, {len(self.relation_names)}) "
+                f"(one index per relation_names entry)"
+            )
+        if n and not 0 <= int(self.node_type.min()) <= int(self.node_type.max()) < len(
+            self.node_type_names
+        ):
+            raise ValueError(
+                f"node_type must lie in [0, {len(self.node_type_names)}) "
+                f"(one index per node_type_names entry)"
+            )
+        if e:
+            w = self.edge_weight
+            if not bool(torch.isfinite(w).all()) or float(w.min()) < 0 or float(w.max()) > 1:
+                raise ValueError("edge_weight must be finite and lie in [0, 1]")
 
     def index_of(self) -> dict[str, int]:
         """IRI -> global node index."""
@@ -79,7 +120,8 @@ class GraphTensors(GraphSizes):
 
         data = HeteroData()
         local = torch.empty(self.num_nodes, dtype=torch.long)
-        type_keys = [_short(t) for t in self.node_type_names]
+        type_keys = _distinct_keys(self.node_type_names, "node types")
+        relation_keys = _distinct_keys(self.relation_names, "relations")
         for t, key in enumerate(type_keys):
             ids = torch.nonzero(self.node_type == t, as_tuple=False).flatten()
             local[ids] = torch.arange(ids.numel())
@@ -94,12 +136,13 @@ class GraphTensors(GraphSizes):
             pairs = torch.unique(torch.stack([src_t[mask_r], dst_t[mask_r]]), dim=1)
             for s, d in pairs.t().tolist():
                 mask = mask_r & (src_t == s) & (dst_t == d)
-                key = (type_keys[s], _short(rel), type_keys[d])
+                key = (type_keys[s], relation_keys[r], type_keys[d])
                 ei = self.edge_index[:, mask]
                 data[key].edge_index = torch.stack([local[ei[0]], local[ei[1]]])
                 data[key].edge_weight = self.edge_weight[mask]
                 data[key].relation_iri = rel
         data.fingerprint = self.fingerprint
+        data.relation_names = list(self.relation_names)  # keeps relations without edges
         return data
 
     @classmethod
@@ -115,7 +158,7 @@ class GraphTensors(GraphSizes):
             node_type[store.global_id] = t
             for g, iri in zip(store.global_id.tolist(), store.iri, strict=True):
                 node_iris[g] = iri
-        relation_names: list[str] = []
+        relation_names: list[str] = list(getattr(data, "relation_names", None) or [])
         ei_parts, et_parts, ew_parts = [], [], []
         for key in data.edge_types:
             store = data[key]

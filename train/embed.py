@@ -456,6 +456,11 @@ def _prepare_data(
     given_split = split is not None
     if split is None:
         relations = list(graph.relation_names) if relations is None else list(relations)
+        if not relations:
+            raise ValueError(
+                "relations is empty: name the relations whose edges train and validate the "
+                "embeddings, or pass None for every relation"
+            )
         split = split_edges(graph, relations, valid_frac, test_frac, seed=config.seed)
     elif split.graph.fingerprint != graph.fingerprint:
         raise KGMismatchError("edge split", split.graph.fingerprint, graph.fingerprint)

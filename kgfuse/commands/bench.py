@@ -204,6 +204,15 @@ def linkpred(
         float,
         typer.Option(min=0.0, max=0.99, help="Dropout on each GNN layer's input."),
     ] = 0.0,
+    independent: Annotated[
+        bool,
+        typer.Option(
+            "--independent",
+            help="Hold out every triple alike, also those that restate others (a gene's "
+            "phenotypes, which are its diseases'): the split of before 2026-12-02, whose "
+            "held-out triples can be read back over two hops.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
@@ -224,6 +233,8 @@ def linkpred(
         settings.update(gnn_batch_size=batch_size, baseline_batch_size=batch_size)
     if negatives is not None:
         settings.update(gnn_num_negatives=negatives, baseline_num_negatives=negatives)
+    if independent:
+        settings["derived_via"] = None
     config = LinkPredBenchmarkConfig(
         models=parse_models(models),
         epochs=epochs,

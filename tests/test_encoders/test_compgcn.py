@@ -25,6 +25,20 @@ def test_circular_correlation_matches_its_definition() -> None:
     assert torch.allclose(circular_correlation(a, b), expected, atol=1e-5)
 
 
+def test_circular_correlation_of_no_rows_is_empty() -> None:
+    # a relation without edges gives an empty block: MKL's FFT refuses a (0, d) input
+    out = circular_correlation(torch.empty(0, 8), torch.randn(8))
+    assert out.shape == (0, 8)
+
+
+@pytest.mark.parametrize("composition", ["sub", "mult", "corr"])
+def test_compgcn_encoder_with_a_relation_without_edges(composition: str) -> None:
+    x, edge_index, edge_type, edge_weight = _toy(5)
+    encoder = CompGCNEncoder(8, 8, 3, composition=composition).eval()  # type: ignore[arg-type]
+    out = encoder(x, edge_index, edge_type, edge_weight)  # relation 2 has no edge
+    assert out.shape == (6, 8) and bool(torch.isfinite(out).all())
+
+
 def test_compose_rejects_unknown_composition() -> None:
     with pytest.raises(ValueError, match="choices: sub, mult, corr"):
         compose(torch.ones(2), torch.ones(2), "add")  # type: ignore[arg-type]

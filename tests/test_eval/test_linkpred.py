@@ -160,12 +160,112 @@ def test_split_edges_ignores_edge_order() -> None:
     assert torch.equal(a.test, b.test)
 
 
+def test_split_edges_keeps_a_training_triple_of_every_relation() -> None:
+    graph = _split_graph()  # subClassOf has 4 triples: 0.4 + 0.4 of them round to all 4
+    for seed in range(5):
+        split = split_edges(graph, ["has_phenotype", "subClassOf"], 0.4, 0.4, seed=seed)
+        assert int((split.train_graph.edge_type == 1).sum()) >= 1
+        held = _as_set(split.valid) | _as_set(split.test)
+        assert sum(r == 1 for _, r, _ in held) == 3
+
+
 def test_split_edges_rejects_unknown_relation_and_bad_fractions() -> None:
     graph = _split_graph()
     with pytest.raises(ValueError, match="has_phenotype, subClassOf"):
         split_edges(graph, ["treats"])
     with pytest.raises(ValueError, match="sum < 1"):
         split_edges(graph, ["subClassOf"], valid_frac=0.6, test_frac=0.5)
+
+
+def _gene_graph() -> GraphTensors:
+    """Diseases 0-3, genes 4-6, terms 7-11. Gene 4 contributes to disease 0, gene 5 to
+    diseases 0 and 1; a gene's has_phenotype edges restate its diseases' (as HPO's
+    genes_to_phenotype.txt does), except gene 6's edge to term 11, which no disease has."""
+    disease_terms = {0: [7, 8, 9], 1: [7, 10], 2: [8, 9, 10, 11], 3: [7, 9, 11]}
+    contributes = [(4, 0), (5, 0), (5, 1)]
+    edges = [(d, 0, t) for d, ts in disease_terms.items() for t in ts]
+    for g, d in contributes:
+        edges += [(g, 1, d)] + [(g, 0, t) for t in disease_terms[d]]
+    edges.append((6, 0, 11))
+    rows = torch.tensor(edges).unique(dim=0)
+    return GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(12)],
+        node_type=torch.tensor([0] * 4 + [1] * 3 + [2] * 5),
+        node_type_names=["Disease", "Gene", "Term"],
+        edge_index=torch.stack([rows[:, 0], rows[:, 2]]),
+        edge_type=rows[:, 1],
+        relation_names=["has_phenotype", "contributes_to"],
+        edge_weight=torch.ones(rows.size(0)),
+        fingerprint="fp-genes",
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_split_edges_derived_via_leaves_no_held_out_triple_readable_over_a_gene(
+    seed: int,
+) -> None:
+    graph = _gene_graph()
+    split = split_edges(
+        graph, ["has_phenotype"], 0.25, 0.25, seed=seed, derived_via="contributes_to"
+    )
+    train = _as_set(split.train)
+    held = _as_set(split.valid) | _as_set(split.test)
+    genes_of = {(g, d) for g, r, d in _as_set(graph_triples(graph)) if r == 1}
+    restated = {
+        (g, 0, t)
+        for g, d in genes_of
+        for d2, r, t in _as_set(graph_triples(graph))
+        if d2 == d and r == 0
+    }
+    assert held and not held & restated  # a gene's restatement is never held out
+    for g, _, t in restated:  # a restatement stays exactly while one of its sources does
+        sources = [
+            (d, 0, t) for g2, d in genes_of if g2 == g if (d, 0, t) in _as_set(graph_triples(graph))
+        ]
+        assert ((g, 0, t) in train) == any(s in train for s in sources)
+    assert (
+        split.train_graph.fingerprint
+        != split_edges(graph, ["has_phenotype"], 0.25, 0.25, seed=seed).train_graph.fingerprint
+    )
+
+
+def test_split_edges_derived_via_drops_a_gene_edge_only_with_all_its_sources() -> None:
+    graph = _gene_graph()
+    checked, independent_held = False, False
+    for seed in range(40):
+        split = split_edges(
+            graph, ["has_phenotype"], 0.25, 0.25, seed=seed, derived_via="contributes_to"
+        )
+        held = _as_set(split.valid) | _as_set(split.test)
+        independent_held |= (6, 0, 11) in held  # a gene edge no disease has: an ordinary triple
+        if (0, 0, 7) in held and (1, 0, 7) not in held:
+            train = _as_set(split.train)
+            assert (4, 0, 7) not in train  # gene 4's only source of term 7 is held out
+            assert (5, 0, 7) in train  # gene 5 still has it from disease 1
+            checked = True
+    assert checked, "no seed held out (0, 7) without (1, 7)"
+    assert independent_held
+
+
+def test_split_edges_derived_via_is_checked() -> None:
+    graph = _gene_graph()
+    with pytest.raises(ValueError, match="unknown relation derived_via"):
+        split_edges(graph, ["has_phenotype"], derived_via="treats")
+    with pytest.raises(ValueError, match="is one of the split relations"):
+        split_edges(graph, ["has_phenotype"], derived_via="has_phenotype")
+
+
+def test_filtered_ranks_refuses_tails_outside_the_candidates() -> None:
+    graph = _ranking_graph()
+    with pytest.raises(ValueError, match="not among the candidates"):
+        filtered_ranks(
+            _table_score,
+            torch.tensor([[0, 0, 3]]),
+            graph,
+            {0: torch.tensor([0, 1]), 1: torch.tensor([2, 4])},
+        )
+    with pytest.raises(ValueError, match="no candidates for the tails' types"):
+        filtered_ranks(_table_score, torch.tensor([[0, 0, 2]]), graph, {0: torch.tensor([0, 1])})
 
 
 def test_sample_negative_pools_draw_nodes_of_the_tail_type() -> None:

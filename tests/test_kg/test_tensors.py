@@ -175,3 +175,52 @@ def test_graph_tensors_refuse_inconsistent_shapes(
     fields[field] = value
     with pytest.raises(ValueError, match=message):
         GraphTensors(**fields)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("edge_index", torch.tensor([[0, 1, 2, -1], [0, 1, 2, 3]]), "negative node index"),
+        ("edge_type", torch.tensor([0, 1, 2, 1]), r"edge_type must lie in \[0, 2\)"),
+        ("edge_type", torch.tensor([0, -1, 1, 1]), r"edge_type must lie in \[0, 2\)"),
+        ("node_type", torch.tensor([0, 1, 0, 2]), r"node_type must lie in \[0, 2\)"),
+        ("edge_weight", torch.tensor([1.0, float("nan"), 0.25, 0.5]), "finite"),
+        ("edge_weight", torch.tensor([1.0, 1.5, 0.25, 0.5]), r"\[0, 1\]"),
+        ("edge_index", torch.tensor([[2.0, 1, 3, 3], [0, 2, 2, 0]]), "integers"),
+    ],
+)
+def test_graph_tensors_refuse_out_of_range_values(
+    four_nodes: GraphTensors, field: str, value: torch.Tensor, message: str
+) -> None:
+    fields = dict(four_nodes.__dict__)
+    fields[field] = value
+    with pytest.raises(ValueError, match=message):
+        GraphTensors(**fields)
+
+
+def test_graph_tensors_read_int32_ids_as_int64(four_nodes: GraphTensors) -> None:
+    fields = dict(four_nodes.__dict__)
+    for name in ("node_type", "edge_index", "edge_type"):
+        fields[name] = fields[name].int()
+    graph = GraphTensors(**fields)
+    assert {graph.node_type.dtype, graph.edge_index.dtype, graph.edge_type.dtype} == {torch.long}
+    assert torch.equal(graph.edge_index, four_nodes.edge_index)
+
+
+def test_graph_tensors_hetero_round_trip_keeps_relations_without_edges(
+    four_nodes: GraphTensors,
+) -> None:
+    fields = dict(four_nodes.__dict__)
+    fields["relation_names"] = [RDFS_SUBCLASS_OF, OBO + "BFO_0000050", RO_HAS_PHENOTYPE]
+    fields["edge_type"] = torch.tensor([0, 2, 2, 2])  # part_of has no edge
+    graph = GraphTensors(**fields)
+    back = GraphTensors.from_hetero_data(graph.to_hetero_data())
+    assert back.relation_names == graph.relation_names
+    assert torch.equal(back.edge_type.sort().values, graph.edge_type.sort().values)
+
+
+def test_graph_tensors_refuse_relations_with_one_hetero_key(four_nodes: GraphTensors) -> None:
+    fields = dict(four_nodes.__dict__)
+    fields["relation_names"] = ["http://x/has-part", "http://x/has_part"]
+    with pytest.raises(ValueError, match="share the HeteroData key"):
+        GraphTensors(**fields).to_hetero_data()

@@ -12,7 +12,7 @@ import torch
 from encoders.graph_model import GraphEncoderConfig
 from eval.linkpred import split_edges
 from kg.errors import KGMismatchError
-from kg.namespaces import RDFS_SUBCLASS_OF, RO_HAS_PHENOTYPE
+from kg.namespaces import RDFS_SUBCLASS_OF, RO_GENE_CONTRIBUTES_TO, RO_HAS_PHENOTYPE
 from kg.tensors import GraphTensors
 from train.bench_linkpred import (
     MODELS,
@@ -213,3 +213,48 @@ def test_gnn_dropout_reaches_the_gnns_and_the_report(tmp_path: Path) -> None:
     for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="gnn_dropout must be in"):
             LinkPredBenchmarkConfig(gnn_dropout=bad)
+
+
+def _graph_with_gene_links() -> GraphTensors:
+    """The tiny graph with each gene contributing to its cluster's first disease and
+    restating that disease's phenotypes (as HPO's genes_to_phenotype.txt does)."""
+    base = _phenotype_graph("fp-genes")
+    n_dis = CLUSTERS * DISEASES
+    keep = base.node_type[base.edge_index[0]] != 2  # the genes' own edges, replaced
+    edges = [tuple(e) for e in base.edge_index[:, keep].t().tolist()]
+    types = base.edge_type[keep].tolist()
+    for c in range(CLUSTERS):
+        disease = c * DISEASES
+        terms = [t for (h, t), r in zip(edges, types, strict=True) if h == disease and r == 0]
+        for g in range(GENES):
+            gene = n_dis + c * GENES + g
+            edges += [(gene, disease)] + [(gene, t) for t in terms]
+            types += [2] + [0] * len(terms)
+    return GraphTensors(
+        node_iris=base.node_iris,
+        node_type=base.node_type,
+        node_type_names=base.node_type_names,
+        edge_index=torch.tensor(edges).t(),
+        edge_type=torch.tensor(types),
+        relation_names=[RO_HAS_PHENOTYPE, RDFS_SUBCLASS_OF, RO_GENE_CONTRIBUTES_TO],
+        edge_weight=torch.ones(len(types)),
+        fingerprint="fp-genes",
+    )
+
+
+@pytest.mark.parametrize("derived_via", [RO_GENE_CONTRIBUTES_TO, None])
+def test_bench_linkpred_holds_out_no_restated_gene_triple(
+    derived_via: str | None, tmp_path: Path
+) -> None:
+    settings = {**TINY, "models": ("distmult",), "epochs": 1, "derived_via": derived_via}
+    run_linkpred_benchmark(
+        _graph_with_gene_links(), tmp_path, LinkPredBenchmarkConfig(**settings), progress=False
+    )
+    report = json.loads((tmp_path / "bench_linkpred.json").read_text(encoding="utf-8"))
+    markdown = (tmp_path / "bench_linkpred.md").read_text(encoding="utf-8")
+    assert report["split"]["derived_via"] == derived_via
+    genes_held = report["split"]["test_groups"].get("has phenotype (Gene)", 0)
+    if derived_via:  # every gene triple restates its disease's: none is held out
+        assert genes_held == 0 and "restate" in markdown
+    else:
+        assert genes_held > 0 and "restate" not in markdown

@@ -191,6 +191,11 @@ def test_train_graph_embedder_rejects_unknown_loss(tmp_path: Path) -> None:
         train_graph_embedder(_clustered_graph(), CONFIG, tmp_path, loss="hinge")  # type: ignore[arg-type]
 
 
+def test_train_graph_embedder_rejects_no_relations(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="relations is empty"):
+        train_graph_embedder(_clustered_graph(), CONFIG, tmp_path, relations=[])
+
+
 def _synthetic_hpo_sized_graph(seed: int = 0) -> GraphTensors:
     """A random typed graph of the HPO KG's shape: 19k terms, 12.7k diseases, 5k genes;
     24k subClassOf, 280k disease and 312k gene has_phenotype (popular terms drawn more
