@@ -54,7 +54,12 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from kg.collector import kept_loaded
-from kg.errors import UnknownTermError
+from kg.errors import (
+    EndpointQueryError,
+    EndpointUnreachableError,
+    NotAnEndpointError,
+    UnknownTermError,
+)
 from kgfuse.api_guard import RequestGuard, SecurityHeaders
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
 from kgfuse.qa.questions import Intent
@@ -142,8 +147,9 @@ class ApiSettings:
 
 def check_token(token: str | None) -> None:
     """Refuse a bearer token no client could send: empty or blank (most often a shell
-    variable that was not set, which would leave the server open), or with spaces around it
-    (a client's header is read without them, so it could never match).
+    variable that was not set, which would leave the server open), with spaces around it
+    (a client's header is read without them, so it could never match), or with characters
+    other than visible ASCII (a browser would send other bytes, httpx none).
 
     Raises:
         ValueError: naming the problem.
@@ -154,6 +160,12 @@ def check_token(token: str | None) -> None:
         raise ValueError("the API token is empty; give a token, or none to serve without one")
     if token != token.strip():
         raise ValueError("the API token starts or ends with whitespace; remove it")
+    odd = next((c for c in token if not "!" <= c <= "~"), None)
+    if odd is not None:  # browsers send header bytes as Latin-1, httpx refuses non-ASCII
+        raise ValueError(
+            f"the API token holds {odd!r} (U+{ord(odd):04X}): clients can send only visible "
+            "ASCII characters in a header; use letters, digits and -._~+/="
+        )
 
 
 #: Environment variable holding the JSON :class:`ApiSettings` of worker processes.
@@ -350,6 +362,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         (ValueError, 422),
     ):
         app.add_exception_handler(error, _handler(status))
+    for error in _ENDPOINT_ERRORS:  # the KG's endpoint failed, not the client's request
+        app.add_exception_handler(error, _endpoint_failed)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -524,11 +538,34 @@ class _InternalError(Exception):
     client's connection."""
 
 
+#: Failures of the SPARQL endpoint a KG is read from (``kgfuse serve --kg URL``).
+_ENDPOINT_ERRORS = (EndpointUnreachableError, EndpointQueryError, NotAnEndpointError)
+
+
+async def _endpoint_failed(request: Request, exc: Exception) -> JSONResponse:
+    """503 when the KG's endpoint does not answer, 502 when it answers wrongly: the
+    endpoint's own message (its URL, which may hold a password) stays in the server's log."""
+    logger.error("the KG's SPARQL endpoint failed serving %s: %s", request.url.path, exc)
+    unreachable = isinstance(exc, EndpointUnreachableError)
+    what = "does not answer" if unreachable else "answered with an error"
+    return JSONResponse(
+        {"detail": f"the knowledge graph's SPARQL endpoint {what}; try again later"},
+        status_code=503 if unreachable else 502,
+    )
+
+
 def _answered(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)``; an error no handler expects becomes an :class:`_InternalError`."""
     try:
         return fn(*args)
-    except (HTTPException, QuestionError, RecordError, UnknownTermError, ValueError):
+    except (
+        HTTPException,
+        QuestionError,
+        RecordError,
+        UnknownTermError,
+        ValueError,
+        *_ENDPOINT_ERRORS,
+    ):
         raise
     except Exception as exc:
         logger.exception("error in %s", getattr(fn, "__name__", fn))

@@ -5,9 +5,9 @@ body: its framing (one ``Content-Length`` or a transfer encoding, never both, so
 length cannot smuggle a bigger body past the limit), its media type (JSON), its size
 (counted as it arrives, whatever the headers say), the time it takes to arrive, and that it
 is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``, no unpaired UTF-16
-surrogate escapes, no number past the float range, not nested past Python's recursion
-limit). Each refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401,
-408, 413 or 415. A refusal sent before the whole body was read also says ``Connection:
+surrogate escapes, no number past the float range, not nested more than 64 deep). Each
+refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401, 408, 413
+or 415. A refusal sent before the whole body was read also says ``Connection:
 close`` and the server closes the connection after it: what the client sends next on it
 would otherwise be read as the rest of the refused body (a pipelined request would get no
 answer).

@@ -33,6 +33,11 @@ _OTHER_BOMS = (
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
+#: Nesting allowed in what users send: a phenopacket nests about 8 deep. Deeper values are
+#: refused: Python reads up to ~1,000 levels, but every later step that walks a value
+#: (writing it back as JSON into an audit record, a response) would fail on it.
+MAX_DEPTH = 64
+
 
 def _text(raw: bytes) -> str:
     """``raw`` decoded strictly: by its byte-order mark, else as UTF-8."""
@@ -82,6 +87,9 @@ def loads_json(raw: bytes) -> Any:
         raise ValueError("not valid JSON here: nested too deeply") from None
     except ValueError as exc:  # NaN / Infinity, or an integer over the digit limit
         raise ValueError(f"not valid JSON: {exc}") from None
+    depth = _depth(data)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"not usable JSON: nested {depth} deep, past the limit of {MAX_DEPTH}")
     if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -91,6 +99,20 @@ def loads_json(raw: bytes) -> Any:
                 f"not valid Unicode: it holds an unpaired UTF-16 surrogate escape (U+{code:04X})"
             ) from None
     return data
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests (a scalar 0, ``[]`` 1), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

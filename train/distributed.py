@@ -55,6 +55,7 @@ __all__ = [
     "launch",
     "main_rank_first",
     "mean_over_ranks",
+    "check_batch_size",
     "shard_batch_size",
     "steps_per_epoch",
     "to_device",
@@ -211,8 +212,25 @@ def distributed_session(
 
 
 def shard_batch_size(batch_size: int, ctx: DistributedContext | None) -> int:
-    """Each process's share of the global batch."""
-    return math.ceil(batch_size / world_size(ctx))
+    """Each process's share of the global batch.
+
+    Raises:
+        ValueError: the processes cannot share ``batch_size`` equally (their steps would
+            then take another global batch than one process's).
+    """
+    check_batch_size(batch_size, world_size(ctx))
+    return batch_size // world_size(ctx)
+
+
+def check_batch_size(batch_size: int, processes: int) -> None:
+    """Refuse a global batch that ``processes`` cannot share equally, naming what would."""
+    if processes > 1 and batch_size % processes:
+        lower = batch_size - batch_size % processes
+        raise ValueError(
+            f"train.batch_size={batch_size} does not divide among {processes} processes: "
+            f"set it to a multiple of {processes} ({lower or processes} or "
+            f"{lower + processes}), so that their steps take the global batch one process would"
+        )
 
 
 def steps_per_epoch(num_examples: int, batch_size: int, processes: int = 1) -> int:
@@ -230,7 +248,8 @@ def epoch_indices(
     permutation (``torch.randperm`` seeded with ``seed + epoch``): with one process it is
     that permutation; with N, rank r takes every N-th example from position r (padded
     with the first ones to equal shares), so step s of all ranks together covers the
-    examples one process would see at step s.
+    examples one process would see at step s; where N does not divide the examples, the
+    epoch's last step also repeats up to N - 1 of its first examples.
     """
     from torch.utils.data.distributed import DistributedSampler
 

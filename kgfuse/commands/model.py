@@ -113,6 +113,10 @@ def train(
     from train.config import load_config
 
     if nproc > 1:
+        if task is None and _task_of(config) is None:  # the diagnosis model's batch, checked
+            from train.distributed import check_batch_size  # before the processes start
+
+            check_batch_size(load_config(config, list(overrides or [])).train.batch_size, nproc)
         verbose = bool(ctx.parent is not None and ctx.parent.params.get("verbose"))
         args = _train_arguments(
             config, overrides, kg, home, output, dev_cases, no_resume, quiet, task, data, valid

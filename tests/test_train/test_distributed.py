@@ -29,6 +29,7 @@ from train.distributed import (
     DistributedSetupError,
     distributed_session,
     epoch_indices,
+    shard_batch_size,
     steps_per_epoch,
     torchrun_command,
     under_torchrun,
@@ -61,6 +62,28 @@ def test_steps_per_epoch_pads_uneven_shares() -> None:
     assert steps_per_epoch(18, 4) == 5
     assert steps_per_epoch(18, 4, 2) == 5
     assert steps_per_epoch(7, 6, 4) == 1  # 2 examples per rank, 2 per rank and step
+
+
+def test_a_batch_the_processes_cannot_share_equally_is_refused() -> None:
+    class Rank:
+        rank, world_size = 0, 2
+
+    assert shard_batch_size(6, Rank()) == 3  # type: ignore[arg-type]
+    assert shard_batch_size(5, None) == 5
+    with pytest.raises(ValueError, match=r"batch_size=5 does not divide among 2 .* \(4 or 6\)"):
+        shard_batch_size(5, Rank())  # type: ignore[arg-type]
+
+
+def test_train_nproc_refuses_an_odd_batch_before_starting_processes(
+    monkeypatch, tmp_path: Path
+) -> None:
+    calls = []
+    monkeypatch.setattr(distributed_module, "launch", lambda *args: calls.append(args) or 0)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    args = ["train", "--nproc", "2", "-o", str(tmp_path / "m"), "--set", "train.batch_size=5"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0 and not calls
+    assert "does not divide among 2 processes" in result.output
 
 
 def test_torchrun_command_is_standalone_on_loopback() -> None:
