@@ -362,8 +362,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         (ValueError, 422),
     ):
         app.add_exception_handler(error, _handler(status))
-    for error in _ENDPOINT_ERRORS:  # the KG's endpoint failed, not the client's request
-        app.add_exception_handler(error, _endpoint_failed)
+    for failure in _ENDPOINT_ERRORS:  # the KG's endpoint failed, not the client's request
+        app.add_exception_handler(failure, _endpoint_failed)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
