@@ -31,8 +31,11 @@ refused: they are never used to select or tune anything (``kgfuse train --dev-ca
 study
 lives in SQLite (default ``<home>/tune/<study>/study.db``): running the search again adds
 only the trials still missing, and retries a trial that was interrupted (Ctrl-C or killed)
-with its parameters, whose training resumes from its checkpoint. One search process per
-study at a time.
+with its parameters, whose training resumes from its checkpoint; the k-th drawn trial draws
+the same parameters whether or not the search was interrupted. A study refuses to go on
+with an edited search config (training config, search space or metric). One search process
+per study at a time. A trial whose drawn values the training config refuses fails; the
+search goes on.
 
 Writes ``best_config.yaml`` (the training config with the best parameters), and the trials
 as ``trials.json`` and ``trials.md``.
@@ -40,6 +43,7 @@ as ``trials.json`` and ``trials.md``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -49,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from encoders.graph_model import atomic_write_text
 from kg.store import kgfuse_home
@@ -70,6 +74,23 @@ __all__ = [
 Scalar = bool | int | float | str | None
 #: Metrics of the real development cases (``train.diagnosis.score_dev_cases``): not tunable.
 DEV_PREFIX = "dev_"
+#: The validation metrics a training reports, what ``tune.metric`` may name:
+#: :func:`train.diagnosis.metrics_of_ranks`, and :mod:`eval.task_metrics` for the tasks
+#: (``classification_metrics`` / ``multilabel_metrics``, ``span_metrics``).
+VALIDATION_METRICS = {
+    "diagnosis": ("mrr", "top1", "top3", "top10"),
+    "text-classification": (
+        "macro_f1",
+        "accuracy",
+        "micro_f1",
+        "micro_precision",
+        "micro_recall",
+        "subset_accuracy",
+    ),
+    "token-classification": ("f1", "precision", "recall"),
+}
+#: The study's user attribute holding :meth:`SearchSpace.fingerprint`.
+FINGERPRINT = "search_fingerprint"
 
 
 class SearchParam(BaseModel):
@@ -102,6 +123,10 @@ class SearchParam(BaseModel):
             raise ValueError(f"a {self.type} parameter needs 'low' <= 'high'")
         if self.log and (self.low <= 0 or self.step is not None):
             raise ValueError("'log' needs 'low' > 0 and no 'step'")
+        if self.type == "int" and not all(
+            float(v).is_integer() for v in (self.low, self.high, self.step or 1)
+        ):
+            raise ValueError("an int parameter needs integer 'low', 'high' and 'step'")
         return self
 
     def suggest(self, trial: Any, name: str) -> Scalar:
@@ -110,15 +135,18 @@ class SearchParam(BaseModel):
             return trial.suggest_categorical(name, self.choices)
         assert self.low is not None and self.high is not None  # checked in _check
         if self.type == "int":
-            step = int(self.step or 1)
-            return trial.suggest_int(name, int(self.low), int(self.high), step=step, log=self.log)
+            low, high, step = int(self.low), int(self.high), int(self.step or 1)  # integers
+            return trial.suggest_int(name, low, high, step=step, log=self.log)
         return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
 
-    def example(self) -> Scalar:
-        """A value in the space (to check the key against the training config)."""
+    def ends(self) -> list[Scalar]:
+        """The values to check against the training config: every choice, or low and high."""
         if self.type == "categorical":
-            return self.choices[0]  # type: ignore[index]
-        return int(self.low) if self.type == "int" else self.low  # type: ignore[arg-type]
+            return list(self.choices)  # type: ignore[arg-type]
+        assert self.low is not None and self.high is not None  # checked in _check
+        if self.type == "int":
+            return [int(self.low), int(self.high)]
+        return [self.low, self.high]
 
 
 class TuneSection(BaseModel):
@@ -164,6 +192,18 @@ class SearchSpace:
         raw.update(fixed)
         return self.schema.model_validate(raw)
 
+    def fingerprint(self) -> str:
+        """sha256 of what the trials' values mean: the training config (less the settings
+        a resumed run may change), the search space, the metric and its direction."""
+        base = self.config({k: p.ends()[0] for k, p in self.tune.params.items()})
+        what = {
+            "config": base.resume_fingerprint(),
+            "params": {k: p.model_dump() for k, p in self.tune.params.items()},
+            "metric": self.metric,
+            "direction": self.tune.direction,
+        }
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
 
 def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
     """Read a search config (module docstring); ``overrides`` (``a.b=value``) apply to the
@@ -172,8 +212,8 @@ def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
     Raises:
         FileNotFoundError: the file is missing.
         ValueError: no ``tune:`` section, a bad search space, a searched key the training
-            config does not have, a task search without ``tune.metric``, or a ``dev_*``
-            metric.
+            config does not have or a bound or choice it refuses, a task search without
+            ``tune.metric``, a ``dev_*`` metric, or one the training does not report.
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
@@ -191,15 +231,25 @@ def load_search(path: Path, overrides: Sequence[str] = ()) -> SearchSpace:
         raise ValueError(
             f"{path}: tune.metric {tune.metric!r} is a metric of the real development cases, "
             "which are reported only, never used to tune: choose a validation metric of the "
-            "simulated patients (mrr, top1, top3, top10)"
+            f"simulated patients ({', '.join(VALIDATION_METRICS['diagnosis'])})"
         )
     space = SearchSpace(raw, schema, tune)
-    try:
-        space.config({k: p.example() for k, p in tune.params.items()})
-    except ValueError as exc:
+    examples = {k: p.ends()[0] for k, p in tune.params.items()}
+    for key, param in tune.params.items():
+        for value in param.ends():
+            try:
+                space.config({**examples, key: value})
+            except ValueError as exc:
+                raise ValueError(
+                    f"{path}: the searched keys do not fit the training config: "
+                    f"{key} = {value!r}: {exc}"
+                ) from exc
+    known = VALIDATION_METRICS[raw.get("task", "diagnosis")]  # a task the config accepts
+    if space.metric not in known:
         raise ValueError(
-            f"{path}: the searched keys do not fit the training config: {exc}"
-        ) from exc
+            f"{path}: tune.metric {space.metric!r} is not a validation metric of this "
+            f"training; choose one of {', '.join(known)}"
+        )
     return space
 
 
@@ -262,10 +312,63 @@ def _retry_interrupted(study: Any, storage: Any) -> None:
         stale = t.state == TrialState.RUNNING
         if stale:
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, t.number)
+            storage.set_trial_user_attr(trial_id, "interrupted", True)
             storage.set_trial_state_values(trial_id, TrialState.FAIL)
         if (stale or t.user_attrs.get("interrupted")) and t.number not in retried and t.params:
             logger.info("trial %d was interrupted: queued again", t.number)
             study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+
+
+def _draw_seed(study: Any, seed: int) -> int:
+    """The sampler seed of the study's next draw: from ``seed`` and the trials finished so
+    far, less the interrupted ones (their retry draws nothing and counts in their place), so
+    that the k-th draw is the same whether or not the search was interrupted."""
+    from optuna.trial import TrialState
+
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    trials = study.get_trials(deepcopy=False, states=finished)
+    retried = {t.user_attrs.get("retry_of") for t in trials}
+    k = sum(not t.user_attrs.get("interrupted") and t.number not in retried for t in trials)
+    digest = hashlib.sha256(f"{seed}:{k}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def _open_storage(url: str, given: bool) -> Any:
+    """The Optuna storage at ``url``; a URL that cannot be opened as a ValueError."""
+    import optuna
+    import sqlalchemy.exc
+
+    try:
+        return optuna.storages.get_storage(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError) as exc:
+        if isinstance(exc, ImportError):
+            why = "no database driver for it is installed"
+        elif isinstance(exc, sqlalchemy.exc.ArgumentError):
+            why = "it is not a database URL"
+        else:
+            why = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ValueError(
+            f"{'--storage' if given else 'the study storage'} {url!r} cannot be opened: "
+            f"{why}; give a URL such as sqlite:///path/study.db (in an existing folder)"
+        ) from exc
+
+
+def _check_fingerprint(study: Any, space: SearchSpace, url: str) -> None:
+    """Record the search's fingerprint in a new study (or one made before fingerprints);
+    refuse to add trials of another search config to a study."""
+    stored = study.user_attrs.get(FINGERPRINT)
+    if stored is None:
+        study.set_user_attr(FINGERPRINT, space.fingerprint())
+    elif stored != space.fingerprint():
+        raise ValueError(
+            f"study {study.study_name!r} in {url} was run with another search config (the "
+            "training config, the search space or the metric changed): give a new study "
+            "name (--study-name), or delete the storage to start the study over"
+        )
+
+
+class _InvalidDraw(ValueError):
+    """Drawn values the training config refuses: the trial fails, the search goes on."""
 
 
 def _trainer(space: SearchSpace) -> Callable[..., Any]:
@@ -306,7 +409,8 @@ def run_search(
 
     Raises:
         ModuleNotFoundError: optuna is not installed.
-        ValueError: a bad search config (see :func:`load_search`).
+        ValueError: a bad search config (see :func:`load_search`), a storage that cannot
+            be opened, or a study run with another search config.
     """
     try:
         import optuna
@@ -329,7 +433,10 @@ def run_search(
 
     def objective(trial: Any) -> float:
         values = {key: p.suggest(trial, key) for key, p in space.tune.params.items()}
-        digest = space.config(values).config_hash()[:12]
+        try:
+            digest = space.config(values).config_hash()[:12]
+        except ValidationError as exc:
+            raise _InvalidDraw(f"the training config refuses {values}: {exc}") from exc
         output = out / "trials" / digest
         trial.set_user_attr("output", str(output))
         reported: set[int] = set()
@@ -359,8 +466,11 @@ def run_search(
             )
         return float(result.best_valid[metric])
 
+    def reseed(study: Any, trial: Any = None) -> None:
+        study.sampler = _sampler(space.tune, _draw_seed(study, space.tune.seed))
+
     with _optuna_verbosity(progress):
-        store = optuna.storages.get_storage(url)
+        store = _open_storage(url, storage is not None)
         study = optuna.create_study(
             study_name=name,
             storage=store,
@@ -368,14 +478,20 @@ def run_search(
             load_if_exists=True,
             pruner=_pruner(space.tune),
         )
-        # seeded after the trials already run, so a resumed search draws new parameters
-        study.sampler = _sampler(space.tune, space.tune.seed + len(study.trials))
+        _check_fingerprint(study, space, url)
         _retry_interrupted(study, store)
+        reseed(study)
         finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         remaining = trials - len(study.get_trials(deepcopy=False, states=finished))
         if remaining > 0:
             logger.info("study %s: %d trials to run", name, remaining)
-            study.optimize(objective, n_trials=remaining, show_progress_bar=progress)
+            study.optimize(
+                objective,
+                n_trials=remaining,
+                catch=(_InvalidDraw,),
+                callbacks=[reseed],  # after each trial: each draw seeded by its own number
+                show_progress_bar=progress,
+            )
     return _write_results(study, space, url, out)
 
 
