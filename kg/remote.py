@@ -14,6 +14,8 @@ the endpoint once, by the same code as a local build, and cached in the kgfuse h
     <home>/remote/<sha256 of the URL, 16 hex>/<fingerprint, 16 hex>/derived/
     <home>/remote/<sha256 of the URL, 16 hex>/<fingerprint, 16 hex>/manifest.json
 
+(the URL without its credentials: they are sent, but never shown nor written).
+
 The fingerprint is read from the endpoint: a kgfuse build writes a short description of
 itself into the store (:func:`kg.store.describe_kg`), so a KG served remotely has the
 fingerprint of its local build and models trained on either are accepted by both. A store
@@ -64,6 +66,16 @@ _COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s
 _COUNT_TYPES = "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t"
 #: Version of the fallback fingerprint (of counts) of stores that carry no kgfuse description.
 _COUNTS_FINGERPRINT_VERSION = "kgfuse-endpoint-counts/1"
+#: The most bytes one answer may have: the largest answer the derived tables read from the
+#: full HPO (2025 release, 3.2 M triples) is about 110 MB of JSON results.
+MAX_ANSWER_BYTES = 512 * 2**20
+#: The most bytes of an error answer (HTTP 3xx-5xx) read for its message.
+_ERROR_ANSWER_BYTES = 64 * 1024
+#: A fingerprint as kgfuse writes one (a sha256 hex digest) or a prefix of one; it names a
+#: cache folder, so nothing else is accepted.
+_FINGERPRINT = re.compile(r"[0-9a-f]{16,64}")
+#: ``scheme://`` and the userinfo (``user:password@``) of a URL.
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)@")
 
 
 def is_endpoint(location: object) -> bool:
@@ -71,6 +83,12 @@ def is_endpoint(location: object) -> bool:
     return isinstance(location, str) and location.strip().lower().startswith(
         ("http://", "https://")
     )
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its credentials, for messages: ``http://user:pw@host/q`` gives
+    ``http://***@host/q``."""
+    return _USERINFO.sub(r"\1***@", url, count=1)
 
 
 def kg_location(value: str | os.PathLike[str]) -> Path | str:
@@ -90,27 +108,44 @@ class RemoteStore:
 
     Args:
         url: the endpoint's query URL (``oxigraph serve``: ``http://HOST:PORT/query``;
-            Fuseki: ``http://HOST:3030/DATASET/sparql``).
-        timeout: seconds to wait for a connection and for each answer (default: ``120``).
+            Fuseki: ``http://HOST:3030/DATASET/sparql``); credentials in it
+            (``user:password@``) are sent, and shown as ``***`` (the ``url`` attribute).
+        timeout: seconds one query may take in all, connecting, waiting and reading the
+            answer (default: ``120``).
         client: an ``httpx.Client`` to send requests with (default: a new one).
+        max_answer_bytes: the most bytes one answer may have (default:
+            :data:`MAX_ANSWER_BYTES`).
 
     Raises:
         NotAnEndpointError: ``url`` is not an http(s) URL with a host.
     """
 
     def __init__(
-        self, url: str, *, timeout: float = 120.0, client: httpx.Client | None = None
+        self,
+        url: str,
+        *,
+        timeout: float = 120.0,
+        client: httpx.Client | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
+        shown = redact_url(url)
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL as exc:
-            raise NotAnEndpointError(f"not a SPARQL endpoint URL: {url!r} ({exc})") from None
+            raise NotAnEndpointError(
+                f"not a SPARQL endpoint URL: {shown!r} ({_hide(str(exc), url)})"
+            ) from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise NotAnEndpointError(
-                f"not a SPARQL endpoint URL: {url!r} (expected http://HOST:PORT/PATH)"
+                f"not a SPARQL endpoint URL: {shown!r} (expected http://HOST:PORT/PATH)"
             )
-        self.url = url
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        self.url = shown
+        self._url = url
+        self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout))
+        )
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.url!r})"
@@ -137,7 +172,7 @@ class RemoteStore:
             declared = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes.items())
             query, shift = declared + query, len(prefixes)
         try:
-            response = self._post(query)
+            media_type, body = self._post(query)
         except EndpointQueryError as exc:
             if not shift:
                 raise
@@ -145,11 +180,10 @@ class RemoteStore:
             raise EndpointQueryError(
                 self.url, exc.status, _shift_lines(exc.reason, shift)
             ) from None
-        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         results_format = ox.QueryResultsFormat.from_media_type(media_type)
         if results_format is not None:
             try:
-                return ox.parse_query_results(response.content, results_format)
+                return ox.parse_query_results(body, results_format)
             except SyntaxError as exc:
                 raise NotAnEndpointError(
                     f"{self.url} answered {media_type} that is not valid SPARQL results: {exc}"
@@ -159,7 +193,12 @@ class RemoteStore:
             # CONSTRUCT / DESCRIBE: load the triples into a memory store and return them as
             # the QueryTriples a local store would give.
             graph = ox.Store()
-            graph.load(response.content, format=rdf_format)
+            try:
+                graph.load(body, format=rdf_format)
+            except SyntaxError as exc:
+                raise NotAnEndpointError(
+                    f"{self.url} answered {media_type} that is not valid RDF: {exc}"
+                ) from None
             return graph.query("CONSTRUCT WHERE { ?s ?p ?o }")
         raise NotAnEndpointError(
             f"{self.url} answered {media_type or 'an unknown content type'}, not SPARQL results; "
@@ -167,37 +206,91 @@ class RemoteStore:
             "Fuseki: http://HOST:3030/DATASET/sparql)"
         )
 
-    def _post(self, query: str) -> httpx.Response:
+    def _post(self, query: str) -> tuple[str, bytes]:
+        """POST a query; the answer's media type and body, read by the deadline."""
+        deadline = time.monotonic() + self.timeout
         try:
-            response = self._client.post(
-                self.url,
+            with self._client.stream(
+                "POST",
+                self._url,
                 content=query.encode("utf-8"),
                 headers={
                     "Content-Type": "application/sparql-query; charset=utf-8",
                     "Accept": _ACCEPT,
                 },
-            )
+            ) as response:
+                status = response.status_code
+                if 300 <= status < 400:
+                    location = response.headers.get("location")
+                    raise NotAnEndpointError(
+                        f"{self.url} answered HTTP {status}, a redirect to "
+                        f"{redact_url(location) if location else '(no Location)'}; give the "
+                        "URL it redirects to (kgfuse does not follow redirects)"
+                    )
+                body = self._read(response, deadline, truncate=status >= 400)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise EndpointUnreachableError(
-                f"no SPARQL endpoint answers at {self.url} ({exc}); start one with "
-                "`kgfuse kg serve` or check the URL"
+                f"no SPARQL endpoint answers at {self.url} ({_hide(str(exc), self._url)}); "
+                "start one with `kgfuse kg serve` or check the URL"
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise EndpointUnreachableError(
+                f"the SPARQL endpoint {self.url} did not answer within the {self.timeout:g} s "
+                f"timeout ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
             raise EndpointUnreachableError(
-                f"the SPARQL endpoint {self.url} did not answer: {type(exc).__name__}: {exc}"
+                f"the SPARQL endpoint {self.url} did not answer: {type(exc).__name__}: "
+                f"{_hide(str(exc), self._url)}"
             ) from None
-        if response.status_code in (404, 405):
+        if status in (404, 405):
             raise NotAnEndpointError(
-                f"{self.url} answered HTTP {response.status_code} to a SPARQL query; it is not "
+                f"{self.url} answered HTTP {status} to a SPARQL query; it is not "
                 "a SPARQL query endpoint (oxigraph serve: http://HOST:PORT/query, "
                 "Fuseki: http://HOST:3030/DATASET/sparql)"
             )
-        if response.status_code >= 400:
-            text = response.text.strip().splitlines()
-            raise EndpointQueryError(
-                self.url, response.status_code, text[0][:500] if text else "(no message)"
-            )
-        return response
+        if status >= 400:
+            text = body.decode(response.encoding or "utf-8", errors="replace").strip()
+            lines = text.splitlines()
+            raise EndpointQueryError(self.url, status, lines[0][:500] if lines else "(no message)")
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        return media_type, body
+
+    def _read(self, response: httpx.Response, deadline: float, *, truncate: bool) -> bytes:
+        """The body of an answer; the first bytes only when ``truncate`` (an error's).
+
+        Raises:
+            EndpointUnreachableError: the deadline passed before the answer was read.
+            NotAnEndpointError: the answer is longer than ``max_answer_bytes``.
+        """
+        limit = _ERROR_ANSWER_BYTES if truncate else self.max_answer_bytes
+        declared = response.headers.get("content-length", "")
+        if not truncate and declared.isdigit() and int(declared) > limit:
+            raise self._too_large(f"announced {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                if truncate:
+                    break
+                if size > limit:
+                    raise self._too_large(f"sent more than {limit:,} bytes")
+            if time.monotonic() > deadline:
+                raise EndpointUnreachableError(
+                    f"the SPARQL endpoint {self.url} did not finish its answer within the "
+                    f"{self.timeout:g} s timeout ({size:,} bytes read)"
+                )
+        body = b"".join(chunks)
+        return body[:limit] if truncate else body
+
+    def _too_large(self, what: str) -> NotAnEndpointError:
+        return NotAnEndpointError(
+            f"{self.url} {what} in answer to one query, over the cap of "
+            f"{self.max_answer_bytes:,} bytes (RemoteStore's max_answer_bytes); "
+            "give a smaller query, or a larger max_answer_bytes"
+        )
 
     def quads_for_pattern(
         self,
@@ -234,16 +327,27 @@ class RemoteStore:
         default = graph_name if graph_name is not None else ox.DefaultGraph()
         for row in result:
             g = row["g"] if graph_name is None else None
-            yield ox.Quad(
-                subject if subject is not None else row["s"],
-                predicate if predicate is not None else row["p"],
-                object if object is not None else row["o"],
-                g if g is not None else default,
-            )
+            try:
+                yield ox.Quad(
+                    subject if subject is not None else row["s"],
+                    predicate if predicate is not None else row["p"],
+                    object if object is not None else row["o"],
+                    g if g is not None else default,
+                )
+            except TypeError:  # a variable left unbound, or a literal as a subject
+                raise NotAnEndpointError(
+                    f"{self.url} answered a pattern query with a solution that is no quad"
+                ) from None
 
     def __len__(self) -> int:
         """Number of quads (default graph and named graphs), as ``len(Store)``."""
-        return _count(self.query(_COUNT_ALL))
+        return _count(self, self.query(_COUNT_ALL))
+
+
+def _hide(text: str, url: str) -> str:
+    """``text`` (an error's message) without the credentials of ``url``."""
+    found = _USERINFO.match(url)
+    return text.replace(found.group(2), "***") if found and found.group(2) else text
 
 
 def _shift_lines(message: str, lines: int) -> str:
@@ -254,15 +358,33 @@ def _shift_lines(message: str, lines: int) -> str:
     return re.sub(r"\bat (\d+):(\d+)", shifted, message)
 
 
-def _count(result: Any) -> int:
+def _value(store: RemoteStore, row: ox.QuerySolution, name: str) -> str:
+    """The value bound to ``?name`` in a solution the endpoint answered."""
+    term = row[name]
+    if term is None:
+        raise NotAnEndpointError(f"{store.url} answered a solution without ?{name}")
+    return str(term.value)
+
+
+def _count(store: RemoteStore, result: Any) -> int:
+    """The ``?n`` of a COUNT query's single solution."""
     rows = list(result)
-    return int(rows[0]["n"].value) if rows else 0
+    if not rows:
+        return 0
+    n = _value(store, rows[0], "n")
+    try:
+        return int(n)
+    except ValueError:
+        raise NotAnEndpointError(
+            f"{store.url} answered a count that is no integer: {n[:80]!r}"
+        ) from None
 
 
 # ---- opening an endpoint as a KG ------------------------------------------------------------
 def remote_cache_dir(url: str, home: Path | None = None) -> Path:
-    """Folder of the cached derived tables of one endpoint URL in the kgfuse home."""
-    digest = hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
+    """Folder of the cached derived tables of one endpoint URL in the kgfuse home (named by
+    a hash of the URL without its credentials)."""
+    digest = hashlib.sha256(redact_url(url.strip()).encode("utf-8")).hexdigest()[:16]
     return kgfuse_home(home) / "remote" / digest
 
 
@@ -274,7 +396,7 @@ def read_description(store: RemoteStore) -> dict[str, str]:
         raise NotAnEndpointError(f"{store.url} did not answer a SELECT with solutions")
     out: dict[str, str] = {}
     for row in result:
-        out.setdefault(row["p"].value.removeprefix(KGV), row["v"].value)
+        out.setdefault(_value(store, row, "p").removeprefix(KGV), _value(store, row, "v"))
     return out
 
 
@@ -286,7 +408,7 @@ def counts_fingerprint(store: RemoteStore) -> str:
     result = store.query(_COUNT_TYPES)
     if not isinstance(result, ox.QuerySolutions):
         raise NotAnEndpointError(f"{store.url} did not answer a SELECT with solutions")
-    types = sorted((r["t"].value, r["n"].value) for r in result)
+    types = sorted((_value(store, r, "t"), _value(store, r, "n")) for r in result)
     for t, n in types:
         h.update(f"\n{t}:{n}".encode())
     return h.hexdigest()
@@ -315,8 +437,13 @@ def open_endpoint(
             "%s carries no kgfuse fingerprint (not a kgfuse build, or built before kgfuse "
             "wrote one); using a hash of its counts, %s: models trained on a local build "
             "will not be accepted",
-            url,
+            store.url,
             fingerprint[:12],
+        )
+    elif not _FINGERPRINT.fullmatch(fingerprint):
+        raise NotAnEndpointError(
+            f"{store.url} describes its KG with the fingerprint {fingerprint[:80]!r}, not "
+            "16 to 64 lowercase hex digits as kgfuse writes; it is not a kgfuse KG's endpoint"
         )
     parent = remote_cache_dir(url, home)
     folder = parent / fingerprint[:16]
@@ -335,8 +462,9 @@ def _derive(
 
     from kg.derived import write_derived
 
+    sources = _sources(store, description)
     parent.mkdir(parents=True, exist_ok=True)
-    (parent / "url.txt").write_text(store.url + "\n", encoding="utf-8")
+    (parent / "url.txt").write_text(store.url + "\n", encoding="utf-8")  # no credentials
     tmp = parent / f".tmp-{uuid.uuid4().hex}"
     started = time.perf_counter()
     logger.info("deriving the tables of %s into %s (once per KG)", store.url, folder)
@@ -345,7 +473,6 @@ def _derive(
             bar.add_task(f"reading the derived tables from {escape(store.url)} (once)", total=None)
             write_derived(store, tmp / "derived", fingerprint)
             counts = _counts(store, tmp / "derived")
-        sources = [SourceRecord(**s) for s in json.loads(description.get("sources", "[]"))]
         manifest = Manifest(
             name=description.get("name", store.url),
             fingerprint=fingerprint,
@@ -369,3 +496,28 @@ def _derive(
         if old.is_dir() and old != folder and not old.name.startswith(".tmp-"):
             shutil.rmtree(old, ignore_errors=True)
     logger.info("derived the tables of %s in %.1f s", store.url, time.perf_counter() - started)
+
+
+def _sources(store: RemoteStore, description: dict[str, str]) -> list[SourceRecord]:
+    """The sources of the KG's description (a JSON list of :class:`SourceRecord` fields)."""
+    try:
+        raw = json.loads(description.get("sources", "[]"))
+        sources = [SourceRecord(**s) for s in raw]
+    except (ValueError, TypeError) as exc:  # not JSON, not a list of objects, unknown keys
+        raise NotAnEndpointError(
+            f"{store.url} describes its KG's sources with something other than kgfuse's "
+            f"JSON list of sources: {exc}"
+        ) from None
+    for s in sources:
+        if not (
+            isinstance(s.name, str)
+            and isinstance(s.format, str)
+            and isinstance(s.sha256, str)
+            and isinstance(s.triples, int)
+            and (s.release is None or isinstance(s.release, str))
+            and isinstance(s.counts, dict)
+        ):
+            raise NotAnEndpointError(
+                f"{store.url} describes a source of its KG with fields of the wrong type: {s}"
+            )
+    return sources
