@@ -43,6 +43,7 @@ from fusion.pipeline import (
     LinkedFinding,
     PatientInputBuilder,
     PreparedPatient,
+    load_model_meta,
     model_meta,
     neighbours_basis,
     save_neighbours,
@@ -66,7 +67,7 @@ from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kg.store import default_kg_path, kgfuse_home
 from train.calibration import top1_confidence
-from train.checkpoint import holding_output_folder
+from train.checkpoint import checkpoint_state, holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerprint
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
@@ -430,6 +431,7 @@ def train_diagnosis(
     torch.manual_seed(t.seed)
     run = _prepare_run(config, home, progress, distributed)
     processes = world_size(distributed)
+    finished = resume and is_main(distributed) and _finished_run(run.out / CHECKPOINT, t.epochs)
     loop = run.train(
         started,
         processes,
@@ -445,10 +447,48 @@ def train_diagnosis(
     run.model.cpu()  # calibration, development cases and export run on the CPU
     calibration = run.calibrate(loop.best_payload)
     dev_metrics = run.final_dev_metrics()
-    run.save_model(state, calibration.temperature)
+    recalibrated = _recalibrated_temperature(run.out, state["best"]) if finished else None
+    if recalibrated is None:
+        run.save_model(state, calibration.temperature)
+    else:  # the same weights, exported before: exporting again would undo the recalibration
+        logger.warning(
+            "%s: the run had finished and its model was recalibrated since (`kgfuse "
+            "calibrate`, temperature %.3f): kept as it is, not exported again (`kgfuse "
+            "calibrate --reset` puts back the temperature training fitted, %.3f)",
+            run.out,
+            recalibrated,
+            calibration.temperature,
+        )
     result = _result(run.out, state, started, processes, calibration, dev_metrics)
     write_result_json(run.out, result)
     return result
+
+
+def _finished_run(checkpoint: Path, epochs: int) -> bool:
+    """Whether ``checkpoint`` holds a run that had finished (resuming it trains nothing); False
+    without a readable one (the loop reports a damaged one)."""
+    if not checkpoint.is_file():
+        return False
+    try:
+        state = checkpoint_state(checkpoint)
+    except Exception:  # noqa: BLE001 - train.loop.fit reads it again and says what is wrong
+        return False
+    return bool(state.get("done")) or int(state.get("epoch", 0)) >= epochs
+
+
+def _recalibrated_temperature(out: Path, best: dict[str, Any]) -> float | None:
+    """The temperature ``kgfuse calibrate`` wrote into the model exported at ``out`` from the
+    run whose best validation metrics are ``best``; None when there is no such model or it
+    was not recalibrated."""
+    try:
+        meta = load_model_meta(out)
+    except (OSError, ValueError):
+        return None
+    record = meta.get("recalibration")
+    if meta.get("best_valid") != best or not isinstance(record, dict):
+        return None
+    temperature = record.get("temperature")
+    return float(temperature) if isinstance(temperature, int | float) else None
 
 
 class _Calibration(NamedTuple):

@@ -357,7 +357,8 @@ def calibrate(
         Path | None,
         typer.Option(
             "--cases",
-            help="Labelled real cases (ppkt_dev / vignettes JSONL, phenopackets) to fit on.",
+            help="Labelled real cases (ppkt_dev / vignettes JSONL, phenopackets; a file or "
+            "a folder of .json files) to fit on.",
         ),
     ] = None,
     model: Annotated[
@@ -391,14 +392,20 @@ def calibrate(
             console.print(f"temperature reset to {temperature:.3f} in {folder}", markup=False)
         return
     if cases is None:
-        raise ValueError("give --cases FILE (or --reset)")
-    if not cases.is_file():
-        raise FileNotFoundError(f"cases file not found: {cases}")
+        raise ValueError("give --cases FILE or FOLDER (or --reset)")
+    if not cases.exists():
+        raise FileNotFoundError(f"cases file or folder not found: {cases}")
     graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
-    fit = recalibrate(
+    fit, no_finding = recalibrate(
         graph, folder, cases, write=not dry_run, precision=precision, progress=not quiet
     )
     console.print(describe(fit), markup=False)
+    if no_finding:
+        console.print(
+            f"{no_finding} case(s) left out: no present finding recognised "
+            "(`kgfuse diagnose` refuses them)",
+            markup=False,
+        )
     console.print("not written (--dry-run)" if dry_run else f"written to {folder}", markup=False)
 
 
