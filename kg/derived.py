@@ -147,6 +147,7 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
     # (s, kind, text) -> (label rank, entry): one entry per name, of the best-ranked
     # language and the first naming property among equals
     found: dict[tuple[str, str, str], tuple[tuple[int, int], LexiconEntry]] = {}
+    labels_in: dict[tuple[str, str], list[str]] = {}  # (term, language) -> its rdfs:labels
     graph = ox.DefaultGraph()
     # an index scan per naming property (a third faster than the same as one SPARQL query)
     for order, p in enumerate(NAME_PREDICATES):
@@ -160,6 +161,8 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
             s, o = subject.value, obj.value
             if s in deprecated:
                 continue
+            if order == 0:
+                labels_in.setdefault((s, obj.language or ""), []).append(o)
             # rdfs:label is NAME_PREDICATES[0], skos:prefLabel [1]
             rank = (label_rank(obj.language), order) if kind == "label" else (0, 0)
             key = (s, kind, o)
@@ -170,10 +173,30 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
                     continue
                 entry = LexiconEntry(s, o, kind, st, types.get(s))
                 found[key] = (rank, entry)
+    _warn_several_labels(labels_in)
     ranked = sorted(
         found.values(), key=lambda r: (r[1].iri, r[1].kind != "label", r[0], r[1].text, r[1].kind)
     )
     return Lexicon([entry for _, entry in ranked], deprecated)
+
+
+def _warn_several_labels(labels_in: dict[tuple[str, str], list[str]]) -> None:
+    """Warn of terms with two or more ``rdfs:label`` in one language: most often one IRI
+    that two source files define differently, whose definitions the KG merges."""
+    several = [(key, texts) for key, texts in labels_in.items() if len(set(texts)) > 1]
+    if not several:
+        return
+    (iri, language), texts = several[0]
+    shown = ", ".join(repr(t) for t in sorted(set(texts))[:3])
+    logger.warning(
+        "%d term(s) with two or more rdfs:label in one language (one IRI that two files "
+        "define differently? their statements are merged), e.g. %s%s: %s; the first by "
+        "language and text is the term's label, the others are read as synonyms",
+        len(several),
+        iri,
+        f" @{language}" if language else "",
+        shown,
+    )
 
 
 def graph_from_store(
@@ -360,8 +383,8 @@ def write_derived(
         hierarchy.check_acyclic()
     except ValueError as exc:
         logger.warning(
-            "%s; the KG is built, and what reads its class hierarchy (linking, simulated "
-            "patients, the rules) will refuse it",
+            "%s; the KG is built, and what reads the hierarchy's depths (simulated patients, "
+            "the rule checks of a diagnosis) will refuse it",
             exc,
         )
     hierarchy.save(folder)

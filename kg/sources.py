@@ -409,7 +409,7 @@ def _bulk_load(
     try:
         store.bulk_load(path=path, format=rdf_format, base_iri=base_iri)
     except SyntaxError as err:
-        raise OntologyParseError(path, err.msg or str(err), err.lineno) from err
+        raise _parse_error(path, err) from err
     except MemoryError as err:  # Oxigraph's parse buffer (16 MiB) holds one token at most
         raise OntologyParseError(
             path, f"a single term or literal is too long to parse ({err})", None
@@ -565,8 +565,19 @@ def _first_relative_iri(path: Path, rdf_format: pyoxigraph.RdfFormat) -> str | N
                         return value[len(RELATIVE_BASE) :]
                     return value[len(_RELATIVE_HOST) - 1 :]
     except SyntaxError as err:
-        raise OntologyParseError(path, err.msg or str(err), err.lineno) from err
+        raise _parse_error(path, err) from err
     return None
+
+
+def _parse_error(path: Path, err: SyntaxError) -> OntologyParseError:
+    """Oxigraph's parse error as one naming the file and line, in the user's terms."""
+    reason = err.msg or str(err)
+    if "LoadDocumentCallback" in reason:  # a JSON-LD @context given by its URL
+        reason = (
+            "its @context is a URL, and kgfuse fetches nothing at build time: put the "
+            'context\'s content in the file ("@context": {...}) instead of its URL'
+        )
+    return OntologyParseError(path, reason, err.lineno)
 
 
 def _check_no_relative_iris(path: Path, rdf_format: pyoxigraph.RdfFormat) -> None:

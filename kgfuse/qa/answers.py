@@ -157,12 +157,16 @@ def fact_dict(
 def source_namer(manifest: Any) -> Callable[[CitedFact], str | None]:
     """Names the KG source of a fact from a KG manifest: annotation statements come from the
     annotation file, gene links from the gene file, the rest from the ontology (HPO's three
-    files; a KG of one source names that one)."""
-    by_format = {
-        s.format: f"{s.name} ({s.release})" if s.release else s.name for s in manifest.sources
-    }
-    ontology = next(
-        (v for k, v in by_format.items() if k not in ("hpoa", "hpo-genes")), manifest.name
+    files; a KG of one source names that one). A KG built from several ontology files keeps
+    no record of which file stated a triple (they share one graph), so such a fact names
+    them all, as "one of A, B"."""
+    named = [
+        (s.format, f"{s.name} ({s.release})" if s.release else s.name) for s in manifest.sources
+    ]
+    by_format = dict(named)
+    files = list(dict.fromkeys(v for k, v in named if k not in ("hpoa", "hpo-genes")))
+    ontology = (
+        files[0] if len(files) == 1 else f"one of {', '.join(files)}" if files else manifest.name
     )
 
     def source_of(fact: CitedFact) -> str | None:
