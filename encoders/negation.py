@@ -38,10 +38,11 @@ worried about ...").
 
 A forward scope also ends where a clause of its own starts: an affirmation ("negative for X
 and positive for Y", "denies X, reports Y"), a verb of a course ("no X or Y, and Z
-persists"), ", with" and ", and his/the" ("no X, with marked Y"); a negated treatment or
-manner negates no finding ("without treatment, seizures recur"). Post-posed cues are read
-at the end of a clause ("seizures absent", "seizures excluded", "seizures are unlikely"),
-and a one-word scope reads a hyphenated suffix or prefix ("seizure-free",
+persists"), ", with" and ", and his/the" ("no X, with marked Y"), a comma before a word of
+degree or quantity ("no X, severe Y", "no X, abundant Y"; not "no X, severe Y or Z"); a
+negated treatment or manner negates no finding ("without treatment, seizures recur").
+Post-posed cues are read at the end of a clause ("seizures absent", "seizures excluded",
+"seizures are unlikely"), and a one-word scope reads a hyphenated suffix or prefix ("seizure-free",
 "hypotonia-negative", "non-febrile seizures"; "seizure-free since 2010" is a past finding).
 Hedged are "with or without X", both sides of "X vs Y", a finding alone with a question
 mark ("Seizures?", "?seizures"), a status "(possible)", a differential diagnosis and a
@@ -1080,6 +1081,38 @@ _AFFIRMATIONS = frozenset(
 # "no seizures, and the hypotonia improved".
 _CLAUSE_OPENERS = frozenset({"with", "his", "her", "their", "its"})
 _CLAUSE_OPENERS_AFTER_AND = frozenset({"the", "this", "these", "that", "there"})
+# After a comma (not ", or"), a word of degree or quantity that asserts a finding starts a
+# positive statement of its own: "no seizures, severe hypotonia", "no neutrophils, abundant
+# macrophages" (NegEx and pyConText have no such rule and negate both; case reports write
+# "no X, marked Y" for a present Y). Kept to words that state a finding is there to a
+# clear degree or count. Left out, since lists of ruled-out findings do begin with them:
+# "mild" ("no fever, mild or occasional cough"), "significant" ("denies fever, chills,
+# significant weight loss"), "frequent", "persistent", "progressive" ("no persistent
+# cough"), "bilateral" and "diffuse" (where, not how much). An "or"/"nor" further on keeps
+# the list negated ("no fever, severe pain or rash", "no mild, moderate or severe pain"):
+# :func:`_or_ahead`.
+_DEGREE_OPENERS = frozenset(
+    {
+        "severe",
+        "severely",
+        "marked",
+        "markedly",
+        "prominent",
+        "pronounced",
+        "profound",
+        "profoundly",
+        "moderate",
+        "moderately",
+        "massive",
+        "extensive",
+        "many",
+        "numerous",
+        "abundant",
+        "multiple",
+        "several",
+        "innumerable",
+    }
+)
 # "as well as" adds to what a forward scope rules out an item of its own.
 _AS_WELL = ["well", "as"]
 # Words between the items of a forward list: "no A, B, C, or D", "neither A nor B".
@@ -1394,7 +1427,10 @@ class ContextRules:
         hypotonia present", "there was no ptosis, and marked hypotonia was observed"; so it
         does after a list joined by "or" ("no seizures or ataxia, and hypotonia persists").
         A comma before "with" or before a possessive ("and the") starts a clause of its own:
-        "no ptosis, with marked ataxia", "no seizures, and her hypotonia worsened".
+        "no ptosis, with marked ataxia", "no seizures, and her hypotonia worsened"; so does
+        a comma before a word of degree or quantity (:data:`_DEGREE_OPENERS`) unless an
+        "or" follows in the list: "no seizures, severe hypotonia", not "no fever, severe
+        pain or rash".
         """
         n = len(words)
         k = item = j
@@ -1425,6 +1461,14 @@ class ContextRules:
                     )
                 ):
                     return sep
+                if (
+                    "," in joined
+                    and k < n
+                    and words[k] in _DEGREE_OPENERS
+                    and not _OR.intersection(joined)
+                    and not _or_ahead(words, k, ends, starts, inside)
+                ):
+                    return sep  # "no seizures, severe hypotonia": a positive item
                 items += 1
                 item = k
                 either = _OR.intersection(joined)
@@ -1550,6 +1594,21 @@ class ContextRules:
             ]
             for a, b in spans
         ]
+
+
+def _or_ahead(
+    words: Sequence[str], k: int, ends: set[int], starts: set[int], inside: set[int]
+) -> bool:
+    """An "or"/"nor" between the list words from ``k`` on and the end of the sentence, a
+    terminating word or the next trigger: the list is still one of alternatives ruled out
+    ("no fever, severe pain or rash")."""
+    for m in range(k, len(words)):
+        w = words[m]
+        if w in _SENTENCE_ENDS or m in ends or m in starts:
+            return False
+        if w in _OR and m not in inside:
+            return True
+    return False
 
 
 def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
