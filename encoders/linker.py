@@ -51,7 +51,7 @@ import itertools
 import logging
 import multiprocessing
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
@@ -76,7 +76,7 @@ from encoders.normalize import (
 )
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
-from kg.namespaces import compress, to_iri
+from kg.namespaces import OWL, OWL_CLASS, RDF_TYPE, SKOS, compress, to_iri
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,12 +89,15 @@ __all__ = [
     "LINKING_VERSION",
     "ConceptLinker",
     "InputTooLargeError",
+    "LINKED_NODE_TYPES",
     "MAX_LABEL_CHARS",
+    "MAX_NAME_WORDS",
     "LinkerConfig",
     "Mention",
     "RecordError",
     "index_folder_of",
     "link_records",
+    "linkable_lexicon",
     "linker_from_kg",
     "read_by_name",
 ]
@@ -138,7 +141,16 @@ __all__ = [
 #: and is read when denied ("he is not tall": excluded), and "tall" standing alone as an
 #: item of a list of findings is read ("Findings: very tall, long fingers"); a growth
 #: measurement's span runs over the bracket that closes one it opens ("height 98 cm (-2.5 SD)").
-LINKING_VERSION = 12
+#: 13: a KG's SKOS concepts and OWL named individuals are linked as its classes are
+#: (:func:`linker_from_kg`); names of more than :data:`MAX_NAME_WORDS` words are left out;
+#: a negated list ends at a comma before a word of degree ("no seizures, severe hypotonia").
+LINKING_VERSION = 13
+
+#: Names (labels, synonyms) with more words than this are left out of the dictionary: no
+#: text writes such a phrase, and each word is one level of the token trie (a trie of
+#: ~1,000 levels cannot be saved as JSON). The longest names of HPO have 24 words (a
+#: disease) and 14 (a phenotype class).
+MAX_NAME_WORDS = 64
 
 #: Weight of a match by the kind of name matched.
 KIND_WEIGHT: dict[str, float] = {
@@ -391,6 +403,7 @@ class ConceptLinker:
         self.vocabulary: set[str] = set()
         self._obsolete = lexicon.obsolete
         self._index_source = "built"
+        lexicon = self._without_overlong_names(lexicon)
         if index_folder is None:
             with gc_paused():
                 self._build(lexicon)
@@ -424,6 +437,33 @@ class ConceptLinker:
             for e in lexicon:
                 depth.setdefault(e.iri, 0)
         return {t for t, d in depth.items() if d >= self.config.min_depth}
+
+    def _without_overlong_names(self, lexicon: Lexicon) -> Lexicon:
+        """``lexicon`` without the names of more than :data:`MAX_NAME_WORDS` words, with one
+        warning that counts those the dictionary would have held and names one."""
+        limit = MAX_NAME_WORDS
+        # a word is at least one character: only names longer than the limit are split
+        overlong = [
+            e for e in lexicon if len(e.text) > limit and len(content_tokens(e.text)) > limit
+        ]
+        if not overlong:
+            return lexicon
+        used = [e for e in overlong if e.kind in self.config.kinds and self.is_linkable(e.iri)]
+        if used:
+            example = used[0]
+            words = example.text.split()
+            logger.warning(
+                "linker: %d name(s) of more than %d words left out of the dictionary "
+                "(no text writes such a phrase), e.g. %s %s %r (%d words)",
+                len(used),
+                limit,
+                example.kind,
+                example.iri,
+                " ".join(words[:8]) + (" ..." if len(words) > 8 else ""),
+                len(content_tokens(example.text)),
+            )
+        dropped = {id(e) for e in overlong}
+        return Lexicon([e for e in lexicon if id(e) not in dropped], lexicon.obsolete)
 
     def is_linkable(self, iri: str) -> bool:
         """Whether a term may be linked (not obsolete, under the roots, deep enough)."""
@@ -1924,28 +1964,74 @@ def link_records(
         yield from pool.imap(_link_in_worker, records, chunksize=chunksize)
 
 
+#: Node types whose names a KG's linker finds in text (:func:`linker_from_kg`): ontology
+#: classes, SKOS concepts and OWL named individuals.
+LINKED_NODE_TYPES = (OWL_CLASS, SKOS + "Concept", OWL + "NamedIndividual")
+
+
 def linker_from_kg(
     kg: Any, config: LinkerConfig | None = None, *, dense: DenseMatcher | None = None
 ) -> ConceptLinker:
-    """A dictionary linker over the class names of a built KG (``kg.knowledge_graph``).
+    """A dictionary linker over the concept names of a built KG (``kg.knowledge_graph``).
 
-    Only ontology classes (``owl:Class``) are linked; the is_a parents come from the KG's
-    hierarchy, so the most specific term wins and ``allowed_roots`` / ``min_depth`` work.
-    The dictionary index is saved in the KG's ``derived/linker`` folder for later processes.
+    The terms linked are those of :data:`LINKED_NODE_TYPES`: ontology classes
+    (``owl:Class``), SKOS concepts (``skos:Concept``) and OWL named individuals (typed
+    ``owl:NamedIndividual``, with or without a class of their own); never the KG's diseases
+    or genes. A KG with none of them gets a warning and links nothing. The is_a parents
+    come from the KG's hierarchy, so the most specific term wins and ``allowed_roots`` /
+    ``min_depth`` work. The dictionary index is saved in the KG's ``derived/linker`` folder
+    for later processes.
     """
-    from kg.namespaces import OWL_CLASS
-
     hierarchy = kg.hierarchy
     parents = {
         iri: [hierarchy.terms[p] for p in hierarchy.parents(i)]
         for i, iri in enumerate(hierarchy.terms)
     }
     return ConceptLinker(
-        kg.lexicon.filter([OWL_CLASS]),
+        linkable_lexicon(kg),
         config,
         parents=parents,
         dense=dense,
         index_folder=index_folder_of(kg),
+    )
+
+
+def linkable_lexicon(kg: Any) -> Lexicon:
+    """The names in ``kg.lexicon`` of the terms :func:`linker_from_kg` links (warned of when
+    there are none)."""
+    lexicon = kg.lexicon
+    individuals = _named_individuals(kg)
+    kept = Lexicon(
+        [e for e in lexicon if e.node_type in LINKED_NODE_TYPES or e.iri in individuals],
+        lexicon.obsolete,
+    )
+    if not kept.entries:
+        found = Counter(compress(e.node_type) if e.node_type else "untyped" for e in lexicon)
+        logger.warning(
+            "the KG has no names of the terms the linker finds (%s): no text will be linked "
+            "to it%s",
+            ", ".join(compress(t) for t in LINKED_NODE_TYPES),
+            "; its names are of " + ", ".join(f"{t} ({n})" for t, n in found.most_common(5))
+            if found
+            else " (it has no names at all)",
+        )
+    return kept
+
+
+def _named_individuals(kg: Any) -> frozenset[str]:
+    """IRIs typed ``owl:NamedIndividual`` in a KG's local store. An individual also typed
+    with a class of its own has that class as its lexicon node type; one behind a SPARQL
+    endpoint is found by its node type only (the linker is built without a query)."""
+    import pyoxigraph as ox
+
+    store = getattr(kg, "store", None)
+    if not isinstance(store, ox.Store):
+        return frozenset()
+    kind, individual = ox.NamedNode(RDF_TYPE), ox.NamedNode(OWL + "NamedIndividual")
+    return frozenset(
+        q.subject.value
+        for q in store.quads_for_pattern(None, kind, individual)
+        if isinstance(q.subject, ox.NamedNode)
     )
 
 

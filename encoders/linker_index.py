@@ -9,7 +9,8 @@ that derive the variants. A file whose key differs is never read, and one that c
 read is rebuilt, so the index is only ever a faster way to the same linker.
 
 The file is JSON (never a pickle), written whole (:func:`kg.atomic.written_whole`); a folder
-that cannot be written only means the index is built each time.
+that cannot be written, or an index nested deeper than Python's recursion limit lets
+:mod:`json` write or read, only means the index is built each time.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ def load_index(folder: Path, key: str) -> LinkerIndex | None:
     except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
         logger.warning("linker index %s not used (%s); building it again", path, exc)
         return None
+    except RecursionError:
+        logger.warning(
+            "linker index %s not used (nested deeper than Python reads); building it again", path
+        )
+        return None
     return data
 
 
@@ -147,6 +153,13 @@ def save_index(folder: Path, key: str, index: LinkerIndex) -> Path | None:
             fh.write(header.encode() + b"\n" + payload)
     except (OSError, ValueError) as exc:  # ValueError: a lone surrogate in a name
         logger.info("linker index not saved in %s (%s): it is built each time", folder, exc)
+        return None
+    except RecursionError:  # a trie deeper than Python's recursion limit: a name that long
+        logger.warning(
+            "linker index not saved in %s (its token trie is nested deeper than Python's "
+            "recursion limit allows to write): it is built each time",
+            folder,
+        )
         return None
     others = sorted(
         (p for p in folder.glob("linker-*.json") if p != path), key=_mtime, reverse=True
