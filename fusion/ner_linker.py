@@ -169,15 +169,15 @@ def dense_grounding(
     from pathlib import Path
 
     from encoders.dense import DenseIndex, DenseMatcher
+    from encoders.linker import linkable_lexicon
     from encoders.text import TextEncoder, TextEncoderConfig
-    from kg.namespaces import OWL_CLASS
 
     encoder = encoder or TextEncoder(TextEncoderConfig())
     folder = Path(kg.path) / "derived" / "dense_names"
     if cache and folder.is_dir():
         index = DenseIndex.load(folder, encoder)
     else:
-        index = DenseIndex.build(kg.lexicon.filter([OWL_CLASS]), encoder)
+        index = DenseIndex.build(linkable_lexicon(kg), encoder)  # the dictionary's terms
         if cache:
             index.save(folder)
     return DenseMatcher(index, threshold)

@@ -37,7 +37,7 @@ from encoders.linker import ConceptLinker, LinkerConfig, Mention, index_folder_o
 from encoders.normalize import STOPWORDS
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, compress
+from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, SKOS, compress
 from kgfuse.qa.questions import (
     DISEASE,
     GENE,
@@ -47,7 +47,8 @@ from kgfuse.qa.questions import (
     TRAIN_TEMPLATES,
 )
 
-_TYPE_OF_NODE = {OWL_CLASS: TERM, KGV_DISEASE: DISEASE, KGV_GENE: GENE}
+#: The node types a question may name, as what: a thesaurus's SKOS concepts are its terms.
+_TYPE_OF_NODE = {OWL_CLASS: TERM, SKOS + "Concept": TERM, KGV_DISEASE: DISEASE, KGV_GENE: GENE}
 _CURIE = re.compile(
     r"(?<![\w:/])(?:https?://[^\s<>\"'{}|\\^`]+|[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_]+)"
 )

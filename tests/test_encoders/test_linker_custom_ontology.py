@@ -242,3 +242,11 @@ def test_only_linked_node_types_are_kept() -> None:
     assert [e.iri for e in kept] == [EX + "A", EX + "B"]
     assert kept.obsolete == lexicon.obsolete
     assert OWL_CLASS in LINKED_NODE_TYPES
+
+
+def test_a_question_names_a_skos_concept(tmp_path: Path) -> None:
+    from kgfuse.qa.entities import QuestionEntityLinker
+
+    linker = QuestionEntityLinker(open_kg(tmp_path, SKOS_TTL))
+    entities = linker.link("What is smooth muscle?")
+    assert [(e.text, e.iris) for e in entities] == [("smooth muscle", (EX + "Smooth",))]
