@@ -482,7 +482,8 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(
             f"no kgfuse model at {folder} ({MODEL_META} missing); train one with "
-            "`kgfuse train` or `kgfuse quickstart`"
+            "`kgfuse train` or `kgfuse quickstart` (a diagnosis model), or `kgfuse train "
+            "--task ...` (a task model)"
         )
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
