@@ -23,6 +23,7 @@ from kgfuse.commands.common import (
     handle_errors,
     home_dir,
     resolve_kg,
+    resolve_kg_folder,
 )
 
 app = typer.Typer(help="Benchmarks writing JSON and a Markdown table", no_args_is_help=True)
@@ -348,10 +349,9 @@ def endpoint(
 ) -> None:
     """KG helper latency through `oxigraph serve` on loopback against the embedded store."""
     from eval.bench_endpoint import run_endpoint_benchmark
-    from kg.store import default_kg_path
 
     result = run_endpoint_benchmark(
-        kg if kg is not None else default_kg_path("hpo", home),
+        resolve_kg_folder(kg, home),
         out,
         home=home,
         samples=samples,

@@ -27,7 +27,7 @@ from kg.errors import (
     UnsupportedFormatError,
 )
 from kg.remote import kg_location
-from kg.store import default_kg_path, kgfuse_home
+from kg.store import KG_NAME, default_kg_path, kgfuse_home
 
 # emoji off: ":owl:" in "type:owl:Class" would print as an owl. Errors and warnings are
 # never wrapped at the terminal's width: a path or an id cut by a line break cannot be copied.
@@ -143,8 +143,29 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def resolve_kg(kg: str | Path | None, home: Path | None = None) -> Path | str:
-    """The KG: the folder or endpoint URL given, else the default HPO KG in the kgfuse home."""
-    return kg_location(kg) if kg is not None else default_kg_path("hpo", home)
+    """The KG: the folder or endpoint URL given, else the default HPO KG in the kgfuse home.
+    A plain name that is no folder here names a KG of the home (``--kg anat`` after
+    ``kgfuse kg build anat.obo``, which builds ``<home>/kgs/anat``)."""
+    if kg is None:
+        return default_kg_path("hpo", home)
+    location = kg_location(kg)
+    named = (
+        isinstance(location, Path)
+        and len(location.parts) == 1
+        and not location.exists()
+        and KG_NAME.fullmatch(location.name) is not None
+    )
+    if named and default_kg_path(str(location), home).is_dir():
+        return default_kg_path(str(location), home)
+    return location
+
+
+def resolve_kg_folder(kg: Path | None, home: Path | None = None) -> Path:
+    """:func:`resolve_kg` of a command that reads a local KG folder only."""
+    location = resolve_kg(kg, home)
+    if not isinstance(location, Path):
+        raise ValueError(f"{location} is an endpoint URL; this command needs a local KG folder")
+    return location
 
 
 def home_dir(home: Path | None) -> Path:

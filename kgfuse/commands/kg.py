@@ -30,6 +30,7 @@ from kgfuse.commands.common import (
     partial_path,
     print_json,
     resolve_kg,
+    resolve_kg_folder,
     utf8_text,
 )
 
@@ -447,7 +448,7 @@ def dump(
     if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.N_QUADS):
         raise ValueError(f"{out.name}: write .nt (N-Triples), .ttl (Turtle) or .nq (N-Quads)")
     check_output(out)
-    build = resolve_build(kg if kg is not None else default_kg_path("hpo", home))
+    build = resolve_build(resolve_kg_folder(kg, home))
     store = ox.Store.read_only(str(build / "store"))
     partial = partial_path(out)  # renamed onto out once whole: a kill leaves out as it was
     try:
@@ -490,7 +491,7 @@ def serve(
 
     if kg is not None and str(kg).startswith(("http:", "https:")):
         raise ValueError("kg serve serves a local KG folder; --kg must be a folder")
-    folder = kg if kg is not None else default_kg_path("hpo", home)
+    folder = resolve_kg_folder(kg, home)
     manifest = read_manifest(folder)
     check_port_free(bind, port)
     if not is_loopback(bind):

@@ -637,3 +637,20 @@ def test_cli_kg_build_refuses_to_replace_the_built_in_hpo(
     result = _invoke(runner, "kg", "build", mine, "-o", out, "--home", home, "-q")
     assert result.exit_code == 0, result.output
     assert (out / "current" / "manifest.json").is_file()
+
+
+def test_a_kg_built_without_out_is_found_by_its_name(
+    runner: CliRunner, fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    built = _invoke(runner, "kg", "build", fixtures / "legal" / "legal.ttl", "--home", home, "-q")
+    assert built.exit_code == 0, built.output
+    assert (home / "kgs" / "legal").is_dir()
+    stats = _invoke(runner, "kg", "stats", "--kg", "legal", "--home", home, "--json")
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.stdout)["sources"][0]["name"] == "legal.ttl"
+    (work / "legal").mkdir()  # a folder of that name here is what --kg names
+    here = _invoke(runner, "kg", "stats", "--kg", "legal", "--home", home, "--json")
+    assert here.exit_code == 2 and "legal" in _one_line(here.output)
