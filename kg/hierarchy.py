@@ -23,21 +23,29 @@ from kg.namespaces import (
     OWL_DEPRECATED,
     RDFS_LABEL,
     RDFS_SUBCLASS_OF,
+    SKOS,
     compress,
     is_true_flag,
     label_rank,
     to_iri,
 )
 
+# The terms: ontology classes, and a thesaurus's SKOS concepts (named by skos:prefLabel,
+# their is_a skos:broader).
 _CLASSES = f"""
 SELECT ?c ?label ?dep WHERE {{
-  ?c a <{OWL_CLASS}> . FILTER(isIRI(?c))
-  OPTIONAL {{ ?c <{RDFS_LABEL}> ?label }}
+  {{ ?c a <{OWL_CLASS}> . OPTIONAL {{ ?c <{RDFS_LABEL}> ?label }} }}
+  UNION
+  {{ ?c a <{SKOS}Concept> . OPTIONAL {{ ?c <{SKOS}prefLabel> ?label }} }}
+  FILTER(isIRI(?c))
   OPTIONAL {{ ?c <{OWL_DEPRECATED}> ?dep }}
 }}
 """
 _EDGES = f"""
-SELECT ?c ?p WHERE {{ ?c <{RDFS_SUBCLASS_OF}> ?p . FILTER(isIRI(?c) && isIRI(?p)) }}
+SELECT ?c ?p WHERE {{
+  {{ ?c <{RDFS_SUBCLASS_OF}> ?p }} UNION {{ ?c <{SKOS}broader> ?p }}
+  FILTER(isIRI(?c) && isIRI(?p))
+}}
 """
 _REPLACED = f"SELECT ?c ?r WHERE {{ ?c <{REPLACED_BY}> ?r }}"
 _ALT_IDS = f"SELECT ?c ?alt WHERE {{ ?c <{OBOINOWL}hasAlternativeId> ?alt }}"
@@ -45,7 +53,8 @@ _ALT_IDS = f"SELECT ?c ?alt WHERE {{ ?c <{OBOINOWL}hasAlternativeId> ?alt }}"
 
 @dataclass
 class TermHierarchy:
-    """is_a hierarchy of the classes of a KG.
+    """is_a hierarchy of the classes of a KG (``rdfs:subClassOf``; a thesaurus's SKOS
+    concepts by ``skos:broader``).
 
     Attributes:
         terms: IRI of each class; position = term index.

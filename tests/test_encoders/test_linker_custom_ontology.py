@@ -250,3 +250,13 @@ def test_a_question_names_a_skos_concept(tmp_path: Path) -> None:
     linker = QuestionEntityLinker(open_kg(tmp_path, SKOS_TTL))
     entities = linker.link("What is smooth muscle?")
     assert [(e.text, e.iris) for e in entities] == [("smooth muscle", (EX + "Smooth",))]
+
+
+def test_a_thesaurus_is_a_hierarchy_by_skos_broader(tmp_path: Path) -> None:
+    hierarchy = open_kg(tmp_path, SKOS_TTL).hierarchy
+    assert sorted(hierarchy.terms) == sorted(EX + n for n in ("Epithelium", "Smooth", "Tissue"))
+    tissue = hierarchy.terms.index(EX + "Tissue")
+    assert hierarchy.labels[tissue] == "tissue"
+    below = set(hierarchy.descendants(EX + "Tissue", include_self=False))
+    assert below == {EX + "Epithelium", EX + "Smooth"}
+    assert hierarchy.ancestors(EX + "Smooth", include_self=False) == [EX + "Tissue"]
