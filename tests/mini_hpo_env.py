@@ -4,11 +4,14 @@ the overrides of a tiny run."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 from encoders.text import TextEncoder, TextEncoderConfig
 from fusion.retrieval import FactIndex, default_index_dir
 from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import compress
 from kg.store import build_kg
 from tests.tiny_bert import write_tiny_bert
 
@@ -109,3 +112,21 @@ def build_extended_mini_hpo(
     kg_dir = root / "kgs" / "hpo"
     build_kg(["hpo"], kg_dir, hpo_dir=data, progress=False)
     return kg_dir
+
+
+def mini_case_rows(home: Path, per_disease: int = 10) -> list[dict[str, Any]]:
+    """Labelled cases of the mini KG's diseases (``kgfuse calibrate``'s input): one or two of
+    each disease's own phenotype terms, at most ``per_disease`` a disease."""
+    table, rows = KnowledgeGraph.open(home / "kgs" / "hpo").annotations, []
+    for s, subject in enumerate(table.subjects):
+        terms = sorted(
+            {
+                compress(table.terms[table.term[r]])
+                for r in table.rows_of(s)
+                if table.aspect[r] == "P" and not table.negated[r]
+            }
+        )
+        subsets = [[t] for t in terms] + [list(p) for p in itertools.combinations(terms, 2)]
+        for k, present in enumerate(subsets[:per_disease]):
+            rows.append({"id": f"{s}-{k}", "present_hpo": present, "diseases": [compress(subject)]})
+    return rows

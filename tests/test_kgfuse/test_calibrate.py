@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import shutil
 from pathlib import Path
@@ -11,10 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import compress
 from kgfuse.cli import app
 from kgfuse.diagnosis import DiagnosisService
+from tests.mini_hpo_env import mini_case_rows
 
 
 def _fingerprint(home: Path, model: Path) -> str:
@@ -23,19 +21,7 @@ def _fingerprint(home: Path, model: Path) -> str:
 
 def _cases(home: Path, path: Path, per_disease: int = 10) -> int:
     """Cases of the mini KG's diseases: one or two of each disease's own phenotype terms."""
-    kg = KnowledgeGraph.open(home / "kgs" / "hpo")
-    table, rows = kg.annotations, []
-    for s, subject in enumerate(table.subjects):
-        terms = sorted(
-            {
-                compress(table.terms[table.term[r]])
-                for r in table.rows_of(s)
-                if table.aspect[r] == "P" and not table.negated[r]
-            }
-        )
-        subsets = [[t] for t in terms] + [list(p) for p in itertools.combinations(terms, 2)]
-        for k, present in enumerate(subsets[:per_disease]):
-            rows.append({"id": f"{s}-{k}", "present_hpo": present, "diseases": [compress(subject)]})
+    rows = mini_case_rows(home, per_disease)
     # a free-text case too, linked as `kgfuse diagnose` links it
     text = "Tall with arachnodactyly and ectopia lentis."
     rows.append({"id": "text", "text": text, "disease_id": "OMIM:154700"})

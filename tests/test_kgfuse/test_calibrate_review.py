@@ -3,7 +3,6 @@ diagnose`` refuses, a folder of cases, and a finished training run rerun on its 
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import shutil
@@ -15,28 +14,14 @@ from typer.testing import CliRunner
 
 import kgfuse.calibration as calibration
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import compress
 from kgfuse.cli import app
 from kgfuse.diagnosis import DiagnosisService
 from kgfuse.model_files import model_fingerprint_of
-from tests.mini_hpo_env import FACE_DIAGNOSIS
+from tests.mini_hpo_env import FACE_DIAGNOSIS, mini_case_rows
 
 
 def _rows(home: Path, per_disease: int = 10) -> list[dict[str, Any]]:
-    """Cases of the mini KG's diseases: one or two of each disease's own phenotype terms."""
-    table, rows = KnowledgeGraph.open(home / "kgs" / "hpo").annotations, []
-    for s, subject in enumerate(table.subjects):
-        terms = sorted(
-            {
-                compress(table.terms[table.term[r]])
-                for r in table.rows_of(s)
-                if table.aspect[r] == "P" and not table.negated[r]
-            }
-        )
-        subsets = [[t] for t in terms] + [list(p) for p in itertools.combinations(terms, 2)]
-        for k, present in enumerate(subsets[:per_disease]):
-            rows.append({"id": f"{s}-{k}", "present_hpo": present, "diseases": [compress(subject)]})
-    return rows
+    return mini_case_rows(home, per_disease)
 
 
 def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
