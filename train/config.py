@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from kg.remote import redact_url
 from train.simulate import SimulationConfig
 
 
@@ -29,7 +30,12 @@ class _RunConfig(_Strict):
     """A whole run's config: saved as YAML next to the results and hashed."""
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+        """The config as YAML, a KG endpoint URL without its credentials (the file is saved
+        beside models and results: a ``--kg`` given with a password must be given again)."""
+        data = self.model_dump(mode="json")
+        if isinstance(data.get("kg"), str):
+            data["kg"] = redact_url(data["kg"])
+        return yaml.safe_dump(data, sort_keys=False)
 
     def config_hash(self) -> str:
         """sha256 of the canonical JSON of the config."""

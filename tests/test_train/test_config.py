@@ -125,3 +125,13 @@ def test_out_of_range_settings_are_named(override: str) -> None:
     key = override.split("=")[0]
     with pytest.raises(pydantic.ValidationError, match=key.split(".")[1]):
         load_config(None, [override])
+
+
+def test_the_saved_config_holds_no_password_of_a_kg_url() -> None:
+    from train.config import DiagnosisConfig
+
+    config = DiagnosisConfig.model_validate({"kg": "http://kguser:kgpass@host:7878/query"})
+    saved = config.to_yaml()
+    assert "kgpass" not in saved and "kguser" not in saved
+    assert "http://***@host:7878/query" in saved
+    assert config.kg == "http://kguser:kgpass@host:7878/query"  # the run itself keeps it
