@@ -77,6 +77,15 @@ FREQUENCY_TERMS: dict[str, float] = {
     "HP:0040284": 0.025,  # Very rare, 1-4%
     "HP:0040285": 0.0,  # Excluded, 0%
 }
+#: The range each HPO frequency term stands for, as HPO defines it.
+FREQUENCY_RANGES: dict[str, str] = {
+    "HP:0040280": "100%",
+    "HP:0040281": "80-99%",
+    "HP:0040282": "30-79%",
+    "HP:0040283": "5-29%",
+    "HP:0040284": "1-4%",
+    "HP:0040285": "0%",
+}
 
 _HPOA_COLUMNS = (
     "database_id",

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kg.hpo import FREQUENCY_RANGES
 from kg.namespaces import RDFS_SUBCLASS_OF, RO_HAS_PHENOTYPE, compress
 from kg.rules.engine import CitedFact, Finding, frequency_percent
 
@@ -499,8 +500,10 @@ class Explanation:
         neg = "<strong>NOT</strong> " if c.negated else ""
         triple = f"{self._link(c.subject)} {neg}{self._link(c.predicate)} {obj}"
         prov: list[str] = []
-        if c.iri:
+        if c.iri and c.iri.startswith(_LINKABLE):
             prov.append(f'<a href="{_esc(c.iri)}" class="fact">statement</a>')
+        elif c.iri:
+            prov.append(f'<span class="fact" title="{_esc(c.iri)}">statement</span>')
         freq = _frequency(c, self.label)
         if c.frequency_term:
             prov.append(f"frequency {self._link(c.frequency_term)}")
@@ -573,12 +576,19 @@ def _fact_iris(c: CitedFact) -> list[str]:
 
 
 def _frequency(c: CitedFact, label: Any) -> str:
+    """A fact's frequency as its source stated it: a count with its percentage, or a
+    frequency class with the range it stands for (never the midpoint kgfuse computes with,
+    which no source stated)."""
+    if c.frequency_term:
+        curie = compress(c.frequency_term)
+        stated = c.frequency_text if c.frequency_text not in (None, curie) else None
+        named = stated or label(c.frequency_term) or curie
+        span = FREQUENCY_RANGES.get(curie)
+        return f"{named} ({span})" if span and span not in named else named
     if c.frequency_text:
         if c.frequency is not None and "%" not in c.frequency_text:
             return f"{c.frequency_text} ({frequency_percent(c.frequency)})"
         return c.frequency_text
-    if c.frequency_term:
-        return label(c.frequency_term) or compress(c.frequency_term)
     if c.frequency is not None:
         return frequency_percent(c.frequency)
     return ""
@@ -603,7 +613,9 @@ def _provenance(c: CitedFact, name: Any) -> str:
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """HTML-escaped text, its control and bidirectional characters written as escapes
+    (as :func:`printable` writes them for a terminal: no "Trojan Source" reordering)."""
+    return html.escape(_CONTROL.sub(_escape_control, str(text)), quote=True)
 
 
 def _css(value: str) -> str:

@@ -34,6 +34,7 @@ from kgfuse.commands.common import (
     error_message,
     handle_errors,
     print_json,
+    resolve_kg,
 )
 from kgfuse.explanation import format_probability, printable
 
@@ -341,7 +342,8 @@ def verify(
     Prints the differences (first the model files that changed, when the record holds
     their hashes) and exits with code 1 when the re-run differs.
     """
-    overrides = {"model_dir": model, "kg": kg, "home": home}
+    # --kg NAME is a KG of the home, as other commands read it
+    overrides = {"model_dir": model, "kg": resolve_kg(kg, home) if kg else None, "home": home}
     with _open(db, home) as log:
         report = verify_record(log, record_id, tolerance=tolerance, overrides=overrides)
     rid = _cell(report.record_id)

@@ -279,3 +279,12 @@ def test_the_api_refuses_an_edited_record(kg: Path, mini_model: Path, tmp_path: 
         assert r.status_code == 500 and "does not match its hash" in r.json()["detail"], r.text
         r = client.get(f"/audit/{rid[:3]}")  # only a full id is looked up over HTTP
         assert r.status_code == 404 and "full id" in r.json()["detail"]
+
+
+def test_verify_reads_kg_name_as_the_homes_kg(model: Path, kg: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "kgs").mkdir(parents=True)
+    (home / "kgs" / "hpo").symlink_to(kg, target_is_directory=True)
+    rid = _diagnosed(model, kg, home)
+    code, out = _run("audit", "verify", rid, "--home", str(home), "--kg", "hpo")
+    assert code == 0 and "identical" in out, out
