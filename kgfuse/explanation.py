@@ -395,11 +395,19 @@ class Explanation:
         return f"{triple}{' [' + prov + ']' if prov else ''}"
 
     # ---- HTML ------------------------------------------------------------------------------
-    def to_html(self, *, title: str | None = None, max_facts: int = 50) -> str:
+    def to_html(
+        self,
+        *,
+        title: str | None = None,
+        max_facts: int = 50,
+        provenance: Mapping[str, str] | None = None,
+    ) -> str:
         """A self-contained HTML report: inline CSS, no scripts, no external resources.
 
         Every entity is a link to its IRI; every text that comes from the input or the KG
-        goes through :func:`html.escape`.
+        goes through :func:`html.escape`. ``provenance`` (name -> value: the audit record's
+        id, hashes and versions) is shown first, so that a report can be tied back to its
+        record in the hash chain.
         """
         e = _esc
         parts: list[str] = []
@@ -410,6 +418,13 @@ class Explanation:
             f"{e(self.kg_fingerprint or 'unknown')}</code> &middot; model fingerprint <code>"
             f"{e(self.model_fingerprint or 'unknown')}</code></p>"
         )
+        if provenance:
+            parts.append('<section class="provenance"><h2>Record</h2><table><tbody>')
+            parts += [
+                f"<tr><th>{e(name)}</th><td><code>{e(value)}</code></td></tr>"
+                for name, value in provenance.items()
+            ]
+            parts.append("</tbody></table></section>")
         if "answer_text" in self.metadata:
             parts.append(
                 f"<section><h2>Answer</h2><p>{e(self.metadata['answer_text'])}</p>"

@@ -198,6 +198,22 @@ def list_records(
         )
 
 
+def _provenance(rec: Any) -> dict[str, str]:
+    """What ties an HTML report to its record in the chain, as ``audit show`` prints it."""
+    files = rec.explanation.metadata.get("model_files")
+    out = {
+        "audit id": f"{rec.id} (seq {rec.seq})",
+        "time": f"{rec.created_at} UTC",
+        "input": f"{'stored' if rec.input_stored else 'not stored'}, sha256 {rec.input_hash}",
+        "config sha256": rec.config_hash,
+        "model files sha256": files.get("sha256", "") if isinstance(files, dict) else "",
+        "record hash": rec.hash,
+        "previous record": rec.prev_hash,
+        "versions": ", ".join(f"{k} {v}" for k, v in sorted(rec.versions.items())),
+    }
+    return {k: v for k, v in out.items() if v}
+
+
 @app.command("show")
 @handle_errors
 @_audit_errors
@@ -224,7 +240,7 @@ def show(
         return
     if html is not None:
         title = f"kgfuse {rec.kind} {rec.id[:12]} ({rec.created_at[:19]} UTC)"
-        _write_atomic(html, rec.explanation.to_html(title=title))
+        _write_atomic(html, rec.explanation.to_html(title=title, provenance=_provenance(rec)))
         console.print(f"wrote {html}", highlight=False, markup=False)
         return
     head = [

@@ -513,6 +513,10 @@ def test_cli_list_show_verify_and_verify_chain(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     res = runner.invoke(audit_app, ["show", ids[0], "--db", str(db), "--html", str(page)])
     assert res.exit_code == 0 and "&lt;b&gt;long&lt;/b&gt;" in page.read_text(encoding="utf-8")
+    with AuditLog(db, readonly=True) as log:  # the page names its record in the chain
+        rec = log.get(ids[0])
+    report = page.read_text(encoding="utf-8")
+    assert all(v in report for v in (rec.id, rec.hash, rec.prev_hash, rec.input_hash))
     res = runner.invoke(audit_app, ["verify", ids[1], "--db", str(db)])
     assert res.exit_code == 0 and "identical" in res.stdout
     res = runner.invoke(audit_app, ["verify-chain", "--db", str(db)])
