@@ -263,12 +263,16 @@ class DiseaseTermMatrix:
             (disease, term) annotation (unknown frequency already replaced); only positive
             frequencies are stored.
         negated: ``[num_diseases, num_terms]`` CSR bool, ``NOT`` annotations.
+        unseen: ``[num_diseases, num_terms]`` CSR bool, the pairs whose every annotation
+            states a frequency of 0 ("0/12": looked for, seen in none of the patients), or
+            None (none known).
     """
 
     diseases: list[str]
     disease_labels: list[str]
     frequency: sp.csr_matrix
     negated: sp.csr_matrix
+    unseen: sp.csr_matrix | None = None
 
     @property
     def annotated(self) -> sp.csr_matrix:
@@ -346,7 +350,14 @@ def disease_term_matrix(
     negated.sum_duplicates()
     diseases = [annotations.subjects[i] for i in keep_subject]
     labels = [annotations.subject_labels[i] for i in keep_subject]
-    return DiseaseTermMatrix(diseases, labels, frequency, negated)
+    # pairs seen in none of the patients, and in no positive row either
+    zero = ok & ~annotations.negated & (freq == 0)
+    zero &= ~np.isin(row * num_terms + col, key)
+    unseen = sp.csr_matrix(
+        (np.ones(int(zero.sum()), dtype=bool), (row[zero], col[zero])), shape=shape, dtype=bool
+    )
+    unseen.sum_duplicates()
+    return DiseaseTermMatrix(diseases, labels, frequency, negated, unseen)
 
 
 def disease_onsets(
@@ -761,6 +772,13 @@ class PhenotypeLikelihood:
         self._breadth.flags.writeable = False
         self._negated = matrix.negated.tocsc()
         self._has_negated = np.diff(self._negated.indptr) > 0
+        unseen = (
+            matrix.unseen
+            if matrix.unseen is not None
+            else sp.csr_matrix(matrix.negated.shape, dtype=bool)
+        )
+        self._unseen = unseen.tocsc()
+        self._has_unseen = np.diff(self._unseen.indptr) > 0
         if pretest is None:
             self.pretest = np.full(num, 1.0 / num)
         else:
@@ -1019,14 +1037,12 @@ class PhenotypeLikelihood:
 
     def _negated_any(self, cols: np.ndarray) -> np.ndarray | None:
         """``[num_diseases]`` bool: a NOT annotation on any of ``cols`` (None when none)."""
-        cols = cols[self._has_negated[cols]]
-        if not len(cols):
-            return None
-        neg = self._negated
-        out = np.zeros(len(self.diseases), dtype=bool)
-        for c in cols:
-            out[neg.indices[neg.indptr[c] : neg.indptr[c + 1]]] = True
-        return out
+        return _any_of(self._negated, self._has_negated, cols, len(self.diseases))
+
+    def _unseen_any(self, cols: np.ndarray) -> np.ndarray | None:
+        """``[num_diseases]`` bool: a 0/N-only annotation on any of ``cols`` (None when
+        none): the disease's patients showed none of it, so no completion credits it."""
+        return _any_of(self._unseen, self._has_unseen, cols, len(self.diseases))
 
     def _present(self, idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """``[k, num_diseases]`` log10 LRs and match kinds of present findings."""
@@ -1061,6 +1077,11 @@ class PhenotypeLikelihood:
             if contradicted is not None:
                 m[j, contradicted] = 0.0
                 kind[j, contradicted] = MatchKind.CONTRADICTED
+            unseen = self._unseen_any(anc)
+            if unseen is not None:  # credit only a completion gave: none, 0/N says
+                blocked = unseen & (kind[j] == MatchKind.IMPUTED)
+                m[j, blocked] = 0.0
+                kind[j, blocked] = MatchKind.UNEXPLAINED
         lr = (1.0 - alpha) * np.minimum(m, 1.0) / q[:, None] + alpha
         return np.log10(lr), kind
 
@@ -1070,13 +1091,31 @@ class PhenotypeLikelihood:
         cols = np.asarray(idx, dtype=np.int64)
         q = np.minimum(self.background[cols], 1.0 - 0.5 / len(self.diseases))[:, None]
         p = np.minimum(dense_columns(self.probability, cols), 1.0)
+        curated = dense_columns(self._curated, cols) if self._curated is not None else p
         for j, i in enumerate(idx):
-            absent = self._negated_any(self._ancestors(i))
+            anc = self._ancestors(i)
+            absent = self._negated_any(anc)
             if absent is not None:
                 p[j, absent] = 0.0
+            unseen = self._unseen_any(anc)
+            if unseen is not None:  # what only a completion gave: 0/N says none
+                p[j, unseen & (curated[j] == 0)] = 0.0
         kind = np.where(p > 0, MatchKind.EXCLUDED_EXPECTED, MatchKind.EXCLUDED_ABSENT)
         lr = ((1.0 - alpha) * (1.0 - p) + alpha * (1.0 - q)) / (1.0 - q)
         return self.config.excluded_weight * np.log10(lr), kind.astype(np.int8)
+
+
+def _any_of(
+    matrix: sp.csc_matrix, has: np.ndarray, cols: np.ndarray, num: int
+) -> np.ndarray | None:
+    """``[num]`` bool: the rows with an entry in any of ``cols`` (None when none has)."""
+    cols = cols[has[cols]]
+    if not len(cols):
+        return None
+    out = np.zeros(num, dtype=bool)
+    for c in cols:
+        out[matrix.indices[matrix.indptr[c] : matrix.indptr[c + 1]]] = True
+    return out
 
 
 def _gather_columns(

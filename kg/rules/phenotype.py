@@ -283,6 +283,14 @@ class DiseaseProfile:
             return Match("broader", path[-1], path, list(self.positive[path[-1]]))
         return None
 
+    def unseen_rows(self, i: int) -> list[str]:
+        """The 0/N annotations at or above term ``i`` of a term with no positive one (the
+        disease's patients showed none of it), nearest first."""
+        above = [a for a in self.unseen if a not in self.positive and self.is_ancestor(a, i)]
+        h = self.hierarchy
+        above.sort(key=lambda a: (len(is_a_path_indices(h, i, a)), h.terms[a]))
+        return [r for a in above for r in self.unseen[a]]
+
     def negation(self, i: int) -> Match | None:
         """The NOT annotation at or above term ``i`` (the disease lacks the term), if any."""
         h = self.hierarchy
@@ -992,11 +1000,19 @@ class LikelihoodRule(_PythonRule):
             kind = MatchKind(int(res.match[d, j]))
             i = h.index(term)
             m = self._cited_match(profile, i, bool(res.excluded[j]), kind)
+            words = _MATCH_WORDS[kind]
             if m is not None:
                 facts = profile.facts(m.rows)
             elif kind == MatchKind.EXCLUDED_EXPECTED:  # the annotations at or below the term
                 below = profile.below(i)
                 facts = profile.facts(r for a in below for r in profile.positive[a])
+                if not facts:
+                    words = "excluded; only the diseases most like it show it (imputed)"
+            elif kind in (MatchKind.UNEXPLAINED, MatchKind.EXCLUDED_ABSENT) and (
+                unseen := profile.unseen_rows(i)
+            ):
+                facts = profile.facts(unseen)
+                words += ": seen in none of the disease's patients (0/N)"
             else:
                 facts = []
             path = [h.terms[k] for k in m.path] if m is not None and len(m.path) > 1 else []
@@ -1007,7 +1023,7 @@ class LikelihoodRule(_PythonRule):
                     decision,
                     status="pass" if c >= 0 else "warn",
                     message=f"{display(kg, term)} ({sign}): likelihood ratio {10**c:.3g} "
-                    f"(log10 {c:+.2f}), {_MATCH_WORDS[kind]}",
+                    f"(log10 {c:+.2f}), {words}",
                     patient_term=inputs.get(term, term),
                     path=path,
                     cites=[*facts, *path_edges(path)],

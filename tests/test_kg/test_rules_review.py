@@ -111,14 +111,42 @@ def test_a_0_of_n_annotation_is_no_support_and_leaves_the_finding_unexplained(
     assert run(SupportedRule(), kg, disease=D3, present=[ARACHNODACTYLY]) == []
     [unexplained] = run(UnexplainedRule(), kg, disease=D3, present=[ARACHNODACTYLY])
     assert unexplained.patient_term == ARACHNODACTYLY
-    # the likelihood model drops the row too: the two agree
+    # the likelihood model drops the row too: the two agree; it cites the 0/N row as why
     [per_term, _] = run(LikelihoodRule(), kg, disease=D3, present=[ARACHNODACTYLY])
-    assert per_term.data["match"] == "unexplained" and per_term.cites == []
+    assert per_term.data["match"] == "unexplained"
+    assert [c.frequency for c in per_term.cites] == [0.0]
+    assert per_term.message.endswith("seen in none of the disease's patients (0/N)")
     # nor does a broader present term find support in it
     hand = hp("0001155")
     assert (
         run(SupportedRule(PhenotypeRuleConfig(min_depth=0)), kg, disease=D3, present=[hand]) == []
     )
+
+
+def test_no_completion_credits_a_finding_its_disease_showed_in_0_of_n(kg: KnowledgeGraph) -> None:
+    from kg.rules.likelihood import MatchKind
+
+    config = LikelihoodConfig(neighbours=2, neighbour_weight=0.5, excluded_weight=1.0)
+    model = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, config=config)
+    d = model.diseases.index(D3)
+    col = kg.hierarchy.index(ARACHNODACTYLY)
+    assert model.probability[d, col] > 0  # the neighbours' completion does give it
+    present = model.score([ARACHNODACTYLY])
+    assert MatchKind(int(present.match[d, 0])) == MatchKind.UNEXPLAINED  # not IMPUTED
+    excluded = model.score([TALL], [ARACHNODACTYLY])
+    assert MatchKind(int(excluded.match[d, 1])) == MatchKind.EXCLUDED_ABSENT
+    assert excluded.contributions[d, 1] >= 0.0  # its absence fits the disease
+
+
+def test_an_excluded_finding_only_a_completion_expects_says_so(kg: KnowledgeGraph) -> None:
+    config = LikelihoodConfig(neighbours=2, neighbour_weight=0.5, excluded_weight=1.0)
+    model = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, config=config)
+    hand = hp("0001155")  # none of D3's own annotations is at or below it
+    [_, excluded, _] = run(
+        LikelihoodRule.of_model(model), kg, disease=D3, present=[TALL], excluded=[hand]
+    )
+    assert excluded.data["match"] == "excluded_expected" and excluded.cites == []
+    assert excluded.message.endswith("only the diseases most like it show it (imputed)")
 
 
 # ---- 2. no support for a finding under a NOT annotation --------------------------------------
