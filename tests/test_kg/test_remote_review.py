@@ -251,7 +251,7 @@ def test_a_kg_behind_a_password_opens_without_showing_it(tmp_path: Path) -> None
 
 
 # ---- 4. the fingerprint names a folder -------------------------------------------------------
-@pytest.mark.parametrize("fingerprint", ["../../../escaped", "/tmp/kgfuse_pwned", "", "ABCDEF" * 3])
+@pytest.mark.parametrize("fingerprint", ["../../../escaped", "/srv/kgfuse_pwned", "", "ABCDEF" * 3])
 def test_a_fingerprint_that_is_no_hex_digest_is_refused(fingerprint: str, tmp_path: Path) -> None:
     answer = _static(200, {"Content-Type": RESULTS}, _description(fingerprint=fingerprint))
     home = tmp_path / "home"
