@@ -27,6 +27,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from encoders.tokenizing import tokenize
+
 logger = logging.getLogger(__name__)
 
 
@@ -243,7 +245,8 @@ class TextEncoder:
         return int(self.model.config.hidden_size)
 
     def _forward(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        batch = self.tokenizer(
+        batch = tokenize(
+            self.tokenizer,
             list(texts),
             padding=True,
             truncation=True,

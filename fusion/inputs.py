@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from encoders.tokenizing import tokenize
+
 #: Status codes of linked concepts (0 is padding).
 PRESENT, EXCLUDED = 1, 2
 #: The token axis of the tensors of a collated batch that have one.
@@ -101,7 +103,8 @@ class PatientCollator:
                 entity_status[r, c] = EXCLUDED if mention.excluded else PRESENT
         batch: dict[str, Tensor] = {"entity_ids": entity_ids, "entity_status": entity_status}
         if self.tokenizer is not None:
-            enc = self.tokenizer(
+            enc = tokenize(
+                self.tokenizer,
                 [i.text for i in items],
                 padding=True,
                 truncation=True,
@@ -148,7 +151,7 @@ class PatientCollator:
         tokenizer."""
         if self.tokenizer is None:
             raise ValueError("a collator without a tokenizer reads no text")
-        total = len(self.tokenizer(text, truncation=False, verbose=False)["input_ids"])
+        total = len(tokenize(self.tokenizer, text, truncation=False, verbose=False)["input_ids"])
         return min(total, self.max_length), total
 
 

@@ -64,6 +64,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
+from encoders.tokenizing import tokenize
 from fusion.blas import limit_blas_threads
 from fusion.facts import ANNOTATION, Fact, FactTable, extract_facts
 from fusion.faiss_index import (
@@ -1483,7 +1484,8 @@ def _token_counts(encoder: TextEncoder | None, texts: Sequence[str]) -> np.ndarr
         raise ValueError("counting tokens needs a text encoder")
     if not texts:
         return np.zeros(0, dtype=np.float32)
-    counts = encoder.tokenizer(
+    counts = tokenize(
+        encoder.tokenizer,
         list(texts),
         add_special_tokens=False,
         truncation=True,

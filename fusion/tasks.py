@@ -50,6 +50,7 @@ import torch
 from torch import Tensor
 
 from encoders.linker import ConceptLinker, LinkerConfig, linker_from_kg
+from encoders.tokenizing import tokenize
 from fusion.heads import IGNORE_INDEX
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.pipeline import (
@@ -289,7 +290,7 @@ def token_counter(tokenizer: Any) -> Callable[[str], int]:
     (the ``count_tokens`` of :func:`sentence_windows`)."""
 
     def count(piece: str) -> int:
-        return len(tokenizer(piece, add_special_tokens=False)["input_ids"])
+        return len(tokenize(tokenizer, piece, add_special_tokens=False)["input_ids"])
 
     return count
 
