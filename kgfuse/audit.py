@@ -1210,6 +1210,9 @@ class VerifyReport:
             fingerprints, ranking, warnings, facts and mentions.
         rule_set_changed: the rule set's fingerprint (``rules_fingerprint``) differs between
             the record and the re-run (a rule added, removed or changed; a note says so).
+        outputs_identical: model files changed since the decision, yet the re-run gives the
+            recorded ranking, scores, findings, facts and mentions (say, a cache file that
+            is rebuilt when the model loads was deleted).
     """
 
     record_id: str
@@ -1219,6 +1222,7 @@ class VerifyReport:
     rules_changed: list[str] = field(default_factory=list)
     findings_only: bool = False
     rule_set_changed: bool = False
+    outputs_identical: bool = False
 
 
 def _check_tolerance(tolerance: float) -> None:
@@ -1503,7 +1507,14 @@ def verify_record(
         rec.explanation.metadata.get("model_files"), replayed.metadata.get("model_files")
     )
     file_changes = len(diffs)
-    diffs += compare_explanations(rec.explanation, replayed, tolerance=tolerance)
+    outputs = compare_explanations(rec.explanation, replayed, tolerance=tolerance)
+    outputs_identical = bool(file_changes) and not outputs
+    if outputs_identical:
+        outputs = [
+            "the re-run's ranking, scores, findings, facts and mentions are the recorded "
+            "ones: only the model files above differ"
+        ]
+    diffs += outputs
     findings_only = False
     if diffs and not file_changes:
         # the same comparison with the findings left out: nothing else differs?
@@ -1526,6 +1537,11 @@ def verify_record(
             f"rule set fingerprint: recorded {rules_then}, now {rules_now} (the rules changed "
             "since the decision; its findings may differ for that reason)"
         )
+    recalibrated = _recalibration_note(
+        rec.explanation.model_fingerprint, replayed.model_fingerprint
+    )
+    if recalibrated:
+        notes.append(recalibrated)
     return VerifyReport(
         rec.id,
         not diffs,
@@ -1534,4 +1550,20 @@ def verify_record(
         rules_changed=changed_rules(rec.explanation, replayed),
         findings_only=findings_only,
         rule_set_changed=rule_set_changed,
+        outputs_identical=outputs_identical,
+    )
+
+
+def _recalibration_note(then: str | None, now: str | None) -> str | None:
+    """A note when two model fingerprints differ only in their calibration part (the model
+    was recalibrated, or its recalibration reset, since the decision), else None."""
+    if not then or not now or then == now:
+        return None
+    marker = "+calibration:"
+    if then.split(marker)[0] != now.split(marker)[0]:
+        return None
+    return (
+        "the model's temperature changed since the decision (`kgfuse calibrate` or "
+        "`--reset`; the model folder's kgfuse_model.json holds the fit): its "
+        "probabilities change with it, its ranking does not"
     )

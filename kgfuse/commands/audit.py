@@ -356,7 +356,8 @@ def verify(
     """Re-run a decision with its recorded input, model and KG; report identical or not.
 
     Prints the differences (first the model files that changed, when the record holds
-    their hashes) and exits with code 1 when the re-run differs.
+    their hashes) and exits with code 1 when the re-run differs, or runs on model files that
+    are not the recorded ones (it then says whether its outputs are the recorded ones).
     """
     # --kg NAME is a KG of the home, as other commands read it
     overrides = {"model_dir": model, "kg": resolve_kg(kg, home) if kg else None, "home": home}
@@ -377,6 +378,13 @@ def verify(
         console.print(
             f"[yellow]rules changed[/]: decision {rid} re-runs with the same "
             f"ranking, facts and mentions; only rule findings differ, and {which}:",
+            highlight=False,
+        )
+        _print_lines(report.differences)
+    elif report.outputs_identical:
+        console.print(
+            f"[yellow]model files changed[/]: decision {rid} re-runs to the recorded outputs, "
+            "with model files that are not the recorded ones:",
             highlight=False,
         )
         _print_lines(report.differences)

@@ -236,6 +236,80 @@ def test_verify_names_the_changed_model_files_before_the_differences(db: Path) -
     assert seen[0]["overrides"] == {"model_dir": "/m"}  # what --model gives the replayer
 
 
+def _verified_with(db: Path, recorded: dict[str, Any], replayed: dict[str, Any]) -> Any:
+    """verify_record of a record made with ``recorded`` fields, re-run to ``replayed`` ones."""
+    with AuditLog(db) as log:
+        expl = make_explanation("fingers")
+        if "model_fingerprint" in recorded:
+            expl.model_fingerprint = recorded["model_fingerprint"]
+        expl.metadata["model_files"] = recorded.get("model_files")
+        rid = log.record(expl, {"text": "fingers"}, config={"score": 8.6})
+
+    def replayer(rec: dict[str, Any]) -> Explanation:
+        out = make_explanation("fingers")
+        if "model_fingerprint" in replayed:
+            out.model_fingerprint = replayed["model_fingerprint"]
+        out.metadata["model_files"] = replayed.get("model_files")
+        return out
+
+    audit.register_replayer(KIND, replayer)
+    with AuditLog(db, readonly=True) as log:
+        return verify_record(log, rid)
+
+
+def test_changed_model_files_with_the_recorded_outputs_are_told_apart(db: Path) -> None:
+    names = {"config.json": "1", "model.safetensors": "2", "cache.safetensors": "3"}
+    now = {k: v for k, v in names.items() if k != "cache.safetensors"}
+    report = _verified_with(
+        db,
+        {"model_files": {"sha256": "a", "files": names}},
+        {"model_files": {"sha256": "b", "files": now}},
+    )
+    assert not report.identical and report.outputs_identical
+    assert report.differences == [
+        "model file cache.safetensors: missing now",
+        "the re-run's ranking, scores, findings, facts and mentions are the recorded ones: "
+        "only the model files above differ",
+    ]
+
+
+def test_a_changed_model_with_other_outputs_is_not_outputs_identical(db: Path) -> None:
+    files = {"sha256": "a", "files": {"config.json": "1"}}
+    with AuditLog(db) as log:
+        expl = make_explanation("fingers")
+        expl.metadata["model_files"] = files
+        rid = log.record(expl, {"text": "fingers"}, config={"score": 8.6})
+
+    def replayer(rec: dict[str, Any]) -> Explanation:
+        out = make_explanation("fingers", score=2.0)
+        out.metadata["model_files"] = {"sha256": "b", "files": {"config.json": "9"}}
+        return out
+
+    audit.register_replayer(KIND, replayer)
+    with AuditLog(db, readonly=True) as log:
+        report = verify_record(log, rid)
+    assert not report.identical and not report.outputs_identical
+    assert not any("only the model files" in d for d in report.differences)
+
+
+@pytest.mark.parametrize(
+    ("then", "now", "noted"),
+    [
+        ("abc", "abc+calibration:1234", True),  # recalibrated since
+        ("abc+calibration:1234", "abc", True),  # reset since
+        ("abc+calibration:1234", "abc+calibration:5678", True),  # refitted
+        ("abc", "xyz+calibration:1234", False),  # another model
+        ("abc", "xyz", False),
+    ],
+)
+def test_verify_notes_a_recalibration_since_the_decision(
+    db: Path, then: str, now: str, noted: bool
+) -> None:
+    report = _verified_with(db, {"model_fingerprint": then}, {"model_fingerprint": now})
+    said = [n for n in report.notes if "temperature changed" in n]
+    assert bool(said) is noted, report.notes
+
+
 # ---- 5. a read-only database --------------------------------------------------------------------
 def _readonly_sqlite(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make SQLite answer as it does for a WAL database in a folder this process cannot

@@ -86,6 +86,21 @@ def test_a_decision_records_the_model_files_and_verify_names_the_changed_ones(
     assert out.index("model file config.json: changed") < out.index("probability")
 
 
+def test_a_new_file_in_the_model_folder_is_named_and_the_outputs_said_the_same(
+    model: Path, kg: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    rid = _diagnosed(model, kg, home)
+    (model / "notes.txt").write_text("read me", encoding="utf-8")
+    report = verify_record(AuditLog(home / "audit.sqlite", readonly=True), rid)
+    assert not report.identical and report.outputs_identical
+    assert report.differences[0] == "model file notes.txt: new"
+    code, out = _run("audit", "verify", rid, "--home", str(home))
+    assert code == 1, out
+    assert "model files changed: decision" in out and "re-runs to the recorded outputs" in out
+    assert "only the model files above differ" in out
+
+
 # ---- 4. a moved model or KG, and the overrides -------------------------------------------------
 def test_a_moved_model_is_named_and_may_be_given_when_it_is_the_same(
     model: Path, kg: Path, tmp_path: Path
