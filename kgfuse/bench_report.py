@@ -1221,14 +1221,20 @@ def _changed_inputs(
     saved: Mapping[str, Any], profile: str, signature: Mapping[str, str]
 ) -> list[str]:
     """What differs between a saved record and this run: the profile, the kgfuse version, or
-    inputs of :meth:`ReportInputs.signature` (a record without them counts as changed)."""
+    inputs of :meth:`ReportInputs.signature` (a record without them counts as changed). A
+    file that the record read and this run was not given (``--cases``, ``--link-gold``)
+    cannot be compared: it is named "KIND (not given to this run)"."""
     changed = [] if saved.get("profile") == profile else ["profile"]
     if saved.get("kgfuse_version") != _version("kgfuse"):
         changed.append("kgfuse version")
     before = saved.get("inputs")
     if not isinstance(before, dict):
         return [*changed, "inputs (not recorded)"]
-    return changed + [k for k in signature if before.get(k) != signature[k]]
+    for kind, now in signature.items():
+        if before.get(kind) == now:
+            continue
+        changed.append(f"{kind} (not given to this run)" if now == "none" else kind)
+    return changed
 
 
 def _run_isolated(

@@ -59,6 +59,10 @@ def test_a_kept_section_whose_inputs_changed_is_marked(tmp_path: Path) -> None:
     )
     saved = json.loads((out / "sections" / "b.json").read_text(encoding="utf-8"))
     assert "changed_since" not in saved  # the mark is the report's, not the record's
+    # a run not given the file cannot say whether it changed, and says so
+    unknown = replace(inputs, cases=None)
+    report = run_report(out, unknown, profile=QUICK, sections=sections, only=["a"])
+    assert report["sections"]["b"]["changed_since"] == ["cases (not given to this run)"]
 
 
 def _measured_then_chart_fails(inputs: ReportInputs, profile, work: Path) -> SectionResult:
