@@ -41,6 +41,18 @@ QUICKSTART_OVERRIDES = (
 )
 
 
+def stopped_by_time_budget(model_dir: Path) -> str | None:
+    """How the time budget cut short the training of the model at ``model_dir`` ("stopped
+    at step N by its time budget"), or None: not cut short, or no readable record."""
+    try:
+        record = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("stopped_by") != "time budget":
+        return None
+    return f"stopped at step {record.get('steps', '?')} by its time budget"
+
+
 @dataclass
 class QuickstartReport:
     """Timings of each stage and the diagnoses of the example notes."""
@@ -100,6 +112,7 @@ def run_quickstart(
     ensure_fact_index(kg, vectors, progress)
     lap("facts")
     model_dir = default_model_dir(home)
+    cut_short = stopped_by_time_budget(model_dir)
     if not (model_dir / "kgfuse_model.json").is_file():
         say("training the fused model on simulated patients ...")
         try:
@@ -107,6 +120,16 @@ def run_quickstart(
         except CheckpointMismatchError:  # left by a run with other --set values
             say(f"a checkpoint in {model_dir} is from other settings: starting over")
             train_diagnosis(config, home=home, progress=progress, resume=False)
+    elif cut_short and overrides:
+        # a finished run is not resumed past its end: train again, to the fixed steps
+        say(f"the model at {model_dir} {cut_short}: training it again with the settings given")
+        train_diagnosis(config, home=home, progress=progress, resume=False)
+    elif cut_short:
+        say(
+            f"model found at {model_dir}; it {cut_short}, so it is not the model that "
+            "reproduces from its seed: `kgfuse quickstart --set train.max_minutes=15` "
+            "trains it again"
+        )
     else:
         say(f"model found at {model_dir}")
     lap("train")

@@ -217,6 +217,49 @@ def test_quickstart_starts_over_from_a_checkpoint_of_other_settings(
     assert any("from other settings: starting over" in line for line in said)
 
 
+@pytest.mark.parametrize(
+    ("stopped_by", "overrides", "trained"),
+    [
+        ("time budget", ["train.max_minutes=15"], [False]),  # trained again from the start
+        ("time budget", [], []),  # kept, with a word on how to get the reproducible one
+        ("steps", ["train.max_minutes=15"], []),  # complete: kept
+    ],
+)
+def test_quickstart_trains_again_a_model_its_time_budget_cut_short(
+    mini_home: Path, tmp_path: Path, monkeypatch, stopped_by, overrides, trained
+) -> None:
+    import kgfuse.quickstart as quickstart_module
+    import train.diagnosis as train_module
+
+    home = tmp_path / "home"
+    (home / "kgs").mkdir(parents=True)
+    (home / "kgs" / "hpo").symlink_to(mini_home / "kgs" / "hpo")
+    model = home / "models" / "diagnosis"
+    model.mkdir(parents=True)
+    (model / "kgfuse_model.json").write_text("{}", encoding="utf-8")
+    record = {"steps": 311, "stopped_by": stopped_by}
+    (model / "training.json").write_text(json.dumps(record), encoding="utf-8")
+    calls: list[bool] = []
+
+    def train(config, *, home, progress, resume=True):
+        calls.append(resume)
+
+    monkeypatch.setattr(train_module, "ensure_embeddings", lambda *args: None)
+    monkeypatch.setattr(train_module, "ensure_fact_index", lambda *args: None)
+    monkeypatch.setattr(train_module, "train_diagnosis", train)
+    monkeypatch.setattr(diagnosis_module, "DiagnosisService", _DiesAfterTwo)
+    said: list[str] = []
+    quickstart_module.run_quickstart(home, overrides=overrides, progress=False, say=said.append)
+    assert calls == trained
+    text = " ".join(said)
+    if stopped_by == "time budget":
+        assert "stopped at step 311 by its time budget" in text
+    if stopped_by == "time budget" and not overrides:
+        assert "--set train.max_minutes=15" in text
+    if stopped_by == "steps":
+        assert f"model found at {model}" in text and "time budget" not in text
+
+
 def test_every_command_sums_itself_up_in_one_line() -> None:
     """The command lists of `kgfuse --help` show each command's first paragraph as written:
     a summary that wraps in the source would break mid-sentence there."""
