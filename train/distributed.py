@@ -149,14 +149,20 @@ def launch(
 ) -> int:
     """Run ``python -m module *args`` in ``nproc`` processes under torchrun and wait.
 
+    The processes run with ``PYTHONSAFEPATH=1`` (unless ``env`` sets it): ``python -m`` would
+    otherwise put the working folder first on the import path, where a user's ``train.py``
+    or ``eval.py`` would stand in for kgfuse's packages of those names.
+
     Returns:
         torchrun's exit status (non-zero when a process failed or was killed; torchrun then
         stops the others).
     """
+    environ = {**(os.environ if env is None else env)}
+    environ.setdefault("PYTHONSAFEPATH", "1")
     with tempfile.TemporaryDirectory(prefix="kgfuse-torchrun-") as log_dir:
         command = torchrun_command(nproc, module, args, log_dir=log_dir)
         logger.info("launching %d processes: %s", nproc, " ".join(command))
-        done = subprocess.run(command, env=None if env is None else dict(env), check=False)
+        done = subprocess.run(command, env=environ, check=False)
     return done.returncode
 
 
