@@ -544,8 +544,19 @@ def load_model_facts(folder: Path, model: Any, meta: dict[str, Any], kg: Knowled
 WEIGHTS = "model.safetensors"
 
 
+def _shown_key(key: Any) -> str:
+    """A tensor's name; a mismatched one (transformers' ``(name, saved shape, model shape)``)
+    with its two shapes."""
+    if isinstance(key, str):
+        return key
+    if len(key) != 3:
+        return str(key[0])
+    saved, expected = ([int(n) for n in shape] for shape in key[1:])
+    return f"{key[0]}: saved {saved}, the model's {expected}"
+
+
 def _shown_keys(keys: Any, most: int = 5) -> str:
-    names = sorted(str(k if isinstance(k, str) else k[0]) for k in keys)
+    names = sorted(_shown_key(k) for k in keys)
     return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
@@ -578,6 +589,9 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
                 local_files_only=True,
                 dtype=torch.float32,
                 output_loading_info=True,
+                # a tensor of another shape is listed in the loading info (and refused
+                # below, naming it), not an error that names no tensor
+                ignore_mismatched_sizes=True,
             )
     except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         reason = " ".join(str(exc).split())[:200]

@@ -138,7 +138,7 @@ def test_calibrate_threshold_separates_names_from_negatives(index: DenseIndex) -
     assert cal.threshold <= 1.0
     strict = calibrate_threshold(index, positives, negatives, target_precision=1.0)
     assert strict.precision == 1.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="calibration needs at least one held-out synonym"):
         calibrate_threshold(index, [])
 
 

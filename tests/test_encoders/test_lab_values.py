@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from encoders.lab_values import read_lab_values
@@ -51,17 +51,75 @@ def test_no_reading(text: str) -> None:
     assert readings(text) == []
 
 
+# Pieces of case-report text: noise words, bare numbers and units, brackets and ranges
+# that read as a reading with a value before them (or not), and planted readings (below).
+_WORDS = ["serum", "phosphate", "was", "and", "of", "Hb", "N:", "normal range", "reference"]
+_WORDS += ["mg/dL", "mmol/L", "U/L", "%", "th", "SD", "years", "-", "to", "<", ">", "\u00b1"]
+_WORDS += ["(", ")", "[", "]", "IL-18", "3-5"]
+_VALUES = ["12", "0.5", "1,250", "0,72", "2.1", "1.2 mmol/L", "256 U/L", "46 cm"]
+_RANGES = ["(2-4)", "(0,9-1,2)", "(>3.5)", "[50-150U/L]", "(1.20\u20131.80 mmol/L)", "(10\u00b12)"]
+_RANGES += ["(< 200)", "(5-10th percentile)", "(N: 12-16)", "(2-5 years)"]
+_NOISE = st.one_of(st.sampled_from(_WORDS), st.sampled_from(_VALUES), st.sampled_from(_RANGES))
+_UNITS = ["", "mmol/L", "mg/dL", "U/L", "g/L", "pmol/L", "%"]
+
+
+@st.composite
+def planted_reading(draw: st.DrawFn) -> tuple[str, str]:
+    """A value outside its range, written as case reports do: (text, direction)."""
+    lo = draw(st.integers(1, 400))
+    hi = lo + draw(st.integers(0, 400))
+    unit = draw(st.sampled_from(_UNITS))
+    range_unit = draw(st.sampled_from(["", unit])) if unit else ""
+    label = draw(st.sampled_from(["", "normal range ", "N: ", "reference "]))
+    half = draw(st.sampled_from(["", ".5"]))
+    form = draw(st.sampled_from(["lo-hi", "lo\u2013hi", "lo to hi", "<", ">"]))
+    if form == ">" or (form != "<" and draw(st.booleans())):
+        direction, value = "low", draw(st.integers(0, lo - 1))
+    else:
+        direction, value = "high", draw(st.integers(hi, hi + 5000))
+        half = half if value > hi else ".5"
+    bounds = {"<": f"< {hi}", ">": f"> {lo}"}.get(form) or form.replace("lo", str(lo)).replace(
+        "hi", str(hi)
+    )
+    tail = f" {range_unit}" if range_unit else ""
+    return f"{value}{half} {unit} ({label}{bounds}{tail})".replace("  ", " "), direction
+
+
 @given(
-    st.text(alphabet=st.sampled_from(list("0123456789.,-()[]<>\u00b1 mgLdUa%thSD")), max_size=80)
+    st.lists(
+        st.one_of(_NOISE.map(lambda w: (w, None)), planted_reading()), min_size=1, max_size=12
+    ),
+    planted_reading(),
+    st.integers(0, 12),
 )
-def test_readings_are_spans_of_the_text(text: str) -> None:
-    for v in read_lab_values(text):
+@example([("(2-4)", None), ("3-5", None)], ("0.72 mmol/L (1.20\u20131.80 mmol/L)", "low"), 1)
+@example([("12", None), ("(", None)], ("385 U/L (normal range 50-150 U/L)", "high"), 2)
+def test_readings_are_spans_of_the_text(
+    pieces: list[tuple[str, str | None]], planted: tuple[str, str], at: int
+) -> None:
+    pieces = [*pieces[:at], planted, *pieces[at:]]  # at least one reading in every example
+    text, offset = "", 0
+    starts: dict[int, tuple[str, str]] = {}
+    for piece, direction in pieces:
+        if direction is not None:
+            starts[offset] = (piece, direction)
+        text += piece + " "
+        offset = len(text)
+    found = list(read_lab_values(text))
+    event(f"readings besides the planted ones: {len(found) > len(starts)}")
+    for v in found:
         assert 0 <= v.start < v.end <= len(text)
+        span = text[v.start : v.end]
+        assert span[0].isdigit() and span[-1] in ")]", span
         assert v.direction in ("low", "high")
         if v.direction == "low":
             assert v.low is not None and v.value < v.low
         else:
             assert v.high is not None and v.value > v.high
+    # each planted reading is read, whole and the right way round, whatever is around it
+    by_start = {v.start: (text[v.start : v.end], v.direction) for v in found}
+    for start, reading in starts.items():
+        assert by_start.get(start) == reading, (text, start)
 
 
 HYPOCALCEMIA, PTH, PHOSPHATE, STATURE = (f"http://example.org/T{n}" for n in range(4))

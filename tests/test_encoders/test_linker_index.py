@@ -6,6 +6,8 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from encoders import linker_index
 from encoders.linker import ConceptLinker, LinkerConfig, index_folder_of
 from encoders.linker_index import KEEP_FILES, save_index
 from kg.lexicon import Lexicon, LexiconEntry
+from tests.privileges import as_nobody, is_root
 from tests.test_encoders.test_linker import PARENTS, PHENO, make_lexicon
 
 CONFIG = LinkerConfig(allowed_roots=(PHENO,), min_depth=1)
@@ -166,17 +169,32 @@ def test_damaged_index_is_built_again(
     assert records(again) == records(linker)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_unwritable_folder_only_means_building(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
+    def link() -> tuple[str, list[list[dict]]]:
         linker = ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS, index_folder=folder)
-    finally:
-        folder.chmod(0o700)
-    assert linker._index_source == "built" and saved_files(folder) == []
-    assert records(linker) == records(ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS))
+        return linker._index_source, records(linker)
+
+    if is_root():  # root writes into read-only folders: the user nobody links
+        folder = Path(tempfile.mkdtemp(prefix="kgfuse-ro-"))  # nobody can reach it, not write
+        folder.chmod(0o755)
+        try:
+            status, got = as_nobody(link)
+            assert status == "ok", got
+            source, linked = got
+            assert saved_files(folder) == [] and not list(folder.iterdir())
+        finally:
+            shutil.rmtree(folder)
+    else:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o500)
+        try:
+            source, linked = link()
+        finally:
+            folder.chmod(0o700)
+        assert saved_files(folder) == []
+    assert source == "built"
+    assert linked == records(ConceptLinker(make_lexicon(), CONFIG, parents=PARENTS))
 
 
 def test_folder_that_is_a_file_only_means_building(tmp_path: Path) -> None:

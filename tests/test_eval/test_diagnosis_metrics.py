@@ -55,7 +55,7 @@ def test_rank_metrics_edge_cases() -> None:
     assert (same.top1.low, same.top1.value, same.top1.high) == (1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match=">= 1"):
         rank_metrics([0, 2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ranks must be >= 1"):  # NaN is no rank either
         rank_metrics([float("nan")])
 
 

@@ -308,13 +308,62 @@ def test_kge_score_fn_matches_model_forward(name: str) -> None:
     assert torch.allclose(scores, pairwise, atol=1e-5)
 
 
+def _sparse_graph() -> GraphTensors:
+    """10 nodes: diseases 0-3, terms 4-9; each disease has 3 of the 6 terms (so a filtered
+    rank is among the other 3, unlike in :func:`_split_graph` where every term is a true
+    tail of every disease), and 4 subClassOf edges."""
+    pairs = [(0, 4), (0, 5), (0, 6), (1, 5), (1, 7), (1, 8), (2, 6), (2, 8), (2, 9), (3, 4)]
+    pairs += [(3, 7), (3, 9), (5, 4), (6, 4), (8, 7), (9, 7)]
+    return GraphTensors(
+        node_iris=[f"http://x/{i}" for i in range(10)],
+        node_type=torch.tensor([0] * 4 + [1] * 6),
+        node_type_names=["Disease", "Term"],
+        edge_index=torch.tensor(pairs).T.contiguous(),
+        edge_type=torch.tensor([0] * 12 + [1] * 4),
+        relation_names=["has_phenotype", "subClassOf"],
+        edge_weight=torch.ones(16),
+        fingerprint="fp-sparse",
+    )
+
+
+def _brute_force_ranks(model: torch.nn.Module, triples: torch.Tensor, graph: GraphTensors):
+    """Filtered, tie-aware ranks by the model's own forward, one triple at a time."""
+    true = _as_set(graph_triples(graph))
+    ranks = []
+    with torch.no_grad():
+        for h, r, t in triples.tolist():
+            cands = [
+                c
+                for c in range(graph.num_nodes)
+                if graph.node_type[c] == graph.node_type[t] and (c == t or (h, r, c) not in true)
+            ]
+            n = len(cands)
+            scores = model(torch.full((n,), h), torch.full((n,), r), torch.tensor(cands))
+            mine = scores[cands.index(t)]
+            ranks.append(1 + int((scores > mine).sum()) + 0.5 * (int((scores == mine).sum()) - 1))
+    return torch.tensor(ranks)
+
+
 @pytest.mark.parametrize("name", ["transe", "distmult", "rotate"])
 def test_train_kge_baseline_reports_filtered_metrics(name: str) -> None:
-    split = split_edges(_split_graph(), ["has_phenotype"], 0.2, 0.2, seed=0)
+    split = split_edges(_sparse_graph(), ["has_phenotype"], 0.25, 0.25, seed=0)
+    assert split.test.size(0) == split.valid.size(0) == 3
     result = train_kge_baseline(name, split, 2, hidden_dim=8, batch_size=8, num_negatives=4)
-    assert set(result.test) == {"mrr", "hits@1", "hits@3", "hits@10"}
-    assert 0.0 < result.test["mrr"] <= 1.0
     assert result.name == name
+    # the metrics are those of the returned model's filtered ranks ...
+    score_fn = kge_score_fn(result.model)
+    test_ranks = filtered_ranks(score_fn, split.test, split.graph)
+    assert result.test_ranks is not None and torch.equal(result.test_ranks, test_ranks)
+    assert result.test == pytest.approx(metrics(test_ranks))
+    assert result.valid == pytest.approx(
+        metrics(filtered_ranks(score_fn, split.valid, split.graph))
+    )
+    # ... which rank each true tail among the terms the disease does not have
+    assert test_ranks.tolist() == pytest.approx(
+        _brute_force_ranks(result.model, split.test, split.graph).tolist()
+    )
+    assert set(result.test) == {"mrr", "hits@1", "hits@3", "hits@10"}
+    assert all(1.0 <= rank <= 4.0 for rank in test_ranks.tolist())  # 3 others at most
 
 
 def test_train_kge_baseline_with_patience_keeps_the_best_validation_epoch() -> None:

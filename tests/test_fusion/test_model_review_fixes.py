@@ -186,8 +186,11 @@ def test_weights_with_unexpected_or_reshaped_tensors_are_refused(
     reshaped = _damaged(
         folder, tmp_path / "shape", add={"head.graph_proj.weight": torch.zeros(wrong.shape[0], 3)}
     )
-    with pytest.raises(ValueError, match="cannot load|another shape"):
+    saved, expected = [wrong.shape[0], 3], list(wrong.shape)
+    with pytest.raises(ValueError, match=r"1 of another shape \(head\.graph_proj\.weight: ") as err:
         load_pretrained(KgFusionForDiagnosis, reshaped)
+    assert f"saved {saved}, the model's {expected}" in str(err.value)
+    assert expected != saved
 
 
 def test_missing_weights_get_deterministic_values_not_uninitialised_memory(

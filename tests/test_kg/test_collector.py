@@ -51,7 +51,7 @@ def test_kept_loaded_freezes_what_was_loaded_until_the_end() -> None:
 
 
 def test_kept_loaded_without_loaded_pauses_the_whole_block() -> None:
-    with pytest.raises(ValueError), kept_loaded():
+    with pytest.raises(ValueError, match="failed while loading"), kept_loaded():
         assert not gc.isenabled()
         raise ValueError("failed while loading")
     assert gc.isenabled() and gc.get_freeze_count() == 0

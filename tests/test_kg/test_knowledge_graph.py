@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import INDEX_PLANS, KnowledgeGraph
-from kg.namespaces import OBO, compress
+from kg.namespaces import OBO, compress, to_iri
 from kg.sparql import IRI, bind, run_select
 from kg.store import build_kg
 
@@ -418,13 +418,17 @@ def test_query_rejects_updates_and_bad_syntax(hpo_kg: KnowledgeGraph) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text())
+@example(text="Arachnodactyly")  # a label of the KG: the term is found by it
+@example(text="Arachnodactyly\u200b")  # not by a label with a hidden character more
 def test_arbitrary_text_round_trips_as_a_literal(hpo_kg: KnowledgeGraph, text: str) -> None:
     assert hpo_kg.select("SELECT ?x WHERE { }", x=text) == [{"x": text}]
     rows = hpo_kg.select(
         "SELECT ?term ?name WHERE { ?term rdfs:label ?name . FILTER(STRLEN(?name) >= 0) }",
         name=text,
     )
-    assert rows == [] or rows[0]["name"] == text
+    labels = {r["name"] for r in hpo_kg.select("SELECT ?name WHERE { ?t rdfs:label ?name }")}
+    assert bool(rows) == (text in labels)  # the bound text matches labels equal to it, only
+    assert all(row["name"] == text and hpo_kg.labels[row["term"]] == text for row in rows)
 
 
 @settings(
@@ -433,11 +437,21 @@ def test_arbitrary_text_round_trips_as_a_literal(hpo_kg: KnowledgeGraph, text: s
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text())
+@example(text="HP:0001166")  # a CURIE of the KG
+@example(text="  http://purl.obolibrary.org/obo/HP_0001166\n")  # its IRI, padded
+@example(text="OMIM:154700")  # a disease
+@example(text="Arachnodactyly")  # a label is no CURIE or IRI: unknown
+@example(text="<http://purl.obolibrary.org/obo/HP_0001166>")  # nor an IRI in brackets
 def test_arbitrary_text_as_a_term_is_unknown_or_resolved(hpo_kg: KnowledgeGraph, text: str) -> None:
+    known = {"HP:0001166": _hp("0001166"), "OMIM:154700": OMIM + "154700"}
+    known[_hp("0001166")] = _hp("0001166")
     try:
         iri = hpo_kg.resolve(text)
     except UnknownTermError:
+        assert text.strip() not in known
         return
+    assert iri == known.get(text.strip(), iri)
+    assert iri == to_iri(text.strip())
     assert hpo_kg.ask("ASK WHERE { { ?t ?p ?o } UNION { ?s ?p ?t } }", t=IRI(iri))
 
 

@@ -289,9 +289,9 @@ def test_nt_literal_forms() -> None:
     assert nt_literal("1", XSD + "integer") == f'"1"^^<{XSD}integer>'
     assert nt_literal("x", XSD + "string") == '"x"'
     assert nt_literal("chat", lang="fr") == '"chat"@fr'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="either a datatype or a language tag, not both"):
         nt_literal("x", XSD + "string", lang="en")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid language tag 'not a tag'"):
         nt_literal("x", lang="not a tag")
 
 
@@ -299,7 +299,7 @@ def test_nt_blank_and_triple() -> None:
     assert nt_triple(nt_blank("b1"), nt_iri("https://e.org/p"), nt_literal("o")) == (
         '_:b1 <https://e.org/p> "o" .\n'
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid blank node label 'b 1'"):
         nt_blank("b 1")
 
 

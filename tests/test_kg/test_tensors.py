@@ -154,7 +154,7 @@ def test_graph_tensors_lookups(four_nodes: GraphTensors) -> None:
     assert four_nodes.index_of() == {OBO + "HP_1": 0, "urn:d:1": 1, OBO + "HP_2": 2, "urn:d:2": 3}
     assert four_nodes.nodes_of_type(KGV_DISEASE).tolist() == [1, 3]
     assert four_nodes.num_relations == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"'{GENE_TYPE}' is not in list"):  # no such node type
         four_nodes.nodes_of_type(GENE_TYPE)
 
 

@@ -122,9 +122,9 @@ def test_record_without_input_keeps_only_its_hash(log: AuditLog) -> None:
 
 
 def test_record_rejects_values_without_json_form(log: AuditLog) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         log.record(make_explanation("x"), {"text": float("nan")})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="config_hash does not match the hash of config"):
         log.record(make_explanation("x"), "x", config={"a": 1}, config_hash="0" * 64)
     assert len(log) == 0
 
@@ -140,7 +140,7 @@ def test_canonical_json_is_key_order_and_whitespace_free() -> None:
     assert (
         canonical_json({"b": 1, "a": [1, {"d": 2, "c": "é"}]}) == '{"a":[1,{"c":"é","d":2}],"b":1}'
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         canonical_json({"x": float("inf")})
 
 
@@ -522,7 +522,8 @@ def test_cli_list_show_verify_and_verify_chain(tmp_path: Path) -> None:
     res = runner.invoke(audit_app, ["verify-chain", "--db", str(db)])
     assert res.exit_code == 0 and "3 records verified" in res.stdout
     res = runner.invoke(audit_app, ["show", "0000", "--db", str(db)])
-    assert res.exit_code == 2
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit)  # not a crash
+    assert "audit id '0000' is too short: give at least 6 characters" in res.output
     _tamper(db, "UPDATE audit_records SET input = '\"forged\"' WHERE seq = 2")
     res = runner.invoke(audit_app, ["verify-chain", "--db", str(db)])
     assert res.exit_code == 1 and ids[1] in res.stdout and "chain broken" in res.stdout
@@ -542,4 +543,5 @@ def test_cli_verify_exits_1_on_differences(tmp_path: Path) -> None:
 
 def test_cli_missing_database_is_a_user_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(audit_app, ["list", "--db", str(tmp_path / "none.sqlite")])
-    assert res.exit_code == 2
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit)  # not a crash
+    assert f"no audit database at {tmp_path / 'none.sqlite'}" in " ".join(res.output.split())

@@ -5,12 +5,11 @@ hostile ids, an answer re-run without its model, and what ``audit show`` prints.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from kgfuse.audit import (
     verify_record,
 )
 from kgfuse.explanation import Explanation, RankedAnswer, RetrievedFact
+from tests.privileges import as_nobody, is_root
 from tests.test_kgfuse.test_audit import (
     KIND,
     MARFAN,
@@ -350,28 +350,7 @@ def test_a_read_only_open_refuses_a_wal_file_it_could_not_read(
     assert code == 2 and "its -wal file holds records" in out, out
 
 
-def _as_nobody(fn: Callable[[], Any]) -> Any:
-    """``fn()`` in a forked child that runs as the user ``nobody`` (root ignores file modes)."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-
-    def child() -> None:
-        try:
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            queue.put(("ok", fn()))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
-            queue.put(("error", f"{type(exc).__name__}: {exc}"))
-
-    proc = ctx.Process(target=child)
-    proc.start()
-    result = queue.get(timeout=60)
-    proc.join(timeout=60)
-    return result
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="drops root privileges")
+@pytest.mark.skipif(not is_root(), reason="drops root privileges")
 def test_a_database_in_a_read_only_folder_reads_and_refuses_writers() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kgfuse-ro-"))
     try:
@@ -387,12 +366,12 @@ def test_a_database_in_a_read_only_folder_reads_and_refuses_writers() -> None:
             with AuditLog(path, readonly=True) as log:
                 return [log.get(rid).id, len(log.list()), log.verify_chain().ok]
 
-        assert _as_nobody(read) == ("ok", [rid, 1, True])
+        assert as_nobody(read) == ("ok", [rid, 1, True])
 
         def write() -> None:
             AuditLog(path).check_writable()
 
-        status, message = _as_nobody(write)
+        status, message = as_nobody(write)
         assert status == "error" and message.startswith(
             f"PermissionError: cannot write the audit database {path}"
         )

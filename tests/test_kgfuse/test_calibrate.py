@@ -132,6 +132,8 @@ def test_calibrate_refuses_too_few_cases_and_bad_arguments(
     assert few.exit_code != 0 and "at least 20" in few.output
     missing = CliRunner().invoke(app, [*base, "--cases", str(tmp_path / "none.jsonl")])
     assert missing.exit_code != 0 and "not found" in missing.output
-    assert CliRunner().invoke(app, base).exit_code != 0  # neither --cases nor --reset
+    neither = CliRunner().invoke(app, base)  # neither --cases nor --reset
+    assert neither.exit_code == 2 and "give --cases FILE or FOLDER (or --reset)" in neither.output
+    assert isinstance(neither.exception, SystemExit)  # a refusal, not a crash
     both = CliRunner().invoke(app, [*base, "--reset", "--cases", str(cases)])
     assert both.exit_code != 0 and "--reset" in both.output
