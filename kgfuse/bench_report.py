@@ -1191,13 +1191,20 @@ def select_sections(
     """The section names to run, in report order.
 
     Raises:
-        ValueError: an unknown name in ``only`` or ``skip`` (the message lists the choices).
+        ValueError: an unknown name in ``only`` or ``skip`` (the message lists the choices),
+            a name in both, or no section left.
     """
     unknown = [n for n in [*(only or ()), *skip] if n not in names]
     if unknown:
         raise ValueError(f"unknown sections {unknown}; choose from {', '.join(names)}")
+    both = [n for n in names if n in set(only or ()) and n in set(skip)]
+    if both:
+        raise ValueError(f"sections {both} are both in --only and in --skip: choose one")
     wanted = set(only) if only else set(names)
-    return [n for n in names if n in wanted and n not in set(skip)]
+    chosen = [n for n in names if n in wanted and n not in set(skip)]
+    if not chosen:
+        raise ValueError("no section left to run: --skip leaves out every section")
+    return chosen
 
 
 def _section_path(out: Path, name: str) -> Path:

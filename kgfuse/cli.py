@@ -44,9 +44,33 @@ app.command("serve")(ask_commands.serve)
 bench_commands.app.command("serve")(ask_commands.bench_serve)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("kgfuse")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        typer.echo(f"kgfuse {number}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Log progress details; with an error, its traceback."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the kgfuse version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     """kgfuse: load a domain ontology, fine-tune, ask, and audit."""
     setup_logging(verbose)

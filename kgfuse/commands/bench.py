@@ -68,6 +68,8 @@ def kg(
     """HPO build time and peak memory, reopen time, helper query latency, and rdflib ratios."""
     from eval.bench_kg import run_kg_benchmark, summary_rows
 
+    if hpo_dir is not None and not hpo_dir.is_dir():  # as `kgfuse kg build --hpo-dir` checks
+        raise ValueError(f"--hpo-dir {hpo_dir} is not a folder")
     result = run_kg_benchmark(
         out,
         repeats=repeats,
@@ -295,6 +297,12 @@ def scaling(
     # what every run reads, checked here: a run that fails on it fails in torchrun's children
     output_folder(out)
     settings = load_config(config, list(overrides or []))
+    if settings.train.max_steps is None and len(set(counts)) > 1:
+        # runs compared by their throughput must train the same fixed number of steps
+        raise ValueError(
+            "bench scaling compares runs of a fixed number of training steps: pass "
+            "--set train.max_steps=N (e.g. 30)"
+        )
     KnowledgeGraph.open(
         kg_location(settings.kg) if settings.kg else default_kg_path("hpo", home), home=home
     )
@@ -452,11 +460,27 @@ def bench_all(
     model, case and gold files); running the command again keeps the sections done with the
     same profile and inputs and runs the rest.
     """
-    from kgfuse.bench_report import SECTIONS, ReportInputs, run_report
+    from kgfuse.bench_report import SECTIONS, ReportInputs, run_report, select_sections
 
     def names(text: str | None) -> list[str]:
         return [part.strip() for part in (text or "").split(",") if part.strip()]
 
+    # the files and folders given, checked before any section runs (one line, exit 2)
+    for flag, path, folder in (
+        ("--cases", cases, None),
+        ("--link-gold", link_gold, False),
+        ("--model", model, True),
+        ("--hpo-dir", hpo_dir, True),
+    ):
+        if path is None:
+            continue
+        if not path.exists():
+            raise FileNotFoundError(f"{flag}: not found: {path}")
+        if folder is True and not path.is_dir():
+            raise ValueError(f"{flag}: {path} is not a folder")
+        if folder is False and not path.is_file():
+            raise ValueError(f"{flag}: {path} is not a file")
+    select_sections(list(SECTIONS), names(only) or None, names(skip))
     home_path = home_dir(home)
     inputs = ReportInputs(
         kg_path=resolve_kg(kg, home),
@@ -488,6 +512,19 @@ def bench_all(
         f"{out / 'report.md'} and {out / 'report.json'}",
         markup=False,
     )
+    ran = set(report["run"].get("sections_run", ()))
+    failed = [
+        name
+        for name, record in report["sections"].items()
+        if name in ran and record.get("status") == "failed"
+    ]
+    if failed:  # skipped sections (an input not given) are no failures
+        err_console.print(
+            f"[bold red]error:[/] {len(failed)} section(s) failed: {escape(', '.join(failed))} "
+            "(see the report)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def _print_summary(

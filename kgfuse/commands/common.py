@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,6 +196,8 @@ def handle_errors(func: F) -> F:
     write refused by a read-only file system or a full disk."""
 
     def fail(message: str) -> typer.Exit:
+        if _VERBOSE:  # kgfuse -v: the traceback too, so an internal error can be traced
+            traceback.print_exc(file=sys.stderr)
         err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         return typer.Exit(2)
 
@@ -444,7 +447,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+#: ``kgfuse -v`` given: :func:`handle_errors` also prints the traceback of an error.
+_VERBOSE = False
+
+
 def setup_logging(verbose: bool) -> None:
+    """Log at INFO with ``-v`` (else WARNING); ``-v`` also makes :func:`handle_errors`
+    print the traceback before an error's one line."""
+    global _VERBOSE
+    _VERBOSE = verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -138,6 +138,12 @@ def eval_link(
     if out is not None:
         _check_report_folder(out, ("eval_link.json", "eval_link.md"))
     documents = load_gold(gold)  # names file, line, document and field of a bad annotation
+    if not _has_annotations(gold):  # every score would be 0 against no gold mention
+        raise ValueError(
+            f"no record of {gold} has an 'annotations' field: a gold file in the id68.jsonl "
+            'format gives each document\'s mentions as "annotations": [{"start", "end", '
+            '"hpo_id"}]'
+        )
     graph, linker = _linker(resolve_kg(kg, home), measurements=measurements)
     if ner is not None:
         from fusion.ner_linker import NerLinker, dense_grounding
@@ -173,6 +179,17 @@ def eval_link(
         print_json(data)
     else:
         console.print(_markdown(data))
+
+
+def _has_annotations(gold: Path) -> bool:
+    """Whether a record of the gold file (read by ``load_gold`` already, so each line is
+    a JSON object) has an ``annotations`` field, even an empty one."""
+    with gold.open("rb") as fh:
+        for raw in fh:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if raw.strip() and "annotations" in json.loads(raw.decode("utf-8")):
+                return True
+    return False
 
 
 def _markdown(data: dict) -> str:
@@ -241,6 +258,8 @@ def eval_diagnosis(
     # every option and input checked before the KG or a model is loaded (--precision by
     # its option's callback)
     ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
+    if limit is not None and sample is not None:
+        raise ValueError("--limit and --sample conflict: give one of them")
     for folder in model or []:
         if not folder.is_dir():
             raise FileNotFoundError(f"--model folder not found: {folder}")
@@ -249,9 +268,19 @@ def eval_diagnosis(
     _check_report_folder(out, ("diagnosis.json", "diagnosis.md", "topk.png"))
     # a first pass reads every case without the KG: a bad line stops the run here, named by
     # file, line and field (none is skipped), and an empty case set is refused
-    if not sum(1 for _ in iter_cases(cases)):
+    read = diagnosed = 0
+    for case in iter_cases(cases):
+        read += 1
+        diagnosed += bool(case.diseases)
+    if not read:
         where = "no phenopacket (*.json) in the folder" if cases.is_dir() else "empty file"
         raise ValueError(f"no cases in {cases} ({where})")
+    if not diagnosed:  # nothing to score a ranking against
+        raise ValueError(
+            f"no case of {cases} has a diagnosis: a ppkt_dev row needs 'diseases', a "
+            "vignette row 'disease_id', a phenopacket 'diseases' or "
+            "'interpretations[].diagnosis.disease'"
+        )
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     models = list(model) if model else []
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import compress
-from kg.store import HPO_SOURCE, build_kg, default_kg_path
+from kg.store import HPO_SOURCE, KG_NAME, build_kg, default_kg_path
 from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
@@ -52,7 +52,14 @@ def build(
         ),
     ],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="KG folder to write.")] = None,
-    name: Annotated[str | None, typer.Option(help="Name of the KG (default: folder name).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the KG (default: folder name); without -o also its folder, "
+            "<home>/kgs/NAME.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="Format of every file, overriding the extension.")
     ] = None,
@@ -78,7 +85,16 @@ def build(
             raise ValueError(f"--hpo-dir {hpo_dir} is not a folder")
     if out is None:
         first = sources[0]
-        kg_name = HPO_SOURCE if first == HPO_SOURCE else Path(first).stem
+        if name is not None:  # the name decides the folder, <home>/kgs/<name> (--kg NAME)
+            if KG_NAME.fullmatch(name) is None:
+                raise ValueError(
+                    f"--name {name!r} cannot name a KG folder of the home: use letters, "
+                    "digits, '-', '_' and '.', starting with a letter or digit (or give the "
+                    "folder with -o DIR)"
+                )
+            kg_name = name
+        else:
+            kg_name = HPO_SOURCE if first == HPO_SOURCE else Path(first).stem
         if kg_name in BUILT_IN_KGS and list(sources) != [kg_name]:
             raise ValueError(
                 f"the KG built from {', '.join(sources)} would be named {kg_name!r} and replace "

@@ -18,6 +18,7 @@ from fusion.shortlist import (
     RankingSettings,
 )
 from kg.collector import kept_loaded
+from kg.remote import kg_location
 from kgfuse.commands.common import (
     ConfigOption,
     HomeOption,
@@ -113,10 +114,18 @@ def train(
     from train.config import load_config
 
     if nproc > 1:
-        if task is None and _task_of(config) is None:  # the diagnosis model's batch, checked
-            from train.distributed import check_batch_size  # before the processes start
+        if task is None and _task_of(config) is None:
+            # what every process reads, checked before torchrun starts them: a config or KG
+            # that fails would fail in each child, with torchrun's traceback after it
+            from kg.knowledge_graph import KnowledgeGraph
+            from train.distributed import check_batch_size
 
-            check_batch_size(load_config(config, list(overrides or [])).train.batch_size, nproc)
+            settings = load_config(config, list(overrides or []))
+            check_batch_size(settings.train.batch_size, nproc)
+            if kg is None and settings.kg:  # the config's KG, as train_diagnosis opens it
+                KnowledgeGraph.open(kg_location(settings.kg), home=home)
+            else:
+                KnowledgeGraph.open(resolve_kg(kg, home), home=home)
         verbose = bool(ctx.parent is not None and ctx.parent.params.get("verbose"))
         args = _train_arguments(
             config, overrides, kg, home, output, dev_cases, no_resume, quiet, task, data, valid

@@ -250,6 +250,8 @@ def distant(
     from kgfuse.resources import default_linker_config
     from train.distant import DistantConfig, write_distant_data
 
+    if output.is_dir():  # before the KG opens; writing it would fail with a traceback
+        raise ValueError(f"the output {output} is a folder: give a file name")
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     roots = tuple(root) if root else default_linker_config(graph).allowed_roots
     config = DistantConfig(

@@ -52,10 +52,24 @@ def tune(
 
     A second run resumes the study and runs only the missing trials. Writes
     best_config.yaml and the trials as JSON and Markdown."""
-    from train.tune import run_search
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.remote import kg_location
+    from kg.store import default_kg_path
+    from train.tune import load_search, run_search
 
     if sampler is not None and sampler not in ("tpe", "random"):
         raise ValueError(f"unknown sampler {sampler!r}; choose tpe or random")
+    # the config and the KG every trial trains on, checked before the study is created: a
+    # trial that fails on them would leave a study with a failed trial and Optuna's traceback
+    space = load_search(config, list(overrides or []))
+    if storage is not None:  # a --storage that cannot be opened is named first, as before
+        from train.tune import _open_storage
+
+        _open_storage(storage, True)
+    base = space.config({k: p.ends()[0] for k, p in space.tune.params.items()})
+    KnowledgeGraph.open(
+        kg_location(base.kg) if base.kg else default_kg_path("hpo", home), home=home
+    )
     result = run_search(
         config,
         trials=trials,

@@ -135,8 +135,11 @@ def test_nccl_without_cuda_is_refused_before_joining_a_group(monkeypatch) -> Non
         pass
 
 
-def test_train_nproc_runs_the_same_command_under_torchrun(monkeypatch, tmp_path: Path) -> None:
+def test_train_nproc_runs_the_same_command_under_torchrun(
+    monkeypatch, tmp_path: Path, mini_hpo_home: Path
+) -> None:
     calls = []
+    monkeypatch.setenv("KGFUSE_HOME", str(mini_hpo_home))  # a home with a KG: checked first
     monkeypatch.setattr(
         distributed_module, "launch", lambda n, module, args: calls.append((n, module, args)) or 0
     )
