@@ -55,14 +55,22 @@ class LabValue:
 _NUM = r"\d+(?:[.,]\d+)*"
 _UNIT = r"[^\W\d_][^\s()\[\],;]*|%"
 _DASH = r"\s*(?:-|\u2013|\u2014|to)\s*"
+# Written so that no two runs of whitespace can share the same spaces (a regular expression
+# that can split one run of spaces between two ``\s*`` tries every split before it fails:
+# "1 (1-2" and 100,000 spaces took hours). A unit or label starts with no space, so it
+# comes with the spaces after it (``\s*(?:UNIT\s*)?``, the same text as ``\s*UNIT?\s*``);
+# a label and ``rest`` end with no space (the shortest that match never do: the spaces
+# after them are the next ``\s*``'s), and the spaces after the range are all taken
+# (``(?!\s)``: fewer leave ``rest`` longer, which never matches where more did). The
+# matches and their groups are those of the plain form.
 _LAB_VALUE_RE = re.compile(
-    rf"(?<![\w.,/-])(?P<value>{_NUM})\s*(?P<unit>{_UNIT})?\s*[(\[]\s*"
-    r"(?P<label>[^\W\d][^()\[\]\d<>\u2264\u2265\u00b1]{0,40}?)?\s*"
+    rf"(?<![\w.,/-])(?P<value>{_NUM})\s*(?:(?P<unit>{_UNIT})\s*)?[(\[]\s*"
+    r"(?:(?P<label>[^\W\d][^()\[\]\d<>\u2264\u2265\u00b1]{0,40}?)(?<!\s)\s*)?"
     rf"(?:(?P<lo>{_NUM}){_DASH}(?P<hi>{_NUM})"
     rf"|(?P<lt><=?|\u2264|up to|below|less than)\s*(?P<ub>{_NUM})"
     rf"|(?P<gt>>=?|\u2265|above|more than)\s*(?P<lb>{_NUM})"
     rf"|(?P<mean>{_NUM})\s*(?:\u00b1|\+/-)\s*(?P<sd>{_NUM}))"
-    rf"\s*(?P<unit2>{_UNIT})?(?P<rest>[^()\[\]]{{0,30}}?)\s*[)\]]",
+    rf"\s*(?!\s)(?P<unit2>{_UNIT})?(?P<rest>(?:[^()\[\]]{{0,29}}?[^()\[\]\s])??)\s*[)\]]",
     re.IGNORECASE,
 )
 # Words after the numbers that make them no reference range (a centile, SD score or age).

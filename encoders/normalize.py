@@ -45,6 +45,7 @@ __all__ = [
     "JOINERS",
     "LEXICAL_ALTERNATIONS",
     "LINE_BREAK",
+    "MAX_CACHED_CHARS",
     "STOPWORDS",
     "Token",
     "TokenTable",
@@ -122,7 +123,22 @@ _PUNCT = (
 )
 # (a carriage return is one only where no "\n" follows it: the lookbehind holds at a "\r"
 # before a "\n"; one character class first is the fastest form of this test)
-_LINE = r"[\n\r\x0b\x0c\x85\u2028\u2029](?<!\r(?=\n))(?![ \t\r]*[a-z])"
+#
+# Whether the line goes on in lower case is looked for past spaces, tabs and carriage
+# returns: past all of them after any other line break, which starts no run of them (so
+# each run is read once), but past at most :data:`_CR_LOOK` of them after a carriage return,
+# which can be one of a run of them: every "\r" of 100,000 would read the run to its end
+# (minutes). A longer run before a lower-case letter is rare; :func:`scan` finds each one
+# (:data:`_LONG_WRAP_RE`) and reads the carriage returns in it as the unbounded test does.
+_CR_LOOK = 64
+_LINE = (
+    r"[\n\r\x0b\x0c\x85\u2028\u2029](?<!\r(?=\n))"
+    rf"(?:(?<!\r)(?![ \t\r]*[a-z])|(?<=\r)(?![ \t\r]{{0,{_CR_LOOK}}}[a-z]))"
+)
+# A run of spaces, tabs and carriage returns too long for that test, before a lower-case
+# letter (only at the run's start, so each run is read once), and the test for one.
+_LONG_WRAP_RE = re.compile(rf"(?<![ \t\r])[ \t\r]{{{_CR_LOOK + 1},}}(?=[a-z])")
+_CR_RUN_RE = re.compile(rf"\r[ \t\r]{{{_CR_LOOK}}}")
 _DASH = r"(?<=\s)[-\u2013\u2014](?=\s)|(?<=\()[-+\u2212](?=\))"
 _WRAP = r"-[ \t]*\r?\n[ \t]*(?=[a-z])"
 # Combining marks (diacritics, their extensions and supplements, marks for symbols, half
@@ -263,13 +279,26 @@ class Token(NamedTuple):
         return self.norm == BREAK
 
 
-@lru_cache(maxsize=1 << 17)
-def fold(text: str) -> str:
-    """Unicode-fold and lower-case ``text`` (accents stripped, compatibility forms unified)."""
+#: The longest token whose normalised and folded forms are cached (:func:`normalize_token`,
+#: :func:`fold`, :func:`scan`): no dictionary word is near it (HPO's longest is 29
+#: characters), and a longer one is text no dictionary name matches, which a client can send
+#: at will (a 100,000-character "word" kept ~0.3 MB in the caches).
+MAX_CACHED_CHARS = 64
+
+
+def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+_fold_cached = lru_cache(maxsize=1 << 17)(_fold)
+
+
+def fold(text: str) -> str:
+    """Unicode-fold and lower-case ``text`` (accents stripped, compatibility forms unified)."""
+    return _fold_cached(text) if len(text) <= MAX_CACHED_CHARS else _fold(text)
 
 
 def singularize(word: str) -> str:
@@ -364,7 +393,6 @@ def stem(word: str) -> str:
     return word.removesuffix("e")  # decrease, decreased -> decreas
 
 
-@lru_cache(maxsize=1 << 17)
 def normalize_token(raw: str) -> str:
     """The normalised form of one word token (see the module docstring).
 
@@ -374,6 +402,10 @@ def normalize_token(raw: str) -> str:
     Returns:
         The normalised token; ``BREAK`` for punctuation.
     """
+    return _normalized(raw) if len(raw) <= MAX_CACHED_CHARS else _normalize(raw)
+
+
+def _normalize(raw: str) -> str:
     if not raw[0].isalnum():
         return raw if raw in _SIGNS else BREAK
     if "\n" in raw or not raw.isascii():
@@ -388,6 +420,9 @@ def normalize_token(raw: str) -> str:
         word = head.replace("ae", "e").replace("oe", "e") + tail
     word = _SPELLINGS.get(word, word)
     return stem(singularize(word))
+
+
+_normalized = lru_cache(maxsize=1 << 17)(_normalize)
 
 
 class TokenTable(Sequence[Token]):
@@ -468,7 +503,8 @@ class TokenTable(Sequence[Token]):
         return Token(self.starts[k], self.ends[k], self.raws[k], self.norms[k])
 
 
-# Raw token -> normalised form, for scan(); cleared when it outgrows _NORMS_MAX.
+# Raw token -> normalised form, for scan(); cleared when it outgrows _NORMS_MAX. Tokens
+# longer than MAX_CACHED_CHARS are not kept.
 _NORMS: dict[str, str] = {}
 _NORMS_MAX = 1 << 18
 
@@ -484,16 +520,24 @@ def scan(text: str) -> TokenTable:
     # the tokens as capture groups keeps the separators, whose lengths give offsets.
     ascii_text = text.isascii()
     parts = (_ASCII_SPLIT_RE if ascii_text else _SPLIT_RE).split(text)
+    if "\r" in text and _CR_RUN_RE.search(text) is not None:
+        parts = _long_wraps(text, parts)
     raws = parts[1::2]
     # A plain dict lookup is cheaper than the lru_cache wrapper; misses are rare.
     norms = list(map(_NORMS.get, raws))
+    short = True  # every token is short enough to cache (as every one in _NORMS is)
     if None in norms:
         if len(_NORMS) > _NORMS_MAX:
             _NORMS.clear()
         for k, norm in enumerate(norms):
             if norm is None:
-                norms[k] = _NORMS[raws[k]] = normalize_token(raws[k])
-    lowers = list(map(str.lower if ascii_text else fold, raws))
+                raw = raws[k]
+                norms[k] = found = normalize_token(raw)
+                if len(raw) <= MAX_CACHED_CHARS:
+                    _NORMS[raw] = found
+                else:
+                    short = False
+    lowers = list(map(str.lower if ascii_text else _fold_cached if short else fold, raws))
     if _WRAPS_RE.search(text) is not None or (
         not ascii_text and _INVISIBLE_RE.search(text) is not None
     ):
@@ -501,6 +545,35 @@ def scan(text: str) -> TokenTable:
             lower_form(raw) if len(raw) > 1 else low for raw, low in zip(raws, lowers, strict=True)
         ]
     return TokenTable(parts, raws, norms, lowers)  # type: ignore[arg-type]
+
+
+def _long_wraps(text: str, parts: list[str]) -> list[str]:
+    """``parts`` of a split of ``text`` with the carriage returns that a run of more than
+    :data:`_CR_LOOK` spaces, tabs and carriage returns before a lower-case letter follows
+    read as the unbounded test reads them: a line that goes on, so no tokens (they join the
+    separators around them)."""
+    # Each run [start, end): a "\r" at i in it has end - i - 1 of them after it.
+    spans = [(m.start(), m.end() - _CR_LOOK - 1) for m in _LONG_WRAP_RE.finditer(text)]
+    if not spans:
+        return parts
+    out: list[str] = []
+    separator = [parts[0]]
+    pos = len(parts[0])  # offset of the token parts[k]
+    j = 0
+    for k in range(1, len(parts), 2):
+        token = parts[k]
+        while j < len(spans) and spans[j][1] <= pos:
+            j += 1
+        if token == "\r" and j < len(spans) and spans[j][0] <= pos:
+            separator.append(token)
+        else:
+            out.append("".join(separator))
+            out.append(token)
+            separator = []
+        separator.append(parts[k + 1])
+        pos += len(token) + len(parts[k + 1])
+    out.append("".join(separator))
+    return out
 
 
 def lower_form(raw: str) -> str:

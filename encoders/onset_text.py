@@ -67,8 +67,11 @@ _WHEN = (
     rf"|at\s+(?P<age_of>{_AGES})\s+of\s+age"
     rf"|(?P<period>{_PERIODS}))"
 )
+# "presented", "onset (was)", "symptoms began/started", then the age or period. Each run of
+# spaces is one quantifier's: two side by side ("onset\s+" then "\s*") try every split of a
+# run before they fail ("onset" and 100,000 spaces took minutes).
 _ONSET_RE = re.compile(
-    rf"\b(?:presented|onset\s+(?:was\s+)?|symptoms\s+(?:began|started)\s+)\s*{_WHEN}(?![\w-])",
+    rf"\b(?:presented\s*|(?:onset(?:\s+was)?|symptoms\s+(?:began|started))\s+){_WHEN}(?![\w-])",
     re.IGNORECASE,
 )
 

@@ -132,9 +132,18 @@ def expand(curie: str) -> str | None:
     return None if ns is None else ns + local
 
 
-@lru_cache(maxsize=65536)
+#: The longest IRI whose CURIE :func:`compress` caches: the KG's IRIs and the references
+#: its sources cite are shorter (HPO's longest, a web page, is 156 characters); a longer one
+#: is an IRI a client wrote (in a question), which would otherwise stay cached.
+MAX_CACHED_IRI_CHARS = 256
+
+
 def compress(iri: str) -> str:
     """CURIE of an IRI when a prefix matches (OBO PURLs as ``PREFIX:LOCAL``), else the IRI."""
+    return _compressed(iri) if len(iri) <= MAX_CACHED_IRI_CHARS else _compress(iri)
+
+
+def _compress(iri: str) -> str:
     for ns, prefix in _BY_NAMESPACE:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns) :]}"
@@ -144,6 +153,9 @@ def compress(iri: str) -> str:
         if sep and prefix.isalnum() and "/" not in rest:
             return f"{prefix}:{rest}"
     return iri
+
+
+_compressed = lru_cache(maxsize=65536)(_compress)
 
 
 #: The known prefixes by their lower-case spelling (``hp`` -> ``HP``), and the ones whose

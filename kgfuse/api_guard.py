@@ -5,7 +5,8 @@ body: its framing (one ``Content-Length`` or a transfer encoding, never both, so
 length cannot smuggle a bigger body past the limit), its media type (JSON), its size
 (counted as it arrives, whatever the headers say), the time it takes to arrive, and that it
 is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``, no unpaired UTF-16
-surrogate escapes, no number past the float range, not nested more than 64 deep). Each
+surrogate escapes, no number past the float range, not nested more than 64 deep; a body
+over a few kilobytes is checked in a worker thread, off the event loop). Each
 refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401, 408, 413
 or 415. A refusal sent before the whole body was read also says ``Connection:
 close`` and the server closes the connection after it: what the client sends next on it
@@ -42,6 +43,14 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 BODY_SECONDS = 30.0
 #: Seconds the rest of a body over the limit is read (and dropped) before the 413.
 LINGER_SECONDS = 2.0
+#: Bodies up to this size are checked as JSON on the event loop (in well under a
+#: millisecond, less than a worker thread's round trip); a larger one in a worker thread,
+#: so that a body slow to check (a megabyte of ``{},`` took most of a second) holds up no
+#: other request.
+INLINE_CHECK_BYTES = 4096
+#: Worker threads that check bodies at once (per server): a check holds the GIL, so more
+#: would only slow each other and the event loop.
+CHECK_THREADS = 2
 
 
 class RequestGuard:
@@ -66,6 +75,7 @@ class RequestGuard:
         self.max_bytes = max_bytes
         self.token = token.encode() if token is not None else None
         self.body_seconds = body_seconds
+        self._checks = anyio.CapacityLimiter(CHECK_THREADS)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -107,7 +117,10 @@ class RequestGuard:
             return
         if body is None:  # the client went away
             return
-        problem = json_problem(body)
+        if len(body) <= INLINE_CHECK_BYTES:
+            problem = json_problem(body)
+        else:
+            problem = await anyio.to_thread.run_sync(json_problem, body, limiter=self._checks)
         if problem is not None:
             await _refuse(scope, receive, send, 400, problem)
             return

@@ -8,7 +8,10 @@ surrogates, which no UTF-8 encoder or tokenizer takes; it decodes bytes with
 object repeat a key (the last one wins). :func:`loads_json` refuses all of these, and says
 why for every other failure (bad UTF-8 with its byte and offset, the JSON error with its
 line and column, nesting too deep, an integer too long), so each caller can name the input
-it came from.
+it came from. Files are read without holding more than a limit of them in memory: a JSON
+Lines file a line at a time, none over :data:`MAX_LINE_BYTES` (:func:`bounded_lines`), a
+JSON document only when it is no larger than :data:`MAX_DOCUMENT_BYTES`
+(:func:`read_document`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ import json
 import math
 import re
 from typing import Any
+
+from kg.bounded_read import (  # noqa: F401 - the reading limits, as kgfuse's inputs apply them
+    MAX_DOCUMENT_BYTES,
+    MAX_LINE_BYTES,
+    LineTooLongError,
+    bounded_lines,
+    read_document,
+)
 
 #: The UTF-8 byte-order mark some editors write at the start of a file.
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -102,17 +113,21 @@ def loads_json(raw: bytes) -> Any:
 
 
 def _depth(value: Any) -> int:
-    """How deep ``value`` nests (a scalar 0, ``[]`` 1), without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = item.values()
-        elif not isinstance(item, list):
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
-    return deepest
+    """How deep ``value`` nests (a scalar 0, ``[]`` 1), without recursion: level by level,
+    each level's objects and arrays in one comprehension (a tuple per value on a stack took
+    0.4 s over a megabyte of ``{},``; this takes a seventh of that)."""
+    if not isinstance(value, (dict, list)):
+        return 0
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, (dict, list))
+        ]
+    return depth
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 
 from encoders.linker import read_by_name
 from eval.diagnosis import Case
+from kg.bounded_read import LineTooLongError, bounded_lines, read_document
 from kg.hierarchy import TermHierarchy
 from kg.namespaces import compress, to_iri
 from kg.rules.onset import (
@@ -1122,14 +1123,18 @@ def case_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).rglob("*.json"))
 
 
-def _first_line(path: Path) -> bytes | None:
-    """The first non-blank line of a file (a UTF-8 byte order mark dropped), or None."""
+def _first_line(path: Path) -> tuple[bytes, bool] | None:
+    """The first non-blank line of a file (a UTF-8 byte order mark dropped), and whether it
+    is whole (else only its first :data:`kg.bounded_read.MAX_LINE_BYTES` and one more
+    bytes: it is not read into memory whole), or None."""
     with path.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, item in enumerate(bounded_lines(fh), start=1):
+            whole = not isinstance(item, LineTooLongError)
+            raw = item.head if isinstance(item, LineTooLongError) else item
             if n == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             if raw.strip():
-                return raw
+                return raw, whole
     return None
 
 
@@ -1147,27 +1152,38 @@ def json_values(
       line.
 
     ``value`` is the ``ValueError`` of ``loads`` (bytes -> value) where a line, or the
-    document, is not JSON. A UTF-8 byte order mark is dropped.
+    document, is not JSON, or too long to read (a line over
+    :data:`kg.bounded_read.MAX_LINE_BYTES`, a document over
+    :data:`kg.bounded_read.MAX_DOCUMENT_BYTES`, neither read into memory). A UTF-8 byte
+    order mark is dropped.
     """
-    first = _first_line(path)
-    if first is None:
+    found = _first_line(path)
+    if found is None:
         return
+    first, whole = found
+    # (a first line too long to read whole is no pretty-printed document's "{")
     opens = first.lstrip().startswith(b"[") or (
-        first.lstrip().startswith(b"{") and not _loads_alone(first, loads)
+        first.lstrip().startswith(b"{") and whole and not _loads_alone(first, loads)
     )
     if path.suffix.lower() == ".json" or opens:
-        raw = path.read_bytes()
-        if raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
         try:
-            document = loads(raw)
-        except ValueError as err:
-            if path.suffix.lower() == ".json" and opens:
+            raw = read_document(path)
+        except ValueError as err:  # too large: one error where it is one document, else
+            if opens:  # (a .json file of JSON lines) read line by line below
                 yield None, None, err
                 return
         else:
-            yield from _items(None, document)
-            return
+            if raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                document = loads(raw)
+            except ValueError as err:
+                if path.suffix.lower() == ".json" and opens:
+                    yield None, None, err
+                    return
+            else:
+                yield from _items(None, document)
+                return
     for n, value in json_lines(path, loads):
         yield n, None, value
 
@@ -1176,9 +1192,17 @@ def json_lines(path: Path, loads: Callable[[bytes], Any]) -> Iterator[tuple[int,
     """``(line, value)`` of each non-blank line of a JSON Lines file, ``value`` the
     ``ValueError`` of ``loads`` where the line is not JSON; a UTF-8 byte-order mark is
     dropped, and a UTF-16 or UTF-32 file is one error on line 1 (its lines are not split at
-    its newlines)."""
+    its newlines); a line over :data:`kg.bounded_read.MAX_LINE_BYTES` is a
+    :class:`kg.bounded_read.LineTooLongError` (not read into memory)."""
     with path.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, raw in enumerate(bounded_lines(fh), start=1):
+            if isinstance(raw, LineTooLongError):
+                wide = wide_encoding(raw.head) if n == 1 else None
+                if wide is not None:
+                    yield 1, ValueError(wide)
+                    return
+                yield n, raw
+                continue
             if n == 1:
                 wide = wide_encoding(raw)
                 if wide is not None:
