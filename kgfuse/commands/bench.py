@@ -18,10 +18,12 @@ from rich.table import Table
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    RecipeOption,
     console,
     err_console,
     handle_errors,
     home_dir,
+    resolve_config,
     resolve_kg,
     resolve_kg_folder,
 )
@@ -265,9 +267,7 @@ def linkpred(
 @handle_errors
 def scaling(
     out: OutOption = Path("bench-results"),
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="YAML training config.")
-    ] = None,
+    config: RecipeOption = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a training config key (repeatable)."),
@@ -296,6 +296,7 @@ def scaling(
         raise typer.BadParameter("process counts must be at least 1", param_hint="--nproc")
     # what every run reads, checked here: a run that fails on it fails in torchrun's children
     output_folder(out)
+    config = resolve_config(config)  # a file, or a built-in recipe's name
     settings = load_config(config, list(overrides or []))
     if settings.train.max_steps is None and len(set(counts)) > 1:
         # runs compared by their throughput must train the same fixed number of steps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import functools
 import json
@@ -10,7 +11,10 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from importlib import resources
+from importlib.resources import as_file
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
 
@@ -55,6 +59,18 @@ HomeOption = Annotated[
 ]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
+]
+#: ``--config`` of the commands that read a training config (train, embed, eval simulation,
+#: bench scaling), read through :func:`resolve_config`.
+RecipeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML config file, or the name of a recipe shipped with kgfuse: diagnosis "
+        "(configs/diagnosis.yaml); a file of that name wins (default: built-in defaults).",
+        show_default=False,
+    ),
 ]
 SetOption = Annotated[
     list[str] | None,
@@ -159,6 +175,51 @@ def resolve_kg(kg: str | Path | None, home: Path | None = None) -> Path | str:
     if named and default_kg_path(str(location), home).is_dir():
         return default_kg_path(str(location), home)
     return location
+
+
+#: The package of the built-in recipes: the source tree's configs/ (pyproject's package-dir).
+CONFIGS_PACKAGE = "kgfuse.configs"
+_EXTRACTED = ExitStack()  # recipes read from a zip, extracted while the process runs
+atexit.register(_EXTRACTED.close)
+
+
+def builtin_configs() -> dict[str, Traversable]:
+    """The built-in recipes (``configs/*.yaml``) by name: the file name without ``.yaml``
+    (none where kgfuse was installed without them)."""
+    try:
+        folder = resources.files(CONFIGS_PACKAGE)
+    except ModuleNotFoundError:
+        return {}
+    return {
+        entry.name.removesuffix(".yaml"): entry
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml") and entry.is_file()
+    }
+
+
+def resolve_config(config: Path | None) -> Path | None:
+    """``--config``: a file that is there as it is (a path wins over a name), else a
+    built-in recipe named by its file name, with or without ``.yaml`` (``--config
+    diagnosis``), as a file on disk.
+
+    Raises:
+        ValueError: a plain name that is neither a file nor a recipe (listing the recipes).
+        FileNotFoundError: a path that is not there (also listing them).
+    """
+    if config is None or config.is_file():
+        return config
+    recipes = builtin_configs()
+    known = ", ".join(sorted(recipes)) or "none installed"
+    if len(config.parts) == 1:
+        recipe = recipes.get(config.name.removesuffix(".yaml"))
+        if recipe is not None:
+            return recipe if isinstance(recipe, Path) else _EXTRACTED.enter_context(as_file(recipe))
+        if config.suffix.lower() not in (".yaml", ".yml"):
+            raise ValueError(
+                f"no config file or built-in recipe named {str(config)!r} "
+                f"(built-in recipes: {known})"
+            )
+    raise FileNotFoundError(f"config file not found: {config} (built-in recipes, by name: {known})")
 
 
 def resolve_kg_folder(kg: Path | None, home: Path | None = None) -> Path:

@@ -20,13 +20,13 @@ from fusion.shortlist import (
 )
 from kg.atomic import existing_ancestor
 from kgfuse.commands.common import (
-    ConfigOption,
     HomeOption,
     KGOption,
     LeadOption,
     MeasurementsOption,
     PoolOption,
     PrecisionOption,
+    RecipeOption,
     SetOption,
     ShortlistOption,
     SimilarityWeightOption,
@@ -34,6 +34,7 @@ from kgfuse.commands.common import (
     console,
     handle_errors,
     print_json,
+    resolve_config,
     resolve_kg,
 )
 from kgfuse.commands.link import _linker
@@ -307,7 +308,7 @@ def eval_simulation(
     cases: Annotated[
         Path, typer.Option("--cases", help="Real cases (ppkt_dev.jsonl format or phenopackets).")
     ],
-    config: ConfigOption = None,
+    config: RecipeOption = None,
     overrides: SetOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated patients.")] = 0,
     kg: KGOption = None,
@@ -330,7 +331,7 @@ def eval_simulation(
 
     if not cases.exists():
         raise FileNotFoundError(f"cases file not found: {cases}")
-    cfg = load_config(config, overrides or [])
+    cfg = load_config(resolve_config(config), overrides or [])
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     simulator = PatientSimulator(
         graph.hierarchy, graph.annotations, cfg.simulation.simulator_config()

@@ -20,12 +20,12 @@ from fusion.shortlist import (
 from kg.collector import kept_loaded
 from kg.remote import kg_location
 from kgfuse.commands.common import (
-    ConfigOption,
     HomeOption,
     KGOption,
     LeadOption,
     PoolOption,
     PrecisionOption,
+    RecipeOption,
     SetOption,
     ShortlistOption,
     SimilarityWeightOption,
@@ -34,6 +34,7 @@ from kgfuse.commands.common import (
     err_console,
     handle_errors,
     report_records,
+    resolve_config,
     resolve_kg,
     utf8_text,
     write_records,
@@ -44,7 +45,7 @@ from kgfuse.commands.common import (
 def embed(
     kg: KGOption = None,
     home: HomeOption = None,
-    config: ConfigOption = None,
+    config: RecipeOption = None,
     overrides: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
@@ -53,7 +54,7 @@ def embed(
     from train.config import load_config
     from train.diagnosis import embeddings_dir, ensure_embeddings
 
-    cfg = load_config(config, overrides or [])
+    cfg = load_config(resolve_config(config), overrides or [])
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     vectors = ensure_embeddings(graph, cfg, home, progress=not quiet)
     console.print(
@@ -66,7 +67,7 @@ def embed(
 @handle_errors
 def train(
     ctx: typer.Context,
-    config: ConfigOption = None,
+    config: RecipeOption = None,
     overrides: SetOption = None,
     kg: KGOption = None,
     home: HomeOption = None,
@@ -113,32 +114,39 @@ def train(
     token-classification trains on your own labelled texts. Both resume after a kill."""
     from train.config import load_config
 
+    config = resolve_config(config)  # a file, or a built-in recipe's name
+    if task is None:  # a task's config (kgfuse tune's best_config.yaml) names its task
+        task = _task_of(config)
+    is_task = task is not None or data is not None or valid is not None
+    if is_task and dev_cases is not None:
+        raise ValueError("--dev-cases belongs to the diagnosis model, not to --task")
     if nproc > 1:
-        if task is None and _task_of(config) is None:
-            # what every process reads, checked before torchrun starts them: a config or KG
-            # that fails would fail in each child, with torchrun's traceback after it
-            from kg.knowledge_graph import KnowledgeGraph
-            from train.distributed import check_batch_size
+        # what every process reads, checked before torchrun starts them: an input that fails
+        # would fail in each child, with torchrun's traceback after it
+        if is_task:
+            from kgfuse.commands.task import check_task_launch, task_config
 
-            settings = load_config(config, list(overrides or []))
-            check_batch_size(settings.train.batch_size, nproc)
-            if kg is None and settings.kg:  # the config's KG, as train_diagnosis opens it
-                KnowledgeGraph.open(kg_location(settings.kg), home=home)
-            else:
-                KnowledgeGraph.open(resolve_kg(kg, home), home=home)
+            settings = task_config(
+                task,
+                data,
+                valid,
+                config=config,
+                overrides=list(overrides or []),
+                kg=kg,
+                output=output,
+            )
+            check_task_launch(settings, nproc, home)
+        else:
+            _check_diagnosis_launch(config, list(overrides or []), kg, home, nproc)
         verbose = bool(ctx.parent is not None and ctx.parent.params.get("verbose"))
         args = _train_arguments(
             config, overrides, kg, home, output, dev_cases, no_resume, quiet, task, data, valid
         )
         _launch_train(nproc, ["-v", *args] if verbose else args)
         return
-    if task is None:  # a task's config (kgfuse tune's best_config.yaml) names its task
-        task = _task_of(config)
-    if task is not None or data is not None or valid is not None:
+    if is_task:
         from kgfuse.commands.task import train_task_command
 
-        if dev_cases is not None:
-            raise ValueError("--dev-cases belongs to the diagnosis model, not to --task")
         train_task_command(
             task,
             data,
@@ -197,6 +205,23 @@ def train(
                 "--model DIR` refits it on real ones",
                 markup=False,
             )
+
+
+def _check_diagnosis_launch(
+    config: Path | None, overrides: list[str], kg: str | None, home: Path | None, nproc: int
+) -> None:
+    """What every process of ``kgfuse train --nproc N`` reads, checked once before torchrun
+    starts them: the config, the batch shared among them and the KG."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from train.config import load_config
+    from train.distributed import check_batch_size
+
+    settings = load_config(config, overrides)
+    check_batch_size(settings.train.batch_size, nproc)
+    if kg is None and settings.kg:  # the config's KG, as train_diagnosis opens it
+        KnowledgeGraph.open(kg_location(settings.kg), home=home)
+    else:
+        KnowledgeGraph.open(resolve_kg(kg, home), home=home)
 
 
 def _train_arguments(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -23,6 +23,9 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
+
+if TYPE_CHECKING:
+    from train.config import TaskConfig
 
 TASKS = ("text-classification", "token-classification")
 
@@ -43,7 +46,7 @@ def with_options(cfg: _Config, **options: Path | str | None) -> _Config:
     return type(cfg).model_validate({**cfg.model_dump(), **given})
 
 
-def train_task_command(
+def task_config(
     task: str | None,
     data: Path | None,
     valid: Path | None,
@@ -51,14 +54,16 @@ def train_task_command(
     config: Path | None,
     overrides: list[str],
     kg: Path | str | None,
-    home: Path | None,
     output: Path | None,
-    resume: bool,
-    quiet: bool,
-) -> None:
-    """Train a text or token classifier (the ``--task`` form of ``kgfuse train``)."""
+) -> TaskConfig:
+    """The config of a ``--task`` run: the config file (or the defaults), the overrides and
+    the command line's options.
+
+    Raises:
+        ValueError: no or an unknown task, or no training data.
+        pydantic.ValidationError: a setting the config refuses.
+    """
     from train.config import TaskConfig, load_config
-    from train.task_training import train_task
 
     if task is None:
         raise ValueError(
@@ -76,6 +81,52 @@ def train_task_command(
     )
     if cfg.data is None:
         raise ValueError(f"--task {task} needs --data TRAIN.jsonl (JSONL or CSV)")
+    return cfg
+
+
+def check_task_launch(cfg: TaskConfig, nproc: int, home: Path | None) -> None:
+    """What every process of ``kgfuse train --task ... --nproc N`` reads, checked once before
+    torchrun starts them: the batch shared among them, the data files (read and validated as
+    training reads them) and the KG.
+
+    Raises:
+        ValueError: a batch the processes cannot share, or a setting the task refuses.
+        FileNotFoundError: a data file that is not there.
+        train.task_data.TaskDataError: a bad data file (file:line).
+        kg.errors.KGNotFoundError: no KG where the run would open it.
+    """
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.remote import kg_location
+    from kg.store import default_kg_path
+    from train.distributed import check_batch_size
+    from train.task_data import load_task_data
+    from train.task_training import check_task_config
+
+    check_batch_size(cfg.train.batch_size, nproc)
+    check_task_config(cfg)
+    assert cfg.data is not None  # check_task_config refused a run without
+    load_task_data(cfg.task, cfg.data, cfg.valid)
+    # the KG as the training opens it (train.task_training)
+    KnowledgeGraph.open(kg_location(cfg.kg) if cfg.kg else default_kg_path("hpo", home), home=home)
+
+
+def train_task_command(
+    task: str | None,
+    data: Path | None,
+    valid: Path | None,
+    *,
+    config: Path | None,
+    overrides: list[str],
+    kg: Path | str | None,
+    home: Path | None,
+    output: Path | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Train a text or token classifier (the ``--task`` form of ``kgfuse train``)."""
+    from train.task_training import train_task
+
+    cfg = task_config(task, data, valid, config=config, overrides=overrides, kg=kg, output=output)
     from train.distributed import distributed_session
 
     # under torchrun (kgfuse train --task ... --nproc N), each process is one rank of the run

@@ -8,14 +8,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, console, handle_errors
+from kgfuse.commands.common import HomeOption, console, handle_errors, resolve_config
 
 
 @handle_errors
 def tune(
     config: Annotated[
         Path,
-        typer.Option("--config", "-c", help="YAML training config with a 'tune:' search space."),
+        typer.Option(
+            "--config",
+            "-c",
+            help="YAML training config with a 'tune:' search space, or the name of a recipe "
+            "shipped with kgfuse: tune_diagnosis (configs/tune_diagnosis.yaml); a file of "
+            "that name wins.",
+            show_default=False,
+        ),
     ],
     trials: Annotated[
         int, typer.Option("--trials", "-n", min=1, help="Finished trials wanted in the study.")
@@ -59,6 +66,9 @@ def tune(
 
     if sampler is not None and sampler not in ("tpe", "random"):
         raise ValueError(f"unknown sampler {sampler!r}; choose tpe or random")
+    resolved = resolve_config(config)  # a file, or a built-in recipe's name
+    assert resolved is not None  # --config is required
+    config = resolved
     # the config and the KG every trial trains on, checked before the study is created: a
     # trial that fails on them would leave a study with a failed trial and Optuna's traceback
     space = load_search(config, list(overrides or []))

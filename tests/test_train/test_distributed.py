@@ -156,7 +156,11 @@ def test_train_nproc_runs_the_same_command_under_torchrun(
             ["-v", "train", "--output", str(out.resolve()), "--set", "train.epochs=1", "--quiet"],
         )
     ]
-    data = tmp_path / "train.jsonl"
+    data = tmp_path / "train.jsonl"  # read and validated before the launch
+    data.write_text(
+        '{"text": "short stature", "label": "a"}\n{"text": "seizures", "label": "b"}\n',
+        encoding="utf-8",
+    )
     task = ["train", "--task", "text-classification", "--data", str(data), "--nproc", "2"]
     assert CliRunner().invoke(app, task).exit_code == 0
     assert calls[-1][2] == ["train", "--task", "text-classification", "--data", str(data.resolve())]
