@@ -302,6 +302,45 @@ class _Services:
             logger.warning("no diagnosis model: %s", exc)
 
 
+class _Threads:
+    """The worker threads of one app: half of ``workers`` for diagnoses, the others for
+    lookups (at least one each), each kind with a limit of its own."""
+
+    def __init__(self, workers: int) -> None:
+        model_threads = max(1, workers // 2)
+        self._lookups = anyio.CapacityLimiter(max(1, workers - model_threads))
+        self._diagnoses = anyio.CapacityLimiter(model_threads)
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run KG work (lookups, linking, term pages, audit reads) off the event loop."""
+        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=self._lookups)
+
+    async def offload_model(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a diagnosis (the fused model and the rules) off the event loop."""
+        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=self._diagnoses)
+
+
+@dataclass(frozen=True)
+class _Responses:
+    """The error responses the OpenAPI schema lists: ``common`` for every guarded route,
+    ``posted`` for those that take a body too."""
+
+    common: dict[int | str, dict[str, Any]]
+    posted: dict[int | str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, settings: ApiSettings) -> _Responses:
+        common: dict[int | str, dict[str, Any]] = {422: _INVALID, 500: _INTERNAL}
+        if settings.token is not None:
+            common[401] = _error("No bearer token, or not this server's.")
+        return cls(common, {**common, **_BODY_ERRORS})
+
+
+#: Documents the bearer scheme in the OpenAPI schema; RequestGuard checks the token, before
+#: any body is read.
+_GUARDED = [Depends(HTTPBearer(auto_error=False))]
+
+
 def create_app(settings: ApiSettings) -> FastAPI:
     """The FastAPI app serving ``settings``."""
     if settings.torch_threads is not None:
@@ -309,17 +348,32 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         torch.set_num_threads(settings.torch_threads)
     services = _Services(settings)
-    model_threads = max(1, settings.workers // 2)
-    lookups = anyio.CapacityLimiter(max(1, settings.workers - model_threads))
-    diagnoses = anyio.CapacityLimiter(model_threads)
+    threads = _Threads(settings.workers)
+    app = FastAPIOffline(
+        title="kgfuse",
+        summary="Linked question answering, diagnosis and concept linking over a KG.",
+        description='Every error answers JSON `{"detail": ...}` (a 422 for a body of the '
+        "wrong shape: a list of field errors), except the 503 that a process past its "
+        "connection limit (`kgfuse serve --max-connections`) answers as plain text.",
+        version=_version(),
+        lifespan=_lifespan(settings, services, threads),
+    )
+    app.state.services = services
+    _add_guards(app, settings)
+    _add_error_handlers(app)
+    # The routes with KG or model output return a JSONResponse of the dict they build (JSON
+    # types only): FastAPI would otherwise walk the whole answer with jsonable_encoder first
+    # (~3 ms for a diagnosis answer, more than serialising it), to the same JSON.
+    responses = _Responses.of(settings)
+    _add_health_route(app, services)
+    _add_work_routes(app, services, threads, responses)
+    _add_lookup_routes(app, services, threads, responses)
+    _add_web_page(app)
+    return app
 
-    async def offload(fn: Callable[..., T], *args: Any) -> T:
-        """Run KG work (lookups, linking, term pages, audit reads) off the event loop."""
-        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=lookups)
 
-    async def offload_model(fn: Callable[..., T], *args: Any) -> T:
-        """Run a diagnosis (the fused model and the rules) off the event loop."""
-        return await anyio.to_thread.run_sync(_answered, fn, *args, limiter=diagnoses)
+def _lifespan(settings: ApiSettings, services: _Services, threads: _Threads) -> Callable:
+    """The app's lifespan: with ``preload``, the services loaded before it serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -330,31 +384,21 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # (half the time), then frozen so that its full passes skip it (~2 s each with the
         # GIL held over the ~4 million objects of the HPO KG and a model; kg.collector).
         with kept_loaded() as loaded:
-            await offload(services.preload)
+            await threads.offload(services.preload)
             loaded()
             yield
 
-    app = FastAPIOffline(
-        title="kgfuse",
-        summary="Linked question answering, diagnosis and concept linking over a KG.",
-        description='Every error answers JSON `{"detail": ...}` (a 422 for a body of the '
-        "wrong shape: a list of field errors), except the 503 that a process past its "
-        "connection limit (`kgfuse serve --max-connections`) answers as plain text.",
-        version=_version(),
-        lifespan=lifespan,
-    )
-    app.state.services = services
-    # documents the scheme in the OpenAPI schema; RequestGuard checks the token, before any
-    # body is read
-    guarded = [Depends(HTTPBearer(auto_error=False))]
-    # the errors of every guarded route, as the OpenAPI schema lists them
-    common: dict[int | str, dict[str, Any]] = {422: _INVALID, 500: _INTERNAL}
-    if settings.token is not None:
-        common[401] = _error("No bearer token, or not this server's.")
-    posted = {**common, **_BODY_ERRORS}
+    return lifespan
+
+
+def _add_guards(app: FastAPI, settings: ApiSettings) -> None:
+    """The token, body and security-header middleware."""
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, token=settings.token)
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as JSON ``{"detail": ...}``, with its status."""
     for error, status in (
         (QuestionError, 422),
         (RecordError, 422),
@@ -380,10 +424,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         logger.exception("error serving %s %s", request.method, request.url.path)
         return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
 
-    # ---- routes ------------------------------------------------------------------------------
-    # The routes with KG or model output return a JSONResponse of the dict they build (JSON
-    # types only): FastAPI would otherwise walk the whole answer with jsonable_encoder first
-    # (~3 ms for a diagnosis answer, more than serialising it), to the same JSON.
+
+def _add_health_route(app: FastAPI, services: _Services) -> None:
+    """``GET /health``."""
+
     @app.get("/health", tags=["service"])
     async def health() -> dict[str, Any]:
         """Liveness; no token needed."""
@@ -394,7 +438,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
             "ready": qa is not None,
         }
 
-    @app.post("/ask", dependencies=guarded, tags=["qa"], responses=posted)
+
+def _add_work_routes(
+    app: FastAPI, services: _Services, threads: _Threads, responses: _Responses
+) -> None:
+    """``POST /ask``, ``/diagnose`` and ``/link``: a question, record or text worked on."""
+    offload, offload_model = threads.offload, threads.offload_model
+    posted = responses.posted
+
+    @app.post("/ask", dependencies=_GUARDED, tags=["qa"], responses=posted)
     async def ask(body: AskRequest) -> JSONResponse:
         """Answer a question; every entity is linked to its IRI; the answer is audited."""
 
@@ -413,7 +465,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     @app.post(
         "/diagnose",
-        dependencies=guarded,
+        dependencies=_GUARDED,
         tags=["diagnosis"],
         responses={**posted, 503: _error("No diagnosis model on this server.")},
     )
@@ -437,7 +489,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         return JSONResponse(await offload_model(run))
 
-    @app.post("/link", dependencies=guarded, tags=["linking"], responses=posted)
+    @app.post("/link", dependencies=_GUARDED, tags=["linking"], responses=posted)
     async def link(body: LinkRequest) -> JSONResponse:
         """Concept mentions of a text, as ``kgfuse link`` writes them."""
         from encoders.linker import link_records
@@ -450,9 +502,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         return JSONResponse(await offload(run))
 
+
+def _add_lookup_routes(
+    app: FastAPI, services: _Services, threads: _Threads, responses: _Responses
+) -> None:
+    """``GET /terms/{curie}`` and ``GET /audit/{id}``: what the KG and the audit log hold."""
+    offload = threads.offload
+    common = responses.common
+
     @app.get(
         "/terms/{curie:path}",
-        dependencies=guarded,
+        dependencies=_GUARDED,
         tags=["kg"],
         responses={
             **common,
@@ -471,7 +531,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     @app.get(
         "/audit/{record_id}",
-        dependencies=guarded,
+        dependencies=_GUARDED,
         tags=["audit"],
         responses={
             **common,
@@ -489,31 +549,40 @@ def create_app(settings: ApiSettings) -> FastAPI:
         """A stored decision by its full id (32 hexadecimal digits; no prefix, so that ids
         cannot be guessed): input, fingerprints, facts, findings, answer; with the CURIE
         (``curies``) of each IRI it cites and the name of each predicate (``predicates``)."""
-        from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError, is_full_id
+        return JSONResponse(await offload(_audit_json, services, record_id))
 
-        def run() -> dict[str, Any]:
-            log = services.qa.audit_log
-            if log is None:
-                raise HTTPException(404, "the audit log is off on this server")
-            if not is_full_id(record_id.lower()):
-                raise HTTPException(
-                    404, "no such audit record: give its full id (32 hexadecimal digits)"
-                )
-            try:
-                record = log.get(record_id, exact=True).to_dict()
-            except AuditRecordNotFoundError as exc:
-                raise HTTPException(404, str(exc)) from None
-            except CorruptRecordError as exc:  # tampered or unreadable: the server's fault
-                logger.error("GET /audit/%s: %s", record_id, exc)
-                raise HTTPException(
-                    500, f"the server's audit log fails its integrity check: {exc}"
-                ) from None
-            record["curies"] = _curies(record["explanation"])
-            record["predicates"] = _predicate_labels(record["explanation"], services.qa.kg.labels)
-            return record
 
-        return JSONResponse(await offload(run))
+def _audit_json(services: _Services, record_id: str) -> dict[str, Any]:
+    """The stored decision ``GET /audit/{record_id}`` answers.
 
+    Raises:
+        HTTPException: 404, no such record or the log is off; 500, the record fails its
+            integrity check.
+    """
+    from kgfuse.audit import AuditRecordNotFoundError, CorruptRecordError, is_full_id
+
+    log = services.qa.audit_log
+    if log is None:
+        raise HTTPException(404, "the audit log is off on this server")
+    if not is_full_id(record_id.lower()):
+        raise HTTPException(404, "no such audit record: give its full id (32 hexadecimal digits)")
+    try:
+        record = log.get(record_id, exact=True).to_dict()
+    except AuditRecordNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except CorruptRecordError as exc:  # tampered or unreadable: the server's fault
+        logger.error("GET /audit/%s: %s", record_id, exc)
+        raise HTTPException(
+            500, f"the server's audit log fails its integrity check: {exc}"
+        ) from None
+    record["curies"] = _curies(record["explanation"])
+    record["predicates"] = _predicate_labels(record["explanation"], services.qa.kg.labels)
+    return record
+
+
+def _add_web_page(app: FastAPI) -> None:
+    """The web page (``/``, ``/favicon.ico``, ``/static``) and HEAD for every GET route:
+    added last, after every other route."""
     web = resources.files("kgfuse") / "web"
 
     @app.get("/", include_in_schema=False)
@@ -529,7 +598,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
         if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
             app.add_api_route(route.path, route.endpoint, methods=["HEAD"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(web)), name="static")
-    return app
 
 
 class _InternalError(Exception):

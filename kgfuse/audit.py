@@ -62,6 +62,7 @@ import logging
 import math
 import os
 import platform
+import re
 import sqlite3
 import threading
 import time
@@ -231,15 +232,73 @@ def default_audit_path(home: Path | None = None) -> Path:
     return kgfuse_home(home) / "audit.sqlite"
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: Any, *, name: str = "value") -> str:
     """JSON with sorted keys, no whitespace, UTF-8 characters kept; NaN and inf refused.
 
+    Args:
+        value: what to write.
+        name: how an error names ``value``, the root of the field path it gives.
+
     Raises:
-        ValueError: a non-finite float (it has no JSON form).
+        ValueError: a non-finite float (it has no JSON form), named by its field path
+            (``input.outputs.ranking[3].score``).
     """
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    try:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError:
+        found = _non_finite(value, name, set())
+        if found is None:  # another ValueError (a circular reference)
+            raise
+        where, number = found
+        raise ValueError(
+            f"{where} is {number!r}: Out of range float values are not JSON compliant "
+            "(JSON has no NaN or infinity)"
+        ) from None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _non_finite(value: Any, path: str, active: set[int]) -> tuple[str, float] | None:
+    """The field path and value of the first non-finite float in ``value`` (in the order
+    :func:`canonical_json` writes it), None when there is none."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    if not isinstance(value, (dict, list, tuple)) or id(value) in active:
+        return None
+    active.add(id(value))
+    try:
+        if isinstance(value, dict):
+            try:
+                items = sorted(value.items())
+            except TypeError:  # keys of mixed types
+                items = list(value.items())
+            for key, item in items:
+                if isinstance(key, float) and not math.isfinite(key):
+                    return f"a key of {path}", key
+                found = _non_finite(item, path + _key_segment(key), active)
+                if found is not None:
+                    return found
+        else:
+            for i, item in enumerate(value):
+                found = _non_finite(item, f"{path}[{i}]", active)
+                if found is not None:
+                    return found
+        return None
+    finally:
+        active.discard(id(value))
+
+
+def _key_segment(key: Any) -> str:
+    """``.name`` for a key that reads as a name, else ``["a key"]`` (as JSON writes it)."""
+    if isinstance(key, str) and _IDENTIFIER.fullmatch(key):
+        return f".{key}"
+    try:
+        return f"[{json.dumps({key: 0}, separators=(',', ':'), ensure_ascii=False)[1:-3]}]"
+    except (TypeError, ValueError):  # a key JSON cannot write
+        return f"[{key!r}]"
 
 
 def _sha256(text: str) -> str:
@@ -248,7 +307,7 @@ def _sha256(text: str) -> str:
 
 def config_hash(config: Mapping[str, Any] | None) -> str:
     """sha256 of a configuration's canonical JSON (of ``{}`` when None)."""
-    return _sha256(canonical_json(dict(config or {})))
+    return _sha256(canonical_json(dict(config or {}), name="config"))
 
 
 @lru_cache(maxsize=1)
@@ -712,14 +771,15 @@ class AuditLog:
             kind: the decision kind (default: the explanation's).
 
         Raises:
-            ValueError: a value has no JSON form (NaN, inf, arbitrary objects), or a given
-                ``config_hash`` disagrees with ``config``.
+            ValueError: a value has no JSON form (NaN or inf, named by its field path, such
+                as ``input.outputs.ranking[3].score``; arbitrary objects), or a given
+                ``config_hash`` disagrees with ``config``. Nothing is written then.
             PermissionError: the log was opened read-only.
         """
         if self.readonly:
             raise PermissionError(f"the audit database {self.path} is open read-only")
         try:
-            input_json = canonical_json(input)
+            input_json = canonical_json(input, name="input")
         except TypeError as exc:
             raise ValueError(f"the input must be JSON-ready: {exc}") from None
         expected_hash = _hash_config(config)
@@ -729,7 +789,7 @@ class AuditLog:
             raise ValueError("config_hash does not match the hash of config")
         stored = explanation if store_input else explanation.redacted()
         try:
-            explanation_json = canonical_json(stored.to_dict())
+            explanation_json = canonical_json(stored.to_dict(), name="explanation")
         except TypeError as exc:
             raise ValueError(f"the explanation must be JSON-ready: {exc}") from None
         fields: dict[str, Any] = {
@@ -741,7 +801,7 @@ class AuditLog:
             "model_fingerprint": model_fingerprint or explanation.model_fingerprint,
             "kg_fingerprint": kg_fingerprint or explanation.kg_fingerprint,
             "config_hash": config_hash,
-            "config": canonical_json(dict(config)) if config is not None else None,
+            "config": canonical_json(dict(config), name="config") if config is not None else None,
             "versions": _versions_json(),
             "explanation": explanation_json,
         }

@@ -184,7 +184,14 @@ def query(
     ],
     kg: KGOption = None,
     home: HomeOption = None,
-    output: Annotated[str, typer.Option("--output", "-f", help="table, json or csv.")] = "table",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="table (default), json or csv.", show_default=False),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", hidden=True, help="Deprecated name of --format."),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Rows shown in a table.")] = 50,
     timeout: Annotated[
         float,
@@ -200,15 +207,14 @@ def query(
     ] = 100_000,
 ) -> None:
     """Run a read-only SPARQL query against the KG (Ctrl-C stops it)."""
-    if output not in ("table", "json", "csv"):
-        raise ValueError(f"unknown output {output!r}; choose table, json or csv")
+    fmt = _query_format(fmt, output)
     graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)
     names, rows = _query_within(graph, sparql, timeout=timeout, max_rows=max_rows + 1)
     cut = len(rows) > max_rows
     rows = rows[:max_rows]
-    if output == "json":
+    if fmt == "json":
         print_json([dict(zip(names, r, strict=True)) for r in rows])
-    elif output == "csv":
+    elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(names)
@@ -221,7 +227,7 @@ def query(
         console.print(table)
         if len(rows) > limit:
             console.print(
-                f"... {len(rows) - limit} more rows (use --limit or --output csv)", markup=False
+                f"... {len(rows) - limit} more rows (use --limit or --format csv)", markup=False
             )
     if cut:
         err_console.print(
@@ -229,6 +235,26 @@ def query(
             f"{max_rows:,} were read (raise --max-rows, or narrow the query)",
             highlight=False,
         )
+
+
+def _query_format(fmt: str | None, output: str | None) -> str:
+    """The format ``kg query`` writes: ``--format``, or its deprecated old name ``--output``
+    (with a notice on stderr; to be removed in the next release)."""
+    if output is not None:
+        if fmt is not None:
+            raise ValueError(
+                "give the format once, with --format (-f); --output is its deprecated old name"
+            )
+        err_console.print(
+            "[yellow]warning:[/] kg query --output is deprecated and will be removed in the "
+            "next release: use --format (-f)",
+            highlight=False,
+        )
+        fmt = output
+    fmt = "table" if fmt is None else fmt
+    if fmt not in ("table", "json", "csv"):
+        raise ValueError(f"unknown format {fmt!r}; choose table, json or csv")
+    return fmt
 
 
 #: Exit code of a query stopped by --timeout.
