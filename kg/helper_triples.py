@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,6 @@ from kg.namespaces import (
     OWL_DEPRECATED,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
-    XSD,
 )
 
 HELPER_TRIPLES_FILE = "helper_triples.json"
@@ -46,40 +46,39 @@ HELPER_PREDICATES = (
 #: Predicates also looked up backwards, ``(?, p, o)``.
 REVERSED_PREDICATES = (RDFS_SUBCLASS_OF, RO_GENE_CONTRIBUTES_TO)
 _SUBJECT = "<urn:kgfuse:s> <urn:kgfuse:p> "  # the line around each non-IRI term when parsed
-_XSD_STRING = ox.NamedNode(XSD + "string")
 
 
 def write_helper_triples(store: ox.Store, folder: Path) -> Path:
     """Copy the default-graph triples of :data:`HELPER_PREDICATES` into ``folder``.
 
-    Read this from the finished on-disk store: an in-memory store lists the same triples in
-    another order.
+    Read this from the finished on-disk store (or one that holds all of these triples): an
+    in-memory store lists the same triples in another order.
     """
-    # three blocks of numbered terms: IRIs, plain string literals, the other terms
-    blocks: tuple[dict[Any, int], dict[Any, int], dict[Any, int]] = ({}, {}, {})
-
-    def number(term: Term) -> tuple[int, int]:
-        key: Any
-        if isinstance(term, ox.NamedNode):
-            block, key = 0, term.value
-        elif isinstance(term, ox.Literal) and _is_plain(term):
-            block, key = 1, term.value
-        else:
-            block, key = 2, term
-        numbers = blocks[block]
-        return block, numbers.setdefault(key, len(numbers))
-
-    graph = ox.DefaultGraph()
+    # three blocks of numbered terms: IRIs, plain string literals, the other terms (by
+    # their N-Triples text)
+    blocks: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+    iris, strings, others = blocks
     numbered: dict[str, list[tuple[int, int]]] = {}
     for p in HELPER_PREDICATES:
         pairs = numbered[p] = []
-        for q in store.quads_for_pattern(None, ox.NamedNode(p), None, graph):
-            pairs += (number(q.subject), number(q.object))
-    offsets = (0, len(blocks[0]), len(blocks[0]) + len(blocks[1]))
+        for s, o in _scan(store, p):
+            if s[0] == "<":
+                subject = (0, iris.setdefault(s[1:-1], len(iris)))
+            else:  # a blank node
+                subject = (2, others.setdefault(s, len(others)))
+            if o[0] == "<" and o[1] != "<":  # not a triple term, <<( ... )>>
+                obj = (0, iris.setdefault(o[1:-1], len(iris)))
+            elif o[-1] == '"' and o[0] == '"':  # no language, no datatype: xsd:string
+                text = _unescape(o[1:-1]) if "\\" in o else o[1:-1]
+                obj = (1, strings.setdefault(text, len(strings)))
+            else:
+                obj = (2, others.setdefault(o, len(others)))
+            pairs += (subject, obj)
+    offsets = (0, len(iris), len(iris) + len(strings))
     data = {
-        "iris": list(blocks[0]),
-        "strings": list(blocks[1]),
-        "others": [str(t) for t in blocks[2]],
+        "iris": list(iris),
+        "strings": list(strings),
+        "others": list(others),
         "triples": {p: [offsets[b] + n for b, n in pairs] for p, pairs in numbered.items()},
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,13 +87,37 @@ def write_helper_triples(store: ox.Store, folder: Path) -> Path:
     return path
 
 
-def _is_plain(literal: ox.Literal) -> bool:
-    """A literal with no language, direction or datatype other than ``xsd:string``."""
-    return (
-        literal.language is None
-        and getattr(literal, "direction", None) is None
-        and literal.datatype == _XSD_STRING
-    )
+def _scan(store: ox.Store, predicate: str) -> Iterator[tuple[str, str]]:
+    """(subject, object) of the default-graph triples of ``predicate``, in N-Triples syntax,
+    in the order of the store's ``(?, p, ?)`` scan.
+
+    The store writes them as N-Triples text without the GIL (the build reads them while it
+    converts on the main thread); creating a Python object per term holds it, ~6 us each.
+    """
+    query = f"CONSTRUCT {{ ?s <{predicate}> ?o }} WHERE {{ ?s <{predicate}> ?o }}"
+    result = store.query(query)
+    assert isinstance(result, ox.QueryTriples)
+    text = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None
+    middle = f" <{predicate}> "
+    lines = text.decode("utf-8").split("\n")  # a newline in a literal is escaped
+    lines.pop()  # after the last newline
+    for line in lines:
+        # "<s> <p> o .": an IRI or blank node label holds no space, an object any text
+        cut = line.index(" ")
+        if not line.startswith(middle, cut) or not line.endswith(" ."):
+            raise RuntimeError(f"unexpected N-Triples line from the store: {line[:200]!r}")
+        yield line[:cut], line[cut + len(middle) : -2]
+
+
+#: An N-Triples string escape: ECHAR or UCHAR.
+_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([btnfr"\'\\]))')
+_ECHAR = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """The value of an N-Triples string's escaped text (between its quotes)."""
+    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)) if not m[3] else _ECHAR[m[3]], text)
 
 
 class HelperTriples:

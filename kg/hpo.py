@@ -32,18 +32,19 @@ tie, the one of the last such row) and the others as ``skos:altLabel``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from hashlib import blake2b
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from kg.annotations import AnnotationTable, AnnotationTableBuilder
+from kg.annotations import AnnotationRow, AnnotationTable, AnnotationTableBuilder
 from kg.errors import OntologyParseError
 from kg.namespaces import (
     DCTERMS,
@@ -116,6 +117,21 @@ _LABEL = nt_iri(RDFS_LABEL)
 _ALT_LABEL = nt_iri(SKOS + "altLabel")
 _HAS_PHENOTYPE = nt_iri(RO_HAS_PHENOTYPE)
 _CONTRIBUTES = nt_iri(RO_GENE_CONTRIBUTES_TO)
+# The predicates of an annotation node's triples, and the tails every node has.
+_P_SUBJECT, _P_PREDICATE, _P_OBJECT = (nt_iri(RDF + x) for x in ("subject", "predicate", "object"))
+_P_NEGATED, _P_FREQUENCY, _P_FREQUENCY_VALUE, _P_FREQUENCY_TEXT = (
+    nt_iri(KGV + x) for x in ("negated", "frequency", "frequencyValue", "frequencyText")
+)
+_P_ONSET, _P_SEX, _P_MODIFIER, _P_EVIDENCE, _P_ASPECT = (
+    nt_iri(KGV + x) for x in ("onset", "sex", "modifier", "evidence", "aspect")
+)
+_P_SOURCE = nt_iri(DCTERMS + "source")
+_DISEASE_TYPE = nt_iri(KGV_DISEASE)
+_TYPE_TAIL = f" {_T} {nt_iri(KGV_ANNOTATION)} .\n"
+_PREDICATE_TAIL = f" {_P_PREDICATE} {_HAS_PHENOTYPE} .\n"
+_NEGATED_TAIL = f" {_P_NEGATED} {nt_literal('true', XSD + 'boolean')} .\n"
+#: The annotation nodes' IRIs: this and 20 hex digits of the hash of their row.
+_ANNOTATION_PREFIX = f"{KGD}hpo/annotation/"
 #: Lines a converter gathers before each write (fewer, larger writes to the output).
 _WRITE_EVERY = 10_000
 
@@ -266,6 +282,254 @@ def _read_hpoa(path: Path) -> Iterator[tuple[int, str, list[str], str | None]]:
         )
 
 
+def _check_row(
+    fields: Sequence[str],
+    known_terms: Container[str],
+    known_modifiers: Container[str],
+    new_disease: bool,
+) -> str | None:
+    """What is wrong with a row's HPO id, disease id, qualifier, sex, onset and modifiers, in
+    this order (None: nothing).
+
+    ``known_terms``, ``known_modifiers`` and the disease id unless ``new_disease`` were
+    checked before: each distinct value is checked once.
+    """
+    d_curie, _, qualifier, hpo_id, _, _, onset, _, sex, modifier = fields[:10]
+    if hpo_id not in known_terms and not _HP_ID.fullmatch(hpo_id):
+        return f"hpo_id {hpo_id!r} is not an HP term id"
+    if new_disease and not _DISEASE_ID.fullmatch(d_curie):
+        return f"database_id {d_curie!r} is not a disease id"
+    if qualifier and qualifier not in _QUALIFIERS:
+        return f"qualifier {qualifier!r}: expected 'NOT' or nothing"
+    if sex and sex.upper() not in _SEXES:
+        return f"sex {sex!r}: expected 'MALE', 'FEMALE' or nothing"
+    if onset and onset not in known_terms and not _HP_ID.fullmatch(onset):
+        return f"onset or modifier {onset!r} is not an HP term id"
+    if modifier and modifier not in known_modifiers:
+        for m in modifier.split(";"):
+            if m and not _HP_ID.fullmatch(m):
+                return f"onset or modifier {m!r} is not an HP term id"
+    return None
+
+
+class _Frequency(NamedTuple):
+    """A frequency column's value: its term's IRI ("" for none), its value (None: not
+    stated) and the tails of its triples."""
+
+    term_iri: str
+    value: float | None
+    tails: list[str]
+
+
+class _Terms(NamedTuple):
+    """A column of terms or references: their tails (one triple each) and IRIs."""
+
+    tails: list[str]
+    iris: list[str]
+
+
+class _AnnotationText:
+    """The N-Triples text of annotation nodes.
+
+    A node's triples are written as ``<node>`` followed by one tail per triple
+    (`` <predicate> <object> .\\n``); the tails of each distinct term, value, frequency, list
+    of references and list of modifiers are made once, when first seen. The dicts are
+    public so that the row loop looks up a value seen before without a call.
+    """
+
+    def __init__(self) -> None:
+        self.terms: dict[str, tuple[str, str]] = {}  # CURIE -> (N-Triples IRI, object tail)
+        self.values: dict[tuple[str, str], str] = {}  # (predicate, value) -> tail
+        self.frequencies: dict[str, _Frequency] = {}  # frequency column -> its value
+        self.references: dict[str, _Terms] = {}  # reference column -> its tails and IRIs
+        self.modifiers: dict[str, _Terms] = {}  # modifier column -> its tails and IRIs
+
+    def term(self, curie: str) -> tuple[str, str]:
+        """(N-Triples IRI, ``rdf:object`` tail) of an HP term."""
+        got = self.terms.get(curie)
+        if got is None:
+            iri = nt_iri_checked(obo_iri(curie))
+            got = self.terms[curie] = (iri, f" {_P_OBJECT} {iri} .\n")
+        return got
+
+    def value(self, predicate: str, value: str) -> str:
+        """The tail of a literal value."""
+        got = self.values.get((predicate, value))
+        if got is None:
+            got = self.values[(predicate, value)] = f" {predicate} {nt_literal(value)} .\n"
+        return got
+
+    def term_value(self, predicate: str, curie: str) -> str:
+        """The tail of an HP term value."""
+        got = self.values.get((predicate, curie))
+        if got is None:
+            got = self.values[(predicate, curie)] = f" {predicate} {self.term(curie)[0]} .\n"
+        return got
+
+    def frequency(self, text: str) -> _Frequency:
+        """A frequency column's term, value and tails.
+
+        Raises:
+            ValueError: not a frequency (:func:`parse_frequency`).
+        """
+        got = self.frequencies.get(text)
+        if got is None:
+            freq_term, freq_value = parse_frequency(text)
+            tails = []
+            if freq_term is not None:
+                tails.append(f" {_P_FREQUENCY} {self.term(freq_term)[0]} .\n")
+            if freq_value is not None:
+                freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
+                value_text = nt_literal(decimal_text(freq_value), XSD + "decimal")
+                tails.append(f" {_P_FREQUENCY_VALUE} {value_text} .\n")
+                if freq_term is None:  # keep the stated n/m or n% as written
+                    tails.append(f" {_P_FREQUENCY_TEXT} {nt_literal(text)} .\n")
+            term_iri = obo_iri(freq_term) if freq_term else ""
+            got = self.frequencies[text] = _Frequency(term_iri, freq_value, tails)
+        return got
+
+    def reference_list(self, column: str) -> _Terms:
+        """The ``dcterms:source`` tails and IRIs of a reference column (``;``-separated).
+
+        Raises:
+            ValueError: a reference is no valid IRI.
+        """
+        got = self.references.get(column)
+        if got is None:
+            nts = [nt_iri_checked(reference_iri(r)) for r in column.split(";") if r]
+            got = self.references[column] = _Terms(
+                [f" {_P_SOURCE} {r} .\n" for r in nts], [r[1:-1] for r in nts]
+            )
+        return got
+
+    def modifier_list(self, column: str) -> _Terms:
+        """The ``kgv:modifier`` tails and IRIs of a modifier column (``;``-separated)."""
+        got = self.modifiers.get(column)
+        if got is None:
+            nts = [self.term(m)[0] for m in column.split(";") if m]
+            got = self.modifiers[column] = _Terms(
+                [f" {_P_MODIFIER} {m} .\n" for m in nts], [m[1:-1] for m in nts]
+            )
+        return got
+
+    def tails(
+        self,
+        subject_tail: str,
+        object_tail: str,
+        fields: Sequence[str],
+        references: _Terms,
+        frequency: _Frequency,
+    ) -> list[str]:
+        """The tails of one annotation node's triples, in the order they are written."""
+        _, _, qualifier, _, _, evidence, onset, _, sex, modifier, aspect = fields[:11]
+        values = self.values
+        tails = [
+            _TYPE_TAIL,
+            subject_tail,
+            _PREDICATE_TAIL,
+            object_tail,
+            values.get((_P_EVIDENCE, evidence)) or self.value(_P_EVIDENCE, evidence),
+            values.get((_P_ASPECT, aspect)) or self.value(_P_ASPECT, aspect),
+        ]
+        if qualifier == "NOT":
+            tails.append(_NEGATED_TAIL)
+        tails += references.tails
+        tails += frequency.tails
+        if onset:
+            tails.append(values.get((_P_ONSET, onset)) or self.term_value(_P_ONSET, onset))
+        if sex:
+            sex = sex.upper()
+            tails.append(values.get((_P_SEX, sex)) or self.value(_P_SEX, sex))
+        if modifier:
+            tails += (self.modifiers.get(modifier) or self.modifier_list(modifier)).tails
+        return tails
+
+
+class _Disease(NamedTuple):
+    """A disease: its IRI, its N-Triples IRI and its ``rdf:subject`` tail."""
+
+    iri: str
+    nt: str
+    subject_tail: str
+
+
+def _disease_of(curie: str) -> _Disease:
+    """The :class:`_Disease` of a disease id.
+
+    Raises:
+        ValueError: an unknown prefix, or no valid IRI.
+    """
+    iri = disease_iri(curie)
+    nt = nt_iri_checked(iri)
+    return _Disease(iri, nt, f" {_P_SUBJECT} {nt} .\n")
+
+
+class _Diseases:
+    """The diseases of ``phenotype.hpoa``: their nodes, their names and the counts per id
+    prefix.
+
+    A disease named differently in some rows gets its most frequent name as ``rdfs:label``
+    (on a tie, the one of the last such row: the latest curation) and the others as
+    ``skos:altLabel``.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, _Disease] = {}
+        self.per_prefix: dict[str, int] = {}
+        # disease id -> name -> [rows, last row]
+        self._names: dict[str, dict[str, list[int]]] = {}
+
+    def add(self, curie: str, disease: _Disease) -> str:
+        """Record a new disease; the triple of its node (its type)."""
+        self.known[curie] = disease
+        self._names[curie] = {}
+        prefix = curie.split(":", 1)[0]
+        self.per_prefix[prefix] = self.per_prefix.get(prefix, 0) + 1
+        return f"{disease.nt} {_T} {_DISEASE_TYPE} .\n"
+
+    def named(self, curie: str, name: str, lineno: int) -> None:
+        """Record that row ``lineno`` names the disease ``name``."""
+        seen = self._names[curie].setdefault(name, [0, 0])
+        seen[0] += 1
+        seen[1] = lineno
+
+    def labels(self) -> Iterator[tuple[_Disease, str, list[str]]]:
+        """Each disease, its label and the triples of its label and other names."""
+        for curie, found in self._names.items():
+            disease = self.known[curie]
+            label = max(found, key=found.__getitem__)
+            lines = [f"{disease.nt} {_LABEL} {nt_literal(label)} .\n"]
+            lines += [
+                f"{disease.nt} {_ALT_LABEL} {nt_literal(name)} .\n"
+                for name in found
+                if name != label
+            ]
+            yield disease, label, lines
+
+
+class _PhenotypeEdges:
+    """The direct ``<disease> RO:0002200 <phenotype>`` edges: one per pair with a row that
+    says the disease has the phenotype (not NOT, a frequency that is not 0)."""
+
+    def __init__(self) -> None:
+        self.written: set[tuple[str, str]] = set()  # pairs with a direct edge
+        self.absent: set[tuple[str, str]] = set()  # pairs with a NOT or zero-frequency row
+
+    def add(self, disease: str, phenotype: str, present: bool) -> str:
+        """The edge's triple if this row gives a new one, else ""."""
+        pair = (disease, phenotype)
+        if not present:  # evidence of absence: the annotation node only
+            self.absent.add(pair)
+        elif pair not in self.written:
+            self.written.add(pair)
+            return f"{disease} {_HAS_PHENOTYPE} {phenotype} .\n"
+        return ""
+
+    def absent_only(self) -> int:
+        """Pairs annotated only as absent (NOT or frequency 0)."""
+        return len(self.absent - self.written)
+
+
 def hpoa_to_ntriples(
     path: Path,
     out: LineSink,
@@ -279,212 +543,113 @@ def hpoa_to_ntriples(
         out: text stream receiving N-Triples lines.
         collector: when given, also receives every annotation row, so the build gets the
             annotation table without reading 2.6M triples back from the store.
-        nodes_out: when given, also receives the disease nodes' own triples (type and
-            label): the triples of this file that belong neither to an annotation node nor
-            to a direct phenotype edge.
+        nodes_out: when given, receives the disease nodes' own triples (type and labels)
+            instead of ``out``: the triples of this file that belong neither to an
+            annotation node nor to a direct phenotype edge.
 
     Raises:
         OntologyParseError: a row is malformed (names the file and line).
     """
-    rows: list[str] = []
-    w = rows.append
-    p_subject, p_predicate, p_object = (nt_iri(RDF + x) for x in ("subject", "predicate", "object"))
-    p_negated, p_freq, p_freq_value, p_freq_text = (
-        nt_iri(KGV + x) for x in ("negated", "frequency", "frequencyValue", "frequencyText")
-    )
-    p_onset, p_sex, p_modifier, p_evidence, p_aspect = (
-        nt_iri(KGV + x) for x in ("onset", "sex", "modifier", "evidence", "aspect")
-    )
-    p_source = nt_iri(DCTERMS + "source")
-    disease_type = nt_iri(KGV_DISEASE)
-    # An annotation node's triples are written as "<node>" followed by one "tail" per triple
-    # (" <predicate> <object> .\n"); the tails of recurring field values are made once.
-    type_tail = f" {_T} {nt_iri(KGV_ANNOTATION)} .\n"
-    predicate_tail = f" {p_predicate} {_HAS_PHENOTYPE} .\n"
-    negated_tail = f" {p_negated} {nt_literal('true', XSD + 'boolean')} .\n"
-    annotation_prefix = f"{KGD}hpo/annotation/"
-    nt_iri_checked(annotation_prefix + "0")  # so the prefix and hex digits make valid IRIs
-    seen_edges: set[tuple[str, str]] = set()  # pairs with a direct edge
-    absent: set[tuple[str, str]] = set()  # pairs with a NOT or zero-frequency row
-    counts: dict[str, int] = {}
-    # disease id -> name -> [rows, last row]: the label is the most frequent name
-    names: dict[str, dict[str, list[int]]] = {}
+    nt_iri_checked(_ANNOTATION_PREFIX + "0")  # so the prefix and hex digits make valid IRIs
+    text = _AnnotationText()
+    diseases = _Diseases()
+    edges = _PhenotypeEdges()
+    lines: list[str] = []  # written every _WRITE_EVERY rows
+    node_lines = lines if nodes_out is None else []
+    table_rows: list[AnnotationRow] = []
     n = negated = zero = triples = 0
     version: str | None = None
-    diseases: dict[str, tuple[str, str, str]] = {}  # id -> (IRI, N-Triples IRI, subject tail)
-    terms: dict[str, tuple[str, str]] = {}  # CURIE -> (N-Triples IRI, object tail)
-    references: dict[str, tuple[list[str], list[str]]] = {}  # column -> (tails, IRIs)
-    frequencies: dict[
-        str, tuple[str, float | None, list[str]]
-    ] = {}  # column -> (term, value, tails)
-    tails: dict[tuple[str, str], str] = {}  # (predicate, value) -> tail
-    modifiers: dict[str, tuple[list[str], list[str]]] = {}  # column -> (tails, IRIs)
-
-    def term(curie: str) -> tuple[str, str]:
-        got = terms.get(curie)
-        if got is None:
-            iri = nt_iri_checked(obo_iri(curie))
-            got = terms[curie] = (iri, f" {p_object} {iri} .\n")
-        return got
-
-    def tail(predicate: str, value: str, iri: bool = False) -> str:
-        got = tails.get((predicate, value))
-        if got is None:
-            obj = term(value)[0] if iri else nt_literal(value)
-            got = tails[(predicate, value)] = f" {predicate} {obj} .\n"
-        return got
-
-    def frequency_of(text: str) -> tuple[str, float | None, list[str]]:
-        got = frequencies.get(text)
-        if got is None:
-            freq_term, freq_value = parse_frequency(text)
-            parts = []
-            if freq_term is not None:
-                parts.append(f" {p_freq} {term(freq_term)[0]} .\n")
-            if freq_value is not None:
-                freq_value = float(f"{freq_value:.4g}")  # the table holds what the store holds
-                value_text = nt_literal(decimal_text(freq_value), XSD + "decimal")
-                parts.append(f" {p_freq_value} {value_text} .\n")
-                if freq_term is None:  # keep the stated n/m or n% as written
-                    parts.append(f" {p_freq_text} {nt_literal(text)} .\n")
-            got = frequencies[text] = (obo_iri(freq_term) if freq_term else "", freq_value, parts)
-        return got
-
-    for lineno, text, fields, row_version in _read_hpoa(path):
+    for lineno, line, fields, row_version in _read_hpoa(path):
         version = row_version
-        d_curie, disease_name, qualifier, hpo_id, reference, evidence = fields[:6]
-        onset, frequency, sex, modifier, aspect = fields[6:11]
+        d_curie, disease_name, qualifier, hpo_id, reference = fields[:5]
+        frequency = fields[7]
+        disease = diseases.known.get(d_curie)
+        new = disease is None
         try:
-            disease = diseases.get(d_curie)
             if disease is None:
-                d_iri = disease_iri(d_curie)
-                d_nt = nt_iri_checked(d_iri)
-                disease = (d_iri, d_nt, f" {p_subject} {d_nt} .\n")
-            freq_term_iri, freq_value, freq_tails = frequency_of(frequency)
-            refs = references.get(reference)
-            if refs is None:
-                ref_nts = [nt_iri_checked(reference_iri(r)) for r in reference.split(";") if r]
-                refs = references[reference] = (
-                    [f" {p_source} {r} .\n" for r in ref_nts],
-                    [r[1:-1] for r in ref_nts],
-                )
+                disease = _disease_of(d_curie)
+            freq = text.frequencies.get(frequency) or text.frequency(frequency)
+            refs = text.references.get(reference) or text.reference_list(reference)
         except ValueError as exc:
             raise OntologyParseError(path, str(exc), lineno) from exc
-        if not _HP_ID.fullmatch(hpo_id):
-            raise OntologyParseError(path, f"hpo_id {hpo_id!r} is not an HP term id", lineno)
-        if not _DISEASE_ID.fullmatch(d_curie):
-            raise OntologyParseError(path, f"database_id {d_curie!r} is not a disease id", lineno)
-        if qualifier not in _QUALIFIERS:
-            raise OntologyParseError(
-                path, f"qualifier {qualifier!r}: expected 'NOT' or nothing", lineno
-            )
-        if sex.upper() not in _SEXES:
-            raise OntologyParseError(
-                path, f"sex {sex!r}: expected 'MALE', 'FEMALE' or nothing", lineno
-            )
-        bad_terms = [t for t in (onset, *modifier.split(";")) if t and not _HP_ID.fullmatch(t)]
-        if bad_terms:
-            raise OntologyParseError(
-                path, f"onset or modifier {bad_terms[0]!r} is not an HP term id", lineno
-            )
-        d_iri, d, subject_tail = disease
-        if d_curie not in diseases:
-            diseases[d_curie] = disease
-            names[d_curie] = {}
-            prefix = d_curie.split(":", 1)[0]
-            counts[prefix] = counts.get(prefix, 0) + 1
-            node = f"{d} {_T} {disease_type} .\n"
-            w(node)
-            if nodes_out is not None:
-                nodes_out.write(node)
+        problem = _check_row(fields, text.terms, text.modifiers, new)
+        if problem is not None:
+            raise OntologyParseError(path, problem, lineno)
+        if new:
+            node_lines.append(diseases.add(d_curie, disease))
             triples += 1
-        seen_name = names[d_curie].setdefault(disease_name, [0, 0])
-        seen_name[0] += 1
-        seen_name[1] = lineno
+        diseases.named(d_curie, disease_name, lineno)
         # hex digits after a checked prefix: a valid IRI by construction
-        digest = hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-        a_iri = f"{annotation_prefix}{digest}"
+        a_iri = _ANNOTATION_PREFIX + blake2b(line.encode(), digest_size=10).hexdigest()
         a = f"<{a_iri}>"
-        is_not = qualifier == "NOT"
-        ref_tails, ref_iris = refs
         try:
-            phen, object_tail = term(hpo_id)
-            parts = [
-                type_tail,
-                subject_tail,
-                predicate_tail,
-                object_tail,
-                tail(p_evidence, evidence),
-                tail(p_aspect, aspect),
-            ]
-            if is_not:
-                negated += 1
-                parts.append(negated_tail)
-            parts += ref_tails
-            parts += freq_tails
-            if onset:
-                parts.append(tail(p_onset, onset, iri=True))
-            if sex:
-                parts.append(tail(p_sex, sex.upper()))
-            modifier_iris: list[str] = []
-            if modifier:
-                got_modifiers = modifiers.get(modifier)
-                if got_modifiers is None:
-                    modifier_nts = [term(m)[0] for m in modifier.split(";") if m]
-                    got_modifiers = modifiers[modifier] = (
-                        [f" {p_modifier} {m} .\n" for m in modifier_nts],
-                        [m[1:-1] for m in modifier_nts],
-                    )
-                parts += got_modifiers[0]
-                modifier_iris = got_modifiers[1]
+            phenotype, object_tail = text.terms.get(hpo_id) or text.term(hpo_id)
+            tails = text.tails(disease.subject_tail, object_tail, fields, refs, freq)
         except ValueError as exc:
             raise OntologyParseError(path, str(exc), lineno) from exc
-        row = a + a.join(parts)
-        triples += len(parts)
-        if is_not or freq_value == 0.0:  # evidence of absence: the node only
-            zero += not is_not
-            absent.add((d, phen))
-        elif (d, phen) not in seen_edges:
-            seen_edges.add((d, phen))
-            row += f"{d} {_HAS_PHENOTYPE} {phen} .\n"
-            triples += 1
-        w(row)
-        if len(rows) >= _WRITE_EVERY:
-            out.write("".join(rows))
-            rows.clear()
+        is_not = qualifier == "NOT"
+        negated += is_not
+        present = not is_not and freq.value != 0.0
+        zero += not is_not and not present
+        edge = edges.add(disease.nt, phenotype, present)
+        lines.append(a + a.join(tails) + edge)
+        triples += len(tails) + (edge != "")
+        if len(lines) >= _WRITE_EVERY:
+            out.write("".join(lines))
+            lines.clear()
         n += 1
         if collector is not None:
-            collector.add(
-                a_iri,
-                d_iri,
-                phen[1:-1],
-                negated=is_not,
-                frequency=freq_value,
-                frequency_term=freq_term_iri,
-                onset=obo_iri(onset) if onset else "",
-                sex=sex,
-                evidence=evidence,
-                aspect=aspect,
-                modifiers=list(modifier_iris),
-                sources=list(ref_iris),
+            table_rows.append(
+                _table_row(a_iri, disease.iri, phenotype, fields, freq, refs, text.modifiers)
             )
+    if collector is not None:
+        collector.add_rows(table_rows)
     alt_labels = 0
-    for d_curie, found in names.items():
-        d_iri, d, _ = diseases[d_curie]
-        # the most frequent name; on a tie the one of the latest row (the latest curation)
-        label = max(found, key=found.__getitem__)
-        lines = [f"{d} {_LABEL} {nt_literal(label)} .\n"]
-        lines += [f"{d} {_ALT_LABEL} {nt_literal(name)} .\n" for name in found if name != label]
-        w("".join(lines))
-        if nodes_out is not None:
-            nodes_out.write("".join(lines))
+    for disease, label, label_lines in diseases.labels():
+        node_lines.append("".join(label_lines))
         if collector is not None:
-            collector.set_subject_label(d_iri, label)
-        triples += len(lines)
-        alt_labels += len(lines) - 1
-    out.write("".join(rows))
+            collector.set_subject_label(disease.iri, label)
+        triples += len(label_lines)
+        alt_labels += len(label_lines) - 1
+    out.write("".join(lines))
+    if nodes_out is not None:
+        nodes_out.write("".join(node_lines))
     return AnnotationStats(
-        n, negated, counts, triples, version, zero, len(absent - seen_edges), alt_labels
+        n,
+        negated,
+        diseases.per_prefix,
+        triples,
+        version,
+        zero,
+        edges.absent_only(),
+        alt_labels,
+    )
+
+
+def _table_row(
+    a_iri: str,
+    d_iri: str,
+    phenotype: str,
+    fields: Sequence[str],
+    freq: _Frequency,
+    refs: _Terms,
+    modifiers: Mapping[str, _Terms],
+) -> AnnotationRow:
+    """The annotation table's row of an annotation node (:class:`AnnotationRow`)."""
+    _, _, qualifier, _, _, evidence, onset, _, sex, modifier, aspect = fields[:11]
+    return (
+        a_iri,
+        d_iri,
+        phenotype[1:-1],
+        qualifier == "NOT",
+        freq.value,
+        freq.term_iri,
+        obo_iri(onset) if onset else "",
+        sex,
+        evidence,
+        aspect,
+        modifiers[modifier].iris if modifier else (),
+        refs.iris,
     )
 
 
@@ -585,9 +750,7 @@ def genes_to_ntriples(
             if g not in genes:
                 genes.add(g)
                 node = f"{g} {_T} {gene_type} .\n{g} {_LABEL} {nt_literal(symbol)} .\n"
-                add(node)
-                if nodes_out is not None:
-                    nodes_out.write(node)
+                (add if nodes_out is None else nodes_out.write)(node)
                 triples += 2
             p = phenotypes.get(hpo_id)
             if p is None:

