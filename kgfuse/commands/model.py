@@ -211,13 +211,17 @@ def _check_diagnosis_launch(
     config: Path | None, overrides: list[str], kg: str | None, home: Path | None, nproc: int
 ) -> None:
     """What every process of ``kgfuse train --nproc N`` reads, checked once before torchrun
-    starts them: the config, the batch shared among them and the KG."""
+    starts them: the config, the batch shared among them, the text encoder's folder and the
+    KG."""
+    from encoders.text import encoder_folder
     from kg.knowledge_graph import KnowledgeGraph
     from train.config import load_config
     from train.distributed import check_batch_size
 
     settings = load_config(config, overrides)
     check_batch_size(settings.train.batch_size, nproc)
+    if settings.model.fusion != "kg_only":
+        encoder_folder(settings.model.encoder)
     if kg is None and settings.kg:  # the config's KG, as train_diagnosis opens it
         KnowledgeGraph.open(kg_location(settings.kg), home=home)
     else:
@@ -241,9 +245,11 @@ def _train_arguments(
     from kg.remote import is_endpoint
 
     args = ["train"] if task is None else ["train", "--task", task]
+    # --kg NAME of a home's KG as this process reads it: the children's working folder holds
+    # no folder NAME either, but their absolute path to it would no longer read as a name
     for flag, value in (
         ("--config", config),
-        ("--kg", kg),
+        ("--kg", None if kg is None else resolve_kg(kg, home)),
         ("--home", home),
         ("--output", output),
         ("--dev-cases", dev_cases),

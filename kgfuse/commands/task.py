@@ -87,14 +87,16 @@ def task_config(
 def check_task_launch(cfg: TaskConfig, nproc: int, home: Path | None) -> None:
     """What every process of ``kgfuse train --task ... --nproc N`` reads, checked once before
     torchrun starts them: the batch shared among them, the data files (read and validated as
-    training reads them) and the KG.
+    training reads them), the text encoder's folder and the KG.
 
     Raises:
         ValueError: a batch the processes cannot share, or a setting the task refuses.
         FileNotFoundError: a data file that is not there.
         train.task_data.TaskDataError: a bad data file (file:line).
+        encoders.text.EncoderNotFoundError: no text encoder in the configured folder.
         kg.errors.KGNotFoundError: no KG where the run would open it.
     """
+    from encoders.text import encoder_folder
     from kg.knowledge_graph import KnowledgeGraph
     from kg.remote import kg_location
     from kg.store import default_kg_path
@@ -104,6 +106,8 @@ def check_task_launch(cfg: TaskConfig, nproc: int, home: Path | None) -> None:
 
     check_batch_size(cfg.train.batch_size, nproc)
     check_task_config(cfg)
+    if cfg.model.fusion != "kg_only":
+        encoder_folder(cfg.model.encoder)
     assert cfg.data is not None  # check_task_config refused a run without
     load_task_data(cfg.task, cfg.data, cfg.valid)
     # the KG as the training opens it (train.task_training)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from encoders.text import (
     bf16_is_fast,
     bf16_is_native,
     default_encoder_path,
+    encoder_folder,
 )
 from tests.tiny_bert import write_tiny_bert
 
@@ -131,3 +133,31 @@ def test_bf16_is_native_on_amx_or_avx512_bf16_cpus(monkeypatch: pytest.MonkeyPat
         assert use_bf16("auto") is native  # training: bf16 wherever it is native
         assert use_bf16("bf16") and not use_bf16("fp32")
     assert text.bf16_is_native(torch.device("meta")) is False
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (None, "text encoder folder not found"),
+        ({}, "no Hugging Face model (config.json)"),
+        ({"config.json": "{}", "pytorch_model.bin": "pickle"}, "no model.safetensors"),
+    ],
+)
+def test_encoder_folder_names_what_is_missing(
+    tmp_path: Path, files: dict[str, str] | None, message: str
+) -> None:
+    folder = tmp_path / "encoder"
+    if files is not None:
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    with pytest.raises(EncoderNotFoundError, match=re.escape(message)) as caught:
+        encoder_folder(folder)
+    assert str(folder) in str(caught.value)
+
+
+def test_encoder_folder_accepts_a_model_and_defaults_to_minilm(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "model-00001-of-00002.safetensors").write_bytes(b"")  # sharded weights
+    assert encoder_folder(tmp_path) == tmp_path
+    assert encoder_folder(None) == default_encoder_path()

@@ -11,6 +11,7 @@ import pytest
 
 import fusion.retrieval
 from encoders.text import EncoderNotFoundError, TextEncoder, TextEncoderConfig
+from fusion.model import load_text_encoder
 from fusion.pipeline import Diagnoser, load_model_facts, load_model_meta
 
 _FACTS_MODEL = SimpleNamespace(config=SimpleNamespace(uses_facts=True, fact_dim=8))
@@ -56,3 +57,9 @@ def test_a_text_encoder_folder_of_pickled_weights_is_refused(tmp_path: Path) -> 
     (tmp_path / "pytorch_model.bin").write_bytes(b"\x80\x04not read")
     with pytest.raises(EncoderNotFoundError, match="no model.safetensors"):
         TextEncoder(TextEncoderConfig(model_path=str(tmp_path)))
+
+
+def test_the_fused_models_encoder_loader_names_a_missing_folder(tmp_path: Path) -> None:
+    """transformers' own error for a missing folder speaks of a hub repo id."""
+    with pytest.raises(EncoderNotFoundError, match="text encoder folder not found"):
+        load_text_encoder(tmp_path / "gone")

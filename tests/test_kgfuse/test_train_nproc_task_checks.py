@@ -104,6 +104,13 @@ def test_a_missing_kg_is_refused_before_torchrun(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_launch")
+def test_a_missing_text_encoder_is_refused_before_torchrun(tmp_path: Path, legal_kg: Path) -> None:
+    args = ["--kg", legal_kg, "--set", f"model.encoder={tmp_path / 'no-encoder'}"]
+    result = _task("text-classification", TRAIN, tmp_path, *args)
+    _one_error(result, "text encoder folder not found", "no-encoder")
+
+
+@pytest.mark.usefixtures("no_launch")
 def test_a_batch_the_processes_cannot_share_is_refused(tmp_path: Path, legal_kg: Path) -> None:
     args = ["--kg", legal_kg, "--set", "train.batch_size=7"]
     _one_error(_task("text-classification", TRAIN, tmp_path, *args), "train.batch_size=7")

@@ -166,6 +166,40 @@ def test_train_nproc_runs_the_same_command_under_torchrun(
     assert calls[-1][2] == ["train", "--task", "text-classification", "--data", str(data.resolve())]
 
 
+def test_train_nproc_passes_a_home_kg_named_by_its_name_as_its_folder(
+    monkeypatch, tmp_path: Path, mini_hpo_home: Path
+) -> None:
+    """--kg hpo names <home>/kgs/hpo where no folder hpo is here: the processes get that
+    folder (the working folder's hpo, which is not there, failed in every process)."""
+    calls = []
+    monkeypatch.setattr(
+        distributed_module, "launch", lambda n, module, args: calls.append((n, module, args)) or 0
+    )
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "--nproc", "2", "--home", str(mini_hpo_home), "--kg", "hpo", "-q"]
+    result = CliRunner().invoke(app, [*args, "--set", "train.epochs=1"])
+    assert result.exit_code == 0, result.output
+    child = calls[-1][2]
+    assert child[child.index("--kg") + 1] == str((mini_hpo_home / "kgs" / "hpo").resolve())
+
+
+def test_train_nproc_refuses_a_missing_text_encoder_before_torchrun(
+    monkeypatch, tmp_path: Path, mini_hpo_home: Path
+) -> None:
+    def launch(*args: object) -> int:
+        raise AssertionError("torchrun was started")
+
+    monkeypatch.setattr(distributed_module, "launch", launch)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    missing = tmp_path / "no-encoder"
+    args = ["train", "--nproc", "2", "--home", str(mini_hpo_home), "-q"]
+    result = CliRunner().invoke(app, [*args, "--set", f"model.encoder={missing}"])
+    assert result.exit_code == 2, result.output
+    assert "text encoder folder not found" in result.output
+    assert "Traceback" not in result.output
+
+
 def _cli(home: Path, output: Path) -> list[str]:
     args = ["train", "--home", str(home), "--kg", str(home / "kgs" / "hpo"), "-o", str(output)]
     for item in TINY_DIAGNOSIS:
