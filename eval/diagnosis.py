@@ -569,6 +569,10 @@ class EvalReport:
         ratios: ranker -> mode -> subset -> top-1 over the reference's (:func:`top1_ratio`).
         present_only: rankers that ignore excluded findings (not run on them).
         no_pmid: ``[num_cases]`` bool, the case cites no PMID (its leakage is not checked).
+        case_warnings: what went wrong reading each case (:attr:`Case.warnings`).
+        no_present: ``[num_cases]`` bool, no present finding of the case was recognised
+            (``kgfuse diagnose`` refuses such a record; here it is ranked and counted).
+        no_diagnosis: ``[num_cases]`` bool, the case has no diagnosis (counted as a miss).
     """
 
     case_ids: list[str]
@@ -584,6 +588,9 @@ class EvalReport:
     ratios: dict[str, dict[str, dict[str, MetricCI]]] = field(default_factory=dict)
     present_only: list[str] = field(default_factory=list)
     no_pmid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    case_warnings: list[tuple[str, ...]] = field(default_factory=list)
+    no_present: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    no_diagnosis: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def ranks(self) -> dict[str, dict[str, np.ndarray]]:
@@ -602,6 +609,28 @@ class EvalReport:
             return 0
         return int((self.subsets["covered"] & self.no_pmid).sum())
 
+    @property
+    def case_counts(self) -> dict[str, int]:
+        """How many cases had warnings while read, have no present finding recognised, and
+        have no diagnosis (the counts the report gives beside its figures)."""
+        return {
+            "cases_with_warnings": sum(1 for w in self.case_warnings if w),
+            "cases_without_present_findings": int(np.sum(self.no_present)),
+            "cases_without_diagnoses": int(np.sum(self.no_diagnosis)),
+        }
+
+    def _case_notes(self, i: int) -> dict[str, Any]:
+        """What the report says of case ``i`` beside its ranks, only where there is
+        something to say (its warnings, no present finding, no diagnosis)."""
+        notes: dict[str, Any] = {}
+        if i < len(self.case_warnings) and self.case_warnings[i]:
+            notes["warnings"] = list(self.case_warnings[i])
+        if i < len(self.no_present) and self.no_present[i]:
+            notes["no_present_findings"] = True
+        if i < len(self.no_diagnosis) and self.no_diagnosis[i]:
+            notes["no_diagnosis"] = True
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with per-case expected ranks and tie counts (``null`` for
         unranked diagnoses and undefined figures)."""
@@ -612,6 +641,7 @@ class EvalReport:
             "ties": TIES_NOTE,
             "subset_sizes": {k: int(v.sum()) for k, v in self.subsets.items()},
             "covered_without_pmid": self.unchecked,
+            **self.case_counts,
             "ignores_excluded_findings": list(self.present_only),
             "metrics": {
                 r: {m: {s: v.to_dict() for s, v in by_s.items()} for m, by_s in by_m.items()}
@@ -636,6 +666,7 @@ class EvalReport:
                     **({"disease": self.groups[i]} if self.groups else {}),
                     **{s: bool(mask[i]) for s, mask in self.subsets.items()},
                     **({"no_pmid": bool(self.no_pmid[i])} if len(self.no_pmid) else {}),
+                    **self._case_notes(i),
                     "ranks": {
                         r: {m: float(v[i]) for m, v in by_m.items()} for r, by_m in ranks.items()
                     },
@@ -687,6 +718,7 @@ class EvalReport:
                 f"{self.unchecked:,} covered case(s) cite no PMID: their leakage cannot be "
                 "checked, so they are not counted as leakage-free.",
             ]
+        lines += self._case_lines()
         if self.calibration:
             lines += self._calibration_lines()
         return "\n".join(lines) + "\n"
@@ -720,6 +752,40 @@ class EvalReport:
                     )
                 lines.append(f"| {ranker} | {label} | " + " | ".join(cells) + " |")
         return lines
+
+    def _case_lines(self) -> list[str]:
+        """How many cases had warnings while read (always, when the report knows), and the
+        cases without a present finding or a diagnosis (when there are any), the first
+        ones named."""
+        lines = []
+        counts = self.case_counts
+        if len(self.case_warnings) == len(self.case_ids):
+            lines += [
+                "",
+                f"{counts['cases_with_warnings']:,} of {len(self.case_ids):,} case(s) had "
+                "warnings while read (unknown or replaced ids, ages not read ...): see each "
+                'case\'s "warnings" in diagnosis.json.',
+            ]
+        if counts["cases_without_present_findings"]:
+            lines += [
+                "",
+                f"{counts['cases_without_present_findings']:,} case(s) have no present finding "
+                "recognised (`kgfuse diagnose` refuses such a record); they are ranked and "
+                f"counted here as the rankers rank them: {self._named(self.no_present)}.",
+            ]
+        if counts["cases_without_diagnoses"]:
+            lines += [
+                "",
+                f"{counts['cases_without_diagnoses']:,} case(s) have no diagnosis and count as "
+                f"misses: {self._named(self.no_diagnosis)}.",
+            ]
+        return lines
+
+    def _named(self, mask: np.ndarray) -> str:
+        """The ids of the cases of ``mask``, the first :data:`NAMED_CASES` of them."""
+        ids = [self.case_ids[i] or "(no id)" for i in np.flatnonzero(mask)]
+        more = f" and {len(ids) - NAMED_CASES:,} more" if len(ids) > NAMED_CASES else ""
+        return ", ".join(ids[:NAMED_CASES]) + more
 
     def _calibration_lines(self) -> list[str]:
         """The calibration table of the rankers that give probabilities."""
@@ -784,6 +850,9 @@ class EvalReport:
         return paths
 
 
+#: Cases the Markdown names of those without a present finding or a diagnosis (the JSON
+#: flags every one).
+NAMED_CASES = 10
 #: How the report counts ties (in the Markdown and the JSON).
 TIES_NOTE = (
     "Ties count as their expectation under a uniformly random tie-break: with b candidates "
@@ -850,6 +919,7 @@ def evaluate_rankers(
     progress: bool = False,
     reference: str | None = None,
     candidates: Iterable[str] | None = None,
+    no_present: Sequence[bool] | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
@@ -868,16 +938,21 @@ def evaluate_rankers(
             Resnik baseline). (default: ``None``, no ratios)
         candidates: the diseases the baselines rank, for the covered subset (default: every
             annotated subject).
+        no_present: per case, no present finding of it was recognised (``kgfuse diagnose``
+            refuses such a record), reported and counted as ranked (default: the case has
+            no present term).
 
     Returns:
-        The report.
+        The report (with each case's warnings, and which cases have no present finding or
+        no diagnosis: reported, counted as they rank).
 
     Raises:
         ValueError: no case; an unknown mode, or a reference that is not among the rankers;
-            fewer than 1 resample (checked before any case is ranked); a NaN score (naming
-            the ranker and the case).
+            fewer than 1 resample, or ``no_present`` of another length than ``cases``
+            (checked before any case is ranked); a NaN score (naming the ranker and the case).
     """
     _check_arguments(cases, rankers, modes, n_resamples, reference)
+    unrecognised = _case_flags(cases, no_present)
     subsets = case_subsets(cases, annotations, candidates)
     views = _mode_views(cases)
     present_only = [n for n, r in rankers.items() if isinstance(r, PresentOnlyRanker)]
@@ -915,6 +990,9 @@ def evaluate_rankers(
         ratios=ratios,
         present_only=present_only,
         no_pmid=np.array([not c.pmids for c in cases], dtype=bool),
+        case_warnings=[tuple(c.warnings) for c in cases],
+        no_present=unrecognised,
+        no_diagnosis=np.array([not c.diseases for c in cases], dtype=bool),
     )
     if out_dir is not None:
         report.save(Path(out_dir))
@@ -943,6 +1021,20 @@ def _check_arguments(
             f"reference {reference!r} ranks present terms only, and the modes {list(modes)} "
             "leave them out: add 'present' to the modes or choose another reference"
         )
+
+
+def _case_flags(cases: Sequence[Case], no_present: Sequence[bool] | None) -> np.ndarray:
+    """``no_present`` as a bool array over ``cases`` (default: the case has no present term).
+
+    Raises:
+        ValueError: ``no_present`` of another length than ``cases``.
+    """
+    if no_present is None:
+        return np.array([not c.present for c in cases], dtype=bool)
+    flags = np.asarray(no_present, dtype=bool).ravel()
+    if len(flags) != len(cases):
+        raise ValueError(f"{len(flags)} no-present-finding flags for {len(cases)} cases")
+    return flags
 
 
 def _mode_views(cases: Sequence[Case]) -> dict[str, list[Case]]:

@@ -970,18 +970,34 @@ class Diagnoser:
         self, prepared: PreparedPatient, batch: dict[str, Any], read: int, total: int
     ) -> str:
         """What the model's text window left out: of a given text, its tokens; of a text
-        rendered from structured findings, the findings (the user wrote no text)."""
+        rendered from structured findings, the findings (the user wrote no text). Where the
+        findings past the window still count depends on the prior: its excluded weight
+        (0: excluded findings count only in the text the model reads)."""
+        excluded_count = self.builder.likelihood.config.excluded_weight > 0
         if not prepared.rendered:
             return (
                 f"the text is {total} tokens long and the model read the first {read} "
-                "(its max_length): the findings after that count in the prior and the "
-                "retrieved facts, not in the text the model reads"
+                "(its max_length): "
+                + (
+                    "the findings after that count in the prior and the retrieved facts"
+                    if excluded_count
+                    else "the present findings after that count in the prior and the "
+                    "retrieved facts, the excluded ones nowhere (this model's prior leaves "
+                    "excluded findings out)"
+                )
+                + ", not in the text the model reads"
             )
         held = int((batch["entity_tokens"][0].sum(-1) > 0).sum())  # the tokens read of each
         return (
             f"the model's text window ({read} tokens) held {held} of the "
-            f"{len(prepared.findings)} findings given (present ones first): every finding "
-            "counts in the prior, and every present one in the retrieved facts"
+            f"{len(prepared.findings)} findings given (present ones first): "
+            + (
+                "every finding counts in the prior, and every present one in the retrieved facts"
+                if excluded_count
+                else "every present one counts in the prior and the retrieved facts, an "
+                "excluded one only where the window holds it (this model's prior leaves "
+                "excluded findings out)"
+            )
         )
 
     @torch.no_grad()

@@ -22,12 +22,13 @@ from eval.diagnosis import (
     likelihood_ranker,
     resnik_ranker,
 )
-from fusion.pipeline import Diagnoser, DiagnosisResult, patient_findings
+from fusion.pipeline import PHENOTYPIC_ABNORMALITY, Diagnoser, DiagnosisResult, patient_findings
 from fusion.shortlist import (
     RankingSettings,
     fill_values,
     tiered_keys,
 )
+from kg.hierarchy import TermHierarchy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
@@ -83,6 +84,9 @@ def model_ranker(
     """A ranker over every candidate of a trained model (text when the case has it), in the
     diagnoser's order: the lead of its shortlist re-ranked by the model, the pool by the
     prior plus the similarity, then the prior's order (:mod:`fusion.shortlist`).
+    It is run on present + excluded terms too, whatever its prior's excluded weight: the
+    excluded findings reach the model in the text rendered from the findings ("Absent:
+    ...") and as its linked concepts (a kg_only model pools them all), not only in the prior.
     ``onset``: give the model the case's onset class when it has one, or the one its text
     states (:func:`encoders.onset_text.read_onset`); ``probabilities``: return a
     :class:`eval.diagnosis.ProbableRanking` (the probability of the first disease and of the
@@ -139,6 +143,32 @@ def link_text_cases(
     return out
 
 
+def has_present_finding(case: Case, hierarchy: TermHierarchy) -> bool:
+    """Whether ``kgfuse diagnose`` would recognise a present finding in the case (it refuses
+    a record without one): a linked present finding of its text, or a present term inside
+    *Phenotypic abnormality* (the diagnoser skips the terms outside it, as
+    :meth:`fusion.pipeline.PatientInputBuilder.resolve` does) when the KG has that term."""
+    if case.text:
+        return bool(case.present)
+    root = hierarchy.resolve(PHENOTYPIC_ABNORMALITY)
+    return any(
+        root is None or iri == root or root in hierarchy.ancestors(iri)
+        for iri in case.present
+        if iri in hierarchy
+    )
+
+
+def case_counts(cases: Sequence[Case], no_present: Sequence[bool]) -> dict[str, int]:
+    """The counts an evaluation's config records of its cases: those with warnings from
+    their reading, those without a present finding recognised (``no_present``) and those
+    without a diagnosis."""
+    return {
+        "cases_with_warnings": sum(1 for c in cases if c.warnings),
+        "cases_without_present_findings": sum(bool(f) for f in no_present),
+        "cases_without_diagnoses": sum(1 for c in cases if not c.diseases),
+    }
+
+
 def evaluate_diagnosis(
     kg: KnowledgeGraph,
     cases_path: Path,
@@ -156,6 +186,11 @@ def evaluate_diagnosis(
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
     the case's onset class when it has one, and again without it).
+
+    Every case read is ranked and counted (none is skipped: a bad record stops the reading);
+    the report gives each case's warnings, and names the cases without a present finding
+    recognised (which ``kgfuse diagnose`` refuses) and those without a diagnosis (misses),
+    with their counts in its config.
 
     Args:
         kg: the KG the models were trained on.
@@ -184,6 +219,7 @@ def evaluate_diagnosis(
 
         cases = random.Random(SAMPLE_SEED).sample(cases, sample)
     cases = link_text_cases(cases, kg, measurements=measurements)
+    no_present = [not has_present_finding(c, kg.hierarchy) for c in cases]
     subjects = candidate_subjects(kg, candidates)
     likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
     rankers: dict[str, Ranker] = {
@@ -207,6 +243,7 @@ def evaluate_diagnosis(
         "lead": ranking.lead,
         "pool": ranking.pool,
         "measurements": measurements,
+        **case_counts(cases, no_present),
         "models": {},
     }
     linker = default_linker(kg, measurements=measurements)
@@ -243,6 +280,7 @@ def evaluate_diagnosis(
         progress=progress,
         reference="Resnik one-sided",
         candidates=subjects,
+        no_present=no_present,
     )
     report.save(out_dir)
     return report

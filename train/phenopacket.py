@@ -12,7 +12,9 @@ Formats:
 * a phenopacket v2 JSON document (``phenotypicFeatures[].type.id`` / ``.excluded`` /
   ``.onset``, ``subject.sex`` / ``.timeAtLastEncounter``, ``diseases[]`` (and their
   ``onset``) and
-  ``interpretations[].diagnosis.disease``, ``metaData.externalReferences[]`` PMIDs), its
+  ``interpretations[].diagnosis.disease`` (not of an interpretation whose
+  ``progressStatus`` is ``UNSOLVED``: reported in ``Case.warnings``),
+  ``metaData.externalReferences[]`` PMIDs), its
   fields under their JSON (``timeAtLastEncounter``) or protobuf names
   (``time_at_last_encounter``), as protobuf's JSON parsers read them; a field of the wrong
   type is refused naming its path, a value that cannot be read (an unknown sex, a malformed
@@ -29,7 +31,8 @@ Formats:
   it often names the diagnosis).
 
 A case that states no onset of its disease takes the earliest onset of its present features,
-and says so in ``Case.warnings``.
+and says so in ``Case.warnings``; so does a term given as both present and excluded (counted
+as present), and a case whose id an earlier case of the same file or folder has.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -629,6 +633,17 @@ class _TermResolver:
         return iri, False
 
 
+def _not_also_present(
+    excluded: list[tuple[str, str]], present: set[str], warnings: list[str]
+) -> list[tuple[str, str]]:
+    """The excluded ``(id as written, IRI)`` pairs whose term is not also present; a term
+    given as both is counted as present, and named in ``warnings``."""
+    both = sorted(term for term, iri in excluded if iri in present)
+    if both:
+        warnings.append(f"both present and excluded, counted as present: {', '.join(both)}")
+    return [(term, iri) for term, iri in excluded if iri not in present]
+
+
 def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for d in ids:
@@ -797,6 +812,20 @@ def _unread_sections(data: Mapping[str, Any], subject: Mapping[str, Any]) -> str
     )
 
 
+#: ``Interpretation.progressStatus`` of a case the curators did not solve: its number in
+#: the phenopacket schema's ``ProgressStatus`` enum, which protobuf's JSON mapping accepts.
+_UNSOLVED = ("UNSOLVED", 4)
+
+
+def _unsolved(interpretation: Mapping[str, Any], path: str) -> bool:
+    """Whether an interpretation's ``progressStatus`` is ``UNSOLVED`` (by name, in any case,
+    or by number): its disease is a candidate the curators did not confirm."""
+    status, _ = _field(interpretation, "progressStatus", path)
+    if isinstance(status, str):
+        return status.strip().upper() == _UNSOLVED[0]
+    return isinstance(status, int) and not isinstance(status, bool) and status == _UNSOLVED[1]
+
+
 def _plausible_age(years: float | None, path: str, warnings: list[str]) -> float | None:
     """``years`` when it is a patient's age (0 to :data:`MAX_AGE_YEARS`), else None, reported
     in ``warnings``: the age only feeds the rules' checks, the case is read without it."""
@@ -850,11 +879,7 @@ def _case(
                 pmids.append(ref_id)
     present = resolve.pairs(present_ids, present_labels)
     counted = {iri for _, iri in present}
-    excluded = resolve.pairs(excluded_ids, excluded_labels)
-    both = sorted(term for term, iri in excluded if iri in counted)
-    if both:
-        warnings.append(f"both present and excluded, counted as present: {', '.join(both)}")
-    excluded = [(term, iri) for term, iri in excluded if iri not in counted]
+    excluded = _not_also_present(resolve.pairs(excluded_ids, excluded_labels), counted, warnings)
     disease_ids: list[str] = []
     onsets: list[str] = []
     unread: list[str] = []  # onsets of a kind not read (a timestamp, an interval)
@@ -876,7 +901,11 @@ def _case(
         diagnosis, at = _field(interpretation, "diagnosis", path)
         disease, at = _field(_object(diagnosis, at), "disease", at)
         disease_id = _string(_object(disease, at).get("id"), f"{at}.id")
-        if disease_id:
+        if disease_id and _unsolved(interpretation, path):
+            warnings.append(
+                f"{path} is UNSOLVED: its disease {disease_id} is not read as the diagnosis"
+            )
+        elif disease_id:
             disease_ids.append(disease_id)
     meta, at = _field(data, "metaData", "")
     for path, reference in _objects(*_field(_object(meta, at), "externalReferences", at)):
@@ -1034,11 +1063,9 @@ def case_from_dev_row(
     resolve = _TermResolver(hierarchy, as_written=as_written, read_label=read_label)
     present = resolve.pairs(present_ids, _labels(row, "present_labels"))
     counted = {iri for _, iri in present}
-    excluded = [
-        (term, iri)
-        for term, iri in resolve.pairs(excluded_ids, _labels(row, "excluded_labels"))
-        if iri not in counted
-    ]
+    excluded = _not_also_present(
+        resolve.pairs(excluded_ids, _labels(row, "excluded_labels")), counted, resolve.warnings
+    )
     # "HP:0003593|Infantile onset" or "P2Y"; the first one that reads, as a phenopacket's
     onset = None
     for value in onset_values or []:
@@ -1252,6 +1279,7 @@ def iter_cases(
 ) -> Iterator[Case]:
     """Cases of a file or folder, one at a time (see :func:`read_cases`)."""
     path = Path(path)
+    first_at: dict[str, str] = {}  # case id -> where the first case of that id is
     for file in case_files(path) if path.is_dir() else [path]:
         for line, item, value in json_values(file, _loads):
             where = _where(file, line, item)
@@ -1261,9 +1289,23 @@ def iter_cases(
             if isinstance(value, ValueError):
                 raise CaseFormatError(f"{where}: not valid JSON ({value})") from None
             try:
-                yield _case_from_any(value, hierarchy, read_label)
+                case = _case_from_any(value, hierarchy, read_label)
             except CaseFormatError as err:
                 raise CaseFormatError(f"{where}: {err}") from None
+            yield _noted_repeat(case, _where(Path(file.name), line, item), first_at)
+
+
+def _noted_repeat(case: Case, where: str, first_at: dict[str, str]) -> Case:
+    """``case``, with a warning naming its id when an earlier case of the same read has it
+    (``first_at``: id -> where the first such case is, updated); a case without an id is
+    left as it is."""
+    if not case.id:
+        return case
+    if case.id not in first_at:
+        first_at[case.id] = where
+        return case
+    note = f"case id {case.id!r} is also the id of an earlier case ({first_at[case.id]})"
+    return replace(case, warnings=(*case.warnings, note))
 
 
 def read_cases(
@@ -1273,7 +1315,8 @@ def read_cases(
     (``*.json``, sorted), or a JSON-lines file (:func:`json_values`).
 
     Each case may be a phenopacket, a ``ppkt_dev`` row or a vignette row (detected per
-    case). Warnings about ids are kept on each case and summarised in the log.
+    case). Warnings about ids are kept on each case and summarised in the log; a case whose
+    id an earlier case has is read, and warned about. No record is skipped.
 
     Args:
         path: the file or folder.

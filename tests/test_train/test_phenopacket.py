@@ -183,7 +183,10 @@ def test_dev_row_and_vignette_rows(hierarchy) -> None:
     assert case.sex == "MALE" and case.age_years == 3.0
     assert case.diseases == (to_iri("OMIM:154700"),)
     assert case.pmids == ("https://pubmed.ncbi.nlm.nih.gov/1",)
-    assert case.warnings == ("HP:0000000: unknown or obsolete term; skipped",)
+    assert case.warnings == (
+        "HP:0000000: unknown or obsolete term; skipped",
+        "both present and excluded, counted as present: HP:0001166",
+    )
     vignette = case_from_vignette(
         {
             "id": "v",
