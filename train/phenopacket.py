@@ -54,6 +54,7 @@ from kg.hierarchy import TermHierarchy
 from kg.namespaces import compress, to_iri
 from kg.rules.onset import (
     ANTENATAL_ONSET,
+    ONSET_ROOT,
     ONSET_YEARS,
     is_onset_class,
     not_an_onset_class,
@@ -445,6 +446,10 @@ def _time_years(time: _Time | None, warnings: list[str]) -> float | None:
     return None
 
 
+#: How an ISO 8601 age starts (``P2Y``, ``PT5H``): what :func:`onset_of` reads as an age.
+_AGE_FORM = re.compile(r"P[\dT]")
+
+
 def onset_of(value: str) -> str:
     """An onset as stated: an ISO 8601 age (``P2Y``) becomes the IRI of its onset class, a
     gestational age (``GA:33w0d``) antenatal onset; any other text (a term id) is returned as
@@ -455,7 +460,7 @@ def onset_of(value: str) -> str:
     """
     if value.upper().startswith("GA:"):
         return ANTENATAL_ONSET
-    if not value.startswith("P"):
+    if not _AGE_FORM.match(value):  # "Pediatric onset" is no age
         return value
     years = parse_iso8601_age(value)
     if years is None:
@@ -568,6 +573,14 @@ class _TermResolver:
             return None
         if onset != value:  # an age: its class
             return onset
+        try:
+            to_iri(value)
+        except ValueError:  # a name without its id ("Infantile onset")
+            self.warnings.append(
+                f"onset {value!r} is neither an onset class id (such as HP:0003593), an ISO "
+                "8601 age (P2Y) nor a gestational age (GA:33w0d); skipped"
+            )
+            return None
         iri = self.one(value)
         if (
             iri is not None
@@ -1066,18 +1079,14 @@ def case_from_dev_row(
     excluded = _not_also_present(
         resolve.pairs(excluded_ids, _labels(row, "excluded_labels")), counted, resolve.warnings
     )
-    # "HP:0003593|Infantile onset" or "P2Y"; the first one that reads, as a phenopacket's
-    onset = None
-    for value in onset_values or []:
-        onset = resolve.onset(str(value).split("|", 1)[0]) if value else None
-        if onset is not None:
-            break
+    # "HP:0003593|Infantile onset" or "P2Y"; the first one that reads, as a phenopacket's,
+    # past a bare "Onset" (the root class, which says nothing) when a narrower one follows
+    read = (resolve.onset(str(v).split("|", 1)[0]) for v in onset_values or [] if v)
+    onsets = [o for o in read if o is not None]
+    onset = next((o for o in onsets if not _is_onset_root(o)), onsets[0] if onsets else None)
     if onset is None and feature_onsets:
-        absent = {t.strip() for t in excluded_ids}
         onset = resolve.earliest_onset(
-            (term, value.split("|", 1)[0])
-            for term, value in feature_onsets.items()
-            if value and term.strip() not in absent
+            _present_feature_onsets(feature_onsets, present_ids, resolve.warnings)
         )
     warnings = resolve.warnings
     sex = _sex(sex, "sex", warnings)
@@ -1093,6 +1102,37 @@ def case_from_dev_row(
         pmids=_pmid_iris(pmids),
         warnings=tuple(warnings),
     )
+
+
+def _is_onset_root(onset: str) -> bool:
+    """Whether an onset read from a case is *Onset* itself (``HP:0003674``, as an IRI or as
+    written), the root class that any onset agrees with."""
+    try:
+        return to_iri(onset) == ONSET_ROOT
+    except ValueError:
+        return False
+
+
+def _present_feature_onsets(
+    feature_onsets: Mapping[str, str | None], present_ids: Sequence[str], warnings: list[str]
+) -> list[tuple[str, str]]:
+    """The ``(feature id, onset id or age)`` of a row's ``feature_onsets`` whose feature is a
+    present finding of the row (as written); the others (an excluded finding, a term the row
+    does not list) are named in ``warnings``: the onset of a feature the patient lacks is not
+    the patient's."""
+    present = {t.strip() for t in present_ids}
+    kept: list[tuple[str, str]] = []
+    for term, value in feature_onsets.items():
+        if not value:
+            continue
+        if term.strip() in present:
+            kept.append((term, value.split("|", 1)[0]))
+        else:
+            warnings.append(
+                f"feature_onsets names {term}, which is not a present finding of the case; "
+                "its onset is not read"
+            )
+    return kept
 
 
 def _labels(row: Mapping[str, Any], key: str) -> list[str | None] | None:
@@ -1298,9 +1338,10 @@ def iter_cases(
 def _noted_repeat(case: Case, where: str, first_at: dict[str, str]) -> Case:
     """``case``, with a warning naming its id when an earlier case of the same read has it
     (``first_at``: id -> where the first such case is, updated); a case without an id is
-    left as it is."""
+    named by its place (``cases.jsonl:3``), so that reports and per-case flags tell such
+    cases apart."""
     if not case.id:
-        return case
+        return replace(case, id=where)
     if case.id not in first_at:
         first_at[case.id] = where
         return case

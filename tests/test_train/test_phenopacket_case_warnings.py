@@ -72,7 +72,8 @@ def test_a_repeated_case_id_is_warned_about_on_the_later_case(tmp_path: Path) ->
         {"present_hpo": [ARACHNODACTYLY]},
     ]
     cases = read_cases(_write_lines(tmp_path / "cases.jsonl", rows))
-    assert [c.id for c in cases] == ["a", "b", "a", "", ""]  # every case is still read
+    # every case is still read; one without an id is named by its place
+    assert [c.id for c in cases] == ["a", "b", "a", "cases.jsonl:4", "cases.jsonl:5"]
     assert [c.warnings for c in cases] == [
         (),
         (),
