@@ -47,6 +47,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
@@ -55,8 +56,10 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma
 
+from eval.rank_journal import JournalBusyError, RankedCase, RankJournal, journal_key
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
+from kg.locks import exclusive_lock
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 
@@ -920,6 +923,7 @@ def evaluate_rankers(
     reference: str | None = None,
     candidates: Iterable[str] | None = None,
     no_present: Sequence[bool] | None = None,
+    journal: Path | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
@@ -941,6 +945,11 @@ def evaluate_rankers(
         no_present: per case, no present finding of it was recognised (``kgfuse diagnose``
             refuses such a record), reported and counted as ranked (default: the case has
             no present term).
+        journal: a folder where each ranked case is noted as it is ranked
+            (:mod:`eval.rank_journal`), so that a run stopped halfway and started again
+            with the same folder, ``config``, rankers and cases ranks only the cases not
+            noted yet; held by a lock while the cases are ranked (default: no journal).
+            ``config`` must then name what identifies each ranker (a model's files).
 
     Returns:
         The report (with each case's warnings, and which cases have no present finding or
@@ -950,6 +959,7 @@ def evaluate_rankers(
         ValueError: no case; an unknown mode, or a reference that is not among the rankers;
             fewer than 1 resample, or ``no_present`` of another length than ``cases``
             (checked before any case is ranked); a NaN score (naming the ranker and the case).
+        JournalBusyError: another evaluation holds the ``journal`` folder.
     """
     _check_arguments(cases, rankers, modes, n_resamples, reference)
     unrecognised = _case_flags(cases, no_present)
@@ -960,17 +970,29 @@ def evaluate_rankers(
     latency: dict[str, dict[str, float]] = {}
     # ranker -> [cases, 2]: probability of the first disease and of the truth (present terms)
     probabilities: dict[str, np.ndarray] = {}
-    for name, ranker in rankers.items():
-        positions[name], latency[name] = {}, {}
-        for mode in modes:
-            if mode != "present" and name in present_only:
-                continue
-            ranked = _rank_cases(
-                name, ranker, mode, views[mode], progress=progress, noted=probabilities.get(name)
-            )
-            positions[name][mode], latency[name][mode] = ranked.positions, ranked.latency_ms
-            if ranked.probabilities is not None:
-                probabilities[name] = ranked.probabilities
+    with _journal_lock(journal):
+        for name, ranker in rankers.items():
+            positions[name], latency[name] = {}, {}
+            for mode in modes:
+                if mode != "present" and name in present_only:
+                    continue
+                notes = None
+                if journal is not None:
+                    key = journal_key(config, name, mode, views[mode])
+                    ids = [c.id for c in cases]
+                    notes = RankJournal(journal, key, ids, label=f"{name} ({mode})")
+                ranked = _rank_cases(
+                    name,
+                    ranker,
+                    mode,
+                    views[mode],
+                    progress=progress,
+                    noted=probabilities.get(name),
+                    journal=notes,
+                )
+                positions[name][mode], latency[name][mode] = ranked.positions, ranked.latency_ms
+                if ranked.probabilities is not None:
+                    probabilities[name] = ranked.probabilities
     groups = np.asarray(case_groups(cases))
     bootstrap = {"n_resamples": n_resamples, "seed": seed}
     ratios = _top1_ratios(positions, reference, subsets, groups, **bootstrap)
@@ -1061,6 +1083,21 @@ class _Ranked:
     probabilities: np.ndarray | None
 
 
+def _journal_lock(folder: Path | None) -> AbstractContextManager[None]:
+    """The lock of a journal folder (made when missing): one evaluation at a time."""
+    if folder is None:
+        return nullcontext()
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def busy(holder: str) -> Exception:
+        return JournalBusyError(
+            f"another evaluation (process {holder}) is writing to {folder}: wait for it to "
+            "finish, or give another report folder"
+        )
+
+    return exclusive_lock(folder / ".lock", busy)
+
+
 def _rank_cases(
     name: str,
     ranker: Ranker,
@@ -1069,31 +1106,50 @@ def _rank_cases(
     *,
     progress: bool,
     noted: np.ndarray | None = None,
+    journal: RankJournal | None = None,
 ) -> _Ranked:
-    """Rank every case with one ranker in one mode (``noted``: probabilities kept so far)."""
-    better = np.empty(len(cases))
-    tied = np.empty(len(cases))
-    seconds = np.empty(len(cases))
-    items: Iterable[Case] = cases
-    if progress:
-        from tqdm.auto import tqdm
+    """Rank every case with one ranker in one mode (``noted``: probabilities kept so far;
+    ``journal``: the cases ranked before are read from it, and each case ranked now is noted
+    in it)."""
+    with journal or nullcontext():
+        done = journal.done if journal is not None else []
+        better = np.empty(len(cases))
+        tied = np.empty(len(cases))
+        seconds = np.empty(len(cases))
+        for i, before in enumerate(done):
+            better[i], tied[i], seconds[i] = before.better, before.tied, before.seconds
+            if mode == "present" and before.probabilities is not None:
+                if noted is None:
+                    noted = np.full((len(cases), 2), np.nan)
+                noted[i] = before.probabilities
+        start = len(done)
+        items: Iterable[Case] = cases[start:]
+        if progress:
+            from tqdm.auto import tqdm
 
-        items = tqdm(items, desc=f"{name} ({mode})", leave=False)
-    for i, case in enumerate(items):
-        t0 = time.perf_counter()
-        ranking = ranker(case)
-        seconds[i] = time.perf_counter() - t0
-        try:
-            found = ranking_ties(ranking, case.diseases)
-        except ValueError as e:
-            raise ValueError(
-                f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
-            ) from e
-        better[i], tied[i] = found.better[0], found.tied[0]
-        if mode == "present" and isinstance(ranking, ProbableRanking):
-            if noted is None:
-                noted = np.full((len(cases), 2), np.nan)
-            noted[i] = (ranking.top1_probability, ranking.truth_probability)
+            items = tqdm(
+                items, desc=f"{name} ({mode})", leave=False, initial=start, total=len(cases)
+            )
+        for i, case in enumerate(items, start):
+            t0 = time.perf_counter()
+            ranking = ranker(case)
+            seconds[i] = time.perf_counter() - t0
+            try:
+                found = ranking_ties(ranking, case.diseases)
+            except ValueError as e:
+                raise ValueError(
+                    f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
+                ) from e
+            better[i], tied[i] = found.better[0], found.tied[0]
+            pair = None
+            if isinstance(ranking, ProbableRanking):
+                pair = (ranking.top1_probability, ranking.truth_probability)
+                if mode == "present":
+                    if noted is None:
+                        noted = np.full((len(cases), 2), np.nan)
+                    noted[i] = pair
+            if journal is not None:
+                journal.append(i, case.id, RankedCase(better[i], tied[i], seconds[i], pair))
     return _Ranked(TiedRanks(better, tied), float(np.median(seconds) * 1e3), noted)
 
 

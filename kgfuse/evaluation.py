@@ -8,6 +8,7 @@ the linked terms while the models read the text itself.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -32,6 +33,7 @@ from kg.hierarchy import TermHierarchy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
+from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
@@ -268,9 +270,12 @@ def evaluate_diagnosis(
         config["models"][name] = {
             "path": str(folder),
             "config_hash": diagnoser.meta.get("config_hash"),
+            "files_sha256": model_files_fingerprint(Path(folder))["sha256"],
             "precision": diagnoser.precision,
         }
     config["kg_fingerprint"] = kg.fingerprint
+    config["kgfuse_version"] = kgfuse_version()
+    journal = journal_folder(out_dir)
     report = evaluate_rankers(
         cases,
         rankers,
@@ -281,6 +286,25 @@ def evaluate_diagnosis(
         reference="Resnik one-sided",
         candidates=subjects,
         no_present=no_present,
+        journal=journal,
     )
     report.save(out_dir)
+    shutil.rmtree(journal, ignore_errors=True)  # the report holds every rank now
     return report
+
+
+def kgfuse_version() -> str:
+    """The installed kgfuse's version ("unknown" when run from a tree not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kgfuse")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def journal_folder(out_dir: Path) -> Path:
+    """Where an evaluation writing its report to ``out_dir`` notes each ranked case, so
+    that the same command started again after a stop resumes (:mod:`eval.rank_journal`);
+    removed once the report is saved."""
+    return Path(out_dir) / ".journal"

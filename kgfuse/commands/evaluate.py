@@ -32,6 +32,7 @@ from kgfuse.commands.common import (
     SimilarityWeightOption,
     check_output,
     console,
+    err_console,
     handle_errors,
     print_json,
     resolve_config,
@@ -253,7 +254,7 @@ def eval_diagnosis(
     against Resnik's. Ties count as their expectation under a random tie-break."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
-    from kgfuse.evaluation import evaluate_diagnosis
+    from kgfuse.evaluation import evaluate_diagnosis, journal_folder
     from train.phenopacket import iter_cases
 
     # every option and input checked before the KG or a model is loaded (--precision by
@@ -286,18 +287,33 @@ def eval_diagnosis(
     models = list(model) if model else []
     if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
         models = [default_model_dir(home)]
-    report = evaluate_diagnosis(
-        graph,
-        cases,
-        out,
-        models=models,
-        limit=limit,
-        sample=sample,
-        n_resamples=resamples,
-        ranking=ranking,
-        precision=precision,
-        measurements=measurements,
-    )
+    journal = journal_folder(out)
+    if journal.is_dir():
+        err_console.print(
+            f"resuming: cases an earlier run ranked with the same models, settings and cases "
+            f"are read back from {journal} (delete it to rank every case again)",
+            markup=False,
+        )
+    try:
+        report = evaluate_diagnosis(
+            graph,
+            cases,
+            out,
+            models=models,
+            limit=limit,
+            sample=sample,
+            n_resamples=resamples,
+            ranking=ranking,
+            precision=precision,
+            measurements=measurements,
+        )
+    except KeyboardInterrupt:
+        if journal.is_dir():
+            err_console.print(
+                f"the cases ranked so far are kept in {journal}: the same command resumes",
+                markup=False,
+            )
+        raise
     console.print(report.to_markdown())
     console.print(f"report written to {out}", markup=False)
 

@@ -182,3 +182,59 @@ def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
     posterior = 10.0 ** (prior - prior.max())
     np.testing.assert_allclose(found.probabilities, posterior / posterior.sum())
     assert [r.probability for r in result.ranking] == [found.probabilities[i] for i in order]
+
+
+def test_eval_diagnosis_stopped_halfway_resumes(
+    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eval.diagnosis as evaluation
+
+    rows = [
+        {"id": f"c{i}", "present_hpo": [term], "diseases": ["OMIM:154700"]}
+        for i, term in enumerate(["HP:0001166", "HP:0000098", "HP:0001083", "HP:0001249"])
+    ]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    base = ["eval", "diagnosis", "--cases", str(cases), "--model", str(mini_model)]
+    base += ["--home", str(mini_home), "--resamples", "5"]
+    runner = CliRunner()
+    ranked = evaluation.ranking_ties
+    calls: list[str] = []
+    stop_at: list[int] = []  # the call a "kill" stops the run at, when given
+
+    def ranking_ties(ranking, truth):
+        if stop_at and len(calls) == stop_at[0]:
+            raise KeyboardInterrupt
+        calls.append("ranked")
+        return ranked(ranking, truth)
+
+    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
+    plain = tmp_path / "plain"
+    first = runner.invoke(app, [*base, "--out", str(plain)])
+    assert first.exit_code == 0, first.output
+    assert "resuming" not in first.output
+    assert not (plain / ".journal").exists()  # removed once the report is saved
+    before = json.loads((plain / "diagnosis.json").read_text(encoding="utf-8"))
+    [model] = before["config"]["models"].values()
+    assert len(model["files_sha256"]) == 64 and before["config"]["kgfuse_version"]
+    total = len(calls)  # cases x (ranker, mode) passes
+    assert total > 9
+
+    out = tmp_path / "report"
+    calls.clear()
+    stop_at.append(9)
+    stopped = runner.invoke(app, [*base, "--out", str(out)])
+    assert stopped.exit_code == 130
+    assert "the same command resumes" in stopped.output
+    assert not (out / "diagnosis.json").exists()
+    calls.clear()
+    stop_at.clear()
+    resumed = runner.invoke(app, [*base, "--out", str(out)])
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming" in resumed.output
+    assert len(calls) == total - 9  # the 9 cases ranked before are read back
+    assert not (out / ".journal").exists()
+    again = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
+    assert again["metrics"] == before["metrics"]
+    assert [c["ranks"] for c in again["cases"]] == [c["ranks"] for c in before["cases"]]
+    assert again["calibration"] == before["calibration"]
