@@ -29,16 +29,6 @@ def shared_data_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
-
-
 @pytest.mark.parametrize(
     ("value", "years"),
     [

@@ -14,20 +14,9 @@ import pytest
 from kg.namespaces import to_iri
 from train.phenopacket import case_from_dev_row, case_from_phenopacket, read_cases
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARACHNODACTYLY, ECTOPIA_LENTIS, TALL_STATURE = "HP:0001166", "HP:0001083", "HP:0000098"
 #: an alternative id of HP:0001166 in the mini HPO
 ARACHNODACTYLY_ALT = "HP:0001505"
-
-
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
 
 
 # ---- a term both present and excluded in a dev row ------------------------------------------

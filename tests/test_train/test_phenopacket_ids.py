@@ -4,8 +4,6 @@ every other string reads, or fails, as it did."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -13,7 +11,6 @@ from hypothesis import strategies as st
 from kg.namespaces import DEFAULT_PREFIX_MAP, OBO, compress, expand, obo_iri, to_iri
 from train.phenopacket import case_from_dev_row, case_from_phenopacket
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OBO_PREFIXES = sorted(p for p, ns in DEFAULT_PREFIX_MAP.items() if ns == f"{OBO}{p}_")
 
 
@@ -146,16 +143,6 @@ def test_every_other_string_reads_or_fails_as_before(term: str) -> None:
         prefix, _, local = normalised.partition(":")
         assert prefix in DEFAULT_PREFIX_MAP and local and not any(c.isspace() for c in local)
         assert to_iri(term) == expand(normalised)
-
-
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
 
 
 def test_cases_read_such_ids_as_the_terms_without_a_warning(hierarchy) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from kg.namespaces import to_iri
 from train.phenopacket import (
     case_from_dev_row,
@@ -17,7 +15,6 @@ from train.phenopacket import (
     read_cases,
 )
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 ARACHNODACTYLY, ECTOPIA_LENTIS, TALL = "HP:0001166", "HP:0001083", "HP:0000098"
 #: stands in for the linker (encoders.linker.ConceptLinker.read_label): names -> IRIs
 NAMES = {"Long slender fingers": to_iri(ARACHNODACTYLY), "Lens dislocation": to_iri(ECTOPIA_LENTIS)}
@@ -25,16 +22,6 @@ NAMES = {"Long slender fingers": to_iri(ARACHNODACTYLY), "Lens dislocation": to_
 
 def read_label(name: str) -> str | None:
     return NAMES.get(name)
-
-
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
 
 
 def dev_row() -> dict:

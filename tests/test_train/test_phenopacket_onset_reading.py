@@ -14,19 +14,8 @@ from kg.namespaces import to_iri
 from kg.rules.onset import ONSET_ROOT
 from train.phenopacket import case_from_dev_row, onset_of, read_cases
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARACHNODACTYLY, ECTOPIA_LENTIS = "HP:0001166", "HP:0001083"
 INFANTILE, CONGENITAL = "HP:0003593", "HP:0003577"
-
-
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
 
 
 def _row(**fields: object) -> dict[str, object]:

@@ -17,23 +17,12 @@ from train.phenopacket import (
     read_cases,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 INFANTILE, CONGENITAL, CHILDHOOD = (to_iri(c) for c in ("HP:0003593", "HP:0003577", "HP:0011463"))
 NOT_READ = "(the diagnosis reads the patient's phenotypicFeatures, sex, age and onsets)"
 
 
 def packet(**fields: object) -> dict:
     return {"id": "p1", "phenotypicFeatures": [{"type": {"id": "HP:0001166"}}], **fields}
-
-
-@pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
 
 
 # -- v1 ------------------------------------------------------------------------------------
