@@ -972,18 +972,20 @@ class Diagnoser:
         """What the model's text window left out: of a given text, its tokens; of a text
         rendered from structured findings, the findings (the user wrote no text). Where the
         findings past the window still count depends on the prior: its excluded weight
-        (0: excluded findings count only in the text the model reads)."""
+        (0: excluded findings count only in the text the model reads), and on the model:
+        the retrieved facts where it has a fact index."""
         excluded_count = self.builder.likelihood.config.excluded_weight > 0
+        facts = self.builder.fact_index is not None
+        counted = "the prior and the retrieved facts" if facts else "the prior"
         if not prepared.rendered:
             return (
                 f"the text is {total} tokens long and the model read the first {read} "
                 "(its max_length): "
                 + (
-                    "the findings after that count in the prior and the retrieved facts"
+                    f"the findings after that count in {counted}"
                     if excluded_count
-                    else "the present findings after that count in the prior and the "
-                    "retrieved facts, the excluded ones nowhere (this model's prior leaves "
-                    "excluded findings out)"
+                    else f"the present findings after that count in {counted}, the excluded "
+                    "ones nowhere (this model's prior leaves excluded findings out)"
                 )
                 + ", not in the text the model reads"
             )
@@ -992,11 +994,11 @@ class Diagnoser:
             f"the model's text window ({read} tokens) held {held} of the "
             f"{len(prepared.findings)} findings given (present ones first): "
             + (
-                "every finding counts in the prior, and every present one in the retrieved facts"
+                "every finding counts in the prior"
+                + (", and every present one in the retrieved facts" if facts else "")
                 if excluded_count
-                else "every present one counts in the prior and the retrieved facts, an "
-                "excluded one only where the window holds it (this model's prior leaves "
-                "excluded findings out)"
+                else f"every present one counts in {counted}, an excluded one only where the "
+                "window holds it (this model's prior leaves excluded findings out)"
             )
         )
 
