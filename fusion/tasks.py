@@ -85,6 +85,7 @@ __all__ = [
     "bio_tags",
     "decode_spans",
     "loose_record_id",
+    "output_id",
     "sentence_windows",
     "tag_tokens",
     "token_counter",
@@ -511,6 +512,13 @@ def _problem_of(model: Any) -> str:
     return str(model.config.problem_type or "single_label_classification")
 
 
+def output_id(lineno: int, raw: Any) -> Any:
+    """The ``id`` of the output record of an input line (:meth:`TaskPredictor.predict_records`):
+    the record's own (an error record names it where the line gave it), else ``"line-N"``."""
+    named = raw.get("id") if isinstance(raw, Mapping) else getattr(raw, "record_id", None)
+    return f"line-{lineno}" if named is None else named
+
+
 class TaskPredictor:
     """A trained task model ready to label texts. Use :meth:`load`, then :meth:`predict`.
 
@@ -784,9 +792,7 @@ class TaskPredictor:
         started = time.perf_counter()
         n = 0
         for lineno, raw in records:
-            # an error record names the record's own id where the line gave it
-            named = raw.get("id") if isinstance(raw, Mapping) else getattr(raw, "record_id", None)
-            rid = f"line-{lineno}" if named is None else named
+            rid = output_id(lineno, raw)
             try:
                 text = _record_text(raw, lineno)
                 prepared = self.prepare(text)

@@ -743,6 +743,18 @@ class DiagnosisService:
                 yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
 
 
+def diagnose_output_ids(index: int, raw: Any) -> set[str]:
+    """The ids the output record of an input record may carry (as strings), as
+    :meth:`DiagnosisService.diagnose_records` names them: the record's own ``id``; for a
+    record without one its place (``62``) or, for an error, its line (``line-62``); for a
+    line that does not read as a record, its line."""
+    if isinstance(raw, Mapping) and "id" in raw:
+        return {str(raw["id"])}
+    if isinstance(raw, Mapping):
+        return {str(index), f"line-{index}"}
+    return {f"line-{index}"}
+
+
 def recorded_ranking(config: Mapping[str, Any]) -> RankingSettings:
     """The ranking settings an audit record's ``config`` holds
     (:attr:`fusion.pipeline.Diagnoser.ranking_settings`); a decision recorded before a setting

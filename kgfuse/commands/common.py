@@ -16,7 +16,7 @@ from importlib import resources
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -32,6 +32,9 @@ from kg.errors import (
     UnsupportedFormatError,
 )
 from kg.remote import kg_location
+
+if TYPE_CHECKING:
+    from kgfuse.commands.resumed_output import ResumedOutput
 from kg.store import KG_NAME, default_kg_path, kgfuse_home
 
 # emoji off: ":owl:" in "type:owl:Class" would print as an owl. Errors and warnings are
@@ -443,23 +446,31 @@ def partial_path(output: Path) -> Path:
 
 
 @contextmanager
-def jsonl_output(output: Path | None) -> Iterator[TextIO]:
+def jsonl_output(
+    output: Path | None, resumed: ResumedOutput | None = None, *, resumable: bool = False
+) -> Iterator[TextIO]:
     """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
     ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error and
     something was written. A run that fails, is interrupted or writes nothing (no records)
     leaves no half-written or empty output (an earlier one stays as it was), and a failed
-    one keeps the lines already written in ``OUTPUT.partial``, which it names."""
+    one keeps the lines already written in ``OUTPUT.partial``, which it names (and says
+    that ``--resume`` goes on from them, for a ``resumable`` command). ``resumed``: the
+    complete lines a stopped run left there are kept, and the new ones appended."""
     if output is None:
         yield sys.stdout
         return
     partial = partial_path(output)
-    with partial.open("w", encoding="utf-8") as sink:
+    if resumed is not None:
+        resumed.truncate()
+    with partial.open("a" if resumed is not None else "w", encoding="utf-8") as sink:
         try:
             yield sink
         except BaseException:
             sink.flush()
             kept = sink.tell() > 0
             message = f"the records done so far are in {partial}" if kept else "nothing done"
+            if kept and resumable:
+                message += " (the same command with --resume goes on from them)"
             err_console.print(
                 f"[yellow]{escape(f'{output} not written; {message}')}[/]", highlight=False
             )
@@ -478,19 +489,31 @@ def write_records(
     output: Path | None,
     show: Callable[[dict[str, Any]], None] | None = None,
     doing: str = "writing",
+    *,
+    resumed: ResumedOutput | None = None,
+    resumable: bool = False,
 ) -> tuple[int, int]:
     """Each output record as a JSON line in ``output`` (:func:`jsonl_output`), or shown with
     ``show`` when given (one ``--text`` record printed for reading). Returns how many were
-    written and how many of them are error records.
+    written and how many of them are error records, those a stopped run wrote included
+    (``resumed``: kept, and ``records`` are the ones after them); ``resumable``: the command
+    takes ``--resume``, which a stopped run's message names.
 
     Lines written count on a progress line on stderr (``doing``, the records done, their
     rate), shown when stderr is a terminal: a file of cases can take minutes."""
     from tqdm.auto import tqdm
 
-    written = failed = 0
+    written = len(resumed.ids) if resumed is not None else 0
+    failed = resumed.failed if resumed is not None else 0
     with (
-        jsonl_output(output) as sink,
-        tqdm(desc=doing, unit=" records", disable=True if show else None, leave=False) as bar,
+        jsonl_output(output, resumed, resumable=resumable) as sink,
+        tqdm(
+            desc=doing,
+            unit=" records",
+            disable=True if show else None,
+            leave=False,
+            initial=written,
+        ) as bar,
     ):
         for out in records:
             written += 1

@@ -39,6 +39,7 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
+from kgfuse.commands.resumed_output import ResumeOption, after_resumed, resumed_output
 
 
 @handle_errors
@@ -345,11 +346,12 @@ def diagnose(
             "the audit record keeps them. A phenopacket with 60 findings has ~70 kB of them.",
         ),
     ] = False,
+    resume: ResumeOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
     """Rank diseases for patients given as text, HPO terms or phenopackets (audited)."""
-    from kgfuse.diagnosis import DiagnosisService, read_records
+    from kgfuse.diagnosis import DiagnosisService, diagnose_output_ids, read_records
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
@@ -363,6 +365,8 @@ def diagnose(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--onset") from None
     check_input_output(input, output, folders=True)
+    # the records a stopped run wrote, checked against the input before the model loads
+    resumed = resumed_output(input, output, resume, read_records, diagnose_output_ids)
     ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
     with kept_loaded() as loaded:
         service = DiagnosisService(
@@ -382,12 +386,14 @@ def diagnose(
             records = iter([(0, record)])
         else:
             assert input is not None  # exactly one of input and text was checked above
-            records = read_records(input)
+            records = after_resumed(read_records(input), resumed)
         show = _print_ranking if text is not None and output is None else None
         outputs = service.diagnose_records(records, top_k)
         if brief:
             outputs = ({k: v for k, v in o.items() if k != "findings_checked"} for o in outputs)
-        written, failed = write_records(outputs, output, show, "diagnosing")
+        written, failed = write_records(
+            outputs, output, show, "diagnosing", resumed=resumed, resumable=True
+        )
     report_records(input, written, failed, "diagnosed")
 
 

@@ -23,6 +23,7 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
+from kgfuse.commands.resumed_output import ResumeOption, after_resumed, resumed_output
 
 if TYPE_CHECKING:
     from train.config import TaskConfig
@@ -192,6 +193,7 @@ def predict(
         ),
     ] = "fp32",
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per model batch.")] = 32,
+    resume: ResumeOption = False,
     home: HomeOption = None,
 ) -> None:
     """Label texts with a trained text or token classifier, one record per line.
@@ -203,24 +205,30 @@ def predict(
     `kgfuse link` names a line it cannot read). A bad record gives ``{"id", "error"}`` and
     the rest of the file goes on.
     """
-    from fusion.tasks import TaskPredictor
+    from fusion.tasks import TaskPredictor, output_id
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import read_jsonl
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
     check_input_output(input, output)
+
+    def read(path: Path) -> Iterator[tuple[int, Any]]:
+        return _named_errors(path, read_jsonl(path))
+
+    # the records a stopped run wrote, checked against the input before the model loads
+    resumed = resumed_output(input, output, resume, read, lambda n, r: {str(output_id(n, r))})
     graph = KnowledgeGraph.open(kg) if kg is not None else None
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
     records = (
-        iter([(1, {"id": "text", "text": text})])
-        if one
-        else _named_errors(input, read_jsonl(input))  # type: ignore[arg-type]
+        iter([(1, {"id": "text", "text": text})]) if one else after_resumed(read(input), resumed)  # type: ignore[arg-type]
     )
     show = _print_prediction if text is not None and output is None else None
     outputs = predictor.predict_records(records, batch_size=batch_size)
-    written, failed = write_records(outputs, output, show, "labelling")
+    written, failed = write_records(
+        outputs, output, show, "labelling", resumed=resumed, resumable=True
+    )
     report_records(input, written, failed, "labelled")
 
 

@@ -132,3 +132,43 @@ def test_predict_help_says_scores_are_the_classifiers(legal_task_env: LegalTaskE
     text = " ".join(result.output.split())
     assert 'each span has its own "score"' in text
     assert '"line-N"' in text
+
+
+def test_a_stopped_predict_run_goes_on_with_resume(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = tmp_path / "texts.jsonl"
+    inputs.write_text(
+        '{"id": "a", "text": "He took a phone by force."}\n'
+        '{"text": "no id here"}\n'
+        "not json\n"
+        '{"id": 7, "text": "He sold the stolen goods."}\n'
+        '{"id": "b", "text": "She forged a signature."}\n',
+        encoding="utf-8",
+    )
+    whole = tmp_path / "whole.jsonl"
+    assert _invoke("predict", trained, inputs, "-o", whole, "--batch-size", 1).exit_code == 0
+    real = TaskPredictor._predict_texts
+    texts: list[str] = []
+
+    def predict_texts(self: TaskPredictor, chunk: list[Any], batch_size: int) -> Any:
+        if len(texts) == 2 and stop:
+            raise KeyboardInterrupt
+        texts.extend(p.input.text for windows in chunk for _, p in windows)
+        return real(self, chunk, batch_size)
+
+    monkeypatch.setattr(TaskPredictor, "_predict_texts", predict_texts)
+    out = tmp_path / "out.jsonl"
+    stop = True
+    stopped = _invoke("predict", trained, inputs, "-o", out, "--batch-size", 1)
+    assert stopped.exit_code == 130, stopped.output
+    assert "--resume goes on from them" in stopped.output
+    kept = out.with_name("out.jsonl.partial").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in kept] == ["a", "line-2", "line-3"]
+    stop, texts[:] = False, []
+    resumed = _invoke("predict", trained, inputs, "-o", out, "--batch-size", 1, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    # only the records after those kept are read (a text may be read in several windows)
+    assert not any("phone" in t or "no id" in t for t in texts)
+    assert any("sold" in t for t in texts) and any("forged" in t for t in texts)
+    assert out.read_text(encoding="utf-8") == whole.read_text(encoding="utf-8")
