@@ -30,8 +30,8 @@ __all__ = ["JOURNAL_VERSION", "JournalBusyError", "RankJournal", "RankedCase", "
 JOURNAL_VERSION = 1
 
 
-class JournalBusyError(RuntimeError):
-    """Another evaluation holds the journal folder."""
+class JournalBusyError(ValueError):
+    """Another evaluation holds the journal folder (a user error: the CLI names it)."""
 
 
 @dataclass(frozen=True)

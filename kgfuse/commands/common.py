@@ -460,9 +460,12 @@ def jsonl_output(
         yield sys.stdout
         return
     partial = partial_path(output)
-    if resumed is not None:
-        resumed.truncate()
-    with partial.open("a" if resumed is not None else "w", encoding="utf-8") as sink:
+    # opened without emptying it, and locked before anything is written: another run
+    # writing the same output keeps its lines, and this one stops at once
+    with partial.open("a", encoding="utf-8") as sink:
+        _hold(sink, partial)
+        sink.truncate(resumed.size if resumed is not None else 0)
+        sink.seek(0, os.SEEK_END)
         try:
             yield sink
         except BaseException:
@@ -482,6 +485,29 @@ def jsonl_output(
         os.replace(partial, output)
     else:  # no records: the command says so; an earlier output stays
         partial.unlink(missing_ok=True)
+
+
+class OutputBusyError(ValueError):
+    """Another run is writing the same output."""
+
+
+def _hold(sink: TextIO, partial: Path) -> None:
+    """An exclusive ``flock`` on ``OUTPUT.partial`` while it is written (released when the
+    file is closed, or the process ends).
+
+    Raises:
+        OutputBusyError: another run holds it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    try:
+        fcntl.flock(sink.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise OutputBusyError(
+            f"another run is writing {partial}: wait for it to finish, or give another -o"
+        ) from None
 
 
 def write_records(

@@ -11,7 +11,6 @@ are not handled (nor audited) twice.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -59,10 +58,6 @@ class ResumedOutput:
     ids: tuple[Any, ...]
     failed: int
     size: int
-
-    def truncate(self) -> None:
-        """Drop what follows the complete lines (a line cut short by a kill)."""
-        os.truncate(self.path, self.size)
 
 
 def read_resumed(output: Path) -> ResumedOutput:

@@ -129,3 +129,23 @@ def test_the_kept_records_are_checked_by_their_ids(tmp_path: Path) -> None:
         check_resumed(
             resumed, [(1, {"id": "b"}), *records[1:]], diagnose_output_ids, Path("in.jsonl")
         )
+
+
+def test_a_run_does_not_write_over_another_runs_output(
+    mini_home: Path, mini_model: Path, cases: Path, tmp_path: Path
+) -> None:
+    import fcntl
+
+    out = tmp_path / "out.jsonl"
+    partial = out.with_name("out.jsonl.partial")
+    partial.write_text('{"id": "a", "ranking": []}\n', encoding="utf-8")
+    with partial.open("a", encoding="utf-8") as other:  # another run, writing
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = _diagnose(mini_home, mini_model, cases, out)
+        assert busy.exit_code == 2
+        assert f"another run is writing {partial}" in busy.output.replace("\n", "")
+        assert "not written" not in busy.output  # nothing of its own to name
+        assert partial.read_text(encoding="utf-8") == '{"id": "a", "ranking": []}\n'
+    # once it is done, the same command writes the output
+    assert _diagnose(mini_home, mini_model, cases, out).exit_code == 0
+    assert len(_records(out)) == len(ROWS) and not partial.exists()
