@@ -32,10 +32,12 @@ from kg.errors import (
     UnsupportedFormatError,
 )
 from kg.remote import kg_location
+from kg.store import KG_NAME, default_kg_path, kgfuse_home
 
 if TYPE_CHECKING:
     from kgfuse.commands.resumed_output import ResumedOutput
-from kg.store import KG_NAME, default_kg_path, kgfuse_home
+
+logger = logging.getLogger(__name__)
 
 # emoji off: ":owl:" in "type:owl:Class" would print as an owl. Errors and warnings are
 # never wrapped at the terminal's width: a path or an id cut by a line break cannot be copied.
@@ -508,6 +510,8 @@ def _hold(sink: TextIO, partial: Path) -> None:
         raise OutputBusyError(
             f"another run is writing {partial}: wait for it to finish, or give another -o"
         ) from None
+    except OSError:  # a file system without locks (some network mounts): written unlocked
+        logger.debug("cannot lock %s; written without a lock", partial)
 
 
 def write_records(
