@@ -466,6 +466,10 @@ def jsonl_output(
     # writing the same output keeps its lines, and this one stops at once
     with partial.open("a", encoding="utf-8") as sink:
         _hold(sink, partial)
+        if resumed is not None and os.fstat(sink.fileno()).st_size < resumed.size:
+            raise OutputBusyError(
+                f"{partial} changed since --resume read it (another run?): run the command again"
+            )
         sink.truncate(resumed.size if resumed is not None else 0)
         sink.seek(0, os.SEEK_END)
         try:
@@ -552,6 +556,7 @@ def write_records(
                 show(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+                sink.flush()  # a kill (not only Ctrl-C) keeps every record done and audited
                 bar.update(1)
     return written, failed
 
