@@ -970,6 +970,7 @@ def evaluate_rankers(
     latency: dict[str, dict[str, float]] = {}
     # ranker -> [cases, 2]: probability of the first disease and of the truth (present terms)
     probabilities: dict[str, np.ndarray] = {}
+    case_ids = [c.id for c in cases]
     with _journal_lock(journal):
         for name, ranker in rankers.items():
             positions[name], latency[name] = {}, {}
@@ -979,8 +980,7 @@ def evaluate_rankers(
                 notes = None
                 if journal is not None:
                     key = journal_key(config, name, mode, views[mode])
-                    ids = [c.id for c in cases]
-                    notes = RankJournal(journal, key, ids, label=f"{name} ({mode})")
+                    notes = RankJournal(journal, key, case_ids, label=f"{name} ({mode})")
                 ranked = _rank_cases(
                     name,
                     ranker,
@@ -999,7 +999,7 @@ def evaluate_rankers(
     calibration = _calibration_tables(probabilities, positions, subsets["covered"])
     cfg = _recorded_config(config, rankers, n_resamples=n_resamples, seed=seed)
     report = EvalReport(
-        [c.id for c in cases],
+        case_ids,
         subsets,
         positions,
         _summaries(positions, subsets, groups, macro=False, **bootstrap),
