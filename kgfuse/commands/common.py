@@ -8,9 +8,10 @@ import functools
 import json
 import logging
 import os
+import stat
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from importlib import resources
 from importlib.resources import as_file
@@ -377,13 +378,15 @@ def check_input_output(input: Path | None, output: Path | None, *, folders: bool
 
 
 def check_output(output: Path) -> None:
-    """Refuse, before any work, an output file that is a folder, in a folder that does not
-    exist or cannot be written, or an SQLite database (the audit trail, above all: writing
+    """Refuse, before any work, an output file that is a folder, whose ``OUTPUT.partial``
+    is a link or not a file, in a folder that does not exist or cannot be written, or an
+    SQLite database (the audit trail, above all: writing
     over it would destroy the record of every decision).
 
     Raises:
         FileNotFoundError: the output's folder is missing.
-        ValueError: the output is a folder or a database.
+        ValueError: the output is a folder or a database, or its ``OUTPUT.partial`` is a link
+            or not a file.
         PermissionError: the output's folder cannot be written.
     """
     if output.is_dir():
@@ -392,6 +395,14 @@ def check_output(output: Path) -> None:
         raise ValueError(
             f"the output {output} is not a regular file (a device or a pipe), which the "
             "finished output would replace: leave out -o to write to stdout"
+        )
+    partial = partial_path(output)
+    if partial.is_symlink() or (partial.exists() and not partial.is_file()):
+        kind = (
+            "a link" if partial.is_symlink() else "a folder" if partial.is_dir() else "not a file"
+        )
+        raise ValueError(
+            f"{partial} is {kind}, where the output is written first: remove it, or give another -o"
         )
     folder = output.resolve().parent
     if not folder.is_dir():
@@ -449,7 +460,11 @@ def partial_path(output: Path) -> Path:
 
 @contextmanager
 def jsonl_output(
-    output: Path | None, resumed: ResumedOutput | None = None, *, resumable: bool = False
+    output: Path | None,
+    resumed: ResumedOutput | None = None,
+    *,
+    resumable: bool = False,
+    run_key: Mapping[str, Any] | None = None,
 ) -> Iterator[TextIO]:
     """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
     ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error and
@@ -457,14 +472,20 @@ def jsonl_output(
     leaves no half-written or empty output (an earlier one stays as it was), and a failed
     one keeps the lines already written in ``OUTPUT.partial``, which it names (and says
     that ``--resume`` goes on from them, for a ``resumable`` command). ``resumed``: the
-    complete lines a stopped run left there are kept, and the new ones appended."""
+    complete lines a stopped run left there are kept, and the new ones appended.
+    ``run_key``: written to ``OUTPUT.partial.run`` beside them, for ``--resume`` to check
+    (:mod:`kgfuse.commands.resumed_output`), and removed with the partial output."""
     if output is None:
         yield sys.stdout
         return
+    from kgfuse.commands.resumed_output import run_key_path, write_run_key
+
     partial = partial_path(output)
-    # opened without emptying it, and locked before anything is written: another run
-    # writing the same output keeps its lines, and this one stops at once
-    with partial.open("a", encoding="utf-8") as sink:
+    key_file = run_key_path(output)
+    # opened without emptying it (nor following a link there), and locked before anything
+    # is written: another run writing the same output keeps its lines, and this one stops
+    # at once
+    with _open_partial(partial) as sink:
         _hold(sink, partial)
         if resumed is not None and os.fstat(sink.fileno()).st_size < resumed.size:
             raise OutputBusyError(
@@ -472,6 +493,11 @@ def jsonl_output(
             )
         sink.truncate(resumed.size if resumed is not None else 0)
         sink.seek(0, os.SEEK_END)
+        # after the truncation: a kill between the two leaves no kept line under a new key
+        if run_key is not None:
+            write_run_key(output, run_key)
+        else:
+            key_file.unlink(missing_ok=True)
         try:
             yield sink
         except BaseException:
@@ -485,12 +511,45 @@ def jsonl_output(
             )
             if not kept:
                 partial.unlink(missing_ok=True)
+                key_file.unlink(missing_ok=True)
             raise
-        wrote = sink.tell() > 0
-    if wrote:
-        os.replace(partial, output)
-    else:  # no records: the command says so; an earlier output stays
-        partial.unlink(missing_ok=True)
+        # renamed while still locked: no other run opens this file as OUTPUT.partial
+        if sink.tell() > 0:
+            sink.flush()
+            os.replace(partial, output)
+        else:  # no records: the command says so; an earlier output stays
+            partial.unlink(missing_ok=True)
+        key_file.unlink(missing_ok=True)
+
+
+def _open_partial(partial: Path) -> TextIO:
+    """``OUTPUT.partial`` opened to append, created if missing; a link there is refused
+    rather than followed (the file is emptied: a link could name any file).
+
+    Raises:
+        ValueError: it is a link, a folder or not a regular file.
+    """
+    try:
+        fd = os.open(
+            partial, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666
+        )
+    except OSError as exc:
+        if partial.is_symlink() or exc.errno == errno.ELOOP:
+            raise ValueError(
+                f"{partial} is a link, where this command writes its output first: remove it"
+            ) from None
+        if partial.is_dir():
+            raise ValueError(
+                f"{partial} is a folder, where this command writes its output first: remove it"
+            ) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(
+            f"{partial} is not a regular file, where this command writes its output first: "
+            "remove it"
+        )
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 class OutputBusyError(ValueError):
@@ -526,12 +585,14 @@ def write_records(
     *,
     resumed: ResumedOutput | None = None,
     resumable: bool = False,
+    run_key: Mapping[str, Any] | None = None,
 ) -> tuple[int, int]:
     """Each output record as a JSON line in ``output`` (:func:`jsonl_output`), or shown with
     ``show`` when given (one ``--text`` record printed for reading). Returns how many were
     written and how many of them are error records, those a stopped run wrote included
     (``resumed``: kept, and ``records`` are the ones after them); ``resumable``: the command
-    takes ``--resume``, which a stopped run's message names.
+    takes ``--resume``, which a stopped run's message names; ``run_key``: what ``--resume``
+    checks (:func:`jsonl_output`).
 
     Lines written count on a progress line on stderr (``doing``, the records done, their
     rate), shown when stderr is a terminal: a file of cases can take minutes."""
@@ -540,7 +601,7 @@ def write_records(
     written = len(resumed.ids) if resumed is not None else 0
     failed = resumed.failed if resumed is not None else 0
     with (
-        jsonl_output(output, resumed, resumable=resumable) as sink,
+        jsonl_output(output, resumed, resumable=resumable, run_key=run_key) as sink,
         tqdm(
             desc=doing,
             unit=" records",

@@ -39,7 +39,12 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
-from kgfuse.commands.resumed_output import ResumeOption, after_resumed, resumed_output
+from kgfuse.commands.resumed_output import (
+    ResumeOption,
+    after_resumed,
+    resumed_output,
+    run_key,
+)
 
 
 @handle_errors
@@ -351,7 +356,12 @@ def diagnose(
     home: HomeOption = None,
 ) -> None:
     """Rank diseases for patients given as text, HPO terms or phenopackets (audited)."""
-    from kgfuse.diagnosis import DiagnosisService, diagnose_output_ids, read_records
+    from kgfuse.diagnosis import (
+        DiagnosisService,
+        default_model_dir,
+        diagnose_output_ids,
+        read_records,
+    )
 
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
@@ -365,8 +375,17 @@ def diagnose(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--onset") from None
     check_input_output(input, output, folders=True)
+    key = None
+    if input is not None and output is not None:  # what --resume checks
+        options = {
+            "--top-k": top_k, "--shortlist": shortlist, "--precision": precision,
+            "--similarity-weight": similarity_weight, "--lead": lead, "--pool": pool,
+            "--brief": brief, "--kg": kg,
+        }  # fmt: skip
+        folder = model if model is not None else default_model_dir(home)
+        key = run_key("diagnose", input, options, folder if folder.is_dir() else None)
     # the records a stopped run wrote, checked against the input before the model loads
-    resumed = resumed_output(input, output, resume, read_records, diagnose_output_ids)
+    resumed = resumed_output(input, output, resume, read_records, diagnose_output_ids, key)
     ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
     with kept_loaded() as loaded:
         service = DiagnosisService(
@@ -392,7 +411,7 @@ def diagnose(
         if brief:
             outputs = ({k: v for k, v in o.items() if k != "findings_checked"} for o in outputs)
         written, failed = write_records(
-            outputs, output, show, "diagnosing", resumed=resumed, resumable=True
+            outputs, output, show, "diagnosing", resumed=resumed, resumable=True, run_key=key
         )
     report_records(input, written, failed, "diagnosed")
 

@@ -6,12 +6,21 @@ complete lines, checks them against the input (the n-th line must be the n-th in
 output, by its id), and handles only the input records after them, appending to the same
 file; a last line cut short is dropped and its record handled again. Records already done
 are not handled (nor audited) twice.
+
+Beside ``OUTPUT.partial`` a run writes ``OUTPUT.partial.run``, its *run key*: the input's
+hash, the options that shape an output record, the model's file hashes and kgfuse's
+version. ``--resume`` refuses to go on under another key, naming what changed: the records
+kept would otherwise mix two inputs (an edit in the part done, which ids alone cannot show
+for records without ids), two models or two sets of options in one output.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+import logging
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -19,14 +28,24 @@ from typing import Annotated, Any
 
 import typer
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "ResumeOption",
     "ResumedOutput",
     "after_resumed",
     "check_resumed",
+    "check_run_key",
+    "input_sha256",
     "read_resumed",
     "resumed_output",
+    "run_key",
+    "run_key_path",
+    "write_run_key",
 ]
+
+#: The layout of ``OUTPUT.partial.run``.
+RUN_KEY_VERSION = 1
 
 #: The ids an input record's output may carry: (its place in the input, the raw record or
 #: its reading error) -> the ids, as strings.
@@ -72,26 +91,30 @@ def read_resumed(output: Path) -> ResumedOutput:
 
     partial = partial_path(output)
     if not partial.is_file():
+        done = f"; {output} is there: the run that wrote it finished" if output.is_file() else ""
         raise FileNotFoundError(
             f"--resume: there is no {partial} to resume from (a run of this command stopped "
-            "halfway leaves one): run without --resume"
+            f"halfway leaves one){done}: run without --resume"
         )
-    data = partial.read_bytes()
-    size = data.rfind(b"\n") + 1  # a last line without its newline was cut short
     ids: list[Any] = []
     failed = 0
-    for n, line in enumerate(data[:size].splitlines(), 1):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if not isinstance(record, dict) or "id" not in record:
-            raise ValueError(
-                f"--resume: line {n} of {partial} is not an output record (a JSON object "
-                "with an id): it is not what a stopped run leaves; run without --resume"
-            )
-        ids.append(record["id"])
-        failed += "error" in record
+    size = 0
+    with partial.open("rb") as fh:  # a line at a time: the file can be large
+        for n, line in enumerate(fh, 1):
+            if not line.endswith(b"\n"):
+                break  # a last line without its newline was cut short
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict) or "id" not in record:
+                raise ValueError(
+                    f"--resume: line {n} of {partial} is not an output record (a JSON object "
+                    "with an id): it is not what a stopped run leaves; run without --resume"
+                )
+            ids.append(record["id"])
+            failed += "error" in record
+            size += len(line)
     return ResumedOutput(partial, tuple(ids), failed, size)
 
 
@@ -136,13 +159,16 @@ def resumed_output(
     resume: bool,
     read: Callable[[Path], Iterable[tuple[int, Any]]],
     ids_of: IdsOf,
+    key: Mapping[str, Any] | None = None,
 ) -> ResumedOutput | None:
     """What ``--resume`` keeps of a stopped run's output (None without ``--resume``), checked
-    against the input's records as ``read`` reads them.
+    against this run's ``key`` (:func:`check_run_key`) and against the input's records as
+    ``read`` reads them.
 
     Raises:
         ValueError: ``--resume`` without an input file or ``-o OUTPUT``, or a partial
-            output that is not this input's (:func:`read_resumed`, :func:`check_resumed`).
+            output that is not this input's or was written under another run key
+            (:func:`read_resumed`, :func:`check_run_key`, :func:`check_resumed`).
         FileNotFoundError: no ``OUTPUT.partial``.
     """
     if not resume:
@@ -152,5 +178,155 @@ def resumed_output(
     if output is None:
         raise ValueError("--resume needs -o OUTPUT: it goes on from OUTPUT.partial")
     resumed = read_resumed(output)
+    if key is not None and resumed.ids:
+        check_run_key(output, key)
     check_resumed(resumed, read(input), ids_of, input)
     return resumed
+
+
+def run_key_path(output: Path) -> Path:
+    """Where a run writing ``output`` keeps its run key: ``OUTPUT.partial.run``."""
+    return output.with_name(output.name + ".partial.run")
+
+
+def input_sha256(path: Path) -> str:
+    """The sha256 of an input: of a file's bytes; of a folder's ``*.json`` files (those
+    :func:`kgfuse.diagnosis.read_records` reads), names and bytes, in order."""
+    from train.phenopacket import case_files
+
+    path = Path(path)
+    if not path.is_dir():
+        return _sha256_of(path)
+    digest = hashlib.sha256()
+    for file in case_files(path):
+        digest.update(f"{file.relative_to(path).as_posix()}\0{_sha256_of(file)}\n".encode())
+    return digest.hexdigest()
+
+
+def _sha256_of(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def run_key(
+    command: str,
+    input: Path,
+    options: Mapping[str, Any],
+    model: Path | None,
+) -> dict[str, Any]:
+    """The run key of ``command`` run on ``input`` with ``options`` (each by its CLI name:
+    those that shape an output record) and the model folder ``model`` (its files' hashes,
+    :func:`kgfuse.model_files.model_files_fingerprint`; None: no model folder).
+
+    Raises:
+        FileNotFoundError: ``model`` is not a folder.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from kgfuse.model_files import model_files_fingerprint
+
+    try:
+        kgfuse = version("kgfuse")
+    except PackageNotFoundError:
+        kgfuse = "unknown"
+    model_sha = model_files_fingerprint(model)["sha256"] if model is not None else None
+    key = {
+        "version": RUN_KEY_VERSION,
+        "command": command,
+        "kgfuse": kgfuse,
+        "input": {"path": str(input), "sha256": input_sha256(input)},
+        "options": dict(options),
+        "model": {"path": str(model) if model is not None else None, "sha256": model_sha},
+    }
+    return json.loads(json.dumps(key, default=str))  # as it reads back: lists, strings
+
+
+def write_run_key(output: Path, key: Mapping[str, Any]) -> None:
+    """Write ``OUTPUT.partial.run`` whole or not at all (a temporary file renamed onto it)."""
+    path = run_key_path(output)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as fh:
+            json.dump(key, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def check_run_key(output: Path, key: Mapping[str, Any]) -> None:
+    """Check that the run that wrote ``OUTPUT.partial`` had this run's ``key``: the same
+    command, input, options, model and kgfuse. A partial output without a run key (written
+    before kgfuse kept one, or the key was removed) is checked by its ids only, with a
+    warning.
+
+    Raises:
+        ValueError: the key differs (each difference named) or cannot be read.
+    """
+    from kgfuse.commands.common import partial_path
+
+    path = run_key_path(output)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        logger.warning(
+            "--resume: %s has no run key (%s): the input, options and model of the run that "
+            "wrote it are not checked, only its records' ids",
+            partial_path(output),
+            path.name,
+        )
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--resume: cannot read {path}: {exc}; run without --resume") from None
+    try:
+        kept = json.loads(text)
+    except ValueError:
+        kept = None
+    if not isinstance(kept, dict) or kept.get("version") != RUN_KEY_VERSION:
+        raise ValueError(
+            f"--resume: {path} is not a run key this kgfuse writes; run without --resume"
+        )
+    changes = key_changes(kept, dict(key))
+    if changes:
+        raise ValueError(
+            f"--resume: {partial_path(output)} was written by another run: "
+            + "; ".join(changes)
+            + ". Give the same input, options and model, or run without --resume (which "
+            "starts over)"
+        )
+
+
+def key_changes(kept: Mapping[str, Any], key: Mapping[str, Any]) -> list[str]:
+    """What differs between the run key a stopped run kept and this run's, in words."""
+    changes: list[str] = []
+    if kept.get("command") != key["command"]:
+        changes.append(f"it was written by `kgfuse {kept.get('command')}`")
+    if _get(kept, "input", "sha256") != key["input"]["sha256"]:
+        changes.append(f"the input {key['input']['path']} is not the one it read (changed?)")
+    options = kept.get("options") if isinstance(kept.get("options"), dict) else {}
+    for name in sorted(set(options) | set(key["options"])):
+        was, now = options.get(name), key["options"].get(name)
+        if was != now:
+            changes.append(f"{name} was {_shown(was)}, now {_shown(now)}")
+    if _get(kept, "model", "sha256") != key["model"]["sha256"]:
+        changes.append(
+            f"the model was {_get(kept, 'model', 'path')} "
+            f"(files sha256 {str(_get(kept, 'model', 'sha256'))[:12]}), now "
+            f"{key['model']['path']} ({str(key['model']['sha256'])[:12]})"
+        )
+    if kept.get("kgfuse") != key["kgfuse"]:
+        changes.append(f"it was written by kgfuse {kept.get('kgfuse')}, this is {key['kgfuse']}")
+    return changes
+
+
+def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = mapping
+    for name in keys:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+def _shown(value: Any) -> str:
+    return "not given" if value is None else json.dumps(value)

@@ -23,7 +23,12 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
-from kgfuse.commands.resumed_output import ResumeOption, after_resumed, resumed_output
+from kgfuse.commands.resumed_output import (
+    ResumeOption,
+    after_resumed,
+    resumed_output,
+    run_key,
+)
 
 if TYPE_CHECKING:
     from train.config import TaskConfig
@@ -216,8 +221,15 @@ def predict(
     def read(path: Path) -> Iterator[tuple[int, Any]]:
         return _named_errors(path, read_jsonl(path))
 
+    key = None
+    if input is not None and output is not None:  # what --resume checks
+        options = {
+            "--kg": kg, "--threshold": threshold, "--precision": precision,
+            "--batch-size": batch_size,
+        }  # fmt: skip
+        key = run_key("predict", input, options, model_dir if model_dir.is_dir() else None)
     # the records a stopped run wrote, checked against the input before the model loads
-    resumed = resumed_output(input, output, resume, read, lambda n, r: {str(output_id(n, r))})
+    resumed = resumed_output(input, output, resume, read, lambda n, r: {str(output_id(n, r))}, key)
     graph = KnowledgeGraph.open(kg) if kg is not None else None
     predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
     one = text is not None
@@ -227,7 +239,7 @@ def predict(
     show = _print_prediction if text is not None and output is None else None
     outputs = predictor.predict_records(records, batch_size=batch_size)
     written, failed = write_records(
-        outputs, output, show, "labelling", resumed=resumed, resumable=True
+        outputs, output, show, "labelling", resumed=resumed, resumable=True, run_key=key
     )
     report_records(input, written, failed, "labelled")
 
