@@ -362,8 +362,9 @@ def check_input_output(input: Path | None, output: Path | None, *, folders: bool
     if output is None:
         return
     check_output(output)
-    if input is not None and input.resolve() in (output.resolve(), partial_path(output).resolve()):
-        # OUTPUT.partial is where the output is written first: opening it empties the input
+    written = (output, partial_path(output), output.with_name(output.name + ".partial.run"))
+    if input is not None and input.resolve() in {path.resolve() for path in written}:
+        # OUTPUT.partial (and its run key) is written first: opening it empties the input
         raise ValueError(f"the output {output} is the input: choose another output file")
     if (
         input is not None

@@ -82,6 +82,10 @@ def test_outputs_that_writing_would_destroy_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is the input"):
         check_input_output(records, tmp_path / "cases.jsonl")
     assert records.read_text(encoding="utf-8").startswith('{"id": 1')
+    key = tmp_path / "o.jsonl.partial.run"  # the run key, written beside OUTPUT.partial
+    key.write_text('{"id": 1, "text": "tall"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="is the input"):
+        check_input_output(key, tmp_path / "o.jsonl")
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     with pytest.raises(ValueError, match="not a regular file"):
