@@ -305,7 +305,8 @@ def key_changes(kept: Mapping[str, Any], key: Mapping[str, Any]) -> list[str]:
         changes.append(f"it was written by `kgfuse {kept.get('command')}`")
     if _get(kept, "input", "sha256") != key["input"]["sha256"]:
         changes.append(f"the input {key['input']['path']} is not the one it read (changed?)")
-    options = kept.get("options") if isinstance(kept.get("options"), dict) else {}
+    recorded = kept.get("options")
+    options: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     for name in sorted(set(options) | set(key["options"])):
         was, now = options.get(name), key["options"].get(name)
         if was != now:
@@ -322,6 +323,7 @@ def key_changes(kept: Mapping[str, Any], key: Mapping[str, Any]) -> list[str]:
 
 
 def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
+    """``mapping[k1][k2]...``, None where a level is missing or not an object."""
     value: Any = mapping
     for name in keys:
         value = value.get(name) if isinstance(value, dict) else None
