@@ -56,10 +56,9 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma
 
-from eval.rank_journal import JournalBusyError, RankedCase, RankJournal, journal_key
+from eval.rank_journal import JournalFolder, RankedCase, RankJournal, journal_key
 from kg.annotations import AnnotationTable
 from kg.hierarchy import TermHierarchy
-from kg.locks import exclusive_lock
 from kg.rules.likelihood import LikelihoodConfig, PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 
@@ -76,6 +75,7 @@ __all__ = [
     "RankMetrics",
     "Ranker",
     "TiedRanks",
+    "case_counts",
     "case_groups",
     "case_subsets",
     "check_resamples",
@@ -616,11 +616,7 @@ class EvalReport:
     def case_counts(self) -> dict[str, int]:
         """How many cases had warnings while read, have no present finding recognised, and
         have no diagnosis (the counts the report gives beside its figures)."""
-        return {
-            "cases_with_warnings": sum(1 for w in self.case_warnings if w),
-            "cases_without_present_findings": int(np.sum(self.no_present)),
-            "cases_without_diagnoses": int(np.sum(self.no_diagnosis)),
-        }
+        return _counted(self.case_warnings, self.no_present, self.no_diagnosis)
 
     def _case_notes(self, i: int) -> dict[str, Any]:
         """What the report says of case ``i`` beside its ranks, only where there is
@@ -923,7 +919,7 @@ def evaluate_rankers(
     reference: str | None = None,
     candidates: Iterable[str] | None = None,
     no_present: Sequence[bool] | None = None,
-    journal: Path | None = None,
+    journal: Path | JournalFolder | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
@@ -948,7 +944,9 @@ def evaluate_rankers(
         journal: a folder where each ranked case is noted as it is ranked
             (:mod:`eval.rank_journal`), so that a run stopped halfway and started again
             with the same folder, ``config``, rankers and cases ranks only the cases not
-            noted yet; held by a lock while the cases are ranked (default: no journal).
+            noted yet; held by its lock while the cases are ranked, or a
+            :class:`JournalFolder` the caller holds already (to hold it longer, and remove
+            its journals once the report is saved) (default: no journal).
             ``config`` must then name what identifies each ranker (a model's files).
 
     Returns:
@@ -962,7 +960,7 @@ def evaluate_rankers(
         JournalBusyError: another evaluation holds the ``journal`` folder.
     """
     _check_arguments(cases, rankers, modes, n_resamples, reference)
-    unrecognised = _case_flags(cases, no_present)
+    warnings, unrecognised, no_diagnosis = _noted_cases(cases, no_present)
     subsets = case_subsets(cases, annotations, candidates)
     views = _mode_views(cases)
     present_only = [n for n, r in rankers.items() if isinstance(r, PresentOnlyRanker)]
@@ -971,16 +969,21 @@ def evaluate_rankers(
     # ranker -> [cases, 2]: probability of the first disease and of the truth (present terms)
     probabilities: dict[str, np.ndarray] = {}
     case_ids = [c.id for c in cases]
-    with _journal_lock(journal):
+    held: AbstractContextManager[JournalFolder | None] = (
+        nullcontext(journal)
+        if journal is None or isinstance(journal, JournalFolder)
+        else JournalFolder(Path(journal))
+    )
+    with held as folder:
         for name, ranker in rankers.items():
             positions[name], latency[name] = {}, {}
             for mode in modes:
                 if mode != "present" and name in present_only:
                     continue
                 notes = None
-                if journal is not None:
+                if folder is not None:
                     key = journal_key(config, name, mode, views[mode])
-                    notes = RankJournal(journal, key, case_ids, label=f"{name} ({mode})")
+                    notes = folder.journal(key, case_ids, label=f"{name} ({mode})")
                 ranked = _rank_cases(
                     name,
                     ranker,
@@ -1012,9 +1015,9 @@ def evaluate_rankers(
         ratios=ratios,
         present_only=present_only,
         no_pmid=np.array([not c.pmids for c in cases], dtype=bool),
-        case_warnings=[tuple(c.warnings) for c in cases],
+        case_warnings=warnings,
         no_present=unrecognised,
-        no_diagnosis=np.array([not c.diseases for c in cases], dtype=bool),
+        no_diagnosis=no_diagnosis,
     )
     if out_dir is not None:
         report.save(Path(out_dir))
@@ -1043,6 +1046,33 @@ def _check_arguments(
             f"reference {reference!r} ranks present terms only, and the modes {list(modes)} "
             "leave them out: add 'present' to the modes or choose another reference"
         )
+
+
+def case_counts(cases: Sequence[Case], no_present: Sequence[bool] | None = None) -> dict[str, int]:
+    """The :attr:`EvalReport.case_counts` of an evaluation of ``cases`` (``no_present`` as
+    :func:`evaluate_rankers` takes it), known before any case is ranked (for its config)."""
+    return _counted(*_noted_cases(cases, no_present))
+
+
+def _noted_cases(
+    cases: Sequence[Case], no_present: Sequence[bool] | None
+) -> tuple[list[tuple[str, ...]], np.ndarray, np.ndarray]:
+    """What a report notes of each case: its warnings, no present finding recognised
+    (:func:`_case_flags`) and no diagnosis."""
+    warnings = [tuple(c.warnings) for c in cases]
+    no_diagnosis = np.array([not c.diseases for c in cases], dtype=bool)
+    return warnings, _case_flags(cases, no_present), no_diagnosis
+
+
+def _counted(
+    warnings: Sequence[Sequence[str]], no_present: np.ndarray, no_diagnosis: np.ndarray
+) -> dict[str, int]:
+    """The counts of :attr:`EvalReport.case_counts`."""
+    return {
+        "cases_with_warnings": sum(1 for w in warnings if w),
+        "cases_without_present_findings": int(np.sum(no_present)),
+        "cases_without_diagnoses": int(np.sum(no_diagnosis)),
+    }
 
 
 def _case_flags(cases: Sequence[Case], no_present: Sequence[bool] | None) -> np.ndarray:
@@ -1081,21 +1111,6 @@ class _Ranked:
     positions: TiedRanks
     latency_ms: float
     probabilities: np.ndarray | None
-
-
-def _journal_lock(folder: Path | None) -> AbstractContextManager[None]:
-    """The lock of a journal folder (made when missing): one evaluation at a time."""
-    if folder is None:
-        return nullcontext()
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def busy(holder: str) -> Exception:
-        return JournalBusyError(
-            f"another evaluation (process {holder}) is writing to {folder}: wait for it to "
-            "finish, or give another report folder"
-        )
-
-    return exclusive_lock(folder / ".lock", busy)
 
 
 def _rank_cases(

@@ -1,9 +1,10 @@
 """One process at a time in a folder: an advisory ``flock`` on a lock file.
 
-Used by the KG build (``kg.store``) and by training runs (``train.checkpoint``): a second
-process that wants the same folder fails at once, naming the process that holds it. Writers
-of a fact index (``fusion.retrieval``) wait for each other instead (``wait=True``). The
-operating system releases the lock when the holder ends, even killed.
+Used by the KG build (``kg.store``), training runs (``train.checkpoint``) and evaluations'
+journal folders (``eval.rank_journal``): a second process that wants the same folder fails
+at once, naming the process that holds it. Writers of a fact index (``fusion.retrieval``)
+wait for each other instead (``wait=True``). The operating system releases the lock when
+the holder ends, even killed.
 """
 
 from __future__ import annotations
@@ -29,22 +30,45 @@ def exclusive_lock(
             process's id (or "another process").
         wait: wait for the holder to finish instead of failing (``busy`` is then unused).
 
-    On systems without ``fcntl`` no lock is taken.
+    On systems without ``fcntl`` no lock is taken. A holder may remove the lock file before
+    it releases the lock (as an evaluation's journal folder does once it is done): a lock
+    taken on a file no longer at ``path`` is let go and ``path`` opened again, so two
+    processes never hold the lock of one path at once.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise busy(holder) from None
+            try:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            finally:
+                os.close(fd)
+            raise busy(holder or "another process") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if _still_at(fd, path):
+            break
+        os.close(fd)  # removed by the holder that released it: lock the file now there
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        at = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (at.st_dev, at.st_ino) == (held.st_dev, held.st_ino)

@@ -8,8 +8,8 @@ the linked terms while the models read the text itself.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,12 @@ from eval.diagnosis import (
     EvalReport,
     ProbableRanking,
     Ranker,
+    case_counts,
     evaluate_rankers,
     likelihood_ranker,
     resnik_ranker,
 )
+from eval.rank_journal import JournalFolder
 from fusion.pipeline import PHENOTYPIC_ABNORMALITY, Diagnoser, DiagnosisResult, patient_findings
 from fusion.shortlist import (
     RankingSettings,
@@ -160,17 +162,6 @@ def has_present_finding(case: Case, hierarchy: TermHierarchy) -> bool:
     )
 
 
-def case_counts(cases: Sequence[Case], no_present: Sequence[bool]) -> dict[str, int]:
-    """The counts an evaluation's config records of its cases: those with warnings from
-    their reading, those without a present finding recognised (``no_present``) and those
-    without a diagnosis."""
-    return {
-        "cases_with_warnings": sum(1 for c in cases if c.warnings),
-        "cases_without_present_findings": sum(bool(f) for f in no_present),
-        "cases_without_diagnoses": sum(1 for c in cases if not c.diseases),
-    }
-
-
 def evaluate_diagnosis(
     kg: KnowledgeGraph,
     cases_path: Path,
@@ -185,6 +176,7 @@ def evaluate_diagnosis(
     precision: str = "auto",
     measurements: bool = False,
     progress: bool = True,
+    journal: JournalFolder | None = None,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
     the case's onset class when it has one, and again without it).
@@ -210,87 +202,95 @@ def evaluate_diagnosis(
         measurements: the linker of free-text cases also reads growth measurements
             (:mod:`encoders.measurements`).
         progress: progress bars.
-    """
-    ranking = ranking or RankingSettings()
-    # an id newer than the KG's release is read by the name written beside it
-    cases = read_cases(Path(cases_path), kg.hierarchy, read_label=default_linker(kg).read_label)
-    if limit is not None:
-        cases = cases[:limit]
-    if sample is not None and sample < len(cases):
-        import random
+        journal: the journal folder of ``out_dir`` (:func:`journal_folder`), held already
+            by the caller, who took its lock before loading the KG (default: held from the
+            start here). Held until the report is saved and this run's journals removed.
 
-        cases = random.Random(SAMPLE_SEED).sample(cases, sample)
-    cases = link_text_cases(cases, kg, measurements=measurements)
-    no_present = [not has_present_finding(c, kg.hierarchy) for c in cases]
-    subjects = candidate_subjects(kg, candidates)
-    likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
-    rankers: dict[str, Ranker] = {
-        "Resnik one-sided": resnik_ranker(
-            ResnikRanker(kg.hierarchy, kg.annotations, subjects=subjects, **RESNIK_SETTINGS)
-        ),
-        "LIRICAL-style LR": likelihood_ranker(likelihood),
-    }
-    config: dict[str, Any] = {
-        "cases_path": str(cases_path),
-        "num_cases": len(cases),
-        "limit": limit,
-        "sample": sample,
-        "sample_seed": SAMPLE_SEED,
-        "candidates": candidates or "all annotated subjects",
-        "num_candidates": len(likelihood),
-        "resnik": {**RESNIK_SETTINGS, "aspects": list(RESNIK_SETTINGS["aspects"])},
-        "likelihood": asdict(likelihood.config),
-        "shortlist": ranking.shortlist,
-        "similarity_weight": ranking.similarity_weight,
-        "lead": ranking.lead,
-        "pool": ranking.pool,
-        "measurements": measurements,
-        **case_counts(cases, no_present),
-        "models": {},
-    }
-    linker = default_linker(kg, measurements=measurements)
-    for folder in models:
-        diagnoser = Diagnoser.load(
-            Path(folder),
-            kg,
-            linker=linker,
-            ranking=ranking,
-            precision=precision,
-        )
-        name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
-        rankers[name] = model_ranker(diagnoser)
-        if any(c.onset for c in cases):  # what the onset adds, in the same run
-            rankers[f"{name} without onset"] = model_ranker(
-                diagnoser, onset=False, probabilities=False
-            )
-        if diagnoser.model.config.use_prior:  # what the neural part adds, in the same run
-            rankers[f"{name} without the model (prior + similarity)"] = model_ranker(
-                diagnoser, probabilities=False, neural=False
-            )
-        config["models"][name] = {
-            "path": str(folder),
-            "config_hash": diagnoser.meta.get("config_hash"),
-            "files_sha256": model_files_fingerprint(Path(folder))["sha256"],
-            "precision": diagnoser.precision,
+    Raises:
+        JournalBusyError: another evaluation holds the journal folder of ``out_dir``.
+    """
+    with ExitStack() as stack:
+        if journal is None:  # held from the start: a busy folder fails before any loading
+            journal = stack.enter_context(JournalFolder(journal_folder(out_dir)))
+        ranking = ranking or RankingSettings()
+        # an id newer than the KG's release is read by the name written beside it
+        cases = read_cases(Path(cases_path), kg.hierarchy, read_label=default_linker(kg).read_label)
+        if limit is not None:
+            cases = cases[:limit]
+        if sample is not None and sample < len(cases):
+            import random
+
+            cases = random.Random(SAMPLE_SEED).sample(cases, sample)
+        cases = link_text_cases(cases, kg, measurements=measurements)
+        no_present = [not has_present_finding(c, kg.hierarchy) for c in cases]
+        subjects = candidate_subjects(kg, candidates)
+        likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
+        rankers: dict[str, Ranker] = {
+            "Resnik one-sided": resnik_ranker(
+                ResnikRanker(kg.hierarchy, kg.annotations, subjects=subjects, **RESNIK_SETTINGS)
+            ),
+            "LIRICAL-style LR": likelihood_ranker(likelihood),
         }
-    config["kg_fingerprint"] = kg.fingerprint
-    config["kgfuse_version"] = kgfuse_version()
-    journal = journal_folder(out_dir)
-    report = evaluate_rankers(
-        cases,
-        rankers,
-        annotations=kg.annotations,
-        n_resamples=n_resamples,
-        config=config,
-        progress=progress,
-        reference="Resnik one-sided",
-        candidates=subjects,
-        no_present=no_present,
-        journal=journal,
-    )
-    report.save(out_dir)
-    shutil.rmtree(journal, ignore_errors=True)  # the report holds every rank now
-    return report
+        config: dict[str, Any] = {
+            "cases_path": str(cases_path),
+            "num_cases": len(cases),
+            "limit": limit,
+            "sample": sample,
+            "sample_seed": SAMPLE_SEED,
+            "candidates": candidates or "all annotated subjects",
+            "num_candidates": len(likelihood),
+            "resnik": {**RESNIK_SETTINGS, "aspects": list(RESNIK_SETTINGS["aspects"])},
+            "likelihood": asdict(likelihood.config),
+            "shortlist": ranking.shortlist,
+            "similarity_weight": ranking.similarity_weight,
+            "lead": ranking.lead,
+            "pool": ranking.pool,
+            "measurements": measurements,
+            **case_counts(cases, no_present),
+            "models": {},
+        }
+        linker = default_linker(kg, measurements=measurements)
+        for folder in models:
+            diagnoser = Diagnoser.load(
+                Path(folder),
+                kg,
+                linker=linker,
+                ranking=ranking,
+                precision=precision,
+            )
+            name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
+            rankers[name] = model_ranker(diagnoser)
+            if any(c.onset for c in cases):  # what the onset adds, in the same run
+                rankers[f"{name} without onset"] = model_ranker(
+                    diagnoser, onset=False, probabilities=False
+                )
+            if diagnoser.model.config.use_prior:  # what the neural part adds, in the same run
+                rankers[f"{name} without the model (prior + similarity)"] = model_ranker(
+                    diagnoser, probabilities=False, neural=False
+                )
+            config["models"][name] = {
+                "path": str(folder),
+                "config_hash": diagnoser.meta.get("config_hash"),
+                "files_sha256": model_files_fingerprint(Path(folder))["sha256"],
+                "precision": diagnoser.precision,
+            }
+        config["kg_fingerprint"] = kg.fingerprint
+        config["kgfuse_version"] = kgfuse_version()
+        report = evaluate_rankers(
+            cases,
+            rankers,
+            annotations=kg.annotations,
+            n_resamples=n_resamples,
+            config=config,
+            progress=progress,
+            reference="Resnik one-sided",
+            candidates=subjects,
+            no_present=no_present,
+            journal=journal,
+        )
+        report.save(out_dir)
+        journal.remove_own()  # the report holds their ranks now; the lock is still held
+        return report
 
 
 def kgfuse_version() -> str:
@@ -306,5 +306,6 @@ def kgfuse_version() -> str:
 def journal_folder(out_dir: Path) -> Path:
     """Where an evaluation writing its report to ``out_dir`` notes each ranked case, so
     that the same command started again after a stop resumes (:mod:`eval.rank_journal`);
-    removed once the report is saved."""
+    a run's journals are removed once its report is saved (the folder when no other run's
+    is left)."""
     return Path(out_dir) / ".journal"

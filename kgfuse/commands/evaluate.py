@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -39,6 +39,9 @@ from kgfuse.commands.common import (
     resolve_kg,
 )
 from kgfuse.commands.link import _linker
+
+if TYPE_CHECKING:
+    from eval.rank_journal import RankJournal
 
 app = typer.Typer(help="Evaluations writing JSON and Markdown.", no_args_is_help=True)
 
@@ -252,6 +255,7 @@ def eval_diagnosis(
     On all, covered (among the baselines' OMIM candidates) and leakage-free cases; the
     intervals resample whole diseases; each ranker's average per disease; each ranker's top-1
     against Resnik's. Ties count as their expectation under a random tie-break."""
+    from eval.rank_journal import JournalFolder
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import default_model_dir
     from kgfuse.evaluation import evaluate_diagnosis, journal_folder
@@ -283,39 +287,47 @@ def eval_diagnosis(
             "vignette row 'disease_id', a phenopacket 'diseases' or "
             "'interpretations[].diagnosis.disease'"
         )
-    graph = KnowledgeGraph.open(resolve_kg(kg, home))
-    models = list(model) if model else []
-    if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
-        models = [default_model_dir(home)]
-    journal = journal_folder(out)
-    if journal.is_dir():
-        err_console.print(
-            f"resuming: cases an earlier run ranked with the same models, settings and cases "
-            f"are read back from {journal} (delete it to rank every case again)",
-            markup=False,
-        )
+    journal = JournalFolder(journal_folder(out), on_read_back=_say_read_back)
     try:
-        report = evaluate_diagnosis(
-            graph,
-            cases,
-            out,
-            models=models,
-            limit=limit,
-            sample=sample,
-            n_resamples=resamples,
-            ranking=ranking,
-            precision=precision,
-            measurements=measurements,
-        )
+        # the journal's lock taken before the KG and models load, so that a second run in
+        # the same --out fails at once, and held until the report is saved
+        with journal:
+            graph = KnowledgeGraph.open(resolve_kg(kg, home))
+            models = list(model) if model else []
+            if not models and (default_model_dir(home) / "kgfuse_model.json").is_file():
+                models = [default_model_dir(home)]
+            report = evaluate_diagnosis(
+                graph,
+                cases,
+                out,
+                models=models,
+                limit=limit,
+                sample=sample,
+                n_resamples=resamples,
+                ranking=ranking,
+                precision=precision,
+                measurements=measurements,
+                journal=journal,
+            )
     except KeyboardInterrupt:
-        if journal.is_dir():
+        if journal.noted:
             err_console.print(
-                f"the cases ranked so far are kept in {journal}: the same command resumes",
+                f"the cases ranked so far are kept in {journal.folder}: the same command resumes",
                 markup=False,
             )
         raise
     console.print(report.to_markdown())
     console.print(f"report written to {out}", markup=False)
+
+
+def _say_read_back(journal: RankJournal) -> None:
+    """Say that a pass resumes: how many of its cases an earlier run ranked."""
+    err_console.print(
+        f"resuming {journal.label}: {len(journal.done)} of {len(journal.case_ids)} cases "
+        f"read back from {journal.path} (ranked by an earlier run; delete the file to rank "
+        "them again)",
+        markup=False,
+    )
 
 
 @app.command("simulation")

@@ -86,6 +86,25 @@ def test_a_caller_decides_which_cases_have_no_present_finding(kg) -> None:
     assert calls == []  # refused before any case is ranked
 
 
+def test_the_counts_are_known_before_the_cases_are_ranked(kg) -> None:
+    """:func:`case_counts` (what ``kgfuse eval diagnosis`` records in its config) is the
+    report's own count, with or without the caller's no-present-finding flags."""
+    import kgfuse.evaluation
+    from eval.diagnosis import case_counts
+
+    assert kgfuse.evaluation.case_counts is case_counts  # one count, the report's
+    for flags in (None, [True, True, False, False]):
+        report = evaluate_rankers(
+            _cases(), {"r": ranker}, annotations=kg.annotations, n_resamples=5, no_present=flags
+        )
+        assert case_counts(_cases(), flags) == report.case_counts
+    assert case_counts(_cases(), [True, True, False, False]) == {
+        "cases_with_warnings": 1,
+        "cases_without_present_findings": 2,
+        "cases_without_diagnoses": 1,
+    }
+
+
 def test_the_markdown_names_the_first_cases_only(kg) -> None:
     many = [Case(f"u{i}", present=(ARACHNODACTYLY,), pmids=PMID) for i in range(NAMED_CASES + 3)]
     cases = [Case("d", present=(ARACHNODACTYLY,), diseases=(MARFAN,)), *many]

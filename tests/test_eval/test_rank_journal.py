@@ -17,7 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eval.diagnosis import Case, ProbableRanking, evaluate_rankers
-from eval.rank_journal import JournalBusyError, RankedCase, RankJournal, journal_key
+from eval.rank_journal import (
+    LOCK_NAME,
+    JournalBusyError,
+    JournalFolder,
+    RankedCase,
+    RankJournal,
+    journal_key,
+)
 from kg.locks import exclusive_lock
 from kg.namespaces import to_iri
 
@@ -201,3 +208,152 @@ def test_what_is_noted_reads_back_as_it_was(tmp_path_factory, rows, ids) -> None
             assert got.probabilities[1] == p[1] or (
                 math.isnan(p[1]) and math.isnan(got.probabilities[1])
             )
+
+
+# ---- the journal folder of a run -------------------------------------------------------------
+def _held(folder: Path) -> bool:
+    """Whether a process holds the lock of the journal folder (a lock of this process too:
+    ``flock`` locks of two opens of one file exclude each other)."""
+    try:
+        with exclusive_lock(folder / LOCK_NAME, JournalBusyError):
+            return False
+    except JournalBusyError:
+        return True
+
+
+def test_a_finished_run_removes_its_own_journals_only(kg, tmp_path: Path) -> None:
+    folder = tmp_path / "out" / ".journal"
+    with pytest.raises(KeyboardInterrupt):  # another model's run, stopped halfway
+        _run(kg, {"r": Counting(stop_at=3)}, folder, config={"what": "another model"})
+    theirs = sorted(folder.glob("*.jsonl"))
+    assert len(theirs) == 1
+    with JournalFolder(folder) as held:
+        _run(kg, {"r": Counting()}, held)
+        mine = [j.path for j in held.journals]
+        assert len(mine) == 2 and all(p.is_file() for p in mine)
+        held.remove_own()
+    assert not any(p.exists() for p in mine)
+    assert sorted(folder.glob("*.jsonl")) == theirs  # left to resume
+    assert (folder / LOCK_NAME).is_file()
+    # the other run resumes, and once done leaves nothing: the folder is empty
+    again = Counting()
+    with JournalFolder(folder) as held:
+        _run(kg, {"r": again}, held, config={"what": "another model"})
+        held.remove_own()
+    assert len(again.calls) == 16 - 3
+    assert not folder.exists() and (tmp_path / "out").is_dir()
+
+
+def test_a_run_that_noted_nothing_leaves_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "deeper" / ".journal"
+    with pytest.raises(KeyboardInterrupt), JournalFolder(folder) as held:
+        assert _held(folder)
+        with held.journal("k" * 64, ["a"], label="r"):
+            raise KeyboardInterrupt  # stopped before a case was ranked
+    assert not (tmp_path / "out").exists()  # the folders made for the lock go too
+    assert not held.noted
+
+
+def test_a_lock_file_removed_by_its_holder_is_not_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that opened the lock file just before its holder removed it (done) and
+    released the lock, locks the file then at the path instead: one holder per path."""
+    import fcntl
+
+    path = tmp_path / LOCK_NAME
+    flock = fcntl.flock
+    calls: list[int] = []
+
+    def late(fd: int, operation: int) -> None:
+        if not calls:  # the holder removes the file between this run's open and flock
+            path.unlink()
+        calls.append(fd)
+        flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", late)
+    path.touch()
+    with exclusive_lock(path, JournalBusyError):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        assert len(calls) == 2  # the removed file let go, the path opened again
+        assert path.is_file() and _held(tmp_path)  # a third run is refused
+
+
+# ---- kgfuse eval diagnosis -------------------------------------------------------------------
+def _case_file(tmp_path: Path) -> Path:
+    rows = [
+        {"id": f"c{i}", "present_hpo": [term], "diseases": ["OMIM:154700"]}
+        for i, term in enumerate(["HP:0001166", "HP:0000098", "HP:0001083"])
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _stopping(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
+    """Counts each case ranked (3 cases x 3 passes of the baselines); a call given in the
+    second list stops the run there, as a kill would."""
+    import eval.diagnosis as evaluation
+
+    ranked = evaluation.ranking_ties
+    calls: list[str] = []
+    stop_at: list[int] = []
+
+    def ranking_ties(ranking, truth):
+        if stop_at and len(calls) == stop_at[0]:
+            raise KeyboardInterrupt
+        calls.append("ranked")
+        return ranked(ranking, truth)
+
+    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
+    return calls, stop_at
+
+
+def test_an_evaluation_done_leaves_other_runs_journals(
+    kg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kgfuse.evaluation import evaluate_diagnosis, journal_folder
+
+    cases, out = _case_file(tmp_path), tmp_path / "out"
+    folder = journal_folder(out)
+    calls, stop_at = _stopping(monkeypatch)
+    stop_at.append(5)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_diagnosis(kg, cases, out, limit=3, n_resamples=5, progress=False)
+    stopped = sorted(folder.glob("*.jsonl"))
+    assert len(stopped) == 2
+    stop_at.clear()
+    # a run of other settings in the same --out, to the end: the stopped run's journals stay
+    evaluate_diagnosis(kg, cases, out, limit=2, n_resamples=5, progress=False)
+    assert sorted(folder.glob("*.jsonl")) == stopped
+    calls.clear()
+    evaluate_diagnosis(kg, cases, out, limit=3, n_resamples=5, progress=False)
+    assert len(calls) == 3 * 3 - 5  # resumed (Resnik ranks present terms only: 3 passes)
+    assert not folder.exists()
+
+
+def test_the_journal_is_held_until_the_report_is_saved_and_its_journals_removed(
+    kg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eval.diagnosis import EvalReport
+    from kgfuse.evaluation import evaluate_diagnosis, journal_folder
+
+    cases, out = _case_file(tmp_path), tmp_path / "out"
+    folder = journal_folder(out)
+    held: list[tuple[str, bool]] = []
+    save, unlink = EvalReport.save, Path.unlink
+
+    def saving(self: EvalReport, out_dir: Path) -> dict[str, Path]:
+        held.append(("save", _held(folder)))
+        return save(self, out_dir)
+
+    def unlinking(self: Path, missing_ok: bool = False) -> None:
+        if self.parent == folder and self.suffix == ".jsonl":
+            held.append(("remove", _held(folder)))
+        unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(EvalReport, "save", saving)
+    monkeypatch.setattr(Path, "unlink", unlinking)
+    evaluate_diagnosis(kg, cases, out, limit=2, n_resamples=5, progress=False)
+    assert held == [("save", True)] + [("remove", True)] * 3
+    assert (out / "diagnosis.json").is_file() and not folder.exists()

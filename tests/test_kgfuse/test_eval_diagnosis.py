@@ -238,3 +238,121 @@ def test_eval_diagnosis_stopped_halfway_resumes(
     assert again["metrics"] == before["metrics"]
     assert [c["ranks"] for c in again["cases"]] == [c["ranks"] for c in before["cases"]]
     assert again["calibration"] == before["calibration"]
+
+
+def _baselines_cli(mini_home: Path, tmp_path: Path) -> list[str]:
+    """``kgfuse eval diagnosis`` of 3 cases by the baselines only (a home without a model)."""
+    rows = [
+        {"id": f"c{i}", "present_hpo": [term], "diseases": ["OMIM:154700"]}
+        for i, term in enumerate(["HP:0001166", "HP:0000098", "HP:0001083"])
+    ]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    kg, home = mini_home / "kgs" / "hpo", tmp_path / "home"
+    return [
+        *("eval", "diagnosis", "--cases", str(cases), "--resamples", "5"),
+        *("--kg", str(kg), "--home", str(home)),
+    ]
+
+
+def test_eval_diagnosis_says_it_resumes_only_what_it_reads_back(
+    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eval.diagnosis as evaluation
+
+    base = _baselines_cli(mini_home, tmp_path)
+    out = tmp_path / "out"
+    ranked = evaluation.ranking_ties
+    calls: list[str] = []
+
+    def ranking_ties(ranking, truth):
+        if len(calls) == 4:  # stopped in the second pass
+            raise KeyboardInterrupt
+        calls.append("ranked")
+        return ranked(ranking, truth)
+
+    runner = CliRunner()
+    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
+    stopped = runner.invoke(app, [*base, "--out", str(out)])
+    assert stopped.exit_code == 130 and "the same command resumes" in stopped.output
+    monkeypatch.setattr(evaluation, "ranking_ties", ranked)
+    # other settings in the same --out: the journal folder is there, but nothing matches
+    other = runner.invoke(app, [*base, "--out", str(out), "--limit", "2"])
+    assert other.exit_code == 0, other.output
+    assert "resuming" not in other.output and "read back" not in other.output
+    resumed = runner.invoke(app, [*base, "--out", str(out)])
+    assert resumed.exit_code == 0, resumed.output
+    lines = [x for x in resumed.output.splitlines() if x.startswith("resuming")]
+    assert [x.split(" read back from ")[0] for x in lines] == [
+        "resuming Resnik one-sided (present): 3 of 3 cases",
+        "resuming LIRICAL-style LR (present): 1 of 3 cases",
+    ]
+    assert all(str(out / ".journal") in x and "delete the file" in x for x in lines)
+    assert not (out / ".journal").exists()
+
+
+def test_eval_diagnosis_refuses_a_busy_report_folder_before_loading(
+    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.locks import exclusive_lock
+
+    opened: list[object] = []
+    monkeypatch.setattr(KnowledgeGraph, "open", lambda *a, **k: opened.append(a))
+    out = tmp_path / "out"
+    (out / ".journal").mkdir(parents=True)
+    with exclusive_lock(out / ".journal" / ".lock", AssertionError):  # another evaluation
+        result = CliRunner().invoke(app, [*_baselines_cli(mini_home, tmp_path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(
+        f"error: another evaluation (process {os.getpid()}) is writing to {out / '.journal'}"
+    )
+    assert opened == []  # refused before the KG loads
+    assert sorted(p.name for p in (out / ".journal").iterdir()) == [".lock"]
+
+
+def test_eval_diagnosis_holds_its_journal_from_before_loading_to_the_end(
+    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eval.rank_journal as rank_journal
+    from eval.diagnosis import EvalReport
+    from eval.rank_journal import JournalBusyError
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.locks import exclusive_lock
+
+    out = tmp_path / "out"
+    folder = out / ".journal"
+
+    def held() -> bool:
+        try:
+            with exclusive_lock(folder / ".lock", JournalBusyError):
+                return False
+        except JournalBusyError:
+            return True
+
+    seen: list[tuple[str, bool]] = []
+    taken: list[Path] = []
+    open_kg, save, lock = KnowledgeGraph.open, EvalReport.save, rank_journal.exclusive_lock
+
+    def opening(*args, **kwargs):
+        seen.append(("KG", held()))
+        return open_kg(*args, **kwargs)
+
+    def saving(self, out_dir):
+        seen.append(("report", held()))
+        return save(self, out_dir)
+
+    def locking(path, busy, **kwargs):
+        taken.append(path)
+        return lock(path, busy, **kwargs)
+
+    monkeypatch.setattr(KnowledgeGraph, "open", opening)
+    monkeypatch.setattr(EvalReport, "save", saving)
+    monkeypatch.setattr(rank_journal, "exclusive_lock", locking)
+    result = CliRunner().invoke(app, [*_baselines_cli(mini_home, tmp_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert seen == [("KG", True), ("report", True)]
+    assert taken == [folder / ".lock"]  # taken once, not let go and taken again
+    assert not folder.exists()
