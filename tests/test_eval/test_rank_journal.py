@@ -290,33 +290,14 @@ def _case_file(tmp_path: Path) -> Path:
     return path
 
 
-def _stopping(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
-    """Counts each case ranked (3 cases x 3 passes of the baselines); a call given in the
-    second list stops the run there, as a kill would."""
-    import eval.diagnosis as evaluation
-
-    ranked = evaluation.ranking_ties
-    calls: list[str] = []
-    stop_at: list[int] = []
-
-    def ranking_ties(ranking, truth):
-        if stop_at and len(calls) == stop_at[0]:
-            raise KeyboardInterrupt
-        calls.append("ranked")
-        return ranked(ranking, truth)
-
-    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
-    return calls, stop_at
-
-
 def test_an_evaluation_done_leaves_other_runs_journals(
-    kg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kg, tmp_path: Path, stop_ranking: tuple[list[str], list[int]]
 ) -> None:
     from kgfuse.evaluation import evaluate_diagnosis, journal_folder
 
     cases, out = _case_file(tmp_path), tmp_path / "out"
     folder = journal_folder(out)
-    calls, stop_at = _stopping(monkeypatch)
+    calls, stop_at = stop_ranking
     stop_at.append(5)
     with pytest.raises(KeyboardInterrupt):
         evaluate_diagnosis(kg, cases, out, limit=3, n_resamples=5, progress=False)

@@ -185,10 +185,8 @@ def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
 
 
 def test_eval_diagnosis_stopped_halfway_resumes(
-    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mini_home: Path, mini_model: Path, tmp_path: Path, stop_ranking: tuple[list[str], list[int]]
 ) -> None:
-    import eval.diagnosis as evaluation
-
     rows = [
         {"id": f"c{i}", "present_hpo": [term], "diseases": ["OMIM:154700"]}
         for i, term in enumerate(["HP:0001166", "HP:0000098", "HP:0001083", "HP:0001249"])
@@ -198,17 +196,7 @@ def test_eval_diagnosis_stopped_halfway_resumes(
     base = ["eval", "diagnosis", "--cases", str(cases), "--model", str(mini_model)]
     base += ["--home", str(mini_home), "--resamples", "5"]
     runner = CliRunner()
-    ranked = evaluation.ranking_ties
-    calls: list[str] = []
-    stop_at: list[int] = []  # the call a "kill" stops the run at, when given
-
-    def ranking_ties(ranking, truth):
-        if stop_at and len(calls) == stop_at[0]:
-            raise KeyboardInterrupt
-        calls.append("ranked")
-        return ranked(ranking, truth)
-
-    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
+    calls, stop_at = stop_ranking  # each case ranked; the call a "kill" stops the run at
     plain = tmp_path / "plain"
     first = runner.invoke(app, [*base, "--out", str(plain)])
     assert first.exit_code == 0, first.output
@@ -256,26 +244,16 @@ def _baselines_cli(mini_home: Path, tmp_path: Path) -> list[str]:
 
 
 def test_eval_diagnosis_says_it_resumes_only_what_it_reads_back(
-    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mini_home: Path, tmp_path: Path, stop_ranking: tuple[list[str], list[int]]
 ) -> None:
-    import eval.diagnosis as evaluation
-
     base = _baselines_cli(mini_home, tmp_path)
     out = tmp_path / "out"
-    ranked = evaluation.ranking_ties
-    calls: list[str] = []
-
-    def ranking_ties(ranking, truth):
-        if len(calls) == 4:  # stopped in the second pass
-            raise KeyboardInterrupt
-        calls.append("ranked")
-        return ranked(ranking, truth)
-
+    _, stop_at = stop_ranking
+    stop_at.append(4)  # stopped in the second pass
     runner = CliRunner()
-    monkeypatch.setattr(evaluation, "ranking_ties", ranking_ties)
     stopped = runner.invoke(app, [*base, "--out", str(out)])
     assert stopped.exit_code == 130 and "the same command resumes" in stopped.output
-    monkeypatch.setattr(evaluation, "ranking_ties", ranked)
+    stop_at.clear()
     # other settings in the same --out: the journal folder is there, but nothing matches
     other = runner.invoke(app, [*base, "--out", str(out), "--limit", "2"])
     assert other.exit_code == 0, other.output
