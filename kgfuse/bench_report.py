@@ -69,6 +69,7 @@ from eval.bench_retrieval import MISSED_MARK, IndexPlan, op_mark, with_shards
 from eval.diagnosis import MetricCI
 from fusion.faiss_index import IndexConfig
 from kg.atomic import output_folder, write_atomic
+from kgfuse.source_fingerprint import source_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -1227,13 +1228,16 @@ def read_record(out: Path, name: str) -> dict[str, Any] | None:
 def _changed_inputs(
     saved: Mapping[str, Any], profile: str, signature: Mapping[str, str]
 ) -> list[str]:
-    """What differs between a saved record and this run: the profile, the kgfuse version, or
-    inputs of :meth:`ReportInputs.signature` (a record without them counts as changed). A
-    file that the record read and this run was not given (``--cases``, ``--link-gold``)
-    cannot be compared: it is named "KIND (not given to this run)"."""
+    """What differs between a saved record and this run: the profile, the kgfuse version or
+    code (:func:`kgfuse.source_fingerprint.source_sha256`), or inputs of
+    :meth:`ReportInputs.signature` (a record without them counts as changed). A file that the
+    record read and this run was not given (``--cases``, ``--link-gold``) cannot be
+    compared: it is named "KIND (not given to this run)"."""
     changed = [] if saved.get("profile") == profile else ["profile"]
     if saved.get("kgfuse_version") != _version("kgfuse"):
         changed.append("kgfuse version")
+    elif saved.get("kgfuse_code_sha256") != source_sha256():  # an editable install's edits
+        changed.append("kgfuse code")
     before = saved.get("inputs")
     if not isinstance(before, dict):
         return [*changed, "inputs (not recorded)"]
@@ -1278,6 +1282,7 @@ def _run_section(
         "title": section.title,
         "profile": profile.name,
         "kgfuse_version": _version("kgfuse"),
+        "kgfuse_code_sha256": source_sha256(),
         "inputs": dict(inputs.signature(section.reads) if signature is None else signature),
         "started_at": _now(),
         "load_average_before": machine_info()["load_average"],

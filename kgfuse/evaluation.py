@@ -37,6 +37,7 @@ from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
+from kgfuse.source_fingerprint import source_sha256
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
 
@@ -276,6 +277,8 @@ def evaluate_diagnosis(
             }
         config["kg_fingerprint"] = kg.fingerprint
         config["kgfuse_version"] = kgfuse_version()
+        # the journal's key: an editable install's code changes while its version stays
+        config["kgfuse_code_sha256"] = source_sha256()
         report = evaluate_rankers(
             cases,
             rankers,

@@ -9,9 +9,10 @@ are not handled (nor audited) twice.
 
 Beside ``OUTPUT.partial`` a run writes ``OUTPUT.partial.run``, its *run key*: the input's
 hash, the options that shape an output record, the model's file hashes and kgfuse's
-version. ``--resume`` refuses to go on under another key, naming what changed: the records
-kept would otherwise mix two inputs (an edit in the part done, which ids alone cannot show
-for records without ids), two models or two sets of options in one output.
+version and code (:func:`kgfuse.source_fingerprint.source_sha256`). ``--resume`` refuses
+to go on under another key, naming what changed: the records kept would otherwise mix two
+inputs (an edit in the part done, which ids alone cannot show for records without ids),
+two models or two sets of options in one output.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ def run_key(
     from importlib.metadata import PackageNotFoundError, version
 
     from kgfuse.model_files import model_files_fingerprint
+    from kgfuse.source_fingerprint import source_sha256
 
     try:
         kgfuse = version("kgfuse")
@@ -234,6 +236,7 @@ def run_key(
         "version": RUN_KEY_VERSION,
         "command": command,
         "kgfuse": kgfuse,
+        "code": source_sha256(),
         "input": {"path": str(input), "sha256": input_sha256(input)},
         "options": dict(options),
         "model": {"path": str(model) if model is not None else None, "sha256": model_sha},
@@ -258,9 +261,9 @@ def write_run_key(output: Path, key: Mapping[str, Any]) -> None:
 
 def check_run_key(output: Path, key: Mapping[str, Any]) -> None:
     """Check that the run that wrote ``OUTPUT.partial`` had this run's ``key``: the same
-    command, input, options, model and kgfuse. A partial output without a run key (written
-    before kgfuse kept one, or the key was removed) is checked by its ids only, with a
-    warning.
+    command, input, options, model and kgfuse (version and code). A partial output without
+    a run key (written before kgfuse kept one, or the key was removed) is checked by its ids
+    only, with a warning.
 
     Raises:
         ValueError: the key differs (each difference named) or cannot be read.
@@ -319,6 +322,8 @@ def key_changes(kept: Mapping[str, Any], key: Mapping[str, Any]) -> list[str]:
         )
     if kept.get("kgfuse") != key["kgfuse"]:
         changes.append(f"it was written by kgfuse {kept.get('kgfuse')}, this is {key['kgfuse']}")
+    elif kept.get("code") != key["code"]:
+        changes.append("kgfuse's code changed since (an editable install's edits)")
     return changes
 
 

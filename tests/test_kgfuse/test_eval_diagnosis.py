@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from eval.diagnosis import Calibration, expected_calibration_error
 from kgfuse.cli import app
+from kgfuse.source_fingerprint import source_sha256
 
 
 def test_expected_calibration_error_by_hand() -> None:
@@ -205,6 +206,8 @@ def test_eval_diagnosis_stopped_halfway_resumes(
     before = json.loads((plain / "diagnosis.json").read_text(encoding="utf-8"))
     [model] = before["config"]["models"].values()
     assert len(model["files_sha256"]) == 64 and before["config"]["kgfuse_version"]
+    # the journal is keyed by the code too: an editable install's edits change no version
+    assert before["config"]["kgfuse_code_sha256"] == source_sha256()
     total = len(calls)  # cases x (ranker, mode) passes
     assert total > 9
 
