@@ -920,6 +920,7 @@ def evaluate_rankers(
     candidates: Iterable[str] | None = None,
     no_present: Sequence[bool] | None = None,
     journal: Path | JournalFolder | None = None,
+    journal_config: Mapping[str, Any] | None = None,
 ) -> EvalReport:
     """Rank every case with every ranker and summarise.
 
@@ -948,6 +949,9 @@ def evaluate_rankers(
             :class:`JournalFolder` the caller holds already (to hold it longer, and remove
             its journals once the report is saved) (default: no journal).
             ``config`` must then name what identifies each ranker (a model's files).
+        journal_config: what keys the journal instead of ``config`` (default: ``config``):
+            a copy without what names the same thing in other words, such as paths, so that
+            the same cases and models given by another path resume.
 
     Returns:
         The report (with each case's warnings, and which cases have no present finding or
@@ -982,7 +986,8 @@ def evaluate_rankers(
                     continue
                 notes = None
                 if folder is not None:
-                    key = journal_key(config, name, mode, views[mode])
+                    keyed = config if journal_config is None else journal_config
+                    key = journal_key(keyed, name, mode, views[mode])
                     notes = folder.journal(key, case_ids, label=f"{name} ({mode})")
                 ranked = _rank_cases(
                     name,

@@ -321,14 +321,17 @@ class JournalFolder:
         self.journals.append(journal)
         return journal
 
-    def remove_own(self) -> None:
+    def remove_own(self) -> list[Path]:
         """Remove this run's journals (once the report holds their ranks), and the folder
-        when nothing else is left in it. Other runs' journals stay, to resume them."""
+        when nothing else is left in it. Other runs' journals stay, to resume them: they are
+        returned, for the caller to name."""
         self._check_held()
         for journal in self.journals:
             journal.close()
             journal.path.unlink(missing_ok=True)
+        others = sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []
         self._tidy()
+        return others
 
     def _check_held(self) -> None:
         if not self.held:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["exclusive_lock"]
+__all__ = ["exclusive_lock", "same_file"]
 
 
 @contextmanager
@@ -53,9 +53,10 @@ def exclusive_lock(
         except BaseException:
             os.close(fd)
             raise
-        if _still_at(fd, path):
+        if same_file(fd, path):
             break
         os.close(fd)  # removed by the holder that released it: lock the file now there
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # its folder may be gone too
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -64,8 +65,9 @@ def exclusive_lock(
         os.close(fd)  # releases the lock
 
 
-def _still_at(fd: int, path: Path) -> bool:
-    """Whether ``path`` still names the file open as ``fd``."""
+def same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (a lock taken on a file its
+    holder renamed or removed is no lock on ``path``)."""
     try:
         at = os.stat(path)
     except FileNotFoundError:

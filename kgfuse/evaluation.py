@@ -290,10 +290,32 @@ def evaluate_diagnosis(
             candidates=subjects,
             no_present=no_present,
             journal=journal,
+            journal_config=_without_paths(config),
         )
         report.save(out_dir)
-        journal.remove_own()  # the report holds their ranks now; the lock is still held
+        # the report holds their ranks now; the lock is still held
+        others = journal.remove_own()
+        if others:
+            logger.warning(
+                "%d journal file(s) of other evaluations (other cases, models, settings or "
+                "code) are left in %s: the same command as theirs resumes them; delete them "
+                "if none will be run again",
+                len(others),
+                journal.folder,
+            )
         return report
+
+
+def _without_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """An evaluation's config without the paths of its cases and models: the journal is
+    keyed by what they hold (every case's fields, each model's file hashes), so the same
+    files given by another path (relative, absolute, moved) resume."""
+    keyed = {k: v for k, v in config.items() if k != "cases_path"}
+    keyed["models"] = {
+        name: {k: v for k, v in model.items() if k != "path"}
+        for name, model in config.get("models", {}).items()
+    }
+    return keyed
 
 
 def kgfuse_version() -> str:

@@ -1186,8 +1186,9 @@ def _case_from_any(
 
 
 def case_files(folder: Path) -> list[Path]:
-    """The case files of a folder: its ``*.json`` files, in subfolders too, sorted."""
-    return sorted(Path(folder).rglob("*.json"))
+    """The case files of a folder: its ``*.json`` files, in subfolders too, sorted (a
+    subfolder named ``*.json`` is a folder to look in, not a case)."""
+    return sorted(path for path in Path(folder).rglob("*.json") if path.is_file())
 
 
 def _first_line(path: Path) -> tuple[bytes, bool] | None:

@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
@@ -398,13 +399,22 @@ def check_output(output: Path) -> None:
             "finished output would replace: leave out -o to write to stdout"
         )
     partial = partial_path(output)
-    if partial.is_symlink() or (partial.exists() and not partial.is_file()):
-        kind = (
-            "a link" if partial.is_symlink() else "a folder" if partial.is_dir() else "not a file"
-        )
+    key = output.with_name(output.name + ".partial.run")  # --resume's run key
+    if len(os.fsencode(key.name)) > 255:  # the longest name a run writes beside the output
         raise ValueError(
-            f"{partial} is {kind}, where the output is written first: remove it, or give another -o"
+            f"the output's name is too long: {key.name!r} is written beside it, and a file "
+            "name holds at most 255 bytes"
         )
+    # the key may be a link: it is replaced whole (a new file renamed onto it), not followed
+    for beside, link_too in ((partial, True), (key, False)):
+        if (link_too and beside.is_symlink()) or (
+            beside.exists() and not beside.is_symlink() and not beside.is_file()
+        ):
+            kind = (
+                "a link" if beside.is_symlink() else "a folder" if beside.is_dir() else "not a file"
+            )
+            written = "the output is written first" if link_too else "--resume's run key is kept"
+            raise ValueError(f"{beside} is {kind}, where {written}: remove it, or give another -o")
     folder = output.resolve().parent
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder not found: {output.parent}")
@@ -459,6 +469,61 @@ def partial_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial")
 
 
+@dataclass
+class HeldOutput:
+    """``OUTPUT.partial`` opened and locked (:func:`held_output`) for a whole run.
+
+    Attributes:
+        output: the output file.
+        partial: ``OUTPUT.partial``.
+        sink: the partial file, open to append.
+        created: this run made the file (none was there).
+        started: this run has emptied it (or cut it to the records it resumes) to write.
+    """
+
+    output: Path
+    partial: Path
+    sink: TextIO
+    created: bool
+    started: bool = False
+
+
+@contextmanager
+def held_output(output: Path) -> Iterator[HeldOutput]:
+    """``OUTPUT.partial`` opened without emptying it (nor following a link there) and locked,
+    from before the model loads to the end: what ``--resume`` reads of it is what the run
+    then appends to, and a second run given the same ``-o`` stops at once. A run that fails
+    before it writes leaves the file as it was (a stopped run's records stay to resume),
+    and removes it if it made it.
+
+    Raises:
+        OutputBusyError: another run holds it.
+        ValueError: it is a link, a folder or not a regular file.
+    """
+    from kg.locks import same_file
+
+    partial = partial_path(output)
+    while True:
+        sink, created = _open_partial(partial)
+        try:
+            _hold(sink, partial)
+        except BaseException:
+            sink.close()
+            raise
+        if same_file(sink.fileno(), partial):
+            break
+        sink.close()  # renamed or removed by the run that held it: open the file there now
+    held = HeldOutput(output, partial, sink, created)
+    try:
+        yield held
+    except BaseException:
+        if created and not held.started:
+            partial.unlink(missing_ok=True)
+        raise
+    finally:
+        sink.close()  # releases the lock
+
+
 @contextmanager
 def jsonl_output(
     output: Path | None,
@@ -466,6 +531,7 @@ def jsonl_output(
     *,
     resumable: bool = False,
     run_key: Mapping[str, Any] | None = None,
+    held: HeldOutput | None = None,
 ) -> Iterator[TextIO]:
     """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
     ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error and
@@ -475,82 +541,93 @@ def jsonl_output(
     that ``--resume`` goes on from them, for a ``resumable`` command). ``resumed``: the
     complete lines a stopped run left there are kept, and the new ones appended.
     ``run_key``: written to ``OUTPUT.partial.run`` beside them, for ``--resume`` to check
-    (:mod:`kgfuse.commands.resumed_output`), and removed with the partial output."""
+    (:mod:`kgfuse.commands.resumed_output`), and removed with the partial output.
+    ``held``: the partial file as :func:`held_output` holds it (default: held here)."""
     if output is None:
         yield sys.stdout
         return
+    if held is None:
+        with (
+            held_output(output) as own,
+            jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=own) as sink,
+        ):
+            yield sink
+        return
     from kgfuse.commands.resumed_output import run_key_path, write_run_key
 
-    partial = partial_path(output)
-    key_file = run_key_path(output)
-    # opened without emptying it (nor following a link there), and locked before anything
-    # is written: another run writing the same output keeps its lines, and this one stops
-    # at once
-    with _open_partial(partial) as sink:
-        _hold(sink, partial)
-        if resumed is not None and os.fstat(sink.fileno()).st_size < resumed.size:
-            raise OutputBusyError(
-                f"{partial} changed since --resume read it (another run?): run the command again"
-            )
-        sink.truncate(resumed.size if resumed is not None else 0)
-        sink.seek(0, os.SEEK_END)
-        # after the truncation: a kill between the two leaves no kept line under a new key
-        if run_key is not None:
-            write_run_key(output, run_key)
-        else:
-            key_file.unlink(missing_ok=True)
-        try:
-            yield sink
-        except BaseException:
-            sink.flush()
-            kept = sink.tell() > 0
-            message = f"the records done so far are in {partial}" if kept else "nothing done"
-            if kept and resumable:
-                message += " (the same command with --resume goes on from them)"
-            err_console.print(
-                f"[yellow]{escape(f'{output} not written; {message}')}[/]", highlight=False
-            )
-            if not kept:
-                partial.unlink(missing_ok=True)
-                key_file.unlink(missing_ok=True)
-            raise
-        # renamed while still locked: no other run opens this file as OUTPUT.partial
-        if sink.tell() > 0:
-            sink.flush()
-            os.replace(partial, output)
-        else:  # no records: the command says so; an earlier output stays
-            partial.unlink(missing_ok=True)
+    partial, sink, key_file = held.partial, held.sink, run_key_path(output)
+    if resumed is not None and os.fstat(sink.fileno()).st_size < resumed.size:
+        raise OutputBusyError(
+            f"{partial} changed since --resume read it (another run?): run the command again"
+        )
+    sink.truncate(resumed.size if resumed is not None else 0)
+    sink.seek(0, os.SEEK_END)
+    held.started = True
+    # after the truncation: a kill between the two leaves no kept line under a new key
+    if run_key is not None:
+        write_run_key(output, run_key)
+    else:
         key_file.unlink(missing_ok=True)
+    try:
+        yield sink
+    except BaseException:
+        sink.flush()
+        kept = sink.tell() > 0
+        message = f"the records done so far are in {partial}" if kept else "nothing done"
+        if kept and resumable:
+            message += " (the same command with --resume goes on from them)"
+        err_console.print(
+            f"[yellow]{escape(f'{output} not written; {message}')}[/]", highlight=False
+        )
+        if not kept:  # the key first: the partial file, still locked, is this run's
+            key_file.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
+        raise
+    # the key removed and the output renamed while the file is still locked: no other run
+    # has opened this file as its OUTPUT.partial, nor written a key of its own
+    key_file.unlink(missing_ok=True)
+    if sink.tell() > 0:
+        sink.flush()
+        os.replace(partial, output)
+    else:  # no records: the command says so; an earlier output stays
+        partial.unlink(missing_ok=True)
 
 
-def _open_partial(partial: Path) -> TextIO:
-    """``OUTPUT.partial`` opened to append, created if missing; a link there is refused
-    rather than followed (the file is emptied: a link could name any file).
+def _open_partial(partial: Path) -> tuple[TextIO, bool]:
+    """``OUTPUT.partial`` opened to append, and whether it was made now (none was there); a
+    link there is refused rather than followed (the file is emptied: a link could name any
+    file).
 
     Raises:
         ValueError: it is a link, a folder or not a regular file.
     """
-    try:
-        fd = os.open(
-            partial, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666
-        )
-    except OSError as exc:
-        if partial.is_symlink() or exc.errno == errno.ELOOP:
-            raise ValueError(
-                f"{partial} is a link, where this command writes its output first: remove it"
-            ) from None
-        if partial.is_dir():
-            raise ValueError(
-                f"{partial} is a folder, where this command writes its output first: remove it"
-            ) from None
-        raise
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        try:
+            try:
+                fd, created = os.open(partial, flags | os.O_CREAT | os.O_EXCL, 0o666), True
+            except FileExistsError:
+                fd, created = os.open(partial, flags), False
+            break
+        except FileNotFoundError:  # removed between the two opens: make it
+            continue
+        except OSError as exc:
+            if partial.is_symlink() or exc.errno == errno.ELOOP:
+                raise ValueError(
+                    f"{partial} is a link, where this command writes its output first: remove it"
+                ) from None
+            if partial.is_dir():
+                raise ValueError(
+                    f"{partial} is a folder, where this command writes its output first: remove it"
+                ) from None
+            raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise ValueError(
             f"{partial} is not a regular file, where this command writes its output first: "
             "remove it"
         )
-    return os.fdopen(fd, "a", encoding="utf-8")
+    return os.fdopen(fd, "a", encoding="utf-8"), created
 
 
 class OutputBusyError(ValueError):
@@ -587,13 +664,14 @@ def write_records(
     resumed: ResumedOutput | None = None,
     resumable: bool = False,
     run_key: Mapping[str, Any] | None = None,
+    held: HeldOutput | None = None,
 ) -> tuple[int, int]:
     """Each output record as a JSON line in ``output`` (:func:`jsonl_output`), or shown with
     ``show`` when given (one ``--text`` record printed for reading). Returns how many were
     written and how many of them are error records, those a stopped run wrote included
     (``resumed``: kept, and ``records`` are the ones after them); ``resumable``: the command
     takes ``--resume``, which a stopped run's message names; ``run_key``: what ``--resume``
-    checks (:func:`jsonl_output`).
+    checks, ``held``: the output as :func:`held_output` holds it (:func:`jsonl_output`).
 
     Lines written count on a progress line on stderr (``doing``, the records done, their
     rate), shown when stderr is a terminal: a file of cases can take minutes."""
@@ -602,7 +680,7 @@ def write_records(
     written = len(resumed.ids) if resumed is not None else 0
     failed = resumed.failed if resumed is not None else 0
     with (
-        jsonl_output(output, resumed, resumable=resumable, run_key=run_key) as sink,
+        jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=held) as sink,
         tqdm(
             desc=doing,
             unit=" records",

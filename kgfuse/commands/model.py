@@ -3,6 +3,7 @@ quickstart``."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,7 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
+    held_output,
     report_records,
     resolve_config,
     resolve_kg,
@@ -377,17 +379,27 @@ def diagnose(
     check_input_output(input, output, folders=True)
     key = None
     if input is not None and output is not None:  # what --resume checks
+        from fusion.pipeline import resolve_precision
+        from kgfuse.audit import default_audit_path
+
+        # the KG is not in it: the model refuses one of another fingerprint as it loads
         options = {
-            "--top-k": top_k, "--shortlist": shortlist, "--precision": precision,
-            "--similarity-weight": similarity_weight, "--lead": lead, "--pool": pool,
-            "--brief": brief, "--kg": kg,
+            "--top-k": top_k, "--shortlist": shortlist, "--similarity-weight": similarity_weight,
+            "--lead": lead, "--pool": pool, "--brief": brief,
+            "--precision": resolve_precision(precision),
+            "audit": None if no_audit else str(default_audit_path(home).resolve()),
         }  # fmt: skip
         folder = model if model is not None else default_model_dir(home)
         key = run_key("diagnose", input, options, folder if folder.is_dir() else None)
-    # the records a stopped run wrote, checked against the input before the model loads
-    resumed = resumed_output(input, output, resume, read_records, diagnose_output_ids, key)
-    ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
-    with kept_loaded() as loaded:
+    with ExitStack() as stack:
+        # held from here to the end: what --resume reads is what this run appends to
+        held = stack.enter_context(held_output(output)) if output is not None else None
+        # the records a stopped run wrote, checked against the input before the model loads
+        resumed = resumed_output(
+            input, output, resume, read_records, diagnose_output_ids, key, held
+        )
+        ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
+        loaded = stack.enter_context(kept_loaded())
         service = DiagnosisService(
             model,
             resolve_kg(kg, home) if kg else None,
@@ -411,8 +423,9 @@ def diagnose(
         if brief:
             outputs = ({k: v for k, v in o.items() if k != "findings_checked"} for o in outputs)
         written, failed = write_records(
-            outputs, output, show, "diagnosing", resumed=resumed, resumable=True, run_key=key
-        )
+            outputs, output, show, "diagnosing", resumed=resumed, resumable=True, run_key=key,
+            held=held,
+        )  # fmt: skip
     report_records(input, written, failed, "diagnosed")
 
 

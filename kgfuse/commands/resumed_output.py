@@ -25,9 +25,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from kgfuse.commands.common import HeldOutput
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +95,7 @@ def read_resumed(output: Path) -> ResumedOutput:
 
     partial = partial_path(output)
     if not partial.is_file():
-        done = f"; {output} is there: the run that wrote it finished" if output.is_file() else ""
-        raise FileNotFoundError(
-            f"--resume: there is no {partial} to resume from (a run of this command stopped "
-            f"halfway leaves one){done}: run without --resume"
-        )
+        raise _nothing_to_resume(output)
     ids: list[Any] = []
     failed = 0
     size = 0
@@ -117,6 +116,16 @@ def read_resumed(output: Path) -> ResumedOutput:
             failed += "error" in record
             size += len(line)
     return ResumedOutput(partial, tuple(ids), failed, size)
+
+
+def _nothing_to_resume(output: Path) -> FileNotFoundError:
+    from kgfuse.commands.common import partial_path
+
+    done = f"; {output} is there: the run that wrote it finished" if output.is_file() else ""
+    return FileNotFoundError(
+        f"--resume: there is no {partial_path(output)} to resume from (a run of this command "
+        f"stopped halfway leaves one){done}: run without --resume"
+    )
 
 
 def check_resumed(
@@ -161,10 +170,13 @@ def resumed_output(
     read: Callable[[Path], Iterable[tuple[int, Any]]],
     ids_of: IdsOf,
     key: Mapping[str, Any] | None = None,
+    held: HeldOutput | None = None,
 ) -> ResumedOutput | None:
     """What ``--resume`` keeps of a stopped run's output (None without ``--resume``), checked
     against this run's ``key`` (:func:`check_run_key`) and against the input's records as
-    ``read`` reads them.
+    ``read`` reads them. ``held``: the partial output as this run holds it
+    (:func:`kgfuse.commands.common.held_output`), so that no other run changes it between
+    this check and the writing.
 
     Raises:
         ValueError: ``--resume`` without an input file or ``-o OUTPUT``, or a partial
@@ -178,6 +190,8 @@ def resumed_output(
         raise ValueError("--resume goes with an INPUT file, not --text")
     if output is None:
         raise ValueError("--resume needs -o OUTPUT: it goes on from OUTPUT.partial")
+    if held is not None and held.created:  # none was there: this run just made it
+        raise _nothing_to_resume(output)
     resumed = read_resumed(output)
     if key is not None and resumed.ids:
         check_run_key(output, key)
@@ -247,7 +261,7 @@ def run_key(
 def write_run_key(output: Path, key: Mapping[str, Any]) -> None:
     """Write ``OUTPUT.partial.run`` whole or not at all (a temporary file renamed onto it)."""
     path = run_key_path(output)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".run-key.{os.getpid()}.tmp")  # short: any -o name fits
     try:
         with temporary.open("w", encoding="utf-8") as fh:
             json.dump(key, fh, indent=1, sort_keys=True)

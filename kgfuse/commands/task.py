@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,6 +20,7 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
+    held_output,
     report_records,
     resolve_kg,
     utf8_text,
@@ -223,25 +226,45 @@ def predict(
 
     key = None
     if input is not None and output is not None:  # what --resume checks
+        from fusion.pipeline import resolve_precision
+
+        # not the KG (the model refuses one of another fingerprint as it loads), nor the
+        # batch size (int8 runs its rows one at a time; fp32 and bf16 batches agree)
         options = {
-            "--kg": kg, "--threshold": threshold, "--precision": precision,
-            "--batch-size": batch_size,
-        }  # fmt: skip
+            "--threshold": threshold if threshold is not None else _saved_threshold(model_dir),
+            "--precision": resolve_precision(precision),
+        }
         key = run_key("predict", input, options, model_dir if model_dir.is_dir() else None)
-    # the records a stopped run wrote, checked against the input before the model loads
-    resumed = resumed_output(input, output, resume, read, lambda n, r: {str(output_id(n, r))}, key)
-    graph = KnowledgeGraph.open(kg) if kg is not None else None
-    predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
-    one = text is not None
-    records = (
-        iter([(1, {"id": "text", "text": text})]) if one else after_resumed(read(input), resumed)  # type: ignore[arg-type]
-    )
-    show = _print_prediction if text is not None and output is None else None
-    outputs = predictor.predict_records(records, batch_size=batch_size)
-    written, failed = write_records(
-        outputs, output, show, "labelling", resumed=resumed, resumable=True, run_key=key
-    )
+    with held_output(output) if output is not None else nullcontext() as held:
+        # the records a stopped run wrote, checked against the input before the model loads
+        resumed = resumed_output(
+            input, output, resume, read, lambda n, r: {str(output_id(n, r))}, key, held
+        )
+        graph = KnowledgeGraph.open(kg) if kg is not None else None
+        predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
+        records: Iterator[tuple[int, Any]]
+        if text is not None:
+            records = iter([(1, {"id": "text", "text": text})])
+        else:
+            assert input is not None  # exactly one of input and text was checked above
+            records = after_resumed(read(input), resumed)
+        show = _print_prediction if text is not None and output is None else None
+        outputs = predictor.predict_records(records, batch_size=batch_size)
+        written, failed = write_records(
+            outputs, output, show, "labelling", resumed=resumed, resumable=True, run_key=key,
+            held=held,
+        )  # fmt: skip
     report_records(input, written, failed, "labelled")
+
+
+def _saved_threshold(model_dir: Path) -> float | None:
+    """The multi-label threshold a task model was saved with (as
+    :class:`fusion.tasks.TaskPredictor` reads it), None where it cannot be read here."""
+    try:
+        meta = json.loads((model_dir / "kgfuse_model.json").read_text(encoding="utf-8"))
+        return float(meta.get("threshold", 0.5))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None  # the model's own load says what is wrong
 
 
 def _named_errors(path: Path, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:

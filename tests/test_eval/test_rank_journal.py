@@ -7,6 +7,7 @@ again; two runs cannot write one journal."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from pathlib import Path
@@ -291,7 +292,11 @@ def _case_file(tmp_path: Path) -> Path:
 
 
 def test_an_evaluation_done_leaves_other_runs_journals(
-    kg, tmp_path: Path, stop_ranking: tuple[list[str], list[int]]
+    kg,
+    tmp_path: Path,
+    stop_ranking: tuple[list[str], list[int]],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from kgfuse.evaluation import evaluate_diagnosis, journal_folder
 
@@ -304,11 +309,16 @@ def test_an_evaluation_done_leaves_other_runs_journals(
     stopped = sorted(folder.glob("*.jsonl"))
     assert len(stopped) == 2
     stop_at.clear()
-    # a run of other settings in the same --out, to the end: the stopped run's journals stay
-    evaluate_diagnosis(kg, cases, out, limit=2, n_resamples=5, progress=False)
+    # a run of other settings in the same --out, to the end: the stopped run's journals stay,
+    # and are named
+    with caplog.at_level(logging.WARNING, logger="kgfuse.evaluation"):
+        evaluate_diagnosis(kg, cases, out, limit=2, n_resamples=5, progress=False)
     assert sorted(folder.glob("*.jsonl")) == stopped
+    assert "2 journal file(s) of other evaluations" in caplog.text
     calls.clear()
-    evaluate_diagnosis(kg, cases, out, limit=3, n_resamples=5, progress=False)
+    # the same cases by another path (relative to the working folder) resume
+    monkeypatch.chdir(tmp_path)
+    evaluate_diagnosis(kg, Path(cases.name), out, limit=3, n_resamples=5, progress=False)
     assert len(calls) == 3 * 3 - 5  # resumed (Resnik ranks present terms only: 3 passes)
     assert not folder.exists()
 
