@@ -17,10 +17,11 @@ Safety: binds to loopback by default; with a token set (never an empty one), eve
 but ``/health``, the page and the API's docs needs ``Authorization: Bearer <token>``,
 checked before any body is read; request bodies are checked before any route runs
 (:mod:`kgfuse.api_guard`: JSON, at most ``max_body_bytes`` however they are framed,
-arriving within 30 s), over-long texts answer 422; model and KG work runs in worker threads
-(at most ``workers`` at once), so the event loop keeps serving; any error answers a JSON
-message (an unexpected one, or an audit record that fails its integrity check, a 500 that
-keeps the connection) and the server keeps going. GET routes answer HEAD too.
+arriving within 30 s; a method a path is not served with answers 405, the body unread),
+over-long texts answer 422; model and KG work runs in worker threads (at most ``workers`` at
+once), so the event loop keeps serving; any error answers a JSON message (an unexpected
+one, or an audit record that fails its integrity check, a 500 that keeps the connection)
+and the server keeps going. GET routes answer HEAD too.
 
 Scale-out: one process is bound by Python's GIL, so ``kgfuse serve --processes N`` starts N
 uvicorn worker processes on one port, each building its app with
@@ -60,6 +61,7 @@ from kg.errors import (
     NotAnEndpointError,
     UnknownTermError,
 )
+from kg.remote import is_endpoint
 from kgfuse.api_guard import RequestGuard, SecurityHeaders
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
 from kgfuse.qa.questions import Intent
@@ -333,7 +335,19 @@ class _Responses:
         common: dict[int | str, dict[str, Any]] = {422: _INVALID, 500: _INTERNAL}
         if settings.token is not None:
             common[401] = _error("No bearer token, or not this server's.")
+        if is_endpoint(settings.kg_path):  # every guarded route reads the KG (_endpoint_failed)
+            common[502] = _error(
+                "The KG's SPARQL endpoint answered with an error, or is not a SPARQL endpoint."
+            )
+            common[503] = _error("The KG's SPARQL endpoint does not answer.")
         return cls(common, {**common, **_BODY_ERRORS})
+
+    def diagnosing(self) -> dict[int | str, dict[str, Any]]:
+        """``posted`` and the 503 of a server without a diagnosis model."""
+        no_model = "No diagnosis model on this server"
+        if 503 in self.posted:
+            no_model += "; or the KG's SPARQL endpoint does not answer"
+        return {**self.posted, 503: _error(no_model + ".")}
 
 
 #: Documents the bearer scheme in the OpenAPI schema; RequestGuard checks the token, before
@@ -393,7 +407,12 @@ def _lifespan(settings: ApiSettings, services: _Services, threads: _Threads) -> 
 
 def _add_guards(app: FastAPI, settings: ApiSettings) -> None:
     """The token, body and security-header middleware."""
-    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, token=settings.token)
+    app.add_middleware(
+        RequestGuard,
+        max_bytes=settings.max_body_bytes,
+        token=settings.token,
+        router=app.router,  # its routes as they are when requests come, all of them added
+    )
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
 
@@ -467,7 +486,7 @@ def _add_work_routes(
         "/diagnose",
         dependencies=_GUARDED,
         tags=["diagnosis"],
-        responses={**posted, 503: _error("No diagnosis model on this server.")},
+        responses=responses.diagnosing(),
     )
     async def diagnose(
         record: dict[str, Any] = Body(  # noqa: B008

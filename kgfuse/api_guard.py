@@ -1,14 +1,16 @@
 """What ``kgfuse serve`` checks before any route runs (ASGI middleware).
 
-In this order: the bearer token (when one is set), then for ``POST``/``PUT``/``PATCH`` the
-body: its framing (one ``Content-Length`` or a transfer encoding, never both, so a lying
-length cannot smuggle a bigger body past the limit), its media type (JSON), its size
-(counted as it arrives, whatever the headers say), the time it takes to arrive, and that it
-is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``, no unpaired UTF-16
-surrogate escapes, no number past the float range, not nested more than 64 deep; a body
-over a few kilobytes is checked in a worker thread, off the event loop). Each
-refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401, 408, 413
-or 415. A refusal sent before the whole body was read also says ``Connection:
+In this order: the bearer token (when one is set), then for ``POST``/``PUT``/``PATCH``
+whether the app serves the path with that method at all (a path it serves only with others
+answers 405, naming them, the body unread: not a 415 asking for JSON that the path would
+refuse anyway), then the body: its framing (one ``Content-Length`` or a transfer encoding,
+never both, so a lying length cannot smuggle a bigger body past the limit), its media type
+(JSON), its size (counted as it arrives, whatever the headers say), the time it takes to
+arrive, and that it is JSON every later step can take (UTF-8, no ``NaN`` or ``Infinity``,
+no unpaired UTF-16 surrogate escapes, no number past the float range, not nested more than
+64 deep; a body over a few kilobytes is checked in a worker thread, off the event loop).
+Each refusal is a JSON ``{"detail": ...}`` with the status that names it: 400, 401, 405,
+408, 413 or 415. A refusal sent before the whole body was read also says ``Connection:
 close`` and the server closes the connection after it: what the client sends next on it
 would otherwise be read as the rest of the refused body (a pipelined request would get no
 answer).
@@ -29,6 +31,7 @@ from typing import Any
 
 import anyio
 from fastapi.responses import JSONResponse
+from starlette.routing import Match, Router
 
 from kgfuse.json_input import loads_json
 
@@ -54,13 +57,16 @@ CHECK_THREADS = 2
 
 
 class RequestGuard:
-    """ASGI middleware: token, then body framing, media type, size, arrival time and JSON.
+    """ASGI middleware: token, then method, body framing, media type, size, arrival time
+    and JSON.
 
     Args:
         app: the ASGI app behind it.
         max_bytes: the largest body accepted.
         token: the bearer token every path but :data:`OPEN_PATHS` needs (None: none).
         body_seconds: how long a body may take to arrive.
+        router: the app's router, whose routes (as they are when a request comes) tell a
+            path served with other methods only (405); None: every body is checked.
     """
 
     def __init__(
@@ -70,11 +76,13 @@ class RequestGuard:
         max_bytes: int,
         token: str | None = None,
         body_seconds: float = BODY_SECONDS,
+        router: Router | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.token = token.encode() if token is not None else None
         self.body_seconds = body_seconds
+        self.router = router
         self._checks = anyio.CapacityLimiter(CHECK_THREADS)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -97,6 +105,12 @@ class RequestGuard:
                 return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
+            return
+        allowed = self._other_methods(scope)
+        if allowed:
+            message = f"{scope['method']} is not allowed here; use {', '.join(allowed)}"
+            allow = [(b"allow", ", ".join(allowed).encode())]
+            await _refuse(scope, receive, send, 405, message, allow, close=_may_have_body(headers))
             return
         refusal = self._header_problem(headers)
         if refusal is not None:
@@ -146,6 +160,21 @@ class RequestGuard:
         if not secrets.compare_digest(given.strip(), self.token):
             return "the bearer token is not this server's (Authorization: Bearer <token>)"
         return None
+
+    def _other_methods(self, scope: Any) -> list[str]:
+        """The methods the app serves the request's path with, when no route takes its
+        method there (the router would answer 405); else none. A path no route matches, or
+        one under a mount, is checked as any other."""
+        if self.router is None:
+            return []
+        allowed: set[str] = set()
+        for route in self.router.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return []
+            if match is Match.PARTIAL:
+                allowed.update(getattr(route, "methods", None) or ())
+        return sorted(allowed)
 
     def _header_problem(self, headers: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
         lengths = [v for k, v in headers if k == b"content-length"]
