@@ -36,8 +36,11 @@ def test_the_hash_follows_the_files_of_a_package(
     assert packages_sha256(["no_such_package_here"]) != packages_sha256(["another_missing"])
 
 
-def test_the_projects_code_hash_is_its_packages(tmp_path: Path) -> None:
-    assert source_sha256() == packages_sha256(PACKAGES)
+def test_the_projects_code_hash_is_taken_once_per_process() -> None:
+    first = source_sha256()
+    assert len(first) == 64 and int(first, 16) >= 0
+    assert source_sha256() is first  # one run keeps one key, whatever is edited meanwhile
+    assert packages_sha256(PACKAGES) == packages_sha256(PACKAGES)  # the same files, one hash
 
 
 def test_resume_names_a_change_of_code(tmp_path: Path) -> None:
