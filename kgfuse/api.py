@@ -11,7 +11,8 @@ Routes (OpenAPI at ``/docs``):
 * ``GET /``: the web page (static files of ``kgfuse/web``, no external assets; its icon
   also at ``/favicon.ico``); ``/docs`` and ``/redoc`` serve their scripts from the package
   ``fastapi-offline`` (no CDN). Every error is JSON ``{"detail": ...}``, as the OpenAPI
-  schema lists them per route (:class:`ErrorBody`, :class:`ValidationErrorBody`).
+  schema lists them per route (:class:`ErrorBody`, :class:`ValidationErrorBody`); it declares
+  each route's answer too (:mod:`kgfuse.api_models`, documented, not re-validated).
 
 Safety: binds to loopback by default; with a token set (never an empty one), every route
 but ``/health``, the page and the API's docs needs ``Authorization: Bearer <token>``,
@@ -45,6 +46,7 @@ from typing import Any, TypeVar
 
 import anyio
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -63,6 +65,13 @@ from kg.errors import (
 )
 from kg.remote import is_endpoint
 from kgfuse.api_guard import RequestGuard, SecurityHeaders
+from kgfuse.api_models import (
+    AskAnswer,
+    AuditRecordAnswer,
+    DiagnosisAnswer,
+    LinkAnswer,
+    TermPage,
+)
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
@@ -235,6 +244,12 @@ class ValidationErrorBody(BaseModel):
 
 def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
     return {"model": model, "description": description}
+
+
+def _answer(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    """A route's 200 as the OpenAPI schema declares it (:mod:`kgfuse.api_models`): declared
+    only, never validated or serialised by FastAPI (the route returns a ``JSONResponse``)."""
+    return {200: {"model": model, "description": description}}
 
 
 #: The errors every body route may answer, checked before it runs (:mod:`kgfuse.api_guard`).
@@ -465,7 +480,12 @@ def _add_work_routes(
     offload, offload_model = threads.offload, threads.offload_model
     posted = responses.posted
 
-    @app.post("/ask", dependencies=_GUARDED, tags=["qa"], responses=posted)
+    @app.post(
+        "/ask",
+        dependencies=_GUARDED,
+        tags=["qa"],
+        responses={**_answer(AskAnswer, "The answer, audited."), **posted},
+    )
     async def ask(body: AskRequest) -> JSONResponse:
         """Answer a question; every entity is linked to its IRI; the answer is audited."""
 
@@ -486,7 +506,10 @@ def _add_work_routes(
         "/diagnose",
         dependencies=_GUARDED,
         tags=["diagnosis"],
-        responses=responses.diagnosing(),
+        responses={
+            **_answer(DiagnosisAnswer, "The output record of the `kgfuse diagnose` contract."),
+            **responses.diagnosing(),
+        },
     )
     async def diagnose(
         record: dict[str, Any] = Body(  # noqa: B008
@@ -508,7 +531,12 @@ def _add_work_routes(
 
         return JSONResponse(await offload_model(run))
 
-    @app.post("/link", dependencies=_GUARDED, tags=["linking"], responses=posted)
+    @app.post(
+        "/link",
+        dependencies=_GUARDED,
+        tags=["linking"],
+        responses={**_answer(LinkAnswer, "The text's concept mentions."), **posted},
+    )
     async def link(body: LinkRequest) -> JSONResponse:
         """Concept mentions of a text, as ``kgfuse link`` writes them."""
         from encoders.linker import link_records
@@ -534,11 +562,15 @@ def _add_lookup_routes(
         dependencies=_GUARDED,
         tags=["kg"],
         responses={
+            **_answer(TermPage, "The term's page."),
             **common,
             404: _error("The KG has no such term, or only cites it (a reference, a relation)."),
         },
     )
-    async def term(curie: str, limit: int = Query(TERM_PAGE_ITEMS, ge=1, le=1000)) -> JSONResponse:
+    async def term(
+        curie: str = PathParam(examples=["HP:0001166"]),
+        limit: int = Query(TERM_PAGE_ITEMS, ge=1, le=1000),
+    ) -> JSONResponse:
         """A node of the KG by CURIE or IRI: label, type, definition, synonyms, parents,
         children; a disease's features (``annotations``: frequency, onset, evidence,
         references, source; NOT ones marked ``negated``, those of NOT or frequency 0
@@ -553,6 +585,7 @@ def _add_lookup_routes(
         dependencies=_GUARDED,
         tags=["audit"],
         responses={
+            **_answer(AuditRecordAnswer, "The stored decision."),
             **common,
             404: _error(
                 "No record has that id (the full 32 hexadecimal digits: prefixes are not "

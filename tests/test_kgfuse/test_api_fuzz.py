@@ -130,6 +130,33 @@ def test_without_the_token_only_health_answers(case: Any) -> None:
     case.validate_response(response, checks=CHECKS)
 
 
+def test_a_successful_answer_of_each_operation_passes_the_checks(api_schema: Any) -> None:
+    """The fuzzing rarely gets a 200 from a term page, never from /audit (no id to guess):
+    one real answer of each operation, checked as the fuzzing checks them (the body
+    against the 200 schema each declares, kgfuse.api_models)."""
+    question = {"question": "Which genes are associated with Marfan syndrome?"}
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("/ask", "POST", {"body": question}),
+        ("/ask", "POST", {"body": {"question": "Tall boy with arachnodactyly."}}),
+        ("/diagnose", "POST", {"body": {"id": "p", "present_hpo": ["HP:0001166"]}}),
+        ("/link", "POST", {"body": {"id": 3, "text": "arachnodactyly, no scoliosis"}}),
+        ("/terms/{curie}", "GET", {"path_parameters": {"curie": "OMIM:154700"}}),
+        ("/terms/{curie}", "GET", {"path_parameters": {"curie": "HP:0001166"}}),
+        ("/terms/{curie}", "GET", {"path_parameters": {"curie": "NCBIGene:2200"}}),
+    ]
+    audit_ids = []
+    for path, method, kwargs in requests:
+        case = api_schema[path][method].Case(**kwargs)
+        response = case.call_and_validate(headers=AUTHORIZED, checks=CHECKS)
+        assert response.status_code == 200, (path, response.text)
+        audit_ids.append(response.json().get("audit_id"))
+    for audit_id in filter(None, audit_ids):
+        case = api_schema["/audit/{record_id}"]["GET"].Case(path_parameters={"record_id": audit_id})
+        response = case.call_and_validate(headers=AUTHORIZED, checks=CHECKS)
+        assert response.status_code == 200, response.text
+    assert len([i for i in audit_ids if i]) == 3
+
+
 def test_the_server_still_serves_after_the_fuzzing(api_app: Any) -> None:
     from schemathesis.python.asgi import get_client
 
