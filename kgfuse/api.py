@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -244,6 +245,31 @@ class ValidationErrorBody(BaseModel):
 
 def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
     return {"model": model, "description": description}
+
+
+class AnswerResponse(JSONResponse):
+    """A route's answer as JSON. Strict JSON has no NaN or Infinity: a non-finite number an
+    answer should never hold is written as ``null`` (as the audit record stores it) and
+    logged, rather than failing the answer as if the request were wrong (a ``ValueError``
+    answers 422)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except ValueError:
+            logger.error("a non-finite number in an answer, written as null")
+            return super().render(_finite(content))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and Infinity as None, in its dicts and lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _answer(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
@@ -500,7 +526,7 @@ def _add_work_routes(
         qa, understood, found = await offload(first)
         if found is None:
             found = await offload_model(_ask, qa, body, understood)
-        return JSONResponse(found)
+        return AnswerResponse(found)
 
     @app.post(
         "/diagnose",
@@ -529,7 +555,7 @@ def _add_work_routes(
                 raise HTTPException(503, NO_MODEL) from None
             return service.run(record, 0)[0]
 
-        return JSONResponse(await offload_model(run))
+        return AnswerResponse(await offload_model(run))
 
     @app.post(
         "/link",
@@ -547,7 +573,7 @@ def _add_work_routes(
                 raise RecordError(out["error"])
             return out
 
-        return JSONResponse(await offload(run))
+        return AnswerResponse(await offload(run))
 
 
 def _add_lookup_routes(
@@ -578,7 +604,7 @@ def _add_lookup_routes(
         subtype); a gene's ``diseases``; an annotation node's statement. Each list is
         ``{"total", "items"}``, its first ``limit`` items.
         A CURIE the KG only cites (a PMID, a relation) answers 404."""
-        return JSONResponse(await offload(_term_json, services, curie, limit))
+        return AnswerResponse(await offload(_term_json, services, curie, limit))
 
     @app.get(
         "/audit/{record_id}",
@@ -601,7 +627,7 @@ def _add_lookup_routes(
         """A stored decision by its full id (32 hexadecimal digits; no prefix, so that ids
         cannot be guessed): input, fingerprints, facts, findings, answer; with the CURIE
         (``curies``) of each IRI it cites and the name of each predicate (``predicates``)."""
-        return JSONResponse(await offload(_audit_json, services, record_id))
+        return AnswerResponse(await offload(_audit_json, services, record_id))
 
 
 def _audit_json(services: _Services, record_id: str) -> dict[str, Any]:
