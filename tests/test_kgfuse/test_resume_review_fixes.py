@@ -18,6 +18,7 @@ import kgfuse.diagnosis as diagnosis_module
 from kgfuse.cli import app
 from kgfuse.commands.common import OutputBusyError, jsonl_output
 from kgfuse.commands.resumed_output import run_key_path
+from tests.test_kgfuse.diagnose_stops import stop_diagnosis_after
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 ROWS = [
@@ -42,22 +43,9 @@ def cases(tmp_path: Path) -> Path:
     return path
 
 
-def _stop_after_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = diagnosis_module.DiagnosisService.run
-    calls: list[int] = []
-
-    def run(self, raw, index, *args, **kwargs):
-        if len(calls) == 1:
-            raise KeyboardInterrupt
-        calls.append(index)
-        return real(self, raw, index, *args, **kwargs)
-
-    monkeypatch.setattr(diagnosis_module.DiagnosisService, "run", run)
-
-
 def _stopped(home: Path, model: Path, cases: Path, out: Path, monkeypatch, *more: object):
     with monkeypatch.context() as patch:
-        _stop_after_one(patch)
+        stop_diagnosis_after(patch, 1)
         result = _invoke("diagnose", cases, "-o", out, "--model", model, "--home", home, *more)
     assert result.exit_code == 130, result.output
     return out.with_name(out.name + ".partial")

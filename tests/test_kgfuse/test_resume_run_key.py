@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kgfuse.diagnosis as diagnosis_module
 from kgfuse.cli import app
 from kgfuse.commands.resumed_output import (
     check_run_key,
@@ -21,6 +20,7 @@ from kgfuse.commands.resumed_output import (
     run_key_path,
     write_run_key,
 )
+from tests.test_kgfuse.diagnose_stops import stop_diagnosis_after
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 ROWS = [
@@ -48,17 +48,8 @@ def stopped(
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    real = diagnosis_module.DiagnosisService.run
-    calls: list[int] = []
-
-    def run(self, raw, index, *args, **kwargs):
-        if len(calls) == 1:
-            raise KeyboardInterrupt
-        calls.append(index)
-        return real(self, raw, index, *args, **kwargs)
-
     with monkeypatch.context() as patch:
-        patch.setattr(diagnosis_module.DiagnosisService, "run", run)
+        stop_diagnosis_after(patch, 1)
         result = _diagnose(mini_home, mini_model, cases, out, "--top-k", 3)
     assert result.exit_code == 130, result.output
     return cases, out
