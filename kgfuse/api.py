@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import threading
 from collections.abc import Callable
@@ -74,6 +73,7 @@ from kgfuse.api_models import (
     TermPage,
 )
 from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
+from kgfuse.explanation import jsonable
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
 
@@ -258,18 +258,7 @@ class AnswerResponse(JSONResponse):
             return super().render(content)
         except ValueError:
             logger.error("a non-finite number in an answer, written as null")
-            return super().render(_finite(content))
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with NaN and Infinity as None, in its dicts and lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+            return super().render(jsonable(content))  # non-finite numbers as None
 
 
 def _answer(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:

@@ -10,7 +10,7 @@ Every field a route always writes is required (a ``None`` it may hold is declare
 nullable); a field written only sometimes (a diagnosis' ``audit_id``) is optional and not
 nullable. The answers may carry more fields than these (``extra="allow"``): a client must
 not rely on their absence. Numbers are finite: a ``JSONResponse`` cannot write NaN or
-Infinity, and an audit record stores them as ``null`` (:func:`kgfuse.explanation._jsonable`),
+Infinity, and an audit record stores them as ``null`` (:func:`kgfuse.explanation.jsonable`),
 so its figures are nullable.
 
 Where each answer is built:

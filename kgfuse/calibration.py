@@ -16,7 +16,6 @@ kill between the writes leaves the record, from which ``--reset`` or a new fit r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -29,11 +28,11 @@ import numpy as np
 from encoders.graph_model import atomic_write_text
 from fusion.pipeline import Diagnoser, load_model_meta, save_model_meta
 from kg.knowledge_graph import KnowledgeGraph
-from kg.store import sha256_file
 from kgfuse.evaluation import diagnose_case
 from kgfuse.resources import default_linker
 from train.calibration import CalibrationFit
-from train.phenopacket import case_files, read_cases
+from train.phenopacket import cases_sha256 as _cases_sha256
+from train.phenopacket import read_cases
 
 __all__ = ["RECALIBRATION", "Recalibration", "describe", "recalibrate", "reset_calibration"]
 
@@ -83,17 +82,6 @@ def _diagnosed_cases(
         empty = np.empty((0, 0)), np.empty(0, int), np.empty(0, bool), np.empty(0, int)
         return empty, no_finding
     return (np.stack(logits), np.stack(order), np.array(correct), np.array(truth)), no_finding
-
-
-def _cases_sha256(path: Path) -> str:
-    """sha256 of a cases file's bytes; of a folder, of the relative name and sha256 of each
-    case file that :func:`train.phenopacket.read_cases` reads there, sorted."""
-    if not path.is_dir():
-        return sha256_file(path)
-    h = hashlib.sha256()
-    for file in case_files(path):
-        h.update(f"{file.relative_to(path).as_posix()}\0{sha256_file(file)}\n".encode())
-    return h.hexdigest()
 
 
 def _write_config_temperature(folder: Path, temperature: float) -> None:

@@ -37,7 +37,7 @@ from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
 from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
-from kgfuse.source_fingerprint import source_sha256
+from kgfuse.source_fingerprint import kgfuse_version, source_sha256
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
 
@@ -316,16 +316,6 @@ def _without_paths(config: dict[str, Any]) -> dict[str, Any]:
         for name, model in config.get("models", {}).items()
     }
     return keyed
-
-
-def kgfuse_version() -> str:
-    """The installed kgfuse's version ("unknown" when run from a tree not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kgfuse")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def journal_folder(out_dir: Path) -> Path:

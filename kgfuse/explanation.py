@@ -32,6 +32,7 @@ from kg.rules.engine import CitedFact, Finding, frequency_percent
 __all__ = [
     "SCHEMA",
     "format_probability",
+    "jsonable",
     "printable",
     "Explanation",
     "Mention",
@@ -154,20 +155,20 @@ class RankedAnswer:
         return cls(d["iri"], d.get("label", ""), d.get("score", 0.0), d.get("probability"))
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """JSON-ready copy: tuples as lists, numpy scalars as Python ones, NaN/inf as None."""
     if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "item"):  # numpy scalar
-        return _jsonable(value.item())
+        return jsonable(value.item())
     if hasattr(value, "tolist"):  # numpy array
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     raise TypeError(f"cannot store a {type(value).__name__} in an explanation")
 
 
@@ -203,7 +204,7 @@ class Explanation:
     # ---- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the layout :data:`SCHEMA`)."""
-        return _jsonable(
+        return jsonable(
             {
                 "schema": SCHEMA,
                 "kind": self.kind,

@@ -1,4 +1,5 @@
-"""The hash of kgfuse's own code and package data, for what resumes work done earlier.
+"""kgfuse's version and the hash of its own code and package data, for what resumes work
+done earlier.
 
 An evaluation's journal, ``--resume`` of a batch command and a benchmark report's kept
 sections reuse results computed by an earlier run. Keyed by kgfuse's version alone they
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 
-__all__ = ["PACKAGES", "packages_sha256", "source_sha256"]
+__all__ = ["PACKAGES", "kgfuse_version", "packages_sha256", "source_sha256"]
 
 #: The top-level packages of the project, in their layer order.
 PACKAGES = ("kg", "encoders", "fusion", "eval", "train", "kgfuse")
@@ -44,3 +45,13 @@ def packages_sha256(packages: Sequence[str]) -> str:
                 content = hashlib.sha256(file.read_bytes()).hexdigest()
                 digest.update(f"{name}\0{content}\n".encode())
     return digest.hexdigest()
+
+
+def kgfuse_version() -> str:
+    """The installed kgfuse's version ("unknown" when run from a tree not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kgfuse")
+    except PackageNotFoundError:
+        return "unknown"

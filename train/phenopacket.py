@@ -38,6 +38,7 @@ as present), and a case whose id an earlier case of the same file or folder has.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import logging
 import math
@@ -61,6 +62,7 @@ from kg.rules.onset import (
     onset_class_of_age,
 )
 from kg.sources import wide_encoding
+from kg.store import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -1189,6 +1191,19 @@ def case_files(folder: Path) -> list[Path]:
     """The case files of a folder: its ``*.json`` files, in subfolders too, sorted (a
     subfolder named ``*.json`` is a folder to look in, not a case)."""
     return sorted(path for path in Path(folder).rglob("*.json") if path.is_file())
+
+
+def cases_sha256(path: Path) -> str:
+    """sha256 of a cases file's bytes; of a folder, of the relative name and sha256 of each
+    of its :func:`case_files`, in order (names and contents, not times or the folder's
+    path)."""
+    path = Path(path)
+    if not path.is_dir():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for file in case_files(path):
+        digest.update(f"{file.relative_to(path).as_posix()}\0{sha256_file(file)}\n".encode())
+    return digest.hexdigest()
 
 
 def _first_line(path: Path) -> tuple[bytes, bool] | None:

@@ -35,6 +35,7 @@ from kg.errors import (
 )
 from kg.remote import kg_location
 from kg.store import KG_NAME, default_kg_path, kgfuse_home
+from kgfuse.commands.resumed_output import run_key_path, write_run_key
 
 if TYPE_CHECKING:
     from kgfuse.commands.resumed_output import ResumedOutput
@@ -363,7 +364,7 @@ def check_input_output(input: Path | None, output: Path | None, *, folders: bool
     if output is None:
         return
     check_output(output)
-    written = (output, partial_path(output), output.with_name(output.name + ".partial.run"))
+    written = (output, partial_path(output), run_key_path(output))
     if input is not None and input.resolve() in {path.resolve() for path in written}:
         # OUTPUT.partial (and its run key) is written first: opening it empties the input
         raise ValueError(f"the output {output} is the input: choose another output file")
@@ -398,23 +399,23 @@ def check_output(output: Path) -> None:
             f"the output {output} is not a regular file (a device or a pipe), which the "
             "finished output would replace: leave out -o to write to stdout"
         )
-    partial = partial_path(output)
-    key = output.with_name(output.name + ".partial.run")  # --resume's run key
+    partial, key = partial_path(output), run_key_path(output)
     if len(os.fsencode(key.name)) > 255:  # the longest name a run writes beside the output
         raise ValueError(
             f"the output's name is too long: {key.name!r} is written beside it, and a file "
             "name holds at most 255 bytes"
         )
+    if partial.is_symlink() or (partial.exists() and not partial.is_file()):
+        raise ValueError(
+            f"{partial} is {_kind(partial)}, where the output is written first: remove it, or "
+            "give another -o"
+        )
     # the key may be a link: it is replaced whole (a new file renamed onto it), not followed
-    for beside, link_too in ((partial, True), (key, False)):
-        if (link_too and beside.is_symlink()) or (
-            beside.exists() and not beside.is_symlink() and not beside.is_file()
-        ):
-            kind = (
-                "a link" if beside.is_symlink() else "a folder" if beside.is_dir() else "not a file"
-            )
-            written = "the output is written first" if link_too else "--resume's run key is kept"
-            raise ValueError(f"{beside} is {kind}, where {written}: remove it, or give another -o")
+    if key.exists() and not key.is_symlink() and not key.is_file():
+        raise ValueError(
+            f"{key} is {_kind(key)}, where --resume's run key is kept: remove it, or give "
+            "another -o"
+        )
     folder = output.resolve().parent
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder not found: {output.parent}")
@@ -438,6 +439,11 @@ def check_output(output: Path) -> None:
                     f"the output {output} is an SQLite database (an audit trail?): "
                     "not writing over it; choose another output file"
                 )
+
+
+def _kind(path: Path) -> str:
+    """What a path that is not a regular file is, in words."""
+    return "a link" if path.is_symlink() else "a folder" if path.is_dir() else "not a file"
 
 
 def report_records(input: Path | None, written: int, failed: int, done: str) -> None:
@@ -553,13 +559,8 @@ def jsonl_output(
         ):
             yield sink
         return
-    from kgfuse.commands.resumed_output import run_key_path, write_run_key
-
+    # ``resumed`` was read under the same lock (:func:`held_output`): the file is as it read
     partial, sink, key_file = held.partial, held.sink, run_key_path(output)
-    if resumed is not None and os.fstat(sink.fileno()).st_size < resumed.size:
-        raise OutputBusyError(
-            f"{partial} changed since --resume read it (another run?): run the command again"
-        )
     sink.truncate(resumed.size if resumed is not None else 0)
     sink.seek(0, os.SEEK_END)
     held.started = True

@@ -17,7 +17,6 @@ two models or two sets of options in one output.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -40,7 +39,6 @@ __all__ = [
     "after_resumed",
     "check_resumed",
     "check_run_key",
-    "input_sha256",
     "read_resumed",
     "resumed_output",
     "run_key",
@@ -204,25 +202,6 @@ def run_key_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial.run")
 
 
-def input_sha256(path: Path) -> str:
-    """The sha256 of an input: of a file's bytes; of a folder's ``*.json`` files (those
-    :func:`kgfuse.diagnosis.read_records` reads), names and bytes, in order."""
-    from train.phenopacket import case_files
-
-    path = Path(path)
-    if not path.is_dir():
-        return _sha256_of(path)
-    digest = hashlib.sha256()
-    for file in case_files(path):
-        digest.update(f"{file.relative_to(path).as_posix()}\0{_sha256_of(file)}\n".encode())
-    return digest.hexdigest()
-
-
-def _sha256_of(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def run_key(
     command: str,
     input: Path,
@@ -236,22 +215,17 @@ def run_key(
     Raises:
         FileNotFoundError: ``model`` is not a folder.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
     from kgfuse.model_files import model_files_fingerprint
-    from kgfuse.source_fingerprint import source_sha256
+    from kgfuse.source_fingerprint import kgfuse_version, source_sha256
+    from train.phenopacket import cases_sha256
 
-    try:
-        kgfuse = version("kgfuse")
-    except PackageNotFoundError:
-        kgfuse = "unknown"
     model_sha = model_files_fingerprint(model)["sha256"] if model is not None else None
     key = {
         "version": RUN_KEY_VERSION,
         "command": command,
-        "kgfuse": kgfuse,
+        "kgfuse": kgfuse_version(),
         "code": source_sha256(),
-        "input": {"path": str(input), "sha256": input_sha256(input)},
+        "input": {"path": str(input), "sha256": cases_sha256(input)},
         "options": dict(options),
         "model": {"path": str(model) if model is not None else None, "sha256": model_sha},
     }

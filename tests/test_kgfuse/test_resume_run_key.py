@@ -14,13 +14,13 @@ from typer.testing import CliRunner
 from kgfuse.cli import app
 from kgfuse.commands.resumed_output import (
     check_run_key,
-    input_sha256,
     key_changes,
     run_key,
     run_key_path,
     write_run_key,
 )
 from tests.test_kgfuse.diagnose_stops import stop_diagnosis_after
+from train.phenopacket import cases_sha256
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 ROWS = [
@@ -62,7 +62,7 @@ def test_a_stopped_run_keeps_its_run_key_and_a_finished_one_removes_it(
     key = json.loads(run_key_path(out).read_text(encoding="utf-8"))
     assert key["command"] == "diagnose"
     assert key["options"]["--top-k"] == 3
-    assert key["input"]["sha256"] == input_sha256(cases)
+    assert key["input"]["sha256"] == cases_sha256(cases)
     assert len(key["model"]["sha256"]) == 64
     resumed = _diagnose(mini_home, mini_model, cases, out, "--top-k", 3, "--resume")
     assert resumed.exit_code == 0, resumed.output
@@ -145,11 +145,11 @@ def test_the_input_hash_of_a_folder_follows_its_files(tmp_path: Path) -> None:
     (folder / "a.json").write_text("{}")
     (folder / "sub" / "b.json").write_text("[]")
     (folder / "notes.txt").write_text("not read")
-    before = input_sha256(folder)
+    before = cases_sha256(folder)
     (folder / "notes.txt").write_text("still not read")
-    assert input_sha256(folder) == before
+    assert cases_sha256(folder) == before
     (folder / "sub" / "b.json").write_text("[{}]")
-    assert input_sha256(folder) != before
+    assert cases_sha256(folder) != before
 
 
 def test_a_model_of_other_files_is_another_run(tmp_path: Path) -> None:
