@@ -231,7 +231,9 @@ def shortlist_order(
     """Candidate indices, best first: the shortlist (:func:`shortlisted`, the prior's top
     ``size`` with the candidates tied with the last of them) by the model's score (then the
     prior), then every other candidate by prior and score; only the first ``top`` when given
-    (within the shortlist, without sorting the others).
+    (within the shortlist, without sorting the others). When the shortlist holds every
+    candidate (``size`` 0, or the prior tied across its end) the order is by score alone,
+    exact ties by index (the keys of :func:`shortlist_keys` tie them either way).
 
     Raises:
         ValueError: as :func:`shortlist_keys`.
