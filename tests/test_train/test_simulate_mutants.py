@@ -311,6 +311,12 @@ def test_noise_and_near_misses_come_in_their_mean_numbers() -> None:
     # Poisson(2) counts (at most 6 distinct terms: P = 0.005 of more): standard error 0.026
     assert near.mean() == pytest.approx(2.0, abs=0.15)
     assert noise.mean() == pytest.approx(2.0, abs=0.15)
+    # a mean under 1 draws near misses as well (standard error 0.022)
+    few = simulator([row("d", "T", 1.0)], near_miss_mean=0.5, near_miss_steps=1)
+    near = np.array(
+        [sum(t.startswith(iri("K")) for t in p.present) for p in patients(few, "d", 1000)]
+    )
+    assert near.mean() == pytest.approx(0.5, abs=0.12)
 
 
 def test_a_kg_without_annotations_has_no_disease_to_simulate() -> None:
