@@ -16,16 +16,21 @@ def mini_hpo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hierarchy(tmp_path_factory: pytest.TempPathFactory):
-    """The term hierarchy of the mini HPO KG (``tests/fixtures/hpo_mini``), built once per
-    module."""
+def kg(tmp_path_factory: pytest.TempPathFactory):
+    """The mini HPO KG (``tests/fixtures/hpo_mini``), built once per module."""
     from kg.knowledge_graph import KnowledgeGraph
     from kg.store import build_kg
 
     dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
     hpo_dir = Path(__file__).resolve().parents[1] / "fixtures" / "hpo_mini"
     build_kg(["hpo"], dest, hpo_dir=hpo_dir, progress=False)
-    return KnowledgeGraph.open(dest).hierarchy
+    return KnowledgeGraph.open(dest)
+
+
+@pytest.fixture(scope="module")
+def hierarchy(kg):
+    """The term hierarchy of the mini HPO KG."""
+    return kg.hierarchy
 
 
 @pytest.fixture

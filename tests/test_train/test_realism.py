@@ -13,22 +13,11 @@ from kg.namespaces import to_iri
 from train.realism import RELATIONS, compare_with_cases, finding_mix
 from train.simulate import PatientSimulator, SimulationConfig
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 HOMOCYSTINURIA = to_iri("ORPHA:394")
 # Homocystinuria's positive annotations in the mini KG: these four (and an onset)
 ECTOPIA_LENTIS, ARACHNODACTYLY = "HP:0001083", "HP:0001166"
 EYE, MUSCULOSKELETAL = "HP:0000478", "HP:0033127"  # their parents
 AORTIC_ROOT_ANEURYSM = "HP:0002616"  # cardiovascular: not annotated to it
-
-
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    return KnowledgeGraph.open(dest)
 
 
 @pytest.fixture(scope="module")

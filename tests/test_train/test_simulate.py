@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,18 +31,6 @@ QUIET = SimulationConfig(
     frequent_excluded_rate=0.0,
     random_excluded_mean=0.0,
 )
-
-
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory):
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(
-        ["hpo"], dest, hpo_dir=Path(__file__).parents[1] / "fixtures" / "hpo_mini", progress=False
-    )
-    return KnowledgeGraph.open(dest)
 
 
 def simulator(kg, config: SimulationConfig | None = None) -> PatientSimulator:

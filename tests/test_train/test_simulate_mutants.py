@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,19 +64,6 @@ QUIET = SimulationConfig(
     frequent_excluded_rate=0.0,
     random_excluded_mean=0.0,
 )
-
-
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory):
-    """The mini HPO KG (tests/fixtures/hpo_mini)."""
-    from kg.knowledge_graph import KnowledgeGraph
-    from kg.store import build_kg
-
-    dest = tmp_path_factory.mktemp("kg") / "hpo_mini"
-    build_kg(
-        ["hpo"], dest, hpo_dir=Path(__file__).parents[1] / "fixtures" / "hpo_mini", progress=False
-    )
-    return KnowledgeGraph.open(dest)
 
 
 def iri(name: str) -> str:
