@@ -687,65 +687,111 @@ def cells(markdown: str, start: str) -> list[str]:
     return [c.strip() for c in line.strip("|").split("|")]
 
 
+def section(markdown: str, title: str) -> str:
+    """The table under the line ``title`` (a blank line between): its lines up to the next
+    blank line."""
+    lines = markdown.splitlines()
+    i = lines.index(title)
+    assert lines[i + 1] == ""
+    table = lines[i + 2 :]
+    return "\n".join(table[: table.index("")] if "" in table else table)
+
+
 def pct(x: float) -> str:
     return f"{100 * x:.1f}"
 
 
-def test_the_markdown_report_rows(report, report_dir: Path) -> None:
+SUBSET_HEAD = "| ranker | terms | all (5) | covered (3) | leakage_free (1) |"
+RULE = "|---|---|---|---|---|"
+IGNORED = "n/a (ignores excluded findings)"
+
+
+def test_the_markdown_headline_table(report, report_dir: Path) -> None:
     text = (report_dir / "diagnosis.md").read_text(encoding="utf-8")
     assert text == report.to_markdown() and text.endswith("|\n")
     lines = text.splitlines()
     assert lines[0].startswith("Top-1 / top-10 accuracy (%), 95% bootstrap CI of top-1")
-    assert "| ranker | terms | all (5) | covered (3) | leakage_free (1) |" in lines
-    assert lines[
-        lines.index("| ranker | terms | all (5) | covered (3) | leakage_free (1) |") + 1
-    ] == ("|---|---|---|---|---|")
-    m = report.metrics["resnik"]["present"]
-    expected = [
-        f"{pct(m[s].top1.value)} / {pct(m[s].top10.value)} "
-        f"[{pct(m[s].top1.low)}-{pct(m[s].top1.high)}]"
-        for s in ("all", "covered", "leakage_free")
+    assert "random tie-break" in lines[2]
+    headline = lines[4 : lines.index("", 4)]
+
+    def row(ranker: str, mode: str) -> str:
+        m = report.metrics[ranker][mode]
+        return " | ".join(
+            f"{pct(m[s].top1.value)} / {pct(m[s].top10.value)} "
+            f"[{pct(m[s].top1.low)}-{pct(m[s].top1.high)}]"
+            for s in ("all", "covered", "leakage_free")
+        )
+
+    assert headline == [  # rankers in order, present terms first
+        SUBSET_HEAD,
+        RULE,
+        f"| model | present only | {row('model', 'present')} |",
+        f"| model | present + excluded | {row('model', 'present+excluded')} |",
+        f"| resnik | present only | {row('resnik', 'present')} |",
+        f"| resnik | present + excluded | {IGNORED} | {IGNORED} | {IGNORED} |",
     ]
-    assert cells(text, "| resnik | present only |") == ["resnik", "present only", *expected]
-    assert expected[0].startswith("40.0 / 80.0 [")
-    ignored = "n/a (ignores excluded findings)"
-    assert cells(text, "| resnik | present + excluded |")[2:] == [ignored] * 3
-    assert cells(text, "| model | present + excluded |")[2].startswith("20.0 / 80.0 [")
-    rows = [x for x in lines if x.startswith("| model |") or x.startswith("| resnik |")]
-    assert rows[0].startswith("| model | present only |")  # rankers in order, present first
-    # MRR
-    mrr = text.split("MRR:")[1]
+    assert row("resnik", "present").startswith("40.0 / 80.0 [")
+    assert row("model", "present+excluded").startswith("20.0 / 80.0 [")
+
+
+def test_the_markdown_mrr_macro_and_ratio_tables(report) -> None:
+    text = report.to_markdown()
+    mrr = section(text, "MRR:")
+    assert mrr.splitlines()[:2] == [SUBSET_HEAD, RULE]
     assert cells(mrr, "| resnik | present |")[2:] == [
         f"{report.metrics['resnik']['present'][s].mrr.value:.3f}"
         for s in ("all", "covered", "leakage_free")
     ]
-    assert cells(mrr, "| resnik | present+excluded |")[2:] == [ignored] * 3
-    # per disease
-    assert (
-        "| ranker | terms | all (4 diseases) | covered (2 diseases) | leakage_free (1 diseases) |"
-        in text
+    assert cells(mrr, "| resnik | present+excluded |")[2:] == [IGNORED] * 3
+    assert len(mrr.splitlines()) == 2 + 4  # model on both, resnik on present terms and n/a
+    macro = section(
+        text,
+        "Macro average over diseases, top-1 / top-10 (%) (each disease weighs the same):",
     )
-    macro = text.split("Macro average over diseases")[1]
+    assert macro.splitlines()[0] == (
+        "| ranker | terms | all (4 diseases) | covered (2 diseases) | leakage_free (1 diseases) |"
+    )
     assert cells(macro, "| resnik | present |")[2:] == [
         "25.0 / 75.0",
         "50.0 / 100.0",
         "100.0 / 100.0",
     ]
-    # ratios
-    ratio = text.split("Top-1 relative to resnik")[1]
+    assert cells(macro, "| resnik | present+excluded |")[2:] == [IGNORED] * 3
+    ratio = section(text, "Top-1 relative to resnik (paired bootstrap over diseases, 95% CI):")
+    assert ratio.splitlines()[:2] == [SUBSET_HEAD, RULE]
     r = report.ratios["model"]["present+excluded"]["all"]
     assert cells(ratio, "| model | present+excluded |")[2] == (
         f"{r.value:.2f}x [{r.low:.2f}-{r.high:.2f}]"
     )
-    assert not any(x.startswith("| resnik |") for x in ratio.split("\n\n")[1].splitlines())
-    # notes
+    assert not any(x.startswith("| resnik |") for x in ratio.splitlines())
+
+
+def test_the_markdown_notes_and_calibration(report) -> None:
+    text = report.to_markdown()
     assert "1 covered case(s) cite no PMID" in text
     assert "1 of 5 case(s) had warnings while read" in text
     assert "counted here as the rankers rank them: (no id)." in text
     assert "1 case(s) have no diagnosis and count as misses: (no id)." in text
-    # calibration
-    assert "Calibration of the probabilities on the covered cases (present terms):" in text
-    assert cells(text, "| model | 3 |") == ["model", "3", "0.000", "0.800", "0.800", "0.300"]
+    calibration = section(
+        text, "Calibration of the probabilities on the covered cases (present terms):"
+    )
+    assert calibration.splitlines() == [
+        "| ranker | cases | top-1 accuracy | mean top-1 probability | ECE "
+        "| mean probability of the true disease |",
+        "|---|---|---|---|---|---|",
+        "| model | 3 | 0.000 | 0.800 | 0.800 | 0.300 |",
+    ]
+
+
+def test_the_markdown_names_as_many_cases_as_it_has_room_for() -> None:
+    from eval.diagnosis import NAMED_CASES
+
+    cases = [Case(f"u{i}", present=("urn:t:x",)) for i in range(NAMED_CASES)]
+    report = evaluate_rankers(
+        cases, {"r": lambda case: [(D1, 1.0)]}, annotations=annotations(TABLE), n_resamples=5
+    )
+    names = ", ".join(f"u{i}" for i in range(NAMED_CASES))
+    assert f"count as misses: {names}.\n" in report.to_markdown()
 
 
 def test_the_top_k_curves(report, report_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -868,13 +914,14 @@ def test_run_baselines_ranks_the_candidates_with_the_given_settings(
     )
     assert (tmp_path / "out" / "diagnosis.json").exists()
     capsys.readouterr()
+    kg = SimpleNamespace(hierarchy=kg.hierarchy, annotations=kg.annotations)  # no fingerprint
     every = run_baselines(
         kg, tmp_path / "cases.jsonl", tmp_path / "every", read_cases=read_cases, candidates=None
     )
     assert capsys.readouterr().err == ""  # no progress bars unless asked
     assert every.config["candidates"] == "all annotated subjects"
     assert every.config["num_candidates"] == 3
-    assert every.config["kg_fingerprint"] == "toy"
+    assert every.config["kg_fingerprint"] is None
     assert every.ranks["Resnik one-sided"]["present"].tolist() == [2.0, 1.0]
     assert every.config["seed"] == 0 and every.config["n_resamples"] == 1000
     assert configs[-1] == LikelihoodConfig()
