@@ -57,15 +57,16 @@ class _RunConfig(_Strict):
 
 
 #: Settings a resumed run may change. None changes the computation, but the thread count
-#: (``train.num_threads``; null: torch's default, from the machine's cores) changes the order
-#: in which floats are summed: a resumed run is bit-identical to an uninterrupted one only
-#: with the same thread count (else it differs in the last bits, as a rerun with other
-#: threads does).
+#: (``train.num_threads``; null: torch's default, from the machine's cores) and the device
+#: (``train.device``) change the order in which floats are summed: a resumed run is
+#: bit-identical to an uninterrupted one only with the same threads on the same device (else
+#: it differs in the last bits, as a rerun with other threads or on a GPU does).
 FREE_ON_RESUME = (
     "output",
     "dev_cases",
     "train.max_minutes",
     "train.num_threads",
+    "train.device",
     "train.checkpoint_every",
     # paths: what they name is compared instead (the KG's fingerprint, the data files'
     # bytes: :func:`run_fingerprint`), so a relative path given again as absolute resumes
@@ -235,6 +236,13 @@ class TrainSection(_Strict):
         "schedule follows the planned steps and the budget may stop it half-decayed)",
     )
     precision: Literal["auto", "fp32", "bf16"] = "auto"
+    device: str = Field(
+        default="auto",
+        pattern=r"^(auto|cpu|cuda(:[0-9]+)?)$",
+        description="where one training process runs: auto (the first CUDA GPU when one is "
+        "present, else the CPU), cpu, cuda or cuda:N; under torchrun each rank's device "
+        "follows the backend (nccl: its GPU, gloo: the CPU)",
+    )
     seed: int = 0
     num_threads: int | None = Field(
         default=None,

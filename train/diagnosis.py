@@ -71,7 +71,15 @@ from train.checkpoint import checkpoint_state, holding_output_folder
 from train.config import DiagnosisConfig, ModelSection, TaskConfig, run_fingerprint
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
 from train.embed import train_graph_embedder
-from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.loop import (
+    LoopResult,
+    autocast,
+    build_optimizer,
+    fit,
+    save_model_folder,
+    training_device,
+    use_bf16,
+)
 from train.result_json import write_result_json
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
@@ -328,7 +336,7 @@ def _logits_and_labels(
     for lo in range(0, n, batch_size):
         batch = collator([input_of(i) for i in range(lo, min(lo + batch_size, n))])
         all_labels.append(batch.pop("labels"))
-        with autocast(bf16):
+        with autocast(bf16, device):
             all_logits.append(model(**to_device(batch, device)).logits.float().cpu())
     return torch.cat(all_logits), torch.cat(all_labels)
 
@@ -445,6 +453,7 @@ def train_diagnosis(
     if not is_main(distributed):
         return _result(run.out, state, started, processes)
     run.model.cpu()  # calibration, development cases and export run on the CPU
+    run.bf16 = use_bf16(t.precision)  # as the CPU computes, whatever the training device
     calibration = run.calibrate(loop.best_payload)
     dev_metrics = run.final_dev_metrics()
     recalibrated = _recalibrated_temperature(run.out, state["best"]) if finished else None
@@ -616,8 +625,10 @@ def _prepare_run(
     progress: bool,
     distributed: DistributedContext | None,
 ) -> _DiagnosisRun:
-    """Open the KG and its resources, simulate the patients, and build the model (seeded)
-    and its collator."""
+    """Open the KG and its resources, simulate the patients, and build the model (seeded,
+    on the training device) and its collator."""
+    # checked first: a device that is not there fails before any work
+    device = distributed.device if distributed else training_device(config.train.device)
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
     out = diagnosis_output(config, home)
@@ -631,6 +642,7 @@ def _prepare_run(
     # the model's init from the seed alone, whatever ran before (embeddings trained or read)
     torch.manual_seed(config.train.seed)
     model, tokenizer = build_model(config, builder, node_embeddings, fact_index)
+    torch.nn.Module.to(model, device)  # (transformers types .to so that mypy misreads it)
     names = PhenotypeNames.from_lexicon(kg.lexicon) if model.config.uses_text else None
     train_data = SimulatedPatients(train_patients, builder, names, config.simulation.seed)
     valid_data = SimulatedPatients(valid_patients, builder, names, config.simulation.seed + 7)
@@ -651,7 +663,7 @@ def _prepare_run(
         model=model,
         tokenizer=tokenizer,
         collator=collator,
-        bf16=use_bf16(config.train.precision),
+        bf16=use_bf16(config.train.precision, device),
     )
 
 

@@ -65,7 +65,15 @@ from train.checkpoint import holding_output_folder
 from train.config import TaskConfig, run_fingerprint
 from train.diagnosis import ensure_embeddings, ensure_fact_index
 from train.distributed import DistributedContext, is_main, main_rank_first, to_device, world_size
-from train.loop import LoopResult, autocast, build_optimizer, fit, save_model_folder, use_bf16
+from train.loop import (
+    LoopResult,
+    autocast,
+    build_optimizer,
+    fit,
+    save_model_folder,
+    training_device,
+    use_bf16,
+)
 from train.result_json import write_result_json
 from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
@@ -380,7 +388,7 @@ def evaluate_items(
         batch = collator(chunk)
         batch.pop("labels", None)
         offsets = batch.pop("offset_mapping", None)
-        with autocast(bf16):
+        with autocast(bf16, device):
             logits = model(**to_device(batch, device)).logits.float().cpu()
         if problem == "single_label_classification":
             preds += logits.argmax(-1).tolist()
@@ -412,12 +420,13 @@ def task_output(config: TaskConfig, home: Path | None = None) -> Path:
 def check_task_config(config: TaskConfig) -> None:
     """Refuse, before the output folder is made, what would fail a run at once: no training
     data, a data file that is not there, token classification on a model that reads no
-    text.
+    text, a training device that is not there.
 
     Raises:
-        ValueError: no data, or the fusion cannot tag tokens.
+        ValueError: no data, the fusion cannot tag tokens, or no such device.
         FileNotFoundError: a data file is missing.
     """
+    training_device(config.train.device)
     if config.data is None:
         raise ValueError("no training data: pass --data TRAIN.jsonl (or data= in the config)")
     for path in (config.data, config.valid):
@@ -517,7 +526,7 @@ class _TaskRun:
     ) -> LoopResult:
         """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
         config, model, t = self.config, self.model, self.config.train
-        bf16 = use_bf16(t.precision)
+        bf16 = use_bf16(t.precision, next(model.parameters()).device)
         optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
             model, t, len(self.train_items), processes
         )
@@ -619,7 +628,10 @@ def _prepare_run(
     progress: bool,
     distributed: DistributedContext | None,
 ) -> _TaskRun:
-    """Open the KG, link the texts to it, and build the model (seeded) and its collator."""
+    """Open the KG, link the texts to it, and build the model (seeded, on the training
+    device) and its collator."""
+    # checked first: a device that is not there fails before any work
+    device = distributed.device if distributed else training_device(config.train.device)
     kg_path = kg_location(config.kg) if config.kg else default_kg_path("hpo", home)
     kg = KnowledgeGraph.open(kg_path, home=home)
     out = task_output(config, home)
@@ -631,6 +643,7 @@ def _prepare_run(
     # the model's init from the seed alone, whatever ran before (embeddings trained or read)
     torch.manual_seed(config.train.seed)
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
+    torch.nn.Module.to(model, device)  # (transformers types .to so that mypy misreads it)
     valid_examples = _validation_examples(data, tokenizer, config.model.max_length)
     valid_items = prepare_items(valid_examples, data, builder)
     collator = TaskCollator(

@@ -336,6 +336,60 @@ def scaling(
     )
 
 
+@app.command("model")
+@handle_errors
+def model(
+    out: OutOption = Path("bench-results"),
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device", help="auto (the CUDA GPU when present, else the CPU), cpu, cuda or cuda:N."
+        ),
+    ] = "auto",
+    precision: Annotated[
+        str,
+        typer.Option("--precision", help="Comma-separated precisions; the first is the base."),
+    ] = "fp32,bf16",
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Timed rounds per precision.")] = 3,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Training steps a round.")] = 20,
+    forwards: Annotated[
+        int, typer.Option("--forwards", min=1, help="Forwards a round per batch size.")
+    ] = 20,
+) -> None:
+    """The fused model's training and inference speed on a device, fp32 against bf16
+    (synthetic inputs of the quickstart recipe's shapes: no KG or model needed)."""
+    from train.bench_model import run_model_benchmark
+
+    precisions = [p.strip() for p in precision.split(",") if p.strip()]
+    result = run_model_benchmark(
+        out,
+        device=device,
+        precisions=precisions,
+        rounds=rounds,
+        steps=steps,
+        forwards=forwards,
+        progress=lambda line: err_console.print(line, markup=False, highlight=False),
+    )
+    batch = result["shape"]["infer_batch"]
+    title = f"Fused model on {result['device']['name']}"
+    table = Table(
+        "precision", "training patients/s", "forward of 1 (ms)", f"forward of {batch} (/s)",
+        title=title,
+    )  # fmt: skip
+    for name in result["precisions"]:
+        s = result["summary"][name]
+        table.add_row(
+            name,
+            f"{s['train_patients_per_s']['median']:.1f}",
+            f"{s['forward_1_ms']['median']:.2f}",
+            f"{s[f'forward_{batch}_patients_per_s']['median']:.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"results in {out / 'bench_model.json'} and {out / 'bench_model.md'}", markup=False
+    )
+
+
 @app.command("endpoint")
 @handle_errors
 def endpoint(
