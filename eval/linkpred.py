@@ -371,7 +371,7 @@ def pooled_negative_scores(
         rows_all.append(rows)
     order = torch.cat(rows_all)
     inverse = torch.empty_like(order)
-    inverse[order] = torch.arange(order.numel())
+    inverse[order] = torch.arange(order.numel(), device=order.device)
     return torch.cat(parts).index_select(0, inverse), torch.cat(masks)[inverse]
 
 

@@ -149,7 +149,13 @@ def ensure_embeddings(
     gcfg = GraphEncoderConfig(encoder=e.encoder, hidden_dim=e.hidden_dim, seed=config.train.seed)
     logger.info("training %s graph embeddings into %s", e.encoder, folder)
     train_graph_embedder(
-        kg.graph, gcfg, folder, epochs=e.epochs, patience=e.patience, progress=progress
+        kg.graph,
+        gcfg,
+        folder,
+        epochs=e.epochs,
+        patience=e.patience,
+        progress=progress,
+        device=training_device(config.train.device),  # the GPU when one is present
     )
     # read back what was saved, so a first run and a resumed run see identical values
     return load_node_embeddings(folder, kg.graph)

@@ -69,6 +69,8 @@ from train.checkpoint import (
     load_optimizer,
     optimizer_entries,
     remove_stale_temporaries,
+    rng_states,
+    set_rng_states,
     training_folder,
 )
 
@@ -190,7 +192,8 @@ def _write_checkpoint(
         tensors[f"best/{k}"] = v.detach().cpu().contiguous()
     optim_tensors, optim_header = optimizer_entries(optimizer)
     tensors.update(optim_tensors)
-    tensors["rng/torch"] = torch.get_rng_state()
+    for name, rng in rng_states().items():  # the CPU's, and each GPU's (dropout there)
+        tensors[f"rng/{name}"] = rng
     tensors["rng/sampler"] = sampler.get_state()
     header = {
         "format_version": CHECKPOINT_FORMAT,
@@ -237,7 +240,7 @@ def _restore(
     _load_partial(model, section("model/"), skip)
     best = section("best/")
     load_optimizer(optimizer, section("optim/"), header["optimizer"])
-    torch.set_rng_state(tensors["rng/torch"])
+    set_rng_states({k: v for k, v in section("rng/").items() if k != "sampler"})
     sampler.set_state(tensors["rng/sampler"])
     return _State(**header["state"]), best
 
@@ -250,9 +253,15 @@ def _evaluate(
     candidates: dict[int, Tensor],
 ) -> dict[str, float]:
     model.eval()
+    device = next(model.parameters()).device
+
+    def scores(head: Tensor, relation: Tensor, tails: Tensor) -> Tensor:  # on the CPU
+        ids = (head.to(device), relation.to(device), tails.to(device))
+        return model.score_all_tails(z, *ids).cpu()
+
     with torch.no_grad():
         z = model(adjacency)
-        ranks = filtered_ranks(partial(model.score_all_tails, z), triples, split.graph, candidates)
+        ranks = filtered_ranks(scores, triples, split.graph, candidates)
     return metrics(ranks)
 
 
@@ -305,6 +314,7 @@ def train_graph_embedder(
     max_test_triples: int | None = 5000,
     text_features: Tensor | None = None,
     split: EdgeSplit | None = None,
+    device: str | torch.device = "cpu",
 ) -> EmbedResult:
     """Train a :class:`~encoders.graph_model.GraphEmbedder` on ``graph`` by link prediction.
 
@@ -353,6 +363,10 @@ def train_graph_embedder(
             models can be trained on the very same edges); it replaces ``relations``,
             ``valid_frac``, ``test_frac`` and the seed of the split. (default: :obj:`None`,
             split here)
+        device (str or torch.device, optional): Where the model trains and validates
+            (``cuda`` for a GPU); the negatives are drawn on the CPU either way, so a GPU
+            run sees the same triples and pools, and the test and the saved embeddings are
+            computed on the CPU. (default: ``"cpu"``)
 
     Raises:
         ValueError: A checkpoint in ``out_dir`` comes from a run with other settings, or
@@ -374,6 +388,10 @@ def train_graph_embedder(
         text_features=text_features,
     )
     model = data.model
+    where = torch.device(device)
+    if where.type != "cpu":
+        model.to(where)
+        data.adjacency = data.adjacency.to(where)
     skip = {"features.text_features"}  # an input of the run, not a trained state
     settings = {
         "valid_frac": valid_frac,
@@ -419,6 +437,9 @@ def train_graph_embedder(
             _log_epoch(state, data.validate, bar)
     finally:
         bar.close()
+    if where.type != "cpu":  # tested and saved on the CPU, as a CPU run is
+        model.cpu()
+        data.adjacency = data.adjacency.to("cpu")
 
     result = _save_outputs(out_dir, graph, config, data, state, best, skip)
     _write_report(out_dir, run, result, data)
@@ -558,11 +579,15 @@ def _train_epoch(
 ) -> float:
     """Train one epoch over the training triples in batches; return the mean loss."""
     model, train = data.model, data.train
+    device = next(model.parameters()).device
     model.train()
     total, seen = 0.0, 0
     for idx in torch.randperm(train.size(0), generator=sampler).split(batch_size):
-        h, r, t = train[idx, 0], train[idx, 1], train[idx, 2]
+        t = train[idx, 2]
+        # drawn on the CPU (the sampler's stream is the same wherever the model trains)
         pools = sample_negative_pools(t, graph.node_type, data.candidates, num_negatives, sampler)
+        h, r, t = (train[idx, k].to(device) for k in range(3))
+        pools = [(rows.to(device), pool.to(device)) for rows, pool in pools]
         z = model(data.adjacency)
         pos_score = model.score(z, h, r, t)
         neg_score, neg_mask = pooled_negative_scores(

@@ -275,3 +275,49 @@ def test_train_graph_embedder_removes_the_temporary_files_of_a_killed_save(
     stale.write_bytes(b"half a checkpoint")
     train_graph_embedder(_clustered_graph(), CONFIG, tmp_path, epochs=1, **TRAIN_KWARGS)
     assert not stale.exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+def test_train_graph_embedder_trains_on_the_gpu_as_on_the_cpu(tmp_path: Path) -> None:
+    """The same init and the same negatives (drawn on the CPU): without dropout a GPU run
+    trains what a CPU run does, up to the order floats are summed in."""
+    graph = _clustered_graph()
+    config = GraphEncoderConfig(hidden_dim=16, dropout=0.0, seed=0)
+    args = {"epochs": 6, "patience": 6, **TRAIN_KWARGS}
+    cpu = train_graph_embedder(graph, config, tmp_path / "cpu", **args)
+    gpu = train_graph_embedder(graph, config, tmp_path / "gpu", device="cuda", **args)
+    assert gpu.embeddings.device.type == "cpu" and gpu.epochs_run == 6
+    torch.testing.assert_close(gpu.embeddings, cpu.embeddings, rtol=1e-2, atol=1e-3)
+    assert [h["loss"] for h in gpu.history] == pytest.approx(
+        [h["loss"] for h in cpu.history], rel=1e-3
+    )
+    assert torch.equal(load_node_embeddings(tmp_path / "gpu", graph), gpu.embeddings)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+def test_train_graph_embedder_resumes_a_killed_gpu_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropout draws from the GPU's generator there: the checkpoint keeps its state too."""
+    graph = _clustered_graph()
+    args = {"epochs": 6, "patience": 6, "device": "cuda", **TRAIN_KWARGS}
+    full = train_graph_embedder(graph, CONFIG, tmp_path / "a", **args)
+    original = embed_module._write_checkpoint
+
+    def write_then_die(path: Path, *rest: object, **kwargs: object) -> None:
+        original(path, *rest, **kwargs)  # type: ignore[arg-type]
+        if rest[4].epoch == 3:  # type: ignore[attr-defined]
+            raise _Killed
+
+    monkeypatch.setattr(embed_module, "_write_checkpoint", write_then_die)
+    with pytest.raises(_Killed):
+        train_graph_embedder(graph, CONFIG, tmp_path / "b", **args)
+    monkeypatch.setattr(embed_module, "_write_checkpoint", original)
+    torch.manual_seed(1234)
+    torch.cuda.manual_seed_all(1234)  # the new process's generators are irrelevant
+    resumed = train_graph_embedder(graph, CONFIG, tmp_path / "b", **args)
+    # GPU scatter-adds are not bit-reproducible: the same run up to their last bits
+    torch.testing.assert_close(resumed.embeddings, full.embeddings, rtol=1e-4, atol=1e-5)
+    assert [h["loss"] for h in resumed.history] == pytest.approx(
+        [h["loss"] for h in full.history], rel=1e-5
+    )
