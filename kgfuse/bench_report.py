@@ -17,6 +17,8 @@ section         what it runs
                 on their terms
 ``serve``       concurrent clients against ``kgfuse serve`` (``kgfuse.serve_bench``)
 ``scaling``     training throughput with 1 and 2 processes (``train.bench_distributed``)
+``precision``   the fused model's training and inference speed in fp32 and bf16 on the
+                training device, synthetic inputs (``train.bench_model``)
 ``endpoint``    KG helpers through ``oxigraph serve`` against the embedded store
                 (``eval.bench_endpoint``)
 ``qa``          question answering on questions generated from the KG
@@ -139,6 +141,8 @@ class ReportProfile:
             and the training settings (``--set`` values) of the scaling runs.
         endpoint_samples, endpoint_repeats: samples per helper and timed passes.
         qa_per_template: generated questions per held-out template.
+        precision_rounds, precision_steps: alternated rounds per precision and training
+            steps a round of ``bench model`` (forwards a round: as many as steps).
     """
 
     name: str
@@ -166,6 +170,8 @@ class ReportProfile:
     endpoint_samples: int
     endpoint_repeats: int
     qa_per_template: int
+    precision_rounds: int = 3
+    precision_steps: int = 20
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -242,6 +248,8 @@ def _profiles() -> dict[str, ReportProfile]:
         endpoint_samples=10,
         endpoint_repeats=3,
         qa_per_template=2,
+        precision_rounds=1,
+        precision_steps=5,
     )
     full = ReportProfile(
         name="full",
@@ -269,6 +277,8 @@ def _profiles() -> dict[str, ReportProfile]:
         endpoint_samples=20,
         endpoint_repeats=5,
         qa_per_template=4,
+        precision_rounds=3,
+        precision_steps=20,
     )
     return {"quick": quick, "full": full}
 
@@ -1076,6 +1086,41 @@ def _scaling_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -
     return SectionResult(headline, "\n".join(lines), result, [chart])
 
 
+def _precision_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
+    from train.bench_model import model_bench_markdown, run_model_benchmark
+
+    result = run_model_benchmark(
+        work,
+        rounds=profile.precision_rounds,
+        steps=profile.precision_steps,
+        forwards=profile.precision_steps,
+    )
+    names = result["precisions"]
+    batch = result["shape"]["infer_batch"]
+    rates = {
+        "training": "train_patients_per_s",
+        f"forward of {batch}": f"forward_{batch}_patients_per_s",
+    }
+    chart = BarChart(
+        f"The fused model on {result['device']['name']} (synthetic inputs)",
+        "patients/s (median)",
+        list(rates),
+        {n: [result["summary"][n][key]["median"] for key in rates.values()] for n in names},
+    )
+    headline = []
+    for n in names:
+        s = result["summary"][n]
+        headline.append(
+            (
+                f"{n} on {result['device']['type']}",
+                f"training {s['train_patients_per_s']['median']:.1f} patients/s "
+                f"(x{s[f'ratio_to_{names[0]}']['train_patients_per_s']:.2f}), forward of 1 "
+                f"{s['forward_1_ms']['median']:.1f} ms",
+            )
+        )
+    return SectionResult(headline, model_bench_markdown(result), result, [chart])
+
+
 def _endpoint_section(inputs: ReportInputs, profile: ReportProfile, work: Path) -> SectionResult:
     from eval.bench_endpoint import run_endpoint_benchmark, to_markdown
 
@@ -1179,6 +1224,12 @@ SECTIONS: dict[str, Section] = {
         Section("latency", "Diagnosis latency", _latency_section, ("kg", "model")),
         Section("serve", "HTTP serving under load", _serve_section, ("kg", "model")),
         Section("scaling", "Distributed training throughput", _scaling_section, ("kg",)),
+        Section(
+            "precision",
+            "The fused model's speed per precision (synthetic inputs)",
+            _precision_section,
+            (),
+        ),
         Section("endpoint", "The KG behind a SPARQL endpoint", _endpoint_section, ("kg",)),
         Section("qa", "Question answering", _qa_section, ("kg", "model")),
     )
