@@ -355,12 +355,21 @@ def model(
     forwards: Annotated[
         int, typer.Option("--forwards", min=1, help="Forwards a round per batch size.")
     ] = 20,
+    train_batch: Annotated[
+        int, typer.Option("--train-batch", min=1, help="Patients a training step.")
+    ] = 32,
+    infer_batch: Annotated[
+        int, typer.Option("--infer-batch", min=1, help="Patients of the batched forward.")
+    ] = 64,
 ) -> None:
     """The fused model's training and inference speed on a device, fp32 against bf16
     (synthetic inputs of the quickstart recipe's shapes: no KG or model needed)."""
-    from train.bench_model import run_model_benchmark
+    from dataclasses import replace
+
+    from train.bench_model import ModelShape, run_model_benchmark
 
     precisions = [p.strip() for p in precision.split(",") if p.strip()]
+    shape = replace(ModelShape(), train_batch=train_batch, infer_batch=infer_batch)
     result = run_model_benchmark(
         out,
         device=device,
@@ -368,6 +377,7 @@ def model(
         rounds=rounds,
         steps=steps,
         forwards=forwards,
+        shape=shape,
         progress=lambda line: err_console.print(line, markup=False, highlight=False),
     )
     batch = result["shape"]["infer_batch"]

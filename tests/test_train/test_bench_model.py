@@ -139,11 +139,16 @@ def test_the_command_prints_the_table_and_names_its_files(
     monkeypatch.setattr(bench, "ModelShape", lambda: TINY)
     runner = CliRunner()
     args = ["bench", "model", "--device", "cpu", "--rounds", "1", "--steps", "2"]
-    result = runner.invoke(app, [*args, "--forwards", "2", "--out", str(tmp_path)])
+    result = runner.invoke(
+        app,
+        [*args, "--forwards", "2", "--train-batch", "4", "--infer-batch", "3", "-o", str(tmp_path)],
+    )
     assert result.exit_code == 0, result.output
+    assert "forward of 3" in result.output
     assert "training patients/s" in result.output and "bench_model.md" in result.output
     assert "round 1/1 bf16" in result.output  # each round said as it starts
-    assert (tmp_path / "bench_model.json").is_file()
+    saved = json.loads((tmp_path / "bench_model.json").read_text(encoding="utf-8"))
+    assert saved["shape"]["infer_batch"] == 3 and saved["shape"]["train_batch"] == 4
     bad = runner.invoke(app, [*args, "--precision", "fp16", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0 and "precisions must be distinct ones" in bad.output
     afile = tmp_path / "afile"
