@@ -112,12 +112,12 @@ def encoder_folder(path: str | Path | None = None) -> Path:
 def bf16_is_fast(device: torch.device) -> bool:
     """Whether bf16 autocast is expected to beat fp32 on ``device``.
 
-    True on CUDA devices that support bf16 and on CPUs with AMX tiles (where oneDNN runs
-    bf16 matrix products in hardware); false elsewhere, where bf16 on CPU is emulated and
-    slower.
+    True on CPUs with AMX tiles (where oneDNN runs bf16 matrix products in hardware); false
+    elsewhere: on CPUs without AMX bf16 is emulated or slower than int8, and on a GPU these
+    small encoders are bound by kernel launches, not products, so autocast's casts cost more
+    than it saves (an H200 encoded 0.90x as many texts a second under bf16 autocast as in
+    fp32, MiniLM-L6 sized, batches of 64; :func:`benchmark_precision` measures it).
     """
-    if device.type == "cuda":
-        return bool(torch.cuda.is_bf16_supported())
     if device.type == "cpu":
         return _cpu_has("_is_amx_tile_supported")
     return False
@@ -134,10 +134,13 @@ def _cpu_has(probe_name: str) -> bool:
 
 
 def bf16_is_native(device: torch.device) -> bool:
-    """Whether ``device`` computes bf16 in hardware: :func:`bf16_is_fast`'s devices, and CPUs
-    with AVX512-BF16 (AMD Zen 4, Intel Cooper Lake) but no AMX. There bf16 training steps
-    take ~0.67x the fp32 time (the quickstart recipe), while for inference int8 is faster
-    still (0.55-0.61x against bf16's 0.72x), so :func:`bf16_is_fast` keeps saying no."""
+    """Whether ``device`` computes bf16 in hardware: CUDA GPUs that support it, CPUs with AMX
+    tiles, and CPUs with AVX512-BF16 (AMD Zen 4, Intel Cooper Lake) but no AMX. On the
+    latter bf16 training steps take ~0.67x the fp32 time (the quickstart recipe), while for
+    inference int8 is faster still (0.55-0.61x against bf16's 0.72x), so
+    :func:`bf16_is_fast` keeps saying no."""
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
     if bf16_is_fast(device):
         return True
     return device.type == "cpu" and _cpu_has("_is_avx512_bf16_supported")
@@ -282,7 +285,7 @@ class TextEncoder:
             texts: the texts (one forward pass; batch them yourself).
 
         Returns:
-            ``(states, mask)``.
+            ``(states, mask)``, on the encoder's device.
 
         Shapes:
             - states: :math:`(B, T, d)` float32

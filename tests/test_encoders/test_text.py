@@ -68,6 +68,8 @@ def test_text_encoder_mean_and_cls_pooling(tiny_model: Path) -> None:
     mean = TextEncoder(TextEncoderConfig(pooling="mean", **cfg))
     cls = TextEncoder(TextEncoderConfig(pooling="cls", **cfg))
     states, mask = mean.token_states(["heart defect"])
+    assert states.device.type == mean.device.type  # where the encoder runs (a GPU when present)
+    states, mask = states.cpu(), mask.cpu()
     assert states.shape[:2] == mask.shape
     np.testing.assert_allclose(mean.encode(["heart defect"])[0], states[0].mean(0), atol=1e-5)
     np.testing.assert_allclose(cls.encode(["heart defect"])[0], states[0, 0], atol=1e-5)
@@ -135,6 +137,14 @@ def test_bf16_is_native_on_amx_or_avx512_bf16_cpus(monkeypatch: pytest.MonkeyPat
     assert text.bf16_is_native(torch.device("meta")) is False
 
 
+def test_a_gpu_computes_bf16_but_encodes_faster_in_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+    gpu = torch.device("cuda", 0)
+    for supported in (True, False):
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, s=supported, **k: s)
+        assert bf16_is_native(gpu) is supported
+        assert bf16_is_fast(gpu) is False  # launch-bound there: autocast's casts cost more
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
@@ -161,3 +171,18 @@ def test_encoder_folder_accepts_a_model_and_defaults_to_minilm(tmp_path: Path) -
     (tmp_path / "model-00001-of-00002.safetensors").write_bytes(b"")  # sharded weights
     assert encoder_folder(tmp_path) == tmp_path
     assert encoder_folder(None) == default_encoder_path()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+def test_text_encoder_on_the_gpu_matches_the_cpu(tiny_model: Path) -> None:
+    """A GPU is taken when present, with the CPU's vectors (in bf16 too)."""
+    texts = ["heart defect", "seizure", "short stature of the heart", "no seizure"]
+    gpu = TextEncoder(TextEncoderConfig(model_path=str(tiny_model)))
+    cpu = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="fp32", device="cpu"))
+    assert gpu.device.type == "cuda" and not gpu.use_bf16  # auto: fp32 there (measured)
+    a, b = gpu.encode(texts), cpu.encode(texts)
+    assert a.dtype == np.float32 and a.shape == b.shape
+    assert (a * b).sum(1).min() > 0.9999  # unit vectors: cosine
+    bf16 = TextEncoder(TextEncoderConfig(model_path=str(tiny_model), precision="bf16"))
+    assert bf16.device.type == "cuda" and bf16.use_bf16
+    assert (bf16.encode(texts) * b).sum(1).min() > 0.99
