@@ -75,6 +75,7 @@ from train.loop import (
     LoopResult,
     autocast,
     build_optimizer,
+    device_label,
     fit,
     save_model_folder,
     training_device,
@@ -112,6 +113,10 @@ class DiagnosisTrainResult:
     throughput: float = float("nan")
     #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
     stopped_by: str = "epochs"
+    #: where this session's training steps ran (``cpu``, ``cuda:0 (its name)``)
+    device: str = "cpu"
+    #: their precision: ``fp32``, or ``bf16`` autocast
+    precision: str = "fp32"
 
 
 def embeddings_dir(
@@ -456,8 +461,9 @@ def train_diagnosis(
         distributed=distributed,
     )
     state = loop.state
+    trained_on = (device_label(next(run.model.parameters()).device), "bf16" if run.bf16 else "fp32")
     if not is_main(distributed):
-        return _result(run.out, state, started, processes)
+        return _result(run.out, state, started, processes, trained_on)
     run.model.cpu()  # calibration, development cases and export run on the CPU
     run.bf16 = use_bf16(t.precision)  # as the CPU computes, whatever the training device
     calibration = run.calibrate(loop.best_payload)
@@ -474,7 +480,7 @@ def train_diagnosis(
             recalibrated,
             calibration.temperature,
         )
-    result = _result(run.out, state, started, processes, calibration, dev_metrics)
+    result = _result(run.out, state, started, processes, trained_on, calibration, dev_metrics)
     write_result_json(run.out, result)
     return result
 
@@ -712,12 +718,13 @@ def _result(
     state: dict[str, Any],
     started: float,
     processes: int,
+    trained_on: tuple[str, str],
     calibration: _Calibration | None = None,
     dev: dict[str, float] | None = None,
 ) -> DiagnosisTrainResult:
-    """What the run produced and measured: the loop's counts, and on rank 0 (which saves
-    the model; ``calibration`` given) the peak memory, the calibration and the final dev
-    metrics."""
+    """What the run produced and measured: the loop's counts, where and in what precision
+    it trained (``trained_on``), and on rank 0 (which saves the model; ``calibration``
+    given) the peak memory, the calibration and the final dev metrics."""
     measured: dict[str, Any] = {}
     if calibration is not None:
         measured = {
@@ -737,6 +744,8 @@ def _result(
         processes=processes,
         throughput=_throughput(state),
         stopped_by=state.get("stopped_by", "epochs"),
+        device=trained_on[0],
+        precision=trained_on[1],
         **measured,
     )
 

@@ -61,6 +61,7 @@ __all__ = [
     "LoopResult",
     "autocast",
     "build_optimizer",
+    "device_label",
     "fit",
     "save_model_folder",
     "tensorboard",
@@ -158,6 +159,14 @@ def training_device(name: str = "auto") -> torch.device:
             f"here (cuda:0 to cuda:{torch.cuda.device_count() - 1})"
         )
     return torch.device("cuda", index)
+
+
+def device_label(device: torch.device) -> str:
+    """``device`` as a training record names it: ``cpu``, or ``cuda:0 (NVIDIA H200)``."""
+    if device.type != "cuda":
+        return str(device)
+    index = torch.cuda.current_device() if device.index is None else device.index
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
 def use_bf16(precision: str, device: torch.device | None = None) -> bool:

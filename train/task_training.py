@@ -69,6 +69,7 @@ from train.loop import (
     LoopResult,
     autocast,
     build_optimizer,
+    device_label,
     fit,
     save_model_folder,
     training_device,
@@ -122,6 +123,10 @@ class TaskTrainResult:
     throughput: float = float("nan")
     #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
     stopped_by: str = "epochs"
+    #: where this session's training steps ran (``cpu``, ``cuda:0 (its name)``)
+    device: str = "cpu"
+    #: their precision: ``fp32``, or ``bf16`` autocast
+    precision: str = "fp32"
 
 
 def _target(example: TaskExample, data: TaskData, label2id: dict[str, int]) -> Any:
@@ -486,10 +491,12 @@ def train_task(
         distributed=distributed,
     )
     state = loop.state
+    device = next(run.model.parameters()).device
+    trained_on = (device_label(device), "bf16" if use_bf16(t.precision, device) else "fp32")
     run.model.cpu()
     if is_main(distributed):
         run.save_model(state)
-    result = run.result(state, started, processes)
+    result = run.result(state, started, processes, trained_on)
     if is_main(distributed):
         write_result_json(run.out, result)
     return result
@@ -600,8 +607,11 @@ class _TaskRun:
             fact_index=self.fact_index,
         )
 
-    def result(self, state: dict[str, Any], started: float, processes: int) -> TaskTrainResult:
-        """What the run produced and measured, from the loop's final ``state``."""
+    def result(
+        self, state: dict[str, Any], started: float, processes: int, trained_on: tuple[str, str]
+    ) -> TaskTrainResult:
+        """What the run produced and measured, from the loop's final ``state`` (and where
+        and in what precision it trained: ``trained_on``)."""
         return TaskTrainResult(
             output=self.out,
             task=self.config.task,
@@ -618,6 +628,8 @@ class _TaskRun:
             processes=processes,
             throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
             stopped_by=state.get("stopped_by", "epochs"),
+            device=trained_on[0],
+            precision=trained_on[1],
         )
 
 

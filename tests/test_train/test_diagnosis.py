@@ -48,6 +48,7 @@ from train.diagnosis import (
     prior_config,
     train_diagnosis,
 )
+from train.loop import use_bf16
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEXES = ("male", "M", "Female", "f", "OTHER_SEX", "unknown", None)
@@ -96,6 +97,9 @@ def test_train_writes_a_loadable_model_with_sidecars(home: Path, trained: Path) 
     assert (trained / "config.yaml").is_file() and (trained / "training.json").is_file()
     summary = json.loads((trained / "training.json").read_text())
     assert summary["stopped_by"] in ("epochs", "early stopping")  # no step or time bound set
+    precision = _config(home, "model-a").train.precision
+    assert summary["device"] == "cpu"  # no GPU here: where its steps ran, in what precision
+    assert summary["precision"] == ("bf16" if use_bf16(precision) else "fp32")
     diagnoser = Diagnoser.load(trained, kg)
     result = diagnoser.diagnose("p1", present=["HP:0001166", "HP:0001083"], excluded=["HP:0001249"])
     probs = [r.probability for r in result.ranking]

@@ -71,6 +71,7 @@ def test_multi_label_csv_trains_and_predicts_label_sets(
             assert approx["scores"] == pytest.approx(exact["scores"], abs=0.05)
     training = json.loads((tmp_path / "m" / "training.json").read_text())
     assert training["examples"] == 5 and training["task"] == "text-classification"
+    assert training["device"] == "cpu" and training["precision"] in ("fp32", "bf16")
 
 
 def test_task_training_resumes_exactly_after_a_kill(
