@@ -223,3 +223,13 @@ def test_fit_trains_where_the_model_is(tmp_path: Path, monkeypatch: pytest.Monke
     model = _train(torch.device("cpu"), tmp_path, bf16=True)
     assert seen and set(seen) == {torch.device("cpu")}
     assert set(model.dtypes) == {torch.bfloat16}
+
+
+def test_a_training_record_names_the_device() -> None:
+    assert loop.device_label(torch.device("cpu")) == "cpu"
+
+
+@needs_cuda
+def test_a_training_record_names_the_gpu() -> None:
+    label = loop.device_label(training_device("auto"))
+    assert label == f"cuda:{torch.cuda.current_device()} ({torch.cuda.get_device_name()})"
