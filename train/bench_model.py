@@ -34,7 +34,7 @@ from fusion.config import FusionConfig
 from fusion.model import KgFusionForDiagnosis
 from kg.atomic import output_folder, write_atomic
 from train.config import TrainSection
-from train.loop import autocast, build_optimizer, fit, training_device
+from train.loop import autocast, build_optimizer, fit, training_device, use_bf16
 
 __all__ = [
     "PRECISIONS",
@@ -253,6 +253,8 @@ def run_model_benchmark(
     if min(rounds, steps, forwards) < 1:
         raise ValueError("rounds, steps and forwards must be at least 1")
     where = training_device(device)
+    if "bf16" in precisions:
+        use_bf16("bf16", where)  # a GPU that does not compute bf16 is refused here
     out = output_folder(out)
     say = progress or (lambda line: None)
     model = build_bench_model(shape, seed)

@@ -176,10 +176,20 @@ def use_bf16(precision: str, device: torch.device | None = None) -> bool:
     0.67x the fp32 time on an AVX512-BF16 host). ``auto`` on a GPU is fp32: there the
     quickstart recipe's model is too small for bf16 to pay for its casts (an H200 trained
     0.83x as many patients a second under bf16 autocast as in fp32, ``kgfuse bench
-    model``). Losses, the head's scores and the optimizer stay fp32."""
+    model``). Losses, the head's scores and the optimizer stay fp32.
+
+    Raises:
+        ValueError: ``bf16`` asked for on a GPU that does not compute it (autocast would fail
+            at the first step).
+    """
     from encoders.text import bf16_is_native
 
     device = torch.device("cpu") if device is None else device
+    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError(
+            f"train.precision=bf16, but {device_label(device)} does not compute bf16; use "
+            "auto or fp32 there"
+        )
     if precision != "auto":
         return precision == "bf16"
     return device.type == "cpu" and bf16_is_native(device)

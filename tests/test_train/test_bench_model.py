@@ -125,6 +125,19 @@ def test_a_gpu_that_is_not_there_is_refused(
     assert not (tmp_path / "out").exists()
 
 
+def test_bf16_on_a_gpu_without_it_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Tesla T4")
+    with pytest.raises(ValueError, match="does not compute bf16"):
+        run_model_benchmark(tmp_path / "out", device="cuda", shape=TINY)
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_the_bench_runs_on_the_gpu(tmp_path: Path) -> None:
     result = run_model_benchmark(tmp_path, device="auto", rounds=1, steps=2, forwards=2, shape=TINY)

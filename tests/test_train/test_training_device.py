@@ -86,6 +86,15 @@ def test_bf16_is_automatic_on_cpus_that_compute_it(monkeypatch: pytest.MonkeyPat
         assert not use_bf16("fp32", gpu) and not use_bf16("fp32", cpu)
 
 
+def test_bf16_on_a_gpu_without_it_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    one_gpu(monkeypatch)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Tesla T4")
+    with pytest.raises(ValueError, match=r"precision=bf16, but cuda:0 \(Tesla T4\) does not"):
+        use_bf16("bf16", torch.device("cuda", 0))
+    assert not use_bf16("auto", torch.device("cuda", 0))  # auto: fp32 there
+
+
 def test_autocast_casts_on_the_device_it_is_given() -> None:
     linear = torch.nn.Linear(4, 2)
     x = torch.randn(3, 4)
