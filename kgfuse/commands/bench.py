@@ -362,8 +362,9 @@ def model(
         int, typer.Option("--infer-batch", min=1, help="Patients of the batched forward.")
     ] = 64,
 ) -> None:
-    """The fused model's training and inference speed on a device, fp32 against bf16
-    (synthetic inputs of the quickstart recipe's shapes: no KG or model needed)."""
+    """The fused model's training and inference speed on a device, fp32 against bf16.
+
+    Synthetic inputs of the quickstart recipe's shapes: no KG or model needed."""
     from dataclasses import replace
 
     from train.bench_model import ModelShape, run_model_benchmark
