@@ -193,7 +193,7 @@ def train(
         return
     console.print(
         f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps "
-        f"(stopped by {result.stopped_by}), "
+        f"(stopped by {result.stopped_by}) on {result.device} in {result.precision}, "
         f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
         f"validation {result.best_valid}; temperature {result.temperature:.2f} "
         f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})",

@@ -154,8 +154,8 @@ def train_task_command(
     )
     console.print(
         f"{result.task} model ({len(result.labels)} labels) saved to {result.output} after "
-        f"{result.epochs} epochs, {result.steps} steps (stopped by {result.stopped_by}), "
-        f"{result.seconds:.1f} s; "
+        f"{result.epochs} epochs, {result.steps} steps (stopped by {result.stopped_by}) on "
+        f"{result.device} in {result.precision}, {result.seconds:.1f} s; "
         f"{result.examples} training texts ({100 * result.linked_fraction:.0f}% with a linked "
         f"concept); validation: {validation}",
         markup=False,

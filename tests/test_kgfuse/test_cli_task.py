@@ -73,6 +73,7 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     assert "text-classification model (4 labels)" in result.output
+    assert re.search(r"\) on cpu in (fp32|bf16), ", result.output)  # where it trained
     config = json.loads((out / "config.json").read_text())
     assert config["model_type"] == "kgfuse_task"
     assert sorted(config["id2label"].values()) == ["assault", "burglary", "robbery", "theft"]
