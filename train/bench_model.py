@@ -274,7 +274,8 @@ def run_model_benchmark(
                 model.train()
                 train_rate = _train_round(model, batches, shape, steps, bf16, Path(tmp))
                 model.eval()
-                candidates = model.candidate_matrix()
+                with torch.no_grad():  # cached, as kgfuse diagnose caches it
+                    candidates = model.candidate_matrix()
                 one = _infer_round(model, single, candidates, forwards, bf16, where)
                 many = _infer_round(model, full, candidates, forwards, bf16, where)
                 if round_ == 0:
