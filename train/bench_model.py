@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import platform
 import statistics
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 import torch
 
+from eval.bench_kg import machine_info
 from fusion.config import FusionConfig
 from fusion.model import KgFusionForDiagnosis
 from kg.atomic import output_folder, write_atomic
@@ -306,11 +306,11 @@ def run_model_benchmark(
         }
     result = {
         "device": _device_info(where),
+        # the CPU, cores, RAM, load and versions, as the other benchmarks record them
         "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "torch_threads": torch.get_num_threads(),
+            **machine_info(),
             "torch": torch.__version__,
-            "python": platform.python_version(),
+            "torch_threads": torch.get_num_threads(),
         },
         "shape": asdict(shape),
         "rounds": rounds,

@@ -583,10 +583,12 @@ def _train_epoch(
     model.train()
     total, seen = 0.0, 0
     for idx in torch.randperm(train.size(0), generator=sampler).split(batch_size):
-        t = train[idx, 2]
+        triples = train[idx]
         # drawn on the CPU (the sampler's stream is the same wherever the model trains)
-        pools = sample_negative_pools(t, graph.node_type, data.candidates, num_negatives, sampler)
-        h, r, t = (train[idx, k].to(device) for k in range(3))
+        pools = sample_negative_pools(
+            triples[:, 2], graph.node_type, data.candidates, num_negatives, sampler
+        )
+        h, r, t = triples.to(device).unbind(1)
         pools = [(rows.to(device), pool.to(device)) for rows, pool in pools]
         z = model(data.adjacency)
         pos_score = model.score(z, h, r, t)
