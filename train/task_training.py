@@ -491,8 +491,7 @@ def train_task(
         distributed=distributed,
     )
     state = loop.state
-    device = next(run.model.parameters()).device
-    trained_on = (device_label(device), "bf16" if use_bf16(t.precision, device) else "fp32")
+    trained_on = (device_label(next(run.model.parameters()).device), "bf16" if run.bf16 else "fp32")
     run.model.cpu()
     if is_main(distributed):
         run.save_model(state)
@@ -520,6 +519,8 @@ class _TaskRun:
     model: KgFusionForSequenceClassification | KgFusionForTokenClassification
     tokenizer: Any
     collator: TaskCollator
+    #: training under bf16 autocast (``train.precision`` on the training device)
+    bf16: bool
 
     def train(
         self,
@@ -533,13 +534,12 @@ class _TaskRun:
     ) -> LoopResult:
         """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
         config, model, t = self.config, self.model, self.config.train
-        bf16 = use_bf16(t.precision, next(model.parameters()).device)
         optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
             model, t, len(self.train_items), processes
         )
 
         def evaluate() -> tuple[dict[str, float], None]:
-            return self.validate(bf16), None
+            return self.validate(self.bf16), None
 
         # frozen weights come back from the encoder folder when a run resumes: not checkpointed
         skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
@@ -558,7 +558,7 @@ class _TaskRun:
             started=started,
             resume=resume,
             progress=progress,
-            bf16=bf16,
+            bf16=self.bf16,
             skip=skip,
             log_dir=self.out / "tensorboard",
             on_epoch=on_epoch,
@@ -680,6 +680,7 @@ def _prepare_run(
         model=model,
         tokenizer=tokenizer,
         collator=collator,
+        bf16=use_bf16(config.train.precision, device),
     )
 
 
