@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import resource
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +30,9 @@ from encoders.graph_model import (
     GraphEncoderConfig,
     load_node_embeddings,
 )
-from encoders.text import TextEncoderConfig, encoder_folder
+from encoders.text import TextEncoderConfig
 from eval.diagnosis import TiedRanks, rank_metrics, rank_ties
 from eval.diagnosis import expected_calibration_error as calibration_error
-from fusion.blas import limit_blas_threads
-from fusion.config import FusionConfig
 from fusion.inputs import PatientCollator, PatientInput
 from fusion.model import KgFusionForDiagnosis
 from fusion.pipeline import (
@@ -74,49 +70,40 @@ from train.embed import train_graph_embedder
 from train.loop import (
     LoopResult,
     autocast,
-    build_optimizer,
-    device_label,
-    fit,
     save_model_folder,
     training_device,
     use_bf16,
 )
 from train.result_json import write_result_json
+from train.run import (
+    CHECKPOINT,
+    TrainRunResult,
+    fit_into_folder,
+    fused_model_settings,
+    new_fused_model,
+    run_measures,
+    start_run,
+    trained_on,
+)
 from train.simulate import PatientSimulator, PhenotypeNames, SimulatedPatient, render_text
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT = "checkpoint.safetensors"
 #: The calibration temperatures :func:`fit_temperature` may return.
 TEMPERATURE_BOUNDS = (0.05, 20.0)
 #: Large buffers rebuilt from the KG resources rather than stored in every checkpoint.
 _SKIP = {"kgfusion.node_embeddings", "label_text", "label_nodes"}
 
 
-@dataclass
-class DiagnosisTrainResult:
-    """What a training run produced and measured."""
+@dataclass(kw_only=True)
+class DiagnosisTrainResult(TrainRunResult):
+    """What a diagnosis run produced and measured: :class:`train.run.TrainRunResult`, with
+    the calibration and the final dev metrics (on rank 0, which saves the model)."""
 
-    output: Path
-    epochs: int
-    steps: int
-    best_valid: dict[str, float]
-    history: list[dict[str, float]] = field(default_factory=list)
-    seconds: float = 0.0
-    peak_rss_mb: float = 0.0
     temperature: float = 1.0
     ece_before: float = float("nan")
     ece_after: float = float("nan")
     dev: dict[str, float] = field(default_factory=dict)
-    processes: int = 1
-    #: patients per second in the training steps (all processes together)
-    throughput: float = float("nan")
-    #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
-    stopped_by: str = "epochs"
-    #: where this session's training steps ran (``cpu``, ``cuda:0 (its name)``)
-    device: str = "cpu"
-    #: their precision: ``fp32``, or ``bf16`` autocast
-    precision: str = "fp32"
 
 
 def embeddings_dir(
@@ -364,32 +351,14 @@ def build_model(
     label_text = None
     if fact_index is not None:
         label_text = torch.from_numpy(np.asarray(fact_index.tables.node_text))[label_rows]
-    kwargs: dict[str, Any] = {
-        "fusion": m.fusion,
-        "fusion_layers": m.fusion_layers,
-        "freeze_layers": m.freeze_layers,
-        "num_nodes": node_embeddings.shape[0],
-        "node_dim": node_embeddings.shape[1],
-        "fact_dim": fact_index.dim if fact_index is not None else 128,
-        "num_facts": m.num_facts,
-        "num_candidates": len(builder.candidates),
-        "label_text_dim": int(label_text.shape[1]) if label_text is not None else 0,
-        "hidden_dim": m.hidden_dim,
-        "dropout": m.dropout,
-        "use_prior": m.use_prior,
-        "loss_shortlist": m.loss_shortlist,
-        "kg_fingerprint": builder.kg.fingerprint,
-    }
-    tokenizer = None
-    if m.fusion == "kg_only":
-        model = KgFusionForDiagnosis(FusionConfig(**kwargs))
-    else:
-        from transformers import AutoTokenizer
-
-        path = encoder_folder(m.encoder)
-        model = KgFusionForDiagnosis.from_text_encoder(path, kwargs)
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model.kgfusion.node_embeddings.copy_(node_embeddings)
+    settings = fused_model_settings(m, node_embeddings, fact_index, builder.kg.fingerprint)
+    settings.update(
+        num_candidates=len(builder.candidates),
+        label_text_dim=int(label_text.shape[1]) if label_text is not None else 0,
+        use_prior=m.use_prior,
+        loss_shortlist=m.loss_shortlist,
+    )
+    model, tokenizer = new_fused_model(KgFusionForDiagnosis, m, settings, node_embeddings)
     model.label_nodes.copy_(label_rows)
     if label_text is not None:
         model.label_text.copy_(label_text)
@@ -442,12 +411,8 @@ def train_diagnosis(
     Raises:
         train.checkpoint.FolderBusyError: another run is training into the output folder.
     """
-    limit_blas_threads()  # the same numbers in every process (fusion.blas)
-    started = time.perf_counter()
+    started = start_run(config.train)
     t = config.train
-    if t.num_threads:
-        torch.set_num_threads(t.num_threads)
-    torch.manual_seed(t.seed)
     run = _prepare_run(config, home, progress, distributed)
     processes = world_size(distributed)
     finished = resume and is_main(distributed) and _finished_run(run.out / CHECKPOINT, t.epochs)
@@ -461,9 +426,9 @@ def train_diagnosis(
         distributed=distributed,
     )
     state = loop.state
-    trained_on = (device_label(next(run.model.parameters()).device), "bf16" if run.bf16 else "fp32")
+    where = trained_on(run.model, run.bf16)
     if not is_main(distributed):
-        return _result(run.out, state, started, processes, trained_on)
+        return _result(run.out, state, started, processes, where)
     run.model.cpu()  # calibration, development cases and export run on the CPU
     run.bf16 = use_bf16(t.precision)  # as the CPU computes, whatever the training device
     calibration = run.calibrate(loop.best_payload)
@@ -480,7 +445,7 @@ def train_diagnosis(
             recalibrated,
             calibration.temperature,
         )
-    result = _result(run.out, state, started, processes, trained_on, calibration, dev_metrics)
+    result = _result(run.out, state, started, processes, where, calibration, dev_metrics)
     write_result_json(run.out, result)
     return result
 
@@ -551,33 +516,25 @@ class _DiagnosisRun:
         distributed: DistributedContext | None,
     ) -> LoopResult:
         """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
-        config, model, t = self.config, self.model, self.config.train
-        optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
-            model, t, len(self.train_data), processes
-        )
-        self.dev = DevCases.prepare(self.builder, model, dev_cases) if dev_cases else None
-        return fit(
-            model,
-            optimizer,
-            scheduler,
-            settings=t,
+        self.dev = DevCases.prepare(self.builder, self.model, dev_cases) if dev_cases else None
+        return fit_into_folder(
+            self.model,
+            self.config.train,
+            self.out,
             num_examples=len(self.train_data),
+            processes=processes,
             make_batch=self.batch,
             evaluate=self.validate,
             select="mrr",
-            checkpoint=self.out / CHECKPOINT,
-            total_steps=total_steps,
-            steps_per_epoch=steps_per_epoch,
             started=started,
             resume=resume,
             progress=progress,
             bf16=self.bf16,
             skip=_SKIP,
-            log_dir=self.out / "tensorboard",
+            # the simulated patients come from the KG, seeded: the settings and the KG suffice
+            fingerprint=run_fingerprint(self.config.resume_fingerprint(), self.kg.fingerprint),
             distributed=distributed,
             on_epoch=on_epoch,
-            # the simulated patients come from the KG, seeded: the settings and the KG suffice
-            fingerprint=run_fingerprint(config.resume_fingerprint(), self.kg.fingerprint),
         )
 
     def batch(self, idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
@@ -708,45 +665,27 @@ def _simulate_patients(
     return _split_patients(simulator, diseases, config)
 
 
-def _throughput(state: dict[str, Any]) -> float:
-    """Patients per second in the loop's training steps (all processes together)."""
-    return state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9)
-
-
 def _result(
     out: Path,
     state: dict[str, Any],
     started: float,
     processes: int,
-    trained_on: tuple[str, str],
+    where: tuple[str, str],
     calibration: _Calibration | None = None,
     dev: dict[str, float] | None = None,
 ) -> DiagnosisTrainResult:
-    """What the run produced and measured: the loop's counts, where and in what precision
-    it trained (``trained_on``), and on rank 0 (which saves the model; ``calibration``
-    given) the peak memory, the calibration and the final dev metrics."""
-    measured: dict[str, Any] = {}
+    """What the run produced and measured (:func:`train.run.run_measures`) and, on rank 0
+    (which saves the model; ``calibration`` given), the calibration and final dev metrics."""
+    calibrated: dict[str, Any] = {}
     if calibration is not None:
-        measured = {
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        calibrated = {
             "temperature": calibration.temperature,
             "ece_before": calibration.ece_before,
             "ece_after": calibration.ece_after,
             "dev": dev or {},
         }
     return DiagnosisTrainResult(
-        output=out,
-        epochs=state["epoch"],
-        steps=state["global_step"],
-        best_valid=state["best"],
-        history=state["history"],
-        seconds=time.perf_counter() - started,
-        processes=processes,
-        throughput=_throughput(state),
-        stopped_by=state.get("stopped_by", "epochs"),
-        device=trained_on[0],
-        precision=trained_on[1],
-        **measured,
+        output=out, **run_measures(state, started, processes, where), **calibrated
     )
 
 

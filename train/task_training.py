@@ -24,20 +24,15 @@ from __future__ import annotations
 
 import bisect
 import logging
-import resource
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from encoders.text import encoder_folder
 from eval.task_metrics import classification_metrics, multilabel_metrics, span_metrics
-from fusion.blas import limit_blas_threads
-from fusion.config import KgFusionTaskConfig
 from fusion.heads import (
     IGNORE_INDEX,
     KgFusionForSequenceClassification,
@@ -68,14 +63,20 @@ from train.distributed import DistributedContext, is_main, main_rank_first, to_d
 from train.loop import (
     LoopResult,
     autocast,
-    build_optimizer,
-    device_label,
-    fit,
     save_model_folder,
     training_device,
     use_bf16,
 )
 from train.result_json import write_result_json
+from train.run import (
+    TrainRunResult,
+    fit_into_folder,
+    fused_model_settings,
+    new_fused_model,
+    run_measures,
+    start_run,
+    trained_on,
+)
 from train.task_data import LabelledSpan, TaskData, TaskExample, load_task_data
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,6 @@ __all__ = [
     "validation_windows",
 ]
 
-CHECKPOINT = "checkpoint.safetensors"
 #: The graph-embedding table is rebuilt from the KG's cached embeddings, not checkpointed.
 _SKIP = {"kgfusion.node_embeddings"}
 #: The metric that selects the best epoch, per problem type.
@@ -102,31 +102,17 @@ SELECT = {
 }
 
 
-@dataclass
-class TaskTrainResult:
-    """What a task training run produced and measured."""
+@dataclass(kw_only=True)
+class TaskTrainResult(TrainRunResult):
+    """What a task training run produced and measured: :class:`train.run.TrainRunResult`,
+    with the task, its labels and its data."""
 
-    output: Path
     task: str
     labels: list[str]
     examples: int
     valid_examples: int
-    epochs: int
-    steps: int
-    best_valid: dict[str, float]
+    #: the share of training texts with a linked concept
     linked_fraction: float
-    history: list[dict[str, float]] = field(default_factory=list)
-    seconds: float = 0.0
-    peak_rss_mb: float = 0.0
-    processes: int = 1
-    #: texts per second in the training steps (all processes together)
-    throughput: float = float("nan")
-    #: what ended the run: ``steps``, ``time budget``, ``early stopping`` or ``epochs``
-    stopped_by: str = "epochs"
-    #: where this session's training steps ran (``cpu``, ``cuda:0 (its name)``)
-    device: str = "cpu"
-    #: their precision: ``fp32``, or ``bf16`` autocast
-    precision: str = "fp32"
 
 
 def _target(example: TaskExample, data: TaskData, label2id: dict[str, int]) -> Any:
@@ -336,20 +322,10 @@ def build_task_model(
     """A new task model (and its tokenizer) with the KG's graph embeddings as a buffer."""
     m = config.model
     names = bio_tags(data.labels) if data.kind == "spans" else list(data.labels)
-    kwargs: dict[str, Any] = {
-        "fusion": m.fusion,
-        "fusion_layers": m.fusion_layers,
-        "freeze_layers": m.freeze_layers,
-        "num_nodes": node_embeddings.shape[0],
-        "node_dim": node_embeddings.shape[1],
-        "fact_dim": fact_index.dim if fact_index is not None else 128,
-        "num_facts": m.num_facts,
-        "hidden_dim": m.hidden_dim,
-        "dropout": m.dropout,
-        "kg_fingerprint": kg.fingerprint,
-        "id2label": dict(enumerate(names)),
-        "label2id": {name: i for i, name in enumerate(names)},
-    }
+    settings = fused_model_settings(m, node_embeddings, fact_index, kg.fingerprint)
+    settings.update(
+        id2label=dict(enumerate(names)), label2id={name: i for i, name in enumerate(names)}
+    )
     model_class: type[KgFusionForSequenceClassification] | type[KgFusionForTokenClassification]
     if data.kind == "spans":
         if m.fusion == "kg_only":
@@ -357,18 +333,8 @@ def build_task_model(
         model_class = KgFusionForTokenClassification
     else:
         model_class = KgFusionForSequenceClassification
-        kwargs["problem_type"] = data.problem_type
-    tokenizer = None
-    if m.fusion == "kg_only":
-        model = model_class(KgFusionTaskConfig(**kwargs))
-    else:
-        from transformers import AutoTokenizer
-
-        path = encoder_folder(m.encoder)
-        model = model_class.from_text_encoder(path, kwargs)
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model.kgfusion.node_embeddings.copy_(node_embeddings)  # type: ignore[operator]
-    return model, tokenizer
+        settings["problem_type"] = data.problem_type
+    return new_fused_model(model_class, m, settings, node_embeddings)
 
 
 @torch.no_grad()
@@ -471,14 +437,9 @@ def train_task(
         train.task_data.TaskDataError: a bad data file (file:line).
         train.checkpoint.FolderBusyError: another run is training into the output folder.
     """
-    limit_blas_threads()  # the same numbers in every process (fusion.blas)
-    started = time.perf_counter()
-    t = config.train
     if config.data is None:  # for mypy: check_task_config refused it
         raise ValueError("no training data: pass --data TRAIN.jsonl (or data= in the config)")
-    if t.num_threads:
-        torch.set_num_threads(t.num_threads)
-    torch.manual_seed(t.seed)
+    started = start_run(config.train)
     data = load_task_data(config.task, config.data, config.valid)
     run = _prepare_run(config, data, home, progress, distributed)
     processes = world_size(distributed)
@@ -491,11 +452,11 @@ def train_task(
         distributed=distributed,
     )
     state = loop.state
-    trained_on = (device_label(next(run.model.parameters()).device), "bf16" if run.bf16 else "fp32")
+    where = trained_on(run.model, run.bf16)
     run.model.cpu()
     if is_main(distributed):
         run.save_model(state)
-    result = run.result(state, started, processes, trained_on)
+    result = run.result(state, started, processes, where)
     if is_main(distributed):
         write_result_json(run.out, result)
     return result
@@ -533,40 +494,33 @@ class _TaskRun:
         distributed: DistributedContext | None,
     ) -> LoopResult:
         """Train the model with :func:`train.loop.fit`, checkpointing into the output folder."""
-        config, model, t = self.config, self.model, self.config.train
-        optimizer, scheduler, total_steps, steps_per_epoch = build_optimizer(
-            model, t, len(self.train_items), processes
-        )
+        config, model = self.config, self.model
 
         def evaluate() -> tuple[dict[str, float], None]:
             return self.validate(self.bf16), None
 
         # frozen weights come back from the encoder folder when a run resumes: not checkpointed
         skip = _SKIP | {n for n, p in model.named_parameters() if not p.requires_grad}
-        return fit(
+        return fit_into_folder(
             model,
-            optimizer,
-            scheduler,
-            settings=t,
+            config.train,
+            self.out,
             num_examples=len(self.train_items),
+            processes=processes,
             make_batch=self.batch,
             evaluate=evaluate if self.valid_items else None,
             select=SELECT[self.data.problem_type],
-            checkpoint=self.out / CHECKPOINT,
-            total_steps=total_steps,
-            steps_per_epoch=steps_per_epoch,
             started=started,
             resume=resume,
             progress=progress,
             bf16=self.bf16,
             skip=skip,
-            log_dir=self.out / "tensorboard",
-            on_epoch=on_epoch,
-            distributed=distributed,
             # what the run computes from: its settings, the data files' bytes and the KG
             fingerprint=run_fingerprint(
                 config.resume_fingerprint(), self.kg.fingerprint, config.data, config.valid
             ),
+            distributed=distributed,
+            on_epoch=on_epoch,
         )
 
     def batch(self, idx: list[int], epoch: int) -> dict[str, torch.Tensor]:
@@ -608,28 +562,18 @@ class _TaskRun:
         )
 
     def result(
-        self, state: dict[str, Any], started: float, processes: int, trained_on: tuple[str, str]
+        self, state: dict[str, Any], started: float, processes: int, where: tuple[str, str]
     ) -> TaskTrainResult:
-        """What the run produced and measured, from the loop's final ``state`` (and where
-        and in what precision it trained: ``trained_on``)."""
+        """What the run produced and measured (:func:`train.run.run_measures`, ``where``
+        from :func:`train.run.trained_on`), with the task, its labels and its data."""
         return TaskTrainResult(
             output=self.out,
             task=self.config.task,
             labels=self.data.labels,
             examples=len(self.train_items),
             valid_examples=len(self.data.valid),
-            epochs=state["epoch"],
-            steps=state["global_step"],
-            best_valid=state["best"],
             linked_fraction=self.linked,
-            history=state["history"],
-            seconds=time.perf_counter() - started,
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            processes=processes,
-            throughput=state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),
-            stopped_by=state.get("stopped_by", "epochs"),
-            device=trained_on[0],
-            precision=trained_on[1],
+            **run_measures(state, started, processes, where),
         )
 
 
