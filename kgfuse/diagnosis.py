@@ -186,13 +186,17 @@ def parse_onset(value: Any, rid: str) -> str | None:
 
 
 def parse_record(
-    record: Any, index: int = 0, *, hierarchy: TermHierarchy | None = None
+    record: Any,
+    index: int = 0,
+    *,
+    hierarchy: TermHierarchy | None = None,
+    unnamed: str | None = None,
 ) -> PatientRecord:
     """Parse one input record of any of the forms (see the module's docstring).
 
     Args:
         record: the parsed JSON record.
-        index: its place in the input (its id when it has none).
+        index: its place in the input (its id when it has none and ``unnamed`` is None).
         hierarchy: the KG's terms, which check the onset a phenopacket or a ``ppkt_dev`` row
             states as ``kgfuse eval diagnosis`` does (one that is no onset class is
             reported, and the earliest onset of a feature is read instead); the term ids
@@ -203,7 +207,7 @@ def parse_record(
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
-    given = record.get("id", index)
+    given = record.get("id", index if unnamed is None else unnamed)
     if isinstance(given, bool) or not isinstance(given, str | int):
         raise RecordError(
             f"record {index}: 'id' must be a string or an integer, got {type(given).__name__}"
@@ -671,14 +675,21 @@ class DiagnosisService:
             return self._model_files
 
     def run(
-        self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10, *, audit: bool = True
+        self,
+        raw: Mapping[str, Any],
+        index: int = 0,
+        top_k: int = 10,
+        *,
+        audit: bool = True,
+        unnamed: str | None = None,
     ) -> tuple[dict[str, Any], Any]:
         """Diagnose, explain and audit one raw record; returns the output record and explanation.
 
         ``audit=False`` leaves the record out of the audit log (a caller that records the
-        decision itself, such as a QA answer).
+        decision itself, such as a QA answer); ``unnamed`` is the id of a record without one
+        (default: its ``index``).
         """
-        record = parse_record(raw, index, hierarchy=self.kg.hierarchy)
+        record = parse_record(raw, index, hierarchy=self.kg.hierarchy, unnamed=unnamed)
         result = self.diagnose(record, top_k)
         if not any(not f.excluded for f in result.findings):
             said = [w for w in result.warnings if not w.startswith("no finding recognised")]
@@ -725,16 +736,16 @@ class DiagnosisService:
     def diagnose_records(
         self, records: Iterable[tuple[int, Any]], top_k: int = 10
     ) -> Iterator[dict[str, Any]]:
-        """Output records for (index, raw record or error) pairs; errors become error records,
-        whose ``id`` is the record's own, else ``line-N`` (its line, as ``kgfuse link`` and
-        ``kgfuse predict`` name a line they cannot read)."""
+        """Output records for (index, raw record or error) pairs; errors become error records.
+        An output's ``id`` is the record's own, else ``line-N`` (its line, as ``kgfuse link``
+        and ``kgfuse predict`` name a record without one)."""
         for index, raw in records:
             line = f"line-{index}"
             rid = raw.get("id", line) if isinstance(raw, Mapping) else line
             try:
                 if isinstance(raw, Exception):
                     raise raw
-                yield self.run(raw, index, top_k)[0]
+                yield self.run(raw, index, top_k, unnamed=line)[0]
             except (RecordError, ValueError, KeyError) as exc:
                 message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
                 yield {"id": rid, "error": str(message)}
@@ -745,9 +756,9 @@ class DiagnosisService:
 
 def diagnose_output_ids(index: int, raw: Any) -> set[str]:
     """The ids the output record of an input record may carry (as strings), as
-    :meth:`DiagnosisService.diagnose_records` names them: the record's own ``id``; for a
-    record without one its place (``62``) or, for an error, its line (``line-62``); for a
-    line that does not read as a record, its line."""
+    :meth:`DiagnosisService.diagnose_records` names them: the record's own ``id``, else its
+    line (``line-62``; or its place, ``62``, as versions before 2026-12-05 named a record
+    without an id that was not an error, so their output resumes)."""
     if isinstance(raw, Mapping) and "id" in raw:
         return {str(raw["id"])}
     if isinstance(raw, Mapping):

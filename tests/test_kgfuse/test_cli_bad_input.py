@@ -135,6 +135,26 @@ def test_an_output_that_is_a_database_is_refused(mini_home: Path, tmp_path: Path
     assert database.read_bytes() == before
 
 
+def test_diagnose_names_a_record_without_an_id_by_its_line_as_link_does(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        '{"present_hpo": ["HP:0001166"]}\n{"text": "   "}\n\n'
+        '{"id": 7, "present_hpo": ["HP:0001166"]}\n{"text": "Arachnodactyly."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert [r["id"] for r in lines] == ["line-1", "line-2", "7", "line-5"]
+    assert "error" in lines[1] and all("ranking" in lines[i] for i in (0, 2, 3))
+    # the line number, not the place among the records: an empty line 3 is skipped
+    assert lines[0]["ranking"] == lines[2]["ranking"]
+
+
 def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:

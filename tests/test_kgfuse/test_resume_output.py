@@ -18,7 +18,7 @@ from kgfuse.commands.resumed_output import check_resumed, read_resumed
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 ROWS = [
     '{"id": "a", "present_hpo": ["HP:0001166", "HP:0001083"]}',
-    '{"present_hpo": ["HP:0000098"]}',  # no id: named by its place
+    '{"present_hpo": ["HP:0000098"]}',  # no id: named by its line
     "not json",  # an error record named by its line
     '{"id": 7, "present_hpo": ["HP:0001166"]}',
     '{"id": "e", "present_hpo": ["HP:0001083"], "excluded_hpo": ["HP:0000098"]}',
@@ -53,7 +53,7 @@ def test_a_stopped_diagnosis_run_goes_on_with_resume(
     whole = tmp_path / "whole.jsonl"
     assert _diagnose(mini_home, mini_model, cases, whole).exit_code == 0
     expected = _records(whole)
-    assert [r["id"] for r in expected] == ["a", "2", "line-3", "7", "e"]
+    assert [r["id"] for r in expected] == ["a", "line-2", "line-3", "7", "e"]
 
     real = diagnosis_module.DiagnosisService.run
     calls: list[int] = []
@@ -72,7 +72,7 @@ def test_a_stopped_diagnosis_run_goes_on_with_resume(
     assert "the same command with --resume goes on from them" in stopped.output
     assert not out.exists()
     partial = out.with_name("out.jsonl.partial")
-    assert [r["id"] for r in _records(partial)] == ["a", "2", "line-3", "7"]
+    assert [r["id"] for r in _records(partial)] == ["a", "line-2", "line-3", "7"]
     # a kill cut the last line short: it is dropped and its record ranked again
     partial.write_bytes(partial.read_bytes()[:-9])
     calls.clear()
@@ -99,7 +99,7 @@ def test_resume_refuses_what_it_cannot_go_on_from(
     assert "record 2 of" in other.output and "'zz'" in other.output
     assert partial.read_text() == '{"id": "a", "ranking": []}\n{"id": "zz", "ranking": []}\n'
     # more records than the input has
-    ids = ["a", "2", "line-3", 7, "e", "extra"]
+    ids = ["a", "line-2", "line-3", 7, "e", "extra"]
     partial.write_text("".join(json.dumps({"id": i}) + "\n" for i in ids))
     longer = _diagnose(mini_home, mini_model, cases, out, "--resume")
     assert longer.exit_code == 2 and "holds 6 records" in longer.output
@@ -118,6 +118,7 @@ def test_the_kept_records_are_checked_by_their_ids(tmp_path: Path) -> None:
     from kgfuse.diagnosis import diagnose_output_ids
 
     out = tmp_path / "o.jsonl"
+    # "2": a record without an id, as versions before 2026-12-05 named it (now "line-2")
     out.with_name("o.jsonl.partial").write_bytes(
         b'{"id": "a"}\n{"id": "2", "error": "x"}\n{"id": "line-3"}\n{"id": "cut'
     )
@@ -125,6 +126,9 @@ def test_the_kept_records_are_checked_by_their_ids(tmp_path: Path) -> None:
     assert resumed.ids == ("a", "2", "line-3") and resumed.failed == 1
     records = [(1, {"id": "a"}), (2, {}), (3, ValueError("bad line")), (4, {"id": "b"})]
     check_resumed(resumed, records, diagnose_output_ids, Path("in.jsonl"))
+    now = tmp_path / "n.jsonl"
+    now.with_name("n.jsonl.partial").write_bytes(b'{"id": "a"}\n{"id": "line-2"}\n')
+    check_resumed(read_resumed(now), records, diagnose_output_ids, Path("in.jsonl"))
     with pytest.raises(ValueError, match="record 1 of .* is 'a', where record 1 of in.jsonl"):
         check_resumed(
             resumed, [(1, {"id": "b"}), *records[1:]], diagnose_output_ids, Path("in.jsonl")
