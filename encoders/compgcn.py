@@ -17,16 +17,16 @@ composing on every edge, and gives the same result as :meth:`CompGCNConv.message
 from __future__ import annotations
 
 import logging
-from typing import Literal, cast
+from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn import Parameter
 from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
 from encoders.pyg_templates import drop_generated_source
+from encoders.relational import LayerStep, RelationalEncoder
 from encoders.relational_adjacency import RelationalAdjacency, edge_norm
 
 logger = logging.getLogger(__name__)
@@ -278,13 +278,14 @@ class CompGCNConv(MessagePassing):
         )
 
 
-class CompGCNEncoder(nn.Module):
+class CompGCNEncoder(RelationalEncoder):
     r"""A stack of :class:`CompGCNConv` layers with jointly learned relation embeddings.
 
     The initial embeddings of the :math:`2R` relations (forward and inverse) are free
     parameters or, with ``num_bases``, combinations
     :math:`\mathbf{z}_r = \sum_{b} \alpha_{rb} \mathbf{v}_b` of shared basis vectors (as in
-    the paper). Between layers: tanh, then dropout; dropout also acts on the input.
+    the paper). The adjacency (:meth:`prepare`) has inverse edges and symmetric normalisation
+    per direction. Between layers: tanh, then dropout; dropout also acts on the input.
 
     Args:
         in_dim (int): Size of the input node features.
@@ -305,6 +306,8 @@ class CompGCNEncoder(nn.Module):
         - **output:** node embeddings :math:`(|\mathcal{V}|, F_{hidden})`
     """
 
+    adjacency_norm = "symmetric"
+
     def __init__(
         self,
         in_dim: int,
@@ -316,11 +319,7 @@ class CompGCNEncoder(nn.Module):
         num_bases: int | None = None,
         dropout: float = 0.2,
     ) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        self.num_relations = num_relations
-        self.dropout = dropout
+        super().__init__(num_relations, num_layers, dropout)
         self.composition: Composition = composition
         if num_bases is None:
             self.relation_emb = Parameter(torch.empty(2 * num_relations, in_dim))
@@ -352,8 +351,7 @@ class CompGCNEncoder(nn.Module):
                     self.relation_emb.normal_(1.0 / num_bases, 0.1 / num_bases)
                 else:
                     self.relation_emb.normal_(0.0, num_bases**-0.5)
-        for conv in self.convs:
-            cast(CompGCNConv, conv).reset_parameters()
+        super().reset_parameters()
 
     def initial_relations(self) -> Tensor:
         r"""The input relation embeddings :math:`\mathbf{z}^{(0)}`.
@@ -365,54 +363,17 @@ class CompGCNEncoder(nn.Module):
             return self.relation_emb
         return self.relation_emb @ self.relation_basis
 
-    def prepare(
-        self,
-        edge_index: Tensor,
-        edge_type: Tensor,
-        edge_weight: Tensor | None,
-        num_nodes: int,
-    ) -> RelationalAdjacency:
-        """The adjacency this encoder consumes: inverse edges added, symmetric normalisation
-        per direction. Build it once per graph and pass it to :meth:`forward`.
-
-        Args:
-            edge_index (torch.Tensor): Forward edges.
-            edge_type (torch.Tensor): Forward relation of each edge.
-            edge_weight (torch.Tensor, optional): Weight of each edge.
-            num_nodes (int): Number of nodes.
-        """
-        return RelationalAdjacency.from_edges(
-            edge_index, edge_type, edge_weight, num_nodes, self.num_relations, norm="symmetric"
-        )
-
-    def forward(
-        self,
-        x: Tensor,
-        edge_index: Tensor | RelationalAdjacency,
-        edge_type: Tensor | None = None,
-        edge_weight: Tensor | None = None,
-    ) -> Tensor:
-        """Embed every node.
-
-        Args:
-            x (torch.Tensor): Input node features.
-            edge_index (torch.Tensor or RelationalAdjacency): Forward edges, or the result of
-                :meth:`prepare`.
-            edge_type (torch.Tensor, optional): Forward relation of each edge; needed with a
-                tensor ``edge_index``. (default: :obj:`None`)
-            edge_weight (torch.Tensor, optional): Weight of each edge in :math:`[0, 1]`.
-                (default: :obj:`None`, weight 1)
-        """
-        if isinstance(edge_index, RelationalAdjacency):
-            adj = edge_index
-        else:
-            if edge_type is None:
-                raise ValueError("edge_type is required with a tensor edge_index")
-            adj = self.prepare(edge_index, edge_type, edge_weight, x.size(0))
+    def _layer_step(self, adj: RelationalAdjacency) -> LayerStep:
+        """Each layer also maps the relation embeddings, starting from
+        :meth:`initial_relations`."""
         rel = self.initial_relations()
-        for i, conv in enumerate(self.convs):
-            x = F.dropout(x, p=self.dropout, training=self.training)
+
+        def step(conv: nn.Module, x: Tensor) -> Tensor:
+            nonlocal rel
             x, rel = conv(x, adj, rel)
-            if i < len(self.convs) - 1:
-                x = torch.tanh(x)
-        return x
+            return x
+
+        return step
+
+    def _activation(self, x: Tensor) -> Tensor:
+        return torch.tanh(x)

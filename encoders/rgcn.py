@@ -16,7 +16,6 @@ and uses the same parameter names, so an ``RGCNConv`` state dict loads into it.
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +25,7 @@ from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
 from encoders.pyg_templates import drop_generated_source
+from encoders.relational import RelationalEncoder
 from encoders.relational_adjacency import RelationalAdjacency, edge_norm
 
 logger = logging.getLogger(__name__)
@@ -203,13 +203,14 @@ class WeightedRGCNConv(MessagePassing):
         )
 
 
-class RGCNEncoder(nn.Module):
+class RGCNEncoder(RelationalEncoder):
     r"""A stack of :class:`WeightedRGCNConv` layers over a KG with inverse relations.
 
     The graph holds forward relations :math:`0 \ldots R - 1` only; every edge
     :math:`(u, r, v)` is also passed as :math:`(v, r + R, u)` with the same weight, so
     information flows both ways with separate weights per direction. Self loops are the
-    layers' root weight. Between layers: ReLU, then dropout; dropout also acts on the input.
+    layers' root weight. The adjacency (:meth:`prepare`) is mean-normalised. Between layers:
+    ReLU, then dropout; dropout also acts on the input.
 
     .. math::
         \mathbf{H}^{(l+1)} = \sigma\left(\mathrm{RGCN}^{(l)}\left(
@@ -236,6 +237,8 @@ class RGCNEncoder(nn.Module):
         - **output:** node embeddings :math:`(|\mathcal{V}|, F_{hidden})`
     """
 
+    adjacency_norm = "mean"
+
     def __init__(
         self,
         in_dim: int,
@@ -247,11 +250,7 @@ class RGCNEncoder(nn.Module):
         num_blocks: int | None = None,
         dropout: float = 0.2,
     ) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        self.num_relations = num_relations
-        self.dropout = dropout
+        super().__init__(num_relations, num_layers, dropout)
         self.convs = nn.ModuleList(
             WeightedRGCNConv(
                 in_dim if i == 0 else hidden_dim,
@@ -263,59 +262,5 @@ class RGCNEncoder(nn.Module):
             for i in range(num_layers)
         )
 
-    def reset_parameters(self) -> None:
-        """Reset every layer."""
-        for conv in self.convs:
-            cast(WeightedRGCNConv, conv).reset_parameters()
-
-    def prepare(
-        self,
-        edge_index: Tensor,
-        edge_type: Tensor,
-        edge_weight: Tensor | None,
-        num_nodes: int,
-    ) -> RelationalAdjacency:
-        """The adjacency this encoder consumes: inverse edges added, mean-normalised.
-
-        Build it once per graph and pass it to :meth:`forward` as ``edge_index``.
-
-        Args:
-            edge_index (torch.Tensor): Forward edges.
-            edge_type (torch.Tensor): Forward relation of each edge.
-            edge_weight (torch.Tensor, optional): Weight of each edge.
-            num_nodes (int): Number of nodes.
-        """
-        return RelationalAdjacency.from_edges(
-            edge_index, edge_type, edge_weight, num_nodes, self.num_relations, norm="mean"
-        )
-
-    def forward(
-        self,
-        x: Tensor,
-        edge_index: Tensor | RelationalAdjacency,
-        edge_type: Tensor | None = None,
-        edge_weight: Tensor | None = None,
-    ) -> Tensor:
-        """Embed every node.
-
-        Args:
-            x (torch.Tensor): Input node features.
-            edge_index (torch.Tensor or RelationalAdjacency): Forward edges, or the result of
-                :meth:`prepare` (faster when called more than once on a graph).
-            edge_type (torch.Tensor, optional): Forward relation of each edge; needed with a
-                tensor ``edge_index``. (default: :obj:`None`)
-            edge_weight (torch.Tensor, optional): Weight of each edge in :math:`[0, 1]`.
-                (default: :obj:`None`, weight 1)
-        """
-        if isinstance(edge_index, RelationalAdjacency):
-            adj = edge_index
-        else:
-            if edge_type is None:
-                raise ValueError("edge_type is required with a tensor edge_index")
-            adj = self.prepare(edge_index, edge_type, edge_weight, x.size(0))
-        for i, conv in enumerate(self.convs):
-            x = F.dropout(x, p=self.dropout, training=self.training)
-            x = conv(x, adj)
-            if i < len(self.convs) - 1:
-                x = F.relu(x)
-        return x
+    def _activation(self, x: Tensor) -> Tensor:
+        return F.relu(x)
