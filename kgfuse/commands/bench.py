@@ -17,8 +17,11 @@ from rich.table import Table
 
 from kgfuse.commands.common import (
     HomeOption,
+    KGFolderOption,
     KGOption,
+    QuietOption,
     RecipeOption,
+    TrainingSetOption,
     console,
     err_console,
     handle_errors,
@@ -65,7 +68,7 @@ def kg(
         ),
     ] = None,
     home: HomeOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """HPO build time and peak memory, reopen time, helper query latency, and rdflib ratios."""
     from eval.bench_kg import run_kg_benchmark, summary_rows
@@ -218,7 +221,7 @@ def linkpred(
             "held-out triples can be read back over two hops.",
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Link prediction on one edge split: each GNN encoder and each shallow KGE baseline."""
     from kg.atomic import output_folder
@@ -268,10 +271,7 @@ def linkpred(
 def scaling(
     out: OutOption = Path("bench-results"),
     config: RecipeOption = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a training config key (repeatable)."),
-    ] = None,
+    overrides: TrainingSetOption = None,
     nproc: Annotated[
         str, typer.Option("--nproc", help="Comma-separated process counts; the first is the base.")
     ] = "1,2",
@@ -415,10 +415,7 @@ def endpoint(
             "a free one, whose tables are derived for the run and removed after it)."
         ),
     ] = None,
-    kg: Annotated[
-        Path | None,
-        typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
-    ] = None,
+    kg: KGFolderOption = None,
     home: HomeOption = None,
 ) -> None:
     """KG helper latency through `oxigraph serve` on loopback against the embedded store."""

@@ -57,6 +57,11 @@ KGOption = Annotated[
         show_default=False,
     ),
 ]
+#: ``--kg`` of the commands that read a local KG folder only (:func:`resolve_kg_folder`).
+KGFolderOption = Annotated[
+    Path | None,
+    typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
+]
 HomeOption = Annotated[
     Path | None,
     typer.Option(
@@ -84,7 +89,18 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a config key, e.g. --set train.epochs=2 (repeatable)."),
 ]
+#: ``--set`` of the commands that run training for a benchmark or a search (bench scaling, tune).
+TrainingSetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a training config key (repeatable)."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+#: ``--output`` of the commands that write one JSONL record per input record (link, diagnose,
+#: predict).
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 ShortlistOption = Annotated[
     int,
     typer.Option(
@@ -342,6 +358,16 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def check_input_or_text(input: Path | None, text: str | None) -> None:
+    """Refuse a command given both an input file and ``--text``, or neither.
+
+    Raises:
+        ValueError: not exactly one of them is given.
+    """
+    if (input is None) == (text is None):
+        raise ValueError("give either an INPUT.jsonl file or --text")
+
+
 def check_input_output(input: Path | None, output: Path | None, *, folders: bool = False) -> None:
     """Refuse, before any model is loaded, a missing input file, an input folder (unless
     ``folders``: a command that reads a folder's ``*.json`` files, as ``kgfuse diagnose``
@@ -421,24 +447,28 @@ def check_output(output: Path) -> None:
         raise FileNotFoundError(f"output folder not found: {output.parent}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write to the output folder {folder}")
-    from kgfuse.audit import SQLITE_MAGIC
-
     # a database's own journal files, which hold its last records until they are merged
     database = output.with_name(output.name.rsplit("-", 1)[0])
-    if output.name.endswith(("-wal", "-shm", "-journal")) and database.is_file():
-        with database.open("rb") as fh:
-            if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
-                raise ValueError(
-                    f"the output {output} is a journal of the SQLite database {database} "
-                    "(an audit trail?): not writing over it; choose another output file"
-                )
-    if output.is_file():
-        with output.open("rb") as fh:
-            if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
-                raise ValueError(
-                    f"the output {output} is an SQLite database (an audit trail?): "
-                    "not writing over it; choose another output file"
-                )
+    if output.name.endswith(("-wal", "-shm", "-journal")) and _is_sqlite(database):
+        raise ValueError(
+            f"the output {output} is a journal of the SQLite database {database} "
+            "(an audit trail?): not writing over it; choose another output file"
+        )
+    if _is_sqlite(output):
+        raise ValueError(
+            f"the output {output} is an SQLite database (an audit trail?): "
+            "not writing over it; choose another output file"
+        )
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a regular file that starts as an SQLite database does."""
+    from kgfuse.audit import SQLITE_MAGIC
+
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
 
 
 def _kind(path: Path) -> str:

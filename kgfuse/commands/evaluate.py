@@ -21,6 +21,7 @@ from fusion.shortlist import (
 from kg.atomic import existing_ancestor
 from kgfuse.commands.common import (
     HomeOption,
+    JsonOption,
     KGOption,
     LeadOption,
     MeasurementsOption,
@@ -102,7 +103,7 @@ def eval_link(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for eval_link.json/.md.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
     ner: Annotated[
         Path | None,
         typer.Option(help="Token-classification model whose spans are grounded to terms."),
@@ -344,7 +345,7 @@ def eval_simulation(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for simulation.json and simulation.md.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """How the training config's simulated patients compare with real cases.
 
@@ -415,7 +416,7 @@ def eval_qa(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for eval_qa.json/.md and questions.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """QA on questions generated from the KG: intent accuracy and answer-set P/R/F1.
 

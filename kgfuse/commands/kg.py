@@ -21,6 +21,7 @@ from kg.store import HPO_SOURCE, KG_NAME, build_kg, default_kg_path
 from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
+    KGFolderOption,
     KGOption,
     check_output,
     check_port_free,
@@ -475,10 +476,7 @@ def validate(
 @handle_errors
 def dump(
     out: Annotated[Path, typer.Argument(help="File to write: .nt, .ttl or .nq.")],
-    kg: Annotated[
-        Path | None,
-        typer.Option("--kg", help="KG folder (default: <home>/kgs/hpo).", show_default=False),
-    ] = None,
+    kg: KGFolderOption = None,
     home: HomeOption = None,
 ) -> None:
     """Write the KG's triples to one file (to load into another SPARQL store, e.g. Fuseki)."""

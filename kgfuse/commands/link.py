@@ -16,6 +16,8 @@ from kgfuse.commands.common import (
     HomeOption,
     KGOption,
     MeasurementsOption,
+    OutputOption,
+    check_input_or_text,
     check_input_output,
     console,
     err_console,
@@ -38,9 +40,7 @@ def _linker(kg_path: Path | str, home: Path | None = None, *, measurements: bool
 @handle_errors
 def link(
     input: Annotated[Path | None, typer.Argument(help="JSONL of {id, text} records.")] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
-    ] = None,
+    output: OutputOption = None,
     text: Annotated[
         str | None,
         typer.Option(
@@ -57,8 +57,7 @@ def link(
     home: HomeOption = None,
 ) -> None:
     """Link clinical text to ontology terms (present or excluded), one record per line."""
-    if (input is None) == (text is None):
-        raise ValueError("give either an INPUT.jsonl file or --text")
+    check_input_or_text(input, text)
     check_input_output(input, output)
     with kept_loaded() as loaded:
         _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -24,12 +24,15 @@ from kgfuse.commands.common import (
     HomeOption,
     KGOption,
     LeadOption,
+    OutputOption,
     PoolOption,
     PrecisionOption,
+    QuietOption,
     RecipeOption,
     SetOption,
     ShortlistOption,
     SimilarityWeightOption,
+    check_input_or_text,
     check_input_output,
     console,
     err_console,
@@ -48,6 +51,14 @@ from kgfuse.commands.resumed_output import (
     run_key,
 )
 
+if TYPE_CHECKING:
+    from train.config import TaskConfig
+
+#: ``--model`` of diagnose and calibrate.
+ModelFolderOption = Annotated[
+    Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
+]
+
 
 @handle_errors
 def embed(
@@ -55,7 +66,7 @@ def embed(
     home: HomeOption = None,
     config: RecipeOption = None,
     overrides: SetOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Train graph embeddings of the KG by link prediction (resumable; cached in the home)."""
     from kg.knowledge_graph import KnowledgeGraph
@@ -90,7 +101,7 @@ def train(
     no_resume: Annotated[
         bool, typer.Option("--no-resume", help="Start over, ignoring a checkpoint.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: QuietOption = False,
     task: Annotated[
         str | None,
         typer.Option(
@@ -128,21 +139,25 @@ def train(
     is_task = task is not None or data is not None or valid is not None
     if is_task and dev_cases is not None:
         raise ValueError("--dev-cases belongs to the diagnosis model, not to --task")
+    settings: TaskConfig | None = None
+    if is_task:
+        from kgfuse.commands.task import task_config
+
+        settings = task_config(
+            task,
+            data,
+            valid,
+            config=config,
+            overrides=list(overrides or []),
+            kg=kg,
+            output=output,
+        )
     if nproc > 1:
         # what every process reads, checked before torchrun starts them: an input that fails
         # would fail in each child, with torchrun's traceback after it
-        if is_task:
-            from kgfuse.commands.task import check_task_launch, task_config
+        if settings is not None:
+            from kgfuse.commands.task import check_task_launch
 
-            settings = task_config(
-                task,
-                data,
-                valid,
-                config=config,
-                overrides=list(overrides or []),
-                kg=kg,
-                output=output,
-            )
             check_task_launch(settings, nproc, home)
         else:
             _check_diagnosis_launch(config, list(overrides or []), kg, home, nproc)
@@ -152,21 +167,10 @@ def train(
         )
         _launch_train(nproc, ["-v", *args] if verbose else args)
         return
-    if is_task:
+    if settings is not None:
         from kgfuse.commands.task import train_task_command
 
-        train_task_command(
-            task,
-            data,
-            valid,
-            config=config,
-            overrides=list(overrides or []),
-            kg=kg,
-            home=home,
-            output=output,
-            resume=not no_resume,
-            quiet=quiet,
-        )
+        train_task_command(settings, home=home, resume=not no_resume, quiet=quiet)
         return
     from kgfuse.commands.task import with_options
     from train.diagnosis import train_diagnosis
@@ -315,9 +319,7 @@ def diagnose(
             ".json files."
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
-    ] = None,
+    output: OutputOption = None,
     text: Annotated[
         str | None,
         typer.Option("--text", help="Diagnose one clinical note given here.", callback=utf8_text),
@@ -330,9 +332,7 @@ def diagnose(
             "age such as P2Y (JSONL records carry their own 'onset').",
         ),
     ] = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
-    ] = None,
+    model: ModelFolderOption = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Diseases in each ranking.")] = 10,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
@@ -365,8 +365,7 @@ def diagnose(
         read_records,
     )
 
-    if (input is None) == (text is None):
-        raise ValueError("give either an INPUT.jsonl file or --text")
+    check_input_or_text(input, text)
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
     if onset is not None:  # its form, before the model loads (the KG checks the class later)
@@ -439,9 +438,7 @@ def calibrate(
             "a folder of .json files) to fit on.",
         ),
     ] = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", help="Model folder (default: quickstart's).")
-    ] = None,
+    model: ModelFolderOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report the fit without writing it.")
     ] = False,
@@ -452,7 +449,7 @@ def calibrate(
     precision: PrecisionOption = "auto",
     kg: KGOption = None,
     home: HomeOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Refit the model's probability temperature on real labelled cases (rankings unchanged)."""
     from kg.knowledge_graph import KnowledgeGraph

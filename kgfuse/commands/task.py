@@ -16,6 +16,8 @@ from rich.table import Table
 from kgfuse.commands.common import (
     HomeOption,
     KGOption,
+    OutputOption,
+    check_input_or_text,
     check_input_output,
     console,
     err_console,
@@ -123,24 +125,11 @@ def check_task_launch(cfg: TaskConfig, nproc: int, home: Path | None) -> None:
     KnowledgeGraph.open(kg_location(cfg.kg) if cfg.kg else default_kg_path("hpo", home), home=home)
 
 
-def train_task_command(
-    task: str | None,
-    data: Path | None,
-    valid: Path | None,
-    *,
-    config: Path | None,
-    overrides: list[str],
-    kg: Path | str | None,
-    home: Path | None,
-    output: Path | None,
-    resume: bool,
-    quiet: bool,
-) -> None:
-    """Train a text or token classifier (the ``--task`` form of ``kgfuse train``)."""
-    from train.task_training import train_task
-
-    cfg = task_config(task, data, valid, config=config, overrides=overrides, kg=kg, output=output)
+def train_task_command(cfg: TaskConfig, *, home: Path | None, resume: bool, quiet: bool) -> None:
+    """Train a text or token classifier (the ``--task`` form of ``kgfuse train``) on
+    ``cfg``, as :func:`task_config` makes it."""
     from train.distributed import distributed_session
+    from train.task_training import train_task
 
     # under torchrun (kgfuse train --task ... --nproc N), each process is one rank of the run
     with distributed_session() as ddp:
@@ -168,9 +157,7 @@ def predict(
     input: Annotated[
         Path | None, typer.Argument(help="JSONL of {id, text} records.", show_default=False)
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
-    ] = None,
+    output: OutputOption = None,
     text: Annotated[
         str | None,
         typer.Option("--text", help="Label one text given here and print it.", callback=utf8_text),
@@ -217,8 +204,7 @@ def predict(
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import read_jsonl
 
-    if (input is None) == (text is None):
-        raise ValueError("give either an INPUT.jsonl file or --text")
+    check_input_or_text(input, text)
     check_input_output(input, output)
 
     def read(path: Path) -> Iterator[tuple[int, Any]]:

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kgfuse.commands.common import HomeOption, console, handle_errors, resolve_config
+from kgfuse.commands.common import (
+    HomeOption,
+    QuietOption,
+    TrainingSetOption,
+    console,
+    handle_errors,
+    resolve_config,
+)
 
 
 @handle_errors
@@ -48,12 +55,9 @@ def tune(
             "--out", "-o", help="Results folder (default: <home>/tune/<study>).", show_default=False
         ),
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a training config key (repeatable)."),
-    ] = None,
+    overrides: TrainingSetOption = None,
     home: HomeOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Search hyperparameters (TPE or random, median pruning on validation).
 
