@@ -144,7 +144,10 @@ __all__ = [
 #: 13: a KG's SKOS concepts and OWL named individuals are linked as its classes are
 #: (:func:`linker_from_kg`); names of more than :data:`MAX_NAME_WORDS` words are left out;
 #: a negated list ends at a comma before a word of degree ("no seizures, severe hypotonia").
-LINKING_VERSION = 13
+#: 14: a name that writes its own coordination is read as that one term ("Sparse or absent
+#: eyelashes", "Diminished or absent deep tendon reflexes", "Cleft hard and soft palate"),
+#: not as the terms of its conjuncts.
+LINKING_VERSION = 14
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -670,109 +673,125 @@ class ConceptLinker:
             prev: Any = trie  # the node before the word matched last
             gapped = coordinated = across_comma = False
             gappable = _GAPPABLE
-            while node is not None:
-                term = node.get(_END)
-                if term is not None and across_comma and not _ends_an_item(tokens, j + 1):
-                    term = None  # "intellectual disability, severe [hypotonia]"
-                if term is not None:
-                    if coordinated:
-                        in_order = _in_word_order(term, lowers, i, j + 1)
-                        shared = [(k, "coordinated") for k, _ in in_order]
-                        if shared:
-                            matches.append(_Match(i, j + 1, shared, "coordinated"))
-                    else:
-                        if gapped:
-                            term = [(k, "gapped") for k, v in term if v in gappable]
-                        if term:
-                            matches.append(_Match(i, j + 1, term))
-                last = j
-                j += 1
-                while j < n and norms[j] in stop:
-                    j += 1
-                if j >= n:
-                    break
-                if (
-                    lowers[j] == COMMA
-                    and j == last + 1
-                    and not (gapped or coordinated)
-                    and j + 1 < n
-                    and norms[j + 1] in node.get(COMMA, ())
-                ):
-                    # A name written with its comma, as a list of names writes it:
-                    # "Intellectual disability, severe, and microcephaly".
-                    prev, node, j, across_comma = node, node[COMMA][norms[j + 1]], j + 1, True
-                    continue
-                if lowers[j] in seps and j == last + 1 and not coordinated:
-                    # The word matched last is the first of coordinated words.
-                    items = conjuncts.get(last, _UNSET)
-                    if items is _UNSET:
-                        items = conjuncts[last] = _conjuncts(tokens, last)
-                    if items and last > first:
-                        # Each other conjunct after the shared words: "contractures of hands
-                        # and [knees]", "dilatation of the lateral and [third ventricles]".
-                        matches.extend(_distribute(tokens, i, prev, node, items))
-                    if items:
-                        # They share the next head: "dilatation of the lateral [and third]
-                        # ventricles". Not after a plural noun ("seizures and generalized
-                        # tonic ..."), nor over a degree word, which modifies only what
-                        # follows it ("the corpus callosum and mild atrophy").
-                        head = items[-1] + 1
-                        if (
-                            head < n
-                            and norms[head] in node
-                            and singularize(lowers[last]) == lowers[last]
-                            and not any(norms[k] in _DEGREE_WORDS for k in items[1:])
-                        ):
-                            prev, node, j, coordinated = node, node[norms[head]], head, True
-                            continue
-                if norms[j] == BREAK:
-                    break
-                nxt = node.get(norms[j])
-                if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
-                    # A word that no name continues with, coordinated with others that one
-                    # may: "decreased power, tone and [reflexes]"; not over a preposition
-                    # ("negative for tremor and chorea" is no "Negative chorea").
-                    items = conjuncts.get(j, _UNSET)
-                    if items is _UNSET:
-                        items = conjuncts[j] = _conjuncts(tokens, j)
-                    if items:
-                        matches.extend(_distribute(tokens, i, node, None, items))
-                if nxt is None and norms[j] in measures:
-                    # "serum creatinine [levels] increased", "elevated [levels of] lactate":
-                    # a measured quantity's noun.
-                    k = j + 1
-                    while k < n and norms[k] in stop:
-                        k += 1
-                    if k < n and (norms[k] in copulas or norms[k] in node):
-                        j = k
-                        nxt = node.get(norms[j])
-                if nxt is None and not gapped and norms[j] in copulas:
-                    # A predicate after its subject: "speech is severely delayed".
-                    predicate = _predicate_match(tokens, i, j, node)
-                    if predicate is not None:
+            # Walks left to take: a name that goes on with its own "and"/"or" ("Sparse or
+            # absent eyelashes") is read as written as well as across the coordination.
+            forks: list[tuple[int, Any, Any, bool]] = []
+            while True:
+                while node is not None:
+                    term = node.get(_END)
+                    if term is not None and across_comma and not _ends_an_item(tokens, j + 1):
+                        term = None  # "intellectual disability, severe [hypotonia]"
+                    if term is not None:
                         if coordinated:
-                            predicate.source = "coordinated"
-                        matches.append(predicate)
-                    break
-                if nxt is None and gap and not (gapped or coordinated) and norms[j] not in no_skip:
-                    # One modifier right before a word of a name: "brisk [tendon] reflexes",
-                    # or a generic head noun before a preposition: "spastic [movements] of
-                    # the upper limbs".
-                    k = j + 1
-                    if norms[j] in _GENERIC_HEADS:
+                            in_order = _in_word_order(term, lowers, i, j + 1)
+                            shared = [(k, "coordinated") for k, _ in in_order]
+                            if shared:
+                                matches.append(_Match(i, j + 1, shared, "coordinated"))
+                        else:
+                            if gapped:
+                                term = [(k, "gapped") for k, v in term if v in gappable]
+                            if term:
+                                matches.append(_Match(i, j + 1, term))
+                    last = j
+                    j += 1
+                    while j < n and norms[j] in stop:
+                        j += 1
+                    if j >= n:
+                        break
+                    if (
+                        lowers[j] == COMMA
+                        and j == last + 1
+                        and not (gapped or coordinated)
+                        and j + 1 < n
+                        and norms[j + 1] in node.get(COMMA, ())
+                    ):
+                        # A name written with its comma, as a list of names writes it:
+                        # "Intellectual disability, severe, and microcephaly".
+                        prev, node, j, across_comma = node, node[COMMA][norms[j + 1]], j + 1, True
+                        continue
+                    if lowers[j] in seps and j == last + 1 and not coordinated:
+                        # The word matched last is the first of coordinated words.
+                        items = conjuncts.get(last, _UNSET)
+                        if items is _UNSET:
+                            items = conjuncts[last] = _conjuncts(tokens, last)
+                        if items and last > first:
+                            # Each other conjunct after the shared words: "contractures of hands
+                            # and [knees]", "dilatation of the lateral and [third ventricles]".
+                            matches.extend(_distribute(tokens, i, prev, node, items))
+                        if items:
+                            # They share the next head: "dilatation of the lateral [and third]
+                            # ventricles". Not after a plural noun ("seizures and generalized
+                            # tonic ..."), nor over a degree word, which modifies only what
+                            # follows it ("the corpus callosum and mild atrophy").
+                            head = items[-1] + 1
+                            if (
+                                head < n
+                                and norms[head] in node
+                                and singularize(lowers[last]) == lowers[last]
+                                and not any(norms[k] in _DEGREE_WORDS for k in items[1:])
+                            ):
+                                if not gapped and norms[j] in node:
+                                    forks.append((j, node[norms[j]], node, across_comma))
+                                prev, node, j, coordinated = node, node[norms[head]], head, True
+                                continue
+                    if norms[j] == BREAK:
+                        break
+                    nxt = node.get(norms[j])
+                    if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
+                        # A word that no name continues with, coordinated with others that one
+                        # may: "decreased power, tone and [reflexes]"; not over a preposition
+                        # ("negative for tremor and chorea" is no "Negative chorea").
+                        items = conjuncts.get(j, _UNSET)
+                        if items is _UNSET:
+                            items = conjuncts[j] = _conjuncts(tokens, j)
+                        if items:
+                            matches.extend(_distribute(tokens, i, node, None, items))
+                    if nxt is None and norms[j] in measures:
+                        # "serum creatinine [levels] increased", "elevated [levels of] lactate":
+                        # a measured quantity's noun.
+                        k = j + 1
                         while k < n and norms[k] in stop:
                             k += 1
-                    if k < n and norms[k] != BREAK:
-                        nxt = node.get(norms[k])
-                        if nxt is not None:
-                            # Next to a preposition the name is inverted ("laxity of the
-                            # [major] joints", "spastic [movements] of the limbs");
-                            # elsewhere only a name in its own word order may take the
-                            # extra word, so "urine [organic] acid" is not "Acidic urine".
-                            inverted = norms[j - 1] in stop or k > j + 1
-                            gappable = _ANY_VARIANT if inverted else _GAPPABLE
-                            gapped, j = True, k
-                prev, node = node, nxt
+                        if k < n and (norms[k] in copulas or norms[k] in node):
+                            j = k
+                            nxt = node.get(norms[j])
+                    if nxt is None and not gapped and norms[j] in copulas:
+                        # A predicate after its subject: "speech is severely delayed".
+                        predicate = _predicate_match(tokens, i, j, node)
+                        if predicate is not None:
+                            if coordinated:
+                                predicate.source = "coordinated"
+                            matches.append(predicate)
+                        break
+                    if (
+                        nxt is None
+                        and gap
+                        and not (gapped or coordinated)
+                        and norms[j] not in no_skip
+                    ):
+                        # One modifier right before a word of a name: "brisk [tendon] reflexes",
+                        # or a generic head noun before a preposition: "spastic [movements] of
+                        # the upper limbs".
+                        k = j + 1
+                        if norms[j] in _GENERIC_HEADS:
+                            while k < n and norms[k] in stop:
+                                k += 1
+                        if k < n and norms[k] != BREAK:
+                            nxt = node.get(norms[k])
+                            if nxt is not None:
+                                # Next to a preposition the name is inverted ("laxity of the
+                                # [major] joints", "spastic [movements] of the limbs");
+                                # elsewhere only a name in its own word order may take the
+                                # extra word, so "urine [organic] acid" is not "Acidic urine".
+                                inverted = norms[j - 1] in stop or k > j + 1
+                                gappable = _ANY_VARIANT if inverted else _GAPPABLE
+                                gapped, j = True, k
+                    prev, node = node, nxt
+                if not forks:
+                    break
+                j, node, prev, across_comma = forks.pop()
+                gapped = coordinated = False
+                gappable = _GAPPABLE
         return matches
 
     @staticmethod
@@ -1069,12 +1088,17 @@ class ConceptLinker:
             # a conjunct that a contiguous match reads with words outside the coordination
             # (the match crosses one end of it) has its own modifier or predicate, which
             # the others do not share: "Low Hb and [ESR elevated]" is no "Decreased ESR",
-            # "[Low Hb] and ESR elevated" no "Increased Hb".
+            # "[Low Hb] and ESR elevated" no "Increased Hb". Nor is a coordination that a
+            # name writes as its own read across: "Sparse or absent eyelashes" is that one
+            # term, not *Absent eyelashes*.
             own = [(k[0].i, k[0].j) for k in kept if k[0].source != "coordinated"]
+            names = [(k[0].i, k[0].j) for k in kept if k[0].source == "dictionary"]
             across.sort(key=lambda x: (x[0].i - x[0].j, x[0].i))
             for item in across:
                 m, iri = item[0], item[1]
                 if any(a < m.j and m.i < b and (a < m.i) != (b > m.j) for a, b in own):
+                    continue
+                if any(a <= m.i and m.j <= b for a, b in names):
                     continue
                 if not any(k[1] == iri and k[0].i < m.j and m.i < k[0].j for k in kept):
                     kept.append(item)
