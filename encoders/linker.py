@@ -73,6 +73,7 @@ from encoders.normalize import (
     phrase_variants,
     scan,
     singularize,
+    tight_mark,
 )
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
@@ -147,7 +148,10 @@ __all__ = [
 #: 14: a name that writes its own coordination is read as that one term ("Sparse or absent
 #: eyelashes", "Diminished or absent deep tendon reflexes", "Cleft hard and soft palate"),
 #: not as the terms of its conjuncts.
-LINKING_VERSION = 14
+#: 15: a mark that a name writes inside a word group, with no space around it, is read as
+#: one of its words: a colon ("Elevated lactate:pyruvate ratio", "CD4:CD8"), a comma or
+#: point between digits ("1,5-anhydroglucitol", "0.4 LogMAR").
+LINKING_VERSION = 15
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -735,8 +739,14 @@ class ConceptLinker:
                                 prev, node, j, coordinated = node, node[norms[head]], head, True
                                 continue
                     if norms[j] == BREAK:
-                        break
-                    nxt = node.get(norms[j])
+                        # a mark the name writes too, with no space around it, is read as
+                        # one of its words: "lactate:pyruvate ratio", "1,5-anhydroglucitol"
+                        mark = tight_mark(tokens, j) if j == last + 1 else None
+                        nxt = node.get(mark) if mark is not None else None
+                        if nxt is None:
+                            break
+                    else:
+                        nxt = node.get(norms[j])
                     if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
                         # A word that no name continues with, coordinated with others that one
                         # may: "decreased power, tone and [reflexes]"; not over a preposition

@@ -448,6 +448,10 @@ class TokenTable(Sequence[Token]):
         self._starts: list[int] | None = None
         self._ends: list[int] | None = None
 
+    def touching(self, j: int) -> bool:
+        """Whether token ``j`` is written against the tokens beside it (no space between)."""
+        return not self._parts[2 * j] and not self._parts[2 * j + 2]
+
     def _offsets(self) -> None:
         offsets = list(itertools.accumulate(map(len, self._parts), initial=0))
         self._starts, self._ends = offsets[1:-1:2], offsets[2::2]
@@ -647,6 +651,42 @@ def _prefix_split(text: str) -> tuple[str, ...] | None:
 
 #: The token a name's own comma leaves in one of its keys ("Intellectual disability, severe").
 COMMA = ","
+
+
+#: Prefix of a key token that stands for a mark written inside a word group (:func:`tight_mark`).
+MARK = "\x01"
+
+
+def tight_mark(tokens: TokenTable, j: int) -> str | None:
+    """The key token of the mark at ``j`` when it joins the words beside it with no space, as
+    names write it: a colon between any words (``lactate:pyruvate``, ``CD4:CD8``), a comma or
+    point between digits (``1,5-anhydroglucitol``, ``0.4``); None for any other token."""
+    norms, lowers = tokens.norms, tokens.lowers
+    if not 0 < j < len(norms) - 1 or norms[j] != BREAK or not tokens.touching(j):
+        return None
+    mark = lowers[j]
+    if mark == ":" or (
+        mark in (",", ".") and lowers[j - 1][-1:].isdigit() and lowers[j + 1][:1].isdigit()
+    ):
+        return MARK + mark
+    return None
+
+
+def _mark_key(text: str) -> tuple[str, ...] | None:
+    """Content tokens of a name written with marks inside its word groups, each mark kept as
+    its :func:`tight_mark` token (other keys drop it, and never read across one in text);
+    None for a name without such a mark or with other punctuation."""
+    tokens = scan(text)
+    key: list[str] = []
+    for j, norm in enumerate(tokens.norms):
+        if norm == BREAK:
+            mark = tight_mark(tokens, j)
+            if mark is None:
+                return None
+            key.append(mark)
+        elif norm not in STOPWORDS:
+            key.append(norm)
+    return tuple(key) if len(key) > len(content_tokens(text)) else None
 
 
 def _comma_key(text: str) -> tuple[str, ...] | None:
@@ -925,6 +965,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     comma = _comma_key(text)
     if comma is not None:
         out.setdefault(comma, "exact")  # as written: never permuted
+    marked = _mark_key(text)
+    if marked is not None:
+        out.setdefault(marked, "exact")  # as written: never permuted
     # Laboratory phrasings come in the word orders they are written in: not permuted.
     if "," not in text:
         for key in _lab_keys(" ".join(fold(text).split()), text):
