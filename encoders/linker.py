@@ -148,9 +148,10 @@ __all__ = [
 #: 14: a name that writes its own coordination is read as that one term ("Sparse or absent
 #: eyelashes", "Diminished or absent deep tendon reflexes", "Cleft hard and soft palate"),
 #: not as the terms of its conjuncts.
-#: 15: a mark that a name writes inside a word group, with no space around it, is read as
-#: one of its words: a colon ("Elevated lactate:pyruvate ratio", "CD4:CD8"), a comma or
-#: point between digits ("1,5-anhydroglucitol", "0.4 LogMAR").
+#: 15: a mark that a name writes inside its words is read as one of them where a text writes
+#: it the same way: a colon with no space around it ("Elevated lactate:pyruvate ratio",
+#: "CD4:CD8"), a comma or point between digits ("1,5-anhydroglucitol", "0.4 LogMAR"), a
+#: colon after a test's name ("EMG: myopathic abnormalities").
 LINKING_VERSION = 15
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -448,9 +448,10 @@ class TokenTable(Sequence[Token]):
         self._starts: list[int] | None = None
         self._ends: list[int] | None = None
 
-    def touching(self, j: int) -> bool:
-        """Whether token ``j`` is written against the tokens beside it (no space between)."""
-        return not self._parts[2 * j] and not self._parts[2 * j + 2]
+    def touching(self, j: int) -> tuple[bool, bool]:
+        """Whether token ``j`` is written against the token before it, and the one after it
+        (no space or other separator between)."""
+        return not self._parts[2 * j], not self._parts[2 * j + 2]
 
     def _offsets(self) -> None:
         offsets = list(itertools.accumulate(map(len, self._parts), initial=0))
@@ -658,17 +659,21 @@ MARK = "\x01"
 
 
 def tight_mark(tokens: TokenTable, j: int) -> str | None:
-    """The key token of the mark at ``j`` when it joins the words beside it with no space, as
-    names write it: a colon between any words (``lactate:pyruvate``, ``CD4:CD8``), a comma or
-    point between digits (``1,5-anhydroglucitol``, ``0.4``); None for any other token."""
+    """The key token of the mark at ``j`` when names write it inside their words: a colon
+    with no space around it (``lactate:pyruvate``, ``CD4:CD8``), a comma or point between
+    digits (``1,5-anhydroglucitol``, ``0.4``), or a colon after a test's name (``EMG:
+    myopathic abnormalities``, its own key token); None for any other token."""
     norms, lowers = tokens.norms, tokens.lowers
-    if not 0 < j < len(norms) - 1 or norms[j] != BREAK or not tokens.touching(j):
+    if not 0 < j < len(norms) - 1 or norms[j] != BREAK or norms[j - 1] == BREAK:
         return None
     mark = lowers[j]
-    if mark == ":" or (
-        mark in (",", ".") and lowers[j - 1][-1:].isdigit() and lowers[j + 1][:1].isdigit()
-    ):
-        return MARK + mark
+    before, after = tokens.touching(j)
+    if not before:
+        return None
+    if mark == ":":
+        return MARK + (":" if after else ": ")
+    if after and mark in (",", ".") and lowers[j - 1][-1:].isdigit():
+        return MARK + mark if lowers[j + 1][:1].isdigit() else None
     return None
 
 

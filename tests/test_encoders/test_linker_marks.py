@@ -11,7 +11,7 @@ from kg.lexicon import Lexicon, LexiconEntry
 
 OBO = "http://purl.obolibrary.org/obo/TEST_"
 ROOT, PHENO, RATIO, CD4, GLUCITOL, ACUITY = (f"{OBO}{n}" for n in range(1, 7))
-SEIZURE, HYPOTONIA, LACTATE = f"{OBO}7", f"{OBO}8", f"{OBO}9"
+SEIZURE, HYPOTONIA, LACTATE, EMG = f"{OBO}7", f"{OBO}8", f"{OBO}9", f"{OBO}10"
 NAMES = [
     (ROOT, "All"),
     (PHENO, "Phenotypic abnormality"),
@@ -22,6 +22,7 @@ NAMES = [
     (SEIZURE, "Seizure"),
     (HYPOTONIA, "Hypotonia"),
     (LACTATE, "Elevated lactate"),
+    (EMG, "EMG: myopathic abnormalities"),
 ]
 
 
@@ -46,6 +47,7 @@ def _found(linker: ConceptLinker, text: str) -> list[tuple[str, str]]:
             [("Decreased level of 1,5 anhydroglucitol", GLUCITOL)],
         ),
         ("Visual acuity 0.4 LogMAR", [("Visual acuity 0.4 LogMAR", ACUITY)]),
+        ("EMG: myopathic abnormalities.", [("EMG: myopathic abnormalities", EMG)]),
     ],
 )
 def test_a_name_written_with_its_mark_is_found_whole(
@@ -63,6 +65,10 @@ def test_a_mark_breaks_a_phrase_where_no_name_writes_it(linker: ConceptLinker) -
     assert _found(linker, "Seizure:hypotonia") == [("Seizure", SEIZURE), ("hypotonia", HYPOTONIA)]
     assert _found(linker, "At 10:30, seizure.") == [("seizure", SEIZURE)]
     assert _found(linker, "Visual acuity 0. 4 LogMAR") == []
+    # a test's colon is read only as the name writes it: after the test, before the finding
+    assert _found(linker, "EMG:myopathic abnormalities") == []
+    assert _found(linker, "EMG : myopathic abnormalities") == []
+    assert _found(linker, "EMG: no myopathic abnormalities") == []
 
 
 def test_tight_marks_and_the_keys_that_keep_them() -> None:
@@ -71,7 +77,10 @@ def test_tight_marks_and_the_keys_that_keep_them() -> None:
     assert tight_mark(scan("0.4"), 1) == MARK + "."
     assert tight_mark(scan("1, 5"), 1) is None  # a space after it
     assert tight_mark(scan("a,b"), 1) is None  # a comma between words
+    assert tight_mark(scan("EMG: myopathy"), 1) == MARK + ": "  # a test's heading colon
+    assert tight_mark(scan("EMG : myopathy"), 1) is None  # a space before it
     assert tight_mark(scan("end."), 1) is None  # the last token
     keys = phrase_variants("Decreased CD4:CD8 ratio")
     assert keys[("decreas", "cd4", MARK + ":", "cd8", "ratio")] == "exact"
-    assert not any(MARK + ":" in key for key in phrase_variants("Ratio: decreased"))
+    assert phrase_variants("EMG: myopathy")[("emg", MARK + ": ", "myopath")] == "exact"
+    assert not any(MARK + ":" in key for key in phrase_variants("Ratio (a): decreased"))
