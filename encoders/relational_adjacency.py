@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -122,12 +122,12 @@ class _SparseProduct(torch.autograd.Function):
     \mathbf{G}` read from a precomputed transposed CSR (the adjacency is constant)."""
 
     @staticmethod
-    def forward(ctx, a: Tensor, a_t: Tensor, x: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(ctx: Any, a: Tensor, a_t: Tensor, x: Tensor) -> Tensor:
         ctx.a_t = a_t
         return a @ x
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple[None, None, Tensor]:  # type: ignore[override]
+    def backward(ctx: Any, grad: Tensor) -> tuple[None, None, Tensor]:
         return None, None, ctx.a_t @ grad.contiguous()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -75,7 +76,7 @@ class PatientCollator:
 
     def __init__(
         self,
-        tokenizer=None,
+        tokenizer: Any = None,
         *,
         max_length: int = 128,
         max_concepts: int = 32,

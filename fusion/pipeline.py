@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from encoders.linker import read_by_name
+from encoders.linker import ConceptLinker, read_by_name
 from encoders.onset_text import StatedOnset, read_onset
 from encoders.text import quiet_transformers
 from fusion.blas import limit_blas_threads
@@ -55,6 +55,9 @@ from kg.rules.likelihood import (
 )
 from kg.rules.onset import is_onset_class, not_an_onset_class
 from kg.rules.resnik import ResnikRanker
+
+if TYPE_CHECKING:
+    from fusion.model import KgFusionForDiagnosis
 
 logger = logging.getLogger(__name__)
 
@@ -773,11 +776,11 @@ class Diagnoser:
 
     def __init__(
         self,
-        model,
-        tokenizer,
+        model: KgFusionForDiagnosis,
+        tokenizer: Any,
         builder: PatientInputBuilder,
         meta: dict[str, Any],
-        linker=None,
+        linker: ConceptLinker | None = None,
         *,
         ranking: RankingSettings | None = None,
         precision: str = "auto",
@@ -831,7 +834,7 @@ class Diagnoser:
         folder: Path,
         kg: KnowledgeGraph,
         *,
-        linker=None,
+        linker: ConceptLinker | None = None,
         ranking: RankingSettings | None = None,
         precision: str = "auto",
     ) -> Diagnoser:

@@ -12,12 +12,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 
 from kg.errors import UnknownTermError
 from kg.namespaces import DCTERMS, KGV, KGV_ANNOTATION, RDF, RDFS_LABEL, compress, to_iri
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from kg.remote import RemoteStore
 
 _ROWS = f"""
 SELECT ?a ?d ?t ?neg ?fv ?ft ?onset ?sex ?ev ?aspect WHERE {{
@@ -409,10 +414,10 @@ class AnnotationTable:
         )
 
     @classmethod
-    def from_store(cls, store) -> AnnotationTable:
+    def from_store(cls, store: ox.Store | RemoteStore) -> AnnotationTable:
         """Read every annotation node of a store (empty table when there is none)."""
         b = AnnotationTableBuilder()
-        for r in store.query(_ROWS):
+        for r in cast("ox.QuerySolutions", store.query(_ROWS)):
             neg, fv, ft, onset, sex, ev, asp = (
                 r[k] for k in ("neg", "fv", "ft", "onset", "sex", "ev", "aspect")
             )
@@ -428,11 +433,11 @@ class AnnotationTable:
                 evidence=ev.value if ev is not None else "",
                 aspect=asp.value if asp is not None else "",
             )
-        for r in store.query(_SOURCES):
+        for r in cast("ox.QuerySolutions", store.query(_SOURCES)):
             b.add_source(r["a"].value, r["src"].value)
-        for r in store.query(_MODIFIERS):
+        for r in cast("ox.QuerySolutions", store.query(_MODIFIERS)):
             b.add_modifier(r["a"].value, r["m"].value)
-        for r in store.query(_SUBJECT_LABELS):
+        for r in cast("ox.QuerySolutions", store.query(_SUBJECT_LABELS)):
             if r["label"] is not None:
                 b.set_subject_label(r["d"].value, r["label"].value)
         return b.build()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pyoxigraph as ox
@@ -42,6 +42,7 @@ from kg.namespaces import (
 )
 
 if TYPE_CHECKING:
+    from kg.remote import RemoteStore
     from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ _DEPRECATED = (
 )
 
 
-def node_types(store) -> dict[str, str]:
+def node_types(store: ox.Store | RemoteStore) -> dict[str, str]:
     """IRI -> node type for every typed, non-structural, non-deprecated IRI node.
 
     A node with several types gets the least common non-``owl:Class`` one (the most
@@ -109,10 +110,10 @@ def node_types(store) -> dict[str, str]:
     Types are listed first (aggregated inside the engine), so the 270k annotation nodes
     of HPO are never iterated in Python.
     """
-    deprecated = {r["s"].value for r in store.query(_DEPRECATED)}
+    deprecated = {r["s"].value for r in cast(ox.QuerySolutions, store.query(_DEPRECATED))}
     frequency = {
         r["t"].value: int(r["n"].value)
-        for r in store.query(_TYPE_COUNTS)
+        for r in cast(ox.QuerySolutions, store.query(_TYPE_COUNTS))
         if isinstance(r["t"], ox.NamedNode) and r["t"].value not in STRUCTURAL_TYPES
     }
     types: dict[str, list[str]] = {}
@@ -125,7 +126,9 @@ def node_types(store) -> dict[str, str]:
     return {s: min(ts, key=lambda t: (t == OWL_CLASS, frequency[t], t)) for s, ts in types.items()}
 
 
-def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
+def lexicon_from_store(
+    store: ox.Store | RemoteStore, types: dict[str, str] | None = None
+) -> Lexicon:
     """Every label and synonym of every typed node, with synonym types where declared.
 
     A term's labels come first, its preferred label (the first, :meth:`Lexicon.labels`)
@@ -137,9 +140,9 @@ def lexicon_from_store(store, types: dict[str, str] | None = None) -> Lexicon:
     synonyms (type :data:`OBSOLETE_SYNONYM_TYPE`) are left out.
     """
     types = node_types(store) if types is None else types
-    deprecated = frozenset(r["s"].value for r in store.query(_DEPRECATED))
+    deprecated = frozenset(r["s"].value for r in cast(ox.QuerySolutions, store.query(_DEPRECATED)))
     synonym_type: dict[tuple[str, str, str], str] = {}
-    for r in store.query(_SYNONYM_TYPES):
+    for r in cast(ox.QuerySolutions, store.query(_SYNONYM_TYPES)):
         st, st_label = r["st"].value, r["st_label"]
         local = st.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         if _ID_LIKE.fullmatch(local) and isinstance(st_label, ox.Literal):
@@ -201,7 +204,7 @@ def _warn_several_labels(labels_in: dict[tuple[str, str], list[str]]) -> None:
 
 
 def graph_from_store(
-    store,
+    store: ox.Store | RemoteStore,
     fingerprint: str,
     annotations: AnnotationTable,
     types: dict[str, str] | None = None,
@@ -216,7 +219,7 @@ def graph_from_store(
 
 
 def graph_arrays_from_store(
-    store,
+    store: ox.Store | RemoteStore,
     fingerprint: str,
     annotations: AnnotationTable,
     types: dict[str, str] | None = None,
@@ -260,7 +263,9 @@ def graph_arrays_from_store(
     for p, pairs in known_edges.items():
         add(p, pairs)
     predicates = sorted(
-        r["p"].value for r in store.query(_PREDICATES) if isinstance(r["p"], ox.NamedNode)
+        r["p"].value
+        for r in cast(ox.QuerySolutions, store.query(_PREDICATES))
+        if isinstance(r["p"], ox.NamedNode)
     )
     for p in predicates:
         if p in STRUCTURAL_PREDICATES or p in known_edges or p.startswith(KGV):
@@ -354,7 +359,7 @@ def _warn_unknown_terms(annotations: AnnotationTable, hierarchy: TermHierarchy) 
 
 
 def write_derived(
-    store,
+    store: ox.Store | RemoteStore,
     folder: Path,
     fingerprint: str,
     *,

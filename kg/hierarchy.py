@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pyoxigraph as ox
@@ -29,6 +30,9 @@ from kg.namespaces import (
     label_rank,
     to_iri,
 )
+
+if TYPE_CHECKING:
+    from kg.remote import RemoteStore
 
 # The terms: ontology classes, and a thesaurus's SKOS concepts (named by skos:prefLabel,
 # their is_a skos:broader).
@@ -226,7 +230,7 @@ class TermHierarchy:
         )
 
     @classmethod
-    def from_store(cls, store) -> TermHierarchy:
+    def from_store(cls, store: ox.Store | RemoteStore) -> TermHierarchy:
         """Read the classes, is_a edges, replacements and alternative ids of a store.
 
         The result depends on the triples alone, not on the order a store answers in: a
@@ -239,7 +243,7 @@ class TermHierarchy:
         labels: dict[str, str] = {}
         ranks: dict[str, tuple[int, str]] = {}  # of the label kept: (language rank, text)
         obsolete: set[str] = set()
-        for row in store.query(_CLASSES):
+        for row in cast(ox.QuerySolutions, store.query(_CLASSES)):
             iri = row["c"].value
             if iri not in labels:
                 terms.append(iri)
@@ -258,7 +262,7 @@ class TermHierarchy:
         terms.sort()  # an order of the classes alone, whatever store answers the query
         index = {iri: i for i, iri in enumerate(terms)}
         parents: list[list[int]] = [[] for _ in terms]
-        for row in store.query(_EDGES):
+        for row in cast(ox.QuerySolutions, store.query(_EDGES)):
             c, p = index.get(row["c"].value), index.get(row["p"].value)
             if c is not None and p is not None and c != p:
                 parents[c].append(p)
@@ -269,10 +273,13 @@ class TermHierarchy:
             dedup = [sorted(set(ps)) for ps in parents]
             ptr[1:] = np.cumsum([len(p) for p in dedup])
         replaced: dict[str, str] = {}
-        for c, r in sorted((row["c"].value, row["r"].value) for row in store.query(_REPLACED)):
+        for c, r in sorted(
+            (row["c"].value, row["r"].value)
+            for row in cast(ox.QuerySolutions, store.query(_REPLACED))
+        ):
             replaced.setdefault(c, r)
         alternatives = []
-        for row in store.query(_ALT_IDS):
+        for row in cast(ox.QuerySolutions, store.query(_ALT_IDS)):
             try:
                 alternatives.append((to_iri(row["alt"].value), row["c"].value))
             except ValueError:

@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from kg.annotations import AnnotationTable, AnnotationTableBuilder
 from kg.atomic import existing_ancestor, sync_to_disk, sync_tree
@@ -41,10 +41,13 @@ from kg.locks import exclusive_lock
 from kg.namespaces import KGD, KGV, RO_HAS_PHENOTYPE
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     import pyoxigraph as ox
 
     from kg.derived import DerivedTables
     from kg.graph_arrays import GraphArrays
+    from kg.remote import RemoteStore
     from kg.tensors import GraphTensors
 
 logger = logging.getLogger(__name__)
@@ -502,7 +505,9 @@ def _build_locked(
     return manifest
 
 
-def describe_kg(store, name: str, fingerprint: str, sources: Sequence[SourceRecord]) -> None:
+def describe_kg(
+    store: ox.Store, name: str, fingerprint: str, sources: Sequence[SourceRecord]
+) -> None:
     """Write the KG's fingerprint, name and sources (JSON) as three triples on
     :data:`KG_DESCRIPTION_NODE`, so the store alone, served by a SPARQL endpoint, tells which
     KG it holds. The node has no type and only ``kgv:`` predicates: no derived table sees it.
@@ -520,7 +525,7 @@ def describe_kg(store, name: str, fingerprint: str, sources: Sequence[SourceReco
 
 
 def _load_file(
-    store,
+    store: ox.Store,
     path: Path,
     fmt: str | None,
     workdir: Path,
@@ -550,7 +555,7 @@ def _load_file(
     return SourceRecord(path.name, stats.format, stats.sha256, stats.triples, None)
 
 
-def _warn_unloaded_imports(store, imports: dict[str, list[str]]) -> None:
+def _warn_unloaded_imports(store: ox.Store, imports: dict[str, list[str]]) -> None:
     """Warn, per source file, about the ``owl:imports`` that name no ontology of the KG."""
     if not imports:
         return
@@ -568,7 +573,7 @@ def _warn_unloaded_imports(store, imports: dict[str, list[str]]) -> None:
             )
 
 
-def _derive(store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:
+def _derive(store: ox.Store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:
     from kg.derived import write_derived
 
     try:
@@ -661,8 +666,8 @@ class BackgroundLoader:
     millions of triples no step waits for.
     """
 
-    def __init__(self, store, *, workers: int = 2) -> None:
-        self.store = store
+    def __init__(self, store: ox.Store, *, workers: int = 2) -> None:
+        self.store: ox.Store | None = store
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgfuse-load")
         self._lock = threading.Lock()
         # (file, lenient, its future) waiting for a worker: the urgent ones first
@@ -699,6 +704,7 @@ class BackgroundLoader:
         import pyoxigraph as ox
 
         try:
+            assert self.store is not None  # None only once the loader has exited
             self.store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
         except SyntaxError as exc:  # our own converters wrote it: a bug, not bad input
             raise RuntimeError(f"kgfuse wrote invalid N-Triples to {nt_path.name}: {exc}") from exc
@@ -727,7 +733,12 @@ class BackgroundLoader:
     def __enter__(self) -> BackgroundLoader:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             if exc_type is None:
                 self.drain()
@@ -801,7 +812,12 @@ class LoaderSink:
     def __enter__(self) -> LoaderSink:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is None:
             self._hand_over()
         elif self._out is not None:
@@ -903,33 +919,33 @@ _COUNT_PREDICATES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 _COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
-def triple_count(store) -> int:
+def triple_count(store: ox.Store) -> int:
     """``len(store)``, counted by a query when the store has only its default graph:
     ``len`` holds the GIL for its whole scan, a query lets go of it."""
     if next(iter(store.named_graphs()), None) is not None:
         return len(store)
-    row = next(iter(store.query(_COUNT_TRIPLES)))
+    row = next(iter(cast("ox.QuerySolutions", store.query(_COUNT_TRIPLES))))
     return int(row["n"].value)
 
 
 def _store_counts(
-    store, *, predicates: bool, triples: Callable[[Any], int] | None = len
+    store: ox.Store | RemoteStore, *, predicates: bool, triples: Callable[[Any], int] | None = len
 ) -> dict[str, int]:
     """Triples (counted by ``triples``; None: not counted) and nodes per type (and, when
     ``predicates``, triples per predicate) in the store; keys are CURIEs where possible."""
     from kg.namespaces import compress
 
     counts: dict[str, int] = {} if triples is None else {"triples": triples(store)}
-    for row in store.query(_COUNT_TYPES):
+    for row in cast("ox.QuerySolutions", store.query(_COUNT_TYPES)):
         counts[f"type:{compress(row['type'].value)}"] = int(row["n"].value)
     if predicates:
-        for row in store.query(_COUNT_PREDICATES):
+        for row in cast("ox.QuerySolutions", store.query(_COUNT_PREDICATES)):
             counts[f"predicate:{compress(row['p'].value)}"] = int(row["n"].value)
     return counts
 
 
 def _counts(
-    store,
+    store: ox.Store | RemoteStore,
     derived_dir: Path | None,
     tables: DerivedTables | None = None,
     store_counts: dict[str, int] | None = None,

@@ -12,12 +12,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors.torch import load_file
 
 from kg.graph_arrays import META_FILE, SAFETENSORS_FILE, GraphArrays, GraphSizes
 from kg.namespaces import compress
+
+if TYPE_CHECKING:
+    from torch_geometric.data import HeteroData
 
 
 def _short(iri: str) -> str:
@@ -110,7 +114,7 @@ class GraphTensors(GraphSizes):
         t = self.node_type_names.index(type_iri)
         return torch.nonzero(self.node_type == t, as_tuple=False).flatten()
 
-    def to_hetero_data(self):  # -> torch_geometric.data.HeteroData
+    def to_hetero_data(self) -> HeteroData:
         """Convert to a PyG ``HeteroData`` (node types and relations keyed by short names).
 
         Each node store holds ``iri`` (list) and ``global_id``; each edge store holds
@@ -136,17 +140,17 @@ class GraphTensors(GraphSizes):
             pairs = torch.unique(torch.stack([src_t[mask_r], dst_t[mask_r]]), dim=1)
             for s, d in pairs.t().tolist():
                 mask = mask_r & (src_t == s) & (dst_t == d)
-                key = (type_keys[s], relation_keys[r], type_keys[d])
+                edge_key = (type_keys[s], relation_keys[r], type_keys[d])
                 ei = self.edge_index[:, mask]
-                data[key].edge_index = torch.stack([local[ei[0]], local[ei[1]]])
-                data[key].edge_weight = self.edge_weight[mask]
-                data[key].relation_iri = rel
+                data[edge_key].edge_index = torch.stack([local[ei[0]], local[ei[1]]])
+                data[edge_key].edge_weight = self.edge_weight[mask]
+                data[edge_key].relation_iri = rel
         data.fingerprint = self.fingerprint
         data.relation_names = list(self.relation_names)  # keeps relations without edges
         return data
 
     @classmethod
-    def from_hetero_data(cls, data) -> GraphTensors:
+    def from_hetero_data(cls, data: HeteroData) -> GraphTensors:
         """Inverse of :meth:`to_hetero_data`: global ids, IRIs and relations restored."""
         node_type_names: list[str] = []
         num_nodes = sum(int(data[k].num_nodes) for k in data.node_types)

@@ -37,12 +37,12 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
@@ -72,10 +72,13 @@ from kgfuse.api_models import (
     LinkAnswer,
     TermPage,
 )
-from kgfuse.diagnosis import MAX_TEXT_CHARS, RecordError
+from kgfuse.diagnosis import MAX_TEXT_CHARS, DiagnosisService, RecordError
 from kgfuse.explanation import jsonable
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Understood
+
+if TYPE_CHECKING:
+    from encoders.linker import ConceptLinker
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +299,7 @@ class _Services:
         self._linker: Any = None
 
     @property
-    def qa(self):
+    def qa(self) -> QAService:
         with self._lock:
             if self._qa is None:
                 s = self.settings
@@ -311,11 +314,11 @@ class _Services:
             return self._qa
 
     @property
-    def diagnosis(self):
+    def diagnosis(self) -> DiagnosisService:
         return self.qa.diagnosis
 
     @property
-    def linker(self):
+    def linker(self) -> ConceptLinker:
         kg = self.qa.kg  # outside the lock: qa takes it too
         with self._lock:
             if self._linker is None:
@@ -420,7 +423,7 @@ def _lifespan(settings: ApiSettings, services: _Services, threads: _Threads) -> 
     """The app's lifespan: with ``preload``, the services loaded before it serves."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.preload:
             yield
             return
@@ -725,7 +728,7 @@ def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, A
     return answer
 
 
-def _handler(status: int):
+def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         return JSONResponse({"detail": message}, status_code=status)

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from eval.diagnosis import Case
     from kg.hierarchy import TermHierarchy
     from kg.rules.engine import RuleSet
+    from kgfuse.explanation import Explanation
 
 logger = logging.getLogger(__name__)
 
@@ -569,7 +570,7 @@ class DiagnosisService:
         result.warnings = [*record.warnings, *result.warnings]
         return result
 
-    def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int):
+    def explain(self, record: PatientRecord, result: DiagnosisResult, top_k: int) -> Explanation:
         """The explanation of a decision: mentions, facts, rule findings, ranking."""
         from kg.rules.engine import CandidateCheck, CitedFact
         from kg.rules.phenotype import LikelihoodRule, imputed_findings
@@ -789,7 +790,7 @@ def recorded_precision(config: Mapping[str, Any], before: str = "fp32") -> str:
     return str(config.get("precision", before))
 
 
-def replay(record: Mapping[str, Any]):
+def replay(record: Mapping[str, Any]) -> Explanation:
     """Re-run a recorded ``diagnose`` decision with its recorded model and KG, or those
     ``kgfuse audit verify --model/--kg`` gives when they are the recorded ones."""
     from kgfuse.replay import recorded_config

@@ -130,7 +130,7 @@ def _start_server(
     port: int,
     config: ServeBenchConfig,
     audit_db: Path,
-):
+) -> subprocess.Popen[bytes]:
     cmd = server_command(kg_path, model, home, port, config, audit_db)
     # the benchmark's clients send no token: the server runs without one
     env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}

@@ -793,7 +793,17 @@ def score_dev_cases(
     return metrics
 
 
-def _save_model(out, model, tokenizer, fact_index, kg, builder, config, state, temperature) -> None:
+def _save_model(
+    out: Path,
+    model: KgFusionForDiagnosis,
+    tokenizer: Any,
+    fact_index: FactIndex,
+    kg: KnowledgeGraph,
+    builder: PatientInputBuilder,
+    config: DiagnosisConfig,
+    state: dict[str, Any],
+    temperature: float,
+) -> None:
     """Write the model folder: weights, tokenizer, fact index, metadata, config."""
     meta = model_meta(
         kg,

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -53,6 +53,10 @@ from train.distributed import (
     wrap_model,
 )
 from train.distributed import steps_per_epoch as count_steps
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from torch.utils.tensorboard import SummaryWriter
 
 logger = logging.getLogger(__name__)
 
@@ -195,14 +199,14 @@ def use_bf16(precision: str, device: torch.device | None = None) -> bool:
     return device.type == "cpu" and bf16_is_native(device)
 
 
-def autocast(enabled: bool, device: torch.device | None = None):
+def autocast(enabled: bool, device: torch.device | None = None) -> torch.autocast:
     """bf16 autocast on ``device``'s kind (default: the CPU) when ``enabled`` (a no-op context
     otherwise)."""
     kind = "cpu" if device is None else device.type
     return torch.autocast(kind, dtype=torch.bfloat16, enabled=enabled)
 
 
-def tensorboard(folder: Path, purge_step: int | None = None):
+def tensorboard(folder: Path, purge_step: int | None = None) -> SummaryWriter | None:
     """A TensorBoard writer into ``folder``, or None when tensorboard is not installed.
 
     ``purge_step``: TensorBoard hides the events of earlier writers at this step and later
@@ -301,7 +305,7 @@ def _resume(
     return state, best_weights
 
 
-def _progress_bar(show: bool):
+def _progress_bar(show: bool) -> Progress:
     """The training progress bar (rich), shown when ``show``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -47,7 +47,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,7 +288,7 @@ def _pruner(tune: TuneSection) -> Any:
 
 
 @contextmanager
-def _optuna_verbosity(progress: bool):
+def _optuna_verbosity(progress: bool) -> Iterator[None]:
     import optuna
 
     before = optuna.logging.get_verbosity()

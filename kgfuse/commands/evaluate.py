@@ -157,6 +157,8 @@ def eval_link(
 
         dense = dense_grounding(graph, ner_dense) if ner_dense is not None else None
         predictor = TaskPredictor.load(ner, graph, precision=ner_precision)
+        # a NerLinker is no ConceptLinker, but has what run_linking_eval reads of one
+        # (config, dense, _records)
         linker = NerLinker(predictor, linker, mode=ner_mode, dense=dense)  # type: ignore[assignment]
     hierarchy = graph.hierarchy
 

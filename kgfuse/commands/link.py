@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -28,8 +28,14 @@ from kgfuse.commands.common import (
     write_records,
 )
 
+if TYPE_CHECKING:
+    from encoders.linker import ConceptLinker
+    from kg.knowledge_graph import KnowledgeGraph
 
-def _linker(kg_path: Path | str, home: Path | None = None, *, measurements: bool = False):
+
+def _linker(
+    kg_path: Path | str, home: Path | None = None, *, measurements: bool = False
+) -> tuple[KnowledgeGraph, ConceptLinker]:
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.resources import default_linker
 
@@ -99,7 +105,7 @@ def link(
     report_records(input, written, failed, "linked")
 
 
-def _linked_lines(input: Path, linker, processes: int) -> Iterator[dict[str, Any]]:
+def _linked_lines(input: Path, linker: ConceptLinker, processes: int) -> Iterator[dict[str, Any]]:
     """One output record per non-blank input line, in order: the linker's, or an error
     record ``{"id": "line-N", "mentions": [], "error"}`` for a line that is not a JSON
     record (its reason kept)."""

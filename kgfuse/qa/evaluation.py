@@ -141,7 +141,13 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
     term_set = set(terms)
     items: list[QAItem] = []
 
-    def add(intent: Intent, template: str, gold_set: Iterable[str], yes=None, **slots) -> None:
+    def add(
+        intent: Intent,
+        template: str,
+        gold_set: Iterable[str],
+        yes: bool | None = None,
+        **slots: str,
+    ) -> None:
         question = fill_slots(
             template,
             disease=slots.get("d", ""),

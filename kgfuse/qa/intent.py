@@ -85,7 +85,9 @@ class IntentGuess:
     out_of_scope: bool = False
 
 
-def fill_slots(template: str, *, disease: str, disease2: str, gene: str, term: str, findings: str):
+def fill_slots(
+    template: str, *, disease: str, disease2: str, gene: str, term: str, findings: str
+) -> str:
     """A template with its slots filled."""
     return (
         template.replace("{D2}", disease2)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fusion.shortlist import DEFAULT_SHORTLIST, RankingSettings
 from kg.errors import UnknownTermError
@@ -46,6 +46,10 @@ from kgfuse.qa.entities import (
 )
 from kgfuse.qa.intent import IntentClassifier, IntentGuess, default_classifier
 from kgfuse.qa.questions import DISEASE, GENE, SPECS, TERM, Intent
+
+if TYPE_CHECKING:
+    from kgfuse.diagnosis import DiagnosisService
+    from kgfuse.explanation import Explanation
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +203,7 @@ class QAService:
 
     # ---- the diagnosis model, loaded on first use --------------------------------------------
     @property
-    def diagnosis(self):
+    def diagnosis(self) -> DiagnosisService:
         """The diagnosis service (KG, model, linker, rules), loaded once; it audits its own
         decisions when this service audits (a diagnosis question is audited as ``ask``)."""
         with self._lock:
@@ -748,7 +752,7 @@ class QAService:
             explanation, {"question": answer.question}, config=config, kind="ask"
         )
 
-    def explanation_of(self, answer: Answer):
+    def explanation_of(self, answer: Answer) -> Explanation:
         """The audit form of an answer (``kgfuse.explanation.Explanation``)."""
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
@@ -1248,7 +1252,7 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
 }
 
 
-def replay(record: Mapping[str, Any]):
+def replay(record: Mapping[str, Any]) -> Explanation:
     """Re-run a recorded ``ask`` decision with its recorded KG (and, when it used one, its
     recorded model), or those ``kgfuse audit verify --kg/--model`` gives when they are the
     recorded ones (``kgfuse audit verify``)."""
