@@ -189,6 +189,66 @@ def eval_link(
         console.print(_markdown(data))
 
 
+@app.command("names")
+@handle_errors
+def eval_names(
+    kg: KGOption = None,
+    home: HomeOption = None,
+    template: Annotated[
+        str,
+        typer.Option(
+            help="The sentence each name is written into; holds {name} once, e.g. "
+            "'The patient has {name}.'"
+        ),
+    ] = "{name}.",
+    kinds_read: Annotated[
+        str,
+        typer.Option(
+            "--kinds",
+            help="The kinds of name read, comma-separated: label, exact, narrow, broad, related.",
+        ),
+    ] = "label,exact",
+    examples: Annotated[
+        int, typer.Option(min=0, help="Names shown for each outcome but the first.")
+    ] = 10,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for eval_names.json/.md.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Read each name of the KG back through the linker: how many come back as their own
+    term, and which do not (names split apart, ambiguous acronyms, shared synonyms)."""
+    from eval.name_check import check_names, name_check_markdown
+    from kg.lexicon import NAME_KINDS
+
+    kinds = tuple(k.strip() for k in kinds_read.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in NAME_KINDS]
+    if unknown or not kinds:
+        raise ValueError(
+            f"--kinds: unknown kind(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(NAME_KINDS)}"
+        )
+    from encoders.linker import linkable_lexicon
+
+    graph, linker = _linker(resolve_kg(kg, home))
+    check = check_names(
+        linker,
+        linkable_lexicon(graph),  # the names of the terms the linker finds
+        kinds=kinds,
+        template=template,
+        examples=examples,
+        progress=not as_json and console.is_terminal,
+    )
+    data = check.to_dict()
+    markdown = name_check_markdown(check)
+    if out is not None:
+        write_report(out, "eval_names", data, markdown)
+    if as_json:
+        print_json(data)
+    else:
+        console.print(markdown, markup=False)
+
+
 def _has_annotations(gold: Path) -> bool:
     """Whether a record of the gold file (read by ``load_gold`` already, so each line is
     a JSON object) has an ``annotations`` field, even an empty one."""

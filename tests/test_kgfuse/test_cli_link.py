@@ -75,3 +75,29 @@ def test_link_text_shows_a_relatives_finding_as_family_and_writes_its_record_wit
     )
     assert result.exit_code == 1
     assert json.loads(out.read_text(encoding="utf-8"))["error"] == "text is empty"
+
+
+def test_eval_names_reads_the_kgs_own_names_back(mini_home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    args = ["eval", "names", "--home", str(mini_home), "--json", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["names"] > 10 and sum(data["outcomes"].values()) == data["names"]
+    assert data["outcomes"]["own term"] / data["names"] == data["own_share"] > 0.8
+    assert json.loads((out / "eval_names.json").read_text(encoding="utf-8")) == data
+    assert "| own term |" in (out / "eval_names.md").read_text(encoding="utf-8")
+    # with the related synonyms too, more names are read
+    more = CliRunner().invoke(
+        app, ["eval", "names", "--home", str(mini_home), "--json", "--kinds", "label,related"]
+    )
+    assert more.exit_code == 0, more.output
+    assert json.loads(more.output)["kinds"] == ["label", "related"]
+
+
+def test_eval_names_refuses_unknown_kinds_and_templates(mini_home: Path) -> None:
+    home = ["--home", str(mini_home)]
+    bad = CliRunner().invoke(app, ["eval", "names", *home, "--kinds", "label,nickname"])
+    assert bad.exit_code != 0 and "unknown kind(s) nickname" in bad.output
+    bad = CliRunner().invoke(app, ["eval", "names", *home, "--template", "no name here"])
+    assert bad.exit_code != 0 and "{name} exactly once" in " ".join(bad.output.split())

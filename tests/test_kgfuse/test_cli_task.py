@@ -263,6 +263,9 @@ def _minilm_walkthrough(tmp_path: Path, *sets: str) -> None:
     home = tmp_path / "home"
     result = _invoke("kg", "build", legal, "-o", tmp_path / "legal-kg")
     assert result.exit_code == 0, result.output
+    result = _invoke("eval", "names", "--kg", tmp_path / "legal-kg", "--home", home, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["outcomes"]["own term"] == 25  # as the README says
     result = _invoke(
         "train", "--task", "text-classification", "--data", EXAMPLES / "legal_train.jsonl",
         "--valid", EXAMPLES / "legal_valid.jsonl", "--kg", tmp_path / "legal-kg",
