@@ -55,7 +55,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from encoders.lab_values import read_lab_values
 from encoders.linker_index import index_key, load_index, save_index
@@ -97,6 +97,7 @@ __all__ = [
     "Mention",
     "RecordError",
     "index_folder_of",
+    "RecordLinker",
     "link_records",
     "linkable_lexicon",
     "linker_from_kg",
@@ -1261,7 +1262,7 @@ class ConceptLinker:
             curie = self._curies[iri] = compress(iri)
         return curie
 
-    def _records(self, text: str) -> list[dict[str, Any]]:
+    def records(self, text: str) -> list[dict[str, Any]]:
         """The contract's mention dicts of ``text`` (family findings only when configured);
         the same as ``[m.to_record() for m in link(text)]``, without the Mention objects."""
         keep, labels, curie = self.config.include_family, self.labels, self._curie
@@ -1932,7 +1933,22 @@ def _record_text(record: Mapping[str, Any], max_chars: int) -> str:
     return text
 
 
-def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
+class RecordLinker(Protocol):
+    """What :func:`link_records` and the linking evaluation read of a linker: a
+    :class:`ConceptLinker`, or a tagger grounded by one (``fusion.ner_linker.NerLinker``)."""
+
+    @property
+    def config(self) -> LinkerConfig: ...
+
+    @property
+    def dense(self) -> DenseMatcher | None: ...
+
+    def records(self, text: str) -> list[dict[str, Any]]:
+        """The contract's mention dicts of ``text``."""
+        ...
+
+
+def _link_one(record: Any, linker: RecordLinker) -> dict[str, Any]:
     rid = record.get("id") if isinstance(record, Mapping) else None
     try:
         if not isinstance(record, Mapping):
@@ -1945,13 +1961,13 @@ def _link_one(record: Any, linker: ConceptLinker) -> dict[str, Any]:
     except RecordError as err:
         logger.warning("record %r: %s", rid, err)
         return {"id": rid, "mentions": [], "error": str(err)}
-    return {"id": rid, "mentions": linker._records(text)}
+    return {"id": rid, "mentions": linker.records(text)}
 
 
-_WORKER_LINKER: ConceptLinker | None = None
+_WORKER_LINKER: RecordLinker | None = None
 
 
-def _init_worker(linker: ConceptLinker) -> None:
+def _init_worker(linker: RecordLinker) -> None:
     global _WORKER_LINKER
     _WORKER_LINKER = linker
 
@@ -1964,7 +1980,7 @@ def _link_in_worker(record: Any) -> dict[str, Any]:
 
 def link_records(
     records: Iterable[Any],
-    linker: ConceptLinker,
+    linker: RecordLinker,
     n_process: int = 1,
     chunksize: int = 256,
 ) -> Iterator[dict[str, Any]]:

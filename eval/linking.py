@@ -38,7 +38,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from encoders.linker import ConceptLinker, link_records
+from encoders.linker import RecordLinker, link_records
 from kg.namespaces import to_iri
 
 logger = logging.getLogger(__name__)
@@ -454,7 +454,7 @@ def evaluate_linking(
 
 
 def run_linking_eval(
-    linker: ConceptLinker,
+    linker: RecordLinker,
     gold: Sequence[GoldDocument],
     ancestors: Callable[[str], AbstractSet[str]] | None = None,
     n_process: int = 1,
@@ -568,7 +568,7 @@ class ThroughputReport:
 
 
 def measure_throughput(
-    linker: ConceptLinker,
+    linker: RecordLinker,
     texts: Sequence[str],
     num_docs: int = 2000,
     n_process: int = 1,

@@ -110,7 +110,7 @@ class NerLinker:
         mentions = list(dictionary) + self._with_context(text, proposed)
         return sorted(mentions, key=lambda m: (m.start, m.end))
 
-    def _records(self, text: str) -> list[dict[str, Any]]:
+    def records(self, text: str) -> list[dict[str, Any]]:
         """The record contract's mention dicts (what :func:`encoders.linker.link_records`
         asks a linker for)."""
         keep = self.config.include_family

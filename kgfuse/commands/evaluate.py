@@ -42,6 +42,7 @@ from kgfuse.commands.common import (
 from kgfuse.commands.link import _linker
 
 if TYPE_CHECKING:
+    from encoders.linker import RecordLinker
     from eval.rank_journal import RankJournal
 
 app = typer.Typer(help="Evaluations writing JSON and Markdown.", no_args_is_help=True)
@@ -150,16 +151,15 @@ def eval_link(
             'format gives each document\'s mentions as "annotations": [{"start", "end", '
             '"hpo_id"}]'
         )
-    graph, linker = _linker(resolve_kg(kg, home), measurements=measurements)
+    graph, dictionary = _linker(resolve_kg(kg, home), measurements=measurements)
+    linker: RecordLinker = dictionary
     if ner is not None:
         from fusion.ner_linker import NerLinker, dense_grounding
         from fusion.tasks import TaskPredictor
 
         dense = dense_grounding(graph, ner_dense) if ner_dense is not None else None
         predictor = TaskPredictor.load(ner, graph, precision=ner_precision)
-        # a NerLinker is no ConceptLinker, but has what run_linking_eval reads of one
-        # (config, dense, _records)
-        linker = NerLinker(predictor, linker, mode=ner_mode, dense=dense)  # type: ignore[assignment]
+        linker = NerLinker(predictor, dictionary, mode=ner_mode, dense=dense)
     hierarchy = graph.hierarchy
 
     def ancestors(iri: str) -> set[str]:
@@ -230,6 +230,8 @@ def eval_names(
         )
     from encoders.linker import linkable_lexicon
 
+    if out is not None:
+        _check_report_folder(out, ("eval_names.json", "eval_names.md"))
     graph, linker = _linker(resolve_kg(kg, home))
     check = check_names(
         linker,
