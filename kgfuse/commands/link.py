@@ -106,9 +106,9 @@ def link(
 
 
 def _linked_lines(input: Path, linker: ConceptLinker, processes: int) -> Iterator[dict[str, Any]]:
-    """One output record per non-blank input line, in order: the linker's, or an error
-    record ``{"id": "line-N", "mentions": [], "error"}`` for a line that is not a JSON
-    record (its reason kept)."""
+    """One output record per non-blank input line, in order: the linker's (``"id":
+    "line-N"`` for a record without one), or an error record ``{"id": "line-N",
+    "mentions": [], "error"}`` for a line that is not a JSON record (its reason kept)."""
     from encoders.linker import link_records
     from kgfuse.diagnosis import RecordError, read_jsonl
 
@@ -124,6 +124,8 @@ def _linked_lines(input: Path, linker: ConceptLinker, processes: int) -> Iterato
                 error = {"id": f"line-{lineno}", "mentions": [], "error": str(record)}
                 unreadable.append((lineno, error))
                 continue
+            if "id" not in record:  # named by its line, as diagnose and predict name it
+                record = {**record, "id": f"line-{lineno}"}
             fed.append(lineno)
             yield record
 

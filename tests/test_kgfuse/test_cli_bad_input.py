@@ -155,6 +155,26 @@ def test_diagnose_names_a_record_without_an_id_by_its_line_as_link_does(
     assert lines[0]["ranking"] == lines[2]["ranking"]
 
 
+def test_link_names_a_record_without_an_id_by_its_line_as_diagnose_does(
+    mini_home: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        '{"text": "Arachnodactyly."}\n\n{"id": "b", "text": "Arachnodactyly."}\n'
+        '{"text": "Ectopia lentis."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert [r["id"] for r in lines] == ["line-1", "b", "line-4"]
+    assert not any("error" in r for r in lines)
+    assert [m["curie"] for m in lines[0]["mentions"]] == ["HP:0001166"]
+    assert [m["curie"] for m in lines[2]["mentions"]] == ["HP:0001083"]
+
+
 def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
