@@ -537,7 +537,8 @@ def _add_work_routes(
         """One record of the ``kgfuse diagnose`` contract: ``{id, text}``, ``{id,
         present_hpo, excluded_hpo}`` (optional ``present_labels`` / ``excluded_labels``:
         the names beside the ids, which read an id the KG does not know) or a phenopacket,
-        each with optional ``sex``, ``age`` and ``onset``; answers its output record."""
+        each with optional ``sex``, ``age`` and ``onset``; answers its output record (``id``
+        ``"text"`` for a record without one)."""
 
         def run() -> dict[str, Any]:
             try:
@@ -545,7 +546,8 @@ def _add_work_routes(
             except FileNotFoundError as exc:  # its folder is for the server's log only
                 logger.warning("POST /diagnose: no diagnosis model: %s", exc)
                 raise HTTPException(503, NO_MODEL) from None
-            return service.run(record, 0)[0]
+            # a record without an id is named as /link and `kgfuse diagnose --text` name it
+            return service.run(record, 0, unnamed="text")[0]
 
         return AnswerResponse(await offload_model(run))
 

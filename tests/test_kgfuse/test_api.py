@@ -98,6 +98,11 @@ def test_diagnose_and_link_follow_the_jsonl_contracts(client: TestClient) -> Non
     assert r.status_code == 200
     mentions = {m["curie"]: m["excluded"] for m in r.json()["mentions"]}
     assert mentions["HP:0001166"] is False and mentions["HP:0001083"] is True
+    # a record without an id is named "text" by both, as the CLI's --text names it
+    r = client.post("/diagnose", json={"present_hpo": ["HP:0001166"]})
+    assert r.status_code == 200 and r.json()["id"] == "text"
+    r = client.post("/link", json={"text": note})
+    assert r.status_code == 200 and r.json()["id"] == "text"
 
 
 def test_terms_known_and_unknown(client: TestClient) -> None:
