@@ -176,7 +176,11 @@ def _sniff_owl(path: Path) -> str:
     if start.startswith("<") and not _TURTLE_IRI_START.match(start):
         first = _FIRST_ELEMENT.search(start)
         if first is not None and first.group(1) == "Ontology":
-            raise UnsupportedSyntaxError(path, "OWL/XML", SUPPORTED_FORMATS)
+            tag = start[first.start() : start.find(">", first.start()) + 1 or len(start)]
+            # OWL/XML names its ontology with ontologyIRI; an owl:Ontology of RDF/XML that
+            # comes first (a file that lost its rdf:RDF root) has rdf:about
+            if "rdf:" not in tag:
+                raise UnsupportedSyntaxError(path, "OWL/XML", SUPPORTED_FORMATS)
         return "rdfxml"
     if _FUNCTIONAL_SYNTAX.match(start):
         raise UnsupportedSyntaxError(path, "OWL Functional Syntax", SUPPORTED_FORMATS)

@@ -81,6 +81,18 @@ def test_detect_format_refuses_other_owl_syntaxes(tmp_path: Path, head: str, syn
     assert "turtle" in str(caught.value)
 
 
+def test_rdf_xml_that_lost_its_root_is_not_taken_for_owl_xml(tmp_path: Path) -> None:
+    # the first element an owl:Ontology with rdf:about: RDF/XML whose rdf:RDF line is gone,
+    # which the RDF/XML check then refuses for its root, not "OWL/XML is not supported"
+    source = tmp_path / "onto.owl"
+    source.write_text(
+        '<?xml version="1.0"?>\n<Ontology xmlns="http://www.w3.org/2002/07/owl#" '
+        'rdf:about="https://e.org/o">\n</Ontology>\n',
+        encoding="utf-8",
+    )
+    assert detect_format(source) == "rdfxml"
+
+
 def test_detect_format_missing_owl_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="gone.owl"):
         detect_format(tmp_path / "gone.owl")
