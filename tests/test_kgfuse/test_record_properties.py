@@ -4,7 +4,6 @@ and a valid record with any one value replaced by any JSON value is the same."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgfuse.diagnosis import PatientRecord, RecordError, parse_record
-
-JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=12,
-)
+from tests.json_values import JSON, dropped, json_paths, replaced
 
 PHENOPACKET: dict[str, Any] = {
     "id": "p1",
@@ -66,27 +54,6 @@ def _parsed_or_refused(record: Any) -> None:
         assert all(isinstance(w, str) for w in parsed.warnings)
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON value (a key of a dict, an index of a list), the root last."""
-    found: list[tuple[Any, ...]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
-    return [*found, path] if path else found
-
-
-def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    out = copy.deepcopy(value)
-    target = out
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return out
-
-
 def test_the_valid_records_parse() -> None:
     for record in VALID:
         assert isinstance(parse_record(record), PatientRecord)
@@ -103,8 +70,8 @@ def test_any_json_value_is_parsed_or_refused_by_name(value: Any) -> None:
 def test_a_valid_record_with_one_value_replaced_is_parsed_or_refused_by_name(
     record: dict[str, Any], data: st.DataObject, new: Any
 ) -> None:
-    path = data.draw(st.sampled_from(_paths(record)))
-    _parsed_or_refused(_replaced(record, path, new))
+    path = data.draw(st.sampled_from(json_paths(record)))
+    _parsed_or_refused(replaced(record, path, new))
 
 
 @_PROPERTY
@@ -112,13 +79,8 @@ def test_a_valid_record_with_one_value_replaced_is_parsed_or_refused_by_name(
 def test_a_valid_record_with_one_field_dropped_is_parsed_or_refused_by_name(
     record: dict[str, Any], data: st.DataObject
 ) -> None:
-    path = data.draw(st.sampled_from(_paths(record)))
-    out = copy.deepcopy(record)
-    target = out
-    for step in path[:-1]:
-        target = target[step]
-    del target[path[-1]]
-    _parsed_or_refused(out)
+    path = data.draw(st.sampled_from(json_paths(record)))
+    _parsed_or_refused(dropped(record, path))
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +97,8 @@ def hierarchy(mini_home: Path) -> Any:
 def test_with_the_kgs_terms_too_a_replaced_value_is_parsed_or_refused_by_name(
     hierarchy: Any, record: dict[str, Any], data: st.DataObject, new: Any
 ) -> None:
-    path = data.draw(st.sampled_from(_paths(record)))
-    changed = _replaced(record, path, new)
+    path = data.draw(st.sampled_from(json_paths(record)))
+    changed = replaced(record, path, new)
     try:
         parsed = parse_record(changed, hierarchy=hierarchy)
     except RecordError as exc:

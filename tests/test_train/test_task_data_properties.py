@@ -4,7 +4,6 @@ each valid example with one value replaced by any JSON value is the same. Whole 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.json_values import JSON, json_paths, replaced
 from train.task_data import TaskDataError, TaskExample, load_task_data, parse_example
 
-JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=10,
-)
 TASKS = {
     "text-classification": [
         {"text": "He took the phone by force.", "label": "robbery"},
@@ -51,17 +40,6 @@ def _read_or_refused(record: Any, task: str) -> None:
         assert isinstance(example, TaskExample) and example.text.strip()
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found: list[tuple[Any, ...]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
-    return [*found, path] if path else found
-
-
 def test_the_valid_examples_are_read() -> None:
     for task, record in CASES:
         assert isinstance(parse_example(record, task, WHERE, 1), TaskExample)
@@ -79,13 +57,8 @@ def test_a_valid_example_with_one_value_replaced_is_read_or_refused_by_place(
     case: tuple[str, dict[str, Any]], data: st.DataObject, new: Any
 ) -> None:
     task, record = case
-    path = data.draw(st.sampled_from(_paths(record)))
-    changed = copy.deepcopy(record)
-    target = changed
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    _read_or_refused(changed, task)
+    path = data.draw(st.sampled_from(json_paths(record)))
+    _read_or_refused(replaced(record, path, new), task)
 
 
 @_PROPERTY
