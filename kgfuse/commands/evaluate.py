@@ -216,8 +216,10 @@ def eval_names(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Read each name of the KG back through the linker: how many come back as their own
-    term, and which do not (names split apart, ambiguous acronyms, shared synonyms)."""
+    """Read each name of the KG back through the linker: which come back as their own term.
+
+    Names that do not are shown by kind: names split apart, ambiguous acronyms, shared
+    synonyms."""
     from eval.name_check import check_names, name_check_markdown
     from kg.lexicon import NAME_KINDS
 

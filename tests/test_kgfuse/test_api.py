@@ -184,10 +184,10 @@ def test_lookups_are_answered_while_diagnoses_hold_the_model_threads(
         gate, started = threading.Event(), threading.Event()
         diagnose = service.run
 
-        def held(record, index):  # a long diagnosis, until the gate opens
+        def held(record, index, **kwargs):  # a long diagnosis, until the gate opens
             started.set()
             gate.wait(30)
-            return diagnose(record, index)
+            return diagnose(record, index, **kwargs)
 
         monkeypatch.setattr(service, "run", held)
         record = {"id": "p", "present_hpo": ["HP:0001166"]}
@@ -505,7 +505,7 @@ def test_an_unexpected_error_answers_500_and_the_server_goes_on(
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services.linker, "_records", broken)
+    monkeypatch.setattr(services.linker, "records", broken)
     r = client.post("/link", json={"id": "a", "text": "arachnodactyly"})
     assert r.status_code == 500 and r.json()["detail"] == "internal error: RuntimeError"
     monkeypatch.undo()

@@ -363,7 +363,7 @@ def test_a_500_body_validates_against_the_openapi_schema(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(client.app.state.services.linker, "_records", broken)
+    monkeypatch.setattr(client.app.state.services.linker, "records", broken)
     r = client.post("/link", json={"id": "a", "text": "arachnodactyly"})
     assert r.status_code == 500
     documented = schema["paths"]["/link"]["post"]["responses"]["500"]
