@@ -153,7 +153,9 @@ __all__ = [
 #: it the same way: a colon with no space around it ("Elevated lactate:pyruvate ratio",
 #: "CD4:CD8"), a comma or point between digits ("1,5-anhydroglucitol", "0.4 LogMAR"), a
 #: colon after a test's name ("EMG: myopathic abnormalities").
-LINKING_VERSION = 15
+#: 16: a capital "A" inside a phrase is the letter a name gives ("vitamin A", "type A"), not
+#: the article: "low vitamin levels" is no longer *vitamin A*, nor "type B" *type A*.
+LINKING_VERSION = 16
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -542,6 +542,8 @@ def scan(text: str) -> TokenTable:
                     _NORMS[raw] = found
                 else:
                     short = False
+    if "A" in raws:
+        _capital_a(raws, norms)  # type: ignore[arg-type]  # (every None was filled above)
     lowers = list(map(str.lower if ascii_text else _fold_cached if short else fold, raws))
     if _WRAPS_RE.search(text) is not None or (
         not ascii_text and _INVISIBLE_RE.search(text) is not None
@@ -550,6 +552,21 @@ def scan(text: str) -> TokenTable:
             lower_form(raw) if len(raw) > 1 else low for raw, low in zip(raws, lowers, strict=True)
         ]
     return TokenTable(parts, raws, norms, lowers)  # type: ignore[arg-type]
+
+
+#: The normalised form of a capital "A" inside a phrase: a name's letter ("vitamin A", "type
+#: A", "immunoglobulin A"), not the article, which is a stop word.
+CAPITAL_A = "A"
+
+
+def _capital_a(raws: list[str], norms: list[str]) -> None:
+    """Read a capital "A" after a word of the same phrase as the letter it names ("Low levels
+    of vitamin A", "Postaxial polydactyly type A"), not as the article "a": dropped as a stop
+    word, it made "low vitamin levels" *vitamin A* and "type B" *type A*. At a phrase's start
+    ("A boy with ...") it stays the article."""
+    for k, raw in enumerate(raws):
+        if raw == "A" and k and norms[k - 1] != BREAK:
+            norms[k] = CAPITAL_A
 
 
 def _long_wraps(text: str, parts: list[str]) -> list[str]:
@@ -858,6 +875,8 @@ def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
     if parts is None:
         return []
     x, specimen, sense = parts
+    if CAPITAL_A in content_tokens(written):  # the analyte's letter, as written: "vitamin A"
+        x = " ".join("A" if word == "a" else word for word in x.split())
     phrases: list[str] = []
     for d in _LAB_KEY_DIRECTIONS[sense]:
         if specimen == "blood":
@@ -967,6 +986,8 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
                 # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").
                 if perm[0] not in JOINERS and perm[-1] not in JOINERS:
                     out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
+    if CAPITAL_A in base:  # a key without the name's letter would name another term
+        out = {key: variant for key, variant in out.items() if CAPITAL_A in key}
     comma = _comma_key(text)
     if comma is not None:
         out.setdefault(comma, "exact")  # as written: never permuted

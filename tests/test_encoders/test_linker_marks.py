@@ -84,3 +84,40 @@ def test_tight_marks_and_the_keys_that_keep_them() -> None:
     assert keys[("decreas", "cd4", MARK + ":", "cd8", "ratio")] == "exact"
     assert phrase_variants("EMG: myopathy")[("emg", MARK + ": ", "myopath")] == "exact"
     assert not any(MARK + ":" in key for key in phrase_variants("Ratio (a): decreased"))
+
+
+VITAMIN_A, TYPE_A, POSTAXIAL = f"{OBO}11", f"{OBO}12", f"{OBO}13"
+
+
+@pytest.fixture(scope="module")
+def lettered() -> ConceptLinker:
+    names = [
+        (ROOT, "All"),
+        (PHENO, "Phenotypic abnormality"),
+        (VITAMIN_A, "Reduced circulating vitamin A concentration"),
+        (TYPE_A, "Postaxial polydactyly type A"),
+        (POSTAXIAL, "Postaxial polydactyly"),
+        (SEIZURE, "Seizure"),
+    ]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    parents = {iri: [PHENO] for iri, _ in names if iri not in (ROOT, PHENO)} | {PHENO: [ROOT]}
+    return ConceptLinker(lexicon, LinkerConfig(allowed_roots=(PHENO,)), parents=parents)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Low vitamin A levels.", [("Low vitamin A", VITAMIN_A)]),
+        ("Serum vitamin A was low.", [("Serum vitamin A was low", VITAMIN_A)]),
+        ("Postaxial polydactyly type A.", [("Postaxial polydactyly type A", TYPE_A)]),
+        # a name's letter is no article: without it, the name is not there
+        ("Low vitamin levels.", []),
+        ("Postaxial polydactyly type B.", [("Postaxial polydactyly", POSTAXIAL)]),
+        # the article at a phrase's start stays one
+        ("A boy with seizure. A seizure again.", [("seizure", SEIZURE), ("seizure", SEIZURE)]),
+    ],
+)
+def test_a_capital_a_inside_a_phrase_is_a_names_letter(
+    lettered: ConceptLinker, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _found(lettered, text) == expected
