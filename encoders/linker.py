@@ -154,7 +154,8 @@ __all__ = [
 #: "CD4:CD8"), a comma or point between digits ("1,5-anhydroglucitol", "0.4 LogMAR"), a
 #: colon after a test's name ("EMG: myopathic abnormalities").
 #: 16: a capital "A" inside a phrase is the letter a name gives ("vitamin A", "type A"), not
-#: the article: "low vitamin levels" is no longer *vitamin A*, nor "type B" *type A*.
+#: the article: "low vitamin levels" is no longer *vitamin A*, nor "type B" *type A*; a
+#: capital "S" before a hyphen is a letter too ("S-cone monochromacy", "S-shaped").
 LINKING_VERSION = 16
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

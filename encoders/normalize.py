@@ -544,6 +544,8 @@ def scan(text: str) -> TokenTable:
                     short = False
     if "A" in raws:
         _capital_a(raws, norms)  # type: ignore[arg-type]  # (every None was filled above)
+    if "S" in raws:
+        _capital_s(parts, raws, norms)  # type: ignore[arg-type]
     lowers = list(map(str.lower if ascii_text else _fold_cached if short else fold, raws))
     if _WRAPS_RE.search(text) is not None or (
         not ascii_text and _INVISIBLE_RE.search(text) is not None
@@ -567,6 +569,22 @@ def _capital_a(raws: list[str], norms: list[str]) -> None:
     for k, raw in enumerate(raws):
         if raw == "A" and k and norms[k - 1] != BREAK:
             norms[k] = CAPITAL_A
+
+
+#: The normalised form of a capital "S" before a hyphen: a name's letter ("S-shaped",
+#: "S-cone", "S-adenosylmethionine"), not the possessive "'s", which is a stop word.
+CAPITAL_S = "S"
+#: The letters names give that are otherwise stop words (see :func:`phrase_variants`).
+NAME_LETTERS = (CAPITAL_A, CAPITAL_S)
+
+
+def _capital_s(parts: list[str], raws: list[str], norms: list[str]) -> None:
+    """Read a capital "S" written against a hyphen ("S-shaped palpebral fissures", "S-cone
+    monochromacy") as the letter it names, not as the possessive "'s": dropped as a stop
+    word, it made "S-cone monochromacy" *Cone monochromacy*."""
+    for k, raw in enumerate(raws):
+        if raw == "S" and parts[2 * k + 2].startswith("-"):
+            norms[k] = CAPITAL_S
 
 
 def _long_wraps(text: str, parts: list[str]) -> list[str]:
@@ -875,8 +893,11 @@ def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
     if parts is None:
         return []
     x, specimen, sense = parts
-    if CAPITAL_A in content_tokens(written):  # the analyte's letter, as written: "vitamin A"
+    letters = content_tokens(written)
+    if CAPITAL_A in letters:  # the analyte's letter, as written: "vitamin A"
         x = " ".join("A" if word == "a" else word for word in x.split())
+    if CAPITAL_S in letters:  # "S-adenosylmethionine"
+        x = " ".join("S" + word[1:] if word.startswith("s-") else word for word in x.split())
     phrases: list[str] = []
     for d in _LAB_KEY_DIRECTIONS[sense]:
         if specimen == "blood":
@@ -986,8 +1007,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
                 # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").
                 if perm[0] not in JOINERS and perm[-1] not in JOINERS:
                     out.setdefault(perm, "pattern" if variant == "pattern" else "permuted")
-    if CAPITAL_A in base:  # a key without the name's letter would name another term
-        out = {key: variant for key, variant in out.items() if CAPITAL_A in key}
+    for letter in NAME_LETTERS:  # a key without the name's letter would name another term
+        if letter in base:
+            out = {key: variant for key, variant in out.items() if letter in key}
     comma = _comma_key(text)
     if comma is not None:
         out.setdefault(comma, "exact")  # as written: never permuted

@@ -86,7 +86,7 @@ def test_tight_marks_and_the_keys_that_keep_them() -> None:
     assert not any(MARK + ":" in key for key in phrase_variants("Ratio (a): decreased"))
 
 
-VITAMIN_A, TYPE_A, POSTAXIAL = f"{OBO}11", f"{OBO}12", f"{OBO}13"
+VITAMIN_A, TYPE_A, POSTAXIAL, S_CONE, CONE = (f"{OBO}{n}" for n in range(11, 16))
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,8 @@ def lettered() -> ConceptLinker:
         (TYPE_A, "Postaxial polydactyly type A"),
         (POSTAXIAL, "Postaxial polydactyly"),
         (SEIZURE, "Seizure"),
+        (S_CONE, "S-cone monochromacy"),
+        (CONE, "Cone monochromacy"),
     ]
     lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
     parents = {iri: [PHENO] for iri, _ in names if iri not in (ROOT, PHENO)} | {PHENO: [ROOT]}
@@ -115,6 +117,10 @@ def lettered() -> ConceptLinker:
         ("Postaxial polydactyly type B.", [("Postaxial polydactyly", POSTAXIAL)]),
         # the article at a phrase's start stays one
         ("A boy with seizure. A seizure again.", [("seizure", SEIZURE), ("seizure", SEIZURE)]),
+        # a capital S before a hyphen is a letter too; the possessive 's is not
+        ("S-cone monochromacy.", [("S-cone monochromacy", S_CONE)]),
+        ("Cone monochromacy.", [("Cone monochromacy", CONE)]),
+        ("THE PATIENT'S SEIZURE", [("SEIZURE", SEIZURE)]),
     ],
 )
 def test_a_capital_a_inside_a_phrase_is_a_names_letter(

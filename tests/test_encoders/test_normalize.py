@@ -9,6 +9,7 @@ from encoders.normalize import (
     BREAK,
     COMMA,
     JOINERS,
+    NAME_LETTERS,
     content_tokens,
     fold,
     is_acronym,
@@ -106,9 +107,24 @@ def test_phrase_variants_inversion_hyphen_and_permutation() -> None:
 
 @given(st.text(max_size=80))
 def test_tokenize_offsets_roundtrip(text: str) -> None:
-    for t in tokenize(text):
+    tokens = tokenize(text)
+    for k, t in enumerate(tokens):
         assert text[t.start : t.end] == t.raw
-        assert t.norm == BREAK or t.norm == normalize_token(t.raw)
+        if t.raw in NAME_LETTERS and t.norm == t.raw:  # a name's letter, by its place
+            before, after = text[: t.start], text[t.end :]
+            assert (k and tokens[k - 1].norm != BREAK) or after.startswith("-")
+            assert before or after.startswith("-")
+        else:
+            assert t.norm == BREAK or t.norm == normalize_token(t.raw)
+
+
+@given(st.sampled_from(["A", "S"]), st.sampled_from(["vitamin ", "type ", "", ". ", "x-"]))
+def test_a_letter_is_a_names_letter_only_in_its_place(letter: str, before: str) -> None:
+    (*_, token) = tokenize(before + letter)
+    inside = before.strip() not in ("", ".")  # after a word of the same phrase
+    assert (token.norm == letter) == (letter == "A" and inside)
+    (token, *_) = tokenize(letter + "-shaped")
+    assert (token.norm == letter) == (letter == "S")
 
 
 def test_stem_meets_tion_nouns_and_participles() -> None:
