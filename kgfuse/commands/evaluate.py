@@ -230,14 +230,12 @@ def eval_names(
             f"--kinds: unknown kind(s) {', '.join(unknown) or '(none given)'}; "
             f"choose from {', '.join(NAME_KINDS)}"
         )
-    from encoders.linker import linkable_lexicon
-
     if out is not None:
         _check_report_folder(out, ("eval_names.json", "eval_names.md"))
     graph, linker = _linker(resolve_kg(kg, home))
     check = check_names(
         linker,
-        linkable_lexicon(graph),  # the names of the terms the linker finds
+        graph.lexicon,  # check_names reads the names of the linker's own terms only
         kinds=kinds,
         template=template,
         examples=examples,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from kg.errors import OntologyParseError, UnsupportedFormatError
 from kg.sources import load_source
+from tests.damaged_files import LINE_DAMAGE, bytes_changed, line_damaged
 
 LEGAL = Path(__file__).parents[1] / "fixtures" / "legal" / "legal.ttl"
 TURTLE = LEGAL.read_bytes()
@@ -34,12 +35,13 @@ _PROPERTY = settings(
 def _loaded_or_refused(tmp_path: Path, suffix: str, data: bytes) -> None:
     path = tmp_path / f"damaged.{suffix}"
     path.write_bytes(data)
+    store = pyoxigraph.Store()
     try:
-        stats = load_source(pyoxigraph.Store(), path, workdir=tmp_path / "work")
+        stats = load_source(store, path, workdir=tmp_path / "work")
     except (OntologyParseError, UnsupportedFormatError) as exc:
         assert "damaged" in str(exc)
-    else:
-        assert stats.triples >= 0
+    else:  # what it reports it loaded is in the store (a repeated triple is held once)
+        assert len(store) <= stats.triples and (len(store) > 0) == (stats.triples > 0)
 
 
 def test_both_forms_load_whole(tmp_path: Path) -> None:
@@ -53,21 +55,14 @@ def test_both_forms_load_whole(tmp_path: Path) -> None:
 @given(
     st.sampled_from(sorted(SOURCES)),
     st.data(),
-    st.sampled_from(["drop", "repeat", "replace"]),
+    st.sampled_from(LINE_DAMAGE),
     st.lists(PIECES | st.binary(max_size=5), max_size=5).map(b"".join),
 )
 def test_a_line_dropped_repeated_or_replaced(
     tmp_path: Path, suffix: str, data: st.DataObject, how: str, line: bytes
 ) -> None:
-    lines = SOURCES[suffix].splitlines(keepends=True)
-    at = data.draw(st.integers(0, len(lines) - 1))
-    if how == "drop":
-        del lines[at]
-    elif how == "repeat":
-        lines.insert(at, lines[at])
-    else:
-        lines[at] = line + b"\n"
-    _loaded_or_refused(tmp_path, suffix, b"".join(lines))
+    at = data.draw(st.integers(0, SOURCES[suffix].count(b"\n")))
+    _loaded_or_refused(tmp_path, suffix, line_damaged(SOURCES[suffix], at, how, line))
 
 
 @_PROPERTY
@@ -85,11 +80,7 @@ def test_cut_short_anywhere(tmp_path: Path, suffix: str, share: float) -> None:
 def test_bytes_changed_anywhere(
     tmp_path: Path, suffix: str, edits: list[tuple[float, bytes]]
 ) -> None:
-    data = bytearray(SOURCES[suffix])
-    for share, new in edits:
-        at = min(int(share * len(data)), len(data) - 1)
-        data[at : at + len(new)] = new
-    _loaded_or_refused(tmp_path, suffix, bytes(data))
+    _loaded_or_refused(tmp_path, suffix, bytes_changed(SOURCES[suffix], edits))
 
 
 @pytest.mark.parametrize("suffix", sorted(SOURCES))
