@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import fastobo
+import pyoxigraph
 
 from kg.errors import NotUTF8Error, OntologyParseError
 from kg.namespaces import (
@@ -244,6 +245,15 @@ def _comment_line_in_frame(path: Path) -> int | None:
     return None
 
 
+def _first_line_with(path: Path, text: str) -> int | None:
+    """The number of the first line of ``path`` that holds ``text``; None when none does."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if text in line:
+                return n
+    return None
+
+
 def _not_utf8(path: Path) -> NotUTF8Error:
     data = path.read_bytes()
     try:
@@ -403,8 +413,22 @@ class _OboWriter:
         ref = self._refs.get(key)
         if ref is None:
             ref = nt_iri(self._expand(ident))
+            try:  # nt_iri escapes what N-Triples forbids; Oxigraph checks the rest (RFC 3987)
+                pyoxigraph.NamedNode(ref[1:-1])
+            except ValueError as err:
+                raise self._bad_id(ident, ref[1:-1], err) from None
             self._refs[key] = ref
         return ref
+
+    def _bad_id(self, ident: Any, iri: str, err: ValueError) -> OntologyParseError:
+        """An id that expands to no valid IRI, named with the first line that writes it."""
+        written = str(ident)
+        line = _first_line_with(self._source, written) if self._source is not None else None
+        return OntologyParseError(
+            self._source or "<obo>",
+            f"the id {written!r} does not make a valid IRI (<{iri}>: {err})",
+            line,
+        )
 
     # -- document ---------------------------------------------------------------------------
 

@@ -319,3 +319,34 @@ def test_a_comment_line_inside_a_frame_is_named_by_its_line(tmp_path: Path) -> N
     with pytest.raises(OntologyParseError, match="'!' comment inside a frame") as info:
         obo_to_ntriples(path, io.StringIO())
     assert info.value.line == 6
+
+
+@pytest.mark.parametrize(
+    ("frame", "written", "line"),
+    [("id: T:[2\nname: two", "T:[2", 8), ("id: T:2\nis_a: T:1[a", "T:1[a", 9)],
+)
+def test_an_id_that_makes_no_iri_is_named_by_its_line(
+    tmp_path: Path, frame: str, written: str, line: int
+) -> None:
+    path = tmp_path / "ids.obo"
+    path.write_text(
+        f"format-version: 1.4\nontology: t\n\n[Term]\nid: T:1\n\n[Term]\n{frame}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OntologyParseError, match="does not make a valid IRI") as info:
+        obo_to_ntriples(path, io.StringIO())
+    assert info.value.line == line
+    assert f"'{written}'" in str(info.value)
+    assert info.value.path.endswith("ids.obo")
+
+
+def test_an_id_with_a_space_is_escaped_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "space.obo"
+    path.write_text(
+        "format-version: 1.4\nontology: t\n\n[Typedef]\nid: part\\ of\nname: part of\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    obo_to_ntriples(path, out)
+    (subject,) = {line.split(" ", 1)[0] for line in out.getvalue().splitlines()} - {f"<{OBO}t.owl>"}
+    assert subject == f"<{OBO}t#part%20of>"
