@@ -2,8 +2,9 @@
 
 Case reports often give a laboratory finding only as numbers: "serum phosphate 0.72 mmol/L
 (1.20-1.80 mmol/L)", "PTH 57.0 pmol/L (1.1-6.9 pmol/L)", "alkaline phosphatase of 256
-umol/L (normal range 50-150 umol/L)". :func:`read_lab_values` reads a value followed by its
-range in brackets and says whether the value is below or above it. Which analyte it is,
+umol/L (normal range 50-150 umol/L)", "CK was 5 times the upper limit of normal".
+:func:`read_lab_values` reads a value followed by its range in brackets, or a multiple of the
+upper limit of normal, and says whether the value is below or above it. Which analyte it is,
 and so which term, is the linker's part (:mod:`encoders.linker`): it reads the words before
 the value as "low X" or "high X" against its dictionary, where laboratory names are
 indexed that way (:mod:`encoders.normalize`).
@@ -105,12 +106,61 @@ def _unit_key(unit: str) -> str:
     return unit.lower().replace("\u00b5", "u").replace("\u03bc", "u")
 
 
+# A value stated as a multiple of the upper limit of normal: "2-fold higher than the upper
+# limit of normal", "5 times the ULN", "twice the upper normal limit", "10x normal", "a
+# threefold elevation above normal". Each optional part starts at a word, so no run of spaces
+# can be split two ways (see _LAB_VALUE_RE).
+_MULTIPLE = (
+    rf"(?P<times>{_NUM}|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)"
+    r"\s*(?:-\s*)?(?:fold|times|x|\u00d7)"
+    r"|(?P<twice>twice|double)"
+)
+_UPPER_LIMIT = (
+    r"(?:the\s+)?(?:normal\s+)?upper\s+(?:normal\s+|reference\s+)?(?:limit|level|value|bound)"
+    r"(?:\s+of\s+(?:the\s+)?(?:normal|reference)"
+    r"(?:\s+(?:reference\s+)?(?:range|level|value|values|limit|interval))?)?"
+    r"|(?:the\s+)?uln"
+    r"|(?:the\s+)?normal(?:\s+(?:range|level|value|values|limit))?"
+)
+_FOLD_RE = re.compile(
+    rf"(?<![\w.,/-])(?:{_MULTIPLE})(?!\w)\s*"
+    r"(?:(?:higher|greater|more|above|over|elevated|increased|raised|elevation|increase)"
+    r"(?:\s+(?:than|above|over))?\s+)?"
+    rf"(?:of\s+)?(?:{_UPPER_LIMIT})(?!\w)",
+    re.IGNORECASE,
+)
+_WORD_NUMBERS = {
+    "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "seven": 7.0,
+    "eight": 8.0, "nine": 9.0, "ten": 10.0, "twenty": 20.0, "fifty": 50.0, "hundred": 100.0,
+    "twice": 2.0, "double": 2.0,
+}  # fmt: skip
+
+
 def read_lab_values(text: str) -> Iterator[LabValue]:
-    """Values outside their stated reference range, in text order.
+    """Values outside their stated reference range, in text order: a value followed by its
+    range in brackets, or a multiple above 1 of the upper limit of normal ("CK was 5 times
+    the upper limit of normal"; read as the value in units of that limit, ``high`` 1.0).
 
     Args:
         text: any text.
     """
+    found = sorted([*_ranged_values(text), *_multiples_of_normal(text)], key=lambda f: f.start)
+    yield from found
+
+
+def _multiples_of_normal(text: str) -> Iterator[LabValue]:
+    for match in _FOLD_RE.finditer(text):
+        word = (match["times"] or match["twice"] or "").lower()
+        try:
+            value = _WORD_NUMBERS[word] if word in _WORD_NUMBERS else _number(word)
+        except ValueError:
+            continue
+        if value > 1.0:
+            start = match.start("times") if match["times"] else match.start("twice")
+            yield LabValue(start, match.end(), value, "x ULN", None, 1.0, "high")
+
+
+def _ranged_values(text: str) -> Iterator[LabValue]:
     for match in _LAB_VALUE_RE.finditer(text):
         unit, unit2 = match["unit"] or "", match["unit2"] or ""
         if (

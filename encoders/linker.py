@@ -156,7 +156,9 @@ __all__ = [
 #: 16: a capital "A" inside a phrase is the letter a name gives ("vitamin A", "type A"), not
 #: the article: "low vitamin levels" is no longer *vitamin A*, nor "type B" *type A*; a
 #: capital "S" before a hyphen is a letter too ("S-cone monochromacy", "S-shaped").
-LINKING_VERSION = 16
+#: 17: a laboratory value stated as a multiple of the upper limit of normal ("CK was 5 times
+#: the upper limit of normal", "10x ULN", "twice the upper normal limit") is read as high.
+LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

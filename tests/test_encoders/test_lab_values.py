@@ -51,6 +51,47 @@ def test_no_reading(text: str) -> None:
     assert readings(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "reading", "value"),
+    [
+        (
+            "CK level was 2-fold higher than the upper limit of the normal reference level.",
+            "2-fold higher than the upper limit of the normal reference level",
+            2.0,
+        ),
+        ("CK was 5 times the upper limit of normal.", "5 times the upper limit of normal", 5.0),
+        ("serum CK 10x ULN", "10x ULN", 10.0),
+        ("CK 4.5 \u00d7 ULN", "4.5 \u00d7 ULN", 4.5),
+        ("lactate twice the upper normal limit", "twice the upper normal limit", 2.0),
+        ("ALT elevated, threefold above normal", "threefold above normal", 3.0),
+        (
+            "AST 12-fold above the upper limit of the reference range",
+            "12-fold above the upper limit of the reference range",
+            12.0,
+        ),
+    ],
+)
+def test_multiples_of_the_upper_limit_of_normal(text: str, reading: str, value: float) -> None:
+    [found] = read_lab_values(text)
+    assert (found.value, found.high, found.low, found.direction) == (value, 1.0, None, "high")
+    assert text[found.start : found.end] == reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CK was 0.8 times the upper limit of normal",  # not above the limit
+        "CK was 1-fold the ULN",
+        "he vomited 5 times the next day",  # a count, no reference
+        "a 3-fold increase over baseline",  # relative to another value, not to normal
+        "seen 3 times by the normal team",
+        "IL-6 5 times",
+    ],
+)
+def test_no_multiple_of_normal(text: str) -> None:
+    assert readings(text) == []
+
+
 # Pieces of case-report text: noise words, bare numbers and units, brackets and ranges
 # that read as a reading with a value before them (or not), and planted readings (below).
 _WORDS = ["serum", "phosphate", "was", "and", "of", "Hb", "N:", "normal range", "reference"]
@@ -153,6 +194,14 @@ def test_linker_reads_the_analyte_before_the_value(linker: ConceptLinker) -> Non
         ("serum calcium 1.08 mmol/L (1.20-1.35 mmol/L)", HYPOCALCEMIA, "laboratory"),
         ("PTH was 57.0 pmol/L (1.1-6.9 pmol/L)", PTH, "laboratory"),
     ]  # chloride names no term of this lexicon: nothing is invented
+
+
+def test_linker_reads_a_multiple_of_normal_as_high(linker: ConceptLinker) -> None:
+    text = "Serum PTH was 3 times the upper limit of normal; calcium was twice the ULN."
+    found = [(m.text, m.iri, m.source, m.excluded) for m in linker.link(text)]
+    assert found == [
+        ("Serum PTH was 3 times the upper limit of normal", PTH, "laboratory", False)
+    ]  # "twice the ULN" is high calcium, which names no term of this lexicon
 
 
 def test_linker_does_not_repeat_a_named_finding(linker: ConceptLinker) -> None:
