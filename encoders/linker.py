@@ -157,7 +157,9 @@ __all__ = [
 #: the article: "low vitamin levels" is no longer *vitamin A*, nor "type B" *type A*; a
 #: capital "S" before a hyphen is a letter too ("S-cone monochromacy", "S-shaped").
 #: 17: a laboratory value stated as a multiple of the upper limit of normal ("CK was 5 times
-#: the upper limit of normal", "10x ULN", "twice the upper normal limit") is read as high.
+#: the upper limit of normal", "10x ULN", "twice the upper normal limit") is read as high;
+#: an ordinal in digits reads as in words ("syndactyly of the 2nd and 3rd toes" is *2-3 toe
+#: syndactyly*, whose names write "second and third").
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

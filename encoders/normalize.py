@@ -253,7 +253,17 @@ _KEEP_DERIVED = frozenset(
 _SPELLINGS: dict[str, str] = {
     "dilatation": "dilation",
     "dilatations": "dilation",
-}
+    # an ordinal in digits reads as in words: "the 2nd and 3rd toes" is "second and third toes"
+    **{
+        digits: word
+        for digits, word in zip(
+            ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th", "11th", "12th"),
+            ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+             "tenth", "eleventh", "twelfth"),
+            strict=True,
+        )
+    },
+}  # fmt: skip
 
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9]*[A-Z0-9]$|^[A-Z]{2,}s$")
 

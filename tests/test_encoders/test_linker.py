@@ -754,3 +754,15 @@ def test_read_label_reads_nothing_from_names_of_nothing_or_not_of_the_patient(
     from encoders.linker import MAX_LABEL_CHARS
 
     assert linker.read_label("x " * MAX_LABEL_CHARS + "seizure") is None
+
+
+def test_a_name_with_ordinals_in_words_is_found_in_digits() -> None:
+    iri = "http://example.org/toe23"
+    lexicon = Lexicon(
+        [
+            LexiconEntry(iri, "2-3 toe syndactyly", "label", None, "owl:Class"),
+            LexiconEntry(iri, "Syndactyly of second and third toes", "exact", None, "owl:Class"),
+        ]
+    )
+    [mention] = ConceptLinker(lexicon).link("She has syndactyly of the 2nd and 3rd toes.")
+    assert (mention.iri, mention.text) == (iri, "syndactyly of the 2nd and 3rd toes")

@@ -263,3 +263,13 @@ def test_a_name_with_commas_is_also_keyed_with_them() -> None:
     # a chemical's commas are no list ("2,4-dienoyl"), and a name without one has no such key
     assert not any(COMMA in k for k in phrase_variants("Decreased 2,4-dienoyl-CoA reductase"))
     assert not any(COMMA in k for k in phrase_variants("Short stature"))
+
+
+def test_an_ordinal_in_digits_reads_as_in_words() -> None:
+    assert [normalize_token(w) for w in ("2nd", "3RD", "5th", "12th")] == [
+        normalize_token(w) for w in ("second", "third", "fifth", "twelfth")
+    ]
+    assert content_tokens("syndactyly of the 2nd and 3rd toes") == content_tokens(
+        "Syndactyly of second and third toes"
+    )
+    assert normalize_token("13th") == "13th"  # past the twelfth: as written
