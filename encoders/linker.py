@@ -159,7 +159,8 @@ __all__ = [
 #: 17: a laboratory value stated as a multiple of the upper limit of normal ("CK was 5 times
 #: the upper limit of normal", "10x ULN", "twice the upper normal limit") is read as high;
 #: an ordinal in digits reads as in words ("syndactyly of the 2nd and 3rd toes" is *2-3 toe
-#: syndactyly*, whose names write "second and third").
+#: syndactyly*, whose names write "second and third"); a modifier coordinated with a name's
+#: longer modifier shares its head ("prominent and low-set ears": *Protruding ear* too).
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -837,6 +838,9 @@ class ConceptLinker:
         In ``axial and appendicular hypotonia`` or ``long, thin and hyperextensible fingers``
         the words before the linked mention replace its first word in turn; each
         combination that is a name gives a mention spanning from the modifier to the head.
+        Where the mention's own modifier is longer than a word (``prominent and low-set
+        ears``, ``small and posteriorly rotated ears``), the modifier before it replaces the
+        whole of it when replacing its first word names nothing (*Protruding ear*).
         """
         norms, raws = tokens.norms, tokens.raws
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
@@ -844,7 +848,12 @@ class ConceptLinker:
         for m, *_ in kept:
             if m.source != "dictionary" or m.j - m.i < 2:
                 continue
-            rest = [t for t in norms[m.i + 1 : m.j] if t not in STOPWORDS]
+            # the mention's words after its first, then after its first two, ... (its head)
+            rests = [
+                rest
+                for w in range(1, m.j - m.i)
+                if (rest := [t for t in norms[m.i + w : m.j] if t not in STOPWORDS])
+            ]
             k = m.i - 1
             for step in range(max_conjuncts):
                 if k >= 0 and (norms[k] in ("and", "or") or (step and raws[k] == ",")):
@@ -859,15 +868,17 @@ class ConceptLinker:
                 word = norms[k]
                 if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
                     break
-                node: Any = self._trie
-                for tok in (word, *rest):
-                    node = node.get(tok)
-                    if node is None:
-                        break
-                if node is not None and _END in node:
-                    chosen = self._choose([(n, "coordinated") for n, _ in node[_END]])
-                    if chosen is not None:
-                        out.append((_Match(k, m.j, [], "coordinated"), *chosen))
+                for rest in rests:
+                    node: Any = self._trie
+                    for tok in (word, *rest):
+                        node = node.get(tok)
+                        if node is None:
+                            break
+                    if node is not None and _END in node:
+                        chosen = self._choose([(n, "coordinated") for n, _ in node[_END]])
+                        if chosen is not None:
+                            out.append((_Match(k, m.j, [], "coordinated"), *chosen))
+                            break
                 k -= 1
         return out
 

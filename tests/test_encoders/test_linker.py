@@ -766,3 +766,29 @@ def test_a_name_with_ordinals_in_words_is_found_in_digits() -> None:
     )
     [mention] = ConceptLinker(lexicon).link("She has syndactyly of the 2nd and 3rd toes.")
     assert (mention.iri, mention.text) == (iri, "syndactyly of the 2nd and 3rd toes")
+
+
+def test_a_modifier_shares_the_head_of_a_name_with_a_longer_modifier() -> None:
+    low_set, protruding, rotated, microtia, hypotonia = (t(n) for n in range(80, 85))
+    names = [
+        (low_set, "Low-set ears"),
+        (protruding, "Prominent ears"),
+        (rotated, "Posteriorly rotated ears"),
+        (microtia, "Small ears"),
+        (hypotonia, "Hypotonia"),
+    ]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    linker = ConceptLinker(lexicon)
+    assert set(found(linker, "prominent and low-set ears")) == {
+        ("prominent and low-set ears", protruding),
+        ("low-set ears", low_set),
+    }
+    assert set(found(linker, "small and posteriorly rotated ears")) == {
+        ("small and posteriorly rotated ears", microtia),
+        ("posteriorly rotated ears", rotated),
+    }
+    # a word linked by itself is a finding of its own, not a modifier of the next one
+    assert set(found(linker, "hypotonia and low-set ears")) == {
+        ("hypotonia", hypotonia),
+        ("low-set ears", low_set),
+    }
