@@ -160,7 +160,11 @@ __all__ = [
 #: the upper limit of normal", "10x ULN", "twice the upper normal limit") is read as high;
 #: an ordinal in digits reads as in words ("syndactyly of the 2nd and 3rd toes" is *2-3 toe
 #: syndactyly*, whose names write "second and third"); a modifier coordinated with a name's
-#: longer modifier shares its head ("prominent and low-set ears": *Protruding ear* too).
+#: longer modifier shares its head ("prominent and low-set ears": *Protruding ear* too); a
+#: predicate may be denied ("the liver was not enlarged": *Hepatomegaly* ruled out, where
+#: nothing was read before), reported ("the joints were found to be hyperextensible") or
+#: of several words ("ears were low-set"); "enlarged" reads as "large" ("enlarged spleen":
+#: *Splenomegaly*, whose names write "Large spleen").
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -338,6 +342,7 @@ class _Match:
     j: int  # one past the last token
     candidates: list[tuple[int, str]] = field(default_factory=list)  # (name id, variant)
     source: str = "dictionary"
+    denied: bool = False  # a predicate the text denies: "the liver was not enlarged"
 
 
 #: A match with its chosen term: (match, iri, score, matched name).
@@ -1168,6 +1173,11 @@ class ConceptLinker:
             if self.config.context
             else [_NO_CONTEXT] * len(kept)
         )
+        if self.config.context:
+            contexts = [
+                replace(ctx, negated=True) if m.denied else ctx
+                for (m, *_), ctx in zip(kept, contexts, strict=True)
+            ]
         return [
             (start, end, iri, float(score), matched, m.source, ctx)
             for (m, iri, score, matched), ctx, (start, end) in zip(
@@ -1858,13 +1868,38 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     elif verb not in ("is", "was", "are", "were", "remain"):
         return None
     k = _skip_adverbs(tokens, k)
-    if k >= n:
-        return None
-    nxt = node.get(norms[k])
-    term = nxt.get(_END) if nxt is not None else None
+    denied = k + 1 < n and tokens.lowers[k] in ("not", "never")
+    if denied:  # "the liver was not enlarged", "tone was never increased"
+        k += 1
+        if tokens.lowers[k] == "only":  # "was not only enlarged but ..."
+            denied, k = False, k + 1
+        k = _skip_adverbs(tokens, k)
+    if k < n and tokens.lowers[k] in _REPORTED:
+        # "the joints were found to be hyperextensible", "ears were noted to be low-set"
+        k += 1
+        if k + 1 < n and norms[k] == "to" and norms[k + 1] == "be":
+            k += 2
+        k = _skip_adverbs(tokens, k)
+    # The predicate: the words that complete a name from ``node``, the longest ("low-set")
+    term, end = None, k
+    for last in range(k, min(k + _PREDICATE_WORDS, n)):
+        if norms[last] == BREAK:
+            break
+        node = node.get(norms[last])
+        if node is None:
+            break
+        if _END in node:
+            term, end = node[_END], last + 1
     if not term:
         return None
-    return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in term])
+    return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
+
+
+#: Participles of a report between a copula and its predicate ("was found to be", "were
+#: noted"), lower case.
+_REPORTED = frozenset({"found", "noted", "observed", "seen", "shown", "considered", "judged"})
+#: The most words of a predicate that completes a name ("low-set", "severely delayed").
+_PREDICATE_WORDS = 3
 
 
 def _ends_an_item(tokens: TokenTable, k: int) -> bool:

@@ -774,6 +774,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("decreased", "reduced", "diminished", "attenuated", "reduction"),
     ("increased", "elevated", "raised"),
     ("enlarged", "dilated"),
+    ("enlarged", "large"),
     ("enlargement", "dilation"),
     ("difficulty", "problem"),
     ("impairment", "deficit"),

@@ -469,7 +469,19 @@ def test_linker_predicate_after_its_subject(clinical: ConceptLinker) -> None:
     ]
     assert [iri for _, iri in found(clinical, "Speech has always been delayed.")] == [SPEECH]
     assert [iri for _, iri in found(clinical, "His speech seems to be delayed.")] == [SPEECH]
-    assert found(clinical, "Her speech is not delayed.") == []
+    # a denied predicate is the finding ruled out ("not only" denies nothing)
+    assert [(m.text, m.iri, m.excluded) for m in clinical.link("Her speech is not delayed.")] == [
+        ("speech is not delayed", SPEECH, True)
+    ]
+    [never] = clinical.link("Her speech was never delayed.")
+    assert never.excluded
+    [only] = clinical.link("Her speech was not only delayed but absent.")
+    assert (only.iri, only.excluded) == (SPEECH, False)
+    # a reported predicate: "was found to be", "were noted"
+    [noted] = clinical.link("Her speech was subsequently found to be delayed.")
+    assert (noted.text, noted.excluded) == ("speech was subsequently found to be delayed", False)
+    [denied] = clinical.link("Her speech was not found to be delayed.")
+    assert (denied.iri, denied.excluded) == (SPEECH, True)
     assert found(clinical, "The serum creatinine levels were increased.") == [
         ("serum creatinine levels were increased", CREATININE)
     ]
@@ -495,7 +507,9 @@ def test_linker_laboratory_findings_in_words(clinical: ConceptLinker) -> None:
     assert found(clinical, "increased excretion of 3-methylglutaconic acid") == [
         ("increased excretion of 3-methylglutaconic acid", MGA)
     ]
-    assert found(clinical, "Serum calcium was not low.") == []
+    assert [(m.iri, m.excluded) for m in clinical.link("Serum calcium was not low.")] == [
+        (HYPOCALCEMIA, True)
+    ]
     # the direction and the specimen are part of the finding
     assert found(clinical, "low creatine kinase") == []
     assert found(clinical, "elevated creatine") == []
@@ -792,3 +806,27 @@ def test_a_modifier_shares_the_head_of_a_name_with_a_longer_modifier() -> None:
         ("hypotonia", hypotonia),
         ("low-set ears", low_set),
     }
+
+
+def test_a_predicate_of_several_words_and_large_as_enlarged() -> None:
+    low_set, spleen = t(90), t(91)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(low_set, "Low-set ears", "label", None, "owl:Class"),
+            LexiconEntry(spleen, "Splenomegaly", "label", None, "owl:Class"),
+            LexiconEntry(spleen, "Large spleen", "exact", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon)
+    assert [(m.text, m.iri, m.excluded) for m in linker.link("His ears were low-set.")] == [
+        ("ears were low-set", low_set, False)
+    ]
+    assert [(m.text, m.iri, m.excluded) for m in linker.link("ears were noted to be low-set")] == [
+        ("ears were noted to be low-set", low_set, False)
+    ]
+    assert [(m.iri, m.excluded) for m in linker.link("The ears were not low-set.")] == [
+        (low_set, True)
+    ]
+    # "enlarged" names what "large" does: no HPO name of Splenomegaly writes "enlarged"
+    assert found(linker, "an enlarged spleen") == [("enlarged spleen", spleen)]
+    assert found(linker, "the spleen was enlarged") == [("spleen was enlarged", spleen)]
