@@ -1882,14 +1882,13 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         k = _skip_adverbs(tokens, k)
     # The predicate: the words that complete a name from ``node``, the longest ("low-set")
     term, end = None, k
+    walk: Mapping[str, Any] | None = node
     for last in range(k, min(k + _PREDICATE_WORDS, n)):
-        if norms[last] == BREAK:
+        if norms[last] == BREAK or walk is None:
             break
-        node = node.get(norms[last])
-        if node is None:
-            break
-        if _END in node:
-            term, end = node[_END], last + 1
+        walk = walk.get(norms[last])
+        if walk is not None and _END in walk:
+            term, end = walk[_END], last + 1
     if not term:
         return None
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
