@@ -164,7 +164,9 @@ __all__ = [
 #: predicate may be denied ("the liver was not enlarged": *Hepatomegaly* ruled out, where
 #: nothing was read before), reported ("the joints were found to be hyperextensible") or
 #: of several words ("ears were low-set"); "enlarged" reads as "large" ("enlarged spleen":
-#: *Splenomegaly*, whose names write "Large spleen").
+#: *Splenomegaly*, whose names write "Large spleen"); a gapped match that reads a modifier
+#: and one more word before a name refines it where its term descends from the name's
+#: ("proximal dominant muscle weakness": *Proximal muscle weakness*).
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -835,6 +837,23 @@ class ConceptLinker:
         kept.sort(key=lambda m: m[0].i)
         return kept
 
+    def _refined_by_gapped(self, kept: list[_Scored], gapped: list[_Scored]) -> list[_Scored]:
+        """``kept`` with a contiguous match replaced by a gapped one that reads a modifier
+        and one more word before it, where the gapped term is a descendant of its term:
+        "proximal dominant muscle weakness" is *Proximal muscle weakness*, not *Muscle
+        weakness*. A contiguous match that takes the extra word ("prominent [deformed
+        ears]") or starts the gapped one, or a gapped term that is no refinement, stays."""
+        for g in gapped:
+            m, iri = g[0], g[1]
+            inside = [x for x in kept if x[0].i < m.j and m.i < x[0].j]
+            if (
+                len(inside) == 1
+                and (inside[0][0].i, inside[0][0].j) == (m.i + 2, m.j)
+                and inside[0][1] in self.ancestors(iri)
+            ):
+                kept = sorted([x for x in kept if x is not inside[0]] + [g], key=lambda x: x[0].i)
+        return kept
+
     def _coordinated(
         self, tokens: TokenTable, kept: list[_Scored], max_conjuncts: int = 3
     ) -> list[_Scored]:
@@ -1102,14 +1121,14 @@ class ConceptLinker:
         across = [x for x in scored if x[0].source == "coordinated"]
         if across:
             scored = [x for x in scored if x[0].source != "coordinated"]
-        # A gapped match only fills text that no contiguous match covers.
+        # A gapped match only fills text that no contiguous match covers, or refines the
+        # contiguous matches inside it ("proximal [dominant] muscle weakness").
         kept = self._resolve_overlaps([x for x in scored if x[0].candidates[0][1] != "gapped"])
+        gapped = [x for x in scored if x[0].candidates[0][1] == "gapped"]
+        if gapped and kept:
+            kept = self._refined_by_gapped(kept, gapped)
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
-        gapped = [
-            x
-            for x in scored
-            if x[0].candidates[0][1] == "gapped" and not taken.intersection(range(x[0].i, x[0].j))
-        ]
+        gapped = [x for x in gapped if not taken.intersection(range(x[0].i, x[0].j))]
         if gapped:
             kept.extend(self._resolve_overlaps(gapped))
             kept.sort(key=lambda x: x[0].i)

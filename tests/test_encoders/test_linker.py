@@ -830,3 +830,25 @@ def test_a_predicate_of_several_words_and_large_as_enlarged() -> None:
     # "enlarged" names what "large" does: no HPO name of Splenomegaly writes "enlarged"
     assert found(linker, "an enlarged spleen") == [("enlarged spleen", spleen)]
     assert found(linker, "the spleen was enlarged") == [("spleen was enlarged", spleen)]
+
+
+def test_a_gapped_match_refines_the_name_it_holds_only_as_a_descendant() -> None:
+    weakness, proximal, deformed, prominent, dominant = (t(n) for n in range(95, 100))
+    names = [
+        (weakness, "Muscle weakness"),
+        (proximal, "Proximal muscle weakness"),
+        (deformed, "Deformed ears"),
+        (prominent, "Prominent ears"),
+        (dominant, "Dominant weakness"),
+    ]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    parents = {proximal: [weakness], prominent: [deformed], weakness: [], deformed: []}
+    linker = ConceptLinker(lexicon, parents=parents)
+    assert found(linker, "proximal dominant muscle weakness") == [
+        ("proximal dominant muscle weakness", proximal)
+    ]
+    # the extra word belongs to the contiguous name: both words are read as written
+    assert found(linker, "prominent deformed ears") == [("deformed ears", deformed)]
+    # a gapped name that is no descendant of the one it holds does not replace it
+    unrelated = ConceptLinker(lexicon, parents={**parents, proximal: []})
+    assert found(unrelated, "proximal dominant muscle weakness") == [("muscle weakness", weakness)]
