@@ -166,7 +166,9 @@ __all__ = [
 #: of several words ("ears were low-set"); "enlarged" reads as "large" ("enlarged spleen":
 #: *Splenomegaly*, whose names write "Large spleen"); a gapped match that reads a modifier
 #: and one more word before a name refines it where its term descends from the name's
-#: ("proximal dominant muscle weakness": *Proximal muscle weakness*).
+#: ("proximal dominant muscle weakness": *Proximal muscle weakness*); a name's leading words
+#: also lead a conjunct of several words after it ("difficulty walking and climbing stairs":
+#: *Difficulty climbing stairs* too).
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -906,6 +908,54 @@ class ConceptLinker:
                 k -= 1
         return out
 
+    def _shared_lead(
+        self, tokens: TokenTable, kept: list[_Scored], max_words: int = 3
+    ) -> list[_Scored]:
+        """Terms named by a name's leading words with a conjunct of several words after it.
+
+        In ``difficulty walking and climbing stairs`` or ``delayed speech and motor
+        development`` the linked name's words but its last lead the words after the
+        conjunction too: when they and up to ``max_words`` words of the conjunct (not linked
+        by themselves) make a name, it gives a mention spanning the coordination. One-word
+        conjuncts are read by the trie walk ("decreased power, tone and reflexes").
+        """
+        norms, lowers = tokens.norms, tokens.lowers
+        n = len(norms)
+        covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+        out = []
+        for m, *_ in kept:
+            c = m.j
+            if (
+                m.source != "dictionary"
+                or m.j - m.i < 2
+                or c >= n
+                or lowers[c] not in ("and", "or")
+            ):
+                continue
+            lead = [t for t in norms[m.i : m.j - 1] if t not in STOPWORDS]
+            node: Any = self._trie
+            for tok in lead:
+                node = node.get(tok)
+                if node is None:
+                    break
+            found: _Scored | None = None
+            k = c + 1
+            while node is not None and k < n and k - c <= max_words and k not in covered:
+                if norms[k] == BREAK:
+                    break
+                if norms[k] in STOPWORDS:
+                    k += 1
+                    continue
+                node = node.get(norms[k])
+                if node is not None and _END in node and k - c >= 2:
+                    chosen = self._choose([(x, "coordinated") for x, _ in node[_END]])
+                    if chosen is not None:
+                        found = (_Match(m.i, k + 1, [], "coordinated"), *chosen)
+                k += 1
+            if found is not None:
+                out.append(found)
+        return out
+
     def _comma_modifiers(
         self, tokens: TokenTable, kept: list[_Scored], max_words: int = 3
     ) -> list[_Scored]:
@@ -1133,7 +1183,7 @@ class ConceptLinker:
             kept.extend(self._resolve_overlaps(gapped))
             kept.sort(key=lambda x: x[0].i)
         if kept:
-            kept.extend(self._coordinated(tokens, kept))
+            kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
             kept.extend(self._comma_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)

@@ -852,3 +852,30 @@ def test_a_gapped_match_refines_the_name_it_holds_only_as_a_descendant() -> None
     # a gapped name that is no descendant of the one it holds does not replace it
     unrelated = ConceptLinker(lexicon, parents={**parents, proximal: []})
     assert found(unrelated, "proximal dominant muscle weakness") == [("muscle weakness", weakness)]
+
+
+def test_a_name_leads_a_conjunct_of_several_words() -> None:
+    gait, stairs, speech, motor, stature, ears = (t(n) for n in range(100, 106))
+    names = [
+        (gait, "Difficulty walking"),
+        (stairs, "Difficulty climbing stairs"),
+        (speech, "Delayed speech"),
+        (motor, "Delayed motor development"),
+        (stature, "Short stature"),
+        (ears, "Low-set ears"),
+    ]
+    lexicon = Lexicon([LexiconEntry(iri, text, "label", None, "owl:Class") for iri, text in names])
+    linker = ConceptLinker(lexicon)
+    assert set(found(linker, "difficulty walking and climbing stairs")) == {
+        ("difficulty walking", gait),
+        ("difficulty walking and climbing stairs", stairs),
+    }
+    assert set(found(linker, "delayed speech and motor development")) == {
+        ("delayed speech", speech),
+        ("delayed speech and motor development", motor),
+    }
+    # no name made of the lead and the conjunct: each finding as written
+    assert found(linker, "short stature and low-set ears") == [
+        ("short stature", stature),
+        ("low-set ears", ears),
+    ]
