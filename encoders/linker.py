@@ -168,7 +168,9 @@ __all__ = [
 #: and one more word before a name refines it where its term descends from the name's
 #: ("proximal dominant muscle weakness": *Proximal muscle weakness*); a name's leading words
 #: also lead a conjunct of several words after it ("difficulty walking and climbing stairs":
-#: *Difficulty climbing stairs* too).
+#: *Difficulty climbing stairs* too); "did not present (with)" negates what follows it
+#: ("present" was read as an affirmed status, so "She did not present facial weakness,
+#: ophthalmoparesis, or ptosis" gave all three present) and "did not occur" what precedes.
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

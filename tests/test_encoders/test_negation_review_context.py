@@ -335,3 +335,31 @@ def test_plural_relatives_need_an_anchor(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     check(linker, text, expected)
+
+
+# ------------------------------------- "did not present (with)", "did not occur" (v17)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "present" here is the verb of the negation, not a finding's status
+        (
+            "She did not present facial weakness, nystagmus, or ptosis.",
+            {"nystagmus": "N", "ptosis": "N"},
+        ),
+        ("The patient did not present with seizures.", {"seizures": "N"}),
+        ("He does not present ataxia.", {"ataxia": "N"}),
+        ("Fever or signs of dysphagia did not occur.", {"fever": "N", "dysphagia": "N"}),
+        ("Seizures have not occurred since.", {"seizures": "N"}),
+        # must not change: an affirmed presentation, a delayed onset, a status after a list
+        ("She presented with ptosis.", {"ptosis": "P"}),
+        ("He did not present with seizures but had ataxia.", {"seizures": "N", "ataxia": "P"}),
+        ("Seizures did not occur until age 5.", {"seizures": "P"}),
+        ("No tremor, nystagmus present.", {"tremor": "N", "nystagmus": "P"}),
+    ],
+)
+def test_a_presentation_or_occurrence_denied(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    check(linker, text, expected)
