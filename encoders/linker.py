@@ -170,7 +170,9 @@ __all__ = [
 #: also lead a conjunct of several words after it ("difficulty walking and climbing stairs":
 #: *Difficulty climbing stairs* too); "did not present (with)" negates what follows it
 #: ("present" was read as an affirmed status, so "She did not present facial weakness,
-#: ophthalmoparesis, or ptosis" gave all three present) and "did not occur" what precedes.
+#: ophthalmoparesis, or ptosis" gave all three present) and "did not occur" what precedes;
+#: British spellings read as HPO's American ones ("tumour", "fibre", "generalised",
+#: "paralysed", "leucopenia", "sulphate", "diarrhoea", "distension", "greying").
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

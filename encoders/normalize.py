@@ -253,6 +253,11 @@ _KEEP_DERIVED = frozenset(
 _SPELLINGS: dict[str, str] = {
     "dilatation": "dilation",
     "dilatations": "dilation",
+    "distension": "distention",
+    "grey": "gray",
+    "greying": "graying",
+    "greyish": "grayish",
+    "ageing": "aging",
     # an ordinal in digits reads as in words: "the 2nd and 3rd toes" is "second and third toes"
     **{
         digits: word
@@ -429,7 +434,39 @@ def _normalize(raw: str) -> str:
         head, tail = word[:-2], word[-2:]
         word = head.replace("ae", "e").replace("oe", "e") + tail
     word = _SPELLINGS.get(word, word)
+    if _BRITISH_RE.search(word):
+        word = _american(word)
     return stem(singularize(word))
+
+
+# British spellings of clinical words, read as HPO writes them (American): -our, -re, -ise /
+# -isation, -yse, leuco-, sulph-, -oea ("tumour", "fibre", "generalised", "paralysed",
+# "leucopenia", "sulphate", "diarrhoea"). Index and text are normalised alike, so a rule that
+# reaches a word with no American form only renames it on both sides.
+_BRITISH_RE = re.compile(r"our|re[sd]?$|is(?:e[sd]?|ing|ation)|ys(?:e[sd]?|ing)|^leuco|^sulph|oea$")
+_BRITISH_RULES = (
+    (re.compile(r"^(tum|behavi|col|od|lab|vap|hum)our"), r"\1or"),
+    (re.compile(r"^(fib|cent|lit|met|calib|sab|lust|maneuv|manoeuv)re([sd]?)$"), r"\1er\2"),
+    # -ise after a stem of four letters or more that is not itself a word in -ise
+    (
+        re.compile(
+            r"^(?!(?:exerc|superv|advert|comprom|enterpr|improv|surpr|expert|otherw|prom|telev"
+            r"|franch|merchand|chast|disgu|circumc|conc|prec|exc|inc|dev|rev|desp|adv|prem)is)"
+            r"([a-z]{4,})is(e[sd]?|ing|ation|ations)$"
+        ),
+        r"\1iz\2",
+    ),
+    (re.compile(r"^(paral|anal|dial|hydrol|catal)ys(e[sd]?|ing)$"), r"\1yz\2"),
+    (re.compile(r"^leuco"), "leuko"),
+    (re.compile(r"^sulph"), "sulf"),
+    (re.compile(r"oea$"), "ea"),
+)
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH_RULES:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 _normalized = lru_cache(maxsize=1 << 17)(_normalize)

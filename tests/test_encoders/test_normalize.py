@@ -273,3 +273,24 @@ def test_an_ordinal_in_digits_reads_as_in_words() -> None:
         "Syndactyly of second and third toes"
     )
     assert normalize_token("13th") == "13th"  # past the twelfth: as written
+
+
+def test_british_spellings_read_as_american() -> None:
+    pairs = [
+        ("tumours", "tumors"),
+        ("behavioural", "behavioral"),
+        ("fibres", "fibers"),
+        ("centre", "center"),
+        ("generalised", "generalized"),
+        ("mineralisation", "mineralization"),
+        ("paralysed", "paralyzed"),
+        ("leucopenia", "leukopenia"),
+        ("sulphate", "sulfate"),
+        ("diarrhoea", "diarrhea"),
+        ("distension", "distention"),
+        ("greying", "graying"),
+    ]
+    assert [normalize_token(b) for b, _ in pairs] == [normalize_token(a) for _, a in pairs]
+    # words in -ise, -re or -our that are no British spelling keep their form
+    for word in ("raised", "exercise", "supervised", "more", "pure", "four", "hours", "analysis"):
+        assert normalize_token(word) == stem(singularize(fold(word))), word
