@@ -878,6 +878,8 @@ class ConceptLinker:
         for m, *_ in kept:
             if m.source != "dictionary" or m.j - m.i < 2:
                 continue
+            if m.i == 0 or norms[m.i - 1] not in ("and", "or"):
+                continue  # no conjunction right before it: nothing coordinated
             # the mention's words after its first, then after its first two, ... (its head)
             rests = [
                 rest
