@@ -272,9 +272,22 @@ def _import_iri(value: str) -> str:
     value = value.strip()
     if not value.startswith(("http://", "https://")):
         value = OBO + value.rsplit("/", 1)[-1].removesuffix(".obo").removesuffix(".owl") + ".owl"
-    elif value.startswith(OBO) and value.endswith(".obo"):
+    elif value.startswith((OBO, "https" + OBO.removeprefix("http"))) and value.endswith(".obo"):
         value = value.removesuffix(".obo") + ".owl"
     return value
+
+
+def _clause_id(clause: Any) -> Any:
+    """The id a ``replaced_by`` / ``consider`` clause names: fastobo keeps it in ``term`` in
+    a [Term] frame and in ``typedef`` in a [Typedef] frame."""
+    return clause.term if hasattr(clause, "term") else clause.typedef
+
+
+#: Header tags that fastobo 0.14's ``raw_tag()`` misspells, to the tags OBO 1.4 writes.
+_HEADER_TAGS = {
+    "saved-py": "saved-by",
+    "treat-xrefs-as-relationships": "treat-xrefs-as-relationship",
+}
 
 
 def _curie(ident: Any) -> str:
@@ -528,7 +541,7 @@ class _OboWriter:
             elif isinstance(clause, fastobo.header.PropertyValueClause):
                 self._property_value(ontology, clause)
             else:
-                tag = clause.raw_tag()
+                tag = _HEADER_TAGS.get(clause.raw_tag(), clause.raw_tag())
                 self._emit(ontology, nt_iri(OBOINOWL + tag), nt_literal(clause.raw_value()))
         return version
 
@@ -617,10 +630,10 @@ class _OboWriter:
             self._emit(subject, _DEPRECATED, _TRUE)
 
     def _replaced_by(self, subject: str, clause: Any) -> None:
-        self._emit(subject, _REPLACED_BY, self._ref(clause.term))
+        self._emit(subject, _REPLACED_BY, self._ref(_clause_id(clause)))
 
     def _consider(self, subject: str, clause: Any) -> None:
-        self._emit(subject, _CONSIDER, nt_literal(_curie(clause.term)))
+        self._emit(subject, _CONSIDER, nt_literal(_curie(_clause_id(clause))))
 
     def _subset(self, subject: str, clause: Any) -> None:
         self._emit(subject, _IN_SUBSET, self._ref(clause.subset))
