@@ -172,7 +172,8 @@ __all__ = [
 #: ("present" was read as an affirmed status, so "She did not present facial weakness,
 #: ophthalmoparesis, or ptosis" gave all three present) and "did not occur" what precedes;
 #: British spellings read as HPO's American ones ("tumour", "fibre", "generalised",
-#: "paralysed", "leucopenia", "sulphate", "diarrhoea", "distension", "greying").
+#: "paralysed", "leucopenia", "sulphate", "diarrhoea", "distension", "greying"); "extremity"
+#: reads as "limb" ("short extremities": *Limb undergrowth*, whose names write "Short limbs").
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

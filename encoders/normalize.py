@@ -821,6 +821,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("dislocated", "luxated"),
     ("unsteady", "unstable"),
     ("wide", "broad"),
+    ("limb", "extremity"),
     ("heart", "cardiac"),
     ("kidney", "renal"),
     ("liver", "hepatic"),

@@ -879,3 +879,16 @@ def test_a_name_leads_a_conjunct_of_several_words() -> None:
         ("short stature", stature),
         ("low-set ears", ears),
     ]
+
+
+def test_extremities_read_as_limbs() -> None:
+    short, spastic = t(110), t(111)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(short, "Short limbs", "label", None, "owl:Class"),
+            LexiconEntry(spastic, "Lower limb spasticity", "label", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon)
+    assert found(linker, "short extremities on ultrasound") == [("short extremities", short)]
+    assert found(linker, "lower extremity spasticity") == [("lower extremity spasticity", spastic)]
