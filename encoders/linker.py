@@ -173,7 +173,9 @@ __all__ = [
 #: ophthalmoparesis, or ptosis" gave all three present) and "did not occur" what precedes;
 #: British spellings read as HPO's American ones ("tumour", "fibre", "generalised",
 #: "paralysed", "leucopenia", "sulphate", "diarrhoea", "distension", "greying"); "extremity"
-#: reads as "limb" ("short extremities": *Limb undergrowth*, whose names write "Short limbs").
+#: reads as "limb" ("short extremities": *Limb undergrowth*, whose names write "Short limbs");
+#: a test's result reported by a verb is the test's name ("Electromyogram showed myotonic
+#: discharges": *EMG: myotonic discharges*, not the *Myotonia* of "myotonic").
 LINKING_VERSION = 17
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -844,21 +846,33 @@ class ConceptLinker:
         kept.sort(key=lambda m: m[0].i)
         return kept
 
-    def _refined_by_gapped(self, kept: list[_Scored], gapped: list[_Scored]) -> list[_Scored]:
+    def _refined_by_gapped(
+        self, tokens: TokenTable, kept: list[_Scored], gapped: list[_Scored]
+    ) -> list[_Scored]:
         """``kept`` with a contiguous match replaced by a gapped one that reads a modifier
         and one more word before it, where the gapped term is a descendant of its term:
         "proximal dominant muscle weakness" is *Proximal muscle weakness*, not *Muscle
         weakness*. A contiguous match that takes the extra word ("prominent [deformed
-        ears]") or starts the gapped one, or a gapped term that is no refinement, stays."""
+        ears]") or starts the gapped one, or a gapped term that is no refinement, stays; but a
+        gapped name whose extra word is a report verb after a test's name takes the matches
+        of its result ("EMG showed myotonic discharges")."""
+        lowers = tokens.lowers
         for g in gapped:
             m, iri = g[0], g[1]
             inside = [x for x in kept if x[0].i < m.j and m.i < x[0].j]
+            if not inside:
+                continue
             if (
                 len(inside) == 1
                 and (inside[0][0].i, inside[0][0].j) == (m.i + 2, m.j)
                 and inside[0][1] in self.ancestors(iri)
+            ) or (
+                # a test's name, a report verb, its result: "EMG showed myotonic discharges"
+                # is *EMG: myotonic discharges*, not the *Myotonia* of "myotonic"
+                lowers[m.i + 1] in _REPORT_VERBS
+                and all(m.i + 2 <= x[0].i and x[0].j <= m.j for x in inside)
             ):
-                kept = sorted([x for x in kept if x is not inside[0]] + [g], key=lambda x: x[0].i)
+                kept = sorted([x for x in kept if x not in inside] + [g], key=lambda x: x[0].i)
         return kept
 
     def _coordinated(
@@ -1183,7 +1197,7 @@ class ConceptLinker:
         kept = self._resolve_overlaps([x for x in scored if x[0].candidates[0][1] != "gapped"])
         gapped = [x for x in scored if x[0].candidates[0][1] == "gapped"]
         if gapped and kept:
-            kept = self._refined_by_gapped(kept, gapped)
+            kept = self._refined_by_gapped(tokens, kept, gapped)
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
         gapped = [x for x in gapped if not taken.intersection(range(x[0].i, x[0].j))]
         if gapped:
@@ -1970,6 +1984,8 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
 
 
+#: Verbs that report a test's result ("EMG showed ..."), lower case.
+_REPORT_VERBS = frozenset({"showed", "shows", "revealed", "reveals", "demonstrated", "disclosed"})
 #: Participles of a report between a copula and its predicate ("was found to be", "were
 #: noted"), lower case.
 _REPORTED = frozenset({"found", "noted", "observed", "seen", "shown", "considered", "judged"})

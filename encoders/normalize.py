@@ -258,6 +258,11 @@ _SPELLINGS: dict[str, str] = {
     "greying": "graying",
     "greyish": "grayish",
     "ageing": "aging",
+    # a test's name written out reads as its acronym ("Electromyogram showed ...": EMG)
+    "electromyogram": "emg",
+    "electromyography": "emg",
+    "electroencephalogram": "eeg",
+    "electroencephalography": "eeg",
     # an ordinal in digits reads as in words: "the 2nd and 3rd toes" is "second and third toes"
     **{
         digits: word

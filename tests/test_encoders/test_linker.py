@@ -892,3 +892,25 @@ def test_extremities_read_as_limbs() -> None:
     linker = ConceptLinker(lexicon)
     assert found(linker, "short extremities on ultrasound") == [("short extremities", short)]
     assert found(linker, "lower extremity spasticity") == [("lower extremity spasticity", spastic)]
+
+
+def test_a_test_result_reported_by_a_verb_is_the_test_s_name() -> None:
+    myotonia, discharges, atrophy = t(120), t(121), t(122)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(myotonia, "Myotonia", "label", None, "owl:Class"),
+            LexiconEntry(myotonia, "Myotonic", "exact", None, "owl:Class"),
+            LexiconEntry(discharges, "EMG: myotonic discharges", "label", None, "owl:Class"),
+            LexiconEntry(atrophy, "Cerebellar atrophy", "label", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={myotonia: [], discharges: [], atrophy: []})
+    for text in (
+        "EMG showed myotonic discharges.",
+        "Electromyography revealed myotonic discharges",
+    ):
+        [mention] = linker.link(text)
+        assert mention.iri == discharges, text
+    # without a test's name the result is read as written
+    assert found(linker, "The MRI showed cerebellar atrophy.") == [("cerebellar atrophy", atrophy)]
+    assert found(linker, "She was myotonic.") == [("myotonic", myotonia)]
