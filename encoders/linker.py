@@ -846,6 +846,22 @@ class ConceptLinker:
         kept.sort(key=lambda m: m[0].i)
         return kept
 
+    def _walk(self, words: Iterable[str], node: Any = None) -> Any:
+        """The trie node that ``words`` lead to from ``node`` (the root by default); None
+        where no name continues with them."""
+        node = self._trie if node is None else node
+        for tok in words:
+            node = node.get(tok)
+            if node is None:
+                return None
+        return node
+
+    def _coordinated_term(self, node: Any) -> tuple[str, float, str] | None:
+        """The term of the name that a coordination's words complete at ``node``, or None."""
+        if node is None or _END not in node:
+            return None
+        return self._choose([(name_id, "coordinated") for name_id, _ in node[_END]])
+
     def _refined_by_gapped(
         self, tokens: TokenTable, kept: list[_Scored], gapped: list[_Scored]
     ) -> list[_Scored]:
@@ -916,16 +932,10 @@ class ConceptLinker:
                 if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
                     break
                 for rest in rests:
-                    node: Any = self._trie
-                    for tok in (word, *rest):
-                        node = node.get(tok)
-                        if node is None:
-                            break
-                    if node is not None and _END in node:
-                        chosen = self._choose([(n, "coordinated") for n, _ in node[_END]])
-                        if chosen is not None:
-                            out.append((_Match(k, m.j, [], "coordinated"), *chosen))
-                            break
+                    chosen = self._coordinated_term(self._walk((word, *rest)))
+                    if chosen is not None:
+                        out.append((_Match(k, m.j, [], "coordinated"), *chosen))
+                        break
                 k -= 1
         return out
 
@@ -953,12 +963,7 @@ class ConceptLinker:
                 or lowers[c] not in ("and", "or")
             ):
                 continue
-            lead = [t for t in norms[m.i : m.j - 1] if t not in STOPWORDS]
-            node: Any = self._trie
-            for tok in lead:
-                node = node.get(tok)
-                if node is None:
-                    break
+            node = self._walk(t for t in norms[m.i : m.j - 1] if t not in STOPWORDS)
             found: _Scored | None = None
             k = c + 1
             while node is not None and k < n and k - c <= max_words and k not in covered:
@@ -968,10 +973,9 @@ class ConceptLinker:
                     k += 1
                     continue
                 node = node.get(norms[k])
-                if node is not None and _END in node and k - c >= 2:
-                    chosen = self._choose([(x, "coordinated") for x, _ in node[_END]])
-                    if chosen is not None:
-                        found = (_Match(m.i, k + 1, [], "coordinated"), *chosen)
+                chosen = self._coordinated_term(node) if k - c >= 2 else None
+                if chosen is not None:
+                    found = (_Match(m.i, k + 1, [], "coordinated"), *chosen)
                 k += 1
             if found is not None:
                 out.append(found)
@@ -1032,16 +1036,10 @@ class ConceptLinker:
             # The whole item is the modifier: "facial dysmorphism, prominent forehead" is no
             # "Dysmorphic forehead".
             for t in range(head, c, -1):
-                node: Any = self._trie
-                for tok in (*norms[a:c], *norms[t : head + 1]):
-                    node = node.get(tok)
-                    if node is None:
-                        break
-                if node is not None and _END in node:
-                    chosen = self._choose([(k, "coordinated") for k, _ in node[_END]])
-                    if chosen is not None:
-                        found = (_Match(a, head + 1, [], "coordinated"), *chosen)
-                        break
+                chosen = self._coordinated_term(self._walk((*norms[a:c], *norms[t : head + 1])))
+                if chosen is not None:
+                    found = (_Match(a, head + 1, [], "coordinated"), *chosen)
+                    break
             if found is not None and not any(
                 k[1] == found[1] and k[0].i < found[0].j and found[0].i < k[0].j for k in kept
             ):
@@ -1263,7 +1261,7 @@ class ConceptLinker:
             if self.config.context
             else [_NO_CONTEXT] * len(kept)
         )
-        if self.config.context:
+        if self.config.context and any(m.denied for m, *_ in kept):
             contexts = [
                 replace(ctx, negated=True) if m.denied else ctx
                 for (m, *_), ctx in zip(kept, contexts, strict=True)
@@ -1407,12 +1405,9 @@ class ConceptLinker:
         Args:
             phrase: a short phrase (a name, a query term).
         """
-        key = content_tokens(phrase)
-        node: Any = self._trie
-        for tok in key:
-            node = node.get(tok)
-            if node is None:
-                return None
+        node = self._walk(content_tokens(phrase))
+        if node is None:
+            return None
         cands = node.get(_END)
         if not cands:
             return None
