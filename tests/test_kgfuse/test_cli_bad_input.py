@@ -22,44 +22,45 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _link(mini_home: Path, tmp_path: Path, data: bytes) -> tuple[list[dict], str]:
+    """``kgfuse link`` over a file of ``data`` (one process): its records and its output."""
+    records, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    records.write_bytes(data)
+    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return _lines(out), result.output
+
+
 def test_link_names_each_bad_line_in_order_and_goes_on(mini_home: Path, tmp_path: Path) -> None:
-    records = tmp_path / "in.jsonl"
-    records.write_bytes(
+    lines, output = _link(
+        mini_home,
+        tmp_path,
         b"\xef\xbb\xbf"  # a byte-order mark before the first record
         + b'{"id": "a", "text": "Arachnodactyly."}\n'
         + b"{not json\n"
         + b'{"id": "b\\ud800", "text": "Arachnodactyly."}\n'
         + b"\n"
         + b'{"id": "c", "text": NaN}\n'
-        + b'{"id": "d", "text": "Ectopia lentis."}\n'
+        + b'{"id": "d", "text": "Ectopia lentis."}\n',
     )
-    out = tmp_path / "out.jsonl"
-    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    lines = _lines(out)
     assert [r["id"] for r in lines] == ["a", "line-2", "line-3", "line-5", "d"]
     assert [m["curie"] for m in lines[0]["mentions"]] == ["HP:0001166"]
     assert lines[1]["error"].startswith("line 2 is not valid JSON: Expecting property name")
     assert "line 3 is not valid Unicode: it holds an unpaired UTF-16 surrogate" in lines[2]["error"]
     assert lines[3]["error"] == "line 5 is not valid JSON: NaN is not a JSON number"
-    assert "3 of 5 record(s) could not be linked" in _flat(result.output)
+    assert "3 of 5 record(s) could not be linked" in _flat(output)
 
 
 def test_link_names_lines_that_are_no_records_and_ids_that_are_no_ids(
     mini_home: Path, tmp_path: Path
 ) -> None:
-    records = tmp_path / "in.jsonl"
-    records.write_text(
-        '["a", "b"]\n5\n{"id": {"a": 1}, "text": "Arachnodactyly."}\n'
-        '{"id": 7, "text": "Arachnodactyly."}\n{"id": "e", "text": "Ectopia lentis."}\n',
-        encoding="utf-8",
+    lines, _ = _link(
+        mini_home,
+        tmp_path,
+        b'["a", "b"]\n5\n{"id": {"a": 1}, "text": "Arachnodactyly."}\n'
+        b'{"id": 7, "text": "Arachnodactyly."}\n{"id": "e", "text": "Ectopia lentis."}\n',
     )
-    out = tmp_path / "out.jsonl"
-    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    lines = _lines(out)
     assert [r["id"] for r in lines] == ["line-1", "line-2", {"a": 1}, 7, "e"]
     assert lines[0]["error"] == "line 1 is not a JSON object (a record), got list"
     assert lines[1]["error"] == "line 2 is not a JSON object (a record), got int"
@@ -158,17 +159,12 @@ def test_diagnose_names_a_record_without_an_id_by_its_line_as_link_does(
 def test_link_names_a_record_without_an_id_by_its_line_as_diagnose_does(
     mini_home: Path, tmp_path: Path
 ) -> None:
-    records = tmp_path / "in.jsonl"
-    records.write_text(
-        '{"text": "Arachnodactyly."}\n\n{"id": "b", "text": "Arachnodactyly."}\n'
-        '{"text": "Ectopia lentis."}\n',
-        encoding="utf-8",
+    lines, _ = _link(
+        mini_home,
+        tmp_path,
+        b'{"text": "Arachnodactyly."}\n\n{"id": "b", "text": "Arachnodactyly."}\n'
+        b'{"text": "Ectopia lentis."}\n',
     )
-    out = tmp_path / "out.jsonl"
-    args = ["link", str(records), "-o", str(out), "--home", str(mini_home), "-j", "1"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    lines = _lines(out)
     assert [r["id"] for r in lines] == ["line-1", "b", "line-4"]
     assert not any("error" in r for r in lines)
     assert [m["curie"] for m in lines[0]["mentions"]] == ["HP:0001166"]
