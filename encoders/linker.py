@@ -176,7 +176,12 @@ __all__ = [
 #: reads as "limb" ("short extremities": *Limb undergrowth*, whose names write "Short limbs");
 #: a test's result reported by a verb is the test's name ("Electromyogram showed myotonic
 #: discharges": *EMG: myotonic discharges*, not the *Myotonia* of "myotonic").
-LINKING_VERSION = 17
+#: 18: a finding of which a text says there is "no information" or "no data" is hedged,
+#: not ruled out ("no information on vertebral anomalies"); a cell's stain is not its count
+#: ("eosinophilic inclusions" is not *Eosinophilia*); "deep seated eyes" reads as "deep
+#: set"; a phrasal verb's particle may end a shared lead's first conjunct ("difficulty
+#: standing up and climbing stairs": *Difficulty climbing stairs* too).
+LINKING_VERSION = 18
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -946,7 +951,8 @@ class ConceptLinker:
 
         In ``difficulty walking and climbing stairs`` or ``delayed speech and motor
         development`` the linked name's words but its last lead the words after the
-        conjunction too: when they and up to ``max_words`` words of the conjunct (not linked
+        conjunction too (also past a phrasal verb's particle: ``difficulty standing up and
+        climbing stairs``): when they and up to ``max_words`` words of the conjunct (not linked
         by themselves) make a name, it gives a mention spanning the coordination. One-word
         conjuncts are read by the trie walk ("decreased power, tone and reflexes").
         """
@@ -956,6 +962,8 @@ class ConceptLinker:
         out = []
         for m, *_ in kept:
             c = m.j
+            if c + 1 < n and lowers[c] in _PARTICLES and lowers[c + 1] in ("and", "or"):
+                c += 1  # a phrasal verb's particle ends the first conjunct: "standing up and"
             if (
                 m.source != "dictionary"
                 or m.j - m.i < 2
@@ -1581,6 +1589,8 @@ _AFTER_PREDICATE = frozenset(
 
 
 _CONJUNCTIONS = frozenset({"and", "or"})
+#: Particles of phrasal verbs that may close a name's verb ("standing up", "lying down").
+_PARTICLES = frozenset({"up", "down", "out"})
 _PREPOSITIONS = frozenset(
     {"of", "in", "on", "at", "from", "to", "with", "without", "by", "for", "over", "into"}
 )

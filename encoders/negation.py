@@ -389,6 +389,13 @@ _UNC_FORWARD = (
     "can lead to",
     "if",
     "in case of",
+    # a finding not reported either way: neither present nor ruled out ("no information on
+    # vertebral anomalies", "no data about hearing were available")
+    *(
+        f"no {what} {about}"
+        for what in ("information", "data", "details", "documentation")
+        for about in ("on", "about", "regarding", "concerning", "as to")
+    ),
 )
 _UNC_BACKWARD = (
     "is suspected",

@@ -246,6 +246,13 @@ _KEEP_DERIVED = frozenset(
         "condition",
         "collection",
         "aspiration",
+        # a cell's stain or kind, not a raised count: "eosinophilic inclusions", "basophilic
+        # stippling" and "neutrophilic infiltrate" are not Eosinophilia, Basophilia or
+        # Neutrophilia
+        "eosinophilic",
+        "basophilic",
+        "neutrophilic",
+        "acidophilic",
     }
 )
 
@@ -825,6 +832,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("dislocation", "luxation"),
     ("dislocated", "luxated"),
     ("unsteady", "unstable"),
+    ("set", "seated"),
     ("wide", "broad"),
     ("limb", "extremity"),
     ("heart", "cardiac"),

@@ -914,3 +914,56 @@ def test_a_test_result_reported_by_a_verb_is_the_test_s_name() -> None:
     # without a test's name the result is read as written
     assert found(linker, "The MRI showed cerebellar atrophy.") == [("cerebellar atrophy", atrophy)]
     assert found(linker, "She was myotonic.") == [("myotonic", myotonia)]
+
+
+def test_no_information_on_a_finding_hedges_it() -> None:
+    seizure = t(130)
+    lexicon = Lexicon([LexiconEntry(seizure, "Seizure", "label", None, "owl:Class")])
+    linker = ConceptLinker(lexicon, parents={seizure: []})
+    for text in (
+        "There was no information on seizures.",
+        "No data about seizures were available.",
+        "No details regarding seizures.",
+    ):
+        [mention] = linker.link(text)
+        assert (mention.uncertain, mention.excluded) == (True, False), text
+    [ruled_out] = linker.link("There was no evidence of seizures.")
+    assert (ruled_out.uncertain, ruled_out.excluded) == (False, True)
+
+
+def test_a_cell_s_stain_is_not_its_count() -> None:
+    eosinophilia, basophilia, esophagitis = t(131), t(132), t(133)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(eosinophilia, "Eosinophilia", "label", None, "owl:Class"),
+            LexiconEntry(basophilia, "Basophilia", "label", None, "owl:Class"),
+            LexiconEntry(esophagitis, "Eosinophilic esophagitis", "label", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={eosinophilia: [], basophilia: [], esophagitis: []})
+    assert found(linker, "Biopsy showed eosinophilic inclusions.") == []
+    assert found(linker, "Basophilic stippling of red cells.") == []
+    assert found(linker, "He had eosinophilia.") == [("eosinophilia", eosinophilia)]
+    assert found(linker, "eosinophilic esophagitis") == [("eosinophilic esophagitis", esophagitis)]
+
+
+def test_deep_seated_eyes_are_deep_set() -> None:
+    deep = t(134)
+    lexicon = Lexicon([LexiconEntry(deep, "Deep-set eyes", "label", None, "owl:Class")])
+    linker = ConceptLinker(lexicon, parents={deep: []})
+    assert found(linker, "He had deep seated eyes.") == [("deep seated eyes", deep)]
+
+
+def test_a_particle_ends_the_first_conjunct_of_a_shared_lead() -> None:
+    standing, stairs = t(135), t(136)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(standing, "Difficulty standing", "label", None, "owl:Class"),
+            LexiconEntry(stairs, "Difficulty climbing stairs", "label", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={standing: [], stairs: []})
+    text = "He had difficulty standing up and climbing the stairs."
+    assert {iri for _, iri in found(linker, text)} == {standing, stairs}
+    # a particle not followed by the conjunction leads nothing
+    assert found(linker, "He had difficulty standing up.") == [("difficulty standing", standing)]
