@@ -180,7 +180,9 @@ __all__ = [
 #: not ruled out ("no information on vertebral anomalies"); a cell's stain is not its count
 #: ("eosinophilic inclusions" is not *Eosinophilia*); "deep seated eyes" reads as "deep
 #: set"; a phrasal verb's particle may end a shared lead's first conjunct ("difficulty
-#: standing up and climbing stairs": *Difficulty climbing stairs* too).
+#: standing up and climbing stairs": *Difficulty climbing stairs* too); a word that a name
+#: goes on with may also be the extra word of a gap ("hyperpigmented [skin] lesions", though
+#: "Hyperpigmented skin patches" is a name too).
 LINKING_VERSION = 18
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -710,7 +712,7 @@ class ConceptLinker:
             gappable = _GAPPABLE
             # Walks left to take: a name that goes on with its own "and"/"or" ("Sparse or
             # absent eyelashes") is read as written as well as across the coordination.
-            forks: list[tuple[int, Any, Any, bool]] = []
+            forks: list[tuple[int, Any, Any, bool, bool]] = []
             while True:
                 while node is not None:
                     term = node.get(_END)
@@ -766,7 +768,7 @@ class ConceptLinker:
                                 and not any(norms[k] in _DEGREE_WORDS for k in items[1:])
                             ):
                                 if not gapped and norms[j] in node:
-                                    forks.append((j, node[norms[j]], node, across_comma))
+                                    forks.append((j, node[norms[j]], node, across_comma, False))
                                 prev, node, j, coordinated = node, node[norms[head]], head, True
                                 continue
                     if norms[j] == BREAK:
@@ -778,6 +780,18 @@ class ConceptLinker:
                             break
                     else:
                         nxt = node.get(norms[j])
+                        if (
+                            nxt is not None
+                            and gap
+                            and not (gapped or coordinated)
+                            and j + 1 < n
+                            and norms[j + 1] in node
+                            and norms[j] not in no_skip
+                        ):
+                            # The word is also the extra word of a gap: "hyperpigmented
+                            # [skin] lesions", where a name goes on with "skin" too
+                            # ("Hyperpigmented skin patches").
+                            forks.append((j + 1, node[norms[j + 1]], node, across_comma, True))
                     if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
                         # A word that no name continues with, coordinated with others that one
                         # may: "decreased power, tone and [reflexes]"; not over a preposition
@@ -830,8 +844,8 @@ class ConceptLinker:
                     prev, node = node, nxt
                 if not forks:
                     break
-                j, node, prev, across_comma = forks.pop()
-                gapped = coordinated = False
+                j, node, prev, across_comma, gapped = forks.pop()
+                coordinated = False
                 gappable = _GAPPABLE
         return matches
 

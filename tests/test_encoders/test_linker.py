@@ -967,3 +967,22 @@ def test_a_particle_ends_the_first_conjunct_of_a_shared_lead() -> None:
     assert {iri for _, iri in found(linker, text)} == {standing, stairs}
     # a particle not followed by the conjunction leads nothing
     assert found(linker, "He had difficulty standing up.") == [("difficulty standing", standing)]
+
+
+def test_a_gap_word_that_another_name_goes_on_with() -> None:
+    lesion, patches = t(137), t(138)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(lesion, "Hyperpigmented lesion", "label", None, "owl:Class"),
+            LexiconEntry(patches, "Hyperpigmented skin patches", "exact", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={lesion: [], patches: []})
+    assert found(linker, "She had hyperpigmented skin lesions.") == [
+        ("hyperpigmented skin lesions", lesion)
+    ]
+    assert found(linker, "She had hyperpigmented skin patches.") == [
+        ("hyperpigmented skin patches", patches)
+    ]
+    # a function word is never the gap
+    assert found(linker, "hyperpigmented and lesions") == []
