@@ -32,14 +32,14 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import numpy as np
 
 from encoders.linker import RecordLinker, link_records
-from kg.namespaces import to_iri
+from kg.namespaces import compress, to_iri
 
 logger = logging.getLogger(__name__)
 
@@ -263,6 +263,8 @@ class LinkingReport:
         settings: how the run was made (free-form, for the record).
         throughput: documents per second on abstract-sized documents
             (:func:`measure_throughput`), when asked for.
+        errors: the false and missed concepts of each document with any
+            (:func:`document_errors`).
     """
 
     mention_exact: PRF
@@ -278,10 +280,14 @@ class LinkingReport:
     document_f1_interval: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     throughput: ThroughputReport | None = None
+    errors: list[DocumentErrors] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """As a JSON-ready dict."""
-        return asdict(self)
+        """As a JSON-ready dict (without the documents' errors: :meth:`DocumentErrors.to_dict`
+        gives each)."""
+        data = asdict(replace(self, errors=[]))
+        del data["errors"]
+        return data
 
 
 #: The P/R/F1 measures of a report, in table order.
@@ -328,6 +334,128 @@ def _pairs(
                 pairs.append((gi, pi))
                 break
     return pairs
+
+
+def _document_ids(
+    doc: GoldDocument, pred: Sequence[Mapping[str, Any]], related_is_present: bool
+) -> tuple[set[str], set[str]]:
+    """The present concepts of a document, in the gold and in the predictions (what the
+    document-level measures compare)."""
+    gold_ids = {
+        m.iri
+        for m in doc.mentions
+        if not m.excluded and (related_is_present or m.flag != "Related")
+    }
+    return gold_ids, {_pred_iri(p) for p in pred if not p.get("excluded")}
+
+
+@dataclass(frozen=True)
+class ConceptError:
+    """A concept of one document that the document-level measure counts against the linker.
+
+    Attributes:
+        iri: the concept.
+        texts: where the document writes it: the linker's spans for a false concept, the
+            gold's for a missed one (each once, in order).
+        near: an ancestor or descendant of a concept on the other side (a near miss: the
+            ancestor-tolerant measure counts it as found).
+    """
+
+    iri: str
+    texts: tuple[str, ...]
+    near: bool
+
+
+@dataclass(frozen=True)
+class DocumentErrors:
+    """What the linker found in a document that the gold lacks (``false``) and what the gold
+    holds that the linker missed (``missed``), as the document-level measure counts them."""
+
+    id: str
+    false: tuple[ConceptError, ...]
+    missed: tuple[ConceptError, ...]
+
+    def to_dict(self, label: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """As a JSON-ready dict, each concept by its CURIE (and ``label`` when given)."""
+
+        def concept(e: ConceptError) -> dict[str, Any]:
+            row: dict[str, Any] = {"curie": compress(e.iri)}
+            if label is not None:
+                row["label"] = label(e.iri)
+            return row | {"texts": list(e.texts), "near": e.near}
+
+        return {
+            "id": self.id,
+            "false": [concept(e) for e in self.false],
+            "missed": [concept(e) for e in self.missed],
+        }
+
+
+def document_errors(
+    gold: Sequence[GoldDocument],
+    predictions: Mapping[str, Sequence[Mapping[str, Any]]],
+    ancestors: Callable[[str], AbstractSet[str]] | None = None,
+    related_is_present: bool = True,
+) -> list[DocumentErrors]:
+    """The false and missed concepts of each document with any (arguments as
+    :func:`evaluate_linking`; without ``ancestors`` no error is ``near``)."""
+    out = []
+    for doc in gold:
+        pred = list(predictions.get(doc.id, ()))
+        gold_ids, pred_ids = _document_ids(doc, pred, related_is_present)
+        if gold_ids == pred_ids:
+            continue
+        all_gold = {m.iri for m in doc.mentions}
+        false = tuple(
+            ConceptError(
+                iri,
+                _texts(doc.text, ((p["start"], p["end"]) for p in pred if _pred_iri(p) == iri)),
+                _near(iri, all_gold, ancestors),
+            )
+            for iri in sorted(pred_ids - gold_ids)
+        )
+        missed = tuple(
+            ConceptError(
+                iri,
+                _texts(doc.text, ((m.start, m.end) for m in doc.mentions if m.iri == iri)),
+                _near(iri, pred_ids, ancestors),
+            )
+            for iri in sorted(gold_ids - pred_ids)
+        )
+        out.append(DocumentErrors(doc.id, false, missed))
+    return out
+
+
+def _texts(text: str, spans: Iterable[tuple[int, int]]) -> tuple[str, ...]:
+    """The text of each span, each once, in order."""
+    return tuple(dict.fromkeys(text[a:b] for a, b in spans))
+
+
+def _near(
+    iri: str, others: AbstractSet[str], ancestors: Callable[[str], AbstractSet[str]] | None
+) -> bool:
+    """Whether ``iri`` is an ancestor or a descendant of one of ``others``."""
+    if ancestors is None:
+        return False
+    up = ancestors(iri)
+    return any(o in up or iri in ancestors(o) for o in others)
+
+
+def frequent_errors(
+    errors: Sequence[DocumentErrors], kind: str, top: int = 10
+) -> list[tuple[str, int, tuple[str, ...]]]:
+    """The ``top`` concepts most often ``false`` or ``missed`` (``kind``): each with the
+    number of documents and up to three of its texts, most frequent first (then by IRI)."""
+    if kind not in ("false", "missed"):
+        raise ValueError(f"kind must be 'false' or 'missed', got {kind!r}")
+    counts: dict[str, int] = {}
+    seen: dict[str, dict[str, None]] = {}
+    for doc in errors:
+        for e in getattr(doc, kind):
+            counts[e.iri] = counts.get(e.iri, 0) + 1
+            seen.setdefault(e.iri, {}).update(dict.fromkeys(e.texts))
+    ranked = sorted(counts, key=lambda iri: (-counts[iri], iri))[:top]
+    return [(iri, counts[iri], tuple(list(seen[iri])[:3])) for iri in ranked]
 
 
 def _pred_iri(p: Mapping[str, Any]) -> str:
@@ -415,12 +543,7 @@ def evaluate_linking(
                     ex_right += g_ex == p_ex
                     neg_found += g_ex and p_ex
         neg_total += sum(m.excluded for m in doc.mentions)
-        gold_ids = {
-            m.iri
-            for m in doc.mentions
-            if not m.excluded and (related_is_present or m.flag != "Related")
-        }
-        pred_ids = {_pred_iri(p) for p in pred if not p.get("excluded")}
+        gold_ids, pred_ids = _document_ids(doc, pred, related_is_present)
         found = (len(gold_ids & pred_ids), len(pred_ids - gold_ids), len(gold_ids - pred_ids))
         per_document.append(found)
         c = counts["doc"]
@@ -450,6 +573,7 @@ def evaluate_linking(
         excluded_support=neg_total,
         num_documents=len(gold),
         document_f1_interval=document_f1_interval(per_document),
+        errors=document_errors(gold, predictions, ancestors, related_is_present),
     )
 
 

@@ -127,9 +127,11 @@ def eval_link(
     measurements: MeasurementsOption = False,
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
-    from eval.linking import load_gold, run_linking_eval
+    from eval.linking import frequent_errors, load_gold, run_linking_eval
     from fusion.ner_linker import NER_MODES
     from fusion.precision import check_precision
+    from kg.atomic import write_atomic
+    from kg.namespaces import compress
 
     # every option and input checked before the KG or a model is loaded
     if ner is not None:
@@ -143,7 +145,7 @@ def eval_link(
     if not gold.is_file():
         raise FileNotFoundError(f"gold file not found: {gold}")
     if out is not None:
-        _check_report_folder(out, ("eval_link.json", "eval_link.md"))
+        _check_report_folder(out, ("eval_link.json", "eval_link.md", "eval_link_errors.jsonl"))
     documents = load_gold(gold)  # names file, line, document and field of a bad annotation
     if not _has_annotations(gold):  # every score would be 0 against no gold mention
         raise ValueError(
@@ -174,6 +176,13 @@ def eval_link(
         throughput_docs=abstracts,
     )
     data = report.to_dict()
+    data["frequent_errors"] = {
+        kind: [
+            {"curie": compress(iri), "label": graph.label(iri), "documents": n, "texts": list(t)}
+            for iri, n, t in frequent_errors(report.errors, kind)
+        ]
+        for kind in ("false", "missed")
+    }
     if ner is not None:
         data["ner"] = {
             "model": str(ner),
@@ -183,6 +192,10 @@ def eval_link(
         }
     if out is not None:
         write_report(out, "eval_link", data, _markdown(data))
+        errors = "".join(
+            json.dumps(e.to_dict(graph.label), ensure_ascii=False) + "\n" for e in report.errors
+        )
+        write_atomic(out / "eval_link_errors.jsonl", errors)
     if as_json:
         print_json(data)
     else:
@@ -280,6 +293,17 @@ def _markdown(data: dict) -> str:
             f"{tp['docs_per_second_max']:,.0f}); "
             f"{tp['docs_per_cpu_second']:,.0f} docs per CPU-second"
         )
+    titles = {"false": "found, not in the gold", "missed": "in the gold, not found"}
+    for kind, title in titles.items():
+        frequent = (data.get("frequent_errors") or {}).get(kind)
+        if not frequent:
+            continue
+        rows += ["", f"Concepts most often {title} (documents; how the text writes them):", ""]
+        rows += [
+            f"- {e['label'] or e['curie']} ({e['curie']}): {e['documents']}; "
+            + ", ".join(json.dumps(t, ensure_ascii=False) for t in e["texts"])
+            for e in frequent
+        ]
     return "\n".join(rows)
 
 

@@ -292,7 +292,7 @@ def test_eval_link_checks_its_output_folder_before_linking(tmp_path: Path, home:
     assert code == 2
     assert output == (
         f"error: --out {existing} is a file: give a folder for the report "
-        "(eval_link.json, eval_link.md)"
+        "(eval_link.json, eval_link.md, eval_link_errors.jsonl)"
     )
     code, output = link(home, gold, "--out", str(tmp_path / "new" / "report"))
     assert code == 2 and output.startswith(f"error: {NO_KG}")  # a missing folder is made

@@ -12,8 +12,10 @@ from eval.linking import (
     GoldMention,
     abstract_sized,
     data_dir,
+    document_errors,
     document_f1_interval,
     evaluate_linking,
+    frequent_errors,
     load_gold,
     measure_throughput,
     run_linking_eval,
@@ -102,6 +104,58 @@ def test_evaluate_linking_excluded_accuracy() -> None:
     assert worse.excluded_accuracy == pytest.approx(2 / 3)
     assert worse.excluded_recall == 0.0
     assert worse.document.fp == 2  # a ruled-out finding predicted present is a false positive
+
+
+def test_document_errors_name_the_false_and_missed_concepts_with_their_texts() -> None:
+    gold = toy_gold()
+    text = "aaaaa bbbbb ccccc ddddd eeeee" + "x" * 21
+    gold = [GoldDocument("d1", text, gold[0].mentions)]
+    preds = {
+        "d1": [
+            {"start": 0, "end": 5, "curie": "HP:0000001"},
+            {"start": 24, "end": 29, "curie": "HP:0000005"},  # wrong, written "eeeee"
+            {"start": 0, "end": 3, "curie": "HP:0000005"},  # again, written "aaa"
+            {"start": 12, "end": 17, "curie": "HP:0000003", "excluded": True},
+        ]
+    }
+    [errors] = document_errors(gold, preds)
+    assert errors.id == "d1"
+    # gold present {A, B, D} (C is ruled out), predicted present {A, E}
+    assert [(e.iri, e.texts, e.near) for e in errors.false] == [(E, ("eeeee", "aaa"), False)]
+    assert [e.iri for e in errors.missed] == [B, D]
+    assert errors.missed[0].texts == (text[10:15],)
+    # the same counts as the document measure
+    doc = evaluate_linking(gold, preds).document
+    assert (doc.fp, doc.fn) == (len(errors.false), len(errors.missed))
+    # a near miss: E under gold D
+    [near] = document_errors(gold, preds, ancestors=lambda iri: {D} if iri == E else set())
+    assert near.false[0].near and [e.near for e in near.missed] == [False, True]
+    # Related gold mentions left out of the present concepts leave D unmissed
+    [strict] = document_errors(gold, preds, related_is_present=False)
+    assert [e.iri for e in strict.missed] == [B]
+    row = strict.to_dict(label=lambda iri: "label of " + iri[-1])
+    assert row["false"] == [
+        {"curie": "HP:0000005", "label": "label of 5", "texts": ["eeeee", "aaa"], "near": False}
+    ]
+    # a document linked as the gold has it has no errors
+    exact = {"d1": [{"start": m.start, "end": m.end, "iri": m.iri} for m in gold[0].mentions]}
+    exact["d1"][2]["excluded"] = True
+    assert document_errors(gold, exact) == []
+
+
+def test_frequent_errors_count_documents_most_first() -> None:
+    gold = [GoldDocument(f"d{k}", "aaaaa bbbbb", ()) for k in range(3)]
+    preds = {
+        "d0": [{"start": 0, "end": 5, "iri": A}, {"start": 6, "end": 11, "iri": B}],
+        "d1": [{"start": 6, "end": 11, "iri": B}],
+        "d2": [{"start": 0, "end": 5, "iri": B}],
+    }
+    errors = document_errors(gold, preds)
+    assert frequent_errors(errors, "false") == [(B, 3, ("bbbbb", "aaaaa")), (A, 1, ("aaaaa",))]
+    assert frequent_errors(errors, "false", top=1) == [(B, 3, ("bbbbb", "aaaaa"))]
+    assert frequent_errors(errors, "missed") == []
+    with pytest.raises(ValueError, match="kind"):
+        frequent_errors(errors, "wrong")
 
 
 def test_evaluate_linking_missing_document_counts_as_empty() -> None:

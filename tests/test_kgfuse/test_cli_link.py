@@ -47,6 +47,37 @@ def test_eval_link_counts_measured_findings_with_the_flag(mini_home: Path, tmp_p
     assert precision == {False: 1.0, True: 0.5}  # Tall stature is not in this gold
 
 
+def test_eval_link_writes_each_document_s_errors(mini_home: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    row = {
+        "id": "d1",
+        "text": "Arachnodactyly and ectopia lentis.",
+        "annotations": [{"start": 19, "end": 33, "hpo_id": "HP:0001083", "text": "ectopia lentis"}],
+    }
+    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    args = ["eval", "link", "--gold", str(gold), "--home", str(mini_home), "--out", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    [errors] = [json.loads(line) for line in (out / "eval_link_errors.jsonl").open()]
+    assert errors["id"] == "d1"
+    assert errors["false"] == [
+        {
+            "curie": "HP:0001166",
+            "label": "Arachnodactyly",
+            "texts": ["Arachnodactyly"],
+            "near": False,
+        }
+    ]
+    assert errors["missed"] == []
+    report = json.loads((out / "eval_link.json").read_text(encoding="utf-8"))
+    assert report["frequent_errors"]["false"][0]["curie"] == "HP:0001166"
+    assert report["frequent_errors"]["false"][0]["documents"] == 1
+    assert "errors" not in report
+    assert "Arachnodactyly (HP:0001166): 1" in (out / "eval_link.md").read_text(encoding="utf-8")
+    assert "Arachnodactyly (HP:0001166): 1" in result.output
+
+
 def test_link_text_shows_a_relatives_finding_as_family_and_writes_its_record_with_o(
     mini_home: Path, tmp_path: Path
 ) -> None:
