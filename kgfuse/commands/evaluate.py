@@ -18,7 +18,7 @@ from fusion.shortlist import (
     DEFAULT_SIMILARITY_WEIGHT,
     RankingSettings,
 )
-from kg.atomic import existing_ancestor
+from kg.atomic import existing_ancestor, write_atomic
 from kgfuse.commands.common import (
     HomeOption,
     JsonOption,
@@ -49,10 +49,11 @@ app = typer.Typer(help="Evaluations writing JSON and Markdown.", no_args_is_help
 
 
 def write_report(out: Path, stem: str, data: dict, markdown: str) -> None:
-    """``<out>/<stem>.json`` and ``<out>/<stem>.md`` (the folder is made if missing)."""
+    """``<out>/<stem>.json`` and ``<out>/<stem>.md``, each written whole (the folder is made
+    if missing)."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    write_atomic(out / f"{stem}.json", json.dumps(data, indent=2))
+    write_atomic(out / f"{stem}.md", markdown)
 
 
 def _check_report_folder(out: Path, names: Sequence[str]) -> None:
@@ -130,7 +131,6 @@ def eval_link(
     from eval.linking import frequent_errors, load_gold, run_linking_eval
     from fusion.ner_linker import NER_MODES
     from fusion.precision import check_precision
-    from kg.atomic import write_atomic
     from kg.namespaces import compress
 
     # every option and input checked before the KG or a model is loaded
