@@ -182,7 +182,9 @@ __all__ = [
 #: set"; a phrasal verb's particle may end a shared lead's first conjunct ("difficulty
 #: standing up and climbing stairs": *Difficulty climbing stairs* too); a word that a name
 #: goes on with may also be the extra word of a gap ("hyperpigmented [skin] lesions", though
-#: "Hyperpigmented skin patches" is a name too).
+#: "Hyperpigmented skin patches" is a name too); "lost", "lose" and "losing" read as "loss"
+#: ("lost the ability to walk": *Loss of ambulation*) and "base" as "based" ("wide base
+#: gait").
 LINKING_VERSION = 18
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

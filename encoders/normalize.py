@@ -833,6 +833,8 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("dislocated", "luxated"),
     ("unsteady", "unstable"),
     ("set", "seated"),
+    ("based", "base"),
+    ("loss", "lost", "lose", "losing"),
     ("wide", "broad"),
     ("limb", "extremity"),
     ("heart", "cardiac"),

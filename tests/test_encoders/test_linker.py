@@ -986,3 +986,23 @@ def test_a_gap_word_that_another_name_goes_on_with() -> None:
     ]
     # a function word is never the gap
     assert found(linker, "hyperpigmented and lesions") == []
+
+
+def test_a_loss_and_a_base_read_as_their_verb_and_participle() -> None:
+    ambulation, regression, gait = t(139), t(140), t(141)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(ambulation, "Loss of ability to walk", "exact", None, "owl:Class"),
+            LexiconEntry(
+                regression, "Loss of developmental milestones", "exact", None, "owl:Class"
+            ),
+            LexiconEntry(gait, "Wide-based gait", "label", None, "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={ambulation: [], regression: [], gait: []})
+    for text in ("She lost the ability to walk.", "He began to lose his ability to walk."):
+        assert {iri for _, iri in found(linker, text)} == {ambulation}, text
+    assert found(linker, "losing developmental milestones") == [
+        ("losing developmental milestones", regression)
+    ]
+    assert found(linker, "He walks with a wide base gait.") == [("wide base gait", gait)]
