@@ -95,6 +95,9 @@ def _decimal_comma(text: str) -> bool:
 def _number(text: str, decimal_comma: bool = False) -> float:
     """A number with a decimal comma or point, or with thousands separators (``14,020``);
     ``decimal_comma``: its one comma is a decimal comma (the range beside it writes one)."""
+    if "," in text and "." in text and text.rfind(",") > text.rfind("."):
+        # points group the thousands and the comma is decimal: 1.250,5 (Europe's style)
+        return float(text.replace(".", "").replace(",", "."))
     if "," in text:
         if _decimal_comma(text) or (decimal_comma and "." not in text and text.count(",") == 1):
             return float(text.replace(",", "."))  # decimal comma: 0,72, 0,720
@@ -153,6 +156,7 @@ def read_lab_values(text: str) -> Iterator[LabValue]:
 _MULTIPLIER_HINTS = (
     "fold", "Fold", "FOLD", "times", "Times", "twice", "Twice", "double", "Double", "\u00d7",
     "x ULN", "x uln", "X ULN", "x normal", "x the", "x upper", "x Upper", "x Normal",
+    "x above", "x higher", "x greater", "x over",
 )  # fmt: skip
 # How far before a hint a match may start ("hundred-fold") and after it end.
 _WINDOW_BEFORE, _WINDOW_AFTER = 24, 160

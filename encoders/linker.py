@@ -184,7 +184,8 @@ __all__ = [
 #: goes on with may also be the extra word of a gap ("hyperpigmented [skin] lesions", though
 #: "Hyperpigmented skin patches" is a name too); "lost", "lose" and "losing" read as "loss"
 #: ("lost the ability to walk": *Loss of ambulation*) and "base" as "based" ("wide base
-#: gait").
+#: gait"); laboratory values: "10x above normal" and "10x higher than the ULN" are multiples
+#: of normal, and "1.250,5" is 1250.5 (points group the thousands before a decimal comma).
 LINKING_VERSION = 18
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
