@@ -405,12 +405,11 @@ def document_errors(
         gold_ids, pred_ids = _document_ids(doc, pred, related_is_present)
         if gold_ids == pred_ids:
             continue
-        all_gold = {m.iri for m in doc.mentions}
         false = tuple(
             ConceptError(
                 iri,
                 _texts(doc.text, ((p["start"], p["end"]) for p in pred if _pred_iri(p) == iri)),
-                _near(iri, all_gold, ancestors),
+                _near(iri, gold_ids, ancestors),
             )
             for iri in sorted(pred_ids - gold_ids)
         )

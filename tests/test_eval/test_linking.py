@@ -130,6 +130,9 @@ def test_document_errors_name_the_false_and_missed_concepts_with_their_texts() -
     # a near miss: E under gold D
     [near] = document_errors(gold, preds, ancestors=lambda iri: {D} if iri == E else set())
     assert near.false[0].near and [e.near for e in near.missed] == [False, True]
+    # kin of a ruled-out gold concept only is no near miss (the ancestor measure skips it)
+    [kin_of_excluded] = document_errors(gold, preds, ancestors=lambda i: {C} if i == E else set())
+    assert not kin_of_excluded.false[0].near
     # Related gold mentions left out of the present concepts leave D unmissed
     [strict] = document_errors(gold, preds, related_is_present=False)
     assert [e.iri for e in strict.missed] == [B]
