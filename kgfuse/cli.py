@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -17,6 +18,7 @@ from kgfuse.commands import model as model_commands
 from kgfuse.commands import task as task_commands
 from kgfuse.commands import tune as tune_commands
 from kgfuse.commands.common import setup_logging
+from kgfuse.quick_exit import leave, quick_exit_allowed
 
 app = typer.Typer(
     name="kgfuse",
@@ -76,5 +78,19 @@ def main(
     setup_logging(verbose)
 
 
+def run() -> None:
+    """The ``kgfuse`` console script: the app, then the process ends at once when the command
+    allowed it (:mod:`kgfuse.quick_exit`: its outputs closed, millions of loaded objects left
+    for the operating system to take back)."""
+    code: str | int | None = 0
+    try:
+        app()  # standalone: ends with SystemExit
+    except SystemExit as stop:
+        code = stop.code
+    if quick_exit_allowed():
+        leave(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

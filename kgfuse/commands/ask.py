@@ -23,6 +23,7 @@ from kgfuse.commands.common import (
     resolve_kg,
     utf8_text,
 )
+from kgfuse.quick_exit import allow_quick_exit
 
 
 def check_audit_database(home: Path | None, audit_db: Path | None = None) -> None:
@@ -77,6 +78,7 @@ def ask(
     from kgfuse.qa.service import check_question
 
     question = check_question(question)  # before the KG and the intent classifier load
+    allow_quick_exit()  # what it writes (the audit record) is committed as it is written
     with kept_loaded():  # one question: the collector stays paused while it loads and answers
         service = QAService(
             kg_for_questions(kg, home), model, home, audit=not no_audit, precision=precision

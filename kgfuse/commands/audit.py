@@ -16,6 +16,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from kg.collector import kept_loaded
 from kg.namespaces import compress
 from kgfuse.audit import (
     AuditLog,
@@ -37,6 +38,7 @@ from kgfuse.commands.common import (
     resolve_kg,
 )
 from kgfuse.explanation import format_probability, printable
+from kgfuse.quick_exit import allow_quick_exit
 
 app = typer.Typer(
     help="Inspect the audit trail: list and show decisions, re-run one, verify the hash chain.",
@@ -361,7 +363,8 @@ def verify(
     """
     # --kg NAME is a KG of the home, as other commands read it
     overrides = {"model_dir": model, "kg": resolve_kg(kg, home) if kg else None, "home": home}
-    with _open(db, home) as log:
+    allow_quick_exit()  # it writes nothing; the log closes before it returns
+    with _open(db, home) as log, kept_loaded():  # the collector paused while the model loads
         report = verify_record(log, record_id, tolerance=tolerance, overrides=overrides)
     rid = _cell(report.record_id)
     if as_json:

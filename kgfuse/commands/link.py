@@ -27,6 +27,7 @@ from kgfuse.commands.common import (
     utf8_text,
     write_records,
 )
+from kgfuse.quick_exit import allow_quick_exit
 
 if TYPE_CHECKING:
     from encoders.linker import ConceptLinker
@@ -65,6 +66,7 @@ def link(
     """Link clinical text to ontology terms (present or excluded), one record per line."""
     check_input_or_text(input, text)
     check_input_output(input, output)
+    allow_quick_exit()  # its output is closed when it returns (the process skips teardown)
     with kept_loaded() as loaded:
         _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
         loaded()  # the KG's tables and the linker stay (and forked workers share them)

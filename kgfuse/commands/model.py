@@ -50,6 +50,7 @@ from kgfuse.commands.resumed_output import (
     resumed_output,
     run_key,
 )
+from kgfuse.quick_exit import allow_quick_exit
 
 if TYPE_CHECKING:
     from train.config import TaskConfig
@@ -399,6 +400,7 @@ def diagnose(
         )
         ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
         loaded = stack.enter_context(kept_loaded())
+        allow_quick_exit()  # its output closes with the stack; audit records commit one by one
         service = DiagnosisService(
             model,
             resolve_kg(kg, home) if kg else None,
