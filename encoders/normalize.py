@@ -40,6 +40,7 @@ from typing import NamedTuple, overload
 
 __all__ = [
     "ABNORMALITY_HEADS",
+    "BEHAVIOURAL_ADJECTIVES",
     "BREAK",
     "COMMA",
     "JOINERS",
@@ -837,6 +838,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("loss", "lost", "lose", "losing"),
     ("wide", "broad"),
     ("limb", "extremity"),
+    ("eyeball", "eye"),
     ("heart", "cardiac"),
     ("kidney", "renal"),
     ("liver", "hepatic"),
@@ -863,6 +865,27 @@ _ABNORMALITY_NAME_RES = (
 # "Claw hand deformity" is written "claw hand".
 _DEFORMITY_NAME_RE = re.compile(r"^(?P<x>[^ ]+ [^ ]+(?: [^ ]+)?) deformity$")
 _INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
+# "Abnormally small head" is written "small head".
+_ABNORMALLY_NAME_RE = re.compile(r"^abnormally (?P<x>[^ ]+ .+)$")
+_BEHAVIOUR_NAME_RE = re.compile(r"^(?P<x>[^ ]+) behaviou?rs?$")
+
+#: Adjectives that describe a behaviour and nothing else: ``<adjective> behavior`` is also
+#: written with ``features`` or ``traits`` ("autistic features"; HPO names
+#: *Obsessive-compulsive traits* itself). Adjectives that describe other things too are left
+#: out ("aggressive features" of a tumour, "atypical features" of a disease).
+BEHAVIOURAL_ADJECTIVES: frozenset[str] = frozenset(
+    {
+        "addictive",
+        "autistic",
+        "compulsive",
+        "hyperactive",
+        "obsessive-compulsive",
+        "perseverative",
+        "self-injurious",
+        "stereotyped",
+        "stereotypic",
+    }
+)
 
 
 #: Direction words of a laboratory finding's name, by sense (``high``/``low`` only in
@@ -1008,7 +1031,8 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``Inability to X`` is also ``cannot X`` or
-    ``unable to X``.
+    ``unable to X``; ``Abnormally X Y`` is also ``X Y``; ``<adjective> behavior`` is also
+    ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
     """
     name = " ".join(fold(text).split())
     out: list[tuple[str, ...]] = []
@@ -1028,6 +1052,12 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     if match:
         x = match.group("x")
         out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
+    match = _ABNORMALLY_NAME_RE.match(name)
+    if match:
+        out.append(content_tokens(match.group("x")))
+    match = _BEHAVIOUR_NAME_RE.match(name)
+    if match and match.group("x") in BEHAVIOURAL_ADJECTIVES:
+        out.extend(content_tokens(f"{match.group('x')} {w}") for w in ("features", "traits"))
     return [k for k in out if len(k) > 1]
 
 

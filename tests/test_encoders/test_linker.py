@@ -1006,3 +1006,23 @@ def test_a_loss_and_a_base_read_as_their_verb_and_participle() -> None:
         ("losing developmental milestones", regression)
     ]
     assert found(linker, "He walks with a wide base gait.") == [("wide base gait", gait)]
+
+
+def test_abnormally_eyes_and_behaviour_traits_read_as_their_names() -> None:
+    micro, autistic, aggressive, head = t(142), t(143), t(144), t(145)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(micro, "Abnormally small eyeball", "exact", "layperson", "owl:Class"),
+            LexiconEntry(autistic, "Autistic behavior", "label", None, "owl:Class"),
+            LexiconEntry(aggressive, "Aggressive behavior", "label", None, "owl:Class"),
+            LexiconEntry(head, "Abnormally small head", "exact", "layperson", "owl:Class"),
+        ]
+    )
+    linker = ConceptLinker(lexicon, parents={micro: [], autistic: [], aggressive: [], head: []})
+    text = "He has small eyes, a small head and autistic traits; no aggressive features."
+    assert found(linker, text) == [
+        ("small eyes", micro),
+        ("small head", head),
+        ("autistic traits", autistic),
+    ]
+    assert found(linker, "mild autistic features") == [("autistic features", autistic)]

@@ -188,6 +188,22 @@ def test_phrase_variants_abnormality_and_inability_patterns() -> None:
     assert "pattern" not in phrase_variants("Abnormality of the head and neck").values()
 
 
+def test_phrase_variants_abnormally_behaviour_and_eye_patterns() -> None:
+    head = phrase_variants("Abnormally small head")
+    assert head[content_tokens("small head")] == "pattern"
+    eyeball = phrase_variants("Abnormally small eyeball")
+    assert content_tokens("small eyes") in eyeball  # "eye" reads as "eyeball"
+    assert content_tokens("abnormally small eye") in eyeball
+    # "abnormally" with one word after it names no finding alone
+    assert content_tokens("shaped") not in phrase_variants("Abnormally shaped")
+    autistic = phrase_variants("Autistic behavior")
+    assert autistic[content_tokens("autistic features")] == "pattern"
+    assert autistic[content_tokens("autistic traits")] == "pattern"
+    # an adjective that also describes other things than behaviour is not rephrased
+    assert content_tokens("aggressive features") not in phrase_variants("Aggressive behavior")
+    assert content_tokens("atypical traits") not in phrase_variants("Atypical behavior")
+
+
 def test_scan_gives_the_tokens_of_tokenize() -> None:
     for text in ("Self-mutilating behaviour, seizures.", " Sjögren’s “GERD” • (VSDs)! ", "", "x"):
         table = scan(text)
