@@ -419,6 +419,61 @@ def _say_read_back(journal: RankJournal) -> None:
     )
 
 
+@app.command("compare")
+@handle_errors
+def eval_compare(
+    a: Annotated[
+        Path,
+        typer.Argument(
+            help="The baseline: a diagnosis.json that `kgfuse eval diagnosis --out` wrote, or "
+            "its folder."
+        ),
+    ],
+    b: Annotated[Path, typer.Argument(help="The run compared with it (the same cases).")],
+    ranker_a: Annotated[
+        str | None,
+        typer.Option(help="A's ranker, as its report names it (default: its first kgfuse one)."),
+    ] = None,
+    ranker_b: Annotated[
+        str | None,
+        typer.Option(help="B's ranker, as its report names it (default: its first kgfuse one)."),
+    ] = None,
+    terms: Annotated[
+        str, typer.Option(help="present (the headline) or present+excluded.")
+    ] = "present",
+    resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    moved: Annotated[int, typer.Option(min=0, help="Cases that moved most, listed.")] = 15,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for eval_compare.json and .md.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two diagnosis evaluations of the same cases, case by case.
+
+    Top-1/3/10 and MRR of each and their difference, with a paired bootstrap interval over
+    whole diseases; the cases each ranks better; the cases that moved most. A and B may be
+    one report with two rankers (--ranker-a, --ranker-b)."""
+    from eval.compare import compare_ranked, read_ranked_cases
+
+    if out is not None:
+        _check_report_folder(out, ["eval_compare.json", "eval_compare.md"])
+    comparison = compare_ranked(
+        read_ranked_cases(a, ranker_a, terms),
+        read_ranked_cases(b, ranker_b, terms),
+        n_resamples=resamples,
+        seed=seed,
+        moved=moved,
+    )
+    data, markdown = comparison.to_dict(), comparison.to_markdown()
+    if out is not None:
+        write_report(out, "eval_compare", data, markdown)
+    if as_json:
+        print_json(data)
+    else:
+        console.print(markdown, markup=False, highlight=False)
+
+
 @app.command("simulation")
 @handle_errors
 def eval_simulation(
