@@ -425,8 +425,8 @@ def eval_compare(
     a: Annotated[
         Path,
         typer.Argument(
-            help="The baseline: a diagnosis.json that `kgfuse eval diagnosis --out` wrote, or "
-            "its folder."
+            help="The baseline: the diagnosis.json that `kgfuse eval diagnosis --out` wrote, "
+            "or the eval_link_errors.jsonl of `kgfuse eval link --out`, or its folder."
         ),
     ],
     b: Annotated[Path, typer.Argument(help="The run compared with it (the same cases).")],
@@ -449,23 +449,39 @@ def eval_compare(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What changed between two diagnosis evaluations of the same cases, case by case.
+    """What changed between two evaluations of the same cases, case by case.
 
-    Top-1/3/10 and MRR of each and their difference, with a paired bootstrap interval over
-    whole diseases; the cases each ranks better; the cases that moved most. A and B may be
-    one report with two rankers (--ranker-a, --ranker-b)."""
+    Diagnosis reports: top-1/3/10 and MRR of each and their difference, with a paired
+    bootstrap interval over whole diseases; the cases each ranks better; the cases that moved
+    most. A and B may be one report with two rankers (--ranker-a, --ranker-b). Concept
+    recognition reports (the same gold): the concepts each document gained, lost, and the
+    false ones added and removed."""
     from eval.compare import compare_ranked, read_ranked_cases
+    from eval.link_changes import compare_link_reports, is_link_report, read_link_report
 
     if out is not None:
         _check_report_folder(out, ["eval_compare.json", "eval_compare.md"])
-    comparison = compare_ranked(
-        read_ranked_cases(a, ranker_a, terms),
-        read_ranked_cases(b, ranker_b, terms),
-        n_resamples=resamples,
-        seed=seed,
-        moved=moved,
-    )
-    data, markdown = comparison.to_dict(), comparison.to_markdown()
+    links = [is_link_report(a), is_link_report(b)]
+    if any(links):
+        if not all(links):
+            which = "A" if links[0] else "B"
+            raise ValueError(
+                f"{which} is a concept-recognition report and the other is not: compare two "
+                "runs of `kgfuse eval link --out`, or two of `kgfuse eval diagnosis --out`"
+            )
+        if ranker_a is not None or ranker_b is not None:
+            raise typer.BadParameter("--ranker-a/--ranker-b go with diagnosis reports")
+        changes = compare_link_reports(read_link_report(a), read_link_report(b))
+        data, markdown = changes.to_dict(), changes.to_markdown()
+    else:
+        comparison = compare_ranked(
+            read_ranked_cases(a, ranker_a, terms),
+            read_ranked_cases(b, ranker_b, terms),
+            n_resamples=resamples,
+            seed=seed,
+            moved=moved,
+        )
+        data, markdown = comparison.to_dict(), comparison.to_markdown()
     if out is not None:
         write_report(out, "eval_compare", data, markdown)
     if as_json:
