@@ -25,6 +25,7 @@ from kgfuse.commands.common import (
     resolve_kg,
     utf8_text,
 )
+from kgfuse.quick_exit import allow_quick_exit
 
 #: Longest name, in words, looked up in the lexicon.
 MAX_NAME_WORDS = 12
@@ -188,6 +189,7 @@ def facts(
         raise typer.BadParameter(
             "the query is empty: give the text to find facts for", param_hint="QUERY"
         )
+    allow_quick_exit()  # an index it builds is saved whole before it searches
     graph = KnowledgeGraph.open(resolve_kg(kg, home))
     text_encoder = TextEncoder(TextEncoderConfig(model_path=str(encoder) if encoder else None))
     folder = index if index is not None else default_index_dir(graph)

@@ -34,6 +34,7 @@ from kgfuse.commands.resumed_output import (
     resumed_output,
     run_key,
 )
+from kgfuse.quick_exit import allow_quick_exit
 
 if TYPE_CHECKING:
     from train.config import TaskConfig
@@ -221,6 +222,7 @@ def predict(
             "--precision": resolve_precision(precision),
         }
         key = run_key("predict", input, options, model_dir if model_dir.is_dir() else None)
+    allow_quick_exit()  # its output closes with the block below
     with held_output(output) if output is not None else nullcontext() as held:
         # the records a stopped run wrote, checked against the input before the model loads
         resumed = resumed_output(
