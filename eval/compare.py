@@ -222,6 +222,8 @@ class SubsetComparison:
         first_gained / first_lost: cases B puts first that A does not, and the reverse
             (ties count as their chance, so these may be fractions).
         top10_gained / top10_lost: the same for the first ten places.
+        diseases_top1 / diseases_top10: ``(rise, fall)``, the diseases whose mean top-1
+            (top-10) over their cases is higher in B, and those where it is lower.
     """
 
     subset: str
@@ -234,6 +236,8 @@ class SubsetComparison:
     first_lost: float
     top10_gained: float
     top10_lost: float
+    diseases_top1: tuple[int, int] = (0, 0)
+    diseases_top10: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,8 @@ class Comparison:
                     "first_lost": s.first_lost,
                     "top10_gained": s.top10_gained,
                     "top10_lost": s.top10_lost,
+                    "diseases_top1": {"rise": s.diseases_top1[0], "fall": s.diseases_top1[1]},
+                    "diseases_top10": {"rise": s.diseases_top10[0], "fall": s.diseases_top10[1]},
                 }
                 for s in self.subsets
             },
@@ -337,7 +343,9 @@ class Comparison:
                 f"Cases ranked better in B: {s.better_in_b:,}; in A: {s.better_in_a:,}. "
                 f"First places gained / lost in B: {_count(s.first_gained)} / "
                 f"{_count(s.first_lost)}; top-10 places: {_count(s.top10_gained)} / "
-                f"{_count(s.top10_lost)}.",
+                f"{_count(s.top10_lost)}. Diseases whose mean top-1 rises / falls in B: "
+                f"{s.diseases_top1[0]:,} / {s.diseases_top1[1]:,}; top-10: "
+                f"{s.diseases_top10[0]:,} / {s.diseases_top10[1]:,}.",
             ]
         if self.moved:
             lines += [
@@ -399,6 +407,16 @@ def _paired(
     return [
         MetricCI(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)
     ]
+
+
+def _by_disease(change: np.ndarray, groups: np.ndarray) -> tuple[int, int]:
+    """How many diseases' mean ``change`` over their cases is above 0, and below 0."""
+    if not len(change):
+        return 0, 0
+    _, code = np.unique(groups, return_inverse=True)
+    means = np.bincount(code, weights=change) / np.bincount(code)
+    tol = 1e-12  # sums of fractional ties that cancel
+    return int((means > tol).sum()), int((means < -tol).sum())
 
 
 def compare_ranked(
@@ -470,6 +488,8 @@ def compare_ranked(
                 float(abs(first[first < 0].sum())),
                 float(top10[top10 > 0].sum()),
                 float(abs(top10[top10 < 0].sum())),
+                _by_disease(first, groups[mask]),
+                _by_disease(top10, groups[mask]),
             )
         )
     cap = 100_000.0

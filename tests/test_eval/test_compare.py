@@ -61,6 +61,7 @@ def test_differences_and_counts_on_hand_made_reports(tmp_path: Path) -> None:
     assert (covered.better_in_b, covered.better_in_a) == (2, 0)
     assert (covered.first_gained, covered.first_lost) == (1.0, 0.0)
     assert (covered.top10_gained, covered.top10_lost) == (0.0, 0.0)
+    assert (covered.diseases_top1, covered.diseases_top10) == ((1, 0), (0, 0))  # D1 rises
     assert covered.cases == 3 and covered.diseases == 3
     assert {s.subset: s.cases for s in result.subsets}["leakage_free"] == 0
     assert [m["id"] for m in result.moved] == ["c3", "c1"]  # not ranked -> 12 first
@@ -75,6 +76,7 @@ def test_identical_rankings_differ_by_nothing(tmp_path: Path) -> None:
         for m in subset.metrics:
             assert (m.difference.value, m.difference.low, m.difference.high) == (0.0, 0.0, 0.0)
         assert subset.better_in_a == subset.better_in_b == 0
+        assert subset.diseases_top1 == subset.diseases_top10 == (0, 0)
     assert result.moved == []
 
 
