@@ -91,6 +91,8 @@ def _read_report(path: Path) -> dict[str, Any]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{file} is not a JSON diagnosis report ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{file} is not a diagnosis report: JSON nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise ValueError(
             f"{file} is not a diagnosis report: no 'cases' list (`kgfuse eval diagnosis "

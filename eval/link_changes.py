@@ -107,6 +107,8 @@ def read_link_report(path: str | Path) -> LinkReport:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{where} is not JSON ({exc})") from None
+        except RecursionError:
+            raise ValueError(f"{where} is not a document's errors: nested too deeply") from None
         if not isinstance(row, dict) or not isinstance(row.get("id"), str):
             raise ValueError(f"{where} is not a document's errors (no id)")
         if row["id"] in false:
@@ -118,8 +120,8 @@ def read_link_report(path: str | Path) -> LinkReport:
     if figures.is_file():
         try:
             data = json.loads(figures.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{figures} is not JSON ({exc})") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ValueError(f"{figures} is not JSON ({type(exc).__name__})") from None
         if isinstance(data, dict):
             if isinstance(data.get("num_documents"), int):
                 documents = data["num_documents"]

@@ -148,6 +148,9 @@ def test_bad_reports_are_named(tmp_path: Path) -> None:
     (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ValueError, match="no 'cases' list"):
         read_ranked_cases(tmp_path / "list.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ValueError, match="nested too deeply"):
+        read_ranked_cases(tmp_path / "deep.json")
     (tmp_path / "bytes.json").write_bytes(b"\xff\xfe{")
     with pytest.raises(ValueError, match="not a JSON diagnosis report"):
         read_ranked_cases(tmp_path / "bytes.json")

@@ -88,6 +88,7 @@ def test_bad_link_reports_are_named(tmp_path: Path) -> None:
         ("not json\n", "line 1 is not JSON"),
         ('{"false": []}\n', "no id"),
         ('{"id": "d1", "false": [{"texts": []}]}\n', "has no curie"),
+        ("[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
     ):
         (bad / "eval_link_errors.jsonl").write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match=message):
