@@ -40,6 +40,7 @@ from kgfuse.commands.common import (
     resolve_kg,
 )
 from kgfuse.commands.link import _linker
+from kgfuse.quick_exit import allow_quick_exit
 
 if TYPE_CHECKING:
     from encoders.linker import RecordLinker
@@ -153,6 +154,7 @@ def eval_link(
             'format gives each document\'s mentions as "annotations": [{"start", "end", '
             '"hpo_id"}]'
         )
+    allow_quick_exit()  # its report files are written whole (write_atomic) before it returns
     graph, dictionary = _linker(resolve_kg(kg, home), measurements=measurements)
     linker: RecordLinker = dictionary
     if ner is not None:
