@@ -186,10 +186,10 @@ __all__ = [
 #: ("lost the ability to walk": *Loss of ambulation*) and "base" as "based" ("wide base
 #: gait"); laboratory values: "10x above normal" and "10x higher than the ULN" are multiples
 #: of normal, and "1.250,5" is 1250.5 (points group the thousands before a decimal comma).
-#: 19: "Abnormally X Y" is also written "X Y" ("small head": *Microcephaly*); "eye" reads as
-#: "eyeball" ("small eyes": *Microphthalmia*, whose names write "Abnormally small eyeball");
-#: a behaviour is also written with "features" or "traits" ("autistic features": *Autistic
-#: behavior*), for adjectives that describe behaviour alone.
+#: 19: "Abnormally X Y" is also written "X Y" where X is a size ("small head":
+#: *Microcephaly*; "small eyes": *Microphthalmia*, whose layperson name says "Abnormally
+#: small eyeball"); a behaviour is also written with "features" or "traits" ("autistic
+#: features": *Autistic behavior*), for adjectives that describe behaviour alone.
 LINKING_VERSION = 19
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -838,7 +838,6 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("loss", "lost", "lose", "losing"),
     ("wide", "broad"),
     ("limb", "extremity"),
-    ("eyeball", "eye"),
     ("heart", "cardiac"),
     ("kidney", "renal"),
     ("liver", "hepatic"),
@@ -865,8 +864,12 @@ _ABNORMALITY_NAME_RES = (
 # "Claw hand deformity" is written "claw hand".
 _DEFORMITY_NAME_RE = re.compile(r"^(?P<x>[^ ]+ [^ ]+(?: [^ ]+)?) deformity$")
 _INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
-# "Abnormally small head" is written "small head".
-_ABNORMALLY_NAME_RE = re.compile(r"^abnormally (?P<x>[^ ]+ .+)$")
+# "Abnormally small head" is written "small head": only for a size, where "small X" says
+# the same ("normally shaped ears" is no "Abnormally shaped ears", a "straight spine" no
+# "Abnormally straight spine").
+_ABNORMALLY_NAME_RE = re.compile(
+    r"^abnormally (?P<x>(?:small|large|long|short|wide|narrow|broad|thick|thin) .+)$"
+)
 _BEHAVIOUR_NAME_RE = re.compile(r"^(?P<x>[^ ]+) behaviou?rs?$")
 
 #: Adjectives that describe a behaviour and nothing else: ``<adjective> behavior`` is also
@@ -878,12 +881,9 @@ BEHAVIOURAL_ADJECTIVES: frozenset[str] = frozenset(
         "addictive",
         "autistic",
         "compulsive",
-        "hyperactive",
         "obsessive-compulsive",
         "perseverative",
         "self-injurious",
-        "stereotyped",
-        "stereotypic",
     }
 )
 
@@ -1054,7 +1054,10 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
         out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
     match = _ABNORMALLY_NAME_RE.match(name)
     if match:
-        out.append(content_tokens(match.group("x")))
+        x = match.group("x")
+        out.append(content_tokens(x))
+        if x.endswith(" eyeball"):  # "small eyes" (HPO's layperson names say "eyeball")
+            out.append(content_tokens(x.removesuffix("eyeball") + "eye"))
     match = _BEHAVIOUR_NAME_RE.match(name)
     if match and match.group("x") in BEHAVIOURAL_ADJECTIVES:
         out.extend(content_tokens(f"{match.group('x')} {w}") for w in ("features", "traits"))

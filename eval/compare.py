@@ -58,6 +58,7 @@ class RankedCases:
             none).
         subsets: subset name -> ``[cases]`` bool.
         ranks: where each case's diagnosis lies, ties kept.
+        named_diseases: every case names its disease.
     """
 
     source: str
@@ -67,6 +68,7 @@ class RankedCases:
     diseases: list[str]
     subsets: dict[str, np.ndarray]
     ranks: TiedRanks
+    named_diseases: bool = True
 
     @property
     def label(self) -> str:
@@ -171,6 +173,7 @@ def read_ranked_cases(
         raise ValueError(f"{file} has no ranker {name!r}; it has: {', '.join(names) or 'none'}")
     ids: list[str] = []
     diseases: list[str] = []
+    named = True
     masks: dict[str, list[bool]] = {s: [] for s in SUBSETS}
     better: list[float] = []
     tied: list[float] = []
@@ -180,6 +183,7 @@ def read_ranked_cases(
             raise ValueError(f"{where} has no id")
         ids.append(case["id"])
         disease = case.get("disease")
+        named = named and isinstance(disease, str)
         diseases.append(disease if isinstance(disease, str) else case["id"])
         for s in SUBSETS:
             masks[s].append(bool(case.get(s, s == "all")))
@@ -199,6 +203,7 @@ def read_ranked_cases(
         diseases,
         {s: np.asarray(m, dtype=bool) for s, m in masks.items()},
         TiedRanks(np.asarray(better), np.asarray(tied)),
+        named,
     )
 
 
@@ -453,6 +458,12 @@ def compare_ranked(
             f"({', '.join(only_a[:5])}{' ...' if len(only_a) > 5 else ''}), {len(only_b)} only "
             f"in B ({', '.join(only_b[:5])}{' ...' if len(only_b) > 5 else ''}); compare "
             "evaluations of the same cases file"
+        )
+    if a.named_diseases != b.named_diseases:
+        which = "A" if b.named_diseases else "B"
+        raise ValueError(
+            f"{which} does not name each case's disease (not written by `kgfuse eval "
+            "diagnosis`?): the two cannot be checked to hold the same cases"
         )
     order = {cid: i for i, cid in enumerate(b.ids)}
     at = np.asarray([order[cid] for cid in a.ids], dtype=np.int64)

@@ -52,10 +52,17 @@ def leave(code: object) -> None:
     the freeing of every object: the threads that are not daemons are waited for, the
     ``atexit`` handlers run and the standard streams are flushed first, as in a normal exit."""
     status = exit_status(code)
-    main = threading.main_thread()
-    for thread in threading.enumerate():
-        if thread is not main and not thread.daemon:
-            thread.join()
+    # what the interpreter's own exit does first: the callbacks threading runs at exit
+    # (an executor never shut down wakes and ends its workers), then the threads that are
+    # not daemons joined
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    else:  # pragma: no cover - CPython has it; another interpreter may not
+        main = threading.main_thread()
+        for thread in threading.enumerate():
+            if thread is not main and not thread.daemon:
+                thread.join()
     atexit._run_exitfuncs()  # logging's shutdown among them: its handlers flush and close
     for stream in (sys.stdout, sys.stderr):
         try:

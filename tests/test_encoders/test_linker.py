@@ -1010,15 +1010,19 @@ def test_a_loss_and_a_base_read_as_their_verb_and_participle() -> None:
 
 def test_abnormally_eyes_and_behaviour_traits_read_as_their_names() -> None:
     micro, autistic, aggressive, head = t(142), t(143), t(144), t(145)
+    anophthalmia, ears = t(146), t(147)
     lexicon = Lexicon(
         [
             LexiconEntry(micro, "Abnormally small eyeball", "exact", "layperson", "owl:Class"),
             LexiconEntry(autistic, "Autistic behavior", "label", None, "owl:Class"),
             LexiconEntry(aggressive, "Aggressive behavior", "label", None, "owl:Class"),
             LexiconEntry(head, "Abnormally small head", "exact", "layperson", "owl:Class"),
+            LexiconEntry(anophthalmia, "No eyeball", "exact", "layperson", "owl:Class"),
+            LexiconEntry(ears, "Abnormally shaped ears", "exact", "layperson", "owl:Class"),
         ]
     )
-    linker = ConceptLinker(lexicon, parents={micro: [], autistic: [], aggressive: [], head: []})
+    terms = (micro, autistic, aggressive, head, anophthalmia, ears)
+    linker = ConceptLinker(lexicon, parents={term: [] for term in terms})
     text = "He has small eyes, a small head and autistic traits; no aggressive features."
     assert found(linker, text) == [
         ("small eyes", micro),
@@ -1026,3 +1030,5 @@ def test_abnormally_eyes_and_behaviour_traits_read_as_their_names() -> None:
         ("autistic traits", autistic),
     ]
     assert found(linker, "mild autistic features") == [("autistic features", autistic)]
+    # neither an absent eyeball in "no eye contact" nor a shape in "normally shaped ears"
+    assert found(linker, "He makes no eye contact; normally shaped ears.") == []

@@ -192,16 +192,20 @@ def test_phrase_variants_abnormally_behaviour_and_eye_patterns() -> None:
     head = phrase_variants("Abnormally small head")
     assert head[content_tokens("small head")] == "pattern"
     eyeball = phrase_variants("Abnormally small eyeball")
-    assert content_tokens("small eyes") in eyeball  # "eye" reads as "eyeball"
-    assert content_tokens("abnormally small eye") in eyeball
-    # "abnormally" with one word after it names no finding alone
-    assert content_tokens("shaped") not in phrase_variants("Abnormally shaped")
+    assert content_tokens("small eyes") in eyeball  # "eyeball" written "eye" with its size
+    # "eye" is not "eyeball" elsewhere: "no eye contact" is no "No eyeball"
+    assert content_tokens("no eye") not in phrase_variants("No eyeball")
+    # only a size: "normally shaped ears", a "straight spine" are no abnormality
+    assert content_tokens("shaped ears") not in phrase_variants("Abnormally shaped ears")
+    assert content_tokens("straight spine") not in phrase_variants("Abnormally straight spine")
     autistic = phrase_variants("Autistic behavior")
     assert autistic[content_tokens("autistic features")] == "pattern"
     assert autistic[content_tokens("autistic traits")] == "pattern"
     # an adjective that also describes other things than behaviour is not rephrased
     assert content_tokens("aggressive features") not in phrase_variants("Aggressive behavior")
     assert content_tokens("atypical traits") not in phrase_variants("Atypical behavior")
+    # "the stereotypic features of Williams syndrome" are its typical ones
+    assert content_tokens("stereotypic features") not in phrase_variants("Stereotypic behaviour")
 
 
 def test_scan_gives_the_tokens_of_tokenize() -> None:

@@ -135,6 +135,15 @@ def test_reports_of_other_cases_are_refused(
         compare_ranked(read_ranked_cases(a), read_ranked_cases(b))
 
 
+def test_a_report_without_diseases_is_named(tmp_path: Path) -> None:
+    a = _report(tmp_path / "a.json", [_case("c1", "D1", 1.0)])
+    nameless = _case("c1", "D1", 1.0)
+    del nameless["disease"]
+    b = _report(tmp_path / "b.json", [nameless])
+    with pytest.raises(ValueError, match="B does not name each case's disease"):
+        compare_ranked(read_ranked_cases(a), read_ranked_cases(b))
+
+
 def test_bad_reports_are_named(tmp_path: Path) -> None:
     good = _report(tmp_path / "good.json", [_case("c1", "D1", 1.0)])
     with pytest.raises(ValueError, match="no ranker 'nope'; it has: other, kgfuse model"):

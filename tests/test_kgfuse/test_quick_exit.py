@@ -60,6 +60,24 @@ def test_leave_waits_for_threads_runs_atexit_and_flushes(tmp_path: Path) -> None
     assert (tmp_path / "thread").read_text() == "done"
 
 
+def test_leave_ends_the_workers_of_an_executor_never_shut_down(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        from kgfuse.quick_exit import leave
+
+        POOL = ThreadPoolExecutor(1)
+        print(POOL.submit(lambda: "work done").result(), flush=True)
+        leave(0)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "work done\n"
+
+
 def test_the_console_script_writes_what_the_app_writes(mini_home: Path, tmp_path: Path) -> None:
     records = tmp_path / "in.jsonl"
     rows = [{"id": "p1", "text": "Arachnodactyly and ectopia lentis."}, {"id": "p2", "text": ""}]
