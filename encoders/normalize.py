@@ -1031,7 +1031,8 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``Inability to X`` is also ``cannot X`` or
-    ``unable to X``; ``Abnormally X Y`` is also ``X Y``; ``<adjective> behavior`` is also
+    ``unable to X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball``
+    also an ``eye``); ``<adjective> behavior`` is also
     ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
     """
     name = " ".join(fold(text).split())

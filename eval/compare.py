@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from eval.diagnosis import MODES, SUBSETS, TOP_K, MetricCI, TiedRanks, check_resamples
+from eval.diagnosis import (
+    MODES,
+    SUBSETS,
+    TOP_K,
+    MetricCI,
+    TiedRanks,
+    check_resamples,
+    cluster_bootstrap,
+    group_sums,
+)
 from kg.namespaces import compress
 
 __all__ = [
@@ -36,6 +45,7 @@ __all__ = [
     "RankedCases",
     "SubsetComparison",
     "compare_ranked",
+    "markdown_cell",
     "rankers_in",
     "read_ranked_cases",
 ]
@@ -79,14 +89,13 @@ def _report_path(path: Path) -> Path:
     return path / REPORT_FILE if path.is_dir() else path
 
 
-def _read_report(path: Path) -> dict[str, Any]:
-    """The JSON of a diagnosis report, checked to hold its cases.
+def _read_report(file: Path) -> dict[str, Any]:
+    """The JSON of a diagnosis report file, checked to hold its cases.
 
     Raises:
-        FileNotFoundError: no such file (or no ``diagnosis.json`` in the folder).
+        FileNotFoundError: no such file.
         ValueError: not UTF-8 JSON, or not a diagnosis report.
     """
-    file = _report_path(path)
     if not file.is_file():
         raise FileNotFoundError(f"no diagnosis report at {file} (`kgfuse eval diagnosis --out`)")
     try:
@@ -364,7 +373,8 @@ class Comparison:
             ]
             for row in self.moved:
                 lines.append(
-                    f"| {_cell(row['id'])} | {_cell(row['disease'])} | {_rank(row['rank_a'])} | "
+                    f"| {markdown_cell(row['id'])} | {markdown_cell(row['disease'])} | "
+                    f"{_rank(row['rank_a'])} | "
                     f"{_rank(row['rank_b'])} |"
                 )
         return "\n".join(lines) + "\n"
@@ -378,7 +388,7 @@ def _rank(x: float) -> str:
     return "not ranked" if not math.isfinite(x) else _count(x)
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
     """A report's text in a Markdown table cell: pipes and line breaks escaped."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -391,37 +401,27 @@ def _values(ranks: TiedRanks) -> np.ndarray:
 def _paired(
     a: np.ndarray,
     b: np.ndarray,
-    groups: Sequence[str],
+    groups: np.ndarray,
     n_resamples: int,
     seed: int,
     confidence: float,
 ) -> list[MetricCI]:
     """Per metric (rows of ``a`` and ``b``, ``[metrics, cases]``), the mean difference
-    ``b - a`` with a percentile bootstrap over the clusters ``groups``."""
+    ``b - a`` with a percentile bootstrap over the clusters ``groups`` (the same resampled
+    clusters for both sides, since each case's difference is resampled whole)."""
     if not a.shape[1]:
-        nan = MetricCI(math.nan, math.nan, math.nan)
-        return [nan] * a.shape[0]
-    _, code = np.unique(np.asarray(groups), return_inverse=True)
-    diff = b - a
-    sums = np.stack([np.bincount(code, weights=row) for row in diff])  # [metrics, clusters]
-    sizes = np.bincount(code).astype(np.float64)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(sizes), size=(n_resamples, len(sizes)))
-    boot = sums[:, idx].sum(axis=2) / sizes[idx].sum(axis=1)  # [metrics, resamples]
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(boot, [tail, 100.0 - tail], axis=1)
-    point = diff.mean(axis=1)
-    return [
-        MetricCI(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)
-    ]
+        return [MetricCI(math.nan, math.nan, math.nan)] * a.shape[0]
+    return cluster_bootstrap(
+        b - a, groups, n_resamples=n_resamples, seed=seed, confidence=confidence
+    )
 
 
 def _by_disease(change: np.ndarray, groups: np.ndarray) -> tuple[int, int]:
     """How many diseases' mean ``change`` over their cases is above 0, and below 0."""
     if not len(change):
         return 0, 0
-    _, code = np.unique(groups, return_inverse=True)
-    means = np.bincount(code, weights=change) / np.bincount(code)
+    sums, counts = group_sums(change[None, :], groups)
+    means = sums[0] / counts
     tol = 1e-12  # sums of fractional ties that cancel
     return int((means > tol).sum()), int((means < -tol).sum())
 
@@ -480,7 +480,7 @@ def compare_ranked(
     out = []
     for s in SUBSETS:
         mask = a.subsets[s]
-        cis = _paired(va[:, mask], vb[:, mask], list(groups[mask]), n_resamples, seed, confidence)
+        cis = _paired(va[:, mask], vb[:, mask], groups[mask], n_resamples, seed, confidence)
         n = int(mask.sum())
         means_a = va[:, mask].mean(axis=1) if n else np.full(len(METRICS), math.nan)
         means_b = vb[:, mask].mean(axis=1) if n else np.full(len(METRICS), math.nan)

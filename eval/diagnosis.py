@@ -79,6 +79,8 @@ __all__ = [
     "case_groups",
     "case_subsets",
     "check_resamples",
+    "cluster_bootstrap",
+    "group_sums",
     "evaluate_rankers",
     "likelihood_ranker",
     "rank_metrics",
@@ -318,27 +320,59 @@ def rank_metrics(
         return RankMetrics(0, nan, nan, nan, nan)
     # [metrics, cases]: hit@1, hit@3, hit@10, reciprocal rank (expected under random tie-breaks)
     values = np.stack([*(r.hits(k) for k in TOP_K), r.reciprocal()]).astype(np.float64)
+    if groups is not None:
+        cis = cluster_bootstrap(
+            values,
+            groups,
+            macro=macro,
+            n_resamples=n_resamples,
+            seed=seed,
+            confidence=confidence,
+        )
+        return RankMetrics(n, *cis)
     rng = np.random.default_rng(seed)
-    if groups is None:
-        point = values.mean(axis=1)
-        idx = rng.integers(0, n, size=(n_resamples, n))
-        boot = values[:, idx].mean(axis=2)  # [metrics, resamples]
+    idx = rng.integers(0, n, size=(n_resamples, n))
+    boot = values[:, idx].mean(axis=2)  # [metrics, resamples]
+    return RankMetrics(n, *_percentile_cis(values.mean(axis=1), boot, confidence))
+
+
+def cluster_bootstrap(
+    values: np.ndarray,
+    groups: Sequence[str] | np.ndarray,
+    *,
+    macro: bool = False,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> list[MetricCI]:
+    """Per row of ``values`` (``[metrics, cases]``), its mean over the cases with a
+    percentile bootstrap that resamples whole clusters (``groups``, one key per case); with
+    ``macro``, the mean of the clusters' means (every cluster weighs the same).
+
+    Raises:
+        ValueError: ``groups`` of another length than the cases; fewer than 1 resample.
+    """
+    check_resamples(n_resamples)
+    sums, counts = group_sums(values, groups)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(counts), size=(n_resamples, len(counts)))
+    if macro:
+        means = sums / counts
+        point = means.mean(axis=1)
+        boot = means[:, idx].mean(axis=2)
     else:
-        sums, counts = _group_sums(values, groups)
-        idx = rng.integers(0, len(counts), size=(n_resamples, len(counts)))
-        if macro:
-            means = sums / counts
-            point = means.mean(axis=1)
-            boot = means[:, idx].mean(axis=2)
-        else:
-            point = sums.sum(axis=1) / counts.sum()
-            boot = sums[:, idx].sum(axis=2) / counts[idx].sum(axis=1)
+        point = sums.sum(axis=1) / counts.sum()
+        boot = sums[:, idx].sum(axis=2) / counts[idx].sum(axis=1)
+    return _percentile_cis(point, boot, confidence)
+
+
+def _percentile_cis(point: np.ndarray, boot: np.ndarray, confidence: float) -> list[MetricCI]:
+    """Each point estimate with the percentile interval of its row of ``boot``."""
     tail = (1.0 - confidence) / 2.0 * 100.0
     low, high = np.percentile(boot, [tail, 100.0 - tail], axis=1)
-    cis = [
+    return [
         MetricCI(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)
     ]
-    return RankMetrics(n, *cis)
 
 
 def check_resamples(n_resamples: int) -> int:
@@ -352,7 +386,7 @@ def check_resamples(n_resamples: int) -> int:
     return n_resamples
 
 
-def _group_sums(
+def group_sums(
     values: np.ndarray, groups: Sequence[str] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster sums of ``values`` (``[metrics, cases]``) and the clusters' sizes."""
@@ -390,7 +424,7 @@ def top1_ratio(
     nan = MetricCI(math.nan, math.nan, math.nan)
     if not len(a) or not (b > 0).any():
         return nan
-    sums, _ = _group_sums(np.stack([a, b]), groups)
+    sums, _ = group_sums(np.stack([a, b]), groups)
     idx = np.random.default_rng(seed).integers(0, sums.shape[1], size=(n_resamples, sums.shape[1]))
     boot_a, boot_b = sums[:, idx].sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):

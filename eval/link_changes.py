@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.compare import markdown_cell
+
 __all__ = [
     "LinkChanges",
     "LinkReport",
@@ -197,14 +199,11 @@ class LinkChanges:
             for row in self.changes[kind][:rows]:
                 concept = f"{row['label']} ({row['curie']})" if row["label"] else row["curie"]
                 text = "; ".join(row["texts"])
-                lines.append(f"| {_cell(row['id'])} | {_cell(concept)} | {_cell(text)} |")
+                cells = (markdown_cell(row["id"]), markdown_cell(concept), markdown_cell(text))
+                lines.append(f"| {cells[0]} | {cells[1]} | {cells[2]} |")
             if len(self.changes[kind]) > rows:
                 lines.append(f"| ... {len(self.changes[kind]) - rows} more | | |")
         return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _rows(
