@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from eval.diagnosis import Case
     from kg.hierarchy import TermHierarchy
     from kg.rules.engine import RuleSet
+    from kgfuse.audit import AuditLog
     from kgfuse.explanation import Explanation
 
 logger = logging.getLogger(__name__)
@@ -690,6 +691,22 @@ class DiagnosisService:
         decision itself, such as a QA answer); ``unnamed`` is the id of a record without one
         (default: its ``index``).
         """
+        out, explanation = self.decide(raw, index, top_k, unnamed=unnamed)
+        if audit and self.audit_log is not None:
+            explanation.metadata["model_files"] = self.model_files
+            out["audit_id"] = record_decision(
+                self.audit_log, explanation, raw, self.audit_config(top_k), self.store_input
+            )
+        return out, explanation
+
+    def decide(
+        self, raw: Mapping[str, Any], index: int = 0, top_k: int = 10, *, unnamed: str | None = None
+    ) -> tuple[dict[str, Any], Explanation]:
+        """Diagnose and explain one raw record, unrecorded: the output record and explanation.
+
+        Raises:
+            RecordError: the record is malformed, or no present finding is recognised in it.
+        """
         record = parse_record(raw, index, hierarchy=self.kg.hierarchy, unnamed=unnamed)
         result = self.diagnose(record, top_k)
         if not any(not f.excluded for f in result.findings):
@@ -714,25 +731,18 @@ class DiagnosisService:
             }
             for f in explanation.findings
         ]
-        if audit and self.audit_log is not None:
-            explanation.metadata["model_files"] = self.model_files
-            out["audit_id"] = self.audit_log.record(
-                explanation,
-                dict(raw),
-                store_input=self.store_input,
-                model_fingerprint=self.model_fingerprint,
-                kg_fingerprint=self.kg.fingerprint,
-                config={
-                    "model_dir": recorded_location(self.model_dir),
-                    "kg": recorded_location(self.kg_path),
-                    "top_k": top_k,
-                    "rules_top": self.rules_top,
-                    **self.diagnoser.ranking_settings,
-                    "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
-                },
-                kind="diagnose",
-            )
         return out, explanation
+
+    def audit_config(self, top_k: int) -> dict[str, Any]:
+        """The ``config`` an audit record of this service's decisions keeps (what replays them)."""
+        return {
+            "model_dir": recorded_location(self.model_dir),
+            "kg": recorded_location(self.kg_path),
+            "top_k": top_k,
+            "rules_top": self.rules_top,
+            **self.diagnoser.ranking_settings,
+            "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
+        }
 
     def diagnose_records(
         self, records: Iterable[tuple[int, Any]], top_k: int = 10
@@ -741,18 +751,45 @@ class DiagnosisService:
         An output's ``id`` is the record's own, else ``line-N`` (its line, as ``kgfuse link``
         and ``kgfuse predict`` name a record without one)."""
         for index, raw in records:
-            line = f"line-{index}"
-            rid = raw.get("id", line) if isinstance(raw, Mapping) else line
             try:
                 if isinstance(raw, Exception):
                     raise raw
-                yield self.run(raw, index, top_k, unnamed=line)[0]
-            except (RecordError, ValueError, KeyError) as exc:
-                message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-                yield {"id": rid, "error": str(message)}
+                yield self.run(raw, index, top_k, unnamed=f"line-{index}")[0]
             except Exception as exc:  # a bug met on one record must not end the run
-                logger.exception("record %s: unexpected error", index)
-                yield {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
+                yield error_record(index, raw, exc)
+
+
+def error_record(index: int, raw: Any, exc: Exception) -> dict[str, Any]:
+    """The output record of a record that could not be diagnosed: its id (its own, else
+    ``line-N``) and the error; an unexpected one is logged and called internal."""
+    line = f"line-{index}"
+    rid = raw.get("id", line) if isinstance(raw, Mapping) else line
+    if isinstance(exc, (RecordError, ValueError, KeyError)):
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        return {"id": rid, "error": str(message)}
+    logger.error("record %s: unexpected error", index, exc_info=exc)
+    return {"id": rid, "error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def record_decision(
+    audit_log: AuditLog,
+    explanation: Explanation,
+    raw: Mapping[str, Any],
+    config: Mapping[str, Any],
+    store_input: bool,
+) -> str:
+    """Append a ``diagnose`` decision to the audit log; returns its audit id. ``config`` is
+    :meth:`DiagnosisService.audit_config`; the explanation's metadata holds the model files'
+    fingerprint already."""
+    return audit_log.record(
+        explanation,
+        dict(raw),
+        store_input=store_input,
+        model_fingerprint=explanation.model_fingerprint,
+        kg_fingerprint=explanation.kg_fingerprint,
+        config=dict(config),
+        kind="diagnose",
+    )
 
 
 def diagnose_output_ids(index: int, raw: Any) -> set[str]:

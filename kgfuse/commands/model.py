@@ -53,6 +53,8 @@ from kgfuse.commands.resumed_output import (
 from kgfuse.quick_exit import allow_quick_exit
 
 if TYPE_CHECKING:
+    from kgfuse.diagnosis import DiagnosisService
+    from kgfuse.diagnosis_workers import DiagnosisWorkers
     from train.config import TaskConfig
 
 #: ``--model`` of diagnose and calibrate.
@@ -355,6 +357,15 @@ def diagnose(
         ),
     ] = False,
     resume: ResumeOption = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes diagnosing an input file at once, each loading the model (~2 GB "
+            "of memory apiece); the output and the audit log are those of one process.",
+        ),
+    ] = 1,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -367,6 +378,8 @@ def diagnose(
     )
 
     check_input_or_text(input, text)
+    if workers > 1 and text is not None:
+        raise ValueError("--workers goes with an input file; --text is one record")
     if onset is not None and text is None:
         raise ValueError("--onset goes with --text; a JSONL record gives its own 'onset'")
     if onset is not None:  # its form, before the model loads (the KG checks the class later)
@@ -401,15 +414,24 @@ def diagnose(
         ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
         loaded = stack.enter_context(kept_loaded())
         allow_quick_exit()  # its output closes with the stack; audit records commit one by one
-        service = DiagnosisService(
-            model,
-            resolve_kg(kg, home) if kg else None,
-            home,
-            audit=not no_audit,
-            store_input=not no_store_input,
-            ranking=ranking,
-            precision=precision,
-        )
+        service: DiagnosisService | DiagnosisWorkers
+        if workers > 1:
+            service = stack.enter_context(
+                _diagnosis_workers(
+                    workers, model, resolve_kg(kg, home) if kg else None, home, ranking,
+                    precision, audit=not no_audit, store_input=not no_store_input,
+                )
+            )  # fmt: skip
+        else:
+            service = DiagnosisService(
+                model,
+                resolve_kg(kg, home) if kg else None,
+                home,
+                audit=not no_audit,
+                store_input=not no_store_input,
+                ranking=ranking,
+                precision=precision,
+            )
         loaded()  # the KG's tables, the linker and the model stay: later collections skip them
         if text is not None:
             record: dict[str, str] = {"id": "text", "text": text}
@@ -428,6 +450,31 @@ def diagnose(
             held=held,
         )  # fmt: skip
     report_records(input, written, failed, "diagnosed")
+
+
+def _diagnosis_workers(
+    workers: int,
+    model: Path | None,
+    kg: Path | str | None,
+    home: Path | None,
+    ranking: RankingSettings,
+    precision: str,
+    *,
+    audit: bool,
+    store_input: bool,
+) -> DiagnosisWorkers:
+    """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
+    from kgfuse.audit import AuditLog, default_audit_path
+    from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings, torch_threads_per_worker
+
+    audit_log = None
+    if audit:  # a database that cannot take the records is refused before any worker starts
+        audit_log = AuditLog(default_audit_path(home))
+        audit_log.check_writable()
+    settings = WorkerSettings(
+        model, kg, home, ranking, precision, torch_threads_per_worker(workers)
+    )
+    return DiagnosisWorkers(settings, workers, audit_log=audit_log, store_input=store_input)
 
 
 @handle_errors
