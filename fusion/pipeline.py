@@ -837,12 +837,15 @@ class Diagnoser:
         linker: ConceptLinker | None = None,
         ranking: RankingSettings | None = None,
         precision: str = "auto",
+        prior_cache: Path | None = None,
     ) -> Diagnoser:
         """Load a model folder against the KG it was trained on; ``ranking``: how the
         differential is put together (default: :class:`fusion.shortlist.RankingSettings`'s
         defaults; with a pool, a lead longer than the shortlist stops at its end: the model
         places only what it re-ranks); ``precision``: ``auto``, ``fp32``, ``bf16`` or
-        ``int8`` (:func:`resolve_precision`).
+        ``int8`` (:func:`resolve_precision`); ``prior_cache``: a folder where the prior's
+        completed profiles are kept between processes (:mod:`kg.rules.completion_cache`;
+        default: computed each time).
 
         Raises:
             KGMismatchError: the model was trained on another KG (by ``kgfuse_model.json``
@@ -876,7 +879,11 @@ class Diagnoser:
             basis = neighbours_basis(kg.fingerprint, meta["candidates"], prior)
             neighbours = load_neighbours(folder, len(meta["candidates"]), prior.neighbours, basis)
         likelihood = PhenotypeLikelihood.from_graph(
-            kg, subjects=meta["candidates"], config=prior, neighbours=neighbours
+            kg,
+            subjects=meta["candidates"],
+            config=prior,
+            neighbours=neighbours,
+            completion_cache=prior_cache,
         )
         if list(likelihood.diseases) != meta["candidates"]:
             raise CandidateMismatchError(

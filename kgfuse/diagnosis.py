@@ -548,6 +548,7 @@ class DiagnosisService:
                 linker=default_linker(self.kg),
                 ranking=ranking,
                 precision=precision,
+                prior_cache=kgfuse_home(home) / "cache",
             )
         except BaseException:
             if self._hashing is not None:

@@ -74,6 +74,7 @@ import enum
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -718,6 +719,7 @@ class PhenotypeLikelihood:
         onsets: DiseaseTermMatrix | None = None,
         neighbours: Neighbours | None = None,
         counterparts: Counterparts | None = None,
+        completion_cache: Path | None = None,
     ) -> None:
         self.hierarchy = hierarchy
         self.config = config or LikelihoodConfig()
@@ -758,7 +760,13 @@ class PhenotypeLikelihood:
                 neighbours = nearest_diseases(profile, self.background, self.config.neighbours)
             check_neighbours(neighbours, num, self.config.neighbours)
             self.neighbours = neighbours
-            profile = impute_from_neighbours(profile, neighbours, self.config.neighbour_weight)
+            weight = self.config.neighbour_weight
+            if completion_cache is None:
+                profile = impute_from_neighbours(profile, neighbours, weight)
+            else:  # kept on disk by a hash of these inputs (1-2 s to compute on HPO)
+                from kg.rules.completion_cache import cached_completion
+
+                profile = cached_completion(profile, neighbours, weight, completion_cache)
             self.background = self._background_of(profile)
         self.probability = profile
         # the curated profiles when completed: a match only beyond them is IMPUTED
@@ -816,6 +824,7 @@ class PhenotypeLikelihood:
         pretest: np.ndarray | None = None,
         neighbours: Neighbours | None = None,
         genes: Mapping[str, Iterable[str]] | None = None,
+        completion_cache: Path | None = None,
     ) -> PhenotypeLikelihood:
         """Precompute the model from a KG's hierarchy and annotation table.
 
@@ -831,6 +840,9 @@ class PhenotypeLikelihood:
             genes: disease IRI -> its genes' IRIs (:func:`kg.rules.counterparts.disease_genes`),
                 to find counterparts by gene when the config uses them; without them
                 counterparts are found by name only.
+            completion_cache: a folder where the profiles completed from the nearest
+                diseases are kept and read back (:mod:`kg.rules.completion_cache`; default:
+                computed in each process).
         """
         config = config or LikelihoodConfig()
         subjects = list(subjects) if subjects is not None else None
@@ -847,7 +859,16 @@ class PhenotypeLikelihood:
             counterparts = counterparts_in(
                 hierarchy, annotations, matrix, config, genes or {}, aspects=aspects
             )
-        return cls(hierarchy, matrix, config, pretest, onsets, neighbours, counterparts)
+        return cls(
+            hierarchy,
+            matrix,
+            config,
+            pretest,
+            onsets,
+            neighbours,
+            counterparts,
+            completion_cache=completion_cache,
+        )
 
     @classmethod
     def from_graph(
@@ -857,6 +878,7 @@ class PhenotypeLikelihood:
         subjects: Iterable[str] | None = None,
         config: LikelihoodConfig | None = None,
         neighbours: Neighbours | None = None,
+        completion_cache: Path | None = None,
     ) -> PhenotypeLikelihood:
         """:meth:`from_kg` on a KG's hierarchy and annotations, with its gene links
         (:func:`kg.rules.counterparts.disease_genes`) when the config uses counterparts."""
@@ -868,6 +890,7 @@ class PhenotypeLikelihood:
             config=config,
             neighbours=neighbours,
             genes=disease_genes(kg) if config.uses_counterparts else None,
+            completion_cache=completion_cache,
         )
 
     def imputed_from(
