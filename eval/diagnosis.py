@@ -46,12 +46,12 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from scipy.special import digamma
@@ -133,6 +133,22 @@ class Case:
 
 
 Ranker = Callable[[Case], Sequence[tuple[str, float]]]
+
+
+@runtime_checkable
+class ManyCaseRanker(Protocol):
+    """A ranker that can also rank many cases elsewhere (in other processes), giving each
+    case's place in the input's order: what :func:`evaluate_rankers` asks of it when it has
+    this method; ``name`` and ``mode`` name the pass in its errors, ``start`` is the number
+    of the first case (a resumed pass starts past the cases ranked before)."""
+
+    def __call__(self, case: Case) -> Sequence[tuple[str, float]]: ...
+
+    def rank_many(
+        self, name: str, mode: str, cases: Iterable[Case], start: int = 0
+    ) -> Iterator[RankedCase]: ...
+
+
 """``ranker(case) -> [(disease IRI, score), ...]``, higher scores first or in any order."""
 
 
@@ -1177,34 +1193,53 @@ def _rank_cases(
                     noted = np.full((len(cases), 2), np.nan)
                 noted[i] = before.probabilities
         start = len(done)
-        items: Iterable[Case] = cases[start:]
+        items = cases[start:]
+        placed = (
+            ranker.rank_many(name, mode, items, start)
+            if isinstance(ranker, ManyCaseRanker)
+            else (place_case(name, mode, ranker, case, i) for i, case in enumerate(items, start))
+        )
+        bar: Any = nullcontext()
         if progress:
             from tqdm.auto import tqdm
 
-            items = tqdm(
-                items, desc=f"{name} ({mode})", leave=False, initial=start, total=len(cases)
-            )
-        for i, case in enumerate(items, start):
-            t0 = time.perf_counter()
-            ranking = ranker(case)
-            seconds[i] = time.perf_counter() - t0
-            try:
-                found = ranking_ties(ranking, case.diseases)
-            except ValueError as e:
-                raise ValueError(
-                    f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
-                ) from e
-            better[i], tied[i] = found.better[0], found.tied[0]
-            pair = None
-            if isinstance(ranking, ProbableRanking):
-                pair = (ranking.top1_probability, ranking.truth_probability)
-                if mode == "present":
+            bar = tqdm(desc=f"{name} ({mode})", leave=False, initial=start, total=len(cases))
+        with bar:  # closed when the pass ends or stops
+            for i, ranked in enumerate(placed, start):
+                better[i], tied[i], seconds[i] = ranked.better, ranked.tied, ranked.seconds
+                pair = ranked.probabilities
+                if pair is not None and mode == "present":
                     if noted is None:
                         noted = np.full((len(cases), 2), np.nan)
                     noted[i] = pair
-            if journal is not None:
-                journal.append(i, case.id, RankedCase(better[i], tied[i], seconds[i], pair))
+                if journal is not None:
+                    journal.append(i, cases[i].id, ranked)
+                if progress:
+                    bar.update()
     return _Ranked(TiedRanks(better, tied), float(np.median(seconds) * 1e3), noted)
+
+
+def place_case(name: str, mode: str, ranker: Ranker, case: Case, i: int) -> RankedCase:
+    """Rank one case: where its diagnosis is placed, the time taken, and the probabilities of
+    a :class:`ProbableRanking`.
+
+    Raises:
+        ValueError: the ranking is unusable (a NaN score), naming the ranker, the mode and
+            the case (``i``: its place among the cases, from 0).
+    """
+    t0 = time.perf_counter()
+    ranking = ranker(case)
+    seconds = time.perf_counter() - t0
+    try:
+        found = ranking_ties(ranking, case.diseases)
+    except ValueError as e:
+        raise ValueError(
+            f"ranker {name!r} ({mode} terms), case {case.id!r} (number {i + 1}): {e}"
+        ) from e
+    pair = None
+    if isinstance(ranking, ProbableRanking):
+        pair = (ranking.top1_probability, ranking.truth_probability)
+    return RankedCase(float(found.better[0]), float(found.tied[0]), seconds, pair)
 
 
 def _summaries(

@@ -8,9 +8,10 @@ the linked terms while the models read the text itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from kg.hierarchy import TermHierarchy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
+from kgfuse.diagnosis_workers import torch_threads_per_worker
+from kgfuse.evaluation_workers import EvalWorkerSettings, ModelWorkers
 from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
 from kgfuse.source_fingerprint import kgfuse_version, source_sha256
@@ -178,6 +181,8 @@ def evaluate_diagnosis(
     measurements: bool = False,
     progress: bool = True,
     journal: JournalFolder | None = None,
+    workers: int = 1,
+    home: Path | None = None,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
     the case's onset class when it has one, and again without it).
@@ -206,6 +211,9 @@ def evaluate_diagnosis(
         journal: the journal folder of ``out_dir`` (:func:`journal_folder`), held already
             by the caller, who took its lock before loading the KG (default: held from the
             start here). Held until the report is saved and this run's journals removed.
+        workers: processes ranking the cases with each model
+            (:mod:`kgfuse.evaluation_workers`; 1: this process); the ranks are the same.
+        home: the kgfuse home (the workers' KG and the prior's cache).
 
     Raises:
         JournalBusyError: another evaluation holds the journal folder of ``out_dir``.
@@ -250,30 +258,44 @@ def evaluate_diagnosis(
             **case_counts(cases, no_present),
             "models": {},
         }
-        linker = default_linker(kg, measurements=measurements)
+        if workers > 1:
+            config["workers"] = workers
+        linker = default_linker(kg, measurements=measurements) if workers == 1 else None
         for folder in models:
-            diagnoser = Diagnoser.load(
-                Path(folder),
-                kg,
-                linker=linker,
-                ranking=ranking,
-                precision=precision,
-            )
-            name = f"kgfuse {diagnoser.model.config.fusion} ({Path(folder).name})"
-            rankers[name] = model_ranker(diagnoser)
-            if any(c.onset for c in cases):  # what the onset adds, in the same run
-                rankers[f"{name} without onset"] = model_ranker(
-                    diagnoser, onset=False, probabilities=False
+            if linker is not None:
+                diagnoser = Diagnoser.load(
+                    Path(folder), kg, linker=linker, ranking=ranking, precision=precision
                 )
-            if diagnoser.model.config.use_prior:  # what the neural part adds, in the same run
-                rankers[f"{name} without the model (prior + similarity)"] = model_ranker(
-                    diagnoser, probabilities=False, neural=False
+                fusion, use_prior = diagnoser.model.config.fusion, diagnoser.model.config.use_prior
+                config_hash, used = diagnoser.meta.get("config_hash"), diagnoser.precision
+                ranker: Callable[..., Ranker] = partial(model_ranker, diagnoser)
+            else:
+                pool = stack.enter_context(
+                    ModelWorkers(
+                        EvalWorkerSettings(
+                            Path(folder), kg.location, home, ranking, precision, measurements,
+                            torch_threads_per_worker(workers),
+                        ),
+                        workers,
+                    )
+                )  # fmt: skip
+                described = pool.describe()
+                fusion, use_prior = described.fusion, described.use_prior
+                config_hash, used = described.config_hash, described.precision
+                ranker = pool.ranker
+            name = f"kgfuse {fusion} ({Path(folder).name})"
+            rankers[name] = ranker()
+            if any(c.onset for c in cases):  # what the onset adds, in the same run
+                rankers[f"{name} without onset"] = ranker(onset=False, probabilities=False)
+            if use_prior:  # what the neural part adds, in the same run
+                rankers[f"{name} without the model (prior + similarity)"] = ranker(
+                    probabilities=False, neural=False
                 )
             config["models"][name] = {
                 "path": str(folder),
-                "config_hash": diagnoser.meta.get("config_hash"),
+                "config_hash": config_hash,
                 "files_sha256": model_files_fingerprint(Path(folder))["sha256"],
-                "precision": diagnoser.precision,
+                "precision": used,
             }
         config["kg_fingerprint"] = kg.fingerprint
         config["kgfuse_version"] = kgfuse_version()
@@ -310,7 +332,8 @@ def _without_paths(config: dict[str, Any]) -> dict[str, Any]:
     """An evaluation's config without the paths of its cases and models: the journal is
     keyed by what they hold (every case's fields, each model's file hashes), so the same
     files given by another path (relative, absolute, moved) resume."""
-    keyed = {k: v for k, v in config.items() if k != "cases_path"}
+    # the workers rank the same: a run stopped with some resumes with others
+    keyed = {k: v for k, v in config.items() if k not in ("cases_path", "workers")}
     keyed["models"] = {
         name: {k: v for k, v in model.items() if k != "path"}
         for name, model in config.get("models", {}).items()

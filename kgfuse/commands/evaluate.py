@@ -338,6 +338,15 @@ def eval_diagnosis(
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes ranking the cases with each model, each loading it (~2 GB of "
+            "memory apiece); the ranks are those of one process.",
+        ),
+    ] = 1,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -399,6 +408,8 @@ def eval_diagnosis(
                 precision=precision,
                 measurements=measurements,
                 journal=journal,
+                workers=workers,
+                home=home,
             )
     except KeyboardInterrupt:
         if journal.noted:

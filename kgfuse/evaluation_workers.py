@@ -1,0 +1,226 @@
+"""A model's passes of ``kgfuse eval diagnosis --workers N`` in N processes.
+
+Each worker process loads the KG, the linker and the model once
+(:class:`fusion.pipeline.Diagnoser`, ``cores / N`` torch threads) and places the cases it is
+handed with :func:`kgfuse.evaluation.model_ranker`; this process hands them out and takes
+each case's place back in the cases' order (:class:`eval.rank_journal.RankedCase`), so the
+journal, the report and every rank are those of one process. The model's passes (with and
+without the onset, without the neural part; present and present + excluded terms) share
+the workers. Times per case are measured in the workers, on cores they share.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from eval.rank_journal import RankedCase
+from fusion.shortlist import RankingSettings
+
+if TYPE_CHECKING:
+    from eval.diagnosis import Case, Ranker
+
+#: Cases handed out ahead of the one placed next, per worker.
+AHEAD_PER_WORKER = 8
+
+
+class EvaluationWorkerError(ValueError):
+    """A worker process could not load the model (or stopped)."""
+
+
+@dataclass(frozen=True)
+class EvalWorkerSettings:
+    """What each worker loads."""
+
+    model_dir: Path
+    kg_path: Path | str
+    home: Path | None
+    ranking: RankingSettings
+    precision: str
+    measurements: bool
+    torch_threads: int
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """What the report names and records of the workers' model."""
+
+    fusion: str
+    use_prior: bool
+    config_hash: str | None
+    precision: str
+
+
+@dataclass(frozen=True)
+class _Flags:
+    onset: bool
+    probabilities: bool
+    neural: bool
+
+
+_DIAGNOSER: Any = None
+_START_ERROR: str | None = None
+_RANKERS: dict[_Flags, Ranker] = {}
+
+
+def _start_worker(settings: EvalWorkerSettings) -> None:
+    """Load the worker's diagnoser; a failure is kept and reported with the first task."""
+    global _DIAGNOSER, _START_ERROR
+    import gc
+
+    import torch
+
+    from fusion.pipeline import Diagnoser
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.store import kgfuse_home
+    from kgfuse.resources import default_linker
+
+    torch.set_num_threads(settings.torch_threads)
+    gc.disable()  # loading makes millions of objects that stay: no collection while it runs
+    try:
+        kg = KnowledgeGraph.open(settings.kg_path, home=settings.home)
+        _DIAGNOSER = Diagnoser.load(
+            settings.model_dir,
+            kg,
+            linker=default_linker(kg, measurements=settings.measurements),
+            ranking=settings.ranking,
+            precision=settings.precision,
+            prior_cache=kgfuse_home(settings.home) / "cache",
+        )
+    except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
+        _START_ERROR = f"{type(exc).__name__}: {exc}"
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _loaded() -> Any:
+    if _DIAGNOSER is None:
+        raise EvaluationWorkerError(
+            f"an evaluation worker could not load: {_START_ERROR or 'no reason given'}"
+        )
+    return _DIAGNOSER
+
+
+def _describe() -> ModelDescription:
+    diagnoser = _loaded()
+    return ModelDescription(
+        str(diagnoser.model.config.fusion),
+        bool(diagnoser.model.config.use_prior),
+        diagnoser.meta.get("config_hash"),
+        str(diagnoser.precision),
+    )
+
+
+def _ranker(flags: _Flags) -> Ranker:
+    from kgfuse.evaluation import model_ranker
+
+    ranker = _RANKERS.get(flags)
+    if ranker is None:
+        ranker = _RANKERS[flags] = model_ranker(
+            _loaded(), onset=flags.onset, probabilities=flags.probabilities, neural=flags.neural
+        )
+    return ranker
+
+
+def _place(name: str, mode: str, flags: _Flags, case: Case, i: int) -> RankedCase:
+    from eval.diagnosis import place_case
+
+    return place_case(name, mode, _ranker(flags), case, i)
+
+
+def _rank(flags: _Flags, case: Case) -> Sequence[tuple[str, float]]:
+    return list(_ranker(flags)(case))
+
+
+class ModelWorkers:
+    """``workers`` processes holding one model; a context manager that stops them on exit.
+
+    Raises:
+        ValueError: fewer than 2 workers.
+    """
+
+    def __init__(self, settings: EvalWorkerSettings, workers: int) -> None:
+        if workers < 2:
+            raise ValueError(f"workers must be at least 2, got {workers}")
+        self.workers = workers
+        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(settings,),
+        )
+
+    def __enter__(self) -> ModelWorkers:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+
+    def describe(self) -> ModelDescription:
+        """The model as a worker loaded it.
+
+        Raises:
+            EvaluationWorkerError: a worker could not load (its reason in the message).
+        """
+        return self._result(self._pool.submit(_describe), "its description")
+
+    def ranker(
+        self, *, onset: bool = True, probabilities: bool = True, neural: bool = True
+    ) -> WorkerModelRanker:
+        """:func:`kgfuse.evaluation.model_ranker` with these settings, run in the workers."""
+        return WorkerModelRanker(self, _Flags(onset, probabilities, neural))
+
+    def _result(self, future: Future[Any], what: str) -> Any:
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise EvaluationWorkerError(
+                f"an evaluation worker stopped (out of memory?) at {what}: {exc}"
+            ) from None
+
+
+class WorkerModelRanker:
+    """A model's ranker whose cases are ranked by :class:`ModelWorkers`
+    (an :class:`eval.diagnosis.ManyCaseRanker`)."""
+
+    def __init__(self, workers: ModelWorkers, flags: _Flags) -> None:
+        self._workers = workers
+        self._flags = flags
+
+    def __call__(self, case: Case) -> Sequence[tuple[str, float]]:
+        """One case's ranking (every candidate with its key), from a worker."""
+        pool = self._workers._pool
+        ranking: Sequence[tuple[str, float]] = self._workers._result(
+            pool.submit(_rank, self._flags, case), f"case {case.id!r}"
+        )
+        return ranking
+
+    def rank_many(
+        self, name: str, mode: str, cases: Iterable[Case], start: int = 0
+    ) -> Iterator[RankedCase]:
+        """Each case's place, in the cases' order (``start``: the first one's number)."""
+        pool = self._workers._pool
+        waiting: deque[tuple[Case, Future[RankedCase]]] = deque()
+        ahead = self._workers.workers * AHEAD_PER_WORKER
+        for i, case in enumerate(cases, start):
+            waiting.append((case, pool.submit(_place, name, mode, self._flags, case, i)))
+            while len(waiting) > ahead:
+                case_, future = waiting.popleft()
+                yield self._workers._result(future, f"case {case_.id!r}")
+        while waiting:
+            case_, future = waiting.popleft()
+            yield self._workers._result(future, f"case {case_.id!r}")
