@@ -14,18 +14,14 @@ reason; a record that fails is an error record, as in one process.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from fusion.shortlist import RankingSettings
+from kgfuse.worker_pool import WorkerError, WorkerPool, done, loading_for_good
 
 if TYPE_CHECKING:
     from kgfuse.audit import AuditLog
@@ -33,13 +29,6 @@ if TYPE_CHECKING:
     from kgfuse.explanation import Explanation
 
 logger = logging.getLogger(__name__)
-
-#: Records handed out ahead of the one written next, per worker (bounds what waits in memory).
-AHEAD_PER_WORKER = 4
-
-
-class WorkerStartError(ValueError):
-    """A worker process could not load (the model, the KG, the linker) or stopped."""
 
 
 @dataclass(frozen=True)
@@ -63,28 +52,23 @@ _START_ERROR: str | None = None
 def _start_worker(settings: WorkerSettings) -> None:
     """Load the worker's service; a failure is kept and reported with the first record."""
     global _SERVICE, _START_ERROR
-    import gc
-
     import torch
 
     from kgfuse.diagnosis import DiagnosisService
 
     torch.set_num_threads(settings.torch_threads)
-    gc.disable()  # loading makes millions of objects that stay: no collection while it runs
-    try:
-        _SERVICE = DiagnosisService(
-            settings.model_dir,
-            settings.kg_path,
-            settings.home,
-            audit=False,
-            ranking=settings.ranking,
-            precision=settings.precision,
-        )
-    except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
-        _START_ERROR = f"{type(exc).__name__}: {exc}"
-    finally:
-        gc.freeze()  # what is loaded stays out of later collections (as in `kgfuse serve`)
-        gc.enable()
+    with loading_for_good():
+        try:
+            _SERVICE = DiagnosisService(
+                settings.model_dir,
+                settings.kg_path,
+                settings.home,
+                audit=False,
+                ranking=settings.ranking,
+                precision=settings.precision,
+            )
+        except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
+            _START_ERROR = f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -102,9 +86,7 @@ def _decide(index: int, raw: Any, top_k: int, audited: bool) -> _Decision:
     from kgfuse.diagnosis import error_record
 
     if _SERVICE is None:
-        raise WorkerStartError(
-            f"a diagnosis worker could not load: {_START_ERROR or 'no reason given'}"
-        )
+        raise WorkerError(f"a diagnosis worker could not load: {_START_ERROR or 'no reason given'}")
     try:
         out, explanation = _SERVICE.decide(raw, index, top_k, unnamed=f"line-{index}")
     except Exception as exc:  # a bug met on one record must not end the run
@@ -112,12 +94,7 @@ def _decide(index: int, raw: Any, top_k: int, audited: bool) -> _Decision:
     return _Decision(out, explanation, _SERVICE.audit_config(top_k) if audited else None)
 
 
-def torch_threads_per_worker(workers: int, cores: int | None = None) -> int:
-    """Each worker's torch threads: the cores shared out, at least one."""
-    return max(1, (cores or os.cpu_count() or 1) // workers)
-
-
-class DiagnosisWorkers:
+class DiagnosisWorkers(WorkerPool):
     """``workers`` processes diagnosing records; a context manager that stops them on exit.
 
     Args:
@@ -135,40 +112,16 @@ class DiagnosisWorkers:
         audit_log: AuditLog | None = None,
         store_input: bool = True,
     ) -> None:
-        if workers < 2:
-            raise ValueError(f"workers must be at least 2, got {workers}")
-        self.workers = workers
-        self.audit_log = audit_log
-        self.store_input = store_input
         from kgfuse.diagnosis import default_model_dir
 
+        super().__init__(workers, _start_worker, (settings,), "diagnosis")
+        self.audit_log = audit_log
+        self.store_input = store_input
         # the folder each worker loads (as the service resolves it), hashed here for the audit
         self._model_dir = (
             Path(settings.model_dir) if settings.model_dir else default_model_dir(settings.home)
         )
         self._model_files: dict[str, Any] | None = None
-        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(settings,),
-        )
-
-    def __enter__(self) -> DiagnosisWorkers:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close(cancel=exc is not None)
-
-    def close(self, *, cancel: bool = False) -> None:
-        """Stop the workers (``cancel``: drop the records not yet begun)."""
-        self._pool.shutdown(wait=True, cancel_futures=cancel)
 
     def diagnose_records(
         self, records: Iterable[tuple[int, Any]], top_k: int = 10
@@ -177,34 +130,24 @@ class DiagnosisWorkers:
         recorded in the audit log when there is one; errors become error records.
 
         Raises:
-            WorkerStartError: a worker could not load (its reason in the message).
+            WorkerError: a worker could not load (its reason in the message), or stopped.
         """
         from kgfuse.diagnosis import error_record
 
         audited = self.audit_log is not None
-        waiting: deque[tuple[int, Any, Future[_Decision] | dict[str, Any]]] = deque()
-        ahead = self.workers * AHEAD_PER_WORKER
-        for index, raw in records:
-            if isinstance(raw, Exception):  # unreadable: no worker needed
-                waiting.append((index, raw, error_record(index, raw, raw)))
-            else:
-                waiting.append((index, raw, self._pool.submit(_decide, index, raw, top_k, audited)))
-            while len(waiting) > ahead:
-                yield self._finish(*waiting.popleft())
-        while waiting:
-            yield self._finish(*waiting.popleft())
 
-    def _finish(
-        self, index: int, raw: Any, pending: Future[_Decision] | dict[str, Any]
-    ) -> dict[str, Any]:
-        if isinstance(pending, dict):
-            return pending
-        try:
-            decision = pending.result()
-        except BrokenProcessPool as exc:
-            raise WorkerStartError(
-                f"a diagnosis worker stopped (out of memory?) at record {index}: {exc}"
-            ) from None
+        def task(item: tuple[int, Any]) -> Future[_Decision]:
+            index, raw = item
+            if isinstance(raw, Exception):  # unreadable: no worker needed
+                return done(_Decision(error_record(index, raw, raw)))
+            return self.submit(_decide, index, raw, top_k, audited)
+
+        for (_index, raw), decision in self.in_order(
+            records, task, lambda item: f"record {item[0]}"
+        ):
+            yield self._recorded(raw, decision)
+
+    def _recorded(self, raw: Any, decision: _Decision) -> dict[str, Any]:
         if decision.explanation is not None and self.audit_log is not None:
             from kgfuse.diagnosis import record_decision
 

@@ -36,11 +36,11 @@ from kg.hierarchy import TermHierarchy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
-from kgfuse.diagnosis_workers import torch_threads_per_worker
 from kgfuse.evaluation_workers import EvalWorkerSettings, ModelWorkers
 from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
 from kgfuse.source_fingerprint import kgfuse_version, source_sha256
+from kgfuse.worker_pool import torch_threads_per_worker
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
 

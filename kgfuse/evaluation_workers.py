@@ -11,28 +11,21 @@ the workers. Times per case are measured in the workers, on cores they share.
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from eval.rank_journal import RankedCase
 from fusion.shortlist import RankingSettings
+from kgfuse.worker_pool import WorkerError, WorkerPool, loading_for_good
 
 if TYPE_CHECKING:
     from eval.diagnosis import Case, Ranker
 
 #: Cases handed out ahead of the one placed next, per worker.
 AHEAD_PER_WORKER = 8
-
-
-class EvaluationWorkerError(ValueError):
-    """A worker process could not load the model (or stopped)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +66,6 @@ _RANKERS: dict[_Flags, Ranker] = {}
 def _start_worker(settings: EvalWorkerSettings) -> None:
     """Load the worker's diagnoser; a failure is kept and reported with the first task."""
     global _DIAGNOSER, _START_ERROR
-    import gc
-
     import torch
 
     from fusion.pipeline import Diagnoser
@@ -83,27 +74,24 @@ def _start_worker(settings: EvalWorkerSettings) -> None:
     from kgfuse.resources import default_linker
 
     torch.set_num_threads(settings.torch_threads)
-    gc.disable()  # loading makes millions of objects that stay: no collection while it runs
-    try:
-        kg = KnowledgeGraph.open(settings.kg_path, home=settings.home)
-        _DIAGNOSER = Diagnoser.load(
-            settings.model_dir,
-            kg,
-            linker=default_linker(kg, measurements=settings.measurements),
-            ranking=settings.ranking,
-            precision=settings.precision,
-            prior_cache=kgfuse_home(settings.home) / "cache",
-        )
-    except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
-        _START_ERROR = f"{type(exc).__name__}: {exc}"
-    finally:
-        gc.freeze()
-        gc.enable()
+    with loading_for_good():
+        try:
+            kg = KnowledgeGraph.open(settings.kg_path, home=settings.home)
+            _DIAGNOSER = Diagnoser.load(
+                settings.model_dir,
+                kg,
+                linker=default_linker(kg, measurements=settings.measurements),
+                ranking=settings.ranking,
+                precision=settings.precision,
+                prior_cache=kgfuse_home(settings.home) / "cache",
+            )
+        except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
+            _START_ERROR = f"{type(exc).__name__}: {exc}"
 
 
 def _loaded() -> Any:
     if _DIAGNOSER is None:
-        raise EvaluationWorkerError(
+        raise WorkerError(
             f"an evaluation worker could not load: {_START_ERROR or 'no reason given'}"
         )
     return _DIAGNOSER
@@ -140,7 +128,7 @@ def _rank(flags: _Flags, case: Case) -> Sequence[tuple[str, float]]:
     return list(_ranker(flags)(case))
 
 
-class ModelWorkers:
+class ModelWorkers(WorkerPool):
     """``workers`` processes holding one model; a context manager that stops them on exit.
 
     Raises:
@@ -148,49 +136,21 @@ class ModelWorkers:
     """
 
     def __init__(self, settings: EvalWorkerSettings, workers: int) -> None:
-        if workers < 2:
-            raise ValueError(f"workers must be at least 2, got {workers}")
-        self.workers = workers
-        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(settings,),
-        )
-
-    def __enter__(self) -> ModelWorkers:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+        super().__init__(workers, _start_worker, (settings,), "evaluation")
 
     def describe(self) -> ModelDescription:
         """The model as a worker loaded it.
 
         Raises:
-            EvaluationWorkerError: a worker could not load (its reason in the message).
+            WorkerError: a worker could not load (its reason in the message), or stopped.
         """
-        return self._result(self._pool.submit(_describe), "its description")
+        return self.run("its description", _describe)
 
     def ranker(
         self, *, onset: bool = True, probabilities: bool = True, neural: bool = True
     ) -> WorkerModelRanker:
         """:func:`kgfuse.evaluation.model_ranker` with these settings, run in the workers."""
         return WorkerModelRanker(self, _Flags(onset, probabilities, neural))
-
-    def _result(self, future: Future[Any], what: str) -> Any:
-        try:
-            return future.result()
-        except BrokenProcessPool as exc:
-            raise EvaluationWorkerError(
-                f"an evaluation worker stopped (out of memory?) at {what}: {exc}"
-            ) from None
 
 
 class WorkerModelRanker:
@@ -203,24 +163,21 @@ class WorkerModelRanker:
 
     def __call__(self, case: Case) -> Sequence[tuple[str, float]]:
         """One case's ranking (every candidate with its key), from a worker."""
-        pool = self._workers._pool
-        ranking: Sequence[tuple[str, float]] = self._workers._result(
-            pool.submit(_rank, self._flags, case), f"case {case.id!r}"
-        )
-        return ranking
+        return self._workers.run(f"case {case.id!r}", _rank, self._flags, case)
 
     def rank_many(
         self, name: str, mode: str, cases: Iterable[Case], start: int = 0
     ) -> Iterator[RankedCase]:
         """Each case's place, in the cases' order (``start``: the first one's number)."""
-        pool = self._workers._pool
-        waiting: deque[tuple[Case, Future[RankedCase]]] = deque()
-        ahead = self._workers.workers * AHEAD_PER_WORKER
-        for i, case in enumerate(cases, start):
-            waiting.append((case, pool.submit(_place, name, mode, self._flags, case, i)))
-            while len(waiting) > ahead:
-                case_, future = waiting.popleft()
-                yield self._workers._result(future, f"case {case_.id!r}")
-        while waiting:
-            case_, future = waiting.popleft()
-            yield self._workers._result(future, f"case {case_.id!r}")
+        workers, flags = self._workers, self._flags
+
+        def task(item: tuple[int, Case]) -> Future[RankedCase]:
+            return workers.submit(_place, name, mode, flags, item[1], item[0])
+
+        for _, placed in workers.in_order(
+            enumerate(cases, start),
+            task,
+            lambda item: f"case {item[1].id!r}",
+            ahead_per_worker=AHEAD_PER_WORKER,
+        ):
+            yield placed

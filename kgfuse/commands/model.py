@@ -465,7 +465,8 @@ def _diagnosis_workers(
 ) -> DiagnosisWorkers:
     """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
     from kgfuse.audit import AuditLog, default_audit_path
-    from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings, torch_threads_per_worker
+    from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings
+    from kgfuse.worker_pool import torch_threads_per_worker
 
     audit_log = None
     if audit:  # a database that cannot take the records is refused before any worker starts

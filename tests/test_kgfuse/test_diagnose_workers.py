@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from fusion.shortlist import RankingSettings
 from kgfuse.audit import AuditLog
 from kgfuse.cli import app
-from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings, torch_threads_per_worker
+from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings
 from tests.test_kgfuse.diagnose_stops import stop_diagnosis_after
 
 RECORDS = [
@@ -118,10 +118,7 @@ def test_workers_go_with_a_file_not_with_text(
     assert result.exit_code == 2 and "--workers" in result.output
 
 
-def test_threads_are_the_cores_shared_out() -> None:
-    assert torch_threads_per_worker(2, cores=2) == 1
-    assert torch_threads_per_worker(4, cores=16) == 4
-    assert torch_threads_per_worker(3, cores=2) == 1
+def test_diagnosis_workers_need_two() -> None:
     settings = WorkerSettings(None, None, None, RankingSettings(), "fp32", 1)
     with pytest.raises(ValueError, match="at least 2"):
         DiagnosisWorkers(settings, 1)

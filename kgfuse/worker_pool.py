@@ -1,0 +1,138 @@
+"""Spawned worker processes that each load a model once, with results taken back in order:
+what ``kgfuse diagnose --workers`` (:mod:`kgfuse.diagnosis_workers`) and ``kgfuse eval
+diagnosis --workers`` (:mod:`kgfuse.evaluation_workers`) share."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class WorkerError(ValueError):
+    """A worker process could not load what it works with, or stopped."""
+
+
+def torch_threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Each worker's torch threads: the cores shared out, at least one."""
+    return max(1, (cores or os.cpu_count() or 1) // workers)
+
+
+@contextmanager
+def loading_for_good() -> Iterator[None]:
+    """A worker's loading: no collection while it makes its millions of lasting objects,
+    which are then frozen out of later collections (as in ``kgfuse serve``)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+class WorkerPool:
+    """``workers`` spawned processes, each set up by ``initializer(*initargs)``; a context
+    manager that stops them on exit (dropping the tasks not begun when it exits on an error).
+
+    Args:
+        workers: how many processes (at least 2: one process needs no workers).
+        initializer, initargs: what each process runs first (its loading).
+        what: the kind of worker, named in errors ("a diagnosis worker stopped ...").
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        initializer: Callable[..., None],
+        initargs: tuple[Any, ...],
+        what: str,
+    ) -> None:
+        if workers < 2:
+            raise ValueError(f"workers must be at least 2, got {workers}")
+        self.workers = workers
+        self.what = what
+        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=initializer,
+            initargs=initargs,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(cancel=exc is not None)
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers (``cancel``: drop the tasks not yet begun)."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+
+    def run(self, where: str, fn: Callable[..., R], *args: Any) -> R:
+        """``fn(*args)`` in a worker, waited for.
+
+        Raises:
+            WorkerError: the worker stopped (``where`` names the task in the message).
+        """
+        return self.result(self._pool.submit(fn, *args), where)
+
+    def result(self, future: Future[R], where: str) -> R:
+        """A task's result; a worker's own exception is raised as it is.
+
+        Raises:
+            WorkerError: the worker stopped (killed, out of memory) during it.
+        """
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(
+                f"a {self.what} worker stopped (out of memory?) at {where}: {exc}"
+            ) from None
+
+    def in_order(
+        self,
+        items: Iterable[T],
+        task: Callable[[T], Future[R]],
+        where: Callable[[T], str],
+        ahead_per_worker: int = 4,
+    ) -> Iterator[tuple[T, R]]:
+        """Each item with its result, in the items' order; ``task`` submits an item (with
+        :meth:`submit`, or :func:`done` for a result known at once). At most
+        ``ahead_per_worker`` items a worker wait ahead of the one given next."""
+        waiting: deque[tuple[T, Future[R]]] = deque()
+        ahead = self.workers * ahead_per_worker
+        for item in items:
+            waiting.append((item, task(item)))
+            while len(waiting) > ahead:
+                item_, future = waiting.popleft()
+                yield item_, self.result(future, where(item_))
+        while waiting:
+            item_, future = waiting.popleft()
+            yield item_, self.result(future, where(item_))
+
+    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """``fn(*args)`` handed to a worker."""
+        return self._pool.submit(fn, *args)
+
+
+def done(value: R) -> Future[R]:
+    """A future that holds ``value`` already (an item that needs no worker)."""
+    future: Future[R] = Future()
+    future.set_result(value)
+    return future
