@@ -133,6 +133,7 @@ class Case:
 
 
 Ranker = Callable[[Case], Sequence[tuple[str, float]]]
+"""``ranker(case) -> [(disease IRI, score), ...]``, higher scores first or in any order."""
 
 
 @runtime_checkable
@@ -147,9 +148,6 @@ class ManyCaseRanker(Protocol):
     def rank_many(
         self, name: str, mode: str, cases: Iterable[Case], start: int = 0
     ) -> Iterator[RankedCase]: ...
-
-
-"""``ranker(case) -> [(disease IRI, score), ...]``, higher scores first or in any order."""
 
 
 class PresentOnlyRanker:

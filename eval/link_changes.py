@@ -199,8 +199,8 @@ class LinkChanges:
             for row in self.changes[kind][:rows]:
                 concept = f"{row['label']} ({row['curie']})" if row["label"] else row["curie"]
                 text = "; ".join(row["texts"])
-                cells = (markdown_cell(row["id"]), markdown_cell(concept), markdown_cell(text))
-                lines.append(f"| {cells[0]} | {cells[1]} | {cells[2]} |")
+                cells = (markdown_cell(c) for c in (row["id"], concept, text))
+                lines.append(f"| {' | '.join(cells)} |")
             if len(self.changes[kind]) > rows:
                 lines.append(f"| ... {len(self.changes[kind]) - rows} more | | |")
         return "\n".join(lines) + "\n"

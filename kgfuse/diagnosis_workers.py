@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fusion.shortlist import RankingSettings
-from kgfuse.worker_pool import WorkerError, WorkerPool, done, loading_for_good
+from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint
+from kgfuse.worker_pool import WorkerPool, done, loaded
 
 if TYPE_CHECKING:
     from kgfuse.audit import AuditLog
@@ -34,41 +35,27 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class WorkerSettings:
     """What each worker loads: the arguments of :class:`kgfuse.diagnosis.DiagnosisService`
-    (unaudited) and its torch threads."""
+    (unaudited)."""
 
     model_dir: Path | None
     kg_path: Path | str | None
     home: Path | None
     ranking: RankingSettings
     precision: str
-    torch_threads: int
 
 
-#: The worker process's service, or why it could not load (set by :func:`_start_worker`).
-_SERVICE: DiagnosisService | None = None
-_START_ERROR: str | None = None
-
-
-def _start_worker(settings: WorkerSettings) -> None:
-    """Load the worker's service; a failure is kept and reported with the first record."""
-    global _SERVICE, _START_ERROR
-    import torch
-
+def _load(settings: WorkerSettings) -> DiagnosisService:
+    """A worker's service (unaudited: this process records the decisions)."""
     from kgfuse.diagnosis import DiagnosisService
 
-    torch.set_num_threads(settings.torch_threads)
-    with loading_for_good():
-        try:
-            _SERVICE = DiagnosisService(
-                settings.model_dir,
-                settings.kg_path,
-                settings.home,
-                audit=False,
-                ranking=settings.ranking,
-                precision=settings.precision,
-            )
-        except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
-            _START_ERROR = f"{type(exc).__name__}: {exc}"
+    return DiagnosisService(
+        settings.model_dir,
+        settings.kg_path,
+        settings.home,
+        audit=False,
+        ranking=settings.ranking,
+        precision=settings.precision,
+    )
 
 
 @dataclass
@@ -85,13 +72,12 @@ def _decide(index: int, raw: Any, top_k: int, audited: bool) -> _Decision:
     """Diagnose one record in a worker, as :meth:`DiagnosisService.diagnose_records` does."""
     from kgfuse.diagnosis import error_record
 
-    if _SERVICE is None:
-        raise WorkerError(f"a diagnosis worker could not load: {_START_ERROR or 'no reason given'}")
+    service: DiagnosisService = loaded("diagnosis")
     try:
-        out, explanation = _SERVICE.decide(raw, index, top_k, unnamed=f"line-{index}")
+        out, explanation = service.decide(raw, index, top_k, unnamed=f"line-{index}")
     except Exception as exc:  # a bug met on one record must not end the run
         return _Decision(error_record(index, raw, exc))
-    return _Decision(out, explanation, _SERVICE.audit_config(top_k) if audited else None)
+    return _Decision(out, explanation, service.audit_config(top_k) if audited else None)
 
 
 class DiagnosisWorkers(WorkerPool):
@@ -114,7 +100,7 @@ class DiagnosisWorkers(WorkerPool):
     ) -> None:
         from kgfuse.diagnosis import default_model_dir
 
-        super().__init__(workers, _start_worker, (settings,), "diagnosis")
+        super().__init__(workers, _load, settings, "diagnosis")
         self.audit_log = audit_log
         self.store_input = store_input
         # the folder each worker loads (as the service resolves it), hashed here for the audit
@@ -122,6 +108,18 @@ class DiagnosisWorkers(WorkerPool):
             Path(settings.model_dir) if settings.model_dir else default_model_dir(settings.home)
         )
         self._model_files: dict[str, Any] | None = None
+        # hashed while the workers load, as a service hashes while its model loads
+        self._hashing = (
+            BackgroundFingerprint(self._model_dir)
+            if audit_log is not None and self._model_dir.is_dir()
+            else None
+        )
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers, and the hashing of the model's files if no record needed it."""
+        if self._hashing is not None:
+            self._hashing.stop()
+        super().close(cancel=cancel)
 
     def diagnose_records(
         self, records: Iterable[tuple[int, Any]], top_k: int = 10
@@ -161,7 +159,9 @@ class DiagnosisWorkers(WorkerPool):
     def _files(self) -> dict[str, Any]:
         """The model folder's content fingerprint, hashed once."""
         if self._model_files is None:
-            from kgfuse.model_files import model_files_fingerprint
-
-            self._model_files = model_files_fingerprint(self._model_dir)
+            hashing, self._hashing = self._hashing, None
+            if hashing is not None:
+                self._model_files = hashing.result()
+            else:
+                self._model_files = model_files_fingerprint(self._model_dir)
         return self._model_files

@@ -36,11 +36,10 @@ from kg.hierarchy import TermHierarchy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.rules.likelihood import PhenotypeLikelihood
 from kg.rules.resnik import ResnikRanker
-from kgfuse.evaluation_workers import EvalWorkerSettings, ModelWorkers
+from kgfuse.evaluation_workers import EvalWorkerSettings, ModelDescription, ModelWorkers
 from kgfuse.model_files import model_files_fingerprint
 from kgfuse.resources import default_linker
 from kgfuse.source_fingerprint import kgfuse_version, source_sha256
-from kgfuse.worker_pool import torch_threads_per_worker
 from train.diagnosis import candidate_subjects
 from train.phenopacket import read_cases
 
@@ -266,36 +265,32 @@ def evaluate_diagnosis(
                 diagnoser = Diagnoser.load(
                     Path(folder), kg, linker=linker, ranking=ranking, precision=precision
                 )
-                fusion, use_prior = diagnoser.model.config.fusion, diagnoser.model.config.use_prior
-                config_hash, used = diagnoser.meta.get("config_hash"), diagnoser.precision
+                described = ModelDescription.of(diagnoser)
                 ranker: Callable[..., Ranker] = partial(model_ranker, diagnoser)
             else:
                 pool = stack.enter_context(
                     ModelWorkers(
                         EvalWorkerSettings(
-                            Path(folder), kg.location, home, ranking, precision, measurements,
-                            torch_threads_per_worker(workers),
+                            Path(folder), kg.location, home, ranking, precision, measurements
                         ),
                         workers,
                     )
                 )  # fmt: skip
                 described = pool.describe()
-                fusion, use_prior = described.fusion, described.use_prior
-                config_hash, used = described.config_hash, described.precision
                 ranker = pool.ranker
-            name = f"kgfuse {fusion} ({Path(folder).name})"
+            name = f"kgfuse {described.fusion} ({Path(folder).name})"
             rankers[name] = ranker()
             if any(c.onset for c in cases):  # what the onset adds, in the same run
                 rankers[f"{name} without onset"] = ranker(onset=False, probabilities=False)
-            if use_prior:  # what the neural part adds, in the same run
+            if described.use_prior:  # what the neural part adds, in the same run
                 rankers[f"{name} without the model (prior + similarity)"] = ranker(
                     probabilities=False, neural=False
                 )
             config["models"][name] = {
                 "path": str(folder),
-                "config_hash": config_hash,
+                "config_hash": described.config_hash,
                 "files_sha256": model_files_fingerprint(Path(folder))["sha256"],
-                "precision": used,
+                "precision": described.precision,
             }
         config["kg_fingerprint"] = kg.fingerprint
         config["kgfuse_version"] = kgfuse_version()

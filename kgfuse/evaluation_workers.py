@@ -1,12 +1,13 @@
 """A model's passes of ``kgfuse eval diagnosis --workers N`` in N processes.
 
 Each worker process loads the KG, the linker and the model once
-(:class:`fusion.pipeline.Diagnoser`, ``cores / N`` torch threads) and places the cases it is
-handed with :func:`kgfuse.evaluation.model_ranker`; this process hands them out and takes
-each case's place back in the cases' order (:class:`eval.rank_journal.RankedCase`), so the
-journal, the report and every rank are those of one process. The model's passes (with and
-without the onset, without the neural part; present and present + excluded terms) share
-the workers. Times per case are measured in the workers, on cores they share.
+(:class:`fusion.pipeline.Diagnoser`, ``cores / N`` torch threads: :mod:`kgfuse.worker_pool`)
+and places the cases it is handed with :func:`kgfuse.evaluation.model_ranker`; this process
+hands them out and takes each case's place back in the cases' order
+(:class:`eval.rank_journal.RankedCase`), so the journal, the report and every rank are those
+of one process. The model's passes (with and without the onset, without the neural part;
+present and present + excluded terms) share the workers. Times per case are measured in the
+workers, on cores they share.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eval.rank_journal import RankedCase
 from fusion.shortlist import RankingSettings
-from kgfuse.worker_pool import WorkerError, WorkerPool, loading_for_good
+from kgfuse.worker_pool import WorkerPool, loaded
 
 if TYPE_CHECKING:
     from eval.diagnosis import Case, Ranker
+    from fusion.pipeline import Diagnoser
 
 #: Cases handed out ahead of the one placed next, per worker.
 AHEAD_PER_WORKER = 8
@@ -38,17 +40,27 @@ class EvalWorkerSettings:
     ranking: RankingSettings
     precision: str
     measurements: bool
-    torch_threads: int
 
 
 @dataclass(frozen=True)
 class ModelDescription:
-    """What the report names and records of the workers' model."""
+    """What the report names and records of a model."""
 
     fusion: str
     use_prior: bool
     config_hash: str | None
     precision: str
+
+    @classmethod
+    def of(cls, diagnoser: Diagnoser) -> ModelDescription:
+        """The description of a loaded model."""
+        config = diagnoser.model.config
+        return cls(
+            str(config.fusion),
+            bool(config.use_prior),
+            diagnoser.meta.get("config_hash"),
+            str(diagnoser.precision),
+        )
 
 
 @dataclass(frozen=True)
@@ -58,53 +70,34 @@ class _Flags:
     neural: bool
 
 
-_DIAGNOSER: Any = None
-_START_ERROR: str | None = None
 _RANKERS: dict[_Flags, Ranker] = {}
 
 
-def _start_worker(settings: EvalWorkerSettings) -> None:
-    """Load the worker's diagnoser; a failure is kept and reported with the first task."""
-    global _DIAGNOSER, _START_ERROR
-    import torch
-
+def _load(settings: EvalWorkerSettings) -> Diagnoser:
+    """A worker's KG, linker and model (the prior's completed profiles from the home's cache)."""
     from fusion.pipeline import Diagnoser
     from kg.knowledge_graph import KnowledgeGraph
     from kg.store import kgfuse_home
     from kgfuse.resources import default_linker
 
-    torch.set_num_threads(settings.torch_threads)
-    with loading_for_good():
-        try:
-            kg = KnowledgeGraph.open(settings.kg_path, home=settings.home)
-            _DIAGNOSER = Diagnoser.load(
-                settings.model_dir,
-                kg,
-                linker=default_linker(kg, measurements=settings.measurements),
-                ranking=settings.ranking,
-                precision=settings.precision,
-                prior_cache=kgfuse_home(settings.home) / "cache",
-            )
-        except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
-            _START_ERROR = f"{type(exc).__name__}: {exc}"
+    kg = KnowledgeGraph.open(settings.kg_path, home=settings.home)
+    return Diagnoser.load(
+        settings.model_dir,
+        kg,
+        linker=default_linker(kg, measurements=settings.measurements),
+        ranking=settings.ranking,
+        precision=settings.precision,
+        prior_cache=kgfuse_home(settings.home) / "cache",
+    )
 
 
-def _loaded() -> Any:
-    if _DIAGNOSER is None:
-        raise WorkerError(
-            f"an evaluation worker could not load: {_START_ERROR or 'no reason given'}"
-        )
-    return _DIAGNOSER
+def _loaded() -> Diagnoser:
+    diagnoser: Diagnoser = loaded("evaluation")
+    return diagnoser
 
 
 def _describe() -> ModelDescription:
-    diagnoser = _loaded()
-    return ModelDescription(
-        str(diagnoser.model.config.fusion),
-        bool(diagnoser.model.config.use_prior),
-        diagnoser.meta.get("config_hash"),
-        str(diagnoser.precision),
-    )
+    return ModelDescription.of(_loaded())
 
 
 def _ranker(flags: _Flags) -> Ranker:
@@ -136,7 +129,7 @@ class ModelWorkers(WorkerPool):
     """
 
     def __init__(self, settings: EvalWorkerSettings, workers: int) -> None:
-        super().__init__(workers, _start_worker, (settings,), "evaluation")
+        super().__init__(workers, _load, settings, "evaluation")
 
     def describe(self) -> ModelDescription:
         """The model as a worker loaded it.

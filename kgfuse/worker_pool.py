@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -28,35 +27,54 @@ def torch_threads_per_worker(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // workers)
 
 
-@contextmanager
-def loading_for_good() -> Iterator[None]:
-    """A worker's loading: no collection while it makes its millions of lasting objects,
-    which are then frozen out of later collections (as in ``kgfuse serve``)."""
+#: What this worker process loaded (:func:`_start`), or why it could not.
+_LOADED: Any = None
+_LOAD_ERROR: str | None = None
+
+
+def _start(load: Callable[[Any], Any], settings: Any, torch_threads: int) -> None:
+    """A worker's first step: ``load(settings)`` with its share of the cores, the collector
+    paused while it makes its millions of lasting objects, which are then frozen out of
+    later collections (as in ``kgfuse serve``). A failure is kept, and told by
+    :func:`loaded` to whoever asks the worker for work."""
+    global _LOADED, _LOAD_ERROR
+    import torch
+
+    torch.set_num_threads(torch_threads)
     gc.disable()
     try:
-        yield
+        _LOADED = load(settings)
+    except Exception as exc:  # noqa: BLE001 - told to the parent by name, not lost
+        _LOAD_ERROR = f"{type(exc).__name__}: {exc}"
     finally:
         gc.freeze()
         gc.enable()
 
 
+def loaded(what: str) -> Any:
+    """In a worker: what it loaded.
+
+    Raises:
+        WorkerError: it could not load (``what``: the kind of worker; the reason follows).
+    """
+    if _LOADED is None:
+        raise WorkerError(f"a {what} worker could not load: {_LOAD_ERROR or 'no reason given'}")
+    return _LOADED
+
+
 class WorkerPool:
-    """``workers`` spawned processes, each set up by ``initializer(*initargs)``; a context
-    manager that stops them on exit (dropping the tasks not begun when it exits on an error).
+    """``workers`` spawned processes, each running ``load(settings)`` first (with ``cores /
+    workers`` torch threads; :func:`loaded` gives a task what it made); a context manager
+    that stops them on exit (dropping the tasks not begun when it exits on an error).
 
     Args:
         workers: how many processes (at least 2: one process needs no workers).
-        initializer, initargs: what each process runs first (its loading).
+        load, settings: what each process loads (a module-level function, and its
+            picklable argument).
         what: the kind of worker, named in errors ("a diagnosis worker stopped ...").
     """
 
-    def __init__(
-        self,
-        workers: int,
-        initializer: Callable[..., None],
-        initargs: tuple[Any, ...],
-        what: str,
-    ) -> None:
+    def __init__(self, workers: int, load: Callable[[Any], Any], settings: Any, what: str) -> None:
         if workers < 2:
             raise ValueError(f"workers must be at least 2, got {workers}")
         self.workers = workers
@@ -65,8 +83,8 @@ class WorkerPool:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=initializer,
-            initargs=initargs,
+            initializer=_start,
+            initargs=(load, settings, torch_threads_per_worker(workers)),
         )
 
     def __enter__(self) -> Self:

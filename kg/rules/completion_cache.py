@@ -39,7 +39,8 @@ def completion_key(profile: sp.spmatrix, neighbours: Neighbours, weight: float) 
     """SHA-256 of the completion's inputs (the profiles in CSC form, the neighbours, the
     weight) and :data:`COMPLETION_VERSION`."""
     csc = sp.csc_matrix(profile, dtype=np.float64)
-    csc.sort_indices()
+    if not csc.has_sorted_indices:  # a sorted copy: the caller's matrix is left as it is
+        csc = csc.sorted_indices()
     digest = hashlib.sha256(f"kgfuse-completion/{COMPLETION_VERSION}/{weight!r}".encode())
     for array in (
         np.asarray(csc.shape, dtype=np.int64),

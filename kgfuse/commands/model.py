@@ -466,15 +466,12 @@ def _diagnosis_workers(
     """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
     from kgfuse.audit import AuditLog, default_audit_path
     from kgfuse.diagnosis_workers import DiagnosisWorkers, WorkerSettings
-    from kgfuse.worker_pool import torch_threads_per_worker
 
     audit_log = None
     if audit:  # a database that cannot take the records is refused before any worker starts
         audit_log = AuditLog(default_audit_path(home))
         audit_log.check_writable()
-    settings = WorkerSettings(
-        model, kg, home, ranking, precision, torch_threads_per_worker(workers)
-    )
+    settings = WorkerSettings(model, kg, home, ranking, precision)
     return DiagnosisWorkers(settings, workers, audit_log=audit_log, store_input=store_input)
 
 

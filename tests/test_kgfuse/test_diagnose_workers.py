@@ -119,6 +119,6 @@ def test_workers_go_with_a_file_not_with_text(
 
 
 def test_diagnosis_workers_need_two() -> None:
-    settings = WorkerSettings(None, None, None, RankingSettings(), "fp32", 1)
+    settings = WorkerSettings(None, None, None, RankingSettings(), "fp32")
     with pytest.raises(ValueError, match="at least 2"):
         DiagnosisWorkers(settings, 1)

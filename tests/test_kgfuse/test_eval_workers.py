@@ -114,9 +114,8 @@ def test_the_workers_ranker_ranks_as_one_process(mini_home: Path, mini_model: Pa
     kg = KnowledgeGraph.open(mini_home / "kgs" / "hpo")
     diagnoser = Diagnoser.load(mini_model, kg, linker=default_linker(kg))
     case = case_from_dev_row(ROWS[0], kg.hierarchy)
-    settings = EvalWorkerSettings(
-        mini_model, kg.location, mini_home, RankingSettings(), "auto", False, 1
-    )
+    ranking = RankingSettings()
+    settings = EvalWorkerSettings(mini_model, kg.location, mini_home, ranking, "auto", False)
     with ModelWorkers(settings, 2) as workers:
         ranker = workers.ranker()
         assert isinstance(ranker, ManyCaseRanker)

@@ -12,7 +12,7 @@ import pytest
 from kgfuse.worker_pool import WorkerError, WorkerPool, done, torch_threads_per_worker
 
 
-def _nothing() -> None:
+def _nothing(settings: object) -> None:
     """A worker with nothing to load."""
 
 
@@ -26,7 +26,7 @@ def _die(n: int) -> int:
 
 
 def test_results_come_in_the_items_order() -> None:
-    with WorkerPool(2, _nothing, (), "test") as pool:
+    with WorkerPool(2, _nothing, None, "test") as pool:
 
         def task(n: int) -> Future[int]:
             return done(-1) if n == 4 else pool.submit(_slow_square, n)
@@ -37,13 +37,13 @@ def test_results_come_in_the_items_order() -> None:
 
 def test_a_worker_that_dies_is_named() -> None:
     stopped = pytest.raises(WorkerError, match="a test worker stopped .* at item 0")
-    with WorkerPool(2, _nothing, (), "test") as pool, stopped:
+    with WorkerPool(2, _nothing, None, "test") as pool, stopped:
         list(pool.in_order([0], lambda n: pool.submit(_die, n), lambda n: f"item {n}"))
 
 
 def test_pools_need_two_workers_and_share_the_cores() -> None:
     with pytest.raises(ValueError, match="at least 2"):
-        WorkerPool(1, _nothing, (), "test")
+        WorkerPool(1, _nothing, None, "test")
     assert torch_threads_per_worker(2, cores=2) == 1
     assert torch_threads_per_worker(4, cores=16) == 4
     assert torch_threads_per_worker(3, cores=2) == 1
