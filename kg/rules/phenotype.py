@@ -358,6 +358,12 @@ def format_probability(p: float) -> str:
     return f"{100 * p:.{digits}f}%"
 
 
+def _signed(log10: float) -> str:
+    """A log10 figure with its sign and two decimals: zero (``-0.0`` too) is ``+0.00``; a
+    small negative one keeps its sign (``-0.00``: a likelihood ratio just below 1)."""
+    return "+0.00" if log10 == 0.0 else f"{log10:+.2f}"
+
+
 def _describe_facts(kg: KnowledgeGraph, facts: Sequence[CitedFact]) -> str:
     return "; ".join(describe_fact(kg, f) for f in facts)
 
@@ -855,7 +861,9 @@ class LikelihoodRule(_PythonRule):
     """
 
     id: str = "hpo.likelihood"
-    version: str = "3"  # 3: a given model (the ranking's prior), its onset; cites by match
+    # 3: a given model (the ranking's prior), its onset; cites by match. 4: findings stated
+    # absent that the model does not weigh are named in the summary, not one finding each
+    version: str = "4"
     description: str = (
         "LIRICAL-style likelihood ratio of each finding (frequency in the disease against the "
         "background over all diseases) and the post-test probability."
@@ -995,7 +1003,17 @@ class LikelihoodRule(_PythonRule):
         h = kg.hierarchy
         out: list[Finding] = []
         inputs = {h.resolve(t): t for t in (*decision.present, *decision.excluded)}
+        # findings stated absent that the model gives no weight: one line in the summary
+        # rather than one finding each that says "likelihood ratio 1"
+        weighs_excluded = model.config.excluded_weight > 0.0
+        unweighed = [
+            inputs.get(term, term)
+            for term, excluded in zip(res.findings, res.excluded, strict=True)
+            if excluded and not weighs_excluded
+        ]
         for j, term in enumerate(res.findings):
+            if res.excluded[j] and not weighs_excluded:
+                continue
             c = float(res.contributions[d, j])
             kind = MatchKind(int(res.match[d, j]))
             i = h.index(term)
@@ -1023,7 +1041,7 @@ class LikelihoodRule(_PythonRule):
                     decision,
                     status="pass" if c >= 0 else "warn",
                     message=f"{display(kg, term)} ({sign}): likelihood ratio {10**c:.3g} "
-                    f"(log10 {c:+.2f}), {words}",
+                    f"(log10 {_signed(c)}), {words}",
                     patient_term=inputs.get(term, term),
                     path=path,
                     cites=[*facts, *path_edges(path)],
@@ -1044,10 +1062,17 @@ class LikelihoodRule(_PythonRule):
         )
         parts = []
         if res.onset is not None:
-            parts.append(f"the onset {display(kg, res.onset)} log10 {onset:+.2f}")
+            parts.append(f"the onset {display(kg, res.onset)} log10 {_signed(onset)}")
         if breadth:
-            parts.append(f"the breadth prior log10 {breadth:+.2f}")
+            parts.append(f"the breadth prior log10 {_signed(breadth)}")
         within = f" (with {' and '.join(parts)})" if parts else ""
+        absent = ""
+        if unweighed:
+            many = "s" if len(unweighed) > 1 else ""
+            absent = (
+                f"; {len(unweighed)} finding{many} stated absent, not weighed (the prior "
+                "leaves excluded findings out)"
+            )
         out.append(
             _finding(
                 self,
@@ -1056,8 +1081,9 @@ class LikelihoodRule(_PythonRule):
                 message=f"{display(kg, decision.disease)}: combined likelihood ratio "
                 f"10^{total:.2f}{within}, post-test probability {format_probability(post)} "
                 f"(pre-test {format_probability(pre)}); "
-                f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio",
+                f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio{absent}",
                 data={
+                    "not_weighed": unweighed,
                     "log10_lr": total,
                     "pretest": pre,
                     "posttest": post,

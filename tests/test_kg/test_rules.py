@@ -395,6 +395,7 @@ def test_likelihood_contributions_match_the_model(kg: KnowledgeGraph) -> None:
     assert summary.data["posttest"] == pytest.approx(float(res.posttest[d]))
     assert summary.data["log10_lr"] == pytest.approx(float(res.total[d]))
     assert summary.data["rank"] >= 1 and summary.data["num_diseases"] == len(res.diseases)
+    assert summary.data["not_weighed"] == [] and "not weighed" not in summary.message
     arach = per_term[0]
     assert arach.status == "pass" and arach.cites[0].object == ARACHNODACTYLY
     el = per_term[-1]
@@ -408,6 +409,19 @@ def test_likelihood_of_an_unannotated_candidate_is_an_error_finding(
     findings = rules.check(kg, CandidateCheck("OMIM:999999", present=[ARACHNODACTYLY]))
     [err] = by_rule(findings, "hpo.likelihood")
     assert (err.status, err.kind) == ("error", "error") and "OMIM:999999" in err.message
+
+
+def test_a_log10_figure_of_zero_reads_plus_zero_and_a_small_negative_keeps_its_sign() -> None:
+    from kg.rules.phenotype import _signed
+
+    assert [_signed(x) for x in (-0.0, 0.0, -0.004, 0.004, 0.126, -0.126)] == [
+        "+0.00",
+        "+0.00",
+        "-0.00",
+        "+0.00",
+        "+0.13",
+        "-0.13",
+    ]
 
 
 def test_format_probability_keeps_digits_near_0_and_1() -> None:

@@ -182,8 +182,12 @@ def test_likelihood_rule_on_a_given_model_states_the_priors_figures(kg: Knowledg
     assert summary.data["rank"] == int(np.sum(prior.total > prior.total[d])) + 1
     assert summary.data["onset"] == CHILDHOOD_ONSET and summary.data["onset_log10_lr"] != 0.0
     assert "Childhood onset" in summary.message and "breadth prior" in summary.message
-    np.testing.assert_allclose([f.data["log10_lr"] for f in per_term], prior.contributions[d])
-    assert per_term[-1].data["log10_lr"] == 0.0  # excluded findings weigh nothing here
+    # the excluded finding weighs nothing here: named in the summary, no finding of its own
+    assert [f.patient_term for f in per_term] == present
+    np.testing.assert_allclose([f.data["log10_lr"] for f in per_term], prior.contributions[d, :2])
+    assert prior.contributions[d, 2] == 0.0
+    assert summary.data["not_weighed"] == [ECTOPIA_LENTIS]
+    assert "1 finding stated absent, not weighed" in summary.message
     # the packaged rule keeps the default model, which differs
     [*_, default] = run(LikelihoodRule(), kg, disease=D1, present=present, excluded=excluded)
     assert default.data["log10_lr"] != pytest.approx(summary.data["log10_lr"])
