@@ -31,6 +31,7 @@ from encoders.onset_text import StatedOnset, read_onset
 from encoders.text import quiet_transformers
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
+from fusion.model_meta import MODEL_META, load_model_meta
 from fusion.ordered_probabilities import along_order
 from fusion.precision import check_precision
 from fusion.shortlist import (
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MODEL_META = "kgfuse_model.json"
 FACTS_DIR = "facts"
 #: the symbolic prior's nearest diseases (:func:`kg.rules.likelihood.nearest_diseases`), saved
 #: with a model whose prior completes the diseases' profiles from them
@@ -472,31 +472,6 @@ def load_neighbours(folder: Path, num_diseases: int, k: int, basis: str) -> Neig
         logger.warning("%s cannot be used (%s); computing the nearest diseases again", path, exc)
         return None
     return neighbours
-
-
-def load_model_meta(folder: Path) -> dict[str, Any]:
-    """A model folder's ``kgfuse_model.json``.
-
-    Raises:
-        FileNotFoundError: the folder holds none.
-        ValueError: it is not JSON, not an object, or lacks the KG's fingerprint.
-    """
-    path = Path(folder) / MODEL_META
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no kgfuse model at {folder} ({MODEL_META} missing); train one with "
-            "`kgfuse train` or `kgfuse quickstart` (a diagnosis model), or `kgfuse train "
-            "--task ...` (a task model)"
-        )
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}); train the model again") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("kg_fingerprint"), str):
-        raise ValueError(
-            f"{path} is damaged (not an object with the KG's fingerprint); train the model again"
-        )
-    return meta
 
 
 def load_tokenizer(folder: Path) -> Any:

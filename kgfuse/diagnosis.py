@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fusion.model_meta import load_model_meta
 from fusion.pipeline import Diagnoser, DiagnosisResult
 from fusion.shortlist import DEFAULT_LEAD, RankingSettings
 from kg.knowledge_graph import KnowledgeGraph
@@ -527,8 +528,9 @@ class DiagnosisService:
         from kgfuse.resources import default_linker
 
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
-        self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
+        load_model_meta(self.model_dir)  # a folder without a model is refused before loading
+        self.kg = KnowledgeGraph.open(self.kg_path, home=home)
         self.audit_log = None
         if audit:  # a database that cannot take the records is refused before the model loads
             from kgfuse.audit import AuditLog

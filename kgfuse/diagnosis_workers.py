@@ -98,15 +98,24 @@ class DiagnosisWorkers(WorkerPool):
         audit_log: AuditLog | None = None,
         store_input: bool = True,
     ) -> None:
+        from fusion.model_meta import load_model_meta
+        from kg.remote import is_endpoint
+        from kg.store import default_kg_path, resolve_build
         from kgfuse.diagnosis import default_model_dir
 
-        super().__init__(workers, _load, settings, "diagnosis")
-        self.audit_log = audit_log
-        self.store_input = store_input
+        self.check_count(workers)
         # the folder each worker loads (as the service resolves it), hashed here for the audit
         self._model_dir = (
             Path(settings.model_dir) if settings.model_dir else default_model_dir(settings.home)
         )
+        # no model or no KG is told here, before the workers start
+        load_model_meta(self._model_dir)
+        kg = settings.kg_path or default_kg_path("hpo", settings.home)
+        if not is_endpoint(kg):
+            resolve_build(Path(kg))
+        super().__init__(workers, _load, settings, "diagnosis")
+        self.audit_log = audit_log
+        self.store_input = store_input
         self._model_files: dict[str, Any] | None = None
         # hashed while the workers load, as a service hashes while its model loads
         self._hashing = (

@@ -125,7 +125,7 @@ def replay_model_dir(record: Mapping[str, Any], *, used: bool = True) -> Path | 
                     f"from the recorded ones: {shown})"
                 )
         else:
-            from fusion.pipeline import load_model_meta
+            from fusion.model_meta import load_model_meta
 
             found = model_fingerprint_of(load_model_meta(folder))
             if found != record.get("model_fingerprint"):

@@ -88,7 +88,7 @@ def require_model(model: Path | None, home: Path | None) -> Path:
         FileNotFoundError: no trained model there: the server would answer every diagnosis
             question that it cannot, and the benchmark would time those refusals.
     """
-    from fusion.pipeline import MODEL_META
+    from fusion.model_meta import MODEL_META
     from kgfuse.diagnosis import default_model_dir
 
     folder = Path(model) if model is not None else default_model_dir(home)

@@ -75,8 +75,7 @@ class WorkerPool:
     """
 
     def __init__(self, workers: int, load: Callable[[Any], Any], settings: Any, what: str) -> None:
-        if workers < 2:
-            raise ValueError(f"workers must be at least 2, got {workers}")
+        self.check_count(workers)
         self.workers = workers
         self.what = what
         # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
@@ -86,6 +85,16 @@ class WorkerPool:
             initializer=_start,
             initargs=(load, settings, torch_threads_per_worker(workers)),
         )
+
+    @staticmethod
+    def check_count(workers: int) -> None:
+        """Refuse fewer than 2 workers (one process needs no workers).
+
+        Raises:
+            ValueError: ``workers`` is below 2.
+        """
+        if workers < 2:
+            raise ValueError(f"workers must be at least 2, got {workers}")
 
     def __enter__(self) -> Self:
         return self

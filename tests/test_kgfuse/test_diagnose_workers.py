@@ -94,15 +94,44 @@ def test_workers_resume_a_run_stopped_in_one_process(
     assert _read(out) == _read(whole)
 
 
-def test_a_worker_that_cannot_load_stops_the_run_with_its_reason(
-    mini_home: Path, tmp_path: Path
+def test_no_model_or_no_kg_is_refused_before_the_workers_start(
+    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import kgfuse.worker_pool
+
+    def no_start(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the workers were started")
+
+    monkeypatch.setattr(kgfuse.worker_pool.WorkerPool, "__init__", no_start)
     out = tmp_path / "out.jsonl"
     missing = tmp_path / "no-model"
     result = _diagnose(mini_home, missing, _input(tmp_path), out, "--workers", "2")
+    assert result.exit_code == 2, result.output
+    said = result.output.replace("\n", "")
+    assert f"error: no kgfuse model at {missing}" in said and "could not load" not in said
+    no_kg = tmp_path / "no-kg"
+    result = _diagnose(
+        mini_home, mini_model, _input(tmp_path), out, "--workers", "2", "--kg", str(no_kg)
+    )
+    assert result.exit_code == 2, result.output
+    said = result.output.replace("\n", "")
+    assert f"error: no knowledge graph at {no_kg}" in said and "could not load" not in said
+    assert not out.exists()
+
+
+def test_a_worker_that_cannot_load_stops_the_run_with_its_reason(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(mini_model, broken)
+    (broken / "model.safetensors").unlink()  # a model's description without its weights
+    out = tmp_path / "out.jsonl"
+    result = _diagnose(mini_home, broken, _input(tmp_path), out, "--workers", "2")
     assert result.exit_code == 2
-    assert "could not load" in result.output and "FileNotFoundError" in result.output
-    assert str(missing) in result.output.replace("\n", "")
+    said = result.output.replace("\n", "")
+    assert "error: a diagnosis worker could not load: " in said and str(broken) in said
     assert not out.exists()
 
 
