@@ -188,6 +188,50 @@ function finding(f) {
   return div;
 }
 
+// the parts a candidate's findings are shown in, in this order: [title, which findings,
+// shown open]; the likelihood rule's summary (no patient term) comes first, on its own
+const FINDING_PARTS = [
+  ["Contradicted", (f) => f.kind === "contradicted", true],
+  ["Findings it explains", (f) => f.kind === "supported", true],
+  ["Findings it does not explain", (f) => f.kind === "unexplained", true],
+  ["Age, sex and onset", (f) => f.kind === "demographics", true],
+  ["Hallmarks not reported", (f) => f.kind === "missing_hallmark", false],
+  ["Each finding's likelihood ratio", (f) => f.kind === "likelihood", false],
+];
+
+function isSummary(f) {
+  return f.kind === "likelihood" && !f.patient_term;
+}
+
+// "3 pass, 1 warn": the statuses of a part's findings, for its heading
+function statusCounts(list) {
+  const counts = new Map();
+  for (const f of list) counts.set(f.status, (counts.get(f.status) || 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+}
+
+// one candidate's findings: the summary, then each part under a heading that opens it
+function candidateFindings(list) {
+  const out = list.filter(isSummary).map(finding);
+  const rest = list.filter((f) => !isSummary(f));
+  const taken = new Set();
+  const parts = FINDING_PARTS.map(([title, test, open]) => {
+    const own = rest.filter((f) => !taken.has(f) && test(f));
+    own.forEach((f) => taken.add(f));
+    return [title, own, open];
+  });
+  const other = rest.filter((f) => !taken.has(f));  // errors, rules of a user's own kinds
+  if (other.length) parts.unshift(["Other findings", other, true]);
+  for (const [title, own, open] of parts) {
+    if (!own.length) continue;
+    const part = el("details", { class: "finding-part" },
+      el("summary", {}, `${title} (${own.length}: ${statusCounts(own)})`), ...own.map(finding));
+    part.open = open;
+    out.push(part);
+  }
+  return out;
+}
+
 // rule findings grouped under the candidate disease each is about, in the answer's order
 function findingsByDisease(findings, nameOf) {
   const groups = new Map();
@@ -199,7 +243,7 @@ function findingsByDisease(findings, nameOf) {
   const box = el("div", { class: "findings" });
   for (const [disease, list] of groups) {
     box.append(el("h4", {}, disease ? nameOf(disease) : "About the question"));
-    for (const f of list) box.append(finding(f));
+    box.append(...candidateFindings(list));
   }
   return box;
 }
@@ -235,7 +279,8 @@ function renderAnswer(a) {
     const heading = a.answered ? "Answer" : "Did you mean";
     box.append(el("h3", {}, `${heading} (${a.items.length} of ${a.total})`));
     const rows = a.items.map((item) => el("tr", { class: "item" }, el("td", {}, nodeLink(item)),
-      el("td", {}, item.type), el("td", {}, itemDetails(item, names))));
+      el("td", { class: "kind" }, (SHORT_KINDS[item.type] || item.type || "").toLowerCase()),
+      el("td", {}, itemDetails(item, names))));
     box.append(table("items", ["entity", "type", "details"], rows));
   }
   if (a.findings.length) {
@@ -304,6 +349,7 @@ async function ask(question, again = false) {
   }
 }
 
+const SHORT_KINDS = { TERM: "term", ANNOTATION: "annotation" };
 const KINDS = { DISEASE: "disease", GENE: "gene", TERM: "ontology term", ANNOTATION: "annotation (a statement with its provenance)", OTHER: "node" };
 
 // a list of nodes {total, items}: "Title (N)" or "Title (first k of N)", each linked

@@ -5,6 +5,7 @@ no token. Skipped where Chromium or Playwright is missing, as ``test_web.py``.""
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -356,6 +357,40 @@ def test_a_diagnosis_reads_in_words_with_findings_under_each_candidate(page: Any
     assert groups and set(groups) <= labels | {"About the question"}
     assert "Facts retrieved for the model" in page.inner_text("#answer")
     assert "Supporting facts" not in page.inner_text("#answer")
+
+
+def test_a_candidates_findings_come_in_parts_the_summary_first_the_details_folded(
+    page: Any,
+) -> None:
+    answer = _answer(page, DIAGNOSIS)
+    first = answer["items"][0]["iri"]
+    mine = [f for f in answer["findings"] if f["disease"] == first]
+    group = page.locator("#answer .findings h4").first
+    assert answer["items"][0]["label"] in group.inner_text()
+    # the likelihood rule's summary stands first, outside the parts
+    summary = next(f for f in mine if f["kind"] == "likelihood" and not f["patient_term"])
+    after = page.locator("#answer .findings h4 + .finding").first
+    assert after.inner_text().endswith(summary["message"])
+    parts = page.locator("#answer .findings details.finding-part")
+    titles = parts.locator("> summary").all_inner_texts()
+    assert titles and all(re.fullmatch(r".+ \(\d+: \d+ \w+(, \d+ \w+)*\)", t) for t in titles)
+    per_term = [f for f in mine if f["kind"] == "likelihood" and f["patient_term"]]
+    likelihood = parts.filter(has_text="Each finding's likelihood ratio").first
+    assert (
+        likelihood.locator("> summary")
+        .inner_text()
+        .startswith(f"Each finding's likelihood ratio ({len(per_term)}: ")
+    )
+    assert likelihood.get_attribute("open") is None  # folded until opened
+    assert not likelihood.locator(".finding").first.is_visible()
+    likelihood.locator("> summary").click()
+    assert likelihood.locator(".finding").first.is_visible()
+    explains = parts.filter(has_text="Findings it explains").first
+    assert explains.get_attribute("open") is not None
+    # every finding of the answer is on the page, once
+    assert page.locator("#answer .findings .finding").count() == len(answer["findings"])
+    kinds = page.locator("#answer table.items td.kind").all_inner_texts()
+    assert kinds and set(kinds) == {"disease"}
 
 
 def test_the_audit_view_names_predicates_lists_answers_and_says_how_to_verify(page: Any) -> None:
