@@ -355,23 +355,27 @@ def eval_diagnosis(
     On all, covered (among the baselines' OMIM candidates) and leakage-free cases; the
     intervals resample whole diseases; each ranker's average per disease; each ranker's top-1
     against Resnik's. Ties count as their expectation under a random tie-break."""
-    from eval.rank_journal import JournalFolder
-    from kg.knowledge_graph import KnowledgeGraph
-    from kgfuse.diagnosis import default_model_dir
-    from kgfuse.evaluation import evaluate_diagnosis, journal_folder
-    from train.phenopacket import iter_cases
+    from fusion.model_meta import load_model_meta
 
     # every option and input checked before the KG or a model is loaded (--precision by
-    # its option's callback)
+    # its option's callback), and before the model's code is imported
     ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
     if limit is not None and sample is not None:
         raise ValueError("--limit and --sample conflict: give one of them")
     for folder in model or []:
         if not folder.is_dir():
             raise FileNotFoundError(f"--model folder not found: {folder}")
+        load_model_meta(folder)  # a folder that holds no model
     if not cases.exists():  # a file, or a folder of phenopackets (as the reader reads)
         raise FileNotFoundError(f"cases file or folder not found: {cases}")
     _check_report_folder(out, ("diagnosis.json", "diagnosis.md", "topk.png"))
+
+    from eval.rank_journal import JournalFolder
+    from kg.knowledge_graph import KnowledgeGraph
+    from kgfuse.diagnosis import default_model_dir
+    from kgfuse.evaluation import evaluate_diagnosis, journal_folder
+    from train.phenopacket import iter_cases
+
     # a first pass reads every case without the KG: a bad line stops the run here, named by
     # file, line and field (none is skipped), and an empty case set is refused
     read = diagnosed = 0

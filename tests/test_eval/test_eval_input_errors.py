@@ -94,6 +94,20 @@ def test_eval_diagnosis_reads_a_byte_order_mark(tmp_path: Path, home: Path) -> N
     assert code == 2 and output.startswith(f"error: {NO_KG}")  # the cases passed
 
 
+def test_eval_diagnosis_refuses_a_model_folder_missing_or_without_a_model(
+    tmp_path: Path, home: Path
+) -> None:
+    cases = cases_file(tmp_path, json.dumps(ROW))
+    missing = tmp_path / "no-model"
+    code, output = diagnosis(home, cases, "--model", str(missing))
+    assert (code, output) == (2, f"error: --model folder not found: {missing}")
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    code, output = diagnosis(home, cases, "--model", str(empty))
+    assert code == 2 and output.startswith(f"error: no kgfuse model at {empty} ")
+    assert NO_KG not in output
+
+
 @pytest.mark.parametrize("content", ["", "\n\n"])
 def test_eval_diagnosis_refuses_an_empty_case_file(
     tmp_path: Path, home: Path, content: str

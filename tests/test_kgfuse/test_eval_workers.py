@@ -93,13 +93,23 @@ def test_a_run_stopped_in_one_process_resumes_with_workers(
 
 
 def test_a_worker_that_cannot_load_stops_the_run_with_its_reason(
-    mini_home: Path, tmp_path: Path
+    mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
+    import shutil
+
     not_a_model = tmp_path / "empty"
-    not_a_model.mkdir()
+    not_a_model.mkdir()  # refused before anything loads
     result = _evaluate(mini_home, not_a_model, _cases(tmp_path), tmp_path / "o", "--workers", "2")
     assert result.exit_code == 2
-    assert "could not load" in result.output and "FileNotFoundError" in result.output
+    said = result.output.replace("\n", "")
+    assert f"no kgfuse model at {not_a_model}" in said and "could not load" not in said
+    broken = tmp_path / "broken"
+    shutil.copytree(mini_model, broken)
+    (broken / "model.safetensors").unlink()  # a model's description without its weights
+    result = _evaluate(mini_home, broken, _cases(tmp_path), tmp_path / "o", "--workers", "2")
+    assert result.exit_code == 2
+    said = result.output.replace("\n", "")
+    assert "could not load" in said and str(broken) in said
     result = _evaluate(mini_home, not_a_model, _cases(tmp_path), tmp_path / "o", "--workers", "0")
     assert result.exit_code == 2 and "--workers" in result.output
 
