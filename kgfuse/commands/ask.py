@@ -122,7 +122,7 @@ def print_answer(data: dict[str, Any]) -> None:
         for column in ("CURIE", "label", "detail", "IRI"):
             table.add_column(column, overflow="fold")
         for item in data["items"]:
-            detail = "; ".join(
+            detail = _ranked_detail(item["detail"]) or "; ".join(
                 f"{k}: {_short(v)}" for k, v in item["detail"].items() if v not in (None, "", [])
             )
             table.add_row(
@@ -157,6 +157,20 @@ def print_answer(data: dict[str, Any]) -> None:
 
 def _node(n: dict[str, Any] | None) -> str:
     return escape(f"{n['label']} ({n['curie']})") if n else ""
+
+
+def _ranked_detail(detail: dict[str, Any]) -> str | None:
+    """A ranked diagnosis's detail as the web page words it (``rank 2 · probability 28.1% ·
+    placed by prior+similarity · credited: HP:0002066``); the score, which only orders the
+    model's own places, is left to ``--json``. None for any other item."""
+    if "rank" not in detail or not isinstance(detail.get("probability"), float):
+        return None
+    parts = [f"rank {detail['rank']}", f"probability {100 * detail['probability']:.3g}%"]
+    if detail.get("placed_by") not in (None, "model"):
+        parts.append(f"placed by {detail['placed_by']}")
+    if detail.get("imputed"):
+        parts.append("credited from similar diseases: " + _short(detail["imputed"]))
+    return " · ".join(parts)
 
 
 def _short(value: Any) -> str:

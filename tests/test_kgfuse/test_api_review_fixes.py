@@ -173,6 +173,10 @@ def test_ask_prints_rule_finding_status_and_predicate_names(
     for finding in data["findings"][:10]:
         assert f"{finding['status'].upper()} {finding['message']}" in printed
     assert "facts retrieved for the model" in printed and "supporting facts" not in printed
+    # a ranked disease reads as on the web page: rank and probability, no score
+    first = data["items"][0]["detail"]
+    assert f"rank 1 · probability {100 * first['probability']:.3g}%" in printed
+    assert "score" not in printed.split("items", 1)[1].split("facts retrieved")[0]
     assert "has phenotype" in printed and "RO:0002200" not in printed
 
 
@@ -229,6 +233,7 @@ def test_ask_prints_a_ranked_diseases_numbers_short_and_leaves_out_empty_details
     first["detail"].update(probability=0.16602122876793146, score=18.761910809373127)
     data["items"][1]["detail"]["imputed"] = ["HP:0001083"]
     printed = " ".join(_printed(monkeypatch, data).split())
-    assert "probability: 0.166" in printed and "score: 18.76" in printed
-    assert "0.16602" not in printed and "18.7619" not in printed
-    assert printed.count("imputed") == 1 and "imputed: HP:0001083" in printed
+    assert "rank 1 · probability 16.6%" in printed and "score" not in printed
+    assert "0.16602" not in printed and "18.76" not in printed
+    assert printed.count("credited") == 1
+    assert "credited from similar diseases: HP:0001083" in printed
