@@ -96,6 +96,7 @@ function announce(text) {
 
 function show(id) {
   for (const s of SECTIONS) $(s).hidden = s !== id;
+  if (id) window.scrollTo(0, 0);  // a new page starts at its top, not where a link was
 }
 
 // a request is under way: what is shown is marked as the previous result
@@ -266,8 +267,21 @@ function renderAnswer(a) {
     });
     box.append(asks);
   }
-  const meta = el("p", { class: "meta" }, `intent ${a.intent} (${a.method}, ${a.confidence.toFixed(2)}) · linked: `);
-  a.entities.forEach((e, i) => {
+  if (a.warnings && a.warnings.length) {
+    // what was read and not used (a hedged or a relative's finding, an id newer than the
+    // KG ...): said where the answer is, so a linked term is not taken as counted
+    box.append(el("div", { class: "warnings", role: "note" }, el("strong", {}, "Note: "),
+      el("ul", {}, ...a.warnings.map((w) => el("li", {}, w)))));
+  }
+  const meta = el("p", { class: "meta" }, `intent ${a.intent} (${a.method}, ${a.confidence.toFixed(2)})`);
+  // each entity once (a name repeated in the question is one entity)
+  const seen = new Set();
+  const entities = a.entities.filter((e) => {
+    const key = `${e.curie} ${e.excluded ? "no" : ""}`;
+    return seen.has(key) ? false : seen.add(key);
+  });
+  if (entities.length) meta.append(" · linked: ");
+  entities.forEach((e, i) => {
     if (i) meta.append(", ");
     meta.append(e.excluded ? "no " : "", nodeLink(e));
   });
@@ -498,8 +512,10 @@ function route() {
     $("question").value = q;
     return ask(q);
   }
-  cancel(); // another page (#/): what was loading is no longer wanted
+  cancel(); // another page (#/, the brand's link): what was loading is no longer wanted
   status("");
+  show(null);
+  $("question").value = "";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -512,6 +528,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!q) return;
     const target = askHref(q);
     if (location.hash === target) ask(q, true); else { lastAnswer = null; location.hash = target; }
+  });
+  $("question").addEventListener("input", () => {
+    const q = $("question");
+    // the input keeps the server's limit: a longer paste is cut, which is said at once
+    if (q.maxLength > 0 && q.value.length >= q.maxLength) {
+      status(`A question holds at most ${q.maxLength.toLocaleString("en")} characters; the rest ` +
+        "was cut. For a longer note use POST /diagnose or kgfuse diagnose --text.", true);
+    } else if ($("status").classList.contains("error") && $("status").textContent.startsWith("A question holds")) {
+      status("");
+    }
   });
   for (const a of document.querySelectorAll("a.example")) {
     a.addEventListener("click", (event) => {

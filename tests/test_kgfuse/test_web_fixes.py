@@ -426,3 +426,67 @@ def test_the_api_docs_run_under_their_policy(browser: Any, web_server: str) -> N
         assert all("https://" in v for v in violations), violations
     finally:
         context.close()
+
+
+def test_an_answers_warnings_are_shown_and_each_entity_is_linked_once(page: Any) -> None:
+    said = "hedged, so not used: 'possible ectopia lentis'"
+
+    def with_warnings_and_repeats(route: Any) -> None:
+        answer = route.fetch().json()
+        answer["entities"] = answer["entities"] * 3  # a name the question repeats
+        route.fulfill(json={**answer, "warnings": [said]})
+
+    page.route("**/ask", with_warnings_and_repeats)
+    try:
+        answer = _answer(page, DIAGNOSIS)
+    finally:
+        page.unroute("**/ask")
+    assert page.inner_text("#answer .warnings li") == said
+    links = page.locator("#answer p.meta").first.locator("a:not(.iri)").all_inner_texts()
+    assert len(links) == len({(e["curie"], e["excluded"]) for e in answer["entities"]}) > 0
+    plain = _answer(page, "What is the capital of France?")
+    assert (
+        not plain["entities"] and "linked" not in page.locator("#answer p.meta").first.inner_text()
+    )
+    assert page.locator("#answer .warnings").count() == 0
+
+
+def test_the_brand_link_clears_the_page_and_a_new_page_starts_at_its_top(page: Any) -> None:
+    _answer(page, DIAGNOSIS)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("location.hash = '#/term/HP:0001166'")
+    page.wait_for_selector("#term h2")
+    assert page.evaluate("window.scrollY") == 0
+    page.click("header h1.brand a")
+    page.wait_for_function("document.querySelector('#term').hidden")
+    assert all(page.locator(f"#{s}").is_hidden() for s in ("answer", "term", "audit"))
+    assert page.input_value("#question") == ""
+
+
+def test_a_question_cut_at_the_length_limit_says_so(page: Any) -> None:
+    page.fill("#question", "arachnodactyly " * 200)  # 3,000 characters
+    assert "at most 2,000 characters" in page.inner_text("#status")
+    page.fill("#question", "What is arachnodactyly?")
+    assert page.inner_text("#status") == ""
+
+
+def test_table_cells_keep_ids_and_counts_whole(browser: Any, web_server: str) -> None:
+    for width in (1280, 390):  # on a phone the table scrolls sideways instead
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        try:
+            page = context.new_page()
+            page.goto(web_server + "/")
+            page.fill("#token", TOKEN)
+            page.dispatch_event("#token", "change")
+            page.evaluate("location.hash = '#/term/OMIM:154700'")  # its features' table
+            page.wait_for_selector("#term table a.iri")
+            broken = page.evaluate(
+                """() => [...document.querySelectorAll('#term table a.iri, #term th')]
+                     .filter((e) => e.getClientRects().length > 1
+                       || e.scrollHeight > 1.6 * parseFloat(getComputedStyle(e).lineHeight || 20))
+                     .map((e) => e.textContent)"""
+            )
+            assert broken == [], (width, broken)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        finally:
+            context.close()
