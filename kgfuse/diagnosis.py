@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from encoders.demographics_text import read_demographics
 from fusion.model_meta import load_model_meta
 from fusion.pipeline import Diagnoser, DiagnosisResult
 from fusion.shortlist import DEFAULT_LEAD, RankingSettings
@@ -124,6 +125,9 @@ class PatientRecord:
     #: (id as written, name written beside it) of the term ids: an id the KG does not know
     #: (a newer ontology release) is read by its name
     names: tuple[tuple[str, str], ...] = ()
+    #: what the text states of the patient where the record gives no field: ``sex`` and
+    #: ``age`` -> the words they were read from (:func:`encoders.demographics_text`)
+    stated: tuple[tuple[str, str], ...] = ()
 
 
 def parse_sex(value: Any, rid: str) -> str | None:
@@ -241,8 +245,26 @@ def parse_record(
     age = parse_age(record.get("age"), rid, warnings)
     sex = parse_sex(record.get("sex"), rid)
     onset = parse_onset(record.get("onset"), rid)
+    stated: list[tuple[str, str]] = []
+    if text is not None and (sex is None or age is None):  # the fields, where given, win
+        said = read_demographics(text)
+        if sex is None and said.sex is not None and said.sex_text is not None:
+            sex = said.sex
+            stated.append(("sex", said.sex_text))
+        if age is None and said.age_years is not None and said.age_text is not None:
+            age = said.age_years
+            stated.append(("age", said.age_text))
     return PatientRecord(
-        rid, text, tuple(present), tuple(excluded), sex, age, onset, tuple(warnings), names
+        rid,
+        text,
+        tuple(present),
+        tuple(excluded),
+        sex,
+        age,
+        onset,
+        tuple(warnings),
+        names,
+        tuple(stated),
     )
 
 
@@ -655,6 +677,10 @@ class DiagnosisService:
                 "present": list(present),
                 "excluded": list(excluded),
                 "onset": onset,
+                # what the rules weighed of the patient (given, or read from the text)
+                "sex": record.sex,
+                "age": record.age,
+                **({"stated": dict(record.stated)} if record.stated else {}),
             },
         )
         return explanation.fill_labels(lambda iri: self.kg.labels.get(iri, ""))
@@ -724,6 +750,11 @@ class DiagnosisService:
             )
         explanation = self.explain(record, result, top_k)
         out = result.to_record()
+        stated = dict(record.stated)
+        if "sex" in stated:  # read from the text: said, with the words, as the onset is
+            out["sex"], out["sex_text"] = record.sex, stated["sex"]
+        if "age" in stated:
+            out["age"], out["age_text"] = record.age, stated["age"]
         out["findings_checked"] = [
             {
                 "rule": f.rule_id,

@@ -539,6 +539,11 @@ def _print_ranking(out: dict) -> None:
         f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
     )
     console.print(f"findings: {findings or '(none)'}", markup=False)
+    patient = [f"{out['sex'].lower()} ({out['sex_text']!r})"] if out.get("sex") else []
+    if out.get("age") is not None:
+        patient.append(f"{out['age']:g} years old ({out['age_text']!r})")
+    if patient:  # read from the text: the rules weigh them
+        console.print(f"patient, as the text states: {', '.join(patient)}", markup=False)
     table = Table("#", "disease", "probability", "score", "placed by")
     for i, r in enumerate(out["ranking"], start=1):
         table.add_row(

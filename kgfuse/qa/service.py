@@ -541,6 +541,11 @@ class QAService:
             ("no " if m.status == "excluded" else "") + (m.label or m.text)
             for m in explanation.mentions
         )
+        patient = [str(out["sex"]).lower()] if out.get("sex") else []
+        if out.get("age") is not None:  # read from the question: said, as the rules weigh it
+            patient.append(f"{out['age']:g} years old")
+        if patient:
+            read_text = f"{', '.join(patient)}; {read_text or 'no findings'}"
         # in ranked order, without the probabilities: on real patients they are overconfident
         # until `kgfuse calibrate` refits them (README)
         top = ", ".join(i.label for i in items[:3])

@@ -114,3 +114,52 @@ def test_the_likelihood_rule_reuses_the_priors_scores_and_states_the_same(
     assert [[f.to_dict() for f in fs] for fs in reused] == [
         [f.to_dict() for f in fs] for fs in again
     ]
+
+
+def test_a_texts_sex_and_age_reach_the_rules_and_the_output_unless_given(
+    mini_home: Path, mini_model: Path
+) -> None:
+    service = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", mini_home, audit=False)
+    text = "A 4-year-old girl with arachnodactyly and ectopia lentis."
+    out, explanation = service.run({"id": "t", "text": text}, 0, 3)
+    assert (out["sex"], out["sex_text"], out["age"], out["age_text"]) == (
+        "FEMALE",
+        "4-year-old girl",
+        4.0,
+        "4-year-old",
+    )
+    meta = explanation.metadata
+    assert (meta["sex"], meta["age"]) == ("FEMALE", 4.0)
+    assert meta["stated"] == {"sex": "4-year-old girl", "age": "4-year-old"}
+    # fields given beside the text win, and nothing is said to be read from it
+    out, explanation = service.run({"id": "t", "text": text, "sex": "male", "age": 9}, 0, 3)
+    assert not {"sex", "sex_text", "age", "age_text"} & out.keys()
+    assert (explanation.metadata["sex"], explanation.metadata["age"]) == ("MALE", 9.0)
+    assert "stated" not in explanation.metadata
+    # a text that states neither leaves them unknown
+    out, explanation = service.run({"id": "t", "text": "Arachnodactyly, ectopia lentis."}, 0, 3)
+    assert (explanation.metadata["sex"], explanation.metadata["age"]) == (None, None)
+
+
+def test_a_diagnosis_question_says_the_sex_and_age_it_read(
+    mini_home: Path, mini_model: Path
+) -> None:
+    from kgfuse.qa.service import QAService
+
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
+    answer = qa.ask("A 4-year-old girl has arachnodactyly and ectopia lentis. What could it be?")
+    assert answer.intent == "diagnose" and answer.answered
+    assert answer.text.startswith("Read: female, 4 years old; Arachnodactyly")
+
+
+def test_diagnose_text_prints_the_sex_and_age_it_read(mini_home: Path, mini_model: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kgfuse.cli import app
+
+    text = "A 4-year-old girl with arachnodactyly and ectopia lentis."
+    args = ["diagnose", "--text", text, "--no-audit", "--model", str(mini_model)]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "patient, as the text states: female ('4-year-old girl'), 4 years old" in said

@@ -1,0 +1,81 @@
+"""The patient's sex and age read from a clinical text (``encoders.demographics_text``): the
+phrasings that name the patient, not a relative, nor an age at some event."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from encoders.demographics_text import MAX_YEARS, read_demographics
+
+
+@pytest.mark.parametrize(
+    ("text", "sex", "sex_text", "age", "age_text"),
+    [
+        ("A 3-year-old girl with hypotonia.", "FEMALE", "3-year-old girl", 3.0, "3-year-old"),
+        (
+            "An 18-month-old Caucasian boy.",
+            "MALE",
+            "18-month-old Caucasian boy",
+            1.5,
+            "18-month-old",
+        ),
+        ("A 45 years old previously healthy woman", "FEMALE", None, 45.0, "45 years old"),
+        ("We report a 6 yo male with ataxia.", "MALE", "6 yo male", 6.0, "6 yo"),
+        ("An eleven-year-old boy", "MALE", "eleven-year-old boy", 11.0, "eleven-year-old"),
+        ("A 2-week-old infant with seizures.", None, None, 0.0383, "2-week-old"),
+        ("A boy aged 6 years had seizures.", "MALE", "A boy", 6.0, "aged 6 years"),
+        ("He is 4 years old and has ataxia.", "MALE", None, 4.0, "He is 4 years old"),
+        ("We describe a girl with microcephaly.", "FEMALE", "a girl", None, None),
+        ("The proband was the third male child of healthy parents.", "MALE", None, None, None),
+        ("Patient 2, the first son of unrelated parents.", "MALE", "the first son of", None, None),
+        ("Fetal karyotype was normal (46, XY).", "MALE", "46, XY", None, None),
+    ],
+)
+def test_the_patients_sex_and_age(
+    text: str, sex: str | None, sex_text: str | None, age: float | None, age_text: str | None
+) -> None:
+    said = read_demographics(text)
+    assert (said.sex, said.age_years, said.age_text) == (sex, age, age_text)
+    if sex_text is not None:
+        assert said.sex_text == sex_text
+    assert (said.sex is None) == (said.sex_text is None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her 35-year-old mother had epilepsy.",  # a relative, by a possessive
+        "His 9-year-old brother is affected.",
+        "Born to a 30 years old mother.",  # a relative, by its noun
+        "Her brother, a 5-year-old boy, is affected.",  # a relative, in apposition
+        "Seizures since age 2; walked at 3 years.",  # ages at events: onsets, not ages
+        "Seizure-free since the age of 8.",
+        "A 9999-year-old man.",  # no age
+        "Two girls and three boys were examined.",  # plurals: not one patient
+        "The female-to-male ratio was 2:1.",
+        "The male sibling was unaffected.",
+        "",
+    ],
+)
+def test_nothing_is_read_of_relatives_events_or_plurals(text: str) -> None:
+    said = read_demographics(text)
+    assert (said.sex, said.age_years) == (None, None), said
+
+
+def test_the_first_statement_about_the_patient_counts() -> None:
+    said = read_demographics("A girl with ataxia. Her brother, a 5-year-old boy, is well.")
+    assert (said.sex, said.sex_text, said.age_years) == ("FEMALE", "A girl", None)
+    said = read_demographics("A 3-year-old girl; karyotype 46,XY (sex reversal).")
+    assert said.sex == "FEMALE"  # the person noun before the karyotype
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_reads_without_error_and_an_age_in_range(text: str) -> None:
+    said = read_demographics(text)
+    assert said.sex in (None, "MALE", "FEMALE")
+    assert said.age_years is None or 0.0 <= said.age_years <= MAX_YEARS
+    for words in (said.sex_text, said.age_text):
+        assert words is None or words in text
