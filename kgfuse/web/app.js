@@ -296,6 +296,9 @@ function renderAnswer(a) {
       el("td", { class: "kind" }, (SHORT_KINDS[item.type] || item.type || "").toLowerCase()),
       el("td", {}, itemDetails(item, names))));
     box.append(table("items", ["entity", "type", "details"], rows));
+    if (a.items.length < a.total) {
+      box.append(showAllButton(a.total, () => ask(a.question, true, Math.min(a.total, MAX_ITEMS))));
+    }
   }
   if (a.findings.length) {
     box.append(el("h3", {}, "Rule findings"));
@@ -344,7 +347,7 @@ function done(said) {
 
 let lastAnswer = null; // going back to an answer shows it again instead of asking again
 
-async function ask(question, again = false) {
+async function ask(question, again = false, limit = null) {
   const request = supersede();
   if (!again && lastAnswer && lastAnswer.question === question) {
     renderAnswer(lastAnswer);
@@ -353,7 +356,8 @@ async function ask(question, again = false) {
   }
   status("Asking…");
   try {
-    const answer = await api("/ask", { method: "POST", body: JSON.stringify({ question }), signal: request.signal });
+    const body = limit ? { question, limit } : { question };
+    const answer = await api("/ask", { method: "POST", body: JSON.stringify(body), signal: request.signal });
     if (request !== current) return;
     lastAnswer = answer;
     renderAnswer(answer);
@@ -413,14 +417,31 @@ function renderTerm(t) {
     t.diseases, phenotype ? askLink(`Which diseases have ${name}?`) : null));
   box.append(...nodeList(phenotype ? `Genes linked to ${name} or a subtype` : "Genes",
     t.genes, phenotype ? askLink(`Which genes are linked to ${name}?`) : null));
+  const lists = [annotations, t.diseases, t.genes].filter((l) => l && l.items);
+  const most = Math.max(0, ...lists.map((l) => l.total));
+  if (lists.some((l) => l.items.length < l.total)) {
+    box.append(showAllButton(most, () => showTerm(t.curie, Math.min(most, MAX_ITEMS))));
+  }
   show("term");
 }
 
-async function showTerm(curie) {
+// the most items the server lists in one answer or term page (its limit)
+const MAX_ITEMS = 1000;
+
+// "Show all N" (or the first 1,000): the page asked again with a larger limit
+function showAllButton(total, again) {
+  const label = total > MAX_ITEMS ? `Show the first ${MAX_ITEMS.toLocaleString("en")}` : `Show all ${total}`;
+  const button = el("button", { type: "button", class: "show-all" }, label);
+  button.addEventListener("click", again);
+  return el("p", {}, button);
+}
+
+async function showTerm(curie, limit = null) {
   const request = supersede();
   status("Loading " + curie + "…");
   try {
-    const t = await api("/terms/" + encodeURIComponent(curie), { signal: request.signal });
+    const query = limit ? `?limit=${limit}` : "";
+    const t = await api("/terms/" + encodeURIComponent(curie) + query, { signal: request.signal });
     if (request !== current) return;
     renderTerm(t);
     done("Term page: " + (t.label || t.curie));

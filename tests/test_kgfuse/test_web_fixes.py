@@ -458,7 +458,7 @@ def test_the_brand_link_clears_the_page_and_a_new_page_starts_at_its_top(page: A
     page.wait_for_selector("#term h2")
     assert page.evaluate("window.scrollY") == 0
     page.click("header h1.brand a")
-    page.wait_for_function("document.querySelector('#term').hidden")
+    page.wait_for_function("() => document.querySelector('#term').hidden")
     assert all(page.locator(f"#{s}").is_hidden() for s in ("answer", "term", "audit"))
     assert page.input_value("#question") == ""
 
@@ -490,3 +490,50 @@ def test_table_cells_keep_ids_and_counts_whole(browser: Any, web_server: str) ->
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         finally:
             context.close()
+
+
+def test_a_cut_list_offers_to_show_all_and_asks_again_with_a_larger_limit(page: Any) -> None:
+    import json as json_module
+
+    asked: list[dict[str, Any]] = []
+
+    def cut(route: Any) -> None:
+        asked.append(json_module.loads(route.request.post_data))
+        answer = route.fetch().json()
+        if "limit" not in asked[-1]:  # the first answer says it lists only some
+            answer["total"] = len(answer["items"]) + 7
+        route.fulfill(json=answer)
+
+    page.route("**/ask", cut)
+    try:
+        answer = _answer(page, FEATURE)
+        total = len(answer["items"]) + 7
+        button = page.locator("#answer button.show-all")
+        assert button.inner_text() == f"Show all {total}"
+        with page.expect_response(lambda r: r.url.endswith("/ask")):
+            button.click()
+        page.wait_for_function("() => !document.querySelector('#answer button.show-all')")
+    finally:
+        page.unroute("**/ask")
+    assert asked[-1] == {"question": FEATURE, "limit": total}
+    terms: list[str] = []
+    totals: list[int] = []
+
+    def cut_term(route: Any) -> None:
+        terms.append(route.request.url)
+        page_json = route.fetch().json()
+        if "limit=" not in route.request.url:
+            page_json["diseases"]["total"] = len(page_json["diseases"]["items"]) + 3
+            lists = [page_json.get(k) or {} for k in ("annotations", "diseases", "genes")]
+            totals.append(max(int(x.get("total", 0)) for x in lists))
+        route.fulfill(json=page_json)
+
+    page.route("**/terms/**", cut_term)
+    try:
+        page.evaluate("location.hash = '#/term/HP:0001166'")
+        page.wait_for_selector("#term button.show-all")
+        page.click("#term button.show-all")
+        page.wait_for_function("() => !document.querySelector('#term button.show-all')")
+    finally:
+        page.unroute("**/terms/**")
+    assert terms[-1].endswith(f"/terms/HP%3A0001166?limit={totals[0]}")
