@@ -175,8 +175,12 @@ function itemDetails(item, names) {
     }
     return parts.join(" · ");
   }
+  // a CURIE the answer names (a linked entity, a listed item) reads with its name
+  const value = (v) => (typeof v === "string" && names[v] ? `${names[v]} (${v})` : readable(v));
   return Object.entries(d).map(([k, v]) =>
-    k + ": " + (Array.isArray(v) ? v.map(readable).join(", ") : (v && typeof v === "object" ? (v.label || v.curie || JSON.stringify(v)) : readable(v)))).join("; ");
+    k.replaceAll("_", " ") + ": " + (Array.isArray(v) ? v.map(value).join(", ")
+      : (v && typeof v === "object" ? (v.label || v.curie || JSON.stringify(v))
+        : (v === true ? "yes" : v === false ? "no" : value(v))))).join("; ");
 }
 
 function finding(f) {
@@ -287,6 +291,7 @@ function renderAnswer(a) {
   });
   box.append(meta);
   const names = {};
+  for (const i of a.items) if (i.curie && i.label) names[i.curie] = i.label;
   for (const e of a.entities) names[e.curie] = e.label;
   const ranked = a.items.some((i) => i.detail && i.detail.probability !== undefined);
   if (a.items.length) {

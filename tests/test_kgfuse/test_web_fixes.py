@@ -537,3 +537,12 @@ def test_a_cut_list_offers_to_show_all_and_asks_again_with_a_larger_limit(page: 
     finally:
         page.unroute("**/terms/**")
     assert terms[-1].endswith(f"/terms/HP%3A0001166?limit={totals[0]}")
+
+
+def test_an_items_details_read_in_words_with_the_names_of_the_ids(page: Any) -> None:
+    answer = _answer(page, FEATURE)
+    detail = answer["items"][0]["detail"]
+    assert detail["term"] == "HP:0001166"
+    shown = page.inner_text("#answer tr.item td:nth-child(3)")
+    assert "term: Arachnodactyly (HP:0001166)" in shown
+    assert "_" not in shown and "true" not in shown
