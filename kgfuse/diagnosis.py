@@ -103,6 +103,10 @@ RECORD_FIELDS = (
 )
 
 
+#: A term id written in a note (``HP:0001166``, ``OMIM:154700``)
+_WRITTEN_ID = re.compile(r"\b[A-Za-z][A-Za-z0-9]*[:_]\d{4,}\b")
+
+
 def default_model_dir(home: Path | None = None) -> Path:
     """The model ``kgfuse quickstart`` trains: ``<home>/models/diagnosis``."""
     return kgfuse_home(home) / "models" / "diagnosis"
@@ -743,6 +747,11 @@ class DiagnosisService:
             ruled_out = dict.fromkeys(self.kg.labels.get(f.iri, f.iri) for f in result.findings)
             if ruled_out:
                 said.insert(0, f"only ruled out: {', '.join(ruled_out)}")
+            if record.text and _WRITTEN_ID.search(record.text):  # "HP:0001166" in a note
+                said.append(
+                    "a note is read by its words, not by the term ids in it: give the ids as "
+                    "present_hpo in a JSONL record"
+                )
             why = f" ({'; '.join(said)})" if said else ""
             raise NoFindingError(
                 f"record {record.id}: no present finding recognised, so there is nothing to "

@@ -73,7 +73,9 @@ def ask(
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI."""
+    """Answer a question from the KG (or the diagnosis model), every entity linked to its IRI.
+
+    Exit status 3 when it cannot answer (the closest facts are printed)."""
     from kgfuse.qa import QAService
     from kgfuse.qa.service import check_question
 

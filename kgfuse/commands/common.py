@@ -359,13 +359,16 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def check_input_or_text(input: Path | None, text: str | None) -> None:
-    """Refuse a command given both an input file and ``--text``, or neither.
+    """Refuse a command given both an input file and ``--text``, or neither, or an empty
+    ``--text`` (before anything loads).
 
     Raises:
-        ValueError: not exactly one of them is given.
+        ValueError: not exactly one of them is given; ``--text`` holds only white space.
     """
     if (input is None) == (text is None):
         raise ValueError("give either an INPUT.jsonl file or --text")
+    if text is not None and not text.strip():
+        raise ValueError("--text is empty: give the words to read")
 
 
 def check_input_output(input: Path | None, output: Path | None, *, folders: bool = False) -> None:

@@ -322,7 +322,7 @@ def show(
     kg: KGOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option(help="Annotations shown.")] = 25,
+    limit: Annotated[int, typer.Option(min=1, help="Annotations shown.")] = 25,
 ) -> None:
     """Label, definition, synonyms, parents, children and annotations of a term."""
     graph = KnowledgeGraph.open(resolve_kg(kg, home), home=home)

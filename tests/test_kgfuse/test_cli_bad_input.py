@@ -94,11 +94,14 @@ def test_link_and_diagnose_exit_1_when_nothing_worked(
         assert result.exit_code == 1, result.output
         assert "3 of 3 record(s) could not be" in _flat(result.output)
         assert len(_lines(out)) == 3 and all("error" in r for r in _lines(out))
-    args = ["diagnose", "--text", "   ", "--model", str(mini_model), "--no-audit", *home]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1 and "record text: empty text" in _flat(result.output)
-    assert isinstance(result.exception, SystemExit)  # a refusal, not a crash
-    assert "internal error" not in result.output  # nor a bug met on the record
+    for args in (  # refused before anything loads
+        ["diagnose", "--text", "   ", "--model", str(mini_model), "--no-audit", *home],
+        ["link", "--text", "   ", *home],
+        ["predict", str(mini_model), "--text", "\n\t ", *home],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert _flat(result.output) == "error: --text is empty: give the words to read"
 
 
 def test_options_are_checked_before_any_model_loads(mini_home: Path, tmp_path: Path) -> None:

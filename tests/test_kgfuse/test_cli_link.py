@@ -100,12 +100,13 @@ def test_link_text_shows_a_relatives_finding_as_family_and_writes_its_record_wit
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert record["id"] == "text"
     assert [(m["curie"], m["excluded"]) for m in record["mentions"]] == [("HP:0001166", False)]
-    # an empty text: its error record is written and said, exit status 1
+    # an empty text: refused before anything loads, the earlier output left as it was
+    before = out.read_text(encoding="utf-8")
     result = CliRunner().invoke(
         app, ["link", "--text", " ", "-o", str(out), "--home", str(mini_home)]
     )
-    assert result.exit_code == 1
-    assert json.loads(out.read_text(encoding="utf-8"))["error"] == "text is empty"
+    assert result.exit_code == 2 and "--text is empty" in result.output
+    assert out.read_text(encoding="utf-8") == before
 
 
 def test_eval_names_reads_the_kgs_own_names_back(mini_home: Path, tmp_path: Path) -> None:

@@ -163,3 +163,16 @@ def test_diagnose_text_prints_the_sex_and_age_it_read(mini_home: Path, mini_mode
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "patient, as the text states: female ('4-year-old girl'), 4 years old" in said
+
+
+def test_a_note_of_term_ids_is_told_to_give_them_as_present_hpo(
+    mini_home: Path, mini_model: Path
+) -> None:
+    from kgfuse.diagnosis import RecordError
+
+    service = DiagnosisService(mini_model, mini_home / "kgs" / "hpo", mini_home, audit=False)
+    with pytest.raises(RecordError, match="give the ids as present_hpo in a JSONL record"):
+        service.run({"id": "t", "text": "Patient has HP:0001166 and HP:0001083."}, 0, 3)
+    with pytest.raises(RecordError) as caught:
+        service.run({"id": "t", "text": "Nothing of note today."}, 0, 3)
+    assert "present_hpo" not in str(caught.value)
