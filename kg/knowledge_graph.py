@@ -499,14 +499,19 @@ _QUOTED = re.compile(
 )
 _COMMENT = re.compile(r"#[^\n]*")
 _SERVICE = re.compile(r"(?<![?$\w:])SERVICE\b", re.IGNORECASE)
+#: the query form after the prologue: one other than SELECT is refused before it runs
+_OTHER_FORM = re.compile(
+    r"(?:\s*(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>))*\s*(CONSTRUCT|DESCRIBE|ASK)\b",
+    re.IGNORECASE,
+)
 
 
 def check_user_query(sparql: str) -> None:
-    """Refuse a user's query that is an update, or that calls another endpoint.
+    """Refuse a user's query that is an update, calls another endpoint, or is not a SELECT.
 
     Raises:
-        ValueError: an update (``INSERT``, ``DELETE``, ``LOAD`` ...), or a ``SERVICE``
-            clause, each named.
+        ValueError: an update (``INSERT``, ``DELETE``, ``LOAD`` ...), a ``SERVICE`` clause,
+            a ``CONSTRUCT``, ``DESCRIBE`` or ``ASK`` query, each named.
     """
     # strings and IRIs emptied first (they may hold '#' or the words), then comments dropped
     bare = _COMMENT.sub(" ", _QUOTED.sub(lambda m: "<>" if m[0][0] == "<" else '""', sparql))
@@ -519,6 +524,12 @@ def check_user_query(sparql: str) -> None:
         raise ValueError(
             "SERVICE calls another SPARQL endpoint: kgfuse does not fetch from the network "
             "for a query; query that endpoint directly"
+        )
+    other = _OTHER_FORM.match(bare)
+    if other:  # refused before it runs (a CONSTRUCT would build all its triples first)
+        raise ValueError(
+            f"{other.group(1).upper()} is not a SELECT query: kgfuse runs SELECT queries (to "
+            "see a node's triples: SELECT ?p ?o WHERE { <iri> ?p ?o }, or kgfuse kg show)"
         )
 
 

@@ -472,3 +472,21 @@ def test_query_reads_service_as_a_word_elsewhere(hpo_kg: KnowledgeGraph) -> None
     text = 'SELECT ?service WHERE { ?service ?p "SERVICE # x" } LIMIT 1 # SERVICE <http://a/>'
     names, _ = hpo_kg.query(text)
     assert names == ["service"]
+
+
+def test_query_refuses_other_forms_before_running_them_and_reads_the_words_elsewhere(
+    hpo_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.knowledge_graph as module
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the query ran")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "run_select", never)
+        for form in ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "DESCRIBE <http://a/>"):
+            with pytest.raises(ValueError, match=f"^{form.split()[0]} is not a SELECT query"):
+                hpo_kg.query("PREFIX a: <http://a/#x>\n# a comment\n" + form)
+    text = 'SELECT ?construct WHERE { ?construct ?p "DESCRIBE" } LIMIT 1 # ASK <http://a/>'
+    names, _ = hpo_kg.query(text)
+    assert names == ["construct"]
