@@ -1121,7 +1121,8 @@ class Diagnoser:
     ) -> tuple[list[LinkedFinding], str | None]:
         """The patient's findings and the text the model reads (None without one): the
         findings linked in ``text``, then the given terms it does not state, rendered after
-        it; warns of no finding, and of a term both present and excluded."""
+        it; warns of no finding, and of a term both present and excluded (counted as
+        present: its excluded copy is left out)."""
         read_label = self.linker.read_label if self.linker is not None and names else None
         findings = self.builder.resolve(
             present, False, warnings, names, read_label
@@ -1145,9 +1146,10 @@ class Diagnoser:
         if not findings:
             warnings.append("no finding recognised: the ranking reflects the prior only")
         both = {f.iri for f in findings if f.excluded} & {f.iri for f in findings if not f.excluded}
-        if both:
+        if both:  # as the prior counts it: present, its "excluded" copy left out
             named = ", ".join(sorted(compress(iri) for iri in both))
             warnings.append(f"both present and excluded, counted as present: {named}")
+            findings = [f for f in findings if not (f.excluded and f.iri in both)]
         return findings, text
 
 

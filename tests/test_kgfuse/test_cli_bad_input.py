@@ -192,6 +192,8 @@ def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     assert [f["curie"] for f in moi["findings"]] == ["HP:0001166"]
     assert any("HP:0000006" in w and "not a phenotypic abnormality" in w for w in moi["warnings"])
     assert "both present and excluded, counted as present: HP:0001166" in both["warnings"]
+    # counted as present everywhere: one finding, not also an excluded copy
+    assert [(f["curie"], f["excluded"]) for f in both["findings"]] == [("HP:0001166", False)]
     assert "error" not in onset and onset["ranking"]
     assert "unknown or obsolete onset 'banana' skipped" in onset["warnings"]
 
