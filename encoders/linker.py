@@ -2088,6 +2088,13 @@ def _record_text(record: Mapping[str, Any], max_chars: int) -> str:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as err:
             raise RecordError(f"text is not valid UTF-8 (byte {err.start})") from err
+    if text is None:
+        terms = (
+            " (its present_hpo/excluded_hpo are read by kgfuse diagnose)"
+            if any(k in record for k in ("present_hpo", "excluded_hpo", "phenotypicFeatures"))
+            else ""
+        )
+        raise RecordError(f"the record has no 'text' to link{terms}")
     if not isinstance(text, str):
         raise RecordError(f"'text' must be a string, got {type(text).__name__}")
     try:

@@ -713,6 +713,8 @@ def write_records(
 
     written = len(resumed.ids) if resumed is not None else 0
     failed = resumed.failed if resumed is not None else 0
+    seen = set(resumed.ids) if resumed is not None else set()
+    repeated: list[str] = []
     with (
         jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=held) as sink,
         tqdm(
@@ -726,12 +728,26 @@ def write_records(
         for out in records:
             written += 1
             failed += "error" in out
+            rid = out.get("id")
+            if isinstance(rid, str) and rid in seen:  # said where joins by id would go wrong
+                repeated.append(rid)
+                if isinstance(out.get("warnings"), list):
+                    out["warnings"].append(f"id {rid!r} is also an earlier record's id")
+            seen.add(rid)
             if show is not None:
                 show(out)
             else:
                 sink.write(json.dumps(out, ensure_ascii=False) + "\n")
                 sink.flush()  # a kill (not only Ctrl-C) keeps every record done and audited
                 bar.update(1)
+    if repeated:
+        first = ", ".join(repr(r) for r in dict.fromkeys(repeated[:3]))
+        err_console.print(
+            f"[yellow]warning:[/] {len(repeated)} record(s) repeat an earlier record's id "
+            f"({first}{' ...' if len(set(repeated)) > 3 else ''}): give each record its own "
+            "id, or outputs and audit records cannot be told apart by it",
+            highlight=False,
+        )
     return written, failed
 
 

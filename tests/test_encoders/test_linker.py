@@ -317,9 +317,16 @@ def test_link_records_bad_input_never_stops_the_stream() -> None:
         {"id": 5, "text": 42},
         {"id": 6, "text": b"seizures"},
         {"id": 7, "text": "seizures"},
+        {"id": 8, "present_hpo": ["HP:0001250"]},  # a record for kgfuse diagnose
+        {"id": 9},
     ]
     out = list(link_records(records, small))
-    assert [o["id"] for o in out] == [1, 2, 3, None, None, 4, 5, 6, 7]
+    assert [o["id"] for o in out] == [1, 2, 3, None, None, 4, 5, 6, 7, 8, 9]
+    assert out[9]["error"] == (
+        "the record has no 'text' to link (its present_hpo/excluded_hpo are read by "
+        "kgfuse diagnose)"
+    )
+    assert out[10]["error"] == "the record has no 'text' to link"
     errors = [o.get("error", "") for o in out]
     assert "empty" in errors[0]
     assert errors[1] == "text has 160 characters, more than max_chars=100"

@@ -202,3 +202,18 @@ def test_ask_refuses_an_empty_question_before_opening_anything(tmp_path: Path) -
     # the home holds no KG: the question is checked first
     result = CliRunner().invoke(app, ["ask", "   ", "--home", str(tmp_path)])
     assert result.exit_code == 2 and "the question is empty" in _flat(result.output)
+
+
+def test_a_repeated_id_is_said_in_the_record_and_once_at_the_end(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    rows = [{"id": i, "present_hpo": ["HP:0001166"]} for i in ("a", "a", "b", "a")]
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    said = [[w for w in r["warnings"] if "earlier record's id" in w] for r in _lines(out)]
+    assert said == [[], ["id 'a' is also an earlier record's id"], [], said[1]]
+    assert "2 record(s) repeat an earlier record's id ('a')" in _flat(result.output)
