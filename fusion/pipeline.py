@@ -159,6 +159,12 @@ class KnowledgeInputBuilder:
         ]
 
 
+#: Said of a term id the KG does not know, given without its name.
+UNKNOWN_TERM_HINT = (
+    " (of a newer release than this KG's? write its name beside it, as present_labels, to "
+    "have it read by its name)"
+)
+
 #: HPO's root of patient findings; term ids given as findings must lie below it.
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 
@@ -218,8 +224,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                 else:
                     iri = None
             if iri is None:
-                why = f"; its name {name!r} names no term of this KG" if name else ""
-                warnings.append(f"unknown or obsolete term {term!r} skipped{why}")
+                warnings.append(self._unknown(term, name))
                 continue
             outside = phenotypes not in (None, iri) and phenotypes not in hierarchy.ancestors(iri)
             if outside:
@@ -233,6 +238,17 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                 warnings.append(f"{term} replaced by {compress(iri)}")
             out.append(LinkedFinding(iri, excluded))
         return out
+
+    def _unknown(self, term: str, name: str | None) -> str:
+        """Why a term id is skipped: a node of the KG that is no term (a disease, a gene), or
+        an id this KG does not know (obsolete, or of a newer release: read by the name written
+        beside it, when there is one)."""
+        written = _written_iri(term)
+        label = self.kg.labels.get(written, "") if written else ""
+        if label:
+            return f"{term.strip()} ({label}) is not a phenotype term of this KG: skipped"
+        why = f"; its name {name!r} names no term of this KG" if name else UNKNOWN_TERM_HINT
+        return f"unknown or obsolete term {term!r} skipped{why}"
 
     def resolve_onset(self, onset: str | None, warnings: list[str]) -> str | None:
         """The IRI of an onset class id; an unknown id or a term outside the onset classes

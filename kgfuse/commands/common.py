@@ -713,7 +713,7 @@ def write_records(
 
     written = len(resumed.ids) if resumed is not None else 0
     failed = resumed.failed if resumed is not None else 0
-    seen = set(resumed.ids) if resumed is not None else set()
+    seen = {i for i in resumed.ids if isinstance(i, str)} if resumed is not None else set()
     repeated: list[str] = []
     with (
         jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=held) as sink,
@@ -729,11 +729,12 @@ def write_records(
             written += 1
             failed += "error" in out
             rid = out.get("id")
-            if isinstance(rid, str) and rid in seen:  # said where joins by id would go wrong
-                repeated.append(rid)
-                if isinstance(out.get("warnings"), list):
-                    out["warnings"].append(f"id {rid!r} is also an earlier record's id")
-            seen.add(rid)
+            if isinstance(rid, str):  # an id as written out (a malformed one is no key)
+                if rid in seen:  # said where joins by id would go wrong
+                    repeated.append(rid)
+                    if isinstance(out.get("warnings"), list):
+                        out["warnings"].append(f"id {rid!r} is also an earlier record's id")
+                seen.add(rid)
             if show is not None:
                 show(out)
             else:

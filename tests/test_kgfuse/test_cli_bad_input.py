@@ -217,3 +217,25 @@ def test_a_repeated_id_is_said_in_the_record_and_once_at_the_end(
     said = [[w for w in r["warnings"] if "earlier record's id" in w] for r in _lines(out)]
     assert said == [[], ["id 'a' is also an earlier record's id"], [], said[1]]
     assert "2 record(s) repeat an earlier record's id ('a')" in _flat(result.output)
+
+
+def test_an_id_of_a_disease_or_an_unknown_id_says_why_it_is_skipped(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    from fusion.pipeline import UNKNOWN_TERM_HINT
+
+    records = tmp_path / "in.jsonl"
+    row = {"id": "r", "present_hpo": ["HP:0001166", "OMIM:154700", "HP:5200000"]}
+    records.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    (record,) = _lines(out)
+    assert (
+        "OMIM:154700 (Marfan syndrome) is not a phenotype term of this KG: skipped"
+        in (record["warnings"])
+    )
+    assert (
+        "unknown or obsolete term 'HP:5200000' skipped" + UNKNOWN_TERM_HINT in (record["warnings"])
+    )

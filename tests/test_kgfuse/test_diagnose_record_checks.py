@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fusion.pipeline import UNKNOWN_TERM_HINT
 from kgfuse.cli import app
 from kgfuse.diagnosis import RecordError, parse_record
 
@@ -40,7 +41,8 @@ def test_no_present_finding_gives_an_error_record_not_a_ranking(
     no_finding = "no present finding recognised, so there is nothing to rank the diseases by"
     assert unknown == {
         "id": "unknown",
-        "error": f"record unknown: {no_finding} (unknown or obsolete term 'HP:9999999' skipped)",
+        "error": f"record unknown: {no_finding} (unknown or obsolete term 'HP:9999999' "
+        f"skipped{UNKNOWN_TERM_HINT})",
     }
     assert nothing == {"id": "nothing", "error": f"record nothing: {no_finding}"}
     assert ruled_out == {

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fusion.pipeline import UNKNOWN_TERM_HINT
 from kg.namespaces import to_iri
 from kgfuse.cli import app
 from kgfuse.diagnosis import RecordError, parse_record, read_records
@@ -211,7 +212,7 @@ def test_diagnose_outputs_the_phenopackets_warnings(
         "read as unknown",
         "subject.timeAtLastEncounter.age.iso8601duration '12 years' is not an ISO 8601 "
         "duration such as P2Y; skipped",
-        "unknown or obsolete term 'HP:9999999' skipped",
+        "unknown or obsolete term 'HP:9999999' skipped" + UNKNOWN_TERM_HINT,
     ]
 
 
@@ -256,7 +257,7 @@ def test_diagnose_reads_an_unknown_id_by_the_name_beside_it(
     assert bare_line == {
         "id": "r2",
         "error": "record r2: no present finding recognised, so there is nothing to rank the "
-        "diseases by (unknown or obsolete term 'HP:5200001' skipped)",
+        "diseases by (unknown or obsolete term 'HP:5200001' skipped" + UNKNOWN_TERM_HINT + ")",
     }
 
 
