@@ -81,6 +81,7 @@ from kg.namespaces import compress
 from kg.store import kgfuse_home
 from kgfuse.explanation import Explanation
 from kgfuse.quoting import clip
+from kgfuse.source_fingerprint import source_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,9 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 #: Entry-point group where packages declare replayers (name = decision kind).
 REPLAYER_GROUP = "kgfuse.replayers"
+#: The key of a record's ``versions`` holding the sha256 of kgfuse's own code
+#: (:func:`kgfuse.source_fingerprint.source_sha256`).
+CODE_VERSION_KEY = "kgfuse-code"
 #: Packages whose versions every record stores.
 VERSIONED_PACKAGES = (
     "kgfuse",
@@ -323,6 +327,8 @@ def _versions_json() -> str:
             continue
     versions["kgfuse-linking"] = str(LINKING_VERSION)
     versions["kgfuse-ranking"] = str(RANKING_VERSION)
+    # the code itself: an edited checkout keeps its version number (verify says it changed)
+    versions[CODE_VERSION_KEY] = source_sha256()
     return canonical_json(versions)
 
 
@@ -1587,8 +1593,16 @@ def verify_record(
     notes: list[str] = []
     now = package_versions()
     for name in sorted(set(rec.versions) | set(now)):
+        if name == CODE_VERSION_KEY:
+            continue
         if rec.versions.get(name) != now.get(name):
             notes.append(f"{name}: recorded {rec.versions.get(name)}, now {now.get(name)}")
+    code_then = rec.versions.get(CODE_VERSION_KEY)
+    if code_then is not None and code_then != now.get(CODE_VERSION_KEY):
+        notes.append(
+            f"kgfuse's code changed since the decision (sha256 {code_then[:12]}..., now "
+            f"{str(now.get(CODE_VERSION_KEY))[:12]}...): a difference may come from that"
+        )
     rules_then = rec.explanation.metadata.get("rules_fingerprint")
     rules_now = replayed.metadata.get("rules_fingerprint")
     rule_set_changed = rules_then is not None and rules_then != rules_now

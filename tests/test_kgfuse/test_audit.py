@@ -545,3 +545,21 @@ def test_cli_missing_database_is_a_user_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(audit_app, ["list", "--db", str(tmp_path / "none.sqlite")])
     assert res.exit_code == 2 and isinstance(res.exception, SystemExit)  # not a crash
     assert f"no audit database at {tmp_path / 'none.sqlite'}" in " ".join(res.output.split())
+
+
+def test_records_keep_the_codes_hash_and_verify_says_when_the_code_changed(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited checkout keeps its version number: the code's own hash tells the change."""
+    from kgfuse.source_fingerprint import source_sha256
+
+    register_replayer(KIND, replay_test_decision)
+    rid = append(log, "long thin fingers")
+    assert log.get(rid).versions[audit.CODE_VERSION_KEY] == source_sha256()
+    assert verify_record(log, rid).notes == []
+    edited = {**audit.package_versions(), audit.CODE_VERSION_KEY: "f" * 64}
+    monkeypatch.setattr(audit, "package_versions", lambda: edited)
+    assert verify_record(log, rid).notes == [
+        f"kgfuse's code changed since the decision (sha256 {source_sha256()[:12]}..., now "
+        "ffffffffffff...): a difference may come from that"
+    ]
