@@ -17,7 +17,7 @@ from kgfuse.commands import link as link_commands
 from kgfuse.commands import model as model_commands
 from kgfuse.commands import task as task_commands
 from kgfuse.commands import tune as tune_commands
-from kgfuse.commands.common import setup_logging
+from kgfuse.commands.common import setup_logging, stop_on_sigterm
 from kgfuse.quick_exit import leave, quick_exit_allowed
 
 app = typer.Typer(
@@ -83,6 +83,7 @@ def run() -> None:
     allowed it (:mod:`kgfuse.quick_exit`: its outputs closed, millions of loaded objects left
     for the operating system to take back)."""
     code: str | int | None = 0
+    stop_on_sigterm()  # a SIGTERM stops a command as Ctrl-C does (exit status 143)
     try:
         app()  # standalone: ends with SystemExit
     except SystemExit as stop:

@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 import os
+import signal
 import stat
 import sys
 import traceback
@@ -274,6 +275,21 @@ def error_message(exc: BaseException) -> str:
     return f"invalid {exc.title} settings:\n  " + "\n  ".join(lines)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's ``timeout``, ``kill``): stopped as Ctrl-C stops a command, its
+    outputs closed and a stopped run resumable (``--resume``), with exit status 143."""
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise :class:`Terminated` in the main thread (Python's default ends the
+    process at once, leaving a batch output's ``.partial`` without what resumes it)."""
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def handle_errors(func: F) -> F:
     """Turn expected user errors into a one-line message and exit code 2: those of
     :data:`USER_ERRORS`; ``FileExistsError`` / ``NotADirectoryError`` (an output folder
@@ -306,6 +322,9 @@ def handle_errors(func: F) -> F:
                 else "cannot be written: the disk is full"
             )
             raise fail(f"{exc.filename or 'a file'} {what}") from None
+        except Terminated:
+            err_console.print("[yellow]stopped (SIGTERM)[/]")
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None

@@ -8,6 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kgfuse.cli import app
@@ -239,3 +240,29 @@ def test_an_id_of_a_disease_or_an_unknown_id_says_why_it_is_skipped(
     assert (
         "unknown or obsolete term 'HP:5200000' skipped" + UNKNOWN_TERM_HINT in (record["warnings"])
     )
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_with_exit_status_143(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import os
+    import signal
+
+    import typer
+
+    from kgfuse.commands.common import handle_errors, stop_on_sigterm
+
+    @handle_errors
+    def command() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # a scheduler's timeout
+        raise AssertionError("not stopped")
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm()
+        with pytest.raises(typer.Exit) as stopped:
+            command()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert stopped.value.exit_code == 143
+    assert "stopped (SIGTERM)" in capsys.readouterr().err
