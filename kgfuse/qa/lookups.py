@@ -15,6 +15,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -772,14 +773,15 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
     for e in diseases:
         aspects.update(_aspects(kg, e.iris))
     terms = {k: {a.phenotype.iri for a in v} for k, v in annotated.items()}
-    items: list[AnswerItem] = []
-    facts: list[CitedFact] = []
+    each: list[list[tuple[AnswerItem, CitedFact]]] = []  # per disease, most frequent first
     parts = []
     apart = []
     for this in diseases:
         others = set().union(*(terms[d.iri] for d in diseases if d is not this))
         seen: set[str] = set()
         only = []
+        mine: list[tuple[AnswerItem, CitedFact]] = []
+        each.append(mine)
         for a in sorted(annotated[this.iri], key=_by_frequency):
             if a.phenotype.iri in seen or related(a.phenotype.iri) & others:
                 continue
@@ -791,12 +793,18 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
                 apart.append(f"{a.phenotype.label} ({OTHER_ASPECTS[aspect]} of {_name(this)})")
             else:
                 only.append(a)
-            items.append(AnswerItem(a.phenotype.iri, a.phenotype.label, TERM, detail))
-            facts.append(annotation_fact(a))
+            mine.append(
+                (AnswerItem(a.phenotype.iri, a.phenotype.label, TERM, detail), annotation_fact(a))
+            )
         parts.append(
             f"only {_name(this)}: "
             + (_list([f"{a.phenotype.label} ({a.frequency_label})" for a in only], 6) or "none")
         )
+    # the diseases in turn, so that the first items of a list cut short show each one's
+    # most frequent features, not only the first disease's
+    taken = [pair for row in zip_longest(*each) for pair in row if pair is not None]
+    items = [item for item, _ in taken]
+    facts = [fact for _, fact in taken]
     rest = "the other" if len(diseases) == 2 else "any of the others"
     text = f"Features annotated for one and not {rest} — " + "; ".join(parts) + "."
     if apart:

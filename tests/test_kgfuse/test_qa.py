@@ -118,6 +118,13 @@ def test_distinguish_two_diseases(qa: QAService) -> None:
     # aortic root aneurysm: Marfan only (homocystinuria has it as NOT)
     assert only["http://purl.obolibrary.org/obo/HP_0002616"] == "OMIM:154700"
     assert ARACHNODACTYLY not in only and ECTOPIA not in only  # shared
+    # the diseases in turn: a list cut short shows each one's features, not only the first's
+    sides = [i.detail["only_in"] for i in answer.items]
+    assert len(set(sides)) == 2
+    mixed = min(sides.count(side) for side in set(sides))
+    assert sides[: 2 * mixed] == [sides[0], sides[1]] * mixed and sides[0] != sides[1]
+    cut = qa.ask("What distinguishes Marfan syndrome from classic homocystinuria?", limit=2)
+    assert {i.detail["only_in"] for i in cut.items} == set(sides)
 
 
 def test_diagnosis_question_uses_the_model_and_rules(qa: QAService) -> None:
