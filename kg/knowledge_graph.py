@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -435,6 +436,12 @@ def _annotation_order(a: Annotation) -> tuple[str, str, str, str]:
     return a.disease.label, a.phenotype.label, a.phenotype.iri, a.iri
 
 
+#: A frequency stated as counts, "124/197".
+_COUNTS = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+#: The normal quantile of a two-sided 95% interval.
+_Z95 = 1.959964
+
+
 @dataclass(frozen=True)
 class Annotation:
     """One annotation fact with its provenance."""
@@ -459,6 +466,22 @@ class Annotation:
         ("0/5", Excluded: none of the patients had it), the rule of the direct
         ``RO:0002200`` edges (:attr:`AnnotationTable.present`)."""
         return not self.negated and self.frequency != 0
+
+    @property
+    def frequency_floor(self) -> float | None:
+        """The frequency to rank by: for one stated as n/m, the lower end of its 95% Wilson
+        interval, so that 124/197 (0.56) ranks above 1/1 (0.21) as better attested; else
+        the frequency itself (a class, a percentage), or None when none is stated."""
+        counts = _COUNTS.fullmatch(self.frequency_text or "")
+        if counts is None:
+            return self.frequency
+        k, n = int(counts.group(1)), int(counts.group(2))
+        if n <= 0 or k > n:
+            return self.frequency
+        p, z2 = k / n, _Z95 * _Z95
+        centre = p + z2 / (2 * n)
+        spread = _Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+        return max(0.0, (centre - spread) / (1 + z2 / n))
 
     @property
     def frequency_label(self) -> str:

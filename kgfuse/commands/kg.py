@@ -377,9 +377,11 @@ def show(
             "source",
             title=f"{len(rows)} annotations",
         )
-        # what the disease has first, then NOT and zero-frequency rows (evidence of absence)
+        # what the disease has first (the best attested frequency first: 124/197 before 1/1),
+        # then NOT and zero-frequency rows (evidence of absence)
         rows = sorted(
-            rows, key=lambda a: (not a.present, -(a.frequency or 0.0), getattr(a, key).label)
+            rows,
+            key=lambda a: (not a.present, -(a.frequency_floor or 0.0), getattr(a, key).label),
         )
         for a in rows[:limit]:
             n = getattr(a, key)

@@ -490,3 +490,22 @@ def test_query_refuses_other_forms_before_running_them_and_reads_the_words_elsew
     text = 'SELECT ?construct WHERE { ?construct ?p "DESCRIBE" } LIMIT 1 # ASK <http://a/>'
     names, _ = hpo_kg.query(text)
     assert names == ["construct"]
+
+
+def test_a_frequency_of_counts_ranks_by_how_well_they_attest_it() -> None:
+    from kg.knowledge_graph import Annotation, Named
+
+    def annotation(text: str | None, frequency: float | None) -> Annotation:
+        named = Named("http://x/d", "d")
+        return Annotation("http://x/a", named, named, False, frequency, None, text, None, None,
+                          None, ())  # fmt: skip
+
+    one = annotation("1/1", 1.0).frequency_floor
+    many = annotation("124/197", 124 / 197).frequency_floor
+    assert one is not None and many is not None
+    assert one == pytest.approx(0.2065, abs=1e-3) and many == pytest.approx(0.5597, abs=1e-3)
+    assert many > one  # 124 of 197 patients attest it better than 1 of 1
+    assert annotation("80%", 0.8).frequency_floor == 0.8  # no counts: the frequency itself
+    assert annotation(None, 0.895).frequency_floor == 0.895  # a frequency class
+    assert annotation(None, None).frequency_floor is None
+    assert annotation("3/0", None).frequency_floor is None  # malformed counts: as stated
