@@ -79,6 +79,7 @@ from kgfuse.qa.service import MAX_QUESTION_CHARS, QAService, QuestionError, Unde
 
 if TYPE_CHECKING:
     from encoders.linker import ConceptLinker
+    from kgfuse.model_processes import ModelProcesses
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,9 @@ class ApiSettings:
             lower latency from the default.
         precision: the diagnosis model's inference precision (``auto``, ``fp32``, ``bf16``,
             ``int8``).
+        model_processes: processes of their own for the diagnoses (the diagnosis questions
+            of ``POST /ask`` and the records of ``POST /diagnose``), fed from one queue
+            (:mod:`kgfuse.model_processes`); 0: they run in this process's threads.
     """
 
     kg_path: Path | str
@@ -128,6 +132,7 @@ class ApiSettings:
     preload: bool = True
     torch_threads: int | None = None
     precision: str = "auto"
+    model_processes: int = 0
 
     def __post_init__(self) -> None:
         from fusion.precision import check_precision
@@ -135,6 +140,8 @@ class ApiSettings:
         check_token(self.token)
         if self.torch_threads is not None and self.torch_threads < 1:
             raise ValueError(f"torch_threads must be at least 1, got {self.torch_threads}")
+        if self.model_processes < 0:
+            raise ValueError(f"model_processes must be 0 or more, got {self.model_processes}")
         check_precision(self.precision)
 
     def to_json(self) -> str:
@@ -297,6 +304,8 @@ class _Services:
         self._lock = threading.Lock()
         self._qa: Any = None
         self._linker: Any = None
+        #: the processes that run the diagnoses (``settings.model_processes``), once started
+        self.model_processes: ModelProcesses | None = None
 
     @property
     def qa(self) -> QAService:
@@ -327,10 +336,14 @@ class _Services:
                 self._linker = default_linker(kg)
             return self._linker
 
-    def preload(self) -> None:
+    def preload(self, model: bool = True) -> None:
+        """Load the KG, the linkers and the intent classifier, and the diagnosis model
+        unless ``model`` is False (processes of their own run the diagnoses)."""
         qa = self.qa
         qa.understand("What is the definition of " + next(iter(qa.kg.labels.values()), "x"))
         self.linker.link("warm up")
+        if not model:
+            return
         try:
             _ = self.diagnosis
         except FileNotFoundError as exc:  # no model trained yet: diagnosis answers 503
@@ -424,18 +437,55 @@ def _lifespan(settings: ApiSettings, services: _Services, threads: _Threads) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not settings.preload:
-            yield
-            return
-        # What preload loads lives as long as the server: loaded with the collector paused
-        # (half the time), then frozen so that its full passes skip it (~2 s each with the
-        # GIL held over the ~4 million objects of the HPO KG and a model; kg.collector).
-        with kept_loaded() as loaded:
-            await threads.offload(services.preload)
-            loaded()
-            yield
+        processes = _model_processes(settings)  # they load beside this process's preload
+        try:
+            if not settings.preload:
+                await _serve_with(services, processes)
+                yield
+                return
+            # What preload loads lives as long as the server: loaded with the collector
+            # paused (half the time), then frozen so that its full passes skip it (~2 s each
+            # with the GIL held over the ~4 million objects of the HPO KG and a model;
+            # kg.collector).
+            with kept_loaded() as loaded:
+                await threads.offload(services.preload, processes is None)
+                loaded()
+                await _serve_with(services, processes)
+                yield
+        finally:
+            services.model_processes = None
+            if processes is not None:
+                processes.close()
 
     return lifespan
+
+
+def _model_processes(settings: ApiSettings) -> ModelProcesses | None:
+    """The processes for the diagnoses, started (``settings.model_processes``); None when
+    none are asked for, or when there is no model (diagnoses then answer 503, as without)."""
+    if settings.model_processes == 0:
+        return None
+    from fusion.model_meta import load_model_meta
+    from kgfuse.diagnosis import default_model_dir
+    from kgfuse.model_processes import ModelProcesses
+
+    try:
+        load_model_meta(settings.model_dir or default_model_dir(settings.home))
+    except (FileNotFoundError, ValueError) as exc:
+        logger.warning("no diagnosis model, so no model processes: %s", exc)
+        return None
+    return ModelProcesses(settings, settings.model_processes)
+
+
+async def _serve_with(services: _Services, processes: ModelProcesses | None) -> None:
+    """Wait until every model process has loaded, then hand the diagnoses to them.
+
+    Raises:
+        WorkerError: a process could not load (the server does not start).
+    """
+    if processes is not None:
+        await processes.ready()
+        services.model_processes = processes
 
 
 def _add_guards(app: FastAPI, settings: ApiSettings) -> None:
@@ -451,15 +501,15 @@ def _add_guards(app: FastAPI, settings: ApiSettings) -> None:
 
 def _add_error_handlers(app: FastAPI) -> None:
     """Every error as JSON ``{"detail": ...}``, with its status."""
-    for error, status in (
-        (QuestionError, 422),
-        (RecordError, 422),
-        (UnknownTermError, 404),
-        (ValueError, 422),
-    ):
+    for error, status in _ERROR_STATUS:
         app.add_exception_handler(error, _handler(status))
     for failure in _ENDPOINT_ERRORS:  # the KG's endpoint failed, not the client's request
         app.add_exception_handler(failure, _endpoint_failed)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
+        """What a model process answered for an error (:func:`error_answer`), as it is."""
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -513,11 +563,15 @@ def _add_work_routes(
             understood = qa.understand(body.question)
             if understood[1].intent is Intent.DIAGNOSE:
                 return qa, understood, None  # answered on a model thread
-            return qa, understood, _ask(qa, body, understood)
+            return qa, understood, answer_question(qa, body, understood)
 
         qa, understood, found = await offload(first)
         if found is None:
-            found = await offload_model(_ask, qa, body, understood)
+            processes = services.model_processes
+            if processes is not None:
+                found = await processes.ask(body, understood)
+            else:
+                found = await offload_model(answer_question, qa, body, understood)
         return AnswerResponse(found)
 
     @app.post(
@@ -549,6 +603,9 @@ def _add_work_routes(
             # a record without an id is named as /link and `kgfuse diagnose --text` name it
             return service.run(record, 0, unnamed="text")[0]
 
+        processes = services.model_processes
+        if processes is not None:
+            return AnswerResponse(await processes.diagnose(record))
         return AnswerResponse(await offload_model(run))
 
     @app.post(
@@ -682,16 +739,57 @@ class _InternalError(Exception):
 _ENDPOINT_ERRORS = (EndpointUnreachableError, EndpointQueryError, NotAnEndpointError)
 
 
-async def _endpoint_failed(request: Request, exc: Exception) -> JSONResponse:
+#: The status each kind of refusal answers (the first that matches).
+_ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (QuestionError, 422),
+    (RecordError, 422),
+    (UnknownTermError, 404),
+    (ValueError, 422),
+)
+
+
+class Refused(Exception):
+    """An error that a model process met, as it is answered (:func:`error_answer`)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+
+
+def error_answer(exc: Exception) -> tuple[int, str]:
+    """The status and message this app's handlers answer ``exc`` with (an error no handler
+    expects: 500, naming only its type)."""
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail)
+    if isinstance(exc, Refused):
+        return exc.status, exc.detail
+    if isinstance(exc, _ENDPOINT_ERRORS):
+        return _endpoint_answer(exc)
+    for error, status in _ERROR_STATUS:
+        if isinstance(exc, error):
+            return status, _message(exc)
+    if isinstance(exc, _InternalError):
+        return 500, str(exc)
+    return 500, f"internal error: {type(exc).__name__}"
+
+
+def _endpoint_answer(exc: Exception) -> tuple[int, str]:
     """503 when the KG's endpoint does not answer, 502 when it answers wrongly: the
-    endpoint's own message (its URL, which may hold a password) stays in the server's log."""
-    logger.error("the KG's SPARQL endpoint failed serving %s: %s", request.url.path, exc)
+    endpoint's own message (its URL, which may hold a password) is not told."""
     unreachable = isinstance(exc, EndpointUnreachableError)
     what = "does not answer" if unreachable else "answered with an error"
-    return JSONResponse(
-        {"detail": f"the knowledge graph's SPARQL endpoint {what}; try again later"},
-        status_code=503 if unreachable else 502,
+    return (
+        503 if unreachable else 502,
+        f"the knowledge graph's SPARQL endpoint {what}; try again later",
     )
+
+
+async def _endpoint_failed(request: Request, exc: Exception) -> JSONResponse:
+    """:func:`_endpoint_answer`; the endpoint's own message stays in the server's log."""
+    logger.error("the KG's SPARQL endpoint failed serving %s: %s", request.url.path, exc)
+    status, detail = _endpoint_answer(exc)
+    return JSONResponse({"detail": detail}, status_code=status)
 
 
 def _answered(fn: Callable[..., T], *args: Any) -> T:
@@ -723,17 +821,22 @@ def _clipped(value: Any, limit: int = 200) -> Any:
     return f"({type(value).__name__} of {len(text):,} characters as JSON)"
 
 
-def _ask(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:
+def answer_question(qa: QAService, body: AskRequest, understood: Understood) -> dict[str, Any]:
+    """The answer to an understood question, as ``POST /ask`` answers it."""
     answer = qa.answer_dict(qa.ask(body.question, limit=body.limit, understood=understood))
     if qa.model_error and not answer["answered"]:  # it names the model's folder: not over HTTP
         answer["text"] = answer["text"].replace(qa.model_error, NO_MODEL)
     return answer
 
 
+def _message(exc: Exception) -> str:
+    """An error's message (a KeyError's without the quotes str() gives it)."""
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
 def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": _message(exc)}, status_code=status)
 
     return handle
 

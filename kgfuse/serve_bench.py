@@ -56,11 +56,17 @@ class ServeBenchConfig:
     precision: str = "auto"
     #: each client's mean pause between an answer and its next question (0: none)
     think_seconds: float = 0.0
+    #: server processes of their own for the diagnoses (0: the server's threads)
+    model_processes: int = 0
 
     def __post_init__(self) -> None:
         from fusion.precision import check_precision
 
         check_precision(self.precision)
+        if self.model_processes < 0:
+            raise ValueError(f"model_processes must be 0 or more, got {self.model_processes}")
+        if self.model_processes and self.processes > 1:
+            raise ValueError("give processes or model_processes, not both")
         if not (math.isfinite(self.think_seconds) and self.think_seconds >= 0):
             raise ValueError(f"think_seconds must be a number >= 0, got {self.think_seconds}")
 
@@ -112,6 +118,8 @@ def server_command(
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--kg", str(kg_path)]
     cmd += ["--workers", str(config.workers), "--processes", str(config.processes)]
     cmd += ["--precision", config.precision]
+    if config.model_processes:
+        cmd += ["--model-processes", str(config.model_processes)]
     if config.torch_threads is not None:
         cmd += ["--torch-threads", str(config.torch_threads)]
     if model is not None:
@@ -372,6 +380,11 @@ def _threads_note(config: dict[str, Any]) -> str:
     return "" if threads is None else f" ({threads} torch thread(s) each)"
 
 
+def _model_note(config: dict[str, Any]) -> str:
+    processes = config.get("model_processes") or 0
+    return f" + {processes} model process(es)" if processes else ""
+
+
 def _think_note(config: dict[str, Any]) -> str:
     think = config.get("think_seconds") or 0.0
     if not think:
@@ -389,7 +402,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"kgfuse bench serve: {c['clients']} clients for {c['seconds']:.0f} s on loopback"
         f"{_think_note(c)}, "
         f"{c.get('processes', 1)} server process(es) x {c['workers']} worker threads"
-        f"{_threads_note(c)}, "
+        f"{_model_note(c)}{_threads_note(c)}, "
         f"{report['machine']['cpus']} CPUs "
         f"(load average {report['machine']['load_average']}); after an untimed warm-up "
         f"round (each client one question of each kind: {warmup.get('requests', 0)} "

@@ -27,12 +27,12 @@ def torch_threads_per_worker(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // workers)
 
 
-#: What this worker process loaded (:func:`_start`), or why it could not.
+#: What this worker process loaded (:func:`start_worker`), or why it could not.
 _LOADED: Any = None
 _LOAD_ERROR: str | None = None
 
 
-def _start(load: Callable[[Any], Any], settings: Any, torch_threads: int) -> None:
+def start_worker(load: Callable[[Any], Any], settings: Any, torch_threads: int) -> None:
     """A worker's first step: ``load(settings)`` with its share of the cores, the collector
     paused while it makes its millions of lasting objects, which are then frozen out of
     later collections (as in ``kgfuse serve``). A failure is kept, and told by
@@ -82,7 +82,7 @@ class WorkerPool:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start,
+            initializer=start_worker,
             initargs=(load, settings, torch_threads_per_worker(workers)),
         )
 

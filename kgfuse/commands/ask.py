@@ -224,12 +224,22 @@ def serve(
             help="Server processes on the one port (each loads the model; past the GIL).",
         ),
     ] = 1,
+    model_processes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Processes of their own for the diagnoses, fed from one queue (each loads "
+            "the model; past the GIL, whatever connection a request comes on). 0: threads of "
+            "the server process.",
+        ),
+    ] = 0,
     torch_threads: Annotated[
         int | None,
         typer.Option(
             min=1,
-            help="Torch threads per process (default: one per core). 1 serves more "
-            "requests/s under concurrent load; the default answers one client faster.",
+            help="Torch threads per process (default: one per core; with --model-processes "
+            "N, the cores shared out). 1 serves more requests/s under concurrent load; the "
+            "default answers one client faster.",
             show_default=False,
         ),
     ] = None,
@@ -261,6 +271,12 @@ def serve(
     if token is None and os.environ.get("KGFUSE_API_TOKEN") is not None:
         token = os.environ["KGFUSE_API_TOKEN"]  # set but empty: typer reads it as unset
     check_token(token)  # --token "" (an unset shell variable) must not serve without one
+    if processes > 1 and model_processes > 0:
+        raise typer.BadParameter(
+            "give --processes or --model-processes, not both: each server process would "
+            "start model processes of its own",
+            param_hint="--model-processes",
+        )
     check_port_free(host, port)
     check_audit_database(home, audit_db)  # a server that could not record stops here
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
@@ -277,6 +293,7 @@ def serve(
         workers=workers,
         torch_threads=torch_threads,
         precision=precision,
+        model_processes=model_processes,
     )
     console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)", markup=False)
     if processes == 1:
@@ -312,6 +329,9 @@ def bench_serve(
     ] = 0.2,
     workers: Annotated[int, typer.Option(min=1, help="Server worker threads.")] = 4,
     processes: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    model_processes: Annotated[
+        int, typer.Option(min=0, help="Server processes for the diagnoses (0: threads).")
+    ] = 0,
     torch_threads: Annotated[
         int | None,
         typer.Option(min=1, help="Server torch threads per process.", show_default=False),
@@ -355,6 +375,7 @@ def bench_serve(
         torch_threads=torch_threads,
         precision=precision,
         think_seconds=think,
+        model_processes=model_processes,
     )
     report = run_serve_bench(resolve_kg(kg, home), model, home, config)
     write_report(report, folder)
