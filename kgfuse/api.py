@@ -24,11 +24,13 @@ once), so the event loop keeps serving; any error answers a JSON message (an une
 one, or an audit record that fails its integrity check, a 500 that keeps the connection)
 and the server keeps going. GET routes answer HEAD too.
 
-Scale-out: one process is bound by Python's GIL, so ``kgfuse serve --processes N`` starts N
-uvicorn worker processes on one port, each building its app with
-:func:`app_from_environment` from the settings in :data:`SETTINGS_ENV`; they share the KG
-store (read-only) and the audit log (SQLite, hash-chained in ``BEGIN IMMEDIATE``
-transactions, so concurrent writers from several processes keep one valid chain).
+Scale-out: one process is bound by Python's GIL. ``kgfuse serve --model-processes N`` hands
+the diagnoses to N processes of their own fed from one queue (:mod:`kgfuse.model_processes`);
+``kgfuse serve --processes N`` starts N uvicorn worker processes on one port, each building
+its app with :func:`app_from_environment` from the settings in :data:`SETTINGS_ENV`, and the
+kernel shares the connections out among them. Processes share the KG store (read-only) and
+the audit log (SQLite, hash-chained in ``BEGIN IMMEDIATE`` transactions, so concurrent
+writers from several processes keep one valid chain).
 """
 
 from __future__ import annotations
