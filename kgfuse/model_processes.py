@@ -60,13 +60,13 @@ def _load(settings_json: str) -> QAService:
     return qa
 
 
-def _begin(load: Callable[[Any], Any], settings_json: str, torch_threads: int) -> None:
+def _begin(load: Callable[[Any], Any], settings_json: str, torch_threads: int, parent: int) -> None:
     """A model process's first step: Ctrl-C is the server's to handle (it stops these
     processes in order), its priority below the server's (:data:`NICENESS`), then
     :func:`kgfuse.worker_pool.start_worker`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
-    start_worker(load, settings_json, torch_threads)
+    start_worker(load, settings_json, torch_threads, parent)
 
 
 def _outcome(fn: Callable[..., Any], *args: Any) -> Outcome:
@@ -131,7 +131,7 @@ class ModelProcesses:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_begin,
-            initargs=(_load, self._settings, self._threads),
+            initargs=(_load, self._settings, self._threads, os.getpid()),
         )
 
     async def ready(self) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,12 +34,29 @@ _LOADED: Any = None
 _LOAD_ERROR: str | None = None
 
 
-def start_worker(load: Callable[[Any], Any], settings: Any, torch_threads: int) -> None:
+#: How often a worker looks whether the process that started it is still there (seconds).
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once ``parent`` is gone: a parent killed outright (SIGKILL, out of
+    memory) cannot stop its workers, which would otherwise live on, each holding a model."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def start_worker(
+    load: Callable[[Any], Any], settings: Any, torch_threads: int, parent: int
+) -> None:
     """A worker's first step: ``load(settings)`` with its share of the cores, the collector
     paused while it makes its millions of lasting objects, which are then frozen out of
     later collections (as in ``kgfuse serve``). A failure is kept, and told by
-    :func:`loaded` to whoever asks the worker for work."""
+    :func:`loaded` to whoever asks the worker for work. The worker ends when ``parent``,
+    the process that started it (its pid, as that process gave it), is gone
+    (:func:`_exit_with`)."""
     global _LOADED, _LOAD_ERROR
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     import torch
 
     torch.set_num_threads(torch_threads)
@@ -83,7 +102,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=start_worker,
-            initargs=(load, settings, torch_threads_per_worker(workers)),
+            initargs=(load, settings, torch_threads_per_worker(workers), os.getpid()),
         )
 
     @staticmethod

@@ -47,3 +47,41 @@ def test_pools_need_two_workers_and_share_the_cores() -> None:
     assert torch_threads_per_worker(2, cores=2) == 1
     assert torch_threads_per_worker(4, cores=16) == 4
     assert torch_threads_per_worker(3, cores=2) == 1
+
+
+def _alive(pid: int) -> bool:
+    """The process runs (a zombie, ended but not yet reaped, counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return not any(line.startswith("State:\tZ") for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers end")
+def test_workers_end_when_their_parent_is_killed(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from kgfuse.worker_pool import WorkerPool\n"
+        "from tests.test_kgfuse.test_worker_pool import _nothing\n"
+        "pool = WorkerPool(2, _nothing, None, 'test')\n"
+        "[f.result() for f in [pool.submit(os.getpid) for _ in range(2)]]\n"
+        "print(' '.join(map(str, pool._pool._processes)), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no chance to stop its workers itself
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
