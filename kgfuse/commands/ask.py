@@ -304,6 +304,7 @@ def serve(
             log_level="warning",
             limit_concurrency=max_connections,
         )
+        allow_quick_exit()  # stopped: each audit record was committed as it was written
         return
     os.environ[SETTINGS_ENV] = settings.to_json()  # read by each worker process
     uvicorn.run(

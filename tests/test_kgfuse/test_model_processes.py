@@ -148,3 +148,75 @@ def test_model_processes_are_checked(mini_home: Path) -> None:
     )
     assert result.exit_code == 2
     assert "not both" in result.output
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc for the model processes")
+def test_the_server_stops_on_ctrl_c_with_its_model_processes_and_records_kept(
+    mini_home: Path, mini_model: Path
+) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port)]
+    cmd += ["--model-processes", "1", "--kg", str(mini_home / "kgs" / "hpo")]
+    cmd += ["--model", str(mini_model), "--home", str(mini_home)]
+    env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 180
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                if httpx.get(f"{url}/health", timeout=2).json()["ready"]:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the server did not start"
+            time.sleep(0.5)
+        answer = httpx.post(f"{url}/ask", json={"question": QUESTION}, timeout=60).json()
+        assert answer["intent"] == "diagnose" and answer["audit_id"]
+        workers = [pid for pid in _children(server.pid) if "spawn_main" in _cmdline(pid)]
+        assert len(workers) == 1
+    finally:
+        server.send_signal(signal.SIGINT)
+        status = server.wait(timeout=60)
+    assert status == 0
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _running(pid)]
+    log = AuditLog(mini_home / "audit.sqlite")
+    assert log.get(answer["audit_id"]).kind == "ask" and log.verify_chain().ok
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
