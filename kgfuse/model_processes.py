@@ -124,6 +124,9 @@ class ModelProcesses:
         self._threads = settings.torch_threads or torch_threads_per_worker(processes)
         self._lock = threading.Lock()
         self._pool = self._start()
+        # one task each, now: the pool starts a process for each task while none is idle,
+        # so they load while the server process loads what it serves
+        self._loading = [self._pool.submit(_ready) for _ in range(processes)]
 
     def _start(self) -> ProcessPoolExecutor:
         # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
@@ -142,9 +145,11 @@ class ModelProcesses:
         """
         from kgfuse.worker_pool import WorkerError
 
-        # one task each: the pool starts a process for each task while none is idle
-        outcomes = await asyncio.gather(*(self._call(_ready) for _ in range(self.processes)))
-        for status, detail in outcomes:
+        for future in self._loading:
+            try:
+                status, detail = await asyncio.wrap_future(future)
+            except BrokenProcessPool as exc:
+                raise WorkerError(f"a model process stopped while it loaded: {exc}") from None
             if status != 200:
                 raise WorkerError(detail)
 
