@@ -235,6 +235,39 @@ def process_tree_cpu_s(pid: int) -> float:
     return total
 
 
+def process_tree_memory(pid: int) -> dict[str, Any] | None:
+    """Memory of a process and its live descendants: how many, their summed resident set
+    (pages they share counted in each) and summed proportional set size (PSS: a shared page
+    split between its sharers; None where the system does not tell it), in MB."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    rss = 0
+    pss: int | None = 0
+    counted = 0
+    for process in processes:
+        try:
+            rss += process.memory_info().rss
+            if pss is not None:
+                full = process.memory_full_info()
+                pss = pss + full.pss if hasattr(full, "pss") else None
+        except psutil.AccessDenied:
+            pss = None
+        except psutil.NoSuchProcess:  # a worker that exited meanwhile
+            continue
+        counted += 1
+    mb = 1024 * 1024
+    return {
+        "processes": counted,
+        "rss_mb": round(rss / mb),
+        "pss_mb": None if pss is None else round(pss / mb),
+    }
+
+
 def _cpu_figures(
     server_s: float, client_s: float, elapsed: float, answered: int, requests: int
 ) -> dict[str, float | None]:
@@ -292,6 +325,7 @@ async def _load(
         client_cpu = time.process_time() - client_cpu
         if server_pid is not None:
             server_cpu = process_tree_cpu_s(server_pid) - server_cpu
+        memory = process_tree_memory(server_pid) if server_pid is not None else None
     requests = sum(c["requests"] for c in counts.values())
     answered = sum(c["answered"] for c in counts.values())
     cpu = _cpu_figures(server_cpu, client_cpu, elapsed, answered, requests)
@@ -310,6 +344,7 @@ async def _load(
         "latency_ms": {kind: _percentiles(v) for kind, v in latencies.items()},
         "warmup": warmup,
         "cpu": cpu if server_pid is not None else None,
+        "server_memory": memory,
     }
 
 
@@ -437,6 +472,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"cores, {cpu['server_ms_per_answer']} ms per answered answer); the load generator "
             f"{cpu['client_s']} s ({cpu['client_ms_per_request']} ms per request) on the same "
             "cores. CPU per answer moves less than the rates when other work shares the machine.",
+        ]
+    memory = report.get("server_memory")
+    if memory:
+        pss = memory.get("pss_mb")
+        shared = f" (PSS {pss:,} MB: the pages its processes share counted once)" if pss else ""
+        lines += [
+            "",
+            f"Server memory after the load: {memory['processes']} process(es), "
+            f"{memory['rss_mb']:,} MB resident{shared}.",
         ]
     return "\n".join(lines) + "\n"
 

@@ -323,3 +323,53 @@ def test_the_report_says_where_the_cpu_went() -> None:
         "server_startup_s": 1.0,
     }
     assert f"the server {cpu['server_s']} s" in serve_bench.markdown(report)
+
+
+def test_the_servers_memory_is_summed_over_its_processes() -> None:
+    """Model processes hold the KG and model again: the report sums the tree's memory, the
+    resident set of each and (where told) the PSS that counts shared pages once."""
+    keep = (
+        "import time\n"
+        "block = bytearray(200 * 1024 * 1024)\n"
+        "block[::4096] = b'x' * len(block[::4096])\n"  # every page touched: resident
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {keep!r}]).wait()\n",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        memory = serve_bench.process_tree_memory(parent.pid)
+        while (memory is None or memory["rss_mb"] < 200) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            memory = serve_bench.process_tree_memory(parent.pid)
+    finally:
+        import psutil
+
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+    assert memory is not None and memory["processes"] == 2
+    assert memory["rss_mb"] >= 200  # the child's 200 MB block, touched page by page
+    assert memory["pss_mb"] is None or 200 <= memory["pss_mb"] <= memory["rss_mb"]
+    assert serve_bench.process_tree_memory(parent.pid) is None  # gone
+    report = {
+        "config": CONFIG.__dict__,
+        "machine": {"cpus": 2, "load_average": [0.0]},
+        "server_startup_s": 1.0,
+        "requests": 0,
+        "answered": 0,
+        "unanswered": 0,
+        "errors": 0,
+        "answered_per_s": 0.0,
+        "requests_per_s": 0.0,
+        "per_kind": {},
+        "latency_ms": {},
+        "server_memory": memory,
+    }
+    assert f"{memory['rss_mb']:,} MB resident" in serve_bench.markdown(report)
