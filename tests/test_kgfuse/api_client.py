@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,3 +30,38 @@ def api_client(home: Path, model: Path, **settings: Any) -> Iterator[Any]:
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {API_TOKEN}"
         yield client
+
+
+@contextmanager
+def served(
+    home: Path, model: Path, *options: str, timeout: float = 180
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``kgfuse serve`` on the mini KG in a subprocess, on a free loopback port and without a
+    token, given once ``/health`` answers: the process and its URL. Stopped on exit (SIGTERM)
+    unless it has ended."""
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), *options]
+    cmd += ["--kg", str(home / "kgs" / "hpo"), "--model", str(model), "--home", str(home)]
+    env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}  # no token
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the server did not start"
+            time.sleep(0.5)
+        yield server, url
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=60)

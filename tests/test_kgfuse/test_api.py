@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from kgfuse.api import ApiSettings, create_app
-from tests.test_kgfuse.api_client import API_TOKEN, api_client
+from tests.test_kgfuse.api_client import API_TOKEN, api_client, served
 
 TOKEN = API_TOKEN
 
@@ -266,36 +266,11 @@ def test_torch_threads_setting_is_checked_and_applied(mini_home: Path) -> None:
 def test_two_server_processes_share_one_port_and_one_audit_chain(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import httpx
 
     from kgfuse.audit import AuditLog
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), "--processes", "2"]
-    cmd += ["--kg", str(mini_home / "kgs" / "hpo"), "--model", str(mini_model)]
-    cmd += ["--home", str(mini_home)]
-    env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}  # no token
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.5)
+    with served(mini_home, mini_model, "--processes", "2") as (_, url):
         before = len(AuditLog(mini_home / "audit.sqlite"))
         questions = ["What is arachnodactyly?", "Which genes are associated with Marfan syndrome?"]
 
@@ -305,9 +280,6 @@ def test_two_server_processes_share_one_port_and_one_audit_chain(
 
         with ThreadPoolExecutor(8) as pool:
             assert list(pool.map(one, range(24))) == [200] * 24
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     log = AuditLog(mini_home / "audit.sqlite")
     assert len(log) == before + 24
     assert log.verify_chain().ok

@@ -266,31 +266,37 @@ def test_results_are_written_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bench_serve.json"]
 
 
+@contextmanager
+def _waiting_parent_of(child_code: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A process that only waits on its child, which runs ``child_code``; both killed on
+    exit."""
+    import psutil
+
+    start_child = (
+        f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {child_code!r}]).wait()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", start_child])
+    try:
+        yield parent
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+
+
 def test_cpu_of_the_server_and_its_workers_is_counted() -> None:
     """The server's CPU is read for its whole process tree (``--processes N`` serves from
     children), so a parent that only waits on a busy child still counts the child's time."""
     import psutil
 
-    burn = "while True: pass\n"
-    parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {burn!r}]).wait()\n",
-        ]
-    )
-    try:
+    with _waiting_parent_of("while True: pass\n") as parent:
         deadline = time.monotonic() + 30
         used = 0.0
         while used < 0.5 and time.monotonic() < deadline:
             time.sleep(0.2)
             used = serve_bench.process_tree_cpu_s(parent.pid)
         own = psutil.Process(parent.pid).cpu_times()
-    finally:
-        for child in psutil.Process(parent.pid).children(recursive=True):
-            child.kill()
-        parent.kill()
-        parent.wait()
     assert used >= 0.5  # the busy child's seconds
     assert own.user + own.system < used - 0.3  # not the waiting parent's own
     assert serve_bench.process_tree_cpu_s(parent.pid) == 0.0  # gone: nothing to count
@@ -334,26 +340,12 @@ def test_the_servers_memory_is_summed_over_its_processes() -> None:
         "block[::4096] = b'x' * len(block[::4096])\n"  # every page touched: resident
         "time.sleep(60)\n"
     )
-    parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {keep!r}]).wait()\n",
-        ]
-    )
-    try:
+    with _waiting_parent_of(keep) as parent:
         deadline = time.monotonic() + 30
         memory = serve_bench.process_tree_memory(parent.pid)
         while (memory is None or memory["rss_mb"] < 200) and time.monotonic() < deadline:
             time.sleep(0.2)
             memory = serve_bench.process_tree_memory(parent.pid)
-    finally:
-        import psutil
-
-        for child in psutil.Process(parent.pid).children(recursive=True):
-            child.kill()
-        parent.kill()
-        parent.wait()
     assert memory is not None and memory["processes"] == 2
     assert memory["rss_mb"] >= 200  # the child's 200 MB block, touched page by page
     assert memory["pss_mb"] is None or 200 <= memory["pss_mb"] <= memory["rss_mb"]

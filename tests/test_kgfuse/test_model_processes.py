@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from kgfuse.api import ApiSettings, Refused, error_answer
 from kgfuse.audit import AuditLog
 from kgfuse.serve_bench import ServeBenchConfig, server_command
-from tests.test_kgfuse.api_client import api_client
+from tests.test_kgfuse.api_client import api_client, served
 
 RECORD = {"id": "p1", "present_hpo": ["HP:0001166", "HP:0001083"], "sex": "female"}
 QUESTION = "Which diseases explain arachnodactyly and ectopia lentis?"
@@ -168,42 +168,17 @@ def _children(pid: int) -> list[int]:
 def test_the_server_stops_on_ctrl_c_with_its_model_processes_and_records_kept(
     mini_home: Path, mini_model: Path
 ) -> None:
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port)]
-    cmd += ["--model-processes", "1", "--kg", str(mini_home / "kgs" / "hpo")]
-    cmd += ["--model", str(mini_model), "--home", str(mini_home)]
-    env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json()["ready"]:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.5)
+    with served(mini_home, mini_model, "--model-processes", "1") as (server, url):
         answer = httpx.post(f"{url}/ask", json={"question": QUESTION}, timeout=60).json()
         assert answer["intent"] == "diagnose" and answer["audit_id"]
         workers = [pid for pid in _children(server.pid) if "spawn_main" in _cmdline(pid)]
         assert len(workers) == 1
-    finally:
         server.send_signal(signal.SIGINT)
         status = server.wait(timeout=60)
     assert status == 0
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _running(pid)]
+    assert not [pid for pid in workers if _running(pid)]
     log = AuditLog(mini_home / "audit.sqlite")
     assert log.get(answer["audit_id"]).kind == "ask" and log.verify_chain().ok
 
