@@ -534,12 +534,24 @@ def _add_health_route(app: FastAPI, services: _Services) -> None:
 
     @app.get("/health", tags=["service"])
     async def health() -> dict[str, Any]:
-        """Liveness; no token needed."""
+        """Liveness; no token needed. ``diagnoses``: where they run (``threads``, or
+        ``processes`` with their number and how often they were started anew)."""
         qa = services._qa
+        processes = services.model_processes
+        diagnoses: dict[str, Any] = (
+            {"in": "threads"}
+            if processes is None
+            else {
+                "in": "processes",
+                "processes": processes.processes,
+                "restarts": processes.restarts,
+            }
+        )
         return {
             "status": "ok",
             "kg": qa.kg.fingerprint[:12] if qa else None,
             "ready": qa is not None,
+            "diagnoses": diagnoses,
         }
 
 

@@ -123,6 +123,8 @@ class ModelProcesses:
         self._settings = settings.to_json()
         self._threads = settings.torch_threads or torch_threads_per_worker(processes)
         self._lock = threading.Lock()
+        #: times the processes were started anew after one stopped
+        self.restarts = 0
         self._pool = self._start()
         # one task each, now: the pool starts a process for each task while none is idle,
         # so they load while the server process loads what it serves
@@ -195,6 +197,7 @@ class ModelProcesses:
             if self._pool is broken:
                 broken.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._start()
+                self.restarts += 1
 
     def close(self) -> None:
         """Stop the processes (the requests not yet begun are dropped)."""

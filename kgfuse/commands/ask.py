@@ -295,7 +295,10 @@ def serve(
         precision=precision,
         model_processes=model_processes,
     )
-    console.print(f"kgfuse serving on http://{host}:{port} (API docs at /docs)", markup=False)
+    where = f"; diagnoses in {model_processes} process(es) of their own" if model_processes else ""
+    console.print(
+        f"kgfuse serving on http://{host}:{port} (API docs at /docs{where})", markup=False
+    )
     if processes == 1:
         uvicorn.run(
             create_app(settings),

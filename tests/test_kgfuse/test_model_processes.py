@@ -42,6 +42,9 @@ def test_diagnoses_run_in_the_model_process_and_answer_as_in_threads(
     processes = separate.app.state.services.model_processes
     assert processes is not None and processes.processes == 1
     assert threaded.app.state.services.model_processes is None
+    assert threaded.get("/health").json()["diagnoses"] == {"in": "threads"}
+    health = separate.get("/health").json()
+    assert health["diagnoses"] == {"in": "processes", "processes": 1, "restarts": 0}
     # the server process did not load the model: the model process did
     assert separate.app.state.services.qa._diagnosis is None
     log = AuditLog(mini_home / "audit.sqlite")
@@ -122,6 +125,7 @@ def test_a_model_process_that_stops_answers_500_then_is_replaced(
     r = separate.post("/diagnose", json=RECORD)
     assert r.status_code == 200 and r.json()["ranking"]
     assert list(processes._pool._processes) != pids
+    assert separate.get("/health").json()["diagnoses"]["restarts"] == 1
 
 
 def test_no_model_means_no_model_processes_and_a_503(mini_home: Path, tmp_path: Path) -> None:
