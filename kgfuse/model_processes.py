@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -27,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from kgfuse.worker_pool import loaded, start_worker, torch_threads_per_worker
+from kgfuse.worker_pool import loaded, spawn_executor, start_worker, torch_threads_per_worker
 
 if TYPE_CHECKING:
     from kgfuse.api import ApiSettings, AskRequest
@@ -131,13 +130,7 @@ class ModelProcesses:
         self._loading = [self._pool.submit(_ready) for _ in range(processes)]
 
     def _start(self) -> ProcessPoolExecutor:
-        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_begin,
-            initargs=(_load, self._settings, self._threads, os.getpid()),
-        )
+        return spawn_executor(self.processes, _load, self._settings, self._threads, _begin)
 
     async def ready(self) -> None:
         """Wait until every process has loaded.
@@ -178,7 +171,7 @@ class ModelProcesses:
         status, answer = outcome
         if status != 200:
             raise Refused(status, answer)
-        return dict(answer)
+        return answer
 
     async def _call(self, fn: Callable[..., Outcome], *args: Any) -> Outcome:
         """``fn(*args)`` in whichever process is free; a process that stopped during it (or

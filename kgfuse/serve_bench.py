@@ -216,14 +216,23 @@ async def _warm_up(
     }
 
 
-def process_tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants."""
+def _process_tree(pid: int) -> list[Any] | None:
+    """A process and its live descendants (psutil processes), or None when it is gone."""
     import psutil
 
     try:
         root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
+        return None
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    import psutil
+
+    processes = _process_tree(pid)
+    if processes is None:
         return 0.0
     total = 0.0
     for process in processes:
@@ -241,10 +250,8 @@ def process_tree_memory(pid: int) -> dict[str, Any] | None:
     split between its sharers; None where the system does not tell it), in MB."""
     import psutil
 
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
+    processes = _process_tree(pid)
+    if processes is None:
         return None
     rss = 0
     pss: int | None = 0

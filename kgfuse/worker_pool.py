@@ -81,6 +81,25 @@ def loaded(what: str) -> Any:
     return _LOADED
 
 
+def spawn_executor(
+    workers: int,
+    load: Callable[[Any], Any],
+    settings: Any,
+    torch_threads: int,
+    begin: Callable[..., None] = start_worker,
+) -> ProcessPoolExecutor:
+    """An executor of ``workers`` spawned processes, each first running ``begin(load,
+    settings, torch_threads, parent)`` (:func:`start_worker`, or a step that ends by calling
+    it), ``parent`` being this process's pid."""
+    # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=begin,
+        initargs=(load, settings, torch_threads, os.getpid()),
+    )
+
+
 class WorkerPool:
     """``workers`` spawned processes, each running ``load(settings)`` first (with ``cores /
     workers`` torch threads; :func:`loaded` gives a task what it made); a context manager
@@ -97,13 +116,7 @@ class WorkerPool:
         self.check_count(workers)
         self.workers = workers
         self.what = what
-        # spawned, not forked: a fork would copy torch's and faiss's thread pools half-made
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(load, settings, torch_threads_per_worker(workers), os.getpid()),
-        )
+        self._pool = spawn_executor(workers, load, settings, torch_threads_per_worker(workers))
 
     @staticmethod
     def check_count(workers: int) -> None:

@@ -16,6 +16,7 @@ from kgfuse.api import ApiSettings, Refused, error_answer
 from kgfuse.audit import AuditLog
 from kgfuse.serve_bench import ServeBenchConfig, server_command
 from tests.test_kgfuse.api_client import api_client, served
+from tests.test_kgfuse.test_worker_pool import alive
 
 RECORD = {"id": "p1", "present_hpo": ["HP:0001166", "HP:0001083"], "sex": "female"}
 QUESTION = "Which diseases explain arachnodactyly and ectopia lentis?"
@@ -154,48 +155,21 @@ def test_model_processes_are_checked(mini_home: Path) -> None:
     assert "not both" in result.output
 
 
-def _children(pid: int) -> list[int]:
-    """The pids of ``pid``'s child processes (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc for the model processes")
 def test_the_server_stops_on_ctrl_c_with_its_model_processes_and_records_kept(
     mini_home: Path, mini_model: Path
 ) -> None:
     import httpx
+    import psutil
 
     with served(mini_home, mini_model, "--model-processes", "1") as (server, url):
         answer = httpx.post(f"{url}/ask", json={"question": QUESTION}, timeout=60).json()
         assert answer["intent"] == "diagnose" and answer["audit_id"]
-        workers = [pid for pid in _children(server.pid) if "spawn_main" in _cmdline(pid)]
+        children = psutil.Process(server.pid).children()
+        workers = [c.pid for c in children if "spawn_main" in " ".join(c.cmdline())]
         assert len(workers) == 1
         server.send_signal(signal.SIGINT)
         status = server.wait(timeout=60)
     assert status == 0
-    assert not [pid for pid in workers if _running(pid)]
+    assert not [pid for pid in workers if alive(pid)]
     log = AuditLog(mini_home / "audit.sqlite")
     assert log.get(answer["audit_id"]).kind == "ask" and log.verify_chain().ok
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return ""
-
-
-def _running(pid: int) -> bool:
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
