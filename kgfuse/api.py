@@ -168,6 +168,17 @@ class ApiSettings:
                 data[key] = Path(data[key])
         return cls(**data)
 
+    def qa_service(self) -> QAService:
+        """The question-answering service these settings describe (loaded lazily)."""
+        return QAService(
+            self.kg_path,
+            self.model_dir,
+            self.home,
+            audit=self.audit,
+            precision=self.precision,
+            audit_db=self.audit_db,
+        )
+
 
 def check_token(token: str | None) -> None:
     """Refuse a bearer token no client could send: empty or blank (most often a shell
@@ -313,15 +324,7 @@ class _Services:
     def qa(self) -> QAService:
         with self._lock:
             if self._qa is None:
-                s = self.settings
-                self._qa = QAService(
-                    s.kg_path,
-                    s.model_dir,
-                    s.home,
-                    audit=s.audit,
-                    precision=s.precision,
-                    audit_db=s.audit_db,
-                )
+                self._qa = self.settings.qa_service()
             return self._qa
 
     @property

@@ -49,12 +49,8 @@ def _load(settings_json: str) -> QAService:
     """A model process's service: the server's KG, linker, intent classifier and model,
     audited into the server's database."""
     from kgfuse.api import ApiSettings
-    from kgfuse.qa.service import QAService
 
-    s = ApiSettings.from_json(settings_json)
-    qa = QAService(
-        s.kg_path, s.model_dir, s.home, audit=s.audit, precision=s.precision, audit_db=s.audit_db
-    )
+    qa = ApiSettings.from_json(settings_json).qa_service()
     _ = qa.diagnosis  # the model now, not at the first request (no model: it cannot load)
     return qa
 
