@@ -146,14 +146,20 @@ def _start_server(
 
 
 async def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> float:
+    """Seconds until the server started as ``process`` answers ``/health`` as ready on
+    ``url`` (it, not another process that took the port meanwhile)."""
     import httpx
 
+    port = int(url.rsplit(":", 1)[1])
     started = time.perf_counter()
     async with httpx.AsyncClient() as client:
         while time.perf_counter() - started < timeout:
             if process.poll() is not None:
                 err = process.stderr.read().decode(errors="replace") if process.stderr else ""
                 raise RuntimeError(f"the server exited during startup:\n{err[-2000:]}")
+            if not process_tree_listens(process.pid, port):
+                await asyncio.sleep(0.5)
+                continue
             try:
                 r = await client.get(url + "/health", timeout=2)
                 if r.status_code == 200 and r.json().get("ready"):
@@ -225,6 +231,22 @@ def _process_tree(pid: int) -> list[Any] | None:
         return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return None
+
+
+def process_tree_listens(pid: int, port: int) -> bool:
+    """Whether a process or one of its live descendants listens on TCP ``port``: a server
+    answering on a port chosen free a moment earlier may be another one that took it since
+    (our server would then exit, having found it taken, after the other had answered)."""
+    import psutil
+
+    for process in _process_tree(pid) or []:
+        try:
+            sockets = process.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # exited meanwhile, or not ours
+            continue
+        if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+            return True
+    return False
 
 
 def process_tree_cpu_s(pid: int) -> float:

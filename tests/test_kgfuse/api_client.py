@@ -41,6 +41,8 @@ def served(
     unless it has ended."""
     import httpx
 
+    from kgfuse.serve_bench import process_tree_listens
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -54,7 +56,9 @@ def served(
         while True:
             assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
             try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                # ours, not another process that took the free port meanwhile
+                ours = process_tree_listens(server.pid, port)
+                if ours and httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -33,3 +33,69 @@ def test_the_server_gets_the_benchmarks_settings(tmp_path: Path) -> None:
 def test_an_unknown_precision_is_refused_before_any_server_starts() -> None:
     with pytest.raises(ValueError, match="unknown precision 'fp8'"):
         ServeBenchConfig(precision="fp8")
+
+
+_LISTENER = """
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_port_is_ours_only_when_our_process_listens_on_it() -> None:
+    import subprocess
+
+    from kgfuse.serve_bench import process_tree_listens
+
+    listener = subprocess.Popen([sys.executable, "-c", _LISTENER], stdout=subprocess.PIPE)
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert listener.stdout is not None
+        port = int(listener.stdout.readline())
+        assert process_tree_listens(listener.pid, port)
+        assert not process_tree_listens(listener.pid, port + 1 if port < 65535 else port - 1)
+        assert not process_tree_listens(idle.pid, port)  # another process's port
+    finally:
+        listener.kill()
+        idle.kill()
+        listener.wait()
+        idle.wait()
+    assert not process_tree_listens(listener.pid, port)  # gone
+
+
+def test_the_benchmark_waits_for_its_own_server_not_one_that_took_its_port() -> None:
+    """Another server answering /health on the chosen port is not the benchmark's: waiting
+    goes on until its own process listens there (here it never does)."""
+    import asyncio
+    import http.server
+    import subprocess
+    import threading
+
+    from kgfuse.serve_bench import _wait_ready
+
+    class Healthy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"ready": true}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    squatter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
+    threading.Thread(target=squatter.serve_forever, daemon=True).start()
+    ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    url = f"http://127.0.0.1:{squatter.server_address[1]}"
+    try:
+        with pytest.raises(TimeoutError, match="not ready after"):
+            asyncio.run(_wait_ready(url, ours, timeout=2))
+    finally:
+        squatter.shutdown()
+        ours.kill()
+        ours.wait()
