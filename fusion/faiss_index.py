@@ -595,8 +595,18 @@ def save_index(index: Any, folder: str | Path, stem: str = "index") -> list[Path
     return paths
 
 
-def load_index(folder: str | Path, shards: int = 1, stem: str = "index") -> Any:
+def load_index(
+    folder: str | Path, shards: int = 1, stem: str = "index", *, mapped: bool = False
+) -> Any:
     """Read what :func:`save_index` wrote: one index, or ``shards`` shards joined again.
+
+    Args:
+        folder, shards, stem: where and how :func:`save_index` wrote it.
+        mapped: map the vectors of flat indexes (and of HNSW's flat storage) from the file
+            instead of reading them: nothing to read at load, and processes that load the
+            same file share its pages. Such an index cannot grow (faiss aborts the process
+            on an add), so it is for searching only; the file must not be changed in place
+            (:func:`save_index` never does: it writes beside it and renames).
 
     Raises:
         FileNotFoundError: a shard file is missing.
@@ -604,13 +614,14 @@ def load_index(folder: str | Path, shards: int = 1, stem: str = "index") -> Any:
     """
     faiss = import_faiss()
     folder = Path(folder)
+    flags = faiss.IO_FLAG_MMAP_IFC if mapped else 0
     parts = []
     for name in index_files(stem, shards):
         path = folder / name
         if not path.is_file():
             raise FileNotFoundError(f"missing index file {path} ({shards} shard(s) expected)")
         try:
-            part = faiss.read_index(str(path))
+            part = faiss.read_index(str(path), flags)
             enable_reconstruct(part)
         except RuntimeError as err:  # faiss' message is a C++ assertion with its source line
             reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__

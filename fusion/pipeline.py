@@ -523,7 +523,8 @@ def load_model_facts(folder: Path, model: Any, meta: dict[str, Any], kg: Knowled
             f"{facts} is missing: the model reads retrieved facts and was saved with them; "
             "copy the whole model folder again, or train the model again"
         )
-    fact_index = FactIndex.load(facts, kg)
+    # searched only, never grown: mapped, so processes loading one model share its vectors
+    fact_index = FactIndex.load(facts, kg, search_only=True)
     width = int(fact_index.dim)
     if width != int(model.config.fact_dim):
         raise ValueError(

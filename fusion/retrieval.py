@@ -584,6 +584,8 @@ class FactIndex:
         self.meta = dict(meta or {})
         self._gpu: tuple[Any, Any] | None = None
         self._touch: tuple[np.ndarray, np.ndarray] | None = None
+        #: loaded for searching only (its vectors mapped from the file): it cannot grow
+        self.search_only = False
         self._attach_gpu()
 
     # ---- sizes ---------------------------------------------------------------------------
@@ -738,6 +740,7 @@ class FactIndex:
             add_vectors(index, chunk, total=n)
         self.config = replace(self.config, index=index_config)
         self.index = index
+        self.search_only = False  # built here: in memory, it can grow
         self._attach_gpu()
 
     def rebuild_index(self, index_config: IndexConfig) -> float:
@@ -1055,8 +1058,14 @@ class FactIndex:
             The ids of the added facts.
 
         Raises:
-            ValueError: something new must be embedded and no encoder was given.
+            ValueError: something new must be embedded and no encoder was given, or the
+                index was loaded for searching only.
         """
+        if self.search_only:
+            raise ValueError(
+                "this fact index was loaded for searching only (its vectors mapped from the "
+                "file); load it with FactIndex.load(..., search_only=False) to add facts"
+            )
         if not facts:
             return []
         old_nodes, old_rels = self.facts.num_nodes, len(self.facts.relations)
@@ -1166,7 +1175,12 @@ class FactIndex:
 
     @classmethod
     def load(
-        cls, folder: str | Path, kg: KnowledgeGraph | GraphTensors, *, use_gpu: bool | None = None
+        cls,
+        folder: str | Path,
+        kg: KnowledgeGraph | GraphTensors,
+        *,
+        use_gpu: bool | None = None,
+        search_only: bool = False,
     ) -> FactIndex:
         """Read what :meth:`save` wrote, checked against the KG it must belong to.
 
@@ -1178,6 +1192,9 @@ class FactIndex:
             folder: the index folder.
             kg: the KG (or its graph tensors) the index was built on.
             use_gpu: override the saved ``index.use_gpu``.
+            search_only: map the faiss index's vectors from its file rather than read them
+                (:func:`fusion.faiss_index.load_index`): a faster load, and pages shared by
+                the processes that load it; :meth:`add` then refuses.
 
         Raises:
             KGMismatchError: the index was built on a KG with another fingerprint.
@@ -1191,7 +1208,7 @@ class FactIndex:
             if version is None:
                 raise FileNotFoundError(f"no fact index in {folder} (missing {META_FILE})")
             try:
-                return cls._load_version(version, folder, kg, use_gpu)
+                return cls._load_version(version, folder, kg, use_gpu, search_only)
             except (OSError, ValueError):
                 if attempt < attempts - 1 and index_version(folder) != version:
                     logger.info("the fact index in %s was replaced while read: again", folder)
@@ -1206,6 +1223,7 @@ class FactIndex:
         folder: Path,
         kg: KnowledgeGraph | GraphTensors,
         use_gpu: bool | None,
+        search_only: bool = False,
     ) -> FactIndex:
         meta_path = version / META_FILE
         try:
@@ -1247,7 +1265,7 @@ class FactIndex:
         if problems:
             raise _damaged(folder, f"{version / TABLES_FILE}: {'; '.join(problems)}")
         try:
-            index = load_index(version, config.index.shards, INDEX_STEM)
+            index = load_index(version, config.index.shards, INDEX_STEM, mapped=search_only)
         except (FileNotFoundError, ValueError) as err:
             raise _damaged(folder, str(err)) from None
         if index.ntotal != len(facts) or index.d != config.dim:
@@ -1257,7 +1275,9 @@ class FactIndex:
             )
             raise _damaged(folder, what)
         fingerprint = meta.pop("fingerprint")
-        return cls(facts, tables, index, config, fingerprint, meta)
+        loaded = cls(facts, tables, index, config, fingerprint, meta)
+        loaded.search_only = search_only
+        return loaded
 
     def differences(
         self,

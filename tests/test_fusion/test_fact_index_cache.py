@@ -175,16 +175,17 @@ DAMAGE = {
 }
 
 
+@pytest.mark.parametrize("search_only", [False, True], ids=["read", "mapped"])
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_damaged_index_file_is_named(
-    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path, damage: str
+    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path, damage: str, search_only: bool
 ) -> None:
     folder = tmp_path / "facts"
     FactIndex.build(kg, text_encoder=tiny_encoder, config=FLAT).save(folder)
     name, spoil = DAMAGE[damage]
     spoil(_meta_path(folder).parent / name)
     with pytest.raises(ValueError, match=rf"{name}.*rebuild") as caught:
-        FactIndex.load(folder, kg)
+        FactIndex.load(folder, kg, search_only=search_only)
     if damage == "node_text cut short":
         assert "node_text" in str(caught.value)
     with pytest.raises(ValueError, match=name):  # an explicit folder is not replaced
@@ -370,3 +371,41 @@ def test_meta_counts_the_facts_added_before_a_save(
     meta = json.loads(_meta_path(tmp_path / "facts").read_text())
     assert meta["num_facts"] == len(index) + 1
     assert len(FactIndex.load(tmp_path / "facts", kg)) == len(index) + 1
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_an_index_loaded_for_searching_only_finds_what_a_read_one_finds(
+    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path, kind: str
+) -> None:
+    knobs = {"ivf_nlist": 2, "train_size": 64} if kind == "ivf" else {}
+    config = RetrievalConfig(index=IndexConfig(kind=kind, use_gpu=False, **knobs))
+    FactIndex.build(kg, text_encoder=tiny_encoder, config=config).save(tmp_path / "facts")
+    read = FactIndex.load(tmp_path / "facts", kg)
+    mapped = FactIndex.load(tmp_path / "facts", kg, search_only=True)
+    assert mapped.search_only and not read.search_only
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        query = rng.standard_normal(read.encoder_dim).astype(np.float32)
+        found = [(f.fact.id, round(f.score, 6)) for f in mapped.search(query, k=5)]
+        assert found == [(f.fact.id, round(f.score, 6)) for f in read.search(query, k=5)]
+        assert len(found) == 5
+
+
+def test_an_index_loaded_for_searching_only_refuses_to_grow_until_rebuilt(
+    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    """faiss aborts the whole process on an add to vectors mapped from a file: the index
+    says why instead; rebuilt, it is in memory and grows."""
+    from fusion.facts import Fact
+
+    FactIndex.build(kg, text_encoder=tiny_encoder, config=FLAT).save(tmp_path / "facts")
+    mapped = FactIndex.load(tmp_path / "facts", kg, search_only=True)
+    fact = Fact(-1, "triple", LEGAL + "Theft", LEGAL + "hasElement", LEGAL + "Robbery")
+    before = len(mapped)
+    with pytest.raises(ValueError, match="searching only"):
+        mapped.add([fact])
+    assert len(mapped) == before and mapped.index.ntotal == before  # nothing half-added
+    mapped.rebuild_index(IndexConfig(use_gpu=False))
+    assert not mapped.search_only
+    mapped.add([fact])
+    assert mapped.index.ntotal == before + 1

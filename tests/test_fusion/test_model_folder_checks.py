@@ -30,7 +30,9 @@ def test_a_fact_index_of_another_width_is_refused(
 ) -> None:
     (tmp_path / "facts").mkdir()
     monkeypatch.setattr(
-        fusion.retrieval.FactIndex, "load", classmethod(lambda cls, f, kg: SimpleNamespace(dim=4))
+        fusion.retrieval.FactIndex,
+        "load",
+        classmethod(lambda cls, f, kg, **_: SimpleNamespace(dim=4)),
     )
     meta = {"kg_fingerprint": "x", "saved_items": ["facts"]}
     with pytest.raises(ValueError, match="holds 4-dimensional facts and the model reads 8"):
