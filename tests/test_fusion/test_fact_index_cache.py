@@ -409,3 +409,39 @@ def test_an_index_loaded_for_searching_only_refuses_to_grow_until_rebuilt(
     assert not mapped.search_only
     mapped.add([fact])
     assert mapped.index.ntotal == before + 1
+
+
+def test_a_loaded_fact_table_shares_equal_source_lists_and_keeps_every_fact_as_saved(
+    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    from fusion.facts import Fact
+
+    index = FactIndex.build(kg, text_encoder=tiny_encoder, config=FLAT)
+    cited = ["https://pubmed.ncbi.nlm.nih.gov/1", "https://pubmed.ncbi.nlm.nih.gov/2"]
+    for subject in ("Theft", "Burglary"):
+        index.add(
+            [
+                Fact(
+                    -1,
+                    "triple",
+                    LEGAL + subject,
+                    LEGAL + "hasElement",
+                    LEGAL + "Robbery",
+                    sources=tuple(cited),
+                )
+            ]
+        )
+    index.save(tmp_path / "facts")
+    loaded = FactIndex.load(tmp_path / "facts", kg).facts
+    saved = index.facts
+    assert loaded.sources == saved.sources  # every row, in order
+    assert [loaded.fact(i) for i in range(len(saved))] == [saved.fact(i) for i in range(len(saved))]
+    by_value: dict[tuple[str, ...], list[str]] = {}
+    for row in loaded.sources:
+        assert by_value.setdefault(tuple(row), row) is row  # equal rows: one list
+    assert loaded.sources[-1] is loaded.sources[-2] and loaded.sources[-1] == cited
+    own = Fact(
+        -1, "triple", LEGAL + "Theft", LEGAL + "hasElement", LEGAL + "MensRea", sources=("x",)
+    )
+    loaded.append([own])
+    assert loaded.sources[-3] == cited and loaded.sources[-1] == ["x"]  # a new row of its own
