@@ -35,6 +35,7 @@ from kg.namespaces import (
     compress,
     to_iri,
 )
+from kg.shared_values import shared_rows
 from kg.tensors import GraphTensors
 
 if TYPE_CHECKING:
@@ -459,24 +460,8 @@ class FactTable:
             frequency_term=np.asarray(columns["frequency_term"], dtype=np.int32),
             evidence=np.asarray(columns["evidence"], dtype=np.int16),
             annotations=list(strings["annotations"]),
-            sources=_shared_rows(strings["sources"]),
+            sources=shared_rows(strings["sources"]),
         )
-
-
-def _shared_rows(rows: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Each row as a list, equal rows as one list object: facts cite few distinct sets of
-    sources (HPO's 564,369 facts about 21,600), and a list per fact, with its own copy of
-    each IRI, held ~60 MB more in every process that loads the index. The rows are read,
-    never changed in place (:meth:`FactTable.append` adds new ones)."""
-    shared: dict[tuple[str, ...], list[str]] = {}
-    out: list[list[str]] = []
-    for row in rows:
-        key = tuple(row)
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = list(key)
-        out.append(found)
-    return out
 
 
 def _maybe_iri(term: str) -> str:

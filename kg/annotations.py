@@ -18,6 +18,7 @@ import numpy as np
 
 from kg.errors import UnknownTermError
 from kg.namespaces import DCTERMS, KGV, KGV_ANNOTATION, RDF, RDFS_LABEL, compress, to_iri
+from kg.shared_values import shared_rows, shared_strings
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -404,13 +405,13 @@ class AnnotationTable:
             a["term"],
             a["negated"],
             a["frequency"],
-            m["frequency_term"],
-            m["onset"],
+            shared_strings(m["frequency_term"]),  # a few values in 271k rows of HPO
+            shared_strings(m["onset"]),
             a["sex"],
-            m["evidence"],
-            m["aspect"],
-            m["sources"],
-            m.get("modifier", []),
+            shared_strings(m["evidence"]),
+            shared_strings(m["aspect"]),
+            shared_rows(m["sources"]),
+            shared_rows(m.get("modifier", [])),
         )
 
     @classmethod
