@@ -343,7 +343,7 @@ def eval_diagnosis(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes ranking the cases with each model, each loading it (~2 GB of "
+            help="Processes ranking the cases with each model, each loading it (~1.7 GB of "
             "memory apiece); the ranks are those of one process.",
         ),
     ] = 1,

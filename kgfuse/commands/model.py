@@ -362,7 +362,7 @@ def diagnose(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes diagnosing an input file at once, each loading the model (~2 GB "
+            help="Processes diagnosing an input file at once, each loading the model (~1.7 GB "
             "of memory apiece); the output and the audit log are those of one process.",
         ),
     ] = 1,
