@@ -38,8 +38,10 @@ def kept_loaded() -> Iterator[Callable[[], None]]:
     The collector is paused from the start of the block until the function the block gets
     is called (``loaded()``, when what is kept is loaded): everything alive then is frozen
     (:func:`gc.freeze`) and the collector resumes for the work. At the end of the block the
-    frozen objects are unfrozen and the collector is as it was. Never calling ``loaded()``
-    keeps the collector paused for the whole block (a one-shot command). The freeze is the
+    frozen objects are unfrozen into the oldest generation and the collector is as it was.
+    Never calling ``loaded()`` keeps the collector paused for the whole block (a one-shot
+    command); what the block made then joins the oldest generation too, rather than waiting,
+    all of it young, for the collector's next pass to walk it. The freeze is the
     process's: inside a process that froze before (a server), the block leaves it frozen.
     """
     was_enabled = gc.isenabled()
@@ -58,7 +60,12 @@ def kept_loaded() -> Iterator[Callable[[], None]]:
     try:
         yield loaded
     finally:
-        if frozen and not frozen_before:
+        if not frozen_before:
+            if not frozen:
+                # what the block made would all be young: the first allocation after the
+                # collector resumes would walk it (~1 s after a diagnosis service loaded);
+                # frozen and unfrozen it joins the oldest generation without a pass
+                gc.freeze()
             gc.unfreeze()
         if was_enabled:
             gc.enable()
