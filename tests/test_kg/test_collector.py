@@ -103,7 +103,9 @@ def test_a_paused_block_inside_a_freeze_leaves_the_freeze_alone() -> None:
         before = gc.get_freeze_count()
         with gc_paused():
             kept = [[i] for i in range(1_000)]
-        assert gc.get_freeze_count() == before  # neither thawed nor grown
+        # neither thawed (0) nor grown by the block's 1,000 lists (frozen objects that are
+        # freed meanwhile leave it: the count may fall a little)
+        assert 0 < gc.get_freeze_count() <= before
         assert len(kept) == 1_000
     finally:
         gc.unfreeze()
