@@ -614,7 +614,8 @@ def load_index(
     """
     faiss = import_faiss()
     folder = Path(folder)
-    flags = faiss.IO_FLAG_MMAP_IFC if mapped else 0
+    # the flag came with faiss 1.11: older releases read the vectors (nothing shared)
+    flags = getattr(faiss, "IO_FLAG_MMAP_IFC", 0) if mapped else 0
     parts = []
     for name in index_files(stem, shards):
         path = folder / name

@@ -21,18 +21,13 @@ __all__ = ["gc_paused", "kept_loaded"]
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a block makes many containers and frees none
     (building or reading an index). Restored as it was; a nested block does not restore it
-    early. What the block made joins the oldest generation (unless something is frozen: the
-    freeze is another block's to end), so the collector's next pass does not walk it all
-    (reading the linker's saved index: 0.76x the time)."""
+    early."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
             gc.enable()
 
 
@@ -45,8 +40,11 @@ def kept_loaded() -> Iterator[Callable[[], None]]:
     (:func:`gc.freeze`) and the collector resumes for the work. At the end of the block the
     frozen objects are unfrozen into the oldest generation and the collector is as it was.
     Never calling ``loaded()`` keeps the collector paused for the whole block (a one-shot
-    command); what the block made then joins the oldest generation too, rather than waiting,
-    all of it young, for the collector's next pass to walk it. The freeze is the
+    command, which ends soon after it); what the block made then joins the oldest
+    generation too, rather than waiting, all of it young, for the collector's next pass to
+    walk it (~1 s after a diagnosis service loaded). Garbage among it then waits for a full
+    pass, which a long-running process may not make for a long time: such a process calls
+    ``loaded()``, or uses :func:`gc_paused`. The freeze is the
     process's: inside a process that froze before (a server), the block leaves it frozen.
     """
     was_enabled = gc.isenabled()

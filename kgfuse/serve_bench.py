@@ -240,8 +240,10 @@ def process_tree_listens(pid: int, port: int) -> bool:
     import psutil
 
     for process in _process_tree(pid) or []:
+        # net_connections since psutil 6.0, connections before
+        connections = getattr(process, "net_connections", None) or process.connections
         try:
-            sockets = process.net_connections(kind="tcp")
+            sockets = connections(kind="tcp")
         except (psutil.NoSuchProcess, psutil.AccessDenied):  # exited meanwhile, or not ours
             continue
         if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):

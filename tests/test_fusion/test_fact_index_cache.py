@@ -445,3 +445,24 @@ def test_a_loaded_fact_table_shares_equal_source_lists_and_keeps_every_fact_as_s
     )
     loaded.append([own])
     assert loaded.sources[-3] == cited and loaded.sources[-1] == ["x"]  # a new row of its own
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
+def test_an_index_loaded_for_searching_only_is_mapped_from_its_file(
+    kg: KnowledgeGraph, tiny_encoder: TextEncoder, tmp_path: Path
+) -> None:
+    import faiss
+
+    if not hasattr(faiss, "IO_FLAG_MMAP_IFC"):
+        pytest.skip("faiss before 1.11 cannot map an index: it is read")
+    FactIndex.build(kg, text_encoder=tiny_encoder, config=FLAT).save(tmp_path / "facts")
+    index_file = str((_meta_path(tmp_path / "facts").parent / "index.faiss").resolve())
+
+    def mapped() -> bool:
+        return index_file in Path("/proc/self/maps").read_text()
+
+    read = FactIndex.load(tmp_path / "facts", kg)
+    assert not mapped()
+    searched = FactIndex.load(tmp_path / "facts", kg, search_only=True)
+    assert mapped()
+    del read, searched

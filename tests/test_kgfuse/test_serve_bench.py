@@ -45,10 +45,19 @@ time.sleep(60)
 """
 
 
-def test_a_port_is_ours_only_when_our_process_listens_on_it() -> None:
+@pytest.mark.parametrize("psutil_api", ["net_connections", "connections"])
+def test_a_port_is_ours_only_when_our_process_listens_on_it(
+    psutil_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import subprocess
 
+    import psutil
+
     from kgfuse.serve_bench import process_tree_listens
+
+    if psutil_api == "connections":  # psutil before 6.0: the same method, named so
+        monkeypatch.setattr(psutil.Process, "connections", psutil.Process.net_connections)
+        monkeypatch.delattr(psutil.Process, "net_connections")
 
     listener = subprocess.Popen([sys.executable, "-c", _LISTENER], stdout=subprocess.PIPE)
     idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
