@@ -71,10 +71,16 @@ class ServeBenchConfig:
             raise ValueError(f"think_seconds must be a number >= 0, got {self.think_seconds}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free now (another process may take it before it is bound)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def local_url(port: int) -> str:
+    """The URL of a server on loopback ``port``."""
+    return f"http://127.0.0.1:{port}"
 
 
 def question_pool(kg: KnowledgeGraph, seed: int = 0) -> dict[str, list[str]]:
@@ -145,12 +151,12 @@ def _start_server(
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-async def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> float:
+async def _wait_ready(port: int, process: subprocess.Popen, timeout: float) -> float:
     """Seconds until the server started as ``process`` answers ``/health`` as ready on
-    ``url`` (it, not another process that took the port meanwhile)."""
+    loopback ``port`` (it, not another process that took the port meanwhile)."""
     import httpx
 
-    port = int(url.rsplit(":", 1)[1])
+    url = local_url(port)
     started = time.perf_counter()
     async with httpx.AsyncClient() as client:
         while time.perf_counter() - started < timeout:
@@ -409,15 +415,15 @@ def run_serve_bench(
     pool = question_pool(KnowledgeGraph.open(kg_path), config.seed)
     if not pool["diagnosis"]:
         config = ServeBenchConfig(**{**config.__dict__, "diagnosis_share": 0.0})
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    url = local_url(port)
     scratch_root = kgfuse_home(home) / "tmp"
     scratch_root.mkdir(parents=True, exist_ok=True)
     # the load is audited as a real server's would be, into a database removed afterwards
     with tempfile.TemporaryDirectory(prefix="bench-serve-audit-", dir=scratch_root) as scratch:
         process = _start_server(kg_path, model, home, port, config, Path(scratch) / "audit.sqlite")
         try:
-            startup = asyncio.run(_wait_ready(url, process, config.startup_timeout))
+            startup = asyncio.run(_wait_ready(port, process, config.startup_timeout))
             result = asyncio.run(_load(url, pool, config, process.pid))
         finally:
             process.terminate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -41,16 +40,14 @@ def served(
     unless it has ended."""
     import httpx
 
-    from kgfuse.serve_bench import process_tree_listens
+    from kgfuse.serve_bench import free_port, local_url, process_tree_listens
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), *options]
     cmd += ["--kg", str(home / "kgs" / "hpo"), "--model", str(model), "--home", str(home)]
     env = {k: v for k, v in os.environ.items() if k != "KGFUSE_API_TOKEN"}  # no token
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    url = local_url(port)
     try:
         deadline = time.time() + timeout
         while True:

@@ -191,7 +191,7 @@ def test_the_load_is_audited_into_a_scratch_database_that_is_removed(
         commands.append(list(cmd))
         return _FakeProcess()
 
-    async def ready(url, process, timeout):
+    async def ready(port, process, timeout):
         return 0.5
 
     async def load(url, pool, config, server_pid=None):

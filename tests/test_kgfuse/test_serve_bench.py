@@ -100,10 +100,9 @@ def test_the_benchmark_waits_for_its_own_server_not_one_that_took_its_port() -> 
     squatter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
     threading.Thread(target=squatter.serve_forever, daemon=True).start()
     ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    url = f"http://127.0.0.1:{squatter.server_address[1]}"
     try:
         with pytest.raises(TimeoutError, match="not ready after"):
-            asyncio.run(_wait_ready(url, ours, timeout=2))
+            asyncio.run(_wait_ready(squatter.server_address[1], ours, timeout=2))
     finally:
         squatter.shutdown()
         ours.kill()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kgfuse.serve_bench import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOKEN = "web-test-token"
@@ -38,12 +39,6 @@ if (reason := _missing()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 #: Chromium's flags for the tests: no sandbox (containers), no GPU, nothing fetched beyond
 #: the page.
 BROWSER_ARGS = [
@@ -62,7 +57,7 @@ def serving(app: Any) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields its URL."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
