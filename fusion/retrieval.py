@@ -575,6 +575,8 @@ class FactIndex:
         config: RetrievalConfig,
         fingerprint: str,
         meta: dict[str, Any] | None = None,
+        *,
+        search_only: bool = False,
     ) -> None:
         self.facts = facts
         self.tables = tables
@@ -585,7 +587,7 @@ class FactIndex:
         self._gpu: tuple[Any, Any] | None = None
         self._touch: tuple[np.ndarray, np.ndarray] | None = None
         #: loaded for searching only (its vectors mapped from the file): it cannot grow
-        self.search_only = False
+        self.search_only = search_only
         self._attach_gpu()
 
     # ---- sizes ---------------------------------------------------------------------------
@@ -1275,9 +1277,7 @@ class FactIndex:
             )
             raise _damaged(folder, what)
         fingerprint = meta.pop("fingerprint")
-        loaded = cls(facts, tables, index, config, fingerprint, meta)
-        loaded.search_only = search_only
-        return loaded
+        return cls(facts, tables, index, config, fingerprint, meta, search_only=search_only)
 
     def differences(
         self,

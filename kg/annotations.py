@@ -409,7 +409,7 @@ class AnnotationTable:
             shared_strings(m["onset"]),
             a["sex"],
             shared_strings(m["evidence"]),
-            shared_strings(m["aspect"]),
+            m["aspect"],  # one letter each: the JSON reader shares those already
             shared_rows(m["sources"]),
             shared_rows(m.get("modifier", [])),
         )
