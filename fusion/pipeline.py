@@ -37,6 +37,7 @@ from fusion.precision import check_precision
 from fusion.shortlist import (
     CandidateMismatchError,
     RankingSettings,
+    Similarities,
     TieredOrder,
     add_similarity,
     candidate_similarity,
@@ -347,8 +348,9 @@ class CandidateScores:
 @dataclass(frozen=True)
 class RankedDisease:
     """One entry of a differential diagnosis: its score (the model's logit, plus the weighted
-    similarity for a candidate the model re-ranks), its probability (the model's calibrated
-    probabilities made to fall with the rank, :mod:`fusion.ordered_probabilities`), the
+    :attr:`shortlist_similarity` for a candidate the model re-ranks), its probability (the
+    model's calibrated probabilities made to fall with the rank,
+    :mod:`fusion.ordered_probabilities`), the
     symbolic prior (summed log10 likelihood ratio) that shortlisted it, and the symmetric
     Resnik similarity of the patient and the disease (None outside the re-ranked candidates
     and the pool that fills the places after the lead, :mod:`fusion.shortlist`), and what
@@ -364,6 +366,10 @@ class RankedDisease:
     placed_by: str = "model"
     #: findings the prior credited only through the diseases most like this one
     imputed: tuple[ImputedFinding, ...] = ()
+    #: for a candidate the model re-ranks, the similarity whose weighted value its score
+    #: holds (:attr:`fusion.shortlist.RankingSettings.shortlist_similarity`: by default the
+    #: best-match average, :attr:`similarity`; or the mean of the two directions)
+    shortlist_similarity: float | None = None
 
 
 @dataclass
@@ -403,6 +409,7 @@ class DiagnosisResult:
                     "similarity": r.similarity,
                     "placed_by": r.placed_by,
                     "imputed": [f.to_record() for f in r.imputed],
+                    "shortlist_similarity": r.shortlist_similarity,
                 }
                 for r in self.ranking
             ],
@@ -818,6 +825,7 @@ class Diagnoser:
             "lead": r.lead,
             "pool": r.pool,
             "ordered_probabilities": r.ordered_probabilities,
+            "shortlist_similarity": r.shortlist_similarity,
         }
 
     @classmethod
@@ -935,13 +943,20 @@ class Diagnoser:
 
     def _add_similarity(
         self, present: Sequence[str], scores: np.ndarray, ranked_by: np.ndarray
-    ) -> dict[int, float]:
+    ) -> Similarities:
         """:func:`fusion.shortlist.add_similarity` with this diagnoser's settings."""
         if self.similarity is None:
-            return {}
+            return Similarities({}, {})
         r = self.ranking
         return add_similarity(
-            scores, ranked_by, r.shortlist, present, self.similarity, r.similarity_weight, r.pool
+            scores,
+            ranked_by,
+            r.shortlist,
+            present,
+            self.similarity,
+            r.similarity_weight,
+            r.pool,
+            r.shortlist_similarity,
         )
 
     def _model_scores(
@@ -1076,7 +1091,8 @@ class Diagnoser:
             ranked_by = np.asarray(prior, dtype=np.float64)
             scores, probs = ranked_by.copy(), _posterior(ranked_by)
         present_iris = [f.iri for f in prepared.findings if not f.excluded]
-        similarity = self._add_similarity(present_iris, scores, ranked_by)
+        similarities = self._add_similarity(present_iris, scores, ranked_by)
+        similarity = similarities.pooled
         r = self.ranking
         fill = fill_values(ranked_by, similarity, r.similarity_weight)
         every = tiered(scores, ranked_by, fill, r.shortlist, r.lead, r.pool)
@@ -1096,6 +1112,7 @@ class Diagnoser:
                 similarity.get(i),
                 lead_by if by == "model" else by,
                 imputed.get(i, ()),
+                similarities.shortlist.get(i),
             )
             for i, by in zip(placed.order.tolist(), placed.placed_by(), strict=True)
         ]

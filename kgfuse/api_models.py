@@ -195,6 +195,7 @@ class RankedDisease(_Open):
     similarity: float | None
     placed_by: str
     imputed: list[ImputedFinding]
+    shortlist_similarity: float | None
 
 
 class PatientFinding(_Open):

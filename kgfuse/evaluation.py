@@ -251,6 +251,7 @@ def evaluate_diagnosis(
             "likelihood": asdict(likelihood.config),
             "shortlist": ranking.shortlist,
             "similarity_weight": ranking.similarity_weight,
+            "shortlist_similarity": ranking.shortlist_similarity,
             "lead": ranking.lead,
             "pool": ranking.pool,
             "measurements": measurements,

@@ -770,7 +770,7 @@ def score_dev_cases(
             dev.similarity,
             DEFAULT_SIMILARITY_WEIGHT,
             DEFAULT_POOL,
-        )
+        ).pooled
         fill = fill_values(prior, similarity, DEFAULT_SIMILARITY_WEIGHT)
         keys[k] = tiered_keys(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL)
         order[k] = tiered(s, prior, fill, DEFAULT_SHORTLIST, DEFAULT_LEAD, DEFAULT_POOL).order

@@ -226,24 +226,36 @@ class ResnikRanker:
             candidates: indices into :attr:`diseases`.
             combine: overrides the ranker's combine method.
         """
-        combine = self._checked(combine)
+        return self.score_candidates_each(terms, candidates, (combine or self.combine,))[0]
+
+    def score_candidates_each(
+        self, terms: Sequence[str], candidates: Sequence[int] | np.ndarray, combines: Sequence[str]
+    ) -> list[np.ndarray]:
+        """:meth:`score_candidates` for each of ``combines`` (:data:`COMBINE_METHODS`), the
+        two directions computed once."""
+        combines = [self._checked(c) for c in combines]
         rows = np.asarray(candidates, dtype=np.int64)
         idx, _ = self._resolve(terms)
         if not idx or not len(rows):
-            return np.zeros(len(rows))
+            return [np.zeros(len(rows)) for _ in combines]
         anc, union, inverse = self._patient_ancestors(idx)
         # [|union|, len(rows)]: IC of each union ancestor where the disease has it.
         gathered = self._ancestor_ic_rows[rows][:, union].toarray().T
         row_sum = _best_matches(gathered, anc, inverse).sum(axis=0)
-        if combine == "one_sided":
-            return row_sum / len(idx)
-        direct = self._direct_mean_rows[rows]
-        # only the candidates' own terms need their best IC against the patient's ancestors
-        used = np.unique(direct.indices)
-        best_of_term = np.zeros(len(self.ic))
-        best_of_term[used] = self._best_ic(self._closure[used], union)
-        col_mean = direct @ best_of_term
-        return _symmetric(combine, row_sum, col_mean, len(idx), self._direct_count[rows])
+        col_mean = None
+        if any(c != "one_sided" for c in combines):
+            direct = self._direct_mean_rows[rows]
+            # only the candidates' own terms need their best IC against the patient's ancestors
+            used = np.unique(direct.indices)
+            best_of_term = np.zeros(len(self.ic))
+            best_of_term[used] = self._best_ic(self._closure[used], union)
+            col_mean = direct @ best_of_term
+        return [
+            row_sum / len(idx)
+            if col_mean is None or c == "one_sided"
+            else _symmetric(c, row_sum, col_mean, len(idx), self._direct_count[rows])
+            for c in combines
+        ]
 
     def _checked(self, combine: str | None) -> str:
         return _check_combine(combine or self.combine)

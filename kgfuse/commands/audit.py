@@ -271,6 +271,7 @@ _SETTINGS = (
     "lead",
     "pool",
     "ordered_probabilities",
+    "shortlist_similarity",
 )
 
 

@@ -120,6 +120,27 @@ SimilarityWeightOption = Annotated[
         "candidates the model re-ranks (0: the model's score alone).",
     ),
 ]
+
+
+def _known_shortlist_similarity(value: str) -> str:
+    """A --shortlist-similarity checked before any model loads."""
+    from fusion.shortlist import SHORTLIST_SIMILARITIES
+
+    if value not in SHORTLIST_SIMILARITIES:
+        raise typer.BadParameter(f"{value!r}; choose one of {', '.join(SHORTLIST_SIMILARITIES)}")
+    return value
+
+
+ShortlistSimilarityOption = Annotated[
+    str,
+    typer.Option(
+        "--shortlist-similarity",
+        help="How the similarity added to the scores the model re-ranks combines its two "
+        "directions: BMA (the best-match average over both, which also orders the pool) or "
+        "funSimAvg (their mean: more weight to a short description's own findings).",
+        callback=_known_shortlist_similarity,
+    ),
+]
 LeadOption = Annotated[
     int,
     typer.Option(

@@ -15,6 +15,7 @@ from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
     DEFAULT_SHORTLIST,
+    DEFAULT_SHORTLIST_SIMILARITY,
     DEFAULT_SIMILARITY_WEIGHT,
     RankingSettings,
 )
@@ -30,6 +31,7 @@ from kgfuse.commands.common import (
     RecipeOption,
     SetOption,
     ShortlistOption,
+    ShortlistSimilarityOption,
     SimilarityWeightOption,
     check_output,
     console,
@@ -335,6 +337,7 @@ def eval_diagnosis(
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
+    shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,
@@ -359,7 +362,9 @@ def eval_diagnosis(
 
     # every option and input checked before the KG or a model is loaded (--precision by
     # its option's callback), and before the model's code is imported
-    ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
+    ranking = RankingSettings(
+        shortlist, similarity_weight, lead, pool, shortlist_similarity=shortlist_similarity
+    )
     if limit is not None and sample is not None:
         raise ValueError("--limit and --sample conflict: give one of them")
     for folder in model or []:

@@ -15,6 +15,7 @@ from fusion.shortlist import (
     DEFAULT_LEAD,
     DEFAULT_POOL,
     DEFAULT_SHORTLIST,
+    DEFAULT_SHORTLIST_SIMILARITY,
     DEFAULT_SIMILARITY_WEIGHT,
     RankingSettings,
 )
@@ -31,6 +32,7 @@ from kgfuse.commands.common import (
     RecipeOption,
     SetOption,
     ShortlistOption,
+    ShortlistSimilarityOption,
     SimilarityWeightOption,
     check_input_or_text,
     check_input_output,
@@ -340,6 +342,7 @@ def diagnose(
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
+    shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     no_store_input: Annotated[
@@ -398,7 +401,8 @@ def diagnose(
         # the KG is not in it: the model refuses one of another fingerprint as it loads
         options = {
             "--top-k": top_k, "--shortlist": shortlist, "--similarity-weight": similarity_weight,
-            "--lead": lead, "--pool": pool, "--brief": brief,
+            "--shortlist-similarity": shortlist_similarity, "--lead": lead, "--pool": pool,
+            "--brief": brief,
             "--precision": resolve_precision(precision),
             "audit": None if no_audit else str(default_audit_path(home).resolve()),
         }  # fmt: skip
@@ -411,7 +415,9 @@ def diagnose(
         resumed = resumed_output(
             input, output, resume, read_records, diagnose_output_ids, key, held
         )
-        ranking = RankingSettings(shortlist, similarity_weight, lead, pool)
+        ranking = RankingSettings(
+            shortlist, similarity_weight, lead, pool, shortlist_similarity=shortlist_similarity
+        )
         loaded = stack.enter_context(kept_loaded())
         allow_quick_exit()  # its output closes with the stack; audit records commit one by one
         service: DiagnosisService | DiagnosisWorkers

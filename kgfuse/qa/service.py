@@ -746,6 +746,7 @@ class QAService:
             "top_k": top_k,
             "limit": limit,
             "similarity_weight": self.ranking.similarity_weight,
+            "shortlist_similarity": self.ranking.shortlist_similarity,
             "lead": self.ranking.lead,
             "pool": self.ranking.pool,
             "shortlist": self.ranking.shortlist,

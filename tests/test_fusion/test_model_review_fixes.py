@@ -390,8 +390,10 @@ def test_the_fingerprint_hashes_a_facts_folder_linked_from_elsewhere(tmp_path: P
 
 # ---- 6: the shortlist takes in the prior's ties ---------------------------------------------
 class _Ranker:
-    def score_candidates(self, present: list[str], rows: np.ndarray) -> np.ndarray:
-        return np.full(len(rows), 0.5)
+    def score_candidates_each(
+        self, present: list[str], rows: np.ndarray, combines: tuple[str, ...]
+    ) -> list[np.ndarray]:
+        return [np.full(len(rows), 0.5) for _ in combines]
 
 
 def test_the_priors_ties_at_the_shortlists_end_are_all_shortlisted() -> None:
@@ -403,7 +405,7 @@ def test_the_priors_ties_at_the_shortlists_end_are_all_shortlisted() -> None:
         assert set(shortlist_order(scores, prior, 3)[:6].tolist()) == {0, 1, 2, 3, 4, 5}
         lifted = scores.copy()
         similarity = add_similarity(lifted, prior, 3, [], _Ranker(), 4.0, 0)  # type: ignore[arg-type]
-        assert sorted(similarity) == [0, 1, 2, 3, 4, 5]
+        assert sorted(similarity.pooled) == sorted(similarity.shortlist) == [0, 1, 2, 3, 4, 5]
         assert np.allclose(lifted[:6], scores[:6] + 2.0) and np.array_equal(lifted[6:], scores[6:])
         keys = shortlist_keys(scores, prior, 3)
         assert keys[:6].min() > keys[6:].max()

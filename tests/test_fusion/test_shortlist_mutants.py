@@ -156,15 +156,19 @@ def test_fill_values_of_an_integer_prior_are_floats() -> None:
 
 # ---- add_similarity ------------------------------------------------------------------------------
 class _Ranker:
-    """Similarity 0.1 * (index + 1); remembers what it was asked."""
+    """Best-match average 0.1 * (index + 1), the mean of the directions 0.2 * (index + 1);
+    remembers what it was asked."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[list[str], list[int]]] = []
+        self.calls: list[tuple[list[str], list[int], tuple[str, ...]]] = []
 
-    def score_candidates(self, present: list[str], rows: np.ndarray) -> np.ndarray:
+    def score_candidates_each(
+        self, present: list[str], rows: np.ndarray, combines: tuple[str, ...]
+    ) -> list[np.ndarray]:
         rows = np.asarray(rows)
-        self.calls.append((list(present), rows.tolist()))
-        return 0.1 * (rows + 1.0)
+        self.calls.append((list(present), rows.tolist(), tuple(combines)))
+        scale = {"BMA": 0.1, "funSimAvg": 0.2}
+        return [scale[c] * (rows + 1.0) for c in combines]
 
 
 def test_the_similarity_lifts_the_shortlist_and_is_given_for_the_pool() -> None:
@@ -172,22 +176,41 @@ def test_the_similarity_lifts_the_shortlist_and_is_given_for_the_pool() -> None:
     scores = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     ranker = _Ranker()
     similarity = add_similarity(scores, prior, 3, ["HP:1"], ranker, 2.0, 5)  # type: ignore[arg-type]
-    assert similarity == pytest.approx({i: 0.1 * (i + 1) for i in range(5)})
-    assert list(similarity) == [0, 1, 2, 3, 4]  # the shortlist, then the pool's others
+    # the best-match average of the shortlist, then of the pool's others: what fills
+    assert similarity.pooled == pytest.approx({i: 0.1 * (i + 1) for i in range(5)})
+    assert list(similarity.pooled) == [0, 1, 2, 3, 4]
+    # and by default what lifts the shortlist
+    assert similarity.shortlist == pytest.approx({i: 0.1 * (i + 1) for i in range(3)})
     assert scores == pytest.approx([1.2, 1.4, 1.6, 1.0, 1.0, 1.0, 1.0, 1.0])  # in place
-    assert ranker.calls == [(["HP:1"], [0, 1, 2, 3, 4])]  # one call, each candidate once
+    assert [call[:2] for call in ranker.calls] == [(["HP:1"], [0, 1, 2, 3, 4])]  # one call
+
+
+def test_the_shortlist_can_be_lifted_by_the_mean_of_the_directions() -> None:
+    prior = np.array([9.0, 8.0, 7.0, 6.0, 5.0])
+    scores = np.ones(5)
+    ranker = _Ranker()
+    similarity = add_similarity(scores, prior, 2, [], ranker, 2.0, 3, "funSimAvg")  # type: ignore[arg-type]
+    assert similarity.shortlist == pytest.approx({0: 0.2, 1: 0.4})
+    # the pool is still ordered by the best-match average
+    assert similarity.pooled == pytest.approx({0: 0.1, 1: 0.2, 2: 0.3})
+    assert scores == pytest.approx([1.4, 1.8, 1.0, 1.0, 1.0])
+    # one call, each candidate once, both combinations at once
+    assert ranker.calls == [([], [0, 1, 2], ("BMA", "funSimAvg"))]
+    with pytest.raises(ValueError, match="unknown shortlist similarity 'one_sided'"):
+        add_similarity(np.ones(5), prior, 2, [], _Ranker(), 2.0, 3, "one_sided")  # type: ignore[arg-type]
 
 
 def test_without_a_pool_only_the_shortlist_is_scored() -> None:
     prior = np.array([9.0, 8.0, 7.0, 6.0, 5.0])
     scores = np.array([2.0, 2.0, 2.0, 2.0, 2.0])
     similarity = add_similarity(scores, prior, 2, [], _Ranker(), 10.0)  # type: ignore[arg-type]
-    assert similarity == pytest.approx({0: 0.1, 1: 0.2})
+    assert similarity.pooled == pytest.approx({0: 0.1, 1: 0.2})
     assert scores == pytest.approx([3.0, 4.0, 2.0, 2.0, 2.0])
     scores = np.array([2.0, 2.0, 2.0, 2.0, 2.0])
-    assert add_similarity(scores, prior, 2, [], _Ranker(), 10.0, 0) == pytest.approx(  # type: ignore[arg-type]
-        {0: 0.1, 1: 0.2}
-    )
+    again = add_similarity(scores, prior, 2, [], _Ranker(), 10.0, 0, "funSimAvg")  # type: ignore[arg-type]
+    assert again.pooled == pytest.approx({0: 0.1, 1: 0.2})
+    assert again.shortlist == pytest.approx({0: 0.2, 1: 0.4})
+    assert scores == pytest.approx([4.0, 6.0, 2.0, 2.0, 2.0])
 
 
 def test_a_shortlist_of_every_candidate_is_scored_once_whatever_the_pool() -> None:
@@ -195,9 +218,9 @@ def test_a_shortlist_of_every_candidate_is_scored_once_whatever_the_pool() -> No
     scores = np.zeros(3)
     ranker = _Ranker()
     similarity = add_similarity(scores, prior, 0, [], ranker, 1.0, 2)  # type: ignore[arg-type]
-    assert similarity == pytest.approx({0: 0.1, 1: 0.2, 2: 0.3})
+    assert similarity.pooled == pytest.approx({0: 0.1, 1: 0.2, 2: 0.3})
     assert scores == pytest.approx([0.1, 0.2, 0.3])
-    assert [rows for _, rows in ranker.calls] == [[0, 1, 2]]
+    assert [rows for _, rows, _ in ranker.calls] == [[0, 1, 2]]
 
 
 # ---- the candidates against the KG ---------------------------------------------------------------
@@ -218,6 +241,27 @@ def test_candidate_similarity_is_the_symmetric_ranker_over_the_candidates(
     got = ranker.score_candidates(present, rows)
     assert got == pytest.approx(bma.score_candidates(present, rows))
     assert not np.allclose(got, one_sided.score_candidates(present, rows))
+
+
+def test_each_combination_at_once_is_each_computed_alone(kg: Any) -> None:
+    diseases = list(ResnikRanker(kg.hierarchy, kg.annotations).diseases)
+    ranker = candidate_similarity(kg, diseases)
+    combines = ("BMA", "funSimAvg", "one_sided", "funSimMax")
+    for present in ([_term("D")], [_term("D"), _term("B")], []):
+        rows = np.array([2, 0])
+        each = ranker.score_candidates_each(present, rows, combines)
+        alone = [ranker.score_candidates(present, rows, combine=c) for c in combines]
+        assert [e.tolist() for e in each] == [a.tolist() for a in alone]
+    # the combinations differ on this KG, so the comparison can tell them apart
+    both = ranker.score_candidates_each([_term("D")], np.arange(3), ("BMA", "funSimAvg"))
+    assert not np.allclose(both[0], both[1])
+
+
+def test_the_shortlists_similarity_is_checked() -> None:
+    assert RankingSettings().shortlist_similarity == "BMA"
+    assert RankingSettings(shortlist_similarity="funSimAvg").shortlist_similarity == "funSimAvg"
+    with pytest.raises(ValueError, match="unknown shortlist similarity 'max'"):
+        RankingSettings(shortlist_similarity="max")
 
 
 def test_candidates_the_kg_does_not_annotate_in_that_order_are_refused(kg: Any) -> None:

@@ -474,6 +474,7 @@ def test_show_prints_the_settings_the_structured_input_and_an_answer(db: Path) -
         "similarity_weight": 4.0,
         "lead": 5,
         "pool": 20,
+        "shortlist_similarity": "funSimAvg",
         "model_config_hash": "c" * 64,
     }
     expl = make_explanation("fingers")
@@ -508,7 +509,7 @@ def test_show_prints_the_settings_the_structured_input_and_an_answer(db: Path) -
     assert code == 0, out
     for expected in (
         "settings top_k 5, rules_top 3, shortlist 10, precision int8, similarity_weight 4.0, "
-        "lead 5, pool 20",
+        "lead 5, pool 20, shortlist_similarity funSimAvg",
         "present: HP:0001166",
         "excluded: HP:0001249",
         "sex: female",
@@ -581,3 +582,12 @@ def test_an_answer_re_run_without_its_model_says_so_first() -> None:
             other,
         )
     )
+
+
+def test_a_decision_replays_with_the_shortlist_similarity_it_was_made_with() -> None:
+    from kgfuse.diagnosis import recorded_ranking
+
+    # decisions recorded before the setting was kept lifted the shortlist by the BMA
+    assert recorded_ranking({"similarity_weight": 4.0}).shortlist_similarity == "BMA"
+    for kept in ("funSimAvg", "BMA"):
+        assert recorded_ranking({"shortlist_similarity": kept}).shortlist_similarity == kept

@@ -47,3 +47,41 @@ def test_a_negative_pool_or_lead_is_refused(
         result = _diagnose(mini_home, mini_model, tmp_path / "out.jsonl", option, "-1")
         assert result.exit_code == 2 and option in result.output
         assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_the_shortlists_similarity_is_chosen_shown_and_audited(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    records = {}
+    for combine in ("BMA", "funSimAvg"):
+        out = tmp_path / f"{combine}.jsonl"
+        result = _diagnose(mini_home, mini_model, out, "--shortlist-similarity", combine)
+        assert result.exit_code == 0, result.output
+        record = json.loads(out.read_text(encoding="utf-8"))
+        config = AuditLog(mini_home / "audit.sqlite").get(record["audit_id"]).to_dict()["config"]
+        assert config["shortlist_similarity"] == combine
+        records[combine] = {r["curie"]: r for r in record["ranking"]}
+    shortlisted = [c for c, r in records["BMA"].items() if r["shortlist_similarity"] is not None]
+    assert shortlisted
+    for curie in shortlisted:
+        bma, mean = records["BMA"][curie], records["funSimAvg"][curie]
+        # the pool's similarity is the best-match average either way; by default it is also
+        # what the score holds, and the mean of the directions only when asked
+        assert bma["similarity"] == mean["similarity"] == bma["shortlist_similarity"]
+        lift = 4.0 * (mean["shortlist_similarity"] - bma["shortlist_similarity"])
+        assert abs(mean["score"] - bma["score"] - lift) < 1e-4
+    assert any(
+        records["funSimAvg"][c]["shortlist_similarity"] != records["BMA"][c]["similarity"]
+        for c in shortlisted
+    )
+
+
+def test_an_unknown_shortlist_similarity_is_refused_before_loading(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    result = _diagnose(mini_home, mini_model, out, "--shortlist-similarity", "max")
+    assert result.exit_code == 2 and "--shortlist-similarity" in result.output
+    shown = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
+    assert "'max'; choose one of BMA, funSimAvg" in shown
+    assert not out.exists()
