@@ -12,7 +12,7 @@ import signal
 import stat
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -122,13 +122,30 @@ SimilarityWeightOption = Annotated[
 ]
 
 
-def _known_shortlist_similarity(value: str) -> str:
-    """A --shortlist-similarity checked before any model loads."""
+def _one_of(choices: Callable[[], Sequence[str]]) -> Callable[[str], str]:
+    """An option's callback that checks its value against ``choices()`` (read when the option
+    is, so that their module loads only then) before any model loads; typer shows the error
+    as usage."""
+
+    def check(value: str) -> str:
+        allowed = choices()
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r}; choose one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _shortlist_similarities() -> Sequence[str]:
     from fusion.shortlist import SHORTLIST_SIMILARITIES
 
-    if value not in SHORTLIST_SIMILARITIES:
-        raise typer.BadParameter(f"{value!r}; choose one of {', '.join(SHORTLIST_SIMILARITIES)}")
-    return value
+    return SHORTLIST_SIMILARITIES
+
+
+def _precisions() -> Sequence[str]:
+    from fusion.precision import PRECISIONS
+
+    return PRECISIONS
 
 
 ShortlistSimilarityOption = Annotated[
@@ -138,7 +155,7 @@ ShortlistSimilarityOption = Annotated[
         help="How the similarity added to the scores the model re-ranks combines its two "
         "directions: BMA (the best-match average over both, which also orders the pool) or "
         "funSimAvg (their mean: more weight to a short description's own findings).",
-        callback=_known_shortlist_similarity,
+        callback=_one_of(_shortlist_similarities),
     ),
 ]
 LeadOption = Annotated[
@@ -170,22 +187,13 @@ MeasurementsOption = Annotated[
 ]
 
 
-def _known_precision(value: str) -> str:
-    """A --precision checked before any model loads (typer shows the error as usage)."""
-    from fusion.precision import PRECISIONS
-
-    if value not in PRECISIONS:
-        raise typer.BadParameter(f"{value!r}; choose one of {', '.join(PRECISIONS)}")
-    return value
-
-
 PrecisionOption = Annotated[
     str,
     typer.Option(
         "--precision",
         help="The encoder's inference precision: auto (bf16 on CPUs with AMX, else int8 "
         "where torch can quantize, else fp32), fp32, bf16 or int8.",
-        callback=_known_precision,
+        callback=_one_of(_precisions),
     ),
 ]
 
