@@ -735,7 +735,18 @@ class EvalReport:
         sizes = {k: int(v.sum()) for k, v in self.subsets.items()}
         head = " | ".join(f"{s} ({sizes[s]:,})" for s in SUBSETS)
         skip = set(self.present_only)
-        lines = self._headline_lines(head, skip)
+        drawn = (self.config or {}).get("draw_findings")
+        lines = (
+            [
+                f"Each structured case is described by {drawn} of its present findings, drawn "
+                f"at random (seed {(self.config or {}).get('sample_seed', 0)} and the case's "
+                "id), and none of its excluded ones.",
+                "",
+            ]
+            if drawn
+            else []
+        )
+        lines += self._headline_lines(head, skip)
         lines += _table("MRR:", head, self.metrics, lambda m: _num(m.mrr.value), skip)
         if self.macro:
             groups = np.asarray(self.groups)

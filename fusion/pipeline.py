@@ -368,7 +368,8 @@ class RankedDisease:
     imputed: tuple[ImputedFinding, ...] = ()
     #: for a candidate the model re-ranks, the similarity whose weighted value its score
     #: holds (:attr:`fusion.shortlist.RankingSettings.shortlist_similarity`: by default the
-    #: best-match average, :attr:`similarity`; or the mean of the two directions)
+    #: best-match average, :attr:`similarity`, or for a brief description the mean of the two
+    #: directions)
     shortlist_similarity: float | None = None
 
 

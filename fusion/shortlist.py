@@ -22,9 +22,11 @@ shortlist of 10 (median 28 candidates shortlisted), 2 of them up to every candid
 figures below were measured when the score broke the ties.)
 
 Inside the shortlist the model's score gains :data:`DEFAULT_SIMILARITY_WEIGHT` times the
-symmetric Resnik similarity of the patient and the candidate (best-match average over both
-directions, :meth:`kg.rules.resnik.ResnikRanker.score_candidates`; the mean of the two
-directions instead with :attr:`RankingSettings.shortlist_similarity`). Neither the prior nor the
+symmetric Resnik similarity of the patient and the candidate
+(:meth:`kg.rules.resnik.ResnikRanker.score_candidates`): the best-match average over both
+directions, or for a brief description (:data:`BRIEF_FINDINGS` present findings or fewer,
+since ranking version 4) the mean of the two directions
+(:attr:`RankingSettings.shortlist_similarity`). Neither the prior nor the
 model charges a disease for its annotated features that the patient lacks; the similarity's
 disease-to-patient half does. On the 1,092 covered dev phenopackets, weights 3-8 all raise
 top-1 (44.6% -> 46.3-47.0% for the quickstart model, the LR prior's shortlist 42.7% ->
@@ -59,6 +61,7 @@ from kg.rules.resnik import ResnikRanker
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BRIEF_FINDINGS",
     "DEFAULT_LEAD",
     "DEFAULT_POOL",
     "DEFAULT_SHORTLIST",
@@ -77,6 +80,8 @@ __all__ = [
     "shortlist_keys",
     "shortlist_order",
     "shortlisted",
+    "shortlist_combination",
+    "shortlist_combination_for",
     "tiered",
     "tiered_keys",
 ]
@@ -88,25 +93,32 @@ __all__ = [
 #: 2 (2026-12-01): every candidate tied with the shortlist's last is shortlisted, the lead
 #: stops at the shortlist's end, and a note the encoder reads cut short is warned about;
 #: 3 (2026-12-02): a text rendered from structured findings that the encoder's window cuts
-#: short is warned about by the findings it held, not by its tokens (the ranking is the same).
-RANKING_VERSION = 3
+#: short is warned about by the findings it held, not by its tokens (the ranking is the same);
+#: 4 (2026-12-05): for a patient with :data:`BRIEF_FINDINGS` present findings or fewer, the
+#: similarity that lifts the shortlist is the mean of its two directions (``auto``).
+RANKING_VERSION = 4
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
 DEFAULT_SHORTLIST = 10
 #: Weight of the symmetric Resnik similarity added to the scores the model re-ranks by.
 DEFAULT_SIMILARITY_WEIGHT = 4.0
 #: How the similarity added to the shortlist's scores combines its two directions
-#: (:data:`SHORTLIST_SIMILARITIES`): the best-match average over both, ``BMA``, which counts
-#: each of a disease's annotations as much as each of the patient's findings, so that for a
-#: short description its disease-to-patient half rules. Their mean (``funSimAvg``) puts more
-#: covered dev phenopackets first (48.7% against 47.8%) and many more of the same patients
-#: described by 3 of their findings (28.5% against 23.2%), but fewer leakage-free ones
-#: (18.2% against 19.1%; top-3 28.1% against 30.1%, an interval over diseases that excludes
-#: 0), the better guess at patients never seen, so it is an option, not the default
-#: (docs/measurements.md). The pool after the lead is ordered with the ``BMA`` either way.
-DEFAULT_SHORTLIST_SIMILARITY = "BMA"
-#: The combinations of the two directions the shortlist's similarity may use.
-SHORTLIST_SIMILARITIES = ("BMA", "funSimAvg")
+#: (:data:`SHORTLIST_SIMILARITIES`): ``auto``, their mean (``funSimAvg``) for a patient with
+#: :data:`BRIEF_FINDINGS` present findings or fewer, else the best-match average over both
+#: (``BMA``). The best-match average counts each of a disease's annotations as much as each
+#: of the patient's findings, so for a brief description its disease-to-patient half rules
+#: and diseases with few annotations rise. On the covered dev phenopackets described by 3 of
+#: their findings the mean puts 31.2% first against 26.1% (+5.1 points, [2.7, 8.2] over
+#: diseases; leakage-free +1.3 [-0.4, 3.6]), and on the real ones with 3 or fewer it gains 5
+#: first places and loses none; on fuller descriptions it loses leakage-free ones (top-3
+#: 28.1% against 30.1% over every covered case, [-4.5, -0.4]), so they keep the best-match
+#: average (docs/measurements.md). The pool after the lead is ordered with the ``BMA``
+#: either way.
+DEFAULT_SHORTLIST_SIMILARITY = "auto"
+#: The most present findings of a brief description (``auto``: the mean of the directions).
+BRIEF_FINDINGS = 3
+#: The ways the shortlist's similarity may combine its two directions.
+SHORTLIST_SIMILARITIES = ("auto", "BMA", "funSimAvg")
 #: Leading places of the differential that keep the model's order of its shortlist.
 DEFAULT_LEAD = 5
 #: The prior's top candidates that fill the places after the lead, by the prior plus the
@@ -126,8 +138,8 @@ class RankingSettings:
     rank (:mod:`fusion.ordered_probabilities`; False: the model's own, as decisions
     recorded before 2026-12-02 had them). ``shortlist_similarity``: how the similarity
     added to the shortlist's scores combines its two directions
-    (:data:`SHORTLIST_SIMILARITIES`); the pool is ordered with the best-match average
-    (``BMA``) either way. Audit records keep them.
+    (:data:`SHORTLIST_SIMILARITIES`, :func:`shortlist_combination`); the pool is ordered with the
+    best-match average (``BMA``) either way. Audit records keep them.
 
     Raises:
         ValueError: a count below 0, a weight that is not a number >= 0, or an unknown
@@ -331,6 +343,29 @@ def candidate_similarity(kg: KnowledgeGraph, candidates: Sequence[str]) -> Resni
     return ranker
 
 
+def shortlist_combination(setting: str, present_findings: int) -> str:
+    """How a patient's similarity to the shortlist combines its two directions under the
+    setting ``setting`` (:data:`SHORTLIST_SIMILARITIES`): ``auto`` is ``funSimAvg`` (their
+    mean) for :data:`BRIEF_FINDINGS` present findings or fewer, else ``BMA``.
+
+    Raises:
+        ValueError: an unknown setting.
+    """
+    if setting not in SHORTLIST_SIMILARITIES:
+        raise ValueError(
+            f"unknown shortlist similarity {setting!r}; choose one of "
+            + ", ".join(SHORTLIST_SIMILARITIES)
+        )
+    if setting == "auto":
+        return "funSimAvg" if present_findings <= BRIEF_FINDINGS else "BMA"
+    return setting
+
+
+def shortlist_combination_for(setting: str, present: Sequence[str]) -> str:
+    """:func:`shortlist_combination` for the present terms ``present`` (each counted once)."""
+    return shortlist_combination(setting, len(set(present)))
+
+
 @dataclass(frozen=True)
 class Similarities:
     """The similarities :func:`add_similarity` computed, by candidate index."""
@@ -352,7 +387,7 @@ def add_similarity(
     shortlist_combine: str = DEFAULT_SHORTLIST_SIMILARITY,
 ) -> Similarities:
     """Add ``weight`` times the Resnik similarity of ``present`` (its two directions combined
-    by ``shortlist_combine``, :data:`SHORTLIST_SIMILARITIES`) to the scores of the
+    as :func:`shortlist_combination` says for ``shortlist_combine``) to the scores of the
     candidates the model re-ranks (:func:`shortlisted`: the prior's top ``size`` with the
     candidates tied with the last of them, or every candidate when ``size`` is 0 or covers
     them all), in place; those similarities, and the best-match averages of the shortlist
@@ -371,21 +406,17 @@ def add_similarity(
         ranker: a ranker over the same candidates, in the same order (``combine="BMA"``).
         weight: the similarity's weight.
         pool: the pool's length (0: none).
-        shortlist_combine: ``BMA`` or ``funSimAvg`` (the mean of the two directions).
+        shortlist_combine: ``auto``, ``BMA`` or ``funSimAvg`` (:data:`SHORTLIST_SIMILARITIES`).
 
     Raises:
         ValueError: an unknown ``shortlist_combine``.
     """
-    if shortlist_combine not in SHORTLIST_SIMILARITIES:
-        raise ValueError(
-            f"unknown shortlist similarity {shortlist_combine!r}; choose one of "
-            + ", ".join(SHORTLIST_SIMILARITIES)
-        )
+    combine = shortlist_combination_for(shortlist_combine, present)
     n = len(scores)
     inside = shortlisted(prior, size)
     extra = _pool(scores, prior, pool) if pool > 0 and len(inside) < n else inside[:0]
     scored = np.concatenate([inside, extra[~np.isin(extra, inside)]])
-    pooled, combined = ranker.score_candidates_each(present, scored, ("BMA", shortlist_combine))
+    pooled, combined = ranker.score_candidates_each(present, scored, ("BMA", combine))
     lift = combined[: len(inside)]
     scores[inside] += weight * lift
     return Similarities(

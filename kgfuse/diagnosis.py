@@ -861,7 +861,7 @@ def recorded_ranking(config: Mapping[str, Any]) -> RankingSettings:
         pool=int(config.get("pool", 0)),
         # and before 2026-12-02 with the model's own probabilities
         ordered_probabilities=bool(config.get("ordered_probabilities", False)),
-        # and before 2026-12-05 with the best-match average in the shortlist (the default)
+        # and before ranking version 4 with the best-match average in the shortlist
         shortlist_similarity=str(config.get("shortlist_similarity", "BMA")),
     )
 

@@ -77,6 +77,35 @@ def diagnose_case(
 
 #: The seed of ``--sample``'s draw of cases.
 SAMPLE_SEED = 0
+
+
+def drawn_findings(cases: Sequence[Case], count: int, seed: int = SAMPLE_SEED) -> list[Case]:
+    """Each structured case described by ``count`` of its present findings, drawn at random
+    and kept in the case's order, without its excluded findings: how the rankers do on a
+    brief description. The draw is seeded by ``seed`` and the case's id, so a case keeps its
+    findings in any run, subset or order. A case with ``count`` present findings or fewer
+    keeps them all; a free-text case keeps its text (the model reads the text itself).
+
+    Raises:
+        ValueError: ``count`` below 1.
+    """
+    if count < 1:
+        raise ValueError(f"the findings drawn must be at least 1, got {count}")
+    import random
+
+    out = []
+    for case in cases:
+        if case.text:
+            out.append(case)
+            continue
+        present = case.present
+        if len(present) > count:
+            kept = sorted(random.Random(f"{seed}:{case.id}").sample(range(len(present)), count))
+            present = tuple(present[i] for i in kept)
+        out.append(replace(case, present=present, excluded=()))
+    return out
+
+
 #: The Resnik baseline's settings, given to it and written in the run's config.
 RESNIK_SETTINGS: dict[str, Any] = {
     "combine": "one_sided",
@@ -182,6 +211,7 @@ def evaluate_diagnosis(
     journal: JournalFolder | None = None,
     workers: int = 1,
     home: Path | None = None,
+    draw_findings: int | None = None,
 ) -> EvalReport:
     """Rank the cases with the Resnik and likelihood-ratio baselines and each model (given
     the case's onset class when it has one, and again without it).
@@ -213,9 +243,12 @@ def evaluate_diagnosis(
         workers: processes ranking the cases with each model
             (:mod:`kgfuse.evaluation_workers`; 1: this process); the ranks are the same.
         home: the kgfuse home (the workers' KG and the prior's cache).
+        draw_findings: describe each structured case by this many of its present findings
+            and none of its excluded ones (:func:`drawn_findings`; None: as given).
 
     Raises:
         JournalBusyError: another evaluation holds the journal folder of ``out_dir``.
+        ValueError: ``draw_findings`` with no structured case to draw from.
     """
     with ExitStack() as stack:
         if journal is None:  # held from the start: a busy folder fails before any loading
@@ -229,6 +262,13 @@ def evaluate_diagnosis(
             import random
 
             cases = random.Random(SAMPLE_SEED).sample(cases, sample)
+        if draw_findings is not None:
+            if all(c.text for c in cases):
+                raise ValueError(
+                    f"--draw-findings draws from structured cases; every case of {cases_path} "
+                    "is a free text, which the model reads whole"
+                )
+            cases = drawn_findings(cases, draw_findings)
         cases = link_text_cases(cases, kg, measurements=measurements)
         no_present = [not has_present_finding(c, kg.hierarchy) for c in cases]
         subjects = candidate_subjects(kg, candidates)
@@ -245,6 +285,7 @@ def evaluate_diagnosis(
             "limit": limit,
             "sample": sample,
             "sample_seed": SAMPLE_SEED,
+            "draw_findings": draw_findings,
             "candidates": candidates or "all annotated subjects",
             "num_candidates": len(likelihood),
             "resnik": {**RESNIK_SETTINGS, "aspects": list(RESNIK_SETTINGS["aspects"])},

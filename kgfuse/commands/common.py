@@ -153,8 +153,9 @@ ShortlistSimilarityOption = Annotated[
     typer.Option(
         "--shortlist-similarity",
         help="How the similarity added to the scores the model re-ranks combines its two "
-        "directions: BMA (the best-match average over both, which also orders the pool) or "
-        "funSimAvg (their mean: more weight to a short description's own findings).",
+        "directions: BMA (the best-match average over both, which also orders the pool), "
+        "funSimAvg (their mean: more weight to a brief description's own findings) or auto "
+        "(funSimAvg for 3 present findings or fewer, else BMA).",
         callback=_one_of(_shortlist_similarities),
     ),
 ]

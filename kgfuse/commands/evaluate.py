@@ -334,6 +334,16 @@ def eval_diagnosis(
         int | None, typer.Option(min=1, help="A seeded random sample of N cases.")
     ] = None,
     resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples.")] = 1000,
+    draw_findings: Annotated[
+        int | None,
+        typer.Option(
+            "--draw-findings",
+            min=1,
+            help="Describe each structured case by K of its present findings, drawn at "
+            "random (seeded by the case's id), and none of its excluded ones: how the "
+            "rankers do on brief descriptions. Free-text cases are read whole.",
+        ),
+    ] = None,
     shortlist: ShortlistOption = DEFAULT_SHORTLIST,
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
@@ -418,6 +428,7 @@ def eval_diagnosis(
                 measurements=measurements,
                 journal=journal,
                 workers=workers,
+                draw_findings=draw_findings,
                 home=home,
             )
     except KeyboardInterrupt:

@@ -243,13 +243,14 @@ def _prf(predicted: set[str], gold: set[str]) -> tuple[float, float, float]:
 def evaluate(
     service: Any, items: Sequence[QAItem], *, with_diagnosis: bool = True, progress: bool = True
 ) -> dict[str, Any]:
-    """Ask every question; per-type and overall intent accuracy and answer scores."""
-    from rich.progress import track
+    """Ask every question; per-type and overall intent accuracy and answer scores (the
+    progress bar on stderr, so that a report printed as JSON on stdout stays JSON)."""
+    from tqdm.auto import tqdm
 
     scores: dict[str, TypeScores] = defaultdict(TypeScores)
     errors: list[dict[str, str]] = []
     chosen = [i for i in items if with_diagnosis or i.intent != Intent.DIAGNOSE.value]
-    iterator = track(chosen, description="asking") if progress else chosen
+    iterator = tqdm(chosen, desc="asking", unit="question") if progress else chosen
     for item in iterator:
         s = scores[item.intent]
         s.n += 1

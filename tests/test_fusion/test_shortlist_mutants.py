@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 
 from fusion.shortlist import (
+    BRIEF_FINDINGS,
     CandidateMismatchError,
     RankingSettings,
     add_similarity,
     candidate_similarity,
     fill_values,
+    shortlist_combination,
+    shortlist_combination_for,
     shortlist_keys,
     shortlist_order,
     shortlisted,
@@ -175,11 +178,11 @@ def test_the_similarity_lifts_the_shortlist_and_is_given_for_the_pool() -> None:
     prior = np.array([9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0])
     scores = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     ranker = _Ranker()
-    similarity = add_similarity(scores, prior, 3, ["HP:1"], ranker, 2.0, 5)  # type: ignore[arg-type]
+    similarity = add_similarity(scores, prior, 3, ["HP:1"], ranker, 2.0, 5, "BMA")  # type: ignore[arg-type]
     # the best-match average of the shortlist, then of the pool's others: what fills
     assert similarity.pooled == pytest.approx({i: 0.1 * (i + 1) for i in range(5)})
     assert list(similarity.pooled) == [0, 1, 2, 3, 4]
-    # and by default what lifts the shortlist
+    # and, so set, what lifts the shortlist
     assert similarity.shortlist == pytest.approx({i: 0.1 * (i + 1) for i in range(3)})
     assert scores == pytest.approx([1.2, 1.4, 1.6, 1.0, 1.0, 1.0, 1.0, 1.0])  # in place
     assert [call[:2] for call in ranker.calls] == [(["HP:1"], [0, 1, 2, 3, 4])]  # one call
@@ -203,7 +206,7 @@ def test_the_shortlist_can_be_lifted_by_the_mean_of_the_directions() -> None:
 def test_without_a_pool_only_the_shortlist_is_scored() -> None:
     prior = np.array([9.0, 8.0, 7.0, 6.0, 5.0])
     scores = np.array([2.0, 2.0, 2.0, 2.0, 2.0])
-    similarity = add_similarity(scores, prior, 2, [], _Ranker(), 10.0)  # type: ignore[arg-type]
+    similarity = add_similarity(scores, prior, 2, [], _Ranker(), 10.0, shortlist_combine="BMA")  # type: ignore[arg-type]
     assert similarity.pooled == pytest.approx({0: 0.1, 1: 0.2})
     assert scores == pytest.approx([3.0, 4.0, 2.0, 2.0, 2.0])
     scores = np.array([2.0, 2.0, 2.0, 2.0, 2.0])
@@ -217,7 +220,7 @@ def test_a_shortlist_of_every_candidate_is_scored_once_whatever_the_pool() -> No
     prior = np.array([3.0, 2.0, 1.0])
     scores = np.zeros(3)
     ranker = _Ranker()
-    similarity = add_similarity(scores, prior, 0, [], ranker, 1.0, 2)  # type: ignore[arg-type]
+    similarity = add_similarity(scores, prior, 0, [], ranker, 1.0, 2, "BMA")  # type: ignore[arg-type]
     assert similarity.pooled == pytest.approx({0: 0.1, 1: 0.2, 2: 0.3})
     assert scores == pytest.approx([0.1, 0.2, 0.3])
     assert [rows for _, rows, _ in ranker.calls] == [[0, 1, 2]]
@@ -258,10 +261,34 @@ def test_each_combination_at_once_is_each_computed_alone(kg: Any) -> None:
 
 
 def test_the_shortlists_similarity_is_checked() -> None:
-    assert RankingSettings().shortlist_similarity == "BMA"
-    assert RankingSettings(shortlist_similarity="funSimAvg").shortlist_similarity == "funSimAvg"
+    assert RankingSettings().shortlist_similarity == "auto"
+    assert RankingSettings(shortlist_similarity="BMA").shortlist_similarity == "BMA"
     with pytest.raises(ValueError, match="unknown shortlist similarity 'max'"):
         RankingSettings(shortlist_similarity="max")
+    with pytest.raises(ValueError, match="choose one of auto, BMA, funSimAvg"):
+        shortlist_combination("max", 2)
+
+
+def test_auto_takes_the_mean_of_the_directions_for_a_brief_description_only() -> None:
+    assert BRIEF_FINDINGS == 3
+    brief = [shortlist_combination("auto", n) for n in range(BRIEF_FINDINGS + 1)]
+    assert brief == ["funSimAvg"] * (BRIEF_FINDINGS + 1)
+    assert shortlist_combination("auto", BRIEF_FINDINGS + 1) == "BMA"
+    for fixed in ("BMA", "funSimAvg"):  # a fixed setting holds whatever the count
+        assert {shortlist_combination(fixed, n) for n in (0, 3, 4, 40)} == {fixed}
+    # each term counted once, however often it was written
+    assert shortlist_combination_for("auto", ["a", "b", "c", "a", "b"]) == "funSimAvg"
+    assert shortlist_combination_for("auto", ["a", "b", "c", "d"]) == "BMA"
+
+
+def test_auto_lifts_the_shortlist_by_the_count_of_present_findings() -> None:
+    prior = np.array([9.0, 8.0, 7.0, 6.0, 5.0])
+    for present, lift in ((["a", "b", "c"], 0.2), (["a", "b", "c", "d"], 0.1)):
+        scores, ranker = np.zeros(5), _Ranker()
+        similarity = add_similarity(scores, prior, 1, present, ranker, 1.0)  # type: ignore[arg-type]
+        assert similarity.shortlist == pytest.approx({0: lift})
+        assert scores == pytest.approx([lift, 0.0, 0.0, 0.0, 0.0])
+        assert similarity.pooled == pytest.approx({0: 0.1})
 
 
 def test_candidates_the_kg_does_not_annotate_in_that_order_are_refused(kg: Any) -> None:

@@ -83,5 +83,5 @@ def test_an_unknown_shortlist_similarity_is_refused_before_loading(
     result = _diagnose(mini_home, mini_model, out, "--shortlist-similarity", "max")
     assert result.exit_code == 2 and "--shortlist-similarity" in result.output
     shown = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
-    assert "'max'; choose one of BMA, funSimAvg" in shown
+    assert "'max'; choose one of auto, BMA, funSimAvg" in shown
     assert not out.exists()

@@ -169,12 +169,17 @@ def test_a_ranking_without_the_model_is_the_prior_through_the_same_tiers(
     assert found is not None and with_model.candidate_scores is not None
     prior = with_model.candidate_scores.prior
     np.testing.assert_array_equal(found.prior, prior)  # the same prior as the model reads
-    # the prior plus the weighted similarity inside the shortlist, the prior elsewhere
+    # the prior plus the weighted similarity inside the shortlist (for these 2 findings the
+    # mean of its directions, the default's choice for a brief description), the prior elsewhere
     expected = prior.copy()
     inside = set(shortlisted(prior, 2).tolist())
-    for i, value in found.similarity.items():
-        if i in inside:
-            expected[i] += diagnoser.ranking.similarity_weight * value
+    index = {iri: i for i, iri in enumerate(diagnoser.builder.candidates)}
+    lifts = {index[r.iri]: r.shortlist_similarity for r in result.ranking}
+    mean = diagnoser.similarity.score_candidates(present, sorted(inside), combine="funSimAvg")
+    assert [lifts[i] for i in sorted(inside)] == pytest.approx(mean.tolist())
+    assert all(lifts[i] is None for i in lifts if i not in inside)
+    for i in inside:
+        expected[i] += diagnoser.ranking.similarity_weight * lifts[i]
     np.testing.assert_allclose(found.scores, expected)
     fill = fill_values(prior, found.similarity, diagnoser.ranking.similarity_weight)
     order = tiered(found.scores, prior, fill, 2, 1, 3).order.tolist()

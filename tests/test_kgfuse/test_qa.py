@@ -555,3 +555,17 @@ def test_fitted_classifier_refuses_numbers_that_are_not_finite() -> None:
     data["parts"][0]["idf"]["f8"] = base64.b64encode(idf.astype("<f8").tobytes()).decode()
     with pytest.raises(ValueError, match="not finite"):
         FittedTextClassifier.from_json(json.dumps(data))
+
+
+def test_eval_qa_as_json_prints_json_alone_on_stdout(
+    mini_home: Path, mini_model: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from kgfuse.qa.evaluation import evaluate, generate_questions
+
+    qa = QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
+    items = generate_questions(qa.kg, per_template=1, seed=0)[:5]
+    report = evaluate(qa, items, with_diagnosis=False, progress=True)
+    out, err = capfd.readouterr()
+    # the progress bar went to stderr: stdout is left to the report
+    assert out == "" and "asking" in err
+    assert report["questions"] == len([i for i in items if i.intent != "diagnose"])

@@ -253,6 +253,9 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
         )
         expected = dict(zip(ranker.diseases, ranker.score(present).score, strict=True))
         assert max(expected.values()) > 0.0
+        # 2 findings: a brief description, lifted by the mean of the two directions
+        mean = ranker.score(present, combine="funSimAvg").score
+        lift = dict(zip(ranker.diseases, mean, strict=True))
         inside = [r for r in lifted if r.similarity is not None]
         # the same candidates are re-ranked, they come first, ordered by their new scores
         assert {r.iri for r in inside} == {r.iri for r in result.ranking[: len(inside)]}
@@ -263,7 +266,10 @@ def test_the_similarity_lifts_the_reranked_candidates_by_its_weight(
                 assert r.score == pytest.approx(logits[shortlist][r.iri])
             else:
                 assert r.similarity == pytest.approx(expected[r.iri])
-                assert r.score == pytest.approx(logits[shortlist][r.iri] + 3.0 * r.similarity)
+                assert r.shortlist_similarity == pytest.approx(lift[r.iri])
+                assert r.score == pytest.approx(
+                    logits[shortlist][r.iri] + 3.0 * r.shortlist_similarity
+                )
         # the probabilities stay the model's own: the similarity orders, it does not sharpen
         assert {r.iri: r.probability for r in lifted} == pytest.approx(probability)
     with pytest.raises(ValueError, match="similarity weight"):
