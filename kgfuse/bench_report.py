@@ -759,19 +759,29 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         )
     if not Path(inputs.cases).is_file():
         raise FileNotFoundError(f"cases file not found: {inputs.cases}")
+    from fusion.shortlist import BRIEF_FINDINGS
     from kgfuse.evaluation import evaluate_diagnosis
 
     model = inputs.model
     models = [model] if (model / "kgfuse_model.json").is_file() else []
-    report = evaluate_diagnosis(
-        _open_kg(inputs),
-        Path(inputs.cases),
-        work,
-        models=models,
-        sample=profile.diagnosis_sample,
-        n_resamples=profile.diagnosis_resamples,
-        progress=False,
-    )
+    kg = _open_kg(inputs)
+    cases = Path(inputs.cases)
+
+    def evaluate(folder: Path, draw: int | None) -> Any:
+        return evaluate_diagnosis(
+            kg,
+            cases,
+            folder,
+            models=models,
+            sample=profile.diagnosis_sample,
+            n_resamples=profile.diagnosis_resamples,
+            progress=False,
+            draw_findings=draw,
+        )
+
+    report = evaluate(work, None)
+    # the same cases as brief descriptions: each by BRIEF_FINDINGS of its present findings
+    brief = evaluate(work / "brief", BRIEF_FINDINGS).to_dict()
     data = report.to_dict()
     data.pop("cases", None)  # per-case ranks stay in the working folder
     config = dict(data.get("config", {}))
@@ -780,6 +790,11 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         name: {"config_hash": m.get("config_hash")} for name, m in config.get("models", {}).items()
     }
     data["config"] = config
+    data["brief"] = {
+        "draw_findings": BRIEF_FINDINGS,
+        "subset_sizes": brief["subset_sizes"],
+        "metrics": {r: by_mode["present"] for r, by_mode in brief["metrics"].items()},
+    }
     rows = [(r, m) for r, by_mode in data["metrics"].items() for m in by_mode]
     names = [f"{r} ({m})" for r, m in rows]
     chart = BarChart(
@@ -808,6 +823,15 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         for m in by_mode
         if m == "present"
     ]
+    summary += [
+        (f"{r} top-1 / top-10, covered, {BRIEF_FINDINGS} findings drawn", _top(by["covered"]))
+        for r, by in data["brief"]["metrics"].items()
+        if not r.endswith(" without onset")
+    ]
+    brief_rows = "\n".join(
+        f"| {r} | {_top(by['covered'])} | {_top(by['leakage_free'])} |"
+        for r, by in data["brief"]["metrics"].items()
+    )
     note = (
         f"{data['config'].get('num_cases')} cases"
         + (f" (seeded sample of {profile.diagnosis_sample})" if profile.diagnosis_sample else "")
@@ -820,9 +844,16 @@ def _diagnosis_section(inputs: ReportInputs, profile: ReportProfile, work: Path)
         )
         + ".\n\n"
     )
+    brief_note = (
+        f"\n\nThe same cases as brief descriptions, each described by {BRIEF_FINDINGS} of its "
+        "present findings (drawn at random, seeded by the case's id) and none of its excluded "
+        "ones (`kgfuse eval diagnosis --draw-findings "
+        f"{BRIEF_FINDINGS}`), present terms, top-1 / top-10:\n\n"
+        "| ranker | covered | leakage-free |\n|---|---|---|\n" + brief_rows + "\n"
+    )
     return SectionResult(
         summary or [("rankers", str(len(rows)))],
-        note + _demote(report.to_markdown()),
+        note + _demote(report.to_markdown()) + brief_note,
         data,
         [chart],
         [work / "topk.png"],

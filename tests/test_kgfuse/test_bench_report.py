@@ -316,6 +316,12 @@ def test_the_diagnosis_section_compares_top1_with_resnik(
     key = "LIRICAL-style LR (present) top-1 / Resnik one-sided's, covered"
     assert key in rows_out and "x [" in rows_out[key] and "nan" not in rows_out[key], rows_out
     assert "macro_per_disease" in section["data"]
+    # the same cases as brief descriptions, a finding or two of which are drawn from
+    brief = section["data"]["brief"]
+    assert brief["draw_findings"] == 3 and brief["subset_sizes"] == section["data"]["subset_sizes"]
+    assert set(brief["metrics"]) == set(section["data"]["metrics"])
+    assert "Resnik one-sided top-1 / top-10, covered, 3 findings drawn" in rows_out
+    assert "each described by 3 of its present findings" in section["markdown"]
 
 
 def test_a_figure_the_run_could_not_compute_reads_n_a() -> None:
