@@ -18,17 +18,23 @@ def _diagnose(home: Path, model: Path, out: Path, *options: str):
     return CliRunner().invoke(app, [*args, "--home", str(home), *options])
 
 
+def _diagnosed(home: Path, model: Path, out: Path, *options: str) -> tuple[dict, dict]:
+    """The output record of a diagnosis that succeeded, and the config its audit record keeps."""
+    result = _diagnose(home, model, out, *options)
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    config = AuditLog(home / "audit.sqlite").get(record["audit_id"]).to_dict()["config"]
+    return record, config
+
+
 def test_lead_and_pool_order_the_ranking_and_are_audited(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
     rankings = {}
     for pool in ("0", "3"):
         out = tmp_path / f"pool{pool}.jsonl"
-        result = _diagnose(mini_home, mini_model, out, "--lead", "1", "--pool", pool)
-        assert result.exit_code == 0, result.output
-        record = json.loads(out.read_text(encoding="utf-8"))
+        record, config = _diagnosed(mini_home, mini_model, out, "--lead", "1", "--pool", pool)
         rankings[pool] = record["ranking"]
-        config = AuditLog(mini_home / "audit.sqlite").get(record["audit_id"]).to_dict()["config"]
         assert (config["lead"], config["pool"]) == (1, int(pool))
     tiered = rankings["3"]
     # with a pool of every candidate, each has its similarity, and after the first the
@@ -55,10 +61,7 @@ def test_the_shortlists_similarity_is_chosen_shown_and_audited(
     records = {}
     for combine in ("BMA", "funSimAvg"):
         out = tmp_path / f"{combine}.jsonl"
-        result = _diagnose(mini_home, mini_model, out, "--shortlist-similarity", combine)
-        assert result.exit_code == 0, result.output
-        record = json.loads(out.read_text(encoding="utf-8"))
-        config = AuditLog(mini_home / "audit.sqlite").get(record["audit_id"]).to_dict()["config"]
+        record, config = _diagnosed(mini_home, mini_model, out, "--shortlist-similarity", combine)
         assert config["shortlist_similarity"] == combine
         records[combine] = {r["curie"]: r for r in record["ranking"]}
     shortlisted = [c for c, r in records["BMA"].items() if r["shortlist_similarity"] is not None]
