@@ -22,7 +22,6 @@ import math
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from kg.atomic import write_atomic
+from kg.endpoint import free_port
 from kg.knowledge_graph import KnowledgeGraph
 from kg.store import kgfuse_home
 from kgfuse.qa.evaluation import generate_questions
@@ -69,13 +69,6 @@ class ServeBenchConfig:
             raise ValueError("give processes or model_processes, not both")
         if not (math.isfinite(self.think_seconds) and self.think_seconds >= 0):
             raise ValueError(f"think_seconds must be a number >= 0, got {self.think_seconds}")
-
-
-def free_port() -> int:
-    """A loopback port free now (another process may take it before it is bound)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def local_url(port: int) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ from kg.remote import RemoteStore, is_endpoint, kg_location, remote_cache_dir
 from kg.sparql import IRI
 from kg.store import KG_DESCRIPTION_NODE, build_kg, fingerprint_of, resolve_build
 from tests.endpoint_env import serving
+from tests.http_stub import StubHandler, serve_stub
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 MARFAN = "https://omim.org/entry/154700"
@@ -242,33 +241,19 @@ def test_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "remote").exists()
 
 
-class _HtmlHandler(BaseHTTPRequestHandler):
+class _HtmlHandler(StubHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = b"<html><body>a web page</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
+        self.reply(200, b"<html><body>a web page</body></html>", "text/html")
 
 
 def test_non_sparql_urls_are_a_clear_error(hpo_url: str, tmp_path: Path) -> None:
     root = hpo_url.removesuffix("query")  # oxigraph's web page, not its query URL
     with pytest.raises(NotAnEndpointError, match="not a SPARQL query endpoint"):
         KnowledgeGraph.open(root, home=tmp_path)
-    server = HTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_stub(_HtmlHandler) as server:
         page = f"http://127.0.0.1:{server.server_address[1]}/sparql"
         with pytest.raises(NotAnEndpointError, match="text/html, not SPARQL results"):
             KnowledgeGraph.open(page, home=tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
     with pytest.raises(NotAnEndpointError, match="not a SPARQL endpoint URL"):
         RemoteStore("http://")
 

@@ -40,7 +40,8 @@ def served(
     unless it has ended."""
     import httpx
 
-    from kgfuse.serve_bench import free_port, local_url, process_tree_listens
+    from kg.endpoint import free_port
+    from kgfuse.serve_bench import local_url, process_tree_listens
 
     port = free_port()
     cmd = [sys.executable, "-m", "kgfuse.cli", "serve", "--port", str(port), *options]

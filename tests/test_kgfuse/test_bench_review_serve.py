@@ -9,11 +9,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from typer.testing import CliRunner
 import kgfuse.serve_bench as serve_bench
 from kgfuse.cli import app
 from kgfuse.serve_bench import ServeBenchConfig
+from tests.http_stub import StubHandler, serve_stub
 
 #: The stub server's answers: question -> (HTTP status, JSON body).
 ANSWERS = {
@@ -37,7 +36,7 @@ def stub_server() -> Iterator[tuple[str, list[str]]]:
     questions it was asked, in order."""
     asked: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
@@ -45,24 +44,10 @@ def stub_server() -> Iterator[tuple[str, list[str]]]:
             question = json.loads(self.rfile.read(length))["question"]
             asked.append(question)
             status, answer = ANSWERS[question]
-            body = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, json.dumps(answer).encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_stub(Handler) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 POOL = {"lookup": ["lookup-ok", "lookup-no"], "diagnosis": ["diagnose"]}

@@ -79,31 +79,20 @@ def test_the_benchmark_waits_for_its_own_server_not_one_that_took_its_port() -> 
     """Another server answering /health on the chosen port is not the benchmark's: waiting
     goes on until its own process listens there (here it never does)."""
     import asyncio
-    import http.server
     import subprocess
-    import threading
 
     from kgfuse.serve_bench import _wait_ready
+    from tests.http_stub import StubHandler, serve_stub
 
-    class Healthy(http.server.BaseHTTPRequestHandler):
+    class Healthy(StubHandler):
         def do_GET(self) -> None:
-            body = b'{"ready": true}'
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(200, b'{"ready": true}')
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    squatter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
-    threading.Thread(target=squatter.serve_forever, daemon=True).start()
-    ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        with pytest.raises(TimeoutError, match="not ready after"):
-            asyncio.run(_wait_ready(squatter.server_address[1], ours, timeout=2))
-    finally:
-        squatter.shutdown()
-        ours.kill()
-        ours.wait()
+    with serve_stub(Healthy) as squatter:
+        ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            with pytest.raises(TimeoutError, match="not ready after"):
+                asyncio.run(_wait_ready(squatter.server_address[1], ours, timeout=2))
+        finally:
+            ours.kill()
+            ours.wait()

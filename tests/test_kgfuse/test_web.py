@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kgfuse.serve_bench import free_port
+from kg.endpoint import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOKEN = "web-test-token"
