@@ -735,11 +735,11 @@ class EvalReport:
         sizes = {k: int(v.sum()) for k, v in self.subsets.items()}
         head = " | ".join(f"{s} ({sizes[s]:,})" for s in SUBSETS)
         skip = set(self.present_only)
-        drawn = (self.config or {}).get("draw_findings")
+        drawn = self.config.get("draw_findings")
         lines = (
             [
                 f"Each structured case is described by {drawn} of its present findings, drawn "
-                f"at random (seed {(self.config or {}).get('sample_seed', 0)} and the case's "
+                f"at random (seed {self.config.get('sample_seed', 0)} and the case's "
                 "id), and none of its excluded ones.",
                 "",
             ]

@@ -154,11 +154,7 @@ class RankingSettings:
     shortlist_similarity: str = DEFAULT_SHORTLIST_SIMILARITY
 
     def __post_init__(self) -> None:
-        if self.shortlist_similarity not in SHORTLIST_SIMILARITIES:
-            raise ValueError(
-                f"unknown shortlist similarity {self.shortlist_similarity!r}; choose one of "
-                + ", ".join(SHORTLIST_SIMILARITIES)
-            )
+        shortlist_combination(self.shortlist_similarity, 0)  # an unknown one is refused
         if self.shortlist < 0:
             raise ValueError(f"shortlist must be >= 0 (0: no shortlist), got {self.shortlist}")
         if self.lead < 0 or self.pool < 0:
