@@ -135,6 +135,15 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 # ---- patterns -----------------------------------------------------------------------------------
+#: A question asking for the identifier of what it names ("the HPO id of X", "the code for
+#: X"): answered by the entity's definition, which gives its CURIE and IRI.
+_ASKS_AN_ID = re.compile(
+    r"\b(hpo|omim|orpha(net)?|ontology|term|gene|ncbi ?gene|disease)\s+"
+    r"(ids?|identifiers?|codes?|curies?|iris?|accessions?|numbers?)\b"
+    r"|\b(ids?|identifiers?|codes?|curies?|iris?|accessions?)\s+(of|for)\s+ent_"
+)
+
+
 def _count(text: str, token: str) -> int:
     return len(re.findall(rf"\b{token}\b", text))
 
@@ -156,6 +165,9 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.PARENTS
     if re.fullmatch(r"\s*(what is|what's|define|definition of)\s+ent_\w+\s*[?.!]?\s*", text):
         return Intent.DEFINITION
+    if d + g + t == 1 and _ASKS_AN_ID.search(text) and "icd" not in text:
+        return Intent.DEFINITION  # "What is the HPO id of short stature?": the term, its id
+
     if re.search(r"\bgenes?\b", text) and g == 0:
         if d >= 1 and t == 0:
             return Intent.GENES_OF_DISEASE

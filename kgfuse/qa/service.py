@@ -669,6 +669,27 @@ class QAService:
                 suggestions.append(asked)
                 text += f' Such as: "{asked}"'
         elif DISEASE in _needs(guess.intent) and not guess.out_of_scope:
+            for e in _present(entities, GENE):
+                # a disease named by its gene ("What are the features of NF1?")
+                named, total = self.diseases_of_gene(e)
+                if named:
+                    listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
+                    more = f", {total} in all" if total > len(named) else ""
+                    text += (
+                        f" '{e.text}' names the gene {e.label} ({e.curie}), not a disease; "
+                        f"the diseases it is linked to{more}: {listed}."
+                    )
+                    items.extend(named)
+                    suggested += total
+                    asked = None
+                    if total == 1:  # the gene names one disease: ask of it
+                        instead = [x for x in entities if x is not e]
+                        asked = _question_for(guess.intent, [*instead, self._as_entity(named[0])])
+                    if asked is not None:
+                        suggestions.append(asked)
+                        text += f' Did you mean: "{asked}"?'
+                    else:
+                        text += " Ask again with one of these names."
             for e in entities:
                 if e.type != TERM or e.qualifier:
                     continue
@@ -706,6 +727,13 @@ class QAService:
         items = [
             AnswerItem(iri, label, DISEASE, {"named_after": name}) for label, iri in found[:limit]
         ]
+        return items, len(found)
+
+    def diseases_of_gene(self, gene: Entity, limit: int = 5) -> tuple[list[AnswerItem], int]:
+        """The first ``limit`` diseases a gene is linked to (what a question naming a disease
+        by its gene may mean), and how many there are."""
+        found = self.kg.diseases_of_gene(gene.iri)
+        items = [AnswerItem(d.iri, d.label, DISEASE, {"gene": gene.curie}) for d in found[:limit]]
         return items, len(found)
 
     def closest_facts(self, entities: list[Entity]) -> list[CitedFact]:

@@ -393,3 +393,54 @@ def test_a_phenotype_name_with_a_comma_is_read_whole_where_it_ends_its_phrase(
     apart = read(qa, "Which diseases have intellectual disability, profound hypotonia?")
     assert ("HP:0002187", TERM, False) not in apart
     assert ("HP:0001252", TERM, False) in apart
+
+
+# ---- 11: a disease named by its gene, and a term's id asked for -------------------------------
+def test_a_disease_named_by_its_gene_is_offered_as_the_genes_disease(qa: QAService) -> None:
+    """A question that needs a disease and names a gene instead is not answered, but names
+    the gene's diseases, and asks again of the one disease the gene is linked to."""
+    answer = qa.ask("What are the features of ATXN1?")
+    assert not answer.answered and answer.intent == "unknown"
+    assert iris(answer) == {ATAXIA_SYNDROME} and answer.total == 1
+    assert "'ATXN1' names the gene ATXN1 (NCBIGene:6310), not a disease" in answer.text
+    assert answer.suggestions == ["What are the features of Ataxia syndrome B?"]
+    # the disease the question does name keeps its place in the question asked instead
+    both = qa.ask("What distinguishes Marfan syndrome from KCNQ2?")
+    assert not both.answered and iris(both) == {EPILEPSY}
+    assert both.suggestions == ["What distinguishes Marfan syndrome from Epilepsy syndrome A?"]
+
+
+def test_a_gene_of_several_diseases_lists_them_and_suggests_none(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("two-diseases")
+    genes = [*GENES, ("3785", "KCNQ2", "HP:0001251", "OMIM:300001")]
+    build_extended_mini_hpo(root, TERMS, ANNOTATIONS, genes)
+    answer = QAService(root / "kgs" / "hpo", home=root, audit=False).ask(
+        "What are the features of KCNQ2?"
+    )
+    assert not answer.answered
+    assert iris(answer) == {EPILEPSY, ATAXIA_SYNDROME} and answer.total == 2
+    assert answer.suggestions == []
+    assert "Ask again with one of these names." in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "curie"),
+    [
+        ("What is the HPO id of seizure?", "HP:0001250"),
+        ("What is the OMIM number of Ataxia syndrome B?", "OMIM:300001"),
+        ("Give me the identifier for ataxia", "HP:0001251"),
+        ("Gene id of ATXN1", "NCBIGene:6310"),
+    ],
+)
+def test_the_id_of_what_a_question_names_is_its_definition(
+    qa: QAService, question: str, curie: str
+) -> None:
+    answer = qa.ask(question)
+    assert answer.answered and answer.intent == "definition"
+    assert f"({curie})" in answer.text
+
+
+def test_a_code_of_another_system_is_no_id_question(qa: QAService) -> None:
+    assert qa.ask("What is the ICD code for seizure?").intent != "definition"
