@@ -135,12 +135,17 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 # ---- patterns -----------------------------------------------------------------------------------
-#: A question asking for the identifier of what it names ("the HPO id of X", "the code for
-#: X"): answered by the entity's definition, which gives its CURIE and IRI.
+#: A question that asks only for the identifier of what it names ("What is the HPO id of
+#: X?", "Gene id of X", "the OMIM number for X"): answered by the entity's definition, which
+#: gives its CURIE and IRI. The whole question must be of this form, so that one asking for
+#: something else of an entity written with its id ("genes of the disease id ...") is not.
+_SYSTEM = r"(?:hpo|omim|orpha(?:net)?|ontology|term|gene|ncbi ?gene|disease|phenotype)"
 _ASKS_AN_ID = re.compile(
-    r"\b(hpo|omim|orpha(net)?|ontology|term|gene|ncbi ?gene|disease)\s+"
-    r"(ids?|identifiers?|codes?|curies?|iris?|accessions?|numbers?)\b"
-    r"|\b(ids?|identifiers?|codes?|curies?|iris?|accessions?)\s+(of|for)\s+ent_"
+    r"\s*(?:(?:what|which)(?: is|'s| are)?|give(?: me)?|tell me|show(?: me)?|find)?\s*"
+    r"(?:the |its |an? )?"
+    rf"(?:(?:{_SYSTEM}\s+){{0,2}}(?:ids?|identifiers?|codes?|curies?|iris?|accessions?)"
+    rf"|{_SYSTEM}\s+numbers?)"
+    r"\s+(?:of|for)\s+(?:the\s+)?ent_\w+\s*[?.!]?\s*"
 )
 
 
@@ -165,7 +170,7 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.PARENTS
     if re.fullmatch(r"\s*(what is|what's|define|definition of)\s+ent_\w+\s*[?.!]?\s*", text):
         return Intent.DEFINITION
-    if d + g + t == 1 and _ASKS_AN_ID.search(text) and "icd" not in text:
+    if d + g + t == 1 and _ASKS_AN_ID.fullmatch(text):
         return Intent.DEFINITION  # "What is the HPO id of short stature?": the term, its id
 
     if re.search(r"\bgenes?\b", text) and g == 0:

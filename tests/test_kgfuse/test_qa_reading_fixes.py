@@ -431,6 +431,7 @@ def test_a_gene_of_several_diseases_lists_them_and_suggests_none(
         ("What is the HPO id of seizure?", "HP:0001250"),
         ("What is the OMIM number of Ataxia syndrome B?", "OMIM:300001"),
         ("Give me the identifier for ataxia", "HP:0001251"),
+        ("what's the HPO term id for ataxia?", "HP:0001251"),
         ("Gene id of ATXN1", "NCBIGene:6310"),
     ],
 )
@@ -442,5 +443,8 @@ def test_the_id_of_what_a_question_names_is_its_definition(
     assert f"({curie})" in answer.text
 
 
-def test_a_code_of_another_system_is_no_id_question(qa: QAService) -> None:
+def test_a_question_asking_more_than_an_id_is_no_id_question(qa: QAService) -> None:
     assert qa.ask("What is the ICD code for seizure?").intent != "definition"
+    genes = qa.ask("Which genes are associated with the disease id OMIM:300001?")
+    assert genes.answered and genes.intent == "genes_of_disease"
+    assert iris(genes) == {ATXN1}
