@@ -613,11 +613,9 @@ class QAService:
         for name in self.entities.unlinked_names(question, entities):
             named, total = self.diseases_named_after(name)
             if named:
-                listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
-                more = f", {total} in all" if total > len(named) else ""
                 note = (
                     f" '{name}' names no disease of the KG; did you mean one named after it"
-                    f"{more}: {listed}? Ask again with its full name."
+                    f"{_offered(named, total)}? Ask again with its full name."
                 )
                 return named, total, note
         return [], 0, ""
@@ -673,11 +671,9 @@ class QAService:
                 # a disease named by its gene ("What are the features of NF1?")
                 named, total = self.diseases_of_gene(e)
                 if named:
-                    listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
-                    more = f", {total} in all" if total > len(named) else ""
                     text += (
                         f" '{e.text}' names the gene {e.label} ({e.curie}), not a disease; "
-                        f"the diseases it is linked to{more}: {listed}."
+                        f"the diseases it is linked to{_offered(named, total)}."
                     )
                     items.extend(named)
                     suggested += total
@@ -695,11 +691,10 @@ class QAService:
                     continue
                 named, total = self.diseases_named_after(e.label)
                 if named:
-                    listed = "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
-                    more = f", {total} in all" if total > len(named) else ""
                     text += (
                         f" '{e.text}' reads as the phenotype {e.label} ({e.curie}); diseases "
-                        f"named after it{more}: {listed}. Ask again with one of these names."
+                        f"named after it{_offered(named, total)}. Ask again with one of these "
+                        "names."
                     )
                     items.extend(named)
                     suggested += total
@@ -917,6 +912,13 @@ def _disease_read_from_a_finding(entities: list[Entity], findings: list[Entity])
     return any(
         f.type == TERM and (f.start, f.end) == (disease.start, disease.end) for f in findings
     )
+
+
+def _offered(named: list[AnswerItem], total: int) -> str:
+    """Diseases offered instead of a name: ", N in all" when more than those listed, then
+    ": " and each with its CURIE."""
+    more = f", {total} in all" if total > len(named) else ""
+    return more + ": " + "; ".join(f"{d.label} ({compress(d.iri)})" for d in named)
 
 
 def _present(entities: list[Entity], kind: str) -> list[Entity]:
