@@ -141,11 +141,11 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
 #: something else of an entity written with its id ("genes of the disease id ...") is not.
 _SYSTEM = r"(?:hpo|omim|orpha(?:net)?|ontology|term|gene|ncbi ?gene|disease|phenotype)"
 _ASKS_AN_ID = re.compile(
-    r"\s*(?:(?:what|which)(?: is|'s| are)?|give(?: me)?|tell me|show(?: me)?|find)?\s*"
+    r"(?:(?:what|which)(?: is|'s| are)? |give(?: me)? |tell me |show(?: me)? |find )?"
     r"(?:the |its |an? )?"
-    rf"(?:(?:{_SYSTEM}\s+){{0,2}}(?:ids?|identifiers?|codes?|curies?|iris?|accessions?)"
-    rf"|{_SYSTEM}\s+numbers?)"
-    r"\s+(?:of|for)\s+(?:the\s+)?ent_\w+\s*[?.!]?\s*"
+    rf"(?:(?:{_SYSTEM} ){{0,2}}(?:ids?|identifiers?|codes?|curies?|iris?|accessions?)"
+    rf"|{_SYSTEM} numbers?)"
+    r" (?:of|for) (?:the )?ent_\w+ ?[?.!]?"
 )
 
 
@@ -155,6 +155,8 @@ def _count(text: str, token: str) -> int:
 
 def _pattern_intent(text: str) -> Intent | None:
     """The intent when a high-precision pattern fires, else None. ``text`` is lower case."""
+    # runs of spaces made one, so that no pattern can split a long run in many ways
+    text = " ".join(text.split())
     d, g, t = _count(text, _D), _count(text, _G), _count(text, _T)
     if d >= 2 and re.search(
         r"distinguish|differ|difference|apart|versus|\bvs\b|compar|contrast", text

@@ -448,3 +448,13 @@ def test_a_question_asking_more_than_an_id_is_no_id_question(qa: QAService) -> N
     genes = qa.ask("Which genes are associated with the disease id OMIM:300001?")
     assert genes.answered and genes.intent == "genes_of_disease"
     assert iris(genes) == {ATXN1}
+
+
+def test_runs_of_spaces_read_as_one_space_in_the_patterns() -> None:
+    """The patterns read a question with its whitespace runs made one space (so that no
+    pattern splits a long run in many ways: a question of 2,000 spaces stays linear)."""
+    classifier = IntentClassifier()
+    t = placeholder(TERM)
+    for question in (f"What   is\n {t} ?", f"What is the  HPO\tid   of {t}?"):
+        guess = classifier.predict(question)
+        assert (guess.intent.value, guess.method) == ("definition", "pattern")
