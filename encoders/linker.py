@@ -190,7 +190,9 @@ __all__ = [
 #: *Microcephaly*; "small eyes": *Microphthalmia*, whose layperson name says "Abnormally
 #: small eyeball"); a behaviour is also written with "features" or "traits" ("autistic
 #: features": *Autistic behavior*), for adjectives that describe behaviour alone.
-LINKING_VERSION = 19
+#: 20: "my son", "my daughter", "my child" are the patient, not a relative: who writes so is
+#: a parent describing the patient ("my son has seizures" was read as a relative's finding).
+LINKING_VERSION = 20
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -773,8 +773,10 @@ _ANCHORS = frozenset(
     }
 )
 _POSSESSIVES = frozenset({"his", "her", "their", "my"})
-# A parent's child is the patient or a sibling, so "their son" is no anchor.
-_NOT_OFFSPRING_ANCHORS = frozenset({"their"})
+# A parent's child is the patient or a sibling, so "their son" is no anchor; nor is "my son":
+# who writes of "my son" or "my daughter" is a parent describing the patient ("my son has
+# seizures and autism, what could it be?").
+_NOT_OFFSPRING_ANCHORS = frozenset({"their", "my"})
 # "child" and "children" are anchored only by a possessive or "other" ("her children",
 # "the patient's child", "two other children"): "a child", "the children" may be the
 # patients themselves.
@@ -1686,7 +1688,7 @@ def _anchored(words: Sequence[str], i: int) -> bool:
     """Whether the relative at ``i`` (one of :data:`_ANCHORED_ONLY`) is tied to someone
     other than the patients of the report by a word of :data:`_ANCHORS` before it, across
     numbers and adjectives ("his two older brothers", "a healthy son", "he has two
-    brothers"). "their" ties no son or child (a parent's child is the patient or a
+    brothers"). "their" and "my" tie no son or child (a parent's child is the patient or a
     sibling), nor does a possessive after a parent's report ("the mother says her son has
     ..."); a child is tied only by a possessive or "other" (:data:`_CHILD_ANCHORS`)."""
     offspring = words[i] in _OFFSPRING

@@ -505,7 +505,7 @@ class QAService:
                 False,
                 f"I cannot answer this: it needs the diagnosis model, which is missing ({exc}).",
             )
-        record: dict[str, Any] = {"id": "question", "text": question}
+        record: dict[str, Any] = {"id": "question", "text": _without_request_heading(question)}
         # findings written as ids: the model's linker reads names only
         written = [e.curie for e in entities if e.type == TERM and e.written_as_id]
         if written:
@@ -880,19 +880,40 @@ def _yes_or_no(found: lookups.Lookup) -> lookups.Lookup:
 def _no_finding(
     question: str, guess: IntentGuess, read: list[str], why: str = "", *, used_model: bool = False
 ) -> Answer:
-    """The answer to a differential question with no present finding: what was read, and
-    that a ranking would be a guess (``used_model``: the model ran and found none)."""
+    """The answer to a differential question with no present finding: what was read (how
+    the model's linker read it, ``why``, when it says), and that a ranking would be a guess
+    (``used_model``: the model ran and found none)."""
     said = f" (read: {'; '.join(read)})" if read else ""
-    text = (
-        f"I cannot answer this: no present finding was recognised in the question{said}, so "
-        "a ranking of the diseases would be a guess. Name at least one finding the patient has."
-    )
+    if why:
+        text = (
+            f"I cannot answer this: {why.rstrip('.')}. Name at least one finding the patient has."
+        )
+    else:
+        text = (
+            f"I cannot answer this: no present finding was recognised in the question{said}, "
+            "so a ranking of the diseases would be a guess. Name at least one finding the "
+            "patient has."
+        )
     warnings = [why] if why else []
     answer = Answer(
         question, Intent.DIAGNOSE.value, guess.confidence, False, text, warnings=warnings
     )
     answer.used_model = used_model
     return answer
+
+
+#: A heading that asks for a differential ("Differential diagnosis: A, B, C", "DDx - A"):
+#: in a note it lists hypotheses, which the linker hedges; in a question it asks for one.
+_REQUEST_HEADING = re.compile(
+    r"\s*(?:differential(?:\s+diagnos[ie]s)?|ddx)\s*[:\-\u2013\u2014]", re.IGNORECASE
+)
+
+
+def _without_request_heading(question: str) -> str:
+    """``question`` with a differential heading at its start blanked out (spaces, so that
+    every span of the rest stays where it was)."""
+    m = _REQUEST_HEADING.match(question)
+    return question if m is None else " " * m.end() + question[m.end() :]
 
 
 def _shared_names(as_named: list[Entity], findings: list[Entity]) -> list[tuple[int, int]]:

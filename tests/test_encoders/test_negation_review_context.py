@@ -283,6 +283,11 @@ def test_hedge_cues(linker: ConceptLinker, text: str, expected: dict[str, str]) 
         # must not change, or the patient: a parent's child, a mother's report
         ("Their child has tremor.", {"tremor": "P"}),
         ("The mother says her son has tremor.", {"tremor": "P"}),
+        # who writes "my son" is a parent describing the patient (linking version 20)
+        ("My son has tremor and ptosis.", {"tremor": "P", "ptosis": "P"}),
+        ("My daughter had scoliosis.", {"scoliosis": "P"}),
+        ("My child has deafness.", {"deafness": "P"}),
+        ("My brother has migraine.", {"migraine": "F"}),
         ("Tremor in a child is rare.", {"tremor": "P"}),
         ("Children with this disorder usually have ptosis.", {"ptosis": "U"}),
         ("Her mother has migraine.", {"migraine": "F"}),

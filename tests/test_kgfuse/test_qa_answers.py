@@ -143,6 +143,35 @@ def test_a_differential_the_model_reads_no_finding_in_is_not_a_ranking(
     answer = qa.ask(question)
     assert not answer.answered and answer.intent == Intent.DIAGNOSE.value
     assert answer.warnings == ["no present finding recognised (only ruled out)"]
+    assert answer.text == (  # the model's reason, not a generic one
+        "I cannot answer this: no present finding recognised (only ruled out). Name at least "
+        "one finding the patient has."
+    )
+
+
+def test_a_differential_of_hedged_findings_says_they_were_hedged(qa: QAService) -> None:
+    answer = qa.ask("Diagnose: possible arachnodactyly and maybe ectopia lentis")
+    assert answer.intent == Intent.DIAGNOSE.value and not answer.answered
+    assert "hedged or hypothetical" in answer.text and "'arachnodactyly'" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Differential diagnosis: arachnodactyly, ectopia lentis",
+        "DDx: arachnodactyly, ectopia lentis",
+        "My son has arachnodactyly and ectopia lentis. What could it be?",
+    ],
+)
+def test_a_differential_asked_for_by_its_heading_or_by_a_parent_is_ranked(
+    qa: QAService, question: str
+) -> None:
+    """A question's "Differential diagnosis:" asks for one (in a note it would hedge its
+    list), and "my son" is the patient (linking version 20)."""
+    answer = qa.ask(question)
+    assert answer.intent == Intent.DIAGNOSE.value and answer.answered, answer.text
+    assert answer.text.startswith("Read: Arachnodactyly, Ectopia lentis.")
+    assert answer.items
 
 
 # ---- ids the KG lacks ---------------------------------------------------------------------------
