@@ -191,7 +191,9 @@ __all__ = [
 #: small eyeball"); a behaviour is also written with "features" or "traits" ("autistic
 #: features": *Autistic behavior*), for adjectives that describe behaviour alone.
 #: 20: "my son", "my daughter", "my child" are the patient, not a relative: who writes so is
-#: a parent describing the patient ("my son has seizures" was read as a relative's finding).
+#: a parent describing the patient ("my son has seizures" was read as a relative's finding);
+#: a son, daughter, baby, toddler, teenager ... said to be tall or short is read as one of
+#: the persons of a stature statement ("my daughter is very tall": *Tall stature*).
 LINKING_VERSION = 20
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1603,6 +1605,10 @@ _STATURE_WORDS = frozenset({"tall", "short"})
 _LIST_ITEM_STATURE = frozenset({"tall"})
 _PERSONS = frozenset(
     {"he", "she", "boy", "girl", "child", "patient", "proband", "infant", "man", "woman"}
+    # since version 20; a relative's height ("her son is tall") is the family's by the
+    # context rules, as any finding in a relative's scope is
+    | {"son", "daughter", "baby", "toddler", "teenager", "teen", "adolescent", "kid"}
+    | {"newborn", "neonate", "individual"}
 )
 _PERSON_COPULAS = frozenset({"is", "was", "remained", "remains", "became", "appeared"})
 #: Words that may follow a predicate adjective without it modifying them.

@@ -582,6 +582,13 @@ def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker)
     assert found(clinical, "The walk was short.") == []
     assert found(clinical, "His mother is tall.") == []
     assert found(clinical, "His mother, very tall, came along.") == []
+    # a son, daughter, baby, teenager ... is a person too (version 20); a relative's height
+    # is the family's, by the context rules
+    assert found(clinical, "My daughter is very tall.") == [("very tall", TALL)]
+    assert found(clinical, "A tall teenager.") == [("tall teenager", TALL)]
+    assert found(clinical, "The baby was short.") == [("short", SHORT)]
+    (mention,) = clinical.link("Her son is very tall.")
+    assert (mention.iri, mention.family) == (TALL, True)
 
 
 def test_linker_reads_a_name_written_with_its_comma(clinical: ConceptLinker) -> None:
