@@ -193,7 +193,9 @@ __all__ = [
 #: 20: "my son", "my daughter", "my child" are the patient, not a relative: who writes so is
 #: a parent describing the patient ("my son has seizures" was read as a relative's finding);
 #: a son, daughter, baby, toddler, teenager ... said to be tall or short is read as one of
-#: the persons of a stature statement ("my daughter is very tall": *Tall stature*).
+#: the persons of a stature statement ("my daughter is very tall": *Tall stature*); a
+#: negation or hedge after a comma that follows a finding opens one item of the list, not
+#: the rest of it ("hypotonia, no seizures, microcephaly": the microcephaly is present).
 LINKING_VERSION = 20
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -1557,6 +1557,8 @@ class ContextRules:
             if trig.direction == "forward":
                 if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
+                    if _inside_a_list(words, i, inside):
+                        end = _item_end(words, j, end, inside)  # "hypotonia, no seizures, ..."
                 else:  # a short window; a relative's scope also ends at the patient's words
                     end = j
                     limit = min(n, j + trig.window)
@@ -1613,6 +1615,21 @@ class ContextRules:
             ]
             for a, b in spans
         ]
+
+
+def _inside_a_list(words: Sequence[str], i: int, inside: set[int]) -> bool:
+    """Whether the cue at ``i`` follows a comma after a finding ("hypotonia, no seizures,
+    microcephaly"): it opens an item of a list of findings, not the list."""
+    return i >= 2 and words[i - 1] == "," and (i - 2) in inside
+
+
+def _item_end(words: Sequence[str], j: int, end: int, inside: set[int]) -> int:
+    """The end of a scope from ``j`` cut at the first comma outside a mention: the item the
+    cue opens ("no seizures or ataxia" in "hypotonia, no seizures or ataxia, microcephaly")."""
+    for k in range(j, end):
+        if words[k] == "," and k not in inside:
+            return k
+    return end
 
 
 def _or_ahead(

@@ -102,3 +102,31 @@ def test_negated_lists_that_do_not_change(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     check(linker, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cue after a comma that follows a finding opens one item of the list, not the
+        # rest of it (linking version 20)
+        (
+            "Hypotonia, no seizures, scoliosis.",
+            {"hypotonia": "P", "seizures": "N", "scoliosis": "P"},
+        ),
+        (
+            "Ataxia, no fever or rash, and scoliosis.",
+            {"ataxia": "P", "fever": "N", "rash": "N", "scoliosis": "P"},
+        ),
+        ("Ataxia, possible seizures, scoliosis.", {"seizures": "U", "scoliosis": "P"}),
+        # must not change: a cue that opens the list, or one after "but"
+        ("No seizures, ataxia, or rash.", {"seizures": "N", "ataxia": "N", "rash": "N"}),
+        (
+            "Hypotonia but no seizures, ataxia or rash.",
+            {"hypotonia": "P", "seizures": "N", "ataxia": "N", "rash": "N"},
+        ),
+    ],
+)
+def test_a_cue_inside_a_list_of_findings_opens_one_item(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    check(linker, text, expected)
