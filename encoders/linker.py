@@ -195,7 +195,9 @@ __all__ = [
 #: a son, daughter, baby, toddler, teenager ... said to be tall or short is read as one of
 #: the persons of a stature statement ("my daughter is very tall": *Tall stature*); a
 #: negation or hedge after a comma that follows a finding opens one item of the list, not
-#: the rest of it ("hypotonia, no seizures, microcephaly": the microcephaly is present).
+#: the rest of it ("hypotonia, no seizures, microcephaly": the microcephaly is present); a
+#: cell is not its raised count ("the neutrophils were normal" was *Neutrophilia*: words in
+#: -philia are no longer folded to the cell's name).
 LINKING_VERSION = 20
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

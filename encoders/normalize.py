@@ -414,6 +414,9 @@ def stem(word: str) -> str:
         return word[:-3]
     if word.endswith("stic"):
         return word[:-3]  # dysplastic -> dysplas
+    if word.endswith("philia"):
+        # a raised count, not its cell: "neutrophils" (-> neutrophil) are not Neutrophilia
+        return word
     if word.endswith(("ia", "ic")):
         return word[:-2]  # hypotonia, hypotonic -> hypoton
     if word.endswith(("ly", "hy")):

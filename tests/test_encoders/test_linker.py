@@ -959,6 +959,10 @@ def test_a_cell_s_stain_is_not_its_count() -> None:
     assert found(linker, "Basophilic stippling of red cells.") == []
     assert found(linker, "He had eosinophilia.") == [("eosinophilia", eosinophilia)]
     assert found(linker, "eosinophilic esophagitis") == [("eosinophilic esophagitis", esophagitis)]
+    # nor is the cell itself (version 20): "low eosinophils" is no Eosinophilia
+    assert found(linker, "Eosinophils were low.") == []
+    assert found(linker, "The basophils were normal.") == []
+    assert found(linker, "Basophilia was noted.") == [("Basophilia", basophilia)]
 
 
 def test_deep_seated_eyes_are_deep_set() -> None:
