@@ -197,7 +197,9 @@ __all__ = [
 #: negation or hedge after a comma that follows a finding opens one item of the list, not
 #: the rest of it ("hypotonia, no seizures, microcephaly": the microcephaly is present); a
 #: cell is not its raised count ("the neutrophils were normal" was *Neutrophilia*: words in
-#: -philia are no longer folded to the cell's name).
+#: -philia are no longer folded to the cell's name); a blood cell count's name is also
+#: written with the cells ("low platelets", "platelets were low": *Thrombocytopenia*, whose
+#: synonym is "Low platelet count").
 LINKING_VERSION = 20
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

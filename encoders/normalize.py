@@ -1004,6 +1004,28 @@ def _lab_keys(name: str, written: str = "") -> list[tuple[str, ...]]:
     return [content_tokens(p) for p in phrases]
 
 
+# "Low platelet count", "Decreased blood lymphocyte number", "Increased blood neutrophil
+# counts": a count of one kind of blood cell, which a text may write as the cells
+# themselves ("low platelets", "the neutrophils were increased").
+_COUNT_NAME_RE = re.compile(
+    rf"^(?P<dir>{_LAB_WORDS}) (?:blood )?(?P<x>[a-z]+(?:cyte|phil)|platelet) "
+    r"(?:count|counts|number)$"
+)
+
+
+def _count_keys(name: str) -> list[tuple[str, ...]]:
+    """Keys of a blood cell count's name written with the cells counted: ``low
+    platelets``, ``platelets low`` (as in "platelets were low") for *Low platelet count*."""
+    match = _COUNT_NAME_RE.match(name)
+    if match is None:
+        return []
+    x = match["x"]
+    phrases: list[str] = []
+    for d in _LAB_KEY_DIRECTIONS[_LAB_SENSE[match["dir"]]]:
+        phrases += [f"{d} {x}", f"{x} {d}"]
+    return [content_tokens(p) for p in phrases]
+
+
 #: Conjunctions and negations: they join the words of a name, never start or end one.
 JOINERS: frozenset[str] = frozenset({"and", "or", "nor", "but", "not", "no", "without"})
 
@@ -1119,7 +1141,8 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         out.setdefault(marked, "exact")  # as written: never permuted
     # Laboratory phrasings come in the word orders they are written in: not permuted.
     if "," not in text:
-        for key in _lab_keys(" ".join(fold(text).split()), text):
+        folded = " ".join(fold(text).split())
+        for key in [*_lab_keys(folded, text), *_count_keys(folded)]:
             if len(key) > 1:
                 out.setdefault(key, "pattern")
                 for alt in _alternation_keys(key):

@@ -1050,3 +1050,29 @@ def test_abnormally_eyes_and_behaviour_traits_read_as_their_names() -> None:
     assert found(linker, "mild autistic features") == [("autistic features", autistic)]
     # neither an absent eyeball in "no eye contact" nor a shape in "normally shaped ears"
     assert found(linker, "He makes no eye contact; normally shaped ears.") == []
+
+
+def test_a_blood_cell_count_is_written_with_the_cells() -> None:
+    """(version 20) "Low platelet count" is also "low platelets" and "platelets were low";
+    a count that is no count of one kind of cell is left as it is named."""
+    thrombocytopenia, neutrophilia, pancytopenia = t(148), t(149), t(150)
+    lexicon = Lexicon(
+        [
+            LexiconEntry(thrombocytopenia, "Thrombocytopenia", "label", None, "owl:Class"),
+            LexiconEntry(thrombocytopenia, "Low platelet count", "exact", None, "owl:Class"),
+            LexiconEntry(neutrophilia, "Neutrophilia", "label", None, "owl:Class"),
+            LexiconEntry(
+                neutrophilia, "Increased blood neutrophil counts", "exact", None, "owl:Class"
+            ),
+            LexiconEntry(pancytopenia, "Pancytopenia", "label", None, "owl:Class"),
+            LexiconEntry(pancytopenia, "Low blood cell count", "exact", None, "owl:Class"),
+        ]
+    )
+    parents: dict[str, list[str]] = {thrombocytopenia: [], neutrophilia: [], pancytopenia: []}
+    linker = ConceptLinker(lexicon, parents=parents)
+    assert found(linker, "He had low platelets.") == [("low platelets", thrombocytopenia)]
+    assert found(linker, "Platelets were low.") == [("Platelets were low", thrombocytopenia)]
+    assert found(linker, "reduced platelets") == [("reduced platelets", thrombocytopenia)]
+    assert found(linker, "increased neutrophils") == [("increased neutrophils", neutrophilia)]
+    assert found(linker, "The platelets were normal.") == []
+    assert found(linker, "low cells") == []
