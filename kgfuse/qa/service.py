@@ -95,6 +95,11 @@ _DESCRIBES_PATIENT = re.compile(
 #: Two named things compared ("Marfan syndrome vs homocystinuria", "A versus B", "A compared
 #: with B"): what distinguishes them.
 _COMPARES = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|as\s+opposed\s+to)(?!\w)", re.I)
+#: Words of a comparison, by which a question about a patient may still compare two
+#: diseases ("What distinguishes X from Y in a newborn?").
+_COMPARES_BY_WORD = re.compile(
+    r"\b(?:distinguish\w*|differ\w*|apart|versus|vs|compar\w*|contrast\w*)\b", re.I
+)
 #: A question for how often a feature occurs in a disease.
 _ASKS_FREQUENCY = re.compile(
     r"\bhow\s+(?:often|common(?:ly)?|frequent(?:ly)?|many)\b|\bpercent(?:age)?\b|%"
@@ -234,7 +239,9 @@ class QAService:
            macroglossia?"; :data:`kgfuse.qa.entities.CALLED`); a name ruled out ("without
            ectopia lentis") as the phenotype;
         2. as the phenotype when the question describes a patient to diagnose (its findings
-           are phenotypes), or when only the phenotype reading can be answered ("Which
+           are phenotypes: "Newborn with hypoglycemia, macroglossia and omphalocele", even
+           where the other reading could compare two diseases, unless words of a
+           comparison say so), or when only the phenotype reading can be answered ("Which
            diseases have macroglossia?");
         3. as the phenotype in a question for genes ("Which genes are linked to ectopia
            lentis?"): the genes of a phenotype are those of every disease with it or a
@@ -260,6 +267,16 @@ class QAService:
         guess = self._intent(text, entities, unknown)
         if findings == entities:
             return entities, guess
+        if (
+            guess.intent is not Intent.DIAGNOSE
+            and _DESCRIBES_PATIENT.search(text)
+            and not _COMPARES_BY_WORD.search(text)
+        ):
+            # "Newborn with hypoglycemia, macroglossia and omphalocele": a described
+            # patient's names are findings, whatever the other reading could answer
+            other = self._intent(text, findings, unknown)
+            if other.intent is Intent.DIAGNOSE and _why_not(other, findings) is None:
+                return findings, other
         if guess.intent is Intent.DIAGNOSE or _why_not(guess, entities) is not None:
             other = self._intent(text, findings, unknown)
             if _why_not(other, findings) is None:

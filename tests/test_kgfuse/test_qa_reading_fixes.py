@@ -458,3 +458,17 @@ def test_runs_of_spaces_read_as_one_space_in_the_patterns() -> None:
     for question in (f"What   is\n {t} ?", f"What is the  HPO\tid   of {t}?"):
         guess = classifier.predict(question)
         assert (guess.intent.value, guess.method) == ("definition", "pattern")
+
+
+def test_a_described_patients_names_of_both_are_findings(qa: QAService) -> None:
+    """A patient described ("Newborn with ...") is diagnosed from findings, though its names
+    of both a disease and a phenotype could also be read as two diseases to compare; a
+    comparison's words keep the diseases."""
+    entities, guess = qa.understand("Newborn with macroglossia and ectopia lentis")
+    assert guess.intent.value == "diagnose"
+    assert [(e.curie, e.type) for e in entities] == [("HP:0000158", TERM), ("HP:0001083", TERM)]
+    entities, guess = qa.understand(
+        "What distinguishes macroglossia from ectopia lentis in a newborn?"
+    )
+    assert guess.intent.value == "distinguish"
+    assert {e.type for e in entities} == {DISEASE}
