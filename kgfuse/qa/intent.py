@@ -135,6 +135,11 @@ def training_examples(seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 # ---- patterns -----------------------------------------------------------------------------------
+#: Words of a comparison: with two diseases, what distinguishes them (also read by the QA
+#: service, where a described patient's names may still be two diseases compared).
+COMPARISON_WORDS = re.compile(
+    r"distinguish|differ|difference|apart|versus|\bvs\b|compar|contrast", re.IGNORECASE
+)
 #: A question that asks only for the identifier of what it names ("What is the HPO id of
 #: X?", "Gene id of X", "the OMIM number for X"): answered by the entity's definition, which
 #: gives its CURIE and IRI. The whole question must be of this form, so that one asking for
@@ -158,9 +163,7 @@ def _pattern_intent(text: str) -> Intent | None:
     # runs of spaces made one, so that no pattern can split a long run in many ways
     text = " ".join(text.split())
     d, g, t = _count(text, _D), _count(text, _G), _count(text, _T)
-    if d >= 2 and re.search(
-        r"distinguish|differ|difference|apart|versus|\bvs\b|compar|contrast", text
-    ):
+    if d >= 2 and COMPARISON_WORDS.search(text):
         return Intent.DISTINGUISH
     if re.search(r"\bsynonyms?\b|other names?\b|another name|also known as|alternative name", text):
         return Intent.SYNONYMS

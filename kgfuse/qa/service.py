@@ -44,7 +44,7 @@ from kgfuse.qa.entities import (
     naming_by_id,
     negated_relation,
 )
-from kgfuse.qa.intent import IntentClassifier, IntentGuess, default_classifier
+from kgfuse.qa.intent import COMPARISON_WORDS, IntentClassifier, IntentGuess, default_classifier
 from kgfuse.qa.questions import DISEASE, GENE, SPECS, TERM, Intent
 
 if TYPE_CHECKING:
@@ -95,11 +95,6 @@ _DESCRIBES_PATIENT = re.compile(
 #: Two named things compared ("Marfan syndrome vs homocystinuria", "A versus B", "A compared
 #: with B"): what distinguishes them.
 _COMPARES = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|as\s+opposed\s+to)(?!\w)", re.I)
-#: Words of a comparison, by which a question about a patient may still compare two
-#: diseases ("What distinguishes X from Y in a newborn?").
-_COMPARES_BY_WORD = re.compile(
-    r"\b(?:distinguish\w*|differ\w*|apart|versus|vs|compar\w*|contrast\w*)\b", re.I
-)
 #: A question for how often a feature occurs in a disease.
 _ASKS_FREQUENCY = re.compile(
     r"\bhow\s+(?:often|common(?:ly)?|frequent(?:ly)?|many)\b|\bpercent(?:age)?\b|%"
@@ -270,7 +265,7 @@ class QAService:
         if (
             guess.intent is not Intent.DIAGNOSE
             and _DESCRIBES_PATIENT.search(text)
-            and not _COMPARES_BY_WORD.search(text)
+            and not COMPARISON_WORDS.search(text)  # "What distinguishes X from Y in a newborn?"
         ):
             # "Newborn with hypoglycemia, macroglossia and omphalocele": a described
             # patient's names are findings, whatever the other reading could answer
