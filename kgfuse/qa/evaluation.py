@@ -182,6 +182,13 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     below = gold.below(t)
                     hits = {g for g, f in gold.gene_phenotype.items() if f & below}
                     add(intent, template, hits, t=labels[t])
+                elif intent is Intent.DISEASES_OF_GENE and "{D}" in template:
+                    # "Is G a known cause of D?": one of its diseases or any genetic one
+                    g = rng.choice(genes)
+                    linked = sorted(d for d in gold.gene_disease[g] if labels.get(d))
+                    d = rng.choice(linked if linked and rng.random() < 0.5 else genetic)
+                    yes = bool(gold.twins[d] & gold.gene_disease[g] or d in gold.gene_disease[g])
+                    add(intent, template, gold.gene_disease[g], yes, g=labels[g], d=labels[d])
                 elif intent is Intent.DISEASES_OF_GENE:
                     g = rng.choice(genes)
                     add(intent, template, gold.gene_disease[g], g=labels[g])
@@ -264,8 +271,11 @@ def evaluate(
         s.answered += int(answer.answered)
         got = {i.iri for i in answer.items}
         gold = set(item.gold)
-        if item.intent == Intent.IS_FEATURE_OF.value:
-            said = bool(answer.items) and answer.items[0].detail.get("answer") == "yes"
+        if item.intent == Intent.IS_FEATURE_OF.value or item.answer_yes is not None:
+            if item.intent == Intent.IS_FEATURE_OF.value:
+                said = bool(answer.items) and answer.items[0].detail.get("answer") == "yes"
+            else:  # "Is G linked to D?": D among G's diseases, marked as asked
+                said = any(i.detail.get("asked") for i in answer.items)
             ok = float(answer.intent == item.intent and said == item.answer_yes)
             s.precision.append(ok)
             s.recall.append(ok)
@@ -292,6 +302,8 @@ def evaluate(
         "intent_errors": errors,
         "notes": {
             "is_feature_of": "precision/recall/f1 hold yes/no accuracy",
+            "diseases_of_gene": "its questions whether a gene is linked to a named disease "
+            "score yes/no accuracy; the others answer-set precision/recall/f1",
             "diagnose": "precision/recall/f1 hold hit@10 of the disease the findings came from",
         },
     }

@@ -11,6 +11,7 @@ term) and read from the store only what they list.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
@@ -449,23 +450,46 @@ def genes_of_disease(
             facts.append(_triple(g.iri, RO_GENE_CONTRIBUTES_TO, d))
     ruled_out = [_name(e) if e.type == GENE else f"those of {_name(e)}" for e in without]
     other = f" other than {' and '.join(ruled_out)}" if without else ""
-    among = _among(asked, items)
+    lead = _asked_links(kg, disease, asked)
     if not items:
-        return Lookup(f"No gene{other} is linked to {_name(disease)} in the KG.{among}")
+        return Lookup(f"{lead}No gene{other} is linked to {_name(disease)} in the KG.")
     genes = sorted(items.values(), key=lambda i: i.label)
-    text = f"Genes associated with {_name(disease)}{other}: " + _list(
+    _mark_asked(genes, asked)
+    text = f"{lead}Genes associated with {_name(disease)}{other}: " + _list(
         [f"{g.label} ({compress(g.iri)})" for g in genes], 20
     )
-    return Lookup(text + "." + among, genes, facts)
+    return Lookup(text + ".", genes, facts)
 
 
-def _among(asked: Sequence[Entity], found: Iterable[str]) -> str:
-    """ " X is among them." or " X is not among them." for each entity a question names
-    that an answer's list may hold ("Is FBN1 a gene for Marfan syndrome?")."""
-    listed = set(found)
-    return "".join(
-        f" {_name(e)} is {'' if set(e.iris) & listed else 'not '}among them." for e in asked
-    )
+def _asked_links(kg: KnowledgeGraph, looked_up: Entity, asked: Sequence[Entity]) -> str:
+    """The answer to "Is FBN1 linked to Marfan syndrome?", one sentence per gene (or
+    disease) the question names beside the disease (or gene) looked up: "Yes: ..." when the
+    KG links them; "Not directly: ..." when it links the gene only to diseases named after
+    the disease ("osteogenesis imperfecta": its types I-IV), named; else "Not linked: ..."
+    (the KG not linking them does not say that they are unrelated). Empty when the question
+    names none."""
+    said = []
+    for e in asked:
+        gene, disease = (looked_up, e) if looked_up.type == GENE else (e, looked_up)
+        linked = kg.diseases_of_gene(gene.iri)
+        if set(disease.iris) & {d.iri for d in linked}:
+            said.append(f"Yes: {_name(gene)} is linked to {_name(disease)} in the KG.")
+            continue
+        name = re.compile(rf"(?<!\w){re.escape(disease.label or disease.text)}(?!\w)", re.I)
+        kinds = [d for d in linked if name.search(d.label)]
+        if kinds:
+            said.append(
+                f"Not directly: the KG links {_name(gene)} not to {_name(disease)} itself but "
+                f"to {plural(len(kinds), 'disease')} named after it: "
+                + _list([f"{d.label} ({d.curie})" for d in kinds], 5)
+                + "."
+            )
+        else:
+            said.append(
+                f"Not linked: the KG does not link {_name(gene)} to {_name(disease)} (which "
+                "does not say that they are unrelated)."
+            )
+    return " ".join(said) + (" " if said else "")
 
 
 def _genes_under(kg: KnowledgeGraph, term: str) -> dict[str, str]:
@@ -568,15 +592,16 @@ def diseases_of_gene(
             found = [a for a in kg.annotations_of(d.iri) if a.phenotype.iri in below]
             facts.extend(annotation_fact(a) for a in found[:1] if a.present)
     wanted = " and ".join(f"{_name(t)} or a subtype of it" for t in having)
-    among = _among(asked, (d.iri for d in diseases))
+    lead = _asked_links(kg, gene, asked)
     if not diseases:
         if having and everyone:
             return Lookup(
-                f"None of the {plural(everyone, 'disease')} {_name(gene)} is linked to is "
-                f"annotated with {wanted}.{among}"
+                f"{lead}None of the {plural(everyone, 'disease')} {_name(gene)} is linked to "
+                f"is annotated with {wanted}."
             )
-        return Lookup(f"No disease is linked to {_name(gene)} in the KG.{among}")
+        return Lookup(f"{lead}No disease is linked to {_name(gene)} in the KG.")
     items = [AnswerItem(d.iri, d.label, DISEASE) for d in diseases]
+    _mark_asked(items, asked)
     facts = [_triple(gene.iri, RO_GENE_CONTRIBUTES_TO, d.iri) for d in diseases] + facts
     listed = _list([f"{d.label} ({d.curie})" for d in diseases], 10)
     if having:
@@ -586,7 +611,16 @@ def diseases_of_gene(
         )
     else:
         text = f"{_name(gene)} is linked to {plural(len(items), 'disease')}: {listed}"
-    return Lookup(text + "." + among, items, facts)
+    return Lookup(lead + text + ".", items, facts)
+
+
+def _mark_asked(items: Iterable[AnswerItem], asked: Sequence[Entity]) -> None:
+    """Marks the items a question names ("Is FBN1 linked to Marfan syndrome?") with
+    ``asked``: true, for readers of the structured answer."""
+    named = {iri for e in asked for iri in e.iris}
+    for item in items:
+        if item.iri in named:
+            item.detail["asked"] = True
 
 
 def definition(kg: KnowledgeGraph, entity: Entity) -> Lookup:

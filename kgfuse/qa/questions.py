@@ -161,6 +161,14 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "Which phenotypes result from {G} variants?",
         "What disorders is {G} implicated in?",
         "Conditions associated with the {G} gene",
+        # whether the gene is linked to a disease the question names: answered yes or not
+        # linked, with the gene's diseases
+        "Is {G} associated with {D}?",
+        "Does {G} cause {D}?",
+        "Is {D} caused by {G}?",
+        "Can mutations in {G} cause {D}?",
+        "Is {G} a gene for {D}?",
+        "Is {G} linked to {D}?",
     ),
     Intent.DEFINITION: (
         "What is {T}?",
@@ -285,6 +293,8 @@ _TRAIN_TEMPLATES_2: dict[Intent, tuple[str, ...]] = {
         "What illnesses are tied to {G}?",
         "Pathogenic {G} variants cause which diseases?",
         "What disorders are connected with {G}?",
+        "Are {G} variants a cause of {D}?",
+        "Is {G} implicated in {D}?",
     ),
     Intent.DEFINITION: (
         "Can you define {T}?",
@@ -376,6 +386,8 @@ _TRAIN_TEMPLATES_3: dict[Intent, tuple[str, ...]] = {
         "Tell me the diseases linked to the gene {G}",
         "What phenotypes are caused by mutations of {G}?",
         "Find conditions associated with {G}",
+        "Do {G} mutations lead to {D}?",
+        "Is {D} associated with the {G} gene?",
     ),
     Intent.DEFINITION: (
         "Please define {T}",
@@ -464,6 +476,9 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "Which conditions does the {G} gene cause?",
         "{G}: associated diseases?",
         "List all diseases of the gene {G}",
+        "Is {G} a known cause of {D}?",
+        "Could {D} be due to {G} variants?",
+        "Is there a link between {G} and {D}?",
     ),
     Intent.DEFINITION: (
         "What is the definition of {T}?",

@@ -338,7 +338,9 @@ class QAService:
         delexicalised = delexicalise(text, entities, unknown)
         guess = self.classifier.predict(delexicalised)
         listing = _lists_diseases(delexicalised)
-        guess = _fit_to_entities(guess, entities, sum(u.type == TERM for u in unknown), listing)
+        unknown_terms = sum(u.type == TERM for u in unknown)
+        compares = bool(COMPARISON_WORDS.search(text))
+        guess = _fit_to_entities(guess, entities, unknown_terms, listing, compares)
         return _fit_to_shape(guess, delexicalised, entities, listing)
 
     def _other_reading(self, text: str, entities: list[Entity]) -> str:
@@ -1047,7 +1049,11 @@ def _inverted(found: lookups.Lookup, term: Entity, negation: str) -> lookups.Loo
 
 
 def _fit_to_entities(
-    guess: IntentGuess, entities: list[Entity], unknown: int = 0, listing: bool = False
+    guess: IntentGuess,
+    entities: list[Entity],
+    unknown: int = 0,
+    listing: bool = False,
+    compares: bool = False,
 ) -> IntentGuess:
     """Correct an intent that the entities contradict: genes of a disease vs of a phenotype;
     several findings (or a ruled-out one) describe a patient to diagnose, unless the
@@ -1055,7 +1061,9 @@ def _fit_to_entities(
     but not B?", :func:`_lists_diseases`); one finding alone asks for the diseases that
     have it (``unknown``: findings written as ids the KG lacks, which count as findings
     here); a gene named with a phenotype asked for genes asks for the gene's diseases with
-    the phenotype ("Does FBN1 cause ectopia lentis?")."""
+    the phenotype ("Does FBN1 cause ectopia lentis?"); a gene and one disease read as a
+    comparison (with no word of one: ``compares``) or as a feature's question ask whether
+    the gene is linked to the disease."""
     terms = _terms(entities)
     diseases = _present(entities, DISEASE)
     present = _present(entities, TERM)
@@ -1070,6 +1078,19 @@ def _fit_to_entities(
         # a finding and a disease named together: is the one a feature of the other?
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
     if guess.intent is Intent.GENES_OF_PHENOTYPE and present and _present(entities, GENE):
+        return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
+    if (
+        (
+            guess.intent is Intent.IS_FEATURE_OF
+            or guess.intent is Intent.DISTINGUISH
+            and not compares
+        )
+        and len(_distinct(diseases)) == 1
+        and _present(entities, GENE)
+        and not terms
+    ):
+        # a gene and a disease, where two diseases or a phenotype are needed: whether the
+        # gene is linked to the disease ("Is there a link between SCN1A and Dravet syndrome?")
         return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
     several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
     if listing and present and not diseases and guess.intent is Intent.DIAGNOSE:
