@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -93,8 +94,13 @@ class _Gold:
                 self.gene_phenotype[iris[s]].add(iris[d])
         t = self.table
         self.features: dict[str, set[str]] = defaultdict(set)
+        #: (disease, aspect) -> the terms annotated to it of that aspect (I, C, ...)
+        self.of_aspect: dict[tuple[str, str], set[str]] = defaultdict(set)
         for row in np.nonzero(t.present)[0]:
             self.features[t.subjects[t.subject[row]]].add(t.terms[t.term[row]])
+            if t.aspect[row]:
+                key = (t.subjects[t.subject[row]], str(t.aspect[row]))
+                self.of_aspect[key].add(t.terms[t.term[row]])
         self.twins: dict[str, set[str]] = defaultdict(set)
         by_label: dict[str, list[str]] = defaultdict(list)
         for iri, label in zip(t.subjects, t.subject_labels, strict=True):
@@ -219,6 +225,13 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     only = {p for p in f1 if not gold.related(p) & f2}
                     only |= {p for p in f2 if not gold.related(p) & f1}
                     add(intent, template, only, d=labels[d1], d2=labels[d2])
+                elif intent is Intent.INHERITANCE_ONSET:
+                    # the held-out templates each ask one aspect: onset, or inheritance
+                    aspect = "C" if _ONSET_WORDS.search(template) else "I"
+                    d = rng.choice([x for x in diseases if gold.of_aspect.get((x, aspect))])
+                    records = gold.twins[d] or {d}
+                    annotated = set().union(*(gold.of_aspect[(x, aspect)] for x in records))
+                    add(intent, template, annotated, d=labels[d])
                 elif intent is Intent.DIAGNOSE:
                     d = rng.choice(genetic)
                     findings = sorted(f for f in gold.features[d] if f in term_set)
@@ -228,6 +241,11 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     ps = f"{labels[chosen[0]]}, {labels[chosen[1]]} and {labels[chosen[2]]}"
                     add(intent, template, gold.twins[d] or {d}, ps=ps)
     return items
+
+
+#: Words of a held-out template that asks for a disease's onset (the others ask for its
+#: mode of inheritance).
+_ONSET_WORDS = re.compile(r"\b(?:age|old|onset|start|begin|appear|show|manifests?)\b")
 
 
 def _union(mapping: dict[str, set[str]], keys: Iterable[str]) -> set[str]:

@@ -154,6 +154,29 @@ _ASKS_AN_ID = re.compile(
 )
 
 
+#: A question for the diseases that explain findings: a differential ("Which diseases could
+#: explain A and B?"), not the list of diseases annotated with them.
+_ASKS_A_DIFFERENTIAL = re.compile(
+    r"\b(?:which|what) (?:rare |genetic )?(?:diseases?|disorders?|conditions?|syndromes?"
+    r"|diagnos[ie]s) (?:could |might |may |would |best |most likely )?(?:explain|fit|account for)\b"
+)
+#: Words of a question on one disease that ask for its mode of inheritance or its onset
+#: (a phenotype named beside them makes it another question: "onset of seizures in X").
+_ASKS_INHERITANCE_OR_ONSET = re.compile(
+    r"\binherit|\btransmi|\bhereditary\b|\bonset\b|\b(?:at|from) (?:what|which) age\b"
+    r"|\bhow old\b"
+)
+#: Words of what the KG does not hold, which the classifier reads as out of scope ("the
+#: treatment of early-onset X"), ...
+_ASKS_OUT_OF_SCOPE = re.compile(
+    r"\btreat|\btherap|\bdrugs?\b|\bcure\b|\bprognos|\bprevalen|\bincidence\b"
+    r"|\blife expectancy\b"
+)
+#: Words of a question for something else of the disease, which the classifier reads ("the
+#: features of early-onset X", "the first symptoms of X").
+_ASKS_OTHER = re.compile(r"\b(?:features?|symptoms?|signs?|phenotypes?|manifestations?|genes?)\b")
+
+
 def _count(text: str, token: str) -> int:
     return len(re.findall(rf"\b{token}\b", text))
 
@@ -183,6 +206,12 @@ def _pattern_intent(text: str) -> Intent | None:
             return Intent.GENES_OF_DISEASE
         if t >= 1 and d == 0:
             return Intent.GENES_OF_PHENOTYPE
+    if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
+        return Intent.DIAGNOSE  # "Which diseases explain A and B?"
+    one_disease = d == 1 and g == 0 and t == 0
+    if one_disease and _ASKS_INHERITANCE_OR_ONSET.search(text):
+        other = _ASKS_OUT_OF_SCOPE.search(text) or _ASKS_OTHER.search(text)
+        return None if other else Intent.INHERITANCE_ONSET
     return None
 
 

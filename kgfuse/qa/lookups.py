@@ -316,6 +316,45 @@ def disease_features(
     return Lookup(text, items, [annotation_fact(a) for a in annotations])
 
 
+#: What :func:`inheritance_and_onset` calls each aspect it answers, in its text's order.
+INHERITANCE_ONSET_ASPECTS = {"I": "mode of inheritance", "C": "onset and clinical course"}
+
+
+def inheritance_and_onset(
+    kg: KnowledgeGraph, disease: Entity, *, aspects: Sequence[str] = ("I", "C")
+) -> Lookup:
+    """A disease's (and its same-name twins') annotations of the asked ``aspects``: I, its
+    modes of inheritance; C, its onset and clinical course ("How is Huntington disease
+    inherited?"). An aspect the KG annotates nothing of is said to have none annotated."""
+    unknown = [a for a in aspects if a not in INHERITANCE_ONSET_ASPECTS]
+    if unknown:
+        raise ValueError(f"unknown annotation aspect(s) {unknown}: give I and/or C")
+    annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
+    of_aspect = _aspects(kg, disease.iris)
+    items: list[AnswerItem] = []
+    facts: list[CitedFact] = []
+    said = []
+    for aspect in (a for a in INHERITANCE_ONSET_ASPECTS if a in aspects):
+        name = INHERITANCE_ONSET_ASPECTS[aspect]
+        found = [a for a in annotations if a.present and of_aspect.get(a.iri) == aspect]
+        groups = _by_phenotype(found)
+        if not groups:
+            said.append(f"no {name.replace(' and ', ' or ')} annotated")
+            continue
+        labels = [
+            f"{g[0].phenotype.label} ({compress(g[0].phenotype.iri)})" for g in groups.values()
+        ]
+        said.append(f"{name}: {_list(labels, 8)}")
+        for group in groups.values():
+            detail = {
+                "aspect": OTHER_ASPECTS[aspect],
+                "sources": [compress(a.disease.iri) for a in group],
+            }
+            items.append(AnswerItem(group[0].phenotype.iri, group[0].phenotype.label, TERM, detail))
+        facts.extend(annotation_fact(a) for a in found)
+    return Lookup(f"{_name(disease)}{_records(disease)}: {'; '.join(said)}.", items, facts)
+
+
 def _features(items: Iterable[AnswerItem]) -> list[AnswerItem]:
     """The phenotypic features among :func:`disease_features`' items (neither an other
     aspect nor excluded)."""

@@ -37,6 +37,7 @@ class Intent(str, Enum):
     CHILDREN = "children"
     IS_FEATURE_OF = "is_feature_of"
     DISTINGUISH = "distinguish"
+    INHERITANCE_ONSET = "inheritance_onset"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ SPECS: dict[Intent, IntentSpec] = {
     Intent.DISTINGUISH: IntentSpec(
         "features annotated for one disease and not the other", (DISEASE, DISEASE)
     ),
+    Intent.INHERITANCE_ONSET: IntentSpec(
+        "mode of inheritance, onset and clinical course of a disease", (DISEASE,)
+    ),
 }
 
 # ---- paraphrase templates ----------------------------------------------------------------------
@@ -90,6 +94,10 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "She has {PS}. What does she have?",
         "Suggest diagnoses for {PS}",
         "My patient shows {PS}; which rare disease could it be?",
+        # a patient's onset and age are findings' context, not a question on a disease's onset
+        "A boy with onset at age 2 of {PS}",
+        "Since the age of 3 she has had {PS}. Which disease?",
+        "Infant with onset of {PS} in the first year: differential?",
     ),
     Intent.DISEASE_FEATURES: (
         "What are the features of {D}?",
@@ -248,6 +256,33 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "{D} versus {D2}",
         "Contrast {D} with {D2}",
         "What features differ between {D} and {D2}?",
+    ),
+    Intent.INHERITANCE_ONSET: (
+        "How is {D} inherited?",
+        "What is the inheritance pattern of {D}?",
+        "What is the mode of inheritance of {D}?",
+        "Inheritance of {D}",
+        "Is {D} dominant or recessive?",
+        "How is {D} passed on in families?",
+        "What is the age of onset of {D}?",
+        "When does {D} start?",
+        "At what age does {D} begin?",
+        "Onset of {D}",
+        "When do the symptoms of {D} appear?",
+        "What is the clinical course of {D}?",
+        "How is {D} transmitted?",
+        "Which mode of inheritance does {D} have?",
+        "Is {D} hereditary?",
+        "How do children get {D} from their parents?",
+        "What pattern of inheritance does {D} show?",
+        "At which age does {D} usually appear?",
+        "How old is a patient when {D} starts?",
+        "When do the first symptoms of {D} show?",
+        "What is the typical age at onset for {D}?",
+        # held out once (2026-12-06: 4 of 12 read right), then joined the training data
+        "What inheritance does {D} follow?",
+        "How is {D} transmitted to children?",
+        "At which age do the first signs of {D} show?",
     ),
 }
 
@@ -522,6 +557,11 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "What tells {D} apart from {D2}?",
         "Compare the phenotypes of {D} and {D2}",
     ),
+    Intent.INHERITANCE_ONSET: (
+        "Which inheritance mode applies to {D}?",
+        "How old are patients when {D} manifests?",
+        "Tell me how {D} is handed down",
+    ),
 }
 
 #: Training questions with a word that names a qualifier term ("frequency", "frequent"):
@@ -552,7 +592,7 @@ for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4):
 #: The label the intent classifier learns for questions that no intent answers.
 OUT_OF_SCOPE = "out_of_scope"
 #: Questions about the KG's entities that the KG does not answer (treatment, prevalence,
-#: prognosis, a gene's locus or function, inheritance asked as such, similar diseases):
+#: prognosis, a gene's locus or function, similar diseases):
 #: the classifier learns them as :data:`OUT_OF_SCOPE`, so that such a question is not
 #: answered by the lookup its entities happen to fit.
 OUT_OF_SCOPE_TEMPLATES: tuple[str, ...] = (
@@ -580,11 +620,6 @@ OUT_OF_SCOPE_TEMPLATES: tuple[str, ...] = (
     "What is the function of {G}?",
     "What is the mechanism of {G} mutations?",
     "What does {G} do?",
-    "How is {D} inherited?",
-    "What is the inheritance pattern of {D}?",
-    "What is the mode of inheritance of {D}?",
-    "What is the age of onset of {D}?",
-    "When does {D} start?",
     "Which diseases are similar to {D}?",
     "Which diseases are associated with {D}?",
     "What diseases are related to {D}?",

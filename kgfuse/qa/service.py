@@ -112,6 +112,18 @@ _FREQUENCY_TERMS = frozenset(
 #: Words of a question about a disease's inheritance or onset, whose closest facts are the
 #: disease's annotations of those aspects.
 _ASKS_INHERITANCE_OR_ONSET = re.compile(r"\binherit|\bonset\b|\bage\b|\bstart", re.IGNORECASE)
+#: Words of a question about a disease's mode of inheritance ...
+_ASKS_INHERITANCE = re.compile(
+    r"\binherit|\btransmi|\bdominant|\brecessive|\bx-linked|\bpassed\s+(?:on|down)"
+    r"|\bin\s+families\b|\bhereditary\b|\bpattern\b",
+    re.IGNORECASE,
+)
+#: ... and about its onset or course.
+_ASKS_ONSET = re.compile(
+    r"\bonset\b|\bage\b|\bhow\s+old\b|\bstart|\bbegin|\bwhen\b|\bfirst\s+(?:signs?|symptoms?)"
+    r"|\bappear|\bcourse\b|\bprogress",
+    re.IGNORECASE,
+)
 #: Closest facts listed when a question cannot be answered.
 CLOSEST_FACTS = 10
 #: Items listed by default; the rest are counted in ``Answer.total``.
@@ -466,6 +478,9 @@ class QAService:
         for lookup, args, options in plan.calls:
             if intent in _LISTED:  # the facts of the first MAX_FACTS are cited, whatever is listed
                 options = {**options, "limit": max(limit, MAX_FACTS)}
+            if intent is Intent.INHERITANCE_ONSET:  # the words around the disease's name
+                asked = aspects_asked(delexicalise(question, entities))
+                options = {**options, "aspects": asked}
             one = lookup(self.kg, *args, **options)
             found.append(_inverted(one, args[0], negation) if negation is not None else one)
         if intent is Intent.IS_FEATURE_OF and negation is None and _ASKS_FREQUENCY.search(question):
@@ -875,6 +890,19 @@ def _unsure(guess: IntentGuess) -> bool:
     )
 
 
+def aspects_asked(question: str) -> tuple[str, ...]:
+    """The annotation aspects a question on a disease's inheritance and onset asks for: I
+    (inheritance), C (onset and course), or both when it names both or neither. Give it
+    the question delexicalised: a disease's name may hold such words ("Spastic paraplegia
+    11, autosomal recessive")."""
+    inheritance, onset = _ASKS_INHERITANCE.search(question), _ASKS_ONSET.search(question)
+    if inheritance and not onset:
+        return ("I",)
+    if onset and not inheritance:
+        return ("C",)
+    return ("I", "C")
+
+
 def _as_frequency(found: lookups.Lookup) -> lookups.Lookup:
     """The answer to "how often is X seen in Y?" from the one to "is X a feature of Y?": the
     annotated frequency, without a "Yes"."""
@@ -1063,7 +1091,8 @@ def _fit_to_entities(
     here); a gene named with a phenotype asked for genes asks for the gene's diseases with
     the phenotype ("Does FBN1 cause ectopia lentis?"); a gene and one disease read as a
     comparison (with no word of one: ``compares``) or as a feature's question ask whether
-    the gene is linked to the disease."""
+    the gene is linked to the disease; findings read as asking for a disease's onset, with no
+    disease named, describe a patient (or ask for the diseases with one finding)."""
     terms = _terms(entities)
     diseases = _present(entities, DISEASE)
     present = _present(entities, TERM)
@@ -1093,6 +1122,11 @@ def _fit_to_entities(
         # gene is linked to the disease ("Is there a link between SCN1A and Dravet syndrome?")
         return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
     several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
+    if guess.intent is Intent.INHERITANCE_ONSET and present and not diseases:
+        # findings with their onset and no disease: a patient described ("onset of seizures
+        # at age 2, ataxia and microcephaly"), or the diseases with one finding
+        found = Intent.DIAGNOSE if several else Intent.DISEASES_WITH_FEATURE
+        return dataclasses.replace(guess, intent=found)
     if listing and present and not diseases and guess.intent is Intent.DIAGNOSE:
         return dataclasses.replace(guess, intent=Intent.DISEASES_WITH_FEATURE)
     if guess.intent is Intent.DISEASES_WITH_FEATURE and several and not (listing and present):
@@ -1183,6 +1217,9 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
     if intent is Intent.DISEASE_FEATURES:
         calls = [(_LOOKUPS[intent], (d,), {"without": ruled_out_terms}) for d in diseases]
         used = [*diseases, *ruled_out_terms]
+    elif intent is Intent.INHERITANCE_ONSET:
+        calls = [(_LOOKUPS[intent], (d,), {}) for d in diseases]
+        used = [*diseases, *(e for e in entities if e.qualifier)]  # "the mode of inheritance"
     elif intent is Intent.GENES_OF_DISEASE:
         # "Is FBN1 a gene for Marfan syndrome?": each gene named is looked for in the answer
         without = [e for e in ruled_out if e.type in (GENE, DISEASE)]
@@ -1311,6 +1348,7 @@ def _question_for(intent: Intent, entities: list[Entity]) -> str | None:
         Intent.SYNONYMS: (named, "What are the synonyms of {}?"),
         Intent.PARENTS: (terms, "What are the parents of {}?"),
         Intent.CHILDREN: (terms, "What are the subtypes of {}?"),
+        Intent.INHERITANCE_ONSET: (diseases, "How is {} inherited, and when does it start?"),
     }
     if intent is Intent.IS_FEATURE_OF:
         return f"Is {terms[0]} a feature of {diseases[0]}?" if terms and diseases else None
@@ -1339,6 +1377,7 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
     Intent.CHILDREN: lookups.children,
     Intent.IS_FEATURE_OF: lookups.is_feature_of,
     Intent.DISTINGUISH: lookups.distinguish,
+    Intent.INHERITANCE_ONSET: lookups.inheritance_and_onset,
 }
 
 
