@@ -76,6 +76,27 @@ _IS_OLD = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN_SEX = {"she": "FEMALE", "he": "MALE", "the girl": "FEMALE", "the boy": "MALE"}
+_UNITS = r"(years?|yrs?|y|months?|mo|weeks?|wks?|days?)"
+#: a note's header fields: "Age: 6 years", "Age: 18 months", "Sex: F", "Gender: male"
+_HEADER_AGE = re.compile(rf"\bage\s*[:=]\s*{_NUMBER}\s*{_UNITS}?(?![A-Za-z])", re.IGNORECASE)
+_HEADER_SEX = re.compile(
+    r"\b(?:sex|gender)\s*[:=]\s*(male|female|m|f|boy|girl|man|woman)(?![A-Za-z])", re.IGNORECASE
+)
+_HEADER_SEXES = {"m": "MALE", "f": "FEMALE"}
+#: the person noun first, then the age: "Boy, 6 years, with ...", "girl, 18 months old"
+_PERSON_THEN_AGE = re.compile(
+    rf"\b({'|'.join(_PERSON)})\s*,\s*(?:aged\s+)?{_NUMBER}[\s-]*{_UNITS}(?![A-Za-z])",
+    re.IGNORECASE,
+)
+#: "a boy 6 years of age", "the patient, now 12 years of age" (not "at 6 years of age")
+_OF_AGE = re.compile(rf"\b{_NUMBER}[\s-]*{_UNITS}\s+of\s+age\b", re.IGNORECASE)
+_EVENT_BEFORE = re.compile(
+    r"\b(?:at|since|from|by|until|till|before|after|about|around|between|to|and|or)\s*$",
+    re.IGNORECASE,
+)
+#: a note that opens with its patient's age and sex: "45M with chest pain", "3 yo F"
+#: ("45 M" is not read: "1 M NaCl")
+_SHORTHAND = re.compile(r"\A\W*(\d{1,3})(?:\s*(?:y|yo|y/o|yrs?)\s*)?([MF])(?![A-Za-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -89,14 +110,15 @@ class StatedDemographics:
     age_text: str | None = None
 
 
-def _years(number: str, unit: str) -> float | None:
+def _years(number: str, unit: str | None) -> float | None:
     value = _NUMBERS.get(number.lower())
     if value is None:
         try:
             value = float(number)
         except ValueError:
             return None
-    unit = _UNIT.get(unit.lower(), unit.lower())
+    unit = (unit or "year").lower()
+    unit = _UNIT.get(unit, _UNIT.get(unit.rstrip("s"), unit.rstrip("s")))
     years = value * _YEARS_PER[unit]
     return years if years <= MAX_YEARS else None
 
@@ -114,6 +136,41 @@ def _noun_after(text: str, end: int) -> tuple[str, int] | None:
         if len(window[: m.start()].split()) >= 3 or "." in window[: m.start()]:
             return None
     return None
+
+
+def _age_in_other_forms(
+    text: str,
+) -> tuple[tuple[int, float, str] | None, tuple[int, str, str] | None]:
+    """The patient's age (and the sex said with it) in the forms read after the phrasings
+    above: a note opening with its age and sex ("45M ..."), a header field ("Age: 6
+    years"), the person noun first ("Boy, 6 years, ..."), "a boy 6 years of age"."""
+    if (m := _SHORTHAND.search(text)) is not None and (years := _years(m.group(1), None)):
+        sex = "MALE" if m.group(2) == "M" else "FEMALE"
+        return (m.start(1), years, m.group(0).strip()), (m.start(1), sex, m.group(0).strip())
+    if (m := _HEADER_AGE.search(text)) is not None and (
+        years := _years(m.group(1), m.group(2))
+    ) is not None:
+        return (m.start(), years, m.group(0).strip()), None
+    for m in _PERSON_THEN_AGE.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        years = _years(m.group(2), m.group(3))
+        if years is None or _POSSESSIVE.search(before) or _RELATIVE_BEFORE.search(before):
+            continue  # "her son, 6 years": a relative
+        said = _PERSON[m.group(1).lower()]
+        return (m.start(), years, m.group(0)), (
+            (m.start(), said, m.group(0)) if said is not None else None
+        )
+    for m in _OF_AGE.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()]
+        words = [w.strip(",()").lower() for w in before.split()[-4:]]
+        if _EVENT_BEFORE.search(before) or not any(w in _PERSON for w in words):
+            continue  # "at 6 years of age she ...": an age at an event
+        if _POSSESSIVE.search(before) or any(re.fullmatch(_RELATIVES, w) for w in words):
+            continue
+        years = _years(m.group(1), m.group(2))
+        if years is not None:
+            return (m.start(), years, m.group(0)), None
+    return None, None
 
 
 def read_demographics(text: str) -> StatedDemographics:
@@ -154,11 +211,19 @@ def read_demographics(text: str) -> StatedDemographics:
                 if years is not None:
                     age = (m.start(), years, m.group(0))
                     break
+    if age is None:
+        age, said_sex = _age_in_other_forms(text)
+        if sex is None and said_sex is not None:
+            sex = said_sex
     for pattern in (_ARTICLE_PERSON, _CHILD_OF):
         found = pattern.search(text)
         if found is None or (sex is not None and sex[0] <= found.end()):
             continue  # the patient's age phrase (or another phrase) named the sex first
         sex = (found.start(), str(_PERSON[found.group(1).lower()]), found.group(0))
+    if sex is None and (header := _HEADER_SEX.search(text)) is not None:
+        word = header.group(1).lower()
+        said = _HEADER_SEXES.get(word) or _PERSON[word]
+        sex = (header.start(), str(said), header.group(0))
     if sex is None and (karyotype := _KARYOTYPE.search(text)) is not None:
         said = "MALE" if karyotype.group(1) == "XY" else "FEMALE"
         sex = (karyotype.start(), said, karyotype.group(0))

@@ -31,6 +31,15 @@ from encoders.demographics_text import MAX_YEARS, read_demographics
         ("The proband was the third male child of healthy parents.", "MALE", None, None, None),
         ("Patient 2, the first son of unrelated parents.", "MALE", "the first son of", None, None),
         ("Fetal karyotype was normal (46, XY).", "MALE", "46, XY", None, None),
+        # a note's own forms: its header fields, the person noun first, shorthand
+        ("Boy, 6 years, with clumsiness.", "MALE", "Boy, 6 years", 6.0, "Boy, 6 years"),
+        ("girl, 18 months old, hypotonia", "FEMALE", None, 1.5, "girl, 18 months"),
+        ("Sex: F. Age: 3 years. Seizures.", "FEMALE", "Sex: F", 3.0, "Age: 3 years"),
+        ("Age: 18 months; gender: male", "MALE", "gender: male", 1.5, "Age: 18 months"),
+        ("45M with chest pain and arachnodactyly", "MALE", "45M", 45.0, "45M"),
+        ("3 yo F, seizures", "FEMALE", "3 yo F", 3.0, "3 yo F"),
+        ("A girl 6 years of age with ataxia.", "FEMALE", "A girl", 6.0, "6 years of age"),
+        ("The patient, now 12 years of age, has ataxia.", None, None, 12.0, "12 years of age"),
     ],
 )
 def test_the_patients_sex_and_age(
@@ -56,6 +65,13 @@ def test_the_patients_sex_and_age(
         "Two girls and three boys were examined.",  # plurals: not one patient
         "The female-to-male ratio was 2:1.",
         "The male sibling was unaffected.",
+        "At 6 years of age she developed seizures.",  # an age at an event
+        "He walked at 3 years of age.",
+        "Her son, 6 years, has ataxia.",  # a relative, by a possessive
+        "Mother, 35 years, healthy.",  # a relative's noun first
+        "A sister 9 years of age is affected.",
+        "1 M NaCl was added.",  # a unit, not a shorthand for a male
+        "age: 200 years",
         "",
     ],
 )
