@@ -252,6 +252,47 @@ class QuestionEntityLinker:
         self.template_words = self._template_words()
 
     @cached_property
+    def _names_by_spelling(self) -> dict[str, str]:
+        """Each name of a phenotype or disease of 5 characters or more, case-folded, with
+        the first IRI that has it (built on first use: only questions no entity was found
+        for need it)."""
+        names: dict[str, str] = {}
+        for e in self.kg.lexicon.filter(_TYPE_OF_NODE):
+            kind = self.node_type.get(e.iri)
+            usual = e.iri not in self.qualifiers and e.iri not in self._roots
+            if len(e.text) >= 5 and kind in (TERM, DISEASE) and usual:
+                names.setdefault(e.text.casefold(), e.iri)
+        return names
+
+    def spelled_like(
+        self, question: str, entities: Sequence[Entity], limit: int = 3
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Names of the KG spelt like words of a question that no entity covers (a typo:
+        "hypertelorsim", "arachnodactly"): for each run of such words (of 5 characters or
+        more, no words of the question templates) that the KG spells alike, the run and up
+        to ``limit`` ``(label, IRI)`` (Levenshtein similarity at least
+        :data:`MIN_SPELLING_SIMILARITY`, by rapidfuzz), closest first."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        found: list[tuple[str, list[tuple[str, str]]]] = []
+        names = self._names_by_spelling
+        for run in self.unlinked_names(question, entities, known_words=True):
+            if len(run) < 5 or len(run) > MAX_SPELLED_CHARS:
+                continue
+            matches = process.extract(
+                run.casefold(),
+                names.keys(),
+                scorer=Levenshtein.normalized_similarity,
+                score_cutoff=MIN_SPELLING_SIMILARITY,
+                limit=limit,
+            )
+            spelt = {names[m[0]]: self.labels.get(names[m[0]], m[0]) for m in matches}
+            if spelt:
+                found.append((run, [(label, iri) for iri, label in spelt.items()]))
+        return found
+
+    @cached_property
     def disease_labels(self) -> list[tuple[str, str]]:
         """``(label, IRI)`` of every disease, shortest label first (sorted on first use)."""
         return sorted(set(self._disease_label_pairs), key=lambda pair: (len(pair[0]), pair))
@@ -270,13 +311,15 @@ class QuestionEntityLinker:
         found.sort(key=lambda pair: not opening.match(pair[0]))  # stable: then shortest
         return found
 
-    def unlinked_names(self, question: str, entities: Sequence[Entity]) -> list[str]:
+    def unlinked_names(
+        self, question: str, entities: Sequence[Entity], *, known_words: bool = False
+    ) -> list[str]:
         """Runs of words of a question that no entity covers and that are no words of the
         question templates ("Ehlers Danlos" in "What genes are involved in Ehlers Danlos?"):
         what may name a disease the linker does not know by that name; capitalised runs
         first. A run of words that all occur in phenotype terms' names is left out: the
         ontology's own vocabulary, not an eponym ("activity" in a term's name that the
-        linker did not find whole)."""
+        linker did not find whole), unless ``known_words``."""
         runs: list[list[str]] = []
         last = -1
         for word in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", question):
@@ -297,7 +340,8 @@ class QuestionEntityLinker:
         names = [
             " ".join(run)
             for run in runs
-            if not all(
+            if known_words
+            or not all(
                 part.casefold() in self._term_words for word in run for part in _WORD.findall(word)
             )
         ]
@@ -566,6 +610,14 @@ _GENERIC_WORDS = frozenset(
 def _structural(iri: str, label: str) -> bool:
     """Whether a root class is structural ("All", owl:Thing), not a concept."""
     return iri in STRUCTURAL_ROOTS or label.strip().casefold() in _STRUCTURAL_LABELS
+
+
+#: The least Levenshtein similarity (1 - edits / length) of a name offered for words of a
+#: question the KG has no name for: one or two typos in a long word ("hypertelorsim" and
+#: "Hypertelorism" 0.85), not a different word of the same length.
+MIN_SPELLING_SIMILARITY = 0.8
+#: Runs of words longer than this are not compared with the KG's names (a pasted text).
+MAX_SPELLED_CHARS = 80
 
 
 @lru_cache(maxsize=1)

@@ -641,6 +641,9 @@ class QAService:
             return [], 0, ""
         for name in self.entities.unlinked_names(question, entities):
             named, total = self.diseases_named_after(name)
+            if not named and re.search(r"(?<=\w)'?s$", name):  # "Marfans", "Marfan's"
+                name = re.sub(r"'?s$", "", name)
+                named, total = self.diseases_named_after(name)
             if named:
                 note = (
                     f" '{name}' names no disease of the KG; did you mean one named after it"
@@ -650,8 +653,10 @@ class QAService:
         return [], 0, ""
 
     def _as_entity(self, item: AnswerItem) -> Entity:
-        """A disease offered instead of a name as an entity (to fill a suggested question)."""
-        return Entity(item.label, -1, -1, item.iri, compress(item.iri), item.label, DISEASE)
+        """A disease (or a term) offered instead of a name as an entity (to fill a suggested
+        question)."""
+        kind = item.type if item.type in (TERM, DISEASE, GENE) else DISEASE
+        return Entity(item.label, -1, -1, item.iri, compress(item.iri), item.label, kind)
 
     def _cannot(
         self, question: str, entities: list[Entity], guess: IntentGuess, why: str
@@ -695,6 +700,22 @@ class QAService:
             if asked is not None:
                 suggestions.append(asked)
                 text += f' Such as: "{asked}"'
+        elif not guess.out_of_scope and not any(_present(entities, k) for k in _KINDS):
+            # no entity at all: names of the KG spelt like the question's words
+            for run, spelt in self.entities.spelled_like(question, entities):
+                offered = [
+                    AnswerItem(iri, label, self.entities.node_type[iri], {"spelt_like": run})
+                    for label, iri in spelt
+                ]
+                names = "; ".join(f"{i.label} ({compress(i.iri)})" for i in offered)
+                text += f" '{run}' is no name of the KG; did you mean {names}?"
+                items.extend(offered)
+                suggested += len(offered)
+                asked = _question_for(
+                    guess.intent, [*entities, *(self._as_entity(i) for i in offered[:1])]
+                )
+                if asked is not None and asked not in suggestions:
+                    suggestions.append(asked)
         elif DISEASE in _needs(guess.intent) and not guess.out_of_scope:
             for e in _present(entities, GENE):
                 # a disease named by its gene ("What are the features of NF1?")
@@ -993,6 +1014,8 @@ def _present(entities: list[Entity], kind: str) -> list[Entity]:
     ]
 
 
+#: The kinds of entities a question may name.
+_KINDS = (TERM, DISEASE, GENE)
 #: Qualifier terms that never stand for a phenotype ("frequency", "onset", "inheritance").
 _QUALIFIER_ROOTS = frozenset((*QUALIFIER_BRANCHES, *QUALIFIER_ROOTS))
 
