@@ -141,15 +141,18 @@ COMPARISON_WORDS = re.compile(
     r"distinguish|differ|difference|apart|versus|\bvs\b|compar|contrast", re.IGNORECASE
 )
 #: A question that asks only for the identifier of what it names ("What is the HPO id of
-#: X?", "Gene id of X", "the OMIM number for X"): answered by the entity's definition, which
-#: gives its CURIE and IRI. The whole question must be of this form, so that one asking for
-#: something else of an entity written with its id ("genes of the disease id ...") is not.
+#: X?", "Gene id of X", "the OMIM number for X", "the HPO term for X"): answered by the
+#: entity's definition, which gives its CURIE and IRI. The whole question must be of this
+#: form, so that one asking for something else of an entity written with its id ("genes of
+#: the disease id ...") is not.
 _SYSTEM = r"(?:hpo|omim|orpha(?:net)?|ontology|term|gene|ncbi ?gene|disease|phenotype)"
 _ASKS_AN_ID = re.compile(
     r"(?:(?:what|which)(?: is|'s| are)? |give(?: me)? |tell me |show(?: me)? |find )?"
     r"(?:the |its |an? )?"
     rf"(?:(?:{_SYSTEM} ){{0,2}}(?:ids?|identifiers?|codes?|curies?|iris?|accessions?)"
-    rf"|{_SYSTEM} numbers?)"
+    rf"|{_SYSTEM} numbers?"
+    r"|(?:(?:hpo|omim|orpha(?:net)?|ontology) )?(?:terms?|entry|entries|concepts?)"
+    r"|(?:hpo|omim|orpha(?:net)?|ontology) class(?:es)?)"
     r" (?:of|for) (?:the )?ent_\w+ ?[?.!]?"
 )
 

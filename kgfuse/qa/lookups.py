@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from kg.hpo import FREQUENCY_RANGES
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import (
     IAO_DEFINITION,
@@ -262,18 +263,73 @@ def _gene_links(kg: KnowledgeGraph) -> _GeneLinks:
 
 
 # ---- lookups -------------------------------------------------------------------------------------
+#: The frequencies each HPO frequency class stands for, as HPO defines them: ``[low, high)``
+#: (Obligate: exactly 1; Excluded: exactly 0).
+_FREQUENCY_BANDS = {
+    "HP_0040280": (1.0, 1.0),
+    "HP_0040281": (0.8, 1.0),
+    "HP_0040282": (0.3, 0.8),
+    "HP_0040283": (0.05, 0.3),
+    "HP_0040284": (1e-9, 0.05),
+    "HP_0040285": (0.0, 0.0),
+}
+
+
+def frequency_band(term_iri: str) -> tuple[float, float] | None:
+    """The frequencies an HPO frequency class's IRI stands for, or None for another term."""
+    return _FREQUENCY_BANDS.get(term_iri.rsplit("/", 1)[-1])
+
+
+def _in_band(a: Annotation, term_iri: str) -> bool:
+    """Whether an annotation's frequency is the frequency class's: that class stated, or a
+    count or percentage within its range ("124/197" is Frequent, 30-79%)."""
+    if a.frequency_term is not None:
+        return a.frequency_term == term_iri
+    band = frequency_band(term_iri)
+    if band is None or a.frequency is None:
+        return False
+    low, high = band
+    return low == a.frequency == high or low <= a.frequency < high
+
+
+def _row_in_band(table: Any, row: int, term_iri: str) -> bool:
+    """:func:`_in_band` for a row of the annotation table."""
+    stated = table.frequency_term[row]
+    if stated:
+        return bool(stated == term_iri)
+    band = frequency_band(term_iri)
+    value = float(table.frequency[row])
+    if band is None or np.isnan(value):
+        return False
+    low, high = band
+    return low == value == high or low <= value < high
+
+
+def _band_name(term: Entity) -> str:
+    """A frequency class named with its range: "Very frequent (80-99%)"."""
+    return f"{term.label} ({FREQUENCY_RANGES[compress(term.iri)]})"
+
+
 def disease_features(
-    kg: KnowledgeGraph, disease: Entity, *, without: Sequence[Entity] = ()
+    kg: KnowledgeGraph,
+    disease: Entity,
+    *,
+    without: Sequence[Entity] = (),
+    frequency: Sequence[Entity] = (),
 ) -> Lookup:
     """Phenotypic features annotated to a disease and its same-name twins (the text says
     which records), most frequent first, each phenotype once with its frequencies merged;
     inheritance, onset, course and modifier terms (an annotation's aspect other than P) are
     named apart and not counted as features, and so are explicit NOT annotations.
     ``without``: terms ruled out in the question, left out with their subtypes (the text
-    says so)."""
+    says so); ``frequency``: HPO frequency classes, only the features annotated with one
+    of them, or a count or percentage in its range ("the very frequent features of X")."""
     annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
     left_out = set().union(*(_under(kg, t.iri) for t in without)) if without else set()
     annotations = [a for a in annotations if a.phenotype.iri not in left_out]
+    bands = [f for f in frequency if frequency_band(f.iri) is not None]
+    if bands:
+        annotations = [a for a in annotations if any(_in_band(a, f.iri) for f in bands)]
     aspects = _aspects(kg, disease.iris)
     present = [a for a in annotations if a.present]
     features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
@@ -281,6 +337,10 @@ def disease_features(
     other = {k: v for k, v in other.items() if k not in features}
     absent = _by_phenotype(a for a in annotations if not a.present)
     absent = {k: v for k, v in absent.items() if k not in features and k not in other}
+    if not annotations and bands:
+        asked = " or ".join(_band_name(f) for f in bands)
+        text = f"No phenotype of {_name(disease)} is annotated with the frequency {asked}."
+        return Lookup(text, answered=True)
     if not annotations:
         return Lookup(f"No phenotype is annotated to {_name(disease)}.", answered=True)
     items = []
@@ -300,6 +360,8 @@ def disease_features(
     )
     count = len(features)
     text = f"{_name(disease)} has {plural(count, 'annotated feature')}"
+    if bands:
+        text += " of frequency " + " or ".join(_band_name(f) for f in bands)
     if without:
         text += f" other than {' and '.join(_name(t) for t in without)} and subtypes"
     text += _records(disease)
@@ -368,6 +430,7 @@ def diseases_with_feature(
     limit: int | None = None,
     also: Sequence[Entity] = (),
     without: Sequence[Entity] = (),
+    frequency: Sequence[Entity] = (),
 ) -> Lookup:
     """Diseases annotated with a term or any of its subtypes (NOT annotations left out), by
     the highest frequency of such an annotation (unstated: 0.5), then by label and IRI; each
@@ -378,29 +441,40 @@ def diseases_with_feature(
     first ``limit`` diseases (all when None) are listed, with their annotation's values read
     from the store, and ``total`` counts them all. ``also``: only the diseases annotated
     with each of these too (or a subtype; one annotation of each is cited); ``without``:
-    none annotated with any of these (or a subtype).
+    none annotated with any of these (or a subtype); ``frequency``: HPO frequency classes,
+    only the annotations of the term of one of them (or a count or percentage in its
+    range: "the diseases with arachnodactyly as a very frequent feature").
     """
     table = kg.annotations
-    rows = _annotation_rows_under(kg, term.iri)
+    bands = [f for f in frequency if frequency_band(f.iri) is not None]
+
+    def rows_of(t: Entity) -> np.ndarray:
+        under = _annotation_rows_under(kg, t.iri)
+        if not bands:
+            return under
+        return under[[any(_row_in_band(table, int(r), f.iri) for f in bands) for r in under]]
+
+    rows = rows_of(term)
+    as_often = ", as " + " or ".join(_band_name(f) for f in bands) if bands else ""
     wanted = "".join(f" and with {_name(t)}" for t in also)
     wanted += "".join(f" and not with {_name(t)}" for t in without)
-    for other in also:
-        rows = rows[
-            np.isin(table.subject[rows], table.subject[_annotation_rows_under(kg, other.iri)])
-        ]
+    for other in also:  # each of them of that frequency too
+        rows = rows[np.isin(table.subject[rows], table.subject[rows_of(other)])]
     for other in without:
         rows = rows[
             ~np.isin(table.subject[rows], table.subject[_annotation_rows_under(kg, other.iri)])
         ]
     if not len(rows):
         subtypes = "its subtypes" if not wanted else "a subtype of each"
-        return Lookup(f"No disease is annotated with {_name(term)}{wanted} (or {subtypes}).")
+        return Lookup(
+            f"No disease is annotated with {_name(term)}{wanted} (or {subtypes}){as_often}."
+        )
     stated = table.frequency[rows]
-    frequency = np.where(np.isnan(stated), UNSTATED_FREQUENCY, stated)
+    ranked_by = np.where(np.isnan(stated), UNSTATED_FREQUENCY, stated)
     subject = table.subject[rows]
     # one annotation per disease: its most frequent, a stated frequency before an unstated
     # one, then the first in the table's order (by phenotype IRI, then annotation IRI)
-    order = np.lexsort((rows, np.isnan(stated), -frequency, subject))
+    order = np.lexsort((rows, np.isnan(stated), -ranked_by, subject))
     first = np.ones(len(order), dtype=bool)
     first[1:] = subject[order][1:] != subject[order][:-1]
     best = order[first]
@@ -408,7 +482,7 @@ def diseases_with_feature(
     diseases = [table.subjects[s] for s in subject[best]]
     ranked = sorted(
         range(len(best)),
-        key=lambda k: (-frequency[best[k]], labels.get(diseases[k], "").casefold(), diseases[k]),
+        key=lambda k: (-ranked_by[best[k]], labels.get(diseases[k], "").casefold(), diseases[k]),
     )
     listed = ranked if limit is None else ranked[:limit]
     items = []
@@ -453,8 +527,8 @@ def diseases_with_feature(
     are = "is" if total == 1 else "are"
     each = " (each or a subtype of it)" if wanted else " or a subtype of it"
     text = (
-        f"{plural(total, 'disease')} {are} annotated with {_name(term)}{wanted}{each}, "
-        f"e.g. {_list([i.label for i in items], 5, total)}."
+        f"{plural(total, 'disease')} {are} annotated with {_name(term)}{wanted}{each}"
+        f"{as_often}, e.g. {_list([i.label for i in items], 5, total)}."
     )
     return Lookup(text, items, facts, total=total)
 

@@ -1126,6 +1126,15 @@ def _fit_to_entities(
     key = (guess.intent, bool(diseases), bool(terms))
     if key in swap:
         return dataclasses.replace(guess, intent=swap[key])
+    if (
+        guess.intent in (Intent.IS_FEATURE_OF, *_ONE_ENTITY_INTENTS)
+        and diseases
+        and present
+        and all(e.iri in _FREQUENCY_TERMS for e in present)
+    ):
+        # a frequency and a disease: the disease's features of that frequency ("What are the
+        # very frequent features of X?"), not whether the frequency is one of its features
+        return dataclasses.replace(guess, intent=Intent.DISEASE_FEATURES)
     if guess.intent in _ONE_ENTITY_INTENTS and present and diseases:
         # a finding and a disease named together: is the one a feature of the other?
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
@@ -1238,8 +1247,11 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
     calls: list[tuple[Callable[..., lookups.Lookup], tuple[Entity, ...], dict[str, Any]]] = []
     used: list[Entity] = []
     if intent is Intent.DISEASE_FEATURES:
-        calls = [(_LOOKUPS[intent], (d,), {"without": ruled_out_terms}) for d in diseases]
-        used = [*diseases, *ruled_out_terms]
+        # "the very frequent features of X": only those of that frequency
+        frequency = [e for e in entities if e.iri in _FREQUENCY_TERMS and not e.excluded]
+        options = {"without": ruled_out_terms, "frequency": frequency}
+        calls = [(_LOOKUPS[intent], (d,), options) for d in diseases]
+        used = [*diseases, *ruled_out_terms, *frequency]
     elif intent is Intent.INHERITANCE_ONSET:
         calls = [(_LOOKUPS[intent], (d,), {}) for d in diseases]
         used = [*diseases, *(e for e in entities if e.qualifier)]  # "the mode of inheritance"
@@ -1258,10 +1270,12 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
         calls = [(lookups.diseases_of_gene, (g,), {"having": terms}) for g in genes]
         used = [*genes, *terms]
     elif intent is Intent.DISEASES_WITH_FEATURE and terms:
-        # "Which diseases have A and B but not C?": the diseases with each, without C's
-        options = {"also": terms[1:], "without": ruled_out_terms}
+        # "Which diseases have A and B but not C?": the diseases with each, without C's; "...
+        # A as a very frequent feature": its annotations of that frequency
+        frequency = [e for e in entities if e.iri in _FREQUENCY_TERMS and e not in terms]
+        options = {"also": terms[1:], "without": ruled_out_terms, "frequency": frequency}
         calls = [(_LOOKUPS[intent], (terms[0],), options)]
-        used = [*terms, *ruled_out_terms]
+        used = [*terms, *ruled_out_terms, *frequency]
     elif intent is Intent.DISEASES_OF_GENE:
         options = {"having": terms, "asked": diseases}  # "Does FBN1 cause Marfan syndrome?"
         calls = [(_LOOKUPS[intent], (g,), options) for g in genes]

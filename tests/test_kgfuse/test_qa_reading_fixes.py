@@ -434,6 +434,9 @@ def test_a_gene_of_several_diseases_lists_them_and_suggests_none(
         ("Give me the identifier for ataxia", "HP:0001251"),
         ("what's the HPO term id for ataxia?", "HP:0001251"),
         ("Gene id of ATXN1", "NCBIGene:6310"),
+        ("What is the HPO term for seizures?", "HP:0001250"),
+        ("What is the term for ataxia?", "HP:0001251"),
+        ("What's the OMIM entry for Ataxia syndrome B?", "OMIM:300001"),
     ],
 )
 def test_the_id_of_what_a_question_names_is_its_definition(
@@ -446,6 +449,7 @@ def test_the_id_of_what_a_question_names_is_its_definition(
 
 def test_a_question_asking_more_than_an_id_is_no_id_question(qa: QAService) -> None:
     assert qa.ask("What is the ICD code for seizure?").intent != "definition"
+    assert qa.ask("What is the class of seizure?").intent != "definition"  # its parents
     genes = qa.ask("Which genes are associated with the disease id OMIM:300001?")
     assert genes.answered and genes.intent == "genes_of_disease"
     assert iris(genes) == {ATXN1}
