@@ -165,7 +165,7 @@ _ASKS_A_DIFFERENTIAL = re.compile(
 )
 #: Words of a question on one disease that ask for its mode of inheritance or its onset
 #: (a phenotype named beside them makes it another question: "onset of seizures in X").
-_ASKS_INHERITANCE_OR_ONSET = re.compile(
+_INHERITANCE_OR_ONSET_WORDS = re.compile(
     r"\binherit|\btransmi|\bhereditary\b|\bonset\b|\b(?:at|from) (?:what|which) age\b"
     r"|\bhow old\b"
 )
@@ -212,7 +212,7 @@ def _pattern_intent(text: str) -> Intent | None:
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
     one_disease = d == 1 and g == 0 and t == 0
-    if one_disease and _ASKS_INHERITANCE_OR_ONSET.search(text):
+    if one_disease and _INHERITANCE_OR_ONSET_WORDS.search(text):
         other = _ASKS_OUT_OF_SCOPE.search(text) or _ASKS_OTHER.search(text)
         return None if other else Intent.INHERITANCE_ONSET
     return None

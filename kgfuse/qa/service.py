@@ -109,16 +109,14 @@ _EXCLUDED_FREQUENCY = "http://purl.obolibrary.org/obo/HP_0040285"
 _FREQUENCY_TERMS = frozenset(
     f"http://purl.obolibrary.org/obo/HP_{n:07d}" for n in range(40279, 40286)
 )
-#: Words of a question about a disease's inheritance or onset, whose closest facts are the
-#: disease's annotations of those aspects.
-_ASKS_INHERITANCE_OR_ONSET = re.compile(r"\binherit|\bonset\b|\bage\b|\bstart", re.IGNORECASE)
 #: Words of a question about a disease's mode of inheritance ...
 _ASKS_INHERITANCE = re.compile(
     r"\binherit|\btransmi|\bdominant|\brecessive|\bx-linked|\bpassed\s+(?:on|down)"
     r"|\bin\s+families\b|\bhereditary\b|\bpattern\b",
     re.IGNORECASE,
 )
-#: ... and about its onset or course.
+#: ... and about its onset or course (a question that cannot be answered and has either
+#: gets the disease's annotations of those aspects as its closest facts).
 _ASKS_ONSET = re.compile(
     r"\bonset\b|\bage\b|\bhow\s+old\b|\bstart|\bbegin|\bwhen\b|\bfirst\s+(?:signs?|symptoms?)"
     r"|\bappear|\bcourse\b|\bprogress",
@@ -667,7 +665,7 @@ class QAService:
         text = f"I cannot answer this: {why}."
         items: list[AnswerItem] = []
         suggested = 0
-        if _ASKS_INHERITANCE_OR_ONSET.search(question):
+        if _ASKS_INHERITANCE.search(question) or _ASKS_ONSET.search(question):
             # "How is Marfan syndrome inherited?": what the KG annotates, not as features
             for e in _present(entities, DISEASE):
                 found = lookups.disease_features(self.kg, e)
