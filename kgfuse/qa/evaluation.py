@@ -145,6 +145,18 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
         name_count[e.text.casefold()] += 1
     terms = [t for t in annotated_terms if labels.get(t) and name_count[labels[t].casefold()] == 1]
     term_set = set(terms)
+    # diseases by the name their numbered types share: "Noonan syndrome" for "Noonan syndrome
+    # 1" and "Noonan syndrome 2" (those with 5 features or more, in two types or more)
+    types: dict[str, set[str]] = defaultdict(set)
+    for d in diseases:
+        stem = _type_stem(labels[d])
+        if stem != labels[d].casefold():
+            types[stem].add(d)
+    typed = [
+        d
+        for d in diseases
+        if len(types.get(_type_stem(labels[d]), set()) - gold.twins[d] - {d}) >= 1
+    ]
     items: list[QAItem] = []
 
     def add(
@@ -225,6 +237,14 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     only = {p for p in f1 if not gold.related(p) & f2}
                     only |= {p for p in f2 if not gold.related(p) & f1}
                     add(intent, template, only, d=labels[d1], d2=labels[d2])
+                elif intent is Intent.SIMILAR_DISEASES and not typed:
+                    continue  # no disease of the KG has numbered types
+                elif intent is Intent.SIMILAR_DISEASES:
+                    # gold: the other numbered types of its disease ("Noonan syndrome 2" for
+                    # "Noonan syndrome 1"), named apart from the phenotypes the answer
+                    # compares; scored as hit@10
+                    d = rng.choice(typed)
+                    add(intent, template, types[_type_stem(labels[d])] - gold.twins[d], d=labels[d])
                 elif intent is Intent.INHERITANCE_ONSET:
                     # the held-out templates each ask one aspect: onset, or inheritance
                     aspect = "C" if _ONSET_WORDS.search(template) else "I"
@@ -246,6 +266,17 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
 #: Words of a held-out template that asks for a disease's onset (the others ask for its
 #: mode of inheritance).
 _ONSET_WORDS = re.compile(r"\b(?:age|old|onset|start|begin|appear|show|manifests?)\b")
+
+
+#: The number or letter that names a type of a disease at the end of its label ("Noonan
+#: syndrome 1", "Loeys-Dietz syndrome 3", "Osteogenesis imperfecta, type IV", "... 12A").
+_DISEASE_TYPE = re.compile(r"(?:,?\s+type)?[,\s]+(?:\d+[a-z]?|[ivx]+)$")
+
+
+def _type_stem(label: str) -> str:
+    """A disease's label without the number of its type, case-folded (the label itself
+    when it names no type)."""
+    return _DISEASE_TYPE.sub("", label.casefold())
 
 
 def _union(mapping: dict[str, set[str]], keys: Iterable[str]) -> set[str]:
@@ -298,7 +329,7 @@ def evaluate(
             s.precision.append(ok)
             s.recall.append(ok)
             s.f1.append(ok)
-        elif item.intent == Intent.DIAGNOSE.value:
+        elif item.intent in (Intent.DIAGNOSE.value, Intent.SIMILAR_DISEASES.value):
             ranked = [i.iri for i in answer.items[:10]]
             hit = float(bool(set(ranked) & gold))
             s.precision.append(hit)
@@ -323,6 +354,8 @@ def evaluate(
             "diseases_of_gene": "its questions whether a gene is linked to a named disease "
             "score yes/no accuracy; the others answer-set precision/recall/f1",
             "diagnose": "precision/recall/f1 hold hit@10 of the disease the findings came from",
+            "similar_diseases": "precision/recall/f1 hold hit@10 of a disease sharing a gene "
+            "with the one asked about (none when its genes have no other disease)",
         },
     }
 

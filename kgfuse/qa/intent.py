@@ -163,6 +163,13 @@ _ASKS_A_DIFFERENTIAL = re.compile(
     r"\b(?:which|what) (?:rare |genetic )?(?:diseases?|disorders?|conditions?|syndromes?"
     r"|diagnos[ie]s) (?:could |might |may |would |best |most likely )?(?:explain|fit|account for)\b"
 )
+#: Words of a question on one disease that ask for the diseases like it ("similar to",
+#: "mimics", "can be confused with", "the differential diagnosis of"), from the training
+#: questions' words.
+SIMILAR_WORDS = re.compile(
+    r"\bsimilar|\bresembl|\bmimic|\blook-?alikes?\b|\blooks? (?:most )?like\b|\bconfused with\b"
+    r"|\bmistaken for\b|\bdifferential\b|\boverlap|\bpresents? like\b|\bclose to\b"
+)
 #: Words of a question on one disease that ask for its mode of inheritance or its onset
 #: (a phenotype named beside them makes it another question: "onset of seizures in X").
 _INHERITANCE_OR_ONSET_WORDS = re.compile(
@@ -212,6 +219,8 @@ def _pattern_intent(text: str) -> Intent | None:
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
     one_disease = d == 1 and g == 0 and t == 0
+    if one_disease and SIMILAR_WORDS.search(text):
+        return Intent.SIMILAR_DISEASES  # "Which conditions mimic X?"
     if one_disease and _INHERITANCE_OR_ONSET_WORDS.search(text):
         other = _ASKS_OUT_OF_SCOPE.search(text) or _ASKS_OTHER.search(text)
         return None if other else Intent.INHERITANCE_ONSET

@@ -38,6 +38,7 @@ class Intent(str, Enum):
     IS_FEATURE_OF = "is_feature_of"
     DISTINGUISH = "distinguish"
     INHERITANCE_ONSET = "inheritance_onset"
+    SIMILAR_DISEASES = "similar_diseases"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ SPECS: dict[Intent, IntentSpec] = {
     ),
     Intent.INHERITANCE_ONSET: IntentSpec(
         "mode of inheritance, onset and clinical course of a disease", (DISEASE,)
+    ),
+    Intent.SIMILAR_DISEASES: IntentSpec(
+        "diseases whose annotated phenotypes are most like a disease's", (DISEASE,)
     ),
 }
 
@@ -283,6 +287,39 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "What inheritance does {D} follow?",
         "How is {D} transmitted to children?",
         "At which age do the first signs of {D} show?",
+    ),
+    Intent.SIMILAR_DISEASES: (
+        "Which diseases are similar to {D}?",
+        "What diseases resemble {D}?",
+        "What is the differential diagnosis of {D}?",
+        "Diseases like {D}",
+        "Which conditions mimic {D}?",
+        "Which syndromes overlap with {D}?",
+        "What are the phenotypic mimics of {D}?",
+        "Diseases phenotypically similar to {D}",
+        "What else could present like {D}?",
+        "Which disorders should be considered besides {D}?",
+        "What can be mistaken for {D}?",
+        "Which diseases share the features of {D}?",
+        "Differential of {D}",
+        "What are the closest diseases to {D}?",
+        "Show me disorders with a similar phenotype to {D}",
+        "Which disorders have a presentation like {D}?",
+        "Other diagnoses to consider for a suspected {D}",
+        "Phenocopies of {D}",
+        "Which conditions are often confused with {D}?",
+        "Alternative diagnoses to {D}",
+        # held out once each (2026-12-06: 4 of 12 read right three times), then joined the
+        # training data
+        "Name conditions that can be confused with {D}",
+        "Which disorders look most like {D}?",
+        "Give me the look-alikes of {D}",
+        "Which other diseases present like {D}?",
+        "What is {D} commonly mistaken for?",
+        "List disorders with a clinical picture close to {D}",
+        "Which syndromes could be misdiagnosed as {D}?",
+        "Tell me about diseases comparable to {D}",
+        "What might a patient with suspected {D} actually have?",
     ),
 }
 
@@ -562,6 +599,11 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "How old are patients when {D} manifests?",
         "Tell me how {D} is handed down",
     ),
+    Intent.SIMILAR_DISEASES: (
+        "Which rare diseases share most of the features of {D}?",
+        "What are the alternatives to {D} in the differential?",
+        "Are there syndromes that resemble {D}?",
+    ),
 }
 
 #: Training questions with a word that names a qualifier term ("frequency", "frequent"):
@@ -592,7 +634,7 @@ for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4):
 #: The label the intent classifier learns for questions that no intent answers.
 OUT_OF_SCOPE = "out_of_scope"
 #: Questions about the KG's entities that the KG does not answer (treatment, prevalence,
-#: prognosis, a gene's locus or function, similar diseases):
+#: prognosis, a gene's locus or function):
 #: the classifier learns them as :data:`OUT_OF_SCOPE`, so that such a question is not
 #: answered by the lookup its entities happen to fit.
 OUT_OF_SCOPE_TEMPLATES: tuple[str, ...] = (
@@ -620,7 +662,6 @@ OUT_OF_SCOPE_TEMPLATES: tuple[str, ...] = (
     "What is the function of {G}?",
     "What is the mechanism of {G} mutations?",
     "What does {G} do?",
-    "Which diseases are similar to {D}?",
     "Which diseases are associated with {D}?",
     "What diseases are related to {D}?",
     "What is the differential diagnosis of {D}?",

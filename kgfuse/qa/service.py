@@ -44,7 +44,13 @@ from kgfuse.qa.entities import (
     naming_by_id,
     negated_relation,
 )
-from kgfuse.qa.intent import COMPARISON_WORDS, IntentClassifier, IntentGuess, default_classifier
+from kgfuse.qa.intent import (
+    COMPARISON_WORDS,
+    SIMILAR_WORDS,
+    IntentClassifier,
+    IntentGuess,
+    default_classifier,
+)
 from kgfuse.qa.questions import DISEASE, GENE, SPECS, TERM, Intent
 
 if TYPE_CHECKING:
@@ -890,7 +896,7 @@ def _why_not(guess: IntentGuess, entities: list[Entity]) -> str | None:
         return (
             "it asks for something the KG does not hold (it holds the phenotypes annotated "
             "to diseases, the genes linked to them and the ontology's terms, not treatments, "
-            "prevalence, prognosis, loci or similar diseases)"
+            "prevalence, prognosis or loci)"
         )
     if guess.confidence < MIN_CONFIDENCE or guess.out_of_scope:
         return "the question matches none of the question types"
@@ -1152,6 +1158,10 @@ def _fit_to_entities(
         # gene is linked to the disease ("Is there a link between SCN1A and Dravet syndrome?")
         return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
     several = len(terms) + unknown > 1 or any(e.excluded for e in terms)
+    if guess.intent is Intent.DIAGNOSE and diseases and not terms and not unknown:
+        # a disease where findings are needed: its differential, the diseases like it ("What
+        # is the differential diagnosis of Marfan syndrome?")
+        return dataclasses.replace(guess, intent=Intent.SIMILAR_DISEASES)
     if guess.intent is Intent.INHERITANCE_ONSET and present and not diseases:
         # findings with their onset and no disease: a patient described ("onset of seizures
         # at age 2, ataxia and microcephaly"), or the diseases with one finding
@@ -1182,7 +1192,8 @@ def _fit_to_shape(
     """Correct an intent that the question's shape contradicts: two things compared ("A vs
     B") ask what distinguishes them; a yes/no question is never answered by the list of
     every disease with a feature (it names a disease the linker may not know: it asks
-    whether the feature is one of that disease)."""
+    whether the feature is one of that disease); a list of the diseases "with" or "having"
+    a name, without a word of likeness, is no question for the diseases like it."""
     named = [e for e in entities if e.type in (DISEASE, TERM) and not e.qualifier]
     if (
         not guess.out_of_scope
@@ -1198,6 +1209,14 @@ def _fit_to_shape(
         and _YES_NO.match(delexicalised)
     ):
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
+    if (
+        guess.intent is Intent.SIMILAR_DISEASES
+        and listing
+        and not (SIMILAR_WORDS.search(delexicalised) or re.search(r"\blike\b", delexicalised))
+    ):
+        # "Which diseases have ectopia lentis?" lists the diseases with a feature, whatever
+        # the name also names: not those like a disease of that name
+        return dataclasses.replace(guess, intent=Intent.DISEASES_WITH_FEATURE)
     return guess
 
 
@@ -1250,6 +1269,9 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
         options = {"without": ruled_out_terms, "frequency": frequency}
         calls = [(_LOOKUPS[intent], (d,), options) for d in diseases]
         used = [*diseases, *ruled_out_terms, *frequency]
+    elif intent is Intent.SIMILAR_DISEASES:
+        calls = [(_LOOKUPS[intent], (d,), {}) for d in diseases]
+        used = list(diseases)
     elif intent is Intent.INHERITANCE_ONSET:
         calls = [(_LOOKUPS[intent], (d,), {}) for d in diseases]
         used = [*diseases, *(e for e in entities if e.qualifier)]  # "the mode of inheritance"
@@ -1384,6 +1406,7 @@ def _question_for(intent: Intent, entities: list[Entity]) -> str | None:
         Intent.PARENTS: (terms, "What are the parents of {}?"),
         Intent.CHILDREN: (terms, "What are the subtypes of {}?"),
         Intent.INHERITANCE_ONSET: (diseases, "How is {} inherited, and when does it start?"),
+        Intent.SIMILAR_DISEASES: (diseases, "Which diseases are similar to {}?"),
     }
     if intent is Intent.IS_FEATURE_OF:
         return f"Is {terms[0]} a feature of {diseases[0]}?" if terms and diseases else None
@@ -1413,6 +1436,7 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
     Intent.IS_FEATURE_OF: lookups.is_feature_of,
     Intent.DISTINGUISH: lookups.distinguish,
     Intent.INHERITANCE_ONSET: lookups.inheritance_and_onset,
+    Intent.SIMILAR_DISEASES: lookups.similar_diseases,
 }
 
 
