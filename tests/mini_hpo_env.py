@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from encoders.text import TextEncoder, TextEncoderConfig
 from fusion.retrieval import FactIndex, default_index_dir
@@ -14,6 +14,9 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress
 from kg.store import build_kg
 from tests.tiny_bert import write_tiny_bert
+
+if TYPE_CHECKING:
+    from kgfuse.qa import QAService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: A tiny diagnosis run (18 simulated patients of 3 diseases, 3 validation patients, batches
@@ -112,6 +115,20 @@ def build_extended_mini_hpo(
     kg_dir = root / "kgs" / "hpo"
     build_kg(["hpo"], kg_dir, hpo_dir=data, progress=False)
     return kg_dir
+
+
+def extended_mini_qa(
+    root: Path,
+    terms: str,
+    annotations: list[tuple[str, str, str, str, str, str]],
+    genes: list[tuple[str, str, str, str]],
+) -> QAService:
+    """A QA service (no audit trail) on :func:`build_extended_mini_hpo`'s KG under ``root``,
+    which is its home too."""
+    from kgfuse.qa import QAService
+
+    build_extended_mini_hpo(root, terms, annotations, genes)
+    return QAService(root / "kgs" / "hpo", home=root, audit=False)
 
 
 def mini_case_rows(home: Path, per_disease: int = 10) -> list[dict[str, Any]]:

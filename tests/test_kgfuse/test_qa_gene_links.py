@@ -10,7 +10,7 @@ from kgfuse.qa.evaluation import evaluate, generate_questions
 from kgfuse.qa.intent import IntentGuess
 from kgfuse.qa.questions import HELDOUT_TEMPLATES, TRAIN_TEMPLATES, Intent
 from kgfuse.qa.service import _fit_to_entities
-from tests.mini_hpo_env import build_extended_mini_hpo, obo_term, obo_terms
+from tests.mini_hpo_env import extended_mini_qa, obo_term, obo_terms
 
 MARFAN = "https://omim.org/entry/154700"
 EDS_CLASSIC = "https://omim.org/entry/130000"
@@ -33,8 +33,7 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     scoliosis = obo_term(
         "HP:0002650", "Scoliosis", parent="HP:0033127 ! Abnormality of the musculoskeletal system"
     )
-    build_extended_mini_hpo(root, obo_terms(scoliosis), ANNOTATIONS, GENES)
-    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+    return extended_mini_qa(root, obo_terms(scoliosis), ANNOTATIONS, GENES)
 
 
 def asked(answer) -> set[str]:

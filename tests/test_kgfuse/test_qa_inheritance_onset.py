@@ -12,7 +12,7 @@ from kgfuse.qa.intent import IntentGuess, _pattern_intent
 from kgfuse.qa.lookups import inheritance_and_onset
 from kgfuse.qa.questions import DISEASE, TERM, Intent
 from kgfuse.qa.service import _fit_to_entities, aspects_asked
-from tests.mini_hpo_env import build_extended_mini_hpo, obo_term, obo_terms
+from tests.mini_hpo_env import extended_mini_qa, obo_term, obo_terms
 
 HP = "http://purl.obolibrary.org/obo/HP_"
 
@@ -30,8 +30,7 @@ ANNOTATIONS = [
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     root = tmp_path_factory.mktemp("inheritance_onset")
     terms = obo_terms(obo_term("HP:0001250", "Seizure"), obo_term("HP:0001251", "Ataxia"))
-    build_extended_mini_hpo(root, terms, ANNOTATIONS, [])
-    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+    return extended_mini_qa(root, terms, ANNOTATIONS, [])
 
 
 def test_how_a_disease_is_inherited(qa: QAService) -> None:

@@ -11,7 +11,7 @@ from kgfuse.qa.intent import IntentGuess
 from kgfuse.qa.lookups import SHARED_CITED
 from kgfuse.qa.questions import Intent
 from kgfuse.qa.service import _fit_to_entities
-from tests.mini_hpo_env import build_extended_mini_hpo, obo_term, obo_terms
+from tests.mini_hpo_env import extended_mini_qa, obo_term, obo_terms
 
 HP = "http://purl.obolibrary.org/obo/HP_"
 NOONAN_1 = "https://omim.org/entry/163950"
@@ -37,8 +37,7 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
         obo_term("HP:0001251", "Ataxia"),
         obo_term("HP:0002650", "Scoliosis"),
     )
-    build_extended_mini_hpo(root, terms, ANNOTATIONS, [])
-    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+    return extended_mini_qa(root, terms, ANNOTATIONS, [])
 
 
 @pytest.mark.parametrize(
