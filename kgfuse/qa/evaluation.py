@@ -237,6 +237,9 @@ def generate_questions(kg: KnowledgeGraph, per_template: int = 4, seed: int = 0)
                     only = {p for p in f1 if not gold.related(p) & f2}
                     only |= {p for p in f2 if not gold.related(p) & f1}
                     add(intent, template, only, d=labels[d1], d2=labels[d2])
+                elif intent is Intent.PHENOTYPES_OF_GENE:
+                    g = rng.choice(genes)
+                    add(intent, template, gold.gene_phenotype[g] & phenotype_pool, g=labels[g])
                 elif intent is Intent.SIMILAR_DISEASES and not typed:
                     continue  # no disease of the KG has numbered types
                 elif intent is Intent.SIMILAR_DISEASES:

@@ -163,6 +163,14 @@ _ASKS_A_DIFFERENTIAL = re.compile(
     r"\b(?:which|what) (?:rare |genetic )?(?:diseases?|disorders?|conditions?|syndromes?"
     r"|diagnos[ie]s) (?:could |might |may |would |best |most likely )?(?:explain|fit|account for)\b"
 )
+#: Words of a question on one gene that ask for its phenotypes, from the training
+#: questions' words (a question for its diseases names diseases, disorders or conditions).
+#: Not "features" or "symptoms": "What are the features of NF1?" names a disease by its
+#: gene, and is offered the gene's diseases.
+_PHENOTYPE_WORDS = re.compile(
+    r"\b(?:phenotypes?|phenotypic|signs?|manifestations?|abnormalit(?:y|ies)"
+    r"|hpo terms?|traits?|findings?)\b"
+)
 #: Words of a question on one disease that ask for the diseases like it ("similar to",
 #: "mimics", "can be confused with", "the differential diagnosis of"), from the training
 #: questions' words.
@@ -218,6 +226,8 @@ def _pattern_intent(text: str) -> Intent | None:
             return Intent.GENES_OF_PHENOTYPE
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
+    if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):
+        return Intent.PHENOTYPES_OF_GENE  # "What are the phenotypes of FBN1?"
     one_disease = d == 1 and g == 0 and t == 0
     if one_disease and SIMILAR_WORDS.search(text):
         return Intent.SIMILAR_DISEASES  # "Which conditions mimic X?"

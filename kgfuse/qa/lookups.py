@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -432,6 +433,9 @@ def inheritance_and_onset(
     return Lookup(f"{_name(disease)}{_records(disease)}: {'; '.join(said)}.", items, facts)
 
 
+#: The root of HPO's phenotypic abnormalities (a gene's phenotypes are those below it, when
+#: the KG has it).
+PHENOTYPIC_ABNORMALITY = "http://purl.obolibrary.org/obo/HP_0000118"
 #: Diseases listed by :func:`similar_diseases`.
 SIMILAR_LISTED = 10
 #: Annotations cited per similar disease (the features it shares, most frequent first).
@@ -743,6 +747,46 @@ def genes_of_phenotype(
     facts = [_triple(g, RO_HAS_PHENOTYPE, via[g]) for g in ordered]
     facts += [_triple(g, RO_HAS_PHENOTYPE, more[t.iri][g]) for t in also for g in ordered]
     return Lookup(text, genes, facts)
+
+
+def phenotypes_of_gene(kg: KnowledgeGraph, gene: Entity, *, limit: int | None = None) -> Lookup:
+    """Phenotypes a gene is linked to (``RO:0002200``, from the annotations of the diseases
+    it is linked to), those most of its diseases are annotated with first, then by label;
+    each with that count of diseases. The first ``limit`` are listed (all when None);
+    ``total`` counts them all."""
+    links = _gene_links(kg)
+    node = links.index.get(gene.iri)
+    found = (
+        sorted({links.node_iris[p] for p in links.phenotype[links.gene == node]})
+        if node is not None
+        else []
+    )
+    hierarchy = kg.hierarchy
+    if PHENOTYPIC_ABNORMALITY in hierarchy:  # not its diseases' modes of inheritance, onsets
+        phenotypes = set(hierarchy.descendants(PHENOTYPIC_ABNORMALITY))
+        found = [p for p in found if p in phenotypes]
+    if not found:
+        return Lookup(f"No phenotype is linked to {_name(gene)} in the KG.")
+    diseases = {d.iri for d in kg.diseases_of_gene(gene.iri)}
+    shared: dict[str, set[str]] = defaultdict(set)  # phenotype -> the gene's diseases with it
+    for a in (a for d in diseases for a in kg.annotations_of(d) if a.present):
+        shared[a.phenotype.iri].add(a.disease.iri)
+    labels = kg.labels
+    ordered = sorted(found, key=lambda p: (-len(shared.get(p, ())), labels.get(p, ""), p))
+    listed = ordered if limit is None else ordered[:limit]
+    items = [
+        AnswerItem(p, labels.get(p, ""), TERM, {"diseases": len(shared.get(p, ()))}) for p in listed
+    ]
+    facts = [_triple(gene.iri, RO_HAS_PHENOTYPE, p) for p in listed]
+    named = [f"{i.label} ({i.detail['diseases']})" for i in items]
+    text = (
+        f"{_name(gene)} is linked to {plural(len(ordered), 'phenotype')} through the "
+        f"annotations of its {plural(len(diseases), 'disease')}, those of the most of them "
+        "first (in brackets, how many of its diseases have it): "
+        + _list(named, 15, len(ordered))
+        + "."
+    )
+    return Lookup(text, items, facts, total=len(ordered))
 
 
 def _diseases_annotated_under(kg: KnowledgeGraph, term: str) -> set[str]:

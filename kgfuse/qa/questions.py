@@ -39,6 +39,7 @@ class Intent(str, Enum):
     DISTINGUISH = "distinguish"
     INHERITANCE_ONSET = "inheritance_onset"
     SIMILAR_DISEASES = "similar_diseases"
+    PHENOTYPES_OF_GENE = "phenotypes_of_gene"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ SPECS: dict[Intent, IntentSpec] = {
     Intent.SIMILAR_DISEASES: IntentSpec(
         "diseases whose annotated phenotypes are most like a disease's", (DISEASE,)
     ),
+    Intent.PHENOTYPES_OF_GENE: IntentSpec("phenotypes linked to a gene", (GENE,)),
 }
 
 # ---- paraphrase templates ----------------------------------------------------------------------
@@ -170,7 +172,6 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "Which syndromes involve {G}?",
         "What does a mutation in {G} cause?",
         "Diseases caused by variants in {G}",
-        "Which phenotypes result from {G} variants?",
         "What disorders is {G} implicated in?",
         "Conditions associated with the {G} gene",
         # whether the gene is linked to a disease the question names: answered yes or not
@@ -321,6 +322,34 @@ TRAIN_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "Tell me about diseases comparable to {D}",
         "What might a patient with suspected {D} actually have?",
     ),
+    Intent.PHENOTYPES_OF_GENE: (
+        "Which phenotypes result from {G} variants?",
+        "What phenotypes are caused by mutations of {G}?",
+        "What are the phenotypes of {G}?",
+        "Which features are linked to {G}?",
+        "What symptoms do {G} mutations cause?",
+        "Phenotypes associated with {G}",
+        "What clinical features are seen with {G} variants?",
+        "Which HPO terms are annotated to {G}?",
+        "List the phenotypes of the gene {G}",
+        "What abnormalities do patients with {G} variants have?",
+        "How does a {G} defect present clinically?",
+        "What do {G} variants look like in patients?",
+        "Which characteristics are reported with {G} mutations?",
+        "What is the clinical picture of {G} deficiency?",
+        "Tell me the traits of {G}-related disease",
+        # held out once each (2026-12-06: 0, then 4, then 4 of 12 read right), then joined
+        # the training data
+        "What signs are typical in carriers of pathogenic {G} variants?",
+        "Give the phenotypic spectrum of {G}",
+        "Which manifestations are connected with the {G} gene?",
+        "Which traits do people with {G} mutations show?",
+        "Describe the phenotype linked to {G}",
+        "What findings are reported for {G}?",
+        "What does a patient with a {G} defect look like clinically?",
+        "Which clinical characteristics go with {G}?",
+        "{G}: which phenotypes?",
+    ),
 }
 
 _TRAIN_TEMPLATES_2: dict[Intent, tuple[str, ...]] = {
@@ -456,7 +485,6 @@ _TRAIN_TEMPLATES_3: dict[Intent, tuple[str, ...]] = {
         "Which diseases does {G} cause?",
         "What are the disorders related to {G}?",
         "Tell me the diseases linked to the gene {G}",
-        "What phenotypes are caused by mutations of {G}?",
         "Find conditions associated with {G}",
         "Do {G} mutations lead to {D}?",
         "Is {D} associated with the {G} gene?",
@@ -603,6 +631,11 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "Which rare diseases share most of the features of {D}?",
         "What are the alternatives to {D} in the differential?",
         "Are there syndromes that resemble {D}?",
+    ),
+    Intent.PHENOTYPES_OF_GENE: (
+        "What is the clinical presentation of {G}-related disorders?",
+        "Which phenotypic features have been described with {G}?",
+        "Show the HPO annotations of {G}",
     ),
 }
 

@@ -91,6 +91,13 @@ _LISTS_DISEASES = re.compile(
     r"|annotated\s+with|associated\s+with|linked\s+to))\b",
     re.IGNORECASE,
 )
+#: A disease's features asked of a gene's name, "the features of NF1", "NF1 symptoms": the
+#: shape of a question on a disease named by its gene.
+_FEATURES_OF_A_GENE = re.compile(
+    r"\b(?:(?:clinical )?features?|symptoms?)\s+(?:of|in)\s+(?:the\s+)?ent_gene\b"
+    r"|\bent_gene\s+(?:features?|symptoms?)\b",
+    re.IGNORECASE,
+)
 #: Words of a described patient: a differential even when shaped as a list question.
 _DESCRIBES_PATIENT = re.compile(
     r"\b(?:patients?|proband|case|child|infant|newborn|baby|boy|girl|son|daughter|man|woman"
@@ -1142,7 +1149,12 @@ def _fit_to_entities(
     if guess.intent in _ONE_ENTITY_INTENTS and present and diseases:
         # a finding and a disease named together: is the one a feature of the other?
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
-    if guess.intent is Intent.GENES_OF_PHENOTYPE and present and _present(entities, GENE):
+    if (
+        guess.intent in (Intent.GENES_OF_PHENOTYPE, Intent.PHENOTYPES_OF_GENE)
+        and present
+        and _present(entities, GENE)
+    ):
+        # a gene and a phenotype: the gene's diseases with it ("Does FBN1 cause X?")
         return dataclasses.replace(guess, intent=Intent.DISEASES_OF_GENE)
     if (
         (
@@ -1193,7 +1205,8 @@ def _fit_to_shape(
     B") ask what distinguishes them; a yes/no question is never answered by the list of
     every disease with a feature (it names a disease the linker may not know: it asks
     whether the feature is one of that disease); a list of the diseases "with" or "having"
-    a name, without a word of likeness, is no question for the diseases like it."""
+    a name, without a word of likeness, is no question for the diseases like it; the
+    features of a gene's name ask for those of the disease it names."""
     named = [e for e in entities if e.type in (DISEASE, TERM) and not e.qualifier]
     if (
         not guess.out_of_scope
@@ -1209,6 +1222,10 @@ def _fit_to_shape(
         and _YES_NO.match(delexicalised)
     ):
         return dataclasses.replace(guess, intent=Intent.IS_FEATURE_OF)
+    if guess.intent is Intent.PHENOTYPES_OF_GENE and _FEATURES_OF_A_GENE.search(delexicalised):
+        # "What are the features of NF1?" names a disease by its gene: the gene's diseases
+        # are offered (as a disease's features need a disease)
+        return dataclasses.replace(guess, intent=Intent.DISEASE_FEATURES)
     if (
         guess.intent is Intent.SIMILAR_DISEASES
         and listing
@@ -1269,6 +1286,9 @@ def _plan(intent: Intent, entities: list[Entity]) -> _Plan | None:
         options = {"without": ruled_out_terms, "frequency": frequency}
         calls = [(_LOOKUPS[intent], (d,), options) for d in diseases]
         used = [*diseases, *ruled_out_terms, *frequency]
+    elif intent is Intent.PHENOTYPES_OF_GENE:
+        calls = [(_LOOKUPS[intent], (g,), {}) for g in genes]
+        used = list(genes)
     elif intent is Intent.SIMILAR_DISEASES:
         calls = [(_LOOKUPS[intent], (d,), {}) for d in diseases]
         used = list(diseases)
@@ -1407,6 +1427,7 @@ def _question_for(intent: Intent, entities: list[Entity]) -> str | None:
         Intent.CHILDREN: (terms, "What are the subtypes of {}?"),
         Intent.INHERITANCE_ONSET: (diseases, "How is {} inherited, and when does it start?"),
         Intent.SIMILAR_DISEASES: (diseases, "Which diseases are similar to {}?"),
+        Intent.PHENOTYPES_OF_GENE: (genes, "Which phenotypes are linked to {}?"),
     }
     if intent is Intent.IS_FEATURE_OF:
         return f"Is {terms[0]} a feature of {diseases[0]}?" if terms and diseases else None
@@ -1421,7 +1442,7 @@ def _question_for(intent: Intent, entities: list[Entity]) -> str | None:
 
 
 #: Lookups that list the first ``limit`` of their items (``Answer.total`` counts all).
-_LISTED = frozenset({Intent.DISEASES_WITH_FEATURE})
+_LISTED = frozenset({Intent.DISEASES_WITH_FEATURE, Intent.PHENOTYPES_OF_GENE})
 
 _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
     Intent.DISEASE_FEATURES: lookups.disease_features,
@@ -1437,6 +1458,7 @@ _LOOKUPS: Mapping[Intent, Callable[..., lookups.Lookup]] = {
     Intent.DISTINGUISH: lookups.distinguish,
     Intent.INHERITANCE_ONSET: lookups.inheritance_and_onset,
     Intent.SIMILAR_DISEASES: lookups.similar_diseases,
+    Intent.PHENOTYPES_OF_GENE: lookups.phenotypes_of_gene,
 }
 
 
