@@ -117,8 +117,8 @@ def _years(number: str, unit: str | None) -> float | None:
             value = float(number)
         except ValueError:
             return None
-    unit = (unit or "year").lower()
-    unit = _UNIT.get(unit, _UNIT.get(unit.rstrip("s"), unit.rstrip("s")))
+    unit = (unit or "year").lower().rstrip("s")  # "years", "yrs": the singular
+    unit = _UNIT.get(unit, unit)
     years = value * _YEARS_PER[unit]
     return years if years <= MAX_YEARS else None
 

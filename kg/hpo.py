@@ -78,6 +78,16 @@ FREQUENCY_TERMS: dict[str, float] = {
     "HP:0040284": 0.025,  # Very rare, 1-4%
     "HP:0040285": 0.0,  # Excluded, 0%
 }
+#: The frequencies each HPO frequency term stands for, as HPO defines them: ``[low, high)``
+#: (Obligate exactly 1, Excluded exactly 0).
+FREQUENCY_BANDS: dict[str, tuple[float, float]] = {
+    "HP:0040280": (1.0, 1.0),
+    "HP:0040281": (0.8, 1.0),
+    "HP:0040282": (0.3, 0.8),
+    "HP:0040283": (0.05, 0.3),
+    "HP:0040284": (1e-9, 0.05),
+    "HP:0040285": (0.0, 0.0),
+}
 #: The range each HPO frequency term stands for, as HPO defines it.
 FREQUENCY_RANGES: dict[str, str] = {
     "HP:0040280": "100%",

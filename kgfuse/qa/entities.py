@@ -287,9 +287,9 @@ class QuestionEntityLinker:
                 score_cutoff=MIN_SPELLING_SIMILARITY,
                 limit=limit,
             )
-            spelt = {names[m[0]]: self.labels.get(names[m[0]], m[0]) for m in matches}
-            if spelt:
-                found.append((run, [(label, iri) for iri, label in spelt.items()]))
+            iris = dict.fromkeys(names[m[0]] for m in matches)  # one per node, closest first
+            if iris:
+                found.append((run, [(self.labels.get(iri, iri), iri) for iri in iris]))
         return found
 
     @cached_property
@@ -301,14 +301,11 @@ class QuestionEntityLinker:
         """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words (a
         hyphen and a space alike: "Ehlers Danlos" names "Ehlers-Danlos syndrome"), those
         that open with it first, then the shortest."""
-        words = _WORD.findall(name)
-        if not words:
+        pattern = named_after(name)
+        if pattern is None:
             return []
-        body = r"[\s-]+".join(re.escape(w) for w in words)
-        pattern = re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
-        opening = re.compile(rf"{body}(?!\w)", re.IGNORECASE)
         found = [(label, iri) for label, iri in self.disease_labels if pattern.search(label)]
-        found.sort(key=lambda pair: not opening.match(pair[0]))  # stable: then shortest
+        found.sort(key=lambda pair: not pattern.match(pair[0]))  # stable: then shortest
         return found
 
     def unlinked_names(
@@ -610,6 +607,16 @@ _GENERIC_WORDS = frozenset(
 def _structural(iri: str, label: str) -> bool:
     """Whether a root class is structural ("All", owl:Thing), not a concept."""
     return iri in STRUCTURAL_ROOTS or label.strip().casefold() in _STRUCTURAL_LABELS
+
+
+def named_after(name: str) -> re.Pattern[str] | None:
+    """A pattern of ``name``'s words as whole words of a label, a hyphen and a space alike
+    ("Ehlers Danlos" finds "Ehlers-Danlos syndrome"); None when it has no word."""
+    words = _WORD.findall(name)
+    if not words:
+        return None
+    body = r"[\s-]+".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
 #: The least Levenshtein similarity (1 - edits / length) of a name offered for words of a

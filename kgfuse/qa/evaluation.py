@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import KGV_GENE, RO_GENE_CONTRIBUTES_TO, RO_HAS_PHENOTYPE
+from kg.namespaces import KGV_GENE, RO_GENE_CONTRIBUTES_TO, RO_HAS_PHENOTYPE, to_iri
 from kgfuse.qa.intent import fill_slots
 from kgfuse.qa.questions import HELDOUT_TEMPLATES, Intent
+from kgfuse.resources import HPO_PHENOTYPE_ROOT
 
 #: The HPO root below which findings are sampled when the KG has it.
-PHENOTYPE_ROOT = "http://purl.obolibrary.org/obo/HP_0000118"
+PHENOTYPE_ROOT = to_iri(HPO_PHENOTYPE_ROOT)
 
 
 @dataclass(frozen=True)
@@ -357,8 +358,8 @@ def evaluate(
             "diseases_of_gene": "its questions whether a gene is linked to a named disease "
             "score yes/no accuracy; the others answer-set precision/recall/f1",
             "diagnose": "precision/recall/f1 hold hit@10 of the disease the findings came from",
-            "similar_diseases": "precision/recall/f1 hold hit@10 of a disease sharing a gene "
-            "with the one asked about (none when its genes have no other disease)",
+            "similar_diseases": "precision/recall/f1 hold hit@10 of another numbered type of "
+            "the disease asked about (Noonan syndrome 2 for Noonan syndrome 1)",
         },
     }
 

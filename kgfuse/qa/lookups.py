@@ -11,7 +11,6 @@ term) and read from the store only what they list.
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections import defaultdict
@@ -22,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.hpo import FREQUENCY_RANGES
+from kg.hpo import FREQUENCY_BANDS, FREQUENCY_RANGES
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import (
     IAO_DEFINITION,
@@ -34,12 +33,13 @@ from kg.namespaces import (
     compress,
     to_iri,
 )
-from kg.rules.engine import CitedFact
+from kg.rules.engine import CitedFact, kg_memo
 from kg.rules.resnik import ResnikRanker
 from kg.sparql import IRI
 from kgfuse.qa.answers import AnswerItem
-from kgfuse.qa.entities import Entity
+from kgfuse.qa.entities import Entity, named_after
 from kgfuse.qa.questions import DISEASE, GENE, TERM
+from kgfuse.resources import HPO_PHENOTYPE_ROOT
 
 #: The values of one annotation node cited with a disease that has a feature (``?a`` bound).
 Q_ANNOTATION_VALUES = """
@@ -264,61 +264,53 @@ def _gene_links(kg: KnowledgeGraph) -> _GeneLinks:
         return found
 
 
-_RESNIK_LOCK = threading.Lock()
-_RESNIK: weakref.WeakKeyDictionary[KnowledgeGraph, ResnikRanker] = weakref.WeakKeyDictionary()
-
-
 def _resnik(kg: KnowledgeGraph) -> ResnikRanker:
     """A Resnik best-match-average ranker over the KG's phenotype annotations (built once
     per KG, ~0.3 s on HPO)."""
-    with _RESNIK_LOCK:
-        found = _RESNIK.get(kg)
-        if found is None:
-            found = _RESNIK[kg] = ResnikRanker(kg.hierarchy, kg.annotations, combine="BMA")
-        return found
+    return kg_memo(
+        kg,
+        "qa.resnik",
+        "BMA",
+        lambda: ResnikRanker(kg.hierarchy, kg.annotations, combine="BMA"),
+        keep=1,
+    )
+
+
+def _phenotypes(kg: KnowledgeGraph) -> frozenset[str] | None:
+    """The terms below HPO's Phenotypic abnormality (once per KG), or None when the KG has
+    no such root."""
+    root = to_iri(HPO_PHENOTYPE_ROOT)
+    if root not in kg.hierarchy:
+        return None
+    return kg_memo(kg, "qa.phenotypes", root, lambda: frozenset(_under(kg, root)), keep=1)
 
 
 # ---- lookups -------------------------------------------------------------------------------------
-#: The frequencies each HPO frequency class stands for, as HPO defines them: ``[low, high)``
-#: (Obligate: exactly 1; Excluded: exactly 0).
-_FREQUENCY_BANDS = {
-    "HP_0040280": (1.0, 1.0),
-    "HP_0040281": (0.8, 1.0),
-    "HP_0040282": (0.3, 0.8),
-    "HP_0040283": (0.05, 0.3),
-    "HP_0040284": (1e-9, 0.05),
-    "HP_0040285": (0.0, 0.0),
-}
-
-
 def frequency_band(term_iri: str) -> tuple[float, float] | None:
     """The frequencies an HPO frequency class's IRI stands for, or None for another term."""
-    return _FREQUENCY_BANDS.get(term_iri.rsplit("/", 1)[-1])
+    return FREQUENCY_BANDS.get(compress(term_iri))
 
 
-def _in_band(a: Annotation, term_iri: str) -> bool:
+def _frequency_in_band(stated: str | None, value: float | None, term_iri: str) -> bool:
     """Whether an annotation's frequency is the frequency class's: that class stated, or a
     count or percentage within its range ("124/197" is Frequent, 30-79%)."""
-    if a.frequency_term is not None:
-        return a.frequency_term == term_iri
-    band = frequency_band(term_iri)
-    if band is None or a.frequency is None:
-        return False
-    low, high = band
-    return low == a.frequency == high or low <= a.frequency < high
-
-
-def _row_in_band(table: Any, row: int, term_iri: str) -> bool:
-    """:func:`_in_band` for a row of the annotation table."""
-    stated = table.frequency_term[row]
     if stated:
-        return bool(stated == term_iri)
+        return stated == term_iri
     band = frequency_band(term_iri)
-    value = float(table.frequency[row])
-    if band is None or np.isnan(value):
+    if band is None or value is None or np.isnan(value):
         return False
     low, high = band
     return low == value == high or low <= value < high
+
+
+def _in_band(a: Annotation, term_iri: str) -> bool:
+    """:func:`_frequency_in_band` for an annotation."""
+    return _frequency_in_band(a.frequency_term, a.frequency, term_iri)
+
+
+def _row_in_band(table: Any, row: int, term_iri: str) -> bool:
+    """:func:`_frequency_in_band` for a row of the annotation table."""
+    return _frequency_in_band(table.frequency_term[row], float(table.frequency[row]), term_iri)
 
 
 def _band_name(term: Entity) -> str:
@@ -433,9 +425,6 @@ def inheritance_and_onset(
     return Lookup(f"{_name(disease)}{_records(disease)}: {'; '.join(said)}.", items, facts)
 
 
-#: The root of HPO's phenotypic abnormalities (a gene's phenotypes are those below it, when
-#: the KG has it).
-PHENOTYPIC_ABNORMALITY = "http://purl.obolibrary.org/obo/HP_0000118"
 #: Diseases listed by :func:`similar_diseases`.
 SIMILAR_LISTED = 10
 #: Annotations cited per similar disease (the features it shares, most frequent first).
@@ -660,8 +649,8 @@ def _asked_links(kg: KnowledgeGraph, looked_up: Entity, asked: Sequence[Entity])
         if set(disease.iris) & {d.iri for d in linked}:
             said.append(f"Yes: {_name(gene)} is linked to {_name(disease)} in the KG.")
             continue
-        name = re.compile(rf"(?<!\w){re.escape(disease.label or disease.text)}(?!\w)", re.I)
-        kinds = [d for d in linked if name.search(d.label)]
+        name = named_after(disease.label or disease.text)
+        kinds = [d for d in linked if name is not None and name.search(d.label)]
         if kinds:
             said.append(
                 f"Not directly: the KG links {_name(gene)} not to {_name(disease)} itself but "
@@ -761,9 +750,8 @@ def phenotypes_of_gene(kg: KnowledgeGraph, gene: Entity, *, limit: int | None = 
         if node is not None
         else []
     )
-    hierarchy = kg.hierarchy
-    if PHENOTYPIC_ABNORMALITY in hierarchy:  # not its diseases' modes of inheritance, onsets
-        phenotypes = set(hierarchy.descendants(PHENOTYPIC_ABNORMALITY))
+    phenotypes = _phenotypes(kg)
+    if phenotypes is not None:  # not its diseases' modes of inheritance, onsets
         found = [p for p in found if p in phenotypes]
     if not found:
         return Lookup(f"No phenotype is linked to {_name(gene)} in the KG.")
