@@ -103,7 +103,7 @@ def test_a_stated_value_falls_in_one_class(value: float, inside: set[str]) -> No
     assert {c for c in classes if _row_in_band(Table(), 0, c)} == inside
 
 
-def test_a_stated_class_is_its_own_and_no_other(qa: QAService) -> None:
+def test_a_stated_class_is_its_own_and_no_other() -> None:
     assert frequency_band(HP + "0001166") is None  # no frequency class
 
     class Row:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from kgfuse.qa import QAService
+from kgfuse.qa import QAService, entities
 from kgfuse.qa.entities import MIN_SPELLING_SIMILARITY
 from kgfuse.qa.questions import TERM
 
@@ -48,9 +48,13 @@ def test_only_names_within_the_similarity_are_offered(qa: QAService) -> None:
     assert near == [("arachnodactly", [("Arachnodactyly", ARACHNODACTYLY)])]
 
 
-def test_a_pasted_text_is_not_compared(qa: QAService) -> None:
-    long = "arachnodactly " * 10
-    assert qa.entities.spelled_like(f"What is {long}?", []) == []
+def test_a_run_longer_than_the_limit_is_not_compared(
+    qa: QAService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pasted text is not compared with every name: the same typo, past a shorter limit
+    assert qa.entities.spelled_like("What is arachnodactly?", [])
+    monkeypatch.setattr(entities, "MAX_SPELLED_CHARS", len("arachnodactly") - 1)
+    assert qa.entities.spelled_like("What is arachnodactly?", []) == []
 
 
 def test_a_disease_written_with_an_s_is_offered_by_its_name(qa: QAService) -> None:
