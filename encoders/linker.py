@@ -32,11 +32,14 @@ any ontology), optionally with the ``is_a`` parent map of its terms. One pass ov
 4. **Measurements** (optional, :mod:`encoders.measurements`): a growth measurement stated
    with its centile or SD score (``height 98 cm (-2 SD)``) links the term its definition
    names (*Short stature*), when the lexicon has that term.
-5. **Laboratory values** (:mod:`encoders.lab_values`): a value outside its stated reference
+5. **Milestones** (optional, :mod:`encoders.milestones`): a developmental milestone
+   stated with an age past its window (``walked at 22 months``) links the delay's term
+   (*Delayed ability to walk*).
+6. **Laboratory values** (:mod:`encoders.lab_values`): a value outside its stated reference
    range (``serum phosphate 0.72 mmol/L (1.20-1.80 mmol/L)``) links the term the dictionary
    gives the words before it read as ``low X`` or ``high X`` (*Hypophosphatemia*), unless
    that term is already linked there.
-6. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
+7. **Context** (:mod:`encoders.negation`): ruled-out findings are marked ``excluded``;
    hedged or hypothetical ones ``uncertain``; findings of relatives are marked ``family``
    and, by default, left out of :func:`link_records`. A record gives all three flags.
 
@@ -60,6 +63,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from encoders.lab_values import read_lab_values
 from encoders.linker_index import index_key, load_index, save_index
 from encoders.measurements import read_measurements
+from encoders.milestones import read_milestones
 from encoders.negation import ContextResult, ContextRules
 from encoders.normalize import (
     BREAK,
@@ -200,7 +204,10 @@ __all__ = [
 #: -philia are no longer folded to the cell's name); a blood cell count's name is also
 #: written with the cells ("low platelets", "platelets were low": *Thrombocytopenia*, whose
 #: synonym is "Low platelet count").
-LINKING_VERSION = 20
+#: 21: developmental milestones reached past their window ("walked at 22 months", "sat at
+#: 15 months", "said his first words at 3 years") link the delay's term when asked
+#: (``LinkerConfig.milestones``, :mod:`encoders.milestones`).
+LINKING_VERSION = 21
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -234,6 +241,30 @@ VARIANT_WEIGHT: dict[str, float] = {
 
 #: Confidence of a finding read from a measurement (a stated number against a definition).
 MEASUREMENT_SCORE = 0.95
+#: Confidence of a delay read from a milestone's stated age (a window, not a definition).
+MILESTONE_SCORE = 0.9
+#: Relatives who, as the subject of a milestone, make it theirs ("his brother walked at 3
+#: years"); a son, daughter or child may be the patient ("the child walked at 3 years").
+_MILESTONE_RELATIVES = frozenset(
+    {
+        "brother", "sister", "sibling", "sib", "mother", "father", "mom", "mum", "dad",
+        "cousin", "aunt", "uncle", "twin", "grandmother", "grandfather", "parent",
+        "nephew", "niece",
+    }
+)  # fmt: skip
+
+
+def _relative_subject(lowers: Sequence[str], i: int) -> bool:
+    """Whether the words right before token ``i`` name a relative as its subject ("his
+    brother", "her older sister also"), within three words and the same sentence."""
+    for k in range(i - 1, max(-1, i - 4), -1):
+        word = lowers[k]
+        if word in _MILESTONE_RELATIVES:
+            return True
+        if word in (".", ";", ",", "and", "but", "he", "she", "they") or not word.isalpha():
+            return False
+    return False
+
 
 _END = ""  # trie terminal key; never a token
 _UNSET = object()
@@ -282,6 +313,10 @@ class LinkerConfig:
             HPO terms they meet (:mod:`encoders.measurements`). Off by default: on ID-68
             and the dev vignettes the terms it adds cost more than they give (README).
             (default: ``False``)
+        milestones: read developmental milestones stated with an age past their window as
+            the delay's term (:mod:`encoders.milestones`). Off by default: on ID-68 and the
+            dev vignettes the terms it adds cost more than they give (docs/measurements.md).
+            (default: ``False``)
         lab_values: read laboratory values outside their stated reference range as the
             terms their analyte's words name as ``low X`` or ``high X``
             (:mod:`encoders.lab_values`). (default: ``True``)
@@ -297,6 +332,7 @@ class LinkerConfig:
     define_acronyms: bool = True
     allow_gap: bool = True
     measurements: bool = False
+    milestones: bool = False
     lab_values: bool = True
 
     def __post_init__(self) -> None:
@@ -323,9 +359,10 @@ class Mention:
         uncertain: the finding is hedged.
         family: the finding belongs to a relative, not the patient.
         source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text),
-            ``dense``, ``measurement`` or ``laboratory``.
+            ``dense``, ``measurement``, ``milestone`` or ``laboratory``.
         matched: the dictionary name (or nearest name) that matched; for a measurement,
-            the quantity and the number read (``height -2.5 SD``); for a laboratory value,
+            the quantity and the number read (``height -2.5 SD``); for a milestone, the
+            milestone and its age (``walking alone at 22 months``); for a laboratory value,
             the phrase it was read as (``low serum phosphate``).
     """
 
@@ -378,6 +415,7 @@ class _Match:
     candidates: list[tuple[int, str]] = field(default_factory=list)  # (name id, variant)
     source: str = "dictionary"
     denied: bool = False  # a predicate the text denies: "the liver was not enlarged"
+    relative: bool = False  # a relative's milestone: "his brother walked at 3 years"
 
 
 #: A match with its chosen term: (match, iri, score, matched name).
@@ -1287,6 +1325,9 @@ class ConceptLinker:
             measured = self._measured(text, tokens)
             if measured:
                 kept = sorted(kept + measured, key=lambda x: x[0].i)
+        late = self._late_milestones(text, tokens, kept) if self.config.milestones else []
+        if late:
+            kept = sorted(kept + late, key=lambda x: x[0].i)
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
@@ -1303,6 +1344,15 @@ class ConceptLinker:
         if self.config.context and any(m.denied for m, *_ in kept):
             contexts = [
                 replace(ctx, negated=True) if m.denied else ctx
+                for (m, *_), ctx in zip(kept, contexts, strict=True)
+            ]
+        if self.config.context and late:
+            # A milestone's reader has read its negations ("did not walk until 3 years" is
+            # a late walker); its subject says whose it is.
+            contexts = [
+                replace(ctx, negated=False, family=ctx.family or m.relative)
+                if m.source == "milestone"
+                else ctx
                 for (m, *_), ctx in zip(kept, contexts, strict=True)
             ]
         return [
@@ -1324,6 +1374,28 @@ class ConceptLinker:
             if i < j:
                 matched = f"{found.quantity} {found.statement}"
                 out.append((_Match(i, j, [], "measurement"), iri, MEASUREMENT_SCORE, matched))
+        return out
+
+    def _late_milestones(
+        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    ) -> list[_Scored]:
+        """The delays that milestones stated with their age give, as matches over their
+        tokens; a statement over tokens a name already links is left to the name."""
+        out: list[_Scored] = []
+        taken: set[int] | None = None
+        for found in read_milestones(text):
+            iri = to_iri(found.curie)
+            if iri not in self.labels or not self.is_linkable(iri):
+                continue
+            i = bisect.bisect_left(tokens.starts, found.start)
+            j = bisect.bisect_left(tokens.starts, found.end)
+            if taken is None:
+                taken = {k for m, *_ in kept for k in range(m.i, m.j)}
+            if i < j and not taken.intersection(range(i, j)):
+                matched = f"{found.milestone} at {found.months:g} months"
+                relative = _relative_subject(tokens.lowers, i)
+                match = _Match(i, j, [], "milestone", relative=relative)
+                out.append((match, iri, MILESTONE_SCORE, matched))
         return out
 
     def _stature_statements(self, tokens: TokenTable, kept: Sequence[_Scored]) -> list[_Scored]:

@@ -161,13 +161,18 @@ def model_ranker(
 
 
 def link_text_cases(
-    cases: Sequence[Case], kg: KnowledgeGraph, *, measurements: bool = False
+    cases: Sequence[Case],
+    kg: KnowledgeGraph,
+    *,
+    measurements: bool = False,
+    milestones: bool = False,
 ) -> list[Case]:
     """Free-text cases with their linked present and excluded terms filled in
-    (``measurements``: also the findings growth measurements state); a relative's finding
+    (``measurements``: also the findings growth measurements state; ``milestones``: the
+    delays late developmental milestones state); a relative's finding
     and a hedged or hypothetical one are neither (the diagnoser's rule,
     :func:`fusion.pipeline.patient_findings`)."""
-    linker = default_linker(kg, measurements=measurements)
+    linker = default_linker(kg, measurements=measurements, milestones=milestones)
     out = []
     for case in cases:
         if case.text and not case.present:
@@ -207,6 +212,7 @@ def evaluate_diagnosis(
     ranking: RankingSettings | None = None,
     precision: str = "auto",
     measurements: bool = False,
+    milestones: bool = False,
     progress: bool = True,
     journal: JournalFolder | None = None,
     workers: int = 1,
@@ -236,6 +242,8 @@ def evaluate_diagnosis(
         precision: the models' inference precision (:func:`fusion.pipeline.resolve_precision`).
         measurements: the linker of free-text cases also reads growth measurements
             (:mod:`encoders.measurements`).
+        milestones: the linker of free-text cases also reads late developmental milestones
+            (:mod:`encoders.milestones`).
         progress: progress bars.
         journal: the journal folder of ``out_dir`` (:func:`journal_folder`), held already
             by the caller, who took its lock before loading the KG (default: held from the
@@ -269,7 +277,7 @@ def evaluate_diagnosis(
                     "is a free text, which the model reads whole"
                 )
             cases = drawn_findings(cases, draw_findings)
-        cases = link_text_cases(cases, kg, measurements=measurements)
+        cases = link_text_cases(cases, kg, measurements=measurements, milestones=milestones)
         no_present = [not has_present_finding(c, kg.hierarchy) for c in cases]
         subjects = candidate_subjects(kg, candidates)
         likelihood = PhenotypeLikelihood.from_kg(kg.hierarchy, kg.annotations, subjects=subjects)
@@ -296,12 +304,17 @@ def evaluate_diagnosis(
             "lead": ranking.lead,
             "pool": ranking.pool,
             "measurements": measurements,
+            "milestones": milestones,
             **case_counts(cases, no_present),
             "models": {},
         }
         if workers > 1:
             config["workers"] = workers
-        linker = default_linker(kg, measurements=measurements) if workers == 1 else None
+        linker = (
+            default_linker(kg, measurements=measurements, milestones=milestones)
+            if workers == 1
+            else None
+        )
         for folder in models:
             if linker is not None:
                 diagnoser = Diagnoser.load(
@@ -313,7 +326,13 @@ def evaluate_diagnosis(
                 pool = stack.enter_context(
                     ModelWorkers(
                         EvalWorkerSettings(
-                            Path(folder), kg.location, home, ranking, precision, measurements
+                            Path(folder),
+                            kg.location,
+                            home,
+                            ranking,
+                            precision,
+                            measurements,
+                            milestones,
                         ),
                         workers,
                     )

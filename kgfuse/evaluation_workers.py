@@ -40,6 +40,7 @@ class EvalWorkerSettings:
     ranking: RankingSettings
     precision: str
     measurements: bool
+    milestones: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def _load(settings: EvalWorkerSettings) -> Diagnoser:
     return Diagnoser.load(
         settings.model_dir,
         kg,
-        linker=default_linker(kg, measurements=settings.measurements),
+        linker=default_linker(
+            kg, measurements=settings.measurements, milestones=settings.milestones
+        ),
         ranking=settings.ranking,
         precision=settings.precision,
         prior_cache=kgfuse_home(settings.home) / "cache",

@@ -13,29 +13,34 @@ from kg.knowledge_graph import KnowledgeGraph
 HPO_PHENOTYPE_ROOT = "HP:0000118"
 
 
-def default_linker_config(kg: KnowledgeGraph, *, measurements: bool = False) -> LinkerConfig:
+def default_linker_config(
+    kg: KnowledgeGraph, *, measurements: bool = False, milestones: bool = False
+) -> LinkerConfig:
     """Linker settings for a KG: below HPO's phenotype root when the KG has it;
-    ``measurements`` also reads growth measurements (:mod:`encoders.measurements`)."""
+    ``measurements`` also reads growth measurements (:mod:`encoders.measurements`),
+    ``milestones`` late developmental milestones (:mod:`encoders.milestones`)."""
     from kg.namespaces import to_iri
 
     roots = (HPO_PHENOTYPE_ROOT,) if to_iri(HPO_PHENOTYPE_ROOT) in kg.hierarchy else ()
-    return LinkerConfig(allowed_roots=roots, measurements=measurements)
+    return LinkerConfig(allowed_roots=roots, measurements=measurements, milestones=milestones)
 
 
-_LINKERS: OrderedDict[tuple[str, str, bool], ConceptLinker] = OrderedDict()
+_LINKERS: OrderedDict[tuple[str, str, bool, bool], ConceptLinker] = OrderedDict()
 _LINKERS_LOCK = threading.Lock()
 _MAX_LINKERS = 4
 
 
-def default_linker(kg: KnowledgeGraph, *, measurements: bool = False) -> ConceptLinker:
+def default_linker(
+    kg: KnowledgeGraph, *, measurements: bool = False, milestones: bool = False
+) -> ConceptLinker:
     """The dictionary linker of a KG with its default settings (built once per KG, keyed by
-    its folder or endpoint URL, its fingerprint and ``measurements``; the last four are
-    kept)."""
-    key = (kg.location, kg.fingerprint, measurements)
+    its folder or endpoint URL, its fingerprint, ``measurements`` and ``milestones``; the
+    last four are kept)."""
+    key = (kg.location, kg.fingerprint, measurements, milestones)
     with _LINKERS_LOCK:
         linker = _LINKERS.get(key)
         if linker is None:
-            config = default_linker_config(kg, measurements=measurements)
+            config = default_linker_config(kg, measurements=measurements, milestones=milestones)
             linker = _LINKERS[key] = linker_from_kg(kg, config)
             if len(_LINKERS) > _MAX_LINKERS:
                 _LINKERS.popitem(last=False)

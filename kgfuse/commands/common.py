@@ -188,6 +188,17 @@ MeasurementsOption = Annotated[
 ]
 
 
+#: ``--milestones`` of ``kgfuse link``, ``kgfuse eval link`` and ``kgfuse eval diagnosis``.
+MilestonesOption = Annotated[
+    bool,
+    typer.Option(
+        "--milestones",
+        help="Also read developmental milestones stated with a late age ('walked at 22 "
+        "months' -> Delayed ability to walk).",
+    ),
+]
+
+
 PrecisionOption = Annotated[
     str,
     typer.Option(

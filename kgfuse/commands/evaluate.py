@@ -26,6 +26,7 @@ from kgfuse.commands.common import (
     KGOption,
     LeadOption,
     MeasurementsOption,
+    MilestonesOption,
     PoolOption,
     PrecisionOption,
     RecipeOption,
@@ -129,6 +130,7 @@ def eval_link(
         typer.Option(help="With --ner: the tagger's precision, fp32, bf16, int8 or auto."),
     ] = "fp32",
     measurements: MeasurementsOption = False,
+    milestones: MilestonesOption = False,
 ) -> None:
     """Mention- and document-level P/R/F1, excluded accuracy and docs/s against gold data."""
     from eval.linking import frequent_errors, load_gold, run_linking_eval
@@ -157,7 +159,9 @@ def eval_link(
             '"hpo_id"}]'
         )
     allow_quick_exit()  # its report files are written whole (write_atomic) before it returns
-    graph, dictionary = _linker(resolve_kg(kg, home), measurements=measurements)
+    graph, dictionary = _linker(
+        resolve_kg(kg, home), measurements=measurements, milestones=milestones
+    )
     linker: RecordLinker = dictionary
     if ner is not None:
         from fusion.ner_linker import NerLinker, dense_grounding
@@ -351,6 +355,7 @@ def eval_diagnosis(
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,
+    milestones: MilestonesOption = False,
     workers: Annotated[
         int,
         typer.Option(
@@ -426,6 +431,7 @@ def eval_diagnosis(
                 ranking=ranking,
                 precision=precision,
                 measurements=measurements,
+                milestones=milestones,
                 journal=journal,
                 workers=workers,
                 draw_findings=draw_findings,

@@ -16,6 +16,7 @@ from kgfuse.commands.common import (
     HomeOption,
     KGOption,
     MeasurementsOption,
+    MilestonesOption,
     OutputOption,
     check_input_or_text,
     check_input_output,
@@ -35,13 +36,17 @@ if TYPE_CHECKING:
 
 
 def _linker(
-    kg_path: Path | str, home: Path | None = None, *, measurements: bool = False
+    kg_path: Path | str,
+    home: Path | None = None,
+    *,
+    measurements: bool = False,
+    milestones: bool = False,
 ) -> tuple[KnowledgeGraph, ConceptLinker]:
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.resources import default_linker
 
     kg = KnowledgeGraph.open(kg_path, home=home)
-    return kg, default_linker(kg, measurements=measurements)
+    return kg, default_linker(kg, measurements=measurements, milestones=milestones)
 
 
 @handle_errors
@@ -60,6 +65,7 @@ def link(
         int, typer.Option("--processes", "-j", min=1, help="Worker processes.")
     ] = 1,
     measurements: MeasurementsOption = False,
+    milestones: MilestonesOption = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -68,7 +74,9 @@ def link(
     check_input_output(input, output)
     allow_quick_exit()  # its output is closed when it returns (the process skips teardown)
     with kept_loaded() as loaded:
-        _, linker = _linker(resolve_kg(kg, home), home, measurements=measurements)
+        _, linker = _linker(
+            resolve_kg(kg, home), home, measurements=measurements, milestones=milestones
+        )
         loaded()  # the KG's tables and the linker stay (and forked workers share them)
         if text is not None and output is not None:  # the record the file path writes
             from encoders.linker import link_records

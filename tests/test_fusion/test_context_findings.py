@@ -86,7 +86,9 @@ def test_present_and_excluded_findings_keep_their_spans() -> None:
 def test_text_cases_leave_hedged_and_family_findings_out(monkeypatch: pytest.MonkeyPatch) -> None:
     import kgfuse.evaluation as evaluation
 
-    monkeypatch.setattr(evaluation, "default_linker", lambda kg, measurements=False: make_linker())
+    monkeypatch.setattr(
+        evaluation, "default_linker", lambda kg, measurements=False, milestones=False: make_linker()
+    )
     text = "Possible ptosis. Her brother has scoliosis. Hypotonia; no seizures."
     (case,) = evaluation.link_text_cases([Case("a", text=text)], kg=None)  # type: ignore[arg-type]
     assert case.present == (HYPOTONIA,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kgfuse.cli import app
@@ -133,3 +134,41 @@ def test_eval_names_refuses_unknown_kinds_and_templates(mini_home: Path) -> None
     assert bad.exit_code != 0 and "unknown kind(s) nickname" in bad.output
     bad = CliRunner().invoke(app, ["eval", "names", *home, "--template", "no name here"])
     assert bad.exit_code != 0 and "{name} exactly once" in " ".join(bad.output.split())
+
+
+def test_milestones_flag_reaches_the_linker_of_each_command(
+    mini_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--milestones`` builds the linker that reads late milestones (the mini KG has no
+    delay term, so the flag is followed to the linker's settings)."""
+    import kgfuse.resources as resources
+
+    asked: list[tuple[bool, bool]] = []
+    build = resources.default_linker_config
+
+    def recording(kg, *, measurements=False, milestones=False):  # type: ignore[no-untyped-def]
+        asked.append((measurements, milestones))
+        return build(kg, measurements=measurements, milestones=milestones)
+
+    monkeypatch.setattr(resources, "default_linker_config", recording)
+    resources._LINKERS.clear()
+    home = ["--home", str(mini_home)]
+    for args in (
+        ["link", "--text", "He walked at 22 months.", "--milestones", *home],
+        ["link", "--text", "He walked at 2 years; arachnodactyly.", *home],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert asked == [(False, True), (False, False)]
+    gold = tmp_path / "gold.jsonl"
+    row = {
+        "id": "d1",
+        "text": TEXT,
+        "annotations": [{"start": 0, "end": 14, "hpo_id": "HP:0001166", "text": "Arachnodactyly"}],
+    }
+    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    args = ["eval", "link", "--gold", str(gold), *home, "--milestones", "--measurements"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert asked[-1] == (True, True)
+    resources._LINKERS.clear()
