@@ -739,9 +739,10 @@ class QAService:
                     items.extend(named)
                     suggested += total
                     asked = None
-                    if total == 1:  # the gene names one disease: ask of it
+                    one = self.one_disease_of_gene(e)
+                    if one is not None:  # the gene names one disease (of OMIM): ask of it
                         instead = [x for x in entities if x is not e]
-                        asked = _question_for(guess.intent, [*instead, self._as_entity(named[0])])
+                        asked = _question_for(guess.intent, [*instead, self._as_entity(one)])
                     if asked is not None:
                         suggestions.append(asked)
                         text += f' Did you mean: "{asked}"?'
@@ -791,6 +792,17 @@ class QAService:
         found = self.kg.diseases_of_gene(gene.iri)
         items = [AnswerItem(d.iri, d.label, DISEASE, {"gene": gene.curie}) for d in found[:limit]]
         return items, len(found)
+
+    def one_disease_of_gene(self, gene: Entity) -> AnswerItem | None:
+        """The disease a question naming a gene as a disease ("KAT6A syndrome") most likely
+        means: the gene's only disease, or its only OMIM disease beside other sources'
+        entries (Orphanet's, which often group several); None when it is not one."""
+        found = self.kg.diseases_of_gene(gene.iri)
+        omim = [d for d in found if compress(d.iri).startswith("OMIM:")]
+        one = found if len(found) == 1 else omim if len(omim) == 1 else []
+        if not one:
+            return None
+        return AnswerItem(one[0].iri, one[0].label, DISEASE, {"gene": gene.curie})
 
     def closest_facts(self, entities: list[Entity]) -> list[CitedFact]:
         """Facts of the KG about the question's entities (annotations first)."""

@@ -476,3 +476,23 @@ def test_a_described_patients_names_of_both_are_findings(qa: QAService) -> None:
     )
     assert guess.intent.value == "distinguish"
     assert {e.type for e in entities} == {DISEASE}
+
+
+def test_a_disease_named_by_a_gene_with_one_omim_disease_asks_again_of_it(
+    qa: QAService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gene linked to one OMIM disease and to other sources' entries ("KAT6A syndrome":
+    Arboleda-Tham syndrome and an Orphanet group) is asked of the OMIM disease; with two
+    OMIM diseases the question is not guessed."""
+    from kg.knowledge_graph import Named
+
+    omim = Named(ATAXIA_SYNDROME, "Ataxia syndrome B")
+    orpha = Named("https://www.orpha.net/ORDO/Orphanet_79405", "An Orphanet group")
+    monkeypatch.setattr(qa.kg, "diseases_of_gene", lambda gene: [omim, orpha])
+    answer = qa.ask("What are the features of ATXN1?")
+    assert not answer.answered and answer.total == 2
+    assert answer.suggestions == ["What are the features of Ataxia syndrome B?"]
+    other = Named("https://omim.org/entry/300000", "Epilepsy syndrome A")
+    monkeypatch.setattr(qa.kg, "diseases_of_gene", lambda gene: [omim, other, orpha])
+    answer = qa.ask("What are the features of ATXN1?")
+    assert answer.suggestions == [] and "Ask again with one of these names." in answer.text
