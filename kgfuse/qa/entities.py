@@ -297,6 +297,30 @@ class QuestionEntityLinker:
         """``(label, IRI)`` of every disease, shortest label first (sorted on first use)."""
         return sorted(set(self._disease_label_pairs), key=lambda pair: (len(pair[0]), pair))
 
+    @cached_property
+    def term_labels(self) -> list[tuple[str, str]]:
+        """``(label, IRI)`` of every phenotype term (no qualifier, no root), shortest label
+        first (sorted on first use)."""
+        pairs = {
+            (label, iri)
+            for iri, label in self.labels.items()
+            if self.node_type.get(iri) == TERM
+            and iri not in self.qualifiers
+            and iri not in self._roots
+            and label
+        }
+        return sorted(pairs, key=lambda pair: (len(pair[0]), pair))
+
+    def terms_named_with(self, words: str) -> list[tuple[str, str]]:
+        """``(label, IRI)`` of the phenotype terms whose label holds ``words`` as whole words
+        ("hypomyelination": *CNS hypomyelination*, *Peripheral hypomyelination* ...), the
+        shortest first: what a question means by a finding the ontology names only with a
+        qualifier."""
+        pattern = named_after(words)
+        if pattern is None:
+            return []
+        return [(label, iri) for label, iri in self.term_labels if pattern.search(label)]
+
     def diseases_named_after(self, name: str) -> list[tuple[str, str]]:
         """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words (a
         hyphen and a space alike: "Ehlers Danlos" names "Ehlers-Danlos syndrome"), those

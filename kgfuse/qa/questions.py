@@ -19,6 +19,8 @@ from enum import Enum
 DISEASE = "DISEASE"
 GENE = "GENE"
 TERM = "TERM"
+#: What an intent needs when any entity will do (a term, a disease or a gene).
+ANY = "ANY"
 PLACEHOLDERS = (DISEASE, GENE, TERM)
 
 
@@ -59,8 +61,8 @@ SPECS: dict[Intent, IntentSpec] = {
     Intent.GENES_OF_DISEASE: IntentSpec("genes associated with a disease", (DISEASE,)),
     Intent.GENES_OF_PHENOTYPE: IntentSpec("genes associated with a phenotype", (TERM,)),
     Intent.DISEASES_OF_GENE: IntentSpec("diseases associated with a gene", (GENE,)),
-    Intent.DEFINITION: IntentSpec("definition of a term", ("ANY",)),
-    Intent.SYNONYMS: IntentSpec("synonyms of a term", ("ANY",)),
+    Intent.DEFINITION: IntentSpec("definition of a term", (ANY,)),
+    Intent.SYNONYMS: IntentSpec("synonyms of a term", (ANY,)),
     Intent.PARENTS: IntentSpec("parents (superclasses) of a term", (TERM,)),
     Intent.CHILDREN: IntentSpec("children (subclasses) of a term", (TERM,)),
     Intent.IS_FEATURE_OF: IntentSpec(

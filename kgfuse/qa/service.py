@@ -51,7 +51,7 @@ from kgfuse.qa.intent import (
     IntentGuess,
     default_classifier,
 )
-from kgfuse.qa.questions import DISEASE, GENE, SPECS, TERM, Intent
+from kgfuse.qa.questions import ANY, DISEASE, GENE, SPECS, TERM, Intent
 
 if TYPE_CHECKING:
     from kgfuse.diagnosis import DiagnosisService
@@ -760,6 +760,22 @@ class QAService:
                     )
                     items.extend(named)
                     suggested += total
+        needs = _needs(guess.intent)
+        wants_term = (TERM in needs and not _terms(entities)) or (ANY in needs and not entities)
+        if wants_term and not guess.out_of_scope:
+            # a finding the ontology names only with a qualifier ("Is hypomyelination a
+            # feature of X?": CNS hypomyelination, Peripheral hypomyelination ...)
+            offered, total, run = self.terms_named_with(question, entities)
+            if offered:
+                text += (
+                    f" '{run}' is no name of a term; terms named with it{_offered(offered, total)}."
+                )
+                items.extend(offered)
+                suggested += total
+                asked = _question_for(guess.intent, [*entities, self._as_entity(offered[0])])
+                if asked is not None and asked not in suggestions:
+                    suggestions.append(asked)
+                    text += f' Did you mean: "{asked}"?'
         if facts:
             text += " The closest facts in the KG are listed."
         elif not entities:
@@ -775,6 +791,42 @@ class QAService:
             facts=facts,
             suggestions=suggestions,
         )
+
+    def terms_named_with(
+        self, question: str, entities: list[Entity], limit: int = 5
+    ) -> tuple[list[AnswerItem], int, str]:
+        """Phenotype terms whose names hold the first run of a question's words that no
+        entity covers and that some term's name holds (:meth:`QuestionEntityLinker.
+        terms_named_with`): the first ``limit``, those annotated to a disease of the
+        question (or below such an annotation's term) first, how many there are, and the
+        run (all empty when none)."""
+        for run in self.entities.unlinked_names(question, entities, known_words=True):
+            found = self.entities.terms_named_with(run)
+            if not found:
+                continue
+            annotated: set[str] = set()
+            for e in _present(entities, DISEASE):
+                annotated.update(
+                    a.phenotype.iri for a in self.kg.annotations_of(e.iri) if a.present
+                )
+            hierarchy = self.kg.hierarchy
+            if annotated:
+                found.sort(
+                    key=lambda pair: (
+                        not (
+                            pair[1] in annotated
+                            or (
+                                pair[1] in hierarchy
+                                and annotated.intersection(hierarchy.descendants(pair[1]))
+                            )
+                        )
+                    )
+                )  # stable: then shortest
+            items = [
+                AnswerItem(iri, label, TERM, {"named_with": run}) for label, iri in found[:limit]
+            ]
+            return items, len(found), run
+        return [], 0, ""
 
     def diseases_named_after(self, name: str, limit: int = 5) -> tuple[list[AnswerItem], int]:
         """Diseases whose label holds ``name`` as whole words, those that open with it first,
@@ -1404,7 +1456,7 @@ def _missing(intent: Intent) -> str:
         DISEASE: "a disease",
         GENE: "a gene",
         TERM: "a phenotype or ontology term",
-        "ANY": "a term, disease or gene",
+        ANY: "a term, disease or gene",
     }
     needs = " and ".join(wanted[n] for n in spec.needs)
     if intent is Intent.DISTINGUISH:

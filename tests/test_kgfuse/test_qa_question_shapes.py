@@ -159,11 +159,14 @@ def test_a_short_disease_name_offers_the_diseases_named_after_it(qa: QAService) 
 
 def test_words_of_the_ontologys_vocabulary_offer_no_disease(qa: QAService) -> None:
     """A term's name the linker does not find whole leaves words of phenotype names
-    ("activity"), which name no disease a question calls by a short name."""
+    ("activity"), which name no disease a question calls by a short name; the terms named
+    with them are offered instead."""
     answer = qa.ask("Alternative names for reduced enzyme 5 activity?")
     assert not answer.answered
     assert "https://omim.org/entry/160120" not in iris(answer)
-    assert "names no disease of the KG" not in answer.text and not answer.suggestions
+    assert "names no disease of the KG" not in answer.text
+    assert "'reduced enzyme' is no name of a term; terms named with it" in answer.text
+    assert answer.suggestions == ["What are the synonyms of Reduced enzyme activity?"]
 
 
 def test_genes_of_a_disease_named_in_part(qa: QAService) -> None:

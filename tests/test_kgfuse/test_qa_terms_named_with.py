@@ -1,0 +1,65 @@
+"""A question naming a finding that the ontology names only with a qualifier ("Is
+hypomyelination a feature of X?": *CNS hypomyelination*, *Peripheral hypomyelination*) is not
+answered, but offers the terms named with it, those of the question's disease first."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgfuse.qa import QAService
+from tests.mini_hpo_env import build_extended_mini_hpo
+
+CNS = "http://purl.obolibrary.org/obo/HP_0003429"
+PERIPHERAL = "http://purl.obolibrary.org/obo/HP_0007182"
+
+TERMS = """
+[Term]
+id: HP:0003429
+name: CNS hypomyelination
+is_a: HP:0000118 ! Phenotypic abnormality
+
+[Term]
+id: HP:0007182
+name: Peripheral hypomyelination
+is_a: HP:0000118 ! Phenotypic abnormality
+
+"""
+ANNOTATIONS = [
+    ("OMIM:300002", "Neuropathy syndrome C", "", "HP:0007182", "", "P"),
+    ("OMIM:300003", "Leukodystrophy syndrome D", "", "HP:0003429", "", "P"),
+]
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
+    root = tmp_path_factory.mktemp("named_with")
+    build_extended_mini_hpo(root, TERMS, ANNOTATIONS, [])
+    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+
+
+def test_terms_named_with_a_finding_are_offered_shortest_first(qa: QAService) -> None:
+    answer = qa.ask("Which diseases have hypomyelination?")
+    assert not answer.answered
+    assert [i.iri for i in answer.items] == [CNS, PERIPHERAL] and answer.total == 2
+    assert "'hypomyelination' is no name of a term; terms named with it" in answer.text
+    assert answer.suggestions == ["Which diseases have CNS hypomyelination?"]
+    assert all(i.detail == {"named_with": "hypomyelination"} for i in answer.items)
+
+
+def test_the_terms_of_the_questions_disease_come_first(qa: QAService) -> None:
+    answer = qa.ask("Is hypomyelination a feature of Neuropathy syndrome C?")
+    assert not answer.answered
+    assert [i.iri for i in answer.items] == [PERIPHERAL, CNS]
+    assert answer.suggestions == [
+        "Is Peripheral hypomyelination a feature of Neuropathy syndrome C?"
+    ]
+    # the suggestion, asked, is answered
+    asked = qa.ask(answer.suggestions[0])
+    assert asked.answered and asked.text.startswith("Yes")
+
+
+def test_a_word_that_names_no_term_offers_none(qa: QAService) -> None:
+    answer = qa.ask("Which diseases have zzyzxquux?")
+    assert not answer.answered and answer.items == [] and answer.suggestions == []
+    # a term named whole is answered as before
+    assert qa.ask("Which diseases have CNS hypomyelination?").answered
