@@ -206,7 +206,9 @@ __all__ = [
 #: synonym is "Low platelet count").
 #: 21: developmental milestones reached past their window ("walked at 22 months", "sat at
 #: 15 months", "said his first words at 3 years") link the delay's term when asked
-#: (``LinkerConfig.milestones``, :mod:`encoders.milestones`).
+#: (``LinkerConfig.milestones``, :mod:`encoders.milestones`); "along with" ends a negation
+#: or hedge as "as well as" does ("suggestive of an arachnoid cyst, along with partial
+#: agenesis of the corpus callosum": the agenesis is stated).
 LINKING_VERSION = 21
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -88,6 +88,13 @@ def check(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
             "The EEG showed no sleep spindles as well as frequent seizures.",
             {"seizures": "P"},
         ),
+        # so does "along with"
+        ("The EEG showed no sleep spindles, along with frequent seizures.", {"seizures": "P"}),
+        (
+            "The CT scan showed a lesion, suggestive of a cataract, along with microcephaly.",
+            {"cataract": "U", "microcephaly": "P"},
+        ),
+        ("No ptosis along with ataxia.", {"ptosis": "N", "ataxia": "P"}),
         # must not change: a negated list, its verb, the comma cut of the second item
         (
             "No ptosis, scoliosis, cataract or ataxia.",
