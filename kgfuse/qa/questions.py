@@ -580,7 +580,7 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "List all diseases of the gene {G}",
         "Is {G} a known cause of {D}?",
         "Could {D} be due to {G} variants?",
-        "Is there a link between {G} and {D}?",
+        "Has {G} been reported as the gene behind {D}?",
     ),
     Intent.DEFINITION: (
         "What is the definition of {T}?",
@@ -627,7 +627,7 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
     Intent.INHERITANCE_ONSET: (
         "Which inheritance mode applies to {D}?",
         "How old are patients when {D} manifests?",
-        "Tell me how {D} is handed down",
+        "What genetic transmission does {D} follow?",
     ),
     Intent.SIMILAR_DISEASES: (
         "Which rare diseases share most of the features of {D}?",
@@ -662,7 +662,23 @@ _TRAIN_TEMPLATES_4: dict[Intent, tuple[str, ...]] = {
     Intent.DEFINITION: ("Tell me about {T}", "Tell me about {D}"),
 }
 
-for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4):
+# held out once (2026-12-06: 0 of 8 read right each), then joined the training data with a
+# few more forms of their kind; ``HELDOUT_TEMPLATES`` holds a new form in the place of each,
+# written before it was measured
+_TRAIN_TEMPLATES_5: dict[Intent, tuple[str, ...]] = {
+    Intent.DISEASES_OF_GENE: (
+        "Is there a link between {G} and {D}?",
+        "Is there a connection between {G} and {D}?",
+        "Any association between {G} and {D}?",
+    ),
+    Intent.INHERITANCE_ONSET: (
+        "Tell me how {D} is handed down",
+        "Explain how {D} is handed down in a family",
+        "How does {D} run in families?",
+    ),
+}
+
+for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4, _TRAIN_TEMPLATES_5):
     for _intent, _more in _table.items():
         TRAIN_TEMPLATES[_intent] = TRAIN_TEMPLATES[_intent] + _more
 
