@@ -251,7 +251,8 @@ _MILESTONE_RELATIVES = frozenset(
     {
         "brother", "sister", "sibling", "sib", "mother", "father", "mom", "mum", "dad",
         "cousin", "aunt", "uncle", "twin", "grandmother", "grandfather", "parent",
-        "nephew", "niece",
+        "nephew", "niece", "brothers", "sisters", "siblings", "sibs", "cousins", "aunts",
+        "uncles", "twins", "parents", "nephews", "nieces",
     }
 )  # fmt: skip
 

@@ -58,8 +58,8 @@ class Milestone:
 _PRONOUN = r"(?:his|her|their|the\s+child's|the\s+patient's)"
 _ALONE = (
     r"(?:\s+(?:independently|alone|unaided|unassisted|unsupported|without\s+(?:support|aid|"
-    r"help|assistance)|on\s+(?:his|her|their)\s+own|by\s+(?:him|her|them)sel(?:f|ves)|freely|"
-    r"steadily|well|upright|independent))?"
+    r"help|assistance)|on\s+(?:his|her|their)\s+own|by\s+(?:him|her|them)sel(?:f|ves)|"
+    r"upright|independent))?"
 )
 _SUPPORTED = (
     r"\s+with\s+(?:(?:some|a\s+little|minimal|bilateral)\s+)?(?:support|aid|aids|help|"
@@ -67,7 +67,7 @@ _SUPPORTED = (
 )
 _BEGAN = (
     r"(?:(?:start(?:ed)?|began|begun|learn(?:ed|t)|was\s+able|were\s+able|became\s+able)"
-    r"\s+to\s+|(?:start(?:ed)?|began|could)\s+)?"
+    r"\s+to\s+|(?:start(?:ed)?|began)\s+)?"
 )
 _FIRST_WORDS = rf"(?:{_PRONOUN}\s+)?(?:first|1st)\s+(?:single\s+|meaningful\s+|spoken\s+)?words?"
 _BABY_WORDS = r"(?:mama|mamma|mommy|mom|mum|dada|daddy|papa|baba)"
@@ -139,18 +139,27 @@ MILESTONES: tuple[Milestone, ...] = (
     ),
 )
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18,
-    "twenty": 20, "twenty-four": 24, "thirty": 30, "thirty-six": 36,
-}  # fmt: skip
-_NUMBER = r"\d{1,3}(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_UNITS_WORDS = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+#: Ages in words, one to thirty-six ("two", "eighteen", "twenty-two", "thirty six").
+_NUMBER_WORDS = {word: n for n, word in enumerate(_UNITS_WORDS, start=1)} | {
+    f"{tens}{joint}{unit}".strip(): base + n
+    for tens, base in (("twenty", 20), ("thirty", 30))
+    for n, unit in enumerate(("", *_UNITS_WORDS[:9]))
+    for joint in (("",) if not unit else ("-", " "))
+    if base + n <= 36
+}
+_NUMBER = r"\d{1,3}(?:\.\d+)?|" + "|".join(
+    re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True)
+)
 #: An age: "22 months", "2 years", "2.5 years", "2 1/2 years", "2 and a half years", "1 year
 #: and 6 months", "18-month", "age 2" (years: the unit may be left out after "age").
 _AGE = (
-    rf"(?P<n>{_NUMBER})(?:\s+(?P<half>1/2|and\s+a\s+half))?"
-    rf"(?:[\s-]*(?P<unit>years?|yrs?|y|months?|mos?)(?![A-Za-z])"
-    rf"(?:\s*,?\s*(?:and\s+)?(?P<more>{_NUMBER})[\s-]*(?:months?|mos?)(?![A-Za-z]))?)?"
+    rf"(?P<n>{_NUMBER})(?:\s*(?P<half>\u00bd)|\s+(?P<half2>1/2|and\s+a\s+half))?"
+    rf"(?:[\s-]*(?P<unit>years?|yrs?|y|months?|mos?|weeks?|wks?|days?)(?![A-Za-z])"
+    rf"(?:\s*(?:,\s*)?(?:and\s+)?(?P<more>{_NUMBER})[\s-]*(?:months?|mos?)(?![A-Za-z]))?)?"
 )
 #: What joins a milestone's words to its age: "at", "at the age of", "at about", "after",
 #: "only at", "not until".
@@ -160,6 +169,18 @@ _WHEN = (
     r"an\s+age\s+of|age|aged))*)"
 )
 _OF_AGE = r"(?:\s+(?:of\s+age|old))?"
+#: After a bare number: a range or a unit the reader does not take ("at age 6-8 months", "at
+#: age 3 to 4 months", "at age 6 m"): no age read.
+_NOT_BARE_RE = re.compile(r"\s*(?:[-\u2013/]|to\b|or\b|m\b|\d)", re.IGNORECASE)
+#: After an age: a duration, not an age ("walked after 2 years of physiotherapy").
+_DURATION_RE = re.compile(r"\s+of\b", re.IGNORECASE)
+#: Right before the words: a state at that age, not the age the milestone was reached ("he
+#: was walking at 2 years", "he can walk at 5 years").
+_STATE_RE = re.compile(r"\b(?:was|were|is|are|can|could)\s+$", re.IGNORECASE)
+#: Walking alone said to be with support after its age ("walked at 2 years with support").
+_SUPPORT_AFTER_RE = re.compile(
+    _SUPPORTED.replace("\\s+with", "\\s*(?:,\\s*)?with", 1), re.IGNORECASE
+)
 #: Words that say the milestone was lost or not reached, up to four words before its own
 #: ("lost the ability to walk at", "stopped walking at", "was unable to sit at"); a
 #: conjunction or a comma ends their reach ("never crawled and started to walk at").
@@ -206,25 +227,40 @@ class StatedMilestone:
     statement: str
 
 
+_DAYS_PER_MONTH = 365.25 / 12
+
+
 def _number(text: str) -> float:
-    word = text.lower()
+    word = " ".join(text.lower().split())
     return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(text)
 
 
 def _months(match: re.Match[str], when: str) -> float | None:
     """The age of a statement in months, or None where it states none or is out of range."""
-    number, half, unit, more = match.group("n", "half", "unit", "more")
-    value = _number(number) + (0.5 if half else 0.0)
+    number, half, half2, unit, more = match.group("n", "half", "half2", "unit", "more")
+    value = _number(number) + (0.5 if half or half2 else 0.0)
     if unit is None:
-        if not when.endswith("age") and not when.endswith("aged"):
+        if not when.endswith(("age", "aged", "age of")):
             return None  # "walked at 2": no unit, no age
+        if _NOT_BARE_RE.match(match.string, match.end("age")):
+            return None  # "at age 6-8 months": a range, or a unit not read
         unit = "years"
-    months = value * 12.0 if unit.lower().startswith("y") else value
+    unit = unit.lower()
+    if unit.startswith("y"):
+        months = value * 12.0
+    elif unit.startswith("w"):
+        months = value * 7 / _DAYS_PER_MONTH
+    elif unit.startswith("d"):
+        months = value / _DAYS_PER_MONTH
+    else:
+        months = value
     if more:
         months += _number(more)
     return months if 0.0 < months <= MAX_MONTHS else None
 
 
+_WALKING_ALONE = next(m for m in MILESTONES if m.name == "walking alone")
+_WALKING_SUPPORTED = next(m for m in MILESTONES if m.name == "walking with support")
 _STATEMENT_RES = tuple(
     (
         milestone,
@@ -255,11 +291,19 @@ def read_milestones(text: str) -> Iterator[StatedMilestone]:
             not_until = "until" in when or "till" in when
             if not_until and not (_NOT_UNTIL_RE.search(before) or when.startswith("not")):
                 continue
-            if not not_until and _LOST_RE.search(before):
+            if not not_until and (_LOST_RE.search(before) or _STATE_RE.search(before)):
                 continue
+            if _DURATION_RE.match(text, end):
+                continue  # "after 2 years of physiotherapy"
             months = _months(match, when)
+            if months is not None and re.search(r"\b(?:nearly|almost)\b", when):
+                months -= 0.5  # "at nearly 18 months": not yet 18
             if months is None or months < milestone.delayed_from:
                 continue
+            if milestone is _WALKING_ALONE and _SUPPORT_AFTER_RE.match(text, end):
+                milestone = _WALKING_SUPPORTED  # "walked at 2 years with support"
+                if months < milestone.delayed_from:
+                    continue
             taken.append((start, end))
             statement = text[match.start("when") : end]
             found.append(

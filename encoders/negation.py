@@ -1134,7 +1134,8 @@ _DEGREE_OPENERS = frozenset(
 )
 # "as well as" adds to what a forward scope rules out an item of its own.
 _AS_WELL = ["well", "as"]
-# "along with" adds an item of its own too: what it adds is stated, not ruled out or hedged.
+# ", along with" adds an item of its own too: what it adds is stated, not ruled out or hedged
+# (without the comma it may join the list: "no seizures along with ataxia were observed").
 _WITH = ["with"]
 # Words between the items of a forward list: "no A, B, C, or D", "neither A nor B".
 _FORWARD_SEPARATORS = frozenset({",", "and", "or", "nor"})
@@ -1463,7 +1464,7 @@ class ContextRules:
                 return k
             if w == "as" and words[k + 1 : k + 3] == _AS_WELL:
                 return k  # "lack of sleep spindles as well as continuous seizures"
-            if w == "along" and words[k + 1 : k + 2] == _WITH:
+            if w == "along" and words[k + 1 : k + 2] == _WITH and k > 0 and words[k - 1] == ",":
                 return k  # "suggestive of an arachnoid cyst, along with partial agenesis"
             if k in verbs:
                 return cut if cut >= 0 else k

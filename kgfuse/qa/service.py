@@ -772,7 +772,7 @@ class QAService:
                 )
                 items.extend(offered)
                 suggested += total
-                asked = _question_for(guess.intent, [*entities, self._as_entity(offered[0])])
+                asked = self._asked_with(guess.intent, entities, offered)
                 if asked is not None and asked not in suggestions:
                     suggestions.append(asked)
                     text += f' Did you mean: "{asked}"?'
@@ -792,6 +792,18 @@ class QAService:
             suggestions=suggestions,
         )
 
+    def _asked_with(
+        self, intent: Intent, entities: list[Entity], offered: list[AnswerItem]
+    ) -> str | None:
+        """The question asked again with the first offered term that the question, so
+        written, is read with (a term's label may hold a shorter name the linker reads
+        first: "Chaotic multifocal atrial tachycardia"); None when none is."""
+        for item in offered:
+            asked = _question_for(intent, [*entities, self._as_entity(item)])
+            if asked is not None and item.iri in {e.iri for e in self.entities.link(asked)}:
+                return asked
+        return None
+
     def terms_named_with(
         self, question: str, entities: list[Entity], limit: int = 5
     ) -> tuple[list[AnswerItem], int, str]:
@@ -800,7 +812,8 @@ class QAService:
         terms_named_with`): the first ``limit``, those annotated to a disease of the
         question (or below such an annotation's term) first, how many there are, and the
         run (all empty when none)."""
-        for run in self.entities.unlinked_names(question, entities, known_words=True):
+        runs = self.entities.unlinked_names(question, entities, known_words=True)
+        for run in runs[:MAX_NAMED_WITH_RUNS]:
             found = self.entities.terms_named_with(run)
             if not found:
                 continue
@@ -1442,6 +1455,11 @@ def _distinct(entities: list[Entity]) -> list[Entity]:
         if not any(e.iri in o.iris or o.iri in e.iris for o in out):
             out.append(e)
     return out
+
+
+#: Runs of a question's unlinked words searched for in the terms' names (each is a scan of
+#: every label: a question of hundreds of unknown words is not scanned hundreds of times).
+MAX_NAMED_WITH_RUNS = 3
 
 
 def _needs(intent: Intent) -> tuple[str, ...]:

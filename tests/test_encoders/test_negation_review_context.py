@@ -94,7 +94,9 @@ def check(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
             "The CT scan showed a lesion, suggestive of a cataract, along with microcephaly.",
             {"cataract": "U", "microcephaly": "P"},
         ),
-        ("No ptosis along with ataxia.", {"ptosis": "N", "ataxia": "P"}),
+        # without the comma it may join the list: the negation goes on
+        ("No ptosis along with ataxia were observed.", {"ptosis": "N", "ataxia": "N"}),
+        ("She denies fever along with tremor.", {"fever": "N", "tremor": "N"}),
         # must not change: a negated list, its verb, the comma cut of the second item
         (
             "No ptosis, scoliosis, cataract or ataxia.",

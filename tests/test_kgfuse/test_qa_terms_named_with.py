@@ -63,3 +63,28 @@ def test_a_word_that_names_no_term_offers_none(qa: QAService) -> None:
     assert not answer.answered and answer.items == [] and answer.suggestions == []
     # a term named whole is answered as before
     assert qa.ask("Which diseases have CNS hypomyelination?").answered
+
+
+def test_a_suggestion_is_one_the_question_so_written_is_read_with(
+    qa: QAService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term whose label the question linker reads as something else ("Chaotic multifocal
+    atrial tachycardia" holds a shorter disease name) is offered but not asked with: the
+    next term that is read back is."""
+    read = qa.entities.link
+
+    def reads_cns_as_nothing(question: str):  # type: ignore[no-untyped-def]
+        return [e for e in read(question) if e.iri != CNS]
+
+    monkeypatch.setattr(qa.entities, "link", reads_cns_as_nothing)
+    answer = qa.ask("Which diseases have hypomyelination?")
+    assert [i.iri for i in answer.items] == [CNS, PERIPHERAL]
+    assert answer.suggestions == ["Which diseases have Peripheral hypomyelination?"]
+
+
+def test_only_the_first_runs_of_unknown_words_are_searched(qa: QAService) -> None:
+    words = ", ".join(f"zq{a}{b}x" for a in "abcde" for b in "fghijklmnop")  # 55 runs
+    answer = qa.ask(f"Which diseases have {words} and hypomyelination?")
+    assert not answer.answered and answer.items == []  # the run that names terms comes late
+    answer = qa.ask("Which diseases have zqx, hypomyelination?")
+    assert [i.iri for i in answer.items] == [CNS, PERIPHERAL]
