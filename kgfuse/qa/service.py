@@ -860,10 +860,15 @@ class QAService:
 
     def one_disease_of_gene(self, gene: Entity) -> AnswerItem | None:
         """The disease a question naming a gene as a disease ("KAT6A syndrome") most likely
-        means: the gene's only disease, or its only OMIM disease beside other sources'
-        entries (Orphanet's, which often group several); None when it is not one."""
+        means: the gene's only disease, or its only OMIM disease (not a susceptibility)
+        beside other sources' entries (Orphanet's, which often group several); None when it
+        is not one."""
         found = self.kg.diseases_of_gene(gene.iri)
-        omim = [d for d in found if compress(d.iri).startswith("OMIM:")]
+        omim = [
+            d
+            for d in found
+            if compress(d.iri).startswith("OMIM:") and "susceptibility" not in d.label.lower()
+        ]  # a susceptibility entry ("Glioma susceptibility 1") is no syndrome named by a gene
         one = found if len(found) == 1 else omim if len(omim) == 1 else []
         if not one:
             return None

@@ -492,6 +492,11 @@ def test_a_disease_named_by_a_gene_with_one_omim_disease_asks_again_of_it(
     answer = qa.ask("What are the features of ATXN1?")
     assert not answer.answered and answer.total == 2
     assert answer.suggestions == ["What are the features of Ataxia syndrome B?"]
+    # a susceptibility entry beside it is not counted
+    risk = Named("https://omim.org/entry/300009", "Glioma susceptibility 9")
+    monkeypatch.setattr(qa.kg, "diseases_of_gene", lambda gene: [risk, omim, orpha])
+    answer = qa.ask("What are the features of ATXN1?")
+    assert answer.suggestions == ["What are the features of Ataxia syndrome B?"]
     other = Named("https://omim.org/entry/300000", "Epilepsy syndrome A")
     monkeypatch.setattr(qa.kg, "diseases_of_gene", lambda gene: [omim, other, orpha])
     answer = qa.ask("What are the features of ATXN1?")
