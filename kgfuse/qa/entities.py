@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
+import numpy as np
+
 from encoders.linker import ConceptLinker, LinkerConfig, Mention, index_folder_of
 from encoders.normalize import STOPWORDS
 from kg.errors import UnknownTermError
@@ -311,15 +313,30 @@ class QuestionEntityLinker:
         }
         return sorted(pairs, key=lambda pair: (len(pair[0]), pair))
 
+    @cached_property
+    def annotated_diseases(self) -> dict[str, int]:
+        """How many diseases each term is annotated to directly (present annotations only;
+        counted on first use)."""
+        table = self.kg.annotations
+        keep = table.present
+        pairs = np.unique(
+            table.subject[keep].astype(np.int64) * len(table.terms) + table.term[keep]
+        )
+        counts = np.bincount(pairs % len(table.terms), minlength=len(table.terms))
+        return {iri: int(n) for iri, n in zip(table.terms, counts, strict=True) if n}
+
     def terms_named_with(self, words: str) -> list[tuple[str, str]]:
         """``(label, IRI)`` of the phenotype terms whose label holds ``words`` as whole words
-        ("hypomyelination": *CNS hypomyelination*, *Peripheral hypomyelination* ...), the
-        shortest first: what a question means by a finding the ontology names only with a
-        qualifier."""
+        ("hypomyelination": *CNS hypomyelination*, *Peripheral hypomyelination* ...), those
+        annotated to the most diseases first, then the shortest: what a question means by a
+        finding the ontology names only with a qualifier."""
         pattern = named_after(words)
         if pattern is None:
             return []
-        return [(label, iri) for label, iri in self.term_labels if pattern.search(label)]
+        found = [(label, iri) for label, iri in self.term_labels if pattern.search(label)]
+        uses = self.annotated_diseases
+        found.sort(key=lambda pair: -uses.get(pair[1], 0))  # stable: then shortest
+        return found
 
     def diseases_named_after(self, name: str) -> list[tuple[str, str]]:
         """``(label, IRI)`` of the diseases whose label holds ``name`` as whole words (a
