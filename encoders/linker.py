@@ -1369,15 +1369,24 @@ class ConceptLinker:
         """The findings that growth measurements state, as matches over their tokens."""
         out: list[_Scored] = []
         for found in read_measurements(text):
-            iri = to_iri(found.curie)
-            if iri not in self.labels or not self.is_linkable(iri):
-                continue
-            i = bisect.bisect_left(tokens.starts, found.start)
-            j = bisect.bisect_left(tokens.starts, found.end)
-            if i < j:
+            placed = self._read_finding(tokens, found.curie, found.start, found.end)
+            if placed is not None:
+                iri, i, j = placed
                 matched = f"{found.quantity} {found.statement}"
                 out.append((_Match(i, j, [], "measurement"), iri, MEASUREMENT_SCORE, matched))
         return out
+
+    def _read_finding(
+        self, tokens: TokenTable, curie: str, start: int, end: int
+    ) -> tuple[str, int, int] | None:
+        """A finding a reader gave over characters ``[start, end)``: its IRI and token range,
+        or None when the lexicon lacks the term, it is not linkable or no token is covered."""
+        iri = to_iri(curie)
+        if iri not in self.labels or not self.is_linkable(iri):
+            return None
+        i = bisect.bisect_left(tokens.starts, start)
+        j = bisect.bisect_left(tokens.starts, end)
+        return (iri, i, j) if i < j else None
 
     def _late_milestones(
         self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
@@ -1387,14 +1396,13 @@ class ConceptLinker:
         out: list[_Scored] = []
         taken: set[int] | None = None
         for found in read_milestones(text):
-            iri = to_iri(found.curie)
-            if iri not in self.labels or not self.is_linkable(iri):
+            placed = self._read_finding(tokens, found.curie, found.start, found.end)
+            if placed is None:
                 continue
-            i = bisect.bisect_left(tokens.starts, found.start)
-            j = bisect.bisect_left(tokens.starts, found.end)
+            iri, i, j = placed
             if taken is None:
                 taken = {k for m, *_ in kept for k in range(m.i, m.j)}
-            if i < j and not taken.intersection(range(i, j)):
+            if not taken.intersection(range(i, j)):
                 matched = f"{found.milestone} at {found.months:g} months"
                 relative = _relative_subject(tokens.lowers, i)
                 match = _Match(i, j, [], "milestone", relative=relative)

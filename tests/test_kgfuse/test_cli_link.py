@@ -13,6 +13,18 @@ from kgfuse.cli import app
 TEXT = "Arachnodactyly; height 192 cm (>99th centile)."
 
 
+def _arachnodactyly_gold(folder: Path) -> Path:
+    """A gold file of :data:`TEXT` with its arachnodactyly annotated."""
+    gold = folder / "gold.jsonl"
+    row = {
+        "id": "d1",
+        "text": TEXT,
+        "annotations": [{"start": 0, "end": 14, "hpo_id": "HP:0001166", "text": "Arachnodactyly"}],
+    }
+    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return gold
+
+
 def test_link_reads_measurements_only_with_the_flag(mini_home: Path, tmp_path: Path) -> None:
     records = tmp_path / "in.jsonl"
     records.write_text(json.dumps({"id": "p1", "text": TEXT}) + "\n", encoding="utf-8")
@@ -32,13 +44,7 @@ def test_link_reads_measurements_only_with_the_flag(mini_home: Path, tmp_path: P
 
 
 def test_eval_link_counts_measured_findings_with_the_flag(mini_home: Path, tmp_path: Path) -> None:
-    gold = tmp_path / "gold.jsonl"
-    row = {
-        "id": "d1",
-        "text": TEXT,
-        "annotations": [{"start": 0, "end": 14, "hpo_id": "HP:0001166", "text": "Arachnodactyly"}],
-    }
-    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    gold = _arachnodactyly_gold(tmp_path)
     precision = {}
     for flags in ([], ["--measurements"]):
         args = ["eval", "link", "--gold", str(gold), "--home", str(mini_home), "--json", *flags]
@@ -160,13 +166,7 @@ def test_milestones_flag_reaches_the_linker_of_each_command(
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
     assert asked == [(False, True), (False, False)]
-    gold = tmp_path / "gold.jsonl"
-    row = {
-        "id": "d1",
-        "text": TEXT,
-        "annotations": [{"start": 0, "end": 14, "hpo_id": "HP:0001166", "text": "Arachnodactyly"}],
-    }
-    gold.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    gold = _arachnodactyly_gold(tmp_path)
     args = ["eval", "link", "--gold", str(gold), *home, "--milestones", "--measurements"]
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
