@@ -813,7 +813,7 @@ class QAService:
         question (or below such an annotation's term) first, how many there are, and the
         run (all empty when none)."""
         runs = self.entities.unlinked_names(question, entities, known_words=True)
-        for run in runs[:MAX_NAMED_WITH_RUNS]:
+        for run in [r for r in runs if len(r) >= MIN_NAMED_WITH_CHARS][:MAX_NAMED_WITH_RUNS]:
             found = self.entities.terms_named_with(run)
             if not found:
                 continue
@@ -1465,6 +1465,9 @@ def _distinct(entities: list[Entity]) -> list[Entity]:
 #: Runs of a question's unlinked words searched for in the terms' names (each is a scan of
 #: every label: a question of hundreds of unknown words is not scanned hundreds of times).
 MAX_NAMED_WITH_RUNS = 3
+#: The shortest run of words searched for in the terms' names: a fragment ("hypo", "left")
+#: names too many terms to mean one.
+MIN_NAMED_WITH_CHARS = 5
 
 
 def _needs(intent: Intent) -> tuple[str, ...]:

@@ -61,6 +61,9 @@ def test_the_terms_of_the_questions_disease_come_first(qa: QAService) -> None:
 def test_a_word_that_names_no_term_offers_none(qa: QAService) -> None:
     answer = qa.ask("Which diseases have zzyzxquux?")
     assert not answer.answered and answer.items == [] and answer.suggestions == []
+    # a fragment shorter than five characters is not searched ("CNS" names a term here)
+    answer = qa.ask("Which diseases have CNS?")
+    assert not answer.answered and answer.items == [] and answer.suggestions == []
     # a term named whole is answered as before
     assert qa.ask("Which diseases have CNS hypomyelination?").answered
 
