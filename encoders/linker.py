@@ -209,7 +209,10 @@ __all__ = [
 #: (``LinkerConfig.milestones``, :mod:`encoders.milestones`); "along with" ends a negation
 #: or hedge as "as well as" does ("suggestive of an arachnoid cyst, along with partial
 #: agenesis of the corpus callosum": the agenesis is stated).
-LINKING_VERSION = 21
+#: 22: a person said to have a quality by its adjective ("she is obese", "an obese boy", "he
+#: is hyperactive and impulsive") has the finding the quality's one-word name names, as a
+#: person said to be tall has *Tall stature* (``ConceptLinker.person_adjectives``).
+LINKING_VERSION = 22
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -496,6 +499,7 @@ class ConceptLinker:
         self.labels = lexicon.labels()
         self._allowed = self._allowed_terms(lexicon)
         self._names: list[_Name] = []
+        self._person_adjectives: dict[str, str] | None = None
         self._trie: dict[str, Any] = {}
         self._acronyms: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.vocabulary: set[str] = set()
@@ -1409,14 +1413,38 @@ class ConceptLinker:
                 out.append((match, iri, MILESTONE_SCORE, matched))
         return out
 
+    @property
+    def person_adjectives(self) -> dict[str, str]:
+        """The adjective of each one-word name of a quality, and that name: "obese" ->
+        "Obesity", "spastic" -> "Spasticity", "hyperactive" -> "Hyperactivity" (by
+        :data:`_QUALITY_ENDINGS`; built on first use). A person said to be so has the
+        finding; elsewhere the adjective is left to the names ("spastic movements of the
+        upper limbs" is *Upper limb spasticity*)."""
+        if self._person_adjectives is None:
+            found: dict[str, str] = {}
+            for name in self._names:
+                word = name.text.lower()
+                if " " in word or "-" in word or not word.endswith("ity"):
+                    continue
+                for noun, adjective in _QUALITY_ENDINGS:
+                    if word.endswith(noun) and len(word) - len(noun) >= 2:
+                        found.setdefault(word[: -len(noun)] + adjective, name.text)
+                        break
+            self._person_adjectives = found
+        return self._person_adjectives
+
     def _stature_statements(self, tokens: TokenTable, kept: Sequence[_Scored]) -> list[_Scored]:
         """A person said to be tall or short: "he is very tall", "a short girl", "a boy,
         very tall, with ...". The words name the body as a whole, so they read as
         ``<adjective> stature`` (*Tall stature*) where the dictionary links that phrase;
-        "short of breath" or "short fingers" are left to the names."""
+        "short of breath" or "short fingers" are left to the names. So is a person said to
+        have a quality (:attr:`person_adjectives`: "she is obese", "an obese girl", "he was
+        very spastic")."""
         out: list[_Scored] = []
         lowers, norms, n = tokens.lowers, tokens.norms, len(tokens.norms)
-        words = list(itertools.compress(range(n), map(_STATURE_WORDS.__contains__, lowers)))
+        qualities = self.person_adjectives
+        words = [k for k in range(n) if lowers[k] in _STATURE_WORDS or lowers[k] in qualities]
+        read_at: set[int] = set()  # the words read so far: "he is obese and hyperactive"
         if not words:  # most texts: no set of taken tokens to build
             return out
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
@@ -1450,6 +1478,8 @@ class ConceptLinker:
                 elif j >= 1 and lowers[j] == "been" and lowers[j - 1] in ("has", "had"):
                     if j < 2 or lowers[j - 2] not in _PERSONS:  # "she has been short"
                         continue
+                elif lowers[j] in ("and", "or") and j - 1 in read_at:
+                    pass  # the second of a coordination said of the person
                 elif (
                     j < 1
                     or (lowers[j] not in _PERSON_COPULAS and lowers[j] != ",")
@@ -1457,10 +1487,12 @@ class ConceptLinker:
                 ):
                     continue  # not "he is (very) tall", "a boy, tall,"
                 first, last = adverbs, k
-            iri = self.link_phrase(f"{lowers[k]} stature")
+            phrase = qualities.get(lowers[k]) or f"{lowers[k]} stature"
+            iri = self.link_phrase(phrase)
             if iri is not None and self.is_linkable(iri):
+                read_at.add(k)
                 match = _Match(first, last + 1, [], "dictionary")
-                out.append((match, iri, VARIANT_WEIGHT["pattern"], f"{lowers[k]} stature"))
+                out.append((match, iri, VARIANT_WEIGHT["pattern"], phrase))
         return out
 
     def _lab_findings(
@@ -1690,6 +1722,19 @@ _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
 #: Words that say a person's height (lower case), and who a patient is called in a case.
 _STATURE_WORDS = frozenset({"tall", "short"})
+#: Endings of the noun of a quality and of its adjective ("spasticity" / "spastic",
+#: "hyperactivity" / "hyperactive", "obesity" / "obese", "irritability" / "irritable",
+#: "rigidity" / "rigid", "infertility" / "infertile", "grandiosity" / "grandiose").
+_QUALITY_ENDINGS = (
+    ("icity", "ic"),
+    ("ivity", "ive"),
+    ("esity", "ese"),
+    ("ability", "able"),
+    ("ibility", "ible"),
+    ("idity", "id"),
+    ("ility", "ile"),
+    ("osity", "ose"),
+)
 #: Stature words read as a finding when they stand alone as an item of a list of findings.
 _LIST_ITEM_STATURE = frozenset({"tall"})
 _PERSONS = frozenset(

@@ -412,6 +412,7 @@ HYPERORALITY, MYOCLONUS, MOTOR_DELAY, DOWNTURNED, PNEUMOTHORAX, HYPOREFLEXIA = (
 UNSTEADY, SHOULDER, TALL, SHORT = t(59), t(60), t(61), t(62)
 ID, ID_SEVERE, HYPOTONIA_SEVERE, MICROCEPHALY = t(63), t(64), t(65), t(66)
 HEARING, ATTENTION = t(67), t(68)
+OBESITY, SPASTICITY, HYPERACTIVITY, UPPER_SPASTICITY = t(69), t(70), t(71), t(72)
 _CLINICAL_NAMES = [
     (SPEECH, "Delayed speech", "label"),
     (MASS, "Decreased muscle mass", "label"),
@@ -459,6 +460,11 @@ _CLINICAL_NAMES = [
     (MICROCEPHALY, "Microcephaly", "label"),
     (HEARING, "Hearing impairment", "label"),
     (ATTENTION, "Attention deficit", "exact"),
+    (OBESITY, "Obesity", "label"),
+    (SPASTICITY, "Spasticity", "label"),
+    (HYPERACTIVITY, "Hyperactivity", "label"),
+    (UPPER_SPASTICITY, "Upper limb spasticity", "label"),
+    (UPPER_SPASTICITY, "Spastic upper limbs", "exact"),
 ]
 
 
@@ -589,6 +595,28 @@ def test_linker_reads_a_person_said_to_be_tall_or_short(clinical: ConceptLinker)
     assert found(clinical, "The baby was short.") == [("short", SHORT)]
     (mention,) = clinical.link("Her son is very tall.")
     assert (mention.iri, mention.family) == (TALL, True)
+
+
+def test_linker_reads_a_person_said_to_have_a_quality(clinical: ConceptLinker) -> None:
+    """The adjective of a one-word name of a quality ("obese": *Obesity*) said of a person
+    (version 22), as "tall" is; elsewhere the adjective is left to the names."""
+    assert clinical.person_adjectives["obese"] == "Obesity"
+    assert clinical.person_adjectives["spastic"] == "Spasticity"
+    assert clinical.person_adjectives["hyperactive"] == "Hyperactivity"
+    assert found(clinical, "She is obese.") == [("obese", OBESITY)]
+    assert found(clinical, "An obese boy.") == [("obese boy", OBESITY)]
+    assert found(clinical, "He was very spastic and hyperactive.") == [
+        ("very spastic", SPASTICITY),
+        ("hyperactive", HYPERACTIVITY),
+    ]
+    (denied,) = clinical.link("He is not obese.")
+    assert (denied.iri, denied.excluded) == (OBESITY, True)
+    # not said of the patient, or said of something else: left to the names
+    assert found(clinical, "His mother is obese.") == []
+    assert found(clinical, "spastic movements of the upper limbs") == [
+        ("spastic movements of the upper limbs", UPPER_SPASTICITY)
+    ]
+    assert found(clinical, "The muscles were spastic.") == []
 
 
 def test_linker_reads_a_name_written_with_its_comma(clinical: ConceptLinker) -> None:
