@@ -500,6 +500,7 @@ class ConceptLinker:
         self._allowed = self._allowed_terms(lexicon)
         self._names: list[_Name] = []
         self._person_adjectives: dict[str, str] | None = None
+        self._person_words: frozenset[str] = _STATURE_WORDS  # with person_adjectives' keys
         self._trie: dict[str, Any] = {}
         self._acronyms: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.vocabulary: set[str] = set()
@@ -1431,6 +1432,7 @@ class ConceptLinker:
                         found.setdefault(word[: -len(noun)] + adjective, name.text)
                         break
             self._person_adjectives = found
+            self._person_words = _STATURE_WORDS | found.keys()
         return self._person_adjectives
 
     def _stature_statements(self, tokens: TokenTable, kept: Sequence[_Scored]) -> list[_Scored]:
@@ -1443,10 +1445,11 @@ class ConceptLinker:
         out: list[_Scored] = []
         lowers, norms, n = tokens.lowers, tokens.norms, len(tokens.norms)
         qualities = self.person_adjectives
-        words = [k for k in range(n) if lowers[k] in _STATURE_WORDS or lowers[k] in qualities]
-        read_at: set[int] = set()  # the words read so far: "he is obese and hyperactive"
+        said = self._person_words  # tall, short and the qualities' adjectives
+        words = list(itertools.compress(range(n), map(said.__contains__, lowers)))
         if not words:  # most texts: no set of taken tokens to build
             return out
+        read_at: set[int] = set()  # the words read so far: "he is obese and hyperactive"
         taken = {k for m, *_ in kept for k in range(m.i, m.j)}
         for k in words:
             if k in taken:

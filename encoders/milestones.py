@@ -197,10 +197,8 @@ _NOT_UNTIL_RE = re.compile(
     r"couldn't|not\s+able\s+to|unable\s+to)\s*$",
     re.IGNORECASE,
 )
-_SENTENCES_RE = re.compile(
-    r"\s+(?:in\s+)?(?:full\s+|short\s+|simple\s+|two-word\s+|complete\s+)?(?:sentences|phrases)\b",
-    re.IGNORECASE,
-)
+#: An age said to be short of its number ("at nearly 18 months": not yet 18).
+_SHORT_OF_RE = re.compile(r"\b(?:nearly|almost)\b")
 #: How far before a milestone's words the clause is searched for a loss (characters).
 _LOOKBACK = 80
 #: The oldest age read; a larger number is no age of a milestone.
@@ -284,8 +282,6 @@ def read_milestones(text: str) -> Iterator[StatedMilestone]:
             start, end = match.span()
             if any(a < end and start < b for a, b in taken):
                 continue
-            if _SENTENCES_RE.match(text, match.end("words")):
-                continue
             when = re.sub(r"\s+", " ", match.group("when").lower())
             before = text[max(0, start - _LOOKBACK) : start]
             not_until = "until" in when or "till" in when
@@ -296,7 +292,7 @@ def read_milestones(text: str) -> Iterator[StatedMilestone]:
             if _DURATION_RE.match(text, end):
                 continue  # "after 2 years of physiotherapy"
             months = _months(match, when)
-            if months is not None and re.search(r"\b(?:nearly|almost)\b", when):
+            if months is not None and _SHORT_OF_RE.search(when):
                 months -= 0.5  # "at nearly 18 months": not yet 18
             if months is None or months < milestone.delayed_from:
                 continue

@@ -318,12 +318,10 @@ class QuestionEntityLinker:
         """How many diseases each term is annotated to directly (present annotations only;
         counted on first use)."""
         table = self.kg.annotations
-        keep = table.present
-        pairs = np.unique(
-            table.subject[keep].astype(np.int64) * len(table.terms) + table.term[keep]
-        )
-        counts = np.bincount(pairs % len(table.terms), minlength=len(table.terms))
-        return {iri: int(n) for iri, n in zip(table.terms, counts, strict=True) if n}
+        pairs = np.unique(table.pair_keys()[table.present])  # each (disease, term) once
+        _, term = np.divmod(pairs, max(len(table.terms), 1))
+        counts = np.bincount(term, minlength=len(table.terms))
+        return {iri: int(n) for iri, n in zip(table.terms, counts.tolist(), strict=True) if n}
 
     def terms_named_with(self, words: str) -> list[tuple[str, str]]:
         """``(label, IRI)`` of the phenotype terms whose label holds ``words`` as whole words

@@ -817,24 +817,16 @@ class QAService:
             found = self.entities.terms_named_with(run)
             if not found:
                 continue
-            annotated: set[str] = set()
-            for e in _present(entities, DISEASE):
-                annotated.update(
-                    a.phenotype.iri for a in self.kg.annotations_of(e.iri) if a.present
-                )
+            # the terms of the question's diseases, and those above them
             hierarchy = self.kg.hierarchy
-            if annotated:
-                found.sort(
-                    key=lambda pair: (
-                        not (
-                            pair[1] in annotated
-                            or (
-                                pair[1] in hierarchy
-                                and annotated.intersection(hierarchy.descendants(pair[1]))
-                            )
-                        )
-                    )
-                )  # stable: then shortest
+            covered = {
+                t
+                for e in _present(entities, DISEASE)
+                for a in self.kg.annotations_of(e.iri)
+                if a.present and a.phenotype.iri in hierarchy
+                for t in hierarchy.ancestors(a.phenotype.iri, include_self=True)
+            }
+            found.sort(key=lambda pair: pair[1] not in covered)  # stable: then as found
             items = [
                 AnswerItem(iri, label, TERM, {"named_with": run}) for label, iri in found[:limit]
             ]

@@ -7,23 +7,15 @@ from __future__ import annotations
 import pytest
 
 from kgfuse.qa import QAService
-from tests.mini_hpo_env import build_extended_mini_hpo
+from tests.mini_hpo_env import extended_mini_qa, obo_term, obo_terms
 
 CNS = "http://purl.obolibrary.org/obo/HP_0003429"
 PERIPHERAL = "http://purl.obolibrary.org/obo/HP_0007182"
 
-TERMS = """
-[Term]
-id: HP:0003429
-name: CNS hypomyelination
-is_a: HP:0000118 ! Phenotypic abnormality
-
-[Term]
-id: HP:0007182
-name: Peripheral hypomyelination
-is_a: HP:0000118 ! Phenotypic abnormality
-
-"""
+TERMS = obo_terms(
+    obo_term("HP:0003429", "CNS hypomyelination"),
+    obo_term("HP:0007182", "Peripheral hypomyelination"),
+)
 ANNOTATIONS = [
     ("OMIM:300002", "Neuropathy syndrome C", "", "HP:0007182", "", "P"),
     ("OMIM:300003", "Leukodystrophy syndrome D", "", "HP:0003429", "", "P"),
@@ -32,9 +24,7 @@ ANNOTATIONS = [
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
-    root = tmp_path_factory.mktemp("named_with")
-    build_extended_mini_hpo(root, TERMS, ANNOTATIONS, [])
-    return QAService(root / "kgs" / "hpo", home=root, audit=False)
+    return extended_mini_qa(tmp_path_factory.mktemp("named_with"), TERMS, ANNOTATIONS, [])
 
 
 def test_terms_named_with_a_finding_are_offered_shortest_first(qa: QAService) -> None:
