@@ -580,7 +580,7 @@ HELDOUT_TEMPLATES: dict[Intent, tuple[str, ...]] = {
         "List all diseases of the gene {G}",
         "Is {G} a known cause of {D}?",
         "Could {D} be due to {G} variants?",
-        "Has {G} been reported as the gene behind {D}?",
+        "Are {G} variants responsible for {D}?",
     ),
     Intent.DEFINITION: (
         "What is the definition of {T}?",
@@ -678,7 +678,25 @@ _TRAIN_TEMPLATES_5: dict[Intent, tuple[str, ...]] = {
     ),
 }
 
-for _table in (_TRAIN_TEMPLATES_2, _TRAIN_TEMPLATES_3, _TRAIN_TEMPLATES_4, _TRAIN_TEMPLATES_5):
+# held out once (2026-12-06: 0 of 4 read right with each of two seeds), then joined the
+# training data with two more forms of its kind; ``HELDOUT_TEMPLATES`` holds a new form in
+# its place, written before it was measured
+_TRAIN_TEMPLATES_6: dict[Intent, tuple[str, ...]] = {
+    Intent.DISEASES_OF_GENE: (
+        "Has {G} been reported as the gene behind {D}?",
+        "Has {G} been shown to cause {D}?",
+        "Was {G} ever reported in {D}?",
+    ),
+}
+
+_MORE_TRAIN_TEMPLATES = (
+    _TRAIN_TEMPLATES_2,
+    _TRAIN_TEMPLATES_3,
+    _TRAIN_TEMPLATES_4,
+    _TRAIN_TEMPLATES_5,
+    _TRAIN_TEMPLATES_6,
+)
+for _table in _MORE_TRAIN_TEMPLATES:
     for _intent, _more in _table.items():
         TRAIN_TEMPLATES[_intent] = TRAIN_TEMPLATES[_intent] + _more
 
