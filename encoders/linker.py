@@ -212,7 +212,11 @@ __all__ = [
 #: 22: a person said to have a quality by its adjective ("she is obese", "an obese boy", "he
 #: is hyperactive and impulsive") has the finding the quality's one-word name names, as a
 #: person said to be tall has *Tall stature* (``ConceptLinker.person_adjectives``).
-LINKING_VERSION = 22
+#: 23: a predicate denied of coordinated subjects rules out each ("the liver and spleen
+#: were not enlarged" linked *Hepatomegaly* as present); a joint's motion not done fully is
+#: its limitation ("the knees were not fully extendable", "could not be fully flexed":
+#: *Limited knee extension*, *Limited knee flexion*); "restricted" reads as "limited".
+LINKING_VERSION = 23
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -881,6 +885,14 @@ class ConceptLinker:
                                 predicate.source = "coordinated"
                             matches.append(predicate)
                         break
+                    if nxt is None and not gapped and norms[j] in _MODAL_COPULAS:
+                        # "the knees could not be fully extended": Limited knee extension
+                        predicate = _predicate_match(tokens, i, j, node)
+                        if predicate is not None:
+                            if coordinated:
+                                predicate.source = "coordinated"
+                            matches.append(predicate)
+                            break
                     if (
                         nxt is None
                         and gap
@@ -1016,7 +1028,9 @@ class ConceptLinker:
                 for rest in rests:
                     chosen = self._coordinated_term(self._walk((word, *rest)))
                     if chosen is not None:
-                        out.append((_Match(k, m.j, [], "coordinated"), *chosen))
+                        # a denied predicate is denied of each subject: "the liver and
+                        # spleen were not enlarged" rules out Hepatomegaly too
+                        out.append((_Match(k, m.j, [], "coordinated", m.denied), *chosen))
                         break
                 k -= 1
         return out
@@ -1060,7 +1074,7 @@ class ConceptLinker:
                 node = node.get(norms[k])
                 chosen = self._coordinated_term(node) if k - c >= 2 else None
                 if chosen is not None:
-                    found = (_Match(m.i, k + 1, [], "coordinated"), *chosen)
+                    found = (_Match(m.i, k + 1, [], "coordinated", m.denied), *chosen)
                 k += 1
             if found is not None:
                 out.append(found)
@@ -2126,6 +2140,14 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         if k + 1 >= n or norms[k] != "to" or norms[k + 1] != "be":
             return None
         k += 2
+    elif verb in _MODAL_COPULAS:  # only "could not be fully extended" and its kind
+        if verb != "cannot":
+            if k >= n or norms[k] != "not":
+                return None
+            k += 1
+        if k + 1 >= n or norms[k] != "be" or tokens.lowers[k + 1] != "fully":
+            return None
+        return _limited_motion(tokens, i, k + 2, node)
     elif verb not in ("is", "was", "are", "were", "remain"):
         return None
     k = _skip_adverbs(tokens, k)
@@ -2134,6 +2156,8 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         k += 1
         if tokens.lowers[k] == "only":  # "was not only enlarged but ..."
             denied, k = False, k + 1
+        elif tokens.lowers[k] == "fully":  # "the knees were not fully extendable"
+            return _limited_motion(tokens, i, k + 1, node)
         k = _skip_adverbs(tokens, k)
     if k < n and tokens.lowers[k] in _REPORTED:
         # "the joints were found to be hyperextensible", "ears were noted to be low-set"
@@ -2153,6 +2177,33 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     if not term:
         return None
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
+
+
+def _limited_motion(tokens: TokenTable, i: int, k: int, node: Mapping[str, Any]) -> _Match | None:
+    """A joint's limited motion said as a motion not done fully (``the knees were not fully
+    extendable``, ``could not be fully flexed``): the name ``Limited <joint> <motion>``,
+    indexed as ``<joint> <motion> limited``, when ``node`` (the joint) has one; ``k`` is the
+    word after ``fully``."""
+    motion = _FULL_MOTIONS.get(tokens.norms[k]) if k < len(tokens.norms) else None
+    walk = node.get(motion) if motion is not None else None
+    names = walk.get(_LIMITED) if walk is not None else None
+    if names is None or _END not in names:
+        return None
+    return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in names[_END]])
+
+
+#: Modal verbs read as a copula in ``could not be fully extended`` only (normalised).
+_MODAL_COPULAS = frozenset({"could", "can", "cannot"})
+#: A motion not done fully, as the noun of the names of its limitation (normalised).
+_FULL_MOTIONS = {
+    normalize_token(word): normalize_token(noun)
+    for words, noun in (
+        (("extended", "extendable", "extensible", "straightened"), "extension"),
+        (("flexed", "flexible", "bent"), "flexion"),
+    )
+    for word in words
+}
+_LIMITED = normalize_token("limited")
 
 
 #: Verbs that report a test's result ("EMG showed ..."), lower case.

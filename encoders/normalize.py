@@ -825,6 +825,7 @@ def _of_inversion(text: str) -> tuple[str, ...] | None:
 #: only where they mean the organ itself (``cerebral`` is not ``brain`` in HPO).
 LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("decreased", "reduced", "diminished", "attenuated", "reduction"),
+    ("limited", "restricted"),
     ("increased", "elevated", "raised"),
     ("enlarged", "dilated"),
     ("enlarged", "large"),

@@ -1,0 +1,83 @@
+"""A predicate denied of coordinated subjects, and a joint's motion not done fully (linking
+version 23), on a toy lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.linker import ConceptLinker
+from kg.lexicon import Lexicon, LexiconEntry
+
+OBO = "http://purl.obolibrary.org/obo/TEST_"
+LIVER, SPLEEN, KNEE_EXT, ELBOW_EXT, KNEE_FLEX = (f"{OBO}{n:07d}" for n in range(1, 6))
+
+_NAMES = [
+    (LIVER, "Hepatomegaly", "label"),
+    (LIVER, "Large liver", "exact"),
+    (SPLEEN, "Splenomegaly", "label"),
+    (SPLEEN, "Large spleen", "exact"),
+    (KNEE_EXT, "Limited knee extension", "label"),
+    (ELBOW_EXT, "Limited elbow extension", "label"),
+    (KNEE_FLEX, "Limited knee flexion", "label"),
+]
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    entries = [LexiconEntry(iri, text, kind, None, "owl:Class") for iri, text, kind in _NAMES]
+    return ConceptLinker(Lexicon(entries))
+
+
+def read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
+    return [(m.text, m.iri, m.excluded) for m in linker.link(text)]
+
+
+def test_a_denied_predicate_rules_out_each_coordinated_subject(linker: ConceptLinker) -> None:
+    # before version 23 the first subject took the predicate without its "not": Hepatomegaly
+    assert read(linker, "The liver and spleen were not enlarged.") == [
+        ("liver and spleen were not enlarged", LIVER, True),
+        ("spleen were not enlarged", SPLEEN, True),
+    ]
+    assert read(linker, "The liver and spleen were enlarged.") == [
+        ("liver and spleen were enlarged", LIVER, False),
+        ("spleen were enlarged", SPLEEN, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "iri", "span"),
+    [
+        ("The knees were not fully extendable.", KNEE_EXT, "knees were not fully extendable"),
+        ("Elbows could not be fully extended.", ELBOW_EXT, "Elbows could not be fully extended"),
+        ("The knee cannot be fully straightened.", KNEE_EXT, "knee cannot be fully straightened"),
+        ("His knees can not be fully flexed.", KNEE_FLEX, "knees can not be fully flexed"),
+        ("The knees could not be fully bent.", KNEE_FLEX, "knees could not be fully bent"),
+    ],
+)
+def test_a_motion_not_done_fully_is_its_limitation(
+    linker: ConceptLinker, text: str, iri: str, span: str
+) -> None:
+    assert read(linker, text) == [(span, iri, False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The knees were fully extendable.",  # done fully: nothing limited
+        "The knees could not be extended.",  # not said to be partly done
+        "The liver could not be palpated.",  # a modal before no motion
+        "The knees could be fully extended.",
+        "The hips were not fully extendable.",  # no name of the joint's limitation
+    ],
+)
+def test_other_statements_of_motion_name_nothing(linker: ConceptLinker, text: str) -> None:
+    assert read(linker, text) == []
+
+
+def test_restricted_reads_as_limited(linker: ConceptLinker) -> None:
+    assert read(linker, "He had restricted knee extension.") == [
+        ("restricted knee extension", KNEE_EXT, False)
+    ]
+    assert read(linker, "Flexion of the knees was restricted.") == [
+        ("Flexion of the knees was restricted", KNEE_FLEX, False)
+    ]
