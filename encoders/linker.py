@@ -216,7 +216,9 @@ __all__ = [
 #: were not enlarged" linked *Hepatomegaly* as present); a joint's motion not done fully is
 #: its limitation ("the knees were not fully extendable", "could not be fully flexed":
 #: *Limited knee extension*, *Limited knee flexion*); "restricted" reads as "limited".
-LINKING_VERSION = 23
+#: 24: a myelination finding without its site is the central nervous system's
+#: ("hypomyelination": *CNS hypomyelination*; :func:`encoders.normalize.phrase_variants`).
+LINKING_VERSION = 24
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

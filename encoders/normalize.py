@@ -1051,6 +1051,13 @@ def _alternation_keys(key: tuple[str, ...], limit: int = 8) -> list[tuple[str, .
     return list(itertools.islice(itertools.product(*options), 1, limit + 1))
 
 
+#: A myelination finding of the central nervous system: clinical notes leave the site out
+#: ("MRI showed hypomyelination"), as HPO's synonyms "Hypomyelination of the brain" and
+#: "Dysmyelination of the brain" say; HPO has no name of the bare word, and the peripheral
+#: nerves' are written with their site.
+_CNS_MYELINATION_RE = re.compile(r"^cns (?P<x>[a-z]*myelination)$")
+
+
 def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     """Keys of the clinical phrasings of a templated name.
 
@@ -1124,6 +1131,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     for key, variant in list(out.items()):
         for alt in _alternation_keys(key):
             out.setdefault(alt, "lexical" if variant in ("exact", "hyphen") else variant)
+    site_default = _CNS_MYELINATION_RE.match(" ".join(fold(text).split()))
+    if site_default:  # "hypomyelination" in a note is the brain's: CNS hypomyelination
+        out.setdefault(content_tokens(site_default.group("x")), "pattern")
     for key, variant in list(out.items()):
         if 2 <= len(key) <= max_permuted:
             for perm in itertools.permutations(key):

@@ -314,3 +314,13 @@ def test_british_spellings_read_as_american() -> None:
     # words in -ise, -re or -our that are no British spelling keep their form
     for word in ("raised", "exercise", "supervised", "more", "pure", "four", "hours", "analysis"):
         assert normalize_token(word) == stem(singularize(fold(word))), word
+
+
+def test_phrase_variants_a_cns_myelination_finding_without_its_site() -> None:
+    # "MRI showed hypomyelination": the site a note leaves out is the brain's (version 24)
+    bare = content_tokens("hypomyelination")
+    assert phrase_variants("CNS hypomyelination")[bare] == "pattern"
+    assert content_tokens("hypermyelination") in phrase_variants("CNS hypermyelination")
+    # other sites and other CNS findings keep theirs: "cyst" alone is no CNS cyst
+    assert bare not in phrase_variants("Peripheral hypomyelination")
+    assert content_tokens("cyst") not in phrase_variants("CNS cyst")
