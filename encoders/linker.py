@@ -540,6 +540,7 @@ class ConceptLinker:
         if self.parents is None or not (self.config.allowed_roots or self.config.min_depth):
             return None
         roots = [to_iri(r) for r in self.config.allowed_roots]
+        _check_roots(self.config.allowed_roots, roots, self.parents, lexicon)
         depth = _descendants_depths(self.parents, roots)
         if not roots:
             # Terms with no is_a in the map are top-level (depth 0).
@@ -2276,6 +2277,26 @@ def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:
         if k < len(norms) and (norms[k] in _ADVERBS or lowers[k].endswith("ly")):
             k += 1
     return k
+
+
+def _check_roots(
+    written: Sequence[str],
+    roots: Sequence[str],
+    parents: Mapping[str, Sequence[str]],
+    lexicon: Lexicon,
+) -> None:
+    """Refuse ``allowed_roots`` that name no concept of the ontology: a typo would leave
+    nothing to link, and a model trained so would read no fact of its KG."""
+    unseen = [(w, r) for w, r in zip(written, roots, strict=True) if r not in parents]
+    if not unseen:
+        return
+    known = {e.iri for e in lexicon} | {p for ps in parents.values() for p in ps}
+    missing = [w for w, r in unseen if r not in known]
+    if missing:
+        raise ValueError(
+            f"allowed_roots: {', '.join(missing)} is no concept of the ontology (neither named "
+            "nor in its is_a hierarchy); give the id or IRI of a class it has"
+        )
 
 
 # ---------------------------------------------------------------------- record contract

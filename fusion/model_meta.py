@@ -13,13 +13,27 @@ from typing import Any
 __all__ = ["MODEL_META", "load_model_meta"]
 
 MODEL_META = "kgfuse_model.json"
+#: Items a model cannot do without, checked when listed as saved (the fact index is checked
+#: where it loads; the prior's nearest diseases are computed again when missing).
+_NEEDED_ITEMS = frozenset(
+    {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "vocab.txt",
+    }
+)
 
 
 def load_model_meta(folder: Path) -> dict[str, Any]:
     """A model folder's ``kgfuse_model.json``.
 
     Raises:
-        FileNotFoundError: the folder holds none.
+        FileNotFoundError: the folder holds none, or lacks a weights, config or tokenizer
+            file it lists as saved (``saved_items``: a half-copied folder would load a
+            tokenizer of five tokens from its config alone and predict from ``[UNK]``).
         ValueError: it is not JSON, not an object, or lacks the KG's fingerprint.
     """
     path = Path(folder) / MODEL_META
@@ -37,4 +51,14 @@ def load_model_meta(folder: Path) -> dict[str, Any]:
         raise ValueError(
             f"{path} is damaged (not an object with the KG's fingerprint); train the model again"
         )
+    items = meta.get("saved_items")
+    if isinstance(items, list):
+        missing = [
+            item for item in items if item in _NEEDED_ITEMS and not (Path(folder) / item).exists()
+        ]
+        if missing:
+            raise FileNotFoundError(
+                f"the model at {folder} lacks {', '.join(sorted(missing))}, which it was saved "
+                "with; copy the model folder again or train the model again"
+            )
     return meta

@@ -615,6 +615,15 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
             + " (a damaged file, or a model saved by another kgfuse version): train the "
             "model again"
         )
+    not_finite = [
+        name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()
+    ]
+    if not_finite:  # a run that diverged never saves (its loop stops); so a damaged file
+        raise ValueError(
+            f"the weights in {folder / WEIGHTS} are damaged: {len(not_finite)} tensors hold "
+            f"numbers that are not finite ({_shown_keys(not_finite)}); copy the model "
+            "folder again or train the model again"
+        )
     return model
 
 

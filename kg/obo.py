@@ -153,6 +153,7 @@ class OboStats:
         triples: Number of N-Triples lines written.
         ontology_iri: IRI of the ``owl:Ontology`` node, or ``None`` without ``ontology:``.
         version: The ``data-version`` header value, or ``None``.
+        frames: Number of frames of any kind (``[Term]``, ``[Typedef]``, ``[Instance]``).
     """
 
     terms: int
@@ -160,6 +161,7 @@ class OboStats:
     triples: int
     ontology_iri: str | None
     version: str | None
+    frames: int = 0
 
 
 def obo_to_ntriples(path: Path, out: TextIO, *, blank_prefix: str = "b") -> OboStats:
@@ -451,6 +453,7 @@ class _OboWriter:
         self._collect_shorthands()
         version = self._write_header(header, ontology_iri)
         terms = obsolete = 0
+        frames = len(self._doc)
         for frame in self._doc:
             if isinstance(frame, fastobo.term.TermFrame):
                 terms += 1
@@ -467,7 +470,7 @@ class _OboWriter:
         self._doc = None
         self._term_handlers.clear()
         self._typedef_handlers.clear()
-        return OboStats(terms, obsolete, self._triples, ontology_iri, version)
+        return OboStats(terms, obsolete, self._triples, ontology_iri, version, frames)
 
     def _read_header(self, header: Any) -> str | None:
         ontology_iri = None

@@ -340,6 +340,12 @@ def _load_obo(store: pyoxigraph.Store, path: Path, workdir: Path, *, blank_prefi
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             stats = obo_to_ntriples(path, out, blank_prefix=blank_prefix)
+        if not stats.frames:  # fastobo reads any "key: value" line as a header tag
+            raise OntologyParseError(
+                path,
+                "no [Term], [Typedef] or [Instance] frame: nothing to load (a Turtle or other "
+                "RDF file named .obo? give it its own extension, or --format)",
+            )
         try:
             _bulk_load(store, temp_path, pyoxigraph.RdfFormat.N_TRIPLES, base_iri=None)
         except OntologyParseError as err:  # name the file given, not the conversion

@@ -82,6 +82,7 @@ def run_quickstart(
     """Run every stage; each stage reuses what an earlier run left (resumable)."""
     from kg.knowledge_graph import KnowledgeGraph
     from kgfuse.diagnosis import DiagnosisService, default_model_dir
+    from train.checkpoint import DamagedCheckpointError
     from train.diagnosis import ensure_embeddings, ensure_fact_index, train_diagnosis
     from train.loop import CheckpointMismatchError
 
@@ -119,6 +120,9 @@ def run_quickstart(
             train_diagnosis(config, home=home, progress=progress)
         except CheckpointMismatchError:  # left by a run with other --set values
             say(f"a checkpoint in {model_dir} is from other settings: starting over")
+            train_diagnosis(config, home=home, progress=progress, resume=False)
+        except DamagedCheckpointError as exc:  # cut short outside a run (a copy, a full disk)
+            say(f"{exc.args[0].split(';')[0]}: starting over")
             train_diagnosis(config, home=home, progress=progress, resume=False)
     elif cut_short and overrides:
         # a finished run is not resumed past its end: train again, to the fixed steps

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from torch import Tensor
 
 from encoders.graph_model import atomic_save_tensors
@@ -36,6 +36,18 @@ CHECKPOINT_FORMAT = "kgfuse-checkpoint/1"
 P = ParamSpec("P")
 R = TypeVar("R")
 LOCK_FILE = ".lock"
+
+
+class DamagedCheckpointError(ValueError):
+    """A checkpoint file that cannot be read (cut short or overwritten outside a run: runs
+    write theirs atomically); it is not resumed."""
+
+
+def _damaged(path: Path, exc: BaseException) -> DamagedCheckpointError:
+    return DamagedCheckpointError(
+        f"the checkpoint {path} is damaged ({exc}); pass --no-resume to train from the start "
+        "(it is then replaced)"
+    )
 
 
 class FolderBusyError(ValueError):
@@ -291,16 +303,17 @@ def read_checkpoint(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     """Tensors and header of a checkpoint.
 
     Raises:
+        DamagedCheckpointError: the file cannot be read.
         ValueError: the file is not a kgfuse checkpoint.
     """
     tensors: dict[str, Tensor] = {}
-    with safe_open(str(path), framework="pt") as handle:
-        meta = handle.metadata() or {}
-        if "kgfuse" not in meta:
-            raise ValueError(f"{path} is not a kgfuse checkpoint")
-        header = json.loads(meta["kgfuse"])
-        for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
-            tensors[key] = handle.get_tensor(key)
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            header = _header(path, handle.metadata())
+            for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+                tensors[key] = handle.get_tensor(key)
+    except (SafetensorError, OSError) as exc:
+        raise _damaged(path, exc) from None
     if header.get("format_version") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: unsupported checkpoint format {header.get('format_version')!r}")
     return tensors, header
@@ -311,13 +324,28 @@ def checkpoint_state(path: Path) -> dict[str, Any]:
     alone: no tensor is loaded.
 
     Raises:
+        DamagedCheckpointError: the file cannot be read.
         ValueError: the file is not a kgfuse checkpoint.
     """
-    with safe_open(str(path), framework="pt") as handle:
-        meta = handle.metadata() or {}
-    if "kgfuse" not in meta:
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            header = _header(path, handle.metadata())
+    except (SafetensorError, OSError) as exc:
+        raise _damaged(path, exc) from None
+    return dict(header.get("state") or {})
+
+
+def _header(path: Path, metadata: dict[str, str] | None) -> dict[str, Any]:
+    """The kgfuse header of a checkpoint's metadata."""
+    if not metadata or "kgfuse" not in metadata:
         raise ValueError(f"{path} is not a kgfuse checkpoint")
-    return dict(json.loads(meta["kgfuse"]).get("state") or {})
+    try:
+        header = json.loads(metadata["kgfuse"])
+    except json.JSONDecodeError as exc:
+        raise _damaged(path, exc) from None
+    if not isinstance(header, dict):
+        raise _damaged(path, TypeError("its header is not an object"))
+    return header
 
 
 def restore_checkpoint(

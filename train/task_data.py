@@ -388,7 +388,15 @@ def _spans(value: Any, text: str, path: Path, line: int) -> tuple[LabelledSpan, 
             raise TaskDataError(
                 path, line, f"span {i} ({item['start']}-{item['end']}) is white space"
             )
-        spans.append((start, end, i, _label(item["label"], path, line, f"span {i}'s label")))
+        label = _label(item["label"], path, line, f"span {i}'s label")
+        if label == OUTSIDE_TAG:
+            raise TaskDataError(
+                path,
+                line,
+                f"span {i}'s label is {OUTSIDE_TAG!r}, the tag of text outside every span; "
+                "name the kind of span it is, or leave text outside spans unlabelled",
+            )
+        spans.append((start, end, i, label))
     ordered = sorted(spans)
     for (s1, e1, i1, _), (s2, e2, i2, _) in zip(ordered, ordered[1:], strict=False):
         if s2 < e1:
@@ -577,6 +585,8 @@ def load_task_data(
                 "with and without each label",
             )
     _warn_case_variants(labels, train_path)
+    if kind == "spans":
+        _warn_bio_prefixes(labels, train_path)
     valid: list[TaskExample] = []
     if valid_path is not None:
         valid = read_task_file(valid_path, task)
@@ -597,6 +607,24 @@ def load_task_data(
                     f"(known: {', '.join(labels)})",
                 )
     return TaskData(task, kind, labels, train, valid)
+
+
+#: The BIO tag of text outside every span (:func:`fusion.tasks.bio_tags`).
+OUTSIDE_TAG = "O"
+
+
+def _warn_bio_prefixes(labels: Sequence[str], path: str | Path) -> None:
+    """Log span labels written as BIO tags ("B-COMP"): the tagger prefixes each label
+    itself, so such a label is tagged "B-B-COMP" and predicted as "B-COMP"."""
+    tagged = [name for name in labels if name[:2] in ("B-", "I-") and len(name) > 2]
+    if tagged:
+        logger.warning(
+            "%s: span labels written with a BIO prefix (%s): spans are labelled with their "
+            "kind alone (%s); the tagger adds the B-/I- tags itself",
+            path,
+            ", ".join(repr(n) for n in tagged[:5]),
+            ", ".join(repr(n[2:]) for n in tagged[:5]),
+        )
 
 
 def _warn_case_variants(labels: Sequence[str], path: str | Path) -> None:

@@ -595,7 +595,7 @@ def _prepare_run(
     linker = linker_settings(config.linker.allowed_roots, config.linker.min_depth)
     builder = TaskInputBuilder(kg, build_linker(kg, linker), fact_index, config.model.num_facts)
     train_items = prepare_items(data.train, data, builder)
-    linked = _linked_fraction(train_items, data)
+    linked = _linked_fraction(train_items, data, reads_kg=config.model.fusion != "text_only")
     # the model's init from the seed alone, whatever ran before (embeddings trained or read)
     torch.manual_seed(config.train.seed)
     model, tokenizer = build_task_model(config, data, node_embeddings, fact_index, kg)
@@ -647,8 +647,11 @@ def _graph_inputs(
     return node_embeddings, fact_index
 
 
-def _linked_fraction(train_items: Sequence[TaskItem], data: TaskData) -> float:
-    """The share of training texts with a linked concept, logged with the counts of texts."""
+def _linked_fraction(
+    train_items: Sequence[TaskItem], data: TaskData, *, reads_kg: bool = True
+) -> float:
+    """The share of training texts with a linked concept, logged with the counts of texts
+    (a warning when a model that reads the KG would find no concept in any text)."""
     linked = float(np.mean([bool(i.input.concepts) for i in train_items]))
     logger.info(
         "%d training texts (%.0f%% with a linked concept), %d validation texts",
@@ -656,6 +659,12 @@ def _linked_fraction(train_items: Sequence[TaskItem], data: TaskData) -> float:
         100 * linked,
         len(data.valid),
     )
+    if reads_kg and linked == 0.0:
+        logger.warning(
+            "no training text names a concept of the KG: the model learns from the text "
+            "alone; check that the texts use the ontology's labels or synonyms and that "
+            "linker.allowed_roots holds the classes they name"
+        )
     return linked
 
 

@@ -792,6 +792,8 @@ def write_records(
             if isinstance(rid, str):  # an id as written out (a malformed one is no key)
                 if rid in seen:  # said where joins by id would go wrong
                     repeated.append(rid)
+                    if "warnings" not in out and "error" not in out:
+                        out["warnings"] = []  # outputs that list warnings only when any
                     if isinstance(out.get("warnings"), list):
                         out["warnings"].append(f"id {rid!r} is also an earlier record's id")
                 seen.add(rid)

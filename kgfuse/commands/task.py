@@ -207,6 +207,8 @@ def predict(
 
     check_input_or_text(input, text)
     check_input_output(input, output)
+    if input is not None:
+        _check_jsonl_input(input)
 
     def read(path: Path) -> Iterator[tuple[int, Any]]:
         return _named_errors(path, read_jsonl(path))
@@ -243,6 +245,26 @@ def predict(
             held=held,
         )  # fmt: skip
     report_records(input, written, failed, "labelled")
+
+
+def _check_jsonl_input(path: Path) -> None:
+    """Refuse, before the model loads, the files ``kgfuse train --data`` reads that are no
+    JSONL: a CSV (every line would be an error record) or a JSON array."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        raise ValueError(
+            f'{path}: kgfuse predict reads JSONL, one {{"id", "text"}} object per line, '
+            "not CSV; write the texts as JSONL"
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return  # said by the reader, with the others of its kind
+    if head.startswith(b"["):
+        raise ValueError(
+            f'{path} holds a JSON array: kgfuse predict reads JSONL, one {{"id", "text"}} '
+            "object per line"
+        )
 
 
 def _saved_threshold(model_dir: Path) -> float | None:

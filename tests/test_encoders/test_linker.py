@@ -354,6 +354,14 @@ def test_linker_config_validation() -> None:
         LinkerConfig(kinds=("label", "synonym"))
     with pytest.raises(ValueError, match="parents"):
         ConceptLinker(make_lexicon(), LinkerConfig(allowed_roots=(PHENO,)))
+    # a root the ontology lacks (a typo) would leave nothing to link: refused by name
+    with pytest.raises(ValueError, match="allowed_roots: TEST:9999999 is no concept of the"):
+        ConceptLinker(
+            make_lexicon(), LinkerConfig(allowed_roots=(PHENO, "TEST:9999999")), parents=PARENTS
+        )
+    # the ontology's top class, named or not, is one (it is only a parent of others)
+    top = ConceptLinker(make_lexicon(), LinkerConfig(allowed_roots=(ROOT,)), parents=PARENTS)
+    assert [m.iri for m in top.link("focal seizures")] == [FOCAL]
 
 
 def test_mention_to_record_rounds_score() -> None:

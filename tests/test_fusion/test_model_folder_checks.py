@@ -39,6 +39,20 @@ def test_a_fact_index_of_another_width_is_refused(
         load_model_facts(tmp_path, _FACTS_MODEL, meta, kg=None)  # type: ignore[arg-type]
 
 
+def test_a_model_folder_lacking_an_item_it_was_saved_with_is_refused(tmp_path: Path) -> None:
+    # a half-copied folder: without tokenizer.json, transformers builds a tokenizer of five
+    # tokens from tokenizer_config.json alone, and every word reads as [UNK]
+    meta = {
+        "kg_fingerprint": "x",
+        "saved_items": ["tokenizer.json", "prior_neighbours.safetensors"],
+    }
+    (tmp_path / "kgfuse_model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match=r"lacks tokenizer\.json, which it was saved with"):
+        load_model_meta(tmp_path)
+    (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
+    assert load_model_meta(tmp_path) == meta  # the prior's neighbours are computed again
+
+
 @pytest.mark.parametrize("content", ["[]", '{"candidates": []}', '{"kg_fingerprint": 3}'])
 def test_a_sidecar_of_the_wrong_shape_is_damaged(tmp_path: Path, content: str) -> None:
     (tmp_path / "kgfuse_model.json").write_text(content, encoding="utf-8")

@@ -175,6 +175,19 @@ def test_weights_missing_tensors_are_refused_naming_them(folder: Path, tmp_path:
     assert "attn_gate" in str(err.value)
 
 
+def test_weights_that_are_not_finite_numbers_are_refused(folder: Path, tmp_path: Path) -> None:
+    # bytes overwritten in the file's tensor data read as NaN: predictions would be NaN
+    weights = load_file(str(folder / WEIGHTS))
+    gate = weights["kgfusion.fusions.1.attn_gate"].clone()
+    gate.view(-1)[0] = float("nan")
+    damaged = _damaged(folder, tmp_path / "nan", add={"kgfusion.fusions.1.attn_gate": gate})
+    with pytest.raises(
+        ValueError, match=r"are damaged: 1 tensors .*kgfusion\.fusions\.1\.attn_gate"
+    ):
+        load_pretrained(KgFusionForDiagnosis, damaged)
+    assert load_pretrained(KgFusionForDiagnosis, folder) is not None  # the folder as saved
+
+
 def test_weights_with_unexpected_or_reshaped_tensors_are_refused(
     folder: Path, tmp_path: Path
 ) -> None:

@@ -396,3 +396,24 @@ def test_an_owl_file_of_turtle_that_begins_with_an_iri_is_read_as_turtle(tmp_pat
     manifest = build_kg([source], tmp_path / "kg", progress=False)
     assert [s.format for s in manifest.sources] == ["turtle"]
     assert KnowledgeGraph.open(tmp_path / "kg").label("http://ex.org/A") == "A"
+
+
+# ---- OBO: a file with no frame ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "format-version: 1.4\nontology: x\n",  # a header alone
+        PREFIXES + "ex:a a owl:Class ;\n    rdfs:label: 'a' .\n",  # Turtle named .obo
+    ],
+)
+def test_an_obo_file_without_a_frame_is_refused(tmp_path: Path, text: str) -> None:
+    # fastobo reads any "key: value" line as a header tag: the build would load nothing
+    # and, as the KG's current build, replace a good one
+    path = _write(tmp_path / "x.obo", text)
+    with pytest.raises(OntologyParseError, match=r"x\.obo: no \[Term\], \[Typedef\] or"):
+        _load(tmp_path, path)
+    framed = _write(tmp_path / "y.obo", text.split("\n")[0] + "\n\n[Term]\nid: X:1\nname: a\n")
+    if text.startswith("format-version"):
+        assert len(_load(tmp_path, framed)) > 0

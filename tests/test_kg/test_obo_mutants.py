@@ -364,6 +364,7 @@ def test_counts_terms_obsolete_terms_and_every_triple_written(
         triples=len(text.splitlines()),
         ontology_iri=OBO + "x.owl",
         version="v3",
+        frames=7,  # the five terms, the typedef and the instance
     )
     assert stats.triples == 20
     assert len(rdflib.Graph().parse(data=text, format="nt")) == 20

@@ -73,6 +73,25 @@ def test_a_run_with_no_records_keeps_the_earlier_output(tmp_path: Path) -> None:
     assert not partial_path(out).exists()
 
 
+def test_a_repeated_id_is_said_in_records_that_list_warnings_only_when_any(
+    tmp_path: Path,
+) -> None:
+    # `kgfuse predict` writes "warnings" only when a record has some
+    records = iter(
+        [
+            {"id": "a", "label": "x"},
+            {"id": "a", "label": "y"},
+            {"id": "a", "error": "bad"},
+            {"id": "a", "warnings": ["long"]},
+        ]
+    )
+    out = tmp_path / "out.jsonl"
+    assert write_records(records, out) == (4, 1)
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    said = "id 'a' is also an earlier record's id"
+    assert [r.get("warnings") for r in written] == [None, [said], None, ["long", said]]
+
+
 def test_outputs_that_writing_would_destroy_are_refused(tmp_path: Path) -> None:
     import os
     import sqlite3

@@ -309,3 +309,21 @@ def test_a_config_that_names_its_task_trains_it_without_task(
     )
     assert result.exit_code == 0, result.output
     assert json.loads((out / "kgfuse_model.json").read_text())["task"] == "text-classification"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("texts.csv", "id,text\na,He took the bike.\n", "texts.csv: kgfuse predict reads JSONL"),
+        ("texts.json", '\ufeff [{"id": "a", "text": "x"}]', "texts.json holds a JSON array"),
+    ],
+)
+def test_predict_refuses_csv_and_json_arrays_before_loading_a_model(
+    tmp_path: Path, name: str, content: str, said: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "no-model"), str(path)])
+    assert result.exit_code != 0
+    assert said in " ".join(result.output.split())
+    assert "no kgfuse model" not in result.output  # refused before the model was looked for

@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from train.checkpoint import (
+    DamagedCheckpointError,
     FolderBusyError,
+    checkpoint_state,
     read_checkpoint,
     restore_checkpoint,
     training_folder,
@@ -71,6 +73,19 @@ def test_checkpoint_mismatch_and_foreign_files(tmp_path) -> None:
     save_file({"x": torch.zeros(1)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(ValueError, match="not a kgfuse checkpoint"):
         read_checkpoint(tmp_path / "plain.safetensors")
+
+
+@pytest.mark.parametrize("keep", [0, 7, 200, -5000])
+def test_a_checkpoint_cut_short_is_named_damaged_with_what_to_do(tmp_path, keep: int) -> None:
+    model, opt, _ = _setup()
+    path = tmp_path / "c.safetensors"
+    write_checkpoint(path, model, opt, {"step": 1})
+    whole = path.read_bytes()
+    path.write_bytes(whole[:keep])  # empty, inside the header's length, the header, the tensors
+    with pytest.raises(DamagedCheckpointError, match=r"c\.safetensors is damaged.*--no-resume"):
+        restore_checkpoint(path, model, opt)
+    with pytest.raises(DamagedCheckpointError, match="is damaged"):
+        checkpoint_state(path)  # what a resume reads first
 
 
 def test_one_training_run_per_output_folder(tmp_path) -> None:

@@ -236,3 +236,37 @@ def test_a_text_longer_than_the_linker_reads_is_named_by_line(tmp_path: Path) ->
     )
     with pytest.raises(TaskDataError, match=r"long\.jsonl:2: text of 100,001 characters"):
         load_task_data(TEXT, long)
+
+
+def test_a_span_labelled_with_the_outside_tag_is_refused(tmp_path: Path) -> None:
+    spans = _jsonl(
+        tmp_path / "o.jsonl",
+        {"text": "a theft here", "spans": [{"start": 2, "end": 7, "label": "offence"}]},
+        {"text": "nothing happened", "spans": [{"start": 0, "end": 7, "label": "O"}]},
+    )
+    with pytest.raises(TaskDataError, match=r"o\.jsonl:2: span 1's label is 'O', the tag of text"):
+        load_task_data(TOKENS, spans)
+
+
+def test_span_labels_written_as_bio_tags_are_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    tagged = _jsonl(
+        tmp_path / "b.jsonl",
+        {"text": "a theft here", "spans": [{"start": 2, "end": 7, "label": "B-offence"}]},
+        {"text": "the thief", "spans": [{"start": 4, "end": 9, "label": "person"}]},
+    )
+    with caplog.at_level("WARNING", logger="train.task_data"):
+        data = load_task_data(TOKENS, tagged)
+    assert data.labels == ["B-offence", "person"]  # kept as written: a warning, not a refusal
+    assert "BIO prefix ('B-offence')" in caplog.text and "kind alone ('offence')" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="train.task_data"):
+        load_task_data(
+            TEXT,
+            _jsonl(
+                tmp_path / "c.jsonl",
+                *({"text": f"text {i}", "label": label} for i, label in enumerate(("B-x", "y"))),
+            ),
+        )
+    assert "BIO prefix" not in caplog.text  # a class label is no span tag

@@ -370,3 +370,23 @@ def test_training_json_is_written_whole(
     )
     train_task(config, home=legal_task_env.home, progress=False)
     assert tmp_path / "m" / "training.json" in renamed
+
+
+def test_no_linked_concept_in_any_training_text_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from types import SimpleNamespace
+
+    from train.task_training import _linked_fraction
+
+    data = SimpleNamespace(valid=[])
+    unlinked = [SimpleNamespace(input=SimpleNamespace(concepts=())) for _ in range(3)]
+    with caplog.at_level("WARNING", logger="train.task_training"):
+        assert _linked_fraction(unlinked, data) == 0.0  # type: ignore[arg-type]
+    assert "no training text names a concept of the KG" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="train.task_training"):
+        _linked_fraction(unlinked, data, reads_kg=False)  # type: ignore[arg-type]
+        linked = [*unlinked, SimpleNamespace(input=SimpleNamespace(concepts=("x",)))]
+        assert _linked_fraction(linked, data) == 0.25  # type: ignore[arg-type]
+    assert "no training text" not in caplog.text  # a text-only model, or one text linked
