@@ -218,7 +218,10 @@ __all__ = [
 #: *Limited knee extension*, *Limited knee flexion*); "restricted" reads as "limited".
 #: 24: a myelination finding without its site is the central nervous system's
 #: ("hypomyelination": *CNS hypomyelination*; :func:`encoders.normalize.phrase_variants`).
-LINKING_VERSION = 24
+#: 25: a relative tied to someone across an age, an ordinal or "newborn" is a relative
+#: ("her 3-year-old daughter has microcephaly", "her first son has seizures" were the
+#: patient's findings).
+LINKING_VERSION = 25
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -806,8 +806,24 @@ _ANCHOR_SKIPPED = frozenset(
         "biological",
         "adult",
         "twin",
+        # since linking version 25: "her first son", "his newborn brother", "her little
+        # sister" (an age, "her 3-year-old daughter", is read by _age_before)
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "newborn",
+        "infant",
+        "baby",
+        "little",
+        "young",
+        "teenage",
+        "adopted",
     }
 )
+# The units of an age written before a relative ("her 3-year-old daughter").
+_AGE_UNITS = frozenset({"year", "years", "month", "months", "week", "weeks", "day", "days"})
 # Before a relative after "in": indefinite people ("present in two sisters") are relatives
 # even without an anchor; definite ones ("in both brothers") are the report's own.
 _INDEFINITE = frozenset({"a", "an", "one", "two", "three", "four", "five", "six", "several"})
@@ -1715,15 +1731,56 @@ def _anchored(words: Sequence[str], i: int) -> bool:
     ..."); a child is tied only by a possessive or "other" (:data:`_CHILD_ANCHORS`)."""
     offspring = words[i] in _OFFSPRING
     anchors = _CHILD_ANCHORS if words[i] in _CHILDREN else _ANCHORS
-    p = i - 1
-    while p >= 0 and i - p <= 4:
+    p, skipped = i - 1, 0
+    while p >= 0 and skipped < 4:
         w = words[p]
         if w in anchors and not (offspring and w in _NOT_OFFSPRING_ANCHORS):
             return not (offspring and w in _POSSESSIVES and p > 0 and words[p - 1] in _REPORTING)
+        age = _age_before(words, p)
+        if age is not None:  # "her 3-year-old daughter": the age's words count as one
+            p, skipped = age - 1, skipped + 1
+            continue
         if w not in _ANCHOR_SKIPPED:
             return False
-        p -= 1
+        p, skipped = p - 1, skipped + 1
     return False
+
+
+def _age_before(words: Sequence[str], p: int) -> int | None:
+    """The index of the first word of an age ending at ``p`` ("3 year old", "ten months
+    old"), or None."""
+    if words[p] != "old" or p < 2 or words[p - 1] not in _AGE_UNITS:
+        return None
+    number = words[p - 2]
+    if number.replace(".", "", 1).isdigit() or number in _AGE_NUMBER_WORDS:
+        return p - 2
+    return None
+
+
+_AGE_NUMBER_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ]
+)
 
 
 def _skip(words: Sequence[str], k: int, skipped: AbstractSet[str]) -> int:

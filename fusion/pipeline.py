@@ -213,14 +213,16 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         hierarchy = self.kg.hierarchy
         phenotypes = self._phenotype_root
         out = []
-        for term in terms:
+        seen: dict[str, str] = {}  # IRI -> the id it was first given as
+        for written in terms:
+            term = written.strip()  # " HP:0001263", "HP:0001263\u00a0": a spreadsheet's cell
             iri = hierarchy.resolve(term)
-            name = (names or {}).get(term.strip())
+            name = (names or {}).get(term)
             if iri is None and name and read_label is not None:
                 iri = read_label(name)
                 if iri is not None and iri in hierarchy:
                     label = self.kg.labels.get(iri, "")
-                    warnings.append(read_by_name(term.strip(), name, iri, label))
+                    warnings.append(read_by_name(term, name, iri, label))
                     term = compress(iri)
                 else:
                     iri = None
@@ -235,6 +237,13 @@ class PatientInputBuilder(KnowledgeInputBuilder):
                     f"({PHENOTYPIC_ABNORMALITY}): skipped"
                 )
                 continue
+            if iri in seen:  # "HP:0001250" and "hp:0001250", an obsolete id and its term
+                given = f" is {compress(iri)}, given already as {seen[iri]}"
+                warnings.append(
+                    f"{term}{' given again' if seen[iri] == term else given}: counted once"
+                )
+                continue
+            seen[iri] = term
             if iri != _written_iri(term):  # not the id as written, nor another spelling of it
                 warnings.append(f"{term} replaced by {compress(iri)}")
             out.append(LinkedFinding(iri, excluded))

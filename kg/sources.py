@@ -191,8 +191,13 @@ def _sniff_owl(path: Path) -> str:
 
 def wide_encoding(start: bytes) -> str | None:
     """Why a text file that begins with ``start`` cannot be read line by line as UTF-8: it is
-    UTF-16 or UTF-32 (a byte-order mark, or NUL bytes among its first four), as Windows
-    PowerShell's ``>`` writes; None when it is not."""
+    compressed (gzip, zip, bzip2, xz, zstd: their magic bytes), or UTF-16 or UTF-32 (a
+    byte-order mark, or NUL bytes among its first four), as Windows PowerShell's ``>``
+    writes; None when it is not."""
+    if start.startswith((b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ", b"(\xb5/\xfd")):
+        return (  # NUL bytes too, and no UTF-16 to convert
+            "compressed (gzip, zip, bzip2, xz or zstd): decompress it first (e.g. gunzip)"
+        )
     marks = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
     if start.startswith(marks) or b"\x00" in start[:4]:
         return (

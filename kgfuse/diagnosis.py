@@ -218,7 +218,9 @@ def parse_record(
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record {index}: expected a JSON object, got {type(record).__name__}")
-    given = record.get("id", index if unnamed is None else unnamed)
+    given = record.get("id")
+    if given is None:  # absent, or null as data frames write a missing value
+        given = index if unnamed is None else unnamed
     if isinstance(given, bool) or not isinstance(given, str | int):
         raise RecordError(
             f"record {index}: 'id' must be a string or an integer, got {type(given).__name__}"
@@ -805,8 +807,10 @@ class DiagnosisService:
 def error_record(index: int, raw: Any, exc: Exception) -> dict[str, Any]:
     """The output record of a record that could not be diagnosed: its id (its own, else
     ``line-N``) and the error; an unexpected one is logged and called internal."""
-    line = f"line-{index}"
-    rid = raw.get("id", line) if isinstance(raw, Mapping) else line
+    given = raw.get("id") if isinstance(raw, Mapping) else None
+    # an id as a diagnosed record's is written (an integer as text), else the line's
+    usable = isinstance(given, str | int) and not isinstance(given, bool)
+    rid = str(given) if usable else f"line-{index}"
     if isinstance(exc, (RecordError, ValueError, KeyError)):
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         return {"id": rid, "error": str(message)}

@@ -687,16 +687,20 @@ def jsonl_output(
         partial.unlink(missing_ok=True)
 
 
+#: Tries to open or make ``OUTPUT.partial`` (a file removed between two opens is made again).
+_OPEN_TRIES = 100
+
+
 def _open_partial(partial: Path) -> tuple[TextIO, bool]:
     """``OUTPUT.partial`` opened to append, and whether it was made now (none was there); a
     link there is refused rather than followed (the file is emptied: a link could name any
     file).
 
     Raises:
-        ValueError: it is a link, a folder or not a regular file.
+        ValueError: it is a link, a folder or not a regular file; its folder is gone.
     """
     flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
-    while True:
+    for _ in range(_OPEN_TRIES):
         try:
             try:
                 fd, created = os.open(partial, flags | os.O_CREAT | os.O_EXCL, 0o666), True
@@ -704,7 +708,12 @@ def _open_partial(partial: Path) -> tuple[TextIO, bool]:
                 fd, created = os.open(partial, flags), False
             break
         except FileNotFoundError:  # removed between the two opens: make it
-            continue
+            if not partial.parent.is_dir():  # not the file but its folder: nothing to retry
+                raise ValueError(
+                    f"the output's folder {partial.parent} is not there (removed after the "
+                    "command started?)"
+                ) from None
+            continue  # removed again at once, or a folder where no file can be made
         except OSError as exc:
             if partial.is_symlink() or exc.errno == errno.ELOOP:
                 raise ValueError(
@@ -715,6 +724,8 @@ def _open_partial(partial: Path) -> tuple[TextIO, bool]:
                     f"{partial} is a folder, where this command writes its output first: remove it"
                 ) from None
             raise
+    else:
+        raise ValueError(f"{partial} cannot be made: it is not there after {_OPEN_TRIES} tries")
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise ValueError(

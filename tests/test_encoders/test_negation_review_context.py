@@ -377,3 +377,33 @@ def test_a_presentation_or_occurrence_denied(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     check(linker, text, expected)
+
+
+# ------------------------- a relative tied across an age, an ordinal or "newborn" (v25)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "A 35-year-old woman with short stature. Her 3-year-old daughter has microcephaly.",
+            {"short stature": "P", "microcephaly": "F"},
+        ),
+        ("Her 10 year old son has seizures.", {"seizures": "F"}),
+        ("Her ten-month-old son has hypotonia.", {"hypotonia": "F"}),
+        ("His 4-year-old twin brothers have seizures.", {"seizures": "F"}),
+        ("Her first son has seizures.", {"seizures": "F"}),
+        ("Her newborn son has hypotonia.", {"hypotonia": "F"}),
+        ("His little sister has ataxia.", {"ataxia": "F"}),
+        # must not change: a parent's own child is the patient; a person of an age is no
+        # relative; an age of no unit ties nothing
+        ("My 3-year-old son has seizures and hypotonia.", {"seizures": "P", "hypotonia": "P"}),
+        ("Their 5-year-old son has seizures.", {"seizures": "P"}),
+        ("The 3-year-old boy has seizures.", {"seizures": "P"}),
+        ("At 3 years old the son had seizures.", {"seizures": "P"}),
+    ],
+)
+def test_a_relative_is_tied_across_an_age_an_ordinal_or_newborn(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    check(linker, text, expected)

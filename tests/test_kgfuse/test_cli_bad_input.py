@@ -72,12 +72,17 @@ def test_link_names_lines_that_are_no_records_and_ids_that_are_no_ids(
 def test_a_diagnosis_record_id_must_be_a_string_or_an_integer() -> None:
     import pytest
 
-    from kgfuse.diagnosis import RecordError, parse_record
+    from kgfuse.diagnosis import RecordError, error_record, parse_record
 
     assert parse_record({"id": 7, "present_hpo": ["HP:0001166"]}).id == "7"
-    for bad in (None, True, 1.5, [1], {"a": 1}):
-        with pytest.raises(RecordError, match="'id' must be a string or an integer"):
+    # null, as data frames write a missing value, is no id: the record's place names it
+    assert parse_record({"id": None, "present_hpo": ["HP:0001166"]}, 4).id == "4"
+    for bad in (True, 1.5, [1], {"a": 1}):
+        with pytest.raises(RecordError, match="'id' must be a string or an integer") as err:
             parse_record({"id": bad, "present_hpo": ["HP:0001166"]})
+        # its error record is named as every output record is: by a string
+        assert error_record(3, {"id": bad}, err.value)["id"] == "line-3"
+    assert error_record(3, {"id": 7}, ValueError("x")) == {"id": "7", "error": "x"}
 
 
 def test_link_and_diagnose_exit_1_when_nothing_worked(
@@ -240,6 +245,26 @@ def test_an_id_of_a_disease_or_an_unknown_id_says_why_it_is_skipped(
     assert (
         "unknown or obsolete term 'HP:5200000' skipped" + UNKNOWN_TERM_HINT in (record["warnings"])
     )
+
+
+def test_ids_in_white_space_are_read_and_one_term_twice_counts_once(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    records = tmp_path / "in.jsonl"
+    # as a spreadsheet's cells export: a space before, a no-break space after, another case
+    row = {"id": "r", "present_hpo": [" HP:0001166", "HP:0001166\u00a0", "hp:0001166"]}
+    records.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    (record,) = _lines(out)
+    assert [(f["curie"], f["excluded"]) for f in record["findings"]] == [("HP:0001166", False)]
+    assert [w for w in record["warnings"] if "counted once" in w] == [
+        "HP:0001166 given again: counted once",
+        "hp:0001166 is HP:0001166, given already as HP:0001166: counted once",
+    ]
+    assert not [w for w in record["warnings"] if "not a phenotype term" in w]
 
 
 def test_sigterm_stops_a_command_as_ctrl_c_does_with_exit_status_143(

@@ -384,3 +384,34 @@ def test_a_read_only_or_full_file_system_is_one_line(
 
     with pytest.raises(OSError, match="Input/output"):  # not a user's error: kept whole
         other()
+
+
+def test_an_output_whose_folder_went_away_is_an_error_not_a_loop(tmp_path: Path) -> None:
+    # the folder checked at the start is removed before the first record is written (a
+    # scratch folder cleaned, a disk unmounted): the open used to retry without end
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    out = gone / "out.jsonl"
+    check_input_output(None, out)
+    gone.rmdir()
+    with pytest.raises(ValueError, match=r"the output's folder .*gone is not there"):
+        write_records(iter([{"id": "a"}]), out)
+
+
+def test_an_output_that_cannot_be_made_is_tried_a_bounded_number_of_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import kgfuse.commands.common as common
+
+    calls = []
+
+    def never(path: object, flags: int, mode: int = 0o777) -> int:
+        calls.append(path)
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(os, "open", never)  # as /proc answers: ENOENT in a folder that is
+    with pytest.raises(ValueError, match="cannot be made: it is not there after 100 tries"):
+        common._open_partial(tmp_path / "out.jsonl.partial")
+    assert len(calls) == 100

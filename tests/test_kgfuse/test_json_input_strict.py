@@ -54,3 +54,17 @@ def test_a_utf16_file_of_records_is_one_error_naming_its_encoding(
         assert len(got) == 1, read.__name__  # not one record per shifted line
         (_, error), *_ = got
         assert isinstance(error, RecordError) and "UTF-16 or UTF-32" in str(error)
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bz2", "lzma"])
+def test_a_compressed_file_of_records_is_one_error_saying_so(tmp_path: Path, compress: str) -> None:
+    import importlib
+
+    lines = "".join(f'{{"id": "r{i}", "text": "tall"}}\n' for i in range(4)).encode()
+    path = tmp_path / "records.jsonl.gz"
+    path.write_bytes(importlib.import_module(compress).compress(lines))
+    for read in (read_jsonl, read_records):
+        (_, error), *rest = list(read(path))
+        assert not rest, read.__name__
+        assert isinstance(error, RecordError) and "compressed" in str(error)
+        assert "UTF-16" not in str(error)  # no advice to convert what is not text
