@@ -63,6 +63,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import sqlite3
 import threading
 import time
@@ -838,7 +839,8 @@ class AuditLog:
     def _resolve_id(self, conn: sqlite3.Connection, record_id: str, *, exact: bool = False) -> str:
         """The full id of a record given by its id (looked up by the index) or, unless
         ``exact``, a unique prefix."""
-        record_id = record_id.strip().lower()
+        given = record_id.strip()
+        record_id = given.lower()
         shown = _shown_id(record_id)
         if is_full_id(record_id):
             row = conn.execute("SELECT id FROM audit_records WHERE id = ?", (record_id,)).fetchone()
@@ -858,6 +860,12 @@ class AuditLog:
                 f"the audit id {shown} is not valid text ({what} at character {exc.start}); "
                 "an audit id is 32 hexadecimal digits"
             ) from None
+        if any(c not in "0123456789abcdef" for c in record_id):  # no audit id: a record's?
+            raise AuditRecordNotFoundError(
+                f"no audit record {shown}: an audit id is 32 hexadecimal digits (the decisions "
+                f"about an input record of this id: kgfuse audit list --record "
+                f"{shlex.quote(given)})"
+            )
         if len(record_id) < MIN_ID_PREFIX:
             raise AuditRecordNotFoundError(
                 f"the audit id {shown} is too short: give at least {MIN_ID_PREFIX} "
@@ -905,8 +913,10 @@ class AuditLog:
             )
         return _record_from_fields(fields)
 
-    def list(self, limit: int | None = 20) -> list[AuditSummary]:
-        """Summaries of the newest records, newest first (all of them when ``limit`` is None).
+    def list(self, limit: int | None = 20, *, input_id: str | None = None) -> list[AuditSummary]:
+        """Summaries of the newest records, newest first (all of them when ``limit`` is None);
+        with ``input_id``, only those of the input record with that ``id`` (an integer id as
+        its digits; inputs kept as a hash only cannot be searched).
 
         A record that cannot be read, or no longer matches its hash, is listed with
         ``damaged`` saying so; the others are listed as usual.
@@ -914,13 +924,21 @@ class AuditLog:
         Raises:
             ValueError: ``limit`` is negative or beyond SQLite's integers.
         """
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq DESC"
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM audit_records"
         params: tuple[Any, ...] = ()
+        if input_id is not None:  # a value bound to the query, never formatted into it
+            sql += (
+                " WHERE input IS NOT NULL AND json_valid(input)"
+                " AND json_type(input, '$.id') IN ('text', 'integer')"
+                " AND CAST(json_extract(input, '$.id') AS TEXT) = ?"
+            )
+            params = (input_id,)
+        sql += " ORDER BY seq DESC"
         if limit is not None:
             if not 0 <= int(limit) <= _SQLITE_MAX_INT:
                 raise ValueError(f"the limit must be between 0 and {_SQLITE_MAX_INT}, got {limit}")
             sql += " LIMIT ?"
-            params = (int(limit),)
+            params = (*params, int(limit))
         with self._lock:
             rows = self._connection().execute(sql, params).fetchall()
         return [_summary(row) for row in rows]

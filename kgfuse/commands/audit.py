@@ -145,18 +145,35 @@ def list_records(
         int,
         typer.Option("--limit", "-n", min=1, max=MAX_LIST, help="Newest records to show."),
     ] = 20,
+    record: Annotated[
+        str | None,
+        typer.Option(
+            "--record",
+            help="Only the decisions about the input record with this id (inputs stored).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the newest decisions."""
+    """List the newest decisions (with --record, those about one input record)."""
     with _open(db, home) as log:
-        rows = log.list(limit)
+        rows = log.list(limit, input_id=record)
     if as_json:
         print_json([r.__dict__ for r in rows])
         return
+    about = f" about input record {record!r}" if record is not None else ""
+    if record is not None and not rows:
+        err_console.print(
+            f"no decision about an input record {record!r} (only inputs stored in full, "
+            "without --no-store-input, are searched by their id)",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
     table = Table(
-        title=f"{len(rows)} newest decisions",
+        title=f"{len(rows)} newest decisions{about}",
         caption="f/w/e: rule findings that fail, warn, err; input: stored, or its hash only",
         box=box.SIMPLE_HEAD,
         show_edge=False,

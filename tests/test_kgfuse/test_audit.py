@@ -136,6 +136,28 @@ def test_list_newest_first(log: AuditLog) -> None:
     assert rows[0].top_answer == MARFAN and rows[0].statuses == {"pass": 1}
 
 
+def test_list_the_decisions_about_one_input_record(log: AuditLog, tmp_path: Path) -> None:
+    def decide(rid: Any, store_input: bool = True) -> str:
+        return log.record(make_explanation("x"), {"id": rid, "text": "x"}, store_input=store_input)
+
+    first, _, again, number = decide("pp-1"), decide("pp-2"), decide("pp-1"), decide(7)
+    decide("pp-1", store_input=False)  # its input a hash only: not searchable
+    log.record(make_explanation("x"), "a question, not a record")
+    assert [r.id for r in log.list(None, input_id="pp-1")] == [again, first]
+    assert [r.id for r in log.list(1, input_id="pp-1")] == [again]
+    assert [r.id for r in log.list(None, input_id="7")] == [number]  # an integer id's digits
+    assert log.list(None, input_id="' OR 1=1 --") == []  # bound, never formatted into SQL
+    runner = CliRunner()
+    db = ["--db", str(log.path)]
+    res = runner.invoke(audit_app, ["list", "--record", "pp-1", *db, "--json"])
+    assert res.exit_code == 0 and [r["id"] for r in json.loads(res.output)] == [again, first]
+    res = runner.invoke(audit_app, ["list", "--record", "nope", *db])
+    assert res.exit_code == 1 and "no decision about an input record 'nope'" in res.output
+    res = runner.invoke(audit_app, ["show", "pp-1", *db])
+    assert res.exit_code != 0
+    assert "kgfuse audit list --record pp-1" in " ".join(res.output.split())
+
+
 def test_canonical_json_is_key_order_and_whitespace_free() -> None:
     assert (
         canonical_json({"b": 1, "a": [1, {"d": 2, "c": "é"}]}) == '{"a":[1,{"c":"é","d":2}],"b":1}'

@@ -120,7 +120,8 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     weights.unlink()
     (damaged / "pytorch_model.bin").write_bytes(b"not read: unpickling runs code")
     result = _invoke("predict", damaged, "--text", "She stole a purse.")
-    assert result.exit_code == 2 and "has no model.safetensors" in " ".join(result.output.split())
+    # the pickle beside it is never read: the folder lacks the weights it was saved with
+    assert result.exit_code == 2 and "lacks model.safetensors" in " ".join(result.output.split())
 
 
 def _spans_file(path: Path) -> Path:
