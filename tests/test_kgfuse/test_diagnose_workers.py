@@ -126,7 +126,10 @@ def test_a_worker_that_cannot_load_stops_the_run_with_its_reason(
 
     broken = tmp_path / "broken-model"
     shutil.copytree(mini_model, broken)
-    (broken / "model.safetensors").unlink()  # a model's description without its weights
+    # weights cut short: the folder looks whole (its listed items are there), and only
+    # loading them, in the workers, finds the damage
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
     out = tmp_path / "out.jsonl"
     result = _diagnose(mini_home, broken, _input(tmp_path), out, "--workers", "2")
     assert result.exit_code == 2

@@ -105,7 +105,10 @@ def test_a_worker_that_cannot_load_stops_the_run_with_its_reason(
     assert f"no kgfuse model at {not_a_model}" in said and "could not load" not in said
     broken = tmp_path / "broken"
     shutil.copytree(mini_model, broken)
-    (broken / "model.safetensors").unlink()  # a model's description without its weights
+    # weights cut short: the folder looks whole (its listed items are there), and only
+    # loading them, in the workers, finds the damage
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
     result = _evaluate(mini_home, broken, _cases(tmp_path), tmp_path / "o", "--workers", "2")
     assert result.exit_code == 2
     said = result.output.replace("\n", "")
