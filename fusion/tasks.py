@@ -198,12 +198,16 @@ def decode_spans(
 ) -> list[PredictedSpan]:
     """Character spans from one text's predicted tags.
 
-    A span starts at ``B-X`` (or at an ``I-X`` that does not continue a span of X) and goes on
-    over ``I-X``; a ``B-X`` token glued to the previous token of a span of X (a word piece,
-    no space between) continues it. A span that starts or ends inside a word (its other
-    pieces tagged ``O``) is widened to the whole word, unless that would reach the next or
-    previous span. A span's score is the mean probability of its tags.
+    A word's pieces take one label: that of its first piece tagged other than ``O`` (a weak
+    tagger may tag ``postgre`` and ``##s`` apart; the word is one span's), the pieces after
+    it continuing its span. A span starts at ``B-X`` (or at an ``I-X`` that does not continue
+    a span of X) and goes on over ``I-X``; a ``B-X`` token glued to the previous token of a
+    span of X (a word piece, no space between) continues it. A span that starts or ends
+    inside a word the tokens leave characters of uncovered (a combining mark) is widened to
+    the whole word, unless that would reach the next or previous span. A span's score is
+    the mean probability of the tags it was read from (a word's pieces of its label).
     """
+    tags, counted = _word_tags([id2tag[int(t)] for t in tag_ids], offsets, text)
     spans: list[PredictedSpan] = []
     current: list[Any] | None = None  # [start, end, label, scores]
 
@@ -214,24 +218,62 @@ def decode_spans(
             spans.append(PredictedSpan(start, end, label, float(np.mean(scores)), text[start:end]))
         current = None
 
-    for t, (tag_id, score) in enumerate(zip(tag_ids, tag_scores, strict=False)):
+    for t, (tag, score) in enumerate(zip(tags, tag_scores, strict=False)):
         start, end = int(offsets[t, 0]), int(offsets[t, 1])
         if end <= start:
             continue
-        tag = id2tag[int(tag_id)]
         if tag == OUTSIDE:
             close()
             continue
         prefix, _, label = tag.partition("-")
+        scores = [float(score)] if counted[t] else []
         same = current is not None and current[2] == label
         if same and (prefix == "I" or start == current[1]):  # type: ignore[index]
             current[1] = end  # type: ignore[index]
-            current[3].append(float(score))  # type: ignore[index]
+            current[3].extend(scores)  # type: ignore[index]
             continue
         close()
-        current = [start, end, label, [float(score)]]
+        current = [start, end, label, scores]
     close()
     return _whole_words(spans, text)
+
+
+def _word_tags(tags: list[str], offsets: Tensor, text: str) -> tuple[list[str], list[bool]]:
+    """Each token's tag once the pieces of a word take one label (:func:`decode_spans`), and
+    whether the token's own score counts for its span (it was tagged with that label)."""
+    out, counted = list(tags), [tag != OUTSIDE for tag in tags]
+    pieces: list[int] = []  # the tokens of the word being read
+
+    def settle() -> None:
+        first = next((t for t in pieces if tags[t] != OUTSIDE), None)
+        if first is not None and len(pieces) > 1:
+            prefix, _, label = tags[first].partition("-")
+            out[pieces[0]] = f"{prefix}-{label}"  # the word starts as its first tagged piece
+            for t in pieces[1:]:
+                out[t] = f"I-{label}"
+            for t in pieces:
+                counted[t] = tags[t] != OUTSIDE and tags[t].partition("-")[2] == label
+        pieces.clear()
+
+    previous_end = None
+    for t in range(len(tags)):
+        start, end = int(offsets[t, 0]), int(offsets[t, 1])
+        if end <= start:
+            settle()
+            previous_end = None
+            continue
+        glued = (
+            previous_end == start
+            and start > 0
+            and _in_word(text[start - 1])
+            and _in_word(text[start])
+        )
+        if not glued:
+            settle()
+        pieces.append(t)
+        previous_end = end
+    settle()
+    return out, counted
 
 
 #: CJK ideographs: BERT's pre-tokenizer reads each as a word of its own

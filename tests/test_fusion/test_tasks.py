@@ -68,9 +68,28 @@ def test_decode_spans_joins_word_pieces_and_starts_at_a_stray_inside_tag() -> No
         (11, 15, "x", "more"),
     ]
     assert spans[0].score == pytest.approx(0.7)
-    # another label right after a span starts a new one
-    spans = decode_spans([0, 1, 3, 0, 0, 0], [1] * 6, offsets, id2tag, text)
-    assert [(s.start, s.end, s.label) for s in spans] == [(0, 5, "x"), (5, 6, "y")]
+    # another label on a piece of the same word: the word keeps its first (a weak tagger's
+    # "theft" / "s"), the other piece's score left out
+    spans = decode_spans([0, 1, 3, 0, 0, 0], [1, 0.9, 0.2, 1, 1, 1], offsets, id2tag, text)
+    assert [(s.start, s.end, s.label, s.score) for s in spans] == [(0, 6, "x", 0.9)]
+    # another label on the next word starts a span of its own
+    spans = decode_spans([0, 1, 0, 3, 0, 0], [1] * 6, offsets, id2tag, text)
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 6, "x"), (7, 10, "y")]
+
+
+def test_decode_spans_gives_a_word_split_between_labels_one() -> None:
+    id2tag = {0: "O", 1: "B-COMP", 2: "I-COMP", 3: "B-EVENT", 4: "I-EVENT"}
+    text = "postgres exposed records."
+    # tokens: [CLS] postgre ##s exposed records . [SEP], as a weakly trained tagger tagged
+    offsets = torch.tensor([[0, 0], [0, 7], [7, 8], [9, 16], [17, 24], [24, 25], [0, 0]])
+    spans = decode_spans([0, 1, 4, 4, 0, 0, 0], [1.0] * 7, offsets, id2tag, text)
+    assert [(s.text, s.label) for s in spans] == [("postgres", "COMP"), ("exposed", "EVENT")]
+    # a word tagged from its second piece on is the span's from its first
+    spans = decode_spans([0, 0, 3, 4, 0, 0, 0], [1.0] * 7, offsets, id2tag, text)
+    assert [(s.text, s.label) for s in spans] == [("postgres exposed", "EVENT")]
+    # punctuation after a word is a word of its own: tagged O, it stays out
+    spans = decode_spans([0, 0, 0, 0, 1, 0, 0], [1.0] * 7, offsets, id2tag, text)
+    assert [s.text for s in spans] == ["records"]
 
 
 def test_decode_spans_widens_word_pieces_to_whole_words() -> None:
