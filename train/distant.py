@@ -260,8 +260,12 @@ def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict
     if config.patients:
         simulator = PatientSimulator(kg.hierarchy, kg.annotations)
         diseases = list(simulator.diseases)
-        if not diseases:
-            logger.info("the KG has no annotated subjects: no simulated patients")
+        if not diseases and config.patients:
+            logger.warning(
+                "the KG has no annotated subjects (no disease with phenotype annotations): "
+                "no simulated patient texts are written; --names writes texts of the "
+                "ontology's names"
+            )
         for i in range(config.patients if diseases else 0):
             disease = diseases[int(rng.integers(len(diseases)))]
             yield record("patient", i, simulator.sample(disease, rng))

@@ -606,7 +606,48 @@ def load_task_data(
                     f"unknown label {unknown[0]!r}: not in the training data "
                     f"(known: {', '.join(labels)})",
                 )
+    _warn_repeated_texts(train, valid, train_path, valid_path)
     return TaskData(task, kind, labels, train, valid)
+
+
+def _warn_repeated_texts(
+    train: Sequence[TaskExample],
+    valid: Sequence[TaskExample],
+    train_path: str | Path,
+    valid_path: str | Path | None,
+) -> None:
+    """Log texts the training data holds more than once (each weighs as many texts), and
+    validation texts that are training texts too (the validation figures then measure
+    recall of training data, not what the model learnt)."""
+    seen: dict[str, int] = {}
+    repeated = []
+    for ex in train:
+        if ex.text in seen:
+            repeated.append((ex.line, seen[ex.text]))
+        else:
+            seen[ex.text] = ex.line
+    if repeated:
+        line, first = repeated[0]
+        logger.warning(
+            "%s: %d text(s) are in the training data more than once (line %s repeats line "
+            "%s); each copy weighs as one more text",
+            train_path,
+            len(repeated),
+            line,
+            first,
+        )
+    leaked = [ex for ex in valid if ex.text in seen]
+    if leaked:
+        logger.warning(
+            "%s: %d of %d validation text(s) are training texts too (line %s is line %s of "
+            "%s): the validation figures overstate what the model learnt",
+            valid_path,
+            len(leaked),
+            len(valid),
+            leaked[0].line,
+            seen[leaked[0].text],
+            train_path,
+        )
 
 
 #: The BIO tag of text outside every span (:func:`fusion.tasks.bio_tags`).

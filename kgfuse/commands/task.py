@@ -232,6 +232,13 @@ def predict(
         )
         graph = KnowledgeGraph.open(kg) if kg is not None else None
         predictor = TaskPredictor.load(model_dir, graph, threshold=threshold, precision=precision)
+        if threshold is not None and predictor.problem_type != "multi_label_classification":
+            err_console.print(
+                "[yellow]warning:[/] --threshold decides the labels of a multi-label model; "
+                "this model gives one label per text (or spans), which the threshold leaves "
+                "as they are",
+                highlight=False,
+            )
         records: Iterator[tuple[int, Any]]
         if text is not None:
             records = iter([(1, {"id": "text", "text": text})])

@@ -109,6 +109,13 @@ def test_legal_walkthrough_train_and_predict(env: LegalTaskEnv, tmp_path: Path) 
     result = _invoke("predict", out, "--text", "She stole a purse with dishonesty.")
     assert result.exit_code == 0, result.output
     assert "label:" in result.output and "dishonesty" in result.output
+    assert "--threshold" not in result.output
+    # a threshold decides a multi-label model's labels only: said, not silently ignored
+    result = _invoke("predict", out, "--text", "She stole a purse.", "--threshold", "0.1")
+    assert result.exit_code == 0, result.output
+    assert "--threshold decides the labels of a multi-label model" in " ".join(
+        result.output.split()
+    )
 
     # damaged folders: one line each; a pickled .bin in place of the weights is never read
     damaged = tmp_path / "damaged"

@@ -55,11 +55,17 @@ def test_spans_name_their_concepts(hpo_kg: KnowledgeGraph) -> None:
     assert again == records  # seeded
 
 
-def test_written_data_trains_as_token_classification(tmp_path: Path, legal_task_env) -> None:
+def test_written_data_trains_as_token_classification(
+    tmp_path: Path, legal_task_env, caplog: pytest.LogCaptureFixture
+) -> None:
     kg = KnowledgeGraph.open(legal_task_env.kg)
     path = tmp_path / "distant.jsonl"
-    n = write_distant_data(kg, path, DistantConfig(patients=5, name_sentences=12, label="concept"))
-    assert n == 12  # the legal KG has no annotations: no simulated patients
+    with caplog.at_level("WARNING", logger="train.distant"):
+        n = write_distant_data(
+            kg, path, DistantConfig(patients=5, name_sentences=12, label="concept")
+        )
+    assert n == 12  # the legal KG has no annotations: no simulated patients, and it is said
+    assert "the KG has no annotated subjects" in caplog.text
     data = load_task_data("token-classification", path)
     assert data.labels == ["concept"] and len(data.train) == 12
 

@@ -270,3 +270,22 @@ def test_span_labels_written_as_bio_tags_are_warned_about(
             ),
         )
     assert "BIO prefix" not in caplog.text  # a class label is no span tag
+
+
+def test_repeated_texts_and_validation_texts_from_training_are_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = [{"text": f"text {i}", "label": "ab"[i % 2]} for i in range(4)]
+    train = _jsonl(tmp_path / "t.jsonl", *rows, rows[1])
+    valid = _jsonl(tmp_path / "v.jsonl", {"text": "new", "label": "a"}, rows[2])
+    with caplog.at_level("WARNING", logger="train.task_data"):
+        data = load_task_data(TEXT, train, valid)
+    assert len(data.train) == 5  # kept: a warning, not a refusal
+    assert "1 text(s) are in the training data more than once (line 5 repeats line 2)" in (
+        caplog.text
+    )
+    assert "1 of 2 validation text(s) are training texts too (line 2 is line 3 of" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="train.task_data"):
+        load_task_data(TEXT, _jsonl(tmp_path / "u.jsonl", *rows))
+    assert "more than once" not in caplog.text and "training texts too" not in caplog.text
