@@ -205,12 +205,20 @@ def read_demographics(text: str) -> StatedDemographics:
                 break
     if age is None:
         for m in _AGED.finditer(text):
-            words = text[max(0, m.start() - 40) : m.start()].lower().split()
-            if any(w.strip(",") in _PERSON for w in words[-4:]):
-                years = _years(m.group(1), m.group(2))
-                if years is not None:
-                    age = (m.start(), years, m.group(0))
-                    break
+            words = [w.strip(",") for w in text[max(0, m.start() - 40) : m.start()].lower().split()]
+            persons = [k for k in range(max(0, len(words) - 4), len(words)) if words[k] in _PERSON]
+            if not persons:
+                continue
+            k = persons[-1]
+            if k > 0 and words[k - 1] in ("his", "her", "their", "its"):
+                continue  # "her son aged 6 years": a relative
+            years = _years(m.group(1), m.group(2))
+            if years is not None:
+                age = (m.start(), years, m.group(0))
+                said = _PERSON[words[k]]  # "Boy aged 18 months": the person's sex too
+                if sex is None and said is not None:
+                    sex = (m.start(), str(said), f"{words[k]} {m.group(0)}")
+                break
     if age is None:
         age, said_sex = _age_in_other_forms(text)
         if sex is None and said_sex is not None:

@@ -40,6 +40,9 @@ from encoders.demographics_text import MAX_YEARS, read_demographics
         ("3 yo F, seizures", "FEMALE", "3 yo F", 3.0, "3 yo F"),
         ("A girl 6 years of age with ataxia.", "FEMALE", "A girl", 6.0, "6 years of age"),
         ("The patient, now 12 years of age, has ataxia.", None, None, 12.0, "12 years of age"),
+        # the person noun before "aged" says the sex too
+        ("Boy aged 18 months with seizures.", "MALE", "boy aged 18 months", 1.5, "aged 18 months"),
+        ("The patient aged 5 years had ataxia.", None, None, 5.0, "aged 5 years"),
     ],
 )
 def test_the_patients_sex_and_age(
@@ -68,6 +71,7 @@ def test_the_patients_sex_and_age(
         "At 6 years of age she developed seizures.",  # an age at an event
         "He walked at 3 years of age.",
         "Her son, 6 years, has ataxia.",  # a relative, by a possessive
+        "Her son aged 6 years has ataxia.",
         "Mother, 35 years, healthy.",  # a relative's noun first
         "A sister 9 years of age is affected.",
         "1 M NaCl was added.",  # a unit, not a shorthand for a male
