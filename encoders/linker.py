@@ -221,7 +221,9 @@ __all__ = [
 #: 25: a relative tied to someone across an age, an ordinal or "newborn" is a relative
 #: ("her 3-year-old daughter has microcephaly", "her first son has seizures" were the
 #: patient's findings).
-LINKING_VERSION = 25
+#: 26: a terminal's colour codes are blanks between words ("\x1b[31mSeizures" was the
+#: token "31mSeizures"; :func:`encoders.normalize.scan`).
+LINKING_VERSION = 26
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

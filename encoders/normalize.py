@@ -161,6 +161,8 @@ _JOINS_RE = re.compile(rf"-[ \t]*\r?\n[ \t]*|[{_INVISIBLE}]")
 # The same in two parts (each one is found faster on its own).
 _WRAPS_RE = re.compile(r"-[ \t]*\r?\n[ \t]*")
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+#: ANSI escape sequences (colours, cursor moves) that a note copied from a terminal holds.
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 #: The token of a line break that starts a new line (phrase-breaking).
 LINE_BREAK = "\n"
 
@@ -586,6 +588,8 @@ def scan(text: str) -> TokenTable:
     """
     # C-level calls only: this runs on every character of every document. A split with
     # the tokens as capture groups keeps the separators, whose lengths give offsets.
+    if "\x1b" in text:  # a terminal's colour codes ("\x1b[31mSeizures"): blanks of their length
+        text = _ANSI_RE.sub(lambda m: " " * len(m.group()), text)
     ascii_text = text.isascii()
     parts = (_ASCII_SPLIT_RE if ascii_text else _SPLIT_RE).split(text)
     if "\r" in text and _CR_RUN_RE.search(text) is not None:

@@ -260,12 +260,30 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         why = f"; its name {name!r} names no term of this KG" if name else UNKNOWN_TERM_HINT
         return f"unknown or obsolete term {term!r} skipped{why}"
 
+    @cached_property
+    def _onset_names(self) -> dict[str, str]:
+        """The onset classes by their labels and synonyms (case and spacing folded)."""
+        from kg.rules.onset import ONSET_ROOT
+
+        hierarchy = self.kg.hierarchy
+        classes = set(hierarchy.descendants(ONSET_ROOT)) if ONSET_ROOT in hierarchy else set()
+        return {
+            " ".join(e.text.casefold().split()): e.iri for e in self.kg.lexicon if e.iri in classes
+        }
+
+    def _onset_named(self, name: str) -> str | None:
+        """The onset class whose label or synonym is ``name`` (case and spacing aside)."""
+        return self._onset_names.get(" ".join(name.casefold().split()))
+
     def resolve_onset(self, onset: str | None, warnings: list[str]) -> str | None:
         """The IRI of an onset class id; an unknown id or a term outside the onset classes
         (``HP:0003674``) is reported in ``warnings`` and left out."""
         if onset is None:
             return None
         iri = self.kg.hierarchy.resolve(onset)
+        if iri is None and (named := self._onset_named(onset)) is not None:
+            iri = named  # "Infantile onset": an onset class given by its name
+            warnings.append(f"onset {onset!r} read by its name as {compress(iri)}")
         if iri is None:
             warnings.append(f"unknown or obsolete onset {onset!r} skipped")
         elif not is_onset_class(self.kg.hierarchy, iri):

@@ -324,3 +324,11 @@ def test_phrase_variants_a_cns_myelination_finding_without_its_site() -> None:
     # other sites and other CNS findings keep theirs: "cyst" alone is no CNS cyst
     assert bare not in phrase_variants("Peripheral hypomyelination")
     assert content_tokens("cyst") not in phrase_variants("CNS cyst")
+
+
+def test_a_terminals_colour_codes_are_blanks_between_words() -> None:
+    text = "\x1b[31mSeizures\x1b[0m and \x1b[1;4mhypotonia\x1b[m."
+    table = scan(text)
+    assert table.raws == ["Seizures", "and", "hypotonia", "."]
+    # offsets are the text's own: the codes take their places as blanks
+    assert [text[t.start : t.end] for t in tokenize(text)] == table.raws

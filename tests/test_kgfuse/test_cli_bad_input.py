@@ -188,13 +188,14 @@ def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
         {"id": "moi", "present_hpo": ["HP:0001166", "HP:0000006"]},  # a mode of inheritance
         {"id": "both", "present_hpo": ["HP:0001166"], "excluded_hpo": ["HP:0001166"]},
         {"id": "onset", "text": "Arachnodactyly.", "onset": "banana"},
+        {"id": "named", "text": "Arachnodactyly.", "onset": " infantile  Onset"},
     ]
     records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
     result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
     assert result.exit_code == 0, result.output
-    moi, both, onset = _lines(out)
+    moi, both, onset, named = _lines(out)
     assert [f["curie"] for f in moi["findings"]] == ["HP:0001166"]
     assert any("HP:0000006" in w and "not a phenotypic abnormality" in w for w in moi["warnings"])
     assert "both present and excluded, counted as present: HP:0001166" in both["warnings"]
@@ -202,6 +203,9 @@ def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     assert [(f["curie"], f["excluded"]) for f in both["findings"]] == [("HP:0001166", False)]
     assert "error" not in onset and onset["ranking"]
     assert "unknown or obsolete onset 'banana' skipped" in onset["warnings"]
+    # an onset class given by its name is read, and said to be
+    assert "onset 'infantile  Onset' read by its name as HP:0003593" in named["warnings"]
+    assert not [w for w in named["warnings"] if "unknown or obsolete onset" in w]
 
 
 def test_ask_refuses_an_empty_question_before_opening_anything(tmp_path: Path) -> None:
