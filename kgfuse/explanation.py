@@ -378,7 +378,8 @@ class Explanation:
         return printable("\n".join(out) + "\n")
 
     def _patient_lines(self) -> list[str]:
-        """The terms a diagnosis used (present, excluded) and its onset, from the metadata."""
+        """The terms a diagnosis used (present, excluded), its onset and the sex and age the
+        rules weighed, from the metadata."""
         out = []
         for key in ("present", "excluded"):
             terms = self.metadata.get(key)
@@ -386,6 +387,14 @@ class Explanation:
                 out.append(f"  {key + ':':<10}" + ", ".join(self._name(str(t)) for t in terms))
         if self.metadata.get("onset"):
             out.append(f"  {'onset:':<10}{self._name(str(self.metadata['onset']))}")
+        stated = self.metadata.get("stated")
+        for key in ("sex", "age"):  # what the rules weighed: given, or read from the text
+            value = self.metadata.get(key)
+            if value is None or isinstance(value, bool):
+                continue
+            shown = f"{value:g} years" if isinstance(value, int | float) else str(value).lower()
+            words = stated.get(key) if isinstance(stated, dict) else None
+            out.append(f"  {key + ':':<10}{shown}" + (f" ('{words}')" if words else ""))
         return out
 
     def _fact_text(self, c: CitedFact) -> str:

@@ -483,6 +483,8 @@ def test_show_prints_the_settings_the_structured_input_and_an_answer(db: Path) -
         {
             "present": [OBO + "HP_0001166"],
             "excluded": [OBO + "HP_0001249"],
+            "sex": "FEMALE",  # as the service records what the rules weighed
+            "age": 12.0,
             "model_files": {"sha256": "f" * 64, "files": {"config.json": "1"}},
         }
     )
@@ -519,6 +521,7 @@ def test_show_prints_the_settings_the_structured_input_and_an_answer(db: Path) -
         "KG /kgs/hpo",
         "Patient, as the decision used it: present: Arachnodactyly (HP:0001166) "
         "excluded: HP:0001249",
+        "age: 12 years",  # the patient as the rules weighed it, beside the terms
     ):
         assert expected in out, expected
     code, out = run("show", ask_id, "--db", str(db))
