@@ -654,6 +654,12 @@ def jsonl_output(
         return
     # ``resumed`` was read under the same lock (:func:`held_output`): the file is as it read
     partial, sink, key_file = held.partial, held.sink, run_key_path(output)
+    if resumed is None and resumable and sink.seek(0, os.SEEK_END) > 0:
+        said = (
+            f"the records a stopped run left in {partial} are discarded: this run starts "
+            "over (the same command with --resume would have gone on from them)"
+        )
+        err_console.print(f"[yellow]{escape(said)}[/]", highlight=False)
     sink.truncate(resumed.size if resumed is not None else 0)
     sink.seek(0, os.SEEK_END)
     held.started = True

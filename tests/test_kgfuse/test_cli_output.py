@@ -415,3 +415,24 @@ def test_an_output_that_cannot_be_made_is_tried_a_bounded_number_of_times(
     with pytest.raises(ValueError, match="cannot be made: it is not there after 100 tries"):
         common._open_partial(tmp_path / "out.jsonl.partial")
     assert len(calls) == 100
+
+
+def test_a_stopped_runs_records_discarded_by_a_run_without_resume_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    import kgfuse.commands.common as common
+
+    shown = io.StringIO()
+    monkeypatch.setattr(common, "err_console", Console(file=shown, width=300))
+    out = tmp_path / "out.jsonl"
+    partial_path(out).write_text('{"id": "old"}\n', encoding="utf-8")  # a stopped run's
+    assert write_records(iter([{"id": "new"}]), out, resumable=True) == (1, 0)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["new"]
+    said = " ".join(shown.getvalue().split())
+    assert "the records a stopped run left in" in said and "--resume would have gone" in said
+    shown.truncate(0)
+    partial_path(out).write_text('{"id": "old"}\n', encoding="utf-8")
+    write_records(iter([{"id": "new"}]), out)  # a command that takes no --resume
+    assert "stopped run" not in shown.getvalue()
