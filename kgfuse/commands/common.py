@@ -790,8 +790,13 @@ def write_records(
 
     written = len(resumed.ids) if resumed is not None else 0
     failed = resumed.failed if resumed is not None else 0
-    seen = {i for i in resumed.ids if isinstance(i, str)} if resumed is not None else set()
+    seen: set[str] = set()
     repeated: list[str] = []
+    for rid in resumed.ids if resumed is not None else ():  # counted over the whole output
+        if isinstance(rid, str):
+            if rid in seen:
+                repeated.append(rid)
+            seen.add(rid)
     with (
         jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=held) as sink,
         tqdm(

@@ -436,3 +436,22 @@ def test_a_stopped_runs_records_discarded_by_a_run_without_resume_are_said(
     partial_path(out).write_text('{"id": "old"}\n', encoding="utf-8")
     write_records(iter([{"id": "new"}]), out)  # a command that takes no --resume
     assert "stopped run" not in shown.getvalue()
+
+
+def test_repeated_ids_are_counted_over_a_resumed_output_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    import kgfuse.commands.common as common
+    from kgfuse.commands.resumed_output import ResumedOutput
+
+    shown = io.StringIO()
+    monkeypatch.setattr(common, "err_console", Console(file=shown, width=300))
+    out = tmp_path / "out.jsonl"
+    kept = b'{"id": "a"}\n{"id": "a"}\n'  # a stopped run wrote these
+    partial_path(out).write_bytes(kept)
+    resumed = ResumedOutput(partial_path(out), ("a", "a"), 0, len(kept))
+    assert write_records(iter([{"id": "a"}, {"id": "b"}]), out, resumed=resumed) == (4, 0)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"] * 3 + ["b"]
+    assert "2 record(s) repeat an earlier record's id ('a')" in " ".join(shown.getvalue().split())
