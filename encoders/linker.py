@@ -223,7 +223,9 @@ __all__ = [
 #: patient's findings).
 #: 26: a terminal's colour codes are blanks between words ("\x1b[31mSeizures" was the
 #: token "31mSeizures"; :func:`encoders.normalize.scan`).
-LINKING_VERSION = 26
+#: 27: coordinated joints each have their limitation ("the elbows and knees were not fully
+#: extendable": *Limited elbow extension* too, from the name read for the knees).
+LINKING_VERSION = 27
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1008,7 +1010,7 @@ class ConceptLinker:
         norms, raws = tokens.norms, tokens.raws
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
         out = []
-        for m, *_ in kept:
+        for m, _, _, matched in kept:
             if m.source != "dictionary" or m.j - m.i < 2:
                 continue
             if m.i == 0 or norms[m.i - 1] not in ("and", "or"):
@@ -1033,8 +1035,9 @@ class ConceptLinker:
                 word = norms[k]
                 if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
                     break
-                for rest in rests:
-                    chosen = self._coordinated_term(self._walk((word, *rest)))
+                swapped = _subject_swapped(m, matched, norms[m.i], word)
+                for key in (*((word, *rest) for rest in rests), swapped):
+                    chosen = self._coordinated_term(self._walk(key)) if key else None
                     if chosen is not None:
                         # a denied predicate is denied of each subject: "the liver and
                         # spleen were not enlarged" rules out Hepatomegaly too
@@ -2185,6 +2188,20 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     if not term:
         return None
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
+
+
+def _subject_swapped(m: _Match, matched: str, subject: str, word: str) -> tuple[str, ...]:
+    """The key of the name a predicate match read (``matched``) with its ``subject`` (the
+    match's first word) replaced by a coordinated subject ``word``: "the elbows and knees
+    were not fully extendable" reads *Limited knee extension*, whose words with "elbow" name
+    *Limited elbow extension*. Empty for other matches, and where the name does not hold
+    the subject."""
+    if not m.candidates or m.candidates[0][1] != "predicative":
+        return ()
+    key = content_tokens(matched)
+    if subject not in key:
+        return ()
+    return tuple(word if t == subject else t for t in key)
 
 
 def _limited_motion(tokens: TokenTable, i: int, k: int, node: Mapping[str, Any]) -> _Match | None:

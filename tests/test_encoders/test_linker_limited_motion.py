@@ -81,3 +81,15 @@ def test_restricted_reads_as_limited(linker: ConceptLinker) -> None:
     assert read(linker, "Flexion of the knees was restricted.") == [
         ("Flexion of the knees was restricted", KNEE_FLEX, False)
     ]
+
+
+def test_coordinated_joints_each_have_their_limitation(linker: ConceptLinker) -> None:
+    # the name read for the last joint, with each coordinated joint in its place
+    assert read(linker, "The elbows and knees were not fully extendable.") == [
+        ("elbows and knees were not fully extendable", ELBOW_EXT, False),
+        ("knees were not fully extendable", KNEE_EXT, False),
+    ]
+    # a joint with no name of its limitation adds nothing
+    assert read(linker, "The hips and knees could not be fully flexed.") == [
+        ("knees could not be fully flexed", KNEE_FLEX, False)
+    ]
