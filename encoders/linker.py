@@ -225,7 +225,12 @@ __all__ = [
 #: token "31mSeizures"; :func:`encoders.normalize.scan`).
 #: 27: coordinated joints each have their limitation ("the elbows and knees were not fully
 #: extendable": *Limited elbow extension* too, from the name read for the knees).
-LINKING_VERSION = 27
+#: 28: "absence of X" rules X out ("absence of seizures" was *Absence seizure*, present); a
+#: backward "was normal" or "was suspected" after "and" stays in its own clause ("he had
+#: cataracts and his hearing was normal" ruled the cataracts out); "was suspected to have
+#: X" hedges X; a name leads no noun phrase of its own ("a small jaw and her eyes" was
+#: *Microphthalmia*).
+LINKING_VERSION = 28
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1071,8 +1076,9 @@ class ConceptLinker:
                 or m.j - m.i < 2
                 or c >= n
                 or lowers[c] not in ("and", "or")
+                or (c + 1 < n and lowers[c + 1] in _OWN_PHRASE_STARTS)
             ):
-                continue
+                continue  # "a small jaw and her eyes ...": a phrase of its own, no lead
             node = self._walk(t for t in norms[m.i : m.j - 1] if t not in STOPWORDS)
             found: _Scored | None = None
             k = c + 1
@@ -1295,6 +1301,13 @@ class ConceptLinker:
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
                     continue  # "he falls asleep", "a chess club", "stroke volume"
+                if (
+                    m.j - m.i > 2
+                    and lowers[m.i] == "absence"
+                    and lowers[m.i + 1] == "of"
+                    and not chosen[2].lower().startswith("absence of")
+                ):
+                    continue  # "absence of seizures" is no Absence seizure: a negation
                 scored.append((m, *chosen))
         # Matches across a coordination overlap the conjuncts' own matches: added at the end.
         across = [x for x in scored if x[0].source == "coordinated"]
@@ -2217,6 +2230,9 @@ def _limited_motion(tokens: TokenTable, i: int, k: int, node: Mapping[str, Any])
     return _Match(i, k + 1, [(name_id, "predicative") for name_id, _ in names[_END]])
 
 
+#: Words that start a noun phrase of its own after a conjunction: the name before it does
+#: not lead it ("a small jaw and her eyes are far apart" is no *Microphthalmia*).
+_OWN_PHRASE_STARTS = frozenset({"his", "her", "their", "its", "my", "our", "the"})
 #: Modal verbs read as a copula in ``could not be fully extended`` only (normalised).
 _MODAL_COPULAS = frozenset({"could", "can", "cannot"})
 #: A motion not done fully, as the noun of the names of its limitation (normalised).

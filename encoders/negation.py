@@ -177,6 +177,12 @@ _NEG_FORWARD = (
     "nor",
     "neither",
 )
+# Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
+# A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
+# an absent structure that no name reads ("the absence of olfactory bulbs with a thin corpus
+# callosum"): the scope is a few words, and ends at "with".
+_NEG_ABSENCE = ("absence of",)
+_ABSENCE_WINDOW = 6
 _NEG_BACKWARD = (
     "was ruled out",
     "were ruled out",
@@ -315,6 +321,16 @@ _LIST_ITEM_WORDS = 16
 # "normal" negates only the word group right after it: "normal sweating".
 _NEG_SHORT = ("normal", "normally")
 _UNC_FORWARD = (
+    # since linking version 28: a hedge of what follows, not of the finding before ("he had
+    # hypotonia and was suspected to have Prader-Willi syndrome"; "was suspected" alone
+    # looks back)
+    *(
+        f"{be}{verb} to {have}"
+        for be in ("", "was ", "were ", "is ", "are ")
+        for verb in ("suspected", "thought", "presumed", "believed")
+        for have in ("have", "possibly have", "be")
+    ),
+    "suspected of having",
     "possible",
     "possibly",
     "probable",
@@ -1328,6 +1344,7 @@ class ContextRules:
                 *_many(_TERMINATE_VERBS, TERM_VERB),
                 *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
+                *_many(_NEG_ABSENCE, NEG, "forward", min(_ABSENCE_WINDOW, win - 1)),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_BACKWARD_FINAL, NEG, "backward", win, final=True),
                 *_many(_NEG_BACKWARD_FREE, NEG, "backward", 1, not_before=_PAST_AFTER_FREE),
@@ -1584,11 +1601,13 @@ class ContextRules:
                     end = j
                     limit = min(n, j + trig.window)
                     patient = _PATIENT_WORDS if family else ()
+                    absence = trig.phrase in _NEG_ABSENCE
                     while (
                         end < limit
                         and end not in ends
                         and words[end] not in _SENTENCE_ENDS
                         and words[end] not in patient
+                        and not (absence and words[end] == "with")
                     ):
                         end += 1
                 if (
@@ -1609,6 +1628,12 @@ class ContextRules:
                     # "A, B, C and D were all normal": the scope is the whole list.
                     marks, limit = _SENTENCE_ENDS, max(0, i - 4 * trig.window)
                 while start > limit and (start - 1) not in ends and words[start - 1] not in marks:
+                    if (
+                        not family
+                        and words[start - 1] == "and"
+                        and _own_clause_before(words, start - 1, limit, marks)
+                    ):
+                        break  # "he had cataracts and his hearing was normal": a new clause
                     start -= 1
                 start = _list_start(start, i, words)
                 if family and (
@@ -1720,6 +1745,43 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     if k < n and words[k] in ("who", "whom"):
         k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
+
+
+#: Words that make the run before an "and" a clause of its own (a verb of its own, or its
+#: subject pronoun), which a backward trigger after the "and" does not reach into.
+_CLAUSE_VERBS = frozenset(
+    {
+        "had",
+        "has",
+        "have",
+        "showed",
+        "shows",
+        "revealed",
+        "presented",
+        "exhibited",
+        "developed",
+        "demonstrated",
+        "is",
+        "was",
+        "were",
+        "are",
+        "he",
+        "she",
+        "they",
+    }
+)
+
+
+def _own_clause_before(words: Sequence[str], k: int, limit: int, marks: AbstractSet[str]) -> bool:
+    """Whether the words before the "and" at ``k`` (back to a clause mark or ``limit``) hold a
+    verb or subject of their own ("he had seizures and MRI was normal": the seizures are not
+    what was normal; "seizures and ataxia were absent": both are)."""
+    p = k - 1
+    while p >= limit and words[p] not in marks:
+        if words[p] in _CLAUSE_VERBS:
+            return True
+        p -= 1
+    return False
 
 
 def _anchored(words: Sequence[str], i: int) -> bool:
