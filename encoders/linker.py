@@ -892,21 +892,16 @@ class ConceptLinker:
                         if k < n and (norms[k] in copulas or norms[k] in node):
                             j = k
                             nxt = node.get(norms[j])
-                    if nxt is None and not gapped and norms[j] in copulas:
-                        # A predicate after its subject: "speech is severely delayed".
+                    copula = norms[j] in copulas
+                    if nxt is None and not gapped and (copula or norms[j] in _MODAL_COPULAS):
+                        # A predicate after its subject: "speech is severely delayed"; a
+                        # modal's, only "the knees could not be fully extended"
                         predicate = _predicate_match(tokens, i, j, node)
                         if predicate is not None:
                             if coordinated:
                                 predicate.source = "coordinated"
                             matches.append(predicate)
-                        break
-                    if nxt is None and not gapped and norms[j] in _MODAL_COPULAS:
-                        # "the knees could not be fully extended": Limited knee extension
-                        predicate = _predicate_match(tokens, i, j, node)
-                        if predicate is not None:
-                            if coordinated:
-                                predicate.source = "coordinated"
-                            matches.append(predicate)
+                        if copula or predicate is not None:
                             break
                     if (
                         nxt is None

@@ -286,8 +286,9 @@ _NEG_LIST_FORWARD = (
 _LIST_WINDOW = 80
 # Words between the items of a list: "A, B, and C".
 _LIST_SEPARATORS = frozenset({",", "and", "or"})
-# Words that make a run before a backward trigger a clause rather than a list item.
-_LIST_CLAUSE_WORDS = frozenset(
+#: Words that make the run before an "and" a clause of its own (a verb of its own, or its
+#: subject pronoun), which a backward trigger after the "and" does not reach into.
+_CLAUSE_VERBS = frozenset(
     {
         "had",
         "has",
@@ -298,8 +299,7 @@ _LIST_CLAUSE_WORDS = frozenset(
         "presented",
         "exhibited",
         "developed",
-        "including",
-        "included",
+        "demonstrated",
         "is",
         "was",
         "were",
@@ -307,12 +307,11 @@ _LIST_CLAUSE_WORDS = frozenset(
         "he",
         "she",
         "they",
-        "it",
-        "no",
-        "not",
-        "without",
-        ":",
     }
+)
+# Words that make a run before a backward trigger a clause rather than a list item.
+_LIST_CLAUSE_WORDS = _CLAUSE_VERBS | frozenset(
+    {"including", "included", "it", "no", "not", "without", ":"}
 )
 # Words after which a list may start: "However, D, E, and F were excluded".
 _LIST_BOUNDARIES = frozenset({"however", "but", "although", "whereas", "while", "yet"})
@@ -798,15 +797,15 @@ _NOT_OFFSPRING_ANCHORS = frozenset({"their", "my"})
 # patients themselves.
 _CHILDREN = frozenset({"child", "children", "grandchild", "grandchildren"})
 _CHILD_ANCHORS = frozenset({"his", "her", "my", "s", "other", "another"})
+#: Numbers in words, one to twenty ("his two older brothers", "her ten-month-old son").
+_NUMBER_WORDS = frozenset((
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+))  # fmt: skip
 # Words between an anchor and the relative: "his two older brothers", "a healthy son".
-_ANCHOR_SKIPPED = frozenset(
+_ANCHOR_SKIPPED = _NUMBER_WORDS | frozenset(
     {
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
         "both",
         "all",
         "affected",
@@ -1747,31 +1746,6 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
 
 
-#: Words that make the run before an "and" a clause of its own (a verb of its own, or its
-#: subject pronoun), which a backward trigger after the "and" does not reach into.
-_CLAUSE_VERBS = frozenset(
-    {
-        "had",
-        "has",
-        "have",
-        "showed",
-        "shows",
-        "revealed",
-        "presented",
-        "exhibited",
-        "developed",
-        "demonstrated",
-        "is",
-        "was",
-        "were",
-        "are",
-        "he",
-        "she",
-        "they",
-    }
-)
-
-
 def _own_clause_before(words: Sequence[str], k: int, limit: int, marks: AbstractSet[str]) -> bool:
     """Whether the words before the "and" at ``k`` (back to a clause mark or ``limit``) hold a
     verb or subject of their own ("he had seizures and MRI was normal": the seizures are not
@@ -1814,35 +1788,9 @@ def _age_before(words: Sequence[str], p: int) -> int | None:
     if words[p] != "old" or p < 2 or words[p - 1] not in _AGE_UNITS:
         return None
     number = words[p - 2]
-    if number.replace(".", "", 1).isdigit() or number in _AGE_NUMBER_WORDS:
+    if number.replace(".", "", 1).isdigit() or number in _NUMBER_WORDS:
         return p - 2
     return None
-
-
-_AGE_NUMBER_WORDS = frozenset(
-    [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-    ]
-)
 
 
 def _skip(words: Sequence[str], k: int, skipped: AbstractSet[str]) -> int:

@@ -23,6 +23,16 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _diagnosed(mini_home: Path, mini_model: Path, tmp_path: Path, rows: list[dict]) -> list[dict]:
+    """``kgfuse diagnose`` of ``rows`` (unaudited, one process): its output records."""
+    records, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    return _lines(out)
+
+
 def _link(mini_home: Path, tmp_path: Path, data: bytes) -> tuple[list[dict], str]:
     """``kgfuse link`` over a file of ``data`` (one process): its records and its output."""
     records, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
@@ -183,19 +193,13 @@ def test_link_names_a_record_without_an_id_by_its_line_as_diagnose_does(
 def test_diagnose_warns_of_terms_that_are_no_finding_and_of_contradictions(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
-    records = tmp_path / "in.jsonl"
     rows = [
         {"id": "moi", "present_hpo": ["HP:0001166", "HP:0000006"]},  # a mode of inheritance
         {"id": "both", "present_hpo": ["HP:0001166"], "excluded_hpo": ["HP:0001166"]},
         {"id": "onset", "text": "Arachnodactyly.", "onset": "banana"},
         {"id": "named", "text": "Arachnodactyly.", "onset": " infantile  Onset"},
     ]
-    records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
-    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
-    assert result.exit_code == 0, result.output
-    moi, both, onset, named = _lines(out)
+    moi, both, onset, named = _diagnosed(mini_home, mini_model, tmp_path, rows)
     assert [f["curie"] for f in moi["findings"]] == ["HP:0001166"]
     assert any("HP:0000006" in w and "not a phenotypic abnormality" in w for w in moi["warnings"])
     assert "both present and excluded, counted as present: HP:0001166" in both["warnings"]
@@ -234,14 +238,8 @@ def test_an_id_of_a_disease_or_an_unknown_id_says_why_it_is_skipped(
 ) -> None:
     from fusion.pipeline import UNKNOWN_TERM_HINT
 
-    records = tmp_path / "in.jsonl"
     row = {"id": "r", "present_hpo": ["HP:0001166", "OMIM:154700", "HP:5200000"]}
-    records.write_text(json.dumps(row) + "\n", encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
-    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
-    assert result.exit_code == 0, result.output
-    (record,) = _lines(out)
+    (record,) = _diagnosed(mini_home, mini_model, tmp_path, [row])
     assert (
         "OMIM:154700 (Marfan syndrome) is not a phenotype term of this KG: skipped"
         in (record["warnings"])
@@ -254,15 +252,9 @@ def test_an_id_of_a_disease_or_an_unknown_id_says_why_it_is_skipped(
 def test_ids_in_white_space_are_read_and_one_term_twice_counts_once(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
-    records = tmp_path / "in.jsonl"
     # as a spreadsheet's cells export: a space before, a no-break space after, another case
     row = {"id": "r", "present_hpo": [" HP:0001166", "HP:0001166\u00a0", "hp:0001166"]}
-    records.write_text(json.dumps(row) + "\n", encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model), "--no-audit"]
-    result = CliRunner().invoke(app, [*args, "--home", str(mini_home)])
-    assert result.exit_code == 0, result.output
-    (record,) = _lines(out)
+    (record,) = _diagnosed(mini_home, mini_model, tmp_path, [row])
     assert [(f["curie"], f["excluded"]) for f in record["findings"]] == [("HP:0001166", False)]
     assert [w for w in record["warnings"] if "counted once" in w] == [
         "HP:0001166 given again: counted once",

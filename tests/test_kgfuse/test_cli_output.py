@@ -417,15 +417,21 @@ def test_an_output_that_cannot_be_made_is_tried_a_bounded_number_of_times(
     assert len(calls) == 100
 
 
-def test_a_stopped_runs_records_discarded_by_a_run_without_resume_are_said(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """What the commands print to stderr (their warnings), on one wide line each."""
     from rich.console import Console
 
     import kgfuse.commands.common as common
 
-    shown = io.StringIO()
-    monkeypatch.setattr(common, "err_console", Console(file=shown, width=300))
+    text = io.StringIO()
+    monkeypatch.setattr(common, "err_console", Console(file=text, width=300))
+    return text
+
+
+def test_a_stopped_runs_records_discarded_by_a_run_without_resume_are_said(
+    tmp_path: Path, shown: io.StringIO
+) -> None:
     out = tmp_path / "out.jsonl"
     partial_path(out).write_text('{"id": "old"}\n', encoding="utf-8")  # a stopped run's
     assert write_records(iter([{"id": "new"}]), out, resumable=True) == (1, 0)
@@ -439,15 +445,10 @@ def test_a_stopped_runs_records_discarded_by_a_run_without_resume_are_said(
 
 
 def test_repeated_ids_are_counted_over_a_resumed_output_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, shown: io.StringIO
 ) -> None:
-    from rich.console import Console
-
-    import kgfuse.commands.common as common
     from kgfuse.commands.resumed_output import ResumedOutput
 
-    shown = io.StringIO()
-    monkeypatch.setattr(common, "err_console", Console(file=shown, width=300))
     out = tmp_path / "out.jsonl"
     kept = b'{"id": "a"}\n{"id": "a"}\n'  # a stopped run wrote these
     partial_path(out).write_bytes(kept)
