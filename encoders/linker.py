@@ -230,7 +230,10 @@ __all__ = [
 #: cataracts and his hearing was normal" ruled the cataracts out); "was suspected to have
 #: X" hedges X; a name leads no noun phrase of its own ("a small jaw and her eyes" was
 #: *Microphthalmia*).
-LINKING_VERSION = 28
+#: 29: a prefix written apart before a conjunction takes the next word's place ("hepato- and
+#: splenomegaly": *Hepatomegaly* too; "micro- and retrognathia", "pre- and postnatal growth
+#: retardation").
+LINKING_VERSION = 29
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1046,6 +1049,41 @@ class ConceptLinker:
                 k -= 1
         return out
 
+    def _shared_prefixes(self, text: str, tokens: TokenTable, max_words: int = 3) -> list[_Scored]:
+        """Terms named by a prefix written apart before a conjunction ("hepato- and
+        splenomegaly", "micro- and retrognathia", "pre- and postnatal growth retardation"):
+        the prefix takes the place of the next word's own (the longest ending of that word
+        that makes a name with it), with up to ``max_words`` words after it."""
+        lowers, norms = tokens.lowers, tokens.norms
+        n = len(lowers)
+        out: list[_Scored] = []
+        for c in range(1, n - 1):
+            if lowers[c] not in ("and", "or"):
+                continue
+            p, w = c - 1, c + 1
+            prefix, word = lowers[p], lowers[w]
+            between = text[tokens.ends[p] : tokens.starts[c]]
+            if between.strip() != "-" or not between.startswith("-") or not prefix.isalpha():
+                continue  # "hepato- and": the prefix's hyphen right after it
+            for cut in range(1, len(word) - _MIN_SUFFIX + 1):
+                if word[cut] in "aeiouy":
+                    continue  # an ending starts at a consonant: "spleno|megaly", "hyper|pigmented"
+                node = self._walk((normalize_token(prefix + word[cut:]),))
+                found = None
+                k = w
+                while node is not None:
+                    chosen = self._coordinated_term(node)
+                    if chosen is not None:
+                        found = (_Match(p, k + 1, [], "coordinated"), *chosen)
+                    k += 1
+                    if k >= n or k - w > max_words or norms[k] == BREAK:
+                        break
+                    node = node.get(norms[k])
+                if found is not None:
+                    out.append(found)
+                    break
+        return out
+
     def _shared_lead(
         self, tokens: TokenTable, kept: list[_Scored], max_words: int = 3
     ) -> list[_Scored]:
@@ -1324,6 +1362,10 @@ class ConceptLinker:
             kept.sort(key=lambda x: x[0].i)
             kept.extend(self._comma_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
+        if "-" in text:  # "hepato- and splenomegaly": whether or not the rest linked
+            prefixed = self._shared_prefixes(text, tokens)
+            if prefixed:
+                kept = sorted(kept + prefixed, key=lambda x: x[0].i)
         if across:
             # Longest first; a term already linked on overlapping text is not repeated, and
             # a conjunct that a contiguous match reads with words outside the coordination
@@ -2228,6 +2270,9 @@ def _limited_motion(tokens: TokenTable, i: int, k: int, node: Mapping[str, Any])
 #: Words that start a noun phrase of its own after a conjunction: the name before it does
 #: not lead it ("a small jaw and her eyes are far apart" is no *Microphthalmia*).
 _OWN_PHRASE_STARTS = frozenset({"his", "her", "their", "its", "my", "our", "the"})
+#: The shortest ending of a word that a prefix written apart may take ("hepato- and
+#: spleno[megaly]").
+_MIN_SUFFIX = 4
 #: Modal verbs read as a copula in ``could not be fully extended`` only (normalised).
 _MODAL_COPULAS = frozenset({"could", "can", "cannot"})
 #: A motion not done fully, as the noun of the names of its limitation (normalised).

@@ -98,3 +98,52 @@ def test_a_name_does_not_lead_a_phrase_of_its_own(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     check(linker, text, expected)
+
+
+@pytest.fixture(scope="module")
+def prefixed() -> ConceptLinker:
+    lexicon, _ = lexicon_of(
+        {
+            "Hepatomegaly": (),
+            "Splenomegaly": (),
+            "Micrognathia": (),
+            "Retrognathia": (),
+            "Prenatal growth retardation": (),
+            "Postnatal growth retardation": (),
+            "Hypopigmented macule": ("Hypopigmented macules",),
+            "Hyperpigmented macule": ("Hyperpigmented macules",),
+        }
+    )
+    return ConceptLinker(lexicon, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He had hepato- and splenomegaly.",
+            {"hepato- and splenomegaly": "P", "splenomegaly": "P"},
+        ),
+        ("No hepato- or splenomegaly.", {"hepato- or splenomegaly": "N", "splenomegaly": "N"}),
+        ("She had micro- and retrognathia.", {"micro- and retrognathia": "P", "retrognathia": "P"}),
+        (
+            "Pre- and postnatal growth retardation.",
+            {"pre- and postnatal growth retardation": "P", "postnatal growth retardation": "P"},
+        ),
+        # the ending starts at a consonant: "hypo" + "pigmented", not + "erpigmented" (which
+        # folds to "hyperpigmented" as "oe" folds to "e")
+        (
+            "There were hypo- and hyperpigmented macules.",
+            {"hypo- and hyperpigmented macules": "P", "hyperpigmented macules": "P"},
+        ),
+        # must not change: words hyphenated with no name of the two
+        ("A well- and long-known feature.", {}),
+    ],
+)
+def test_a_prefix_written_apart_takes_the_next_words_place(
+    prefixed: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    check(prefixed, text, expected)
+    if "hypo-" in text:
+        (first, _) = prefixed.link(text)
+        assert first.label == "Hypopigmented macule"
