@@ -1362,7 +1362,8 @@ class ConceptLinker:
             kept.sort(key=lambda x: x[0].i)
             kept.extend(self._comma_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
-        if "-" in text:  # "hepato- and splenomegaly": whether or not the rest linked
+        if ("- " in text or "-\n" in text) and _APART_PREFIX_RE.search(text) is not None:
+            # "hepato- and splenomegaly" (a substring test first: the search is slower)
             prefixed = self._shared_prefixes(text, tokens)
             if prefixed:
                 kept = sorted(kept + prefixed, key=lambda x: x[0].i)
@@ -2270,6 +2271,8 @@ def _limited_motion(tokens: TokenTable, i: int, k: int, node: Mapping[str, Any])
 #: Words that start a noun phrase of its own after a conjunction: the name before it does
 #: not lead it ("a small jaw and her eyes are far apart" is no *Microphthalmia*).
 _OWN_PHRASE_STARTS = frozenset({"his", "her", "their", "its", "my", "our", "the"})
+#: A prefix written apart before a conjunction, looked for before the tokens are (C-level).
+_APART_PREFIX_RE = re.compile(r"[^\W\d_]-[ \t]*\r?\n?[ \t]*(?:and|or)\b", re.IGNORECASE)
 #: The shortest ending of a word that a prefix written apart may take ("hepato- and
 #: spleno[megaly]").
 _MIN_SUFFIX = 4
