@@ -210,7 +210,7 @@ def read_demographics(text: str) -> StatedDemographics:
             if not persons:
                 continue
             k = persons[-1]
-            if k > 0 and words[k - 1] in ("his", "her", "their", "its"):
+            if _POSSESSIVE.search(" ".join(words[:k])):
                 continue  # "her son aged 6 years": a relative
             years = _years(m.group(1), m.group(2))
             if years is not None:

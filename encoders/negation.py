@@ -115,6 +115,8 @@ class Trigger:
             :data:`_AFTER_FINAL` ("reflexes absent bilaterally").
         not_before: words that, right after the phrase, make it no trigger ("seizure-free
             since age 3" is a past finding: :data:`_PAST_AFTER_FREE`).
+        stops_at: words that end a short forward scope ("absence of olfactory bulbs with a
+            thin corpus callosum": the callosum is no part of what is absent).
     """
 
     phrase: str
@@ -123,6 +125,7 @@ class Trigger:
     window: int = 8
     final: bool = False
     not_before: frozenset[str] = frozenset()
+    stops_at: frozenset[str] = frozenset()
 
 
 def _many(
@@ -132,8 +135,9 @@ def _many(
     window: int = 8,
     final: bool = False,
     not_before: frozenset[str] = frozenset(),
+    stops_at: frozenset[str] = frozenset(),
 ) -> list[Trigger]:
-    return [Trigger(p, category, direction, window, final, not_before) for p in phrases]
+    return [Trigger(p, category, direction, window, final, not_before, stops_at) for p in phrases]
 
 
 _NEG_FORWARD = (
@@ -1343,7 +1347,13 @@ class ContextRules:
                 *_many(_TERMINATE_VERBS, TERM_VERB),
                 *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
-                *_many(_NEG_ABSENCE, NEG, "forward", min(_ABSENCE_WINDOW, win - 1)),
+                *_many(
+                    _NEG_ABSENCE,
+                    NEG,
+                    "forward",
+                    min(_ABSENCE_WINDOW, win - 1),  # below the default: a short scope
+                    stops_at=frozenset({"with"}),
+                ),
                 *_many(_NEG_BACKWARD, NEG, "backward", win),
                 *_many(_NEG_BACKWARD_FINAL, NEG, "backward", win, final=True),
                 *_many(_NEG_BACKWARD_FREE, NEG, "backward", 1, not_before=_PAST_AFTER_FREE),
@@ -1600,13 +1610,12 @@ class ContextRules:
                     end = j
                     limit = min(n, j + trig.window)
                     patient = _PATIENT_WORDS if family else ()
-                    absence = trig.phrase in _NEG_ABSENCE
                     while (
                         end < limit
                         and end not in ends
                         and words[end] not in _SENTENCE_ENDS
                         and words[end] not in patient
-                        and not (absence and words[end] == "with")
+                        and words[end] not in trig.stops_at
                     ):
                         end += 1
                 if (

@@ -149,6 +149,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _SQLITE_NOTADB = 26
 #: The largest integer SQLite stores (``audit list``'s limit).
 _SQLITE_MAX_INT = 2**63 - 1
+#: The characters of an audit id.
+_HEX_DIGITS = frozenset("0123456789abcdef")
 #: Fewest characters of an audit id (32 hexadecimal digits) accepted as a prefix.
 MIN_ID_PREFIX = 6
 #: Characters of a given id that a message repeats.
@@ -860,7 +862,7 @@ class AuditLog:
                 f"the audit id {shown} is not valid text ({what} at character {exc.start}); "
                 "an audit id is 32 hexadecimal digits"
             ) from None
-        if any(c not in "0123456789abcdef" for c in record_id):  # no audit id: a record's?
+        if not _HEX_DIGITS.issuperset(record_id):  # no audit id: an input record's?
             raise AuditRecordNotFoundError(
                 f"no audit record {shown}: an audit id is 32 hexadecimal digits (the decisions "
                 f"about an input record of this id: kgfuse audit list --record "
@@ -1143,7 +1145,7 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> AuditSummary:
 
 def is_full_id(text: str) -> bool:
     """Whether ``text`` has the form of a whole audit id: 32 lowercase hexadecimal digits."""
-    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+    return len(text) == 32 and _HEX_DIGITS.issuperset(text)
 
 
 def _shown_id(record_id: str) -> str:

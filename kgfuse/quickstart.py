@@ -122,7 +122,7 @@ def run_quickstart(
             say(f"a checkpoint in {model_dir} is from other settings: starting over")
             train_diagnosis(config, home=home, progress=progress, resume=False)
         except DamagedCheckpointError as exc:  # cut short outside a run (a copy, a full disk)
-            say(f"{exc.args[0].split(';')[0]}: starting over")
+            say(f"the checkpoint {exc.path} is damaged: starting over")
             train_diagnosis(config, home=home, progress=progress, resume=False)
     elif cut_short and overrides:
         # a finished run is not resumed past its end: train again, to the fixed steps

@@ -40,14 +40,18 @@ LOCK_FILE = ".lock"
 
 class DamagedCheckpointError(ValueError):
     """A checkpoint file that cannot be read (cut short or overwritten outside a run: runs
-    write theirs atomically); it is not resumed."""
+    write theirs atomically); it is not resumed. ``path``: the file."""
+
+    path: Path | None = None
 
 
 def _damaged(path: Path, exc: BaseException) -> DamagedCheckpointError:
-    return DamagedCheckpointError(
+    error = DamagedCheckpointError(
         f"the checkpoint {path} is damaged ({exc}); pass --no-resume to train from the start "
         "(it is then replaced)"
     )
+    error.path = path
+    return error
 
 
 class FolderBusyError(ValueError):

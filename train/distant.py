@@ -260,7 +260,7 @@ def distant_examples(kg: KnowledgeGraph, config: DistantConfig) -> Iterator[dict
     if config.patients:
         simulator = PatientSimulator(kg.hierarchy, kg.annotations)
         diseases = list(simulator.diseases)
-        if not diseases and config.patients:
+        if not diseases:
             logger.warning(
                 "the KG has no annotated subjects (no disease with phenotype annotations): "
                 "no simulated patient texts are written; --names writes texts of the "

@@ -792,11 +792,20 @@ def write_records(
     failed = resumed.failed if resumed is not None else 0
     seen: set[str] = set()
     repeated: list[str] = []
+
+    def repeats(rid: Any) -> bool:
+        """Whether ``rid`` is an earlier record's id (an id as written out: a malformed one
+        is no key); counted in ``repeated``."""
+        if not isinstance(rid, str):
+            return False
+        again = rid in seen
+        if again:
+            repeated.append(rid)
+        seen.add(rid)
+        return again
+
     for rid in resumed.ids if resumed is not None else ():  # counted over the whole output
-        if isinstance(rid, str):
-            if rid in seen:
-                repeated.append(rid)
-            seen.add(rid)
+        repeats(rid)
     with (
         jsonl_output(output, resumed, resumable=resumable, run_key=run_key, held=held) as sink,
         tqdm(
@@ -811,14 +820,11 @@ def write_records(
             written += 1
             failed += "error" in out
             rid = out.get("id")
-            if isinstance(rid, str):  # an id as written out (a malformed one is no key)
-                if rid in seen:  # said where joins by id would go wrong
-                    repeated.append(rid)
-                    if "warnings" not in out and "error" not in out:
-                        out["warnings"] = []  # outputs that list warnings only when any
-                    if isinstance(out.get("warnings"), list):
-                        out["warnings"].append(f"id {rid!r} is also an earlier record's id")
-                seen.add(rid)
+            if repeats(rid):  # said where joins by id would go wrong
+                if "warnings" not in out and "error" not in out:
+                    out["warnings"] = []  # outputs that list warnings only when any
+                if isinstance(out.get("warnings"), list):
+                    out["warnings"].append(f"id {rid!r} is also an earlier record's id")
             if show is not None:
                 show(out)
             else:

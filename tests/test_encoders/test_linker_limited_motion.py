@@ -6,26 +6,25 @@ from __future__ import annotations
 import pytest
 
 from encoders.linker import ConceptLinker
-from kg.lexicon import Lexicon, LexiconEntry
+from tests.test_encoders.context_fixtures import lexicon_of
 
-OBO = "http://purl.obolibrary.org/obo/TEST_"
-LIVER, SPLEEN, KNEE_EXT, ELBOW_EXT, KNEE_FLEX = (f"{OBO}{n:07d}" for n in range(1, 6))
-
-_NAMES = [
-    (LIVER, "Hepatomegaly", "label"),
-    (LIVER, "Large liver", "exact"),
-    (SPLEEN, "Splenomegaly", "label"),
-    (SPLEEN, "Large spleen", "exact"),
-    (KNEE_EXT, "Limited knee extension", "label"),
-    (ELBOW_EXT, "Limited elbow extension", "label"),
-    (KNEE_FLEX, "Limited knee flexion", "label"),
-]
+LEXICON, IRI = lexicon_of(
+    {
+        "Hepatomegaly": ("Large liver",),
+        "Splenomegaly": ("Large spleen",),
+        "Limited knee extension": (),
+        "Limited elbow extension": (),
+        "Limited knee flexion": (),
+    }
+)
+LIVER, SPLEEN = IRI["Hepatomegaly"], IRI["Splenomegaly"]
+KNEE_EXT, ELBOW_EXT = IRI["Limited knee extension"], IRI["Limited elbow extension"]
+KNEE_FLEX = IRI["Limited knee flexion"]
 
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    entries = [LexiconEntry(iri, text, kind, None, "owl:Class") for iri, text, kind in _NAMES]
-    return ConceptLinker(Lexicon(entries))
+    return ConceptLinker(LEXICON)
 
 
 def read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:

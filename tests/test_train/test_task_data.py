@@ -238,6 +238,13 @@ def test_a_text_longer_than_the_linker_reads_is_named_by_line(tmp_path: Path) ->
         load_task_data(TEXT, long)
 
 
+def test_the_outside_tag_is_the_taggers() -> None:
+    from fusion.tasks import OUTSIDE
+    from train.task_data import OUTSIDE_TAG
+
+    assert OUTSIDE_TAG == OUTSIDE  # task data is checked without importing torch
+
+
 def test_a_span_labelled_with_the_outside_tag_is_refused(tmp_path: Path) -> None:
     spans = _jsonl(
         tmp_path / "o.jsonl",
