@@ -325,7 +325,8 @@ class QuestionEntityLinker:
 
     def terms_named_with(self, words: str) -> list[tuple[str, str]]:
         """``(label, IRI)`` of the phenotype terms whose label holds ``words`` as whole words
-        ("hypomyelination": *CNS hypomyelination*, *Peripheral hypomyelination* ...), those
+        ("lactate": *Increased circulating lactate concentration*, *Increased CSF lactate*
+        ...), those
         annotated to the most diseases first, then the shortest: what a question means by a
         finding the ontology names only with a qualifier."""
         pattern = named_after(words)

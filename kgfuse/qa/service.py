@@ -763,8 +763,9 @@ class QAService:
         needs = _needs(guess.intent)
         wants_term = (TERM in needs and not _terms(entities)) or (ANY in needs and not entities)
         if wants_term and not guess.out_of_scope:
-            # a finding the ontology names only with a qualifier ("Is hypomyelination a
-            # feature of X?": CNS hypomyelination, Peripheral hypomyelination ...)
+            # a finding the ontology names only with a qualifier ("Is lactate a feature of
+            # Leigh syndrome?": Increased circulating lactate concentration, Increased CSF
+            # lactate ...)
             offered, total, run = self.terms_named_with(question, entities)
             if offered:
                 text += (
