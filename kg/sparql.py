@@ -79,22 +79,68 @@ QUERY_PREFIXES: dict[str, str] = dict(DEFAULT_PREFIX_MAP) | {
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_QUERY_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_STRING_START = re.compile(r"\"\"\"|'''|\"|'")
+
+
+def blank_comments_and_strings(query: str) -> str:
+    """The query with its ``#`` comments and the contents of its string literals replaced by
+    spaces (line breaks kept): the same length, so an offset in it is an offset in the
+    query. A ``#`` inside an IRI (``<...#x>``) or a string is not a comment."""
+    out = list(query)
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == "<":
+            m = _IRI_REF.match(query, i)
+            i = m.end() if m else i + 1
+        elif c in "\"'":
+            quote = _STRING_START.match(query, i).group(0)  # type: ignore[union-attr]
+            j = i + len(quote)
+            while j < n and not query.startswith(quote, j):
+                if query[j] == "\\":
+                    j += 1
+                elif query[j] == "\n" and len(quote) == 1:
+                    break  # an unterminated short string: the parser reports it
+                j += 1
+            for k in range(i + len(quote), min(j, n)):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j + len(quote)
+        elif c == "#":
+            j = query.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        else:
+            i += 1
+    return "".join(out)
 
 
 def bind(query: str, bindings: Mapping[str, BindingValue] | None) -> str:
     """The query with each variable bound to its value by a ``VALUES`` block.
 
     Raises:
-        ValueError: a variable name is not a SPARQL name, or the query has no WHERE group.
+        ValueError: a variable name is not a SPARQL name or no variable of the query (a
+            misspelt binding would otherwise leave the query unbound), or the query has no
+            WHERE group outside its comments and strings.
     """
     if not bindings:
         return query
+    code = blank_comments_and_strings(query)
+    used = set(_QUERY_VARIABLE.findall(code))
     blocks = []
     for name, value in bindings.items():
         if not _VARIABLE.fullmatch(name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
+        if name not in used:
+            known = ", ".join("?" + v for v in sorted(used)) or "none"
+            raise ValueError(
+                f"?{name} is bound but is no variable of the query (its variables: {known})"
+            )
         blocks.append(f"VALUES ?{name} {{ {to_term(value)} }}")
-    m = _WHERE.search(query)
+    m = _WHERE.search(code)
     if m is None:
         raise ValueError("a query with bound variables needs a 'WHERE {' group")
     return f"{query[: m.end()]} {' '.join(blocks)} {query[m.end() :]}"

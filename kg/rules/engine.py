@@ -60,7 +60,7 @@ from kg.namespaces import (
     compress,
     to_iri,
 )
-from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, to_term
+from kg.sparql import IRI, QUERY_PREFIXES, BindingValue, blank_comments_and_strings, to_term
 
 if TYPE_CHECKING:
     from kg.hierarchy import TermHierarchy
@@ -770,7 +770,7 @@ class SparqlRule:
                 self.source, f"rule id {self.id!r} is not a plain name", key="id"
             )
         variables = _select_variables(self.query, self.source)
-        if _WHERE.search(_blank_query(self.query)) is None:
+        if _WHERE.search(blank_comments_and_strings(self.query)) is None:
             raise RuleDefinitionError(self.source, "the query needs a 'WHERE {' group")
         if self.scope != "decision" and "term" not in variables:
             raise RuleDefinitionError(
@@ -993,47 +993,9 @@ class SparqlRule:
         )
 
 
-_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_STRING_START = re.compile(r"\"\"\"|'''|\"|'")
-
-
-def _blank_query(query: str) -> str:
-    """The query with its ``#`` comments and the contents of its string literals replaced by
-    spaces (line breaks kept): the same length, so an offset in it is an offset in the
-    query. A ``#`` inside an IRI (``<...#x>``) or a string is not a comment."""
-    out = list(query)
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c == "<":
-            m = _IRI_REF.match(query, i)
-            i = m.end() if m else i + 1
-        elif c in "\"'":
-            quote = _STRING_START.match(query, i).group(0)  # type: ignore[union-attr]
-            j = i + len(quote)
-            while j < n and not query.startswith(quote, j):
-                if query[j] == "\\":
-                    j += 1
-                elif query[j] == "\n" and len(quote) == 1:
-                    break  # an unterminated short string: the parser reports it
-                j += 1
-            for k in range(i + len(quote), min(j, n)):
-                if out[k] != "\n":
-                    out[k] = " "
-            i = j + len(quote)
-        elif c == "#":
-            j = query.find("\n", i)
-            j = n if j < 0 else j
-            out[i:j] = " " * (j - i)
-            i = j
-        else:
-            i += 1
-    return "".join(out)
-
-
 def _mentions(query: str, variable: str) -> bool:
     """Whether the query names ``?variable`` or ``$variable`` outside comments and strings."""
-    return re.search(rf"[?$]{variable}\b", _blank_query(query)) is not None
+    return re.search(rf"[?$]{variable}\b", blank_comments_and_strings(query)) is not None
 
 
 _EMPTY_STORE: list[ox.Store] = []
@@ -1061,7 +1023,7 @@ def _select_variables(query: str, source: str) -> list[str]:
             source, f"SPARQL syntax error at column {column}: {what}", line
         ) from None
     if not isinstance(result, ox.QuerySolutions):
-        blank = _blank_query(query)
+        blank = blank_comments_and_strings(query)
         form = _OTHER_FORM.search(blank)
         at = blank.count("\n", 0, form.start()) + 1 if form else None
         kind = form.group(1).upper() if form else type(result).__name__
@@ -1098,7 +1060,7 @@ def _bind_table(
         blocks.append(f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}")
     if not blocks:
         return query
-    m = _WHERE.search(_blank_query(query))
+    m = _WHERE.search(blank_comments_and_strings(query))
     if m is None:
         raise ValueError("a query with bound variables needs a 'WHERE {' group")
     return f"{query[: m.end()]} {' '.join(blocks)} {query[m.end() :]}"
