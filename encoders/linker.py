@@ -105,6 +105,8 @@ __all__ = [
     "link_records",
     "linkable_lexicon",
     "linker_from_kg",
+    "default_linker_config",
+    "HPO_PHENOTYPE_ROOT",
     "read_by_name",
 ]
 
@@ -2497,10 +2499,27 @@ def link_records(
 LINKED_NODE_TYPES = (OWL_CLASS, SKOS + "Concept", OWL + "NamedIndividual")
 
 
+#: HPO's "Phenotypic abnormality": in a KG that holds it, findings are linked below it by
+#: default, which leaves out modifiers, onsets, frequencies and modes of inheritance (and
+#: *Family history*, whose "no family history of X" would rule X out for the patient).
+HPO_PHENOTYPE_ROOT = "HP:0000118"
+
+
+def default_linker_config(
+    kg: Any, *, measurements: bool = False, milestones: bool = False
+) -> LinkerConfig:
+    """Linker settings for a KG: below HPO's phenotype root when the KG has it;
+    ``measurements`` also reads growth measurements (:mod:`encoders.measurements`),
+    ``milestones`` late developmental milestones (:mod:`encoders.milestones`)."""
+    roots = (HPO_PHENOTYPE_ROOT,) if to_iri(HPO_PHENOTYPE_ROOT) in kg.hierarchy else ()
+    return LinkerConfig(allowed_roots=roots, measurements=measurements, milestones=milestones)
+
+
 def linker_from_kg(
     kg: Any, config: LinkerConfig | None = None, *, dense: DenseMatcher | None = None
 ) -> ConceptLinker:
-    """A dictionary linker over the concept names of a built KG (``kg.knowledge_graph``).
+    """A dictionary linker over the concept names of a built KG (``kg.knowledge_graph``),
+    with ``config`` or else :func:`default_linker_config` (what the CLI links with).
 
     The terms linked are those of :data:`LINKED_NODE_TYPES`: ontology classes
     (``owl:Class``), SKOS concepts (``skos:Concept``) and OWL named individuals (typed
@@ -2517,7 +2536,7 @@ def linker_from_kg(
     }
     return ConceptLinker(
         linkable_lexicon(kg),
-        config,
+        default_linker_config(kg) if config is None else config,
         parents=parents,
         dense=dense,
         index_folder=index_folder_of(kg),

@@ -5,25 +5,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from encoders.linker import ConceptLinker, LinkerConfig, linker_from_kg
+from encoders.linker import ConceptLinker, default_linker_config, linker_from_kg
 from kg.knowledge_graph import KnowledgeGraph
-
-#: HPO's "Phenotypic abnormality": findings are linked below it, which leaves out modifiers,
-#: onsets, frequencies and modes of inheritance.
-HPO_PHENOTYPE_ROOT = "HP:0000118"
-
-
-def default_linker_config(
-    kg: KnowledgeGraph, *, measurements: bool = False, milestones: bool = False
-) -> LinkerConfig:
-    """Linker settings for a KG: below HPO's phenotype root when the KG has it;
-    ``measurements`` also reads growth measurements (:mod:`encoders.measurements`),
-    ``milestones`` late developmental milestones (:mod:`encoders.milestones`)."""
-    from kg.namespaces import to_iri
-
-    roots = (HPO_PHENOTYPE_ROOT,) if to_iri(HPO_PHENOTYPE_ROOT) in kg.hierarchy else ()
-    return LinkerConfig(allowed_roots=roots, measurements=measurements, milestones=milestones)
-
 
 _LINKERS: OrderedDict[tuple[str, str, bool, bool], ConceptLinker] = OrderedDict()
 _LINKERS_LOCK = threading.Lock()

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from encoders.linker import HPO_PHENOTYPE_ROOT
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_GENE, RO_GENE_CONTRIBUTES_TO, RO_HAS_PHENOTYPE, to_iri
 from kgfuse.qa.intent import fill_slots
 from kgfuse.qa.questions import HELDOUT_TEMPLATES, Intent
-from kgfuse.resources import HPO_PHENOTYPE_ROOT
 
 #: The HPO root below which findings are sampled when the KG has it.
 PHENOTYPE_ROOT = to_iri(HPO_PHENOTYPE_ROOT)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from encoders.linker import HPO_PHENOTYPE_ROOT
 from kg.hpo import FREQUENCY_BANDS, FREQUENCY_RANGES
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import (
@@ -39,7 +40,6 @@ from kg.sparql import IRI
 from kgfuse.qa.answers import AnswerItem
 from kgfuse.qa.entities import Entity, named_after
 from kgfuse.qa.questions import DISEASE, GENE, TERM
-from kgfuse.resources import HPO_PHENOTYPE_ROOT
 
 #: The values of one annotation node cited with a disease that has a feature (``?a`` bound).
 Q_ANNOTATION_VALUES = """
