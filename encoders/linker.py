@@ -1277,8 +1277,11 @@ class ConceptLinker:
             The mentions, each with its context flags.
 
         Raises:
+            TypeError: ``text`` is not a string (bytes: decode them first).
             InputTooLargeError: the text is longer than ``config.max_chars``.
         """
+        if not isinstance(text, str):
+            raise TypeError(f"text is a string, not {type(text).__name__}")
         if len(text) > self.config.max_chars:
             raise InputTooLargeError(
                 f"text has {len(text):,} characters, more than max_chars="

@@ -802,6 +802,27 @@ def check_model_kg(model: Any, kg: KnowledgeGraph, folder: Path) -> None:
         )
 
 
+def _check_arguments(text: object, present: object, excluded: object, top_k: object) -> None:
+    """Refuse, with a message naming the argument, what :meth:`Diagnoser.diagnose` would
+    otherwise misread."""
+    if text is not None and not isinstance(text, str):
+        raise TypeError(f"text is a string or None, not {type(text).__name__}")
+    for name, ids in (("present", present), ("excluded", excluded)):
+        if isinstance(ids, str | bytes) or not isinstance(ids, Sequence):
+            shown = f"{ids!r}"[:60]
+            raise TypeError(
+                f"{name} is a sequence of term ids such as ['HP:0001166'], not "
+                f"{type(ids).__name__} {shown}"
+            )
+        wrong = next((i for i in ids if not isinstance(i, str)), None)
+        if wrong is not None:
+            raise TypeError(f"{name} holds {type(wrong).__name__} {wrong!r}: term ids are strings")
+    if isinstance(top_k, bool) or not isinstance(top_k, int):
+        raise TypeError(f"top_k is an int, not {type(top_k).__name__}")
+    if top_k < 1:
+        raise ValueError(f"top_k is 1 or more, not {top_k}")
+
+
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
@@ -1107,9 +1128,12 @@ class Diagnoser:
                 fall with the rank as the model's are.
 
         Raises:
-            ValueError: ``neural`` False for a model without a prior.
+            TypeError: ``text`` not a string, ``present`` or ``excluded`` not a sequence of
+                strings (one string would be read letter by letter), ``top_k`` not an int.
+            ValueError: ``top_k`` below 1; ``neural`` False for a model without a prior.
         """
         started = time.perf_counter()
+        _check_arguments(text, present, excluded, top_k)
         if not neural and not self.model.config.use_prior:
             raise ValueError("a ranking without the model needs its prior; this model has none")
         warnings: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -614,7 +615,10 @@ class KnowledgeGraph:
         Raises:
             KGNotFoundError: nothing is built there, or the build is damaged.
             EndpointUnreachableError, NotAnEndpointError: the URL gives no SPARQL endpoint.
+            TypeError: ``path`` is neither a path nor a string.
         """
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(f"a KG is opened from a folder path or URL, not {type(path).__name__}")
         if is_endpoint(path):
             from kg.remote import open_endpoint
 
@@ -725,8 +729,12 @@ class KnowledgeGraph:
         """IRI of a CURIE or IRI known to this KG.
 
         Raises:
+            TypeError: ``term`` is not a string.
             UnknownTermError: not in the KG; the message lists close matches.
         """
+        if not isinstance(term, str):
+            kind = type(term).__name__
+            raise TypeError(f"a term id is a string such as 'HP:0001166', not {kind}")
         try:
             iri = to_iri(term.strip())
             known = iri in self.labels or self.ask(Q_EXISTS, term=IRI(iri))

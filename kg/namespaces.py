@@ -187,7 +187,14 @@ def normalise_curie(term: str) -> str:
 def to_iri(term: str) -> str:
     """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs); a
     known prefix is read in any case and, for OBO prefixes, in the underscore form
-    (:func:`normalise_curie`)."""
+    (:func:`normalise_curie`).
+
+    Raises:
+        TypeError: ``term`` is not a string.
+        ValueError: it is neither an IRI nor a CURIE.
+    """
+    if not isinstance(term, str):
+        raise TypeError(f"a term id is a string such as 'HP:0001166', not {type(term).__name__}")
     if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:
         return term  # other schemes: file: IRIs of relative IRIs in a local source, tag: ...
     term = normalise_curie(term)

@@ -173,8 +173,14 @@ def resolve_build(path: Path) -> Path:
     current = path / "current"
     if (current / "manifest.json").is_file():
         return current.resolve()
+    named = ""
+    if not path.is_absolute() and len(path.parts) == 1 and not path.exists():
+        named = (
+            f" (a KG's name such as {str(path)!r} is its folder under the home's kgs/: "
+            f"kg.store.default_kg_path({str(path)!r}))"
+        )
     raise KGNotFoundError(
-        f"no knowledge graph at {path}; build one with `kgfuse kg build hpo` "
+        f"no knowledge graph at {path}{named}; build one with `kgfuse kg build hpo` "
         "or `kgfuse kg build FILE... --out DIR`"
     )
 

@@ -841,6 +841,10 @@ class AuditLog:
     def _resolve_id(self, conn: sqlite3.Connection, record_id: str, *, exact: bool = False) -> str:
         """The full id of a record given by its id (looked up by the index) or, unless
         ``exact``, a unique prefix."""
+        if not isinstance(record_id, str):
+            raise AuditRecordNotFoundError(
+                f"an audit id is text, such as '3a96a1d1c157', not {type(record_id).__name__}"
+            )
         given = record_id.strip()
         record_id = given.lower()
         shown = _shown_id(record_id)

@@ -565,3 +565,25 @@ def test_loading_and_saving_show_no_progress_bar_of_transformers_and_restore_its
         assert hf_logging.is_progress_bar_enabled() is shown_before
     finally:
         hf_logging.enable_progress_bar()
+
+
+# ---- a library user's wrong arguments are refused by name -----------------------------------
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"present": "HP:0001166"}, TypeError, "present is a sequence of term ids"),
+        ({"present": None}, TypeError, "present is a sequence of term ids"),
+        ({"excluded": b"HP:0001166"}, TypeError, "excluded is a sequence of term ids"),
+        ({"present": ["HP:0001166", 1166]}, TypeError, "present holds int 1166"),
+        ({"text": b"arachnodactyly"}, TypeError, "text is a string or None, not bytes"),
+        ({"text": "arachnodactyly", "top_k": "3"}, TypeError, "top_k is an int, not str"),
+        ({"text": "arachnodactyly", "top_k": 0}, ValueError, "top_k is 1 or more, not 0"),
+    ],
+)
+def test_arguments_it_would_misread_are_refused(
+    folder: Path, kg: KnowledgeGraph, arguments: dict[str, object], error: type, message: str
+) -> None:
+    diagnoser = Diagnoser.load(folder, kg, precision="fp32", linker=linker_from_kg(kg))
+    with pytest.raises(error, match=message):
+        diagnoser.diagnose("p", **arguments)  # type: ignore[arg-type]
+    assert diagnoser.diagnose("p", present=TERMS[:1], top_k=1).ranking  # the same call, right

@@ -585,3 +585,10 @@ def test_records_keep_the_codes_hash_and_verify_says_when_the_code_changed(
         f"kgfuse's code changed since the decision (sha256 {source_sha256()[:12]}..., now "
         "ffffffffffff...): a difference may come from that"
     ]
+
+
+@pytest.mark.parametrize("wrong", [None, 123456, b"3a96a1d1c157"])
+def test_an_id_that_is_not_text_is_not_found_by_name(log: AuditLog, wrong: object) -> None:
+    append(log, "a note")
+    with pytest.raises(AuditRecordNotFoundError, match="an audit id is text"):
+        log.get(wrong)  # type: ignore[arg-type]
