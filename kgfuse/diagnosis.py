@@ -40,8 +40,8 @@ from fusion.pipeline import Diagnoser, DiagnosisResult
 from fusion.shortlist import DEFAULT_LEAD, RankingSettings
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import compress, to_iri
-from kg.remote import kg_location
-from kg.store import default_kg_path, kgfuse_home
+from kg.remote import is_endpoint, kg_location
+from kg.store import default_kg_path, kgfuse_home, resolve_build
 from kgfuse.model_files import BackgroundFingerprint, model_files_fingerprint, model_fingerprint_of
 from kgfuse.quoting import clip
 from kgfuse.replay import recorded_location, replay_home, replay_kg, replay_model_dir
@@ -876,6 +876,54 @@ def recorded_precision(config: Mapping[str, Any], before: str = "fp32") -> str:
     return str(config.get("precision", before))
 
 
+#: The service of the last replay, kept for the next: verifying records one after another in
+#: a process loads the model once (~4 s a record before). Keyed by its settings and by the
+#: state of its model folder's files and KG build, so a changed model or KG loads anew.
+_REPLAY_SERVICE: dict[tuple[Any, ...], DiagnosisService] = {}
+_REPLAY_LOCK = threading.Lock()
+
+
+def _files_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Path, size and modification time of each file under a folder (its fact index too;
+    empty when it is none)."""
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        (str(f.relative_to(folder)), (st := f.stat()).st_size, st.st_mtime_ns)
+        for f in sorted(folder.rglob("*"))
+        if f.is_file()
+    )
+
+
+def _replay_service(
+    model_dir: Path | None,
+    kg: Path | str,
+    home: Path | None,
+    rules_top: int,
+    ranking: RankingSettings,
+    precision: str,
+) -> DiagnosisService:
+    """An unaudited service with these settings: the last replay's when nothing changed."""
+    folder = Path(model_dir) if model_dir else default_model_dir(home)
+    build = kg if is_endpoint(kg) else str(resolve_build(Path(kg)))
+    key = (str(folder.resolve()), _files_state(folder), build, str(home), rules_top, ranking)
+    key += (precision,)
+    with _REPLAY_LOCK:
+        service = _REPLAY_SERVICE.get(key)
+        if service is None:
+            _REPLAY_SERVICE.clear()
+            service = _REPLAY_SERVICE[key] = DiagnosisService(
+                model_dir,
+                kg,
+                home,
+                audit=False,
+                rules_top=rules_top,
+                ranking=ranking,
+                precision=precision,
+            )
+        return service
+
+
 def replay(record: Mapping[str, Any]) -> Explanation:
     """Re-run a recorded ``diagnose`` decision with its recorded model and KG, or those
     ``kgfuse audit verify --model/--kg`` gives when they are the recorded ones."""
@@ -883,15 +931,13 @@ def replay(record: Mapping[str, Any]) -> Explanation:
 
     config = recorded_config(record)
     home = replay_home(record)
-    kg = replay_kg(record, home)
-    service = DiagnosisService(
+    service = _replay_service(
         replay_model_dir(record),
-        kg,
+        replay_kg(record, home),
         home,
-        audit=False,
-        rules_top=int(config.get("rules_top", 3)),
-        ranking=recorded_ranking(config),
-        precision=recorded_precision(config),
+        int(config.get("rules_top", 3)),
+        recorded_ranking(config),
+        recorded_precision(config),
     )
     explanation = service.run(record["input"], 0, int(config.get("top_k", 10)))[1]
     if ((record.get("explanation") or {}).get("metadata") or {}).get("model_files"):

@@ -303,3 +303,23 @@ def test_verify_reads_kg_name_as_the_homes_kg(model: Path, kg: Path, tmp_path: P
     rid = _diagnosed(model, kg, home)
     code, out = _run("audit", "verify", rid, "--home", str(home), "--kg", "hpo")
     assert code == 0 and "identical" in out, out
+
+
+def test_records_verified_one_after_another_load_the_model_once_until_it_changes(
+    model: Path, kg: Path, tmp_path: Path
+) -> None:
+    from kgfuse import diagnosis
+
+    home = tmp_path / "home"
+    first, second = _diagnosed(model, kg, home), _diagnosed(model, kg, home)
+    log = AuditLog(home / "audit.sqlite", readonly=True)
+    assert verify_record(log, first).identical
+    kept = list(diagnosis._REPLAY_SERVICE.values())
+    assert verify_record(log, second).identical
+    assert list(diagnosis._REPLAY_SERVICE.values()) == kept and len(kept) == 1
+    (model / "sub").mkdir()
+    (model / "sub" / "extra").write_text("x", encoding="utf-8")  # a file under a subfolder
+    assert verify_record(log, second).outputs_identical
+    assert list(diagnosis._REPLAY_SERVICE.values())[0] is not kept[0]
+    _recalibrate(model)
+    assert not verify_record(log, first).identical
