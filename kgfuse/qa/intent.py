@@ -195,6 +195,41 @@ _ASKS_OUT_OF_SCOPE = re.compile(
 _ASKS_OTHER = re.compile(r"\b(?:features?|symptoms?|signs?|phenotypes?|manifestations?|genes?)\b")
 
 
+#: Words that name a term's place in the hierarchy whatever surrounds them.
+_CHILD_WORDS = re.compile(
+    r"\b(?:subtypes?|subclass(?:es)?|child (?:terms?|class(?:es)?|nodes?|concepts?)"
+    r"|narrower terms?)\b"
+)
+_PARENT_WORDS = re.compile(
+    r"\b(?:parent (?:terms?|class(?:es)?|nodes?|concepts?)|superclass(?:es)?|broader terms?)\b"
+)
+#: "What does X look like?": how a disease shows, not the diseases like it.
+_APPEARANCE = re.compile(r"\bwhat (?:does|do|did|would|will) (?:\S+ ){1,8}?look like\b")
+
+
+def _kin_of_a_term(text: str, word: str) -> bool:
+    """Whether ``word`` ("children", "parents?") names a term's kin: "the children of X",
+    "X's parents", a term named beside it. Else it means people ("in children with X", "from
+    their parents"), which the classifier reads."""
+    t = re.escape(_T)
+    kin = rf"(?:direct |immediate |is-a )?{word}"
+    return (
+        re.search(rf"\b{kin} (?:terms? |class(?:es)? |nodes? )?of {t}\b", text) is not None
+        or re.search(rf"\b{t}(?:'s|\u2019s)? {kin}\b", text) is not None
+    )
+
+
+def _asks_for_similar(text: str) -> bool:
+    """Words that ask for the diseases like one ("mimics", "looks like"), but not "what does
+    X look like?" alone, which asks how it shows."""
+    found = [m.group(0) for m in SIMILAR_WORDS.finditer(text)]
+    if not found:
+        return False
+    if _APPEARANCE.search(text):
+        return any(not re.fullmatch(r"looks? (?:most )?like", w) for w in found)
+    return True
+
+
 def _count(text: str, token: str) -> int:
     return len(re.findall(rf"\b{token}\b", text))
 
@@ -210,9 +245,9 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.SYNONYMS
     if re.search(r"ent_\w+ (is|are) an? (subtype|subclass|kind|type|child) of", text):
         return Intent.PARENTS  # "X is a subtype of what?"
-    if re.search(r"\b(subtypes?|subclass(es)?|children|child terms?|narrower terms?)\b", text):
+    if _CHILD_WORDS.search(text) or _kin_of_a_term(text, "children"):
         return Intent.CHILDREN
-    if re.search(r"\b(parents?|parent class|superclass(es)?|broader terms?)\b", text):
+    if _PARENT_WORDS.search(text) or _kin_of_a_term(text, "parents?"):
         return Intent.PARENTS
     if re.fullmatch(r"\s*(what is|what's|define|definition of)\s+ent_\w+\s*[?.!]?\s*", text):
         return Intent.DEFINITION
@@ -229,7 +264,7 @@ def _pattern_intent(text: str) -> Intent | None:
     if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):
         return Intent.PHENOTYPES_OF_GENE  # "What are the phenotypes of FBN1?"
     one_disease = d == 1 and g == 0 and t == 0
-    if one_disease and SIMILAR_WORDS.search(text):
+    if one_disease and _asks_for_similar(text):
         return Intent.SIMILAR_DISEASES  # "Which conditions mimic X?"
     if one_disease and _INHERITANCE_OR_ONSET_WORDS.search(text):
         other = _ASKS_OUT_OF_SCOPE.search(text) or _ASKS_OTHER.search(text)
