@@ -625,12 +625,19 @@ def genes_of_disease(
     ruled_out = [_name(e) if e.type == GENE else f"those of {_name(e)}" for e in without]
     other = f" other than {' and '.join(ruled_out)}" if without else ""
     lead = _asked_links(kg, disease, asked)
+    records = _records(disease)
     if not items:
-        return Lookup(f"{lead}No gene{other} is linked to {_name(disease)} in the KG.")
+        return Lookup(f"{lead}No gene{other} is linked to {_name(disease)}{records} in the KG.")
     genes = sorted(items.values(), key=lambda i: i.label)
     _mark_asked(genes, asked)
-    text = f"{lead}Genes associated with {_name(disease)}{other}: " + _list(
-        [f"{g.label} ({compress(g.iri)})" for g in genes], 20
+
+    def shown(gene: AnswerItem) -> str:
+        # the records of one name may be other diseases with other genes: each gene's own
+        of = f"; of {' and '.join(gene.detail['diseases'])}" if records else ""
+        return f"{gene.label} ({compress(gene.iri)}{of})"
+
+    text = f"{lead}Genes associated with {_name(disease)}{records}{other}: " + _list(
+        [shown(g) for g in genes], 20
     )
     return Lookup(text + ".", genes, facts)
 

@@ -501,3 +501,24 @@ def test_a_disease_named_by_a_gene_with_one_omim_disease_asks_again_of_it(
     monkeypatch.setattr(qa.kg, "diseases_of_gene", lambda gene: [omim, other, orpha])
     answer = qa.ask("What are the features of ATXN1?")
     assert answer.suggestions == [] and "Ask again with one of these names." in answer.text
+
+
+def test_the_genes_of_a_name_shared_by_two_records_say_whose_they_are(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two OMIM records of one name may be other diseases with other genes (a review found
+    "Polymicrogyria, bilateral perisylvian (OMIM:300388): ADGRG1", a gene of OMIM:615752):
+    the answer names the records and each gene's own."""
+    root = tmp_path_factory.mktemp("same_name_genes")
+    name = "Polymicrogyria, bilateral"
+    rows = [
+        ("OMIM:300388", name, "", "HP:0001250", "", "P"),
+        ("OMIM:615752", name, "", "HP:0001250", "", "P"),
+    ]
+    build_extended_mini_hpo(root, "", rows, [("9289", "ADGRG1", "HP:0001250", "OMIM:615752")])
+    answer = QAService(root / "kgs" / "hpo", home=root, audit=False).ask(
+        f"Which genes are associated with {name}?"
+    )
+    assert answer.answered and [i.label for i in answer.items] == ["ADGRG1"]
+    assert "from the annotations of OMIM:300388 and OMIM:615752 (same name)" in answer.text
+    assert "ADGRG1 (NCBIGene:9289; of OMIM:615752)" in answer.text
