@@ -70,7 +70,9 @@ from kgfuse.api_guard import RequestGuard, SecurityHeaders
 from kgfuse.api_models import (
     AskAnswer,
     AuditRecordAnswer,
+    DiagnoseRecord,
     DiagnosisAnswer,
+    HealthAnswer,
     LinkAnswer,
     TermPage,
 )
@@ -282,6 +284,13 @@ class AnswerResponse(JSONResponse):
         except ValueError:
             logger.error("a non-finite number in an answer, written as null")
             return super().render(jsonable(content))  # non-finite numbers as None
+
+
+def _request_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema for a request body that the route reads itself."""
+    schema = model.model_json_schema()
+    schema["additionalProperties"] = True
+    return schema
 
 
 def _answer(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
@@ -535,7 +544,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _add_health_route(app: FastAPI, services: _Services) -> None:
     """``GET /health``."""
 
-    @app.get("/health", tags=["service"])
+    @app.get("/health", tags=["service"], responses=_answer(HealthAnswer, "The server is up."))
     async def health() -> dict[str, Any]:
         """Liveness; no token needed. ``diagnoses``: where they run (``threads``, or
         ``processes`` with their number and how often they were started anew)."""
@@ -598,6 +607,13 @@ def _add_work_routes(
         responses={
             **_answer(DiagnosisAnswer, "The output record of the `kgfuse diagnose` contract."),
             **responses.diagnosing(),
+        },
+        # the record's fields, documented; the body itself is read as `kgfuse diagnose`
+        # reads a line (its own checks and messages), not validated against this schema
+        openapi_extra={
+            "requestBody": {
+                "content": {"application/json": {"schema": _request_schema(DiagnoseRecord)}}
+            }
         },
     )
     async def diagnose(

@@ -227,8 +227,81 @@ class DiagnosisAnswer(_Open):
     onset_text: str | None
     warnings: list[str]
     findings_checked: list[CheckedFinding]
+    # what the text states of the patient where the record gives no field: written only then
+    sex: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="MALE or FEMALE, as the text states it (only when read from the text).",
+        json_schema_extra=_no_default,
+    )
+    sex_text: str | SkipJsonSchema[None] = Field(
+        default=None, description="The words that state the sex.", json_schema_extra=_no_default
+    )
+    age: float | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Age in years, as the text states it (only when read from the text).",
+        json_schema_extra=_no_default,
+    )
+    age_text: str | SkipJsonSchema[None] = Field(
+        default=None, description="The words that state the age.", json_schema_extra=_no_default
+    )
     # written only when the decision is audited: a string, never null
     audit_id: str | SkipJsonSchema[None] = _absent()
+
+
+# ---- POST /diagnose: the request (documented; read by kgfuse.diagnosis.parse_record) ----------
+class DiagnoseRecord(_Open):
+    """One input record of the ``kgfuse diagnose`` contract: ``text``, or ``present_hpo``
+    (and ``excluded_hpo``), or a GA4GH phenopacket v2 object (``phenotypicFeatures`` with
+    ``excluded`` flags, ``subject`` ...). Only documents: the server reads the record as
+    ``kgfuse diagnose`` reads a line, and its checks answer 422 with one sentence."""
+
+    id: str | int | None = Field(
+        default=None, description='The record\'s id; absent or null: "text".'
+    )
+    text: str | None = Field(default=None, description="Clinical text, up to 100,000 characters.")
+    present_hpo: list[str] | None = Field(
+        default=None, description="HPO ids (CURIEs or IRIs) of the findings present."
+    )
+    excluded_hpo: list[str] | None = Field(
+        default=None, description="HPO ids of the findings ruled out."
+    )
+    present_labels: list[str] | None = Field(
+        default=None,
+        description="The names beside present_hpo, in its order: an id the KG does not know "
+        "(a newer release) is read by its name.",
+    )
+    excluded_labels: list[str] | None = Field(
+        default=None, description="The names beside excluded_hpo, in its order."
+    )
+    sex: str | None = Field(
+        default=None, description="male, female, other or unknown (any case); else 422."
+    )
+    age: float | None = Field(
+        default=None,
+        description="Age in years: a number (else 422); outside 0 to 130 it is warned about "
+        "and not read.",
+    )
+    onset: str | None = Field(
+        default=None,
+        description="The disease's onset class, as a CURIE (HP:0003593) or its name "
+        "(Infantile onset); one that is none is warned about and not read.",
+    )
+
+
+# ---- GET /health --------------------------------------------------------------------------------
+class HealthDiagnoses(_Open):
+    in_: Literal["threads", "processes"] = Field(alias="in")
+    processes: int | SkipJsonSchema[None] = _absent()
+    restarts: int | SkipJsonSchema[None] = _absent()
+
+
+class HealthAnswer(_Open):
+    """Liveness, and where the diagnoses run."""
+
+    status: Literal["ok"]
+    kg: str | None = Field(description="The KG's fingerprint (12 digits); null until loaded.")
+    ready: bool = Field(description="The KG and the QA service are loaded.")
+    diagnoses: HealthDiagnoses
 
 
 # ---- POST /link ---------------------------------------------------------------------------------

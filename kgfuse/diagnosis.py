@@ -437,7 +437,10 @@ def parse_age(value: Any, rid: str, warnings: list[str]) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(f"record {rid}: age must be a number of years, 0 to {MAX_AGE_YEARS}")
+        raise RecordError(
+            f"record {rid}: age must be a number of years (0 to {MAX_AGE_YEARS} are read), "
+            f"got {_shown(value)}"
+        )
     if not 0 <= value <= MAX_AGE_YEARS:
         warnings.append(
             f"age {_shown(value)} is not an age from 0 to {MAX_AGE_YEARS} years; skipped"

@@ -20,6 +20,7 @@ import codecs
 import json
 import math
 import re
+import sys
 from typing import Any
 
 from kg.bounded_read import (  # noqa: F401 - the reading limits, as kgfuse's inputs apply them
@@ -96,7 +97,12 @@ def loads_json(raw: bytes) -> Any:
         raise ValueError(f"not usable JSON: {exc}") from None
     except RecursionError:
         raise ValueError("not valid JSON here: nested too deeply") from None
-    except ValueError as exc:  # NaN / Infinity, or an integer over the digit limit
+    except ValueError as exc:  # NaN / Infinity, or an integer over Python's digit limit
+        if "integer string conversion" in str(exc):  # its message names a server setting
+            raise ValueError(
+                f"not usable JSON: an integer too long (over {sys.get_int_max_str_digits():,} "
+                "digits)"
+            ) from None
         raise ValueError(f"not valid JSON: {exc}") from None
     depth = _depth(data)
     if depth > MAX_DEPTH:

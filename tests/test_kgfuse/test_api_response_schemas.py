@@ -60,6 +60,7 @@ MODELS = {
     ("POST", "/link"): api_models.LinkAnswer,
     ("GET", "/terms/{curie}"): api_models.TermPage,
     ("GET", "/audit/{record_id}"): api_models.AuditRecordAnswer,
+    ("GET", "/health"): api_models.HealthAnswer,
 }
 
 
@@ -210,3 +211,36 @@ def test_the_declared_schemas_are_not_vacuous(client: TestClient, openapi: dict[
 def test_every_answer_route_declares_its_200(openapi: dict[str, Any]) -> None:
     for method, path in MODELS:
         declared(openapi, method, path)
+
+
+def test_the_sex_and_age_a_text_states_are_declared(
+    client: TestClient, openapi: dict[str, Any]
+) -> None:
+    """Written only when read from the text; a client generated from the schema sees them
+    (a client developer's review found them undeclared)."""
+    record = {"id": "g", "text": "A 3-year-old girl with arachnodactyly and ectopia lentis."}
+    out = check(openapi, "POST", "/diagnose", client.post("/diagnose", json=record))
+    assert (out["sex"], out["age"]) == ("FEMALE", 3) and out["sex_text"] and out["age_text"]
+    properties = openapi["components"]["schemas"]["DiagnosisAnswer"]["properties"]
+    assert {"sex", "sex_text", "age", "age_text"} <= properties.keys()
+    validator = declared(openapi, "POST", "/diagnose")
+    assert not validator.is_valid({**out, "age": "3"}) and not validator.is_valid({**out, "sex": 1})
+
+
+def test_health_is_declared(client: TestClient, openapi: dict[str, Any]) -> None:
+    out = check(openapi, "GET", "/health", client.get("/health"))
+    assert out["status"] == "ok" and out["diagnoses"]["in"] in ("threads", "processes")
+    assert not declared(openapi, "GET", "/health").is_valid({**out, "ready": "yes"})
+
+
+def test_the_diagnose_request_documents_the_record_fields(openapi: dict[str, Any]) -> None:
+    """The body is read as a line of `kgfuse diagnose` is, and its fields are documented;
+    a phenopacket's own fields are allowed beside them."""
+    body = openapi["paths"]["/diagnose"]["post"]["requestBody"]["content"]["application/json"]
+    schema = body["schema"]
+    fields = {"id", "text", "present_hpo", "excluded_hpo", "present_labels", "sex", "age"}
+    assert fields <= schema["properties"].keys()
+    assert schema["additionalProperties"] is True and not schema.get("required")
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert validator.is_valid({"phenotypicFeatures": [], "subject": {"sex": "MALE"}})
+    assert not validator.is_valid({"present_hpo": "HP:0001166"})

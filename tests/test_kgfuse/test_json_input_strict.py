@@ -68,3 +68,11 @@ def test_a_compressed_file_of_records_is_one_error_saying_so(tmp_path: Path, com
         assert not rest, read.__name__
         assert isinstance(error, RecordError) and "compressed" in str(error)
         assert "UTF-16" not in str(error)  # no advice to convert what is not text
+
+
+def test_an_integer_past_the_digit_limit_is_named_without_python_s_advice() -> None:
+    """Python's own message tells the reader to raise a setting of the server's process
+    (``sys.set_int_max_str_digits``), which a client cannot and should not do."""
+    with pytest.raises(ValueError, match=r"an integer too long \(over [\d,]+ digits\)") as error:
+        loads_json(b'{"limit": ' + b"9" * 5000 + b"}")
+    assert "set_int_max_str_digits" not in str(error.value)

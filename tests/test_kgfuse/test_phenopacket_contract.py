@@ -65,7 +65,7 @@ def test_the_readers_warnings_are_kept_with_the_ids_as_written() -> None:
     [
         ({"sex": "banana"}, "record p1: sex must be male, female, other or unknown, got 'banana'"),
         ({"sex": 2}, "record p1: sex must be male, female, other or unknown, got 2"),
-        ({"age": "12"}, "record p1: age must be a number of years, 0 to 130"),
+        ({"age": "12"}, "record p1: age must be a number of years (0 to 130 are read), got '12'"),
         ({"onset": "P2Q"}, "record p1: onset 'P2Q' is not an ISO 8601 duration such as P2Y"),
         ({"onset": 3}, "record p1: onset must be an HPO onset class or an age such as P2Y"),
         ({"text": 42}, "record p1: text must be a string"),
