@@ -726,7 +726,8 @@ class KnowledgeGraph:
 
     # ---- terms ---------------------------------------------------------------------------
     def resolve(self, term: str) -> str:
-        """IRI of a CURIE or IRI known to this KG.
+        """IRI of a CURIE or IRI known to this KG, or of the term an alternative id stands
+        for (an obsolete term is known: its own IRI).
 
         Raises:
             TypeError: ``term`` is not a string.
@@ -742,6 +743,9 @@ class KnowledgeGraph:
             known = False
         if known:
             return iri
+        current = self.hierarchy.resolve(term)  # an alternative id (alt_id) of a term
+        if current is not None:
+            return current
         raise UnknownTermError(term, self._suggestion_pool())
 
     def _suggestion_pool(self) -> list[str]:

@@ -160,8 +160,15 @@ _compressed = lru_cache(maxsize=65536)(_compress)
 
 #: The known prefixes by their lower-case spelling (``hp`` -> ``HP``), and the ones whose
 #: namespace is an OBO PURL (``HP``, ``MONDO`` ...: their ids may be written ``HP_0001166``).
-_PREFIX_BY_LOWER = {p.lower(): p for p in DEFAULT_PREFIX_MAP}
+#: Other spellings of known prefixes that ids are written with in the wild: Orphanet's own
+#: ("Orphanet:558", and "Orphanet_558", the local name of its IRIs) and OMIM's "MIM:".
+PREFIX_ALIASES = {"orphanet": "ORPHA", "mim": "OMIM"}
+_PREFIX_BY_LOWER = {p.lower(): p for p in DEFAULT_PREFIX_MAP} | PREFIX_ALIASES
 _OBO_PREFIXES = frozenset(p for p, ns in DEFAULT_PREFIX_MAP.items() if ns == f"{OBO}{p}_")
+#: Prefixes whose ids are also written in the underscore form ("HP_0001166").
+_UNDERSCORE_PREFIXES = _OBO_PREFIXES | {"ORPHA"}
+#: OBO PURLs are http IRIs; some tools write them with https.
+_OBO_HTTPS = "https://purl.obolibrary.org/obo/"
 
 
 def normalise_curie(term: str) -> str:
@@ -177,7 +184,7 @@ def normalise_curie(term: str) -> str:
     else:
         prefix, sep, local = term.partition("_")
         known = _PREFIX_BY_LOWER.get(prefix.lower()) if sep else None
-        if known not in _OBO_PREFIXES:
+        if known not in _UNDERSCORE_PREFIXES:
             return term
     if known is None or not local or any(c.isspace() for c in local) or "://" in term:
         return term  # an IRI of some scheme ("Hp://x") is no CURIE, as to_iri reads it
@@ -187,7 +194,8 @@ def normalise_curie(term: str) -> str:
 def to_iri(term: str) -> str:
     """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs); a
     known prefix is read in any case and, for OBO prefixes, in the underscore form
-    (:func:`normalise_curie`).
+    (:func:`normalise_curie`, with :data:`PREFIX_ALIASES`); an OBO PURL written with https
+    is its http IRI, as OBO's IRIs are.
 
     Raises:
         TypeError: ``term`` is not a string.
@@ -195,6 +203,8 @@ def to_iri(term: str) -> str:
     """
     if not isinstance(term, str):
         raise TypeError(f"a term id is a string such as 'HP:0001166', not {type(term).__name__}")
+    if term.startswith(_OBO_HTTPS):
+        return OBO + term[len(_OBO_HTTPS) :]
     if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:
         return term  # other schemes: file: IRIs of relative IRIs in a local source, tag: ...
     term = normalise_curie(term)

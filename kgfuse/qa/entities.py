@@ -52,7 +52,8 @@ from kgfuse.qa.questions import (
 #: The node types a question may name, as what: a thesaurus's SKOS concepts are its terms.
 _TYPE_OF_NODE = {OWL_CLASS: TERM, SKOS + "Concept": TERM, KGV_DISEASE: DISEASE, KGV_GENE: GENE}
 _CURIE = re.compile(
-    r"(?<![\w:/])(?:https?://[^\s<>\"'{}|\\^`]+|[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_]+)"
+    r"(?<![\w:/])(?:https?://[^\s<>\"'{}|\\^`]+|[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_]+"
+    r"|[A-Za-z]+_[0-9]{3,}\b)"  # the underscore form of an id: HP_0001166, Orphanet_558
 )
 _TRAILING = ".,;:!?)"
 _WORD = re.compile(r"[^\W_]+")

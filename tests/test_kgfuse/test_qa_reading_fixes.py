@@ -522,3 +522,16 @@ def test_the_genes_of_a_name_shared_by_two_records_say_whose_they_are(
     assert answer.answered and [i.label for i in answer.items] == ["ADGRG1"]
     assert "from the annotations of OMIM:300388 and OMIM:615752 (same name)" in answer.text
     assert "ADGRG1 (NCBIGene:9289; of OMIM:615752)" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["What is HP_0001166?", "What is HP:0001505?", "What is Orphanet:558?"]
+)
+def test_ids_written_in_other_forms_are_read(qa: QAService, question: str) -> None:
+    """The underscore form, an alternative id (alt_id of Arachnodactyly) and Orphanet's own
+    prefix (a review found each answered "not an id of the KG")."""
+    answer = qa.ask(question)
+    assert answer.answered and answer.intent == "definition", answer.text
+    assert "Not an id of the KG" not in answer.text
+    expected = "ORPHA:558" if "558" in question else "HP:0001166"
+    assert [e["curie"] for e in answer.entities] == [expected]
