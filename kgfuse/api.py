@@ -93,6 +93,8 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 1_000_000
 #: What an HTTP client is told when the server has no diagnosis model (not its folder).
 NO_MODEL = "this server has no diagnosis model"
+#: Most diseases a ``POST /diagnose`` ranking may list (``top_k``).
+MAX_TOP_K = 1000
 #: Items of each list of a term page (features, diseases, genes) unless asked otherwise.
 TERM_PAGE_ITEMS = 50
 
@@ -225,8 +227,7 @@ def app_from_environment() -> FastAPI:
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt option is an error, not ignored
 
-    question: str = Field(
-        min_length=1,
+    question: str = Field(  # an empty one is refused by the question's own check
         max_length=MAX_QUESTION_CHARS,
         examples=["Which genes are associated with Marfan syndrome?"],
     )
@@ -236,8 +237,10 @@ class AskRequest(BaseModel):
 class LinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: StrictStr | StrictInt = "text"
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    # null, as data frames write a missing value, is no id: "text", as /diagnose reads it
+    id: StrictStr | StrictInt | None = "text"
+    # an empty text is refused by the linking's own check, in one sentence as a blank one
+    text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
 # ---- error bodies (OpenAPI) -------------------------------------------------------------------
@@ -620,12 +623,16 @@ def _add_work_routes(
         record: dict[str, Any] = Body(  # noqa: B008
             examples=[{"id": "p1", "text": "Tall boy with arachnodactyly and ectopia lentis."}]
         ),
+        top_k: int = Query(
+            10, ge=1, le=MAX_TOP_K, description="Diseases in the ranking (as `--top-k`)."
+        ),
     ) -> JSONResponse:
         """One record of the ``kgfuse diagnose`` contract: ``{id, text}``, ``{id,
         present_hpo, excluded_hpo}`` (optional ``present_labels`` / ``excluded_labels``:
         the names beside the ids, which read an id the KG does not know) or a phenopacket,
         each with optional ``sex``, ``age`` and ``onset``; answers its output record (``id``
-        ``"text"`` for a record without one)."""
+        ``"text"`` for a record without one) with the first ``top_k`` diseases (query
+        parameter, default 10). Options such as ``top_k`` are no fields of the record."""
 
         def run() -> dict[str, Any]:
             try:
@@ -634,11 +641,11 @@ def _add_work_routes(
                 logger.warning("POST /diagnose: no diagnosis model: %s", exc)
                 raise HTTPException(503, NO_MODEL) from None
             # a record without an id is named as /link and `kgfuse diagnose --text` name it
-            return service.run(record, 0, unnamed="text")[0]
+            return service.run(record, 0, top_k, unnamed="text")[0]
 
         processes = services.model_processes
         if processes is not None:
-            return AnswerResponse(await processes.diagnose(record))
+            return AnswerResponse(await processes.diagnose(record, top_k))
         return AnswerResponse(await offload_model(run))
 
     @app.post(
@@ -652,7 +659,8 @@ def _add_work_routes(
         from encoders.linker import link_records
 
         def run() -> dict[str, Any]:
-            out = next(link_records([{"id": body.id, "text": body.text}], services.linker))
+            given = "text" if body.id is None else body.id
+            out = next(link_records([{"id": given, "text": body.text}], services.linker))
             if "error" in out:
                 raise RecordError(out["error"])
             return out

@@ -93,12 +93,12 @@ def _ask(body: AskRequest, understood: Understood) -> Outcome:
     return _outcome(lambda: answer_question(loaded(_WHAT), body, understood))
 
 
-def _diagnose(record: dict[str, Any]) -> Outcome:
+def _diagnose(record: dict[str, Any], top_k: int = 10) -> Outcome:
     """One record of the ``kgfuse diagnose`` contract, as ``POST /diagnose`` answers it."""
 
     def run() -> dict[str, Any]:
         qa: QAService = loaded(_WHAT)
-        return qa.diagnosis.run(record, 0, unnamed="text")[0]
+        return qa.diagnosis.run(record, 0, top_k, unnamed="text")[0]
 
     return _outcome(run)
 
@@ -152,13 +152,14 @@ class ModelProcesses:
         """
         return self._answer(await self._call(_ask, body, understood))
 
-    async def diagnose(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The output record of one record of the ``kgfuse diagnose`` contract.
+    async def diagnose(self, record: dict[str, Any], top_k: int = 10) -> dict[str, Any]:
+        """The output record of one record of the ``kgfuse diagnose`` contract, its first
+        ``top_k`` diseases.
 
         Raises:
             Refused: the error the process met, with the status it answers.
         """
-        return self._answer(await self._call(_diagnose, record))
+        return self._answer(await self._call(_diagnose, record, top_k))
 
     @staticmethod
     def _answer(outcome: Outcome) -> dict[str, Any]:

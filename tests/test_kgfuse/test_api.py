@@ -133,7 +133,7 @@ def test_terms_known_and_unknown(client: TestClient) -> None:
             "not valid UTF-8 (byte 0xff at offset 14)",
         ),
         ({"json": {"question": "q" * 10, "top_k": 5}}, 422, "Extra inputs are not permitted"),
-        ({"json": {"question": ""}}, 422, "at least 1 character"),
+        ({"json": {"question": ""}}, 422, '"the question is empty"'),  # as a blank one
         ({"json": {"question": "x" * 2001}}, 422, "at most 2000 characters"),
         ({"json": {"nothing": 1}}, 422, "Field required"),
         ({"json": {"question": "q" * 10, "limit": -1}}, 422, "greater than or equal"),
@@ -184,10 +184,10 @@ def test_lookups_are_answered_while_diagnoses_hold_the_model_threads(
         gate, started = threading.Event(), threading.Event()
         diagnose = service.run
 
-        def held(record, index, **kwargs):  # a long diagnosis, until the gate opens
+        def held(record, index, *args, **kwargs):  # a long diagnosis, until the gate opens
             started.set()
             gate.wait(30)
-            return diagnose(record, index, **kwargs)
+            return diagnose(record, index, *args, **kwargs)
 
         monkeypatch.setattr(service, "run", held)
         record = {"id": "p", "present_hpo": ["HP:0001166"]}
@@ -483,3 +483,28 @@ def test_an_unexpected_error_answers_500_and_the_server_goes_on(
     monkeypatch.undo()
     r = client.post("/link", json={"id": "a", "text": "arachnodactyly"})
     assert r.status_code == 200 and r.json()["mentions"]
+
+
+def test_empty_and_blank_texts_get_one_sentence_and_a_null_id_reads_as_none(
+    client: TestClient,
+) -> None:
+    """The same mistake gets the same shape of answer (a client developer's review found a
+    list of pydantic errors for "" and a sentence for "   "); /link reads a null id as
+    /diagnose does."""
+    for text in ("", "   "):
+        asked = client.post("/ask", json={"question": text})
+        assert asked.status_code == 422 and asked.json() == {"detail": "the question is empty"}
+        linked = client.post("/link", json={"text": text})
+        assert linked.status_code == 422 and isinstance(linked.json()["detail"], str)
+        assert "empty" in linked.json()["detail"]
+    r = client.post("/link", json={"id": None, "text": "arachnodactyly"})
+    assert r.status_code == 200 and r.json()["id"] == "text" and r.json()["mentions"]
+
+
+def test_the_diagnose_ranking_length_is_a_query_parameter(client: TestClient) -> None:
+    record = {"id": "k", "present_hpo": ["HP:0001166", "HP:0001083"]}
+    every = len(client.post("/diagnose", json=record).json()["ranking"])  # the mini KG's: 3
+    assert every > 1
+    assert len(client.post("/diagnose?top_k=1", json=record).json()["ranking"]) == 1
+    for bad in ("0", "1001", "x"):
+        assert client.post(f"/diagnose?top_k={bad}", json=record).status_code == 422

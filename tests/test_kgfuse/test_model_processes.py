@@ -57,6 +57,8 @@ def test_diagnoses_run_in_the_model_process_and_answer_as_in_threads(
     assert [c for c, _ in ranked_a] == [c for c, _ in ranked_b] and ranked_a
     assert [p for _, p in ranked_b] == pytest.approx([p for _, p in ranked_a], rel=1e-5)
     assert b.json()["audit_id"] != a.json()["audit_id"]
+    one = separate.post("/diagnose?top_k=1", json=RECORD)  # the ranking's length crosses too
+    assert one.status_code == 200 and _ranking(one.json()) == ranked_b[:1]
     a = threaded.post("/ask", json={"question": QUESTION})
     b = separate.post("/ask", json={"question": QUESTION})
     assert a.status_code == b.status_code == 200
@@ -64,7 +66,7 @@ def test_diagnoses_run_in_the_model_process_and_answer_as_in_threads(
     assert [i["iri"] for i in b.json()["items"]] == [i["iri"] for i in a.json()["items"]]
     # each decision recorded once, in the one database, its chain whole
     log = AuditLog(mini_home / "audit.sqlite")
-    assert len(log) == before + 4
+    assert len(log) == before + 5
     assert log.get(b.json()["audit_id"]).kind == "ask"
     assert log.verify_chain().ok
 
