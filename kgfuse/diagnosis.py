@@ -545,18 +545,21 @@ class DiagnosisService:
 
     def __init__(
         self,
-        model_dir: Path | None = None,
+        model_dir: Path | str | None = None,
         kg_path: Path | str | None = None,
-        home: Path | None = None,
+        home: Path | str | None = None,
         *,
         audit: bool = True,
         store_input: bool = True,
         rules_top: int = 3,
         ranking: RankingSettings | None = None,
         precision: str = "auto",
-        audit_db: Path | None = None,
+        audit_db: Path | str | None = None,
     ) -> None:
         from kgfuse.resources import default_linker
+
+        home = None if home is None else Path(home)
+        audit_db = None if audit_db is None else Path(audit_db)
 
         self.kg_path = kg_location(kg_path) if kg_path else default_kg_path("hpo", home)
         self.model_dir = Path(model_dir) if model_dir else default_model_dir(home)
@@ -909,8 +912,8 @@ def _replay_service(
     """An unaudited service with these settings: the last replay's when nothing changed."""
     folder = Path(model_dir) if model_dir else default_model_dir(home)
     build = kg if is_endpoint(kg) else str(resolve_build(Path(kg)))
-    key = (str(folder.resolve()), _files_state(folder), build, str(home), rules_top, ranking)
-    key += (precision,)
+    state = _files_state(folder)
+    key = (str(folder.resolve()), state, build, str(home), rules_top, ranking, precision)
     with _REPLAY_LOCK:
         service = _REPLAY_SERVICE.get(key)
         if service is None:
