@@ -513,7 +513,8 @@ class QAService:
             facts=[fact for f in found for fact in f.facts],
             warnings=[w for f in found for w in f.warnings],
         )
-        _say_left_out(answer, plan.left_out, intent)
+        answered_with = {i.iri for i in answer.items}  # "Is X inherited as AR?": AR is an item
+        _say_left_out(answer, [e for e in plan.left_out if e.iri not in answered_with], intent)
         for e in entities:
             note = lookups.obsolete_note(self.kg, e)
             if note is not None:
