@@ -193,6 +193,16 @@ def _with_frequencies(group: Sequence[Annotation]) -> str:
     return f"{group[0].phenotype.label} ({'; '.join(frequencies)})"
 
 
+def _with_role(group: list[Annotation], aspect: str | None) -> str:
+    """A phenotype with its frequencies, or a term of another aspect with its role ("...
+    as its mode of inheritance"): a frequency no annotation states is not written there."""
+    if aspect not in ASPECT_ROLE:
+        return _with_frequencies(group)
+    stated = [a for a in group if a.frequency_text or a.frequency is not None]
+    shown = _with_frequencies(stated) if stated else group[0].phenotype.label
+    return f"{shown} {ASPECT_ROLE[aspect]}"
+
+
 def _records(disease: Entity) -> str:
     """Which disease records an answer about a disease and its same-name twins comes from."""
     if not disease.same_name:
@@ -953,11 +963,7 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     if present:
         aspects = _aspects(kg, disease.iris)
         groups = _by_phenotype(sorted(present, key=_by_frequency))
-        what = ", ".join(
-            _with_frequencies(g)
-            + (f" {ASPECT_ROLE[aspects[g[0].iri]]}" if aspects.get(g[0].iri) in ASPECT_ROLE else "")
-            for g in groups.values()
-        )
+        what = ", ".join(_with_role(g, aspects.get(g[0].iri)) for g in groups.values())
         item.detail.update(answer="yes", stated=True)
         return Lookup(
             f"Yes: {_name(disease)} is annotated with {what}{_records(disease)}.",
