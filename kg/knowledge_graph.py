@@ -697,7 +697,7 @@ class KnowledgeGraph:
         return run_ask(self.store, query, bindings)
 
     def query(
-        self, sparql: str, *, max_rows: int | None = None
+        self, sparql: str, *, max_rows: int | None = None, **bindings: BindingValue
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a user's own read-only SELECT query (the store is read-only).
 
@@ -705,18 +705,22 @@ class KnowledgeGraph:
             sparql: the query.
             max_rows: read at most this many rows, streamed from the store (default: None,
                 all). Ask for one more than you show to tell whether the cap cut the result.
+            bindings: values for the query's variables (``name="Arachnodactyly"``,
+                ``t=IRI(...)``), bound as RDF terms, never pasted into the text
+                (:func:`kg.sparql.bind`).
 
         Raises:
             ValueError: the text is an update, calls another endpoint (``SERVICE``: a query
                 must not make kgfuse fetch from the network), is not a valid SPARQL SELECT
                 query (with the parser's message; a prefix it does not declare is named),
-                or fails while its rows are read; ``max_rows`` is below 0.
+                or fails while its rows are read; ``max_rows`` is below 0; a binding names
+                no variable of the query.
         """
         if max_rows is not None and max_rows < 0:
             raise ValueError(f"max_rows must be 0 or more, got {max_rows}")
         check_user_query(sparql)
         try:
-            names, rows = run_select(self.store, sparql, None)
+            names, rows = run_select(self.store, sparql, bindings or None)
             # errors can come while the rows are read
             return names, list(rows if max_rows is None else islice(rows, max_rows))
         except SyntaxError as exc:  # Oxigraph's parse errors; callers treat bad input as ValueError

@@ -86,3 +86,13 @@ def test_an_alternative_id_resolves_to_its_term(kg: KnowledgeGraph) -> None:
     assert kg.term("HP:0001505").label == "Arachnodactyly"
     with pytest.raises(UnknownTermError):
         kg.resolve("HP:0009999")
+
+
+def test_a_users_own_query_takes_bound_values(kg: KnowledgeGraph) -> None:
+    query = "SELECT ?t WHERE { ?t rdfs:label ?name }"
+    assert kg.query(query, name="Arachnodactyly") == (["t"], [(to_iri("HP:0001166"),)])
+    assert kg.query(query, name="} ; DROP ALL ; {") == (["t"], [])  # one literal
+    with pytest.raises(ValueError, match=r"\?nme is bound but is no variable"):
+        kg.query(query, nme="Arachnodactyly")
+    with pytest.raises(ValueError, match="an update"):
+        kg.query("DELETE WHERE { ?a ?b ?name }", name="x")
