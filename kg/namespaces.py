@@ -194,8 +194,8 @@ def normalise_curie(term: str) -> str:
 def to_iri(term: str) -> str:
     """Accept a CURIE or an IRI and return the IRI (OBO-style ids fall back to OBO PURLs); a
     known prefix is read in any case and, for OBO prefixes, in the underscore form
-    (:func:`normalise_curie`, with :data:`PREFIX_ALIASES`); an OBO PURL written with https
-    is its http IRI, as OBO's IRIs are.
+    (:func:`normalise_curie`, with :data:`PREFIX_ALIASES`); an IRI may be written in angle
+    brackets, and an OBO PURL written with https is its http IRI, as OBO's IRIs are.
 
     Raises:
         TypeError: ``term`` is not a string.
@@ -203,6 +203,8 @@ def to_iri(term: str) -> str:
     """
     if not isinstance(term, str):
         raise TypeError(f"a term id is a string such as 'HP:0001166', not {type(term).__name__}")
+    if len(term) > 2 and term[0] == "<" and term[-1] == ">":  # as SPARQL and Turtle write IRIs
+        term = term[1:-1]
     if term.startswith(_OBO_HTTPS):
         return OBO + term[len(_OBO_HTTPS) :]
     if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:

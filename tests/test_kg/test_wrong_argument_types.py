@@ -68,6 +68,10 @@ def test_a_kg_given_by_its_name_is_told_where_its_folder_is(
         ("MIM:154700", "https://omim.org/entry/154700"),
         ("https://purl.obolibrary.org/obo/HP_0001166", "http://purl.obolibrary.org/obo/HP_0001166"),
         ("HP_0001166", "http://purl.obolibrary.org/obo/HP_0001166"),
+        (
+            "<http://purl.obolibrary.org/obo/HP_0001166>",
+            "http://purl.obolibrary.org/obo/HP_0001166",
+        ),
     ],
 )
 def test_other_spellings_of_known_ids_are_read(written: str, iri: str) -> None:
