@@ -103,14 +103,14 @@ class RequestGuard:
                     close=_may_have_body(headers),
                 )
                 return
-        if scope["method"] not in BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
-        allowed = self._other_methods(scope)
+        allowed = self._other_methods(scope)  # any method: GET /ask as PUT /ask is answered
         if allowed:
             message = f"{scope['method']} is not allowed here; use {', '.join(allowed)}"
             allow = [(b"allow", ", ".join(allowed).encode())]
             await _refuse(scope, receive, send, 405, message, allow, close=_may_have_body(headers))
+            return
+        if scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
             return
         refusal = self._header_problem(headers)
         if refusal is not None:

@@ -186,6 +186,8 @@ def test_the_server_still_serves_after_the_fuzzing(api_app: Any) -> None:
         ),
         ("PATCH", "/ask", {"json": {"question": "What is arachnodactyly?"}}, "POST"),
         ("PUT", "/audit/" + "0" * 32, {"content": b"{" * 30_000}, "GET, HEAD"),
+        ("GET", "/ask", {}, "POST"),  # the same sentence as a PUT's (Starlette's own before)
+        ("DELETE", "/diagnose", {}, "POST"),
     ],
 )
 def test_a_method_the_path_is_not_served_with_answers_405_not_415(
