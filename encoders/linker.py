@@ -235,7 +235,12 @@ __all__ = [
 #: 29: a prefix written apart before a conjunction takes the next word's place ("hepato- and
 #: splenomegaly": *Hepatomegaly* too; "micro- and retrognathia", "pre- and postnatal growth
 #: retardation").
-LINKING_VERSION = 29
+#: 30: "excluded" as a verb rules out what follows ("echocardiography excluded a heart
+#: defect" linked it as present); parents whom the patient was born to have none of the
+#: findings after them ("an infant born to consanguineous parents had short limbs" made the
+#: limbs the family's; "born to a mother who had epilepsy" stays hers); a pattern's key is
+#: not read across "with" ("low IgM with elevated IgA" was *Increased circulating IgM*).
+LINKING_VERSION = 30
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1793,8 +1798,9 @@ _GENERIC_HEADS = frozenset(
 #: Prepositions that join two findings ("seizures with hypotonia", "cataract without
 #: glaucoma"): a name in another word order ("Hypotonic seizure") never matches across one.
 _ACCOMPANIMENT = frozenset({"with", "without"})
-#: Key variants that reorder a name's words.
-_REORDERED = frozenset({"permuted", "inverted"})
+#: Key variants that reorder a name's words (a pattern's too, since version 30: "low IgM
+#: with elevated IgA" is no "IgM ... elevated").
+_REORDERED = frozenset({"permuted", "inverted", "pattern"})
 #: Modal verbs: the one word after one is a verb ("she can jump"), not a finding's name.
 _MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", "should", "must"})
 #: Words between a laboratory analyte and its value ("calcium of 2.01", "CK was 385").

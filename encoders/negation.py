@@ -164,6 +164,10 @@ _NEG_FORWARD = (
     "lacking",
     "rules out",
     "ruled out",
+    # since linking version 30: "echocardiography excluded a heart defect" ("was excluded"
+    # stays backward, the longer trigger winning as "was ruled out" does)
+    "excluded",
+    "excludes",
     "did not have",
     "does not have",
     "did not show",
@@ -1042,6 +1046,26 @@ _RELATIVE_MODIFIERS = frozenset(
         "step",
     }
 )
+# Since linking version 30: "a male infant born to consanguineous parents had short limbs":
+# the parents are whom the patient was born to, not who has the findings after them.
+_BORN_TO_WORDS = 7
+_OWN_CLAUSE_OPENERS = frozenset({"who", "whom", "whose", "that", "with", "having", "affected"})
+
+
+def _born_to(words: Sequence[str], i: int, n: int) -> bool:
+    """Whether "born to" comes a few words before the relative at ``i`` in its sentence, and
+    no clause of the relative's own follows it ("born to a mother who had epilepsy", "born
+    to a father with ...": the relative's)."""
+    if i + 1 < n and words[i + 1] in _OWN_CLAUSE_OPENERS:
+        return False
+    for k in range(i - 2, max(-1, i - 2 - _BORN_TO_WORDS), -1):
+        if words[k] in _SENTENCE_ENDS:
+            return False
+        if words[k] == "born" and words[k + 1] == "to":
+            return True
+    return False
+
+
 # After "in the mother's": words that still name relatives ("in the mother's family").
 _KIN_WORDS = frozenset({"family", "side", "relatives", "kindred", "lineage"})
 # After a relative, the marks of a label: "Mother: migraine", "Brother - seizures".
@@ -1459,7 +1483,7 @@ class ContextRules:
             ):
                 return None  # "delay in both brothers", "hypotonia in a child"
             return p, i + 1, Trigger(words[i], FAM, "backward", window)
-        if maybe_patient or self._is_agent(words, i):
+        if maybe_patient or self._is_agent(words, i) or _born_to(words, i, n):
             return None
         v = _verb_after(words, i + 1)
         if v is None or _concerned(words, v + 1):
