@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -364,6 +365,21 @@ def _signed(log10: float) -> str:
     return "+0.00" if log10 == 0.0 else f"{log10:+.2f}"
 
 
+#: Fewest patients a counted frequency ("3/4") must rest on for a feature to be called a
+#: hallmark: 1/1 or 2/2 is one or two patients, not what defines a disease.
+MIN_HALLMARK_PATIENTS = 3
+_COUNT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+
+
+def _counted_in_few(facts: Sequence[CitedFact]) -> bool:
+    """Every fact's frequency is a count over fewer than :data:`MIN_HALLMARK_PATIENTS`
+    patients (a frequency class or a percentage is no count)."""
+    counts = [_COUNT.fullmatch(f.frequency_text or "") for f in facts]
+    return bool(counts) and all(
+        m is not None and int(m.group(2)) < MIN_HALLMARK_PATIENTS for m in counts
+    )
+
+
 def _describe_facts(kg: KnowledgeGraph, facts: Sequence[CitedFact]) -> str:
     return "; ".join(describe_fact(kg, f) for f in facts)
 
@@ -508,7 +524,9 @@ class ExcludedFeatureRule(_PythonRule):
     """Excluded findings the disease usually has (and those it is known to lack)."""
 
     id: str = "hpo.excluded-frequent"
-    version: str = "2"  # 2: frequencies near 0% and 100% with decimals
+    # 2: frequencies near 0% and 100% with decimals; 3: a count over fewer than 3 patients
+    # (1/1) is frequent, no hallmark (a warning, not a fail)
+    version: str = "3"
     description: str = (
         "An excluded finding is obligate or very frequent (fail) or frequent (warn) in the "
         "disease; absence matching a NOT annotation passes."
@@ -558,7 +576,7 @@ class ExcludedFeatureRule(_PythonRule):
             rows = [r for r in profile.positive[a] if profile.frequency.get(r) == f]
             path = [h.terms[j] for j in is_a_path_indices(h, a, i)]
             facts = profile.facts(rows)
-            hallmark = f >= cfg.hallmark_frequency
+            hallmark = f >= cfg.hallmark_frequency and not _counted_in_few(facts)
             ann = what if a == i else f"{display(kg, h.terms[a])} ({_path_text(kg, path)})"
             message = (
                 f"{what} is stated absent, but {dis} has {ann} "
@@ -585,7 +603,9 @@ class MissingHallmarkRule(_PythonRule):
     """Very frequent features of the disease that the patient lacks or did not report."""
 
     id: str = "hpo.missing-hallmark"
-    version: str = "2"  # 2: frequencies near 0% and 100% with decimals
+    # 2: frequencies near 0% and 100% with decimals; 3: a count over fewer than 3 patients
+    # (1/1, 2/2) is no hallmark
+    version: str = "3"
     description: str = "A very frequent or obligate feature of the disease is not reported."
     severity: str = "warning"
     kind: str = "missing_hallmark"
@@ -612,6 +632,8 @@ class MissingHallmarkRule(_PythonRule):
                 continue  # excluded hallmarks are the excluded-feature rule's
             hallmark_rows = [r for r in rows if profile.frequency.get(r) == f]
             facts = profile.facts(hallmark_rows)
+            if _counted_in_few(facts):
+                continue  # "1/1": one patient's feature is no hallmark
             out.append(
                 _finding(
                     self,

@@ -1,0 +1,55 @@
+"""A feature counted in fewer than three patients ("1/1", "2/2") is no hallmark: it is not
+reported missing as one, and its exclusion is a warning, not a fail (a clinician's review
+found "a hallmark of ... (1/1)"). A test disease appended to the rules fixture."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import OBO
+from kg.rules.engine import CandidateCheck, Finding
+from kg.rules.phenotype import ExcludedFeatureRule, MissingHallmarkRule
+from kg.store import build_kg
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "rules_hpo"
+D4 = "https://omim.org/entry/100004"
+ECTOPIA_LENTIS, TALL, ARACHNODACTYLY = (f"{OBO}HP_{n}" for n in ("0001083", "0000098", "0001166"))
+_ROWS = [("HP:0001083", "1/1"), ("HP:0000098", "5/5"), ("HP:0001166", "2/3")]
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    source = tmp_path_factory.mktemp("src") / "rules_hpo"
+    shutil.copytree(FIXTURE, source)
+    with (source / "phenotype.hpoa").open("a", encoding="utf-8") as out:
+        for n, (term, frequency) in enumerate(_ROWS, start=1):
+            out.write(
+                f"OMIM:100004\tFew patients syndrome\t\t{term}\tPMID:400000{n}\t"
+                f"PCS\t\t{frequency}\t\t\tP\tHPO:curator[2025-02-02]\n"
+            )
+    dest = tmp_path_factory.mktemp("kg") / "rules_hpo"
+    build_kg(["hpo"], dest, hpo_dir=source, progress=False)
+    return KnowledgeGraph.open(dest)
+
+
+def run(rule: object, kg: KnowledgeGraph, **kwargs: object) -> list[Finding]:
+    return rule.check(kg, CandidateCheck(**kwargs))  # type: ignore[attr-defined, arg-type]
+
+
+def test_a_feature_counted_in_one_patient_is_not_missing_as_a_hallmark(
+    kg: KnowledgeGraph,
+) -> None:
+    findings = run(MissingHallmarkRule(), kg, disease=D4, present=[ARACHNODACTYLY])
+    assert [f.data["hallmark"] for f in findings] == [TALL]  # 5/5; not the 1/1 ectopia lentis
+
+
+def test_excluding_a_feature_counted_in_one_patient_is_a_warning(kg: KnowledgeGraph) -> None:
+    [few] = run(ExcludedFeatureRule(), kg, disease=D4, excluded=[ECTOPIA_LENTIS])
+    assert (few.status, few.severity) == ("warn", "warning")
+    assert "frequently" in few.message and "hallmark" not in few.message
+    [many] = run(ExcludedFeatureRule(), kg, disease=D4, excluded=[TALL])
+    assert (many.status, many.severity) == ("fail", "critical") and "hallmark" in many.message
