@@ -884,8 +884,10 @@ class LikelihoodRule(_PythonRule):
 
     id: str = "hpo.likelihood"
     # 3: a given model (the ranking's prior), its onset; cites by match. 4: findings stated
-    # absent that the model does not weigh are named in the summary, not one finding each
-    version: str = "4"
+    # absent that the model does not weigh are named in the summary, not one finding each.
+    # 5: the summary says its post-test probability is the likelihood ratios' alone, from a
+    # pre-test probability every disease shares, not the ranking's probability
+    version: str = "5"
     description: str = (
         "LIRICAL-style likelihood ratio of each finding (frequency in the disease against the "
         "background over all diseases) and the post-test probability."
@@ -1102,7 +1104,8 @@ class LikelihoodRule(_PythonRule):
                 status="pass" if total >= 0 else "warn",
                 message=f"{display(kg, decision.disease)}: combined likelihood ratio "
                 f"10^{total:.2f}{within}, post-test probability {format_probability(post)} "
-                f"(pre-test {format_probability(pre)}); "
+                f"by likelihood ratios alone (pre-test {format_probability(pre)}, the same for "
+                "every disease: not the ranking's probability); "
                 f"rank {rank} of {len(res.diseases)} diseases by likelihood ratio{absent}",
                 data={
                     "not_weighed": unweighed,

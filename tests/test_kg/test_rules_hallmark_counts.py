@@ -1,6 +1,7 @@
 """A feature counted in fewer than three patients ("1/1", "2/2") is no hallmark: it is not
 reported missing as one, and its exclusion is a warning, not a fail (a clinician's review
-found "a hallmark of ... (1/1)"). A test disease appended to the rules fixture."""
+found "a hallmark of ... (1/1)"); and the likelihood summary's post-test probability says
+it is not the ranking's. A test disease appended to the rules fixture."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import OBO
 from kg.rules.engine import CandidateCheck, Finding
-from kg.rules.phenotype import ExcludedFeatureRule, MissingHallmarkRule
+from kg.rules.phenotype import ExcludedFeatureRule, LikelihoodRule, MissingHallmarkRule
 from kg.store import build_kg
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "rules_hpo"
@@ -53,3 +54,14 @@ def test_excluding_a_feature_counted_in_one_patient_is_a_warning(kg: KnowledgeGr
     assert "frequently" in few.message and "hallmark" not in few.message
     [many] = run(ExcludedFeatureRule(), kg, disease=D4, excluded=[TALL])
     assert (many.status, many.severity) == ("fail", "critical") and "hallmark" in many.message
+
+
+def test_the_likelihood_post_test_probability_says_it_is_not_the_rankings(
+    kg: KnowledgeGraph,
+) -> None:
+    """A clinician read "post-test probability 95.4%" beside the ranking's probability of
+    0.154 for the same disease as a contradiction."""
+    summary = run(LikelihoodRule(), kg, disease=D4, present=[TALL])[-1]
+    assert "post-test probability" in summary.message
+    assert "by likelihood ratios alone" in summary.message
+    assert "the same for every disease: not the ranking's probability" in summary.message
