@@ -3,9 +3,11 @@ quickstart``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -447,7 +449,12 @@ def diagnose(
         else:
             assert input is not None  # exactly one of input and text was checked above
             records = after_resumed(read_records(input), resumed)
-        show = _print_ranking if text is not None and output is None else None
+        kg_of = getattr(service, "kg", None)  # in workers: the ids alone
+        show = (
+            partial(_print_ranking, labels=kg_of.labels if kg_of is not None else None)
+            if text is not None and output is None
+            else None
+        )
         outputs = service.diagnose_records(records, top_k)
         if brief:
             outputs = ({k: v for k, v in o.items() if k != "findings_checked"} for o in outputs)
@@ -537,12 +544,19 @@ def calibrate(
     console.print("not written (--dry-run)" if dry_run else f"written to {folder}", markup=False)
 
 
-def _print_ranking(out: dict) -> None:
+def _print_ranking(out: dict, labels: Mapping[str, str] | None = None) -> None:
+    """A diagnosed record as the terminal shows it; ``labels``: the KG's, by IRI, which name
+    each finding beside its id."""
     if "error" in out:
         err_console.print(f"[red]{escape(out['error'])}[/]")
         return
+
+    def named(f: Mapping[str, Any]) -> str:
+        label = (labels or {}).get(f.get("iri", ""), "")
+        return f"{label} ({f['curie']})" if label else f["curie"]
+
     findings = ", ".join(
-        f"{'no ' if f['excluded'] else ''}{f['curie']}" for f in out.get("findings", [])
+        f"{'no ' if f['excluded'] else ''}{named(f)}" for f in out.get("findings", [])
     )
     console.print(f"findings: {findings or '(none)'}", markup=False)
     patient = [f"{out['sex'].lower()} ({out['sex_text']!r})"] if out.get("sex") else []
@@ -587,9 +601,17 @@ def quickstart(
         console.print(message, markup=False, highlight=False)
 
     report = run_quickstart(home, overrides=list(overrides or []), progress=not quiet, say=say)
+    from kg.errors import KGNotFoundError
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.store import default_kg_path
+
+    try:  # the findings named beside their ids
+        labels: Mapping[str, str] | None = KnowledgeGraph.open(default_kg_path("hpo", home)).labels
+    except KGNotFoundError:
+        labels = None
     for out in report.diagnoses:
         console.rule(f"[bold]{escape(str(out['id']))}")
-        _print_ranking(out)
+        _print_ranking(out, labels)
     total = sum(report.stages.values())
     console.print(
         f"quickstart stages (s): {report.stages}; total {total / 60:.1f} min", markup=False

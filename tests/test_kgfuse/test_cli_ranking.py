@@ -88,3 +88,12 @@ def test_an_unknown_shortlist_similarity_is_refused_before_loading(
     shown = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
     assert "'max'; choose one of auto, BMA, funSimAvg" in shown
     assert not out.exists()
+
+
+def test_the_terminal_names_each_finding_beside_its_id(mini_home: Path, mini_model: Path) -> None:
+    """A clinician read the bare ids of ``--text``'s first line as noise."""
+    args = ["diagnose", "--text", "Arachnodactyly; no ectopia lentis.", "--no-audit"]
+    result = CliRunner().invoke(app, [*args, "--model", str(mini_model), "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    first = " ".join(result.output.split("\n", 2)[:2])
+    assert "Arachnodactyly (HP:0001166)" in first and "no Ectopia lentis (HP:0001083)" in first
