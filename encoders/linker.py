@@ -239,7 +239,9 @@ __all__ = [
 #: defect" linked it as present); parents whom the patient was born to have none of the
 #: findings after them ("an infant born to consanguineous parents had short limbs" made the
 #: limbs the family's; "born to a mother who had epilepsy" stays hers); a pattern's key is
-#: not read across "with" ("low IgM with elevated IgA" was *Increased circulating IgM*).
+#: not read across "with" ("low IgM with elevated IgA" was *Increased circulating IgM*);
+#: coordinated predicates each complete their subject's name ("his skin was soft, velvety
+#: and markedly hyperextensible": *Hyperextensible skin* too, where *Soft skin* alone was).
 LINKING_VERSION = 30
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -911,6 +913,8 @@ class ConceptLinker:
                             if coordinated:
                                 predicate.source = "coordinated"
                             matches.append(predicate)
+                            # "the skin was soft and hyperextensible": each predicate
+                            matches.extend(_coordinated_predicates(tokens, predicate, node))
                         if copula or predicate is not None:
                             break
                     if (
@@ -2239,6 +2243,18 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
             k += 2
         k = _skip_adverbs(tokens, k)
     # The predicate: the words that complete a name from ``node``, the longest ("low-set")
+    term, end = _predicate_words(tokens, k, node)
+    if not term:
+        return None
+    return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
+
+
+def _predicate_words(
+    tokens: TokenTable, k: int, node: Mapping[str, Any]
+) -> tuple[list[tuple[int, str]] | None, int]:
+    """The names the words from ``k`` complete from ``node`` (the longest: "low-set"), and
+    the index after them; None when none does."""
+    norms, n = tokens.norms, len(tokens.norms)
     term, end = None, k
     walk: Mapping[str, Any] | None = node
     for last in range(k, min(k + _PREDICATE_WORDS, n)):
@@ -2247,9 +2263,35 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         walk = walk.get(norms[last])
         if walk is not None and _END in walk:
             term, end = walk[_END], last + 1
-    if not term:
-        return None
-    return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
+    return term, end
+
+
+def _coordinated_predicates(
+    tokens: TokenTable, first: _Match, node: Mapping[str, Any]
+) -> list[_Match]:
+    """The predicates coordinated after a predicate match ``first`` that also complete a
+    name of its subject (``node``): "his skin was soft, velvety and markedly hyperextensible"
+    reads *Hyperextensible skin* too (since linking version 30). A word no name of the
+    subject takes ("velvety") is passed over when a separator follows it; anything else
+    ends the coordination ("the skin was soft and he had seizures")."""
+    lowers, n = tokens.lowers, len(tokens.lowers)
+    out: list[_Match] = []
+    k = first.j
+    while k < n and lowers[k] in _SEPARATORS:
+        q = k + 1
+        while q < n and lowers[q] in _SEPARATORS:
+            q += 1  # ", and"
+        q = _skip_adverbs(tokens, q)
+        term, end = _predicate_words(tokens, q, node)
+        if not term:
+            if q + 1 < n and lowers[q].isalpha() and lowers[q + 1] in _SEPARATORS:
+                k = q + 1  # "velvety," / "velvety and"
+                continue
+            break
+        candidates = [(name_id, "predicative") for name_id, _ in term]
+        out.append(_Match(first.i, end, candidates, "coordinated", denied=first.denied))
+        k = end
+    return out
 
 
 def _subject_swapped(m: _Match, matched: str, subject: str, word: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Review fixes of linking version 30, from case descriptions a clinical geneticist wrote:
 "excluded" as a verb rules out what follows, parents the patient was born to have none of
-the findings after them, and a pattern's key is not read across "with". Each group has
-controls that must not change."""
+the findings after them, a pattern's key is not read across "with", and coordinated
+predicates each complete their subject's name. Each group has controls that must not
+change."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ _TERMS = {
     "Increased circulating IgM level": ("Increased IgM levels", "Increased levels of IgM"),
     "Decreased circulating total IgM": (),
     "Increased circulating IgA concentration": (),
+    "Soft skin": (),
+    "Hyperextensible skin": (),
+    "Hepatomegaly": ("Enlarged liver",),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -83,3 +87,30 @@ def test_a_patterns_key_is_not_read_across_with(linker: ConceptLinker) -> None:
     # must not change: the pattern read within its own words
     linked = {m.text: m.label for m in linker.link("Serum IgM was elevated.")}
     assert list(linked.values()) == ["Increased circulating IgM level"], linked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("His skin was soft and hyperextensible.", {"Soft skin", "Hyperextensible skin"}),
+        (
+            "His skin was soft, velvety and markedly hyperextensible.",
+            {"Soft skin", "Hyperextensible skin"},
+        ),
+        # must not change: a clause of its own after "and", and one predicate
+        ("The skin was soft and he had seizures.", {"Soft skin", "Seizure"}),
+        ("The skin was hyperextensible.", {"Hyperextensible skin"}),
+    ],
+)
+def test_coordinated_predicates_each_complete_their_subjects_name(
+    linker: ConceptLinker, text: str, expected: set[str]
+) -> None:
+    assert {m.label for m in linker.link(text)} == expected
+
+
+def test_a_denied_predicate_denies_its_coordinated_ones(linker: ConceptLinker) -> None:
+    mentions = linker.link("The skin was not soft or hyperextensible.")
+    assert {m.label: m.excluded for m in mentions} == {
+        "Soft skin": True,
+        "Hyperextensible skin": True,
+    }
