@@ -241,7 +241,10 @@ __all__ = [
 #: limbs the family's; "born to a mother who had epilepsy" stays hers); a pattern's key is
 #: not read across "with" ("low IgM with elevated IgA" was *Increased circulating IgM*);
 #: coordinated predicates each complete their subject's name ("his skin was soft, velvety
-#: and markedly hyperextensible": *Hyperextensible skin* too, where *Soft skin* alone was).
+#: and markedly hyperextensible": *Hyperextensible skin* too, where *Soft skin* alone was);
+#: a modifier stacked before a name without a comma names its own term with the head
+#: ("low-set posteriorly rotated ears": *Low-set ears* too; "large protruding ears":
+#: *Macrotia*), unless that term is broader or finer than the name's.
 LINKING_VERSION = 30
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1206,6 +1209,61 @@ class ConceptLinker:
                 out.append(found)
         return out
 
+    def _stacked_modifiers(
+        self, tokens: TokenTable, kept: list[_Scored], max_words: int = 3
+    ) -> list[_Scored]:
+        """Terms named by a modifier stacked before a linked name without a comma (since
+        linking version 30): in ``low-set posteriorly rotated ears`` or ``large protruding
+        ears`` the words before *Posteriorly rotated ears* / *Protruding ear* link to nothing
+        by themselves and qualify the same head noun: when they with that head (or with the
+        head's last words) are a name, a mention spans from them to the head. The words are
+        a short run after punctuation, a function word or a lead word ("had", "no"), as in
+        :meth:`_comma_modifiers`; a longer run, or one a preposition governs, is left, and so
+        is a term broader or finer than the name's ("generalized tonic-clonic seizures" adds
+        no *Generalized-onset seizure*)."""
+        norms, lowers = tokens.norms, tokens.lowers
+        covered = {k for m, *_ in kept for k in range(m.i, m.j)}
+
+        def plain(k: int) -> bool:
+            word = norms[k]
+            return not (
+                word == BREAK
+                or word in STOPWORDS
+                or word in _FUNCTION_WORDS
+                or word in _CONJUNCTIONS
+                or word in _NOT_CONJUNCTS
+                or lowers[k] in _LEAD_WORDS
+                or lowers[k] in _DETERMINERS
+            )
+
+        out = []
+        for m, iri, *_ in kept:
+            if m.source != "dictionary" or m.j - m.i < 2 or m.i == 0 or not plain(m.i - 1):
+                continue
+            a = m.i - 1
+            while a > 0 and plain(a - 1) and m.i - a < max_words:
+                a -= 1
+            if (a > 0 and plain(a - 1)) or covered.intersection(range(a, m.i)):
+                continue  # a longer run than a modifier, or words linked by themselves
+            b = a - 1
+            while b >= 0 and lowers[b] in _DETERMINERS:
+                b -= 1
+            if b >= 0 and lowers[b] in _PREPOSITIONS:
+                continue
+            head = m.j - 1
+            for t in range(head, m.i, -1):
+                chosen = self._coordinated_term(self._walk((*norms[a : m.i], *norms[t : head + 1])))
+                if chosen is not None:
+                    found = (_Match(a, head + 1, [], "coordinated"), *chosen)
+                    related = found[1] in self.ancestors(iri) or iri in self.ancestors(found[1])
+                    if not related and not any(
+                        k[1] == found[1] and k[0].i < found[0].j and found[0].i < k[0].j
+                        for k in kept
+                    ):
+                        out.append(found)  # not the same finding again, broader or finer
+                    break
+        return out
+
     def _defined_acronyms(
         self, tokens: TokenTable, kept: list[_Scored]
     ) -> list[tuple[_Match, str]]:
@@ -1375,6 +1433,7 @@ class ConceptLinker:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
             kept.extend(self._comma_modifiers(tokens, kept))
+            kept.extend(self._stacked_modifiers(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
         if ("- " in text or "-\n" in text) and _APART_PREFIX_RE.search(text) is not None:
             # "hepato- and splenomegaly" (a substring test first: the search is slower)

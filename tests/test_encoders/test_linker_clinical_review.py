@@ -1,8 +1,8 @@
 """Review fixes of linking version 30, from case descriptions a clinical geneticist wrote:
 "excluded" as a verb rules out what follows, parents the patient was born to have none of
 the findings after them, a pattern's key is not read across "with", and coordinated
-predicates each complete their subject's name. Each group has controls that must not
-change."""
+predicates each complete their subject's name, and a modifier stacked before a name without
+a comma names its own term with the head. Each group has controls that must not change."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ _TERMS = {
     "Soft skin": (),
     "Hyperextensible skin": (),
     "Hepatomegaly": ("Enlarged liver",),
+    "Low-set ears": (),
+    "Posteriorly rotated ears": (),
+    "Macrotia": ("Large ears",),
+    "Protruding ear": ("Protruding ears", "Prominent ears"),
+    "Short neck": (),
+    "Webbed neck": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -113,4 +119,36 @@ def test_a_denied_predicate_denies_its_coordinated_ones(linker: ConceptLinker) -
     assert {m.label: m.excluded for m in mentions} == {
         "Soft skin": True,
         "Hyperextensible skin": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He had low-set posteriorly rotated ears.",
+            {"Low-set ears", "Posteriorly rotated ears"},
+        ),
+        ("She had large protruding ears.", {"Macrotia", "Protruding ear"}),
+        ("A short webbed neck.", {"Short neck", "Webbed neck"}),
+        # must not change: the comma's form, a modifier that names nothing with the head,
+        # and a denial over both
+        (
+            "He had low-set, posteriorly rotated ears.",
+            {"Low-set ears", "Posteriorly rotated ears"},
+        ),
+        ("He had bilateral posteriorly rotated ears.", {"Posteriorly rotated ears"}),
+    ],
+)
+def test_a_stacked_modifier_names_its_own_term_with_the_head(
+    linker: ConceptLinker, text: str, expected: set[str]
+) -> None:
+    assert {m.label for m in linker.link(text)} == expected
+
+
+def test_stacked_modifiers_share_the_denial(linker: ConceptLinker) -> None:
+    mentions = linker.link("No low-set posteriorly rotated ears.")
+    assert {m.label: m.excluded for m in mentions} == {
+        "Low-set ears": True,
+        "Posteriorly rotated ears": True,
     }
