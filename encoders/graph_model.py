@@ -25,7 +25,8 @@ from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as save_tensors
 from torch import Tensor, nn
 
 from encoders.compgcn import COMPOSITIONS, CompGCNEncoder
@@ -167,9 +168,12 @@ def atomic_save_tensors(tensors: dict[str, Tensor], path: Path, meta: dict[str, 
         path (Path): Target file.
         meta (dict): String metadata stored in the file's header.
     """
-    with written_whole(path) as (fd, tmp):
-        os.close(fd)
-        save_file(tensors, tmp, metadata=meta)
+    # the bytes made here and written through the one temporary file: safetensors' own
+    # save_file writes through a private temporary of its own (".tmpXXXXXX") that a kill
+    # during the write leaves beside the file, where nothing removes it
+    data = save_tensors(tensors, metadata=meta)
+    with written_whole(path) as (fd, _), os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def atomic_write_text(text: str, path: Path) -> None:

@@ -174,15 +174,20 @@ def _busy(out: Path, holder: str) -> FolderBusyError:
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files that a process killed while writing ``path`` atomically
-    left beside it (``.<name>.<random>.tmp``, :func:`kg.atomic.temp_file_beside`); call it
-    only while holding the folder, as no other process may be writing ``path``.
+    left beside it (``.<name>.<random>.tmp``, :func:`kg.atomic.temp_file_beside`; and
+    ``.tmpXXXXXX``, a safetensors writer's own); call it only while holding the folder, as
+    no other process may be writing there.
 
     Returns:
         The files removed.
     """
     path = Path(path)
     removed = []
-    for stale in sorted(path.parent.glob(f".{path.name}.*.tmp")):
+    # its own, and safetensors' private ones (".tmpXXXXXX") of writers that used it directly
+    patterns = (f".{path.name}.*.tmp", ".tmp??????")
+    for stale in sorted({p for pattern in patterns for p in path.parent.glob(pattern)}):
+        if not stale.is_file():
+            continue
         try:
             stale.unlink()
         except FileNotFoundError:

@@ -53,6 +53,7 @@ from train.distributed import (
     wrap_model,
 )
 from train.distributed import steps_per_epoch as count_steps
+from train.result_json import RESULT_FILE
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -559,6 +560,7 @@ def fit(
     device = next(model.parameters()).device
     if is_main(distributed):  # a kill during a save leaves a checkpoint-sized file
         remove_stale_temporaries(checkpoint)
+        remove_stale_temporaries(checkpoint.parent / RESULT_FILE)  # and one of its report
     resumed = resume and checkpoint.is_file()
     if resumed:
         state, best_weights = _resume(

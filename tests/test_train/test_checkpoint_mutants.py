@@ -345,3 +345,32 @@ def test_a_checkpoint_missing_keys_or_with_keys_too_many_is_refused(tmp_path: Pa
     with pytest.raises(ValueError) as err:
         restore_checkpoint(path, small, torch.optim.SGD(small.parameters(), lr=0.1))
     assert "missing [], unexpected ['1.bias', '1.weight']" in str(err.value)
+
+
+def test_safetensors_private_temporaries_are_removed_and_no_save_leaves_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """safetensors' own save_file writes through a private ``.tmpXXXXXX`` that a kill left
+    beside the checkpoint, where nothing removed it and the model's fingerprint counted it
+    (a kill-and-resume review found three after three kills). kgfuse writes the bytes
+    itself now, and a killed run's leftovers of either kind are removed."""
+    import safetensors.torch
+
+    target = tmp_path / "checkpoint.safetensors"
+    leftover = tmp_path / ".tmpAbC123"
+    leftover.write_bytes(b"half")
+    assert remove_stale_temporaries(target) == [leftover] and not leftover.exists()
+
+    def no_save_file(*args: object, **kwargs: object) -> None:
+        raise AssertionError("save_file writes through its own temporary")
+
+    import encoders.graph_model as graph_model
+
+    monkeypatch.setattr(safetensors.torch, "save_file", no_save_file)
+    monkeypatch.setattr(graph_model, "save_file", no_save_file, raising=False)
+    tensors = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3)}
+    graph_model.atomic_save_tensors(tensors, target, {"k": "v"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.safetensors"]
+    assert torch.equal(safetensors.torch.load_file(target)["w"], tensors["w"])
+    with safetensors.safe_open(target, "pt") as read:
+        assert read.metadata() == {"k": "v"}
