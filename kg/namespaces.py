@@ -165,8 +165,9 @@ _compressed = lru_cache(maxsize=65536)(_compress)
 PREFIX_ALIASES = {"orphanet": "ORPHA", "mim": "OMIM"}
 _PREFIX_BY_LOWER = {p.lower(): p for p in DEFAULT_PREFIX_MAP} | PREFIX_ALIASES
 _OBO_PREFIXES = frozenset(p for p, ns in DEFAULT_PREFIX_MAP.items() if ns == f"{OBO}{p}_")
-#: Prefixes whose ids are also written in the underscore form ("HP_0001166").
-_UNDERSCORE_PREFIXES = _OBO_PREFIXES | {"ORPHA"}
+#: Spellings of a non-OBO prefix whose ids are also written in the underscore form: the
+#: local name of Orphanet's IRIs ("Orphanet_558"); "ORPHA_558" is no id.
+_UNDERSCORE_ALIASES = frozenset({"orphanet"})
 #: OBO PURLs are http IRIs; some tools write them with https.
 _OBO_HTTPS = "https://purl.obolibrary.org/obo/"
 
@@ -184,7 +185,7 @@ def normalise_curie(term: str) -> str:
     else:
         prefix, sep, local = term.partition("_")
         known = _PREFIX_BY_LOWER.get(prefix.lower()) if sep else None
-        if known not in _UNDERSCORE_PREFIXES:
+        if known not in _OBO_PREFIXES and prefix.lower() not in _UNDERSCORE_ALIASES:
             return term
     if known is None or not local or any(c.isspace() for c in local) or "://" in term:
         return term  # an IRI of some scheme ("Hp://x") is no CURIE, as to_iri reads it
