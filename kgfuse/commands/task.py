@@ -222,6 +222,8 @@ def predict(
         options = {
             "--threshold": threshold if threshold is not None else _saved_threshold(model_dir),
             "--precision": resolve_precision(precision),
+            # a batch's padding moves the scores in their 4th decimal: one size for a file
+            "--batch-size": batch_size,
         }
         key = run_key("predict", input, options, model_dir if model_dir.is_dir() else None)
     allow_quick_exit()  # its output closes with the block below

@@ -166,6 +166,9 @@ def test_a_stopped_predict_run_goes_on_with_resume(
     kept = out.with_name("out.jsonl.partial").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in kept] == ["a", "line-2", "line-3"]
     stop, texts[:] = False, []
+    # another batch size moves the scores: a resume that mixed two is refused
+    other = _invoke("predict", trained, inputs, "-o", out, "--batch-size", 8, "--resume")
+    assert other.exit_code == 2 and "--batch-size" in " ".join(other.output.split()), other.output
     resumed = _invoke("predict", trained, inputs, "-o", out, "--batch-size", 1, "--resume")
     assert resumed.exit_code == 0, resumed.output
     # only the records after those kept are read (a text may be read in several windows)
