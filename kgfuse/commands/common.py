@@ -373,6 +373,27 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextmanager
+def said_resumable(folder: Path) -> Iterator[None]:
+    """A training run stopped by Ctrl-C or SIGTERM says what it kept: its last checkpoint,
+    from which the same command goes on, or none yet (a kill-and-resume review found a bare
+    "interrupted")."""
+    from train.run import CHECKPOINT
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        checkpoint = folder / CHECKPOINT
+        said = (
+            f"the last checkpoint, {checkpoint}, is kept: the same command goes on from it "
+            "(--no-resume starts over)"
+            if checkpoint.is_file()
+            else "no checkpoint was written yet: the same command starts over"
+        )
+        err_console.print(said, markup=False, highlight=False)
+        raise
+
+
 def utf8_text(value: str | None) -> str | None:
     """Typer callback for text given on the command line: bytes that are not UTF-8 (which
     Python keeps as surrogates) are refused by position, before they reach a linker, a

@@ -45,6 +45,7 @@ from kgfuse.commands.common import (
     report_records,
     resolve_config,
     resolve_kg,
+    said_resumable,
     utf8_text,
     write_records,
 )
@@ -190,8 +191,10 @@ def train(
         load_config(config, list(overrides or [])), kg=kg, output=output, dev_cases=dev_cases
     )
     cases = _read_cases(Path(cfg.dev_cases)) if cfg.dev_cases else None
+    from train.diagnosis import diagnosis_output
+
     # under torchrun (kgfuse train --nproc N), each process is one rank of the run
-    with distributed_session() as ddp:
+    with said_resumable(diagnosis_output(cfg, home)), distributed_session() as ddp:
         result = train_diagnosis(
             cfg,
             home=home,

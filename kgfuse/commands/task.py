@@ -129,11 +129,12 @@ def check_task_launch(cfg: TaskConfig, nproc: int, home: Path | None) -> None:
 def train_task_command(cfg: TaskConfig, *, home: Path | None, resume: bool, quiet: bool) -> None:
     """Train a text or token classifier (the ``--task`` form of ``kgfuse train``) on
     ``cfg``, as :func:`task_config` makes it."""
+    from kgfuse.commands.common import said_resumable
     from train.distributed import distributed_session
-    from train.task_training import train_task
+    from train.task_training import task_output, train_task
 
     # under torchrun (kgfuse train --task ... --nproc N), each process is one rank of the run
-    with distributed_session() as ddp:
+    with said_resumable(task_output(cfg, home)), distributed_session() as ddp:
         result = train_task(cfg, home=home, progress=not quiet, resume=resume, distributed=ddp)
     if ddp is not None and not ddp.is_main:
         return

@@ -456,3 +456,22 @@ def test_repeated_ids_are_counted_over_a_resumed_output_too(
     assert write_records(iter([{"id": "a"}, {"id": "b"}]), out, resumed=resumed) == (4, 0)
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"] * 3 + ["b"]
     assert "2 record(s) repeat an earlier record's id ('a')" in " ".join(shown.getvalue().split())
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_stopped_training_says_what_it_kept(tmp_path: Path, kept: bool) -> None:
+    """A kill-and-resume review found Ctrl-C during `kgfuse train` answered a bare
+    "interrupted": now the run says whether its last checkpoint is kept and resumes."""
+    from kgfuse.commands.common import Terminated, err_console, said_resumable
+
+    if kept:
+        (tmp_path / "checkpoint.safetensors").write_bytes(b"x")
+    for stop in (KeyboardInterrupt, Terminated):
+        with err_console.capture() as said, pytest.raises(stop), said_resumable(tmp_path):
+            raise stop
+        text = " ".join(said.get().split())
+        if kept:
+            assert f"the last checkpoint, {tmp_path / 'checkpoint.safetensors'}, is kept" in text
+            assert "the same command goes on from it" in text
+        else:
+            assert "no checkpoint was written yet: the same command starts over" in text
