@@ -539,10 +539,9 @@ def test_ids_written_in_other_forms_are_read(qa: QAService, question: str) -> No
 
 
 def test_a_mode_of_inheritance_asked_about_is_no_entity_left_out(qa: QAService) -> None:
-    """"Is X inherited as autosomal dominant?" answers with that mode: the answer does not
+    """ "Is X inherited as autosomal dominant?" answers with that mode: the answer does not
     also say it left the mode out (a review found it did)."""
     answer = qa.ask("Is the disease macroglossia inherited as autosomal dominant inheritance?")
     assert answer.intent == "inheritance_onset" and answer.answered, answer.text
     assert HP + "0000006" in {i.iri for i in answer.items}
     assert "Not used in this answer" not in answer.text and not answer.warnings
-
