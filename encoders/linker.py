@@ -1160,14 +1160,7 @@ class ConceptLinker:
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
 
         def plain(k: int) -> bool:
-            word = norms[k]
-            return not (
-                word == BREAK
-                or word in STOPWORDS
-                or word in _FUNCTION_WORDS
-                or word in _CONJUNCTIONS
-                or word in _NOT_CONJUNCTS
-            )
+            return _modifier_word(tokens, k)
 
         out = []
         for c in range(1, n - 1):
@@ -1219,22 +1212,12 @@ class ConceptLinker:
         head's last words) are a name, a mention spans from them to the head. The words are
         a short run after punctuation, a function word or a lead word ("had", "no"), as in
         :meth:`_comma_modifiers`; a longer run, or one a preposition governs, is left, and so
-        is a term broader or finer than the name's ("generalized tonic-clonic seizures" adds
-        no *Generalized-onset seizure*)."""
+        is a term broader or finer than the name's (the same finding again)."""
         norms, lowers = tokens.norms, tokens.lowers
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
 
         def plain(k: int) -> bool:
-            word = norms[k]
-            return not (
-                word == BREAK
-                or word in STOPWORDS
-                or word in _FUNCTION_WORDS
-                or word in _CONJUNCTIONS
-                or word in _NOT_CONJUNCTS
-                or lowers[k] in _LEAD_WORDS
-                or lowers[k] in _DETERMINERS
-            )
+            return _modifier_word(tokens, k, lead=True)
 
         out = []
         for m, iri, *_ in kept:
@@ -2461,6 +2444,21 @@ def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:
     if name.endswith("s") and not word.endswith("s"):
         return True
     return k + 1 < len(tokens.lowers) and tokens.lowers[k + 1] in after
+
+
+def _modifier_word(tokens: TokenTable, k: int, *, lead: bool = False) -> bool:
+    """Whether token ``k`` may be a word of a modifier before a head noun: no break, stop
+    word, function word or conjunction (``lead``: nor a lead word such as "had" or a
+    determiner, which start the phrase instead)."""
+    word, lower = tokens.norms[k], tokens.lowers[k]
+    return not (
+        word == BREAK
+        or word in STOPWORDS
+        or word in _FUNCTION_WORDS
+        or word in _CONJUNCTIONS
+        or word in _NOT_CONJUNCTS
+        or (lead and (lower in _LEAD_WORDS or lower in _DETERMINERS))
+    )
 
 
 def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:

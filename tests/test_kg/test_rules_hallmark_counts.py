@@ -5,18 +5,14 @@ it is not the ranking's. A test disease appended to the rules fixture."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import OBO
 from kg.rules.engine import CandidateCheck, Finding
 from kg.rules.phenotype import ExcludedFeatureRule, LikelihoodRule, MissingHallmarkRule
-from kg.store import build_kg
+from tests.test_kg.rules_env import rules_kg_with
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "rules_hpo"
 D4 = "https://omim.org/entry/100004"
 ECTOPIA_LENTIS, TALL, ARACHNODACTYLY = (f"{OBO}HP_{n}" for n in ("0001083", "0000098", "0001166"))
 _ROWS = [("HP:0001083", "1/1"), ("HP:0000098", "5/5"), ("HP:0001166", "2/3")]
@@ -24,17 +20,8 @@ _ROWS = [("HP:0001083", "1/1"), ("HP:0000098", "5/5"), ("HP:0001166", "2/3")]
 
 @pytest.fixture(scope="module")
 def kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
-    source = tmp_path_factory.mktemp("src") / "rules_hpo"
-    shutil.copytree(FIXTURE, source)
-    with (source / "phenotype.hpoa").open("a", encoding="utf-8") as out:
-        for n, (term, frequency) in enumerate(_ROWS, start=1):
-            out.write(
-                f"OMIM:100004\tFew patients syndrome\t\t{term}\tPMID:400000{n}\t"
-                f"PCS\t\t{frequency}\t\t\tP\tHPO:curator[2025-02-02]\n"
-            )
-    dest = tmp_path_factory.mktemp("kg") / "rules_hpo"
-    build_kg(["hpo"], dest, hpo_dir=source, progress=False)
-    return KnowledgeGraph.open(dest)
+    rows = [("", term, frequency) for term, frequency in _ROWS]
+    return rules_kg_with(tmp_path_factory, "OMIM:100004", "Few patients syndrome", rows, 4000000)
 
 
 def run(rule: object, kg: KnowledgeGraph, **kwargs: object) -> list[Finding]:

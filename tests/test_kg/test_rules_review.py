@@ -8,7 +8,6 @@ in 79/100 (just below it), aortic root aneurysm in 2/470, neurodevelopmental abn
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from kg.rules.phenotype import (
     describe_frequency,
 )
 from kg.sparql import IRI, QUERY_PREFIXES
-from kg.store import build_kg
+from tests.test_kg.rules_env import rules_kg_with
 
 D1 = "https://omim.org/entry/100001"
 D2 = "https://omim.org/entry/100002"
@@ -75,17 +74,9 @@ _EXTRA_ROWS = [
 
 @pytest.fixture(scope="module")
 def kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
-    source = tmp_path_factory.mktemp("src") / "rules_hpo"
-    shutil.copytree(FIXTURE, source)
-    with (source / "phenotype.hpoa").open("a", encoding="utf-8") as out:
-        for n, (qualifier, term, frequency) in enumerate(_EXTRA_ROWS, start=1):
-            out.write(
-                f"OMIM:100003\tTest frequency syndrome\t{qualifier}\t{term}\tPMID:300000{n}\t"
-                f"PCS\t\t{frequency}\t\t\tP\tHPO:curator[2025-02-02]\n"
-            )
-    dest = tmp_path_factory.mktemp("kg") / "rules_hpo"
-    build_kg(["hpo"], dest, hpo_dir=source, progress=False)
-    return KnowledgeGraph.open(dest)
+    return rules_kg_with(
+        tmp_path_factory, "OMIM:100003", "Test frequency syndrome", _EXTRA_ROWS, 3000000
+    )
 
 
 def run(rule, kg: KnowledgeGraph, **kwargs) -> list[Finding]:
