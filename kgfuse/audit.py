@@ -496,6 +496,26 @@ def _record_from_fields(f: Mapping[str, Any]) -> AuditRecord:
     )
 
 
+#: The audit databases this process has open through SQLite (real path -> connections).
+_HELD: Counter[str] = Counter()
+_HELD_LOCK = threading.Lock()
+
+
+def _hold(path: Path, change: int) -> None:
+    key = os.path.realpath(path)
+    with _HELD_LOCK:
+        _HELD[key] += change
+        if _HELD[key] <= 0:
+            del _HELD[key]
+
+
+def _held_here(path: Path) -> bool:
+    """Whether this process has ``path`` open through SQLite (an :class:`AuditLog`'s
+    connection): then it is never opened and closed as a plain file here."""
+    with _HELD_LOCK:
+        return _HELD[os.path.realpath(path)] > 0
+
+
 class AuditLog:
     """The append-only audit database.
 
@@ -578,12 +598,23 @@ class AuditLog:
                         raise
                     raise ValueError(f"cannot read the audit database {self.path}: {exc}") from None
             self._conn, self._pid = conn, os.getpid()
+            _hold(self.path, +1)
         return self._conn
 
     def _not_audit(self) -> ValueError:
         return ValueError(f"{self.path} is not a kgfuse audit database")
 
     def _open_readonly(self) -> sqlite3.Connection:
+        if _held_here(self.path):
+            # this process has the file open through SQLite already (an audit database, so
+            # no header check): a plain open and close of it would drop every POSIX lock the
+            # process holds on it, SQLite's included ("How To Corrupt An SQLite Database
+            # File", 2.2), and another process could then checkpoint and remove the WAL
+            # under this process's connections
+            return self._connect_readonly(f"{self.path.absolute().as_uri()}?mode=ro")
+        return self._open_readonly_file()
+
+    def _open_readonly_file(self) -> sqlite3.Connection:
         """A read-only connection, once the file is known to be an audit database; notes a
         newer (or unknown) schema version in :attr:`schema_note`.
 
@@ -711,6 +742,7 @@ class AuditLog:
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
+                _hold(self.path, -1)
             self._conn = None
 
     def check_writable(self) -> None:

@@ -592,3 +592,27 @@ def test_an_id_that_is_not_text_is_not_found_by_name(log: AuditLog, wrong: objec
     append(log, "a note")
     with pytest.raises(AuditRecordNotFoundError, match="an audit id is text"):
         log.get(wrong)  # type: ignore[arg-type]
+
+
+def test_a_database_this_process_holds_is_never_opened_as_a_plain_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a plain file handle drops every POSIX lock the process holds on the file,
+    SQLite's included: another process could then checkpoint and remove the WAL under this
+    process's connections. A server's committed record was lost so at its stop, while the
+    test process held the database open and had opened it read-only (the header read)."""
+    db = tmp_path / "audit.sqlite"
+    with AuditLog(db) as writer:
+        rid = append(writer, "long thin fingers")
+        real_open = Path.open
+
+        def no_plain_open(self: Path, *args: object, **kwargs: object) -> object:
+            assert self.resolve() != db.resolve(), "the held database opened as a plain file"
+            return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "open", no_plain_open)
+        with AuditLog(db, readonly=True) as reader:
+            assert reader.get(rid).id == rid
+        monkeypatch.undo()
+    with AuditLog(db, readonly=True) as reader:  # held by none: its header is checked
+        assert reader.get(rid).id == rid
