@@ -605,16 +605,6 @@ class AuditLog:
         return ValueError(f"{self.path} is not a kgfuse audit database")
 
     def _open_readonly(self) -> sqlite3.Connection:
-        if _held_here(self.path):
-            # this process has the file open through SQLite already (an audit database, so
-            # no header check): a plain open and close of it would drop every POSIX lock the
-            # process holds on it, SQLite's included ("How To Corrupt An SQLite Database
-            # File", 2.2), and another process could then checkpoint and remove the WAL
-            # under this process's connections
-            return self._connect_readonly(f"{self.path.absolute().as_uri()}?mode=ro")
-        return self._open_readonly_file()
-
-    def _open_readonly_file(self) -> sqlite3.Connection:
         """A read-only connection, once the file is known to be an audit database; notes a
         newer (or unknown) schema version in :attr:`schema_note`.
 
@@ -623,12 +613,14 @@ class AuditLog:
         open) is first checked as ``immutable``, so that another program's database does not
         get ``-wal`` and ``-shm`` files beside it.
         """
-        with self.path.open("rb") as fh:
-            header = fh.read(100)
-        if not header.startswith(SQLITE_MAGIC):  # empty, or not SQLite
-            raise self._not_audit()
         uri = self.path.absolute().as_uri()
         wal_file = self.path.with_name(self.path.name + "-wal")
+        # A file this process has open through SQLite already is an audit database, and is
+        # not opened as a plain file: closing that handle would drop every POSIX lock the
+        # process holds on it, SQLite's included ("How To Corrupt An SQLite Database File",
+        # 2.2), and another process could then checkpoint and remove the WAL under this
+        # process's connections (a committed record was lost so).
+        header = b"" if _held_here(self.path) else self._header()
         if header[18:20] == b"\x02\x02" and not wal_file.exists():
             probe = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
             try:
@@ -666,6 +658,14 @@ class AuditLog:
         if self.schema_note:
             logger.info("%s", self.schema_note)
         return conn
+
+    def _header(self) -> bytes:
+        """The file's first 100 bytes, refused unless they start an SQLite database."""
+        with self.path.open("rb") as fh:
+            header = fh.read(100)
+        if not header.startswith(SQLITE_MAGIC):  # empty, or not SQLite
+            raise self._not_audit()
+        return header
 
     def _connect_readonly(self, uri: str) -> sqlite3.Connection:
         """A connection to ``uri``, refused unless it holds the audit table."""
