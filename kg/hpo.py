@@ -163,6 +163,13 @@ def hpo_data_dir(folder: Path | None = None) -> Path:
     return folder
 
 
+def stated_count(text: str) -> tuple[int, int] | None:
+    """The patients a frequency counts (``"3/8"`` -> (3, 8)); None for a frequency term, a
+    percentage or nothing."""
+    m = _FRACTION.match(text.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
 def parse_frequency(text: str) -> tuple[str | None, float | None]:
     """Frequency of an annotation as (HPO frequency term CURIE or None, value in [0, 1] or None).
 
@@ -177,9 +184,9 @@ def parse_frequency(text: str) -> tuple[str | None, float | None]:
         return None, None
     if text in FREQUENCY_TERMS:
         return text, FREQUENCY_TERMS[text]
-    m = _FRACTION.match(text)
-    if m:
-        num, den = int(m.group(1)), int(m.group(2))
+    count = stated_count(text)
+    if count:
+        num, den = count
         if den == 0 or num > den:
             raise ValueError(f"frequency {text!r} is not a fraction in [0, 1]")
         return None, num / den

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,7 @@ import numpy as np
 
 from kg.annotations import SEX_CODES
 from kg.errors import UnknownTermError
+from kg.hpo import stated_count
 from kg.namespaces import compress
 from kg.rules.engine import (
     CandidateCheck,
@@ -368,16 +368,13 @@ def _signed(log10: float) -> str:
 #: Fewest patients a counted frequency ("3/4") must rest on for a feature to be called a
 #: hallmark: 1/1 or 2/2 is one or two patients, not what defines a disease.
 MIN_HALLMARK_PATIENTS = 3
-_COUNT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 
 def _counted_in_few(facts: Sequence[CitedFact]) -> bool:
     """Every fact's frequency is a count over fewer than :data:`MIN_HALLMARK_PATIENTS`
     patients (a frequency class or a percentage is no count)."""
-    counts = [_COUNT.fullmatch(f.frequency_text or "") for f in facts]
-    return bool(counts) and all(
-        m is not None and int(m.group(2)) < MIN_HALLMARK_PATIENTS for m in counts
-    )
+    counts = [stated_count(f.frequency_text or "") for f in facts]
+    return bool(counts) and all(c is not None and c[1] < MIN_HALLMARK_PATIENTS for c in counts)
 
 
 def _describe_facts(kg: KnowledgeGraph, facts: Sequence[CitedFact]) -> str:
