@@ -642,9 +642,7 @@ def load_pretrained(model_class: Any, folder: Path) -> Any:
             + " (a damaged file, or a model saved by another kgfuse version): train the "
             "model again"
         )
-    not_finite = [
-        name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()
-    ]
+    not_finite = [name for name, tensor in model.state_dict().items() if not _all_finite(tensor)]
     if not_finite:  # a run that diverged never saves (its loop stops); so a damaged file
         raise ValueError(
             f"the weights in {folder / WEIGHTS} are damaged: {len(not_finite)} tensors hold "
@@ -800,6 +798,13 @@ def check_model_kg(model: Any, kg: KnowledgeGraph, folder: Path) -> None:
             weights or "(none)",
             kg.fingerprint,
         )
+
+
+def _all_finite(tensor: torch.Tensor) -> bool:
+    """Whether every value of ``tensor`` is finite: its sum first (one pass, no mask: any inf
+    or NaN makes the sum inf or NaN), the values one by one only when the sum is not (~0.15 s
+    to ~0.01 s for the quickstart model's load)."""
+    return bool(torch.isfinite(tensor.sum())) or bool(torch.isfinite(tensor).all())
 
 
 def _check_arguments(text: object, present: object, excluded: object, top_k: object) -> None:
