@@ -61,6 +61,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from encoders.lab_values import read_lab_values
+from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
 from encoders.measurements import read_measurements
 from encoders.milestones import read_milestones
@@ -245,7 +246,7 @@ __all__ = [
 #: a modifier stacked before a name without a comma names its own term with the head
 #: ("low-set posteriorly rotated ears": *Low-set ears* too; "large protruding ears":
 #: *Macrotia*), unless that term is broader or finer than the name's.
-LINKING_VERSION = 30
+LINKING_VERSION = 31
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -539,6 +540,7 @@ class ConceptLinker:
         self.vocabulary: set[str] = set()
         self._obsolete = lexicon.obsolete
         self._index_source = "built"
+        self._lessened = LessenedNames({})
         lexicon = self._without_overlong_names(lexicon)
         if index_folder is None:
             with gc_paused():
@@ -633,6 +635,7 @@ class ConceptLinker:
             "trie": self._trie,
             "acronyms": self._acronyms,
             "vocabulary": sorted(self.vocabulary),
+            "lessened": self._lessened.rows(),
         }
         save_index(folder, key, index)
 
@@ -648,7 +651,11 @@ class ConceptLinker:
                 names.append(_Name(iri, text, kind, synonym_type))
         except (ValueError, TypeError) as exc:
             return f"name {len(names)}: {exc}"
-        self._names, self._trie = names, saved["trie"]
+        try:
+            lessened = LessenedNames.from_rows(saved.get("lessened"), len(names))
+        except ValueError as exc:
+            return str(exc)
+        self._names, self._trie, self._lessened = names, saved["trie"], lessened
         self._acronyms = defaultdict(list, saved["acronyms"])
         self.vocabulary = set(map(str, saved["vocabulary"]))
         return None
@@ -676,6 +683,9 @@ class ConceptLinker:
                 self._insert(key, name_id, variant)
         if self.parents is not None:
             self._compose_names()
+        self._lessened = LessenedNames.from_names(
+            [(n.iri, n.text) for n in self._names], self.labels
+        )
 
     def _insert(self, key: tuple[str, ...], name_id: int, variant: str) -> None:
         node = self._trie
@@ -1358,6 +1368,7 @@ class ConceptLinker:
 
     def _link_tokens(self, text: str, tokens: TokenTable) -> list[_Found]:
         scored = []
+        lessened: list[tuple[int, int]] = []  # spans of plain quantities a word lessens
         cache = self._choice_cache
         lowers = tokens.lowers
         for m in self._dictionary_matches(tokens):
@@ -1396,7 +1407,32 @@ class ConceptLinker:
                     and not chosen[2].lower().startswith("absence of")
                 ):
                     continue  # "absence of seizures" is no Absence seizure: a negation
+                if chosen[0] in self._lessened.terms:
+                    lessening = self._lessened.reading(
+                        chosen[0],
+                        chosen[2],
+                        lowers,
+                        m.i,
+                        verbal=m.candidates[0][1] in _VERBAL,
+                    )
+                    if lessening is not None:
+                        # "inadequate weight gain" is no Increased body weight
+                        lessened.append((lessening.start, m.j))
+                        if lessening.name_id is None:
+                            continue
+                        name = self._names[lessening.name_id]
+                        m = _Match(lessening.start, m.j, [(lessening.name_id, "exact")])
+                        chosen = (name.iri, chosen[1], name.text)
                 scored.append((m, *chosen))
+        if lessened:
+            # Nor is a name inside the lessened words read ("loss of lumbar [lordosis]").
+            scored = [
+                x
+                for x in scored
+                if not any(
+                    a <= x[0].i and x[0].j <= b and (a, b) != (x[0].i, x[0].j) for a, b in lessened
+                )
+            ]
         # Matches across a coordination overlap the conjuncts' own matches: added at the end.
         across = [x for x in scored if x[0].source == "coordinated"]
         if across:
@@ -1847,6 +1883,7 @@ _ACCOMPANIMENT = frozenset({"with", "without"})
 #: Key variants that reorder a name's words (a pattern's too, since version 30: "low IgM
 #: with elevated IgA" is no "IgM ... elevated").
 _REORDERED = frozenset({"permuted", "inverted", "pattern"})
+_VERBAL = frozenset({"permuted", "inverted"})  # "gained weight" for *Weight gain*
 #: Modal verbs: the one word after one is a verb ("she can jump"), not a finding's name.
 _MODALS = frozenset({"can", "could", "cannot", "will", "would", "may", "might", "should", "must"})
 #: Words between a laboratory analyte and its value ("calcium of 2.01", "CK was 385").
