@@ -650,6 +650,7 @@ def fit(
             if on_epoch is not None:
                 on_epoch(state["history"])
     state.setdefault("stopped_by", "epochs")
+    state["seconds_before_resume"] = run.spent_before  # for the summary only
     if run.best_weights:
         model.load_state_dict(run.best_weights, strict=False)
     return LoopResult(state, run.best_payload)

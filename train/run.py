@@ -53,7 +53,10 @@ class TrainRunResult:
     steps: int
     best_valid: dict[str, float]
     history: list[dict[str, float]] = field(default_factory=list)
+    #: this session's wall clock
     seconds: float = 0.0
+    #: what the sessions before a resume spent (0 for a run from the start)
+    seconds_before: float = 0.0
     peak_rss_mb: float = 0.0
     processes: int = 1
     #: examples (patients, texts) per second in the training steps, all processes together
@@ -135,6 +138,17 @@ def trained_on(model: torch.nn.Module, bf16: bool) -> tuple[str, str]:
     return device_label(next(model.parameters()).device), "bf16" if bf16 else "fp32"
 
 
+def run_time(result: TrainRunResult, unit: str = "min") -> str:
+    """This session's time, and the run's in all after a resume: ``5.2 min`` or ``1.1 min
+    (5.3 min in all, with the sessions before the resume)``."""
+    scale = 60.0 if unit == "min" else 1.0
+    said = f"{result.seconds / scale:.1f} {unit}"
+    if result.seconds_before > 0:
+        total = (result.seconds + result.seconds_before) / scale
+        said += f" ({total:.1f} {unit} in all, with the sessions before the resume)"
+    return said
+
+
 def run_measures(
     state: dict[str, Any], started: float, processes: int, where: tuple[str, str]
 ) -> dict[str, Any]:
@@ -146,6 +160,7 @@ def run_measures(
         "best_valid": state["best"],
         "history": state["history"],
         "seconds": time.perf_counter() - started,
+        "seconds_before": float(state.get("seconds_before_resume", 0.0)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "processes": processes,
         "throughput": state.get("train_examples", 0) / max(state.get("train_seconds", 0.0), 1e-9),

@@ -183,6 +183,7 @@ def train(
     from kgfuse.commands.task import with_options
     from train.diagnosis import train_diagnosis
     from train.distributed import distributed_session
+    from train.run import run_time
 
     # paths are set as given, never read as YAML (a " #" or ": " in one stays)
     # --dev-cases is recorded in the saved config like a config's dev_cases (it does not
@@ -208,7 +209,7 @@ def train(
     console.print(
         f"model saved to {result.output} after {result.epochs} epochs, {result.steps} steps "
         f"(stopped by {result.stopped_by}) on {result.device} in {result.precision}, "
-        f"{result.seconds / 60:.1f} min (peak RSS {result.peak_rss_mb:,.0f} MB); "
+        f"{run_time(result)} (peak RSS {result.peak_rss_mb:,.0f} MB); "
         f"validation {result.best_valid}; temperature {result.temperature:.2f} "
         f"(ECE {result.ece_before:.3f} -> {result.ece_after:.3f})",
         markup=False,

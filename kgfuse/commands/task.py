@@ -131,6 +131,7 @@ def train_task_command(cfg: TaskConfig, *, home: Path | None, resume: bool, quie
     ``cfg``, as :func:`task_config` makes it."""
     from kgfuse.commands.common import said_resumable
     from train.distributed import distributed_session
+    from train.run import run_time
     from train.task_training import task_output, train_task
 
     # under torchrun (kgfuse train --task ... --nproc N), each process is one rank of the run
@@ -146,7 +147,7 @@ def train_task_command(cfg: TaskConfig, *, home: Path | None, resume: bool, quie
     console.print(
         f"{result.task} model ({len(result.labels)} labels) saved to {result.output} after "
         f"{result.epochs} epochs, {result.steps} steps (stopped by {result.stopped_by}) on "
-        f"{result.device} in {result.precision}, {result.seconds:.1f} s; "
+        f"{result.device} in {result.precision}, {run_time(result, 's')}; "
         f"{result.examples} training texts ({100 * result.linked_fraction:.0f}% with a linked "
         f"concept); validation: {validation}",
         markup=False,

@@ -129,6 +129,27 @@ def test_the_time_budget_counts_the_minutes_before_a_resume(tmp_path: Path, monk
     assert resumed["elapsed_seconds"] == pytest.approx(30.0, abs=1.5)
 
 
+def test_the_summary_says_the_time_of_the_sessions_before_a_resume(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from train.run import TrainRunResult, run_measures, run_time
+
+    clock = [0.0]
+    monkeypatch.setattr(loop.time, "perf_counter", lambda: clock[0])
+    whole = _session(tmp_path / "a", clock=clock)
+    assert whole["seconds_before_resume"] == 0.0
+    # killed at step 8 (the checkpoint of step 6 counts 6 s); the resumed session runs 4 steps
+    resumed = _killed_then_resumed(tmp_path / "b", kill_at_step=8, clock=clock)
+    assert resumed["seconds_before_resume"] == pytest.approx(6.0)
+    monkeypatch.setattr("train.run.time.perf_counter", lambda: 64.0)
+    measures = run_measures(resumed, 60.0, 1, ("cpu", "fp32"))
+    result = TrainRunResult(output=tmp_path, **measures)
+    assert (result.seconds, result.seconds_before) == (4.0, pytest.approx(6.0))
+    assert run_time(result, "s") == "4.0 s (10.0 s in all, with the sessions before the resume)"
+    fresh = TrainRunResult(output=tmp_path, **run_measures(whole, 54.0, 1, ("cpu", "fp32")))
+    assert run_time(fresh, "s") == "10.0 s"
+
+
 def test_a_checkpoint_without_the_time_spent_gets_the_whole_budget(
     tmp_path: Path, monkeypatch
 ) -> None:
