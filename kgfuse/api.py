@@ -125,6 +125,8 @@ class ApiSettings:
         model_processes: processes of their own for the diagnoses (the diagnosis questions
             of ``POST /ask`` and the records of ``POST /diagnose``), fed from one queue
             (:mod:`kgfuse.model_processes`); 0: they run in this process's threads.
+        allowed_hosts: the host names a request's ``Host`` header may give (None: any);
+            ``kgfuse serve`` on loopback gives its own names (against DNS rebinding).
     """
 
     kg_path: Path | str
@@ -139,6 +141,7 @@ class ApiSettings:
     torch_threads: int | None = None
     precision: str = "auto"
     model_processes: int = 0
+    allowed_hosts: list[str] | None = None
 
     def __post_init__(self) -> None:
         from fusion.precision import check_precision
@@ -512,6 +515,7 @@ def _add_guards(app: FastAPI, settings: ApiSettings) -> None:
         max_bytes=settings.max_body_bytes,
         token=settings.token,
         router=app.router,  # its routes as they are when requests come, all of them added
+        hosts=settings.allowed_hosts,
     )
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 

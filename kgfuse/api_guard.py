@@ -26,7 +26,7 @@ response in extra tasks and streams.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import anyio
@@ -56,6 +56,19 @@ INLINE_CHECK_BYTES = 4096
 CHECK_THREADS = 2
 
 
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header, without its port, in lower case: ``[::1]:8000`` ->
+    ``[::1]``, ``LocalHost:80`` -> ``localhost``."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+#: The names of a server that listens on loopback.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
 class RequestGuard:
     """ASGI middleware: token, then method, body framing, media type, size, arrival time
     and JSON.
@@ -67,6 +80,9 @@ class RequestGuard:
         body_seconds: how long a body may take to arrive.
         router: the app's router, whose routes (as they are when a request comes) tell a
             path served with other methods only (405); None: every body is checked.
+        hosts: the host names a request's ``Host`` header may give (any port; lower case);
+            None: any. A server on loopback takes its own names only, so a web page whose
+            name an attacker re-points to 127.0.0.1 (DNS rebinding) cannot call it.
     """
 
     def __init__(
@@ -77,8 +93,10 @@ class RequestGuard:
         token: str | None = None,
         body_seconds: float = BODY_SECONDS,
         router: Router | None = None,
+        hosts: Collection[str] | None = None,
     ) -> None:
         self.app = app
+        self.hosts = frozenset(h.lower() for h in hosts) if hosts is not None else None
         self.max_bytes = max_bytes
         self.token = token.encode() if token is not None else None
         self.body_seconds = body_seconds
@@ -90,6 +108,11 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers: Sequence[tuple[bytes, bytes]] = scope.get("headers") or ()
+        if self.hosts is not None:
+            problem = self._host_problem(headers)
+            if problem is not None:
+                await _refuse(scope, receive, send, 400, problem, close=_may_have_body(headers))
+                return
         if self.token is not None and not _is_open(scope["path"]):
             problem = self._token_problem(headers)
             if problem is not None:
@@ -148,6 +171,20 @@ class RequestGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _host_problem(self, headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+        assert self.hosts is not None
+        values = [v for k, v in headers if k == b"host"]
+        if not values:
+            return None  # HTTP/1.0 without one: no browser sends such a request
+        host = host_name(values[0].decode("latin-1"))
+        if len(values) == 1 and host in self.hosts:
+            return None
+        shown = values[0].decode("latin-1")[:100].encode("unicode_escape").decode("ascii")
+        return (
+            f"this server does not serve the host {shown!r}; it answers "
+            f"{', '.join(sorted(self.hosts))} (kgfuse serve --allow-host NAME adds one)"
+        )
 
     def _token_problem(self, headers: Sequence[tuple[bytes, bytes]]) -> str | None:
         values = [v for k, v in headers if k == b"authorization" and v.strip()]

@@ -197,6 +197,7 @@ def _provenance(fact: dict[str, Any]) -> str:
 
 @handle_errors
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
         "127.0.0.1"
     ),
@@ -258,6 +259,16 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="On loopback, a host name besides 127.0.0.1, localhost and [::1] that "
+            "requests may name (a reverse proxy's); repeat for more. Others get 400, so a "
+            "web page re-pointed to this machine (DNS rebinding) cannot call the server.",
+            show_default=False,
+        ),
+    ] = None,
     precision: PrecisionOption = "auto",
     model: ModelOption = None,
     kg: KGOption = None,
@@ -267,10 +278,16 @@ def serve(
     import uvicorn
 
     from kgfuse.api import SETTINGS_ENV, ApiSettings, check_token, create_app
+    from kgfuse.http_protocol import HeadersInTime
 
     if token is None and os.environ.get("KGFUSE_API_TOKEN") is not None:
         token = os.environ["KGFUSE_API_TOKEN"]  # set but empty: typer reads it as unset
     check_token(token)  # --token "" (an unset shell variable) must not serve without one
+    if token and _given_on_the_command_line(ctx, "token"):
+        console.print(
+            "[yellow]warning: a token given with --token is in the process list, which "
+            "every user of this machine can read; set $KGFUSE_API_TOKEN instead[/]"
+        )
     if processes > 1 and model_processes > 0:
         raise typer.BadParameter(
             "give --processes or --model-processes, not both: each server process would "
@@ -294,6 +311,7 @@ def serve(
         torch_threads=torch_threads,
         precision=precision,
         model_processes=model_processes,
+        allowed_hosts=allowed_hosts(host, allow_host or []),
     )
     where = f"; diagnoses in {model_processes} process(es) of their own" if model_processes else ""
     console.print(
@@ -306,6 +324,7 @@ def serve(
             port=port,
             log_level="warning",
             limit_concurrency=max_connections,
+            http=HeadersInTime,  # connections that send no headers do not hold their slots
         )
         allow_quick_exit()  # stopped: each audit record was committed as it was written
         return
@@ -321,7 +340,26 @@ def serve(
         port=port,
         log_level="warning",
         limit_concurrency=max_connections,
+        http=HeadersInTime,
     )
+
+
+def _given_on_the_command_line(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the command's ``parameter`` was written on its command line (not read from
+    the environment or left to its default)."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def allowed_hosts(host: str, extra: list[str]) -> list[str] | None:
+    """The host names a server bound to ``host`` answers: on loopback its own names and
+    ``extra``; elsewhere any (None), unless ``extra`` names some."""
+    from kgfuse.api_guard import LOOPBACK_HOSTS, host_name
+
+    names = {host_name(h) for h in extra}
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return sorted(LOOPBACK_HOSTS | names)
+    return sorted(names) if names else None
 
 
 @handle_errors

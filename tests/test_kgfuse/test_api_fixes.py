@@ -158,6 +158,40 @@ def test_serve_refuses_an_empty_token(
     assert "serving" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "warned"),
+    [(["--token", "s3cret"], {}, True), ([], {"KGFUSE_API_TOKEN": "s3cret"}, False)],
+)
+def test_serve_warns_of_a_token_in_the_process_list_and_names_its_hosts(
+    mini_home: Path,
+    args: list[str],
+    env: dict[str, str],
+    warned: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    from kgfuse.cli import app
+    from kgfuse.http_protocol import HeadersInTime
+
+    started: list[dict[str, Any]] = []
+
+    def run(app: Any, **kwargs: Any) -> None:
+        started.append({"settings": app.state.services.settings, **kwargs})
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    kg = ["--kg", str(mini_home / "kgs" / "hpo"), "--home", str(mini_home)]
+    audit = ["--audit-db", str(mini_home / "serve-audit.sqlite")]
+    result = CliRunner().invoke(
+        app, ["serve", "--port", "8899", "--allow-host", "kg.example", *args, *kg, *audit], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert ("is in the process list" in result.output) is warned, result.output
+    assert started[0]["http"] is HeadersInTime
+    hosts = started[0]["settings"].allowed_hosts
+    assert hosts == ["127.0.0.1", "[::1]", "kg.example", "localhost"]
+
+
 # ---- refusals before the body is read close the connection ----------------------------------
 def _guard_call(headers: list[tuple[bytes, bytes]], body: bytes = b"") -> list[dict]:
     """One POST through a RequestGuard (token, 10-byte limit) in front of a 204 app."""
