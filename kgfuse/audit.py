@@ -516,6 +516,18 @@ def _held_here(path: Path) -> bool:
         return _HELD[os.path.realpath(path)] > 0
 
 
+def _create_private(path: Path) -> None:
+    """Create an empty database file only its owner may read or write (0600), in a folder
+    made 0700 where it is made here: the records hold patients' notes, and SQLite gives the
+    ``-wal`` and ``-shm`` files beside it the database file's permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return  # another process made it first
+    os.close(fd)
+
+
 class AuditLog:
     """The append-only audit database.
 
@@ -560,7 +572,7 @@ class AuditLog:
         if not self.path.exists():
             if not create or readonly:
                 raise FileNotFoundError(f"no audit database at {self.path}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1

@@ -110,6 +110,25 @@ def test_record_and_get_round_trip(log: AuditLog) -> None:
         log.get("nope")
 
 
+def test_a_new_database_and_its_wal_files_are_the_owners_alone(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)  # the usual umask: files readable by every local user
+    try:
+        path = tmp_path / "new" / "folder" / "audit.sqlite"
+        with AuditLog(path) as log:
+            append(log, "long thin fingers")
+            files = [path, path.with_name("audit.sqlite-wal"), path.with_name("audit.sqlite-shm")]
+            modes = {p.name: p.stat().st_mode & 0o777 for p in files}
+    finally:
+        os.umask(old_umask)
+    assert modes == {p.name: 0o600 for p in files}
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    # an existing database keeps the permissions its owner gave it
+    path.chmod(0o640)
+    with AuditLog(path) as log:
+        append(log, "tall")
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
 def test_record_without_input_keeps_only_its_hash(log: AuditLog) -> None:
     rid = append(log, "secret fingers", store_input=False)
     rec = log.get(rid)
