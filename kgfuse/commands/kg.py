@@ -28,6 +28,7 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
+    new_partial,
     partial_path,
     print_json,
     resolve_kg,
@@ -494,10 +495,11 @@ def dump(
     store = ox.Store.read_only(str(build / "store"))
     partial = partial_path(out)  # renamed onto out once whole: a kill leaves out as it was
     try:
-        if fmt == ox.RdfFormat.N_QUADS:
-            store.dump(str(partial), format=fmt)
-        else:
-            store.dump(str(partial), format=fmt, from_graph=ox.DefaultGraph())
+        with new_partial(partial) as sink:
+            if fmt == ox.RdfFormat.N_QUADS:
+                store.dump(sink, format=fmt)
+            else:
+                store.dump(sink, format=fmt, from_graph=ox.DefaultGraph())
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
