@@ -321,7 +321,21 @@ _C = TypeVar("_C", DiagnosisConfig, TaskConfig)
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key given twice in one mapping (the plain loader keeps
-    the last one, so a setting, or a whole section, would vanish without a word)."""
+    the last one, so a setting, or a whole section, would vanish without a word), and
+    aliases (``*name``): nested ones make a file of a few hundred bytes expand to billions
+    of values, and no setting needs one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"an alias (*{event.anchor}) repeats a value given before: write the value "
+                "out, since aliases are not read in a config",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()

@@ -74,6 +74,12 @@ def test_a_stray_quote_in_a_csv_is_an_error_not_merged_rows(tmp_path: Path) -> N
         ("train:\n  lr: 0.1\n  lr: 0.2\n", r"cfg.yaml:3: not valid YAML \(the key 'lr' is given"),
         ("train:\n  lr: 0.1\ntrain:\n  epochs: 3\n", r"cfg.yaml:3: .*'train' is given twice"),
         ("output: 2024-01-01\n", r"cfg.yaml: .*date.* quoted string"),
+        # nested aliases expand a few hundred bytes to billions of values
+        (
+            "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: [*b, *b, *b, *b, *b, *b, *b, *b]\n",
+            r"cfg.yaml:2: not valid YAML \(an alias \(\*a\) repeats a value",
+        ),
     ],
 )
 def test_a_config_file_with_a_key_twice_or_a_date_is_refused(
