@@ -180,6 +180,9 @@ _NEG_FORWARD = (
     "never presented with",
     "never had",
     "never developed",
+    # since linking version 32: "he has not had any seizures" ("had" alone starts a predicate)
+    "not had",
+    "not had any",
     "fails to reveal",
     "failed to reveal",
     "nor",
@@ -246,7 +249,22 @@ _NEG_BACKWARD = (
 )
 # Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
 # absent.", "Seizures excluded by EEG", not "hypotonia and absent reflexes".
-_NEG_BACKWARD_FINAL = ("absent", "excluded")
+_NEG_BACKWARD_FINAL = (
+    "absent",
+    "excluded",
+    # since linking version 32, a clinic letter's shorthand: "Scoliosis not seen.", "MVP not
+    # heard", "liver not palpable"
+    "not seen",
+    "not heard",
+    "not noted",
+    "not observed",
+    "not detected",
+    "not found",
+    "not identified",
+    "not appreciated",
+    "not palpable",
+    "-ve",
+)
 # Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
 # "a microcephaly-free family".
 _NEG_BACKWARD_FREE = ("free",)
@@ -284,6 +302,12 @@ _NEG_LIST_FORWARD = (
     "absent :",
     "were not observed :",
     "not observed :",
+    # since linking version 32: "Not present: hearing loss, situs inversus."
+    "not present :",
+    "not seen :",
+    "not noted :",
+    "not found :",
+    "not detected :",
     "were ruled out :",
     "ruled out :",
     "negative for :",
@@ -357,6 +381,18 @@ _UNC_FORWARD = (
     "rule out",
     "r o",
     "evaluate for",
+    # since linking version 32, a letter's plan: "echo to look for cardiomyopathy", "consider
+    # hypothyroidism", "ophthalmology review for retinal hamartomas"
+    "look for",
+    "looking for",
+    "assess for",
+    "assessment for",
+    "evaluation for",
+    "review for",
+    "check for",
+    "investigate for",
+    "investigations for",
+    "consider",
     "versus",
     # a differential diagnosis: its items are hedged ("differential diagnosis includes
     # epilepsy, syncope and migraine")
@@ -644,6 +680,11 @@ _TERMINATE = (
     "source of",
     "reason for",
     "until",  # "did not crawl until 10 months and had a tremor": a delay, then a finding
+    # since linking version 32: a dash written apart ends a list's item ("Hypotonia - no
+    # seizures - microcephaly")
+    "-",
+    "\u2013",
+    "\u2014",
     # an affirmation of what follows ("negative for seizures and positive for hypotonia")
     "positive for",
     "positive :",
@@ -1068,6 +1109,46 @@ def _born_to(words: Sequence[str], i: int, n: int) -> bool:
 
 # After "in the mother's": words that still name relatives ("in the mother's family").
 _KIN_WORDS = frozenset({"family", "side", "relatives", "kindred", "lineage"})
+
+
+def _signed_ve(words: list[str], tokens: TokenTable) -> list[str]:
+    """``words`` with the ``ve`` of a letter's "-ve" and "+ve" (negative, positive) read
+    with its sign, which the tokens leave out: "Seizures -ve." is ruled out."""
+    signed = list(words)
+    for j, word in enumerate(words):
+        if word == "ve" and j:
+            sign = tokens.separator_before(j)[-1:]
+            if sign in ("-", "+", "\u2212"):
+                signed[j] = ("+" if sign == "+" else "-") + "ve"
+    return signed
+
+
+_AGE_WORDS = frozenset({"aged", "age"})
+_AGE_ABBREVIATIONS = frozenset({"y", "yo", "yr", "yrs", "m", "mo"})
+
+
+def _label_mark(words: Sequence[str], j: int) -> int | None:
+    """The index of the mark that makes a relative's word before ``j`` a label ("Mother:",
+    "Brother - seizures"), also past a bracket or an age between ("Father (45):", "Mother,
+    38:", "Maternal grandfather aged 67 years:"); else None."""
+    n = len(words)
+    if j < n and words[j] == "(":
+        close = next((k for k in range(j + 1, min(n, j + 6)) if words[k] == ")"), None)
+        if close is None:
+            return None
+        j = close + 1
+    elif j < n and (words[j] == "," or words[j] in _AGE_WORDS):
+        k = j + 1
+        if words[j] == "," and k < n and words[k] in _AGE_WORDS:
+            k += 1
+        if not (k < n and words[k].isdigit()):
+            return None
+        j = k + 1
+        if j < n and (words[j] in _AGE_UNITS or words[j] in _AGE_ABBREVIATIONS):
+            j += 1
+    return j if j < n and words[j] in _LABEL_MARKS else None
+
+
 # After a relative, the marks of a label: "Mother: migraine", "Brother - seizures".
 _LABEL_MARKS = frozenset({":", "-", "\u2013", "\u2014", "\uff1a"})
 # Words that make "X in her brother" a comparison with the patient's own finding.
@@ -1100,13 +1181,19 @@ _STATUS_NEGATIVE = frozenset(
         "not noted",
         "not found",
         "not detected",
+        # since linking version 32: "Hypogonadism - not yet", "Allergies: none known"
+        "not yet",
+        "-ve",
+        "none known",
+        "nil known",
+        "none reported",
     }
 )
 # Where the clause of a finding with a status starts: after a clause or sentence mark, a
 # status mark or a bracket ("seizures (-) hypotonia (+)").
 _STATUS_CLAUSE_ENDS = _CLAUSE_ENDS | _STATUS_MARKS | frozenset("()")
 _STATUS_POSITIVE = frozenset(
-    {"yes", "present", "positive", "pos", "+", "noted", "seen", "observed", "found"}
+    {"yes", "present", "positive", "pos", "+", "+ve", "noted", "seen", "observed", "found"}
 )
 _STATUS_UNCERTAIN = frozenset(
     {
@@ -1468,8 +1555,9 @@ class ContextRules:
         ("present in two sisters", not "in both brothers" or "hypotonia in a child").
         """
         n, window = len(words), self._family_window
-        if i + 1 < n and words[i + 1] in _LABEL_MARKS:
-            return i, i + 2, Trigger(words[i], FAM, "forward", window)
+        label = _label_mark(words, i + 1)
+        if label is not None:
+            return i, label + 1, Trigger(words[i], FAM, "forward", window)
         p = i - 1
         while p >= 0 and i - p <= 3 and words[p] in _RELATIVE_MODIFIERS:
             p -= 1
@@ -1596,6 +1684,8 @@ class ContextRules:
             if isinstance(tokens, TokenTable)
             else [lower_form(t.raw) if t.norm != BREAK else t.raw for t in tokens]
         )
+        if "ve" in words and isinstance(tokens, TokenTable):
+            words = _signed_ve(words, tokens)
         n = len(words)
         inside: set[int] = set()
         for a, b in spans:

@@ -518,6 +518,11 @@ class TokenTable(Sequence[Token]):
         (no space or other separator between)."""
         return not self._parts[2 * j], not self._parts[2 * j + 2]
 
+    def separator_before(self, j: int) -> str:
+        """What is written between token ``j`` and the one before it (the text's start for
+        the first): ``" -"`` before the ``ve`` of "seizures -ve"."""
+        return self._parts[2 * j]
+
     def _offsets(self) -> None:
         offsets = list(itertools.accumulate(map(len, self._parts), initial=0))
         self._starts, self._ends = offsets[1:-1:2], offsets[2::2]
