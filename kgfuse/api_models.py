@@ -276,10 +276,10 @@ class DiagnoseRecord(_Open):
     sex: str | None = Field(
         default=None, description="male, female, other or unknown (any case); else 422."
     )
-    age: float | None = Field(
+    age: float | str | None = Field(
         default=None,
-        description="Age in years: a number (else 422); outside 0 to 130 it is warned about "
-        "and not read.",
+        description="Age in years: a number, or an ISO 8601 duration as phenopackets write "
+        "ages (P3Y6M); else 422. Outside 0 to 130 it is warned about and not read.",
     )
     onset: str | None = Field(
         default=None,

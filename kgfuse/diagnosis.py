@@ -58,6 +58,7 @@ from train.phenopacket import (
     is_dev_row,
     is_phenopacket,
     json_values,
+    parse_iso8601_age,
 )
 
 if TYPE_CHECKING:
@@ -145,8 +146,13 @@ def parse_sex(value: Any, rid: str) -> str | None:
         return None
     if isinstance(value, str) and value.strip().lower() in SEX_VALUES:
         return SEX_VALUES[value.strip().lower()]
+    why = (
+        " (a number is ambiguous here: phenopackets count 1 as female, PLINK files as male)"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else ""
+    )
     raise RecordError(
-        f"record {rid}: sex must be male, female, other or unknown, got {_shown(value)}"
+        f"record {rid}: sex must be male, female, other or unknown, got {_shown(value)}{why}"
     )
 
 
@@ -427,19 +433,24 @@ def _iri(term: str) -> str:
 
 
 def parse_age(value: Any, rid: str, warnings: list[str]) -> float | None:
-    """A record's ``age`` in years; None when absent, or when it is no age from 0 to
+    """A record's ``age`` in years, a number or an ISO 8601 duration as phenopackets write
+    ages (``"P3Y6M"``: 3.5); None when absent, or when it is no age from 0 to
     :data:`MAX_AGE_YEARS`, which ``warnings`` says (the age only feeds the rules' checks:
     the record is diagnosed without it).
 
     Raises:
-        RecordError: not a number.
+        RecordError: neither a number nor such a duration.
     """
     if value is None:
         return None
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        years = parse_iso8601_age(value.strip().upper())
+        if years is not None:
+            value = years
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError(
-            f"record {rid}: age must be a number of years (0 to {MAX_AGE_YEARS} are read), "
-            f"got {_shown(value)}"
+            f"record {rid}: age must be a number of years (0 to {MAX_AGE_YEARS} are read) "
+            f'or an ISO 8601 duration such as "P3Y6M", got {_shown(value)}'
         )
     if not 0 <= value <= MAX_AGE_YEARS:
         warnings.append(

@@ -659,6 +659,9 @@ def _not_also_present(
     return [(term, iri) for term, iri in excluded if iri not in present]
 
 
+_HPO_IRI = to_iri("HP:0000001").removesuffix("0000001")
+
+
 def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for d in ids:
@@ -666,6 +669,9 @@ def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
             iri = to_iri(d.strip())
         except ValueError:
             warnings.append(f"{d}: disease id is not a CURIE or IRI; skipped")
+            continue
+        if iri.startswith(_HPO_IRI):
+            warnings.append(f"{d}: a phenotype's id (HPO), not a disease's; skipped")
             continue
         if iri not in out:
             out.append(iri)
@@ -1221,6 +1227,22 @@ def _first_line(path: Path) -> tuple[bytes, bool] | None:
     return None
 
 
+def _lines_after(path: Path, loads: Callable[[bytes], Any], lines: int = 5) -> bool:
+    """Whether one of the few non-blank lines after the first is a JSON value alone: the
+    file is JSON Lines whose first line is broken, not one document."""
+    with path.open("rb") as fh:
+        seen = 0
+        for item in bounded_lines(fh):
+            if isinstance(item, LineTooLongError) or not item.strip():
+                continue
+            seen += 1
+            if seen > lines + 1:
+                return False
+            if seen > 1 and _loads_alone(item, loads):
+                return True
+    return False
+
+
 def json_values(
     path: Path, loads: Callable[[bytes], Any]
 ) -> Iterator[tuple[int | None, int | None, Any]]:
@@ -1252,7 +1274,9 @@ def json_values(
         try:
             raw = read_document(path)
         except ValueError as err:  # too large: one error where it is one document, else
-            if opens:  # (a .json file of JSON lines) read line by line below
+            # (a .json file of JSON lines, or JSON lines whose first is broken) read line by
+            # line below
+            if opens and (path.suffix.lower() == ".json" or not _lines_after(path, loads)):
                 yield None, None, err
                 return
         else:

@@ -96,10 +96,20 @@ TrainingSetOption = Annotated[
     typer.Option("--set", help="Override a training config key (repeatable)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
 #: ``--output`` of the commands that write one JSONL record per input record (link, diagnose,
 #: predict).
+def _stdout_for_dash(value: Path | None) -> Path | None:
+    """``-o -`` writes to stdout, as leaving ``-o`` out does."""
+    return None if value is not None and str(value) == "-" else value
+
+
 OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Output JSONL (default: stdout).")
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Output JSONL (default, or -: stdout).", callback=_stdout_for_dash
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 ShortlistOption = Annotated[
@@ -504,6 +514,11 @@ def check_output(output: Path) -> None:
     """
     if output.is_dir():
         raise ValueError(f"the output {output} is a folder: give a file name")
+    if output.suffix.lower() in (".gz", ".bz2", ".xz", ".zst", ".zip"):
+        raise ValueError(
+            f"the output {output} is named as a compressed file, which kgfuse does not write: "
+            "name it .jsonl, or leave out -o and pipe stdout to the compressor"
+        )
     if output.exists() and not output.is_file():
         raise ValueError(
             f"the output {output} is not a regular file (a device or a pipe), which the "
@@ -532,8 +547,9 @@ def check_output(output: Path) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write to the output folder {folder}")
     # a database's own journal files, which hold its last records until they are merged
-    database = output.with_name(output.name.rsplit("-", 1)[0])
-    if output.name.endswith(("-wal", "-shm", "-journal")) and _is_sqlite(database):
+    journal = output.name.endswith(("-wal", "-shm", "-journal"))
+    database = output.with_name(output.name.rsplit("-", 1)[0]) if journal else output
+    if journal and database.name and _is_sqlite(database):
         raise ValueError(
             f"the output {output} is a journal of the SQLite database {database} "
             "(an audit trail?): not writing over it; choose another output file"
@@ -561,8 +577,9 @@ def _kind(path: Path) -> str:
 
 
 def report_records(input: Path | None, written: int, failed: int, done: str) -> None:
-    """Say on stderr how many records of ``input`` failed; exit with status 1 when there
-    was no record, or none succeeded (each failed record's ``error`` is in the output).
+    """Say on stderr how many records of ``input`` failed; exit with status 1 when none
+    succeeded (each failed record's ``error`` is in the output). An input without records
+    (an empty shard of a pipeline) gives an empty output and a warning, not a failure.
     ``input`` None: the one record of ``--text``, whose error was printed already.
 
     Raises:
@@ -573,8 +590,10 @@ def report_records(input: Path | None, written: int, failed: int, done: str) -> 
             raise typer.Exit(1)
         return
     if written == 0:
-        err_console.print(f"[bold red]error:[/] no records in {escape(str(input))}")
-        raise typer.Exit(1)
+        err_console.print(
+            f"[yellow]warning: no records in {escape(str(input))}; the output is empty[/]"
+        )
+        return
     if failed:
         err_console.print(
             f"[yellow]{failed:,} of {written:,} record(s) could not be {done} "
@@ -675,9 +694,9 @@ def jsonl_output(
     held: HeldOutput | None = None,
 ) -> Iterator[TextIO]:
     """The stream a command writes its JSONL lines to: stdout when ``output`` is None, else
-    ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error and
-    something was written. A run that fails, is interrupted or writes nothing (no records)
-    leaves no half-written or empty output (an earlier one stays as it was), and a failed
+    ``OUTPUT.partial``, renamed onto ``output`` when the block ends without an error (an
+    input without records gives an empty output). A run that fails or is interrupted
+    leaves no half-written output (an earlier one stays as it was), and a failed
     one keeps the lines already written in ``OUTPUT.partial``, which it names (and says
     that ``--resume`` goes on from them, for a ``resumable`` command). ``resumed``: the
     complete lines a stopped run left there are kept, and the new ones appended.
@@ -728,11 +747,8 @@ def jsonl_output(
     # the key removed and the output renamed while the file is still locked: no other run
     # has opened this file as its OUTPUT.partial, nor written a key of its own
     key_file.unlink(missing_ok=True)
-    if sink.tell() > 0:
-        sink.flush()
-        os.replace(partial, output)
-    else:  # no records: the command says so; an earlier output stays
-        partial.unlink(missing_ok=True)
+    sink.flush()
+    os.replace(partial, output)  # no records: an empty output (the command says so)
 
 
 #: Tries to open or make ``OUTPUT.partial`` (a file removed between two opens is made again).

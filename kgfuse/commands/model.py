@@ -357,6 +357,15 @@ def diagnose(
     no_audit: Annotated[
         bool, typer.Option("--no-audit", help="Do not record the decisions.")
     ] = False,
+    audit_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit-db",
+            help="Audit database the decisions are recorded in (default: "
+            "<home>/audit.sqlite; one of its own lets a read-only home be used).",
+            show_default=False,
+        ),
+    ] = None,
     brief: Annotated[
         bool,
         typer.Option(
@@ -399,6 +408,8 @@ def diagnose(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--onset") from None
     check_input_output(input, output, folders=True)
+    if audit_db is not None and no_audit:
+        raise ValueError("give --audit-db or --no-audit, not both")
     key = None
     if input is not None and output is not None:  # what --resume checks
         from fusion.pipeline import resolve_precision
@@ -410,7 +421,7 @@ def diagnose(
             "--shortlist-similarity": shortlist_similarity, "--lead": lead, "--pool": pool,
             "--brief": brief,
             "--precision": resolve_precision(precision),
-            "audit": None if no_audit else str(default_audit_path(home).resolve()),
+            "audit": None if no_audit else str((audit_db or default_audit_path(home)).resolve()),
         }  # fmt: skip
         folder = model if model is not None else default_model_dir(home)
         key = run_key("diagnose", input, options, folder if folder.is_dir() else None)
@@ -432,6 +443,7 @@ def diagnose(
                 _diagnosis_workers(
                     workers, model, resolve_kg(kg, home) if kg else None, home, ranking,
                     precision, audit=not no_audit, store_input=not no_store_input,
+                    audit_db=audit_db,
                 )
             )  # fmt: skip
         else:
@@ -440,6 +452,7 @@ def diagnose(
                 resolve_kg(kg, home) if kg else None,
                 home,
                 audit=not no_audit,
+                audit_db=audit_db,
                 store_input=not no_store_input,
                 ranking=ranking,
                 precision=precision,
@@ -479,6 +492,7 @@ def _diagnosis_workers(
     *,
     audit: bool,
     store_input: bool,
+    audit_db: Path | None = None,
 ) -> DiagnosisWorkers:
     """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
     from kgfuse.audit import AuditLog, default_audit_path
@@ -486,7 +500,7 @@ def _diagnosis_workers(
 
     audit_log = None
     if audit:  # a database that cannot take the records is refused before any worker starts
-        audit_log = AuditLog(default_audit_path(home))
+        audit_log = AuditLog(audit_db or default_audit_path(home))
         audit_log.check_writable()
     settings = WorkerSettings(model, kg, home, ranking, precision)
     return DiagnosisWorkers(settings, workers, audit_log=audit_log, store_input=store_input)

@@ -50,3 +50,32 @@ def test_a_json_document_over_the_limit_is_refused_unread(
     got = list(read_records(path))
     assert len(got) == 1 and isinstance(got[0][1], RecordError)
     assert "cases.json is too large" in str(got[0][1])
+
+
+@pytest.mark.parametrize(
+    "first", ['{"id": "t0", "present_hpo": ["HP:00012', '["id", "present_hpo"]']
+)
+def test_json_lines_over_the_document_limit_with_a_broken_first_line_keep_their_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """A first line that opens a document but is broken, in a file too large to read as
+    one: the file is still read line by line, the first line alone an error."""
+    path = tmp_path / "cases.jsonl"
+    rows = [json.dumps({"id": f"p{n}", "present_hpo": ["HP:0001250"]}) for n in range(20)]
+    path.write_text("\n".join([first, *rows]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(bounded_read, "MAX_DOCUMENT_BYTES", 100)
+    got = list(read_records(path))
+    assert len(got) == 21
+    # the broken line is its own error; the list, a value the record reader then refuses
+    assert isinstance(got[0][1], RecordError if first.startswith("{") else list)
+    assert [v["id"] for _, v in got[1:]] == [f"p{n}" for n in range(20)]
+
+
+def test_a_pretty_printed_document_over_the_limit_is_still_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cases.jsonl"  # named as JSON lines, but one indented document
+    path.write_text(json.dumps([{"id": str(n)} for n in range(30)], indent=2), encoding="utf-8")
+    monkeypatch.setattr(bounded_read, "MAX_DOCUMENT_BYTES", 100)
+    got = list(read_records(path))
+    assert len(got) == 1 and "too large" in str(got[0][1])

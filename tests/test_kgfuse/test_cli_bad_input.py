@@ -95,7 +95,7 @@ def test_a_diagnosis_record_id_must_be_a_string_or_an_integer() -> None:
     assert error_record(3, {"id": 7}, ValueError("x")) == {"id": "7", "error": "x"}
 
 
-def test_link_and_diagnose_exit_1_when_nothing_worked(
+def test_link_and_diagnose_exit_1_when_nothing_worked_and_0_for_an_empty_shard(
     mini_home: Path, mini_model: Path, tmp_path: Path
 ) -> None:
     empty, bad = tmp_path / "empty.jsonl", tmp_path / "bad.jsonl"
@@ -103,8 +103,11 @@ def test_link_and_diagnose_exit_1_when_nothing_worked(
     bad.write_text('not json\n[1]\n{"id": "x"}\n', encoding="utf-8")
     home = ["--home", str(mini_home)]
     for command in (["link"], ["diagnose", "--model", str(mini_model), "--no-audit"]):
-        result = CliRunner().invoke(app, [*command, str(empty), *home])
-        assert result.exit_code == 1 and "no records in" in result.output, result.output
+        shard = tmp_path / f"{command[0]}-empty.jsonl"
+        result = CliRunner().invoke(app, [*command, str(empty), "-o", str(shard), *home])
+        assert result.exit_code == 0, result.output
+        assert "no records in" in result.output and "the output is empty" in result.output
+        assert shard.read_bytes() == b""  # a pipeline's declared output is there
         out = tmp_path / f"{command[0]}.jsonl"
         result = CliRunner().invoke(app, [*command, str(bad), "-o", str(out), *home])
         assert result.exit_code == 1, result.output
@@ -287,3 +290,43 @@ def test_sigterm_stops_a_command_as_ctrl_c_does_with_exit_status_143(
         signal.signal(signal.SIGTERM, before)
     assert stopped.value.exit_code == 143
     assert "stopped (SIGTERM)" in capsys.readouterr().err
+
+
+def test_output_names_a_pipeline_writes(mini_home: Path, tmp_path: Path, monkeypatch) -> None:
+    """``-o -`` is stdout; a name that starts with a dash is a file like any other; a
+    compressed name, which kgfuse would fill with plain JSON, is refused."""
+    monkeypatch.chdir(tmp_path)
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"id": "a", "text": "Arachnodactyly."}) + "\n")
+    home = ["--home", str(mini_home), "-j", "1"]
+    to_stdout = CliRunner().invoke(app, ["link", str(records), "-o", "-", *home])
+    assert to_stdout.exit_code == 0, to_stdout.output
+    assert json.loads(to_stdout.stdout.splitlines()[0])["id"] == "a"
+    assert not (tmp_path / "-").exists()
+    dashed = CliRunner().invoke(app, ["link", str(records), "-o", "./-x.jsonl", *home])
+    assert dashed.exit_code == 0, dashed.output
+    assert _lines(tmp_path / "-x.jsonl")[0]["id"] == "a"
+    compressed = CliRunner().invoke(app, ["link", str(records), "-o", "out.jsonl.gz", *home])
+    assert compressed.exit_code == 2
+    assert "is named as a compressed file, which kgfuse does not write" in _flat(compressed.output)
+    assert not (tmp_path / "out.jsonl.gz").exists()
+
+
+def test_diagnose_records_into_an_audit_database_given_by_path(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    from kgfuse.audit import AuditLog, default_audit_path
+
+    records, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    records.write_text(json.dumps({"id": "a", "present_hpo": ["HP:0001166"]}) + "\n")
+    home_db = default_audit_path(mini_home)
+    before = len(AuditLog(home_db)) if home_db.exists() else 0
+    own = tmp_path / "run" / "audit.sqlite"
+    args = ["diagnose", str(records), "-o", str(out), "--model", str(mini_model)]
+    result = CliRunner().invoke(app, [*args, "--audit-db", str(own), "--home", str(mini_home)])
+    assert result.exit_code == 0, result.output
+    with AuditLog(own) as log:
+        assert [s.id for s in log.list()] == [_lines(out)[0]["audit_id"]]
+    assert (len(AuditLog(home_db)) if home_db.exists() else 0) == before
+    both = CliRunner().invoke(app, [*args, "--audit-db", str(own), "--no-audit"])
+    assert both.exit_code == 2 and "--audit-db or --no-audit, not both" in _flat(both.output)

@@ -65,11 +65,13 @@ def test_paths_are_checked_before_any_work(tmp_path: Path) -> None:
         check_input_output(records, tmp_path / "." / "in.jsonl")
 
 
-def test_a_run_with_no_records_keeps_the_earlier_output(tmp_path: Path) -> None:
+def test_a_run_with_no_records_writes_an_empty_output(tmp_path: Path) -> None:
+    """An empty input (a pipeline's empty shard) has an empty output, in place of an
+    earlier run's: the output is always that of the last input."""
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")
     assert write_records(iter([]), out) == (0, 0)
-    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert out.read_text(encoding="utf-8") == ""
     assert not partial_path(out).exists()
 
 

@@ -64,8 +64,21 @@ def test_the_readers_warnings_are_kept_with_the_ids_as_written() -> None:
     ("fields", "message"),
     [
         ({"sex": "banana"}, "record p1: sex must be male, female, other or unknown, got 'banana'"),
-        ({"sex": 2}, "record p1: sex must be male, female, other or unknown, got 2"),
-        ({"age": "12"}, "record p1: age must be a number of years (0 to 130 are read), got '12'"),
+        (
+            {"sex": 2},
+            "record p1: sex must be male, female, other or unknown, got 2 (a number is "
+            "ambiguous here: phenopackets count 1 as female, PLINK files as male)",
+        ),
+        (
+            {"age": "12"},
+            "record p1: age must be a number of years (0 to 130 are read) or an ISO 8601 "
+            "duration such as \"P3Y6M\", got '12'",
+        ),
+        (
+            {"age": "P2Q"},
+            "record p1: age must be a number of years (0 to 130 are read) or an ISO 8601 "
+            "duration such as \"P3Y6M\", got 'P2Q'",
+        ),
         ({"onset": "P2Q"}, "record p1: onset 'P2Q' is not an ISO 8601 duration such as P2Y"),
         ({"onset": 3}, "record p1: onset must be an HPO onset class or an age such as P2Y"),
         ({"text": 42}, "record p1: text must be a string"),
@@ -78,6 +91,18 @@ def test_fields_beside_a_phenopacket_are_checked_as_in_any_record(
     assert refused(packet(**fields)) == message
     if "phenotypicFeatures" not in fields:  # the same value in a present_hpo record
         assert refused({"id": "p1", "present_hpo": ["HP:0001166"], **fields}) == message
+
+
+@pytest.mark.parametrize(("age", "years"), [("P3Y6M", 3.5), (" p14y ", 14.0), ("P18M", 1.5)])
+def test_an_age_written_as_phenopackets_write_it_is_read(age: str, years: float) -> None:
+    record = parse_record({"id": "p1", "present_hpo": ["HP:0001166"], "age": age})
+    assert record.age == pytest.approx(years, abs=0.01) and record.warnings == ()
+
+
+def test_an_iso_age_past_the_range_is_warned_of_and_skipped() -> None:
+    record = parse_record({"id": "p1", "present_hpo": ["HP:0001166"], "age": "P200Y"})
+    assert record.age is None
+    assert record.warnings == ("age 200.0 is not an age from 0 to 130 years; skipped",)
 
 
 def test_given_fields_replace_the_phenopackets_own_with_a_warning_when_they_differ() -> None:

@@ -190,6 +190,16 @@ def test_dev_row_and_vignette_rows(hierarchy) -> None:
     assert vignette.diseases == (to_iri("OMIM:154700"),)
 
 
+def test_a_diagnosis_written_with_a_space_or_as_a_phenotype_is_read_or_warned_of() -> None:
+    row = {"id": "c1", "present_hpo": ["HP:0001166"], "pmids": []}
+    spaced = case_from_dev_row({**row, "diseases": ["OMIM: 154700"]})
+    assert spaced.diseases == (to_iri("OMIM:154700"),) and spaced.warnings == ()
+    assert to_iri("OMIM:154700") == "https://omim.org/entry/154700"  # no space inside
+    phenotype = case_from_dev_row({**row, "diseases": ["HP:0001250", "OMIM:154700"]})
+    assert phenotype.diseases == (to_iri("OMIM:154700"),)
+    assert phenotype.warnings == ("HP:0001250: a phenotype's id (HPO), not a disease's; skipped",)
+
+
 def test_read_cases_detects_formats_and_reports_bad_lines(tmp_path: Path) -> None:
     packet = json.loads((FIXTURES / "diagnosis" / "phenopacket_v2.json").read_text())
     rows = [
