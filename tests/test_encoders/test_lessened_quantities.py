@@ -114,10 +114,14 @@ def test_a_saved_index_keeps_the_lessened_names(tmp_path) -> None:
     restored = ConceptLinker(LEXICON, LinkerConfig(), index_folder=tmp_path)
     assert restored._index_source == "saved"
     text = "Inadequate weight gain and absent sweating."
-    assert _read(restored, text) == _read(built, text) == [
-        ("Inadequate weight gain", "Failure to thrive", False),
-        ("absent sweating", "Anhidrosis", False),
-    ]
+    assert (
+        _read(restored, text)
+        == _read(built, text)
+        == [
+            ("Inadequate weight gain", "Failure to thrive", False),
+            ("absent sweating", "Anhidrosis", False),
+        ]
+    )
 
 
 @pytest.mark.parametrize(
