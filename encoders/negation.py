@@ -1692,7 +1692,7 @@ class ContextRules:
             inside.update(range(a, b))
         triggers = [found for found in self._find(words, inside) if _applies(words, *found)]
         negative, positive, hedged = _statuses(words, spans)
-        hedged.extend(_questioned(words, spans))
+        hedged.extend(_questioned(words, spans, _shorthand_queries(words, tokens)))
         if (
             not negative
             and not positive
@@ -2012,10 +2012,30 @@ def _statuses(
     return negative, positive, hedged
 
 
-def _questioned(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def _shorthand_queries(
+    words: Sequence[str], tokens: Sequence[Token] | TokenTable
+) -> frozenset[int]:
+    """The question marks written as a letter's shorthand for "query": against the word
+    after them and apart from the one before ("?ptosis ?hypertelorism", "mild ?ptosis"),
+    not a question's end ("cause seizures? Hypotonia ...")."""
+    if not isinstance(tokens, TokenTable) or not any(w in _QUESTION_MARKS for w in words):
+        return frozenset()
+    return frozenset(
+        k
+        for k, w in enumerate(words)
+        if w in _QUESTION_MARKS and tokens.touching(k) == (k == 0, True)
+    )
+
+
+def _questioned(
+    words: Sequence[str],
+    spans: Sequence[tuple[int, int]],
+    shorthand: frozenset[int] = frozenset(),
+) -> list[tuple[int, int]]:
     """The findings a question mark hedges: one that is all of its sentence or heading item
     before a question mark ("Seizures?", "Exam: ptosis?"), or that follows a question mark
-    at the start of one ("?seizures", "Plan: ? ataxia"). A question that names a finding
+    at the start of one ("?seizures", "Plan: ? ataxia") or one written against it as
+    shorthand (``shorthand``: "?ptosis ?hypertelorism"). A question that names a finding
     ("Which genes cause seizures?", "a boy with hypotonia and ataxia?") hedges nothing."""
     n = len(words)
     return [
@@ -2025,6 +2045,8 @@ def _questioned(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[
         or (
             a > 0
             and words[a - 1] in _QUESTION_MARKS
-            and (a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == ",")
+            and (
+                a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == "," or a - 1 in shorthand
+            )
         )
     ]

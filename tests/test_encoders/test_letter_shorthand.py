@@ -1,9 +1,9 @@
-"""Linking version 32, from clinic letters a reviewer wrote: a letter's shorthand for an
-absent finding ("Scoliosis not seen.", "Not present: ...", "Hypogonadism - not yet",
-"Seizures -ve"), "has
-not had any", a plan's "to look for" and "consider", a relative labelled with an age
-("Father (45): ..."), and a dash written apart ending a list's item. Each group has
-controls that must not change."""
+"""Linking versions 32 and 33, from clinic letters a reviewer wrote: a letter's shorthand
+for an absent finding ("Scoliosis not seen.", "Not present: ...", "Hypogonadism - not yet",
+"Seizures -ve"), "has not had any", a plan's "to look for" and "consider", a relative
+labelled with an age ("Father (45): ..."), a dash written apart ending a list's item, and
+(version 33) a question mark written against a finding ("?ptosis ?hypertelorism") querying
+it. Each group has controls that must not change."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ _TERMS = {
     "Cardiomyopathy": (),
     "Hypothyroidism": (),
     "Tall stature": ("Tall",),
+    "Ptosis": (),
+    "Hypertelorism": (),
     "Short stature": (),
     "Epilepsy": (),
     "Hypotonia": (),
@@ -122,6 +124,22 @@ def test_a_relative_labelled_with_an_age(
     ],
 )
 def test_a_dash_written_apart_ends_a_lists_item(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("O/E: ?ptosis ?hypertelorism.", {"ptosis": "U", "hypertelorism": "U"}),
+        ("Mild ?ptosis and hypotonia.", {"ptosis": "U", "hypotonia": "P"}),
+        # must not change: a question's end before the next sentence, written either way
+        ("Does he have seizures? Hypotonia is present.", {"seizures": "P", "hypotonia": "P"}),
+        ("Does he have seizures?Hypotonia was noted.", {"seizures": "P", "hypotonia": "P"}),
+    ],
+)
+def test_a_question_mark_written_against_a_finding_queries_it(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert context_flags(linker, text) == expected
