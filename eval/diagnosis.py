@@ -1212,7 +1212,9 @@ def _rank_cases(
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(desc=f"{name} ({mode})", leave=False, initial=start, total=len(cases))
+            bar = tqdm(  # no bar drawn into a log (not a terminal): disable=None
+                desc=f"{name} ({mode})", leave=False, initial=start, total=len(cases), disable=None
+            )
         with bar:  # closed when the pass ends or stops
             for i, ranked in enumerate(placed, start):
                 better[i], tied[i], seconds[i] = ranked.better, ranked.tied, ranked.seconds

@@ -956,6 +956,8 @@ def test_evaluation_defaults_latency_order_of_modes_and_progress(
         cases, {"slow": slow}, annotations=annotations(TABLE), n_resamples=5, progress=True
     )
     assert shown.ranks["slow"]["present"].tolist() == [1.0, 1.0]
+    # asked for, but stderr is no terminal here (a log, a pipe): no bar is drawn into it
+    assert "it/s" not in capsys.readouterr().err
 
 
 def test_a_nan_score_names_the_case_by_its_number() -> None:
