@@ -60,6 +60,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from encoders.absences import DENIED, denied_keys, ends_a_phrase
 from encoders.lab_values import read_lab_values
 from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
@@ -246,7 +247,7 @@ __all__ = [
 #: a modifier stacked before a name without a comma names its own term with the head
 #: ("low-set posteriorly rotated ears": *Low-set ears* too; "large protruding ears":
 #: *Macrotia*), unless that term is broader or finer than the name's.
-LINKING_VERSION = 33
+LINKING_VERSION = 35
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -276,6 +277,7 @@ VARIANT_WEIGHT: dict[str, float] = {
     "composed": 0.9,
     "coordinated": 0.9,
     "gapped": 0.85,
+    "denied": 0.9,
 }
 
 #: Confidence of a finding read from a measurement (a stated number against a definition).
@@ -681,6 +683,10 @@ class ConceptLinker:
                 if len(key) == 1 and len(key[0]) < self.config.min_name_chars:
                     continue
                 self._insert(key, name_id, variant)
+        for name_id, key in denied_keys([n.text for n in self._names]):
+            node = self._walk(key)
+            if node is None or _END not in node:  # "no eyeball" is a name of its own
+                self._insert(key, name_id, DENIED)
         if self.parents is not None:
             self._compose_names()
         self._lessened = LessenedNames.from_names(
@@ -1400,6 +1406,14 @@ class ConceptLinker:
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
                     continue  # "he falls asleep", "a chess club", "stroke volume"
+                if m.j - m.i == 1 and _at_another_site(chosen[2], lowers, m.i):
+                    continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
+                if (
+                    m.j < len(lowers)
+                    and lowers[m.j] == "like"
+                    and tokens.separator_before(m.j) == "-"
+                ):
+                    continue  # "a stroke-like lesion" is no Stroke
                 if (
                     m.j - m.i > 2
                     and lowers[m.i] == "absence"
@@ -1407,6 +1421,8 @@ class ConceptLinker:
                     and not chosen[2].lower().startswith("absence of")
                 ):
                     continue  # "absence of seizures" is no Absence seizure: a negation
+                if m.candidates[0][1] == DENIED and not ends_a_phrase(lowers, m.j):
+                    continue  # "no speech therapy" is no Absent speech
                 if chosen[0] in self._lessened.terms:
                     lessening = self._lessened.reading(
                         chosen[0],
@@ -1520,6 +1536,17 @@ class ConceptLinker:
         if self.config.context and any(m.denied for m, *_ in kept):
             contexts = [
                 replace(ctx, negated=True) if m.denied else ctx
+                for (m, *_), ctx in zip(kept, contexts, strict=True)
+            ]
+        if self.config.context and any(
+            m.candidates and m.candidates[0][1] == DENIED for m, *_ in kept
+        ):
+            # "no speech" holds its own denial: a "no" before it does not rule it out ("no
+            # eye contact, no speech")
+            contexts = [
+                replace(ctx, negated=False)
+                if m.candidates and m.candidates[0][1] == DENIED
+                else ctx
                 for (m, *_), ctx in zip(kept, contexts, strict=True)
             ]
         if self.config.context and late:
@@ -2466,6 +2493,29 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
     "tumour": frozenset({"board", "boards", "suppressor", "suppressors", "marker", "markers"}),
     "sad": frozenset({"to", "that", "about", "when", "because"}),
 }
+
+
+#: One-word names of a finding that the word before them puts elsewhere: "knee jerks" are
+#: tendon reflexes (not *Myoclonus*'s "jerking"), "optic pallor" the optic disc's (not the
+#: skin's *Pallor*), "CSF lymphocytosis" the spinal fluid's (not the blood's).
+_OTHER_SITES: dict[str, frozenset[str]] = {
+    "jerking": frozenset({"knee", "ankle", "biceps", "triceps", "supinator", "jaw", "reflex"}),
+    "jerks": frozenset({"knee", "ankle", "biceps", "triceps", "supinator", "jaw", "reflex"}),
+    "pallor": frozenset({"optic", "disc", "disk", "nerve", "temporal"}),
+    "lymphocytosis": frozenset({"csf"}),
+}
+
+
+def _at_another_site(name: str, lowers: Sequence[str], k: int) -> bool:
+    """Whether the word before token ``k`` puts the one-word finding ``name`` matched there
+    at another site (:data:`_OTHER_SITES`)."""
+    before = _OTHER_SITES.get(name.lower())
+    if before is None or k == 0:
+        return False
+    j = k - 1
+    if lowers[j] == ":" and j > 0:  # "CSF: lymphocytosis"
+        j -= 1
+    return lowers[j] in before
 
 
 def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:

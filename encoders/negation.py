@@ -187,6 +187,8 @@ _NEG_FORWARD = (
     "failed to reveal",
     "nor",
     "neither",
+    # since linking version 34, a letter's "nil": "Nil infantile spasms."
+    "nil",
 )
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
@@ -411,6 +413,13 @@ _UNC_FORWARD = (
     "differential diagnosis :",
     "differential diagnoses :",
     "differential :",
+    # since linking version 34: "Differentials considered: congenital myotonic dystrophy."
+    "differentials :",
+    "differentials considered :",
+    "differentials include",
+    "differentials included",
+    "differentials considered include",
+    "differentials considered included",
     "ddx :",
     "ddx includes",
     "ddx include",
@@ -510,6 +519,17 @@ _UNC_EITHER = ("with or without", "with without", "with and without")
 # A modal right after a finding: "seizures may occur" (a scope of one word, the end of the
 # finding before it: "he has hypotonia and seizures may occur" hedges the seizures only).
 _UNC_BACKWARD_SHORT = (
+    # since linking version 34: a plan's test or a service named by a finding is none of
+    # the patient's ("cancer surveillance", "epilepsy gene panel", "EPILEPSY CLINIC")
+    "surveillance",
+    "screening",
+    "panel",
+    "gene panel",
+    "clinic",
+    "service",
+    "team",
+    "nurse",
+    "mdt",
     "may occur",
     "can occur",
     "might occur",
@@ -536,6 +556,7 @@ _AFTER_FINAL = frozenset(
         "now",
         "today",
         "currently",
+        "given",  # "felt unlikely given the progression"
     }
 )
 _PSEUDO = (
@@ -1183,6 +1204,8 @@ _STATUS_NEGATIVE = frozenset(
         "not detected",
         # since linking version 32: "Hypogonadism - not yet", "Allergies: none known"
         "not yet",
+        "nil to date",
+        "none to date",
         "-ve",
         "none known",
         "nil known",
@@ -1213,6 +1236,9 @@ _STATUS_UNCERTAIN = frozenset(
     }
 )
 _STATUSES = _STATUS_NEGATIVE | _STATUS_POSITIVE | _STATUS_UNCERTAIN
+# Words that may follow a status and keep it one: where it was found ("Scoliosis: not present
+# on exam"), not when ("Seizures: none since 2019" had seizures before).
+_AFTER_STATUS = frozenset({"on", "in", "at", "bilaterally", "clinically", "today", "currently"})
 # Where a sentence or a heading's item starts: a finding there alone with a question mark
 # is hedged ("Seizures?", "Exam: ptosis?").
 _ITEM_STARTS = _SENTENCE_ENDS | frozenset({":", "\uff1a"})
@@ -1989,9 +2015,11 @@ def _statuses(
             continue
         status = None
         if words[b] in _STATUS_MARKS:
-            for size in (2, 1):
+            for size in (3, 2, 1):  # "Seizures: nil to date", "Scoliosis: not present on exam"
                 end = b + 1 + size
-                if end <= n and (end == n or not words[end][:1].isalnum()):
+                if end <= n and (
+                    end == n or not words[end][:1].isalnum() or words[end] in _AFTER_STATUS
+                ):
                     said = " ".join(words[b + 1 : end])
                     if said in _STATUSES:
                         status = said
@@ -2018,7 +2046,7 @@ def _shorthand_queries(
     """The question marks written as a letter's shorthand for "query": against the word
     after them and apart from the one before ("?ptosis ?hypertelorism", "mild ?ptosis"),
     not a question's end ("cause seizures? Hypotonia ...")."""
-    if not isinstance(tokens, TokenTable) or not any(w in _QUESTION_MARKS for w in words):
+    if not isinstance(tokens, TokenTable) or ("?" not in words and "\uff1f" not in words):
         return frozenset()
     return frozenset(
         k
@@ -2048,5 +2076,13 @@ def _questioned(
             and (
                 a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == "," or a - 1 in shorthand
             )
+        )
+        # a shorthand "?" before the phrase the finding ends ("?hereditary spastic paraplegia")
+        or any(
+            k in shorthand
+            and not _CLAUSE_ENDS.intersection(words[k + 1 : a])
+            and not _LIST_SEPARATORS.intersection(words[k + 1 : a])
+            and not any(k < other < a for other, _ in spans)
+            for k in range(max(0, a - 3), a - 1)
         )
     ]
