@@ -762,7 +762,11 @@ class DiagnosisService:
         record = parse_record(raw, index, hierarchy=self.kg.hierarchy, unnamed=unnamed)
         result = self.diagnose(record, top_k)
         if not any(not f.excluded for f in result.findings):
-            said = [w for w in result.warnings if not w.startswith("no finding recognised")]
+            said = [  # (how much of the text the model read says nothing of why)
+                w
+                for w in result.warnings
+                if not w.startswith("no finding recognised") and "(its max_length)" not in w
+            ]
             ruled_out = dict.fromkeys(self.kg.labels.get(f.iri, f.iri) for f in result.findings)
             if ruled_out:
                 said.insert(0, f"only ruled out: {', '.join(ruled_out)}")

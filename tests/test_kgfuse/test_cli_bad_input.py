@@ -330,3 +330,30 @@ def test_diagnose_records_into_an_audit_database_given_by_path(
     assert (len(AuditLog(home_db)) if home_db.exists() else 0) == before
     both = CliRunner().invoke(app, [*args, "--audit-db", str(own), "--no-audit"])
     assert both.exit_code == 2 and "--audit-db or --no-audit, not both" in _flat(both.output)
+
+
+def test_a_long_note_without_a_present_finding_is_not_blamed_on_the_models_window(
+    mini_home: Path, mini_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How much of a long text the model read says nothing of why no present finding was
+    recognised: that warning of the ranking is left out of the error."""
+    from kgfuse.diagnosis import DiagnosisService, NoFindingError
+
+    service = DiagnosisService(mini_model, home=mini_home, audit=False)
+    window = (
+        "the text is 146 tokens long and the model read the first 64 (its max_length): the "
+        "present findings after that count in the prior"
+    )
+    real = service.diagnose
+
+    def with_window(record, top_k=10):  # type: ignore[no-untyped-def]
+        result = real(record, top_k)
+        result.warnings = [*result.warnings, window]
+        return result
+
+    monkeypatch.setattr(service, "diagnose", with_window)
+    with pytest.raises(NoFindingError) as raised:
+        service.decide({"id": "long", "text": "There was no arachnodactyly."})
+    message = str(raised.value)
+    assert message.startswith("record long: no present finding recognised")
+    assert "only ruled out: Arachnodactyly" in message and "max_length" not in message
