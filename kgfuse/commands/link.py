@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -66,6 +68,14 @@ def link(
     ] = 1,
     measurements: MeasurementsOption = False,
     milestones: MilestonesOption = False,
+    family: Annotated[
+        bool,
+        typer.Option(
+            "--family",
+            help='Keep relatives\' findings in the records, each with "family": true '
+            "(left out unless given: a record lists the patient's findings).",
+        ),
+    ] = False,
     kg: KGOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -78,6 +88,9 @@ def link(
             resolve_kg(kg, home), home, measurements=measurements, milestones=milestones
         )
         loaded()  # the KG's tables and the linker stay (and forked workers share them)
+        if family:  # the shared linker's index and tables, with relatives' findings kept
+            linker = copy.copy(linker)
+            linker.config = replace(linker.config, include_family=True)
         if text is not None and output is not None:  # the record the file path writes
             from encoders.linker import link_records
 
@@ -92,7 +105,8 @@ def link(
             table = Table("span", "text", "term", "status", "score")
             for m in mentions:
                 # a relative's finding is the relative's, negated or not ("no family history
-                # of X" says nothing of the patient): the file output leaves it out
+                # of X" says nothing of the patient): the file output leaves it out unless
+                # --family
                 if m.family:
                     status = "family, excluded" if m.excluded else "family"
                 else:
