@@ -147,8 +147,47 @@ def read_lab_values(text: str) -> Iterator[LabValue]:
     Args:
         text: any text.
     """
-    found = sorted([*_ranged_values(text), *_multiples_of_normal(text)], key=lambda f: f.start)
+    found = [*_ranged_values(text), *_multiples_of_normal(text), *_flagged_values(text)]
+    found.sort(key=lambda f: f.start)
     yield from found
+
+
+# Since linking version 36, a value flagged as laboratories print it: "ALT 320 U/L
+# (raised)", "caeruloplasmin 0.05 g/L (low)", "Ca 1.62 mmol/L LOW", "Phe 1,250 umol/L
+# (cut-off 120)". Looked for only where a flag word is in the text.
+_FLAG_HINTS = ("raised", "high", "elevat", "increas", "low", "reduc", "decreas", "cut", "uln")
+_FLAGGED_RE = re.compile(
+    rf"(?<![\w.,/-])(?P<value>{_NUM})\s*(?:(?P<unit>{_UNIT})\s*)?"
+    r"(?:[(\[]\s*(?:(?:very|markedly|mildly|slightly|moderately|severely|significantly)\s+)?"
+    r"(?P<flag>raised|high|elevated|increased|low|reduced|decreased)\s*[)\]]"
+    r"|(?P<caps>(?-i:HIGH|LOW))\b"
+    r"|[(\[]\s*(?:cut-?off|uln|upper limit(?: of normal)?)\s*:?\s*(?:<|\u2264)?\s*"
+    rf"(?P<cut>{_NUM})\s*(?:{_UNIT})?\s*[)\]])",
+    re.IGNORECASE,
+)
+_HIGH_FLAGS = frozenset({"raised", "high", "elevated", "increased"})
+
+
+def _flagged_values(text: str) -> Iterator[LabValue]:
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _FLAG_HINTS):
+        return
+    for match in _FLAGGED_RE.finditer(text):
+        unit = match["unit"] or ""
+        if _NOT_A_RANGE.match(unit):
+            continue  # "3 years (low)" is no laboratory value
+        try:
+            value = _number(match["value"])
+            cut = _number(match["cut"]) if match["cut"] else None
+        except ValueError:
+            continue
+        if cut is not None:
+            if value > cut:
+                yield LabValue(match.start("value"), match.end(), value, unit, None, cut, "high")
+            continue
+        flag = (match["flag"] or match["caps"] or "").lower()
+        direction = "high" if flag in _HIGH_FLAGS else "low"
+        yield LabValue(match.start("value"), match.end(), value, unit, None, None, direction)
 
 
 # Where a multiple of normal may stand: the pattern is matched only in a window around each

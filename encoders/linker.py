@@ -247,7 +247,7 @@ __all__ = [
 #: a modifier stacked before a name without a comma names its own term with the head
 #: ("low-set posteriorly rotated ears": *Low-set ears* too; "large protruding ears":
 #: *Macrotia*), unless that term is broader or finer than the name's.
-LINKING_VERSION = 35
+LINKING_VERSION = 36
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

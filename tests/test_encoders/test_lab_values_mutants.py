@@ -131,3 +131,35 @@ def test_points_that_group_thousands_before_a_decimal_comma() -> None:
     assert numbers("x 1.234,5 (2-4)") == [(1234.5, 2.0, 4.0, "high")]
     # a comma that groups thousands before a decimal point reads as before
     assert numbers("ALP 12,000.5 U/L (50-150)") == [(12000.5, 50.0, 150.0, "high")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "direction", "high"),
+    [
+        ("ALT 320 U/L (raised).", 320.0, "high", None),
+        ("Ammonia 95 umol/L (mildly raised).", 95.0, "high", None),
+        ("Caeruloplasmin 0.05 g/L (low).", 0.05, "low", None),
+        ("Serum calcium 1.62 mmol/L LOW.", 1.62, "low", None),
+        ("Phe 1,250 umol/L (cut-off 120).", 1250.0, "high", 120.0),
+    ],
+)
+def test_a_value_flagged_as_laboratories_print_it(
+    text: str, value: float, direction: str, high: float | None
+) -> None:
+    (found,) = read_lab_values(text)
+    assert (found.value, found.direction, found.high) == (value, direction, high)
+    assert text[found.start : found.end].replace(",", "").startswith(f"{value:g}")
+    assert text[found.end - 1] in ")W"  # through the flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phe 100 umol/L (cut-off 120).",  # below its cut-off: no finding
+        "He was 3 years (low) in height.",  # an age, no laboratory value
+        "The HIGH dependency unit.",
+        "A low-set ear and a high palate.",
+    ],
+)
+def test_no_flagged_value(text: str) -> None:
+    assert list(read_lab_values(text)) == []
