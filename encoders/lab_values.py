@@ -155,7 +155,11 @@ def read_lab_values(text: str) -> Iterator[LabValue]:
 # Since linking version 36, a value flagged as laboratories print it: "ALT 320 U/L
 # (raised)", "caeruloplasmin 0.05 g/L (low)", "Ca 1.62 mmol/L LOW", "Phe 1,250 umol/L
 # (cut-off 120)". Looked for only where a flag word is in the text.
-_FLAG_HINTS = ("raised", "high", "elevat", "increas", "low", "reduc", "decreas", "cut", "uln")
+_FLAG_HINTS = (
+    "raised)", "high)", "elevated)", "increased)", "low)", "reduced)", "decreased)",
+    "raised]", "high]", "low]", "cut-off", "cutoff", "cut off", "uln", "upper limit",
+)  # fmt: skip
+_CAPS_FLAGS = (" HIGH", " LOW")
 _FLAGGED_RE = re.compile(
     rf"(?<![\w.,/-])(?P<value>{_NUM})\s*(?:(?P<unit>{_UNIT})\s*)?"
     r"(?:[(\[]\s*(?:(?:very|markedly|mildly|slightly|moderately|severely|significantly)\s+)?"
@@ -169,9 +173,10 @@ _HIGH_FLAGS = frozenset({"raised", "high", "elevated", "increased"})
 
 
 def _flagged_values(text: str) -> Iterator[LabValue]:
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _FLAG_HINTS):
-        return
+    if not any(flag in text for flag in _CAPS_FLAGS):
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _FLAG_HINTS):
+            return
     for match in _FLAGGED_RE.finditer(text):
         unit = match["unit"] or ""
         if _NOT_A_RANGE.match(unit):

@@ -362,9 +362,7 @@ def test_a_long_note_without_a_present_finding_is_not_blamed_on_the_models_windo
 def test_link_keeps_relatives_findings_only_when_asked(mini_home: Path, tmp_path: Path) -> None:
     text = "Arachnodactyly. His mother has ectopia lentis."
     lines, _ = _link(mini_home, tmp_path, (json.dumps({"id": "a", "text": text}) + "\n").encode())
-    assert [(m["label"], m["family"]) for m in lines[0]["mentions"]] == [
-        ("Arachnodactyly", False)
-    ]
+    assert [(m["label"], m["family"]) for m in lines[0]["mentions"]] == [("Arachnodactyly", False)]
     records, out = tmp_path / "in.jsonl", tmp_path / "family.jsonl"
     args = ["link", str(records), "-o", str(out), "--family", "--home", str(mini_home)]
     result = CliRunner().invoke(app, [*args, "-j", "1"])
