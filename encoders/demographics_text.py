@@ -88,6 +88,14 @@ _PERSON_THEN_AGE = re.compile(
     rf"\b({'|'.join(_PERSON)})\s*,\s*(?:aged\s+)?{_NUMBER}[\s-]*{_UNITS}(?![A-Za-z])",
     re.IGNORECASE,
 )
+#: the age first, then the sex after a comma, as a letter's header writes them: "Re: G,
+#: 16 years, female", "J, 11 months, male", "S, 7 months, girl", "age 3 years 2 months, F"
+_AGE_THEN_PERSON = re.compile(
+    rf"\b{_NUMBER}\s*{_UNITS}(?:\s+{_NUMBER}\s*{_UNITS})?\s*,\s*"
+    r"(male|female|girl|boy|man|woman|m|f)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HEADER_PERSONS = {**_HEADER_SEXES, "man": "MALE", "woman": "FEMALE"}
 #: "a boy 6 years of age", "the patient, now 12 years of age" (not "at 6 years of age")
 _OF_AGE = re.compile(rf"\b{_NUMBER}[\s-]*{_UNITS}\s+of\s+age\b", re.IGNORECASE)
 _EVENT_BEFORE = re.compile(
@@ -157,6 +165,23 @@ def _age_in_other_forms(
         if years is None or _POSSESSIVE.search(before) or _RELATIVE_BEFORE.search(before):
             continue  # "her son, 6 years": a relative
         said = _PERSON[m.group(1).lower()]
+        return (m.start(), years, m.group(0)), (
+            (m.start(), said, m.group(0)) if said is not None else None
+        )
+    for m in _AGE_THEN_PERSON.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _POSSESSIVE.search(before) or _RELATIVE_BEFORE.search(before):
+            continue  # "her brother, 16 years, male": a relative
+        if _EVENT_BEFORE.search(before):
+            continue  # "at 3 years, male ..." is no header
+        years = _years(m.group(1), m.group(2))
+        if years is None:
+            continue
+        if m.group(3) is not None:
+            more = _years(m.group(3), m.group(4))
+            years = years + more if more is not None else years
+        word = m.group(5).lower()
+        said = _PERSON.get(word) or _HEADER_PERSONS.get(word)
         return (m.start(), years, m.group(0)), (
             (m.start(), said, m.group(0)) if said is not None else None
         )

@@ -43,6 +43,17 @@ from encoders.demographics_text import MAX_YEARS, read_demographics
         # the person noun before "aged" says the sex too
         ("Boy aged 18 months with seizures.", "MALE", "boy aged 18 months", 1.5, "aged 18 months"),
         ("The patient aged 5 years had ataxia.", None, None, 5.0, "aged 5 years"),
+        # a letter's header: the age, then the sex after a comma
+        ("Re: G, 16 years, female.", "FEMALE", "16 years, female", 16.0, "16 years, female"),
+        ("J, 11 months, male", "MALE", "11 months, male", 0.9167, "11 months, male"),
+        ("S, 7 months, girl", "FEMALE", "7 months, girl", 0.5833, "7 months, girl"),
+        (
+            "Name: A, 3 years 2 months, F",
+            "FEMALE",
+            "3 years 2 months, F",
+            3.1667,
+            "3 years 2 months, F",
+        ),
     ],
 )
 def test_the_patients_sex_and_age(
@@ -73,6 +84,8 @@ def test_the_patients_sex_and_age(
         "Her son, 6 years, has ataxia.",  # a relative, by a possessive
         "Her son aged 6 years has ataxia.",
         "Mother, 35 years, healthy.",  # a relative's noun first
+        "Her brother, 16 years, male, has seizures.",  # a relative before a header's form
+        "Seizures began at 3 years, male cousin affected.",  # an age at an event
         "A sister 9 years of age is affected.",
         "1 M NaCl was added.",  # a unit, not a shorthand for a male
         "age: 200 years",
