@@ -215,7 +215,10 @@ def to_iri(term: str) -> str:
         term = f"{prefix.strip()}:{local.strip()}"  # "OMIM: 154700", as people write it
         prefix, local = prefix.strip(), local.strip()
     if sep and any(c.isspace() for c in local):
-        raise ValueError(f"{term!r} is no CURIE: its local part holds a space")
+        raise ValueError(
+            f"{term!r} is neither an IRI nor a CURIE: its local part holds a space (expected "
+            "e.g. HP:0001166)"
+        )
     term = normalise_curie(term)
     iri = expand(term)
     if iri is not None:
