@@ -210,15 +210,6 @@ def to_iri(term: str) -> str:
         return OBO + term[len(_OBO_HTTPS) :]
     if term.startswith(("http://", "https://", "urn:", "file:", "tag:")) or "://" in term:
         return term  # other schemes: file: IRIs of relative IRIs in a local source, tag: ...
-    prefix, sep, local = term.partition(":")
-    if sep and (prefix != prefix.strip() or local != local.strip()):
-        term = f"{prefix.strip()}:{local.strip()}"  # "OMIM: 154700", as people write it
-        prefix, local = prefix.strip(), local.strip()
-    if sep and any(c.isspace() for c in local):
-        raise ValueError(
-            f"{term!r} is neither an IRI nor a CURIE: its local part holds a space (expected "
-            "e.g. HP:0001166)"
-        )
     term = normalise_curie(term)
     iri = expand(term)
     if iri is not None:

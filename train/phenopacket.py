@@ -660,13 +660,17 @@ def _not_also_present(
 
 
 _HPO_IRI = to_iri("HP:0000001").removesuffix("0000001")
+_COLON_SPACES = re.compile(r"\s*:\s*")
 
 
 def _disease_iris(ids: Iterable[str], warnings: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for d in ids:
+        written = _COLON_SPACES.sub(":", d.strip())  # "OMIM: 154700", as people write it
         try:
-            iri = to_iri(d.strip())
+            if any(c.isspace() for c in written) and "://" not in written:
+                raise ValueError(written)  # a space inside an id makes a broken IRI
+            iri = to_iri(written)
         except ValueError:
             warnings.append(f"{d}: disease id is not a CURIE or IRI; skipped")
             continue
