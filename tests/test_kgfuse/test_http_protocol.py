@@ -70,22 +70,27 @@ def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
         assert _closed_by_server(conn, within=3.0)
 
 
+_SLOW_REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+
+
+def _cut_off_while_sending(conn: socket.socket, request: bytes) -> float | None:
+    """Send ``request`` a byte at a time (0.1 s apart): the seconds until the server closed
+    the connection, or None when it never did."""
+    started = time.monotonic()
+    for byte in request:
+        try:
+            conn.sendall(bytes([byte]))
+        except OSError:
+            return time.monotonic() - started
+        if _closed_by_server(conn, within=0.1):
+            return time.monotonic() - started
+    return None
+
+
 def test_headers_sent_a_byte_at_a_time_are_cut_off(port: int) -> None:
-    request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
     with socket.create_connection(("127.0.0.1", port)) as conn:
-        started = time.monotonic()
-        closed = False
-        for byte in request:
-            try:
-                conn.sendall(bytes([byte]))
-            except OSError:
-                closed = True
-                break
-            if _closed_by_server(conn, within=0.1):
-                closed = True
-                break
-        assert closed
-        assert time.monotonic() - started < 3.0
+        seconds = _cut_off_while_sending(conn, _SLOW_REQUEST)
+        assert seconds is not None and seconds < 3.0
 
 
 def test_a_prompt_request_is_answered_and_its_kept_alive_connection_waits_again(port: int) -> None:
@@ -103,16 +108,5 @@ def test_a_slow_request_after_a_response_is_cut_off(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port)) as conn:
         conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _answered(conn)
-        started = time.monotonic()
-        closed = False
-        for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
-            try:
-                conn.sendall(bytes([byte]))
-            except OSError:
-                closed = True
-                break
-            if _closed_by_server(conn, within=0.1):
-                closed = True
-                break
-        assert closed
-        assert time.monotonic() - started < 3.0
+        seconds = _cut_off_while_sending(conn, _SLOW_REQUEST)
+        assert seconds is not None and seconds < 3.0
