@@ -552,6 +552,10 @@ class DiagnosisService:
             with each decision.
         precision: the encoder's inference precision, ``auto``, ``fp32``, ``bf16`` or ``int8``
             (:func:`fusion.pipeline.resolve_precision`); recorded with each decision.
+        measurements: the linker also reads growth measurements ("height 98 cm (-2.5 SD)");
+            recorded with each decision where set.
+        milestones: the linker also reads milestones' ages ("walked at 22 months"); recorded
+            with each decision where set.
     """
 
     def __init__(
@@ -566,6 +570,8 @@ class DiagnosisService:
         ranking: RankingSettings | None = None,
         precision: str = "auto",
         audit_db: Path | str | None = None,
+        measurements: bool = False,
+        milestones: bool = False,
     ) -> None:
         from kgfuse.resources import default_linker
 
@@ -592,7 +598,7 @@ class DiagnosisService:
             self.diagnoser = Diagnoser.load(
                 self.model_dir,
                 self.kg,
-                linker=default_linker(self.kg),
+                linker=default_linker(self.kg, measurements=measurements, milestones=milestones),
                 ranking=ranking,
                 precision=precision,
                 prior_cache=kgfuse_home(home) / "cache",
@@ -603,6 +609,10 @@ class DiagnosisService:
             raise
         self.rules = diagnosis_rules(self.diagnoser)
         self.rules_top = rules_top
+        #: the linker's opt-in readings, as an audit record keeps them (none: the defaults)
+        self.readings = {
+            k: True for k, on in (("measurements", measurements), ("milestones", milestones)) if on
+        }
         self.store_input = store_input
 
     def diagnose(self, record: PatientRecord, top_k: int = 10) -> DiagnosisResult:
@@ -807,6 +817,7 @@ class DiagnosisService:
             "top_k": top_k,
             "rules_top": self.rules_top,
             **self.diagnoser.ranking_settings,
+            **self.readings,
             "model_config_hash": str(self.diagnoser.meta.get("config_hash", "")),
         }
 
@@ -923,12 +934,24 @@ def _replay_service(
     rules_top: int,
     ranking: RankingSettings,
     precision: str,
+    readings: Mapping[str, bool] | None = None,
 ) -> DiagnosisService:
-    """An unaudited service with these settings: the last replay's when nothing changed."""
+    """An unaudited service with these settings (``readings``: the linker's opt-in ones): the
+    last replay's when nothing changed."""
+    readings = dict(readings or {})
     folder = Path(model_dir) if model_dir else default_model_dir(home)
     build = kg if is_endpoint(kg) else str(resolve_build(Path(kg)))
     state = _files_state(folder)
-    key = (str(folder.resolve()), state, build, str(home), rules_top, ranking, precision)
+    key = (
+        str(folder.resolve()),
+        state,
+        build,
+        str(home),
+        rules_top,
+        ranking,
+        precision,
+        tuple(sorted(readings.items())),
+    )
     with _REPLAY_LOCK:
         service = _REPLAY_SERVICE.get(key)
         if service is None:
@@ -941,6 +964,8 @@ def _replay_service(
                 rules_top=rules_top,
                 ranking=ranking,
                 precision=precision,
+                measurements=bool(readings.get("measurements")),
+                milestones=bool(readings.get("milestones")),
             )
         return service
 
@@ -959,6 +984,8 @@ def replay(record: Mapping[str, Any]) -> Explanation:
         int(config.get("rules_top", 3)),
         recorded_ranking(config),
         recorded_precision(config),
+        # decisions recorded before these readings existed were made without them
+        {k: bool(config.get(k)) for k in ("measurements", "milestones")},
     )
     explanation = service.run(record["input"], 0, int(config.get("top_k", 10)))[1]
     if ((record.get("explanation") or {}).get("metadata") or {}).get("model_files"):

@@ -42,6 +42,8 @@ class WorkerSettings:
     home: Path | None
     ranking: RankingSettings
     precision: str
+    measurements: bool = False
+    milestones: bool = False
 
 
 def _load(settings: WorkerSettings) -> DiagnosisService:
@@ -55,6 +57,8 @@ def _load(settings: WorkerSettings) -> DiagnosisService:
         audit=False,
         ranking=settings.ranking,
         precision=settings.precision,
+        measurements=settings.measurements,
+        milestones=settings.milestones,
     )
 
 

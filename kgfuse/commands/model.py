@@ -27,6 +27,8 @@ from kgfuse.commands.common import (
     HomeOption,
     KGOption,
     LeadOption,
+    MeasurementsOption,
+    MilestonesOption,
     OutputOption,
     PoolOption,
     PrecisionOption,
@@ -375,6 +377,8 @@ def diagnose(
         ),
     ] = False,
     resume: ResumeOption = False,
+    measurements: MeasurementsOption = False,
+    milestones: MilestonesOption = False,
     workers: Annotated[
         int,
         typer.Option(
@@ -422,6 +426,8 @@ def diagnose(
             "--brief": brief,
             "--precision": resolve_precision(precision),
             "audit": None if no_audit else str((audit_db or default_audit_path(home)).resolve()),
+            **{k: True for k, on in (("--measurements", measurements),
+                                     ("--milestones", milestones)) if on},
         }  # fmt: skip
         folder = model if model is not None else default_model_dir(home)
         key = run_key("diagnose", input, options, folder if folder.is_dir() else None)
@@ -443,7 +449,7 @@ def diagnose(
                 _diagnosis_workers(
                     workers, model, resolve_kg(kg, home) if kg else None, home, ranking,
                     precision, audit=not no_audit, store_input=not no_store_input,
-                    audit_db=audit_db,
+                    audit_db=audit_db, readings=(measurements, milestones),
                 )
             )  # fmt: skip
         else:
@@ -456,6 +462,8 @@ def diagnose(
                 store_input=not no_store_input,
                 ranking=ranking,
                 precision=precision,
+                measurements=measurements,
+                milestones=milestones,
             )
         loaded()  # the KG's tables, the linker and the model stay: later collections skip them
         if text is not None:
@@ -493,6 +501,7 @@ def _diagnosis_workers(
     audit: bool,
     store_input: bool,
     audit_db: Path | None = None,
+    readings: tuple[bool, bool] = (False, False),
 ) -> DiagnosisWorkers:
     """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
     from kgfuse.audit import AuditLog, default_audit_path
@@ -502,7 +511,7 @@ def _diagnosis_workers(
     if audit:  # a database that cannot take the records is refused before any worker starts
         audit_log = AuditLog(audit_db or default_audit_path(home))
         audit_log.check_writable()
-    settings = WorkerSettings(model, kg, home, ranking, precision)
+    settings = WorkerSettings(model, kg, home, ranking, precision, *readings)
     return DiagnosisWorkers(settings, workers, audit_log=audit_log, store_input=store_input)
 
 

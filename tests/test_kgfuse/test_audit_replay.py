@@ -323,3 +323,51 @@ def test_records_verified_one_after_another_load_the_model_once_until_it_changes
     assert list(diagnosis._REPLAY_SERVICE.values())[0] is not kept[0]
     _recalibrate(model)
     assert not verify_record(log, first).identical
+
+
+def test_a_decision_keeps_the_linkers_opt_in_readings_and_is_replayed_with_them(
+    model: Path, kg: Path, tmp_path: Path
+) -> None:
+    """``kgfuse diagnose --milestones`` reads milestones' ages; its audit record says so and
+    is re-run with them. A decision without them keeps the config it always had."""
+    from kgfuse import diagnosis
+
+    home = tmp_path / "home"
+    text = {"id": "t1", "text": "Arachnodactyly and ectopia lentis; walked at 3 years."}
+    plain = DiagnosisService(model, kg, home)
+    assert plain.diagnoser.linker.config.milestones is False
+    assert not {"milestones", "measurements"} & plain.audit_config(5).keys()
+    reading = DiagnosisService(model, kg, home, milestones=True)
+    assert reading.diagnoser.linker.config.milestones is True
+    assert reading.audit_config(5)["milestones"] is True
+    rid = str(reading.run(text, 0, 5)[0]["audit_id"])
+    log = AuditLog(home / "audit.sqlite", readonly=True)
+    assert log.get(rid).config["milestones"] is True
+    assert verify_record(log, rid).identical
+    (replayed,) = diagnosis._REPLAY_SERVICE.values()
+    assert replayed.readings == {"milestones": True}
+    plain_id = str(plain.run(text, 0, 5)[0]["audit_id"])
+    assert verify_record(log, plain_id).identical
+    (replayed,) = diagnosis._REPLAY_SERVICE.values()
+    assert replayed.readings == {}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_diagnose_takes_the_linkers_opt_in_readings_in_one_process_or_several(
+    model: Path, kg: Path, tmp_path: Path, workers: str
+) -> None:
+    records, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [{"id": f"t{n}", "text": "Arachnodactyly; walked at 3 years."} for n in range(2)]
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    db = tmp_path / "audit.sqlite"
+    code, output = _run(
+        "diagnose", str(records), "-o", str(out), "--model", str(model), "--kg", str(kg),
+        "--home", str(tmp_path / "home"), "--audit-db", str(db), "--milestones",
+        "--measurements", "--workers", workers,
+    )  # fmt: skip
+    assert code == 0, output
+    log = AuditLog(db, readonly=True)
+    for line in out.read_text(encoding="utf-8").splitlines():
+        config = log.get(json.loads(line)["audit_id"]).config
+        assert config is not None
+        assert (config["milestones"], config["measurements"]) == (True, True)
