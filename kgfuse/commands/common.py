@@ -19,7 +19,7 @@ from importlib import resources
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -606,27 +606,6 @@ def report_records(input: Path | None, written: int, failed: int, done: str) -> 
 def partial_path(output: Path) -> Path:
     """Where :func:`jsonl_output` writes before the output is complete."""
     return output.with_name(output.name + ".partial")
-
-
-def new_partial(partial: Path) -> BinaryIO:
-    """``partial`` created anew for writing, never through a link: a killed run's file
-    there is removed first, and a link put there meanwhile (by another user of a shared
-    folder, to have this run write over a file of theirs) makes it fail instead.
-
-    Raises:
-        FileExistsError: something was put at ``partial`` while it was being created.
-    """
-    if partial.is_file() and not partial.is_symlink():
-        partial.unlink()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(partial, flags, 0o666)
-    except FileExistsError:
-        raise FileExistsError(
-            f"{partial} appeared while this run was creating it (another process, or a link "
-            "someone put there): nothing was written; remove it and run again"
-        ) from None
-    return os.fdopen(fd, "wb")
 
 
 @dataclass

@@ -15,6 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from kg.atomic import written_whole
 from kg.knowledge_graph import Annotation, KnowledgeGraph
 from kg.namespaces import compress
 from kg.store import HPO_SOURCE, KG_NAME, build_kg, default_kg_path
@@ -28,8 +29,6 @@ from kgfuse.commands.common import (
     console,
     err_console,
     handle_errors,
-    new_partial,
-    partial_path,
     print_json,
     resolve_kg,
     resolve_kg_folder,
@@ -493,17 +492,13 @@ def dump(
     check_output(out)
     build = resolve_build(resolve_kg_folder(kg, home))
     store = ox.Store.read_only(str(build / "store"))
-    partial = partial_path(out)  # renamed onto out once whole: a kill leaves out as it was
-    try:
-        with new_partial(partial) as sink:
-            if fmt == ox.RdfFormat.N_QUADS:
-                store.dump(sink, format=fmt)
-            else:
-                store.dump(sink, format=fmt, from_graph=ox.DefaultGraph())
-        os.replace(partial, out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    # a new file of a random name, made by kgfuse (never a link put there), renamed onto out
+    # once whole: a kill leaves out as it was
+    with written_whole(out) as (fd, _), os.fdopen(fd, "wb") as sink:
+        if fmt == ox.RdfFormat.N_QUADS:
+            store.dump(sink, format=fmt)
+        else:
+            store.dump(sink, format=fmt, from_graph=ox.DefaultGraph())
     console.print(
         f"wrote {len(store):,} triples of {build} to {out}", highlight=False, markup=False
     )
