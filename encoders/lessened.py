@@ -144,9 +144,6 @@ class LessenedNames:
             counterparts[(iri, name)] = (none, less)
         return cls(counterparts)
 
-    def __len__(self) -> int:
-        return len(self._counterparts)
-
     def plain_quantities(self) -> Iterable[tuple[str, str]]:
         """Each plain quantity as ``(term IRI, name in lower case)``."""
         return self._counterparts.keys()

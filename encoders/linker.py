@@ -247,6 +247,14 @@ __all__ = [
 #: a modifier stacked before a name without a comma names its own term with the head
 #: ("low-set posteriorly rotated ears": *Low-set ears* too; "large protruding ears":
 #: *Macrotia*), unless that term is broader or finer than the name's.
+#: 31: a plain quantity that a term of increase names reads as its lessened counterpart
+#: after a lessening word ("inadequate weight gain": *Failure to thrive*;
+#: :mod:`encoders.lessened`). 32: a clinic letter's shorthand ("Scoliosis not seen",
+#: "Seizures -ve", "Not present: A, B", "Father (45): ..."; a plan's "to look for"). 33: a
+#: "?" written against a finding queries it. 34: "no speech" reads *Absent speech*
+#: (:mod:`encoders.absences`). 35: "nil", statuses with their site, plural differentials, a
+#: plan's surveillance or a service named by a finding; "knee jerks", "optic pallor" are no
+#: findings of their word. 36: laboratory values flagged "(raised)", "(low)", "LOW".
 LINKING_VERSION = 36
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1421,7 +1429,7 @@ class ConceptLinker:
                     and not chosen[2].lower().startswith("absence of")
                 ):
                     continue  # "absence of seizures" is no Absence seizure: a negation
-                if m.candidates[0][1] == DENIED and not ends_a_phrase(lowers, m.j):
+                if _denies_itself(m) and not ends_a_phrase(lowers, m.j):
                     continue  # "no speech therapy" is no Absent speech
                 if chosen[0] in self._lessened.terms:
                     lessening = self._lessened.reading(
@@ -1533,22 +1541,16 @@ class ConceptLinker:
             if self.config.context
             else [_NO_CONTEXT] * len(kept)
         )
-        if self.config.context and any(m.denied for m, *_ in kept):
-            contexts = [
-                replace(ctx, negated=True) if m.denied else ctx
-                for (m, *_), ctx in zip(kept, contexts, strict=True)
-            ]
-        if self.config.context and any(
-            m.candidates and m.candidates[0][1] == DENIED for m, *_ in kept
-        ):
-            # "no speech" holds its own denial: a "no" before it does not rule it out ("no
-            # eye contact, no speech")
-            contexts = [
-                replace(ctx, negated=False)
-                if m.candidates and m.candidates[0][1] == DENIED
-                else ctx
-                for (m, *_), ctx in zip(kept, contexts, strict=True)
-            ]
+        if self.config.context:
+            # A match that says its own polarity: a predicate the text denies ("the liver
+            # was not enlarged") is ruled out; "no speech" (*Absent speech*) holds its own
+            # denial, which a "no" before it does not turn ("no eye contact, no speech").
+            stated = [True if m.denied else False if _denies_itself(m) else None for m, *_ in kept]
+            if any(s is not None for s in stated):
+                contexts = [
+                    ctx if s is None else replace(ctx, negated=s)
+                    for s, ctx in zip(stated, contexts, strict=True)
+                ]
         if self.config.context and late:
             # A milestone's reader has read its negations ("did not walk until 3 years" is
             # a late walker); its subject says whose it is.
@@ -2504,6 +2506,11 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "pallor": frozenset({"optic", "disc", "disk", "nerve", "temporal"}),
     "lymphocytosis": frozenset({"csf"}),
 }
+
+
+def _denies_itself(m: _Match) -> bool:
+    """Whether ``m`` is a denial that names an absence ("no speech": :mod:`encoders.absences`)."""
+    return bool(m.candidates) and m.candidates[0][1] == DENIED
 
 
 def _at_another_site(name: str, lowers: Sequence[str], k: int) -> bool:

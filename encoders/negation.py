@@ -2073,16 +2073,15 @@ def _questioned(
         or (
             a > 0
             and words[a - 1] in _QUESTION_MARKS
-            and (
-                a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == "," or a - 1 in shorthand
-            )
+            and (a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == ",")
         )
-        # a shorthand "?" before the phrase the finding ends ("?hereditary spastic paraplegia")
+        # a shorthand "?" against the finding or the phrase it ends ("?hereditary spastic
+        # paraplegia"): no clause end, list or other finding between
         or any(
             k in shorthand
             and not _CLAUSE_ENDS.intersection(words[k + 1 : a])
             and not _LIST_SEPARATORS.intersection(words[k + 1 : a])
             and not any(k < other < a for other, _ in spans)
-            for k in range(max(0, a - 3), a - 1)
+            for k in range(max(0, a - 3), a)
         )
     ]

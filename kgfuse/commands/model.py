@@ -449,7 +449,7 @@ def diagnose(
                 _diagnosis_workers(
                     workers, model, resolve_kg(kg, home) if kg else None, home, ranking,
                     precision, audit=not no_audit, store_input=not no_store_input,
-                    audit_db=audit_db, readings=(measurements, milestones),
+                    audit_db=audit_db, measurements=measurements, milestones=milestones,
                 )
             )  # fmt: skip
         else:
@@ -501,7 +501,8 @@ def _diagnosis_workers(
     audit: bool,
     store_input: bool,
     audit_db: Path | None = None,
-    readings: tuple[bool, bool] = (False, False),
+    measurements: bool = False,
+    milestones: bool = False,
 ) -> DiagnosisWorkers:
     """``kgfuse diagnose --workers N``'s processes; this process keeps the audit log."""
     from kgfuse.audit import AuditLog, default_audit_path
@@ -511,7 +512,9 @@ def _diagnosis_workers(
     if audit:  # a database that cannot take the records is refused before any worker starts
         audit_log = AuditLog(audit_db or default_audit_path(home))
         audit_log.check_writable()
-    settings = WorkerSettings(model, kg, home, ranking, precision, *readings)
+    settings = WorkerSettings(
+        model, kg, home, ranking, precision, measurements=measurements, milestones=milestones
+    )
     return DiagnosisWorkers(settings, workers, audit_log=audit_log, store_input=store_input)
 
 
