@@ -195,6 +195,10 @@ def _provenance(fact: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+#: The addresses ``kgfuse serve --host`` binds to loopback with.
+LOOPBACK_BINDS = ("127.0.0.1", "localhost", "::1")
+
+
 @handle_errors
 def serve(
     ctx: typer.Context,
@@ -296,7 +300,7 @@ def serve(
         )
     check_port_free(host, port)
     check_audit_database(home, audit_db)  # a server that could not record stops here
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+    if host not in LOOPBACK_BINDS and not token:
         console.print(
             "[yellow]warning: serving beyond loopback without a token; anyone who can reach "
             f"{escape(host)}:{port} can query and read the audit log[/]"
@@ -357,7 +361,7 @@ def allowed_hosts(host: str, extra: list[str]) -> list[str] | None:
     from kgfuse.api_guard import LOOPBACK_HOSTS, host_name
 
     names = {host_name(h) for h in extra}
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if host in LOOPBACK_BINDS:
         return sorted(LOOPBACK_HOSTS | names)
     return sorted(names) if names else None
 
