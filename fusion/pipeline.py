@@ -828,6 +828,10 @@ def _check_arguments(text: object, present: object, excluded: object, top_k: obj
         raise ValueError(f"top_k is 1 or more, not {top_k}")
 
 
+#: How the notes of :meth:`Diagnoser._window_note` begin: a text's, and a rendering's.
+_WINDOW_NOTES = ("the text is ", "the model's text window (")
+
+
 class Diagnoser:
     """A trained diagnosis model ready to rank diseases for patients.
 
@@ -1045,6 +1049,12 @@ class Diagnoser:
         probs = self.model.probabilities(logits).numpy()
         attention = out.fact_attention[0].tolist() if out.fact_attention is not None else None
         return logits.numpy().astype(np.float64), probs, logits.numpy(), attention
+
+    @staticmethod
+    def is_window_note(warning: str) -> bool:
+        """Whether ``warning`` is the note of what the model's text window left out
+        (:meth:`_window_note`): it says how much was read, not what was found."""
+        return warning.startswith(_WINDOW_NOTES)
 
     def _window_note(
         self, prepared: PreparedPatient, batch: dict[str, Any], read: int, total: int

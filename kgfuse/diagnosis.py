@@ -775,7 +775,7 @@ class DiagnosisService:
             said = [  # (how much of the text the model read says nothing of why)
                 w
                 for w in result.warnings
-                if not w.startswith("no finding recognised") and "(its max_length)" not in w
+                if not w.startswith("no finding recognised") and not Diagnoser.is_window_note(w)
             ]
             ruled_out = dict.fromkeys(self.kg.labels.get(f.iri, f.iri) for f in result.findings)
             if ruled_out:
