@@ -95,7 +95,6 @@ _AGE_THEN_PERSON = re.compile(
     r"(male|female|girl|boy|man|woman|m|f)(?![A-Za-z])",
     re.IGNORECASE,
 )
-_HEADER_PERSONS = {**_HEADER_SEXES, "man": "MALE", "woman": "FEMALE"}
 #: "a boy 6 years of age", "the patient, now 12 years of age" (not "at 6 years of age")
 _OF_AGE = re.compile(rf"\b{_NUMBER}[\s-]*{_UNITS}\s+of\s+age\b", re.IGNORECASE)
 _EVENT_BEFORE = re.compile(
@@ -181,7 +180,7 @@ def _age_in_other_forms(
             more = _years(m.group(3), m.group(4))
             years = years + more if more is not None else years
         word = m.group(5).lower()
-        said = _PERSON.get(word) or _HEADER_PERSONS.get(word)
+        said = _PERSON.get(word) or _HEADER_SEXES.get(word)
         return (m.start(), years, m.group(0)), (
             (m.start(), said, m.group(0)) if said is not None else None
         )
