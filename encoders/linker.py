@@ -255,7 +255,12 @@ __all__ = [
 #: (:mod:`encoders.absences`). 35: "nil", statuses with their site, plural differentials, a
 #: plan's surveillance or a service named by a finding; "knee jerks", "optic pallor" are no
 #: findings of their word. 36: laboratory values flagged "(raised)", "(low)", "LOW".
-LINKING_VERSION = 36
+#: 37: a list written one item a line without bullets is read item by item, in lower case
+#: too ("Problems:\nhypotonia\nseizures" was *Atonic seizure*;
+#: :func:`encoders.normalize.scan`), and a heading that rules out a list reaches its lines
+#: ("Negative for:\nSeizures\nHypotonia" ruled out nothing); a muscle's weakness or wasting
+#: is also written without "muscle" ("proximal weakness" was *Asthenia*; "distal wasting").
+LINKING_VERSION = 37
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -1744,6 +1744,8 @@ class ContextRules:
             if trig.direction == "forward":
                 if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
+                    if end == j and trig.phrase.endswith(":"):
+                        end = _lines_end(words, j, starts | verb_stops)  # "Negative for:\nSeizures"
                     if _inside_a_list(words, i, inside):
                         end = _item_end(words, j, end, inside)  # "hypotonia, no seizures, ..."
                 else:  # a short window; a relative's scope also ends at the patient's words
@@ -1809,6 +1811,40 @@ class ContextRules:
             ]
             for a, b in spans
         ]
+
+
+#: The most lines, and the most words a line, of a list written one item a line under a
+#: heading that rules it out (:func:`_lines_end`).
+_LIST_LINES = 25
+_LIST_LINE_WORDS = 8
+_LINE_ITEM_STOPS = (_SENTENCE_ENDS - _LINE_ENDS) | _CLAUSE_VERBS | frozenset({":", "\uff1a"})
+
+
+def _lines_end(words: Sequence[str], j: int, cues: AbstractSet[int]) -> int:
+    """Where the scope of a heading that rules out a list ends when the list starts on the
+    next line, one item a line ("Negative for:\nSeizures\nHypotonia\n\nExamination: ..."):
+    at a blank line, or before a line that is no item (a label or heading of its own, a
+    sentence, more than :data:`_LIST_LINE_WORDS` words) or that states its own status (a
+    cue of its own starts in it, at an index in ``cues``: "Negatives:\n- no seizures\n-
+    hypotonia" is read item by item); at ``j`` where no line follows."""
+    n, k, lines = len(words), j, 0
+    while k < n and words[k] in _LINE_ENDS and lines < _LIST_LINES:
+        start = k + 1
+        end = start
+        while end < n and words[end] not in _LINE_ENDS:
+            end += 1
+        item = words[start:end]
+        if item and item[-1] in _SENTENCE_ENDS:
+            item = item[:-1]  # "Seizures."
+        if (
+            not item
+            or len(item) > _LIST_LINE_WORDS
+            or _LINE_ITEM_STOPS.intersection(item)
+            or any(c in cues for c in range(start, end))
+        ):
+            break
+        k, lines = end, lines + 1
+    return k
 
 
 def _inside_a_list(words: Sequence[str], i: int, inside: set[int]) -> bool:

@@ -599,6 +599,8 @@ def scan(text: str) -> TokenTable:
     parts = (_ASCII_SPLIT_RE if ascii_text else _SPLIT_RE).split(text)
     if "\r" in text and _CR_RUN_RE.search(text) is not None:
         parts = _long_wraps(text, parts)
+    if "\n" in text and _WRAP_CANDIDATE_RE.search(text) is not None:
+        parts = _list_line_breaks(text, parts)
     raws = parts[1::2]
     # A plain dict lookup is cheaper than the lru_cache wrapper; misses are rare.
     norms = list(map(_NORMS.get, raws))
@@ -686,6 +688,91 @@ def _long_wraps(text: str, parts: list[str]) -> list[str]:
         pos += len(token) + len(parts[k + 1])
     out.append("".join(separator))
     return out
+
+
+#: A line break before a line that goes on in lower case (read as a wrapped sentence).
+_WRAP_CANDIDATE_RE = re.compile(r"\n(?=[ \t\r]*[a-z])")
+#: The longest line (stripped, in characters) read as an item of a list written one item
+#: a line without bullets; lines of wrapped prose are longer.
+LIST_LINE_CHARS = 40
+#: Words that leave a line unfinished: the next line goes on with the sentence ("She has
+#: no\nseizures", "hypotonia and\nseizures", "she does not have\nseizures").
+_LINE_GOES_ON = frozenset(
+    {
+        *("a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "from", "with"),
+        *("without", "and", "or", "nor", "but", "no", "not", "any", "his", "her", "their"),
+        *("has", "had", "have", "is", "was", "were", "are", "be", "been", "showed", "shows"),
+        *("revealed", "reveals", "presented", "denies", "denied", "reported", "including"),
+        *("mild", "moderate", "severe", "marked", "profound", "bilateral", "left", "right"),
+    }
+)
+#: Words that go on with the line before them ("seizures\nand ataxia").
+_LINE_CONTINUES = frozenset(
+    {
+        *("and", "or", "nor", "but", "with", "without", "of", "in", "to", "for", "at"),
+        *("by", "from", "on", "who", "which", "that", "as", "than", "since", "after"),
+    }
+)
+_LAST_WORD_RE = re.compile(r"([A-Za-z]+)\W*$")
+_FIRST_WORD_RE = re.compile(r"[a-z]+")
+
+
+def _short_line(line: str) -> bool:
+    return 0 < len(line) <= LIST_LINE_CHARS
+
+
+def _list_line_breaks(text: str, parts: list[str]) -> list[str]:
+    """``parts`` with the line breaks of a list written one item a line, without bullets
+    and in lower case ("Problems:\nhypotonia\nseizures\nmicrocephaly"), made tokens of
+    their own: read as a wrapped sentence, "hypotonia seizures" was *Atonic seizure*.
+
+    A break before a line in lower case is such a list's when the two lines around it are
+    short (:data:`LIST_LINE_CHARS`) in a run of at least three short lines, the line
+    before it does not leave its sentence unfinished (a comma, a hyphen, a word of
+    :data:`_LINE_GOES_ON`; a heading's colon starts the list) and the line after it does
+    not go on with it (:data:`_LINE_CONTINUES`). Wrapped prose has longer lines: its breaks
+    stay spaces.
+    """
+    chosen: set[int] = set()
+    for match in _WRAP_CANDIDATE_RE.finditer(text):
+        pos = match.start()
+        start = text.rfind("\n", 0, pos) + 1
+        before = text[start:pos].strip()
+        end = text.find("\n", pos + 1)
+        after = text[pos + 1 : len(text) if end < 0 else end].strip()
+        if not (_short_line(before) and _short_line(after)) or before[-1] in ",-":
+            continue
+        last = _LAST_WORD_RE.search(before)
+        heading = before.endswith(":")  # "Negative for:": the list starts on the next line
+        if not heading and last is not None and last.group(1).lower() in _LINE_GOES_ON:
+            continue
+        first = _FIRST_WORD_RE.match(after)
+        if first is not None and first.group() in _LINE_CONTINUES:
+            continue
+        earlier = text[text.rfind("\n", 0, max(start - 1, 0)) + 1 : start].strip() if start else ""
+        later = "" if end < 0 else text[end + 1 : _line_end(text, end + 1)].strip()
+        if _short_line(earlier) or _short_line(later):
+            chosen.add(pos)
+    if not chosen:
+        return parts
+    out: list[str] = []
+    pos = 0  # offset of parts[k]
+    for k, part in enumerate(parts):
+        if k % 2 == 0 and "\n" in part:
+            piece = 0
+            for at in sorted(p - pos for p in chosen if pos <= p < pos + len(part)):
+                out.extend((part[piece:at], "\n"))
+                piece = at + 1
+            out.append(part[piece:])
+        else:
+            out.append(part)
+        pos += len(part)
+    return out
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
 
 
 def lower_form(raw: str) -> str:
@@ -846,6 +933,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("dislocation", "luxation"),
     ("dislocated", "luxated"),
     ("unsteady", "unstable"),
+    ("atrophy", "wasting"),
     ("set", "seated"),
     ("based", "base"),
     ("loss", "lost", "lose", "losing"),
@@ -882,6 +970,16 @@ _INABILITY_NAME_RE = re.compile(r"^(?:inability|unable) to (?P<x>.+)$")
 # "Abnormally straight spine").
 _ABNORMALLY_NAME_RE = re.compile(
     r"^abnormally (?P<x>(?:small|large|long|short|wide|narrow|broad|thick|thin) .+)$"
+)
+#: ``<site> muscle weakness`` (or ``atrophy``, ``wasting``) is also written without
+#: "muscle": "proximal weakness", "distal wasting", "facial weakness".
+_MUSCLE_NAME_RE = re.compile(
+    r"^(?P<x>[^ ]+(?: [^ ]+){0,2}) muscle (?P<finding>weakness|atrophy|wasting)$"
+)
+#: How far a muscle's atrophy spreads, not where: "diffuse atrophy" without "muscle" is as
+#: often the brain's or a biopsy's fibres'.
+_SPREAD_WORDS = frozenset(
+    {"diffuse", "generalized", "generalised", "progressive", "skeletal", "neurogenic"}
 )
 _BEHAVIOUR_NAME_RE = re.compile(r"^(?P<x>[^ ]+) behaviou?rs?$")
 
@@ -1072,7 +1170,8 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
 
     ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
-    ``X Y deformity`` is also ``X Y``; ``Inability to X`` is also ``cannot X`` or
+    ``X Y deformity`` is also ``X Y``; ``X muscle weakness`` (or ``atrophy``, ``wasting``)
+    is also ``X weakness``; ``Inability to X`` is also ``cannot X`` or
     ``unable to X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball``
     also an ``eye``); ``<adjective> behavior`` is also
     ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
@@ -1101,6 +1200,13 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
         out.append(content_tokens(x))
         if x.endswith(" eyeball"):  # "small eyes" (HPO's layperson names say "eyeball")
             out.append(content_tokens(x.removesuffix("eyeball") + "eye"))
+    match = _MUSCLE_NAME_RE.match(name)
+    if (
+        match
+        and " due to " not in name
+        and (match.group("finding") == "weakness" or match.group("x") not in _SPREAD_WORDS)
+    ):
+        out.append(content_tokens(f"{match.group('x')} {match.group('finding')}"))
     match = _BEHAVIOUR_NAME_RE.match(name)
     if match and match.group("x") in BEHAVIOURAL_ADJECTIVES:
         out.extend(content_tokens(f"{match.group('x')} {w}") for w in ("features", "traits"))
