@@ -105,6 +105,32 @@ def _stdout_for_dash(value: Path | None) -> Path | None:
     return None if value is not None and str(value) == "-" else value
 
 
+def stdin_for_dash(value: Path | None) -> Path | None:
+    """An input ``-`` reads the records from standard input (``... | kgfuse link - -o
+    out.jsonl``): copied as it comes into a private temporary file, removed when the
+    process ends, so the commands read it as any input file (JSONL; a JSON list when it
+    starts with ``[``)."""
+    if value is None or str(value) != "-":
+        return value
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kgfuse-stdin-"))  # 0700
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    spooled = folder / "stdin.part"
+    with spooled.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    with spooled.open("rb") as copied:
+        head = copied.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    path = folder / ("stdin.json" if head.startswith(b"[") else "stdin.jsonl")
+    spooled.rename(path)
+    return path
+
+
+#: Help of the input argument's ``-``.
+STDIN_HELP = " -: standard input."
+
+
 OutputOption = Annotated[
     Path | None,
     typer.Option(

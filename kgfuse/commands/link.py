@@ -15,6 +15,7 @@ from rich.table import Table
 
 from kg.collector import kept_loaded
 from kgfuse.commands.common import (
+    STDIN_HELP,
     HomeOption,
     KGOption,
     MeasurementsOption,
@@ -27,6 +28,7 @@ from kgfuse.commands.common import (
     handle_errors,
     report_records,
     resolve_kg,
+    stdin_for_dash,
     utf8_text,
     write_records,
 )
@@ -53,7 +55,10 @@ def _linker(
 
 @handle_errors
 def link(
-    input: Annotated[Path | None, typer.Argument(help="JSONL of {id, text} records.")] = None,
+    input: Annotated[
+        Path | None,
+        typer.Argument(help="JSONL of {id, text} records." + STDIN_HELP, callback=stdin_for_dash),
+    ] = None,
     output: OutputOption = None,
     text: Annotated[
         str | None,

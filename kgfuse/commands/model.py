@@ -24,6 +24,7 @@ from fusion.shortlist import (
 from kg.collector import kept_loaded
 from kg.remote import kg_location
 from kgfuse.commands.common import (
+    STDIN_HELP,
     HomeOption,
     KGOption,
     LeadOption,
@@ -48,6 +49,7 @@ from kgfuse.commands.common import (
     resolve_config,
     resolve_kg,
     said_resumable,
+    stdin_for_dash,
     utf8_text,
     write_records,
 )
@@ -329,7 +331,8 @@ def diagnose(
         typer.Argument(
             help="JSONL: {id, text} | {id, present_hpo, excluded_hpo} | phenopacket; or a "
             ".json file (one phenopacket, or a list of records), or a folder of phenopacket "
-            ".json files."
+            ".json files." + STDIN_HELP,
+            callback=stdin_for_dash,
         ),
     ] = None,
     output: OutputOption = None,

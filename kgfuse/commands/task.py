@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kgfuse.commands.common import (
+    STDIN_HELP,
     HomeOption,
     KGOption,
     OutputOption,
@@ -25,6 +26,7 @@ from kgfuse.commands.common import (
     held_output,
     report_records,
     resolve_kg,
+    stdin_for_dash,
     utf8_text,
     write_records,
 )
@@ -158,7 +160,12 @@ def train_task_command(cfg: TaskConfig, *, home: Path | None, resume: bool, quie
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="Model folder of `kgfuse train --task ...`.")],
     input: Annotated[
-        Path | None, typer.Argument(help="JSONL of {id, text} records.", show_default=False)
+        Path | None,
+        typer.Argument(
+            help="JSONL of {id, text} records." + STDIN_HELP,
+            show_default=False,
+            callback=stdin_for_dash,
+        ),
     ] = None,
     output: OutputOption = None,
     text: Annotated[

@@ -371,3 +371,40 @@ def test_link_keeps_relatives_findings_only_when_asked(mini_home: Path, tmp_path
         ("Arachnodactyly", False),
         ("Ectopia lentis", True),
     ]
+
+
+def test_input_dash_reads_the_records_from_standard_input(
+    mini_home: Path, mini_model: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """``... | kgfuse link -``: the records come from stdin (JSONL, or a JSON list), the
+    output is as from a file, and the spooled copy is gone when the command ends."""
+    import atexit
+
+    at_exit: list = []
+    register = atexit.register
+
+    def recorded(f, *a, **k):
+        at_exit.append((f, a, k))
+        return register(f, *a, **k)
+
+    monkeypatch.setattr(atexit, "register", recorded)
+    home = ["--home", str(mini_home)]
+    rows = [{"id": "a", "text": "Arachnodactyly."}, {"id": "b", "text": "No arachnodactyly."}]
+    jsonl = "".join(json.dumps(r) + "\n" for r in rows)
+    linked = CliRunner().invoke(app, ["link", "-", "-o", "-", "-j", "1", *home], input=jsonl)
+    assert linked.exit_code == 0, linked.output
+    by_id = {r["id"]: r for r in map(json.loads, linked.stdout.splitlines())}
+    assert [m["excluded"] for m in by_id["a"]["mentions"]] == [False]
+    assert [m["excluded"] for m in by_id["b"]["mentions"]] == [True]
+    out = tmp_path / "out.jsonl"
+    args = ["diagnose", "-", "-o", str(out), "--model", str(mini_model), "--no-audit", *home]
+    diagnosed = CliRunner().invoke(app, args, input=json.dumps(rows))  # a JSON list
+    assert diagnosed.exit_code == 0, diagnosed.output
+    assert [r["id"] for r in _lines(out)] == ["a", "b"]
+    assert _lines(out)[0]["ranking"]
+    removals = [(f, a, k) for f, a, k in at_exit if a and "kgfuse-stdin-" in str(a[0])]
+    spooled = [Path(a[0]) for _, a, _ in removals]
+    assert len(spooled) == 2 and all(folder.is_dir() for folder in spooled)
+    for f, a, k in removals:  # what the process's end runs
+        f(*a, **k)
+    assert not any(folder.exists() for folder in spooled)
