@@ -260,7 +260,19 @@ __all__ = [
 #: :func:`encoders.normalize.scan`), and a heading that rules out a list reaches its lines
 #: ("Negative for:\nSeizures\nHypotonia" ruled out nothing); a muscle's weakness or wasting
 #: is also written without "muscle" ("proximal weakness" was *Asthenia*; "distal wasting").
-LINKING_VERSION = 37
+#: 38: from case reports two reviewers wrote: "was not evident / apparent / confirmed",
+#: "could not be demonstrated" and "was negative for" rule out; advice ("advised to avoid
+#: drugs that prolong the QT interval"), "may develop", "misdiagnosed as" and "presumed"
+#: hedge; a relative after "of" before "revealed" ("screening of his sister revealed"), a
+#: sentence that opens "In her daughter," and "the mother of a child with" are a
+#: relative's; "the patient and her sister both had" is the patient's too; "Both sided cleft
+#: lip" no longer reads "right-sided cleft lip" as bilateral; the body's compounds in two
+#: words ("ear lobes", "eye brows"), a cell's shape by its cells ("spherocytes"),
+#: "syncopal", "prolonged QTc", "dilated left ventricle" (no longer *Ventriculomegaly*);
+#: "fine-needle aspiration", "regional akinesia", "a central depression" are no findings of
+#: their word; a word of degree or extent leads only its own conjunct ("severe
+#: constipation and myopia" was *High myopia*).
+LINKING_VERSION = 38
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -2072,6 +2084,8 @@ def _distribute(
     out: list[_Match] = []
     if _stated_of_itself(tokens, items[-1] + 1):
         return out  # "low calcium and phosphate [elevated]": the last has its own status
+    if tokens.lowers[i] in _UNSHARED_LEADS:
+        return out  # "severe constipation and myopia" is no *Severe myopia*
     for q in items[1:]:
         shared = node.get(norms[q])
         shares_head = False
@@ -2092,6 +2106,20 @@ def _distribute(
                 shares_head = True
             shared = shared.get(norms[q])
     return out
+
+
+#: Words of degree or extent that lead one finding of a list, not the others (since
+#: linking version 38): "severe constipation and myopia" was *High myopia*, "generalized
+#: hypotonia and seizures" *Generalized-onset seizure*. Words of shape, size, time or
+#: recurrence still lead each conjunct ("short fingers and toes", "bilateral cleft lip and
+#: palate", "neonatal jaundice and hypotonia", "recurrent shoulder and patellar
+#: dislocations").
+_UNSHARED_LEADS = frozenset(
+    {
+        *("severe", "mild", "moderate", "profound", "marked", "significant", "slight"),
+        *("generalized", "generalised", "truncal", "axial", "global", "diffuse"),
+    }
+)
 
 
 #: Acronyms that clinical notes use far more often in another sense than the ontology's
@@ -2510,6 +2538,13 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "jerks": frozenset({"knee", "ankle", "biceps", "triceps", "supinator", "jaw", "reflex"}),
     "pallor": frozenset({"optic", "disc", "disk", "nerve", "temporal"}),
     "lymphocytosis": frozenset({"csf"}),
+    # since linking version 38: procedures and the heart's wall ("fine-needle aspiration",
+    # "bone marrow aspiration", "regional akinesia of the right ventricle")
+    "aspiration": frozenset({"needle", "marrow", "biopsy", "suction", "aspiration"}),
+    "akinesia": frozenset({"regional", "wall", "septal", "apical", "segmental"}),
+    # "uplifted ear lobes with a central depression", "ST depression": not the mood's
+    "depression": frozenset({"central", "midline", "small", "shallow", "st", "segment"}),
+    "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
 }
 
 

@@ -146,6 +146,13 @@ _NEG_FORWARD = (
     "without",
     "never",
     "negative for",
+    # since linking version 38: "was negative" is a backward trigger, and the longer one at
+    # "was" wins: "She was negative for hearing loss" ruled nothing out
+    "was negative for",
+    "were negative for",
+    "is negative for",
+    "are negative for",
+    "tested negative for",
     "free of",
     "no evidence of",
     "no sign of",
@@ -266,6 +273,16 @@ _NEG_BACKWARD_FINAL = (
     "not appreciated",
     "not palpable",
     "-ve",
+    # since linking version 38, from case reports: "Hypertelorism was not evident", "Ptosis
+    # was not apparent", "Scoliosis could not be demonstrated", "... was not confirmed"
+    "not evident",
+    "not apparent",
+    "not visible",
+    "not demonstrated",
+    "not be demonstrated",
+    "not confirmed",
+    "not be confirmed",
+    "not elicited",
 )
 # Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
 # "a microcephaly-free family".
@@ -451,6 +468,20 @@ _UNC_FORWARD = (
     "might develop",
     "can develop",
     "could develop",
+    # since linking version 38, advice and misdiagnoses: "he was advised to avoid drugs that
+    # prolong the QT interval", "advised to treat fever promptly", "her episodes had been
+    # misdiagnosed as epilepsy", "treated for presumed asthma"
+    "advised to",
+    "advice to",
+    "instructed to",
+    "to avoid",
+    "avoidance of",
+    "misdiagnosed as",
+    "misdiagnosed with",
+    "mistaken for",
+    "misinterpreted as",
+    "presumed",
+    "presumptive",
     "may cause",
     "can cause",
     "may lead to",
@@ -530,6 +561,12 @@ _UNC_BACKWARD_SHORT = (
     "team",
     "nurse",
     "mdt",
+    # since linking version 38: "heart failure may develop later in life"
+    "may develop",
+    "might develop",
+    "can develop",
+    "could develop",
+    "may arise",
     "may occur",
     "can occur",
     "might occur",
@@ -980,6 +1017,11 @@ _EXPERIENCER_VERBS = frozenset(
         "exhibited",
         "exhibits",
         "affected",
+        # since linking version 38: "screening of his sister revealed ..."
+        "revealed",
+        "reveals",
+        "demonstrated",
+        "disclosed",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
@@ -1591,6 +1633,18 @@ class ContextRules:
         if possessive and (words[i + 2] in self.relatives or words[i + 2] in _KIN_WORDS):
             possessive = False  # "in the mother's family", "in his father's brother"
         maybe_patient = words[i] in _ANCHORED_ONLY and not _anchored(words, i)
+        if _with_the_patient(words, p, i):
+            return None  # "the patient and her sister both had cataracts": hers too
+        if (
+            p >= 0
+            and words[p] in ("in", "among")
+            and i + 1 < n
+            and words[i + 1] == ","
+            and (p == 0 or words[p - 1] in _SENTENCE_ENDS)
+            and not maybe_patient
+        ):
+            # "In her daughter, a medulloblastoma was diagnosed": the sentence is hers
+            return p, i + 2, Trigger(words[i], FAM, "forward", window)
         if p >= 0 and words[p] in ("in", "among") and not possessive:
             if maybe_patient and (
                 words[i] in _OFFSPRING or not _INDEFINITE.intersection(words[p + 1 : i])
@@ -1952,6 +2006,9 @@ def _anchored(words: Sequence[str], i: int) -> bool:
     ..."); a child is tied only by a possessive or "other" (:data:`_CHILD_ANCHORS`)."""
     offspring = words[i] in _OFFSPRING
     anchors = _CHILD_ANCHORS if words[i] in _CHILDREN else _ANCHORS
+    q = i - 1 if i > 0 and (words[i - 1] in ("a", "an") or words[i - 1] in _NUMBER_WORDS) else i
+    if q >= 2 and words[q - 1] == "of" and words[q - 2] in _PARENTS_OF:
+        return True  # "she was the mother of a child with hypotonia"
     p, skipped = i - 1, 0
     while p >= 0 and skipped < 4:
         w = words[p]
@@ -1965,6 +2022,22 @@ def _anchored(words: Sequence[str], i: int) -> bool:
             return False
         p, skipped = p - 1, skipped + 1
     return False
+
+
+#: Parents whose child after "of" is someone else than the patient, who is the parent.
+_PARENTS_OF = frozenset({"mother", "father", "parent", "parents"})
+#: Words between "and" and a relative coordinated with the patient ("the patient and her
+#: sister", "he and his brother").
+_COORDINATED_SKIPPED = frozenset({"his", "her", "their", "the", "a", "an", "both"})
+
+
+def _with_the_patient(words: Sequence[str], p: int, i: int) -> bool:
+    """Whether the relative at ``i`` (modifiers from ``p + 1``) is coordinated after the
+    patient ("the patient and her sister both had", "both the proband and her mother
+    have", "he and his brother"): the finding is the patient's too."""
+    while p >= 0 and words[p] in _COORDINATED_SKIPPED:
+        p -= 1
+    return p >= 1 and words[p] == "and" and words[p - 1] in _PATIENT_WORDS
 
 
 def _age_before(words: Sequence[str], p: int) -> int | None:

@@ -833,6 +833,21 @@ def _hyphen_joined(text: str) -> tuple[str, ...] | None:
 
 
 _DIRECTION_PREFIX_RE = re.compile(r"\b(up|down|over|under)([a-z]{4,})\b")
+#: Compounds of the body that texts also write as two words ("ear lobes", "eye brows",
+#: "toe nails", "hair line"), where the names write one.
+_BODY_COMPOUND_RE = re.compile(
+    r"\b(ear)(lobe)|\b(eye)(brow|lash|lid)|\b(toe|finger)(nail|tip)|\b(hair)(line)\b"
+)
+
+
+def _compound_split(text: str) -> tuple[str, ...] | None:
+    """Content tokens with the body's compounds written as two words (``ear lobe``)."""
+    folded = fold(text)
+    if _BODY_COMPOUND_RE.search(folded) is None:
+        return None
+    return content_tokens(
+        _BODY_COMPOUND_RE.sub(lambda m: " ".join(g for g in m.groups() if g), folded)
+    )
 
 
 def _prefix_split(text: str) -> tuple[str, ...] | None:
@@ -934,6 +949,8 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("dislocated", "luxated"),
     ("unsteady", "unstable"),
     ("atrophy", "wasting"),
+    ("ventricular", "ventricle"),
+    ("syncope", "syncopal"),
     ("set", "seated"),
     ("based", "base"),
     ("loss", "lost", "lose", "losing"),
@@ -1165,16 +1182,32 @@ def _alternation_keys(key: tuple[str, ...], limit: int = 8) -> list[tuple[str, .
 _CNS_MYELINATION_RE = re.compile(r"^cns (?P<x>[a-z]*myelination)$")
 
 
+#: A cell's shape named by its excess ("Spherocytosis", "Acanthocytosis"): a blood film
+#: reports the cells ("showed spherocytes"). Not the cell types, whose count is normal
+#: ("lymphocytes were normal" is no *Lymphocytosis*).
+_CELL_SHAPE_RE = re.compile(r"^(?P<x>[a-z]+)cytosis$")
+_CELL_TYPES = frozenset(
+    {
+        *("lympho", "mono", "granulo", "leuko", "leuco", "erythro", "thrombo", "reticulo"),
+        *("histio", "mast", "plasma", "eosino", "baso", "neutro", "megakaryo", "pino"),
+        *("phago", "endo", "exo", "tran"),
+    }
+)
+#: A conduction interval's name ("Prolonged QTc interval") is also written without
+#: "interval": "the QTc was prolonged", "a prolonged PR".
+_INTERVAL_NAME_RE = re.compile(r"^(?P<x>(?:prolonged|shortened|short|long) [^ ]+) interval$")
+
+
 def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     """Keys of the clinical phrasings of a templated name.
 
     ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``X muscle weakness`` (or ``atrophy``, ``wasting``)
-    is also ``X weakness``; ``Inability to X`` is also ``cannot X`` or
-    ``unable to X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball``
-    also an ``eye``); ``<adjective> behavior`` is also
-    ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
+    is also ``X weakness``; ``Prolonged X interval`` is also ``prolonged X``;
+    ``Inability to X`` is also ``cannot X`` or ``unable to X``; ``Abnormally X Y`` is also
+    ``X Y`` where X is a size (and an ``eyeball`` also an ``eye``); ``<adjective> behavior``
+    is also ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
     """
     name = " ".join(fold(text).split())
     out: list[tuple[str, ...]] = []
@@ -1200,6 +1233,9 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
         out.append(content_tokens(x))
         if x.endswith(" eyeball"):  # "small eyes" (HPO's layperson names say "eyeball")
             out.append(content_tokens(x.removesuffix("eyeball") + "eye"))
+    match = _INTERVAL_NAME_RE.match(name)
+    if match:
+        out.append(content_tokens(match.group("x")))
     match = _MUSCLE_NAME_RE.match(name)
     if (
         match
@@ -1224,7 +1260,8 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
 
     Returns:
         Key -> how it was derived: ``"exact"`` for the name itself; ``"hyphen"``
-        (compound written as one word, or a direction's compound as two), ``"inverted"``
+        (compound written as one word, or a direction's or the body's compound as two:
+        ``up slanting``, ``ear lobe``), ``"inverted"``
         (``X of Y`` -> ``Y X``),
         ``"lexical"`` (a word replaced by one of :data:`LEXICAL_ALTERNATIONS`),
         ``"pattern"`` (a clinical phrasing of a templated name, see :func:`_pattern_keys`)
@@ -1232,10 +1269,11 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         content token.
     """
     base = content_tokens(text)
-    if not base:
+    if not base or base[0] == "sided":
+        # "Both sided cleft lip" without its stop word "both" read "right-sided cleft lip"
         return {}
     out: dict[tuple[str, ...], str] = {base: "exact"}
-    for joined in (_hyphen_joined(text), _prefix_split(text)):
+    for joined in (_hyphen_joined(text), _prefix_split(text), _compound_split(text)):
         if joined and joined not in out:
             out[joined] = "hyphen"
     inverted = _of_inversion(text)
@@ -1249,6 +1287,9 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     site_default = _CNS_MYELINATION_RE.match(" ".join(fold(text).split()))
     if site_default:  # "hypomyelination" in a note is the brain's: CNS hypomyelination
         out.setdefault(content_tokens(site_default.group("x")), "pattern")
+    cells = _CELL_SHAPE_RE.match(" ".join(fold(text).split()))
+    if cells and cells.group("x") not in _CELL_TYPES:  # "spherocytes": *Spherocytosis*
+        out.setdefault(content_tokens(f"{cells.group('x')}cytes"), "pattern")
     for key, variant in list(out.items()):
         if 2 <= len(key) <= max_permuted:
             for perm in itertools.permutations(key):
