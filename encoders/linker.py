@@ -81,6 +81,7 @@ from encoders.normalize import (
     singularize,
     tight_mark,
 )
+from encoders.reference_intervals import read_unranged_values
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
 from kg.namespaces import OWL, OWL_CLASS, RDF_TYPE, SKOS, compress, to_iri
@@ -272,7 +273,11 @@ __all__ = [
 #: "fine-needle aspiration", "regional akinesia", "a central depression" are no findings of
 #: their word; a word of degree or extent leads only its own conjunct ("severe
 #: constipation and myopia" was *High myopia*).
-LINKING_VERSION = 38
+#: 39: laboratory values stated without a range are read against built-in limits that are
+#: abnormal at any age past the newborn period ("serum potassium was 2.6 mmol/L":
+#: *Hypokalemia*; "blood pressure 165/100 mmHg": *Hypertension*;
+#: :mod:`encoders.reference_intervals`).
+LINKING_VERSION = 39
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -386,7 +391,9 @@ class LinkerConfig:
             (default: ``False``)
         lab_values: read laboratory values outside their stated reference range as the
             terms their analyte's words name as ``low X`` or ``high X``
-            (:mod:`encoders.lab_values`). (default: ``True``)
+            (:mod:`encoders.lab_values`), and values of common analytes stated without a
+            range outside built-in limits (:mod:`encoders.reference_intervals`).
+            (default: ``True``)
     """
 
     kinds: tuple[str, ...] = ("label", "exact", "narrow", "related", "broad")
@@ -1719,7 +1726,9 @@ class ConceptLinker:
         matches from the analyte's words to the range's closing bracket."""
         out: list[_Scored] = []
         norms, raws = tokens.norms, tokens.raws
+        ranged: list[tuple[int, int]] = []
         for found in read_lab_values(text):
+            ranged.append((found.start, found.end))
             v = bisect.bisect_left(tokens.starts, found.start)
             end = bisect.bisect_left(tokens.starts, found.end)
             # The analyte's words: up to four words before the value in its clause, after
@@ -1741,6 +1750,18 @@ class ConceptLinker:
                     match = _Match(first, end, [], "laboratory")
                     out.append((match, iri, MEASUREMENT_SCORE, phrase))
                 break
+        for value in read_unranged_values(text):  # no range stated: the built-in limits
+            if any(a < value.end and value.value_start < b for a, b in ranged):
+                continue
+            iri = self.link_phrase(value.phrase)
+            if iri is None or not self.is_linkable(iri):
+                continue
+            first = bisect.bisect_left(tokens.starts, value.start)
+            end = bisect.bisect_left(tokens.starts, value.end)
+            if not any(iri == x[1] and x[0].i < end and first < x[0].j for x in kept):
+                out.append(
+                    (_Match(first, end, [], "laboratory"), iri, MEASUREMENT_SCORE, value.phrase)
+                )
         return out
 
     def _curie(self, iri: str) -> str:

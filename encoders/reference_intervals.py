@@ -1,0 +1,312 @@
+"""Laboratory values stated without a reference range, read against built-in limits.
+
+Case reports often give a value alone: "serum potassium was 2.6 mmol/L", "haemoglobin 78
+g/L and platelets 22 x 10^9/L", "blood pressure 165/100 mmHg". :func:`read_unranged_values`
+reads such a value after the name of one of a few common analytes (:data:`ANALYTES`) in a
+unit it knows, and says whether it lies outside that analyte's limits.
+
+The limits are not the laboratory's reference interval: they are wide enough to be abnormal
+at any age past the newborn period and for either sex ("haemoglobin below 100 g/L", "CK
+above 400 U/L", "creatinine above 130 umol/L"), so that a child's or a woman's normal value
+is never read as a finding; a value between a reference limit and these reads nothing.
+Analytes whose limits depend too much on age or sex (alkaline phosphatase, bilirubin in a
+newborn, hormones) are left out, as are values of urine, spinal fluid or ionised calcium.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["ANALYTES", "Analyte", "UnrangedValue", "read_unranged_values"]
+
+
+@dataclass(frozen=True)
+class Analyte:
+    """An analyte with its limits by unit.
+
+    Attributes:
+        names: a regular expression of its names in text (case-insensitive).
+        low_phrase: what a value below the low limit states ("low potassium"), read by the
+            linker's dictionary; "" when a low value is no finding read here.
+        high_phrase: the same above the high limit.
+        limits: unit (:func:`unit_key`) -> ``(low, high)``; None: no limit that side.
+        fasting_high: the high limit of a fasting value in each unit (glucose).
+    """
+
+    names: str
+    low_phrase: str
+    high_phrase: str
+    limits: dict[str, tuple[float | None, float | None]]
+    fasting_high: dict[str, float] | None = None
+
+
+_G10_9 = "10^9/l"
+_PER_UL = "/ul"
+#: The analytes read without a stated range, and their limits (see the module's notes).
+ANALYTES: tuple[Analyte, ...] = (
+    Analyte(r"sodium", "low sodium", "high sodium", {"mmol/l": (130, 148), "meq/l": (130, 148)}),
+    Analyte(
+        r"potassium",
+        "low potassium",
+        "high potassium",
+        {"mmol/l": (3.2, 6.0), "meq/l": (3.2, 6.0)},
+    ),
+    Analyte(
+        r"calcium", "low calcium", "high calcium", {"mmol/l": (2.0, 2.75), "mg/dl": (8.0, 11.0)}
+    ),
+    Analyte(
+        r"magnesium",
+        "low magnesium",
+        "high magnesium",
+        {"mmol/l": (0.65, 1.1), "mg/dl": (1.6, 2.7)},
+    ),
+    Analyte(
+        r"phosphate|phosphorus",
+        "low phosphate",
+        "high phosphate",
+        {"mmol/l": (0.8, 2.3), "mg/dl": (2.5, 7.0)},
+    ),
+    Analyte(
+        r"bicarbonate|hco3-?",
+        "low bicarbonate",
+        "high bicarbonate",
+        {"mmol/l": (18, 32), "meq/l": (18, 32)},
+    ),
+    Analyte(
+        r"glucose|blood sugar",
+        "",
+        "high glucose",
+        {"mmol/l": (None, 11.1), "mg/dl": (None, 200)},
+        fasting_high={"mmol/l": 7.0, "mg/dl": 126},
+    ),
+    Analyte(
+        r"creatine (?:phospho)?kinase|ck|cpk",
+        "",
+        "high creatine kinase",
+        {"u/l": (None, 400), "iu/l": (None, 400)},
+    ),
+    Analyte(
+        r"ferritin",
+        "low ferritin",
+        "high ferritin",
+        {"ug/l": (10, 1000), "ng/ml": (10, 1000)},
+    ),
+    Analyte(
+        r"ha?emoglobin|hb|hgb",
+        "low hemoglobin",
+        "high hemoglobin",
+        {"g/l": (100, 220), "g/dl": (10.0, 22.0)},
+    ),
+    Analyte(
+        r"platelets?(?: count)?|platelet count|plt",
+        "low platelets",
+        "high platelets",
+        {_G10_9: (140, 500), _PER_UL: (140_000, 500_000)},
+    ),
+    Analyte(
+        r"white (?:blood )?cell count|white (?:blood )?cells|wbc|leu[ck]ocytes?(?: count)?",
+        "low leukocytes",
+        "high leukocytes",
+        {_G10_9: (3.0, 18.0), _PER_UL: (3_000, 18_000)},
+    ),
+    Analyte(
+        r"(?:absolute )?neutrophils?(?: count)?|absolute neutrophil count|anc",
+        "low neutrophils",
+        "",
+        {_G10_9: (1.0, None), _PER_UL: (1_000, None)},
+    ),
+    Analyte(
+        r"tsh|thyroid[- ]stimulating hormone",
+        "low tsh",
+        "high tsh",
+        {"mu/l": (0.1, 10), "miu/l": (0.1, 10), "uiu/ml": (0.1, 10), "uu/ml": (0.1, 10)},
+    ),
+    Analyte(r"lactate|lactic acid", "", "high lactate", {"mmol/l": (None, 2.5)}),
+    Analyte(r"ammonia", "", "high ammonia", {"umol/l": (None, 80), "ug/dl": (None, 136)}),
+    Analyte(
+        r"alanine aminotransferase|alt|sgpt",
+        "",
+        "high alt",
+        {"u/l": (None, 100), "iu/l": (None, 100)},
+    ),
+    Analyte(
+        r"aspartate aminotransferase|ast|sgot",
+        "",
+        "high ast",
+        {"u/l": (None, 100), "iu/l": (None, 100)},
+    ),
+    Analyte(
+        r"creatinine(?! clearance| ratio| kinase)",
+        "",
+        "high creatinine",
+        {"umol/l": (None, 130), "mg/dl": (None, 1.5)},
+    ),
+    Analyte(
+        r"uric acid|urate",
+        "low uric acid",
+        "high uric acid",
+        {"umol/l": (120, 480), "mg/dl": (2.0, 8.0)},
+    ),
+    Analyte(
+        r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?:total )?cholesterol",
+        "",
+        "high cholesterol",
+        {"mmol/l": (None, 7.8), "mg/dl": (None, 300)},
+    ),
+    Analyte(
+        r"ldl(?:[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?",
+        "",
+        "high ldl cholesterol",
+        {"mmol/l": (None, 4.9), "mg/dl": (None, 190)},
+    ),
+    Analyte(
+        r"triglycerides?", "", "high triglycerides", {"mmol/l": (None, 3.0), "mg/dl": (None, 265)}
+    ),
+    Analyte(r"albumin", "low albumin", "", {"g/l": (30, None), "g/dl": (3.0, None)}),
+    Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
+)
+
+
+@dataclass(frozen=True)
+class UnrangedValue:
+    """A value outside its analyte's built-in limits.
+
+    Attributes:
+        start: offset of the analyte's name in the text.
+        value_start: offset of the value.
+        end: offset one past the value's unit.
+        value: the value (for a blood pressure, the systolic).
+        unit: the unit as read (:func:`unit_key`).
+        phrase: what the value states, for the linker's dictionary ("low potassium").
+        direction: ``"low"`` or ``"high"``.
+    """
+
+    start: int
+    value_start: int
+    end: int
+    value: float
+    unit: str
+    phrase: str
+    direction: str
+
+
+_NUM = r"\d{1,7}(?:[.,]\d{1,4})?(?![\d.,])"
+_THOUSANDS = r"\d{1,3}(?:,\d{3}){1,2}(?![\d.,])"
+# Between the name and the value: a quantity's noun, a linking verb, a mark.
+_LINK = (
+    r"(?:\s+(?:levels?|concentrations?|values?|counts?|activity))?"
+    r"(?:\s*(?::|=|\bwas\b|\bwere\b|\bis\b|\bof\b|\bat\b|\bmeasured\b|\breached\b"
+    r"|\bremained\b|\bincreased to\b|\bdecreased to\b|\brose to\b|\bfell to\b)){0,2}\s*"
+)
+_UNIT = (
+    r"(?P<unit>[x\u00d7*]\s*10\s*(?:\^|\*|\*\*)?\s*(?:9|\u2079)\s*/\s*l"
+    r"|10\s*(?:\^|\*)\s*9\s*/\s*l|/\s*(?:[u\u00b5\u03bc]l|mm3|mm\u00b3)"
+    r"|[a-z\u00b5\u03bc]+/[a-z]+|%)"
+)
+# Specimens and forms that the limits are not for, in the words before the name.
+_OTHER_SPECIMEN = re.compile(
+    r"\b(?:urin\w*|csf|cerebrospinal|spinal fluid|ioni[sz]ed|free|24[- ]?h\w*|stool|fecal"
+    r"|faecal|sweat|amniotic|cord|vitreous|liver|muscle|tissue|fibroblast\w*)\b",
+    re.IGNORECASE,
+)
+# Where the clause of a value starts: its specimen is named there ("CSF glucose was 1.2
+# mmol/L and lactate 4.5 mmol/L": the lactate is the spinal fluid's too).
+_CLAUSE_START = re.compile(r"[.;!?](?=\s)|\n")
+_FASTING = re.compile(r"fasting\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+# One expression for every analyte (one pass over the text); which analyte a name is, its
+# own expression says.
+_READER = re.compile(
+    rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}"
+    rf"(?P<value>{_THOUSANDS}|{_NUM})\s*{_UNIT}(?![\w/])(?!\s*[(\[])",
+    re.IGNORECASE,
+)
+_NAMES = tuple((re.compile(a.names, re.IGNORECASE), a) for a in ANALYTES)
+_PRESSURE = re.compile(
+    r"(?<![\w-])blood pressure" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm\s*hg",
+    re.IGNORECASE,
+)
+# Cheap tests before the expressions run: most texts hold no value with a unit.
+_HAS_UNIT = re.compile(r"\d\s*(?:[x\u00d7*]\s*10|/|%|[a-z\u00b5\u03bc]+/)", re.IGNORECASE)
+
+
+def unit_key(unit: str) -> str:
+    """A unit as the table writes it: lower case, ``u`` for micro, no spaces, every way of
+    writing 10^9/L as ``10^9/l`` and every per-microlitre as ``/ul``."""
+    key = re.sub(r"\s+", "", unit.lower()).replace("\u00b5", "u").replace("\u03bc", "u")
+    if "10" in key and ("9" in key or "\u2079" in key):
+        return _G10_9
+    if key in ("/ul", "/mm3", "/mm\u00b3"):
+        return _PER_UL
+    return key
+
+
+def _number(text: str) -> float:
+    if re.fullmatch(_THOUSANDS, text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
+
+
+def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
+    """Values of :data:`ANALYTES` stated without a range in brackets and outside their
+    limits, in text order; a blood pressure of 140/90 mmHg or more as high.
+
+    Args:
+        text: any text.
+    """
+    if _HAS_UNIT.search(text) is None:
+        return
+    found: list[UnrangedValue] = []
+    for match in _READER.finditer(text):
+        analyte = next((a for names, a in _NAMES if names.fullmatch(match["name"])), None)
+        if analyte is not None:
+            before = text[max(0, match.start() - 80) : match.start()]
+            clause = before[max((m.end() for m in _CLAUSE_START.finditer(before)), default=0) :]
+            if _OTHER_SPECIMEN.search(clause):
+                continue
+            unit = unit_key(match["unit"])
+            limits = analyte.limits.get(unit)
+            if limits is None:
+                continue
+            try:
+                value = _number(match["value"])
+            except ValueError:
+                continue
+            low, high = limits
+            if analyte.fasting_high is not None and _FASTING.search(before):
+                high = analyte.fasting_high.get(unit, high)
+            if low is not None and value < low and analyte.low_phrase:
+                direction, phrase = "low", analyte.low_phrase
+            elif high is not None and value > high and analyte.high_phrase:
+                direction, phrase = "high", analyte.high_phrase
+            else:
+                continue
+            found.append(
+                UnrangedValue(
+                    match.start("name"),
+                    match.start("value"),
+                    match.end(),
+                    value,
+                    unit,
+                    phrase,
+                    direction,
+                )
+            )
+    if "mm" in text.lower():
+        for match in _PRESSURE.finditer(text):
+            systolic, diastolic = int(match["sys"]), int(match["dia"])
+            if systolic >= 140 or diastolic >= 90:
+                found.append(
+                    UnrangedValue(
+                        match.start(),
+                        match.start("sys"),
+                        match.end(),
+                        float(systolic),
+                        "mmhg",
+                        "high blood pressure",
+                        "high",
+                    )
+                )
+    found.sort(key=lambda f: f.start)
+    yield from found

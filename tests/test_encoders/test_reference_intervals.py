@@ -1,0 +1,110 @@
+"""Laboratory values stated without a range, read against built-in limits (linking
+version 39): the limits are wide enough to be abnormal at any age past the newborn period,
+so a child's or a woman's normal value reads nothing."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from encoders.linker import ConceptLinker, LinkerConfig
+from encoders.reference_intervals import read_unranged_values, unit_key
+from tests.test_encoders.context_fixtures import lexicon_of
+
+
+def _read(text: str) -> list[tuple[str, str, float]]:
+    return [(v.phrase, v.unit, v.value) for v in read_unranged_values(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Serum potassium was 2.6 mmol/L.", [("low potassium", "mmol/l", 2.6)]),
+        ("Potassium 6.8 mEq/L.", [("high potassium", "meq/l", 6.8)]),
+        (
+            "Haemoglobin was 78 g/L and platelets 22 x 10^9/L.",
+            [("low hemoglobin", "g/l", 78.0), ("low platelets", "10^9/l", 22.0)],
+        ),
+        ("Platelet count 85,000/\u00b5L.", [("low platelets", "/ul", 85_000.0)]),
+        ("Hb 7.9 g/dL", [("low hemoglobin", "g/dl", 7.9)]),
+        ("Serum CK was 1450 U/L.", [("high creatine kinase", "u/l", 1450.0)]),
+        ("Fasting glucose was 9.1 mmol/L.", [("high glucose", "mmol/l", 9.1)]),
+        ("Transferrin saturation 88%.", [("elevated transferrin saturation", "%", 88.0)]),
+        ("WBC 2,1 \u00d7 10\u2079/L", [("low leukocytes", "10^9/l", 2.1)]),
+        ("Blood pressure was 165/100 mmHg.", [("high blood pressure", "mmhg", 165.0)]),
+        # within the limits, though past an adult laboratory's interval: nothing
+        ("Potassium 4.1 mmol/L, sodium 139 mmol/L, Hb 112 g/L.", []),
+        ("Glucose was 9.1 mmol/L after a meal.", []),
+        ("Serum CK was 260 U/L.", []),
+        ("Blood pressure was 118/72 mmHg.", []),
+        # other specimens and forms, unknown units, a stated range (read elsewhere)
+        ("Urinary calcium was 12 mmol/L.", []),
+        ("Ionized calcium was 0.9 mmol/L.", []),
+        ("CSF glucose was 1.2 mmol/L and lactate 4.5 mmol/L.", []),
+        ("Potassium was 2.6 mmol/L (3.5-5.0).", []),
+        ("Potassium was 2.6.", []),
+        ("HbA1c 9.8%", []),
+        ("HDL cholesterol 9.0 mmol/L", []),
+        ("Creatinine clearance 20 mL/min", []),
+    ],
+)
+def test_values_outside_the_built_in_limits(
+    text: str, expected: list[tuple[str, str, float]]
+) -> None:
+    assert _read(text) == expected
+
+
+def test_units_written_in_several_ways_are_one() -> None:
+    for unit in ("x 10^9/L", "\u00d710\u2079/l", "10*9/L", "X 10 ^ 9 / L"):
+        assert unit_key(unit) == "10^9/l"
+    for unit in ("/\u00b5L", "/uL", "/mm3", "/mm\u00b3"):
+        assert unit_key(unit) == "/ul"
+    assert unit_key("\u03bcmol/L") == "umol/l"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("potasium 0123456789.,/xX^L%mgUl()[]\u00b5 \n")), max_size=200
+    )
+)
+def test_the_reader_takes_any_text_and_points_inside_it(text: str) -> None:
+    for value in read_unranged_values(text):
+        assert 0 <= value.start <= value.value_start < value.end <= len(text)
+        assert value.direction in ("low", "high")
+
+
+def test_long_runs_of_digits_and_spaces_are_read_at_once() -> None:
+    text = "potassium " + " " * 50_000 + "1" * 50_000 + " mmol/L"
+    assert _read(text) == []  # a run of 50,000 digits is no value of the table's form
+
+
+_TERMS = {
+    "Hypokalemia": ("Low potassium",),
+    "Thrombocytopenia": ("Low platelets",),
+    "Hypertension": ("High blood pressure",),
+}
+LEXICON, IRI = lexicon_of(_TERMS)
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(LEXICON, LinkerConfig())
+
+
+def test_the_linker_reads_them_and_their_context(linker: ConceptLinker) -> None:
+    text = (
+        "Serum potassium was 2.6 mmol/L and platelets 22 x 10^9/L. Blood pressure was "
+        "165/100 mmHg. Her mother's potassium was 2.9 mmol/L."
+    )
+    found = [(m.label, m.text, m.family) for m in linker.link(text)]
+    assert found == [
+        ("Hypokalemia", "potassium was 2.6 mmol/L", False),
+        ("Thrombocytopenia", "platelets 22 x 10^9/L", False),
+        ("Hypertension", "Blood pressure was 165/100 mmHg", False),
+        ("Hypokalemia", "potassium was 2.9 mmol/L", True),
+    ]
+    assert [m.label for m in linker.link("Serum potassium was 4.2 mmol/L.")] == []
+    off = ConceptLinker(LEXICON, LinkerConfig(lab_values=False))
+    assert [m.label for m in off.link("Serum potassium was 2.6 mmol/L.")] == []
