@@ -61,6 +61,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from encoders.absences import DENIED, denied_keys, ends_a_phrase
+from encoders.clinical_names import clinical_entries
 from encoders.lab_values import read_lab_values
 from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
@@ -277,7 +278,10 @@ __all__ = [
 #: abnormal at any age past the newborn period ("serum potassium was 2.6 mmol/L":
 #: *Hypokalemia*; "blood pressure 165/100 mmHg": *Hypertension*;
 #: :mod:`encoders.reference_intervals`).
-LINKING_VERSION = 39
+#: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms that the release
+#: does not spell ("overfriendly", "a floppy infant", "temper tantrums", "prolonged APTT";
+#: :mod:`encoders.clinical_names`).
+LINKING_VERSION = 40
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -2808,13 +2812,18 @@ def linker_from_kg(
 
 def linkable_lexicon(kg: Any) -> Lexicon:
     """The names in ``kg.lexicon`` of the terms :func:`linker_from_kg` links (warned of when
-    there are none)."""
+    there are none); for an HPO KG also kgfuse's clinical phrasings of its terms
+    (:mod:`encoders.clinical_names`)."""
     lexicon = kg.lexicon
     individuals = _named_individuals(kg)
     kept = Lexicon(
         [e for e in lexicon if e.node_type in LINKED_NODE_TYPES or e.iri in individuals],
         lexicon.obsolete,
     )
+    terms = {e.iri for e in kept.entries}
+    if to_iri(HPO_PHENOTYPE_ROOT) in terms:
+        # the HPO's clinical phrasings that it does not list (encoders.clinical_names)
+        kept.entries.extend(clinical_entries(terms))
     if not kept.entries:
         found = Counter(compress(e.node_type) if e.node_type else "untyped" for e in lexicon)
         logger.warning(

@@ -215,20 +215,25 @@ _OTHER_SPECIMEN = re.compile(
 # mmol/L and lactate 4.5 mmol/L": the lactate is the spinal fluid's too).
 _CLAUSE_START = re.compile(r"[.;!?](?=\s)|\n")
 _FASTING = re.compile(r"fasting\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
-# One expression for every analyte (one pass over the text); which analyte a name is, its
-# own expression says.
-_READER = re.compile(
-    rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}"
-    rf"(?P<value>{_THOUSANDS}|{_NUM})\s*{_UNIT}(?![\w/])(?!\s*[(\[])",
+# A value with a unit and no range after it, then an analyte's name just before it (one
+# expression for every analyte, run on the words before each value only: scanning the
+# whole text for names cost more than the tokenizer); which analyte a name is, its own
+# expression says.
+_VALUE = re.compile(
+    rf"(?P<value>{_THOUSANDS}|{_NUM})\s*{_UNIT}(?![\w/])(?!\s*[(\[])", re.IGNORECASE
+)  # starts with a digit, which the engine looks for fast; what precedes it is tested after
+_NAME_BEFORE = re.compile(
+    rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}$",
     re.IGNORECASE,
 )
+_NAME_WINDOW = 80
 _NAMES = tuple((re.compile(a.names, re.IGNORECASE), a) for a in ANALYTES)
 _PRESSURE = re.compile(
     r"(?<![\w-])blood pressure" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm\s*hg",
     re.IGNORECASE,
 )
-# Cheap tests before the expressions run: most texts hold no value with a unit.
-_HAS_UNIT = re.compile(r"\d\s*(?:[x\u00d7*]\s*10|/|%|[a-z\u00b5\u03bc]+/)", re.IGNORECASE)
+# How far before its "/" or "%" a value may start ("26,839 x 10^9/L"), and after it end.
+_UNIT_REACH, _UNIT_TAIL = 32, 12
 
 
 def unit_key(unit: str) -> str:
@@ -248,6 +253,30 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+def _values(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`_VALUE`, looked for only around each "/" and "%" of the text
+    (every unit of the table has one): a scan of the whole text cost as much as its
+    tokenizing."""
+    marks = sorted(at for mark in ("/", "%") for at in _find_all(text, mark))
+    seen = 0  # end of the last match: the windows overlap
+    for at in marks:
+        if at < seen:
+            continue
+        end = min(len(text), at + _UNIT_TAIL)
+        for match in _VALUE.finditer(text, max(seen, at - _UNIT_REACH), end):
+            if match.start() <= at < match.end():
+                seen = match.end()
+                yield match
+                break
+
+
+def _find_all(text: str, mark: str) -> Iterator[int]:
+    at = text.find(mark)
+    while at >= 0:
+        yield at
+        at = text.find(mark, at + 1)
+
+
 def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     """Values of :data:`ANALYTES` stated without a range in brackets and outside their
     limits, in text order; a blood pressure of 140/90 mmHg or more as high.
@@ -255,13 +284,19 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     Args:
         text: any text.
     """
-    if _HAS_UNIT.search(text) is None:
-        return
     found: list[UnrangedValue] = []
-    for match in _READER.finditer(text):
-        analyte = next((a for names, a in _NAMES if names.fullmatch(match["name"])), None)
+    for match in _values(text):
+        if match.start() and (
+            text[match.start() - 1].isalnum() or text[match.start() - 1] in "_.,/-"
+        ):
+            continue  # the end of a longer number or word ("A1c 9 %", "1/2 mmol/L")
+        window = max(0, match.start() - _NAME_WINDOW)
+        named = _NAME_BEFORE.search(text, window, match.start())
+        if named is None:
+            continue
+        analyte = next((a for names, a in _NAMES if names.fullmatch(named["name"])), None)
         if analyte is not None:
-            before = text[max(0, match.start() - 80) : match.start()]
+            before = text[max(0, named.start() - 80) : named.start()]
             clause = before[max((m.end() for m in _CLAUSE_START.finditer(before)), default=0) :]
             if _OTHER_SPECIMEN.search(clause):
                 continue
@@ -284,7 +319,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 continue
             found.append(
                 UnrangedValue(
-                    match.start("name"),
+                    named.start("name"),
                     match.start("value"),
                     match.end(),
                     value,
@@ -293,7 +328,8 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                     direction,
                 )
             )
-    if "mm" in text.lower():
+    lowered = text.lower()
+    if "hg" in lowered and "blood pressure" in lowered:
         for match in _PRESSURE.finditer(text):
             systolic, diastolic = int(match["sys"]), int(match["dia"])
             if systolic >= 140 or diastolic >= 90:

@@ -1,0 +1,71 @@
+"""Names that clinicians write for HPO terms and that the HPO does not list.
+
+A dictionary linker finds only the names it has. Case reports write some findings in words
+that no label or synonym of the HPO release spells and that no variant of a name reaches
+("overfriendly" for *Overfriendliness*, "a floppy infant" for *Hypotonia*, "temper
+tantrums", "prolonged APTT", "placentomegaly"). :data:`CLINICAL_NAMES` holds kgfuse's own
+synonyms for them, each a plain clinical phrasing of that one term (none a broader or a
+narrower finding), by the term's CURIE. :func:`clinical_entries` gives them as lexicon
+entries for the terms a KG has; :func:`encoders.linker.linkable_lexicon` adds them to an HPO
+KG's names as synonyms of the kind ``"exact"`` with the synonym type :data:`SYNONYM_TYPE`,
+so a name of the release itself wins where both name a phrase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from kg.lexicon import LexiconEntry
+from kg.namespaces import to_iri
+
+__all__ = ["CLINICAL_NAMES", "SYNONYM_TYPE", "clinical_entries"]
+
+_OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
+#: The synonym type of kgfuse's own names, as the lexicon records it.
+SYNONYM_TYPE = "kgfuse_clinical_name"
+
+#: CURIE -> phrasings of the term that case reports and clinic letters write.
+CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
+    "HP:0100025": ("overfriendly", "over-friendly", "overly friendly"),
+    "HP:0040082": ("cheerful disposition", "happy disposition", "cheerful demeanor"),
+    "HP:0000748": ("frequent laughter", "easily provoked laughter"),
+    "HP:0000749": ("paroxysms of laughter", "laughing paroxysms"),
+    "HP:0100023": ("hand flapping", "hand-flapping", "flapping of the hands"),
+    "HP:6000950": ("breath-holding episodes", "breath-holding attacks"),
+    "HP:0000733": ("stereotypies", "stereotypic movements", "stereotyped movements"),
+    "HP:0001252": ("floppy infant", "floppy baby", "floppiness"),
+    "HP:0002121": ("absence episodes", "absence attacks"),
+    "HP:0025161": ("temper tantrums",),
+    "HP:0012169": ("wrist biting", "hand biting"),
+    "HP:0000280": ("coarse features",),
+    "HP:0004209": ("incurved fifth fingers", "incurving of the fifth fingers"),
+    "HP:0001212": ("fetal finger pads", "fetal fingertip pads", "fetal pads"),
+    "HP:0000391": ("thick helices",),
+    "HP:0000387": ("absent lobules", "absent ear lobules"),
+    "HP:0008523": ("posterior helical pits",),
+    "HP:0005439": ("zygomatic hypoplasia", "hypoplastic zygomatic arches"),
+    "HP:0000567": ("retinochoroidal coloboma",),
+    "HP:0005599": ("hypopigmented hair",),
+    "HP:0006267": ("placentomegaly",),
+    "HP:0002980": ("bowing of the femora", "bowed femora"),
+    "HP:0012775": ("stellate pattern of the iris", "stellate iris pattern"),
+    "HP:0000458": ("unable to smell", "inability to smell"),
+    "HP:0003645": ("prolonged APTT", "prolonged aPTT"),
+    "HP:0012740": ("papillomata",),
+    "HP:0002832": ("stippled calcifications", "stippled calcification"),
+    "HP:0003177": ("squared iliac wings",),
+}
+
+
+def clinical_entries(
+    known: Iterable[str], names: Mapping[str, tuple[str, ...]] | None = None
+) -> Iterator[LexiconEntry]:
+    """Lexicon entries of ``names`` (default: :data:`CLINICAL_NAMES`) for the terms whose
+    IRIs are in ``known`` (a KG's classes); a CURIE the KG lacks (another ontology, another
+    release) adds nothing."""
+    known = frozenset(known)
+    for curie, phrases in (CLINICAL_NAMES if names is None else names).items():
+        iri = to_iri(curie)
+        if iri in known:
+            for phrase in phrases:
+                yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, _OWL_CLASS)

@@ -1,0 +1,68 @@
+"""kgfuse's own clinical phrasings of HPO terms (:mod:`encoders.clinical_names`): added to
+an HPO KG's names only, as synonyms of the terms the KG has."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import encoders.clinical_names as clinical_names
+from encoders.clinical_names import CLINICAL_NAMES, SYNONYM_TYPE, clinical_entries
+from encoders.linker import linkable_lexicon, linker_from_kg
+from encoders.normalize import content_tokens
+from kg.knowledge_graph import KnowledgeGraph
+from kg.namespaces import to_iri
+from kg.store import build_kg
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_each_phrase_names_one_term_by_a_well_formed_id() -> None:
+    keys: dict[tuple[str, ...], str] = {}
+    for curie, phrases in CLINICAL_NAMES.items():
+        assert re.fullmatch(r"HP:\d{7}", curie), curie
+        assert phrases, curie
+        for phrase in phrases:
+            key = content_tokens(phrase)
+            assert key, phrase
+            assert keys.setdefault(key, curie) == curie, f"{phrase!r} names two terms"
+
+
+def test_entries_only_for_the_terms_a_kg_has() -> None:
+    names = {"HP:0001166": ("digital elongation",), "HP:9999999": ("nothing",)}
+    entries = list(clinical_entries({to_iri("HP:0001166")}, names))
+    assert [(e.iri, e.text, e.kind, e.synonym_type) for e in entries] == [
+        (to_iri("HP:0001166"), "digital elongation", "exact", SYNONYM_TYPE)
+    ]
+
+
+@pytest.fixture(scope="module")
+def mini_hpo(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    dest = tmp_path_factory.mktemp("hpo-kg") / "hpo"
+    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    return KnowledgeGraph.open(dest)
+
+
+def test_an_hpo_kg_links_them_and_keeps_its_own_names(
+    mini_hpo: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert [m.label for m in linker_from_kg(mini_hpo).link("He has digital elongation.")] == []
+    monkeypatch.setattr(clinical_names, "CLINICAL_NAMES", {"HP:0001166": ("digital elongation",)})
+    linker = linker_from_kg(mini_hpo)
+    assert [m.label for m in linker.link("He has digital elongation and arachnodactyly.")] == [
+        "Arachnodactyly",
+        "Arachnodactyly",
+    ]
+    own = [e for e in linkable_lexicon(mini_hpo) if e.synonym_type == SYNONYM_TYPE]
+    assert [e.text for e in own] == ["digital elongation"]
+
+
+def test_another_ontology_gets_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clinical_names, "CLINICAL_NAMES", {"HP:0001166": ("digital elongation",)})
+    dest = tmp_path / "legal"
+    build_kg([str(FIXTURES / "legal" / "legal.ttl")], dest, progress=False)
+    lexicon = linkable_lexicon(KnowledgeGraph.open(dest))
+    assert lexicon.entries
+    assert not [e for e in lexicon if e.synonym_type == SYNONYM_TYPE]
