@@ -281,7 +281,10 @@ __all__ = [
 #: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms that the release
 #: does not spell ("overfriendly", "a floppy infant", "temper tantrums", "prolonged APTT";
 #: :mod:`encoders.clinical_names`).
-LINKING_VERSION = 40
+#: 41: a pregnancy's findings that are the fetus's (*Polyhydramnios*, *Oligohydramnios*,
+#: *Decreased fetal movement*) are the patient's in a sentence that says the mother had
+#: them ("the mother had polyhydramnios" was a relative's; ``LinkerConfig.pregnancy_terms``).
+LINKING_VERSION = 41
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -398,6 +401,10 @@ class LinkerConfig:
             (:mod:`encoders.lab_values`), and values of common analytes stated without a
             range outside built-in limits (:mod:`encoders.reference_intervals`).
             (default: ``True``)
+        pregnancy_terms: IRIs or CURIEs of findings of a pregnancy that are the fetus's
+            when the text says the mother had them ("the mother had polyhydramnios"): never
+            read as a relative's finding in a sentence that names the mother. For HPO
+            (:func:`default_linker_config`): :data:`HPO_PREGNANCY_TERMS`. (default: ``()``)
     """
 
     kinds: tuple[str, ...] = ("label", "exact", "narrow", "related", "broad")
@@ -412,6 +419,7 @@ class LinkerConfig:
     measurements: bool = False
     milestones: bool = False
     lab_values: bool = True
+    pregnancy_terms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(NAME_KINDS)
@@ -570,6 +578,7 @@ class ConceptLinker:
         self.context_rules = context_rules or ContextRules()
         self.labels = lexicon.labels()
         self._allowed = self._allowed_terms(lexicon)
+        self._pregnancy = frozenset(to_iri(t) for t in self.config.pregnancy_terms)
         self._names: list[_Name] = []
         self._person_adjectives: dict[str, str] | None = None
         self._person_words: frozenset[str] = _STATURE_WORDS  # with person_adjectives' keys
@@ -1587,6 +1596,14 @@ class ConceptLinker:
                 if m.source == "milestone"
                 else ctx
                 for (m, *_), ctx in zip(kept, contexts, strict=True)
+            ]
+        if self._pregnancy and self.config.context:
+            # "The mother had polyhydramnios": the pregnancy with the patient
+            contexts = [
+                replace(ctx, family=False)
+                if ctx.family and iri in self._pregnancy and _mother_in_sentence(tokens, m.i)
+                else ctx
+                for (m, iri, *_), ctx in zip(kept, contexts, strict=True)
             ]
         return [
             (start, end, iri, float(score), matched, m.source, ctx)
@@ -2772,14 +2789,39 @@ LINKED_NODE_TYPES = (OWL_CLASS, SKOS + "Concept", OWL + "NamedIndividual")
 HPO_PHENOTYPE_ROOT = "HP:0000118"
 
 
+#: Findings of a pregnancy that are the fetus's when said of the mother: *Polyhydramnios*,
+#: *Oligohydramnios*, *Decreased fetal movement* (``LinkerConfig.pregnancy_terms``).
+HPO_PREGNANCY_TERMS = ("HP:0001561", "HP:0001562", "HP:0001558")
+#: The words for the patient's mother that make a sentence about her pregnancy.
+_MOTHER_WORDS = frozenset({"mother", "mom", "mum", "mummy", "mommy", "maternal"})
+_MOTHER_REACH = 24
+
+
+def _mother_in_sentence(tokens: TokenTable, i: int) -> bool:
+    """Whether the sentence of token ``i``, before it, names the mother."""
+    lowers = tokens.lowers
+    for k in range(i - 1, max(-1, i - 1 - _MOTHER_REACH), -1):
+        if lowers[k] in _SENTENCE_MARKS:
+            return False
+        if lowers[k] in _MOTHER_WORDS:
+            return True
+    return False
+
+
 def default_linker_config(
     kg: Any, *, measurements: bool = False, milestones: bool = False
 ) -> LinkerConfig:
-    """Linker settings for a KG: below HPO's phenotype root when the KG has it;
-    ``measurements`` also reads growth measurements (:mod:`encoders.measurements`),
-    ``milestones`` late developmental milestones (:mod:`encoders.milestones`)."""
-    roots = (HPO_PHENOTYPE_ROOT,) if to_iri(HPO_PHENOTYPE_ROOT) in kg.hierarchy else ()
-    return LinkerConfig(allowed_roots=roots, measurements=measurements, milestones=milestones)
+    """Linker settings for a KG: below HPO's phenotype root when the KG has it, with HPO's
+    findings of a pregnancy (:data:`HPO_PREGNANCY_TERMS`); ``measurements`` also reads
+    growth measurements (:mod:`encoders.measurements`), ``milestones`` late developmental
+    milestones (:mod:`encoders.milestones`)."""
+    hpo = to_iri(HPO_PHENOTYPE_ROOT) in kg.hierarchy
+    return LinkerConfig(
+        allowed_roots=(HPO_PHENOTYPE_ROOT,) if hpo else (),
+        measurements=measurements,
+        milestones=milestones,
+        pregnancy_terms=HPO_PREGNANCY_TERMS if hpo else (),
+    )
 
 
 def linker_from_kg(

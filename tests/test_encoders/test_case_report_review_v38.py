@@ -47,6 +47,7 @@ _TERMS = {
     "Fever": (),
     "Congestive heart failure": ("Heart failure",),
     "Asthma": (),
+    "Polyhydramnios": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -174,3 +175,25 @@ def test_word_senses_compounds_and_shared_leads(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert _labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The mother had polyhydramnios and seizures.", {"polyhydramnios": "P", "seizures": "F"}),
+        ("His mother's pregnancy: polyhydramnios.", {"polyhydramnios": "P"}),
+        # must not change: another relative's pregnancy, the mother in another sentence
+        ("Her sister had polyhydramnios in her pregnancy.", {"polyhydramnios": "F"}),
+        (
+            "The mother had seizures. Her sister had polyhydramnios.",
+            {"seizures": "F", "polyhydramnios": "F"},
+        ),
+    ],
+)
+def test_a_pregnancy_the_mother_had_is_the_patients(text: str, expected: dict[str, str]) -> None:
+    config = LinkerConfig(pregnancy_terms=(IRI["Polyhydramnios"],))
+    assert context_flags(ConceptLinker(LEXICON, config), text) == expected
+
+
+def test_without_pregnancy_terms_the_mother_has_it(linker: ConceptLinker) -> None:
+    assert context_flags(linker, "The mother had polyhydramnios.") == {"polyhydramnios": "F"}

@@ -1,5 +1,6 @@
 """kgfuse's own clinical phrasings of HPO terms (:mod:`encoders.clinical_names`): added to
-an HPO KG's names only, as synonyms of the terms the KG has."""
+an HPO KG's names only, as synonyms of the terms the KG has; so are the findings of a
+pregnancy that are the fetus's (``LinkerConfig.pregnancy_terms``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import pytest
 
 import encoders.clinical_names as clinical_names
 from encoders.clinical_names import CLINICAL_NAMES, SYNONYM_TYPE, clinical_entries
-from encoders.linker import linkable_lexicon, linker_from_kg
+from encoders.linker import (
+    HPO_PREGNANCY_TERMS,
+    default_linker_config,
+    linkable_lexicon,
+    linker_from_kg,
+)
 from encoders.normalize import content_tokens
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import to_iri
@@ -57,12 +63,15 @@ def test_an_hpo_kg_links_them_and_keeps_its_own_names(
     ]
     own = [e for e in linkable_lexicon(mini_hpo) if e.synonym_type == SYNONYM_TYPE]
     assert [e.text for e in own] == ["digital elongation"]
+    assert default_linker_config(mini_hpo).pregnancy_terms == HPO_PREGNANCY_TERMS
 
 
 def test_another_ontology_gets_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clinical_names, "CLINICAL_NAMES", {"HP:0001166": ("digital elongation",)})
     dest = tmp_path / "legal"
     build_kg([str(FIXTURES / "legal" / "legal.ttl")], dest, progress=False)
-    lexicon = linkable_lexicon(KnowledgeGraph.open(dest))
+    kg = KnowledgeGraph.open(dest)
+    lexicon = linkable_lexicon(kg)
     assert lexicon.entries
+    assert default_linker_config(kg).pregnancy_terms == ()
     assert not [e for e in lexicon if e.synonym_type == SYNONYM_TYPE]
