@@ -284,7 +284,9 @@ __all__ = [
 #: 41: a pregnancy's findings that are the fetus's (*Polyhydramnios*, *Oligohydramnios*,
 #: *Decreased fetal movement*) are the patient's in a sentence that says the mother had
 #: them ("the mother had polyhydramnios" was a relative's; ``LinkerConfig.pregnancy_terms``).
-LINKING_VERSION = 41
+#: 42: a modifier before a name read with "of" no longer names a term with the name's head
+#: ("small joint hypermobility of the fingers" was *Small finger* too).
+LINKING_VERSION = 42
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1273,7 +1275,8 @@ class ConceptLinker:
         head's last words) are a name, a mention spans from them to the head. The words are
         a short run after punctuation, a function word or a lead word ("had", "no"), as in
         :meth:`_comma_modifiers`; a longer run, or one a preposition governs, is left, and so
-        is a term broader or finer than the name's (the same finding again)."""
+        is a term broader or finer than the name's (the same finding again), and a name read
+        with "of", whose head the words before it do not qualify (since version 42)."""
         norms, lowers = tokens.norms, tokens.lowers
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
 
@@ -1289,6 +1292,8 @@ class ConceptLinker:
                 a -= 1
             if (a > 0 and plain(a - 1)) or covered.intersection(range(a, m.i)):
                 continue  # a longer run than a modifier, or words linked by themselves
+            if "of" in lowers[m.i : m.j]:
+                continue  # "small joint hypermobility of the fingers": the joints are small
             b = a - 1
             while b >= 0 and lowers[b] in _DETERMINERS:
                 b -= 1

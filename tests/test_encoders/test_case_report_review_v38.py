@@ -48,6 +48,10 @@ _TERMS = {
     "Congestive heart failure": ("Heart failure",),
     "Asthma": (),
     "Polyhydramnios": (),
+    "Small finger": ("Small fingers",),
+    "Finger joint hypermobility": (),
+    "Low-set ears": (),
+    "Posteriorly rotated ears": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -197,3 +201,27 @@ def test_a_pregnancy_the_mother_had_is_the_patients(text: str, expected: dict[st
 
 def test_without_pregnancy_terms_the_mother_has_it(linker: ConceptLinker) -> None:
     assert context_flags(linker, "The mother had polyhydramnios.") == {"polyhydramnios": "F"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # version 42: a modifier before a name read with "of" qualifies its first words
+        (
+            "She had small joint hypermobility of the fingers.",
+            {"joint hypermobility of the fingers": "Finger joint hypermobility"},
+        ),
+        # must not change: a modifier stacked before the head itself
+        (
+            "He had low-set posteriorly rotated ears.",
+            {
+                "low-set posteriorly rotated ears": "Low-set ears",
+                "posteriorly rotated ears": "Posteriorly rotated ears",
+            },
+        ),
+    ],
+)
+def test_stacked_modifiers_and_names_with_of(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert _labels(linker, text) == expected
