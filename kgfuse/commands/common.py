@@ -105,12 +105,23 @@ def _stdout_for_dash(value: Path | None) -> Path | None:
     return None if value is not None and str(value) == "-" else value
 
 
+def _a_stream(path: Path) -> bool:
+    """Whether ``path`` is a pipe or a character device (``/dev/stdin``, ``<(zcat ...)``),
+    which can be read once only."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
 def stdin_for_dash(value: Path | None) -> Path | None:
     """An input ``-`` reads the records from standard input (``... | kgfuse link - -o
-    out.jsonl``): copied as it comes into a private temporary file, removed when the
-    process ends, so the commands read it as any input file (JSONL; a JSON list when it
-    starts with ``[``)."""
-    if value is None or str(value) != "-":
+    out.jsonl``), and a pipe or device given by path (``/dev/stdin``, ``<(zcat ...)``) from
+    itself: copied as it comes into a private temporary file, removed when the process ends,
+    so the commands read it as any input file, which they may read more than once (JSONL; a
+    JSON list when it starts with ``[``)."""
+    if value is None or (str(value) != "-" and not _a_stream(value)):
         return value
     import shutil
     import tempfile
@@ -119,7 +130,11 @@ def stdin_for_dash(value: Path | None) -> Path | None:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     spooled = folder / "stdin.part"
     with spooled.open("wb") as out:
-        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        if str(value) == "-":
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        else:
+            with value.open("rb") as stream:
+                shutil.copyfileobj(stream, out, 1 << 20)
     with spooled.open("rb") as copied:
         head = copied.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     path = folder / ("stdin.json" if head.startswith(b"[") else "stdin.jsonl")

@@ -408,3 +408,28 @@ def test_input_dash_reads_the_records_from_standard_input(
     for f, a, k in removals:  # what the process's end runs
         f(*a, **k)
     assert not any(folder.exists() for folder in spooled)
+
+
+def test_input_from_a_named_pipe_is_read(mini_home: Path, tmp_path: Path) -> None:
+    """``kgfuse link <(zcat ...)``: a pipe given by its path is read once, into a copy."""
+    import os
+    import threading
+
+    fifo = tmp_path / "records.fifo"
+    os.mkfifo(fifo)
+    record = json.dumps({"id": "a", "text": "Arachnodactyly."}) + "\n"
+
+    def feed() -> None:
+        with fifo.open("w", encoding="utf-8") as pipe:
+            pipe.write(record)
+
+    writer = threading.Thread(target=feed, daemon=True)  # never left blocking the exit
+    writer.start()
+    try:
+        result = CliRunner().invoke(
+            app, ["link", str(fifo), "-o", "-", "-j", "1", "--home", str(mini_home)]
+        )
+    finally:
+        writer.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a"]
