@@ -5,7 +5,8 @@ that no label or synonym of the HPO release spells and that no variant of a name
 ("overfriendly" for *Overfriendliness*, "a floppy infant" for *Hypotonia*, "temper
 tantrums", "prolonged APTT", "placentomegaly"). :data:`CLINICAL_NAMES` holds kgfuse's own
 synonyms for them, each a plain clinical phrasing of that one term (none a broader or a
-narrower finding), by the term's CURIE. :func:`clinical_entries` gives them as lexicon
+narrower finding), by the term's CURIE; :data:`DROPPED_NAMES` are names of the release
+that case reports use for another term. :func:`clinical_entries` gives the first as lexicon
 entries for the terms a KG has; :func:`encoders.linker.linkable_lexicon` adds them to an HPO
 KG's names as synonyms of the kind ``"exact"`` with the synonym type :data:`SYNONYM_TYPE`,
 so a name of the release itself wins where both name a phrase.
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from kg.lexicon import LexiconEntry
 from kg.namespaces import to_iri
 
-__all__ = ["CLINICAL_NAMES", "SYNONYM_TYPE", "clinical_entries"]
+__all__ = ["CLINICAL_NAMES", "DROPPED_NAMES", "SYNONYM_TYPE", "clinical_entries", "kept_entry"]
 
 _OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 #: The synonym type of kgfuse's own names, as the lexicon records it.
@@ -54,7 +55,14 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0012740": ("papillomata",),
     "HP:0002832": ("stippled calcifications", "stippled calcification"),
     "HP:0003177": ("squared iliac wings",),
+    "HP:0001324": ("weakness",),
 }
+
+#: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
+#: is *Asthenia*'s layperson synonym, but a case report's "weakness" is a muscle's (ID-68's
+#: annotators read it *Muscle weakness* each of the 5 times), so it is linked there
+#: (:data:`CLINICAL_NAMES`).
+DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {"HP:0025406": ("weakness",)}
 
 
 def clinical_entries(
@@ -69,3 +77,12 @@ def clinical_entries(
         if iri in known:
             for phrase in phrases:
                 yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, _OWL_CLASS)
+
+
+def kept_entry(entry: LexiconEntry) -> bool:
+    """Whether a name of the release stays linked (not one of :data:`DROPPED_NAMES`)."""
+    dropped = _DROPPED.get(entry.iri)
+    return dropped is None or entry.text.casefold() not in dropped
+
+
+_DROPPED = {to_iri(c): frozenset(n.casefold() for n in names) for c, names in DROPPED_NAMES.items()}

@@ -61,7 +61,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from encoders.absences import DENIED, denied_keys, ends_a_phrase
-from encoders.clinical_names import clinical_entries
+from encoders.clinical_names import clinical_entries, kept_entry
 from encoders.lab_values import read_lab_values
 from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
@@ -278,7 +278,7 @@ __all__ = [
 #: abnormal at any age past the newborn period ("serum potassium was 2.6 mmol/L":
 #: *Hypokalemia*; "blood pressure 165/100 mmHg": *Hypertension*;
 #: :mod:`encoders.reference_intervals`).
-#: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms that the release
+#: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms (29 since 43) that the release
 #: does not spell ("overfriendly", "a floppy infant", "temper tantrums", "prolonged APTT";
 #: :mod:`encoders.clinical_names`).
 #: 41: a pregnancy's findings that are the fetus's (*Polyhydramnios*, *Oligohydramnios*,
@@ -286,7 +286,17 @@ __all__ = [
 #: them ("the mother had polyhydramnios" was a relative's; ``LinkerConfig.pregnancy_terms``).
 #: 42: a modifier before a name read with "of" no longer names a term with the name's head
 #: ("small joint hypermobility of the fingers" was *Small finger* too).
-LINKING_VERSION = 42
+#: 43: from case reports of an immunologist and a neurogeneticist: "a boy of Turkish
+#: parents", "whose parents are cousins," are the patient's findings; a cause stays in a
+#: relative's sentence ("due to amyloidosis"); ", and recurrent pneumonia" and ", and two
+#: episodes of" end a negation; "lack of X with Y" no longer rules Y out; "never
+#: documented" rules out; "provoked by", "triggered by", "mimicking" hedge; a value's
+#: analyte is not the specimen after "in" ("activity in leukocytes" was *Leukopenia*), nor
+#: the end of a longer name ("galactose-1-phosphate"), and keeps its specimen ("CSF
+#: lactate"); a unit is no analyte ("40 mg/L" was magnesium); bare "weakness" is *Muscle
+#: weakness*, not *Asthenia*; IgG, IgE, CRP, lymphocytes, eosinophils, low cholesterol and
+#: low glucose without a range, and a range stated after a count's unit.
+LINKING_VERSION = 43
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1456,7 +1466,7 @@ class ConceptLinker:
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
                     continue  # "he falls asleep", "a chess club", "stroke volume"
-                if m.j - m.i == 1 and _at_another_site(chosen[2], lowers, m.i):
+                if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
                 if (
                     m.j < len(lowers)
@@ -1573,6 +1583,11 @@ class ConceptLinker:
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
+        kept = [  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
+            x
+            for x in kept
+            if not (tokens.lowers[x[0].i] in _UNIT_WORDS and tokens.after(x[0].i).startswith("/"))
+        ]
         if self.config.lab_values:
             lab = self._lab_findings(text, tokens, kept)
             if lab:
@@ -1764,9 +1779,28 @@ class ConceptLinker:
                 k -= 1
             words: list[int] = []
             while k >= 0 and len(words) < 4 and norms[k] != BREAK and raws[k][0].isalpha():
+                if tokens.lowers[k] in _SPECIMEN_PLACES:
+                    # "activity in leukocytes was 0.05": what comes after "in" is where the
+                    # analyte was measured, not the analyte
+                    words.clear()
+                    k -= 1
+                    continue
                 words.insert(0, k)
                 k -= 1
-            for n in range(len(words), 0, -1):
+            if (
+                words
+                and k >= 0
+                and norms[k] != BREAK
+                and not any(c.isspace() for c in tokens.separator_before(words[0]))
+            ):
+                continue  # "Galactose-1-phosphate 12 mg/dL": part of a longer name
+            # a specimen named among the words stays in the phrase: "CSF lactate" is no
+            # blood lactate
+            specimen = max(
+                (len(words) - p for p, w in enumerate(words) if tokens.lowers[w] in _SPECIMENS),
+                default=1,
+            )
+            for n in range(len(words), specimen - 1, -1):
                 first = words[-n]
                 phrase = " ".join([found.direction, *raws[first : words[-1] + 1]])
                 iri = self.link_phrase(phrase)
@@ -2591,8 +2625,22 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "akinesia": frozenset({"regional", "wall", "septal", "apical", "segmental"}),
     # "uplifted ear lobes with a central depression", "ST depression": not the mood's
     "depression": frozenset({"central", "midline", "small", "shallow", "st", "segment"}),
+    # "enzyme activity in dried blood spots": the newborn screening card, not *Purpura*
+    "blood spots": frozenset({"dried"}),
+    "blood spot": frozenset({"dried"}),
     "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
 }
+
+
+#: Words that put a laboratory value in a specimen ("activity in leukocytes", "level in
+#: plasma"): the analyte's words end before them.
+_SPECIMEN_PLACES = frozenset({"in", "on", "from", "within"})
+#: Specimens other than blood that an analyte's words may name ("CSF lactate").
+_SPECIMENS = frozenset(
+    {"csf", "urine", "urinary", "cerebrospinal", "amniotic", "sweat", "stool", "fecal", "faecal"}
+)
+#: Units that a slash follows ("mg/L", "g/dL"): never an analyte's acronym.
+_UNIT_WORDS = frozenset({"mg", "g", "ug", "ng", "pg", "mmol", "umol", "nmol", "iu", "u", "ml"})
 
 
 def _denies_itself(m: _Match) -> bool:
@@ -2869,7 +2917,9 @@ def linkable_lexicon(kg: Any) -> Lexicon:
     )
     terms = {e.iri for e in kept.entries}
     if to_iri(HPO_PHENOTYPE_ROOT) in terms:
-        # the HPO's clinical phrasings that it does not list (encoders.clinical_names)
+        # the HPO's clinical phrasings that it does not list, and names of it that case
+        # reports use for another term (encoders.clinical_names)
+        kept.entries[:] = [e for e in kept.entries if kept_entry(e)]
         kept.entries.extend(clinical_entries(terms))
     if not kept.entries:
         found = Counter(compress(e.node_type) if e.node_type else "untyped" for e in lexicon)

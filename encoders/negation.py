@@ -165,7 +165,6 @@ _NEG_FORWARD = (
     "denied",
     "deny",
     "denying",
-    "lack of",
     "lacks",
     "lacked",
     "lacking",
@@ -201,7 +200,7 @@ _NEG_FORWARD = (
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
 # an absent structure that no name reads ("the absence of olfactory bulbs with a thin corpus
 # callosum"): the scope is a few words, and ends at "with".
-_NEG_ABSENCE = ("absence of",)
+_NEG_ABSENCE = ("absence of", "lack of")
 _ABSENCE_WINDOW = 6
 _NEG_BACKWARD = (
     "was ruled out",
@@ -283,6 +282,12 @@ _NEG_BACKWARD_FINAL = (
     "not confirmed",
     "not be confirmed",
     "not elicited",
+    # since linking version 43: "Hypoglycemia was never documented"
+    "never documented",
+    "not documented",
+    "never observed",
+    "never seen",
+    "never recorded",
 )
 # Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
 # "a microcephaly-free family".
@@ -482,6 +487,14 @@ _UNC_FORWARD = (
     "misinterpreted as",
     "presumed",
     "presumptive",
+    # since linking version 43: what brings a finding on is no finding ("attacks were
+    # provoked by cold exposure and fever", "pain worsened by fever")
+    "provoked by",
+    "triggered by",
+    "precipitated by",
+    "worsened by",
+    "exacerbated by",
+    "mimicking",
     "may cause",
     "can cause",
     "may lead to",
@@ -715,6 +728,8 @@ _PSEUDO = (
     "not controlled",
     "not well controlled",
 )
+#: Terminating phrases that name a cause: they end a negation's scope, not a relative's.
+_CAUSES = frozenset({"secondary to", "due to", "because", "cause of"})
 _TERMINATE = (
     "but",
     "however",
@@ -1346,6 +1361,9 @@ _DEGREE_OPENERS = frozenset(
         "innumerable",
     }
 )
+# After ", and" also a word of recurrence or a count (since linking version 43): "no
+# eczema, and recurrent pneumonia", "without erythema, and two episodes of pneumonia".
+_OPENERS_AFTER_AND = frozenset({"recurrent", "repeated", "two", "three", "four", "five"})
 # "as well as" adds to what a forward scope rules out an item of its own.
 _AS_WELL = ["well", "as"]
 # ", along with" adds an item of its own too: what it adds is stated, not ruled out or hedged
@@ -1635,6 +1653,14 @@ class ContextRules:
         maybe_patient = words[i] in _ANCHORED_ONLY and not _anchored(words, i)
         if _with_the_patient(words, p, i):
             return None  # "the patient and her sister both had cataracts": hers too
+        if _of_the_patient(words, i):
+            return None  # "a boy of Turkish parents presented with fever": his fever
+        if p >= 0 and words[p] == "whose":
+            # "a boy, whose parents are first cousins, had pneumonia": the clause only
+            v = _verb_after(words, i + 1)
+            if v is None:
+                return None
+            return i, v, Trigger(words[i], FAM, "forward", window, stops_at=frozenset({","}))
         if (
             p >= 0
             and words[p] in ("in", "among")
@@ -1722,7 +1748,10 @@ class ContextRules:
                 if (
                     "," in joined
                     and k < n
-                    and words[k] in _DEGREE_OPENERS
+                    and (
+                        words[k] in _DEGREE_OPENERS
+                        or ("and" in joined and words[k] in _OPENERS_AFTER_AND)
+                    )
                     and not _OR.intersection(joined)
                     and not _or_ahead(words, k, ends, starts, inside)
                 ):
@@ -1781,6 +1810,9 @@ class ContextRules:
         ):
             return [_NO_CONTEXT] * len(spans)
         stops = {i for i, _, t in triggers if t.category == TERM}
+        # a cause stays the relative's: "her brother developed nephrotic syndrome due to
+        # amyloidosis"
+        family_stops = stops - {i for i, _, t in triggers if t.phrase in _CAUSES}
         verbs = {i for i, _, t in triggers if t.category == TERM_VERB}
         verb_stops = stops | verbs
         starts = {
@@ -1794,7 +1826,7 @@ class ContextRules:
             if category not in _SCOPED:
                 continue
             family = category in (FAM, FAM_NEG, GENERIC)
-            ends = stops if family else verb_stops
+            ends = family_stops if family else verb_stops
             if trig.direction == "forward":
                 if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
@@ -2029,6 +2061,27 @@ _PARENTS_OF = frozenset({"mother", "father", "parent", "parents"})
 #: Words between "and" and a relative coordinated with the patient ("the patient and her
 #: sister", "he and his brother").
 _COORDINATED_SKIPPED = frozenset({"his", "her", "their", "the", "a", "an", "both"})
+
+
+#: Nouns for the patient that a relative after "of" describes ("a boy of Turkish
+#: parents", "the son of consanguineous parents").
+_PATIENT_NOUNS = frozenset(
+    {
+        *("boy", "girl", "child", "infant", "baby", "neonate", "newborn", "toddler"),
+        *("son", "daughter", "man", "woman", "male", "female", "patient", "proband"),
+    }
+)
+
+
+def _of_the_patient(words: Sequence[str], i: int) -> bool:
+    """Whether the relative at ``i`` follows "of" after a noun for the patient, across up
+    to two adjectives ("a boy of Turkish parents", "the son of consanguineous parents")."""
+    for q in range(i - 1, max(0, i - 4), -1):
+        if words[q] == "of":
+            return words[q - 1] in _PATIENT_NOUNS
+        if words[q] in _SENTENCE_ENDS or words[q] == ",":
+            return False
+    return False
 
 
 def _with_the_patient(words: Sequence[str], p: int, i: int) -> bool:

@@ -76,9 +76,9 @@ ANALYTES: tuple[Analyte, ...] = (
     ),
     Analyte(
         r"glucose|blood sugar",
-        "",
+        "hypoglycemia",
         "high glucose",
-        {"mmol/l": (None, 11.1), "mg/dl": (None, 200)},
+        {"mmol/l": (2.6, 11.1), "mg/dl": (47, 200)},
         fasting_high={"mmol/l": 7.0, "mg/dl": 126},
     ),
     Analyte(
@@ -151,9 +151,9 @@ ANALYTES: tuple[Analyte, ...] = (
     ),
     Analyte(
         r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?:total )?cholesterol",
-        "",
+        "low cholesterol",
         "high cholesterol",
-        {"mmol/l": (None, 7.8), "mg/dl": (None, 300)},
+        {"mmol/l": (2.0, 7.8), "mg/dl": (77, 300)},
     ),
     Analyte(
         r"ldl(?:[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?",
@@ -165,6 +165,36 @@ ANALYTES: tuple[Analyte, ...] = (
         r"triglycerides?", "", "high triglycerides", {"mmol/l": (None, 3.0), "mg/dl": (None, 265)}
     ),
     Analyte(r"albumin", "low albumin", "", {"g/l": (30, None), "g/dl": (3.0, None)}),
+    Analyte(
+        r"(?:serum )?igg|immunoglobulin g",
+        "low igg",
+        "",
+        {"g/l": (2.0, None), "mg/dl": (200, None)},
+    ),
+    Analyte(
+        r"(?:serum )?ige|immunoglobulin e",
+        "",
+        "high ige",
+        {"iu/ml": (None, 2000), "ku/l": (None, 2000), "u/ml": (None, 2000)},
+    ),
+    Analyte(
+        r"crp|c-reactive protein|c reactive protein",
+        "",
+        "high crp",
+        {"mg/l": (None, 10), "mg/dl": (None, 1.0)},
+    ),
+    Analyte(
+        r"(?:absolute )?lymphocytes?(?: count)?|absolute lymphocyte count|alc",
+        "low lymphocytes",
+        "",
+        {_G10_9: (1.0, None), _PER_UL: (1_000, None)},
+    ),
+    Analyte(
+        r"(?:absolute )?eosinophils?(?: count)?|absolute eosinophil count|aec",
+        "",
+        "high eosinophils",
+        {_G10_9: (None, 1.5), _PER_UL: (None, 1_500)},
+    ),
     Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
 )
 
@@ -220,8 +250,17 @@ _FASTING = re.compile(r"fasting\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 # whole text for names cost more than the tokenizer); which analyte a name is, its own
 # expression says.
 _VALUE = re.compile(
-    rf"(?P<value>{_THOUSANDS}|{_NUM})\s*{_UNIT}(?![\w/])(?!\s*[(\[])", re.IGNORECASE
+    rf"(?P<value>{_THOUSANDS}|{_NUM})\s*{_UNIT}(?![\w/])", re.IGNORECASE
 )  # starts with a digit, which the engine looks for fast; what precedes it is tested after
+# A reference range in brackets right after a value whose unit the reader of stated ranges
+# (encoders.lab_values) does not read ("leukocytes 1.1 x 10^9/L [4-11]"): it is used in
+# place of the built-in limits. Any other bracket after a value makes it no value here.
+_BRACKET = re.compile(r"\s*[(\[]")
+_STATED_RANGE = re.compile(
+    r"\s*[(\[]\s*(?:(?:normal|reference|ref|range|nl|n)\b[^\d()\[\]]{0,12})?"
+    rf"(?P<lo>{_NUM})\s*(?:-|\u2013|to)\s*(?P<hi>{_NUM})\s*[)\]]",
+    re.IGNORECASE,
+)
 _NAME_BEFORE = re.compile(
     rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}$",
     re.IGNORECASE,
@@ -309,6 +348,13 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             except ValueError:
                 continue
             low, high = limits
+            if _BRACKET.match(text, match.end()):
+                stated = _STATED_RANGE.match(text, match.end())
+                if stated is None:
+                    continue  # "(raised)", "(97th centile)": another reader's, or none
+                low, high = _number(stated["lo"]), _number(stated["hi"])
+                if low > high:
+                    continue
             if analyte.fasting_high is not None and _FASTING.search(before):
                 high = analyte.fasting_high.get(unit, high)
             if low is not None and value < low and analyte.low_phrase:

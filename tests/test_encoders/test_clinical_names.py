@@ -75,3 +75,14 @@ def test_another_ontology_gets_none(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert lexicon.entries
     assert default_linker_config(kg).pregnancy_terms == ()
     assert not [e for e in lexicon if e.synonym_type == SYNONYM_TYPE]
+
+
+def test_a_dropped_name_leaves_its_term_and_the_others() -> None:
+    from encoders.clinical_names import kept_entry
+    from kg.lexicon import LexiconEntry
+
+    asthenia, muscle = to_iri("HP:0025406"), to_iri("HP:0001324")
+    assert not kept_entry(LexiconEntry(asthenia, "Weakness", "exact"))
+    assert kept_entry(LexiconEntry(asthenia, "Asthenia", "label"))
+    assert kept_entry(LexiconEntry(muscle, "Weakness", "exact"))
+    assert "weakness" in CLINICAL_NAMES["HP:0001324"]

@@ -1,5 +1,5 @@
 """Laboratory values stated without a range, read against built-in limits (linking
-version 39): the limits are wide enough to be abnormal at any age past the newborn period,
+versions 39 and 43): the limits are wide enough to be abnormal at any age past the newborn period,
 so a child's or a woman's normal value reads nothing."""
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Transferrin saturation 88%.", [("elevated transferrin saturation", "%", 88.0)]),
         ("WBC 2,1 \u00d7 10\u2079/L", [("low leukocytes", "10^9/l", 2.1)]),
         ("Blood pressure was 165/100 mmHg.", [("high blood pressure", "mmhg", 165.0)]),
+        # version 43: immunoglobulins, CRP, differential counts, low cholesterol and glucose
+        ("IgG 1.1 g/L, IgA 0.8 g/L.", [("low igg", "g/l", 1.1)]),
+        ("Serum IgE was 12,400 IU/mL.", [("high ige", "iu/ml", 12400.0)]),
+        ("CRP 40 mg/L", [("high crp", "mg/l", 40.0)]),
+        (
+            "Lymphocytes 0.3 x 10^9/L and eosinophils 1.8 x 10^9/L.",
+            [("low lymphocytes", "10^9/l", 0.3), ("high eosinophils", "10^9/l", 1.8)],
+        ),
+        ("Total cholesterol was 0.8 mmol/L.", [("low cholesterol", "mmol/l", 0.8)]),
+        ("Blood glucose 30 mg/dL.", [("hypoglycemia", "mg/dl", 30.0)]),
+        ("IgG 4.5 g/L, IgE 800 IU/mL and CRP 8 mg/L.", []),  # an infant's, an atopic's
         # within the limits, though past an adult laboratory's interval: nothing
         ("Potassium 4.1 mmol/L, sodium 139 mmol/L, Hb 112 g/L.", []),
         ("Glucose was 9.1 mmol/L after a meal.", []),
@@ -42,7 +53,11 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Urinary calcium was 12 mmol/L.", []),
         ("Ionized calcium was 0.9 mmol/L.", []),
         ("CSF glucose was 1.2 mmol/L and lactate 4.5 mmol/L.", []),
-        ("Potassium was 2.6 mmol/L (3.5-5.0).", []),
+        # a range stated after the value is used in place of the limits
+        ("Potassium was 2.6 mmol/L (3.5-5.0).", [("low potassium", "mmol/l", 2.6)]),
+        ("Potassium was 3.1 mmol/L (3.0-5.0).", []),
+        ("Leukocytes 3.5 x 10^9/L [4-11]", [("low leukocytes", "10^9/l", 3.5)]),
+        ("Potassium was 2.6 mmol/L (raised?).", []),
         ("Potassium was 2.6.", []),
         ("HbA1c 9.8%", []),
         ("HDL cholesterol 9.0 mmol/L", []),
