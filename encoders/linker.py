@@ -278,9 +278,9 @@ __all__ = [
 #: abnormal at any age past the newborn period ("serum potassium was 2.6 mmol/L":
 #: *Hypokalemia*; "blood pressure 165/100 mmHg": *Hypertension*;
 #: :mod:`encoders.reference_intervals`).
-#: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms (29 since 43) that the release
-#: does not spell ("overfriendly", "a floppy infant", "temper tantrums", "prolonged APTT";
-#: :mod:`encoders.clinical_names`).
+#: 40: an HPO KG's names get kgfuse's own clinical phrasings of 28 terms (29 since 43)
+#: that the release does not spell ("overfriendly", "a floppy infant", "temper tantrums",
+#: "prolonged APTT"; :mod:`encoders.clinical_names`).
 #: 41: a pregnancy's findings that are the fetus's (*Polyhydramnios*, *Oligohydramnios*,
 #: *Decreased fetal movement*) are the patient's in a sentence that says the mother had
 #: them ("the mother had polyhydramnios" was a relative's; ``LinkerConfig.pregnancy_terms``).
