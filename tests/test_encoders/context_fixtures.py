@@ -34,3 +34,8 @@ def context_flags(
             flag = "FN"
         out[" ".join(m.text.lower().replace("-\n", "").split())] = flag
     return out
+
+
+def mention_labels(linker: ConceptLinker, text: str) -> dict[str, str]:
+    """Each mention's text (lower case, on one line) -> the label of its term."""
+    return {" ".join(m.text.lower().split()): m.label for m in linker.link(text)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from encoders.linker import ConceptLinker, LinkerConfig
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of
+from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
 
 _TERMS = {
     "Seizure": ("Seizures", "Epilepsy"),
@@ -59,10 +59,6 @@ LEXICON, IRI = lexicon_of(_TERMS)
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
     return ConceptLinker(LEXICON, LinkerConfig())
-
-
-def _labels(linker: ConceptLinker, text: str) -> dict[str, str]:
-    return {" ".join(m.text.lower().split()): m.label for m in linker.link(text)}
 
 
 @pytest.mark.parametrize(
@@ -178,7 +174,7 @@ def test_relatives_named_in_other_ways(
 def test_word_senses_compounds_and_shared_leads(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
-    assert _labels(linker, text) == expected
+    assert mention_labels(linker, text) == expected
 
 
 @pytest.mark.parametrize(
@@ -224,4 +220,4 @@ def test_without_pregnancy_terms_the_mother_has_it(linker: ConceptLinker) -> Non
 def test_stacked_modifiers_and_names_with_of(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
-    assert _labels(linker, text) == expected
+    assert mention_labels(linker, text) == expected

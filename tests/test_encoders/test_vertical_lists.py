@@ -12,7 +12,7 @@ import pytest
 
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normalize import LINE_BREAK, scan
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of
+from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
 
 _TERMS = {
     "Atonic seizure": ("Hypotonic seizures",),
@@ -37,15 +37,11 @@ def linker() -> ConceptLinker:
     return ConceptLinker(LEXICON, LinkerConfig())
 
 
-def _labels(linker: ConceptLinker, text: str) -> dict[str, str]:
-    return {" ".join(m.text.lower().split()): m.label for m in linker.link(text)}
-
-
 def test_a_list_in_lower_case_one_item_a_line_is_read_item_by_item(
     linker: ConceptLinker,
 ) -> None:
     text = "Problems:\nhypotonia\nseizures\nmicrocephaly"
-    assert _labels(linker, text) == {
+    assert mention_labels(linker, text) == {
         "hypotonia": "Hypotonia",
         "seizures": "Seizure",
         "microcephaly": "Microcephaly",
@@ -133,4 +129,4 @@ def test_a_heading_that_rules_out_a_list_reaches_the_lines_below_it(
 def test_a_muscles_weakness_or_wasting_without_muscle(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
-    assert _labels(linker, text) == expected
+    assert mention_labels(linker, text) == expected
