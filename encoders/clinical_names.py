@@ -56,6 +56,26 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002832": ("stippled calcifications", "stippled calcification"),
     "HP:0003177": ("squared iliac wings",),
     "HP:0001324": ("weakness",),
+    # since linking version 44, from case reports of an immunologist and a neurogeneticist
+    "HP:0010851": ("burst suppression", "burst-suppression pattern", "suppression-burst pattern"),
+    "HP:0003487": ("extensor plantars", "upgoing plantars", "upgoing toes"),
+    "HP:0006844": ("absent knee jerks", "absent knee reflexes"),
+    "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver"),
+    "HP:0003403": ("decremental response", "decrement on repetitive stimulation"),
+    "HP:0003383": ("onion bulbs",),
+    "HP:0002454": ("eye-of-the-tiger sign", "eye of the tiger sign"),
+    "HP:0010852": ("photoparoxysmal response",),
+    "HP:0012557": ("centrotemporal spikes",),
+    "HP:0030205": ("increased jitter",),
+    "HP:0010546": ("fibrillation potentials",),
+    "HP:0002376": ("loss of acquired skills", "regression of skills"),
+    "HP:0007281": ("development plateaued", "developmental plateau"),
+    "HP:0009098": ("persistent oral thrush", "persistent thrush"),
+    "HP:0025419": ("pneumatoceles",),
+    "HP:0500008": ("corneal verticillata",),
+    "HP:0000295": ("doll-like face",),
+    "HP:0002179": ("opisthotonic posturing", "opisthotonic posture"),
+    "HP:0002808": ("gibbus",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

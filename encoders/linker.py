@@ -296,7 +296,12 @@ __all__ = [
 #: lactate"); a unit is no analyte ("40 mg/L" was magnesium); bare "weakness" is *Muscle
 #: weakness*, not *Asthenia*; IgG, IgE, CRP, lymphocytes, eosinophils, low cholesterol and
 #: low glucose without a range, and a range stated after a count's unit.
-LINKING_VERSION = 43
+#: 44: kgfuse's clinical phrasings of 19 more terms of neurology, immunology and
+#: metabolism ("burst-suppression pattern", "upgoing plantars", "absent knee jerks",
+#: "onion bulbs", "photoparoxysmal response", "pneumatoceles", "doll-like face"); a
+#: treatment's effects ("as a side effect of valproate") and an earlier diagnosis
+#: ("initially attributed to cerebral palsy") are hedged.
+LINKING_VERSION = 44
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -495,6 +495,17 @@ _UNC_FORWARD = (
     "worsened by",
     "exacerbated by",
     "mimicking",
+    # since linking version 44: a treatment's effect and an earlier diagnosis ("with a side
+    # effect of abdominal cramps", "initially attributed to cerebral palsy")
+    "side effect of",
+    "side effects of",
+    "side effects included",
+    "adverse effect of",
+    "adverse effects of",
+    "initially diagnosed as",
+    "initially diagnosed with",
+    "initially attributed to",
+    "initially thought to be",
     "may cause",
     "can cause",
     "may lead to",
@@ -510,6 +521,10 @@ _UNC_FORWARD = (
     ),
 )
 _UNC_BACKWARD = (
+    # since linking version 44: "thrombocytopenia as a side effect of valproate"
+    "as a side effect",
+    "as side effects",
+    "as an adverse effect",
     "is suspected",
     "was suspected",
     "were suspected",

@@ -33,6 +33,9 @@ _TERMS = {
     "Increased circulating lactate concentration": ("High lactate",),
     "Increased CSF lactate": ("High CSF lactate",),
     "Increased circulating ferritin concentration": ("High ferritin", "Elevated ferritin"),
+    "Thrombocytopenia": (),
+    "Diarrhea": (),
+    "Cerebral palsy": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -109,3 +112,24 @@ def test_laboratory_values_in_other_specimens_and_names(
     linker: ConceptLinker, text: str, expected: list[str]
 ) -> None:
     assert _labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # version 44: a treatment's effects and an earlier diagnosis are hedged
+        (
+            "She improved with pyridostigmine, with a side effect of diarrhea.",
+            {"diarrhea": "U"},
+        ),
+        ("He developed thrombocytopenia as a side effect of valproate.", {"thrombocytopenia": "U"}),
+        ("Her symptoms were initially attributed to cerebral palsy.", {"cerebral palsy": "U"}),
+        # must not change
+        ("He has thrombocytopenia and diarrhea.", {"thrombocytopenia": "P", "diarrhea": "P"}),
+        ("He was diagnosed with cerebral palsy.", {"cerebral palsy": "P"}),
+    ],
+)
+def test_treatment_effects_and_earlier_diagnoses(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
