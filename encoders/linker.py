@@ -301,7 +301,9 @@ __all__ = [
 #: "onion bulbs", "photoparoxysmal response", "pneumatoceles", "doll-like face"); a
 #: treatment's effects ("as a side effect of valproate") and an earlier diagnosis
 #: ("initially attributed to cerebral palsy") are hedged.
-LINKING_VERSION = 44
+#: 45: a laboratory value said to be undetectable is low ("IgA was undetectable":
+#: *Decreased circulating IgA concentration*; "undetectable parathyroid hormone").
+LINKING_VERSION = 45
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -1027,7 +1027,8 @@ _LAB_SENSE = {word: sense for sense, words in _LAB_DIRECTIONS.items() for word i
 # (:data:`LEXICAL_ALTERNATIONS`: elevated, raised; reduced) are added with every key.
 _LAB_KEY_DIRECTIONS: dict[str, tuple[str, ...]] = {
     "up": ("increased", "high"),
-    "down": ("decreased", "low"),
+    # since linking version 45: "IgA was undetectable", "undetectable parathyroid hormone"
+    "down": ("decreased", "low", "undetectable"),
 }
 #: Specimens of a laboratory name; clinical text says ``serum``, ``plasma`` or ``blood`` for
 #: a circulating concentration, or names none (``elevated lactate``).

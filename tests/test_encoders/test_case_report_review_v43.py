@@ -36,6 +36,8 @@ _TERMS = {
     "Thrombocytopenia": (),
     "Diarrhea": (),
     "Cerebral palsy": (),
+    "Decreased circulating IgA concentration": (),
+    "Increased circulating IgA concentration": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -133,3 +135,20 @@ def test_treatment_effects_and_earlier_diagnoses(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # version 45: a laboratory value said to be undetectable is low
+        ("IgA was undetectable.", ["Decreased circulating IgA concentration"]),
+        ("Undetectable IgA.", ["Decreased circulating IgA concentration"]),
+        # must not change
+        ("IgA was raised.", ["Increased circulating IgA concentration"]),
+        ("The viral load was undetectable.", []),
+    ],
+)
+def test_an_undetectable_value_is_low(
+    linker: ConceptLinker, text: str, expected: list[str]
+) -> None:
+    assert _labels(linker, text) == expected
