@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from kg.lexicon import LexiconEntry
-from kg.namespaces import to_iri
+from kg.namespaces import OWL_CLASS, to_iri
 
 __all__ = ["CLINICAL_NAMES", "DROPPED_NAMES", "SYNONYM_TYPE", "clinical_entries", "kept_entry"]
 
-_OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 #: The synonym type of kgfuse's own names, as the lexicon records it.
 SYNONYM_TYPE = "kgfuse_clinical_name"
 
@@ -96,7 +95,7 @@ def clinical_entries(
         iri = to_iri(curie)
         if iri in known:
             for phrase in phrases:
-                yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, _OWL_CLASS)
+                yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, OWL_CLASS)
 
 
 def kept_entry(entry: LexiconEntry) -> bool:

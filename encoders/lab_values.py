@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["LabValue", "read_lab_values"]
+__all__ = ["LabValue", "read_lab_values", "read_number"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _decimal_comma(text: str) -> bool:
     return len(fraction) != 3 or whole == "0"
 
 
-def _number(text: str, decimal_comma: bool = False) -> float:
+def read_number(text: str, decimal_comma: bool = False) -> float:
     """A number with a decimal comma or point, or with thousands separators (``14,020``);
     ``decimal_comma``: its one comma is a decimal comma (the range beside it writes one)."""
     if "," in text and "." in text and text.rfind(",") > text.rfind("."):
@@ -182,8 +182,8 @@ def _flagged_values(text: str) -> Iterator[LabValue]:
         if _NOT_A_RANGE.match(unit):
             continue  # "3 years (low)" is no laboratory value
         try:
-            value = _number(match["value"])
-            cut = _number(match["cut"]) if match["cut"] else None
+            value = read_number(match["value"])
+            cut = read_number(match["cut"]) if match["cut"] else None
         except ValueError:
             continue
         if cut is not None:
@@ -222,7 +222,7 @@ def _multiples_of_normal(text: str) -> Iterator[LabValue]:
             seen.add(match.start())
             word = (match["times"] or match["twice"] or "").lower()
             try:
-                value = _WORD_NUMBERS[word] if word in _WORD_NUMBERS else _number(word)
+                value = _WORD_NUMBERS[word] if word in _WORD_NUMBERS else read_number(word)
             except ValueError:
                 continue
             if value > 1.0:
@@ -247,16 +247,16 @@ def _ranged_values(text: str) -> Iterator[LabValue]:
         bounds = [match[g] for g in ("lo", "hi", "ub", "lb", "mean", "sd") if match[g]]
         comma = any(_decimal_comma(b) for b in bounds)
         try:
-            value = _number(match["value"], comma)
+            value = read_number(match["value"], comma)
             low = high = None
             if match["lo"] is not None:
-                low, high = _number(match["lo"], comma), _number(match["hi"], comma)
+                low, high = read_number(match["lo"], comma), read_number(match["hi"], comma)
             elif match["ub"] is not None:
-                high = _number(match["ub"], comma)
+                high = read_number(match["ub"], comma)
             elif match["lb"] is not None:
-                low = _number(match["lb"], comma)
+                low = read_number(match["lb"], comma)
             else:
-                mean, sd = _number(match["mean"], comma), _number(match["sd"], comma)
+                mean, sd = read_number(match["mean"], comma), read_number(match["sd"], comma)
                 low, high = mean - 2 * sd, mean + 2 * sd
         except ValueError:
             continue

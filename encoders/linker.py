@@ -1590,11 +1590,14 @@ class ConceptLinker:
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
-        kept = [  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
-            x
-            for x in kept
-            if not (tokens.lowers[x[0].i] in _UNIT_WORDS and tokens.after(x[0].i).startswith("/"))
-        ]
+        if "/" in text:  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
+            kept = [
+                x
+                for x in kept
+                if not (
+                    tokens.lowers[x[0].i] in _UNIT_WORDS and tokens.after(x[0].i).startswith("/")
+                )
+            ]
         if self.config.lab_values:
             lab = self._lab_findings(text, tokens, kept)
             if lab:
@@ -2618,9 +2621,10 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
 }
 
 
-#: One-word names of a finding that the word before them puts elsewhere: "knee jerks" are
-#: tendon reflexes (not *Myoclonus*'s "jerking"), "optic pallor" the optic disc's (not the
-#: skin's *Pallor*), "CSF lymphocytosis" the spinal fluid's (not the blood's).
+#: Names of a finding (in lower case) that the word before them puts elsewhere or gives
+#: another sense: "knee jerks" are tendon reflexes (not *Myoclonus*'s "jerking"), "optic
+#: pallor" the optic disc's (not the skin's *Pallor*), "CSF lymphocytosis" the spinal
+#: fluid's (not the blood's), "dried blood spots" a screening card (not *Purpura*).
 _OTHER_SITES: dict[str, frozenset[str]] = {
     "jerking": frozenset({"knee", "ankle", "biceps", "triceps", "supinator", "jaw", "reflex"}),
     "jerks": frozenset({"knee", "ankle", "biceps", "triceps", "supinator", "jaw", "reflex"}),
@@ -2656,8 +2660,8 @@ def _denies_itself(m: _Match) -> bool:
 
 
 def _at_another_site(name: str, lowers: Sequence[str], k: int) -> bool:
-    """Whether the word before token ``k`` puts the one-word finding ``name`` matched there
-    at another site (:data:`_OTHER_SITES`)."""
+    """Whether the word before token ``k`` puts the finding ``name`` matched from there at
+    another site or in another sense (:data:`_OTHER_SITES`)."""
     before = _OTHER_SITES.get(name.lower())
     if before is None or k == 0:
         return False

@@ -743,6 +743,7 @@ _PSEUDO = (
     "not controlled",
     "not well controlled",
 )
+_CLAUSE_COMMA = frozenset({","})
 #: Terminating phrases that name a cause: they end a negation's scope, not a relative's.
 _CAUSES = frozenset({"secondary to", "due to", "because", "cause of"})
 _TERMINATE = (
@@ -1670,12 +1671,6 @@ class ContextRules:
             return None  # "the patient and her sister both had cataracts": hers too
         if _of_the_patient(words, i):
             return None  # "a boy of Turkish parents presented with fever": his fever
-        if p >= 0 and words[p] == "whose":
-            # "a boy, whose parents are first cousins, had pneumonia": the clause only
-            v = _verb_after(words, i + 1)
-            if v is None:
-                return None
-            return i, v, Trigger(words[i], FAM, "forward", window, stops_at=frozenset({","}))
         if (
             p >= 0
             and words[p] in ("in", "among")
@@ -1697,7 +1692,9 @@ class ContextRules:
         v = _verb_after(words, i + 1)
         if v is None or _concerned(words, v + 1):
             return None
-        return i, v, Trigger(words[i], FAM, "forward", window)
+        # "a boy, whose parents are first cousins, had pneumonia": the clause only
+        stops = _CLAUSE_COMMA if p >= 0 and words[p] == "whose" else frozenset()
+        return i, v, Trigger(words[i], FAM, "forward", window, stops_at=stops)
 
     @staticmethod
     def _is_agent(words: Sequence[str], i: int) -> bool:

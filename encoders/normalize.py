@@ -738,8 +738,8 @@ def _list_line_breaks(text: str, parts: list[str]) -> list[str]:
         pos = match.start()
         start = text.rfind("\n", 0, pos) + 1
         before = text[start:pos].strip()
-        end = text.find("\n", pos + 1)
-        after = text[pos + 1 : len(text) if end < 0 else end].strip()
+        end = _line_end(text, pos + 1)
+        after = text[pos + 1 : end].strip()
         if not (_short_line(before) and _short_line(after)) or before[-1] in ",-":
             continue
         last = _LAST_WORD_RE.search(before)
@@ -749,8 +749,8 @@ def _list_line_breaks(text: str, parts: list[str]) -> list[str]:
         first = _FIRST_WORD_RE.match(after)
         if first is not None and first.group() in _LINE_CONTINUES:
             continue
-        earlier = text[text.rfind("\n", 0, max(start - 1, 0)) + 1 : start].strip() if start else ""
-        later = "" if end < 0 else text[end + 1 : _line_end(text, end + 1)].strip()
+        earlier = text[text.rfind("\n", 0, start - 1) + 1 : start - 1].strip() if start else ""
+        later = text[end + 1 : _line_end(text, end + 1)].strip() if end < len(text) else ""
         if _short_line(earlier) or _short_line(later):
             chosen.add(pos)
     if not chosen:
@@ -771,6 +771,7 @@ def _list_line_breaks(text: str, parts: list[str]) -> list[str]:
 
 
 def _line_end(text: str, start: int) -> int:
+    """Where the line that goes on at ``start`` ends (its "\n", or the text's end)."""
     end = text.find("\n", start)
     return len(text) if end < 0 else end
 
@@ -1285,10 +1286,11 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     for key, variant in list(out.items()):
         for alt in _alternation_keys(key):
             out.setdefault(alt, "lexical" if variant in ("exact", "hyphen") else variant)
-    site_default = _CNS_MYELINATION_RE.match(" ".join(fold(text).split()))
+    folded = " ".join(fold(text).split())
+    site_default = _CNS_MYELINATION_RE.match(folded)
     if site_default:  # "hypomyelination" in a note is the brain's: CNS hypomyelination
         out.setdefault(content_tokens(site_default.group("x")), "pattern")
-    cells = _CELL_SHAPE_RE.match(" ".join(fold(text).split()))
+    cells = _CELL_SHAPE_RE.match(folded)
     if cells and cells.group("x") not in _CELL_TYPES:  # "spherocytes": *Spherocytosis*
         out.setdefault(content_tokens(f"{cells.group('x')}cytes"), "pattern")
     for key, variant in list(out.items()):
@@ -1309,7 +1311,6 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         out.setdefault(marked, "exact")  # as written: never permuted
     # Laboratory phrasings come in the word orders they are written in: not permuted.
     if "," not in text:
-        folded = " ".join(fold(text).split())
         for key in [*_lab_keys(folded, text), *_count_keys(folded)]:
             if len(key) > 1:
                 out.setdefault(key, "pattern")

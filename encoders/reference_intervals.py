@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from encoders.lab_values import read_number
+
 __all__ = ["ANALYTES", "Analyte", "UnrangedValue", "read_unranged_values"]
 
 
@@ -286,12 +288,6 @@ def unit_key(unit: str) -> str:
     return key
 
 
-def _number(text: str) -> float:
-    if re.fullmatch(_THOUSANDS, text):
-        return float(text.replace(",", ""))
-    return float(text.replace(",", "."))
-
-
 def _values(text: str) -> Iterator[re.Match[str]]:
     """The matches of :data:`_VALUE`, looked for only around each "/" and "%" of the text
     (every unit of the table has one): a scan of the whole text cost as much as its
@@ -344,7 +340,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             if limits is None:
                 continue
             try:
-                value = _number(match["value"])
+                value = read_number(match["value"])
             except ValueError:
                 continue
             low, high = limits
@@ -352,7 +348,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 stated = _STATED_RANGE.match(text, match.end())
                 if stated is None:
                     continue  # "(raised)", "(97th centile)": another reader's, or none
-                low, high = _number(stated["lo"]), _number(stated["hi"])
+                low, high = read_number(stated["lo"]), read_number(stated["hi"])
                 if low > high:
                     continue
             if analyte.fasting_high is not None and _FASTING.search(before):
