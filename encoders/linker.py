@@ -303,7 +303,11 @@ __all__ = [
 #: ("initially attributed to cerebral palsy") are hedged.
 #: 45: a laboratory value said to be undetectable is low ("IgA was undetectable":
 #: *Decreased circulating IgA concentration*; "undetectable parathyroid hormone").
-LINKING_VERSION = 45
+#: 46: a relative's second predicate is the relative's ("his grandfather walked with a cane
+#: and died of heart failure"), so is a "who" clause after "In her sister,"; a finding said to
+#: be brought on by what a narrower term's name writes first is that term ("seizures were
+#: triggered by fever": *Febrile seizure*; "myalgia after exercise", "dyspnoea on exertion").
+LINKING_VERSION = 46
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -529,6 +533,122 @@ _Scored = tuple[_Match, str, float, str]
 #: (start, end, iri, score, matched name, source, context).
 _Found = tuple[int, int, str, float, str, str, ContextResult]
 _NO_CONTEXT = ContextResult()
+
+
+#: What brings findings on, as a text writes it -> as narrower terms' names write it first
+#: ("Fever induced seizures", "Exercise-induced myalgia", "Cold-induced muscle cramps",
+#: "Fasting hypoglycemia"): :meth:`ConceptLinker._induced_forms`.
+_INDUCERS = {
+    "fever": "fever",
+    "fevers": "fever",
+    "febrile": "fever",
+    "pyrexia": "fever",
+    "exercise": "exercise",
+    "exertion": "exercise",
+    "exercising": "exercise",
+    "effort": "exercise",
+    "cold": "cold",
+    "fasting": "fasting",
+    "alcohol": "alcohol",
+}
+#: The words a name writes before a finding for each inducer ("Febrile seizure",
+#: "Exertional dyspnea") besides "<inducer> induced".
+_INDUCED_ADJECTIVES = {"fever": ("febrile",), "exercise": ("exertional",), "fasting": ("fasting",)}
+#: After a finding: "were (often) triggered by (a) fever", "during (febrile) illnesses",
+#: "on exertion", "after exercise", "in the context of fever".
+_INDUCING_VERBS = frozenset(
+    {"triggered", "provoked", "precipitated", "induced", "elicited", "brought"}
+)
+_INDUCING_PREPOSITIONS = frozenset(
+    {"during", "with", "on", "upon", "after", "following", "when", "while"}
+)
+_INDUCING_SKIPPED = frozenset(
+    {
+        "was",
+        "were",
+        "is",
+        "are",
+        "been",
+        "being",
+        "often",
+        "usually",
+        "typically",
+        "mostly",
+        "mainly",
+        "always",
+        "only",
+        "repeatedly",
+        "frequently",
+        "sometimes",
+        "invariably",
+        "consistently",
+        "on",  # "brought on by"
+        "by",
+        "a",
+        "an",
+        "the",
+        "episodes",
+        "of",
+        "high",
+        "intercurrent",
+        "prolonged",
+        "strenuous",
+        "mild",
+        "minor",
+        "physical",
+        "in",
+        "context",
+        "setting",
+        "occurred",
+        "occur",
+        "occurs",
+        "occurring",
+        "appeared",
+        "began",
+        "started",
+    }
+)
+_INDUCER_WINDOW = 7
+
+
+def _inducer_after(lowers: Sequence[str], j: int) -> str | None:
+    """What the words after a finding ending at ``j`` say brings it on, or None:
+    "seizures were often triggered by a high fever", "myalgia on exertion", "seizures in
+    the context of fever"."""
+    n = len(lowers)
+    if j >= n:
+        return None
+    k, linked = j, False
+    while k < n and k - j < _INDUCER_WINDOW:
+        w = lowers[k]
+        if w in _INDUCERS:
+            return _INDUCERS[w] if linked else None
+        if w in _INDUCING_VERBS or w in _INDUCING_PREPOSITIONS or w == "context" or w == "setting":
+            linked = True
+        elif w not in _INDUCING_SKIPPED:
+            return None
+        k += 1
+    return None
+
+
+def _inducer_before(lowers: Sequence[str], i: int) -> str | None:
+    """What the words before a finding starting at ``i`` say brings it on, or None:
+    "fever-triggered seizures", "exercise-related cramps"."""
+    if i >= 2 and lowers[i - 2] in _INDUCERS and lowers[i - 1] in _BEFORE_INDUCED:
+        return _INDUCERS[lowers[i - 2]]
+    return None
+
+
+_BEFORE_INDUCED = frozenset(
+    {"triggered", "provoked", "precipitated", "induced", "related", "associated"}
+)
+
+
+def _induced_names(inducer: str, finding: str) -> list[str]:
+    """Names of the narrower term a finding brought on by ``inducer`` may have."""
+    return [f"{inducer} induced {finding}"] + [
+        f"{adjective} {finding}" for adjective in _INDUCED_ADJECTIVES.get(inducer, ())
+    ]
 
 
 def _descendants_depths(
@@ -1590,6 +1710,8 @@ class ConceptLinker:
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
+        if kept and _INDUCERS.keys() & set(lowers):
+            kept = self._induced_forms(tokens, kept)
         if "/" in text:  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
             kept = [
                 x
@@ -1641,6 +1763,32 @@ class ConceptLinker:
                 kept, contexts, tokens.char_spans(spans), strict=True
             )
         ]
+
+    def _induced_forms(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
+        """Findings said to be brought on by what a name of a narrower term writes first:
+        "seizures were triggered by fever" is *Febrile seizure* ("Fever induced seizures"),
+        "myalgia after exercise" *Exercise-induced myalgia*, "hypoglycemia on fasting"
+        *Fasting hypoglycemia*. The finding keeps its words; what brings it on keeps its own
+        mention and context ("triggered by" hedges the fever itself)."""
+        lowers = tokens.lowers
+        out = []
+        for item in kept:
+            m, iri = item[0], item[1]
+            inducer = _inducer_after(lowers, m.j) or _inducer_before(lowers, m.i)
+            if inducer is not None and m.source == "dictionary":
+                finding = " ".join(lowers[m.i : m.j])
+                for phrase in _induced_names(inducer, finding):
+                    narrower = self.link_phrase(phrase)
+                    if (
+                        narrower is not None
+                        and narrower != iri
+                        and self.is_linkable(narrower)
+                        and (iri in self.ancestors(narrower) or not self.ancestors(narrower))
+                    ):
+                        item = (m, narrower, item[2], self.labels.get(narrower, phrase))
+                        break
+            out.append(item)
+        return out
 
     def _measured(self, text: str, tokens: TokenTable) -> list[_Scored]:
         """The findings that growth measurements state, as matches over their tokens."""

@@ -1679,8 +1679,10 @@ class ContextRules:
             and (p == 0 or words[p - 1] in _SENTENCE_ENDS)
             and not maybe_patient
         ):
-            # "In her daughter, a medulloblastoma was diagnosed": the sentence is hers
-            return p, i + 2, Trigger(words[i], FAM, "forward", window)
+            # "In her daughter, a medulloblastoma was diagnosed": the sentence is hers, and
+            # so is a "who" clause after her ("In her sister, who also has seizures, ...")
+            j = i + 3 if i + 2 < n and words[i + 2] in ("who", "whom") else i + 2
+            return p, j, Trigger(words[i], FAM, "forward", window)
         if p >= 0 and words[p] in ("in", "among") and not possessive:
             if maybe_patient and (
                 words[i] in _OFFSPRING or not _INDEFINITE.intersection(words[p + 1 : i])
@@ -1690,6 +1692,8 @@ class ContextRules:
         if maybe_patient or self._is_agent(words, i) or _born_to(words, i, n):
             return None
         v = _verb_after(words, i + 1)
+        if v is None and (p < 0 or words[p] in _CLAUSE_ENDS):
+            v = _second_predicate(words, i + 1)
         if v is None or _concerned(words, v + 1):
             return None
         # "a boy, whose parents are first cousins, had pneumonia": the clause only
@@ -2027,6 +2031,37 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     if k < n and words[k] in ("who", "whom"):
         k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
+
+
+#: How far after a relative the "and" of a second predicate is looked for
+#: (:func:`_second_predicate`).
+_SECOND_PREDICATE_WORDS = 8
+_NOT_SECOND_PREDICATE = (
+    _PATIENT_WORDS | _POSSESSIVES | {"who", "whom", "whose", "that", "which", "by"}
+)
+_SECOND_VERBS = _EXPERIENCER_VERBS - {"with", "s", "having", "affected"}
+
+
+def _second_predicate(words: Sequence[str], k: int) -> int | None:
+    """The verb of a second predicate of the relative who opens the clause before ``k``, or
+    None: "his grandfather walked with a cane and died of heart failure" (his heart
+    failure). The first predicate's verb is no experiencer's (:func:`_verb_after` found
+    none); the "and" comes within a few words, before any clause mark, the patient or a
+    possessive ("her sister lives nearby and has seizures" is hers; "his mother took him to
+    clinic and he had seizures" is not)."""
+    n = len(words)
+    if k >= n or words[k] in ("and", "or") or words[k] in _NOT_SECOND_PREDICATE:
+        return None  # "she lives with her grandfather and has seizures": the object's "and"
+    for a in range(k + 1, min(n, k + _SECOND_PREDICATE_WORDS)):
+        w = words[a]
+        if w in _CLAUSE_ENDS or w in _NOT_SECOND_PREDICATE:
+            return None
+        if w == "and":
+            v = _skip(words, a + 1, _EXPERIENCER_ADVERBS)
+            if v + 1 < n and words[v + 1] in ("him", "her", "them"):
+                return None  # "his mother noticed a tremor and had him seen": a causative
+            return v if v < n and words[v] in _SECOND_VERBS else None
+    return None
 
 
 def _own_clause_before(words: Sequence[str], k: int, limit: int, marks: AbstractSet[str]) -> bool:
