@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["LabValue", "read_lab_values", "read_number"]
+__all__ = ["LabValue", "comparator_before", "read_lab_values", "read_number"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,23 @@ def read_number(text: str, decimal_comma: bool = False) -> float:
             return float(text.replace(",", "."))  # decimal comma: 0,72, 0,720
         text = text.replace(",", "")
     return float(text)
+
+
+# A value written as a bound ("IgA <0.07 g/L", "CK > 12,000 U/L"): the comparator right
+# before it, spaces between allowed.
+_COMPARATOR_RE = re.compile(r"(?:(?P<lt><=?|\u2264)|(?P<gt>>=?|\u2265))[ \t]*$")
+_COMPARATOR_REACH = 4
+
+
+def comparator_before(text: str, start: int) -> tuple[int, str | None]:
+    """Where a value at ``start`` begins counting a comparator written before it, and the
+    side it says the value lies on: ``"low"`` for "<0.07" (at most), ``"high"`` for "> 12,000"
+    (at least), None with no comparator. A value read as below its range is one only when it
+    is no lower bound ("<0.07 (0.7-4.0)" is low; ">0.1 (0.3-1.0)" says nothing)."""
+    found = _COMPARATOR_RE.search(text, max(0, start - _COMPARATOR_REACH), start)
+    if found is None:
+        return start, None
+    return found.start(), "low" if found["lt"] else "high"
 
 
 def _unit_key(unit: str) -> str:
@@ -186,13 +203,14 @@ def _flagged_values(text: str) -> Iterator[LabValue]:
             cut = read_number(match["cut"]) if match["cut"] else None
         except ValueError:
             continue
+        begin, bound = comparator_before(text, match.start("value"))
         if cut is not None:
-            if value > cut:
-                yield LabValue(match.start("value"), match.end(), value, unit, None, cut, "high")
+            if value > cut and bound != "low":
+                yield LabValue(begin, match.end(), value, unit, None, cut, "high")
             continue
         flag = (match["flag"] or match["caps"] or "").lower()
         direction = "high" if flag in _HIGH_FLAGS else "low"
-        yield LabValue(match.start("value"), match.end(), value, unit, None, None, direction)
+        yield LabValue(begin, match.end(), value, unit, None, None, direction)
 
 
 # Where a multiple of normal may stand: the pattern is matched only in a window around each
@@ -268,4 +286,7 @@ def _ranged_values(text: str) -> Iterator[LabValue]:
             direction = "high"
         else:
             continue
-        yield LabValue(match.start("value"), match.end(), value, unit, low, high, direction)
+        begin, bound = comparator_before(text, match.start("value"))
+        if bound is not None and bound != direction:
+            continue  # ">0.1 (0.3-1.0)": a lower bound below the range says nothing
+        yield LabValue(begin, match.end(), value, unit, low, high, direction)

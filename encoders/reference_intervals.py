@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from encoders.lab_values import read_number
+from encoders.lab_values import comparator_before, read_number
 
 __all__ = ["ANALYTES", "Analyte", "UnrangedValue", "read_unranged_values"]
 
@@ -325,8 +325,9 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             text[match.start() - 1].isalnum() or text[match.start() - 1] in "_.,/-"
         ):
             continue  # the end of a longer number or word ("A1c 9 %", "1/2 mmol/L")
-        window = max(0, match.start() - _NAME_WINDOW)
-        named = _NAME_BEFORE.search(text, window, match.start())
+        begin, bound = comparator_before(text, match.start())  # "ferritin <3 ng/mL"
+        window = max(0, begin - _NAME_WINDOW)
+        named = _NAME_BEFORE.search(text, window, begin)
         if named is None:
             continue
         analyte = next((a for names, a in _NAMES if names.fullmatch(named["name"])), None)
@@ -359,6 +360,8 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 direction, phrase = "high", analyte.high_phrase
             else:
                 continue
+            if bound is not None and bound != direction:
+                continue  # "ferritin >5 ng/mL" may be any value above 5
             found.append(
                 UnrangedValue(
                     named.start("name"),

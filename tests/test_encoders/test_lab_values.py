@@ -52,6 +52,24 @@ def test_no_reading(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # linking version 46: a value written as a bound counts its comparator
+        ("IgA <0.07 g/L (normal 0.7-4.0)", [("<0.07 g/L (normal 0.7-4.0)", "low")]),
+        ("CK > 12,000 U/L (normal <200)", [("> 12,000 U/L (normal <200)", "high")]),
+        ("CK >12000 U/L (cut-off 200)", [(">12000 U/L (cut-off 200)", "high")]),
+        # a bound on the wrong side says nothing of the value
+        ("IgA >0.1 g/L (normal 0.3-1.0)", []),
+        ("CK <500 U/L (normal <200)", []),
+        ("CK <500 U/L (cut-off 200)", []),
+        ("IgA <5 g/L (normal 0.7-4.0)", []),  # within the range as far as it says
+    ],
+)
+def test_values_written_as_bounds(text: str, expected: list[tuple[str, str]]) -> None:
+    assert readings(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "reading", "value"),
     [
         (

@@ -37,6 +37,11 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("IgG 1.1 g/L, IgA 0.8 g/L.", [("low igg", "g/l", 1.1)]),
         ("Serum IgE was 12,400 IU/mL.", [("high ige", "iu/ml", 12400.0)]),
         ("CRP 40 mg/L", [("high crp", "mg/l", 40.0)]),
+        # version 46: a value written as a bound, on the side it states
+        ("Serum CK was >10,000 U/L.", [("high creatine kinase", "u/l", 10000.0)]),
+        ("Platelets <20 x 10^9/L", [("low platelets", "10^9/l", 20.0)]),
+        ("Serum CK was <10,000 U/L.", []),
+        ("Platelets >20 x 10^9/L", []),
         (
             "Lymphocytes 0.3 x 10^9/L and eosinophils 1.8 x 10^9/L.",
             [("low lymphocytes", "10^9/l", 0.3), ("high eosinophils", "10^9/l", 1.8)],
