@@ -75,13 +75,80 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000295": ("doll-like face",),
     "HP:0002179": ("opisthotonic posturing", "opisthotonic posture"),
     "HP:0002808": ("gibbus",),
+    # since linking version 46, from case reports of an ophthalmologist, a cardiologist and
+    # an endocrinologist
+    "HP:0007737": ("bone spicule pigmentation", "bone-spicule pigmentation", "bone spicules"),
+    "HP:0007843": (
+        "arteriolar attenuation",
+        "attenuated arterioles",
+        "attenuated retinal vessels",
+        "attenuated retinal arterioles",
+        "retinal vessel attenuation",
+        "retinal vascular attenuation",
+    ),
+    "HP:0008043": ("arteriolar narrowing",),
+    "HP:0012805": ("iris transillumination",),
+    "HP:0000510": ("rod-cone dysfunction",),
+    "HP:0000548": ("cone-rod dysfunction",),
+    "HP:0000550": (
+        "extinguished ERG",
+        "extinguished electroretinogram",
+        "flat ERG",
+        "non-recordable ERG",
+        "nonrecordable ERG",
+    ),
+    "HP:0007894": ("hypopigmented fundi", "hypopigmented fundus", "fundus hypopigmentation"),
+    "HP:0030211": (
+        "sluggish pupils",
+        "sluggish pupillary responses",
+        "sluggish pupillary reflexes",
+    ),
+    "HP:0008555": ("absent vestibular responses", "absent caloric responses"),
+    "HP:0001133": ("constricted visual fields", "constricted fields"),
+    "HP:0000662": ("poor night vision", "difficulty seeing in the dark"),
+    "HP:0000613": ("light sensitivity",),
+    "HP:0000992": ("sun sensitivity", "burns easily in the sun", "sunburns easily"),
+    "HP:0009722": ("enamel pits", "enamel pitting", "pitted enamel"),
+    "HP:0007449": ("confetti lesions", "confetti skin lesions", "confetti macules"),
+    "HP:0007479": ("collodion membrane",),
+    "HP:0032499": ("giant granules", "giant azurophilic granules", "giant cytoplasmic granules"),
+    "HP:0001003": ("lentigines",),
+    "HP:0001657": ("QT prolongation",),
+    "HP:0005184": ("QTc prolongation",),
+    "HP:0002094": ("breathlessness",),
+    "HP:0025168": ("diastolic dysfunction",),
+    "HP:0006682": ("ventricular ectopy", "ventricular ectopics", "PVCs"),
+    "HP:0034306": ("bigeminy",),
+    "HP:0030864": ("intercostal recession",),
+    "HP:0030148": ("murmur", "cardiac murmur"),
+    "HP:0001712": ("LVH",),
+    "HP:0011712": ("RBBB",),
+    "HP:0011713": ("LBBB",),
+    "HP:0011705": ("first-degree AV block", "first degree AV block", "1st degree AV block"),
+    "HP:0011109": ("chronic rhinosinusitis",),
+    "HP:0003020": (
+        "widened wrists",
+        "widening of the wrists",
+        "wrist widening",
+        "enlarged wrists",
+        "wide wrists",
+    ),
+    "HP:0002591": ("insatiable appetite",),
+    "HP:0001959": ("excessive thirst",),
+    "HP:0000108": ("corticomedullary cysts",),
+    "HP:0000365": ("deaf",),
+    "HP:0000819": ("diabetes",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
 #: is *Asthenia*'s layperson synonym, but a case report's "weakness" is a muscle's (ID-68's
 #: annotators read it *Muscle weakness* each of the 5 times), so it is linked there
 #: (:data:`CLINICAL_NAMES`).
-DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {"HP:0025406": ("weakness",)}
+DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
+    "HP:0025406": ("weakness",),
+    # since linking version 46: "cysteamine eye drops" are a medicine, not *Ptosis*
+    "HP:0000508": ("eye drop",),
+}
 
 
 def clinical_entries(

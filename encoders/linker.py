@@ -1595,6 +1595,8 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
+                if _outside_the_blood(self.labels.get(chosen[0], chosen[2]), tokens, m.i, m.j):
+                    continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
                     m.j < len(lowers)
                     and lowers[m.j] == "like"
@@ -1748,6 +1750,15 @@ class ConceptLinker:
                 if m.source == "milestone"
                 else ctx
                 for (m, *_), ctx in zip(kept, contexts, strict=True)
+            ]
+        if self.config.context and any(m.i > 0 and lowers[m.i - 1] in _PARENTAL for m, *_ in kept):
+            # "maternal diabetes", "paternal epilepsy": a parent's (not the pregnancy's,
+            # below: "maternal polyhydramnios" is the patient's)
+            contexts = [
+                replace(ctx, family=True)
+                if m.i > 0 and lowers[m.i - 1] in _PARENTAL and iri not in self._pregnancy
+                else ctx
+                for (m, iri, *_), ctx in zip(kept, contexts, strict=True)
             ]
         if self._pregnancy and self.config.context:
             # "The mother had polyhydramnios": the pregnancy with the patient
@@ -2788,6 +2799,12 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "blood spots": frozenset({"dried"}),
     "blood spot": frozenset({"dried"}),
     "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
+    # since linking version 46: a defibrillator's "shock" is a therapy ("a single 200 J
+    # shock", "an appropriate ICD shock"), not circulatory *Shock*
+    "shock": frozenset(
+        {"j", "joule", "joules", "appropriate", "inappropriate", "icd", "defibrillator", "dc"}
+        | {"electric", "electrical", "single", "delivered"}
+    ),
 }
 
 
@@ -2817,6 +2834,37 @@ def _at_another_site(name: str, lowers: Sequence[str], k: int) -> bool:
     if lowers[j] == ":" and j > 0:  # "CSF: lymphocytosis"
         j -= 1
     return lowers[j] in before
+
+
+#: Words before a finding that make it a parent's ("maternal diabetes"; since linking
+#: version 46).
+_PARENTAL = frozenset({"maternal", "paternal"})
+#: A laboratory name read from a ratio's second part ("TmP/GFR", "calcium/creatinine") is
+#: no finding of its own.
+_RATIO_DENOMINATORS = frozenset({"gfr", "creatinine", "cr", "crea", "creat"})
+#: Words right before a blood concentration's name that put it in the urine.
+_URINE_WORDS = frozenset({"urinary", "urine"})
+_URINE_PHRASES = (("excretion", "of"), ("clearance", "of"))
+
+
+def _outside_the_blood(label: str, tokens: TokenTable, i: int, j: int) -> bool:
+    """Whether a match over tokens ``[i, j)`` of the term ``label`` reads a ratio's second
+    part ("TmP/GFR was low" is no *Decreased glomerular filtration rate*), a value within
+    its range ("PTH was low-normal"), or a blood concentration's name measured in the urine
+    ("fractional excretion of magnesium was high", "urinary calcium was low"): each is no
+    finding of the term. Since linking version 46."""
+    lowers = tokens.lowers
+    if i > 0 and lowers[i] in _RATIO_DENOMINATORS and tokens.separator_before(i) == "/":
+        return True
+    if j < len(lowers) and lowers[j - 1] in ("low", "high") and lowers[j] == "normal":
+        return True
+    text = label.lower()
+    if "circulating" in text or text.endswith("emia"):
+        if i > 0 and lowers[i - 1] in _URINE_WORDS:
+            return True
+        if i > 1 and (lowers[i - 2], lowers[i - 1]) in _URINE_PHRASES:
+            return True
+    return False
 
 
 def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:

@@ -195,6 +195,14 @@ _NEG_FORWARD = (
     "neither",
     # since linking version 34, a letter's "nil": "Nil infantile spasms."
     "nil",
+    # since linking version 46: "ammonia was normal, arguing against hyperammonaemia",
+    # "she had never been found to have a seizure disorder"
+    "arguing against",
+    "argues against",
+    "argued against",
+    "never been found to have",
+    "not been found to have",
+    "not found to have",
 )
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
@@ -236,6 +244,10 @@ _NEG_BACKWARD = (
     "have not occurred",
     "had not occurred",
     "never occurred",
+    # since linking version 46: "Basilar invagination has not developed so far."
+    "has not developed",
+    "have not developed",
+    "had not developed",
     "not present",
     "is normal",
     "are normal",
@@ -506,6 +518,31 @@ _UNC_FORWARD = (
     "initially diagnosed with",
     "initially attributed to",
     "initially thought to be",
+    # since linking version 46: a possibility raised, an earlier label, what brings a
+    # finding on, and counselling ("raising the possibility of hypogonadism", "previously
+    # labelled as breath-holding spells", "pain aggravated by fever", "warned about fever and
+    # myalgia after the infusion"; not "worse with": "he got worse with fever, skin rash")
+    "raising the possibility of",
+    "raises the possibility of",
+    "raised the possibility of",
+    "the possibility of",
+    "labelled as",
+    "labeled as",
+    "mislabelled as",
+    "mislabeled as",
+    "aggravated by",
+    "brought on by",
+    "induced by",
+    "warned about",
+    "warned of",
+    "warned the family about",
+    "warned the parents about",
+    "counselled about",
+    "counseled about",
+    "counselled regarding",
+    "counseled regarding",
+    "counselled on",
+    "counseled on",
     "may cause",
     "can cause",
     "may lead to",
@@ -1053,6 +1090,20 @@ _EXPERIENCER_VERBS = frozenset(
         "reveals",
         "demonstrated",
         "disclosed",
+        # since linking version 46: what a relative underwent or needed is for the
+        # relative's finding ("his uncle underwent surgery for aortic dissection", "her
+        # sister required dialysis for kidney failure", "his father lost several teeth")
+        "underwent",
+        "undergoes",
+        "received",
+        "receives",
+        "required",
+        "requires",
+        "needed",
+        "needs",
+        "lost",
+        "experienced",
+        "sustained",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
@@ -2022,6 +2073,8 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
             e = k + 1
             while e < n and e - k <= _APPOSITIVE_WORDS + 1 and words[e] != close:
                 w = words[e]
+                if close == "," and w in _APPOSITIVE_VERBS:
+                    return e  # "his brother, diagnosed with PAH at 25, died of ...": both his
                 if w in _NO_APPOSITIVE or w in _EXPERIENCER_VERBS or w in _PATIENT_WORDS:
                     return None
                 e += 1
@@ -2062,6 +2115,11 @@ def _second_predicate(words: Sequence[str], k: int) -> int | None:
                 return None  # "his mother noticed a tremor and had him seen": a causative
             return v if v < n and words[v] in _SECOND_VERBS else None
     return None
+
+
+#: Participles that open an appositive about a relative, whose findings it states: "his
+#: brother, diagnosed with PAH at 25, died of pulmonary oedema" (since linking version 46).
+_APPOSITIVE_VERBS = frozenset({"diagnosed", "affected", "treated", "operated"})
 
 
 def _own_clause_before(words: Sequence[str], k: int, limit: int, marks: AbstractSet[str]) -> bool:

@@ -121,3 +121,102 @@ def test_a_narrower_name_outside_the_hierarchy_is_not_taken() -> None:
         "seizures": "Seizure",
         "fever": "Fever",
     }
+
+
+_MORE_TERMS = {
+    "Ascending aortic dissection": ("Type A aortic dissection",),
+    "Congestive heart failure": ("Heart failure",),
+    "Pulmonary edema": ("Pulmonary oedema",),
+    "Renal insufficiency": ("Kidney failure",),
+    "Ataxia": (),
+    "Seizure": ("Seizures", "Seizure disorder"),
+    "Hyperammonemia": (),
+    "Basilar invagination": (),
+    "Hypogonadism": (),
+    "Breath-holding spell": ("Breath-holding spells",),
+    "Fever": (),
+    "Myalgia": (),
+    "Shock": (),
+    "Ventricular tachycardia": (),
+    "Diabetes mellitus": ("Diabetes",),
+    "Polyhydramnios": (),
+    "Decreased glomerular filtration rate": ("GFR was low", "Low GFR"),
+    "Hypermagnesemia": ("High magnesium",),
+    "Decreased circulating parathyroid hormone level": ("Low PTH",),
+}
+MORE, MORE_IRI = lexicon_of(_MORE_TERMS)
+
+
+@pytest.fixture(scope="module")
+def more() -> ConceptLinker:
+    return ConceptLinker(
+        MORE, LinkerConfig(pregnancy_terms=(MORE_IRI["Polyhydramnios"],)), parents={}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a relative's procedure or need is for the relative's finding
+        (
+            "His maternal uncle underwent emergency surgery for type A aortic dissection.",
+            {"type a aortic dissection": "F"},
+        ),
+        ("Her sister required dialysis for kidney failure.", {"kidney failure": "F"}),
+        (
+            "His brother, diagnosed with heart failure at 25, died of pulmonary oedema.",
+            {"heart failure": "F", "pulmonary oedema": "F"},
+        ),
+        ("Her mother, treated for seizures, has ataxia.", {"seizures": "F", "ataxia": "F"}),
+        # negations and hedges of case reports
+        ("Ammonia was normal, arguing against hyperammonemia.", {"hyperammonemia": "N"}),
+        ("Basilar invagination has not developed so far.", {"basilar invagination": "N"}),
+        ("She had never been found to have a seizure disorder.", {"seizure disorder": "N"}),
+        ("The testes were small, raising the possibility of hypogonadism.", {"hypogonadism": "U"}),
+        (
+            "Collapses were previously labelled as breath-holding spells.",
+            {"breath-holding spells": "U"},
+        ),
+        (
+            "I have warned the family about a reaction with fever and myalgia.",
+            {"fever": "U", "myalgia": "U"},
+        ),
+        # a parent's finding written with "maternal" (not the pregnancy's)
+        ("Maternal diabetes was noted.", {"diabetes": "F"}),
+        ("Maternal polyhydramnios was noted.", {"polyhydramnios": "P"}),
+        # must not change
+        ("His parents received counselling and he had seizures.", {"seizures": "P"}),
+        ("She developed diabetes and ataxia.", {"diabetes": "P", "ataxia": "P"}),
+        ("He got worse with fever and myalgia.", {"fever": "P", "myalgia": "P"}),
+        ("Seizures have developed.", {"seizures": "P"}),
+    ],
+)
+def test_case_report_contexts(more: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(more, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a defibrillator's shock, a ratio's part, a low-normal value, a value measured in
+        # the urine: none is the term's finding
+        ("It was terminated by a single 200 J shock.", {}),
+        (
+            "He had an appropriate shock for ventricular tachycardia.",
+            {"ventricular tachycardia": "P"},
+        ),
+        ("TmP/GFR was low.", {}),
+        ("PTH was low-normal.", {}),
+        ("Fractional excretion of magnesium was high.", {}),
+        ("Urinary magnesium was high.", {}),
+        # must not change
+        ("He was admitted in shock.", {"shock": "P"}),
+        ("GFR was low.", {"gfr was low": "P"}),
+        ("Serum magnesium was high.", {"magnesium was high": "P"}),
+        ("PTH was low.", {"pth was low": "P"}),
+    ],
+)
+def test_names_used_in_another_sense(
+    more: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(more, text) == expected

@@ -86,3 +86,12 @@ def test_a_dropped_name_leaves_its_term_and_the_others() -> None:
     assert kept_entry(LexiconEntry(asthenia, "Asthenia", "label"))
     assert kept_entry(LexiconEntry(muscle, "Weakness", "exact"))
     assert "weakness" in CLINICAL_NAMES["HP:0001324"]
+
+
+def test_eye_drops_are_no_ptosis() -> None:
+    from encoders.clinical_names import kept_entry
+    from kg.lexicon import LexiconEntry
+
+    ptosis = to_iri("HP:0000508")
+    assert not kept_entry(LexiconEntry(ptosis, "Eye drop", "related"))
+    assert kept_entry(LexiconEntry(ptosis, "Drooping upper eyelid", "exact"))

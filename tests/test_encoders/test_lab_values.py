@@ -159,17 +159,24 @@ def test_readings_are_spans_of_the_text(
     pieces = [*pieces[:at], planted, *pieces[at:]]  # at least one reading in every example
     text, offset = "", 0
     starts: dict[int, tuple[str, str]] = {}
+    before = ""  # the piece before: a comparator there makes the value a bound
     for piece, direction in pieces:
         if direction is not None:
-            starts[offset] = (piece, direction)
+            bound = {"<": "low", ">": "high"}.get(before)
+            if bound is None:
+                starts[offset] = (piece, direction)
+            elif bound == direction:  # "< 0.5 (1-2)": read from the comparator
+                starts[offset - 2] = (f"{before} {piece}", direction)
+            # else "> 0.5 (1-2)" says nothing of the value: not read
         text += piece + " "
         offset = len(text)
+        before = piece
     found = list(read_lab_values(text))
     event(f"readings besides the planted ones: {len(found) > len(starts)}")
     for v in found:
         assert 0 <= v.start < v.end <= len(text)
         span = text[v.start : v.end]
-        assert span[0].isdigit() and span[-1] in ")]", span
+        assert span.lstrip("<>= ")[0].isdigit() and span[-1] in ")]", span
         assert v.direction in ("low", "high")
         if v.direction == "low":
             assert v.low is not None and v.value < v.low
