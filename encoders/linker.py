@@ -306,7 +306,14 @@ __all__ = [
 #: 46: a relative's second predicate is the relative's ("his grandfather walked with a cane
 #: and died of heart failure"), so is a "who" clause after "In her sister,"; a finding said to
 #: be brought on by what a narrower term's name writes first is that term ("seizures were
-#: triggered by fever": *Febrile seizure*; "myalgia after exercise", "dyspnoea on exertion").
+#: triggered by fever": *Febrile seizure*; "myalgia after exercise", "dyspnoea on exertion");
+#: from three reviewers' case reports: a relative's procedure or need ("his uncle underwent
+#: surgery for aortic dissection") and a participle appositive are the relative's, "maternal
+#: diabetes" a parent's; new negations, hedges and a treatment's effects
+#: (:mod:`encoders.drug_effects`: "amiodarone was complicated by hypothyroidism"); values
+#: written as bounds ("IgA <0.07 g/L"), the LVEF and the QTc read against limits; a
+#: defibrillator's shock, a ratio's denominator, "low-normal" and urine values are no
+#: findings; 44 clinical names.
 LINKING_VERSION = 46
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from itertools import accumulate, compress
 from typing import Any
 
+from encoders.drug_effects import drug_effect_scopes
 from encoders.normalize import BREAK, LINE_BREAK, Token, TokenTable, lower_form
 
 logger = logging.getLogger(__name__)
@@ -1867,6 +1868,11 @@ class ContextRules:
         for a, b in spans:
             inside.update(range(a, b))
         triggers = [found for found in self._find(words, inside) if _applies(words, *found)]
+        # a treatment's effects: "amiodarone was complicated by hypothyroidism"
+        triggers.extend(
+            (start, end, Trigger("drug effect", UNC, direction, self._window))
+            for start, end, direction in drug_effect_scopes(words, inside)
+        )
         negative, positive, hedged = _statuses(words, spans)
         hedged.extend(_questioned(words, spans, _shorthand_queries(words, tokens)))
         if (

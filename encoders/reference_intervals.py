@@ -3,7 +3,8 @@
 Case reports often give a value alone: "serum potassium was 2.6 mmol/L", "haemoglobin 78
 g/L and platelets 22 x 10^9/L", "blood pressure 165/100 mmHg". :func:`read_unranged_values`
 reads such a value after the name of one of a few common analytes (:data:`ANALYTES`) in a
-unit it knows, and says whether it lies outside that analyte's limits.
+unit it knows, and says whether it lies outside that analyte's limits; so it does a blood
+pressure and a corrected QT interval.
 
 The limits are not the laboratory's reference interval: they are wide enough to be abnormal
 at any age past the newborn period and for either sex ("haemoglobin below 100 g/L", "CK
@@ -198,6 +199,14 @@ ANALYTES: tuple[Analyte, ...] = (
         {_G10_9: (None, 1.5), _PER_UL: (None, 1_500)},
     ),
     Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
+    # since linking version 46: the left ventricle's ejection fraction (not the right's)
+    Analyte(
+        r"(?<!rv )(?<!right ventricular )(?:lv ?)?ef"
+        r"|(?<!rv )(?<!right ventricular )(?:left ventricular |lv )?ejection fraction",
+        "reduced ejection fraction",
+        "",
+        {"%": (50, None)},
+    ),
 )
 
 
@@ -273,6 +282,13 @@ _PRESSURE = re.compile(
     r"(?<![\w-])blood pressure" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm\s*hg",
     re.IGNORECASE,
 )
+# Since linking version 46: a corrected QT interval in milliseconds, prolonged from 470 ms
+# and shortened to 330 ms or less at any age and for either sex ("a QTc of 510 ms").
+_QTC = re.compile(
+    r"(?<![\w-])qtc(?:\s+interval)?" + _LINK + r"(?P<ms>\d{3})\s*(?:ms|msec|milliseconds)\b",
+    re.IGNORECASE,
+)
+_QTC_LIMITS = (330, 470)
 # How far before its "/" or "%" a value may start ("26,839 x 10^9/L"), and after it end.
 _UNIT_REACH, _UNIT_TAIL = 32, 12
 
@@ -387,6 +403,22 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                         "mmhg",
                         "high blood pressure",
                         "high",
+                    )
+                )
+    if "qtc" in lowered:
+        for match in _QTC.finditer(text):
+            ms = int(match["ms"])
+            if ms <= _QTC_LIMITS[0] or ms >= _QTC_LIMITS[1]:
+                long = ms >= _QTC_LIMITS[1]
+                found.append(
+                    UnrangedValue(
+                        match.start(),
+                        match.start("ms"),
+                        match.end(),
+                        float(ms),
+                        "ms",
+                        "prolonged qtc interval" if long else "shortened qt interval",
+                        "high" if long else "low",
                     )
                 )
     found.sort(key=lambda f: f.start)

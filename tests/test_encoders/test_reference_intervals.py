@@ -42,6 +42,14 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Platelets <20 x 10^9/L", [("low platelets", "10^9/l", 20.0)]),
         ("Serum CK was <10,000 U/L.", []),
         ("Platelets >20 x 10^9/L", []),
+        # version 46: the left ventricle's ejection fraction and a corrected QT interval
+        ("LVEF 32%.", [("reduced ejection fraction", "%", 32.0)]),
+        ("Ejection fraction of 45%.", [("reduced ejection fraction", "%", 45.0)]),
+        ("RV ejection fraction 38%.", []),
+        ("Preserved EF 60%.", []),
+        ("ECG showed a QTc of 510 ms.", [("prolonged qtc interval", "ms", 510.0)]),
+        ("The QTc interval was 300 ms.", [("shortened qt interval", "ms", 300.0)]),
+        ("QTc 440 ms; QT 480 ms.", []),
         (
             "Lymphocytes 0.3 x 10^9/L and eosinophils 1.8 x 10^9/L.",
             [("low lymphocytes", "10^9/l", 0.3), ("high eosinophils", "10^9/l", 1.8)],
