@@ -1246,6 +1246,7 @@ class ConceptLinker:
                 if (rest := [t for t in norms[m.i + w : m.j] if t not in STOPWORDS])
             ]
             k = m.i - 1
+            named = False  # the conjunct before named a term with the head
             for step in range(max_conjuncts):
                 if k >= 0 and (norms[k] in ("and", "or") or (step and raws[k] == ",")):
                     k -= 1
@@ -1254,18 +1255,25 @@ class ConceptLinker:
                     # head", "X, Y and Z head"); a comma alone separates findings of a
                     # list ("facial dysmorphism, prominent forehead").
                     break
+                elif not named:
+                    # since linking version 46: a word before a conjunct that named nothing
+                    # with the head is that conjunct's own ("lacrimal puncta and
+                    # nasolacrimal duct obstruction" is no "lacrimal duct obstruction")
+                    break
                 if k < 0 or k in covered:
                     break
                 word = norms[k]
                 if word == BREAK or word in STOPWORDS or word in _FUNCTION_WORDS:
                     break
                 swapped = _subject_swapped(m, matched, norms[m.i], word)
+                named = False
                 for key in (*((word, *rest) for rest in rests), swapped):
                     chosen = self._coordinated_term(self._walk(key)) if key else None
                     if chosen is not None:
                         # a denied predicate is denied of each subject: "the liver and
                         # spleen were not enlarged" rules out Hepatomegaly too
                         out.append((_Match(k, m.j, [], "coordinated", m.denied), *chosen))
+                        named = True
                         break
                 k -= 1
         return out

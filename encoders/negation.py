@@ -211,6 +211,26 @@ _NEG_FORWARD = (
 # callosum"): the scope is a few words, and ends at "with".
 _NEG_ABSENCE = ("absence of", "lack of")
 _ABSENCE_WINDOW = 6
+# Since linking version 46: after "absence of" a structure that no mention starts ("absence
+# of the lower lacrimal puncta and ..."), the scope ends with its item.
+_ABSENT_STRUCTURE_ENDS = frozenset({"and", ",", "or"})
+
+
+def _item_end_at(words: Sequence[str], j: int, end: int) -> int:
+    """Where the first item of a list from ``j`` ends (its "and", "or" or comma), at most
+    ``end``."""
+    k = j
+    while k < end and words[k] not in _ABSENT_STRUCTURE_ENDS:
+        k += 1
+    return k
+
+
+def _first_item_named(words: Sequence[str], j: int, inside: AbstractSet[int]) -> bool:
+    """Whether a mention lies in the first item of a list from ``j`` ("absence of [fever]
+    and rash"; not "absence of the lower lacrimal puncta and ...")."""
+    return any(k in inside for k in range(j, _item_end_at(words, j, len(words))))
+
+
 _NEG_BACKWARD = (
     "was ruled out",
     "were ruled out",
@@ -1429,6 +1449,11 @@ _DEGREE_OPENERS = frozenset(
         "innumerable",
     }
 )
+# After "and" alone, a word of severity: "seizures without fever and marked hypotonia".
+_SEVERITY_OPENERS = frozenset(
+    {"severe", "severely", "marked", "markedly", "profound", "profoundly", "pronounced"}
+    | {"prominent", "massive", "extensive"}
+)
 # After ", and" also a word of recurrence or a count (since linking version 43): "no
 # eczema, and recurrent pneumonia", "without erythema, and two episodes of pneumonia".
 _OPENERS_AFTER_AND = frozenset({"recurrent", "repeated", "two", "three", "four", "five"})
@@ -1824,6 +1849,8 @@ class ContextRules:
                     and not _or_ahead(words, k, ends, starts, inside)
                 ):
                     return sep  # "no seizures, severe hypotonia": a positive item
+                if items == 1 and joined == ["and"] and k < n and words[k] in _SEVERITY_OPENERS:
+                    return sep  # "without fever and marked hypotonia" (since version 46)
                 items += 1
                 item = k
                 either = _OR.intersection(joined)
@@ -1903,6 +1930,9 @@ class ContextRules:
             if trig.direction == "forward":
                 if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
+                    if trig.phrase == "without" and not _first_item_named(words, j, inside):
+                        # "fevers without a focus and constipation": the constipation is his
+                        end = min(end, _item_end_at(words, j, end))
                     if end == j and trig.phrase.endswith(":"):
                         end = _lines_end(words, j, starts | verb_stops)  # "Negative for:\nSeizures"
                     if _inside_a_list(words, i, inside):
@@ -1911,12 +1941,17 @@ class ContextRules:
                     end = j
                     limit = min(n, j + trig.window)
                     patient = _PATIENT_WORDS if family else ()
+                    stops_at = trig.stops_at
+                    if trig.phrase in _NEG_ABSENCE and not _first_item_named(words, j, inside):
+                        # "absence of the lacrimal puncta and nasolacrimal duct obstruction":
+                        # an absent structure, no finding ruled out; the scope is its own
+                        stops_at = stops_at | _ABSENT_STRUCTURE_ENDS
                     while (
                         end < limit
                         and end not in ends
                         and words[end] not in _SENTENCE_ENDS
                         and words[end] not in patient
-                        and words[end] not in trig.stops_at
+                        and words[end] not in stops_at
                     ):
                         end += 1
                 if (

@@ -220,3 +220,59 @@ def test_names_used_in_another_sense(
     more: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert context_flags(more, text) == expected
+
+
+_LIST_TERMS = {
+    "Nasolacrimal duct obstruction": ("Lacrimal duct obstruction",),
+    "Fever": ("Fevers",),
+    "Recurrent fever": ("Recurrent fevers",),
+    "Skin rash": ("Rash",),
+    "Constipation": (),
+    "Seizure": ("Seizures",),
+    "Hypotonia": (),
+    "Ataxia": (),
+    "Tremor": (),
+    "Axial hypotonia": (),
+    "Appendicular hypotonia": (),
+}
+LISTS, _ = lexicon_of(_LIST_TERMS)
+
+
+@pytest.fixture(scope="module")
+def lists() -> ConceptLinker:
+    return ConceptLinker(LISTS, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an absent structure, or an item that names no finding, rules out only itself
+        (
+            "Probing showed absence of the lower lacrimal puncta and nasolacrimal duct "
+            "obstruction.",
+            {"nasolacrimal duct obstruction": "P"},
+        ),
+        (
+            "Recurrent fevers without a focus and constipation.",
+            {"recurrent fevers": "P", "constipation": "P"},
+        ),
+        # a severity after "and" starts a finding of its own
+        (
+            "Seizures without fever and marked hypotonia.",
+            {"seizures": "P", "fever": "N", "hypotonia": "P"},
+        ),
+        # must not change
+        ("There was absence of fever and rash.", {"fever": "N", "rash": "N"}),
+        ("He walks without obvious ataxia or tremor.", {"ataxia": "N", "tremor": "N"}),
+        (
+            "No seizures, ataxia and severe hypotonia.",
+            {"seizures": "N", "ataxia": "N", "hypotonia": "N"},
+        ),
+        (
+            "He had axial and appendicular hypotonia.",
+            {"axial and appendicular hypotonia": "P", "appendicular hypotonia": "P"},
+        ),
+    ],
+)
+def test_lists_after_a_negation(lists: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(lists, text) == expected
