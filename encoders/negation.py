@@ -231,6 +231,19 @@ def _first_item_named(words: Sequence[str], j: int, inside: AbstractSet[int]) ->
     return any(k in inside for k in range(j, _item_end_at(words, j, len(words))))
 
 
+# A suspicion refuted after it: "Pyloric stenosis was suspected but excluded on ultrasound"
+# is ruled out, not hedged (since linking version 46).
+_REFUTATIONS = (
+    "but excluded",
+    "but was excluded",
+    "but were excluded",
+    "but ruled out",
+    "but was ruled out",
+    "but were ruled out",
+    "but not confirmed",
+    "but was not confirmed",
+    "but were not confirmed",
+)
 _NEG_BACKWARD = (
     "was ruled out",
     "were ruled out",
@@ -265,7 +278,11 @@ _NEG_BACKWARD = (
     "have not occurred",
     "had not occurred",
     "never occurred",
-    # since linking version 46: "Basilar invagination has not developed so far."
+    # since linking version 46: "Basilar invagination has not developed so far.", "Syncope
+    # was denied.", and a suspicion refuted (:data:`_REFUTATIONS`)
+    "was denied",
+    "were denied",
+    *_REFUTATIONS,
     "has not developed",
     "have not developed",
     "had not developed",
@@ -539,6 +556,7 @@ _UNC_FORWARD = (
     "initially diagnosed with",
     "initially attributed to",
     "initially thought to be",
+    "equivocal for",
     # since linking version 46: a possibility raised, an earlier label, what brings a
     # finding on, and counselling ("raising the possibility of hypogonadism", "previously
     # labelled as breath-holding spells", "pain aggravated by fever", "warned about fever and
@@ -802,6 +820,8 @@ _PSEUDO = (
     "not well controlled",
 )
 _CLAUSE_COMMA = frozenset({","})
+#: After "but", words that go on with the same subject's findings, ruled out.
+_NEGATED_AFTER_BUT = frozenset({"no", "not", "without", "never"})
 #: Terminating phrases that name a cause: they end a negation's scope, not a relative's.
 _CAUSES = frozenset({"secondary to", "due to", "because", "cause of"})
 _TERMINATE = (
@@ -1851,6 +1871,15 @@ class ContextRules:
                     return sep  # "no seizures, severe hypotonia": a positive item
                 if items == 1 and joined == ["and"] and k < n and words[k] in _SEVERITY_OPENERS:
                     return sep  # "without fever and marked hypotonia" (since version 46)
+                if (
+                    alternatives
+                    and "," in joined
+                    and not _OR.intersection(joined)
+                    and not _or_ahead(words, k, ends, starts, inside)
+                ):
+                    # "without ptosis or ophthalmoplegia, pes cavus, scoliosis and ...": the
+                    # alternatives ruled out end with their pair (since version 46)
+                    return sep
                 items += 1
                 item = k
                 either = _OR.intersection(joined)
@@ -1913,12 +1942,19 @@ class ContextRules:
         # a cause stays the relative's: "her brother developed nephrotic syndrome due to
         # amyloidosis"
         family_stops = stops - {i for i, _, t in triggers if t.phrase in _CAUSES}
+        # so does what the relative lacks: "his mother had cataracts but no weakness"
+        family_stops -= {
+            i
+            for i, j, t in triggers
+            if t.phrase == "but" and j < n and words[j] in _NEGATED_AFTER_BUT
+        }
         verbs = {i for i, _, t in triggers if t.category == TERM_VERB}
         verb_stops = stops | verbs
         starts = {
             i for i, _, t in triggers if t.category in (NEG, UNC) and t.window >= self._window
         }
         scopes: dict[str, list[tuple[int, int]]] = {NEG: [], UNC: [], FAM: []}
+        refuted: list[tuple[int, int]] = []
         scopes[NEG].extend(negative)
         scopes[UNC].extend(hedged)
         for i, j, trig in triggers:
@@ -1993,13 +2029,17 @@ class ContextRules:
                 scopes[UNC].append(scope)
             else:
                 scopes[category].append(scope)
+                if trig.phrase in _REFUTATIONS:
+                    refuted.append(scope)
         neg, unc, fam = (_coverage(scopes[c], n) for c in (NEG, UNC, FAM))
         affirmed = _coverage(positive, n)
+        # a suspicion refuted after it is ruled out: "X was suspected but excluded"
+        ruled = _coverage(refuted, n) if refuted else None
         return [
             _RESULTS[
                 (
                     neg[b] > neg[a] and affirmed[b] - affirmed[a] < b - a,
-                    unc[b] > unc[a],
+                    unc[b] > unc[a] and not (ruled is not None and ruled[b] > ruled[a]),
                     fam[b] > fam[a],
                 )
             ]
@@ -2124,6 +2164,16 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
             k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
     if k < n and words[k] in ("who", "whom"):
         k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
+        if k < n and words[k] not in _EXPERIENCER_VERBS:
+            # "his father, who carries the same variant, had malignant hyperthermia": the
+            # verb after the "who" clause (since linking version 46)
+            e = k
+            while e < n and e - k <= _APPOSITIVE_WORDS and words[e] != ",":
+                if words[e] in _NO_APPOSITIVE or words[e] in _PATIENT_WORDS:
+                    return None
+                e += 1
+            if e < n and words[e] == ",":
+                k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
 
 

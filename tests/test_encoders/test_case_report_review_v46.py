@@ -276,3 +276,63 @@ def lists() -> ConceptLinker:
 )
 def test_lists_after_a_negation(lists: ConceptLinker, text: str, expected: dict[str, str]) -> None:
     assert context_flags(lists, text) == expected
+
+
+_HELD_OUT_TERMS = {
+    "Pyloric stenosis": (),
+    "Syncope": (),
+    "Hemophagocytosis": (),
+    "Malignant hyperthermia": (),
+    "Cataract": ("Cataracts",),
+    "Muscle weakness": ("Weakness",),
+    "Ptosis": (),
+    "Ophthalmoplegia": (),
+    "Pes cavus": (),
+    "Scoliosis": (),
+    "Fever": (),
+    "Cough": (),
+    "Skin rash": ("Rash",),
+    "Seizure": ("Seizures",),
+}
+HELD_OUT, _ = lexicon_of(_HELD_OUT_TERMS)
+
+
+@pytest.fixture(scope="module")
+def held_out() -> ConceptLinker:
+    return ConceptLinker(HELD_OUT, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # from the held-out reviewers' case reports
+        (
+            "Pyloric stenosis was suspected at 6 weeks but excluded on ultrasound.",
+            {"pyloric stenosis": "N"},
+        ),
+        ("Syncope was denied.", {"syncope": "N"}),
+        ("Biopsy was equivocal for hemophagocytosis.", {"hemophagocytosis": "U"}),
+        (
+            "His father, who carries the same variant, had malignant hyperthermia.",
+            {"malignant hyperthermia": "F"},
+        ),
+        ("His mother had cataracts but no weakness.", {"cataracts": "F", "weakness": "F"}),
+        (
+            "He had no ptosis or ophthalmoplegia, pes cavus, scoliosis and weakness.",
+            {"ptosis": "N", "ophthalmoplegia": "N", "pes cavus": "P", "scoliosis": "P"}
+            | {"weakness": "P"},
+        ),
+        # must not change
+        ("Pyloric stenosis was suspected.", {"pyloric stenosis": "U"}),
+        ("His mother had cataracts but he has no weakness.", {"cataracts": "F", "weakness": "N"}),
+        (
+            "No fever or cough, rash, or seizures.",
+            {"fever": "N", "cough": "N", "rash": "N", "seizures": "N"},
+        ),
+        ("His father, who is well, has seizures.", {"seizures": "F"}),
+    ],
+)
+def test_held_out_case_reports(
+    held_out: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(held_out, text) == expected
