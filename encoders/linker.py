@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from encoders.absences import DENIED, denied_keys, ends_a_phrase
 from encoders.clinical_names import clinical_entries, kept_entry
+from encoders.examination import read_examination
 from encoders.lab_values import read_lab_values
 from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
@@ -1994,6 +1995,18 @@ class ConceptLinker:
                     match = _Match(first, end, [], "laboratory")
                     out.append((match, iri, MEASUREMENT_SCORE, phrase))
                 break
+        for exam in read_examination(text):  # "liver palpable 7 cm below the costal margin"
+            iri = self.link_phrase(exam.phrase)
+            if iri is None or not self.is_linkable(iri):
+                continue
+            first = bisect.bisect_left(tokens.starts, exam.start)
+            end = bisect.bisect_left(tokens.starts, exam.end)
+            if first < end and not any(
+                iri == x[1] and x[0].i < end and first < x[0].j for x in [*kept, *out]
+            ):
+                out.append(
+                    (_Match(first, end, [], "examination"), iri, MEASUREMENT_SCORE, exam.phrase)
+                )
         for value in read_unranged_values(text):  # no range stated: the built-in limits
             if any(a < value.end and value.value_start < b for a, b in ranged):
                 continue

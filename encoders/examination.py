@@ -1,0 +1,138 @@
+"""Findings of a physical examination stated as numbers.
+
+Case reports give some findings only as the examiner's numbers: "the liver was palpable 7
+cm below the costal margin", "spleen tip 3 cm below the left costal margin", "strength (MRC):
+hip flexors 3/5, ankle dorsiflexors 4/5", "MRC grade 4 in the deltoids".
+:func:`read_examination` reads them as the finding they state, a phrase for the linker's
+dictionary ("hepatomegaly", "proximal muscle weakness"):
+
+- an organ's edge below the costal margin: the liver from 3 cm (or 2 finger breadths), the
+  spleen from 2 cm (or 1 finger breadth), below which an infant's may be normal;
+- a muscle's strength below full on the Medical Research Council scale (0-4 of 5, with "+"
+  or "-"), with a word of strength or a muscle in its sentence; where the sentence names
+  proximal or distal muscles (hips, shoulders, deltoids; ankles, wrists, grip), the weakness
+  is said to be proximal or distal, the neck's flexors and extensors are the neck's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["ExaminationFinding", "read_examination"]
+
+
+@dataclass(frozen=True)
+class ExaminationFinding:
+    """A finding an examination's numbers state.
+
+    Attributes:
+        start: offset of its first word in the text.
+        end: offset one past its last.
+        phrase: the finding, for the linker's dictionary ("hepatomegaly").
+    """
+
+    start: int
+    end: int
+    phrase: str
+
+
+_NUM = r"\d{1,2}(?:[.,]\d)?"
+_ORGAN_RE = re.compile(
+    r"\b(?P<organ>liver|spleen)(?:\s+(?:edge|tip))?"
+    r"(?:\s+(?:was|is|were|being))?"
+    r"(?:\s+(?:palpable|palpated|felt|enlarged|extending|extended|measured))?(?:\s+(?:at|to))?"
+    rf"\s+(?P<size>{_NUM})\s*(?P<unit>cm|finger\s*-?breadths?|fingerbreadths?|fb)"
+    r"\s+below\s+the\s+(?:right\s+|left\s+)?costal\s+margin",
+    re.IGNORECASE,
+)
+_ORGAN_LIMITS = {"liver": (3.0, 2.0), "spleen": (2.0, 1.0)}  # (cm, finger breadths)
+_ORGAN_PHRASES = {"liver": "hepatomegaly", "spleen": "splenomegaly"}
+
+_GRADE_RE = re.compile(
+    r"(?<![\d/.])(?P<grade>[0-4])\s*(?P<sign>[+-])?\s*/\s*5(?![\d/])"
+    r"|\bMRC\s+(?:grade\s+)?(?P<mrc>[0-4])(?:\s*[+-])?(?![\d/])",
+    re.IGNORECASE,
+)
+_SENTENCE_RE = re.compile(r"[.;!?](?=\s|$)|\n")
+_STRENGTH_WORDS = re.compile(
+    r"\b(?:power|strength|mrc|weak|weakness|muscles?|flexors?|extensors?|abductors?"
+    r"|adductors?|flexion|extension|dorsiflexion|dorsiflexors?|deltoids?|biceps|triceps"
+    r"|quadriceps|iliopsoas|glut(?:eal|ei|eus)|tibialis|grip)\b",
+    re.IGNORECASE,
+)
+_PROXIMAL_WORDS = re.compile(
+    r"\b(?:proximal(?:ly)?|hips?|shoulders?|deltoids?|biceps|triceps|quadriceps|iliopsoas"
+    r"|glut(?:eal|ei|eus)|thighs?|girdle|hip\s+flexors?|knee\s+extensors?)\b",
+    re.IGNORECASE,
+)
+_DISTAL_WORDS = re.compile(
+    r"\b(?:distal(?:ly)?|ankles?|feet|foot|toes?|wrists?|fingers?|hands?|grip|tibialis"
+    r"|dorsiflex(?:ion|ors?)|plantar\s*flex(?:ion|ors?)|intrinsic)\b",
+    re.IGNORECASE,
+)
+_NECK_WORDS = re.compile(r"\bneck\s+(?:flexors?|extensors?|flexion|extension)\b", re.IGNORECASE)
+
+
+def read_examination(text: str) -> Iterator[ExaminationFinding]:
+    """The findings that examination numbers in ``text`` state, in text order."""
+    found: list[ExaminationFinding] = []
+    lowered = text.lower()
+    if "costal" in lowered:
+        for match in _ORGAN_RE.finditer(text):
+            try:
+                size = float(match["size"].replace(",", "."))
+            except ValueError:
+                continue
+            organ = match["organ"].lower()
+            cm, breadths = _ORGAN_LIMITS[organ]
+            limit = cm if match["unit"].lower() == "cm" else breadths
+            if size >= limit:
+                found.append(ExaminationFinding(match.start(), match.end(), _ORGAN_PHRASES[organ]))
+    if "/5" in lowered or "/ 5" in lowered or "mrc" in lowered:
+        found.extend(_weakness(text))
+    found.sort(key=lambda f: f.start)
+    yield from found
+
+
+def _weakness(text: str) -> Iterator[ExaminationFinding]:
+    """The weakness each grade below full states, in a sentence with a word of strength:
+    proximal, distal or the neck's by the muscles named just before the grade (back to the
+    grade before, at most :data:`_MUSCLE_REACH` characters) or just after it in its clause
+    ("1/5 proximally"); weakness where they name none. Each phrase once a sentence."""
+    bounds = [0, *(m.end() for m in _SENTENCE_RE.finditer(text)), len(text)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        sentence = text[a:b]
+        grades = list(_GRADE_RE.finditer(sentence))
+        if not grades or _STRENGTH_WORDS.search(sentence) is None:
+            continue
+        said: set[str] = set()
+        previous = 0
+        for grade in grades:
+            before = sentence[max(previous, grade.start() - _MUSCLE_REACH) : grade.start()]
+            before = _CLAUSE_START_RE.split(before)[-1]  # "toes, and there was weakness of"
+            after = _CLAUSE_END_RE.split(sentence[grade.end() : grade.end() + 20], maxsplit=1)[0]
+            near = before + " " + after
+            previous = grade.end()
+            phrases = [
+                phrase
+                for phrase, words in _LOCATIONS
+                if words.search(near) is not None and phrase not in said
+            ]
+            if not phrases and not said and "muscle weakness" not in said:
+                phrases = ["muscle weakness"]
+            for phrase in phrases:
+                said.add(phrase)
+                yield ExaminationFinding(a + grade.start(), a + grade.end(), phrase)
+
+
+#: How far before a grade the muscles it grades are looked for.
+_MUSCLE_REACH = 50
+_CLAUSE_START_RE = re.compile(r",\s+and\b|;|\b(?:while|but|whereas)\b")
+_CLAUSE_END_RE = re.compile(r"[,;()]|\b(?:while|but|whereas|and)\b")
+_LOCATIONS = (
+    ("neck muscle weakness", _NECK_WORDS),
+    ("proximal muscle weakness", _PROXIMAL_WORDS),
+    ("distal muscle weakness", _DISTAL_WORDS),
+)
