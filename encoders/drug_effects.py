@@ -14,9 +14,11 @@ A drug is known by its name's stem (the INN stems: "-olol", "-pril", "-mab", "-p
   hyperglycaemia");
 - it is "attributed to", "secondary to", "due to", "caused by" or "induced by" a drug, in
   its clause or right before a comma ("a neuropathy, attributed to vincristine");
-- it follows, in the drug's sentence, "complicated by", "caused", "led to", "resulted in",
-  or the drug stopped "because of", "due to" or "after" ("acitretin ..., complicated by
-  cheilitis"; "timolol was stopped after he developed nocturnal wheeze").
+- it follows, in the drug's sentence, "complicated by", or the drug stopped "because of",
+  "due to" or "after" ("acitretin ..., complicated by cheilitis"; "timolol was stopped
+  after he developed nocturnal wheeze"); or, right after the drug, "caused", "led to",
+  "resulted in", or a change it made ("filgrastim raised her neutrophil count": no
+  *Neutrophilia*).
 
 A trial of a drug that failed ("seizures persisted on valproate") says nothing of the
 kind: the seizures are the disease's, and they are left as they are.
@@ -40,7 +42,7 @@ _DRUG_ENDINGS = (
     "sentan", "prostenol", "prostinil", "lukast", "olimus", "sporin", "sporine",
     "phosphamide", "thioprine", "olone", "asone", "isone", "cortisone", "zepine", "pamil",
     "toin", "suximide", "clazide", "farin", "sirox", "oxamine", "vudine", "citabine",
-    "arabine", "pentin", "gabalin", "oxacin", "idronate", "dronate",
+    "arabine", "pentin", "gabalin", "oxacin", "idronate", "dronate", "grastim", "poetin",
 )  # fmt: skip
 #: Drugs whose names end in no stem above, and words for drugs as a class.
 _DRUG_WORDS = frozenset(
@@ -72,7 +74,18 @@ _PUT_DOWN_TO = (
 )
 #: Verbs of which a drug right before them is the subject ("vincristine caused a
 #: neuropathy"; not "despite valproate, the epilepsy caused regression").
-_CAUSED = (("caused",), ("led", "to"), ("resulted", "in"))
+_CAUSED = (
+    ("caused",),
+    ("led", "to"),
+    ("resulted", "in"),
+    # a response read the other way: "filgrastim raised her neutrophil count" is no
+    # *Neutrophilia*, "indomethacin reduced the urine output" no *Oliguria*
+    ("raised",),
+    ("increased",),
+    ("reduced",),
+    ("lowered",),
+    ("decreased",),
+)
 _CAUSED_REACH = 3
 #: In a drug's sentence, after it: what opens its effects.
 _EFFECTS = (

@@ -30,6 +30,7 @@ _TERMS = {
     "Polyhydramnios": (),
     "Malignant hyperthermia": (),
     "Thrombocytopenia": (),
+    "Neutrophilia": ("Raised neutrophil count",),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -61,6 +62,7 @@ def linker() -> ConceptLinker:
             "Valproate was discontinued because of thrombocytopenia.",
             {"thrombocytopenia": "U"},
         ),
+        ("Filgrastim raised the neutrophil count.", {"raised the neutrophil count": "U"}),
         # must not change: a drug that failed, a finding's own name, other complications
         ("Seizures persisted on valproate.", {"seizures": "P"}),
         (
@@ -77,6 +79,7 @@ def linker() -> ConceptLinker:
             {"malignant hyperthermia": "P"},
         ),
         ("He has bradycardia and fatigue.", {"bradycardia": "P", "fatigue": "P"}),
+        ("He had a raised neutrophil count.", {"raised neutrophil count": "P"}),
     ],
 )
 def test_a_treatments_effects_are_hedged(
