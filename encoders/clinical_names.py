@@ -169,6 +169,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0006568": ("excess hepatic glycogen", "excess glycogen"),
     "HP:0011985": ("pale stools", "pale stool", "clay-coloured stools", "clay-colored stools"),
     "HP:0005528": ("hypocellular marrow", "hypocellular bone marrow"),
+    "HP:0003388": ("tires easily", "tired easily", "tire easily"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
