@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
+from itertools import compress
 
 __all__ = ["drug_effect_scopes", "is_drug"]
 
@@ -111,8 +113,10 @@ _SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})
 _EFFECT_REACH = 10
 
 
+@lru_cache(maxsize=1 << 16)
 def is_drug(word: str) -> bool:
-    """Whether a lower-case word names a drug or a class of drugs."""
+    """Whether a lower-case word names a drug or a class of drugs (cached: texts repeat
+    their words)."""
     if word in _DRUG_WORDS:
         return True
     return len(word) > 5 and word.endswith(_DRUG_ENDINGS)
@@ -128,7 +132,7 @@ def drug_effect_scopes(
     so that the scope is the clause before it. A drug's name inside a mention (positions
     ``inside``) is part of a finding's name ("aminoglycoside-induced hearing loss") and
     opens no scope."""
-    drugs = [d for d, w in enumerate(words) if d not in inside and is_drug(w)]
+    drugs = [d for d in compress(range(len(words)), map(is_drug, words)) if d not in inside]
     n = len(words)
     out: list[tuple[int, int, str]] = []
     for d in drugs:

@@ -1614,7 +1614,7 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
-                if _outside_the_blood(self.labels.get(chosen[0], chosen[2]), tokens, m.i, m.j):
+                if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
                     m.j < len(lowers)
@@ -2878,24 +2878,26 @@ _URINE_WORDS = frozenset({"urinary", "urine"})
 _URINE_PHRASES = (("excretion", "of"), ("clearance", "of"))
 
 
-def _outside_the_blood(label: str, tokens: TokenTable, i: int, j: int) -> bool:
-    """Whether a match over tokens ``[i, j)`` of the term ``label`` reads a ratio's second
-    part ("TmP/GFR was low" is no *Decreased glomerular filtration rate*), a value within
-    its range ("PTH was low-normal"), or a blood concentration's name measured in the urine
-    ("fractional excretion of magnesium was high", "urinary calcium was low"): each is no
-    finding of the term. Since linking version 46."""
+def _outside_the_blood(
+    labels: Mapping[str, str], chosen: tuple[str, float, str], tokens: TokenTable, i: int, j: int
+) -> bool:
+    """Whether a match over tokens ``[i, j)`` of the ``chosen`` term (IRI, weight, name)
+    reads a ratio's second part ("TmP/GFR was low" is no *Decreased glomerular filtration
+    rate*), a value within its range ("PTH was low-normal"), or a blood concentration's name
+    measured in the urine ("fractional excretion of magnesium was high", "urinary calcium was
+    low"): each is no finding of the term. Since linking version 46."""
     lowers = tokens.lowers
     if i > 0 and lowers[i] in _RATIO_DENOMINATORS and tokens.separator_before(i) == "/":
         return True
-    if j < len(lowers) and lowers[j - 1] in ("low", "high") and lowers[j] == "normal":
+    if j < len(lowers) and lowers[j] == "normal" and lowers[j - 1] in ("low", "high"):
         return True
-    text = label.lower()
-    if "circulating" in text or text.endswith("emia"):
-        if i > 0 and lowers[i - 1] in _URINE_WORDS:
-            return True
-        if i > 1 and (lowers[i - 2], lowers[i - 1]) in _URINE_PHRASES:
-            return True
-    return False
+    in_urine = (i > 0 and lowers[i - 1] in _URINE_WORDS) or (
+        i > 1 and (lowers[i - 2], lowers[i - 1]) in _URINE_PHRASES
+    )
+    if not in_urine:
+        return False
+    text = labels.get(chosen[0], chosen[2]).lower()
+    return "circulating" in text or text.endswith("emia")
 
 
 def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:
