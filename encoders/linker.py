@@ -1614,7 +1614,11 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
-                if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
+                if (
+                    lowers[m.i] in _RATIO_DENOMINATORS
+                    or (m.j < len(lowers) and lowers[m.j] == "normal")
+                    or (m.i and lowers[m.i - 1] in _BEFORE_OUTSIDE)
+                ) and _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
                     m.j < len(lowers)
@@ -2876,6 +2880,7 @@ _RATIO_DENOMINATORS = frozenset({"gfr", "creatinine", "cr", "crea", "creat"})
 #: Words right before a blood concentration's name that put it in the urine.
 _URINE_WORDS = frozenset({"urinary", "urine"})
 _URINE_PHRASES = (("excretion", "of"), ("clearance", "of"))
+_BEFORE_OUTSIDE = _URINE_WORDS | {"of"}
 
 
 def _outside_the_blood(
