@@ -11,11 +11,15 @@ dictionary ("hepatomegaly", "proximal muscle weakness"):
 - a muscle's strength below full on the Medical Research Council scale (0-4 of 5, with "+"
   or "-"), with a word of strength or a muscle in its sentence; where the sentence names
   proximal or distal muscles (hips, shoulders, deltoids; ankles, wrists, grip), the weakness
-  is said to be proximal or distal, the neck's flexors and extensors are the neck's.
+  is said to be proximal or distal, the neck's flexors and extensors are the neck's;
+- visual acuity (Snellen 6/x or 20/x, logMAR, hand movements) of the better eye as
+  moderately reduced from 6/18 and severely from 6/60; a milder loss is within a young
+  child's normal.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,6 +96,8 @@ def read_examination(text: str) -> Iterator[ExaminationFinding]:
                 found.append(ExaminationFinding(match.start(), match.end(), _ORGAN_PHRASES[organ]))
     if "/5" in lowered or "/ 5" in lowered or "mrc" in lowered:
         found.extend(_weakness(text))
+    if "acuity" in lowered or "va " in lowered or "vision" in lowered:
+        found.extend(_acuity(text))
     found.sort(key=lambda f: f.start)
     yield from found
 
@@ -125,6 +131,60 @@ def _weakness(text: str) -> Iterator[ExaminationFinding]:
             for phrase in phrases:
                 said.add(phrase)
                 yield ExaminationFinding(a + grade.start(), a + grade.end(), phrase)
+
+
+# Visual acuity: Snellen (6/x, 20/x), decimal, logMAR, or a count of fingers, hand
+# movements or light perception, after the words that name it in its sentence.
+_ACUITY_NAME_RE = re.compile(r"\b(?:visual\s+acuity|acuity|VA|vision)\b", re.IGNORECASE)
+_SNELLEN_RE = re.compile(r"(?<![\d/.])(?P<num>6|20)\s*/\s*(?P<den>\d{1,3})(?![\d/])")
+_LOGMAR_RE = re.compile(
+    r"(?P<logmar>\d(?:\.\d{1,2})?)\s*logMAR|logMAR\s*(?:of\s+)?(?P<logmar2>\d(?:\.\d{1,2})?)",
+    re.IGNORECASE,
+)
+_POOR_VISION_RE = re.compile(
+    r"\b(?:hand\s+movements?|counting\s+fingers|count\s+fingers|light\s+perception"
+    r"|perception\s+of\s+light|no\s+light\s+perception)\b",
+    re.IGNORECASE,
+)
+#: logMAR from which acuity is moderately (6/18, 20/63) and severely (6/60, 20/200) reduced;
+#: a milder loss is within a young child's normal and reads nothing.
+_MODERATE_LOGMAR, _SEVERE_LOGMAR = 0.45, 1.0
+
+
+def _acuity(text: str) -> Iterator[ExaminationFinding]:
+    """The reduced acuity each sentence naming visual acuity states: of the better eye
+    (the best value stated), moderately reduced from 6/18 (logMAR 0.45), severely from 6/60
+    (logMAR 1.0) or hand movements."""
+    bounds = [0, *(m.end() for m in _SENTENCE_RE.finditer(text)), len(text)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        sentence = text[a:b]
+        named = _ACUITY_NAME_RE.search(sentence)
+        if named is None:
+            continue
+        rest = sentence[named.end() :]
+        values: list[tuple[float, int, int]] = []  # (logMAR, start, end) in the sentence
+        offset = named.end()
+        for m in _SNELLEN_RE.finditer(rest):
+            den = int(m["den"])
+            if den:
+                values.append(
+                    (math.log10(den / int(m["num"])), offset + m.start(), offset + m.end())
+                )
+        for m in _LOGMAR_RE.finditer(rest):
+            number = m["logmar"] or m["logmar2"]
+            values.append((float(number), offset + m.start(), offset + m.end()))
+        for m in _POOR_VISION_RE.finditer(rest):
+            values.append((2.0, offset + m.start(), offset + m.end()))
+        if not values:
+            continue
+        best = min(values)
+        if best[0] >= _SEVERE_LOGMAR:
+            phrase = "severely reduced visual acuity"
+        elif best[0] >= _MODERATE_LOGMAR:
+            phrase = "moderately reduced visual acuity"
+        else:
+            continue
+        yield ExaminationFinding(a + named.start(), a + best[2], phrase)
 
 
 #: How far before a grade the muscles it grades are looked for.

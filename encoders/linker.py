@@ -317,7 +317,8 @@ __all__ = [
 #: findings; 44 clinical names; from two held-out reviewers: a suspicion refuted ("suspected
 #: but excluded") is ruled out, alternatives ruled out end with their pair, an absent
 #: structure rules out only itself, examination numbers (:mod:`encoders.examination`:
-#: "liver 7 cm below the costal margin", "hip flexors 3/5"), 21 more clinical names.
+#: "liver 7 cm below the costal margin", "hip flexors 3/5", "VA 6/60"), 21 more clinical
+#: names.
 LINKING_VERSION = 46
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

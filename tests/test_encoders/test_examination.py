@@ -52,6 +52,26 @@ def _phrases(text: str) -> list[tuple[str, str]]:
         ("Power was MRC grade 4 in the deltoids.", [("MRC grade 4", "proximal muscle weakness")]),
         ("Neck flexion 3/5.", [("3/5", "neck muscle weakness")]),
         ("Power 4/5 on the left.", [("4/5", "muscle weakness")]),
+        # visual acuity, of the better eye
+        (
+            "Visual acuity was 6/18 in each eye.",
+            [("Visual acuity was 6/18", "moderately reduced visual acuity")],
+        ),
+        ("VA was 6/60 right and left.", [("VA was 6/60", "severely reduced visual acuity")]),
+        ("Vision 20/200 OU.", [("Vision 20/200", "severely reduced visual acuity")]),
+        ("VA 0.8 logMAR.", [("VA 0.8 logMAR", "moderately reduced visual acuity")]),
+        (
+            "Visual acuity had deteriorated to hand movements.",
+            [
+                (
+                    "Visual acuity had deteriorated to hand movements",
+                    "severely reduced visual acuity",
+                )
+            ],
+        ),
+        ("Visual acuity was 6/60 right and 6/9 left.", []),  # the better eye sees well
+        ("Best-corrected visual acuity was 6/12.", []),  # within a young child's normal
+        ("The VSD measured 6/10 mm.", []),
         # nothing stated: within an infant's normal, full strength, other scales and counts
         ("Liver edge 2 cm below the right costal margin.", []),
         ("Spleen 1 cm below the left costal margin.", []),
