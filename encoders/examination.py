@@ -102,14 +102,19 @@ def read_examination(text: str) -> Iterator[ExaminationFinding]:
     yield from found
 
 
+def _sentences(text: str) -> Iterator[tuple[int, str]]:
+    """Each sentence of ``text`` with its offset."""
+    bounds = [0, *(m.end() for m in _SENTENCE_RE.finditer(text)), len(text)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        yield a, text[a:b]
+
+
 def _weakness(text: str) -> Iterator[ExaminationFinding]:
     """The weakness each grade below full states, in a sentence with a word of strength:
     proximal, distal or the neck's by the muscles named just before the grade (back to the
     grade before, at most :data:`_MUSCLE_REACH` characters) or just after it in its clause
     ("1/5 proximally"); weakness where they name none. Each phrase once a sentence."""
-    bounds = [0, *(m.end() for m in _SENTENCE_RE.finditer(text)), len(text)]
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        sentence = text[a:b]
+    for a, sentence in _sentences(text):
         grades = list(_GRADE_RE.finditer(sentence))
         if not grades or _STRENGTH_WORDS.search(sentence) is None:
             continue
@@ -126,7 +131,7 @@ def _weakness(text: str) -> Iterator[ExaminationFinding]:
                 for phrase, words in _LOCATIONS
                 if words.search(near) is not None and phrase not in said
             ]
-            if not phrases and not said and "muscle weakness" not in said:
+            if not phrases and not said:
                 phrases = ["muscle weakness"]
             for phrase in phrases:
                 said.add(phrase)
@@ -155,9 +160,7 @@ def _acuity(text: str) -> Iterator[ExaminationFinding]:
     """The reduced acuity each sentence naming visual acuity states: of the better eye
     (the best value stated), moderately reduced from 6/18 (logMAR 0.45), severely from 6/60
     (logMAR 1.0) or hand movements."""
-    bounds = [0, *(m.end() for m in _SENTENCE_RE.finditer(text)), len(text)]
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        sentence = text[a:b]
+    for a, sentence in _sentences(text):
         named = _ACUITY_NAME_RE.search(sentence)
         if named is None:
             continue

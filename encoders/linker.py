@@ -1615,11 +1615,7 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
-                if (
-                    lowers[m.i] in _RATIO_DENOMINATORS
-                    or (m.j < len(lowers) and lowers[m.j] == "normal")
-                    or (m.i and lowers[m.i - 1] in _BEFORE_OUTSIDE)
-                ) and _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
+                if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
                     m.j < len(lowers)
@@ -1736,6 +1732,9 @@ class ConceptLinker:
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
+        examined = self._examination_findings(text, tokens, kept)
+        if examined:
+            kept = sorted(kept + examined, key=lambda x: x[0].i)
         if kept and _INDUCERS.keys() & set(lowers):
             kept = self._induced_forms(tokens, kept)
         if "/" in text:  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
@@ -1814,12 +1813,10 @@ class ConceptLinker:
                 finding = " ".join(lowers[m.i : m.j])
                 for phrase in _induced_names(inducer, finding):
                     narrower = self.link_phrase(phrase)
-                    if (
-                        narrower is not None
-                        and narrower != iri
-                        and self.is_linkable(narrower)
-                        and (iri in self.ancestors(narrower) or not self.ancestors(narrower))
-                    ):
+                    if narrower is None or narrower == iri or not self.is_linkable(narrower):
+                        continue
+                    broader = self.ancestors(narrower)
+                    if iri in broader or not broader:  # no hierarchy known: the name decides
                         item = (m, narrower, item[2], self.labels.get(narrower, phrase))
                         break
             out.append(item)
@@ -1829,7 +1826,7 @@ class ConceptLinker:
         """The findings that growth measurements state, as matches over their tokens."""
         out: list[_Scored] = []
         for found in read_measurements(text):
-            placed = self._read_finding(tokens, found.curie, found.start, found.end)
+            placed = self._read_finding(tokens, to_iri(found.curie), found.start, found.end)
             if placed is not None:
                 iri, i, j = placed
                 matched = f"{found.quantity} {found.statement}"
@@ -1837,12 +1834,11 @@ class ConceptLinker:
         return out
 
     def _read_finding(
-        self, tokens: TokenTable, curie: str, start: int, end: int
+        self, tokens: TokenTable, iri: str | None, start: int, end: int
     ) -> tuple[str, int, int] | None:
         """A finding a reader gave over characters ``[start, end)``: its IRI and token range,
         or None when the lexicon lacks the term, it is not linkable or no token is covered."""
-        iri = to_iri(curie)
-        if iri not in self.labels or not self.is_linkable(iri):
+        if iri is None or iri not in self.labels or not self.is_linkable(iri):
             return None
         i = bisect.bisect_left(tokens.starts, start)
         j = bisect.bisect_left(tokens.starts, end)
@@ -1856,7 +1852,7 @@ class ConceptLinker:
         out: list[_Scored] = []
         taken: set[int] | None = None
         for found in read_milestones(text):
-            placed = self._read_finding(tokens, found.curie, found.start, found.end)
+            placed = self._read_finding(tokens, to_iri(found.curie), found.start, found.end)
             if placed is None:
                 continue
             iri, i, j = placed
@@ -2003,31 +1999,42 @@ class ConceptLinker:
                     match = _Match(first, end, [], "laboratory")
                     out.append((match, iri, MEASUREMENT_SCORE, phrase))
                 break
-        for exam in read_examination(text):  # "liver palpable 7 cm below the costal margin"
-            iri = self.link_phrase(exam.phrase)
-            if iri is None or not self.is_linkable(iri):
-                continue
-            first = bisect.bisect_left(tokens.starts, exam.start)
-            end = bisect.bisect_left(tokens.starts, exam.end)
-            if first < end and not any(
-                iri == x[1] and x[0].i < end and first < x[0].j for x in [*kept, *out]
-            ):
-                out.append(
-                    (_Match(first, end, [], "examination"), iri, MEASUREMENT_SCORE, exam.phrase)
-                )
         for value in read_unranged_values(text):  # no range stated: the built-in limits
             if any(a < value.end and value.value_start < b for a, b in ranged):
                 continue
-            iri = self.link_phrase(value.phrase)
-            if iri is None or not self.is_linkable(iri):
-                continue
-            first = bisect.bisect_left(tokens.starts, value.start)
-            end = bisect.bisect_left(tokens.starts, value.end)
-            if not any(iri == x[1] and x[0].i < end and first < x[0].j for x in kept):
-                out.append(
-                    (_Match(first, end, [], "laboratory"), iri, MEASUREMENT_SCORE, value.phrase)
-                )
+            reading = self._phrase_finding(tokens, value.phrase, value.start, value.end, kept)
+            if reading is not None:
+                term, a, b, phrase = reading
+                out.append((_Match(a, b, [], "laboratory"), term, MEASUREMENT_SCORE, phrase))
         return out
+
+    def _examination_findings(
+        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    ) -> list[_Scored]:
+        """The findings that an examination's numbers state (:mod:`encoders.examination`:
+        "liver palpable 7 cm below the costal margin", "hip flexors 3/5", "VA 6/60")."""
+        out: list[_Scored] = []
+        for exam in read_examination(text):
+            found = self._phrase_finding(tokens, exam.phrase, exam.start, exam.end, [*kept, *out])
+            if found is not None:
+                iri, i, j, phrase = found
+                out.append((_Match(i, j, [], "examination"), iri, MEASUREMENT_SCORE, phrase))
+        return out
+
+    def _phrase_finding(
+        self, tokens: TokenTable, phrase: str, start: int, end: int, taken: Sequence[_Scored]
+    ) -> tuple[str, int, int, str] | None:
+        """A reader's finding given as a phrase of the dictionary ("low potassium",
+        "hepatomegaly") over characters ``[start, end)``: its IRI, token range and phrase;
+        None where the phrase names nothing linkable or a match of its term in ``taken``
+        already covers those tokens."""
+        placed = self._read_finding(tokens, self.link_phrase(phrase), start, end)
+        if placed is None:
+            return None
+        iri, i, j = placed
+        if any(iri == x[1] and x[0].i < j and i < x[0].j for x in taken):
+            return None
+        return iri, i, j, phrase
 
     def _curie(self, iri: str) -> str:
         curie = self._curies.get(iri)
@@ -2881,7 +2888,6 @@ _RATIO_DENOMINATORS = frozenset({"gfr", "creatinine", "cr", "crea", "creat"})
 #: Words right before a blood concentration's name that put it in the urine.
 _URINE_WORDS = frozenset({"urinary", "urine"})
 _URINE_PHRASES = (("excretion", "of"), ("clearance", "of"))
-_BEFORE_OUTSIDE = _URINE_WORDS | {"of"}
 
 
 def _outside_the_blood(
