@@ -34,6 +34,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:6000950": ("breath-holding episodes", "breath-holding attacks"),
     "HP:0000733": ("stereotypies", "stereotypic movements", "stereotyped movements"),
     "HP:0001252": ("floppy infant", "floppy baby", "floppiness"),
+    "HP:0001279": ("fainting", "fainted", "fainting episodes", "fainting attacks"),
     "HP:0002121": ("absence episodes", "absence attacks"),
     "HP:0025161": ("temper tantrums",),
     "HP:0012169": ("wrist biting", "hand biting"),
@@ -185,6 +186,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0005248": ("bile duct paucity",),
     "HP:0025237": ("unresponsive",),
     "HP:0001114": ("xanthoma",),
+    # since linking version 47: a patient who faints has syncope, as *Syncope*'s own
+    # "Fainting spell" says; a loss of consciousness is broader
+    "HP:0007185": ("fainting",),
 }
 
 

@@ -69,6 +69,7 @@ from encoders.linker_index import index_key, load_index, save_index
 from encoders.measurements import read_measurements
 from encoders.milestones import read_milestones
 from encoders.negation import ContextResult, ContextRules
+from encoders.normal_functions import read_normal_functions
 from encoders.normalize import (
     BREAK,
     COMMA,
@@ -319,7 +320,12 @@ __all__ = [
 #: structure rules out only itself, examination numbers (:mod:`encoders.examination`:
 #: "liver 7 cm below the costal margin", "hip flexors 3/5", "VA 6/60"), 21 more clinical
 #: names.
-LINKING_VERSION = 46
+#: 47: functions stated normal are ruled out (:mod:`encoders.normal_functions`: "Hearing is
+#: normal", "normal growth and development", "audiometry was normal"); one episode is no
+#: recurrence ("an episode of fever": *Fever*); a verb form that is a name of its own is read
+#: ("fainted": *Syncope*; "fainting" no longer *Loss of consciousness*); an examination
+#: reading's own words name nothing else ("vision reduced to hand movements").
+LINKING_VERSION = 47
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -621,6 +627,25 @@ _INDUCING_SKIPPED = frozenset(
     }
 )
 _INDUCER_WINDOW = 7
+
+#: words before "episode of X" that say it recurs ("each episode of fever")
+_RECURRENCE_WORDS = frozenset(
+    {
+        "each",
+        "every",
+        "another",
+        "recurrent",
+        "repeated",
+        "further",
+        "frequent",
+        "multiple",
+        "several",
+        "many",
+        "recurring",
+        "intermittent",
+        "new",
+    }
+)
 
 
 def _inducer_after(lowers: Sequence[str], j: int) -> str | None:
@@ -1609,6 +1634,9 @@ class ConceptLinker:
                     m.j - m.i == 1
                     and _gerund_by_stem(chosen[2], tokens.lowers[m.i])
                     and chosen[2] != self.labels.get(chosen[0])
+                    and not any(
+                        self._names[n].text.lower() == tokens.lowers[m.i] for n, _ in m.candidates
+                    )
                 ):
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
@@ -1734,9 +1762,24 @@ class ConceptLinker:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
         examined = self._examination_findings(text, tokens, kept)
         if examined:
+            # The reading's own words name no finding of their own: "vision reduced to hand
+            # movements" is no *Diminished movement*.
+            kept = [
+                x
+                for x in kept
+                if not any(
+                    e.i <= x[0].i and x[0].j <= e.j and e.j - e.i > x[0].j - x[0].i
+                    for e, *_ in examined
+                )
+            ]
             kept = sorted(kept + examined, key=lambda x: x[0].i)
+        normal = self._normal_functions(text, tokens, kept)
+        if normal:
+            kept = sorted(kept + normal, key=lambda x: x[0].i)
         if kept and _INDUCERS.keys() & set(lowers):
             kept = self._induced_forms(tokens, kept)
+        if kept and "episode" in lowers:
+            kept = self._single_episodes(tokens, kept)
         if "/" in text:  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
             kept = [
                 x
@@ -1819,6 +1862,25 @@ class ConceptLinker:
                     if iri in broader or not broader:  # no hierarchy known: the name decides
                         item = (m, narrower, item[2], self.labels.get(narrower, phrase))
                         break
+            out.append(item)
+        return out
+
+    def _single_episodes(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
+        """One episode is no recurrence: "an episode of fever" matches *Recurrent fever*'s
+        "Episodic fever", and is *Fever*; "episodes of fever", "each episode of fever" stay
+        recurrent."""
+        lowers = tokens.lowers
+        out = []
+        for item in kept:
+            m, iri = item[0], item[1]
+            words = lowers[m.i : m.j]
+            if m.source == "dictionary" and "episode" in words and "of" in words:
+                k = m.i + words.index("episode")
+                if k == m.i and (m.i == 0 or lowers[m.i - 1] not in _RECURRENCE_WORDS):
+                    rest = words[words.index("of") + 1 :]
+                    single = self.link_phrase(" ".join(rest)) if rest else None
+                    if single is not None and single in self.ancestors(iri):
+                        item = (m, single, item[2], self.labels.get(single, " ".join(rest)))
             out.append(item)
         return out
 
@@ -2019,6 +2081,23 @@ class ConceptLinker:
             if found is not None:
                 iri, i, j, phrase = found
                 out.append((_Match(i, j, [], "examination"), iri, MEASUREMENT_SCORE, phrase))
+        return out
+
+    def _normal_functions(
+        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    ) -> list[_Scored]:
+        """The findings that functions stated normal rule out (:mod:`encoders.normal_functions`:
+        "Hearing is normal" rules out *Hearing impairment*), as denied matches."""
+        out: list[_Scored] = []
+        for found in read_normal_functions(text):
+            reading = self._phrase_finding(
+                tokens, found.phrase, found.start, found.end, [*kept, *out]
+            )
+            if reading is not None:
+                iri, i, j, phrase = reading
+                out.append(
+                    (_Match(i, j, [], "normal", denied=True), iri, MEASUREMENT_SCORE, phrase)
+                )
         return out
 
     def _phrase_finding(

@@ -1,0 +1,119 @@
+"""Functions a text states normal: "Hearing is normal", "normal development", "BAER was normal".
+
+No name of the HPO is "hearing", so a dictionary reads nothing in "Hearing is normal", yet a
+clinician reads it as hearing impairment ruled out. :func:`read_normal_functions` gives,
+for each such statement, the finding it rules out as a phrase for the linker's dictionary
+("hearing impairment"); the linker reads it as excluded. Hearing, vision, development,
+cognition and growth are read, stated normal by the function's name ("hearing was
+normal", "normal vision", "Development: normal") or, for hearing, by its tests
+("audiometry was normal", "passed the newborn hearing screen"). A statement that limits
+itself in time ("development was normal until 9 months", "early development was normal")
+rules nothing out, nor does "not normal".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["NormalFunction", "read_normal_functions"]
+
+
+@dataclass(frozen=True)
+class NormalFunction:
+    """A function stated normal.
+
+    Attributes:
+        start: offset of its first word in the text.
+        end: offset one past its last.
+        phrase: the finding it rules out, for the linker's dictionary ("hearing impairment").
+    """
+
+    start: int
+    end: int
+    phrase: str
+
+
+#: a function's name as a text writes it -> the finding its normality rules out
+_FUNCTIONS = {
+    "hearing": "hearing impairment",
+    "vision": "visual impairment",
+    "eyesight": "visual impairment",
+    "development": "global developmental delay",
+    "psychomotor development": "global developmental delay",
+    "neurodevelopment": "global developmental delay",
+    "cognition": "intellectual disability",
+    "intellect": "intellectual disability",
+    "intelligence": "intellectual disability",
+    "growth": "growth abnormality",
+}
+_HEARING_TESTS = (
+    r"audiometry|audiogram|audiological\s+(?:assessment|evaluation|testing)"
+    r"|hearing\s+(?:tests?|screen|screening|assessment|evaluation)"
+    r"|BAERs?|ABRs?|brainstem\s+auditory\s+evoked\s+(?:potentials|responses)"
+    r"|otoacoustic\s+emissions"
+)
+_NAME = "|".join(
+    sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _FUNCTIONS), key=len, reverse=True)
+)
+_COPULA = r"(?:is|was|were|are|has\s+been|had\s+been|remained|remains|appeared|appears)"
+_ADVERB = r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always)\s+)?"
+_STATED = re.compile(
+    rf"\b(?P<name>{_NAME})\s+{_COPULA}\s+{_ADVERB}normal\b"
+    rf"|\bnormal\s+(?P<name2>{_NAME})\b"
+    rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
+    rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?{_COPULA}\s+{_ADVERB}normal\b"
+    r"|\bpassed\s+(?:(?:the|his|her|their|a)\s+)?(?:newborn\s+|neonatal\s+)?"
+    r"(?P<test2>hearing\s+(?:screen|screening|test))\b",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
+_LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"
+#: several functions stated normal together ("growth and development were normal",
+#: "normal hearing and vision")
+_COORDINATED = re.compile(
+    rf"\b(?P<list>{_LIST})\s+{_COPULA}\s+{_ADVERB}normal\b|\bnormal\s+(?P<list2>{_LIST})\b",
+    re.IGNORECASE,
+)
+#: words after a statement that limit it in time ("normal until 9 months")
+_LIMITED_AFTER = re.compile(
+    r"\s*(?:,\s*)?(?:until|up\s+to|till|before|initially|at\s+first|in\s+infancy|for\s+the\s+first)\b",
+    re.IGNORECASE,
+)
+_LIMITED_BEFORE = re.compile(
+    r"\b(?:early|initial|initially|previously|formerly|prior|not|never|no\s+longer)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def read_normal_functions(text: str) -> Iterator[NormalFunction]:
+    """The functions ``text`` states normal, each with the finding it rules out."""
+    taken: list[tuple[int, int]] = []
+    for m in _COORDINATED.finditer(text):
+        taken.append(m.span())
+        if _limited(text, m):
+            continue
+        group = "list" if m.group("list") is not None else "list2"
+        for named in _NAME_RE.finditer(text, m.start(group), m.end(group)):
+            yield NormalFunction(
+                m.start(), m.end(), _FUNCTIONS[" ".join(named.group(0).lower().split())]
+            )
+    for m in _STATED.finditer(text):
+        if _limited(text, m) or any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        name = m.group("name") or m.group("name2") or m.group("name3")
+        if name is not None:
+            phrase = _FUNCTIONS[" ".join(name.lower().split())]
+        else:
+            phrase = _FUNCTIONS["hearing"]
+        yield NormalFunction(m.start(), m.end(), phrase)
+
+
+def _limited(text: str, m: re.Match[str]) -> bool:
+    """Whether a statement limits itself in time ("normal until 9 months", "early
+    development was normal") or is denied ("not normal hearing")."""
+    return bool(
+        _LIMITED_AFTER.match(text, m.end())
+        or _LIMITED_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+    )
