@@ -33,7 +33,14 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0100023": ("hand flapping", "hand-flapping", "flapping of the hands"),
     "HP:6000950": ("breath-holding episodes", "breath-holding attacks"),
     "HP:0000733": ("stereotypies", "stereotypic movements", "stereotyped movements"),
-    "HP:0001252": ("floppy infant", "floppy baby", "floppiness"),
+    "HP:0001252": (
+        "floppy infant",
+        "floppy baby",
+        "floppiness",
+        "reduced tone",
+        "decreased tone",
+        "reduced muscle tone",
+    ),
     "HP:0001279": ("fainting", "fainted", "fainting episodes", "fainting attacks"),
     "HP:0002121": ("absence episodes", "absence attacks"),
     "HP:0025161": ("temper tantrums",),
@@ -60,6 +67,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0010851": ("burst suppression", "burst-suppression pattern", "suppression-burst pattern"),
     "HP:0003487": ("extensor plantars", "upgoing plantars", "upgoing toes"),
     "HP:0006844": ("absent knee jerks", "absent knee reflexes"),
+    "HP:0003438": ("absent ankle jerks", "absent ankle jerk"),
     "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver"),
     "HP:0003403": ("decremental response", "decrement on repetitive stimulation"),
     "HP:0003383": ("onion bulbs",),
@@ -171,6 +179,32 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0011985": ("pale stools", "pale stool", "clay-coloured stools", "clay-colored stools"),
     "HP:0005528": ("hypocellular marrow", "hypocellular bone marrow"),
     "HP:0003388": ("tires easily", "tired easily", "tire easily"),
+    # since linking version 47, from a biochemical geneticist's, a paediatric
+    # neurologist's, a nephrologist's and a neonatologist's case reports
+    "HP:0002092": ("pulmonary hypertension",),
+    "HP:0004440": ("coronal synostosis",),
+    "HP:0011315": ("unicoronal craniosynostosis",),
+    "HP:0000407": ("SNHL", "sensorineural loss"),
+    "HP:0000405": ("conductive loss",),
+    "HP:0001100": ("heterochromia iridum",),
+    "HP:0000520": ("exorbitism",),
+    "HP:0009756": ("popliteal web", "popliteal webs", "popliteal webbing"),
+    "HP:0002625": ("DVT",),
+    "HP:0001508": ("failed to thrive", "failing to thrive", "faltering growth"),
+    "HP:0000822": ("hypertensive",),
+    "HP:0004975": ("Erlenmeyer flask deformity", "Erlenmeyer flask deformities"),
+    "HP:0007552": ("abnormal subcutaneous fat distribution",),
+    "HP:0032466": ("absent olfactory bulbs", "absent olfactory bulb"),
+    "HP:0003041": ("radiohumeral synostosis",),
+    "HP:0001276": ("increased tone", "increased tone in all four limbs"),
+    "HP:0031629": ("unable to tandem walk", "cannot tandem walk", "unable to walk tandem"),
+    "HP:0002403": ("positive Romberg test", "Romberg positive", "positive Romberg"),
+    "HP:0007021": ("reduced sensitivity to pain",),
+    "HP:0001344": ("absent words",),
+    "HP:0002371": ("loss of words", "lost her words", "lost his words"),
+    "HP:0006944": ("absent vibration sense", "absent vibratory sense"),
+    "HP:0030034": ("GBM lamellation", "lamellation of the GBM", "lamellated GBM"),
+    "HP:0031950": ("UIP pattern", "UIP"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -189,6 +223,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 47: a patient who faints has syncope, as *Syncope*'s own
     # "Fainting spell" says; a loss of consciousness is broader
     "HP:0007185": ("fainting",),
+    # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
+    # shape it may give (*Anterior plagiocephaly*)
+    "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),
 }
 
 

@@ -14,8 +14,8 @@ A drug is known by its name's stem (the INN stems: "-olol", "-pril", "-mab", "-p
   hyperglycaemia");
 - it is "attributed to", "secondary to", "due to", "caused by" or "induced by" a drug, in
   its clause or right before a comma ("a neuropathy, attributed to vincristine");
-- it follows, in the drug's sentence, "complicated by", or the drug stopped "because of",
-  "due to" or "after" ("acitretin ..., complicated by cheilitis"; "timolol was stopped
+- it follows, in the drug's sentence, "complicated by", "but led to", or the drug stopped
+  "because of", "due to" or "after" ("acitretin ..., complicated by cheilitis"; "timolol was stopped
   after he developed nocturnal wheeze"); or, right after the drug, "caused", "led to",
   "resulted in", or a change it made ("filgrastim raised her neutrophil count": no
   *Neutrophilia*).
@@ -45,6 +45,7 @@ _DRUG_ENDINGS = (
     "phosphamide", "thioprine", "olone", "asone", "isone", "cortisone", "zepine", "pamil",
     "toin", "suximide", "clazide", "farin", "sirox", "oxamine", "vudine", "citabine",
     "arabine", "pentin", "gabalin", "oxacin", "idronate", "dronate", "grastim", "poetin",
+    "anib", "fenib", "parib", "ciclib", "lisib",
 )  # fmt: skip
 #: Drugs whose names end in no stem above, and words for drugs as a class.
 _DRUG_WORDS = frozenset(
@@ -103,6 +104,11 @@ _EFFECTS = (
     ("withdrawn", "after"),
     ("ceased", "because", "of"),
     ("ceased", "after"),
+    # since linking version 47: "risperidone was started for aggression but led to weight
+    # gain"
+    ("but", "led", "to"),
+    ("but", "caused"),
+    ("but", "resulted", "in"),
 )
 #: Words between the cue and the effects it opens.
 _AFTER_EFFECT = frozenset(
@@ -110,7 +116,7 @@ _AFTER_EFFECT = frozenset(
 )
 _SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})
 #: How far after a drug's name the words opening its effects may come.
-_EFFECT_REACH = 10
+_EFFECT_REACH = 16
 
 
 @lru_cache(maxsize=1 << 16)

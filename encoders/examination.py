@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 
 __all__ = ["ExaminationFinding", "read_examination"]
@@ -52,6 +53,14 @@ _ORGAN_RE = re.compile(
     re.IGNORECASE,
 )
 _ORGAN_LIMITS = {"liver": (3.0, 2.0), "spleen": (2.0, 1.0)}  # (cm, finger breadths)
+# The other organ of the same sentence, its margin left to the first ("spleen palpable 12 cm
+# below the left costal margin, liver 4 cm"): since linking version 47.
+_ORGAN_TAIL_RE = re.compile(
+    r"\s*(?:,|;|\band\b|\bwith\b)\s*(?:(?:the|a)\s+)?(?P<organ>liver|spleen)(?:\s+(?:edge|tip))?"
+    r"(?:\s+(?:was|is|palpable|palpated|felt|at))*"
+    rf"\s+(?P<size>{_NUM})\s*(?P<unit>cm|finger\s*-?breadths?|fingerbreadths?|fb)\b",
+    re.IGNORECASE,
+)
 _ORGAN_PHRASES = {"liver": "hepatomegaly", "spleen": "splenomegaly"}
 
 _GRADE_RE = re.compile(
@@ -76,6 +85,7 @@ _DISTAL_WORDS = re.compile(
     r"|dorsiflex(?:ion|ors?)|plantar\s*flex(?:ion|ors?)|intrinsic)\b",
     re.IGNORECASE,
 )
+_DYSPNOEA_RE = re.compile(r"\b(?:dyspn\w*|breathless\w*|short(?:ness)?\s+of\s+breath)", re.I)
 _NECK_WORDS = re.compile(r"\bneck\s+(?:flexors?|extensors?|flexion|extension)\b", re.IGNORECASE)
 
 
@@ -90,16 +100,30 @@ def read_examination(text: str) -> Iterator[ExaminationFinding]:
             except ValueError:
                 continue
             organ = match["organ"].lower()
-            cm, breadths = _ORGAN_LIMITS[organ]
-            limit = cm if match["unit"].lower() == "cm" else breadths
-            if size >= limit:
+            if size >= _organ_limit(organ, match["unit"]):
                 found.append(ExaminationFinding(match.start(), match.end(), _ORGAN_PHRASES[organ]))
+            tail = _ORGAN_TAIL_RE.match(text, match.end())
+            if tail is not None and tail["organ"].lower() != organ:
+                other = tail["organ"].lower()
+                with suppress(ValueError):
+                    if float(tail["size"].replace(",", ".")) >= _organ_limit(other, tail["unit"]):
+                        found.append(
+                            ExaminationFinding(
+                                tail.start("organ"), tail.end(), _ORGAN_PHRASES[other]
+                            )
+                        )
     if "/5" in lowered or "/ 5" in lowered or "mrc" in lowered:
         found.extend(_weakness(text))
     if "acuity" in lowered or "va " in lowered or "vision" in lowered:
         found.extend(_acuity(text))
     found.sort(key=lambda f: f.start)
     yield from found
+
+
+def _organ_limit(organ: str, unit: str) -> float:
+    """The size below the costal margin from which ``organ`` is enlarged, in ``unit``."""
+    cm, breadths = _ORGAN_LIMITS[organ]
+    return cm if unit.lower() == "cm" else breadths
 
 
 def _sentences(text: str) -> Iterator[tuple[int, str]]:
@@ -115,7 +139,12 @@ def _weakness(text: str) -> Iterator[ExaminationFinding]:
     grade before, at most :data:`_MUSCLE_REACH` characters) or just after it in its clause
     ("1/5 proximally"); weakness where they name none. Each phrase once a sentence."""
     for a, sentence in _sentences(text):
-        grades = list(_GRADE_RE.finditer(sentence))
+        grades = [
+            g
+            for g in _GRADE_RE.finditer(sentence)
+            # the MRC's dyspnoea scale is no muscle's grade ("dyspnoea (MRC grade 3)")
+            if g["mrc"] is None or _DYSPNOEA_RE.search(sentence) is None
+        ]
         if not grades or _STRENGTH_WORDS.search(sentence) is None:
             continue
         said: set[str] = set()

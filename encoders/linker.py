@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from encoders.absences import DENIED, denied_keys, ends_a_phrase
 from encoders.clinical_names import clinical_entries, kept_entry
 from encoders.examination import read_examination
+from encoders.gestation import read_preterm_births
 from encoders.lab_values import read_lab_values
 from encoders.lessened import LessenedNames
 from encoders.linker_index import index_key, load_index, save_index
@@ -324,7 +325,19 @@ __all__ = [
 #: normal", "normal growth and development", "audiometry was normal"); one episode is no
 #: recurrence ("an episode of fever": *Fever*); a verb form that is a name of its own is read
 #: ("fainted": *Syncope*; "fainting" no longer *Loss of consciousness*); an examination
-#: reading's own words name nothing else ("vision reduced to hand movements").
+#: reading's own words name nothing else ("vision reduced to hand movements"); from four
+#: reviewers' case reports (a biochemical geneticist, a paediatric neurologist, a
+#: nephrologist, a neonatologist): the electrolytes' short forms ("K 2.6 mmol/L"), chloride,
+#: amino acids, sweat chloride and faecal elastase against limits; the other organ of an
+#: examination's sentence ("spleen 12 cm below the costal margin, liver 4 cm"); the MRC's
+#: dyspnoea grade no weakness; a test, a vaccine or a diet named by a finding is none
+#: ("hepatitis serology", "a low-methionine diet"); "born to healthy parents with X" is the
+#: child's; what a relative passed or carries is the relative's; "? mild X" and "X
+#: suspected." hedge; an absent structure's or a lacking motion's gloss in brackets is
+#: present ("absence of the third ray (split hand)"); a drug's effect further along its
+#: sentence ("but led to"); with ``measurements``, a birth before 37 weeks is *Premature
+#: birth* (:mod:`encoders.gestation`); 47 clinical phrasings of 26 terms ("pulmonary
+#: hypertension", "SNHL", "increased tone", "positive Romberg test", "no words", ...).
 LINKING_VERSION = 47
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -430,8 +443,10 @@ class LinkerConfig:
             reflexes`` -> ``Brisk reflexes``); never a function word or conjunction.
             (default: ``True``)
         measurements: read growth measurements stated with a centile or SD score as the
-            HPO terms they meet (:mod:`encoders.measurements`). Off by default: on ID-68
-            and the dev vignettes the terms it adds cost more than they give (README).
+            HPO terms they meet (:mod:`encoders.measurements`), and a birth's gestational
+            age before 37 weeks as *Premature birth* (:mod:`encoders.gestation`). Off by
+            default: on ID-68 and the dev vignettes the terms it adds cost more than they
+            give (README).
             (default: ``False``)
         milestones: read developmental milestones stated with an age past their window as
             the delay's term (:mod:`encoders.milestones`). Off by default: on ID-68 and the
@@ -1641,6 +1656,8 @@ class ConceptLinker:
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
                     continue  # "he falls asleep", "a chess club", "stroke volume"
+                if m.j < len(lowers) and lowers[m.j] in _NAMES_ANOTHER_THING:
+                    continue  # "hepatitis serology", "a low-methionine diet"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
@@ -1776,6 +1793,9 @@ class ConceptLinker:
         normal = self._normal_functions(text, tokens, kept)
         if normal:
             kept = sorted(kept + normal, key=lambda x: x[0].i)
+        preterm = self._preterm_births(text, tokens, kept) if self.config.measurements else []
+        if preterm:
+            kept = sorted(kept + preterm, key=lambda x: x[0].i)
         if kept and _INDUCERS.keys() & set(lowers):
             kept = self._induced_forms(tokens, kept)
         if kept and "episode" in lowers:
@@ -2098,6 +2118,23 @@ class ConceptLinker:
                 out.append(
                     (_Match(i, j, [], "normal", denied=True), iri, MEASUREMENT_SCORE, phrase)
                 )
+        return out
+
+    def _preterm_births(
+        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    ) -> list[_Scored]:
+        """*Premature birth* where a birth is stated before 37 weeks (:mod:`encoders.gestation`:
+        "delivered at 31 weeks")."""
+        out: list[_Scored] = []
+        if "week" not in text and "wk" not in text and "/40" not in text:
+            return out
+        for found in read_preterm_births(text):
+            reading = self._phrase_finding(
+                tokens, found.phrase, found.start, found.end, [*kept, *out]
+            )
+            if reading is not None:
+                iri, i, j, phrase = reading
+                out.append((_Match(i, j, [], "gestation"), iri, MEASUREMENT_SCORE, phrase))
         return out
 
     def _phrase_finding(
@@ -2899,7 +2936,17 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
     "tumor": frozenset({"board", "boards", "suppressor", "suppressors", "marker", "markers"}),
     "tumour": frozenset({"board", "boards", "suppressor", "suppressors", "marker", "markers"}),
     "sad": frozenset({"to", "that", "about", "when", "because"}),
+    "irritable": frozenset({"bowel"}),
 }
+
+
+#: Words after a finding's name that make the name part of another thing: a test ("hepatitis
+#: serology"), a vaccine, a treatment's diet ("a low-methionine diet", "a low-protein
+#: formula"); since linking version 47.
+_NAMES_ANOTHER_THING = frozenset(
+    {"serology", "serologies", "vaccine", "vaccines", "vaccination", "immunisation"}
+    | {"immunization", "diet", "diets", "formula", "formulas"}
+)
 
 
 #: Names of a finding (in lower case) that the word before them puts elsewhere or gives

@@ -213,7 +213,13 @@ _NEG_ABSENCE = ("absence of", "lack of")
 _ABSENCE_WINDOW = 6
 # Since linking version 46: after "absence of" a structure that no mention starts ("absence
 # of the lower lacrimal puncta and ..."), the scope ends with its item.
-_ABSENT_STRUCTURE_ENDS = frozenset({"and", ",", "or"})
+# Since linking version 47 a bracket ends it too: "absence of the third ray (split hand)"
+# glosses what is absent with the finding it makes.
+_ABSENT_STRUCTURE_ENDS = frozenset({"and", ",", "or", "("})
+#: Forward negations whose first item may be a structure or a motion no mention names
+#: ("fevers without a focus and constipation", "the elbows lacked full extension
+#: (radioulnar synostosis)"): their scope then ends with that item.
+_ITEM_SCOPED = frozenset({"without", "lacks", "lacked", "lacking"})
 
 
 def _item_end_at(words: Sequence[str], j: int, end: int) -> int:
@@ -641,6 +647,9 @@ _UNC_BACKWARD_FINAL = (
     "considered unlikely",
     "felt unlikely",
 )
+# Since linking version 47: "..., with tubulointerstitial nephritis suspected." (not
+# "seizures suspected by the parents were confirmed")
+_UNC_SUSPECTED_FINAL = ("suspected",)
 # Two readings set side by side: each is hedged ("seizures vs syncope", "seizures vs.
 # syncope"). Forward over a few words and backward over the word before (a scope of one
 # word reaches the finding that ends there); "versus" (forward: :data:`_UNC_FORWARD`) is
@@ -1145,6 +1154,12 @@ _EXPERIENCER_VERBS = frozenset(
         "lost",
         "experienced",
         "sustained",
+        # since linking version 47: "her brother passed kidney stones", "her sister was
+        # told she had low potassium", "his father carries a diagnosis of HCM"
+        "passed",
+        "told",
+        "carries",
+        "carried",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
@@ -1277,13 +1292,20 @@ _RELATIVE_MODIFIERS = frozenset(
 # the parents are whom the patient was born to, not who has the findings after them.
 _BORN_TO_WORDS = 7
 _OWN_CLAUSE_OPENERS = frozenset({"who", "whom", "whose", "that", "with", "having", "affected"})
+_HEALTHY = frozenset({"healthy", "unaffected", "well", "asymptomatic"})
 
 
 def _born_to(words: Sequence[str], i: int, n: int) -> bool:
     """Whether "born to" comes a few words before the relative at ``i`` in its sentence, and
     no clause of the relative's own follows it ("born to a mother who had epilepsy", "born
     to a father with ...": the relative's)."""
-    if i + 1 < n and words[i + 1] in _OWN_CLAUSE_OPENERS:
+    # "born to healthy parents with bilateral cleft lip": healthy parents have none of it,
+    # so the "with" is the child's (since linking version 47)
+    if (
+        i + 1 < n
+        and words[i + 1] in _OWN_CLAUSE_OPENERS
+        and (words[i + 1] != "with" or not _HEALTHY.intersection(words[max(0, i - 3) : i]))
+    ):
         return False
     for k in range(i - 2, max(-1, i - 2 - _BORN_TO_WORDS), -1):
         if words[k] in _SENTENCE_ENDS:
@@ -1674,6 +1696,14 @@ class ContextRules:
                 *_many(_UNC_FORWARD, UNC, "forward", win),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
                 *_many(_UNC_BACKWARD_FINAL, UNC, "backward", win, final=True),
+                *_many(
+                    _UNC_SUSPECTED_FINAL,
+                    UNC,
+                    "backward",
+                    win,
+                    final=True,
+                    not_before=frozenset({"by"}),
+                ),
                 *_many(_UNC_BACKWARD_SHORT, UNC, "backward", 1),
                 *_many(_UNC_ALTERNATIVES, UNC, "forward", _ALTERNATIVE_WINDOW),
                 *_many((*_UNC_ALTERNATIVES, "versus"), UNC, "backward", 1),
@@ -1966,7 +1996,7 @@ class ContextRules:
             if trig.direction == "forward":
                 if not family and trig.window >= self._window:
                     end = self._forward_end(words, j, trig.window, stops, verbs, starts, inside)
-                    if trig.phrase == "without" and not _first_item_named(words, j, inside):
+                    if trig.phrase in _ITEM_SCOPED and not _first_item_named(words, j, inside):
                         # "fevers without a focus and constipation": the constipation is his
                         end = min(end, _item_end_at(words, j, end))
                     if end == j and trig.phrase.endswith(":"):
@@ -2413,6 +2443,28 @@ def _shorthand_queries(
     )
 
 
+#: Words between a question mark and the finding it queries ("? mild hypertelorism").
+_QUERIED_MODIFIERS = frozenset({"mild", "mildly", "slight", "slightly", "subtle", "possible"})
+
+
+def _skip_back(words: Sequence[str], a: int, skipped: frozenset[str], limit: int = 2) -> int:
+    """``a`` moved back over up to ``limit`` words of ``skipped`` just before it."""
+    k = a
+    while k > 0 and a - k < limit and words[k - 1] in skipped:
+        k -= 1
+    return k
+
+
+def _questioned_before(words: Sequence[str], a: int) -> bool:
+    """Whether a question mark opens the sentence, heading item or comma's item that ``a``
+    starts ("?seizures", "Plan: ? ataxia", "..., ? mild hypertelorism")."""
+    return (
+        a > 0
+        and words[a - 1] in _QUESTION_MARKS
+        and (a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == ",")
+    )
+
+
 def _questioned(
     words: Sequence[str],
     spans: Sequence[tuple[int, int]],
@@ -2427,12 +2479,15 @@ def _questioned(
     return [
         (a, b)
         for a, b in spans
-        if (b < n and words[b] in _QUESTION_MARKS and (a == 0 or words[a - 1] in _ITEM_STARTS))
-        or (
-            a > 0
-            and words[a - 1] in _QUESTION_MARKS
-            and (a == 1 or words[a - 2] in _ITEM_STARTS or words[a - 2] == ",")
+        if (
+            b < n
+            and words[b] in _QUESTION_MARKS
+            and (
+                (a0 := _skip_back(words, a, _QUERIED_MODIFIERS)) == 0
+                or words[a0 - 1] in _ITEM_STARTS
+            )
         )
+        or _questioned_before(words, _skip_back(words, a, _QUERIED_MODIFIERS))
         # a shorthand "?" against the finding or the phrase it ends ("?hereditary spastic
         # paraplegia"): no clause end, list or other finding between
         or any(

@@ -5,8 +5,9 @@ clinician reads it as hearing impairment ruled out. :func:`read_normal_functions
 for each such statement, the finding it rules out as a phrase for the linker's dictionary
 ("hearing impairment"); the linker reads it as excluded. Hearing, vision, development,
 cognition and growth are read, stated normal by the function's name ("hearing was
-normal", "normal vision", "Development: normal") or, for hearing, by its tests
-("audiometry was normal", "passed the newborn hearing screen"). A statement that limits
+normal", "normal vision", "Development: normal", "no hearing concerns") or, for hearing,
+by its tests ("audiometry was normal", "passed the newborn hearing screen"); an intact
+palate rules out a cleft palate. A statement that limits
 itself in time ("development was normal until 9 months", "early development was normal")
 rules nothing out, nor does "not normal".
 """
@@ -47,6 +48,7 @@ _FUNCTIONS = {
     "intellect": "intellectual disability",
     "intelligence": "intellectual disability",
     "growth": "growth abnormality",
+    "developmental": "global developmental delay",
 }
 _HEARING_TESTS = (
     r"audiometry|audiogram|audiological\s+(?:assessment|evaluation|testing)"
@@ -65,7 +67,12 @@ _STATED = re.compile(
     rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
     rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?{_COPULA}\s+{_ADVERB}normal\b"
     r"|\bpassed\s+(?:(?:the|his|her|their|a)\s+)?(?:newborn\s+|neonatal\s+)?"
-    r"(?P<test2>hearing\s+(?:screen|screening|test))\b",
+    r"(?P<test2>hearing\s+(?:screen|screening|test))\b"
+    rf"|\bno\s+(?P<name4>{_NAME})\s+(?:concerns?|problems?|issues?|difficulties)\b"
+    r"|\bno\s+concerns?\s+(?:about|regarding|with|over)\s+(?:(?:her|his|their|the)\s+)?"
+    rf"(?P<name5>{_NAME})\b"
+    r"|\b(?P<palate>(?:the\s+)?palate\s+(?:(?:is|was|appeared|appears)\s+)?intact"
+    r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b",
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
@@ -102,8 +109,10 @@ def read_normal_functions(text: str) -> Iterator[NormalFunction]:
     for m in _STATED.finditer(text):
         if _limited(text, m) or any(a < m.end() and m.start() < b for a, b in taken):
             continue
-        name = m.group("name") or m.group("name2") or m.group("name3")
-        if name is not None:
+        name = next((m[g] for g in ("name", "name2", "name3", "name4", "name5") if m[g]), None)
+        if m["palate"] is not None:
+            phrase = "cleft palate"
+        elif name is not None:
             phrase = _FUNCTIONS[" ".join(name.lower().split())]
         else:
             phrase = _FUNCTIONS["hearing"]

@@ -49,24 +49,29 @@ _G10_9 = "10^9/l"
 _PER_UL = "/ul"
 #: The analytes read without a stated range, and their limits (see the module's notes).
 ANALYTES: tuple[Analyte, ...] = (
-    Analyte(r"sodium", "low sodium", "high sodium", {"mmol/l": (130, 148), "meq/l": (130, 148)}),
     Analyte(
-        r"potassium",
+        r"sodium|na\+?", "low sodium", "high sodium", {"mmol/l": (130, 148), "meq/l": (130, 148)}
+    ),
+    Analyte(
+        r"potassium|k\+?",
         "low potassium",
         "high potassium",
         {"mmol/l": (3.2, 6.0), "meq/l": (3.2, 6.0)},
     ),
     Analyte(
-        r"calcium", "low calcium", "high calcium", {"mmol/l": (2.0, 2.75), "mg/dl": (8.0, 11.0)}
+        r"calcium|ca(?:2\+|\+\+)?",
+        "low calcium",
+        "high calcium",
+        {"mmol/l": (2.0, 2.75), "mg/dl": (8.0, 11.0)},
     ),
     Analyte(
-        r"magnesium",
+        r"magnesium|mg(?![/\w])",
         "low magnesium",
         "high magnesium",
         {"mmol/l": (0.65, 1.1), "mg/dl": (1.6, 2.7)},
     ),
     Analyte(
-        r"phosphate|phosphorus",
+        r"phosphate|phosphorus|po4|phos",
         "low phosphate",
         "high phosphate",
         {"mmol/l": (0.8, 2.3), "mg/dl": (2.5, 7.0)},
@@ -76,6 +81,11 @@ ANALYTES: tuple[Analyte, ...] = (
         "low bicarbonate",
         "high bicarbonate",
         {"mmol/l": (18, 32), "meq/l": (18, 32)},
+    ),
+    # since linking version 47: chloride, and the short forms of the electrolytes ("K 2.6
+    # mmol/L", "Mg 0.48 mmol/L")
+    Analyte(
+        r"chloride|cl-?", "low chloride", "high chloride", {"mmol/l": (94, 112), "meq/l": (94, 112)}
     ),
     Analyte(
         r"glucose|blood sugar",
@@ -197,6 +207,30 @@ ANALYTES: tuple[Analyte, ...] = (
         "",
         "high eosinophils",
         {_G10_9: (None, 1.5), _PER_UL: (None, 1_500)},
+    ),
+    # since linking version 47: amino acids of the blood, their limits far above any age's
+    # normal (a newborn's included); a sweat test and a stool's elastase
+    Analyte(
+        r"(?:total )?homocyste?ine?|t?hcy",
+        "",
+        "hyperhomocystinemia",
+        {"umol/l": (None, 20)},
+    ),
+    Analyte(r"methionine", "", "hypermethioninemia", {"umol/l": (None, 80)}),
+    Analyte(
+        r"phenylalanine|phe",
+        "",
+        "hyperphenylalaninemia",
+        {"umol/l": (None, 150), "mg/dl": (None, 2.5)},
+    ),
+    Analyte(r"leucine", "", "hyperleucinemia", {"umol/l": (None, 400)}),
+    Analyte(r"tyrosine", "", "hypertyrosinemia", {"umol/l": (None, 250)}),
+    Analyte(r"sweat chloride", "", "elevated sweat chloride", {"mmol/l": (None, 59)}),
+    Analyte(
+        r"(?:f(?:a)?ecal|stool) elastase(?:-1| 1)?",
+        "elastase low in stool",
+        "",
+        {"ug/g": (200, None)},
     ),
     Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
     # since linking version 46: the left ventricle's ejection fraction (not the right's)

@@ -234,7 +234,8 @@ MeasurementsOption = Annotated[
     typer.Option(
         "--measurements",
         help="Also read growth measurements stated with a centile or SD score "
-        "('height 98 cm (-2 SD)' -> Short stature).",
+        "('height 98 cm (-2 SD)' -> Short stature) and births before 37 weeks "
+        "('born at 32 weeks' -> Premature birth).",
     ),
 ]
 

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from encoders.examination import read_examination
+from encoders.gestation import read_preterm_births
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normal_functions import read_normal_functions
+from encoders.reference_intervals import read_unranged_values
 from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
 
 _TERMS = {
@@ -152,3 +155,174 @@ def test_an_examination_reading_keeps_its_own_words(linker: ConceptLinker) -> No
     assert mention_labels(linker, "Reduced movements of the left arm.") == {
         "reduced movements": "Diminished movement"
     }
+
+
+# -- from the four reviewers' case reports ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the electrolytes' short forms, chloride
+        ("Serum Mg 0.48 mmol/L despite oral supplements.", [("low magnesium", 0.48)]),
+        (
+            "K 2.6 mmol/L, Na 128 mmol/L, Cl 88 mmol/L.",
+            [("low potassium", 2.6), ("low sodium", 128.0), ("low chloride", 88.0)],
+        ),
+        # amino acids far above any age's normal
+        (
+            "Total homocysteine 212 umol/L, methionine 450 umol/L.",
+            [("hyperhomocystinemia", 212.0), ("hypermethioninemia", 450.0)],
+        ),
+        ("Plasma leucine 2,450 umol/L.", [("hyperleucinemia", 2450.0)]),
+        ("Phe 1200 umol/L at day 10.", [("hyperphenylalaninemia", 1200.0)]),
+        # a sweat test and a stool's elastase
+        ("Sweat chloride 98 mmol/L on two occasions.", [("elevated sweat chloride", 98.0)]),
+        ("Faecal elastase <15 ug/g.", [("elastase low in stool", 15.0)]),
+        # within the limits, another specimen, a dose: nothing
+        ("Sweat chloride 35 mmol/L.", []),
+        ("Total homocysteine 9 umol/L.", []),
+        ("Urinary sodium 80 mmol/L.", []),
+        ("She received 500 mg 3 times daily.", []),
+    ],
+)
+def test_values_of_the_reviews(text: str, expected: list[tuple[str, float]]) -> None:
+    assert [(v.phrase, v.value) for v in read_unranged_values(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Examination: spleen palpable 12 cm below the left costal margin, liver 4 cm.",
+            [
+                ("spleen palpable 12 cm below the left costal margin", "splenomegaly"),
+                ("liver 4 cm", "hepatomegaly"),
+            ],
+        ),
+        (
+            "The liver was palpable 5 cm below the costal margin and the spleen 1 cm.",
+            [("liver was palpable 5 cm below the costal margin", "hepatomegaly")],
+        ),
+        # the MRC's dyspnoea scale is no muscle's grade
+        ("Exertional dyspnoea (MRC grade 3).", []),
+        ("Power was MRC grade 4 in the deltoids.", [("MRC grade 4", "proximal muscle weakness")]),
+    ],
+)
+def test_examinations_of_the_reviews(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[f.start : f.end], f.phrase) for f in read_examination(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Delivered at 31 weeks by caesarean section.", [("Delivered at 31 weeks", 31)]),
+        (
+            "Delivery took place at a gestational age of 35 weeks.",
+            [("Delivery took place at a gestational age of 35 weeks", 35)],
+        ),
+        ("She was born at 34+2 weeks' gestation.", [("born at 34+2 weeks", 34)]),
+        ("Born at 39 weeks after an uneventful pregnancy.", []),  # at term
+        ("At 20 weeks' gestation, a scan showed polyhydramnios.", []),  # no birth
+        ("Birth weight 2.1 kg at 38 weeks.", []),
+    ],
+)
+def test_preterm_births(text: str, expected: list[tuple[str, int]]) -> None:
+    assert [(text[b.start : b.end], b.weeks) for b in read_preterm_births(text)] == expected
+
+
+_REVIEW_TERMS = {
+    "Cleft lip": (),
+    "Split hand": (),
+    "Radioulnar synostosis": (),
+    "Hepatomegaly": (),
+    "Hypertelorism": (),
+    "Long philtrum": (),
+    "Tubulointerstitial nephritis": (),
+    "Seizure": ("Seizures",),
+    "Nephrolithiasis": ("Kidney stones",),
+    "Increased body weight": ("Weight gain",),
+    "Aggressive behavior": ("Aggression",),
+    "Diarrhea": (),
+    "Necrotizing enterocolitis": (),
+    "Polyuria": (),
+    "Hepatitis": (),
+    "Hypomethioninemia": ("Low methionine",),
+    "Irritability": ("Irritable",),
+    "Premature birth": (),
+}
+REVIEW_LEXICON, _ = lexicon_of(_REVIEW_TERMS)
+
+
+@pytest.fixture(scope="module")
+def review_linker() -> ConceptLinker:
+    return ConceptLinker(REVIEW_LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a healthy relative's "with" is the child's; an unqualified one stays the relative's
+        ("Term girl born to healthy parents with cleft lip.", {"cleft lip": "P"}),
+        ("A boy born to a father with cleft lip.", {"cleft lip": "F"}),
+        # a relative's passing, carrying
+        ("Her brother passed kidney stones at age 12.", {"kidney stones": "F"}),
+        ("The patient passed kidney stones.", {"kidney stones": "P"}),
+        # a query before a modifier, or after a finding with one
+        (
+            "Face: long philtrum, ? mild hypertelorism.",
+            {"long philtrum": "P", "hypertelorism": "U"},
+        ),
+        ("Mild hypertelorism?", {"hypertelorism": "U"}),
+        # a suspicion stated after its finding, at the clause's end
+        (
+            "Biopsy was deferred, with tubulointerstitial nephritis suspected.",
+            {"tubulointerstitial nephritis": "U"},
+        ),
+        ("Seizures suspected by the parents were confirmed on EEG.", {"seizures": "P"}),
+        # an absent structure glossed with its finding; a motion lacking, glossed
+        (
+            "A deep central cleft with absence of the third ray (split hand).",
+            {"split hand": "P"},
+        ),
+        (
+            "The elbows lacked full extension (radioulnar synostosis on X-ray).",
+            {"radioulnar synostosis": "P"},
+        ),
+        ("The absence of seizures (hepatomegaly aside).", {"seizures": "N", "hepatomegaly": "N"}),
+        # a drug's effects further along its sentence
+        (
+            "Risperidone was started for aggression but led to substantial weight gain.",
+            {"aggression": "P", "weight gain": "U"},
+        ),
+        ("She was treated with nintedanib, complicated by diarrhoea.", {"diarrhoea": "U"}),
+        (
+            "Indomethacin was started at 4 weeks with improvement in the polyuria but was "
+            "complicated by necrotizing enterocolitis.",
+            {"polyuria": "P", "necrotizing enterocolitis": "U"},
+        ),
+    ],
+)
+def test_readings_of_the_reviews(
+    review_linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(review_linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hepatitis serology was negative.",  # a test
+        "She was started on a low methionine diet.",  # a treatment
+        "He has irritable bowel syndrome.",  # a disease, not a mood
+    ],
+)
+def test_names_of_other_things(review_linker: ConceptLinker, text: str) -> None:
+    assert review_linker.link(text) == []
+
+
+def test_preterm_births_are_read_with_the_measurements(review_linker: ConceptLinker) -> None:
+    text = "Delivered at 31 weeks by caesarean section."
+    assert review_linker.link(text) == []
+    measuring = ConceptLinker(REVIEW_LEXICON, LinkerConfig(measurements=True))
+    assert mention_labels(measuring, text) == {"delivered at 31 weeks": "Premature birth"}
