@@ -205,6 +205,108 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0006944": ("absent vibration sense", "absent vibratory sense"),
     "HP:0030034": ("GBM lamellation", "lamellation of the GBM", "lamellated GBM"),
     "HP:0031950": ("UIP pattern", "UIP"),
+    "HP:0025391": ("crazy paving",),
+    "HP:0002570": (
+        "offensive stools",
+        "pale offensive stools",
+    ),
+    "HP:0030157": ("loin pain",),
+    "HP:0032967": ("panlobular emphysema",),
+    "HP:0002257": (
+        "year-round rhinitis",
+        "perennial rhinitis",
+    ),
+    "HP:0002643": ("respiratory distress at birth",),
+    "HP:0012045": (
+        "dot-and-fleck retinopathy",
+        "fleck retinopathy",
+    ),
+    "HP:0012625": (
+        "CKD stage 3a",
+        "CKD stage 3b",
+        "CKD G3a",
+        "CKD G3b",
+    ),
+    "HP:0012626": ("CKD G4",),
+    "HP:0003774": ("CKD G5",),
+    "HP:0001281": (
+        "carpopedal spasm",
+        "carpopedal spasms",
+    ),
+    "HP:0031144": (
+        "coarse liver echotexture",
+        "coarse hepatic echotexture",
+    ),
+    "HP:0033149": ("dilated intrahepatic bile ducts",),
+    "HP:0002251": ("absent ganglion cells",),
+    "HP:0001807": (
+        "longitudinal grooving of the nails",
+        "longitudinal ridging of the nails",
+    ),
+    "HP:0000162": ("posteriorly displaced tongue",),
+    "HP:6000224": (
+        "failed to pass meconium",
+        "failure to pass meconium",
+    ),
+    "HP:0001756": (
+        "reduced caloric response",
+        "reduced caloric responses",
+    ),
+    "HP:0000260": (
+        "widely patent anterior fontanelle",
+        "widely patent anterior fontanel",
+    ),
+    "HP:0000452": ("choanal narrowing",),
+    "HP:0010535": (
+        "witnessed apnoeas",
+        "witnessed apneas",
+    ),
+    "HP:0012704": ("benign external hydrocephalus",),
+    "HP:0001639": ("biventricular hypertrophic cardiomyopathy",),
+    "HP:0001992": (
+        "organic acidaemia",
+        "organic acidemia",
+    ),
+    "HP:0002076": (
+        "migrainous headache",
+        "migrainous headaches",
+    ),
+    "HP:0011198": (
+        "generalized epileptiform discharges",
+        "generalised epileptiform discharges",
+    ),
+    "HP:0004372": (
+        "depressed conscious level",
+        "reduced conscious level",
+        "depressed level of consciousness",
+    ),
+    "HP:0002098": (
+        "increased work of breathing",
+        "increasing work of breathing",
+    ),
+    "HP:0000817": ("fleeting eye contact",),
+    "HP:0000736": (
+        "inattention",
+        "poor attention",
+    ),
+    "HP:0011968": (
+        "fed poorly",
+        "feeding poorly",
+    ),
+    "HP:0001337": ("tremulous",),
+    "HP:0000524": (
+        "telangiectasia of the bulbar conjunctivae",
+        "bulbar conjunctival telangiectasia",
+    ),
+    "HP:0002061": ("spasticity of the legs",),
+    "HP:0001265": ("depressed reflexes",),
+    "HP:0010831": (
+        "impaired joint position sense",
+        "reduced joint position sense",
+        "absent joint position sense",
+    ),
+    "HP:0002317": ("unsteadiness",),
+    "HP:0001284": ("absent DTRs",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

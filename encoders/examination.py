@@ -49,7 +49,7 @@ _ORGAN_RE = re.compile(
     r"(?:\s+(?:was|is|were|being))?"
     r"(?:\s+(?:palpable|palpated|felt|enlarged|extending|extended|measured))?(?:\s+(?:at|to))?"
     rf"\s+(?P<size>{_NUM})\s*(?P<unit>cm|finger\s*-?breadths?|fingerbreadths?|fb)"
-    r"\s+below\s+the\s+(?:right\s+|left\s+)?costal\s+margin",
+    r"\s+below\s+(?:the\s+)?(?:right\s+|left\s+)?costal\s+margin",
     re.IGNORECASE,
 )
 _ORGAN_LIMITS = {"liver": (3.0, 2.0), "spleen": (2.0, 1.0)}  # (cm, finger breadths)

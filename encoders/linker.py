@@ -336,8 +336,10 @@ __all__ = [
 #: suspected." hedge; an absent structure's or a lacking motion's gloss in brackets is
 #: present ("absence of the third ray (split hand)"); a drug's effect further along its
 #: sentence ("but led to"); with ``measurements``, a birth before 37 weeks is *Premature
-#: birth* (:mod:`encoders.gestation`); 47 clinical phrasings of 26 terms ("pulmonary
-#: hypertension", "SNHL", "increased tone", "positive Romberg test", "no words", ...).
+#: birth* (:mod:`encoders.gestation`); the spinal fluid's glucose and IgA against limits;
+#: a specimen ("cough swab"), a good "weight gain" and a swallow's "incoordination" are
+#: none; 113 clinical phrasings of 65 terms ("pulmonary hypertension", "SNHL", "increased
+#: tone", "positive Romberg test", "no words", "CKD G3b", "absent ganglion cells", ...).
 LINKING_VERSION = 47
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -2945,7 +2947,7 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
 #: formula"); since linking version 47.
 _NAMES_ANOTHER_THING = frozenset(
     {"serology", "serologies", "vaccine", "vaccines", "vaccination", "immunisation"}
-    | {"immunization", "diet", "diets", "formula", "formulas"}
+    | {"immunization", "diet", "diets", "formula", "formulas", "swab", "swabs"}
 )
 
 
@@ -2968,6 +2970,10 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "blood spots": frozenset({"dried"}),
     "blood spot": frozenset({"dried"}),
     "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
+    # since linking version 47: a treatment's good response ("with good weight gain"), a
+    # baby's swallow ("poor suck and swallow incoordination")
+    "weight gain": frozenset({"good", "adequate", "appropriate", "satisfactory", "steady"}),
+    "incoordination": frozenset({"swallow", "swallowing", "suck", "sucking"}),
     # since linking version 46: a defibrillator's "shock" is a therapy ("a single 200 J
     # shock", "an appropriate ICD shock"), not circulatory *Shock*
     "shock": frozenset(

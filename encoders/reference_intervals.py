@@ -226,6 +226,20 @@ ANALYTES: tuple[Analyte, ...] = (
     Analyte(r"leucine", "", "hyperleucinemia", {"umol/l": (None, 400)}),
     Analyte(r"tyrosine", "", "hypertyrosinemia", {"umol/l": (None, 250)}),
     Analyte(r"sweat chloride", "", "elevated sweat chloride", {"mmol/l": (None, 59)}),
+    # the spinal fluid's glucose, low below any age's normal (a blood glucose beside it is
+    # the blood's)
+    Analyte(
+        r"(?:csf|cerebrospinal fluid|spinal fluid) glucose",
+        "hypoglycorrhachia",
+        "",
+        {"mmol/l": (2.2, None), "mg/dl": (40, None)},
+    ),
+    Analyte(
+        r"(?:serum )?iga|immunoglobulin a",
+        "low iga",
+        "",
+        {"g/l": (0.1, None), "mg/dl": (10, None)},
+    ),
     Analyte(
         r"(?:f(?:a)?ecal|stool) elastase(?:-1| 1)?",
         "elastase low in stool",

@@ -326,3 +326,47 @@ def test_preterm_births_are_read_with_the_measurements(review_linker: ConceptLin
     assert review_linker.link(text) == []
     measuring = ConceptLinker(REVIEW_LEXICON, LinkerConfig(measurements=True))
     assert mention_labels(measuring, text) == {"delivered at 31 weeks": "Premature birth"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "CSF glucose 1.9 mmol/L with simultaneous blood glucose 5.3 mmol/L.",
+            [("hypoglycorrhachia", 1.9)],
+        ),
+        ("IgA <0.07 g/L.", [("low iga", 0.07)]),
+        ("CSF glucose 3.1 mmol/L.", []),
+    ],
+)
+def test_spinal_fluid_glucose_and_iga(text: str, expected: list[tuple[str, float]]) -> None:
+    assert [(v.phrase, v.value) for v in read_unranged_values(text)] == expected
+
+
+def test_an_organ_below_a_costal_margin_without_its_article() -> None:
+    text = "Liver 3 cm below costal margin."
+    assert [(text[f.start : f.end], f.phrase) for f in read_examination(text)] == [
+        ("Liver 3 cm below costal margin", "hepatomegaly")
+    ]
+
+
+_OTHER_THINGS = {
+    "Cough": (),
+    "Increased body weight": ("Weight gain",),
+    "Incoordination": (),
+}
+OTHER_LEXICON, _ = lexicon_of(_OTHER_THINGS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cough swab grew Staphylococcus aureus.", {}),  # a specimen
+        ("He was treated, with good weight gain.", {}),  # a response to treatment
+        ("Weight gain was excessive.", {"weight gain": "Increased body weight"}),
+        ("Poor suck and swallow incoordination.", {}),  # the swallow's, not the limbs'
+        ("Limb incoordination was marked.", {"incoordination": "Incoordination"}),
+    ],
+)
+def test_words_that_make_a_name_another_thing(text: str, expected: dict[str, str]) -> None:
+    assert mention_labels(ConceptLinker(OTHER_LEXICON, LinkerConfig()), text) == expected

@@ -65,7 +65,12 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         # other specimens and forms, unknown units, a stated range (read elsewhere)
         ("Urinary calcium was 12 mmol/L.", []),
         ("Ionized calcium was 0.9 mmol/L.", []),
-        ("CSF glucose was 1.2 mmol/L and lactate 4.5 mmol/L.", []),
+        # the spinal fluid's lactate is no blood's; its glucose has limits of its own
+        # (since version 47)
+        (
+            "CSF glucose was 1.2 mmol/L and lactate 4.5 mmol/L.",
+            [("hypoglycorrhachia", "mmol/l", 1.2)],
+        ),
         # a range stated after the value is used in place of the limits
         ("Potassium was 2.6 mmol/L (3.5-5.0).", [("low potassium", "mmol/l", 2.6)]),
         ("Potassium was 3.1 mmol/L (3.0-5.0).", []),
