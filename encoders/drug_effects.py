@@ -45,7 +45,7 @@ _DRUG_ENDINGS = (
     "phosphamide", "thioprine", "olone", "asone", "isone", "cortisone", "zepine", "pamil",
     "toin", "suximide", "clazide", "farin", "sirox", "oxamine", "vudine", "citabine",
     "arabine", "pentin", "gabalin", "oxacin", "idronate", "dronate", "grastim", "poetin",
-    "anib", "fenib", "parib", "ciclib", "lisib",
+    "anib", "fenib", "parib", "ciclib", "lisib", "zolomide",
 )  # fmt: skip
 #: Drugs whose names end in no stem above, and words for drugs as a class.
 _DRUG_WORDS = frozenset(
@@ -61,7 +61,7 @@ _DRUG_WORDS = frozenset(
         "corticosteroid", "corticosteroids", "glucocorticoid", "glucocorticoids", "drug",
         "drugs", "medication", "medications", "antibiotic", "antibiotics",
         "anticonvulsant", "anticonvulsants", "antiepileptic", "antiepileptics",
-        "immunosuppression", "infusion", "infusions",
+        "immunosuppression", "infusion", "infusions", "treatment",
     }
 )  # fmt: skip
 _JOINED = frozenset({"induced", "related", "associated"})

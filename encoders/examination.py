@@ -116,8 +116,36 @@ def read_examination(text: str) -> Iterator[ExaminationFinding]:
         found.extend(_weakness(text))
     if "acuity" in lowered or "va " in lowered or "vision" in lowered:
         found.extend(_acuity(text))
+    if "score" in lowered:
+        found.extend(_scores(text))
     found.sort(key=lambda f: f.start)
     yield from found
+
+
+# Since linking version 47: a bone density's Z-score (-2.0 or below: low for age at any
+# age) and a Beighton score (6 of 9 or more: hypermobile at any age; 5 in adults).
+_BMD_RE = re.compile(
+    r"\b(?:BMD|bone\s+mineral\s+density|bone\s+density|DEXA|DXA)\b[^.;\n]{0,60}?"
+    r"\bZ[- ]?score\s*(?:of|was|:|=)?\s*(?P<z>[-\u2212\u2013]\s*\d(?:[.,]\d{1,2})?)",
+    re.IGNORECASE,
+)
+_LOW_BMD_Z = -2.0
+_BEIGHTON_RE = re.compile(
+    r"\bBeighton(?:\s+score)?\s*(?:of|was|:|=)?\s*(?P<score>\d)\s*(?:/|of|out\s+of)\s*9\b",
+    re.IGNORECASE,
+)
+_HYPERMOBILE_BEIGHTON = 6
+
+
+def _scores(text: str) -> Iterator[ExaminationFinding]:
+    """A bone density's Z-score low for age, a Beighton score of hypermobility."""
+    for match in _BMD_RE.finditer(text):
+        magnitude = float(re.sub(r"[^\d.,]", "", match["z"]).replace(",", "."))
+        if -magnitude <= _LOW_BMD_Z:  # the expression reads only negative scores
+            yield ExaminationFinding(match.start(), match.end(), "reduced bone mineral density")
+    for match in _BEIGHTON_RE.finditer(text):
+        if int(match["score"]) >= _HYPERMOBILE_BEIGHTON:
+            yield ExaminationFinding(match.start(), match.end(), "joint hypermobility")
 
 
 def _organ_limit(organ: str, unit: str) -> float:

@@ -339,7 +339,12 @@ __all__ = [
 #: birth* (:mod:`encoders.gestation`); the spinal fluid's glucose and IgA against limits;
 #: a specimen ("cough swab"), a good "weight gain" and a swallow's "incoordination" are
 #: none; 113 clinical phrasings of 65 terms ("pulmonary hypertension", "SNHL", "increased
-#: tone", "positive Romberg test", "no words", "CKD G3b", "absent ganglion cells", ...).
+#: tone", "positive Romberg test", "no words", "CKD G3b", "absent ganglion cells", ...);
+#: from two held-out reviewers (a cancer geneticist, a gastroenterologist with surgeons),
+#: after their cases were scored: "X rather than Y" rules Y out, "treatment was
+#: complicated by" and "initially labelled" hedge, a bone density's Z-score and a Beighton
+#: score are read (:mod:`encoders.examination`), 32 more clinical phrasings ("colorectal
+#: cancer", "CHRPE", "DCIS", "HSCR", "flexor spasms", "globally delayed", ...).
 LINKING_VERSION = 47
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -2972,7 +2977,9 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
     # since linking version 47: a treatment's good response ("with good weight gain"), a
     # baby's swallow ("poor suck and swallow incoordination")
-    "weight gain": frozenset({"good", "adequate", "appropriate", "satisfactory", "steady"}),
+    "weight gain": frozenset(
+        {"good", "adequate", "appropriate", "satisfactory", "steady", "improved", "better"}
+    ),
     "incoordination": frozenset({"swallow", "swallowing", "suck", "sucking"}),
     # since linking version 46: a defibrillator's "shock" is a therapy ("a single 200 J
     # shock", "an appropriate ICD shock"), not circulatory *Shock*

@@ -431,6 +431,9 @@ _LIST_BOUNDARIES = frozenset({"however", "but", "although", "whereas", "while", 
 _LIST_ITEM_WORDS = 16
 # "normal" negates only the word group right after it: "normal sweating".
 _NEG_SHORT = ("normal", "normally")
+# Since linking version 47: a reading set against another and preferred to it rules the
+# other out ("ganglioneuromatosis rather than Hirschsprung disease").
+_NEG_INSTEAD = ("rather than", "instead of")
 _UNC_FORWARD = (
     # since linking version 28: a hedge of what follows, not of the finding before ("he had
     # hypotonia and was suspected to have Prader-Willi syndrome"; "was suspected" alone
@@ -573,6 +576,11 @@ _UNC_FORWARD = (
     "the possibility of",
     "labelled as",
     "labeled as",
+    # since linking version 47: "Initially labelled anorexia nervosa"
+    "initially labelled",
+    "initially labeled",
+    "previously labelled",
+    "previously labeled",
     "mislabelled as",
     "mislabeled as",
     "aggravated by",
@@ -1692,6 +1700,7 @@ class ContextRules:
                 *_many(_NEG_BACKWARD_SHORT, NEG, "backward", 1),
                 *_many(_NEG_PREFIX, NEG, "forward", 1),
                 *_many(_NEG_SHORT, NEG, "forward", 2),
+                *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),

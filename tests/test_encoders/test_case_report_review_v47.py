@@ -370,3 +370,51 @@ OTHER_LEXICON, _ = lexicon_of(_OTHER_THINGS)
 )
 def test_words_that_make_a_name_another_thing(text: str, expected: dict[str, str]) -> None:
     assert mention_labels(ConceptLinker(OTHER_LEXICON, LinkerConfig()), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DEXA: lumbar spine Z-score -2.8.", ["reduced bone mineral density"]),
+        ("Bone mineral density Z-score of \u22122.3.", ["reduced bone mineral density"]),
+        ("BMD Z-score -1.2 at the hip.", []),
+        ("Beighton score 8/9.", ["joint hypermobility"]),
+        ("Beighton score of 4/9.", []),
+    ],
+)
+def test_scores_of_an_examination(text: str, expected: list[str]) -> None:
+    assert [f.phrase for f in read_examination(text)] == expected
+
+
+_HELD_OUT_TERMS = {
+    "Aganglionic megacolon": ("Hirschsprung disease",),
+    "Ganglioneuromatosis": (),
+    "Hypertension": (),
+    "Proteinuria": (),
+    "Anorexia": (),
+    "Increased body weight": ("Weight gain",),
+}
+HELD_OUT_LEXICON, _ = lexicon_of(_HELD_OUT_TERMS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Biopsy showed ganglioneuromatosis rather than Hirschsprung disease.",
+            {"ganglioneuromatosis": "P", "hirschsprung disease": "N"},
+        ),
+        (
+            "Bevacizumab was started; treatment was complicated by hypertension and proteinuria.",
+            {"hypertension": "U", "proteinuria": "U"},
+        ),
+        ("Initially labelled anorexia, she was later seen again.", {"anorexia": "U"}),
+    ],
+)
+def test_readings_of_the_held_out_reviews(text: str, expected: dict[str, str]) -> None:
+    assert context_flags(ConceptLinker(HELD_OUT_LEXICON, LinkerConfig()), text) == expected
+
+
+def test_a_response_to_treatment_is_no_finding() -> None:
+    linker = ConceptLinker(HELD_OUT_LEXICON, LinkerConfig())
+    assert linker.link("Improved weight gain on pancreatic enzymes.") == []
