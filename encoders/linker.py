@@ -344,7 +344,14 @@ __all__ = [
 #: after their cases were scored: "X rather than Y" rules Y out, "treatment was
 #: complicated by" and "initially labelled" hedge, a bone density's Z-score and a Beighton
 #: score are read (:mod:`encoders.examination`), 32 more clinical phrasings ("colorectal
-#: cancer", "CHRPE", "DCIS", "HSCR", "flexor spasms", "globally delayed", ...).
+#: cancer", "CHRPE", "DCIS", "HSCR", "flexor spasms", "globally delayed", ...); from two
+#: more held-out reviewers (an adult neurogeneticist, a developmental paediatrician), after
+#: their cases were scored: "normal growth velocity" states no normal growth; "unable to
+#: speak and walks" no *Inability to walk*; a one-word match inside a coordination is the
+#: conjunct's ("loss of pain and temperature sensation": no *Pain*); ", plus" ends a
+#: negation; "which has caused" and the neurology clinic's drugs give a treatment's
+#: effects; HbA1c against its limit; 43 more clinical phrasings ("mild ID", "moderate
+#: learning disability", "colobomata", "twitching" as *Fasciculations*, "T2DM", ...).
 LINKING_VERSION = 47
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1078,6 +1085,8 @@ class ConceptLinker:
                         if coordinated:
                             in_order = _in_word_order(term, lowers, i, j + 1)
                             shared = [(k, "coordinated") for k, _ in in_order]
+                            if shared and _finite_after_infinitive(lowers, i, j):
+                                shared = []  # "unable to speak and walks with a cane"
                             if shared:
                                 matches.append(_Match(i, j + 1, shared, "coordinated"))
                         else:
@@ -1393,6 +1402,8 @@ class ConceptLinker:
                 or (c + 1 < n and lowers[c + 1] in _OWN_PHRASE_STARTS)
             ):
                 continue  # "a small jaw and her eyes ...": a phrase of its own, no lead
+            if _finite_after_infinitive(lowers, m.i, c + 1):
+                continue  # "unable to speak and walks with a cane": a verb of its own
             node = self._walk(t for t in norms[m.i : m.j - 1] if t not in STOPWORDS)
             found: _Scored | None = None
             k = c + 1
@@ -1756,6 +1767,8 @@ class ConceptLinker:
                 if not any(k[1] == iri and k[0].i < m.j and m.i < k[0].j for k in kept):
                     kept.append(item)
             kept.sort(key=lambda x: x[0].i)
+        if any(k[0].source == "coordinated" for k in kept):
+            kept = _inside_no_coordination(kept)
         if self.config.define_acronyms and kept:
             for m, iri in self._defined_acronyms(tokens, kept):
                 kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens.raws[m.i]))
@@ -2509,7 +2522,7 @@ def _distribute(
             if _END in shared:
                 in_order = _in_word_order(shared[_END], tokens.lowers, i, q + 1)
                 hits = [(k, "coordinated") for k, _ in in_order]
-                if hits:
+                if hits and not _finite_after_infinitive(tokens.lowers, i, q):
                     out.append(_Match(i, q + 1, hits, "coordinated"))
             q += 1
             while q < n and norms[q] in STOPWORDS:
@@ -3049,6 +3062,32 @@ def _outside_the_blood(
         return False
     text = labels.get(chosen[0], chosen[2]).lower()
     return "circulating" in text or text.endswith("emia")
+
+
+def _inside_no_coordination(kept: list[_Scored]) -> list[_Scored]:
+    """``kept`` without the one-word dictionary matches that lie strictly inside a
+    coordinated one: in "loss of [pain] and temperature sensation" the pain is the first
+    conjunct's (*Impaired pain sensation*), no *Pain* of its own (since linking version 47)."""
+    spans = [(k[0].i, k[0].j) for k in kept if k[0].source == "coordinated"]
+    return [
+        k
+        for k in kept
+        if not (
+            k[0].source == "dictionary"
+            and k[0].j - k[0].i == 1
+            and any(a < k[0].i and k[0].j < b for a, b in spans)
+        )
+    ]
+
+
+def _finite_after_infinitive(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether a coordination from an infinitive ends in a finite verb, so its last word is
+    no second infinitive: "unable to speak and walks with a broad-based gait" (since
+    linking version 47)."""
+    if j >= len(lowers):
+        return False
+    last = lowers[j]
+    return "to" in lowers[i:j] and last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
 def _everyday_sense(name: str, tokens: TokenTable, k: int) -> bool:

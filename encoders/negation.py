@@ -873,6 +873,8 @@ _TERMINATE = (
     "positive for",
     "positive :",
     "positives :",
+    # since linking version 47: ", plus myopathic units" adds a finding
+    ", plus",
 )
 # Verbs that start a new affirmed predicate: they end negation and uncertainty scopes but
 # not a family scope ("her mother has seizures").

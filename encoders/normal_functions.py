@@ -59,11 +59,17 @@ _HEARING_TESTS = (
 _NAME = "|".join(
     sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _FUNCTIONS), key=len, reverse=True)
 )
+#: Words after a function's name that make it a measure or a part of it ("normal growth
+#: velocity", "normal growth hormone levels", "normal hearing aid"): no statement of it.
+_NOT_THE_FUNCTION = (
+    r"(?:velocity|velocities|hormone|plates?|charts?|curves?|factors?|spurt|rate|aids?"
+    r"|thresholds?|fields?)\b"
+)
 _COPULA = r"(?:is|was|were|are|has\s+been|had\s+been|remained|remains|appeared|appears)"
 _ADVERB = r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always)\s+)?"
 _STATED = re.compile(
     rf"\b(?P<name>{_NAME})\s+{_COPULA}\s+{_ADVERB}normal\b"
-    rf"|\bnormal\s+(?P<name2>{_NAME})\b"
+    rf"|\bnormal\s+(?P<name2>{_NAME})\b(?!\s+{_NOT_THE_FUNCTION})"
     rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
     rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?{_COPULA}\s+{_ADVERB}normal\b"
     r"|\bpassed\s+(?:(?:the|his|her|their|a)\s+)?(?:newborn\s+|neonatal\s+)?"

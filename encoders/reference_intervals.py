@@ -11,7 +11,8 @@ at any age past the newborn period and for either sex ("haemoglobin below 100 g/
 above 400 U/L", "creatinine above 130 umol/L"), so that a child's or a woman's normal value
 is never read as a finding; a value between a reference limit and these reads nothing.
 Analytes whose limits depend too much on age or sex (alkaline phosphatase, bilirubin in a
-newborn, hormones) are left out, as are values of urine, spinal fluid or ionised calcium.
+newborn, hormones) are left out, as are values of urine, spinal fluid (but for its
+glucose, read against a limit of its own) or ionised calcium.
 """
 
 from __future__ import annotations
@@ -225,6 +226,12 @@ ANALYTES: tuple[Analyte, ...] = (
     ),
     Analyte(r"leucine", "", "hyperleucinemia", {"umol/l": (None, 400)}),
     Analyte(r"tyrosine", "", "hypertyrosinemia", {"umol/l": (None, 250)}),
+    Analyte(
+        r"hba1c|ha?emoglobin a1c|glycated ha?emoglobin",
+        "",
+        "elevated hba1c",
+        {"mmol/mol": (None, 47), "%": (None, 6.4)},
+    ),
     Analyte(r"sweat chloride", "", "elevated sweat chloride", {"mmol/l": (None, 59)}),
     # the spinal fluid's glucose, low below any age's normal (a blood glucose beside it is
     # the blood's)

@@ -418,3 +418,78 @@ def test_readings_of_the_held_out_reviews(text: str, expected: dict[str, str]) -
 def test_a_response_to_treatment_is_no_finding() -> None:
     linker = ConceptLinker(HELD_OUT_LEXICON, LinkerConfig())
     assert linker.link("Improved weight gain on pancreatic enzymes.") == []
+
+
+_LAST_TERMS = {
+    "Impaired pain sensation": ("Loss of pain sensation",),
+    "Impaired temperature sensation": ("Loss of temperature sensation",),
+    "Pain": (),
+    "Mutism": ("Unable to speak",),
+    "Inability to walk": ("Unable to walk",),
+    "Broad-based gait": (),
+    "Myopathy": ("Myopathic",),
+    "Decreased appetite": ("Reduced appetite",),
+    "Weight loss": (),
+    "Xerostomia": ("Dry mouth",),
+    "Growth abnormality": (),
+}
+LAST_LEXICON, _ = lexicon_of(_LAST_TERMS)
+
+
+@pytest.fixture(scope="module")
+def last_linker() -> ConceptLinker:
+    return ConceptLinker(LAST_LEXICON, LinkerConfig())
+
+
+def test_a_coordinated_sensation_leaves_no_bare_pain(last_linker: ConceptLinker) -> None:
+    text = "Loss of pain and temperature sensation to mid-thigh."
+    labels = sorted(m.label for m in last_linker.link(text))
+    assert labels == ["Impaired pain sensation", "Impaired temperature sensation"]
+    assert mention_labels(last_linker, "Pain in the knees.") == {"pain": "Pain"}
+
+
+def test_a_finite_verb_is_no_second_infinitive(last_linker: ConceptLinker) -> None:
+    text = "He is unable to speak and walks with a broad-based gait."
+    assert mention_labels(last_linker, text) == {
+        "unable to speak": "Mutism",
+        "broad-based gait": "Broad-based gait",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ", plus" adds a finding after a negation
+        ("Not in every muscle sampled, plus myopathic units.", {"myopathic": "P"}),
+        # a drug's effect after "which has caused"; a drug of the neurology clinic
+        (
+            "He was treated with methylphenidate, which has caused reduced appetite and "
+            "weight loss.",
+            {"reduced appetite": "U", "weight loss": "U"},
+        ),
+        ("Trihexyphenidyl was started but caused dry mouth.", {"dry mouth": "U"}),
+    ],
+)
+def test_readings_of_the_last_reviews(
+    last_linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(last_linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She is short with a normal growth velocity.",
+        "Normal growth hormone levels.",
+        "He was fitted with a normal hearing aid.",
+    ],
+)
+def test_a_measure_of_a_function_is_no_statement_of_it(text: str) -> None:
+    assert _read(text) == []
+
+
+def test_hba1c_against_its_limit() -> None:
+    assert [(v.phrase, v.value) for v in read_unranged_values("HbA1c 48 mmol/mol.")] == [
+        ("elevated hba1c", 48.0)
+    ]
+    assert list(read_unranged_values("HbA1c 38 mmol/mol.")) == []

@@ -77,7 +77,7 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Leukocytes 3.5 x 10^9/L [4-11]", [("low leukocytes", "10^9/l", 3.5)]),
         ("Potassium was 2.6 mmol/L (raised?).", []),
         ("Potassium was 2.6.", []),
-        ("HbA1c 9.8%", []),
+        ("HbA1c 9.8%", [("elevated hba1c", "%", 9.8)]),  # read since version 47
         ("HDL cholesterol 9.0 mmol/L", []),
         ("Creatinine clearance 20 mL/min", []),
     ],
