@@ -299,6 +299,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
         warnings: list[str] | None = None,
         onset: str | None = None,
         keep_prior: bool = False,
+        partial_credit: bool | None = None,
     ) -> PreparedPatient:
         """The model input of one patient.
 
@@ -310,6 +311,8 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             onset: IRI of the disease's onset class (see :meth:`resolve_onset`): it counts
                 in the prior (:meth:`PhenotypeLikelihood.score`), not in the text.
             keep_prior: keep the prior's per-finding scores (for explanations; large).
+            partial_credit: overrides the prior's partial credit for findings more specific
+                than a disease's annotations (None: the model's setting).
         """
         warnings = list(warnings or [])
         rendered = False
@@ -318,7 +321,7 @@ class PatientInputBuilder(KnowledgeInputBuilder):
             rendered = True
         present = [f.iri for f in findings if not f.excluded]
         excluded = [f.iri for f in findings if f.excluded]
-        score = self.likelihood.score(present, excluded, onset=onset)
+        score = self.likelihood.score(present, excluded, onset=onset, partial_credit=partial_credit)
         prior = np.asarray(score.total, dtype=np.float32)
         facts, fact_vectors = self.retrieve(present)
         mentions = self.mentions(findings)
@@ -893,6 +896,7 @@ class Diagnoser:
             "pool": r.pool,
             "ordered_probabilities": r.ordered_probabilities,
             "shortlist_similarity": r.shortlist_similarity,
+            "text_partial_credit": r.text_partial_credit,
         }
 
     @classmethod
@@ -1153,9 +1157,18 @@ class Diagnoser:
             raise ValueError("a ranking without the model needs its prior; this model has none")
         warnings: list[str] = []
         onset, stated = self._onset(onset, text if onset_from_text else None, warnings)
+        written = text is not None
         findings, text = self._findings(text, present, excluded, names, warnings)
         prepared = self.builder.prepare(
-            findings, text, None, warnings, onset, keep_prior=trace_imputed
+            findings,
+            text,
+            None,
+            warnings,
+            onset,
+            keep_prior=trace_imputed,
+            # a text's findings are credited where a disease has a broader term (ranking
+            # version 5): a writer names them more precisely than the annotations do
+            partial_credit=True if written and self.ranking.text_partial_credit else None,
         )
         prior = prepared.input.prior
         logits: np.ndarray | None = None

@@ -95,8 +95,10 @@ __all__ = [
 #: 3 (2026-12-02): a text rendered from structured findings that the encoder's window cuts
 #: short is warned about by the findings it held, not by its tokens (the ranking is the same);
 #: 4 (2026-12-05): for a patient with :data:`BRIEF_FINDINGS` present findings or fewer, the
-#: similarity that lifts the shortlist is the mean of its two directions (``auto``).
-RANKING_VERSION = 4
+#: similarity that lifts the shortlist is the mean of its two directions (``auto``); 5
+#: (2026-12-06): the prior credits a text's findings partly where a disease is annotated
+#: with a broader term (:attr:`RankingSettings.text_partial_credit`).
+RANKING_VERSION = 5
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
 DEFAULT_SHORTLIST = 10
@@ -139,7 +141,12 @@ class RankingSettings:
     recorded before 2026-12-02 had them). ``shortlist_similarity``: how the similarity
     added to the shortlist's scores combines its two directions
     (:data:`SHORTLIST_SIMILARITIES`, :func:`shortlist_combination`); the pool is ordered with the
-    best-match average (``BMA``) either way. Audit records keep them.
+    best-match average (``BMA``) either way. ``text_partial_credit``: the prior credits the
+    findings of a text (not of structured input) partly where a disease is annotated with a
+    broader term (:attr:`kg.rules.likelihood.LikelihoodConfig.partial_credit`): a writer
+    names a finding more precisely than the annotations ("mild learning disability",
+    "hypertrophic cardiomyopathy"), and without it the disease pays the floor of an
+    unexplained finding. Audit records keep them.
 
     Raises:
         ValueError: a count below 0, a weight that is not a number >= 0, or an unknown
@@ -152,6 +159,7 @@ class RankingSettings:
     pool: int = DEFAULT_POOL
     ordered_probabilities: bool = True
     shortlist_similarity: str = DEFAULT_SHORTLIST_SIMILARITY
+    text_partial_credit: bool = True
 
     def __post_init__(self) -> None:
         shortlist_combination(self.shortlist_similarity, 0)  # an unknown one is refused
@@ -166,6 +174,7 @@ class RankingSettings:
             raise ValueError(f"similarity weight must be a number >= 0, got {weight}")
         object.__setattr__(self, "similarity_weight", float(weight))
         object.__setattr__(self, "ordered_probabilities", bool(self.ordered_probabilities))
+        object.__setattr__(self, "text_partial_credit", bool(self.text_partial_credit))
 
     def for_candidates(self, count: int) -> RankingSettings:
         """These settings over ``count`` candidates: with a pool, a lead longer than a

@@ -899,6 +899,8 @@ def recorded_ranking(config: Mapping[str, Any]) -> RankingSettings:
         ordered_probabilities=bool(config.get("ordered_probabilities", False)),
         # and before ranking version 4 with the best-match average in the shortlist
         shortlist_similarity=str(config.get("shortlist_similarity", "BMA")),
+        # and before ranking version 5 without partial credit for a text's findings
+        text_partial_credit=bool(config.get("text_partial_credit", False)),
     )
 
 

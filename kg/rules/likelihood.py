@@ -963,6 +963,7 @@ class PhenotypeLikelihood:
         *,
         pretest: np.ndarray | None = None,
         onset: str | None = None,
+        partial_credit: bool | None = None,
     ) -> ScoreResult:
         """Log10 likelihood ratio of a patient for every disease.
 
@@ -971,6 +972,8 @@ class PhenotypeLikelihood:
             excluded: terms stated absent.
             pretest: pre-test probabilities overriding the model's (default: the model's).
             onset: the patient's onset class (a subclass of *Onset*, HP:0003674), or None.
+            partial_credit: overrides :attr:`LikelihoodConfig.partial_credit` for this
+                patient (None: the config's).
 
         Returns:
             A :class:`ScoreResult`; unknown or obsolete ids without replacement are listed in
@@ -1001,7 +1004,8 @@ class PhenotypeLikelihood:
 
         num = len(self.diseases)
         # Built as [findings, diseases] (contiguous per finding), exposed as its transpose.
-        parts = [self._present(pos)] if pos else []
+        partial = self.config.partial_credit if partial_credit is None else partial_credit
+        parts = [self._present(pos, partial)] if pos else []
         if neg:
             parts.append(self._excluded(neg))
         if parts:
@@ -1067,7 +1071,7 @@ class PhenotypeLikelihood:
         none): the disease's patients showed none of it, so no completion credits it."""
         return _any_of(self._unseen, self._has_unseen, cols, len(self.diseases))
 
-    def _present(self, idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def _present(self, idx: list[int], partial_credit: bool) -> tuple[np.ndarray, np.ndarray]:
         """``[k, num_diseases]`` log10 LRs and match kinds of present findings."""
         alpha = self.config.false_positive_rate
         num = len(self.diseases)
@@ -1080,7 +1084,7 @@ class PhenotypeLikelihood:
                 (kind == MatchKind.EXACT_OR_IMPLIED) & (dense_columns(self._curated, cols) == 0)
             ] = MatchKind.IMPUTED
         ancestors = [self._ancestors(i) for i in idx]
-        if self.config.partial_credit:
+        if partial_credit:
             # best f_a / q(a) over the strict ancestors a annotated on each disease, gathered
             # sparsely: flat index finding * num_diseases + disease.
             strict = [a[a != i] for a, i in zip(ancestors, idx, strict=True)]

@@ -289,6 +289,7 @@ _SETTINGS = (
     "pool",
     "ordered_probabilities",
     "shortlist_similarity",
+    "text_partial_credit",
 )
 
 

@@ -210,6 +210,16 @@ ShortlistSimilarityOption = Annotated[
         callback=_one_of(_shortlist_similarities),
     ),
 ]
+#: ``--text-partial-credit / --no-text-partial-credit`` of ``kgfuse diagnose`` and ``kgfuse
+#: eval diagnosis``.
+TextPartialCreditOption = Annotated[
+    bool,
+    typer.Option(
+        "--text-partial-credit/--no-text-partial-credit",
+        help="Credit a text's findings partly where a disease is annotated with a broader "
+        "term (structured input never is).",
+    ),
+]
 LeadOption = Annotated[
     int,
     typer.Option(

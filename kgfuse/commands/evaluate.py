@@ -34,6 +34,7 @@ from kgfuse.commands.common import (
     ShortlistOption,
     ShortlistSimilarityOption,
     SimilarityWeightOption,
+    TextPartialCreditOption,
     check_output,
     console,
     err_console,
@@ -352,6 +353,7 @@ def eval_diagnosis(
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
+    text_partial_credit: TextPartialCreditOption = True,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,
@@ -378,7 +380,12 @@ def eval_diagnosis(
     # every option and input checked before the KG or a model is loaded (--precision by
     # its option's callback), and before the model's code is imported
     ranking = RankingSettings(
-        shortlist, similarity_weight, lead, pool, shortlist_similarity=shortlist_similarity
+        shortlist,
+        similarity_weight,
+        lead,
+        pool,
+        shortlist_similarity=shortlist_similarity,
+        text_partial_credit=text_partial_credit,
     )
     if limit is not None and sample is not None:
         raise ValueError("--limit and --sample conflict: give one of them")

@@ -39,6 +39,7 @@ from kgfuse.commands.common import (
     ShortlistOption,
     ShortlistSimilarityOption,
     SimilarityWeightOption,
+    TextPartialCreditOption,
     check_input_or_text,
     check_input_output,
     console,
@@ -354,6 +355,7 @@ def diagnose(
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
+    text_partial_credit: TextPartialCreditOption = True,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     no_store_input: Annotated[
@@ -426,6 +428,7 @@ def diagnose(
         options = {
             "--top-k": top_k, "--shortlist": shortlist, "--similarity-weight": similarity_weight,
             "--shortlist-similarity": shortlist_similarity, "--lead": lead, "--pool": pool,
+            "--text-partial-credit": text_partial_credit,
             "--brief": brief,
             "--precision": resolve_precision(precision),
             "audit": None if no_audit else str((audit_db or default_audit_path(home)).resolve()),
@@ -442,7 +445,12 @@ def diagnose(
             input, output, resume, read_records, diagnose_output_ids, key, held
         )
         ranking = RankingSettings(
-            shortlist, similarity_weight, lead, pool, shortlist_similarity=shortlist_similarity
+            shortlist,
+            similarity_weight,
+            lead,
+            pool,
+            shortlist_similarity=shortlist_similarity,
+            text_partial_credit=text_partial_credit,
         )
         loaded = stack.enter_context(kept_loaded())
         allow_quick_exit()  # its output closes with the stack; audit records commit one by one

@@ -587,3 +587,27 @@ def test_arguments_it_would_misread_are_refused(
     with pytest.raises(error, match=message):
         diagnoser.diagnose("p", **arguments)  # type: ignore[arg-type]
     assert diagnoser.diagnose("p", present=TERMS[:1], top_k=1).ranking  # the same call, right
+
+
+# ---- ranking version 5: a text's findings get partial credit -------------------------------
+def test_a_texts_findings_are_credited_partly_and_structured_ones_are_not(
+    folder: Path, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool | None] = []
+    for settings in (RankingSettings(), RankingSettings(text_partial_credit=False)):
+        diagnoser = Diagnoser.load(
+            folder, kg, precision="fp32", ranking=settings, linker=linker_from_kg(kg)
+        )
+        likelihood = diagnoser.builder.likelihood
+        real = likelihood.score
+
+        def recording(*args, partial_credit=None, real=real, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(partial_credit)
+            return real(*args, partial_credit=partial_credit, **kwargs)
+
+        monkeypatch.setattr(likelihood, "score", recording)
+        diagnoser.diagnose("t", text="Arachnodactyly and ectopia lentis.")
+        diagnoser.diagnose("s", present=TERMS[:2])
+        assert diagnoser.ranking_settings["text_partial_credit"] is settings.text_partial_credit
+    # on: the text's findings with partial credit, structured input with the model's setting
+    assert seen == [True, None, None, None]

@@ -135,6 +135,23 @@ def test_likelihood_partial_credit_for_more_specific_patient_term(
     assert default.contributions[1, 0] == pytest.approx(lr(0.8, q_d))
 
 
+def test_partial_credit_set_for_one_patient(model: PhenotypeLikelihood) -> None:
+    """``score(partial_credit=...)`` overrides the config for that patient only (a text's
+    findings, ranking version 5)."""
+    q_d, q_c = 0.8 / 3, (0.5 + 0.8) / 3
+    once = model.score([iri("D")], partial_credit=True)
+    assert once.contributions[0, 0] == pytest.approx(lr(0.5 * q_d / q_c, q_d))
+    assert once.match[0, 0] == MatchKind.PARTIAL
+    assert model.score([iri("D")]).match[0, 0] == MatchKind.UNEXPLAINED  # the config again
+    partial = PhenotypeLikelihood(
+        model.hierarchy,
+        disease_term_matrix(model.hierarchy, model_annotations()),
+        LikelihoodConfig(partial_credit=True),
+    )
+    off = partial.score([iri("D")], partial_credit=False)
+    assert off.contributions[0, 0] == pytest.approx(math.log10(0.1))
+
+
 def test_likelihood_config_round_trip() -> None:
     config = LikelihoodConfig(partial_credit=True, false_positive_rate=0.2)
     assert LikelihoodConfig.from_dict(config.to_dict()) == config

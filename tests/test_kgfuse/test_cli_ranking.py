@@ -97,3 +97,19 @@ def test_the_terminal_names_each_finding_beside_its_id(mini_home: Path, mini_mod
     assert result.exit_code == 0, result.output
     first = " ".join(result.output.split("\n", 2)[:2])
     assert "Arachnodactyly (HP:0001166)" in first and "no Ectopia lentis (HP:0001083)" in first
+
+
+def test_a_texts_partial_credit_is_chosen_and_audited(
+    mini_home: Path, mini_model: Path, tmp_path: Path
+) -> None:
+    for option, on in (("--text-partial-credit", True), ("--no-text-partial-credit", False)):
+        out = tmp_path / f"{on}.jsonl"
+        _, config = _diagnosed(mini_home, mini_model, out, option)
+        assert config["text_partial_credit"] is on
+
+
+def test_a_decision_recorded_before_ranking_version_5_replays_without_it() -> None:
+    from kgfuse.diagnosis import recorded_ranking
+
+    assert recorded_ranking({"similarity_weight": 4.0}).text_partial_credit is False
+    assert recorded_ranking({"text_partial_credit": True}).text_partial_credit is True
