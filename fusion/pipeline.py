@@ -1166,8 +1166,9 @@ class Diagnoser:
             warnings,
             onset,
             keep_prior=trace_imputed,
-            # a text's findings are credited where a disease has a broader term (ranking
-            # version 5): a writer names them more precisely than the annotations do
+            # a text's findings credited where a disease has a broader term (ranking
+            # version 5, off by default): a writer names them more precisely than the
+            # annotations do
             partial_credit=True if written and self.ranking.text_partial_credit else None,
         )
         prior = prepared.input.prior

@@ -96,8 +96,8 @@ __all__ = [
 #: short is warned about by the findings it held, not by its tokens (the ranking is the same);
 #: 4 (2026-12-05): for a patient with :data:`BRIEF_FINDINGS` present findings or fewer, the
 #: similarity that lifts the shortlist is the mean of its two directions (``auto``); 5
-#: (2026-12-06): the prior credits a text's findings partly where a disease is annotated
-#: with a broader term (:attr:`RankingSettings.text_partial_credit`).
+#: (2026-12-06): the prior may credit a text's findings partly where a disease is annotated
+#: with a broader term (:attr:`RankingSettings.text_partial_credit`, off by default).
 RANKING_VERSION = 5
 
 #: Candidates of the prior that the fused model re-ranks (0: the model ranks every candidate).
@@ -146,7 +146,9 @@ class RankingSettings:
     broader term (:attr:`kg.rules.likelihood.LikelihoodConfig.partial_credit`): a writer
     names a finding more precisely than the annotations ("mild learning disability",
     "hypertrophic cardiomyopathy"), and without it the disease pays the floor of an
-    unexplained finding. Audit records keep them.
+    unexplained finding. Off by default: it lifts clinicians' prose, but on texts that list
+    the phenopackets' HPO labels it costs top-10 places, as it does structured input
+    (docs/measurements.md). Audit records keep them.
 
     Raises:
         ValueError: a count below 0, a weight that is not a number >= 0, or an unknown
@@ -159,7 +161,7 @@ class RankingSettings:
     pool: int = DEFAULT_POOL
     ordered_probabilities: bool = True
     shortlist_similarity: str = DEFAULT_SHORTLIST_SIMILARITY
-    text_partial_credit: bool = True
+    text_partial_credit: bool = False
 
     def __post_init__(self) -> None:
         shortlist_combination(self.shortlist_similarity, 0)  # an unknown one is refused

@@ -217,7 +217,8 @@ TextPartialCreditOption = Annotated[
     typer.Option(
         "--text-partial-credit/--no-text-partial-credit",
         help="Credit a text's findings partly where a disease is annotated with a broader "
-        "term (structured input never is).",
+        "term (off by default; structured input never is): clinicians' prose often names "
+        "findings more precisely than the annotations.",
     ),
 ]
 LeadOption = Annotated[

@@ -353,7 +353,7 @@ def eval_diagnosis(
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
-    text_partial_credit: TextPartialCreditOption = True,
+    text_partial_credit: TextPartialCreditOption = False,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     measurements: MeasurementsOption = False,

@@ -355,7 +355,7 @@ def diagnose(
     precision: PrecisionOption = "auto",
     similarity_weight: SimilarityWeightOption = DEFAULT_SIMILARITY_WEIGHT,
     shortlist_similarity: ShortlistSimilarityOption = DEFAULT_SHORTLIST_SIMILARITY,
-    text_partial_credit: TextPartialCreditOption = True,
+    text_partial_credit: TextPartialCreditOption = False,
     lead: LeadOption = DEFAULT_LEAD,
     pool: PoolOption = DEFAULT_POOL,
     no_store_input: Annotated[

@@ -594,7 +594,8 @@ def test_a_texts_findings_are_credited_partly_and_structured_ones_are_not(
     folder: Path, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[bool | None] = []
-    for settings in (RankingSettings(), RankingSettings(text_partial_credit=False)):
+    assert RankingSettings().text_partial_credit is False  # off by default
+    for settings in (RankingSettings(text_partial_credit=True), RankingSettings()):
         diagnoser = Diagnoser.load(
             folder, kg, precision="fp32", ranking=settings, linker=linker_from_kg(kg)
         )
