@@ -368,7 +368,6 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000739": ("anxious",),
     "HP:0000718": ("aggressive outbursts",),
     "HP:0001041": ("malar flushing", "malar flush"),
-    "HP:0003265": ("neonatal jaundice",),
     "HP:0040217": ("raised HbA1c", "elevated HbA1c"),
     "HP:0003382": ("thickened nerves", "palpably thickened nerves"),
 }
@@ -389,10 +388,8 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 47: a patient who faints has syncope, as *Syncope*'s own
     # "Fainting spell" says; a loss of consciousness is broader
     "HP:0007185": ("fainting",),
-    # twitching muscles are fasciculations (fibrillation is seen on EMG only); a newborn's
-    # jaundice is not prolonged unless the text says so
+    # twitching muscles are fasciculations (fibrillation is seen on EMG only)
     "HP:0010546": ("twitching",),
-    "HP:0006579": ("neonatal jaundice",),
     # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
     # shape it may give (*Anterior plagiocephaly*)
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),

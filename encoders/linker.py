@@ -350,7 +350,7 @@ __all__ = [
 #: speak and walks" no *Inability to walk*; a one-word match inside a coordination is the
 #: conjunct's ("loss of pain and temperature sensation": no *Pain*); ", plus" ends a
 #: negation; "which has caused" and the neurology clinic's drugs give a treatment's
-#: effects; HbA1c against its limit; 43 more clinical phrasings ("mild ID", "moderate
+#: effects; HbA1c against its limit; 42 more clinical phrasings ("mild ID", "moderate
 #: learning disability", "colobomata", "twitching" as *Fasciculations*, "T2DM", ...).
 LINKING_VERSION = 47
 
