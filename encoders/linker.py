@@ -574,6 +574,18 @@ class _Match:
     relative: bool = False  # a relative's milestone: "his brother walked at 3 years"
 
 
+class _PhraseReading(Protocol):
+    """What a reader of numbers or statements gives (:class:`encoders.examination.
+    ExaminationFinding`, ...): a dictionary phrase over characters ``[start, end)``."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def phrase(self) -> str: ...
+
+
 #: A match with its chosen term: (match, iri, score, matched name).
 _Scored = tuple[_Match, str, float, str]
 #: A linked mention before it becomes a Mention or a record:
@@ -1085,8 +1097,6 @@ class ConceptLinker:
                         if coordinated:
                             in_order = _in_word_order(term, lowers, i, j + 1)
                             shared = [(k, "coordinated") for k, _ in in_order]
-                            if shared and _finite_after_infinitive(lowers, i, j):
-                                shared = []  # "unable to speak and walks with a cane"
                             if shared:
                                 matches.append(_Match(i, j + 1, shared, "coordinated"))
                         else:
@@ -1402,8 +1412,6 @@ class ConceptLinker:
                 or (c + 1 < n and lowers[c + 1] in _OWN_PHRASE_STARTS)
             ):
                 continue  # "a small jaw and her eyes ...": a phrase of its own, no lead
-            if _finite_after_infinitive(lowers, m.i, c + 1):
-                continue  # "unable to speak and walks with a cane": a verb of its own
             node = self._walk(t for t in norms[m.i : m.j - 1] if t not in STOPWORDS)
             found: _Scored | None = None
             k = c + 1
@@ -1797,7 +1805,7 @@ class ConceptLinker:
         statures = self._stature_statements(tokens, kept)
         if statures:
             kept = sorted(kept + statures, key=lambda x: x[0].i)
-        examined = self._examination_findings(text, tokens, kept)
+        examined = self._readings(tokens, read_examination(text), kept, "examination")
         if examined:
             # The reading's own words name no finding of their own: "vision reduced to hand
             # movements" is no *Diminished movement*.
@@ -1810,10 +1818,15 @@ class ConceptLinker:
                 )
             ]
             kept = sorted(kept + examined, key=lambda x: x[0].i)
-        normal = self._normal_functions(text, tokens, kept)
+        # functions stated normal rule out their loss ("Hearing is normal")
+        normal = self._readings(tokens, read_normal_functions(text), kept, "normal", denied=True)
         if normal:
             kept = sorted(kept + normal, key=lambda x: x[0].i)
-        preterm = self._preterm_births(text, tokens, kept) if self.config.measurements else []
+        preterm = (
+            self._readings(tokens, read_preterm_births(text), kept, "gestation")
+            if self.config.measurements
+            else []
+        )
         if preterm:
             kept = sorted(kept + preterm, key=lambda x: x[0].i)
         if kept and _INDUCERS.keys() & set(lowers):
@@ -1914,13 +1927,16 @@ class ConceptLinker:
         for item in kept:
             m, iri = item[0], item[1]
             words = lowers[m.i : m.j]
-            if m.source == "dictionary" and "episode" in words and "of" in words:
-                k = m.i + words.index("episode")
-                if k == m.i and (m.i == 0 or lowers[m.i - 1] not in _RECURRENCE_WORDS):
-                    rest = words[words.index("of") + 1 :]
-                    single = self.link_phrase(" ".join(rest)) if rest else None
-                    if single is not None and single in self.ancestors(iri):
-                        item = (m, single, item[2], self.labels.get(single, " ".join(rest)))
+            if (
+                m.source == "dictionary"
+                and words[0] == "episode"  # the match opens with it: "[episode of fever]"
+                and "of" in words
+                and (m.i == 0 or lowers[m.i - 1] not in _RECURRENCE_WORDS)
+            ):
+                rest = " ".join(words[words.index("of") + 1 :])
+                single = self.link_phrase(rest) if rest else None
+                if single is not None and single in self.ancestors(iri):
+                    item = (m, single, item[2], self.labels.get(single, rest))
             out.append(item)
         return out
 
@@ -2110,51 +2126,29 @@ class ConceptLinker:
                 out.append((_Match(a, b, [], "laboratory"), term, MEASUREMENT_SCORE, phrase))
         return out
 
-    def _examination_findings(
-        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
+    def _readings(
+        self,
+        tokens: TokenTable,
+        readings: Iterable[_PhraseReading],
+        kept: Sequence[_Scored],
+        source: str,
+        *,
+        denied: bool = False,
     ) -> list[_Scored]:
-        """The findings that an examination's numbers state (:mod:`encoders.examination`:
-        "liver palpable 7 cm below the costal margin", "hip flexors 3/5", "VA 6/60")."""
+        """The findings a reader of ``text`` gave as dictionary phrases over their characters
+        (:mod:`encoders.examination`: "hip flexors 3/5"; :mod:`encoders.normal_functions`:
+        "Hearing is normal", ``denied``; :mod:`encoders.gestation`: "delivered at 31
+        weeks"), as matches of ``source``; a term already matched over its tokens is kept
+        as it was."""
         out: list[_Scored] = []
-        for exam in read_examination(text):
-            found = self._phrase_finding(tokens, exam.phrase, exam.start, exam.end, [*kept, *out])
-            if found is not None:
-                iri, i, j, phrase = found
-                out.append((_Match(i, j, [], "examination"), iri, MEASUREMENT_SCORE, phrase))
-        return out
-
-    def _normal_functions(
-        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
-    ) -> list[_Scored]:
-        """The findings that functions stated normal rule out (:mod:`encoders.normal_functions`:
-        "Hearing is normal" rules out *Hearing impairment*), as denied matches."""
-        out: list[_Scored] = []
-        for found in read_normal_functions(text):
+        for found in readings:
             reading = self._phrase_finding(
                 tokens, found.phrase, found.start, found.end, [*kept, *out]
             )
             if reading is not None:
                 iri, i, j, phrase = reading
-                out.append(
-                    (_Match(i, j, [], "normal", denied=True), iri, MEASUREMENT_SCORE, phrase)
-                )
-        return out
-
-    def _preterm_births(
-        self, text: str, tokens: TokenTable, kept: Sequence[_Scored]
-    ) -> list[_Scored]:
-        """*Premature birth* where a birth is stated before 37 weeks (:mod:`encoders.gestation`:
-        "delivered at 31 weeks")."""
-        out: list[_Scored] = []
-        if "week" not in text and "wk" not in text and "/40" not in text:
-            return out
-        for found in read_preterm_births(text):
-            reading = self._phrase_finding(
-                tokens, found.phrase, found.start, found.end, [*kept, *out]
-            )
-            if reading is not None:
-                iri, i, j, phrase = reading
-                out.append((_Match(i, j, [], "gestation"), iri, MEASUREMENT_SCORE, phrase))
+                match = _Match(i, j, [], source, denied=denied)
+                out.append((match, iri, MEASUREMENT_SCORE, phrase))
         return out
 
     def _phrase_finding(
