@@ -301,6 +301,7 @@ def evaluate_diagnosis(
             "shortlist": ranking.shortlist,
             "similarity_weight": ranking.similarity_weight,
             "shortlist_similarity": ranking.shortlist_similarity,
+            "text_partial_credit": ranking.text_partial_credit,
             "lead": ranking.lead,
             "pool": ranking.pool,
             "measurements": measurements,

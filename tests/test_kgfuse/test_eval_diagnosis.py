@@ -113,6 +113,12 @@ def test_eval_diagnosis_config_tells_samples_and_settings_apart(
     assert first["limit"] == 2 and first["sample"] is None and sampled["sample"] == 2
     assert first["hash"] != sampled["hash"]
     assert first["candidates"] == "OMIM" and "excluded_weight" in first["likelihood"]
+    # a text's partial credit (ranking version 5) is a setting of its own
+    from fusion.shortlist import RankingSettings
+
+    credited = run(limit=2, ranking=RankingSettings(text_partial_credit=True))
+    assert first["text_partial_credit"] is False and credited["text_partial_credit"] is True
+    assert credited["hash"] != first["hash"]
 
 
 def test_model_ranker_orders_every_candidate_as_the_diagnoser_does(
