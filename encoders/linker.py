@@ -352,7 +352,7 @@ __all__ = [
 #: negation; "which has caused" and the neurology clinic's drugs give a treatment's
 #: effects; HbA1c against its limit; 42 more clinical phrasings ("mild ID", "moderate
 #: learning disability", "colobomata", "twitching" as *Fasciculations*, "T2DM", ...).
-LINKING_VERSION = 47
+LINKING_VERSION = 48
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1167,10 +1167,17 @@ class ConceptLinker:
                             # [skin] lesions", where a name goes on with "skin" too
                             # ("Hyperpigmented skin patches").
                             forks.append((j + 1, node[norms[j + 1]], node, across_comma, True))
-                    if nxt is None and j + 1 < n and lowers[j + 1] in seps and j == last + 1:
+                    if (
+                        nxt is None
+                        and j + 1 < n
+                        and lowers[j + 1] in seps
+                        and (j == last + 1 or (j == last + 2 and lowers[last + 1] == "to"))
+                    ):
                         # A word that no name continues with, coordinated with others that one
                         # may: "decreased power, tone and [reflexes]"; not over a preposition
-                        # ("negative for tremor and chorea" is no "Negative chorea").
+                        # ("negative for tremor and chorea" is no "Negative chorea"), but over
+                        # an infinitive's "to": "unable to sit or [walk]" (since linking
+                        # version 48).
                         items = conjuncts.get(j, _UNSET)
                         if items is _UNSET:
                             items = conjuncts[j] = _conjuncts(tokens, j)
@@ -1471,6 +1478,20 @@ class ConceptLinker:
             e = c + 1
             while e < n and plain(e) and e - c <= max_words + 1:
                 e += 1
+            while (
+                e + 1 < n
+                and raws[e] == ","
+                and plain(e + 1)
+                and not covered.intersection(range(c + 1, e))
+            ):
+                # A list of modifiers before one head (since linking version 48): "pale,
+                # bulky, offensive stools" reads "pale stools" too
+                f = e + 1
+                while f < n and plain(f) and f - e <= max_words + 1:
+                    f += 1
+                if f < n and plain(f):
+                    break
+                e = f
             if e == c + 1 or (e < n and plain(e)):
                 continue
             head = e - 1
@@ -1686,6 +1707,8 @@ class ConceptLinker:
                     continue  # "hepatitis serology", "a low-methionine diet"
                 if _at_another_site(chosen[2], lowers, m.i):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
+                if tuple(lowers[m.i : m.j]) in _CLASSES_OF_PARTS:
+                    continue  # "the large joints" are knees and hips, not enlarged ones
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
@@ -2402,6 +2425,7 @@ _PREPOSITIONS = frozenset(
 _LEAD_WORDS = frozenset(
     {"no", "not", "nor", "without", "had", "has", "have", "having", "was", "were", "is", "are"}
     | {"also", "showed", "shows", "noted"}
+    | {"passes", "passed", "passing"}  # "passes pale, offensive stools" (since version 48)
 )
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "both", "all"})
 #: Words and marks that join coordinated words (lower case).
@@ -2952,6 +2976,11 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
     "sad": frozenset({"to", "that", "about", "when", "because"}),
     "irritable": frozenset({"bowel"}),
 }
+
+
+#: Words that name a class of body parts, not a finding of them: "arthritis of the large
+#: joints" (knees, hips), not *Enlarged joints* (since linking version 48).
+_CLASSES_OF_PARTS = frozenset({("large", "joints"), ("large", "joint")})
 
 
 #: Words after a finding's name that make the name part of another thing: a test ("hepatitis

@@ -740,6 +740,18 @@ _PSEUDO = (
     "unable to",
     "not yet",
     "not cause",
+    # since linking version 48: a finding that came later ("the rash was not present at
+    # birth but appeared at 2 months"): its onset, not its absence
+    "not present at birth",
+    "not present initially",
+    "not initially present",
+    "not present at first",
+    "not present in infancy",
+    "not evident at birth",
+    "not apparent at birth",
+    "not noted at birth",
+    "not seen at birth",
+    "not visible at birth",
     "normal limits",
     # a double negation: the finding is always there ("she is never without pain")
     "never without",
@@ -1767,7 +1779,7 @@ class ContextRules:
                 continue
             other = None
             if words[i] in self.relatives:
-                other = self._relative(words, i)
+                other = self._relative(words, i, inside)
             if other is None and (words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS):
                 end = _generic_subject(words, i)
                 if end is not None:
@@ -1777,13 +1789,19 @@ class ContextRules:
                 done = max(done, other[1])
         return found
 
-    def _relative(self, words: Sequence[str], i: int) -> tuple[int, int, Trigger] | None:
+    def _relative(
+        self, words: Sequence[str], i: int, inside: AbstractSet[int] = frozenset()
+    ) -> tuple[int, int, Trigger] | None:
         """The family trigger a relative's word at ``i`` opens, or None.
 
         - the relative is the subject of a finding, across an appositive, a bracket or
           ``who`` ("her brother, now aged 10, has", "a sister (II-2) has", "the mother, who
           has"): a scope from the verb on; not when the relative is concerned about, or told
           of, the patient's findings ("her mother was concerned about his hypotonia");
+        - a possessed relative with its verb left out, a mention (``inside``) right after
+          it ("his father had a stroke, his mother breast cancer and his maternal
+          grandfather colon cancer"): a scope to the end of the clause (since linking
+          version 48);
         - a label ("Mother: migraine", "Brother - seizures"): a scope to the end of its
           line or sentence;
         - "in" a relative after the finding ("seizures were also reported in her brother"):
@@ -1832,6 +1850,9 @@ class ContextRules:
         v = _verb_after(words, i + 1)
         if v is None and (p < 0 or words[p] in _CLAUSE_ENDS):
             v = _second_predicate(words, i + 1)
+        if v is None and i + 1 in inside and _POSSESSIVES.intersection(words[p + 1 : i]):
+            # the verb gapped: "..., his mother breast cancer at 52"
+            return i, i + 1, Trigger(words[i], FAM, "forward", window, stops_at=_CLAUSE_COMMA)
         if v is None or _concerned(words, v + 1):
             return None
         # "a boy, whose parents are first cousins, had pneumonia": the clause only
