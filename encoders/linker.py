@@ -1705,8 +1705,20 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if m.j < len(lowers) and lowers[m.j] in _NAMES_ANOTHER_THING:
                     continue  # "hepatitis serology", "a low-methionine diet"
-                if _at_another_site(chosen[2], lowers, m.i):
+                if _at_another_site(chosen[2], lowers, m.i, m.j):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
+                if (
+                    m.j < len(lowers)
+                    and lowers[m.j] in _VESSELS
+                    and not _VESSELS.intersection(chosen[2].lower().split())
+                ):
+                    continue  # "rupture of the splenic artery" is no Splenic rupture
+                if (
+                    m.j < len(lowers)
+                    and lowers[m.j] in _LESION_NOUNS
+                    and chosen[2].lower().endswith("skin")
+                ):
+                    continue  # "soft skin nodules", "thick skin tags": the lesion's quality
                 if tuple(lowers[m.i : m.j]) in _CLASSES_OF_PARTS:
                     continue  # "the large joints" are knees and hips, not enlarged ones
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
@@ -2384,7 +2396,9 @@ _LAB_LINKS = frozenset(
 )
 #: Normalised nouns of a measured quantity, skipped inside a name ("creatinine levels").
 _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
-_ADVERBS = frozenset({"always", "still", "very", "now", "also", "quite", "somewhat", "all"})
+_ADVERBS = frozenset(
+    {"always", "still", "very", "now", "also", "quite", "somewhat", "all", "just", "barely"}
+)
 #: Words that say a person's height (lower case), and who a patient is called in a case.
 _STATURE_WORDS = frozenset({"tall", "short"})
 #: Endings of the noun of a quality and of its adjective ("spasticity" / "spastic",
@@ -2981,6 +2995,18 @@ _EVERYDAY_NAMES: dict[str, frozenset[str]] = {
 #: Words that name a class of body parts, not a finding of them: "arthritis of the large
 #: joints" (knees, hips), not *Enlarged joints* (since linking version 48).
 _CLASSES_OF_PARTS = frozenset({("large", "joints"), ("large", "joint")})
+#: Lesions: right after a name of the skin's quality ("soft skin [nodules]") the quality is
+#: the lesion's, not the skin's (since linking version 48).
+_LESION_NOUNS = frozenset(
+    {"nodule", "nodules", "tag", "tags", "lesion", "lesions", "lump", "lumps", "mass"}
+    | {"masses", "swelling", "swellings", "tumour", "tumours", "tumor", "tumors", "papules"}
+)
+#: Vessels and ducts: right after a name that ends with an organ's adjective ("rupture of
+#: the splenic [artery]", "dilatation of the hepatic [ducts]") they make the finding theirs,
+#: not the organ's (since linking version 48).
+_VESSELS = frozenset(
+    {"artery", "arteries", "vein", "veins", "vessel", "vessels", "duct", "ducts", "arterial"}
+)
 
 
 #: Words after a finding's name that make the name part of another thing: a test ("hepatitis
@@ -2990,6 +3016,16 @@ _NAMES_ANOTHER_THING = frozenset(
     {"serology", "serologies", "vaccine", "vaccines", "vaccination", "immunisation"}
     | {"immunization", "diet", "diets", "formula", "formulas", "swab", "swabs"}
 )
+
+
+#: Words of the heart's walls: before a motion's name or after its "of", they make it the
+#: wall's motion, not a movement disorder ("dyskinesia of the right ventricular free wall").
+_HEART_WALL = frozenset(
+    {"ventricle", "ventricles", "ventricular", "septum", "septal", "wall", "apex", "apical"}
+    | {"myocardium", "myocardial", "rv", "lv", "regional", "segmental"}
+)
+#: Motions' names that a heart's wall after their "of" puts in the heart (see above).
+_WALL_MOTIONS = frozenset({"dyskinesia", "dyskinesis", "akinesia", "hypokinesia"})
 
 
 #: Names of a finding (in lower case) that the word before them puts elsewhere or gives
@@ -3011,6 +3047,14 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     "blood spots": frozenset({"dried"}),
     "blood spot": frozenset({"dried"}),
     "hypokinesia": frozenset({"regional", "wall", "septal", "apical", "segmental", "global"}),
+    # since linking version 48: a ventricle's wall motion ("right ventricular dyskinesia")
+    "dyskinesia": _HEART_WALL,
+    "dyskinesis": _HEART_WALL,
+    # the eye's or the mouth's, not the skin's ("retinal hyperpigmentation")
+    "hyperpigmentation": frozenset(
+        {"retinal", "fundus", "fundal", "macular", "rpe", "mucosal", "oral", "gingival"}
+        | {"conjunctival", "nail", "iris"}
+    ),
     # since linking version 47: a treatment's good response ("with good weight gain"), a
     # baby's swallow ("poor suck and swallow incoordination")
     "weight gain": frozenset(
@@ -3042,10 +3086,19 @@ def _denies_itself(m: _Match) -> bool:
     return bool(m.candidates) and m.candidates[0][1] == DENIED
 
 
-def _at_another_site(name: str, lowers: Sequence[str], k: int) -> bool:
-    """Whether the word before token ``k`` puts the finding ``name`` matched from there at
-    another site or in another sense (:data:`_OTHER_SITES`)."""
-    before = _OTHER_SITES.get(name.lower())
+def _at_another_site(name: str, lowers: Sequence[str], k: int, end: int = -1) -> bool:
+    """Whether the word before token ``k`` puts the finding ``name`` matched from there (to
+    ``end``) at another site or in another sense (:data:`_OTHER_SITES`), or a heart's wall
+    after its "of" does (:data:`_WALL_MOTIONS`)."""
+    lowered = name.lower()
+    if (
+        lowered in _WALL_MOTIONS
+        and 0 < end < len(lowers)
+        and lowers[end] == "of"
+        and _HEART_WALL.intersection(lowers[end + 1 : end + 5])
+    ):
+        return True  # "akinesia of the left ventricular apex"
+    before = _OTHER_SITES.get(lowered)
     if before is None or k == 0:
         return False
     j = k - 1

@@ -194,6 +194,16 @@ _NEG_FORWARD = (
     "failed to reveal",
     "nor",
     "neither",
+    # since linking version 48: "neither" or "none" as the subject, its verb in the trigger
+    # ("his parents are healthy; neither has heart disease or woolly hair")
+    "neither has",
+    "neither had",
+    "neither have",
+    "neither shows",
+    "neither showed",
+    "none has",
+    "none had",
+    "none have",
     # since linking version 34, a letter's "nil": "Nil infantile spasms."
     "nil",
     # since linking version 46: "ammonia was normal, arguing against hyperammonaemia",

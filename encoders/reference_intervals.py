@@ -48,6 +48,7 @@ class Analyte:
 
 _G10_9 = "10^9/l"
 _PER_UL = "/ul"
+_GFR_UNIT = "ml/min/1.73m2"
 #: The analytes read without a stated range, and their limits (see the module's notes).
 ANALYTES: tuple[Analyte, ...] = (
     Analyte(
@@ -254,6 +255,15 @@ ANALYTES: tuple[Analyte, ...] = (
         {"ug/g": (200, None)},
     ),
     Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
+    # since linking version 48: the glomerular filtration rate per 1.73 m2, low below 30
+    # (CKD stage G4; an infant's normal rate lies below the adults' 60); a rate in mL/min
+    # alone depends on the body's size, so it is not read
+    Analyte(
+        r"e?gfr|(?:estimated )?glomerular filtration rate|creatinine clearance",
+        "decreased glomerular filtration rate",
+        "",
+        {_GFR_UNIT: (30, None)},
+    ),
     # since linking version 46: the left ventricle's ejection fraction (not the right's)
     Analyte(
         r"(?<!rv )(?<!right ventricular )(?:lv ?)?ef"
@@ -299,6 +309,7 @@ _LINK = (
 _UNIT = (
     r"(?P<unit>[x\u00d7*]\s*10\s*(?:\^|\*|\*\*)?\s*(?:9|\u2079)\s*/\s*l"
     r"|10\s*(?:\^|\*)\s*9\s*/\s*l|/\s*(?:[u\u00b5\u03bc]l|mm3|mm\u00b3)"
+    r"|ml\s*/\s*min\s*/\s*1[.,]73\s*m(?:2|\u00b2|\^2)"
     r"|[a-z\u00b5\u03bc]+/[a-z]+|%)"
 )
 # Specimens and forms that the limits are not for, in the words before the name.
@@ -352,6 +363,7 @@ def unit_key(unit: str) -> str:
     """A unit as the table writes it: lower case, ``u`` for micro, no spaces, every way of
     writing 10^9/L as ``10^9/l`` and every per-microlitre as ``/ul``."""
     key = re.sub(r"\s+", "", unit.lower()).replace("\u00b5", "u").replace("\u03bc", "u")
+    key = key.replace("\u00b2", "2").replace("^2", "2").replace("1,73", "1.73")
     if "10" in key and ("9" in key or "\u2079" in key):
         return _G10_9
     if key in ("/ul", "/mm3", "/mm\u00b3"):

@@ -28,6 +28,21 @@ _TERMS = {
     "Enlarged joints": (),
     "Arthritis": (),
     "Joint hypermobility": ("hypermobile joints",),
+    "Woolly hair": (),
+    "Ataxia": (),
+    "Palmoplantar keratoderma": ("Keratoderma",),
+    "Hearing impairment": ("Hearing loss",),
+    "Dyskinesia": (),
+    "Orofacial dyskinesia": (),
+    "Akinesia": (),
+    "Splenic rupture": (),
+    "Arterial rupture": (),
+    "Renal artery stenosis": (),
+    "Soft skin": (),
+    "Skin nodule": (),
+    "Hyperpigmentation of the skin": ("hyperpigmentation",),
+    "Anhidrosis": ("no sweating", "does not sweat"),
+    "Hyperhidrosis": ("Sweating", "Excessive sweating"),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 
@@ -155,3 +170,54 @@ def test_the_large_joints_are_a_class_of_joints(linker: ConceptLinker) -> None:
     assert mention_labels(linker, "He has enlarged joints.") == {
         "enlarged joints": "Enlarged joints"
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "His parents are healthy; neither has heart disease, woolly hair or keratoderma.",
+            {"woolly hair": "N", "keratoderma": "N"},
+        ),
+        ("He has two sisters; none has seizures.", {"seizures": "N"}),
+        # controls: "neither ... nor" as before, and a finding after the clause
+        ("He has neither ataxia nor seizures.", {"ataxia": "N", "seizures": "N"}),
+        ("Neither has seizures. He has woolly hair.", {"seizures": "N", "woolly hair": "P"}),
+    ],
+)
+def test_neither_and_none_as_subjects(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Echo showed dyskinesia of the right ventricular free wall.", {}),
+        ("Right ventricular dyskinesia was seen.", {}),
+        ("There was akinesia of the left ventricular apex.", {}),
+        ("He had rupture of the splenic artery.", {}),
+        ("The father has soft skin nodules.", {"skin nodules": "Skin nodule"}),
+        ("He has retinal hyperpigmentation.", {}),
+        # controls: the movement disorder, the organ, the vessel's own name and the skin
+        ("He has orofacial dyskinesia.", {"orofacial dyskinesia": "Orofacial dyskinesia"}),
+        ("She has dyskinesia of the limbs.", {"dyskinesia": "Dyskinesia"}),
+        ("He had splenic rupture.", {"splenic rupture": "Splenic rupture"}),
+        ("Renal artery stenosis was found.", {"renal artery stenosis": "Renal artery stenosis"}),
+        ("He has soft skin.", {"soft skin": "Soft skin"}),
+        ("She has hyperpigmentation.", {"hyperpigmentation": "Hyperpigmentation of the skin"}),
+    ],
+)
+def test_a_finding_of_another_site(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+def test_sweating_absent_is_no_excess_ruled_out(linker: ConceptLinker) -> None:
+    assert mention_labels(linker, "She has no sweating.") == {"no sweating": "Anhidrosis"}
+    assert context_flags(linker, "She has no sweating.") == {"no sweating": "P"}
+    assert context_flags(linker, "He does not sweat.") == {"does not sweat": "P"}
+    # control: excess ruled out
+    assert context_flags(linker, "There was no excessive sweating.") == {"excessive sweating": "N"}

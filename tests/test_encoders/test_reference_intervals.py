@@ -79,7 +79,16 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Potassium was 2.6.", []),
         ("HbA1c 9.8%", [("elevated hba1c", "%", 9.8)]),  # read since version 47
         ("HDL cholesterol 9.0 mmol/L", []),
-        ("Creatinine clearance 20 mL/min", []),
+        ("Creatinine clearance 20 mL/min", []),  # a rate not per 1.73 m2: not read
+        (
+            "eGFR was 25 mL/min/1.73m2",  # read since version 48
+            [("decreased glomerular filtration rate", "ml/min/1.73m2", 25.0)],
+        ),
+        (
+            "eGFR 22 ml/min/1.73 m\u00b2",
+            [("decreased glomerular filtration rate", "ml/min/1.73m2", 22.0)],
+        ),
+        ("eGFR 45 mL/min/1.73m2", []),  # above the limit of any age past infancy
     ],
 )
 def test_values_outside_the_built_in_limits(
