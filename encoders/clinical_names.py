@@ -113,6 +113,9 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000510": ("rod-cone dysfunction",),
     "HP:0000548": ("cone-rod dysfunction",),
     "HP:0000550": (
+        "extinguished rod and cone responses",
+        "absent rod and cone responses",
+        "undetectable rod and cone responses",
         "extinguished ERG",
         "extinguished electroretinogram",
         "flat ERG",
@@ -127,7 +130,16 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0008555": ("absent vestibular responses", "absent caloric responses"),
     "HP:0001133": ("constricted visual fields", "constricted fields"),
-    "HP:0000662": ("poor night vision", "difficulty seeing in the dark"),
+    "HP:0000662": (
+        "poor night vision",
+        "difficulty seeing in the dark",
+        # since linking version 48
+        "poor vision in the dark",
+        "difficulty seeing at night",
+        "difficulty seeing in dim light",
+        "poor vision at night",
+        "poor vision in dim light",
+    ),
     "HP:0000613": ("light sensitivity",),
     "HP:0000992": (
         "sun sensitivity",
@@ -247,6 +259,65 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001382": ("hypermobile joints", "hypermobile joint"),
     # a spleen felt at all is enlarged ("spleen tip palpable", "the spleen was palpable")
     "HP:0001744": ("palpable spleen", "palpable spleen tip"),
+    # the eye, from an ophthalmic geneticist's case reports
+    "HP:0000551": (
+        "impaired colour vision",
+        "impaired color vision",
+        "poor colour vision",
+        "poor color vision",
+        "reduced colour vision",
+        "reduced color vision",
+        "dyschromatopsia",
+    ),
+    "HP:0000552": ("tritan defect", "tritan colour vision defect", "blue-yellow colour defect"),
+    "HP:0012511": ("temporal pallor", "temporal disc pallor", "temporal pallor of the optic discs"),
+    "HP:0000506": ("laterally displaced inner canthi", "lateral displacement of the inner canthi"),
+    "HP:0030502": ("retinal schisis", "schisis cavity"),
+    "HP:0012152": ("foveal schisis", "foveal cystoid schisis", "spoke-wheel maculopathy"),
+    "HP:0007677": ("egg-yolk lesion", "egg-yolk macular lesion", "vitelliform lesion"),
+    "HP:0012508": ("distortion of straight lines",),
+    "HP:0000618": ("no perception of light", "no light perception"),
+    "HP:0000667": ("phthisical eyes", "phthisical eye", "phthisical"),
+    "HP:0009918": ("eccentric pupil", "eccentric pupils"),
+    "HP:0011500": ("second pupil", "second pupillary opening"),
+    "HP:0000863": ("cranial diabetes insipidus",),
+    "HP:0000716": ("low mood",),
+    "HP:0000016": ("incomplete bladder emptying", "large post-void residual"),
+    # the blood and the immune system, from an immunologist's and haematologist's reports
+    "HP:0011904": (
+        "raised fetal haemoglobin",
+        "raised fetal hemoglobin",
+        "increased fetal haemoglobin",
+        "elevated fetal hemoglobin",
+        "elevated fetal haemoglobin",
+        "raised HbF",
+        "elevated HbF",
+        "increased HbF",
+    ),
+    "HP:0000964": ("eczematous dermatitis", "eczematous rash"),
+    "HP:0001073": ("papery scars", "paper-thin scars", "thin papery scars"),
+    "HP:0002573": (
+        "bloody stool",
+        "bloody stools",
+        "blood in stool",
+        "blood in the stools",
+        "fresh blood per rectum",
+    ),
+    "HP:0003265": ("neonatal jaundice", "jaundice, neonatal"),
+    "HP:0001058": ("wounds heal poorly", "poorly healing wounds", "delayed wound healing"),
+    "HP:0002875": ("breathless on exertion", "breathlessness on exertion"),
+    "HP:0001053": ("hypopigmented patches",),
+    "HP:0100327": ("cow's milk protein intolerance", "cow's milk intolerance", "CMPA"),
+    "HP:0003203": ("no oxidative burst", "absent oxidative burst", "abnormal DHR test"),
+    "HP:0012178": (
+        "absent NK-cell cytotoxicity",
+        "reduced NK-cell cytotoxicity",
+        "absent NK cell cytotoxicity",
+        "reduced NK cell cytotoxicity",
+        "absent natural killer cell cytotoxicity",
+    ),
+    "HP:0000980": ("looked pale", "looks pale", "appeared pale", "appears pale"),
+    "HP:0012229": ("mild pleocytosis", "CSF lymphocytic pleocytosis"),
     # sweating reduced or absent: "sweats" alone is *Hyperhidrosis*'s "Sweating"
     "HP:0000966": (
         "sweats very little",
@@ -306,6 +377,9 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0012045": (
         "dot-and-fleck retinopathy",
         "fleck retinopathy",
+        "pisciform flecks",
+        "fundus flecks",
+        "yellow flecks",
     ),
     "HP:0012625": (
         "CKD stage 3a",
@@ -466,6 +540,10 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
     # shape it may give (*Anterior plagiocephaly*)
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),
+    # since linking version 48: a newborn's jaundice is *Neonatal hyperbilirubinemia*; only
+    # a jaundice said to last is prolonged; bloody stools are no diarrhoea unless said so
+    "HP:0006579": ("neonatal jaundice", "jaundice, neonatal"),
+    "HP:0025085": ("bloody stool", "blood in stool"),
 }
 
 

@@ -689,6 +689,33 @@ _RECURRENCE_WORDS = frozenset(
 )
 
 
+#: Words that count episodes as more than one: "three episodes of", "his fourth episode of",
+#: "two pneumonias" (since linking version 48).
+_COUNTS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"})
+_ORDINALS = frozenset({"second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"})
+_COUNT_WORDS = _COUNTS | _ORDINALS | {"multiple", "several", "repeated", "numerous"}
+_EPISODE_WORDS = frozenset({"episode", "episodes", "bouts", "bout", "attacks", "courses"})
+
+
+def _count_before(lowers: Sequence[str], i: int) -> int | None:
+    """Where a count of more than one episode starts right before the finding at ``i``:
+    "[three episodes of] otitis media", "[his fourth episode of] pneumonia", "[two]
+    pneumonias", "[multiple] pneumonias"; else None."""
+    k = i - 1
+    if k >= 1 and lowers[k] == "of" and lowers[k - 1] in _EPISODE_WORDS:
+        k -= 2
+    elif not (k >= 0 and lowers[k] in _COUNT_WORDS):
+        return None
+    if k < 0:
+        return None
+    word = lowers[k]
+    if word in _ORDINALS:
+        return k if lowers[k + 1] in ("episode", "bout", "attack") else None
+    if word in _COUNTS or word in _COUNT_WORDS or (word.isdigit() and int(word) > 1):
+        return k
+    return None
+
+
 def _inducer_after(lowers: Sequence[str], j: int) -> str | None:
     """What the words after a finding ending at ``j`` say brings it on, or None:
     "seizures were often triggered by a high fever", "myalgia on exertion", "seizures in
@@ -1719,6 +1746,32 @@ class ConceptLinker:
                     and chosen[2].lower().endswith("skin")
                 ):
                     continue  # "soft skin nodules", "thick skin tags": the lesion's quality
+                if (
+                    m.j - m.i == 1
+                    and lowers[m.i] in _QUALIFYING_ADJECTIVES
+                    and m.j < len(lowers)
+                    and lowers[m.j].isalpha()
+                    and lowers[m.j] not in _CONJUNCTIONS
+                    and tokens.norms[m.j] not in STOPWORDS
+                ):
+                    continue  # "no diabetic retinopathy" rules out no diabetes
+                if (
+                    m.j < len(lowers)
+                    and lowers[m.j] in _DRUG_NOUNS
+                    and lowers[m.j - 1].endswith("ing")
+                ):
+                    continue  # "QT-prolonging drugs" are a kind of drug, no finding
+                if (
+                    m.j - m.i > 2
+                    and lowers[m.j - 2] in ("a", "an")
+                    and m.j < len(lowers)
+                    and lowers[m.j].isalpha()
+                    and lowers[m.j] not in _CONJUNCTIONS
+                    and tokens.norms[m.j] not in STOPWORDS
+                ):
+                    continue  # "in the right eye a large [cavity]": the cavity's size
+                if m.source == "dictionary" and _across_a_dash(tokens, m.i, m.j):
+                    continue  # "bilirubin raised - haemolysis": a dash apart ends a phrase
                 if tuple(lowers[m.i : m.j]) in _CLASSES_OF_PARTS:
                     continue  # "the large joints" are knees and hips, not enlarged ones
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
@@ -1868,6 +1921,8 @@ class ConceptLinker:
             kept = self._induced_forms(tokens, kept)
         if kept and "episode" in lowers:
             kept = self._single_episodes(tokens, kept)
+        if kept and _COUNT_WORDS.intersection(lowers):
+            kept = self._counted_episodes(tokens, kept)
         if "/" in text:  # "CRP 40 mg/L and ferritin were elevated": a unit is no magnesium
             kept = [
                 x
@@ -1972,6 +2027,30 @@ class ConceptLinker:
                 single = self.link_phrase(rest) if rest else None
                 if single is not None and single in self.ancestors(iri):
                     item = (m, single, item[2], self.labels.get(single, rest))
+            out.append(item)
+        return out
+
+    def _counted_episodes(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
+        """Episodes counted are a recurrence (since linking version 48): "three episodes of
+        otitis media" is *Recurrent otitis media*, "his fourth episode of pneumonia" and "two
+        pneumonias" *Recurrent pneumonia*, where "recurrent" and the finding's words name a
+        term under the finding's."""
+        lowers = tokens.lowers
+        out = []
+        for item in kept:
+            m, iri = item[0], item[1]
+            start = _count_before(lowers, m.i) if m.source == "dictionary" else None
+            if start is not None:
+                phrase = "recurrent " + " ".join(tokens.raws[m.i : m.j])
+                recurrent = self.link_phrase(phrase)
+                if (
+                    recurrent is not None
+                    and recurrent != iri
+                    and iri in self.ancestors(recurrent)
+                    and self.is_linkable(recurrent)
+                ):
+                    match = _Match(start, m.j, [], "coordinated")
+                    item = (match, recurrent, item[2], self.labels.get(recurrent, phrase))
             out.append(item)
         return out
 
@@ -2144,9 +2223,14 @@ class ConceptLinker:
             )
             for n in range(len(words), specimen - 1, -1):
                 first = words[-n]
-                phrase = " ".join([found.direction, *raws[first : words[-1] + 1]])
-                iri = self.link_phrase(phrase)
-                if iri is None or not self.is_linkable(iri):
+                analyte = raws[first : words[-1] + 1]
+                for direction in _DIRECTION_WORDS.get(found.direction, (found.direction,)):
+                    # "high QTc" is no name, "prolonged QTc" is (since linking version 48)
+                    phrase = " ".join([direction, *analyte])
+                    iri = self.link_phrase(phrase)
+                    if iri is not None and self.is_linkable(iri):
+                        break
+                else:
                     continue
                 if not any(iri == x[1] and x[0].i < end and first < x[0].j for x in kept):
                     match = _Match(first, end, [], "laboratory")
@@ -3001,6 +3085,22 @@ _LESION_NOUNS = frozenset(
     {"nodule", "nodules", "tag", "tags", "lesion", "lesions", "lump", "lumps", "mass"}
     | {"masses", "swelling", "swellings", "tumour", "tumours", "tumor", "tumors", "papules"}
 )
+#: A disease's adjectives that, before a noun, qualify it ("diabetic retinopathy", "a
+#: diabetic mother", "a hypertensive crisis") rather than state the patient's disease, which
+#: the text states elsewhere when it is the patient's (since linking version 48).
+_QUALIFYING_ADJECTIVES = frozenset({"diabetic", "hypertensive"})
+#: Drugs: after a name read from a participle ("QT-prolonging [drugs]") they make it a kind
+#: of drug (since linking version 48).
+_DRUG_NOUNS = frozenset({"drug", "drugs", "medication", "medications", "medicines", "agents"})
+#: The words a value outside its stated range is read with, in turn, before its analyte's
+#: words ("high calcium"; "prolonged QTc", "reduced Arden ratio": since linking version 48).
+_DIRECTION_WORDS = {
+    "high": ("high", "increased", "elevated", "prolonged"),
+    "low": ("low", "decreased", "reduced"),
+}
+#: Dashes: written apart from the words around them they end a phrase (since linking
+#: version 48).
+_DASHES = frozenset({"-", "\u2013", "\u2014"})
 #: Vessels and ducts: right after a name that ends with an organ's adjective ("rupture of
 #: the splenic [artery]", "dilatation of the hepatic [ducts]") they make the finding theirs,
 #: not the organ's (since linking version 48).
@@ -3084,6 +3184,19 @@ _UNIT_WORDS = frozenset({"mg", "g", "ug", "ng", "pg", "mmol", "umol", "nmol", "i
 def _denies_itself(m: _Match) -> bool:
     """Whether ``m`` is a denial that names an absence ("no speech": :mod:`encoders.absences`)."""
     return bool(m.candidates) and m.candidates[0][1] == DENIED
+
+
+def _across_a_dash(tokens: TokenTable, i: int, j: int) -> bool:
+    """Whether the words ``[i, j)`` hold a dash written apart, other than a label's after
+    its first word at the start of a phrase ("Ears - low set", "palate - high arched";
+    since linking version 48)."""
+    raws = tokens.raws
+    for k in range(i + 1, j - 1):
+        if raws[k] in _DASHES and not any(tokens.touching(k)):
+            label = k == i + 1 and (i == 0 or not raws[i - 1][:1].isalnum())
+            if not label:
+                return True
+    return False
 
 
 def _at_another_site(name: str, lowers: Sequence[str], k: int, end: int = -1) -> bool:

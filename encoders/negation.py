@@ -1224,6 +1224,17 @@ _FAMILY_BACKWARD = (
     "run in their family",
     "runs in families",
 )
+# Since linking version 48: "no diabetes in the family", "deafness in the wider family";
+# a short scope, over the list right before.
+_FAMILY_BACKWARD_SHORT = (
+    "in the family",
+    "in his family",
+    "in her family",
+    "in their family",
+    "in the extended family",
+    "in the wider family",
+    "in either family",
+)
 # A relative's finding ruled out: "no family history of X" is neither the patient's finding
 # nor present in the family.
 _FAMILY_NEGATED = (
@@ -1743,6 +1754,7 @@ class ContextRules:
                 *_many(_UNC_EITHER, UNC, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
                 *_many(_FAMILY_BACKWARD, FAM, "backward", 2 * win),
+                *_many(_FAMILY_BACKWARD_SHORT, FAM, "backward", win),
                 *_many(_FAMILY_NEGATED, FAM_NEG, "forward", 2 * win),
             ]
         self.triggers = list(triggers)
@@ -1760,7 +1772,11 @@ class ContextRules:
         self._window = default_window
         self._family_window = 2 * default_window
         self._first_words = (
-            frozenset(self._trie) | self.relatives | _GENERIC_PEOPLE | _DISORDER_NOUNS
+            frozenset(self._trie)
+            | self.relatives
+            | _GENERIC_PEOPLE
+            | _DISORDER_NOUNS
+            | _PRONOUN_SEX.keys()
         )
 
     def _find(self, words: Sequence[str], inside: set[int]) -> list[tuple[int, int, Trigger]]:
@@ -1772,6 +1788,11 @@ class ContextRules:
         # Only words that can start a trigger or name a relative need a look (C-level scan).
         for i in compress(range(n), map(self._first_words.__contains__, words)):
             if i < done or i in inside:
+                continue
+            if words[i] in _PRONOUN_SEX and _relatives_pronoun(words, i, self.relatives):
+                # "his mother has a white forelock; her hearing is normal": hers
+                found.append((i, i + 1, Trigger(words[i], FAM, "forward", self._family_window)))
+                done = i + 1
                 continue
             node: Any = self._trie
             best = None
@@ -1857,6 +1878,10 @@ class ContextRules:
             return p, i + 1, Trigger(words[i], FAM, "backward", window)
         if maybe_patient or self._is_agent(words, i) or _born_to(words, i, n):
             return None
+        told = _told_of_own(words, i)
+        if told is not None:
+            # "his father had been told he had glaucoma": the pronoun is the relative's
+            return i, told, Trigger(words[i], FAM, "forward", window)
         v = _verb_after(words, i + 1)
         if v is None and (p < 0 or words[p] in _CLAUSE_ENDS):
             v = _second_predicate(words, i + 1)
@@ -1995,7 +2020,11 @@ class ContextRules:
         inside: set[int] = set()
         for a, b in spans:
             inside.update(range(a, b))
-        triggers = [found for found in self._find(words, inside) if _applies(words, *found)]
+        triggers = [
+            found
+            for found in self._find(words, inside)
+            if _applies(words, *found) and _suspects_a_mention(words, found, inside)
+        ]
         # a treatment's effects: "amiodarone was complicated by hypothyroidism"
         triggers.extend(
             (start, end, Trigger("drug effect", UNC, direction, self._window))
@@ -2192,6 +2221,27 @@ def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
     return not (j < len(words) and words[j] in trig.not_before)
 
 
+#: Words between a suspected thing and "suspected": "HLH was strongly suspected".
+_SUSPECTED_SKIPPED = frozenset(
+    {"was", "is", "were", "are", "strongly", "clinically", "initially", "also", "then"}
+)
+
+
+def _suspects_a_mention(
+    words: Sequence[str], found: tuple[int, int, Trigger], inside: AbstractSet[int]
+) -> bool:
+    """Whether a post-posed "suspected" names a mention as what is suspected: "seizures
+    were suspected", not the findings of the clause before an unlinked diagnosis ("fever,
+    splenomegaly and ferritin 9,800 ug/L - HLH suspected"; since linking version 48)."""
+    i, _, trig = found
+    if trig.phrase not in _UNC_SUSPECTED_FINAL:
+        return True
+    k = i - 1
+    while k >= 0 and words[k] in _SUSPECTED_SKIPPED:
+        k -= 1
+    return k >= 0 and k in inside
+
+
 def _clause_final(words: Sequence[str], j: int) -> bool:
     """Whether a post-posed trigger that ends at ``j`` ends its clause (see
     :attr:`Trigger.final`)."""
@@ -2256,6 +2306,77 @@ _NOT_SECOND_PREDICATE = (
     _PATIENT_WORDS | _POSSESSIVES | {"who", "whom", "whose", "that", "which", "by"}
 )
 _SECOND_VERBS = _EXPERIENCER_VERBS - {"with", "s", "having", "affected"}
+
+
+#: Relatives by the pronoun that stands for them.
+_SHE_RELATIVES = frozenset(
+    {"mother", "sister", "aunt", "grandmother", "niece", "mom", "mum", "mommy", "mummy"}
+    | {"grandma", "granny", "daughter", "wife"}
+)
+_HE_RELATIVES = frozenset(
+    {"father", "brother", "uncle", "grandfather", "nephew", "dad", "daddy", "grandpa"}
+    | {"son", "husband"}
+)
+_TOLD_AUXILIARIES = frozenset({"was", "were", "had", "has", "have", "been", "also", "once"})
+
+
+#: Pronouns by the sex of whom they stand for.
+_PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "his": "m"}
+#: Where a clause starts, before its subject.
+_CLAUSE_OPENING = frozenset({".", ";", ":", ",", "and", "but"})
+#: How far back a relative that a pronoun stands for may be named (in words).
+_PRONOUN_REACH = 30
+
+
+def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]) -> bool:
+    """Whether the pronoun at ``i``, opening a clause, stands for a relative named before
+    it whom a possessive of the other sex ties to the patient: "his mother has a white
+    forelock; her hearing is normal", "her brother had asthma. He is not deaf" (since
+    linking version 48). The patient's sex is the possessive's, so the pronoun of the
+    other sex can only be the relative's; with no such possessive ("the mother", "she")
+    the pronoun stays the patient's."""
+    if i > 0 and words[i - 1] not in _CLAUSE_OPENING:
+        return False
+    sex = _PRONOUN_SEX[words[i]]
+    kin = _SHE_RELATIVES if sex == "f" else _HE_RELATIVES
+    patients_possessive = "his" if sex == "f" else "her"
+    sentences = 0
+    for k in range(i - 1, max(-1, i - _PRONOUN_REACH), -1):
+        w = words[k]
+        if w in _SENTENCE_ENDS:
+            sentences += 1
+            if sentences > 1:
+                return False  # the relative is named in this sentence or the one before
+        elif w in _PATIENT_WORDS and w not in _PRONOUN_SEX:
+            return False  # "the patient", "the boy": the subject has changed
+        elif w in relatives:
+            if w not in kin:
+                continue
+            p = k - 1
+            while p >= 0 and k - p <= 3 and words[p] in _RELATIVE_MODIFIERS - _POSSESSIVES:
+                p -= 1
+            return p >= 0 and words[p] == patients_possessive
+    return False
+
+
+def _told_of_own(words: Sequence[str], i: int) -> int | None:
+    """The position after the pronoun of "<relative> was told (that) <pronoun>", where the
+    pronoun is the relative's own ("her mother was told she had a heart murmur", "his father
+    had been told he had glaucoma"; since linking version 48), or None: a pronoun of the
+    other sex is the patient's ("his mother was told he had hypotonia": she was told of
+    his)."""
+    pronoun = "she" if words[i] in _SHE_RELATIVES else "he" if words[i] in _HE_RELATIVES else ""
+    if not pronoun:
+        return None
+    n, k = len(words), i + 1
+    while k < n and k - i <= 4 and words[k] in _TOLD_AUXILIARIES:
+        k += 1
+    if k >= n or words[k] not in ("told", "informed") or k == i + 1:
+        return None
+    k += 1
+    if k < n and words[k] == "that":
+        k += 1
+    return k + 1 if k < n and words[k] == pronoun else None
 
 
 def _second_predicate(words: Sequence[str], k: int) -> int | None:

@@ -129,8 +129,8 @@ ANALYTES: tuple[Analyte, ...] = (
     Analyte(
         r"(?:absolute )?neutrophils?(?: count)?|absolute neutrophil count|anc",
         "low neutrophils",
-        "",
-        {_G10_9: (1.0, None), _PER_UL: (1_000, None)},
+        "high neutrophils",  # since linking version 48, above any age's past the first days
+        {_G10_9: (1.0, 15.0), _PER_UL: (1_000, 15_000)},
     ),
     Analyte(
         r"tsh|thyroid[- ]stimulating hormone",
@@ -255,6 +255,27 @@ ANALYTES: tuple[Analyte, ...] = (
         {"ug/g": (200, None)},
     ),
     Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
+    # since linking version 48, from a haematologist's case reports: the reticulocytes
+    # (a newborn's up to 7%), factor VIII, LDH (a child's up to ~700 U/L) and fibrinogen
+    Analyte(
+        r"reticulocytes?(?: count)?|retics?",
+        "reticulocytopenia",
+        "reticulocytosis",
+        {"%": (0.2, 8.0)},
+    ),
+    Analyte(
+        r"factor viii(?::c)?|fviii(?::c)?",
+        "factor viii deficiency",
+        "",
+        {"iu/dl": (40, None), "%": (40, None), "u/dl": (40, None)},
+    ),
+    Analyte(
+        r"ldh|lactate dehydrogenase",
+        "",
+        "high ldh",
+        {"u/l": (None, 1000), "iu/l": (None, 1000)},
+    ),
+    Analyte(r"fibrinogen", "low fibrinogen", "", {"g/l": (1.0, None), "mg/dl": (100, None)}),
     # since linking version 48: the glomerular filtration rate per 1.73 m2, low below 30
     # (CKD stage G4; an infant's normal rate lies below the adults' 60); a rate in mL/min
     # alone depends on the body's size, so it is not read
@@ -303,6 +324,8 @@ _THOUSANDS = r"\d{1,3}(?:,\d{3}){1,2}(?![\d.,])"
 # Between the name and the value: a quantity's noun, a linking verb, a mark.
 _LINK = (
     r"(?:\s+(?:levels?|concentrations?|values?|counts?|activity))?"
+    # since linking version 48: when it was taken ("platelet count at birth 14 x10^9/L")
+    r"(?:\s+(?:at|on)\s+(?:birth|presentation|admission|diagnosis|referral))?"
     r"(?:\s*(?::|=|\bwas\b|\bwere\b|\bis\b|\bof\b|\bat\b|\bmeasured\b|\breached\b"
     r"|\bremained\b|\bincreased to\b|\bdecreased to\b|\brose to\b|\bfell to\b)){0,2}\s*"
 )
@@ -345,7 +368,8 @@ _NAME_BEFORE = re.compile(
 _NAME_WINDOW = 80
 _NAMES = tuple((re.compile(a.names, re.IGNORECASE), a) for a in ANALYTES)
 _PRESSURE = re.compile(
-    r"(?<![\w-])blood pressure" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm\s*hg",
+    r"(?<![\w-])(?:blood pressure|bp)" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})"
+    r"(?:\s*mm\s*hg|(?![\d/]|\.\d))",
     re.IGNORECASE,
 )
 # Since linking version 46: a corrected QT interval in milliseconds, prolonged from 470 ms
@@ -457,7 +481,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 )
             )
     lowered = text.lower()
-    if "hg" in lowered and "blood pressure" in lowered:
+    if "blood pressure" in lowered or "bp" in lowered:  # "BP 150/95" since version 48
         for match in _PRESSURE.finditer(text):
             systolic, diastolic = int(match["sys"]), int(match["dia"])
             if systolic >= 140 or diastolic >= 90:
@@ -474,6 +498,8 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 )
     if "qtc" in lowered:
         for match in _QTC.finditer(text):
+            if _BRACKET.match(text, match.end()):
+                continue  # "QTc 480 ms (normal <500)": the stated limit decides (lab_values)
             ms = int(match["ms"])
             if ms <= _QTC_LIMITS[0] or ms >= _QTC_LIMITS[1]:
                 long = ms >= _QTC_LIMITS[1]

@@ -43,13 +43,40 @@ _TERMS = {
     "Hyperpigmentation of the skin": ("hyperpigmentation",),
     "Anhidrosis": ("no sweating", "does not sweat"),
     "Hyperhidrosis": ("Sweating", "Excessive sweating"),
+    "Diabetes mellitus": ("Diabetes", "diabetic"),
+    "Retinopathy": (),
+    "Hypertension": ("hypertensive",),
+    "Glaucoma": (),
+    "Heart murmur": (),
+    "Hypotonia": (),
+    "White forelock": (),
+    "Albinism": (),
+    "Anemia": ("Anaemia", "anaemic"),
+    "Epilepsy": (),
+    "Migraine": (),
+    "Prolonged QTc interval": ("Prolonged QTc",),
+    "Prolonged QT interval": (),
+    "Abnormally large globe": ("Large eyes",),
+    "Coloboma": (),
+    "Jaundice": (),
+    "Increased hemolysis": (),
+    "Low-set ears": (),
+    "Pneumonia": (),
+    "Recurrent pneumonia": (),
+    "Otitis media": (),
+    "Recurrent otitis media": (),
+    "Absent radius": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
+PARENTS = {
+    IRI["Recurrent pneumonia"]: [IRI["Pneumonia"]],
+    IRI["Recurrent otitis media"]: [IRI["Otitis media"]],
+}
 
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    return ConceptLinker(LEXICON, LinkerConfig())
+    return ConceptLinker(LEXICON, LinkerConfig(), parents=PARENTS)
 
 
 @pytest.mark.parametrize(
@@ -221,3 +248,159 @@ def test_sweating_absent_is_no_excess_ruled_out(linker: ConceptLinker) -> None:
     assert context_flags(linker, "He does not sweat.") == {"does not sweat": "P"}
     # control: excess ruled out
     assert context_flags(linker, "There was no excessive sweating.") == {"excessive sweating": "N"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("There was no diabetic retinopathy.", {"retinopathy": "N"}),
+        ("She was born to a diabetic mother.", {}),
+        # controls: the disease stated of the patient
+        ("He is diabetic and hypertensive.", {"diabetic": "P", "hypertensive": "P"}),
+        ("She has diabetes.", {"diabetes": "P"}),
+    ],
+)
+def test_a_disease_adjective_that_qualifies_a_noun(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("His father had been told he had glaucoma.", {"glaucoma": "F"}),
+        ("Her mother was told she had a heart murmur.", {"heart murmur": "F"}),
+        ("The mother was told that she had glaucoma.", {"glaucoma": "F"}),
+        # controls: told of the patient's, or telling
+        ("His mother was told he had hypotonia.", {"hypotonia": "P"}),
+        ("His father told him he had glaucoma.", {"glaucoma": "P"}),
+    ],
+)
+def test_a_relative_told_of_their_own_finding(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "His mother also has a white forelock; her hearing loss is mild.",
+            {"white forelock": "F", "hearing loss": "F"},
+        ),
+        (
+            "Infant boy with anaemia. His mother had anaemia as a child; she is not anaemic now.",
+            {"anaemia": "F", "anaemic": "F"},
+        ),
+        ("Her brother had albinism. He has glaucoma.", {"albinism": "F", "glaucoma": "F"}),
+        ("His mother has epilepsy. She also has migraine.", {"epilepsy": "F", "migraine": "F"}),
+        # controls: the patient's own pronoun, a relative without the patient's possessive,
+        # a subject named in between
+        ("His mother noticed that he was hypotonic. He has glaucoma.", {"glaucoma": "P"}),
+        ("Her mother has epilepsy; she has migraine.", {"epilepsy": "F", "migraine": "P"}),
+        ("The mother has epilepsy; she has migraine.", {"epilepsy": "F", "migraine": "P"}),
+        (
+            "His mother has epilepsy. The patient has glaucoma; she also has migraine.",
+            {"epilepsy": "F", "glaucoma": "P", "migraine": "P"},
+        ),
+    ],
+)
+def test_a_pronoun_that_stands_for_a_relative(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    flags = context_flags(linker, text)
+    assert {k: v for k, v in flags.items() if k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No diabetes in the family.", {"diabetes": "F"}),
+        ("There is no epilepsy or migraine in the family.", {"epilepsy": "F", "migraine": "F"}),
+        (
+            "He has glaucoma. There is epilepsy in the wider family.",
+            {"glaucoma": "P", "epilepsy": "F"},
+        ),
+    ],
+)
+def test_a_finding_in_the_family(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+def test_kinds_of_drugs_and_a_lesion_s_size(linker: ConceptLinker) -> None:
+    assert mention_labels(linker, "He was advised to avoid QT-prolonging drugs.") == {}
+    assert mention_labels(linker, "In the right eye a large cavity was seen.") == {}
+    assert mention_labels(linker, "The right eye a small coloboma was seen.") == {
+        "coloboma": "Coloboma"
+    }
+    # controls: the globe's own size
+    assert mention_labels(linker, "He has large eyes.") == {"large eyes": "Abnormally large globe"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ECG: QTc 560 ms (normal <460).", {"qtc 560 ms (normal <460)": "Prolonged QTc interval"}),
+        ("QTc 480 ms (normal <500).", {}),
+        ("QTc 480 ms.", {"qtc 480 ms": "Prolonged QTc interval"}),
+    ],
+)
+def test_a_value_outside_its_stated_limit_read_with_its_term_s_word(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Jaundice with anaemia and bilirubin raised - haemolysis suspected.",
+            {"jaundice": "P", "anaemia": "P"},
+        ),
+        ("Jaundice, anaemia - HLH suspected.", {"jaundice": "P", "anaemia": "P"}),
+        # controls: the suspected finding itself, and a label's dash
+        ("Pneumonia was strongly suspected.", {"pneumonia": "U"}),
+        ("Ears - low set.", {"ears - low set": "P"}),
+    ],
+)
+def test_a_suspected_diagnosis_after_the_findings(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He had three episodes of otitis media.",
+            {"three episodes of otitis media": "Recurrent otitis media"},
+        ),
+        (
+            "This was his fourth episode of pneumonia.",
+            {"fourth episode of pneumonia": "Recurrent pneumonia"},
+        ),
+        ("She had two pneumonias.", {"two pneumonias": "Recurrent pneumonia"}),
+        # controls: one episode, a count of something else, a term with no recurrent form
+        ("He had an episode of pneumonia.", {"pneumonia": "Pneumonia"}),
+        ("She has two sisters with pneumonia.", {"pneumonia": "Pneumonia"}),
+        ("He had two episodes of jaundice.", {"jaundice": "Jaundice"}),
+    ],
+)
+def test_counted_episodes_are_a_recurrence(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+def test_irregular_plurals_of_bones() -> None:
+    from encoders.normalize import normalize_token
+
+    assert normalize_token("radii") == normalize_token("radius")
+    assert normalize_token("epiphyses") == normalize_token("epiphysis")
+    assert normalize_token("humeri") == normalize_token("humerus")

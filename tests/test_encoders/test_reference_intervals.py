@@ -89,6 +89,22 @@ def _read(text: str) -> list[tuple[str, str, float]]:
             [("decreased glomerular filtration rate", "ml/min/1.73m2", 22.0)],
         ),
         ("eGFR 45 mL/min/1.73m2", []),  # above the limit of any age past infancy
+        # version 48: when the value was taken, the haematologist's analytes, "BP"
+        ("Platelet count at birth 14 x10^9/L", [("low platelets", "10^9/l", 14.0)]),
+        ("Haemoglobin at presentation 60 g/L", [("low hemoglobin", "g/l", 60.0)]),
+        ("Neutrophils 38 x10^9/L", [("high neutrophils", "10^9/l", 38.0)]),
+        ("Neutrophils 9.5 x10^9/L", []),
+        ("Reticulocytes 0.1%", [("reticulocytopenia", "%", 0.1)]),
+        ("reticulocytes 9%", [("reticulocytosis", "%", 9.0)]),
+        ("reticulocytes 4%", []),  # a newborn's may be so
+        ("Factor VIII:C was <1 IU/dL", [("factor viii deficiency", "iu/dl", 1.0)]),
+        ("LDH 1,800 U/L", [("high ldh", "u/l", 1800.0)]),
+        ("LDH 650 U/L", []),  # a child's may be so
+        ("Fibrinogen 0.9 g/L", [("low fibrinogen", "g/l", 0.9)]),
+        ("BP 150/95 mmHg", [("high blood pressure", "mmhg", 150.0)]),
+        ("BP 145/92.", [("high blood pressure", "mmhg", 145.0)]),
+        ("BP 110/70", []),
+        ("QTc 480 ms (normal <500)", []),  # the stated limit decides
     ],
 )
 def test_values_outside_the_built_in_limits(
