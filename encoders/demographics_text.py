@@ -65,6 +65,17 @@ _ARTICLE_PERSON = re.compile(
 _CHILD_OF = re.compile(
     rf"\b(?:the|a|an)\s+(?:{_WORD}\s+){{0,2}}?(son|daughter)\s+(?:of|born)\b", re.IGNORECASE
 )
+#: a note that opens with its patient without an article (since linking version 48): "Male
+#: infant with ...", "Newborn girl with ...", "Teenage boy (15 y)"
+_OPENING_SEX_FIRST = re.compile(
+    r"\A\W*(male|female)\s+(?:infant|newborn|neonate|child|toddler|baby|adolescent|teenager"
+    r"|patient)\b",
+    re.IGNORECASE,
+)
+_OPENING_SEX_LAST = re.compile(
+    r"\A\W*(?:newborn|infant|baby|teenage|adolescent|young|preterm|term)\s+(girl|boy)\b",
+    re.IGNORECASE,
+)
 #: the patient's karyotype, "46,XY" or "46, XX"
 _KARYOTYPE = re.compile(r"\b46\s*,\s*(XX|XY)\b")
 #: "her brother, a", "the mother (a": a relative named just before, in apposition
@@ -85,7 +96,8 @@ _HEADER_SEX = re.compile(
 _HEADER_SEXES = {"m": "MALE", "f": "FEMALE"}
 #: the person noun first, then the age: "Boy, 6 years, with ...", "girl, 18 months old"
 _PERSON_THEN_AGE = re.compile(
-    rf"\b({'|'.join(_PERSON)})\s*,\s*(?:aged\s+)?{_NUMBER}[\s-]*{_UNITS}(?![A-Za-z])",
+    rf"\b({'|'.join(_PERSON)})\s*[,(]\s*(?:aged\s+|now\s+)?{_NUMBER}[\s-]*{_UNITS}(?![A-Za-z])"
+    r"(?!\s+of\s+age)",
     re.IGNORECASE,
 )
 #: the age first, then the sex after a comma, as a letter's header writes them: "Re: G,
@@ -247,7 +259,7 @@ def read_demographics(text: str) -> StatedDemographics:
         age, said_sex = _age_in_other_forms(text)
         if sex is None and said_sex is not None:
             sex = said_sex
-    for pattern in (_ARTICLE_PERSON, _CHILD_OF):
+    for pattern in (_ARTICLE_PERSON, _CHILD_OF, _OPENING_SEX_FIRST, _OPENING_SEX_LAST):
         found = pattern.search(text)
         if found is None or (sex is not None and sex[0] <= found.end()):
             continue  # the patient's age phrase (or another phrase) named the sex first

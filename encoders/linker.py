@@ -3150,6 +3150,8 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     # since linking version 48: a ventricle's wall motion ("right ventricular dyskinesia")
     "dyskinesia": _HEART_WALL,
     "dyskinesis": _HEART_WALL,
+    # the optic disc's or the retina's vessels, not the skin's
+    "telangiectasia": frozenset({"peripapillary", "retinal", "juxtafoveal", "macular"}),
     # the eye's or the mouth's, not the skin's ("retinal hyperpigmentation")
     "hyperpigmentation": frozenset(
         {"retinal", "fundus", "fundal", "macular", "rpe", "mucosal", "oral", "gingival"}

@@ -348,6 +348,18 @@ _NEG_BACKWARD_FINAL = (
     "not confirmed",
     "not be confirmed",
     "not elicited",
+    # since linking version 48, a test's result without its verb: "Chromosome breakage study
+    # normal.", "DEB test negative."
+    "test normal",
+    "tests normal",
+    "testing normal",
+    "study normal",
+    "studies normal",
+    "screen normal",
+    "analysis normal",
+    "test negative",
+    "study negative",
+    "screen negative",
     # since linking version 43: "Hypoglycemia was never documented"
     "never documented",
     "not documented",

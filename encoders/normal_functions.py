@@ -66,12 +66,16 @@ _NOT_THE_FUNCTION = (
     r"|thresholds?|fields?)\b"
 )
 _COPULA = r"(?:is|was|were|are|has\s+been|had\s+been|remained|remains|appeared|appears)"
+#: What may follow a verbless "normal": the clause's end, or where or how it was found.
+_VERBLESS_END = r"(?=\s*[.;,)]|\s*$|\s+(?:on|in|at|for|bilaterally|throughout|and)\b)"
 _ADVERB = r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always)\s+)?"
 _STATED = re.compile(
     rf"\b(?P<name>{_NAME})\s+{_COPULA}\s+{_ADVERB}normal\b"
+    # since linking version 48, a letter's verbless "Hearing normal on audiometry."
+    rf"|\b(?P<name6>{_NAME})\s+normal{_VERBLESS_END}"
     rf"|\bnormal\s+(?P<name2>{_NAME})\b(?!\s+{_NOT_THE_FUNCTION})"
     rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
-    rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?{_COPULA}\s+{_ADVERB}normal\b"
+    rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?(?:{_COPULA}\s+)?{_ADVERB}normal\b"
     r"|\bpassed\s+(?:(?:the|his|her|their|a)\s+)?(?:newborn\s+|neonatal\s+)?"
     r"(?P<test2>hearing\s+(?:screen|screening|test))\b"
     rf"|\bno\s+(?P<name4>{_NAME})\s+(?:concerns?|problems?|issues?|difficulties)\b"
@@ -157,7 +161,9 @@ def _read_window(text: str, start: int, end: int) -> Iterator[NormalFunction]:
     for m in _STATED.finditer(text, start, end):
         if _limited(text, m) or any(a < m.end() and m.start() < b for a, b in taken):
             continue
-        name = next((m[g] for g in ("name", "name2", "name3", "name4", "name5") if m[g]), None)
+        name = next(
+            (m[g] for g in ("name", "name2", "name3", "name4", "name5", "name6") if m[g]), None
+        )
         if m["palate"] is not None:
             phrase = "cleft palate"
         elif name is not None:

@@ -66,6 +66,8 @@ _TERMS = {
     "Otitis media": (),
     "Recurrent otitis media": (),
     "Absent radius": (),
+    "Chromosome breakage": (),
+    "Telangiectasia": (),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 PARENTS = {
@@ -404,3 +406,44 @@ def test_irregular_plurals_of_bones() -> None:
     assert normalize_token("radii") == normalize_token("radius")
     assert normalize_token("epiphyses") == normalize_token("epiphysis")
     assert normalize_token("humeri") == normalize_token("humerus")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chromosome breakage study normal.", {"chromosome breakage": "N"}),
+        ("DEB chromosome breakage test negative.", {"chromosome breakage": "N"}),
+        # control: a result that goes on with a finding of its own
+        (
+            "Chromosome breakage study normal; telangiectasia.",
+            {"chromosome breakage": "N", "telangiectasia": "P"},
+        ),
+    ],
+)
+def test_a_test_result_without_its_verb(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+def test_telangiectasia_of_the_eye_is_not_the_skin_s(linker: ConceptLinker) -> None:
+    assert mention_labels(linker, "Peripapillary telangiectasia was seen.") == {}
+    assert mention_labels(linker, "Telangiectasia on the face.") == {
+        "telangiectasia": "Telangiectasia"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hearing normal on audiometry.", ["hearing impairment"]),
+        ("Audiometry normal.", ["hearing impairment"]),
+        ("Vision normal.", ["visual impairment"]),
+        # control: "normal" that qualifies a noun after it
+        ("Hearing normal speech sounds is easy.", []),
+    ],
+)
+def test_a_function_normal_without_its_verb(text: str, expected: list[str]) -> None:
+    from encoders.normal_functions import read_normal_functions
+
+    assert [f.phrase for f in read_normal_functions(text)] == expected

@@ -40,6 +40,20 @@ from encoders.demographics_text import MAX_YEARS, read_demographics
         ("3 yo F, seizures", "FEMALE", "3 yo F", 3.0, "3 yo F"),
         ("A girl 6 years of age with ataxia.", "FEMALE", "A girl", 6.0, "6 years of age"),
         ("The patient, now 12 years of age, has ataxia.", None, None, 12.0, "12 years of age"),
+        # version 48: a note that opens with its patient without an article, an age in
+        # brackets or after "now"
+        ("Male infant with recurrent infections.", "MALE", "Male infant", None, None),
+        ("Newborn girl with absent radii.", "FEMALE", "Newborn girl", None, None),
+        ("Teenage girl (15 y) with candidiasis.", "FEMALE", "girl (15 y", 15.0, "girl (15 y"),
+        (
+            "This girl, now 5 years old, has ataxia.",
+            "FEMALE",
+            "girl, now 5 years",
+            5.0,
+            "girl, now 5 years",
+        ),
+        ("Her son (6 years) has seizures.", None, None, None, None),  # a relative
+        ("He saw a male infant in clinic.", "MALE", "a male", None, None),
         # the person noun before "aged" says the sex too
         ("Boy aged 18 months with seizures.", "MALE", "boy aged 18 months", 1.5, "aged 18 months"),
         ("The patient aged 5 years had ataxia.", None, None, 5.0, "aged 5 years"),
