@@ -303,14 +303,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0000964": ("eczematous dermatitis", "eczematous rash"),
     "HP:0001073": ("papery scars", "paper-thin scars", "thin papery scars"),
-    "HP:0002573": (
-        "bloody stool",
-        "bloody stools",
-        "blood in stool",
-        "blood in the stools",
-        "fresh blood per rectum",
-    ),
-    "HP:0003265": ("neonatal jaundice", "jaundice, neonatal"),
+    "HP:0002573": ("fresh blood per rectum",),
     "HP:0001058": ("wounds heal poorly", "poorly healing wounds", "delayed wound healing"),
     "HP:0002875": ("breathless on exertion", "breathlessness on exertion"),
     "HP:0001053": ("hypopigmented patches",),
@@ -547,10 +540,6 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
     # shape it may give (*Anterior plagiocephaly*)
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),
-    # since linking version 48: a newborn's jaundice is *Neonatal hyperbilirubinemia*; only
-    # a jaundice said to last is prolonged; bloody stools are no diarrhoea unless said so
-    "HP:0006579": ("neonatal jaundice", "jaundice, neonatal"),
-    "HP:0025085": ("bloody stool", "blood in stool"),
 }
 
 

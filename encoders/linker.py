@@ -352,6 +352,19 @@ __all__ = [
 #: negation; "which has caused" and the neurology clinic's drugs give a treatment's
 #: effects; HbA1c against its limit; 42 more clinical phrasings ("mild ID", "moderate
 #: learning disability", "colobomata", "twitching" as *Fasciculations*, "T2DM", ...).
+#: 48: from what version 47's reviews left open and four more clinicians' case reports (a
+#: cardiogeneticist, a dermatologist, an ophthalmic geneticist, a haematologist): a finding
+#: "not present at birth" came later; a relative's gapped verb ("his mother breast cancer at
+#: 52"), pronoun ("his mother has a white forelock; her hearing is normal"), "was told she
+#: had X", "neither has X" and "no X in the family" are read; "unable to sit or walk";
+#: modifier lists before one head ("pale, bulky, offensive stools"); counted episodes are a
+#: recurrence ("three episodes of otitis media"); a suspected diagnosis after findings
+#: hedges only its own mention; matches across a dash written apart, a heart wall's
+#: dyskinesia, a vessel after an organ's adjective, a lesion after a skin quality, "the
+#: large joints", "diabetic retinopathy"'s adjective and "QT-prolonging drugs" name no
+#: finding of their own; ranged values read with their term's own word ("prolonged QTc");
+#: eGFR, reticulocytes, factor VIII, LDH, fibrinogen, high neutrophils and "BP 150/95"
+#: against limits; verbless normal results; bones' Latin plurals; ~150 clinical phrasings.
 LINKING_VERSION = 48
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
