@@ -80,7 +80,11 @@ _NOT_A_RANGE = re.compile(
     r"|wk|days?|d|h|hours?|min|minutes?|times|x|fold|patients?|cases?)$",
     re.IGNORECASE,
 )
-_NOT_A_RANGE_LABEL = re.compile(r"percentile|centile|\bsd\b|\bage\b|\baged\b", re.IGNORECASE)
+_NOT_A_RANGE_LABEL = re.compile(
+    # "(age 3-5)" is no range; "(age reference 150-420)" is one (since linking version 48)
+    r"percentile|centile|\bsd\b|\bage\b(?!\s+(?:reference|range|ref|normal)\b)|\baged\b",
+    re.IGNORECASE,
+)
 
 
 def _decimal_comma(text: str) -> bool:

@@ -1233,7 +1233,11 @@ class ConceptLinker:
                             j = k
                             nxt = node.get(norms[j])
                     copula = norms[j] in copulas
-                    if nxt is None and not gapped and (copula or norms[j] in _MODAL_COPULAS):
+                    if (
+                        nxt is None
+                        and not gapped
+                        and (copula or norms[j] in _MODAL_COPULAS or lowers[j] == "not")
+                    ):
                         # A predicate after its subject: "speech is severely delayed"; a
                         # modal's, only "the knees could not be fully extended"
                         predicate = _predicate_match(tokens, i, j, node)
@@ -1804,6 +1808,10 @@ class ConceptLinker:
                     continue  # "absence of seizures" is no Absence seizure: a negation
                 if _denies_itself(m) and not ends_a_phrase(lowers, m.j):
                     continue  # "no speech therapy" is no Absent speech
+                if _denies_itself(m) and _examined_after(lowers, m.j):
+                    continue  # "No skin pigmentation was noted": nothing seen, no absence
+                if lowers[m.i] == "phosphate" and m.i and lowers[m.i - 1] in _PHOSPHATE_ESTERS:
+                    continue  # "pyridoxal 5'-phosphate elevated" is no phosphate
                 if chosen[0] in self._lessened.terms:
                     lessening = self._lessened.reading(
                         chosen[0],
@@ -2038,6 +2046,17 @@ class ConceptLinker:
             ):
                 rest = " ".join(words[words.index("of") + 1 :])
                 single = self.link_phrase(rest) if rest else None
+                if single is not None and single in self.ancestors(iri):
+                    item = (m, single, item[2], self.labels.get(single, rest))
+            elif (
+                m.source == "dictionary"
+                and words[-1] == "episode"  # "a hypoglycaemic episode" (since version 48)
+                and len(words) > 1
+                and m.i > 0
+                and lowers[m.i - 1] in ("a", "an", "one", "single")
+            ):
+                rest = " ".join(tokens.raws[m.i : m.j - 1])
+                single = self.link_phrase(rest)
                 if single is not None and single in self.ancestors(iri):
                     item = (m, single, item[2], self.labels.get(single, rest))
             out.append(item)
@@ -2907,6 +2926,15 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         return None
     verb = norms[k]
     k += 1
+    if tokens.lowers[k - 1] == "not":
+        # a letter's verbless denial (since linking version 48): "Sclerae not blue", "Skin
+        # not hyperextensible"; not "not only soft but ..."
+        if k < n and tokens.lowers[k] == "only":
+            return None
+        term, end = _predicate_words(tokens, _skip_adverbs(tokens, k), node)
+        if not term:
+            return None
+        return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=True)
     if verb in ("has", "have", "had"):
         k = _skip_adverbs(tokens, k)
         if k >= n or norms[k] != "been":
@@ -3114,6 +3142,24 @@ _DIRECTION_WORDS = {
 #: Dashes: written apart from the words around them they end a phrase (since linking
 #: version 48).
 _DASHES = frozenset({"-", "\u2013", "\u2014"})
+#: Words before "phosphate" that make it an ester's name ("pyridoxal 5'-phosphate",
+#: "glucose-6-phosphate"), not the serum's phosphate (since linking version 48).
+_PHOSPHATE_ESTERS = frozenset({"5", "6", "1", "pyridoxal", "glucose", "inositol", "sugar"})
+#: What an examiner found of an absence's words after them: "No skin pigmentation was
+#: noted" says that none was seen, not that the skin lacks pigment (since version 48).
+_EXAMINED = frozenset({"noted", "seen", "observed", "found", "detected", "present", "evident"})
+
+
+def _examined_after(lowers: Sequence[str], j: int) -> bool:
+    """Whether the words from ``j`` say what an examination found: "was noted", "were
+    seen", "was present"."""
+    return (
+        j + 1 < len(lowers)
+        and lowers[j] in ("was", "were", "is", "are")
+        and lowers[j + 1] in _EXAMINED
+    )
+
+
 #: Vessels and ducts: right after a name that ends with an organ's adjective ("rupture of
 #: the splenic [artery]", "dilatation of the hepatic [ducts]") they make the finding theirs,
 #: not the organ's (since linking version 48).

@@ -194,16 +194,6 @@ _NEG_FORWARD = (
     "failed to reveal",
     "nor",
     "neither",
-    # since linking version 48: "neither" or "none" as the subject, its verb in the trigger
-    # ("his parents are healthy; neither has heart disease or woolly hair")
-    "neither has",
-    "neither had",
-    "neither have",
-    "neither shows",
-    "neither showed",
-    "none has",
-    "none had",
-    "none have",
     # since linking version 34, a letter's "nil": "Nil infantile spasms."
     "nil",
     # since linking version 46: "ammonia was normal, arguing against hyperammonaemia",
@@ -456,6 +446,14 @@ _NEG_SHORT = ("normal", "normally")
 # Since linking version 47: a reading set against another and preferred to it rules the
 # other out ("ganglioneuromatosis rather than Hirschsprung disease").
 _NEG_INSTEAD = ("rather than", "instead of")
+# Since linking version 48: a disease set apart from the patient's ("Unlike nephrogenic
+# diabetes insipidus, ...") and what makes a symptom worse ("pain worse with exercise,
+# fever and hot weather"): a comparison and a trigger, not the patient's findings.
+_NEG_UNLIKE = ("unlike", "in contrast to", "as opposed to")
+# ("provoked by", "aggravated by" and their kind hedge wherever they stand, since version
+# 43; "worse with" only after a symptom: "he got worse with fever" is his fever)
+_UNC_TRIGGERED_BY = ("worse with", "worse on", "worse after", "made worse by")
+_CLAUSE_MARKS = frozenset({",", ";", ":"})
 _UNC_FORWARD = (
     # since linking version 28: a hedge of what follows, not of the finding before ("he had
     # hypotonia and was suspected to have Prader-Willi syndrome"; "was suspected" alone
@@ -1269,6 +1267,20 @@ _FAMILY_NEGATED = (
     "no fhx of",
     "no fh of",
     "fh negative for",
+    # since linking version 48: "neither" or "none" as the subject stands for the relatives
+    # named before it ("his parents are healthy; neither has heart disease or woolly hair")
+    "neither has",
+    "neither had",
+    "neither have",
+    "neither shows",
+    "neither showed",
+    "neither of them has",
+    "neither of them had",
+    "none has",
+    "none had",
+    "none have",
+    "none of them has",
+    "none of them had",
     "fhx negative for",
     "family hx negative for",
 )
@@ -1554,6 +1566,10 @@ _SEVERITY_OPENERS = frozenset(
 # After ", and" also a word of recurrence or a count (since linking version 43): "no
 # eczema, and recurrent pneumonia", "without erythema, and two episodes of pneumonia".
 _OPENERS_AFTER_AND = frozenset({"recurrent", "repeated", "two", "three", "four", "five"})
+# Since linking version 48, an article too starts an item of its own after a comma or a
+# first item's "and": "without diplopia, a wet voice, and weakness", "no cleft palate and a
+# small VSD" (an "or" further on keeps the list negated: "no fever, a rash or pain").
+_ARTICLES = frozenset({"a", "an"})
 # "as well as" adds to what a forward scope rules out an item of its own.
 _AS_WELL = ["well", "as"]
 # ", along with" adds an item of its own too: what it adds is stated, not ruled out or hedged
@@ -1746,7 +1762,9 @@ class ContextRules:
                 *_many(_NEG_BACKWARD_FREE, NEG, "backward", 1, not_before=_PAST_AFTER_FREE),
                 *_many(_NEG_BACKWARD_SHORT, NEG, "backward", 1),
                 *_many(_NEG_PREFIX, NEG, "forward", 1),
-                *_many(_NEG_SHORT, NEG, "forward", 2),
+                *_many(_NEG_SHORT, NEG, "forward", 2, stops_at=_CLAUSE_MARKS),
+                *_many(_NEG_UNLIKE, NEG, "forward", 4, stops_at=_CLAUSE_MARKS),
+                *_many(_UNC_TRIGGERED_BY, UNC, "forward", win),
                 *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
@@ -1944,6 +1962,11 @@ class ContextRules:
             w = words[k]
             if w in _SENTENCE_ENDS or k in ends or (k in starts and k > j):
                 return k
+            if w == ":" and k > j:
+                # "no signs of puberty, testes 3 mL: hypogonadotropic hypogonadism": what a
+                # colon introduces is stated (a trigger's own "negative for:" goes on)
+                return k
+                return k
             if w == "as" and words[k + 1 : k + 3] == _AS_WELL:
                 return k  # "lack of sleep spindles as well as continuous seizures"
             if w == "along" and words[k + 1 : k + 2] == _WITH and k > 0 and words[k - 1] == ",":
@@ -1972,13 +1995,19 @@ class ContextRules:
                     and k < n
                     and (
                         words[k] in _DEGREE_OPENERS
+                        or words[k] in _ARTICLES
                         or ("and" in joined and words[k] in _OPENERS_AFTER_AND)
                     )
                     and not _OR.intersection(joined)
                     and not _or_ahead(words, k, ends, starts, inside)
                 ):
                     return sep  # "no seizures, severe hypotonia": a positive item
-                if items == 1 and joined == ["and"] and k < n and words[k] in _SEVERITY_OPENERS:
+                if (
+                    items == 1
+                    and joined == ["and"]
+                    and k < n
+                    and (words[k] in _SEVERITY_OPENERS or words[k] in _ARTICLES)
+                ):
                     return sep  # "without fever and marked hypotonia" (since version 46)
                 if (
                     alternatives
@@ -2099,10 +2128,22 @@ class ContextRules:
                         end < limit
                         and end not in ends
                         and words[end] not in _SENTENCE_ENDS
-                        and words[end] not in patient
+                        and (words[end] not in patient or _in_their_youth(words, end))
                         and words[end] not in stops_at
                     ):
                         end += 1
+                    if family and end < n and words[end] == "but":
+                        # "his father had attacks ... but now has weakness": his too
+                        verb = _skip(words, end + 1, _THEN_ADVERBS)
+                        if verb < n and words[verb] in _SECOND_VERBS:
+                            end, limit = verb, min(n, verb + self._window)
+                            while (
+                                end < limit
+                                and words[end] not in _SENTENCE_ENDS
+                                and words[end] not in patient
+                                and (end == verb or end not in ends)
+                            ):
+                                end += 1
                 if (
                     category == NEG
                     and end < n
@@ -2236,6 +2277,7 @@ def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
 #: Words between a suspected thing and "suspected": "HLH was strongly suspected".
 _SUSPECTED_SKIPPED = frozenset(
     {"was", "is", "were", "are", "strongly", "clinically", "initially", "also", "then"}
+    | {"much", "often", "always", "typically", "usually", "gets", "get", "became"}
 )
 
 
@@ -2244,9 +2286,11 @@ def _suspects_a_mention(
 ) -> bool:
     """Whether a post-posed "suspected" names a mention as what is suspected: "seizures
     were suspected", not the findings of the clause before an unlinked diagnosis ("fever,
-    splenomegaly and ferritin 9,800 ug/L - HLH suspected"; since linking version 48)."""
+    splenomegaly and ferritin 9,800 ug/L - HLH suspected"; since linking version 48); and
+    whether "worse with" follows a symptom ("pain worse with fever": the fever a trigger),
+    not the patient ("he got worse with fever and myalgia": both his)."""
     i, _, trig = found
-    if trig.phrase not in _UNC_SUSPECTED_FINAL:
+    if trig.phrase not in _UNC_SUSPECTED_FINAL and trig.phrase not in _UNC_TRIGGERED_BY:
         return True
     k = i - 1
     while k >= 0 and words[k] in _SUSPECTED_SKIPPED:
@@ -2371,6 +2415,16 @@ def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]
     return False
 
 
+#: Adverbs of time between a "but" and its verb: "but now has", "but later developed".
+_THEN_ADVERBS = frozenset({"now", "later", "then", "since", "also", "subsequently"})
+
+
+def _in_their_youth(words: Sequence[str], k: int) -> bool:
+    """Whether the patient's word at ``k`` is a relative's youth: "fractures as a boy", "as
+    a child" (since linking version 48)."""
+    return k >= 2 and words[k - 2] == "as" and words[k - 1] in ("a", "an")
+
+
 def _told_of_own(words: Sequence[str], i: int) -> int | None:
     """The position after the pronoun of "<relative> was told (that) <pronoun>", where the
     pronoun is the relative's own ("her mother was told she had a heart murmur", "his father
@@ -2383,7 +2437,7 @@ def _told_of_own(words: Sequence[str], i: int) -> int | None:
     n, k = len(words), i + 1
     while k < n and k - i <= 4 and words[k] in _TOLD_AUXILIARIES:
         k += 1
-    if k >= n or words[k] not in ("told", "informed") or k == i + 1:
+    if k >= n or words[k] not in ("told", "informed"):
         return None
     k += 1
     if k < n and words[k] == "that":

@@ -68,9 +68,30 @@ _TERMS = {
     "Absent radius": (),
     "Chromosome breakage": (),
     "Telangiectasia": (),
+    "Diplopia": (),
+    "Wet voice": (),
+    "Hip flexor weakness": (),
+    "Cleft palate": (),
+    "Ventricular septal defect": ("VSD",),
+    "Hypogonadotropic hypogonadism": (),
+    "Hyperkalemia": ("potassium high",),
+    "Nephrogenic diabetes insipidus": (),
+    "Polyuria": (),
+    "Pain": (),
+    "Fever": (),
+    "Myalgia": (),
+    "Absent skin pigmentation": (),
+    "Hypoglycemia": (),
+    "Recurrent hypoglycemia": ("Hypoglycemic episodes",),
+    "Hyperphosphatemia": ("phosphate elevated",),
+    "Hyperextensible skin": (),
+    "Blue sclerae": (),
+    "Proximal muscle weakness": ("Proximal weakness",),
+    "Aplastic clavicle": ("Absent collarbone",),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 PARENTS = {
+    IRI["Recurrent hypoglycemia"]: [IRI["Hypoglycemia"]],
     IRI["Recurrent pneumonia"]: [IRI["Pneumonia"]],
     IRI["Recurrent otitis media"]: [IRI["Otitis media"]],
 }
@@ -206,18 +227,23 @@ def test_the_large_joints_are_a_class_of_joints(linker: ConceptLinker) -> None:
     [
         (
             "His parents are healthy; neither has heart disease, woolly hair or keratoderma.",
-            {"woolly hair": "N", "keratoderma": "N"},
+            {"woolly hair": "F", "keratoderma": "F"},
         ),
-        ("He has two sisters; none has seizures.", {"seizures": "N"}),
+        ("He has two sisters; none has seizures.", {"seizures": "F"}),
         # controls: "neither ... nor" as before, and a finding after the clause
         ("He has neither ataxia nor seizures.", {"ataxia": "N", "seizures": "N"}),
-        ("Neither has seizures. He has woolly hair.", {"seizures": "N", "woolly hair": "P"}),
+        ("Neither has seizures. He has woolly hair.", {"seizures": "F", "woolly hair": "P"}),
     ],
 )
 def test_neither_and_none_as_subjects(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert context_flags(linker, text) == expected
+
+
+def test_the_patient_s_finding_stays_beside_the_relatives_ruled_out(linker: ConceptLinker) -> None:
+    mentions = linker.link("He has woolly hair. His parents are well; neither has woolly hair.")
+    assert [(m.excluded, m.family) for m in mentions] == [(False, False), (True, True)]
 
 
 @pytest.mark.parametrize(
@@ -447,3 +473,78 @@ def test_a_function_normal_without_its_verb(text: str, expected: list[str]) -> N
     from encoders.normal_functions import read_normal_functions
 
     assert [f.phrase for f in read_normal_functions(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "She has ptosis without diplopia, a wet voice, and mild weakness of the hip flexors.",
+            {"diplopia": "N", "wet voice": "P", "weakness of the hip flexors": "P"},
+        ),
+        (
+            "There was no cleft palate and a small VSD was found.",
+            {"cleft palate": "N", "vsd": "P"},
+        ),
+        (
+            "No signs of puberty, testes 3 mL: hypogonadotropic hypogonadism.",
+            {"hypogonadotropic hypogonadism": "P"},
+        ),
+        ("Sodium normal, potassium high.", {"potassium high": "P"}),
+        (
+            "Unlike nephrogenic diabetes insipidus, the polyuria responded.",
+            {"nephrogenic diabetes insipidus": "N", "polyuria": "P"},
+        ),
+        ("Pain worse with exercise, fever and hot weather.", {"pain": "P", "fever": "U"}),
+        # controls: a list ruled out with its "or", a trigger's own colon, the patient
+        # getting worse
+        ("No fever, a rash or pain.", {"fever": "N", "rash": "N", "pain": "N"}),
+        ("Negative for: seizures, myalgia.", {"seizures": "N", "myalgia": "N"}),
+        ("He got worse with fever and myalgia.", {"fever": "P", "myalgia": "P"}),
+    ],
+)
+def test_where_a_scope_ends(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No skin pigmentation was noted.", {}),
+        ("She had a hypoglycaemic episode.", {"hypoglycaemic episode": "Hypoglycemia"}),
+        ("Pyridoxal 5'-phosphate elevated.", {}),
+        ("Skin not hyperextensible.", {"skin not hyperextensible": "Hyperextensible skin"}),
+        # controls: an absence stated, episodes, the serum's phosphate
+        (
+            "She has absent skin pigmentation.",
+            {"absent skin pigmentation": "Absent skin pigmentation"},
+        ),
+        ("She had hypoglycaemic episodes.", {"hypoglycaemic episodes": "Recurrent hypoglycemia"}),
+        ("Phosphate elevated.", {"phosphate elevated": "Hyperphosphatemia"}),
+    ],
+)
+def test_readings_of_the_second_round(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sclerae not blue.", {"sclerae not blue": "N"}),
+        (
+            "His father had attacks that became rare but now has proximal weakness.",
+            {"proximal weakness": "F"},
+        ),
+        ("Her father had fractures as a boy and developed hearing loss.", {"hearing loss": "F"}),
+        ("Father told he has no collarbones.", {"no collarbones": "F"}),
+        # controls: the patient named after the "but"
+        ("His father had seizures but he has myalgia.", {"seizures": "F", "myalgia": "P"}),
+    ],
+)
+def test_verbless_denials_and_relatives_second_predicates(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    flags = context_flags(linker, text)
+    assert {k: v for k, v in flags.items() if k in expected} == expected
