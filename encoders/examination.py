@@ -244,7 +244,15 @@ def _acuity(text: str) -> Iterator[ExaminationFinding]:
             phrase = "moderately reduced visual acuity"
         else:
             continue
-        yield ExaminationFinding(a + named.start(), a + best[2], phrase)
+        # the span starts at the last name before the value, so that it holds no other
+        # finding of the sentence ("Vision: optic atrophy with pale discs, acuity 6/36";
+        # since linking version 48)
+        last = max(
+            (m for m in _ACUITY_NAME_RE.finditer(sentence, 0, best[1])),
+            key=lambda m: m.start(),
+            default=named,
+        )
+        yield ExaminationFinding(a + last.start(), a + best[2], phrase)
 
 
 #: How far before a grade the muscles it grades are looked for.

@@ -1787,6 +1787,19 @@ class ConceptLinker:
                     and tokens.norms[m.j] not in STOPWORDS
                 ):
                     continue  # "in the right eye a large [cavity]": the cavity's size
+                if (
+                    m.source == "dictionary"
+                    and "with" in lowers[m.i + 1 : m.j - 1]
+                    and "with" not in chosen[2].lower().split()
+                    and m.j < len(lowers)
+                    and tokens.norms[m.j] not in STOPWORDS
+                    and lowers[m.j].isalpha()
+                    and lowers[m.j] not in _CONJUNCTIONS
+                ):
+                    # "skin with atrophic [scars]" is no Skin atrophy: the words after "with"
+                    # begin a phrase of their own (since linking version 48); "difficulty
+                    # with sleep." and "valve with minimal regurgitation." stay
+                    continue
                 if m.source == "dictionary" and _across_a_dash(tokens, m.i, m.j):
                     continue  # "bilirubin raised - haemolysis": a dash apart ends a phrase
                 if tuple(lowers[m.i : m.j]) in _CLASSES_OF_PARTS:
@@ -1885,7 +1898,7 @@ class ConceptLinker:
                     kept.append(item)
             kept.sort(key=lambda x: x[0].i)
         if any(k[0].source == "coordinated" for k in kept):
-            kept = _inside_no_coordination(kept)
+            kept = _inside_no_coordination(kept, lowers)
         if self.config.define_acronyms and kept:
             for m, iri in self._defined_acronyms(tokens, kept):
                 kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens.raws[m.i]))
@@ -3314,11 +3327,18 @@ def _outside_the_blood(
     return "circulating" in text or text.endswith("emia")
 
 
-def _inside_no_coordination(kept: list[_Scored]) -> list[_Scored]:
+def _inside_no_coordination(kept: list[_Scored], lowers: Sequence[str]) -> list[_Scored]:
     """``kept`` without the one-word dictionary matches that lie strictly inside a
-    coordinated one: in "loss of [pain] and temperature sensation" the pain is the first
-    conjunct's (*Impaired pain sensation*), no *Pain* of its own (since linking version 47)."""
-    spans = [(k[0].i, k[0].j) for k in kept if k[0].source == "coordinated"]
+    coordinated one that shares a head after its conjuncts: in "loss of [pain] and
+    temperature sensation" the pain is the first conjunct's (*Impaired pain sensation*), no
+    *Pain* of its own (since linking version 47); a coordination that shares a lead before
+    them keeps them ("episodic [headaches], [palpitations] and sweating": since version
+    48)."""
+    spans = [
+        (k[0].i, k[0].j)
+        for k in kept
+        if k[0].source == "coordinated" and lowers[k[0].j - 2] not in _SEPARATORS
+    ]
     return [
         k
         for k in kept

@@ -88,6 +88,14 @@ _TERMS = {
     "Blue sclerae": (),
     "Proximal muscle weakness": ("Proximal weakness",),
     "Aplastic clavicle": ("Absent collarbone",),
+    "Optic atrophy": (),
+    "Moderately reduced visual acuity": (),
+    "Headache": ("Headaches",),
+    "Palpitations": (),
+    "Episodic hyperhidrosis": (),
+    "Skin atrophy": ("Atrophic skin",),
+    "Atrophic scars": (),
+    "Mitral regurgitation": ("Mitral valve regurgitation",),
 }
 LEXICON, IRI = lexicon_of(_TERMS)
 PARENTS = {
@@ -548,3 +556,36 @@ def test_verbless_denials_and_relatives_second_predicates(
 ) -> None:
     flags = context_flags(linker, text)
     assert {k: v for k, v in flags.items() if k in expected} == expected
+
+
+def test_an_acuity_reading_holds_no_other_finding(linker: ConceptLinker) -> None:
+    text = "Vision: bilateral optic atrophy with pale discs, acuity 6/36."
+    assert mention_labels(linker, text) == {
+        "optic atrophy": "Optic atrophy",
+        "acuity 6/36": "Moderately reduced visual acuity",
+    }
+
+
+def test_a_shared_lead_keeps_its_conjuncts_own_findings(linker: ConceptLinker) -> None:
+    labels = mention_labels(linker, "Episodic headaches, palpitations and sweating.")
+    assert labels["headaches"] == "Headache" and labels["palpitations"] == "Palpitations"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hyperextensible skin with atrophic scars.",
+            {"hyperextensible skin": "Hyperextensible skin", "atrophic scars": "Atrophic scars"},
+        ),
+        # control: the words after "with" end the phrase
+        (
+            "A doming of the mitral valve with minimal regurgitation.",
+            {"mitral valve with minimal regurgitation": "Mitral regurgitation"},
+        ),
+    ],
+)
+def test_a_name_read_across_with(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
