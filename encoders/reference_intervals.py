@@ -361,6 +361,15 @@ _STATED_RANGE = re.compile(
     rf"(?P<lo>{_NUM})\s*(?:-|\u2013|to)\s*(?P<hi>{_NUM})\s*[)\]]",
     re.IGNORECASE,
 )
+# A bracket that only remarks on how a value was taken ("CK 14,000 U/L (on two occasions,
+# rested)", "(checked twice)"): no number, no flag, no range's word; the value is read
+# against the built-in limits as if it were not there (since linking version 48).
+_REMARK = re.compile(
+    r"\s*[(\[](?![^)\]]*(?:\d|\b(?:h|l|high|low|raised|elevated|increased|decreased|reduced"
+    r"|normal|abnormal|borderline|ref|reference|range|nl|n|centile|percentile|sd)\b|[\u2191\u2193]))"
+    r"[^()\[\]]{1,60}[)\]]",
+    re.IGNORECASE,
+)
 _NAME_BEFORE = re.compile(
     rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}$",
     re.IGNORECASE,
@@ -452,7 +461,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             except ValueError:
                 continue
             low, high = limits
-            if _BRACKET.match(text, match.end()):
+            if _BRACKET.match(text, match.end()) and not _REMARK.match(text, match.end()):
                 stated = _STATED_RANGE.match(text, match.end())
                 if stated is None:
                     continue  # "(raised)", "(97th centile)": another reader's, or none

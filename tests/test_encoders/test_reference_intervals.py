@@ -105,6 +105,11 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("BP 145/92.", [("high blood pressure", "mmhg", 145.0)]),
         ("BP 110/70", []),
         ("QTc 480 ms (normal <500)", []),  # the stated limit decides
+        # a bracket that only remarks on how the value was taken
+        ("CK 14,000 U/L (on two occasions, rested)", [("high creatine kinase", "u/l", 14000.0)]),
+        ("CK was 3,000 U/L (checked twice)", [("high creatine kinase", "u/l", 3000.0)]),
+        ("CK 14,000 U/L (raised)", []),  # a flag: the flagged values' reader
+        ("Ferritin 1500 ug/L (97th centile)", []),
     ],
 )
 def test_values_outside_the_built_in_limits(
