@@ -1715,6 +1715,8 @@ class ConceptLinker:
         lessened: list[tuple[int, int]] = []  # spans of plain quantities a word lessens
         cache = self._choice_cache
         lowers = tokens.lowers
+        dashed = not _DASHES.isdisjoint(tokens.raws)  # looked for once per text
+        with_ = "with" in lowers
         for m in self._dictionary_matches(tokens):
             in_order = _in_word_order(m.candidates, lowers, m.i, m.j)
             filtered = len(in_order) < len(m.candidates)
@@ -1751,59 +1753,8 @@ class ConceptLinker:
                     continue  # "hepatitis serology", "a low-methionine diet"
                 if _at_another_site(chosen[2], lowers, m.i, m.j):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
-                if (
-                    m.j < len(lowers)
-                    and lowers[m.j] in _VESSELS
-                    and not _VESSELS.intersection(chosen[2].lower().split())
-                ):
-                    continue  # "rupture of the splenic artery" is no Splenic rupture
-                if (
-                    m.j < len(lowers)
-                    and lowers[m.j] in _LESION_NOUNS
-                    and chosen[2].lower().endswith("skin")
-                ):
-                    continue  # "soft skin nodules", "thick skin tags": the lesion's quality
-                if (
-                    m.j - m.i == 1
-                    and lowers[m.i] in _QUALIFYING_ADJECTIVES
-                    and m.j < len(lowers)
-                    and lowers[m.j].isalpha()
-                    and lowers[m.j] not in _CONJUNCTIONS
-                    and tokens.norms[m.j] not in STOPWORDS
-                ):
-                    continue  # "no diabetic retinopathy" rules out no diabetes
-                if (
-                    m.j < len(lowers)
-                    and lowers[m.j] in _DRUG_NOUNS
-                    and lowers[m.j - 1].endswith("ing")
-                ):
-                    continue  # "QT-prolonging drugs" are a kind of drug, no finding
-                if (
-                    m.j - m.i > 2
-                    and lowers[m.j - 2] in ("a", "an")
-                    and m.j < len(lowers)
-                    and lowers[m.j].isalpha()
-                    and lowers[m.j] not in _CONJUNCTIONS
-                    and tokens.norms[m.j] not in STOPWORDS
-                ):
-                    continue  # "in the right eye a large [cavity]": the cavity's size
-                if (
-                    m.source == "dictionary"
-                    and "with" in lowers[m.i + 1 : m.j - 1]
-                    and "with" not in chosen[2].lower().split()
-                    and m.j < len(lowers)
-                    and tokens.norms[m.j] not in STOPWORDS
-                    and lowers[m.j].isalpha()
-                    and lowers[m.j] not in _CONJUNCTIONS
-                ):
-                    # "skin with atrophic [scars]" is no Skin atrophy: the words after "with"
-                    # begin a phrase of their own (since linking version 48); "difficulty
-                    # with sleep." and "valve with minimal regurgitation." stay
-                    continue
-                if m.source == "dictionary" and _across_a_dash(tokens, m.i, m.j):
-                    continue  # "bilirubin raised - haemolysis": a dash apart ends a phrase
-                if tuple(lowers[m.i : m.j]) in _CLASSES_OF_PARTS:
-                    continue  # "the large joints" are knees and hips, not enlarged ones
+                if _v48_no_finding(tokens, m, chosen[2], dashed, with_):
+                    continue  # "rupture of the splenic artery", "QT-prolonging drugs", ...
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
@@ -1823,8 +1774,7 @@ class ConceptLinker:
                     continue  # "no speech therapy" is no Absent speech
                 if _denies_itself(m) and _examined_after(lowers, m.j):
                     continue  # "No skin pigmentation was noted": nothing seen, no absence
-                if lowers[m.i] == "phosphate" and m.i and lowers[m.i - 1] in _PHOSPHATE_ESTERS:
-                    continue  # "pyridoxal 5'-phosphate elevated" is no phosphate
+
                 if chosen[0] in self._lessened.terms:
                     lessening = self._lessened.reading(
                         chosen[0],
@@ -3179,6 +3129,8 @@ def _examined_after(lowers: Sequence[str], j: int) -> bool:
 _VESSELS = frozenset(
     {"artery", "arteries", "vein", "veins", "vessel", "vessels", "duct", "ducts", "arterial"}
 )
+#: The words after a name that :func:`_v48_no_finding` looks at first.
+_AFTER_WORDS = _VESSELS | _LESION_NOUNS | _DRUG_NOUNS
 
 
 #: Words after a finding's name that make the name part of another thing: a test ("hepatitis
@@ -3258,6 +3210,48 @@ _UNIT_WORDS = frozenset({"mg", "g", "ug", "ng", "pg", "mmol", "umol", "nmol", "i
 def _denies_itself(m: _Match) -> bool:
     """Whether ``m`` is a denial that names an absence ("no speech": :mod:`encoders.absences`)."""
     return bool(m.candidates) and m.candidates[0][1] == DENIED
+
+
+def _v48_no_finding(tokens: TokenTable, m: _Match, name: str, dashed: bool, with_: bool) -> bool:
+    """Whether the words a name matched, read with the words around them, name no finding of
+    the patient (since linking version 48): "rupture of the splenic [artery]", "soft skin
+    [nodules]", "no diabetic [retinopathy]", "QT-prolonging [drugs]", "in the right eye a
+    large [cavity]", "skin with atrophic [scars]", "bilirubin raised - haemolysis", "the
+    large joints", "pyridoxal 5'-phosphate". ``dashed`` and ``with_``: whether the text
+    holds a dash and a "with" at all (each looked for once per text)."""
+    lowers = tokens.lowers
+    i, j = m.i, m.j
+    after = lowers[j] if j < len(lowers) else ""
+    if after in _AFTER_WORDS:
+        lowered = name.lower()
+        if after in _VESSELS and not _VESSELS.intersection(lowered.split()):
+            return True  # "rupture of the splenic artery" is no Splenic rupture
+        if after in _LESION_NOUNS and lowered.endswith("skin"):
+            return True  # "soft skin nodules", "thick skin tags": the lesion's quality
+        if after in _DRUG_NOUNS and lowers[j - 1].endswith("ing"):
+            return True  # "QT-prolonging drugs" are a kind of drug, no finding
+    goes_on = after.isalpha() and after not in _CONJUNCTIONS and tokens.norms[j] not in STOPWORDS
+    if goes_on and j - i == 1 and lowers[i] in _QUALIFYING_ADJECTIVES:
+        return True  # "no diabetic retinopathy" rules out no diabetes
+    if goes_on and j - i > 2 and lowers[j - 2] in ("a", "an"):
+        return True  # "in the right eye a large [cavity]": the cavity's size
+    if (
+        goes_on
+        and with_
+        and j - i > 2
+        and m.source == "dictionary"
+        and "with" in lowers[i + 1 : j - 1]
+        and "with" not in name.lower().split()
+    ):
+        # "skin with atrophic [scars]" is no Skin atrophy: the words after "with" begin a
+        # phrase of their own; "difficulty with sleep." and "valve with minimal
+        # regurgitation." stay
+        return True
+    if dashed and j - i > 2 and m.source == "dictionary" and _across_a_dash(tokens, i, j):
+        return True  # "bilirubin raised - haemolysis": a dash apart ends a phrase
+    if lowers[i] == "large" and tuple(lowers[i:j]) in _CLASSES_OF_PARTS:
+        return True  # "the large joints" are knees and hips, not enlarged ones
+    return lowers[i] == "phosphate" and i > 0 and lowers[i - 1] in _PHOSPHATE_ESTERS
 
 
 def _across_a_dash(tokens: TokenTable, i: int, j: int) -> bool:

@@ -57,6 +57,7 @@ linker's single pass over the text.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -1815,11 +1816,20 @@ class ContextRules:
         found: list[tuple[int, int, Trigger]] = []
         n = len(words)
         done = 0  # end of the last trigger found: triggers do not overlap
+        # where relatives of each sex are named: a pronoun is looked at only near one
+        kin = {
+            sex: list(compress(range(n), map(group.__contains__, words)))
+            for sex, group in (("f", _SHE_RELATIVES), ("m", _HE_RELATIVES))
+        }
         # Only words that can start a trigger or name a relative need a look (C-level scan).
         for i in compress(range(n), map(self._first_words.__contains__, words)):
             if i < done or i in inside:
                 continue
-            if words[i] in _PRONOUN_SEX and _relatives_pronoun(words, i, self.relatives):
+            if (
+                words[i] in _PRONOUN_SEX
+                and _named_before(kin[_PRONOUN_SEX[words[i]]], i)
+                and _relatives_pronoun(words, i, self.relatives)
+            ):
                 # "his mother has a white forelock; her hearing is normal": hers
                 found.append((i, i + 1, Trigger(words[i], FAM, "forward", self._family_window)))
                 done = i + 1
@@ -2382,6 +2392,12 @@ _PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "his": "m"}
 _CLAUSE_OPENING = frozenset({".", ";", ":", ",", "and", "but"})
 #: How far back a relative that a pronoun stands for may be named (in words).
 _PRONOUN_REACH = 30
+
+
+def _named_before(positions: Sequence[int], i: int) -> bool:
+    """Whether one of ``positions`` (sorted) lies within :data:`_PRONOUN_REACH` before ``i``."""
+    k = bisect.bisect_left(positions, i)
+    return k > 0 and i - positions[k - 1] < _PRONOUN_REACH
 
 
 def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]) -> bool:
