@@ -220,7 +220,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0011315": ("unicoronal craniosynostosis",),
     "HP:0000407": ("SNHL", "sensorineural loss"),
     "HP:0000405": ("conductive loss",),
-    "HP:0001100": ("heterochromia iridum",),
+    "HP:0001100": ("heterochromia iridum", "eyes of different colours", "eyes of different colors"),
     "HP:0000520": ("exorbitism",),
     "HP:0009756": ("popliteal web", "popliteal webs", "popliteal webbing"),
     "HP:0002625": ("DVT",),
@@ -378,6 +378,15 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000974": ("stretchy skin",),
     "HP:0001319": ("floppy at birth", "floppy neonate", "floppy newborn"),
     "HP:0003444": ("chronic denervation", "chronic denervation changes"),
+    "HP:0000823": ("absent puberty", "no signs of puberty", "no pubertal development"),
+    "HP:0003782": ("eunuchoid proportions", "eunuchoid body proportions"),
+    "HP:0003521": ("short trunk",),
+    "HP:0007230": ("absent sural SNAPs", "sural SNAPs absent", "absent sensory action potentials"),
+    "HP:0003473": (
+        "weakness which worsens through the day",
+        "weakness worse at the end of the day",
+        "weakness that worsens with exertion",
+    ),
     # sweating reduced or absent: "sweats" alone is *Hyperhidrosis*'s "Sweating"
     "HP:0000966": (
         "sweats very little",
