@@ -327,7 +327,11 @@ _LINK = (
     # since linking version 48: when it was taken ("platelet count at birth 14 x10^9/L")
     r"(?:\s+(?:at|on)\s+(?:birth|presentation|admission|diagnosis|referral))?"
     r"(?:\s*(?::|=|\bwas\b|\bwere\b|\bis\b|\bof\b|\bat\b|\bmeasured\b|\breached\b"
-    r"|\bremained\b|\bincreased to\b|\bdecreased to\b|\brose to\b|\bfell to\b)){0,2}\s*"
+    r"|\bremained\b|\bincreased to\b|\bdecreased to\b|\brose to\b|\bfell to\b"
+    # since linking version 48: a change stated from one value to another ("sodium fell
+    # from 134 to 118 mmol/L": the last value is read)
+    r"|\b(?:fell|dropped|rose|climbed|increased|decreased)\s+from\s+\d{1,7}(?:[.,]\d{1,4})?"
+    r"\s+to\b)){0,2}\s*"
 )
 _UNIT = (
     r"(?P<unit>[x\u00d7*]\s*10\s*(?:\^|\*|\*\*)?\s*(?:9|\u2079)\s*/\s*l"
@@ -375,6 +379,9 @@ _NAME_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NAME_WINDOW = 80
+# A range of values right before the last ("CK is 900-1,500 U/L", "Platelets 20-40 x10^9/L"):
+# read as a range only when the whole range lies outside the limits (since version 48).
+_VALUES_RANGE_BEFORE = re.compile(r"(?<![\d.,/-])(?P<lo>\d{1,7}(?:[.,]\d{1,4})?)\s*[-\u2013]\s*$")
 _NAMES = tuple((re.compile(a.names, re.IGNORECASE), a) for a in ANALYTES)
 _PRESSURE = re.compile(
     r"(?<![\w-])(?:blood pressure|bp)" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})"
@@ -437,11 +444,16 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     """
     found: list[UnrangedValue] = []
     for match in _values(text):
-        if match.start() and (
-            text[match.start() - 1].isalnum() or text[match.start() - 1] in "_.,/-"
-        ):
+        low_end = None  # the first value of a range of values ("CK 900-1,500 U/L")
+        begin = match.start()
+        if begin and text[begin - 1] in "-\u2013":
+            spanned = _VALUES_RANGE_BEFORE.search(text, max(0, begin - 24), begin)
+            if spanned is None:
+                continue
+            low_end, begin = read_number(spanned["lo"]), spanned.start()
+        elif begin and (text[begin - 1].isalnum() or text[begin - 1] in "_.,/-"):
             continue  # the end of a longer number or word ("A1c 9 %", "1/2 mmol/L")
-        begin, bound = comparator_before(text, match.start())  # "ferritin <3 ng/mL"
+        begin, bound = comparator_before(text, begin)  # "ferritin <3 ng/mL"
         window = max(0, begin - _NAME_WINDOW)
         named = _NAME_BEFORE.search(text, window, begin)
         if named is None:
@@ -470,9 +482,11 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                     continue
             if analyte.fasting_high is not None and _FASTING.search(before):
                 high = analyte.fasting_high.get(unit, high)
-            if low is not None and value < low and analyte.low_phrase:
+            least = value if low_end is None else min(value, low_end)
+            most = value if low_end is None else max(value, low_end)
+            if low is not None and most < low and analyte.low_phrase:
                 direction, phrase = "low", analyte.low_phrase
-            elif high is not None and value > high and analyte.high_phrase:
+            elif high is not None and least > high and analyte.high_phrase:
                 direction, phrase = "high", analyte.high_phrase
             else:
                 continue

@@ -110,6 +110,12 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("CK was 3,000 U/L (checked twice)", [("high creatine kinase", "u/l", 3000.0)]),
         ("CK 14,000 U/L (raised)", []),  # a flag: the flagged values' reader
         ("Ferritin 1500 ug/L (97th centile)", []),
+        # a change from one value to another, and a range of values wholly outside
+        ("Sodium fell from 134 to 118 mmol/L", [("low sodium", "mmol/l", 118.0)]),
+        ("CK is 900-1,500 U/L", [("high creatine kinase", "u/l", 1500.0)]),
+        ("Platelets 20-40 x10^9/L", [("low platelets", "10^9/l", 40.0)]),
+        ("CK 300-1500 U/L", []),  # the range reaches below the limit
+        ("Sodium was 134-138 mmol/L", []),
     ],
 )
 def test_values_outside_the_built_in_limits(
