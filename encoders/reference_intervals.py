@@ -435,6 +435,51 @@ def _find_all(text: str, mark: str) -> Iterator[int]:
         at = text.find(mark, at + 1)
 
 
+# Values written before one that names their unit for them ("Na 118, K 8.2 mmol/L": 118
+# mmol/L too): an analyte's name and a number, then a comma or "and" (since version 48).
+_UNITLESS_BEFORE = re.compile(
+    rf"(?<![\w-])(?P<name>{'|'.join(f'(?:{a.names})' for a in ANALYTES)})(?![\w-]){_LINK}"
+    r"(?P<value>\d{1,7}(?:\.\d{1,4})?)(?![\d.])\s*(?:,|\band\b)\s*$",
+    re.IGNORECASE,
+)
+_UNITLESS_REACH = 40
+
+
+def _sharing_the_unit(text: str, before: int, unit: str) -> list[UnrangedValue]:
+    """The values outside their limits among those written without a unit right before the
+    analyte's name at ``before``, each read in ``unit`` ("Na 118, K 8.2 mmol/L")."""
+    out: list[UnrangedValue] = []
+    while prev := _UNITLESS_BEFORE.search(text, max(0, before - _UNITLESS_REACH), before):
+        before = prev.start()
+        analyte = next((a for names, a in _NAMES if names.fullmatch(prev["name"])), None)
+        limits = analyte.limits.get(unit) if analyte is not None else None
+        if analyte is None or limits is None:
+            break
+        try:
+            value = read_number(prev["value"])
+        except ValueError:
+            break
+        low, high = limits
+        if low is not None and value < low and analyte.low_phrase:
+            direction, phrase = "low", analyte.low_phrase
+        elif high is not None and value > high and analyte.high_phrase:
+            direction, phrase = "high", analyte.high_phrase
+        else:
+            continue
+        out.append(
+            UnrangedValue(
+                prev.start("name"),
+                prev.start("value"),
+                prev.end("value"),
+                value,
+                unit,
+                phrase,
+                direction,
+            )
+        )
+    return out
+
+
 def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     """Values of :data:`ANALYTES` stated without a range in brackets and outside their
     limits, in text order; a blood pressure of 140/90 mmHg or more as high.
@@ -465,6 +510,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             if _OTHER_SPECIMEN.search(clause):
                 continue
             unit = unit_key(match["unit"])
+            found.extend(_sharing_the_unit(text, named.start(), unit))
             limits = analyte.limits.get(unit)
             if limits is None:
                 continue

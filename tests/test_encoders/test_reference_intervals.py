@@ -116,6 +116,18 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Platelets 20-40 x10^9/L", [("low platelets", "10^9/l", 40.0)]),
         ("CK 300-1500 U/L", []),  # the range reaches below the limit
         ("Sodium was 134-138 mmol/L", []),
+        # values written before the one that names their unit
+        (
+            "Na 118, Cl 90, K 8.2 mmol/L",
+            [
+                ("low sodium", "mmol/l", 118.0),
+                ("low chloride", "mmol/l", 90.0),
+                ("high potassium", "mmol/l", 8.2),
+            ],
+        ),
+        ("Sodium 125 and potassium 4.1 mmol/L", [("low sodium", "mmol/l", 125.0)]),
+        ("Hb 78, platelets 22 x10^9/L", [("low platelets", "10^9/l", 22.0)]),  # another unit
+        ("He was 118, K 8.2 mmol/L", [("high potassium", "mmol/l", 8.2)]),
     ],
 )
 def test_values_outside_the_built_in_limits(
