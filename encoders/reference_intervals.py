@@ -435,6 +435,24 @@ def _find_all(text: str, mark: str) -> Iterator[int]:
         at = text.find(mark, at + 1)
 
 
+#: Analytes measured in the blood only, by a phrase of theirs: a specimen named earlier in
+#: the clause ("Urinary copper 2.1 umol/24h, ALT 292 U/L") is not theirs (since version 48).
+_BLOOD_ONLY = frozenset(
+    {"low platelets", "low hemoglobin", "low leukocytes", "low neutrophils", "low lymphocytes"}
+    | {"high eosinophils", "reticulocytopenia", "high alt", "high ast", "high creatine kinase"}
+    | {"high ferritin", "elevated transferrin saturation", "elevated hba1c", "high crp"}
+    | {"low igg", "high ige", "low iga", "low fibrinogen", "factor viii deficiency", "high ldh"}
+    | {"high tsh", "high ammonia", "high cholesterol", "high ldl cholesterol"}
+    | {"high triglycerides", "decreased glomerular filtration rate", "reduced ejection fraction"}
+)
+
+
+def _blood_only(analyte: Analyte) -> bool:
+    """Whether ``analyte`` is measured in the blood only, so that a specimen named earlier
+    in its clause belongs to another value."""
+    return analyte.low_phrase in _BLOOD_ONLY or analyte.high_phrase in _BLOOD_ONLY
+
+
 # Values written before one that names their unit for them ("Na 118, K 8.2 mmol/L": 118
 # mmol/L too): an analyte's name and a number, then a comma or "and" (since version 48).
 _UNITLESS_BEFORE = re.compile(
@@ -507,7 +525,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
         if analyte is not None:
             before = text[max(0, named.start() - 80) : named.start()]
             clause = before[max((m.end() for m in _CLAUSE_START.finditer(before)), default=0) :]
-            if _OTHER_SPECIMEN.search(clause):
+            if _OTHER_SPECIMEN.search(clause) and not _blood_only(analyte):
                 continue
             unit = unit_key(match["unit"])
             found.extend(_sharing_the_unit(text, named.start(), unit))

@@ -128,6 +128,12 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Sodium 125 and potassium 4.1 mmol/L", [("low sodium", "mmol/l", 125.0)]),
         ("Hb 78, platelets 22 x10^9/L", [("low platelets", "10^9/l", 22.0)]),  # another unit
         ("He was 118, K 8.2 mmol/L", [("high potassium", "mmol/l", 8.2)]),
+        # a specimen named earlier in the clause is not a blood-only analyte's
+        (
+            "Urinary copper 2.1 umol/24h, ALT 292 U/L and platelets 48 x10^9/L",
+            [("high alt", "u/l", 292.0), ("low platelets", "10^9/l", 48.0)],
+        ),
+        ("Urine sodium 10 mmol/L, potassium 8 mmol/L", []),  # the urine's, as before
     ],
 )
 def test_values_outside_the_built_in_limits(
