@@ -724,7 +724,7 @@ def _count_before(lowers: Sequence[str], i: int) -> int | None:
     word = lowers[k]
     if word in _ORDINALS:
         return k if lowers[k + 1] in ("episode", "bout", "attack") else None
-    if word in _COUNTS or word in _COUNT_WORDS or (word.isdigit() and int(word) > 1):
+    if word in _COUNT_WORDS or (word.isdigit() and int(word) > 1):
         return k
     return None
 
@@ -1749,12 +1749,10 @@ class ConceptLinker:
                     continue  # "tests were ordered" is not "Ordering", "mouth" not "Mouthing"
                 if m.j - m.i == 1 and _everyday_sense(chosen[2], tokens, m.i):
                     continue  # "he falls asleep", "a chess club", "stroke volume"
-                if m.j < len(lowers) and lowers[m.j] in _NAMES_ANOTHER_THING:
-                    continue  # "hepatitis serology", "a low-methionine diet"
                 if _at_another_site(chosen[2], lowers, m.i, m.j):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
-                if _v48_no_finding(tokens, m, chosen[2], dashed, with_):
-                    continue  # "rupture of the splenic artery", "QT-prolonging drugs", ...
+                if _names_another_thing(tokens, m, chosen[2], dashed, with_):
+                    continue  # "hepatitis serology", "rupture of the splenic artery", ...
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
                     continue  # "TmP/GFR was low", "urinary magnesium was high"
                 if (
@@ -3129,8 +3127,6 @@ def _examined_after(lowers: Sequence[str], j: int) -> bool:
 _VESSELS = frozenset(
     {"artery", "arteries", "vein", "veins", "vessel", "vessels", "duct", "ducts", "arterial"}
 )
-#: The words after a name that :func:`_v48_no_finding` looks at first.
-_AFTER_WORDS = _VESSELS | _LESION_NOUNS | _DRUG_NOUNS
 
 
 #: Words after a finding's name that make the name part of another thing: a test ("hepatitis
@@ -3140,6 +3136,8 @@ _NAMES_ANOTHER_THING = frozenset(
     {"serology", "serologies", "vaccine", "vaccines", "vaccination", "immunisation"}
     | {"immunization", "diet", "diets", "formula", "formulas", "swab", "swabs"}
 )
+#: The words after a name that :func:`_names_another_thing` looks at first.
+_AFTER_WORDS = _NAMES_ANOTHER_THING | _VESSELS | _LESION_NOUNS | _DRUG_NOUNS
 
 
 #: Words of the heart's walls: before a motion's name or after its "of", they make it the
@@ -3212,9 +3210,12 @@ def _denies_itself(m: _Match) -> bool:
     return bool(m.candidates) and m.candidates[0][1] == DENIED
 
 
-def _v48_no_finding(tokens: TokenTable, m: _Match, name: str, dashed: bool, with_: bool) -> bool:
+def _names_another_thing(
+    tokens: TokenTable, m: _Match, name: str, dashed: bool, with_: bool
+) -> bool:
     """Whether the words a name matched, read with the words around them, name no finding of
-    the patient (since linking version 48): "rupture of the splenic [artery]", "soft skin
+    the patient: "hepatitis [serology]", "a low-methionine [diet]" (since linking version
+    47); since version 48 "rupture of the splenic [artery]", "soft skin
     [nodules]", "no diabetic [retinopathy]", "QT-prolonging [drugs]", "in the right eye a
     large [cavity]", "skin with atrophic [scars]", "bilirubin raised - haemolysis", "the
     large joints", "pyridoxal 5'-phosphate". ``dashed`` and ``with_``: whether the text
@@ -3223,6 +3224,8 @@ def _v48_no_finding(tokens: TokenTable, m: _Match, name: str, dashed: bool, with
     i, j = m.i, m.j
     after = lowers[j] if j < len(lowers) else ""
     if after in _AFTER_WORDS:
+        if after in _NAMES_ANOTHER_THING:
+            return True  # a test, a vaccine, a diet, a specimen
         lowered = name.lower()
         if after in _VESSELS and not _VESSELS.intersection(lowered.split()):
             return True  # "rupture of the splenic artery" is no Splenic rupture

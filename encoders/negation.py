@@ -2074,7 +2074,7 @@ class ContextRules:
         triggers = [
             found
             for found in self._find(words, inside)
-            if _applies(words, *found) and _suspects_a_mention(words, found, inside)
+            if _applies(words, *found) and _about_a_mention(words, found, inside)
         ]
         # a treatment's effects: "amiodarone was complicated by hypothyroidism"
         triggers.extend(
@@ -2284,17 +2284,19 @@ def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
     return not (j < len(words) and words[j] in trig.not_before)
 
 
-#: Words between a suspected thing and "suspected": "HLH was strongly suspected".
-_SUSPECTED_SKIPPED = frozenset(
+#: Words between a mention and a trigger about it (:func:`_about_a_mention`): "HLH was
+#: strongly suspected", "pain is often worse with fever".
+_SKIPPED_BEFORE_TRIGGER = frozenset(
     {"was", "is", "were", "are", "strongly", "clinically", "initially", "also", "then"}
     | {"much", "often", "always", "typically", "usually", "gets", "get", "became"}
 )
 
 
-def _suspects_a_mention(
+def _about_a_mention(
     words: Sequence[str], found: tuple[int, int, Trigger], inside: AbstractSet[int]
 ) -> bool:
-    """Whether a post-posed "suspected" names a mention as what is suspected: "seizures
+    """Whether a trigger that is about the words right before it has a mention there: a
+    post-posed "suspected" names a mention as what is suspected: "seizures
     were suspected", not the findings of the clause before an unlinked diagnosis ("fever,
     splenomegaly and ferritin 9,800 ug/L - HLH suspected"; since linking version 48); and
     whether "worse with" follows a symptom ("pain worse with fever": the fever a trigger),
@@ -2303,7 +2305,7 @@ def _suspects_a_mention(
     if trig.phrase not in _UNC_SUSPECTED_FINAL and trig.phrase not in _UNC_TRIGGERED_BY:
         return True
     k = i - 1
-    while k >= 0 and words[k] in _SUSPECTED_SKIPPED:
+    while k >= 0 and words[k] in _SKIPPED_BEFORE_TRIGGER:
         k -= 1
     return k >= 0 and k in inside
 

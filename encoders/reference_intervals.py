@@ -463,13 +463,30 @@ _UNITLESS_BEFORE = re.compile(
 _UNITLESS_REACH = 40
 
 
+def _analyte_named(name: str) -> Analyte | None:
+    """The analyte a name found by :data:`_NAME_BEFORE` or :data:`_UNITLESS_BEFORE` is."""
+    return next((a for names, a in _NAMES if names.fullmatch(name)), None)
+
+
+def _outside(
+    analyte: Analyte, low: float | None, high: float | None, least: float, most: float
+) -> tuple[str, str] | None:
+    """``(direction, phrase)`` of a value (or a range of values, ``least`` to ``most``)
+    wholly below ``low`` or above ``high``, where the analyte has a phrase for that side."""
+    if low is not None and most < low and analyte.low_phrase:
+        return "low", analyte.low_phrase
+    if high is not None and least > high and analyte.high_phrase:
+        return "high", analyte.high_phrase
+    return None
+
+
 def _sharing_the_unit(text: str, before: int, unit: str) -> list[UnrangedValue]:
     """The values outside their limits among those written without a unit right before the
     analyte's name at ``before``, each read in ``unit`` ("Na 118, K 8.2 mmol/L")."""
     out: list[UnrangedValue] = []
     while prev := _UNITLESS_BEFORE.search(text, max(0, before - _UNITLESS_REACH), before):
         before = prev.start()
-        analyte = next((a for names, a in _NAMES if names.fullmatch(prev["name"])), None)
+        analyte = _analyte_named(prev["name"])
         limits = analyte.limits.get(unit) if analyte is not None else None
         if analyte is None or limits is None:
             break
@@ -477,13 +494,10 @@ def _sharing_the_unit(text: str, before: int, unit: str) -> list[UnrangedValue]:
             value = read_number(prev["value"])
         except ValueError:
             break
-        low, high = limits
-        if low is not None and value < low and analyte.low_phrase:
-            direction, phrase = "low", analyte.low_phrase
-        elif high is not None and value > high and analyte.high_phrase:
-            direction, phrase = "high", analyte.high_phrase
-        else:
+        outside = _outside(analyte, *limits, value, value)
+        if outside is None:
             continue
+        direction, phrase = outside
         out.append(
             UnrangedValue(
                 prev.start("name"),
@@ -521,7 +535,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
         named = _NAME_BEFORE.search(text, window, begin)
         if named is None:
             continue
-        analyte = next((a for names, a in _NAMES if names.fullmatch(named["name"])), None)
+        analyte = _analyte_named(named["name"])
         if analyte is not None:
             before = text[max(0, named.start() - 80) : named.start()]
             clause = before[max((m.end() for m in _CLAUSE_START.finditer(before)), default=0) :]
@@ -548,12 +562,10 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 high = analyte.fasting_high.get(unit, high)
             least = value if low_end is None else min(value, low_end)
             most = value if low_end is None else max(value, low_end)
-            if low is not None and most < low and analyte.low_phrase:
-                direction, phrase = "low", analyte.low_phrase
-            elif high is not None and least > high and analyte.high_phrase:
-                direction, phrase = "high", analyte.high_phrase
-            else:
+            outside = _outside(analyte, low, high, least, most)
+            if outside is None:
                 continue
+            direction, phrase = outside
             if bound is not None and bound != direction:
                 continue  # "ferritin >5 ng/mL" may be any value above 5
             found.append(
