@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from kg.remote import RemoteStore
 
 _ROWS = f"""
-SELECT ?a ?d ?t ?neg ?fv ?ft ?onset ?sex ?ev ?aspect WHERE {{
+SELECT ?a ?d ?t ?neg ?fv ?ft ?ftext ?onset ?sex ?ev ?aspect WHERE {{
   ?a a <{KGV_ANNOTATION}> ; <{RDF}subject> ?d ; <{RDF}object> ?t .
   OPTIONAL {{ ?a <{KGV}negated> ?neg }}
   OPTIONAL {{ ?a <{KGV}frequencyValue> ?fv }}
   OPTIONAL {{ ?a <{KGV}frequency> ?ft }}
+  OPTIONAL {{ ?a <{KGV}frequencyText> ?ftext }}
   OPTIONAL {{ ?a <{KGV}onset> ?onset }}
   OPTIONAL {{ ?a <{KGV}sex> ?sex }}
   OPTIONAL {{ ?a <{KGV}evidence> ?ev }}
@@ -54,10 +55,10 @@ T = TypeVar("T")
 
 #: One row for :meth:`AnnotationTableBuilder.add_rows`: the arguments of
 #: :meth:`AnnotationTableBuilder.add` in its order (iri, subject, term, negated, frequency,
-#: frequency_term, onset, sex, evidence, aspect, modifiers, sources), without a subject
-#: label; the builder copies the two lists, which may be shared between rows.
+#: frequency_term, onset, sex, evidence, aspect, modifiers, sources, frequency_text), without
+#: a subject label; the builder copies the two lists, which may be shared between rows.
 AnnotationRow = tuple[
-    str, str, str, bool, float | None, str, str, str, str, str, Sequence[str], Sequence[str]
+    str, str, str, bool, float | None, str, str, str, str, str, Sequence[str], Sequence[str], str
 ]
 
 
@@ -83,6 +84,7 @@ class AnnotationTableBuilder:
         self._asp: list[str] = []
         self._mod: list[list[str]] = []
         self._src: list[list[str]] = []
+        self._ftext: list[str] = []
 
     def __contains__(self, annotation_iri: str) -> bool:
         return annotation_iri in self._rows
@@ -103,6 +105,7 @@ class AnnotationTableBuilder:
         aspect: str = "",
         modifiers: list[str] | None = None,
         sources: list[str] | None = None,
+        frequency_text: str = "",
     ) -> None:
         """Add one row; a repeated annotation IRI is ignored (the first row wins)."""
         rows = self._rows
@@ -131,6 +134,7 @@ class AnnotationTableBuilder:
         self._asp.append(aspect)
         self._mod.append(modifiers if modifiers is not None else [])
         self._src.append(sources if sources is not None else [])
+        self._ftext.append(frequency_text)
 
     def add_rows(self, rows: Sequence[AnnotationRow]) -> None:
         """Add many rows, as :meth:`add` one by one would (a repeated annotation IRI is
@@ -149,7 +153,7 @@ class AnnotationTableBuilder:
         if not rows:
             return
         (_, subject, term, negated, frequency, frequency_term, onset, sex, evidence, aspect,
-         modifiers, sources) = zip(*rows, strict=True)  # fmt: skip
+         modifiers, sources, frequency_text) = zip(*rows, strict=True)  # fmt: skip
         subjects, terms = self._subjects, self._terms
         for s in dict.fromkeys(subject):
             if s not in subjects:
@@ -169,6 +173,7 @@ class AnnotationTableBuilder:
         self._asp += aspect
         self._mod += map(list, modifiers)
         self._src += map(list, sources)
+        self._ftext += frequency_text
 
     def add_source(self, iri: str, source: str) -> None:
         """Add a source (reference IRI) to an added row."""
@@ -188,7 +193,11 @@ class AnnotationTableBuilder:
         if i is not None and not self._subject_labels[i]:
             self._subject_labels[i] = label
 
-    def build(self) -> AnnotationTable:
+    def build(self, node_values: bool = True) -> AnnotationTable:
+        """The table; ``node_values`` False leaves out what only a table whose rows hold
+        their nodes' values as the store holds them keeps (:attr:`AnnotationTable.node_values`:
+        a store whose annotation nodes have several values of one property, or values of
+        other kinds than the HPO build writes)."""
         return AnnotationTable(
             list(self._subjects),
             list(self._subject_labels),
@@ -205,6 +214,8 @@ class AnnotationTableBuilder:
             list(self._asp),
             list(self._src),
             list(self._mod),
+            list(self._ftext) if node_values else None,
+            np.array(self._f, dtype=np.float64) if node_values else None,
         )
 
 
@@ -252,6 +263,10 @@ class AnnotationTable:
         sources: ``[rows]`` list of source IRIs (PMIDs ...).
         modifier: ``[rows]`` list of modifier term IRIs (HPO clinical modifiers: "Severe",
             "Unilateral" ...), empty where none is stated.
+        frequency_text: ``[rows]`` the frequency as stated ("3/7", "40%") where the node keeps
+            it (``kgv:frequencyText``), else ""; None in a table without the column.
+        frequency_exact: ``[rows]`` float64, the frequency as the store holds it (``frequency``
+            is float32), NaN when not stated; None in a table without the column.
     """
 
     subjects: list[str]
@@ -269,9 +284,12 @@ class AnnotationTable:
     aspect: list[str]
     sources: list[list[str]]
     modifier: list[list[str]] = field(default_factory=list)
+    frequency_text: list[str] | None = None
+    frequency_exact: np.ndarray | None = None
     _subject_index: dict[str, int] = field(default_factory=dict, repr=False)
     _rows_of: list[np.ndarray] | None = field(default=None, repr=False)
     _term_index: dict[str, int] | None = field(default=None, repr=False)
+    _rows_with: list[np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._subject_index = {iri: i for i, iri in enumerate(self.subjects)}
@@ -280,6 +298,15 @@ class AnnotationTable:
 
     def __len__(self) -> int:
         return len(self.annotation_iris)
+
+    @property
+    def node_values(self) -> bool:
+        """Whether each row holds every value of its annotation node as the store holds it
+        (one value of each property, the frequency exact and as stated), so that the rows
+        can stand for the nodes' triples (:meth:`kg.knowledge_graph.KnowledgeGraph.annotations_of`).
+        A table saved before these columns, or read from a store whose nodes have several
+        values of one property, does not."""
+        return self.frequency_text is not None and self.frequency_exact is not None
 
     @property
     def present(self) -> np.ndarray:
@@ -323,6 +350,23 @@ class AnnotationTable:
         i = subject if isinstance(subject, int) else self.subject_index(subject)
         return self._rows_of[i]
 
+    def rows_of_iri(self, subject: str) -> np.ndarray:
+        """Row indices of the annotations of one subject IRI (empty when none has it)."""
+        i = self._subject_index.get(subject)
+        return self.rows_of(i) if i is not None else np.zeros(0, dtype=np.intp)
+
+    def rows_with_term(self, term: str) -> np.ndarray:
+        """Row indices, in the table's order, of the annotations whose term is ``term`` (an
+        IRI; empty when no annotation has it)."""
+        if self._term_index is None:
+            self._term_index = {iri: i for i, iri in enumerate(self.terms)}
+        if self._rows_with is None:
+            order = np.argsort(self.term, kind="stable")
+            bounds = np.searchsorted(self.term[order], np.arange(len(self.terms) + 1))
+            self._rows_with = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.terms))]
+        i = self._term_index.get(term)
+        return self._rows_with[i] if i is not None else np.zeros(0, dtype=np.intp)
+
     def rows_with_terms(self, terms: Iterable[str]) -> np.ndarray:
         """Row indices, in the table's order, of the annotations whose term is one of
         ``terms`` (IRIs; ones no annotation has are ignored)."""
@@ -364,19 +408,23 @@ class AnnotationTable:
             _take(self.aspect, rows),
             [list(v) if len(v) < 2 else sorted(set(v)) for v in _take(self.sources, rows)],
             [list(v) if len(v) < 2 else sorted(set(v)) for v in _take(self.modifier, rows)],
+            None if self.frequency_text is None else _take(self.frequency_text, rows),
+            None if self.frequency_exact is None else self.frequency_exact[order],
         )
 
     def save(self, folder: Path) -> None:
         """Write ``annotations.npz`` and ``annotations.json`` into ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            folder / "annotations.npz",
-            subject=self.subject,
-            term=self.term,
-            negated=self.negated,
-            frequency=self.frequency,
-            sex=self.sex,
-        )
+        arrays: dict[str, Any] = {
+            "subject": self.subject,
+            "term": self.term,
+            "negated": self.negated,
+            "frequency": self.frequency,
+            "sex": self.sex,
+        }
+        if self.frequency_exact is not None:
+            arrays["frequency_exact"] = self.frequency_exact
+        np.savez(folder / "annotations.npz", **arrays)
         meta = {
             "subjects": self.subjects,
             "subject_labels": self.subject_labels,
@@ -389,6 +437,8 @@ class AnnotationTable:
             "sources": self.sources,
             "modifier": self.modifier,
         }
+        if self.frequency_text is not None:
+            meta["frequency_text"] = self.frequency_text
         (folder / "annotations.json").write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -412,16 +462,21 @@ class AnnotationTable:
             m["aspect"],  # one letter each: the JSON reader shares those already
             shared_rows(m["sources"]),
             shared_rows(m.get("modifier", [])),
+            # columns a table saved before 2026-12-07 lacks (its nodes are read from the store)
+            shared_strings(m["frequency_text"]) if "frequency_text" in m else None,
+            a["frequency_exact"] if "frequency_exact" in a.files else None,
         )
 
     @classmethod
     def from_store(cls, store: ox.Store | RemoteStore) -> AnnotationTable:
         """Read every annotation node of a store (empty table when there is none)."""
         b = AnnotationTableBuilder()
+        node_values = True  # whether every node has the values the HPO build writes
         for r in cast("ox.QuerySolutions", store.query(_ROWS)):
-            neg, fv, ft, onset, sex, ev, asp = (
-                r[k] for k in ("neg", "fv", "ft", "onset", "sex", "ev", "aspect")
+            neg, fv, ft, ftext, onset, sex, ev, asp = (
+                r[k] for k in ("neg", "fv", "ft", "ftext", "onset", "sex", "ev", "aspect")
             )
+            node_values = node_values and r["a"].value not in b and _as_built(r)
             b.add(
                 r["a"].value,
                 r["d"].value,
@@ -433,6 +488,7 @@ class AnnotationTable:
                 sex=sex.value if sex is not None else "",
                 evidence=ev.value if ev is not None else "",
                 aspect=asp.value if asp is not None else "",
+                frequency_text=ftext.value if ftext is not None else "",
             )
         for r in cast("ox.QuerySolutions", store.query(_SOURCES)):
             b.add_source(r["a"].value, r["src"].value)
@@ -441,4 +497,33 @@ class AnnotationTable:
         for r in cast("ox.QuerySolutions", store.query(_SUBJECT_LABELS)):
             if r["label"] is not None:
                 b.set_subject_label(r["d"].value, r["label"].value)
-        return b.build()
+        return b.build(node_values)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBERS = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
+
+
+def _as_built(row: ox.QuerySolution) -> bool:
+    """Whether a row of :data:`_ROWS` holds values of the kinds the HPO build writes (and
+    :data:`kg/shapes/hpo.ttl` checks), so that the table's columns give back what the store
+    answers: the terms IRIs, the texts plain strings, the frequency a number, the negation
+    a boolean, the evidence and the aspect stated, the sex MALE or FEMALE."""
+    import pyoxigraph as ox
+
+    def text(term: object) -> bool:
+        return isinstance(term, ox.Literal) and term.datatype.value == _XSD + "string"
+
+    neg, fv, ft, ftext, onset, sex, ev, asp = (
+        row[k] for k in ("neg", "fv", "ft", "ftext", "onset", "sex", "ev", "aspect")
+    )
+    return (
+        (neg is None or (isinstance(neg, ox.Literal) and neg.datatype.value == _XSD + "boolean"
+                         and neg.value in ("true", "false", "1", "0")))
+        and (fv is None or (isinstance(fv, ox.Literal) and fv.datatype.value in _NUMBERS))
+        and all(v is None or isinstance(v, ox.NamedNode) for v in (ft, onset))
+        and (ftext is None or text(ftext))
+        and (sex is None or (text(sex) and sex.value in ("MALE", "FEMALE")))
+        and text(ev)
+        and text(asp)
+    )  # fmt: skip

@@ -331,11 +331,12 @@ def _check_row(
 
 class _Frequency(NamedTuple):
     """A frequency column's value: its term's IRI ("" for none), its value (None: not
-    stated) and the tails of its triples."""
+    stated), the tails of its triples and the text it keeps as stated ("" for none)."""
 
     term_iri: str
     value: float | None
     tails: list[str]
+    text: str = ""
 
 
 class _Terms(NamedTuple):
@@ -393,6 +394,7 @@ class _AnnotationText:
         if got is None:
             freq_term, freq_value = parse_frequency(text)
             tails = []
+            kept = ""
             if freq_term is not None:
                 tails.append(f" {_P_FREQUENCY} {self.term(freq_term)[0]} .\n")
             if freq_value is not None:
@@ -401,8 +403,9 @@ class _AnnotationText:
                 tails.append(f" {_P_FREQUENCY_VALUE} {value_text} .\n")
                 if freq_term is None:  # keep the stated n/m or n% as written
                     tails.append(f" {_P_FREQUENCY_TEXT} {nt_literal(text)} .\n")
+                    kept = text
             term_iri = obo_iri(freq_term) if freq_term else ""
-            got = self.frequencies[text] = _Frequency(term_iri, freq_value, tails)
+            got = self.frequencies[text] = _Frequency(term_iri, freq_value, tails, kept)
         return got
 
     def reference_list(self, column: str) -> _Terms:
@@ -667,6 +670,7 @@ def _table_row(
         aspect,
         modifiers[modifier].iris if modifier else (),
         refs.iris,
+        freq.text,
     )
 
 
