@@ -57,10 +57,9 @@ GROUP BY ?frequency ?frequency_term ?frequency_text ?evidence
 #: Genes with a phenotype link to exactly ``?term`` (for a term the KG's graph lacks).
 Q_GENES_WITH_TERM = """
 SELECT DISTINCT ?gene WHERE { ?gene obo:RO_0002200 ?term ; a kgv:Gene . }"""
-#: The aspect of each annotation of a disease (HPO: P phenotypic abnormality, I inheritance,
-#: C onset and clinical course, M clinical modifier, H past medical history).
-Q_ASPECTS = "SELECT ?a ?aspect WHERE { ?a rdf:subject ?disease ; kgv:aspect ?aspect }"
-#: Annotation aspects that are not phenotypic features, named apart in a disease's features.
+#: Annotation aspects that are not phenotypic features, named apart in a disease's features
+#: (HPO's aspects: P phenotypic abnormality, I inheritance, C onset and clinical course, M
+#: clinical modifier, H past medical history).
 OTHER_ASPECTS = {
     "I": "inheritance",
     "C": "onset and clinical course",
@@ -211,14 +210,10 @@ def _records(disease: Entity) -> str:
     return f", from the annotations of {', '.join(curies[:-1])} and {curies[-1]} (same name)"
 
 
-def _aspects(kg: KnowledgeGraph, diseases: Iterable[str]) -> dict[str, str]:
-    """The aspect code of each annotation of these diseases (absent where none is stated)."""
-    return {
-        r["a"]: str(r["aspect"])
-        for d in diseases
-        for r in kg.select(Q_ASPECTS, disease=IRI(d))
-        if r["aspect"] is not None
-    }
+def _aspects(annotations: Iterable[Annotation]) -> dict[str, str]:
+    """The aspect code of each of these annotations by its IRI (absent where none is
+    stated), as the annotations were read with it (no query of its own)."""
+    return {a.iri: str(a.aspect) for a in annotations if a.aspect is not None}
 
 
 # ---- what lies under a term, in memory --------------------------------------------------------
@@ -348,7 +343,7 @@ def disease_features(
     bands = [f for f in frequency if frequency_band(f.iri) is not None]
     if bands:
         annotations = [a for a in annotations if any(_in_band(a, f.iri) for f in bands)]
-    aspects = _aspects(kg, disease.iris)
+    aspects = _aspects(annotations)
     present = [a for a in annotations if a.present]
     features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
     other = _by_phenotype(a for a in present if aspects.get(a.iri, "P") in OTHER_ASPECTS)
@@ -410,7 +405,7 @@ def inheritance_and_onset(
     if unknown:
         raise ValueError(f"unknown annotation aspect(s) {unknown}: give I and/or C")
     annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
-    of_aspect = _aspects(kg, disease.iris)
+    of_aspect = _aspects(annotations)
     items: list[AnswerItem] = []
     facts: list[CitedFact] = []
     said = []
@@ -448,7 +443,7 @@ def similar_diseases(kg: KnowledgeGraph, disease: Entity, *, limit: int = SIMILA
     with its similarity and the features both are annotated with (the first
     :data:`SHARED_CITED` of those cited)."""
     annotations = _annotations(kg, disease.iris)
-    aspects = _aspects(kg, disease.iris)
+    aspects = _aspects(annotations)
     mine = {
         a.phenotype.iri
         for a in annotations
@@ -961,7 +956,7 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     negated_below = [a for a in annotations if not a.present and a.phenotype.iri in below - above]
     item = AnswerItem(disease.iri, disease.label, DISEASE, {"term": compress(term.iri)})
     if present:
-        aspects = _aspects(kg, disease.iris)
+        aspects = _aspects(present)
         groups = _by_phenotype(sorted(present, key=_by_frequency))
         what = ", ".join(_with_role(g, aspects.get(g[0].iri)) for g in groups.values())
         item.detail.update(answer="yes", stated=True)
@@ -1031,9 +1026,7 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
         same = "the same record" if first.iri == second.iri else "one disease (same name)"
         return Lookup(f"{_name(first)} and {_name(second)} are {same}: nothing distinguishes them.")
     annotated = {e.iri: [a for a in _annotations(kg, e.iris) if a.present] for e in diseases}
-    aspects: dict[str, str] = {}
-    for e in diseases:
-        aspects.update(_aspects(kg, e.iris))
+    aspects = _aspects(a for present in annotated.values() for a in present)
     terms = {k: {a.phenotype.iri for a in v} for k, v in annotated.items()}
     each: list[list[tuple[AnswerItem, CitedFact]]] = []  # per disease, most frequent first
     parts = []
