@@ -413,6 +413,12 @@ def _build_locked(
                 if any(src != HPO_SOURCE for src, _ in plan):
                     hints.mirror = None
                     hints.helper_loads = None
+                    if hints.annotations is not None:
+                        # another file may add annotation nodes or values to HPO's, which
+                        # the converter's table lacks: their annotations are read from the
+                        # store (the table keeps its rows for the ranking, as before)
+                        hints.annotations.frequency_text = None
+                        hints.annotations.frequency_exact = None
                 else:
                     # Every load is queued: the store is described and counted on a side
                     # thread once they are done, while the derived tables are computed.

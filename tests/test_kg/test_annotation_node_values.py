@@ -139,3 +139,27 @@ def test_a_store_with_other_values_keeps_no_node_values(extra: str) -> None:
     table = AnnotationTable.from_store(_store_with(extra))
     assert len(table) == 1
     assert not table.node_values
+
+
+def test_a_build_with_another_file_reads_annotations_from_the_store(tmp_path: Path) -> None:
+    """A file built beside HPO may add annotation nodes (or values) that HPO's converter
+    never saw: the table then does not stand for the nodes, and the store answers."""
+    extra = tmp_path / "extra.nt"
+    a = "<https://example.org/annotation/extra-1>"
+    marfan = "<https://omim.org/entry/154700>"
+    term = "<http://purl.obolibrary.org/obo/HP_0001166>"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    extra.write_text(
+        f"{a} <{rdf}type> <{KGV}PhenotypeAnnotation> .\n"
+        f"{a} <{rdf}subject> {marfan} .\n"
+        f"{a} <{rdf}object> {term} .\n"
+        f'{a} <{KGV}evidence> "TAS" .\n'
+        f'{a} <{KGV}aspect> "P" .\n',
+        encoding="utf-8",
+    )
+    dest = tmp_path / "kg"
+    build_kg(["hpo", extra], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    kg = KnowledgeGraph.open(dest)
+    assert not kg.annotations.node_values
+    found = {x.iri for x in kg.annotations_of("OMIM:154700")}
+    assert "https://example.org/annotation/extra-1" in found
