@@ -492,8 +492,10 @@ class AnnotationTable:
             )
         for r in cast("ox.QuerySolutions", store.query(_SOURCES)):
             b.add_source(r["a"].value, r["src"].value)
+            node_values = node_values and not _blank(r["src"])
         for r in cast("ox.QuerySolutions", store.query(_MODIFIERS)):
             b.add_modifier(r["a"].value, r["m"].value)
+            node_values = node_values and not _blank(r["m"])
         for r in cast("ox.QuerySolutions", store.query(_SUBJECT_LABELS)):
             if r["label"] is not None:
                 b.set_subject_label(r["d"].value, r["label"].value)
@@ -501,29 +503,37 @@ class AnnotationTable:
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_NUMBERS = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
+_NUMBERS = (_XSD + "decimal", _XSD + "double", _XSD + "float")
+_BOOLEAN, _STRING = _XSD + "boolean", _XSD + "string"
 
 
 def _as_built(row: ox.QuerySolution) -> bool:
     """Whether a row of :data:`_ROWS` holds values of the kinds the HPO build writes (and
-    :data:`kg/shapes/hpo.ttl` checks), so that the table's columns give back what the store
-    answers: the terms IRIs, the texts plain strings, the frequency a number, the negation
-    a boolean, the evidence and the aspect stated, the sex MALE or FEMALE."""
+    ``kg/shapes/hpo.ttl`` checks), so that the table's columns give back what the store
+    answers: the terms IRIs, the texts plain strings (a stated frequency not empty), the
+    frequency a number, the negation a boolean, the evidence and the aspect stated, the sex
+    MALE or FEMALE."""
     import pyoxigraph as ox
 
-    def text(term: object) -> bool:
-        return isinstance(term, ox.Literal) and term.datatype.value == _XSD + "string"
+    def typed(term: object, *datatypes: str) -> bool:
+        return isinstance(term, ox.Literal) and term.datatype.value in datatypes
 
     neg, fv, ft, ftext, onset, sex, ev, asp = (
         row[k] for k in ("neg", "fv", "ft", "ftext", "onset", "sex", "ev", "aspect")
     )
-    return (
-        (neg is None or (isinstance(neg, ox.Literal) and neg.datatype.value == _XSD + "boolean"
-                         and neg.value in ("true", "false", "1", "0")))
-        and (fv is None or (isinstance(fv, ox.Literal) and fv.datatype.value in _NUMBERS))
-        and all(v is None or isinstance(v, ox.NamedNode) for v in (ft, onset))
-        and (ftext is None or text(ftext))
-        and (sex is None or (text(sex) and sex.value in ("MALE", "FEMALE")))
-        and text(ev)
-        and text(asp)
-    )  # fmt: skip
+    optional_ok = (
+        neg is None or (typed(neg, _BOOLEAN) and neg.value in ("true", "false", "1", "0")),
+        fv is None or typed(fv, *_NUMBERS),
+        ft is None or isinstance(ft, ox.NamedNode),
+        onset is None or isinstance(onset, ox.NamedNode),
+        ftext is None or (typed(ftext, _STRING) and ftext.value != ""),
+        sex is None or (typed(sex, _STRING) and sex.value in ("MALE", "FEMALE")),
+    )
+    return all(optional_ok) and typed(ev, _STRING) and typed(asp, _STRING)
+
+
+def _blank(term: object) -> bool:
+    """Whether a source or modifier is a blank node (the store leaves such a list unbound)."""
+    import pyoxigraph as ox
+
+    return isinstance(term, ox.BlankNode)

@@ -106,8 +106,9 @@ def test_a_table_saved_without_the_columns_reads_the_store(built: Path, tmp_path
     assert new.annotations.node_values  # the build copied, not changed
 
 
-def _store_with(extra: str) -> ox.Store:
-    """A store of one annotation node written as the HPO build writes it, plus ``extra``."""
+def _store_with(extra: str, stated: str = "3/7") -> ox.Store:
+    """A store of one annotation node written as the HPO build writes it (its frequency
+    stated as ``stated``), plus ``extra``."""
     store = ox.Store()
     a, d, t = "<urn:a:1>", "<urn:d:1>", "<http://purl.obolibrary.org/obo/HP_0000001>"
     text = (
@@ -117,7 +118,7 @@ def _store_with(extra: str) -> ox.Store:
         f'{a} <{KGV}evidence> "PCS" .\n'
         f'{a} <{KGV}aspect> "P" .\n'
         f'{a} <{KGV}frequencyValue> "0.4286"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
-        f'{a} <{KGV}frequencyText> "3/7" .\n' + extra
+        f'{a} <{KGV}frequencyText> "{stated}" .\n' + extra
     )
     store.load(text.encode(), format=ox.RdfFormat.N_TRIPLES)
     return store
@@ -132,6 +133,7 @@ def _store_with(extra: str) -> ox.Store:
         f'<urn:a:1> <{KGV}sex> "male" .\n',  # not MALE: the table would say MALE
         f'<urn:a:1> <{KGV}negated> "yes" .\n',  # no boolean
         f'<urn:a:1> <{KGV}onset> "infantile" .\n',  # a literal where a term belongs
+        "<urn:a:1> <http://purl.org/dc/terms/source> _:b1 .\n",  # the store: no sources
     ],
 )
 def test_a_store_with_other_values_keeps_no_node_values(extra: str) -> None:
@@ -163,3 +165,8 @@ def test_a_build_with_another_file_reads_annotations_from_the_store(tmp_path: Pa
     assert not kg.annotations.node_values
     found = {x.iri for x in kg.annotations_of("OMIM:154700")}
     assert "https://example.org/annotation/extra-1" in found
+
+
+def test_an_empty_stated_frequency_keeps_no_node_values() -> None:
+    # the table's "" means none stated; the store would answer the empty text
+    assert not AnnotationTable.from_store(_store_with("", stated="")).node_values
