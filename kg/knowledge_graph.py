@@ -890,13 +890,14 @@ class KnowledgeGraph:
         return sorted(out, key=_annotation_order)
 
     def _annotation_rows(self, bindings: Mapping[str, BindingValue]) -> Rows:
-        """The rows of :data:`Q_ANNOTATIONS_OF` with a disease or a phenotype bound: from the
-        annotation table where its rows hold their nodes' values, else from the store."""
+        """The rows of :data:`Q_ANNOTATIONS_OF` with one variable bound: with a disease or a
+        phenotype, from the annotation table where its rows hold their nodes' values; else
+        (an annotation node, ``a``, or a table without them) from the store."""
         [(variable, value)] = bindings.items()
-        if isinstance(self.store, ox.Store) and isinstance(value, IRI):
+        position = {"disease": _RDF_SUBJECT, "phenotype": _RDF_OBJECT}.get(variable)
+        if position is not None and isinstance(self.store, ox.Store) and isinstance(value, IRI):
             table = self.annotations
             if table.node_values:
-                position = _RDF_SUBJECT if variable == "disease" else _RDF_OBJECT
                 return _table_annotation_rows(
                     table, self.lookups, ox.NamedNode(value.value), position
                 )

@@ -170,3 +170,13 @@ def test_a_build_with_another_file_reads_annotations_from_the_store(tmp_path: Pa
 def test_an_empty_stated_frequency_keeps_no_node_values() -> None:
     # the table's "" means none stated; the store would answer the empty text
     assert not AnnotationTable.from_store(_store_with("", stated="")).node_values
+
+
+def test_an_annotation_node_bound_is_read_from_the_store(built: Path) -> None:
+    kg = KnowledgeGraph.open(built)
+    table = kg.annotations
+    node = table.annotation_iris[0]
+    [annotation] = {x.iri: x for x in kg._annotations(a=IRI(node))}.values()
+    assert annotation.iri == node
+    disease = table.subjects[table.subject[0]]
+    assert annotation in kg.annotations_of(disease)
