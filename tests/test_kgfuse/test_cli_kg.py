@@ -597,12 +597,17 @@ def test_cli_kg_query_ctrl_c_stops_a_running_query(
 ) -> None:
     import _thread
     import threading
+    import time
 
     from kgfuse.commands import kg as kg_commands
 
     release = threading.Event()
 
     def running(self, sparql: str, *, max_rows: int | None = None):  # a query that waits
+        # Ctrl-C once the query runs (its command waits for it now), not during start-up
+        # however slow the machine: a timer started with the command could fire before
+        time.sleep(0.3)
+        _thread.interrupt_main()
         release.wait(60)  # (a real endless one would keep a core busy for the other tests)
         return [], []
 
@@ -612,12 +617,9 @@ def test_cli_kg_query_ctrl_c_stops_a_running_query(
 
     monkeypatch.setattr(KnowledgeGraph, "query", running)
     monkeypatch.setattr(kg_commands, "_exit_now", exit_now)
-    timer = threading.Timer(0.5, _thread.interrupt_main)  # Ctrl-C while the query runs
-    timer.start()
     try:
         result = _invoke(runner, "kg", "query", _ENDLESS, "--kg", legal_kg, "--timeout", "0")
     finally:
-        timer.cancel()
         release.set()
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.stderr
