@@ -596,6 +596,7 @@ def test_cli_kg_query_ctrl_c_stops_a_running_query(
     runner: CliRunner, legal_kg: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import _thread
+    import signal
     import threading
     import time
 
@@ -604,9 +605,7 @@ def test_cli_kg_query_ctrl_c_stops_a_running_query(
     release = threading.Event()
 
     def running(self, sparql: str, *, max_rows: int | None = None):  # a query that waits
-        # Ctrl-C once the query runs (its command waits for it now), not during start-up
-        # however slow the machine: a timer started with the command could fire before
-        time.sleep(0.3)
+        time.sleep(0.3)  # Ctrl-C once the query runs (its command waits for it now)
         _thread.interrupt_main()
         release.wait(60)  # (a real endless one would keep a core busy for the other tests)
         return [], []
@@ -617,10 +616,14 @@ def test_cli_kg_query_ctrl_c_stops_a_running_query(
 
     monkeypatch.setattr(KnowledgeGraph, "query", running)
     monkeypatch.setattr(kg_commands, "_exit_now", exit_now)
+    # Ctrl-C as a terminal delivers it: pytest started as a background job (``cmd &`` in a
+    # script) inherits SIGINT ignored, and then interrupt_main() does nothing
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         result = _invoke(runner, "kg", "query", _ENDLESS, "--kg", legal_kg, "--timeout", "0")
     finally:
         release.set()
+        signal.signal(signal.SIGINT, before)
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.stderr
 
