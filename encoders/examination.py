@@ -247,12 +247,8 @@ def _acuity(text: str) -> Iterator[ExaminationFinding]:
         # the span starts at the last name before the value, so that it holds no other
         # finding of the sentence ("Vision: optic atrophy with pale discs, acuity 6/36";
         # since linking version 48)
-        last = max(
-            (m for m in _ACUITY_NAME_RE.finditer(sentence, 0, best[1])),
-            key=lambda m: m.start(),
-            default=named,
-        )
-        yield ExaminationFinding(a + last.start(), a + best[2], phrase)
+        names = [m.start() for m in _ACUITY_NAME_RE.finditer(sentence, 0, best[1])]
+        yield ExaminationFinding(a + (names[-1] if names else named.start()), a + best[2], phrase)
 
 
 #: How far before a grade the muscles it grades are looked for.

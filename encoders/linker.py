@@ -1772,7 +1772,6 @@ class ConceptLinker:
                     continue  # "no speech therapy" is no Absent speech
                 if _denies_itself(m) and _examined_after(lowers, m.j):
                     continue  # "No skin pigmentation was noted": nothing seen, no absence
-
                 if chosen[0] in self._lessened.terms:
                     lessening = self._lessened.reading(
                         chosen[0],

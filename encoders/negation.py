@@ -1819,7 +1819,7 @@ class ContextRules:
         # where relatives of each sex are named: a pronoun is looked at only near one
         kin = {
             sex: list(compress(range(n), map(group.__contains__, words)))
-            for sex, group in (("f", _SHE_RELATIVES), ("m", _HE_RELATIVES))
+            for sex, group in _RELATIVES_BY_SEX.items()
         }
         # Only words that can start a trigger or name a relative need a look (C-level scan).
         for i in compress(range(n), map(self._first_words.__contains__, words)):
@@ -1975,7 +1975,6 @@ class ContextRules:
             if w == ":" and k > j:
                 # "no signs of puberty, testes 3 mL: hypogonadotropic hypogonadism": what a
                 # colon introduces is stated (a trigger's own "negative for:" goes on)
-                return k
                 return k
             if w == "as" and words[k + 1 : k + 3] == _AS_WELL:
                 return k  # "lack of sleep spindles as well as continuous seizures"
@@ -2385,6 +2384,8 @@ _HE_RELATIVES = frozenset(
     {"father", "brother", "uncle", "grandfather", "nephew", "dad", "daddy", "grandpa"}
     | {"son", "husband"}
 )
+#: The relatives by the sex of the pronoun that stands for them (see :data:`_PRONOUN_SEX`).
+_RELATIVES_BY_SEX = {"f": _SHE_RELATIVES, "m": _HE_RELATIVES}
 _TOLD_AUXILIARIES = frozenset({"was", "were", "had", "has", "have", "been", "also", "once"})
 
 
@@ -2412,7 +2413,7 @@ def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]
     if i > 0 and words[i - 1] not in _CLAUSE_OPENING:
         return False
     sex = _PRONOUN_SEX[words[i]]
-    kin = _SHE_RELATIVES if sex == "f" else _HE_RELATIVES
+    kin = _RELATIVES_BY_SEX[sex]
     patients_possessive = "his" if sex == "f" else "her"
     sentences = 0
     for k in range(i - 1, max(-1, i - _PRONOUN_REACH), -1):

@@ -219,6 +219,13 @@ class AnnotationTableBuilder:
         )
 
 
+def _rows_by_value(column: np.ndarray, count: int) -> list[np.ndarray]:
+    """For each value ``0 .. count-1`` of an index column, the rows holding it, in order."""
+    order = np.argsort(column, kind="stable")
+    bounds = np.searchsorted(column[order], np.arange(count + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+
 def _take(values: list[T], rows: list[int]) -> list[T]:
     """``[values[r] for r in rows]`` in one C call (faster for long lists)."""
     if len(rows) < 2:  # itemgetter of one index gives the item, not a tuple
@@ -344,9 +351,7 @@ class AnnotationTable:
     def rows_of(self, subject: str | int) -> np.ndarray:
         """Row indices of the annotations of one subject."""
         if self._rows_of is None:
-            order = np.argsort(self.subject, kind="stable")
-            bounds = np.searchsorted(self.subject[order], np.arange(len(self.subjects) + 1))
-            self._rows_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.subjects))]
+            self._rows_of = _rows_by_value(self.subject, len(self.subjects))
         i = subject if isinstance(subject, int) else self.subject_index(subject)
         return self._rows_of[i]
 
@@ -361,9 +366,7 @@ class AnnotationTable:
         if self._term_index is None:
             self._term_index = {iri: i for i, iri in enumerate(self.terms)}
         if self._rows_with is None:
-            order = np.argsort(self.term, kind="stable")
-            bounds = np.searchsorted(self.term[order], np.arange(len(self.terms) + 1))
-            self._rows_with = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.terms))]
+            self._rows_with = _rows_by_value(self.term, len(self.terms))
         i = self._term_index.get(term)
         return self._rows_with[i] if i is not None else np.zeros(0, dtype=np.intp)
 
@@ -470,6 +473,8 @@ class AnnotationTable:
     @classmethod
     def from_store(cls, store: ox.Store | RemoteStore) -> AnnotationTable:
         """Read every annotation node of a store (empty table when there is none)."""
+        import pyoxigraph as ox
+
         b = AnnotationTableBuilder()
         node_values = True  # whether every node has the values the HPO build writes
         for r in cast("ox.QuerySolutions", store.query(_ROWS)):
@@ -492,10 +497,10 @@ class AnnotationTable:
             )
         for r in cast("ox.QuerySolutions", store.query(_SOURCES)):
             b.add_source(r["a"].value, r["src"].value)
-            node_values = node_values and not _blank(r["src"])
+            node_values = node_values and not isinstance(r["src"], ox.BlankNode)
         for r in cast("ox.QuerySolutions", store.query(_MODIFIERS)):
             b.add_modifier(r["a"].value, r["m"].value)
-            node_values = node_values and not _blank(r["m"])
+            node_values = node_values and not isinstance(r["m"], ox.BlankNode)
         for r in cast("ox.QuerySolutions", store.query(_SUBJECT_LABELS)):
             if r["label"] is not None:
                 b.set_subject_label(r["d"].value, r["label"].value)
@@ -530,10 +535,3 @@ def _as_built(row: ox.QuerySolution) -> bool:
         sex is None or (typed(sex, _STRING) and sex.value in ("MALE", "FEMALE")),
     )
     return all(optional_ok) and typed(ev, _STRING) and typed(asp, _STRING)
-
-
-def _blank(term: object) -> bool:
-    """Whether a source or modifier is a blank node (the store leaves such a list unbound)."""
-    import pyoxigraph as ox
-
-    return isinstance(term, ox.BlankNode)
