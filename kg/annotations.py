@@ -471,6 +471,57 @@ class AnnotationTable:
         )
 
     @classmethod
+    def concat(cls, first: AnnotationTable, second: AnnotationTable) -> AnnotationTable:
+        """The rows of ``first``, then those of ``second`` (tables of different annotation
+        nodes); a subject's label is its first non-empty one. The columns that only tables
+        standing for their nodes keep are kept when both have them.
+
+        Raises:
+            ValueError: an annotation node has rows in both.
+        """
+        shared = set(first.annotation_iris).intersection(second.annotation_iris)
+        if shared:
+            raise ValueError(f"annotation nodes in both tables: {sorted(shared)[:3]}")
+        subjects = dict.fromkeys([*first.subjects, *second.subjects])
+        labels = dict.fromkeys(subjects, "")
+        for table in (second, first):  # the first's labels win where both have one
+            labels.update(
+                (s, x) for s, x in zip(table.subjects, table.subject_labels, strict=True) if x
+            )
+        terms = dict.fromkeys([*first.terms, *second.terms])
+        subject_at = {s: i for i, s in enumerate(subjects)}
+        term_at = {t: i for i, t in enumerate(terms)}
+
+        def remapped(table: AnnotationTable, name: str, at: dict[str, int]) -> np.ndarray:
+            new = np.array([at[x] for x in getattr(table, name + "s")], dtype=np.int32)
+            return new[getattr(table, name)]
+
+        texts = exact = None
+        if first.frequency_text is not None and second.frequency_text is not None:
+            texts = [*first.frequency_text, *second.frequency_text]
+        if first.frequency_exact is not None and second.frequency_exact is not None:
+            exact = np.concatenate([first.frequency_exact, second.frequency_exact])
+        return cls(
+            list(subjects),
+            list(labels.values()),
+            list(terms),
+            [*first.annotation_iris, *second.annotation_iris],
+            np.concatenate([remapped(t, "subject", subject_at) for t in (first, second)]),
+            np.concatenate([remapped(t, "term", term_at) for t in (first, second)]),
+            np.concatenate([first.negated, second.negated]),
+            np.concatenate([first.frequency, second.frequency]),
+            [*first.frequency_term, *second.frequency_term],
+            [*first.onset, *second.onset],
+            np.concatenate([first.sex, second.sex]),
+            [*first.evidence, *second.evidence],
+            [*first.aspect, *second.aspect],
+            [*first.sources, *second.sources],
+            [*first.modifier, *second.modifier],
+            texts if exact is not None else None,
+            exact if texts is not None else None,
+        )
+
+    @classmethod
     def from_store(cls, store: ox.Store | RemoteStore) -> AnnotationTable:
         """Read every annotation node of a store (empty table when there is none)."""
         import pyoxigraph as ox

@@ -364,6 +364,7 @@ def _build_locked(
     from rich.progress import Progress
 
     from kg.helper_triples import write_helper_triples
+    from kg.sources import load_source
 
     builds = dest / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -388,6 +389,9 @@ def _build_locked(
         records: list[SourceRecord] = []
         hints = DomainHints()
         tables = None
+        # the other files' triples alone, beside HPO's (what they add to its tables)
+        mixed = any(src == HPO_SOURCE for src, _ in plan) and len(plan) > 1
+        others = ox.Store() if mixed and derived else None
         imports: dict[str, list[str]] = {}  # source file -> the IRIs it imports
         with (
             Progress(disable=not progress, transient=True) as bar,
@@ -406,19 +410,18 @@ def _build_locked(
                         record = _load_file(store, Path(src), fmt, tmp, records, imports)
                         if record is not None:
                             records.append(record)
+                            if others is not None:
+                                load_source(others, Path(src), fmt, workdir=tmp)
                     bar.advance(task)
                 fingerprint = fingerprint_of(records)
                 # the mirror and the helper loads hold HPO's triples only: a file loaded
                 # before or after lacks
-                if any(src != HPO_SOURCE for src, _ in plan):
+                if others is not None:
+                    # the mirror and the helper loads hold HPO's triples only; the
+                    # converters' table and edges are completed with the other files'
+                    # (kg.other_files) before the tables are derived from the store
                     hints.mirror = None
                     hints.helper_loads = None
-                    if hints.annotations is not None:
-                        # another file may add annotation nodes or values to HPO's, which
-                        # the converter's table lacks: their annotations are read from the
-                        # store (the table keeps its rows for the ranking, as before)
-                        hints.annotations.frequency_text = None
-                        hints.annotations.frequency_exact = None
                 else:
                     # Every load is queued: the store is described and counted on a side
                     # thread once they are done, while the derived tables are computed.
@@ -450,6 +453,9 @@ def _build_locked(
             _warn_unloaded_imports(store, imports)
             if derived and tables is None:
                 bar.update(task, description="deriving tables")
+                if others is not None:
+                    hints = _with_other_files(hints, others, store)
+                    others = None
                 tables = _derive(store, tmp / "derived", fingerprint, hints)
                 bar.advance(task, 2)
                 logger.info("derived tables at %.1f s", time.perf_counter() - started)
@@ -583,6 +589,22 @@ def _warn_unloaded_imports(store: ox.Store, imports: dict[str, list[str]]) -> No
                 source,
                 ", ".join(f"<{iri}>" for iri in absent),
             )
+
+
+def _with_other_files(hints: DomainHints, others: ox.Store, store: ox.Store) -> DomainHints:
+    """HPO's hints completed with what the build's other files add (``others``, their
+    triples alone), or none (every table read from ``store``) where that cannot be done:
+    :func:`kg.other_files.completed_hints`."""
+    from kg.other_files import completed_hints
+
+    if hints.annotations is None:
+        return DomainHints()
+    completed = completed_hints(hints.annotations, hints.edges, others, store)
+    if completed is None:
+        logger.info("the other files add to HPO's own nodes: reading the tables from the store")
+        return DomainHints()
+    annotations, edges = completed
+    return DomainHints(annotations=annotations, edges=edges)
 
 
 def _derive(store: ox.Store, folder: Path, fingerprint: str, hints: DomainHints) -> DerivedTables:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ import pyoxigraph as ox
 import pytest
 
 from kg.annotations import AnnotationTable
+from kg.derived import write_derived
 from kg.knowledge_graph import Q_ANNOTATIONS_OF, KnowledgeGraph
-from kg.namespaces import KGV
+from kg.namespaces import KGV, RDFS_LABEL, RO_GENE_CONTRIBUTES_TO, RO_HAS_PHENOTYPE
 from kg.sparql import IRI, run_select
-from kg.store import build_kg
+from kg.store import build_kg, read_manifest, resolve_build
+from kg.tensors import GraphTensors
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -143,28 +146,141 @@ def test_a_store_with_other_values_keeps_no_node_values(extra: str) -> None:
     assert not table.node_values
 
 
-def test_a_build_with_another_file_reads_annotations_from_the_store(tmp_path: Path) -> None:
-    """A file built beside HPO may add annotation nodes (or values) that HPO's converter
-    never saw: the table then does not stand for the nodes, and the store answers."""
-    extra = tmp_path / "extra.nt"
-    a = "<https://example.org/annotation/extra-1>"
-    marfan = "<https://omim.org/entry/154700>"
-    term = "<http://purl.obolibrary.org/obo/HP_0001166>"
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    extra.write_text(
-        f"{a} <{rdf}type> <{KGV}PhenotypeAnnotation> .\n"
-        f"{a} <{rdf}subject> {marfan} .\n"
-        f"{a} <{rdf}object> {term} .\n"
-        f'{a} <{KGV}evidence> "TAS" .\n'
-        f'{a} <{KGV}aspect> "P" .\n',
-        encoding="utf-8",
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+MARFAN = "https://omim.org/entry/154700"
+ARACHNODACTYLY = "http://purl.obolibrary.org/obo/HP_0001166"
+OWN = "https://example.org/disease/own-1"
+EX = "https://example.org/annotation/"
+
+
+def _annotation_node(a: str, disease: str, term: str) -> str:
+    """N-Triples of an annotation node as a user's file would write it."""
+    return (
+        f"<{a}> <{RDF}type> <{KGV}PhenotypeAnnotation> .\n"
+        f"<{a}> <{RDF}subject> <{disease}> .\n"
+        f"<{a}> <{RDF}predicate> <{RO_HAS_PHENOTYPE}> .\n"
+        f"<{a}> <{RDF}object> <{term}> .\n"
+        f'<{a}> <{KGV}evidence> "TAS" .\n'
+        f'<{a}> <{KGV}aspect> "P" .\n'
     )
+
+
+def _build_with(tmp_path: Path, text: str, *, hpo_first: bool = True) -> Path:
+    """HPO's mini fixture built with a file of ``text`` (N-Triples) beside it."""
+    extra = tmp_path / "extra.nt"
+    extra.write_text(text, encoding="utf-8")
     dest = tmp_path / "kg"
-    build_kg(["hpo", extra], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
-    kg = KnowledgeGraph.open(dest)
+    sources: list[str | Path] = ["hpo", extra] if hpo_first else [extra, "hpo"]
+    build_kg(sources, dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    return dest
+
+
+def test_a_build_with_another_file_reads_annotations_from_the_store(tmp_path: Path) -> None:
+    """A file built beside HPO may add annotation nodes that HPO's converter never saw: the
+    table holds them too, and answers as the store does."""
+    extra = "https://example.org/annotation/extra-1"
+    kg = KnowledgeGraph.open(_build_with(tmp_path, _annotation_node(extra, MARFAN, ARACHNODACTYLY)))
+    assert extra in kg.annotations.annotation_iris
+    assert extra in {x.iri for x in kg.annotations_of("OMIM:154700")}
+    bound = {"disease": IRI(MARFAN)}
+    assert _rows(kg._annotation_rows(bound)) == _rows(kg.select(Q_ANNOTATIONS_OF, **bound))
+
+
+@pytest.mark.parametrize("hpo_first", [True, False])
+def test_a_disease_of_ones_own_beside_hpo_is_in_the_table_and_the_graph(
+    tmp_path: Path, hpo_first: bool
+) -> None:
+    """A disease that another file adds, with its phenotypes, is annotated for the ranking
+    (the annotation table) and linked in the graph the embeddings learn from, whichever
+    file comes first."""
+    text = (
+        f"<{OWN}> <{RDF}type> <{KGV}Disease> .\n"
+        f'<{OWN}> <{RDFS_LABEL}> "Disease of my own" .\n'
+        f"<{OWN}> <{RO_HAS_PHENOTYPE}> <{ARACHNODACTYLY}> .\n"
+        + _annotation_node("https://example.org/annotation/own-1", OWN, ARACHNODACTYLY)
+    )
+    dest = _build_with(tmp_path, text, hpo_first=hpo_first)
+    table = KnowledgeGraph.open(dest).annotations
+    rows = table.rows_of_iri(OWN)
+    assert [table.terms[table.term[r]] for r in rows] == [ARACHNODACTYLY]
+    assert table.subject_labels[table.subjects.index(OWN)] == "Disease of my own"
+    assert MARFAN in table.subjects  # HPO's own rows are all still there
+    graph = GraphTensors.load(resolve_build(dest) / "derived" / "graph")
+    index = graph.index_of()
+    edges = np.asarray(graph.edge_index)
+    targets = edges[1][edges[0] == index[OWN]]
+    assert targets.tolist() == [index[ARACHNODACTYLY]]
+
+
+FBN1 = "https://identifiers.org/ncbigene:2200"
+ECTOPIA_LENTIS = "http://purl.obolibrary.org/obo/HP_0001083"
+HPO_NODE = "{hpo_node}"  # one of HPO's own annotation nodes (of Marfan syndrome)
+_OTHER_FILES = {
+    # read beside the converters' tables
+    "a node of an HPO disease": _annotation_node(EX + "a1", MARFAN, ARACHNODACTYLY),
+    "a disease of ones own": (
+        f"<{OWN}> <{RDF}type> <{KGV}Disease> .\n"
+        f'<{OWN}> <{RDFS_LABEL}> "Disease of my own" .\n'
+        f"<{OWN}> <{RO_HAS_PHENOTYPE}> <{ARACHNODACTYLY}> .\n"
+        f"<{FBN1}> <{RO_GENE_CONTRIBUTES_TO}> <{OWN}> .\n"
+        + _annotation_node(EX + "a2", OWN, ARACHNODACTYLY)
+        + f'<{EX}a2> <{KGV}frequencyText> "2/3" .\n'
+        f'<{EX}a2> <{KGV}frequencyValue> "0.6667"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
+        f"<{EX}a2> <http://purl.org/dc/terms/source> <https://pubmed.ncbi.nlm.nih.gov/1> .\n"
+        + _annotation_node(EX + "a3", OWN, ECTOPIA_LENTIS)
+        + f'<{EX}a3> <{KGV}negated> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n'
+    ),
+    "edges HPO states too": f"<{MARFAN}> <{RO_HAS_PHENOTYPE}> <{ARACHNODACTYLY}> .\n"
+    f"<{FBN1}> <{RO_GENE_CONTRIBUTES_TO}> <{MARFAN}> .\n",
+    "a node of a gene": _annotation_node(EX + "a4", FBN1, ECTOPIA_LENTIS),
+    # read from the finished store
+    "a value of an HPO node": f'<{HPO_NODE}> <{KGV}evidence> "XYZ" .\n',
+    "a label of an HPO disease": f'<{MARFAN}> <{RDFS_LABEL}> "Marfan" .\n',
+    "a blank annotation node": _annotation_node("_:b", OWN, ARACHNODACTYLY).replace("<_:b>", "_:b"),
+    "a blank source": _annotation_node(EX + "a5", OWN, ARACHNODACTYLY)
+    + f"<{EX}a5> <http://purl.org/dc/terms/source> _:s .\n",
+}
+
+
+@pytest.fixture(scope="module")
+def hpo_node(tmp_path_factory: pytest.TempPathFactory) -> str:
+    dest = tmp_path_factory.mktemp("hpo") / "kg"
+    build_kg(["hpo"], dest, hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    table = KnowledgeGraph.open(dest).annotations
+    return table.annotation_iris[int(table.rows_of_iri(MARFAN)[0])]
+
+
+@pytest.mark.parametrize("hpo_first", [True, False])
+@pytest.mark.parametrize("case", list(_OTHER_FILES))
+def test_a_mixed_builds_tables_are_those_of_its_store(
+    tmp_path: Path, hpo_node: str, case: str, hpo_first: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every derived table of HPO built beside another file is the one computed from the
+    finished store alone, with no converter's tables (as for an HPO build alone), whether
+    the other file's triples complete those tables or are read from the store."""
+    text = _OTHER_FILES[case].replace(HPO_NODE, hpo_node)
+    with caplog.at_level(logging.INFO, logger="kg.store"):
+        dest = _build_with(tmp_path, text, hpo_first=hpo_first)
+    from_store = "reading the tables from the store" in caplog.text
+    assert from_store == (list(_OTHER_FILES).index(case) >= 4), case
+    build = resolve_build(dest)
+    again = tmp_path / "again"
+    write_derived(ox.Store.read_only(str(build / "store")), again, read_manifest(dest).fingerprint)
+    derived = build / "derived"
+    for name in ("annotations.json", "annotations.npz", "graph/graph.safetensors", "lexicon.jsonl"):
+        assert (again / name).read_bytes() == (derived / name).read_bytes(), name
+
+
+def test_a_value_another_file_adds_to_an_hpo_node_is_read(tmp_path: Path) -> None:
+    """A second evidence code for one of HPO's annotation nodes: the table no longer stands
+    for the nodes (two values of one property), and a lookup reads the store."""
+    build_kg(["hpo"], tmp_path / "hpo", hpo_dir=FIXTURES / "hpo_mini", progress=False)
+    hpo = KnowledgeGraph.open(tmp_path / "hpo").annotations
+    node = hpo.annotation_iris[int(hpo.rows_of_iri(MARFAN)[0])]
+    kg = KnowledgeGraph.open(_build_with(tmp_path, f'<{node}> <{KGV}evidence> "XYZ" .\n'))
     assert not kg.annotations.node_values
-    found = {x.iri for x in kg.annotations_of("OMIM:154700")}
-    assert "https://example.org/annotation/extra-1" in found
+    evidence = {x.evidence for x in kg.annotations_of("OMIM:154700") if x.iri == node}
+    assert "XYZ" in evidence
 
 
 def test_an_empty_stated_frequency_keeps_no_node_values() -> None:
@@ -180,3 +296,19 @@ def test_an_annotation_node_bound_is_read_from_the_store(built: Path) -> None:
     assert annotation.iri == node
     disease = table.subjects[table.subject[0]]
     assert annotation in kg.annotations_of(disease)
+
+
+def test_concat_keeps_each_tables_rows_and_refuses_a_node_in_both(built: Path) -> None:
+    table = KnowledgeGraph.open(built).annotations
+    rows = table.rows_of_iri(table.subjects[0])
+    extra = AnnotationTable.from_store(_store_with(""))
+    both = AnnotationTable.concat(table, extra)
+    assert both.annotation_iris == table.annotation_iris + extra.annotation_iris
+    assert [both.subjects[i] for i in both.subject[: len(table)]] == [
+        table.subjects[i] for i in table.subject
+    ]
+    assert [both.terms[i] for i in both.term[len(table) :]] == [extra.terms[i] for i in extra.term]
+    assert len(rows) and both.node_values and extra.node_values
+    assert both.subject_labels[: len(table.subjects)] == table.subject_labels
+    with pytest.raises(ValueError, match="in both tables"):
+        AnnotationTable.concat(both, extra)
