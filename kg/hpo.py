@@ -48,6 +48,7 @@ from kg.annotations import AnnotationRow, AnnotationTable, AnnotationTableBuilde
 from kg.errors import OntologyParseError
 from kg.namespaces import (
     DCTERMS,
+    HPO_ANNOTATION_PREFIX,
     KGD,
     KGV,
     KGV_ANNOTATION,
@@ -140,8 +141,6 @@ _DISEASE_TYPE = nt_iri(KGV_DISEASE)
 _TYPE_TAIL = f" {_T} {nt_iri(KGV_ANNOTATION)} .\n"
 _PREDICATE_TAIL = f" {_P_PREDICATE} {_HAS_PHENOTYPE} .\n"
 _NEGATED_TAIL = f" {_P_NEGATED} {nt_literal('true', XSD + 'boolean')} .\n"
-#: The annotation nodes' IRIs: this and 20 hex digits of the hash of their row.
-_ANNOTATION_PREFIX = f"{KGD}hpo/annotation/"
 #: Lines a converter gathers before each write (fewer, larger writes to the output).
 _WRITE_EVERY = 10_000
 
@@ -570,7 +569,7 @@ def hpoa_to_ntriples(
     Raises:
         OntologyParseError: a row is malformed (names the file and line).
     """
-    nt_iri_checked(_ANNOTATION_PREFIX + "0")  # so the prefix and hex digits make valid IRIs
+    nt_iri_checked(HPO_ANNOTATION_PREFIX + "0")  # so the prefix and hex digits make valid IRIs
     text = _AnnotationText()
     diseases = _Diseases()
     edges = _PhenotypeEdges()
@@ -600,7 +599,7 @@ def hpoa_to_ntriples(
             triples += 1
         diseases.named(d_curie, disease_name, lineno)
         # hex digits after a checked prefix: a valid IRI by construction
-        a_iri = _ANNOTATION_PREFIX + blake2b(line.encode(), digest_size=10).hexdigest()
+        a_iri = HPO_ANNOTATION_PREFIX + blake2b(line.encode(), digest_size=10).hexdigest()
         a = f"<{a_iri}>"
         try:
             phenotype, object_tail = text.terms.get(hpo_id) or text.term(hpo_id)

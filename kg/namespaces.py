@@ -81,6 +81,9 @@ SYNONYM_PROPERTIES = {
 KGV_DISEASE = KGV + "Disease"
 KGV_GENE = KGV + "Gene"
 KGV_ANNOTATION = KGV + "PhenotypeAnnotation"
+#: The IRIs of HPO's annotation nodes (``phenotype.hpoa`` rows): this and 20 hex digits of
+#: the hash of their row.
+HPO_ANNOTATION_PREFIX = KGD + "hpo/annotation/"
 KGV_PUBLICATION = KGV + "Publication"
 
 DEFAULT_PREFIX_MAP: dict[str, str] = {

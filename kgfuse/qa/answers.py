@@ -16,6 +16,7 @@ from kg.namespaces import (
     HAS_EXACT_SYNONYM,
     HAS_NARROW_SYNONYM,
     HAS_RELATED_SYNONYM,
+    HPO_ANNOTATION_PREFIX,
     IAO_DEFINITION,
     RDFS_SUBCLASS_OF,
     RO_GENE_CONTRIBUTES_TO,
@@ -155,27 +156,37 @@ def fact_dict(
 
 
 def source_namer(manifest: Any) -> Callable[[CitedFact], str | None]:
-    """Names the KG source of a fact from a KG manifest: annotation statements come from the
-    annotation file, gene links from the gene file, the rest from the ontology (HPO's three
-    files; a KG of one source names that one). A KG built from several ontology files keeps
-    no record of which file stated a triple (they share one graph), so such a fact names
-    them all, as "one of A, B"."""
+    """Names the KG source of a fact from a KG manifest: HPO's annotation statements come
+    from its annotation file, gene links from its gene file, the rest from the ontology
+    (HPO's three files; a KG of one source names that one). A KG built from several files
+    keeps no record of which file stated a triple (they share one graph), so such a fact
+    names each file that may have, as "one of A, B": the annotation nodes that other files
+    built beside HPO add (their IRIs are not HPO's) name those files, and a gene link names
+    HPO's gene file and the other files."""
     named = [
         (s.format, f"{s.name} ({s.release})" if s.release else s.name) for s in manifest.sources
     ]
     by_format = dict(named)
     files = list(dict.fromkeys(v for k, v in named if k not in ("hpoa", "hpo-genes")))
-    ontology = (
-        files[0] if len(files) == 1 else f"one of {', '.join(files)}" if files else manifest.name
-    )
+    # the files other than HPO's three (its ontology is the file just before its annotations)
+    hpoa_at = next((i for i, (k, _) in enumerate(named) if k == "hpoa"), None)
+    hpo_files = set() if hpoa_at is None else {v for _, v in named[max(hpoa_at - 1, 0) :][:3]}
+    others = [v for _, v in named if v not in hpo_files]
+
+    def one_of(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else f"one of {', '.join(names)}"
+
+    ontology = one_of(files) if files else manifest.name
 
     def source_of(fact: CitedFact) -> str | None:
         if fact.iri is not None and "hpoa" in by_format:
-            return by_format["hpoa"]
+            if fact.iri.startswith(HPO_ANNOTATION_PREFIX) or not others:
+                return by_format["hpoa"]
+            return one_of(others)
         if "hpo-genes" in by_format and (
             fact.predicate == RO_GENE_CONTRIBUTES_TO or "ncbigene" in fact.subject
         ):
-            return by_format["hpo-genes"]
+            return one_of([by_format["hpo-genes"], *others])
         return ontology
 
     return source_of
