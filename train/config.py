@@ -197,7 +197,9 @@ class ModelSection(FusedModelSection):
     )
     candidates: str | None = Field(
         default="OMIM",
-        description="CURIE prefix of the candidate diseases; None: every annotated subject",
+        description="CURIE prefix of the candidate diseases (several apart by spaces or "
+        "commas; the start of an IRI names the diseases whose IRI starts so, e.g. diseases "
+        "of one's own beside HPO's); None: every annotated subject",
     )
     loss_shortlist: int = Field(
         default=0,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,16 +176,35 @@ def ensure_fact_index(
 
 
 def candidate_subjects(kg: KnowledgeGraph, prefix: str | None) -> list[str] | None:
-    """Annotated subjects whose CURIE has ``prefix`` (None: all of them)."""
+    """Annotated subjects that a prefix of ``prefix`` names (None: all of them).
+
+    ``prefix`` holds one prefix or several, apart by spaces or commas: a CURIE prefix
+    (``"OMIM"``) names the subjects whose CURIE has it, and an IRI's start
+    (``"https://example.org/disease/"``, for diseases of one's own beside HPO's) those
+    whose IRI starts so.
+
+    Raises:
+        ValueError: no prefix is given, or one names no annotated subject.
+    """
     if prefix is None:
         return None
     from kg.namespaces import compress
 
-    wanted = prefix.rstrip(":") + ":"
-    subjects = [s for s in kg.annotations.subjects if compress(s).startswith(wanted)]
-    if not subjects:
-        raise ValueError(f"no annotated subject has the prefix {prefix!r}")
-    return subjects
+    wanted = [p for p in re.split(r"[\s,]+", prefix) if p]
+    if not wanted:
+        raise ValueError(f"no candidate prefix given in {prefix!r}: give one, or none for all")
+    subjects = kg.annotations.subjects
+    chosen: dict[str, None] = {}
+    for p in wanted:
+        if "://" in p:
+            named = [s for s in subjects if s.startswith(p)]
+        else:
+            curie = p.rstrip(":") + ":"
+            named = [s for s in subjects if compress(s).startswith(curie)]
+        if not named:
+            raise ValueError(f"no annotated subject has the prefix {p!r}")
+        chosen.update(dict.fromkeys(named))
+    return [s for s in subjects if s in chosen]  # in the table's order, each once
 
 
 def _findings_of(patient: SimulatedPatient) -> list[LinkedFinding]:
