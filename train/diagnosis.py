@@ -367,6 +367,16 @@ def build_model(
 ) -> tuple[KgFusionForDiagnosis, Any]:
     """A new fused model (and its tokenizer) with the KG's embeddings as buffers."""
     m = config.model
+    untyped = [c for c in builder.candidates if c not in builder.node_rows]
+    if untyped:
+        from kg.namespaces import compress
+
+        raise ValueError(
+            f"{len(untyped)} candidate disease(s) are no node of the KG's graph, which holds "
+            f"the typed nodes only: {', '.join(compress(c) for c in untyped[:3])}; give "
+            "them an rdf:type (kgv:Disease) in their file, or leave them out of "
+            "model.candidates"
+        )
     label_rows = torch.tensor([builder.node_rows[c] for c in builder.candidates], dtype=torch.long)
     label_text = None
     if fact_index is not None:
