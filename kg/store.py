@@ -414,8 +414,6 @@ def _build_locked(
                                 load_source(others, Path(src), fmt, workdir=tmp)
                     bar.advance(task)
                 fingerprint = fingerprint_of(records)
-                # the mirror and the helper loads hold HPO's triples only: a file loaded
-                # before or after lacks
                 if others is not None:
                     # the mirror and the helper loads hold HPO's triples only; the
                     # converters' table and edges are completed with the other files'
