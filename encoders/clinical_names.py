@@ -477,7 +477,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "CKD G3b",
     ),
     "HP:0012626": ("CKD G4",),
-    "HP:0003774": ("CKD G5",),
+    "HP:0003774": ("CKD G5", "ESRD", "ESKD", "end-stage kidney disease"),
     "HP:0001281": (
         "carpopedal spasm",
         "carpopedal spasms",
@@ -606,6 +606,24 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001041": ("malar flushing", "malar flush"),
     "HP:0040217": ("raised HbA1c", "elevated HbA1c"),
     "HP:0003382": ("thickened nerves", "palpably thickened nerves"),
+    # since linking version 49, from a nephrologist's, a hepatologist's and a chest
+    # physician's case reports
+    "HP:0012522": ("spider naevi", "spider nevi", "spider naevus", "spider nevus"),
+    "HP:0002014": ("loose stools", "loose stool"),
+    "HP:0045051": ("reduced TLCO", "low TLCO", "decreased TLCO", "reduced gas transfer"),
+    "HP:0006522": ("recurrent pneumothoraces", "recurrent pneumothorax"),
+    "HP:0004784": ("juvenile polyposis",),
+    "HP:0012587": (
+        "frank haematuria",
+        "frank hematuria",
+        "visible haematuria",
+        "visible hematuria",
+    ),
+    "HP:0008341": ("distal RTA", "dRTA"),
+    "HP:0004719": ("hyperechoic kidneys", "hyperechoic kidney"),
+    "HP:0005564": ("poor corticomedullary differentiation",),
+    "HP:0030848": ("raised JVP", "elevated JVP"),
+    "HP:0001667": ("RVH",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

@@ -85,7 +85,7 @@ from encoders.normalize import (
     singularize,
     tight_mark,
 )
-from encoders.reference_intervals import read_unranged_values
+from encoders.reference_intervals import analyte_phrase, read_unranged_values
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
 from kg.namespaces import OWL, OWL_CLASS, RDF_TYPE, SKOS, compress, to_iri
@@ -365,7 +365,15 @@ __all__ = [
 #: finding of their own; ranged values read with their term's own word ("prolonged QTc");
 #: eGFR, reticulocytes, factor VIII, LDH, fibrinogen, high neutrophils and "BP 150/95"
 #: against limits; verbless normal results; bones' Latin plurals; ~150 clinical phrasings.
-LINKING_VERSION = 48
+#: 49: from a nephrologist's, a hepatologist's and a chest physician's case reports: a
+#: backward "negative" whose last item names no finding is about that test ("hepatomegaly
+#: and splenomegaly, viral serology negative" rules neither out); "born at term to ...
+#: parents developed X" is the child's; "no stigmata of X" hedges X; a stool's paleness
+#: listed with fat's qualities is steatorrhoea's; an analyte's short name before a range
+#: ("K 2.6 mmol/L (3.5-5.0)"); a ratio to creatinine is the urine's, no blood creatinine
+#: ("calcium:creatinine 1.1 (ref <0.7)" is *Hypercalciuria*; "TmP/GFR" no GFR); counted
+#: acute episodes are a recurrence; 17 clinical phrasings (ESRD, dRTA, RVH, spider naevi ...).
+LINKING_VERSION = 49
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1547,6 +1555,8 @@ class ConceptLinker:
                 if chosen is not None:
                     found = (_Match(a, head + 1, [], "coordinated"), *chosen)
                     break
+            if found is not None and found[1] == _ACHOLIC_STOOLS and _fatty_stools(lowers, a, e):
+                continue  # "pale, bulky, offensive stools": steatorrhoea's paleness
             if found is not None and not any(
                 k[1] == found[1] and k[0].i < found[0].j and found[0].i < k[0].j for k in kept
             ):
@@ -1751,6 +1761,11 @@ class ConceptLinker:
                     continue  # "he falls asleep", "a chess club", "stroke volume"
                 if _at_another_site(chosen[2], lowers, m.i, m.j):
                     continue  # "knee jerks" are reflexes, "optic pallor" is the disc's
+                if chosen[0] == _ACHOLIC_STOOLS and _fatty_stools(lowers, m.i, m.j):
+                    # "greasy, offensive, pale stools": steatorrhoea's paleness
+                    if _STEATORRHEA not in self.labels:
+                        continue
+                    chosen = (_STEATORRHEA, chosen[1], self.labels[_STEATORRHEA])
                 if _names_another_thing(tokens, m, chosen[2], dashed, with_):
                     continue  # "hepatitis serology", "rupture of the splenic artery", ...
                 if _outside_the_blood(self.labels, chosen, tokens, m.i, m.j):
@@ -2035,10 +2050,17 @@ class ConceptLinker:
             if start is not None:
                 phrase = "recurrent " + " ".join(tokens.raws[m.i : m.j])
                 recurrent = self.link_phrase(phrase)
+                under: str | None = iri  # the term the recurrence lies under
+                if recurrent is None and m.j - m.i > 1 and lowers[m.i] == "acute":
+                    # "six episodes of acute otitis media": each acute, together recurrent
+                    # (since linking version 49)
+                    plain = " ".join(tokens.raws[m.i + 1 : m.j])
+                    phrase = "recurrent " + plain
+                    recurrent, under = self.link_phrase(phrase), self.link_phrase(plain)
                 if (
                     recurrent is not None
                     and recurrent != iri
-                    and iri in self.ancestors(recurrent)
+                    and under in self.ancestors(recurrent)
                     and self.is_linkable(recurrent)
                 ):
                     match = _Match(start, m.j, [], "coordinated")
@@ -2207,6 +2229,25 @@ class ConceptLinker:
                 and not any(c.isspace() for c in tokens.separator_before(words[0]))
             ):
                 continue  # "Galactose-1-phosphate 12 mg/dL": part of a longer name
+            # the ratio's last part ("calcium:creatinine [ratio]")
+            last = words[-2] if len(words) > 1 and tokens.lowers[words[-1]] == "ratio" else None
+            last = last if last is not None else (words[-1] if words else None)
+            numerator = _ratio_numerator(tokens, last) if last is not None else None
+            if last is not None and numerator is not None:
+                # "calcium:creatinine 1.1 mmol/mmol (ref <0.7)": a urine ratio, no blood
+                # creatinine; "TmP/GFR 0.6": no GFR (since linking version 49)
+                ratio = _urine_ratio_phrase(tokens, numerator, last, found.direction)
+                iri = self.link_phrase(ratio) if ratio else None
+                if (
+                    ratio
+                    and iri is not None
+                    and self.is_linkable(iri)
+                    and not any(iri == x[1] and x[0].i < end and numerator < x[0].j for x in kept)
+                ):
+                    out.append(
+                        (_Match(numerator, end, [], "laboratory"), iri, MEASUREMENT_SCORE, ratio)
+                    )
+                continue
             # a specimen named among the words stays in the phrase: "CSF lactate" is no
             # blood lactate
             specimen = max(
@@ -2223,7 +2264,13 @@ class ConceptLinker:
                     if iri is not None and self.is_linkable(iri):
                         break
                 else:
-                    continue
+                    # an analyte's short name that the dictionary lacks: "K 2.6 mmol/L
+                    # (3.5-5.0)" is low potassium (since linking version 49)
+                    named = analyte_phrase(" ".join(analyte), found.direction)
+                    iri = self.link_phrase(named) if named else None
+                    if named is None or iri is None or not self.is_linkable(iri):
+                        continue
+                    phrase = named
                 if not any(iri == x[1] and x[0].i < end and first < x[0].j for x in kept):
                     match = _Match(first, end, [], "laboratory")
                     out.append((match, iri, MEASUREMENT_SCORE, phrase))
@@ -3290,6 +3337,29 @@ def _at_another_site(name: str, lowers: Sequence[str], k: int, end: int = -1) ->
     return lowers[j] in before
 
 
+#: A stool's qualities that tell of fat in it: its paleness read with them ("pale, bulky,
+#: offensive stools", "greasy, offensive, pale stools") is steatorrhoea's, not a lack of
+#: bile (*Acholic stools*; since linking version 49).
+_FATTY_STOOL_WORDS = frozenset(
+    {"bulky", "offensive", "greasy", "fatty", "oily", "floating", "frothy", "foul", "smelly"}
+    | {"malodorous"}
+)
+_ACHOLIC_STOOLS, _STEATORRHEA = to_iri("HP:0011985"), to_iri("HP:0002570")
+
+
+def _fatty_stools(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether the words ``[i, j)`` of a stool's colour, or the list of qualities right
+    before them, name one that tells of fat in it (:data:`_FATTY_STOOL_WORDS`)."""
+    if _FATTY_STOOL_WORDS.intersection(lowers[i:j]):
+        return True
+    k = i - 1
+    while k >= 0 and (lowers[k] in (",", "and") or lowers[k] in _FATTY_STOOL_WORDS):
+        if lowers[k] in _FATTY_STOOL_WORDS:
+            return True
+        k -= 1
+    return False
+
+
 #: Words before a finding that make it a parent's ("maternal diabetes"; since linking
 #: version 46).
 _PARENTAL = frozenset({"maternal", "paternal"})
@@ -3299,6 +3369,33 @@ _RATIO_DENOMINATORS = frozenset({"gfr", "creatinine", "cr", "crea", "creat"})
 #: Words right before a blood concentration's name that put it in the urine.
 _URINE_WORDS = frozenset({"urinary", "urine"})
 _URINE_PHRASES = (("excretion", "of"), ("clearance", "of"))
+
+
+#: A ratio's mark between its parts ("calcium/creatinine", "calcium:creatinine").
+_RATIO_MARKS = frozenset({"/", ":"})
+
+
+def _ratio_numerator(tokens: TokenTable, k: int) -> int | None:
+    """The token of a ratio's first part where token ``k`` is its second ("calcium:
+    creatinine", "TmP/GFR": the words after the mark name no value of their own); None
+    where ``k`` is none."""
+    if k < 1 or tokens.lowers[k] not in _RATIO_DENOMINATORS:
+        return None
+    if tokens.separator_before(k).strip() in _RATIO_MARKS:
+        return k - 1
+    if k > 1 and tokens.raws[k - 1] in _RATIO_MARKS and not tokens.separator_before(k - 1):
+        return k - 2
+    return None
+
+
+def _urine_ratio_phrase(tokens: TokenTable, numerator: int, k: int, direction: str) -> str | None:
+    """The dictionary phrase of a ratio to creatinine (token ``k``) outside its range, of
+    its first part (token ``numerator``): "calcium:creatinine 1.1 (ref <0.7)" is "high
+    urine calcium", *Hypercalciuria*; None for other ratios."""
+    first = tokens.lowers[numerator]
+    if tokens.lowers[k] == "gfr" or not first.isalpha():
+        return None
+    return f"{'high' if direction == 'high' else 'low'} urine {first}"
 
 
 def _outside_the_blood(

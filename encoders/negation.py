@@ -480,6 +480,9 @@ _UNC_FORWARD = (
     "could have",
     "likely",
     "suggestive of",
+    # since linking version 49: "no stigmata of chronic liver disease" denies its signs,
+    # not the disease, nor do stigmata state it
+    "stigmata of",
     "concern for",
     "concerning for",
     "rule out",
@@ -1359,6 +1362,8 @@ _RELATIVE_MODIFIERS = frozenset(
 # Since linking version 30: "a male infant born to consanguineous parents had short limbs":
 # the parents are whom the patient was born to, not who has the findings after them.
 _BORN_TO_WORDS = 7
+#: The most words between "born" and its "to" ("born at 38 + 2 weeks to").
+_BORN_WHEN_WORDS = 6
 _OWN_CLAUSE_OPENERS = frozenset({"who", "whom", "whose", "that", "with", "having", "affected"})
 _HEALTHY = frozenset({"healthy", "unaffected", "well", "asymptomatic"})
 
@@ -1378,8 +1383,10 @@ def _born_to(words: Sequence[str], i: int, n: int) -> bool:
     for k in range(i - 2, max(-1, i - 2 - _BORN_TO_WORDS), -1):
         if words[k] in _SENTENCE_ENDS:
             return False
-        if words[k] == "born" and words[k + 1] == "to":
-            return True
+        # "born to", and since linking version 49 with the birth's time between: "born at
+        # term to", "born at 36 weeks to", "born preterm to"
+        if words[k] == "born" and "to" in words[k + 1 : min(i, k + 1 + _BORN_WHEN_WORDS)]:
+            return all(w not in _CLAUSE_ENDS for w in words[k + 1 : i])
     return False
 
 
@@ -1663,7 +1670,9 @@ GENERIC = "generic"
 _SCOPED = frozenset({NEG, UNC, FAM, FAM_NEG, GENERIC})
 
 
-def _list_start(start: int, end: int, words: Sequence[str]) -> int:
+def _list_start(
+    start: int, end: int, words: Sequence[str], inside: AbstractSet[int] | None = None
+) -> int:
     """Where a backward scope ``[start, end)`` starts when a list of three or more items
     ends at it: "However, D, E, and F were excluded" rules out all three, where a clause
     mark alone would stop the scope at F.
@@ -1672,8 +1681,17 @@ def _list_start(start: int, end: int, words: Sequence[str]) -> int:
     comma or brackets of its own, "Intellectual disability, severe"); the list must start
     the sentence or follow a terminating word (``however``, ``but``). Two items are no list
     ("microcephaly, and seizures were absent" rules out only the seizures), nor is the
-    object of a verb ("she had A, B, C, and D were absent": a run holds ``had``).
+    object of a verb ("she had A, B, C, and D were absent": a run holds ``had``), nor a
+    list whose last item names no finding (of ``inside``, the mentions' tokens): the
+    trigger is then about that item, a test ("hepatomegaly and splenomegaly, viral serology
+    negative").
     """
+    if inside is not None:
+        last = end - 1
+        while last >= start and words[last] not in _LIST_SEPARATORS:
+            last -= 1
+        if not any(k in inside for k in range(last + 1, end)):
+            return start
     items, plain_commas = 0, 0
     k, p = end - 1, start  # p: where the list read so far starts
     while True:
@@ -2178,7 +2196,7 @@ class ContextRules:
                     ):
                         break  # "he had cataracts and his hearing was normal": a new clause
                     start -= 1
-                start = _list_start(start, i, words)
+                start = _list_start(start, i, words, inside)
                 if family and (
                     _PATIENT_WORDS.intersection(words[start:i])
                     or _COMPARISONS.intersection(words[start:i])

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from encoders.lab_values import comparator_before, read_number
 
-__all__ = ["ANALYTES", "Analyte", "UnrangedValue", "read_unranged_values"]
+__all__ = ["ANALYTES", "Analyte", "UnrangedValue", "analyte_phrase", "read_unranged_values"]
 
 
 @dataclass(frozen=True)
@@ -466,6 +466,17 @@ _UNITLESS_REACH = 40
 def _analyte_named(name: str) -> Analyte | None:
     """The analyte a name found by :data:`_NAME_BEFORE` or :data:`_UNITLESS_BEFORE` is."""
     return next((a for names, a in _NAMES if names.fullmatch(name)), None)
+
+
+def analyte_phrase(name: str, direction: str) -> str | None:
+    """The dictionary phrase of a value of the analyte ``name`` names (one of
+    :data:`ANALYTES`' names, such as "K" or "Hb") outside its stated range in ``direction``
+    (``"low"`` or ``"high"``): "K 2.6 mmol/L (3.5-5.0)" is "low potassium" (since linking
+    version 49). None where the name is none of them or that side has no phrase."""
+    analyte = _analyte_named(name)
+    if analyte is None:
+        return None
+    return (analyte.low_phrase if direction == "low" else analyte.high_phrase) or None
 
 
 def _outside(
