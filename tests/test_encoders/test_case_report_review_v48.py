@@ -194,6 +194,9 @@ def test_the_clinical_names_of_never_acquired_functions() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # the modifiers' list read over this file's test terms; with HPO's terms a stool's
+        # paleness listed with fat's qualities is steatorrhoea's since version 49
+        # (test_case_report_review_v49.py)
         (
             "She passes pale, offensive stools.",
             {"pale, offensive stools": "Acholic stools", "offensive stools": "Steatorrhea"},
