@@ -372,7 +372,8 @@ __all__ = [
 #: listed with fat's qualities is steatorrhoea's; an analyte's short name before a range
 #: ("K 2.6 mmol/L (3.5-5.0)"); a ratio to creatinine is the urine's, no blood creatinine
 #: ("calcium:creatinine 1.1 (ref <0.7)" is *Hypercalciuria*; "TmP/GFR" no GFR); counted
-#: acute episodes are a recurrence; 17 clinical phrasings (ESRD, dRTA, RVH, spider naevi ...).
+#: acute episodes are a recurrence; no gap of a name skips a letter or a number ("protein [B]
+#: deficiency" is no *Protein S deficiency*); 17 clinical phrasings (ESRD, dRTA, RVH ...).
 LINKING_VERSION = 49
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -708,6 +709,14 @@ _RECURRENCE_WORDS = frozenset(
         "new",
     }
 )
+
+
+def _identifier(norm: str) -> bool:
+    """Whether a word is a letter or a number that tells one thing of a kind from another
+    ("protein [B] deficiency", "type [2]"): no gap of a name skips it, since the name's own
+    letter may be one the index leaves out ("Protein S deficiency"; since linking version
+    49)."""
+    return len(norm) == 1 or norm.isdigit()
 
 
 #: Words that count episodes as more than one: "three episodes of", "his fourth episode of",
@@ -1210,6 +1219,7 @@ class ConceptLinker:
                             and j + 1 < n
                             and norms[j + 1] in node
                             and norms[j] not in no_skip
+                            and not _identifier(norms[j])
                         ):
                             # The word is also the extra word of a gap: "hyperpigmented
                             # [skin] lesions", where a name goes on with "skin" too
@@ -1262,6 +1272,7 @@ class ConceptLinker:
                         and gap
                         and not (gapped or coordinated)
                         and norms[j] not in no_skip
+                        and not _identifier(norms[j])
                     ):
                         # One modifier right before a word of a name: "brisk [tendon] reflexes",
                         # or a generic head noun before a preposition: "spastic [movements] of

@@ -196,3 +196,25 @@ def test_counted_acute_episodes_are_a_recurrence(
 )
 def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
+
+
+GAPS, GAP_IRI = lexicon_of(
+    {"Reduced protein S activity": ("Protein S deficiency",), "Brisk reflexes": ()}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Surfactant protein B deficiency was confirmed.", set()),
+        ("the protein B deficiency", set()),
+        # controls: the name itself, and a gap over a word that is no identifier
+        ("Protein S deficiency was found.", {"Reduced protein S activity"}),
+        ("He had brisk tendon reflexes.", {"Brisk reflexes"}),
+    ],
+)
+def test_no_gap_skips_a_letter_that_tells_one_thing_from_another(
+    text: str, expected: set[str]
+) -> None:
+    linker = ConceptLinker(GAPS, LinkerConfig())
+    assert set(mention_labels(linker, text).values()) == expected
