@@ -372,8 +372,9 @@ __all__ = [
 #: listed with fat's qualities is steatorrhoea's; an analyte's short name before a range
 #: ("K 2.6 mmol/L (3.5-5.0)"); a ratio to creatinine is the urine's, no blood creatinine
 #: ("calcium:creatinine 1.1 (ref <0.7)" is *Hypercalciuria*; "TmP/GFR" no GFR); counted
-#: acute episodes are a recurrence; no gap of a name skips a letter or a number ("protein [B]
-#: deficiency" is no *Protein S deficiency*); 17 clinical phrasings (ESRD, dRTA, RVH ...).
+#: acute episodes are a recurrence; a suspicion confirmed right after states its finding;
+#: no gap of a name skips a letter or a number ("protein [B] deficiency" is no *Protein S
+#: deficiency*); 17 clinical phrasings (ESRD, dRTA, RVH ...).
 LINKING_VERSION = 49
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

@@ -1670,6 +1670,29 @@ GENERIC = "generic"
 _SCOPED = frozenset({NEG, UNC, FAM, FAM_NEG, GENERIC})
 
 
+#: Words between a suspicion and its confirmation ("suspected and later confirmed").
+_BEFORE_CONFIRMED = frozenset({"and", "then", "later", "subsequently", "was", "were", "duly"})
+
+
+def _confirmed(words: Sequence[str], j: int) -> bool:
+    """Whether the suspicion that ends at ``j`` is confirmed right after it ("was suspected
+    and later confirmed on MRI", "suspected on ultrasound and confirmed"): the finding is
+    then stated, not hedged (since linking version 49)."""
+    n = len(words)
+    k = j
+    if k < n and words[k].endswith("ly"):  # "suspected antenatally and confirmed"
+        k += 1
+    elif k < n and words[k] in ("on", "by", "at", "in"):  # where it was suspected
+        k += 1
+        while k < n and k - j < 4 and words[k] != "and" and words[k] not in _CLAUSE_ENDS:
+            k += 1
+    if k >= n or words[k] != "and":
+        return False
+    while k < n and k - j < 8 and words[k] in _BEFORE_CONFIRMED:
+        k += 1
+    return k < n and words[k] == "confirmed"
+
+
 def _list_start(
     start: int, end: int, words: Sequence[str], inside: AbstractSet[int] | None = None
 ) -> int:
@@ -2182,6 +2205,8 @@ class ContextRules:
             else:
                 if category == NEG and j < n and words[j] == "until" and "not" in trig.phrase:
                     continue  # "hypotonia was not present until 6 months"
+                if category == UNC and trig.phrase.endswith("suspected") and _confirmed(words, j):
+                    continue  # "hydrocephalus was suspected and later confirmed on MRI"
                 start = i
                 limit = max(0, i - trig.window)
                 marks = _CLAUSE_ENDS

@@ -218,3 +218,22 @@ def test_no_gap_skips_a_letter_that_tells_one_thing_from_another(
 ) -> None:
     linker = ConceptLinker(GAPS, LinkerConfig())
     assert set(mention_labels(linker, text).values()) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ataxia was suspected and later confirmed on examination.", {"ataxia": "P"}),
+        ("Ataxia was suspected on video and confirmed in clinic.", {"ataxia": "P"}),
+        ("Ataxia was suspected antenatally and confirmed after birth.", {"ataxia": "P"}),
+        # controls: a suspicion alone, one refuted, and a confirmation of another finding
+        ("Ataxia was suspected.", {"ataxia": "U"}),
+        ("Ataxia was suspected but not confirmed.", {"ataxia": "N"}),
+        ("Ataxia was suspected, and hypotonia was confirmed.", {"ataxia": "U", "hypotonia": "P"}),
+        ("Ataxia was suspected and an MRI was requested.", {"ataxia": "U"}),
+    ],
+)
+def test_a_suspicion_confirmed_states_the_finding(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
