@@ -2241,17 +2241,15 @@ class ConceptLinker:
                 and not any(c.isspace() for c in tokens.separator_before(words[0]))
             ):
                 continue  # "Galactose-1-phosphate 12 mg/dL": part of a longer name
-            # the ratio's last part ("calcium:creatinine [ratio]")
-            last = words[-2] if len(words) > 1 and tokens.lowers[words[-1]] == "ratio" else None
-            last = last if last is not None else (words[-1] if words else None)
-            numerator = _ratio_numerator(tokens, last) if last is not None else None
-            if last is not None and numerator is not None:
+            parts = _ratio_parts(tokens, words)
+            if parts is not None:
                 # "calcium:creatinine 1.1 mmol/mmol (ref <0.7)": a urine ratio, no blood
                 # creatinine; "TmP/GFR 0.6": no GFR (since linking version 49)
-                ratio = _urine_ratio_phrase(tokens, numerator, last, found.direction)
+                numerator, denominator = parts
+                ratio = _urine_ratio_phrase(tokens, numerator, denominator, found.direction)
                 iri = self.link_phrase(ratio) if ratio else None
                 if (
-                    ratio
+                    ratio is not None
                     and iri is not None
                     and self.is_linkable(iri)
                     and not any(iri == x[1] and x[0].i < end and numerator < x[0].j for x in kept)
@@ -3362,14 +3360,9 @@ _ACHOLIC_STOOLS, _STEATORRHEA = to_iri("HP:0011985"), to_iri("HP:0002570")
 def _fatty_stools(lowers: Sequence[str], i: int, j: int) -> bool:
     """Whether the words ``[i, j)`` of a stool's colour, or the list of qualities right
     before them, name one that tells of fat in it (:data:`_FATTY_STOOL_WORDS`)."""
-    if _FATTY_STOOL_WORDS.intersection(lowers[i:j]):
-        return True
-    k = i - 1
-    while k >= 0 and (lowers[k] in (",", "and") or lowers[k] in _FATTY_STOOL_WORDS):
-        if lowers[k] in _FATTY_STOOL_WORDS:
-            return True
-        k -= 1
-    return False
+    while i > 0 and (lowers[i - 1] in (",", "and") or lowers[i - 1] in _FATTY_STOOL_WORDS):
+        i -= 1
+    return not _FATTY_STOOL_WORDS.isdisjoint(lowers[i:j])
 
 
 #: Words before a finding that make it a parent's ("maternal diabetes"; since linking
@@ -3398,6 +3391,16 @@ def _ratio_numerator(tokens: TokenTable, k: int) -> int | None:
     if k > 1 and tokens.raws[k - 1] in _RATIO_MARKS and not tokens.separator_before(k - 1):
         return k - 2
     return None
+
+
+def _ratio_parts(tokens: TokenTable, words: Sequence[int]) -> tuple[int, int] | None:
+    """The tokens of a ratio's first and second parts where an analyte's words
+    (``words``, tokens) end with a ratio ("calcium:creatinine [ratio]"); else None."""
+    if not words:
+        return None
+    last = words[-2] if len(words) > 1 and tokens.lowers[words[-1]] == "ratio" else words[-1]
+    numerator = _ratio_numerator(tokens, last)
+    return None if numerator is None else (numerator, last)
 
 
 def _urine_ratio_phrase(tokens: TokenTable, numerator: int, k: int, direction: str) -> str | None:

@@ -1693,9 +1693,7 @@ def _confirmed(words: Sequence[str], j: int) -> bool:
     return k < n and words[k] == "confirmed"
 
 
-def _list_start(
-    start: int, end: int, words: Sequence[str], inside: AbstractSet[int] | None = None
-) -> int:
+def _list_start(start: int, end: int, words: Sequence[str], inside: AbstractSet[int]) -> int:
     """Where a backward scope ``[start, end)`` starts when a list of three or more items
     ends at it: "However, D, E, and F were excluded" rules out all three, where a clause
     mark alone would stop the scope at F.
@@ -1709,12 +1707,11 @@ def _list_start(
     trigger is then about that item, a test ("hepatomegaly and splenomegaly, viral serology
     negative").
     """
-    if inside is not None:
-        last = end - 1
-        while last >= start and words[last] not in _LIST_SEPARATORS:
-            last -= 1
-        if not any(k in inside for k in range(last + 1, end)):
-            return start
+    last = end - 1
+    while last >= start and words[last] not in _LIST_SEPARATORS:
+        last -= 1
+    if not any(k in inside for k in range(last + 1, end)):
+        return start
     items, plain_commas = 0, 0
     k, p = end - 1, start  # p: where the list read so far starts
     while True:

@@ -496,11 +496,11 @@ class AnnotationTable:
             new = np.array([at[x] for x in getattr(table, name + "s")], dtype=np.int32)
             return new[getattr(table, name)]
 
-        texts = exact = None
-        if first.frequency_text is not None and second.frequency_text is not None:
-            texts = [*first.frequency_text, *second.frequency_text]
-        if first.frequency_exact is not None and second.frequency_exact is not None:
-            exact = np.concatenate([first.frequency_exact, second.frequency_exact])
+        texts, exact = None, None  # both, where both tables keep them (node_values)
+        t1, t2 = first.frequency_text, second.frequency_text
+        e1, e2 = first.frequency_exact, second.frequency_exact
+        if t1 is not None and t2 is not None and e1 is not None and e2 is not None:
+            texts, exact = [*t1, *t2], np.concatenate([e1, e2])
         return cls(
             list(subjects),
             list(labels.values()),
@@ -517,8 +517,8 @@ class AnnotationTable:
             [*first.aspect, *second.aspect],
             [*first.sources, *second.sources],
             [*first.modifier, *second.modifier],
-            texts if exact is not None else None,
-            exact if texts is not None else None,
+            texts,
+            exact,
         )
 
     @classmethod

@@ -595,8 +595,7 @@ def _with_other_files(hints: DomainHints, others: ox.Store, store: ox.Store) -> 
     :func:`kg.other_files.completed_hints`."""
     from kg.other_files import completed_hints
 
-    if hints.annotations is None:
-        return DomainHints()
+    assert hints.annotations is not None  # HPO's converter collected it
     completed = completed_hints(hints.annotations, hints.edges, others, store)
     if completed is None:
         logger.info("the other files add to HPO's own nodes: reading the tables from the store")

@@ -210,12 +210,6 @@ def _records(disease: Entity) -> str:
     return f", from the annotations of {', '.join(curies[:-1])} and {curies[-1]} (same name)"
 
 
-def _aspects(annotations: Iterable[Annotation]) -> dict[str, str]:
-    """The aspect code of each of these annotations by its IRI (absent where none is
-    stated), as the annotations were read with it (no query of its own)."""
-    return {a.iri: str(a.aspect) for a in annotations if a.aspect is not None}
-
-
 # ---- what lies under a term, in memory --------------------------------------------------------
 def _under(kg: KnowledgeGraph, term: str) -> list[str]:
     """The term and its subclasses, as ``rdfs:subClassOf*`` reads them (the KG's hierarchy)."""
@@ -343,10 +337,9 @@ def disease_features(
     bands = [f for f in frequency if frequency_band(f.iri) is not None]
     if bands:
         annotations = [a for a in annotations if any(_in_band(a, f.iri) for f in bands)]
-    aspects = _aspects(annotations)
     present = [a for a in annotations if a.present]
-    features = _by_phenotype(a for a in present if aspects.get(a.iri, "P") not in OTHER_ASPECTS)
-    other = _by_phenotype(a for a in present if aspects.get(a.iri, "P") in OTHER_ASPECTS)
+    features = _by_phenotype(a for a in present if a.aspect not in OTHER_ASPECTS)
+    other = _by_phenotype(a for a in present if a.aspect in OTHER_ASPECTS)
     other = {k: v for k, v in other.items() if k not in features}
     absent = _by_phenotype(a for a in annotations if not a.present)
     absent = {k: v for k, v in absent.items() if k not in features and k not in other}
@@ -363,7 +356,7 @@ def disease_features(
             "frequency": [a.frequency_label for a in group],
             "sources": [compress(a.disease.iri) for a in group],
         }
-        aspect = aspects.get(first.iri)
+        aspect = first.aspect
         if aspect in OTHER_ASPECTS:
             detail["aspect"] = OTHER_ASPECTS[aspect]
         items.append(AnswerItem(first.phenotype.iri, first.phenotype.label, TERM, detail))
@@ -382,7 +375,7 @@ def disease_features(
     text += f": {_list(names, FEATURES_LISTED)}." if names else "."
     if other:
         named = [
-            f"{g[0].phenotype.label} ({OTHER_ASPECTS[aspects[g[0].iri]]})" for g in other.values()
+            f"{g[0].phenotype.label} ({OTHER_ASPECTS[g[0].aspect or '']})" for g in other.values()
         ]
         text += f" Also annotated, not as features: {_list(named, 4)}."
     if absent:
@@ -405,13 +398,12 @@ def inheritance_and_onset(
     if unknown:
         raise ValueError(f"unknown annotation aspect(s) {unknown}: give I and/or C")
     annotations = sorted(_annotations(kg, disease.iris), key=_by_frequency)
-    of_aspect = _aspects(annotations)
     items: list[AnswerItem] = []
     facts: list[CitedFact] = []
     said = []
     for aspect in (a for a in INHERITANCE_ONSET_ASPECTS if a in aspects):
         name = INHERITANCE_ONSET_ASPECTS[aspect]
-        found = [a for a in annotations if a.present and of_aspect.get(a.iri) == aspect]
+        found = [a for a in annotations if a.present and a.aspect == aspect]
         groups = _by_phenotype(found)
         if not groups:
             said.append(f"no {name.replace(' and ', ' or ')} annotated")
@@ -443,12 +435,7 @@ def similar_diseases(kg: KnowledgeGraph, disease: Entity, *, limit: int = SIMILA
     with its similarity and the features both are annotated with (the first
     :data:`SHARED_CITED` of those cited)."""
     annotations = _annotations(kg, disease.iris)
-    aspects = _aspects(annotations)
-    mine = {
-        a.phenotype.iri
-        for a in annotations
-        if a.present and aspects.get(a.iri, "P") not in OTHER_ASPECTS
-    }
+    mine = {a.phenotype.iri for a in annotations if a.present and a.aspect not in OTHER_ASPECTS}
     if not mine:
         return Lookup(
             f"No phenotype is annotated to {_name(disease)}, so no disease can be compared "
@@ -956,9 +943,8 @@ def is_feature_of(kg: KnowledgeGraph, term: Entity, disease: Entity) -> Lookup:
     negated_below = [a for a in annotations if not a.present and a.phenotype.iri in below - above]
     item = AnswerItem(disease.iri, disease.label, DISEASE, {"term": compress(term.iri)})
     if present:
-        aspects = _aspects(present)
         groups = _by_phenotype(sorted(present, key=_by_frequency))
-        what = ", ".join(_with_role(g, aspects.get(g[0].iri)) for g in groups.values())
+        what = ", ".join(_with_role(g, g[0].aspect) for g in groups.values())
         item.detail.update(answer="yes", stated=True)
         return Lookup(
             f"Yes: {_name(disease)} is annotated with {what}{_records(disease)}.",
@@ -1026,7 +1012,6 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
         same = "the same record" if first.iri == second.iri else "one disease (same name)"
         return Lookup(f"{_name(first)} and {_name(second)} are {same}: nothing distinguishes them.")
     annotated = {e.iri: [a for a in _annotations(kg, e.iris) if a.present] for e in diseases}
-    aspects = _aspects(a for present in annotated.values() for a in present)
     terms = {k: {a.phenotype.iri for a in v} for k, v in annotated.items()}
     each: list[list[tuple[AnswerItem, CitedFact]]] = []  # per disease, most frequent first
     parts = []
@@ -1042,7 +1027,7 @@ def distinguish(kg: KnowledgeGraph, first: Entity, second: Entity, *more: Entity
                 continue
             seen.add(a.phenotype.iri)
             detail = {"only_in": compress(this.iri), "frequency": a.frequency_label}
-            aspect = aspects.get(a.iri)
+            aspect = a.aspect
             if aspect in OTHER_ASPECTS:
                 detail["aspect"] = OTHER_ASPECTS[aspect]
                 apart.append(f"{a.phenotype.label} ({OTHER_ASPECTS[aspect]} of {_name(this)})")

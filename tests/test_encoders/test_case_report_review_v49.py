@@ -88,12 +88,9 @@ def test_a_tests_negative_result_after_findings(
         ("She was born at term, and her mother had seizures.", {"seizures": "F"}),
     ],
 )
-def test_a_birth_at_term_to_parents(
-    linker: ConceptLinker, text: str, expected: dict[str, str]
-) -> None:
-    assert context_flags(ConceptLinker(LEXICON, LinkerConfig(include_family=True)), text) == (
-        expected
-    )
+def test_a_birth_at_term_to_parents(text: str, expected: dict[str, str]) -> None:
+    linker = ConceptLinker(LEXICON, LinkerConfig(include_family=True))
+    assert context_flags(linker, text) == expected
 
 
 @pytest.mark.parametrize(
@@ -198,7 +195,7 @@ def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
 
 
-GAPS, GAP_IRI = lexicon_of(
+GAPS, _ = lexicon_of(
     {"Reduced protein S activity": ("Protein S deficiency",), "Brisk reflexes": ()}
 )
 

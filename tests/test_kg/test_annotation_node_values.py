@@ -215,8 +215,8 @@ def test_a_disease_of_ones_own_beside_hpo_is_in_the_table_and_the_graph(
 FBN1 = "https://identifiers.org/ncbigene:2200"
 ECTOPIA_LENTIS = "http://purl.obolibrary.org/obo/HP_0001083"
 HPO_NODE = "{hpo_node}"  # one of HPO's own annotation nodes (of Marfan syndrome)
-_OTHER_FILES = {
-    # read beside the converters' tables
+#: Files whose triples complete the converters' tables.
+_COMPLETING = {
     "a node of an HPO disease": _annotation_node(EX + "a1", MARFAN, ARACHNODACTYLY),
     "a disease of ones own": (
         f"<{OWN}> <{RDF}type> <{KGV}Disease> .\n"
@@ -233,13 +233,16 @@ _OTHER_FILES = {
     "edges HPO states too": f"<{MARFAN}> <{RO_HAS_PHENOTYPE}> <{ARACHNODACTYLY}> .\n"
     f"<{FBN1}> <{RO_GENE_CONTRIBUTES_TO}> <{MARFAN}> .\n",
     "a node of a gene": _annotation_node(EX + "a4", FBN1, ECTOPIA_LENTIS),
-    # read from the finished store
+}
+#: Files after which every table is read from the finished store.
+_READ_FROM_THE_STORE = {
     "a value of an HPO node": f'<{HPO_NODE}> <{KGV}evidence> "XYZ" .\n',
     "a label of an HPO disease": f'<{MARFAN}> <{RDFS_LABEL}> "Marfan" .\n',
     "a blank annotation node": _annotation_node("_:b", OWN, ARACHNODACTYLY).replace("<_:b>", "_:b"),
     "a blank source": _annotation_node(EX + "a5", OWN, ARACHNODACTYLY)
     + f"<{EX}a5> <http://purl.org/dc/terms/source> _:s .\n",
 }
+_OTHER_FILES = {**_COMPLETING, **_READ_FROM_THE_STORE}
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +265,7 @@ def test_a_mixed_builds_tables_are_those_of_its_store(
     with caplog.at_level(logging.INFO, logger="kg.store"):
         dest = _build_with(tmp_path, text, hpo_first=hpo_first)
     from_store = "reading the tables from the store" in caplog.text
-    assert from_store == (list(_OTHER_FILES).index(case) >= 4), case
+    assert from_store == (case in _READ_FROM_THE_STORE), case
     build = resolve_build(dest)
     again = tmp_path / "again"
     write_derived(ox.Store.read_only(str(build / "store")), again, read_manifest(dest).fingerprint)
