@@ -39,15 +39,13 @@ def completed_hints(
     hpo_nodes = set(annotations.annotation_iris)
     hpo_subjects = set(annotations.subjects)
     typed = ox.NamedNode(RDF_TYPE), ox.NamedNode(KGV_ANNOTATION)
-    nodes = [q.subject for q in others.quads_for_pattern(None, *typed, default)]
+    nodes = {q.subject for q in others.quads_for_pattern(None, *typed, default)}
     if any(isinstance(node, ox.BlankNode) for node in nodes):
         return None
-    for node in nodes:
-        for quad in others.quads_for_pattern(node, None, None, default):
-            if isinstance(quad.object, ox.BlankNode):
-                return None
     label = ox.NamedNode(RDFS_LABEL)
     for quad in others.quads_for_pattern(None, None, None, default):
+        if quad.subject in nodes and isinstance(quad.object, ox.BlankNode):
+            return None  # a blank source, modifier, subject or object of a node
         if not isinstance(quad.subject, ox.NamedNode):
             continue
         subject = quad.subject.value
