@@ -41,7 +41,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -1060,10 +1060,18 @@ def _bind_table(
         blocks.append(f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}")
     if not blocks:
         return query
-    m = _WHERE.search(blank_comments_and_strings(query))
-    if m is None:
+    at = _where_end(query)
+    if at is None:
         raise ValueError("a query with bound variables needs a 'WHERE {' group")
-    return f"{query[: m.end()]} {' '.join(blocks)} {query[m.end() :]}"
+    return f"{query[:at]} {' '.join(blocks)} {query[at:]}"
+
+
+@lru_cache(maxsize=256)
+def _where_end(query: str) -> int | None:
+    """Offset just past the first ``WHERE {`` of ``query`` outside comments and strings
+    (None when it has none); kept per query, since a rule binds the same text each call."""
+    m = _WHERE.search(blank_comments_and_strings(query))
+    return None if m is None else m.end()
 
 
 def _select_terms(
