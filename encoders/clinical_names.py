@@ -624,6 +624,20 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0005564": ("poor corticomedullary differentiation",),
     "HP:0030848": ("raised JVP", "elevated JVP"),
     "HP:0001667": ("RVH",),
+    # since linking version 50, from a gastroenterologist's, a cancer geneticist's and a
+    # dysmorphologist's case reports
+    "HP:0001030": ("skin tears", "skin tears easily", "skin that tears easily"),
+    "HP:0010794": ("visuospatial weakness", "visuospatial difficulties", "visuospatial deficits"),
+    "HP:0000555": ("white reflex", "white pupillary reflex", "white pupil reflex"),
+    "HP:0030679": ("ash-leaf macule", "ash leaf macule"),
+    "HP:0002870": ("obstructive apnoea", "obstructive apnea", "OSA"),
+    "HP:0001636": ("TOF",),
+    "HP:0009718": ("SEGA",),
+    "HP:0001518": ("SGA",),
+    "HP:0004389": ("CIPO", "chronic intestinal pseudo-obstruction"),
+    "HP:0001528": ("lateralized overgrowth", "lateralised overgrowth"),
+    "HP:0004381": ("supravalvar aortic stenosis", "SVAS"),
+    "HP:0006254": ("high AFP", "raised AFP", "elevated AFP", "increased AFP"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -647,6 +661,8 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # "coronal synostosis" is the suture's (*Coronal craniosynostosis*), not the head's
     # shape it may give (*Anterior plagiocephaly*)
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),
+    # since linking version 50: an "Oncology Clinic" is a department, not a *Neoplasm*
+    "HP:0002664": ("oncology",),
 }
 
 

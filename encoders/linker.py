@@ -375,7 +375,19 @@ __all__ = [
 #: acute episodes are a recurrence; a suspicion confirmed right after states its finding;
 #: no gap of a name skips a letter or a number ("protein [B] deficiency" is no *Protein S
 #: deficiency*); 17 clinical phrasings (ESRD, dRTA, RVH ...).
-LINKING_VERSION = 49
+#: 50: from a gastroenterologist's, a cancer geneticist's and a dysmorphologist's case
+#: reports: after a negated item's plain "and", a clause with a subject and a verb of its
+#: own is stated ("no hepatomegaly and the spleen was enlarged"); a forward "suspected"
+#: hedges again ("suspected seizures", lost since version 48); "clear of" rules out;
+#: counts of two or more read as "multiple" ("six cafe-au-lait spots"; "numerous" and
+#: "several" too); a word before an investigation is no conjunct ("renal ultrasound and
+#: pelvic MRI" is no *Pelvic kidney*); a compound split in two keeps its order ("growth
+#: for over a year" is no *Overgrowth*); "catch-up weight gain"; an adverb is coordinated
+#: with adverbs only; combining forms before a hyphen ("tracheo-oesophageal",
+#: "hepato-splenomegaly"); "mutism" is no "mut"; an INR above 1.5 and an oxygen
+#: saturation below 92% without a range; "Oncology" no *Neoplasm*; 12 clinical phrasings
+#: (skin tears, white reflex, SEGA, SGA, TOF, CIPO, supravalvar ...).
+LINKING_VERSION = 50
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1240,7 +1252,7 @@ class ConceptLinker:
                         items = conjuncts.get(j, _UNSET)
                         if items is _UNSET:
                             items = conjuncts[j] = _conjuncts(tokens, j)
-                        if items:
+                        if items and not _modifies_next(tokens, items[-1], norms[j]):
                             matches.extend(_distribute(tokens, i, node, None, items))
                     if nxt is None and norms[j] in measures:
                         # "serum creatinine [levels] increased", "elevated [levels of] lactate":
@@ -1732,6 +1744,32 @@ class ConceptLinker:
             for start, end, iri, score, matched, source, ctx in self._link_tokens(text, scan(text))
         ]
 
+    def _counts_as_multiple(self, tokens: TokenTable) -> TokenTable:
+        """``tokens`` with a count of two or more before a plural read as "multiple" where a
+        name goes on with that plural: "six cafe-au-lait spots" and "3 renal cysts" are
+        *Multiple cafe-au-lait spots* and *Multiple renal cysts* (since linking version
+        50); the words and offsets are unchanged."""
+        node = self._trie.get(_MULTIPLE)
+        lowers = tokens.lowers
+        if node is None or (
+            _COUNT_NUMBER_WORDS.isdisjoint(lowers) and not any(w.isdigit() for w in lowers)
+        ):
+            return tokens
+        norms, raws = tokens.norms, tokens.raws
+        counted: list[str] | None = None
+        for k in range(len(lowers) - 1):
+            w = lowers[k]
+            if not (w in _COUNT_NUMBER_WORDS or (w.isdigit() and 2 <= int(w) <= _MOST_COUNTED)):
+                continue
+            if k > 0 and raws[k - 1] in (".", ","):
+                continue  # "1.5 cm", "1,500": no count of things
+            if norms[k + 1] in node and _plural_ahead(tokens, k + 1):
+                counted = counted if counted is not None else list(norms)
+                counted[k] = _MULTIPLE
+        if counted is None:
+            return tokens
+        return tokens.with_norms(counted)
+
     def _link_tokens(self, text: str, tokens: TokenTable) -> list[_Found]:
         scored = []
         lessened: list[tuple[int, int]] = []  # spans of plain quantities a word lessens
@@ -1739,7 +1777,7 @@ class ConceptLinker:
         lowers = tokens.lowers
         dashed = not _DASHES.isdisjoint(tokens.raws)  # looked for once per text
         with_ = "with" in lowers
-        for m in self._dictionary_matches(tokens):
+        for m in self._dictionary_matches(self._counts_as_multiple(tokens)):
             in_order = _in_word_order(m.candidates, lowers, m.i, m.j)
             filtered = len(in_order) < len(m.candidates)
             if filtered:
@@ -2897,6 +2935,48 @@ def _stated_of_itself(tokens: TokenTable, k: int) -> bool:
     return k < n and norms[k] in _STATUS_WORDS
 
 
+#: The normalised "multiple" that counts read as (:meth:`ConceptLinker._counts_as_multiple`).
+_MULTIPLE = normalize_token("multiple")
+#: Counts in words that say "multiple" before a plural.
+_COUNT_NUMBER_WORDS = frozenset(
+    {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"}
+    | {"twelve", "fifteen", "twenty", "thirty", "dozens", "hundreds"}
+)
+#: The largest count in digits read so (a larger number is a measure, not a count).
+_MOST_COUNTED = 999
+
+
+def _plural_ahead(tokens: TokenTable, k: int, most: int = 6) -> bool:
+    """Whether a plural noun comes within ``most`` words from ``k``, before any mark: what a
+    count counts ("six [cafe-au-lait spots]", "3 [renal cysts]")."""
+    for q in range(k, min(k + most, len(tokens.norms))):
+        if tokens.norms[q] == BREAK:
+            return False
+        word = tokens.lowers[q]
+        if word.isalpha() and singularize(word) != word:
+            return True
+    return False
+
+
+#: Investigations named after their organ ("renal ultrasound and pelvic MRI"): a word
+#: before one of them modifies it, and is no conjunct of its own.
+_INVESTIGATION_NOUNS = frozenset(
+    {"ultrasound", "mri", "ct", "scan", "imaging", "radiograph", "xray", "x-ray", "biopsy"}
+    | {"examination", "exam", "echo", "angiography", "doppler", "views", "assessment"}
+)
+
+
+def _modifies_next(tokens: TokenTable, q: int, head: str) -> bool:
+    """Whether the last conjunct at ``q`` modifies the word after it, as the first conjunct
+    modified ``head``: "renal ultrasound and pelvic [ultrasound]" (the same head) or
+    "renal ultrasound and pelvic [MRI]" (an investigation) share no word with a name
+    (since linking version 50: *Pelvic kidney* was read)."""
+    k = q + 1
+    if k >= len(tokens.norms):
+        return False
+    return tokens.norms[k] == head or tokens.lowers[k] in _INVESTIGATION_NOUNS
+
+
 def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | None:
     """Positions of the one-word conjuncts of a coordination whose first word is at ``p``.
 
@@ -2920,9 +3000,16 @@ def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | No
             return None
         items.append(k)
         if joined:
-            return items
+            # an adverb is coordinated with adverbs only: "tears easily and wounds heal"
+            # lists no "easily" and "wounds" (since linking version 50)
+            adverbs = {_adverb(raws[q]) for q in items}
+            return items if len(adverbs) == 1 else None
         k += 1
     return None
+
+
+def _adverb(word: str) -> bool:
+    return len(word) > 4 and word.lower().endswith("ly")
 
 
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:
@@ -3239,6 +3326,7 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
     # baby's swallow ("poor suck and swallow incoordination")
     "weight gain": frozenset(
         {"good", "adequate", "appropriate", "satisfactory", "steady", "improved", "better"}
+        | {"up", "catch-up"}  # since linking version 50: "catch-up weight gain"
     ),
     "incoordination": frozenset({"swallow", "swallowing", "suck", "sucking"}),
     # since linking version 46: a defibrillator's "shock" is a therapy ("a single 200 J

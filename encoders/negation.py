@@ -156,6 +156,7 @@ _NEG_FORWARD = (
     "are negative for",
     "tested negative for",
     "free of",
+    "clear of",  # since linking version 50: "the chest film was clear of consolidation"
     "no evidence of",
     "no sign of",
     "no signs of",
@@ -1534,6 +1535,28 @@ _AFFIRMATIONS = frozenset(
 # "no seizures, and the hypotonia improved".
 _CLAUSE_OPENERS = frozenset({"with", "his", "her", "their", "its"})
 _CLAUSE_OPENERS_AFTER_AND = frozenset({"the", "this", "these", "that", "there"})
+# After a plain "and", a determiner or possessive that may start a clause with a verb of
+# its own (only read as one when that verb comes: "no X and the spleen was enlarged").
+_OWN_SUBJECTS = frozenset({"the", "his", "her", "their", "its", "this", "these"})
+_OWN_VERBS = frozenset({"was", "were", "is", "are", "became", "remained", "appeared", "seemed"})
+_OWN_CLAUSE_WORDS = 5
+
+
+def _own_clause(words: Sequence[str], k: int) -> bool:
+    """Whether the item at ``k`` (after a plain "and") is a clause of its own: a
+    determiner or possessive, then a finite verb within a few words, before any mark or
+    conjunction ("and the spleen was enlarged", "and his abdomen was distended"; not "and
+    the brainstem", nor "and the vermis, which was small")."""
+    if k >= len(words) or words[k] not in _OWN_SUBJECTS:
+        return False
+    for w in words[k + 1 : k + 1 + _OWN_CLAUSE_WORDS]:
+        if w in _OWN_VERBS:
+            return True
+        if w in _FORWARD_SEPARATORS or w in _CLAUSE_ENDS or w in ("which", "that", "who"):
+            return False
+    return False
+
+
 # After a comma (not ", or"), a word of degree or quantity that asserts a finding starts a
 # positive statement of its own: "no seizures, severe hypotonia", "no neutrophils, abundant
 # macrophages" (NegEx and pyConText have no such rule and negate both; case reports write
@@ -2069,6 +2092,10 @@ class ContextRules:
                 item = k
                 either = _OR.intersection(joined)
                 cut = sep if (items == 2 or alternatives) and "," in joined and not either else -1
+                if items == 2 and joined == ["and"] and _own_clause(words, k):
+                    # "no hepatomegaly and the spleen was enlarged": a second item with a
+                    # subject and a verb of its own is a clause of its own (since version 50)
+                    return sep
                 alternatives = alternatives or bool(either)
                 continue
             if w in _AFFIRMATIONS and k > item:
@@ -2341,8 +2368,9 @@ def _about_a_mention(
     whether "worse with" follows a symptom ("pain worse with fever": the fever a trigger),
     not the patient ("he got worse with fever and myalgia": both his)."""
     i, _, trig = found
-    if trig.phrase not in _UNC_SUSPECTED_FINAL and trig.phrase not in _UNC_TRIGGERED_BY:
-        return True
+    post_posed = trig.phrase in _UNC_SUSPECTED_FINAL and trig.direction == "backward"
+    if not post_posed and trig.phrase not in _UNC_TRIGGERED_BY:
+        return True  # a forward "suspected" hedges what follows it: "suspected seizures"
     k = i - 1
     while k >= 0 and words[k] in _SKIPPED_BEFORE_TRIGGER:
         k -= 1

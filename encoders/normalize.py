@@ -250,6 +250,7 @@ _KEEP_DERIVED = frozenset(
         "automatism",
         "isomerism",
         "parkinsonism",
+        "mutism",  # not "mut" ("280 mut/Mb" is a tumour's mutation count)
         "traction",
         "production",
         "direction",
@@ -523,6 +524,12 @@ class TokenTable(Sequence[Token]):
         self._parts, self.raws, self.norms, self.lowers = parts, raws, norms, lowers
         self._starts: list[int] | None = None
         self._ends: list[int] | None = None
+
+    def with_norms(self, norms: list[str]) -> TokenTable:
+        """The same tokens with other normalised forms (one per token), for matching."""
+        if len(norms) != len(self.norms):
+            raise ValueError(f"{len(norms)} normalised forms for {len(self.norms)} tokens")
+        return TokenTable(self._parts, self.raws, norms, self.lowers)
 
     def touching(self, j: int) -> tuple[bool, bool]:
         """Whether token ``j`` is written against the token before it, and the one after it
@@ -862,6 +869,23 @@ def _compound_split(text: str) -> tuple[str, ...] | None:
     )
 
 
+#: Combining forms that text also writes before a hyphen ("tracheo-oesophageal fistula",
+#: "hepato-splenomegaly", "psycho-motor retardation"), where the names write one word.
+_COMBINING_FORM_RE = re.compile(
+    r"\b(tracheo|hepato|spleno|gastro|vesico|cardio|cranio|facio|oculo|ventriculo|cerebello"
+    r"|thoraco|pharyngo|laryngo|broncho|oesophago|esophago|entero|spondylo|osteo|chondro"
+    r"|neuro|psycho)([a-z]{4,})\b"
+)
+
+
+def _combining_split(text: str) -> tuple[str, ...] | None:
+    """Content tokens with a compound of a combining form written as two words
+    (``Tracheoesophageal`` as ``tracheo-esophageal``, ``tracheo-oesophageal``)."""
+    lowered = text.lower()
+    split = _COMBINING_FORM_RE.sub(r"\1 \2", lowered)
+    return content_tokens(split) if split != lowered else None
+
+
 def _prefix_split(text: str) -> tuple[str, ...] | None:
     """Content tokens with compounds of a direction written as two words, as text writes
     them with a hyphen or a space (``Downturned`` as ``down-turned``, ``Upslanted`` as ``up
@@ -950,6 +974,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("decreased", "reduced", "diminished", "attenuated", "reduction"),
     ("limited", "restricted"),
     ("increased", "elevated", "raised"),
+    ("multiple", "numerous", "several", "innumerable"),
     ("enlarged", "dilated"),
     ("enlarged", "large"),
     ("enlargement", "dilation"),
@@ -1286,7 +1311,14 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         # "Both sided cleft lip" without its stop word "both" read "right-sided cleft lip"
         return {}
     out: dict[tuple[str, ...], str] = {base: "exact"}
-    for joined in (_hyphen_joined(text), _prefix_split(text), _compound_split(text)):
+    # a compound split in two keeps its order: "growth [for] over" is no *Overgrowth*
+    split_keys = {_prefix_split(text), _combining_split(text)}
+    for joined in (
+        _hyphen_joined(text),
+        _prefix_split(text),
+        _compound_split(text),
+        _combining_split(text),
+    ):
         if joined and joined not in out:
             out[joined] = "hyphen"
     inverted = _of_inversion(text)
@@ -1305,7 +1337,7 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     if cells and cells.group("x") not in _CELL_TYPES:  # "spherocytes": *Spherocytosis*
         out.setdefault(content_tokens(f"{cells.group('x')}cytes"), "pattern")
     for key, variant in list(out.items()):
-        if 2 <= len(key) <= max_permuted:
+        if 2 <= len(key) <= max_permuted and key not in split_keys:
             for perm in itertools.permutations(key):
                 # A conjunction or negation joins words: never at either end of an order
                 # ("and aplasia hypoplasia" is no way to write "Hypoplasia and aplasia").

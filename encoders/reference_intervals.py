@@ -276,6 +276,13 @@ ANALYTES: tuple[Analyte, ...] = (
         {"u/l": (None, 1000), "iu/l": (None, 1000)},
     ),
     Analyte(r"fibrinogen", "low fibrinogen", "", {"g/l": (1.0, None), "mg/dl": (100, None)}),
+    # since linking version 50: the oxygen saturation by pulse oximetry, low below 92%
+    Analyte(
+        r"spo2|sp02|sao2|o2 sat(?:uration)?s?|oxygen saturations?|sats",
+        "hypoxemia",
+        "",
+        {"%": (92, None)},
+    ),
     # since linking version 48: the glomerular filtration rate per 1.73 m2, low below 30
     # (CKD stage G4; an infant's normal rate lies below the adults' 60); a rate in mL/min
     # alone depends on the body's size, so it is not read
@@ -395,6 +402,13 @@ _QTC = re.compile(
     re.IGNORECASE,
 )
 _QTC_LIMITS = (330, 470)
+# Since linking version 50: an INR, which has no unit, prolonged above 1.5 (a newborn's
+# reaches ~1.3; anticoagulation is a treatment's effect, read as such elsewhere).
+_INR = re.compile(
+    r"(?<![\w-])inr" + _LINK + r"(?P<value>\d{1,2}(?:\.\d{1,2})?)(?![\d.,]*\d)(?!\s*%)",
+    re.IGNORECASE,
+)
+_INR_HIGH = 1.5
 # How far before its "/" or "%" a value may start ("26,839 x 10^9/L"), and after it end.
 _UNIT_REACH, _UNIT_TAIL = 32, 12
 
@@ -622,6 +636,23 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                         "ms",
                         "prolonged qtc interval" if long else "shortened qt interval",
                         "high" if long else "low",
+                    )
+                )
+    if "inr" in lowered:
+        for match in _INR.finditer(text):
+            if _BRACKET.match(text, match.end()):
+                continue  # a stated range or flag decides (encoders.lab_values)
+            value = float(match["value"])
+            if value > _INR_HIGH:
+                found.append(
+                    UnrangedValue(
+                        match.start(),
+                        match.start("value"),
+                        match.end(),
+                        value,
+                        "",
+                        "increased international normalized ratio",
+                        "high",
                     )
                 )
     found.sort(key=lambda f: f.start)
