@@ -50,7 +50,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0001279": ("fainting", "fainted", "fainting episodes", "fainting attacks"),
     "HP:0002121": ("absence episodes", "absence attacks"),
-    "HP:0025161": ("temper tantrums",),
+    "HP:0025161": ("temper tantrums", "frequent tantrums"),
     "HP:0012169": ("wrist biting", "hand biting"),
     "HP:0000280": ("coarse features",),
     "HP:0004209": ("incurved fifth fingers", "incurving of the fifth fingers"),
@@ -243,6 +243,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "never learned to speak",
         "never learnt to speak",
         "never developed speech",
+        "no spoken words",  # since linking version 51
         "never acquired speech",
         "non-verbal",
     ),
@@ -407,6 +408,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "sweats little",
         "barely sweats",
         "hardly sweats",
+        "rarely sweats",  # since linking version 51
         "sweats poorly",
         "sweats less",
         "little sweating",
@@ -620,7 +622,12 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "visible hematuria",
     ),
     "HP:0008341": ("distal RTA", "dRTA"),
-    "HP:0004719": ("hyperechoic kidneys", "hyperechoic kidney"),
+    "HP:0004719": (
+        "hyperechoic kidneys",
+        "hyperechoic kidney",
+        "echobright kidneys",
+        "echo-bright kidneys",
+    ),
     "HP:0005564": ("poor corticomedullary differentiation",),
     "HP:0030848": ("raised JVP", "elevated JVP"),
     "HP:0001667": ("RVH",),
@@ -638,6 +645,22 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001528": ("lateralized overgrowth", "lateralised overgrowth"),
     "HP:0004381": ("supravalvar aortic stenosis", "SVAS"),
     "HP:0006254": ("high AFP", "raised AFP", "elevated AFP", "increased AFP"),
+    # since linking version 51, from a fetal medicine specialist's, a reproductive
+    # geneticist's and a developmental paediatrician's case reports
+    "HP:0001789": ("fetal hydrops", "foetal hydrops", "hydrops", "hydropic fetus"),
+    "HP:0001623": ("breech",),
+    "HP:0001511": ("fetal growth restriction", "foetal growth restriction", "FGR"),
+    "HP:0002789": ("tachypnoeic", "tachypneic"),
+    "HP:0000051": ("perineoscrotal hypospadias",),
+    "HP:0008689": ("bilateral impalpable testes",),
+    "HP:0000028": ("impalpable testes", "impalpable testis"),
+    "HP:0031217": ("hot flushes", "hot flush"),
+    "HP:0031213": ("raised 17-OHP", "elevated 17-OHP", "high 17-OHP"),
+    "HP:0000089": ("renal hypodysplasia", "hypodysplastic kidneys"),
+    "HP:0025486": ("labial fusion", "posterior labial fusion"),
+    "HP:0000750": ("slow to talk", "late to talk"),
+    "HP:0000316": ("wide-spaced eyes", "widely spaced eyes", "wide spaced eyes"),
+    "HP:0011471": ("gastrostomy-fed", "gastrostomy fed"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -663,6 +686,8 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0011326": ("coronal synostosis", "unicoronal craniosynostosis"),
     # since linking version 50: an "Oncology Clinic" is a department, not a *Neoplasm*
     "HP:0002664": ("oncology",),
+    # since linking version 51: a fetus's "hydrops" is *Hydrops fetalis*
+    "HP:0000969": ("hydrops",),
 }
 
 

@@ -299,6 +299,12 @@ _NEG_BACKWARD = (
     "are normal",
     "was normal",
     "were normal",
+    # since linking version 51: "Glaucoma screening has been normal"
+    "has been normal",
+    "have been normal",
+    "had been normal",
+    "remained normal",
+    "remains normal",
     "within normal limits",
     "is unremarkable",
     "are unremarkable",
@@ -445,9 +451,19 @@ _LIST_BOUNDARIES = frozenset({"however", "but", "although", "whereas", "while", 
 _LIST_ITEM_WORDS = 16
 # "normal" negates only the word group right after it: "normal sweating".
 _NEG_SHORT = ("normal", "normally")
+# A short "normal"'s scope also ends at a time it was normal in: "development, normal
+# before seizure onset, plateaued" rules out no seizure (since linking version 51).
+_NORMAL_STOPS = frozenset({",", ";", ":", "before", "until", "till", "prior", "since", "after"})
 # Since linking version 47: a reading set against another and preferred to it rules the
 # other out ("ganglioneuromatosis rather than Hirschsprung disease").
-_NEG_INSTEAD = ("rather than", "instead of")
+_NEG_INSTEAD = (
+    "rather than",
+    "instead of",
+    # since linking version 51: a reading set aside ("the events were initially mistaken
+    # for seizures", "previously misdiagnosed as cerebral palsy")
+    "mistaken for",
+    "misdiagnosed as",
+)
 # Since linking version 48: a disease set apart from the patient's ("Unlike nephrogenic
 # diabetes insipidus, ...") and what makes a symptom worse ("pain worse with exercise,
 # fever and hot weather"): a comparison and a trigger, not the patient's findings.
@@ -679,6 +695,11 @@ _UNC_BACKWARD_FINAL = (
     "thought unlikely",
     "considered unlikely",
     "felt unlikely",
+    # since linking version 51: "whether a Dandy-Walker malformation was present could
+    # not be assessed"
+    "could not be assessed",
+    "could not be evaluated",
+    "could not be determined",
 )
 # Since linking version 47: "..., with tubulointerstitial nephritis suspected." (not
 # "seizures suspected by the parents were confirmed")
@@ -1224,6 +1245,14 @@ _FAMILY_PHRASES = (
     "fh :",
     "fh of",
     "fh -",
+    # since linking version 51: an earlier pregnancy's child or fetus, a sibling of the
+    # patient ("Previous child with developmental delay", "a previous pregnancy ended at
+    # 24 weeks with stiff joints")
+    *(
+        f"{earlier} {who}"
+        for earlier in ("previous", "prior", "earlier")
+        for who in ("child", "baby", "fetus", "foetus", "pregnancy", "sibling", "son", "daughter")
+    ),
 )
 # After a finding: "seizures run in the family".
 _FAMILY_BACKWARD = (
@@ -1824,7 +1853,7 @@ class ContextRules:
                 *_many(_NEG_BACKWARD_FREE, NEG, "backward", 1, not_before=_PAST_AFTER_FREE),
                 *_many(_NEG_BACKWARD_SHORT, NEG, "backward", 1),
                 *_many(_NEG_PREFIX, NEG, "forward", 1),
-                *_many(_NEG_SHORT, NEG, "forward", 2, stops_at=_CLAUSE_MARKS),
+                *_many(_NEG_SHORT, NEG, "forward", 2, stops_at=_NORMAL_STOPS),
                 *_many(_NEG_UNLIKE, NEG, "forward", 4, stops_at=_CLAUSE_MARKS),
                 *_many(_UNC_TRIGGERED_BY, UNC, "forward", win),
                 *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),

@@ -51,7 +51,7 @@ _FUNCTIONS = {
     "developmental": "global developmental delay",
 }
 _HEARING_TESTS = (
-    r"audiometry|audiogram|audiological\s+(?:assessment|evaluation|testing)"
+    r"audiometry|audiogram|audiology|audiological\s+(?:assessment|evaluation|testing)"
     r"|hearing\s+(?:tests?|screen|screening|assessment|evaluation)"
     r"|BAERs?|ABRs?|brainstem\s+auditory\s+evoked\s+(?:potentials|responses)"
     r"|otoacoustic\s+emissions"
@@ -82,7 +82,10 @@ _STATED = re.compile(
     r"|\bno\s+concerns?\s+(?:about|regarding|with|over)\s+(?:(?:her|his|their|the)\s+)?"
     rf"(?P<name5>{_NAME})\b"
     r"|\b(?P<palate>(?:the\s+)?palate\s+(?:(?:is|was|appeared|appears)\s+)?intact"
-    r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b",
+    r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b"
+    # since linking version 51: the lip's ("The lip was intact", "upper lip intact")
+    r"|\b(?P<lip>(?:the\s+)?(?:upper\s+)?lips?\s+(?:(?:is|was|were|appeared|appears)\s+)?intact"
+    r"|intact\s+(?:upper\s+)?lips?)\b",
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
@@ -134,7 +137,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 #: The functions' own words, the hearing tests' and the palate's.
 _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
-    "palate", "audio", "baer", "abr", "brainstem", "otoacoustic",
+    "palate", "lip", "audio", "baer", "abr", "brainstem", "otoacoustic",
 )  # fmt: skip
 
 
@@ -166,6 +169,8 @@ def _read_window(text: str, start: int, end: int) -> Iterator[NormalFunction]:
         )
         if m["palate"] is not None:
             phrase = "cleft palate"
+        elif m["lip"] is not None:
+            phrase = "cleft lip"
         elif name is not None:
             phrase = _FUNCTIONS[" ".join(name.lower().split())]
         else:

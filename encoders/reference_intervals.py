@@ -409,6 +409,14 @@ _INR = re.compile(
     re.IGNORECASE,
 )
 _INR_HIGH = 1.5
+# Since linking version 51: a nuchal translucency of 3.5 mm or more at the first-trimester
+# scan ("NT 4.2 mm", "nuchal translucency at 12+3 weeks was 5.6 mm"); not "NT-proBNP".
+_NUCHAL = re.compile(
+    r"(?<![\w-])(?:nuchal translucency|nt)(?![\w-])[^.;\n]{0,40}?"
+    r"(?<![\d.,])(?P<value>\d{1,2}(?:[.,]\d{1,2})?)\s*mm\b",
+    re.IGNORECASE,
+)
+_NUCHAL_HIGH = 3.5
 # How far before its "/" or "%" a value may start ("26,839 x 10^9/L"), and after it end.
 _UNIT_REACH, _UNIT_TAIL = 32, 12
 
@@ -636,6 +644,21 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                         "ms",
                         "prolonged qtc interval" if long else "shortened qt interval",
                         "high" if long else "low",
+                    )
+                )
+    if "nuchal" in lowered or "NT" in text:
+        for match in _NUCHAL.finditer(text):
+            value = float(match["value"].replace(",", "."))
+            if value >= _NUCHAL_HIGH:
+                found.append(
+                    UnrangedValue(
+                        match.start(),
+                        match.start("value"),
+                        match.end(),
+                        value,
+                        "mm",
+                        "increased nuchal translucency",
+                        "high",
                     )
                 )
     if "inr" in lowered:
