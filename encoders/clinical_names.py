@@ -72,7 +72,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001324": ("weakness",),
     # since linking version 44, from case reports of an immunologist and a neurogeneticist
     "HP:0010851": ("burst suppression", "burst-suppression pattern", "suppression-burst pattern"),
-    "HP:0003487": ("extensor plantars", "upgoing plantars", "upgoing toes"),
+    "HP:0003487": (
+        "extensor plantars",
+        "upgoing plantars",
+        "upgoing toes",
+        "babinski positive",  # since linking version 52
+        "positive babinski",
+    ),
     "HP:0006844": ("absent knee jerks", "absent knee reflexes"),
     "HP:0003438": ("absent ankle jerks", "absent ankle jerk"),
     "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver"),
@@ -83,7 +89,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0012557": ("centrotemporal spikes",),
     "HP:0030205": ("increased jitter",),
     "HP:0010546": ("fibrillation potentials",),
-    "HP:0002376": ("loss of acquired skills", "regression of skills"),
+    "HP:0002376": (
+        "loss of acquired skills",
+        "regression of skills",
+        "loss of skills",  # since linking version 52
+    ),
     "HP:0007281": ("development plateaued", "developmental plateau"),
     "HP:0009098": ("persistent oral thrush", "persistent thrush"),
     "HP:0025419": ("pneumatoceles",),
@@ -661,6 +671,32 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000750": ("slow to talk", "late to talk"),
     "HP:0000316": ("wide-spaced eyes", "widely spaced eyes", "wide spaced eyes"),
     "HP:0011471": ("gastrostomy-fed", "gastrostomy fed"),
+    # since linking version 52, from an oral medicine specialist's, an adult
+    # neurogeneticist's and a psychiatric geneticist's case reports
+    "HP:0006323": (
+        "early exfoliation of the primary teeth",
+        "early exfoliation of the deciduous teeth",
+        "premature exfoliation of the primary teeth",
+        "early loss of the primary teeth",
+    ),
+    "HP:0006286": ("yellow-brown teeth", "yellowish-brown teeth"),
+    "HP:0011069": ("supernumeraries", "supernumerary teeth"),
+    "HP:0031936": ("walked late", "late to walk", "late walker"),
+    "HP:0002659": ("history of fractures",),
+    "HP:0008765": ("hearing voices", "hears voices"),
+    "HP:0011999": ("paranoid ideation", "paranoid ideas"),
+    "HP:0100785": ("sleeplessness",),
+    "HP:0002360": ("poor sleep",),
+    "HP:0000722": ("obsessive checking",),
+    "HP:0033051": ("dysexecutive", "dysexecutive syndrome"),
+    "HP:0000020": ("incontinent of urine",),
+    "HP:0006695": ("AVSD",),
+    "HP:0025401": ("staring spells",),
+    "HP:0002300": ("mute",),
+    "HP:0002077": ("migraine with visual aura",),
+    "HP:0000757": ("absent insight", "poor insight"),
+    "HP:0002145": ("FTD",),
+    "HP:0001257": ("spastic catch",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -688,6 +724,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002664": ("oncology",),
     # since linking version 51: a fetus's "hydrops" is *Hydrops fetalis*
     "HP:0000969": ("hydrops",),
+    # since linking version 52: a patient who sweats does so normally ("She sweats
+    # normally"); *Hyperhidrosis* is read from its other names ("excessive sweating")
+    "HP:0000975": ("sweating",),
 }
 
 

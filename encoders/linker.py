@@ -396,7 +396,14 @@ __all__ = [
 #: lip rules out *Cleft lip*; "audiology normal"; a nuchal translucency of 3.5 mm or more;
 #: "hydrops" is *Hydrops fetalis*, not plain *Edema*; 17 clinical phrasings (FGR, breech,
 #: hot flushes, perineoscrotal hypospadias, slow to talk, gastrostomy-fed ...).
-LINKING_VERSION = 51
+#: 52: from an adult neurogeneticist's, a psychiatric geneticist's and an oral medicine
+#: specialist's case reports (held out until scored on version 51): sweating stated
+#: normal rules out *Hypohidrosis*, and "sweating" alone is no *Hyperhidrosis* ("She
+#: sweats normally" was hyperhidrosis); flexor plantars rule out the *Babinski sign*;
+#: full eye movements rule out *Ophthalmoplegia*; "less likely" hedges; 24 clinical
+#: phrasings (hearing voices, paranoid ideation, FTD, AVSD, walked late, early
+#: exfoliation of the primary teeth, supernumeraries ...).
+LINKING_VERSION = 52
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

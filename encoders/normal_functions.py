@@ -49,6 +49,8 @@ _FUNCTIONS = {
     "intelligence": "intellectual disability",
     "growth": "growth abnormality",
     "developmental": "global developmental delay",
+    "sweating": "hypohidrosis",  # since linking version 52
+    "eye movements": "ophthalmoplegia",
 }
 _HEARING_TESTS = (
     r"audiometry|audiogram|audiology|audiological\s+(?:assessment|evaluation|testing)"
@@ -83,6 +85,12 @@ _STATED = re.compile(
     rf"(?P<name5>{_NAME})\b"
     r"|\b(?P<palate>(?:the\s+)?palate\s+(?:(?:is|was|appeared|appears)\s+)?intact"
     r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b"
+    # since linking version 52: "She sweats normally"; flexor plantar responses ("plantars
+    # flexor", "downgoing plantars") and full eye movements
+    r"|\b(?P<sweats>sweats\s+normally)\b"
+    r"|\b(?P<plantars>(?:plantars|plantar\s+responses?)\s+(?:(?:are|were|was|is)\s+)?"
+    r"(?:flexor|downgoing)|(?:flexor|downgoing)\s+(?:plantars|plantar\s+responses?))\b"
+    r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b"
     # since linking version 51: the lip's ("The lip was intact", "upper lip intact")
     r"|\b(?P<lip>(?:the\s+)?(?:upper\s+)?lips?\s+(?:(?:is|was|were|appeared|appears)\s+)?intact"
     r"|intact\s+(?:upper\s+)?lips?)\b",
@@ -110,7 +118,19 @@ _LIMITED_BEFORE = re.compile(
 #: Words every statement holds (lower case), and how far before and after one of them a
 #: statement may start and end: the expressions run only there (a scan of a whole note
 #: cost a tenth of its linking).
-_ANCHORS = ("normal", "intact", "passed", "concern", "problem", "issue", "difficult")
+_ANCHORS = (
+    "normal",
+    "intact",
+    "passed",
+    "concern",
+    "problem",
+    "issue",
+    "difficult",
+    "sweats",
+    "flexor",
+    "downgoing",
+    "full",
+)
 _BEFORE, _AFTER = 90, 60
 
 
@@ -137,7 +157,8 @@ def _windows(text: str) -> list[tuple[int, int]]:
 #: The functions' own words, the hearing tests' and the palate's.
 _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
-    "palate", "lip", "audio", "baer", "abr", "brainstem", "otoacoustic",
+    "palate", "lip", "sweats", "plantar", "movements", "audio", "baer", "abr", "brainstem",
+    "otoacoustic",
 )  # fmt: skip
 
 
@@ -171,6 +192,12 @@ def _read_window(text: str, start: int, end: int) -> Iterator[NormalFunction]:
             phrase = "cleft palate"
         elif m["lip"] is not None:
             phrase = "cleft lip"
+        elif m["sweats"] is not None:
+            phrase = _FUNCTIONS["sweating"]
+        elif m["plantars"] is not None:
+            phrase = "babinski sign"
+        elif m["eyes"] is not None:
+            phrase = _FUNCTIONS["eye movements"]
         elif name is not None:
             phrase = _FUNCTIONS[" ".join(name.lower().split())]
         else:
