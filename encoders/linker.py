@@ -1766,14 +1766,12 @@ class ConceptLinker:
         *Multiple cafe-au-lait spots* and *Multiple renal cysts* (since linking version
         50); the words and offsets are unchanged."""
         node = self._trie.get(_MULTIPLE)
-        lowers = tokens.lowers
-        if node is None or (
-            _COUNT_NUMBER_WORDS.isdisjoint(lowers) and not any(w.isdigit() for w in lowers)
-        ):
+        if node is None:
             return tokens
-        norms, raws = tokens.norms, tokens.raws
+        lowers, norms, raws = tokens.lowers, tokens.norms, tokens.raws
         counted: list[str] | None = None
-        for k in range(len(lowers) - 1):
+        # the words before one that a "multiple" name goes on with (a C-level scan)
+        for k in itertools.compress(itertools.count(), map(node.__contains__, norms[1:])):
             w = lowers[k]
             if not (w in _COUNT_NUMBER_WORDS or (w.isdigit() and 2 <= int(w) <= _MOST_COUNTED)):
                 continue

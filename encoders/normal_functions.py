@@ -84,18 +84,30 @@ _STATED = re.compile(
     r"|\bno\s+concerns?\s+(?:about|regarding|with|over)\s+(?:(?:her|his|their|the)\s+)?"
     rf"(?P<name5>{_NAME})\b"
     r"|\b(?P<palate>(?:the\s+)?palate\s+(?:(?:is|was|appeared|appears)\s+)?intact"
-    r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b"
-    # since linking version 52: "She sweats normally"; flexor plantar responses ("plantars
-    # flexor", "downgoing plantars") and full eye movements
+    r"|intact\s+(?:(?:hard\s+and\s+soft|secondary|soft|hard)\s+)?palate)\b",
+    re.IGNORECASE,
+)
+#: Signs stated normal, each with the finding it rules out; looked for only in a window
+#: that holds one of :data:`_SIGN_CUES` (each alternative more in :data:`_STATED` slowed
+#: every window). Since linking version 51 the lip's ("The lip was intact", "upper lip
+#: intact"); since 52 "She sweats normally", flexor plantar responses ("plantars flexor",
+#: "downgoing plantars") and full eye movements.
+_SIGNS = re.compile(
+    r"\b(?P<lip>(?:the\s+)?(?:upper\s+)?lips?\s+(?:(?:is|was|were|appeared|appears)\s+)?intact"
+    r"|intact\s+(?:upper\s+)?lips?)\b"
     r"|\b(?P<sweats>sweats\s+normally)\b"
     r"|\b(?P<plantars>(?:plantars|plantar\s+responses?)\s+(?:(?:are|were|was|is)\s+)?"
     r"(?:flexor|downgoing)|(?:flexor|downgoing)\s+(?:plantars|plantar\s+responses?))\b"
-    r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b"
-    # since linking version 51: the lip's ("The lip was intact", "upper lip intact")
-    r"|\b(?P<lip>(?:the\s+)?(?:upper\s+)?lips?\s+(?:(?:is|was|were|appeared|appears)\s+)?intact"
-    r"|intact\s+(?:upper\s+)?lips?)\b",
+    r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b",
     re.IGNORECASE,
 )
+_SIGN_CUES = ("lip", "sweats", "plantar", "movements")
+_SIGN_PHRASES = {
+    "lip": "cleft lip",
+    "sweats": "hypohidrosis",
+    "plantars": "babinski sign",
+    "eyes": "ophthalmoplegia",
+}
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
 _LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"
 #: several functions stated normal together ("growth and development were normal",
@@ -129,7 +141,7 @@ _ANCHORS = (
     "sweats",
     "flexor",
     "downgoing",
-    "full",
+    "movements",
 )
 _BEFORE, _AFTER = 90, 60
 
@@ -172,6 +184,23 @@ def read_normal_functions(text: str) -> Iterator[NormalFunction]:
 
 
 def _read_window(text: str, start: int, end: int) -> Iterator[NormalFunction]:
+    found = list(_stated(text, start, end))
+    window = text[start:end].lower()
+    if any(cue in window for cue in _SIGN_CUES):
+        taken = [(f.start, f.end) for f in found]
+        signs = [
+            NormalFunction(m.start(), m.end(), _SIGN_PHRASES[group])
+            for m in _SIGNS.finditer(text, start, end)
+            if not _limited(text, m) and not any(a < m.end() and m.start() < b for a, b in taken)
+            for group in _SIGN_PHRASES
+            if m[group] is not None
+        ]
+        if signs:
+            found = sorted(found + signs, key=lambda f: (f.start, f.end))
+    yield from found
+
+
+def _stated(text: str, start: int, end: int) -> Iterator[NormalFunction]:
     taken: list[tuple[int, int]] = []
     for m in _COORDINATED.finditer(text, start, end):
         taken.append(m.span())
@@ -190,14 +219,6 @@ def _read_window(text: str, start: int, end: int) -> Iterator[NormalFunction]:
         )
         if m["palate"] is not None:
             phrase = "cleft palate"
-        elif m["lip"] is not None:
-            phrase = "cleft lip"
-        elif m["sweats"] is not None:
-            phrase = _FUNCTIONS["sweating"]
-        elif m["plantars"] is not None:
-            phrase = "babinski sign"
-        elif m["eyes"] is not None:
-            phrase = _FUNCTIONS["eye movements"]
         elif name is not None:
             phrase = _FUNCTIONS[" ".join(name.lower().split())]
         else:
