@@ -545,6 +545,14 @@ def _sharing_the_unit(text: str, before: int, unit: str) -> list[UnrangedValue]:
     return out
 
 
+def _high_value(match: re.Match[str], value: float, unit: str, phrase: str) -> UnrangedValue:
+    """A value above its limit, read by an expression of its own whose ``value`` group
+    holds the number (a nuchal translucency, an INR)."""
+    return UnrangedValue(
+        match.start(), match.start("value"), match.end(), value, unit, phrase, "high"
+    )
+
+
 def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     """Values of :data:`ANALYTES` stated without a range in brackets and outside their
     limits, in text order; a blood pressure of 140/90 mmHg or more as high.
@@ -650,17 +658,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
         for match in _NUCHAL.finditer(text):
             value = float(match["value"].replace(",", "."))
             if value >= _NUCHAL_HIGH:
-                found.append(
-                    UnrangedValue(
-                        match.start(),
-                        match.start("value"),
-                        match.end(),
-                        value,
-                        "mm",
-                        "increased nuchal translucency",
-                        "high",
-                    )
-                )
+                found.append(_high_value(match, value, "mm", "increased nuchal translucency"))
     if "inr" in lowered:
         for match in _INR.finditer(text):
             if _BRACKET.match(text, match.end()):
@@ -668,15 +666,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             value = float(match["value"])
             if value > _INR_HIGH:
                 found.append(
-                    UnrangedValue(
-                        match.start(),
-                        match.start("value"),
-                        match.end(),
-                        value,
-                        "",
-                        "increased international normalized ratio",
-                        "high",
-                    )
+                    _high_value(match, value, "", "increased international normalized ratio")
                 )
     found.sort(key=lambda f: f.start)
     yield from found
