@@ -1773,11 +1773,14 @@ class ConceptLinker:
         # the words before one that a "multiple" name goes on with (a C-level scan)
         for k in itertools.compress(itertools.count(), map(node.__contains__, norms[1:])):
             w = lowers[k]
-            if not (w in _COUNT_NUMBER_WORDS or (w.isdigit() and 2 <= int(w) <= _MOST_COUNTED)):
+            # at most three digits: a longer number is a measure, and converting one of
+            # thousands of digits would raise ("There were 999...9 renal cysts")
+            count = len(w) <= _MOST_COUNTED_DIGITS and w.isdecimal() and int(w) >= 2
+            if not (count or w in _COUNT_NUMBER_WORDS):
                 continue
             if k > 0 and raws[k - 1] in (".", ","):
                 continue  # "1.5 cm", "1,500": no count of things
-            if norms[k + 1] in node and _plural_ahead(tokens, k + 1):
+            if _plural_ahead(tokens, k + 1):
                 counted = counted if counted is not None else list(norms)
                 counted[k] = _MULTIPLE
         if counted is None:
@@ -2956,8 +2959,8 @@ _COUNT_NUMBER_WORDS = frozenset(
     {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"}
     | {"twelve", "fifteen", "twenty", "thirty", "dozens", "hundreds"}
 )
-#: The largest count in digits read so (a larger number is a measure, not a count).
-_MOST_COUNTED = 999
+#: The most digits of a count read so (a longer number is a measure, not a count).
+_MOST_COUNTED_DIGITS = 3
 
 
 def _plural_ahead(tokens: TokenTable, k: int, most: int = 6) -> bool:

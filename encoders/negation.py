@@ -695,9 +695,10 @@ _UNC_BACKWARD_FINAL = (
     "thought unlikely",
     "considered unlikely",
     "felt unlikely",
+    # since linking version 52: "Early-onset Alzheimer disease is considered less likely"
+    "less likely",
     # since linking version 51: "whether a Dandy-Walker malformation was present could
     # not be assessed"
-    "less likely",  # "Early-onset Alzheimer disease is considered less likely"
     "could not be assessed",
     "could not be evaluated",
     "could not be determined",
