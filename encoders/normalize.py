@@ -1311,14 +1311,10 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         # "Both sided cleft lip" without its stop word "both" read "right-sided cleft lip"
         return {}
     out: dict[tuple[str, ...], str] = {base: "exact"}
+    prefixed, combined = _prefix_split(text), _combining_split(text)
     # a compound split in two keeps its order: "growth [for] over" is no *Overgrowth*
-    split_keys = {_prefix_split(text), _combining_split(text)}
-    for joined in (
-        _hyphen_joined(text),
-        _prefix_split(text),
-        _compound_split(text),
-        _combining_split(text),
-    ):
+    split_keys = {prefixed, combined}
+    for joined in (_hyphen_joined(text), prefixed, _compound_split(text), combined):
         if joined and joined not in out:
             out[joined] = "hyphen"
     inverted = _of_inversion(text)

@@ -278,7 +278,8 @@ ANALYTES: tuple[Analyte, ...] = (
     Analyte(r"fibrinogen", "low fibrinogen", "", {"g/l": (1.0, None), "mg/dl": (100, None)}),
     # since linking version 50: the oxygen saturation by pulse oximetry, low below 92%
     Analyte(
-        r"spo2|sp02|sao2|o2 sat(?:uration)?s?|oxygen saturations?|sats",
+        # a bare "sats" is oxygen's, not "transferrin sats 8%"
+        r"spo2|sp02|sao2|o2 sat(?:uration)?s?|oxygen saturations?|(?<!transferrin )(?<!iron )sats",
         "hypoxemia",
         "",
         {"%": (92, None)},

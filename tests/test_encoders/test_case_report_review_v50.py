@@ -178,6 +178,9 @@ def test_a_split_compound_keeps_its_order() -> None:
         ("Her INR was 2.4 on admission.", ("increased international normalized ratio", 2.4)),
         ("SpO2 88% on air.", ("hypoxemia", 88.0)),
         ("Oxygen saturations were 85% in air.", ("hypoxemia", 85.0)),
+        ("Her sats were 88%.", ("hypoxemia", 88.0)),
+        # an iron study's "transferrin sats" is no oxygen saturation
+        ("Transferrin sats 8%.", None),
         # controls: values within the limits, and an INR with its own range
         ("INR 1.1.", None),
         ("SpO2 97% on air.", None),
