@@ -3346,6 +3346,12 @@ _OTHER_SITES: dict[str, frozenset[str]] = {
         | {"up", "catch-up"}  # since linking version 50: "catch-up weight gain"
     ),
     "incoordination": frozenset({"swallow", "swallowing", "suck", "sucking"}),
+    # since linking version 52: a bare "hydrops" is the fetus's (version 51), but not an
+    # organ's ("gallbladder hydrops", "endolymphatic hydrops", "acute corneal hydrops")
+    "hydrops": frozenset(
+        {"gallbladder", "bladder", "endolymphatic", "cochlear", "labyrinthine", "corneal"}
+        | {"joint", "knee", "articular"}
+    ),
     # since linking version 46: a defibrillator's "shock" is a therapy ("a single 200 J
     # shock", "an appropriate ICD shock"), not circulatory *Shock*
     "shock": frozenset(

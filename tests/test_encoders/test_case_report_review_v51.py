@@ -13,7 +13,7 @@ from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normal_functions import read_normal_functions
 from encoders.reference_intervals import read_unranged_values
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of
+from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
 
 _TERMS = {
     "Global developmental delay": ("developmental delay",),
@@ -135,3 +135,20 @@ def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
 
 def test_hydrops_is_no_plain_edema() -> None:
     assert "hydrops" in DROPPED_NAMES["HP:0000969"]
+
+
+HYDROPS, _ = lexicon_of({"Hydrops fetalis": ("hydrops",)})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The fetus had hydrops.", {"hydrops": "Hydrops fetalis"}),
+        # an organ's hydrops is no fetus's
+        ("Ultrasound showed gallbladder hydrops.", {}),
+        ("Endolymphatic hydrops was suspected.", {}),
+        ("She had acute corneal hydrops.", {}),
+    ],
+)
+def test_an_organs_hydrops_is_no_fetuss(text: str, expected: dict[str, str]) -> None:
+    assert mention_labels(ConceptLinker(HYDROPS, LinkerConfig()), text) == expected
