@@ -3019,14 +3019,15 @@ def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | No
         if joined:
             # an adverb is coordinated with adverbs only: "tears easily and wounds heal"
             # lists no "easily" and "wounds" (since linking version 50)
-            adverbs = {_adverb(raws[q]) for q in items}
+            adverbs = {_adverb(tokens.lowers[q]) for q in items}
             return items if len(adverbs) == 1 else None
         k += 1
     return None
 
 
-def _adverb(word: str) -> bool:
-    return len(word) > 4 and word.lower().endswith("ly")
+def _adverb(lower: str) -> bool:
+    """Whether a lower-case word reads as an adverb ("easily", "bilaterally")."""
+    return len(lower) > 4 and lower.endswith("ly")
 
 
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:

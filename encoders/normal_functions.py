@@ -104,9 +104,9 @@ _SIGNS = re.compile(
 _SIGN_CUES = ("lip", "sweats", "plantar", "movements")
 _SIGN_PHRASES = {
     "lip": "cleft lip",
-    "sweats": "hypohidrosis",
+    "sweats": _FUNCTIONS["sweating"],
     "plantars": "babinski sign",
-    "eyes": "ophthalmoplegia",
+    "eyes": _FUNCTIONS["eye movements"],
 }
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
 _LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"

@@ -546,11 +546,18 @@ def _sharing_the_unit(text: str, before: int, unit: str) -> list[UnrangedValue]:
     return out
 
 
-def _high_value(match: re.Match[str], value: float, unit: str, phrase: str) -> UnrangedValue:
-    """A value above its limit, read by an expression of its own whose ``value`` group
-    holds the number (a nuchal translucency, an INR)."""
+def _matched_value(
+    match: re.Match[str],
+    value: float,
+    unit: str,
+    phrase: str,
+    direction: str = "high",
+    group: str = "value",
+) -> UnrangedValue:
+    """A value outside its limit, read by an expression of its own (a blood pressure, a
+    QTc, a nuchal translucency, an INR) whose ``group`` holds the number."""
     return UnrangedValue(
-        match.start(), match.start("value"), match.end(), value, unit, phrase, "high"
+        match.start(), match.start(group), match.end(), value, unit, phrase, direction
     )
 
 
@@ -627,14 +634,8 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             systolic, diastolic = int(match["sys"]), int(match["dia"])
             if systolic >= 140 or diastolic >= 90:
                 found.append(
-                    UnrangedValue(
-                        match.start(),
-                        match.start("sys"),
-                        match.end(),
-                        float(systolic),
-                        "mmhg",
-                        "high blood pressure",
-                        "high",
+                    _matched_value(
+                        match, float(systolic), "mmhg", "high blood pressure", group="sys"
                     )
                 )
     if "qtc" in lowered:
@@ -645,21 +646,20 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             if ms <= _QTC_LIMITS[0] or ms >= _QTC_LIMITS[1]:
                 long = ms >= _QTC_LIMITS[1]
                 found.append(
-                    UnrangedValue(
-                        match.start(),
-                        match.start("ms"),
-                        match.end(),
+                    _matched_value(
+                        match,
                         float(ms),
                         "ms",
                         "prolonged qtc interval" if long else "shortened qt interval",
                         "high" if long else "low",
+                        group="ms",
                     )
                 )
     if "nuchal" in lowered or "NT" in text:
         for match in _NUCHAL.finditer(text):
             value = float(match["value"].replace(",", "."))
             if value >= _NUCHAL_HIGH:
-                found.append(_high_value(match, value, "mm", "increased nuchal translucency"))
+                found.append(_matched_value(match, value, "mm", "increased nuchal translucency"))
     if "inr" in lowered:
         for match in _INR.finditer(text):
             if _BRACKET.match(text, match.end()):
@@ -667,7 +667,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             value = float(match["value"])
             if value > _INR_HIGH:
                 found.append(
-                    _high_value(match, value, "", "increased international normalized ratio")
+                    _matched_value(match, value, "", "increased international normalized ratio")
                 )
     found.sort(key=lambda f: f.start)
     yield from found

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from encoders.linker import ConceptLinker
+from encoders.clinical_names import clinical_entries
+from encoders.linker import ConceptLinker, LinkerConfig
 from kg.lexicon import Lexicon, LexiconEntry
+from kg.namespaces import to_iri
 
 OBO = "http://purl.obolibrary.org/obo/TEST_"
 
@@ -39,3 +41,14 @@ def context_flags(
 def mention_labels(linker: ConceptLinker, text: str) -> dict[str, str]:
     """Each mention's text (lower case, on one line) -> the label of its term."""
     return {" ".join(m.text.lower().split()): m.label for m in linker.link(text)}
+
+
+def clinical_name_links(curie: str, name: str) -> bool:
+    """Whether ``name``, written alone, links to the term ``curie`` through kgfuse's clinical
+    names of that term (:func:`encoders.clinical_names.clinical_entries`), as written: its
+    acronym, hyphens and word order as the linker reads them."""
+    iri = to_iri(curie)
+    label = LexiconEntry(iri, "Term of the test", "label", None, "owl:Class")
+    lexicon = Lexicon([label, *clinical_entries({iri})], frozenset())
+    linker = ConceptLinker(lexicon, LinkerConfig())
+    return any(m.iri == iri and not m.excluded for m in linker.link(name))

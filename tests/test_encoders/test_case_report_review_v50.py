@@ -13,7 +13,12 @@ from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normalize import phrase_variants
 from encoders.reference_intervals import read_unranged_values
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
 
 _TERMS = {
     "Hepatomegaly": (),
@@ -211,6 +216,7 @@ def test_an_inr_and_an_oxygen_saturation(text: str, expected: tuple[str, float] 
 )
 def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
 
 
 def test_an_oncology_clinic_is_no_neoplasm() -> None:

@@ -13,7 +13,12 @@ from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normal_functions import read_normal_functions
 from encoders.reference_intervals import read_unranged_values
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
 
 _TERMS = {
     "Global developmental delay": ("developmental delay",),
@@ -131,6 +136,7 @@ def test_a_nuchal_translucency_in_millimetres(text: str, expected: list[float]) 
 )
 def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
 
 
 def test_hydrops_is_no_plain_edema() -> None:

@@ -10,7 +10,7 @@ import pytest
 from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normal_functions import read_normal_functions
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of
+from tests.test_encoders.context_fixtures import clinical_name_links, context_flags, lexicon_of
 
 
 @pytest.mark.parametrize(
@@ -79,6 +79,7 @@ def test_less_likely_hedges(text: str, expected: dict[str, str]) -> None:
 )
 def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
 
 
 def test_sweating_alone_is_no_hyperhidrosis() -> None:
