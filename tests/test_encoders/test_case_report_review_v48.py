@@ -9,7 +9,12 @@ import pytest
 
 from encoders.clinical_names import CLINICAL_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
 
 _TERMS = {
     "Skin rash": ("Rash",),
@@ -185,10 +190,17 @@ def test_walking_or_speech_never_acquired(linker: ConceptLinker) -> None:
     assert context_flags(linker, "He never had seizures.") == {"seizures": "N"}
 
 
-def test_the_clinical_names_of_never_acquired_functions() -> None:
-    assert "never walked" in CLINICAL_NAMES["HP:0002540"]
-    assert "never spoken" in CLINICAL_NAMES["HP:0001344"]
-    assert "hypermobile joints" in CLINICAL_NAMES["HP:0001382"]
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0002540", "never walked"),
+        ("HP:0001344", "never spoken"),
+        ("HP:0001382", "hypermobile joints"),
+    ],
+)
+def test_the_clinical_names_of_never_acquired_functions(curie: str, name: str) -> None:
+    assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,12 @@ from encoders.clinical_names import CLINICAL_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from kg.lexicon import Lexicon, LexiconEntry
 from kg.namespaces import to_iri
-from tests.test_encoders.context_fixtures import context_flags, lexicon_of, mention_labels
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
 
 _TERMS = {
     "Hepatomegaly": (),
@@ -193,6 +198,7 @@ def test_counted_acute_episodes_are_a_recurrence(
 )
 def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
     assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
 
 
 GAPS, _ = lexicon_of(
