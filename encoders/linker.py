@@ -403,7 +403,7 @@ __all__ = [
 #: full eye movements rule out *Ophthalmoplegia*; "less likely" hedges; 24 clinical
 #: phrasings (hearing voices, paranoid ideation, FTD, AVSD, walked late, early
 #: exfoliation of the primary teeth, supernumeraries ...).
-LINKING_VERSION = 52
+LINKING_VERSION = 53
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

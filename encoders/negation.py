@@ -767,6 +767,7 @@ _AFTER_FINAL = frozenset(
 )
 _PSEUDO = (
     "no further",
+    "no more",  # since linking version 53: "no more seizures after valproate"
     "not only",
     "no increase",
     "no change",
@@ -2177,6 +2178,7 @@ class ContextRules:
             for start, end, direction in drug_effect_scopes(words, inside)
         )
         negative, positive, hedged = _statuses(words, spans)
+        positive.extend(_absent_since(words, spans))
         hedged.extend(_questioned(words, spans, _shorthand_queries(words, tokens)))
         if (
             not negative
@@ -2773,6 +2775,46 @@ def _statuses(
         else:
             hedged.append((start, b))
     return negative, positive, hedged
+
+
+#: Words between "for" and a count of a duration ("no seizures for the last two years").
+_DURATION_LEAD = frozenset({"the", "over", "about", "almost", "nearly", "more", "than"})
+_DURATION_LEAD |= frozenset({"last", "past", "at", "least", "some"})
+#: Counts of a duration: numbers in words and "a few", "several", "many".
+_DURATION_COUNTS = _NUMBER_WORDS | frozenset({"a", "an", "few", "several", "many", "some"})
+_DURATION_UNITS = _AGE_UNITS | frozenset({"decade", "decades", "hours", "hour"})
+#: After "since", a time that says the finding was never there ("no seizures since birth")
+#: or a follow-up's interval that says nothing of before ("since the last visit").
+_SINCE_NOT_PAST = frozenset({"birth", "last"})
+
+
+def _absent_since(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Findings absent since a time or for a duration, which were there before: "no
+    seizures since the age of 5", "he has had no seizures for two years" (since linking
+    version 53; "seizure-free since 2010" is :data:`_PAST_AFTER_FREE`'s). Each range is the
+    finding's own, so a negation's scope no longer rules it out."""
+    past: list[tuple[int, int]] = []
+    n = len(words)
+    for a, b in spans:
+        if b + 1 >= n:
+            continue
+        if words[b] == "since":
+            k = b + 1
+            if words[k] in ("the", "her", "his", "their") and k + 1 < n:
+                k += 1
+            if words[k] not in _SINCE_NOT_PAST:
+                past.append((a, b))
+        elif words[b] == "for":
+            k = b + 1
+            while k < n and k - b <= 4 and words[k] in _DURATION_LEAD:
+                k += 1
+            if k + 1 < n and (words[k] in _DURATION_COUNTS or words[k].isdigit()):
+                k += 1
+                if words[k] in ("few", "more") and k + 1 < n:  # "a few months"
+                    k += 1
+                if words[k] in _DURATION_UNITS:
+                    past.append((a, b))
+    return past
 
 
 def _shorthand_queries(
