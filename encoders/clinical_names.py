@@ -584,7 +584,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0007649": ("CHRPE",),
     "HP:0030075": ("DCIS",),
     "HP:0012469": ("flexor spasms", "clusters of flexor spasms"),
-    "HP:0001263": ("globally delayed",),
+    "HP:0001263": (
+        "globally delayed",
+        "psychomotor retardation",  # since linking version 53, as the next names
+        "neuromotor retardation",
+    ),
     "HP:0001268": (
         "declining school performance",
         "decline in school performance",
@@ -668,7 +672,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0031213": ("raised 17-OHP", "elevated 17-OHP", "high 17-OHP"),
     "HP:0000089": ("renal hypodysplasia", "hypodysplastic kidneys"),
     "HP:0025486": ("labial fusion", "posterior labial fusion"),
-    "HP:0000750": ("slow to talk", "late to talk"),
+    "HP:0000750": ("slow to talk", "late to talk", "speech retardation"),
     "HP:0000316": ("wide-spaced eyes", "widely spaced eyes", "wide spaced eyes"),
     "HP:0011471": ("gastrostomy-fed", "gastrostomy fed"),
     # since linking version 52, from an oral medicine specialist's, an adult
@@ -697,6 +701,22 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000757": ("absent insight", "poor insight"),
     "HP:0002145": ("FTD",),
     "HP:0001257": ("spastic catch",),
+    # since linking version 53, from case reports in the styles of authors writing English
+    # as a second language, of 1960-1995 journals and of family reports
+    "HP:0001250": ("convulsion", "convulsions"),
+    "HP:0011097": ("salaam attacks", "salaam spasms"),
+    "HP:0001249": ("mentally retarded",),
+    "HP:0001254": ("lethargic",),
+    "HP:0001612": ("feeble cry",),
+    "HP:0033073": ("gouty tophi",),
+    "HP:0000565": ("convergent squint",),
+    "HP:0010850": ("spike-and-wave complexes", "spike and wave complexes"),
+    "HP:0000508": ("droopy eyelids", "droopy eyelid"),
+    "HP:0002239": ("GI bleeding", "GI bleed"),
+    "HP:0002090": ("bronchopneumonia",),
+    "HP:0001829": ("extra toe", "extra toes"),
+    "HP:0010677": ("night-time wetting", "bedwetting", "bed-wetting"),
+    "HP:0007992": ("lattice degeneration",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

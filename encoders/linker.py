@@ -1086,9 +1086,22 @@ class ConceptLinker:
                 for words in extras:
                     for _, pk in parent_names:
                         for key in (words + pk, pk + words):
+                            if self._named_otherwise(key, child):
+                                continue
                             self._insert(key, child_id, "composed")
                             added += 1
         logger.debug("linker: %d composed names", added)
+
+    def _named_otherwise(self, key: tuple[str, ...], iri: str) -> bool:
+        """Whether ``key`` is already a real name (not a composed one) of a term other than
+        ``iri``: a composed name never displaces it (since linking version 53; "generalized
+        seizures" is *Generalized-onset seizure*'s, not *Bilateral tonic-clonic seizure*'s
+        through its "Generalized convulsion" once "convulsion" names *Seizure*)."""
+        node = self._walk(key)
+        return node is not None and any(
+            variant != "composed" and self._names[name_id].iri != iri
+            for name_id, variant in node.get(_END, ())
+        )
 
     # ------------------------------------------------------------------ ontology helpers
     def ancestors(self, iri: str) -> frozenset[str]:

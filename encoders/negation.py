@@ -273,6 +273,18 @@ _NEG_BACKWARD = (
     "were absent",
     "was not seen",
     "were not seen",
+    # since linking version 53: "Photophobia was not reported", "Hirschsprung disease was
+    # not suspected"
+    "was not reported",
+    "were not reported",
+    "was not recorded",
+    "were not recorded",
+    "was not mentioned",
+    "were not mentioned",
+    "was not complained",
+    "were not complained",
+    "was not suspected",
+    "were not suspected",
     "was not noted",
     "were not noted",
     "was not observed",
@@ -483,6 +495,14 @@ _UNC_FORWARD = (
         for have in ("have", "possibly have", "be")
     ),
     "suspected of having",
+    # since linking version 53: a hedge before the verb ("the proband probably has ptosis",
+    # "a maternal uncle may have had epilepsy"; the verb ended the adverb's scope)
+    *(
+        f"{hedge} {verb}"
+        for hedge in ("probably", "possibly", "likely", "may have", "might have", "could have")
+        for verb in ("has", "had", "have")
+        if not (hedge.endswith("have") and verb != "had")
+    ),
     "possible",
     "possibly",
     "probable",
@@ -900,6 +920,28 @@ _PSEUDO = (
 _CLAUSE_COMMA = frozenset({","})
 #: After "but", words that go on with the same subject's findings, ruled out.
 _NEGATED_AFTER_BUT = frozenset({"no", "not", "without", "never"})
+#: ... and, since linking version 53, what is normal ("his mother has dysphagia but normal
+#: hearing").
+_SAME_SUBJECT_AFTER_BUT = _NEGATED_AFTER_BUT | {"normal", "otherwise"}
+
+
+def _same_subject_after_but(words: Sequence[str], j: int, inside: AbstractSet[int]) -> bool:
+    """Whether what follows a "but" at ``j`` goes on with the subject before it: a finding
+    ruled out or normal ("his mother has ptosis but no dysphagia", "... but normal
+    hearing") or, since linking version 53, a finding right after it ("his mother has normal
+    hearing but dysphagia"), also after a comparison between commas ("but, in contrast to
+    his sister, no freckling")."""
+    n = len(words)
+    if j < n and words[j] == ",":
+        e = j + 1
+        while e < n and e - j <= _APPOSITIVE_WORDS and words[e] not in (",", *_SENTENCE_ENDS):
+            e += 1
+        if e >= n or words[e] != "," or words[j + 1] not in _COMPARISON_OPENINGS:
+            return False
+        j = e + 1
+    return j < n and (words[j] in _SAME_SUBJECT_AFTER_BUT or j in inside)
+
+
 #: Terminating phrases that name a cause: they end a negation's scope, not a relative's.
 _CAUSES = frozenset({"secondary to", "due to", "because", "cause of"})
 _TERMINATE = (
@@ -1234,6 +1276,9 @@ _EXPERIENCER_VERBS = frozenset(
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
+# since linking version 53: a hedge or a time between a relative and the verb ("a maternal
+# uncle probably had epilepsy", "his brother later developed seizures")
+_EXPERIENCER_ADVERBS |= frozenset({"probably", "possibly", "likely", "may", "might", "later"})
 # "were all normal", "both were negative": a backward trigger about a whole list.
 _LIST_QUANTIFIERS = frozenset({"all", "both"})
 _FAMILY_PHRASES = (
@@ -1474,6 +1519,12 @@ _COMPARISONS = frozenset({"like", "similar", "as", "than", "those", "that"})
 _APPOSITIVE_WORDS = 6
 # Words a relative's appositive never holds (they make it a clause of its own).
 _NO_APPOSITIVE = frozenset({"and", "but", "who", "which", "that", ":"}) | _SENTENCE_ENDS
+# The first words of an appositive that may hold an "and" ("aged 42 and otherwise well",
+# "a teacher and mother of three"; since linking version 53).
+_APPOSITIVE_OPENINGS = frozenset({"aged", "now", "a", "an", "born", "currently", "age"})
+# The first words of a comparison between commas, which may name the patient ("her brother,
+# unlike the proband, has", "but, in contrast to his sister, no freckling").
+_COMPARISON_OPENINGS = frozenset({"unlike", "like", "in", "as"})
 
 # "finding: status" forms: "Seizures: none", "Hypotonia: no", "Ptosis - no", "seizures (-)".
 _STATUS_MARKS = frozenset({":", "-", "\u2013", "\u2014"})
@@ -1642,6 +1693,19 @@ _WITH = ["with"]
 _FORWARD_SEPARATORS = frozenset({",", "and", "or", "nor"})
 
 _OR = frozenset({"or", "nor"})
+#: After "until", the present: "he had not any seizure until now" rules seizures out (since
+#: linking version 53); "until age 12" is a later onset.
+_UNTIL_NOW = frozenset({"now", "today", "date", "present", "this"})
+
+
+def _later_onset(words: Sequence[str], k: int) -> bool:
+    """Whether a negation's scope that ends at ``k`` ends at an "until" of a later time
+    ("did not have seizures until age 12", "hypotonia was not present until 6 months"):
+    a later onset, not a ruled-out finding; "until now" is none."""
+    n = len(words)
+    return k < n and words[k] == "until" and (k + 1 >= n or words[k + 1] not in _UNTIL_NOW)
+
+
 # A negation in these words followed by "until" is a delay, not a ruled-out finding.
 _VERBAL = frozenset({"not", "never"})
 # Before the concern word any adverb in -ly ("mainly", "primarily", "deeply") is skipped
@@ -2016,6 +2080,8 @@ class ContextRules:
             # "his father had been told he had glaucoma": the pronoun is the relative's
             return i, told, Trigger(words[i], FAM, "forward", window)
         v = _verb_after(words, i + 1)
+        if v is None:
+            v = _apposed_verb(words, i)
         if v is None and (p < 0 or words[p] in _CLAUSE_ENDS):
             v = _second_predicate(words, i + 1)
         if v is None and i + 1 in inside and _POSSESSIVES.intersection(words[p + 1 : i]):
@@ -2195,7 +2261,7 @@ class ContextRules:
         family_stops -= {
             i
             for i, j, t in triggers
-            if t.phrase == "but" and j < n and words[j] in _NEGATED_AFTER_BUT
+            if t.phrase == "but" and _same_subject_after_but(words, j, inside)
         }
         verbs = {i for i, _, t in triggers if t.category == TERM_VERB}
         verb_stops = stops | verbs
@@ -2254,13 +2320,13 @@ class ContextRules:
                 if (
                     category == NEG
                     and end < n
-                    and words[end] == "until"
+                    and _later_onset(words, end)
                     and _VERBAL.intersection(trig.phrase.split())
                 ):
                     continue  # "did not have seizures until age 12": a later onset
                 scope = (j, end)
             else:
-                if category == NEG and j < n and words[j] == "until" and "not" in trig.phrase:
+                if category == NEG and _later_onset(words, j) and "not" in trig.phrase:
                     continue  # "hypotonia was not present until 6 months"
                 if category == UNC and trig.phrase.endswith("suspected") and _confirmed(words, j):
                     continue  # "hydrocephalus was suspected and later confirmed on MRI"
@@ -2435,23 +2501,41 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     None: right after it or its adverbs, or after an appositive, a bracket or ``who``
     ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
     n = len(words)
-    k = _skip(words, k, _EXPERIENCER_ADVERBS)
-    if k < n and words[k] in ("(", ","):
+    k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS)
+    # a bracket and an appositive after it ("his mother (II-3), aged 42, has"; since linking
+    # version 53, before which one of them was skipped)
+    for group in range(2):
+        if k >= n or words[k] not in ("(", ","):
+            break
         close = ")" if words[k] == "(" else ","
         if close == "," and k + 1 < n and words[k + 1] in ("who", "whom"):
             k += 1
-        else:
-            e = k + 1
-            while e < n and e - k <= _APPOSITIVE_WORDS + 1 and words[e] != close:
-                w = words[e]
-                if close == "," and w in _APPOSITIVE_VERBS:
-                    return e  # "his brother, diagnosed with PAH at 25, died of ...": both his
-                if w in _NO_APPOSITIVE or w in _EXPERIENCER_VERBS or w in _PATIENT_WORDS:
-                    return None
+            break
+        if group and close == "," and _skip(words, k + 1, _EXPERIENCER_ADVERBS) < n:
+            after = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
+            if words[after] in _EXPERIENCER_VERBS:  # "his mother (II-3), has"
+                k = after
+                break
+        e = k + 1
+        opening = words[e] if e < n else ""
+        while e < n and e - k <= _APPOSITIVE_WORDS + 1 and words[e] != close:
+            w = words[e]
+            if close == "," and w in _APPOSITIVE_VERBS:
+                return e  # "his brother, diagnosed with PAH at 25, died of ...": both his
+            if w == "and" and opening in _APPOSITIVE_OPENINGS:
+                e += 1  # "his mother, aged 42 and otherwise well, has"
+                continue
+            if w in _PATIENT_WORDS and opening in _COMPARISON_OPENINGS | {"a", "an"}:
+                # "her brother, unlike the proband, has normal hearing", "a previous
+                # sibling, a boy, had died at 6 weeks with weakness"
                 e += 1
-            if e >= n or words[e] != close or e == k + 1:
+                continue
+            if w in _NO_APPOSITIVE or w in _EXPERIENCER_VERBS or w in _PATIENT_WORDS:
                 return None
-            k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
+            e += 1
+        if e >= n or words[e] != close or e == k + 1:
+            return None
+        k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
     if k < n and words[k] in ("who", "whom"):
         k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
         if k < n and words[k] not in _EXPERIENCER_VERBS:
@@ -2465,6 +2549,44 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
             if e < n and words[e] == ",":
                 k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
     return k if k < n and words[k] in _EXPERIENCER_VERBS else None
+
+
+_SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "mothers"})
+
+
+def _family_side_end(words: Sequence[str], k: int) -> int:
+    """Past the side of the family after a relative, where it stands at ``k`` ("his uncle
+    from the father side had", "a cousin on the mother's side has"; since linking version
+    53), else ``k``."""
+    n = len(words)
+    if k + 2 >= n or words[k] not in ("from", "on"):
+        return k
+    j = k + 2 if words[k + 1] == "the" else k + 1
+    if j >= n or words[j] not in _SIDES:
+        return k
+    j += 2 if j + 1 < n and words[j + 1] == "s" else 1
+    return j + 1 if j < n and words[j] == "side" else k
+
+
+def _apposed_verb(words: Sequence[str], i: int) -> int | None:
+    """The verb after a relative who is an appositive of the subject ("Patient 2, his
+    younger sister, has depression", "the second patient, her brother, had seizures": the
+    subject is the relative; since linking version 53), or None."""
+    n = len(words)
+    if i + 1 >= n or words[i + 1] != ",":
+        return None
+    v = _skip(words, i + 2, _EXPERIENCER_ADVERBS)
+    if v >= n or words[v] not in _EXPERIENCER_VERBS:
+        return None
+    k = i - 1
+    while k > 0 and i - k <= _APPOSITIVE_WORDS and words[k] not in _APPOSED_POSSESSIVES:
+        if words[k] in _NO_APPOSITIVE or words[k] in _CLAUSE_MARKS or words[k] in "()":
+            return None
+        k -= 1
+    return v if k > 0 and words[k] in _APPOSED_POSSESSIVES and words[k - 1] == "," else None
+
+
+_APPOSED_POSSESSIVES = frozenset({"his", "her", "their"})
 
 
 #: How far after a relative the "and" of a second predicate is looked for
@@ -2531,8 +2653,44 @@ def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]
             p = k - 1
             while p >= 0 and k - p <= 3 and words[p] in _RELATIVE_MODIFIERS - _POSSESSIVES:
                 p -= 1
-            return p >= 0 and words[p] == patients_possessive
+            if p >= 0 and words[p] == patients_possessive:
+                return True
+            return _subject_of_the_sentence_before(words, i, k, p)
     return False
+
+
+#: Verbs that a pronoun standing for the relative of the sentence before opens its clause
+#: with ("Her mother has ptosis. She also has dysphagia.").
+_PRONOUN_VERBS = frozenset({"has", "had", "is", "was", "developed", "died", "suffers"})
+
+
+def _subject_of_the_sentence_before(words: Sequence[str], i: int, k: int, p: int) -> bool:
+    """Whether the pronoun at ``i``, opening a sentence with a verb ("She also has"), stands
+    for the relative at ``k`` of the same sex who opened the sentence before ("Her mother
+    has ptosis. She has dysphagia."; since linking version 53): a subject pronoun goes on
+    with the subject before. Not when that sentence names the patient or holds another
+    pronoun of that sex ("Her mother noticed that she was floppy. She fed poorly.")."""
+    if i == 0 or words[i - 1] not in (".", ";"):
+        return False
+    v = _skip(words, i + 1, _EXPERIENCER_ADVERBS)
+    if v >= len(words) or words[v] not in _PRONOUN_VERBS:
+        return False
+    start = k
+    while start > 0 and k - start < 5 and words[start - 1] in _SUBJECT_OPENING:
+        start -= 1  # "the proband's maternal aunt"
+    if start > 0 and words[start - 1] not in _SENTENCE_ENDS:
+        return False  # the relative is no sentence's first words
+    sex_words = _SEX_WORDS[_PRONOUN_SEX[words[i]]]
+    between = words[k + 1 : i - 1]
+    if ":" in between or not _EXPERIENCER_VERBS.intersection(between):
+        return False  # a label's line ("Father (45): tall. He has scoliosis."): no subject
+    return not (_PATIENT_WORDS.intersection(between) or sex_words.intersection(between))
+
+
+#: Words before a relative who opens a sentence ("The proband's maternal aunt has").
+_SUBJECT_OPENING = _RELATIVE_MODIFIERS | _POSSESSIVES | {"the", "s", "proband", "patient"}
+#: The pronouns of each sex, any case.
+_SEX_WORDS = {"f": frozenset({"she", "her", "hers"}), "m": frozenset({"he", "him", "his"})}
 
 
 #: Adverbs of time between a "but" and its verb: "but now has", "but later developed".
@@ -2665,7 +2823,24 @@ def _with_the_patient(words: Sequence[str], p: int, i: int) -> bool:
     have", "he and his brother"): the finding is the patient's too."""
     while p >= 0 and words[p] in _COORDINATED_SKIPPED:
         p -= 1
-    return p >= 1 and words[p] == "and" and words[p - 1] in _PATIENT_WORDS
+    if p < 1 or words[p] not in ("and", ","):
+        return False
+    if words[p] == "and" and words[p - 1] in _PATIENT_WORDS:
+        return True
+    # since linking version 53, a list that the patient opens: "the proband, her sister and
+    # their mother have", "the proband, aged 5, and his sister had" (no verb between); not
+    # an appositive of the subject ("the second patient, her brother, has")
+    if _apposed_verb(words, i) is not None:
+        return False
+    k = p - 1
+    while k >= 0 and p - k <= _APPOSITIVE_WORDS + 2:
+        w = words[k]
+        if w in _SENTENCE_ENDS or w in _EXPERIENCER_VERBS or w in _NO_APPOSITIVE:
+            return False
+        if w in _PATIENT_WORDS and words[k + 1] == ",":
+            return True
+        k -= 1
+    return False
 
 
 def _age_before(words: Sequence[str], p: int) -> int | None:

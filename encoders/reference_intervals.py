@@ -345,6 +345,10 @@ _UNIT = (
     r"(?P<unit>[x\u00d7*]\s*10\s*(?:\^|\*|\*\*)?\s*(?:9|\u2079)\s*/\s*l"
     r"|10\s*(?:\^|\*)\s*9\s*/\s*l|/\s*(?:[u\u00b5\u03bc]l|mm3|mm\u00b3)"
     r"|ml\s*/\s*min\s*/\s*1[.,]73\s*m(?:2|\u00b2|\^2)"
+    # since linking version 53, the units of older reports: "mg per 100 ml", "mg%", "g per
+    # 100 ml", "per cu mm" (:func:`unit_key` reads them as mg/dl, g/dl and /ul)
+    r"|(?:mg|g|ug|mcg|\u00b5g|\u03bcg)\s*(?:per\s+100\s*ml|per\s*cent|percent|%)"
+    r"|per\s+cu(?:bic)?\.?\s*mm\b"
     r"|[a-z\u00b5\u03bc]+/[a-z]+|%)"
 )
 # Specimens and forms that the limits are not for, in the words before the name.
@@ -429,16 +433,22 @@ def unit_key(unit: str) -> str:
     key = key.replace("\u00b2", "2").replace("^2", "2").replace("1,73", "1.73")
     if "10" in key and ("9" in key or "\u2079" in key):
         return _G10_9
-    if key in ("/ul", "/mm3", "/mm\u00b3"):
+    if key in ("/ul", "/mm3", "/mm\u00b3") or key.startswith("percu"):
         return _PER_UL
+    older = _OLDER_UNITS.fullmatch(key)
+    if older:  # "mg per 100 ml", "mg%": per decilitre
+        return f"{older['mass'].replace('mcg', 'ug')}/dl"
     return key
+
+
+_OLDER_UNITS = re.compile(r"(?P<mass>mg|g|ug|mcg)(?:per100ml|percent|%)")
 
 
 def _values(text: str) -> Iterator[re.Match[str]]:
     """The matches of :data:`_VALUE`, looked for only around each "/" and "%" of the text
     (every unit of the table has one): a scan of the whole text cost as much as its
     tokenizing."""
-    marks = sorted(at for mark in ("/", "%") for at in _find_all(text, mark))
+    marks = sorted(at for mark in ("/", "%", " per ") for at in _find_all(text, mark))
     seen = 0  # end of the last match: the windows overlap
     for at in marks:
         if at < seen:

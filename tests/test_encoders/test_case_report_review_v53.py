@@ -1,0 +1,293 @@
+"""Linking version 53, from case reports in three styles (authors writing English as a second
+language, journals of 1960-1995, family reports with several members): relatives named
+with a bracket and an appositive, as an appositive of the subject, with the side of the
+family, or by a pronoun of their sex in the next sentence; a relative's "but"; hedges
+before a verb; "not reported", "not suspected", "until now"; the units of older reports;
+the reviewers' clinical names; a composed name never displaces a real one. Each group has
+controls that must not change."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.clinical_names import CLINICAL_NAMES
+from encoders.linker import ConceptLinker, LinkerConfig
+from encoders.reference_intervals import read_unranged_values
+from kg.lexicon import Lexicon, LexiconEntry
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
+
+LEXICON, _ = lexicon_of(
+    {
+        "Pes cavus": (),
+        "Hypotonia": ("Hypotonic",),
+        "Depression": (),
+        "Optic atrophy": (),
+        "Seizure": ("Seizures", "Epilepsy"),
+        "Ptosis": (),
+        "Dysphagia": (),
+        "Hearing impairment": ("Hearing loss", "Deafness"),
+        "Freckling": (),
+        "Cafe-au-lait spot": ("Cafe-au-lait spots",),
+        "Talipes equinovarus": (),
+        "Global developmental delay": (),
+        "Pectus excavatum": (),
+        "Photophobia": (),
+        "Fever": (),
+        "Aganglionic megacolon": ("Hirschsprung disease",),
+        "Muscle weakness": ("Weakness",),
+        "Hepatomegaly": ("Large liver",),
+        "Scoliosis": (),
+        "Migraine": (),
+        "Stroke": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bracket and an appositive between a relative and the verb
+        ("His mother (II-3), aged 42, has pes cavus.", {"pes cavus": "F"}),
+        ("His mother (II-3), has pes cavus.", {"pes cavus": "F"}),
+        ("His mother (II-3), a teacher, has pes cavus.", {"pes cavus": "F"}),
+        ("His mother, aged 42 and otherwise well, has pes cavus.", {"pes cavus": "F"}),
+        ("Her son (IV-1), born at 35 weeks, was hypotonic at birth.", {"hypotonic": "F"}),
+        # a relative who is an appositive of the subject
+        ("Patient 2, his younger sister, has depression.", {"depression": "F"}),
+        ("The second patient, her brother, has depression.", {"depression": "F"}),
+        (
+            "Patient 2 (II-3), his 13-year-old sister, was diagnosed with optic atrophy.",
+            {"optic atrophy": "F"},
+        ),
+        # the side of the family after a relative
+        ("His uncle from the father side had seizures.", {"seizures": "F"}),
+        ("His cousin from mother side has seizures.", {"seizures": "F"}),
+        ("His cousin on the paternal side had seizures.", {"seizures": "F"}),
+        # a hedge or a time before the relative's verb
+        ("A maternal uncle probably had epilepsy.", {"epilepsy": "F"}),
+        ("His brother later developed seizures.", {"seizures": "F"}),
+        # controls: the proband's own bracket and age, the relative's plain forms
+        ("The proband (III-2), aged 14, has pes cavus.", {"pes cavus": "P"}),
+        ("His mother (II-3) has pes cavus.", {"pes cavus": "F"}),
+        ("He has seizures, and his brother has ptosis.", {"seizures": "P", "ptosis": "F"}),
+        ("Patient 1 has ptosis.", {"ptosis": "P"}),
+    ],
+)
+def test_relatives_introduced_as_family_reports_do(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list that the patient opens is the patient's too
+        ("The proband, her sister and their mother have deafness.", {"deafness": "P"}),
+        ("The proband, her sister, and their mother have deafness.", {"deafness": "P"}),
+        ("The proband, aged 5, and his sister had seizures.", {"seizures": "P"}),
+        # controls: the patient's own clause before the relative's
+        (
+            "The proband, who is 5, has seizures, and his sister has ptosis.",
+            {"seizures": "P", "ptosis": "F"},
+        ),
+        (
+            "The proband had seizures, and his sister had ptosis.",
+            {"seizures": "P", "ptosis": "F"},
+        ),
+    ],
+)
+def test_a_list_the_patient_opens(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "His mother has dysphagia but normal hearing.",
+            {"dysphagia": "F", "normal hearing": "FN"},
+        ),
+        (
+            "His mother has normal hearing but dysphagia.",
+            {"normal hearing": "FN", "dysphagia": "F"},
+        ),
+        ("Her brother, unlike the proband, has normal hearing.", {"normal hearing": "FN"}),
+        (
+            "Her brother has cafe-au-lait spots but, in contrast to his sister, no freckling.",
+            {"cafe-au-lait spots": "F", "freckling": "FN"},
+        ),
+        # controls: the patient's own "but", a relative's "but" before a new subject
+        (
+            "The proband has hearing loss but no dysphagia.",
+            {"hearing loss": "P", "dysphagia": "N"},
+        ),
+        (
+            "His mother has ptosis but he has dysphagia.",
+            {"ptosis": "F", "dysphagia": "P"},
+        ),
+    ],
+)
+def test_a_relatives_but(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(linker, text, family_negated=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Her mother has ptosis. She has dysphagia.", {"ptosis": "F", "dysphagia": "F"}),
+        (
+            "The proband's mother has ptosis. She has dysphagia.",
+            {"ptosis": "F", "dysphagia": "F"},
+        ),
+        (
+            "Her son has talipes equinovarus. He has global developmental delay.",
+            {"talipes equinovarus": "F", "global developmental delay": "F"},
+        ),
+        ("Her mother is 45 years old. She has hearing loss.", {"hearing loss": "F"}),
+        ("His brother was born at term. He had seizures.", {"seizures": "F"}),
+        # controls: the pronoun in the relative's sentence is the patient's, the patient is
+        # named in between, the relative is no sentence's subject, a label's line
+        (
+            "Her mother noticed that she was hypotonic. She had seizures.",
+            {"hypotonic": "P", "seizures": "P"},
+        ),
+        (
+            "The patient's brother has ptosis. The patient has seizures. He has dysphagia.",
+            {"ptosis": "F", "seizures": "P", "dysphagia": "P"},
+        ),
+        ("She was referred by her mother. She has ptosis.", {"ptosis": "P"}),
+        ("Father (45): scoliosis. He has seizures.", {"scoliosis": "F", "seizures": "P"}),
+        ("The proband is a 16-year-old boy. He has pectus excavatum.", {"pectus excavatum": "P"}),
+    ],
+)
+def test_a_pronoun_that_goes_on_with_the_relative(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The proband probably has ptosis.", {"ptosis": "U"}),
+        ("The proband possibly has ptosis.", {"ptosis": "U"}),
+        ("She likely had a stroke.", {"stroke": "U"}),
+        # controls
+        ("The proband has ptosis.", {"ptosis": "P"}),
+        ("The proband may have ptosis.", {"ptosis": "U"}),
+    ],
+)
+def test_a_hedge_before_the_verb(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He had not any seizure until now.", {"seizure": "N"}),
+        ("She did not have fever until today.", {"fever": "N"}),
+        ("Photophobia was not reported.", {"photophobia": "N"}),
+        ("Seizures were not reported by the family.", {"seizures": "N"}),
+        ("Fever was not recorded.", {"fever": "N"}),
+        ("Hirschsprung disease was not suspected.", {"hirschsprung disease": "N"}),
+        # controls: a later onset
+        ("He did not have seizures until age 12.", {"seizures": "P"}),
+        ("Hirschsprung disease was not suspected until age 3.", {"hirschsprung disease": "P"}),
+        ("Hypotonia was not present until 6 months.", {"hypotonia": "P"}),
+    ],
+)
+def test_findings_not_reported_and_not_until_now(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Serum uric acid was 11.8 mg per 100 ml.", [("high uric acid", 11.8, "mg/dl")]),
+        ("The blood sugar was 38 mg%.", [("hypoglycemia", 38.0, "mg/dl")]),
+        ("Serum calcium was 6.2 mg per cent.", [("low calcium", 6.2, "mg/dl")]),
+        ("Hemoglobin was 6.5 g per 100 ml.", [("low hemoglobin", 6.5, "g/dl")]),
+        ("The lymphocyte count was 900 per cu mm.", [("low lymphocytes", 900.0, "/ul")]),
+        # controls: the same values in today's units, a normal value, no unit of a value
+        ("Serum uric acid was 11.8 mg/dl.", [("high uric acid", 11.8, "mg/dl")]),
+        ("Serum uric acid was 4.1 mg per 100 ml.", []),
+        ("She had 3 episodes per day.", []),
+    ],
+)
+def test_the_units_of_older_reports(text: str, expected: list[tuple[str, float, str]]) -> None:
+    found = [(v.phrase, v.value, v.unit) for v in read_unranged_values(text)]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0001250", "convulsions"),
+        ("HP:0001250", "convulsion"),
+        ("HP:0001263", "psychomotor retardation"),
+        ("HP:0000750", "speech retardation"),
+        ("HP:0011097", "salaam attacks"),
+        ("HP:0001249", "mentally retarded"),
+        ("HP:0001254", "lethargic"),
+        ("HP:0001612", "feeble cry"),
+        ("HP:0033073", "gouty tophi"),
+        ("HP:0000565", "convergent squint"),
+        ("HP:0010850", "spike-and-wave complexes"),
+        ("HP:0000508", "droopy eyelids"),
+        ("HP:0002239", "GI bleeding"),
+        ("HP:0002090", "bronchopneumonia"),
+        ("HP:0001829", "extra toe"),
+        ("HP:0010677", "bedwetting"),
+        ("HP:0007992", "lattice degeneration"),
+    ],
+)
+def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
+    assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
+
+
+def _term(iri: str, label: str, *synonyms: str) -> list[LexiconEntry]:
+    return [
+        LexiconEntry(iri, label, "label", None, "owl:Class"),
+        *(LexiconEntry(iri, s, "exact", None, "owl:Class") for s in synonyms),
+    ]
+
+
+def test_a_composed_name_never_displaces_a_real_one() -> None:
+    # "Generalized convulsion" is the child's, "convulsion" a name of its parent: the child
+    # composes "generalized seizure", which is another term's own name
+    seizure, child, other = (f"http://purl.obolibrary.org/obo/TEST_{k}" for k in (1, 2, 3))
+    lexicon = Lexicon(
+        [
+            *_term(seizure, "Seizure", "Convulsion"),
+            *_term(child, "Tonic-clonic seizure", "Generalized convulsion"),
+            *_term(other, "Generalized-onset seizure", "Generalized seizure"),
+        ],
+        frozenset(),
+    )
+    parents = {child: [seizure], other: [seizure]}
+    linked = ConceptLinker(lexicon, LinkerConfig(), parents=parents)
+    assert mention_labels(linked, "He had a generalized seizure.") == {
+        "generalized seizure": "Generalized-onset seizure"
+    }
+    # control: a composed name that no other term names is kept
+    assert mention_labels(linked, "He had a generalized convulsion.") == {
+        "generalized convulsion": "Tonic-clonic seizure"
+    }
