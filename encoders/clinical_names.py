@@ -747,6 +747,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 52: a patient who sweats does so normally ("She sweats
     # normally"); *Hyperhidrosis* is read from its other names ("excessive sweating")
     "HP:0000975": ("sweating",),
+    # since linking version 53: "stereotyped attacks of fever" recur alike; the behaviour is
+    # read from its other names ("stereotyped movements", "stereotypies")
+    "HP:0000733": ("stereotyped",),
 }
 
 

@@ -403,6 +403,18 @@ __all__ = [
 #: full eye movements rule out *Ophthalmoplegia*; "less likely" hedges; 24 clinical
 #: phrasings (hearing voices, paranoid ideation, FTD, AVSD, walked late, early
 #: exfoliation of the primary teeth, supernumeraries ...).
+#: 53: a finding absent since a time or for a duration was there before; from case reports
+#: in six styles (English as a second language, 1960-1995 journals, family reports; then,
+#: held out until scored, abstracts, natural histories, specialists outside genetics):
+#: relatives with a bracket and an appositive, as the subject's appositive, with the side
+#: of the family, in a lay history ("went deaf") or reported speech, or by a pronoun of
+#: their sex opening the next sentence; a relative's "but"; hedges before a verb and
+#: before a copula ("probably has", "may be", "queried"); "not reported", "not
+#: suspected", "not ... until now"; "neither patient had"; a "without" list with "or";
+#: "became", "looks", "feels" as copulas, "floppy" from "floppiness"; an absence
+#: confirmed in brackets; "late teens"; older units (mg per 100 ml, mg%); a composed name
+#: never displaces a real one; 18 clinical phrasings (convulsions, psychomotor
+#: retardation, lethargic, mentally retarded ...).
 LINKING_VERSION = 53
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1909,6 +1921,10 @@ class ConceptLinker:
             kept.extend(self._resolve_overlaps(gapped))
             kept.sort(key=lambda x: x[0].i)
         if kept:
+            # "lost independent walking in her late teens": "late" is the teens', not the
+            # walking's (*Delayed ability to walk*; since linking version 53)
+            kept = [x for x in kept if not _ends_on_a_periods_word(lowers, x[0].i, x[0].j)]
+        if kept:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
             kept.extend(self._comma_modifiers(tokens, kept))
@@ -2202,7 +2218,7 @@ class ConceptLinker:
             found: dict[str, str] = {}
             for name in self._names:
                 word = name.text.lower()
-                if " " in word or "-" in word or not word.endswith("ity"):
+                if " " in word or "-" in word or not word.endswith(("ity", "iness")):
                     continue
                 for noun, adjective in _QUALITY_ENDINGS:
                     if word.endswith(noun) and len(word) - len(noun) >= 2:
@@ -2576,6 +2592,16 @@ _FUNCTION_WORDS = frozenset(
 #: to be", "that were"), as normalised tokens.
 _COPULA_STARTS = frozenset(
     {"is", "was", "are", "were", "has", "have", "had", "seem", "appear", "remain", "that", "which"}
+    # since linking version 53: a change or an appearance ("her speech became slurred", "the
+    # palate looks high", "his gait gradually became unsteady")
+    | {"becam", "becom", "look", "feel", "grew"}
+    | {normalize_token(w) for w in ("gradually", "progressively", "slowly", "rapidly", "later")}
+)
+#: Verbs of a change or an appearance read as a copula (normalised; since version 53).
+_CHANGE_COPULAS = frozenset({"becam", "becom", "look", "feel", "grew", "seem", "appear"})
+#: Adverbs of time or pace before such a copula ("gradually became").
+_BEFORE_COPULA = frozenset(
+    normalize_token(w) for w in ("gradually", "progressively", "slowly", "rapidly", "later")
 )
 #: Generic head nouns of a finding's description ("spastic movements of the limbs").
 _GENERIC_HEADS = frozenset(
@@ -2614,6 +2640,8 @@ _QUALITY_ENDINGS = (
     ("idity", "id"),
     ("ility", "ile"),
     ("osity", "ose"),
+    # since linking version 53: "floppiness" / "floppy", "dizziness" / "dizzy"
+    ("iness", "y"),
 )
 #: Stature words read as a finding when they stand alone as an item of a list of findings.
 _LIST_ITEM_STATURE = frozenset({"tall"})
@@ -3043,6 +3071,24 @@ def _adverb(lower: str) -> bool:
     return len(lower) > 4 and lower.endswith("ly")
 
 
+#: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").
+_LIFE_PERIODS = frozenset(
+    {"teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties"}
+    | {"childhood", "adolescence", "adulthood", "infancy", "life", "pregnancy", "gestation"}
+)
+
+
+def _ends_on_a_periods_word(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether a match of several words ends with "early" or "late" that the next word, a
+    period of life, takes ("walking in her late teens")."""
+    return (
+        j - i > 1
+        and j < len(lowers)
+        and lowers[j - 1] in ("late", "early")
+        and lowers[j] in _LIFE_PERIODS
+    )
+
+
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:
     """A name whose last word is the predicate of the text's subject at ``i``.
 
@@ -3061,6 +3107,8 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         return None
     verb = norms[k]
     k += 1
+    if verb in _BEFORE_COPULA and k < n and norms[k] in _CHANGE_COPULAS:
+        verb, k = norms[k], k + 1  # "gradually became"
     if tokens.lowers[k - 1] == "not":
         # a letter's verbless denial (since linking version 48): "Sclerae not blue", "Skin
         # not hyperextensible"; not "not only soft but ..."
@@ -3075,10 +3123,9 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         if k >= n or norms[k] != "been":
             return None
         k += 1
-    elif verb in ("seem", "appear"):
-        if k + 1 >= n or norms[k] != "to" or norms[k + 1] != "be":
-            return None
-        k += 2
+    elif verb in _CHANGE_COPULAS:
+        if k + 1 < n and norms[k] == "to" and norms[k + 1] == "be":
+            k += 2  # "seems to be"; "looks high", "became slurred" have no "to be"
     elif verb in _MODAL_COPULAS:  # only "could not be fully extended" and its kind
         if verb != "cannot":
             if k >= n or norms[k] != "not":

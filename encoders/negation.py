@@ -147,6 +147,24 @@ _NEG_FORWARD = (
     "not",
     "without",
     "never",
+    # since linking version 53: a negation over the patients of a series ("neither patient
+    # had cleft palate", "none of the patients had seizures")
+    *(
+        f"{who} {verb}"
+        for who in (
+            "neither patient",
+            "neither of the patients",
+            "none of the patients",
+            "no patient",
+            "neither of them",
+            "none of them",
+            "neither sibling",
+            "neither child",
+            "neither boy",
+            "neither girl",
+        )
+        for verb in ("had", "has", "have", "showed", "developed")
+    ),
     "negative for",
     # since linking version 38: "was negative" is a backward trigger, and the longer one at
     # "was" wins: "She was negative for hearing loss" ruled nothing out
@@ -503,6 +521,10 @@ _UNC_FORWARD = (
         for verb in ("has", "had", "have")
         if not (hedge.endswith("have") and verb != "had")
     ),
+    # since linking version 53: a modal before a copula ("these may be streak gonads", "the
+    # appearance might represent a cholesteatoma") and a specialist's "queried"
+    *(f"{modal} {verb}" for modal in ("may", "might", "could") for verb in ("be", "represent")),
+    "queried",
     "possible",
     "possibly",
     "probable",
@@ -1273,6 +1295,15 @@ _EXPERIENCER_VERBS = frozenset(
         "told",
         "carries",
         "carried",
+        # since linking version 53, a lay family history: "her mother went deaf in her
+        # forties", "his brother gets seizures", "her aunt became blind"
+        "went",
+        "gets",
+        "got",
+        "became",
+        "becomes",
+        "complains",
+        "complained",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
@@ -1696,6 +1727,17 @@ _OR = frozenset({"or", "nor"})
 #: After "until", the present: "he had not any seizure until now" rules seizures out (since
 #: linking version 53); "until age 12" is a later onset.
 _UNTIL_NOW = frozenset({"now", "today", "date", "present", "this"})
+
+
+#: Words that state a structure's absence: a negation after them ("not seen") confirms it.
+_ABSENCE_WORDS = frozenset({"absent", "agenesis", "aplasia", "aplastic", "missing"})
+
+
+def _confirms_an_absence(words: Sequence[str], start: int, i: int) -> bool:
+    """Whether a negation at ``i`` opens a bracket after a structure said to be absent
+    ("kidney is absent (not seen ...)", "renal agenesis (kidney not seen on ultrasound)")."""
+    bracket = next((k for k in range(i - 1, max(start, i - 3) - 1, -1) if words[k] == "("), None)
+    return bracket is not None and bool(_ABSENCE_WORDS.intersection(words[start:bracket]))
 
 
 def _later_onset(words: Sequence[str], k: int) -> bool:
@@ -2286,8 +2328,13 @@ class ContextRules:
                         end = min(end, _item_end_at(words, j, end))
                     if end == j and trig.phrase.endswith(":"):
                         end = _lines_end(words, j, starts | verb_stops)  # "Negative for:\nSeizures"
-                    if _inside_a_list(words, i, inside):
-                        end = _item_end(words, j, end, inside)  # "hypotonia, no seizures, ..."
+                    if _inside_a_list(words, i, inside) and not _or_ahead(
+                        words, j, verb_stops, starts - {i}, inside
+                    ):
+                        # "hypotonia, no seizures, ..."; but "with hypotonia, without
+                        # seizures, cleft palate or hearing loss" rules out the alternatives
+                        # to their "or" (since linking version 53)
+                        end = _item_end(words, j, end, inside)
                 else:  # a short window; a relative's scope also ends at the patient's words
                     end = j
                     limit = min(n, j + trig.window)
@@ -2345,6 +2392,10 @@ class ContextRules:
                         break  # "he had cataracts and his hearing was normal": a new clause
                     start -= 1
                 start = _list_start(start, i, words, inside)
+                if category == NEG and _confirms_an_absence(words, start, i):
+                    # "the right kidney is absent (not seen in the renal fossa)": the
+                    # imaging confirms the absence (since linking version 53)
+                    continue
                 if family and (
                     _PATIENT_WORDS.intersection(words[start:i])
                     or _COMPARISONS.intersection(words[start:i])
@@ -2616,6 +2667,9 @@ _TOLD_AUXILIARIES = frozenset({"was", "were", "had", "has", "have", "been", "als
 _PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "his": "m"}
 #: Where a clause starts, before its subject.
 _CLAUSE_OPENING = frozenset({".", ";", ":", ",", "and", "but"})
+# ... and since linking version 53 reported speech: "his mother says that she has hearing
+# loss", "her father reported he had chest pain"
+_CLAUSE_OPENING |= frozenset({"that", "says", "said", "reports", "reported", "thinks"})
 #: How far back a relative that a pronoun stands for may be named (in words).
 _PRONOUN_REACH = 30
 

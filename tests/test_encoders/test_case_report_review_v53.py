@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from encoders.clinical_names import CLINICAL_NAMES
+from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES, kept_entry
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.reference_intervals import read_unranged_values
 from kg.lexicon import Lexicon, LexiconEntry
+from kg.namespaces import to_iri
 from tests.test_encoders.context_fixtures import (
     clinical_name_links,
     context_flags,
@@ -291,3 +292,101 @@ def test_a_composed_name_never_displaces_a_real_one() -> None:
     assert mention_labels(linked, "He had a generalized convulsion.") == {
         "generalized convulsion": "Tonic-clonic seizure"
     }
+
+
+# The second part of version 53, from case reports written as abstracts, as natural
+# histories and by specialists outside genetics (held out until the first part was scored).
+MORE, _ = lexicon_of(
+    {
+        "Hypotonia": ("Floppiness",),
+        "Seizure": ("Seizures",),
+        "Cleft palate": (),
+        "Hearing impairment": ("Hearing loss", "Deaf"),
+        "Ptosis": (),
+        "Streak gonad": ("Streak gonads",),
+        "Cholesteatoma": (),
+        "Constrictive pericarditis": (),
+        "Fever": (),
+        "Renal agenesis": ("Absent kidney",),
+        "Nephrolithiasis": ("Kidney stones",),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def more() -> ConceptLinker:
+    return ConceptLinker(MORE, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a "without" that opens an item of a list rules out its alternatives to their "or"
+        (
+            "A boy with hypotonia, without seizures, cleft palate or hearing loss.",
+            {"hypotonia": "P", "seizures": "N", "cleft palate": "N", "hearing loss": "N"},
+        ),
+        # a negation over the patients of a series
+        ("Neither patient had cleft palate.", {"cleft palate": "N"}),
+        ("None of the patients had seizures.", {"seizures": "N"}),
+        ("No patient had seizures or ptosis.", {"seizures": "N", "ptosis": "N"}),
+        # a modal before a copula, a specialist's "queried"
+        ("These may be streak gonads.", {"streak gonads": "U"}),
+        ("The appearance might represent a cholesteatoma.", {"cholesteatoma": "U"}),
+        ("Cardiology queried constrictive pericarditis.", {"constrictive pericarditis": "U"}),
+        # a lay family history, reported speech
+        ("Her mother went deaf in her forties.", {"deaf": "F"}),
+        ("His brother gets seizures.", {"seizures": "F"}),
+        ("His mother says that she has hearing loss.", {"hearing loss": "F"}),
+        # imaging that confirms an absence
+        ("Absent kidney (not seen on ultrasound).", {"absent kidney": "P"}),
+        # controls
+        (
+            "Hypotonia, no seizures, ptosis and cleft palate.",
+            {"hypotonia": "P", "seizures": "N", "ptosis": "P", "cleft palate": "P"},
+        ),
+        ("Streak gonads.", {"streak gonads": "P"}),
+        ("His mother says he has seizures.", {"seizures": "P"}),
+        ("His mother became concerned about his seizures.", {"seizures": "P"}),
+        ("Absent kidney was not seen.", {"absent kidney": "N"}),
+        ("No kidney stones are seen.", {"kidney stones": "N"}),
+    ],
+)
+def test_readings_of_the_held_out_reviews(
+    more: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(more, text) == expected
+
+
+def test_a_change_or_an_appearance_is_a_copula() -> None:
+    lexicon, _ = lexicon_of(
+        {"Slurred speech": (), "High palate": (), "Dry skin": (), "Hypotonia": ("Floppiness",)}
+    )
+    linked = ConceptLinker(lexicon, LinkerConfig())
+    assert mention_labels(linked, "Her speech gradually became slurred.") == {
+        "speech gradually became slurred": "Slurred speech"
+    }
+    assert mention_labels(linked, "The palate looks high.") == {"palate looks high": "High palate"}
+    assert mention_labels(linked, "His skin feels dry.") == {"skin feels dry": "Dry skin"}
+    # a quality's adjective in -y from its noun in -iness
+    assert mention_labels(linked, "The child became floppy.") == {"floppy": "Hypotonia"}
+    # controls
+    assert mention_labels(linked, "The palate is high.") == {"palate is high": "High palate"}
+    assert mention_labels(linked, "He had floppy ears.") == {}
+
+
+def test_early_or_late_of_a_period_of_life() -> None:
+    lexicon, _ = lexicon_of({"Delayed ability to walk": ("Late walking",)})
+    linked = ConceptLinker(lexicon, LinkerConfig())
+    assert mention_labels(linked, "She lost independent walking in her late teens.") == {}
+    assert mention_labels(linked, "Walking was late.") == {
+        "walking was late": "Delayed ability to walk"
+    }
+
+
+def test_stereotyped_alone_names_no_behaviour() -> None:
+    iri = to_iri("HP:0000733")
+    assert "stereotyped" in DROPPED_NAMES["HP:0000733"]
+    assert not kept_entry(LexiconEntry(iri, "Stereotyped", "exact", None, "owl:Class"))
+    # control: the behaviour's other names stay
+    assert kept_entry(LexiconEntry(iri, "Stereotyped behaviour", "exact", None, "owl:Class"))
