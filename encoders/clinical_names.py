@@ -709,7 +709,6 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001254": ("lethargic",),
     "HP:0001612": ("feeble cry",),
     "HP:0033073": ("gouty tophi",),
-    "HP:0000565": ("convergent squint",),
     "HP:0010850": ("spike-and-wave complexes", "spike and wave complexes"),
     "HP:0000508": ("droopy eyelids", "droopy eyelid"),
     "HP:0002239": ("GI bleeding", "GI bleed"),
