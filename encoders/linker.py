@@ -412,9 +412,10 @@ __all__ = [
 #: before a copula ("probably has", "may be", "queried"); "not reported", "not
 #: suspected", "not ... until now"; "neither patient had"; a "without" list with "or";
 #: "became", "looks", "feels" as copulas, "floppy" from "floppiness"; an absence
-#: confirmed in brackets; "late teens"; older units (mg per 100 ml, mg%); a composed name
-#: never displaces a real one; 18 clinical phrasings (convulsions, psychomotor
-#: retardation, lethargic, mentally retarded ...).
+#: confirmed in brackets; "late teens"; older units (mg per 100 ml, mg%); "attacks of
+#: fever" as *Recurrent fever*; an enzyme's "activity in leukocytes" no *Leukopenia*; PR
+#: and QRS intervals and the ESR without a range; a composed name never displaces a real
+#: one; 16 clinical phrasings (convulsions, psychomotor retardation, lethargic ...).
 LINKING_VERSION = 53
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -2011,7 +2012,7 @@ class ConceptLinker:
             kept = sorted(kept + preterm, key=lambda x: x[0].i)
         if kept and _INDUCERS.keys() & set(lowers):
             kept = self._induced_forms(tokens, kept)
-        if kept and "episode" in lowers:
+        if kept and ("episode" in lowers or "attack" in lowers):
             kept = self._single_episodes(tokens, kept)
         if kept and _COUNT_WORDS.intersection(lowers):
             kept = self._counted_episodes(tokens, kept)
@@ -2103,7 +2104,8 @@ class ConceptLinker:
     def _single_episodes(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
         """One episode is no recurrence: "an episode of fever" matches *Recurrent fever*'s
         "Episodic fever", and is *Fever*; "episodes of fever", "each episode of fever" stay
-        recurrent."""
+        recurrent. So is one attack (since linking version 53: "a single attack of
+        abdominal pain")."""
         lowers = tokens.lowers
         out = []
         for item in kept:
@@ -2111,7 +2113,7 @@ class ConceptLinker:
             words = lowers[m.i : m.j]
             if (
                 m.source == "dictionary"
-                and words[0] == "episode"  # the match opens with it: "[episode of fever]"
+                and words[0] in ("episode", "attack")  # it opens the match: "[episode of fever]"
                 and "of" in words
                 and (m.i == 0 or lowers[m.i - 1] not in _RECURRENCE_WORDS)
             ):
@@ -3089,6 +3091,11 @@ def _ends_on_a_periods_word(lowers: Sequence[str], i: int, j: int) -> bool:
     )
 
 
+#: What is measured in a specimen whose name is a finding's subject ("activity in
+#: leukocytes was low" is no *Leukopenia*; since linking version 53).
+_MEASURED_IN = frozenset({"activity", "activities", "enzyme", "assay", "level", "levels"})
+
+
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:
     """A name whose last word is the predicate of the text's subject at ``i``.
 
@@ -3100,6 +3107,8 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     """
     norms = tokens.norms
     n = len(norms)
+    if i >= 2 and tokens.lowers[i - 1] == "in" and tokens.lowers[i - 2] in _MEASURED_IN:
+        return None  # "arylsulfatase A activity in leukocytes was low": the activity's
     k = j
     if norms[k] in ("that", "which"):
         k += 1

@@ -997,6 +997,8 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("kidney", "renal"),
     ("liver", "hepatic"),
     ("lung", "pulmonary"),
+    # since linking version 53: "attacks of fever", "fever attacks" (*Episodic fever*)
+    ("episodic", "attacks"),
 )
 
 #: Head nouns that say "an abnormality of X" in clinical text (``brain malformation``,

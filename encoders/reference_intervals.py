@@ -139,6 +139,13 @@ ANALYTES: tuple[Analyte, ...] = (
         {"mu/l": (0.1, 10), "miu/l": (0.1, 10), "uiu/ml": (0.1, 10), "uu/ml": (0.1, 10)},
     ),
     Analyte(r"lactate|lactic acid", "", "high lactate", {"mmol/l": (None, 2.5)}),
+    # since linking version 53: an ESR above 50 mm/h, high at any age and for either sex
+    Analyte(
+        r"esr|erythrocyte sedimentation rate|sedimentation rate",
+        "",
+        "elevated esr",
+        {"mm/h": (None, 50), "mm/hr": (None, 50), "mm/hour": (None, 50)},
+    ),
     Analyte(r"ammonia", "", "high ammonia", {"umol/l": (None, 80), "ug/dl": (None, 136)}),
     Analyte(
         r"alanine aminotransferase|alt|sgpt",
@@ -407,6 +414,18 @@ _QTC = re.compile(
     re.IGNORECASE,
 )
 _QTC_LIMITS = (330, 470)
+# Since linking version 53: a PR interval above 200 ms and a QRS duration of 120 ms or more,
+# prolonged at any age ("PR interval 240 ms", "the QRS duration was 128 ms", "P-R 0.22 s").
+_CONDUCTION = re.compile(
+    r"(?<![\w-])(?P<what>p-?r|qrs)(?:\s+(?:interval|duration|complex|width))?"
+    + _LINK
+    + r"(?P<value>\d{1,3}(?:\.\d{1,3})?)\s*(?P<unit>ms|msec|milliseconds|s|sec|seconds?)\b",
+    re.IGNORECASE,
+)
+_CONDUCTION_LIMITS = {
+    "pr": (200.0, "prolonged pr interval"),
+    "qrs": (119.0, "prolonged qrs complex"),
+}
 # Since linking version 50: an INR, which has no unit, prolonged above 1.5 (a newborn's
 # reaches ~1.3; anticoagulation is a treatment's effect, read as such elsewhere).
 _INR = re.compile(
@@ -475,7 +494,7 @@ _BLOOD_ONLY = frozenset(
     | {"high eosinophils", "reticulocytopenia", "high alt", "high ast", "high creatine kinase"}
     | {"high ferritin", "elevated transferrin saturation", "elevated hba1c", "high crp"}
     | {"low igg", "high ige", "low iga", "low fibrinogen", "factor viii deficiency", "high ldh"}
-    | {"high tsh", "high ammonia", "high cholesterol", "high ldl cholesterol"}
+    | {"high tsh", "high ammonia", "high cholesterol", "high ldl cholesterol", "elevated esr"}
     | {"high triglycerides", "decreased glomerular filtration rate", "reduced ejection fraction"}
 )
 
@@ -665,6 +684,15 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                         group="ms",
                     )
                 )
+    if "pr" in lowered or "p-r" in lowered or "qrs" in lowered:
+        for match in _CONDUCTION.finditer(text):
+            if _BRACKET.match(text, match.end()):
+                continue  # a stated range decides (encoders.lab_values)
+            value = float(match["value"])
+            ms = value * 1000 if match["unit"].lower().startswith("s") else value
+            limit, phrase = _CONDUCTION_LIMITS[match["what"].lower().replace("-", "")]
+            if ms > limit:
+                found.append(_matched_value(match, ms, "ms", phrase))
     if "nuchal" in lowered or "NT" in text:
         for match in _NUCHAL.finditer(text):
             value = float(match["value"].replace(",", "."))

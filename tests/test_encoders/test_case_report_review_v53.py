@@ -389,3 +389,70 @@ def test_stereotyped_alone_names_no_behaviour() -> None:
     assert not kept_entry(LexiconEntry(iri, "Stereotyped", "exact", None, "owl:Class"))
     # control: the behaviour's other names stay
     assert kept_entry(LexiconEntry(iri, "Stereotyped behaviour", "exact", None, "owl:Class"))
+
+
+# The third part of version 53, from the same six reviews: attacks, an enzyme's specimen,
+# conduction intervals and the ESR.
+ATTACKS, ATTACKS_IRI = lexicon_of(
+    {
+        "Fever": (),
+        "Recurrent fever": ("Episodic fever",),
+        "Abdominal pain": (),
+        "Episodic abdominal pain": (),
+        "Leukopenia": ("Low leukocytes",),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def attacks() -> ConceptLinker:
+    parents = {
+        ATTACKS_IRI["Recurrent fever"]: [ATTACKS_IRI["Fever"]],
+        ATTACKS_IRI["Episodic abdominal pain"]: [ATTACKS_IRI["Abdominal pain"]],
+    }
+    return ConceptLinker(ATTACKS, LinkerConfig(), parents=parents)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She has recurrent attacks of fever.", {"attacks of fever": "Recurrent fever"}),
+        ("She had fever attacks every month.", {"fever attacks": "Recurrent fever"}),
+        (
+            "She had attacks of abdominal pain.",
+            {"attacks of abdominal pain": "Episodic abdominal pain"},
+        ),
+        # controls: one attack, no attack
+        (
+            "She had a single attack of abdominal pain.",
+            {"attack of abdominal pain": "Abdominal pain"},
+        ),
+        ("She had fever.", {"fever": "Fever"}),
+    ],
+)
+def test_attacks_are_episodes(attacks: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert mention_labels(attacks, text) == expected
+
+
+def test_an_enzymes_specimen_is_no_finding(attacks: ConceptLinker) -> None:
+    assert mention_labels(attacks, "Arylsulfatase A activity in leukocytes was very low.") == {}
+    assert mention_labels(attacks, "Leukocytes were very low.") == {
+        "leukocytes were very low": "Leukopenia"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The ECG showed a PR interval of 240 ms.", [("prolonged pr interval", 240.0)]),
+        ("The P-R interval was 0.22 second.", [("prolonged pr interval", 220.0)]),
+        ("The QRS duration was 128 ms.", [("prolonged qrs complex", 128.0)]),
+        ("ESR 64 mm/h.", [("elevated esr", 64.0)]),
+        # controls: normal values, a stated range, another PR
+        ("PR 160 ms, QRS 118 ms, ESR 20 mm/h.", []),
+        ("PR interval 240 ms (normal 120-200).", []),
+        ("Progesterone receptor (PR) positive in 240 cells.", []),
+    ],
+)
+def test_conduction_intervals_and_the_esr(text: str, expected: list[tuple[str, float]]) -> None:
+    assert [(v.phrase, v.value) for v in read_unranged_values(text)] == expected
