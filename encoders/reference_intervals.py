@@ -688,11 +688,11 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
         for match in _CONDUCTION.finditer(text):
             if _BRACKET.match(text, match.end()):
                 continue  # a stated range decides (encoders.lab_values)
-            value = float(match["value"])
-            ms = value * 1000 if match["unit"].lower().startswith("s") else value
+            seconds = match["unit"].lower().startswith("s")
+            duration = float(match["value"]) * (1000 if seconds else 1)
             limit, phrase = _CONDUCTION_LIMITS[match["what"].lower().replace("-", "")]
-            if ms > limit:
-                found.append(_matched_value(match, ms, "ms", phrase))
+            if duration > limit:
+                found.append(_matched_value(match, duration, "ms", phrase))
     if "nuchal" in lowered or "NT" in text:
         for match in _NUCHAL.finditer(text):
             value = float(match["value"].replace(",", "."))
