@@ -2714,8 +2714,10 @@ def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]
 
 
 #: Verbs that a pronoun standing for the relative of the sentence before opens its clause
-#: with ("Her mother has ptosis. She also has dysphagia.").
-_PRONOUN_VERBS = frozenset({"has", "had", "is", "was", "developed", "died", "suffers"})
+#: with ("Her mother has ptosis. She has dysphagia."); a copula only with "also" ("She is
+#: also deaf"): "The mother had two miscarriages. She was born at 38 weeks" is the patient.
+_PRONOUN_VERBS = frozenset({"has", "had", "developed", "died", "suffers", "suffered"})
+_PRONOUN_COPULAS = frozenset({"is", "was"})
 
 
 def _subject_of_the_sentence_before(words: Sequence[str], i: int, k: int, p: int) -> bool:
@@ -2727,7 +2729,10 @@ def _subject_of_the_sentence_before(words: Sequence[str], i: int, k: int, p: int
     if i == 0 or words[i - 1] not in (".", ";"):
         return False
     v = _skip(words, i + 1, _EXPERIENCER_ADVERBS)
-    if v >= len(words) or words[v] not in _PRONOUN_VERBS:
+    if v >= len(words):
+        return False
+    also = "also" in words[i + 1 : v] or (v + 1 < len(words) and words[v + 1] == "also")
+    if words[v] not in _PRONOUN_VERBS and not (words[v] in _PRONOUN_COPULAS and also):
         return False
     start = k
     while start > 0 and k - start < 5 and words[start - 1] in _SUBJECT_OPENING:

@@ -170,6 +170,13 @@ def test_a_relatives_but(linker: ConceptLinker, text: str, expected: dict[str, s
             {"ptosis": "F", "seizures": "P", "dysphagia": "P"},
         ),
         ("She was referred by her mother. She has ptosis.", {"ptosis": "P"}),
+        # a copula goes on with the relative only with "also": "She was born ..." is the
+        # patient resumed after a family history
+        (
+            "The mother had two miscarriages. She was born at 38 weeks and was hypotonic.",
+            {"hypotonic": "P"},
+        ),
+        ("Her mother has ptosis. She is also hypotonic.", {"ptosis": "F", "hypotonic": "F"}),
         ("Father (45): scoliosis. He has seizures.", {"scoliosis": "F", "seizures": "P"}),
         ("The proband is a 16-year-old boy. He has pectus excavatum.", {"pectus excavatum": "P"}),
     ],
