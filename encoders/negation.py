@@ -1515,6 +1515,26 @@ def _signed_ve(words: list[str], tokens: TokenTable) -> list[str]:
     return signed
 
 
+#: Verbs whose "n't" the tokens split off as a bare "t" ("doesn't" -> "doesn", "t"), by
+#: the verb in full.
+_NOT_CONTRACTED = {
+    "doesn": "does", "don": "do", "didn": "did", "isn": "is", "wasn": "was", "weren": "were",
+    "aren": "are", "hasn": "has", "haven": "have", "hadn": "had", "can": "can",
+    "couldn": "could", "won": "will", "wouldn": "would", "shouldn": "should",
+    "mustn": "must", "needn": "need",
+}  # fmt: skip
+
+
+def _contracted_not(words: list[str]) -> list[str]:
+    """``words`` with a contracted "n't" read in full: "doesn", "t" as "does", "not" (since
+    linking version 53: "he doesn't have seizures" ruled nothing out)."""
+    full = list(words)
+    for j in range(1, len(words)):
+        if words[j] == "t" and words[j - 1] in _NOT_CONTRACTED:
+            full[j - 1], full[j] = _NOT_CONTRACTED[words[j - 1]], "not"
+    return full
+
+
 _AGE_WORDS = frozenset({"aged", "age"})
 _AGE_ABBREVIATIONS = frozenset({"y", "yo", "yr", "yrs", "m", "mo"})
 
@@ -2271,6 +2291,8 @@ class ContextRules:
         )
         if "ve" in words and isinstance(tokens, TokenTable):
             words = _signed_ve(words, tokens)
+        if "t" in words:
+            words = _contracted_not(words)
         n = len(words)
         inside: set[int] = set()
         for a, b in spans:

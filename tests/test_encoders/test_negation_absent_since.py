@@ -39,3 +39,25 @@ LEXICON, _ = lexicon_of({"Seizure": ("Seizures",), "Hypoglycemia": ("Hypoglycaem
 def test_findings_absent_since_a_time(text: str, expected: dict[str, str]) -> None:
     linker = ConceptLinker(LEXICON, LinkerConfig())
     assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # since linking version 53, a contracted "n't" is a negation
+        ("He doesn't have seizures.", {"seizures": "N"}),
+        ("She wasn't hypoglycaemic.", {"hypoglycaemic": "N"}),
+        ("He hasn't had seizures since 2019.", {"seizures": "P"}),
+        ("He didn't have seizures until age 5.", {"seizures": "P"}),
+        # controls
+        ("He does not have seizures.", {"seizures": "N"}),
+        ("He can't walk and has seizures.", {"seizures": "P"}),
+        ("He has seizures; his brother doesn't.", {"seizures": "P"}),
+    ],
+)
+def test_a_contracted_not(text: str, expected: dict[str, str]) -> None:
+    linker = ConceptLinker(CONTRACTED, LinkerConfig())
+    assert context_flags(linker, text) == expected
+
+
+CONTRACTED, _ = lexicon_of({"Seizure": ("Seizures",), "Hypoglycemia": ("Hypoglycaemic",)})
