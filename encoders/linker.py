@@ -415,7 +415,9 @@ __all__ = [
 #: confirmed in brackets; "late teens"; older units (mg per 100 ml, mg%); "attacks of
 #: fever" as *Recurrent fever*; an enzyme's "activity in leukocytes" no *Leukopenia*; PR
 #: and QRS intervals and the ESR without a range; a composed name never displaces a real
-#: one; 16 clinical phrasings (convulsions, psychomotor retardation, lethargic ...).
+#: one; a contracted "n't" negates ("he doesn't have seizures"); "he was pale"; 16
+#: clinical phrasings (convulsions, psychomotor retardation, lethargic ...) and 7 of
+#: families' words (short of breath, black stools, crossed eyes ...).
 LINKING_VERSION = 53
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
