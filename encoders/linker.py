@@ -2594,20 +2594,20 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-#: First words of a copula between a subject and its predicate ("is", "has been", "seems
-#: to be", "that were"), as normalised tokens.
-_COPULA_STARTS = frozenset(
-    {"is", "was", "are", "were", "has", "have", "had", "seem", "appear", "remain", "that", "which"}
-    # since linking version 53: a change or an appearance ("her speech became slurred", "the
-    # palate looks high", "his gait gradually became unsteady")
-    | {"becam", "becom", "look", "feel", "grew"}
-    | {normalize_token(w) for w in ("gradually", "progressively", "slowly", "rapidly", "later")}
-)
 #: Verbs of a change or an appearance read as a copula (normalised; since version 53).
 _CHANGE_COPULAS = frozenset({"becam", "becom", "look", "feel", "grew", "seem", "appear"})
 #: Adverbs of time or pace before such a copula ("gradually became").
 _BEFORE_COPULA = frozenset(
     normalize_token(w) for w in ("gradually", "progressively", "slowly", "rapidly", "later")
+)
+#: First words of a copula between a subject and its predicate ("is", "has been", "seems
+#: to be", "that were"), as normalised tokens.
+_COPULA_STARTS = (
+    frozenset({"is", "was", "are", "were", "has", "have", "had", "remain", "that", "which"})
+    # since linking version 53: a change or an appearance ("her speech became slurred", "the
+    # palate looks high", "his gait gradually became unsteady")
+    | _CHANGE_COPULAS
+    | _BEFORE_COPULA
 )
 #: Generic head nouns of a finding's description ("spastic movements of the limbs").
 _GENERIC_HEADS = frozenset(

@@ -517,10 +517,12 @@ _UNC_FORWARD = (
     # "a maternal uncle may have had epilepsy"; the verb ended the adverb's scope)
     *(
         f"{hedge} {verb}"
-        for hedge in ("probably", "possibly", "likely", "may have", "might have", "could have")
+        for hedge in ("probably", "possibly", "likely")
         for verb in ("has", "had", "have")
-        if not (hedge.endswith("have") and verb != "had")
     ),
+    "may have had",
+    "might have had",
+    "could have had",
     # since linking version 53: a modal before a copula ("these may be streak gonads", "the
     # appearance might represent a cholesteatoma") and a specialist's "queried"
     *(f"{modal} {verb}" for modal in ("may", "might", "could") for verb in ("be", "represent")),
@@ -1306,10 +1308,12 @@ _EXPERIENCER_VERBS = frozenset(
         "complained",
     }
 )
-_EXPERIENCER_ADVERBS = frozenset({"also", "too", "similarly", "both", "all", "reportedly"})
-# since linking version 53: a hedge or a time between a relative and the verb ("a maternal
-# uncle probably had epilepsy", "his brother later developed seizures")
-_EXPERIENCER_ADVERBS |= frozenset({"probably", "possibly", "likely", "may", "might", "later"})
+_EXPERIENCER_ADVERBS = frozenset(
+    {"also", "too", "similarly", "both", "all", "reportedly"}
+    # since linking version 53: a hedge or a time between a relative and the verb ("a
+    # maternal uncle probably had epilepsy", "his brother later developed seizures")
+    | {"probably", "possibly", "likely", "may", "might", "later"}
+)
 # "were all normal", "both were negative": a backward trigger about a whole list.
 _LIST_QUANTIFIERS = frozenset({"all", "both"})
 _FAMILY_PHRASES = (
@@ -2584,9 +2588,9 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
         if close == "," and k + 1 < n and words[k + 1] in ("who", "whom"):
             k += 1
             break
-        if group and close == "," and _skip(words, k + 1, _EXPERIENCER_ADVERBS) < n:
+        if group and close == ",":
             after = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
-            if words[after] in _EXPERIENCER_VERBS:  # "his mother (II-3), has"
+            if after < n and words[after] in _EXPERIENCER_VERBS:  # "his mother (II-3), has"
                 k = after
                 break
         e = k + 1
@@ -2659,7 +2663,7 @@ def _apposed_verb(words: Sequence[str], i: int) -> int | None:
     return v if k > 0 and words[k] in _APPOSED_POSSESSIVES and words[k - 1] == "," else None
 
 
-_APPOSED_POSSESSIVES = frozenset({"his", "her", "their"})
+_APPOSED_POSSESSIVES = _POSSESSIVES - {"my"}
 
 
 #: How far after a relative the "and" of a second predicate is looked for
@@ -2688,10 +2692,12 @@ _TOLD_AUXILIARIES = frozenset({"was", "were", "had", "has", "have", "been", "als
 #: Pronouns by the sex of whom they stand for.
 _PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "his": "m"}
 #: Where a clause starts, before its subject.
-_CLAUSE_OPENING = frozenset({".", ";", ":", ",", "and", "but"})
-# ... and since linking version 53 reported speech: "his mother says that she has hearing
-# loss", "her father reported he had chest pain"
-_CLAUSE_OPENING |= frozenset({"that", "says", "said", "reports", "reported", "thinks"})
+_CLAUSE_OPENING = frozenset(
+    {".", ";", ":", ",", "and", "but"}
+    # since linking version 53, reported speech: "his mother says that she has hearing
+    # loss", "her father reported he had chest pain"
+    | {"that", "says", "said", "reports", "reported", "thinks"}
+)
 #: How far back a relative that a pronoun stands for may be named (in words).
 _PRONOUN_REACH = 30
 
@@ -3034,8 +3040,10 @@ def _statuses(
 
 
 #: Words between "for" and a count of a duration ("no seizures for the last two years").
-_DURATION_LEAD = frozenset({"the", "over", "about", "almost", "nearly", "more", "than"})
-_DURATION_LEAD |= frozenset({"last", "past", "at", "least", "some"})
+_DURATION_LEAD = frozenset(
+    {"the", "over", "about", "almost", "nearly", "more", "than", "last", "past", "at", "least"}
+    | {"some"}
+)
 #: Counts of a duration: numbers in words and "a few", "several", "many".
 _DURATION_COUNTS = _NUMBER_WORDS | frozenset({"a", "an", "few", "several", "many", "some"})
 _DURATION_UNITS = _AGE_UNITS | frozenset({"decade", "decades", "hours", "hour"})

@@ -41,6 +41,9 @@ def test_findings_absent_since_a_time(text: str, expected: dict[str, str]) -> No
     assert context_flags(linker, text) == expected
 
 
+CONTRACTED, _ = lexicon_of({"Seizure": ("Seizures",), "Hypoglycemia": ("Hypoglycaemic",)})
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -58,6 +61,3 @@ def test_findings_absent_since_a_time(text: str, expected: dict[str, str]) -> No
 def test_a_contracted_not(text: str, expected: dict[str, str]) -> None:
     linker = ConceptLinker(CONTRACTED, LinkerConfig())
     assert context_flags(linker, text) == expected
-
-
-CONTRACTED, _ = lexicon_of({"Seizure": ("Seizures",), "Hypoglycemia": ("Hypoglycaemic",)})
