@@ -81,7 +81,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0006844": ("absent knee jerks", "absent knee reflexes"),
     "HP:0003438": ("absent ankle jerks", "absent ankle jerk"),
-    "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver"),
+    "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver", "Gowers"),  # "Gowers": since v54
     "HP:0003403": ("decremental response", "decrement on repetitive stimulation"),
     "HP:0003383": ("onion bulbs",),
     "HP:0002454": ("eye-of-the-tiger sign", "eye of the tiger sign"),
@@ -174,6 +174,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "short of breath",
         "out of breath",
         "breathless",
+        "SOB",  # since linking version 54
     ),
     "HP:0025168": ("diastolic dysfunction",),
     "HP:0006682": ("ventricular ectopy", "ventricular ectopics", "PVCs"),
@@ -276,7 +277,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "non-ambulant",
         "nonambulant",
     ),
-    "HP:0001382": ("hypermobile joints", "hypermobile joint"),
+    "HP:0001382": (
+        "hypermobile joints",
+        "hypermobile joint",
+        # since linking version 54: "the physio says he's hypermobile", "bendy joints"
+        "hypermobile",
+        "bendy joints",
+    ),
     # a spleen felt at all is enlarged ("spleen tip palpable", "the spleen was palpable")
     "HP:0001744": ("palpable spleen", "palpable spleen tip"),
     # the eye, from an ophthalmic geneticist's case reports
@@ -325,7 +332,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001073": ("papery scars", "paper-thin scars", "thin papery scars"),
     "HP:0002573": ("fresh blood per rectum",),
     "HP:0001058": ("wounds heal poorly", "poorly healing wounds", "delayed wound healing"),
-    "HP:0002875": ("breathless on exertion", "breathlessness on exertion"),
+    "HP:0002875": ("breathless on exertion", "breathlessness on exertion", "SOBOE"),
     "HP:0001053": ("hypopigmented patches",),
     "HP:0100327": ("cow's milk protein intolerance", "cow's milk intolerance", "CMPA"),
     "HP:0003203": ("no oxidative burst", "absent oxidative burst", "abnormal DHR test"),
@@ -679,7 +686,14 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000089": ("renal hypodysplasia", "hypodysplastic kidneys"),
     "HP:0025486": ("labial fusion", "posterior labial fusion"),
     "HP:0000750": ("slow to talk", "late to talk", "speech retardation"),
-    "HP:0000316": ("wide-spaced eyes", "widely spaced eyes", "wide spaced eyes"),
+    "HP:0000316": (
+        "wide-spaced eyes",
+        "widely spaced eyes",
+        "wide spaced eyes",
+        # since linking version 54, a family's words
+        "eyes wide apart",
+        "wide-apart eyes",
+    ),
     "HP:0011471": ("gastrostomy-fed", "gastrostomy fed"),
     # since linking version 52, from an oral medicine specialist's, an adult
     # neurogeneticist's and a psychiatric geneticist's case reports
@@ -716,7 +730,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001612": ("feeble cry",),
     "HP:0033073": ("gouty tophi",),
     "HP:0010850": ("spike-and-wave complexes", "spike and wave complexes"),
-    "HP:0000508": ("droopy eyelids", "droopy eyelid"),
+    "HP:0000508": ("droopy eyelids", "droopy eyelid", "droopy lids", "droopy lid"),
     "HP:0002239": ("GI bleeding", "GI bleed"),
     "HP:0002090": ("bronchopneumonia",),
     "HP:0001829": ("extra toe", "extra toes"),
@@ -724,9 +738,33 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0007992": ("lattice degeneration",),
     # since linking version 53, lay words of a history (a family's, a teaching case's)
     "HP:0002249": ("black stools", "black tarry stools", "tarry stools"),
-    "HP:0000486": ("crossed eyes",),
+    "HP:0000486": ("crossed eyes", "eyes do not move together"),
     "HP:0001671": ("hole in the heart",),
     "HP:0025336": ("slow to sit", "late to sit"),
+    # since linking version 54, the words of parents' letters, dictated notes and
+    # primary-care referrals ("eyes do not move together" above reads "don't" too)
+    "HP:0000411": ("sticky-out ears", "ears that stick out", "ears stick out"),
+    "HP:0000400": ("big ears",),
+    "HP:0000767": ("sunken chest", "chest dips in", "sunken breastbone"),
+    "HP:0000957": ("coffee-colored patches", "cafe au lait patches", "cafe-au-lait patches"),
+    "HP:0000545": ("short-sighted", "short-sightedness"),
+    "HP:0000540": ("long-sighted",),
+    "HP:0000752": ("hyperactive",),
+    "HP:0030830": ("creps",),
+    "HP:0012378": ("TATT", "tired all the time"),
+    "HP:0001962": ("palps",),
+    "HP:0002373": ("febrile fits", "febrile fit"),
+    "HP:0002359": (
+        *("falls over a lot", "falls a lot", "a lot of falls", "lots of falls"),
+        *("falls over all the time", "falls all the time", "always falling over"),
+    ),
+    "HP:0410018": ("lots of ear infections", "a lot of ear infections"),
+    "HP:0002783": ("lots of chest infections", "a lot of chest infections"),
+    "HP:0002757": ("lots of broken bones", "lots of fractures"),
+    "HP:0000494": ("down-slanting eyes", "eyes slope down", "eyes that slope down"),
+    "HP:0002162": ("low hairline at the back",),
+    "HP:0006610": ("nipples wide apart", "wide-apart nipples"),
+    "HP:0011220": ("big forehead",),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -760,6 +798,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 53: "stereotyped attacks of fever" recur alike; the behaviour is
     # read from its other names ("stereotyped movements", "stereotypies")
     "HP:0000733": ("stereotyped",),
+    # since linking version 54: a child who jumps plays ("he loves jumping on the
+    # trampoline"); the stereotypy is read from the other names of *Jumping*
+    "HP:5200134": ("jumping",),
 }
 
 

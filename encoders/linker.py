@@ -417,8 +417,9 @@ __all__ = [
 #: and QRS intervals and the ESR without a range; a composed name never displaces a real
 #: one; a contracted "n't" negates ("he doesn't have seizures"); "he was pale"; 16
 #: clinical phrasings (convulsions, psychomotor retardation, lethargic ...) and 7 of
-#: families' words (short of breath, black stools, crossed eyes ...).
-LINKING_VERSION = 53
+#: families' words (short of breath, black stools, crossed eyes ...). 54: a contracted
+#: "n't" read in full by every reader ("didn't crawl until", "can't walk").
+LINKING_VERSION = 54
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1927,6 +1928,7 @@ class ConceptLinker:
             # "lost independent walking in her late teens": "late" is the teens', not the
             # walking's (*Delayed ability to walk*; since linking version 53)
             kept = [x for x in kept if not _ends_on_a_periods_word(lowers, x[0].i, x[0].j)]
+            kept = [x for x in kept if not _limited_not_unable(lowers, x[0].i, x[0].j)]
         if kept:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
@@ -3078,6 +3080,22 @@ def _conjuncts(tokens: TokenTable, p: int, max_items: int = 6) -> list[int] | No
 def _adverb(lower: str) -> bool:
     """Whether a lower-case word reads as an adverb ("easily", "bilaterally")."""
     return len(lower) > 4 and lower.endswith("ly")
+
+
+#: How an inability's words start ("cannot walk", "can't walk", "unable to walk").
+_UNABLE_WORDS = frozenset({"cannot", "can", "unable"})
+#: Words after "cannot walk" that limit the walking, not rule it out ("he can't walk far",
+#: "unable to walk long distances", "cannot walk more than 100 m", "cannot walk properly").
+_LIMITING_WORDS = frozenset(
+    {"far", "long", "very", "more", "fast", "quickly", "properly", "well", "for", "as", "much"}
+)
+
+
+def _limited_not_unable(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether the match ``[i, j)`` names an inability that the words after it limit
+    instead: "he can't walk far, tires easily" is no *Inability to walk* (since linking
+    version 54)."""
+    return lowers[i] in _UNABLE_WORDS and j < len(lowers) and lowers[j] in _LIMITING_WORDS
 
 
 #: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").

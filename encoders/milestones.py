@@ -133,7 +133,8 @@ MILESTONES: tuple[Milestone, ...] = (
     Milestone(
         "talking",
         r"(?:(?:start(?:ed)?|began|begun|learn(?:ed|t)|was\s+able|became\s+able)\s+to\s+"
-        r"(?:talk|speak)|(?:start(?:ed)?|began)\s+(?:talking|speaking)|talked|spoke)",
+        r"(?:talk|speak)|(?:start(?:ed)?|began)\s+(?:talking|speaking)|talked|spoke"
+        r"|(?:talk|speak)(?=\s+(?:until|till)\b))",
         24.0,
         "HP:0000750",
     ),
@@ -162,13 +163,16 @@ _AGE = (
     rf"(?:\s*(?:,\s*)?(?:and\s+)?(?P<more>{_NUMBER})[\s-]*(?:months?|mos?)(?![A-Za-z]))?)?"
 )
 #: What joins a milestone's words to its age: "at", "at the age of", "at about", "after",
-#: "only at", "not until".
+#: "only at", "not until"; a parent's "until he was", "when she turned" (since linking
+#: version 54).
 _WHEN = (
-    r"(?P<when>(?:only\s+|not\s+)?(?:at|around|after|until|till)"
+    r"(?P<when>(?:(?:only\s+|not\s+)?(?:at|around|after|until|till)(?:\s+{child})?|when\s+{child})"
     r"(?:\s+(?:about|around|approximately|roughly|almost|nearly|over|the\s+age\s+of|"
     r"an\s+age\s+of|age|aged))*)"
-)
+).replace("{child}", r"(?:he|she|they)\s+(?:was|were|turned)")
 _OF_AGE = r"(?:\s+(?:of\s+age|old))?"
+#: A child's age said as a parent says it, whose bare number is years ("until he was 2").
+_CHILD_WAS_RE = re.compile(r"\b(?:was|were|turned)\b")
 #: After a bare number: a range or a unit the reader does not take ("at age 6-8 months", "at
 #: age 3 to 4 months", "at age 6 m"): no age read.
 _NOT_BARE_RE = re.compile(r"\s*(?:[-\u2013/]|to\b|or\b|m\b|\d)", re.IGNORECASE)
@@ -186,15 +190,15 @@ _SUPPORT_AFTER_RE = re.compile(
 #: conjunction or a comma ends their reach ("never crawled and started to walk at").
 _LOST_RE = re.compile(
     r"\b(?:stopped|lost|loss|losing|ceased|regressed|no\s+longer|unable|inability|"
-    r"not\s+able|couldn't|could\s+not|cannot|can't|never|difficulty|difficulties|problems?|"
+    r"not\s+able|couldn['\u2019]t|could\s+not|cannot|can['\u2019]t|never|difficulty|difficulties|problems?|"
     r"trouble|impaired|deteriorated|still\s+not|not\s+yet)"
     r"(?:\s+(?!and\b|but\b|or\b)[\w'-]+){0,4}\s*$",
     re.IGNORECASE,
 )
 #: "Did not walk until": a late milestone, the age after "until".
 _NOT_UNTIL_RE = re.compile(
-    r"\b(?:did\s+not|didn't|was\s+not\s+able\s+to|wasn't\s+able\s+to|could\s+not|"
-    r"couldn't|not\s+able\s+to|unable\s+to)\s*$",
+    r"\b(?:did\s+not|didn['\u2019]t|was\s+not\s+able\s+to|wasn['\u2019]t\s+able\s+to|"
+    r"could\s+not|couldn['\u2019]t|not\s+able\s+to|unable\s+to)\s*$",
     re.IGNORECASE,
 )
 #: An age said to be short of its number ("at nearly 18 months": not yet 18).
@@ -238,8 +242,8 @@ def _months(match: re.Match[str], when: str) -> float | None:
     number, half, half2, unit, more = match.group("n", "half", "half2", "unit", "more")
     value = _number(number) + (0.5 if half or half2 else 0.0)
     if unit is None:
-        if not when.endswith(("age", "aged", "age of")):
-            return None  # "walked at 2": no unit, no age
+        if not when.endswith(("age", "aged", "age of")) and not _CHILD_WAS_RE.search(when):
+            return None  # "walked at 2": no unit, no age ("until he was 2": years)
         if _NOT_BARE_RE.match(match.string, match.end("age")):
             return None  # "at age 6-8 months": a range, or a unit not read
         unit = "years"

@@ -66,7 +66,7 @@ from itertools import accumulate, compress
 from typing import Any
 
 from encoders.drug_effects import drug_effect_scopes
-from encoders.normalize import BREAK, LINE_BREAK, Token, TokenTable, lower_form
+from encoders.normalize import BREAK, LINE_BREAK, NOT_CONTRACTED, Token, TokenTable, lower_form
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +240,19 @@ _ABSENT_STRUCTURE_ENDS = frozenset({"and", ",", "or", "("})
 #: ("fevers without a focus and constipation", "the elbows lacked full extension
 #: (radioulnar synostosis)"): their scope then ends with that item.
 _ITEM_SCOPED = frozenset({"without", "lacks", "lacked", "lacking"})
+#: A verb's negation whose first item names nothing, a comma list after it: what follows
+#: is stated, not denied ("doesn't point, poor eye contact, flaps hands"; "can't walk far,
+#: tires easily"); its scope ends with that item (since linking version 54). Alternatives
+#: go on ("does not walk, talk or have seizures").
+_VERB_SCOPED = frozenset({"not", "never"})
+
+
+def _comma_item_end(words: Sequence[str], j: int, end: int) -> int:
+    """Where the first item of a comma list from ``j`` ends, at most ``end``."""
+    k = j
+    while k < end and words[k] != ",":
+        k += 1
+    return k
 
 
 def _item_end_at(words: Sequence[str], j: int, end: int) -> int:
@@ -342,6 +355,9 @@ _NEG_BACKWARD = (
     "were unremarkable",
     "was negative",
     "were negative",
+    # since linking version 54: "Gowers sign is negative"
+    "is negative",
+    "are negative",
     "all normal",
     "all unremarkable",
     "all negative",
@@ -527,6 +543,27 @@ _UNC_FORWARD = (
     # appearance might represent a cholesteatoma") and a specialist's "queried"
     *(f"{modal} {verb}" for modal in ("may", "might", "could") for verb in ("be", "represent")),
     "queried",
+    # since linking version 54, a dictated note's hedges: "I wonder if that was a
+    # rhabdomyoma", "which I think may well be angiofibromas", "soft bumps which sound like
+    # neurofibromas to me", "they're wondering about dyslexia"
+    "i wonder if",
+    "i wonder whether",
+    *(
+        f"{hedge} {subject} {verb}"
+        for hedge in ("i wonder if", "i wonder whether", "i think", "i suspect")
+        for subject in ("he", "she", "it", "that", "this", "there", "they")
+        for verb in ("is", "was", "has", "had", "s", "are", "were")
+    ),
+    "wondering about",
+    "wondering if",
+    "wondering whether",
+    "i think",
+    "i suspect",
+    "may well be",
+    "might well be",
+    "sound like",
+    "sounds like",
+    "sounded like",
     "possible",
     "possibly",
     "probable",
@@ -1116,10 +1153,17 @@ _RELATIVES = (
     "granny",
     "twin",
     "twins",
+    # since linking version 54: a family's own words ("his nan", "my husband's brother",
+    # "older sis") and a spouse, who is the patient's other parent in a parent's letter
+    # and no patient in an adult's own ("my wife has cataracts")
+    *("grandad", "granddad", "gran", "nan", "nana", "nanna", "auntie", "aunty"),
+    *("sis", "bro", "husband", "wife"),
     *sorted(_OFFSPRING),
 )
 _PEERS = frozenset({"brothers", "sisters", "siblings", "sibs", "cousins", "twin", "twins"})
-_ANCHORED_ONLY = _OFFSPRING | _PEERS
+#: The relatives named in one word.
+_RELATIVE_WORDS = frozenset(r for r in _RELATIVES if " " not in r)
+_ANCHORED_ONLY = _OFFSPRING | _PEERS | {"husband", "wife"}
 # Words before such a relative that tie it to someone else: a possessive, the side of the
 # family, "other", a verb of having ("he has two brothers with ...").
 _ANCHORS = frozenset(
@@ -1313,6 +1357,8 @@ _EXPERIENCER_ADVERBS = frozenset(
     # since linking version 53: a hedge or a time between a relative and the verb ("a
     # maternal uncle probably had epilepsy", "his brother later developed seizures")
     | {"probably", "possibly", "likely", "may", "might", "later"}
+    # since linking version 54: a family's emphasis ("Mum herself had", "gran always had")
+    | {"herself", "himself", "themselves", "always"}
 )
 # "were all normal", "both were negative": a backward trigger about a whole list.
 _LIST_QUANTIFIERS = frozenset({"all", "both"})
@@ -1521,21 +1567,16 @@ def _signed_ve(words: list[str], tokens: TokenTable) -> list[str]:
 
 #: Verbs whose "n't" the tokens split off as a bare "t" ("doesn't" -> "doesn", "t"), by
 #: the verb in full.
-_NOT_CONTRACTED = {
-    "doesn": "does", "don": "do", "didn": "did", "isn": "is", "wasn": "was", "weren": "were",
-    "aren": "are", "hasn": "has", "haven": "have", "hadn": "had", "can": "can",
-    "couldn": "could", "won": "will", "wouldn": "would", "shouldn": "should",
-    "mustn": "must", "needn": "need",
-}  # fmt: skip
 
 
 def _contracted_not(words: list[str]) -> list[str]:
     """``words`` with a contracted "n't" read in full: "doesn", "t" as "does", "not" (since
-    linking version 53: "he doesn't have seizures" ruled nothing out)."""
+    linking version 53: "he doesn't have seizures" ruled nothing out). :func:`scan`'s tables
+    have it read already (since version 54); tokens from elsewhere may not."""
     full = list(words)
     for j in range(1, len(words)):
-        if words[j] == "t" and words[j - 1] in _NOT_CONTRACTED:
-            full[j - 1], full[j] = _NOT_CONTRACTED[words[j - 1]], "not"
+        if words[j] == "t" and words[j - 1] in NOT_CONTRACTED:
+            full[j - 1], full[j] = NOT_CONTRACTED[words[j - 1]], "not"
     return full
 
 
@@ -2352,6 +2393,12 @@ class ContextRules:
                     if trig.phrase in _ITEM_SCOPED and not _first_item_named(words, j, inside):
                         # "fevers without a focus and constipation": the constipation is his
                         end = min(end, _item_end_at(words, j, end))
+                    elif (
+                        trig.phrase in _VERB_SCOPED
+                        and not _OR.intersection(words[j:end])
+                        and not any(k in inside for k in range(j, _comma_item_end(words, j, n)))
+                    ):
+                        end = _comma_item_end(words, j, end)  # "doesn't point, poor eye contact"
                     if end == j and trig.phrase.endswith(":"):
                         end = _lines_end(words, j, starts | verb_stops)  # "Negative for:\nSeizures"
                     if _inside_a_list(words, i, inside) and not _or_ahead(
@@ -2579,6 +2626,11 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
     n = len(words)
     k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS)
+    if k + 1 < n and words[k] == "and":
+        # two relatives, one verb: "Mum and gran always had nosebleeds" (since version 54)
+        other = _skip(words, k + 1, _POSSESSIVES | _RELATIVE_MODIFIERS)
+        if other < n and words[other] in _RELATIVE_WORDS:
+            k = _skip(words, other + 1, _EXPERIENCER_ADVERBS)
     # a bracket and an appositive after it ("his mother (II-3), aged 42, has"; since linking
     # version 53, before which one of them was skipped)
     for group in range(2):
@@ -2678,11 +2730,12 @@ _SECOND_VERBS = _EXPERIENCER_VERBS - {"with", "s", "having", "affected"}
 #: Relatives by the pronoun that stands for them.
 _SHE_RELATIVES = frozenset(
     {"mother", "sister", "aunt", "grandmother", "niece", "mom", "mum", "mommy", "mummy"}
-    | {"grandma", "granny", "daughter", "wife"}
+    | {"grandma", "granny", "daughter", "wife", "gran", "nan", "nana", "nanna", "auntie"}
+    | {"aunty", "sis"}
 )
 _HE_RELATIVES = frozenset(
     {"father", "brother", "uncle", "grandfather", "nephew", "dad", "daddy", "grandpa"}
-    | {"son", "husband"}
+    | {"son", "husband", "grandad", "granddad", "bro"}
 )
 #: The relatives by the sex of the pronoun that stands for them (see :data:`_PRONOUN_SEX`).
 _RELATIVES_BY_SEX = {"f": _SHE_RELATIVES, "m": _HE_RELATIVES}

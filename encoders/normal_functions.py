@@ -51,6 +51,9 @@ _FUNCTIONS = {
     "developmental": "global developmental delay",
     "sweating": "hypohidrosis",  # since linking version 52
     "eye movements": "ophthalmoplegia",
+    # since linking version 54: "Feeding fine", "his speech seems fine"
+    "feeding": "feeding difficulties",
+    "speech": "delayed speech and language development",
 }
 _HEARING_TESTS = (
     r"audiometry|audiogram|audiology|audiological\s+(?:assessment|evaluation|testing)"
@@ -65,9 +68,13 @@ _NAME = "|".join(
 #: velocity", "normal growth hormone levels", "normal hearing aid"): no statement of it.
 _NOT_THE_FUNCTION = (
     r"(?:velocity|velocities|hormone|plates?|charts?|curves?|factors?|spurt|rate|aids?"
-    r"|thresholds?|fields?)\b"
+    r"|thresholds?|fields?|sounds?|therap\w*|tubes?)\b"
 )
 _COPULA = r"(?:is|was|were|are|has\s+been|had\s+been|remained|remains|appeared|appears)"
+#: Since linking version 54, a family's or a dictated note's words: "Hearing's fine",
+#: "his speech seems fine", "Development ok", "Feeding fine".
+_SPOKEN_COPULA = r"(?:['\u2019]s|\s+(?:seems|seemed|looks|looked|sounds|sounded))"
+_FINE = r"(?:fine|ok|okay)"
 #: What may follow a verbless "normal": the clause's end, or where or how it was found.
 _VERBLESS_END = r"(?=\s*[.;,)]|\s*$|\s+(?:on|in|at|for|bilaterally|throughout|and)\b)"
 _ADVERB = r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always)\s+)?"
@@ -75,6 +82,8 @@ _STATED = re.compile(
     rf"\b(?P<name>{_NAME})\s+{_COPULA}\s+{_ADVERB}normal\b"
     # since linking version 48, a letter's verbless "Hearing normal on audiometry."
     rf"|\b(?P<name6>{_NAME})\s+normal{_VERBLESS_END}"
+    rf"|\b(?P<name7>{_NAME})(?:\s+{_COPULA}|{_SPOKEN_COPULA})?\s+{_ADVERB}{_FINE}\b(?![-'])"
+    rf"|\b(?P<name8>{_NAME}){_SPOKEN_COPULA}\s+{_ADVERB}normal\b"
     rf"|\bnormal\s+(?P<name2>{_NAME})\b(?!\s+{_NOT_THE_FUNCTION})"
     rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
     rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?(?:{_COPULA}\s+)?{_ADVERB}normal\b"
@@ -98,15 +107,17 @@ _SIGNS = re.compile(
     r"|\b(?P<sweats>sweats\s+normally)\b"
     r"|\b(?P<plantars>(?:plantars|plantar\s+responses?)\s+(?:(?:are|were|was|is)\s+)?"
     r"(?:flexor|downgoing)|(?:flexor|downgoing)\s+(?:plantars|plantar\s+responses?))\b"
-    r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b",
+    r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b"
+    r"|\b(?P<spine>(?:spine|back)(?:\s+(?:is|was|looks|looked)|['\u2019]s)?\s+straight)\b",
     re.IGNORECASE,
 )
-_SIGN_CUES = ("lip", "sweats", "plantar", "movements")
+_SIGN_CUES = ("lip", "sweats", "plantar", "movements", "straight")
 _SIGN_PHRASES = {
     "lip": "cleft lip",
     "sweats": _FUNCTIONS["sweating"],
     "plantars": "babinski sign",
     "eyes": _FUNCTIONS["eye movements"],
+    "spine": "scoliosis",  # since linking version 54: "Spine's straight"
 }
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
 _LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"
@@ -142,6 +153,10 @@ _ANCHORS = (
     "flexor",
     "downgoing",
     "movements",
+    # since linking version 54
+    "fine",
+    "ok",
+    "straight",
 )
 _BEFORE, _AFTER = 90, 60
 
@@ -170,7 +185,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
     "palate", "lip", "sweats", "plantar", "movements", "audio", "baer", "abr", "brainstem",
-    "otoacoustic",
+    "otoacoustic", "spine", "back",
 )  # fmt: skip
 
 
@@ -215,7 +230,12 @@ def _stated(text: str, start: int, end: int) -> Iterator[NormalFunction]:
         if _limited(text, m) or any(a < m.end() and m.start() < b for a, b in taken):
             continue
         name = next(
-            (m[g] for g in ("name", "name2", "name3", "name4", "name5", "name6") if m[g]), None
+            (
+                m[g]
+                for g in ("name", "name2", "name3", "name4", "name5", "name6", "name7", "name8")
+                if m[g]
+            ),
+            None,
         )
         if m["palate"] is not None:
             phrase = "cleft palate"

@@ -47,6 +47,7 @@ __all__ = [
     "LEXICAL_ALTERNATIONS",
     "LINE_BREAK",
     "MAX_CACHED_CHARS",
+    "NOT_CONTRACTED",
     "STOPWORDS",
     "Token",
     "TokenTable",
@@ -645,7 +646,33 @@ def scan(text: str) -> TokenTable:
         lowers = [
             lower_form(raw) if len(raw) > 1 else low for raw, low in zip(raws, lowers, strict=True)
         ]
+    if "t" in lowers:
+        _contracted_not(parts, lowers, norms)  # type: ignore[arg-type]
     return TokenTable(parts, raws, norms, lowers)  # type: ignore[arg-type]
+
+
+#: A verb contracted with "n't", as the tokens split it ("doesn't" -> "doesn", "t"), and the
+#: verb in full.
+NOT_CONTRACTED: dict[str, str] = {
+    "doesn": "does", "don": "do", "didn": "did", "isn": "is", "wasn": "was", "weren": "were",
+    "aren": "are", "hasn": "has", "haven": "have", "hadn": "had", "can": "can",
+    "couldn": "could", "won": "will", "wouldn": "would", "shouldn": "should",
+    "mustn": "must", "needn": "need",
+}  # fmt: skip
+_APOSTROPHES = frozenset({"'", "\u2019", "`", "\u2032"})
+
+
+def _contracted_not(parts: list[str], lowers: list[str], norms: list[str]) -> None:
+    """Read a contracted "n't" in full, in the lower-case forms every reader reads ("didn't
+    crawl until" as "did not crawl until") and in the normalised forms names match ("can't
+    walk" as "can not walk", which *Inability to walk* is also named). Only a "t" written against
+    an apostrophe after one of :data:`NOT_CONTRACTED`'s verbs is one (since linking version
+    54; version 53 read it in the negation rules alone)."""
+    for j in range(1, len(lowers)):
+        if lowers[j] == "t" and lowers[j - 1] in NOT_CONTRACTED and parts[2 * j] in _APOSTROPHES:
+            verb = lowers[j - 1] = NOT_CONTRACTED[lowers[j - 1]]
+            lowers[j] = "not"
+            norms[j - 1], norms[j] = normalize_token(verb), normalize_token("not")
 
 
 #: The normalised form of a capital "A" inside a phrase: a name's letter ("vitamin A", "type
@@ -1038,6 +1065,10 @@ _SPREAD_WORDS = frozenset(
     {"diffuse", "generalized", "generalised", "progressive", "skeletal", "neurogenic"}
 )
 _BEHAVIOUR_NAME_RE = re.compile(r"^(?P<x>[^ ]+) behaviou?rs?$")
+#: A weakness named by its muscles or movement, written with the adjective first ("weak
+#: neck flexors" for *Neck flexor weakness*, "weak facial muscles"; since linking version
+#: 54); not how far it spreads ("weak generalized muscles" is no phrase).
+_WEAKNESS_NAME_RE = re.compile(r"^(?P<x>[a-z]+(?: [a-z]+){0,2}) weakness$")
 
 #: Adjectives that describe a behaviour and nothing else: ``<adjective> behavior`` is also
 #: written with ``features`` or ``traits`` ("autistic features"; HPO names
@@ -1244,10 +1275,12 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     ``Abnormal X morphology``, ``Abnormality of the X``, ``X anomaly`` and ``Abnormal X``
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``X muscle weakness`` (or ``atrophy``, ``wasting``)
-    is also ``X weakness``; ``Prolonged X interval`` is also ``prolonged X``;
-    ``Inability to X`` is also ``cannot X`` or ``unable to X``; ``Abnormally X Y`` is also
-    ``X Y`` where X is a size (and an ``eyeball`` also an ``eye``); ``<adjective> behavior``
-    is also ``<adjective> features`` or ``traits`` for :data:`BEHAVIOURAL_ADJECTIVES`.
+    is also ``X weakness``; ``X weakness`` is also ``weak X``; ``Prolonged X interval`` is
+    also ``prolonged X``;
+    ``Inability to X`` is also ``cannot X``, ``can not X`` (so ``can't X``) or ``unable to
+    X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball`` also an
+    ``eye``); ``<adjective> behavior`` is also ``<adjective> features`` or ``traits`` for
+    :data:`BEHAVIOURAL_ADJECTIVES`.
     """
     name = " ".join(fold(text).split())
     out: list[tuple[str, ...]] = []
@@ -1266,7 +1299,7 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     match = _INABILITY_NAME_RE.match(name)
     if match:
         x = match.group("x")
-        out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "unable", "inability"))
+        out.extend(content_tokens(f"{w} {x}") for w in ("cannot", "can not", "unable", "inability"))
     match = _ABNORMALLY_NAME_RE.match(name)
     if match:
         x = match.group("x")
@@ -1283,6 +1316,9 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
         and (match.group("finding") == "weakness" or match.group("x") not in _SPREAD_WORDS)
     ):
         out.append(content_tokens(f"{match.group('x')} {match.group('finding')}"))
+    match = _WEAKNESS_NAME_RE.match(name)
+    if match and not _SPREAD_WORDS.intersection(match.group("x").split()):
+        out.append(content_tokens(f"weak {match.group('x')}"))
     match = _BEHAVIOUR_NAME_RE.match(name)
     if match and match.group("x") in BEHAVIOURAL_ADJECTIVES:
         out.extend(content_tokens(f"{match.group('x')} {w}") for w in ("features", "traits"))

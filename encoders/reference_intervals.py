@@ -441,6 +441,42 @@ _NUCHAL = re.compile(
     re.IGNORECASE,
 )
 _NUCHAL_HIGH = 3.5
+# Since linking version 54: a value written without its unit in a referral's shorthand
+# ("CK 18,400", "Hb 89, MCV 68, ferritin 6", "plt 98"), read only for the analytes whose
+# unit the number tells: one unit in use (U/L for CK and the transaminases, ug/L = ng/mL for
+# ferritin) or a scale per unit far apart (platelets per uL in thousands, per nL in units;
+# haemoglobin in g/L from 30, in g/dL below).
+_BARE_NAMES = (
+    r"ck|cpk|creatine (?:phospho)?kinase|alt|sgpt|ast|sgot|ferritin|plt|platelets?"
+    r"(?: count)?|platelet count|ha?emoglobin|hb|hgb"
+)
+_BARE = re.compile(
+    rf"(?<![\w-])(?P<name>{_BARE_NAMES})(?![\w-]){_LINK}"
+    # a number that a comma or a full stop may end ("Hb 89, MCV 68", "CK 18,400.")
+    r"(?P<value>\d{1,3}(?:,\d{3}){1,2}(?!\d|[.,]\d)|\d{1,7}(?:\.\d{1,4})?(?!\d|[.,]\d))"
+    # no unit after it (a value with one is read above), no bracket (a flag or a range
+    # decides, encoders.lab_values), no range or ratio, no other number run on
+    r"(?!\s*(?:[a-z\u00b5\u03bc]+\s*/|%|[x\u00d7*]\s*10|10\s*\^|(?:iu|u|g|mg|ng|ug|mcg|mmol|umol|k)\b"
+    r"|[(\[]|[-\u2013/]\s*\d|\d))",
+    re.IGNORECASE,
+)
+#: Words of a text that may name such an analyte, as written (a substring test before the
+#: expression runs).
+_BARE_CUES = (
+    *("CK", "CPK", "ALT", "AST", "SGPT", "SGOT", "erritin", "plt", "Plt", "PLT", "latelet"),
+    *("lobin", "Hb", "HB", "Hgb", "HGB", "kinase"),
+)
+
+
+def _bare_unit(analyte: Analyte, value: float) -> str:
+    """The unit a value of ``analyte`` written without one is in (see :data:`_BARE`)."""
+    if _G10_9 in analyte.limits:
+        return _PER_UL if value >= 1000 else _G10_9
+    if "g/l" in analyte.limits:
+        return "g/l" if value >= 30 else "g/dl"
+    return next(iter(analyte.limits))
+
+
 # How far before its "/" or "%" a value may start ("26,839 x 10^9/L"), and after it end.
 _UNIT_REACH, _UNIT_TAIL = 32, 12
 
@@ -698,6 +734,20 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             value = float(match["value"].replace(",", "."))
             if value >= _NUCHAL_HIGH:
                 found.append(_matched_value(match, value, "mm", "increased nuchal translucency"))
+    if any(cue in text for cue in _BARE_CUES):
+        taken = {f.value_start for f in found}
+        for match in _BARE.finditer(text):
+            analyte = _analyte_named(match["name"])
+            if analyte is None or match.start("value") in taken:
+                continue
+            try:
+                value = read_number(match["value"])
+            except ValueError:
+                continue
+            unit = _bare_unit(analyte, value)
+            outside = _outside(analyte, *analyte.limits[unit], value, value)
+            if outside is not None:
+                found.append(_matched_value(match, value, unit, outside[1], outside[0]))
     if "inr" in lowered:
         for match in _INR.finditer(text):
             if _BRACKET.match(text, match.end()):

@@ -126,7 +126,12 @@ def _read(text: str) -> list[tuple[str, str, float]]:
             ],
         ),
         ("Sodium 125 and potassium 4.1 mmol/L", [("low sodium", "mmol/l", 125.0)]),
-        ("Hb 78, platelets 22 x10^9/L", [("low platelets", "10^9/l", 22.0)]),  # another unit
+        # another unit: not the platelets' (since linking version 54 a haemoglobin without
+        # its unit is read in the unit its scale tells, g/L from 30)
+        (
+            "Hb 78, platelets 22 x10^9/L",
+            [("low hemoglobin", "g/l", 78.0), ("low platelets", "10^9/l", 22.0)],
+        ),
         ("He was 118, K 8.2 mmol/L", [("high potassium", "mmol/l", 8.2)]),
         # a specimen named earlier in the clause is not a blood-only analyte's
         (

@@ -1,0 +1,317 @@
+"""Linking version 54, from parents' letters, dictated consultation notes and primary-care
+referrals: a contracted "n't" read in full by every reader, a verb's negation that ends with
+its first item, a family's words for relatives, spoken hedges, functions said to be fine,
+values written without their unit, a parent's milestones and the reviewers' lay names. Each
+group has controls that must not change."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES, kept_entry
+from encoders.linker import ConceptLinker, LinkerConfig
+from encoders.milestones import read_milestones
+from encoders.normalize import phrase_variants, scan
+from encoders.reference_intervals import read_unranged_values
+from kg.lexicon import LexiconEntry
+from kg.namespaces import to_iri
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
+
+LEXICON, _ = lexicon_of(
+    {
+        "Inability to walk": (),
+        "Seizure": ("Seizures", "Epilepsy"),
+        "Headache": ("Headaches",),
+        "Vomiting": ("Vomits",),
+        "Diarrhea": (),
+        "Fever": (),
+        "Reduced eye contact": ("Poor eye contact",),
+        "Recurrent hand flapping": ("Flaps hands",),
+        "Slow saccadic eye movements": ("Slow saccades",),
+        "Easy fatigability": ("Tires easily",),
+        "Frequent falls": (),
+        "Tremor": (),
+        "Epistaxis": ("Nosebleeds",),
+        "Cleft lip": (),
+        "Hypertension": ("High blood pressure",),
+        "Cataract": ("Cataracts",),
+        "Hepatitis": (),
+        "Gowers sign": (),
+        "Rhabdomyoma": (),
+        "Neurofibroma": ("Neurofibromas",),
+        "Clubbing of fingers": (),
+        "Hypotonia": ("Hypotonic",),
+        "Ptosis": (),
+        "Hearing impairment": (),
+        "Global developmental delay": (),
+        "Feeding difficulties": (),
+        "Scoliosis": (),
+        "Delayed speech and language development": (),
+        "Neck flexor weakness": (),
+        "Generalized muscle weakness": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "lowers"),
+    [
+        ("He didn't crawl", ["he", "did", "not", "crawl"]),
+        ("He didn\u2019t crawl", ["he", "did", "not", "crawl"]),
+        ("She can't walk", ["she", "can", "not", "walk"]),
+        ("It won't stop", ["it", "will", "not", "stop"]),
+        # controls: a "t" that no apostrophe joins to a verb of the table
+        ("A t test", ["a", "t", "test"]),
+        ("can t", ["can", "t"]),
+        ("The patient's t(9;22)", ["the", "patient", "s", "t", "(", "9", ";", "22", ")"]),
+    ],
+)
+def test_a_contracted_not_is_read_in_full(text: str, lowers: list[str]) -> None:
+    assert scan(text).lowers == lowers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She can't walk.", {"can't walk": "P"}),
+        ("He can not walk.", {"can not walk": "P"}),
+        ("He cannot walk.", {"cannot walk": "P"}),
+        # controls: the walking limited, not ruled out
+        ("He can't walk far, tires easily.", {"tires easily": "P"}),
+        ("He cannot walk more than 100 m.", {}),
+        ("Unable to walk long distances.", {}),
+    ],
+)
+def test_cannot_and_its_contraction(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Doesn't point, poor eye contact, flaps hands.",
+            {"poor eye contact": "P", "flaps hands": "P"},
+        ),
+        ("Can't keep tongue out, slow saccades.", {"slow saccades": "P"}),
+        ("Won't eat solids, vomits after most feeds.", {"vomits": "P"}),
+        ("Doesn't sleep well, frequent falls.", {"frequent falls": "P"}),
+        # controls: a negation whose first item is a finding, or whose list has an "or"
+        (
+            "No vomiting, diarrhea or fever.",
+            {"vomiting": "N", "diarrhea": "N", "fever": "N"},
+        ),
+        ("Doesn't have seizures or headaches.", {"seizures": "N", "headaches": "N"}),
+        ("He never had seizures, fever or tremor.", {"seizures": "N", "fever": "N", "tremor": "N"}),
+        ("Not walking, talking or tremor.", {"tremor": "N"}),
+        ("He is not hypotonic, no ptosis.", {"hypotonic": "N", "ptosis": "N"}),
+    ],
+)
+def test_a_verbs_negation_ends_with_its_first_item(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My husband had a cleft lip fixed as a baby.", {"cleft lip": "F"}),
+        ("My husband's side all have high blood pressure.", {"high blood pressure": "F"}),
+        ("My wife has cataracts.", {"cataracts": "F"}),
+        ("Older sis had hepatitis at 12.", {"hepatitis": "F"}),
+        ("Bro has epilepsy.", {"epilepsy": "F"}),
+        ("Gran has epilepsy.", {"epilepsy": "F"}),
+        ("His nan has a tremor.", {"tremor": "F"}),
+        ("His grandad has a tremor.", {"tremor": "F"}),
+        ("His auntie has a tremor.", {"tremor": "F"}),
+        ("Mum herself has epilepsy.", {"epilepsy": "F"}),
+        ("Dad himself has a tremor.", {"tremor": "F"}),
+        ("Mum and gran always had nosebleeds.", {"nosebleeds": "F"}),
+        # controls: a spouse who tells of the patient, or whom the patient lives with; a
+        # parent's "my son"; a parent who tells
+        ("Her husband says she has had seizures for years.", {"seizures": "P"}),
+        ("She lives with her husband and has seizures.", {"seizures": "P"}),
+        ("Husband reports she has seizures.", {"seizures": "P"}),
+        ("My son has seizures.", {"seizures": "P"}),
+        ("Mum says he has nosebleeds 3x/wk.", {"nosebleeds": "P"}),
+    ],
+)
+def test_a_familys_words_for_relatives(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Gowers sign is negative.", {"gowers sign": "N"}),
+        ("Seizures are negative.", {"seizures": "N"}),
+        # control: what it is negative for is forward
+        ("She is negative for hepatitis.", {"hepatitis": "N"}),
+    ],
+)
+def test_is_negative_looks_back(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Something on the scan, I wonder if that was a rhabdomyoma.", {"rhabdomyoma": "U"}),
+        ("Bumps which I think may well be neurofibromas.", {"neurofibromas": "U"}),
+        ("A couple of soft bumps which sound like neurofibromas to me.", {"neurofibromas": "U"}),
+        (
+            "I think there's some early clubbing of fingers, though it's hard to be sure.",
+            {"clubbing of fingers": "U"},
+        ),
+        ("I think he is hypotonic.", {"hypotonic": "U"}),
+        ("They're wondering about seizures.", {"seizures": "U"}),
+        # controls: stated plainly
+        ("He has neurofibromas on both arms.", {"neurofibromas": "P"}),
+        ("There's definite clubbing of fingers.", {"clubbing of fingers": "P"}),
+        ("Mum thinks he is hypotonic.", {"hypotonic": "P"}),
+    ],
+)
+def test_a_spoken_hedge(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Spine's straight.", {"spine's straight": "N"}),
+        ("Her back is straight.", {"back is straight": "N"}),
+        ("Development ok.", {"development ok": "N"}),
+        ("Feeding fine.", {"feeding fine": "N"}),
+        ("Hearing's okay per mum.", {"hearing's okay": "N"}),
+        ("His speech seems fine.", {"speech seems fine": "N"}),
+        ("She has normal speech.", {"normal speech": "N"}),
+        # controls: limited in time, another noun, a person, a kind of speech
+        ("Development fine until 9 months.", {}),
+        ("His hearing aid is fine.", {}),
+        ("She's fine in herself.", {}),
+        ("Normal speech therapy was arranged.", {}),
+    ],
+)
+def test_a_function_said_to_be_fine(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ferritin 1650, TSAT 78%.", [("high ferritin", "ug/l", 1650.0)]),
+        (
+            "Hb 89, MCV 68, ferritin 6.",
+            [("low hemoglobin", "g/l", 89.0), ("low ferritin", "ug/l", 6.0)],
+        ),
+        (
+            "plt 98, ALT 142, bili 28.",
+            [("low platelets", "10^9/l", 98.0), ("high alt", "u/l", 142.0)],
+        ),
+        ("CK 18,400 on two occasions.", [("high creatine kinase", "u/l", 18400.0)]),
+        ("The last CK was 2,300.", [("high creatine kinase", "u/l", 2300.0)]),
+        ("Platelets 45,000.", [("low platelets", "/ul", 45000.0)]),
+        ("Hb 8.9.", [("low hemoglobin", "g/dl", 8.9)]),
+        # a unit written: read once, by the reader of units
+        (
+            "ALT 142, AST 110 U/L.",
+            [("high alt", "u/l", 142.0), ("high ast", "u/l", 110.0)],
+        ),
+        # controls: within the limits, a range, a flag in brackets (another reader's), a
+        # name inside a longer word
+        ("Ferritin 80, ALT 25, plt 250.", []),
+        ("Hb 12.", []),
+        ("CK 150-200.", []),
+        ("Ferritin 1650 (high).", []),
+        ("HbA1c 9.", []),
+    ],
+)
+def test_a_value_without_its_unit(text: str, expected: list[tuple[str, str, float]]) -> None:
+    assert [(v.phrase, v.unit, v.value) for v in read_unranged_values(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sam didn't crawl until he was 14 months.", [("crawling", 14.0)]),
+        ("He didn\u2019t walk until he was 2.", [("walking alone", 24.0)]),
+        ("She didn't sit until she was about 11 months old.", [("sitting without support", 11.0)]),
+        ("He walked when he was 2.", [("walking alone", 24.0)]),
+        ("She didn't talk until she was 3 years old.", [("talking", 36.0)]),
+        # controls: a state at an age, no unit without "was", an ordinary "talk"
+        ("He was walking when he was 2.", []),
+        ("He walked at 2.", []),
+        ("We talk at 3 years about it.", []),
+    ],
+)
+def test_a_parents_milestones(text: str, expected: list[tuple[str, float]]) -> None:
+    assert [(m.milestone, m.months) for m in read_milestones(text)] == expected
+
+
+def test_a_weakness_written_adjective_first() -> None:
+    assert ("weak", "neck", "flexor") in phrase_variants("Neck flexor weakness")
+    assert ("weak", "generalized", "muscle") not in phrase_variants("Generalized muscle weakness")
+    linker = ConceptLinker(LEXICON, LinkerConfig())
+    assert mention_labels(linker, "Weak neck flexors.") == {
+        "weak neck flexors": "Neck flexor weakness"
+    }
+
+
+_V54_NAMES = [
+    ("HP:0000508", "droopy lids"),
+    ("HP:0000316", "eyes wide apart"),
+    ("HP:0001382", "hypermobile"),
+    ("HP:0001382", "bendy joints"),
+    ("HP:0003391", "Gowers"),
+    ("HP:0002094", "SOB"),
+    ("HP:0002875", "SOBOE"),
+    ("HP:0000486", "eyes don't move together"),
+    ("HP:0000411", "ears that stick out"),
+    ("HP:0000400", "big ears"),
+    ("HP:0000767", "chest dips in"),
+    ("HP:0000957", "coffee-coloured patches"),
+    ("HP:0000545", "short-sighted"),
+    ("HP:0000540", "long-sighted"),
+    ("HP:0000752", "hyperactive"),
+    ("HP:0030830", "creps"),
+    ("HP:0012378", "TATT"),
+    ("HP:0001962", "palps"),
+    ("HP:0002373", "febrile fits"),
+    ("HP:0002359", "falls over a lot"),
+    ("HP:0410018", "lots of ear infections"),
+    ("HP:0002783", "lots of chest infections"),
+    ("HP:0002757", "lots of broken bones"),
+    ("HP:0000494", "eyes slope down"),
+    ("HP:0002162", "low hairline at the back"),
+    ("HP:0006610", "nipples wide apart"),
+    ("HP:0011220", "big forehead"),
+]
+
+
+@pytest.mark.parametrize(("curie", "name"), _V54_NAMES)
+def test_the_reviewers_lay_names(curie: str, name: str) -> None:
+    assert curie in CLINICAL_NAMES
+    assert clinical_name_links(curie, name)
+
+
+def test_jumping_alone_is_no_stereotypy() -> None:
+    assert "jumping" in DROPPED_NAMES["HP:5200134"]
+    name = LexiconEntry(to_iri("HP:5200134"), "Jumping", "label", None, "owl:Class")
+    assert not kept_entry(name)
