@@ -199,7 +199,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "enlarged wrists",
         "wide wrists",
     ),
-    "HP:0002591": ("insatiable appetite",),
+    "HP:0002591": ("insatiable appetite", "always hungry"),  # "always hungry": since v54
     "HP:0001959": ("excessive thirst",),
     "HP:0000108": ("corticomedullary cysts",),
     "HP:0000365": ("deaf",),
@@ -221,7 +221,10 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0003687": ("centrally placed nuclei", "central nuclei", "internal nuclei"),
     "HP:0012548": ("fatty replacement",),
     "HP:0001262": ("daytime sleepiness", "excessive daytime sleepiness"),
-    "HP:0008981": ("calf hypertrophy", "enlarged calves", "calf enlargement"),
+    "HP:0008981": (
+        *("calf hypertrophy", "enlarged calves", "calf enlargement"),
+        *("big calves", "bulky calves", "large calves"),  # since linking version 54
+    ),
     "HP:0002913": ("cola-coloured urine", "cola-colored urine"),
     "HP:0002312": ("clumsy",),
     "HP:0001395": ("bridging fibrosis",),
@@ -263,6 +266,9 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "no spoken words",  # since linking version 51
         "never acquired speech",
         "non-verbal",
+        # since linking version 54, a parent's words ("doesn't" read as "does not")
+        "does not say any words",
+        "no words at all",
     ),
     # since linking version 48: walking never acquired, and the joints' own adjective
     "HP:0002540": (
@@ -332,7 +338,10 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001073": ("papery scars", "paper-thin scars", "thin papery scars"),
     "HP:0002573": ("fresh blood per rectum",),
     "HP:0001058": ("wounds heal poorly", "poorly healing wounds", "delayed wound healing"),
-    "HP:0002875": ("breathless on exertion", "breathlessness on exertion", "SOBOE"),
+    "HP:0002875": (
+        *("breathless on exertion", "breathlessness on exertion", "SOBOE"),
+        *("short of breath on exertion", "out of breath on exertion", "SOB on exertion"),
+    ),
     "HP:0001053": ("hypopigmented patches",),
     "HP:0100327": ("cow's milk protein intolerance", "cow's milk intolerance", "CMPA"),
     "HP:0003203": ("no oxidative burst", "absent oxidative burst", "abnormal DHR test"),
@@ -378,7 +387,10 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "hyperthermia under anesthesia",
         "hyperthermia during anaesthesia",
     ),
-    "HP:0002015": ("choking on thin fluids", "choking on fluids", "choking on liquids"),
+    "HP:0002015": (
+        *("choking on thin fluids", "choking on fluids", "choking on liquids"),
+        *("struggles to swallow", "trouble swallowing"),  # since linking version 54
+    ),
     "HP:0007078": (
         "reduced sensory action potentials",
         "reduced SNAP amplitudes",
@@ -480,6 +492,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002570": (
         "offensive stools",
         "pale offensive stools",
+        # since linking version 54, a family's words
+        *("greasy stools", "greasy poos", "poos that float", "stools that float"),
     ),
     "HP:0030157": ("loin pain",),
     "HP:0032967": ("panlobular emphysema",),
@@ -557,7 +571,12 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "increased work of breathing",
         "increasing work of breathing",
     ),
-    "HP:0000817": ("fleeting eye contact",),
+    "HP:0000817": (
+        "fleeting eye contact",
+        # since linking version 54, a parent's words ("won't" read as "will not")
+        "will not look you in the eye",
+        "does not look you in the eye",
+    ),
     "HP:0000736": (
         "inattention",
         "poor attention",
@@ -680,7 +699,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002789": ("tachypnoeic", "tachypneic"),
     "HP:0000051": ("perineoscrotal hypospadias",),
     "HP:0008689": ("bilateral impalpable testes",),
-    "HP:0000028": ("impalpable testes", "impalpable testis"),
+    "HP:0000028": (
+        *("impalpable testes", "impalpable testis"),
+        # since linking version 54, a parent's words
+        *("undescended testicles", "undescended testicle", "testicles have not come down"),
+    ),
     "HP:0031217": ("hot flushes", "hot flush"),
     "HP:0031213": ("raised 17-OHP", "elevated 17-OHP", "high 17-OHP"),
     "HP:0000089": ("renal hypodysplasia", "hypodysplastic kidneys"),
@@ -753,18 +776,32 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0030830": ("creps",),
     "HP:0012378": ("TATT", "tired all the time"),
     "HP:0001962": ("palps",),
-    "HP:0002373": ("febrile fits", "febrile fit"),
+    "HP:0002373": (
+        *("febrile fits", "febrile fit", "fits with fevers", "fits with fever"),
+        *("seizures with fevers", "seizures with fever", "fits with a temperature"),
+    ),
     "HP:0002359": (
         *("falls over a lot", "falls a lot", "a lot of falls", "lots of falls"),
         *("falls over all the time", "falls all the time", "always falling over"),
     ),
     "HP:0410018": ("lots of ear infections", "a lot of ear infections"),
     "HP:0002783": ("lots of chest infections", "a lot of chest infections"),
-    "HP:0002757": ("lots of broken bones", "lots of fractures"),
+    "HP:0002757": (
+        *("lots of broken bones", "lots of fractures", "broken bones", "broke bones"),
+        *("second fracture", "third fracture", "fourth fracture", "fifth fracture"),
+        "sixth fracture",
+    ),
     "HP:0000494": ("down-slanting eyes", "eyes slope down", "eyes that slope down"),
     "HP:0002162": ("low hairline at the back",),
     "HP:0006610": ("nipples wide apart", "wide-apart nipples"),
     "HP:0011220": ("big forehead",),
+    "HP:0001433": ("HSM",),
+    "HP:0000790": ("blood in the wee",),
+    "HP:0002515": ("waddles", "waddle", "waddling"),
+    "HP:0002421": (
+        *("never held head up", "can not hold head up", "cannot hold head up"),
+        *("unable to hold head up", "does not hold head up"),
+    ),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

@@ -1310,6 +1310,20 @@ class ConceptLinker:
                             nxt = node.get(norms[j])
                     copula = norms[j] in copulas
                     if (
+                        nxt is not None
+                        and copula
+                        and not gapped
+                        and j > i
+                        and not _of_before(lowers, i)
+                    ):
+                        # a name that goes on with the copula's word ("Whites of eyes are a
+                        # bluish-gray color", inverted) leaves the subject's predicate to be
+                        # read too: "his eyes are wide apart" (since linking version 54); not
+                        # another noun's ("the whites of her eyes are blue")
+                        predicate = _predicate_match(tokens, i, j, node)
+                        if predicate is not None:
+                            matches.append(predicate)
+                    if (
                         nxt is None
                         and not gapped
                         and (copula or norms[j] in _MODAL_COPULAS or lowers[j] == "not")
@@ -3119,6 +3133,16 @@ def _ends_on_a_periods_word(lowers: Sequence[str], i: int, j: int) -> bool:
 #: What is measured in a specimen whose name is a finding's subject ("activity in
 #: leukocytes was low" is no *Leukopenia*; since linking version 53).
 _MEASURED_IN = frozenset({"activity", "activities", "enzyme", "assay", "level", "levels"})
+
+
+def _of_before(lowers: Sequence[str], i: int) -> bool:
+    """Whether the words before ``i`` end with "of" and a possessive or article ("the whites
+    of her eyes"): the noun at ``i`` is another's complement, no subject; not after a
+    quantifier ("both of his eyes")."""
+    p = i - 1
+    while p >= 0 and lowers[p] in ("his", "her", "their", "the", "a", "an"):
+        p -= 1
+    return p >= 1 and lowers[p] == "of" and lowers[p - 1] not in ("both", "all", "each", "one")
 
 
 def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]) -> _Match | None:

@@ -156,10 +156,11 @@ _NUMBER = r"\d{1,3}(?:\.\d+)?|" + "|".join(
     re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True)
 )
 #: An age: "22 months", "2 years", "2.5 years", "2 1/2 years", "2 and a half years", "1 year
-#: and 6 months", "18-month", "age 2" (years: the unit may be left out after "age").
+#: and 6 months", "18-month", "age 2" (years: the unit may be left out after "age"); a
+#: referral's "18/12" (months) and "6/52" (weeks; since linking version 54).
 _AGE = (
     rf"(?P<n>{_NUMBER})(?:\s*(?P<half>\u00bd)|\s+(?P<half2>1/2|and\s+a\s+half))?"
-    rf"(?:[\s-]*(?P<unit>years?|yrs?|y|months?|mos?|weeks?|wks?|days?)(?![A-Za-z])"
+    rf"(?:[\s-]*(?P<unit>years?|yrs?|y|months?|mos?|weeks?|wks?|days?|/12|/52)(?![A-Za-z\d/])"
     rf"(?:\s*(?:,\s*)?(?:and\s+)?(?P<more>{_NUMBER})[\s-]*(?:months?|mos?)(?![A-Za-z]))?)?"
 )
 #: What joins a milestone's words to its age: "at", "at the age of", "at about", "after",
@@ -247,7 +248,7 @@ def _months(match: re.Match[str], when: str) -> float | None:
         if _NOT_BARE_RE.match(match.string, match.end("age")):
             return None  # "at age 6-8 months": a range, or a unit not read
         unit = "years"
-    unit = unit.lower()
+    unit = {"/12": "months", "/52": "weeks"}.get(unit, unit.lower())
     if unit.startswith("y"):
         months = value * 12.0
     elif unit.startswith("w"):

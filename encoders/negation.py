@@ -796,6 +796,14 @@ _ALTERNATIVE_WINDOW = 3
 # A finding that may or may not be present, a name's own phrase ("intellectual disability
 # with or without seizures", "with/without"): hedged over a few words, never ruled out.
 _UNC_EITHER = ("with or without", "with without", "with and without")
+# Since linking version 54: a finding named by the screen that looks for it ("ophthalmology
+# for an optic glioma screen", "MRA for berry aneurysm screening"): hedged, over the word
+# before only; not a screen whose result is stated ("glaucoma screening has been normal",
+# "scoliosis screen was positive").
+_UNC_SCREENS = ("screen", "screening", "screens")
+_SCREEN_RESULTS = frozenset(
+    {"has", "have", "had", "was", "were", "is", "are", "normal", "negative", "positive"}
+)
 
 # A modal right after a finding: "seizures may occur" (a scope of one word, the end of the
 # finding before it: "he has hypotonia and seizures may occur" hedges the seizures only).
@@ -2046,6 +2054,7 @@ class ContextRules:
                 *_many(_UNC_BACKWARD_SHORT, UNC, "backward", 1),
                 *_many(_UNC_ALTERNATIVES, UNC, "forward", _ALTERNATIVE_WINDOW),
                 *_many((*_UNC_ALTERNATIVES, "versus"), UNC, "backward", 1),
+                *_many(_UNC_SCREENS, UNC, "backward", 1, not_before=_SCREEN_RESULTS),
                 *_many(_UNC_EITHER, UNC, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_FAMILY_PHRASES, FAM, "forward", 2 * win),
                 *_many(_FAMILY_BACKWARD, FAM, "backward", 2 * win),
@@ -2799,6 +2808,8 @@ def _relatives_pronoun(words: Sequence[str], i: int, relatives: AbstractSet[str]
 #: also deaf"): "The mother had two miscarriages. She was born at 38 weeks" is the patient.
 _PRONOUN_VERBS = frozenset({"has", "had", "developed", "died", "suffers", "suffered"})
 _PRONOUN_COPULAS = frozenset({"is", "was"})
+#: A verb contracted onto a pronoun, as the tokens split it ("he's" -> "he", "s").
+_CONTRACTED_VERBS = {"s": "is", "d": "had"}
 
 
 def _subject_of_the_sentence_before(words: Sequence[str], i: int, k: int, p: int) -> bool:
@@ -2806,14 +2817,27 @@ def _subject_of_the_sentence_before(words: Sequence[str], i: int, k: int, p: int
     for the relative at ``k`` of the same sex who opened the sentence before ("Her mother
     has ptosis. She has dysphagia."; since linking version 53): a subject pronoun goes on
     with the subject before. Not when that sentence names the patient or holds another
-    pronoun of that sex ("Her mother noticed that she was floppy. She fed poorly.")."""
-    if i == 0 or words[i - 1] not in (".", ";"):
+    pronoun of that sex ("Her mother noticed that she was floppy. She fed poorly."). Since
+    linking version 54 also a pronoun opening a clause of that sentence after ", and" with
+    "too" or "also" ("My brother was on dialysis at 30, and he's deaf too")."""
+    if i == 0:
+        return False
+    coordinated = i >= 2 and words[i - 1] == "and" and words[i - 2] == ","
+    if words[i - 1] not in (".", ";") and not coordinated:
         return False
     v = _skip(words, i + 1, _EXPERIENCER_ADVERBS)
     if v >= len(words):
         return False
     also = "also" in words[i + 1 : v] or (v + 1 < len(words) and words[v + 1] == "also")
-    if words[v] not in _PRONOUN_VERBS and not (words[v] in _PRONOUN_COPULAS and also):
+    verb = _CONTRACTED_VERBS.get(words[v], words[v])
+    if coordinated:
+        clause = words[v + 1 : v + 8]
+        ends = [c for c, w in enumerate(clause) if w in _SENTENCE_ENDS or w == ","]
+        if not also and not {"too", "also"}.intersection(clause[: ends[0]] if ends else clause):
+            return False
+        if verb not in _PRONOUN_VERBS and verb not in _PRONOUN_COPULAS:
+            return False
+    elif verb not in _PRONOUN_VERBS and not (verb in _PRONOUN_COPULAS and also):
         return False
     start = k
     while start > 0 and k - start < 5 and words[start - 1] in _SUBJECT_OPENING:

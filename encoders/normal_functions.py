@@ -7,7 +7,9 @@ for each such statement, the finding it rules out as a phrase for the linker's d
 cognition and growth are read, stated normal by the function's name ("hearing was
 normal", "normal vision", "Development: normal", "no hearing concerns") or, for hearing,
 by its tests ("audiometry was normal", "passed the newborn hearing screen"); an intact
-palate rules out a cleft palate. A statement that limits
+palate rules out a cleft palate. Since linking version 54 a family's or a dictated note's
+"fine" or "ok" says normal too ("Hearing's fine", "Feeding ok"), and feeding and speech are
+read; so are a straight spine and a spleen or liver not felt. A statement that limits
 itself in time ("development was normal until 9 months", "early development was normal")
 rules nothing out, nor does "not normal".
 """
@@ -108,16 +110,21 @@ _SIGNS = re.compile(
     r"|\b(?P<plantars>(?:plantars|plantar\s+responses?)\s+(?:(?:are|were|was|is)\s+)?"
     r"(?:flexor|downgoing)|(?:flexor|downgoing)\s+(?:plantars|plantar\s+responses?))\b"
     r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b"
-    r"|\b(?P<spine>(?:spine|back)(?:\s+(?:is|was|looks|looked)|['\u2019]s)?\s+straight)\b",
+    r"|\b(?P<spine>(?:spine|back)(?:\s+(?:is|was|looks|looked)|['\u2019]s)?\s+straight)\b"
+    r"|\b(?P<spleen>spleen\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b"
+    r"|\b(?P<liver>liver(?:\s+edge)?\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b",
     re.IGNORECASE,
 )
-_SIGN_CUES = ("lip", "sweats", "plantar", "movements", "straight")
+_SIGN_CUES = ("lip", "sweats", "plantar", "movements", "straight", "spleen", "liver")
 _SIGN_PHRASES = {
     "lip": "cleft lip",
     "sweats": _FUNCTIONS["sweating"],
     "plantars": "babinski sign",
     "eyes": _FUNCTIONS["eye movements"],
-    "spine": "scoliosis",  # since linking version 54: "Spine's straight"
+    # since linking version 54: "Spine's straight", "Spleen not felt", "liver not palpable"
+    "spine": "scoliosis",
+    "spleen": "splenomegaly",
+    "liver": "hepatomegaly",
 }
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
 _LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"
@@ -157,6 +164,8 @@ _ANCHORS = (
     "fine",
     "ok",
     "straight",
+    "felt",
+    "palpa",
 )
 _BEFORE, _AFTER = 90, 60
 
@@ -185,7 +194,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
     "palate", "lip", "sweats", "plantar", "movements", "audio", "baer", "abr", "brainstem",
-    "otoacoustic", "spine", "back",
+    "otoacoustic", "spine", "back", "spleen", "liver",
 )  # fmt: skip
 
 

@@ -1005,7 +1005,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("enlarged", "dilated"),
     ("enlarged", "large"),
     ("enlargement", "dilation"),
-    ("difficulty", "problem"),
+    ("difficulty", "problem", "prob"),  # "prob": since linking version 54
     ("impairment", "deficit"),
     ("alteration", "change"),
     ("poor", "weak"),
@@ -1026,6 +1026,11 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("lung", "pulmonary"),
     # since linking version 53: "attacks of fever", "fever attacks" (*Episodic fever*)
     ("episodic", "attacks"),
+    # since linking version 54, a referral's short forms: "bilat ptosis", "abdo pain",
+    # "involuntary mvts" (and "swallowing probs" above)
+    ("bilateral", "bilat"),
+    ("abdominal", "abdo"),
+    ("movement", "mvt"),
 )
 
 #: Head nouns that say "an abnormality of X" in clinical text (``brain malformation``,

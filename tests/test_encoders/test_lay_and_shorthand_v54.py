@@ -315,3 +315,143 @@ def test_jumping_alone_is_no_stereotypy() -> None:
     assert "jumping" in DROPPED_NAMES["HP:5200134"]
     name = LexiconEntry(to_iri("HP:5200134"), "Jumping", "label", None, "owl:Class")
     assert not kept_entry(name)
+
+
+# Part 2 of version 54: a referral's short forms, organs not felt, a screen's finding, a
+# pronoun after ", and" with "too", a predicate after a name's copula, a referral's ages
+# and more lay names.
+
+SHORT_FORMS, _ = lexicon_of(
+    {
+        "Bilateral ptosis": (),
+        "Ptosis": (),
+        "Abdominal pain": (),
+        "Involuntary movements": (),
+        "Dysphagia": ("Swallowing difficulties",),
+        "Splenomegaly": (),
+        "Hepatomegaly": (),
+        "Optic nerve glioma": ("Optic glioma",),
+        "Glaucoma": (),
+        "Scoliosis": (),
+        "Hearing impairment": ("Deaf",),
+        "Hypertelorism": ("Eyes wide apart",),
+        "Blue sclerae": ("Whites of eyes are a bluish-gray color",),
+        "Seizure": ("Seizures",),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def short_forms() -> ConceptLinker:
+    return ConceptLinker(SHORT_FORMS, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mild bilat ptosis.", {"bilat ptosis": "Bilateral ptosis"}),
+        ("Abdo pain for 2/52.", {"abdo pain": "Abdominal pain"}),
+        ("Involuntary mvts of face.", {"involuntary mvts": "Involuntary movements"}),
+        ("No swallowing probs.", {"swallowing probs": "Dysphagia"}),
+        # controls: the words in full
+        ("Bilateral ptosis.", {"bilateral ptosis": "Bilateral ptosis"}),
+        ("Involuntary movements.", {"involuntary movements": "Involuntary movements"}),
+    ],
+)
+def test_a_referrals_short_forms(
+    short_forms: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(short_forms, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Spleen not felt.", {"spleen not felt": "N"}),
+        ("Liver edge not felt.", {"liver edge not felt": "N"}),
+        ("Spleen was not palpable.", {"spleen was not palpable": "N"}),
+        # the screen that looks for a finding
+        ("Ophthal ref for optic glioma screen.", {"optic glioma": "U"}),
+        # controls: a screen with its result, a sign felt
+        ("Scoliosis screen was positive.", {"scoliosis": "P"}),
+        ("Spleen tip felt.", {}),
+    ],
+)
+def test_organs_not_felt_and_screens(
+    short_forms: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(short_forms, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My brother was on dialysis at 30, and he's deaf too.", {"deaf": "F"}),
+        ("His father had seizures, and he is also deaf.", {"seizures": "F", "deaf": "F"}),
+        # controls: no "too" or "also"; a pronoun of the other sex; no possessive
+        ("His father had seizures, and he is deaf.", {"seizures": "F", "deaf": "P"}),
+        ("His brother has seizures, and she is deaf too.", {"seizures": "F", "deaf": "P"}),
+        ("The boy's father is deaf, and he has seizures too.", {"deaf": "F", "seizures": "P"}),
+    ],
+)
+def test_a_pronoun_after_and_with_too(
+    short_forms: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(short_forms, text) == expected
+
+
+def test_a_predicate_after_a_names_copula(short_forms: ConceptLinker) -> None:
+    # "eyes are" begins an inverted name too ("Whites of eyes are a bluish-gray color")
+    assert mention_labels(short_forms, "His eyes are wide apart.") == {
+        "eyes are wide apart": "Hypertelorism"
+    }
+    assert mention_labels(short_forms, "Whites of eyes are a bluish-gray color.") == {
+        "whites of eyes are a bluish-gray color": "Blue sclerae"
+    }
+    assert mention_labels(short_forms, "His eyes are blue.") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Walked at 18/12.", [("walking alone", 18.0)]),
+        # controls: on time, a date
+        ("Walked at 12/12.", []),
+        ("Walked at 18/12/2020.", []),
+    ],
+)
+def test_a_referrals_ages_of_milestones(text: str, expected: list[tuple[str, float]]) -> None:
+    assert [(m.milestone, m.months) for m in read_milestones(text)] == expected
+
+
+_V54_NAMES_2 = [
+    ("HP:0001433", "HSM"),
+    ("HP:0002421", "never held her head up"),
+    ("HP:0002421", "can't hold his head up"),
+    ("HP:0000817", "won't look you in the eye"),
+    ("HP:0001344", "doesn't say any words"),
+    ("HP:0002373", "fits with fevers"),
+    ("HP:0002875", "out of breath on exertion"),
+    ("HP:0002757", "broken bones"),
+    ("HP:0002757", "fifth fracture"),
+    ("HP:0000790", "blood in his wee"),
+    ("HP:0002570", "poos that float"),
+    ("HP:0002591", "always hungry"),
+    ("HP:0000028", "testicles haven't come down"),
+    ("HP:0002515", "waddle"),
+    ("HP:0008981", "big calves"),
+    ("HP:0002015", "struggles to swallow"),
+]
+
+
+@pytest.mark.parametrize(("curie", "name"), _V54_NAMES_2)
+def test_more_lay_names(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
+
+
+def test_a_complements_predicate_is_not_its_nouns(short_forms: ConceptLinker) -> None:
+    # the whites' colour, not the eyes'; a quantifier's "of" still leads the subject
+    assert mention_labels(short_forms, "The whites of her eyes are wide apart.") == {}
+    assert mention_labels(short_forms, "Both of his eyes are wide apart.") == {
+        "eyes are wide apart": "Hypertelorism"
+    }
