@@ -1943,6 +1943,7 @@ class ConceptLinker:
             # walking's (*Delayed ability to walk*; since linking version 53)
             kept = [x for x in kept if not _ends_on_a_periods_word(lowers, x[0].i, x[0].j)]
             kept = [x for x in kept if not _limited_not_unable(lowers, x[0].i, x[0].j)]
+            kept = [x for x in kept if not _no_finding_here(tokens, x[0].i, x[0].j)]
         if kept:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)
@@ -3110,6 +3111,39 @@ def _limited_not_unable(lowers: Sequence[str], i: int, j: int) -> bool:
     instead: "he can't walk far, tires easily" is no *Inability to walk* (since linking
     version 54)."""
     return lowers[i] in _UNABLE_WORDS and j < len(lowers) and lowers[j] in _LIMITING_WORDS
+
+
+#: What a body that goes limp does ("she went limp in the water", "floppy and limp"): no
+#: gait's *Limp*.
+_LIMP_BEFORE = frozenset(
+    {"went", "go", "goes", "going", "gone", "was", "were", "is", "are", "became", "becomes"}
+    | {"felt", "feels", "and", "floppy", "completely", "totally", "all", "very"}
+)
+#: Words that a "throw ... up" holding them throws (no *Throwing up*: "he throws his arms
+#: up").
+_THROWN = frozenset({"arm", "arms", "hand", "hands", "head", "leg", "legs", "ball", "toy"})
+#: Words before a person's given name in a clinic letter ("Seen Amelia, twenty months");
+#: "re" and "dear" before a given name and a surname ("re Amelia Pryce"). Not a story's
+#: "saw" ("Alice saw France"): a user's ontology names places and people.
+_BEFORE_A_NAME = frozenset({"seen"})
+
+
+def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
+    """Whether the match ``[i, j)`` reads a word that here names no finding (since linking
+    version 54): a body gone limp, arms thrown up, a finding's name that is a person's
+    given name ("Seen Amelia", "re Amelia Pryce")."""
+    lowers, raws = tokens.lowers, tokens.raws
+    if j - i == 1:
+        if lowers[i] == "limp" and i > 0 and lowers[i - 1] in _LIMP_BEFORE:
+            return True
+        raw = raws[i]
+        if not (raw[:1].isupper() and raw[1:].islower() and i > 0):
+            return False
+        if lowers[i - 1] in ("re", "dear"):  # "re Amelia Pryce", not "Re: Seizures"
+            after = raws[j] if j < len(raws) else ""
+            return after[:1].isupper() and after[1:].islower()
+        return lowers[i - 1] in _BEFORE_A_NAME
+    return lowers[i].startswith("throw") and any(w in _THROWN for w in lowers[i + 1 : j])
 
 
 #: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").

@@ -2634,7 +2634,7 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     None: right after it or its adverbs, or after an appositive, a bracket or ``who``
     ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
     n = len(words)
-    k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS)
+    k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS | _QUOTES)
     if k + 1 < n and words[k] == "and":
         # two relatives, one verb: "Mum and gran always had nosebleeds" (since version 54)
         other = _skip(words, k + 1, _POSSESSIVES | _RELATIVE_MODIFIERS)
@@ -2690,6 +2690,9 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
 
 
 _SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "mothers"})
+#: Quotation marks between a relative and the verb of their quoted words ('older sister "had
+#: hepatitis at 12"'; since linking version 54).
+_QUOTES = frozenset({'"', "\u201c", "\u201d"})
 
 
 def _family_side_end(words: Sequence[str], k: int) -> int:

@@ -403,7 +403,10 @@ _NAME_WINDOW = 80
 _VALUES_RANGE_BEFORE = re.compile(r"(?<![\d.,/-])(?P<lo>\d{1,7}(?:[.,]\d{1,4})?)\s*[-\u2013]\s*$")
 _NAMES = tuple((re.compile(a.names, re.IGNORECASE), a) for a in ANALYTES)
 _PRESSURE = re.compile(
-    r"(?<![\w-])(?:blood pressure|bp)" + _LINK + r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})"
+    r"(?<![\w-])(?:blood pressure|bp)(?:['\u2019]s)?"
+    + _LINK
+    # "160/100", and since linking version 54 a dictated "160 over 100"
+    + r"(?P<sys>\d{2,3})\s*(?:/|\s+over\s+)\s*(?P<dia>\d{2,3})"
     r"(?:\s*mm\s*hg|(?![\d/]|\.\d))",
     re.IGNORECASE,
 )
@@ -449,22 +452,30 @@ _NUCHAL_HIGH = 3.5
 _BARE_NAMES = (
     r"ck|cpk|creatine (?:phospho)?kinase|alt|sgpt|ast|sgot|ferritin|plt|platelets?"
     r"(?: count)?|platelet count|ha?emoglobin|hb|hgb"
+    # part 3: the electrolytes (mmol/L and mEq/L are one number) and creatinine (umol/L from
+    # 20, mg/dL below)
+    r"|sodium|na|potassium|k|creatinine"
 )
 _BARE = re.compile(
-    rf"(?<![\w-])(?P<name>{_BARE_NAMES})(?![\w-]){_LINK}"
+    rf"(?<![\w-])(?<!vitamin )(?P<name>{_BARE_NAMES})(?![\w-])(?:['\u2019]s)?"
+    r"(?:\s+(?:today|yesterday|now|came\s+back\s+at))?"
+    rf"{_LINK}"
     # a number that a comma or a full stop may end ("Hb 89, MCV 68", "CK 18,400.")
     r"(?P<value>\d{1,3}(?:,\d{3}){1,2}(?!\d|[.,]\d)|\d{1,7}(?:\.\d{1,4})?(?!\d|[.,]\d))"
     # no unit after it (a value with one is read above), no bracket (a flag or a range
-    # decides, encoders.lab_values), no range or ratio, no other number run on
+    # decides, encoders.lab_values), no range or ratio, no other number run on; the clause
+    # or the list goes on after it, or where and when it was taken ("K 2 times" is no value)
     r"(?!\s*(?:[a-z\u00b5\u03bc]+\s*/|%|[x\u00d7*]\s*10|10\s*\^|(?:iu|u|g|mg|ng|ug|mcg|mmol|umol|k)\b"
-    r"|[(\[]|[-\u2013/]\s*\d|\d))",
+    r"|[(\[]|[-\u2013/]\s*\d|\d))"
+    r"(?=\s*(?:[,;:.!?)\]]|$|\n|(?:and|on|at|in|with|today|yesterday|when|during)\b))",
     re.IGNORECASE,
 )
 #: Words of a text that may name such an analyte, as written (a substring test before the
 #: expression runs).
 _BARE_CUES = (
     *("CK", "CPK", "ALT", "AST", "SGPT", "SGOT", "erritin", "plt", "Plt", "PLT", "latelet"),
-    *("lobin", "Hb", "HB", "Hgb", "HGB", "kinase"),
+    *("lobin", "Hb", "HB", "Hgb", "HGB", "kinase", "Na ", "K ", "odium", "otassium"),
+    "reatinine",
 )
 
 
@@ -474,6 +485,8 @@ def _bare_unit(analyte: Analyte, value: float) -> str:
         return _PER_UL if value >= 1000 else _G10_9
     if "g/l" in analyte.limits:
         return "g/l" if value >= 30 else "g/dl"
+    if "umol/l" in analyte.limits and "mg/dl" in analyte.limits:
+        return "umol/l" if value >= 20 else "mg/dl"
     return next(iter(analyte.limits))
 
 

@@ -76,7 +76,10 @@ def _read(text: str) -> list[tuple[str, str, float]]:
         ("Potassium was 3.1 mmol/L (3.0-5.0).", []),
         ("Leukocytes 3.5 x 10^9/L [4-11]", [("low leukocytes", "10^9/l", 3.5)]),
         ("Potassium was 2.6 mmol/L (raised?).", []),
-        ("Potassium was 2.6.", []),
+        # no unit: since linking version 54 read in the one number both its units give
+        # (mmol/L and mEq/L)
+        ("Potassium was 2.6.", [("low potassium", "mmol/l", 2.6)]),
+        ("Potassium was 2.6 times the baseline.", []),
         ("HbA1c 9.8%", [("elevated hba1c", "%", 9.8)]),  # read since version 47
         ("HDL cholesterol 9.0 mmol/L", []),
         ("Creatinine clearance 20 mL/min", []),  # a rate not per 1.73 m2: not read
