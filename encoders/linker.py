@@ -1942,7 +1942,7 @@ class ConceptLinker:
             # "lost independent walking in her late teens": "late" is the teens', not the
             # walking's (*Delayed ability to walk*; since linking version 53)
             kept = [x for x in kept if not _ends_on_a_periods_word(lowers, x[0].i, x[0].j)]
-            kept = [x for x in kept if not _limited_not_unable(lowers, x[0].i, x[0].j)]
+            kept = [x for x in kept if not _limited_not_unable(lowers, x[0].i, x[0].j, x[3])]
             kept = [x for x in kept if not _no_finding_here(tokens, x[0].i, x[0].j)]
         if kept:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
@@ -2612,7 +2612,11 @@ _FUNCTION_WORDS = frozenset(
 
 
 #: Verbs of a change or an appearance read as a copula (normalised; since version 53).
-_CHANGE_COPULAS = frozenset({"becam", "becom", "look", "feel", "grew", "seem", "appear"})
+_CHANGE_COPULAS = frozenset(
+    {"becam", "becom", "look", "feel", "grew", "seem", "appear"}
+    # since linking version 54: "her speech gets slurred", "his voice went hoarse"
+    | {"get", "got", "went", "turn"}
+)
 #: Adverbs of time or pace before such a copula ("gradually became").
 _BEFORE_COPULA = frozenset(
     normalize_token(w) for w in ("gradually", "progressively", "slowly", "rapidly", "later")
@@ -2648,6 +2652,7 @@ _LAB_LINKS = frozenset(
 _MEASURE_WORDS = frozenset({"level", "concentrat", "value"})
 _ADVERBS = frozenset(
     {"always", "still", "very", "now", "also", "quite", "somewhat", "all", "just", "barely"}
+    | {"super", "rather"}  # since linking version 54: "her joints are super bendy"
 )
 #: Words that say a person's height (lower case), and who a patient is called in a case.
 _STATURE_WORDS = frozenset({"tall", "short"})
@@ -2668,7 +2673,7 @@ _QUALITY_ENDINGS = (
 )
 #: A person's states whose adjective no ending derives from their name, by the name a
 #: person said to be so has (since linking version 53: "on examination, he was pale").
-_PERSON_STATES = {"pale": "Pallor"}
+_PERSON_STATES = {"pale": "Pallor", "yellow": "Jaundice"}  # "yellow": since version 54
 #: Stature words read as a finding when they stand alone as an item of a list of findings.
 _LIST_ITEM_STATURE = frozenset({"tall"})
 _PERSONS = frozenset(
@@ -2678,7 +2683,11 @@ _PERSONS = frozenset(
     | {"son", "daughter", "baby", "toddler", "teenager", "teen", "adolescent", "kid"}
     | {"newborn", "neonate", "individual"}
 )
-_PERSON_COPULAS = frozenset({"is", "was", "remained", "remains", "became", "appeared"})
+_PERSON_COPULAS = frozenset(
+    {"is", "was", "remained", "remains", "became", "appeared"}
+    # since linking version 54, a family's "went" and "turned" ("she went really pale")
+    | {"went", "goes", "turned"}
+)
 #: Words that may follow a predicate adjective without it modifying them.
 _AFTER_PREDICATE = frozenset(
     {"for", "and", "but", "with", "compared", "relative", "as", "like", "since", "when"}
@@ -3106,11 +3115,17 @@ _LIMITING_WORDS = frozenset(
 )
 
 
-def _limited_not_unable(lowers: Sequence[str], i: int, j: int) -> bool:
-    """Whether the match ``[i, j)`` names an inability that the words after it limit
-    instead: "he can't walk far, tires easily" is no *Inability to walk* (since linking
-    version 54)."""
-    return lowers[i] in _UNABLE_WORDS and j < len(lowers) and lowers[j] in _LIMITING_WORDS
+def _limited_not_unable(lowers: Sequence[str], i: int, j: int, name: str) -> bool:
+    """Whether the match ``[i, j)`` of the name ``name`` reads an inability (*Inability to
+    walk*) that the words after it limit instead: "he can't walk far, tires easily" is no
+    *Inability to walk* (since linking version 54); "he can't hold his head up properly" is
+    still *Poor head control*."""
+    return (
+        name[:9].lower() == "inability"
+        and lowers[i] in _UNABLE_WORDS
+        and j < len(lowers)
+        and lowers[j] in _LIMITING_WORDS
+    )
 
 
 #: What a body that goes limp does ("she went limp in the water", "floppy and limp"): no
@@ -3133,6 +3148,8 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     version 54): a body gone limp, arms thrown up, a finding's name that is a person's
     given name ("Seen Amelia", "re Amelia Pryce")."""
     lowers, raws = tokens.lowers, tokens.raws
+    if j < len(lowers) - 1 and lowers[j - 1] == "slow" and lowers[j] == "to":
+        return True  # "his speech was slow to come": a delay, no slow speech
     if j - i == 1:
         if lowers[i] == "limp" and i > 0 and lowers[i - 1] in _LIMP_BEFORE:
             return True

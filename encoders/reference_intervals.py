@@ -172,7 +172,7 @@ ANALYTES: tuple[Analyte, ...] = (
         {"umol/l": (120, 480), "mg/dl": (2.0, 8.0)},
     ),
     Analyte(
-        r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?:total )?cholesterol",
+        r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?:total )?cholesterol|tc",  # "TC": since v54
         "low cholesterol",
         "high cholesterol",
         {"mmol/l": (2.0, 7.8), "mg/dl": (77, 300)},
@@ -261,7 +261,18 @@ ANALYTES: tuple[Analyte, ...] = (
         "",
         {"ug/g": (200, None)},
     ),
-    Analyte(r"transferrin saturation", "", "elevated transferrin saturation", {"%": (None, 55)}),
+    # since linking version 54: the red cells' mean volume, small below 70 fL (an infant's
+    # lowest normal) and large above 110 fL
+    Analyte(
+        r"mcv|mean (?:corpuscular|cell) volume",
+        "decreased mean corpuscular volume",
+        "increased mean corpuscular volume",
+        {"fl": (70, 110)},
+    ),
+    # "TSAT": since linking version 54
+    Analyte(
+        r"transferrin saturation|tsat", "", "elevated transferrin saturation", {"%": (None, 55)}
+    ),
     # since linking version 48, from a haematologist's case reports: the reticulocytes
     # (a newborn's up to 7%), factor VIII, LDH (a child's up to ~700 U/L) and fibrinogen
     Analyte(
@@ -413,7 +424,11 @@ _PRESSURE = re.compile(
 # Since linking version 46: a corrected QT interval in milliseconds, prolonged from 470 ms
 # and shortened to 330 ms or less at any age and for either sex ("a QTc of 510 ms").
 _QTC = re.compile(
-    r"(?<![\w-])qtc(?:\s+interval)?" + _LINK + r"(?P<ms>\d{3})\s*(?:ms|msec|milliseconds)\b",
+    # the unit may be left out since linking version 54 ("QTc 498 (machine)"): three digits
+    # are milliseconds
+    r"(?<![\w-])qtc(?:\s+interval)?"
+    + _LINK
+    + r"(?P<ms>\d{3})(?:\s*(?:ms|msec|milliseconds)\b|(?![\d.,]\d|\s*(?:s|sec)\b))",
     re.IGNORECASE,
 )
 _QTC_LIMITS = (330, 470)
@@ -455,6 +470,9 @@ _BARE_NAMES = (
     # part 3: the electrolytes (mmol/L and mEq/L are one number) and creatinine (umol/L from
     # 20, mg/dL below)
     r"|sodium|na|potassium|k|creatinine"
+    # part 4: LDL and total cholesterol (mmol/L below 30, mg/dL from), HbA1c (mmol/mol from
+    # 20, % below), the red cells' mean volume (fL)
+    r"|ldl(?:[- ]cholesterol)?|(?:total )?cholesterol|tc|hba1c|mcv"
 )
 _BARE = re.compile(
     rf"(?<![\w-])(?<!vitamin )(?P<name>{_BARE_NAMES})(?![\w-])(?:['\u2019]s)?"
@@ -475,7 +493,7 @@ _BARE = re.compile(
 _BARE_CUES = (
     *("CK", "CPK", "ALT", "AST", "SGPT", "SGOT", "erritin", "plt", "Plt", "PLT", "latelet"),
     *("lobin", "Hb", "HB", "Hgb", "HGB", "kinase", "Na ", "K ", "odium", "otassium"),
-    "reatinine",
+    *("reatinine", "LDL", "ldl", "holesterol", "TC ", "A1c", "A1C", "MCV"),
 )
 
 
@@ -487,6 +505,10 @@ def _bare_unit(analyte: Analyte, value: float) -> str:
         return "g/l" if value >= 30 else "g/dl"
     if "umol/l" in analyte.limits and "mg/dl" in analyte.limits:
         return "umol/l" if value >= 20 else "mg/dl"
+    if "mmol/l" in analyte.limits and "mg/dl" in analyte.limits:
+        return "mmol/l" if value < 30 else "mg/dl"
+    if "mmol/mol" in analyte.limits:
+        return "mmol/mol" if value >= 20 else "%"
     return next(iter(analyte.limits))
 
 
@@ -718,7 +740,7 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
                 )
     if "qtc" in lowered:
         for match in _QTC.finditer(text):
-            if _BRACKET.match(text, match.end()):
+            if _BRACKET.match(text, match.end()) and not _REMARK.match(text, match.end()):
                 continue  # "QTc 480 ms (normal <500)": the stated limit decides (lab_values)
             ms = int(match["ms"])
             if ms <= _QTC_LIMITS[0] or ms >= _QTC_LIMITS[1]:
