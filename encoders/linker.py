@@ -3145,20 +3145,25 @@ _BEFORE_A_NAME = frozenset({"seen"})
 
 def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     """Whether the match ``[i, j)`` reads a word that here names no finding (since linking
-    version 54): a body gone limp, arms thrown up, a finding's name that is a person's
-    given name ("Seen Amelia", "re Amelia Pryce")."""
+    version 54): a body gone limp, arms thrown up, shocks (a defibrillator's, a nerve
+    test's), a finding's name that is a person's given name ("Seen Amelia", "I saw Amelia",
+    "re Amelia Pryce")."""
     lowers, raws = tokens.lowers, tokens.raws
     if j < len(lowers) - 1 and lowers[j - 1] == "slow" and lowers[j] == "to":
         return True  # "his speech was slow to come": a delay, no slow speech
     if j - i == 1:
         if lowers[i] == "limp" and i > 0 and lowers[i - 1] in _LIMP_BEFORE:
             return True
+        if lowers[i] == "shocks":
+            return True  # a defibrillator's, a nerve test's or an electric pain's, no *Shock*
         raw = raws[i]
         if not (raw[:1].isupper() and raw[1:].islower() and i > 0):
             return False
         if lowers[i - 1] in ("re", "dear"):  # "re Amelia Pryce", not "Re: Seizures"
             after = raws[j] if j < len(raws) else ""
             return after[:1].isupper() and after[1:].islower()
+        if lowers[i - 1] == "saw" and i > 1 and lowers[i - 2] == "i":
+            return True  # a letter's "I saw Amelia, fourteen weeks"
         return lowers[i - 1] in _BEFORE_A_NAME
     return lowers[i].startswith("throw") and any(w in _THROWN for w in lowers[i + 1 : j])
 

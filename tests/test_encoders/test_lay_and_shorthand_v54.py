@@ -489,12 +489,14 @@ def words() -> ConceptLinker:
         ("She went limp in the water.", {}),
         ("He throws his arms up and bends forward.", {}),
         ("Seen Amelia, twenty months, with mum.", {}),
+        ("Clinic letter, neurology. I saw Amelia, fourteen weeks.", {}),
         ("Clinic letter re Amelia Pryce, aged eleven weeks.", {}),
         # controls: a gait's limp, a child who throws up, the finding, a letter's subject
         ("He walks with a limp.", {"limp": "Antalgic gait"}),
         ("He throws up after feeds.", {"throws up": "Vomiting"}),
         ("Upper limb amelia on the left.", {"amelia": "Amelia"}),
         ("Re: Seizures.", {"seizures": "Seizure"}),
+        ("Alice saw Amelia.", {"amelia": "Amelia"}),
     ],
 )
 def test_words_that_name_no_finding_here(
@@ -672,3 +674,10 @@ def test_a_white_patch_is_no_poliosis_alone() -> None:
     hair = LexiconEntry(to_iri("HP:0002290"), "Patch of white hair", "exact", None, "owl:Class")
     assert not kept_entry(name)
     assert kept_entry(hair)
+
+
+def test_shocks_are_no_circulatory_shock() -> None:
+    shock, _ = lexicon_of({"Shock": ()})
+    linker = ConceptLinker(shock, LinkerConfig())
+    assert mention_labels(linker, "The nerve tests (wires and shocks) showed slowing.") == {}
+    assert mention_labels(linker, "He was in shock.") == {"shock": "Shock"}
