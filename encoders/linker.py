@@ -3137,6 +3137,10 @@ _LIMP_BEFORE = frozenset(
 #: Words that a "throw ... up" holding them throws (no *Throwing up*: "he throws his arms
 #: up").
 _THROWN = frozenset({"arm", "arms", "hand", "hands", "head", "leg", "legs", "ball", "toy"})
+#: Verbs of speech and the words after them that make them speak of something ("never
+#: talked about it").
+_SPEECH_VERBS = frozenset({"talked", "spoke", "spoken", "talk", "speak", "said"})
+_SPOKEN_OF = frozenset({"about", "of", "to", "with"})
 #: Words before a person's given name in a clinic letter ("Seen Amelia, twenty months");
 #: "re" and "dear" before a given name and a surname ("re Amelia Pryce"). Not a story's
 #: "saw" ("Alice saw France"): a user's ontology names places and people.
@@ -3151,11 +3155,15 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     lowers, raws = tokens.lowers, tokens.raws
     if j < len(lowers) - 1 and lowers[j - 1] == "slow" and lowers[j] == "to":
         return True  # "his speech was slow to come": a delay, no slow speech
+    if j < len(lowers) and lowers[j - 1] in _SPEECH_VERBS and lowers[j] in _SPOKEN_OF:
+        return True  # "my mum never really talked about it": no *Absent speech*
     if j - i == 1:
         if lowers[i] == "limp" and i > 0 and lowers[i - 1] in _LIMP_BEFORE:
             return True
         if lowers[i] == "shocks":
             return True  # a defibrillator's, a nerve test's or an electric pain's, no *Shock*
+        if lowers[i] == "shock" and i > 0 and lowers[i - 1] in ("a", "big", "such"):
+            return True  # "it was a shock", a surprise
         raw = raws[i]
         if not (raw[:1].isupper() and raw[1:].islower() and i > 0):
             return False
@@ -3785,8 +3793,12 @@ def _modifier_word(tokens: TokenTable, k: int, *, lead: bool = False) -> bool:
 
 
 def _skip_adverbs(tokens: TokenTable, k: int, limit: int = 2) -> int:
-    """Index after at most ``limit`` adverbs (``-ly`` words and a few others) from ``k``."""
+    """Index after at most ``limit`` adverbs (``-ly`` words and a few others) from ``k``, and
+    a spoken "a bit" or "a little" before them (since linking version 54: "the chest looks
+    a bit bell-shaped")."""
     norms, lowers = tokens.norms, tokens.lowers
+    if k + 1 < len(lowers) and lowers[k] == "a" and lowers[k + 1] in ("bit", "little"):
+        k += 2
     for _ in range(limit):
         if k < len(norms) and (norms[k] in _ADVERBS or lowers[k].endswith("ly")):
             k += 1

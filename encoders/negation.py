@@ -176,6 +176,10 @@ _NEG_FORWARD = (
     "free of",
     "clear of",  # since linking version 50: "the chest film was clear of consolidation"
     "no evidence of",
+    # since linking version 54: "nothing to suggest biliary atresia"
+    "nothing to suggest",
+    "nothing to indicate",
+    "no suggestion of",
     "no sign of",
     "no signs of",
     "no history of",

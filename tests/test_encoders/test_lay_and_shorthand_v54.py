@@ -681,3 +681,66 @@ def test_shocks_are_no_circulatory_shock() -> None:
     linker = ConceptLinker(shock, LinkerConfig())
     assert mention_labels(linker, "The nerve tests (wires and shocks) showed slowing.") == {}
     assert mention_labels(linker, "He was in shock.") == {"shock": "Shock"}
+
+
+# Part 6 of version 54, from the round never read before it was scored.
+
+SPOKEN, _ = lexicon_of(
+    {
+        "Absent speech": ("Never talked",),
+        "Shock": (),
+        "Biliary atresia": (),
+        "Bell-shaped thorax": ("Bell-shaped chest",),
+        "Webbed neck": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def spoken() -> ConceptLinker:
+    return ConceptLinker(SPOKEN, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My mum never really talked about it.", {}),
+        ("It was a shock.", {}),
+        ("The chest looks a bit bell-shaped.", {"chest looks a bit bell-shaped": "P"}),
+        ("His neck is a bit webbed.", {"neck is a bit webbed": "P"}),
+        ("Ultrasound showed nothing to suggest biliary atresia.", {"biliary atresia": "N"}),
+        # controls: speech never acquired, a circulatory shock
+        ("He never talked.", {"never talked": "P"}),
+        ("He went into shock.", {"shock": "P"}),
+    ],
+)
+def test_a_spoken_letters_words(spoken: ConceptLinker, text: str, expected: dict[str, str]) -> None:
+    assert context_flags(spoken, text) == expected
+
+
+_V54_NAMES_6 = [
+    ("HP:0001284", "couldn't get any reflexes"),
+    ("HP:0003391", "walks his hands up his legs"),
+    ("HP:0002421", "no head control"),
+    ("HP:0000105", "big kidneys"),
+    ("HP:0001114", "yellowish patches on the eyelids"),
+    ("HP:0001084", "grey ring round the iris"),
+    ("HP:0000592", "whites of his eyes have always been a bluey-grey colour"),
+    ("HP:0001262", "nodding off"),
+    ("HP:0001382", "loose joints"),
+    ("HP:0002378", "hand trembles"),
+    ("HP:0000273", "grimaces"),
+    ("HP:0000790", "blood in my pee"),
+    ("HP:0012378", "shattered all the time"),
+    ("HP:0002875", "puffed on stairs"),
+]
+
+
+@pytest.mark.parametrize(("curie", "name"), _V54_NAMES_6)
+def test_lay_names_of_the_last_round(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
+
+
+def test_cheerful_alone_names_no_demeanour() -> None:
+    assert "cheerful" not in CLINICAL_NAMES["HP:0040082"]
+    assert clinical_name_links("HP:0040082", "cheerful disposition")
