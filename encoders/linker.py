@@ -417,8 +417,13 @@ __all__ = [
 #: and QRS intervals and the ESR without a range; a composed name never displaces a real
 #: one; a contracted "n't" negates ("he doesn't have seizures"); "he was pale"; 16
 #: clinical phrasings (convulsions, psychomotor retardation, lethargic ...) and 7 of
-#: families' words (short of breath, black stools, crossed eyes ...). 54: a contracted
-#: "n't" read in full by every reader ("didn't crawl until", "can't walk").
+#: families' words (short of breath, black stools, crossed eyes ...). 54, from parents'
+#: letters, dictated notes and primary-care referrals: a contracted "n't" read in full by
+#: every reader ("didn't crawl until", "can't walk"); a verb's negation ending with its
+#: first item; spoken hedges; a family's words for relatives; functions said to be "fine";
+#: values without their unit where the number tells it; "gets", "went", "a bit" before a
+#: predicate; words that name no finding here (a body gone limp, a letter's given name);
+#: 257 lay names.
 LINKING_VERSION = 54
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -3137,6 +3142,9 @@ _LIMP_BEFORE = frozenset(
 #: Words that a "throw ... up" holding them throws (no *Throwing up*: "he throws his arms
 #: up").
 _THROWN = frozenset({"arm", "arms", "hand", "hands", "head", "leg", "legs", "ball", "toy"})
+#: What a "slow to" that tells a delay goes on with ("his speech was slow to come"); not
+#: "saccades were slow to initiate".
+_SLOW_TO = frozenset({"come", "develop", "start", "appear", "arrive", "begin"})
 #: Verbs of speech and the words after them that make them speak of something ("never
 #: talked about it").
 _SPEECH_VERBS = frozenset({"talked", "spoke", "spoken", "talk", "speak", "said"})
@@ -3149,11 +3157,17 @@ _BEFORE_A_NAME = frozenset({"seen"})
 
 def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     """Whether the match ``[i, j)`` reads a word that here names no finding (since linking
-    version 54): a body gone limp, arms thrown up, shocks (a defibrillator's, a nerve
-    test's), a finding's name that is a person's given name ("Seen Amelia", "I saw Amelia",
-    "re Amelia Pryce")."""
+    version 54): a speech "slow to come" (a delay), "never talked about it", a body gone
+    limp, arms thrown up, shocks (a defibrillator's, a nerve test's), "it was a shock", a
+    finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
+    Pryce")."""
     lowers, raws = tokens.lowers, tokens.raws
-    if j < len(lowers) - 1 and lowers[j - 1] == "slow" and lowers[j] == "to":
+    if (
+        j + 1 < len(lowers)
+        and lowers[j - 1] == "slow"
+        and lowers[j] == "to"
+        and lowers[j + 1] in _SLOW_TO
+    ):
         return True  # "his speech was slow to come": a delay, no slow speech
     if j < len(lowers) and lowers[j - 1] in _SPEECH_VERBS and lowers[j] in _SPOKEN_OF:
         return True  # "my mum never really talked about it": no *Absent speech*

@@ -246,8 +246,8 @@ _ABSENT_STRUCTURE_ENDS = frozenset({"and", ",", "or", "("})
 _ITEM_SCOPED = frozenset({"without", "lacks", "lacked", "lacking"})
 #: A verb's negation whose first item names nothing, a comma list after it: what follows
 #: is stated, not denied ("doesn't point, poor eye contact, flaps hands"; "can't walk far,
-#: tires easily"); its scope ends with that item (since linking version 54). Alternatives
-#: go on ("does not walk, talk or have seizures").
+#: tires easily"); its scope ends with that item (since linking version 54). A list of
+#: alternatives goes on ("not walking, talking or tremor").
 _VERB_SCOPED = frozenset({"not", "never"})
 
 

@@ -728,3 +728,12 @@ _V54_ALL_NAMES = _V54_NAMES + _V54_NAMES_2 + _V54_NAMES_3 + _V54_NAMES_4 + _V54_
 def test_the_reviewers_lay_names(curie: str, name: str) -> None:
     assert curie in CLINICAL_NAMES
     assert clinical_name_links(curie, name)
+
+
+def test_slow_saccades_that_are_slow_to_start() -> None:
+    slow, _ = lexicon_of({"Slow saccadic eye movements": ("Slow saccades",)})
+    linker = ConceptLinker(slow, LinkerConfig())
+    # "slow to initiate" is still slow; "slow to come" (test above) is a delay
+    assert mention_labels(linker, "Saccades were slow to initiate.") == {
+        "saccades were slow": "Slow saccadic eye movements"
+    }
