@@ -41,7 +41,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0100023": ("hand flapping", "hand-flapping", "flapping of the hands"),
     "HP:6000950": (
         *("breath-holding episodes", "breath-holding attacks"),
-        *("holds breath", "holds her breath"),  # since linking version 54
+        "holds her breath",  # since linking version 54
     ),
     "HP:0000733": ("stereotypies", "stereotypic movements", "stereotyped movements"),
     "HP:0001252": (
@@ -92,8 +92,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0003391": (
         *("Gowers manoeuvre", "Gowers maneuver", "Gowers"),  # "Gowers": since v54
         # since linking version 54, the sign described: "walks his hands up his legs"
-        *("walks hands up legs", "walked hands up legs", "walking hands up legs"),
-        *("walks hands up thighs", "walked hands up thighs", "walking hands up thighs"),
+        "walking hands up legs",
+        "walking hands up thighs",
     ),
     "HP:0003403": ("decremental response", "decrement on repetitive stimulation"),
     "HP:0003383": ("onion bulbs",),
@@ -203,7 +203,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "1st degree AV block",
         "first-degree heart block",
         "first degree heart block",
-        "first degree block",  # since linking version 54, a family's words
+        # since linking version 54, a family's words
         "first-degree block",
     ),
     "HP:0011109": ("chronic rhinosinusitis",),
@@ -242,7 +242,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         *("daytime sleepiness", "excessive daytime sleepiness"),
         # since linking version 54, a family's words
         *("sleepy in the day", "sleepy during the day", "falls asleep during the day"),
-        *("falls asleep in the daytime", "nods off", "nodding off"),
+        *("falls asleep in the daytime", "nodding off"),
     ),
     "HP:0008981": (
         *("calf hypertrophy", "enlarged calves", "calf enlargement"),
@@ -270,8 +270,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001508": (
         *("failed to thrive", "failing to thrive", "faltering growth"),
         # since linking version 54, a family's words
-        *("not putting weight on", "not putting on weight", "slow to put on weight"),
-        *("will not put weight on", "will not put on weight"),
+        *("not putting on weight", "slow to put on weight"),
+        "will not put on weight",
     ),
     "HP:0000822": ("hypertensive",),
     "HP:0004975": ("Erlenmeyer flask deformity", "Erlenmeyer flask deformities"),
@@ -609,7 +609,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         # since linking version 54, a parent's words ("won't" read as "will not")
         "will not look you in the eye",
         "does not look you in the eye",
-        *("will not look at you", "avoids eye contact", "avoided eye contact"),
+        *("will not look at you", "avoided eye contact"),
     ),
     "HP:0000736": (
         "inattention",
@@ -741,7 +741,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000028": (
         *("impalpable testes", "impalpable testis"),
         # since linking version 54, a parent's words
-        *("undescended testicles", "undescended testicle", "testicles have not come down"),
+        *("undescended testicle", "testicles have not come down"),
         *("testicles had not come down", "testes have not come down", "testes had not come down"),
     ),
     "HP:0031217": ("hot flushes", "hot flush"),
@@ -796,7 +796,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0001612": ("feeble cry",),
     "HP:0033073": ("gouty tophi",),
     "HP:0010850": ("spike-and-wave complexes", "spike and wave complexes"),
-    "HP:0000508": ("droopy eyelids", "droopy eyelid", "droopy lids", "droopy lid"),
+    "HP:0000508": ("droopy eyelids", "droopy eyelid", "droopy lid"),
     "HP:0002239": ("GI bleeding", "GI bleed"),
     "HP:0002090": ("bronchopneumonia",),
     "HP:0001829": ("extra toe", "extra toes"),
@@ -813,7 +813,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000400": ("big ears",),
     "HP:0000767": ("sunken chest", "chest dips in", "sunken breastbone"),
     "HP:0000957": (
-        *("coffee-colored patches", "cafe au lait patches", "cafe-au-lait patches"),
+        *("coffee-colored patches", "cafe-au-lait patches"),
         "coffee patches",  # part 4
     ),
     # part 6, from the fourth held-out round (read after it was scored)
@@ -840,18 +840,18 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0001962": ("palps",),
     "HP:0002373": (
-        *("febrile fits", "febrile fit", "fits with fevers", "fits with fever"),
-        *("seizures with fevers", "seizures with fever", "fits with a temperature"),
+        "febrile fit",
+        "seizures with fever",
         *("fit with a temperature", "fit with a fever", "seizure with a temperature"),
     ),
     "HP:0002359": (
-        *("falls over a lot", "falls a lot", "a lot of falls", "lots of falls"),
+        *("falls over a lot", "falls a lot", "lots of falls"),
         *("falls over all the time", "falls all the time", "always falling over"),
     ),
-    "HP:0410018": ("lots of ear infections", "a lot of ear infections"),
+    "HP:0410018": ("a lot of ear infections",),
     "HP:0002783": (
-        *("lots of chest infections", "a lot of chest infections"),
-        *("third chest infection", "3rd chest infection", "fourth chest infection"),
+        "a lot of chest infections",
+        *("3rd chest infection", "fourth chest infection"),
     ),
     "HP:0002757": (
         *("lots of broken bones", "lots of fractures", "broken bones", "broke bones"),
@@ -870,32 +870,32 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     # since linking version 54, part 3: a parent's, a dictating clinician's and a
     # referral's words from the held-out round written for part 1
-    "HP:0025386": ("hollow temples", "hollowed temples"),
+    "HP:0025386": ("hollowed temples",),
     "HP:0001649": ("heart races",),  # as the release's "Racing heart" of *Tachycardia*
     "HP:0002013": (
         *("vom", "bringing everything up", "sick after every feed", "sick after feeds"),
-        *("bringing up feeds", "bringing up every feed", "sicked up", "sicking up"),
+        *("bringing up feeds", "bringing up every feed", "sicking up"),
     ),
     "HP:0031139": ("frog-legged", "frog position", "frog-leg position"),
     "HP:0001538": ("pot-bellied", "pot belly", "tummy sticks out"),
     "HP:6000725": ("tastes salty", "tasted salty"),
-    "HP:0009719": ("ash-leaf patches", "ash leaf patches"),
-    "HP:0000997": ("armpit freckling", "armpit freckles", "freckly armpits"),
-    "HP:0030052": ("groin freckling", "groin freckles"),
+    "HP:0009719": ("ash-leaf patches",),
+    "HP:0000997": ("armpit freckles", "freckly armpits"),
+    "HP:0030052": ("groin freckles",),
     "HP:0030051": ("up on his toes", "on tiptoes", "walks on tiptoes"),
     "HP:0000358": ("rotated back ears", "ears turned back", "turned back ears", "tilted back ears"),
-    "HP:0002378": ("shaky hands", "hands shake", "hand trembles", "hands tremble"),
+    "HP:0002378": ("shaky hands", "hands shake", "hands tremble"),
     "HP:0010808": ("tongue pokes out", "tongue sticks out"),
     "HP:0000214": ("red spots on the lips",),
     "HP:0000023": ("groin hernia", "hernia in the groin"),
     "HP:0000629": ("puffy round the eyes", "puffy around the eyes"),
     "HP:0000463": ("turned-up nose",),
-    "HP:0003376": ("feet slap", "foot slap", "slapping gait"),
+    "HP:0003376": ("foot slap", "slapping gait"),
     # since linking version 54, part 4: from the round held out for parts 1 to 3 (read
     # after it was scored)
     "HP:0000369": ("low down ears",),
     "HP:0002136": ("feet wide apart",),  # walking "with her feet wide apart", no *Broad foot*
-    "HP:0003763": ("grinds teeth", "grinds her teeth"),
+    "HP:0003763": ("grinds her teeth",),
     "HP:0000360": ("ringing in both ears",),
     "HP:0002046": ("struggles in the heat",),
     "HP:0000276": ("longish face",),
@@ -904,13 +904,13 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000737": ("short fuse", "short-tempered", "flies off the handle", "snappy"),
     "HP:0000751": ("a different person", "not the same person", "not the same man"),
     "HP:0002354": ("forgetful", "forgetting things", "can not remember things"),
-    "HP:0000273": ("pulls faces", "pulling faces", "grimaces", "grimacing"),
+    "HP:0000273": ("pulling faces", "grimacing"),
     "HP:0006532": ("pneumonia twice",),
     "HP:0008944": ("champagne bottle legs",),
     "HP:0001308": ("tongue quivers",),
     "HP:0002027": ("tummy pain", "tummy ache", "belly pain", "belly ache"),
     "HP:0000952": ("yellow eyes",),
-    "HP:0002515": ("waddles", "waddle", "waddling"),
+    "HP:0002515": ("waddle", "waddling"),
     "HP:0002421": (
         *("never held head up", "can not hold head up", "cannot hold head up"),
         *("unable to hold head up", "does not hold head up", "no head control"),

@@ -423,7 +423,7 @@ __all__ = [
 #: first item; spoken hedges; a family's words for relatives; functions said to be "fine";
 #: values without their unit where the number tells it; "gets", "went", "a bit" before a
 #: predicate; words that name no finding here (a body gone limp, a letter's given name);
-#: 257 lay names.
+#: 224 lay names.
 LINKING_VERSION = 54
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1946,9 +1946,15 @@ class ConceptLinker:
         if kept:
             # "lost independent walking in her late teens": "late" is the teens', not the
             # walking's (*Delayed ability to walk*; since linking version 53)
-            kept = [x for x in kept if not _ends_on_a_periods_word(lowers, x[0].i, x[0].j)]
-            kept = [x for x in kept if not _limited_not_unable(lowers, x[0].i, x[0].j, x[3])]
-            kept = [x for x in kept if not _no_finding_here(tokens, x[0].i, x[0].j)]
+            kept = [
+                x
+                for x in kept
+                if not (
+                    _ends_on_a_periods_word(lowers, x[0].i, x[0].j)
+                    or _limited_not_unable(lowers, x[0].i, x[0].j, x[3])
+                    or _no_finding_here(tokens, x[0].i, x[0].j)
+                )
+            ]
         if kept:
             kept.extend(self._coordinated(tokens, kept) + self._shared_lead(tokens, kept))
             kept.sort(key=lambda x: x[0].i)

@@ -166,14 +166,18 @@ _AGE = (
 #: What joins a milestone's words to its age: "at", "at the age of", "at about", "after",
 #: "only at", "not until"; a parent's "until he was", "when she turned" (since linking
 #: version 54).
+#: A child's age said as a parent says it ("until he was", "when she turned"), whose bare
+#: number is years ("until he was 2").
+_CHILD_WAS = r"(?:was|were|turned)"
+_CHILD = rf"(?:he|she|they)\s+{_CHILD_WAS}"
 _WHEN = (
-    r"(?P<when>(?:(?:only\s+|not\s+)?(?:at|around|after|until|till)(?:\s+{child})?|when\s+{child})"
+    rf"(?P<when>(?:(?:only\s+|not\s+)?(?:at|around|after|until|till)(?:\s+{_CHILD})?"
+    rf"|when\s+{_CHILD})"
     r"(?:\s+(?:about|around|approximately|roughly|almost|nearly|over|the\s+age\s+of|"
     r"an\s+age\s+of|age|aged))*)"
-).replace("{child}", r"(?:he|she|they)\s+(?:was|were|turned)")
+)
 _OF_AGE = r"(?:\s+(?:of\s+age|old))?"
-#: A child's age said as a parent says it, whose bare number is years ("until he was 2").
-_CHILD_WAS_RE = re.compile(r"\b(?:was|were|turned)\b")
+_CHILD_WAS_RE = re.compile(rf"\b{_CHILD_WAS}\b")
 #: After a bare number: a range or a unit the reader does not take ("at age 6-8 months", "at
 #: age 3 to 4 months", "at age 6 m"): no age read.
 _NOT_BARE_RE = re.compile(r"\s*(?:[-\u2013/]|to\b|or\b|m\b|\d)", re.IGNORECASE)

@@ -522,6 +522,9 @@ _NEG_UNLIKE = ("unlike", "in contrast to", "as opposed to")
 # 43; "worse with" only after a symptom: "he got worse with fever" is his fever)
 _UNC_TRIGGERED_BY = ("worse with", "worse on", "worse after", "made worse by")
 _CLAUSE_MARKS = frozenset({",", ";", ":"})
+#: A dictating clinician's hedges, alone and before a clause's subject and verb ("I wonder
+#: if that was a rhabdomyoma", "I think there's some early clubbing"; since version 54).
+_SPOKEN_HEDGES = ("i wonder if", "i wonder whether", "i think", "i suspect")
 _UNC_FORWARD = (
     # since linking version 28: a hedge of what follows, not of the finding before ("he had
     # hypotonia and was suspected to have Prader-Willi syndrome"; "was suspected" alone
@@ -550,19 +553,16 @@ _UNC_FORWARD = (
     # since linking version 54, a dictated note's hedges: "I wonder if that was a
     # rhabdomyoma", "which I think may well be angiofibromas", "soft bumps which sound like
     # neurofibromas to me", "they're wondering about dyslexia"
-    "i wonder if",
-    "i wonder whether",
+    *_SPOKEN_HEDGES,
     *(
         f"{hedge} {subject} {verb}"
-        for hedge in ("i wonder if", "i wonder whether", "i think", "i suspect")
+        for hedge in _SPOKEN_HEDGES
         for subject in ("he", "she", "it", "that", "this", "there", "they")
         for verb in ("is", "was", "has", "had", "s", "are", "were")
     ),
     "wondering about",
     "wondering if",
     "wondering whether",
-    "i think",
-    "i suspect",
     "may well be",
     "might well be",
     "sound like",
@@ -2406,12 +2406,10 @@ class ContextRules:
                     if trig.phrase in _ITEM_SCOPED and not _first_item_named(words, j, inside):
                         # "fevers without a focus and constipation": the constipation is his
                         end = min(end, _item_end_at(words, j, end))
-                    elif (
-                        trig.phrase in _VERB_SCOPED
-                        and not _OR.intersection(words[j:end])
-                        and not any(k in inside for k in range(j, _comma_item_end(words, j, n)))
-                    ):
-                        end = _comma_item_end(words, j, end)  # "doesn't point, poor eye contact"
+                    elif trig.phrase in _VERB_SCOPED and not _OR.intersection(words[j:end]):
+                        item_end = _comma_item_end(words, j, end)
+                        if not inside.intersection(range(j, item_end)):
+                            end = item_end  # "doesn't point, poor eye contact"
                     if end == j and trig.phrase.endswith(":"):
                         end = _lines_end(words, j, starts | verb_stops)  # "Negative for:\nSeizures"
                     if _inside_a_list(words, i, inside) and not _or_ahead(

@@ -126,6 +126,8 @@ _SIGN_PHRASES = {
     "spleen": "splenomegaly",
     "liver": "hepatomegaly",
 }
+#: The groups of :data:`_STATED` that hold a function's name.
+_NAME_GROUPS = tuple(g for g in _STATED.groupindex if g.startswith("name"))
 _NAME_RE = re.compile(rf"\b(?:{_NAME})\b", re.IGNORECASE)
 _LIST = rf"(?:(?:{_NAME})\s*,\s*)*(?:{_NAME})\s*,?\s+and\s+(?:{_NAME})"
 #: several functions stated normal together ("growth and development were normal",
@@ -238,14 +240,7 @@ def _stated(text: str, start: int, end: int) -> Iterator[NormalFunction]:
     for m in _STATED.finditer(text, start, end):
         if _limited(text, m) or any(a < m.end() and m.start() < b for a, b in taken):
             continue
-        name = next(
-            (
-                m[g]
-                for g in ("name", "name2", "name3", "name4", "name5", "name6", "name7", "name8")
-                if m[g]
-            ),
-            None,
-        )
+        name = next((m[g] for g in _NAME_GROUPS if m[g]), None)
         if m["palate"] is not None:
             phrase = "cleft palate"
         elif name is not None:
