@@ -60,7 +60,12 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         # since linking version 54: "bites his hand", "bites the back of her hand"
         *("bites hand", "bites own hand", "bites the back of hand"),
     ),
-    "HP:0000280": ("coarse features",),
+    "HP:0000280": (
+        "coarse features",
+        # since linking version 55
+        *("coarsening of the facial features", "coarsening of facial features"),
+        *("facial coarsening", "coarsening of the face"),
+    ),
     "HP:0004209": ("incurved fifth fingers", "incurving of the fifth fingers"),
     "HP:0001212": ("fetal finger pads", "fetal fingertip pads", "fetal pads"),
     "HP:0000391": ("thick helices",),
@@ -233,7 +238,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "slow conduction velocities",
     ),
     "HP:0100284": ("myotonic discharges",),
-    "HP:0003445": ("neuropathic changes",),
+    "HP:0003445": ("neuropathic changes", "neurogenic changes"),  # "neurogenic": since 55
     "HP:0030230": ("central cores",),
     "HP:0003803": ("type 1 fibre predominance", "type I fiber predominance"),
     "HP:0003687": ("centrally placed nuclei", "central nuclei", "internal nuclei"),
@@ -261,8 +266,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002092": ("pulmonary hypertension",),
     "HP:0004440": ("coronal synostosis",),
     "HP:0011315": ("unicoronal craniosynostosis",),
-    "HP:0000407": ("SNHL", "sensorineural loss"),
-    "HP:0000405": ("conductive loss",),
+    "HP:0000407": ("SNHL", "sensorineural loss", "sensorineural HL"),  # "HL": since 55
+    "HP:0000405": ("conductive loss", "conductive HL"),  # "HL": since version 55
     "HP:0001100": ("heterochromia iridum", "eyes of different colours", "eyes of different colors"),
     "HP:0000520": ("exorbitism",),
     "HP:0009756": ("popliteal web", "popliteal webs", "popliteal webbing"),
@@ -349,7 +354,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000667": ("phthisical eyes", "phthisical eye", "phthisical"),
     "HP:0009918": ("eccentric pupil", "eccentric pupils"),
     "HP:0011500": ("second pupil", "second pupillary opening"),
-    "HP:0000863": ("cranial diabetes insipidus",),
+    "HP:0000863": ("cranial diabetes insipidus", "central DI", "cranial DI"),  # DI: since 55
     "HP:0000716": ("low mood",),
     "HP:0000016": ("incomplete bladder emptying", "large post-void residual"),
     # the blood and the immune system, from an immunologist's and haematologist's reports
@@ -713,7 +718,8 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "echobright kidneys",
         "echo-bright kidneys",
     ),
-    "HP:0005564": ("poor corticomedullary differentiation",),
+    # "poor" differentiation is reduced, not absent (since linking version 55)
+    "HP:0005565": ("poor corticomedullary differentiation",),
     "HP:0030848": ("raised JVP", "elevated JVP"),
     "HP:0001667": ("RVH",),
     # since linking version 50, from a gastroenterologist's, a cancer geneticist's and a
@@ -815,6 +821,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000957": (
         *("coffee-colored patches", "cafe-au-lait patches"),
         "coffee patches",  # part 4
+        "CALM",  # since linking version 55: "15 CALMs"
     ),
     # part 6, from the fourth held-out round (read after it was scored)
     "HP:0000105": ("big kidneys",),
@@ -900,7 +907,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0002046": ("struggles in the heat",),
     "HP:0000276": ("longish face",),
     "HP:0006579": ("prolonged jaundice",),
-    "HP:0001634": ("floppy mitral valve", "floppy valve"),
+    "HP:0001634": ("floppy mitral valve", "floppy valve", "MVP"),  # "MVP": since version 55
     "HP:0000737": ("short fuse", "short-tempered", "flies off the handle", "snappy"),
     "HP:0000751": ("a different person", "not the same person", "not the same man"),
     "HP:0002354": ("forgetful", "forgetting things", "can not remember things"),
@@ -915,6 +922,39 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         *("never held head up", "can not hold head up", "cannot hold head up"),
         *("unable to hold head up", "does not hold head up", "no head control"),
     ),
+    # since linking version 55, from investigation reports in case reports (imaging, EEG,
+    # nerve conduction and EMG, echo, audiology, biopsies)
+    "HP:0001348": ("brisk DTRs",),
+    "HP:0010845": (
+        *("diffuse background slowing", "generalized background slowing", "background slowing"),
+        *("diffuse slowing", "generalized slowing", "generalised slowing"),
+    ),
+    "HP:0011182": ("epileptiform discharges", "interictal epileptiform discharges"),
+    "HP:0007108": (
+        *("demyelinating neuropathy", "demyelinating polyneuropathy"),
+        *("demyelinating sensorimotor neuropathy", "demyelinating sensorimotor polyneuropathy"),
+    ),
+    "HP:0003477": ("axonal polyneuropathy", "axonal sensorimotor neuropathy"),
+    "HP:0003431": (
+        *("slowed motor conduction velocities", "slow motor conduction velocities"),
+        *("slowed motor CVs", "reduced motor CVs"),
+    ),
+    "HP:0003448": ("slowed sensory conduction velocities", "slowed sensory CVs"),
+    "HP:0009806": ("nephrogenic DI",),
+    "HP:0100651": ("type 1 DM", "T1DM", "IDDM"),
+    "HP:0011808": ("decreased knee jerks",),
+    "HP:0100952": ("widened sylvian fissures", "wide sylvian fissures"),
+    "HP:0100951": ("deep interpeduncular fossa", "deepened interpeduncular fossa"),
+    "HP:0002419": ("molar tooth configuration", "molar tooth appearance"),
+    "HP:0002512": ("cervicomedullary compression", "brainstem compression"),
+    "HP:0032447": ("subpleural blebs", "apical blebs", "lung blebs"),
+    "HP:0012510": ("enlarged extra-axial CSF spaces", "enlarged extra-axial spaces"),
+    "HP:0030890": ("WM hyperintensities", "WM T2 hyperintensity", "T2 hyperintense WM"),
+    "HP:0002500": ("WM abnormalities", "WM changes"),
+    "HP:0000410": ("mixed HL",),
+    "HP:0008513": ("bilateral conductive HL",),
+    "HP:0008619": ("bilateral sensorineural HL",),
+    "HP:0004938": ("tortuous intracranial arteries", "intracranial arterial tortuosity"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

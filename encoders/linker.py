@@ -423,8 +423,15 @@ __all__ = [
 #: first item; spoken hedges; a family's words for relatives; functions said to be "fine";
 #: values without their unit where the number tells it; "gets", "went", "a bit" before a
 #: predicate; words that name no finding here (a body gone limp, a letter's given name);
-#: 224 lay names.
-LINKING_VERSION = 54
+#: 224 lay names. 55, from the investigations paragraphs of case reports (imaging, EEG,
+#: nerve conduction and EMG, echo, audiology, biopsies): a finding of one side written
+#: with its side ("right-sided facial palsy": *Unilateral facial palsy*); "normotensive"
+#: and a trileaflet aortic valve rule out; the GGT and the spinal fluid's protein against
+#: limits; a test's specimen is no conjunct ("normal blood glucose, and urine amino acid
+#: chromatography" was *Hematuria*); an MR angiogram's "TOF"; "apnoeas"; "DTRs"; 40
+#: clinical names of reports ("diffuse background slowing", "slowed motor CVs", "MVP",
+#: "CALMs", "WM hyperintensities", "conductive HL" ...).
+LINKING_VERSION = 55
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1246,9 +1253,10 @@ class ConceptLinker:
                         items = conjuncts.get(last, _UNSET)
                         if items is _UNSET:
                             items = conjuncts[last] = _conjuncts(tokens, last)
-                        if items and last > first:
+                        if items and last > first and not _modifies_next(tokens, items[-1], ""):
                             # Each other conjunct after the shared words: "contractures of hands
-                            # and [knees]", "dilatation of the lateral and [third ventricles]".
+                            # and [knees]", "dilatation of the lateral and [third ventricles]";
+                            # not one that names a test's specimen (since linking version 55).
                             matches.extend(_distribute(tokens, i, prev, node, items))
                         if items:
                             # They share the next head: "dilatation of the lateral [and third]
@@ -2913,7 +2921,8 @@ def _other_sense(tokens: TokenTable, k: int) -> bool:
     raw = tokens.raws[k]
     if raw in _OVERLOADED_ACRONYMS or raw.removesuffix("s") in _OVERLOADED_ACRONYMS:
         return True
-    if raw not in _SACRAL_LEVELS:
+    other = _OTHER_SENSE_WORDS.get(raw)
+    if raw not in _SACRAL_LEVELS and other is None:
         return False
     lowers, raws = tokens.lowers, tokens.raws
     n = len(raws)
@@ -2923,6 +2932,8 @@ def _other_sense(tokens: TokenTable, k: int) -> bool:
     b = k + 1
     while b < n and lowers[b] not in _SENTENCE_MARKS:
         b += 1
+    if other is not None:
+        return any(lowers[q] in other for q in range(a, b))
     return (k > 0 and lowers[k - 1] == "at") or any(
         lowers[q] in _SPINAL_WORDS or _VERTEBRA_RE.fullmatch(raws[q]) is not None
         for q in range(a, b)
@@ -2930,6 +2941,12 @@ def _other_sense(tokens: TokenTable, k: int) -> bool:
     )
 
 
+#: Acronyms of the ontology that a sentence with one of these words uses in another sense
+#: (since linking version 55): an MR angiogram's time-of-flight sequence ("MRA (TOF)") is
+#: no *Tetralogy of Fallot*.
+_OTHER_SENSE_WORDS: dict[str, frozenset[str]] = {
+    "TOF": frozenset({"mra", "angiography", "angiogram", "flight", "sequence", "sequences"}),
+}
 _VERTEBRA_RE = re.compile(r"[CTL]\d{1,2}")
 #: Marks that end a sentence (lower-cased tokens; "\n" a line break that starts a line).
 _SENTENCE_MARKS = frozenset({".", ";", "!", "?", "\n", "...", "\u3002"})
@@ -3067,6 +3084,10 @@ def _plural_ahead(tokens: TokenTable, k: int, most: int = 6) -> bool:
 _INVESTIGATION_NOUNS = frozenset(
     {"ultrasound", "mri", "ct", "scan", "imaging", "radiograph", "xray", "x-ray", "biopsy"}
     | {"examination", "exam", "echo", "angiography", "doppler", "views", "assessment"}
+    # since linking version 55, a specimen's tests: "normal blood glucose, and urine amino
+    # acid chromatography" lists no blood in the urine (*Hematuria*)
+    | {"amino", "chromatography", "analysis", "culture", "microscopy", "electrophoresis"}
+    | {"test", "tests", "testing", "studies", "study", "screen", "screening", "dipstick"}
 )
 
 

@@ -112,10 +112,15 @@ _SIGNS = re.compile(
     r"|\b(?P<eyes>eye\s+movements\s+(?:(?:are|were)\s+)?full(?!\s+of)|full\s+eye\s+movements)\b"
     r"|\b(?P<spine>(?:spine|back)(?:\s+(?:is|was|looks|looked)|['\u2019]s)?\s+straight)\b"
     r"|\b(?P<spleen>spleen\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b"
-    r"|\b(?P<liver>liver(?:\s+edge)?\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b",
+    r"|\b(?P<liver>liver(?:\s+edge)?\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b"
+    r"|\b(?P<normotensive>normotensive)\b"
+    r"|\b(?P<aortic_valve>(?:trileaflet|tricuspid)\s+(?:aortic\s+valve|AV)\b(?!\s+(?:was|is)\s+(?:dysplastic|stenotic|thickened)))",
     re.IGNORECASE,
 )
-_SIGN_CUES = ("lip", "sweats", "plantar", "movements", "straight", "spleen", "liver")
+_SIGN_CUES = (
+    *("lip", "sweats", "plantar", "movements", "straight", "spleen", "liver"),
+    *("normotensive", "trileaflet", "tricuspid"),  # since linking version 55
+)
 _SIGN_PHRASES = {
     "lip": "cleft lip",
     "sweats": _FUNCTIONS["sweating"],
@@ -125,6 +130,10 @@ _SIGN_PHRASES = {
     "spine": "scoliosis",
     "spleen": "splenomegaly",
     "liver": "hepatomegaly",
+    # since linking version 55, an examination's and an echo report's words: "She was
+    # normotensive", "a trileaflet aortic valve" (no *Bicuspid aortic valve*)
+    "normotensive": "hypertension",
+    "aortic_valve": "bicuspid aortic valve",
 }
 #: The groups of :data:`_STATED` that hold a function's name.
 _NAME_GROUPS = tuple(g for g in _STATED.groupindex if g.startswith("name"))
@@ -168,6 +177,10 @@ _ANCHORS = (
     "straight",
     "felt",
     "palpa",
+    # since linking version 55
+    "normotensive",
+    "trileaflet",
+    "tricuspid",
 )
 _BEFORE, _AFTER = 90, 60
 
@@ -196,7 +209,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
     "palate", "lip", "sweats", "plantar", "movements", "audio", "baer", "abr", "brainstem",
-    "otoacoustic", "spine", "back", "spleen", "liver",
+    "otoacoustic", "spine", "back", "spleen", "liver", "normotensive", "trileaflet", "tricuspid",
 )  # fmt: skip
 
 

@@ -375,6 +375,8 @@ def singularize(word: str) -> str:
         return word[:-2]
     if word.endswith(("ias", "mas")) and n > 5:  # dysplasias, hernias, carcinomas
         return word[:-1]
+    if word.endswith("neas") and n > 5:  # apneas, hypopneas, corneas (since linking 55)
+        return word[:-1]
     if word.endswith("s") and not word.endswith(_KEEP_S) and word not in _NOT_PLURAL_YS:
         return word[:-1]
     return word
@@ -1031,6 +1033,8 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("bilateral", "bilat"),
     ("abdominal", "abdo"),
     ("movement", "mvt"),
+    # since linking version 55, a report's short form: "brisk DTRs", "absent DTRs"
+    ("reflex", "dtr"),
 )
 
 #: Head nouns that say "an abnormality of X" in clinical text (``brain malformation``,
@@ -1272,6 +1276,11 @@ _CELL_TYPES = frozenset(
 #: A conduction interval's name ("Prolonged QTc interval") is also written without
 #: "interval": "the QTc was prolonged", "a prolonged PR".
 _INTERVAL_NAME_RE = re.compile(r"^(?P<x>(?:prolonged|shortened|short|long) [^ ]+) interval$")
+#: How a text names one side.
+_SIDES = ("right", "left", "right-sided", "left-sided")
+#: A finding of one side ("Unilateral facial palsy") is written with its side: "right-sided
+#: facial palsy", "a left ptosis" (since linking version 55).
+_UNILATERAL_NAME_RE = re.compile(r"^unilateral (?P<x>.+)$")
 
 
 def _pattern_keys(text: str) -> list[tuple[str, ...]]:
@@ -1281,7 +1290,7 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``X muscle weakness`` (or ``atrophy``, ``wasting``)
     is also ``X weakness``; ``X weakness`` is also ``weak X``; ``Prolonged X interval`` is
-    also ``prolonged X``;
+    also ``prolonged X``; ``Unilateral X`` is also ``right X``, ``left-sided X``;
     ``Inability to X`` is also ``cannot X``, ``can not X`` (so ``can't X``) or ``unable to
     X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball`` also an
     ``eye``); ``<adjective> behavior`` is also ``<adjective> features`` or ``traits`` for
@@ -1314,6 +1323,10 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     match = _INTERVAL_NAME_RE.match(name)
     if match:
         out.append(content_tokens(match.group("x")))
+    match = _UNILATERAL_NAME_RE.match(name)
+    if match:
+        x = match.group("x")
+        out.extend(content_tokens(f"{side} {x}") for side in _SIDES)
     match = _MUSCLE_NAME_RE.match(name)
     if (
         match

@@ -249,6 +249,20 @@ ANALYTES: tuple[Analyte, ...] = (
         "",
         {"mmol/l": (2.2, None), "mg/dl": (40, None)},
     ),
+    # since linking version 55: the spinal fluid's protein, high above any age's normal (a
+    # preterm newborn's reaches 1.5 g/L), and the GGT, high above an infant's normal
+    Analyte(
+        r"(?:csf|cerebrospinal fluid|spinal fluid) (?:total )?protein",
+        "",
+        "high csf protein",
+        {"g/l": (None, 1.5), "mg/dl": (None, 150)},
+    ),
+    Analyte(
+        r"gamma[- ]?glutamyl ?(?:transferase|transpeptidase)|gamma[- ]?gt|ggt|\u03b3-?gt",
+        "",
+        "high ggt",
+        {"u/l": (None, 250), "iu/l": (None, 250)},
+    ),
     Analyte(
         r"(?:serum )?iga|immunoglobulin a",
         "low iga",
@@ -473,6 +487,8 @@ _BARE_NAMES = (
     # part 4: LDL and total cholesterol (mmol/L below 30, mg/dL from), HbA1c (mmol/mol from
     # 20, % below), the red cells' mean volume (fL)
     r"|ldl(?:[- ]cholesterol)?|(?:total )?cholesterol|tc|hba1c|mcv"
+    # since linking version 55: the GGT (U/L)
+    r"|ggt|gamma[- ]?gt"
 )
 _BARE = re.compile(
     rf"(?<![\w-])(?<!vitamin )(?P<name>{_BARE_NAMES})(?![\w-])(?:['\u2019]s)?"
@@ -494,6 +510,7 @@ _BARE_CUES = (
     *("CK", "CPK", "ALT", "AST", "SGPT", "SGOT", "erritin", "plt", "Plt", "PLT", "latelet"),
     *("lobin", "Hb", "HB", "Hgb", "HGB", "kinase", "Na ", "K ", "odium", "otassium"),
     *("reatinine", "LDL", "ldl", "holesterol", "TC ", "A1c", "A1C", "MCV"),
+    *("GGT", "amma-GT", "amma GT", "ammaGT"),
 )
 
 

@@ -1,0 +1,232 @@
+"""Linking version 55, from the investigations paragraphs of case reports (imaging, EEG,
+nerve conduction and EMG, echo and ECG, audiology, ophthalmology, biopsies): a finding of
+one side written with its side, normal statements of an examination and an echo report,
+the GGT and the spinal fluid's protein against limits, a test's specimen that is no
+conjunct, an MR angiogram's "TOF", plurals in -neas, "DTRs" and the reviewers' clinical
+names. Each group has controls that must not change."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.clinical_names import CLINICAL_NAMES
+from encoders.linker import ConceptLinker, LinkerConfig
+from encoders.normal_functions import read_normal_functions
+from encoders.normalize import phrase_variants, singularize
+from encoders.reference_intervals import read_unranged_values
+from tests.test_encoders.context_fixtures import (
+    clinical_name_links,
+    context_flags,
+    lexicon_of,
+    mention_labels,
+)
+
+LEXICON, _ = lexicon_of(
+    {
+        "Facial palsy": (),
+        "Unilateral facial palsy": (),
+        "Ptosis": (),
+        "Unilateral ptosis": (),
+        "Bilateral ptosis": (),
+        "Renal agenesis": (),
+        "Unilateral renal agenesis": (),
+        "Left ventricular hypertrophy": (),
+        "Hematuria": ("Blood in urine",),
+        "Abnormal blood glucose concentration": (),
+        "Glycosuria": (),
+        "Joint contracture of the hand": (),
+        "Knee contracture": (),
+        "Apnea": ("Apnoea",),
+        "Abnormal cornea morphology": ("Abnormality of the cornea",),
+        "Pancreatitis": (),
+        "Brisk reflexes": (),
+        "Areflexia": ("Absent reflexes",),
+        "Tetralogy of Fallot": ("TOF",),
+        "Hypertension": (),
+        "Bicuspid aortic valve": (),
+        "Aortic valve stenosis": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    return ConceptLinker(LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "She had a right-sided facial palsy.",
+            {"right-sided facial palsy": "Unilateral facial palsy"},
+        ),
+        ("He had a left ptosis.", {"left ptosis": "Unilateral ptosis"}),
+        ("Ptosis of the left eye.", {"ptosis of the left": "Unilateral ptosis"}),
+        (
+            "Agenesis of the left kidney.",
+            {"agenesis of the left kidney": "Unilateral renal agenesis"},
+        ),
+        # controls: a name with its own side, both sides, a side with no term of one side
+        (
+            "Left ventricular hypertrophy.",
+            {"left ventricular hypertrophy": "Left ventricular hypertrophy"},
+        ),
+        ("Bilateral ptosis, left worse than right.", {"bilateral ptosis": "Bilateral ptosis"}),
+        ("A facial palsy.", {"facial palsy": "Facial palsy"}),
+    ],
+)
+def test_a_finding_of_one_side_written_with_its_side(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+def test_the_side_keys_of_a_unilateral_name() -> None:
+    keys = phrase_variants("Unilateral facial palsy")
+    assert ("right", "sided", "facial", "palsy") in keys
+    assert ("left", "facial", "palsy") in keys
+    assert not any("right" in key for key in phrase_variants("Facial palsy"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Urinalysis showed glycosuria with normal blood glucose, and urine amino acid "
+            "chromatography was normal.",
+            {"glycosuria": "Glycosuria"},
+        ),
+        ("Normal blood glucose, and urine culture was negative.", {}),
+        # control: the conjuncts share the name's words
+        (
+            "He had contractures of the hands and knees.",
+            {
+                "contractures of the hands and knees": "Knee contracture",
+            },
+        ),
+    ],
+)
+def test_a_tests_specimen_is_no_conjunct(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She was normotensive.", {"normotensive": "N"}),
+        ("Echo: trileaflet AV.", {"trileaflet av": "N"}),
+        ("Echo showed a trileaflet aortic valve.", {"trileaflet aortic valve": "N"}),
+        ("A tricuspid aortic valve.", {"tricuspid aortic valve": "N"}),
+        # controls: a dysplastic trileaflet valve; hypertension stated
+        ("A trileaflet aortic valve was dysplastic.", {}),
+        ("She had hypertension.", {"hypertension": "P"}),
+    ],
+)
+def test_normal_statements_of_an_examination_and_an_echo(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+def test_the_normal_statements_rule_out_their_findings() -> None:
+    phrases = [f.phrase for f in read_normal_functions("Normotensive; a trileaflet aortic valve.")]
+    assert phrases == ["hypertension", "bicuspid aortic valve"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("ALT was 182 U/L and GGT 640 U/L.", ["high alt", "high ggt"]),
+        ("Gamma-GT was 640 U/L.", ["high ggt"]),
+        ("GGT 640.", ["high ggt"]),
+        ("CSF protein 1.9 g/L, WCC 0.", ["high csf protein"]),
+        ("CSF protein 250 mg/dL.", ["high csf protein"]),
+        # controls: within an infant's or a newborn's normal; a serum protein
+        ("GGT 180 U/L.", []),
+        ("CSF protein 1.2 g/L.", []),
+        ("Total protein 90 g/L.", []),
+    ],
+)
+def test_the_ggt_and_the_spinal_fluids_protein(text: str, phrases: list[str]) -> None:
+    assert [v.phrase for v in read_unranged_values(text)] == phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MRA (TOF): tortuous intracranial arteries.", {}),
+        ("3D TOF angiography was normal.", {}),
+        # control: the heart's TOF
+        ("Echo showed TOF.", {"tof": "Tetralogy of Fallot"}),
+    ],
+)
+def test_an_mr_angiograms_tof_is_no_tetralogy(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert {k: v for k, v in mention_labels(linker, text).items() if k == "tof"} == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "singular"),
+    [
+        ("apneas", "apnea"),
+        ("hypopneas", "hypopnea"),
+        ("corneas", "cornea"),
+        ("pancreas", "pancreas"),
+    ],
+)
+def test_plurals_in_neas(word: str, singular: str) -> None:
+    assert singularize(word) == singular
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Brief apnoeas.", {"apnoeas": "Apnea"}),
+        ("Brisk DTRs throughout.", {"brisk dtrs": "Brisk reflexes"}),
+        ("Absent DTRs.", {"absent dtrs": "Areflexia"}),
+        ("DTRs were brisk.", {"dtrs were brisk": "Brisk reflexes"}),
+    ],
+)
+def test_a_reports_plurals_and_dtrs(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0000957", "CALMs"),
+        ("HP:0001634", "MVP"),
+        ("HP:0003445", "neurogenic changes"),
+        ("HP:0000405", "conductive HL"),
+        ("HP:0000407", "sensorineural HL"),
+        ("HP:0005565", "poor corticomedullary differentiation"),
+        ("HP:0000863", "central DI"),
+        ("HP:0000280", "coarsening of his facial features"),
+        ("HP:0010845", "diffuse background slowing"),
+        ("HP:0011182", "epileptiform discharges"),
+        ("HP:0007108", "demyelinating polyneuropathy"),
+        ("HP:0003431", "slowed motor CVs"),
+        ("HP:0100951", "deepened interpeduncular fossa"),
+        ("HP:0002419", "molar tooth configuration"),
+        ("HP:0032447", "subpleural blebs"),
+        ("HP:0030890", "WM T2 hyperintensity"),
+        ("HP:0008513", "bilateral conductive HL"),
+    ],
+)
+def test_the_reviewers_clinical_names(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
+
+
+def test_poor_differentiation_is_reduced_not_absent() -> None:
+    assert "poor corticomedullary differentiation" not in CLINICAL_NAMES.get("HP:0005564", ())
+
+
+@pytest.mark.parametrize("text", ["She was calm.", "A calm child."])
+def test_calm_is_no_cafe_au_lait_macule(text: str) -> None:
+    assert not clinical_name_links("HP:0000957", text)
