@@ -157,7 +157,11 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
         "sluggish pupillary reflexes",
     ),
     "HP:0008555": ("absent vestibular responses", "absent caloric responses"),
-    "HP:0001133": ("constricted visual fields", "constricted fields"),
+    "HP:0001133": (
+        "constricted visual fields",
+        "constricted fields",
+        "concentric constriction",
+    ),  # since version 55
     "HP:0000662": (
         "poor night vision",
         "difficulty seeing in the dark",
@@ -955,6 +959,29 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0008513": ("bilateral conductive HL",),
     "HP:0008619": ("bilateral sensorineural HL",),
     "HP:0004938": ("tortuous intracranial arteries", "intracranial arterial tortuosity"),
+    # part 2, from the round held out for part 1 (read after it was scored)
+    "HP:0001757": ("high-frequency SNHL", "high-frequency sensorineural HL"),
+    "HP:0007787": (
+        *("posterior subcapsular lens opacities", "posterior subcapsular lens opacity"),
+        "posterior subcapsular opacities",
+    ),
+    "HP:0003688": (
+        *("COX-negative fibres", "COX-negative fibers", "COX-negative muscle fibres"),
+        *("COX-deficient fibres", "COX-deficient fibers"),
+    ),
+    "HP:0032568": ("mulberry cells",),
+    "HP:0012512": ("diffuse disc pallor",),
+    "HP:0025075": ("high QRS voltages", "increased QRS voltages"),
+    "HP:4000004": ("late gadolinium enhancement", "LGE"),
+    "HP:0003458": (
+        *("short-duration, low-amplitude polyphasic motor unit potentials", "myopathic MUAPs"),
+        *("short-duration, low-amplitude motor unit potentials", "myopathic motor units"),
+        *("short-duration, low-amplitude polyphasic MUAPs", "myopathic motor unit potentials"),
+    ),
+    "HP:0003541": (
+        *("elevated urinary glycosaminoglycans", "increased urinary glycosaminoglycans"),
+        *("elevated urinary GAGs", "increased urinary GAG excretion"),
+    ),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone
@@ -991,6 +1018,9 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
     # since linking version 54: a child's "white patches" are the skin's
     # (*Hypopigmented skin patches*); white hair is read from "patch of white hair"
     "HP:0002290": ("white patch",),
+    # since linking version 55: a reduced upper to lower segment ratio is its own term
+    # (*Reduced upper to lower segment ratio*), one sign of a disproportionate stature
+    "HP:0001519": ("reduced upper-lower segment ratio",),
     # since linking version 54: a child who jumps plays ("he loves jumping on the
     # trampoline"); the stereotypy is read from the other names of *Jumping*
     "HP:5200134": ("jumping",),

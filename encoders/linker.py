@@ -430,7 +430,13 @@ __all__ = [
 #: limits; a test's specimen is no conjunct ("normal blood glucose, and urine amino acid
 #: chromatography" was *Hematuria*); an MR angiogram's "TOF"; "apnoeas"; "DTRs"; 40
 #: clinical names of reports ("diffuse background slowing", "slowed motor CVs", "MVP",
-#: "CALMs", "WM hyperintensities", "conductive HL" ...).
+#: "CALMs", "WM hyperintensities", "conductive HL" ...); a longer name said of its subject
+#: ("the glomerular basement membrane was thickened"); a refraction in dioptres ("-7.50
+#: D": *High myopia*); the intraocular pressure, the blood pressure and the platelets
+#: stated normal, "within normal limits", clear lenses and corneas rule out; an appositive
+#: that describes a relative is the relative's ("his father, myopic since childhood,
+#: had"); 25 more clinical names ("COX-negative fibres", "late gadolinium enhancement",
+#: "short-duration, low-amplitude polyphasic MUAPs" ...).
 LINKING_VERSION = 55
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no

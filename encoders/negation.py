@@ -2644,6 +2644,7 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
             k = _skip(words, other + 1, _EXPERIENCER_ADVERBS)
     # a bracket and an appositive after it ("his mother (II-3), aged 42, has"; since linking
     # version 53, before which one of them was skipped)
+    described = None  # where an appositive that describes the relative starts
     for group in range(2):
         if k >= n or words[k] not in ("(", ","):
             break
@@ -2675,6 +2676,11 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
             e += 1
         if e >= n or words[e] != close or e == k + 1:
             return None
+        if close == "," and opening not in _APPOSITIVE_OPENINGS | _COMPARISON_OPENINGS:
+            # an appositive that describes the relative states the relative's findings:
+            # "his father, myopic since early childhood, had surgery" (since linking
+            # version 55)
+            described = k + 1 if described is None else described
         k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
     if k < n and words[k] in ("who", "whom"):
         k = _skip(words, k + 1, _EXPERIENCER_ADVERBS)
@@ -2688,7 +2694,9 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
                 e += 1
             if e < n and words[e] == ",":
                 k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
-    return k if k < n and words[k] in _EXPERIENCER_VERBS else None
+    if k >= n or words[k] not in _EXPERIENCER_VERBS:
+        return None
+    return k if described is None else described
 
 
 _SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "mothers"})

@@ -9,7 +9,10 @@ normal", "normal vision", "Development: normal", "no hearing concerns") or, for 
 by its tests ("audiometry was normal", "passed the newborn hearing screen"); an intact
 palate rules out a cleft palate. Since linking version 54 a family's or a dictated note's
 "fine" or "ok" says normal too ("Hearing's fine", "Feeding ok"), and feeding and speech are
-read; so are a straight spine and a spleen or liver not felt. A statement that limits
+read; so are a straight spine and a spleen or liver not felt. Since linking version 55 an
+examination's and a report's measures and signs are read too: the intraocular pressure,
+the blood pressure and the platelets stated normal, "within normal limits" as normal,
+"normotensive", clear lenses and corneas, a trileaflet aortic valve. A statement that limits
 itself in time ("development was normal until 9 months", "early development was normal")
 rules nothing out, nor does "not normal".
 """
@@ -56,6 +59,14 @@ _FUNCTIONS = {
     # since linking version 54: "Feeding fine", "his speech seems fine"
     "feeding": "feeding difficulties",
     "speech": "delayed speech and language development",
+    # since linking version 55, an examination's and a report's measures stated normal:
+    # "Intraocular pressure was normal", "blood pressure normal", "platelets normal"
+    "intraocular pressure": "ocular hypertension",
+    "intraocular pressures": "ocular hypertension",
+    "iop": "ocular hypertension",
+    "blood pressure": "hypertension",
+    "platelet count": "thrombocytopenia",
+    "platelets": "thrombocytopenia",
 }
 _HEARING_TESTS = (
     r"audiometry|audiogram|audiology|audiological\s+(?:assessment|evaluation|testing)"
@@ -79,7 +90,10 @@ _SPOKEN_COPULA = r"(?:['\u2019]s|\s+(?:seems|seemed|looks|looked|sounds|sounded)
 _FINE = r"(?:fine|ok|okay)"
 #: What may follow a verbless "normal": the clause's end, or where or how it was found.
 _VERBLESS_END = r"(?=\s*[.;,)]|\s*$|\s+(?:on|in|at|for|bilaterally|throughout|and)\b)"
-_ADVERB = r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always)\s+)?"
+_ADVERB = (
+    r"(?:(?:entirely|completely|reportedly|otherwise|clinically|grossly|always"
+    r"|within)\s+)?"  # "within normal limits": since linking version 55
+)
 _STATED = re.compile(
     rf"\b(?P<name>{_NAME})\s+{_COPULA}\s+{_ADVERB}normal\b"
     # since linking version 48, a letter's verbless "Hearing normal on audiometry."
@@ -114,12 +128,15 @@ _SIGNS = re.compile(
     r"|\b(?P<spleen>spleen\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b"
     r"|\b(?P<liver>liver(?:\s+edge)?\s+(?:(?:is|was)\s+)?not\s+(?:felt|palpable|palpated))\b"
     r"|\b(?P<normotensive>normotensive)\b"
+    r"|\b(?P<lens>(?:the\s+)?lens(?:es)?\s+(?:(?:is|was|are|were)\s+)?clear"
+    r"|clear\s+lens(?:es)?(?!\s+extraction))\b"
+    r"|\b(?P<cornea>(?:the\s+)?corneas?\s+(?:(?:is|was|are|were)\s+)?clear|clear\s+corneas?)\b"
     r"|\b(?P<aortic_valve>(?:trileaflet|tricuspid)\s+(?:aortic\s+valve|AV)\b(?!\s+(?:was|is)\s+(?:dysplastic|stenotic|thickened)))",
     re.IGNORECASE,
 )
 _SIGN_CUES = (
     *("lip", "sweats", "plantar", "movements", "straight", "spleen", "liver"),
-    *("normotensive", "trileaflet", "tricuspid"),  # since linking version 55
+    *("normotensive", "trileaflet", "tricuspid", "clear"),  # since linking version 55
 )
 _SIGN_PHRASES = {
     "lip": "cleft lip",
@@ -134,6 +151,8 @@ _SIGN_PHRASES = {
     # normotensive", "a trileaflet aortic valve" (no *Bicuspid aortic valve*)
     "normotensive": "hypertension",
     "aortic_valve": "bicuspid aortic valve",
+    "lens": "cataract",  # "the lenses were clear", "clear lenses"
+    "cornea": "corneal opacity",
 }
 #: The groups of :data:`_STATED` that hold a function's name.
 _NAME_GROUPS = tuple(g for g in _STATED.groupindex if g.startswith("name"))
@@ -181,6 +200,7 @@ _ANCHORS = (
     "normotensive",
     "trileaflet",
     "tricuspid",
+    "clear",
 )
 _BEFORE, _AFTER = 90, 60
 
@@ -210,6 +230,7 @@ _NAMED = (
     *sorted({name.split()[-1] for name in _FUNCTIONS}),
     "palate", "lip", "sweats", "plantar", "movements", "audio", "baer", "abr", "brainstem",
     "otoacoustic", "spine", "back", "spleen", "liver", "normotensive", "trileaflet", "tricuspid",
+    "lens", "cornea",
 )  # fmt: skip
 
 

@@ -1276,6 +1276,18 @@ _CELL_TYPES = frozenset(
 #: A conduction interval's name ("Prolonged QTc interval") is also written without
 #: "interval": "the QTc was prolonged", "a prolonged PR".
 _INTERVAL_NAME_RE = re.compile(r"^(?P<x>(?:prolonged|shortened|short|long) [^ ]+) interval$")
+#: Names of more words than are permuted (:func:`phrase_variants`' ``max_permuted``) whose
+#: first word is one of these are also indexed with that word last, as a predicate of the
+#: others ("the glomerular basement membrane was thickened"), up to this many words.
+_PERMUTED_MAX, _PREDICATE_LAST_MAX = 3, 6
+_PREDICATE_FIRST = frozenset(
+    normalize_token(w)
+    for w in (
+        *("decreased", "reduced", "increased", "elevated", "raised", "enlarged", "dilated"),
+        *("thickened", "thick", "thin", "absent", "prolonged", "shortened", "delayed"),
+        *("hypoplastic", "atrophic", "small", "large", "short", "long", "low", "high"),
+    )
+)
 #: How a text names one side.
 _SIDES = ("right", "left", "right-sided", "left-sided")
 #: A finding of one side ("Unilateral facial palsy") is written with its side: "right-sided
@@ -1381,6 +1393,11 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
     for key, variant in list(out.items()):
         for alt in _alternation_keys(key):
             out.setdefault(alt, "lexical" if variant in ("exact", "hyphen") else variant)
+    for key in list(out):
+        if _PERMUTED_MAX < len(key) <= _PREDICATE_LAST_MAX and key[0] in _PREDICATE_FIRST:
+            # a longer name said of its subject: "the glomerular basement membrane was
+            # thickened" (*Thickened glomerular basement membrane*; since linking version 55)
+            out.setdefault((*key[1:], key[0]), "permuted")
     folded = " ".join(fold(text).split())
     site_default = _CNS_MYELINATION_RE.match(folded)
     if site_default:  # "hypomyelination" in a note is the brain's: CNS hypomyelination

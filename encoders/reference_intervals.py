@@ -473,6 +473,23 @@ _NUCHAL = re.compile(
     re.IGNORECASE,
 )
 _NUCHAL_HIGH = 3.5
+# Since linking version 55: a refraction in dioptres with its sign, after a word of
+# refraction in the same clause ("refraction -7.50 D", "myopia of -9.00 D", "cycloplegic
+# refraction: +6.50 DS"): myopia from -0.50 D, high from -6.00 D; hypermetropia from +0.50
+# D, high from +5.00 D.
+_REFRACTION = re.compile(
+    r"(?<![\w-])(?i:refraction|refractive\s+errors?|spherical\s+equivalents?|myopia|myopic"
+    r"|hypermetropia|hypermetropic|hyperopia|hyperopic)(?![\w-])[^.;\n]{0,40}?"
+    r"(?<![\w.])(?P<sign>[-+\u2212])\s?(?P<value>\d{1,2}(?:\.\d{1,2})?)\s*"
+    r"(?:D|DS|(?i:dioptres?|diopters?))(?![\w-])"
+)
+_REFRACTION_CUES = ("fract", "myop", "metrop", "hyperop", "spherical")
+_REFRACTION_LIMITS = (
+    (-6.0, "high myopia"),
+    (-0.5, "myopia"),
+    (5.0, "high hypermetropia"),
+    (0.5, "hypermetropia"),
+)
 # Since linking version 54: a value written without its unit in a referral's shorthand
 # ("CK 18,400", "Hb 89, MCV 68, ferritin 6", "plt 98"), read only for the analytes whose
 # unit the number tells: one unit in use (U/L for CK and the transaminases, ug/L = ng/mL for
@@ -678,6 +695,20 @@ def _matched_value(
     )
 
 
+def _refraction_phrase(dioptres: float) -> str | None:
+    """The finding a refraction states (:data:`_REFRACTION_LIMITS`), or None within
+    half a dioptre of none."""
+    if dioptres <= _REFRACTION_LIMITS[0][0]:
+        return _REFRACTION_LIMITS[0][1]
+    if dioptres <= _REFRACTION_LIMITS[1][0]:
+        return _REFRACTION_LIMITS[1][1]
+    if dioptres >= _REFRACTION_LIMITS[2][0]:
+        return _REFRACTION_LIMITS[2][1]
+    if dioptres >= _REFRACTION_LIMITS[3][0]:
+        return _REFRACTION_LIMITS[3][1]
+    return None
+
+
 def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     """Values of :data:`ANALYTES` stated without a range in brackets and outside their
     limits, in text order; a blood pressure of 140/90 mmHg or more as high.
@@ -786,6 +817,13 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
             value = float(match["value"].replace(",", "."))
             if value >= _NUCHAL_HIGH:
                 found.append(_matched_value(match, value, "mm", "increased nuchal translucency"))
+    if any(cue in lowered for cue in _REFRACTION_CUES):
+        for match in _REFRACTION.finditer(text):
+            value = float(match["value"]) * (1 if match["sign"] == "+" else -1)
+            phrase = _refraction_phrase(value)
+            if phrase is not None:
+                direction = "high" if value > 0 else "low"
+                found.append(_matched_value(match, value, "d", phrase, direction, group="value"))
     if any(cue in text for cue in _BARE_CUES):
         taken = {f.value_start for f in found}
         for match in _BARE.finditer(text):

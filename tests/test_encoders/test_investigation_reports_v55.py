@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from encoders.clinical_names import CLINICAL_NAMES
+from encoders.clinical_names import CLINICAL_NAMES, DROPPED_NAMES
 from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normal_functions import read_normal_functions
-from encoders.normalize import phrase_variants, singularize
+from encoders.normalize import content_tokens, phrase_variants, singularize
 from encoders.reference_intervals import read_unranged_values
 from tests.test_encoders.context_fixtures import (
     clinical_name_links,
@@ -230,3 +230,166 @@ def test_poor_differentiation_is_reduced_not_absent() -> None:
 @pytest.mark.parametrize("text", ["She was calm.", "A calm child."])
 def test_calm_is_no_cafe_au_lait_macule(text: str) -> None:
     assert not clinical_name_links("HP:0000957", text)
+
+
+# part 2, from the round held out for part 1
+
+
+PART2_LEXICON, _ = lexicon_of(
+    {
+        "Thickened glomerular basement membrane": (),
+        "Decreased alpha-galactosidase A activity": (),
+        "Reduced upper to lower segment ratio": (),
+        "Myopia": ("Myopic",),
+        "Retinal detachment": (),
+        "Migraine": (),
+        "Hearing impairment": (),
+        "Ptosis": (),
+        "Ocular hypertension": (),
+        "Cataract": (),
+        "Corneal opacity": (),
+        "Thrombocytopenia": (),
+        "Hypertension": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker2() -> ConceptLinker:
+    return ConceptLinker(PART2_LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The glomerular basement membrane was irregularly thickened.",
+            {
+                "glomerular basement membrane was irregularly thickened": (
+                    "Thickened glomerular basement membrane"
+                )
+            },
+        ),
+        (
+            "Plasma alpha-galactosidase A activity was markedly reduced.",
+            {
+                "alpha-galactosidase a activity was markedly reduced": (
+                    "Decreased alpha-galactosidase A activity"
+                )
+            },
+        ),
+        (
+            "The upper-to-lower segment ratio was reduced at 0.84.",
+            {"upper-to-lower segment ratio was reduced": "Reduced upper to lower segment ratio"},
+        ),
+        # controls: the name as written; another predicate
+        (
+            "Thickened glomerular basement membrane.",
+            {"thickened glomerular basement membrane": "Thickened glomerular basement membrane"},
+        ),
+        ("The glomerular basement membrane was normal.", {}),
+    ],
+)
+def test_a_longer_name_said_of_its_subject(
+    linker2: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker2, text) == expected
+
+
+def test_only_a_predicates_first_word_is_moved_last() -> None:
+    key = content_tokens("Thickened glomerular basement membrane")
+    rotated = (*key[1:], key[0])
+    assert phrase_variants("Thickened glomerular basement membrane").get(rotated) == "permuted"
+    # a first word that is no predicate, and a name short enough to be permuted in full
+    assert ("basement", "membrane", "glomerular") not in phrase_variants(
+        "Glomerular basement membrane lamellation"
+    )
+    assert len(phrase_variants("Abnormal glomerular basement membrane morphology")) > 1
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("Refraction showed myopia of -7.50 D in both eyes.", ["high myopia"]),
+        ("Cycloplegic refraction: -9.00 D right and -10.50 D left.", ["high myopia"]),
+        ("Refraction was -2.25 DS.", ["myopia"]),
+        ("Refraction +6.50 D.", ["high hypermetropia"]),
+        ("Hypermetropia of +2.0 dioptres.", ["hypermetropia"]),
+        # controls: within half a dioptre, no sign, no word of refraction, a "D" of days
+        ("Refraction -0.25 D.", []),
+        ("Refraction 7.50 D.", []),
+        ("Axial length 26.4 mm, cylinder -7.0 D.", []),
+        ("Myopia was corrected at -3 days of life.", []),
+    ],
+)
+def test_a_refraction_in_dioptres(text: str, phrases: list[str]) -> None:
+    assert [v.phrase for v in read_unranged_values(text)] == phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Audiogram was within normal limits.", {"audiogram was within normal": "N"}),
+        ("Intraocular pressure was normal.", {"intraocular pressure was normal": "N"}),
+        ("IOP normal, no glaucoma.", {"iop normal": "N"}),
+        ("Blood pressure was normal.", {"blood pressure was normal": "N"}),
+        ("Platelets normal.", {"platelets normal": "N"}),
+        ("Slit lamp: clear lenses.", {"clear lenses": "N"}),
+        ("The lenses were clear.", {"the lenses were clear": "N"}),
+        ("Corneas were clear.", {"corneas were clear": "N"}),
+        # controls: a measure limited in time, a lens operation, a raised pressure
+        ("Intraocular pressure was normal until age 10.", {}),
+        ("He had clear lens extraction.", {}),
+        ("Intraocular pressure was raised.", {}),
+    ],
+)
+def test_an_examinations_measures_and_signs_stated_normal(
+    linker2: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker2, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "His father, myopic since early childhood, had surgery for a retinal detachment.",
+            {"myopic": "F", "retinal detachment": "F"},
+        ),
+        ("His father, myopic, had surgery.", {"myopic": "F"}),
+        # controls: an appositive of age; a comparison with the patient; a clause of its own
+        ("His mother, aged 42, has migraine.", {"migraine": "F"}),
+        (
+            "Her brother, unlike the proband, has ptosis.",
+            {"ptosis": "F"},
+        ),
+        ("Her father is well, and she is myopic.", {"myopic": "P"}),
+    ],
+)
+def test_an_appositive_that_describes_a_relative(
+    linker2: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker2, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0001757", "high-frequency SNHL"),
+        ("HP:0007787", "posterior subcapsular lens opacities"),
+        ("HP:0003688", "COX-negative fibres"),
+        ("HP:0032568", "mulberry cells"),
+        ("HP:0012512", "diffuse disc pallor"),
+        ("HP:0025075", "high QRS voltages"),
+        ("HP:4000004", "late gadolinium enhancement"),
+        ("HP:0003458", "short-duration, low-amplitude polyphasic MUAPs"),
+        ("HP:0003541", "urinary glycosaminoglycans were markedly elevated"),
+        ("HP:0001133", "concentric constriction"),
+    ],
+)
+def test_the_part_2_clinical_names(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
+
+
+def test_a_reduced_segment_ratio_is_its_own_term() -> None:
+    assert "reduced upper-lower segment ratio" in DROPPED_NAMES["HP:0001519"]
