@@ -820,10 +820,10 @@ def read_unranged_values(text: str) -> Iterator[UnrangedValue]:
     if any(cue in lowered for cue in _REFRACTION_CUES):
         for match in _REFRACTION.finditer(text):
             value = float(match["value"]) * (1 if match["sign"] == "+" else -1)
-            phrase = _refraction_phrase(value)
-            if phrase is not None:
+            refraction = _refraction_phrase(value)
+            if refraction is not None:
                 direction = "high" if value > 0 else "low"
-                found.append(_matched_value(match, value, "d", phrase, direction, group="value"))
+                found.append(_matched_value(match, value, "d", refraction, direction))
     if any(cue in text for cue in _BARE_CUES):
         taken = {f.value_start for f in found}
         for match in _BARE.finditer(text):
