@@ -436,7 +436,12 @@ __all__ = [
 #: stated normal, "within normal limits", clear lenses and corneas rule out; an appositive
 #: that describes a relative is the relative's ("his father, myopic since childhood,
 #: had"); 25 more clinical names ("COX-negative fibres", "late gadolinium enhancement",
-#: "short-duration, low-amplitude polyphasic MUAPs" ...).
+#: "short-duration, low-amplitude polyphasic MUAPs" ...); a finding named without its site
+#: in a sentence that an investigation of one organ opens is the organ's where the
+#: ontology names it so ("Echo: ... rhabdomyomas": *Cardiac rhabdomyoma*; "MRI brain: ...
+#: abscess": *Brain abscess*); an echo's "agitated saline" is no *Agitation*; the spinal
+#: fluid's lactate against its limit; "irides"; 20 more clinical names ("PFO", "delta
+#: waves", "reduced NAA", "lactate doublet", "vasogenic oedema", "Chiari I" ...).
 LINKING_VERSION = 55
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -2072,6 +2077,8 @@ class ConceptLinker:
             lab = self._lab_findings(text, tokens, kept)
             if lab:
                 kept = sorted(kept + lab, key=lambda x: x[0].i)
+        if kept and not _SITE_CUES.isdisjoint(lowers):
+            kept = self._sited_by_investigation(tokens, kept)
         spans = [(m.i, m.j) for m, *_ in kept]
         contexts = (
             self.context_rules.analyze(tokens, spans)
@@ -2492,6 +2499,27 @@ class ConceptLinker:
             for start, end, iri, score, matched, _, ctx in self._link_tokens(text, scan(text))
             if keep or not ctx.family
         ]
+
+    def _sited_by_investigation(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
+        """A finding named without its site in a sentence that an investigation of one
+        organ opens is that organ's where the ontology names it so (since linking version
+        55): "Echo: two rhabdomyomas" is *Cardiac rhabdomyoma*, "Renal US: no cysts" rules
+        out *Renal cyst*, "MRI brain: ... consistent with abscess" is *Brain abscess*: the
+        term the ontology names by the site and the words read, where it has one."""
+        lowers = tokens.lowers
+        out: list[_Scored] = []
+        for scored in kept:
+            m, iri, score, matched = scored
+            sites = _investigated_site(lowers, m.i)
+            if sites and not any(lowers[k] in _SITE_WORDS for k in range(m.i, m.j)):
+                words = " ".join(lowers[m.i : m.j])
+                for site in sites:
+                    narrower = self.link_phrase(f"{site} {words}")
+                    if narrower is not None and narrower != iri and self.is_linkable(narrower):
+                        scored = (m, narrower, score, f"{site} {words}")
+                        break
+            out.append(scored)
+        return out
 
     def link_phrase(self, phrase: str) -> str | None:
         """IRI of the term a whole phrase names in the dictionary, or None.
@@ -3193,7 +3221,7 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     version 54): a speech "slow to come" (a delay), "never talked about it", a body gone
     limp, arms thrown up, shocks (a defibrillator's, a nerve test's), "it was a shock", a
     finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
-    Pryce")."""
+    Pryce"); since version 55 an echo's "agitated saline"."""
     lowers, raws = tokens.lowers, tokens.raws
     if (
         j + 1 < len(lowers)
@@ -3205,6 +3233,8 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     if j < len(lowers) and lowers[j - 1] in _SPEECH_VERBS and lowers[j] in _SPOKEN_OF:
         return True  # "my mum never really talked about it": no *Absent speech*
     if j - i == 1:
+        if lowers[i] == "agitated" and j < len(lowers) and lowers[j] == "saline":
+            return True  # an echo's bubble study (since linking version 55), no *Agitation*
         if lowers[i] == "limp" and i > 0 and lowers[i - 1] in _LIMP_BEFORE:
             return True
         if lowers[i] == "shocks":
@@ -3221,6 +3251,59 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
             return True  # a letter's "I saw Amelia, fourteen weeks"
         return lowers[i - 1] in _BEFORE_A_NAME
     return lowers[i].startswith("throw") and any(w in _THROWN for w in lowers[i + 1 : j])
+
+
+#: Investigations of one organ, by the words that name them, and the adjectives of the
+#: organ's findings (since linking version 55): "Echo:" opens the heart's findings.
+_INVESTIGATION_SITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("echo",): ("cardiac",),
+    ("echocardiogram",): ("cardiac",),
+    ("echocardiography",): ("cardiac",),
+    ("cardiac", "mri"): ("cardiac",),
+    ("renal", "ultrasound"): ("renal",),
+    ("renal", "us"): ("renal",),
+    ("renal", "uss"): ("renal",),
+    ("fundoscopy",): ("retinal",),
+    ("funduscopy",): ("retinal",),
+    ("ophthalmoscopy",): ("retinal",),
+    ("mri", "brain"): ("cerebral", "brain"),
+    ("brain", "mri"): ("cerebral", "brain"),
+    ("ct", "head"): ("cerebral", "brain"),
+    ("head", "ct"): ("cerebral", "brain"),
+    ("mra",): ("cerebral",),
+}
+_SITE_CUES = frozenset(word for key in _INVESTIGATION_SITES for word in key)
+#: Words that already say a finding's site: no other site is read for it.
+_SITE_WORDS = frozenset(
+    {"cardiac", "heart", "renal", "kidney", "kidneys", "retinal", "retina", "cerebral"}
+    | {"brain", "hepatic", "liver", "pulmonary", "lung", "lungs", "skin", "cutaneous"}
+)
+#: How many words of a sentence may come before its investigation's name ("Transthoracic
+#: echo:", "Repeat MRI brain showed").
+_SITE_OPENING = 3
+
+
+def _decimal_point(lowers: Sequence[str], k: int) -> bool:
+    """Whether the full stop at token ``k`` is a number's decimal point ("2.6 cm")."""
+    return (
+        lowers[k] == "."
+        and 0 < k < len(lowers) - 1
+        and lowers[k - 1].isdigit()
+        and lowers[k + 1].isdigit()
+    )
+
+
+def _investigated_site(lowers: Sequence[str], i: int) -> tuple[str, ...]:
+    """The organ adjectives of the investigation that opens the sentence of token ``i``
+    (within its first words, before ``i``), or ``()``."""
+    a = i
+    while a > 0 and (lowers[a - 1] not in _SENTENCE_MARKS or _decimal_point(lowers, a - 1)):
+        a -= 1
+    for k in range(a, min(a + _SITE_OPENING + 1, i)):
+        for key, sites in _INVESTIGATION_SITES.items():
+            if tuple(lowers[k : k + len(key)]) == key and k + len(key) <= i:
+                return sites
+    return ()
 
 
 #: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").

@@ -181,6 +181,7 @@ _IRREGULAR_PLURALS: dict[str, str] = {
     "phalanges": "phalanx",
     "falanges": "phalanx",
     "halluces": "hallux",
+    "irides": "iris",  # since linking version 55: "stellate pattern of the irides"
     "pollices": "pollex",
     "cervices": "cervix",
     "apices": "apex",

@@ -257,6 +257,13 @@ ANALYTES: tuple[Analyte, ...] = (
         "high csf protein",
         {"g/l": (None, 1.5), "mg/dl": (None, 150)},
     ),
+    # part 3: the spinal fluid's lactate, high above 2.8 mmol/L at any age
+    Analyte(
+        r"(?:csf|cerebrospinal fluid|spinal fluid) lactate",
+        "",
+        "increased csf lactate",
+        {"mmol/l": (None, 2.8)},
+    ),
     Analyte(
         r"gamma[- ]?glutamyl ?(?:transferase|transpeptidase)|gamma[- ]?gt|ggt|\u03b3-?gt",
         "",

@@ -393,3 +393,113 @@ def test_the_part_2_clinical_names(curie: str, name: str) -> None:
 
 def test_a_reduced_segment_ratio_is_its_own_term() -> None:
     assert "reduced upper-lower segment ratio" in DROPPED_NAMES["HP:0001519"]
+
+
+# part 3, from the round held out for parts 1 and 2
+
+
+PART3_LEXICON, _ = lexicon_of(
+    {
+        "Rhabdomyoma": ("Rhabdomyomas",),
+        "Cardiac rhabdomyoma": (),
+        "Renal cyst": (),
+        "Cyst": ("Cysts",),
+        "Abscess": (),
+        "Brain abscess": (),
+        "Hamartoma": (),
+        "Retinal hamartoma": (),
+        "Arteriovenous malformation": (),
+        "Cerebral arteriovenous malformation": (),
+        "Agitation": ("Agitated",),
+        "Patent foramen ovale": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker3() -> ConceptLinker:
+    return ConceptLinker(PART3_LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Echo: two echogenic masses, c/w rhabdomyomas.", {"rhabdomyomas": "Cardiac rhabdomyoma"}),
+        ("Echocardiogram showed two rhabdomyomas.", {"rhabdomyomas": "Cardiac rhabdomyoma"}),
+        ("Renal US: no cysts.", {"cysts": "Renal cyst"}),
+        ("Fundoscopy: a hamartoma near the disc.", {"hamartoma": "Retinal hamartoma"}),
+        (
+            "MRI brain: 2.6 cm ring-enhancing lesion consistent with abscess.",
+            {"abscess": "Brain abscess"},
+        ),
+        (
+            "MRA: a nidus with an early draining vein (arteriovenous malformation).",
+            {"arteriovenous malformation": "Cerebral arteriovenous malformation"},
+        ),
+        # controls: no investigation opens the sentence; another sentence's; a site named
+        ("He had rhabdomyomas.", {"rhabdomyomas": "Rhabdomyoma"}),
+        ("Echo was normal. He had an abscess.", {"abscess": "Abscess"}),
+        ("He was 2. Echo was normal. A hamartoma.", {"hamartoma": "Hamartoma"}),
+        ("MRI brain was normal; the cysts were in the liver.", {"cysts": "Cyst"}),
+    ],
+)
+def test_a_finding_in_an_organs_investigation_is_the_organs(
+    linker3: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker3, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Echo with agitated saline was normal.", {}),
+        ("Bubble study with agitated saline showed a shunt.", {}),
+        # control: a patient who is agitated
+        ("He was agitated.", {"agitated": "P"}),
+    ],
+)
+def test_an_echos_agitated_saline_is_no_agitation(
+    linker3: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker3, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        (
+            "Serum lactate 5.2 mmol/L, CSF lactate 4.6 mmol/L.",
+            ["high lactate", "increased csf lactate"],
+        ),
+        # control: within the limit
+        ("CSF lactate 2.1 mmol/L.", []),
+    ],
+)
+def test_the_spinal_fluids_lactate(text: str, phrases: list[str]) -> None:
+    assert [v.phrase for v in read_unranged_values(text)] == phrases
+
+
+def test_irides_are_irises() -> None:
+    assert singularize("irides") == "iris"
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0001655", "PFO"),
+        ("HP:0004309", "delta waves"),
+        ("HP:0004309", "pre-excitation"),
+        ("HP:0011807", "type 1 fibre atrophy"),
+        ("HP:0012708", "reduced NAA"),
+        ("HP:0012707", "lactate doublet"),
+        ("HP:0002181", "vasogenic oedema"),
+        ("HP:0000471", "angiodysplasias"),
+        ("HP:0007099", "Chiari I"),
+        ("HP:0004969", "branch pulmonary artery stenosis"),
+        ("HP:0001757", "high-frequency sensorineural hearing loss"),
+        ("HP:0003458", "short-duration, low-amplitude polyphasic motor units"),
+        ("HP:0000508", "drooping of the eyelids"),
+    ],
+)
+def test_the_part_3_clinical_names(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
