@@ -259,7 +259,7 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     ),
     "HP:0002913": ("cola-coloured urine", "cola-colored urine"),
     "HP:0002312": ("clumsy",),
-    "HP:0001395": ("bridging fibrosis",),
+    # "bridging fibrosis": *Hepatic bridging fibrosis* since linking version 55
     "HP:0001408": ("ductular proliferation", "ductular reaction"),
     "HP:0006568": ("excess hepatic glycogen", "excess glycogen"),
     "HP:0011985": ("pale stools", "pale stool", "clay-coloured stools", "clay-colored stools"),
@@ -1003,6 +1003,12 @@ CLINICAL_NAMES: Mapping[str, tuple[str, ...]] = {
     "HP:0000471": ("angiodysplasia",),
     "HP:0007099": ("Chiari I", "Chiari 1 malformation", "Chiari type 1 malformation"),
     "HP:0004969": ("branch pulmonary artery stenosis", "branch pulmonary stenosis"),
+    # part 4, from a round held out until part 3 was scored (read after it was)
+    "HP:0031141": ("hyperechoic liver", "echogenic liver", "bright liver"),
+    "HP:0012852": ("bridging fibrosis",),
+    "HP:0034254": ("face of the giant panda", "giant panda sign"),
+    "HP:0012899": ("difficulty relaxing grip", "delayed grip release", "slow grip release"),
+    "HP:0004380": ("calcified aortic valve", "calcified aortic valve cusps"),
 }
 
 #: CURIE -> names of the release that kgfuse does not link to that term: "weakness" alone

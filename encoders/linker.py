@@ -441,7 +441,10 @@ __all__ = [
 #: ontology names it so ("Echo: ... rhabdomyomas": *Cardiac rhabdomyoma*; "MRI brain: ...
 #: abscess": *Brain abscess*); an echo's "agitated saline" is no *Agitation*; the spinal
 #: fluid's lactate against its limit; "irides"; 20 more clinical names ("PFO", "delta
-#: waves", "reduced NAA", "lactate doublet", "vasogenic oedema", "Chiari I" ...).
+#: waves", "reduced NAA", "lactate doublet", "vasogenic oedema", "Chiari I" ...); a word
+#: before a predicate is no stacked modifier ("Leukocyte alpha-galactosidase A activity
+#: was reduced" was *Leukopenia*); a fundoscopy's pallor is the optic disc's; the HDL
+#: cholesterol, and a urate in mmol/L, against limits; 5 more clinical names.
 LINKING_VERSION = 55
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
@@ -1691,6 +1694,10 @@ class ConceptLinker:
         out = []
         for m, iri, *_ in kept:
             if m.source != "dictionary" or m.j - m.i < 2 or m.i == 0 or not plain(m.i - 1):
+                continue
+            if m.candidates and m.candidates[0][1] == "predicative":
+                # a predicate ends the match, no head noun (since linking version 55):
+                # "Leukocyte alpha-galactosidase A activity was reduced" is no *Leukopenia*
                 continue
             a = m.i - 1
             while a > 0 and plain(a - 1) and m.i - a < max_words:
@@ -3263,9 +3270,9 @@ _INVESTIGATION_SITES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("renal", "ultrasound"): ("renal",),
     ("renal", "us"): ("renal",),
     ("renal", "uss"): ("renal",),
-    ("fundoscopy",): ("retinal",),
-    ("funduscopy",): ("retinal",),
-    ("ophthalmoscopy",): ("retinal",),
+    ("fundoscopy",): ("retinal", "optic disc"),
+    ("funduscopy",): ("retinal", "optic disc"),
+    ("ophthalmoscopy",): ("retinal", "optic disc"),
     ("mri", "brain"): ("cerebral", "brain"),
     ("brain", "mri"): ("cerebral", "brain"),
     ("ct", "head"): ("cerebral", "brain"),

@@ -169,7 +169,8 @@ ANALYTES: tuple[Analyte, ...] = (
         r"uric acid|urate",
         "low uric acid",
         "high uric acid",
-        {"umol/l": (120, 480), "mg/dl": (2.0, 8.0)},
+        # mmol/L since linking version 55 ("Serum urate was 0.51 mmol/L")
+        {"umol/l": (120, 480), "mg/dl": (2.0, 8.0), "mmol/l": (0.12, 0.48)},
     ),
     Analyte(
         r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?:total )?cholesterol|tc",  # "TC": since v54
@@ -182,6 +183,14 @@ ANALYTES: tuple[Analyte, ...] = (
         "",
         "high ldl cholesterol",
         {"mmol/l": (None, 4.9), "mg/dl": (None, 190)},
+    ),
+    # since linking version 55: the HDL cholesterol, low below 0.8 mmol/L at any age and for
+    # either sex
+    Analyte(
+        r"hdl(?:[- ]cholesterol|-c)?|high[- ]density lipoprotein(?: cholesterol)?",
+        "decreased hdl cholesterol",
+        "",
+        {"mmol/l": (0.8, None), "mg/dl": (31, None)},
     ),
     Analyte(
         r"triglycerides?", "", "high triglycerides", {"mmol/l": (None, 3.0), "mg/dl": (None, 265)}

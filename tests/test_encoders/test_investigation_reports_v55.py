@@ -503,3 +503,93 @@ def test_irides_are_irises() -> None:
 )
 def test_the_part_3_clinical_names(curie: str, name: str) -> None:
     assert clinical_name_links(curie, name)
+
+
+# part 4, from a round held out until part 3 was scored
+
+
+PART4_LEXICON, _ = lexicon_of(
+    {
+        "Leukopenia": ("Decreased blood leukocyte number",),
+        "Decreased alpha-galactosidase A activity": (),
+        "Low-set ears": (),
+        "Posteriorly rotated ears": (),
+        "Pallor": (),
+        "Optic disc pallor": (),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def linker4() -> ConceptLinker:
+    return ConceptLinker(PART4_LEXICON, LinkerConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Leukocyte alpha-galactosidase A activity was markedly reduced.",
+            {
+                "alpha-galactosidase a activity was markedly reduced": (
+                    "Decreased alpha-galactosidase A activity"
+                )
+            },
+        ),
+        # control: a modifier stacked before a head noun
+        (
+            "Low-set posteriorly rotated ears.",
+            {
+                "low-set posteriorly rotated ears": "Low-set ears",
+                "posteriorly rotated ears": "Posteriorly rotated ears",
+            },
+        ),
+    ],
+)
+def test_a_word_before_a_predicate_is_no_stacked_modifier(
+    linker4: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert mention_labels(linker4, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fundoscopy: optic discs healthy with no pallor.", ("Optic disc pallor", True)),
+        # control: the skin's pallor, in a sentence no fundoscopy opens
+        ("Fundoscopy was normal. She had pallor.", ("Pallor", False)),
+    ],
+)
+def test_a_fundoscopys_pallor_is_the_optic_discs(
+    linker4: ConceptLinker, text: str, expected: tuple[str, bool]
+) -> None:
+    assert [(m.label, m.excluded) for m in linker4.link(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("HDL 0.6 mmol/L.", ["decreased hdl cholesterol"]),
+        ("HDL-C 25 mg/dL.", ["decreased hdl cholesterol"]),
+        ("Serum urate was 0.51 mmol/L.", ["high uric acid"]),
+        # controls: an HDL within the limit, a total cholesterol beside it
+        ("HDL 1.2 mmol/L.", []),
+        ("HDL cholesterol 1.1 mmol/L, total cholesterol 5.0 mmol/L.", []),
+    ],
+)
+def test_the_hdl_and_urate_in_mmol(text: str, phrases: list[str]) -> None:
+    assert [v.phrase for v in read_unranged_values(text)] == phrases
+
+
+@pytest.mark.parametrize(
+    ("curie", "name"),
+    [
+        ("HP:0031141", "hyperechoic liver"),
+        ("HP:0012852", "bridging fibrosis"),
+        ("HP:0034254", "face of the giant panda"),
+        ("HP:0012899", "difficulty relaxing his grip"),
+        ("HP:0004380", "calcified aortic valve cusps"),
+    ],
+)
+def test_the_part_4_clinical_names(curie: str, name: str) -> None:
+    assert clinical_name_links(curie, name)
