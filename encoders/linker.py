@@ -2514,11 +2514,21 @@ class ConceptLinker:
         out *Renal cyst*, "MRI brain: ... consistent with abscess" is *Brain abscess*: the
         term the ontology names by the site and the words read, where it has one."""
         lowers = tokens.lowers
+        openings = _sentence_openings(lowers)
+        headings: dict[int, tuple[tuple[str, ...], int]] = {}
         out: list[_Scored] = []
         for scored in kept:
             m, iri, score, matched = scored
-            sites = _investigated_site(lowers, m.i)
-            if sites and not any(lowers[k] in _SITE_WORDS for k in range(m.i, m.j)):
+            start = openings[m.i]
+            heading = headings.get(start)
+            if heading is None:
+                heading = headings[start] = _investigation_heading(lowers, start)
+            sites, heading_end = heading
+            if (
+                sites
+                and heading_end <= m.i
+                and not any(lowers[k] in _SITE_WORDS for k in range(m.i, m.j))
+            ):
                 words = " ".join(lowers[m.i : m.j])
                 for site in sites:
                     narrower = self.link_phrase(f"{site} {words}")
@@ -3280,6 +3290,9 @@ _INVESTIGATION_SITES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("mra",): ("cerebral",),
 }
 _SITE_CUES = frozenset(word for key in _INVESTIGATION_SITES for word in key)
+_SITES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+for _key, _sites in _INVESTIGATION_SITES.items():
+    _SITES_BY_FIRST_WORD.setdefault(_key[0], []).append((_key, _sites))
 #: Words that already say a finding's site: no other site is read for it.
 _SITE_WORDS = frozenset(
     {"cardiac", "heart", "renal", "kidney", "kidneys", "retinal", "retina", "cerebral"}
@@ -3300,17 +3313,25 @@ def _decimal_point(lowers: Sequence[str], k: int) -> bool:
     )
 
 
-def _investigated_site(lowers: Sequence[str], i: int) -> tuple[str, ...]:
-    """The organ adjectives of the investigation that opens the sentence of token ``i``
-    (within its first words, before ``i``), or ``()``."""
-    a = i
-    while a > 0 and (lowers[a - 1] not in _SENTENCE_MARKS or _decimal_point(lowers, a - 1)):
-        a -= 1
-    for k in range(a, min(a + _SITE_OPENING + 1, i)):
-        for key, sites in _INVESTIGATION_SITES.items():
-            if tuple(lowers[k : k + len(key)]) == key and k + len(key) <= i:
-                return sites
-    return ()
+def _sentence_openings(lowers: Sequence[str]) -> list[int]:
+    """The first token of each token's sentence (a number's decimal point ends none)."""
+    out = []
+    start = 0
+    for k, word in enumerate(lowers):
+        out.append(start)
+        if word in _SENTENCE_MARKS and not _decimal_point(lowers, k):
+            start = k + 1
+    return out
+
+
+def _investigation_heading(lowers: Sequence[str], start: int) -> tuple[tuple[str, ...], int]:
+    """The organ adjectives of the investigation named within the first words of the
+    sentence at ``start``, and the token after its name; ``((), 0)`` for none."""
+    for k in range(start, min(start + _SITE_OPENING + 1, len(lowers))):
+        for key, sites in _SITES_BY_FIRST_WORD.get(lowers[k], ()):
+            if tuple(lowers[k : k + len(key)]) == key:
+                return sites, k + len(key)
+    return (), 0
 
 
 #: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").
