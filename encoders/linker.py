@@ -3290,9 +3290,18 @@ _INVESTIGATION_SITES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("mra",): ("cerebral",),
 }
 _SITE_CUES = frozenset(word for key in _INVESTIGATION_SITES for word in key)
-_SITES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-for _key, _sites in _INVESTIGATION_SITES.items():
-    _SITES_BY_FIRST_WORD.setdefault(_key[0], []).append((_key, _sites))
+_SITES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    first: [(key, sites) for key, sites in _INVESTIGATION_SITES.items() if key[0] == first]
+    for first in {key[0] for key in _INVESTIGATION_SITES}
+}
+#: Organs a word next to an investigation's name may give it instead of its usual one: an
+#: "abdominal echo" (an echography) or an "MRA of the aorta" is no heart's or brain's.
+_OTHER_ORGANS = frozenset(
+    {"abdominal", "abdomen", "renal", "kidney", "pelvic", "hepatic", "liver", "thyroid"}
+    | {"scrotal", "testicular", "neck", "carotid", "aorta", "aortic", "pulmonary", "chest"}
+    | {"thoracic", "coronary", "mesenteric", "iliac", "femoral", "limb", "leg", "legs"}
+    | {"peripheral", "spine", "spinal", "transfontanellar", "cranial", "transcranial"}
+)
 #: Words that already say a finding's site: no other site is read for it.
 _SITE_WORDS = frozenset(
     {"cardiac", "heart", "renal", "kidney", "kidneys", "retinal", "retina", "cerebral"}
@@ -3330,7 +3339,11 @@ def _investigation_heading(lowers: Sequence[str], start: int) -> tuple[tuple[str
     for k in range(start, min(start + _SITE_OPENING + 1, len(lowers))):
         for key, sites in _SITES_BY_FIRST_WORD.get(lowers[k], ()):
             if tuple(lowers[k : k + len(key)]) == key:
-                return sites, k + len(key)
+                end = k + len(key)
+                near = {lowers[q] for q in range(max(start, k - 1), min(end + 4, len(lowers)))}
+                if len(key) == 1 and not _OTHER_ORGANS.isdisjoint(near):
+                    return (), 0  # "abdominal echo", "MRA of the aorta": another organ's
+                return sites, end
     return (), 0
 
 

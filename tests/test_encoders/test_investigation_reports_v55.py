@@ -441,6 +441,12 @@ def linker3() -> ConceptLinker:
         ("Echo was normal. He had an abscess.", {"abscess": "Abscess"}),
         ("He was 2. Echo was normal. A hamartoma.", {"hamartoma": "Hamartoma"}),
         ("MRI brain was normal; the cysts were in the liver.", {"cysts": "Cyst"}),
+        # controls: an investigation of another organ by the same name
+        (
+            "MRA of the aorta showed an arteriovenous malformation.",
+            {"arteriovenous malformation": "Arteriovenous malformation"},
+        ),
+        ("Abdominal echo showed an abscess.", {"abscess": "Abscess"}),
     ],
 )
 def test_a_finding_in_an_organs_investigation_is_the_organs(
