@@ -1280,7 +1280,7 @@ _INTERVAL_NAME_RE = re.compile(r"^(?P<x>(?:prolonged|shortened|short|long) [^ ]+
 #: Names of more words than are permuted (:func:`phrase_variants`' ``max_permuted``) whose
 #: first word is one of these are also indexed with that word last, as a predicate of the
 #: others ("the glomerular basement membrane was thickened"), up to this many words.
-_PERMUTED_MAX, _PREDICATE_LAST_MAX = 3, 6
+_PREDICATE_LAST_MAX = 6
 _PREDICATE_FIRST = frozenset(
     normalize_token(w)
     for w in (
@@ -1395,7 +1395,7 @@ def phrase_variants(text: str, max_permuted: int = 3) -> dict[tuple[str, ...], s
         for alt in _alternation_keys(key):
             out.setdefault(alt, "lexical" if variant in ("exact", "hyphen") else variant)
     for key in list(out):
-        if _PERMUTED_MAX < len(key) <= _PREDICATE_LAST_MAX and key[0] in _PREDICATE_FIRST:
+        if max_permuted < len(key) <= _PREDICATE_LAST_MAX and key[0] in _PREDICATE_FIRST:
             # a longer name said of its subject: "the glomerular basement membrane was
             # thickened" (*Thickened glomerular basement membrane*; since linking version 55)
             out.setdefault((*key[1:], key[0]), "permuted")

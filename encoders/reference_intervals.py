@@ -266,7 +266,7 @@ ANALYTES: tuple[Analyte, ...] = (
         "high csf protein",
         {"g/l": (None, 1.5), "mg/dl": (None, 150)},
     ),
-    # part 3: the spinal fluid's lactate, high above 2.8 mmol/L at any age
+    # since linking version 55: the spinal fluid's lactate, high above 2.8 mmol/L at any age
     Analyte(
         r"(?:csf|cerebrospinal fluid|spinal fluid) lactate",
         "",
