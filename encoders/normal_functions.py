@@ -101,8 +101,11 @@ _STATED = re.compile(
     rf"|\b(?P<name7>{_NAME})(?:\s+{_COPULA}|{_SPOKEN_COPULA})?\s+{_ADVERB}{_FINE}\b(?![-'])"
     rf"|\b(?P<name8>{_NAME}){_SPOKEN_COPULA}\s+{_ADVERB}normal\b"
     rf"|\bnormal\s+(?P<name2>{_NAME})\b(?!\s+{_NOT_THE_FUNCTION})"
-    rf"|\b(?P<name3>{_NAME})\s*:\s*normal\b"
+    rf"|\b(?P<name3>{_NAME})\s*:\s*{_ADVERB}normal\b"
     rf"|\b(?P<test>{_HEARING_TESTS})\s+(?:results?\s+)?(?:{_COPULA}\s+)?{_ADVERB}normal\b"
+    # since linking version 55, a report's heading: "Audiogram: within normal limits", "ABR:
+    # normal", "Audiogram: WNL"
+    rf"|\b(?P<test3>{_HEARING_TESTS})\s*:\s*(?:{_ADVERB}normal|WNL)\b"
     r"|\bpassed\s+(?:(?:the|his|her|their|a)\s+)?(?:newborn\s+|neonatal\s+)?"
     r"(?P<test2>hearing\s+(?:screen|screening|test))\b"
     rf"|\bno\s+(?P<name4>{_NAME})\s+(?:concerns?|problems?|issues?|difficulties)\b"
@@ -201,6 +204,7 @@ _ANCHORS = (
     "trileaflet",
     "tricuspid",
     "clear",
+    "wnl",
 )
 _BEFORE, _AFTER = 90, 60
 

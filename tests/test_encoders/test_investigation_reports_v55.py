@@ -337,7 +337,12 @@ def test_a_refraction_in_dioptres(text: str, phrases: list[str]) -> None:
         ("Slit lamp: clear lenses.", {"clear lenses": "N"}),
         ("The lenses were clear.", {"the lenses were clear": "N"}),
         ("Corneas were clear.", {"corneas were clear": "N"}),
-        # controls: a measure limited in time, a lens operation, a raised pressure
+        ("Audiogram: within normal limits.", {"audiogram: within normal": "N"}),
+        ("ABR: normal bilaterally.", {"abr: normal": "N"}),
+        ("Audiogram: WNL.", {"audiogram: wnl": "N"}),
+        ("Hearing: within normal limits.", {"hearing: within normal": "N"}),
+        # controls: a measure limited in time, a lens operation, a raised pressure, a loss
+        ("Audiogram: mild loss; otherwise normal.", {}),
         ("Intraocular pressure was normal until age 10.", {}),
         ("He had clear lens extraction.", {}),
         ("Intraocular pressure was raised.", {}),
