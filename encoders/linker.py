@@ -444,7 +444,8 @@ __all__ = [
 #: waves", "reduced NAA", "lactate doublet", "vasogenic oedema", "Chiari I" ...); a word
 #: before a predicate is no stacked modifier ("Leukocyte alpha-galactosidase A activity
 #: was reduced" was *Leukopenia*); a fundoscopy's pallor is the optic disc's; the HDL
-#: cholesterol, and a urate in mmol/L, against limits; 5 more clinical names.
+#: cholesterol, and a urate in mmol/L, against limits; 5 more clinical names; a hearing
+#: test's report heading stated normal ("Audiogram: within normal limits", "ABR: WNL").
 LINKING_VERSION = 55
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
