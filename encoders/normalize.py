@@ -1289,11 +1289,6 @@ _PREDICATE_FIRST = frozenset(
         *("hypoplastic", "atrophic", "small", "large", "short", "long", "low", "high"),
     )
 )
-#: How a text names one side.
-_SIDES = ("right", "left", "right-sided", "left-sided")
-#: A finding of one side ("Unilateral facial palsy") is written with its side: "right-sided
-#: facial palsy", "a left ptosis" (since linking version 55).
-_UNILATERAL_NAME_RE = re.compile(r"^unilateral (?P<x>.+)$")
 
 
 def _pattern_keys(text: str) -> list[tuple[str, ...]]:
@@ -1303,7 +1298,7 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     are also written ``abnormal X`` or ``X`` + one of :data:`ABNORMALITY_HEADS`;
     ``X Y deformity`` is also ``X Y``; ``X muscle weakness`` (or ``atrophy``, ``wasting``)
     is also ``X weakness``; ``X weakness`` is also ``weak X``; ``Prolonged X interval`` is
-    also ``prolonged X``; ``Unilateral X`` is also ``right X``, ``left-sided X``;
+    also ``prolonged X``;
     ``Inability to X`` is also ``cannot X``, ``can not X`` (so ``can't X``) or ``unable to
     X``; ``Abnormally X Y`` is also ``X Y`` where X is a size (and an ``eyeball`` also an
     ``eye``); ``<adjective> behavior`` is also ``<adjective> features`` or ``traits`` for
@@ -1336,10 +1331,6 @@ def _pattern_keys(text: str) -> list[tuple[str, ...]]:
     match = _INTERVAL_NAME_RE.match(name)
     if match:
         out.append(content_tokens(match.group("x")))
-    match = _UNILATERAL_NAME_RE.match(name)
-    if match:
-        x = match.group("x")
-        out.extend(content_tokens(f"{side} {x}") for side in _SIDES)
     match = _MUSCLE_NAME_RE.match(name)
     if (
         match
