@@ -3239,8 +3239,10 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     version 54): a speech "slow to come" (a delay), "never talked about it", a body gone
     limp, arms thrown up, shocks (a defibrillator's, a nerve test's), "it was a shock", a
     finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
-    Pryce"); since version 55 an echo's "agitated saline"."""
+    Pryce"); since version 55 an echo's "agitated saline" and an EEG's delta waves."""
     lowers, raws = tokens.lowers, tokens.raws
+    if lowers[i] == "delta" and _in_an_eeg_sentence(lowers, i):
+        return True  # an EEG's delta waves (slow waves), no ECG's *Ventricular preexcitation*
     if (
         j + 1 < len(lowers)
         and lowers[j - 1] == "slow"
@@ -3346,6 +3348,21 @@ def _investigation_heading(lowers: Sequence[str], start: int) -> tuple[tuple[str
                     return (), 0  # "abdominal echo", "MRA of the aorta": another organ's
                 return sites, end
     return (), 0
+
+
+#: Words that make a sentence an EEG's (its "delta waves" are slow waves).
+_EEG_WORDS = frozenset({"eeg", "eegs", "electroencephalogram", "electroencephalography"})
+
+
+def _in_an_eeg_sentence(lowers: Sequence[str], i: int) -> bool:
+    """Whether the sentence of token ``i`` names an EEG."""
+    a = i
+    while a > 0 and (lowers[a - 1] not in _SENTENCE_MARKS or _decimal_point(lowers, a - 1)):
+        a -= 1
+    b = i
+    while b < len(lowers) and (lowers[b] not in _SENTENCE_MARKS or _decimal_point(lowers, b)):
+        b += 1
+    return not _EEG_WORDS.isdisjoint(lowers[a:b])
 
 
 #: Periods of life that "early" and "late" qualify ("in her late teens", "early childhood").

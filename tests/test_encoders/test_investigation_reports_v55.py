@@ -593,3 +593,17 @@ def test_the_hdl_and_urate_in_mmol(text: str, phrases: list[str]) -> None:
 )
 def test_the_part_4_clinical_names(curie: str, name: str) -> None:
     assert clinical_name_links(curie, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "linked"),
+    [
+        ("ECG: short PR with delta waves.", True),
+        ("ECG showed delta waves; EEG was normal.", True),
+        # an EEG's delta waves are slow waves, no pre-excitation
+        ("EEG showed intermittent delta waves over the left temporal region.", False),
+        ("EEG: generalized slowing with frontal delta waves.", False),
+    ],
+)
+def test_an_eegs_delta_waves_are_no_preexcitation(text: str, linked: bool) -> None:
+    assert clinical_name_links("HP:0004309", text) is linked
