@@ -1268,7 +1268,7 @@ class ConceptLinker:
                         items = conjuncts.get(last, _UNSET)
                         if items is _UNSET:
                             items = conjuncts[last] = _conjuncts(tokens, last)
-                        if items and last > first and not _modifies_next(tokens, items[-1], ""):
+                        if items and last > first and not _modifies_next(tokens, items[-1]):
                             # Each other conjunct after the shared words: "contractures of hands
                             # and [knees]", "dilatation of the lateral and [third ventricles]";
                             # not one that names a test's specimen (since linking version 55).
@@ -3143,11 +3143,12 @@ _INVESTIGATION_NOUNS = frozenset(
 )
 
 
-def _modifies_next(tokens: TokenTable, q: int, head: str) -> bool:
+def _modifies_next(tokens: TokenTable, q: int, head: str | None = None) -> bool:
     """Whether the last conjunct at ``q`` modifies the word after it, as the first conjunct
-    modified ``head``: "renal ultrasound and pelvic [ultrasound]" (the same head) or
-    "renal ultrasound and pelvic [MRI]" (an investigation) share no word with a name
-    (since linking version 50: *Pelvic kidney* was read)."""
+    modified ``head`` (when it has one): "renal ultrasound and pelvic [ultrasound]" (the same
+    head) or "renal ultrasound and pelvic [MRI]" (an investigation) share no word with a name
+    (since linking version 50: *Pelvic kidney* was read); nor, since version 55, "blood
+    glucose, and urine [amino acid chromatography]" (a test's specimen)."""
     k = q + 1
     if k >= len(tokens.norms):
         return False

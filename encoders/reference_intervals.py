@@ -500,6 +500,7 @@ _REFRACTION = re.compile(
     r"(?:D|DS|(?i:dioptres?|diopters?))(?![\w-])"
 )
 _REFRACTION_CUES = ("fract", "myop", "metrop", "hyperop", "spherical")
+#: (limit, finding): below a negative limit, above a positive one; each side's furthest first
 _REFRACTION_LIMITS = (
     (-6.0, "high myopia"),
     (-0.5, "myopia"),
@@ -714,14 +715,9 @@ def _matched_value(
 def _refraction_phrase(dioptres: float) -> str | None:
     """The finding a refraction states (:data:`_REFRACTION_LIMITS`), or None within
     half a dioptre of none."""
-    if dioptres <= _REFRACTION_LIMITS[0][0]:
-        return _REFRACTION_LIMITS[0][1]
-    if dioptres <= _REFRACTION_LIMITS[1][0]:
-        return _REFRACTION_LIMITS[1][1]
-    if dioptres >= _REFRACTION_LIMITS[2][0]:
-        return _REFRACTION_LIMITS[2][1]
-    if dioptres >= _REFRACTION_LIMITS[3][0]:
-        return _REFRACTION_LIMITS[3][1]
+    for limit, phrase in _REFRACTION_LIMITS:  # each side's furthest limit first
+        if (dioptres <= limit) if limit < 0 else (dioptres >= limit):
+            return phrase
     return None
 
 
