@@ -85,6 +85,8 @@ from encoders.normalize import (
     singularize,
     tight_mark,
 )
+from encoders.procedures import SYNONYM_TYPE as TREATMENT_TYPE
+from encoders.procedures import procedure_entries
 from encoders.reference_intervals import analyte_phrase, read_unranged_values
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
@@ -446,7 +448,10 @@ __all__ = [
 #: was reduced" was *Leukopenia*); a fundoscopy's pallor is the optic disc's; the HDL
 #: cholesterol, and a urate in mmol/L, against limits; 5 more clinical names; a hearing
 #: test's report heading stated normal ("Audiogram: within normal limits", "ABR: WNL").
-LINKING_VERSION = 55
+#: 56: a treatment done only for a finding reads that finding ("underwent orchidopexy":
+#: *Cryptorchidism*; "a VP shunt", "hearing aids", "a Kasai portoenterostomy"); one not
+#: done says nothing of it (:mod:`encoders.procedures`).
+LINKING_VERSION = 56
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -609,7 +614,8 @@ class Mention:
         uncertain: the finding is hedged.
         family: the finding belongs to a relative, not the patient.
         source: ``dictionary``, ``acronym``, ``defined`` (acronym defined in the text),
-            ``dense``, ``measurement``, ``milestone`` or ``laboratory``.
+            ``dense``, ``measurement``, ``milestone``, ``laboratory`` or ``procedure`` (a
+            treatment done only for the finding: :mod:`encoders.procedures`).
         matched: the dictionary name (or nearest name) that matched; for a measurement,
             the quantity and the number read (``height -2.5 SD``); for a milestone, the
             milestone and its age (``walking alone at 22 months``); for a laboratory value,
@@ -948,6 +954,10 @@ class ConceptLinker:
         # Normalised forms that may start a match: a name's first word or an acronym.
         self._acronym_norms = frozenset(map(normalize_token, self._acronym_forms))
         self._starters = frozenset(self._trie) | self._acronym_norms
+        # (term, name) of the treatments that imply their finding (encoders.procedures)
+        self._treatments = frozenset(
+            (n.iri, n.text) for n in self._names if n.synonym_type == TREATMENT_TYPE
+        )
         self._candidate_vocabulary = self.vocabulary | (dense.vocabulary if dense else set())
         logger.info(
             "linker: %d names of %d terms (%d acronyms), index %s",
@@ -2129,12 +2139,40 @@ class ConceptLinker:
                 else ctx
                 for (m, iri, *_), ctx in zip(kept, contexts, strict=True)
             ]
-        return [
+        found = [
             (start, end, iri, float(score), matched, m.source, ctx)
             for (m, iri, score, matched), ctx, (start, end) in zip(
                 kept, contexts, tokens.char_spans(spans), strict=True
             )
         ]
+        if self._treatments:
+            found = self._read_treatments(found)
+        return found
+
+    def _read_treatments(self, found: list[_Found]) -> list[_Found]:
+        """A treatment done only for a finding is read as that finding, with the source
+        ``procedure`` ("she underwent orchidopexy": *Cryptorchidism*); one not done says
+        nothing of it ("no shunt was needed" rules no *Hydrocephalus* out), nor does one
+        whose person has a narrower finding named ("recurrent epistaxis needed nasal
+        cautery" is no more than *Spontaneous, recurrent epistaxis*): both are dropped
+        (:mod:`encoders.procedures`)."""
+        treatments = self._treatments
+        is_treatment = [f[5] == "dictionary" and (f[2], f[4]) in treatments for f in found]
+        if not any(is_treatment):
+            return found
+        # the terms above each person's own named findings
+        broader: dict[bool, set[str]] = {False: set(), True: set()}
+        for f, treatment in zip(found, is_treatment, strict=True):
+            if not treatment and not f[6].negated:
+                broader[f[6].family] |= self.ancestors(f[2])
+        out = []
+        for f, treatment in zip(found, is_treatment, strict=True):
+            if treatment:
+                if f[6].negated or f[2] in broader[f[6].family]:
+                    continue
+                f = (*f[:5], "procedure", f[6])
+            out.append(f)
+        return out
 
     def _induced_forms(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
         """Findings said to be brought on by what a name of a narrower term writes first:
@@ -4204,7 +4242,8 @@ def linker_from_kg(
 def linkable_lexicon(kg: Any) -> Lexicon:
     """The names in ``kg.lexicon`` of the terms :func:`linker_from_kg` links (warned of when
     there are none); for an HPO KG also kgfuse's clinical phrasings of its terms
-    (:mod:`encoders.clinical_names`)."""
+    (:mod:`encoders.clinical_names`) and the treatments done only for one of them
+    (:mod:`encoders.procedures`)."""
     lexicon = kg.lexicon
     individuals = _named_individuals(kg)
     kept = Lexicon(
@@ -4217,6 +4256,7 @@ def linkable_lexicon(kg: Any) -> Lexicon:
         # reports use for another term (encoders.clinical_names)
         kept.entries[:] = [e for e in kept.entries if kept_entry(e)]
         kept.entries.extend(clinical_entries(terms))
+        kept.entries.extend(procedure_entries(terms))
     if not kept.entries:
         found = Counter(compress(e.node_type) if e.node_type else "untyped" for e in lexicon)
         logger.warning(

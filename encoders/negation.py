@@ -1362,6 +1362,10 @@ _EXPERIENCER_VERBS = frozenset(
         "becomes",
         "complains",
         "complained",
+        # since linking version 56, a relative's device: "his mother wears hearing aids"
+        "wears",
+        "wore",
+        "uses",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset(

@@ -170,14 +170,20 @@ def dense_grounding(
 
     from encoders.dense import DenseIndex, DenseMatcher
     from encoders.linker import linkable_lexicon
+    from encoders.procedures import SYNONYM_TYPE as TREATMENT_TYPE
     from encoders.text import TextEncoder, TextEncoderConfig
+    from kg.lexicon import Lexicon
 
     encoder = encoder or TextEncoder(TextEncoderConfig())
     folder = Path(kg.path) / "derived" / "dense_names"
     if cache and folder.is_dir():
         index = DenseIndex.load(folder, encoder)
     else:
-        index = DenseIndex.build(linkable_lexicon(kg), encoder)  # the dictionary's terms
+        # the dictionary's names of its terms, less the treatments that imply a finding
+        # (encoders.procedures): a span near "orchidopexy" may be another operation
+        names = linkable_lexicon(kg)
+        kept = [e for e in names if e.synonym_type != TREATMENT_TYPE]
+        index = DenseIndex.build(Lexicon(kept, names.obsolete), encoder)
         if cache:
             index.save(folder)
     return DenseMatcher(index, threshold)
