@@ -85,8 +85,8 @@ from encoders.normalize import (
     singularize,
     tight_mark,
 )
+from encoders.procedures import GLAND_REMOVALS, procedure_entries
 from encoders.procedures import SYNONYM_TYPE as TREATMENT_TYPE
-from encoders.procedures import procedure_entries
 from encoders.reference_intervals import analyte_phrase, read_unranged_values
 from kg.collector import gc_paused
 from kg.lexicon import NAME_KINDS, Lexicon
@@ -516,6 +516,8 @@ _END = ""  # trie terminal key; never a token
 _UNSET = object()
 #: Key variants a gapped match may use: names in their own word order only.
 _GAPPABLE = frozenset({"exact", "hyphen", "lexical"})
+#: The variants of a treatment's name (encoders.procedures): in its own word order.
+_TREATMENT_VARIANTS = _GAPPABLE
 _ANY_VARIANT = frozenset(VARIANT_WEIGHT)
 #: Variants whose candidate lists are built per match (not owned by the trie).
 _PER_MATCH = frozenset({"gapped", "predicative"})
@@ -958,6 +960,7 @@ class ConceptLinker:
         self._treatments = frozenset(
             (n.iri, n.text) for n in self._names if n.synonym_type == TREATMENT_TYPE
         )
+        self._removals = {to_iri(c): frozenset(words) for c, words in GLAND_REMOVALS.items()}
         self._candidate_vocabulary = self.vocabulary | (dense.vocabulary if dense else set())
         logger.info(
             "linker: %d names of %d terms (%d acronyms), index %s",
@@ -1080,11 +1083,16 @@ class ConceptLinker:
                     (name_id, "acronym")
                 )
                 continue
+            treatment = entry.synonym_type == TREATMENT_TYPE
             for key, variant in phrase_variants(text).items():
                 if len(key) == 1 and len(key[0]) < self.config.min_name_chars:
                     continue
+                if treatment and variant not in _TREATMENT_VARIANTS:
+                    continue  # "replacement for an aortic root" is no "aortic root replacement"
                 self._insert(key, name_id, variant)
         for name_id, key in denied_keys([n.text for n in self._names]):
+            if self._names[name_id].synonym_type == TREATMENT_TYPE:
+                continue  # a treatment not done is read by _read_treatments
             node = self._walk(key)
             if node is None or _END not in node:  # "no eyeball" is a name of its own
                 self._insert(key, name_id, DENIED)
@@ -1745,10 +1753,11 @@ class ConceptLinker:
         where the finding was seen)."""
         raws, lowers = tokens.raws, tokens.lowers
         defined: dict[str, str] = {}
-        for m, iri, _, _ in kept:
+        for m, iri, _, matched in kept:
             k = m.j
             if (
-                k + 2 < len(raws)
+                (iri, matched) not in self._treatments  # read where it is said: not "CI"
+                and k + 2 < len(raws)
                 and raws[k] == "("
                 and raws[k + 2] == ")"
                 and is_acronym(raws[k + 1])
@@ -2146,29 +2155,40 @@ class ConceptLinker:
             )
         ]
         if self._treatments:
-            found = self._read_treatments(found)
+            found = self._read_treatments(tokens, [j for _, j in spans], found)
         return found
 
-    def _read_treatments(self, found: list[_Found]) -> list[_Found]:
+    def _read_treatments(
+        self, tokens: TokenTable, ends: Sequence[int], found: list[_Found]
+    ) -> list[_Found]:
         """A treatment done only for a finding is read as that finding, with the source
-        ``procedure`` ("she underwent orchidopexy": *Cryptorchidism*); one not done says
-        nothing of it ("no shunt was needed" rules no *Hydrocephalus* out), nor does one
-        whose person has a narrower finding named ("recurrent epistaxis needed nasal
-        cautery" is no more than *Spontaneous, recurrent epistaxis*): both are dropped
-        (:mod:`encoders.procedures`)."""
+        ``procedure`` ("she underwent orchidopexy": *Cryptorchidism*), and dropped where it
+        says nothing of the patient's finding (:mod:`encoders.procedures`): one not done
+        ("no shunt was needed", "a Kasai portoenterostomy was not performed" rule no
+        *Hydrocephalus* or *Biliary atresia* out); a replacement after the gland's removal
+        ("thyroidectomy ..., and he takes levothyroxine"); one whose person has a narrower
+        finding named ("recurrent epistaxis needed nasal cautery" is no more than
+        *Spontaneous, recurrent epistaxis*). ``ends`` are the matches' last tokens + 1."""
         treatments = self._treatments
         is_treatment = [f[5] == "dictionary" and (f[2], f[4]) in treatments for f in found]
         if not any(is_treatment):
             return found
+        lowers = tokens.lowers
+        removed = {iri for iri, words in self._removals.items() if not words.isdisjoint(lowers)}
         # the terms above each person's own named findings
         broader: dict[bool, set[str]] = {False: set(), True: set()}
         for f, treatment in zip(found, is_treatment, strict=True):
             if not treatment and not f[6].negated:
                 broader[f[6].family] |= self.ancestors(f[2])
         out = []
-        for f, treatment in zip(found, is_treatment, strict=True):
+        for f, treatment, j in zip(found, is_treatment, ends, strict=True):
             if treatment:
-                if f[6].negated or f[2] in broader[f[6].family]:
+                if (
+                    f[6].negated
+                    or f[2] in broader[f[6].family]
+                    or f[2] in removed
+                    or _not_done(lowers, j)
+                ):
                     continue
                 f = (*f[:5], "procedure", f[6])
             out.append(f)
@@ -2616,6 +2636,33 @@ class ConceptLinker:
         if not found:
             return None
         return max(found, key=lambda m: (m.end - m.start, -m.start)).iri
+
+
+#: What says a treatment was not done, after "not" or "never": "a Kasai portoenterostomy
+#: was therefore not performed", "a shunt was never needed".
+_NOT_DONE = frozenset(
+    {
+        *("performed", "done", "required", "needed", "undertaken", "carried", "placed"),
+        *("inserted", "indicated", "necessary", "attempted", "pursued", "started", "given"),
+    }
+)
+#: How far after a treatment its "not performed" may stand.
+_NOT_DONE_WINDOW = 6
+
+
+def _not_done(lowers: Sequence[str], j: int) -> bool:
+    """Whether the clause of a treatment ending before token ``j`` says it was not done
+    ("... was not performed", "... was therefore not needed", "... never required")."""
+    for k in range(j, min(j + _NOT_DONE_WINDOW, len(lowers))):
+        word = lowers[k]
+        if word in _SENTENCE_MARKS or word in (",", ";", "but", "because"):
+            return False
+        if word in ("not", "never", "n't") and (
+            lowers[k + 1 : k + 2] and lowers[k + 1] in _NOT_DONE
+            or lowers[k + 2 : k + 3] and lowers[k + 2] in _NOT_DONE
+        ):
+            return True
+    return False
 
 
 def read_by_name(term: str, name: str, iri: str, label: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from kg.lexicon import LexiconEntry
 from kg.namespaces import OWL_CLASS, to_iri
 
-__all__ = ["PROCEDURE_FINDINGS", "SYNONYM_TYPE", "procedure_entries"]
+__all__ = ["GLAND_REMOVALS", "PROCEDURE_FINDINGS", "SYNONYM_TYPE", "procedure_entries"]
 
 #: The synonym type of a treatment's name, as the lexicon records it.
 SYNONYM_TYPE = "kgfuse_treatment_of"
@@ -140,7 +140,7 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     "HP:0002650": ("Harrington rod", "Harrington rods"),
     # Pectus excavatum; Aplasia/Hypoplasia of the thumb; Cataract
     "HP:0000767": ("Nuss procedure", "Nuss bar"),
-    "HP:0009601": ("pollicisation", "pollicization"),
+    "HP:0009601": ("pollicisation", "pollicization", "pollicised", "pollicized"),
     "HP:0000518": ("phacoemulsification",),
     # Esophageal varix; Epistaxis
     "HP:0002040": ("variceal banding", "variceal band ligation"),
@@ -169,6 +169,18 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
         *("antiepileptic medications", "antiseizure medication", "antiseizure medications"),
         *("anticonvulsant therapy", "vagus nerve stimulator", "vagal nerve stimulator"),
     ),
+}
+
+
+#: CURIE of a finding -> the words of an operation that removes the gland whose function a
+#: replacement of the table gives: after a thyroidectomy, levothyroxine is no sign of
+#: *Hypothyroidism* of the patient's disease.
+GLAND_REMOVALS: Mapping[str, tuple[str, ...]] = {
+    "HP:0000821": ("thyroidectomy", "hemithyroidectomy"),
+    "HP:0000846": ("adrenalectomy",),
+    "HP:0000135": ("gonadectomy", "orchiectomy", "orchidectomy", "oophorectomy"),
+    "HP:0000819": ("pancreatectomy",),
+    "HP:0001738": ("pancreatectomy",),
 }
 
 

@@ -31,6 +31,8 @@ _FINDINGS = {
     "Myopia": "HP:0000545",
     "Stage 5 chronic kidney disease": "HP:0003774",
     "Bilateral sensorineural hearing impairment": "HP:0008619",
+    "Hypothyroidism": "HP:0000821",
+    "Aortic root aneurysm": "HP:0002616",
 }
 #: Child -> parents among them.
 _PARENTS = {
@@ -99,6 +101,18 @@ def test_entries_only_for_the_findings_a_kg_has() -> None:
             ("Stage 5 chronic kidney disease", "renal transplant"),
         ),
         ("Orchidopexy was planned.", ("Cryptorchidism", "orchidopexy")),
+        # controls of a treatment not done: declined, not tolerated, a reason after it
+        ("Orchidopexy was declined by the parents.", ("Cryptorchidism", "orchidopexy")),
+        ("He takes levothyroxine.", ("Hypothyroidism", "levothyroxine")),
+        (
+            "A VP shunt was placed, but a biopsy was not performed.",
+            ("Hydrocephalus", "VP shunt"),
+        ),
+        # in its own word order only
+        (
+            "Aortic root replacement for an aortic root of 51 mm.",
+            ("Aortic root aneurysm", "aortic root replacement"),
+        ),
     ],
 )
 def test_a_treatment_reads_its_finding(
@@ -106,6 +120,11 @@ def test_a_treatment_reads_its_finding(
 ) -> None:
     found = [(m.label, m.matched, m.source, m.excluded, m.family) for m in linker.link(text)]
     assert found == [(*expected, "procedure", False, False)]
+
+
+def test_a_name_read_in_another_order_is_no_treatment(linker: ConceptLinker) -> None:
+    assert linker.link("He had a replacement of the aortic root.") == []
+    assert linker.link("The aids for hearing were lost.") == []
 
 
 @pytest.mark.parametrize(
@@ -116,6 +135,12 @@ def test_a_treatment_reads_its_finding(
         "No hearing aids were needed.",
         "Neither had placement of tympanostomy tubes.",
         "Without a gastrostomy tube.",
+        # said after it (not a negation of the findings: a treatment's own reading)
+        "A VP shunt was therefore not performed.",
+        "A cochlear implant was never needed.",
+        # a replacement after the gland's removal
+        "After a total thyroidectomy for a carcinoma, he takes levothyroxine.",
+        "Levothyroxine since her thyroidectomy.",
     ],
 )
 def test_a_treatment_not_done_says_nothing(linker: ConceptLinker, text: str) -> None:
@@ -197,3 +222,8 @@ def test_an_hpo_kg_links_them(
     assert found == [("Arachnodactyly", "procedure")]
     own = [e.text for e in linkable_lexicon(mini_hpo) if e.synonym_type == SYNONYM_TYPE]
     assert own == ["finger lengthening"]
+
+
+def test_a_treatments_acronym_is_not_defined_by_it(linker: ConceptLinker) -> None:
+    found = [m.text for m in linker.link("A cochlear implant (CI) was placed; the CI works.")]
+    assert found == ["cochlear implant"]
