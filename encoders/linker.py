@@ -2658,8 +2658,10 @@ def _not_done(lowers: Sequence[str], j: int) -> bool:
         if word in _SENTENCE_MARKS or word in (",", ";", "but", "because"):
             return False
         if word in ("not", "never", "n't") and (
-            lowers[k + 1 : k + 2] and lowers[k + 1] in _NOT_DONE
-            or lowers[k + 2 : k + 3] and lowers[k + 2] in _NOT_DONE
+            lowers[k + 1 : k + 2]
+            and lowers[k + 1] in _NOT_DONE
+            or lowers[k + 2 : k + 3]
+            and lowers[k + 2] in _NOT_DONE
         ):
             return True
     return False
