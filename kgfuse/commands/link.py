@@ -118,6 +118,8 @@ def link(
                     status = "excluded" if m.excluded else "present"
                 if m.uncertain:
                     status += " (uncertain)"
+                if m.source == "procedure":
+                    status += ", from its treatment"  # "orchidopexy": Cryptorchidism
                 table.add_row(
                     f"{m.start}-{m.end}",
                     escape(m.text),

@@ -172,3 +172,18 @@ def test_milestones_flag_reaches_the_linker_of_each_command(
     assert result.exit_code == 0, result.output
     assert asked[-1] == (True, True)
     resources._LINKERS.clear()
+
+
+def test_link_text_shows_a_finding_read_from_its_treatment(mini_home: Path) -> None:
+    """A treatment done only for a finding (:mod:`encoders.procedures`) is shown as that
+    finding, read from its treatment; a treatment not done shows nothing."""
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    text = "Arachnodactyly. Bentall procedure at 30. No aortic root replacement was needed."
+    result = CliRunner().invoke(app, ["link", "--text", text, "--home", str(mini_home)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[2].strip(): line.split("│")[4].strip()
+        for line in result.output.splitlines()
+        if line.count("│") == 6
+    }
+    assert rows == {"Arachnodactyly": "present", "Bentall procedure": "present, from its treatment"}
