@@ -71,13 +71,16 @@ NEIGHBOURS_FILE = "prior_neighbours.safetensors"
 
 @dataclass(frozen=True)
 class LinkedFinding:
-    """A finding of the patient: a term, present or excluded, and where the text says it."""
+    """A finding of the patient: a term, present or excluded, and where the text says it;
+    ``read_from`` is ``"treatment"`` where the text gives it by a treatment done only for it
+    ("orchidopexy": *Cryptorchidism*; :mod:`encoders.procedures`), else empty."""
 
     iri: str
     excluded: bool = False
     start: int = -1
     end: int = -1
     text: str = ""
+    read_from: str = ""
 
 
 def render_findings(
@@ -773,7 +776,8 @@ def patient_findings(linker: Any, text: str) -> tuple[list[LinkedFinding], list[
         if getattr(m, "uncertain", False):
             hedged[f"'{m.text}' ({m.curie})"] = None
             continue
-        out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text))
+        read_from = "treatment" if getattr(m, "source", "") == "procedure" else ""
+        out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text, read_from))
     warnings = []
     if hedged:
         warnings.append(

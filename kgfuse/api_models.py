@@ -378,6 +378,8 @@ class ExplainedMention(_Open):
     label: str
     status: str
     score: float | None
+    # "treatment": the span names a treatment done only for the term ("orchidopexy")
+    read_from: str | SkipJsonSchema[None] = _absent()
 
 
 class RetrievedFact(_Open):

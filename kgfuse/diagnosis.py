@@ -689,6 +689,7 @@ class DiagnosisService:
                 f.iri,
                 self.kg.labels.get(f.iri, ""),
                 "excluded" if f.excluded else "present",
+                read_from=f.read_from,
             )
             for f in result.findings
             if f.start >= 0

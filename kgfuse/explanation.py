@@ -64,6 +64,8 @@ class Mention:
         label: the term's label.
         status: ``present``, ``excluded`` (negated), ``uncertain`` ... as the linker says.
         score: the linker's confidence, if any.
+        read_from: ``treatment`` where the span names a treatment done only for the term
+            ("orchidopexy": *Cryptorchidism*), else empty (the record leaves it out).
     """
 
     text: str
@@ -73,9 +75,10 @@ class Mention:
     label: str = ""
     status: str = "present"
     score: float | None = None
+    read_from: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text,
             "start": self.start,
             "end": self.end,
@@ -84,6 +87,15 @@ class Mention:
             "status": self.status,
             "score": self.score,
         }
+        if self.read_from:
+            out["read_from"] = self.read_from
+        return out
+
+    @property
+    def shown_status(self) -> str:
+        """The status as a reader is shown it: "present, from its treatment" where the
+        span is a treatment."""
+        return f"{self.status}, from its {self.read_from}" if self.read_from else self.status
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Mention:
@@ -95,6 +107,7 @@ class Mention:
             d.get("label", ""),
             d.get("status", "present"),
             d.get("score"),
+            str(d.get("read_from") or ""),
         )
 
 
@@ -348,7 +361,8 @@ class Explanation:
             for m in self.mentions:
                 score = f", {m.score:.2f}" if m.score is not None else ""
                 text = f'"{m.text}" ' if m.text else ""
-                out.append(f"  {text}[{m.start}:{m.end}] -> {self._name(m.iri)}, {m.status}{score}")
+                shown = m.shown_status
+                out.append(f"  {text}[{m.start}:{m.end}] -> {self._name(m.iri)}, {shown}{score}")
         if self.ranking:
             out += ["", "Ranking:"]
             for k, r in enumerate(self.ranking, start=1):
@@ -469,7 +483,7 @@ class Explanation:
                     parts.append(
                         f"<tr><td>{e(m.text)}</td><td>{m.start}&ndash;{m.end}</td>"
                         f"<td>{self._link(m.iri)}</td>"
-                        f'<td class="st-{e(_css(m.status))}">{e(m.status)}</td>'
+                        f'<td class="st-{e(_css(m.status))}">{e(m.shown_status)}</td>'
                         f"<td>{score}</td></tr>"
                     )
                 parts.append("</tbody></table>")
@@ -582,7 +596,7 @@ class Explanation:
             out.append(_esc(text[pos : m.start]))
             cls = f"mention st-{_css(m.status)}"
             inner = _esc(text[m.start : m.end])
-            title = _esc(f"{self._name(m.iri)} ({m.status})")
+            title = _esc(f"{self._name(m.iri)} ({m.shown_status})")
             if m.iri.startswith(_LINKABLE):
                 out.append(f'<a class="{cls}" href="{_esc(m.iri)}" title="{title}">{inner}</a>')
             else:
