@@ -3322,6 +3322,33 @@ _SPOKEN_OF = frozenset({"about", "of", "to", "with"})
 _BEFORE_A_NAME = frozenset({"seen"})
 
 
+#: Words of a vaccination, and the words a vaccine's disease may carry before them.
+_VACCINE_STARTS = ("vaccin", "immunis", "immuniz", "booster")
+_VACCINE_BETWEEN = frozenset({"type", "virus", "conjugate"})
+_VACCINATED = frozenset(
+    {"vaccinated", "vaccination", "vaccinations", "vaccine", "vaccines", "immunised"}
+    | {"immunized", "immunisation", "immunization"}
+)
+
+
+def _a_vaccines_disease(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether the match ``[i, j)`` names the disease of a vaccine, no finding of the
+    patient (since linking version 56): "vaccinated against hepatitis B", "hepatitis A and
+    B vaccines", "influenza vaccination"."""
+    k = j
+    while k < len(lowers) and k < j + 4:
+        word = lowers[k]
+        if word in ("and", "&"):
+            if not (k + 1 < len(lowers) and len(lowers[k + 1]) == 1):
+                break  # "hepatitis A and B vaccines", not "hepatitis and vaccinations"
+        elif not (len(word) == 1 and word.isalpha()) and word not in _VACCINE_BETWEEN:
+            break
+        k += 1
+    if k < len(lowers) and lowers[k].startswith(_VACCINE_STARTS):
+        return True
+    return i >= 2 and lowers[i - 1] in ("against", "for") and lowers[i - 2] in _VACCINATED
+
+
 def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     """Whether the match ``[i, j)`` reads a word that here names no finding (since linking
     version 54): a speech "slow to come" (a delay), "never talked about it", a body gone
@@ -3329,6 +3356,8 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
     Pryce"); since version 55 an echo's "agitated saline" and an EEG's delta waves."""
     lowers, raws = tokens.lowers, tokens.raws
+    if _a_vaccines_disease(lowers, i, j):
+        return True  # "vaccinated against hepatitis B" (since linking version 56)
     if lowers[i] == "delta" and _in_an_eeg_sentence(lowers, i):
         return True  # an EEG's delta waves (slow waves), no ECG's *Ventricular preexcitation*
     if (

@@ -31,6 +31,8 @@ _FINDINGS = {
     "Myopia": "HP:0000545",
     "Stage 5 chronic kidney disease": "HP:0003774",
     "Bilateral sensorineural hearing impairment": "HP:0008619",
+    "Hepatitis": "HP:0012115",
+    "Febrile seizure": "HP:0002373",
     "Hypothyroidism": "HP:0000821",
     "Aortic root aneurysm": "HP:0002616",
 }
@@ -227,3 +229,24 @@ def test_an_hpo_kg_links_them(
 def test_a_treatments_acronym_is_not_defined_by_it(linker: ConceptLinker) -> None:
     found = [m.text for m in linker.link("A cochlear implant (CI) was placed; the CI works.")]
     assert found == ["cochlear implant"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a vaccine's disease is no finding of the patient (since linking version 56)
+        ("He was vaccinated against hepatitis B before dialysis.", {}),
+        ("He received hepatitis A and B vaccines.", {}),
+        ("Hepatitis B vaccination as a healthcare worker.", {}),
+        ("Immunised for hepatitis A.", {}),
+        # controls: the disease itself, a finding after a vaccination, a clause of its own
+        ("Hepatitis at 3 years.", {"hepatitis": "P"}),
+        ("Febrile seizure after vaccination.", {"febrile seizure": "P"}),
+        ("He had hepatitis and vaccinations were delayed.", {"hepatitis": "P"}),
+        ("Febrile seizure, vaccinations up to date.", {"febrile seizure": "P"}),
+    ],
+)
+def test_a_vaccines_disease_is_no_finding(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
