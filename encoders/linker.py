@@ -1120,10 +1120,18 @@ class ConceptLinker:
         """
         parents = self.parents or {}
         by_term: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        # a parent's treatments compose treatments of the child, names of their own that
+        # _read_treatments reads as treatments ("bilateral orchidopexy [was not
+        # performed]": *Bilateral cryptorchidism*'s)
+        treatments_of: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
         for name_id, name in enumerate(self._names):
             if name.kind in ("label", "exact"):
                 key = content_tokens(name.text)
-                if key:
+                if not key:
+                    continue
+                if name.synonym_type == TREATMENT_TYPE:
+                    treatments_of[name.iri].append((name.text, key))
+                else:
                     by_term[name.iri].append((name_id, key))
         added = 0
         for child, child_names in by_term.items():
@@ -1151,6 +1159,18 @@ class ConceptLinker:
                                 continue
                             self._insert(key, child_id, "composed")
                             added += 1
+                    for text, tk in treatments_of.get(parent, ()):
+                        keys = [
+                            k
+                            for k in (words + tk, tk + words)
+                            if not self._named_otherwise(k, child)
+                        ]
+                        if keys:
+                            composed = f"{' '.join(words)} {text}"
+                            self._names.append(_Name(child, composed, "exact", TREATMENT_TYPE))
+                            for key in keys:
+                                self._insert(key, len(self._names) - 1, "composed")
+                            added += len(keys)
         logger.debug("linker: %d composed names", added)
 
     def _named_otherwise(self, key: tuple[str, ...], iri: str) -> bool:
@@ -2155,11 +2175,11 @@ class ConceptLinker:
             )
         ]
         if self._treatments:
-            found = self._read_treatments(tokens, [j for _, j in spans], found)
+            found = self._read_treatments(tokens, spans, found)
         return found
 
     def _read_treatments(
-        self, tokens: TokenTable, ends: Sequence[int], found: list[_Found]
+        self, tokens: TokenTable, spans: Sequence[tuple[int, int]], found: list[_Found]
     ) -> list[_Found]:
         """A treatment done only for a finding is read as that finding, with the source
         ``procedure`` ("she underwent orchidopexy": *Cryptorchidism*), and dropped where it
@@ -2168,31 +2188,69 @@ class ConceptLinker:
         *Hydrocephalus* or *Biliary atresia* out); a replacement after the gland's removal
         ("thyroidectomy ..., and he takes levothyroxine"); one whose person has a narrower
         finding named ("recurrent epistaxis needed nasal cautery" is no more than
-        *Spontaneous, recurrent epistaxis*). ``ends`` are the matches' last tokens + 1."""
+        *Spontaneous, recurrent epistaxis*); one given for another finding named right after
+        it ("Dor fundoplication for achalasia", "a Bentall procedure for aortic
+        dissection"); one not the patient's own ("prophylactic antiepileptic drugs", "in
+        utero exposure to ...", "born to a mother on insulin therapy"). ``spans`` are the
+        matches' token ranges."""
         treatments = self._treatments
         is_treatment = [f[5] == "dictionary" and (f[2], f[4]) in treatments for f in found]
         if not any(is_treatment):
             return found
         lowers = tokens.lowers
-        removed = {iri for iri, words in self._removals.items() if not words.isdisjoint(lowers)}
-        # the terms above each person's own named findings
+        removed = {
+            iri
+            for iri, words in self._removals.items()
+            if any(_removed_here(lowers, k) for k, w in enumerate(lowers) if w in words)
+        }
+        # the terms above each person's own named findings, certain ones only
         broader: dict[bool, set[str]] = {False: set(), True: set()}
         for f, treatment in zip(found, is_treatment, strict=True):
-            if not treatment and not f[6].negated:
+            if not treatment and not f[6].negated and not f[6].uncertain:
                 broader[f[6].family] |= self.ancestors(f[2])
+        # the findings named, by the token they start at: what a treatment is "for"
+        named_at = {
+            i: f[2]
+            for f, treatment, (i, _) in zip(found, is_treatment, spans, strict=True)
+            if not treatment
+        }
         out = []
-        for f, treatment, j in zip(found, is_treatment, ends, strict=True):
+        for f, treatment, (i, j) in zip(found, is_treatment, spans, strict=True):
             if treatment:
                 if (
                     f[6].negated
                     or f[2] in broader[f[6].family]
                     or f[2] in removed
                     or _not_done(lowers, j)
+                    or (not f[6].family and _not_the_patients(lowers, i))
+                    or self._for_another(lowers, j, f[2], named_at)
                 ):
                     continue
                 f = (*f[:5], "procedure", f[6])
             out.append(f)
         return out
+
+    def _for_another(
+        self, lowers: Sequence[str], j: int, iri: str, named_at: Mapping[int, str]
+    ) -> bool:
+        """Whether the treatment ending before token ``j`` is said to be "for" (or "because
+        of") a finding named right after it that is neither its own term nor one above or
+        under it: "Dor fundoplication for achalasia"."""
+        k = j
+        if k < len(lowers) and lowers[k] == "for":
+            k += 1
+        elif k + 1 < len(lowers) and lowers[k] == "because" and lowers[k + 1] == "of":
+            k += 2
+        else:
+            return False
+        while k < len(lowers) and lowers[k] in _DETERMINERS:
+            k += 1
+        for start in range(k, min(k + 3, len(lowers))):  # "for a type A aortic dissection"
+            other = named_at.get(start)
+            if other is not None:
+                related = other == iri or iri in self.ancestors(other)
+                return not (related or other in self.ancestors(iri))
+        return False
 
     def _induced_forms(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
         """Findings said to be brought on by what a name of a narrower term writes first:
@@ -2652,19 +2710,58 @@ _NOT_DONE_WINDOW = 6
 
 def _not_done(lowers: Sequence[str], j: int) -> bool:
     """Whether the clause of a treatment ending before token ``j`` says it was not done
-    ("... was not performed", "... was therefore not needed", "... never required")."""
+    ("... was not performed", "... was therefore not needed", "... never required"; not
+    "... was not performed until age 5", nor another clause's "and surgery was not
+    needed")."""
     for k in range(j, min(j + _NOT_DONE_WINDOW, len(lowers))):
         word = lowers[k]
-        if word in _SENTENCE_MARKS or word in (",", ";", "but", "because"):
+        if word in _SENTENCE_MARKS or word in _NOT_DONE_ENDS:
             return False
-        if word in ("not", "never", "n't") and (
-            lowers[k + 1 : k + 2]
-            and lowers[k + 1] in _NOT_DONE
-            or lowers[k + 2 : k + 3]
-            and lowers[k + 2] in _NOT_DONE
-        ):
+        if word in ("not", "never", "n't"):
+            after = range(k + 1, min(k + 3, len(lowers)))
+            verb = next((v for v in after if lowers[v] in _NOT_DONE), None)
+            if verb is not None:
+                return not (verb + 1 < len(lowers) and lowers[verb + 1] == "until")
+    return False
+
+
+#: Words that end a treatment's clause for :func:`_not_done`.
+_NOT_DONE_ENDS = frozenset({",", ";", "but", "because", "and", "while", "whereas", "although"})
+#: Words before a treatment that make it no sign of the patient's finding: a prophylaxis,
+#: an exposure before birth, the mother's treatment.
+_NOT_THE_PATIENTS = frozenset(
+    {"prophylactic", "prophylaxis", "exposure", "exposed", "utero", "mother", "maternal"}
+)
+
+
+def _not_the_patients(lowers: Sequence[str], i: int) -> bool:
+    """Whether the clause before a treatment starting at token ``i`` makes it no sign of
+    the patient's finding ("prophylactic antiepileptic drugs", "in utero exposure to
+    antiepileptic drugs", "born to a mother on insulin therapy")."""
+    for k in range(i - 1, max(i - 6, -1), -1):
+        word = lowers[k]
+        if word in _SENTENCE_MARKS or word in (",", ";"):
+            return False
+        if word in _NOT_THE_PATIENTS:
             return True
     return False
+
+
+def _removed_here(lowers: Sequence[str], k: int) -> bool:
+    """Whether the gland's removal named at token ``k`` was the patient's: not denied
+    before it ("no thyroidectomy") or after it ("... was not performed"), and no relative
+    in its sentence ("his mother had a thyroidectomy")."""
+    start = k
+    while start > 0 and lowers[start - 1] not in _SENTENCE_MARKS:
+        start -= 1
+    end = k
+    while end < len(lowers) and lowers[end] not in _SENTENCE_MARKS:
+        end += 1
+    if not _MILESTONE_RELATIVES.isdisjoint(lowers[start:end]):
+        return False
+    if any(w in ("no", "not", "never", "without") for w in lowers[max(start, k - 3) : k]):
+        return False
+    return not _not_done(lowers, k + 1)
 
 
 def read_by_name(term: str, name: str, iri: str, label: str) -> str:

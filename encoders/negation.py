@@ -1363,9 +1363,9 @@ _EXPERIENCER_VERBS = frozenset(
         "complains",
         "complained",
         # since linking version 56, a relative's device: "his mother wears hearing aids"
+        # (not "uses": "his mother uses a spoon to feed him because of his dysphagia")
         "wears",
         "wore",
-        "uses",
     }
 )
 _EXPERIENCER_ADVERBS = frozenset(

@@ -61,7 +61,8 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     # Intestinal malrotation
     "HP:0002566": ("Ladd procedure", "Ladd's procedure"),
     # Anal atresia
-    "HP:0002023": ("anorectoplasty", "posterior sagittal anorectoplasty"),
+    # Anorectal anomaly (an anorectoplasty repairs an atresia, a fistula or a cloaca)
+    "HP:0012732": ("anorectoplasty", "posterior sagittal anorectoplasty"),
     # Ureteropelvic junction obstruction
     "HP:0000074": ("pyeloplasty",),
     # Stage 5 chronic kidney disease
@@ -79,7 +80,7 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     ),
     # Inguinal hernia
     "HP:0000023": (
-        *("inguinal herniotomy", "inguinal herniorrhaphy", "herniotomy", "herniotomies"),
+        *("inguinal herniotomy", "inguinal herniorrhaphy"),
         *("Lichtenstein repair", "Lichtenstein mesh repair"),
     ),
     # Ptosis
@@ -87,7 +88,7 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     # Cleft palate; Cleft lip; Velopharyngeal insufficiency
     "HP:0000175": ("palatoplasty", "palatoplasties"),
     "HP:0410030": ("cheiloplasty",),
-    "HP:0000220": ("pharyngoplasty", "pharyngeal flap surgery"),
+    "HP:0000220": ("pharyngeal flap surgery",),  # not "pharyngoplasty": also for apnoea
     # Otitis media (grommets are put in for recurrent or persistent effusions alike)
     "HP:0000388": (
         *("tympanostomy tubes", "tympanostomy tube", "grommets", "grommet insertion"),
@@ -96,7 +97,7 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     # Glaucoma; Retinal detachment; Amblyopia; Strabismus
     "HP:0000501": ("trabeculectomy", "goniotomy"),
     "HP:0000541": ("scleral buckle", "scleral buckling"),
-    "HP:0000646": ("occlusion therapy", "patching therapy"),
+    "HP:0000646": ("patching therapy",),  # not "occlusion therapy": also a tear duct's
     "HP:0000486": ("eye muscle surgery",),
     # Esotropia; Exotropia
     "HP:0000565": ("medial rectus recession", "medial rectus recessions"),
@@ -110,14 +111,13 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     "HP:0001385": ("Pavlik harness",),
     "HP:0001762": ("Ponseti casting", "Ponseti method"),
     # Aortic root aneurysm; Transposition of the great arteries; Hypoplastic left heart
-    "HP:0002616": (
-        *("Bentall procedure", "aortic root replacement", "valve-sparing root replacement"),
-    ),
+    # (not a Bentall procedure or an aortic root replacement: also for a dissection)
+    "HP:0002616": ("valve-sparing root replacement",),
     "HP:0001669": ("arterial switch operation", "arterial switch"),
     "HP:0004383": ("Norwood procedure",),
-    # Anemia; Thrombocytopenia
+    # Anemia
     "HP:0001903": ("red cell transfusions", "red blood cell transfusions", "packed red cells"),
-    "HP:0001873": ("platelet transfusions", "platelet transfusion"),
+    # (not platelet transfusions: also for a platelet function disorder)
     # Adrenal insufficiency; Hypogonadism; Exocrine pancreatic insufficiency;
     # Decreased circulating antibody concentration
     "HP:0000846": ("hydrocortisone replacement", "glucocorticoid replacement"),
@@ -131,10 +131,10 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     "HP:0000579": ("dacryocystorhinostomy", "nasolacrimal duct probing"),
     "HP:0000158": ("tongue reduction", "tongue reduction surgery"),
     "HP:0000347": ("mandibular distraction", "mandibular distraction osteogenesis"),
-    # Pulmonic stenosis; Aortic valve stenosis; Conductive hearing impairment
+    # Pulmonic stenosis; Aortic valve stenosis (a bone-anchored hearing aid is a hearing
+    # aid's: also for a single-sided deafness, so no *Conductive hearing impairment*)
     "HP:0001642": ("pulmonary valvuloplasty", "balloon pulmonary valvuloplasty"),
     "HP:0001650": ("aortic valvuloplasty", "balloon aortic valvuloplasty"),
-    "HP:0000405": ("bone-anchored hearing aid", "bone-anchored hearing aids"),
     # Umbilical hernia; Scoliosis
     "HP:0001537": ("umbilical herniorrhaphy", "umbilical herniotomy"),
     "HP:0002650": ("Harrington rod", "Harrington rods"),
@@ -143,7 +143,10 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     "HP:0009601": ("pollicisation", "pollicization", "pollicised", "pollicized"),
     "HP:0000518": ("phacoemulsification",),
     # Esophageal varix; Epistaxis
-    "HP:0002040": ("variceal banding", "variceal band ligation"),
+    "HP:0002040": (
+        *("esophageal variceal banding", "oesophageal variceal banding"),
+        *("esophageal variceal ligation", "oesophageal variceal ligation"),
+    ),
     "HP:0000421": (
         *("nasal cautery", "nasal cauterisation", "nasal cauterization", "septodermoplasty"),
     ),

@@ -32,12 +32,18 @@ _FINDINGS = {
     "Stage 5 chronic kidney disease": "HP:0003774",
     "Bilateral sensorineural hearing impairment": "HP:0008619",
     "Hepatitis": "HP:0012115",
+    "Achalasia": "HP:0002571",
+    "Dysphagia": "HP:0002015",
+    "Diabetes mellitus": "HP:0000819",
+    "Gastroesophageal reflux": "HP:0002020",
+    "Bilateral cryptorchidism": "HP:0008689",
     "Febrile seizure": "HP:0002373",
     "Hypothyroidism": "HP:0000821",
     "Aortic root aneurysm": "HP:0002616",
 }
 #: Child -> parents among them.
 _PARENTS = {
+    "HP:0008689": ["HP:0000028"],
     "HP:0008619": ["HP:0000407"],
     "HP:0000407": ["HP:0000365"],
 }
@@ -105,6 +111,22 @@ def test_entries_only_for_the_findings_a_kg_has() -> None:
         ("Orchidopexy was planned.", ("Cryptorchidism", "orchidopexy")),
         # controls of a treatment not done: declined, not tolerated, a reason after it
         ("Orchidopexy was declined by the parents.", ("Cryptorchidism", "orchidopexy")),
+        ("Orchidopexy was not performed until age 5.", ("Cryptorchidism", "orchidopexy")),
+        # a narrower term's name composed from the treatment (not done: above)
+        ("Bilateral orchidopexy at 2.", ("Bilateral cryptorchidism", "bilateral orchidopexy")),
+        (
+            "Levothyroxine was started and surgery was not needed.",
+            ("Hypothyroidism", "levothyroxine"),
+        ),
+        # a removal that is not the patient's own
+        (
+            "His mother had a thyroidectomy. He takes levothyroxine.",
+            ("Hypothyroidism", "levothyroxine"),
+        ),
+        (
+            "A thyroidectomy was not performed. He takes levothyroxine.",
+            ("Hypothyroidism", "levothyroxine"),
+        ),
         ("He takes levothyroxine.", ("Hypothyroidism", "levothyroxine")),
         (
             "A VP shunt was placed, but a biopsy was not performed.",
@@ -112,8 +134,8 @@ def test_entries_only_for_the_findings_a_kg_has() -> None:
         ),
         # in its own word order only
         (
-            "Aortic root replacement for an aortic root of 51 mm.",
-            ("Aortic root aneurysm", "aortic root replacement"),
+            "Valve-sparing root replacement for an aortic root of 51 mm.",
+            ("Aortic root aneurysm", "valve-sparing root replacement"),
         ),
     ],
 )
@@ -132,7 +154,7 @@ def test_a_name_read_in_another_order_is_no_treatment(linker: ConceptLinker) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "No shunt was needed.",
+        "The VP shunt was not needed.",
         "She did not require a VP shunt.",
         "No hearing aids were needed.",
         "Neither had placement of tympanostomy tubes.",
@@ -143,6 +165,12 @@ def test_a_name_read_in_another_order_is_no_treatment(linker: ConceptLinker) -> 
         # a replacement after the gland's removal
         "After a total thyroidectomy for a carcinoma, he takes levothyroxine.",
         "Levothyroxine since her thyroidectomy.",
+        # a narrower name composed from the parent's names is no treatment's: read as one
+        "Bilateral orchidopexy was not performed.",
+        # given for another finding named, or not the patient's own
+        "He was given prophylactic antiepileptic drugs after the craniotomy.",
+        "In utero exposure to antiepileptic drugs.",
+        "She was born to a mother on insulin therapy.",
     ],
 )
 def test_a_treatment_not_done_says_nothing(linker: ConceptLinker, text: str) -> None:
@@ -164,6 +192,8 @@ def test_a_treatment_not_done_says_nothing(linker: ConceptLinker, text: str) -> 
             "Seizures persisted on antiepileptic drugs.",
             {"seizures": "P", "antiepileptic drugs": "P"},
         ),
+        # a relative who uses something for the patient is no experiencer
+        ("His mother uses a spoon to feed him because of his dysphagia.", {"dysphagia": "P"}),
     ],
 )
 def test_whose_treatment(linker: ConceptLinker, text: str, expected: dict[str, str]) -> None:
@@ -196,6 +226,13 @@ def test_whose_treatment(linker: ConceptLinker, text: str, expected: dict[str, s
             [
                 ("Bilateral sensorineural hearing impairment", "dictionary", True),
                 ("Hearing impairment", "procedure", False),
+            ],
+        ),
+        (
+            "Possible bilateral sensorineural hearing impairment; cochlear implants at 2.",
+            [
+                ("Bilateral sensorineural hearing impairment", "dictionary", False),
+                ("Sensorineural hearing impairment", "procedure", False),
             ],
         ),
         (
@@ -250,3 +287,31 @@ def test_a_vaccines_disease_is_no_finding(
     linker: ConceptLinker, text: str, expected: dict[str, str]
 ) -> None:
     assert context_flags(linker, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # given for another finding named right after it: read as that finding only
+        ("Dor fundoplication for achalasia at 40.", [("Achalasia", "dictionary")]),
+        # controls: given for its own finding, named after "for"; for a broader finding
+        (
+            "Nissen fundoplication for gastroesophageal reflux at 2.",
+            [
+                ("Gastroesophageal reflux", "procedure"),
+                ("Gastroesophageal reflux", "dictionary"),
+            ],
+        ),
+        (
+            "Cochlear implants for hearing impairment.",
+            [
+                ("Sensorineural hearing impairment", "procedure"),
+                ("Hearing impairment", "dictionary"),
+            ],
+        ),
+    ],
+)
+def test_a_treatment_for_another_finding(
+    linker: ConceptLinker, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(m.label, m.source) for m in linker.link(text)] == expected

@@ -24,7 +24,7 @@ def _linker() -> ConceptLinker:
 
 
 def test_the_patients_findings_say_which_came_from_a_treatment() -> None:
-    text = "He underwent orchidopexy at 2 years. Hydrocephalus. No shunt was needed."
+    text = "He underwent orchidopexy at 2 years. Hydrocephalus. The VP shunt was not needed."
     findings, _ = patient_findings(_linker(), text)
     assert [(f.iri, f.text, f.excluded, f.read_from) for f in findings] == [
         (CRYPTORCHIDISM, "orchidopexy", False, "treatment"),
