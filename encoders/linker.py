@@ -1159,18 +1159,22 @@ class ConceptLinker:
                                 continue
                             self._insert(key, child_id, "composed")
                             added += 1
+                    # in the treatment's own order only, the child's words first
+                    # ("bilateral orchidopexy"): a reversed key skips the stop words
+                    # between and takes a finding's words ("antiepileptic drugs for
+                    # prolonged febrile seizures")
                     for text, tk in treatments_of.get(parent, ()):
-                        keys = [
-                            k
-                            for k in (words + tk, tk + words)
-                            if not self._named_otherwise(k, child)
-                        ]
-                        if keys:
-                            composed = f"{' '.join(words)} {text}"
-                            self._names.append(_Name(child, composed, "exact", TREATMENT_TYPE))
-                            for key in keys:
-                                self._insert(key, len(self._names) - 1, "composed")
-                            added += len(keys)
+                        key = words + tk
+                        if self._named_otherwise(key, child):
+                            continue
+                        # shown as the child's name writes its words ("bilateral
+                        # orchidopexy"), not their stems ("sever")
+                        raw = self._names[child_id].text.lower().split()
+                        shown = [w for w in raw if set(content_tokens(w)) & set(words)]
+                        extra = " ".join(shown if len(shown) == len(words) else words)
+                        self._names.append(_Name(child, f"{extra} {text}", "exact", TREATMENT_TYPE))
+                        self._insert(key, len(self._names) - 1, "composed")
+                        added += 1
         logger.debug("linker: %d composed names", added)
 
     def _named_otherwise(self, key: tuple[str, ...], iri: str) -> bool:
@@ -2198,11 +2202,7 @@ class ConceptLinker:
         if not any(is_treatment):
             return found
         lowers = tokens.lowers
-        removed = {
-            iri
-            for iri, words in self._removals.items()
-            if any(_removed_here(lowers, k) for k, w in enumerate(lowers) if w in words)
-        }
+        removed = _removed_glands(lowers, self._removals)
         # the terms above each person's own named findings, certain ones only
         broader: dict[bool, set[str]] = {False: set(), True: set()}
         for f, treatment in zip(found, is_treatment, strict=True):
@@ -2243,14 +2243,18 @@ class ConceptLinker:
             k += 2
         else:
             return False
-        while k < len(lowers) and lowers[k] in _DETERMINERS:
-            k += 1
-        for start in range(k, min(k + 3, len(lowers))):  # "for a type A aortic dissection"
+        # the findings of the clause after it, a coordination's too ("for a hernia and
+        # cryptorchidism"): given for another finding when none is its own or related
+        others = []
+        for start in range(k, min(k + 8, len(lowers))):
+            if lowers[start] in _SENTENCE_MARKS or lowers[start] in (",", ";"):
+                break  # "levothyroxine for years. Seizures began at 4."
             other = named_at.get(start)
             if other is not None:
-                related = other == iri or iri in self.ancestors(other)
-                return not (related or other in self.ancestors(iri))
-        return False
+                if other == iri or iri in self.ancestors(other) or other in self.ancestors(iri):
+                    return False
+                others.append(other)
+        return bool(others)
 
     def _induced_forms(self, tokens: TokenTable, kept: list[_Scored]) -> list[_Scored]:
         """Findings said to be brought on by what a name of a narrower term writes first:
@@ -2713,10 +2717,14 @@ def _not_done(lowers: Sequence[str], j: int) -> bool:
     ("... was not performed", "... was therefore not needed", "... never required"; not
     "... was not performed until age 5", nor another clause's "and surgery was not
     needed")."""
+    has_verb = False  # "X and Y were not performed": the two share the verb
     for k in range(j, min(j + _NOT_DONE_WINDOW, len(lowers))):
         word = lowers[k]
         if word in _SENTENCE_MARKS or word in _NOT_DONE_ENDS:
             return False
+        if word in ("and", "while", "whereas", "although") and has_verb:
+            return False
+        has_verb = has_verb or word in _CLAUSE_VERBS
         if word in ("not", "never", "n't"):
             after = range(k + 1, min(k + 3, len(lowers)))
             verb = next((v for v in after if lowers[v] in _NOT_DONE), None)
@@ -2726,42 +2734,57 @@ def _not_done(lowers: Sequence[str], j: int) -> bool:
 
 
 #: Words that end a treatment's clause for :func:`_not_done`.
-_NOT_DONE_ENDS = frozenset({",", ";", "but", "because", "and", "while", "whereas", "although"})
-#: Words before a treatment that make it no sign of the patient's finding: a prophylaxis,
-#: an exposure before birth, the mother's treatment.
-_NOT_THE_PATIENTS = frozenset(
-    {"prophylactic", "prophylaxis", "exposure", "exposed", "utero", "mother", "maternal"}
+_NOT_DONE_ENDS = frozenset({",", ";", "but", "because"})
+#: Verbs of a treatment's own clause: an "and" after one starts another clause.
+_CLAUSE_VERBS = frozenset(
+    {"was", "were", "is", "are", "had", "has", "started", "given", "placed", "performed"}
+    | {"inserted", "done", "underwent", "received", "required", "needed"}
 )
 
 
 def _not_the_patients(lowers: Sequence[str], i: int) -> bool:
-    """Whether the clause before a treatment starting at token ``i`` makes it no sign of
-    the patient's finding ("prophylactic antiepileptic drugs", "in utero exposure to
-    antiepileptic drugs", "born to a mother on insulin therapy")."""
-    for k in range(i - 1, max(i - 6, -1), -1):
-        word = lowers[k]
-        if word in _SENTENCE_MARKS or word in (",", ";"):
-            return False
-        if word in _NOT_THE_PATIENTS:
-            return True
-    return False
+    """Whether the words right before a treatment starting at token ``i`` make it no sign
+    of the patient's finding: "prophylactic antiepileptic drugs", "prophylaxis with ...",
+    "(in utero) exposure to antiepileptic drugs", "a mother on insulin therapy", "maternal
+    insulin therapy"; not "his mother reports that he takes levothyroxine", "after noise
+    exposure he needed hearing aids"."""
+    before = lowers[max(i - 2, 0) : i]
+    last = before[-1] if before else ""
+    first = before[0] if len(before) == 2 else ""
+    return (
+        last in ("prophylactic", "maternal")
+        or (last == "with" and first == "prophylaxis")
+        or (last == "to" and first in ("exposure", "exposed"))
+        or (last == "on" and first == "mother")
+    )
 
 
-def _removed_here(lowers: Sequence[str], k: int) -> bool:
-    """Whether the gland's removal named at token ``k`` was the patient's: not denied
-    before it ("no thyroidectomy") or after it ("... was not performed"), and no relative
-    in its sentence ("his mother had a thyroidectomy")."""
-    start = k
-    while start > 0 and lowers[start - 1] not in _SENTENCE_MARKS:
-        start -= 1
-    end = k
-    while end < len(lowers) and lowers[end] not in _SENTENCE_MARKS:
-        end += 1
-    if not _MILESTONE_RELATIVES.isdisjoint(lowers[start:end]):
-        return False
-    if any(w in ("no", "not", "never", "without") for w in lowers[max(start, k - 3) : k]):
-        return False
-    return not _not_done(lowers, k + 1)
+def _removed_glands(lowers: Sequence[str], removals: Mapping[str, frozenset[str]]) -> set[str]:
+    """The terms of :data:`encoders.procedures.GLAND_REMOVALS` whose gland the patient had
+    removed: a removal named and not denied before it ("no thyroidectomy") or after it
+    ("... was not performed"), with no relative in its sentence ("his mother had a
+    thyroidectomy"). One pass over the text."""
+    words = {w for ws in removals.values() for w in ws}
+    if words.isdisjoint(lowers):
+        return set()
+    sentence = 0
+    sentences: list[int] = []  # each token's sentence
+    with_relatives: set[int] = set()
+    for w in lowers:
+        if w in _SENTENCE_MARKS:
+            sentence += 1
+        sentences.append(sentence)
+        if w in _MILESTONE_RELATIVES:
+            with_relatives.add(sentence)
+    done: set[str] = set()
+    for k, w in enumerate(lowers):
+        if w not in words or sentences[k] in with_relatives:
+            continue
+        before = lowers[max(k - 3, 0) : k]
+        if any(b in ("no", "not", "never", "without") for b in before) or _not_done(lowers, k + 1):
+            continue
+        done |= {iri for iri, ws in removals.items() if w in ws}
+    return done
 
 
 def read_by_name(term: str, name: str, iri: str, label: str) -> str:
@@ -3428,17 +3451,22 @@ _VACCINATED = frozenset(
 )
 
 
-def _a_vaccines_disease(lowers: Sequence[str], i: int, j: int) -> bool:
+def _a_vaccines_disease(tokens: TokenTable, i: int, j: int) -> bool:
     """Whether the match ``[i, j)`` names the disease of a vaccine, no finding of the
     patient (since linking version 56): "vaccinated against hepatitis B", "hepatitis A and
-    B vaccines", "influenza vaccination"."""
+    B vaccines", "influenza vaccination"; not "a febrile seizure and a vaccine reaction"."""
+    lowers, raws = tokens.lowers, tokens.raws
+
+    def letter(k: int) -> bool:  # a disease's type as written: "B", not the article "a"
+        return k < len(raws) and len(raws[k]) == 1 and raws[k].isupper()
+
     k = j
     while k < len(lowers) and k < j + 4:
         word = lowers[k]
         if word in ("and", "&"):
-            if not (k + 1 < len(lowers) and len(lowers[k + 1]) == 1):
+            if not letter(k + 1):
                 break  # "hepatitis A and B vaccines", not "hepatitis and vaccinations"
-        elif not (len(word) == 1 and word.isalpha()) and word not in _VACCINE_BETWEEN:
+        elif not letter(k) and word not in _VACCINE_BETWEEN:
             break
         k += 1
     if k < len(lowers) and lowers[k].startswith(_VACCINE_STARTS):
@@ -3453,7 +3481,7 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
     Pryce"); since version 55 an echo's "agitated saline" and an EEG's delta waves."""
     lowers, raws = tokens.lowers, tokens.raws
-    if _a_vaccines_disease(lowers, i, j):
+    if _a_vaccines_disease(tokens, i, j):
         return True  # "vaccinated against hepatitis B" (since linking version 56)
     if lowers[i] == "delta" and _in_an_eeg_sentence(lowers, i):
         return True  # an EEG's delta waves (slow waves), no ECG's *Ventricular preexcitation*

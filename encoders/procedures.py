@@ -61,8 +61,8 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     # Intestinal malrotation
     "HP:0002566": ("Ladd procedure", "Ladd's procedure"),
     # Anal atresia
-    # Anorectal anomaly (an anorectoplasty repairs an atresia, a fistula or a cloaca)
-    "HP:0012732": ("anorectoplasty", "posterior sagittal anorectoplasty"),
+    # Anal atresia (the HPO's *Anorectal anomaly* is no ancestor of it)
+    "HP:0002023": ("anorectoplasty", "posterior sagittal anorectoplasty"),
     # Ureteropelvic junction obstruction
     "HP:0000074": ("pyeloplasty",),
     # Stage 5 chronic kidney disease

@@ -315,3 +315,49 @@ def test_a_treatment_for_another_finding(
     linker: ConceptLinker, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert [(m.label, m.source) for m in linker.link(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a second review's sentences: each read as here since its mends
+        (
+            "He had a febrile seizure and a vaccine reaction the same day.",
+            {"febrile seizure": "P"},
+        ),
+        (
+            "He has taken levothyroxine for years. Seizures began at 4.",
+            {"levothyroxine": "P", "seizures": "P"},
+        ),
+        (
+            "Nissen fundoplication for achalasia and gastroesophageal reflux.",
+            {"nissen fundoplication": "P", "achalasia": "P", "gastroesophageal reflux": "P"},
+        ),
+        ("His mother reports that he takes levothyroxine.", {"levothyroxine": "P"}),
+        ("Prophylactic antibiotics and levothyroxine were started.", {"levothyroxine": "P"}),
+        ("After noise exposure he needed hearing aids.", {"hearing aids": "P"}),
+        # two treatments share their "not performed"
+        ("Orchidopexy and a VP shunt were not performed.", {}),
+        # controls: each rule still fires where it should
+        ("Levothyroxine was started and surgery was not needed.", {"levothyroxine": "P"}),
+        ("Prophylactic antiepileptic drugs were given.", {}),
+        ("Hepatitis B vaccination.", {}),
+    ],
+)
+def test_a_second_reviews_sentences(
+    linker: ConceptLinker, text: str, expected: dict[str, str]
+) -> None:
+    assert context_flags(linker, text) == expected
+
+
+def test_a_composed_treatments_name_is_written_as_the_childs_words(
+    linker: ConceptLinker,
+) -> None:
+    (m,) = linker.link("Bilateral orchidopexy at 2 years.")
+    assert (m.label, m.matched, m.source) == (
+        "Bilateral cryptorchidism",
+        "bilateral orchidopexy",
+        "procedure",
+    )
+    # the treatment's own order only: no reversed key takes the words after it
+    assert [m.label for m in linker.link("Orchidopexy, bilateral.")] == ["Cryptorchidism"]
