@@ -1049,17 +1049,19 @@ DROPPED_NAMES: Mapping[str, tuple[str, ...]] = {
 
 
 def clinical_entries(
-    known: Iterable[str], names: Mapping[str, tuple[str, ...]] | None = None
+    known: Iterable[str],
+    names: Mapping[str, tuple[str, ...]] | None = None,
+    synonym_type: str = SYNONYM_TYPE,
 ) -> Iterator[LexiconEntry]:
     """Lexicon entries of ``names`` (default: :data:`CLINICAL_NAMES`) for the terms whose
-    IRIs are in ``known`` (a KG's classes); a CURIE the KG lacks (another ontology, another
-    release) adds nothing."""
+    IRIs are in ``known`` (a KG's classes), exact synonyms of ``synonym_type``; a CURIE the
+    KG lacks (another ontology, another release) adds nothing."""
     known = frozenset(known)
     for curie, phrases in (CLINICAL_NAMES if names is None else names).items():
         iri = to_iri(curie)
         if iri in known:
             for phrase in phrases:
-                yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, OWL_CLASS)
+                yield LexiconEntry(iri, phrase, "exact", synonym_type, OWL_CLASS)
 
 
 def kept_entry(entry: LexiconEntry) -> bool:

@@ -961,6 +961,7 @@ class ConceptLinker:
             (n.iri, n.text) for n in self._names if n.synonym_type == TREATMENT_TYPE
         )
         self._removals = {to_iri(c): frozenset(words) for c, words in GLAND_REMOVALS.items()}
+        self._removal_words = frozenset().union(*self._removals.values())
         self._candidate_vocabulary = self.vocabulary | (dense.vocabulary if dense else set())
         logger.info(
             "linker: %d names of %d terms (%d acronyms), index %s",
@@ -2202,7 +2203,11 @@ class ConceptLinker:
         if not any(is_treatment):
             return found
         lowers = tokens.lowers
-        removed = _removed_glands(lowers, self._removals)
+        removed = (
+            set()
+            if self._removal_words.isdisjoint(lowers)
+            else _removed_glands(lowers, self._removals, self._removal_words)
+        )
         # the terms above each person's own named findings, certain ones only
         broader: dict[bool, set[str]] = {False: set(), True: set()}
         for f, treatment in zip(found, is_treatment, strict=True):
@@ -2759,14 +2764,13 @@ def _not_the_patients(lowers: Sequence[str], i: int) -> bool:
     )
 
 
-def _removed_glands(lowers: Sequence[str], removals: Mapping[str, frozenset[str]]) -> set[str]:
+def _removed_glands(
+    lowers: Sequence[str], removals: Mapping[str, frozenset[str]], words: AbstractSet[str]
+) -> set[str]:
     """The terms of :data:`encoders.procedures.GLAND_REMOVALS` whose gland the patient had
     removed: a removal named and not denied before it ("no thyroidectomy") or after it
     ("... was not performed"), with no relative in its sentence ("his mother had a
     thyroidectomy"). One pass over the text."""
-    words = {w for ws in removals.values() for w in ws}
-    if words.isdisjoint(lowers):
-        return set()
     sentence = 0
     sentences: list[int] = []  # each token's sentence
     with_relatives: set[int] = set()

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from encoders.clinical_names import clinical_entries
 from kg.lexicon import LexiconEntry
-from kg.namespaces import OWL_CLASS, to_iri
 
 __all__ = ["GLAND_REMOVALS", "PROCEDURE_FINDINGS", "SYNONYM_TYPE", "procedure_entries"]
 
@@ -193,9 +193,5 @@ def procedure_entries(
     """Lexicon entries of ``treatments`` (default: :data:`PROCEDURE_FINDINGS`) for the
     findings whose IRIs are in ``known`` (a KG's classes); a CURIE the KG lacks adds
     nothing."""
-    known = frozenset(known)
-    for curie, phrases in (PROCEDURE_FINDINGS if treatments is None else treatments).items():
-        iri = to_iri(curie)
-        if iri in known:
-            for phrase in phrases:
-                yield LexiconEntry(iri, phrase, "exact", SYNONYM_TYPE, OWL_CLASS)
+    names = PROCEDURE_FINDINGS if treatments is None else treatments
+    return clinical_entries(known, names, synonym_type=SYNONYM_TYPE)

@@ -147,7 +147,7 @@ def test_a_treatment_reads_its_finding(
 
 
 def test_a_name_read_in_another_order_is_no_treatment(linker: ConceptLinker) -> None:
-    assert linker.link("He had a replacement of the aortic root.") == []
+    assert linker.link("The shunt for ventriculoperitoneal drainage.") == []
     assert linker.link("The aids for hearing were lost.") == []
 
 
