@@ -86,6 +86,7 @@ from encoders.normalize import (
     tight_mark,
 )
 from encoders.procedures import GLAND_REMOVALS, procedure_entries
+from encoders.procedures import MENTION_SOURCE as TREATMENT_SOURCE
 from encoders.procedures import SYNONYM_TYPE as TREATMENT_TYPE
 from encoders.reference_intervals import analyte_phrase, read_unranged_values
 from kg.collector import gc_paused
@@ -2231,7 +2232,7 @@ class ConceptLinker:
                     or self._for_another(lowers, j, f[2], named_at)
                 ):
                     continue
-                f = (*f[:5], "procedure", f[6])
+                f = (*f[:5], TREATMENT_SOURCE, f[6])
             out.append(f)
         return out
 
@@ -4453,17 +4454,12 @@ def linkable_lexicon(kg: Any) -> Lexicon:
     (:mod:`encoders.procedures`)."""
     lexicon = kg.lexicon
     individuals = _named_individuals(kg)
-    kept = Lexicon(
-        [e for e in lexicon if e.node_type in LINKED_NODE_TYPES or e.iri in individuals],
-        lexicon.obsolete,
+    kept = with_clinical_names(
+        Lexicon(
+            [e for e in lexicon if e.node_type in LINKED_NODE_TYPES or e.iri in individuals],
+            lexicon.obsolete,
+        )
     )
-    terms = {e.iri for e in kept.entries}
-    if to_iri(HPO_PHENOTYPE_ROOT) in terms:
-        # the HPO's clinical phrasings that it does not list, and names of it that case
-        # reports use for another term (encoders.clinical_names)
-        kept.entries[:] = [e for e in kept.entries if kept_entry(e)]
-        kept.entries.extend(clinical_entries(terms))
-        kept.entries.extend(procedure_entries(terms))
     if not kept.entries:
         found = Counter(compress(e.node_type) if e.node_type else "untyped" for e in lexicon)
         logger.warning(
@@ -4475,6 +4471,22 @@ def linkable_lexicon(kg: Any) -> Lexicon:
             else " (it has no names at all)",
         )
     return kept
+
+
+def with_clinical_names(lexicon: Lexicon, *, treatments: bool = True) -> Lexicon:
+    """``lexicon`` as the linker reads an HPO's names: where it has HPO's phenotype root,
+    the names of the release that case reports use for another term dropped, kgfuse's
+    clinical phrasings added (:mod:`encoders.clinical_names`) and, with ``treatments``, the
+    treatments done only for one finding (:mod:`encoders.procedures`). Another lexicon is
+    returned as it is."""
+    terms = {e.iri for e in lexicon.entries}
+    if to_iri(HPO_PHENOTYPE_ROOT) not in terms:
+        return lexicon
+    entries = [e for e in lexicon.entries if kept_entry(e)]
+    entries.extend(clinical_entries(terms))
+    if treatments:
+        entries.extend(procedure_entries(terms))
+    return Lexicon(entries, lexicon.obsolete)
 
 
 def _named_individuals(kg: Any) -> frozenset[str]:

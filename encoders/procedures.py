@@ -22,10 +22,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from encoders.clinical_names import clinical_entries
 from kg.lexicon import LexiconEntry
 
-__all__ = ["GLAND_REMOVALS", "PROCEDURE_FINDINGS", "SYNONYM_TYPE", "procedure_entries"]
+__all__ = [
+    "GLAND_REMOVALS",
+    "MENTION_SOURCE",
+    "PROCEDURE_FINDINGS",
+    "SYNONYM_TYPE",
+    "procedure_entries",
+]
 
 #: The synonym type of a treatment's name, as the lexicon records it.
 SYNONYM_TYPE = "kgfuse_treatment_of"
+#: The ``source`` of a linker mention of a finding read from its treatment.
+MENTION_SOURCE = "procedure"
 
 #: CURIE of a finding -> the treatments done for it alone, as case reports write them.
 PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {

@@ -28,6 +28,7 @@ import torch
 
 from encoders.linker import ConceptLinker, read_by_name
 from encoders.onset_text import StatedOnset, read_onset
+from encoders.procedures import MENTION_SOURCE as TREATMENT_SOURCE
 from encoders.text import quiet_transformers
 from fusion.blas import limit_blas_threads
 from fusion.inputs import ConceptMention, PatientCollator, PatientInput, split_rows
@@ -776,7 +777,7 @@ def patient_findings(linker: Any, text: str) -> tuple[list[LinkedFinding], list[
         if getattr(m, "uncertain", False):
             hedged[f"'{m.text}' ({m.curie})"] = None
             continue
-        read_from = "treatment" if getattr(m, "source", "") == "procedure" else ""
+        read_from = "treatment" if getattr(m, "source", "") == TREATMENT_SOURCE else ""
         out.append(LinkedFinding(m.iri, bool(m.excluded), m.start, m.end, m.text, read_from))
     warnings = []
     if hedged:

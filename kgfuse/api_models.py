@@ -134,6 +134,8 @@ class QuestionEntity(_Open):
     excluded: bool
     same_name: list[SameName]
     qualifier: bool
+    # "treatment": a described patient's finding named by its treatment ("orchidopexy")
+    read_from: str | SkipJsonSchema[None] = _absent()
 
 
 class AnswerItem(NodeRef):

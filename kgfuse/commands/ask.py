@@ -116,7 +116,11 @@ def print_answer(data: dict[str, Any]) -> None:
     console.print(
         f"[dim]intent {escape(data['intent'])} ({escape(data['method'])}, "
         f"{data['confidence']:.2f}); "
-        + ", ".join(f"{escape(e['text'])} -> {escape(e['curie'])}" for e in data["entities"])
+        + ", ".join(
+            f"{escape(e['text'])} -> {escape(e['curie'])}"
+            + (f" (from its {escape(e['read_from'])})" if e.get("read_from") else "")
+            for e in data["entities"]
+        )
         + "[/]"
     )
     if data["items"]:

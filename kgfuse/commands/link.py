@@ -106,6 +106,8 @@ def link(
             report_records(None, written, failed, "linked")
             return
         if text is not None:
+            from encoders.procedures import MENTION_SOURCE as TREATMENT_SOURCE
+
             mentions = linker.link(text)
             table = Table("span", "text", "term", "status", "score")
             for m in mentions:
@@ -118,7 +120,7 @@ def link(
                     status = "excluded" if m.excluded else "present"
                 if m.uncertain:
                     status += " (uncertain)"
-                if m.source == "procedure":
+                if m.source == TREATMENT_SOURCE:
                     status += ", from its treatment"  # "orchidopexy": Cryptorchidism
                 table.add_row(
                     f"{m.start}-{m.end}",

@@ -100,6 +100,9 @@ class Answer:
     rule_findings: list[Finding] = field(default_factory=list, repr=False)
     #: whether the diagnosis model ran for this answer (its audit record then names it)
     used_model: bool = field(default=False, repr=False)
+    #: the findings a ranked differential was made from, as its linker read them
+    #: (``kgfuse.explanation.Mention``; a treatment's among them): its audit record's mentions
+    read: list[Any] | None = field(default=None, repr=False)
 
     def to_dict(
         self,

@@ -1,8 +1,11 @@
 """Find the entities of a question: ontology terms, diseases and genes, each with its IRI.
 
 One dictionary linker (``encoders.linker.ConceptLinker``) runs over every name of the KG's
-classes, diseases and genes, with negation detection (so "... but no seizures" marks seizures
-as ruled out). Around it:
+classes, diseases and genes (for an HPO, with kgfuse's clinical names of its terms and the
+treatments that tell a finding, as notes are read: ``encoders.linker.with_clinical_names``;
+a treatment's finding counts only in a described patient,
+:meth:`QuestionEntityLinker.treatment_readings`), with negation detection (so "... but no
+seizures" marks seizures as ruled out). Around it:
 
 * CURIEs and IRIs written in the question (``HP:0001166``) are resolved directly; one that
   the KG does not know, with a prefix of the KG's nodes or as an IRI, is kept as an
@@ -35,8 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from encoders.linker import ConceptLinker, LinkerConfig, Mention, index_folder_of
+from encoders.linker import (
+    ConceptLinker,
+    LinkerConfig,
+    Mention,
+    index_folder_of,
+    with_clinical_names,
+)
 from encoders.normalize import STOPWORDS
+from encoders.procedures import MENTION_SOURCE as TREATMENT_SOURCE
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, SKOS, compress
@@ -133,6 +143,9 @@ class Entity:
         qualifier: a term that qualifies a phenotype rather than names one (a frequency, a
             clinical modifier such as "Mild", or the bare "Onset" or "Mode of inheritance";
             :data:`QUALIFIER_BRANCHES`): it never fills a phenotype's slot.
+        read_from: ``treatment`` where the span names a treatment done only for the term
+            ("orchidopexy": *Cryptorchidism*; a described patient's finding,
+            :meth:`QuestionEntityLinker.treatment_readings`), else empty (not written).
     """
 
     text: str
@@ -145,6 +158,7 @@ class Entity:
     excluded: bool = False
     same_name: tuple[str, ...] = field(default=())
     qualifier: bool = False
+    read_from: str = ""
 
     @property
     def written_as_id(self) -> bool:
@@ -157,7 +171,7 @@ class Entity:
         return (self.iri, *self.same_name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text,
             "start": self.start,
             "end": self.end,
@@ -169,6 +183,9 @@ class Entity:
             "same_name": [{"iri": i, "curie": compress(i)} for i in self.same_name],
             "qualifier": self.qualifier,
         }
+        if self.read_from:
+            out["read_from"] = self.read_from
+        return out
 
 
 @dataclass(frozen=True)
@@ -192,7 +209,11 @@ class QuestionEntityLinker:
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
-        lexicon = kg.lexicon.filter(_TYPE_OF_NODE)
+        # a question names findings as a note does ("diseases with SNHL"): an HPO's names
+        # as the diagnosis linker reads them; a treatment's finding only where a patient is
+        # described (:meth:`treatment_readings`: "what is orchidopexy?" is no question on
+        # cryptorchidism)
+        lexicon = with_clinical_names(kg.lexicon.filter(_TYPE_OF_NODE))
         self.node_type: dict[str, str] = {}
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._disease_names: dict[str, dict[str, list[str]]] = defaultdict(dict)
@@ -253,6 +274,11 @@ class QuestionEntityLinker:
         )
         self.labels = kg.labels
         self.template_words = self._template_words()
+        #: the linker's mentions of the last questions (a question is read in two steps:
+        #: its names, then, where it asks for no lookup, its treatments)
+        self._linked: Callable[[str], tuple[Mention, ...]] = lru_cache(maxsize=64)(
+            lambda question: tuple(self._mentions(question))
+        )
 
     @cached_property
     def _names_by_spelling(self) -> dict[str, str]:
@@ -408,7 +434,7 @@ class QuestionEntityLinker:
         explicit += [
             e for e in self._inheritance_modes(question) if not _overlaps(e.start, e.end, explicit)
         ]
-        mentions = self._mentions(question)
+        mentions = list(self._linked(question))
         named = self._exact_disease_names(question)
         named += [
             e
@@ -440,6 +466,8 @@ class QuestionEntityLinker:
             kind = self.node_type.get(m.iri)
             if kind is None or m.iri in self._roots or m.text.casefold() in self.template_words:
                 continue
+            if m.source == TREATMENT_SOURCE:
+                continue  # a finding told by its treatment: treatment_readings
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
             if (
@@ -460,6 +488,19 @@ class QuestionEntityLinker:
             if not e.excluded and _EXCLUDING.search(question[: e.start])
             else e
             for e in sorted(entities, key=lambda e: e.start)
+        ]
+
+    def treatment_readings(self, question: str) -> list[Entity]:
+        """The patient's findings that a question tells only by their treatment ("a boy who
+        underwent orchidopexy": *Cryptorchidism*), as the diagnosis reads them: present,
+        neither a relative's nor hedged. :meth:`link` leaves them out, for a treatment is
+        no name of its finding in a question on the ontology."""
+        return [
+            replace(self._entity(question, m.start, m.end, m.iri, TERM), read_from="treatment")
+            for m in self._linked(question)
+            if m.source == TREATMENT_SOURCE
+            and not (m.excluded or m.family or m.uncertain)
+            and self.node_type.get(m.iri) == TERM
         ]
 
     def _entity(

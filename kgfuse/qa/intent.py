@@ -163,6 +163,16 @@ _ASKS_A_DIFFERENTIAL = re.compile(
     r"\b(?:which|what) (?:rare |genetic )?(?:diseases?|disorders?|conditions?|syndromes?"
     r"|diagnos[ie]s) (?:could |might |may |would |best |most likely )?(?:explain|fit|account for)\b"
 )
+#: A differential asked for a person described ("What is the differential diagnosis of a man
+#: with ...?", "the diagnosis for a 3-year-old girl who ..."), not for a disease (the
+#: differential of X, which asks for the diseases like it).
+_ASKS_A_PERSONS_DIAGNOSIS = re.compile(
+    r"\b(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in) "
+    r"(?:(?:a|an|the|this|that|my|our) )?(?:\d+[- ](?:year|month|week|day)s?[- ]old )?"
+    r"(?:(?:young|adult|male|female|preterm|term) )?"
+    r"(?:man|woman|boy|girl|child|patient|infant|newborn|neonate|baby|toddler|adolescent"
+    r"|teenager|person|proband|fetus|foetus|adult|son|daughter|male|female|sibling)\b"
+)
 #: Words of a question on one gene that ask for its phenotypes, from the training
 #: questions' words (a question for its diseases names diseases, disorders or conditions).
 #: Not "features" or "symptoms": "What are the features of NF1?" names a disease by its
@@ -261,6 +271,8 @@ def _pattern_intent(text: str) -> Intent | None:
             return Intent.GENES_OF_PHENOTYPE
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
+    if t >= 1 and d == 0 and g == 0 and _ASKS_A_PERSONS_DIAGNOSIS.search(text):
+        return Intent.DIAGNOSE  # "What is the differential diagnosis of a man with A?"
     if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):
         return Intent.PHENOTYPES_OF_GENE  # "What are the phenotypes of FBN1?"
     one_disease = d == 1 and g == 0 and t == 0

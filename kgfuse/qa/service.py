@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -280,6 +280,37 @@ class QAService:
         the answer names them.
         """
         text = check_question(question)
+        entities, guess = self._understand_names(text)
+        if guess.intent is Intent.DIAGNOSE and _why_not(guess, entities) is None:
+            return entities, guess
+        return self._with_treatments(text, entities, guess) or (entities, guess)
+
+    def _with_treatments(
+        self, text: str, entities: list[Entity], guess: IntentGuess
+    ) -> Understood | None:
+        """A described patient whose findings are told by their treatments too ("a boy with
+        hydrocephalus who underwent bilateral orchidopexy"): the question read with those
+        findings (:meth:`QuestionEntityLinker.treatment_readings`) when it then asks for a
+        differential that can be made (with one finding, the diseases with it); else None
+        (a question on the ontology never reads a treatment)."""
+        treated = [
+            t for t in self.entities.treatment_readings(text) if not _overlaps_any(t, entities)
+        ]
+        if not treated:
+            return None
+        with_them = sorted(entities + treated, key=lambda e: e.start)
+        other = self._intent(text, with_them, self.entities.unknown_ids(text))
+        if _why_not(other, with_them) is not None:
+            return None
+        if other.intent is Intent.DIAGNOSE or (
+            # one finding of a patient described: the diseases with it, as when named
+            other.intent is Intent.DISEASES_WITH_FEATURE and _DESCRIBES_PATIENT.search(text)
+        ):
+            return with_them, other
+        return None
+
+    def _understand_names(self, text: str) -> Understood:
+        """:meth:`understand` from the names of the question (no treatment read)."""
         entities, findings = self._readings(text)
         unknown = self.entities.unknown_ids(text)
         guess = self._intent(text, entities, unknown)
@@ -607,6 +638,7 @@ class QAService:
         )
         answer.rule_findings = list(explanation.findings)
         answer.used_model = True
+        answer.read = list(explanation.mentions)
         return answer
 
     def _not_sure(self, question: str, entities: list[Entity], guess: IntentGuess) -> Answer:
@@ -922,20 +954,33 @@ class QAService:
         """The audit form of an answer (``kgfuse.explanation.Explanation``)."""
         from kgfuse.explanation import Explanation, Mention, RankedAnswer, RetrievedFact
 
+        mentions = [
+            Mention(
+                e["text"],
+                e["start"],
+                e["end"],
+                e["iri"],
+                e["label"],
+                "excluded" if e["excluded"] else "present",
+                read_from=e.get("read_from", ""),
+            )
+            for e in answer.entities
+        ]
+        if answer.read is not None:
+            # a differential rests on the findings its linker read in the question (a
+            # finding told by its treatment too); the question's other entities (an id, a
+            # disease) beside them; an id given is read again from the text the model was
+            # given, past the question's end: its entity stands for it
+            q = answer.question
+            read = [m for m in answer.read if m.end <= len(q) and q[m.start : m.end] == m.text]
+            mentions = sorted(
+                read + [m for m in mentions if not _overlaps_any(m, read)],
+                key=lambda m: (m.start, m.end),
+            )
         return Explanation(
             kind="ask",
             input_text=answer.question,
-            mentions=[
-                Mention(
-                    e["text"],
-                    e["start"],
-                    e["end"],
-                    e["iri"],
-                    e["label"],
-                    "excluded" if e["excluded"] else "present",
-                )
-                for e in answer.entities
-            ],
+            mentions=mentions,
             facts=[RetrievedFact(f, 1.0, source=self._source_of(f)) for f in answer.facts],
             findings=list(answer.rule_findings),
             ranking=[
@@ -1057,6 +1102,16 @@ def _no_finding(
 _REQUEST_HEADING = re.compile(
     r"\s*(?:differential(?:\s+diagnos[ie]s)?|ddx)\s*[:\-\u2013\u2014]", re.IGNORECASE
 )
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Whether two spans (``start``, ``end``) share a character."""
+    return bool(a.start < b.end and b.start < a.end)
+
+
+def _overlaps_any(span: Any, others: Sequence[Any]) -> bool:
+    """Whether a span shares a character with any of ``others``."""
+    return any(_overlap(span, o) for o in others)
 
 
 def _without_request_heading(question: str) -> str:

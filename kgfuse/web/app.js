@@ -288,6 +288,8 @@ function renderAnswer(a) {
   entities.forEach((e, i) => {
     if (i) meta.append(", ");
     meta.append(e.excluded ? "no " : "", nodeLink(e));
+    // "orchidopexy": Cryptorchidism, a finding the question tells by its treatment
+    if (e.read_from) meta.append(` (from its ${e.read_from})`);
   });
   box.append(meta);
   const names = {};
