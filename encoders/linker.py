@@ -452,7 +452,10 @@ __all__ = [
 #: 56: a treatment done only for a finding reads that finding ("underwent orchidopexy":
 #: *Cryptorchidism*; "a VP shunt", "hearing aids", "a Kasai portoenterostomy"); one not
 #: done says nothing of it (:mod:`encoders.procedures`).
-LINKING_VERSION = 56
+#: 57: an acronym defined in brackets inside a name is read past ("growth hormone (GH)
+#: deficiency", "creatine kinase (CK) was elevated", "a ventriculoperitoneal (VP) shunt"),
+#: the bracket still defining it (:func:`_acronyms_inside_names`).
+LINKING_VERSION = 57
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1771,26 +1774,38 @@ class ConceptLinker:
         return out
 
     def _defined_acronyms(
-        self, tokens: TokenTable, kept: list[_Scored]
+        self,
+        tokens: TokenTable,
+        kept: list[_Scored],
+        brackets: Mapping[int, tuple[int, int, str]] | None = None,
+        from_brackets: dict[int, str] | None = None,
     ) -> list[tuple[_Match, str]]:
         """Uses of acronyms defined in the text right after a linked long form: ``long form
         (ACR)`` where the acronym's letters fit the long form (:func:`_fits_long_form`) and
         it is no test or measurement (:data:`_NOT_DEFINED`: "hypsarrhythmia (EEG)" says
-        where the finding was seen)."""
+        where the finding was seen); ``brackets``: those blanked inside a name ("atrial
+        septal defect (ASD) closure"), by the end of the word before each; each defined is
+        put in ``from_brackets``."""
         raws, lowers = tokens.raws, tokens.lowers
         defined: dict[str, str] = {}
         for m, iri, _, matched in kept:
-            k = m.j
+            k, bracketed = m.j, None
+            if k + 2 < len(raws) and raws[k] == "(" and raws[k + 2] == ")":
+                acronym = raws[k + 1]
+            elif brackets and tokens.ends[m.j - 1] in brackets:
+                bracketed = tokens.ends[m.j - 1]
+                acronym = brackets[bracketed][2]
+            else:
+                continue
             if (
                 (iri, matched) not in self._treatments  # read where it is said: not "CI"
-                and k + 2 < len(raws)
-                and raws[k] == "("
-                and raws[k + 2] == ")"
-                and is_acronym(raws[k + 1])
-                and raws[k + 1].upper() not in _NOT_DEFINED
-                and _fits_long_form(raws[k + 1], lowers[m.i : m.j], _lead_words(tokens, m.i))
+                and is_acronym(acronym)
+                and acronym.upper() not in _NOT_DEFINED
+                and _fits_long_form(acronym, lowers[m.i : m.j], _lead_words(tokens, m.i))
             ):
-                defined[raws[k + 1]] = iri
+                defined[acronym] = iri
+                if bracketed is not None and from_brackets is not None:
+                    from_brackets[bracketed] = iri
         if not defined:
             return []
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
@@ -1862,7 +1877,12 @@ class ConceptLinker:
                 f"{self.config.max_chars:,}; split it or raise the limit"
             )
         labels = self.labels
-        return [
+        # "growth hormone (GH) deficiency": an acronym defined inside a name is read past,
+        # the name as a whole (offsets kept: the brackets are blanked, not cut)
+        brackets = _acronyms_inside_names(text) if "(" in text else {}
+        read = _blanked(text, brackets.values()) if brackets else text
+        defined: dict[int, str] = {}
+        mentions = [
             Mention(
                 start=start,
                 end=end,
@@ -1877,8 +1897,13 @@ class ConceptLinker:
                 source=source,
                 matched=matched,
             )
-            for start, end, iri, score, matched, source, ctx in self._link_tokens(text, scan(text))
+            for start, end, iri, score, matched, source, ctx in self._link_tokens(
+                read, scan(read), brackets, defined
+            )
         ]
+        if defined:
+            mentions = _with_bracketed_uses(text, mentions, brackets, defined)
+        return mentions
 
     def _counts_as_multiple(self, tokens: TokenTable) -> TokenTable:
         """``tokens`` with a count of two or more before a plural read as "multiple" where a
@@ -1907,7 +1932,17 @@ class ConceptLinker:
             return tokens
         return tokens.with_norms(counted)
 
-    def _link_tokens(self, text: str, tokens: TokenTable) -> list[_Found]:
+    def _link_tokens(
+        self,
+        text: str,
+        tokens: TokenTable,
+        brackets: Mapping[int, tuple[int, int, str]] | None = None,
+        defined: dict[int, str] | None = None,
+    ) -> list[_Found]:
+        """The linker's findings in ``text``, scanned as ``tokens``; ``brackets``: the
+        acronyms blanked inside names, by the end of the word before each
+        (:func:`_acronyms_inside_names`), which still define their long forms (each that
+        does is put in ``defined``: that end -> the term)."""
         scored = []
         lessened: list[tuple[int, int]] = []  # spans of plain quantities a word lessens
         cache = self._choice_cache
@@ -2061,7 +2096,7 @@ class ConceptLinker:
         if any(k[0].source == "coordinated" for k in kept):
             kept = _inside_no_coordination(kept, lowers)
         if self.config.define_acronyms and kept:
-            for m, iri in self._defined_acronyms(tokens, kept):
+            for m, iri in self._defined_acronyms(tokens, kept, brackets, defined):
                 kept.append((m, iri, VARIANT_WEIGHT["defined"], tokens.raws[m.i]))
             kept.sort(key=lambda x: x[0].i)
         if self.dense is not None:
@@ -3251,6 +3286,83 @@ _NOT_DEFINED = frozenset(
         "SDS",
     }
 )
+
+
+#: An acronym in brackets that a name goes on after ("growth hormone (GH) deficiency",
+#: "a ventriculoperitoneal (VP) shunt", "immunoglobulin A (IgA) deficiency"): upper case,
+#: or a short form with a capital after its first letters ("IgA", "HbA1c").
+_BRACKETED_ACRONYM = re.compile(
+    r"\(\s?([A-Za-z][A-Za-z0-9-]{0,9})\s?\)(?=[ \t]+[^\W_])|\(\s?([A-Za-z][A-Za-z0-9-]{0,9})\s?\)$"
+)
+_WORDS_BEFORE = re.compile(r"((?:[^\W_][\w'-]*[ \t]+){1,6})$")
+_SHORT_FORM = re.compile(r"[A-Za-z][a-z]?[A-Z][A-Za-z0-9]*")
+
+
+def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
+    """The brackets of ``text`` that define an acronym of the words right before them and
+    that words go on after ("creatine kinase (CK) was elevated"), by the end offset of the
+    word before each -> (start, end, acronym). The acronym's letters fit the words before
+    (:func:`_fits_long_form`), its last the last word's."""
+    found: dict[int, tuple[int, int, str]] = {}
+    for m in _BRACKETED_ACRONYM.finditer(text):
+        acronym = m.group(1)
+        if acronym is None:
+            continue
+        if not (is_acronym(acronym) or _SHORT_FORM.fullmatch(acronym)):
+            continue
+        before = _WORDS_BEFORE.search(text, max(0, m.start() - 120), m.start())
+        if before is None:
+            continue
+        words = before.group(1).lower().split()
+        last = acronym.lower().removesuffix("s") if acronym.endswith("s") else acronym.lower()
+        if last[-1] not in words[-1] or not _fits_long_form(acronym, words):
+            continue
+        found[before.end(1) - len(before.group(1)) + len(before.group(1).rstrip())] = (
+            m.start(),
+            m.end(),
+            acronym,
+        )
+    return found
+
+
+def _with_bracketed_uses(
+    text: str,
+    mentions: list[Mention],
+    brackets: Mapping[int, tuple[int, int, str]],
+    defined: Mapping[int, str],
+) -> list[Mention]:
+    """``mentions`` with the acronym in each blanked bracket that defined its long form
+    ("atrial septal defect (ASD) was found") read as a use of it, as the brackets left in
+    place read it: the long form's term and context (:func:`_acronyms_inside_names`)."""
+    added = []
+    for end, iri in defined.items():
+        long = next((m for m in mentions if m.end == end and m.iri == iri), None)
+        if long is None:
+            continue
+        start, stop, acronym = brackets[end]
+        at = text.index(acronym, start, stop)
+        if any(m.start < at + len(acronym) and at < m.end for m in mentions):
+            continue
+        added.append(
+            replace(
+                long,
+                start=at,
+                end=at + len(acronym),
+                text=acronym,
+                score=VARIANT_WEIGHT["defined"],
+                source="defined",
+                matched=acronym,
+            )
+        )
+    return sorted(mentions + added, key=lambda m: m.start) if added else mentions
+
+
+def _blanked(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` with each span's characters made spaces (offsets unchanged)."""
+    chars = list(text)
+    for start, end, _ in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _fits_long_form(acronym: str, words: Sequence[str], lead: Sequence[str] = ()) -> bool:
