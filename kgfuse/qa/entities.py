@@ -49,7 +49,9 @@ from encoders.normalize import STOPWORDS
 from encoders.procedures import MENTION_SOURCE as TREATMENT_SOURCE
 from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
+from kg.lexicon import Lexicon
 from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, SKOS, compress
+from kgfuse.qa.disease_names import reads_as_a_disease, short_disease_names
 from kgfuse.qa.questions import (
     DISEASE,
     GENE,
@@ -266,8 +268,12 @@ class QuestionEntityLinker:
                 *(hierarchy.descendants(b) for b in QUALIFIER_BRANCHES if b in hierarchy)
             )
         )
+        # diseases named short ("Marfan", "Stickler type 1"), as the linker's names only: a
+        # name written in full is one of the KG's (_exact_disease_names)
+        short = short_disease_names(lexicon)
+        self._short_words = frozenset(e.text.casefold() for e in short if " " not in e.text)
         self.linker = ConceptLinker(
-            lexicon,
+            Lexicon([*lexicon.entries, *short], lexicon.obsolete),
             LinkerConfig(define_acronyms=False, include_family=True, allow_gap=False),
             parents=parents,
             index_folder=index_folder_of(kg),
@@ -468,6 +474,12 @@ class QuestionEntityLinker:
                 continue
             if m.source == TREATMENT_SOURCE:
                 continue  # a finding told by its treatment: treatment_readings
+            if (
+                kind == DISEASE
+                and m.matched.casefold() in self._short_words
+                and not reads_as_a_disease(question, m.start, m.end)
+            ):
+                continue  # "will it bloom": no Bloom syndrome
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
             if (

@@ -173,6 +173,19 @@ _ASKS_A_PERSONS_DIAGNOSIS = re.compile(
     r"(?:man|woman|boy|girl|child|patient|infant|newborn|neonate|baby|toddler|adolescent"
     r"|teenager|person|proband|fetus|foetus|adult|son|daughter|male|female|sibling)\b"
 )
+#: A question answered yes or no, its subject first or after a disease set off by a mark
+#: ("Does ENT_DISEASE give ...", "ENT_DISEASE - is ENT_TERM a feature?", "ENT_DISEASE: do
+#: they get ...").
+_YES_NO_SHAPE = re.compile(
+    r"^\s*(?:ent_disease\s*[:,\-\u2013\u2014]\s*)?"
+    r"(?:is|are|does|do|did|can|could|would|will|should|has|have|might|may)\b"
+)
+#: Words that ask for the findings of a disease ("ENT_DISEASE - clinical features?", "What
+#: does ENT_DISEASE present with?", "What findings do you see in ENT_DISEASE?").
+_FEATURE_WORDS = re.compile(
+    r"\b(?:features?|symptoms?|signs?|findings?|manifestations?|phenotypes?|phenotypic"
+    r"|characteristics?|clinical picture|presentation|present(?:s|ing)? with)\b"
+)
 #: Words of a question on one gene that ask for its phenotypes, from the training
 #: questions' words (a question for its diseases names diseases, disorders or conditions).
 #: Not "features" or "symptoms": "What are the features of NF1?" names a disease by its
@@ -281,6 +294,21 @@ def _pattern_intent(text: str) -> Intent | None:
     if one_disease and _INHERITANCE_OR_ONSET_WORDS.search(text):
         other = _ASKS_OUT_OF_SCOPE.search(text) or _ASKS_OTHER.search(text)
         return None if other else Intent.INHERITANCE_ONSET
+    other_asked = (
+        COMPARISON_WORDS.search(text)
+        or _ASKS_OUT_OF_SCOPE.search(text)
+        or _INHERITANCE_OR_ONSET_WORDS.search(text)
+        or re.search(r"\bdifferential|\bgenes?\b", text)
+    )
+    if d == 1 and t == 1 and g == 0 and _YES_NO_SHAPE.search(text) and not other_asked:
+        return Intent.IS_FEATURE_OF  # "Do children with X get Y?", "X - is Y a feature?"
+    asks_for_diseases = re.search(r"\b(?:diseases|disorders|conditions|syndromes)\b", text)
+    if (
+        one_disease
+        and _FEATURE_WORDS.search(text)
+        and not (other_asked or asks_for_diseases or _YES_NO_SHAPE.search(text))
+    ):
+        return Intent.DISEASE_FEATURES  # "X - clinical features?", "What does X present with?"
     return None
 
 

@@ -50,7 +50,8 @@ def test_a_gene_and_a_phenotype_ask_for_the_genes_diseases_with_it(qa: QAService
         ("what are the phenotypes of ent_gene?", Intent.PHENOTYPES_OF_GENE),
         ("what are the symptoms of ent_gene?", None),  # a disease named by its gene?
         ("which diseases are associated with ent_gene?", None),  # its diseases
-        ("what are the symptoms of ent_disease?", None),  # a disease's features
+        # a disease's features (their own pattern since 2026-12-07)
+        ("what are the symptoms of ent_disease?", Intent.DISEASE_FEATURES),
     ],
 )
 def test_the_pattern_for_a_genes_phenotypes(text: str, intent: Intent | None) -> None:

@@ -242,18 +242,18 @@ def test_term_pages_show_features_genes_diseases_and_statements(page: Any) -> No
 
 
 def test_the_questions_an_answer_offers_are_asked_in_one_click(page: Any) -> None:
-    """A disease named by a word the linker does not know ("Marfan") is answered with the
-    question asked with the disease named after it, as a link that asks it."""
-    page.fill("#question", "Is tall stature a symptom of Marfan?")
+    """A disease named by a word the linker does not know ("homocystinuria") is answered with
+    the question asked with the disease named after it, as a link that asks it."""
+    page.fill("#question", "Is tall stature a symptom of homocystinuria?")
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector("#answer p.suggestions a")
     offered = page.locator("#answer p.suggestions a").first
-    assert offered.inner_text() == "Is Tall stature a feature of Marfan syndrome?"
+    assert offered.inner_text() == "Is Tall stature a feature of Classic homocystinuria?"
     offered.click()
     page.wait_for_function(
         "() => document.querySelector('#answer .answer-text')?.textContent.startsWith('Yes')"
     )
-    assert "Marfan syndrome" in page.inner_text("#answer .answer-text")
+    assert "Classic homocystinuria" in page.inner_text("#answer .answer-text")
 
 
 def test_errors_replace_the_previous_result_and_are_written_for_a_person(
