@@ -1879,8 +1879,22 @@ class ConceptLinker:
         labels = self.labels
         # "growth hormone (GH) deficiency": an acronym defined inside a name is read past,
         # the name as a whole (offsets kept: the brackets are blanked, not cut)
-        brackets = _acronyms_inside_names(text) if "(" in text else {}
-        read = _blanked(text, brackets.values()) if brackets else text
+        brackets = self._inside_names(text) if "(" in text else {}
+        # "adrenocorticotropic hormone (ACTH) 1,240 pg/mL": the value is the acronym's, read
+        # as "ACTH 1,240 pg/mL" where the long form names no term itself
+        valued = [
+            (end, long_start)
+            for end, long_start in _valued_acronyms(text, brackets)
+            if not self._names_a_term(text[long_start:end])
+        ]
+        opens: dict[int, int] = {}  # the acronym's start -> its long form's
+        blanks: list[tuple[int, int, str]] = []
+        for end, long_start in valued:
+            start, stop, _ = brackets.pop(end)
+            blanks += [(long_start, end, ""), (start, start + 1, ""), (stop - 1, stop, "")]
+            opens[start + 1] = long_start
+        blanks += brackets.values()
+        read = _blanked(text, blanks) if blanks else text
         defined: dict[int, str] = {}
         mentions = [
             Mention(
@@ -1903,6 +1917,13 @@ class ConceptLinker:
         ]
         if defined:
             mentions = _with_bracketed_uses(text, mentions, brackets, defined)
+        if opens:  # a value read from the acronym spans its long form too, as written
+            mentions = [
+                replace(m, start=opens[m.start], text=text[opens[m.start] : m.end])
+                if m.start in opens
+                else m
+                for m in mentions
+            ]
         return mentions
 
     def _counts_as_multiple(self, tokens: TokenTable) -> TokenTable:
@@ -1931,6 +1952,43 @@ class ConceptLinker:
         if counted is None:
             return tokens
         return tokens.with_norms(counted)
+
+    def _inside_names(self, text: str) -> dict[int, tuple[int, int, str]]:
+        """:func:`_acronyms_inside_names` of ``text`` where a name of the dictionary goes on
+        across the bracket (some of the words before it, then the words after it, copulas
+        and stop words passed: "creatine kinase (CK) was elevated") or a value follows it
+        ("(ACTH) 1,240 pg/mL"); a bracket after which no name goes on ("(DXA) gave a
+        Z-score", "(MRI) showed") is left for the readers that read its acronym."""
+        found = _acronyms_inside_names(text)
+        return {
+            end: b
+            for end, b in found.items()
+            if _VALUE_AFTER.match(text, b[1]) or self._named_across(text, end, b[1])
+        }
+
+    def _named_across(self, text: str, end: int, stop: int) -> bool:
+        """Whether some of the last words before ``end`` and the first after ``stop`` walk a
+        name's path in the dictionary's trie."""
+        before = [n for n in scan(text[max(0, end - 120) : end]).norms if n != BREAK][-6:]
+        after = [
+            n
+            for n in scan(text[stop : stop + 80]).norms[:6]
+            if n not in STOPWORDS and n not in _COPULA_STARTS
+        ]
+        if not before or not after or after[0] == BREAK:
+            return False
+        for k in range(len(before)):
+            node = self._walk(before[k:])
+            if node is not None and node.get(after[0]) is not None:
+                return True
+        return False
+
+    def _names_a_term(self, phrase: str) -> bool:
+        """Whether ``phrase`` is a name the dictionary reads whole (in any of its keys)."""
+        return any(
+            (node := self._walk(key)) is not None and _END in node
+            for key in phrase_variants(phrase)
+        )
 
     def _link_tokens(
         self,
@@ -2652,6 +2710,8 @@ class ConceptLinker:
         """The contract's mention dicts of ``text`` (family findings only when configured);
         the same as ``[m.to_record() for m in link(text)]``, without the Mention objects."""
         keep, labels, curie = self.config.include_family, self.labels, self._curie
+        if "(" in text and self._inside_names(text):  # read past as link() reads them
+            return [m.to_record() for m in self.link(text) if keep or not m.family]
         return [
             {
                 "start": start,
@@ -3323,6 +3383,29 @@ def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
             acronym,
         )
     return found
+
+
+#: What follows an analyte's name before its value: "(ACTH) 1,240", "(INR) was 1.6".
+_VALUE_AFTER = re.compile(r"\s*(?:(?:was|were|is|of|at|:|=)\s*)?[<>\u2264\u2265]?\s*\d")
+
+
+def _valued_acronyms(
+    text: str, brackets: Mapping[int, tuple[int, int, str]]
+) -> list[tuple[int, int]]:
+    """The brackets of :func:`_acronyms_inside_names` that a value follows ("international
+    normalized ratio (INR) was 1.6"), each as (the end of the long form, its start): the
+    fewest words before the bracket that the acronym fits."""
+    out = []
+    for end, (_, stop, acronym) in brackets.items():
+        if not _VALUE_AFTER.match(text, stop):
+            continue
+        words = list(re.finditer(r"[^\W_][\w'-]*", text[max(0, end - 120) : end]))
+        for k in range(len(words) - 1, max(-1, len(words) - 7), -1):
+            phrase = [w.group(0).lower() for w in words[k:]]
+            if _fits_long_form(acronym, phrase):
+                out.append((end, max(0, end - 120) + words[k].start()))
+                break
+    return out
 
 
 def _with_bracketed_uses(

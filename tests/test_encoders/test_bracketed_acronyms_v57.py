@@ -116,3 +116,50 @@ def test_a_linker_that_defines_no_acronym_reads_no_bracket_as_a_use() -> None:
     linker = ConceptLinker(Lexicon(names), LinkerConfig(define_acronyms=False))
     text = "An atrial septal defect (ASD) was found; the ASD was closed."
     assert [m.text for m in linker.link(text)] == ["atrial septal defect"]
+
+
+def test_a_value_after_the_bracket_is_the_acronyms() -> None:
+    """ "adrenocorticotropic hormone (ACTH) 1,240 pg/mL (reference 10-60)": the readers of
+    values know the acronym; the mention spans the long form too, as written."""
+    acth = to_iri("HP:0003154")
+    names = [
+        LexiconEntry(acth, "Increased circulating ACTH level", "label"),
+        LexiconEntry(ASD, "Atrial septal defect", "label"),
+    ]
+    linker = ConceptLinker(Lexicon(names), LinkerConfig())
+    text = "Cortisol was low and adrenocorticotropic hormone (ACTH) 1,240 pg/mL (reference 10-60)."
+    span = "adrenocorticotropic hormone (ACTH) 1,240 pg/mL (reference 10-60)"
+    assert _read(linker, text) == [(span, acth, False)]
+    assert not linker.link(text.replace(" (ACTH)", ""))  # the control: the long form alone
+    # a long form that is a name itself keeps its reading
+    sized = "An atrial septal defect (ASD) 9 mm was seen."
+    assert [(t, i) for t, i, _ in _read(linker, sized)] == [
+        ("atrial septal defect", ASD),
+        ("ASD", ASD),
+    ]
+
+
+def test_a_bracket_no_name_goes_on_across_is_left_to_its_acronyms_readers(
+    linker: ConceptLinker,
+) -> None:
+    text = "Magnetic resonance imaging (MRI) showed growth hormone (GH) deficiency."
+    read = _read(linker, text)
+    assert read == [("growth hormone (GH) deficiency", GH_DEFICIENCY, False)]
+    from encoders.linker import _acronyms_inside_names
+
+    found = _acronyms_inside_names(text)
+    assert len(found) == 2  # both fit; only the one inside a name is read past
+    assert list(linker._inside_names(text).values()) == [v for v in found.values() if v[2] == "GH"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He had growth hormone (GH) deficiency, and his father had growth hormone (GH) "
+        "deficiency too.",
+        "No atrial septal defect (ASD) was found on echocardiography.",
+        "Creatine kinase (CK) was elevated at 4,000 U/L.",
+    ],
+)
+def test_records_read_brackets_as_link_does(linker: ConceptLinker, text: str) -> None:
+    assert linker.records(text) == [m.to_record() for m in linker.link(text) if not m.family]
