@@ -1806,6 +1806,11 @@ class ConceptLinker:
                 defined[acronym] = iri
                 if bracketed is not None and from_brackets is not None:
                     from_brackets[bracketed] = iri
+        for end, (_, _, acronym) in (brackets or {}).items():
+            if acronym not in defined:  # a name read across it: its long form's own term
+                found = self._long_form_across(tokens, kept, end, acronym)
+                if found is not None:
+                    defined[acronym] = found
         if not defined:
             return []
         covered = {k for m, *_ in kept for k in range(m.i, m.j)}
@@ -1876,55 +1881,82 @@ class ConceptLinker:
                 f"text has {len(text):,} characters, more than max_chars="
                 f"{self.config.max_chars:,}; split it or raise the limit"
             )
-        labels = self.labels
         # "growth hormone (GH) deficiency": an acronym defined inside a name is read past,
         # the name as a whole (offsets kept: the brackets are blanked, not cut)
-        brackets = self._inside_names(text) if "(" in text else {}
-        # "adrenocorticotropic hormone (ACTH) 1,240 pg/mL": the value is the acronym's, read
-        # as "ACTH 1,240 pg/mL" where the long form names no term itself
-        valued = [
-            (end, long_start)
-            for end, long_start in _valued_acronyms(text, brackets)
-            if not self._names_a_term(text[long_start:end])
-        ]
-        opens: dict[int, int] = {}  # the acronym's start -> its long form's
-        blanks: list[tuple[int, int, str]] = []
-        for end, long_start in valued:
-            start, stop, _ = brackets.pop(end)
-            blanks += [(long_start, end, ""), (start, start + 1, ""), (stop - 1, stop, "")]
-            opens[start + 1] = long_start
-        blanks += brackets.values()
-        read = _blanked(text, blanks) if blanks else text
+        found = _acronyms_inside_names(text) if "(" in text else {}
+        across = {e: b for e, b in found.items() if self._named_across(text, e, b[1])}
+        read = _blanked(text, across.values()) if across else text
         defined: dict[int, str] = {}
         mentions = [
-            Mention(
-                start=start,
-                end=end,
-                text=text[start:end],
-                iri=iri,
-                curie=self._curie(iri),
-                label=labels.get(iri, matched),
-                excluded=ctx.negated,
-                score=score,
-                uncertain=ctx.uncertain,
-                family=ctx.family,
-                source=source,
-                matched=matched,
-            )
-            for start, end, iri, score, matched, source, ctx in self._link_tokens(
-                read, scan(read), brackets, defined
-            )
+            self._mention(text, f) for f in self._link_tokens(read, scan(read), across, defined)
         ]
         if defined:
-            mentions = _with_bracketed_uses(text, mentions, brackets, defined)
-        if opens:  # a value read from the acronym spans its long form too, as written
-            mentions = [
-                replace(m, start=opens[m.start], text=text[opens[m.start] : m.end])
-                if m.start in opens
-                else m
-                for m in mentions
-            ]
+            mentions = _with_bracketed_uses(text, mentions, across, defined)
+        # "adrenocorticotropic hormone (ACTH) 1,240 pg/mL": a value the acronym's readers
+        # read, where the long form names no term and nothing read the value already
+        rest = {e: b for e, b in found.items() if e not in across}
+        valued = [
+            (end, long_start)
+            for end, long_start in _valued_acronyms(text, rest)
+            if not self._names_a_term(text[long_start:end])
+        ]
+        if valued:
+            mentions = self._with_valued_acronyms(text, mentions, rest, valued)
         return mentions
+
+    def _mention(self, text: str, found: _Found, offset: int = 0) -> Mention:
+        start, end, iri, score, matched, source, ctx = found
+        start, end = start + offset, end + offset
+        return Mention(
+            start=start,
+            end=end,
+            text=text[start:end],
+            iri=iri,
+            curie=self._curie(iri),
+            label=self.labels.get(iri, matched),
+            excluded=ctx.negated,
+            score=score,
+            uncertain=ctx.uncertain,
+            family=ctx.family,
+            source=source,
+            matched=matched,
+        )
+
+    def _with_valued_acronyms(
+        self,
+        text: str,
+        mentions: list[Mention],
+        brackets: Mapping[int, tuple[int, int, str]],
+        valued: Sequence[tuple[int, int]],
+    ) -> list[Mention]:
+        """``mentions`` with the value after each of ``valued``'s brackets read as its
+        acronym's ("ACTH 1,240 pg/mL"): its sentence read again with the long form blanked,
+        a reading that opens at the acronym kept where no mention covers the words, spanning
+        the long form as written ("international normalized ratio (INR) was 1.6")."""
+        windows: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+        for end, long_start in valued:  # one reading again of each sentence
+            start, stop, _ = brackets[end]
+            s0 = max(text.rfind(". ", 0, long_start) + 2, text.rfind("\n", 0, long_start) + 1)
+            after = _SENTENCE_END.search(text, stop)
+            s1 = after.start() if after else len(text)
+            windows.setdefault((s0, s1), []).append((long_start, end, start, stop))
+        added: list[Mention] = []
+        for (s0, s1), forms in windows.items():
+            blanks = [
+                span
+                for long_start, end, start, stop in forms
+                for span in ((long_start, end, ""), (start, start + 1, ""), (stop - 1, stop, ""))
+            ]
+            opens = {start + 1: long_start for long_start, _, start, _ in forms}
+            window = _blanked(text, blanks)[s0:s1]
+            for f in self._link_tokens(window, scan(window)):
+                m = self._mention(text, f, s0)
+                if m.start not in opens:
+                    continue  # only an acronym's own reading
+                m = replace(m, start=opens[m.start], text=text[opens[m.start] : m.end])
+                if not any(o.start < m.end and m.start < o.end for o in mentions + added):
+                    added.append(m)
+        return sorted(mentions + added, key=lambda m: m.start) if added else mentions
 
     def _counts_as_multiple(self, tokens: TokenTable) -> TokenTable:
         """``tokens`` with a count of two or more before a plural read as "multiple" where a
@@ -1953,18 +1985,25 @@ class ConceptLinker:
             return tokens
         return tokens.with_norms(counted)
 
-    def _inside_names(self, text: str) -> dict[int, tuple[int, int, str]]:
-        """:func:`_acronyms_inside_names` of ``text`` where a name of the dictionary goes on
-        across the bracket (some of the words before it, then the words after it, copulas
-        and stop words passed: "creatine kinase (CK) was elevated") or a value follows it
-        ("(ACTH) 1,240 pg/mL"); a bracket after which no name goes on ("(DXA) gave a
-        Z-score", "(MRI) showed") is left for the readers that read its acronym."""
-        found = _acronyms_inside_names(text)
-        return {
-            end: b
-            for end, b in found.items()
-            if _VALUE_AFTER.match(text, b[1]) or self._named_across(text, end, b[1])
-        }
+    def _long_form_across(
+        self, tokens: TokenTable, kept: list[_Scored], end: int, acronym: str
+    ) -> str | None:
+        """The term of the words before a blanked bracket ending at offset ``end``, where a
+        kept match reads on across it ("Muscle weakness (MW) was proximal": *Muscle
+        weakness* for MW, not the *Proximal muscle weakness* read): the longest name that
+        ends there and that the acronym fits; None if none."""
+        k = bisect.bisect_left(tokens.ends, end)
+        if k >= len(tokens) or tokens.ends[k] != end:
+            return None
+        if not any(m.i <= k < m.j - 1 for m, *_ in kept):
+            return None
+        if not is_acronym(acronym) or acronym.upper() in _NOT_DEFINED:
+            return None
+        for a in range(max(0, k - 5), k + 1):
+            chosen = self._coordinated_term(self._walk(tokens.norms[a : k + 1]))
+            if chosen is not None and _fits_long_form(acronym, tokens.lowers[a : k + 1]):
+                return chosen[0]
+        return None
 
     def _named_across(self, text: str, end: int, stop: int) -> bool:
         """Whether some of the last words before ``end`` and the first after ``stop`` walk a
@@ -2710,7 +2749,7 @@ class ConceptLinker:
         """The contract's mention dicts of ``text`` (family findings only when configured);
         the same as ``[m.to_record() for m in link(text)]``, without the Mention objects."""
         keep, labels, curie = self.config.include_family, self.labels, self._curie
-        if "(" in text and self._inside_names(text):  # read past as link() reads them
+        if "(" in text and _acronyms_inside_names(text):  # brackets as link() reads them
             return [m.to_record() for m in self.link(text) if keep or not m.family]
         return [
             {
@@ -3349,11 +3388,9 @@ _NOT_DEFINED = frozenset(
 
 
 #: An acronym in brackets that a name goes on after ("growth hormone (GH) deficiency",
-#: "a ventriculoperitoneal (VP) shunt", "immunoglobulin A (IgA) deficiency"): upper case,
-#: or a short form with a capital after its first letters ("IgA", "HbA1c").
-_BRACKETED_ACRONYM = re.compile(
-    r"\(\s?([A-Za-z][A-Za-z0-9-]{0,9})\s?\)(?=[ \t]+[^\W_])|\(\s?([A-Za-z][A-Za-z0-9-]{0,9})\s?\)$"
-)
+#: "a ventriculoperitoneal (VP) shunt", "immunoglobulin G (IgG) was 18.9 g/L"): upper case,
+#: or a short form with a capital after its first letters ("IgG", "HbA1c").
+_BRACKETED_ACRONYM = re.compile(r"\(\s?([A-Za-z][A-Za-z0-9-]{0,9})\s?\)(?=[ \t]+[^\W_])")
 _WORDS_BEFORE = re.compile(r"((?:[^\W_][\w'-]*[ \t]+){1,6})$")
 _SHORT_FORM = re.compile(r"[A-Za-z][a-z]?[A-Z][A-Za-z0-9]*")
 
@@ -3366,8 +3403,6 @@ def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
     found: dict[int, tuple[int, int, str]] = {}
     for m in _BRACKETED_ACRONYM.finditer(text):
         acronym = m.group(1)
-        if acronym is None:
-            continue
         if not (is_acronym(acronym) or _SHORT_FORM.fullmatch(acronym)):
             continue
         before = _WORDS_BEFORE.search(text, max(0, m.start() - 120), m.start())
@@ -3385,8 +3420,10 @@ def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
     return found
 
 
+#: The end of a sentence, for the sentence of a value read again.
+_SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
 #: What follows an analyte's name before its value: "(ACTH) 1,240", "(INR) was 1.6".
-_VALUE_AFTER = re.compile(r"\s*(?:(?:was|were|is|of|at|:|=)\s*)?[<>\u2264\u2265]?\s*\d")
+_VALUE_AFTER = re.compile(r"\s*(?:(?:was|were|is|of|at|:|=)\s*)?(?:[<>\u2264\u2265]\s*)?\d")
 
 
 def _valued_acronyms(

@@ -8,21 +8,22 @@ either numerals ("Stickler type 1" for *Stickler syndrome, type I*, "Loeys-Dietz
 disease labels as names of their diseases, kept only where a short form names one disease
 (labels that differ only in their numerals, commas and case are one disease: the same entry
 in two sources; the short form names the first of its nodes) and is no other name of the
-KG. A one-word short form names a disease only
-as a proper name (:func:`reads_as_a_disease`): "Does Bloom cause short stature?", not "will
-it bloom".
+KG. A one-word short form is no word of everyday English (:func:`everyday_words`: "Good",
+"German", "Young", "Short" name no disease), and names a disease only as a proper name
+(:func:`reads_as_a_disease`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from kg.lexicon import LexiconEntry
 from kg.namespaces import KGV_DISEASE
 
-__all__ = ["SYNONYM_TYPE", "reads_as_a_disease", "short_disease_names"]
+__all__ = ["SYNONYM_TYPE", "everyday_words", "reads_as_a_disease", "short_disease_names"]
 
 #: The synonym type of a short name, as the question linker's lexicon records it.
 SYNONYM_TYPE = "kgfuse_short_name"
@@ -30,7 +31,7 @@ SYNONYM_TYPE = "kgfuse_short_name"
 _HEAD = r"syndrome|disease|disorder|complex"
 _NUMERAL = r"\d{1,2}[A-Z]?|[IVX]{1,5}[A-Z]?"
 _LABEL = re.compile(
-    rf"^(?P<stem>.{{4,}}?)\s+(?P<head>{_HEAD})(?:,?\s+(?:type\s+)?(?P<num>{_NUMERAL}))?$",
+    rf"^(?P<stem>.{{4,}}?) (?P<head>{_HEAD})(?:,? (?:type )?(?P<num>{_NUMERAL}))?$",
     re.IGNORECASE,
 )
 _ROMAN = {"i": 1, "v": 5, "x": 10}
@@ -90,7 +91,7 @@ def _short_forms(label: str) -> set[str]:
 
 
 #: A numbered type at a label's end ("..., type 1A", "... 2", "... type IV").
-_TYPE = re.compile(rf",?\s+(?:type\s+)?(?P<num>{_NUMERAL})$", re.IGNORECASE)
+_TYPE = re.compile(rf",? (?:type )?(?P<num>{_NUMERAL})$", re.IGNORECASE)
 #: Words an acronym takes no letter of.
 _UNLETTERED = frozenset(
     ("a", "an", "and", "by", "due", "for", "in", "of", "on", "or", "the", "to", "with")
@@ -122,7 +123,7 @@ def _acronyms(label: str) -> set[str]:
     name = label[: typed.start()] if typed else label
     if "," in name or re.search(r"\btype\b", name, re.IGNORECASE):
         return set()  # "Granulomatous disease, chronic, X-linked": no words in their order
-    head = re.match(rf"^(?P<stem>.+?)\s+(?:{_HEAD})$", name, re.IGNORECASE)
+    head = re.match(rf"^(?P<stem>.+?) (?:{_HEAD})$", name, re.IGNORECASE)
     found = set(filter(None, [_initials(name), _initials(head.group("stem")) if head else None]))
     if not typed:
         # three letters alone name too many things ("CTD", "PSC", "ALD" are read otherwise)
@@ -131,10 +132,28 @@ def _acronyms(label: str) -> set[str]:
     return {f"{a}{number}" for a in found} | {f"{a} type {number}" for a in found}
 
 
-def short_disease_names(entries: Iterable[LexiconEntry]) -> list[LexiconEntry]:
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str] | None:
+    """Words of everyday English, lower case: the whole words of the default text encoder's
+    WordPiece vocabulary ("good", "german", "young", "short"; not "marfan" or "angelman");
+    None where it cannot be read."""
+    from encoders.text import EncoderNotFoundError, default_encoder_path
+
+    try:
+        lines = (default_encoder_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    except (EncoderNotFoundError, OSError, UnicodeDecodeError):
+        return None
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
+
+
+def short_disease_names(
+    entries: Iterable[LexiconEntry], common: Collection[str] | None = frozenset()
+) -> list[LexiconEntry]:
     """Lexicon entries of the short names of the diseases among ``entries`` (their labels),
     exact synonyms of :data:`SYNONYM_TYPE`; a short form that names several diseases, or that
-    is a name of any node already, is left out."""
+    is a name of any node already, is left out, and so is a one-word one that is a word of
+    ``common`` ("Good syndrome", "Young syndrome": :func:`everyday_words`; None: every
+    one-word one)."""
     entries = list(entries)
     taken = {e.text.casefold() for e in entries}
     diseases: dict[str, set[str]] = defaultdict(set)  # label key -> IRIs
@@ -152,6 +171,9 @@ def short_disease_names(entries: Iterable[LexiconEntry]) -> list[LexiconEntry]:
     for form, keys in sorted(named.items()):
         if len(keys) != 1 or form in taken:
             continue
+        one_word = " " not in form and not written[form].isupper()  # "CHARGE" is its own
+        if one_word and (common is None or form in common):
+            continue  # "Good", "German", "Short": words before names
         (key,) = keys
         # one node of the disease (an OMIM entry before an Orphanet one, by IRI): an acronym
         # of two nodes is no acronym the linker reads; the question's answer covers the

@@ -51,7 +51,7 @@ from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.lexicon import Lexicon
 from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, SKOS, compress
-from kgfuse.qa.disease_names import reads_as_a_disease, short_disease_names
+from kgfuse.qa.disease_names import everyday_words, reads_as_a_disease, short_disease_names
 from kgfuse.qa.questions import (
     DISEASE,
     GENE,
@@ -270,7 +270,7 @@ class QuestionEntityLinker:
         )
         # diseases named short ("Marfan", "Stickler type 1"), as the linker's names only: a
         # name written in full is one of the KG's (_exact_disease_names)
-        short = short_disease_names(lexicon)
+        short = short_disease_names(lexicon, everyday_words())
         self._short_words = frozenset(e.text.casefold() for e in short if " " not in e.text)
         self.linker = ConceptLinker(
             Lexicon([*lexicon.entries, *short], lexicon.obsolete),

@@ -163,11 +163,15 @@ _ASKS_A_DIFFERENTIAL = re.compile(
     r"\b(?:which|what) (?:rare |genetic )?(?:diseases?|disorders?|conditions?|syndromes?"
     r"|diagnos[ie]s) (?:could |might |may |would |best |most likely )?(?:explain|fit|account for)\b"
 )
-#: A differential asked for a person described ("What is the differential diagnosis of a man
-#: with ...?", "the diagnosis for a 3-year-old girl who ..."), not for a disease (the
-#: differential of X, which asks for the diseases like it).
+#: A differential asked for a person described, at the question's start ("What is the
+#: differential diagnosis of a man with ...?", "Likely diagnosis for a 3-year-old girl who
+#: ..."), not for a disease (the differential of X, which asks for the diseases like it),
+#: nor how a diagnosis is made ("How is the diagnosis of a child with X confirmed?").
 _ASKS_A_PERSONS_DIAGNOSIS = re.compile(
-    r"\b(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in) "
+    r"^\s*(?:(?:what(?: is|'s| are| would be| could be| might be)?|give(?: me)?|list|suggest"
+    r"|please|likely|possible|probable|most likely)\s+)*(?:the |a |your |my )?"
+    r"(?:likely |possible |probable |most likely )?"
+    r"(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in) "
     r"(?:(?:a|an|the|this|that|my|our) )?(?:\d+[- ](?:year|month|week|day)s?[- ]old )?"
     r"(?:(?:young|adult|male|female|preterm|term) )?"
     r"(?:man|woman|boy|girl|child|patient|infant|newborn|neonate|baby|toddler|adolescent"
@@ -182,6 +186,19 @@ _YES_NO_SHAPE = re.compile(
 )
 #: Words that ask for the findings of a disease ("ENT_DISEASE - clinical features?", "What
 #: does ENT_DISEASE present with?", "What findings do you see in ENT_DISEASE?").
+#: Words of a yes/no question on one disease and one finding that ask whether it shows the
+#: finding ("Do kids with X end up with Y?", "X - is Y a feature?") ...
+_SHOWS_A_FINDING = re.compile(
+    r"\b(?:features?|part of|seen|see|get|gets|got|develop|develops|have|has|had|present"
+    r"|presents|cause|causes|caused|give|gives|occurs?|found|associated|typical|expect"
+    r"|expected|end up with|shows?|signs?|symptoms?|reported|include|includes)\b"
+)
+#: ... and words of one that asks something else of them ("Can X be diagnosed without Y?",
+#: "Should a child with Y be screened for X?", "Is X more severe with Y?").
+_ASKS_OTHER_OF_A_FINDING = re.compile(
+    r"\b(?:diagnos\w*|rul(?:e|ed|es) out|screen\w*|sever\w*|without|absence|absent|confirm\w*"
+    r"|exclud\w*|prevent\w*|worse|better|more|less|before|after|when|if|unless|risk)\b"
+)
 _FEATURE_WORDS = re.compile(
     r"\b(?:features?|symptoms?|signs?|findings?|manifestations?|phenotypes?|phenotypic"
     r"|characteristics?|clinical picture|presentation|present(?:s|ing)? with)\b"
@@ -300,7 +317,14 @@ def _pattern_intent(text: str) -> Intent | None:
         or _INHERITANCE_OR_ONSET_WORDS.search(text)
         or re.search(r"\bdifferential|\bgenes?\b", text)
     )
-    if d == 1 and t == 1 and g == 0 and _YES_NO_SHAPE.search(text) and not other_asked:
+    if (
+        d == 1
+        and t == 1
+        and g == 0
+        and _YES_NO_SHAPE.search(text)
+        and _SHOWS_A_FINDING.search(text)
+        and not (other_asked or _ASKS_OTHER_OF_A_FINDING.search(text))
+    ):
         return Intent.IS_FEATURE_OF  # "Do children with X get Y?", "X - is Y a feature?"
     asks_for_diseases = re.search(r"\b(?:diseases|disorders|conditions|syndromes)\b", text)
     if (

@@ -973,8 +973,15 @@ class QAService:
             # given, past the question's end: its entity stands for it
             q = answer.question
             read = [m for m in answer.read if m.end <= len(q) and q[m.start : m.end] == m.text]
+            # a term the linker did not read as the patient's (hedged, a relative's) is no
+            # finding of the differential: only ids written and other entities are added
+            others = [
+                m
+                for m, e in zip(mentions, answer.entities, strict=True)
+                if e["type"] != TERM or _CURIE_WRITTEN.fullmatch(e["text"])
+            ]
             mentions = sorted(
-                read + [m for m in mentions if not _overlaps_any(m, read)],
+                read + [m for m in others if not _overlaps_any(m, read)],
                 key=lambda m: (m.start, m.end),
             )
         return Explanation(
@@ -1102,6 +1109,19 @@ def _no_finding(
 _REQUEST_HEADING = re.compile(
     r"\s*(?:differential(?:\s+diagnos[ie]s)?|ddx)\s*[:\-\u2013\u2014]", re.IGNORECASE
 )
+#: A request for a person's differential at a question's start ("What is the differential
+#: diagnosis of", "Likely diagnosis for"), as the intent patterns read it.
+_REQUEST_PHRASE = re.compile(
+    r"\s*(?:(?:what(?: is|'s| are| would be| could be| might be)?|give(?: me)?|list|suggest"
+    r"|please|likely|possible|probable|most likely)\s+)*(?:the |a |your |my )?"
+    r"(?:likely |possible |probable |most likely )?"
+    r"(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in)\b",
+    re.IGNORECASE,
+)
+
+
+#: A question's entity written as an id, not a name ("HP:0001083", an IRI).
+_CURIE_WRITTEN = re.compile(r"[A-Za-z][\w.]*:\S+|https?://\S+|[A-Za-z]+_\d+")
 
 
 def _overlap(a: Any, b: Any) -> bool:
@@ -1115,9 +1135,10 @@ def _overlaps_any(span: Any, others: Sequence[Any]) -> bool:
 
 
 def _without_request_heading(question: str) -> str:
-    """``question`` with a differential heading at its start blanked out (spaces, so that
-    every span of the rest stays where it was)."""
-    m = _REQUEST_HEADING.match(question)
+    """``question`` with a differential heading or request at its start blanked out (spaces,
+    so that every span of the rest stays where it was): the linker reads "differential
+    diagnosis" as a hedge of what follows it."""
+    m = _REQUEST_HEADING.match(question) or _REQUEST_PHRASE.match(question)
     return question if m is None else " " * m.end() + question[m.end() :]
 
 

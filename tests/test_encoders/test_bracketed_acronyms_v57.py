@@ -148,8 +148,9 @@ def test_a_bracket_no_name_goes_on_across_is_left_to_its_acronyms_readers(
     from encoders.linker import _acronyms_inside_names
 
     found = _acronyms_inside_names(text)
-    assert len(found) == 2  # both fit; only the one inside a name is read past
-    assert list(linker._inside_names(text).values()) == [v for v in found.values() if v[2] == "GH"]
+    assert sorted(b[2] for b in found.values()) == ["GH", "MRI"]  # both fit their words
+    across = [b[2] for end, b in found.items() if linker._named_across(text, end, b[1])]
+    assert across == ["GH"]  # a name goes on across the one only
 
 
 @pytest.mark.parametrize(
@@ -163,3 +164,19 @@ def test_a_bracket_no_name_goes_on_across_is_left_to_its_acronyms_readers(
 )
 def test_records_read_brackets_as_link_does(linker: ConceptLinker, text: str) -> None:
     assert linker.records(text) == [m.to_record() for m in linker.link(text) if not m.family]
+
+
+def test_a_name_read_across_its_bracket_still_defines_the_acronym() -> None:
+    """ "Muscle weakness (MW) was proximal": the name read across the bracket is *Proximal
+    muscle weakness*; MW is still the long form's own term for its later uses."""
+    weakness, proximal = to_iri("HP:0001324"), to_iri("HP:0003701")
+    names = [
+        LexiconEntry(weakness, "Muscle weakness", "label"),
+        LexiconEntry(proximal, "Proximal muscle weakness", "label"),
+    ]
+    linker = ConceptLinker(Lexicon(names), LinkerConfig(), parents={proximal: [weakness]})
+    text = "Muscle weakness (MW) was proximal; the MW progressed."
+    assert [(t, i) for t, i, _ in _read(linker, text)] == [
+        ("Muscle weakness (MW) was proximal", proximal),
+        ("MW", weakness),
+    ]

@@ -139,3 +139,53 @@ def test_cli_ask_says_which_finding_came_from_its_treatment(
     assert "valve-sparing root replacement -> HP:0002616 (from its treatment)" in flat
     named = CliRunner().invoke(app, ["ask", NAMED_ALONE, *base])
     assert named.exit_code == 0 and "from its" not in named.output
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what is the differential diagnosis of a man with ent_term?", "diagnose"),
+        ("likely diagnosis for a 3-year-old girl with ent_term and ent_term", "diagnose"),
+        # how a diagnosis is made, who makes it: no differential asked for
+        ("how is the diagnosis of a child with ent_term confirmed?", None),
+        ("who makes the diagnosis in a child with ent_term?", None),
+        # a yes/no question on one disease and one finding: is it one of its features?
+        ("do kids with ent_disease end up with ent_term?", "is_feature_of"),
+        ("ent_disease - is ent_term a feature?", "is_feature_of"),
+        # ... unless it asks something else of them
+        ("can ent_disease be diagnosed without ent_term?", None),
+        ("should a child with ent_term be screened for ent_disease?", None),
+        ("is ent_disease more severe when ent_term is present?", None),
+        # one disease with words of its findings: its features; not a yes/no question
+        ("ent_disease - clinical features?", "disease_features"),
+        ("is dysgenesis a feature of ent_disease?", None),
+    ],
+)
+def test_the_intent_patterns_of_clinicians_questions(text: str, intent: str | None) -> None:
+    from kgfuse.qa.intent import _pattern_intent
+
+    found = _pattern_intent(text)
+    assert (found.value if found else None) == intent
+
+
+def test_a_differential_asked_as_such_reads_every_finding_and_records_no_hedged_one(
+    qa: QAService,
+) -> None:
+    """ "differential diagnosis" hedges what follows it in a note: the request is blanked
+    before the diagnosis reads the question; a finding it still hedges ("may have") is not
+    recorded as one the differential was made from."""
+    answer = qa.ask(
+        "What is the differential diagnosis of a man with arachnodactyly who had a "
+        "valve-sparing root replacement?"
+    )
+    assert answer.intent == "diagnose" and answer.answered
+    assert "Arachnodactyly, Aortic root aneurysm" in answer.text
+    hedged = qa.ask(
+        "What is the diagnosis of a man who may have arachnodactyly and had a valve-sparing "
+        "root replacement?"
+    )
+    assert hedged.intent == "diagnose" and hedged.answered
+    mentions = AuditLog(qa.audit_log.path).get(hedged.audit_id).explanation.mentions
+    assert [(m.iri, m.status) for m in mentions if m.status == "present"] == [
+        (AORTIC_ROOT_ANEURYSM, "present")
+    ]

@@ -11,7 +11,12 @@ import pytest
 from kg.lexicon import LexiconEntry
 from kg.namespaces import KGV_DISEASE, OWL_CLASS
 from kgfuse.qa import QAService
-from kgfuse.qa.disease_names import SYNONYM_TYPE, reads_as_a_disease, short_disease_names
+from kgfuse.qa.disease_names import (
+    SYNONYM_TYPE,
+    everyday_words,
+    reads_as_a_disease,
+    short_disease_names,
+)
 
 MARFAN = "https://omim.org/entry/154700"
 
@@ -115,3 +120,22 @@ def test_a_disease_named_by_the_initials_of_its_label() -> None:
     assert short["CDG type 1A"] == {"omim:8"} and "CDG1A" not in short
     # three letters alone are too few ("FOP"), two diseases' initials none's ("PMD")
     assert not {"PMD", "GDCXL", "FOP"} & set(short)
+
+
+def test_a_one_word_short_form_that_is_an_everyday_word_names_no_disease() -> None:
+    entries = [
+        _disease("omim:1", "Good syndrome"),
+        _disease("omim:2", "Angelman syndrome"),
+        _disease("omim:3", "CHARGE syndrome"),
+        _disease("omim:4", "Young syndrome"),
+    ]
+    short = {e.text for e in short_disease_names(entries, frozenset({"good", "young", "charge"}))}
+    assert short == {"Angelman", "CHARGE"}  # an acronym in capitals is its own
+    # without the list of everyday words, no one-word eponym is taken
+    assert {e.text for e in short_disease_names(entries, None)} == {"CHARGE"}
+
+
+def test_everyday_words_are_the_encoders_whole_words() -> None:
+    words = everyday_words()
+    assert words is not None and {"good", "german", "young", "short"} <= words
+    assert not {"marfan", "angelman", "gitelman"} & words
