@@ -58,7 +58,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from encoders.absences import DENIED, denied_keys, ends_a_phrase
 from encoders.clinical_names import clinical_entries, kept_entry
@@ -1777,7 +1777,7 @@ class ConceptLinker:
         self,
         tokens: TokenTable,
         kept: list[_Scored],
-        brackets: Mapping[int, tuple[int, int, str]] | None = None,
+        brackets: Mapping[int, _Bracket] | None = None,
         from_brackets: dict[int, str] | None = None,
     ) -> list[tuple[_Match, str]]:
         """Uses of acronyms defined in the text right after a linked long form: ``long form
@@ -1794,7 +1794,7 @@ class ConceptLinker:
                 acronym = raws[k + 1]
             elif brackets and tokens.ends[m.j - 1] in brackets:
                 bracketed = tokens.ends[m.j - 1]
-                acronym = brackets[bracketed][2]
+                acronym = brackets[bracketed].acronym
             else:
                 continue
             if (
@@ -1806,7 +1806,8 @@ class ConceptLinker:
                 defined[acronym] = iri
                 if bracketed is not None and from_brackets is not None:
                     from_brackets[bracketed] = iri
-        for end, (_, _, acronym) in (brackets or {}).items():
+        for end, b in (brackets or {}).items():
+            acronym = b.acronym
             if acronym not in defined:  # a name read across it: its long form's own term
                 found = self._long_form_across(tokens, kept, end, acronym)
                 if found is not None:
@@ -1884,8 +1885,8 @@ class ConceptLinker:
         # "growth hormone (GH) deficiency": an acronym defined inside a name is read past,
         # the name as a whole (offsets kept: the brackets are blanked, not cut)
         found = _acronyms_inside_names(text) if "(" in text else {}
-        across = {e: b for e, b in found.items() if self._named_across(text, e, b[1])}
-        read = _blanked(text, across.values()) if across else text
+        across = {e: b for e, b in found.items() if self._named_across(text, e, b.stop)}
+        read = _blanked(text, [(b.start, b.stop) for b in across.values()]) if across else text
         defined: dict[int, str] = {}
         mentions = [
             self._mention(text, f) for f in self._link_tokens(read, scan(read), across, defined)
@@ -1894,14 +1895,15 @@ class ConceptLinker:
             mentions = _with_bracketed_uses(text, mentions, across, defined)
         # "adrenocorticotropic hormone (ACTH) 1,240 pg/mL": a value the acronym's readers
         # read, where the long form names no term and nothing read the value already
-        rest = {e: b for e, b in found.items() if e not in across}
         valued = [
-            (end, long_start)
-            for end, long_start in _valued_acronyms(text, rest)
-            if not self._names_a_term(text[long_start:end])
+            b
+            for e, b in found.items()
+            if e not in across
+            and _VALUE_AFTER.match(text, b.stop)
+            and not self._names_a_term(text[b.long_start : e])
         ]
         if valued:
-            mentions = self._with_valued_acronyms(text, mentions, rest, valued)
+            mentions = self._with_valued_acronyms(text, mentions, valued)
         return mentions
 
     def _mention(self, text: str, found: _Found, offset: int = 0) -> Mention:
@@ -1923,31 +1925,25 @@ class ConceptLinker:
         )
 
     def _with_valued_acronyms(
-        self,
-        text: str,
-        mentions: list[Mention],
-        brackets: Mapping[int, tuple[int, int, str]],
-        valued: Sequence[tuple[int, int]],
+        self, text: str, mentions: list[Mention], valued: Sequence[_Bracket]
     ) -> list[Mention]:
-        """``mentions`` with the value after each of ``valued``'s brackets read as its
+        """``mentions`` with the value after each of the ``valued`` brackets read as its
         acronym's ("ACTH 1,240 pg/mL"): its sentence read again with the long form blanked,
         a reading that opens at the acronym kept where no mention covers the words, spanning
         the long form as written ("international normalized ratio (INR) was 1.6")."""
-        windows: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
-        for end, long_start in valued:  # one reading again of each sentence
-            start, stop, _ = brackets[end]
-            s0 = max(text.rfind(". ", 0, long_start) + 2, text.rfind("\n", 0, long_start) + 1)
-            after = _SENTENCE_END.search(text, stop)
+        windows: dict[tuple[int, int], list[_Bracket]] = {}
+        for b in valued:  # one reading again of each sentence
+            s0 = max(text.rfind(". ", 0, b.long_start) + 2, text.rfind("\n", 0, b.long_start) + 1)
+            after = _SENTENCE_END.search(text, b.stop)
             s1 = after.start() if after else len(text)
-            windows.setdefault((s0, s1), []).append((long_start, end, start, stop))
+            windows.setdefault((s0, s1), []).append(b)
         added: list[Mention] = []
         for (s0, s1), forms in windows.items():
+            # the long form and the brackets blanked: "ACTH 1,240 pg/mL"
             blanks = [
-                span
-                for long_start, end, start, stop in forms
-                for span in ((long_start, end, ""), (start, start + 1, ""), (stop - 1, stop, ""))
+                span for b in forms for span in ((b.long_start, b.start + 1), (b.stop - 1, b.stop))
             ]
-            opens = {start + 1: long_start for long_start, _, start, _ in forms}
+            opens = {b.start + 1: b.long_start for b in forms}
             window = _blanked(text, blanks)[s0:s1]
             for f in self._link_tokens(window, scan(window)):
                 m = self._mention(text, f, s0)
@@ -2033,7 +2029,7 @@ class ConceptLinker:
         self,
         text: str,
         tokens: TokenTable,
-        brackets: Mapping[int, tuple[int, int, str]] | None = None,
+        brackets: Mapping[int, _Bracket] | None = None,
         defined: dict[int, str] | None = None,
     ) -> list[_Found]:
         """The linker's findings in ``text``, scanned as ``tokens``; ``brackets``: the
@@ -2327,10 +2323,9 @@ class ConceptLinker:
         ("thyroidectomy ..., and he takes levothyroxine"); one whose person has a narrower
         finding named ("recurrent epistaxis needed nasal cautery" is no more than
         *Spontaneous, recurrent epistaxis*); one given for another finding named right after
-        it ("Dor fundoplication for achalasia", "a Bentall procedure for aortic
-        dissection"); one not the patient's own ("prophylactic antiepileptic drugs", "in
-        utero exposure to ...", "born to a mother on insulin therapy"). ``spans`` are the
-        matches' token ranges."""
+        it ("Dor fundoplication for achalasia"); one not the patient's own ("prophylactic
+        antiepileptic drugs", "in utero exposure to ...", "born to a mother on insulin
+        therapy"). ``spans`` are the matches' token ranges."""
         treatments = self._treatments
         is_treatment = [f[5] == "dictionary" and (f[2], f[4]) in treatments for f in found]
         if not any(is_treatment):
@@ -3395,12 +3390,22 @@ _WORDS_BEFORE = re.compile(r"((?:[^\W_][\w'-]*[ \t]+){1,6})$")
 _SHORT_FORM = re.compile(r"[A-Za-z][a-z]?[A-Z][A-Za-z0-9]*")
 
 
-def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
+class _Bracket(NamedTuple):
+    """An acronym in brackets after its long form: the bracket's span, the acronym, and where
+    the fewest words before it that the acronym fits begin (its long form)."""
+
+    start: int
+    stop: int
+    acronym: str
+    long_start: int
+
+
+def _acronyms_inside_names(text: str) -> dict[int, _Bracket]:
     """The brackets of ``text`` that define an acronym of the words right before them and
     that words go on after ("creatine kinase (CK) was elevated"), by the end offset of the
-    word before each -> (start, end, acronym). The acronym's letters fit the words before
-    (:func:`_fits_long_form`), its last the last word's."""
-    found: dict[int, tuple[int, int, str]] = {}
+    word before each. The acronym's letters fit the words before (:func:`_fits_long_form`),
+    its last the last word's."""
+    found: dict[int, _Bracket] = {}
     for m in _BRACKETED_ACRONYM.finditer(text):
         acronym = m.group(1)
         if not (is_acronym(acronym) or _SHORT_FORM.fullmatch(acronym)):
@@ -3408,15 +3413,16 @@ def _acronyms_inside_names(text: str) -> dict[int, tuple[int, int, str]]:
         before = _WORDS_BEFORE.search(text, max(0, m.start() - 120), m.start())
         if before is None:
             continue
-        words = before.group(1).lower().split()
+        words = list(re.finditer(r"\S+", before.group(1)))
+        lowers = [w.group(0).lower() for w in words]
         last = acronym.lower().removesuffix("s") if acronym.endswith("s") else acronym.lower()
-        if last[-1] not in words[-1] or not _fits_long_form(acronym, words):
+        if last[-1] not in lowers[-1] or not _fits_long_form(acronym, lowers):
             continue
-        found[before.end(1) - len(before.group(1)) + len(before.group(1).rstrip())] = (
-            m.start(),
-            m.end(),
-            acronym,
+        first = next(
+            k for k in range(len(words) - 1, -1, -1) if _fits_long_form(acronym, lowers[k:])
         )
+        end = before.start(1) + words[-1].end()
+        found[end] = _Bracket(m.start(), m.end(), acronym, before.start(1) + words[first].start())
     return found
 
 
@@ -3426,29 +3432,10 @@ _SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
 _VALUE_AFTER = re.compile(r"\s*(?:(?:was|were|is|of|at|:|=)\s*)?(?:[<>\u2264\u2265]\s*)?\d")
 
 
-def _valued_acronyms(
-    text: str, brackets: Mapping[int, tuple[int, int, str]]
-) -> list[tuple[int, int]]:
-    """The brackets of :func:`_acronyms_inside_names` that a value follows ("international
-    normalized ratio (INR) was 1.6"), each as (the end of the long form, its start): the
-    fewest words before the bracket that the acronym fits."""
-    out = []
-    for end, (_, stop, acronym) in brackets.items():
-        if not _VALUE_AFTER.match(text, stop):
-            continue
-        words = list(re.finditer(r"[^\W_][\w'-]*", text[max(0, end - 120) : end]))
-        for k in range(len(words) - 1, max(-1, len(words) - 7), -1):
-            phrase = [w.group(0).lower() for w in words[k:]]
-            if _fits_long_form(acronym, phrase):
-                out.append((end, max(0, end - 120) + words[k].start()))
-                break
-    return out
-
-
 def _with_bracketed_uses(
     text: str,
     mentions: list[Mention],
-    brackets: Mapping[int, tuple[int, int, str]],
+    brackets: Mapping[int, _Bracket],
     defined: Mapping[int, str],
 ) -> list[Mention]:
     """``mentions`` with the acronym in each blanked bracket that defined its long form
@@ -3459,7 +3446,7 @@ def _with_bracketed_uses(
         long = next((m for m in mentions if m.end == end and m.iri == iri), None)
         if long is None:
             continue
-        start, stop, acronym = brackets[end]
+        start, stop, acronym, _ = brackets[end]
         at = text.index(acronym, start, stop)
         if any(m.start < at + len(acronym) and at < m.end for m in mentions):
             continue
@@ -3477,10 +3464,10 @@ def _with_bracketed_uses(
     return sorted(mentions + added, key=lambda m: m.start) if added else mentions
 
 
-def _blanked(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """``text`` with each span's characters made spaces (offsets unchanged)."""
     chars = list(text)
-    for start, end, _ in spans:
+    for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
 
@@ -4705,19 +4692,17 @@ def linkable_lexicon(kg: Any) -> Lexicon:
     return kept
 
 
-def with_clinical_names(lexicon: Lexicon, *, treatments: bool = True) -> Lexicon:
+def with_clinical_names(lexicon: Lexicon) -> Lexicon:
     """``lexicon`` as the linker reads an HPO's names: where it has HPO's phenotype root,
     the names of the release that case reports use for another term dropped, kgfuse's
-    clinical phrasings added (:mod:`encoders.clinical_names`) and, with ``treatments``, the
-    treatments done only for one finding (:mod:`encoders.procedures`). Another lexicon is
-    returned as it is."""
+    clinical phrasings added (:mod:`encoders.clinical_names`) and the treatments done only
+    for one finding (:mod:`encoders.procedures`). Another lexicon is returned as it is."""
     terms = {e.iri for e in lexicon.entries}
     if to_iri(HPO_PHENOTYPE_ROOT) not in terms:
         return lexicon
     entries = [e for e in lexicon.entries if kept_entry(e)]
     entries.extend(clinical_entries(terms))
-    if treatments:
-        entries.extend(procedure_entries(terms))
+    entries.extend(procedure_entries(terms))
     return Lexicon(entries, lexicon.obsolete)
 
 

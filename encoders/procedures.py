@@ -68,7 +68,6 @@ PROCEDURE_FINDINGS: Mapping[str, tuple[str, ...]] = {
     "HP:0005912": ("Kasai portoenterostomy", "Kasai procedure", "hepatoportoenterostomy"),
     # Intestinal malrotation
     "HP:0002566": ("Ladd procedure", "Ladd's procedure"),
-    # Anal atresia
     # Anal atresia (the HPO's *Anorectal anomaly* is no ancestor of it)
     "HP:0002023": ("anorectoplasty", "posterior sagittal anorectoplasty"),
     # Ureteropelvic junction obstruction

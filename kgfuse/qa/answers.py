@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.namespaces import (
     HAS_BROAD_SYNONYM,
@@ -24,6 +24,9 @@ from kg.namespaces import (
     compress,
 )
 from kg.rules.engine import CitedFact, Finding
+
+if TYPE_CHECKING:
+    from kgfuse.explanation import Mention as ExplainedMention
 
 #: Readable names of the predicates that answers cite, when the KG does not label them.
 PREDICATE_LABELS = {
@@ -102,7 +105,7 @@ class Answer:
     used_model: bool = field(default=False, repr=False)
     #: the findings a ranked differential was made from, as its linker read them
     #: (``kgfuse.explanation.Mention``; a treatment's among them): its audit record's mentions
-    read: list[Any] | None = field(default=None, repr=False)
+    read: list[ExplainedMention] | None = field(default=None, repr=False)
 
     def to_dict(
         self,

@@ -157,15 +157,14 @@ def short_disease_names(
     entries = list(entries)
     taken = {e.text.casefold() for e in entries}
     diseases: dict[str, set[str]] = defaultdict(set)  # label key -> IRIs
-    for e in entries:
-        if e.node_type == KGV_DISEASE and e.kind == "label":
-            diseases[_key(e.text)].add(e.iri)
     named: dict[str, set[str]] = defaultdict(set)  # short form -> label keys
     written: dict[str, str] = {}
     for e in entries:
         if e.node_type == KGV_DISEASE and e.kind == "label":
+            key = _key(e.text)
+            diseases[key].add(e.iri)
             for form in _short_forms(e.text) | _acronyms(e.text):
-                named[form.casefold()].add(_key(e.text))
+                named[form.casefold()].add(key)
                 written.setdefault(form.casefold(), form)
     out: list[LexiconEntry] = []
     for form, keys in sorted(named.items()):

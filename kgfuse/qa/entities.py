@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -165,7 +165,7 @@ class Entity:
     @property
     def written_as_id(self) -> bool:
         """Written in the question as a CURIE or IRI ("HP:0001083"), not as a name."""
-        return bool(_CURIE.fullmatch(self.text))
+        return written_as_id(self.text)
 
     @property
     def iris(self) -> tuple[str, ...]:
@@ -395,7 +395,7 @@ class QuestionEntityLinker:
         for word in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", question):
             text = word.group(0)
             kept = (
-                not _overlaps(word.start(), word.end(), list(entities))
+                not overlaps(word.start(), word.end(), list(entities))
                 and len(text) >= 3
                 and not any(c.isdigit() for c in text)
                 and text.casefold() not in _question_words()
@@ -438,14 +438,12 @@ class QuestionEntityLinker:
         the two lists are equal when no such name occurs."""
         explicit = self._explicit_ids(question)
         explicit += [
-            e for e in self._inheritance_modes(question) if not _overlaps(e.start, e.end, explicit)
+            e for e in self._inheritance_modes(question) if not overlaps(e.start, e.end, explicit)
         ]
         mentions = list(self._linked(question))
         named = self._exact_disease_names(question)
         named += [
-            e
-            for e in self._exact_punctuated_names(question)
-            if not _overlaps(e.start, e.end, named)
+            e for e in self._exact_punctuated_names(question) if not overlaps(e.start, e.end, named)
         ]
         findings = {(m.start, m.end) for m in mentions if self.node_type.get(m.iri) == TERM}
         as_named = self._resolve(question, explicit, named, mentions)
@@ -465,7 +463,7 @@ class QuestionEntityLinker:
         kept where it overlaps none kept before; in order of position."""
         entities = list(explicit)
         for e in named:
-            if not _overlaps(e.start, e.end, entities):
+            if not overlaps(e.start, e.end, entities):
                 entities.append(e)
         shouting = _mostly_upper_case(question)
         for m in mentions:
@@ -490,7 +488,7 @@ class QuestionEntityLinker:
                 continue
             if kind == GENE and shouting and not _symbol_in_capitals(question, m.start, m.end):
                 continue
-            if not _overlaps(m.start, m.end, entities):
+            if not overlaps(m.start, m.end, entities):
                 excluded = m.excluded and not m.family
                 entities.append(self._entity(question, m.start, m.end, m.iri, kind, excluded))
         # a name right after "not", "without" ... is ruled out, whatever read it (the linker
@@ -596,7 +594,7 @@ class QuestionEntityLinker:
                     found.append((word.start(), end, iris[0]))
         out: list[Entity] = []
         for start, end, iri in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-            if not _overlaps(start, end, out):
+            if not overlaps(start, end, out):
                 out.append(self._entity(question, start, end, iri, kind))
         return out
 
@@ -731,8 +729,16 @@ def _question_words() -> frozenset[str]:
     return frozenset(words | set(STOPWORDS) | _GENERIC_WORDS)
 
 
-def _overlaps(start: int, end: int, entities: list[Entity]) -> bool:
-    return any(start < e.end and e.start < end for e in entities)
+def written_as_id(text: str) -> bool:
+    """Whether a question's entity is written as a CURIE or IRI ("HP:0001083"), not as a
+    name."""
+    return bool(_CURIE.fullmatch(text))
+
+
+def overlaps(start: int, end: int, spans: Iterable[Any]) -> bool:
+    """Whether ``start:end`` shares a character with any of ``spans`` (entities, mentions:
+    anything with a ``start`` and an ``end``)."""
+    return any(start < e.end and e.start < end for e in spans)
 
 
 def _crossing_word(m: Mention) -> int | None:
@@ -854,7 +860,7 @@ def delexicalise(question: str, entities: list[Entity], unknown: Sequence[Unknow
     out = question
     named = [e for e in entities if not e.qualifier] or entities
     spans = [(_called_from(question, e), e.end, e.type) for e in named]
-    spans += [(u.start, u.end, u.type) for u in unknown if not _overlaps(u.start, u.end, entities)]
+    spans += [(u.start, u.end, u.type) for u in unknown if not overlaps(u.start, u.end, entities)]
     for start, end, kind in sorted(spans, reverse=True):
         out = out[:start] + placeholder(kind) + out[end:]
     return out

@@ -167,11 +167,17 @@ _ASKS_A_DIFFERENTIAL = re.compile(
 #: differential diagnosis of a man with ...?", "Likely diagnosis for a 3-year-old girl who
 #: ..."), not for a disease (the differential of X, which asks for the diseases like it),
 #: nor how a diagnosis is made ("How is the diagnosis of a child with X confirmed?").
-_ASKS_A_PERSONS_DIAGNOSIS = re.compile(
-    r"^\s*(?:(?:what(?: is|'s| are| would be| could be| might be)?|give(?: me)?|list|suggest"
+#: The request for a differential that opens such a question (lower case): "what is the
+#: differential diagnosis of", "likely diagnosis for" (the QA service blanks it before the
+#: diagnosis reads the question, whose linker reads "differential diagnosis" as a hedge).
+DIAGNOSIS_REQUEST = (
+    r"(?:(?:what(?: is|'s| are| would be| could be| might be)?|give(?: me)?|list|suggest"
     r"|please|likely|possible|probable|most likely)\s+)*(?:the |a |your |my )?"
     r"(?:likely |possible |probable |most likely )?"
-    r"(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in) "
+    r"(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in)"
+)
+_ASKS_A_PERSONS_DIAGNOSIS = re.compile(
+    r"^\s*" + DIAGNOSIS_REQUEST + r" "
     r"(?:(?:a|an|the|this|that|my|our) )?(?:\d+[- ](?:year|month|week|day)s?[- ]old )?"
     r"(?:(?:young|adult|male|female|preterm|term) )?"
     r"(?:man|woman|boy|girl|child|patient|infant|newborn|neonate|baby|toddler|adolescent"
@@ -184,8 +190,6 @@ _YES_NO_SHAPE = re.compile(
     r"^\s*(?:ent_disease\s*[:,\-\u2013\u2014]\s*)?"
     r"(?:is|are|does|do|did|can|could|would|will|should|has|have|might|may)\b"
 )
-#: Words that ask for the findings of a disease ("ENT_DISEASE - clinical features?", "What
-#: does ENT_DISEASE present with?", "What findings do you see in ENT_DISEASE?").
 #: Words of a yes/no question on one disease and one finding that ask whether it shows the
 #: finding ("Do kids with X end up with Y?", "X - is Y a feature?") ...
 _SHOWS_A_FINDING = re.compile(
@@ -199,6 +203,8 @@ _ASKS_OTHER_OF_A_FINDING = re.compile(
     r"\b(?:diagnos\w*|rul(?:e|ed|es) out|screen\w*|sever\w*|without|absence|absent|confirm\w*"
     r"|exclud\w*|prevent\w*|worse|better|more|less|before|after|when|if|unless|risk)\b"
 )
+#: Words that ask for the findings of a disease ("ENT_DISEASE - clinical features?", "What
+#: does ENT_DISEASE present with?", "What findings do you see in ENT_DISEASE?").
 _FEATURE_WORDS = re.compile(
     r"\b(?:features?|symptoms?|signs?|findings?|manifestations?|phenotypes?|phenotypic"
     r"|characteristics?|clinical picture|presentation|present(?:s|ing)? with)\b"

@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,9 +43,12 @@ from kgfuse.qa.entities import (
     delexicalise,
     naming_by_id,
     negated_relation,
+    overlaps,
+    written_as_id,
 )
 from kgfuse.qa.intent import (
     COMPARISON_WORDS,
+    DIAGNOSIS_REQUEST,
     SIMILAR_WORDS,
     IntentClassifier,
     IntentGuess,
@@ -294,7 +297,9 @@ class QAService:
         differential that can be made (with one finding, the diseases with it); else None
         (a question on the ontology never reads a treatment)."""
         treated = [
-            t for t in self.entities.treatment_readings(text) if not _overlaps_any(t, entities)
+            t
+            for t in self.entities.treatment_readings(text)
+            if not overlaps(t.start, t.end, entities)
         ]
         if not treated:
             return None
@@ -978,10 +983,10 @@ class QAService:
             others = [
                 m
                 for m, e in zip(mentions, answer.entities, strict=True)
-                if e["type"] != TERM or _CURIE_WRITTEN.fullmatch(e["text"])
+                if e["type"] != TERM or written_as_id(e["text"])
             ]
             mentions = sorted(
-                read + [m for m in others if not _overlaps_any(m, read)],
+                read + [m for m in others if not overlaps(m.start, m.end, read)],
                 key=lambda m: (m.start, m.end),
             )
         return Explanation(
@@ -1111,27 +1116,7 @@ _REQUEST_HEADING = re.compile(
 )
 #: A request for a person's differential at a question's start ("What is the differential
 #: diagnosis of", "Likely diagnosis for"), as the intent patterns read it.
-_REQUEST_PHRASE = re.compile(
-    r"\s*(?:(?:what(?: is|'s| are| would be| could be| might be)?|give(?: me)?|list|suggest"
-    r"|please|likely|possible|probable|most likely)\s+)*(?:the |a |your |my )?"
-    r"(?:likely |possible |probable |most likely )?"
-    r"(?:differential(?: diagnos[ie]s)?|ddx|diagnos[ie]s) (?:of|for|in)\b",
-    re.IGNORECASE,
-)
-
-
-#: A question's entity written as an id, not a name ("HP:0001083", an IRI).
-_CURIE_WRITTEN = re.compile(r"[A-Za-z][\w.]*:\S+|https?://\S+|[A-Za-z]+_\d+")
-
-
-def _overlap(a: Any, b: Any) -> bool:
-    """Whether two spans (``start``, ``end``) share a character."""
-    return bool(a.start < b.end and b.start < a.end)
-
-
-def _overlaps_any(span: Any, others: Sequence[Any]) -> bool:
-    """Whether a span shares a character with any of ``others``."""
-    return any(_overlap(span, o) for o in others)
+_REQUEST_PHRASE = re.compile(r"\s*" + DIAGNOSIS_REQUEST + r"\b", re.IGNORECASE)
 
 
 def _without_request_heading(question: str) -> str:
