@@ -51,6 +51,7 @@ from kg.errors import UnknownTermError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.lexicon import Lexicon
 from kg.namespaces import KGV_DISEASE, KGV_GENE, OWL_CLASS, SKOS, compress
+from kgfuse.qa.disease_abbreviations import abbreviated_disease_names
 from kgfuse.qa.disease_names import everyday_words, reads_as_a_disease, short_disease_names
 from kgfuse.qa.questions import (
     DISEASE,
@@ -272,8 +273,11 @@ class QuestionEntityLinker:
         # name written in full is one of the KG's (_exact_disease_names)
         short = short_disease_names(lexicon, everyday_words())
         self._short_words = frozenset(e.text.casefold() for e in short if " " not in e.text)
+        # and by the abbreviations clinicians use ("PKU", "XLA"), read as written in capitals
+        abbreviated = abbreviated_disease_names([*lexicon.entries, *short])
+        self._abbreviations = {e.text.casefold(): e.text for e in abbreviated}
         self.linker = ConceptLinker(
-            Lexicon([*lexicon.entries, *short], lexicon.obsolete),
+            Lexicon([*lexicon.entries, *short, *abbreviated], lexicon.obsolete),
             LinkerConfig(define_acronyms=False, include_family=True, allow_gap=False),
             parents=parents,
             index_folder=index_folder_of(kg),
@@ -478,6 +482,10 @@ class QuestionEntityLinker:
                 and not reads_as_a_disease(question, m.start, m.end)
             ):
                 continue  # "will it bloom": no Bloom syndrome
+            if kind == DISEASE and not _capitals_of(
+                m.text, self._abbreviations.get(m.matched.casefold())
+            ):
+                continue  # "ach", "Fap": no abbreviation of a disease
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
             if (
@@ -749,6 +757,17 @@ def _crossing_word(m: Mention) -> int | None:
         if word.start() > 0 and w in STOPWORDS and w not in name:
             return word.start()
     return None
+
+
+def _capitals_of(written: str, abbreviation: str | None) -> bool:
+    """Whether ``written`` has the capitals of ``abbreviation`` (True for no abbreviation):
+    "PKU" and "VEDS" are written so for "PKU" and "vEDS", "pku" and "Pku" are not."""
+    if abbreviation is None:
+        return True
+    capitals = sum(c.isupper() for c in written)
+    return written.upper() == abbreviation.upper() and capitals >= sum(
+        c.isupper() for c in abbreviation
+    )
 
 
 def _written_as_symbol(text: str, symbol: str) -> bool:
