@@ -183,6 +183,13 @@ _ASKS_A_PERSONS_DIAGNOSIS = re.compile(
     r"(?:man|woman|boy|girl|child|patient|infant|newborn|neonate|baby|toddler|adolescent"
     r"|teenager|person|proband|fetus|foetus|adult|son|daughter|male|female|sibling)\b"
 )
+#: A differential asked for after the findings, as a note's last words ("3yo boy, fits and
+#: developmental delay - differential?", "hypotonia, poor feeding. ddx?"): the request alone,
+#: set off from what comes before it by a mark.
+_ASKS_A_DIFFERENTIAL_LAST = re.compile(
+    r"[-\u2013\u2014:,;.?]\s*(?:(?:what(?: is|'s)|any|likely|possible|your)\s+)?(?:the\s+)?"
+    r"(?:differential(?:\s+diagnos[ie]s)?|ddx|dx|diagnos[ie]s)[\s?.!]*$"
+)
 #: A question answered yes or no, its subject first or after a disease set off by a mark
 #: ("Does ENT_DISEASE give ...", "ENT_DISEASE - is ENT_TERM a feature?", "ENT_DISEASE: do
 #: they get ...").
@@ -309,6 +316,8 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_PERSONS_DIAGNOSIS.search(text):
         return Intent.DIAGNOSE  # "What is the differential diagnosis of a man with A?"
+    if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL_LAST.search(text):
+        return Intent.DIAGNOSE  # "Girl, 4, with A and B - differential?"
     if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):
         return Intent.PHENOTYPES_OF_GENE  # "What are the phenotypes of FBN1?"
     one_disease = d == 1 and g == 0 and t == 0

@@ -159,6 +159,16 @@ def test_cli_ask_says_which_finding_came_from_its_treatment(
         # one disease with words of its findings: its features; not a yes/no question
         ("ent_disease - clinical features?", "disease_features"),
         ("is dysgenesis a feature of ent_disease?", None),
+        # a differential asked for after the findings, set off by a mark
+        ("3yo boy with ent_term and ent_term - differential?", "diagnose"),
+        ("ent_term, ent_term. ddx?", "diagnose"),
+        ("newborn with ent_term and ent_term: likely diagnosis?", "diagnose"),
+        ("ent_term and ent_term, what's the differential diagnosis", "diagnose"),
+        # not where the words make no request at the question's end; a disease's differential is
+        # the diseases like it
+        ("ent_term with a differential of ent_term", None),
+        ("ent_term in the dx of ent_term", None),
+        ("ent_disease - differential?", "similar_diseases"),
     ],
 )
 def test_the_intent_patterns_of_clinicians_questions(text: str, intent: str | None) -> None:
