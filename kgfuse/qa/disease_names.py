@@ -1,7 +1,8 @@
 """Short names of diseases, as clinicians write them in questions.
 
 A question names a disease by its eponym without the head word ("Is ectopia lentis part of
-Marfan?", "Features of Pelizaeus-Merzbacher?") and a numbered type with the word "type" in
+Marfan?", "Features of Pelizaeus-Merzbacher?"), or as a possessive ("Leigh's syndrome",
+"Wilson's") and a numbered type with the word "type" in
 either numerals ("Stickler type 1" for *Stickler syndrome, type I*, "Loeys-Dietz type 1" for
 *Loeys-Dietz syndrome 1*), or by the initials of its label ("MSUD", "LHON", "CMT1A").
 :func:`short_disease_names` gives these short forms of the KG's
@@ -35,6 +36,8 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+#: One name of a person, as a label's stem ("Leigh", "Wilson"; not "Charcot-Marie-Tooth").
+_EPONYM = re.compile(r"[A-Z][a-z]{2,}[a-rt-z]")
 
 
 def _arabic(numeral: str) -> str:
@@ -84,6 +87,8 @@ def _short_forms(label: str) -> set[str]:
         return set()
     stem, head, num = m.group("stem"), m.group("head"), m.group("num")
     if not num:
+        if _EPONYM.fullmatch(stem):  # "Leigh's syndrome", "Wilson's": the possessive eponym
+            return {stem, f"{stem}'s {head}", f"{stem}'s"}
         return {stem}
     arabic = _arabic(num)
     numerals = {arabic, *filter(None, [_roman(arabic)])}
@@ -170,8 +175,9 @@ def short_disease_names(
     for form, keys in sorted(named.items()):
         if len(keys) != 1 or form in taken:
             continue
-        one_word = " " not in form and not written[form].isupper()  # "CHARGE" is its own
-        if one_word and (common is None or form in common):
+        word = form.split("'s", 1)[0]  # a possessive as its eponym ("Good's syndrome": Good)
+        one_word = " " not in word and not written[form].isupper()  # "CHARGE" is its own
+        if one_word and (common is None or word in common):
             continue  # "Good", "German", "Short": words before names
         (key,) = keys
         # one node of the disease (an OMIM entry before an Orphanet one, by IRI): an acronym

@@ -130,7 +130,8 @@ def test_a_one_word_short_form_that_is_an_everyday_word_names_no_disease() -> No
         _disease("omim:4", "Young syndrome"),
     ]
     short = {e.text for e in short_disease_names(entries, frozenset({"good", "young", "charge"}))}
-    assert short == {"Angelman", "CHARGE"}  # an acronym in capitals is its own
+    # an acronym in capitals is its own; a possessive goes with its eponym
+    assert short == {"Angelman", "Angelman's", "Angelman's syndrome", "CHARGE"}
     # without the list of everyday words, no one-word eponym is taken
     assert {e.text for e in short_disease_names(entries, None)} == {"CHARGE"}
 
@@ -139,3 +140,29 @@ def test_everyday_words_are_the_encoders_whole_words() -> None:
     words = everyday_words()
     assert words is not None and {"good", "german", "young", "short"} <= words
     assert not {"marfan", "angelman", "gitelman"} & words
+
+
+def test_a_disease_named_by_its_eponym_as_a_possessive() -> None:
+    short = _short(
+        [
+            _disease("omim:1", "Leigh syndrome"),
+            _disease("omim:2", "Charcot-Marie-Tooth disease"),
+            _disease("omim:3", "Menkes disease"),
+            _disease("omim:4", "Maple syrup urine disease"),
+        ]
+    )
+    assert short["Leigh's syndrome"] == short["Leigh's"] == {"omim:1"}
+    # several names, a name ending in s, words that name no person: no possessive
+    assert not {k for k in short if "'" in k and not k.startswith("Leigh")}, short
+
+
+def test_a_question_on_a_disease_named_by_a_possessive(qa: QAService) -> None:
+    full = qa.ask("Which genes are associated with Marfan syndrome?")
+    for question in (
+        "Which genes are associated with Marfan's syndrome?",
+        "Which genes are associated with Marfan's?",
+    ):
+        short = qa.ask(question)
+        assert short.intent == full.intent and short.answered, question
+        assert [i.iri for i in short.items] == [i.iri for i in full.items], question
+        assert [e["iri"] for e in short.entities] == [MARFAN], question
