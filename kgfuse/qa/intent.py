@@ -190,6 +190,20 @@ _ASKS_A_DIFFERENTIAL_LAST = re.compile(
     r"[-\u2013\u2014:,;.?]\s*(?:(?:what(?: is|'s)|any|likely|possible|your)\s+)?(?:the\s+)?"
     r"(?:differential(?:\s+diagnos[ie]s)?|ddx|dx|diagnos[ie]s)[\s?.!]*$"
 )
+#: A patient described from the first words, as a note opens ("22M, very tall, ...", "19yo F
+#: with ...", "5 day old feeding poorly, ...", "newborn with ...", "8 mo, ..."): with findings
+#: and no question of its own, what it asks for is a differential.
+_OPENS_WITH_A_PATIENT = re.compile(
+    r"\s*(?:(?:a|an|the|my|our|this)\s+)?(?:\d+(?:\.\d+)?\s*(?:-\s*)?"
+    r"(?:yo|y/o|yrs?|years?|mo|mos|months?|wks?|weeks?|days?|d)\b(?:\s*-?\s*old)?"
+    r"|\d+\s*[mf]\b|newborn|neonate|infant|baby|toddler|boy|girl|man|woman|teen(?:ager)?"
+    r"|adolescent|pt|patient)\b"
+)
+#: Words of a question of its own ("which", "genes", "is it ..."): the description then asks it.
+_ASKS_ITS_OWN = re.compile(
+    r"\b(?:which|what|who|whom|whose|why|how|when|where|list|genes?|is|are|does|do|can|should)\b"
+    r"|\?"
+)
 #: A question answered yes or no, its subject first or after a disease set off by a mark
 #: ("Does ENT_DISEASE give ...", "ENT_DISEASE - is ENT_TERM a feature?", "ENT_DISEASE: do
 #: they get ...").
@@ -318,6 +332,9 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.DIAGNOSE  # "What is the differential diagnosis of a man with A?"
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL_LAST.search(text):
         return Intent.DIAGNOSE  # "Girl, 4, with A and B - differential?"
+    described = t >= 2 and d == 0 and g == 0 and _OPENS_WITH_A_PATIENT.match(text)
+    if described and not _ASKS_ITS_OWN.search(text):
+        return Intent.DIAGNOSE  # "5 day old with A, B and C": a note, to diagnose
     if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):
         return Intent.PHENOTYPES_OF_GENE  # "What are the phenotypes of FBN1?"
     one_disease = d == 1 and g == 0 and t == 0

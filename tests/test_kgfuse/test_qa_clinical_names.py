@@ -169,6 +169,17 @@ def test_cli_ask_says_which_finding_came_from_its_treatment(
         ("ent_term with a differential of ent_term", None),
         ("ent_term in the dx of ent_term", None),
         ("ent_disease - differential?", "similar_diseases"),
+        # a patient described from the first words, with no question of its own
+        ("22m, ent_term, ent_term, ent_term.", "diagnose"),
+        ("19yo f with ent_term and ent_term", "diagnose"),
+        ("5 day old ent_term, ent_term, ent_term", "diagnose"),
+        ("newborn with ent_term and ent_term", "diagnose"),
+        ("8 mo, ent_term, ent_term", "diagnose"),
+        # one finding, a question of its own, a disease named, or no patient first
+        ("newborn with ent_term", None),
+        ("newborn with ent_term and ent_term - which genes?", "genes_of_phenotype"),
+        ("infant with ent_term and ent_term: is it ent_disease", None),
+        ("ent_term and ent_term in the family", None),
     ],
 )
 def test_the_intent_patterns_of_clinicians_questions(text: str, intent: str | None) -> None:
