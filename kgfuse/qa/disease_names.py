@@ -175,8 +175,8 @@ def short_disease_names(
     for form, keys in sorted(named.items()):
         if len(keys) != 1 or form in taken:
             continue
-        word = form.split("'s", 1)[0]  # a possessive as its eponym ("Good's syndrome": Good)
-        one_word = " " not in word and not written[form].isupper()  # "CHARGE" is its own
+        one_word = " " not in form and not written[form].isupper()  # "CHARGE" is its own
+        word = form.split("'s", 1)[0]  # a possessive as its eponym ("Good's": Good)
         if one_word and (common is None or word in common):
             continue  # "Good", "German", "Short": words before names
         (key,) = keys
