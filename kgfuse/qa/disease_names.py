@@ -1,8 +1,8 @@
 """Short names of diseases, as clinicians write them in questions.
 
 A question names a disease by its eponym without the head word ("Is ectopia lentis part of
-Marfan?", "Features of Pelizaeus-Merzbacher?"), or as a possessive ("Leigh's syndrome",
-"Wilson's") and a numbered type with the word "type" in
+Marfan?", "Features of Pelizaeus-Merzbacher?"), or as a possessive ("Wilson's",
+"Huntington's") and a numbered type with the word "type" in
 either numerals ("Stickler type 1" for *Stickler syndrome, type I*, "Loeys-Dietz type 1" for
 *Loeys-Dietz syndrome 1*), or by the initials of its label ("MSUD", "LHON", "CMT1A").
 :func:`short_disease_names` gives these short forms of the KG's
@@ -87,8 +87,8 @@ def _short_forms(label: str) -> set[str]:
         return set()
     stem, head, num = m.group("stem"), m.group("head"), m.group("num")
     if not num:
-        if _EPONYM.fullmatch(stem):  # "Leigh's syndrome", "Wilson's": the possessive eponym
-            return {stem, f"{stem}'s {head}", f"{stem}'s"}
+        if _EPONYM.fullmatch(stem):  # "Wilson's", "Huntington's": the possessive eponym
+            return {stem, f"{stem}'s"}  # (the linker reads "Leigh's syndrome" as its label)
         return {stem}
     arabic = _arabic(num)
     numerals = {arabic, *filter(None, [_roman(arabic)])}
@@ -176,8 +176,7 @@ def short_disease_names(
         if len(keys) != 1 or form in taken:
             continue
         one_word = " " not in form and not written[form].isupper()  # "CHARGE" is its own
-        word = form.split("'s", 1)[0]  # a possessive as its eponym ("Good's": Good)
-        if one_word and (common is None or word in common):
+        if one_word and (common is None or form in common):
             continue  # "Good", "German", "Short": words before names
         (key,) = keys
         # one node of the disease (an OMIM entry before an Orphanet one, by IRI): an acronym

@@ -754,8 +754,9 @@ def _crossing_word(m: Mention) -> int | None:
     name = {w.casefold() for w in re.findall(r"[^\W_]+", m.matched)}
     for word in re.finditer(r"[^\W_]+", m.text):
         w = word.group(0).casefold()
-        if word.start() > 0 and w in STOPWORDS and w not in name:
-            return word.start()
+        possessive = w == "s" and m.text[word.start() - 1 : word.start()] in ("'", "\u2019")
+        if word.start() > 0 and w in STOPWORDS and w not in name and not possessive:
+            return word.start()  # ("Leigh's syndrome": its "s" links nothing)
     return None
 
 
