@@ -168,3 +168,21 @@ def test_a_question_on_a_disease_named_by_a_possessive(qa: QAService) -> None:
         assert short.intent == full.intent and short.answered, question
         assert [i.iri for i in short.items] == [i.iri for i in full.items], question
         assert [e["iri"] for e in short.entities] == [MARFAN], question
+
+
+@pytest.mark.parametrize(
+    ("written", "matched", "split_at"),
+    [
+        ("Leigh's syndrome", "Leigh syndrome", None),  # a possessive's "s" links nothing
+        ("Leigh\u2019s syndrome", "Leigh syndrome", None),
+        ("syndrome from Loeys-Dietz", "Loeys-Dietz syndrome", 9),  # "from": another order
+    ],
+)
+def test_a_name_is_split_at_a_linking_word_it_lacks_not_at_a_possessive(
+    written: str, matched: str, split_at: int | None
+) -> None:
+    from encoders.linker import Mention
+    from kgfuse.qa.entities import _crossing_word
+
+    mention = Mention(0, len(written), written, "omim:1", "OMIM:1", matched, matched=matched)
+    assert _crossing_word(mention) == split_at
