@@ -9,8 +9,12 @@ a test against pyhpo) sees what each stands for. Those that the KG names already
 listed ("MELAS" and "MERRF" are Orphanet's labels, "NARP" and "ADPKD" its acronyms; "DMD" is
 the gene's symbol), nor those the question linker does not read ("A-T", "CdLS"); those with
 other common readings are left out: "BMD" (bone mineral density), "DM1" (type 1 diabetes),
-"SCD" (sudden cardiac death), "AIS", "HD", "CF" ("counting fingers"), as are those of a family
-of diseases with no usual member ("LGMD", "SCID", "HHT", "TSC").
+"SCD" (sudden cardiac death), "ALD" (alcoholic liver disease), "NPC" (nasopharyngeal
+carcinoma), "PWS" (port-wine stain), "ACH" (acetylcholine), "FAP" (familial amyloid
+polyneuropathy), "AIS", "HD", "CF" ("counting fingers"), "IVA" (a type or stage in Roman
+numerals), as are those of a family of diseases with no usual member ("LGMD", "SCID", "HHT",
+"TSC"). An abbreviation a question defines in brackets after a name ("Miller Fisher syndrome
+(MFS)") restates that name and is not read as the table's disease.
 
 :func:`abbreviated_disease_names` turns them into lexicon entries of the KG's own nodes, for
 the question linker only; an abbreviation that is already a name in the KG (a gene's symbol,
@@ -38,13 +42,10 @@ DISEASE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "LCHADD": ("OMIM:609016", "Long-chain 3-hydroxyacyl-CoA dehydrogenase deficiency"),
     "VLCADD": ("OMIM:201475", "Very long-chain acyl-CoA dehydrogenase deficiency"),
     "GA1": ("OMIM:231670", "Glutaric acidemia I"),
-    "IVA": ("OMIM:243500", "Isovaleric acidemia"),
     "HCU": ("OMIM:236200", "Homocystinuria due to cystathionine beta-synthase deficiency"),
     "MLD": ("OMIM:250100", "Metachromatic leukodystrophy"),
-    "ALD": ("OMIM:300100", "Adrenoleukodystrophy"),
     "X-ALD": ("OMIM:300100", "Adrenoleukodystrophy"),
     "TSD": ("OMIM:272800", "Tay-Sachs disease"),
-    "NPC": ("OMIM:257220", "Niemann-Pick disease, type C1"),
     "SLOS": ("OMIM:270400", "Smith-Lemli-Opitz syndrome"),
     "CAH": ("OMIM:201910", "Adrenal hyperplasia, congenital, due to 21-hydroxylase deficiency"),
     "MPS II": ("OMIM:309900", "Mucopolysaccharidosis, type II"),
@@ -76,13 +77,11 @@ DISEASE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "RSTS": ("OMIM:180849", "Rubinstein-Taybi syndrome 1"),
     "BWS": ("OMIM:130650", "Beckwith-Wiedemann syndrome"),
     "SRS": ("OMIM:180860", "Silver-Russell syndrome 1"),
-    "PWS": ("OMIM:176270", "Prader-Willi syndrome"),
     "WBS": ("OMIM:194050", "Williams-Beuren syndrome"),
     "WHS": ("OMIM:194190", "Wolf-Hirschhorn syndrome"),
     # skeletal and connective tissue
     "MFS": ("OMIM:154700", "Marfan syndrome"),
     "XLH": ("OMIM:307800", "Hypophosphatemic rickets, X-linked dominant"),
-    "ACH": ("OMIM:100800", "Achondroplasia"),
     "FOP": ("OMIM:135100", "Fibrodysplasia ossificans progressiva"),
     # cardiac
     "LQT1": ("OMIM:192500", "Long QT syndrome 1"),
@@ -104,7 +103,6 @@ DISEASE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     # cancer predisposition
     "MEN2A": ("OMIM:171400", "Multiple endocrine neoplasia, type IIA"),
     "MEN2B": ("OMIM:162300", "Multiple endocrine neoplasia, type IIB"),
-    "FAP": ("OMIM:175100", "Adenomatous polyposis coli"),
     "HNPCC": ("OMIM:120435", "Lynch syndrome I"),
     "LFS": ("OMIM:151623", "Li-Fraumeni syndrome"),
     "PJS": ("OMIM:175200", "Peutz-Jeghers syndrome"),

@@ -482,10 +482,11 @@ class QuestionEntityLinker:
                 and not reads_as_a_disease(question, m.start, m.end)
             ):
                 continue  # "will it bloom": no Bloom syndrome
-            if kind == DISEASE and not _capitals_of(
-                m.text, self._abbreviations.get(m.matched.casefold())
-            ):
-                continue  # "ach", "Fap": no abbreviation of a disease
+            abbreviation = self._abbreviations.get(m.matched.casefold())
+            if kind == DISEASE and not _capitals_of(m.text, abbreviation):
+                continue  # "pku", "Mfs": no abbreviation of a disease
+            if kind == DISEASE and abbreviation and _bracketed(question, m.start, m.end):
+                continue  # "Miller Fisher syndrome (MFS)": the question's own abbreviation
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
             if (
@@ -758,6 +759,11 @@ def _crossing_word(m: Mention) -> int | None:
         if word.start() > 0 and w in STOPWORDS and w not in name and not possessive:
             return word.start()  # ("Leigh's syndrome": its "s" links nothing)
     return None
+
+
+def _bracketed(question: str, start: int, end: int) -> bool:
+    """Whether ``question[start:end]`` stands alone in brackets (an abbreviation defined)."""
+    return question[:start].rstrip().endswith("(") and question[end:].lstrip().startswith(")")
 
 
 def _capitals_of(written: str, abbreviation: str | None) -> bool:

@@ -187,8 +187,12 @@ _ASKS_A_PERSONS_DIAGNOSIS = re.compile(
 #: developmental delay - differential?", "hypotonia, poor feeding. ddx?"): the request alone,
 #: set off from what comes before it by a mark.
 _ASKS_A_DIFFERENTIAL_LAST = re.compile(
-    r"[-\u2013\u2014:,;.?]\s*(?:(?:what(?: is|'s)|any|likely|possible|your)\s+)?(?:the\s+)?"
-    r"(?:differential(?:\s+diagnos[ie]s)?|ddx|dx|diagnos[ie]s)[\s?.!]*$"
+    r"(?:\s[-\u2013\u2014]|[:,;.?])\s*(?:(?:what(?: is|'s)|any|likely|possible|your)\s+)?"
+    r"(?:the\s+)?(?:differential(?:\s+diagnos[ie]s)?|ddx|dx|diagnos[ie]s)[\s?.!]*$"
+)
+#: The first word of a question of its own ("Which HPO term is A, dx": not a note).
+_OPENS_A_QUESTION = re.compile(
+    r"\s*(?:which|what|who|whose|why|how|when|where|is|are|does|do|can|could|should|list)\b"
 )
 #: A patient described from the first words, as a note opens ("22M, very tall, ...", "19yo F
 #: with ...", "5 day old feeding poorly, ...", "newborn with ...", "8 mo, ..."): with findings
@@ -330,7 +334,8 @@ def _pattern_intent(text: str) -> Intent | None:
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
     if t >= 1 and d == 0 and g == 0 and _ASKS_A_PERSONS_DIAGNOSIS.search(text):
         return Intent.DIAGNOSE  # "What is the differential diagnosis of a man with A?"
-    if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL_LAST.search(text):
+    note = t >= 1 and d == 0 and g == 0 and not _OPENS_A_QUESTION.match(text)
+    if note and _ASKS_A_DIFFERENTIAL_LAST.search(text):
         return Intent.DIAGNOSE  # "Girl, 4, with A and B - differential?"
     described = t >= 2 and d == 0 and g == 0 and _OPENS_WITH_A_PATIENT.match(text)
     if described and not _ASKS_ITS_OWN.search(text):

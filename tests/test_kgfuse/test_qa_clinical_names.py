@@ -169,6 +169,9 @@ def test_cli_ask_says_which_finding_came_from_its_treatment(
         ("ent_term with a differential of ent_term", None),
         ("ent_term in the dx of ent_term", None),
         ("ent_disease - differential?", "similar_diseases"),
+        ("which hpo term is ent_term, dx", None),  # a question of its own first
+        ("is ent_term a common mis-diagnosis?", None),  # a hyphen in a word is no mark
+        ("ent_term after self-diagnosis", None),
         # a patient described from the first words, with no question of its own
         ("22m, ent_term, ent_term, ent_term.", "diagnose"),
         ("19yo f with ent_term and ent_term", "diagnose"),

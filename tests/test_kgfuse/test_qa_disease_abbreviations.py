@@ -64,3 +64,13 @@ def test_a_question_on_a_disease_by_its_abbreviation(qa: QAService) -> None:
     # without its capitals it is no abbreviation
     for question in ("which genes are linked to mfs?", "Which genes are linked to Mfs?"):
         assert MARFAN not in {e.iri for e in qa.entities.link(question)}, question
+
+
+def test_an_abbreviation_the_question_defines_in_brackets_is_its_own(qa: QAService) -> None:
+    """ "Miller Fisher syndrome (MFS)": the bracket restates the name before it, so it is not
+    read as the table's disease."""
+    entities = qa.entities.link("Which genes are associated with Marfan syndrome (MFS)?")
+    assert [(e.text, e.iri) for e in entities] == [("Marfan syndrome", MARFAN)]
+    assert [(e.text, e.iri) for e in qa.entities.link("Genes of ( MFS )?")] == []
+    # set off otherwise, it is read
+    assert MARFAN in {e.iri for e in qa.entities.link("Genes of MFS (Marfan)?")}
