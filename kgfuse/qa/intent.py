@@ -190,10 +190,10 @@ _ASKS_A_DIFFERENTIAL_LAST = re.compile(
     r"(?:\s[-\u2013\u2014]|[:,;.?])\s*(?:(?:what(?: is|'s)|any|likely|possible|your)\s+)?"
     r"(?:the\s+)?(?:differential(?:\s+diagnos[ie]s)?|ddx|dx|diagnos[ie]s)[\s?.!]*$"
 )
+#: Words that ask a question of its own.
+_QUESTION_WORDS = r"which|what|who|whose|why|how|when|where|list|is|are|does|do|can|should"
 #: The first word of a question of its own ("Which HPO term is A, dx": not a note).
-_OPENS_A_QUESTION = re.compile(
-    r"\s*(?:which|what|who|whose|why|how|when|where|is|are|does|do|can|could|should|list)\b"
-)
+_OPENS_A_QUESTION = re.compile(rf"\s*(?:{_QUESTION_WORDS}|could)\b")
 #: A patient described from the first words, as a note opens ("22M, very tall, ...", "19yo F
 #: with ...", "5 day old feeding poorly, ...", "newborn with ...", "8 mo, ..."): with findings
 #: and no question of its own, what it asks for is a differential.
@@ -204,10 +204,7 @@ _OPENS_WITH_A_PATIENT = re.compile(
     r"|adolescent|pt|patient)\b"
 )
 #: Words of a question of its own ("which", "genes", "is it ..."): the description then asks it.
-_ASKS_ITS_OWN = re.compile(
-    r"\b(?:which|what|who|whom|whose|why|how|when|where|list|genes?|is|are|does|do|can|should)\b"
-    r"|\?"
-)
+_ASKS_ITS_OWN = re.compile(rf"\b(?:{_QUESTION_WORDS}|whom|genes?)\b|\?")
 #: A question answered yes or no, its subject first or after a disease set off by a mark
 #: ("Does ENT_DISEASE give ...", "ENT_DISEASE - is ENT_TERM a feature?", "ENT_DISEASE: do
 #: they get ...").
@@ -330,14 +327,15 @@ def _pattern_intent(text: str) -> Intent | None:
             return Intent.GENES_OF_DISEASE
         if t >= 1 and d == 0:
             return Intent.GENES_OF_PHENOTYPE
-    if t >= 1 and d == 0 and g == 0 and _ASKS_A_DIFFERENTIAL.search(text):
+    findings_only = t >= 1 and d == 0 and g == 0
+    if findings_only and _ASKS_A_DIFFERENTIAL.search(text):
         return Intent.DIAGNOSE  # "Which diseases explain A and B?"
-    if t >= 1 and d == 0 and g == 0 and _ASKS_A_PERSONS_DIAGNOSIS.search(text):
+    if findings_only and _ASKS_A_PERSONS_DIAGNOSIS.search(text):
         return Intent.DIAGNOSE  # "What is the differential diagnosis of a man with A?"
-    note = t >= 1 and d == 0 and g == 0 and not _OPENS_A_QUESTION.match(text)
+    note = findings_only and not _OPENS_A_QUESTION.match(text)
     if note and _ASKS_A_DIFFERENTIAL_LAST.search(text):
         return Intent.DIAGNOSE  # "Girl, 4, with A and B - differential?"
-    described = t >= 2 and d == 0 and g == 0 and _OPENS_WITH_A_PATIENT.match(text)
+    described = findings_only and t >= 2 and _OPENS_WITH_A_PATIENT.match(text)
     if described and not _ASKS_ITS_OWN.search(text):
         return Intent.DIAGNOSE  # "5 day old with A, B and C": a note, to diagnose
     if g == 1 and d == 0 and t == 0 and _PHENOTYPE_WORDS.search(text):

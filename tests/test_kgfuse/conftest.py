@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from kg.store import build_kg
 from tests.mini_hpo_env import FACE_DIAGNOSIS
+
+if TYPE_CHECKING:
+    from kgfuse.qa import QAService
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -36,3 +40,11 @@ def mini_model(mini_home: Path) -> Path:
     )
     train_diagnosis(config, home=mini_home, progress=False)
     return mini_home / "models" / "diagnosis"
+
+
+@pytest.fixture(scope="session")
+def mini_qa(mini_home: Path, mini_model: Path) -> QAService:
+    """The QA service over the mini KG and model, unaudited (for tests that only ask)."""
+    from kgfuse.qa import QAService
+
+    return QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from kg.lexicon import LexiconEntry
 from kg.namespaces import KGV_DISEASE, OWL_CLASS, to_iri
@@ -50,27 +47,22 @@ def test_an_abbreviation_of_a_disease_the_kg_holds_and_names_no_other_way() -> N
     assert abbreviated_disease_names([]) == []
 
 
-@pytest.fixture(scope="module")
-def qa(mini_home: Path, mini_model: Path) -> QAService:
-    return QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
-
-
-def test_a_question_on_a_disease_by_its_abbreviation(qa: QAService) -> None:
-    short = qa.ask("Which genes are associated with MFS?")
-    full = qa.ask("Which genes are associated with Marfan syndrome?")
+def test_a_question_on_a_disease_by_its_abbreviation(mini_qa: QAService) -> None:
+    short = mini_qa.ask("Which genes are associated with MFS?")
+    full = mini_qa.ask("Which genes are associated with Marfan syndrome?")
     assert short.intent == full.intent == "genes_of_disease" and short.answered
     assert [i.iri for i in short.items] == [i.iri for i in full.items]
     assert [(e["text"], e["iri"]) for e in short.entities] == [("MFS", MARFAN)]
     # without its capitals it is no abbreviation
     for question in ("which genes are linked to mfs?", "Which genes are linked to Mfs?"):
-        assert MARFAN not in {e.iri for e in qa.entities.link(question)}, question
+        assert MARFAN not in {e.iri for e in mini_qa.entities.link(question)}, question
 
 
-def test_an_abbreviation_the_question_defines_in_brackets_is_its_own(qa: QAService) -> None:
+def test_an_abbreviation_the_question_defines_in_brackets_is_its_own(mini_qa: QAService) -> None:
     """ "Miller Fisher syndrome (MFS)": the bracket restates the name before it, so it is not
     read as the table's disease."""
-    entities = qa.entities.link("Which genes are associated with Marfan syndrome (MFS)?")
+    entities = mini_qa.entities.link("Which genes are associated with Marfan syndrome (MFS)?")
     assert [(e.text, e.iri) for e in entities] == [("Marfan syndrome", MARFAN)]
-    assert [(e.text, e.iri) for e in qa.entities.link("Genes of ( MFS )?")] == []
+    assert [(e.text, e.iri) for e in mini_qa.entities.link("Genes of ( MFS )?")] == []
     # set off otherwise, it is read
-    assert MARFAN in {e.iri for e in qa.entities.link("Genes of MFS (Marfan)?")}
+    assert MARFAN in {e.iri for e in mini_qa.entities.link("Genes of MFS (Marfan)?")}

@@ -4,8 +4,6 @@ proper name."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kg.lexicon import LexiconEntry
@@ -84,19 +82,14 @@ def test_a_one_word_short_name_is_read_only_as_a_proper_name(
     assert reads_as_a_disease(question, start, start + len(word)) is read
 
 
-@pytest.fixture(scope="module")
-def qa(mini_home: Path, mini_model: Path) -> QAService:
-    return QAService(mini_home / "kgs" / "hpo", mini_model, mini_home, audit=False)
-
-
-def test_a_question_on_a_disease_named_short(qa: QAService) -> None:
-    short = qa.ask("Which genes are associated with Marfan?")
-    full = qa.ask("Which genes are associated with Marfan syndrome?")
+def test_a_question_on_a_disease_named_short(mini_qa: QAService) -> None:
+    short = mini_qa.ask("Which genes are associated with Marfan?")
+    full = mini_qa.ask("Which genes are associated with Marfan syndrome?")
     assert short.intent == full.intent == "genes_of_disease" and short.answered
     assert [i.iri for i in short.items] == [i.iri for i in full.items]
     assert [(e["text"], e["iri"]) for e in short.entities] == [("Marfan", MARFAN)]
     # written as a word, it names no disease
-    assert MARFAN not in {e.iri for e in qa.entities.link("which genes are linked to marfan?")}
+    assert MARFAN not in {e.iri for e in mini_qa.entities.link("which genes are linked to marfan?")}
 
 
 def test_a_disease_named_by_the_initials_of_its_label() -> None:
@@ -157,14 +150,14 @@ def test_a_disease_named_by_its_eponym_as_a_possessive() -> None:
     assert not {k for k in short if "'" in k and not k.startswith("Leigh")}, short
 
 
-def test_a_question_on_a_disease_named_by_a_possessive(qa: QAService) -> None:
-    full = qa.ask("Which genes are associated with Marfan syndrome?")
+def test_a_question_on_a_disease_named_by_a_possessive(mini_qa: QAService) -> None:
+    full = mini_qa.ask("Which genes are associated with Marfan syndrome?")
     for question in (
         "Which genes are associated with Marfan's syndrome?",  # the label, as the linker reads
         "Which genes are associated with Marfan's?",
         "Marfan's syndrome - which genes?",
     ):
-        short = qa.ask(question)
+        short = mini_qa.ask(question)
         assert short.intent == full.intent and short.answered, question
         assert [i.iri for i in short.items] == [i.iri for i in full.items], question
         assert [e["iri"] for e in short.entities] == [MARFAN], question
