@@ -2,9 +2,10 @@
 
 The server runs in its own process (as users run it), auditing every answer as a real
 server does, but into a scratch audit database removed afterwards (``--audit-db``), not the
-home's trail. The clients are asyncio tasks of one httpx client in this process, each
-sending its next question as soon as the previous answer arrives (a closed loop: the load
-that saturates the server), or after a pause of ``think_seconds`` on average (exponential,
+home's trail. The clients are asyncio tasks of one aiohttp session in this process (it
+costs the shared cores about a third of the CPU an httpx client did), each sending its
+next question as soon as the previous answer arrives (a closed loop: the load that
+saturates the server), or after a pause of ``think_seconds`` on average (exponential,
 seeded per client: users reading their answers). Questions mix KG lookups
 (generated from the KG with the held-out templates) and diagnosis questions, so the
 diagnosis model is required. Before the timed window every client sends one question of each
@@ -169,26 +170,28 @@ async def _wait_ready(port: int, process: subprocess.Popen, timeout: float) -> f
     raise TimeoutError(f"the server was not ready after {timeout:.0f} s")
 
 
-async def _ask(client: Any, url: str, question: str) -> tuple[str, str, float]:
+async def _ask(session: Any, url: str, question: str) -> tuple[str, str, float]:
     """One ``/ask``: ``("answered" | "unanswered" | "error", detail, milliseconds)``; an
     answer is read whole, and one that says it cannot answer is ``unanswered``."""
-    import httpx
+    import aiohttp
 
     t0 = time.perf_counter()
     try:
-        r = await client.post(url + "/ask", json={"question": question}, timeout=60)
+        async with session.post(url + "/ask", json={"question": question}) as r:
+            status, body = r.status, await r.read()
         ms = (time.perf_counter() - t0) * 1000
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return "error", f"{type(exc).__name__}: {exc}", (time.perf_counter() - t0) * 1000
-    if r.status_code != 200:
-        return "error", f"{r.status_code}: {r.text[:200]}", ms
+    shown = body[:200].decode(errors="replace")
+    if status != 200:
+        return "error", f"{status}: {shown}", ms
     try:
-        answer = r.json()
+        answer = json.loads(body)
     except ValueError:
-        return "error", f"200 with a body that is not JSON: {r.text[:200]}", ms
+        return "error", f"200 with a body that is not JSON: {shown}", ms
     answered = answer.get("answered") if isinstance(answer, dict) else None
     if not isinstance(answered, bool):
-        return "error", f"200 without 'answered': {r.text[:200]}", ms
+        return "error", f"200 without 'answered': {shown}", ms
     return ("answered" if answered else "unanswered"), str(answer.get("text", ""))[:200], ms
 
 
@@ -315,7 +318,7 @@ def _cpu_figures(
 async def _load(
     url: str, pool: dict[str, list[str]], config: ServeBenchConfig, server_pid: int | None = None
 ) -> dict[str, Any]:
-    import httpx
+    import aiohttp
 
     latencies: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, dict[str, int]] = defaultdict(
@@ -323,9 +326,8 @@ async def _load(
     )
     errors: list[str] = []
     unanswered: list[str] = []
-    limits = httpx.Limits(max_connections=config.clients, max_keepalive_connections=config.clients)
 
-    async def client_loop(client: httpx.AsyncClient, k: int, deadline: float) -> None:
+    async def client_loop(client: aiohttp.ClientSession, k: int, deadline: float) -> None:
         local = random.Random(config.seed * 1000 + k)
         while time.perf_counter() < deadline:
             kind = "diagnosis" if local.random() < config.diagnosis_share else "lookup"
@@ -344,7 +346,10 @@ async def _load(
                 pause = local.expovariate(1.0 / config.think_seconds)
                 await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
 
-    async with httpx.AsyncClient(limits=limits) as client:
+    # one connection a client, kept alive between its questions
+    connector = aiohttp.TCPConnector(limit=config.clients)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         warmup = await _warm_up(client, url, pool, config)
         server_cpu = process_tree_cpu_s(server_pid) if server_pid is not None else 0.0
         client_cpu = time.process_time()

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import aiohttp
 import pytest
 from typer.testing import CliRunner
 
 import kgfuse.serve_bench as serve_bench
+from kg.endpoint import free_port
 from kgfuse.cli import app
 from kgfuse.serve_bench import ServeBenchConfig
 from tests.http_stub import StubHandler, serve_stub
@@ -350,3 +352,16 @@ def test_the_servers_memory_is_summed_over_its_processes() -> None:
         "server_memory": memory,
     }
     assert f"{memory['rss_mb']:,} MB resident" in serve_bench.markdown(report)
+
+
+def test_a_server_that_is_not_there_is_an_error_not_a_crash() -> None:
+    port = free_port()  # nothing listens on it
+
+    async def ask() -> tuple[str, str, float]:
+        async with aiohttp.ClientSession() as session:
+            return await serve_bench._ask(session, f"http://127.0.0.1:{port}", "lookup-ok")
+
+    outcome, detail, ms = asyncio.run(ask())
+    assert outcome == "error"
+    assert "Connect" in detail  # aiohttp's ClientConnectorError, named
+    assert ms >= 0
