@@ -455,7 +455,10 @@ __all__ = [
 #: 57: an acronym defined in brackets inside a name is read past ("growth hormone (GH)
 #: deficiency", "creatine kinase (CK) was elevated", "a ventriculoperitoneal (VP) shunt"),
 #: the bracket still defining it (:func:`_acronyms_inside_names`).
-LINKING_VERSION = 57
+#: 58: ``-ified`` participles meet their ``-ification`` nouns and ``-otic`` adjectives their
+#: ``-osis`` nouns (:func:`encoders.normalize.stem`): "calcified basal ganglia" is *Basal
+#: ganglia calcification*, "a stenotic pulmonary valve" *Pulmonic stenosis*.
+LINKING_VERSION = 58
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

@@ -397,8 +397,10 @@ def stem(word: str) -> str:
     ``hypotonic``/``hypotonia``, ``dysplastic``/``dysplasia``, ``dysmorphic``/``dysmorphism``,
     ``epileptic``/``epileptiform``), so do participles and their verbs (``delayed``/``delay``,
     ``sloping``/``sloped``, ``atrophied``/``atrophy``) and action nouns in ``-tion``
-    (``mutilating``/``mutilation``, ``dilated``/``dilation``). Only words longer than five
-    letters are touched.
+    (``mutilating``/``mutilation``, ``dilated``/``dilation``), ``-ified`` participles and
+    their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
+    and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``). Only
+    words longer than five letters are touched.
 
     Args:
         word: a singular lower-case word.
@@ -410,6 +412,12 @@ def stem(word: str) -> str:
         return word
     if word in _KEEP_DERIVED:
         return word
+    if word.endswith("ification"):
+        return word[:-7]  # calcification -> calcif (as calcified, calcify)
+    if word.endswith(("ified", "ify")):
+        return word[: -3 if word[-1] == "d" else -1]  # calcified, calcify -> calcif
+    if word.endswith(("otic", "osis")):
+        return word[:-3]  # stenotic, stenosis -> steno; sclerotic, sclerosis -> sclero
     if word.endswith("ing"):
         word = word[:-3]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":

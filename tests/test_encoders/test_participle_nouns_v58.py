@@ -1,0 +1,91 @@
+"""Linking version 58: ``-ified`` participles meet their ``-ification`` nouns and ``-otic``
+adjectives their ``-osis`` nouns, as a clinician writes a finding either way ("calcified
+basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" for
+*Pulmonary valve stenosis*). Each group has controls."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.linker import ConceptLinker, LinkerConfig
+from encoders.normalize import stem
+from kg.lexicon import Lexicon, LexiconEntry
+from kg.namespaces import to_iri
+
+_FINDINGS = {
+    "Basal ganglia calcification": "HP:0002135",
+    "Pulmonic stenosis": "HP:0001642",
+    "Kyphosis": "HP:0002808",
+    "Ptosis": "HP:0000508",
+    "Cyanosis": "HP:0000961",
+    "Liver fibrosis": "HP:0001395",
+    "Seizure": "HP:0001250",
+}
+_SYNONYMS = {"Pulmonary valve stenosis": "HP:0001642"}
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    entries = [LexiconEntry(to_iri(c), label, "label") for label, c in _FINDINGS.items()]
+    entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in _SYNONYMS.items()]
+    return ConceptLinker(Lexicon(entries), LinkerConfig())
+
+
+def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
+    return [(m.text, m.curie, m.excluded) for m in linker.link(text)]
+
+
+def test_ified_participles_meet_their_ification_nouns() -> None:
+    assert stem("calcified") == stem("calcification") == stem("calcify")
+    assert stem("ossified") == stem("ossification")
+
+
+def test_otic_adjectives_meet_their_osis_nouns() -> None:
+    assert stem("stenotic") == stem("stenosis")
+    assert stem("sclerotic") == stem("sclerosis")
+    assert stem("kyphotic") == stem("kyphosis")
+    assert stem("ptotic") == stem("ptosis")
+
+
+def test_the_stems_stay_apart_from_other_words() -> None:
+    assert stem("calcified") != stem("calcium")
+    assert stem("stenotic") != stem("stent")
+    assert stem("sclerotic") != stem("sclera")
+    assert stem("identified") != stem("identity")
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("CT showed calcified basal ganglia.", "calcified basal ganglia", "HP:0002135"),
+        ("The basal ganglia were calcified.", "basal ganglia were calcified", "HP:0002135"),
+        ("Echo: a stenotic pulmonary valve.", "stenotic pulmonary valve", "HP:0001642"),
+        ("He is kyphotic.", "kyphotic", "HP:0002808"),
+        ("Both eyelids were ptotic.", "ptotic", "HP:0000508"),
+        ("She was cyanotic at birth.", "cyanotic", "HP:0000961"),
+        ("Biopsy showed a fibrotic liver.", "fibrotic liver", "HP:0001395"),
+    ],
+)
+def test_a_finding_written_as_a_participle_or_adjective_is_read(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
+
+
+def test_denied_it_is_ruled_out(linker: ConceptLinker) -> None:
+    assert ("calcified basal ganglia", "HP:0002135", True) in _read(
+        linker, "There were no calcified basal ganglia."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Calcium was normal and the basal ganglia were normal.",  # calcium is not calcified
+        "A stent was placed in the pulmonary artery.",  # a stent is no stenosis
+        "The cause was identified.",
+        "Her sclerae were white.",
+    ],
+)
+def test_controls_read_nothing(linker: ConceptLinker, text: str) -> None:
+    assert _read(linker, text) == []
