@@ -458,7 +458,9 @@ __all__ = [
 #: 58: ``-ified`` participles meet their ``-ification`` nouns and ``-otic`` adjectives their
 #: ``-osis`` nouns (:func:`encoders.normalize.stem`): "calcified basal ganglia" is *Basal
 #: ganglia calcification*, "a stenotic pulmonary valve" *Pulmonic stenosis*.
-LINKING_VERSION = 58
+#: 59: the participles and ``-ing`` nouns of ``-en`` verbs meet their adjective
+#: ("shortened femurs": *Short femur*; "widened", "flattened", "thickened" ...).
+LINKING_VERSION = 59
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

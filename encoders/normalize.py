@@ -236,6 +236,22 @@ _IRREGULAR_PLURALS: dict[str, str] = {
     "shelves": "shelf",
 }
 
+#: Verbs in ``-en`` made from an adjective, by their stem: a participle or ``-ing`` noun of
+#: one meets the adjective ("shortened femurs" and *Short femur*, "skin thickening" and
+#: *Thick skin*).
+_EN_VERBS = {
+    "shorten": "short",
+    "widen": "wide",
+    "flatten": "flat",
+    "thicken": "thick",
+    "broaden": "broad",
+    "deepen": "deep",
+    "darken": "dark",
+    "tighten": "tight",
+    "loosen": "loose",
+    "straighten": "straight",
+}
+
 # Words whose ending looks derivational but is not the noun or adjective of a finding (an
 # ``-ism`` of a noun: ``alcoholism``; an ``-tion`` whose stem is another word: ``traction``,
 # or whose participle names a procedure: ``aspirated``).
@@ -399,8 +415,9 @@ def stem(word: str) -> str:
     ``sloping``/``sloped``, ``atrophied``/``atrophy``) and action nouns in ``-tion``
     (``mutilating``/``mutilation``, ``dilated``/``dilation``), ``-ified`` participles and
     their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
-    and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``). Only
-    words longer than five letters are touched.
+    and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), and
+    the participles of ``-en`` verbs their adjective (``shortened``/``short``). Only words
+    longer than five letters are touched.
 
     Args:
         word: a singular lower-case word.
@@ -422,14 +439,15 @@ def stem(word: str) -> str:
         word = word[:-3]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
             word = word[:-1]  # thinning -> thin
-        return _tion(word).removesuffix("e")
+        return _EN_VERBS.get(word) or _tion(word).removesuffix("e")
     if word.endswith("ied"):
         word = word[:-3] + "y"  # atrophied -> atrophy, then as a noun below
     elif word.endswith("ed"):
         word = word[:-2]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":
             word = word[:-1]  # thinned -> thin
-        return _tion(word).removesuffix("e")  # malpositioned -> malposit
+        # shortened -> short; malpositioned -> malposit
+        return _EN_VERBS.get(word) or _tion(word).removesuffix("e")
     if word.endswith("tion"):
         return _tion(word)  # mutilation -> mutilat (as mutilating, mutilated)
     if word.endswith("iform") and len(word) > 9:

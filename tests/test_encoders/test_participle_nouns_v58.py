@@ -1,7 +1,9 @@
 """Linking version 58: ``-ified`` participles meet their ``-ification`` nouns and ``-otic``
 adjectives their ``-osis`` nouns, as a clinician writes a finding either way ("calcified
 basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" for
-*Pulmonary valve stenosis*). Each group has controls."""
+*Pulmonary valve stenosis*). Version 59: the participles and ``-ing`` nouns of ``-en``
+verbs meet their adjective ("shortened femurs" for *Short femur*). Each group has
+controls."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ _FINDINGS = {
     "Cyanosis": "HP:0000961",
     "Liver fibrosis": "HP:0001395",
     "Seizure": "HP:0001250",
+    "Short femur": "HP:0003097",
+    "Wide anterior fontanel": "HP:0000260",
+    "Thick eyebrow": "HP:0000574",
 }
 _SYNONYMS = {"Pulmonary valve stenosis": "HP:0001642"}
 
@@ -89,3 +94,34 @@ def test_denied_it_is_ruled_out(linker: ConceptLinker) -> None:
 )
 def test_controls_read_nothing(linker: ConceptLinker, text: str) -> None:
     assert _read(linker, text) == []
+
+
+def test_en_verbs_meet_their_adjective() -> None:
+    assert stem("shortened") == stem("shortening") == stem("short")
+    assert stem("widened") == stem("widening") == stem("wide")
+    assert stem("thickened") == stem("thickening") == stem("thick")
+    assert stem("flattened") == stem("flat")
+
+
+def test_other_en_and_ing_words_keep_their_stems() -> None:
+    assert stem("shortness") != stem("short")
+    assert stem("hardened") != stem("hard")  # not among the listed verbs: left as it was
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("X-ray: shortened femurs.", "shortened femurs", "HP:0003097"),
+        ("The femurs were shortened.", "femurs were shortened", "HP:0003097"),
+        ("Widened anterior fontanel.", "Widened anterior fontanel", "HP:0000260"),
+        ("She has thickened eyebrows.", "thickened eyebrows", "HP:0000574"),
+    ],
+)
+def test_a_finding_written_with_an_en_participle_is_read(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
+
+
+def test_an_en_participle_of_something_else_reads_nothing(linker: ConceptLinker) -> None:
+    assert _read(linker, "Her sentences have shortened and her eyebrows are plucked.") == []
