@@ -460,7 +460,9 @@ __all__ = [
 #: ganglia calcification*, "a stenotic pulmonary valve" *Pulmonic stenosis*.
 #: 59: the participles and ``-ing`` nouns of ``-en`` verbs meet their adjective
 #: ("shortened femurs": *Short femur*; "widened", "flattened", "thickened" ...).
-LINKING_VERSION = 59
+#: 60: adverbs of degree meet their adjective ("highly myopic": *High myopia*; "profoundly
+#: deaf": *Profound hearing impairment*; "severely delayed development").
+LINKING_VERSION = 60
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

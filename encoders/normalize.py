@@ -252,6 +252,17 @@ _EN_VERBS = {
     "straighten": "straight",
 }
 
+#: Adverbs of degree, by the adjective that names a finding's degree: "highly myopic" and
+#: *High myopia*, "profoundly deaf" and *Profound hearing impairment*.
+_DEGREE_ADVERBS = {
+    "mildly": "mild",
+    "moderately": "moderate",
+    "severely": "severe",
+    "profoundly": "profound",
+    "highly": "high",
+    "markedly": "marked",
+}
+
 # Words whose ending looks derivational but is not the noun or adjective of a finding (an
 # ``-ism`` of a noun: ``alcoholism``; an ``-tion`` whose stem is another word: ``traction``,
 # or whose participle names a procedure: ``aspirated``).
@@ -416,8 +427,9 @@ def stem(word: str) -> str:
     (``mutilating``/``mutilation``, ``dilated``/``dilation``), ``-ified`` participles and
     their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
     and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), and
-    the participles of ``-en`` verbs their adjective (``shortened``/``short``). Only words
-    longer than five letters are touched.
+    the participles of ``-en`` verbs their adjective (``shortened``/``short``), and adverbs
+    of degree theirs (``severely``/``severe``). Only words longer than five letters are
+    touched.
 
     Args:
         word: a singular lower-case word.
@@ -429,6 +441,8 @@ def stem(word: str) -> str:
         return word
     if word in _KEEP_DERIVED:
         return word
+    if word in _DEGREE_ADVERBS:
+        return stem(_DEGREE_ADVERBS[word])  # severely -> sever (as severe)
     if word.endswith("ification"):
         return word[:-7]  # calcification -> calcif (as calcified, calcify)
     if word.endswith(("ified", "ify")):

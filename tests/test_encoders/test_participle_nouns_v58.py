@@ -2,8 +2,8 @@
 adjectives their ``-osis`` nouns, as a clinician writes a finding either way ("calcified
 basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" for
 *Pulmonary valve stenosis*). Version 59: the participles and ``-ing`` nouns of ``-en``
-verbs meet their adjective ("shortened femurs" for *Short femur*). Each group has
-controls."""
+verbs meet their adjective ("shortened femurs" for *Short femur*). Version 60: adverbs of
+degree meet theirs ("highly myopic" for *High myopia*). Each group has controls."""
 
 from __future__ import annotations
 
@@ -25,15 +25,22 @@ _FINDINGS = {
     "Short femur": "HP:0003097",
     "Wide anterior fontanel": "HP:0000260",
     "Thick eyebrow": "HP:0000574",
+    "Myopia": "HP:0000545",
+    "High myopia": "HP:0011003",
+    "Hearing impairment": "HP:0000365",
+    "Profound hearing impairment": "HP:0012715",
 }
-_SYNONYMS = {"Pulmonary valve stenosis": "HP:0001642"}
+#: Child -> parent among them (a degree's child is composed from its parent's names).
+_PARENTS = {"HP:0011003": "HP:0000545", "HP:0012715": "HP:0000365"}
+_SYNONYMS = {"Pulmonary valve stenosis": "HP:0001642", "Deaf": "HP:0000365"}
 
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
     entries = [LexiconEntry(to_iri(c), label, "label") for label, c in _FINDINGS.items()]
     entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in _SYNONYMS.items()]
-    return ConceptLinker(Lexicon(entries), LinkerConfig())
+    parents = {to_iri(c): [to_iri(p)] for c, p in _PARENTS.items()}
+    return ConceptLinker(Lexicon(entries), LinkerConfig(), parents=parents)
 
 
 def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
@@ -125,3 +132,28 @@ def test_a_finding_written_with_an_en_participle_is_read(
 
 def test_an_en_participle_of_something_else_reads_nothing(linker: ConceptLinker) -> None:
     assert _read(linker, "Her sentences have shortened and her eyebrows are plucked.") == []
+
+
+def test_adverbs_of_degree_meet_their_adjective() -> None:
+    assert stem("highly") == stem("high")
+    assert stem("severely") == stem("severe")
+    assert stem("profoundly") == stem("profound")
+    assert stem("mildly") == stem("mild")
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("She is highly myopic.", "highly myopic", "HP:0011003"),
+        ("He is profoundly deaf.", "profoundly deaf", "HP:0012715"),
+    ],
+)
+def test_a_degree_said_by_an_adverb_reads_the_finding_of_that_degree(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
+
+
+def test_without_the_adverb_the_finding_is_read_as_it_was(linker: ConceptLinker) -> None:
+    assert ("myopic", "HP:0000545", False) in _read(linker, "She is myopic.")
+    assert _read(linker, "The risk is highly uncertain.") == []
