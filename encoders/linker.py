@@ -462,7 +462,9 @@ __all__ = [
 #: ("shortened femurs": *Short femur*; "widened", "flattened", "thickened" ...).
 #: 60: adverbs of degree meet their adjective ("highly myopic": *High myopia*; "profoundly
 #: deaf": *Profound hearing impairment*; "severely delayed development").
-LINKING_VERSION = 60
+#: 61: a predicate's adverb that is a word of the name is read with it ("the eyes are
+#: widely spaced": *Widely spaced eyes*; "the eyes are deeply set": *Deeply set eye*).
+LINKING_VERSION = 61
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -3920,7 +3922,7 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
         return _limited_motion(tokens, i, k + 2, node)
     elif verb not in ("is", "was", "are", "were", "remain"):
         return None
-    k = _skip_adverbs(tokens, k)
+    adverbs, k = k, _skip_adverbs(tokens, k)
     denied = k + 1 < n and tokens.lowers[k] in ("not", "never")
     if denied:  # "the liver was not enlarged", "tone was never increased"
         k += 1
@@ -3928,15 +3930,20 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
             denied, k = False, k + 1
         elif tokens.lowers[k] == "fully":  # "the knees were not fully extendable"
             return _limited_motion(tokens, i, k + 1, node)
-        k = _skip_adverbs(tokens, k)
+        adverbs, k = k, _skip_adverbs(tokens, k)
     if k < n and tokens.lowers[k] in _REPORTED:
         # "the joints were found to be hyperextensible", "ears were noted to be low-set"
         k += 1
         if k + 1 < n and norms[k] == "to" and norms[k + 1] == "be":
             k += 2
-        k = _skip_adverbs(tokens, k)
-    # The predicate: the words that complete a name from ``node``, the longest ("low-set")
-    term, end = _predicate_words(tokens, k, node)
+        adverbs, k = k, _skip_adverbs(tokens, k)
+    # The predicate: the words that complete a name from ``node``, the longest ("low-set");
+    # an adverb that is a word of the name first (since linking version 61: "the eyes are
+    # widely spaced" is *Widely spaced eyes*, "deeply set" *Deeply set eye*), else past the
+    # adverbs ("speech is severely delayed")
+    term, end = _predicate_words(tokens, adverbs, node) if adverbs < k else (None, k)
+    if not term:
+        term, end = _predicate_words(tokens, k, node)
     if not term:
         return None
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)

@@ -1,0 +1,65 @@
+"""Linking version 61: a predicate's adverb that is a word of the name is read with it ("the
+eyes are widely spaced" for *Widely spaced eyes*), and an adverb that is not still passes
+("speech is severely delayed" for *Delayed speech*). With controls."""
+
+from __future__ import annotations
+
+import pytest
+
+from encoders.linker import ConceptLinker, LinkerConfig
+from kg.lexicon import Lexicon, LexiconEntry
+from kg.namespaces import to_iri
+
+_FINDINGS = {
+    "Hypertelorism": "HP:0000316",
+    "Widely spaced teeth": "HP:0000687",
+    "Deeply set eye": "HP:0000490",
+    "Delayed speech": "HP:0000750",
+    "Posteriorly rotated ears": "HP:0000358",
+}
+_SYNONYMS = {"Widely spaced eyes": "HP:0000316"}
+
+
+@pytest.fixture(scope="module")
+def linker() -> ConceptLinker:
+    entries = [LexiconEntry(to_iri(c), label, "label") for label, c in _FINDINGS.items()]
+    entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in _SYNONYMS.items()]
+    return ConceptLinker(Lexicon(entries), LinkerConfig())
+
+
+def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
+    return [(m.text, m.curie, m.excluded) for m in linker.link(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("Her eyes are widely spaced.", "eyes are widely spaced", "HP:0000316"),
+        ("The teeth were widely spaced.", "teeth were widely spaced", "HP:0000687"),
+        ("The eyes are deeply set.", "eyes are deeply set", "HP:0000490"),
+        ("The ears are posteriorly rotated.", "ears are posteriorly rotated", "HP:0000358"),
+    ],
+)
+def test_an_adverb_of_the_name_is_read_with_its_predicate(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
+
+
+def test_an_adverb_that_is_no_word_of_the_name_is_still_passed_over(
+    linker: ConceptLinker,
+) -> None:
+    assert ("speech is severely delayed", "HP:0000750", False) in _read(
+        linker, "His speech is severely delayed."
+    )
+
+
+def test_denied_the_adverbs_predicate_is_ruled_out(linker: ConceptLinker) -> None:
+    assert ("eyes are not widely spaced", "HP:0000316", True) in _read(
+        linker, "The eyes are not widely spaced."
+    )
+
+
+def test_a_predicate_without_the_names_words_reads_nothing(linker: ConceptLinker) -> None:
+    assert _read(linker, "The visits were widely spaced.") == []
+    assert _read(linker, "The eyes are widely open.") == []
