@@ -464,7 +464,9 @@ __all__ = [
 #: deaf": *Profound hearing impairment*; "severely delayed development").
 #: 61: a predicate's adverb that is a word of the name is read with it ("the eyes are
 #: widely spaced": *Widely spaced eyes*; "the eyes are deeply set": *Deeply set eye*).
-LINKING_VERSION = 61
+#: 62: ``-xation`` nouns meet their participles ("both lenses are subluxed": *Lens
+#: subluxation*; "luxated" and "luxation" still meet).
+LINKING_VERSION = 62
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

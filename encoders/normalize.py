@@ -427,9 +427,9 @@ def stem(word: str) -> str:
     (``mutilating``/``mutilation``, ``dilated``/``dilation``), ``-ified`` participles and
     their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
     and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), and
-    the participles of ``-en`` verbs their adjective (``shortened``/``short``), and adverbs
-    of degree theirs (``severely``/``severe``). Only words longer than five letters are
-    touched.
+    the participles of ``-en`` verbs their adjective (``shortened``/``short``), adverbs
+    of degree theirs (``severely``/``severe``), and ``-xation`` nouns their participles
+    (``subluxation``/``subluxed``). Only words longer than five letters are touched.
 
     Args:
         word: a singular lower-case word.
@@ -449,6 +449,9 @@ def stem(word: str) -> str:
         return word[: -3 if word[-1] == "d" else -1]  # calcified, calcify -> calcif
     if word.endswith(("otic", "osis")):
         return word[:-3]  # stenotic, stenosis -> steno; sclerotic, sclerosis -> sclero
+    if word.endswith(("xation", "xated")):
+        # subluxation, subluxed -> sublux; luxation, luxated -> lux
+        return word[: -5 if word[-1] == "n" else -4]
     if word.endswith("ing"):
         word = word[:-3]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":

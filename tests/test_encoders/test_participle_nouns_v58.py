@@ -3,7 +3,8 @@ adjectives their ``-osis`` nouns, as a clinician writes a finding either way ("c
 basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" for
 *Pulmonary valve stenosis*). Version 59: the participles and ``-ing`` nouns of ``-en``
 verbs meet their adjective ("shortened femurs" for *Short femur*). Version 60: adverbs of
-degree meet theirs ("highly myopic" for *High myopia*). Each group has controls."""
+degree meet theirs ("highly myopic" for *High myopia*). Version 62: ``-xation`` nouns meet
+their participles ("subluxed lenses" for *Lens subluxation*). Each group has controls."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ _FINDINGS = {
     "High myopia": "HP:0011003",
     "Hearing impairment": "HP:0000365",
     "Profound hearing impairment": "HP:0012715",
+    "Lens subluxation": "HP:0001132",
+    "Lens luxation": "HP:0032010",
 }
 #: Child -> parent among them (a degree's child is composed from its parent's names).
 _PARENTS = {"HP:0011003": "HP:0000545", "HP:0012715": "HP:0000365"}
@@ -157,3 +160,23 @@ def test_a_degree_said_by_an_adverb_reads_the_finding_of_that_degree(
 def test_without_the_adverb_the_finding_is_read_as_it_was(linker: ConceptLinker) -> None:
     assert ("myopic", "HP:0000545", False) in _read(linker, "She is myopic.")
     assert _read(linker, "The risk is highly uncertain.") == []
+
+
+def test_xation_nouns_meet_their_participles() -> None:
+    assert stem("subluxed") == stem("subluxation") == stem("subluxated")
+    assert stem("luxated") == stem("luxation")  # as before
+    assert stem("subluxation") != stem("luxation")
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("Both lenses are subluxed.", "lenses are subluxed", "HP:0001132"),
+        ("Slit lamp: subluxed lenses.", "subluxed lenses", "HP:0001132"),
+        ("Luxated lenses.", "Luxated lenses", "HP:0032010"),
+    ],
+)
+def test_a_lens_said_subluxed_or_luxated_is_read(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
