@@ -466,7 +466,10 @@ __all__ = [
 #: widely spaced": *Widely spaced eyes*; "the eyes are deeply set": *Deeply set eye*).
 #: 62: ``-xation`` nouns meet their participles ("both lenses are subluxed": *Lens
 #: subluxation*; "luxated" and "luxation" still meet).
-LINKING_VERSION = 62
+#: 63: "disturbed" meets "disturbance" ("disturbed sleep": *Sleep abnormality*, by its
+#: synonym "Sleep disturbance"; "a disturbed gait") and "atrium" "atrial" ("the left atrium
+#: is dilated": *Left atrial enlargement*).
+LINKING_VERSION = 63
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of

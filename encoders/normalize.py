@@ -428,8 +428,9 @@ def stem(word: str) -> str:
     their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
     and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), and
     the participles of ``-en`` verbs their adjective (``shortened``/``short``), adverbs
-    of degree theirs (``severely``/``severe``), and ``-xation`` nouns their participles
-    (``subluxation``/``subluxed``). Only words longer than five letters are touched.
+    of degree theirs (``severely``/``severe``), ``-xation`` nouns their participles
+    (``subluxation``/``subluxed``), and ``disturbance`` its verb's (``disturbed``). Only
+    words longer than five letters are touched.
 
     Args:
         word: a singular lower-case word.
@@ -449,6 +450,8 @@ def stem(word: str) -> str:
         return word[: -3 if word[-1] == "d" else -1]  # calcified, calcify -> calcif
     if word.endswith(("otic", "osis")):
         return word[:-3]  # stenotic, stenosis -> steno; sclerotic, sclerosis -> sclero
+    if word == "disturbance":
+        return "disturb"  # as disturbed: "disturbed sleep" and *Sleep disturbance*
     if word.endswith(("xation", "xated")):
         # subluxation, subluxed -> sublux; luxation, luxated -> lux
         return word[: -5 if word[-1] == "n" else -4]
@@ -1060,6 +1063,7 @@ LEXICAL_ALTERNATIONS: tuple[tuple[str, ...], ...] = (
     ("unsteady", "unstable"),
     ("atrophy", "wasting"),
     ("ventricular", "ventricle"),
+    ("atrial", "atrium"),  # since linking version 63: "the left atrium is dilated"
     ("syncope", "syncopal"),
     ("set", "seated"),
     ("based", "base"),

@@ -4,7 +4,9 @@ basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" f
 *Pulmonary valve stenosis*). Version 59: the participles and ``-ing`` nouns of ``-en``
 verbs meet their adjective ("shortened femurs" for *Short femur*). Version 60: adverbs of
 degree meet theirs ("highly myopic" for *High myopia*). Version 62: ``-xation`` nouns meet
-their participles ("subluxed lenses" for *Lens subluxation*). Each group has controls."""
+their participles ("subluxed lenses" for *Lens subluxation*). Version 63: "disturbed" meets
+"disturbance" ("disturbed sleep" for *Sleep disturbance*) and "atrium" "atrial" ("the left
+atrium is dilated" for *Left atrial enlargement*). Each group has controls."""
 
 from __future__ import annotations
 
@@ -32,10 +34,16 @@ _FINDINGS = {
     "Profound hearing impairment": "HP:0012715",
     "Lens subluxation": "HP:0001132",
     "Lens luxation": "HP:0032010",
+    "Sleep abnormality": "HP:0002360",
+    "Left atrial enlargement": "HP:0031295",
 }
 #: Child -> parent among them (a degree's child is composed from its parent's names).
 _PARENTS = {"HP:0011003": "HP:0000545", "HP:0012715": "HP:0000365"}
-_SYNONYMS = {"Pulmonary valve stenosis": "HP:0001642", "Deaf": "HP:0000365"}
+_SYNONYMS = {
+    "Pulmonary valve stenosis": "HP:0001642",
+    "Deaf": "HP:0000365",
+    "Sleep disturbance": "HP:0002360",
+}
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +188,21 @@ def test_a_lens_said_subluxed_or_luxated_is_read(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
     assert (span, curie, False) in _read(linker, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "curie"),
+    [
+        ("Sleep is very disturbed.", "Sleep is very disturbed", "HP:0002360"),
+        ("Disturbed sleep since infancy.", "Disturbed sleep", "HP:0002360"),
+        ("Echo: the left atrium is dilated.", "left atrium is dilated", "HP:0031295"),
+    ],
+)
+def test_disturbed_and_atrium_meet_the_names_nouns_and_adjectives(
+    linker: ConceptLinker, text: str, span: str, curie: str
+) -> None:
+    assert (span, curie, False) in _read(linker, text)
+
+
+def test_a_person_disturbed_by_something_has_no_finding(linker: ConceptLinker) -> None:
+    assert _read(linker, "She was disturbed by the noise.") == []
