@@ -469,7 +469,9 @@ __all__ = [
 #: 63: "disturbed" meets "disturbance" ("disturbed sleep": *Sleep abnormality*, by its
 #: synonym "Sleep disturbance"; "a disturbed gait") and "atrium" "atrial" ("the left atrium
 #: is dilated": *Left atrial enlargement*).
-LINKING_VERSION = 63
+#: 64: a coordinated predicate's adverb that is a word of the name is read with it, as
+#: version 61 reads the first ("the teeth are small and widely spaced").
+LINKING_VERSION = 64
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -3986,8 +3988,11 @@ def _coordinated_predicates(
         q = k + 1
         while q < n and lowers[q] in _SEPARATORS:
             q += 1  # ", and"
-        q = _skip_adverbs(tokens, q)
-        term, end = _predicate_words(tokens, q, node)
+        adverbs, q = q, _skip_adverbs(tokens, q)
+        # an adverb of the name first ("the teeth are small and widely spaced")
+        term, end = _predicate_words(tokens, adverbs, node) if adverbs < q else (None, q)
+        if not term:
+            term, end = _predicate_words(tokens, q, node)
         if not term:
             if q + 1 < n and lowers[q].isalpha() and lowers[q + 1] in _SEPARATORS:
                 k = q + 1  # "velvety," / "velvety and"

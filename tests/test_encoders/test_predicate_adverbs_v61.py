@@ -1,6 +1,7 @@
 """Linking version 61: a predicate's adverb that is a word of the name is read with it ("the
 eyes are widely spaced" for *Widely spaced eyes*), and an adverb that is not still passes
-("speech is severely delayed" for *Delayed speech*). With controls."""
+("speech is severely delayed" for *Delayed speech*). Version 64: so is a coordinated
+predicate's ("the teeth are small and widely spaced"). With controls."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ _FINDINGS = {
     "Deeply set eye": "HP:0000490",
     "Delayed speech": "HP:0000750",
     "Posteriorly rotated ears": "HP:0000358",
+    "Microdontia": "HP:0000691",
 }
-_SYNONYMS = {"Widely spaced eyes": "HP:0000316"}
+_SYNONYMS = {"Widely spaced eyes": "HP:0000316", "Small teeth": "HP:0000691"}
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +65,11 @@ def test_denied_the_adverbs_predicate_is_ruled_out(linker: ConceptLinker) -> Non
 def test_a_predicate_without_the_names_words_reads_nothing(linker: ConceptLinker) -> None:
     assert _read(linker, "The visits were widely spaced.") == []
     assert _read(linker, "The eyes are widely open.") == []
+
+
+def test_a_coordinated_predicates_adverb_of_the_name_is_read_with_it(
+    linker: ConceptLinker,
+) -> None:
+    read = _read(linker, "The teeth are small and widely spaced.")
+    assert ("teeth are small", "HP:0000691", False) in read
+    assert ("teeth are small and widely spaced", "HP:0000687", False) in read
