@@ -471,7 +471,9 @@ __all__ = [
 #: is dilated": *Left atrial enlargement*).
 #: 64: a coordinated predicate's adverb that is a word of the name is read with it, as
 #: version 61 reads the first ("the teeth are small and widely spaced").
-LINKING_VERSION = 64
+#: 65: of terms tied for a span, one whose label it is goes before one whose synonym it is
+#: ("Wide cavum septum pellucidum", since 59 a key of another term's synonym too).
+LINKING_VERSION = 65
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -1232,13 +1234,20 @@ class ConceptLinker:
         return out
 
     def _choose(self, candidates: Sequence[tuple[int, str]]) -> tuple[str, float, str] | None:
-        """Best term for one span: best-weighted name, then the most specific term."""
+        """Best term for one span: best-weighted name, then the most specific term, then
+        a term whose label it is over one whose synonym it is (since linking version 65: "wide
+        cavum septum pellucidum" is its own term's label and another's synonym "Widened
+        cavum septum pellucidum" once both stems meet)."""
         best: dict[str, tuple[float, str]] = {}
+        labelled: set[str] = set()  # terms whose label is among their best names
         for name_id, variant in candidates:
             name = self._names[name_id]
             w = KIND_WEIGHT[name.kind] * VARIANT_WEIGHT[variant]
             if name.iri not in best or w > best[name.iri][0]:
                 best[name.iri] = (w, name.text)
+                labelled.discard(name.iri)
+            if name.kind == "label" and w >= best[name.iri][0] - 1e-9:
+                labelled.add(name.iri)
         top = max(w for w, _ in best.values())
         terms = sorted(t for t, (w, _) in best.items() if w >= top - 1e-9)
         if len(terms) > 1:
@@ -1247,6 +1256,8 @@ class ConceptLinker:
                 covered |= self.ancestors(t)
             specific = [t for t in terms if t not in covered]
             terms = specific or terms
+        if len(terms) > 1:
+            terms = [t for t in terms if t in labelled] or terms
         if len(terms) > 1 and all(v in ("acronym",) for _, v in candidates):
             return None  # an ambiguous acronym is not linked
         iri = terms[0]

@@ -206,3 +206,25 @@ def test_disturbed_and_atrium_meet_the_names_nouns_and_adjectives(
 
 def test_a_person_disturbed_by_something_has_no_finding(linker: ConceptLinker) -> None:
     assert _read(linker, "She was disturbed by the noise.") == []
+
+
+def test_of_tied_terms_the_one_whose_label_the_span_is_wins() -> None:
+    # version 65: since version 59 "Wide ..." and "Widened ..." are one key; the label of a
+    # term goes before another term's synonym (before: the first by IRI)
+    wide, persistent = to_iri("HP:0034964"), to_iri("HP:0002389")
+    linker = ConceptLinker(
+        Lexicon(
+            [
+                LexiconEntry(persistent, "Cavum septum pellucidum", "label"),
+                LexiconEntry(persistent, "Widened cavum septum pellucidum", "exact"),
+                LexiconEntry(wide, "Wide cavum septum pellucidum", "label"),
+            ]
+        ),
+        LinkerConfig(),
+    )
+    assert _read(linker, "MRI: wide cavum septum pellucidum.") == [
+        ("wide cavum septum pellucidum", "HP:0034964", False)
+    ]
+    assert _read(linker, "MRI: cavum septum pellucidum.") == [
+        ("cavum septum pellucidum", "HP:0002389", False)
+    ]
