@@ -473,7 +473,14 @@ __all__ = [
 #: version 61 reads the first ("the teeth are small and widely spaced").
 #: 65: of terms tied for a span, one whose label it is goes before one whose synonym it is
 #: ("Wide cavum septum pellucidum", since 59 a key of another term's synonym too).
-LINKING_VERSION = 65
+#: 66, after a review: an adverb is read as a word of a predicate's name only when the name
+#: goes on past it ("the TSH is highly suppressed" was *Elevated TSH*); "highly" is no
+#: adverb of degree ("highly arched" was *Pes cavus*); "-ification" meets "-ified" as
+#: "calcify", not "calcif" ("not specified" was *Specific learning disability*), "-otic"
+#: meets "-osis" as "-osis" ("polio" was *Poliosis*), "lordotic" not at all (the normal
+#: curve); "subluxed" meets "subluxation" and "subluxating" again; the bare ``-en`` verbs
+#: meet their adjective ("Inability to straighten knee").
+LINKING_VERSION = 66
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -3956,10 +3963,11 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
             k += 2
         adverbs, k = k, _skip_adverbs(tokens, k)
     # The predicate: the words that complete a name from ``node``, the longest ("low-set");
-    # an adverb that is a word of the name first (since linking version 61: "the eyes are
-    # widely spaced" is *Widely spaced eyes*, "deeply set" *Deeply set eye*), else past the
-    # adverbs ("speech is severely delayed")
-    term, end = _predicate_words(tokens, adverbs, node) if adverbs < k else (None, k)
+    # an adverb that is a word of the name first, with the word after it (since linking
+    # version 61: "the eyes are widely spaced" is *Widely spaced eyes*, "deeply set"
+    # *Deeply set eye*; not the adverb alone: "the microcephaly is mildly progressive" is
+    # no *Mild microcephaly*), else past the adverbs ("speech is severely delayed")
+    term, end = _with_adverbs(tokens, adverbs, k, node)
     if not term:
         term, end = _predicate_words(tokens, k, node)
     if not term:
@@ -3984,6 +3992,17 @@ def _predicate_words(
     return term, end
 
 
+def _with_adverbs(
+    tokens: TokenTable, adverbs: int, k: int, node: Mapping[str, Any]
+) -> tuple[list[tuple[int, str]] | None, int]:
+    """:func:`_predicate_words` from the adverbs at ``adverbs`` (``k`` is the word after
+    them), when the name goes on past them: "widely spaced", not "mildly" alone."""
+    if adverbs >= k:
+        return None, k
+    term, end = _predicate_words(tokens, adverbs, node)
+    return (term, end) if term and end > k else (None, k)
+
+
 def _coordinated_predicates(
     tokens: TokenTable, first: _Match, node: Mapping[str, Any]
 ) -> list[_Match]:
@@ -4001,7 +4020,7 @@ def _coordinated_predicates(
             q += 1  # ", and"
         adverbs, q = q, _skip_adverbs(tokens, q)
         # an adverb of the name first ("the teeth are small and widely spaced")
-        term, end = _predicate_words(tokens, adverbs, node) if adverbs < q else (None, q)
+        term, end = _with_adverbs(tokens, adverbs, q, node)
         if not term:
             term, end = _predicate_words(tokens, q, node)
         if not term:

@@ -252,14 +252,18 @@ _EN_VERBS = {
     "straighten": "straight",
 }
 
-#: Adverbs of degree, by the adjective that names a finding's degree: "highly myopic" and
-#: *High myopia*, "profoundly deaf" and *Profound hearing impairment*.
+#: ``-otic`` adjectives that also name what is normal: "the lumbar lordotic curve is
+#: preserved" is no *Lumbar hyperlordosis*.
+_OTIC_KEPT = frozenset({"lordotic"})
+
+#: Adverbs of degree, by the adjective that names a finding's degree: "profoundly deaf" and
+#: *Profound hearing impairment*. Not "highly": "high" is a word of many names (*High
+#: palate*, "high arch"), and "highly arched" or "highly variable" would read them.
 _DEGREE_ADVERBS = {
     "mildly": "mild",
     "moderately": "moderate",
     "severely": "severe",
     "profoundly": "profound",
-    "highly": "high",
     "markedly": "marked",
 }
 
@@ -425,12 +429,12 @@ def stem(word: str) -> str:
     ``epileptic``/``epileptiform``), so do participles and their verbs (``delayed``/``delay``,
     ``sloping``/``sloped``, ``atrophied``/``atrophy``) and action nouns in ``-tion``
     (``mutilating``/``mutilation``, ``dilated``/``dilation``), ``-ified`` participles and
-    their ``-ification`` nouns (``calcified``/``calcification``), and ``-otic`` adjectives
-    and their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), and
-    the participles of ``-en`` verbs their adjective (``shortened``/``short``), adverbs
-    of degree theirs (``severely``/``severe``), ``-xation`` nouns their participles
-    (``subluxation``/``subluxed``), and ``disturbance`` its verb's (``disturbed``). Only
-    words longer than five letters are touched.
+    their ``-ification`` nouns (``calcified``/``calcification``), ``-otic`` adjectives and
+    their ``-osis`` nouns (``stenotic``/``stenosis``, ``sclerotic``/``sclerosis``), ``-en``
+    verbs, their participles and ``-ing`` nouns their adjective (``shortened``/``short``),
+    adverbs of degree theirs (``severely``/``severe``), ``subluxed`` its noun
+    (``subluxation``), and ``disturbance`` its verb's (``disturbed``). Only words longer
+    than five letters are touched, but for the ``-en`` verbs (``widen``).
 
     Args:
         word: a singular lower-case word.
@@ -438,6 +442,8 @@ def stem(word: str) -> str:
     Returns:
         The stem (not necessarily a word).
     """
+    if word in _EN_VERBS:
+        return _EN_VERBS[word]  # straighten -> straight (as straightened)
     if len(word) <= 5 or not word.isalpha():
         return word
     if word in _KEEP_DERIVED:
@@ -445,16 +451,16 @@ def stem(word: str) -> str:
     if word in _DEGREE_ADVERBS:
         return stem(_DEGREE_ADVERBS[word])  # severely -> sever (as severe)
     if word.endswith("ification"):
-        return word[:-7]  # calcification -> calcif (as calcified, calcify)
-    if word.endswith(("ified", "ify")):
-        return word[: -3 if word[-1] == "d" else -1]  # calcified, calcify -> calcif
-    if word.endswith(("otic", "osis")):
-        return word[:-3]  # stenotic, stenosis -> steno; sclerotic, sclerosis -> sclero
+        # calcification -> calcify (as calcified and calcify below); not "specif", the
+        # stem of "specific"
+        return word[:-9] + "ify"
+    if word.endswith("otic") and word not in _OTIC_KEPT:
+        # stenotic -> stenosis, as the noun stays; not "steno": "poliosis" would be "polio"
+        return word[:-4] + "osis"
     if word == "disturbance":
         return "disturb"  # as disturbed: "disturbed sleep" and *Sleep disturbance*
-    if word.endswith(("xation", "xated")):
-        # subluxation, subluxed -> sublux; luxation, luxated -> lux
-        return word[: -5 if word[-1] == "n" else -4]
+    if word.endswith("uxed"):
+        return word[:-2] + "at"  # subluxed -> subluxat (as subluxation, subluxating)
     if word.endswith("ing"):
         word = word[:-3]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "ls":

@@ -3,10 +3,13 @@ adjectives their ``-osis`` nouns, as a clinician writes a finding either way ("c
 basal ganglia" for *Basal ganglia calcification*, "a stenotic pulmonary valve" for
 *Pulmonary valve stenosis*). Version 59: the participles and ``-ing`` nouns of ``-en``
 verbs meet their adjective ("shortened femurs" for *Short femur*). Version 60: adverbs of
-degree meet theirs ("highly myopic" for *High myopia*). Version 62: ``-xation`` nouns meet
-their participles ("subluxed lenses" for *Lens subluxation*). Version 63: "disturbed" meets
-"disturbance" ("disturbed sleep" for *Sleep disturbance*) and "atrium" "atrial" ("the left
-atrium is dilated" for *Left atrial enlargement*). Each group has controls."""
+degree meet theirs ("profoundly deaf" for *Profound hearing impairment*). Version 62:
+"subluxed" meets "subluxation" ("subluxed lenses" for *Lens subluxation*). Version 63:
+"disturbed" meets "disturbance" ("disturbed sleep" for *Sleep disturbance*) and "atrium"
+"atrial" ("the left atrium is dilated" for *Left atrial enlargement*). Version 66 mends
+what a review found: "highly" is no adverb of degree, "-ification" and "-otic" meet their
+kin without meeting other words ("specific", "polio"), "subluxed" meets "subluxating"
+too, and the bare ``-en`` verbs meet their adjective. Each group has controls."""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ _FINDINGS = {
     "Wide anterior fontanel": "HP:0000260",
     "Thick eyebrow": "HP:0000574",
     "Myopia": "HP:0000545",
-    "High myopia": "HP:0011003",
+    "Severe myopia": "HP:0011003",
     "Hearing impairment": "HP:0000365",
     "Profound hearing impairment": "HP:0012715",
     "Lens subluxation": "HP:0001132",
@@ -146,7 +149,6 @@ def test_an_en_participle_of_something_else_reads_nothing(linker: ConceptLinker)
 
 
 def test_adverbs_of_degree_meet_their_adjective() -> None:
-    assert stem("highly") == stem("high")
     assert stem("severely") == stem("severe")
     assert stem("profoundly") == stem("profound")
     assert stem("mildly") == stem("mild")
@@ -155,8 +157,8 @@ def test_adverbs_of_degree_meet_their_adjective() -> None:
 @pytest.mark.parametrize(
     ("text", "span", "curie"),
     [
-        ("She is highly myopic.", "highly myopic", "HP:0011003"),
         ("He is profoundly deaf.", "profoundly deaf", "HP:0012715"),
+        ("She is severely myopic.", "severely myopic", "HP:0011003"),
     ],
 )
 def test_a_degree_said_by_an_adverb_reads_the_finding_of_that_degree(
@@ -168,6 +170,11 @@ def test_a_degree_said_by_an_adverb_reads_the_finding_of_that_degree(
 def test_without_the_adverb_the_finding_is_read_as_it_was(linker: ConceptLinker) -> None:
     assert ("myopic", "HP:0000545", False) in _read(linker, "She is myopic.")
     assert _read(linker, "The risk is highly uncertain.") == []
+
+
+def test_highly_is_no_adverb_of_degree() -> None:
+    # "high" is a word of many names: "highly arched" would read "high arch" (*Pes cavus*)
+    assert stem("highly") != stem("high")
 
 
 def test_xation_nouns_meet_their_participles() -> None:
@@ -228,3 +235,13 @@ def test_of_tied_terms_the_one_whose_label_the_span_is_wins() -> None:
     assert _read(linker, "MRI: cavum septum pellucidum.") == [
         ("cavum septum pellucidum", "HP:0002389", False)
     ]
+
+
+def test_the_new_stems_meet_no_other_word() -> None:
+    # version 66, from a review: "not specified" read *Specific learning disability*,
+    # "polio" *Poliosis*, "the lumbar lordotic curve" *Lumbar hyperlordosis*
+    assert stem("specified") != stem("specific")
+    assert stem("polio") != stem("poliosis")
+    assert stem("lordotic") != stem("lordosis")
+    assert stem("subluxating") == stem("subluxed") == stem("subluxation")
+    assert stem("straighten") == stem("straightened") == stem("straight")

@@ -18,6 +18,9 @@ _FINDINGS = {
     "Delayed speech": "HP:0000750",
     "Posteriorly rotated ears": "HP:0000358",
     "Microdontia": "HP:0000691",
+    "Microcephaly": "HP:0000252",
+    "Mild microcephaly": "HP:0040196",
+    "Progressive microcephaly": "HP:0000253",
 }
 _SYNONYMS = {"Widely spaced eyes": "HP:0000316", "Small teeth": "HP:0000691"}
 
@@ -73,3 +76,11 @@ def test_a_coordinated_predicates_adverb_of_the_name_is_read_with_it(
     read = _read(linker, "The teeth are small and widely spaced.")
     assert ("teeth are small", "HP:0000691", False) in read
     assert ("teeth are small and widely spaced", "HP:0000687", False) in read
+
+
+def test_an_adverb_alone_completes_no_name_of_the_predicate(linker: ConceptLinker) -> None:
+    # version 66, from a review: "mildly" alone completed *Mild microcephaly* (as
+    # "microcephaly mild"), leaving the predicate's own word unread
+    assert _read(linker, "The microcephaly is mildly progressive.") == [
+        ("microcephaly is mildly progressive", "HP:0000253", False)
+    ]
