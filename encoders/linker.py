@@ -1246,15 +1246,11 @@ class ConceptLinker:
         cavum septum pellucidum" is its own term's label and another's synonym "Widened
         cavum septum pellucidum" once both stems meet)."""
         best: dict[str, tuple[float, str]] = {}
-        labelled: set[str] = set()  # terms whose label is among their best names
         for name_id, variant in candidates:
             name = self._names[name_id]
             w = KIND_WEIGHT[name.kind] * VARIANT_WEIGHT[variant]
             if name.iri not in best or w > best[name.iri][0]:
                 best[name.iri] = (w, name.text)
-                labelled.discard(name.iri)
-            if name.kind == "label" and w >= best[name.iri][0] - 1e-9:
-                labelled.add(name.iri)
         top = max(w for w, _ in best.values())
         terms = sorted(t for t, (w, _) in best.items() if w >= top - 1e-9)
         if len(terms) > 1:
@@ -1263,7 +1259,13 @@ class ConceptLinker:
                 covered |= self.ancestors(t)
             specific = [t for t in terms if t not in covered]
             terms = specific or terms
-        if len(terms) > 1:
+        if len(terms) > 1:  # the terms whose label is among their best names
+            labelled = {
+                name.iri
+                for name_id, variant in candidates
+                if (name := self._names[name_id]).kind == "label"
+                and KIND_WEIGHT["label"] * VARIANT_WEIGHT[variant] >= best[name.iri][0] - 1e-9
+            }
             terms = [t for t in terms if t in labelled] or terms
         if len(terms) > 1 and all(v in ("acronym",) for _, v in candidates):
             return None  # an ambiguous acronym is not linked

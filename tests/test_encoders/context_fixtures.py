@@ -52,3 +52,21 @@ def clinical_name_links(curie: str, name: str) -> bool:
     lexicon = Lexicon([label, *clinical_entries({iri})], frozenset())
     linker = ConceptLinker(lexicon, LinkerConfig())
     return any(m.iri == iri and not m.excluded for m in linker.link(name))
+
+
+def hpo_linker(
+    labels: Mapping[str, str],
+    synonyms: Mapping[str, str] | None = None,
+    parents: Mapping[str, str] | None = None,
+) -> ConceptLinker:
+    """A linker of HPO terms by ``label -> id``, with exact ``synonym -> id`` names and ``child
+    id -> parent id`` (the HPO's own ids: a test reads them as the ontology has them)."""
+    entries = [LexiconEntry(to_iri(c), label, "label") for label, c in labels.items()]
+    entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in (synonyms or {}).items()]
+    tree = {to_iri(c): [to_iri(p)] for c, p in (parents or {}).items()}
+    return ConceptLinker(Lexicon(entries), LinkerConfig(), parents=tree or None)
+
+
+def readings(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
+    """Each mention of ``text`` as ``(text, curie, excluded)``, in order."""
+    return [(m.text, m.curie, m.excluded) for m in linker.link(text)]

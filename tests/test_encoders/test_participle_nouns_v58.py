@@ -19,6 +19,7 @@ from encoders.linker import ConceptLinker, LinkerConfig
 from encoders.normalize import stem
 from kg.lexicon import Lexicon, LexiconEntry
 from kg.namespaces import to_iri
+from tests.test_encoders.context_fixtures import hpo_linker, readings
 
 _FINDINGS = {
     "Basal ganglia calcification": "HP:0002135",
@@ -51,14 +52,7 @@ _SYNONYMS = {
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    entries = [LexiconEntry(to_iri(c), label, "label") for label, c in _FINDINGS.items()]
-    entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in _SYNONYMS.items()]
-    parents = {to_iri(c): [to_iri(p)] for c, p in _PARENTS.items()}
-    return ConceptLinker(Lexicon(entries), LinkerConfig(), parents=parents)
-
-
-def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
-    return [(m.text, m.curie, m.excluded) for m in linker.link(text)]
+    return hpo_linker(_FINDINGS, _SYNONYMS, _PARENTS)
 
 
 def test_ified_participles_meet_their_ification_nouns() -> None:
@@ -95,11 +89,11 @@ def test_the_stems_stay_apart_from_other_words() -> None:
 def test_a_finding_written_as_a_participle_or_adjective_is_read(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 def test_denied_it_is_ruled_out(linker: ConceptLinker) -> None:
-    assert ("calcified basal ganglia", "HP:0002135", True) in _read(
+    assert ("calcified basal ganglia", "HP:0002135", True) in readings(
         linker, "There were no calcified basal ganglia."
     )
 
@@ -114,7 +108,7 @@ def test_denied_it_is_ruled_out(linker: ConceptLinker) -> None:
     ],
 )
 def test_controls_read_nothing(linker: ConceptLinker, text: str) -> None:
-    assert _read(linker, text) == []
+    assert readings(linker, text) == []
 
 
 def test_en_verbs_meet_their_adjective() -> None:
@@ -141,11 +135,11 @@ def test_other_en_and_ing_words_keep_their_stems() -> None:
 def test_a_finding_written_with_an_en_participle_is_read(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 def test_an_en_participle_of_something_else_reads_nothing(linker: ConceptLinker) -> None:
-    assert _read(linker, "Her sentences have shortened and her eyebrows are plucked.") == []
+    assert readings(linker, "Her sentences have shortened and her eyebrows are plucked.") == []
 
 
 def test_adverbs_of_degree_meet_their_adjective() -> None:
@@ -164,12 +158,12 @@ def test_adverbs_of_degree_meet_their_adjective() -> None:
 def test_a_degree_said_by_an_adverb_reads_the_finding_of_that_degree(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 def test_without_the_adverb_the_finding_is_read_as_it_was(linker: ConceptLinker) -> None:
-    assert ("myopic", "HP:0000545", False) in _read(linker, "She is myopic.")
-    assert _read(linker, "The risk is highly uncertain.") == []
+    assert ("myopic", "HP:0000545", False) in readings(linker, "She is myopic.")
+    assert readings(linker, "The risk is highly uncertain.") == []
 
 
 def test_highly_is_no_adverb_of_degree() -> None:
@@ -194,7 +188,7 @@ def test_xation_nouns_meet_their_participles() -> None:
 def test_a_lens_said_subluxed_or_luxated_is_read(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 @pytest.mark.parametrize(
@@ -208,11 +202,11 @@ def test_a_lens_said_subluxed_or_luxated_is_read(
 def test_disturbed_and_atrium_meet_the_names_nouns_and_adjectives(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 def test_a_person_disturbed_by_something_has_no_finding(linker: ConceptLinker) -> None:
-    assert _read(linker, "She was disturbed by the noise.") == []
+    assert readings(linker, "She was disturbed by the noise.") == []
 
 
 def test_of_tied_terms_the_one_whose_label_the_span_is_wins() -> None:
@@ -229,10 +223,10 @@ def test_of_tied_terms_the_one_whose_label_the_span_is_wins() -> None:
         ),
         LinkerConfig(),
     )
-    assert _read(linker, "MRI: wide cavum septum pellucidum.") == [
+    assert readings(linker, "MRI: wide cavum septum pellucidum.") == [
         ("wide cavum septum pellucidum", "HP:0034964", False)
     ]
-    assert _read(linker, "MRI: cavum septum pellucidum.") == [
+    assert readings(linker, "MRI: cavum septum pellucidum.") == [
         ("cavum septum pellucidum", "HP:0002389", False)
     ]
 

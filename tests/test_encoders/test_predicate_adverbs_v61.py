@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from encoders.linker import ConceptLinker, LinkerConfig
-from kg.lexicon import Lexicon, LexiconEntry
-from kg.namespaces import to_iri
+from encoders.linker import ConceptLinker
+from tests.test_encoders.context_fixtures import hpo_linker, readings
 
 _FINDINGS = {
     "Hypertelorism": "HP:0000316",
@@ -27,13 +26,7 @@ _SYNONYMS = {"Widely spaced eyes": "HP:0000316", "Small teeth": "HP:0000691"}
 
 @pytest.fixture(scope="module")
 def linker() -> ConceptLinker:
-    entries = [LexiconEntry(to_iri(c), label, "label") for label, c in _FINDINGS.items()]
-    entries += [LexiconEntry(to_iri(c), name, "exact") for name, c in _SYNONYMS.items()]
-    return ConceptLinker(Lexicon(entries), LinkerConfig())
-
-
-def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
-    return [(m.text, m.curie, m.excluded) for m in linker.link(text)]
+    return hpo_linker(_FINDINGS, _SYNONYMS)
 
 
 @pytest.mark.parametrize(
@@ -48,32 +41,32 @@ def _read(linker: ConceptLinker, text: str) -> list[tuple[str, str, bool]]:
 def test_an_adverb_of_the_name_is_read_with_its_predicate(
     linker: ConceptLinker, text: str, span: str, curie: str
 ) -> None:
-    assert (span, curie, False) in _read(linker, text)
+    assert (span, curie, False) in readings(linker, text)
 
 
 def test_an_adverb_that_is_no_word_of_the_name_is_still_passed_over(
     linker: ConceptLinker,
 ) -> None:
-    assert ("speech is severely delayed", "HP:0000750", False) in _read(
+    assert ("speech is severely delayed", "HP:0000750", False) in readings(
         linker, "His speech is severely delayed."
     )
 
 
 def test_denied_the_adverbs_predicate_is_ruled_out(linker: ConceptLinker) -> None:
-    assert ("eyes are not widely spaced", "HP:0000316", True) in _read(
+    assert ("eyes are not widely spaced", "HP:0000316", True) in readings(
         linker, "The eyes are not widely spaced."
     )
 
 
 def test_a_predicate_without_the_names_words_reads_nothing(linker: ConceptLinker) -> None:
-    assert _read(linker, "The visits were widely spaced.") == []
-    assert _read(linker, "The eyes are widely open.") == []
+    assert readings(linker, "The visits were widely spaced.") == []
+    assert readings(linker, "The eyes are widely open.") == []
 
 
 def test_a_coordinated_predicates_adverb_of_the_name_is_read_with_it(
     linker: ConceptLinker,
 ) -> None:
-    read = _read(linker, "The teeth are small and widely spaced.")
+    read = readings(linker, "The teeth are small and widely spaced.")
     assert ("teeth are small", "HP:0000691", False) in read
     assert ("teeth are small and widely spaced", "HP:0000687", False) in read
 
@@ -81,6 +74,6 @@ def test_a_coordinated_predicates_adverb_of_the_name_is_read_with_it(
 def test_an_adverb_alone_completes_no_name_of_the_predicate(linker: ConceptLinker) -> None:
     # version 66, from a review: "mildly" alone completed *Mild microcephaly* (as
     # "microcephaly mild"), leaving the predicate's own word unread
-    assert _read(linker, "The microcephaly is mildly progressive.") == [
+    assert readings(linker, "The microcephaly is mildly progressive.") == [
         ("microcephaly is mildly progressive", "HP:0000253", False)
     ]
