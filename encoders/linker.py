@@ -480,7 +480,15 @@ __all__ = [
 #: meets "-osis" as "-osis" ("polio" was *Poliosis*), "lordotic" not at all (the normal
 #: curve); "subluxed" meets "subluxation" and "subluxating" again; the bare ``-en`` verbs
 #: meet their adjective ("Inability to straighten knee").
-LINKING_VERSION = 66
+#: 67, from two reviews of false readings: a finding's context as case reports and letters
+#: state it (a relative's finding denied, "her parents do not have hearing loss"; a clause
+#: hedged, "it is possible that he has scoliosis", "if he has hypotonia"; a finding not ruled
+#: out in full, "the EEG does not exclude epilepsy"; a clinician's negated opinion, "I don't
+#: think he has ataxia"; a syndrome's or the literature's findings, "hypotonia is a
+#: recognised feature of this syndrome"; a relative named after "in", "found in his sister,
+#: who has nystagmus"), and words that here name no finding ("the short arm of chromosome
+#: 4", "his weight falls on the 50th centile", "cancer risk", "ptotic breasts").
+LINKING_VERSION = 67
 
 #: Names (labels, synonyms) with more words than this are left out of the dictionary: no
 #: text writes such a phrase, and each word is one level of the token trie (a trie of
@@ -3734,15 +3742,79 @@ def _a_vaccines_disease(tokens: TokenTable, i: int, j: int) -> bool:
     return i >= 2 and lowers[i - 1] in ("against", "for") and lowers[i - 2] in _VACCINATED
 
 
+#: Words of cytogenetics near a chromosome's arm ("a deletion of the short arm of chromosome
+#: 4", "4p (short arm)") or a supernumerary chromosome (since linking version 67).
+_CYTOGENETIC_WORDS = frozenset(
+    {"chromosome", "chromosomes", "karyotype", "deletion", "duplication", "translocation"}
+    | {"inversion", "microdeletion", "microduplication", "centromere", "telomere", "del"}
+    | {"dup", "marker", "ring", "isochromosome", "derivative", "breakpoint", "arm"}
+)
+_CHROMOSOME_AFTER_SUPERNUMERARY = frozenset({"marker", "ring", "chromosome", "chromosomes"})
+#: Subjects that "falls" on a scale or in a region, a verb, no *Falls* ("his weight falls on
+#: the 50th centile", "the variant falls in the kinase domain").
+_FALLING_MEASURES = frozenset(
+    {"weight", "height", "length", "value", "values", "level", "levels", "score", "scores"}
+    | {"centile", "percentile", "measurement", "circumference", "ofc", "bmi", "it", "which"}
+    | {"that", "variant", "variants", "deletion", "mutation", "change", "breakpoint"}
+    | {"region", "gene", "temperature", "pressure", "count", "saturation", "curve"}
+)
+#: A finding's name before these words names a risk or a service, none of the patient's
+#: findings ("cancer risk", "a fracture risk", "the cancer genetics clinic").
+_RISK_OR_SERVICE = frozenset({"risk", "risks", "genetics", "homeobox"})
+#: Words about newborn screening near "blood spots" (a card's, no *Purpura*).
+_BLOOD_SPOT_CARD = frozenset(
+    {"screening", "screen", "collected", "card", "cards", "newborn", "dried", "guthrie"}
+    | {"test", "testing", "sample", "samples", "taken", "sent", "heel", "prick"}
+)
+
+
+def _cytogenetic_sense(lowers: Sequence[str], i: int, j: int) -> bool:
+    """Whether the match ``[i, j)`` names a chromosome's arm or a supernumerary chromosome,
+    none of the body's findings (since linking version 67): "the short arm of chromosome
+    4", "4p (short arm)", "a supernumerary marker chromosome"; not "short arms and legs"."""
+    last = lowers[j - 1]
+    if last == "supernumerary":
+        return j < len(lowers) and lowers[j] in _CHROMOSOME_AFTER_SUPERNUMERARY
+    if last not in ("arm", "arms"):
+        return False
+    if j + 1 < len(lowers) and lowers[j] == "of" and lowers[j + 1] in ("chromosome", "the"):
+        return True  # "the short arm of chromosome 4", "... of the X chromosome"
+    before = lowers[max(0, i - 8) : i]
+    if "." in before:
+        before = before[len(before) - before[::-1].index(".") :]
+    return bool(_CYTOGENETIC_WORDS.intersection(before)) or (
+        i >= 2 and lowers[i - 1] == "(" and lowers[i - 2][-1:] in ("p", "q")
+    )
+
+
 def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
     """Whether the match ``[i, j)`` reads a word that here names no finding (since linking
     version 54): a speech "slow to come" (a delay), "never talked about it", a body gone
     limp, arms thrown up, shocks (a defibrillator's, a nerve test's), "it was a shock", a
     finding's name that is a person's given name ("Seen Amelia", "I saw Amelia", "re Amelia
-    Pryce"); since version 55 an echo's "agitated saline" and an EEG's delta waves."""
+    Pryce"); since version 55 an echo's "agitated saline" and an EEG's delta waves; since
+    version 67 a chromosome's arm, a risk or a service named by a finding ("cancer risk"), a
+    measure that "falls" on a centile, a change that "affects" splicing, a screening card's
+    blood spots and "ptotic breasts"."""
     lowers, raws = tokens.lowers, tokens.raws
     if _a_vaccines_disease(tokens, i, j):
         return True  # "vaccinated against hepatitis B" (since linking version 56)
+    # since linking version 67: a chromosome's arm, a risk, a verb's "falls" and "affects",
+    # a newborn screening card's blood spots, "ptotic breasts"
+    if _cytogenetic_sense(lowers, i, j):
+        return True
+    if j < len(lowers) and lowers[j] in _RISK_OR_SERVICE:
+        return True  # "cancer risk", "the cancer genetics clinic", "short stature homeobox"
+    if lowers[j - 1] in ("affects", "affecting"):
+        return True  # "this change affects splicing": a verb, no *Abnormal affect*
+    if j - i == 1 and lowers[i] == "falls" and i and lowers[i - 1] in _FALLING_MEASURES:
+        return True  # "his weight falls on the 50th centile"
+    if lowers[i] == "ptotic" and j < len(lowers) and lowers[j] in ("breast", "breasts"):
+        return True  # a breast's ptosis, no eyelid's
+    if lowers[i] == "blood" and lowers[j - 1] in ("spot", "spots"):
+        near = lowers[max(0, i - 3) : j + 6]
+        if _BLOOD_SPOT_CARD.intersection(near):
+            return True  # "blood spots were collected for newborn screening"
     if lowers[i] == "delta" and _in_an_eeg_sentence(lowers, i):
         return True  # an EEG's delta waves (slow waves), no ECG's *Ventricular preexcitation*
     if (

@@ -142,6 +142,40 @@ def _many(
     return [Trigger(p, category, direction, window, final, not_before, stops_at) for p in phrases]
 
 
+#: A clinician's opinion that denies what follows (since linking version 67).
+_NEGATED_OPINIONS = (
+    *(
+        " ".join((aux, "not", verb, *that))
+        for aux in ("do", "did", "does")
+        for verb in ("think", "believe", "feel")
+        for that in ((), ("that",))
+    ),
+    *(f"{much}doubt{that}" for much in ("", "very much ") for that in ("", " that")),
+    *(
+        f"{be} not convinced{that}"
+        for be in ("am", "m", "are", "was", "were")
+        for that in ("", " that")
+    ),
+)
+#: The subjects and verbs of the clause a hedge or an opinion is about ("it is possible that
+#: he has", "I doubt there is"), read with the trigger: a subject pronoun otherwise starts a
+#: clause of its own, which ends the trigger's scope (since linking version 67).
+_CLAUSE_SUBJECT_VERBS = tuple(
+    f"{subject} {verb}"
+    for subject in ("he", "she", "it", "there", "they")
+    for verb in (
+        *("is", "was", "has", "had", "s", "are", "were", "have"),
+        *("has had", "have had", "has ever had", "also has", "also had", "still has"),
+    )
+)
+
+
+def _with_clause(triggers: Iterable[str]) -> tuple[str, ...]:
+    """Each trigger alone and before each of :data:`_CLAUSE_SUBJECT_VERBS`."""
+    triggers = tuple(triggers)
+    return (*triggers, *(f"{t} {sv}" for t in triggers for sv in _CLAUSE_SUBJECT_VERBS))
+
+
 _NEG_FORWARD = (
     "no",
     "not",
@@ -228,6 +262,18 @@ _NEG_FORWARD = (
     "never been found to have",
     "not been found to have",
     "not found to have",
+    # since linking version 67: "no apparent ptosis" (not "apparent" hedged,
+    # :data:`_UNC_APPARENT`)
+    "no apparent",
+    "without apparent",
+    "without any apparent",
+    # the plural's auxiliary ("her parents do not have hearing
+    # loss"), a finding judged absent ("he was felt not to have ataxia") and a clinician's
+    # negated opinion ("I don't think he has ataxia", "I doubt there is any ataxia")
+    "do not have",
+    *(f"{verb} not to have" for verb in ("felt", "thought", "considered", "judged", "believed")),
+    *(f"{aux} not consider {whom} to have" for aux in ("do", "did") for whom in ("him", "her")),
+    *_with_clause(_NEGATED_OPINIONS),
 )
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
@@ -286,6 +332,14 @@ _REFUTATIONS = (
     "but not confirmed",
     "but was not confirmed",
     "but were not confirmed",
+    # since linking version 67: "strabismus was looked for but not found"
+    *(f"but not {found}" for found in ("found", "seen", "identified", "detected")),
+)
+#: Since linking version 67, a suspicion's hedge is lifted by these too: "the earlier
+#: suspicion of a VSD was not borne out" is ruled out, as "was suspected but excluded" is.
+_REFUTING = frozenset(
+    {*_REFUTATIONS, "not borne out", "not substantiated", "was not made", "were not made"}
+    | {"not confirmed", "not be confirmed"}
 )
 _NEG_BACKWARD = (
     "was ruled out",
@@ -368,6 +422,11 @@ _NEG_BACKWARD = (
     "all absent",
     "both normal",
     "both negative",
+    # since linking version 67: judged absent ("Ataxia was not felt to be present")
+    *(
+        f"not {verb} to be present"
+        for verb in ("felt", "thought", "considered", "judged", "believed")
+    ),
 )
 # Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
 # absent.", "Seizures excluded by EEG", not "hypotonia and absent reflexes".
@@ -414,6 +473,16 @@ _NEG_BACKWARD_FINAL = (
     "never observed",
     "never seen",
     "never recorded",
+    # since linking version 67: a suspicion dropped ("A diagnosis of epilepsy was not made",
+    # "an initial concern about microcephaly was not substantiated")
+    "was not made",
+    "were not made",
+    "not substantiated",
+    "not borne out",
+    # ... and a finding said to be none of the patient's features ("Clinodactyly was not a
+    # feature."; "not a feature of this syndrome" says it of the syndrome, hedged)
+    *(f"{verb} not a feature" for verb in ("is", "was", "are", "were")),
+    *(f"{verb} not features" for verb in ("are", "were")),
 )
 # Right after a finding, a scope of that finding alone: "seizure-free", "hypotonia-negative",
 # "a microcephaly-free family".
@@ -499,8 +568,9 @@ _LIST_CLAUSE_WORDS = _CLAUSE_VERBS | frozenset(
 _LIST_BOUNDARIES = frozenset({"however", "but", "although", "whereas", "while", "yet"})
 # The most words one list item may have ("Febrile seizure (within the age range of ...)").
 _LIST_ITEM_WORDS = 16
-# "normal" negates only the word group right after it: "normal sweating".
-_NEG_SHORT = ("normal", "normally")
+# "normal" negates only the word group right after it: "normal sweating"; so, since linking
+# version 67, does "physiological" ("physiological bow legs", a normal variant).
+_NEG_SHORT = ("normal", "normally", "physiological", "physiologic")
 # A short "normal"'s scope also ends at a time it was normal in: "development, normal
 # before seizure onset, plateaued" rules out no seizure (since linking version 51).
 _NORMAL_STOPS = frozenset({",", ";", ":", "before", "until", "till", "prior", "since", "after"})
@@ -520,11 +590,92 @@ _NEG_INSTEAD = (
 _NEG_UNLIKE = ("unlike", "in contrast to", "as opposed to")
 # ("provoked by", "aggravated by" and their kind hedge wherever they stand, since version
 # 43; "worse with" only after a symptom: "he got worse with fever" is his fever)
+# Since linking version 67: a finding at the edge of being one, or hinted at ("borderline
+# short stature", "equivocal hepatomegaly", "a suggestion of ptosis"): hedged over a few
+# words of its clause.
+_UNC_SHORT = ("equivocal", "doubtful", "suggestion of")
+_UNC_SHORT_WINDOW = 4
+# ... and "apparent" before a finding, the next two words of its phrase ("apparent
+# hypertelorism due to epicanthus"; "hypotonia became apparent and seizures began" hedges
+# nothing).
+_UNC_APPARENT = ("apparent",)
+_APPARENT_STOPS = frozenset({",", ";", ":", "and", "or", "at", "in", "on", "by", "from"})
 _UNC_TRIGGERED_BY = ("worse with", "worse on", "worse after", "made worse by")
 _CLAUSE_MARKS = frozenset({",", ";", ":"})
 #: A dictating clinician's hedges, alone and before a clause's subject and verb ("I wonder
 #: if that was a rhabdomyoma", "I think there's some early clubbing"; since version 54).
 _SPOKEN_HEDGES = ("i wonder if", "i wonder whether", "i think", "i suspect")
+#: How a finding is said to belong to a syndrome in general: "a recognised feature of this
+#: syndrome" (since linking version 67).
+_KNOWN_FEATURE = (
+    "",
+    *(
+        f"{known} "
+        for known in (
+            "recognised",
+            "recognized",
+            "known",
+            "common",
+            "typical",
+            "frequent",
+            "well known",
+            "cardinal",
+            "major",
+            "characteristic",
+            "classic",
+            "consistent",
+            "rare",
+        )
+    ),
+)
+#: Hedges of a whole clause (since linking version 67).
+_CLAUSE_HEDGES = (
+    *(
+        " ".join(("it", verb, *how, hedge, *that))
+        for verb in ("is", "seems", "appears")
+        for how in ((), ("quite",), ("highly",), ("very",), ("most",))
+        for hedge in ("possible", "likely", "probable")
+        for that in ((), ("that",))
+    ),
+    *(f"{hedge} that" for hedge in ("possible", "likely", "probable")),
+    "it may be that",
+    "it might be that",
+    *(f"{what} that" for what in ("possibility", "chance", "risk")),
+    *(
+        f"{verb} {some} {what} that"
+        for verb in ("is", "was")
+        for some in ("a", "a real", "a small", "a strong", "some")
+        for what in ("possibility", "chance", "risk")
+    ),
+    *(f"{who} {verb}" for who in ("we", "i") for verb in ("wonder", "wondered")),
+    *(f"{who} not sure" for who in ("i am", "i m", "we are", "am", "are")),
+    *(f"{who} suspect that" for who in ("we", "i")),
+    "one cannot be sure that",
+    "may or may not",
+    *(f"may or may not {verb}" for verb in ("have", "has", "had", "be")),
+    "whether or not",
+    *("perhaps", "maybe", "most probably", "most likely", "presumably"),
+)
+#: Hedges that ask about the clause after them: they are hedges only before its subject and
+#: verb ("it is unclear whether she has intellectual disability"), a question about a
+#: finding stated otherwise (:data:`_PSEUDO`).
+_CLAUSE_QUESTIONS = (
+    *(
+        " ".join((*which, clear, conj))
+        for which in (("it", "is"), ())
+        for clear in ("unclear", "not clear", "uncertain", "not certain", "unknown", "not known")
+        for conj in ("whether", "if")
+    ),
+    *(
+        f"{who} {verb} {conj}"
+        for who in ("we", "i")
+        for verb in ("wonder", "wondered")
+        for conj in ("whether", "if")
+    ),
+    *(f"not sure {conj}" for conj in ("whether", "if")),
+    *(f"remains to be seen {conj}" for conj in ("whether", "if")),
+    "whether",
+)
 _UNC_FORWARD = (
     # since linking version 28: a hedge of what follows, not of the finding before ("he had
     # hypotonia and was suspected to have Prader-Willi syndrome"; "was suspected" alone
@@ -618,6 +769,20 @@ _UNC_FORWARD = (
     "differential diagnosis is",
     "differential diagnoses are",
     "differential diagnosis :",
+    # since linking version 67: "Working diagnosis: infantile spasms"
+    *(
+        f"{how} diagnosis :"
+        for how in (
+            "working",
+            "provisional",
+            "tentative",
+            "likely",
+            "possible",
+            "probable",
+            "presumed",
+        )
+    ),
+    "queries",
     "differential diagnoses :",
     "differential :",
     # since linking version 34: "Differentials considered: congenital myotonic dystrophy."
@@ -735,6 +900,126 @@ _UNC_FORWARD = (
         for what in ("information", "data", "details", "documentation")
         for about in ("on", "about", "regarding", "concerning", "as to")
     ),
+    # since linking version 67: a hedge of a whole clause, alone and before its subject and
+    # verb ("It is possible that the eyes are widely spaced", "it is likely that he has a
+    # hearing loss", "it is unclear whether she has intellectual disability"; not "it is
+    # unclear whether his hypotonia is central", which asks about a finding stated), and a
+    # condition ("if he has hypotonia", "should she develop seizures")
+    *_with_clause(_CLAUSE_HEDGES),
+    *_with_clause(_CLAUSE_QUESTIONS)[len(_CLAUSE_QUESTIONS) :],
+    *(
+        f"{condition} {subject} {verb}"
+        for condition in ("if", "should", "once", "whether or not", "unless")
+        for subject in ("he", "she", "they")
+        for verb in ("has", "have", "develops", "develop", "becomes", "become")
+    ),
+    *(
+        f"{condition} there {verb}"
+        for condition in ("if", "should")
+        for verb in ("is", "are", "be")
+    ),
+    *(f"were {subject} to" for subject in ("he", "she", "they")),
+    "in the event of",
+    "should any",
+    # a finding not ruled out by a test or a clinician ("The EEG does not exclude epilepsy",
+    # "we could not rule out seizures"); "cannot be excluded" stays backward
+    *(
+        f"{negated} {verb}"
+        for negated in (
+            "does not",
+            "do not",
+            "did not",
+            "cannot",
+            "can not",
+            "could not",
+            "unable to",
+            "not able to",
+        )
+        for verb in ("exclude", "rule out")
+    ),
+    # a diagnosis held tentatively, or a finding looked for or expected ("a provisional
+    # diagnosis of autism", "he is being assessed for autism", "he is expected to develop
+    # ataxia")
+    *(
+        f"{how} diagnosis of"
+        for how in ("tentative", "provisional", "working", "presumed", "possible", "probable")
+    ),
+    *(f"being {verb} for" for verb in ("assessed", "evaluated", "investigated", "tested")),
+    *(f"{verb} to develop" for verb in ("expected", "predicted", "likely")),
+    "predicted to have",
+    "expected to have",
+    # a syndrome's or the literature's findings, not the patient's ("Common features include
+    # macrocephaly", "previously reported patients had cleft palate")
+    "common features include",
+    "common features included",
+    *(
+        f"{when} {verb} {who}"
+        for when in ("previously", "other")
+        for verb in ("reported", "described", "published")
+        for who in ("patients", "cases", "individuals")
+    ),
+    "in the literature",
+    *(
+        f"{which} {reports}"
+        for which in ("previous", "published", "earlier")
+        for reports in ("reports", "cohorts", "series")
+    ),
+    "published cohort",
+    *(f"been {linked}" for linked in ("associated with", "linked to")),
+    # ... and a gene's or a panel's ("filtered for genes associated with cleft palate", "a
+    # gene panel for hearing loss")
+    *(
+        f"{gene} {linked}"
+        for gene in ("gene", "genes")
+        for linked in ("associated with", "linked to", "implicated in")
+    ),
+    "panel for",
+    # a question about the patient ("Does he have ataxia?", "has she had any seizures?") and
+    # a worry ("the parents are concerned that he has hearing loss")
+    *(
+        f"{aux} {subject} {verb}"
+        for aux, verb in (
+            ("does", "have"),
+            ("did", "have"),
+            ("did", "ever have"),
+            ("has", "had"),
+            ("has", "ever had"),
+            ("could", "have"),
+        )
+        for subject in ("he", "she", "the patient", "the child")
+    ),
+    *(
+        f"{worried} that {subject} {verb}"
+        for worried in ("concerned", "worried", "do you think", "you think")
+        for subject in ("he", "she")
+        for verb in ("has", "had", "is", "was", "may", "might")
+    ),
+    # a cause hedged ("ataxia, possibly due to cerebellar hypoplasia", "the hypotonia is
+    # likely secondary to a myopathy": the cause, not the finding)
+    *(
+        " ".join((*verb, hedge, cause))
+        for verb in ((), ("is",), ("are",), ("was",), ("were",))
+        for hedge in (
+            "possibly",
+            "probably",
+            "likely",
+            "presumably",
+            "perhaps",
+            "thought to be",
+            "felt to be",
+            "may be",
+            "might be",
+            "could be",
+        )
+        for cause in ("due to", "secondary to", "caused by", "related to", "attributable to")
+    ),
+    "has been associated with",
+    "have been associated with",
+    *(
+        f"{how} {verb} with"
+        for how in ("typically", "usually", "classically")
+        for verb in ("presents", "present")
+    ),
 )
 _UNC_BACKWARD = (
     # since linking version 44: "thrombocytopenia as a side effect of valproate"
@@ -765,6 +1050,71 @@ _UNC_BACKWARD = (
     "have not yet been excluded",
     "has not yet been ruled out",
     "have not yet been ruled out",
+    # since linking version 67: a finding not ruled out in full ("Hypotonia cannot be fully
+    # excluded", "ataxia was neither confirmed nor excluded")
+    *(
+        f"{negated} {how} {verb}"
+        for negated in (
+            "cannot be",
+            "can not be",
+            "could not be",
+            "has not been",
+            "have not been",
+            "had not been",
+            "was not",
+            "were not",
+            "is not",
+            "are not",
+        )
+        for how in (
+            "entirely",
+            "fully",
+            "completely",
+            "definitively",
+            "definitely",
+            "totally",
+            "reliably",
+        )
+        for verb in ("excluded", "ruled out")
+    ),
+    *(f"neither confirmed nor {verb}" for verb in ("excluded", "refuted", "ruled out")),
+    # a syndrome's or the literature's findings, not the patient's ("Hypotonia is a
+    # recognised feature of this syndrome", "seizures are not a feature of this condition",
+    # "cataracts have been reported in 30% of patients")
+    *(
+        f"{verb} {negated}a {known}{what} of {which}"
+        for verb in ("is", "are")
+        for negated in ("", "not ")
+        for known in _KNOWN_FEATURE
+        for what in ("feature", "finding", "complication", "manifestation", "sign")
+        for which in ("this", "the", "these", "that", "such")
+    ),
+    *(
+        f"{verb} {negated}{how} {seen} in"
+        for verb in ("is", "are")
+        for negated in ("", "not ")
+        for how in ("typically", "usually", "commonly", "frequently", "often")
+        for seen in ("seen", "reported", "described", "observed")
+    ),
+    *(f"not {how} associated with" for how in ("typically", "usually", "commonly")),
+    "not typical of",
+    *(
+        f"{verb} been {seen} in"
+        for verb in ("has", "have")
+        for seen in ("reported", "described", "observed", "documented")
+    ),
+    *(
+        f"{verb} in {how}"
+        for verb in ("occur", "occurs", "is seen", "are seen", "is reported", "are reported")
+        for how in ("about", "approximately", "up to", "around", "roughly")
+    ),
+    *(f"{verb} common in" for verb in ("is", "are")),
+    *(f"been {seen} in" for seen in ("reported", "described", "observed", "documented")),
+    *(
+        f"in {which} {who}"
+        for which in ("a minority of", "the majority of", "most", "many", "some")
+        for who in ("patients", "cases", "affected", "individuals", "carriers")
+    ),
 )
 # Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
 # are unlikely.", not "seizures are unlikely to recur".
@@ -787,6 +1137,30 @@ _UNC_BACKWARD_FINAL = (
     "could not be assessed",
     "could not be evaluated",
     "could not be determined",
+    # since linking version 67: a finding not looked at, raised by someone, held
+    # tentatively or expected ("Scoliosis was not assessed", "hepatomegaly was queried",
+    # "optic atrophy was doubtful", "progressive ataxia is anticipated")
+    *(
+        f"{verb} not {done}"
+        for verb in ("was", "were")
+        for done in ("assessed", "evaluated", "examined", "tested")
+    ),
+    *(f"{verb} {raised}" for verb in ("was", "were") for raised in ("queried", "questioned")),
+    *(f"{verb} not been assessed" for verb in ("has", "have", "had")),
+    *(
+        f"{verb} not {looked}"
+        for verb in ("was", "were")
+        for looked in ("looked for", "sought", "checked", "measured")
+    ),
+    *(
+        f"{verb} {how}"
+        for verb in ("is", "was", "are", "were")
+        for how in ("doubtful", "debatable", "arguable", "tentative", "unconfirmed", "anticipated")
+    ),
+    *(f"{verb} {how}" for verb in ("appears", "seems") for how in ("possible", "likely")),
+    *(f"{verb} a possibility" for verb in ("is", "are", "remains", "remain")),
+    *(f"{verb} in the differential" for verb in ("is", "are", "was", "were", "remains", "remain")),
+    "pending confirmation",
 )
 # Since linking version 47: "..., with tubulointerstitial nephritis suspected." (not
 # "seizures suspected by the parents were confirmed")
@@ -835,6 +1209,13 @@ _UNC_BACKWARD_SHORT = (
     "could occur",
     "may be present",
     "may appear",
+    # since linking version 67: "a cleft palate might be present", "ptosis was possibly
+    # present", "hypotonia may be a feature", "renal cysts are likely to develop"
+    "could be present",
+    "might be present",
+    *(f"{verb} possibly present" for verb in ("is", "are", "was", "were")),
+    "may be a feature",
+    *(f"{verb} likely to develop" for verb in ("is", "are")),
 )
 # After a finding, words that keep a post-posed trigger at the end of its clause:
 # "reflexes absent bilaterally", "seizures excluded by EEG", "seizure free since 2010".
@@ -856,6 +1237,7 @@ _AFTER_FINAL = frozenset(
         "today",
         "currently",
         "given",  # "felt unlikely given the progression"
+        "because",  # since linking version 67: "Scoliosis was not assessed because ..."
     }
 )
 _PSEUDO = (
@@ -989,6 +1371,20 @@ _PSEUDO = (
     "no decrease",
     "not controlled",
     "not well controlled",
+    # since linking version 67: a question that takes the finding as given ("Why does she
+    # have seizures?"), unlike "Does she have seizures?"
+    *(
+        f"{wh} {aux}"
+        for wh in ("why", "how", "when", "how long", "since when")
+        for aux in ("does", "did", "has", "have")
+    ),
+    # a finding left unexplained ("no explanation for the seizures
+    # was found", "discharged without a diagnosis for his hypotonia")
+    "no explanation",
+    "without explanation",
+    "without an explanation",
+    "no diagnosis for",
+    "without a diagnosis",
 )
 _CLAUSE_COMMA = frozenset({","})
 #: After "but", words that go on with the same subject's findings, ruled out.
@@ -1051,6 +1447,11 @@ _TERMINATE = (
     "positives :",
     # since linking version 47: ", plus myopathic units" adds a finding
     ", plus",
+    # since linking version 67: a reason stated after a hedged finding is the patient's ("it
+    # is likely that he has hypermetropia, given his squint")
+    "given his",
+    "given her",
+    "given their",
 )
 # Verbs that start a new affirmed predicate: they end negation and uncertainty scopes but
 # not a family scope ("her mother has seizures").
@@ -1150,6 +1551,8 @@ _RELATIVES = (
     "grandparents",
     "niece",
     "nephew",
+    "nieces",  # since linking version 67
+    "nephews",
     "relative",
     "relatives",
     "half brother",
@@ -1346,6 +1749,10 @@ _EXPERIENCER_VERBS = frozenset(
         "needs",
         "lost",
         "experienced",
+        # since linking version 67: "the father takes levothyroxine" (not "took him to")
+        "takes",
+        "took",
+        "taking",
         "sustained",
         # since linking version 47: "her brother passed kidney stones", "her sister was
         # told she had low potassium", "his father carries a diagnosis of HCM"
@@ -1426,6 +1833,23 @@ _FAMILY_BACKWARD_SHORT = (
 )
 # A relative's finding ruled out: "no family history of X" is neither the patient's finding
 # nor present in the family.
+_NEGATED_RELATIVES = (
+    *(f"neither of {whose} parents" for whose in ("his", "her", "their", "the")),
+    "neither parent",
+    *(
+        " ".join(("none", "of", whose, *count, who))
+        for whose in ("his", "her", "their", "the")
+        for count in ((), ("two",), ("three",), ("four",), ("other",))
+        for who in ("siblings", "brothers", "sisters", "relatives", "children")
+    ),
+    "no family members",
+    "no family member",
+    "no member of the family",
+    "nobody in the family",
+    "no one in the family",
+    "no relatives",
+    "no relative",
+)
 _FAMILY_NEGATED = (
     "no family history of",
     "no family history",
@@ -1462,6 +1886,14 @@ _FAMILY_NEGATED = (
     "none of them had",
     "fhx negative for",
     "family hx negative for",
+    # since linking version 67: relatives named as the subject a negation quantifies
+    # ("neither parent has short stature", "no family members have seizures"; not "no other
+    # family members", which says the patient has it)
+    *(
+        f"{who} {verb}"
+        for who in _NEGATED_RELATIVES
+        for verb in ("has", "had", "have", "shows", "showed", "is", "are", "was", "were")
+    ),
 )
 # Words that start a clause about the patient and so end a family scope.
 _PATIENT_WORDS = frozenset({"he", "she", "patient", "proband", "index", "our", "boy", "girl"})
@@ -1863,8 +2295,16 @@ _CONCERN_ADVERB_WORDS = 3
 # with this syndrome typically have X", "this disorder is characterized by X".
 _GENERIC_PEOPLE = frozenset(
     {"patients", "individuals", "people", "persons", "children", "carriers", "subjects"}
+    # since linking version 67: "affected males typically develop a dilated aorta"
+    | {"males", "females", "men", "women", "heterozygotes", "homozygotes"}
 )
 _DISORDER_NOUNS = frozenset({"syndrome", "disorder", "condition", "disease", "deficiency"})
+#: An animal model's subjects: what they show is no patient's (since linking version 67:
+#: "knockout mice developed cataracts", "zebrafish morphants showed a small head").
+_ANIMALS = frozenset(
+    {"mice", "rats", "animals", "zebrafish", "morphants", "mutants", "knockouts", "larvae"}
+    | {"embryos", "flies"}
+)
 _GENERIC_DETERMINERS = frozenset({"this", "the", "that"})
 # Before a plural noun of people, words that make them particular people ("the children
 # often had seizures": siblings), not people in general.
@@ -1914,6 +2354,23 @@ _SCOPED = frozenset({NEG, UNC, FAM, FAM_NEG, GENERIC})
 
 #: Words between a suspicion and its confirmation ("suspected and later confirmed").
 _BEFORE_CONFIRMED = frozenset({"and", "then", "later", "subsequently", "was", "were", "duly"})
+
+
+#: A suspicion named by a noun: confirmed later in its clause, the finding is stated (since
+#: linking version 67).
+_SUSPICIONS = frozenset({"suspicion of", "suggestion of", "query of", "concern for"})
+_CONFIRMING = frozenset({"was", "were", "been", "later", "subsequently", "then", "is"})
+
+
+def _suspicion_confirmed(words: Sequence[str], j: int) -> bool:
+    """Whether the clause of a suspicion named from ``j`` goes on to confirm it ("the
+    suspicion of a VSD was confirmed on echocardiography"; not "... was not confirmed")."""
+    for k in range(j, min(len(words), j + 12)):
+        if words[k] in _CLAUSE_ENDS:
+            return False
+        if words[k] == "confirmed":
+            return words[k - 1] in _CONFIRMING
+    return False
 
 
 def _confirmed(words: Sequence[str], j: int) -> bool:
@@ -2049,6 +2506,8 @@ class ContextRules:
                 *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
+                *_many(_UNC_SHORT, UNC, "forward", _UNC_SHORT_WINDOW, stops_at=_CLAUSE_MARKS),
+                *_many(_UNC_APPARENT, UNC, "forward", 2, stops_at=_APPARENT_STOPS),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
                 *_many(_UNC_BACKWARD_FINAL, UNC, "backward", win, final=True),
                 *_many(
@@ -2088,6 +2547,7 @@ class ContextRules:
             | self.relatives
             | _GENERIC_PEOPLE
             | _DISORDER_NOUNS
+            | _ANIMALS
             | _PRONOUN_SEX.keys()
         )
 
@@ -2132,13 +2592,18 @@ class ContextRules:
             other = None
             if words[i] in self.relatives:
                 other = self._relative(words, i, inside)
-            if other is None and (words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS):
+            if other is None and (
+                words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS or words[i] in _ANIMALS
+            ):
                 end = _generic_subject(words, i)
                 if end is not None:
                     other = (i, end, Trigger(words[i], GENERIC, "forward", self._family_window))
             if other is not None:
                 found.append(other)
                 done = max(done, other[1])
+                hedge = _relatives_hedge(words, other)
+                if hedge is not None:
+                    found.append(hedge)
         return found
 
     def _relative(
@@ -2196,6 +2661,11 @@ class ContextRules:
                 words[i] in _OFFSPRING or not _INDEFINITE.intersection(words[p + 1 : i])
             ):
                 return None  # "delay in both brothers", "hypotonia in a child"
+            described = _described_after(words, i + 1)
+            if described is not None:
+                # since linking version 67: "the variant was also found in his sister, who
+                # has nystagmus", "... in a cousin with ataxia": the words after are hers
+                return i, described, Trigger(words[i], FAM, "forward", window)
             return p, i + 1, Trigger(words[i], FAM, "backward", window)
         if maybe_patient or self._is_agent(words, i) or _born_to(words, i, n):
             return None
@@ -2459,6 +2929,12 @@ class ContextRules:
                     and _VERBAL.intersection(trig.phrase.split())
                 ):
                     continue  # "did not have seizures until age 12": a later onset
+                if (
+                    category == UNC
+                    and trig.phrase in _SUSPICIONS
+                    and _suspicion_confirmed(words, j)
+                ):
+                    continue  # "the suspicion of a VSD was confirmed on echocardiography"
                 scope = (j, end)
             else:
                 if category == NEG and _later_onset(words, j) and "not" in trig.phrase:
@@ -2497,7 +2973,7 @@ class ContextRules:
                 scopes[UNC].append(scope)
             else:
                 scopes[category].append(scope)
-                if trig.phrase in _REFUTATIONS:
+                if trig.phrase in _REFUTING:
                     refuted.append(scope)
         neg, unc, fam = (_coverage(scopes[c], n) for c in (NEG, UNC, FAM))
         affirmed = _coverage(positive, n)
@@ -2641,6 +3117,10 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
     n = len(words)
     k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS | _QUOTES)
+    if k + 3 < n and words[k] == "," and tuple(words[k + 2 : k + 4]) == ("of", "whom"):
+        k += 4  # "two brothers, one of whom has epilepsy" (since linking version 67)
+    elif k + 2 < n and words[k] == "," and words[k + 1] in ("both", "all"):
+        k += 2  # "two sisters, both with hearing loss"
     if k + 1 < n and words[k] == "and":
         # two relatives, one verb: "Mum and gran always had nosebleeds" (since version 54)
         other = _skip(words, k + 1, _POSSESSIVES | _RELATIVE_MODIFIERS)
@@ -2698,22 +3178,84 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
                 e += 1
             if e < n and words[e] == ",":
                 k = _skip(words, e + 1, _EXPERIENCER_ADVERBS)
+    if k + 1 < n and words[k] in _AUXILIARIES:
+        # since linking version 67: "her parents do not have hearing loss", "his mother does
+        # have ptosis"
+        verb = _skip(words, k + 1, _NOT_WORDS)
+        if verb < n and words[verb] in _EXPERIENCER_VERBS | _BARE_EXPERIENCER_VERBS:
+            return k if described is None else described
+        return None
     if k >= n or words[k] not in _EXPERIENCER_VERBS:
         return None
+    if words[k] in _TAKING and k + 1 < n and words[k + 1] in _TAKEN_PEOPLE:
+        return None  # "his mother took him to the GP because of seizures": his
     return k if described is None else described
 
 
 _SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "mothers"})
+#: Auxiliaries between a relative and the verb ("her parents do not have", since linking
+#: version 67), the negation after them, and the bare verbs they take.
+_AUXILIARIES = frozenset({"do", "does", "did"})
+_NOT_WORDS = frozenset({"not", "never", "also", "both", "all"})
+_BARE_EXPERIENCER_VERBS = frozenset({"show", "develop", "suffer", "need", "require", "take"})
+#: A relative who takes a drug takes it for the relative's finding ("his father takes
+#: levetiracetam for epilepsy"; since linking version 67), not one who takes the patient.
+_TAKING = frozenset({"takes", "took", "taking", "take"})
+_TAKEN_PEOPLE = frozenset({"him", "her", "them", "the", "his", "their", "our", "us", "me"})
+#: The patient a relative is named by ("the sister of the proband has ataxia").
+_PROBAND_NOUNS = frozenset({"proband", "patient", "propositus", "proposita", "index"})
 #: Quotation marks between a relative and the verb of their quoted words ('older sister "had
 #: hepatitis at 12"'; since linking version 54).
 _QUOTES = frozenset({'"', "\u201c", "\u201d"})
 
 
+#: Hedges between a relative and the verb ("the father might have mild ptosis", "her brother
+#: may have hearing loss"): the relative's finding is uncertain too (since linking version
+#: 67).
+_RELATIVES_HEDGES = frozenset({"might", "may", "possibly", "probably", "likely", "perhaps"})
+
+
+def _relatives_hedge(
+    words: Sequence[str], found: tuple[int, int, Trigger]
+) -> tuple[int, int, Trigger] | None:
+    """An uncertainty trigger for a hedge between a relative and the verb that the family
+    trigger ``found`` starts its scope at, its scope after the verb; else None."""
+    i, v, trig = found
+    if trig.category != FAM or trig.direction != "forward" or v >= len(words):
+        return None
+    for h in range(i + 1, v):
+        if words[h] in _RELATIVES_HEDGES:
+            return h, v + 1, Trigger(words[h], UNC, "forward", trig.window // 2)
+    return None
+
+
+def _described_after(words: Sequence[str], k: int) -> int | None:
+    """Where a relative named after "in" is described from ``k`` on, ", who has" or "with"
+    ("found in his sister, who has nystagmus", "in a cousin with ataxia"), else None."""
+    n = len(words)
+    if k < n and words[k] == "with":
+        return k + 1
+    if k + 2 < n and words[k] == "," and words[k + 1] in ("who", "whom"):
+        verb = _skip(words, k + 2, _EXPERIENCER_ADVERBS)
+        if verb < n and words[verb] in _EXPERIENCER_VERBS:
+            return verb
+    return None
+
+
 def _family_side_end(words: Sequence[str], k: int) -> int:
     """Past the side of the family after a relative, where it stands at ``k`` ("his uncle
     from the father side had", "a cousin on the mother's side has"; since linking version
-    53), else ``k``."""
+    53), or past the patient the relative is named by ("the sister of the proband has";
+    since version 67), else ``k``."""
     n = len(words)
+    if k + 2 < n and words[k] == "of" and words[k + 1] in ("the", "our", "this"):
+        # since linking version 67: "the sister of the proband has", "a brother of the index
+        # case had"
+        j = k + 2
+        if words[j] in _PROBAND_NOUNS:
+            j += 2 if words[j] == "index" and j + 1 < n and words[j + 1] == "case" else 1
+            return j
+        return k
     if k + 2 >= n or words[k] not in ("from", "on"):
         return k
     j = k + 2 if words[k + 1] == "the" else k + 1
@@ -3061,8 +3603,11 @@ def _concerned(words: Sequence[str], k: int) -> bool:
 def _generic_subject(words: Sequence[str], i: int) -> int | None:
     """Where a generic statement's scope starts when the word at ``i`` is its subject
     ("patients with this syndrome", "affected individuals usually", "this disorder is
-    characterized by", "the syndrome causes"), or None."""
+    characterized by", "the syndrome causes", since linking version 67 an animal model's
+    "mice"), or None."""
     n = len(words)
+    if words[i] in _ANIMALS:
+        return i + 1
     if words[i] in _GENERIC_PEOPLE:
         k = i + 1
         if k < n and words[k] == "with":
