@@ -3747,15 +3747,20 @@ def _a_vaccines_disease(tokens: TokenTable, i: int, j: int) -> bool:
 _CYTOGENETIC_WORDS = frozenset(
     {"chromosome", "chromosomes", "karyotype", "deletion", "duplication", "translocation"}
     | {"inversion", "microdeletion", "microduplication", "centromere", "telomere", "del"}
-    | {"dup", "marker", "ring", "isochromosome", "derivative", "breakpoint", "arm"}
+    | {"dup", "isochromosome", "derivative", "breakpoint", "breakpoints", "loss", "gain"}
+    | {"trisomy", "monosomy", "deleted", "duplicated"}
 )
+#: Words that end the look back from a chromosome's arm ("a ring chromosome 20 and short
+#: arms" names the arms of the body).
+_ARM_LOOK_BACK_ENDS = frozenset({",", ";", ".", ":", "and", "with", "has", "have", "had"})
+_CHROMOSOME_NAMES = frozenset({"chromosome", "chromosomes", "x", "y", "acrocentric"})
 _CHROMOSOME_AFTER_SUPERNUMERARY = frozenset({"marker", "ring", "chromosome", "chromosomes"})
 #: Subjects that "falls" on a scale or in a region, a verb, no *Falls* ("his weight falls on
 #: the 50th centile", "the variant falls in the kinase domain").
 _FALLING_MEASURES = frozenset(
     {"weight", "height", "length", "value", "values", "level", "levels", "score", "scores"}
-    | {"centile", "percentile", "measurement", "circumference", "ofc", "bmi", "it", "which"}
-    | {"that", "variant", "variants", "deletion", "mutation", "change", "breakpoint"}
+    | {"centile", "percentile", "measurement", "circumference", "ofc", "bmi", "variant"}
+    | {"variants", "deletion", "mutation", "change", "breakpoint"}
     | {"region", "gene", "temperature", "pressure", "count", "saturation", "curve"}
 )
 #: A finding's name before these words names a risk or a service, none of the patient's
@@ -3777,14 +3782,17 @@ def _cytogenetic_sense(lowers: Sequence[str], i: int, j: int) -> bool:
         return j < len(lowers) and lowers[j] in _CHROMOSOME_AFTER_SUPERNUMERARY
     if last not in ("arm", "arms"):
         return False
-    if j + 1 < len(lowers) and lowers[j] == "of" and lowers[j + 1] in ("chromosome", "the"):
+    after = lowers[j + 1 : j + 3] if j < len(lowers) and lowers[j] == "of" else []
+    if _CHROMOSOME_NAMES.intersection(after) or (after and after[0][:1].isdigit()):
         return True  # "the short arm of chromosome 4", "... of the X chromosome"
-    before = lowers[max(0, i - 8) : i]
-    if "." in before:
-        before = before[len(before) - before[::-1].index(".") :]
-    return bool(_CYTOGENETIC_WORDS.intersection(before)) or (
-        i >= 2 and lowers[i - 1] == "(" and lowers[i - 2][-1:] in ("p", "q")
-    )
+    if i >= 2 and lowers[i - 1] == "(" and lowers[i - 2][-1:] in ("p", "q"):
+        return True  # "4p (short arm)"
+    k = i - 1
+    while k >= max(0, i - 4) and lowers[k] not in _ARM_LOOK_BACK_ENDS:
+        if lowers[k] in _CYTOGENETIC_WORDS:
+            return True  # "a deletion of the short arm", "the breakpoint was on the short arm"
+        k -= 1
+    return False
 
 
 def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
@@ -3807,8 +3815,14 @@ def _no_finding_here(tokens: TokenTable, i: int, j: int) -> bool:
         return True  # "cancer risk", "the cancer genetics clinic", "short stature homeobox"
     if lowers[j - 1] in ("affects", "affecting"):
         return True  # "this change affects splicing": a verb, no *Abnormal affect*
-    if j - i == 1 and lowers[i] == "falls" and i and lowers[i - 1] in _FALLING_MEASURES:
-        return True  # "his weight falls on the 50th centile"
+    if (
+        j - i == 1
+        and lowers[i] == "falls"
+        and (
+            (i and lowers[i - 1] in _FALLING_MEASURES) or (j < len(lowers) and lowers[j] == "short")
+        )
+    ):
+        return True  # "his weight falls on the 50th centile", "falls short of a diagnosis"
     if lowers[i] == "ptotic" and j < len(lowers) and lowers[j] in ("breast", "breasts"):
         return True  # a breast's ptosis, no eyelid's
     if lowers[i] == "blood" and lowers[j - 1] in ("spot", "spots"):

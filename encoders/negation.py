@@ -150,7 +150,12 @@ _NEGATED_OPINIONS = (
         for verb in ("think", "believe", "feel")
         for that in ((), ("that",))
     ),
-    *(f"{much}doubt{that}" for much in ("", "very much ") for that in ("", " that")),
+    *(
+        f"{who} {much}doubt{that}"
+        for who in ("i", "we")
+        for much in ("", "very much ")
+        for that in ("", " that")
+    ),
     *(
         f"{be} not convinced{that}"
         for be in ("am", "m", "are", "was", "were")
@@ -162,18 +167,40 @@ _NEGATED_OPINIONS = (
 #: clause of its own, which ends the trigger's scope (since linking version 67).
 _CLAUSE_SUBJECT_VERBS = tuple(
     f"{subject} {verb}"
-    for subject in ("he", "she", "it", "there", "they")
+    for subject in ("he", "she", "they")
     for verb in (
         *("is", "was", "has", "had", "s", "are", "were", "have"),
         *("has had", "have had", "has ever had", "also has", "also had", "still has"),
     )
+) + tuple(f"there {verb}" for verb in ("is", "was", "are", "were", "s"))
+_OPINION_SUBJECT_VERBS = _CLAUSE_SUBJECT_VERBS
+#: Words after a clause trigger that make it none: the finding is the patient's, named by a
+#: possessive ("it is likely that his delay is related to his epilepsy", "did she have her
+#: first seizure"), "has to" ("whether she has to continue the diet"), a past course ("if he
+#: has outgrown his seizures"), what a drug or a panel is for ("what medication does he
+#: have for his seizures").
+_PRESUPPOSING = frozenset(
+    {"his", "her", "their", "to", "outgrown", "for", "further", "another", "more", "worth"}
+    | {"related", "due", "secondary", "caused", "necessary", "recurrent"}
+)
+#: ... also after "any" or "a" ("if she has any further seizures", "if there is any change in
+#: her seizures", "if there are any concerns about her scoliosis").
+_PRESUPPOSING_AFTER_ANY = _PRESUPPOSING | frozenset(
+    {"change", "deterioration", "progression", "worsening", "recurrence", "concerns", "concern"}
+)
+#: ... and after an opinion: "I do not think there is a need for further imaging of his
+#: hydrocephalus".
+_NOT_AN_OPINION_OF = _PRESUPPOSING_AFTER_ANY | frozenset(
+    {"need", "role", "reason", "indication", "point", "benefit", "place", "case"}
 )
 
 
-def _with_clause(triggers: Iterable[str]) -> tuple[str, ...]:
-    """Each trigger alone and before each of :data:`_CLAUSE_SUBJECT_VERBS`."""
+def _with_clause(
+    triggers: Iterable[str], subject_verbs: Sequence[str] = _CLAUSE_SUBJECT_VERBS
+) -> tuple[str, ...]:
+    """Each trigger alone and before each of ``subject_verbs``."""
     triggers = tuple(triggers)
-    return (*triggers, *(f"{t} {sv}" for t in triggers for sv in _CLAUSE_SUBJECT_VERBS))
+    return (*triggers, *(f"{t} {sv}" for t in triggers for sv in subject_verbs))
 
 
 _NEG_FORWARD = (
@@ -273,8 +300,10 @@ _NEG_FORWARD = (
     "do not have",
     *(f"{verb} not to have" for verb in ("felt", "thought", "considered", "judged", "believed")),
     *(f"{aux} not consider {whom} to have" for aux in ("do", "did") for whom in ("him", "her")),
-    *_with_clause(_NEGATED_OPINIONS),
 )
+#: A clinician's negated opinion, only with its clause's subject and verb ("I doubt that the
+#: hypotonia is central in origin" doubts its origin; since linking version 67).
+_NEG_OPINION = _with_clause(_NEGATED_OPINIONS)[len(_NEGATED_OPINIONS) :]
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
 # an absent structure that no name reads ("the absence of olfactory bulbs with a thin corpus
@@ -599,9 +628,18 @@ _UNC_SHORT_WINDOW = 4
 # hypertelorism due to epicanthus"; "hypotonia became apparent and seizures began" hedges
 # nothing).
 _UNC_APPARENT = ("apparent",)
-_APPARENT_STOPS = frozenset({",", ";", ":", "and", "or", "at", "in", "on", "by", "from"})
+_APPARENT_STOPS = frozenset(
+    {",", ";", ":", "and", "or", "at", "in", "on", "by", "from", "for", "with", "when", "after"}
+    | {"because", "as", "since", "until", "but"}
+)
+# Since linking version 67: a letter that "queries" a finding, and the literature's
+# findings ("In the literature, hearing loss is a frequent finding"); not "queries about his
+# hypotonia" nor "the first in the literature with ataxia".
+_UNC_QUERIES = ("queries",)
+_UNC_LITERATURE = ("in the literature",)
 _UNC_TRIGGERED_BY = ("worse with", "worse on", "worse after", "made worse by")
 _CLAUSE_MARKS = frozenset({",", ";", ":"})
+_ABOUT = frozenset({"about", "regarding", "re", "concerning", "over"})
 #: A dictating clinician's hedges, alone and before a clause's subject and verb ("I wonder
 #: if that was a rhabdomyoma", "I think there's some early clubbing"; since version 54).
 _SPOKEN_HEDGES = ("i wonder if", "i wonder whether", "i think", "i suspect")
@@ -640,12 +678,12 @@ _CLAUSE_HEDGES = (
     *(f"{hedge} that" for hedge in ("possible", "likely", "probable")),
     "it may be that",
     "it might be that",
-    *(f"{what} that" for what in ("possibility", "chance", "risk")),
+    *(f"{what} that" for what in ("possibility", "chance")),
     *(
         f"{verb} {some} {what} that"
         for verb in ("is", "was")
         for some in ("a", "a real", "a small", "a strong", "some")
-        for what in ("possibility", "chance", "risk")
+        for what in ("possibility", "chance")
     ),
     *(f"{who} {verb}" for who in ("we", "i") for verb in ("wonder", "wondered")),
     *(f"{who} not sure" for who in ("i am", "i m", "we are", "am", "are")),
@@ -654,7 +692,7 @@ _CLAUSE_HEDGES = (
     "may or may not",
     *(f"may or may not {verb}" for verb in ("have", "has", "had", "be")),
     "whether or not",
-    *("perhaps", "maybe", "most probably", "most likely", "presumably"),
+    *("perhaps", "maybe", "most probably", "most likely"),
 )
 #: Hedges that ask about the clause after them: they are hedges only before its subject and
 #: verb ("it is unclear whether she has intellectual disability"), a question about a
@@ -782,7 +820,6 @@ _UNC_FORWARD = (
             "presumed",
         )
     ),
-    "queries",
     "differential diagnoses :",
     "differential :",
     # since linking version 34: "Differentials considered: congenital myotonic dystrophy."
@@ -900,27 +937,6 @@ _UNC_FORWARD = (
         for what in ("information", "data", "details", "documentation")
         for about in ("on", "about", "regarding", "concerning", "as to")
     ),
-    # since linking version 67: a hedge of a whole clause, alone and before its subject and
-    # verb ("It is possible that the eyes are widely spaced", "it is likely that he has a
-    # hearing loss", "it is unclear whether she has intellectual disability"; not "it is
-    # unclear whether his hypotonia is central", which asks about a finding stated), and a
-    # condition ("if he has hypotonia", "should she develop seizures")
-    *_with_clause(_CLAUSE_HEDGES),
-    *_with_clause(_CLAUSE_QUESTIONS)[len(_CLAUSE_QUESTIONS) :],
-    *(
-        f"{condition} {subject} {verb}"
-        for condition in ("if", "should", "once", "whether or not", "unless")
-        for subject in ("he", "she", "they")
-        for verb in ("has", "have", "develops", "develop", "becomes", "become")
-    ),
-    *(
-        f"{condition} there {verb}"
-        for condition in ("if", "should")
-        for verb in ("is", "are", "be")
-    ),
-    *(f"were {subject} to" for subject in ("he", "she", "they")),
-    "in the event of",
-    "should any",
     # a finding not ruled out by a test or a clinician ("The EEG does not exclude epilepsy",
     # "we could not rule out seizures"); "cannot be excluded" stays backward
     *(
@@ -944,7 +960,7 @@ _UNC_FORWARD = (
         f"{how} diagnosis of"
         for how in ("tentative", "provisional", "working", "presumed", "possible", "probable")
     ),
-    *(f"being {verb} for" for verb in ("assessed", "evaluated", "investigated", "tested")),
+    *(f"being {verb} for" for verb in ("assessed", "tested")),
     *(f"{verb} to develop" for verb in ("expected", "predicted", "likely")),
     "predicted to have",
     "expected to have",
@@ -958,22 +974,45 @@ _UNC_FORWARD = (
         for verb in ("reported", "described", "published")
         for who in ("patients", "cases", "individuals")
     ),
-    "in the literature",
+    *(f"{which} reports" for which in ("previous", "published", "earlier")),
     *(
-        f"{which} {reports}"
-        for which in ("previous", "published", "earlier")
-        for reports in ("reports", "cohorts", "series")
-    ),
-    "published cohort",
-    *(f"been {linked}" for linked in ("associated with", "linked to")),
-    # ... and a gene's or a panel's ("filtered for genes associated with cleft palate", "a
-    # gene panel for hearing loss")
-    *(
-        f"{gene} {linked}"
-        for gene in ("gene", "genes")
+        f"{what} {verb} {before}been {linked}"
+        for what in ("gene", "genes", "variant", "variants", "mutation", "mutations", "locus")
+        for verb in ("has", "have")
+        for before in ("", "previously ", "also ", "not ", "not previously ", "never ")
         for linked in ("associated with", "linked to", "implicated in")
     ),
-    "panel for",
+    *(
+        f"{how} {verb} with"
+        for how in ("typically", "usually", "classically")
+        for verb in ("presents", "present")
+    ),
+)
+#: Since linking version 67, hedges of a clause, conditions, questions about the patient,
+#: causes hedged and a gene's or a panel's findings: none of them where the finding is the
+#: patient's own, named by a possessive after the trigger (:data:`_PRESUPPOSING`).
+_UNC_CLAUSE = (
+    # since linking version 67: a hedge of a whole clause, alone and before its subject and
+    # verb ("It is possible that the eyes are widely spaced", "it is likely that he has a
+    # hearing loss", "it is unclear whether she has intellectual disability"; not "it is
+    # unclear whether his hypotonia is central", which asks about a finding stated), and a
+    # condition ("if he has hypotonia", "should she develop seizures")
+    *_with_clause(_CLAUSE_HEDGES, (*_CLAUSE_SUBJECT_VERBS, "it is", "it was", "it s")),
+    *_with_clause(_CLAUSE_QUESTIONS)[len(_CLAUSE_QUESTIONS) :],
+    *(
+        f"{condition} {subject} {verb}"
+        for condition in ("if", "should", "whether or not", "unless")
+        for subject in ("he", "she")
+        for verb in ("has", "have", "develops", "develop", "becomes", "become")
+    ),
+    *(
+        f"{condition} there {verb}"
+        for condition in ("if", "should")
+        for verb in ("is", "are", "be")
+    ),
+    *(f"were {subject} to" for subject in ("he", "she", "they")),
+    "in the event of",
+    "should any",
     # a question about the patient ("Does he have ataxia?", "has she had any seizures?") and
     # a worry ("the parents are concerned that he has hearing loss")
     *(
@@ -1013,13 +1052,14 @@ _UNC_FORWARD = (
         )
         for cause in ("due to", "secondary to", "caused by", "related to", "attributable to")
     ),
-    "has been associated with",
-    "have been associated with",
+    # ... and a gene's or a panel's ("filtered for genes associated with cleft palate", "a
+    # gene panel for hearing loss")
     *(
-        f"{how} {verb} with"
-        for how in ("typically", "usually", "classically")
-        for verb in ("presents", "present")
+        f"{gene} {linked}"
+        for gene in ("gene", "genes")
+        for linked in ("associated with", "linked to", "implicated in")
     ),
+    "panel for",
 )
 _UNC_BACKWARD = (
     # since linking version 44: "thrombocytopenia as a side effect of valproate"
@@ -1078,9 +1118,13 @@ _UNC_BACKWARD = (
         for verb in ("excluded", "ruled out")
     ),
     *(f"neither confirmed nor {verb}" for verb in ("excluded", "refuted", "ruled out")),
-    # a syndrome's or the literature's findings, not the patient's ("Hypotonia is a
-    # recognised feature of this syndrome", "seizures are not a feature of this condition",
-    # "cataracts have been reported in 30% of patients")
+)
+#: Since linking version 67, a syndrome's or the literature's findings, not the patient's
+#: ("Hypotonia is a recognised feature of this syndrome", "seizures are not a feature of
+#: this condition", "cataracts have been reported in 30% of patients"): backward, and none
+#: where the finding is the patient's by a possessive ("his macrocephaly is a known feature
+#: of the condition") or the words after name the patient (:data:`_PATIENT_AFTER`).
+_UNC_GENERAL = (
     *(
         f"{verb} {negated}a {known}{what} of {which}"
         for verb in ("is", "are")
@@ -1097,7 +1141,7 @@ _UNC_BACKWARD = (
         for seen in ("seen", "reported", "described", "observed")
     ),
     *(f"not {how} associated with" for how in ("typically", "usually", "commonly")),
-    "not typical of",
+    *(f"not typical of {which}" for which in ("this", "the", "these", "such")),
     *(
         f"{verb} been {seen} in"
         for verb in ("has", "have")
@@ -1111,10 +1155,26 @@ _UNC_BACKWARD = (
     *(f"{verb} common in" for verb in ("is", "are")),
     *(f"been {seen} in" for seen in ("reported", "described", "observed", "documented")),
     *(
+        f"{verb} {seen} in the literature"
+        for verb in ("been", "is", "are", "was", "were")
+        for seen in ("reported", "described", "observed", "documented")
+    ),
+    *(
         f"in {which} {who}"
         for which in ("a minority of", "the majority of", "most", "many", "some")
         for who in ("patients", "cases", "affected", "individuals", "carriers")
     ),
+)
+_UNC_GENERAL_PHRASES = frozenset(" ".join(p.split()) for p in _UNC_GENERAL)
+_PATIENT_AFTER = frozenset(
+    {"our", "him", "her", "his", "their", "us", "me", "the", "presentation", "clinical"}
+    | {"picture", "case", "patient", "proband", "index"}
+)
+_POSSESSIVE_STARTS = frozenset({"his", "her", "their", "our"})
+#: Words of a finding already there, whose course is expected ("further progression of his
+#: ataxia is anticipated", "recurrence of seizures remains a possibility").
+_ONGOING = _POSSESSIVE_STARTS | frozenset(
+    {"further", "progression", "worsening", "recurrence", "deterioration", "more"}
 )
 # Post-posed, at the end of the finding's clause only (:attr:`Trigger.final`): "Seizures
 # are unlikely.", not "seizures are unlikely to recur".
@@ -1213,6 +1273,7 @@ _UNC_BACKWARD_SHORT = (
     # present", "hypotonia may be a feature", "renal cysts are likely to develop"
     "could be present",
     "might be present",
+    "panel for",  # "an epilepsy panel for his spasms" (the forward reading: _UNC_CLAUSE)
     *(f"{verb} possibly present" for verb in ("is", "are", "was", "were")),
     "may be a feature",
     *(f"{verb} likely to develop" for verb in ("is", "are")),
@@ -1321,6 +1382,19 @@ _PSEUDO = (
     "uncertain if",
     "uncertain whether",
     "as if",
+    # since linking version 67: a patient compared with most ("hypotonia in infancy as in most
+    # patients") and a finding that became apparent ("hypotonia became apparent when ...":
+    # no hedge, :data:`_UNC_APPARENT`)
+    "as in",
+    "as seen in",
+    "as reported in",
+    "as described in",
+    *(
+        f"{verb} apparent"
+        for verb in ("became", "become", "becomes", "becoming", "was", "were", "is", "are", "be")
+    ),
+    "more apparent",
+    "clinically apparent",
     # a hedge of the diagnosis asked for, not of the findings that follow ("possible
     # diagnoses for a boy with seizures", "likely causes of X and Y")
     "possible diagnosis",
@@ -1371,7 +1445,24 @@ _PSEUDO = (
     "no decrease",
     "not controlled",
     "not well controlled",
-    # since linking version 67: a question that takes the finding as given ("Why does she
+    # since linking version 67: no explanation or diagnosis of a finding is no absence of it
+    # ("we do not have an explanation for his seizures")
+    *(
+        f"{aux} not have {what}"
+        for aux in ("do", "does", "did")
+        for what in (
+            "an explanation",
+            "a diagnosis",
+            "any concerns",
+            "concerns",
+            "a cause",
+            "an answer",
+            "any explanation",
+        )
+    ),
+    "not only does",
+    "not only did",
+    # a question that takes the finding as given ("Why does she
     # have seizures?"), unlike "Does she have seizures?"
     *(
         f"{wh} {aux}"
@@ -1384,7 +1475,7 @@ _PSEUDO = (
     "without explanation",
     "without an explanation",
     "no diagnosis for",
-    "without a diagnosis",
+    "without a diagnosis for",
 )
 _CLAUSE_COMMA = frozenset({","})
 #: After "but", words that go on with the same subject's findings, ruled out.
@@ -1413,6 +1504,8 @@ def _same_subject_after_but(words: Sequence[str], j: int, inside: AbstractSet[in
 
 #: Terminating phrases that name a cause: they end a negation's scope, not a relative's.
 _CAUSES = frozenset({"secondary to", "due to", "because", "cause of"})
+#: ... nor do a reason's ("his mother, given her own history of epilepsy, ...").
+_REASONS_GIVEN = frozenset({"given his", "given her", "given their"})
 _TERMINATE = (
     "but",
     "however",
@@ -1808,6 +1901,8 @@ _FAMILY_PHRASES = (
 )
 # After a finding: "seizures run in the family".
 _FAMILY_BACKWARD = (
+    # since linking version 67, before "is common in" (a syndrome's) takes the words
+    *(f"{verb} common in the family" for verb in ("is", "are", "was", "were")),
     "runs in the family",
     "run in the family",
     "ran in the family",
@@ -1886,13 +1981,19 @@ _FAMILY_NEGATED = (
     "none of them had",
     "fhx negative for",
     "family hx negative for",
+    # since linking version 67: "two brothers, none of whom have seizures"
+    *(
+        f"{none} of whom {verb}"
+        for none in ("none", "neither")
+        for verb in ("has", "have", "had", "shows", "showed")
+    ),
     # since linking version 67: relatives named as the subject a negation quantifies
     # ("neither parent has short stature", "no family members have seizures"; not "no other
     # family members", which says the patient has it)
     *(
         f"{who} {verb}"
         for who in _NEGATED_RELATIVES
-        for verb in ("has", "had", "have", "shows", "showed", "is", "are", "was", "were")
+        for verb in ("has", "had", "have", "shows", "showed")
     ),
 )
 # Words that start a clause about the patient and so end a family scope.
@@ -2296,15 +2397,17 @@ _CONCERN_ADVERB_WORDS = 3
 _GENERIC_PEOPLE = frozenset(
     {"patients", "individuals", "people", "persons", "children", "carriers", "subjects"}
     # since linking version 67: "affected males typically develop a dilated aorta"
-    | {"males", "females", "men", "women", "heterozygotes", "homozygotes"}
+    | {"males", "females", "men", "women"}
 )
 _DISORDER_NOUNS = frozenset({"syndrome", "disorder", "condition", "disease", "deficiency"})
 #: An animal model's subjects: what they show is no patient's (since linking version 67:
 #: "knockout mice developed cataracts", "zebrafish morphants showed a small head").
-_ANIMALS = frozenset(
-    {"mice", "rats", "animals", "zebrafish", "morphants", "mutants", "knockouts", "larvae"}
-    | {"embryos", "flies"}
-)
+_ANIMALS = frozenset({"mice", "rats", "zebrafish", "morphants", "knockouts"})
+#: "animals" of a model ("knockout animals developed cataracts"), not "scared of animals".
+_ANIMAL_MODELS = frozenset({"knockout", "mutant", "transgenic", "model", "null"})
+#: Words before an animal model that compare the patient with it ("our patient, like the
+#: knockout mice, has hearing loss").
+_LIKE = frozenset({"like", "unlike", "as"})
 _GENERIC_DETERMINERS = frozenset({"this", "the", "that"})
 # Before a plural noun of people, words that make them particular people ("the children
 # often had seizures": siblings), not people in general.
@@ -2358,15 +2461,16 @@ _BEFORE_CONFIRMED = frozenset({"and", "then", "later", "subsequently", "was", "w
 
 #: A suspicion named by a noun: confirmed later in its clause, the finding is stated (since
 #: linking version 67).
-_SUSPICIONS = frozenset({"suspicion of", "suggestion of", "query of", "concern for"})
-_CONFIRMING = frozenset({"was", "were", "been", "later", "subsequently", "then", "is"})
+_SUSPICIONS = frozenset({"suspicion of", "suggestion of", "query", "concern for"})
+_CONFIRMING = frozenset({"was", "were", "been", "later", "subsequently", "then", "is", ","})
+_CAUSE_ENDINGS = ("due to", "secondary to", "caused by", "related to", "attributable to")
 
 
 def _suspicion_confirmed(words: Sequence[str], j: int) -> bool:
     """Whether the clause of a suspicion named from ``j`` goes on to confirm it ("the
     suspicion of a VSD was confirmed on echocardiography"; not "... was not confirmed")."""
     for k in range(j, min(len(words), j + 12)):
-        if words[k] in _CLAUSE_ENDS:
+        if words[k] in _SENTENCE_ENDS:
             return False
         if words[k] == "confirmed":
             return words[k - 1] in _CONFIRMING
@@ -2488,6 +2592,7 @@ class ContextRules:
                 *_many(_TERMINATE_VERBS, TERM_VERB),
                 *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
+                *_many(_NEG_OPINION, NEG, "forward", win, not_before=_NOT_AN_OPINION_OF),
                 *_many(
                     _NEG_ABSENCE,
                     NEG,
@@ -2506,9 +2611,13 @@ class ContextRules:
                 *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
-                *_many(_UNC_SHORT, UNC, "forward", _UNC_SHORT_WINDOW, stops_at=_CLAUSE_MARKS),
+                *_many(_UNC_CLAUSE, UNC, "forward", win, not_before=_PRESUPPOSING),
+                *_many(_UNC_QUERIES, UNC, "forward", win, not_before=_ABOUT),
+                *_many(_UNC_LITERATURE, UNC, "forward", win, not_before=frozenset({"with"})),
+                *_many(_UNC_SHORT, UNC, "forward", _UNC_SHORT_WINDOW, stops_at=_APPARENT_STOPS),
                 *_many(_UNC_APPARENT, UNC, "forward", 2, stops_at=_APPARENT_STOPS),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
+                *_many(_UNC_GENERAL, UNC, "backward", win, not_before=_PATIENT_AFTER),
                 *_many(_UNC_BACKWARD_FINAL, UNC, "backward", win, final=True),
                 *_many(
                     _UNC_SUSPECTED_FINAL,
@@ -2528,7 +2637,7 @@ class ContextRules:
                 *_many(_FAMILY_BACKWARD_SHORT, FAM, "backward", win),
                 *_many(_FAMILY_NEGATED, FAM_NEG, "forward", 2 * win),
             ]
-        self.triggers = list(triggers)
+        self.triggers = list(dict.fromkeys(triggers))  # a phrase listed twice counts once
         self.relatives = frozenset(relatives if relatives is not None else _RELATIVES)
         # phrase -> its triggers (one phrase may open scopes both ways: "vs")
         self._trie: dict[str, Any] = {}
@@ -2548,6 +2657,7 @@ class ContextRules:
             | _GENERIC_PEOPLE
             | _DISORDER_NOUNS
             | _ANIMALS
+            | {"animals"}
             | _PRONOUN_SEX.keys()
         )
 
@@ -2593,7 +2703,10 @@ class ContextRules:
             if words[i] in self.relatives:
                 other = self._relative(words, i, inside)
             if other is None and (
-                words[i] in _GENERIC_PEOPLE or words[i] in _DISORDER_NOUNS or words[i] in _ANIMALS
+                words[i] in _GENERIC_PEOPLE
+                or words[i] in _DISORDER_NOUNS
+                or words[i] in _ANIMALS
+                or words[i] == "animals"
             ):
                 end = _generic_subject(words, i)
                 if end is not None:
@@ -2604,6 +2717,14 @@ class ContextRules:
                 hedge = _relatives_hedge(words, other)
                 if hedge is not None:
                     found.append(hedge)
+                if other[2].category == FAM and other[2].direction == "backward":
+                    # since linking version 67: "the variant was also found in his sister, who
+                    # has nystagmus", "... in a cousin with ataxia": the words after are hers
+                    described = _described_after(words, other[1], inside)
+                    if described is not None:
+                        found.append(
+                            (i, described, Trigger(words[i], FAM, "forward", self._family_window))
+                        )
         return found
 
     def _relative(
@@ -2661,11 +2782,6 @@ class ContextRules:
                 words[i] in _OFFSPRING or not _INDEFINITE.intersection(words[p + 1 : i])
             ):
                 return None  # "delay in both brothers", "hypotonia in a child"
-            described = _described_after(words, i + 1)
-            if described is not None:
-                # since linking version 67: "the variant was also found in his sister, who
-                # has nystagmus", "... in a cousin with ataxia": the words after are hers
-                return i, described, Trigger(words[i], FAM, "forward", window)
             return p, i + 1, Trigger(words[i], FAM, "backward", window)
         if maybe_patient or self._is_agent(words, i) or _born_to(words, i, n):
             return None
@@ -2683,6 +2799,8 @@ class ContextRules:
             return i, i + 1, Trigger(words[i], FAM, "forward", window, stops_at=_CLAUSE_COMMA)
         if v is None or _concerned(words, v + 1):
             return None
+        if words[v] in _TAKING and not _taken_for_a_finding(words, v, inside):
+            return None  # "his mother took a video of his seizures"
         # "a boy, whose parents are first cousins, had pneumonia": the clause only
         stops = _CLAUSE_COMMA if p >= 0 and words[p] == "whose" else frozenset()
         return i, v, Trigger(words[i], FAM, "forward", window, stops_at=stops)
@@ -2852,7 +2970,9 @@ class ContextRules:
         stops = {i for i, _, t in triggers if t.category == TERM}
         # a cause stays the relative's: "her brother developed nephrotic syndrome due to
         # amyloidosis"
-        family_stops = stops - {i for i, _, t in triggers if t.phrase in _CAUSES}
+        family_stops = stops - {
+            i for i, _, t in triggers if t.phrase in _CAUSES or t.phrase in _REASONS_GIVEN
+        }
         # so does what the relative lacks: "his mother had cataracts but no weakness"
         family_stops -= {
             i
@@ -2931,7 +3051,11 @@ class ContextRules:
                     continue  # "did not have seizures until age 12": a later onset
                 if (
                     category == UNC
-                    and trig.phrase in _SUSPICIONS
+                    and (
+                        trig.phrase in _SUSPICIONS
+                        or trig.phrase.endswith("diagnosis of")
+                        or trig.phrase.endswith(_CAUSE_ENDINGS)
+                    )
                     and _suspicion_confirmed(words, j)
                 ):
                     continue  # "the suspicion of a VSD was confirmed on echocardiography"
@@ -2956,6 +3080,14 @@ class ContextRules:
                         break  # "he had cataracts and his hearing was normal": a new clause
                     start -= 1
                 start = _list_start(start, i, words, inside)
+                if trig.phrase in _UNC_GENERAL_PHRASES and words[start] in _POSSESSIVE_STARTS:
+                    continue  # "his macrocephaly is a known feature of the condition": his
+                if (
+                    category == UNC
+                    and trig.phrase.endswith(("anticipated", "a possibility"))
+                    and (_ONGOING.intersection(words[start:i]))
+                ):
+                    continue  # "further progression of his ataxia is anticipated": his
                 if category == NEG and _confirms_an_absence(words, start, i):
                     # "the right kidney is absent (not seen in the renal fossa)": the
                     # imaging confirms the absence (since linking version 53)
@@ -3058,9 +3190,17 @@ def _or_ahead(
 def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
     """Whether a trigger found at ``[i, j)`` applies: a post-posed one must end its clause
     (:attr:`Trigger.final`), and none may be followed by a word of its
-    :attr:`Trigger.not_before` ("seizure-free since age 3")."""
+    :attr:`Trigger.not_before` ("seizure-free since age 3"); for a clause's hedge or an
+    opinion, nor by "any" or "a" and such a word (since linking version 67)."""
     if trig.final and not _clause_final(words, j):
         return False
+    if (
+        j + 1 < len(words)
+        and words[j] in ("any", "a", "an")
+        and trig.not_before in (_PRESUPPOSING, _NOT_AN_OPINION_OF)
+    ):
+        # "if she has any further seizures", "I do not think there is a need for ..."
+        return words[j + 1] not in _PRESUPPOSING_AFTER_ANY and words[j + 1] not in trig.not_before
     return not (j < len(words) and words[j] in trig.not_before)
 
 
@@ -3117,7 +3257,12 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     ("his brother, now aged 10, has", "a sister (II-2) has", "the mother, who has")."""
     n = len(words)
     k = _skip(words, _family_side_end(words, k), _EXPERIENCER_ADVERBS | _QUOTES)
-    if k + 3 < n and words[k] == "," and tuple(words[k + 2 : k + 4]) == ("of", "whom"):
+    if (
+        k + 3 < n
+        and words[k] == ","
+        and words[k + 1] in _SOME_OF_WHOM
+        and tuple(words[k + 2 : k + 4]) == ("of", "whom")
+    ):
         k += 4  # "two brothers, one of whom has epilepsy" (since linking version 67)
     elif k + 2 < n and words[k] == "," and words[k + 1] in ("both", "all"):
         k += 2  # "two sisters, both with hearing loss"
@@ -3182,13 +3327,14 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
         # since linking version 67: "her parents do not have hearing loss", "his mother does
         # have ptosis"
         verb = _skip(words, k + 1, _NOT_WORDS)
-        if verb < n and words[verb] in _EXPERIENCER_VERBS | _BARE_EXPERIENCER_VERBS:
-            return k if described is None else described
-        return None
+        if verb >= n or words[verb] not in _EXPERIENCER_VERBS | _BARE_EXPERIENCER_VERBS:
+            return None
+        what = _skip(words, verb + 1, _NOT_WORDS | {"any", "no"})
+        if what < n and words[what] in _CONCERNS:
+            return None  # "her parents do not have any concerns about her seizures"
+        return k if described is None else described
     if k >= n or words[k] not in _EXPERIENCER_VERBS:
         return None
-    if words[k] in _TAKING and k + 1 < n and words[k + 1] in _TAKEN_PEOPLE:
-        return None  # "his mother took him to the GP because of seizures": his
     return k if described is None else described
 
 
@@ -3197,11 +3343,14 @@ _SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "moth
 #: version 67), the negation after them, and the bare verbs they take.
 _AUXILIARIES = frozenset({"do", "does", "did"})
 _NOT_WORDS = frozenset({"not", "never", "also", "both", "all"})
-_BARE_EXPERIENCER_VERBS = frozenset({"show", "develop", "suffer", "need", "require", "take"})
+_BARE_EXPERIENCER_VERBS = frozenset({"show", "develop", "suffer", "need", "require"})
+_CONCERNS = frozenset({"concerns", "concern", "worries", "worry", "questions"})
+#: Who of several relatives has the finding ("two brothers, one of whom has epilepsy"; not
+#: "none of whom").
+_SOME_OF_WHOM = frozenset({"one", "two", "three", "both", "all", "some", "several", "each"})
 #: A relative who takes a drug takes it for the relative's finding ("his father takes
-#: levetiracetam for epilepsy"; since linking version 67), not one who takes the patient.
-_TAKING = frozenset({"takes", "took", "taking", "take"})
-_TAKEN_PEOPLE = frozenset({"him", "her", "them", "the", "his", "their", "our", "us", "me"})
+#: levetiracetam for epilepsy"; since linking version 67; :func:`_taken_for_a_finding`).
+_TAKING = frozenset({"takes", "took", "taking"})
 #: The patient a relative is named by ("the sister of the proband has ataxia").
 _PROBAND_NOUNS = frozenset({"proband", "patient", "propositus", "proposita", "index"})
 #: Quotation marks between a relative and the verb of their quoted words ('older sister "had
@@ -3229,12 +3378,28 @@ def _relatives_hedge(
     return None
 
 
-def _described_after(words: Sequence[str], k: int) -> int | None:
-    """Where a relative named after "in" is described from ``k`` on, ", who has" or "with"
-    ("found in his sister, who has nystagmus", "in a cousin with ataxia"), else None."""
+def _taken_for_a_finding(words: Sequence[str], v: int, inside: AbstractSet[int]) -> bool:
+    """Whether what a relative takes at ``v`` is a drug that names a finding or is taken
+    "for" one ("the father takes levothyroxine", "takes levetiracetam for epilepsy"; not "took
+    a video of his seizures")."""
+    if v + 1 in inside:
+        return True
+    for k in range(v + 1, min(len(words), v + 6)):
+        if words[k] in _CLAUSE_ENDS:
+            return False
+        if words[k] == "for":
+            return k + 1 in inside or k + 2 in inside
+    return False
+
+
+def _described_after(words: Sequence[str], k: int, inside: AbstractSet[int]) -> int | None:
+    """Where a relative named after "in" is described from ``k`` on, ", who has" or "with" a
+    finding ("found in his sister, who has nystagmus", "in a cousin with ataxia"; not "in his
+    father with onset at 40"), else None."""
     n = len(words)
     if k < n and words[k] == "with":
-        return k + 1
+        named = k + 1 if k + 1 < n and words[k + 1] not in ("a", "an") else k + 2
+        return k + 1 if named in inside else None
     if k + 2 < n and words[k] == "," and words[k + 1] in ("who", "whom"):
         verb = _skip(words, k + 2, _EXPERIENCER_ADVERBS)
         if verb < n and words[verb] in _EXPERIENCER_VERBS:
@@ -3606,8 +3771,8 @@ def _generic_subject(words: Sequence[str], i: int) -> int | None:
     characterized by", "the syndrome causes", since linking version 67 an animal model's
     "mice"), or None."""
     n = len(words)
-    if words[i] in _ANIMALS:
-        return i + 1
+    if words[i] in _ANIMALS or (words[i] == "animals" and i and words[i - 1] in _ANIMAL_MODELS):
+        return None if _LIKE.intersection(words[max(0, i - 3) : i]) else i + 1
     if words[i] in _GENERIC_PEOPLE:
         k = i + 1
         if k < n and words[k] == "with":
