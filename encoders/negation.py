@@ -173,7 +173,6 @@ _CLAUSE_SUBJECT_VERBS = tuple(
         *("has had", "have had", "has ever had", "also has", "also had", "still has"),
     )
 ) + tuple(f"there {verb}" for verb in ("is", "was", "are", "were", "s"))
-_OPINION_SUBJECT_VERBS = _CLAUSE_SUBJECT_VERBS
 #: Words after a clause trigger that make it none: the finding is the patient's, named by a
 #: possessive ("it is likely that his delay is related to his epilepsy", "did she have her
 #: first seizure"), "has to" ("whether she has to continue the diet"), a past course ("if he
@@ -294,9 +293,9 @@ _NEG_FORWARD = (
     "no apparent",
     "without apparent",
     "without any apparent",
-    # the plural's auxiliary ("her parents do not have hearing
-    # loss"), a finding judged absent ("he was felt not to have ataxia") and a clinician's
-    # negated opinion ("I don't think he has ataxia", "I doubt there is any ataxia")
+    # the plural's auxiliary ("her parents do not have hearing loss") and a finding judged
+    # absent ("he was felt not to have ataxia"); a clinician's negated opinion is
+    # :data:`_NEG_OPINION`
     "do not have",
     *(f"{verb} not to have" for verb in ("felt", "thought", "considered", "judged", "believed")),
     *(f"{aux} not consider {whom} to have" for aux in ("do", "did") for whom in ("him", "her")),
@@ -619,9 +618,9 @@ _NEG_INSTEAD = (
 _NEG_UNLIKE = ("unlike", "in contrast to", "as opposed to")
 # ("provoked by", "aggravated by" and their kind hedge wherever they stand, since version
 # 43; "worse with" only after a symptom: "he got worse with fever" is his fever)
-# Since linking version 67: a finding at the edge of being one, or hinted at ("borderline
-# short stature", "equivocal hepatomegaly", "a suggestion of ptosis"): hedged over a few
-# words of its clause.
+# Since linking version 67: a finding equivocal, doubtful or hinted at ("equivocal
+# hepatomegaly", "a suggestion of ptosis"): hedged over a few words of its phrase. Not
+# "borderline": "a borderline progressive microcephaly" is a finding.
 _UNC_SHORT = ("equivocal", "doubtful", "suggestion of")
 _UNC_SHORT_WINDOW = 4
 # ... and "apparent" before a finding, the next two words of its phrase ("apparent
@@ -663,6 +662,10 @@ _KNOWN_FEATURE = (
             "classic",
             "consistent",
             "rare",
+            "well recognised",
+            "well recognized",
+            "well documented",
+            "well described",
         )
     ),
 )
