@@ -3754,6 +3754,7 @@ _CYTOGENETIC_WORDS = frozenset(
 #: arms" names the arms of the body).
 _ARM_LOOK_BACK_ENDS = frozenset({",", ";", ".", ":", "and", "with", "has", "have", "had"})
 _CHROMOSOME_NAMES = frozenset({"chromosome", "chromosomes", "x", "y", "acrocentric"})
+_CHROMOSOME_ARM = re.compile(r"(?:[1-9]|1[0-9]|2[0-2]|x|y)[pq]")
 _CHROMOSOME_AFTER_SUPERNUMERARY = frozenset({"marker", "ring", "chromosome", "chromosomes"})
 #: Subjects that "falls" on a scale or in a region, a verb, no *Falls* ("his weight falls on
 #: the 50th centile", "the variant falls in the kinase domain").
@@ -3763,8 +3764,9 @@ _FALLING_MEASURES = frozenset(
     | {"variants", "deletion", "mutation", "change", "breakpoint"}
     | {"region", "gene", "temperature", "pressure", "count", "saturation", "curve"}
 )
-#: A finding's name before these words names a risk or a service, none of the patient's
-#: findings ("cancer risk", "a fracture risk", "the cancer genetics clinic").
+#: A finding's name before these words names a risk, a service or a gene, none of the
+#: patient's findings ("cancer risk", "a fracture risk", "the cancer genetics clinic", "the
+#: short stature homeobox gene").
 _RISK_OR_SERVICE = frozenset({"risk", "risks", "genetics", "homeobox"})
 #: Words about newborn screening near "blood spots" (a card's, no *Purpura*).
 _BLOOD_SPOT_CARD = frozenset(
@@ -3785,8 +3787,8 @@ def _cytogenetic_sense(lowers: Sequence[str], i: int, j: int) -> bool:
     after = lowers[j + 1 : j + 3] if j < len(lowers) and lowers[j] == "of" else []
     if _CHROMOSOME_NAMES.intersection(after) or (after and after[0][:1].isdigit()):
         return True  # "the short arm of chromosome 4", "... of the X chromosome"
-    if i >= 2 and lowers[i - 1] == "(" and lowers[i - 2][-1:] in ("p", "q"):
-        return True  # "4p (short arm)"
+    if i >= 2 and lowers[i - 1] == "(" and _CHROMOSOME_ARM.fullmatch(lowers[i - 2]):
+        return True  # "4p (short arm)", not "a group (short arms)"
     k = i - 1
     while k >= max(0, i - 4) and lowers[k] not in _ARM_LOOK_BACK_ENDS:
         if lowers[k] in _CYTOGENETIC_WORDS:

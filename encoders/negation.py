@@ -3329,10 +3329,10 @@ def _verb_after(words: Sequence[str], k: int) -> int | None:
     if k + 1 < n and words[k] in _AUXILIARIES:
         # since linking version 67: "her parents do not have hearing loss", "his mother does
         # have ptosis"
-        verb = _skip(words, k + 1, _NOT_WORDS)
+        verb = _skip(words, k + 1, _AFTER_AUXILIARY)
         if verb >= n or words[verb] not in _EXPERIENCER_VERBS | _BARE_EXPERIENCER_VERBS:
             return None
-        what = _skip(words, verb + 1, _NOT_WORDS | {"any", "no"})
+        what = _skip(words, verb + 1, _AFTER_AUXILIARY | {"any", "no"})
         if what < n and words[what] in _CONCERNS:
             return None  # "her parents do not have any concerns about her seizures"
         return k if described is None else described
@@ -3345,7 +3345,7 @@ _SIDES = frozenset({"father", "mother", "paternal", "maternal", "fathers", "moth
 #: Auxiliaries between a relative and the verb ("her parents do not have", since linking
 #: version 67), the negation after them, and the bare verbs they take.
 _AUXILIARIES = frozenset({"do", "does", "did"})
-_NOT_WORDS = frozenset({"not", "never", "also", "both", "all"})
+_AFTER_AUXILIARY = frozenset({"not", "never", "also", "both", "all"})
 _BARE_EXPERIENCER_VERBS = frozenset({"show", "develop", "suffer", "need", "require"})
 _CONCERNS = frozenset({"concerns", "concern", "worries", "worry", "questions"})
 #: Who of several relatives has the finding ("two brothers, one of whom has epilepsy"; not

@@ -296,6 +296,7 @@ def test_ordinary_sentences_that_the_new_phrases_must_not_misread(
         ("The microarray showed a deletion; he has short arms.", "HP:0009824"),
         ("He has a ring chromosome 20 and short arms.", "HP:0009824"),
         ("Short arms of the patient were noted.", "HP:0009824"),
+        ("The boys of the group (short arms) were measured.", "HP:0009824"),
     ],
 )
 def test_control_the_body_named_beside_cytogenetics(
