@@ -302,7 +302,13 @@ _NEG_FORWARD = (
 )
 #: A clinician's negated opinion, only with its clause's subject and verb ("I doubt that the
 #: hypotonia is central in origin" doubts its origin; since linking version 67).
-_NEG_OPINION = _with_clause(_NEGATED_OPINIONS)[len(_NEGATED_OPINIONS) :]
+_NEG_OPINION = _with_clause(
+    _NEGATED_OPINIONS,
+    (
+        *_CLAUSE_SUBJECT_VERBS,
+        *(f"{it} {is_}" for it in ("this", "it", "that") for is_ in ("is", "was", "s")),
+    ),
+)[len(_NEGATED_OPINIONS) :]
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
 # an absent structure that no name reads ("the absence of olfactory bulbs with a thin corpus
@@ -363,11 +369,17 @@ _REFUTATIONS = (
     # since linking version 67: "strabismus was looked for but not found"
     *(f"but not {found}" for found in ("found", "seen", "identified", "detected")),
 )
+_SUSPICION_DROPPED = tuple(
+    f"{verb} {how}{dropped}"
+    for verb in ("was", "were", "proved", "proven")
+    for how in ("", "later ", "subsequently ")
+    for dropped in ("refuted", "unfounded", "revised")
+)
 #: Since linking version 67, a suspicion's hedge is lifted by these too: "the earlier
 #: suspicion of a VSD was not borne out" is ruled out, as "was suspected but excluded" is.
 _REFUTING = frozenset(
     {*_REFUTATIONS, "not borne out", "not substantiated", "was not made", "were not made"}
-    | {"not confirmed", "not be confirmed"}
+    | {"not confirmed", "not be confirmed", "was excluded", "were excluded", *_SUSPICION_DROPPED}
 )
 _NEG_BACKWARD = (
     "was ruled out",
@@ -450,7 +462,11 @@ _NEG_BACKWARD = (
     "all absent",
     "both normal",
     "both negative",
-    # since linking version 67: judged absent ("Ataxia was not felt to be present")
+    # since linking version 67: a suspicion refuted, unfounded or revised ("the query of
+    # hydrocephalus was refuted by the MRI", "concerns about hearing loss were unfounded",
+    # "the initial impression of cerebral palsy was later revised")
+    *_SUSPICION_DROPPED,
+    # judged absent ("Ataxia was not felt to be present")
     *(
         f"not {verb} to be present"
         for verb in ("felt", "thought", "considered", "judged", "believed")
@@ -688,7 +704,12 @@ _CLAUSE_HEDGES = (
         for some in ("a", "a real", "a small", "a strong", "some")
         for what in ("possibility", "chance")
     ),
-    *(f"{who} {verb}" for who in ("we", "i") for verb in ("wonder", "wondered")),
+    *(
+        f"{who} {verb} {conj}"
+        for who in ("we", "i")
+        for verb in ("wonder", "wondered")
+        for conj in ("whether", "if")
+    ),
     *(f"{who} not sure" for who in ("i am", "i m", "we are", "am", "are")),
     *(f"{who} suspect that" for who in ("we", "i")),
     "one cannot be sure that",
@@ -696,6 +717,9 @@ _CLAUSE_HEDGES = (
     *(f"may or may not {verb}" for verb in ("have", "has", "had", "be")),
     "whether or not",
     *("perhaps", "maybe", "most probably", "most likely"),
+    *(f"{verb} possible that" for verb in ("remains", "remain", "is still")),
+    *(f"{there}appears to be {some}" for there in ("", "there ") for some in ("some", "a", "an")),
+    *(f"{modal} reflect" for modal in ("may", "might", "could")),
 )
 #: Hedges that ask about the clause after them: they are hedges only before its subject and
 #: verb ("it is unclear whether she has intellectual disability"), a question about a
@@ -953,6 +977,11 @@ _UNC_FORWARD = (
             "could not",
             "unable to",
             "not able to",
+            *(
+                f"{neg} {how}"
+                for neg in ("cannot", "can not", "could not", "do not", "did not")
+                for how in ("entirely", "fully", "completely", "definitively", "confidently")
+            ),
         )
         for verb in ("exclude", "rule out")
     ),
@@ -1016,6 +1045,31 @@ _UNC_CLAUSE = (
     *(f"were {subject} to" for subject in ("he", "she", "they")),
     "in the event of",
     "should any",
+    # questions to parents and colleagues ("Have you noticed any twitching?", "Have there
+    # been any episodes of vomiting?")
+    *(
+        f"{aux} {who} {seen}"
+        for aux, who in (("have", "you"), ("has", "she"), ("has", "he"), ("did", "you"))
+        for seen in ("noticed", "notice", "seen", "see")
+    ),
+    *(f"{aux} there been any" for aux in ("have", "has")),
+    *(f"{verb} there any" for verb in ("were", "was", "is", "are")),
+    # a disease's, a gene's or a variant's findings ("Rett syndrome classically features loss
+    # of purposeful hand use", "pathogenic variants in SCN1A typically cause febrile
+    # seizures", "KCNQ2 encephalopathy is associated with neonatal-onset seizures")
+    *(
+        f"{how} {verb}"
+        for how in ("typically", "usually", "classically", "characteristically", "commonly")
+        for verb in ("cause", "causes", "features", "feature", "involves", "involve")
+    ),
+    *(
+        f"{what} {verb} associated with"
+        for what in (
+            *("syndrome", "disease", "disorder", "encephalopathy", "deficiency", "condition"),
+            *("deletion", "duplication", "variant", "variants", "mutations", "gene"),
+        )
+        for verb in ("is", "are", "was", "were")
+    ),
     # a question about the patient ("Does he have ataxia?", "has she had any seizures?") and
     # a worry ("the parents are concerned that he has hearing loss")
     *(
@@ -1133,8 +1187,8 @@ _UNC_GENERAL = (
         for verb in ("is", "are")
         for negated in ("", "not ")
         for known in _KNOWN_FEATURE
-        for what in ("feature", "finding", "complication", "manifestation", "sign")
-        for which in ("this", "the", "these", "that", "such")
+        for what in ("feature", "finding", "complication", "manifestation", "sign", "hallmark")
+        for which in ("this", "the", "these", "that", "such", "")
     ),
     *(
         f"{verb} {negated}{how} {seen} in"
@@ -1165,7 +1219,15 @@ _UNC_GENERAL = (
     *(
         f"in {which} {who}"
         for which in ("a minority of", "the majority of", "most", "many", "some")
-        for who in ("patients", "cases", "affected", "individuals", "carriers")
+        for who in (
+            *("patients", "cases", "affected", "individuals", "carriers", "children"),
+            *("adults", "males", "females"),
+        )
+    ),
+    *(
+        f"{verb} {over}represented in"
+        for verb in ("is", "are")
+        for over in ("over ", "over-", "over")
     ),
 )
 _UNC_GENERAL_PHRASES = frozenset(" ".join(p.split()) for p in _UNC_GENERAL)
@@ -1221,6 +1283,9 @@ _UNC_BACKWARD_FINAL = (
         for how in ("doubtful", "debatable", "arguable", "tentative", "unconfirmed", "anticipated")
     ),
     *(f"{verb} {how}" for verb in ("appears", "seems") for how in ("possible", "likely")),
+    *(f"{verb} not expected" for verb in ("is", "are")),
+    *(f"{verb} questionable" for verb in ("was", "were")),  # not "there is questionable X"
+    *(f"{verb} possible" for verb in ("remains", "remain", "is still", "are still")),
     *(f"{verb} a possibility" for verb in ("is", "are", "remains", "remain")),
     *(f"{verb} in the differential" for verb in ("is", "are", "was", "were", "remains", "remain")),
     "pending confirmation",
@@ -2464,7 +2529,7 @@ _BEFORE_CONFIRMED = frozenset({"and", "then", "later", "subsequently", "was", "w
 
 #: A suspicion named by a noun: confirmed later in its clause, the finding is stated (since
 #: linking version 67).
-_SUSPICIONS = frozenset({"suspicion of", "suggestion of", "query", "concern for"})
+_SUSPICIONS = frozenset({"suspicion of", "suggestion of", "query", "concern for", "suspected"})
 _CONFIRMING = frozenset({"was", "were", "been", "later", "subsequently", "then", "is", ","})
 _CAUSE_ENDINGS = ("due to", "secondary to", "caused by", "related to", "attributable to")
 
@@ -3069,6 +3134,10 @@ class ContextRules:
                 if category == UNC and trig.phrase.endswith("suspected") and _confirmed(words, j):
                     continue  # "hydrocephalus was suspected and later confirmed on MRI"
                 start = i
+                if trig.phrase in _UNC_GENERAL_PHRASES:
+                    # a general statement covers its clause's verbs too ("hearing loss
+                    # developed in the second decade in most affected individuals")
+                    ends = stops
                 limit = max(0, i - trig.window)
                 marks = _CLAUSE_ENDS
                 if not family and _LIST_QUANTIFIERS.intersection(words[max(0, i - 2) : i + 1]):

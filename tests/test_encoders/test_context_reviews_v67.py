@@ -257,6 +257,41 @@ def test_control_the_same_words_naming_a_finding(hpo: ConceptLinker, text: str, 
 @pytest.mark.parametrize(
     ("text", "finding", "flag"),
     [
+        # a third round, from a held-out set's misses: a disease's findings, questions to
+        # parents, suspicions refuted or confirmed, hedges in other words
+        ("Ptosis is a recognised feature of galactosaemia.", "ptosis", "U"),
+        ("Autism is over-represented in this group.", "autism", "U"),
+        ("Pathogenic variants typically cause seizures in infancy.", "seizures", "U"),
+        (
+            "Hearing loss developed in the second decade in most affected individuals.",
+            "hearing loss",
+            "U",
+        ),
+        ("Have you noticed any ataxia?", "ataxia", "U"),
+        ("Have there been any seizures since the last review?", "seizures", "U"),
+        ("The query of microcephaly was refuted by the measurements.", "microcephaly", "N"),
+        ("Concerns about hearing loss were unfounded.", "hearing loss", "N"),
+        ("A possible cleft palate was excluded on examination.", "cleft palate", "N"),
+        ("Clinically suspected ptosis was confirmed on photographs.", "ptosis", "P"),
+        ("There appears to be some ataxia.", "ataxia", "U"),
+        ("This might reflect an underlying cardiomyopathy.", "cardiomyopathy", "U"),
+        ("Nystagmus was questionable on the right.", "nystagmus", "U"),
+        ("We cannot entirely exclude a subtle ptosis.", "ptosis", "U"),
+        ("Scoliosis remains possible.", "scoliosis", "U"),
+        ("I do not believe this is ataxia.", "ataxia", "N"),
+        ("There is questionable clinodactyly.", "clinodactyly", "U"),
+        ("He is expected to develop ataxia.", "ataxia", "U"),
+        ("I do not think it is related to his seizures.", "seizures", "P"),
+        ("His hypotonia is a feature of his syndrome.", "hypotonia", "P"),
+    ],
+)
+def test_a_third_rounds_readings(linker: ConceptLinker, text: str, finding: str, flag: str) -> None:
+    assert _flag(linker, text, finding) == flag
+
+
+@pytest.mark.parametrize(
+    ("text", "finding", "flag"),
+    [
         # a review of version 67's first form: ordinary sentences that its phrases misread
         ("I have little doubt that she has autism.", "autism", "P"),
         ("I doubt that the hypotonia is central in origin.", "hypotonia", "P"),
