@@ -731,12 +731,6 @@ _CLAUSE_QUESTIONS = (
         for clear in ("unclear", "not clear", "uncertain", "not certain", "unknown", "not known")
         for conj in ("whether", "if")
     ),
-    *(
-        f"{who} {verb} {conj}"
-        for who in ("we", "i")
-        for verb in ("wonder", "wondered")
-        for conj in ("whether", "if")
-    ),
     *(f"not sure {conj}" for conj in ("whether", "if")),
     *(f"remains to be seen {conj}" for conj in ("whether", "if")),
     "whether",
