@@ -4059,8 +4059,6 @@ def _predicate_match(tokens: TokenTable, i: int, j: int, node: Mapping[str, Any]
     # no *Mild microcephaly*), else past the adverbs ("speech is severely delayed")
     term, end = _with_adverbs(tokens, adverbs, k, node)
     if not term:
-        term, end = _predicate_words(tokens, k, node)
-    if not term:
         return None
     return _Match(i, end, [(name_id, "predicative") for name_id, _ in term], denied=denied)
 
@@ -4086,11 +4084,13 @@ def _with_adverbs(
     tokens: TokenTable, adverbs: int, k: int, node: Mapping[str, Any]
 ) -> tuple[list[tuple[int, str]] | None, int]:
     """:func:`_predicate_words` from the adverbs at ``adverbs`` (``k`` is the word after
-    them), when the name goes on past them: "widely spaced", not "mildly" alone."""
-    if adverbs >= k:
-        return None, k
-    term, end = _predicate_words(tokens, adverbs, node)
-    return (term, end) if term and end > k else (None, k)
+    them) when the name goes on past them ("widely spaced", not "mildly" alone), else from
+    ``k``, past the adverbs ("severely delayed")."""
+    if adverbs < k:
+        term, end = _predicate_words(tokens, adverbs, node)
+        if term and end > k:
+            return term, end
+    return _predicate_words(tokens, k, node)
 
 
 def _coordinated_predicates(
@@ -4111,8 +4111,6 @@ def _coordinated_predicates(
         adverbs, q = q, _skip_adverbs(tokens, q)
         # an adverb of the name first ("the teeth are small and widely spaced")
         term, end = _with_adverbs(tokens, adverbs, q, node)
-        if not term:
-            term, end = _predicate_words(tokens, q, node)
         if not term:
             if q + 1 < n and lowers[q].isalpha() and lowers[q + 1] in _SEPARATORS:
                 k = q + 1  # "velvety," / "velvety and"

@@ -119,6 +119,8 @@ class Trigger:
             since age 3" is a past finding: :data:`_PAST_AFTER_FREE`).
         stops_at: words that end a short forward scope ("absence of olfactory bulbs with a
             thin corpus callosum": the callosum is no part of what is absent).
+        past_article: words that, after "any", "a" or "an" right after the phrase, make it
+            no trigger ("if she has any further seizures"; since linking version 67).
     """
 
     phrase: str
@@ -128,6 +130,7 @@ class Trigger:
     final: bool = False
     not_before: frozenset[str] = frozenset()
     stops_at: frozenset[str] = frozenset()
+    past_article: frozenset[str] = frozenset()
 
 
 def _many(
@@ -138,8 +141,12 @@ def _many(
     final: bool = False,
     not_before: frozenset[str] = frozenset(),
     stops_at: frozenset[str] = frozenset(),
+    past_article: frozenset[str] = frozenset(),
 ) -> list[Trigger]:
-    return [Trigger(p, category, direction, window, final, not_before, stops_at) for p in phrases]
+    return [
+        Trigger(p, category, direction, window, final, not_before, stops_at, past_article)
+        for p in phrases
+    ]
 
 
 #: A clinician's opinion that denies what follows (since linking version 67).
@@ -195,11 +202,15 @@ _NOT_AN_OPINION_OF = _PRESUPPOSING_AFTER_ANY | frozenset(
 
 
 def _with_clause(
-    triggers: Iterable[str], subject_verbs: Sequence[str] = _CLAUSE_SUBJECT_VERBS
+    triggers: Iterable[str],
+    subject_verbs: Sequence[str] = _CLAUSE_SUBJECT_VERBS,
+    *,
+    alone: bool = True,
 ) -> tuple[str, ...]:
-    """Each trigger alone and before each of ``subject_verbs``."""
+    """Each trigger before each of ``subject_verbs``, and with ``alone`` the trigger alone."""
     triggers = tuple(triggers)
-    return (*triggers, *(f"{t} {sv}" for t in triggers for sv in subject_verbs))
+    with_clause = tuple(f"{t} {sv}" for t in triggers for sv in subject_verbs)
+    return (*triggers, *with_clause) if alone else with_clause
 
 
 _NEG_FORWARD = (
@@ -308,7 +319,8 @@ _NEG_OPINION = _with_clause(
         *_CLAUSE_SUBJECT_VERBS,
         *(f"{it} {is_}" for it in ("this", "it", "that") for is_ in ("is", "was", "s")),
     ),
-)[len(_NEGATED_OPINIONS) :]
+    alone=False,
+)
 # Since linking version 28: "absence of hepatomegaly", "in the absence of fever and rash".
 # A name that holds the words ("Absence of the corpus callosum") is a finding, and so is
 # an absent structure that no name reads ("the absence of olfactory bulbs with a thin corpus
@@ -643,7 +655,7 @@ _UNC_SHORT_WINDOW = 4
 # hypertelorism due to epicanthus"; "hypotonia became apparent and seizures began" hedges
 # nothing).
 _UNC_APPARENT = ("apparent",)
-_APPARENT_STOPS = frozenset(
+_SHORT_HEDGE_STOPS = frozenset(
     {",", ";", ":", "and", "or", "at", "in", "on", "by", "from", "for", "with", "when", "after"}
     | {"because", "as", "since", "until", "but"}
 )
@@ -1024,7 +1036,7 @@ _UNC_CLAUSE = (
     # unclear whether his hypotonia is central", which asks about a finding stated), and a
     # condition ("if he has hypotonia", "should she develop seizures")
     *_with_clause(_CLAUSE_HEDGES, (*_CLAUSE_SUBJECT_VERBS, "it is", "it was", "it s")),
-    *_with_clause(_CLAUSE_QUESTIONS)[len(_CLAUSE_QUESTIONS) :],
+    *_with_clause(_CLAUSE_QUESTIONS, alone=False),
     *(
         f"{condition} {subject} {verb}"
         for condition in ("if", "should", "whether or not", "unless")
@@ -1224,7 +1236,7 @@ _UNC_GENERAL = (
         for over in ("over ", "over-", "over")
     ),
 )
-_UNC_GENERAL_PHRASES = frozenset(" ".join(p.split()) for p in _UNC_GENERAL)
+_UNC_GENERAL_PHRASES = frozenset(_UNC_GENERAL)
 _PATIENT_AFTER = frozenset(
     {"our", "him", "her", "his", "their", "us", "me", "the", "presentation", "clinical"}
     | {"picture", "case", "patient", "proband", "index"}
@@ -2654,7 +2666,14 @@ class ContextRules:
                 *_many(_TERMINATE_VERBS, TERM_VERB),
                 *_many(_CLAUSE_SUBJECTS, TERM_VERB),
                 *_many(_NEG_FORWARD, NEG, "forward", win),
-                *_many(_NEG_OPINION, NEG, "forward", win, not_before=_NOT_AN_OPINION_OF),
+                *_many(
+                    _NEG_OPINION,
+                    NEG,
+                    "forward",
+                    win,
+                    not_before=_NOT_AN_OPINION_OF,
+                    past_article=_NOT_AN_OPINION_OF,
+                ),
                 *_many(
                     _NEG_ABSENCE,
                     NEG,
@@ -2673,11 +2692,18 @@ class ContextRules:
                 *_many(_NEG_INSTEAD, NEG, "forward", _ALTERNATIVE_WINDOW),
                 *_many(_NEG_LIST_FORWARD, NEG, "forward", _LIST_WINDOW),
                 *_many(_UNC_FORWARD, UNC, "forward", win),
-                *_many(_UNC_CLAUSE, UNC, "forward", win, not_before=_PRESUPPOSING),
+                *_many(
+                    _UNC_CLAUSE,
+                    UNC,
+                    "forward",
+                    win,
+                    not_before=_PRESUPPOSING,
+                    past_article=_PRESUPPOSING_AFTER_ANY,
+                ),
                 *_many(_UNC_QUERIES, UNC, "forward", win, not_before=_ABOUT),
                 *_many(_UNC_LITERATURE, UNC, "forward", win, not_before=frozenset({"with"})),
-                *_many(_UNC_SHORT, UNC, "forward", _UNC_SHORT_WINDOW, stops_at=_APPARENT_STOPS),
-                *_many(_UNC_APPARENT, UNC, "forward", 2, stops_at=_APPARENT_STOPS),
+                *_many(_UNC_SHORT, UNC, "forward", _UNC_SHORT_WINDOW, stops_at=_SHORT_HEDGE_STOPS),
+                *_many(_UNC_APPARENT, UNC, "forward", 2, stops_at=_SHORT_HEDGE_STOPS),
                 *_many(_UNC_BACKWARD, UNC, "backward", win),
                 *_many(_UNC_GENERAL, UNC, "backward", win, not_before=_PATIENT_AFTER),
                 *_many(_UNC_BACKWARD_FINAL, UNC, "backward", win, final=True),
@@ -3256,17 +3282,13 @@ def _or_ahead(
 def _applies(words: Sequence[str], i: int, j: int, trig: Trigger) -> bool:
     """Whether a trigger found at ``[i, j)`` applies: a post-posed one must end its clause
     (:attr:`Trigger.final`), and none may be followed by a word of its
-    :attr:`Trigger.not_before` ("seizure-free since age 3"); for a clause's hedge or an
-    opinion, nor by "any" or "a" and such a word (since linking version 67)."""
+    :attr:`Trigger.not_before` ("seizure-free since age 3"), nor by "any", "a" or "an" and a
+    word of its :attr:`Trigger.past_article`."""
     if trig.final and not _clause_final(words, j):
         return False
-    if (
-        j + 1 < len(words)
-        and words[j] in ("any", "a", "an")
-        and trig.not_before in (_PRESUPPOSING, _NOT_AN_OPINION_OF)
-    ):
+    if trig.past_article and j + 1 < len(words) and words[j] in ("any", "a", "an"):
         # "if she has any further seizures", "I do not think there is a need for ..."
-        return words[j + 1] not in _PRESUPPOSING_AFTER_ANY and words[j + 1] not in trig.not_before
+        return words[j + 1] not in trig.past_article
     return not (j < len(words) and words[j] in trig.not_before)
 
 
